@@ -1,0 +1,424 @@
+/**
+ * Business calendars: when the support team is open, and business-time arithmetic over them.
+ * Pure: no clock, no I/O. Instants are epoch milliseconds (numbers).
+ *
+ * A definition gives an IANA time zone, weekly hours (`"24x7"` or per weekday a list of local
+ * `["HH:MM","HH:MM"]` intervals, `"24:00"` allowed as an end) and holidays (local dates, no hours
+ * at all). Everything is computed in the calendar's zone with luxon, never with a fixed offset.
+ *
+ * Semantics (all pinned down by calendar.test.ts):
+ * - Open intervals are half-open, [start, end): 09:00 is open, 17:00 is closed.
+ * - A local wall time becomes an instant like this. If it exists once, that instant. If it
+ *   exists twice (the repeated hour when clocks go back), the EARLIER instant; luxon's own
+ *   choice there depends on the current date, so we resolve it ourselves. If it does not exist
+ *   (the hour skipped when clocks go forward), the instant the clocks jump, i.e. the first
+ *   instant that does exist after it; luxon would move it forward by the gap instead (02:30 →
+ *   03:30), which can put 02:30 after 03:10 and make an interval end before it starts. Our
+ *   mapping never goes backwards, so a day's intervals stay ordered and disjoint, and each
+ *   interval has its real length: 09:00–17:00 is 8 hours on every day, while 00:00–24:00 is
+ *   23h or 25h on a change day and 01:00–04:00 is 2h or 4h (Berlin, New York).
+ * - `addBusinessMinutes(t, m)` is the EARLIEST instant x ≥ t with m business minutes in [t, x).
+ *   So adding 0 returns t itself even in closed hours (the clock has not started to run; the
+ *   caller decides whether to move it), and adding m > 0 returns an open instant or exactly
+ *   the end of an open interval (a due time of exactly 17:00), never one strictly inside closed
+ *   hours. This rule makes add(add(t, a), b) === add(t, a + b).
+ * - Minutes may be fractional; amounts are rounded to whole milliseconds (less than 0.5 ms
+ *   counts as zero), so with integer instants the arithmetic is exact integer arithmetic.
+ * - Loops are bounded: adding, or looking for the next opening, gives up with
+ *   CALENDAR_EXHAUSTED after scanning MAX_SCAN_DAYS (three years) of the calendar.
+ *
+ * Speed: a compiled calendar caches each local day's open intervals as epoch ms (a bounded
+ * first-in-first-out Map keyed by day number, plus the last day looked up), so the hot functions
+ * do no time-zone work once a day is cached; a calendar open around the clock without holidays
+ * takes a shortcut (business time is real time).
+ */
+import { IANAZone } from 'luxon';
+import {
+  formatProblems,
+  problem,
+  type DefinitionProblem,
+  type PathSegment,
+} from '../definitions/problems.js';
+import { describeValue } from './duration.js';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export type LocalInterval = [string, string];
+export type WeeklyHours = '24x7' | Partial<Record<Weekday, LocalInterval[]>>;
+
+export interface CalendarDefinition {
+  /** IANA zone, e.g. "Europe/Berlin". */
+  timezone: string;
+  weekly: WeeklyHours;
+  /** Local dates "YYYY-MM-DD" in the calendar's zone without any hours. */
+  holidays?: string[];
+}
+
+/** One local day: its instant range and open intervals, flat [s0, e0, s1, e1, …], sorted. */
+export interface BusinessDay {
+  readonly start: number;
+  readonly end: number;
+  readonly open: readonly number[];
+}
+
+export interface BusinessCalendar {
+  readonly timezone: string;
+  /** Open every minute of every day: business time equals real time. */
+  readonly alwaysOpen: boolean;
+  /** The local day with this number (days since 1970-01-01 in the calendar's zone). */
+  day(index: number): BusinessDay;
+  /** The number of the local day whose [start, end) contains the instant. */
+  dayIndexOf(ms: number): number;
+}
+
+export type BusinessCalendarErrorCode = 'INVALID_CALENDAR' | 'CALENDAR_EXHAUSTED';
+
+export class BusinessCalendarError extends Error {
+  override readonly name = 'BusinessCalendarError';
+  constructor(
+    readonly code: BusinessCalendarErrorCode,
+    message: string,
+    readonly problems: readonly DefinitionProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+export const MAX_SCAN_DAYS = 3 * 366;
+const DAY_CACHE_SIZE = 1024;
+const CLOCK = /^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** "HH:MM" → minutes after local midnight (0–1440), or null. */
+export function parseClock(text: unknown): number | null {
+  if (typeof text !== 'string') return null;
+  const match = CLOCK.exec(text);
+  if (match === null) return null;
+  return match[1] === undefined ? 1440 : Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** "YYYY-MM-DD" → day number (days since 1970-01-01), or null if it is not a real date. */
+export function parseLocalDate(text: unknown): number | null {
+  const match = typeof text === 'string' ? DATE.exec(text) : null;
+  if (match === null) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1) return null;
+  if (date.getUTCDate() !== day) return null;
+  return date.getTime() / DAY_MS;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const ZONE_HINT = '(an IANA zone such as "Europe/Berlin")';
+const WEEKLY_HINT = 'use "24x7" or an object such as { "mon": [["09:00","17:00"]] }';
+
+/** Every problem of a calendar definition, with JSON paths under `at`. Never throws. */
+export function calendarDefinitionProblems(
+  def: unknown,
+  at: readonly PathSegment[] = [],
+): DefinitionProblem[] {
+  if (!isRecord(def)) {
+    return [problem(at, 'a calendar must be an object with "timezone" and "weekly"')];
+  }
+  const out: DefinitionProblem[] = [];
+  for (const key of Object.keys(def)) {
+    if (key !== 'timezone' && key !== 'weekly' && key !== 'holidays') {
+      out.push(problem([...at, key], `unknown key "${key}" (expected timezone, weekly, holidays)`));
+    }
+  }
+  const zone = def.timezone;
+  if (!Object.hasOwn(def, 'timezone')) {
+    out.push(problem([...at, 'timezone'], `timezone is required ${ZONE_HINT}`));
+  } else if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
+    const message = `${describeValue(zone)} is not a time zone ${ZONE_HINT}`;
+    out.push(problem([...at, 'timezone'], message));
+  }
+  if (!Object.hasOwn(def, 'weekly')) {
+    out.push(problem([...at, 'weekly'], `weekly is required: ${WEEKLY_HINT}`));
+  } else {
+    out.push(...weeklyProblems(def.weekly, [...at, 'weekly']));
+  }
+  if (Object.hasOwn(def, 'holidays')) {
+    out.push(...holidayProblems(def.holidays, [...at, 'holidays']));
+  }
+  return out;
+}
+
+function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProblem[] {
+  if (!Array.isArray(holidays)) {
+    return [problem(at, 'holidays must be a list of "YYYY-MM-DD" dates')];
+  }
+  return holidays.flatMap((date: unknown, i) =>
+    parseLocalDate(date) === null
+      ? [problem([...at, i], `${describeValue(date)} is not a date (use YYYY-MM-DD)`)]
+      : [],
+  );
+}
+
+function weeklyProblems(weekly: unknown, at: PathSegment[]): DefinitionProblem[] {
+  if (weekly === '24x7') return [];
+  if (!isRecord(weekly)) {
+    return [problem(at, `${describeValue(weekly)} is not valid: ${WEEKLY_HINT}`)];
+  }
+  const out: DefinitionProblem[] = [];
+  let openIntervals = 0;
+  for (const [key, intervals] of Object.entries(weekly)) {
+    if (!(WEEKDAYS as readonly string[]).includes(key)) {
+      out.push(problem([...at, key], `unknown weekday "${key}" (use ${WEEKDAYS.join(', ')})`));
+    } else if (!Array.isArray(intervals)) {
+      out.push(problem([...at, key], 'must be a list of intervals such as [["09:00","17:00"]]'));
+    } else {
+      openIntervals += dayProblems(intervals, [...at, key], out);
+    }
+  }
+  if (out.length === 0 && openIntervals === 0) {
+    out.push(problem(at, 'the calendar has no open hours on any weekday'));
+  }
+  return out;
+}
+
+/** Checks one weekday's intervals into `out`; returns how many of them are valid. */
+function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionProblem[]): number {
+  const valid: { start: number; end: number; text: string; index: number }[] = [];
+  intervals.forEach((interval: unknown, index) => {
+    if (!Array.isArray(interval) || interval.length !== 2) {
+      out.push(problem([...at, index], 'an interval must be a pair ["HH:MM","HH:MM"]'));
+      return;
+    }
+    const [from, to] = interval as unknown[];
+    const start = parseClock(from);
+    const end = parseClock(to);
+    if (start === null || start === 1440) {
+      const message = `${describeValue(from)} is not a start time (use HH:MM, 00:00–23:59)`;
+      out.push(problem([...at, index, 0], message));
+    }
+    if (end === null) {
+      const message = `${describeValue(to)} is not an end time (use HH:MM, 00:00–24:00)`;
+      out.push(problem([...at, index, 1], message));
+    }
+    if (start === null || start === 1440 || end === null) return;
+    if (end <= start) {
+      out.push(problem([...at, index], `ends at ${to}, which is not after its start ${from}`));
+    } else {
+      valid.push({ start, end, text: `${from}–${to}`, index });
+    }
+  });
+  valid.sort((a, b) => a.start - b.start);
+  let widest = valid[0];
+  for (const current of valid.slice(1)) {
+    if (current.start < widest!.end) {
+      out.push(problem([...at, current.index], `${current.text} overlaps ${widest!.text}`));
+    }
+    if (current.end > widest!.end) widest = current;
+  }
+  return valid.length;
+}
+
+/** Compiles a definition once; throws INVALID_CALENDAR with every problem if it is invalid. */
+export function compileCalendar(def: CalendarDefinition): BusinessCalendar {
+  const problems = calendarDefinitionProblems(def);
+  if (problems.length > 0) {
+    throw new BusinessCalendarError(
+      'INVALID_CALENDAR',
+      `invalid calendar:\n${formatProblems('calendar', problems)}`,
+      problems,
+    );
+  }
+  const weekly = WEEKDAYS.map((weekday) => {
+    const intervals = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
+    return intervals
+      .map(([start, end]) => [parseClock(start)!, parseClock(end)!] as const)
+      .sort((a, b) => a[0] - b[0]);
+  });
+  const holidays = new Set((def.holidays ?? []).map((date) => parseLocalDate(date)!));
+  return new CompiledCalendar(def.timezone, weekly, holidays);
+}
+
+class CompiledCalendar implements BusinessCalendar {
+  readonly alwaysOpen: boolean;
+  private readonly zone: IANAZone;
+  private readonly days = new Map<number, BusinessDay>();
+  private readonly guessOffsetMs: number;
+  private lastIndex = Number.NaN;
+  private lastDay: BusinessDay = { start: 0, end: 0, open: [] };
+
+  constructor(
+    readonly timezone: string,
+    private readonly weekly: readonly (readonly (readonly [number, number])[])[],
+    private readonly holidays: ReadonlySet<number>,
+  ) {
+    this.zone = IANAZone.create(timezone);
+    this.guessOffsetMs = this.zone.offset(0) * MINUTE_MS;
+    this.alwaysOpen = holidays.size === 0 && weekly.every((day) => coversWholeDay(day));
+  }
+
+  day(index: number): BusinessDay {
+    let day = this.days.get(index);
+    if (day === undefined) {
+      day = this.build(index);
+      if (this.days.size >= DAY_CACHE_SIZE) this.days.delete(this.days.keys().next().value!);
+      this.days.set(index, day);
+    }
+    return day;
+  }
+
+  dayIndexOf(ms: number): number {
+    if (ms >= this.lastDay.start && ms < this.lastDay.end) return this.lastIndex;
+    let index = Math.floor((ms + this.guessOffsetMs) / DAY_MS);
+    let day = this.day(index);
+    while (ms < day.start) day = this.day(--index);
+    while (ms >= day.end) day = this.day(++index);
+    this.lastIndex = index;
+    this.lastDay = day;
+    return index;
+  }
+
+  private build(index: number): BusinessDay {
+    const start = this.instant(index, 0);
+    const end = this.instant(index, 1440);
+    const open: number[] = [];
+    if (!this.holidays.has(index)) {
+      // Most days have one offset from midnight to midnight: then a wall time is one subtraction.
+      const midnight = index * DAY_MS;
+      const offsetMs = midnight - start;
+      const uniform =
+        midnight + DAY_MS - end === offsetMs && this.zone.offset(end - 1) * MINUTE_MS === offsetMs;
+      const at = (minute: number) =>
+        uniform ? midnight + minute * MINUTE_MS - offsetMs : this.instant(index, minute);
+      const weekday = (((index + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Monday
+      for (const [from, to] of this.weekly[weekday]!) {
+        const s = from === 0 ? start : at(from);
+        const e = to === 1440 ? end : at(to);
+        if (e > s) open.push(s, e); // empty when wholly inside a skipped hour
+      }
+    }
+    return { start, end, open };
+  }
+
+  /** The instant of a local wall time (see the top comment for repeated and skipped times). */
+  private instant(dayIndex: number, minuteOfDay: number): number {
+    const wall = dayIndex * DAY_MS + minuteOfDay * MINUTE_MS;
+    const before = this.zone.offset(wall - DAY_MS);
+    const after = this.zone.offset(wall + DAY_MS);
+    let best = Number.POSITIVE_INFINITY;
+    for (const offset of before === after ? [before] : [before, after]) {
+      const candidate = wall - offset * MINUTE_MS;
+      if (this.zone.offset(candidate) === offset) best = Math.min(best, candidate);
+    }
+    if (best !== Number.POSITIVE_INFINITY) return best;
+    // Skipped wall time: find the instant the offset changes (the clocks jump), to the ms.
+    let lo = wall - Math.max(before, after) * MINUTE_MS;
+    let hi = wall - Math.min(before, after) * MINUTE_MS;
+    const offsetBefore = this.zone.offset(lo);
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.zone.offset(mid) === offsetBefore) lo = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
+}
+
+function coversWholeDay(intervals: readonly (readonly [number, number])[]): boolean {
+  let covered = 0;
+  for (const [start, end] of intervals) {
+    if (start > covered) return false;
+    covered = Math.max(covered, end);
+  }
+  return covered >= 1440;
+}
+
+function assertInstant(name: string, value: number): void {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a finite epoch-ms instant, got ${value}`);
+  }
+}
+
+function exhausted(what: string, fromMs: number): BusinessCalendarError {
+  return new BusinessCalendarError(
+    'CALENDAR_EXHAUSTED',
+    `${what} within ${MAX_SCAN_DAYS} days after ${new Date(fromMs).toISOString()}: ` +
+      'the calendar has (almost) no open hours',
+  );
+}
+
+/** The earliest instant ≥ startMs with `minutes` business minutes in [startMs, result). */
+export function addBusinessMinutes(
+  cal: BusinessCalendar,
+  startMs: number,
+  minutes: number,
+): number {
+  assertInstant('startMs', startMs);
+  if (!(Number.isFinite(minutes) && minutes >= 0)) {
+    throw new RangeError(`minutes must be a finite number ≥ 0, got ${minutes}`);
+  }
+  let remaining = Math.round(minutes * MINUTE_MS);
+  if (remaining === 0) return startMs;
+  if (cal.alwaysOpen) return startMs + remaining;
+  let cursor = startMs;
+  const first = cal.dayIndexOf(startMs);
+  for (let index = first; index <= first + MAX_SCAN_DAYS; index++) {
+    const open = cal.day(index).open;
+    for (let i = 0; i < open.length; i += 2) {
+      const end = open[i + 1]!;
+      if (end <= cursor) continue;
+      const from = Math.max(open[i]!, cursor);
+      if (end - from >= remaining) return from + remaining;
+      remaining -= end - from;
+      cursor = end;
+    }
+  }
+  throw exhausted(`cannot find ${minutes} business minutes`, startMs);
+}
+
+/** Business minutes (fractional) in [fromMs, toMs); 0 when toMs ≤ fromMs. */
+export function businessMinutesBetween(
+  cal: BusinessCalendar,
+  fromMs: number,
+  toMs: number,
+): number {
+  assertInstant('fromMs', fromMs);
+  assertInstant('toMs', toMs);
+  if (toMs <= fromMs) return 0;
+  if (cal.alwaysOpen) return (toMs - fromMs) / MINUTE_MS;
+  let total = 0;
+  for (let index = cal.dayIndexOf(fromMs); ; index++) {
+    const day = cal.day(index);
+    if (day.start >= toMs) break;
+    const open = day.open;
+    for (let i = 0; i < open.length; i += 2) {
+      const overlap = Math.min(open[i + 1]!, toMs) - Math.max(open[i]!, fromMs);
+      if (overlap > 0) total += overlap;
+    }
+  }
+  return total / MINUTE_MS;
+}
+
+export function isWithinBusinessHours(cal: BusinessCalendar, atMs: number): boolean {
+  assertInstant('atMs', atMs);
+  if (cal.alwaysOpen) return true;
+  const open = cal.day(cal.dayIndexOf(atMs)).open;
+  for (let i = 0; i < open.length; i += 2) {
+    if (atMs >= open[i]! && atMs < open[i + 1]!) return true;
+  }
+  return false;
+}
+
+/** `atMs` itself when open, otherwise the start of the next open interval. */
+export function nextBusinessOpening(cal: BusinessCalendar, atMs: number): number {
+  assertInstant('atMs', atMs);
+  if (cal.alwaysOpen) return atMs;
+  const first = cal.dayIndexOf(atMs);
+  for (let index = first; index <= first + MAX_SCAN_DAYS; index++) {
+    const open = cal.day(index).open;
+    for (let i = 0; i < open.length; i += 2) {
+      if (open[i + 1]! > atMs) return Math.max(open[i]!, atMs);
+    }
+  }
+  throw exhausted('no business hours', atMs);
+}
