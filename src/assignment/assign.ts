@@ -1,0 +1,53 @@
+/**
+ * Assigning a case inside its unit of work. A case that finds no agent waits
+ * (`waiting_since`), and is offered to the next agent whose capacity frees up.
+ */
+import { eq } from 'drizzle-orm';
+import { staff } from '../db/schema/index.js';
+import type { CaseContext } from '../workflow/context.js';
+import { pickAgent, type Candidate } from './pick-agent.js';
+
+/** Assigns an open, unassigned case to the best agent of its queue, or marks it waiting. */
+export function assignCase(ctx: CaseContext): boolean {
+  const c = ctx.case;
+  if (!c.open || c.assigneeId !== null) return false;
+  const agent = pickAgent(ctx.services.db, c.queueId, c.skills);
+  if (agent) {
+    assignTo(ctx, agent);
+    return true;
+  }
+  if (c.waitingSince === null) {
+    c.waitingSince = ctx.now;
+    ctx.record('case.queued', {
+      queue: c.queueId,
+      skills: c.skills,
+      reason: 'No available agent with the required skills and spare capacity',
+    });
+  }
+  return false;
+}
+
+export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>, reason?: string): void {
+  const c = ctx.case;
+  const waitedMs = c.waitingSince === null ? null : ctx.now - c.waitingSince;
+  c.assigneeId = agent.id;
+  c.waitingSince = null;
+  ctx.services.db.update(staff).set({ lastAssignedAt: ctx.now }).where(eq(staff.id, agent.id)).run();
+  ctx.raise('case.assigned', {
+    assigneeId: agent.id,
+    assignee: agent.name,
+    queue: c.queueId,
+    ...(waitedMs !== null && waitedMs > 0 ? { waitedMs } : {}),
+    ...(reason ? { reason } : {}),
+  });
+}
+
+/** Takes the case away from its assignee (their capacity frees after save). */
+export function unassign(ctx: CaseContext, reason: string): void {
+  const c = ctx.case;
+  if (c.assigneeId === null) return;
+  const previous = c.assigneeId;
+  c.assigneeId = null;
+  if (c.open) ctx.freeCapacity(previous);
+  ctx.raise('case.unassigned', { previousAssigneeId: previous, reason });
+}

@@ -1,0 +1,50 @@
+/** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { apiTokens, type PrincipalType } from '../db/schema/index.js';
+import type { Principal } from '../http/types.js';
+import { customerPrincipal, staffPrincipal } from './principal.js';
+import { randomToken, sha256 } from './tokens.js';
+
+export const TOKEN_PREFIX = 'cb_';
+
+export interface CreatedToken {
+  id: number;
+  token: string;
+  prefix: string;
+}
+
+export function createApiToken(
+  db: Db,
+  principal: { type: PrincipalType; id: number },
+  name: string,
+  now: number,
+  expiresAt: number | null = null,
+): CreatedToken {
+  const token = randomToken(TOKEN_PREFIX);
+  const prefix = token.slice(0, 10);
+  const row = db
+    .insert(apiTokens)
+    .values({ name, tokenHash: sha256(token), prefix, principalType: principal.type, principalId: principal.id, createdAt: now, expiresAt })
+    .returning({ id: apiTokens.id })
+    .get();
+  return { id: row.id, token, prefix };
+}
+
+/** The principal a bearer token stands for, or null (unknown, revoked, expired, inactive). */
+export function principalForToken(db: Db, token: string, now: number): Principal | null {
+  const row = db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt)))
+    .get();
+  if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+  if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) {
+    db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+  }
+  return row.principalType === 'staff' ? staffPrincipal(db, row.principalId) : customerPrincipal(db, row.principalId);
+}
+
+export function revokeApiToken(db: Db, id: number, now: number): boolean {
+  return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).run().changes === 1;
+}

@@ -1,0 +1,37 @@
+/**
+ * Messages on a case: public replies (customer or staff) and internal notes (staff only).
+ * They live on the timeline as `customer.replied`, `staff.replied`, `staff.noted`; the
+ * workflow and the SLA clocks react to those events.
+ */
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import { DomainError } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext, type CaseRow } from '../workflow/context.js';
+
+export const messageSchema = z.strictObject({
+  body: z.string().trim().min(1, 'required').max(20_000),
+  public: z.boolean().default(true),
+});
+export type MessageInput = z.input<typeof messageSchema>;
+
+export function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor): CaseRow {
+  const { body, public: isPublic } = messageSchema.parse(input);
+  return transaction(services.db, () => {
+    const ctx = CaseContext.load(services, caseId, actor);
+    if (actor.type === 'customer') {
+      if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
+      if (ctx.workflow.states[ctx.case.status]?.final) {
+        throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
+      }
+      ctx.raise('customer.replied', { body });
+    } else if (isPublic) {
+      ctx.raise('staff.replied', { body, author: actor.name });
+    } else {
+      ctx.raise('staff.noted', { body, author: actor.name });
+    }
+    ctx.save();
+    return ctx.case;
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Applies rule decisions to an existing case inside its unit of work. The workflow never
+ * calls json-rules-engine: rules produce typed decisions, and this is where they land.
+ */
+import type { Evaluation } from '../rules/evaluate.js';
+import { mergeDecisions } from '../rules/evaluate.js';
+import type { CaseContext } from '../workflow/context.js';
+import { escalateCase, findQueue, transferCase } from './move-case.js';
+
+/** Records each evaluation on the timeline (`rules.evaluated`, and `rules.failed` on errors). */
+export function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): void {
+  for (const e of evaluations) {
+    if (e.error !== null) {
+      ctx.record('rules.failed', { ruleset: e.ruleset, version: e.version, event, error: e.error });
+    } else {
+      ctx.record('rules.evaluated', { ruleset: e.ruleset, version: e.version, event, fired: e.fired });
+    }
+  }
+}
+
+export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): void {
+  recordEvaluations(ctx, evaluations, event);
+  const d = mergeDecisions(evaluations.filter((e) => e.error === null));
+  const c = ctx.case;
+  const changes: Record<string, [unknown, unknown]> = {};
+
+  if (d.priority && d.priority !== c.priority) {
+    changes.priority = [c.priority, d.priority];
+    c.priority = d.priority;
+  }
+  const tags = [...new Set([...c.tags, ...d.tags])];
+  if (tags.length !== c.tags.length) {
+    changes.tags = [c.tags, tags];
+    c.tags = tags;
+  }
+  const skills = [...new Set([...c.skills, ...d.skills])];
+  if (skills.length !== c.skills.length) {
+    changes.skills = [c.skills, skills];
+    c.skills = skills;
+  }
+  if (d.slaPolicy && d.slaPolicy !== c.slaPolicy) {
+    changes.slaPolicy = [c.slaPolicy, d.slaPolicy];
+    c.slaPolicy = d.slaPolicy;
+  }
+  if (Object.keys(changes).length > 0) {
+    ctx.record('case.updated', { changes, by: 'rules', event });
+    ctx.services.subscribers.emit(ctx, { type: 'case.updated', data: { changes } });
+  }
+
+  if (d.queue && d.queue !== c.queueId) {
+    const queue = findQueue(ctx, d.queue);
+    if (queue?.active) transferCase(ctx, d.queue, `routed by rules on ${event}`);
+    else ctx.record('rules.failed', { event, error: `queue "${d.queue}" does not exist or is inactive; the case stays in ${c.queueId}` });
+  }
+  if (d.escalate) {
+    const target = d.escalate.queue ? findQueue(ctx, d.escalate.queue) : null;
+    if (d.escalate.queue && !target?.active) {
+      ctx.record('rules.failed', { event, error: `escalation queue "${d.escalate.queue}" does not exist or is inactive` });
+    } else {
+      escalateCase(ctx, { tier: d.escalate.tier, queue: d.escalate.queue, reason: d.escalate.reason, rule: d.escalate.rule });
+    }
+  }
+  for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event });
+}

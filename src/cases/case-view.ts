@@ -1,0 +1,143 @@
+/**
+ * The JSON shape of a case for API clients (`GET /api/v1/cases/:id`) and the pieces the
+ * pages reuse: timeline entries and SLA timers.
+ */
+import { asc, eq, inArray } from 'drizzle-orm';
+import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
+import { DomainError } from '../errors.js';
+import type { Services } from '../services.js';
+import { timerView, type TimerView } from '../sla/timer-view.js';
+import { caseRef } from './case-ref.js';
+
+export type CaseRow = typeof cases.$inferSelect;
+
+export function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}
+
+export interface CaseView {
+  id: string;
+  subject: string;
+  description: string;
+  channel: string;
+  status: string;
+  statusLabel: string;
+  open: boolean;
+  queue: string;
+  priority: string;
+  requestedPriority: string;
+  tier: number;
+  assignee: { id: number; name: string } | null;
+  waitingSince: string | null;
+  tags: string[];
+  skills: string[];
+  customer: { id: number; email: string; name: string; tier: string; organization: string | null };
+  workflow: { name: string; version: number };
+  solution: string | null;
+  reopenCount: number;
+  escalationCount: number;
+  createdAt: string;
+  updatedAt: string;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  sla: TimerView[];
+  slaPolicy: string | null;
+  routing: { ruleset: string; version: number; fired: { rule: string; event: unknown }[]; error?: string } | null;
+  suggestions: { problemId: number; title: string; score: number }[];
+  version: number;
+}
+
+export function loadCase(services: Services, caseId: number): CaseRow {
+  const row = services.db.select().from(cases).where(eq(cases.id, caseId)).get();
+  if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
+  return row;
+}
+
+export function caseView(services: Services, row: CaseRow): CaseView {
+  const { db } = services;
+  const customer = db.select().from(customers).where(eq(customers.id, row.customerId)).get()!;
+  const assignee = row.assigneeId === null ? undefined : db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).get();
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  const now = services.clock.now();
+  const timers = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
+  return {
+    id: caseRef(row.id),
+    subject: row.subject,
+    description: row.description,
+    channel: row.channel,
+    status: row.status,
+    statusLabel: workflow.states[row.status]?.label ?? row.status,
+    open: row.open,
+    queue: row.queueId,
+    priority: row.priority,
+    requestedPriority: row.requestedPriority,
+    tier: row.tier,
+    assignee: assignee ?? null,
+    waitingSince: iso(row.waitingSince),
+    tags: row.tags,
+    skills: row.skills,
+    customer: { id: customer.id, email: customer.email, name: customer.name, tier: customer.tier, organization: customer.organization },
+    workflow: { name: row.workflow, version: row.workflowVersion },
+    solution: row.solution,
+    reopenCount: row.reopenCount,
+    escalationCount: row.escalationCount,
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+    firstResponseAt: iso(row.firstResponseAt),
+    resolvedAt: iso(row.resolvedAt),
+    closedAt: iso(row.closedAt),
+    sla: timers.map((t) => timerView(services, t, now)),
+    slaPolicy: row.slaPolicy,
+    routing: row.routing
+      ? {
+          ruleset: row.routing.ruleset,
+          version: row.routing.version,
+          fired: row.routing.fired.map((f) => ({ rule: f.rule, event: f.event })),
+          ...(row.routing.error ? { error: row.routing.error } : {}),
+        }
+      : null,
+    suggestions: row.suggestions,
+    version: row.version,
+  };
+}
+
+export interface TimelineEntry {
+  id: number;
+  type: string;
+  at: string;
+  actor: { type: string; id: number | null; name: string };
+  data: Record<string, unknown>;
+}
+
+/** The timeline, oldest first. `publicOnly` drops internal notes and system detail (customer view). */
+export function timeline(services: Services, caseId: number, options: { publicOnly?: boolean } = {}): TimelineEntry[] {
+  const { db } = services;
+  const rows = db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id)).all();
+  const staffIds = [...new Set(rows.filter((r) => r.actorType === 'staff' && r.actorId !== null).map((r) => r.actorId!))];
+  const customerIds = [...new Set(rows.filter((r) => r.actorType === 'customer' && r.actorId !== null).map((r) => r.actorId!))];
+  const staffNames = new Map(staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : []);
+  const customerNames = new Map(
+    customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
+  );
+  const entries = rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    at: iso(r.at)!,
+    actor: {
+      type: r.actorType,
+      id: r.actorId,
+      name:
+        r.actorType === 'staff'
+          ? (staffNames.get(r.actorId!) ?? 'Staff')
+          : r.actorType === 'customer'
+            ? (customerNames.get(r.actorId!) ?? 'Customer')
+            : ((r.data.via as string | undefined) ?? 'Casebook'),
+    },
+    data: r.data,
+  }));
+  return options.publicOnly ? entries.filter((e) => PUBLIC_EVENTS.has(e.type)) : entries;
+}
+
+/** What a customer sees of their case's history. */
+export const PUBLIC_EVENTS: ReadonlySet<string> = new Set(['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.rated']);

@@ -1,0 +1,202 @@
+/**
+ * Intake: validate → diagnose → evaluate the rulesets the workflow runs on `case.created`
+ * (async, no writes) → one synchronous transaction that stores the customer, the case, its
+ * timeline, its routing record and whatever the workflow's first steps do (assignment,
+ * escalation, SLA timers). Nothing half-written survives a failure.
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import { cases, CHANNELS, customers, PRIORITIES, queues, type Priority, type RoutingRecord } from '../db/schema/index.js';
+import { diagnose } from '../diagnosis/search-problems.js';
+import { DomainError } from '../errors.js';
+import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
+import { mergeDecisions } from '../rules/evaluate.js';
+import { runTriggers } from '../rules/run-triggers.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { recordEvaluations } from './apply-decisions.js';
+import { customerFact, findCustomerByEmail, upsertCustomer, type CustomerRow } from './customers.js';
+import { escalateCase } from './move-case.js';
+
+export const FALLBACK_QUEUE = 'general';
+
+const tier = z.string().trim().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"').max(40);
+
+export const createCaseSchema = z.strictObject({
+  customer: z
+    .strictObject({
+      email: z.email().max(254),
+      name: z.string().trim().min(1).max(200).optional(),
+      tier: tier.optional(),
+      organization: z.string().trim().max(200).optional(),
+    })
+    .optional(),
+  subject: z.string().trim().min(1, 'required').max(200),
+  description: z.string().trim().min(1, 'required').max(20_000),
+  channel: z.enum(CHANNELS).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  createdAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type CreateCaseInput = z.infer<typeof createCaseSchema>;
+
+export interface CreateCaseOptions {
+  /** The customer the case is for when a customer submits it themselves. */
+  customerId?: number;
+}
+
+export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
+  const { db, definitions } = services;
+  if (input.createdAt !== undefined && actor.role !== 'admin') {
+    throw new DomainError('FORBIDDEN', 'Only admin tokens may set createdAt (for importing history).');
+  }
+  const at = input.createdAt ? Date.parse(input.createdAt) : services.clock.now();
+
+  let existingCustomer: CustomerRow | undefined;
+  if (options.customerId !== undefined) {
+    existingCustomer = db.select().from(customers).where(eq(customers.id, options.customerId)).get();
+    if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
+  } else {
+    if (!input.customer) throw new DomainError('VALIDATION_FAILED', 'The customer is required.', { issues: [{ path: 'customer', message: 'required' }] });
+    existingCustomer = findCustomerByEmail(db, input.customer.email);
+  }
+  const customerInput = options.customerId === undefined ? input.customer : undefined;
+
+  const diagnosis = diagnose(db, input.subject, input.description);
+  const workflow = definitions.workflow(services.defaultWorkflow);
+  const sla = definitions.sla();
+  const priority: Priority = input.priority ?? 'normal';
+
+  const draft: CaseLike = {
+    id: 0,
+    subject: input.subject,
+    description: input.description,
+    channel: input.channel ?? 'api',
+    priority,
+    tags: [],
+    skills: [],
+    status: workflow.definition.initial,
+    tier: 1,
+    queueId: FALLBACK_QUEUE,
+    assigneeId: null,
+    reopenCount: 0,
+    escalationCount: 0,
+    createdAt: at,
+    slaPolicy: null,
+    slaConfigVersion: sla.version,
+    diagnosisMatched: diagnosis.matched,
+    suggestions: diagnosis.suggestions,
+  };
+  const customer = customerFact(db, existingCustomer ?? null, customerInput);
+  const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
+  const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
+
+  const evaluations = await runTriggers(services, workflow.definition.triggers?.['case.created'] ?? [], {
+    case: draft,
+    customer,
+    diagnosis: diagnosisFact,
+    event: { type: 'case.created' },
+    now: at,
+    withinBusinessHours: inBusinessHours,
+  });
+  const decisions = mergeDecisions(evaluations.filter((e) => e.error === null));
+
+  return transaction(db, () => {
+    const storedCustomer = existingCustomer && !customerInput ? existingCustomer : upsertCustomer(db, customerInput!, at);
+    const routedQueue = db.select().from(queues).where(eq(queues.id, decisions.queue ?? FALLBACK_QUEUE)).get();
+    const queue = routedQueue?.active ? routedQueue : db.select().from(queues).where(eq(queues.id, FALLBACK_QUEUE)).get();
+    if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
+    const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
+
+    const row = db
+      .insert(cases)
+      .values({
+        customerId: storedCustomer.id,
+        subject: input.subject,
+        description: input.description,
+        channel: draft.channel as CaseRow['channel'],
+        requestedPriority: priority,
+        priority: decisions.priority ?? priority,
+        status: workflow.definition.initial,
+        stateEnteredAt: at,
+        tier: queue.tier,
+        queueId: queue.id,
+        tags: decisions.tags,
+        skills: decisions.skills,
+        workflow: workflow.definition.workflow,
+        workflowVersion: workflow.version,
+        slaPolicy: policy ?? sla.config.defaultPolicy,
+        slaConfigVersion: sla.version,
+        suggestions: diagnosis.suggestions.map(({ problemId, title, score }) => ({ problemId, title, score })),
+        diagnosisMatched: diagnosis.matched,
+        createdAt: at,
+        updatedAt: at,
+      })
+      .returning()
+      .get();
+
+    const ctx = new CaseContext(services, row, actor, at);
+    ctx.skipTriggers.add('case.created');
+    const routingEvaluation = evaluations[0];
+    const routing: RoutingRecord = {
+      ruleset: routingEvaluation?.ruleset ?? '',
+      version: routingEvaluation?.version ?? 0,
+      event: 'case.created',
+      fired: routingEvaluation?.fired ?? [],
+      outcome: {
+        queue: queue.id,
+        priority: row.priority,
+        tags: row.tags,
+        skills: row.skills,
+        slaPolicy: policy,
+        escalate: decisions.escalate
+          ? { tier: decisions.escalate.tier, queue: decisions.escalate.queue ?? '', reason: decisions.escalate.reason ?? '' }
+          : null,
+      },
+      input: { customer: { ...customer }, diagnosis: diagnosisFact, withinBusinessHours: inBusinessHours },
+      ...(routingEvaluation?.error ? { error: routingEvaluation.error } : {}),
+    };
+    ctx.case.routing = routing;
+
+    ctx.record('case.created', {
+      subject: row.subject,
+      channel: row.channel,
+      requestedPriority: priority,
+      workflow: row.workflow,
+      workflowVersion: row.workflowVersion,
+    });
+    if (diagnosis.suggestions.length > 0) {
+      ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions });
+    }
+    recordEvaluations(ctx, evaluations, 'case.created');
+    if (decisions.queue && queue.id !== decisions.queue) {
+      ctx.record('rules.failed', { event: 'case.created', error: `queue "${decisions.queue}" does not exist or is inactive; routed to ${queue.id}` });
+    }
+    ctx.record('case.routed', {
+      queue: queue.id,
+      priority: row.priority,
+      tags: row.tags,
+      skills: row.skills,
+      slaPolicy: row.slaPolicy,
+      ruleset: routing.ruleset,
+      version: routing.version,
+      fired: routing.fired,
+      ...(routing.error ? { error: routing.error, fallback: true } : {}),
+    });
+
+    ctx.raise('case.created', {});
+    if (decisions.escalate) {
+      try {
+        escalateCase(ctx, { tier: decisions.escalate.tier, queue: decisions.escalate.queue, reason: decisions.escalate.reason, rule: decisions.escalate.rule });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        ctx.record('rules.failed', { event: 'case.created', error: error.message });
+      }
+    }
+    if (ctx.case.status === workflow.definition.initial) ctx.enterInitialState();
+    for (const n of decisions.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event: 'case.created' });
+    ctx.save();
+    return ctx.case;
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Listing cases for API clients, newest first, with keyset pagination (`cursor` is the
+ * last id of the previous page, opaque to clients) and the caller's visibility applied.
+ */
+import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { cases } from '../db/schema/index.js';
+import { ValidationError } from '../errors.js';
+import type { Principal } from '../http/types.js';
+import { isManagerRole } from '../roles.js';
+import type { Services } from '../services.js';
+
+export const listCasesSchema = z.strictObject({
+  queue: z.string().min(1).max(64).optional(),
+  status: z.string().min(1).max(64).optional(),
+  assignee: z.union([z.literal('me'), z.literal('none'), z.coerce.number().int().positive()]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(64).optional(),
+});
+export type ListCasesQuery = z.infer<typeof listCasesSchema>;
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`id:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const match = /^id:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new ValidationError([{ path: 'cursor', message: 'not a cursor from a previous page' }]);
+  return Number(match[1]);
+}
+
+/** SQL for the cases `principal` may see. */
+export function visibleTo(principal: Principal): SQL | undefined {
+  const { actor } = principal;
+  if (actor.role === 'customer') return eq(cases.customerId, principal.customerId ?? -1);
+  if (isManagerRole(actor.role)) return undefined;
+  const own = eq(cases.assigneeId, principal.staffId ?? -1);
+  return principal.queues.size > 0 ? or(inArray(cases.queueId, [...principal.queues]), own) : own;
+}
+
+export function listCases(services: Services, principal: Principal, query: ListCasesQuery) {
+  const filters: (SQL | undefined)[] = [visibleTo(principal)];
+  if (query.queue) filters.push(eq(cases.queueId, query.queue));
+  if (query.status) filters.push(eq(cases.status, query.status));
+  if (query.assignee === 'me') filters.push(eq(cases.assigneeId, principal.staffId ?? -1));
+  else if (query.assignee === 'none') filters.push(isNull(cases.assigneeId));
+  else if (typeof query.assignee === 'number') filters.push(eq(cases.assigneeId, query.assignee));
+  if (query.cursor) filters.push(lt(cases.id, decodeCursor(query.cursor)));
+  const rows = services.db
+    .select()
+    .from(cases)
+    .where(and(...filters))
+    .orderBy(desc(cases.id))
+    .limit(query.limit + 1)
+    .all();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+}

@@ -1,0 +1,70 @@
+import path from 'node:path';
+
+/** Runtime configuration, read once from the environment. See README "Configuration". */
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  workflowsDir: string;
+  rulesDir: string;
+  adminToken: string | null;
+  seedDemo: boolean;
+  slaSweepCron: string;
+  reportCron: string;
+  reportTimezone: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  publicUrl: string;
+  /** Mark cookies Secure. Defaults to true when PUBLIC_URL is https. */
+  secureCookies: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+function bool(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function int(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const port = int('PORT', env.PORT, 3000);
+  const host = env.HOST || '127.0.0.1';
+  const publicUrl = (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, '');
+  const adminToken = env.ADMIN_TOKEN?.trim() || null;
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
+  }
+  return {
+    port,
+    host,
+    databasePath: path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db'),
+    workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),
+    rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
+    adminToken,
+    seedDemo: bool('SEED_DEMO', env.SEED_DEMO, true),
+    slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
+    reportCron: env.REPORT_CRON || '0 7 * * *',
+    reportTimezone: env.REPORT_TIMEZONE || 'UTC',
+    smtpUrl: env.SMTP_URL?.trim() || null,
+    mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
+    publicUrl,
+    secureCookies: bool('SECURE_COOKIES', env.SECURE_COOKIES, publicUrl.startsWith('https:')),
+    logLevel,
+  };
+}

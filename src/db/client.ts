@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema/index.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+export type Sqlite = Database.Database;
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+export interface OpenDatabaseOptions {
+  /** Milliseconds a statement waits for a lock before failing with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+  /** Run migrations (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens (creating its folder) a SQLite database with the pragmas Casebook relies on:
+ * WAL, NORMAL sync (durable at checkpoints, fast commits), foreign keys, busy timeout.
+ */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  sqlite.pragma('temp_store = MEMORY');
+  const db = drizzle(sqlite, { schema }) as Db;
+  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return db;
+}
+
+/** Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front). */
+export function transaction<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).immediate();
+}

@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customers, queues, staff } from './people.js';
+
+export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const CHANNELS = ['web', 'api', 'email', 'phone', 'chat'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** `sla_due_at` of a case with no running SLA timer: sorts after every real due time. */
+export const NO_DUE_AT = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+export interface FiredRule {
+  rule: string;
+  priority: number;
+  event: { type: string; params?: Record<string, unknown> };
+}
+
+/** How routing decided: the ruleset version, the rules that fired, what they produced. */
+export interface RoutingRecord {
+  ruleset: string;
+  version: number;
+  event: string;
+  fired: FiredRule[];
+  outcome: {
+    queue: string;
+    priority: Priority;
+    tags: string[];
+    skills: string[];
+    slaPolicy: string | null;
+    escalate: { tier: number; queue: string; reason: string } | null;
+  };
+  /** Facts that are not stored on the case itself, so a dry-run can replay them. */
+  input: { customer: Record<string, unknown>; diagnosis: Record<string, unknown>; withinBusinessHours: boolean };
+  error?: string;
+}
+
+export interface Suggestion {
+  problemId: number;
+  title: string;
+  score: number;
+}
+
+export const cases = sqliteTable(
+  'cases',
+  {
+    /** Internal id; the public reference is `C-<id>` (the sequence starts at 1001). */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    subject: text('subject').notNull(),
+    description: text('description').notNull(),
+    channel: text('channel', { enum: CHANNELS }).notNull().default('api'),
+    /** Priority as submitted, before rules changed it. */
+    requestedPriority: text('requested_priority', { enum: PRIORITIES }).notNull().default('normal'),
+    priority: text('priority', { enum: PRIORITIES }).notNull().default('normal'),
+    /** Workflow state name. */
+    status: text('status').notNull(),
+    /** State before the current one (target of `@previous` transitions). */
+    previousStatus: text('previous_status'),
+    stateEnteredAt: integer('state_entered_at').notNull(),
+    /** False once the case is in a resolved or closed state (it no longer counts towards load). */
+    open: integer('open', { mode: 'boolean' }).notNull().default(true),
+    tier: integer('tier').notNull().default(1),
+    queueId: text('queue_id')
+      .notNull()
+      .references(() => queues.id),
+    assigneeId: integer('assignee_id').references(() => staff.id),
+    /** Set while the case waits for an agent; the oldest waiting case is assigned first. */
+    waitingSince: integer('waiting_since'),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    skills: text('skills', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    workflow: text('workflow').notNull(),
+    workflowVersion: integer('workflow_version').notNull(),
+    routing: text('routing', { mode: 'json' }).$type<RoutingRecord>(),
+    slaPolicy: text('sla_policy'),
+    slaConfigVersion: integer('sla_config_version'),
+    /** Earliest due time of the running SLA timers, or NO_DUE_AT: the inbox sort key. */
+    slaDueAt: integer('sla_due_at').notNull().default(NO_DUE_AT),
+    suggestions: text('suggestions', { mode: 'json' }).$type<Suggestion[]>().notNull().default(sql`'[]'`),
+    diagnosisMatched: integer('diagnosis_matched', { mode: 'boolean' }).notNull().default(false),
+    solution: text('solution'),
+    reopenCount: integer('reopen_count').notNull().default(0),
+    escalationCount: integer('escalation_count').notNull().default(0),
+    /** Optimistic concurrency: bumped by every change. */
+    version: integer('version').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    firstResponseAt: integer('first_response_at'),
+    resolvedAt: integer('resolved_at'),
+    closedAt: integer('closed_at'),
+  },
+  (t) => [
+    index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
+    index('cases_assignee_open_due_idx').on(t.assigneeId, t.open, t.slaDueAt, t.id),
+    index('cases_open_due_idx').on(t.open, t.slaDueAt, t.id),
+    index('cases_customer_updated_idx').on(t.customerId, t.updatedAt),
+    index('cases_status_idx').on(t.status, t.id),
+    index('cases_created_idx').on(t.createdAt),
+    index('cases_resolved_idx').on(t.resolvedAt),
+    index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
+  ],
+);
+
+export type ActorType = 'system' | 'staff' | 'customer';
+
+/** The append-only case timeline. Types are `entity.verb`, e.g. `case.escalated`. */
+export const caseEvents = sqliteTable(
+  'case_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    caseId: integer('case_id')
+      .notNull()
+      .references(() => cases.id),
+    type: text('type').notNull(),
+    at: integer('at').notNull(),
+    actorType: text('actor_type', { enum: ['system', 'staff', 'customer'] }).notNull(),
+    actorId: integer('actor_id'),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  },
+  (t) => [index('case_events_case_idx').on(t.caseId, t.id), index('case_events_type_at_idx').on(t.type, t.at)],
+);
+
+/** Customer satisfaction: one rating per case (a new rating replaces the old one). */
+export const caseRatings = sqliteTable(
+  'case_ratings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    caseId: integer('case_id')
+      .notNull()
+      .references(() => cases.id),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    satisfied: integer('satisfied', { mode: 'boolean' }).notNull(),
+    comment: text('comment').notNull().default(''),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('case_ratings_case_idx').on(t.caseId), index('case_ratings_created_idx').on(t.createdAt)],
+);
+
+export const SLA_METRICS = ['firstResponse', 'nextResponse', 'resolution'] as const;
+export type SlaMetric = (typeof SLA_METRICS)[number];
+export const TIMER_STATES = ['running', 'paused', 'fulfilled', 'breached'] as const;
+export type TimerState = (typeof TIMER_STATES)[number];
+
+/**
+ * One SLA timer per case and metric. Business minutes used are accumulated in
+ * `used_minutes` whenever the timer stops running; while running, `segment_started_at`
+ * marks where the current stretch began and `due_at` / `warn_at` are precomputed.
+ */
+export const slaTimers = sqliteTable(
+  'sla_timers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    caseId: integer('case_id')
+      .notNull()
+      .references(() => cases.id),
+    metric: text('metric', { enum: SLA_METRICS }).notNull(),
+    state: text('state', { enum: TIMER_STATES }).notNull(),
+    policy: text('policy').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    calendar: text('calendar').notNull(),
+    targetMinutes: real('target_minutes').notNull(),
+    warnOffsetMinutes: real('warn_offset_minutes').notNull(),
+    usedMinutes: real('used_minutes').notNull().default(0),
+    startedAt: integer('started_at').notNull(),
+    segmentStartedAt: integer('segment_started_at'),
+    dueAt: integer('due_at'),
+    warnAt: integer('warn_at'),
+    warnedAt: integer('warned_at'),
+    breachedAt: integer('breached_at'),
+    fulfilledAt: integer('fulfilled_at'),
+    pausedAt: integer('paused_at'),
+    pauseReason: text('pause_reason'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('sla_timers_case_metric_idx').on(t.caseId, t.metric),
+    index('sla_timers_warn_due_idx').on(t.warnAt).where(sql`${t.warnedAt} IS NULL AND ${t.warnAt} IS NOT NULL`),
+    index('sla_timers_breach_due_idx').on(t.dueAt).where(sql`${t.breachedAt} IS NULL AND ${t.dueAt} IS NOT NULL`),
+  ],
+);

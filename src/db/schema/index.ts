@@ -1,0 +1,6 @@
+export * from './people.js';
+export * from './cases.js';
+export * from './definitions.js';
+export * from './auth.js';
+export * from './outbox.js';
+export * from './reports.js';

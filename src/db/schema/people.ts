@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Staff roles. `advanced` agents work tier-2 (advanced support) queues. */
+export const STAFF_ROLES = ['agent', 'advanced', 'manager', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Stored lower-cased; unique across customers and staff. */
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    tier: text('tier').notNull().default('standard'),
+    organization: text('organization'),
+    passwordHash: text('password_hash'),
+    /** Set while the customer is marked churned (history in `customer_churn_marks`). */
+    churnedAt: integer('churned_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('customers_email_idx').on(t.email)],
+);
+
+/** Every mark and un-mark of a customer as churned, with the date it applies from. */
+export const customerChurnMarks = sqliteTable(
+  'customer_churn_marks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    churned: integer('churned', { mode: 'boolean' }).notNull(),
+    at: integer('at').notNull(),
+    actorId: integer('actor_id'),
+    note: text('note'),
+  },
+  (t) => [index('customer_churn_marks_at_idx').on(t.at), index('customer_churn_marks_customer_idx').on(t.customerId, t.at)],
+);
+
+export const staff = sqliteTable(
+  'staff',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    /** JSON array of skill names. */
+    skills: text('skills', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Most open cases this person is assigned at once. */
+    capacity: integer('capacity').notNull().default(10),
+    available: integer('available', { mode: 'boolean' }).notNull().default(true),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    passwordHash: text('password_hash'),
+    /** Last time a case was assigned to this person: the tie-breaker after load. */
+    lastAssignedAt: integer('last_assigned_at').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('staff_email_idx').on(t.email)],
+);
+
+export const queues = sqliteTable('queues', {
+  /** Slug used in rules, e.g. `general`, `billing`, `advanced`. */
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  /** 1 = first line, 2 = advanced support. */
+  tier: integer('tier').notNull().default(1),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const staffQueues = sqliteTable(
+  'staff_queues',
+  {
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    queueId: text('queue_id')
+      .notNull()
+      .references(() => queues.id),
+  },
+  (t) => [primaryKey({ columns: [t.staffId, t.queueId] }), index('staff_queues_queue_idx').on(t.queueId, t.staffId)],
+);

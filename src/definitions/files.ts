@@ -1,0 +1,114 @@
+/**
+ * Reads the definition folders (`workflows/`, `rules/`) and validates every file before
+ * anything else happens. Used at start-up (fail fast, before the database is touched),
+ * by `rules:import`, and by the test that loads every shipped file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ActionRegistry } from '../workflow/registry.js';
+import { validateWorkflow } from '../workflow/validate.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
+import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
+import { validateSlaConfig, type SlaConfigJson } from '../sla/config.js';
+import { formatProblems, hasErrors, problem, type DefinitionProblem } from './problems.js';
+
+export const SLA_FILE = 'sla.json';
+
+export interface DefinitionFile<T> {
+  file: string;
+  name: string;
+  body: T;
+  warnings: DefinitionProblem[];
+}
+
+export interface DefinitionFiles {
+  workflows: Map<string, DefinitionFile<WorkflowDefinition>>;
+  rulesets: Map<string, DefinitionFile<RulesetDefinition>>;
+  sla: DefinitionFile<SlaConfigJson>;
+}
+
+/** A definition file that cannot be used: names the file and every problem's JSON path. */
+export class DefinitionFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: DefinitionProblem[],
+  ) {
+    super(formatProblems(file, problems));
+    this.name = 'DefinitionFileError';
+  }
+}
+
+/** Parses JSON, turning a syntax error into a problem with line and column. */
+export function parseJsonFile(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    let where = '';
+    if (Number.isFinite(offset)) {
+      const before = text.slice(0, offset);
+      const line = before.split('\n').length;
+      const column = offset - before.lastIndexOf('\n');
+      where = ` (line ${line}, column ${column})`;
+    }
+    throw new DefinitionFileError(file, [problem([], `not valid JSON${where}: ${message}`)]);
+  }
+}
+
+function readJson(file: string): unknown {
+  return parseJsonFile(file, fs.readFileSync(file, 'utf8'));
+}
+
+function jsonFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+export interface LoadDefinitionFilesOptions {
+  workflowsDir: string;
+  rulesDir: string;
+  actions: ActionRegistry;
+}
+
+/** Loads and validates every definition file; throws DefinitionFileError on the first bad file. */
+export function loadDefinitionFiles(options: LoadDefinitionFilesOptions): DefinitionFiles {
+  const slaPath = path.join(options.rulesDir, SLA_FILE);
+  if (!fs.existsSync(slaPath)) {
+    throw new DefinitionFileError(slaPath, [problem([], 'missing: SLA calendars and policies are read from this file')]);
+  }
+  const slaJson = readJson(slaPath);
+  const slaProblems = validateSlaConfig(slaJson);
+  if (hasErrors(slaProblems)) throw new DefinitionFileError(slaPath, slaProblems);
+  const sla: DefinitionFile<SlaConfigJson> = { file: slaPath, name: 'sla', body: slaJson as SlaConfigJson, warnings: slaProblems };
+  const policies = new Set(Object.keys(sla.body.policies));
+
+  const rulesets = new Map<string, DefinitionFile<RulesetDefinition>>();
+  for (const file of jsonFiles(options.rulesDir)) {
+    if (path.basename(file) === SLA_FILE) continue;
+    const name = path.basename(file, '.json');
+    const result = validateRuleset(readJson(file), { queues: null, policies }, name);
+    if (!result.ok) throw new DefinitionFileError(file, result.problems);
+    rulesets.set(name, { file, name, body: result.definition, warnings: result.problems });
+  }
+
+  const workflows = new Map<string, DefinitionFile<WorkflowDefinition>>();
+  const workflowFiles = jsonFiles(options.workflowsDir);
+  if (workflowFiles.length === 0) {
+    throw new DefinitionFileError(options.workflowsDir, [problem([], 'no workflow definitions (*.json) found')]);
+  }
+  for (const file of workflowFiles) {
+    const name = path.basename(file, '.json');
+    const result = validateWorkflow(readJson(file), { actions: options.actions, rulesets: new Set(rulesets.keys()) });
+    if (!result.ok) throw new DefinitionFileError(file, result.problems);
+    if (result.definition.workflow !== name) {
+      throw new DefinitionFileError(file, [problem(['workflow'], `the workflow is named "${result.definition.workflow}" but the file is ${name}.json`)]);
+    }
+    workflows.set(name, { file, name, body: result.definition, warnings: result.problems });
+  }
+  return { workflows, rulesets, sla };
+}

@@ -1,0 +1,208 @@
+/**
+ * Definitions in force: every version of every workflow, ruleset and SLA config lives in
+ * `definition_versions`; this registry validates new versions before they are stored and
+ * hands out compiled definitions, cached per version (one rules engine per ruleset
+ * version). The newest published version is looked up on each use, so a version
+ * published by another process (e.g. `npm run rules:import`) takes effect at once.
+ */
+import { and, asc, desc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { definitionVersions, queues, type DefinitionKind, type DefinitionState } from '../db/schema/index.js';
+import { DefinitionError, DomainError } from '../errors.js';
+import { compileRuleset, type CompiledRuleset } from '../rules/engine.js';
+import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
+import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
+import type { ActionRegistry } from '../workflow/registry.js';
+import { validateWorkflow } from '../workflow/validate.js';
+import { hasErrors, problem, type DefinitionProblem } from './problems.js';
+
+export const SLA_CONFIG_NAME = 'sla';
+
+export type DefinitionVersionRow = typeof definitionVersions.$inferSelect;
+
+export interface NewVersionOptions {
+  state: DefinitionState;
+  note?: string;
+  author?: string;
+  authorId?: number | null;
+  basedOn?: number | null;
+  now: number;
+}
+
+const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
+const NOT_FOUND = { workflow: 'WORKFLOW_NOT_FOUND', ruleset: 'RULESET_NOT_FOUND', sla: 'NOT_FOUND' } as const;
+
+export class Definitions {
+  readonly #db: Db;
+  readonly #actions: ActionRegistry;
+  readonly #workflows = new Map<string, WorkflowDefinition>();
+  readonly #rulesets = new Map<string, CompiledRuleset>();
+  readonly #sla = new Map<number, SlaConfig>();
+  readonly #publishedVersion;
+  readonly #body;
+
+  constructor(db: Db, actions: ActionRegistry) {
+    this.#db = db;
+    this.#actions = actions;
+    this.#publishedVersion = db.$client.prepare<[string, string], { version: number }>(
+      `SELECT version FROM definition_versions WHERE kind = ? AND name = ? AND state = 'published' ORDER BY version DESC LIMIT 1`,
+    );
+    this.#body = db.$client.prepare<[string, string, number], { body: string }>(
+      `SELECT body FROM definition_versions WHERE kind = ? AND name = ? AND version = ?`,
+    );
+  }
+
+  get actions(): ActionRegistry {
+    return this.#actions;
+  }
+
+  publishedVersion(kind: DefinitionKind, name: string): number | null {
+    return this.#publishedVersion.get(kind, name)?.version ?? null;
+  }
+
+  #load(kind: DefinitionKind, name: string, version: number | undefined): { version: number; body: unknown } {
+    const v = version ?? this.publishedVersion(kind, name);
+    if (v === null) throw new DomainError(NOT_FOUND[kind], `No published ${kind} named "${name}".`, { name });
+    const row = this.#body.get(kind, name, v);
+    if (!row) throw new DomainError(NOT_FOUND[kind], `No version ${v} of the ${kind} "${name}".`, { name, version: v });
+    return { version: v, body: JSON.parse(row.body) };
+  }
+
+  workflow(name: string, version?: number): { version: number; definition: WorkflowDefinition } {
+    const v = version ?? this.publishedVersion('workflow', name);
+    const key = `${name}@${v}`;
+    let definition = v === null ? undefined : this.#workflows.get(key);
+    if (!definition) {
+      const loaded = this.#load('workflow', name, v ?? undefined);
+      definition = loaded.body as WorkflowDefinition;
+      this.#workflows.set(`${name}@${loaded.version}`, definition);
+      return { version: loaded.version, definition };
+    }
+    return { version: v!, definition };
+  }
+
+  ruleset(name: string, version?: number): CompiledRuleset {
+    const v = version ?? this.publishedVersion('ruleset', name);
+    const cached = v === null ? undefined : this.#rulesets.get(`${name}@${v}`);
+    if (cached) return cached;
+    const loaded = this.#load('ruleset', name, v ?? undefined);
+    const compiled = compileRuleset(loaded.body as RulesetDefinition, loaded.version);
+    this.#rulesets.set(`${name}@${loaded.version}`, compiled);
+    return compiled;
+  }
+
+  sla(version?: number): { version: number; config: SlaConfig } {
+    const v = version ?? this.publishedVersion('sla', SLA_CONFIG_NAME);
+    const cached = v === null ? undefined : this.#sla.get(v);
+    if (cached) return { version: v!, config: cached };
+    const loaded = this.#load('sla', SLA_CONFIG_NAME, v ?? undefined);
+    const config = compileSlaConfig(loaded.body);
+    this.#sla.set(loaded.version, config);
+    return { version: loaded.version, config };
+  }
+
+  /** Names with at least one published version. */
+  names(kind: DefinitionKind): string[] {
+    return this.#db
+      .selectDistinct({ name: definitionVersions.name })
+      .from(definitionVersions)
+      .where(and(eq(definitionVersions.kind, kind), eq(definitionVersions.state, 'published')))
+      .orderBy(asc(definitionVersions.name))
+      .all()
+      .map((r) => r.name);
+  }
+
+  history(kind: DefinitionKind, name: string): DefinitionVersionRow[] {
+    return this.#db
+      .select()
+      .from(definitionVersions)
+      .where(and(eq(definitionVersions.kind, kind), eq(definitionVersions.name, name)))
+      .orderBy(desc(definitionVersions.version))
+      .all();
+  }
+
+  version(kind: DefinitionKind, name: string, version: number): DefinitionVersionRow | undefined {
+    return this.#db
+      .select()
+      .from(definitionVersions)
+      .where(and(eq(definitionVersions.kind, kind), eq(definitionVersions.name, name), eq(definitionVersions.version, version)))
+      .get();
+  }
+
+  /** Every problem with `body` as a new version of kind/name, checked against what exists now. */
+  validate(kind: DefinitionKind, name: string, body: unknown): DefinitionProblem[] {
+    switch (kind) {
+      case 'ruleset':
+        return validateRuleset(body, { queues: this.queueIds(), policies: this.#policyNames() }, name).problems;
+      case 'workflow': {
+        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(this.names('ruleset')) }).problems;
+        const named = (body as { workflow?: unknown } | null)?.workflow;
+        if (typeof named === 'string' && named !== name) {
+          problems.push(problem(['workflow'], `the workflow is named "${named}" but is stored as "${name}"`));
+        }
+        return problems;
+      }
+      case 'sla':
+        return [...validateSlaConfig(body), ...this.#policiesStillUsed(body)];
+    }
+  }
+
+  /** Validates and stores a new version. Throws DefinitionError listing every problem. */
+  createVersion(kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): DefinitionVersionRow {
+    const problems = this.validate(kind, name, body);
+    if (hasErrors(problems)) {
+      throw new DefinitionError(ERROR_CODE[kind], `The ${kind} "${name}" has ${problems.filter((p) => p.severity === 'error').length} problem(s).`, problems);
+    }
+    return this.insertVersion(kind, name, body, options);
+  }
+
+  /** Stores a version without validation: only for bodies validated by the caller. */
+  insertVersion(kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): DefinitionVersionRow {
+    const last = this.#db.$client
+      .prepare<[string, string], { v: number | null }>('SELECT max(version) AS v FROM definition_versions WHERE kind = ? AND name = ?')
+      .get(kind, name);
+    const version = (last?.v ?? 0) + 1;
+    return this.#db
+      .insert(definitionVersions)
+      .values({
+        kind,
+        name,
+        version,
+        state: options.state,
+        body,
+        note: options.note ?? '',
+        author: options.author ?? 'system',
+        authorId: options.authorId ?? null,
+        basedOn: options.basedOn ?? null,
+        createdAt: options.now,
+        publishedAt: options.state === 'published' ? options.now : null,
+      })
+      .returning()
+      .get();
+  }
+
+  queueIds(): Set<string> {
+    return new Set(this.#db.select({ id: queues.id }).from(queues).where(eq(queues.active, true)).all().map((q) => q.id));
+  }
+
+  #policyNames(): Set<string> | null {
+    return this.publishedVersion('sla', SLA_CONFIG_NAME) === null ? null : new Set(this.sla().config.policyNames);
+  }
+
+  /** A new SLA config must keep every policy the published rulesets apply. */
+  #policiesStillUsed(body: unknown): DefinitionProblem[] {
+    const policies = (body as SlaConfigJson | null)?.policies;
+    if (typeof policies !== 'object' || policies === null) return [];
+    const out: DefinitionProblem[] = [];
+    for (const name of this.names('ruleset')) {
+      this.ruleset(name).definition.rules.forEach((rule) => {
+        const policy = rule.event.type === 'applySlaPolicy' ? (rule.event.params?.policy as string | undefined) : undefined;
+        if (policy && !(policy in policies)) {
+          out.push(problem(['policies'], `the policy "${policy}" is used by the published ruleset "${name}" (rule "${rule.name ?? '?'}")`));
+        }
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Diagnosis: match a request's text against the problem library with SQLite FTS5.
+ *
+ * The text is reduced to distinct meaningful words (stop words dropped) and searched with
+ * OR, ranked by bm25. A problem counts as a *match* (the `diagnosis.matched` fact) when
+ * it shares at least two of those words with the request, or the only word of a
+ * one-word request: a single common word is a suggestion, not a diagnosis.
+ */
+import type { Db } from '../db/client.js';
+
+export interface ProblemMatch {
+  problemId: number;
+  title: string;
+  solution: string;
+  /** Meaningful request words found in the problem. */
+  sharedWords: number;
+  /** bm25 rank, lower is better (negated so higher is better). */
+  score: number;
+}
+
+export interface Diagnosis {
+  matched: boolean;
+  problemId: number | null;
+  suggestions: ProblemMatch[];
+}
+
+const STOP_WORDS = new Set(
+  `a about above after again against all am an and any are as at be because been before being below between both but by can
+  cannot could did do does doing down during each few for from further had has have having he her here hers him his how i if in
+  into is it its itself just me more most my no nor not now of off on once only or other our ours out over own same she should so
+  some such than that the their them then there these they this those through to too under until up very was we were what when
+  where which while who whom why will with would you your yours hello hi please thanks thank help issue problem still get got
+  also its im ive dont doesnt cant wont isnt`.split(/\s+/),
+);
+
+const MAX_TERMS = 24;
+
+/** Distinct lower-case words worth searching for. */
+export function searchTerms(text: string): string[] {
+  const words = text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const out: string[] = [];
+  for (const word of words) {
+    if (word.length < 3 || STOP_WORDS.has(word) || out.includes(word)) continue;
+    out.push(word);
+    if (out.length >= MAX_TERMS) break;
+  }
+  return out;
+}
+
+interface Row {
+  id: number;
+  title: string;
+  symptoms: string;
+  solution: string;
+  rank: number;
+}
+
+const statements = new WeakMap<Db, import('better-sqlite3').Statement<[string, number], Row>>();
+
+function search(db: Db) {
+  let stmt = statements.get(db);
+  if (!stmt) {
+    stmt = db.$client.prepare<[string, number], Row>(`
+      SELECT p.id, p.title, p.symptoms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5) AS rank
+      FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
+      WHERE problems_fts MATCH ? AND p.active = 1
+      ORDER BY rank LIMIT ?`);
+    statements.set(db, stmt);
+  }
+  return stmt;
+}
+
+function wordsOf(text: string): Set<string> {
+  return new Set(searchTerms(text));
+}
+
+/** The problem library entries that best match `text`, best first. */
+export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] {
+  const terms = searchTerms(text);
+  if (terms.length === 0) return [];
+  // Quoted terms: user text never reaches FTS5 as query syntax. Prefix match for stems.
+  const query = terms.map((t) => `"${t}"*`).join(' OR ');
+  const rows = search(db).all(query, Math.max(limit * 4, 12));
+  const matches = rows.map((row) => {
+    const problemWords = wordsOf(`${row.title} ${row.symptoms}`);
+    const shared = terms.filter((t) => [...problemWords].some((w) => w.startsWith(t) || t.startsWith(w))).length;
+    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
+  });
+  matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);
+  return matches.slice(0, limit);
+}
+
+export function isMatch(match: ProblemMatch, termCount: number): boolean {
+  return match.sharedWords >= Math.min(2, termCount);
+}
+
+export function diagnose(db: Db, subject: string, description: string): Diagnosis {
+  const text = `${subject}\n${description}`;
+  const suggestions = searchProblems(db, text, 3);
+  const terms = searchTerms(text).length;
+  const best = suggestions[0];
+  const matched = best !== undefined && isMatch(best, terms);
+  return { matched, problemId: matched ? best.problemId : null, suggestions: suggestions.filter((s) => s.sharedWords > 0) };
+}

@@ -1,0 +1,75 @@
+import type { DefinitionProblem } from './definitions/problems.js';
+
+/**
+ * Domain errors carry a stable SCREAMING_SNAKE `code`. The HTTP layer maps codes
+ * to statuses in one place (`src/http/problem.ts`); the domain never throws HTTP errors.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CASE_NOT_FOUND'
+  | 'RULESET_NOT_FOUND'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'QUEUE_NOT_FOUND'
+  | 'STAFF_NOT_FOUND'
+  | 'INVALID_TRANSITION'
+  | 'TRANSITION_REQUIREMENT_MISSING'
+  | 'CONFLICT'
+  | 'EMAIL_TAKEN'
+  | 'INVALID_RULESET'
+  | 'INVALID_WORKFLOW'
+  | 'INVALID_SLA_CONFIG'
+  | 'CSRF_REJECTED'
+  | 'TOO_MANY_REQUESTS'
+  | 'DATABASE_BUSY'
+  | 'INTERNAL';
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly issues: FieldIssue[];
+
+  constructor(issues: FieldIssue[], message = 'The request is not valid.') {
+    super('VALIDATION_FAILED', message, { issues });
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+/** A definition (workflow, ruleset, SLA config) was refused; every problem has a JSON path. */
+export class DefinitionError extends DomainError {
+  readonly problems: DefinitionProblem[];
+
+  constructor(
+    code: 'INVALID_RULESET' | 'INVALID_WORKFLOW' | 'INVALID_SLA_CONFIG',
+    message: string,
+    problems: DefinitionProblem[],
+  ) {
+    super(code, message, { problems });
+    this.name = 'DefinitionError';
+    this.problems = problems;
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

@@ -1,0 +1,117 @@
+/** `/api/v1/cases`: intake, reading, the timeline, transitions, messages, reassignment. */
+import { Hono, type Context } from 'hono';
+import { addMessage, messageSchema } from '../../cases/add-message.js';
+import { assertCanSee } from '../../cases/access.js';
+import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
+import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
+import { createCase, createCaseSchema } from '../../cases/create-case.js';
+import { listCases, listCasesSchema } from '../../cases/list-cases.js';
+import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
+import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
+import { NO_DUE_AT } from '../../db/schema/index.js';
+import { DomainError } from '../../errors.js';
+import { availableTransitions } from '../../workflow/transition.js';
+import { jsonBody, parseWith } from '../json-body.js';
+import { STAFF, requireRole } from '../middleware/api-auth.js';
+import type { AppEnv, Principal } from '../types.js';
+
+function principalOf(c: Context<AppEnv>): Principal {
+  return c.get('principal')!;
+}
+
+/** The case named in the path, if the caller may see it (404 otherwise). */
+function visibleCase(c: Context<AppEnv>): CaseRow {
+  const id = parseCaseRef(c.req.param('id') ?? '');
+  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
+  const row = loadCase(c.get('services'), id);
+  assertCanSee(principalOf(c), row);
+  return row;
+}
+
+function fullView(c: Context<AppEnv>, row: CaseRow) {
+  const services = c.get('services');
+  const view = caseView(services, row);
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
+}
+
+/** Performs the command's follow-up work (rules on events) before answering. */
+async function settle(c: Context<AppEnv>, caseId: number): Promise<CaseRow> {
+  const services = c.get('services');
+  await services.outbox.settle(caseId);
+  services.outbox.kick();
+  return loadCase(services, caseId);
+}
+
+function summary(row: CaseRow) {
+  return {
+    id: caseRef(row.id),
+    subject: row.subject,
+    status: row.status,
+    open: row.open,
+    queue: row.queueId,
+    priority: row.priority,
+    tier: row.tier,
+    assigneeId: row.assigneeId,
+    tags: row.tags,
+    slaDueAt: row.slaDueAt === NO_DUE_AT ? null : iso(row.slaDueAt),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+export function caseRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/', async (c) => {
+    const services = c.get('services');
+    const principal = principalOf(c);
+    const input = await jsonBody(c, createCaseSchema);
+    const row =
+      principal.actor.role === 'customer'
+        ? await createCase(services, { ...input, customer: undefined }, principal.actor, { customerId: principal.customerId! })
+        : await createCase(services, input, principal.actor);
+    const settled = await settle(c, row.id);
+    c.header('Location', `/api/v1/cases/${caseRef(row.id)}`);
+    return c.json(fullView(c, settled), 201);
+  });
+
+  app.get('/', (c) => {
+    const query = parseWith(listCasesSchema, c.req.query());
+    const { rows, nextCursor } = listCases(c.get('services'), principalOf(c), query);
+    return c.json({ items: rows.map(summary), nextCursor });
+  });
+
+  app.get('/:id', (c) => c.json(fullView(c, visibleCase(c))));
+
+  app.get('/:id/events', (c) => {
+    const row = visibleCase(c);
+    const publicOnly = principalOf(c).actor.role === 'customer';
+    return c.json(timeline(c.get('services'), row.id, { publicOnly }));
+  });
+
+  app.post('/:id/transitions', async (c) => {
+    const row = visibleCase(c);
+    const input = await jsonBody(c, transitionSchema);
+    transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
+    return c.json(fullView(c, await settle(c, row.id)));
+  });
+
+  app.post('/:id/messages', async (c) => {
+    const row = visibleCase(c);
+    const input = await jsonBody(c, messageSchema);
+    addMessage(c.get('services'), row.id, input, principalOf(c).actor);
+    const settled = await settle(c, row.id);
+    const message = timeline(c.get('services'), row.id).filter((e) => e.type.endsWith('.replied') || e.type === 'staff.noted').at(-1);
+    return c.json({ message, case: fullView(c, settled) }, 201);
+  });
+
+  app.post('/:id/assignment', requireRole(...STAFF), async (c) => {
+    const row = visibleCase(c);
+    const input = await jsonBody(c, reassignSchema);
+    reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
+    return c.json(fullView(c, await settle(c, row.id)));
+  });
+
+  return app;
+}

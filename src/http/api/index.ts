@@ -1,0 +1,32 @@
+/** The JSON API under `/api/v1`: bearer tokens, problem+json errors, a body size limit. */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { DomainError } from '../../errors.js';
+import { apiAuth, type ApiAuthOptions } from '../middleware/api-auth.js';
+import type { AppEnv } from '../types.js';
+import { referenceRoutes, tokenRoutes } from './admin.js';
+import { caseRoutes } from './cases.js';
+import { rulesetRoutes } from './rulesets.js';
+
+export const API_BODY_LIMIT = 256 * 1024;
+
+export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
+  const api = new Hono<AppEnv>();
+  api.use(
+    bodyLimit({
+      maxSize: API_BODY_LIMIT,
+      onError: () => {
+        throw new DomainError('PAYLOAD_TOO_LARGE', `The body is larger than ${API_BODY_LIMIT / 1024} KiB.`);
+      },
+    }),
+  );
+  api.use(apiAuth(options));
+  api.route('/cases', caseRoutes());
+  api.route('/rulesets', rulesetRoutes());
+  api.route('/tokens', tokenRoutes());
+  api.route('/', referenceRoutes());
+  api.notFound(() => {
+    throw new DomainError('NOT_FOUND', 'No such API route.');
+  });
+  return api;
+}

@@ -1,0 +1,31 @@
+/** Reads a JSON body and validates it: 400 MALFORMED_JSON or 422 with every field path. */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+
+export function fieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
+  return issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(fieldIssues(result.error.issues));
+  return result.data;
+}
+
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') throw new DomainError('MALFORMED_JSON', 'The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new DomainError('MALFORMED_JSON', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  return parseWith(schema, await readJson(c));
+}

@@ -1,0 +1,47 @@
+/**
+ * API authentication: `Authorization: Bearer <token>` with the ADMIN_TOKEN (admin rights,
+ * for automation and first setup) or an API token. Sets `principal`; 401 otherwise.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { principalForToken } from '../../auth/api-tokens.js';
+import { ADMIN_TOKEN_PRINCIPAL } from '../../auth/principal.js';
+import { safeEqual } from '../../auth/tokens.js';
+import { DomainError } from '../../errors.js';
+import type { Role } from '../../roles.js';
+import type { AppEnv } from '../types.js';
+
+export interface ApiAuthOptions {
+  adminToken: string | null;
+}
+
+export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<AppEnv> {
+  return async function apiAuthMiddleware(c, next) {
+    const header = c.req.header('Authorization') ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new DomainError('UNAUTHENTICATED', 'Send an API token: "Authorization: Bearer <token>".');
+    const token = match[1]!;
+    const services = c.get('services');
+    const principal =
+      options.adminToken !== null && safeEqual(token, options.adminToken)
+        ? ADMIN_TOKEN_PRINCIPAL
+        : principalForToken(services.db, token, services.clock.now());
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.');
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+/** Refuses (403) callers whose role is not listed. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async function requireRoleMiddleware(c, next) {
+    const principal = c.get('principal');
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'Authentication required.');
+    if (!roles.includes(principal.actor.role)) {
+      throw new DomainError('FORBIDDEN', `This needs one of the roles: ${roles.join(', ')}.`);
+    }
+    await next();
+  };
+}
+
+export const STAFF: Role[] = ['agent', 'advanced', 'manager', 'admin'];
+export const MANAGERS: Role[] = ['manager', 'admin'];

@@ -1,0 +1,91 @@
+/**
+ * Errors become responses here, in one place: domain codes map to HTTP statuses, JSON
+ * clients get RFC 9457 problem+json with `code` and `requestId`.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DefinitionError, DomainError, ValidationError, type ErrorCode } from '../errors.js';
+
+export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 422,
+  MALFORMED_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CASE_NOT_FOUND: 404,
+  RULESET_NOT_FOUND: 404,
+  WORKFLOW_NOT_FOUND: 404,
+  QUEUE_NOT_FOUND: 422,
+  STAFF_NOT_FOUND: 422,
+  INVALID_TRANSITION: 409,
+  TRANSITION_REQUIREMENT_MISSING: 422,
+  CONFLICT: 409,
+  EMAIL_TAKEN: 409,
+  INVALID_RULESET: 422,
+  INVALID_WORKFLOW: 422,
+  INVALID_SLA_CONFIG: 422,
+  CSRF_REJECTED: 403,
+  TOO_MANY_REQUESTS: 429,
+  DATABASE_BUSY: 503,
+  INTERNAL: 500,
+};
+
+const TITLES: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'The request is not valid',
+  MALFORMED_JSON: 'The body is not valid JSON',
+  UNAUTHENTICATED: 'Authentication required',
+  FORBIDDEN: 'Not allowed',
+  INVALID_TRANSITION: 'Transition not allowed now',
+  CONFLICT: 'Changed by someone else',
+  DATABASE_BUSY: 'The database is busy',
+  INTERNAL: 'Internal error',
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  instance: string;
+  [extension: string]: unknown;
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+/** Normalises anything thrown into a DomainError (unknown errors become INTERNAL). */
+export function toDomainError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  if (isSqliteBusy(error)) return new DomainError('DATABASE_BUSY', 'The database is busy; please retry shortly.');
+  return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
+}
+
+export function problemBody(error: DomainError, requestId: string, instance: string): ProblemBody {
+  const status = STATUS_BY_CODE[error.code];
+  const body: ProblemBody = {
+    type: `urn:casebook:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[error.code] ?? error.code.toLowerCase().replaceAll('_', ' '),
+    status,
+    detail: error.message,
+    code: error.code,
+    requestId,
+    instance,
+  };
+  if (error instanceof ValidationError) body.errors = error.issues;
+  else if (error instanceof DefinitionError) body.problems = error.problems;
+  else for (const [k, v] of Object.entries(error.details)) if (!(k in body)) body[k] = v;
+  return body;
+}
+
+export function problemResponse(c: Context, error: DomainError): Response {
+  const body = problemBody(error, c.get('requestId') ?? '', new URL(c.req.url).pathname);
+  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
+  if (error.code === 'DATABASE_BUSY') headers['Retry-After'] = '1';
+  if (error.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer';
+  return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, headers);
+}

@@ -1,0 +1,83 @@
+/**
+ * Outbox handler for `notification.send`: resolves the recipients (`customer`,
+ * `assignee`, `queue`, `managers` or an address), renders the template and mails it.
+ * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
+ * the outbox with back-off and stay visible there.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/index.js';
+import { caseRef } from '../cases/case-ref.js';
+import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import type { Services } from '../services.js';
+import { renderTemplate, type TemplateName } from './templates.js';
+
+function recipients(services: Services, to: string, c: typeof cases.$inferSelect): string[] {
+  const { db } = services;
+  switch (to) {
+    case 'customer':
+      return db.select({ email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).all().map((r) => r.email);
+    case 'assignee':
+      return c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(eq(staff.id, c.assigneeId)).all().map((r) => r.email);
+    case 'queue':
+      return db
+        .select({ email: staff.email })
+        .from(staffQueues)
+        .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+        .where(and(eq(staffQueues.queueId, c.queueId), eq(staff.active, true)))
+        .all()
+        .map((r) => r.email);
+    case 'managers':
+      return db
+        .select({ email: staff.email })
+        .from(staff)
+        .where(and(inArray(staff.role, ['manager', 'admin']), eq(staff.active, true)))
+        .all()
+        .map((r) => r.email);
+    default:
+      return [to];
+  }
+}
+
+export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {
+  const { db } = services;
+  const c = item.caseId === null ? undefined : db.select().from(cases).where(eq(cases.id, item.caseId)).get();
+  if (!c) {
+    markDone(db, item.id, services.clock.now());
+    return;
+  }
+  const { to, template } = item.payload as { to: string; template: TemplateName };
+  const addresses = recipients(services, to, c);
+  const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
+  const lastEscalation = db
+    .select({ data: caseEvents.data })
+    .from(caseEvents)
+    .where(and(eq(caseEvents.caseId, c.id), eq(caseEvents.type, 'case.escalated')))
+    .all()
+    .at(-1);
+  const message = renderTemplate(template, {
+    caseRef: caseRef(c.id),
+    subject: c.subject,
+    status: c.status,
+    queue: c.queueId,
+    priority: c.priority,
+    customerName: customer.name,
+    reason: (lastEscalation?.data.reason as string | undefined) ?? null,
+    solution: c.solution,
+    url: `${services.publicUrl}/cases/${caseRef(c.id)}`,
+  });
+  let outcome: Record<string, unknown>;
+  if (addresses.length === 0) {
+    outcome = { template, to, delivered: false, reason: 'no recipients' };
+  } else if (!services.mailer) {
+    outcome = { template, to, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
+  } else {
+    await services.mailer.send({ to: addresses, subject: message.subject, text: message.text });
+    outcome = { template, to, recipients: addresses, delivered: true };
+  }
+  db.$client.transaction(() => {
+    db.insert(caseEvents)
+      .values({ caseId: c.id, type: 'notification.sent', at: services.clock.now(), actorType: 'system', actorId: null, data: outcome })
+      .run();
+    markDone(db, item.id, services.clock.now());
+  })();
+}

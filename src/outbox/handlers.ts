@@ -1,0 +1,13 @@
+/** Outbox item types and the code that performs them. */
+import { fireWorkflowTimer } from '../cases/fire-workflow-timer.js';
+import { handleCaseEvent } from '../cases/handle-case-event.js';
+import { sendNotification } from '../notifications/send-notification.js';
+import type { OutboxHandler } from './outbox.js';
+
+export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
+  return new Map<string, OutboxHandler>([
+    ['case.event', handleCaseEvent],
+    ['workflow.timer', fireWorkflowTimer],
+    ['notification.send', sendNotification],
+  ]);
+}

@@ -1,0 +1,60 @@
+/**
+ * Drives the outbox in-process: `settle(caseId)` performs a command's follow-up work
+ * before the response goes out (so a reopen's escalation is visible at once); `kick()`
+ * drains everything else in the background without overlapping runs. The cron sweep and
+ * start-up call `drain()` too, so nothing depends on this process staying up.
+ */
+import type { Services } from '../services.js';
+import { drainOutbox, type DrainResult, type OutboxHandler } from './outbox.js';
+
+export class OutboxWorker {
+  readonly #services: Services;
+  readonly #handlers: ReadonlyMap<string, OutboxHandler>;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  constructor(services: Services, handlers: ReadonlyMap<string, OutboxHandler>) {
+    this.#services = services;
+    this.#handlers = handlers;
+  }
+
+  drain(limit?: number): Promise<DrainResult> {
+    return drainOutbox(this.#services, this.#handlers, limit === undefined ? {} : { limit });
+  }
+
+  settle(caseId: number): Promise<DrainResult> {
+    return drainOutbox(this.#services, this.#handlers, { caseId });
+  }
+
+  /** Drains in the background soon; calls while a drain runs schedule one more. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .then(
+        () => undefined,
+        (error: unknown) => this.#services.logger.error('outbox drain failed', { error }),
+      )
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when no background drain is running (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+}

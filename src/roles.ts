@@ -1,0 +1,28 @@
+import type { StaffRole } from './db/schema/people.js';
+
+/** Who can act on a case. Workflows name these roles on their transitions. */
+export const ROLES = ['customer', 'agent', 'advanced', 'manager', 'admin', 'system'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const STAFF_ROLE_SET: ReadonlySet<string> = new Set<StaffRole>(['agent', 'advanced', 'manager', 'admin']);
+
+/**
+ * The principal behind a command. `system` is Casebook itself (timers, sweeps, rules)
+ * and the ADMIN_TOKEN (role admin, no staff record).
+ */
+export interface Actor {
+  type: 'staff' | 'customer' | 'system';
+  id: number | null;
+  role: Role;
+  name: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, role: 'system', name: 'Casebook' };
+
+export function isManagerRole(role: Role): boolean {
+  return role === 'manager' || role === 'admin';
+}
+
+export function isStaffRole(role: Role): boolean {
+  return STAFF_ROLE_SET.has(role);
+}

@@ -1,0 +1,294 @@
+/**
+ * The ruleset format (`rules/<name>.json`): `{ "ruleset": name, "rules": [...] }`, each
+ * rule exactly in json-rules-engine's JSON (conditions with all/any/not, fact, path,
+ * operator, value, params; name, priority, event { type, params }).
+ *
+ * Validation goes beyond the shape: facts, operators and event types must be known, event
+ * params must fit their type, and queues / SLA policies / templates must exist. Every
+ * problem is reported (not just the first), each with its JSON path.
+ */
+import { z } from 'zod';
+import { PRIORITIES } from '../db/schema/cases.js';
+import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
+import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
+import { FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
+import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
+
+export interface RuleCondition {
+  fact?: string;
+  operator?: string;
+  value?: unknown;
+  path?: string;
+  params?: Record<string, unknown>;
+  all?: RuleCondition[];
+  any?: RuleCondition[];
+  not?: RuleCondition;
+  condition?: string;
+  name?: string;
+  priority?: number;
+}
+
+export interface RuleJson {
+  name?: string;
+  priority?: number;
+  conditions: RuleCondition;
+  event: { type: string; params?: Record<string, unknown> };
+}
+
+export interface RulesetDefinition {
+  ruleset: string;
+  description?: string;
+  rules: RuleJson[];
+}
+
+const tag = z.string().regex(/^[a-z0-9][a-z0-9:_-]*$/i, 'tags use letters, digits, ":", "_" and "-"').max(64);
+
+/** Rule event types (the actions rules can take) and their params. */
+export const EVENT_PARAMS = {
+  route: z.strictObject({ queue: z.string().min(1) }),
+  setPriority: z.strictObject({ priority: z.enum(PRIORITIES) }),
+  addTags: z.strictObject({ tags: z.array(tag).min(1) }),
+  requireSkills: z.strictObject({ skills: z.array(tag).min(1) }),
+  applySlaPolicy: z.strictObject({ policy: z.string().min(1) }),
+  escalate: z.strictObject({
+    tier: z.number().int().min(1).max(9),
+    queue: z.string().min(1).optional(),
+    reason: z.string().min(1).max(500).optional(),
+  }),
+  notify: z.strictObject({
+    to: z.union([z.enum(NOTIFY_TARGETS), z.email()]),
+    template: z.enum(TEMPLATE_NAMES),
+  }),
+} as const;
+export type RuleEventType = keyof typeof EVENT_PARAMS;
+export const RULE_EVENT_TYPES = Object.keys(EVENT_PARAMS) as RuleEventType[];
+
+export interface RulesetValidationContext {
+  /** Existing queue ids; null skips the check. */
+  queues: ReadonlySet<string> | null;
+  /** Existing SLA policy names; null skips the check. */
+  policies: ReadonlySet<string> | null;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+export type RulesetValidation =
+  | { ok: true; definition: RulesetDefinition; problems: DefinitionProblem[] }
+  | { ok: false; problems: DefinitionProblem[] };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates a ruleset document. `expectedName` (from the file name or URL) must match `ruleset`. */
+export function validateRuleset(json: unknown, context: RulesetValidationContext, expectedName?: string): RulesetValidation {
+  const problems: DefinitionProblem[] = [];
+  if (!isObject(json)) return { ok: false, problems: [problem([], 'a ruleset is an object { "ruleset": name, "rules": [...] }')] };
+
+  for (const key of Object.keys(json)) {
+    if (!['ruleset', 'description', 'rules', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
+  }
+  if (typeof json.ruleset !== 'string' || !NAME.test(json.ruleset)) {
+    problems.push(problem(['ruleset'], 'the ruleset needs a name: letters, digits, "-" and "_", starting with a letter'));
+  } else if (expectedName !== undefined && json.ruleset !== expectedName) {
+    problems.push(problem(['ruleset'], `the ruleset is named "${json.ruleset}" but is stored as "${expectedName}"`));
+  }
+  if (json.description !== undefined && typeof json.description !== 'string') {
+    problems.push(problem(['description'], 'must be a string'));
+  }
+  if (!Array.isArray(json.rules)) {
+    problems.push(problem(['rules'], 'must be an array of rules'));
+    return { ok: false, problems };
+  }
+
+  const names = new Map<string, number>();
+  json.rules.forEach((rule, i) => {
+    validateRule(rule, ['rules', i], context, problems);
+    if (isObject(rule) && typeof rule.name === 'string') {
+      const first = names.get(rule.name);
+      if (first !== undefined) problems.push(problem(['rules', i, 'name'], `the name "${rule.name}" is already used by rules[${first}]`));
+      else names.set(rule.name, i);
+    }
+  });
+
+  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+  return { ok: true, definition: json as unknown as RulesetDefinition, problems };
+}
+
+function validateRule(rule: unknown, at: PathSegment[], context: RulesetValidationContext, problems: DefinitionProblem[]): void {
+  if (!isObject(rule)) {
+    problems.push(problem(at, 'a rule is an object with "conditions" and "event"'));
+    return;
+  }
+  for (const key of Object.keys(rule)) {
+    if (!['name', 'priority', 'conditions', 'event'].includes(key)) {
+      problems.push(problem([...at, key], key === 'onSuccess' || key === 'onFailure' ? 'callbacks cannot be stored in JSON' : `unknown key "${key}"`));
+    }
+  }
+  if (rule.name !== undefined && (typeof rule.name !== 'string' || rule.name.trim() === '')) {
+    problems.push(problem([...at, 'name'], 'must be a non-empty string'));
+  }
+  if (rule.priority !== undefined && !(typeof rule.priority === 'number' && Number.isFinite(rule.priority) && rule.priority > 0)) {
+    problems.push(problem([...at, 'priority'], 'must be a number greater than 0'));
+  }
+  if (rule.conditions === undefined) problems.push(problem([...at, 'conditions'], 'missing: a rule needs conditions (all, any or not)'));
+  else validateTopCondition(rule.conditions, [...at, 'conditions'], problems);
+  validateEvent(rule.event, [...at, 'event'], context, problems);
+}
+
+function validateTopCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[]): void {
+  if (!isObject(condition) || !('all' in condition || 'any' in condition || 'not' in condition || 'condition' in condition)) {
+    problems.push(problem(at, 'the top level of conditions must be { "all": [...] }, { "any": [...] } or { "not": {...} }'));
+    return;
+  }
+  validateCondition(condition, at, problems);
+}
+
+function validateCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[]): void {
+  if (!isObject(condition)) {
+    problems.push(problem(at, 'a condition is an object'));
+    return;
+  }
+  const boolKeys = ['all', 'any', 'not', 'condition'].filter((k) => k in condition);
+  if (boolKeys.length > 1) {
+    problems.push(problem(at, `use only one of ${boolKeys.join(', ')} in one condition`));
+    return;
+  }
+  const common = ['name', 'priority'];
+  if (condition.priority !== undefined && !(typeof condition.priority === 'number' && condition.priority > 0)) {
+    problems.push(problem([...at, 'priority'], 'must be a number greater than 0'));
+  }
+  const key = boolKeys[0];
+  if (key === 'condition') {
+    problems.push(problem([...at, 'condition'], 'shared condition references are not supported: write the condition inline'));
+    return;
+  }
+  if (key === 'all' || key === 'any') {
+    for (const k of Object.keys(condition)) if (k !== key && !common.includes(k)) problems.push(problem([...at, k], `unknown key "${k}"`));
+    const list = condition[key];
+    if (!Array.isArray(list)) {
+      problems.push(problem([...at, key], 'must be an array of conditions'));
+      return;
+    }
+    list.forEach((child, i) => validateCondition(child, [...at, key, i], problems));
+    return;
+  }
+  if (key === 'not') {
+    for (const k of Object.keys(condition)) if (k !== key && !common.includes(k)) problems.push(problem([...at, k], `unknown key "${k}"`));
+    validateCondition(condition.not, [...at, 'not'], problems);
+    return;
+  }
+  validateLeaf(condition, at, problems);
+}
+
+function validateLeaf(condition: Record<string, unknown>, at: PathSegment[], problems: DefinitionProblem[]): void {
+  for (const k of Object.keys(condition)) {
+    if (!['fact', 'operator', 'value', 'path', 'params', 'name', 'priority'].includes(k)) problems.push(problem([...at, k], `unknown key "${k}"`));
+  }
+  const fact = condition.fact;
+  if (typeof fact !== 'string') {
+    problems.push(problem([...at, 'fact'], `missing: name a fact (${[...FACT_NAMES].join(', ')})`));
+  } else if (!FACT_NAMES.has(fact)) {
+    problems.push(problem([...at, 'fact'], `unknown fact "${fact}" (known: ${[...FACT_NAMES].join(', ')})`));
+  } else {
+    validatePath(fact, condition.path, [...at, 'path'], problems);
+  }
+
+  const operator = condition.operator;
+  if (typeof operator !== 'string') {
+    problems.push(problem([...at, 'operator'], 'missing: name an operator'));
+  } else {
+    const parts = operator.split(':');
+    const base = parts.pop()!;
+    const badDecorator = parts.find((d) => !(OPERATOR_DECORATORS as readonly string[]).includes(d));
+    if (badDecorator !== undefined) problems.push(problem([...at, 'operator'], `unknown operator decorator "${badDecorator}"`));
+    else if (!OPERATOR_NAMES.has(base)) {
+      problems.push(problem([...at, 'operator'], `unknown operator "${base}" (known: ${[...OPERATOR_NAMES].join(', ')})`));
+    } else if (parts.length === 0) {
+      validateOperand(base, condition, at, problems);
+    }
+  }
+  if (!('value' in condition)) problems.push(problem([...at, 'value'], 'missing: a condition compares against a value'));
+  if (condition.params !== undefined && !isObject(condition.params)) problems.push(problem([...at, 'params'], 'must be an object'));
+}
+
+function validatePath(fact: string, path: unknown, at: PathSegment[], problems: DefinitionProblem[]): void {
+  if (path === undefined) return;
+  if (typeof path !== 'string' || !path.startsWith('$')) {
+    problems.push(problem(at, 'a path is a JSONPath string starting with "$", e.g. "$.priority"'));
+    return;
+  }
+  const fields = FACT_FIELDS[fact as keyof typeof FACT_FIELDS];
+  if (OPEN_FACTS.has(fact)) return;
+  if (fields === null) {
+    problems.push(problem(at, `the fact "${fact}" is a single value; drop the path`));
+    return;
+  }
+  const first = /^\$\.?([A-Za-z_][A-Za-z0-9_]*)/.exec(path)?.[1];
+  if (first !== undefined && !fields.includes(first)) {
+    problems.push(problem(at, `the fact "${fact}" has no field "${first}" (fields: ${fields.join(', ')})`));
+  }
+}
+
+function isFactReference(value: unknown): boolean {
+  return isObject(value) && typeof value.fact === 'string';
+}
+
+function validateOperand(operator: string, condition: Record<string, unknown>, at: PathSegment[], problems: DefinitionProblem[]): void {
+  const value = condition.value;
+  if (value === undefined || isFactReference(value)) {
+    if (isFactReference(value)) {
+      const ref = value as { fact: string; path?: unknown };
+      if (!FACT_NAMES.has(ref.fact)) problems.push(problem([...at, 'value', 'fact'], `unknown fact "${ref.fact}"`));
+      else validatePath(ref.fact, ref.path, [...at, 'value', 'path'], problems);
+    }
+    return;
+  }
+  const here = [...at, 'value'];
+  switch (operator) {
+    case 'textContains':
+      if (typeof value !== 'string' || value === '') problems.push(problem(here, 'textContains compares with a non-empty string'));
+      break;
+    case 'textContainsAny':
+      if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) {
+        problems.push(problem(here, 'textContainsAny compares with a non-empty array of non-empty strings'));
+      }
+      break;
+    case 'in':
+    case 'notIn':
+      if (!Array.isArray(value)) problems.push(problem(here, `${operator} compares with an array`));
+      break;
+    case 'lessThan':
+    case 'lessThanInclusive':
+    case 'greaterThan':
+    case 'greaterThanInclusive':
+      if (typeof value !== 'number') problems.push(problem(here, `${operator} compares with a number`));
+      break;
+  }
+}
+
+function validateEvent(event: unknown, at: PathSegment[], context: RulesetValidationContext, problems: DefinitionProblem[]): void {
+  if (!isObject(event)) {
+    problems.push(problem(at, `missing: a rule needs an event { "type": ..., "params": {...} } (types: ${RULE_EVENT_TYPES.join(', ')})`));
+    return;
+  }
+  for (const k of Object.keys(event)) if (k !== 'type' && k !== 'params') problems.push(problem([...at, k], `unknown key "${k}"`));
+  const type = event.type;
+  if (typeof type !== 'string' || !(type in EVENT_PARAMS)) {
+    problems.push(problem([...at, 'type'], `unknown event type ${JSON.stringify(type)} (known: ${RULE_EVENT_TYPES.join(', ')})`));
+    return;
+  }
+  const schema = EVENT_PARAMS[type as RuleEventType];
+  const parsed = schema.safeParse(event.params ?? {});
+  if (!parsed.success) {
+    problems.push(...problemsFromZod(parsed.error.issues, [...at, 'params']));
+    return;
+  }
+  const params = parsed.data as Record<string, unknown>;
+  if (typeof params.queue === 'string' && context.queues && !context.queues.has(params.queue)) {
+    problems.push(problem([...at, 'params', 'queue'], `unknown queue "${params.queue}" (known: ${[...context.queues].join(', ')})`));
+  }
+  if (typeof params.policy === 'string' && context.policies && !context.policies.has(params.policy)) {
+    problems.push(problem([...at, 'params', 'policy'], `unknown SLA policy "${params.policy}" (known: ${[...context.policies].join(', ')})`));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Demo data for a first start (SEED_DEMO=true): queues with descriptions, agents with
+ * skills and capacities, a manager and an admin, customers, a problem library and a few
+ * cases that went through the real intake (routed, assigned, escalated). Runs only on a
+ * database without staff, so it never touches real data.
+ */
+import { count, eq } from 'drizzle-orm';
+import { hashPassword, randomPassword } from '../auth/password.js';
+import { addMessage } from '../cases/add-message.js';
+import { createCase } from '../cases/create-case.js';
+import { transitionCase } from '../cases/transition-case.js';
+import { transaction } from '../db/client.js';
+import { customers, problems, queues, staff, staffQueues, type StaffRole } from '../db/schema/index.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+
+export interface DemoAccount {
+  role: string;
+  name: string;
+  email: string;
+}
+
+export interface DemoReport {
+  password: string;
+  accounts: DemoAccount[];
+  cases: string[];
+}
+
+const QUEUES = [
+  { id: 'general', name: 'General', tier: 1, description: 'Everything no rule routes elsewhere.' },
+  { id: 'billing', name: 'Billing', tier: 1, description: 'Invoices, payments, subscriptions and refunds.' },
+  { id: 'technical', name: 'Technical', tier: 1, description: 'Errors, log-in trouble, integrations and outages.' },
+  { id: 'advanced', name: 'Advanced support', tier: 2, description: 'Tier 2: escalations, undiagnosed and urgent enterprise problems.' },
+];
+
+const STAFF: { name: string; email: string; role: StaffRole; queues: string[]; skills: string[]; capacity: number; available: boolean }[] = [
+  { name: 'Maria Manager', email: 'maria@casebook.test', role: 'manager', queues: [], skills: [], capacity: 0, available: true },
+  { name: 'Adam Admin', email: 'admin@casebook.test', role: 'admin', queues: [], skills: [], capacity: 0, available: true },
+  { name: 'Alice Archer', email: 'alice@casebook.test', role: 'agent', queues: ['general', 'billing'], skills: ['refunds'], capacity: 6, available: true },
+  { name: 'Bob Baker', email: 'bob@casebook.test', role: 'agent', queues: ['general', 'technical'], skills: ['api'], capacity: 6, available: true },
+  { name: 'Carol Chen', email: 'carol@casebook.test', role: 'agent', queues: ['billing', 'general'], skills: [], capacity: 4, available: false },
+  { name: 'Dana Diaz', email: 'dana@casebook.test', role: 'advanced', queues: ['advanced'], skills: ['api', 'refunds'], capacity: 5, available: true },
+];
+
+const CUSTOMERS = [
+  { name: 'Chloe Carter', email: 'chloe@example.com', tier: 'standard', organization: 'Northwind' },
+  { name: 'Eve Evans', email: 'eve@acme.example', tier: 'enterprise', organization: 'Acme Corp' },
+  { name: 'Sam Silva', email: 'sam@example.org', tier: 'standard', organization: null },
+];
+
+const PROBLEMS = [
+  {
+    title: 'Cannot log in after a password reset',
+    symptoms: 'login fails, password reset link expired, invalid password after reset, cannot sign in, locked out',
+    solution: 'Password reset links are valid for 30 minutes. Request a new link from the sign-in page, open it in the same browser, and choose a new password. After five failed attempts the account is locked for 15 minutes.',
+  },
+  {
+    title: 'Charged twice for one invoice',
+    symptoms: 'charged twice, double charge, duplicate payment, invoice paid twice, refund duplicate charge',
+    solution: 'A second charge is usually a pending authorisation that disappears within 3 business days. If it is still there after that, reply with the last four digits of the card and we refund the duplicate.',
+  },
+  {
+    title: 'Invoice shows the wrong company address',
+    symptoms: 'invoice address wrong, billing address, company name on invoice, VAT number missing on invoice',
+    solution: 'Update the billing address under Settings → Billing; every invoice issued afterwards uses it. Ask us to reissue earlier invoices if you need them corrected.',
+  },
+  {
+    title: 'Data export is empty or incomplete',
+    symptoms: 'export data, csv export empty, download my data, export missing rows',
+    solution: 'Exports run in the background. Large accounts take up to 10 minutes; you get an email with the download link. Filters on the list view also apply to the export.',
+  },
+  {
+    title: 'API returns 401 Unauthorized',
+    symptoms: 'api 401 unauthorized, api key rejected, token invalid, authentication error api',
+    solution: 'API keys are scoped per workspace. Create a key under Settings → API, send it as "Authorization: Bearer <key>", and make sure the workspace id in the URL matches the key.',
+  },
+  {
+    title: 'Calendar sync stopped',
+    symptoms: 'calendar not syncing, sync stopped, events missing, google calendar sync error',
+    solution: 'Reconnect the calendar under Settings → Integrations. Sync stops when the provider revokes access, for example after a password change.',
+  },
+  {
+    title: 'Cancel or downgrade a subscription',
+    symptoms: 'cancel subscription, downgrade plan, stop billing, end trial',
+    solution: 'Owners can change the plan under Settings → Billing → Plan. Downgrades take effect at the end of the billing period; we do not charge for the next one.',
+  },
+  {
+    title: 'Emails from us land in spam',
+    symptoms: 'notification emails spam, not receiving emails, email missing, junk folder',
+    solution: 'Add notifications@example.com to your contacts and ask your mail admin to allow our sending domain. Check the notification settings of your profile too.',
+  },
+];
+
+export function hasStaff(services: Services): boolean {
+  return services.db.select({ n: count() }).from(staff).get()!.n > 0;
+}
+
+export async function seedDemo(services: Services, options: { password?: string } = {}): Promise<DemoReport | null> {
+  const { db } = services;
+  if (hasStaff(services)) return null;
+  const password = options.password || randomPassword();
+  const passwordHash = await hashPassword(password);
+  const now = services.clock.now();
+
+  transaction(db, () => {
+    for (const q of QUEUES) {
+      const existing = db.select().from(queues).where(eq(queues.id, q.id)).get();
+      if (existing) db.update(queues).set({ name: q.name, tier: q.tier, description: q.description }).where(eq(queues.id, q.id)).run();
+      else db.insert(queues).values({ ...q, createdAt: now }).run();
+    }
+    for (const s of STAFF) {
+      const row = db
+        .insert(staff)
+        .values({ name: s.name, email: s.email, role: s.role, skills: s.skills, capacity: s.capacity, available: s.available, passwordHash, createdAt: now, updatedAt: now })
+        .returning()
+        .get();
+      for (const queueId of s.queues) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
+    }
+    for (const c of CUSTOMERS) db.insert(customers).values({ ...c, passwordHash, createdAt: now, updatedAt: now }).run();
+    for (const p of PROBLEMS) db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+  });
+
+  const admin: Actor = { type: 'system', id: null, role: 'admin', name: 'demo seed' };
+  const hoursAgo = (h: number) => new Date(now - h * 3_600_000).toISOString();
+  const cases: string[] = [];
+  const make = async (email: string, subject: string, description: string, hours: number, priority?: 'urgent' | 'high' | 'normal' | 'low') => {
+    const row = await createCase(services, { customer: { email }, subject, description, channel: 'web', createdAt: hoursAgo(hours), ...(priority ? { priority } : {}) }, admin);
+    cases.push(`C-${row.id}`);
+    return row;
+  };
+
+  const alice = db.select().from(staff).where(eq(staff.email, 'alice@casebook.test')).get()!;
+  const aliceActor: Actor = { type: 'staff', id: alice.id, role: 'agent', name: alice.name };
+
+  await make('chloe@example.com', 'Charged twice for my subscription', 'My credit card was charged twice for the March invoice. Please refund the duplicate charge.', 30);
+  const login = await make('sam@example.org', 'Cannot log in after password reset', 'I reset my password this morning but the login still fails with "invalid password".', 6);
+  await make('eve@acme.example', 'Production is down: API returns 500', 'Since 09:10 every call to the API returns error 500. Production is down for all users.', 2, 'urgent');
+  await make('chloe@example.com', 'How do I export my data?', 'We want a CSV export of all our records for an audit. Where do I find it?', 20);
+  const invoice = await make('sam@example.org', 'Invoice shows the wrong address', 'The invoice for April has our old company address on it.', 50, 'low');
+
+  const bob = db.select().from(staff).where(eq(staff.email, 'bob@casebook.test')).get()!;
+  const bobActor: Actor = { type: 'staff', id: bob.id, role: 'agent', name: bob.name };
+  addMessage(services, login.id, { body: 'Sorry about that! Could you tell me which browser you use, and whether you opened the reset link on the same device?', public: true }, bobActor);
+  transitionCase(services, login.id, { transition: 'waitOnCustomer' }, bobActor);
+  addMessage(services, invoice.id, { body: 'You can change the billing address under Settings → Billing. I have reissued the April invoice with the new address.', public: true }, aliceActor);
+  transitionCase(services, invoice.id, { transition: 'resolve', solution: 'Billing address updated and the April invoice reissued.' }, aliceActor);
+  await services.outbox.drain();
+
+  return {
+    password,
+    accounts: [...STAFF.map((s) => ({ role: s.role, name: s.name, email: s.email })), ...CUSTOMERS.map((c) => ({ role: 'customer', name: c.name, email: c.email }))],
+    cases,
+  };
+}

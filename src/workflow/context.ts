@@ -1,0 +1,227 @@
+/**
+ * A unit of work on one case inside one database transaction. Commands load a case into
+ * a context, change it through workflow transitions, actions and events, then `save()`.
+ *
+ * Events raised while a transition is being applied are queued and processed after it
+ * completes (run-to-completion, as in statecharts), so a state's entry actions always
+ * finish before the next transition starts.
+ */
+import { and, eq } from 'drizzle-orm';
+import { cases, caseEvents, outbox } from '../db/schema/index.js';
+import { DomainError } from '../errors.js';
+import type { Actor, Role } from '../roles.js';
+import type { Services } from '../services.js';
+import { caseRef } from '../cases/case-ref.js';
+import { fillCapacity } from '../assignment/fill-capacity.js';
+import type { TransitionField, WorkflowDefinition } from './definition.js';
+import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
+
+export type CaseRow = typeof cases.$inferSelect;
+export type TransitionFields = Partial<Record<TransitionField, string>>;
+
+/** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
+const MAX_STEPS = 64;
+
+export class CaseContext {
+  readonly services: Services;
+  readonly actor: Actor;
+  readonly now: number;
+  readonly workflow: WorkflowDefinition;
+  /** The case as it will be saved; mutate it, then call save(). */
+  case: CaseRow;
+  /** Fields given with the command (solution, note, reason), visible to actions. */
+  fields: TransitionFields = {};
+  /** Events whose rulesets were already evaluated by the caller (e.g. on creation). */
+  readonly skipTriggers = new Set<string>();
+  readonly #freed = new Set<number>();
+  readonly #pending: string[] = [];
+  #processing = false;
+  #steps = 0;
+
+  /** `now` defaults to the clock; imports of history pass the case's own time. */
+  constructor(services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
+    this.services = services;
+    this.actor = actor;
+    this.now = now;
+    this.case = row;
+    this.workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  }
+
+  /** Loads a case for change; call inside a transaction. */
+  static load(services: Services, caseId: number, actor: Actor): CaseContext {
+    const row = services.db.select().from(cases).where(eq(cases.id, caseId)).get();
+    if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
+    return new CaseContext(services, row, actor);
+  }
+
+  get ref(): string {
+    return caseRef(this.case.id);
+  }
+
+  /** Appends an entry to the case timeline (no workflow reaction). */
+  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): void {
+    this.services.db
+      .insert(caseEvents)
+      .values({
+        caseId: this.case.id,
+        type,
+        at: this.now,
+        actorType: actor.type,
+        actorId: actor.id,
+        data: actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data,
+      })
+      .run();
+  }
+
+  /**
+   * Records an event on the timeline, lets subscribers react, queues it for the workflow
+   * (`on` transitions) and, when the workflow names rulesets for it, writes an outbox item
+   * so the rules run after commit.
+   */
+  raise(type: string, data: Record<string, unknown> = {}): void {
+    this.record(type, data);
+    this.services.subscribers.emit(this, { type, data });
+    if (this.workflow.triggers?.[type]?.length && !this.skipTriggers.has(type)) {
+      this.enqueue('case.event', { type, data, actor: this.actor });
+    }
+    this.#pending.push(type);
+    this.#drain();
+  }
+
+  /** Invokes a named transition for `role`; throws INVALID_TRANSITION / TRANSITION_REQUIREMENT_MISSING. */
+  invoke(name: string, role: Role, fields: TransitionFields = {}): TransitionOutcome {
+    const outcome = transition(this.workflow, this.case, { kind: 'command', transition: name, role, fields });
+    if (!outcome.ok) throw new DomainError(outcome.code, outcome.message, { transition: name, missing: outcome.missing ?? [] });
+    if (outcome.transition === null) throw new Error('a command always names a transition');
+    this.fields = fields;
+    this.#run(() => this.#apply(outcome));
+    return outcome;
+  }
+
+  /** Fires a transition on behalf of a state timer; false when it no longer applies. */
+  fireTimer(name: string): boolean {
+    const outcome = transition(this.workflow, this.case, { kind: 'timer', transition: name });
+    if (!outcome.ok || outcome.transition === null) return false;
+    this.#run(() => this.#apply(outcome));
+    return true;
+  }
+
+  /** Enters the workflow's initial state (new cases). */
+  enterInitialState(): void {
+    const initial = this.workflow.initial;
+    const state = this.workflow.states[initial]!;
+    const effects: Effect[] = [];
+    for (const call of state.onEnter ?? []) effects.push({ type: 'action', call, origin: `states.${initial}.onEnter` });
+    for (const timer of state.timers ?? []) {
+      effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), state: initial });
+    }
+    this.#run(() => this.#perform(effects, null));
+  }
+
+  enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): void {
+    this.services.db.insert(outbox).values({ type, caseId: this.case.id, payload, createdAt: this.now, availableAt }).run();
+  }
+
+  /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
+  freeCapacity(staffId: number): void {
+    this.#freed.add(staffId);
+  }
+
+  /** Writes the case if nobody changed it since it was loaded (optimistic concurrency). */
+  save(): void {
+    const { id, version, ...rest } = this.case;
+    const result = this.services.db
+      .update(cases)
+      .set({ ...rest, version: version + 1, updatedAt: this.now })
+      .where(and(eq(cases.id, id), eq(cases.version, version)))
+      .run();
+    if (result.changes !== 1) {
+      throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
+    }
+    this.case.version = version + 1;
+    this.case.updatedAt = this.now;
+    for (const staffId of this.#freed) fillCapacity(this.services, staffId, this.actor);
+    this.#freed.clear();
+  }
+
+  #run(fn: () => void): void {
+    if (this.#processing) {
+      fn();
+      return;
+    }
+    this.#processing = true;
+    try {
+      fn();
+    } finally {
+      this.#processing = false;
+    }
+    this.#drain();
+  }
+
+  #drain(): void {
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (this.#pending.length > 0) {
+        if (++this.#steps > MAX_STEPS) throw new Error(`Workflow "${this.workflow.workflow}" loops on ${this.ref}`);
+        const type = this.#pending.shift()!;
+        const outcome = transition(this.workflow, this.case, { kind: 'event', type });
+        if (outcome.ok && outcome.transition !== null) this.#apply(outcome);
+      }
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  #apply(outcome: TransitionOutcome): void {
+    this.#perform(outcome.effects, outcome);
+  }
+
+  #perform(effects: readonly Effect[], outcome: TransitionOutcome | null): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'action': {
+          const action = this.services.actions.get(effect.call.action);
+          const { action: _name, ...params } = effect.call;
+          action.run(this, action.params.parse(params));
+          break;
+        }
+        case 'enter':
+          this.#enter(effect);
+          break;
+        case 'startTimer':
+          this.enqueue(
+            'workflow.timer',
+            { transition: effect.transition, state: effect.state, enteredAt: this.now },
+            this.now + effect.afterMs,
+          );
+          break;
+        case 'emit':
+          this.raise(effect.event, outcome ? { transition: outcome.transition } : {});
+          break;
+      }
+    }
+  }
+
+  #enter(effect: Extract<Effect, { type: 'enter' }>): void {
+    const c = this.case;
+    const wasOpen = c.open;
+    c.previousStatus = c.status;
+    c.status = effect.to;
+    c.stateEnteredAt = this.now;
+    c.open = isOpenCategory(effect.category);
+    if (effect.category === 'resolved') c.resolvedAt = this.now;
+    if (effect.category === 'closed') c.closedAt = this.now;
+    if (!wasOpen && c.open) {
+      c.resolvedAt = null;
+      c.closedAt = null;
+    }
+    if (!c.open) c.waitingSince = null;
+    if (this.fields.solution?.trim()) c.solution = this.fields.solution.trim();
+    if (wasOpen && !c.open && c.assigneeId !== null) this.freeCapacity(c.assigneeId);
+    const fields = Object.fromEntries(Object.entries(this.fields).filter(([, v]) => typeof v === 'string' && v.trim() !== ''));
+    const data = { transition: effect.transition, from: effect.from, to: effect.to, ...fields };
+    this.record('case.transitioned', data);
+    this.services.subscribers.emit(this, { type: 'case.transitioned', data: { ...data, category: effect.category } });
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The workflow definition format (`workflows/*.json`): a state machine as data.
+ * See docs/workflows.md for the full description. Behaviour (actions) is plugged in
+ * by name from the action registry; this file only knows the shape.
+ */
+import { z } from 'zod';
+import { ROLES } from '../roles.js';
+import { SLA_METRICS } from '../db/schema/cases.js';
+
+export const STATE_CATEGORIES = ['new', 'open', 'pending', 'resolved', 'closed'] as const;
+export type StateCategory = (typeof STATE_CATEGORIES)[number];
+
+/** Input fields a transition can require from whoever invokes it. */
+export const TRANSITION_FIELDS = ['solution', 'note', 'reason'] as const;
+export type TransitionField = (typeof TRANSITION_FIELDS)[number];
+
+/** Target meaning "the state the case was in before the current one". */
+export const PREVIOUS_STATE = '@previous';
+
+/** Events Casebook raises on its own; workflows react to these (`on`, `triggers`). */
+export const BUILTIN_EVENTS = [
+  'case.created',
+  'case.assigned',
+  'case.unassigned',
+  'case.escalated',
+  'case.reopened',
+  'case.resolved',
+  'case.closed',
+  'case.rated',
+  'customer.replied',
+  'staff.replied',
+  'staff.noted',
+  'sla.warning',
+  'sla.breached',
+] as const;
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'use letters, digits, "-" and "_", starting with a letter');
+const eventType = z.string().regex(/^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9_]*$/, 'event types look like "entity.verb"');
+const duration = z.string().regex(/^(\d+d)?(\d+h)?(\d+m)?$/, 'use a duration such as 72h, 3d or 90m').refine((s) => s.length > 0 && !/^0+[dhm]?$/.test(s), 'must be longer than zero');
+
+export const actionCallSchema = z.looseObject({ action: name });
+export type ActionCall = z.infer<typeof actionCallSchema>;
+
+const stateSchema = z.strictObject({
+  label: z.string().min(1).optional(),
+  description: z.string().optional(),
+  category: z.enum(STATE_CATEGORIES),
+  sla: z
+    .strictObject({
+      /** Metrics whose clocks stand still while the case is in this state. */
+      pause: z.array(z.enum(SLA_METRICS)).optional(),
+      /** Metrics that are complete in this state (resolution on resolved); leaving resumes them. */
+      stop: z.array(z.enum(SLA_METRICS)).optional(),
+    })
+    .optional(),
+  onEnter: z.array(actionCallSchema).optional(),
+  onExit: z.array(actionCallSchema).optional(),
+  /** Calendar-time timers started on entering the state, e.g. auto-close after 72h. */
+  timers: z.array(z.strictObject({ after: duration, transition: name })).optional(),
+  final: z.boolean().optional(),
+});
+export type StateDefinition = z.infer<typeof stateSchema>;
+
+const transitionSchema = z.strictObject({
+  label: z.string().min(1).optional(),
+  description: z.string().optional(),
+  from: z.union([z.literal('*'), z.array(name).min(1)]),
+  to: z.string().min(1),
+  /** Roles that may invoke it by hand. Without roles it only fires on its `on` events or timers. */
+  roles: z.array(z.enum(ROLES)).optional(),
+  /** Events that fire it automatically when the case is in one of `from`. */
+  on: z.array(eventType).optional(),
+  requires: z.array(z.enum(TRANSITION_FIELDS)).optional(),
+  /** An event raised after the transition, e.g. `case.reopened`. */
+  emits: eventType.optional(),
+  actions: z.array(actionCallSchema).optional(),
+});
+export type TransitionDefinition = z.infer<typeof transitionSchema>;
+
+export const workflowSchema = z.strictObject({
+  $schema: z.string().optional(),
+  workflow: name,
+  description: z.string().optional(),
+  initial: name,
+  states: z.record(name, stateSchema).refine((s) => Object.keys(s).length > 0, 'a workflow needs at least one state'),
+  transitions: z.record(name, transitionSchema),
+  /** Event type → rulesets run (in order) when the event happens on a case. */
+  triggers: z.record(eventType, z.array(name)).optional(),
+});
+export type WorkflowDefinition = z.infer<typeof workflowSchema>;

@@ -1,0 +1,41 @@
+/**
+ * Actions are plugged into workflows by name (XState-style): the definition says
+ * `{ "action": "assign" }`, the registry holds the code. Adding an action is one file in
+ * `actions/` and one line in `createActionRegistry`. Unknown names fail when a
+ * definition is loaded, never at run time.
+ */
+import type { z } from 'zod';
+import type { CaseContext } from './context.js';
+
+export interface ActionDefinition<P = Record<string, unknown>> {
+  name: string;
+  description: string;
+  /** Validates the call's fields other than `action` (e.g. `{ "tier": 2 }`). */
+  params: z.ZodType<P>;
+  /** Runs inside the case's transaction: synchronous, no I/O beyond the database. */
+  run(ctx: CaseContext, params: P): void;
+}
+
+export class ActionRegistry {
+  readonly #actions = new Map<string, ActionDefinition<any>>();
+
+  register<P>(action: ActionDefinition<P>): this {
+    if (this.#actions.has(action.name)) throw new Error(`Action "${action.name}" is already registered`);
+    this.#actions.set(action.name, action);
+    return this;
+  }
+
+  get(name: string): ActionDefinition<Record<string, unknown>> {
+    const action = this.#actions.get(name);
+    if (!action) throw new Error(`Action "${name}" is not implemented`);
+    return action;
+  }
+
+  has(name: string): boolean {
+    return this.#actions.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#actions.keys()].sort();
+  }
+}

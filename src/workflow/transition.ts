@@ -1,0 +1,167 @@
+/**
+ * The pure heart of the workflow engine: (definition, snapshot, input) → next state and
+ * the effects to perform, in order. No I/O, no clock; `run.ts` performs the effects.
+ */
+import type { Role } from '../roles.js';
+import {
+  PREVIOUS_STATE,
+  type ActionCall,
+  type StateCategory,
+  type TransitionDefinition,
+  type TransitionField,
+  type WorkflowDefinition,
+} from './definition.js';
+
+export interface WorkflowSnapshot {
+  status: string;
+  previousStatus: string | null;
+}
+
+export type WorkflowInput =
+  | { kind: 'command'; transition: string; role: Role; fields?: Partial<Record<TransitionField, string>> }
+  | { kind: 'event'; type: string }
+  | { kind: 'timer'; transition: string };
+
+export type Effect =
+  | { type: 'action'; call: ActionCall; origin: string }
+  | { type: 'enter'; from: string; to: string; transition: string; category: StateCategory }
+  | { type: 'startTimer'; transition: string; afterMs: number; state: string }
+  | { type: 'emit'; event: string };
+
+export interface TransitionOutcome {
+  ok: true;
+  transition: string;
+  from: string;
+  to: string;
+  effects: Effect[];
+}
+
+export interface TransitionRefusal {
+  ok: false;
+  code: 'INVALID_TRANSITION' | 'TRANSITION_REQUIREMENT_MISSING';
+  message: string;
+  missing?: TransitionField[];
+}
+
+/** Result for an event no transition listens to in the current state. */
+export interface NoTransition {
+  ok: true;
+  transition: null;
+}
+
+export function fromStates(def: WorkflowDefinition, t: TransitionDefinition): string[] {
+  return t.from === '*' ? Object.keys(def.states) : t.from;
+}
+
+function appliesIn(def: WorkflowDefinition, t: TransitionDefinition, state: string): boolean {
+  return fromStates(def, t).includes(state);
+}
+
+function targetOf(t: TransitionDefinition, snapshot: WorkflowSnapshot): string | null {
+  return t.to === PREVIOUS_STATE ? snapshot.previousStatus : t.to;
+}
+
+const DURATION_PART = /(\d+)([dhm])/g;
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+
+/** Calendar duration ("72h", "3d", "1h30m") in milliseconds. */
+export function durationMs(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
+    total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  }
+  return total;
+}
+
+function plan(def: WorkflowDefinition, snapshot: WorkflowSnapshot, name: string, t: TransitionDefinition): TransitionOutcome | TransitionRefusal {
+  const to = targetOf(t, snapshot);
+  if (to === null || !def.states[to]) {
+    return { ok: false, code: 'INVALID_TRANSITION', message: `"${name}" has no state to return to from "${snapshot.status}".` };
+  }
+  const fromState = def.states[snapshot.status];
+  const toState = def.states[to]!;
+  const effects: Effect[] = [];
+  for (const call of fromState?.onExit ?? []) effects.push({ type: 'action', call, origin: `states.${snapshot.status}.onExit` });
+  effects.push({ type: 'enter', from: snapshot.status, to, transition: name, category: toState.category });
+  for (const call of t.actions ?? []) effects.push({ type: 'action', call, origin: `transitions.${name}.actions` });
+  for (const call of toState.onEnter ?? []) effects.push({ type: 'action', call, origin: `states.${to}.onEnter` });
+  for (const timer of toState.timers ?? []) {
+    effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), state: to });
+  }
+  if (t.emits) effects.push({ type: 'emit', event: t.emits });
+  return { ok: true, transition: name, from: snapshot.status, to, effects };
+}
+
+/**
+ * Computes what happens when `input` reaches a case in `snapshot`:
+ * - a command (a person or API invoking a named transition) is checked against the
+ *   current state, the caller's role and the required fields;
+ * - an event fires the first transition (in definition order) that listens to it in the
+ *   current state, or nothing;
+ * - a timer fires its named transition if it still applies.
+ */
+export function transition(
+  def: WorkflowDefinition,
+  snapshot: WorkflowSnapshot,
+  input: WorkflowInput,
+): TransitionOutcome | TransitionRefusal | NoTransition {
+  if (input.kind === 'event') {
+    for (const [name, t] of Object.entries(def.transitions)) {
+      if (t.on?.includes(input.type) && appliesIn(def, t, snapshot.status)) {
+        const planned = plan(def, snapshot, name, t);
+        if (planned.ok) return planned;
+      }
+    }
+    return { ok: true, transition: null };
+  }
+
+  const t = def.transitions[input.transition];
+  if (!t) {
+    return { ok: false, code: 'INVALID_TRANSITION', message: `The workflow "${def.workflow}" has no transition "${input.transition}".` };
+  }
+  if (!appliesIn(def, t, snapshot.status)) {
+    return {
+      ok: false,
+      code: 'INVALID_TRANSITION',
+      message: `"${input.transition}" is not possible while the case is ${snapshot.status}.`,
+    };
+  }
+  if (input.kind === 'command') {
+    if (!t.roles?.includes(input.role)) {
+      return { ok: false, code: 'INVALID_TRANSITION', message: `The role ${input.role} may not use "${input.transition}".` };
+    }
+    const missing = (t.requires ?? []).filter((field) => !input.fields?.[field]?.trim());
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        code: 'TRANSITION_REQUIREMENT_MISSING',
+        message: `"${input.transition}" requires ${missing.join(' and ')}.`,
+        missing,
+      };
+    }
+  }
+  return plan(def, snapshot, input.transition, t);
+}
+
+export interface AvailableTransition {
+  name: string;
+  label: string;
+  to: string;
+  requires: TransitionField[];
+}
+
+/** The transitions `role` may invoke by hand now: exactly what the UI offers as buttons. */
+export function availableTransitions(def: WorkflowDefinition, snapshot: WorkflowSnapshot, role: Role): AvailableTransition[] {
+  const out: AvailableTransition[] = [];
+  for (const [name, t] of Object.entries(def.transitions)) {
+    if (!t.roles?.includes(role) || !appliesIn(def, t, snapshot.status)) continue;
+    const to = targetOf(t, snapshot);
+    if (to === null || !def.states[to]) continue;
+    out.push({ name, label: t.label ?? name, to, requires: t.requires ?? [] });
+  }
+  return out;
+}
+
+export function isOpenCategory(category: StateCategory): boolean {
+  return category !== 'resolved' && category !== 'closed';
+}

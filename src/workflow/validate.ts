@@ -1,0 +1,120 @@
+/**
+ * Validates a workflow definition: its shape (zod), then its names against the state
+ * table, the action registry and the known rulesets. Every problem carries a JSON path.
+ */
+import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
+import type { ActionRegistry } from './registry.js';
+import {
+  BUILTIN_EVENTS,
+  PREVIOUS_STATE,
+  workflowSchema,
+  type ActionCall,
+  type WorkflowDefinition,
+} from './definition.js';
+import { fromStates } from './transition.js';
+
+export interface WorkflowValidationContext {
+  actions: ActionRegistry;
+  /** Ruleset names that exist; null skips the check. */
+  rulesets: ReadonlySet<string> | null;
+}
+
+export type WorkflowValidation =
+  | { ok: true; definition: WorkflowDefinition; problems: DefinitionProblem[] }
+  | { ok: false; problems: DefinitionProblem[] };
+
+export function validateWorkflow(json: unknown, context: WorkflowValidationContext): WorkflowValidation {
+  const parsed = workflowSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error.issues) };
+  const def = parsed.data;
+  const problems: DefinitionProblem[] = [];
+  const states = new Set(Object.keys(def.states));
+  const emitted = new Set<string>(BUILTIN_EVENTS);
+  for (const t of Object.values(def.transitions)) if (t.emits) emitted.add(t.emits);
+
+  if (!states.has(def.initial)) problems.push(problem(['initial'], `unknown state "${def.initial}"`));
+
+  const checkActions = (calls: ActionCall[] | undefined, at: PathSegment[]) => {
+    calls?.forEach((call, i) => {
+      if (!context.actions.has(call.action)) {
+        problems.push(problem([...at, i, 'action'], `unknown action "${call.action}" (known: ${context.actions.names().join(', ')})`));
+        return;
+      }
+      const { action: _name, ...params } = call;
+      const result = context.actions.get(call.action).params.safeParse(params);
+      if (!result.success) problems.push(...problemsFromZod(result.error.issues, [...at, i]));
+    });
+  };
+
+  for (const [name, state] of Object.entries(def.states)) {
+    checkActions(state.onEnter, ['states', name, 'onEnter']);
+    checkActions(state.onExit, ['states', name, 'onExit']);
+    state.timers?.forEach((timer, i) => {
+      const t = def.transitions[timer.transition];
+      if (!t) problems.push(problem(['states', name, 'timers', i, 'transition'], `unknown transition "${timer.transition}"`));
+      else if (!fromStates(def, t).includes(name)) {
+        problems.push(problem(['states', name, 'timers', i, 'transition'], `"${timer.transition}" cannot start from "${name}"`));
+      }
+    });
+  }
+
+  for (const [name, t] of Object.entries(def.transitions)) {
+    if (t.from !== '*') {
+      t.from.forEach((from, i) => {
+        if (!states.has(from)) problems.push(problem(['transitions', name, 'from', i], `unknown state "${from}"`));
+      });
+    }
+    if (t.to !== PREVIOUS_STATE && !states.has(t.to)) {
+      problems.push(problem(['transitions', name, 'to'], `unknown state "${t.to}" (or "${PREVIOUS_STATE}")`));
+    }
+    t.on?.forEach((event, i) => {
+      if (!emitted.has(event)) problems.push(problem(['transitions', name, 'on', i], `no one raises the event "${event}"`));
+    });
+    if (!t.roles?.length && !t.on?.length && !Object.values(def.states).some((s) => s.timers?.some((x) => x.transition === name))) {
+      problems.push(problem(['transitions', name], 'can never fire: give it roles, "on" events or a state timer'));
+    }
+    checkActions(t.actions, ['transitions', name, 'actions']);
+  }
+
+  for (const [event, rulesets] of Object.entries(def.triggers ?? {})) {
+    if (!emitted.has(event)) problems.push(problem(['triggers', event], `no one raises the event "${event}"`));
+    rulesets.forEach((ruleset, i) => {
+      if (context.rulesets && !context.rulesets.has(ruleset)) {
+        problems.push(problem(['triggers', event, i], `unknown ruleset "${ruleset}"`));
+      }
+    });
+  }
+
+  if (states.has(def.initial)) {
+    for (const state of unreachableStates(def)) {
+      problems.push(problem(['states', state], `unreachable from the initial state "${def.initial}"`));
+    }
+  }
+  for (const [name, state] of Object.entries(def.states)) {
+    const leaves = Object.values(def.transitions).some((t) => fromStates(def, t).includes(name));
+    if (state.final && Object.values(def.transitions).some((t) => t.from !== '*' && t.from.includes(name))) {
+      problems.push(problem(['states', name, 'final'], 'a final state has transitions out of it', 'warning'));
+    }
+    if (!state.final && !leaves) {
+      problems.push(problem(['states', name], 'no transition leaves this state; mark it "final": true if that is intended', 'warning'));
+    }
+  }
+
+  return problems.some((p) => p.severity === 'error') ? { ok: false, problems } : { ok: true, definition: def, problems };
+}
+
+function unreachableStates(def: WorkflowDefinition): string[] {
+  const seen = new Set([def.initial]);
+  const queue = [def.initial];
+  while (queue.length > 0) {
+    const state = queue.shift()!;
+    for (const t of Object.values(def.transitions)) {
+      if (!fromStates(def, t).includes(state) || t.to === PREVIOUS_STATE) continue;
+      if (def.states[t.to] && !seen.has(t.to)) {
+        seen.add(t.to);
+        queue.push(t.to);
+      }
+    }
+  }
+  return Object.keys(def.states).filter((s) => !seen.has(s));
+}
