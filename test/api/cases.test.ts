@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+
+let h: Harness;
+let alice: TestActor;
+let bob: TestActor;
+let dana: TestActor;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'], capacity: 5 });
+  bob = h.agent({ name: 'Bob', queues: ['general', 'technical'], capacity: 5 });
+  dana = h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'], capacity: 5 });
+});
+afterEach(() => h.close());
+
+const newCase = (over: Record<string, unknown> = {}) => ({
+  customer: { email: 'chloe@example.com', name: 'Chloe' },
+  subject: 'Question about my account',
+  description: 'How do I change my display name?',
+  ...over,
+});
+
+async function create(body: unknown, token = ADMIN_TOKEN) {
+  const res = await h.api('POST', '/api/v1/cases', { token, body });
+  return { res, json: (await res.json()) as Record<string, any> };
+}
+
+describe('POST /api/v1/cases', () => {
+  it('creates, routes, assigns and explains a case', async () => {
+    const { res, json } = await create(newCase({ subject: 'Refund please', description: 'I was charged twice, please refund the duplicate charge.' }));
+    expect(res.status).toBe(201);
+    expect(res.headers.get('Location')).toBe(`/api/v1/cases/${json.id}`);
+    expect(json.id).toMatch(/^C-\d{4,}$/);
+    expect(json).toMatchObject({
+      status: 'open',
+      queue: 'billing',
+      tier: 1,
+      skills: ['refunds'],
+      assignee: { id: alice.id, name: 'Alice' },
+      customer: { email: 'chloe@example.com', name: 'Chloe' },
+      routing: { ruleset: 'routing', version: 1 },
+    });
+    expect(json.routing.fired.map((f: { rule: string }) => f.rule)).toEqual(['Billing questions go to billing', 'Refunds need the refunds skill']);
+    expect(json.transitions.map((t: { name: string }) => t.name)).toContain('resolve');
+  });
+
+  it('starts case ids at C-1001 and counts up', async () => {
+    const first = await create(newCase());
+    const second = await create(newCase());
+    expect(first.json.id).toBe('C-1001');
+    expect(second.json.id).toBe('C-1002');
+  });
+
+  it('sends cases no rule routes to the general queue', async () => {
+    const { json } = await create(newCase());
+    expect(json.queue).toBe('general');
+    expect(json.routing.fired).toEqual([]);
+  });
+
+  it('escalates urgent enterprise cases to advanced support at intake', async () => {
+    const { json } = await create(
+      newCase({ customer: { email: 'eve@acme.example', tier: 'enterprise' }, subject: 'Outage', description: 'Production is down for all users', priority: 'high' }),
+    );
+    expect(json).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, priority: 'urgent', slaPolicy: 'premium', assignee: { id: dana.id } });
+    expect(json.tags).toEqual(expect.arrayContaining(['enterprise']));
+    const events = (await (await h.api('GET', `/api/v1/cases/${json.id}/events`, { token: ADMIN_TOKEN })).json()) as { type: string; data: any }[];
+    const escalated = events.find((e) => e.type === 'case.escalated');
+    expect(escalated?.data).toMatchObject({ queue: 'advanced', tier: 2, reason: 'Urgent request from an enterprise customer' });
+  });
+
+  it('keeps a case waiting when nobody is available and assigns it when capacity frees', async () => {
+    h.db.$client.prepare('UPDATE staff SET available = 0').run();
+    const { json } = await create(newCase());
+    expect(json).toMatchObject({ status: 'new', assignee: null });
+    expect(json.waitingSince).not.toBeNull();
+  });
+
+  it('rejects malformed JSON with 400 and invalid fields with 422 listing paths', async () => {
+    const malformed = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: '{"subject": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('Content-Type')).toContain('application/problem+json');
+    expect(await malformed.json()).toMatchObject({ code: 'MALFORMED_JSON', status: 400 });
+
+    const invalid = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'nope' }, subject: '', priority: 'asap', extra: 1 } });
+    expect(invalid.status).toBe(422);
+    const body = (await invalid.json()) as { code: string; errors: { path: string }[]; requestId: string };
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.requestId).toBeTruthy();
+    expect(body.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['customer.email', 'subject', 'description', 'priority']));
+    expect(h.db.$client.prepare('SELECT count(*) AS n FROM cases').get()).toEqual({ n: 0 });
+  });
+
+  it('refuses without a token (401) and createdAt from non-admins (403)', async () => {
+    expect((await h.api('POST', '/api/v1/cases', { body: newCase() })).status).toBe(401);
+    expect((await h.api('POST', '/api/v1/cases', { token: 'cb_wrong', body: newCase() })).status).toBe(401);
+    const agentToken = h.tokenFor(alice);
+    const res = await h.api('POST', '/api/v1/cases', { token: agentToken, body: newCase({ createdAt: '2026-01-01T00:00:00Z' }) });
+    expect(res.status).toBe(403);
+  });
+
+  it('lets admin tokens import history with createdAt', async () => {
+    const { res, json } = await create(newCase({ createdAt: '2026-02-27T15:00:00Z' }));
+    expect(res.status).toBe(201);
+    expect(json.createdAt).toBe('2026-02-27T15:00:00.000Z');
+  });
+
+  it('limits the body size', async () => {
+    const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: newCase({ description: 'x'.repeat(300_000) }) });
+    expect(res.status).toBe(413);
+  });
+
+  it('files a customer-token case for that customer only', async () => {
+    const chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+    const token = h.tokenFor(chloe);
+    const { res, json } = await create({ subject: 'Hello', description: 'Where is my invoice?' }, token);
+    expect(res.status).toBe(201);
+    expect(json.customer.email).toBe('chloe@example.com');
+  });
+});
+
+describe('reading cases', () => {
+  it('returns 404 CASE_NOT_FOUND for unknown and malformed ids', async () => {
+    for (const id of ['C-9999', 'nonsense']) {
+      const res = await h.api('GET', `/api/v1/cases/${id}`, { token: ADMIN_TOKEN });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'CASE_NOT_FOUND' });
+    }
+  });
+
+  it('hides other customers’ cases and other queues’ cases', async () => {
+    const { json } = await create(newCase({ subject: 'Refund', description: 'refund me' }));
+    const other = h.customer({ email: 'sam@example.org' });
+    expect((await h.api('GET', `/api/v1/cases/${json.id}`, { token: h.tokenFor(other) })).status).toBe(404);
+    expect((await h.api('GET', `/api/v1/cases/${json.id}/events`, { token: h.tokenFor(other) })).status).toBe(404);
+    expect((await h.api('GET', `/api/v1/cases/${json.id}`, { token: h.tokenFor(bob) })).status).toBe(404);
+    expect((await h.api('GET', `/api/v1/cases/${json.id}`, { token: h.tokenFor(alice) })).status).toBe(200);
+    const list = (await (await h.api('GET', '/api/v1/cases', { token: h.tokenFor(other) })).json()) as { items: unknown[] };
+    expect(list.items).toEqual([]);
+  });
+
+  it('pages through cases with a keyset cursor', async () => {
+    for (let i = 0; i < 5; i++) await create(newCase({ subject: `Case ${i}` }));
+    const first = (await (await h.api('GET', '/api/v1/cases?limit=2', { token: ADMIN_TOKEN })).json()) as { items: { id: string }[]; nextCursor: string };
+    expect(first.items.map((c) => c.id)).toEqual(['C-1005', 'C-1004']);
+    const second = (await (await h.api('GET', `/api/v1/cases?limit=2&cursor=${first.nextCursor}`, { token: ADMIN_TOKEN })).json()) as {
+      items: { id: string }[];
+      nextCursor: string;
+    };
+    expect(second.items.map((c) => c.id)).toEqual(['C-1003', 'C-1002']);
+    const third = (await (await h.api('GET', `/api/v1/cases?limit=2&cursor=${second.nextCursor}`, { token: ADMIN_TOKEN })).json()) as {
+      items: { id: string }[];
+      nextCursor: string | null;
+    };
+    expect(third.items.map((c) => c.id)).toEqual(['C-1001']);
+    expect(third.nextCursor).toBeNull();
+    expect((await h.api('GET', '/api/v1/cases?cursor=garbage', { token: ADMIN_TOKEN })).status).toBe(422);
+  });
+
+  it('filters by queue, status and assignee', async () => {
+    await create(newCase({ subject: 'Refund', description: 'refund me' }));
+    await create(newCase());
+    const billing = (await (await h.api('GET', '/api/v1/cases?queue=billing', { token: ADMIN_TOKEN })).json()) as { items: { queue: string }[] };
+    expect(billing.items.map((c) => c.queue)).toEqual(['billing']);
+    const mine = (await (await h.api('GET', '/api/v1/cases?assignee=me', { token: h.tokenFor(alice) })).json()) as { items: unknown[] };
+    expect(mine.items.length).toBeGreaterThanOrEqual(1);
+    const open = (await (await h.api('GET', '/api/v1/cases?status=open', { token: ADMIN_TOKEN })).json()) as { items: unknown[] };
+    expect(open.items).toHaveLength(2);
+  });
+});
