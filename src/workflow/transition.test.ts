@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../test/support/harness.js';
+import type { WorkflowDefinition } from './definition.js';
+import { availableTransitions, durationMs, transition, type TransitionOutcome } from './transition.js';
+
+const support = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8')) as WorkflowDefinition;
+const at = (status: string, previousStatus: string | null = null) => ({ status, previousStatus });
+
+describe('transition (pure)', () => {
+  it.each([
+    // state, transition, role, fields, expected next state
+    ['open', 'waitOnCustomer', 'agent', {}, 'pending'],
+    ['pending', 'resume', 'agent', {}, 'open'],
+    ['open', 'resolve', 'agent', { solution: 'Restarted the sync.' }, 'resolved'],
+    ['escalated', 'resolve', 'advanced', { solution: 'Patched.' }, 'resolved'],
+    ['open', 'markSolved', 'customer', {}, 'resolved'],
+    ['resolved', 'reopen', 'customer', {}, 'open'],
+    ['resolved', 'close', 'manager', {}, 'closed'],
+    ['open', 'escalate', 'agent', { reason: 'Needs a database fix' }, 'escalated'],
+  ] as const)('%s --%s (%s, %o)--> %s', (state, name, role, fields, expected) => {
+    const outcome = transition(support, at(state, 'open'), { kind: 'command', transition: name, role, fields });
+    expect(outcome).toMatchObject({ ok: true, transition: name, from: state, to: expected });
+  });
+
+  it('returns to the previous state with @previous', () => {
+    expect(transition(support, at('pending', 'escalated'), { kind: 'command', transition: 'resume', role: 'agent' })).toMatchObject({ ok: true, to: 'escalated' });
+    expect(transition(support, at('pending', 'open'), { kind: 'event', type: 'customer.replied' })).toMatchObject({ ok: true, transition: 'customerReplied', to: 'open' });
+  });
+
+  it.each([
+    ['closed', 'reopen', 'customer', 'INVALID_TRANSITION'],
+    ['open', 'close', 'agent', 'INVALID_TRANSITION'],
+    ['open', 'resolve', 'customer', 'INVALID_TRANSITION'],
+    ['open', 'autoClose', 'admin', 'INVALID_TRANSITION'],
+    ['open', 'noSuchTransition', 'admin', 'INVALID_TRANSITION'],
+    ['escalated', 'escalate', 'agent', 'INVALID_TRANSITION'],
+  ] as const)('refuses %s --%s (%s)', (state, name, role, code) => {
+    expect(transition(support, at(state), { kind: 'command', transition: name, role })).toMatchObject({ ok: false, code });
+  });
+
+  it('names the missing fields', () => {
+    expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'agent', fields: { solution: '   ' } })).toEqual({
+      ok: false,
+      code: 'TRANSITION_REQUIREMENT_MISSING',
+      message: '"resolve" requires solution.',
+      missing: ['solution'],
+    });
+  });
+
+  it('orders effects: exit actions, enter, transition actions, entry actions, timers, emitted event', () => {
+    const outcome = transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'agent', fields: { solution: 'x' } }) as TransitionOutcome;
+    expect(outcome.effects).toEqual([
+      { type: 'enter', from: 'open', to: 'resolved', transition: 'resolve', category: 'resolved' },
+      { type: 'startTimer', transition: 'autoClose', afterMs: 72 * 3_600_000, state: 'resolved' },
+      { type: 'emit', event: 'case.resolved' },
+    ]);
+    const escalate = transition(support, at('open'), { kind: 'command', transition: 'escalate', role: 'agent', fields: { reason: 'r' } }) as TransitionOutcome;
+    expect(escalate.effects.map((e) => e.type)).toEqual(['enter', 'action', 'action']);
+    expect(escalate.effects[1]).toMatchObject({ call: { action: 'escalate', tier: 2, queue: 'advanced' }, origin: 'transitions.escalate.actions' });
+    expect(escalate.effects[2]).toMatchObject({ call: { action: 'assign' }, origin: 'states.escalated.onEnter' });
+  });
+
+  it('fires the first transition listening to an event in the current state, or nothing', () => {
+    expect(transition(support, at('new'), { kind: 'event', type: 'case.assigned' })).toMatchObject({ transition: 'start', to: 'open' });
+    expect(transition(support, at('open'), { kind: 'event', type: 'case.assigned' })).toEqual({ ok: true, transition: null });
+    expect(transition(support, at('resolved'), { kind: 'event', type: 'customer.replied' })).toMatchObject({ transition: 'reopen', to: 'open' });
+    expect(transition(support, at('closed'), { kind: 'event', type: 'customer.replied' })).toEqual({ ok: true, transition: null });
+  });
+
+  it('fires timers only while their transition still applies', () => {
+    expect(transition(support, at('resolved'), { kind: 'timer', transition: 'autoClose' })).toMatchObject({ ok: true, to: 'closed' });
+    expect(transition(support, at('open'), { kind: 'timer', transition: 'autoClose' })).toMatchObject({ ok: false });
+  });
+
+  it('offers exactly the transitions a role may use now', () => {
+    const names = (state: string, role: Parameters<typeof availableTransitions>[2]) => availableTransitions(support, at(state, 'open'), role).map((t) => t.name);
+    expect(names('open', 'agent')).toEqual(['escalate', 'waitOnCustomer', 'resolve']);
+    expect(names('open', 'customer')).toEqual(['markSolved']);
+    expect(names('resolved', 'customer')).toEqual(['reopen']);
+    expect(names('resolved', 'agent')).toEqual(['reopen', 'close']);
+    expect(names('closed', 'admin')).toEqual([]);
+    expect(availableTransitions(support, at('open'), 'agent').find((t) => t.name === 'resolve')).toEqual({ name: 'resolve', label: 'Resolve', to: 'resolved', requires: ['solution'] });
+  });
+
+  it('parses calendar durations', () => {
+    expect(durationMs('72h')).toBe(259_200_000);
+    expect(durationMs('3d')).toBe(259_200_000);
+    expect(durationMs('1h30m')).toBe(5_400_000);
+  });
+});

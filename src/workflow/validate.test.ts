@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../test/support/harness.js';
+import { registerBuiltinActions } from './actions/index.js';
+import { ActionRegistry } from './registry.js';
+import { validateWorkflow } from './validate.js';
+
+const actions = registerBuiltinActions(new ActionRegistry());
+const context = { actions, rulesets: new Set(['routing', 'escalation']) };
+const support = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8')) as Record<string, any>;
+
+function paths(json: unknown) {
+  return validateWorkflow(json, context).problems.map((p) => `${p.severity} ${p.path}`);
+}
+
+describe('validateWorkflow', () => {
+  it('accepts the default workflow without problems', () => {
+    expect(validateWorkflow(support(), context)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it.each([
+    ['unknown initial state', (w: any) => (w.initial = 'nowhere'), ['error $.initial']],
+    ['unknown target state', (w: any) => (w.transitions.resolve.to = 'solved'), ['error $.transitions.resolve.to']],
+    ['unknown source state', (w: any) => (w.transitions.resolve.from = ['open', 'limbo']), ['error $.transitions.resolve.from[1]']],
+    ['unknown action', (w: any) => (w.states.new.onEnter = [{ action: 'teleport' }]), ['error $.states.new.onEnter[0].action']],
+    ['bad action params', (w: any) => (w.transitions.escalate.actions = [{ action: 'escalate', tier: 'two' }]), ['error $.transitions.escalate.actions[0].tier']],
+    ['unknown ruleset', (w: any) => (w.triggers['sla.breached'] = ['escalation', 'paging']), ['error $.triggers["sla.breached"][1]']],
+    ['event nobody raises', (w: any) => (w.transitions.start.on = ['case.teleported']), ['error $.transitions.start.on[0]']],
+    ['unknown role', (w: any) => (w.transitions.close.roles = ['janitor']), ['error $.transitions.close.roles[0]']],
+    ['unknown SLA metric', (w: any) => (w.states.pending.sla = { pause: ['lunch'] }), ['error $.states.pending.sla.pause[0]']],
+    ['timer on a transition that cannot start there', (w: any) => (w.states.open.timers = [{ after: '1h', transition: 'autoClose' }]), ['error $.states.open.timers[0].transition']],
+    ['bad timer duration', (w: any) => (w.states.resolved.timers = [{ after: 'soon', transition: 'autoClose' }]), ['error $.states.resolved.timers[0].after']],
+    ['unknown key', (w: any) => (w.states.open.colour = 'blue'), ['error $.states.open']],
+    [
+      'unreachable state',
+      (w: any) => (w.states.limbo = { category: 'open', final: true }),
+      ['error $.states.limbo'],
+    ],
+    ['transition that can never fire', (w: any) => delete w.transitions.close.roles, ['error $.transitions.close']],
+  ])('reports %s with its JSON path', (_name, mutate, expected) => {
+    const w = support();
+    mutate(w);
+    expect(paths(w)).toEqual(expected);
+  });
+
+  it('warns about dead ends that are not final', () => {
+    const w = support();
+    w.states.closed.final = false;
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [{ severity: 'warning', path: '$.states.closed' }] });
+  });
+
+  it('never throws on garbage and always names a path', () => {
+    for (const junk of [null, 42, 'x', [], {}, { states: [] }, { workflow: 'x', initial: 'a', states: { a: null }, transitions: {} }]) {
+      const result = validateWorkflow(junk, context);
+      expect(result.ok).toBe(false);
+      expect(result.problems.every((p) => p.path.startsWith('$'))).toBe(true);
+    }
+  });
+});
