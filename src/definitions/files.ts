@@ -10,6 +10,7 @@ import { validateWorkflow } from '../workflow/validate.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
 import { validateSlaConfig, type SlaConfigJson } from '../sla/config.js';
+import { findJsonSyntaxError } from './json-syntax.js';
 import { formatProblems, hasErrors, problem, type DefinitionProblem } from './problems.js';
 
 export const SLA_FILE = 'sla.json';
@@ -43,16 +44,9 @@ export function parseJsonFile(file: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
-    let where = '';
-    if (Number.isFinite(offset)) {
-      const before = text.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
-      where = ` (line ${line}, column ${column})`;
-    }
-    throw new DefinitionFileError(file, [problem([], `not valid JSON${where}: ${message}`)]);
+    const at = findJsonSyntaxError(text);
+    const where = at ? ` (line ${at.line}, column ${at.column}): ${at.message}` : `: ${(error as Error).message}`;
+    throw new DefinitionFileError(file, [problem([], `not valid JSON${where}`)]);
   }
 }
 

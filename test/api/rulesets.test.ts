@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+
+let h: Harness;
+let managerToken: string;
+let agentToken: string;
+let customerToken: string;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  managerToken = h.tokenFor(h.agent({ name: 'Maria', role: 'manager' }));
+  agentToken = h.tokenFor(h.agent({ queues: ['general', 'billing', 'technical'] }));
+  customerToken = h.tokenFor(h.customer({ email: 'c@example.com' }));
+});
+afterEach(() => h.close());
+
+type Json = Record<string, any>;
+async function call(method: string, url: string, token: string | undefined, body?: unknown) {
+  const res = await h.api(method, url, { ...(token ? { token } : {}), body });
+  return { status: res.status, json: (res.status === 204 ? {} : await res.json()) as Json };
+}
+
+const vipRule = {
+  name: 'VIP to technical',
+  priority: 50,
+  conditions: { all: [{ fact: 'customer', path: '$.organization', operator: 'equal', value: 'VIP Inc' }] },
+  event: { type: 'route', params: { queue: 'technical' } },
+};
+
+describe('GET /api/v1/rulesets', () => {
+  it('lists and shows the published rulesets to staff', async () => {
+    const list = await call('GET', '/api/v1/rulesets', agentToken);
+    expect(list.json.map((r: Json) => r.ruleset)).toEqual(['escalation', 'routing']);
+    const routing = await call('GET', '/api/v1/rulesets/routing', agentToken);
+    expect(routing.json).toMatchObject({ ruleset: 'routing', version: 1, state: 'published', author: 'files' });
+    expect(routing.json.rules.length).toBeGreaterThan(3);
+    expect((await call('GET', '/api/v1/rulesets/nope', agentToken)).json.code).toBe('RULESET_NOT_FOUND');
+    expect((await call('GET', '/api/v1/rulesets', customerToken)).status).toBe(403);
+    expect((await call('GET', '/api/v1/rulesets', undefined)).status).toBe(401);
+  });
+});
+
+describe('PUT /api/v1/rulesets/:name', () => {
+  it('publishes a new version that new cases use while existing cases keep theirs', async () => {
+    const before = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'v@vip.example', organization: 'VIP Inc' }, subject: 'Hi', description: 'Question' });
+    expect(before.json.queue).toBe('general');
+
+    const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [vipRule, ...current.rules], note: 'VIPs first' });
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ ruleset: 'routing', version: 2, author: 'Maria', note: 'VIPs first' });
+
+    const after = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'v@vip.example' }, subject: 'Hi again', description: 'Question' });
+    expect(after.json).toMatchObject({ queue: 'technical', routing: { version: 2, fired: [{ rule: 'VIP to technical' }] } });
+
+    const old = await call('GET', `/api/v1/cases/${before.json.id}`, ADMIN_TOKEN);
+    expect(old.json.routing.version).toBe(1);
+    const history = await call('GET', '/api/v1/rulesets/routing/versions', managerToken);
+    expect(history.json.map((v: Json) => v.version)).toEqual([2, 1]);
+    expect((await call('GET', '/api/v1/rulesets/routing?version=1', managerToken)).json.version).toBe(1);
+  });
+
+  it('refuses an invalid ruleset with 422 INVALID_RULESET listing every problem with its JSON path, and keeps the old one', async () => {
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      rules: [
+        { ...vipRule, event: { type: 'route', params: { queue: 'nowhere' } } },
+        { conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'sounds like', value: 'x' }] }, event: { type: 'setPriority', params: { priority: 'asap' } } },
+      ],
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.code).toBe('INVALID_RULESET');
+    expect(res.json.problems.map((p: Json) => p.path)).toEqual([
+      '$.rules[0].event.params.queue',
+      '$.rules[1].conditions.all[0].operator',
+      '$.rules[1].event.params.priority',
+    ]);
+    expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.version).toBe(1);
+  });
+
+  it('creates a new ruleset (201) and is for managers and admins only', async () => {
+    expect((await call('PUT', '/api/v1/rulesets/routing', agentToken, { rules: [] })).status).toBe(403);
+    expect((await call('PUT', '/api/v1/rulesets/routing', customerToken, { rules: [] })).status).toBe(403);
+    const created = await call('PUT', '/api/v1/rulesets/triage', ADMIN_TOKEN, { rules: [vipRule] });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ ruleset: 'triage', version: 1 });
+    expect((await call('PUT', '/api/v1/rulesets/routing', ADMIN_TOKEN, { rules: 'x' })).status).toBe(422);
+    expect((await call('PUT', '/api/v1/rulesets/routing', ADMIN_TOKEN, '{oops')).status).toBe(400);
+  });
+});
+
+describe('tokens and reference data', () => {
+  it('lets the admin token mint and revoke API tokens', async () => {
+    const minted = await call('POST', '/api/v1/tokens', ADMIN_TOKEN, { email: 'c@example.com', name: 'portal' });
+    expect(minted.status).toBe(201);
+    expect(minted.json.token).toMatch(/^cb_/);
+    expect((await call('GET', '/api/v1/cases', minted.json.token)).status).toBe(200);
+    expect((await call('DELETE', `/api/v1/tokens/${minted.json.id}`, ADMIN_TOKEN)).status).toBe(204);
+    expect((await call('GET', '/api/v1/cases', minted.json.token)).status).toBe(401);
+    expect((await call('POST', '/api/v1/tokens', managerToken, { email: 'c@example.com' })).status).toBe(403);
+    expect((await call('POST', '/api/v1/tokens', ADMIN_TOKEN, { email: 'nobody@example.com' })).status).toBe(404);
+  });
+
+  it('stores only a hash of each token', async () => {
+    const minted = await call('POST', '/api/v1/tokens', ADMIN_TOKEN, { email: 'c@example.com' });
+    const rows = h.db.$client.prepare('SELECT token_hash FROM api_tokens').all() as { token_hash: string }[];
+    expect(rows.some((r) => r.token_hash === minted.json.token)).toBe(false);
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true);
+  });
+
+  it('serves queues and the workflow to staff', async () => {
+    const queues = await call('GET', '/api/v1/queues', agentToken);
+    expect(queues.json.map((q: Json) => [q.id, q.tier])).toEqual([
+      ['billing', 1],
+      ['general', 1],
+      ['technical', 1],
+      ['advanced', 2],
+    ]);
+    const workflow = await call('GET', '/api/v1/workflows/support', agentToken);
+    expect(workflow.json).toMatchObject({ version: 1, definition: { workflow: 'support', initial: 'new' } });
+    expect((await call('GET', '/api/v1/workflows/support', customerToken)).status).toBe(403);
+    expect((await call('GET', '/api/v1/nothing-here', agentToken)).status).toBe(404);
+  });
+});

@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+
+let h: Harness;
+let alice: TestActor;
+let dana: TestActor;
+let chloe: TestActor;
+let chloeToken: string;
+let aliceToken: string;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], capacity: 5 });
+  dana = h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'], capacity: 5 });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+  chloeToken = h.tokenFor(chloe);
+  aliceToken = h.tokenFor(alice);
+});
+afterEach(() => h.close());
+
+type Json = Record<string, any>;
+
+async function call(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  const res = await h.api(method, url, { token, body });
+  return { status: res.status, json: res.status === 204 ? {} : ((await res.json()) as Json) };
+}
+
+async function newCase(): Promise<string> {
+  const { json } = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Cannot find the export', description: 'Where is the CSV export?' });
+  return json.id as string;
+}
+
+const transition = (id: string, token: string, body: Json) => call('POST', `/api/v1/cases/${id}/transitions`, token, body);
+const message = (id: string, token: string, body: Json) => call('POST', `/api/v1/cases/${id}/messages`, token, body);
+const events = async (id: string, token = ADMIN_TOKEN) => (await call('GET', `/api/v1/cases/${id}/events`, token)).json as unknown as { type: string; data: Json; actor: Json; at: string }[];
+
+describe('transitions', () => {
+  it('moves a case through the workflow and records each step', async () => {
+    const id = await newCase();
+    expect((await transition(id, aliceToken, { transition: 'waitOnCustomer' })).json.status).toBe('pending');
+    const resolved = await transition(id, aliceToken, { transition: 'resolve', solution: 'Settings → Export.', note: 'Walked them through it' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.json).toMatchObject({ status: 'resolved', open: false, solution: 'Settings → Export.' });
+    expect(resolved.json.transitions.map((t: Json) => t.name)).toEqual(['reopen', 'close']);
+    const steps = (await events(id)).filter((e) => e.type === 'case.transitioned').map((e) => e.data);
+    expect(steps).toEqual([
+      { transition: 'start', from: 'new', to: 'open' },
+      { transition: 'waitOnCustomer', from: 'open', to: 'pending' },
+      { transition: 'resolve', from: 'pending', to: 'resolved', solution: 'Settings → Export.', note: 'Walked them through it' },
+    ]);
+  });
+
+  it('answers 409 INVALID_TRANSITION when the workflow does not allow it now or for this role', async () => {
+    const id = await newCase();
+    const notNow = await transition(id, aliceToken, { transition: 'close' });
+    expect(notNow).toMatchObject({ status: 409, json: { code: 'INVALID_TRANSITION', transition: 'close' } });
+    const notYou = await transition(id, chloeToken, { transition: 'resolve', solution: 'x' });
+    expect(notYou).toMatchObject({ status: 409, json: { code: 'INVALID_TRANSITION' } });
+    const unknown = await transition(id, aliceToken, { transition: 'teleport' });
+    expect(unknown.status).toBe(409);
+  });
+
+  it('asks for the solution before resolving (422, nothing changes)', async () => {
+    const id = await newCase();
+    const res = await transition(id, aliceToken, { transition: 'resolve' });
+    expect(res).toMatchObject({ status: 422, json: { code: 'TRANSITION_REQUIREMENT_MISSING', missing: ['solution'] } });
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json.status).toBe('open');
+  });
+
+  it('refuses a stale expectedVersion with 409 CONFLICT', async () => {
+    const id = await newCase();
+    const { json } = await call('GET', `/api/v1/cases/${id}`, aliceToken);
+    await transition(id, aliceToken, { transition: 'waitOnCustomer', expectedVersion: json.version });
+    const second = await transition(id, aliceToken, { transition: 'resume', expectedVersion: json.version });
+    expect(second).toMatchObject({ status: 409, json: { code: 'CONFLICT' } });
+  });
+
+  it('lets the customer mark the case solved and reopen it; the second reopen escalates (escalation ruleset on case.reopened)', async () => {
+    const id = await newCase();
+    expect((await transition(id, chloeToken, { transition: 'markSolved' })).json.status).toBe('resolved');
+    const reopened = await transition(id, chloeToken, { transition: 'reopen' });
+    expect(reopened.json).toMatchObject({ status: 'open', reopenCount: 1, tier: 1 });
+    await transition(id, chloeToken, { transition: 'markSolved' });
+    const again = await transition(id, chloeToken, { transition: 'reopen' });
+    expect(again.json).toMatchObject({ status: 'escalated', reopenCount: 2, tier: 2, queue: 'advanced', assignee: { id: dana.id } });
+    const escalated = (await events(id)).find((e) => e.type === 'case.escalated');
+    expect(escalated?.data).toMatchObject({ reason: 'Reopened more than once', rule: 'Cases reopened twice go to advanced support', fromQueue: 'general' });
+  });
+
+  it('escalates by hand with a reason; the agent outside the new queue loses it', async () => {
+    const id = await newCase();
+    const res = await transition(id, aliceToken, { transition: 'escalate', reason: 'Needs a database fix' });
+    expect(res.json).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, assignee: { id: dana.id } });
+    const types = (await events(id)).map((e) => e.type);
+    expect(types.slice(types.indexOf('case.escalated') - 2)).toEqual(['case.transitioned', 'case.unassigned', 'case.escalated', 'case.assigned']);
+    expect((await events(id)).find((e) => e.type === 'case.escalated')?.data.reason).toBe('Needs a database fix');
+    expect((await call('GET', `/api/v1/cases/${id}`, aliceToken)).status).toBe(404);
+  });
+
+  it('closes resolved cases automatically after 72 hours, unless reopened', async () => {
+    const a = await newCase();
+    const b = await newCase();
+    await transition(a, aliceToken, { transition: 'resolve', solution: 'x' });
+    await transition(b, aliceToken, { transition: 'resolve', solution: 'x' });
+    h.clock.advanceMinutes(60);
+    await transition(b, chloeToken, { transition: 'reopen' });
+    h.clock.advanceMinutes(72 * 60 - 61);
+    await h.services.outbox.drain();
+    expect((await call('GET', `/api/v1/cases/${a}`, ADMIN_TOKEN)).json.status).toBe('resolved');
+    h.clock.advanceMinutes(2);
+    await h.services.outbox.drain();
+    expect((await call('GET', `/api/v1/cases/${a}`, ADMIN_TOKEN)).json.status).toBe('closed');
+    expect((await call('GET', `/api/v1/cases/${b}`, ADMIN_TOKEN)).json.status).toBe('open');
+    const closing = (await events(a)).find((e) => e.type === 'case.transitioned' && e.data.to === 'closed');
+    expect(closing).toMatchObject({ data: { transition: 'autoClose' }, actor: { type: 'system' } });
+  });
+});
+
+describe('messages', () => {
+  it('records public replies and internal notes; customers see only the public conversation', async () => {
+    const id = await newCase();
+    const reply = await message(id, aliceToken, { body: 'Settings → Export.', public: true });
+    expect(reply.status).toBe(201);
+    expect(reply.json.message).toMatchObject({ type: 'staff.replied', data: { body: 'Settings → Export.' }, actor: { type: 'staff', name: 'Alice' } });
+    await message(id, aliceToken, { body: 'Customer seems new', public: false });
+    const staffView = (await events(id)).map((e) => e.type);
+    expect(staffView).toContain('staff.noted');
+    const customerView = (await events(id, chloeToken)).map((e) => e.type);
+    expect(customerView).toContain('staff.replied');
+    expect(customerView).not.toContain('staff.noted');
+    expect(customerView).not.toContain('case.routed');
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json.firstResponseAt).not.toBeNull();
+  });
+
+  it('puts a case waiting on the customer back into the agent’s hands when they reply', async () => {
+    const id = await newCase();
+    await transition(id, aliceToken, { transition: 'waitOnCustomer' });
+    const res = await message(id, chloeToken, { body: 'Here are the details.' });
+    expect(res.json.case.status).toBe('open');
+  });
+
+  it('reopens a resolved case when the customer replies', async () => {
+    const id = await newCase();
+    await transition(id, aliceToken, { transition: 'resolve', solution: 'x' });
+    const res = await message(id, chloeToken, { body: 'Still broken.' });
+    expect(res.json.case).toMatchObject({ status: 'open', reopenCount: 1 });
+  });
+
+  it('refuses internal notes from customers and empty bodies', async () => {
+    const id = await newCase();
+    expect((await message(id, chloeToken, { body: 'psst', public: false })).status).toBe(403);
+    expect((await message(id, aliceToken, { body: '   ' })).status).toBe(422);
+  });
+
+  it('refuses replies on closed cases', async () => {
+    const id = await newCase();
+    await transition(id, aliceToken, { transition: 'resolve', solution: 'x' });
+    await transition(id, aliceToken, { transition: 'close' });
+    expect((await message(id, chloeToken, { body: 'hello?' })).status).toBe(409);
+  });
+});
+
+describe('reassignment', () => {
+  it('moves a case to another queue or agent, and back to automatic assignment', async () => {
+    const bob = h.agent({ name: 'Bob', queues: ['general', 'technical'], capacity: 5 });
+    const id = await newCase();
+    const toBob = await call('POST', `/api/v1/cases/${id}/assignment`, aliceToken, { assignee: bob.id });
+    expect(toBob.json.assignee).toEqual({ id: bob.id, name: 'Bob' });
+    const moved = await call('POST', `/api/v1/cases/${id}/assignment`, ADMIN_TOKEN, { queue: 'technical' });
+    expect(moved.json).toMatchObject({ queue: 'technical', assignee: { id: bob.id } });
+    const billing = await call('POST', `/api/v1/cases/${id}/assignment`, ADMIN_TOKEN, { queue: 'billing' });
+    expect(billing.json).toMatchObject({ queue: 'billing', assignee: { id: alice.id } });
+    const outsider = await call('POST', `/api/v1/cases/${id}/assignment`, ADMIN_TOKEN, { assignee: dana.id });
+    expect(outsider).toMatchObject({ status: 422, json: { code: 'STAFF_NOT_FOUND' } });
+    expect((await call('POST', `/api/v1/cases/${id}/assignment`, chloeToken, { assignee: bob.id })).status).toBe(403);
+    expect((await call('POST', `/api/v1/cases/${id}/assignment`, ADMIN_TOKEN, {})).status).toBe(422);
+  });
+});
+
+describe('rules that fail at run time', () => {
+  it('do not lose the case: it goes to the fallback queue with the error on its timeline', async () => {
+    const put = await call('PUT', '/api/v1/rulesets/routing', ADMIN_TOKEN, {
+      rules: [
+        {
+          name: 'Broken at run time',
+          conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'someValue:equal', value: 1 }] },
+          event: { type: 'route', params: { queue: 'billing' } },
+        },
+      ],
+    });
+    expect(put.status).toBe(200);
+    const { status, json } = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice', description: 'invoice' });
+    expect(status).toBe(201);
+    expect(json.queue).toBe('general');
+    expect(json.routing).toMatchObject({ ruleset: 'routing', version: 2, fired: [] });
+    expect(json.routing.error).toMatch(/some/);
+    const failed = (await events(json.id)).find((e) => e.type === 'rules.failed');
+    expect(failed?.data).toMatchObject({ ruleset: 'routing', version: 2, event: 'case.created' });
+  });
+});

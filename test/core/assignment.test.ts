@@ -1,0 +1,124 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fillCapacity } from '../../src/assignment/fill-capacity.js';
+import { pickAgent } from '../../src/assignment/pick-agent.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
+import { transaction } from '../../src/db/client.js';
+import { cases, staff } from '../../src/db/schema/index.js';
+import { SYSTEM_ACTOR } from '../../src/roles.js';
+import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+});
+afterEach(() => h.close());
+
+let n = 0;
+function intake(subject = 'Account question', description = 'How do I rename my workspace?') {
+  n++;
+  return createCase(h.services, { customer: { email: `c${n}@example.com` }, subject, description }, ADMIN);
+}
+const assigneeOf = (id: number) => h.db.select().from(cases).where(eq(cases.id, id)).get()!.assigneeId;
+
+describe('pickAgent', () => {
+  it('prefers the least-loaded available member with the skills and spare capacity', () => {
+    const a = h.agent({ queues: ['general'], capacity: 5 });
+    const b = h.agent({ queues: ['general'], capacity: 5 });
+    h.agent({ queues: ['general'], available: false });
+    h.agent({ queues: ['billing'] });
+    expect(pickAgent(h.db, 'general', [])?.id).toBe(a.id);
+    h.db.update(staff).set({ lastAssignedAt: 10 }).where(eq(staff.id, a.id)).run();
+    expect(pickAgent(h.db, 'general', [])?.id).toBe(b.id);
+    expect(pickAgent(h.db, 'general', ['refunds'])).toBeNull();
+  });
+
+  it('breaks ties by least recently assigned, then lowest id (deterministic)', () => {
+    const a = h.agent({ queues: ['general'] });
+    const b = h.agent({ queues: ['general'] });
+    expect(pickAgent(h.db, 'general', [])?.id).toBe(Math.min(a.id, b.id));
+  });
+
+  it('ignores deactivated staff', () => {
+    const a = h.agent({ queues: ['general'] });
+    h.db.update(staff).set({ active: false }).where(eq(staff.id, a.id)).run();
+    expect(pickAgent(h.db, 'general', [])).toBeNull();
+  });
+});
+
+describe('assignment at intake', () => {
+  it('spreads cases over agents by load', async () => {
+    const a = h.agent({ queues: ['general'], capacity: 5 });
+    const b = h.agent({ queues: ['general'], capacity: 5 });
+    const created = [];
+    for (let i = 0; i < 4; i++) {
+      created.push(await intake());
+      h.clock.advanceMinutes(1);
+    }
+    const counts = new Map<number | null, number>();
+    for (const c of created) counts.set(assigneeOf(c.id), (counts.get(assigneeOf(c.id)) ?? 0) + 1);
+    expect(counts.get(a.id)).toBe(2);
+    expect(counts.get(b.id)).toBe(2);
+  });
+
+  it('needs the required skills', async () => {
+    h.agent({ queues: ['billing'] });
+    const skilled = h.agent({ queues: ['billing'], skills: ['refunds'] });
+    const c = await intake('Refund', 'Please refund the duplicate charge on my card');
+    expect(c.skills).toEqual(['refunds']);
+    expect(c.assigneeId).toBe(skilled.id);
+  });
+
+  it('respects capacity: the case waits in the queue', async () => {
+    h.agent({ queues: ['general'], capacity: 1 });
+    const first = await intake();
+    const second = await intake();
+    expect(first.assigneeId).not.toBeNull();
+    expect(second).toMatchObject({ assigneeId: null, status: 'new' });
+    expect(second.waitingSince).toBe(h.clock.now());
+  });
+});
+
+describe('the waiting queue', () => {
+  it('assigns the oldest waiting case first when capacity frees', async () => {
+    const agent = h.agent({ queues: ['general'], capacity: 1 });
+    const busy = await intake();
+    const older = await intake();
+    h.clock.advanceMinutes(5);
+    const newer = await intake();
+    expect([older.assigneeId, newer.assigneeId]).toEqual([null, null]);
+
+    h.clock.advanceMinutes(5);
+    transitionCase(h.services, busy.id, { transition: 'resolve', solution: 'Done.' }, agent);
+    expect(assigneeOf(older.id)).toBe(agent.id);
+    expect(assigneeOf(newer.id)).toBeNull();
+    const older2 = h.db.select().from(cases).where(eq(cases.id, older.id)).get()!;
+    expect(older2).toMatchObject({ status: 'open', waitingSince: null });
+  });
+
+  it('skips waiting cases the agent lacks the skills for', async () => {
+    const plain = h.agent({ queues: ['billing', 'general'], capacity: 1, available: false });
+    const refund = await intake('Refund', 'refund the duplicate charge');
+    const other = await intake('Billing', 'invoice address');
+    expect([refund.assigneeId, other.assigneeId]).toEqual([null, null]);
+    h.db.update(staff).set({ available: true }).where(eq(staff.id, plain.id)).run();
+    transaction(h.db, () => fillCapacity(h.services, plain.id, SYSTEM_ACTOR));
+    expect(assigneeOf(refund.id)).toBeNull();
+    expect(assigneeOf(other.id)).toBe(plain.id);
+  });
+
+  it('fills all spare capacity, oldest first, when an agent becomes available', async () => {
+    const agent = h.agent({ queues: ['general'], capacity: 2, available: false });
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await intake()).id);
+      h.clock.advanceMinutes(1);
+    }
+    h.db.update(staff).set({ available: true }).where(eq(staff.id, agent.id)).run();
+    const assigned = transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
+    expect(assigned).toBe(2);
+    expect(ids.map(assigneeOf)).toEqual([agent.id, agent.id, null]);
+  });
+});

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DefinitionFileError, loadDefinitionFiles } from '../../src/definitions/files.js';
+import { registerBuiltinActions } from '../../src/workflow/actions/index.js';
+import { ActionRegistry } from '../../src/workflow/registry.js';
+import { ROOT, loadRepoDefinitions, tempDir } from '../support/harness.js';
+
+/** A copy of the shipped definitions in a temp folder, to break on purpose. */
+function copyDefinitions(): { workflowsDir: string; rulesDir: string } {
+  const dir = tempDir();
+  const workflowsDir = path.join(dir, 'workflows');
+  const rulesDir = path.join(dir, 'rules');
+  fs.cpSync(path.join(ROOT, 'workflows'), workflowsDir, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'rules'), rulesDir, { recursive: true });
+  return { workflowsDir, rulesDir };
+}
+
+function edit(file: string, change: (json: any) => void): void {
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  change(json);
+  fs.writeFileSync(file, JSON.stringify(json, null, 2));
+}
+
+describe('the shipped definition files', () => {
+  it('all load through the production loaders without errors or warnings', () => {
+    const files = loadRepoDefinitions();
+    expect([...files.workflows.keys()]).toEqual(['support']);
+    expect([...files.rulesets.keys()].sort()).toEqual(['escalation', 'routing']);
+    const warnings = [...files.workflows.values(), ...files.rulesets.values(), files.sla].flatMap((f) => f.warnings);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('loadDefinitionFiles', () => {
+  const load = (dirs: { workflowsDir: string; rulesDir: string }) => loadDefinitionFiles({ ...dirs, actions: registerBuiltinActions(new ActionRegistry()) });
+
+  it.each([
+    ['a ruleset with an unknown operator', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'routing.json'), (j) => (j.rules[1].conditions.any[0].operator = 'like')), 'routing.json', '$.rules[1].conditions.any[0].operator'],
+    ['a ruleset naming a missing SLA policy', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'routing.json'), (j) => (j.rules[4].event.params.policy = 'gold')), 'routing.json', '$.rules[4].event.params.policy'],
+    ['a workflow with an unknown state', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.workflowsDir, 'support.json'), (j) => (j.transitions.resolve.to = 'done')), 'support.json', '$.transitions.resolve.to'],
+    ['a workflow naming a missing ruleset', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.workflowsDir, 'support.json'), (j) => (j.triggers['case.created'] = ['routing', 'triage'])), 'support.json', '$.triggers["case.created"][1]'],
+    ['an SLA config with a bad duration', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'sla.json'), (j) => (j.policies.standard.targets.urgent.firstResponse = 'soon')), 'sla.json', '$.policies.standard.targets.urgent.firstResponse'],
+  ])('refuses %s, naming the file and the JSON path', (_name, breakIt, file, jsonPath) => {
+    const dirs = copyDefinitions();
+    breakIt(dirs);
+    let error: unknown;
+    try {
+      load(dirs);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DefinitionFileError);
+    expect((error as DefinitionFileError).file.endsWith(file)).toBe(true);
+    expect((error as Error).message).toContain(jsonPath);
+  });
+
+  it('reports JSON syntax errors with a line and column', () => {
+    const dirs = copyDefinitions();
+    fs.writeFileSync(path.join(dirs.rulesDir, 'escalation.json'), '{\n  "ruleset": "escalation",\n  "rules": [,]\n}');
+    expect(() => load(dirs)).toThrow(/escalation\.json: error at \$: not valid JSON \(line 3, column 13\)/);
+  });
+});
+
+describe('start-up with a broken definition', () => {
+  it('exits non-zero with the file and JSON path, before creating the database', () => {
+    const dirs = copyDefinitions();
+    edit(path.join(dirs.rulesDir, 'routing.json'), (j) => (j.rules[0].event.type = 'teleport'));
+    const dbPath = path.join(tempDir(), 'data', 'casebook.db');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_PATH: dbPath, WORKFLOWS_DIR: dirs.workflowsDir, RULES_DIR: dirs.rulesDir, PORT: '0', SEED_DEMO: 'false' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Casebook cannot start');
+    expect(result.stderr).toContain(`${path.join(dirs.rulesDir, 'routing.json')}: error at $.rules[0].event.type`);
+    expect(fs.existsSync(dbPath)).toBe(false);
+    expect(fs.existsSync(path.dirname(dbPath))).toBe(false);
+  });
+});
