@@ -9,6 +9,8 @@ export interface Config {
   rulesDir: string;
   adminToken: string | null;
   seedDemo: boolean;
+  /** Workflow new cases follow. */
+  defaultWorkflow: string;
   slaSweepCron: string;
   reportCron: string;
   reportTimezone: string;
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
     adminToken,
     seedDemo: bool('SEED_DEMO', env.SEED_DEMO, true),
+    defaultWorkflow: env.DEFAULT_WORKFLOW || 'support',
     slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
     reportCron: env.REPORT_CRON || '0 7 * * *',
     reportTimezone: env.REPORT_TIMEZONE || 'UTC',

@@ -48,10 +48,13 @@ async function main(): Promise<void> {
     rulesDir: config.rulesDir,
     actions: registerBuiltinActions(new ActionRegistry()),
   });
+  if (!files.workflows.has(config.defaultWorkflow)) {
+    throw new ConfigError(`DEFAULT_WORKFLOW is "${config.defaultWorkflow}" but ${config.workflowsDir} has no ${config.defaultWorkflow}.json`);
+  }
 
   const db = openDatabase(config.databasePath);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl });
+  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
 
