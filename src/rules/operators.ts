@@ -4,8 +4,22 @@
  */
 import { Operator } from 'json-rules-engine';
 
+// Conditions on one case often test the same description several times in a row:
+// remember the last few lower-cased texts (dry-runs over 100,000 cases profit most).
+const recent = new Map<string, string>();
+
+function lower(value: string): string {
+  let out = recent.get(value);
+  if (out === undefined) {
+    out = value.toLocaleLowerCase();
+    if (recent.size >= 16) recent.delete(recent.keys().next().value!);
+    recent.set(value, out);
+  }
+  return out;
+}
+
 function text(value: unknown): string | null {
-  if (typeof value === 'string') return value.toLocaleLowerCase();
+  if (typeof value === 'string') return lower(value);
   if (typeof value === 'number') return String(value);
   return null;
 }

@@ -1,0 +1,280 @@
+/**
+ * Dry-run: replay a draft ruleset over past cases and report every case whose intake
+ * outcome (queue, priority, tier, SLA policy, tags) would change, before → after, with
+ * totals and the rules responsible.
+ *
+ * Each selected case's intake is replayed twice with the rules compiled to plain functions
+ * (`compile.ts`, proven equal to json-rules-engine): once with the published rulesets
+ * ("before") and once with the draft in place of its published version ("after"). The
+ * facts are those the case was routed with: its subject, description, channel and
+ * requested priority, and the customer, diagnosis and business-hours facts stored in its
+ * routing record. Replaying both sides in the same run means only the draft explains a
+ * difference, not other rule changes since the case arrived.
+ *
+ * The rulesets replayed are those the workflow runs on `case.created`, in order; a ruleset
+ * that does not run at intake is replayed after them, so its escalations show too.
+ */
+import type { Db } from '../db/client.js';
+import type { FiredRule, Priority, RoutingRecord } from '../db/schema/cases.js';
+import { caseRef } from '../cases/case-ref.js';
+import type { Services } from '../services.js';
+import { compileFast, type FastRuleset } from './compile.js';
+import type { RulesetDefinition } from './definition.js';
+import type { Decisions } from './evaluate.js';
+import type { CaseFact } from './facts.js';
+
+export type DryRunSelection =
+  | { kind: 'last'; count: number }
+  | { kind: 'range'; from: number; to: number }
+  | { kind: 'queue'; queue: string; count: number };
+
+export const OUTCOME_FIELDS = ['queue', 'priority', 'tier', 'slaPolicy', 'tags'] as const;
+export type OutcomeField = (typeof OUTCOME_FIELDS)[number];
+
+export interface Outcome {
+  queue: string;
+  priority: Priority;
+  tier: number;
+  slaPolicy: string;
+  tags: string[];
+}
+
+export interface DryRunChange {
+  caseId: string;
+  subject: string;
+  createdAt: number;
+  before: Outcome;
+  after: Outcome;
+  fields: OutcomeField[];
+  /** Rules that fired on one side only (or with a different event): what made the difference. */
+  rules: string[];
+}
+
+export interface DryRunResult {
+  ruleset: string;
+  baseVersion: number;
+  selection: DryRunSelection;
+  total: number;
+  changed: number;
+  byField: Record<OutcomeField, number>;
+  /** Rule → number of changed cases it is responsible for. */
+  byRule: Record<string, number>;
+  changes: DryRunChange[];
+  /** True when more cases changed than `changes` lists. */
+  truncated: boolean;
+  timings: { loadMs: number; evaluateMs: number; totalMs: number };
+}
+
+export interface DryRunOptions {
+  ruleset: string;
+  draft: RulesetDefinition;
+  selection: DryRunSelection;
+  /** Most changed cases to list (all are counted). Default 1000. */
+  maxChanges?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Cases per slice between yields to the event loop. Default 5000. */
+  chunkSize?: number;
+}
+
+interface CaseRowLite {
+  id: number;
+  subject: string;
+  description: string;
+  channel: string;
+  requested_priority: Priority;
+  created_at: number;
+  routing: string | null;
+  workflow: string;
+  workflow_version: number;
+}
+
+const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version';
+
+function selectCases(db: Db, selection: DryRunSelection): CaseRowLite[] {
+  const c = db.$client;
+  switch (selection.kind) {
+    case 'last':
+      return c.prepare<[number], CaseRowLite>(`SELECT ${COLUMNS} FROM cases ORDER BY id DESC LIMIT ?`).all(selection.count);
+    case 'range':
+      return c
+        .prepare<[number, number], CaseRowLite>(`SELECT ${COLUMNS} FROM cases WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`)
+        .all(selection.from, selection.to);
+    case 'queue':
+      return c
+        .prepare<[string, number], CaseRowLite>(`SELECT ${COLUMNS} FROM cases WHERE queue_id = ? ORDER BY id DESC LIMIT ?`)
+        .all(selection.queue, selection.count);
+  }
+}
+
+interface Chain {
+  rulesets: FastRuleset[];
+}
+
+interface Replay {
+  outcome: Outcome;
+  fired: Map<string, string>;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function dryRun(services: Services, options: DryRunOptions): Promise<DryRunResult> {
+  const started = performance.now();
+  const { definitions } = services;
+  const baseVersion = definitions.publishedVersion('ruleset', options.ruleset) ?? 0;
+  const workflow = definitions.workflow(services.defaultWorkflow).definition;
+  const names = [...(workflow.triggers?.['case.created'] ?? [])];
+  if (!names.includes(options.ruleset)) names.push(options.ruleset);
+  const published = (name: string) => {
+    if (name === options.ruleset && baseVersion === 0) return compileFast({ ruleset: name, rules: [] }, 0);
+    const r = definitions.ruleset(name);
+    return compileFast(r.definition, r.version);
+  };
+  const before: Chain = { rulesets: names.map(published) };
+  const after: Chain = { rulesets: names.map((n) => (n === options.ruleset ? compileFast(options.draft, baseVersion + 1) : published(n))) };
+
+  const tiers = new Map(
+    services.db.$client.prepare<[], { id: string; tier: number }>('SELECT id, tier FROM queues WHERE active = 1 ORDER BY id').all().map((q) => [q.id, q.tier]),
+  );
+  const sla = definitions.sla().config;
+  const initialState = workflow.initial;
+  const context: ReplayContext = { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) };
+
+  const loadStarted = performance.now();
+  const rows = selectCases(services.db, options.selection);
+  const loadMs = performance.now() - loadStarted;
+
+  const result: DryRunResult = {
+    ruleset: options.ruleset,
+    baseVersion,
+    selection: options.selection,
+    total: rows.length,
+    changed: 0,
+    byField: { queue: 0, priority: 0, tier: 0, slaPolicy: 0, tags: 0 },
+    byRule: {},
+    changes: [],
+    truncated: false,
+    timings: { loadMs: 0, evaluateMs: 0, totalMs: 0 },
+  };
+  const maxChanges = options.maxChanges ?? 1000;
+  const chunk = options.chunkSize ?? 5000;
+  let evaluateMs = 0;
+
+  for (let i = 0; i < rows.length; i += chunk) {
+    const sliceStarted = performance.now();
+    for (const row of rows.slice(i, i + chunk)) {
+      const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
+      const facts = {
+        case: {
+          id: caseRef(row.id),
+          subject: row.subject,
+          description: row.description,
+          channel: row.channel,
+          priority: row.requested_priority,
+          tags: [],
+          skills: [],
+          status: initialState,
+          tier: 1,
+          queue: 'general',
+          assigned: false,
+          reopenCount: 0,
+          escalationCount: 0,
+          createdAt: row.created_at,
+        } satisfies CaseFact,
+        customer: routing?.input.customer ?? {},
+        diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
+        event: { type: 'case.created' },
+        now: row.created_at,
+        withinBusinessHours: routing?.input.withinBusinessHours ?? true,
+      };
+      const b = replay(before, facts, context);
+      const a = replay(after, facts, context);
+      const fields = OUTCOME_FIELDS.filter((f) => !sameValue(a.outcome[f], b.outcome[f]));
+      if (fields.length === 0) continue;
+      result.changed++;
+      for (const f of fields) result.byField[f]++;
+      const rules = responsibleRules(b.fired, a.fired);
+      for (const r of rules) result.byRule[r] = (result.byRule[r] ?? 0) + 1;
+      if (result.changes.length < maxChanges) {
+        result.changes.push({ caseId: caseRef(row.id), subject: row.subject, createdAt: row.created_at, before: b.outcome, after: a.outcome, fields, rules });
+      } else {
+        result.truncated = true;
+      }
+    }
+    evaluateMs += performance.now() - sliceStarted;
+    options.onProgress?.(Math.min(i + chunk, rows.length), rows.length);
+    if (i + chunk < rows.length) await yieldToLoop();
+  }
+  result.timings = { loadMs, evaluateMs, totalMs: performance.now() - started };
+  return result;
+}
+
+interface ReplayContext {
+  /** Active queues and their tiers, in id order. */
+  tiers: Map<string, number>;
+  defaultPolicy: string;
+  policies: Set<string>;
+}
+
+/** Intake's outcome for these facts, decided as createCase decides it. */
+function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay {
+  const { tiers } = context;
+  const requested = baseFacts.case.priority as Priority;
+  const caseFact: CaseFact = { ...baseFacts.case, tags: [], skills: [] };
+  const facts = { ...baseFacts, case: caseFact };
+  const fired = new Map<string, string>();
+  let queue: string | null = null;
+  let priority: Priority | null = null;
+  let policy: string | null = null;
+  let escalate: Decisions['escalate'] = null;
+  const tags = new Set<string>();
+  for (const ruleset of chain.rulesets) {
+    let decisions: Decisions;
+    let hits: FiredRule[];
+    try {
+      ({ fired: hits, decisions } = ruleset.decide(facts));
+    } catch {
+      continue; // a ruleset that throws contributes nothing, as at intake
+    }
+    for (const h of hits) fired.set(`${ruleset.name}: ${h.rule}`, JSON.stringify(h.event));
+    queue ??= decisions.queue;
+    priority ??= decisions.priority;
+    policy ??= decisions.slaPolicy;
+    escalate ??= decisions.escalate;
+    for (const t of decisions.tags) tags.add(t);
+    if (decisions.queue) caseFact.queue = decisions.queue;
+    if (decisions.priority) caseFact.priority = decisions.priority;
+    caseFact.tags = [...tags];
+    caseFact.skills = [...new Set([...caseFact.skills, ...decisions.skills])];
+  }
+  const routedQueue = queue && tiers.has(queue) ? queue : 'general';
+  let finalQueue = routedQueue;
+  let tier = tiers.get(routedQueue) ?? 1;
+  if (escalate) {
+    const target = escalate.queue ?? [...tiers].find(([, t]) => t === escalate!.tier)?.[0] ?? null;
+    if (target && tiers.has(target) && !(tier >= escalate.tier && routedQueue === target)) {
+      finalQueue = target;
+      tier = escalate.tier;
+    }
+  }
+  return {
+    outcome: {
+      queue: finalQueue,
+      priority: priority ?? requested,
+      tier,
+      slaPolicy: policy && context.policies.has(policy) ? policy : context.defaultPolicy,
+      tags: [...tags].sort(),
+    },
+    fired,
+  };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+}
+
+function responsibleRules(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out = new Set<string>();
+  for (const [rule, event] of after) if (before.get(rule) !== event) out.add(rule);
+  for (const [rule, event] of before) if (after.get(rule) !== event) out.add(rule);
+  return [...out].sort();
+}
