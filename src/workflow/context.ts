@@ -88,6 +88,16 @@ export class CaseContext {
     this.#drain();
   }
 
+  /**
+   * Lets subscribers and the workflow's `on` transitions react to an event that is already
+   * on the timeline (recorded by a batch job such as the SLA sweep): no record, no rules.
+   */
+  dispatch(type: string, data: Record<string, unknown> = {}): void {
+    this.services.subscribers.emit(this, { type, data });
+    this.#pending.push(type);
+    this.#drain();
+  }
+
   /** Invokes a named transition for `role`; throws INVALID_TRANSITION / TRANSITION_REQUIREMENT_MISSING. */
   invoke(name: string, role: Role, fields: TransitionFields = {}): TransitionOutcome {
     const outcome = transition(this.workflow, this.case, { kind: 'command', transition: name, role, fields });
