@@ -1,9 +1,34 @@
 /**
- * SLA clocks follow case events (filled in by the SLA engine): started at creation,
- * paused and stopped by workflow states, fulfilled by public staff replies.
+ * SLA clocks follow case events: started at creation, fulfilled by public staff replies,
+ * started again by customer messages, paused, stopped and resumed by workflow states, and
+ * re-targeted when the priority or policy changes. See docs/sla.md for the semantics.
  */
+import type { StateCategory } from '../workflow/definition.js';
 import type { Subscribers } from '../workflow/subscribers.js';
+import {
+  applyStateClocks,
+  fulfilByReply,
+  retargetCaseTimers,
+  startCaseTimers,
+  startNextResponse,
+} from './case-timers.js';
+
+function describeChange(name: string, change: unknown): string {
+  const [from, to] = Array.isArray(change) ? change : [undefined, undefined];
+  return `${name} ${String(from)} → ${String(to)}`;
+}
 
 export function registerSlaSubscribers(subscribers: Subscribers): Subscribers {
+  subscribers.on('case.created', (ctx) => startCaseTimers(ctx));
+  subscribers.on('staff.replied', (ctx) => fulfilByReply(ctx));
+  subscribers.on('customer.replied', (ctx) => startNextResponse(ctx));
+  subscribers.on('case.transitioned', (ctx, event) => {
+    applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);
+  });
+  subscribers.on('case.updated', (ctx, event) => {
+    const changes = (event.data.changes ?? {}) as Record<string, unknown>;
+    const reasons = ['priority', 'slaPolicy'].filter((k) => k in changes).map((k) => describeChange(k, changes[k]));
+    if (reasons.length > 0) retargetCaseTimers(ctx, reasons.join(', '));
+  });
   return subscribers;
 }

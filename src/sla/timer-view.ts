@@ -1,6 +1,8 @@
 /** How an SLA timer is shown: metric, policy, state, due time and time left or overdue. */
 import type { slaTimers } from '../db/schema/index.js';
 import type { Services } from '../services.js';
+import { timerCalendar } from './targets.js';
+import { isCounting, isStoppedByState, roundMinutes, usedMinutesAt } from './timer.js';
 
 export type TimerRow = typeof slaTimers.$inferSelect;
 
@@ -9,14 +11,22 @@ export interface TimerView {
   policy: string;
   policyVersion: number;
   state: string;
+  /** When this clock (cycle) started. */
+  startedAt: string;
   dueAt: string | null;
   /** Wall-clock minutes until due (running timers not yet due). */
   minutesLeft: number | null;
-  /** Wall-clock minutes past due (breached timers still running). */
+  /** Wall-clock minutes past due (counting timers past their due time). */
   overdueMinutes: number | null;
+  /** Business minutes left of the target (negative: overdue), for unfulfilled timers. */
+  businessMinutesLeft: number | null;
   targetMinutes: number;
+  /** Business minutes used so far, including the stretch running now. */
   usedMinutes: number;
+  /** Why a paused timer stands still: the label of the workflow state. */
   pauseReason: string | null;
+  /** For a fulfilled timer a workflow state stopped (e.g. Resolved): that state's label. */
+  stopReason: string | null;
   warnedAt: string | null;
   breachedAt: string | null;
   fulfilledAt: string | null;
@@ -24,21 +34,26 @@ export interface TimerView {
 
 const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function timerView(_services: Services, t: TimerRow, now: number): TimerView {
+export function timerView(services: Services, t: TimerRow, now: number): TimerView {
   const due = t.dueAt;
+  const counting = isCounting(t);
+  const used = counting ? usedMinutesAt(t, timerCalendar(services, t), now) : t.usedMinutes;
   return {
     metric: t.metric,
     policy: t.policy,
     policyVersion: t.policyVersion,
     state: t.state,
+    startedAt: toIso(t.startedAt)!,
     dueAt: toIso(due),
-    minutesLeft: due !== null && due > now ? Math.round((due - now) / 60_000) : null,
-    overdueMinutes: due !== null && due <= now ? Math.round((now - due) / 60_000) : null,
+    minutesLeft: counting && due !== null && due > now ? Math.ceil((due - now) / 60_000) : null,
+    overdueMinutes: counting && due !== null && due <= now ? Math.floor((now - due) / 60_000) : null,
+    businessMinutesLeft: t.state === 'fulfilled' ? null : roundMinutes(t.targetMinutes - used),
     targetMinutes: t.targetMinutes,
-    usedMinutes: t.usedMinutes,
-    pauseReason: t.pauseReason,
+    usedMinutes: roundMinutes(used),
+    pauseReason: t.state === 'paused' ? t.pauseReason : null,
+    stopReason: isStoppedByState(t) ? t.pauseReason : null,
     warnedAt: toIso(t.warnedAt),
     breachedAt: toIso(t.breachedAt),
-    fulfilledAt: toIso(t.fulfilledAt),
+    fulfilledAt: t.state === 'fulfilled' ? toIso(t.fulfilledAt) : null,
   };
 }

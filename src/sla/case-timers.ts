@@ -1,0 +1,274 @@
+/**
+ * A case's SLA timers inside its unit of work: start, fulfil, pause, resume and re-target
+ * them as case events happen, record `sla.*` entries on the timeline and keep
+ * `cases.sla_due_at` (the inbox sort key) equal to the earliest due time of the timers whose
+ * clocks run. Called by the SLA subscribers and by re-apply; everything here runs inside the
+ * case's transaction.
+ */
+import { and, asc, eq, isNotNull, min } from 'drizzle-orm';
+import { NO_DUE_AT, slaTimers, type SlaMetric } from '../db/schema/index.js';
+import { SYSTEM_ACTOR } from '../roles.js';
+import type { StateCategory } from '../workflow/definition.js';
+import type { CaseContext } from '../workflow/context.js';
+import type { SlaConfig } from './config.js';
+import { effectivePolicy, findTarget, timerCalendar } from './targets.js';
+import {
+  fulfilTimer,
+  isCounting,
+  isStoppedByState,
+  isUnfulfilled,
+  pauseTimer,
+  restartTimer,
+  resumeTimer,
+  retargetTimer,
+  roundMinutes,
+  startTimer,
+  type NewTimerRow,
+  type TimerRow,
+} from './timer.js';
+
+/** Metrics started when a case is created (nextResponse starts with customer messages). */
+const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
+/** Metrics a public staff reply fulfils. */
+const ANSWERED_BY_REPLY: ReadonlySet<string> = new Set<SlaMetric>(['firstResponse', 'nextResponse']);
+
+export function loadTimers(ctx: CaseContext): TimerRow[] {
+  return ctx.services.db.select().from(slaTimers).where(eq(slaTimers.caseId, ctx.case.id)).orderBy(asc(slaTimers.id)).all();
+}
+
+function insertTimer(ctx: CaseContext, row: NewTimerRow): TimerRow {
+  return ctx.services.db.insert(slaTimers).values(row).returning().get();
+}
+
+function saveTimer(ctx: CaseContext, row: TimerRow): void {
+  const { id, ...rest } = row;
+  ctx.services.db.update(slaTimers).set(rest).where(eq(slaTimers.id, id)).run();
+}
+
+function record(ctx: CaseContext, type: string, data: Record<string, unknown>): void {
+  ctx.record(type, data, SYSTEM_ACTOR);
+}
+
+/** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
+export function refreshSlaDueAt(ctx: CaseContext): void {
+  const row = ctx.services.db
+    .select({ due: min(slaTimers.dueAt) })
+    .from(slaTimers)
+    .where(and(eq(slaTimers.caseId, ctx.case.id), isNotNull(slaTimers.dueAt)))
+    .get();
+  ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
+}
+
+/** The SLA config version the case is pinned to. */
+export function caseSlaConfig(ctx: CaseContext): { version: number; config: SlaConfig } {
+  return ctx.services.definitions.sla(ctx.case.slaConfigVersion ?? undefined);
+}
+
+type Clock = 'run' | 'pause' | 'stop';
+
+interface StateClocks {
+  label: string;
+  clock(metric: string): Clock;
+}
+
+/** What a workflow state does to each metric: stop (complete), pause, or let it run. */
+function stateClocks(ctx: CaseContext, stateName: string, category?: StateCategory): StateClocks {
+  const state = ctx.workflow.states[stateName];
+  const closed = (category ?? state?.category) === 'closed';
+  return {
+    label: state?.label ?? stateName,
+    clock(metric) {
+      if (state?.sla?.stop?.includes(metric as SlaMetric)) return 'stop';
+      // A closed case never breaches: every clock still running stands still.
+      if (closed || state?.sla?.pause?.includes(metric as SlaMetric)) return 'pause';
+      return 'run';
+    },
+  };
+}
+
+function startedData(row: NewTimerRow): Record<string, unknown> {
+  return {
+    metric: row.metric,
+    policy: row.policy,
+    policyVersion: row.policyVersion,
+    targetMinutes: row.targetMinutes,
+    dueAt: row.dueAt,
+    ...(row.pauseReason !== null ? { paused: true, reason: row.pauseReason } : {}),
+  };
+}
+
+function fulfilledData(ctx: CaseContext, before: TimerRow, after: TimerRow, stopReason: string | null): Record<string, unknown> {
+  return {
+    metric: after.metric,
+    policy: after.policy,
+    queue: ctx.case.queueId,
+    by: stopReason === null ? 'reply' : 'state',
+    ...(stopReason !== null ? { reason: stopReason } : {}),
+    breached: after.breachedAt !== null,
+    // The first time this clock is fulfilled; a reopened timer fulfilled again is not `first`.
+    first: before.fulfilledAt === null,
+    usedMinutes: roundMinutes(after.usedMinutes),
+    targetMinutes: after.targetMinutes,
+  };
+}
+
+/** `case.created`: firstResponse and resolution for the case's policy and priority. */
+export function startCaseTimers(ctx: CaseContext): void {
+  const { version, config } = caseSlaConfig(ctx);
+  const policy = effectivePolicy(config, ctx.case.slaPolicy);
+  const clocks = stateClocks(ctx, ctx.case.status);
+  const existing = new Set(loadTimers(ctx).map((t) => t.metric));
+  for (const metric of AT_CREATION) {
+    if (existing.has(metric)) continue;
+    const target = findTarget(config, version, policy, ctx.case.priority, metric);
+    if (!target) continue;
+    const clock = clocks.clock(metric);
+    const row = startTimer(ctx.case.id, metric, target, ctx.now, clock === 'run' ? null : clocks.label);
+    insertTimer(ctx, row);
+    record(ctx, 'sla.started', startedData(row));
+  }
+  refreshSlaDueAt(ctx);
+}
+
+/** `staff.replied` (public): fulfils firstResponse and nextResponse. */
+export function fulfilByReply(ctx: CaseContext): void {
+  let changed = false;
+  for (const t of loadTimers(ctx)) {
+    if (!ANSWERED_BY_REPLY.has(t.metric)) continue;
+    if (isUnfulfilled(t)) {
+      const done = fulfilTimer(t, timerCalendar(ctx.services, t), ctx.now, null);
+      saveTimer(ctx, done);
+      record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, null));
+      changed = true;
+    } else if (isStoppedByState(t)) {
+      // Stopped by a state, now answered too: a reopen must not resume it.
+      saveTimer(ctx, { ...t, pauseReason: null, updatedAt: ctx.now });
+    }
+  }
+  if (changed) refreshSlaDueAt(ctx);
+}
+
+/**
+ * `customer.replied`: starts nextResponse, unless a first response is still owed (that clock
+ * covers the message) or an earlier message is still unanswered (the oldest one counts).
+ */
+export function startNextResponse(ctx: CaseContext): void {
+  if (ctx.case.firstResponseAt === null) return;
+  const timers = loadTimers(ctx);
+  const current = timers.find((t) => t.metric === 'nextResponse');
+  if (current && isUnfulfilled(current)) return;
+  const { version, config } = caseSlaConfig(ctx);
+  const target = findTarget(config, version, effectivePolicy(config, ctx.case.slaPolicy), ctx.case.priority, 'nextResponse');
+  if (!target) return;
+  const clocks = stateClocks(ctx, ctx.case.status);
+  const pausedBy = clocks.clock('nextResponse') === 'run' ? null : clocks.label;
+  const row = current ? restartTimer(current, target, ctx.now, pausedBy) : startTimer(ctx.case.id, 'nextResponse', target, ctx.now, pausedBy);
+  if (current) saveTimer(ctx, row as TimerRow);
+  else insertTimer(ctx, row);
+  record(ctx, 'sla.started', startedData(row));
+  refreshSlaDueAt(ctx);
+}
+
+/**
+ * `case.transitioned`: the entered state's `sla.stop` fulfils (stops) its metrics, `sla.pause`
+ * pauses them (a closed state pauses every clock), and metrics the new state no longer pauses
+ * or stops resume, e.g. a reopen resumes resolution.
+ */
+export function applyStateClocks(ctx: CaseContext, to: string, category?: StateCategory): void {
+  const clocks = stateClocks(ctx, to, category);
+  let changed = false;
+  for (const t of loadTimers(ctx)) {
+    const want = clocks.clock(t.metric);
+    const cal = () => timerCalendar(ctx.services, t);
+    if (isCounting(t) || t.state === 'paused') {
+      if (want === 'stop') {
+        const done = fulfilTimer(t, cal(), ctx.now, clocks.label);
+        saveTimer(ctx, done);
+        record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, clocks.label));
+        changed = true;
+      } else if (want === 'pause' && isCounting(t)) {
+        const paused = pauseTimer(t, cal(), ctx.now, clocks.label);
+        saveTimer(ctx, paused);
+        record(ctx, 'sla.paused', { metric: t.metric, reason: clocks.label, usedMinutes: roundMinutes(paused.usedMinutes) });
+        changed = true;
+      } else if (want === 'pause' && t.pauseReason !== clocks.label) {
+        saveTimer(ctx, { ...t, pauseReason: clocks.label, updatedAt: ctx.now });
+      } else if (want === 'run' && t.state === 'paused') {
+        const running = resumeTimer(t, cal(), ctx.now);
+        saveTimer(ctx, running);
+        record(ctx, 'sla.resumed', { metric: t.metric, dueAt: running.dueAt, usedMinutes: roundMinutes(running.usedMinutes) });
+        changed = true;
+      }
+    } else if (isStoppedByState(t) && want === 'run') {
+      const running = resumeTimer(t, cal(), ctx.now);
+      saveTimer(ctx, running);
+      record(ctx, 'sla.resumed', { metric: t.metric, dueAt: running.dueAt, usedMinutes: roundMinutes(running.usedMinutes) });
+      changed = true;
+    }
+  }
+  if (changed) refreshSlaDueAt(ctx);
+}
+
+/** A timer moved to another target, or cancelled (`after` null: no target any more). */
+export interface RetargetChange {
+  before: TimerRow;
+  after: TimerRow | null;
+}
+
+/** Timers whose target can still matter: unfulfilled, or stopped by a state (may resume). */
+function retargetable(t: TimerRow): boolean {
+  return isUnfulfilled(t) || isStoppedByState(t);
+}
+
+function sameTarget(a: TimerRow, b: TimerRow): boolean {
+  return a.policy === b.policy && a.calendar === b.calendar && a.targetMinutes === b.targetMinutes && a.warnOffsetMinutes === b.warnOffsetMinutes;
+}
+
+/**
+ * What measuring the case by (`version`, policy, priority) does to its timers, without writing.
+ * Every retargetable timer is listed; `changed` tells whether anything but the version moves.
+ */
+export function planRetarget(
+  ctx: CaseContext,
+  sla: { version: number; config: SlaConfig },
+  timers: readonly TimerRow[] = loadTimers(ctx),
+): (RetargetChange & { changed: boolean })[] {
+  const policy = effectivePolicy(sla.config, ctx.case.slaPolicy);
+  return timers.filter(retargetable).map((before) => {
+    const target = findTarget(sla.config, sla.version, policy, ctx.case.priority, before.metric);
+    if (!target) return { before, after: null, changed: true };
+    const after = retargetTimer(before, timerCalendar(ctx.services, before), target, ctx.now);
+    return { before, after, changed: !sameTarget(before, after) };
+  });
+}
+
+/** Writes a plan from `planRetarget`, recording `sla.retargeted` / `sla.cancelled` for real changes. */
+export function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange & { changed: boolean })[], reason: string): void {
+  for (const { before, after, changed } of plan) {
+    if (after === null) {
+      ctx.services.db.delete(slaTimers).where(eq(slaTimers.id, before.id)).run();
+      record(ctx, 'sla.cancelled', { metric: before.metric, policy: before.policy, reason: `${reason}: no ${before.metric} target for ${ctx.case.priority} priority` });
+      continue;
+    }
+    saveTimer(ctx, after);
+    if (changed) {
+      record(ctx, 'sla.retargeted', {
+        metric: after.metric,
+        policy: after.policy,
+        policyVersion: after.policyVersion,
+        fromTargetMinutes: before.targetMinutes,
+        targetMinutes: after.targetMinutes,
+        fromDueAt: before.dueAt,
+        dueAt: after.dueAt,
+        reason,
+      });
+    }
+  }
+  refreshSlaDueAt(ctx);
+}
+
+/** `case.updated` with a new priority or policy: re-targets in the case's pinned SLA version. */
+export function retargetCaseTimers(ctx: CaseContext, reason: string): void {
+  const plan = planRetarget(ctx, caseSlaConfig(ctx)).filter((p) => p.changed);
+  if (plan.length > 0) applyRetarget(ctx, plan, reason);
+}

@@ -1,0 +1,171 @@
+/**
+ * One SLA timer's life, as pure functions: (timer, calendar, now) → timer. No I/O, no clock.
+ *
+ * States (column `state`):
+ * - running   the clock counts business minutes; `segment_started_at` is where the current
+ *             stretch began and `due_at` / `warn_at` are precomputed (the sweep's indexes).
+ * - breached  past its due time and still unanswered: the clock keeps counting (overdue),
+ *             `due_at` stays for display, `warn_at` is cleared. A breach is never undone.
+ * - paused    the workflow state pauses the metric (or the case is closed): minutes used so
+ *             far are in `used_minutes`, `due_at` and `warn_at` are null, `pause_reason` is the
+ *             state's label. A breach stays recorded in `breached_at`.
+ * - fulfilled a public staff reply answered it (`pause_reason` null), or a workflow state
+ *             stopped it (`pause_reason` = that state's label: "stopped by state"). Only a
+ *             timer stopped by a state resumes, when the case leaves for a state that no longer
+ *             stops it (a reopen); a timer a reply fulfilled stays fulfilled.
+ *
+ * `due_at` / `warn_at` are non-null only while the clock runs (running or breached), which is
+ * what the partial indexes `sla_timers_breach_due_idx` / `sla_timers_warn_due_idx` rely on.
+ */
+import type { slaTimers, SlaMetric } from '../db/schema/index.js';
+import { businessMinutesBetween, type BusinessCalendar } from './calendar.js';
+import { computeDue } from './due.js';
+
+export type TimerRow = typeof slaTimers.$inferSelect;
+export type NewTimerRow = Omit<TimerRow, 'id'>;
+
+/** What a timer is measured against: a policy's target for one metric at one priority. */
+export interface TimerTarget {
+  policy: string;
+  policyVersion: number;
+  calendarName: string;
+  calendar: BusinessCalendar;
+  targetMinutes: number;
+  warnOffsetMinutes: number;
+}
+
+type Timer = NewTimerRow | TimerRow;
+
+/** Running or breached: the clock counts. */
+export function isCounting(t: Pick<Timer, 'state'>): boolean {
+  return t.state === 'running' || t.state === 'breached';
+}
+
+/** Not answered yet: counting or paused. */
+export function isUnfulfilled(t: Pick<Timer, 'state'>): boolean {
+  return isCounting(t) || t.state === 'paused';
+}
+
+/** Fulfilled because a workflow state stopped it (it resumes when the case leaves that state). */
+export function isStoppedByState(t: Pick<Timer, 'state' | 'pauseReason'>): boolean {
+  return t.state === 'fulfilled' && t.pauseReason !== null;
+}
+
+/** Business minutes used up to `now`, including the stretch running now. */
+export function usedMinutesAt<T extends Timer>(t: T, cal: BusinessCalendar, now: number): number {
+  if (!isCounting(t) || t.segmentStartedAt === null) return t.usedMinutes;
+  return t.usedMinutes + businessMinutesBetween(cal, t.segmentStartedAt, now);
+}
+
+/** Due and warning instants for a clock (re)starting at `now` with `usedMinutes` spent. */
+function runFrom<T extends Timer>(t: T, cal: BusinessCalendar, now: number, usedMinutes: number): T {
+  const { dueAt, warnAt } = computeDue(cal, {
+    startMs: now,
+    usedMinutes,
+    targetMinutes: t.targetMinutes,
+    warnOffsetMinutes: t.warnOffsetMinutes,
+  });
+  return {
+    ...t,
+    state: t.breachedAt !== null ? 'breached' : 'running',
+    usedMinutes,
+    segmentStartedAt: now,
+    dueAt,
+    // A warning is given once per timer, and never after the breach.
+    warnAt: t.warnedAt !== null || t.breachedAt !== null ? null : warnAt,
+    pausedAt: null,
+    pauseReason: null,
+    updatedAt: now,
+  };
+}
+
+/** A new timer, running from `now` (or paused at once when the current state pauses it). */
+export function startTimer(caseId: number, metric: SlaMetric, target: TimerTarget, now: number, pausedBy: string | null = null): NewTimerRow {
+  const fresh: NewTimerRow = {
+    caseId,
+    metric,
+    state: 'paused',
+    policy: target.policy,
+    policyVersion: target.policyVersion,
+    calendar: target.calendarName,
+    targetMinutes: target.targetMinutes,
+    warnOffsetMinutes: target.warnOffsetMinutes,
+    usedMinutes: 0,
+    startedAt: now,
+    segmentStartedAt: null,
+    dueAt: null,
+    warnAt: null,
+    warnedAt: null,
+    breachedAt: null,
+    fulfilledAt: null,
+    pausedAt: now,
+    pauseReason: pausedBy,
+    updatedAt: now,
+  };
+  return pausedBy === null ? runFrom(fresh, target.calendar, now, 0) : fresh;
+}
+
+/** A new cycle of an existing timer row (nextResponse after an answered message). */
+export function restartTimer(t: TimerRow, target: TimerTarget, now: number, pausedBy: string | null = null): TimerRow {
+  return { ...startTimer(t.caseId, t.metric, target, now, pausedBy), id: t.id };
+}
+
+export function pauseTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: number, reason: string): T {
+  return {
+    ...t,
+    state: 'paused',
+    usedMinutes: usedMinutesAt(t, cal, now),
+    segmentStartedAt: null,
+    dueAt: null,
+    warnAt: null,
+    pausedAt: now,
+    pauseReason: reason,
+    updatedAt: now,
+  };
+}
+
+/** Paused or stopped by a state → counting again with the minutes already used. */
+export function resumeTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: number): T {
+  return runFrom(t, cal, now, t.usedMinutes);
+}
+
+/** Answered by a reply (`stopReason` null) or stopped by a workflow state (its label). */
+export function fulfilTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: number, stopReason: string | null): T {
+  return {
+    ...t,
+    state: 'fulfilled',
+    usedMinutes: usedMinutesAt(t, cal, now),
+    segmentStartedAt: null,
+    dueAt: null,
+    warnAt: null,
+    fulfilledAt: now,
+    pausedAt: null,
+    pauseReason: stopReason,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Measures an unfulfilled timer against another target (priority or policy changed, or an
+ * explicit re-apply): minutes used so far are kept (counted on the old calendar), the rest
+ * runs on the new target's calendar. A warning or breach already recorded stays recorded.
+ */
+export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, target: TimerTarget, now: number): T {
+  const used = usedMinutesAt(t, oldCal, now);
+  const moved: T = {
+    ...t,
+    policy: target.policy,
+    policyVersion: target.policyVersion,
+    calendar: target.calendarName,
+    targetMinutes: target.targetMinutes,
+    warnOffsetMinutes: target.warnOffsetMinutes,
+    usedMinutes: used,
+    updatedAt: now,
+  };
+  return isCounting(t) ? runFrom(moved, target.calendar, now, used) : moved;
+}
+
+/** Rounds business minutes for timeline entries and views. */
+export function roundMinutes(minutes: number): number {
+  return Math.round(minutes * 100) / 100;
+}
