@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../test/support/harness.js';
+import type { RuleJson, RulesetDefinition } from './definition.js';
+import { describeRule } from './describe.js';
+import { lintRuleset } from './lint.js';
+
+const leaf = (pathText: string, operator: string, value: unknown, fact = 'case') => ({ fact, path: pathText, operator, value });
+const route = (queue: string) => ({ type: 'route', params: { queue } });
+const ruleset = (rules: RuleJson[]): RulesetDefinition => ({ ruleset: 'routing', rules });
+
+describe('lintRuleset: rules that can never fire', () => {
+  it.each([
+    ['two different equal values', [leaf('$.priority', 'equal', 'urgent'), leaf('$.priority', 'equal', 'low')]],
+    ['equal and notEqual the same value', [leaf('$.queue', 'equal', 'billing'), leaf('$.queue', 'notEqual', 'billing')]],
+    ['disjoint in lists', [leaf('$.priority', 'in', ['urgent', 'high']), leaf('$.priority', 'in', ['low'])]],
+    ['equal outside an in list', [leaf('$.priority', 'in', ['urgent', 'high']), leaf('$.priority', 'equal', 'normal')]],
+    ['an empty numeric range', [leaf('$.tier', 'greaterThan', 2), leaf('$.tier', 'lessThan', 2)]],
+    ['an open bound on the same number', [leaf('$.reopenCount', 'greaterThan', 3), leaf('$.reopenCount', 'lessThanInclusive', 3)]],
+    ['equal outside a range', [leaf('$.tier', 'equal', 1), leaf('$.tier', 'greaterThanInclusive', 2)]],
+    ['notIn everything in allows', [leaf('$.priority', 'in', ['low']), leaf('$.priority', 'notIn', ['low', 'normal'])]],
+  ])('warns about %s', (_name, conditions) => {
+    const problems = lintRuleset(ruleset([{ name: 'Impossible', conditions: { all: conditions }, event: route('billing') }]));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ severity: 'warning', path: '$.rules[0].conditions.all[1]' });
+    expect(problems[0]!.message).toMatch(/"Impossible" can never fire/);
+  });
+
+  it.each([
+    ['conditions on different facts', [leaf('$.priority', 'equal', 'urgent'), leaf('$.tier', 'equal', 'low', 'customer')]],
+    ['a satisfiable range', [leaf('$.tier', 'greaterThan', 1), leaf('$.tier', 'lessThan', 3)]],
+    ['alternatives under any', [{ any: [leaf('$.priority', 'equal', 'urgent'), leaf('$.priority', 'equal', 'low')] }]],
+    ['text operators', [leaf('$.subject', 'textContains', 'a'), leaf('$.subject', 'textContains', 'b')]],
+  ])('does not warn about %s', (_name, conditions) => {
+    expect(lintRuleset(ruleset([{ conditions: { all: conditions }, event: route('billing') }]))).toEqual([]);
+  });
+});
+
+describe('lintRuleset: conflicting rules', () => {
+  it('warns about two rules at the same priority setting different queues for overlapping conditions', () => {
+    const problems = lintRuleset(
+      ruleset([
+        { name: 'A', priority: 5, conditions: { all: [leaf('$.subject', 'textContains', 'invoice')] }, event: route('billing') },
+        { name: 'B', priority: 5, conditions: { all: [leaf('$.subject', 'textContains', 'error')] }, event: route('technical') },
+      ]),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ severity: 'warning', path: '$.rules[1]', message: expect.stringMatching(/"B" and "A" set different queue values at the same rule priority \(5\)/) }),
+    ]);
+  });
+
+  it('stays quiet when priorities differ, values agree, or the conditions exclude each other', () => {
+    expect(
+      lintRuleset(
+        ruleset([
+          { name: 'A', priority: 5, conditions: { all: [] }, event: route('billing') },
+          { name: 'B', priority: 6, conditions: { all: [] }, event: route('technical') },
+          { name: 'C', priority: 5, conditions: { all: [] }, event: route('billing') },
+          { name: 'D', priority: 1, conditions: { all: [leaf('$.tier', 'equal', 'gold', 'customer')] }, event: route('x') },
+          { name: 'E', priority: 1, conditions: { all: [leaf('$.tier', 'equal', 'silver', 'customer')] }, event: route('y') },
+          { name: 'F', priority: 1, conditions: { all: [] }, event: { type: 'addTags', params: { tags: ['a'] } } },
+          { name: 'G', priority: 1, conditions: { all: [] }, event: { type: 'addTags', params: { tags: ['b'] } } },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('finds nothing to warn about in the shipped rulesets', () => {
+    for (const name of ['routing', 'escalation']) {
+      const def = JSON.parse(fs.readFileSync(path.join(ROOT, 'rules', `${name}.json`), 'utf8')) as RulesetDefinition;
+      expect(lintRuleset(def)).toEqual([]);
+    }
+  });
+});
+
+describe('describeRule', () => {
+  it.each([
+    [
+      {
+        conditions: { all: [leaf('$.tier', 'equal', 'enterprise', 'customer'), leaf('$.priority', 'in', ['urgent', 'high'])] },
+        event: { type: 'escalate', params: { tier: 2, queue: 'advanced' } },
+      },
+      "if the customer's tier is enterprise and the priority is urgent or high → escalate to tier 2 (advanced)",
+    ],
+    [
+      { conditions: { any: [leaf('$.subject', 'textContainsAny', ['invoice', 'refund']), { not: leaf('$.queue', 'equal', 'general') }] }, event: route('billing') },
+      'if the subject contains any of “invoice”, “refund” or not the queue is general → route to billing',
+    ],
+    [{ conditions: { all: [{ fact: 'withinBusinessHours', operator: 'equal', value: false }] }, event: { type: 'addTags', params: { tags: ['after-hours'] } } }, 'if it is outside business hours → tag it after-hours'],
+    [{ conditions: { all: [] }, event: { type: 'notify', params: { to: 'assignee', template: 'sla-warning' } } }, 'always → notify the assignee (sla-warning)'],
+    [
+      { conditions: { all: [leaf('$.type', 'equal', 'sla.breached', 'event'), { any: [leaf('$.tier', 'lessThan', 2), leaf('$.matched', 'equal', false, 'diagnosis')] }] }, event: { type: 'setPriority', params: { priority: 'urgent' } } },
+      'if the event is sla.breached and (the tier is less than 2 or no known problem matches) → set the priority to urgent',
+    ],
+  ] as [RuleJson, string][])('reads %# as a sentence', (rule, sentence) => {
+    expect(describeRule(rule)).toBe(sentence);
+  });
+});
