@@ -2,6 +2,7 @@
 import { fireWorkflowTimer } from '../cases/fire-workflow-timer.js';
 import { handleCaseEvent } from '../cases/handle-case-event.js';
 import { sendNotification } from '../notifications/send-notification.js';
+import { dispatchSlaEvent } from '../sla/dispatch-event.js';
 import type { OutboxHandler } from './outbox.js';
 
 export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
@@ -9,5 +10,6 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['case.event', handleCaseEvent],
     ['workflow.timer', fireWorkflowTimer],
     ['notification.send', sendNotification],
+    ['sla.dispatch', dispatchSlaEvent],
   ]);
 }

@@ -1,0 +1,99 @@
+/**
+ * `/api/v1/sla-config` (read: staff; publish a new version: managers) and the SLA commands
+ * `/api/v1/sla/sweep` (admins) and `/api/v1/sla/reapply` (managers, with a dry run).
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { iso } from '../../cases/case-view.js';
+import { transaction } from '../../db/client.js';
+import { SLA_CONFIG_NAME, type DefinitionVersionRow } from '../../definitions/registry.js';
+import { DomainError } from '../../errors.js';
+import { casesOnOtherSlaVersions, reapplySlaPolicy } from '../../sla/reapply.js';
+import { runSlaSweep } from '../../sla/run-sweep.js';
+import { parseWith, readJson } from '../json-body.js';
+import { MANAGERS, STAFF, requireRole } from '../middleware/api-auth.js';
+import type { AppEnv } from '../types.js';
+
+const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
+const noteSchema = z.string().max(2_000).optional();
+const reapplySchema = z.strictObject({
+  dryRun: z.boolean().default(false),
+  limit: z.number().int().min(0).max(10_000).optional(),
+});
+
+function versionBody(row: DefinitionVersionRow) {
+  return {
+    version: row.version,
+    state: row.state,
+    config: row.body,
+    author: row.author,
+    note: row.note,
+    createdAt: iso(row.createdAt),
+    publishedAt: iso(row.publishedAt),
+  };
+}
+
+/** A JSON body that may be empty (then `{}`). */
+async function optionalJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text(); // Hono caches the body: readJson reads it again
+  return text.trim() === '' ? {} : readJson(c);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function slaRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/sla-config', requireRole(...STAFF), (c) => {
+    const services = c.get('services');
+    const { definitions } = services;
+    const { version } = parseWith(versionQuery, c.req.query());
+    const v = version ?? definitions.publishedVersion('sla', SLA_CONFIG_NAME);
+    const row = v === null ? undefined : definitions.version('sla', SLA_CONFIG_NAME, v);
+    if (!row) throw new DomainError('NOT_FOUND', `No SLA config${version ? ` version ${version}` : ''}.`);
+    return c.json({ ...versionBody(row), openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
+  });
+
+  app.get('/sla-config/versions', requireRole(...STAFF), (c) => {
+    const rows = c.get('services').definitions.history('sla', SLA_CONFIG_NAME);
+    return c.json(rows.map(({ body: _body, ...row }) => ({ version: row.version, state: row.state, author: row.author, note: row.note, createdAt: iso(row.createdAt), publishedAt: iso(row.publishedAt) })));
+  });
+
+  /** Body: the SLA config itself, or `{ "config": {…}, "note": "…" }`. */
+  app.put('/sla-config', requireRole(...MANAGERS), async (c) => {
+    const services = c.get('services');
+    const body = await readJson(c);
+    const wrapped = isRecord(body) && 'config' in body;
+    const config = wrapped ? body.config : body;
+    const note = parseWith(noteSchema, wrapped ? body.note : undefined);
+    const actor = c.get('principal')!.actor;
+    const row = transaction(services.db, () =>
+      services.definitions.createVersion('sla', SLA_CONFIG_NAME, config, {
+        state: 'published',
+        note: note ?? 'Published through the API',
+        author: actor.name,
+        authorId: actor.type === 'staff' ? actor.id : null,
+        now: services.clock.now(),
+      }),
+    );
+    const warnings = services.definitions.validate('sla', SLA_CONFIG_NAME, config).filter((p) => p.severity === 'warning');
+    return c.json({ ...versionBody(row), warnings, openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
+  });
+
+  app.post('/sla/sweep', requireRole('admin'), async (c) => c.json(await runSlaSweep(c.get('services'))));
+
+  /** Body (optional): `{ "dryRun": true }` previews; `limit` caps the listed cases. */
+  app.post('/sla/reapply', requireRole(...MANAGERS), async (c) => {
+    const input = parseWith(reapplySchema, await optionalJson(c));
+    const result = reapplySlaPolicy(c.get('services'), {
+      dryRun: input.dryRun,
+      actor: c.get('principal')!.actor,
+      ...(input.limit !== undefined ? { limit: input.limit } : {}),
+    });
+    return c.json(result);
+  });
+
+  return app;
+}

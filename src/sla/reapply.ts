@@ -1,0 +1,132 @@
+/**
+ * Re-apply the SLA config: open cases pinned to an older SLA config version move to the
+ * version in force now, and their timers are measured against its targets (minutes already
+ * used are kept). Publishing a new SLA config never does this by itself: running cases keep
+ * the version they started with until a manager re-applies explicitly. `dryRun` shows what
+ * would change without writing.
+ */
+import { transaction } from '../db/client.js';
+import { SYSTEM_ACTOR, type Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext } from '../workflow/context.js';
+import { applyRetarget, planRetarget } from './case-timers.js';
+import { effectivePolicy } from './targets.js';
+
+export interface ReapplyOptions {
+  dryRun?: boolean;
+  actor?: Actor;
+  /** How many changed cases to list (default 1000); counts are always complete. */
+  limit?: number;
+  /** Cases per transaction (default 200). */
+  batchSize?: number;
+}
+
+export interface TimerTargetView {
+  policy: string;
+  policyVersion: number;
+  targetMinutes: number;
+  dueAt: string | null;
+}
+
+export interface ReapplyTimerChange {
+  metric: string;
+  state: string;
+  from: TimerTargetView;
+  /** null: the new version sets no target for this metric; the timer is cancelled. */
+  to: TimerTargetView | null;
+}
+
+export interface ReapplyCaseChange {
+  caseId: string;
+  fromVersion: number | null;
+  policy: { from: string | null; to: string };
+  timers: ReapplyTimerChange[];
+}
+
+export interface ReapplyResult {
+  dryRun: boolean;
+  version: number;
+  /** Open cases on another SLA config version (moved to `version` unless dryRun). */
+  cases: number;
+  /** Cases whose policy or timers change beyond the version number. */
+  changedCases: number;
+  changedTimers: number;
+  changes: ReapplyCaseChange[];
+  truncated: boolean;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function reapplySlaPolicy(services: Services, options: ReapplyOptions = {}): ReapplyResult {
+  const { db } = services;
+  const dryRun = options.dryRun ?? false;
+  const limit = options.limit ?? 1000;
+  const batchSize = options.batchSize ?? 200;
+  const actor = options.actor ?? SYSTEM_ACTOR;
+  const sla = services.definitions.sla();
+  const result: ReapplyResult = { dryRun, version: sla.version, cases: 0, changedCases: 0, changedTimers: 0, changes: [], truncated: false };
+  const ids = db.$client
+    .prepare<[number], { id: number }>(
+      'SELECT id FROM cases WHERE open = 1 AND (sla_config_version IS NULL OR sla_config_version <> ?) ORDER BY id',
+    )
+    .all(sla.version)
+    .map((r) => r.id);
+
+  const reapplyOne = (id: number) => {
+    const ctx = CaseContext.load(services, id, actor);
+    if (!ctx.case.open || ctx.case.slaConfigVersion === sla.version) return;
+    result.cases++;
+    const plan = planRetarget(ctx, sla);
+    const fromVersion = ctx.case.slaConfigVersion;
+    const fromPolicy = ctx.case.slaPolicy;
+    const toPolicy = effectivePolicy(sla.config, fromPolicy);
+    const changed = plan.filter((p) => p.changed);
+    if (changed.length > 0 || toPolicy !== fromPolicy) {
+      result.changedCases++;
+      result.changedTimers += changed.length;
+      if (result.changes.length < limit) {
+        result.changes.push({
+          caseId: ctx.ref,
+          fromVersion,
+          policy: { from: fromPolicy, to: toPolicy },
+          timers: changed.map(({ before, after }) => ({
+            metric: before.metric,
+            state: before.state,
+            from: { policy: before.policy, policyVersion: before.policyVersion, targetMinutes: before.targetMinutes, dueAt: iso(before.dueAt) },
+            to: after && { policy: after.policy, policyVersion: after.policyVersion, targetMinutes: after.targetMinutes, dueAt: iso(after.dueAt) },
+          })),
+        });
+      } else {
+        result.truncated = true;
+      }
+    }
+    if (dryRun) return;
+    ctx.case.slaConfigVersion = sla.version;
+    ctx.case.slaPolicy = toPolicy;
+    ctx.record('case.updated', {
+      changes: { slaConfigVersion: [fromVersion, sla.version], ...(toPolicy !== fromPolicy ? { slaPolicy: [fromPolicy, toPolicy] } : {}) },
+      by: 'reapply',
+    });
+    applyRetarget(ctx, plan, `SLA config version ${fromVersion ?? '?'} → ${sla.version} re-applied`);
+    ctx.save();
+  };
+
+  for (let i = 0; i < ids.length; i += batchSize) {
+    const batch = ids.slice(i, i + batchSize);
+    if (dryRun) batch.forEach(reapplyOne);
+    else transaction(db, () => batch.forEach(reapplyOne));
+  }
+  if (!dryRun && result.cases > 0) {
+    services.logger.info('SLA config re-applied', { version: sla.version, cases: result.cases, changedCases: result.changedCases });
+  }
+  return result;
+}
+
+/** Open cases pinned to an SLA config version other than the one in force. */
+export function casesOnOtherSlaVersions(services: Services): number {
+  const version = services.definitions.sla().version;
+  const row = services.db.$client
+    .prepare<[number], { n: number }>('SELECT count(*) AS n FROM cases WHERE open = 1 AND (sla_config_version IS NULL OR sla_config_version <> ?)')
+    .get(version);
+  return row?.n ?? 0;
+}

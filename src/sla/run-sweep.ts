@@ -1,0 +1,31 @@
+/**
+ * The SLA job: sweep, then perform the work the sweep queued (escalation rules, workflow
+ * reactions, notifications) by draining the outbox until nothing is due. Used by the cron job,
+ * the catch-up at start-up, `POST /api/v1/sla/sweep` and `npm run sla:sweep`.
+ */
+import type { DrainResult } from '../outbox/outbox.js';
+import type { Services } from '../services.js';
+import { sweepSla, type SweepOptions, type SweepResult } from './sweep.js';
+
+export interface SlaSweepRun {
+  sweep: SweepResult;
+  outbox: DrainResult;
+}
+
+/** Drains the outbox until a round performs nothing (bounded, so a flood cannot spin forever). */
+export async function drainOutboxFully(services: Services, maxRounds = 1000): Promise<DrainResult> {
+  const total: DrainResult = { done: 0, failed: 0 };
+  for (let round = 0; round < maxRounds; round++) {
+    const r = await services.outbox.drain();
+    total.done += r.done;
+    total.failed += r.failed;
+    if (r.done + r.failed === 0) break;
+  }
+  return total;
+}
+
+export async function runSlaSweep(services: Services, options: SweepOptions = {}): Promise<SlaSweepRun> {
+  const sweep = await sweepSla(services, options);
+  const outbox = await drainOutboxFully(services);
+  return { sweep, outbox };
+}

@@ -1,0 +1,204 @@
+/**
+ * The SLA sweep: records every warning and breach that has fallen due, exactly once.
+ *
+ * Due timers are found through the partial indexes `sla_timers_warn_due_idx` and
+ * `sla_timers_breach_due_idx` (only counting, not yet warned / breached timers are in them),
+ * so a sweep costs what is due, not what is open. Timers are handled in batches: each batch is
+ * read, then recorded in one transaction in which a conditional UPDATE decides, per timer,
+ * whether this sweep records it (`... AND breached_at IS NULL`). Two sweeps at once, or a
+ * restart in between, never record a warning or breach twice: whoever loses the update skips
+ * it. In the same transaction the timeline entry is written, and the outbox items that make
+ * the workflow react after commit:
+ * - `case.event` when the workflow names rulesets for the event (the `sla` fact rides along);
+ * - `sla.dispatch` when the workflow has `on` transitions for it (see dispatch-event.ts).
+ * The case row itself is not touched (a breached timer keeps its due time, so `sla_due_at`
+ * stays right), so a sweep never conflicts with people working on the case.
+ *
+ * Breaches are handled before warnings: a timer whose due time has also passed gets only its
+ * breach (a warning after the fact helps nobody), and its warning is dropped for good.
+ */
+import { caseRef } from '../cases/case-ref.js';
+import { transaction, type Db } from '../db/client.js';
+import type { SlaFact } from '../rules/facts.js';
+import { SYSTEM_ACTOR } from '../roles.js';
+import type { Services } from '../services.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
+
+export type SlaEventType = 'sla.warning' | 'sla.breached';
+
+export interface SweepOptions {
+  /** The sweep's "now" (default: the clock). */
+  now?: number;
+  /** Timers recorded per transaction (default 1000). */
+  batchSize?: number;
+  /** How many recorded entries to list in the result (default 100). */
+  detailLimit?: number;
+}
+
+export interface SweepEntry {
+  type: SlaEventType;
+  caseId: string;
+  metric: string;
+  dueAt: string;
+}
+
+export interface SweepResult {
+  at: string;
+  warnings: number;
+  breaches: number;
+  /** Due timers another sweep recorded first. */
+  skipped: number;
+  entries: SweepEntry[];
+  /** More were recorded than `entries` lists. */
+  truncated: boolean;
+}
+
+interface DueRow {
+  id: number;
+  case_id: number;
+  metric: string;
+  policy: string;
+  due_at: number;
+  queue_id: string;
+  priority: string;
+  workflow: string;
+  workflow_version: number;
+}
+
+const DUE_COLUMNS = `t.id, t.case_id, t.metric, t.policy, t.due_at, c.queue_id, c.priority, c.workflow, c.workflow_version`;
+
+/** Timers due for their breach at ?1, oldest first, at most ?2 (INDEXED BY: never a table scan). */
+export const DUE_BREACHES_SQL = `SELECT ${DUE_COLUMNS} FROM sla_timers t INDEXED BY sla_timers_breach_due_idx JOIN cases c ON c.id = t.case_id
+  WHERE t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= ? ORDER BY t.due_at LIMIT ?`;
+
+/** Timers due for their warning at ?1, oldest first, at most ?2. */
+export const DUE_WARNINGS_SQL = `SELECT ${DUE_COLUMNS} FROM sla_timers t INDEXED BY sla_timers_warn_due_idx JOIN cases c ON c.id = t.case_id
+  WHERE t.warned_at IS NULL AND t.warn_at IS NOT NULL AND t.warn_at <= ? ORDER BY t.warn_at LIMIT ?`;
+
+function prepare(db: Db) {
+  const c = db.$client;
+  return {
+    dueBreaches: c.prepare<[number, number], DueRow>(DUE_BREACHES_SQL),
+    dueWarnings: c.prepare<[number, number], DueRow>(DUE_WARNINGS_SQL),
+    markBreached: c.prepare<[number, number, number, number]>(
+      `UPDATE sla_timers SET state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?
+       WHERE id = ? AND breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?`,
+    ),
+    markWarned: c.prepare<[number, number, number, number]>(
+      `UPDATE sla_timers SET warned_at = ?, updated_at = ?
+       WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at IS NOT NULL AND warn_at <= ?`,
+    ),
+    insertEvent: c.prepare<[number, string, number, string]>(
+      `INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, 'system', NULL, ?)`,
+    ),
+    insertOutbox: c.prepare<[string, number, string, number, number]>(
+      `INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)`,
+    ),
+  };
+}
+
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+
+function stmts(db: Db): ReturnType<typeof prepare> {
+  let s = statements.get(db);
+  if (!s) {
+    s = prepare(db);
+    statements.set(db, s);
+  }
+  return s;
+}
+
+/** How a workflow version reacts to an SLA event: rules to run, transitions listening. */
+interface Reaction {
+  rules: boolean;
+  transitions: boolean;
+}
+
+function reactionTo(def: WorkflowDefinition, type: SlaEventType): Reaction {
+  return {
+    rules: (def.triggers?.[type]?.length ?? 0) > 0,
+    transitions: Object.values(def.transitions).some((t) => t.on?.includes(type)),
+  };
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function eventData(type: SlaEventType, row: DueRow, now: number): { timeline: Record<string, unknown>; sla: SlaFact } {
+  const overdueMinutes = Math.max(0, Math.floor((now - row.due_at) / 60_000));
+  const common = { metric: row.metric, policy: row.policy, queue: row.queue_id, priority: row.priority, dueAt: row.due_at };
+  if (type === 'sla.breached') {
+    return {
+      timeline: { ...common, overdueMinutes },
+      sla: { metric: row.metric, state: 'breached', policy: row.policy, dueAt: row.due_at, overdueMinutes },
+    };
+  }
+  return {
+    timeline: { ...common, minutesLeft: Math.max(0, Math.ceil((row.due_at - now) / 60_000)) },
+    sla: { metric: row.metric, state: 'running', policy: row.policy, dueAt: row.due_at, overdueMinutes: 0 },
+  };
+}
+
+/** Records every warning and breach due at `now` (see the file comment). */
+export async function sweepSla(services: Services, options: SweepOptions = {}): Promise<SweepResult> {
+  const { db } = services;
+  const s = stmts(db);
+  const now = options.now ?? services.clock.now();
+  const batchSize = options.batchSize ?? 1000;
+  const detailLimit = options.detailLimit ?? 100;
+  const result: SweepResult = { at: new Date(now).toISOString(), warnings: 0, breaches: 0, skipped: 0, entries: [], truncated: false };
+  const reactions = new Map<string, Reaction>();
+
+  const reaction = (row: DueRow, type: SlaEventType): Reaction => {
+    const key = `${row.workflow}@${row.workflow_version}\u0000${type}`;
+    let r = reactions.get(key);
+    if (!r) {
+      r = reactionTo(services.definitions.workflow(row.workflow, row.workflow_version).definition, type);
+      reactions.set(key, r);
+    }
+    return r;
+  };
+
+  const recordBatch = (type: SlaEventType, rows: readonly DueRow[]): number => {
+    const mark = type === 'sla.breached' ? s.markBreached : s.markWarned;
+    let won = 0;
+    for (const row of rows) {
+      if (mark.run(now, now, row.id, now).changes !== 1) continue;
+      won++;
+      const { timeline, sla } = eventData(type, row, now);
+      s.insertEvent.run(row.case_id, type, now, JSON.stringify(timeline));
+      const react = reaction(row, type);
+      if (react.transitions) s.insertOutbox.run('sla.dispatch', row.case_id, JSON.stringify({ type, data: timeline }), now, now);
+      if (react.rules) {
+        const payload = { type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR };
+        s.insertOutbox.run('case.event', row.case_id, JSON.stringify(payload), now, now);
+      }
+      if (result.entries.length < detailLimit) {
+        result.entries.push({ type, caseId: caseRef(row.case_id), metric: row.metric, dueAt: new Date(row.due_at).toISOString() });
+      } else {
+        result.truncated = true;
+      }
+    }
+    return won;
+  };
+
+  for (const type of ['sla.breached', 'sla.warning'] as const) {
+    const select = type === 'sla.breached' ? s.dueBreaches : s.dueWarnings;
+    const lostIds = new Set<number>();
+    for (;;) {
+      const rows = select.all(now, batchSize);
+      // Timers this sweep failed to update and that are still due were not taken by another
+      // sweep (they would have left the index): stop instead of looping on them.
+      if (rows.length === 0 || rows.every((r) => lostIds.has(r.id))) break;
+      await yieldToLoop();
+      const won = transaction(db, () => recordBatch(type, rows));
+      if (type === 'sla.breached') result.breaches += won;
+      else result.warnings += won;
+      result.skipped += rows.length - won;
+      if (won < rows.length) for (const r of rows) lostIds.add(r.id);
+    }
+  }
+  if (result.breaches + result.warnings > 0) {
+    services.logger.info('SLA sweep', { warnings: result.warnings, breaches: result.breaches, skipped: result.skipped });
+  }
+  return result;
+}

@@ -1,0 +1,137 @@
+/** The SLA config API, policy edits that leave running cases alone, and the explicit re-apply. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { berlin, createDesk, type Desk, type Json } from './helpers.js';
+
+let d: Desk;
+let managerToken: string;
+beforeEach(() => {
+  d = createDesk();
+  managerToken = d.h.tokenFor(d.h.agent({ name: 'Mia', email: 'mia@casebook.test', role: 'manager' }));
+});
+afterEach(() => d.h.close());
+
+async function currentConfig(): Promise<Json> {
+  const res = await d.call('GET', '/api/v1/sla-config', d.aliceToken);
+  expect(res.status).toBe(200);
+  return res.json;
+}
+
+/** Publishes the current config changed by `edit`. */
+async function publish(edit: (config: Json) => void, token = managerToken): Promise<{ status: number; json: Json }> {
+  const config = structuredClone((await currentConfig()).config);
+  edit(config);
+  return d.call('PUT', '/api/v1/sla-config', token, { config, note: 'tighter first responses' });
+}
+
+describe('GET/PUT /api/v1/sla-config', () => {
+  it('shows the config in force to staff and publishes validated new versions for managers', async () => {
+    const first = await currentConfig();
+    expect(first).toMatchObject({ version: 1, state: 'published', openCasesOnOtherVersions: 0 });
+    expect(first.config.default).toBe('standard');
+    expect(Object.keys(first.config.policies)).toEqual(['standard', 'premium']);
+
+    expect((await publish((c) => (c.policies.standard.targets.normal.firstResponse = '4h'), d.aliceToken)).status).toBe(403);
+    const res = await publish((c) => (c.policies.standard.targets.normal.firstResponse = '4h'));
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ version: 2, note: 'tighter first responses', author: 'Mia', warnings: [] });
+    expect((await currentConfig()).config.policies.standard.targets.normal.firstResponse).toBe('4h');
+    expect((await d.call('GET', '/api/v1/sla-config?version=1', d.aliceToken)).json.config.policies.standard.targets.normal.firstResponse).toBe('8h');
+    expect(((await d.call('GET', '/api/v1/sla-config/versions', d.aliceToken)).json as unknown as Json[]).map((v) => v.version)).toEqual([2, 1]);
+  });
+
+  it('refuses an invalid config with 422 INVALID_SLA_CONFIG and the JSON path of every problem', async () => {
+    const res = await publish((c) => {
+      c.policies.standard.calendar = 'nowhere';
+      c.policies.premium.targets.high.firstResponse = 'soon';
+      c.calendars.office.weekly.mon = [['17:00', '09:00']];
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.code).toBe('INVALID_SLA_CONFIG');
+    const paths = (res.json.problems as Json[]).map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['$.policies.standard.calendar', '$.policies.premium.targets.high.firstResponse', expect.stringMatching(/^\$\.calendars\.office\.weekly\.mon/)]),
+    );
+    for (const p of res.json.problems as Json[]) expect(p).toMatchObject({ path: expect.any(String), message: expect.any(String), severity: 'error' });
+    expect((await currentConfig()).version).toBe(1);
+  });
+
+  it('accepts the bare config as the body and returns warnings', async () => {
+    const config = structuredClone((await currentConfig()).config);
+    config.policies.premium.warnBefore = '45m'; // not shorter than the 30m urgent targets
+    const res = await d.call('PUT', '/api/v1/sla-config', managerToken, config);
+    expect(res.status).toBe(200);
+    expect(res.json.warnings).toEqual([expect.objectContaining({ path: '$.policies.premium.warnBefore', severity: 'warning' })]);
+  });
+});
+
+describe('policy edits and re-apply', () => {
+  it('leaves running cases on their version until an explicit re-apply, which a dry run previews', async () => {
+    const old = await d.create(); // normal: firstResponse 8h → due Tuesday 10:00
+    const edit = await publish((c) => {
+      c.policies.standard.targets.normal.firstResponse = '4h';
+      delete c.policies.standard.targets.normal.nextResponse;
+    });
+    expect(edit.json.openCasesOnOtherVersions).toBe(1);
+
+    d.h.clock.advanceMinutes(60);
+    const fresh = await d.create({ subject: 'After the edit' });
+    expect((await d.timers(fresh)).firstResponse).toMatchObject({ policyVersion: 2, targetMinutes: 240, dueAt: berlin('2026-03-02T15:00') });
+    expect((await d.timers(old)).firstResponse).toMatchObject({ policyVersion: 1, targetMinutes: 480, dueAt: berlin('2026-03-03T10:00') });
+
+    const preview = await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true });
+    expect(preview.status).toBe(200);
+    expect(preview.json).toMatchObject({
+      dryRun: true,
+      version: 2,
+      cases: 1,
+      changedCases: 1,
+      changedTimers: 1,
+      truncated: false,
+      changes: [
+        {
+          caseId: old,
+          fromVersion: 1,
+          policy: { from: 'standard', to: 'standard' },
+          timers: [
+            {
+              metric: 'firstResponse',
+              state: 'running',
+              from: { policy: 'standard', policyVersion: 1, targetMinutes: 480, dueAt: berlin('2026-03-03T10:00') },
+              to: { policy: 'standard', policyVersion: 2, targetMinutes: 240, dueAt: berlin('2026-03-02T14:00') },
+            },
+          ],
+        },
+      ],
+    });
+    // Nothing was written.
+    expect((await d.timers(old)).firstResponse).toMatchObject({ policyVersion: 1, targetMinutes: 480 });
+    expect(await d.events(old, 'sla.retargeted')).toEqual([]);
+    expect((await d.call('POST', '/api/v1/sla/reapply', d.aliceToken, { dryRun: true })).status).toBe(403);
+
+    const applied = await d.call('POST', '/api/v1/sla/reapply', managerToken, {});
+    expect(applied.json).toMatchObject({ dryRun: false, cases: 1, changedCases: 1, changedTimers: 1 });
+    const timers = await d.timers(old);
+    expect(timers.firstResponse).toMatchObject({ policyVersion: 2, targetMinutes: 240, usedMinutes: 60, dueAt: berlin('2026-03-02T14:00') });
+    expect(timers.resolution).toMatchObject({ policyVersion: 2, targetMinutes: 2400 });
+    expect((await d.events(old, 'sla.retargeted')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ metric: 'firstResponse', fromTargetMinutes: 480, targetMinutes: 240, policyVersion: 2, reason: 'SLA config version 1 → 2 re-applied' }),
+    ]);
+    expect((await d.events(old, 'case.updated'))[0]!.data).toEqual({ changes: { slaConfigVersion: [1, 2] }, by: 'reapply' });
+    expect((await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true })).json).toMatchObject({ cases: 0, changedCases: 0 });
+  });
+
+  it('cancels timers the new version has no target for', async () => {
+    const id = await d.create();
+    await d.reply(id);
+    await d.customerReply(id, 'More details');
+    expect((await d.timers(id)).nextResponse!.state).toBe('running');
+    await publish((c) => delete c.policies.standard.targets.normal.nextResponse);
+    const applied = await d.call('POST', '/api/v1/sla/reapply', managerToken);
+    expect(applied.json.changes[0].timers).toEqual([expect.objectContaining({ metric: 'nextResponse', to: null })]);
+    expect(Object.keys(await d.timers(id)).sort()).toEqual(['firstResponse', 'resolution']);
+    expect((await d.events(id, 'sla.cancelled'))[0]!.data).toMatchObject({ metric: 'nextResponse', policy: 'standard' });
+    // Later messages start no nextResponse clock under the new version.
+    await d.customerReply(id, 'Still there?');
+    expect((await d.timers(id)).nextResponse).toBeUndefined();
+  });
+});

@@ -1,0 +1,211 @@
+/** The SLA sweep: warnings and breaches exactly once, escalation, concurrency, restarts. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+import { createServices, type Services } from '../../src/services.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { DUE_BREACHES_SQL, DUE_WARNINGS_SQL, sweepSla } from '../../src/sla/sweep.js';
+import { loadRepoDefinitions } from '../support/harness.js';
+import { berlin, createDesk, type Desk, type Json } from './helpers.js';
+
+let d: Desk;
+const extra: Services[] = [];
+beforeEach(() => {
+  d = createDesk(); // Monday 2026-03-02 10:00 Berlin
+});
+afterEach(() => {
+  for (const s of extra.splice(0)) s.db.$client.close();
+  d.h.close();
+});
+
+const sweep = async () => {
+  const res = await d.call('POST', '/api/v1/sla/sweep');
+  expect(res.status).toBe(200);
+  return res.json;
+};
+
+function count(sql: string, ...params: unknown[]): number {
+  return (d.h.db.$client.prepare(sql).get(...params) as { n: number }).n;
+}
+
+/** Each (case, metric) has at most one entry of `type`; returns how many there are. */
+function recordedOnce(type: string): number {
+  const dupes = count(`SELECT count(*) AS n FROM (SELECT case_id, json_extract(data, '$.metric') m FROM case_events WHERE type = ? GROUP BY 1, 2 HAVING count(*) > 1)`, type);
+  expect(dupes).toBe(0);
+  return count('SELECT count(*) AS n FROM case_events WHERE type = ?', type);
+}
+
+function secondServices(): Services {
+  const services = createServices(openDatabase(d.h.dbPath), d.h.clock);
+  extra.push(services);
+  return services;
+}
+
+describe('warnings, breaches and escalation', () => {
+  it('warns once, breaches once, and the escalation rules move the case to advanced support', async () => {
+    const id = await d.create(); // firstResponse 8h: warns at 16:24 (20% before), due Tuesday 10:00
+    expect((await d.get(id)).assignee.name).toBe('Alice');
+
+    d.h.clock.set(berlin('2026-03-02T16:30'));
+    const warned = await sweep();
+    expect(warned.sweep).toMatchObject({ warnings: 1, breaches: 0, entries: [{ type: 'sla.warning', caseId: id, metric: 'firstResponse', dueAt: berlin('2026-03-03T10:00') }] });
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+    const warning = (await d.events(id)).find((e) => e.type === 'sla.warning')!;
+    expect(warning).toMatchObject({ at: berlin('2026-03-02T16:30'), data: { metric: 'firstResponse', policy: 'standard', queue: 'general', minutesLeft: 17 * 60 + 30 } });
+    // The escalation ruleset notifies the assignee on a warning (no SMTP here: recorded, not sent).
+    expect((await d.events(id, 'notification.')).map((e) => e.data.template)).toEqual(['sla-warning']);
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'running', warnedAt: berlin('2026-03-02T16:30') });
+
+    d.h.clock.set(berlin('2026-03-03T10:00'));
+    const breached = await sweep();
+    expect(breached.sweep).toMatchObject({ warnings: 0, breaches: 1, entries: [{ type: 'sla.breached', caseId: id, metric: 'firstResponse' }] });
+    const view = await d.get(id);
+    expect(view).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, assignee: { name: 'Dana' }, escalationCount: 1 });
+    const escalated = (await d.events(id, 'case.escalated'))[0]!;
+    expect(escalated.data).toMatchObject({ fromQueue: 'general', queue: 'advanced', tier: 2, reason: 'SLA breached', rule: 'Breached SLAs go to advanced support' });
+    const breach = (await d.events(id)).find((e) => e.type === 'sla.breached')!;
+    expect(breach.data).toMatchObject({ metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'normal', overdueMinutes: 0 });
+
+    d.h.clock.advanceMinutes(30);
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'breached', breachedAt: berlin('2026-03-03T10:00'), overdueMinutes: 30, businessMinutesLeft: -30 });
+    expect(await d.events(id, 'case.escalated')).toHaveLength(1);
+
+    // Dana answers late: fulfilled, the breach stays on record.
+    const danaToken = d.h.tokenFor(d.dana);
+    await d.call('POST', `/api/v1/cases/${id}/messages`, danaToken, { body: 'Sorry for the wait.' });
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'fulfilled', breachedAt: berlin('2026-03-03T10:00'), usedMinutes: 510 });
+    const fulfilled = (await d.events(id)).find((e) => e.type === 'sla.fulfilled')!;
+    expect(fulfilled.data).toMatchObject({ metric: 'firstResponse', breached: true, first: true, queue: 'advanced' });
+  });
+
+  it('records only the breach when the warning time and the due time have both passed', async () => {
+    const id = await d.create();
+    d.h.clock.set(berlin('2026-03-03T10:30'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 1 });
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'breached', warnedAt: null });
+    d.h.clock.advanceMinutes(1);
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+  });
+
+  it('never sweeps a paused timer; it breaches after it resumes and its time runs out', async () => {
+    const id = await d.create({ priority: 'urgent' }); // resolution 8h
+    await d.reply(id);
+    d.h.clock.advanceMinutes(60);
+    await d.transition(id, 'waitOnCustomer');
+    d.h.clock.set(berlin('2026-03-30T10:00'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+    await d.customerReply(id, 'Back from holiday');
+    // 7h left from Monday 10:00; nextResponse (urgent: 1h) started with the message.
+    const timers = await d.timers(id);
+    expect(timers.resolution).toMatchObject({ state: 'running', dueAt: berlin('2026-03-30T17:00') });
+    expect(timers.nextResponse).toMatchObject({ state: 'running', dueAt: berlin('2026-03-30T11:00') });
+    d.h.clock.set(berlin('2026-03-30T17:00'));
+    const result = await sweep();
+    expect(result.sweep.entries.map((e: Json) => [e.type, e.metric])).toEqual([
+      ['sla.breached', 'nextResponse'],
+      ['sla.breached', 'resolution'],
+    ]);
+  });
+});
+
+describe('exactly once', () => {
+  async function dueCases(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await d.create({ subject: `Question ${i}` });
+    d.h.clock.set(berlin('2026-03-16T10:00')); // two weeks later: firstResponse and resolution due
+  }
+
+  it('two sweeps at once on two connections record each breach once', async () => {
+    await dueCases(12);
+    const a = d.h.services;
+    const b = secondServices();
+    const [ra, rb] = await Promise.all([sweepSla(a, { batchSize: 5 }), sweepSla(b, { batchSize: 5 })]);
+    expect(ra.breaches + rb.breaches).toBe(24);
+    expect(ra.skipped + rb.skipped).toBeGreaterThan(0); // they really raced for the same timers
+    expect(recordedOnce('sla.breached')).toBe(24);
+    expect(count(`SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND json_extract(payload, '$.type') = 'sla.breached'`)).toBe(24);
+    expect((await sweepSla(b)).breaches).toBe(0);
+  });
+
+  it('repeated sweeps record nothing new', async () => {
+    await dueCases(3);
+    expect((await runSlaSweep(d.h.services)).sweep.breaches).toBe(6);
+    for (let i = 0; i < 3; i++) {
+      d.h.clock.advanceMinutes(1);
+      expect((await runSlaSweep(d.h.services)).sweep.breaches).toBe(0);
+    }
+    expect(recordedOnce('sla.breached')).toBe(6);
+    expect(recordedOnce('case.escalated')).toBe(3);
+  });
+
+  it('after a restart, timers that fell due while the server was down fire once', async () => {
+    await d.create();
+    await d.create({ subject: 'Another one' });
+    d.h.db.$client.close(); // the server goes down before any sweep
+    d.h.clock.set(berlin('2026-03-03T12:00'));
+
+    const restarted = secondServices();
+    const first = await runSlaSweep(restarted);
+    expect(first.sweep).toMatchObject({ breaches: 2, warnings: 0 });
+    expect(first.outbox.done).toBeGreaterThanOrEqual(2);
+    const again = secondServices();
+    expect((await runSlaSweep(again)).sweep.breaches).toBe(0);
+    const db = again.db.$client;
+    expect(db.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'sla.breached'`).get()).toEqual({ n: 2 });
+    expect(db.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated'`).get()).toEqual({ n: 2 });
+  });
+
+  it('a crash between the sweep and the escalation loses nothing and escalates once', async () => {
+    const id = await d.create();
+    d.h.clock.set(berlin('2026-03-03T12:00'));
+    expect((await sweepSla(d.h.services)).breaches).toBe(1); // recorded, escalation still in the outbox
+    d.h.db.$client.close();
+
+    const restarted = secondServices();
+    const run = await runSlaSweep(restarted);
+    expect(run.sweep.breaches).toBe(0);
+    expect(run.outbox.done).toBeGreaterThanOrEqual(1);
+    const row = restarted.db.$client.prepare('SELECT queue_id AS queue, tier FROM cases WHERE id = ?').get(Number(id.slice(2)));
+    expect(row).toEqual({ queue: 'advanced', tier: 2 });
+    expect(restarted.db.$client.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated'`).get()).toEqual({ n: 1 });
+  });
+});
+
+describe('finding due timers', () => {
+  it('goes through the partial indexes, never a scan of the timers', () => {
+    for (const [sql, index] of [
+      [DUE_BREACHES_SQL, 'sla_timers_breach_due_idx'],
+      [DUE_WARNINGS_SQL, 'sla_timers_warn_due_idx'],
+    ] as const) {
+      const plan = (d.h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 10) as { detail: string }[]).map((r) => r.detail);
+      // A range on the partial index ("IS NOT NULL" becomes the lower bound).
+      expect(plan[0]).toMatch(new RegExp(`^SEARCH t USING INDEX ${index} \\((due|warn)_at>\\? AND (due|warn)_at<\\?\\)$`));
+      expect(plan[1]).toMatch(/^SEARCH c USING INTEGER PRIMARY KEY/);
+      expect(plan.some((p) => p.includes('TEMP B-TREE'))).toBe(false);
+    }
+  });
+});
+
+describe('workflows that react to SLA events with transitions', () => {
+  it('moves the case through an `on: sla.breached` transition once, without re-recording the breach', async () => {
+    d.h.close();
+    const files = loadRepoDefinitions();
+    const support = structuredClone(files.workflows.get('support')!);
+    support.body.transitions.breachToPending = { label: 'Overdue: ask the customer', from: ['open'], to: 'pending', on: ['sla.breached'] };
+    delete support.body.triggers!['sla.breached'];
+    files.workflows.set('support', support);
+    d = createDesk({ files });
+
+    const id = await d.create();
+    d.h.clock.set(berlin('2026-03-03T10:00'));
+    const run = await sweep();
+    expect(run.sweep.breaches).toBe(1);
+    const view = await d.get(id);
+    expect(view).toMatchObject({ status: 'pending', queue: 'general', tier: 1 });
+    expect(await d.events(id, 'case.transitioned')).toHaveLength(2); // start, then the breach transition
+    expect(recordedOnce('sla.breached')).toBe(1);
+    expect(count(`SELECT count(*) AS n FROM outbox WHERE type = 'sla.dispatch' AND done_at IS NOT NULL`)).toBe(1);
+    expect(count(`SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND json_extract(payload, '$.type') = 'sla.breached'`)).toBe(0);
+    // The resolution clock paused in the pending state.
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'paused', pauseReason: 'Pending customer' });
+  });
+});
