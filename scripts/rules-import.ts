@@ -1,0 +1,19 @@
+/** `npm run rules:import [-- --rules-dir DIR --workflows-dir DIR]`: publish the files that differ from what is in force. */
+import path from 'node:path';
+import { openForCli, parseArgs, runCli } from '../src/cli.js';
+import { importDefinitions } from '../src/definitions/export-import.js';
+
+runCli(() => {
+  const args = parseArgs(process.argv.slice(2));
+  const cli = openForCli();
+  try {
+    const rulesDir = path.resolve(String(args.get('rules-dir') ?? cli.config.rulesDir));
+    const workflowsDir = path.resolve(String(args.get('workflows-dir') ?? cli.config.workflowsDir));
+    const actor = { type: 'system' as const, id: null, role: 'admin' as const, name: `rules:import (${process.env.USER ?? 'cli'})` };
+    for (const c of importDefinitions(cli.services, { rulesDir, workflowsDir }, actor)) {
+      process.stdout.write(`${c.changed ? 'published' : 'unchanged'} ${c.kind} ${c.name} v${c.version}\n`);
+    }
+  } finally {
+    cli.close();
+  }
+});

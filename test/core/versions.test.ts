@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
+import { canonicalJson, diffLines } from '../../src/definitions/diff.js';
+import { exportDefinitions, importDefinitions } from '../../src/definitions/export-import.js';
+import { diffVersions, publishDraft, rollbackTo, saveDraft } from '../../src/definitions/versions.js';
+import { DefinitionError } from '../../src/errors.js';
+import type { RulesetDefinition } from '../../src/rules/definition.js';
+import { ADMIN, ROOT, createHarness, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
+
+let h: Harness;
+let maria: TestActor;
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  maria = h.agent({ name: 'Maria', role: 'manager' });
+});
+afterEach(() => h.close());
+
+function routing(): RulesetDefinition {
+  return structuredClone(h.services.definitions.ruleset('routing').definition);
+}
+
+const vipFirst = (def: RulesetDefinition): RulesetDefinition => ({
+  ...def,
+  rules: [
+    {
+      name: 'Acme goes to technical',
+      priority: 50,
+      conditions: { all: [{ fact: 'customer', path: '$.organization', operator: 'equal', value: 'Acme' }] },
+      event: { type: 'route', params: { queue: 'technical' } },
+    },
+    ...def.rules,
+  ],
+});
+
+describe('drafts, publishing and rollback', () => {
+  it('publishes a draft as a new version, rolls back as another, and cases keep the version they were routed by', async () => {
+    const draft = saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'Acme first');
+    expect(draft).toMatchObject({ version: 2, state: 'draft', author: 'Maria' });
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
+
+    h.clock.advanceMinutes(5);
+    const published = publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'Acme is our biggest customer');
+    expect(published.version).toMatchObject({ version: 3, state: 'published', basedOn: 2, note: 'Acme is our biggest customer', author: 'Maria' });
+    const acme = await createCase(h.services, { customer: { email: 'x@acme.example', organization: 'Acme' }, subject: 'Hi', description: 'Hello there' }, ADMIN);
+    expect(acme).toMatchObject({ queueId: 'technical', routing: { version: 3 } });
+
+    h.clock.advanceMinutes(5);
+    const rolledBack = rollbackTo(h.services, 'ruleset', 'routing', 1, maria, '');
+    expect(rolledBack.version).toMatchObject({ version: 4, state: 'published', basedOn: 1, note: 'Rolled back to v1' });
+    const after = await createCase(h.services, { customer: { email: 'y@acme.example', organization: 'Acme' }, subject: 'Hi', description: 'Hello there' }, ADMIN);
+    expect(after).toMatchObject({ queueId: 'general', routing: { version: 4 } });
+
+    const history = h.services.definitions.history('ruleset', 'routing').map((v) => [v.version, v.state, v.author, v.basedOn]);
+    expect(history).toEqual([
+      [4, 'published', 'Maria', 1],
+      [3, 'published', 'Maria', 2],
+      [2, 'draft', 'Maria', null],
+      [1, 'published', 'files', null],
+    ]);
+    expect(h.db.$client.prepare("SELECT json_extract(routing, '$.version') AS v FROM cases WHERE id = ?").get(acme.id)).toEqual({ v: 3 });
+  });
+
+  it('refuses invalid drafts and drafts that became invalid, listing every problem', () => {
+    const broken = routing();
+    broken.rules[0]!.event = { type: 'route', params: { queue: 'nowhere' } };
+    expect(() => saveDraft(h.services, 'ruleset', 'routing', broken, maria)).toThrow(DefinitionError);
+
+    const draft = vipFirst(routing());
+    saveDraft(h.services, 'ruleset', 'routing', draft, maria);
+    h.db.$client.prepare("UPDATE queues SET active = 0 WHERE id = 'technical'").run();
+    try {
+      publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'x');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(DefinitionError);
+      expect((error as DefinitionError).problems.map((p) => p.path)).toEqual(['$.rules[0].event.params.queue', '$.rules[2].event.params.queue']);
+    }
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
+  });
+
+  it('returns the publish checks as warnings', () => {
+    const draft = routing();
+    draft.rules.push({
+      name: 'Impossible',
+      conditions: { all: [{ fact: 'case', path: '$.priority', operator: 'equal', value: 'low' }, { fact: 'case', path: '$.priority', operator: 'equal', value: 'high' }] },
+      event: { type: 'addTags', params: { tags: ['never'] } },
+    });
+    saveDraft(h.services, 'ruleset', 'routing', draft, maria);
+    const { warnings } = publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'with a dead rule');
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/"Impossible" can never fire/) })]);
+  });
+
+  it('diffs a draft against the published version', () => {
+    saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
+    const { against, lines, same } = diffVersions(h.services, 'ruleset', 'routing', 2);
+    expect(against).toBe(1);
+    expect(same).toBe(false);
+    const added = lines.filter((l) => l.kind === 'added').map((l) => l.text.trim());
+    expect(added).toContain('"name": "Acme goes to technical",');
+    expect(lines.filter((l) => l.kind === 'removed')).toEqual([]);
+  });
+});
+
+describe('diffLines', () => {
+  it('marks added, removed and unchanged lines with their numbers', () => {
+    expect(diffLines('a\nb\nc', 'a\nx\nc\nd')).toEqual([
+      { kind: 'same', text: 'a', oldLine: 1, newLine: 1 },
+      { kind: 'added', text: 'x', oldLine: null, newLine: 2 },
+      { kind: 'removed', text: 'b', oldLine: 2, newLine: null },
+      { kind: 'same', text: 'c', oldLine: 3, newLine: 3 },
+      { kind: 'added', text: 'd', oldLine: null, newLine: 4 },
+    ]);
+  });
+});
+
+describe('rules as code: export and import', () => {
+  const folders = () => {
+    const dir = tempDir();
+    return { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
+  };
+  const snapshot = (f: { rulesDir: string; workflowsDir: string }) =>
+    Object.fromEntries(
+      [f.rulesDir, f.workflowsDir].flatMap((d) => fs.readdirSync(d).sort().map((name) => [path.join(path.basename(d), name), fs.readFileSync(path.join(d, name), 'utf8')])),
+    );
+
+  it('writes the shipped definitions exactly as they are in the repository', () => {
+    const out = folders();
+    exportDefinitions(h.services, out);
+    const repo = { rulesDir: path.join(ROOT, 'rules'), workflowsDir: path.join(ROOT, 'workflows') };
+    expect(snapshot(out)).toEqual(snapshot(repo));
+  });
+
+  it('export then import publishes nothing; a second export gives identical files', () => {
+    const out = folders();
+    saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
+    publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'x');
+    exportDefinitions(h.services, out);
+    const first = snapshot(out);
+    const imported = importDefinitions(h.services, out, ADMIN);
+    expect(imported.every((c) => !c.changed)).toBe(true);
+    expect(exportDefinitions(h.services, out).every((c) => !c.changed)).toBe(true);
+    expect(snapshot(out)).toEqual(first);
+  });
+
+  it('imports a changed file as a new published version, and refuses a broken folder without changing anything', () => {
+    const out = folders();
+    exportDefinitions(h.services, out);
+    const file = path.join(out.rulesDir, 'routing.json');
+    fs.writeFileSync(file, canonicalJson(vipFirst(JSON.parse(fs.readFileSync(file, 'utf8')))));
+    const changes = importDefinitions(h.services, out, { ...ADMIN, name: 'ci' });
+    expect(changes.filter((c) => c.changed)).toEqual([expect.objectContaining({ kind: 'ruleset', name: 'routing', version: 2 })]);
+    expect(h.services.definitions.history('ruleset', 'routing')[0]).toMatchObject({ author: 'ci', note: expect.stringContaining('routing.json') });
+
+    fs.writeFileSync(path.join(out.rulesDir, 'escalation.json'), '{"ruleset": "escalation", "rules": [{}]}');
+    fs.writeFileSync(file, canonicalJson(routing()).replace('"billing"', '"finance"'));
+    expect(() => importDefinitions(h.services, out, ADMIN)).toThrow(/escalation\.json/);
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
+  });
+
+  it('runs as npm scripts against a database file', () => {
+    const out = folders();
+    const dbPath = h.dbPath;
+    h.close();
+    const env = { ...process.env, DATABASE_PATH: dbPath };
+    const run = (script: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, '--rules-dir', out.rulesDir, '--workflows-dir', out.workflowsDir], { cwd: ROOT, env, encoding: 'utf8' });
+    const exported = run('rules-export');
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toMatch(/wrote\s+.*routing\.json \(ruleset routing v1\)/);
+    const imported = run('rules-import');
+    expect(imported.status).toBe(0);
+    expect(imported.stdout.trim().split('\n').every((l) => l.startsWith('unchanged'))).toBe(true);
+    h = createHarness();
+  });
+});
