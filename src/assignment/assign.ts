@@ -2,8 +2,7 @@
  * Assigning a case inside its unit of work. A case that finds no agent waits
  * (`waiting_since`), and is offered to the next agent whose capacity frees up.
  */
-import { eq } from 'drizzle-orm';
-import { staff } from '../db/schema/index.js';
+import { statement } from '../db/fast.js';
 import type { CaseContext } from '../workflow/context.js';
 import { pickAgent, type Candidate } from './pick-agent.js';
 
@@ -32,7 +31,7 @@ export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>
   const waitedMs = c.waitingSince === null ? null : ctx.now - c.waitingSince;
   c.assigneeId = agent.id;
   c.waitingSince = null;
-  ctx.services.db.update(staff).set({ lastAssignedAt: ctx.now }).where(eq(staff.id, agent.id)).run();
+  statement<[number, number]>(ctx.services.db, 'UPDATE staff SET last_assigned_at = ? WHERE id = ?').run(ctx.now, agent.id);
   ctx.raise('case.assigned', {
     assigneeId: agent.id,
     assignee: agent.name,

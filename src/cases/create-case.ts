@@ -4,10 +4,10 @@
  * timeline, its routing record and whatever the workflow's first steps do (assignment,
  * escalation, SLA timers). Nothing half-written survives a failure.
  */
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
-import { cases, CHANNELS, customers, PRIORITIES, queues, type Priority, type RoutingRecord } from '../db/schema/index.js';
+import { insertRow, rowById } from '../db/fast.js';
+import { cases, CHANNELS, customers, PRIORITIES, type Priority, type RoutingRecord } from '../db/schema/index.js';
 import { diagnose } from '../diagnosis/search-problems.js';
 import { DomainError } from '../errors.js';
 import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
@@ -18,7 +18,7 @@ import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { recordEvaluations } from './apply-decisions.js';
 import { customerFact, findCustomerByEmail, upsertCustomer, type CustomerRow } from './customers.js';
-import { escalateCase } from './move-case.js';
+import { escalateCase, queueById } from './move-case.js';
 
 export const FALLBACK_QUEUE = 'general';
 
@@ -55,7 +55,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
 
   let existingCustomer: CustomerRow | undefined;
   if (options.customerId !== undefined) {
-    existingCustomer = db.select().from(customers).where(eq(customers.id, options.customerId)).get();
+    existingCustomer = rowById(db, customers, options.customerId);
     if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
   } else {
     if (!input.customer) throw new DomainError('VALIDATION_FAILED', 'The customer is required.', { issues: [{ path: 'customer', message: 'required' }] });
@@ -104,37 +104,33 @@ export async function createCase(services: Services, input: CreateCaseInput, act
 
   return transaction(db, () => {
     const storedCustomer = existingCustomer && !customerInput ? existingCustomer : upsertCustomer(db, customerInput!, at);
-    const routedQueue = db.select().from(queues).where(eq(queues.id, decisions.queue ?? FALLBACK_QUEUE)).get();
-    const queue = routedQueue?.active ? routedQueue : db.select().from(queues).where(eq(queues.id, FALLBACK_QUEUE)).get();
+    const routedQueue = queueById(db, decisions.queue ?? FALLBACK_QUEUE);
+    const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
     if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
     const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
 
-    const row = db
-      .insert(cases)
-      .values({
-        customerId: storedCustomer.id,
-        subject: input.subject,
-        description: input.description,
-        channel: draft.channel as CaseRow['channel'],
-        requestedPriority: priority,
-        priority: decisions.priority ?? priority,
-        status: workflow.definition.initial,
-        stateEnteredAt: at,
-        tier: queue.tier,
-        queueId: queue.id,
-        tags: decisions.tags,
-        skills: decisions.skills,
-        workflow: workflow.definition.workflow,
-        workflowVersion: workflow.version,
-        slaPolicy: policy ?? sla.config.defaultPolicy,
-        slaConfigVersion: sla.version,
-        suggestions: diagnosis.suggestions.map(({ problemId, title, score }) => ({ problemId, title, score })),
-        diagnosisMatched: diagnosis.matched,
-        createdAt: at,
-        updatedAt: at,
-      })
-      .returning()
-      .get();
+    const row = insertRow(db, cases, {
+      customerId: storedCustomer.id,
+      subject: input.subject,
+      description: input.description,
+      channel: draft.channel as CaseRow['channel'],
+      requestedPriority: priority,
+      priority: decisions.priority ?? priority,
+      status: workflow.definition.initial,
+      stateEnteredAt: at,
+      tier: queue.tier,
+      queueId: queue.id,
+      tags: decisions.tags,
+      skills: decisions.skills,
+      workflow: workflow.definition.workflow,
+      workflowVersion: workflow.version,
+      slaPolicy: policy ?? sla.config.defaultPolicy,
+      slaConfigVersion: sla.version,
+      suggestions: diagnosis.suggestions.map(({ problemId, title, score }) => ({ problemId, title, score })),
+      diagnosisMatched: diagnosis.matched,
+      createdAt: at,
+      updatedAt: at,
+    });
 
     const ctx = new CaseContext(services, row, actor, at);
     ctx.skipTriggers.add('case.created');

@@ -1,7 +1,8 @@
 /** Finding and creating customers when cases arrive. */
-import { and, count, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { cases, customers, staff } from '../db/schema/index.js';
+import { insertRow, rowMapper, statement } from '../db/fast.js';
+import { customers } from '../db/schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { CustomerFact } from '../rules/facts.js';
 
@@ -19,7 +20,8 @@ export function normalizeEmail(email: string): string {
 }
 
 export function findCustomerByEmail(db: Db, email: string): CustomerRow | undefined {
-  return db.select().from(customers).where(eq(customers.email, normalizeEmail(email))).get();
+  const row = statement<[string], Record<string, unknown>>(db, 'SELECT * FROM customers WHERE email = ?').get(normalizeEmail(email));
+  return row ? rowMapper(customers).fromRow(row) : undefined;
 }
 
 export function defaultName(email: string): string {
@@ -44,29 +46,21 @@ export function upsertCustomer(db: Db, input: CustomerInput, now: number): Custo
       .returning()
       .get();
   }
-  if (db.select({ id: staff.id }).from(staff).where(eq(staff.email, email)).get()) {
+  if (statement<[string]>(db, 'SELECT 1 FROM staff WHERE email = ?').get(email)) {
     throw new ValidationError([{ path: 'customer.email', message: 'this address belongs to a staff account' }]);
   }
-  return db
-    .insert(customers)
-    .values({
-      email,
-      name: input.name ?? defaultName(email),
-      tier: input.tier ?? 'standard',
-      organization: input.organization ?? null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning()
-    .get();
+  return insertRow(db, customers, {
+    email,
+    name: input.name ?? defaultName(email),
+    tier: input.tier ?? 'standard',
+    organization: input.organization ?? null,
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
 export function openCaseCount(db: Db, customerId: number): number {
-  return db
-    .select({ n: count() })
-    .from(cases)
-    .where(and(eq(cases.customerId, customerId), eq(cases.open, true)))
-    .get()!.n;
+  return statement<[number], { n: number }>(db, 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1').get(customerId)!.n;
 }
 
 export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization'> | null, input?: CustomerInput): CustomerFact {

@@ -3,15 +3,22 @@
  * transfers. The case keeps its assignee only if they are a member of the new queue.
  */
 import { and, asc, eq } from 'drizzle-orm';
-import { queues, staffQueues } from '../db/schema/index.js';
+import type { Db } from '../db/client.js';
+import { rowMapper, statement } from '../db/fast.js';
+import { queues } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
 import { assignCase, unassign } from '../assignment/assign.js';
 
 export type QueueRow = typeof queues.$inferSelect;
 
+export function queueById(db: Db, queueId: string): QueueRow | undefined {
+  const row = statement<[string], Record<string, unknown>>(db, 'SELECT * FROM queues WHERE id = ?').get(queueId);
+  return row ? rowMapper(queues).fromRow(row) : undefined;
+}
+
 export function findQueue(ctx: CaseContext, queueId: string): QueueRow | undefined {
-  return ctx.services.db.select().from(queues).where(eq(queues.id, queueId)).get();
+  return queueById(ctx.services.db, queueId);
 }
 
 function activeQueue(ctx: CaseContext, queueId: string): QueueRow {
@@ -21,11 +28,7 @@ function activeQueue(ctx: CaseContext, queueId: string): QueueRow {
 }
 
 function isMember(ctx: CaseContext, staffId: number, queueId: string): boolean {
-  return !!ctx.services.db
-    .select({ id: staffQueues.staffId })
-    .from(staffQueues)
-    .where(and(eq(staffQueues.staffId, staffId), eq(staffQueues.queueId, queueId)))
-    .get();
+  return !!statement<[number, string]>(ctx.services.db, 'SELECT 1 FROM staff_queues WHERE staff_id = ? AND queue_id = ?').get(staffId, queueId);
 }
 
 function keepOrRelease(ctx: CaseContext, reason: string): void {

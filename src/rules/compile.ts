@@ -17,10 +17,10 @@
  * `compile.test.ts` checks all of this against json-rules-engine with random rules and facts.
  */
 import type { Engine } from 'json-rules-engine';
-import { JSONPath } from 'jsonpath-plus';
 import type { FiredRule } from '../db/schema/cases.js';
 import type { RuleCondition, RulesetDefinition } from './definition.js';
 import { createEngine } from './engine.js';
+import { pathReader } from './path.js';
 import { decide, type Decisions } from './evaluate.js';
 
 type FactBag = Record<string, unknown>;
@@ -32,28 +32,6 @@ interface OperatorLike {
 
 interface OperatorMapLike {
   get(name: string): OperatorLike | null;
-}
-
-const SIMPLE_PATH = /^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$/;
-
-/** A path reader equal to jsonpath-plus (wrap: false) for the paths it accepts. */
-function pathReader(path: string): (value: object) => unknown {
-  const simple = SIMPLE_PATH.exec(path);
-  if (simple) {
-    const keys = simple[1]!.slice(1).split('.');
-    // Plain property chains are read directly when every step is a plain own property.
-    return (value) => {
-      let current: unknown = value;
-      for (const key of keys) {
-        if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) {
-          return JSONPath({ path, json: value, wrap: false });
-        }
-        current = (current as Record<string, unknown>)[key];
-      }
-      return current === undefined ? JSONPath({ path, json: value, wrap: false }) : current;
-    };
-  }
-  return (value) => JSONPath({ path, json: value, wrap: false });
 }
 
 function factReader(fact: string, path: string | undefined): (facts: FactBag) => unknown {

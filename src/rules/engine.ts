@@ -5,6 +5,7 @@
 import { Engine, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
 import type { RulesetDefinition } from './definition.js';
 import { CUSTOM_OPERATORS } from './operators.js';
+import { resolvePath } from './path.js';
 
 export interface CompiledRule {
   /** Position in the file: breaks priority ties (earlier wins). */
@@ -29,7 +30,7 @@ function engineName(rule: { name?: string }, index: number): string {
 }
 
 export function createEngine(rules: RuleProperties[] = []): Engine {
-  const engine = new Engine(rules, { allowUndefinedFacts: true, replaceFactsInEventParams: false });
+  const engine = new Engine(rules, { allowUndefinedFacts: true, replaceFactsInEventParams: false, pathResolver: resolvePath });
   for (const operator of CUSTOM_OPERATORS) engine.addOperator(operator);
   return engine;
 }

@@ -6,8 +6,8 @@
  * completes (run-to-completion, as in statecharts), so a state's entry actions always
  * finish before the next transition starts.
  */
-import { and, eq } from 'drizzle-orm';
-import { cases, caseEvents, outbox } from '../db/schema/index.js';
+import { cases } from '../db/schema/index.js';
+import { rowById, rowMapper, statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import type { Actor, Role } from '../roles.js';
 import type { Services } from '../services.js';
@@ -18,6 +18,9 @@ import { durationMs, isOpenCategory, transition, type Effect, type TransitionOut
 
 export type CaseRow = typeof cases.$inferSelect;
 export type TransitionFields = Partial<Record<TransitionField, string>>;
+
+const UPDATABLE = rowMapper(cases).keys.filter((k) => k !== 'id' && k !== 'version');
+const UPDATE_CASE = `UPDATE cases SET ${UPDATABLE.map((k) => `${rowMapper(cases).columns[rowMapper(cases).keys.indexOf(k)]} = ?`).join(', ')}, version = ? WHERE id = ? AND version = ?`;
 
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
@@ -49,7 +52,7 @@ export class CaseContext {
 
   /** Loads a case for change; call inside a transaction. */
   static load(services: Services, caseId: number, actor: Actor): CaseContext {
-    const row = services.db.select().from(cases).where(eq(cases.id, caseId)).get();
+    const row = rowById(services.db, cases, caseId);
     if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
     return new CaseContext(services, row, actor);
   }
@@ -60,17 +63,15 @@ export class CaseContext {
 
   /** Appends an entry to the case timeline (no workflow reaction). */
   record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): void {
-    this.services.db
-      .insert(caseEvents)
-      .values({
-        caseId: this.case.id,
-        type,
-        at: this.now,
-        actorType: actor.type,
-        actorId: actor.id,
-        data: actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data,
-      })
-      .run();
+    const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
+    statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
+      this.case.id,
+      type,
+      this.now,
+      actor.type,
+      actor.id,
+      JSON.stringify(stored),
+    );
   }
 
   /**
@@ -129,7 +130,13 @@ export class CaseContext {
   }
 
   enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): void {
-    this.services.db.insert(outbox).values({ type, caseId: this.case.id, payload, createdAt: this.now, availableAt }).run();
+    statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(
+      type,
+      this.case.id,
+      JSON.stringify(payload),
+      this.now,
+      availableAt,
+    );
   }
 
   /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
@@ -139,17 +146,15 @@ export class CaseContext {
 
   /** Writes the case if nobody changed it since it was loaded (optimistic concurrency). */
   save(): void {
-    const { id, version, ...rest } = this.case;
-    const result = this.services.db
-      .update(cases)
-      .set({ ...rest, version: version + 1, updatedAt: this.now })
-      .where(and(eq(cases.id, id), eq(cases.version, version)))
-      .run();
+    const { id, version } = this.case;
+    this.case.updatedAt = this.now;
+    const m = rowMapper(cases);
+    const params = UPDATABLE.map((k) => m.toDriver(k, this.case[k]));
+    const result = statement(this.services.db, UPDATE_CASE).run(...params, version + 1, id, version);
     if (result.changes !== 1) {
       throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
     }
     this.case.version = version + 1;
-    this.case.updatedAt = this.now;
     for (const staffId of this.#freed) fillCapacity(this.services, staffId, this.actor);
     this.#freed.clear();
   }
