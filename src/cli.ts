@@ -17,7 +17,7 @@ export interface CliContext {
 
 export function openForCli(): CliContext {
   const config = loadConfig();
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = createServices(db, systemClock, {
     logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),

@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
+  /** How long a statement waits for a lock held by another process before answering 503. */
+  busyTimeoutMs: number;
   workflowsDir: string;
   rulesDir: string;
   adminToken: string | null;
@@ -40,6 +42,13 @@ function int(name: string, raw: string | undefined, fallback: number): number {
   return value;
 }
 
+function millis(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 600_000) throw new ConfigError(`${name} must be milliseconds (0–600000), got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = int('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
@@ -56,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port,
     host,
     databasePath: path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db'),
+    busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),
     rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
     adminToken,

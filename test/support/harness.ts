@@ -79,12 +79,13 @@ export interface HarnessOptions {
   start?: string | number;
   files?: DefinitionFiles;
   services?: ServiceOptions;
+  busyTimeoutMs?: number;
 }
 
 export function createHarness(options: HarnessOptions = {}): Harness {
   const dir = tempDir();
   const dbPath = path.join(dir, 'casebook.db');
-  const db = openDatabase(dbPath);
+  const db = openDatabase(dbPath, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
   const clock = new ManualClock(options.start ?? '2026-03-02T09:00:00Z');
   const services = createServices(db, clock, options.services);
   seedDefinitions(services, options.files ?? loadRepoDefinitions());
