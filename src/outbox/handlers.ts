@@ -2,6 +2,7 @@
 import { fireWorkflowTimer } from '../cases/fire-workflow-timer.js';
 import { handleCaseEvent } from '../cases/handle-case-event.js';
 import { sendNotification } from '../notifications/send-notification.js';
+import { deliverReport } from '../reports/deliver-report.js';
 import { dispatchSlaEvent } from '../sla/dispatch-event.js';
 import type { OutboxHandler } from './outbox.js';
 
@@ -11,5 +12,6 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['workflow.timer', fireWorkflowTimer],
     ['notification.send', sendNotification],
     ['sla.dispatch', dispatchSlaEvent],
+    ['report.deliver', deliverReport],
   ]);
 }

@@ -1,0 +1,113 @@
+/**
+ * `/api/v1/reports` (managers and admins): stored SLA escalation reports, their HTML and CSV,
+ * building one on demand, and sending one again.
+ */
+import { desc, eq, getTableColumns } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { iso } from '../../cases/case-view.js';
+import { slaReports } from '../../db/schema/index.js';
+import { DomainError } from '../../errors.js';
+import type { ReportSummary } from '../../reports/build-report.js';
+import { createReport, redeliverReport, type ReportRow } from '../../reports/create-report.js';
+import { jsonBody, parseWith } from '../json-body.js';
+import { MANAGERS, requireRole } from '../middleware/api-auth.js';
+import type { AppEnv } from '../types.js';
+
+const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+const createSchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  atRiskHours: z.number().min(0).max(200).optional(),
+  timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone such as Europe/Berlin').optional(),
+  deliver: z.boolean().optional(),
+});
+
+function delivery(row: ReportRow) {
+  return {
+    state: row.deliveryState,
+    attempts: row.deliveryAttempts,
+    error: row.deliveryError,
+    deliveredAt: iso(row.deliveredAt),
+    recipients: row.recipients ?? [],
+  };
+}
+
+function listItem(row: Omit<ReportRow, 'html' | 'csv'>) {
+  return {
+    id: row.id,
+    trigger: row.trigger,
+    periodStart: iso(row.periodStart),
+    periodEnd: iso(row.periodEnd),
+    createdAt: iso(row.createdAt),
+    totals: (row.summary as unknown as ReportSummary).totals,
+    delivery: delivery(row as ReportRow),
+    links: { html: `/api/v1/reports/${row.id}/report.html`, csv: `/api/v1/reports/${row.id}/report.csv` },
+  };
+}
+
+function reportOf(c: Context<AppEnv>): ReportRow {
+  const id = Number(c.req.param('id'));
+  const row = Number.isSafeInteger(id) ? c.get('services').db.select().from(slaReports).where(eq(slaReports.id, id)).get() : undefined;
+  if (!row) throw new DomainError('NOT_FOUND', `No report ${c.req.param('id')}.`);
+  return row;
+}
+
+function fileName(row: ReportRow, ext: string): string {
+  return `sla-report-${new Date(row.periodEnd).toISOString().slice(0, 10)}-${row.id}.${ext}`;
+}
+
+export function reportRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requireRole(...MANAGERS));
+
+  app.get('/', (c) => {
+    const { limit } = parseWith(listQuery, c.req.query());
+    const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
+    const rows = c.get('services').db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(limit).all();
+    return c.json(rows.map(listItem));
+  });
+
+  app.post('/', async (c) => {
+    const services = c.get('services');
+    const input = await jsonBody(c, createSchema);
+    const row = createReport(services, {
+      from: Date.parse(input.from),
+      to: Date.parse(input.to),
+      trigger: 'manual',
+      ...(input.atRiskHours !== undefined ? { atRiskHours: input.atRiskHours } : {}),
+      ...(input.timezone ? { timezone: input.timezone } : {}),
+      ...(input.deliver !== undefined ? { deliver: input.deliver } : {}),
+    });
+    services.outbox.kick();
+    c.header('Location', `/api/v1/reports/${row.id}`);
+    return c.json({ ...listItem(row), summary: row.summary }, 201);
+  });
+
+  app.get('/:id', (c) => {
+    const row = reportOf(c);
+    return c.json({ ...listItem(row), summary: row.summary });
+  });
+
+  app.get('/:id/report.csv', (c) => {
+    const row = reportOf(c);
+    c.header('Content-Disposition', `attachment; filename="${fileName(row, 'csv')}"`);
+    return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  });
+
+  app.get('/:id/report.html', (c) => {
+    // A stored document without scripts or external resources; the app's security headers apply.
+    return c.html(reportOf(c).html);
+  });
+
+  app.post('/:id/deliver', async (c) => {
+    const services = c.get('services');
+    const row = redeliverReport(services, reportOf(c).id);
+    services.outbox.kick();
+    return c.json(listItem(row), 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,310 @@
+/**
+ * The SLA escalation report for a period [from, to), built from the timeline (what happened)
+ * and the SLA timers (what stands now). Definitions (docs/sla.md, "Reports"):
+ * - breaches: `sla.breached` entries recorded in the period;
+ * - warnings: `sla.warning` entries recorded in the period (count only);
+ * - escalations: `case.escalated` entries in the period, with their reasons and rules;
+ * - attainment per queue and per policy: an outcome is *met* when a timer is fulfilled for the
+ *   first time in the period without having breached (`sla.fulfilled` with first and not
+ *   breached), *missed* when it breaches in the period (`sla.breached`); attainment =
+ *   met / (met + missed). Queue and policy are the ones recorded with the outcome (the queue
+ *   responsible at that moment, before any escalation the breach causes);
+ * - at risk (as of the moment the report is built): timers counting and not breached whose due
+ *   time is within the next `atRiskHours` business hours of their own calendar;
+ * - oldest waiting (as of the moment the report is built): cases whose customer waits for an
+ *   answer (firstResponse or nextResponse counting), oldest unanswered first.
+ * Lists are capped at `listLimit` entries; counts are always complete.
+ */
+import { caseRef } from '../cases/case-ref.js';
+import { SLA_CONFIG_NAME } from '../definitions/registry.js';
+import type { Services } from '../services.js';
+import { addBusinessMinutes, type BusinessCalendar } from '../sla/calendar.js';
+
+export interface ReportOptions {
+  from: number;
+  to: number;
+  /** Business hours ahead that count as "at risk" (default 4). */
+  atRiskHours?: number;
+  /** Time zone the report shows times in (default UTC). */
+  timezone?: string;
+  /** Cap of each list (default 1000); counts are exact. */
+  listLimit?: number;
+  /** How many oldest waiting cases to list (default 10). */
+  oldestLimit?: number;
+}
+
+export interface BreachEntry {
+  caseId: string;
+  subject: string;
+  metric: string;
+  policy: string;
+  queue: string;
+  priority: string;
+  dueAt: string;
+  breachedAt: string;
+}
+
+export interface AtRiskEntry {
+  caseId: string;
+  subject: string;
+  metric: string;
+  policy: string;
+  queue: string;
+  priority: string;
+  dueAt: string;
+  minutesLeft: number;
+}
+
+export interface EscalationEntry {
+  caseId: string;
+  subject: string;
+  at: string;
+  fromQueue: string | null;
+  queue: string;
+  tier: number;
+  reason: string;
+  rule: string | null;
+}
+
+export interface AttainmentRow {
+  key: string;
+  met: number;
+  missed: number;
+  /** Percent met, one decimal; null without outcomes. */
+  attainment: number | null;
+}
+
+export interface WaitingEntry {
+  caseId: string;
+  subject: string;
+  queue: string;
+  status: string;
+  assignee: string | null;
+  metric: string;
+  state: string;
+  waitingSince: string;
+  waitedMinutes: number;
+}
+
+export interface ReportSummary {
+  period: { from: string; to: string };
+  generatedAt: string;
+  timezone: string;
+  atRiskHours: number;
+  totals: {
+    breaches: number;
+    warnings: number;
+    escalations: number;
+    atRisk: number;
+    met: number;
+    missed: number;
+    attainment: number | null;
+  };
+  breaches: BreachEntry[];
+  atRisk: AtRiskEntry[];
+  escalations: EscalationEntry[];
+  escalationReasons: { reason: string; count: number }[];
+  attainment: { byQueue: AttainmentRow[]; byPolicy: AttainmentRow[] };
+  oldestWaiting: WaitingEntry[];
+}
+
+interface EventRow {
+  case_id: number;
+  at: number;
+  data: string;
+  subject: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const NO_REASON = '(no reason given)';
+
+function percent(met: number, missed: number): number | null {
+  return met + missed === 0 ? null : Math.round((met / (met + missed)) * 1000) / 10;
+}
+
+class Tally {
+  readonly #rows = new Map<string, { met: number; missed: number }>();
+  add(key: string, outcome: 'met' | 'missed'): void {
+    const row = this.#rows.get(key) ?? { met: 0, missed: 0 };
+    row[outcome]++;
+    this.#rows.set(key, row);
+  }
+  rows(): AttainmentRow[] {
+    return [...this.#rows.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, { met, missed }]) => ({ key, met, missed, attainment: percent(met, missed) }));
+  }
+}
+
+export function buildReport(services: Services, options: ReportOptions): ReportSummary {
+  const c = services.db.$client;
+  const now = services.clock.now();
+  const { from, to } = options;
+  const atRiskHours = options.atRiskHours ?? 4;
+  const listLimit = options.listLimit ?? 1000;
+  const events = (type: string) =>
+    c
+      .prepare<[string, number, number], EventRow>(
+        `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id
+         WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`,
+      )
+      .all(type, from, to)
+      .map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  const str = (v: unknown, fallback = '') => (typeof v === 'string' ? v : fallback);
+
+  const byQueue = new Tally();
+  const byPolicy = new Tally();
+  const outcome = (data: Record<string, unknown>, result: 'met' | 'missed') => {
+    byQueue.add(str(data.queue, '(unknown)'), result);
+    byPolicy.add(str(data.policy, '(unknown)'), result);
+  };
+
+  const breachRows = events('sla.breached');
+  for (const r of breachRows) outcome(r.data, 'missed');
+  let met = 0;
+  for (const r of events('sla.fulfilled')) {
+    if (r.data.first === true && r.data.breached === false) {
+      outcome(r.data, 'met');
+      met++;
+    }
+  }
+  const warnings = c
+    .prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ? AND at < ?`)
+    .get(from, to)!.n;
+
+  const escalationRows = events('case.escalated');
+  const reasons = new Map<string, number>();
+  for (const r of escalationRows) {
+    const reason = str(r.data.reason) || NO_REASON;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+
+  const atRisk = atRiskTimers(services, now, atRiskHours);
+  const summary: ReportSummary = {
+    period: { from: iso(from), to: iso(to) },
+    generatedAt: iso(now),
+    timezone: options.timezone ?? 'UTC',
+    atRiskHours,
+    totals: {
+      breaches: breachRows.length,
+      warnings,
+      escalations: escalationRows.length,
+      atRisk: atRisk.length,
+      met,
+      missed: breachRows.length,
+      attainment: percent(met, breachRows.length),
+    },
+    breaches: breachRows.slice(0, listLimit).map((r) => ({
+      caseId: caseRef(r.case_id),
+      subject: r.subject,
+      metric: str(r.data.metric),
+      policy: str(r.data.policy),
+      queue: str(r.data.queue),
+      priority: str(r.data.priority),
+      dueAt: typeof r.data.dueAt === 'number' ? iso(r.data.dueAt) : '',
+      breachedAt: iso(r.at),
+    })),
+    atRisk: atRisk.slice(0, listLimit),
+    escalations: escalationRows.slice(0, listLimit).map((r) => ({
+      caseId: caseRef(r.case_id),
+      subject: r.subject,
+      at: iso(r.at),
+      fromQueue: typeof r.data.fromQueue === 'string' ? r.data.fromQueue : null,
+      queue: str(r.data.queue),
+      tier: typeof r.data.tier === 'number' ? r.data.tier : 0,
+      reason: str(r.data.reason) || NO_REASON,
+      rule: typeof r.data.rule === 'string' ? r.data.rule : null,
+    })),
+    escalationReasons: [...reasons.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([reason, count]) => ({ reason, count })),
+    attainment: { byQueue: byQueue.rows(), byPolicy: byPolicy.rows() },
+    oldestWaiting: oldestWaiting(services, now, options.oldestLimit ?? 10),
+  };
+  return summary;
+}
+
+interface TimerRiskRow {
+  case_id: number;
+  metric: string;
+  policy: string;
+  policy_version: number;
+  calendar: string;
+  due_at: number;
+  subject: string;
+  queue_id: string;
+  priority: string;
+}
+
+/** Counting, not yet breached timers due within `hours` business hours of `now`, soonest first. */
+function atRiskTimers(services: Services, now: number, hours: number): AtRiskEntry[] {
+  const { definitions } = services;
+  const minutes = hours * 60;
+  const bounds = new Map<string, number>();
+  const boundOf = (version: number, name: string): number => {
+    const key = `${version}\u0000${name}`;
+    let bound = bounds.get(key);
+    if (bound === undefined) {
+      const calendar: BusinessCalendar | undefined = definitions.sla(version).config.calendar(name);
+      bound = calendar ? addBusinessMinutes(calendar, now, minutes) : now;
+      bounds.set(key, bound);
+    }
+    return bound;
+  };
+  // The latest bound over every calendar of every SLA version limits the index range.
+  let maxBound = now;
+  for (const { version } of definitions.history('sla', SLA_CONFIG_NAME)) {
+    for (const name of definitions.sla(version).config.calendarNames) maxBound = Math.max(maxBound, boundOf(version, name));
+  }
+  const rows = services.db.$client
+    .prepare<[number], TimerRiskRow>(
+      `SELECT t.case_id, t.metric, t.policy, t.policy_version, t.calendar, t.due_at, c.subject, c.queue_id, c.priority
+       FROM sla_timers t INDEXED BY sla_timers_breach_due_idx JOIN cases c ON c.id = t.case_id
+       WHERE t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= ? ORDER BY t.due_at, t.id`,
+    )
+    .all(maxBound);
+  return rows
+    .filter((r) => r.due_at <= boundOf(r.policy_version, r.calendar))
+    .map((r) => ({
+      caseId: caseRef(r.case_id),
+      subject: r.subject,
+      metric: r.metric,
+      policy: r.policy,
+      queue: r.queue_id,
+      priority: r.priority,
+      dueAt: iso(r.due_at),
+      minutesLeft: Math.max(0, Math.ceil((r.due_at - now) / 60_000)),
+    }));
+}
+
+interface WaitingRow {
+  case_id: number;
+  metric: string;
+  state: string;
+  started_at: number;
+  subject: string;
+  queue_id: string;
+  status: string;
+  assignee: string | null;
+}
+
+/** Cases whose customer waits longest for an answer (firstResponse / nextResponse counting). */
+function oldestWaiting(services: Services, now: number, limit: number): WaitingEntry[] {
+  return services.db.$client
+    .prepare<[number], WaitingRow>(
+      `SELECT t.case_id, t.metric, t.state, t.started_at, c.subject, c.queue_id, c.status, s.name AS assignee
+       FROM sla_timers t JOIN cases c ON c.id = t.case_id LEFT JOIN staff s ON s.id = c.assignee_id
+       WHERE t.metric IN ('firstResponse', 'nextResponse') AND t.state IN ('running', 'breached')
+       ORDER BY t.started_at, t.id LIMIT ?`,
+    )
+    .all(limit)
+    .map((r) => ({
+      caseId: caseRef(r.case_id),
+      subject: r.subject,
+      queue: r.queue_id,
+      status: r.status,
+      assignee: r.assignee,
+      metric: r.metric,
+      state: r.state,
+      waitingSince: iso(r.started_at),
+      waitedMinutes: Math.max(0, Math.floor((now - r.started_at) / 60_000)),
+    }));
+}

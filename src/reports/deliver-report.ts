@@ -1,0 +1,86 @@
+/**
+ * Outbox handler for `report.deliver`: emails a stored report to its recipients, the HTML
+ * as the body and the CSV attached. The report row shows the delivery: `pending` (with the
+ * last error while attempts remain), `sent`, or `failed` once the outbox gives up — never
+ * silently lost; `POST /api/v1/reports/:id/deliver` queues it again.
+ */
+import { eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { transaction } from '../db/client.js';
+import { slaReports } from '../db/schema/index.js';
+import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../outbox/outbox.js';
+import type { Services } from '../services.js';
+import type { ReportSummary } from './build-report.js';
+import type { ReportRow } from './create-report.js';
+
+function day(isoText: string, zone: string): string {
+  return DateTime.fromISO(isoText, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
+}
+
+export function reportMail(services: Services, report: ReportRow) {
+  const s = report.summary as unknown as ReportSummary;
+  const zone = s.timezone;
+  const t = s.totals;
+  const period = `${day(s.period.from, zone)} – ${day(s.period.to, zone)} (${zone})`;
+  const attainment = t.attainment === null ? 'no outcomes' : `${t.attainment.toFixed(1)} % (${t.met} met, ${t.missed} missed)`;
+  const reasons = s.escalationReasons.map((r) => `${r.reason}: ${r.count}`).join('; ');
+  const text = [
+    `SLA escalation report, ${period}`,
+    '',
+    `Breaches: ${t.breaches}`,
+    `Warnings: ${t.warnings}`,
+    `Escalations: ${t.escalations}${reasons ? ` (${reasons})` : ''}`,
+    `At risk (due within ${s.atRiskHours} business hours): ${t.atRisk}`,
+    `Attainment: ${attainment}`,
+    '',
+    'The full report is attached as CSV and online at',
+    `${services.publicUrl}/api/v1/reports/${report.id}/report.html`,
+    '',
+  ].join('\n');
+  const date = DateTime.fromISO(s.period.to, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd');
+  return {
+    subject: `SLA report ${period}: ${t.breaches} breach${t.breaches === 1 ? '' : 'es'}, ${t.escalations} escalation${t.escalations === 1 ? '' : 's'}`,
+    text,
+    html: report.html,
+    attachments: [{ filename: `sla-report-${date}-${report.id}.csv`, content: report.csv, contentType: 'text/csv; charset=utf-8' }],
+  };
+}
+
+export async function deliverReport(services: Services, item: OutboxItem): Promise<void> {
+  const { db } = services;
+  const id = Number(item.payload.reportId);
+  const report = db.select().from(slaReports).where(eq(slaReports.id, id)).get();
+  if (!report || report.deliveryState === 'sent') {
+    markDone(db, item.id, services.clock.now());
+    return;
+  }
+  const recipients = report.recipients ?? [];
+  const fail = (message: string, final: boolean) =>
+    db
+      .update(slaReports)
+      .set({ deliveryState: final ? 'failed' : 'pending', deliveryAttempts: report.deliveryAttempts + 1, deliveryError: message })
+      .where(eq(slaReports.id, id))
+      .run();
+  if (!services.mailer || recipients.length === 0) {
+    transaction(db, () => {
+      fail(services.mailer ? 'No recipients.' : 'SMTP_URL is not set.', true);
+      markDone(db, item.id, services.clock.now());
+    });
+    return;
+  }
+  try {
+    await services.mailer.send({ to: recipients, ...reportMail(services, report) });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    fail(message, item.attempts >= MAX_ATTEMPTS);
+    throw error; // the outbox retries with back-off, or marks the item failed for good
+  }
+  transaction(db, () => {
+    const now = services.clock.now();
+    db.update(slaReports)
+      .set({ deliveryState: 'sent', deliveryAttempts: report.deliveryAttempts + 1, deliveryError: null, deliveredAt: now })
+      .where(eq(slaReports.id, id))
+      .run();
+    markDone(db, item.id, now);
+  });
+}

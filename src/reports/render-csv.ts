@@ -1,0 +1,58 @@
+/**
+ * The report as one CSV table (RFC 4180: CRLF line ends, fields with a quote, comma or line
+ * break quoted, quotes doubled). Each row belongs to a `section`; a section fills the columns
+ * that apply to it. Text that a spreadsheet would run as a formula (starting with = + - @, a
+ * tab or a carriage return) is prefixed with a single quote. Times are ISO 8601 UTC.
+ */
+import type { ReportSummary } from './build-report.js';
+
+export const CSV_COLUMNS = [
+  'section', 'case', 'subject', 'queue', 'from_queue', 'tier', 'policy', 'metric', 'priority', 'state',
+  'at', 'due_at', 'minutes', 'count', 'met', 'missed', 'attainment_percent', 'reason', 'rule',
+] as const;
+type Column = (typeof CSV_COLUMNS)[number];
+type Row = Partial<Record<Column, string | number | null>>;
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV field: formula-guarded text, quoted when needed. */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function renderReportCsv(report: ReportSummary): string {
+  const rows: Row[] = [
+    { section: 'summary', reason: 'period from', at: report.period.from },
+    { section: 'summary', reason: 'period to', at: report.period.to },
+    { section: 'summary', reason: 'generated', at: report.generatedAt },
+    { section: 'summary', reason: 'breaches', count: report.totals.breaches },
+    { section: 'summary', reason: 'warnings', count: report.totals.warnings },
+    { section: 'summary', reason: 'escalations', count: report.totals.escalations },
+    { section: 'summary', reason: `at risk (due within ${report.atRiskHours} business hours)`, count: report.totals.atRisk },
+    { section: 'summary', reason: 'attainment', met: report.totals.met, missed: report.totals.missed, attainment_percent: report.totals.attainment },
+  ];
+  for (const b of report.breaches) {
+    rows.push({ section: 'breach', case: b.caseId, subject: b.subject, queue: b.queue, policy: b.policy, metric: b.metric, priority: b.priority, at: b.breachedAt, due_at: b.dueAt });
+  }
+  for (const r of report.atRisk) {
+    rows.push({ section: 'at_risk', case: r.caseId, subject: r.subject, queue: r.queue, policy: r.policy, metric: r.metric, priority: r.priority, due_at: r.dueAt, minutes: r.minutesLeft });
+  }
+  for (const e of report.escalations) {
+    rows.push({ section: 'escalation', case: e.caseId, subject: e.subject, queue: e.queue, from_queue: e.fromQueue, tier: e.tier, at: e.at, reason: e.reason, rule: e.rule });
+  }
+  for (const r of report.escalationReasons) rows.push({ section: 'escalation_reason', reason: r.reason, count: r.count });
+  for (const a of report.attainment.byQueue) {
+    rows.push({ section: 'attainment_by_queue', queue: a.key, met: a.met, missed: a.missed, attainment_percent: a.attainment });
+  }
+  for (const a of report.attainment.byPolicy) {
+    rows.push({ section: 'attainment_by_policy', policy: a.key, met: a.met, missed: a.missed, attainment_percent: a.attainment });
+  }
+  for (const w of report.oldestWaiting) {
+    rows.push({ section: 'oldest_waiting', case: w.caseId, subject: w.subject, queue: w.queue, metric: w.metric, state: w.state, at: w.waitingSince, minutes: w.waitedMinutes, reason: w.assignee ? `assigned to ${w.assignee}` : 'unassigned' });
+  }
+  const lines = [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((col) => csvCell(row[col])).join(','))];
+  return lines.join('\r\n') + '\r\n';
+}

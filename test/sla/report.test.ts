@@ -1,0 +1,158 @@
+/** The SLA escalation report from a seeded history, with exact counts; CSV, HTML and the API. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { buildReport } from '../../src/reports/build-report.js';
+import { createReport, runScheduledReport } from '../../src/reports/create-report.js';
+import { berlin, createDesk, type Desk, type Json } from './helpers.js';
+
+const NASTY = `=cmd|' /C calc'!A0, "quoted" <script>alert(1)</script>`;
+
+let d: Desk;
+let managerToken: string;
+const ids: Record<string, string> = {};
+
+/**
+ * Monday 2 March 2026, office calendar (Berlin) unless premium (around the clock):
+ * A, D answered at 10:30 (first responses met); D resolved at 11:00 (resolution met);
+ * C (enterprise → premium, 2h) warned 11:50, breached 12:00 and escalated;
+ * B warned at 16:30 (A was answered in time); C's resolution warned Tuesday 09:50;
+ * B (billing) and C's resolution breached Tuesday 10:00 — B escalated, C already tier 2;
+ * E (urgent, a hostile subject) created Tuesday 10:05, first response due 11:05.
+ */
+async function seedHistory(): Promise<void> {
+  d = createDesk();
+  managerToken = d.h.tokenFor(d.h.agent({ name: 'Mia', email: 'mia@casebook.test', role: 'manager' }));
+  const at = async (local: string, sweep = false) => {
+    d.h.clock.set(berlin(local));
+    if (sweep) await runSlaSweep(d.h.services);
+  };
+  await at('2026-03-02T10:00');
+  ids.A = await d.create({ subject: 'Display name' });
+  ids.B = await d.create({ subject: 'Invoice question', description: 'Where is my invoice for February?' });
+  ids.C = await d.create({ customer: { email: 'eve@acme.example', tier: 'enterprise' }, subject: 'Team settings', description: 'How do I add a colleague?' });
+  ids.D = await d.create({ subject: 'Security settings', description: 'Can I set a minimum length for passwords?' });
+  await at('2026-03-02T10:30');
+  await d.reply(ids.A);
+  await d.reply(ids.D);
+  await at('2026-03-02T11:00');
+  await d.transition(ids.D, 'resolve', { solution: 'Settings → Security.' });
+  await at('2026-03-02T11:50', true);
+  await at('2026-03-02T12:00', true);
+  await at('2026-03-02T16:30', true);
+  await at('2026-03-03T09:50', true);
+  await at('2026-03-03T10:00', true);
+  await at('2026-03-03T10:05');
+  ids.E = await d.create({ subject: NASTY, description: 'Nothing works as expected today', priority: 'urgent' });
+  await at('2026-03-03T10:30');
+}
+
+beforeAll(seedHistory);
+afterAll(() => d.h.close());
+
+const period = { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T10:30')) };
+
+describe('the report for a seeded history', () => {
+  it('has exact counts, lists and attainment', () => {
+    expect((d.h.db.$client.prepare('SELECT queue_id AS q FROM cases ORDER BY id').all() as { q: string }[]).map((r) => r.q)).toEqual([
+      'general', 'advanced', 'advanced', 'general', 'general',
+    ]);
+    const r = buildReport(d.h.services, { ...period, timezone: 'Europe/Berlin' });
+    expect(r.period).toEqual({ from: berlin('2026-03-02T00:00'), to: berlin('2026-03-03T10:30') });
+    expect(r.totals).toEqual({ breaches: 3, warnings: 3, escalations: 2, atRisk: 1, met: 3, missed: 3, attainment: 50 });
+    expect(r.breaches.map((b) => [b.caseId, b.metric, b.policy, b.queue, b.breachedAt])).toEqual([
+      [ids.C, 'firstResponse', 'premium', 'general', berlin('2026-03-02T12:00')],
+      [ids.B, 'firstResponse', 'standard', 'billing', berlin('2026-03-03T10:00')],
+      [ids.C, 'resolution', 'premium', 'advanced', berlin('2026-03-03T10:00')],
+    ]);
+    expect(r.escalations.map((e) => [e.caseId, e.fromQueue, e.queue, e.tier, e.reason, e.rule])).toEqual([
+      [ids.C, 'general', 'advanced', 2, 'SLA breached', 'Breached SLAs go to advanced support'],
+      [ids.B, 'billing', 'advanced', 2, 'SLA breached', 'Breached SLAs go to advanced support'],
+    ]);
+    expect(r.escalationReasons).toEqual([{ reason: 'SLA breached', count: 2 }]);
+    expect(r.attainment.byQueue).toEqual([
+      { key: 'advanced', met: 0, missed: 1, attainment: 0 },
+      { key: 'billing', met: 0, missed: 1, attainment: 0 },
+      { key: 'general', met: 3, missed: 1, attainment: 75 },
+    ]);
+    expect(r.attainment.byPolicy).toEqual([
+      { key: 'premium', met: 0, missed: 2, attainment: 0 },
+      { key: 'standard', met: 3, missed: 1, attainment: 75 },
+    ]);
+    expect(r.atRisk).toEqual([
+      { caseId: ids.E, subject: NASTY, metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'urgent', dueAt: berlin('2026-03-03T11:05'), minutesLeft: 35 },
+    ]);
+    expect(r.oldestWaiting.map((w) => [w.caseId, w.metric, w.state, w.assignee, w.waitedMinutes])).toEqual([
+      [ids.B, 'firstResponse', 'breached', 'Dana', 24 * 60 + 30],
+      [ids.C, 'firstResponse', 'breached', 'Dana', 24 * 60 + 30],
+      [ids.E, 'firstResponse', 'running', 'Alice', 25],
+    ]);
+  });
+
+  it('counts only what happened inside [from, to)', () => {
+    const r = buildReport(d.h.services, { from: Date.parse(berlin('2026-03-03T10:00')), to: period.to });
+    expect(r.totals).toMatchObject({ breaches: 2, warnings: 0, escalations: 1, met: 0, missed: 2, attainment: 0 });
+    const before = buildReport(d.h.services, { from: period.from, to: Date.parse(berlin('2026-03-03T10:00')) });
+    expect(before.totals).toMatchObject({ breaches: 1, warnings: 3, escalations: 1, met: 3, missed: 1, attainment: 75 });
+  });
+
+  it('renders CSV with RFC 4180 quoting and no formula injection, and HTML with everything escaped', () => {
+    const row = createReport(d.h.services, { ...period, trigger: 'manual', timezone: 'Europe/Berlin' });
+    expect(row.deliveryState).toBe('none'); // no SMTP_URL here
+    const lines = row.csv.split('\r\n');
+    expect(lines[0]).toBe('section,case,subject,queue,from_queue,tier,policy,metric,priority,state,at,due_at,minutes,count,met,missed,attainment_percent,reason,rule');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.filter((l) => l.startsWith('breach,'))).toHaveLength(3);
+    expect(lines).toContain(`at_risk,${ids.E},"'=cmd|' /C calc'!A0, ""quoted"" <script>alert(1)</script>",general,,,standard,firstResponse,urgent,,,${berlin('2026-03-03T11:05')},35,,,,,,`);
+    expect(lines).toContain('attainment_by_queue,,,general,,,,,,,,,,,3,1,75,,');
+    expect(lines).toContain('summary,,,,,,,,,,,,,,3,3,50,attainment,');
+
+    expect(row.html).not.toContain('<script>');
+    expect(row.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(row.html).toContain('2026-03-02 00:00 – 2026-03-03 10:30 (Europe/Berlin)');
+    expect(row.html).toMatch(/<th>Breaches<\/th><td class="n">3<\/td>/);
+  });
+});
+
+describe('reports over the API', () => {
+  it('lists, shows, builds and downloads reports for managers only', async () => {
+    const created = await d.call('POST', '/api/v1/reports', managerToken, {
+      from: berlin('2026-03-02T00:00'),
+      to: berlin('2026-03-03T10:30'),
+      timezone: 'Europe/Berlin',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ trigger: 'manual', totals: { breaches: 3, escalations: 2 }, delivery: { state: 'none', attempts: 0 } });
+    const id = created.json.id as number;
+
+    const list = (await d.call('GET', '/api/v1/reports', managerToken)).json as unknown as Json[];
+    expect(list[0]).toMatchObject({ id, links: { csv: `/api/v1/reports/${id}/report.csv` } });
+    expect((await d.call('GET', `/api/v1/reports/${id}`, managerToken)).json.summary.totals.attainment).toBe(50);
+
+    const csv = await d.h.api('GET', `/api/v1/reports/${id}/report.csv`, { token: managerToken });
+    expect(csv.headers.get('Content-Type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('Content-Disposition')).toMatch(/^attachment; filename="sla-report-2026-03-03-\d+\.csv"$/);
+    expect(await csv.text()).toMatch(/^section,case,subject/);
+    const page = await d.h.api('GET', `/api/v1/reports/${id}/report.html`, { token: managerToken });
+    expect(page.headers.get('Content-Type')).toContain('text/html');
+    expect(await page.text()).toMatch(/^<!doctype html>/);
+
+    expect((await d.call('GET', '/api/v1/reports', d.aliceToken)).status).toBe(403);
+    expect((await d.call('GET', '/api/v1/reports/99999', managerToken)).status).toBe(404);
+    const backwards = await d.call('POST', '/api/v1/reports', managerToken, { from: berlin('2026-03-03T00:00'), to: berlin('2026-03-02T00:00') });
+    expect(backwards).toMatchObject({ status: 422, json: { code: 'VALIDATION_FAILED' } });
+    expect((await d.call('POST', `/api/v1/reports/${id}/deliver`, managerToken)).json).toMatchObject({ code: 'CONFLICT' });
+  });
+});
+
+describe('the scheduled report', () => {
+  it('covers the last 24 hours first, then the time since the end of the last scheduled report', () => {
+    d.h.clock.set(berlin('2026-03-03T07:00'));
+    const first = runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' })!;
+    expect([first.periodStart, first.periodEnd]).toEqual([Date.parse(berlin('2026-03-02T07:00')), Date.parse(berlin('2026-03-03T07:00'))]);
+    expect(first.trigger).toBe('schedule');
+    expect(runScheduledReport(d.h.services)).toBeNull(); // no time passed
+    d.h.clock.set(berlin('2026-03-04T07:00'));
+    const second = runScheduledReport(d.h.services)!;
+    expect([second.periodStart, second.periodEnd]).toEqual([first.periodEnd, Date.parse(berlin('2026-03-04T07:00'))]);
+  });
+});
