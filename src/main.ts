@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { createApiToken } from './auth/api-tokens.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase } from './db/client.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { createApp } from './http/app.js';
@@ -17,6 +18,7 @@ import { ScheduleError, startScheduler, validateSchedule } from './scheduler/sch
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { createServices } from './services.js';
+import { runSlaSweep } from './sla/run-sweep.js';
 import { registerBuiltinActions } from './workflow/actions/index.js';
 import { ActionRegistry } from './workflow/registry.js';
 import { eq } from 'drizzle-orm';
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   }
 
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
+  const checkpointer = startCheckpointer(db, config.databasePath, logger);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow });
   const seeded = seedDefinitions(services, files);
@@ -67,8 +70,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const caughtUp = await services.outbox.drain();
-  if (caughtUp.done > 0) logger.info('caught up on pending work', { ...caughtUp });
+  // Catch up on SLA warnings and breaches that fell due while down, and on pending work.
+  const caughtUp = await runSlaSweep(services);
+  if (caughtUp.outbox.done > 0) logger.info('caught up on pending work', { ...caughtUp.outbox, warnings: caughtUp.sweep.warnings, breaches: caughtUp.sweep.breaches });
 
   const app = createApp(services, { adminToken: config.adminToken });
   const scheduler = startScheduler(serverJobs(services, config), logger);
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
     await scheduler.stop();
     server.close();
     await services.outbox.idle();
+    await checkpointer.stop();
     mailer?.close();
     db.$client.close();
     process.exit(0);
