@@ -1,0 +1,104 @@
+/**
+ * Page helpers for `app.request()` tests: a browser-like client with a cookie jar, the
+ * CSRF token of its session, and form posts (plain or htmx).
+ */
+import { eq } from 'drizzle-orm';
+import { hashPassword } from '../../src/auth/password.js';
+import { createSession } from '../../src/auth/sessions.js';
+import { customers, staff } from '../../src/db/schema/index.js';
+import type { Harness } from './harness.js';
+
+export interface RequestOptions {
+  htmx?: boolean;
+  headers?: Record<string, string>;
+}
+
+export interface PostOptions extends RequestOptions {
+  /** The CSRF token to send in the form; false sends none. Default: the client's token. */
+  csrf?: string | false;
+  /** Send the token as X-CSRF-Token (as htmx does) instead of a form field. */
+  csrfHeader?: boolean;
+  origin?: string;
+}
+
+export interface PageClient {
+  csrf: string;
+  cookies: Map<string, string>;
+  get(url: string, options?: RequestOptions): Promise<Response>;
+  post(url: string, form?: Record<string, string>, options?: PostOptions): Promise<Response>;
+}
+
+const BASE = 'http://localhost';
+
+function client(h: Harness, csrf: string, cookies: Map<string, string>): PageClient {
+  const headersFor = (options: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (cookies.size > 0) headers.Cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (options.htmx) headers['HX-Request'] = 'true';
+    return headers;
+  };
+  const remember = (res: Response) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const index = pair!.indexOf('=');
+      const name = pair!.slice(0, index);
+      const value = pair!.slice(index + 1);
+      if (value === '' || /max-age=0/i.test(line)) cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    return res;
+  };
+  const self: PageClient = {
+    csrf,
+    cookies,
+    async get(url, options) {
+      return remember(await h.app.request(`${BASE}${url}`, { headers: headersFor(options) }));
+    },
+    async post(url, form = {}, options = {}) {
+      const headers = headersFor(options);
+      const token = options.csrf === undefined ? self.csrf : options.csrf;
+      const body = new URLSearchParams(form);
+      if (token !== false) {
+        if (options.csrfHeader) headers['X-CSRF-Token'] = token;
+        else body.set('_csrf', token);
+      }
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      if (options.origin) headers.Origin = options.origin;
+      return remember(await h.app.request(`${BASE}${url}`, { method: 'POST', headers, body: body.toString() }));
+    },
+  };
+  return self;
+}
+
+/** A client signed in as `actor` (a session created directly, no password needed). */
+export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): PageClient {
+  if (actor.type === 'system' || actor.id === null) throw new Error('pages need a staff member or a customer');
+  const session = createSession(h.db, { type: actor.type, id: actor.id }, h.clock.now());
+  return client(h, session.csrfToken, new Map([['casebook_session', session.id]]));
+}
+
+/** A visitor who is not signed in; `start()` loads the sign-in page to get a CSRF cookie. */
+export function visitor(h: Harness): PageClient & { start(): Promise<void> } {
+  const c = client(h, '', new Map());
+  return Object.assign(c, {
+    async start() {
+      const res = await c.get('/login');
+      c.csrf = csrfFrom(await res.text());
+    },
+  });
+}
+
+/** The CSRF token embedded in a page's forms. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF field on the page');
+  return match[1]!;
+}
+
+/** Gives a staff member or customer a password (for sign-in tests). */
+export async function setPassword(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }, password: string): Promise<void> {
+  if (actor.type === 'system' || actor.id === null) throw new Error('only staff and customers have passwords');
+  const passwordHash = await hashPassword(password);
+  if (actor.type === 'staff') h.db.update(staff).set({ passwordHash }).where(eq(staff.id, actor.id)).run();
+  else h.db.update(customers).set({ passwordHash }).where(eq(customers.id, actor.id)).run();
+}
