@@ -1,0 +1,43 @@
+/**
+ * Customer satisfaction: the case's own customer rates a resolved or closed case
+ * (satisfied or not, with a comment). One rating per case; rating again replaces it.
+ * `case.rated` goes on the timeline; `case_ratings` feeds the CSAT reports.
+ */
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import { caseRatings } from '../db/schema/index.js';
+import { DomainError, ValidationError } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext, type CaseRow } from '../workflow/context.js';
+
+export const rateSchema = z.strictObject({
+  satisfied: z.boolean({ error: 'choose whether you are satisfied' }),
+  comment: z.string().trim().max(2_000).default(''),
+});
+export type RateInput = z.input<typeof rateSchema>;
+
+export function rateCase(services: Services, caseId: number, input: RateInput, actor: Actor): CaseRow {
+  const parsed = rateSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  const { satisfied, comment } = parsed.data;
+  return transaction(services.db, () => {
+    const ctx = CaseContext.load(services, caseId, actor);
+    if (actor.type !== 'customer' || actor.id !== ctx.case.customerId) {
+      throw new DomainError('FORBIDDEN', 'Only the customer who asked for help can rate it.');
+    }
+    const category = ctx.workflow.states[ctx.case.status]?.category;
+    if (category !== 'resolved' && category !== 'closed') {
+      throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is not resolved yet; you can rate it once it is.`, { caseId: ctx.ref });
+    }
+    const replaced = services.db
+      .insert(caseRatings)
+      .values({ caseId, customerId: ctx.case.customerId, satisfied, comment, createdAt: ctx.now })
+      .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
+      .returning({ id: caseRatings.id })
+      .get();
+    ctx.raise('case.rated', { satisfied, comment, ratingId: replaced.id });
+    ctx.save();
+    return ctx.case;
+  });
+}

@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { loadCase, timeline } from '../cases/case-view.js';
+import { createCase } from '../cases/create-case.js';
+import { staff } from '../db/schema/index.js';
+import { ADMIN, createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
+import { setAvailability } from './set-availability.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+});
+afterEach(() => h.close());
+
+const question = (subject: string) => ({ customer: { email: 'chloe@example.com' }, subject, description: 'How do I change my display name?' });
+
+describe('setAvailability', () => {
+  it('going away records nothing on cases and stops new assignments', async () => {
+    const alice = h.agent({ name: 'Alice', queues: ['general'] });
+    expect(setAvailability(h.services, alice.id, false, alice)).toEqual({ available: false, assigned: 0 });
+    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()?.available).toBe(false);
+    const c = await createCase(h.services, question('One'), ADMIN);
+    expect(c.assigneeId).toBeNull();
+    expect(timeline(h.services, c.id).map((e) => e.type)).not.toContain('case.assigned');
+  });
+
+  it('becoming available assigns the oldest waiting cases first, up to capacity', async () => {
+    const alice = h.agent({ name: 'Alice', queues: ['general'], capacity: 2, available: false });
+    const first = await createCase(h.services, question('First'), ADMIN);
+    h.clock.advanceMinutes(1);
+    const second = await createCase(h.services, question('Second'), ADMIN);
+    h.clock.advanceMinutes(1);
+    const third = await createCase(h.services, question('Third'), ADMIN);
+    expect(setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 2 });
+    expect(loadCase(h.services, first.id).assigneeId).toBe(alice.id);
+    expect(loadCase(h.services, second.id).assigneeId).toBe(alice.id);
+    expect(loadCase(h.services, third.id).assigneeId).toBeNull();
+  });
+
+  it('is a no-op when nothing changes, and refuses unknown staff', () => {
+    const alice = h.agent({ name: 'Alice' });
+    expect(setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 0 });
+    expect(() => setAvailability(h.services, 999, true, alice)).toThrow(expect.objectContaining({ code: 'STAFF_NOT_FOUND' }));
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Provisioning an account (staff or customer), for automation (`POST /api/v1/users`).
+ *
+ * - Email addresses are unique across staff and customers (EMAIL_TAKEN otherwise).
+ * - Queues must exist. Plain `agent`s work tier-1 queues only: tier-2 (advanced support)
+ *   queues are for `advanced` agents, so escalation really hands a case to tier 2.
+ *   Advanced agents, managers and admins may be members of queues of any tier.
+ * - Without a password the account gets a one-time link to set one, and a staff member
+ *   starts away (not offered cases) until they switch themselves to available.
+ * - A new, available agent is offered the oldest waiting cases of their queues at once.
+ */
+import { eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { fillCapacity } from '../assignment/fill-capacity.js';
+import { hashPassword } from '../auth/password.js';
+import type { PrincipalRef } from '../auth/sessions.js';
+import { normalizeEmail } from '../cases/customers.js';
+import { transaction } from '../db/client.js';
+import { customers, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { createPasswordToken, passwordSchema, setPasswordUrl } from './password-tokens.js';
+
+export const USER_ROLES = ['customer', ...STAFF_ROLES] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+const slug = z.string().trim().min(1).max(64);
+
+export const createUserSchema = z
+  .strictObject({
+    email: z.email().max(254),
+    name: z.string().trim().min(1, 'required').max(200),
+    role: z.enum(USER_ROLES),
+    password: passwordSchema.optional(),
+    queues: z.array(slug).max(50).optional(),
+    skills: z.array(slug).max(50).optional(),
+    capacity: z.number().int().min(0).max(1000).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.role !== 'customer') return;
+    for (const field of ['queues', 'skills', 'capacity'] as const) {
+      if (value[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'customers have no queues, skills or capacity' });
+    }
+  });
+export type CreateUserInput = z.infer<typeof createUserSchema>;
+
+export interface CreatedUser {
+  ref: PrincipalRef;
+  email: string;
+  name: string;
+  role: UserRole;
+  queues: string[];
+  skills: string[];
+  capacity: number | null;
+  available: boolean | null;
+  /** Present when no password was given: the one-time link and when it expires. */
+  setPassword: { url: string; expiresAt: number } | null;
+}
+
+function assertEmailFree(services: Services, email: string): void {
+  const { db } = services;
+  const taken =
+    db.select({ id: staff.id }).from(staff).where(eq(staff.email, email)).get() ??
+    db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).get();
+  if (taken) throw new DomainError('EMAIL_TAKEN', `An account with the address ${email} already exists.`, { email });
+}
+
+function checkQueues(services: Services, role: StaffRole, ids: readonly string[]): void {
+  const found = new Map(
+    ids.length === 0 ? [] : services.db.select().from(queues).where(inArray(queues.id, [...ids])).all().map((q) => [q.id, q]),
+  );
+  const issues: FieldIssue[] = [];
+  ids.forEach((id, i) => {
+    const queue = found.get(id);
+    if (!queue || !queue.active) issues.push({ path: `queues.${i}`, message: `no active queue "${id}"` });
+    else if (role === 'agent' && queue.tier >= 2) issues.push({ path: `queues.${i}`, message: `"${id}" is a tier-${queue.tier} queue; only advanced agents work there` });
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+export async function createUser(services: Services, raw: unknown, actor: Actor): Promise<CreatedUser> {
+  const parsed = createUserSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message })));
+  }
+  const input = parsed.data;
+  const email = normalizeEmail(input.email);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const { db } = services;
+
+  return transaction(db, () => {
+    const now = services.clock.now();
+    assertEmailFree(services, email);
+    if (input.role === 'customer') {
+      const row = db.insert(customers).values({ email, name: input.name, passwordHash, createdAt: now, updatedAt: now }).returning().get();
+      const ref: PrincipalRef = { type: 'customer', id: row.id };
+      const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
+      return {
+        ref,
+        email,
+        name: row.name,
+        role: 'customer',
+        queues: [],
+        skills: [],
+        capacity: null,
+        available: null,
+        setPassword: link && { url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt },
+      };
+    }
+
+    const queueIds = [...new Set(input.queues ?? [])];
+    checkQueues(services, input.role, queueIds);
+    const available = passwordHash !== null;
+    const row = db
+      .insert(staff)
+      .values({
+        email,
+        name: input.name,
+        role: input.role,
+        skills: [...new Set(input.skills ?? [])],
+        capacity: input.capacity ?? 10,
+        available,
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    for (const queueId of queueIds) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
+    const ref: PrincipalRef = { type: 'staff', id: row.id };
+    const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
+    if (available) fillCapacity(services, row.id, actor);
+    return {
+      ref,
+      email,
+      name: row.name,
+      role: row.role,
+      queues: queueIds,
+      skills: row.skills,
+      capacity: row.capacity,
+      available,
+      setPassword: link && { url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt },
+    };
+  });
+}
