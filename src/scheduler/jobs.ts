@@ -1,14 +1,27 @@
 /** The scheduled jobs of a running server. */
 import type { Config } from '../config.js';
+import { runScheduledReport } from '../reports/create-report.js';
 import type { Services } from '../services.js';
+import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
 
-export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron'>): Job[] {
+export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone'>): Job[] {
   return [
     {
-      name: 'outbox',
+      // Records due SLA warnings and breaches, then performs all pending outbox work.
+      name: 'sla-sweep',
       schedule: config.slaSweepCron,
-      run: () => services.outbox.drain(),
+      run: () => runSlaSweep(services),
+    },
+    {
+      name: 'sla-report',
+      schedule: config.reportCron,
+      timezone: config.reportTimezone,
+      run: async () => {
+        const report = runScheduledReport(services, { timezone: config.reportTimezone });
+        if (report) await services.outbox.drain();
+        return report && { id: report.id, delivery: report.deliveryState };
+      },
     },
   ];
 }

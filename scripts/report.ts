@@ -1,0 +1,64 @@
+/**
+ * `npm run report -- --from 2026-03-01 --to 2026-03-02 [--at-risk-hours 4] [--out DIR] [--no-email]`
+ * builds an SLA escalation report on demand, stores it (the UI lists it) and, when SMTP_URL is
+ * set, emails it to the managers. Dates without a time are midnight in REPORT_TIMEZONE; full ISO
+ * instants are taken as they are. Defaults: the last 24 hours.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import { openForCli, parseArgs, runCli } from '../src/cli.js';
+import type { ReportSummary } from '../src/reports/build-report.js';
+import { createReport } from '../src/reports/create-report.js';
+import { drainOutboxFully } from '../src/sla/run-sweep.js';
+
+function instant(name: string, text: string | true | undefined, zone: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (text === true) throw new Error(`--${name} needs a date (2026-03-01) or an ISO instant (2026-03-01T07:00:00Z)`);
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(text) ? DateTime.fromISO(text, { zone }) : DateTime.fromISO(text, { setZone: true });
+  if (!parsed.isValid) throw new Error(`--${name} "${text}" is not a date or ISO instant`);
+  return parsed.toMillis();
+}
+
+runCli(async () => {
+  const args = parseArgs(process.argv.slice(2));
+  const cli = openForCli();
+  try {
+    const zone = cli.config.reportTimezone;
+    const now = cli.services.clock.now();
+    const to = instant('to', args.get('to'), zone, now);
+    const from = instant('from', args.get('from'), zone, to - 86_400_000);
+    const hours = args.get('at-risk-hours');
+    const report = createReport(cli.services, {
+      from,
+      to,
+      trigger: 'manual',
+      timezone: zone,
+      deliver: !args.has('no-email'),
+      ...(typeof hours === 'string' ? { atRiskHours: Number(hours) } : {}),
+    });
+    if (report.deliveryState === 'pending') await drainOutboxFully(cli.services);
+    const stored = cli.services.db.$client
+      .prepare('SELECT delivery_state AS state, delivery_error AS error FROM sla_reports WHERE id = ?')
+      .get(report.id) as { state: string; error: string | null };
+    const t = (report.summary as unknown as ReportSummary).totals;
+    process.stdout.write(
+      [
+        `Report ${report.id}: ${new Date(from).toISOString()} → ${new Date(to).toISOString()}`,
+        `  breaches ${t.breaches}, warnings ${t.warnings}, escalations ${t.escalations}, at risk ${t.atRisk}`,
+        `  attainment ${t.attainment === null ? '–' : `${t.attainment} %`} (${t.met} met, ${t.missed} missed)`,
+        `  email: ${stored.state}${stored.error ? ` (${stored.error})` : ''}`,
+      ].join('\n') + '\n',
+    );
+    const out = args.get('out');
+    if (typeof out === 'string') {
+      fs.mkdirSync(out, { recursive: true });
+      const base = path.join(out, `sla-report-${report.id}`);
+      fs.writeFileSync(`${base}.html`, report.html);
+      fs.writeFileSync(`${base}.csv`, report.csv);
+      process.stdout.write(`  wrote ${base}.html and ${base}.csv\n`);
+    }
+  } finally {
+    cli.close();
+  }
+});
