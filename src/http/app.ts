@@ -8,12 +8,40 @@ import { secureHeaders } from 'hono/secure-headers';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
+import { assetRoutes } from './pages/assets.js';
+import { pageErrorResponse } from './pages/errors.js';
+import { pageRoutes } from './pages/index.js';
+import { isPagePath } from './pages/session.js';
+import type { NavLink } from '../../views/viewer.js';
 import { problemResponse, toDomainError } from './problem.js';
 import type { AppEnv } from './types.js';
 
 export interface AppOptions {
   adminToken: string | null;
+  /** Public base URL; its origin is accepted on state-changing page requests. Default: services.publicUrl. */
+  publicUrl?: string;
+  /** Secure cookies (`__Host-` names). Default: the public URL is https. */
+  secureCookies?: boolean;
+  /** Take the client address (sign-in throttling) from X-Forwarded-For. Default false. */
+  trustProxy?: boolean;
+  /** Links for the "Manage" section of the staff navigation (managers and admins). */
+  manageLinks?: NavLink[];
+  /** Seconds between live-update polls on the inbox and case pages. Default 5. */
+  pollSeconds?: number;
 }
+
+/** Our pages load only our own scripts and styles; nothing inline, no framing. */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  objectSrc: ["'none'"],
+};
 
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -23,18 +51,33 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     c.set('principal', null);
     await next();
   });
-  app.use(secureHeaders());
+  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY' }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
+  const publicUrl = options.publicUrl ?? services.publicUrl;
+  app.route('/', assetRoutes());
+  app.route(
+    '/',
+    pageRoutes({
+      secureCookies: options.secureCookies ?? publicUrl.startsWith('https:'),
+      allowedOrigins: [new URL(publicUrl).origin],
+      trustProxy: options.trustProxy ?? false,
+      manageLinks: options.manageLinks ?? [],
+      pollSeconds: options.pollSeconds ?? 5,
+    }),
+  );
 
   app.onError((error, c) => {
     const domain = toDomainError(error);
     if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error });
     }
-    return problemResponse(c, domain);
+    return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);
   });
-  app.notFound((c) => problemResponse(c, new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`)));
+  app.notFound((c) => {
+    const error = new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    return isPagePath(c.req.path) ? pageErrorResponse(c, error) : problemResponse(c, error);
+  });
   return app;
 }

@@ -7,6 +7,7 @@ import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
 import { caseRoutes } from './cases.js';
 import { rulesetRoutes } from './rulesets.js';
+import { userRoutes } from './users.js';
 import { reportRoutes } from './reports.js';
 import { slaRoutes } from './sla.js';
 
@@ -26,6 +27,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/cases', caseRoutes());
   api.route('/rulesets', rulesetRoutes());
   api.route('/tokens', tokenRoutes());
+  api.route('/users', userRoutes());
   api.route('/', slaRoutes());
   api.route('/reports', reportRoutes());
   api.route('/', referenceRoutes());

@@ -1,0 +1,35 @@
+/**
+ * `POST /api/v1/users` (admin only): provision a staff member or a customer. Without a
+ * password the answer carries a one-time `setPasswordUrl`. See docs/ui.md.
+ */
+import { Hono } from 'hono';
+import { iso } from '../../cases/case-view.js';
+import { createUser } from '../../users/create-user.js';
+import { readJson } from '../json-body.js';
+import { requireRole } from '../middleware/api-auth.js';
+import type { AppEnv } from '../types.js';
+
+export function userRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requireRole('admin'));
+
+  app.post('/', async (c) => {
+    const created = await createUser(c.get('services'), await readJson(c), c.get('principal')!.actor);
+    return c.json(
+      {
+        id: created.ref.id,
+        type: created.ref.type,
+        email: created.email,
+        name: created.name,
+        role: created.role,
+        queues: created.queues,
+        skills: created.skills,
+        capacity: created.capacity,
+        available: created.available,
+        ...(created.setPassword ? { setPasswordUrl: created.setPassword.url, setPasswordExpiresAt: iso(created.setPassword.expiresAt) } : {}),
+      },
+      201,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,129 @@
+/** Sign-in, sign-out and the one-time set-password page. */
+import { Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { createSession, deleteSession, purgeSessions, SESSION_MAX_AGE_MS, type PrincipalRef } from '../../auth/sessions.js';
+import { signIn } from '../../auth/sign-in.js';
+import { DomainError } from '../../errors.js';
+import { findPasswordToken, setPasswordWithToken } from '../../users/password-tokens.js';
+import { LoginForm, LoginPage, SetPasswordForm, SetPasswordPage } from '../../../views/pages/login.js';
+import { clientAddress, cookieNames, safeNext, type PageContext, type PageEnv } from './env.js';
+import { formErrorsOf, parseForm, readForm } from './forms.js';
+import { redirectTo, sendForm, sendHtml } from './render.js';
+import { cookieOptions } from './session.js';
+
+const loginSchema = z.object({
+  email: z.string().trim().min(1, 'enter your email address').max(254),
+  password: z.string().min(1, 'enter your password').max(1024),
+  next: z.string().optional(),
+});
+
+const setPasswordSchema = z
+  .object({ token: z.string().min(1).max(200), password: z.string(), confirm: z.string() })
+  .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'the two passwords differ' });
+
+function homeFor(ref: PrincipalRef): string {
+  return ref.type === 'staff' ? '/inbox' : '/portal';
+}
+
+/** Starts a fresh session (a new id at every sign-in; any session the browser had is ended). */
+function startSession(c: PageContext, ref: PrincipalRef): void {
+  const services = c.get('services');
+  const options = c.get('pageOptions');
+  const names = cookieNames(options.secureCookies);
+  const previous = c.get('session');
+  if (previous) services.db.$client.prepare('DELETE FROM sessions WHERE id_hash = ?').run(previous.idHash);
+  const now = services.clock.now();
+  purgeSessions(services.db, now);
+  const session = createSession(services.db, ref, now, c.req.header('User-Agent') ?? null);
+  setCookie(c, names.session, session.id, { ...cookieOptions(options), maxAge: Math.floor(SESSION_MAX_AGE_MS / 1000) });
+  deleteCookie(c, names.csrf, cookieOptions(options));
+}
+
+export function authPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get('/login', (c) => {
+    const principal = c.get('principal');
+    const next = safeNext(c.req.query('next'));
+    if (principal && principal.actor.type !== 'system') return redirectTo(c, next ?? (principal.actor.type === 'staff' ? '/inbox' : '/portal'));
+    const notice = c.req.query('signed_out') === '1' ? 'You are signed out.' : undefined;
+    return sendHtml(c, <LoginPage csrfToken={c.get('csrfToken')} next={next} {...(notice ? { notice } : {})} />);
+  });
+
+  app.post('/login', async (c) => {
+    const values = await readForm(c);
+    const next = safeNext(values.next);
+    const render = (errors: Record<string, string>, status: 422 | 429) => {
+      const state = { values: { email: values.email ?? '' }, errors };
+      return sendForm(
+        c,
+        'login-form',
+        () => <LoginForm csrfToken={c.get('csrfToken')} next={next} state={state} />,
+        () => <LoginPage csrfToken={c.get('csrfToken')} next={next} state={state} />,
+        status,
+      );
+    };
+    const parsed = parseForm(loginSchema, values);
+    if (!parsed.ok) return render(parsed.errors, 422);
+    let ref: PrincipalRef;
+    try {
+      ref = await signIn(c.get('services'), {
+        email: parsed.data.email,
+        password: parsed.data.password,
+        clientAddress: clientAddress(c, c.get('pageOptions').trustProxy),
+      });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return render({ '(form)': error.message }, 422);
+      if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
+        c.header('Retry-After', String(error.details.retryAfterSeconds ?? 900));
+        return render({ '(form)': error.message }, 429);
+      }
+      throw error;
+    }
+    startSession(c, ref);
+    return redirectTo(c, next ?? homeFor(ref));
+  });
+
+  app.post('/logout', (c) => {
+    const options = c.get('pageOptions');
+    const session = c.get('session');
+    if (session) c.get('services').db.$client.prepare('DELETE FROM sessions WHERE id_hash = ?').run(session.idHash);
+    deleteCookie(c, cookieNames(options.secureCookies).session, cookieOptions(options));
+    return redirectTo(c, '/login?signed_out=1');
+  });
+
+  app.get('/set-password', (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!findPasswordToken(c.get('services').db, token, c.get('services').clock.now())) {
+      throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask your administrator for a new one.');
+    }
+    return sendHtml(c, <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} />);
+  });
+
+  app.post('/set-password', async (c) => {
+    const values = await readForm(c);
+    const token = values.token ?? '';
+    const render = (errors: Record<string, string>) =>
+      sendForm(
+        c,
+        'set-password-form',
+        () => <SetPasswordForm csrfToken={c.get('csrfToken')} token={token} state={{ errors }} />,
+        () => <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} state={{ errors }} />,
+      );
+    const parsed = parseForm(setPasswordSchema, values);
+    if (!parsed.ok) return render(parsed.errors);
+    let ref: PrincipalRef;
+    try {
+      ref = await setPasswordWithToken(c.get('services'), parsed.data.token, parsed.data.password);
+    } catch (error) {
+      const errors = formErrorsOf(error);
+      if (errors) return render(errors);
+      throw error;
+    }
+    startSession(c, ref);
+    return redirectTo(c, homeFor(ref));
+  });
+
+  return app;
+}

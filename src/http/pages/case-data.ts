@@ -1,0 +1,116 @@
+/** Everything the case pages (portal and workspace) render, gathered in one place. */
+import { and, asc, eq, inArray, max } from 'drizzle-orm';
+import { canSeeCase } from '../../cases/access.js';
+import { caseRef } from '../../cases/case-ref.js';
+import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
+import { customerCases } from '../../cases/customer-cases.js';
+import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
+import type { Services } from '../../services.js';
+import type { StateCategory } from '../../workflow/definition.js';
+import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
+import type { Principal } from '../types.js';
+import { timerStatus, type SlaStatus } from './sla-status.js';
+import { sha256 } from '../../auth/tokens.js';
+
+export interface OtherCase {
+  ref: string;
+  subject: string;
+  status: string;
+  category: StateCategory | undefined;
+  updatedAt: number;
+}
+
+export interface CasePageData {
+  audience: 'staff' | 'customer';
+  row: CaseRow;
+  view: CaseView;
+  ref: string;
+  timeline: TimelineEntry[];
+  timers: SlaStatus[];
+  stateLabels: Record<string, string>;
+  category: StateCategory | undefined;
+  final: boolean;
+  transitions: AvailableTransition[];
+  /** Changes whenever anything the page shows changes (the live poll compares it). */
+  stamp: string;
+  now: number;
+  otherCases: OtherCase[];
+  suggestions: { problemId: number; title: string; solution: string }[];
+  queues: { id: string; name: string; tier: number }[];
+  assignees: { id: number; name: string }[];
+  escalations: TimelineEntry[];
+  rating: { satisfied: boolean; comment: string; createdAt: number } | null;
+}
+
+/** A short fingerprint of the case as a page shows it: its version, newest event and SLA clocks. */
+export function caseStamp(services: Services, row: CaseRow): string {
+  const now = services.clock.now();
+  const lastEvent = services.db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id)).get()?.id ?? 0;
+  const timers = services.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).all();
+  const clocks = timers.map((t) => {
+    const s = timerStatus(t, now);
+    return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
+  });
+  return sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 16);
+}
+
+export function loadCasePage(services: Services, principal: Principal, row: CaseRow): CasePageData {
+  const { db } = services;
+  const now = services.clock.now();
+  const audience = principal.actor.type === 'customer' ? 'customer' : 'staff';
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  const stateLabels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
+  const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
+  const entries = timeline(services, row.id, { publicOnly: audience === 'customer' });
+  const state = workflow.states[row.status];
+
+  const data: CasePageData = {
+    audience,
+    row,
+    view: caseView(services, row),
+    ref: caseRef(row.id),
+    timeline: entries,
+    timers: timerRows.map((t) => timerStatus(t, now)),
+    stateLabels,
+    category: state?.category,
+    final: state?.final === true,
+    transitions: availableTransitions(workflow, row, principal.actor.role),
+    stamp: caseStamp(services, row),
+    now,
+    otherCases: [],
+    suggestions: [],
+    queues: [],
+    assignees: [],
+    escalations: [],
+    rating: null,
+  };
+
+  if (audience === 'customer') {
+    const rating = db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
+    data.rating = rating ? { satisfied: rating.satisfied, comment: rating.comment, createdAt: rating.createdAt } : null;
+    return data;
+  }
+
+  data.otherCases = customerCases(services, row.customerId, { limit: 11 })
+    .rows.filter((other) => other.id !== row.id && canSeeCase(principal, other))
+    .slice(0, 10)
+    .map((other) => {
+      const wf = services.definitions.workflow(other.workflow, other.workflowVersion).definition;
+      return { ref: caseRef(other.id), subject: other.subject, status: wf.states[other.status]?.label ?? other.status, category: wf.states[other.status]?.category, updatedAt: other.updatedAt };
+    });
+  const suggestionIds = row.suggestions.map((s) => s.problemId);
+  const found = suggestionIds.length
+    ? db.select({ id: problems.id, title: problems.title, solution: problems.solution }).from(problems).where(and(inArray(problems.id, suggestionIds), eq(problems.active, true))).all()
+    : [];
+  data.suggestions = suggestionIds.flatMap((id) => found.filter((p) => p.id === id).map((p) => ({ problemId: p.id, title: p.title, solution: p.solution })));
+  data.queues = db.select({ id: queues.id, name: queues.name, tier: queues.tier }).from(queues).where(eq(queues.active, true)).orderBy(asc(queues.tier), asc(queues.id)).all();
+  data.assignees = db
+    .select({ id: staff.id, name: staff.name })
+    .from(staffQueues)
+    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+    .where(and(eq(staffQueues.queueId, row.queueId), eq(staff.active, true)))
+    .orderBy(asc(staff.name))
+    .all();
+  data.escalations = entries.filter((e) => e.type === 'case.escalated');
+  return data;
+}

@@ -1,0 +1,236 @@
+/**
+ * `/cases/:id` for everyone who may see the case: customers get the portal view of their
+ * own case (the link in notification mails), staff the workspace view. Every route here
+ * checks visibility first (404 for cases the viewer may not see) and changes cases only
+ * through the domain verbs.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { addMessage } from '../../cases/add-message.js';
+import { assertCanSee } from '../../cases/access.js';
+import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
+import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { rateCase } from '../../cases/rate-case.js';
+import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
+import { transitionCase } from '../../cases/transition-case.js';
+import { DomainError } from '../../errors.js';
+import type { Principal } from '../types.js';
+import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
+import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
+import { Composer, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { loadCasePage, caseStamp, type CasePageData } from './case-data.js';
+import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
+import { formErrorsOf, parseForm, readForm } from './forms.js';
+import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+
+const optional = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const messageForm = z.object({
+  body: z.string().trim().min(1, 'write a message first').max(20_000, 'at most 20,000 characters'),
+  visibility: z.enum(['public', 'internal']).default('public'),
+});
+
+const transitionForm = z.object({
+  transition: z.string().trim().min(1).max(100),
+  solution: optional,
+  reason: optional,
+  note: optional,
+  expectedVersion: z.coerce.number().int().positive().optional(),
+});
+
+const reassignForm = z
+  .object({
+    queue: optional,
+    assignee: z
+      .union([z.literal(''), z.literal('auto'), z.string().regex(/^\d{1,12}$/, 'choose someone from the list')])
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : v === 'auto' ? null : Number(v))),
+    reason: z.string().trim().max(2_000).optional(),
+    expectedVersion: z.coerce.number().int().positive().optional(),
+  })
+  .refine((v) => v.queue !== undefined || v.assignee !== undefined, { path: ['(form)'], message: 'Choose another queue, an assignee, or both.' });
+
+const ratingForm = z.object({
+  satisfied: z.enum(['yes', 'no'], { error: 'choose yes or no' }),
+  comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
+});
+
+interface Visible {
+  principal: Principal;
+  row: CaseRow;
+}
+
+/** The case in the path if the signed-in viewer may see it; 404 CASE_NOT_FOUND otherwise. */
+function visibleCase(c: PageContext): Visible {
+  const principal = requirePrincipal(c);
+  const id = parseCaseRef(c.req.param('id') ?? '');
+  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
+  const row = loadCase(c.get('services'), id);
+  assertCanSee(principal, row);
+  return { principal, row };
+}
+
+function pollSeconds(c: PageContext): number {
+  return c.get('pageOptions').pollSeconds;
+}
+
+function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
+  const props = { d, csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
+  return d.audience === 'staff' ? <WorkspaceCase {...props} /> : <PortalCase {...props} />;
+}
+
+function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
+  return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
+}
+
+type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating';
+
+/** The one form that failed, re-rendered with its messages (422). */
+function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors) {
+  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
+  const ctx = ctxOf(d, c.get('csrfToken'));
+  const state = { values, errors };
+  const forms: CaseForms = {};
+  let formId: string;
+  let fragment: () => string | Promise<string>;
+  switch (form) {
+    case 'composer':
+      forms.composer = state;
+      formId = 'composer';
+      fragment = () => <Composer ctx={ctx} state={state} />;
+      break;
+    case 'reply':
+      forms.reply = state;
+      formId = 'reply-form';
+      fragment = () => <CustomerReply ctx={ctx} state={state} />;
+      break;
+    case 'reassign':
+      forms.reassign = state;
+      formId = 'reassign-form';
+      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={state} />;
+      break;
+    case 'rating':
+      forms.rating = state;
+      formId = 'rating-form';
+      fragment = () => <RatingForm ctx={ctx} rated={d.rating !== null} state={state} />;
+      break;
+    case 'transition': {
+      const transition = d.transitions.find((t) => t.name === values.transition);
+      if (!transition) throw new DomainError('INVALID_TRANSITION', `"${values.transition ?? ''}" is not possible now.`);
+      forms.transition = { name: transition.name, state };
+      formId = `transition-${transition.name}`;
+      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} guardVersion={d.audience === 'staff'} />;
+      break;
+    }
+  }
+  return sendForm(c, formId, fragment, () => fullPage(c, d, forms));
+}
+
+/** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */
+async function done(c: PageContext, v: Visible, message: string) {
+  const services = c.get('services');
+  await services.outbox.settle(v.row.id);
+  services.outbox.kick();
+  if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
+  const d = loadCasePage(services, v.principal, loadCase(services, v.row.id));
+  c.header('HX-Trigger', 'case-updated');
+  return sendHtml(
+    c,
+    <>
+      {pageFragment(c, d)}
+      <div id="flash" hx-swap-oob="innerHTML">
+        <Alert tone="ok">{message}</Alert>
+      </div>
+    </>,
+  );
+}
+
+async function command<T>(
+  c: PageContext,
+  form: FormName | ((v: Visible) => FormName),
+  schema: z.ZodType<T>,
+  run: (v: Visible, input: T) => string,
+) {
+  const v = visibleCase(c);
+  const formName = typeof form === 'function' ? form(v) : form;
+  const values = await readForm(c);
+  const parsed = parseForm(schema, values);
+  if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
+  let message: string;
+  try {
+    message = run(v, parsed.data);
+  } catch (error) {
+    const errors = formErrorsOf(error);
+    if (!errors) throw error;
+    return formFailure(c, v, formName, values, errors);
+  }
+  return done(c, v, message);
+}
+
+export function casePages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get('/cases/:id', (c) => {
+    const v = visibleCase(c);
+    const d = loadCasePage(c.get('services'), v.principal, v.row);
+    if (isHtmx(c)) return sendHtml(c, pageFragment(c, d));
+    return sendHtml(c, fullPage(c, d, undefined, c.req.query('created') === '1'));
+  });
+
+  /** The live poll: 204 while nothing changed, else the changed parts out-of-band. */
+  app.get('/cases/:id/live', (c) => {
+    const v = visibleCase(c);
+    const services = c.get('services');
+    if (c.req.query('stamp') === caseStamp(services, v.row)) {
+      c.header('Vary', 'HX-Request');
+      c.header('Cache-Control', 'no-store');
+      return c.body(null, 204);
+    }
+    const d = loadCasePage(services, v.principal, v.row);
+    return sendHtml(c, <CaseLive d={d} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} />);
+  });
+
+  app.post('/cases/:id/messages', (c) =>
+    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input) => {
+      const isPublic = v.principal.actor.type === 'customer' || input.visibility === 'public';
+      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor);
+      return isPublic ? 'Reply sent.' : 'Internal note added.';
+    }),
+  );
+
+  app.post('/cases/:id/transitions', (c) =>
+    command(c, 'transition', transitionForm, (v, input) => {
+      const row = transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
+      const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
+      return `Done: the case is now ${workflow.states[row.status]?.label ?? row.status}.`;
+    }),
+  );
+
+  app.post('/cases/:id/assignment', (c) =>
+    command(c, 'reassign', reassignForm, (v, input) => {
+      if (v.principal.actor.type !== 'staff') throw new DomainError('FORBIDDEN', 'Only staff reassign cases.');
+      const change: ReassignInput = {
+        ...(input.queue !== undefined ? { queue: input.queue } : {}),
+        ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.expectedVersion !== undefined ? { expectedVersion: input.expectedVersion } : {}),
+      };
+      reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
+      return 'Reassigned.';
+    }),
+  );
+
+  app.post('/cases/:id/rating', (c) =>
+    command(c, 'rating', ratingForm, (v, input) => {
+      if (v.principal.actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer rates a case.');
+      rateCase(c.get('services'), v.row.id, { satisfied: input.satisfied === 'yes', comment: input.comment }, v.principal.actor);
+      return 'Thank you for your rating.';
+    }),
+  );
+
+  return app;
+}

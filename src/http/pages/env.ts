@@ -1,0 +1,77 @@
+/** Types and small helpers shared by the page routes (server-rendered HTML + htmx fragments). */
+import type { Context } from 'hono';
+import type { ActiveSession } from '../../auth/sessions.js';
+import { DomainError } from '../../errors.js';
+import type { AppVariables, Principal } from '../types.js';
+import type { NavLink } from '../../../views/viewer.js';
+
+export interface PageOptions {
+  /** Mark cookies Secure (and use `__Host-` names). On when the public URL is https. */
+  secureCookies: boolean;
+  /** Origins a state-changing request may come from, besides the request's own origin. */
+  allowedOrigins: string[];
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  trustProxy: boolean;
+  /** Links of the "Manage" section of the staff navigation (managers and admins). */
+  manageLinks: NavLink[];
+  /** Seconds between live-update polls of the inbox and an open case. */
+  pollSeconds: number;
+}
+
+export interface PageVariables extends AppVariables {
+  session: ActiveSession | null;
+  csrfToken: string;
+  pageOptions: PageOptions;
+}
+
+export interface PageEnv {
+  Variables: PageVariables;
+}
+
+export type PageContext = Context<PageEnv>;
+
+export function isHtmx(c: Context): boolean {
+  return c.req.header('HX-Request') === 'true';
+}
+
+export function cookieNames(secure: boolean): { session: string; csrf: string } {
+  return secure ? { session: '__Host-casebook_session', csrf: '__Host-casebook_csrf' } : { session: 'casebook_session', csrf: 'casebook_csrf' };
+}
+
+/** The client's network address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** The signed-in principal; UNAUTHENTICATED (→ sign-in page) otherwise. */
+export function requirePrincipal(c: PageContext): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new DomainError('UNAUTHENTICATED', 'Please sign in.');
+  return principal;
+}
+
+/** Staff pages answer 404 to customers: the two sides do not see each other's pages. */
+export function requireStaff(c: PageContext): Principal {
+  const principal = requirePrincipal(c);
+  if (principal.actor.type !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+  return principal;
+}
+
+export function requireCustomer(c: PageContext): Principal {
+  const principal = requirePrincipal(c);
+  if (principal.actor.type !== 'customer') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+  return principal;
+}
+
+/** A local path to return to after sign-in; anything else (other sites, `//host`) becomes null. */
+export function safeNext(next: string | undefined | null): string | null {
+  if (!next || next.length > 500) return null;
+  if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(next)) return null;
+  if (next.startsWith('/login') || next.startsWith('/logout')) return null;
+  return next;
+}

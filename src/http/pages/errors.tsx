@@ -1,0 +1,54 @@
+/**
+ * Errors on pages: the error page inside the layout for normal requests, an alert
+ * fragment swapped into #flash for htmx requests, a redirect to sign-in when nobody is
+ * signed in. Every variant shows the request id.
+ */
+import type { Context } from 'hono';
+import type { DomainError } from '../../errors.js';
+import { ErrorAlert, ErrorPage, type ErrorInfo } from '../../../views/pages/error.js';
+import { STATUS_BY_CODE } from '../problem.js';
+import { isHtmx, safeNext, type PageContext } from './env.js';
+import { redirectTo, sendHtml, viewerOf } from './render.js';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Not allowed',
+  404: 'Page not found',
+  409: 'That did not work',
+  413: 'Too large',
+  422: 'Please check the form',
+  429: 'Too many attempts',
+  503: 'Busy',
+  500: 'Something went wrong',
+};
+
+export function pageErrorResponse(c: Context, error: DomainError): Response | Promise<Response> {
+  const pc = c as PageContext;
+  if (error.code === 'UNAUTHENTICATED') {
+    const next = c.req.method === 'GET' && !isHtmx(c) ? safeNext(new URL(c.req.url).pathname + new URL(c.req.url).search) : null;
+    return redirectTo(c, next ? `/login?next=${encodeURIComponent(next)}` : '/login');
+  }
+  const status = STATUS_BY_CODE[error.code];
+  const info: ErrorInfo = {
+    status,
+    title: error.code === 'CSRF_REJECTED' ? 'Request refused' : (TITLES[status] ?? 'Error'),
+    message: error.message,
+    requestId: c.get('requestId') ?? '',
+  };
+  if (error.code === 'TOO_MANY_REQUESTS' && typeof error.details.retryAfterSeconds === 'number') {
+    c.header('Retry-After', String(error.details.retryAfterSeconds));
+  }
+  if (error.code === 'DATABASE_BUSY') c.header('Retry-After', '1');
+  if (isHtmx(c)) {
+    c.header('HX-Retarget', '#flash');
+    c.header('HX-Reswap', 'innerHTML');
+    return sendHtml(c, <ErrorAlert error={info} />, status);
+  }
+  let viewer = null;
+  try {
+    viewer = viewerOf(pc);
+  } catch {
+    viewer = null;
+  }
+  return sendHtml(c, <ErrorPage error={info} viewer={viewer} csrfToken={pc.get('csrfToken') ?? ''} />, status);
+}

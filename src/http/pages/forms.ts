@@ -1,0 +1,45 @@
+/** Reading urlencoded forms and turning validation problems into per-field messages. */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { DomainError, ValidationError, type FieldIssue } from '../../errors.js';
+import type { FormErrors, FormValues } from '../../../views/components.js';
+
+/** The form's text fields (files and the CSRF token dropped). */
+export async function readForm(c: Context): Promise<FormValues> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return {};
+  const body = await c.req.parseBody();
+  const out: FormValues = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key !== '_csrf' && typeof value === 'string') out[key] = value;
+  }
+  return out;
+}
+
+export function errorsFrom(issues: readonly FieldIssue[]): FormErrors {
+  const out: FormErrors = {};
+  for (const issue of issues) out[issue.path || '(form)'] ??= issue.message;
+  return out;
+}
+
+export type Parsed<T> = { ok: true; data: T } | { ok: false; errors: FormErrors };
+
+export function parseForm<S extends z.ZodType>(schema: S, values: unknown): Parsed<z.infer<S>> {
+  const result = schema.safeParse(values);
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, errors: errorsFrom(result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))) };
+}
+
+/** Field errors for domain errors a form can show next to its fields; null for the rest. */
+export function formErrorsOf(error: unknown): FormErrors | null {
+  if (error instanceof ValidationError) return errorsFrom(error.issues);
+  if (!(error instanceof DomainError)) return null;
+  if (error.code === 'TRANSITION_REQUIREMENT_MISSING') {
+    const missing = (error.details.missing as string[] | undefined) ?? [];
+    return missing.length ? Object.fromEntries(missing.map((field) => [field, 'required'])) : { '(form)': error.message };
+  }
+  if (error.code === 'QUEUE_NOT_FOUND') return { queue: error.message };
+  if (error.code === 'STAFF_NOT_FOUND') return { assignee: error.message };
+  if (error.code === 'VALIDATION_FAILED') return { '(form)': error.message };
+  return null;
+}

@@ -1,0 +1,94 @@
+/** The agent workspace inbox, its sidebar counts, and the availability switch. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { describeRows, inboxPage, inboxQuerySchema, type InboxQuery } from '../../cases/inbox.js';
+import { queues } from '../../db/schema/index.js';
+import { sha256 } from '../../auth/tokens.js';
+import { isManagerRole } from '../../roles.js';
+import { setAvailability } from '../../staff/set-availability.js';
+import { ValidationError } from '../../errors.js';
+import { asc, eq } from 'drizzle-orm';
+import { caseSlaStatus } from './sla-status.js';
+import { InboxFragment, InboxPage, type InboxData } from '../../../views/pages/inbox.js';
+import { Availability, InboxNav } from '../../../views/partials/staff-nav.js';
+import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
+import { fieldIssues } from '../json-body.js';
+import { readForm } from './forms.js';
+import { redirectTo, sendHtml, viewerOf } from './render.js';
+
+function parseQuery(c: PageContext): InboxQuery {
+  const principal = requireStaff(c);
+  const raw = c.req.query();
+  const result = inboxQuerySchema.safeParse({ ...raw, view: raw.view || (isManagerRole(principal.actor.role) ? 'all' : 'mine') });
+  if (!result.success) throw new ValidationError(fieldIssues(result.error.issues), 'The inbox filters are not valid.');
+  return result.data;
+}
+
+function loadInbox(c: PageContext, query: InboxQuery): InboxData {
+  const services = c.get('services');
+  const principal = requireStaff(c);
+  const page = inboxPage(services, principal, query);
+  const rows = describeRows(services, page.rows);
+  const now = services.clock.now();
+  const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
+  const states = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, { label: s.label ?? name, category: s.category }]));
+  const allQueues = services.db.select().from(queues).where(eq(queues.active, true)).orderBy(asc(queues.tier), asc(queues.id)).all();
+  const visibleQueues = isManagerRole(principal.actor.role) ? allQueues : allQueues.filter((q) => principal.queues.has(q.id));
+  const fingerprint = rows.map((r) => {
+    const sla = caseSlaStatus(r.timers, r.case.slaDueAt, now);
+    return `${r.case.id}.${r.case.version}.${sla?.level ?? ''}.${sla?.minutesLeft ?? ''}`;
+  });
+  return {
+    query,
+    rows,
+    nextCursor: page.nextCursor,
+    stamp: sha256(`${fingerprint.join(',')}|${page.nextCursor ?? ''}`).slice(0, 16),
+    now,
+    states,
+    queueOptions: visibleQueues.map((q) => ({ value: q.id, label: q.name })),
+    statusOptions: Object.entries(states)
+      .filter(([, s]) => s.category !== 'resolved' && s.category !== 'closed')
+      .map(([name, s]) => ({ value: name, label: s.label })),
+  };
+}
+
+const availabilityForm = z.object({ available: z.enum(['true', 'false']) });
+
+export function inboxPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get('/inbox', (c) => {
+    const query = parseQuery(c);
+    const data = loadInbox(c, query);
+    const pollSeconds = c.get('pageOptions').pollSeconds;
+    if (isHtmx(c)) {
+      if (c.req.query('stamp') === data.stamp) {
+        c.header('Vary', 'HX-Request');
+        c.header('Cache-Control', 'no-store');
+        return c.body(null, 204);
+      }
+      return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} pollSeconds={pollSeconds} />);
+    }
+    return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} />);
+  });
+
+  app.get('/inbox/counts', (c) => {
+    requireStaff(c);
+    const viewer = viewerOf(c)!;
+    const current = (c.req.query('current') ?? '').slice(0, 40);
+    return sendHtml(c, <InboxNav nav={viewer.staff!} role={viewer.role} current={current} />);
+  });
+
+  app.post('/availability', async (c) => {
+    const principal = requireStaff(c);
+    const parsed = availabilityForm.safeParse(await readForm(c));
+    if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error.issues), 'Choose available or away.');
+    const result = setAvailability(c.get('services'), principal.staffId!, parsed.data.available === 'true', principal.actor);
+    if (result.assigned > 0) c.get('services').outbox.kick();
+    if (!isHtmx(c)) return redirectTo(c, '/inbox');
+    c.header('HX-Trigger', 'case-updated');
+    return sendHtml(c, <Availability available={result.available} csrfToken={c.get('csrfToken')} />);
+  });
+
+  return app;
+}

@@ -1,0 +1,79 @@
+/** The customer portal: my requests, a new request with live suggestions. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { caseRef } from '../../cases/case-ref.js';
+import { createCase } from '../../cases/create-case.js';
+import { customerCases } from '../../cases/customer-cases.js';
+import { searchProblems, searchTerms } from '../../diagnosis/search-problems.js';
+import { NewRequestForm, NewRequestPage, PortalCases } from '../../../views/pages/portal.js';
+import { SuggestionList } from '../../../views/partials/suggestions.js';
+import { requireCustomer, type PageEnv } from './env.js';
+import { formErrorsOf, parseForm, readForm } from './forms.js';
+import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+
+const requestForm = z.object({
+  subject: z.string().trim().min(1, 'give your request a subject').max(200, 'at most 200 characters'),
+  description: z.string().trim().min(1, 'describe the problem').max(20_000, 'at most 20,000 characters'),
+});
+
+export function portalPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get('/portal', (c) => {
+    const principal = requireCustomer(c);
+    const services = c.get('services');
+    const cursor = c.req.query('cursor') || undefined;
+    const page = customerCases(services, principal.customerId!, { limit: 25, cursor });
+    const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
+    const states = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, { label: s.label ?? name, category: s.category }]));
+    return sendHtml(
+      c,
+      <PortalCases viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={page.rows} states={states} nextCursor={page.nextCursor} paged={cursor !== undefined} />,
+    );
+  });
+
+  app.get('/portal/new', (c) => {
+    requireCustomer(c);
+    return sendHtml(c, <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} />);
+  });
+
+  /** Fragment: problem-library matches for the text typed so far. */
+  app.get('/portal/suggestions', (c) => {
+    requireCustomer(c);
+    const text = `${c.req.query('subject') ?? ''}\n${c.req.query('description') ?? ''}`.slice(0, 20_000);
+    const searched = searchTerms(text).length > 0;
+    const matches = searched ? searchProblems(c.get('services').db, text, 3).filter((m) => m.sharedWords > 0) : [];
+    return sendHtml(c, <SuggestionList matches={matches} searched={searched} />);
+  });
+
+  app.post('/portal/cases', async (c) => {
+    const principal = requireCustomer(c);
+    const services = c.get('services');
+    const values = await readForm(c);
+    const render = (errors: Record<string, string>) => {
+      const state = { values, errors };
+      return sendForm(
+        c,
+        'new-request-form',
+        () => <NewRequestForm csrfToken={c.get('csrfToken')} state={state} />,
+        () => <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} />,
+      );
+    };
+    const parsed = parseForm(requestForm, values);
+    if (!parsed.ok) return render(parsed.errors);
+    let id: number;
+    try {
+      const row = await createCase(services, { ...parsed.data, channel: 'web' }, principal.actor, { customerId: principal.customerId! });
+      id = row.id;
+    } catch (error) {
+      const errors = formErrorsOf(error);
+      if (errors) return render(errors);
+      throw error;
+    }
+    await services.outbox.settle(id);
+    services.outbox.kick();
+    return redirectTo(c, `/cases/${caseRef(id)}?created=1`);
+  });
+
+  return app;
+}

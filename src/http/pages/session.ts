@@ -1,0 +1,84 @@
+/**
+ * Sessions and CSRF for the pages (never for /api, which uses bearer tokens only).
+ *
+ * - The session cookie (HttpOnly, SameSite=Lax, Secure behind https) names a row in
+ *   `sessions`; a valid one sets `principal` and `session`.
+ * - Every page gets a CSRF token: the session's, or for visitors who are not signed in a
+ *   random one in its own HttpOnly cookie (double submit), so the sign-in form is
+ *   protected too. Forms carry it in `_csrf`, htmx sends it as `X-CSRF-Token` (from
+ *   `hx-headers` on <body>).
+ * - State-changing requests must carry the token, and their Origin (when the browser
+ *   sends one; else Sec-Fetch-Site) must be this site.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { findSession } from '../../auth/sessions.js';
+import { randomToken, safeEqual } from '../../auth/tokens.js';
+import { DomainError } from '../../errors.js';
+import { cookieNames, type PageContext, type PageEnv, type PageOptions } from './env.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function isPagePath(path: string): boolean {
+  return !(path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/') || path === '/health');
+}
+
+export function cookieOptions(options: PageOptions) {
+  return { path: '/', httpOnly: true, sameSite: 'Lax' as const, secure: options.secureCookies };
+}
+
+function originAllowed(c: PageContext, origin: string, options: PageOptions): boolean {
+  if (origin === 'null') return false;
+  return origin === new URL(c.req.url).origin || options.allowedOrigins.includes(origin);
+}
+
+async function sentToken(c: PageContext): Promise<string | undefined> {
+  const header = c.req.header('X-CSRF-Token');
+  if (header) return header;
+  const type = c.req.header('Content-Type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return undefined;
+  const body = await c.req.parseBody();
+  return typeof body._csrf === 'string' ? body._csrf : undefined;
+}
+
+async function verifyCsrf(c: PageContext, expected: string, options: PageOptions): Promise<void> {
+  const origin = c.req.header('Origin');
+  if (origin !== undefined) {
+    if (!originAllowed(c, origin, options)) throw new DomainError('CSRF_REJECTED', 'This request came from another site and was refused.');
+  } else {
+    const site = c.req.header('Sec-Fetch-Site');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      throw new DomainError('CSRF_REJECTED', 'This request came from another site and was refused.');
+    }
+  }
+  const sent = await sentToken(c);
+  if (!sent || !safeEqual(sent, expected)) {
+    throw new DomainError('CSRF_REJECTED', 'The form expired or is not from this site. Reload the page and try again.');
+  }
+}
+
+export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
+  const names = cookieNames(options.secureCookies);
+  return async function pageSessionMiddleware(c, next) {
+    if (!isPagePath(c.req.path)) return next();
+    const services = c.get('services');
+    c.set('pageOptions', options);
+    c.set('session', null);
+    const cookie = getCookie(c, names.session);
+    const session = cookie ? findSession(services.db, cookie, services.clock.now()) : null;
+    if (cookie && !session) deleteCookie(c, names.session, cookieOptions(options));
+    if (session) {
+      c.set('session', session);
+      c.set('principal', session.principal);
+    }
+    let csrf = session?.csrfToken ?? getCookie(c, names.csrf);
+    if (!csrf || !TOKEN_SHAPE.test(csrf)) {
+      csrf = randomToken();
+      if (!session) setCookie(c, names.csrf, csrf, cookieOptions(options));
+    }
+    c.set('csrfToken', csrf);
+    if (!SAFE_METHODS.has(c.req.method)) await verifyCsrf(c, csrf, options);
+    await next();
+  };
+}

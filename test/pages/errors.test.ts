@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+
+let h: Harness;
+let chloe: TestActor;
+beforeEach(() => {
+  h = createHarness();
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+});
+afterEach(() => h.close());
+
+describe('error pages', () => {
+  it('unknown pages: 404 inside the layout with the request id', async () => {
+    const res = await signedIn(h, chloe).get('/no/such/page');
+    expect(res.status).toBe(404);
+    const html = await res.text();
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('Page not found');
+    expect(html).toContain('aria-label="Portal"');
+    expect(html).toContain(`<code>${res.headers.get('X-Request-Id')}</code>`);
+  });
+
+  it('for visitors too, and as an alert fragment for htmx (into #flash)', async () => {
+    const res = await h.app.request('http://localhost/nowhere');
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Go to sign-in');
+    const frag = await signedIn(h, chloe).get('/cases/C-4242', { htmx: true });
+    expect(frag.status).toBe(404);
+    expect(frag.headers.get('HX-Retarget')).toBe('#flash');
+    expect(frag.headers.get('HX-Reswap')).toBe('innerHTML');
+    const html = await frag.text();
+    expect(html).toMatch(/^<div class="alert alert-error"[^>]*role="alert"/);
+    expect(html).toContain(frag.headers.get('X-Request-Id')!);
+    expect(html).not.toContain('<html');
+  });
+
+  it('keeps problem+json for the API', async () => {
+    const res = await h.app.request('http://localhost/api/v1/nothing-here');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('Content-Type')).toContain('application/problem+json');
+    const missing = await h.app.request('http://localhost/api/nothing');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('Content-Type')).toContain('application/problem+json');
+  });
+
+  it('unexpected failures: 500 page with the request id, no details', async () => {
+    const client = signedIn(h, chloe);
+    h.db.$client.close();
+    const res = await client.get('/portal');
+    expect(res.status).toBe(500);
+    const html = await res.text();
+    expect(html).toContain('Something went wrong');
+    expect(html).toContain(res.headers.get('X-Request-Id')!);
+    expect(html).not.toMatch(/sqlite|stack|database connection/i);
+    h.close = () => h.services.outbox.stop();
+  });
+});
+
+describe('assets', () => {
+  it('serves htmx from node_modules and our CSS, with long caching for versioned URLs', async () => {
+    const page = await (await h.app.request('http://localhost/login')).text();
+    const htmx = /src="(\/assets\/htmx\.min\.js\?v=[a-f0-9]+)"/.exec(page)![1]!;
+    const css = /href="(\/assets\/app\.css\?v=[a-f0-9]+)"/.exec(page)![1]!;
+    const js = await h.app.request(`http://localhost${htmx}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('Content-Type')).toContain('text/javascript');
+    expect(js.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
+    expect(await js.text()).toContain('htmx');
+    const style = await h.app.request(`http://localhost${css}`);
+    expect(style.headers.get('Content-Type')).toContain('text/css');
+    expect(await style.text()).toContain(':focus-visible');
+    expect((await h.app.request('http://localhost/assets/app.css')).headers.get('Cache-Control')).toBe('public, max-age=300');
+    expect((await h.app.request('http://localhost/assets/secret.txt')).status).toBe(404);
+    expect((await h.app.request('http://localhost/assets/..%2Fpackage.json')).status).toBe(404);
+  });
+});

@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { addMessage } from '../../src/cases/add-message.js';
+import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
+import { caseRatings, problems } from '../../src/db/schema/index.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, type PageClient } from '../support/pages.js';
+
+let h: Harness;
+let alice: TestActor;
+let chloe: TestActor;
+let portal: PageClient;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+  portal = signedIn(h, chloe);
+  const now = h.clock.now();
+  h.db
+    .insert(problems)
+    .values({ title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment', solution: 'Pending authorisations disappear within 3 days.', createdAt: now, updatedAt: now })
+    .run();
+});
+afterEach(() => h.close());
+
+async function submit(subject = 'Charged twice', description = 'My card was charged twice for the March invoice.') {
+  const res = await portal.post('/portal/cases', { subject, description });
+  expect(res.status).toBe(303);
+  return res.headers.get('Location')!;
+}
+
+describe('new request', () => {
+  it('shows the form and, while typing, matching solutions', async () => {
+    const page = await portal.get('/portal/new');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('hx-get="/portal/suggestions"');
+    expect(html).toContain('delay:500ms');
+    const hits = await portal.get('/portal/suggestions?subject=&description=I+was+charged+twice', { htmx: true });
+    expect(hits.status).toBe(200);
+    const fragment = await hits.text();
+    expect(fragment).toMatch(/^<div id="suggestions"/);
+    expect(fragment).toContain('Charged twice for one invoice');
+    expect(fragment).toContain('Pending authorisations disappear');
+    expect(await (await portal.get('/portal/suggestions?subject=zebra&description=')).text()).toContain('No known solution matches yet');
+  });
+
+  it('creates the case (routed as usual) and shows its id', async () => {
+    const location = await submit();
+    expect(location).toBe('/cases/C-1001?created=1');
+    const row = loadCase(h.services, 1001);
+    expect(row).toMatchObject({ customerId: chloe.id, channel: 'web', queueId: 'billing', assigneeId: alice.id });
+    const page = await (await portal.get(location)).text();
+    expect(page).toContain('<strong id="created-ref">C-1001</strong>');
+    const htmx = await portal.post('/portal/cases', { subject: 'Another', description: 'Something else' }, { htmx: true });
+    expect(htmx.headers.get('HX-Redirect')).toBe('/cases/C-1002?created=1');
+  });
+
+  it('re-renders the form with messages on invalid input (422)', async () => {
+    const res = await portal.post('/portal/cases', { subject: ' ', description: '' });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('give your request a subject');
+    expect(html).toContain('describe the problem');
+    expect(html).toContain('aria-invalid="true"');
+    const htmx = await portal.post('/portal/cases', { subject: 'Hi', description: '' }, { htmx: true });
+    expect(htmx.status).toBe(422);
+    expect(htmx.headers.get('HX-Retarget')).toBe('#new-request-form');
+    const frag = await htmx.text();
+    expect(frag).toMatch(/^<form id="new-request-form"/);
+    expect(frag).toContain('value="Hi"');
+    expect(h.db.$client.prepare('SELECT count(*) AS n FROM cases').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('my requests and the case page', () => {
+  it('lists only my own cases with status and last update', async () => {
+    await submit('Mine', 'A question of mine');
+    await createCase(h.services, { customer: { email: 'sam@example.org' }, subject: 'Not mine', description: 'Someone else' }, alice);
+    const html = await (await portal.get('/portal')).text();
+    expect(html).toContain('Mine');
+    expect(html).not.toContain('Not mine');
+    expect(html).toContain('<time datetime=');
+  });
+
+  it('shows the public conversation only: no internal notes, no internal reasons', async () => {
+    await submit();
+    addMessage(h.services, 1001, { body: 'Internal: customer seems upset', public: false }, alice);
+    addMessage(h.services, 1001, { body: 'We are looking into it.', public: true }, alice);
+    transitionCase(h.services, 1001, { transition: 'escalate', reason: 'Secret escalation reason' }, alice);
+    const html = await (await portal.get('/cases/C-1001')).text();
+    expect(html).toContain('We are looking into it.');
+    expect(html).not.toContain('customer seems upset');
+    expect(html).not.toContain('Secret escalation reason');
+    expect(html).not.toContain('Why is this case here');
+    expect(html).not.toContain('Internal note');
+    expect(html).toContain('aria-label="Portal"');
+    expect(html).not.toContain('id="inbox-counts"');
+  });
+
+  it('a reply to a case waiting on the customer puts it back in the agents’ hands', async () => {
+    await submit();
+    transitionCase(h.services, 1001, { transition: 'waitOnCustomer' }, alice);
+    expect(loadCase(h.services, 1001).status).toBe('pending');
+    const res = await portal.post('/cases/C-1001/messages', { body: 'Here is the receipt.' }, { htmx: true, csrfHeader: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('HX-Trigger')).toBe('case-updated');
+    const html = await res.text();
+    expect(html).toMatch(/^<div id="case-page"/);
+    expect(html).toContain('Here is the receipt.');
+    expect(html).toContain('hx-swap-oob="innerHTML"');
+    expect(loadCase(h.services, 1001).status).toBe('open');
+    const empty = await portal.post('/cases/C-1001/messages', { body: '  ' }, { htmx: true });
+    expect(empty.status).toBe(422);
+    expect(empty.headers.get('HX-Retarget')).toBe('#reply-form');
+  });
+
+  it('customers cannot write internal notes, even by editing the form', async () => {
+    await submit();
+    await portal.post('/cases/C-1001/messages', { body: 'Sneaky', visibility: 'internal' });
+    const last = timeline(h.services, 1001).at(-1)!;
+    expect(last.type).toBe('customer.replied');
+  });
+
+  it('mark as solved, then rate (satisfied or not, with a comment; a new rating replaces it)', async () => {
+    await submit();
+    const before = await (await portal.get('/cases/C-1001')).text();
+    expect(before).toContain('Mark as solved');
+    expect(before).not.toContain('id="rating-form"');
+    const solved = await portal.post('/cases/C-1001/transitions', { transition: 'markSolved' });
+    expect(solved.status).toBe(303);
+    expect(loadCase(h.services, 1001).status).toBe('resolved');
+    const page = await (await portal.get('/cases/C-1001')).text();
+    expect(page).toContain('id="rating-form"');
+    expect(page).toContain('Reopen');
+    const missing = await portal.post('/cases/C-1001/rating', { comment: 'no choice' }, { htmx: true });
+    expect(missing.status).toBe(422);
+    expect(await missing.text()).toContain('choose yes or no');
+    expect((await portal.post('/cases/C-1001/rating', { satisfied: 'no', comment: 'Slow' })).status).toBe(303);
+    const rated = await portal.post('/cases/C-1001/rating', { satisfied: 'yes', comment: 'Great help' }, { htmx: true });
+    expect(await rated.text()).toContain('You rated this: satisfied');
+    expect(h.db.select().from(caseRatings).where(eq(caseRatings.caseId, 1001)).all()).toMatchObject([{ satisfied: true, comment: 'Great help' }]);
+  });
+
+  it('staff may not rate, and customers may not reassign', async () => {
+    await submit();
+    transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded.' }, alice);
+    expect((await signedIn(h, alice).post('/cases/C-1001/rating', { satisfied: 'yes' })).status).toBe(403);
+    expect((await portal.post('/cases/C-1001/assignment', { queue: 'general' })).status).toBe(403);
+  });
+
+  it('keeps staff and customer pages apart (404 both ways)', async () => {
+    expect((await portal.get('/inbox')).status).toBe(404);
+    expect((await portal.post('/availability', { available: 'false' })).status).toBe(404);
+    const staff = signedIn(h, alice);
+    expect((await staff.get('/portal')).status).toBe(404);
+    expect((await staff.get('/portal/new')).status).toBe(404);
+    expect((await staff.get('/portal/suggestions?description=x')).status).toBe(404);
+  });
+});

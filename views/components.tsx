@@ -1,0 +1,213 @@
+/**
+ * Small view components shared by every page (and by later pages such as the manager
+ * console): page header, form fields with their error, buttons, badges, tables, alerts,
+ * times. All text goes through hono/jsx auto-escaping.
+ */
+import type { Child, PropsWithChildren } from 'hono/jsx';
+
+export type FormValues = Record<string, string>;
+export type FormErrors = Record<string, string>;
+
+export interface FormState {
+  values?: FormValues;
+  errors?: FormErrors;
+}
+
+const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+export function formatTime(ms: number): string {
+  return `${TIME_FORMAT.format(new Date(ms))} UTC`;
+}
+
+export function Time({ at }: { at: number | string | null | undefined }) {
+  if (at === null || at === undefined) return <span>—</span>;
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  return <time datetime={new Date(ms).toISOString()}>{formatTime(ms)}</time>;
+}
+
+export function PageHeader(props: { title: Child; eyebrow?: Child; actions?: Child; id?: string }) {
+  return (
+    <header class="page-header" id={props.id}>
+      <div>
+        {props.eyebrow ? <p class="eyebrow">{props.eyebrow}</p> : null}
+        <h1>{props.title}</h1>
+      </div>
+      {props.actions ? <div class="page-actions">{props.actions}</div> : null}
+    </header>
+  );
+}
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+interface FieldProps {
+  id: string;
+  name: string;
+  label: Child;
+  state?: FormState | undefined;
+  /** Value when the form state has none. */
+  value?: string;
+  type?: string;
+  hint?: Child;
+  required?: boolean;
+  autocomplete?: string;
+  /** Renders a textarea with this many rows. */
+  rows?: number;
+  maxlength?: number;
+  minlength?: number;
+  attrs?: Record<string, string | number | boolean | undefined>;
+}
+
+/** A labelled input or textarea with its hint and error message wired for assistive tech. */
+export function Field(p: FieldProps) {
+  const error = p.state?.errors?.[p.name];
+  const value = p.state?.values?.[p.name] ?? p.value ?? '';
+  const describedBy = [p.hint ? `${p.id}-hint` : '', error ? `${p.id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id: p.id,
+    name: p.name,
+    required: p.required,
+    'aria-invalid': error ? 'true' : undefined,
+    'aria-describedby': describedBy,
+    maxlength: p.maxlength,
+    minlength: p.minlength,
+    autocomplete: p.autocomplete,
+    ...(p.attrs ?? {}),
+  };
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={p.id}>
+        {p.label}
+        {p.required ? <span class="required-mark"> (required)</span> : null}
+      </label>
+      {p.hint ? (
+        <p class="hint" id={`${p.id}-hint`}>
+          {p.hint}
+        </p>
+      ) : null}
+      {p.rows ? <textarea rows={p.rows} {...common}>{value}</textarea> : <input type={p.type ?? 'text'} value={value} {...common} />}
+      {error ? (
+        <p class="field-error" id={`${p.id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export interface Option {
+  value: string;
+  label: string;
+}
+
+export function SelectField(p: { id: string; name: string; label: Child; options: Option[]; state?: FormState | undefined; value?: string; attrs?: Record<string, string | undefined> }) {
+  const error = p.state?.errors?.[p.name];
+  const selected = p.state?.values?.[p.name] ?? p.value ?? '';
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={p.id}>{p.label}</label>
+      <select id={p.id} name={p.name} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${p.id}-error` : undefined} {...(p.attrs ?? {})}>
+        {p.options.map((o) => (
+          <option value={o.value} selected={o.value === selected}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <p class="field-error" id={`${p.id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** A group of radio buttons in a fieldset with a legend. */
+export function RadioGroup(p: { name: string; legend: Child; options: Option[]; state?: FormState | undefined; value?: string; idPrefix: string }) {
+  const error = p.state?.errors?.[p.name];
+  const selected = p.state?.values?.[p.name] ?? p.value ?? '';
+  return (
+    <fieldset class={error ? 'field radios has-error' : 'field radios'} aria-describedby={error ? `${p.idPrefix}-error` : undefined}>
+      <legend>{p.legend}</legend>
+      {p.options.map((o) => (
+        <label class="radio" for={`${p.idPrefix}-${o.value}`}>
+          <input type="radio" id={`${p.idPrefix}-${o.value}`} name={p.name} value={o.value} checked={o.value === selected} />
+          {o.label}
+        </label>
+      ))}
+      {error ? (
+        <p class="field-error" id={`${p.idPrefix}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** A form-level error (not tied to one field). */
+export function FormError({ state }: { state?: FormState | undefined }) {
+  const error = state?.errors?.['(form)'];
+  return error ? (
+    <p class="alert alert-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+type ButtonVariant = 'primary' | 'secondary' | 'danger' | 'link';
+
+export function Button(p: PropsWithChildren<{ variant?: ButtonVariant; type?: 'submit' | 'button'; id?: string; name?: string; value?: string; attrs?: Record<string, string | undefined> }>) {
+  return (
+    <button type={p.type ?? 'submit'} class={`button button-${p.variant ?? 'primary'}`} id={p.id} name={p.name} value={p.value} {...(p.attrs ?? {})}>
+      {p.children}
+    </button>
+  );
+}
+
+export type Tone = 'neutral' | 'info' | 'ok' | 'warning' | 'danger' | 'muted';
+
+export function Badge(p: PropsWithChildren<{ tone?: Tone; title?: string }>) {
+  return (
+    <span class={`badge badge-${p.tone ?? 'neutral'}`} title={p.title}>
+      {p.children}
+    </span>
+  );
+}
+
+export function Table(p: PropsWithChildren<{ caption: Child; head: Child[]; id?: string; captionHidden?: boolean }>) {
+  return (
+    <div class="table-wrap">
+      <table id={p.id}>
+        <caption class={p.captionHidden ? 'visually-hidden' : undefined}>{p.caption}</caption>
+        <thead>
+          <tr>
+            {p.head.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{p.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Alert(p: PropsWithChildren<{ tone: 'error' | 'ok' | 'info'; id?: string }>) {
+  return (
+    <div class={`alert alert-${p.tone}`} id={p.id} role={p.tone === 'error' ? 'alert' : 'status'}>
+      {p.children}
+    </div>
+  );
+}
+
+export function EmptyState(p: PropsWithChildren) {
+  return <p class="empty">{p.children}</p>;
+}

@@ -1,0 +1,354 @@
+/**
+ * The case page, in two versions: the workspace view for staff and the portal view for
+ * the case's customer. Parts that change while the page is open (header, timeline,
+ * actions, "why" panel) have ids and are refreshed out-of-band by the live poll.
+ */
+import type { CasePageData } from '../../src/http/pages/case-data.js';
+import type { StateCategory } from '../../src/workflow/definition.js';
+import { Alert, Badge, PageHeader, Time, type FormState, type Tone } from '../components.js';
+import { Layout } from '../layout.js';
+import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
+import { SlaBadge, SlaList } from '../partials/sla.js';
+import { Timeline } from '../partials/timeline.js';
+import type { Viewer } from '../viewer.js';
+
+export type CaseFormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating';
+
+export interface CaseForms {
+  composer?: FormState;
+  reply?: FormState;
+  transition?: { name: string; state: FormState };
+  reassign?: FormState;
+  rating?: FormState;
+}
+
+const CATEGORY_TONES: Record<StateCategory, Tone> = { new: 'info', open: 'info', pending: 'warning', resolved: 'ok', closed: 'muted' };
+
+export function StatusBadge({ label, category }: { label: string; category: StateCategory | undefined }) {
+  return <Badge tone={category ? CATEGORY_TONES[category] : 'neutral'}>{label}</Badge>;
+}
+
+const PRIORITY_TONES: Record<string, Tone> = { urgent: 'danger', high: 'warning', normal: 'neutral', low: 'muted' };
+
+export function PriorityBadge({ priority }: { priority: string }) {
+  return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{`${priority} priority`}</Badge>;
+}
+
+export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
+  return { ref: d.ref, csrfToken, version: d.row.version };
+}
+
+function Poller({ d, pollSeconds, oob }: { d: CasePageData; pollSeconds: number; oob?: boolean }) {
+  return (
+    <div
+      id="case-poll"
+      hidden
+      hx-get={`/cases/${d.ref}/live?stamp=${d.stamp}`}
+      hx-trigger={`every ${pollSeconds}s`}
+      hx-swap="none"
+      hx-swap-oob={oob ? 'true' : undefined}
+    ></div>
+  );
+}
+
+export function CaseHeader({ d, oob }: { d: CasePageData; oob?: boolean }) {
+  const v = d.view;
+  const staff = d.audience === 'staff';
+  return (
+    <div id="case-header" hx-swap-oob={oob ? 'true' : undefined}>
+      <PageHeader
+        eyebrow={staff ? `${d.ref} · ${v.queue} queue · tier ${v.tier}` : d.ref}
+        title={v.subject}
+      />
+      <ul class="badges" aria-label="Case status">
+        <li>
+          <StatusBadge label={v.statusLabel} category={d.category} />
+        </li>
+        {staff ? (
+          <>
+            <li>
+              <PriorityBadge priority={v.priority} />
+            </li>
+            <li>
+              <Badge tone="neutral">{v.assignee ? `Assigned to ${v.assignee.name}` : 'Unassigned'}</Badge>
+            </li>
+            {v.tags.map((tag) => (
+              <li>
+                <Badge tone="muted">{`#${tag}`}</Badge>
+              </li>
+            ))}
+          </>
+        ) : null}
+      </ul>
+      {staff && d.timers.length > 0 ? (
+        <div class="sla-row" aria-label="SLA clocks">
+          {d.timers.map((t) => (
+            <SlaBadge status={t} withMetric />
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function Description({ d }: { d: CasePageData }) {
+  return (
+    <section class="panel" aria-labelledby="description-heading">
+      <h2 id="description-heading">{d.audience === 'staff' ? 'Request' : 'Your request'}</h2>
+      <p class="event-meta">
+        {d.audience === 'staff' ? `${d.view.customer.name} via ${d.view.channel}, ` : 'Sent '}
+        <Time at={d.view.createdAt} />
+      </p>
+      <div class="message-body">{d.view.description}</div>
+    </section>
+  );
+}
+
+export function StaffActions({ d, csrfToken, forms, oob }: { d: CasePageData; csrfToken: string; forms?: CaseForms | undefined; oob?: boolean }) {
+  const ctx = ctxOf(d, csrfToken);
+  return (
+    <section class="panel" id="case-actions" aria-labelledby="actions-heading" hx-swap-oob={oob ? 'true' : undefined}>
+      <h2 id="actions-heading">Actions</h2>
+      {d.transitions.length === 0 ? <p class="muted">No transitions are open to you in this state.</p> : null}
+      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} guardVersion />
+      {d.row.open ? (
+        <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={forms?.reassign} />
+      ) : null}
+    </section>
+  );
+}
+
+export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
+  const v = d.view;
+  const paused = d.timers.filter((t) => t.level === 'paused');
+  return (
+    <section class="panel" id="case-why" aria-labelledby="why-heading" hx-swap-oob={oob ? 'true' : undefined}>
+      <h2 id="why-heading">Why is this case here?</h2>
+      <dl class="facts">
+        <dt>Queue</dt>
+        <dd>{`${v.queue} (tier ${v.tier})`}</dd>
+        <dt>Routing</dt>
+        <dd>
+          {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
+          {v.routing?.error ? <p class="field-error">{`Rules failed: ${v.routing.error}`}</p> : null}
+        </dd>
+        <dt>Rules that fired</dt>
+        <dd>
+          {v.routing && v.routing.fired.length > 0 ? (
+            <ul class="plain-list">
+              {v.routing.fired.map((f) => (
+                <li>
+                  <strong>{f.rule}</strong>
+                  {` → ${(f.event as { type?: string }).type ?? ''} ${JSON.stringify((f.event as { params?: unknown }).params ?? {})}`}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            'None: the case went to the fallback queue with its requested priority.'
+          )}
+        </dd>
+        <dt>SLA policy</dt>
+        <dd>{v.slaPolicy ? `${v.slaPolicy} (SLA config version ${d.row.slaConfigVersion ?? '—'})` : 'None'}</dd>
+        <dt>SLA clocks</dt>
+        <dd>
+          <SlaList timers={d.timers} />
+        </dd>
+        {paused.length > 0 ? (
+          <>
+            <dt>Paused because</dt>
+            <dd>{paused.map((t) => t.pauseReason ?? 'paused by the workflow state').join('; ')}</dd>
+          </>
+        ) : null}
+        {v.skills.length > 0 ? (
+          <>
+            <dt>Required skills</dt>
+            <dd>{v.skills.join(', ')}</dd>
+          </>
+        ) : null}
+        {v.waitingSince ? (
+          <>
+            <dt>Waiting</dt>
+            <dd>
+              For an available agent since <Time at={v.waitingSince} />
+            </dd>
+          </>
+        ) : null}
+        <dt>Escalations</dt>
+        <dd>
+          {d.escalations.length === 0 ? (
+            'None'
+          ) : (
+            <ul class="plain-list">
+              {d.escalations.map((e) => (
+                <li>
+                  {`To ${String(e.data.queue ?? '')} (tier ${String(e.data.tier ?? '')})`}
+                  {e.data.reason ? `: ${String(e.data.reason)}` : ''}
+                  {e.data.rule ? ` (rule “${String(e.data.rule)}”)` : ` by ${e.actor.name}`}
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        <dt>Workflow</dt>
+        <dd>{`${v.workflow.name} version ${v.workflow.version}, state ${v.statusLabel}`}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function CustomerPanel({ d }: { d: CasePageData }) {
+  const c = d.view.customer;
+  return (
+    <section class="panel" aria-labelledby="customer-heading">
+      <h2 id="customer-heading">Customer</h2>
+      <p>
+        <strong>{c.name}</strong>
+        <br />
+        <span>{c.email}</span>
+        <br />
+        <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
+      </p>
+      <h3>Other cases</h3>
+      {d.otherCases.length === 0 ? (
+        <p class="muted">None you can see.</p>
+      ) : (
+        <ul class="plain-list">
+          {d.otherCases.map((o) => (
+            <li>
+              <a href={`/cases/${o.ref}`}>{`${o.ref}: ${o.subject}`}</a> <StatusBadge label={o.status} category={o.category} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Suggestions({ d }: { d: CasePageData }) {
+  return (
+    <section class="panel" aria-labelledby="suggestions-heading">
+      <h2 id="suggestions-heading">Suggested solutions</h2>
+      {d.suggestions.length === 0 ? (
+        <p class="muted">No known problem matches this request.</p>
+      ) : (
+        d.suggestions.map((s) => (
+          <details class="suggestion">
+            <summary>{s.title}</summary>
+            <p>{s.solution}</p>
+          </details>
+        ))
+      )}
+    </section>
+  );
+}
+
+export function WorkspaceCase(p: { d: CasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined }) {
+  const { d } = p;
+  return (
+    <div id="case-page" class="case-page" hx-target="this" hx-swap="outerHTML">
+      <Poller d={d} pollSeconds={p.pollSeconds} />
+      <CaseHeader d={d} />
+      <div class="case-grid">
+        <div class="case-main">
+          <Description d={d} />
+          <Timeline entries={d.timeline} labels={d.stateLabels} audience="staff" />
+          {d.final ? <p class="muted panel">This case is closed.</p> : <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} />}
+        </div>
+        <aside class="case-side" aria-label="Case details">
+          <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
+          <WhyPanel d={d} />
+          <CustomerPanel d={d} />
+          <Suggestions d={d} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+export function CustomerActions({ d, csrfToken, forms, oob }: { d: CasePageData; csrfToken: string; forms?: CaseForms | undefined; oob?: boolean }) {
+  const ctx = ctxOf(d, csrfToken);
+  const rateable = d.category === 'resolved' || d.category === 'closed';
+  return (
+    <section class="panel" id="case-actions" aria-labelledby="actions-heading" hx-swap-oob={oob ? 'true' : undefined}>
+      <h2 id="actions-heading">{rateable ? 'How did we do?' : 'Your case'}</h2>
+      {d.view.solution ? (
+        <div class="solution">
+          <h3>Solution</h3>
+          <div class="message-body">{d.view.solution}</div>
+        </div>
+      ) : null}
+      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} guardVersion={false} />
+      {rateable ? (
+        <>
+          {d.rating ? (
+            <p class="rating-current" role="status">
+              {`You rated this: ${d.rating.satisfied ? 'satisfied' : 'not satisfied'}`}
+              {d.rating.comment ? ` (“${d.rating.comment}”)` : ''}
+            </p>
+          ) : null}
+          <RatingForm ctx={ctx} rated={d.rating !== null} state={forms?.rating} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined; created?: boolean }) {
+  const { d } = p;
+  return (
+    <div id="case-page" class="case-page" hx-target="this" hx-swap="outerHTML">
+      <Poller d={d} pollSeconds={p.pollSeconds} />
+      {p.created ? (
+        <Alert tone="ok" id="created-notice">
+          <p>
+            We received your request. Its reference is <strong id="created-ref">{d.ref}</strong>; we will reply here and by email.
+          </p>
+        </Alert>
+      ) : null}
+      <CaseHeader d={d} />
+      <div class="case-grid">
+        <div class="case-main">
+          <Description d={d} />
+          <Timeline entries={d.timeline} labels={d.stateLabels} audience="customer" customerId={d.row.customerId} />
+          {d.final ? <p class="muted panel">This case is closed. Please open a new request if you need more help.</p> : <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />}
+        </div>
+        <aside class="case-side" aria-label="Case actions">
+          <CustomerActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+/** What the live poll sends: the changing parts, out-of-band, and a poller with the new stamp. */
+export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: number }) {
+  const { d } = p;
+  return (
+    <>
+      <Poller d={d} pollSeconds={p.pollSeconds} oob />
+      <CaseHeader d={d} oob />
+      <Timeline entries={d.timeline} labels={d.stateLabels} audience={d.audience} customerId={d.row.customerId} oob />
+      {d.audience === 'staff' ? (
+        <>
+          <StaffActions d={d} csrfToken={p.csrfToken} oob />
+          <WhyPanel d={d} oob />
+        </>
+      ) : (
+        <CustomerActions d={d} csrfToken={p.csrfToken} oob />
+      )}
+    </>
+  );
+}
+
+export function CasePageDocument(p: { d: CasePageData; viewer: Viewer; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined; created?: boolean }) {
+  const title = `${p.d.ref}: ${p.d.view.subject}`;
+  return (
+    <Layout title={title} viewer={p.viewer} csrfToken={p.csrfToken} current={p.d.audience === 'staff' ? 'case' : 'portal:case'}>
+      {p.d.audience === 'staff' ? (
+        <WorkspaceCase d={p.d} csrfToken={p.csrfToken} pollSeconds={p.pollSeconds} forms={p.forms} />
+      ) : (
+        <PortalCase d={p.d} csrfToken={p.csrfToken} pollSeconds={p.pollSeconds} forms={p.forms} created={p.created ?? false} />
+      )}
+    </Layout>
+  );
+}

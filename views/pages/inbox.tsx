@@ -1,0 +1,144 @@
+/** The agent inbox: filters, the case table sorted by SLA due, keyset paging, live refresh. */
+import type { InboxQuery, InboxRow, InboxView } from '../../src/cases/inbox.js';
+import { caseRef } from '../../src/cases/case-ref.js';
+import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
+import type { StateCategory } from '../../src/workflow/definition.js';
+import { Button, EmptyState, Field, PageHeader, SelectField, Table, type Option } from '../components.js';
+import { Layout } from '../layout.js';
+import { InboxNav } from '../partials/staff-nav.js';
+import { SlaBadge } from '../partials/sla.js';
+import { PriorityBadge, StatusBadge } from './case-page.js';
+import { viewLabel, type Viewer } from '../viewer.js';
+
+export interface InboxData {
+  query: InboxQuery;
+  rows: InboxRow[];
+  nextCursor: string | null;
+  stamp: string;
+  now: number;
+  states: Record<string, { label: string; category: StateCategory }>;
+  queueOptions: Option[];
+  statusOptions: Option[];
+}
+
+/** The query string of the current list (view, filters, page), without empty values. */
+export function inboxParams(query: InboxQuery, overrides: Partial<Record<keyof InboxQuery, string | undefined>> = {}): string {
+  const params = new URLSearchParams();
+  const merged: Record<string, unknown> = { ...query, ...overrides };
+  for (const key of ['view', 'queue', 'status', 'priority', 'tag', 'cursor'] as const) {
+    const value = merged[key];
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  return params.toString();
+}
+
+export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSeconds: number }) {
+  const { data } = p;
+  const q = data.query;
+  const label = viewLabel(q.view, p.role);
+  return (
+    <section
+      id="inbox-results"
+      aria-label="Cases"
+      hx-get={`/inbox?${inboxParams(q)}&stamp=${data.stamp}`}
+      hx-trigger={`every ${p.pollSeconds}s, case-updated from:body`}
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      {data.rows.length === 0 ? (
+        <EmptyState>{q.cursor ? 'No more cases.' : 'No open cases here. Nice.'}</EmptyState>
+      ) : (
+        <Table caption={`${label}: open cases, the most urgent SLA first`} captionHidden head={['Case', 'Subject', 'Customer', 'Status', 'Priority', 'Queue', 'Assignee', 'SLA']}>
+          {data.rows.map((r) => {
+            const ref = caseRef(r.case.id);
+            const state = data.states[r.case.status];
+            return (
+              <tr>
+                <td>
+                  <a href={`/cases/${ref}`} id={`row-${ref}`}>
+                    {ref}
+                  </a>
+                </td>
+                <td class="cell-subject">{r.case.subject}</td>
+                <td>{r.customerName}</td>
+                <td>
+                  <StatusBadge label={state?.label ?? r.case.status} category={state?.category} />
+                </td>
+                <td>
+                  <PriorityBadge priority={r.case.priority} />
+                </td>
+                <td>{r.case.queueId}</td>
+                <td>{r.assigneeName ?? <span class="muted">Unassigned</span>}</td>
+                <td>
+                  <SlaBadge status={caseSlaStatus(r.timers, r.case.slaDueAt, data.now)} />
+                </td>
+              </tr>
+            );
+          })}
+        </Table>
+      )}
+      <nav class="pager" aria-label="Pages">
+        {q.cursor ? (
+          <a href={`/inbox?${inboxParams(q, { cursor: undefined })}`} hx-get={`/inbox?${inboxParams(q, { cursor: undefined })}`} hx-push-url="true">
+            First page
+          </a>
+        ) : null}
+        {data.nextCursor ? (
+          <a href={`/inbox?${inboxParams(q, { cursor: data.nextCursor })}`} hx-get={`/inbox?${inboxParams(q, { cursor: data.nextCursor })}`} hx-push-url="true" id="next-page">
+            Next page
+          </a>
+        ) : null}
+      </nav>
+    </section>
+  );
+}
+
+function Filters({ data }: { data: InboxData }) {
+  const q = data.query;
+  const values = { queue: q.queue ?? '', status: q.status ?? '', priority: q.priority ?? '', tag: q.tag ?? '' };
+  return (
+    <form id="inbox-filters" class="filters" method="get" action="/inbox" hx-get="/inbox" hx-target="#inbox-results" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit">
+      <input type="hidden" name="view" value={q.view} />
+      <SelectField id="filter-queue" name="queue" label="Queue" value={values.queue} options={[{ value: '', label: 'All queues' }, ...data.queueOptions]} />
+      <SelectField id="filter-status" name="status" label="Status" value={values.status} options={[{ value: '', label: 'Any status' }, ...data.statusOptions]} />
+      <SelectField
+        id="filter-priority"
+        name="priority"
+        label="Priority"
+        value={values.priority}
+        options={[
+          { value: '', label: 'Any priority' },
+          { value: 'urgent', label: 'Urgent' },
+          { value: 'high', label: 'High' },
+          { value: 'normal', label: 'Normal' },
+          { value: 'low', label: 'Low' },
+        ]}
+      />
+      <Field id="filter-tag" name="tag" label="Tag" value={values.tag} maxlength={64} />
+      <Button variant="secondary" id="filter-apply">
+        Apply filters
+      </Button>
+    </form>
+  );
+}
+
+export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number }) {
+  const view: InboxView = p.data.query.view;
+  return (
+    <Layout title={`Inbox: ${viewLabel(view, p.viewer.role)}`} viewer={p.viewer} csrfToken={p.csrfToken} current={`inbox:${view}`}>
+      <PageHeader eyebrow="Inbox" title={viewLabel(view, p.viewer.role)} />
+      <Filters data={p.data} />
+      <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
+    </Layout>
+  );
+}
+
+/** htmx answer for the list: the results and, out-of-band, the sidebar counts. */
+export function InboxFragment(p: { data: InboxData; viewer: Viewer; pollSeconds: number }) {
+  return (
+    <>
+      <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
+      {p.viewer.staff ? <InboxNav nav={p.viewer.staff} role={p.viewer.role} current={`inbox:${p.data.query.view}`} oob /> : null}
+    </>
+  );
+}

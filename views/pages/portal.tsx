@@ -1,0 +1,101 @@
+/** The customer portal: my requests, and the form to submit a new one. */
+import type { CaseRow } from '../../src/cases/case-view.js';
+import { caseRef } from '../../src/cases/case-ref.js';
+import type { StateCategory } from '../../src/workflow/definition.js';
+import { Button, CsrfField, EmptyState, Field, FormError, PageHeader, Table, Time, type FormState } from '../components.js';
+import { Layout } from '../layout.js';
+import { SuggestionList } from '../partials/suggestions.js';
+import { StatusBadge } from './case-page.js';
+import type { Viewer } from '../viewer.js';
+
+export function PortalCases(p: {
+  viewer: Viewer;
+  csrfToken: string;
+  rows: CaseRow[];
+  states: Record<string, { label: string; category: StateCategory }>;
+  nextCursor: string | null;
+  paged: boolean;
+}) {
+  return (
+    <Layout title="My requests" viewer={p.viewer} csrfToken={p.csrfToken} current="portal:cases">
+      <PageHeader
+        title="My requests"
+        actions={
+          <a class="button button-primary" href="/portal/new">
+            New request
+          </a>
+        }
+      />
+      {p.rows.length === 0 ? (
+        <EmptyState>{p.paged ? 'No older requests.' : 'You have not sent any requests yet.'}</EmptyState>
+      ) : (
+        <Table caption="Your requests, most recently updated first" captionHidden head={['Request', 'Subject', 'Status', 'Last update']}>
+          {p.rows.map((row) => {
+            const state = p.states[row.status];
+            return (
+              <tr>
+                <td>
+                  <a href={`/cases/${caseRef(row.id)}`}>{caseRef(row.id)}</a>
+                </td>
+                <td class="cell-subject">{row.subject}</td>
+                <td>
+                  <StatusBadge label={state?.label ?? row.status} category={state?.category} />
+                </td>
+                <td>
+                  <Time at={row.updatedAt} />
+                </td>
+              </tr>
+            );
+          })}
+        </Table>
+      )}
+      <nav class="pager" aria-label="Pages">
+        {p.paged ? <a href="/portal">Newest requests</a> : null}
+        {p.nextCursor ? <a href={`/portal?cursor=${p.nextCursor}`}>Older requests</a> : null}
+      </nav>
+    </Layout>
+  );
+}
+
+export function NewRequestForm(p: { csrfToken: string; state?: FormState }) {
+  const suggest = { 'hx-get': '/portal/suggestions', 'hx-target': '#suggestions', 'hx-swap': 'outerHTML', 'hx-sync': 'this:replace' };
+  return (
+    <form id="new-request-form" class="panel stack" method="post" action="/portal/cases" hx-post="/portal/cases" hx-target="this" hx-swap="outerHTML">
+      <CsrfField token={p.csrfToken} />
+      <FormError state={p.state} />
+      <Field
+        id="request-subject"
+        name="subject"
+        label="Subject"
+        required
+        maxlength={200}
+        state={p.state}
+        attrs={{ ...suggest, 'hx-trigger': 'input changed delay:500ms', 'hx-include': '#request-description' }}
+      />
+      <Field
+        id="request-description"
+        name="description"
+        label="Describe the problem"
+        hint="What happened, what you expected, and any error message. Matching solutions appear below while you type."
+        rows={8}
+        required
+        maxlength={20000}
+        state={p.state}
+        attrs={{ ...suggest, 'hx-trigger': 'input changed delay:500ms', 'hx-include': '#request-subject' }}
+      />
+      <Button id="request-submit">Send request</Button>
+    </form>
+  );
+}
+
+export function NewRequestPage(p: { viewer: Viewer; csrfToken: string; state?: FormState }) {
+  return (
+    <Layout title="New request" viewer={p.viewer} csrfToken={p.csrfToken} current="portal:new">
+      <PageHeader title="How can we help?" />
+      <div class="request-layout">
+        <NewRequestForm csrfToken={p.csrfToken} state={p.state ?? {}} />
+        <SuggestionList matches={[]} searched={false} />
+      </div>
+    </Layout>
+  );
+}

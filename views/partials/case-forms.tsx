@@ -1,0 +1,184 @@
+/**
+ * Forms on a case page. Each works as a plain form (POST, then 303 back to the case) and
+ * with htmx (the case page is swapped in place; a 422 swaps just the form back with its
+ * messages). Form ids are stable so htmx can retarget and restore focus.
+ */
+import type { AvailableTransition } from '../../src/workflow/transition.js';
+import { Button, CsrfField, Field, FormError, RadioGroup, SelectField, type FormState } from '../components.js';
+
+export interface FormContext {
+  ref: string;
+  csrfToken: string;
+  version: number;
+}
+
+function actionAttrs(url: string) {
+  return { method: 'post' as const, action: url, 'hx-post': url };
+}
+
+const REQUIREMENT_LABELS: Record<string, string> = {
+  solution: 'Solution (the customer sees it)',
+  reason: 'Reason',
+  note: 'Note',
+};
+
+/** Staff: a public reply or an internal note. */
+export function Composer(p: { ctx: FormContext; state?: FormState | undefined }) {
+  return (
+    <form id="composer" class="panel stack" {...actionAttrs(`/cases/${p.ctx.ref}/messages`)}>
+      <h2 id="composer-heading">Reply or add a note</h2>
+      <CsrfField token={p.ctx.csrfToken} />
+      <FormError state={p.state} />
+      <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} />
+      <RadioGroup
+        idPrefix="composer-visibility"
+        name="visibility"
+        legend="Send as"
+        value="public"
+        state={p.state}
+        options={[
+          { value: 'public', label: 'Public reply (the customer sees it)' },
+          { value: 'internal', label: 'Internal note (staff only)' },
+        ]}
+      />
+      <Button id="composer-submit">Send</Button>
+    </form>
+  );
+}
+
+/** Customer: reply on their own case. */
+export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefined }) {
+  return (
+    <form id="reply-form" class="panel stack" {...actionAttrs(`/cases/${p.ctx.ref}/messages`)}>
+      <h2>Reply</h2>
+      <CsrfField token={p.ctx.csrfToken} />
+      <input type="hidden" name="visibility" value="public" />
+      <FormError state={p.state} />
+      <Field id="reply-body" name="body" label="Your message" rows={5} required maxlength={20000} state={p.state} />
+      <Button id="reply-submit">Send reply</Button>
+    </form>
+  );
+}
+
+/** One transition's form: a button, plus fields for what the transition requires. */
+export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined; guardVersion: boolean }) {
+  const t = p.transition;
+  const plain = t.requires.length === 0;
+  return (
+    <form id={`transition-${t.name}`} class={plain ? 'inline-form' : 'stack'} {...actionAttrs(`/cases/${p.ctx.ref}/transitions`)}>
+      <CsrfField token={p.ctx.csrfToken} />
+      <input type="hidden" name="transition" value={t.name} />
+      {p.guardVersion ? <input type="hidden" name="expectedVersion" value={String(p.ctx.version)} /> : null}
+      <FormError state={p.state} />
+      {t.requires.map((field) => (
+        <Field id={`transition-${t.name}-${field}`} name={field} label={REQUIREMENT_LABELS[field] ?? field} rows={4} required maxlength={20000} state={p.state} />
+      ))}
+      <Button variant={plain ? 'secondary' : 'primary'} id={`transition-${t.name}-submit`}>
+        {t.label}
+      </Button>
+    </form>
+  );
+}
+
+/**
+ * Buttons for exactly the transitions the workflow allows this role now; a transition
+ * that requires a solution, reason or note opens a small form asking for it.
+ */
+export function TransitionForms(p: {
+  ctx: FormContext;
+  transitions: AvailableTransition[];
+  failed?: { name: string; state: FormState } | undefined;
+  /** Send the case version so a stale page gets 409 instead of acting on old state. */
+  guardVersion: boolean;
+}) {
+  if (p.transitions.length === 0) return null;
+  return (
+    <ul class="transition-list">
+      {p.transitions.map((t) => {
+        const state = p.failed?.name === t.name ? p.failed.state : undefined;
+        const form = <TransitionForm ctx={p.ctx} transition={t} state={state} guardVersion={p.guardVersion} />;
+        if (t.requires.length === 0) return <li>{form}</li>;
+        return (
+          <li>
+            <details class="disclosure" open={state !== undefined}>
+              <summary class="button button-secondary">{`${t.label}…`}</summary>
+              {form}
+            </details>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export interface ReassignProps {
+  ctx: FormContext;
+  queue: string;
+  queues: { id: string; name: string; tier: number }[];
+  assignees: { id: number; name: string }[];
+  assigneeId: number | null;
+  state?: FormState | undefined;
+}
+
+export function ReassignForm(p: ReassignProps) {
+  return (
+    <form id="reassign-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/assignment`)}>
+      <CsrfField token={p.ctx.csrfToken} />
+      <input type="hidden" name="expectedVersion" value={String(p.ctx.version)} />
+      <FormError state={p.state} />
+      <SelectField
+        id="reassign-queue"
+        name="queue"
+        label="Queue"
+        state={p.state}
+        options={[
+          { value: '', label: `Keep ${p.queue}` },
+          ...p.queues.filter((q) => q.id !== p.queue).map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` })),
+        ]}
+      />
+      <SelectField
+        id="reassign-assignee"
+        name="assignee"
+        label={`Assignee (members of ${p.queue})`}
+        state={p.state}
+        options={[
+          { value: '', label: 'Keep as it is' },
+          { value: 'auto', label: 'Automatic: the next available agent' },
+          ...p.assignees.filter((a) => a.id !== p.assigneeId).map((a) => ({ value: String(a.id), label: a.name })),
+        ]}
+      />
+      <Field id="reassign-reason" name="reason" label="Reason (optional)" maxlength={2000} state={p.state} />
+      <Button id="reassign-submit">Reassign</Button>
+    </form>
+  );
+}
+
+export function ReassignDisclosure(p: ReassignProps) {
+  return (
+    <details class="disclosure" open={p.state !== undefined}>
+      <summary class="button button-secondary">Reassign…</summary>
+      <ReassignForm {...p} />
+    </details>
+  );
+}
+
+export function RatingForm(p: { ctx: FormContext; rated: boolean; state?: FormState | undefined }) {
+  return (
+    <form id="rating-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/rating`)}>
+      <CsrfField token={p.ctx.csrfToken} />
+      <FormError state={p.state} />
+      <RadioGroup
+        idPrefix="rating-satisfied"
+        name="satisfied"
+        legend="Did we solve your problem?"
+        state={p.state}
+        options={[
+          { value: 'yes', label: 'Yes, I am satisfied' },
+          { value: 'no', label: 'No, I am not satisfied' },
+        ]}
+      />
+      <Field id="rating-comment" name="comment" label="Comment (optional)" rows={3} maxlength={2000} state={p.state} />
+      <Button id="rating-submit">{p.rated ? 'Change my rating' : 'Send rating'}</Button>
+    </form>
+  );
+}

@@ -1,0 +1,40 @@
+/** SLA clocks as badges: colour plus a word (never colour alone). */
+import { metricLabel, type SlaLevel, type SlaStatus } from '../../src/http/pages/sla-status.js';
+import { Badge, type Tone } from '../components.js';
+
+const TONES: Record<SlaLevel, Tone> = { breached: 'danger', warning: 'warning', ok: 'ok', paused: 'muted', done: 'muted' };
+const WORDS: Record<SlaLevel, string> = { breached: 'Breached', warning: 'At risk', ok: 'On time', paused: 'Paused', done: 'Met' };
+
+/** The words after the badge: time left or overdue, or why a clock is paused. */
+function detail(status: SlaStatus): string {
+  if (status.level === 'paused') return status.pauseReason ? `(${status.pauseReason})` : '';
+  if (status.level === 'done') return '';
+  return status.label;
+}
+
+export function SlaBadge({ status, withMetric }: { status: SlaStatus | null; withMetric?: boolean }) {
+  if (!status) return <span class="muted">No SLA</span>;
+  const title = status.dueAt !== null ? `Due ${new Date(status.dueAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : undefined;
+  return (
+    <span class={`sla sla-${status.level}`}>
+      <Badge tone={TONES[status.level]} {...(title ? { title } : {})}>
+        {withMetric ? `${metricLabel(status.metric)}: ` : ''}
+        {WORDS[status.level]}
+      </Badge>{' '}
+      <span class="sla-label">{detail(status)}</span>
+    </span>
+  );
+}
+
+export function SlaList({ timers }: { timers: SlaStatus[] }) {
+  if (timers.length === 0) return <p class="muted">No SLA clocks on this case.</p>;
+  return (
+    <ul class="sla-list">
+      {timers.map((t) => (
+        <li>
+          <SlaBadge status={t} withMetric />
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,47 @@
+/** The staff sidebar pieces that change at run time: inbox counts and the availability switch. */
+import type { Role } from '../../src/roles.js';
+import { CsrfField } from '../components.js';
+import { viewLabel, type StaffNav } from '../viewer.js';
+
+/** Inbox views with their counts; swapped out-of-band when the inbox refreshes. */
+export function InboxNav(p: { nav: StaffNav; role: Role; current: string | undefined; oob?: boolean }) {
+  return (
+    <ul
+      class="nav-list"
+      id="inbox-counts"
+      hx-get={`/inbox/counts?current=${encodeURIComponent(p.current ?? '')}`}
+      hx-trigger="case-updated from:body"
+      hx-target="this"
+      hx-swap="outerHTML"
+      hx-swap-oob={p.oob ? 'true' : undefined}
+    >
+      {p.nav.views.map((view) => (
+        <li>
+          <a href={`/inbox?view=${view}`} aria-current={p.current === `inbox:${view}` ? 'page' : undefined}>
+            <span>{viewLabel(view, p.role)}</span>
+            <span class="count" aria-label={`${p.nav.counts[view] ?? 0} ${(p.nav.counts[view] ?? 0) === 1 ? "case" : "cases"}`}>
+              {p.nav.counts[view] ?? 0}
+            </span>
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Available / away: assignment only offers cases to available people. */
+export function Availability(p: { available: boolean; csrfToken: string }) {
+  return (
+    <form id="availability" class="availability" method="post" action="/availability" hx-post="/availability" hx-target="this" hx-swap="outerHTML">
+      <CsrfField token={p.csrfToken} />
+      <input type="hidden" name="available" value={p.available ? 'false' : 'true'} />
+      <p class="availability-state">
+        <span class={p.available ? 'dot dot-ok' : 'dot dot-away'} aria-hidden="true"></span>
+        {p.available ? 'Available for new cases' : 'Away: no new cases'}
+      </p>
+      <button type="submit" class="button button-secondary" id="availability-toggle">
+        {p.available ? 'Set me away' : 'Set me available'}
+      </button>
+    </form>
+  );
+}

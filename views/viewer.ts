@@ -1,0 +1,35 @@
+/** What the layout needs to know about the person looking at a page. */
+import type { InboxCounts, InboxView } from '../src/cases/inbox.js';
+import type { Role } from '../src/roles.js';
+
+export interface NavLink {
+  href: string;
+  label: string;
+}
+
+export interface StaffNav {
+  available: boolean;
+  views: InboxView[];
+  counts: InboxCounts;
+}
+
+export interface Viewer {
+  kind: 'staff' | 'customer';
+  name: string;
+  role: Role;
+  staff: StaffNav | null;
+  /** Links of the "Manage" section (managers and admins); empty hides the section. */
+  manage: NavLink[];
+}
+
+export const VIEW_LABELS: Record<InboxView, string> = {
+  mine: 'Mine',
+  queues: 'My queues (unassigned)',
+  breaching: 'Breaching soon',
+  all: 'All open',
+};
+
+export function viewLabel(view: InboxView, role: Role): string {
+  if (view === 'queues' && (role === 'manager' || role === 'admin')) return 'Unassigned';
+  return VIEW_LABELS[view];
+}
