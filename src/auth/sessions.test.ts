@@ -46,6 +46,16 @@ describe('sessions', () => {
     expect(h.db.select().from(sessions).all()).toEqual([]);
   });
 
+  it('background reads (touch: false) do not keep an idle session alive', () => {
+    const chloe = h.customer({ email: 'chloe@example.com' });
+    const s = createSession(h.db, { type: 'customer', id: chloe.id }, h.clock.now());
+    for (let i = 0; i < 13; i++) {
+      h.clock.advance(3_600_000);
+      if (i < 11) expect(findSession(h.db, s.id, h.clock.now(), { touch: false })).not.toBeNull();
+    }
+    expect(findSession(h.db, s.id, h.clock.now(), { touch: false })).toBeNull();
+  });
+
   it('ends when the staff member is deactivated', () => {
     const alice = h.agent({ name: 'Alice' });
     const s = createSession(h.db, { type: 'staff', id: alice.id }, h.clock.now());

@@ -54,8 +54,12 @@ export function createSession(db: Db, ref: PrincipalRef, now: number, userAgent:
   return { id, csrfToken, expiresAt };
 }
 
-/** The live session for a cookie value, or null (unknown, expired, idle too long, account gone). */
-export function findSession(db: Db, id: string, now: number): ActiveSession | null {
+/**
+ * The live session for a cookie value, or null (unknown, expired, idle too long, account
+ * gone). `touch: false` reads without counting as activity (background polling), so an
+ * idle browser tab does not keep a session alive.
+ */
+export function findSession(db: Db, id: string, now: number, options: { touch?: boolean } = {}): ActiveSession | null {
   if (!id || id.length > 200) return null;
   const idHash = sha256(id);
   const row = db.select().from(sessions).where(eq(sessions.idHash, idHash)).get();
@@ -69,7 +73,7 @@ export function findSession(db: Db, id: string, now: number): ActiveSession | nu
     db.delete(sessions).where(eq(sessions.idHash, idHash)).run();
     return null;
   }
-  if (now - row.lastSeenAt >= TOUCH_EVERY_MS) {
+  if (options.touch !== false && now - row.lastSeenAt >= TOUCH_EVERY_MS) {
     db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash)).run();
   }
   return { idHash, ref: { type: row.principalType, id: row.principalId }, principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt };

@@ -156,6 +156,17 @@ describe('sessions on pages', () => {
     expect((await c.get('/inbox')).status).toBe(303);
   });
 
+  it('live-update polls do not count as activity; page views do', async () => {
+    const c = signedIn(h, alice);
+    const lastSeen = () => h.db.select().from(sessions).get()!.lastSeenAt;
+    const start = lastSeen();
+    h.clock.advanceMinutes(5);
+    expect((await c.get('/inbox?view=mine&stamp=abc', { htmx: true })).status).toBe(200);
+    expect(lastSeen()).toBe(start);
+    await c.get('/inbox');
+    expect(lastSeen()).toBe(h.clock.now());
+  });
+
   it('uses Secure __Host- cookies behind https', async () => {
     const app = createApp(h.services, { adminToken: ADMIN_TOKEN, publicUrl: 'https://support.example.com' });
     const page = await app.request('https://support.example.com/login');

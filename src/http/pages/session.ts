@@ -66,7 +66,9 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
     c.set('pageOptions', options);
     c.set('session', null);
     const cookie = getCookie(c, names.session);
-    const session = cookie ? findSession(services.db, cookie, services.clock.now()) : null;
+    // Live-update polls carry `stamp`: they read the session without counting as activity.
+    const background = c.req.method === 'GET' && c.req.query('stamp') !== undefined;
+    const session = cookie ? findSession(services.db, cookie, services.clock.now(), { touch: !background }) : null;
     if (cookie && !session) deleteCookie(c, names.session, cookieOptions(options));
     if (session) {
       c.set('session', session);
