@@ -11,9 +11,14 @@ import { Availability, InboxNav } from './partials/staff-nav.js';
 import { CsrfField } from './components.js';
 import type { Viewer } from './viewer.js';
 
-/** htmx settings compatible with our CSP: no eval, no inline indicator styles, 422 swapped, errors into #flash. */
+/**
+ * htmx settings compatible with our CSP: no eval, no inline indicator styles, no copying
+ * of `style` attributes while settling (a resized textarea would trip style-src), 422
+ * swapped, other errors into #flash.
+ */
 export const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
+  attributesToSettle: ['class', 'width', 'height'],
   allowEval: false,
   allowScriptTags: false,
   selfRequestsOnly: true,

@@ -46,7 +46,7 @@ describe('inbox', () => {
     expect(html).toContain(`href="/cases/C-${c.id}"`);
     expect(html).toContain('Refund please');
     expect(html).toMatch(/class="sla sla-ok"/);
-    expect(html).toMatch(/<span>Mine<\/span><span class="count"[^>]*>1<\/span>/);
+    expect(html).toMatch(/<span>Mine<\/span><span class="count">1<span class="visually-hidden"> case<\/span>/);
     expect(html).toContain('aria-current="page"');
     expect(html).not.toContain('All open');
   });

@@ -81,7 +81,7 @@ export function CaseHeader({ d, oob }: { d: CasePageData; oob?: boolean }) {
         ) : null}
       </ul>
       {staff && d.timers.length > 0 ? (
-        <div class="sla-row" aria-label="SLA clocks">
+        <div class="sla-row" role="group" aria-label="SLA clocks">
           {d.timers.map((t) => (
             <SlaBadge status={t} withMetric />
           ))}
@@ -96,7 +96,7 @@ function Description({ d }: { d: CasePageData }) {
     <section class="panel" aria-labelledby="description-heading">
       <h2 id="description-heading">{d.audience === 'staff' ? 'Request' : 'Your request'}</h2>
       <p class="event-meta">
-        {d.audience === 'staff' ? `${d.view.customer.name} via ${d.view.channel}, ` : 'Sent '}
+        <span>{d.audience === 'staff' ? `From ${d.view.customer.name} via ${d.view.channel}` : 'You wrote'}</span>
         <Time at={d.view.createdAt} />
       </p>
       <div class="message-body">{d.view.description}</div>
@@ -286,7 +286,11 @@ export function CustomerActions({ d, csrfToken, forms, oob }: { d: CasePageData;
               {d.rating.comment ? ` (“${d.rating.comment}”)` : ''}
             </p>
           ) : null}
-          <RatingForm ctx={ctx} rated={d.rating !== null} state={forms?.rating} />
+          <RatingForm
+            ctx={ctx}
+            rated={d.rating !== null}
+            state={forms?.rating ?? (d.rating ? { values: { satisfied: d.rating.satisfied ? 'yes' : 'no', comment: d.rating.comment } } : undefined)}
+          />
         </>
       ) : null}
     </section>

@@ -54,7 +54,7 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
             const state = data.states[r.case.status];
             return (
               <tr>
-                <td>
+                <td class="cell-ref">
                   <a href={`/cases/${ref}`} id={`row-${ref}`}>
                     {ref}
                   </a>

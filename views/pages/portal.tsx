@@ -76,7 +76,7 @@ export function NewRequestForm(p: { csrfToken: string; state?: FormState }) {
         id="request-description"
         name="description"
         label="Describe the problem"
-        hint="What happened, what you expected, and any error message. Matching solutions appear below while you type."
+        hint="What happened, what you expected, and any error message. Matching solutions from our help library show up as you type."
         rows={8}
         required
         maxlength={20000}

@@ -19,8 +19,9 @@ export function InboxNav(p: { nav: StaffNav; role: Role; current: string | undef
         <li>
           <a href={`/inbox?view=${view}`} aria-current={p.current === `inbox:${view}` ? 'page' : undefined}>
             <span>{viewLabel(view, p.role)}</span>
-            <span class="count" aria-label={`${p.nav.counts[view] ?? 0} ${(p.nav.counts[view] ?? 0) === 1 ? "case" : "cases"}`}>
+            <span class="count">
               {p.nav.counts[view] ?? 0}
+              <span class="visually-hidden">{(p.nav.counts[view] ?? 0) === 1 ? ' case' : ' cases'}</span>
             </span>
           </a>
         </li>

@@ -59,7 +59,8 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
     case 'staff.noted':
       return <Message entry={e} kind="note" heading={`Internal note by ${by}`} />;
     case 'case.created':
-      return <Line entry={e} kind="system">{`Created by ${by} via ${str(d.channel) || 'the API'}`}</Line>;
+      // Intake records case.created with its details, then raises it (no data) for subscribers.
+      return d.channel === undefined ? null : <Line entry={e} kind="system">{`Created by ${by} via ${str(d.channel)}`}</Line>;
     case 'case.diagnosed': {
       const titles = Array.isArray(d.suggestions) ? d.suggestions.map((s) => str((s as { title?: unknown }).title)).join('; ') : '';
       return <Line entry={e} kind="system" detail={titles} detailLabel="Suggestions">{d.matched ? 'Matched a known problem' : 'Similar known problems found'}</Line>;
@@ -118,7 +119,7 @@ function customerEntry(e: TimelineEntry, labels: Labels, me: number | null) {
     case 'staff.replied':
       return <Message entry={e} kind="staff" heading={`${e.actor.name} (support) wrote`} />;
     case 'case.created':
-      return <Line entry={e} kind="system">Request received</Line>;
+      return d.channel === undefined ? null : <Line entry={e} kind="system">Request received</Line>;
     case 'case.transitioned':
       return (
         <Line entry={e} kind="state" {...(d.solution ? { detail: str(d.solution), detailLabel: 'Solution' } : {})}>
