@@ -1,0 +1,157 @@
+/**
+ * Browser test support: the real server (`node --import tsx src/main.ts`) on a temp
+ * database and a free port, Debian's Chromium through playwright-core, axe-core run
+ * inside the page, and screenshots under test-results/screenshots/ (git-ignored).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { problems } from '../../src/db/schema/index.js';
+import { ADMIN_TOKEN, createHarness, ROOT, standardQueues } from '../support/harness.js';
+
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface Server {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+  api(method: string, url: string, body?: unknown): Promise<Response>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const PROBLEMS = [
+  { title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment, invoice paid twice', solution: 'A second charge is usually a pending authorisation that disappears within 3 business days.' },
+  { title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired, cannot sign in', solution: 'Request a new reset link and open it in the same browser.' },
+];
+
+/** Seeds the demo queue layout and a small problem library, then starts the server on that database. */
+export async function startServer(): Promise<Server> {
+  const h = createHarness({ start: Date.now() });
+  standardQueues(h);
+  const now = Date.now();
+  for (const p of PROBLEMS) h.db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+  const dbPath = h.dbPath;
+  h.close();
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_PATH: dbPath,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      SEED_DEMO: 'false',
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    api(method, path, body) {
+      return fetch(`${url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    },
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Fails on any Content-Security-Policy violation or page error: nothing inline may run. */
+export function watchPage(page: Page): { problems: string[] } {
+  const found: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content.Security.Policy|Refused to/i.test(msg.text())) found.push(`${msg.text()} on ${page.url()}`);
+  });
+  page.on('pageerror', (error) => found.push(`page error: ${error.message}`));
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Refused by CSP: ${e.violatedDirective} on ${(e.target as Element | null)?.outerHTML?.slice(0, 120) ?? ''} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  page.on('dialog', (dialog) => {
+    found.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { problems: found };
+}
+
+export async function signIn(page: Page, server: Server, email: string, password: string): Promise<void> {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Runs axe-core in the page (evaluated source: a script tag would be blocked by our CSP). */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
