@@ -11,6 +11,7 @@ import { apiRoutes } from './api/index.js';
 import { assetRoutes } from './pages/assets.js';
 import { pageErrorResponse } from './pages/errors.js';
 import { pageRoutes } from './pages/index.js';
+import { MANAGE_LINKS } from './pages/manage/index.js';
 import { isPagePath } from './pages/session.js';
 import type { NavLink } from '../../views/viewer.js';
 import { problemResponse, toDomainError } from './problem.js';
@@ -63,7 +64,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
       secureCookies: options.secureCookies ?? publicUrl.startsWith('https:'),
       allowedOrigins: [new URL(publicUrl).origin],
       trustProxy: options.trustProxy ?? false,
-      manageLinks: options.manageLinks ?? [],
+      manageLinks: options.manageLinks ?? MANAGE_LINKS,
       pollSeconds: options.pollSeconds ?? 5,
     }),
   );

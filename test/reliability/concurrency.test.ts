@@ -32,7 +32,7 @@ describe('two staff transitioning one case at once', () => {
     const moves = events.filter((e) => e.type === 'case.transitioned' && e.data.from === 'open');
     expect(moves).toHaveLength(1);
     const final = (await (await h.api('GET', `/api/v1/cases/${created.id}`, { token: ADMIN_TOKEN })).json()) as Json;
-    expect(final.status).toBe(moves[0].data.to);
+    expect(final.status).toBe(moves[0]!.data.to);
     expect(final.version).toBe(version + 1);
   });
 

@@ -10,6 +10,7 @@ import { authPages } from './auth.js';
 import { casePages } from './cases.js';
 import { requirePrincipal, type PageEnv, type PageOptions } from './env.js';
 import { inboxPages } from './inbox.js';
+import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
 import { redirectTo } from './render.js';
 import { isPagePath, pageSession } from './session.js';
@@ -40,5 +41,6 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', casePages());
+  app.route('/', managePages());
   return app;
 }
