@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { ReportSummary } from './build-report.js';
+import { escapeHtml, html, renderReportHtml } from './render-html.js';
+
+describe('html', () => {
+  it('escapes every interpolation and passes only its own fragments through', () => {
+    const evil = `<img src=x onerror="alert('x')">&`;
+    expect(escapeHtml(evil)).toBe('&#60;img src=x onerror=&#34;alert(&#39;x&#39;)&#34;&#62;&#38;');
+    expect(html`<td>${evil}</td>`.value).toBe(`<td>${escapeHtml(evil)}</td>`);
+    expect(html`<tr>${[html`<td>${'a<b'}</td>`, 'c>d']}</tr>`.value).toBe('<tr><td>a&#60;b</td>c&#62;d</tr>');
+    expect(html`${null}${undefined}${3}`.value).toBe('3');
+  });
+});
+
+describe('renderReportHtml', () => {
+  const empty: ReportSummary = {
+    period: { from: '2026-03-01T23:00:00.000Z', to: '2026-03-02T23:00:00.000Z' },
+    generatedAt: '2026-03-02T23:00:00.000Z',
+    timezone: 'Europe/Berlin',
+    atRiskHours: 4,
+    totals: { breaches: 0, warnings: 0, escalations: 0, atRisk: 0, met: 0, missed: 0, attainment: null },
+    breaches: [],
+    atRisk: [],
+    escalations: [],
+    escalationReasons: [],
+    attainment: { byQueue: [], byPolicy: [] },
+    oldestWaiting: [],
+  };
+
+  it('shows times in the report zone and says so when a list is empty', () => {
+    const page = renderReportHtml(empty);
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('2026-03-02 00:00 – 2026-03-03 00:00 (Europe/Berlin)');
+    expect(page).toContain('No breaches in this period.');
+    expect(page).toContain('Nothing is due within the next 4 business hours.');
+    expect(page).not.toContain('<script');
+  });
+
+  it('escapes what comes from cases and rules', () => {
+    const page = renderReportHtml({
+      ...empty,
+      totals: { ...empty.totals, escalations: 1 },
+      escalations: [{ caseId: 'C-1001', subject: '<b>bold</b>', at: empty.generatedAt, fromQueue: 'general', queue: 'advanced', tier: 2, reason: '"><script>x()</script>', rule: null }],
+      escalationReasons: [{ reason: '"><script>x()</script>', count: 1 }],
+    });
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('<b>bold</b>');
+    expect(page).toContain('&#60;b&#62;bold&#60;/b&#62;');
+  });
+});

@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addBusinessMinutes, businessMinutesBetween, compileCalendar } from './calendar.js';
+import {
+  fulfilTimer,
+  isCounting,
+  isStoppedByState,
+  isUnfulfilled,
+  pauseTimer,
+  resumeTimer,
+  retargetTimer,
+  startTimer,
+  type TimerTarget,
+} from './timer.js';
+
+const office = compileCalendar({
+  timezone: 'Europe/Berlin',
+  weekly: { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '13:00'], ['14:00', '17:00']] },
+  holidays: ['2026-12-25'],
+});
+const always = compileCalendar({ timezone: 'UTC', weekly: '24x7' });
+
+const target = (minutes: number, warn = minutes * 0.2, calendar = office, name = 'office'): TimerTarget => ({
+  policy: 'standard',
+  policyVersion: 1,
+  calendarName: name,
+  calendar,
+  targetMinutes: minutes,
+  warnOffsetMinutes: warn,
+});
+
+const at = (iso: string) => Date.parse(iso);
+const MON_10 = at('2026-03-02T09:00:00Z'); // 10:00 in Berlin
+
+describe('a timer’s life', () => {
+  it('starts running with due and warning times on the calendar', () => {
+    const t = startTimer(7, 'resolution', target(480), MON_10);
+    expect(t).toMatchObject({ caseId: 7, state: 'running', usedMinutes: 0, startedAt: MON_10, segmentStartedAt: MON_10, pauseReason: null });
+    expect(t.dueAt).toBe(at('2026-03-03T09:00:00Z')); // Tue 10:00
+    expect(t.warnAt).toBe(at('2026-03-02T15:24:00Z')); // 6h24 of office time: Mon 16:24
+  });
+
+  it('starts paused when the current state holds the metric', () => {
+    const t = startTimer(7, 'nextResponse', target(240), MON_10, 'Resolved');
+    expect(t).toMatchObject({ state: 'paused', pauseReason: 'Resolved', dueAt: null, warnAt: null, segmentStartedAt: null });
+    expect(resumeTimer(t, office, MON_10).dueAt).toBe(at('2026-03-02T13:00:00Z'));
+  });
+
+  it('keeps the business minutes used across a pause (the worked example)', () => {
+    const started = startTimer(7, 'resolution', target(480), MON_10);
+    const paused = pauseTimer(started, office, at('2026-03-02T11:00:00Z'), 'Pending customer');
+    expect(paused).toMatchObject({ state: 'paused', usedMinutes: 120, dueAt: null, warnAt: null, pauseReason: 'Pending customer' });
+    const resumed = resumeTimer(paused, office, at('2026-03-03T13:00:00Z')); // Tue 14:00
+    expect(resumed).toMatchObject({ state: 'running', usedMinutes: 120, pauseReason: null, pausedAt: null });
+    expect(resumed.dueAt).toBe(at('2026-03-04T11:00:00Z')); // Wed 12:00
+  });
+
+  it('stays breached through a pause and never warns again', () => {
+    const t = { ...startTimer(7, 'firstResponse', target(60), MON_10), breachedAt: MON_10 + 3_600_000, state: 'breached' as const, warnAt: null };
+    const paused = pauseTimer(t, office, MON_10 + 2 * 3_600_000, 'Pending customer');
+    expect(paused.breachedAt).toBe(t.breachedAt);
+    const resumed = resumeTimer(paused, office, MON_10 + 3 * 3_600_000);
+    expect(resumed).toMatchObject({ state: 'breached', usedMinutes: 120, warnAt: null, dueAt: MON_10 + 3 * 3_600_000 });
+  });
+
+  it('tells a fulfilment by reply from a stop by a workflow state', () => {
+    const t = startTimer(7, 'resolution', target(480), MON_10);
+    const byReply = fulfilTimer(t, office, MON_10 + 60_000, null);
+    const byState = fulfilTimer(t, office, MON_10 + 60_000, 'Resolved');
+    expect([isStoppedByState(byReply), isStoppedByState(byState)]).toEqual([false, true]);
+    expect(byState).toMatchObject({ state: 'fulfilled', fulfilledAt: MON_10 + 60_000, usedMinutes: 1, dueAt: null, warnAt: null });
+    expect([isUnfulfilled(byState), isCounting(byState)]).toEqual([false, false]);
+    // A reopen resumes it with the minute used; fulfilledAt stays as the first fulfilment.
+    expect(resumeTimer(byState, office, MON_10 + 120_000)).toMatchObject({ state: 'running', usedMinutes: 1, fulfilledAt: MON_10 + 60_000, pauseReason: null });
+  });
+
+  it('re-targets with the minutes used on the old calendar, the rest on the new one', () => {
+    const t = startTimer(7, 'resolution', target(2400), MON_10);
+    const now = at('2026-03-02T15:00:00Z'); // Mon 16:00: 6h used
+    const moved = retargetTimer(t, office, target(480, 15, always, 'always'), now);
+    expect(moved).toMatchObject({ calendar: 'always', targetMinutes: 480, usedMinutes: 360, segmentStartedAt: now, state: 'running' });
+    expect(moved.dueAt).toBe(now + 120 * 60_000);
+    expect(moved.warnAt).toBe(now + 105 * 60_000);
+    const paused = pauseTimer(t, office, now, 'Pending customer');
+    expect(retargetTimer(paused, office, target(480), now + 3_600_000)).toMatchObject({ state: 'paused', usedMinutes: 360, dueAt: null, targetMinutes: 480 });
+  });
+
+  it('is due at once when a new target is already used up', () => {
+    const t = startTimer(7, 'resolution', target(2400), MON_10);
+    const now = at('2026-03-03T15:00:00Z'); // 14h used
+    expect(retargetTimer(t, office, target(480), now)).toMatchObject({ dueAt: now, warnAt: now, usedMinutes: 840 });
+  });
+});
+
+describe('properties', () => {
+  const instant = fc.integer({ min: at('2026-01-01T00:00:00Z'), max: at('2027-06-30T00:00:00Z') });
+
+  it('minutes used = business minutes of the running stretches, whatever the pauses; due = the rest added at the last resume', () => {
+    fc.assert(
+      fc.property(instant, fc.array(fc.integer({ min: 1, max: 5 * 24 * 60 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 30, max: 4000 }), (start, gaps, minutes) => {
+        // Alternating run / pause stretches of `gaps` minutes (wall clock), ending resumed.
+        let t = startTimer(1, 'resolution', target(minutes), start);
+        let now = start;
+        let running = 0;
+        gaps.forEach((gap, i) => {
+          const next = now + gap * 60_000;
+          if (i % 2 === 0) {
+            running += businessMinutesBetween(office, now, next);
+            t = pauseTimer(t, office, next, 'Pending customer');
+          } else {
+            t = resumeTimer(t, office, next);
+          }
+          now = next;
+        });
+        if (t.state === 'paused') t = resumeTimer(t, office, now);
+        expect(t.usedMinutes).toBeCloseTo(running, 6);
+        const left = minutes - running;
+        expect(t.dueAt).toBe(left > 0 ? addBusinessMinutes(office, now, left) : now);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
