@@ -80,7 +80,12 @@ export function findSession(db: Db, id: string, now: number, options: { touch?: 
 }
 
 export function deleteSession(db: Db, id: string): void {
-  db.delete(sessions).where(eq(sessions.idHash, sha256(id))).run();
+  endSession(db, sha256(id));
+}
+
+/** Ends the session with this stored id hash (`ActiveSession.idHash`). */
+export function endSession(db: Db, idHash: string): void {
+  db.delete(sessions).where(eq(sessions.idHash, idHash)).run();
 }
 
 /** Ends every session of an account (after a password change or deactivation). */

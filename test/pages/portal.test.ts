@@ -119,6 +119,20 @@ describe('my requests and the case page', () => {
     expect(empty.headers.get('HX-Retarget')).toBe('#reply-form');
   });
 
+  it('the customer’s live poll ignores SLA minutes (customers do not see them) but brings replies', async () => {
+    await submit();
+    const page = await (await portal.get('/cases/C-1001')).text();
+    const stamp = /live\?stamp=([a-f0-9-]+)/.exec(page)![1];
+    h.clock.advanceMinutes(30);
+    expect((await portal.get(`/cases/C-1001/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
+    addMessage(h.services, 1001, { body: 'Internal only', public: false }, alice);
+    addMessage(h.services, 1001, { body: 'Here is an update.', public: true }, alice);
+    const live = await (await portal.get(`/cases/C-1001/live?stamp=${stamp}`, { htmx: true })).text();
+    expect(live).toContain('Here is an update.');
+    expect(live).not.toContain('Internal only');
+    expect(live).not.toContain('case-why');
+  });
+
   it('customers cannot write internal notes, even by editing the form', async () => {
     await submit();
     await portal.post('/cases/C-1001/messages', { body: 'Sneaky', visibility: 'internal' });

@@ -4,15 +4,13 @@
  * actions, "why" panel) have ids and are refreshed out-of-band by the live poll.
  */
 import type { CasePageData } from '../../src/http/pages/case-data.js';
-import type { StateCategory } from '../../src/workflow/definition.js';
-import { Alert, Badge, PageHeader, Time, type FormState, type Tone } from '../components.js';
+import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
-import { SlaBadge, SlaList } from '../partials/sla.js';
+import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
+import { SlaBadge } from '../partials/sla.js';
 import { Timeline } from '../partials/timeline.js';
 import type { Viewer } from '../viewer.js';
-
-export type CaseFormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating';
 
 export interface CaseForms {
   composer?: FormState;
@@ -22,20 +20,8 @@ export interface CaseForms {
   rating?: FormState;
 }
 
-const CATEGORY_TONES: Record<StateCategory, Tone> = { new: 'info', open: 'info', pending: 'warning', resolved: 'ok', closed: 'muted' };
-
-export function StatusBadge({ label, category }: { label: string; category: StateCategory | undefined }) {
-  return <Badge tone={category ? CATEGORY_TONES[category] : 'neutral'}>{label}</Badge>;
-}
-
-const PRIORITY_TONES: Record<string, Tone> = { urgent: 'danger', high: 'warning', normal: 'neutral', low: 'muted' };
-
-export function PriorityBadge({ priority }: { priority: string }) {
-  return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{`${priority} priority`}</Badge>;
-}
-
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
-  return { ref: d.ref, csrfToken, version: d.row.version };
+  return { ref: d.ref, csrfToken };
 }
 
 function Poller({ d, pollSeconds, oob }: { d: CasePageData; pollSeconds: number; oob?: boolean }) {
@@ -110,134 +96,10 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: CasePageData; cs
     <section class="panel" id="case-actions" aria-labelledby="actions-heading" hx-swap-oob={oob ? 'true' : undefined}>
       <h2 id="actions-heading">Actions</h2>
       {d.transitions.length === 0 ? <p class="muted">No transitions are open to you in this state.</p> : null}
-      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} guardVersion />
+      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />
       {d.row.open ? (
         <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={forms?.reassign} />
       ) : null}
-    </section>
-  );
-}
-
-export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
-  const v = d.view;
-  const paused = d.timers.filter((t) => t.level === 'paused');
-  return (
-    <section class="panel" id="case-why" aria-labelledby="why-heading" hx-swap-oob={oob ? 'true' : undefined}>
-      <h2 id="why-heading">Why is this case here?</h2>
-      <dl class="facts">
-        <dt>Queue</dt>
-        <dd>{`${v.queue} (tier ${v.tier})`}</dd>
-        <dt>Routing</dt>
-        <dd>
-          {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
-          {v.routing?.error ? <p class="field-error">{`Rules failed: ${v.routing.error}`}</p> : null}
-        </dd>
-        <dt>Rules that fired</dt>
-        <dd>
-          {v.routing && v.routing.fired.length > 0 ? (
-            <ul class="plain-list">
-              {v.routing.fired.map((f) => (
-                <li>
-                  <strong>{f.rule}</strong>
-                  {` → ${(f.event as { type?: string }).type ?? ''} ${JSON.stringify((f.event as { params?: unknown }).params ?? {})}`}
-                </li>
-              ))}
-            </ul>
-          ) : (
-            'None: the case went to the fallback queue with its requested priority.'
-          )}
-        </dd>
-        <dt>SLA policy</dt>
-        <dd>{v.slaPolicy ? `${v.slaPolicy} (SLA config version ${d.row.slaConfigVersion ?? '—'})` : 'None'}</dd>
-        <dt>SLA clocks</dt>
-        <dd>
-          <SlaList timers={d.timers} />
-        </dd>
-        {paused.length > 0 ? (
-          <>
-            <dt>Paused because</dt>
-            <dd>{paused.map((t) => t.pauseReason ?? 'paused by the workflow state').join('; ')}</dd>
-          </>
-        ) : null}
-        {v.skills.length > 0 ? (
-          <>
-            <dt>Required skills</dt>
-            <dd>{v.skills.join(', ')}</dd>
-          </>
-        ) : null}
-        {v.waitingSince ? (
-          <>
-            <dt>Waiting</dt>
-            <dd>
-              For an available agent since <Time at={v.waitingSince} />
-            </dd>
-          </>
-        ) : null}
-        <dt>Escalations</dt>
-        <dd>
-          {d.escalations.length === 0 ? (
-            'None'
-          ) : (
-            <ul class="plain-list">
-              {d.escalations.map((e) => (
-                <li>
-                  {`To ${String(e.data.queue ?? '')} (tier ${String(e.data.tier ?? '')})`}
-                  {e.data.reason ? `: ${String(e.data.reason)}` : ''}
-                  {e.data.rule ? ` (rule “${String(e.data.rule)}”)` : ` by ${e.actor.name}`}
-                </li>
-              ))}
-            </ul>
-          )}
-        </dd>
-        <dt>Workflow</dt>
-        <dd>{`${v.workflow.name} version ${v.workflow.version}, state ${v.statusLabel}`}</dd>
-      </dl>
-    </section>
-  );
-}
-
-function CustomerPanel({ d }: { d: CasePageData }) {
-  const c = d.view.customer;
-  return (
-    <section class="panel" aria-labelledby="customer-heading">
-      <h2 id="customer-heading">Customer</h2>
-      <p>
-        <strong>{c.name}</strong>
-        <br />
-        <span>{c.email}</span>
-        <br />
-        <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
-      </p>
-      <h3>Other cases</h3>
-      {d.otherCases.length === 0 ? (
-        <p class="muted">None you can see.</p>
-      ) : (
-        <ul class="plain-list">
-          {d.otherCases.map((o) => (
-            <li>
-              <a href={`/cases/${o.ref}`}>{`${o.ref}: ${o.subject}`}</a> <StatusBadge label={o.status} category={o.category} />
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
-function Suggestions({ d }: { d: CasePageData }) {
-  return (
-    <section class="panel" aria-labelledby="suggestions-heading">
-      <h2 id="suggestions-heading">Suggested solutions</h2>
-      {d.suggestions.length === 0 ? (
-        <p class="muted">No known problem matches this request.</p>
-      ) : (
-        d.suggestions.map((s) => (
-          <details class="suggestion">
-            <summary>{s.title}</summary>
-            <p>{s.solution}</p>
-          </details>
-        ))
-      )}
     </section>
   );
 }
@@ -277,7 +139,7 @@ export function CustomerActions({ d, csrfToken, forms, oob }: { d: CasePageData;
           <div class="message-body">{d.view.solution}</div>
         </div>
       ) : null}
-      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} guardVersion={false} />
+      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />
       {rateable ? (
         <>
           {d.rating ? (
@@ -325,21 +187,16 @@ export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds:
 }
 
 /** What the live poll sends: the changing parts, out-of-band, and a poller with the new stamp. */
-export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: number }) {
+export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: number; withActions: boolean }) {
   const { d } = p;
   return (
     <>
       <Poller d={d} pollSeconds={p.pollSeconds} oob />
       <CaseHeader d={d} oob />
       <Timeline entries={d.timeline} labels={d.stateLabels} audience={d.audience} customerId={d.row.customerId} oob />
-      {d.audience === 'staff' ? (
-        <>
-          <StaffActions d={d} csrfToken={p.csrfToken} oob />
-          <WhyPanel d={d} oob />
-        </>
-      ) : (
-        <CustomerActions d={d} csrfToken={p.csrfToken} oob />
-      )}
+      {d.audience === 'staff' ? <WhyPanel d={d} oob /> : null}
+      {p.withActions && d.audience === 'staff' ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
+      {p.withActions && d.audience === 'customer' ? <CustomerActions d={d} csrfToken={p.csrfToken} oob /> : null}
     </>
   );
 }

@@ -7,7 +7,7 @@ import { Button, EmptyState, Field, PageHeader, SelectField, Table, type Option 
 import { Layout } from '../layout.js';
 import { InboxNav } from '../partials/staff-nav.js';
 import { SlaBadge } from '../partials/sla.js';
-import { PriorityBadge, StatusBadge } from './case-page.js';
+import { PriorityBadge, StatusBadge } from '../partials/case-panels.js';
 import { viewLabel, type Viewer } from '../viewer.js';
 
 export interface InboxData {

@@ -5,7 +5,7 @@ import type { StateCategory } from '../../src/workflow/definition.js';
 import { Button, CsrfField, EmptyState, Field, FormError, PageHeader, Table, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { SuggestionList } from '../partials/suggestions.js';
-import { StatusBadge } from './case-page.js';
+import { StatusBadge } from '../partials/case-panels.js';
 import type { Viewer } from '../viewer.js';
 
 export function PortalCases(p: {

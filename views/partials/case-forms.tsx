@@ -9,7 +9,6 @@ import { Button, CsrfField, Field, FormError, RadioGroup, SelectField, type Form
 export interface FormContext {
   ref: string;
   csrfToken: string;
-  version: number;
 }
 
 function actionAttrs(url: string) {
@@ -61,14 +60,13 @@ export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefin
 }
 
 /** One transition's form: a button, plus fields for what the transition requires. */
-export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined; guardVersion: boolean }) {
+export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined }) {
   const t = p.transition;
   const plain = t.requires.length === 0;
   return (
     <form id={`transition-${t.name}`} class={plain ? 'inline-form' : 'stack'} {...actionAttrs(`/cases/${p.ctx.ref}/transitions`)}>
       <CsrfField token={p.ctx.csrfToken} />
       <input type="hidden" name="transition" value={t.name} />
-      {p.guardVersion ? <input type="hidden" name="expectedVersion" value={String(p.ctx.version)} /> : null}
       <FormError state={p.state} />
       {t.requires.map((field) => (
         <Field id={`transition-${t.name}-${field}`} name={field} label={REQUIREMENT_LABELS[field] ?? field} rows={4} required maxlength={20000} state={p.state} />
@@ -88,15 +86,13 @@ export function TransitionForms(p: {
   ctx: FormContext;
   transitions: AvailableTransition[];
   failed?: { name: string; state: FormState } | undefined;
-  /** Send the case version so a stale page gets 409 instead of acting on old state. */
-  guardVersion: boolean;
 }) {
   if (p.transitions.length === 0) return null;
   return (
     <ul class="transition-list">
       {p.transitions.map((t) => {
         const state = p.failed?.name === t.name ? p.failed.state : undefined;
-        const form = <TransitionForm ctx={p.ctx} transition={t} state={state} guardVersion={p.guardVersion} />;
+        const form = <TransitionForm ctx={p.ctx} transition={t} state={state} />;
         if (t.requires.length === 0) return <li>{form}</li>;
         return (
           <li>
@@ -124,7 +120,6 @@ export function ReassignForm(p: ReassignProps) {
   return (
     <form id="reassign-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/assignment`)}>
       <CsrfField token={p.ctx.csrfToken} />
-      <input type="hidden" name="expectedVersion" value={String(p.ctx.version)} />
       <FormError state={p.state} />
       <SelectField
         id="reassign-queue"

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { createSession, deleteSession, purgeSessions, SESSION_MAX_AGE_MS, type PrincipalRef } from '../../auth/sessions.js';
+import { createSession, endSession, purgeSessions, SESSION_MAX_AGE_MS, type PrincipalRef } from '../../auth/sessions.js';
 import { signIn } from '../../auth/sign-in.js';
 import { DomainError } from '../../errors.js';
 import { findPasswordToken, setPasswordWithToken } from '../../users/password-tokens.js';
@@ -32,7 +32,7 @@ function startSession(c: PageContext, ref: PrincipalRef): void {
   const options = c.get('pageOptions');
   const names = cookieNames(options.secureCookies);
   const previous = c.get('session');
-  if (previous) services.db.$client.prepare('DELETE FROM sessions WHERE id_hash = ?').run(previous.idHash);
+  if (previous) endSession(services.db, previous.idHash);
   const now = services.clock.now();
   purgeSessions(services.db, now);
   const session = createSession(services.db, ref, now, c.req.header('User-Agent') ?? null);
@@ -88,7 +88,7 @@ export function authPages(): Hono<PageEnv> {
   app.post('/logout', (c) => {
     const options = c.get('pageOptions');
     const session = c.get('session');
-    if (session) c.get('services').db.$client.prepare('DELETE FROM sessions WHERE id_hash = ?').run(session.idHash);
+    if (session) endSession(c.get('services').db, session.idHash);
     deleteCookie(c, cookieNames(options.secureCookies).session, cookieOptions(options));
     return redirectTo(c, '/login?signed_out=1');
   });

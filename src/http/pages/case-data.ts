@@ -31,8 +31,9 @@ export interface CasePageData {
   category: StateCategory | undefined;
   final: boolean;
   transitions: AvailableTransition[];
-  /** Changes whenever anything the page shows changes (the live poll compares it). */
+  /** Changes whenever anything the page shows changes (the live poll sends it back). */
   stamp: string;
+  stampParts: CaseStamp;
   now: number;
   otherCases: OtherCase[];
   suggestions: { problemId: number; title: string; solution: string }[];
@@ -42,16 +43,45 @@ export interface CasePageData {
   rating: { satisfied: boolean; comment: string; createdAt: number } | null;
 }
 
-/** A short fingerprint of the case as a page shows it: its version, newest event and SLA clocks. */
-export function caseStamp(services: Services, row: CaseRow): string {
+/**
+ * Fingerprints of the case as the viewer's page shows it, for the live poll. `actions`
+ * covers what the action forms depend on (transitions open to the viewer, queue, assignee,
+ * the rating), so forms someone is typing in are replaced only when they must be;
+ * `content` covers the rest (version, newest event and, for staff, the SLA clocks, whose
+ * minutes left change without any write).
+ */
+export interface CaseStamp {
+  actions: string;
+  content: string;
+}
+
+export function formatStamp(stamp: CaseStamp): string {
+  return `${stamp.actions}-${stamp.content}`;
+}
+
+export function caseStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
+  const { db } = services;
   const now = services.clock.now();
-  const lastEvent = services.db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id)).get()?.id ?? 0;
-  const timers = services.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).all();
-  const clocks = timers.map((t) => {
-    const s = timerStatus(t, now);
-    return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
-  });
-  return sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 16);
+  const staffView = principal.actor.type !== 'customer';
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  const transitions = availableTransitions(workflow, row, principal.actor.role).map((t) => t.name);
+  const rating = staffView ? null : (db.select({ at: caseRatings.createdAt }).from(caseRatings).where(eq(caseRatings.caseId, row.id)).get()?.at ?? 0);
+  const lastEvent = db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id)).get()?.id ?? 0;
+  const clocks = staffView
+    ? db
+        .select()
+        .from(slaTimers)
+        .where(eq(slaTimers.caseId, row.id))
+        .all()
+        .map((t) => {
+          const s = timerStatus(t, now);
+          return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
+        })
+    : [];
+  return {
+    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, rating])).slice(0, 12),
+    content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
+  };
 }
 
 export function loadCasePage(services: Services, principal: Principal, row: CaseRow): CasePageData {
@@ -63,6 +93,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
   const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
   const entries = timeline(services, row.id, { publicOnly: audience === 'customer' });
   const state = workflow.states[row.status];
+  const stamp = caseStamp(services, principal, row);
 
   const data: CasePageData = {
     audience,
@@ -75,7 +106,8 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     category: state?.category,
     final: state?.final === true,
     transitions: availableTransitions(workflow, row, principal.actor.role),
-    stamp: caseStamp(services, row),
+    stamp: formatStamp(stamp),
+    stampParts: stamp,
     now,
     otherCases: [],
     suggestions: [],

@@ -18,7 +18,7 @@ import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { Composer, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
-import { loadCasePage, caseStamp, type CasePageData } from './case-data.js';
+import { caseStamp, formatStamp, loadCasePage, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
@@ -39,7 +39,6 @@ const transitionForm = z.object({
   solution: optional,
   reason: optional,
   note: optional,
-  expectedVersion: z.coerce.number().int().positive().optional(),
 });
 
 const reassignForm = z
@@ -50,7 +49,6 @@ const reassignForm = z
       .optional()
       .transform((v) => (v === undefined || v === '' ? undefined : v === 'auto' ? null : Number(v))),
     reason: z.string().trim().max(2_000).optional(),
-    expectedVersion: z.coerce.number().int().positive().optional(),
   })
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { path: ['(form)'], message: 'Choose another queue, an assignee, or both.' });
 
@@ -123,7 +121,7 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
       if (!transition) throw new DomainError('INVALID_TRANSITION', `"${values.transition ?? ''}" is not possible now.`);
       forms.transition = { name: transition.name, state };
       formId = `transition-${transition.name}`;
-      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} guardVersion={d.audience === 'staff'} />;
+      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
       break;
     }
   }
@@ -181,17 +179,24 @@ export function casePages(): Hono<PageEnv> {
     return sendHtml(c, fullPage(c, d, undefined, c.req.query('created') === '1'));
   });
 
-  /** The live poll: 204 while nothing changed, else the changed parts out-of-band. */
+  /**
+   * The live poll: 204 while nothing changed, else the changed parts out-of-band. The
+   * action forms are only replaced when what they offer changed, so text being typed
+   * into them survives other updates (a customer reply, SLA minutes ticking).
+   */
   app.get('/cases/:id/live', (c) => {
     const v = visibleCase(c);
     const services = c.get('services');
-    if (c.req.query('stamp') === caseStamp(services, v.row)) {
+    const sent = c.req.query('stamp') ?? '';
+    const current = caseStamp(services, v.principal, v.row);
+    if (sent === formatStamp(current)) {
       c.header('Vary', 'HX-Request');
       c.header('Cache-Control', 'no-store');
       return c.body(null, 204);
     }
     const d = loadCasePage(services, v.principal, v.row);
-    return sendHtml(c, <CaseLive d={d} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} />);
+    const withActions = sent.split('-')[0] !== current.actions;
+    return sendHtml(c, <CaseLive d={d} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} withActions={withActions} />);
   });
 
   app.post('/cases/:id/messages', (c) =>
@@ -217,7 +222,6 @@ export function casePages(): Hono<PageEnv> {
         ...(input.queue !== undefined ? { queue: input.queue } : {}),
         ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),
         ...(input.reason ? { reason: input.reason } : {}),
-        ...(input.expectedVersion !== undefined ? { expectedVersion: input.expectedVersion } : {}),
       };
       reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
       return 'Reassigned.';

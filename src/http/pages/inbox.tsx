@@ -1,20 +1,20 @@
 /** The agent workspace inbox, its sidebar counts, and the availability switch. */
+import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { sha256 } from '../../auth/tokens.js';
 import { describeRows, inboxPage, inboxQuerySchema, type InboxQuery } from '../../cases/inbox.js';
 import { queues } from '../../db/schema/index.js';
-import { sha256 } from '../../auth/tokens.js';
+import { ValidationError } from '../../errors.js';
 import { isManagerRole } from '../../roles.js';
 import { setAvailability } from '../../staff/set-availability.js';
-import { ValidationError } from '../../errors.js';
-import { asc, eq } from 'drizzle-orm';
-import { caseSlaStatus } from './sla-status.js';
 import { InboxFragment, InboxPage, type InboxData } from '../../../views/pages/inbox.js';
 import { Availability, InboxNav } from '../../../views/partials/staff-nav.js';
-import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
 import { fieldIssues } from '../json-body.js';
+import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
 import { readForm } from './forms.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
+import { caseSlaStatus } from './sla-status.js';
 
 function parseQuery(c: PageContext): InboxQuery {
   const principal = requireStaff(c);

@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
-import { requirePrincipal, type PageEnv, type PageOptions } from './env.js';
+import type { PageEnv, PageOptions } from './env.js';
 import { inboxPages } from './inbox.js';
 import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
@@ -17,7 +17,6 @@ import { isPagePath, pageSession } from './session.js';
 
 export const PAGE_BODY_LIMIT = 64 * 1024;
 
-export type { PageOptions } from './env.js';
 
 export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
@@ -34,8 +33,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
 
   app.get('/', (c) => {
     const principal = c.get('principal');
-    if (!principal) return redirectTo(c, '/login');
-    return redirectTo(c, requirePrincipal(c).actor.type === 'customer' ? '/portal' : '/inbox');
+    return redirectTo(c, !principal ? '/login' : principal.actor.type === 'customer' ? '/portal' : '/inbox');
   });
   app.route('/', authPages());
   app.route('/', portalPages());

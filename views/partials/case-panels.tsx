@@ -1,0 +1,142 @@
+/** The side panels of the workspace case page and the status/priority badges. */
+import type { CasePageData } from '../../src/http/pages/case-data.js';
+import type { StateCategory } from '../../src/workflow/definition.js';
+import { Badge, Time, type Tone } from '../components.js';
+import { SlaList } from './sla.js';
+
+const CATEGORY_TONES: Record<StateCategory, Tone> = { new: 'info', open: 'info', pending: 'warning', resolved: 'ok', closed: 'muted' };
+
+export function StatusBadge({ label, category }: { label: string; category: StateCategory | undefined }) {
+  return <Badge tone={category ? CATEGORY_TONES[category] : 'neutral'}>{label}</Badge>;
+}
+
+const PRIORITY_TONES: Record<string, Tone> = { urgent: 'danger', high: 'warning', normal: 'neutral', low: 'muted' };
+
+export function PriorityBadge({ priority }: { priority: string }) {
+  return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{`${priority} priority`}</Badge>;
+}
+
+export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
+  const v = d.view;
+  const paused = d.timers.filter((t) => t.level === 'paused');
+  return (
+    <section class="panel" id="case-why" aria-labelledby="why-heading" hx-swap-oob={oob ? 'true' : undefined}>
+      <h2 id="why-heading">Why is this case here?</h2>
+      <dl class="facts">
+        <dt>Queue</dt>
+        <dd>{`${v.queue} (tier ${v.tier})`}</dd>
+        <dt>Routing</dt>
+        <dd>
+          {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
+          {v.routing?.error ? <p class="field-error">{`Rules failed: ${v.routing.error}`}</p> : null}
+        </dd>
+        <dt>Rules that fired</dt>
+        <dd>
+          {v.routing && v.routing.fired.length > 0 ? (
+            <ul class="plain-list">
+              {v.routing.fired.map((f) => (
+                <li>
+                  <strong>{f.rule}</strong>
+                  {` → ${(f.event as { type?: string }).type ?? ''} ${JSON.stringify((f.event as { params?: unknown }).params ?? {})}`}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            'None: the case went to the fallback queue with its requested priority.'
+          )}
+        </dd>
+        <dt>SLA policy</dt>
+        <dd>{v.slaPolicy ? `${v.slaPolicy} (SLA config version ${d.row.slaConfigVersion ?? '—'})` : 'None'}</dd>
+        <dt>SLA clocks</dt>
+        <dd>
+          <SlaList timers={d.timers} />
+        </dd>
+        {paused.length > 0 ? (
+          <>
+            <dt>Paused because</dt>
+            <dd>{paused.map((t) => t.pauseReason ?? 'paused by the workflow state').join('; ')}</dd>
+          </>
+        ) : null}
+        {v.skills.length > 0 ? (
+          <>
+            <dt>Required skills</dt>
+            <dd>{v.skills.join(', ')}</dd>
+          </>
+        ) : null}
+        {v.waitingSince ? (
+          <>
+            <dt>Waiting</dt>
+            <dd>
+              For an available agent since <Time at={v.waitingSince} />
+            </dd>
+          </>
+        ) : null}
+        <dt>Escalations</dt>
+        <dd>
+          {d.escalations.length === 0 ? (
+            'None'
+          ) : (
+            <ul class="plain-list">
+              {d.escalations.map((e) => (
+                <li>
+                  {`To ${String(e.data.queue ?? '')} (tier ${String(e.data.tier ?? '')})`}
+                  {e.data.reason ? `: ${String(e.data.reason)}` : ''}
+                  {e.data.rule ? ` (rule “${String(e.data.rule)}”)` : ` by ${e.actor.name}`}
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        <dt>Workflow</dt>
+        <dd>{`${v.workflow.name} version ${v.workflow.version}, state ${v.statusLabel}`}</dd>
+      </dl>
+    </section>
+  );
+}
+
+export function CustomerPanel({ d }: { d: CasePageData }) {
+  const c = d.view.customer;
+  return (
+    <section class="panel" aria-labelledby="customer-heading">
+      <h2 id="customer-heading">Customer</h2>
+      <p>
+        <strong>{c.name}</strong>
+        <br />
+        <span>{c.email}</span>
+        <br />
+        <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
+      </p>
+      <h3>Other cases</h3>
+      {d.otherCases.length === 0 ? (
+        <p class="muted">None you can see.</p>
+      ) : (
+        <ul class="plain-list">
+          {d.otherCases.map((o) => (
+            <li>
+              <a href={`/cases/${o.ref}`}>{`${o.ref}: ${o.subject}`}</a> <StatusBadge label={o.status} category={o.category} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function Suggestions({ d }: { d: CasePageData }) {
+  return (
+    <section class="panel" aria-labelledby="suggestions-heading">
+      <h2 id="suggestions-heading">Suggested solutions</h2>
+      {d.suggestions.length === 0 ? (
+        <p class="muted">No known problem matches this request.</p>
+      ) : (
+        d.suggestions.map((s) => (
+          <details class="suggestion">
+            <summary>{s.title}</summary>
+            <p>{s.solution}</p>
+          </details>
+        ))
+      )}
+    </section>
+  );
+}
+
