@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const caughtUp = await runSlaSweep(services);
   if (caughtUp.outbox.done > 0) logger.info('caught up on pending work', { ...caughtUp.outbox, warnings: caughtUp.sweep.warnings, breaches: caughtUp.sweep.breaches });
 
-  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies });
+  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const scheduler = startScheduler(serverJobs(services, config), logger);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info('Casebook is listening', { url: `http://${info.address}:${info.port}`, database: config.databasePath });

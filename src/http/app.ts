@@ -2,9 +2,12 @@
  * The Hono application: built from services and options, no globals, so tests call
  * `createApp(...).request()` against a real database without a socket.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Folders } from '../definitions/export-import.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
@@ -29,7 +32,12 @@ export interface AppOptions {
   manageLinks?: NavLink[];
   /** Seconds between live-update polls on the inbox and case pages. Default 5. */
   pollSeconds?: number;
+  /** Folders the manager console exports definitions to and imports from. Default: the repository's `rules/` and `workflows/`. */
+  definitionFolders?: Folders;
 }
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEFAULT_DEFINITION_FOLDERS: Folders = { rulesDir: path.join(REPO_ROOT, 'rules'), workflowsDir: path.join(REPO_ROOT, 'workflows') };
 
 /** Our pages load only our own scripts and styles; nothing inline, no framing. */
 export const CONTENT_SECURITY_POLICY = {
@@ -66,6 +74,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
       trustProxy: options.trustProxy ?? false,
       manageLinks: options.manageLinks ?? MANAGE_LINKS,
       pollSeconds: options.pollSeconds ?? 5,
+      definitionFolders: options.definitionFolders ?? DEFAULT_DEFINITION_FOLDERS,
     }),
   );
 

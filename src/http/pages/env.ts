@@ -1,6 +1,7 @@
 /** Types and small helpers shared by the page routes (server-rendered HTML + htmx fragments). */
 import type { Context } from 'hono';
 import type { ActiveSession } from '../../auth/sessions.js';
+import type { Folders } from '../../definitions/export-import.js';
 import { DomainError } from '../../errors.js';
 import type { AppVariables, Principal } from '../types.js';
 import type { NavLink } from '../../../views/viewer.js';
@@ -16,6 +17,8 @@ export interface PageOptions {
   manageLinks: NavLink[];
   /** Seconds between live-update polls of the inbox and an open case. */
   pollSeconds: number;
+  /** Where the manager console exports definitions to and imports them from (rules as code). */
+  definitionFolders: Folders;
 }
 
 export interface PageVariables extends AppVariables {
