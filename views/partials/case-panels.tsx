@@ -16,6 +16,13 @@ export function PriorityBadge({ priority }: { priority: string }) {
   return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{`${priority} priority`}</Badge>;
 }
 
+/** `route: queue billing`, `addTags: tags vip, after-hours` — a rule event as plain text. */
+function describeRuleEvent(event: unknown): string {
+  const { type, params } = (event ?? {}) as { type?: string; params?: Record<string, unknown> };
+  const parts = Object.entries(params ?? {}).map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(', ') : String(value)}`);
+  return parts.length ? `${type ?? ''}: ${parts.join('; ')}` : (type ?? '');
+}
+
 export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
   const v = d.view;
   const paused = d.timers.filter((t) => t.level === 'paused');
@@ -37,7 +44,7 @@ export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
               {v.routing.fired.map((f) => (
                 <li>
                   <strong>{f.rule}</strong>
-                  {` → ${(f.event as { type?: string }).type ?? ''} ${JSON.stringify((f.event as { params?: unknown }).params ?? {})}`}
+                  {` → ${describeRuleEvent(f.event)}`}
                 </li>
               ))}
             </ul>

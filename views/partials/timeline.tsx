@@ -107,6 +107,10 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
         const due = typeof d.dueAt === 'number' ? ` (due ${new Date(d.dueAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
         return <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>{`SLA ${metricLabel(str(d.metric))}: ${verb}${due}`}</Line>;
       }
+      if (Object.keys(d).length === 1 && typeof d.transition === 'string') {
+        // Events a transition emits (case.resolved, case.reopened, case.closed…).
+        return <Line entry={e} kind="system">{`${e.type} (after ${d.transition})`}</Line>;
+      }
       return <Line entry={e} kind="system" detail={Object.keys(d).length ? str(d) : undefined}>{`${e.type} by ${by}`}</Line>;
   }
 }
