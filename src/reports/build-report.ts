@@ -19,6 +19,7 @@ import { caseRef } from '../cases/case-ref.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
 import { addBusinessMinutes, type BusinessCalendar } from '../sla/calendar.js';
+import { attainmentPercent as percent, slaOutcomes } from './sla-outcomes.js';
 
 export interface ReportOptions {
   from: number;
@@ -118,10 +119,6 @@ interface EventRow {
 const iso = (ms: number) => new Date(ms).toISOString();
 const NO_REASON = '(no reason given)';
 
-function percent(met: number, missed: number): number | null {
-  return met + missed === 0 ? null : Math.round((met / (met + missed)) * 1000) / 10;
-}
-
 class Tally {
   readonly #rows = new Map<string, { met: number; missed: number }>();
   add(key: string, outcome: 'met' | 'missed'): void {
@@ -154,20 +151,14 @@ export function buildReport(services: Services, options: ReportOptions): ReportS
 
   const byQueue = new Tally();
   const byPolicy = new Tally();
-  const outcome = (data: Record<string, unknown>, result: 'met' | 'missed') => {
-    byQueue.add(str(data.queue, '(unknown)'), result);
-    byPolicy.add(str(data.policy, '(unknown)'), result);
-  };
+  let met = 0;
+  for (const o of slaOutcomes(services.db, from, to)) {
+    byQueue.add(o.queue, o.outcome);
+    byPolicy.add(o.policy, o.outcome);
+    if (o.outcome === 'met') met++;
+  }
 
   const breachRows = events('sla.breached');
-  for (const r of breachRows) outcome(r.data, 'missed');
-  let met = 0;
-  for (const r of events('sla.fulfilled')) {
-    if (r.data.first === true && r.data.breached === false) {
-      outcome(r.data, 'met');
-      met++;
-    }
-  }
   const warnings = c
     .prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ? AND at < ?`)
     .get(from, to)!.n;

@@ -1,0 +1,62 @@
+/**
+ * SLA outcomes in a period [from, to), the one definition of attainment shared by the
+ * scheduled SLA report (build-report.ts) and the manager dashboard (src/dashboard/):
+ * - *met*: a timer fulfilled for the first time in the period without having breached
+ *   (`sla.fulfilled` with `first: true, breached: false`);
+ * - *missed*: a timer breached in the period (`sla.breached`);
+ * - attainment = met / (met + missed), in percent with one decimal; null without outcomes.
+ * Metric, policy and queue are the ones recorded with the outcome (the queue responsible at
+ * that moment, before any escalation a breach causes).
+ */
+import type { Db } from '../db/client.js';
+
+export type SlaOutcomeKind = 'met' | 'missed';
+
+export interface SlaOutcome {
+  eventId: number;
+  caseId: number;
+  at: number;
+  outcome: SlaOutcomeKind;
+  metric: string;
+  policy: string;
+  queue: string;
+}
+
+const UNKNOWN = '(unknown)';
+
+interface Row {
+  id: number;
+  case_id: number;
+  type: string;
+  at: number;
+  data: string;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : UNKNOWN);
+
+/** Every met and missed outcome recorded in [from, to), in timeline order. */
+export function slaOutcomes(db: Db, from: number, to: number): SlaOutcome[] {
+  const rows = db.$client
+    .prepare<[number, number, number, number], Row>(
+      `SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ? AND at < ?
+       UNION ALL
+       SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ? AND at < ?
+       ORDER BY at, id`,
+    )
+    .all(from, to, from, to);
+  const out: SlaOutcome[] = [];
+  for (const row of rows) {
+    const data = JSON.parse(row.data) as Record<string, unknown>;
+    let outcome: SlaOutcomeKind;
+    if (row.type === 'sla.breached') outcome = 'missed';
+    else if (data.first === true && data.breached === false) outcome = 'met';
+    else continue;
+    out.push({ eventId: row.id, caseId: row.case_id, at: row.at, outcome, metric: text(data.metric), policy: text(data.policy), queue: text(data.queue) });
+  }
+  return out;
+}
+
+/** met / (met + missed) in percent, one decimal; null when there is no outcome. */
+export function attainmentPercent(met: number, missed: number): number | null {
+  return met + missed === 0 ? null : Math.round((met / (met + missed)) * 1000) / 10;
+}
