@@ -156,6 +156,20 @@ describe('sessions on pages', () => {
     expect((await c.get('/inbox')).status).toBe(303);
   });
 
+  it('a form sent after the session ended goes to sign-in (not a CSRF error); sign-out still works', async () => {
+    const c = signedIn(h, alice);
+    h.db.delete(sessions).run();
+    const res = await c.post('/cases/C-1001/messages', { body: 'late' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('Location')).toBe('/login');
+    const htmx = signedIn(h, alice);
+    h.db.delete(sessions).run();
+    expect((await htmx.post('/availability', { available: 'false' }, { htmx: true })).headers.get('HX-Redirect')).toBe('/login');
+    const out = signedIn(h, alice);
+    h.db.delete(sessions).run();
+    expect((await out.post('/logout', {}, { csrf: false })).headers.get('Location')).toBe('/login?signed_out=1');
+  });
+
   it('live-update polls do not count as activity; page views do', async () => {
     const c = signedIn(h, alice);
     const lastSeen = () => h.db.select().from(sessions).get()!.lastSeenAt;
