@@ -16,6 +16,8 @@ export interface Config {
   slaSweepCron: string;
   reportCron: string;
   reportTimezone: string;
+  /** Business hours ahead that count as "at risk" in the scheduled SLA report. */
+  reportAtRiskHours: number;
   smtpUrl: string | null;
   mailFrom: string;
   publicUrl: string;
@@ -39,6 +41,13 @@ function int(name: string, raw: string | undefined, fallback: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new ConfigError(`${name} must be a port number, got "${raw}"`);
   }
+  return value;
+}
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 10_000) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -74,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
     reportCron: env.REPORT_CRON || '0 7 * * *',
     reportTimezone: env.REPORT_TIMEZONE || 'UTC',
+    reportAtRiskHours: positive('REPORT_AT_RISK_HOURS', env.REPORT_AT_RISK_HOURS, 4),
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
     publicUrl,

@@ -3,6 +3,7 @@
  * or got more capacity), the oldest waiting cases in their queues that they have the
  * skills for are assigned to them first. Runs inside the caller's transaction.
  */
+import { statement } from '../db/fast.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
@@ -18,15 +19,13 @@ const SCAN = 200;
 
 export function fillCapacity(services: Services, staffId: number, actor: Actor): number {
   const db = services.db;
-  const waiting = db.$client.prepare<[number, number], WaitingRow>(`
+  const waiting = statement<[number, number], WaitingRow>(db, `
     SELECT c.id, c.skills FROM cases c
     WHERE c.waiting_since IS NOT NULL
       AND c.queue_id IN (SELECT queue_id FROM staff_queues WHERE staff_id = ?)
     ORDER BY c.waiting_since, c.id
     LIMIT ?`);
-  const available = db.$client.prepare<[number], { ok: number }>(
-    'SELECT 1 AS ok FROM staff WHERE id = ? AND active = 1 AND available = 1',
-  );
+  const available = statement<[number], { ok: number }>(db, 'SELECT 1 AS ok FROM staff WHERE id = ? AND active = 1 AND available = 1');
   let assigned = 0;
   if (!available.get(staffId)) return 0;
   for (;;) {

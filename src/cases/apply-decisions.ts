@@ -18,7 +18,7 @@ export function recordEvaluations(ctx: CaseContext, evaluations: readonly Evalua
   }
 }
 
-export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): void {
+export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluation[], event: string, eventData: Record<string, unknown> = {}): void {
   recordEvaluations(ctx, evaluations, event);
   const d = mergeDecisions(evaluations.filter((e) => e.error === null));
   const c = ctx.case;
@@ -60,5 +60,5 @@ export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluatio
       escalateCase(ctx, { tier: d.escalate.tier, queue: d.escalate.queue, reason: d.escalate.reason, rule: d.escalate.rule });
     }
   }
-  for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event });
+  for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
 }

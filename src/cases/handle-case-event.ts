@@ -45,7 +45,7 @@ export async function handleCaseEvent(services: Services, item: OutboxItem): Pro
     const applied = transaction(db, () => {
       const ctx = CaseContext.load(services, snapshot.id, SYSTEM_ACTOR);
       if (ctx.case.version !== snapshot.version) return false;
-      applyDecisions(ctx, evaluations, type);
+      applyDecisions(ctx, evaluations, type, data);
       ctx.save();
       if (!markDone(db, item.id, ctx.now)) throw new Error(`outbox item ${item.id} was performed by someone else`);
       return true;

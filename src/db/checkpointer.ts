@@ -45,10 +45,12 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, interval
       });
     },
     async stop() {
+      // Hold the event loop open until the worker is gone, or the process may exit mid-stop.
+      worker.ref();
       await new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());
         worker.postMessage('stop');
-        setTimeout(() => void worker.terminate(), 2000).unref();
+        setTimeout(() => void worker.terminate(), 2000);
       });
       // One last full checkpoint on the way out, so the WAL does not outlive the process.
       db.$client.pragma('wal_checkpoint(TRUNCATE)');

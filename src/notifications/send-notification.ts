@@ -38,6 +38,28 @@ function recipients(services: Services, to: string, c: typeof cases.$inferSelect
   }
 }
 
+/** What the message explains: the escalation's reason, or the SLA timer at stake. */
+function reasonFor(services: Services, template: TemplateName, caseId: number, data: Record<string, unknown>): string | null {
+  if (template === 'case-escalated') {
+    const last = services.db
+      .select({ data: caseEvents.data })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, 'case.escalated')))
+      .all()
+      .at(-1);
+    return (last?.data.reason as string | undefined) ?? null;
+  }
+  if (template === 'sla-warning' || template === 'sla-breached') {
+    const sla = (data.sla ?? null) as { metric?: string; dueAt?: number | null; policy?: string } | null;
+    if (!sla?.metric) return null;
+    const due = typeof sla.dueAt === 'number' ? ` was due ${new Date(sla.dueAt).toISOString()}` : '';
+    return template === 'sla-warning'
+      ? `The ${sla.metric} target${sla.policy ? ` (${sla.policy})` : ''} is due ${typeof sla.dueAt === 'number' ? new Date(sla.dueAt).toISOString() : 'soon'}.`
+      : `The ${sla.metric} target${sla.policy ? ` (${sla.policy})` : ''}${due}.`;
+  }
+  return null;
+}
+
 export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {
   const { db } = services;
   const c = item.caseId === null ? undefined : db.select().from(cases).where(eq(cases.id, item.caseId)).get();
@@ -48,12 +70,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const { to, template } = item.payload as { to: string; template: TemplateName };
   const addresses = recipients(services, to, c);
   const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
-  const lastEscalation = db
-    .select({ data: caseEvents.data })
-    .from(caseEvents)
-    .where(and(eq(caseEvents.caseId, c.id), eq(caseEvents.type, 'case.escalated')))
-    .all()
-    .at(-1);
+  const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
   const message = renderTemplate(template, {
     caseRef: caseRef(c.id),
     subject: c.subject,
@@ -61,7 +78,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     queue: c.queueId,
     priority: c.priority,
     customerName: customer.name,
-    reason: (lastEscalation?.data.reason as string | undefined) ?? null,
+    reason,
     solution: c.solution,
     url: `${services.publicUrl}/cases/${caseRef(c.id)}`,
   });

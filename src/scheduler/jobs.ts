@@ -5,7 +5,7 @@ import type { Services } from '../services.js';
 import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
 
-export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone'>): Job[] {
+export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'>): Job[] {
   return [
     {
       // Records due SLA warnings and breaches, then performs all pending outbox work.
@@ -18,7 +18,7 @@ export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCro
       schedule: config.reportCron,
       timezone: config.reportTimezone,
       run: async () => {
-        const report = runScheduledReport(services, { timezone: config.reportTimezone });
+        const report = runScheduledReport(services, { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours });
         if (report) await services.outbox.drain();
         return report && { id: report.id, delivery: report.deliveryState };
       },

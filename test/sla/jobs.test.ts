@@ -12,7 +12,7 @@ afterEach(() => d.h.close());
 
 describe('server jobs', () => {
   it('sweeps then drains on SLA_SWEEP_CRON and builds the report on REPORT_CRON in REPORT_TIMEZONE', async () => {
-    const jobs = serverJobs(d.h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'Europe/Berlin' });
+    const jobs = serverJobs(d.h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'Europe/Berlin', reportAtRiskHours: 4 });
     expect(jobs.map((j) => [j.name, j.schedule, j.timezone])).toEqual([
       ['sla-sweep', '* * * * *', undefined],
       ['sla-report', '0 7 * * *', 'Europe/Berlin'],

@@ -1,58 +1,11 @@
 /** The report emailed to managers through a real SMTP server, CSV attached; failed deliveries are retried and visible. */
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ATTEMPTS } from '../../src/outbox/outbox.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { createReport, runScheduledReport } from '../../src/reports/create-report.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
 import { berlin, createDesk, type Desk } from './helpers.js';
-
-interface Inbox {
-  port: number;
-  messages: { to: string[]; mail: ParsedMail }[];
-  /** Refuse the next `n` messages with a temporary error. */
-  refuse(n: number): void;
-  close(): Promise<void>;
-}
-
-async function startSmtp(): Promise<Inbox> {
-  let refusals = 0;
-  const messages: Inbox['messages'] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (refusals > 0) {
-          refusals--;
-          const error = Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 });
-          callback(error);
-          return;
-        }
-        simpleParser(Buffer.concat(chunks)).then(
-          (mail) => {
-            messages.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-            callback();
-          },
-          (error: Error) => callback(error),
-        );
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    messages,
-    refuse(n) {
-      refusals = n;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 let smtp: Inbox;
 let mailer: Mailer;

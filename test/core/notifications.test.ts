@@ -1,0 +1,60 @@
+/** Rule `notify` events delivered by mail through a real SMTP server. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+
+let smtp: Inbox;
+let mailer: Mailer;
+let h: Harness;
+
+beforeEach(async () => {
+  smtp = await startSmtp();
+  mailer = createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@example.com>');
+  h = createHarness({ services: { mailer, publicUrl: 'https://help.example.com' } });
+  standardQueues(h);
+  h.agent({ name: 'Alice', email: 'alice@casebook.test', queues: ['general'] });
+});
+afterEach(async () => {
+  h.close();
+  mailer.close();
+  await smtp.close();
+});
+
+type Json = Record<string, any>;
+
+describe('notifications', () => {
+  it('mails the assignee when an SLA timer reaches its warning time, naming the timer', async () => {
+    // Monday 10:00 Berlin, standard policy, normal priority: first response due in 8 business hours, warned at 80%.
+    const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com' }, subject: 'Hello', description: 'A question' } })).json()) as Json;
+    h.clock.advanceMinutes(8 * 60 * 0.8 + 1);
+    await runSlaSweep(h.services);
+    await h.services.outbox.drain();
+
+    const mails = smtp.messages.filter((m) => m.mail.subject?.includes('SLA at risk'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.to).toEqual(['alice@casebook.test']);
+    expect(mails[0]!.mail.subject).toBe(`[${created.id}] SLA at risk: Hello`);
+    expect(mails[0]!.mail.text).toContain('The firstResponse target (standard) is due');
+    expect(mails[0]!.mail.text).toContain(`https://help.example.com/cases/${created.id}`);
+
+    const events = (await (await h.api('GET', `/api/v1/cases/${created.id}/events`, { token: ADMIN_TOKEN })).json()) as Json[];
+    expect(events.filter((e) => e.type === 'notification.sent').map((e) => e.data)).toEqual([
+      { template: 'sla-warning', to: 'assignee', recipients: ['alice@casebook.test'], delivered: true },
+    ]);
+  });
+
+  it('records that nothing was sent when no mailer is configured', async () => {
+    const quiet = createHarness();
+    standardQueues(quiet);
+    quiet.agent({ queues: ['general'] });
+    const created = (await (await quiet.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com' }, subject: 'Hello', description: 'A question' } })).json()) as Json;
+    quiet.clock.advanceMinutes(8 * 60 * 0.8 + 1);
+    await runSlaSweep(quiet.services);
+    await quiet.services.outbox.drain();
+    const events = (await (await quiet.api('GET', `/api/v1/cases/${created.id}/events`, { token: ADMIN_TOKEN })).json()) as Json[];
+    expect(events.find((e) => e.type === 'notification.sent')?.data).toMatchObject({ delivered: false, reason: 'SMTP_URL is not set' });
+    quiet.close();
+  });
+});
