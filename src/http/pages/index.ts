@@ -17,7 +17,6 @@ import { isPagePath, pageSession } from './session.js';
 
 export const PAGE_BODY_LIMIT = 64 * 1024;
 
-
 export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   const limit = bodyLimit({
