@@ -5,7 +5,7 @@
  * clocks run. Called by the SLA subscribers and by re-apply; everything here runs inside the
  * case's transaction.
  */
-import { and, asc, eq, isNotNull, min } from 'drizzle-orm';
+import { insertRow, rowMapper, statement } from '../db/fast.js';
 import { NO_DUE_AT, slaTimers, type SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory } from '../workflow/definition.js';
@@ -33,16 +33,22 @@ const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
 const ANSWERED_BY_REPLY: ReadonlySet<string> = new Set<SlaMetric>(['firstResponse', 'nextResponse']);
 
 export function loadTimers(ctx: CaseContext): TimerRow[] {
-  return ctx.services.db.select().from(slaTimers).where(eq(slaTimers.caseId, ctx.case.id)).orderBy(asc(slaTimers.id)).all();
+  const m = rowMapper(slaTimers);
+  return statement<[number], Record<string, unknown>>(ctx.services.db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
+    .all(ctx.case.id)
+    .map((r) => m.fromRow(r));
 }
 
 function insertTimer(ctx: CaseContext, row: NewTimerRow): TimerRow {
-  return ctx.services.db.insert(slaTimers).values(row).returning().get();
+  return insertRow(ctx.services.db, slaTimers, row);
 }
 
+const TIMER_COLUMNS = rowMapper(slaTimers).keys.filter((k) => k !== 'id');
+const UPDATE_TIMER = `UPDATE sla_timers SET ${TIMER_COLUMNS.map((k) => `${rowMapper(slaTimers).columns[rowMapper(slaTimers).keys.indexOf(k)]} = ?`).join(', ')} WHERE id = ?`;
+
 function saveTimer(ctx: CaseContext, row: TimerRow): void {
-  const { id, ...rest } = row;
-  ctx.services.db.update(slaTimers).set(rest).where(eq(slaTimers.id, id)).run();
+  const m = rowMapper(slaTimers);
+  statement(ctx.services.db, UPDATE_TIMER).run(...TIMER_COLUMNS.map((k) => m.toDriver(k, row[k])), row.id);
 }
 
 function record(ctx: CaseContext, type: string, data: Record<string, unknown>): void {
@@ -51,11 +57,7 @@ function record(ctx: CaseContext, type: string, data: Record<string, unknown>): 
 
 /** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
 export function refreshSlaDueAt(ctx: CaseContext): void {
-  const row = ctx.services.db
-    .select({ due: min(slaTimers.dueAt) })
-    .from(slaTimers)
-    .where(and(eq(slaTimers.caseId, ctx.case.id), isNotNull(slaTimers.dueAt)))
-    .get();
+  const row = statement<[number], { due: number | null }>(ctx.services.db, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL').get(ctx.case.id);
   ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
 }
 
@@ -246,7 +248,7 @@ export function planRetarget(
 export function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange & { changed: boolean })[], reason: string): void {
   for (const { before, after, changed } of plan) {
     if (after === null) {
-      ctx.services.db.delete(slaTimers).where(eq(slaTimers.id, before.id)).run();
+      statement<[number]>(ctx.services.db, 'DELETE FROM sla_timers WHERE id = ?').run(before.id);
       record(ctx, 'sla.cancelled', { metric: before.metric, policy: before.policy, reason: `${reason}: no ${before.metric} target for ${ctx.case.priority} priority` });
       continue;
     }
