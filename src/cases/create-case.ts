@@ -155,13 +155,14 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     };
     ctx.case.routing = routing;
 
-    ctx.record('case.created', {
+    const createdData = {
       subject: row.subject,
       channel: row.channel,
       requestedPriority: priority,
       workflow: row.workflow,
       workflowVersion: row.workflowVersion,
-    });
+    };
+    ctx.record('case.created', createdData);
     if (diagnosis.suggestions.length > 0) {
       ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions });
     }
@@ -181,7 +182,8 @@ export async function createCase(services: Services, input: CreateCaseInput, act
       ...(routing.error ? { error: routing.error, fallback: true } : {}),
     });
 
-    ctx.raise('case.created', {});
+    // Already on the timeline above; subscribers (SLA clocks) and the workflow react now.
+    ctx.dispatch('case.created', createdData);
     if (decisions.escalate) {
       try {
         escalateCase(ctx, { tier: decisions.escalate.tier, queue: decisions.escalate.queue, reason: decisions.escalate.reason, rule: decisions.escalate.rule });

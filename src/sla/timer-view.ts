@@ -14,6 +14,10 @@ export interface TimerView {
   /** When this clock (cycle) started. */
   startedAt: string;
   dueAt: string | null;
+  /** When the warning falls due (counting timers). */
+  warnAt: string | null;
+  /** For display: breached, warning (past the warning time), ok, paused or fulfilled. */
+  level: 'ok' | 'warning' | 'breached' | 'paused' | 'fulfilled';
   /** Wall-clock minutes until due (running timers not yet due). */
   minutesLeft: number | null;
   /** Wall-clock minutes past due (counting timers past their due time). */
@@ -34,6 +38,14 @@ export interface TimerView {
 
 const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+export function timerLevel(t: TimerRow, now: number): TimerView['level'] {
+  if (t.state === 'fulfilled') return 'fulfilled';
+  if (t.state === 'paused') return 'paused';
+  if (t.breachedAt !== null || (t.dueAt !== null && now >= t.dueAt)) return 'breached';
+  if (t.warnAt !== null && now >= t.warnAt) return 'warning';
+  return 'ok';
+}
+
 export function timerView(services: Services, t: TimerRow, now: number): TimerView {
   const due = t.dueAt;
   const counting = isCounting(t);
@@ -45,6 +57,8 @@ export function timerView(services: Services, t: TimerRow, now: number): TimerVi
     state: t.state,
     startedAt: toIso(t.startedAt)!,
     dueAt: toIso(due),
+    warnAt: counting ? toIso(t.warnAt) : null,
+    level: timerLevel(t, now),
     minutesLeft: counting && due !== null && due > now ? Math.ceil((due - now) / 60_000) : null,
     overdueMinutes: counting && due !== null && due <= now ? Math.floor((now - due) / 60_000) : null,
     businessMinutesLeft: t.state === 'fulfilled' ? null : roundMinutes(t.targetMinutes - used),

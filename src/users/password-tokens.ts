@@ -69,3 +69,20 @@ export async function setPasswordWithToken(services: Services, token: string, pa
     return ref;
   });
 }
+
+/**
+ * A new one-time link for an existing account, found by email: customers who first wrote
+ * in through the API or by mail get portal access this way, staff a password reset.
+ */
+export function issuePasswordLink(services: Services, email: string): { ref: PrincipalRef; url: string; expiresAt: number } {
+  const address = email.trim().toLowerCase();
+  return transaction(services.db, () => {
+    const member = services.db.select({ id: staff.id, active: staff.active }).from(staff).where(eq(staff.email, address)).get();
+    const customer = member ? undefined : services.db.select({ id: customers.id }).from(customers).where(eq(customers.email, address)).get();
+    if (member && !member.active) throw new DomainError('FORBIDDEN', `The account ${address} is deactivated.`);
+    if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${address}.`);
+    const ref: PrincipalRef = member ? { type: 'staff', id: member.id } : { type: 'customer', id: customer!.id };
+    const link = createPasswordToken(services.db, ref, services.clock.now());
+    return { ref, url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt };
+  });
+}

@@ -9,7 +9,7 @@
 import { cases } from '../db/schema/index.js';
 import { rowById, rowMapper, statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
-import type { Actor, Role } from '../roles.js';
+import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
@@ -40,6 +40,7 @@ export class CaseContext {
   readonly #pending: string[] = [];
   #processing = false;
   #steps = 0;
+  #automatic: { on: string } | null = null;
 
   /** `now` defaults to the clock; imports of history pass the case's own time. */
   constructor(services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
@@ -113,7 +114,7 @@ export class CaseContext {
   fireTimer(name: string): boolean {
     const outcome = transition(this.workflow, this.case, { kind: 'timer', transition: name });
     if (!outcome.ok || outcome.transition === null) return false;
-    this.#run(() => this.#apply(outcome));
+    this.#run(() => this.#apply(outcome, { on: 'timer' }));
     return true;
   }
 
@@ -181,15 +182,22 @@ export class CaseContext {
         if (++this.#steps > MAX_STEPS) throw new Error(`Workflow "${this.workflow.workflow}" loops on ${this.ref}`);
         const type = this.#pending.shift()!;
         const outcome = transition(this.workflow, this.case, { kind: 'event', type });
-        if (outcome.ok && outcome.transition !== null) this.#apply(outcome);
+        if (outcome.ok && outcome.transition !== null) this.#apply(outcome, { on: type });
       }
     } finally {
       this.#processing = false;
     }
   }
 
-  #apply(outcome: TransitionOutcome): void {
-    this.#perform(outcome.effects, outcome);
+  /** `automatic`: the transition fired on an event or a timer, not by a command. */
+  #apply(outcome: TransitionOutcome, automatic: { on: string } | null = null): void {
+    const previous = this.#automatic;
+    this.#automatic = automatic;
+    try {
+      this.#perform(outcome.effects, outcome);
+    } finally {
+      this.#automatic = previous;
+    }
   }
 
   #perform(effects: readonly Effect[], outcome: TransitionOutcome | null): void {
@@ -235,8 +243,11 @@ export class CaseContext {
     if (this.fields.solution?.trim()) c.solution = this.fields.solution.trim();
     if (wasOpen && !c.open && c.assigneeId !== null) this.freeCapacity(c.assigneeId);
     const fields = Object.fromEntries(Object.entries(this.fields).filter(([, v]) => typeof v === 'string' && v.trim() !== ''));
-    const data = { transition: effect.transition, from: effect.from, to: effect.to, ...fields };
-    this.record('case.transitioned', data);
+    const automatic = this.#automatic;
+    const data = { transition: effect.transition, from: effect.from, to: effect.to, ...(automatic ? {} : fields) };
+    // Automatic transitions are Casebook's doing; the timeline says what set them off.
+    if (automatic) this.record('case.transitioned', { ...data, on: automatic.on, ...(this.actor.type !== 'system' ? { after: this.actor.name } : {}) }, SYSTEM_ACTOR);
+    else this.record('case.transitioned', data);
     this.services.subscribers.emit(this, { type: 'case.transitioned', data: { ...data, category: effect.category } });
   }
 }

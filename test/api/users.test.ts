@@ -69,3 +69,25 @@ describe('POST /api/v1/users', () => {
     expect((await h.api('POST', '/api/v1/users', { token: ADMIN_TOKEN, body: '{oops' })).status).toBe(400);
   });
 });
+
+describe('POST /api/v1/users/password-links', () => {
+  it('gives an existing customer (who wrote in through the API) a one-time link to the portal', async () => {
+    await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'pat@example.com' }, subject: 'Hi', description: 'Hello' } });
+    const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'Pat@Example.com' } });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { type: string; setPasswordUrl: string };
+    expect(body.type).toBe('customer');
+    const url = new URL(body.setPasswordUrl);
+    const v = visitor(h);
+    const page = await v.get(`${url.pathname}${url.search}`);
+    v.csrf = csrfFrom(await page.text());
+    const done = await v.post('/set-password', { token: url.searchParams.get('token')!, password: 'pats new password', confirm: 'pats new password' });
+    expect(done.headers.get('Location')).toBe('/portal');
+  });
+
+  it('answers 404 for unknown addresses and 403 to non-admins', async () => {
+    expect((await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nobody@example.com' } })).status).toBe(404);
+    const agent = h.tokenFor(h.agent({ role: 'manager' }));
+    expect((await h.api('POST', '/api/v1/users/password-links', { token: agent, body: { email: 'nobody@example.com' } })).status).toBe(403);
+  });
+});

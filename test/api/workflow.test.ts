@@ -45,7 +45,7 @@ describe('transitions', () => {
     expect(resolved.json.transitions.map((t: Json) => t.name)).toEqual(['reopen', 'close']);
     const steps = (await events(id)).filter((e) => e.type === 'case.transitioned').map((e) => e.data);
     expect(steps).toEqual([
-      { transition: 'start', from: 'new', to: 'open' },
+      { transition: 'start', from: 'new', to: 'open', on: 'case.assigned', after: 'Chloe' },
       { transition: 'waitOnCustomer', from: 'open', to: 'pending' },
       { transition: 'resolve', from: 'pending', to: 'resolved', solution: 'Settings → Export.', note: 'Walked them through it' },
     ]);

@@ -5,7 +5,9 @@
 import { Hono } from 'hono';
 import { iso } from '../../cases/case-view.js';
 import { createUser } from '../../users/create-user.js';
-import { readJson } from '../json-body.js';
+import { z } from 'zod';
+import { issuePasswordLink } from '../../users/password-tokens.js';
+import { jsonBody, readJson } from '../json-body.js';
 import { requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 
@@ -30,6 +32,12 @@ export function userRoutes(): Hono<AppEnv> {
       },
       201,
     );
+  });
+  /** A one-time link to set a password for an existing account (portal access, reset). */
+  app.post('/password-links', async (c) => {
+    const { email } = await jsonBody(c, z.strictObject({ email: z.email() }));
+    const link = issuePasswordLink(c.get('services'), email);
+    return c.json({ id: link.ref.id, type: link.ref.type, email: email.toLowerCase(), setPasswordUrl: link.url, setPasswordExpiresAt: iso(link.expiresAt) }, 201);
   });
   return app;
 }
