@@ -166,7 +166,8 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     if (diagnosis.suggestions.length > 0) {
       ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions });
     }
-    recordEvaluations(ctx, evaluations, 'case.created');
+    // The first (routing) evaluation is told by case.routed below, unless it failed.
+    recordEvaluations(ctx, evaluations.filter((e, i) => i > 0 || e.error !== null), 'case.created');
     if (decisions.queue && queue.id !== decisions.queue) {
       ctx.record('rules.failed', { event: 'case.created', error: `queue "${decisions.queue}" does not exist or is inactive; routed to ${queue.id}` });
     }
