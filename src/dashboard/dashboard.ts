@@ -1,0 +1,176 @@
+/**
+ * The reports dashboard: every metric for one period and queue, and the drill-down that
+ * lists the cases (or customers) behind a number. Definitions live beside each metric:
+ * csat.ts, churn.ts, durations.ts, attainment.ts, over-time.ts (and docs/manager-console.md).
+ */
+import { inArray } from 'drizzle-orm';
+import { caseRef } from '../cases/case-ref.js';
+import { cases, customers } from '../db/schema/index.js';
+import type { Services } from '../services.js';
+import { attainment, type AttainmentGroup, type AttainmentMetric } from './attainment.js';
+import { churn, type ChurnMetric } from './churn.js';
+import { csat, type CsatMetric } from './csat.js';
+import { firstResponseTime, processingTime, type DurationMetric } from './durations.js';
+import { backlog, escalations, type EscalationSeries, type Series } from './over-time.js';
+import type { DashboardQuery } from './period.js';
+
+export interface Dashboard {
+  query: DashboardQuery;
+  generatedAt: number;
+  csat: CsatMetric;
+  churn: ChurnMetric;
+  processing: DurationMetric;
+  firstResponse: DurationMetric;
+  attainment: AttainmentMetric;
+  backlog: Series;
+  escalations: EscalationSeries;
+}
+
+export function buildDashboard(services: Services, q: DashboardQuery): Dashboard {
+  return {
+    query: q,
+    generatedAt: services.clock.now(),
+    csat: csat(services, q),
+    churn: churn(services, q),
+    processing: processingTime(services, q),
+    firstResponse: firstResponseTime(services, q),
+    attainment: attainment(services, q),
+    backlog: backlog(services, q),
+    escalations: escalations(services, q),
+  };
+}
+
+/** What a drill-down link asks for. */
+export type DrillSpec =
+  | { metric: 'csat' | 'csat-satisfied' | 'churn' | 'processing' | 'first-response' }
+  | { metric: 'attainment'; group: 'all' | 'metric' | 'policy'; key: string; outcome: 'met' | 'missed' }
+  | { metric: 'backlog' | 'escalations'; bucket: number };
+
+export const DRILL_METRICS = ['csat', 'csat-satisfied', 'churn', 'processing', 'first-response', 'attainment', 'backlog', 'escalations'] as const;
+
+export interface DrillCase {
+  id: number;
+  ref: string;
+  subject: string;
+  queue: string;
+  status: string;
+  customer: string;
+  /** What the number counted for this case (minutes, the rating, the outcome). */
+  detail: string;
+}
+
+export interface DrillCustomer {
+  id: number;
+  name: string;
+  email: string;
+  organization: string | null;
+  churnedAt: number | null;
+}
+
+export type Drill = { title: string; kind: 'cases'; rows: DrillCase[] } | { title: string; kind: 'customers'; rows: DrillCustomer[] };
+
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function caseRows(services: Services, ids: readonly number[], details: (id: number, index: number) => string): DrillCase[] {
+  const found = new Map<number, { subject: string; queue: string; status: string; customerId: number }>();
+  for (const part of chunks([...new Set(ids)])) {
+    for (const r of services.db
+      .select({ id: cases.id, subject: cases.subject, queue: cases.queueId, status: cases.status, customerId: cases.customerId })
+      .from(cases)
+      .where(inArray(cases.id, part))
+      .all()) {
+      found.set(r.id, r);
+    }
+  }
+  const names = customerNames(services, [...found.values()].map((r) => r.customerId));
+  return ids.flatMap((id, index) => {
+    const r = found.get(id);
+    return r ? [{ id, ref: caseRef(id), subject: r.subject, queue: r.queue, status: r.status, customer: names.get(r.customerId) ?? '', detail: details(id, index) }] : [];
+  });
+}
+
+function customerNames(services: Services, ids: readonly number[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const part of chunks([...new Set(ids)])) {
+    for (const r of services.db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, part)).all()) out.set(r.id, r.name);
+  }
+  return out;
+}
+
+const minutes = (m: number) => `${Math.round(m * 10) / 10} min`;
+
+function findGroup(metric: AttainmentMetric, group: 'all' | 'metric' | 'policy', key: string): AttainmentGroup | undefined {
+  if (group === 'all') return metric.total;
+  return (group === 'metric' ? metric.byMetric : metric.byPolicy).find((g) => g.key === key);
+}
+
+/** The cases or customers behind one number of the dashboard. */
+export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec): Drill {
+  switch (spec.metric) {
+    case 'csat':
+    case 'csat-satisfied': {
+      const m = csat(services, q);
+      const satisfied = new Set(m.satisfiedCaseIds);
+      const ids = spec.metric === 'csat' ? m.ratedCaseIds : m.satisfiedCaseIds;
+      return {
+        title: spec.metric === 'csat' ? 'Rated cases' : 'Cases rated satisfied',
+        kind: 'cases',
+        rows: caseRows(services, ids, (id) => (satisfied.has(id) ? 'satisfied' : 'not satisfied')),
+      };
+    }
+    case 'churn': {
+      const m = churn(services, q);
+      const rows: DrillCustomer[] = [];
+      for (const part of chunks(m.churnedCustomerIds)) {
+        rows.push(
+          ...services.db
+            .select({ id: customers.id, name: customers.name, email: customers.email, organization: customers.organization, churnedAt: customers.churnedAt })
+            .from(customers)
+            .where(inArray(customers.id, part))
+            .all(),
+        );
+      }
+      rows.sort((a, b) => a.id - b.id);
+      return { title: 'Customers who churned', kind: 'customers', rows };
+    }
+    case 'processing':
+    case 'first-response': {
+      const m = spec.metric === 'processing' ? processingTime(services, q) : firstResponseTime(services, q);
+      return {
+        title: spec.metric === 'processing' ? 'Cases resolved' : 'Cases with their first response',
+        kind: 'cases',
+        rows: caseRows(services, m.rows.map((r) => r.caseId), (_id, i) => `${minutes(m.rows[i]!.calendarMinutes)} calendar, ${minutes(m.rows[i]!.businessMinutes)} business`),
+      };
+    }
+    case 'attainment': {
+      const g = findGroup(attainment(services, q), spec.group, spec.key);
+      const outcomes = (g?.outcomes ?? []).filter((o) => o.outcome === spec.outcome);
+      const label = spec.group === 'all' ? 'all metrics and policies' : `${spec.group} ${spec.key}`;
+      return {
+        title: `SLA targets ${spec.outcome} (${label})`,
+        kind: 'cases',
+        rows: caseRows(services, outcomes.map((o) => o.caseId), (_id, i) => `${outcomes[i]!.metric}, ${outcomes[i]!.policy}, ${outcomes[i]!.queue}: ${spec.outcome} ${new Date(outcomes[i]!.at).toISOString()}`),
+      };
+    }
+    case 'backlog': {
+      const series = backlog(services, q, spec.bucket);
+      const bucket = series.points[spec.bucket]?.bucket;
+      return { title: `Open cases at the end of the ${series.unit} starting ${bucket?.label ?? '?'}`, kind: 'cases', rows: caseRows(services, series.caseIds, () => 'open') };
+    }
+    case 'escalations': {
+      const series = escalations(services, q);
+      const bucket = series.points[spec.bucket]?.bucket;
+      return {
+        title: `Escalations in the ${series.unit} starting ${bucket?.label ?? '?'}`,
+        kind: 'cases',
+        rows: caseRows(services, series.caseIds[spec.bucket] ?? [], () => 'escalated'),
+      };
+    }
+  }
+}

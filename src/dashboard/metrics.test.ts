@@ -1,0 +1,223 @@
+/** Every dashboard metric on a seeded week (test/support/manage-history.ts), with exact values. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReport } from '../reports/build-report.js';
+import { berlinMs, buildHistory, ZONE, type History } from '../../test/support/manage-history.js';
+import { attainment } from './attainment.js';
+import { churn } from './churn.js';
+import { csat } from './csat.js';
+import { buildDashboard, drillDown } from './dashboard.js';
+import { firstResponseTime, processingTime } from './durations.js';
+import { backlog, escalations } from './over-time.js';
+import { periodOf, type DashboardQuery } from './period.js';
+
+let hist: History;
+let week: DashboardQuery;
+const q = (over: Partial<DashboardQuery> = {}): DashboardQuery => ({ ...week, ...over });
+
+beforeAll(async () => {
+  hist = await buildHistory();
+  week = { ...hist.week, queue: null, zone: ZONE };
+}, 60_000);
+afterAll(() => hist.h.close());
+
+describe('the seeded week', () => {
+  it('routed, escalated and resolved the cases as the story says', () => {
+    const rows = hist.h.db.$client.prepare('SELECT id, queue_id AS queue, open, status FROM cases ORDER BY id').all();
+    const { A, B, C, D, E } = hist.ids;
+    expect(rows).toEqual([
+      { id: A, queue: 'general', open: 0, status: 'resolved' },
+      { id: B, queue: 'billing', open: 0, status: 'resolved' },
+      { id: C, queue: 'advanced', open: 0, status: 'resolved' },
+      { id: D, queue: 'advanced', open: 1, status: 'escalated' },
+      { id: E, queue: 'general', open: 1, status: 'open' },
+    ]);
+    expect(week.from).toBe(Date.parse('2026-03-01T23:00:00Z'));
+    expect(week.to).toBe(Date.parse('2026-03-08T23:00:00Z'));
+    expect(periodOf('2026-03-02', '2026-03-08', ZONE)).toEqual(hist.week);
+  });
+});
+
+describe('CSAT % = satisfied ratings / all ratings × 100', () => {
+  it('over the ratings given in the period', () => {
+    const { A, B, C } = hist.ids;
+    expect(csat(hist.h.services, q())).toEqual({ ratings: 3, satisfied: 2, percent: 66.7, ratedCaseIds: [A, C, B], satisfiedCaseIds: [A, C] });
+    // Monday only: A.
+    expect(csat(hist.h.services, q({ to: berlinMs('2026-03-03T00:00') }))).toMatchObject({ ratings: 1, satisfied: 1, percent: 100 });
+    // Nothing rated on Thursday.
+    expect(csat(hist.h.services, q({ from: berlinMs('2026-03-05T00:00') }))).toMatchObject({ ratings: 0, satisfied: 0, percent: null });
+  });
+
+  it('per queue: the case’s queue', () => {
+    expect(csat(hist.h.services, q({ queue: 'general' }))).toMatchObject({ ratings: 1, satisfied: 1, percent: 100 });
+    expect(csat(hist.h.services, q({ queue: 'billing' }))).toMatchObject({ ratings: 1, satisfied: 0, percent: 0 });
+    expect(csat(hist.h.services, q({ queue: 'advanced' }))).toMatchObject({ ratings: 1, satisfied: 1, percent: 100 });
+  });
+});
+
+describe('churn % = customers churned in the period and still churned at its end / customers × 100', () => {
+  it('counts marks in the period that still hold at its end, over the customers that existed then', () => {
+    const { erin, fay, dave } = hist.customers;
+    // Chloe, Dave, Erin, Fay, Gus existed (Hal came later); Fay and Erin churned in the week;
+    // Dave churned and came back; Gus churned before the week.
+    expect(churn(hist.h.services, q())).toEqual({ customers: 5, churned: 2, percent: 40, churnedCustomerIds: [erin.id, fay.id] });
+    // Monday and Tuesday: Dave was churned at the end of Tuesday.
+    expect(churn(hist.h.services, q({ to: berlinMs('2026-03-04T00:00') }))).toEqual({ customers: 5, churned: 1, percent: 20, churnedCustomerIds: [dave.id] });
+    // The week after: Hal exists, nobody churned.
+    expect(churn(hist.h.services, q({ from: week.to, to: berlinMs('2026-03-16T00:00') }))).toMatchObject({ customers: 6, churned: 0, percent: 0 });
+  });
+
+  it('per queue: the customers who had a case in that queue', () => {
+    const { erin, fay } = hist.customers;
+    expect(churn(hist.h.services, q({ queue: 'general' }))).toEqual({ customers: 1, churned: 0, percent: 0, churnedCustomerIds: [] });
+    expect(churn(hist.h.services, q({ queue: 'advanced' }))).toEqual({ customers: 2, churned: 2, percent: 100, churnedCustomerIds: [erin.id, fay.id] });
+    expect(churn(hist.h.services, q({ queue: 'technical' }))).toEqual({ customers: 0, churned: 0, percent: null, churnedCustomerIds: [] });
+  });
+});
+
+describe('processing time = resolved_at − created_at over cases resolved in the period', () => {
+  it('average, median and p90 in calendar and business minutes', () => {
+    const { A, B, C } = hist.ids;
+    const m = processingTime(hist.h.services, q());
+    // A 2h (office hours); B Mon 16:00 → Wed 10:00 = 42h, 1h + 8h + 1h business; C (24x7) Tue 10:00 → Thu 09:00 = 47h.
+    expect(m.rows.map((r) => [r.caseId, r.calendarMinutes, r.businessMinutes])).toEqual([
+      [A, 120, 120],
+      [B, 2520, 600],
+      [C, 2820, 2820],
+    ]);
+    expect(m.calendar).toEqual({ count: 3, total: 5460, mean: 1820, median: 2520, p90: 2820 });
+    expect(m.business).toEqual({ count: 3, total: 3540, mean: 1180, median: 600, p90: 2820 });
+  });
+
+  it('a reopened case counts once, at its latest resolution; per queue: the case’s queue', () => {
+    const { B, C } = hist.ids;
+    // Before Thursday C counted nowhere: its Tuesday resolution was undone by the reopen.
+    expect(processingTime(hist.h.services, q({ to: berlinMs('2026-03-05T00:00') })).rows.map((r) => r.caseId)).toEqual([hist.ids.A, B]);
+    expect(processingTime(hist.h.services, q({ queue: 'billing' })).calendar).toEqual({ count: 1, total: 2520, mean: 2520, median: 2520, p90: 2520 });
+    expect(processingTime(hist.h.services, q({ queue: 'advanced' })).rows.map((r) => r.caseId)).toEqual([C]);
+    expect(processingTime(hist.h.services, q({ queue: 'technical' })).calendar).toEqual({ count: 0, total: 0, mean: null, median: null, p90: null });
+  });
+});
+
+describe('first-response time over cases whose first public staff reply fell in the period', () => {
+  it('median and p90 in calendar and business minutes; internal notes do not count', () => {
+    const { A, B, C, E } = hist.ids;
+    const m = firstResponseTime(hist.h.services, q());
+    // B: Mon 16:00 → Tue 09:30 (1h Mon + 30 min Tue business); E: Thu 11:00 → Fri 09:00 (the Thu 15:00 note does not count).
+    expect(m.rows.map((r) => [r.caseId, r.calendarMinutes, r.businessMinutes])).toEqual([
+      [A, 30, 30],
+      [B, 1050, 90],
+      [C, 180, 180],
+      [E, 1320, 360],
+    ]);
+    expect(m.calendar).toEqual({ count: 4, total: 2580, mean: 645, median: 180, p90: 1320 });
+    expect(m.business).toEqual({ count: 4, total: 660, mean: 165, median: 90, p90: 360 });
+    expect(firstResponseTime(hist.h.services, q({ queue: 'general' })).calendar).toMatchObject({ count: 2, median: 30, p90: 1320 });
+    expect(firstResponseTime(hist.h.services, q({ to: berlinMs('2026-03-03T10:00') })).rows.map((r) => r.caseId)).toEqual([A, B]);
+  });
+});
+
+describe('SLA attainment per metric and per policy (the scheduled report’s definition)', () => {
+  it('met = first fulfilment without a breach, missed = a breach, both in the period', () => {
+    const { A, B, C, D, E } = hist.ids;
+    const m = attainment(hist.h.services, q());
+    expect(m.total).toMatchObject({ met: 6, missed: 3, attainment: 66.7, metCaseIds: [A, A, B, C, B, E], missedCaseIds: [C, C, D] });
+    expect(m.byMetric.map(({ key, met, missed, attainment: a }) => ({ key, met, missed, a }))).toEqual([
+      { key: 'firstResponse', met: 3, missed: 2, a: 60 },
+      { key: 'resolution', met: 3, missed: 1, a: 75 },
+    ]);
+    expect(m.byPolicy.map(({ key, met, missed, attainment: a }) => ({ key, met, missed, a }))).toEqual([
+      { key: 'premium', met: 1, missed: 2, a: 33.3 },
+      { key: 'standard', met: 5, missed: 1, a: 83.3 },
+    ]);
+    // The same numbers as the scheduled report for the same period.
+    const report = buildReport(hist.h.services, { from: week.from, to: week.to });
+    expect(report.attainment.byPolicy.map((r) => [r.key, r.met, r.missed, r.attainment])).toEqual(m.byPolicy.map((g) => [g.key, g.met, g.missed, g.attainment]));
+    expect(report.totals).toMatchObject({ met: 6, missed: 3, attainment: 66.7 });
+  });
+
+  it('per queue: the queue recorded with the outcome', () => {
+    const general = attainment(hist.h.services, q({ queue: 'general' }));
+    expect(general.total).toMatchObject({ met: 3, missed: 2, attainment: 60 });
+    expect(attainment(hist.h.services, q({ queue: 'advanced' })).total).toMatchObject({ met: 1, missed: 1, attainment: 50 });
+    expect(attainment(hist.h.services, q({ queue: 'billing' })).total).toMatchObject({ met: 2, missed: 0, attainment: 100 });
+    expect(attainment(hist.h.services, q({ queue: 'technical' })).total).toMatchObject({ met: 0, missed: 0, attainment: null });
+  });
+});
+
+describe('backlog and escalations over time', () => {
+  it('backlog: open cases at the end of each day, reopened cases counted again; days not started left out', () => {
+    const { B, C, D, E } = hist.ids;
+    const all = backlog(hist.h.services, q());
+    expect(all.unit).toBe('day');
+    expect(all.points.map((p) => [p.bucket.label, p.value])).toEqual([
+      ['2026-03-02', 1],
+      ['2026-03-03', 1],
+      ['2026-03-04', 2],
+      ['2026-03-05', 2],
+      ['2026-03-06', 2],
+    ]);
+    expect(backlog(hist.h.services, q(), 0).caseIds).toEqual([B]);
+    expect(backlog(hist.h.services, q(), 2).caseIds).toEqual([C, D]);
+    expect(backlog(hist.h.services, q(), 4).caseIds).toEqual([D, E]);
+  });
+
+  it('backlog per queue follows escalations and transfers', () => {
+    const values = (queue: string) => backlog(hist.h.services, q({ queue })).points.map((p) => p.value);
+    expect(values('general')).toEqual([0, 0, 1, 1, 1]);
+    expect(values('advanced')).toEqual([0, 0, 1, 1, 1]);
+    expect(values('billing')).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  it('escalations per day; per queue: out of or into it', () => {
+    const { C, D } = hist.ids;
+    const all = escalations(hist.h.services, q());
+    expect(all.points.map((p) => p.value)).toEqual([0, 1, 0, 1, 0, 0, 0]);
+    expect(all.caseIds).toEqual([[], [C], [], [D], [], [], []]);
+    expect(escalations(hist.h.services, q({ queue: 'general' })).points.map((p) => p.value)).toEqual([0, 1, 0, 1, 0, 0, 0]);
+    expect(escalations(hist.h.services, q({ queue: 'advanced' })).points.map((p) => p.value)).toEqual([0, 1, 0, 1, 0, 0, 0]);
+    expect(escalations(hist.h.services, q({ queue: 'billing' })).points.map((p) => p.value)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('weeks for periods longer than 31 days, cut in the zone (the DST change on 29 March)', () => {
+    const five = q({ ...periodOf('2026-03-02', '2026-04-05', ZONE) });
+    const e = escalations(hist.h.services, five);
+    expect(e.unit).toBe('week');
+    expect(e.points.map((p) => [p.bucket.label, (p.bucket.end - p.bucket.start) / 3_600_000, p.value])).toEqual([
+      ['2026-03-02', 168, 2],
+      ['2026-03-09', 168, 0],
+      ['2026-03-16', 168, 0],
+      ['2026-03-23', 167, 0],
+      ['2026-03-30', 168, 0],
+    ]);
+    expect(backlog(hist.h.services, five).points.map((p) => [p.bucket.label, p.value])).toEqual([['2026-03-02', 2]]);
+  });
+});
+
+describe('the dashboard and its drill-downs', () => {
+  it('builds every metric, and each number lists the cases or customers behind it', () => {
+    const { A, B, C, D } = hist.ids;
+    const d = buildDashboard(hist.h.services, q());
+    expect(d.csat.percent).toBe(66.7);
+    expect(drillDown(hist.h.services, q(), { metric: 'csat-satisfied' }).rows.map((r) => r.id)).toEqual([A, C]);
+    const rated = drillDown(hist.h.services, q(), { metric: 'csat' });
+    expect(rated.kind === 'cases' && rated.rows.map((r) => [r.ref, r.detail])).toEqual([
+      [`C-${A}`, 'satisfied'],
+      [`C-${C}`, 'satisfied'],
+      [`C-${B}`, 'not satisfied'],
+    ]);
+    const churned = drillDown(hist.h.services, q(), { metric: 'churn' });
+    expect(churned.kind).toBe('customers');
+    expect(churned.rows.map((r) => r.name)).toEqual(['Erin', 'Fay']);
+    const processing = drillDown(hist.h.services, q(), { metric: 'processing' });
+    expect(processing.rows.map((r) => (r as { detail: string }).detail)).toEqual([
+      '120 min calendar, 120 min business',
+      '2520 min calendar, 600 min business',
+      '2820 min calendar, 2820 min business',
+    ]);
+    expect(drillDown(hist.h.services, q(), { metric: 'attainment', group: 'policy', key: 'premium', outcome: 'missed' }).rows.map((r) => r.id)).toEqual([C, C]);
+    expect(drillDown(hist.h.services, q(), { metric: 'attainment', group: 'metric', key: 'firstResponse', outcome: 'missed' }).rows.map((r) => r.id)).toEqual([C, D]);
+    expect(drillDown(hist.h.services, q(), { metric: 'backlog', bucket: 3 }).rows.map((r) => r.id)).toEqual([D, hist.ids.E]);
+    expect(drillDown(hist.h.services, q(), { metric: 'escalations', bucket: 1 }).rows.map((r) => r.id)).toEqual([C]);
+    expect(drillDown(hist.h.services, q(), { metric: 'escalations', bucket: 99 }).rows).toEqual([]);
+  });
+});
