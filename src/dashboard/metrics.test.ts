@@ -207,7 +207,7 @@ describe('the dashboard and its drill-downs', () => {
     ]);
     const churned = drillDown(hist.h.services, q(), { metric: 'churn' });
     expect(churned.kind).toBe('customers');
-    expect(churned.rows.map((r) => r.name)).toEqual(['Erin', 'Fay']);
+    expect(churned.kind === 'customers' && churned.rows.map((r) => r.name)).toEqual(['Erin', 'Fay']);
     const processing = drillDown(hist.h.services, q(), { metric: 'processing' });
     expect(processing.rows.map((r) => (r as { detail: string }).detail)).toEqual([
       '120 min calendar, 120 min business',
