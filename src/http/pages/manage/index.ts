@@ -6,13 +6,23 @@ import { Hono } from 'hono';
 import type { NavLink } from '../../../../views/viewer.js';
 import type { PageEnv } from '../env.js';
 import { requireManager } from './guard.js';
+import { rulesPages } from './rules.js';
+import { slaPages } from './sla.js';
+import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
-export const MANAGE_LINKS: NavLink[] = [];
+export const MANAGE_LINKS: NavLink[] = [
+  { href: '/manage/rules', label: 'Rules' },
+  { href: '/manage/workflows', label: 'Workflows' },
+  { href: '/manage/sla', label: 'SLA' },
+];
 
 export function managePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.use('/manage', requireManager);
   app.use('/manage/*', requireManager);
+  app.route('/', rulesPages());
+  app.route('/', workflowPages());
+  app.route('/', slaPages());
   return app;
 }

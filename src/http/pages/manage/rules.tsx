@@ -1,0 +1,238 @@
+/**
+ * `/manage/rules`: rulesets with the version in force; rules as code (export / import);
+ * a ruleset's page with the shared version routes (drafts, publish, rollback, history,
+ * see versions.tsx); dry-runs of a draft over past cases as background jobs:
+ *
+ *   POST /manage/rules/:name/dry-runs      start (htmx: the progress fragment, which polls)
+ *   GET  /manage/rules/:name/dry-runs/:id  progress or results (fragment for htmx, else a page)
+ *
+ * Jobs live in memory, per person: someone else's job id is answered 404.
+ */
+import { asc, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { queues } from '../../../db/schema/index.js';
+import { DefinitionFileError } from '../../../definitions/files.js';
+import { exportDefinitions, importDefinitions } from '../../../definitions/export-import.js';
+import { DefinitionError, DomainError } from '../../../errors.js';
+import type { RulesetDefinition } from '../../../rules/definition.js';
+import { DryRunJobs } from '../../../rules/dry-run-jobs.js';
+import { dryRun, type DryRunSelection } from '../../../rules/dry-run.js';
+import type { Services } from '../../../services.js';
+import type { Option } from '../../../../views/components.js';
+import type { Notice } from '../../../../views/pages/manage/parts.js';
+import { DryRunForm, DryRunPage, DryRunStatus, RuleList, RulesetPage, RulesListPage, RULES_NAV, type ExportImportResult, type RulesetSummary } from '../../../../views/pages/manage/rules.js';
+import { isHtmx, type PageContext, type PageEnv } from '../env.js';
+import { readForm } from '../forms.js';
+import { redirectTo, sendHtml, viewerOf } from '../render.js';
+import { managerOf } from './guard.js';
+import { versionRoutes } from './versions.js';
+
+/** Most cases one dry-run replays. */
+export const MAX_DRY_RUN_CASES = 200_000;
+const DAY = 86_400_000;
+
+function rulesetName(c: PageContext): string {
+  const name = c.req.param('name') ?? '';
+  if (c.get('services').definitions.history('ruleset', name).length === 0) throw new DomainError('RULESET_NOT_FOUND', `No ruleset "${name}".`);
+  return name;
+}
+
+const rulesetHref = (name: string) => `/manage/rules/${encodeURIComponent(name)}`;
+
+function activeQueues(services: Services): Option[] {
+  return services.db
+    .select({ id: queues.id, name: queues.name })
+    .from(queues)
+    .where(eq(queues.active, true))
+    .orderBy(asc(queues.tier), asc(queues.id))
+    .all()
+    .map((q) => ({ value: q.id, label: q.name }));
+}
+
+function summaries(services: Services): RulesetSummary[] {
+  const { definitions } = services;
+  return definitions.names('ruleset').map((name) => {
+    const history = definitions.history('ruleset', name);
+    const publishedVersion = definitions.publishedVersion('ruleset', name);
+    const published = history.find((r) => r.version === publishedVersion);
+    const body = published?.body as RulesetDefinition | undefined;
+    const draft = history.find((r) => r.state === 'draft' && r.version > (publishedVersion ?? 0));
+    return {
+      name,
+      description: body?.description ?? '',
+      rules: body?.rules.length ?? 0,
+      published: published ? { version: published.version, author: published.author, at: published.publishedAt ?? published.createdAt, note: published.note } : null,
+      draft: draft?.version ?? null,
+    };
+  });
+}
+
+const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-03-01');
+const countText = z.coerce.number().int('a whole number').min(1, 'at least 1').max(MAX_DRY_RUN_CASES, `at most ${MAX_DRY_RUN_CASES.toLocaleString('en')}`);
+
+const dryRunForm = z.discriminatedUnion('scope', [
+  z.object({ scope: z.literal('last'), count: countText }),
+  z.object({ scope: z.literal('queue'), count: countText, queue: z.string().min(1, 'choose a queue') }),
+  z.object({ scope: z.literal('range'), from: dateText, to: dateText }),
+]);
+
+interface ParsedSelection {
+  selection: DryRunSelection;
+  label: string;
+  /** How many cases it selects now. */
+  cases: number;
+}
+
+const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function selectionOf(services: Services, values: Record<string, string>): ParsedSelection | string {
+  const parsed = dryRunForm.safeParse({ ...values, scope: values.scope || 'last' });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return `${issue.path.join('.') || 'scope'}: ${issue.message}`;
+  }
+  const f = parsed.data;
+  const c = services.db.$client;
+  const count = (sql: string, ...args: (string | number)[]) => (c.prepare(sql).get(...args) as { n: number }).n;
+  switch (f.scope) {
+    case 'last': {
+      const n = Math.min(f.count, count('SELECT count(*) AS n FROM cases'));
+      return { selection: { kind: 'last', count: f.count }, label: `the last ${f.count.toLocaleString('en')} cases`, cases: n };
+    }
+    case 'queue': {
+      if (!activeQueues(services).some((q) => q.value === f.queue)) return `queue: unknown queue "${f.queue}"`;
+      const n = Math.min(f.count, count('SELECT count(*) AS n FROM cases WHERE queue_id = ?', f.queue));
+      return { selection: { kind: 'queue', queue: f.queue, count: f.count }, label: `the last ${f.count.toLocaleString('en')} cases in ${f.queue}`, cases: n };
+    }
+    case 'range': {
+      const from = Date.parse(`${f.from}T00:00:00Z`);
+      const to = Date.parse(`${f.to}T00:00:00Z`) + DAY;
+      if (Number.isNaN(from) || Number.isNaN(to)) return 'from: not a date';
+      if (to <= from) return 'to: must not be before the start date';
+      const n = count('SELECT count(*) AS n FROM cases WHERE created_at >= ? AND created_at < ?', from, to);
+      if (n > MAX_DRY_RUN_CASES) return `from: ${n.toLocaleString('en')} cases were created in that range; choose a range with at most ${MAX_DRY_RUN_CASES.toLocaleString('en')}`;
+      return { selection: { kind: 'range', from, to }, label: `the cases created ${fmtDate(from)} to ${fmtDate(to - DAY)} (UTC)`, cases: n };
+    }
+  }
+}
+
+export function rulesPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+  const jobs = new DryRunJobs();
+
+  const listPage = (c: PageContext, extra: { result?: ExportImportResult; notice?: Notice }, status: 200 | 422 = 200) =>
+    sendHtml(
+      c,
+      <RulesListPage
+        viewer={viewerOf(c)!}
+        csrfToken={c.get('csrfToken')}
+        rulesets={summaries(c.get('services'))}
+        folders={c.get('pageOptions').definitionFolders}
+        result={extra.result ?? null}
+        notice={extra.notice ?? null}
+      />,
+      status,
+    );
+
+  app.get('/manage/rules', (c) => {
+    managerOf(c);
+    return listPage(c, {});
+  });
+
+  app.post('/manage/rules/export', (c) => {
+    managerOf(c);
+    const changes = exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
+    const written = changes.filter((x) => x.changed).length;
+    return listPage(c, {
+      result: { action: 'export', changes },
+      notice: { tone: 'ok', text: written === 0 ? 'Exported: every file was already up to date.' : `Exported: ${written} of ${changes.length} files written.` },
+    });
+  });
+
+  app.post('/manage/rules/import', (c) => {
+    const principal = managerOf(c);
+    let changes;
+    try {
+      changes = importDefinitions(c.get('services'), c.get('pageOptions').definitionFolders, principal.actor);
+    } catch (error) {
+      if (error instanceof DefinitionFileError) {
+        return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${error.file} has problems.`, problems: error.problems } }, 422);
+      }
+      if (error instanceof DefinitionError) {
+        return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${error.message}`, problems: error.problems } }, 422);
+      }
+      throw error;
+    }
+    const published = changes.filter((x) => x.changed).length;
+    return listPage(c, {
+      result: { action: 'import', changes },
+      notice: { tone: 'ok', text: published === 0 ? 'Imported: the files match the versions in force; nothing was published.' : `Imported: ${published} new version${published === 1 ? '' : 's'} published.` },
+    });
+  });
+
+  app.route(
+    '/',
+    versionRoutes({
+      kind: 'ruleset',
+      path: '/manage/rules/:name',
+      nav: RULES_NAV,
+      nameOf: rulesetName,
+      href: rulesetHref,
+      title: (name) => `Ruleset ${name}`,
+      backLabel: (name) => `Ruleset ${name}`,
+      render: (c, view, status = 200) =>
+        sendHtml(c, <RulesetPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} queues={activeQueues(c.get('services'))} />, status),
+      versionDetails: (row) => (
+        <section class="panel" aria-labelledby="version-rules-heading">
+          <h2 id="version-rules-heading">{`Rules of v${row.version}`}</h2>
+          <RuleList definition={row.body as RulesetDefinition} idPrefix={`v${row.version}-rule`} />
+        </section>
+      ),
+    }),
+  );
+
+  app.post('/manage/rules/:name/dry-runs', async (c) => {
+    const principal = managerOf(c);
+    const services = c.get('services');
+    const name = rulesetName(c);
+    const base = rulesetHref(name);
+    const values = await readForm(c);
+    const draftVersion = /^\d{1,9}$/.test(values.draft ?? '') ? Number(values.draft) : null;
+    const row = draftVersion === null ? undefined : services.definitions.version('ruleset', name, draftVersion);
+    if (!row) throw new DomainError('NOT_FOUND', `No version ${values.draft ?? ''} of the ruleset "${name}".`);
+    const parsed = selectionOf(services, values);
+    if (typeof parsed === 'string') {
+      const form = <DryRunForm base={base} draft={row.version} csrfToken={c.get('csrfToken')} queues={activeQueues(services)} values={values} error={parsed} />;
+      if (isHtmx(c)) {
+        c.header('HX-Retarget', '#dry-run-form');
+        c.header('HX-Reswap', 'outerHTML');
+        return sendHtml(c, form, 422);
+      }
+      throw new DomainError('VALIDATION_FAILED', parsed);
+    }
+    const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
+      try {
+        return await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
+      } catch (error) {
+        services.logger.error('dry-run failed', { ruleset: name, draft: row.version, error });
+        throw error;
+      }
+    });
+    const url = `${base}/dry-runs/${job.id}`;
+    if (!isHtmx(c)) return redirectTo(c, url);
+    return sendHtml(c, <DryRunStatus job={job} url={url} polling />);
+  });
+
+  app.get('/manage/rules/:name/dry-runs/:id', (c) => {
+    const principal = managerOf(c);
+    const name = rulesetName(c);
+    const job = jobs.get(`staff:${principal.staffId}`, c.req.param('id'));
+    if (!job || job.ruleset !== name) throw new DomainError('NOT_FOUND', 'No such dry-run (results are kept for 30 minutes).');
+    const url = `${rulesetHref(name)}/dry-runs/${job.id}`;
+    if (isHtmx(c)) return sendHtml(c, <DryRunStatus job={job} url={url} polling />);
+    return sendHtml(c, <DryRunPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} job={job} url={url} base={rulesetHref(name)} />);
+  });
+
+  return app;
+}

@@ -1,0 +1,163 @@
+/**
+ * Workflows in the manager console: the list, and a workflow's page — its state diagram
+ * (SVG drawn on the server) beside its JSON editor, the same as tables (states,
+ * transitions, triggers), the draft with its diff and diagram, publish, history.
+ */
+import type { WorkflowDefinition } from '../../../src/workflow/definition.js';
+import { Badge, EmptyState, PageHeader, Table, Time } from '../../components.js';
+import type { Viewer } from '../../viewer.js';
+import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, NoticeAlert, type DefinitionView } from './parts.js';
+import { WorkflowSvg } from './workflow-svg.js';
+
+export const WORKFLOWS_NAV = '/manage/workflows';
+
+export interface WorkflowSummary {
+  name: string;
+  description: string;
+  states: number;
+  transitions: number;
+  isDefault: boolean;
+  published: { version: number; author: string; at: number } | null;
+  draft: number | null;
+}
+
+export function WorkflowsListPage(p: { viewer: Viewer; csrfToken: string; workflows: WorkflowSummary[] }) {
+  return (
+    <ManagePage title="Workflows" viewer={p.viewer} csrfToken={p.csrfToken} current={WORKFLOWS_NAV}>
+      <PageHeader eyebrow="Manage" title="Workflows" />
+      {p.workflows.length === 0 ? (
+        <EmptyState>No workflows.</EmptyState>
+      ) : (
+        <Table caption="Workflows and the version in force" captionHidden head={['Workflow', 'Description', 'States', 'Transitions', 'In force', 'Published by', 'Published', 'Draft']}>
+          {p.workflows.map((w) => (
+            <tr>
+              <td>
+                <a href={`/manage/workflows/${encodeURIComponent(w.name)}`}>{w.name}</a> {w.isDefault ? <Badge tone="info">new cases</Badge> : null}
+              </td>
+              <td>{w.description}</td>
+              <td>{w.states}</td>
+              <td>{w.transitions}</td>
+              <td>{w.published ? `v${w.published.version}` : '—'}</td>
+              <td>{w.published?.author ?? '—'}</td>
+              <td>
+                <Time at={w.published?.at} />
+              </td>
+              <td>{w.draft ? <Badge tone="info">{`draft v${w.draft}`}</Badge> : '—'}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      <p class="muted">
+        Workflows are exported to and imported from files together with the rules: see <a href="/manage/rules#rules-as-code">Rules as code</a>.
+      </p>
+    </ManagePage>
+  );
+}
+
+function list(values: readonly string[] | undefined): string {
+  return values && values.length > 0 ? values.join(', ') : '—';
+}
+
+/** The definition as tables: the diagram's text alternative. */
+export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: WorkflowDefinition; idPrefix?: string }) {
+  const timers = (name: string) => (definition.states[name]?.timers ?? []).map((t) => `after ${t.after} → ${t.transition}`);
+  return (
+    <>
+      <Table caption="States" head={['State', 'Label', 'Category', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
+        {Object.entries(definition.states).map(([name, s]) => (
+          <tr>
+            <td>
+              <code>{name}</code> {name === definition.initial ? <Badge tone="info">initial</Badge> : null} {s.final ? <Badge tone="muted">final</Badge> : null}
+            </td>
+            <td>{s.label ?? name}</td>
+            <td>{s.category}</td>
+            <td>{list(s.sla?.pause)}</td>
+            <td>{list(s.sla?.stop)}</td>
+            <td>{list(s.onEnter?.map((a) => a.action))}</td>
+            <td>{list(timers(name))}</td>
+          </tr>
+        ))}
+      </Table>
+      <Table caption="Transitions" head={['Transition', 'From', 'To', 'Who may use it', 'Fires on', 'Requires', 'Emits']} id={`${idPrefix}-transitions`}>
+        {Object.entries(definition.transitions).map(([name, t]) => (
+          <tr>
+            <td>
+              <code>{name}</code>
+              {t.label ? <span class="muted">{` ${t.label}`}</span> : null}
+            </td>
+            <td>{t.from === '*' ? 'any state' : t.from.join(', ')}</td>
+            <td>{t.to === '@previous' ? 'the previous state' : t.to}</td>
+            <td>{t.roles?.length ? t.roles.join(', ') : 'nobody by hand'}</td>
+            <td>{list(t.on)}</td>
+            <td>{list(t.requires)}</td>
+            <td>{t.emits ?? '—'}</td>
+          </tr>
+        ))}
+      </Table>
+      <Table caption="Rulesets run on events" head={['Event', 'Rulesets, in order']} id={`${idPrefix}-triggers`}>
+        {Object.entries(definition.triggers ?? {}).map(([event, rulesets]) => (
+          <tr>
+            <td>
+              <code>{event}</code>
+            </td>
+            <td>
+              {rulesets.map((r, i) => (
+                <>
+                  {i > 0 ? ', ' : ''}
+                  <a href={`/manage/rules/${encodeURIComponent(r)}`}>{r}</a>
+                </>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </Table>
+    </>
+  );
+}
+
+export function Diagram({ definition, id }: { definition: WorkflowDefinition; id: string }) {
+  return (
+    <figure class="diagram" tabindex={0} aria-label={`State diagram of ${definition.workflow} (scrolls)`}>
+      <WorkflowSvg definition={definition} id={id} />
+    </figure>
+  );
+}
+
+export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; draftDefinition: WorkflowDefinition | null }) {
+  const { view } = p;
+  const published = view.published?.body as WorkflowDefinition | undefined;
+  return (
+    <ManagePage title={`Workflow ${view.name}`} viewer={p.viewer} csrfToken={p.csrfToken} current={WORKFLOWS_NAV}>
+      <PageHeader eyebrow={<a href="/manage/workflows">Workflows</a>} title={`Workflow ${view.name}`} />
+      {published?.description ? <p class="lead">{published.description}</p> : null}
+      <NoticeAlert notice={view.notice} />
+      <InForce view={view} />
+      <DraftPanel view={view} csrfToken={p.csrfToken}>
+        {p.draftDefinition && view.draft ? (
+          <details class="draft-diagram">
+            <summary>{`Diagram of draft v${view.draft.version}`}</summary>
+            <Diagram definition={p.draftDefinition} id="draft-diagram" />
+          </details>
+        ) : null}
+      </DraftPanel>
+      <div class="definition-split">
+        <section class="panel" id="diagram" aria-labelledby="diagram-heading">
+          <h2 id="diagram-heading">{view.published ? `State diagram (v${view.published.version})` : 'State diagram'}</h2>
+          {published ? <Diagram definition={published} id="workflow-diagram" /> : <EmptyState>Nothing published yet.</EmptyState>}
+          <p class="legend">Solid arrows: transitions people use (roles listed). Dashed arrows: transitions that fire by themselves, on events or timers. A double border marks a final state.</p>
+        </section>
+        <section class="panel" id="edit" aria-labelledby="edit-heading">
+          <h2 id="edit-heading">Edit</h2>
+          <EditorForm view={view} csrfToken={p.csrfToken} label={`Workflow ${view.name} (JSON)`} />
+        </section>
+      </div>
+      {published ? (
+        <section class="panel" id="tables" aria-labelledby="tables-heading">
+          <h2 id="tables-heading">States, transitions and triggers</h2>
+          <WorkflowTables definition={published} />
+        </section>
+      ) : null}
+      <HistoryTable view={view} csrfToken={p.csrfToken} />
+    </ManagePage>
+  );
+}
