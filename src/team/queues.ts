@@ -1,0 +1,211 @@
+/**
+ * Queues: create, edit (name, description, tier), deactivate and reactivate.
+ *
+ * - The id is a slug used by rules (`route`, `escalate`); it never changes.
+ * - `general` is the fallback queue of routing (FALLBACK_QUEUE): it stays active and tier 1.
+ * - The tier of a queue with open cases does not change (the cases carry their tier; move or
+ *   resolve them first), and a queue that plain agents work cannot become tier 2 (tier-2
+ *   queues are for advanced agents, as when provisioning users).
+ * - Deactivating a queue with open cases needs a target queue: the cases are moved there
+ *   (`case.transferred`, reassigned as usual) in the same transaction. Memberships stay, so
+ *   reactivating restores the queue as it was. Published rules that still send cases to an
+ *   inactive queue fall back to `general` (recorded as `rules.failed` on the case).
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { FALLBACK_QUEUE } from '../cases/create-case.js';
+import { transferCase } from '../cases/move-case.js';
+import { transaction } from '../db/client.js';
+import { cases, queues, staff, staffQueues } from '../db/schema/index.js';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext } from '../workflow/context.js';
+import { assertManager, fieldError, parseInput } from './input.js';
+
+export type QueueRow = typeof queues.$inferSelect;
+
+const details = {
+  name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
+  description: z.string().trim().max(500, 'at most 500 characters').default(''),
+  tier: z.number({ error: 'choose tier 1 or 2' }).int().min(1, 'choose tier 1 or 2').max(2, 'choose tier 1 or 2'),
+};
+
+export const createQueueSchema = z.strictObject({
+  id: z
+    .string()
+    .trim()
+    .min(1, 'required')
+    .max(40, 'at most 40 characters')
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_", starting with a letter or digit'),
+  ...details,
+});
+export type CreateQueueInput = z.input<typeof createQueueSchema>;
+
+export const updateQueueSchema = z.strictObject(details);
+export type UpdateQueueInput = z.input<typeof updateQueueSchema>;
+
+export function getQueue(services: Services, id: string): QueueRow {
+  const row = services.db.select().from(queues).where(eq(queues.id, id)).get();
+  if (!row) throw new DomainError('NOT_FOUND', `No queue "${id}".`, { queue: id });
+  return row;
+}
+
+export function openCasesIn(services: Services, queueId: string): number[] {
+  return services.db
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.queueId, queueId), eq(cases.open, true)))
+    .orderBy(asc(cases.id))
+    .all()
+    .map((r) => r.id);
+}
+
+/** Plain agents (role `agent`) who are members of the queue. */
+function plainAgentsIn(services: Services, queueId: string): string[] {
+  return services.db
+    .select({ name: staff.name })
+    .from(staffQueues)
+    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+    .where(and(eq(staffQueues.queueId, queueId), eq(staff.role, 'agent'), eq(staff.active, true)))
+    .orderBy(asc(staff.name))
+    .all()
+    .map((r) => r.name);
+}
+
+export function createQueue(services: Services, raw: CreateQueueInput, actor: Actor): QueueRow {
+  assertManager(actor);
+  const input = parseInput(createQueueSchema, raw);
+  return transaction(services.db, () => {
+    if (services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, input.id)).get()) {
+      throw fieldError('id', `a queue "${input.id}" already exists`);
+    }
+    return services.db
+      .insert(queues)
+      .values({ id: input.id, name: input.name, description: input.description, tier: input.tier, createdAt: services.clock.now() })
+      .returning()
+      .get();
+  });
+}
+
+export function updateQueue(services: Services, id: string, raw: UpdateQueueInput, actor: Actor): QueueRow {
+  assertManager(actor);
+  const input = parseInput(updateQueueSchema, raw);
+  return transaction(services.db, () => {
+    const queue = getQueue(services, id);
+    if (input.tier !== queue.tier) {
+      const issues: FieldIssue[] = [];
+      const open = openCasesIn(services, id).length;
+      if (id === FALLBACK_QUEUE) issues.push({ path: 'tier', message: `"${FALLBACK_QUEUE}" is the fallback queue of routing and stays tier 1` });
+      else if (open > 0) issues.push({ path: 'tier', message: `${open} open case${open === 1 ? ' is' : 's are'} in this queue; move or resolve them before changing its tier` });
+      else if (input.tier >= 2) {
+        const agents = plainAgentsIn(services, id);
+        if (agents.length > 0) issues.push({ path: 'tier', message: `only advanced agents work tier-2 queues; remove ${agents.join(', ')} from this queue first` });
+      }
+      if (issues.length > 0) throw new ValidationError(issues);
+    }
+    return services.db
+      .update(queues)
+      .set({ name: input.name, description: input.description, tier: input.tier })
+      .where(eq(queues.id, id))
+      .returning()
+      .get()!;
+  });
+}
+
+export interface DeactivateQueueResult {
+  queue: QueueRow;
+  /** Open cases moved to `moveTo`. */
+  moved: number;
+}
+
+/** Deactivates a queue; its open cases go to `moveTo` (required when there are any). */
+export function deactivateQueue(services: Services, id: string, options: { moveTo?: string | null }, actor: Actor): DeactivateQueueResult {
+  assertManager(actor);
+  return transaction(services.db, () => {
+    const queue = getQueue(services, id);
+    if (id === FALLBACK_QUEUE) throw new DomainError('CONFLICT', `"${FALLBACK_QUEUE}" is the fallback queue of routing; it cannot be deactivated.`);
+    if (!queue.active) return { queue, moved: 0 };
+    const open = openCasesIn(services, id);
+    const moveTo = options.moveTo?.trim() || null;
+    if (open.length > 0) {
+      if (!moveTo) {
+        throw fieldError('moveTo', `${open.length} open case${open.length === 1 ? ' is' : 's are'} in this queue: choose a queue to move ${open.length === 1 ? 'it' : 'them'} to`);
+      }
+      const target = services.db.select().from(queues).where(eq(queues.id, moveTo)).get();
+      if (!target || !target.active || target.id === id) throw fieldError('moveTo', 'choose another active queue');
+      for (const caseId of open) {
+        const ctx = CaseContext.load(services, caseId, actor);
+        transferCase(ctx, target.id, `queue ${id} deactivated by ${actor.name}`);
+        ctx.save();
+      }
+    }
+    const row = services.db.update(queues).set({ active: false }).where(eq(queues.id, id)).returning().get()!;
+    return { queue: row, moved: open.length };
+  });
+}
+
+export function reactivateQueue(services: Services, id: string, actor: Actor): QueueRow {
+  assertManager(actor);
+  return transaction(services.db, () => {
+    getQueue(services, id);
+    return services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
+  });
+}
+
+export interface QueueUse {
+  /** "ruleset routing", "workflow support". */
+  definition: string;
+  /** The rule name, or the transition / state whose action names the queue. */
+  where: string;
+}
+
+/** Published rules and workflow actions that send cases to the queue (shown before deactivating). */
+export function definitionsUsingQueue(services: Services, id: string): QueueUse[] {
+  const out: QueueUse[] = [];
+  const { definitions } = services;
+  for (const name of definitions.names('ruleset')) {
+    for (const rule of definitions.ruleset(name).definition.rules) {
+      const params = rule.event.params as Record<string, unknown> | undefined;
+      if ((rule.event.type === 'route' || rule.event.type === 'escalate') && params?.queue === id) {
+        out.push({ definition: `ruleset ${name}`, where: `rule "${rule.name ?? '(unnamed)'}"` });
+      }
+    }
+  }
+  const names = (calls: readonly { action: string; [key: string]: unknown }[] | undefined) => (calls ?? []).some((call) => call.queue === id);
+  for (const name of definitions.names('workflow')) {
+    const workflow = definitions.workflow(name).definition;
+    for (const [transition, t] of Object.entries(workflow.transitions)) {
+      if (names(t.actions)) out.push({ definition: `workflow ${name}`, where: `transition "${transition}"` });
+    }
+    for (const [state, s] of Object.entries(workflow.states)) {
+      if (names(s.onEnter)) out.push({ definition: `workflow ${name}`, where: `entering state "${state}"` });
+    }
+  }
+  return out;
+}
+
+export interface QueueListRow extends QueueRow {
+  openCases: number;
+  waiting: number;
+  members: number;
+}
+
+/** Every queue (active first, then by id) with its open and waiting cases and members. */
+export function listQueues(services: Services): QueueListRow[] {
+  return services.db
+    .select({
+      id: queues.id,
+      name: queues.name,
+      description: queues.description,
+      tier: queues.tier,
+      active: queues.active,
+      createdAt: queues.createdAt,
+      openCases: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1)`,
+      waiting: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.waiting_since IS NOT NULL)`,
+      members: sql<number>`(SELECT count(*) FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = 1)`,
+    })
+    .from(queues)
+    .orderBy(sql`${queues.active} DESC`, asc(queues.id))
+    .all();
+}

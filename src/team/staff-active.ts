@@ -1,0 +1,53 @@
+/**
+ * Deactivating and reactivating staff. A deactivated member cannot sign in (their sessions
+ * and API tokens stop working at the next request), is never offered cases, and their open
+ * cases go back to automatic assignment in the same transaction (the case stays in its
+ * queue; with nobody available it waits for the next free agent). Reactivated members start
+ * away and switch themselves to available.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import { transaction } from '../db/client.js';
+import { cases, staff } from '../db/schema/index.js';
+import { DomainError } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { assertManager } from './input.js';
+import { assertMayChange, getStaff, releaseCase, type StaffRow } from './staff.js';
+
+export interface DeactivateStaffResult {
+  staff: StaffRow;
+  /** Open cases taken from them. */
+  released: number;
+  /** Of those, how many another agent got at once (the rest wait). */
+  reassigned: number;
+}
+
+export function deactivateStaff(services: Services, staffId: number, actor: Actor): DeactivateStaffResult {
+  assertManager(actor);
+  const { db } = services;
+  return transaction(db, () => {
+    const row = getStaff(services, staffId);
+    assertMayChange(actor, row);
+    if (actor.type === 'staff' && actor.id === staffId) throw new DomainError('CONFLICT', 'You cannot deactivate yourself.');
+    if (!row.active) return { staff: row, released: 0, reassigned: 0 };
+    const updated = db.update(staff).set({ active: false, available: false, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).returning().get()!;
+    const open = db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).orderBy(asc(cases.id)).all();
+    let reassigned = 0;
+    for (const { id } of open) {
+      releaseCase(services, id, `${row.name} was deactivated`, actor);
+      const after = db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).get();
+      if (after?.assigneeId !== null && after?.assigneeId !== undefined) reassigned++;
+    }
+    return { staff: updated, released: open.length, reassigned };
+  });
+}
+
+export function reactivateStaff(services: Services, staffId: number, actor: Actor): StaffRow {
+  assertManager(actor);
+  return transaction(services.db, () => {
+    const row = getStaff(services, staffId);
+    assertMayChange(actor, row);
+    if (row.active) return row;
+    return services.db.update(staff).set({ active: true, available: false, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).returning().get()!;
+  });
+}

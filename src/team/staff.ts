@@ -1,0 +1,174 @@
+/**
+ * Staff members as managers see them: create (through `createUser`, with a one-time link
+ * to set a password), edit role, skills, capacity, queues and availability.
+ *
+ * - Queue rules are those of provisioning (src/users/create-user.ts): plain `agent`s work
+ *   tier-1 queues only; advanced agents, managers and admins may work queues of any tier.
+ *   Joining needs an active queue; memberships of inactive queues are kept as they are.
+ * - Leaving a queue hands the member's open cases in that queue back to automatic
+ *   assignment. A smaller capacity keeps the cases already assigned.
+ * - More capacity, a new queue or becoming available offers waiting cases at once
+ *   (`fillCapacity`, same transaction).
+ * - Only admins grant the admin role or change an admin's account; nobody changes their own
+ *   role (a manager cannot lock themselves out of the console).
+ */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { assignCase, unassign } from '../assignment/assign.js';
+import { fillCapacity } from '../assignment/fill-capacity.js';
+import { transaction } from '../db/client.js';
+import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { createUser, type CreatedUser } from '../users/create-user.js';
+import { CaseContext } from '../workflow/context.js';
+import { assertManager, parseInput } from './input.js';
+
+export type StaffRow = typeof staff.$inferSelect;
+
+const slug = z.string().trim().min(1).max(64, 'at most 64 characters each');
+
+export const updateStaffSchema = z.strictObject({
+  name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+  role: z.enum(STAFF_ROLES, { error: 'choose a role' }),
+  skills: z.array(slug).max(50, 'at most 50 skills'),
+  capacity: z.number({ error: 'a whole number from 0 to 1000' }).int('a whole number from 0 to 1000').min(0, 'a whole number from 0 to 1000').max(1000, 'a whole number from 0 to 1000'),
+  queues: z.array(slug).max(50, 'at most 50 queues'),
+  available: z.boolean(),
+});
+export type UpdateStaffInput = z.input<typeof updateStaffSchema>;
+
+export function getStaff(services: Services, id: number): StaffRow {
+  const row = services.db.select().from(staff).where(eq(staff.id, id)).get();
+  if (!row) throw new DomainError('NOT_FOUND', `No staff member ${id}.`, { staffId: id });
+  return row;
+}
+
+export function memberships(services: Services, staffId: number): string[] {
+  return services.db
+    .select({ id: staffQueues.queueId })
+    .from(staffQueues)
+    .where(eq(staffQueues.staffId, staffId))
+    .orderBy(asc(staffQueues.queueId))
+    .all()
+    .map((r) => r.id);
+}
+
+/** Only admins grant the admin role or change an admin. */
+export function assertMayChange(actor: Actor, target: Pick<StaffRow, 'role'>, newRole?: StaffRole): void {
+  if (actor.role === 'admin') return;
+  if (target.role === 'admin') throw new DomainError('FORBIDDEN', 'Only admins can change an admin’s account.');
+  if (newRole === 'admin') throw new ValidationError([{ path: 'role', message: 'only admins can grant the admin role' }]);
+}
+
+/** Creates a staff member; without a password the answer carries a one-time set-password link. */
+export async function createStaffMember(services: Services, raw: Record<string, unknown>, actor: Actor): Promise<CreatedUser> {
+  assertManager(actor);
+  if (raw.role === 'customer') throw new ValidationError([{ path: 'role', message: 'choose a staff role' }]);
+  if (raw.role === 'admin' && actor.role !== 'admin') throw new ValidationError([{ path: 'role', message: 'only admins can grant the admin role' }]);
+  return createUser(services, raw, actor);
+}
+
+function checkQueues(services: Services, role: StaffRole, wanted: readonly string[], current: readonly string[]): FieldIssue[] {
+  const rows = wanted.length === 0 ? [] : services.db.select().from(queues).where(inArray(queues.id, [...wanted])).all();
+  const found = new Map(rows.map((q) => [q.id, q]));
+  const issues: FieldIssue[] = [];
+  for (const id of wanted) {
+    const queue = found.get(id);
+    if (!queue || (!queue.active && !current.includes(id))) issues.push({ path: 'queues', message: `no active queue "${id}"` });
+    else if (role === 'agent' && queue.tier >= 2) issues.push({ path: 'queues', message: `"${queue.id}" is a tier-${queue.tier} queue; only advanced agents work there` });
+  }
+  return issues;
+}
+
+export interface UpdateStaffResult {
+  staff: StaffRow;
+  queues: string[];
+  /** Open cases handed back to automatic assignment because their assignee left the queue. */
+  released: number;
+  /** Waiting cases assigned to them after the change. */
+  assigned: number;
+}
+
+/**
+ * Edits a staff member. `queues` lists the queues they work after the change; memberships
+ * of inactive queues not listed are kept (the form shows active queues only).
+ */
+export function updateStaff(services: Services, staffId: number, raw: UpdateStaffInput, actor: Actor): UpdateStaffResult {
+  assertManager(actor);
+  const input = parseInput(updateStaffSchema, raw);
+  const { db } = services;
+  return transaction(db, () => {
+    const row = getStaff(services, staffId);
+    if (!row.active) throw new DomainError('CONFLICT', `${row.name} is deactivated; reactivate them first.`);
+    assertMayChange(actor, row, input.role);
+    if (actor.type === 'staff' && actor.id === staffId && input.role !== row.role) {
+      throw new ValidationError([{ path: 'role', message: 'you cannot change your own role' }]);
+    }
+    const current = memberships(services, staffId);
+    const inactive = new Set(
+      current.length === 0 ? [] : db.select({ id: queues.id }).from(queues).where(and(inArray(queues.id, current), eq(queues.active, false))).all().map((q) => q.id),
+    );
+    const next = [...new Set([...input.queues, ...current.filter((id) => inactive.has(id))])].sort();
+    const issues = checkQueues(services, input.role, next, current);
+    if (issues.length > 0) throw new ValidationError(issues);
+
+    const now = services.clock.now();
+    const updated = db
+      .update(staff)
+      .set({ name: input.name, role: input.role, skills: [...new Set(input.skills)], capacity: input.capacity, available: input.available, updatedAt: now })
+      .where(eq(staff.id, staffId))
+      .returning()
+      .get()!;
+    const left = current.filter((id) => !next.includes(id));
+    const joined = next.filter((id) => !current.includes(id));
+    if (left.length > 0) db.delete(staffQueues).where(and(eq(staffQueues.staffId, staffId), inArray(staffQueues.queueId, left))).run();
+    for (const queueId of joined) db.insert(staffQueues).values({ staffId, queueId }).run();
+
+    let released = 0;
+    if (left.length > 0) {
+      const affected = db
+        .select({ id: cases.id })
+        .from(cases)
+        .where(and(eq(cases.assigneeId, staffId), eq(cases.open, true), inArray(cases.queueId, left)))
+        .orderBy(asc(cases.id))
+        .all();
+      for (const { id } of affected) {
+        releaseCase(services, id, `${row.name} no longer works this queue`, actor);
+        released++;
+      }
+    }
+    const assigned = updated.available ? fillCapacity(services, staffId, actor) : 0;
+    return { staff: updated, queues: next, released, assigned };
+  });
+}
+
+/** Takes an open case from its assignee and lets automatic assignment pick someone (inside a transaction). */
+export function releaseCase(services: Services, caseId: number, reason: string, actor: Actor): void {
+  const ctx = CaseContext.load(services, caseId, actor);
+  unassign(ctx, reason);
+  assignCase(ctx);
+  ctx.save();
+}
+
+export interface StaffListRow extends StaffRow {
+  queues: string[];
+  load: number;
+}
+
+/** Every staff member (active first, then by name) with their queues and open assigned cases. */
+export function listStaff(services: Services): StaffListRow[] {
+  const rows = services.db
+    .select({ row: staff, load: sql<number>`(SELECT count(*) FROM cases c WHERE c.assignee_id = "staff"."id" AND c.open = 1)` })
+    .from(staff)
+    .orderBy(sql`${staff.active} DESC`, asc(staff.name), asc(staff.id))
+    .all();
+  const byStaff = new Map<number, string[]>();
+  for (const m of services.db.select().from(staffQueues).orderBy(asc(staffQueues.queueId)).all()) {
+    const list = byStaff.get(m.staffId) ?? [];
+    list.push(m.queueId);
+    byStaff.set(m.staffId, list);
+  }
+  return rows.map(({ row, load }) => ({ ...row, queues: byStaff.get(row.id) ?? [], load }));
+}
