@@ -7,6 +7,8 @@ export interface Config {
   databasePath: string;
   /** How long a statement waits for a lock held by another process before answering 503. */
   busyTimeoutMs: number;
+  /** `worker`: WAL checkpoints from a worker thread (default); `auto`: SQLite's own, inside commits (for comparison). */
+  walCheckpoints: 'worker' | 'auto';
   workflowsDir: string;
   rulesDir: string;
   adminToken: string | null;
@@ -44,6 +46,12 @@ function int(name: string, raw: string | undefined, fallback: number): number {
   return value;
 }
 
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -75,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host,
     databasePath: path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db'),
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
+    walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),
     rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
     adminToken,

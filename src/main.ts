@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   }
 
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
-  const checkpointer = startCheckpointer(db, config.databasePath, logger);
+  const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow });
   const seeded = seedDefinitions(services, files);
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     await scheduler.stop();
     server.close();
     await services.outbox.idle();
-    await checkpointer.stop();
+    await checkpointer?.stop();
     mailer?.close();
     db.$client.close();
     process.exit(0);

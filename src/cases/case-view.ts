@@ -3,6 +3,7 @@
  * pages reuse: timeline entries and SLA timers.
  */
 import { asc, eq, inArray } from 'drizzle-orm';
+import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -49,18 +50,22 @@ export interface CaseView {
 }
 
 export function loadCase(services: Services, caseId: number): CaseRow {
-  const row = services.db.select().from(cases).where(eq(cases.id, caseId)).get();
+  const row = rowById(services.db, cases, caseId);
   if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
   return row;
 }
 
 export function caseView(services: Services, row: CaseRow): CaseView {
   const { db } = services;
-  const customer = db.select().from(customers).where(eq(customers.id, row.customerId)).get()!;
-  const assignee = row.assigneeId === null ? undefined : db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).get();
+  const customer = rowById(db, customers, row.customerId)!;
+  const assignee =
+    row.assigneeId === null ? undefined : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const now = services.clock.now();
-  const timers = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
+  const timerRows = rowMapper(slaTimers);
+  const timers = statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
+    .all(row.id)
+    .map((t) => timerRows.fromRow(t));
   return {
     id: caseRef(row.id),
     subject: row.subject,

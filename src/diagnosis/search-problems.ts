@@ -78,8 +78,9 @@ function wordsOf(text: string): Set<string> {
 export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] {
   const terms = searchTerms(text);
   if (terms.length === 0) return [];
-  // Quoted terms: user text never reaches FTS5 as query syntax. Prefix match for stems.
-  const query = terms.map((t) => `"${t}"*`).join(' OR ');
+  // Quoted terms: user text never reaches FTS5 as query syntax; the porter tokenizer
+  // matches word forms ("charged" finds "charge").
+  const query = terms.map((t) => `"${t}"`).join(' OR ');
   const rows = search(db).all(query, Math.max(limit * 4, 12));
   const matches = rows.map((row) => {
     const problemWords = wordsOf(`${row.title} ${row.symptoms}`);

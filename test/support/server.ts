@@ -31,6 +31,8 @@ export function freePort(): Promise<number> {
 
 export interface StartOptions {
   databasePath: string;
+  /** The script to run (default src/main.ts). */
+  script?: string;
   env?: Record<string, string>;
   /** Milliseconds to wait for "Casebook is running". */
   timeoutMs?: number;
@@ -38,7 +40,7 @@ export interface StartOptions {
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
