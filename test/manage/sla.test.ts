@@ -1,0 +1,153 @@
+/**
+ * The SLA console: policies and calendars as they are in force, the due-time calculator on
+ * PRODUCT.md's worked examples, validation with JSON paths, drafts and publish, and
+ * re-applying the version in force to open cases (preview, confirm, stale confirm).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SlaConfigJson } from '../../src/sla/config.js';
+import { manageHarness, textOf, type ManageHarness } from './support.js';
+
+let h: ManageHarness;
+beforeEach(() => {
+  h = manageHarness();
+});
+afterEach(() => h.close());
+
+function sla(): SlaConfigJson {
+  return structuredClone(h.services.definitions.sla().config.definition);
+}
+
+async function calculate(query: Record<string, string>, htmx = false) {
+  const res = await h.as.manager.get(`/manage/sla/calculator?${new URLSearchParams(query).toString()}`, { htmx });
+  return { status: res.status, html: await res.text() };
+}
+
+describe('SLA policies and calendars', () => {
+  it('shows each policy’s targets by priority and metric, its warning and calendar, and each calendar’s hours and holidays', async () => {
+    const html = await (await h.as.manager.get('/manage/sla')).text();
+    const text = textOf(html);
+    expect(html).toMatch(/<a href="\/manage\/sla" aria-current="page">SLA<\/a>/);
+    expect(text).toContain('Policy standard default Office hours in Berlin');
+    expect(text).toContain('Calendar office (Europe/Berlin) Warn before 20%');
+    expect(text).toContain('Targets of standard (business time) Priority First response Next response Resolution urgent 1h 1h 8h high 2h 2h 16h normal 8h 4h 40h low 16h 8h 80h');
+    expect(text).toContain('Policy premium Around the clock');
+    expect(text).toContain('Calendar always (UTC) Warn before 15m');
+    expect(text).toContain('Calendar office Time zone Europe/Berlin Monday 09:00–17:00 Tuesday 09:00–17:00 Wednesday 09:00–17:00 Thursday 09:00–17:00 Friday 09:00–13:00, 14:00–17:00 Saturday closed Sunday closed Holidays 2026-12-24, 2026-12-25');
+    expect(text).toContain('Calendar always Time zone UTC Open around the clock (24×7).');
+    // The calculator starts at "now" in the default policy's zone (10:00 in Berlin).
+    expect(html).toMatch(/<input type="datetime-local" value="2026-03-02T10:00" id="calc-created" name="created"/);
+    expect(text).toContain('0 open cases are on another SLA version.');
+  });
+});
+
+describe('the due-time calculator (the business-time code of the timers)', () => {
+  it('answers PRODUCT.md’s worked examples in the calendar’s zone and in UTC, with the warning time', async () => {
+    const friday = await calculate({ created: '2026-03-06T16:30', policy: 'standard', priority: 'high', metric: 'firstResponse' });
+    expect(friday.status).toBe(200);
+    const text = textOf(friday.html);
+    expect(text).toContain(
+      'A case created at Fri 6 Mar 2026, 16:30 (Europe/Berlin) with priority high under policy standard is due (first response, 2h of business time) at Mon 9 Mar 2026, 10:30 Europe/Berlin.',
+    );
+    expect(text).toContain('Due Mon 9 Mar 2026, 10:30 (Europe/Berlin, UTC+01:00) Mon 9 Mar 2026, 09:30 UTC');
+    expect(text).toContain('Warning Mon 9 Mar 2026, 10:06 (Europe/Berlin) Mon 9 Mar 2026, 09:06 UTC — 24 business minutes before the due time');
+
+    const after = textOf((await calculate({ created: '2026-03-06T17:30', policy: 'standard', priority: 'high', metric: 'firstResponse' })).html);
+    expect(after).toContain('is due (first response, 2h of business time) at Mon 9 Mar 2026, 11:00 Europe/Berlin.');
+    const holiday = textOf((await calculate({ created: '2026-12-23T16:00', policy: 'standard', priority: 'high', metric: 'resolution' })).html);
+    // 1h on Wed 23 Dec; 24–26 Dec are holidays, 27 a Sunday; 8h on Mon 28; 7h on Tue 29.
+    expect(holiday).toContain('is due (resolution, 16h of business time) at Tue 29 Dec 2026, 16:00 Europe/Berlin.');
+    const holidayFirst = textOf((await calculate({ created: '2026-12-23T16:00', policy: 'standard', priority: 'high', metric: 'firstResponse' })).html);
+    expect(holidayFirst).toContain('at Mon 28 Dec 2026, 10:00 Europe/Berlin.');
+    const dst = textOf((await calculate({ created: '2026-03-27T16:00', policy: 'standard', priority: 'high', metric: 'firstResponse' })).html);
+    expect(dst).toContain('Due Mon 30 Mar 2026, 10:00 (Europe/Berlin, UTC+02:00) Mon 30 Mar 2026, 08:00 UTC');
+    const premium = textOf((await calculate({ created: '2026-03-06T16:30', policy: 'premium', priority: 'high', metric: 'firstResponse' })).html);
+    expect(premium).toContain('A case created at Fri 6 Mar 2026, 16:30 (UTC) with priority high under policy premium is due (first response, 1h of business time) at Fri 6 Mar 2026, 17:30 UTC.');
+    expect(premium).toContain('Warning Fri 6 Mar 2026, 17:15 (UTC)');
+  });
+
+  it('answers htmx with the form fragment, and refuses bad input with 422 and the field', async () => {
+    const fragment = await calculate({ created: '2026-03-06T16:30', policy: 'standard', priority: 'high', metric: 'firstResponse' }, true);
+    expect(fragment.html).toMatch(/^<form id="calculator"/);
+    expect(fragment.html).toContain('id="calc-due">Mon 9 Mar 2026, 10:30</strong>');
+    const bad = await calculate({ created: 'friday', policy: 'standard', priority: 'soon', metric: 'firstResponse' }, true);
+    expect(bad.status).toBe(422);
+    expect(bad.html).toMatch(/^<form id="calculator"/);
+    expect(textOf(bad.html)).toContain('give a date and time, e.g. 2026-03-06T16:30');
+    expect(textOf(bad.html)).toContain('one of urgent, high, normal, low');
+    const unknown = await calculate({ created: '2026-03-06T16:30', policy: 'gold', priority: 'high', metric: 'firstResponse' });
+    expect(unknown.status).toBe(422);
+    expect(textOf(unknown.html)).toContain('unknown policy "gold"');
+  });
+});
+
+describe('SLA versions and re-apply', () => {
+  it('validates with JSON paths, including policies the rules still use', async () => {
+    const bad = sla();
+    bad.policies.standard!.targets.high!.firstResponse = '2 hours';
+    const text = textOf(await (await h.as.manager.post('/manage/sla/validate', { body: JSON.stringify(bad) }, { htmx: true })).text());
+    expect(text).toContain('error $.policies.standard.targets.high.firstResponse');
+    const dropped = sla();
+    delete dropped.policies.premium;
+    const res = await h.as.manager.post('/manage/sla/drafts', { body: JSON.stringify(dropped, null, 2) });
+    expect(res.status).toBe(422);
+    expect(textOf(await res.text())).toContain('error $.policies the policy "premium" is used by the published ruleset "routing" (rule "Enterprise customers get premium SLAs")');
+  });
+
+  it('publishes a new version; running cases keep theirs until re-applied after a preview', async () => {
+    const ids = [
+      await h.intake({ customer: { email: 'a@example.com' }, subject: 'Hello', description: 'A question', priority: 'high' }),
+      await h.intake({ customer: { email: 'b@example.com' }, subject: 'Hello', description: 'Another question', priority: 'high' }),
+    ];
+    const next = sla();
+    next.policies.standard!.targets.high!.firstResponse = '4h';
+    delete next.policies.standard!.targets.normal!.nextResponse;
+    const saved = await h.as.manager.post('/manage/sla/drafts', { body: JSON.stringify(next, null, 2), note: 'More time for high' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('Location')).toBe('/manage/sla?saved=2#draft');
+    const draftPage = await (await h.as.manager.get('/manage/sla')).text();
+    expect(draftPage).toContain('<pre>        &quot;high&quot;: { &quot;firstResponse&quot;: &quot;4h&quot;, &quot;nextResponse&quot;: &quot;2h&quot;, &quot;resolution&quot;: &quot;16h&quot; },</pre>');
+    expect((await h.as.manager.post('/manage/sla/publish', { draft: '2', note: 'More time for high' })).status).toBe(303);
+
+    const page = textOf(await (await h.as.manager.get('/manage/sla?published=3')).text());
+    expect(page).toContain('Published v3 (draft v2).');
+    expect(page).toContain('high 4h 2h 16h');
+    expect(page).toContain('2 open cases are on another SLA version.');
+    const noTarget = textOf((await calculate({ created: '2026-03-06T16:30', policy: 'standard', priority: 'normal', metric: 'nextResponse' })).html);
+    expect(noTarget).toContain('Under policy standard, priority normal has no next response target: a case created at Fri 6 Mar 2026, 16:30 (Europe/Berlin) gets no such timer.');
+
+    // Preview: which cases and timers change, from → to due.
+    const preview = await h.as.manager.get('/manage/sla/reapply', { htmx: true });
+    const html = await preview.text();
+    const text = textOf(html);
+    expect(text).toContain('2 open cases would move to v3; 2 would change (2 timers).');
+    for (const id of ids) expect(html).toContain(`<a href="/cases/C-${id}">C-${id}</a>`);
+    expect(text).toContain('v1 standard First response : Mon 2 Mar 2026, 11:00 UTC (120 min) → Mon 2 Mar 2026, 13:00 UTC (240 min)');
+    expect(html).toContain('<input type="hidden" name="version" value="3"/>');
+    const timer = () => h.db.$client.prepare("SELECT due_at, policy_version FROM sla_timers WHERE case_id = ? AND metric = 'firstResponse'").get(ids[0]) as { due_at: number; policy_version: number };
+    expect(timer()).toEqual({ due_at: Date.parse('2026-03-02T11:00:00Z'), policy_version: 1 });
+
+    // A confirm for a version no longer in force is refused.
+    const stale = await h.as.manager.post('/manage/sla/reapply', { version: '1' });
+    expect(stale.status).toBe(409);
+    expect(textOf(await stale.text())).toContain('v3 is in force now, not v1: preview the changes again before re-applying.');
+    expect(timer().policy_version).toBe(1);
+
+    const confirmed = await h.as.manager.post('/manage/sla/reapply', { version: '3' });
+    expect(confirmed.status).toBe(200);
+    const done = textOf(await confirmed.text());
+    expect(done).toContain('Re-applied v3 to 2 open cases: 2 changed, 2 timers re-targeted.');
+    expect(done).toContain('0 open cases are on another SLA version.');
+    expect(timer()).toEqual({ due_at: Date.parse('2026-03-02T13:00:00Z'), policy_version: 3 });
+    const versions = h.db.$client.prepare('SELECT DISTINCT sla_config_version AS v FROM cases').all();
+    expect(versions).toEqual([{ v: 3 }]);
+    const event = h.db.$client.prepare("SELECT data FROM case_events WHERE case_id = ? AND type = 'sla.retargeted'").get(ids[0]) as { data: string };
+    expect(JSON.parse(event.data)).toMatchObject({ metric: 'firstResponse', fromTargetMinutes: 120, targetMinutes: 240 });
+
+    // Rolling back is a new version; the history says who, when and why.
+    expect((await h.as.manager.post('/manage/sla/rollback', { version: '1', note: 'Too generous' })).status).toBe(303);
+    const history = textOf(await (await h.as.manager.get('/manage/sla?rolledBack=4')).text());
+    expect(history).toContain('Rolled back: v4, a copy of v1, is in force now.');
+    expect(history).toContain('v4 in force Maria Manager 2 Mar 2026, 09:00 UTC Too generous v1');
+    expect(history).toContain('2 open cases are on another SLA version.');
+  });
+});

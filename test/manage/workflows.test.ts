@@ -1,0 +1,105 @@
+/** The workflow console: the list, the diagram beside the JSON, validation, drafts, publish, rollback. */
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cases } from '../../src/db/schema/index.js';
+import type { WorkflowDefinition } from '../../src/workflow/definition.js';
+import { manageHarness, textOf, type ManageHarness } from './support.js';
+
+let h: ManageHarness;
+beforeEach(() => {
+  h = manageHarness();
+});
+afterEach(() => h.close());
+
+function support(): WorkflowDefinition {
+  return structuredClone(h.services.definitions.workflow('support').definition);
+}
+
+/** A realistic edit: an "On hold" state agents can park a case in; the resolution clock pauses there. */
+function withHold(): WorkflowDefinition {
+  const def = support();
+  def.states.onHold = { label: 'On hold', category: 'pending', sla: { pause: ['resolution'] } };
+  def.transitions.hold = { label: 'Put on hold', from: ['open'], to: 'onHold', roles: ['agent', 'manager', 'admin'] };
+  def.transitions.resume = { ...def.transitions.resume!, from: ['pending', 'onHold'] };
+  return def;
+}
+
+describe('workflows', () => {
+  it('lists workflows with the one new cases use', async () => {
+    const html = await (await h.as.manager.get('/manage/workflows')).text();
+    const text = textOf(html);
+    expect(html).toContain('href="/manage/workflows/support"');
+    expect(text).toContain('support new cases Default support flow');
+    expect(text).toContain('6 11 v1 files 2 Mar 2026, 09:00 UTC —');
+    expect(html).toMatch(/<a href="\/manage\/workflows" aria-current="page">Workflows<\/a>/);
+    expect(html).toContain('href="/manage/rules#rules-as-code"');
+  });
+
+  it('draws the state diagram beside the JSON editor, with the same as tables', async () => {
+    const html = await (await h.as.manager.get('/manage/workflows/support')).text();
+    expect(html).toMatch(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="workflow-svg" id="workflow-diagram"/);
+    expect(html).toContain('role="img" aria-labelledby="workflow-diagram-title workflow-diagram-desc"');
+    for (const state of ['new', 'open', 'pending', 'escalated', 'resolved', 'closed']) expect(html).toContain(`data-state="${state}"`);
+    expect(html).toContain('paused: resolution');
+    expect(html).toContain('class="definition-split"');
+    expect(html).toContain('hx-post="/manage/workflows/support/validate"');
+    const text = textOf(html);
+    expect(text).toContain('pending Pending customer pending resolution — — —');
+    expect(text).toContain('resolve Resolve new, open, pending, escalated resolved agent, advanced, manager, admin — solution case.resolved');
+    expect(text).toContain('case.created routing , escalation');
+  });
+
+  it('validates as you type, with JSON paths', async () => {
+    const def = support();
+    def.transitions.resolve!.to = 'done';
+    def.states.new!.onEnter = [{ action: 'teleport' }];
+    const res = await h.as.manager.post('/manage/workflows/support/validate', { body: JSON.stringify(def) }, { htmx: true });
+    const text = textOf(await res.text());
+    expect(text).toContain('error $.transitions.resolve.to unknown state "done" (or "@previous")');
+    expect(text).toMatch(/error \$\.states\.new\.onEnter\[0\]\.action unknown action "teleport"/);
+    const renamed = support();
+    renamed.workflow = 'other';
+    expect(textOf(await (await h.as.manager.post('/manage/workflows/support/validate', { body: JSON.stringify(renamed) }, { htmx: true })).text())).toContain(
+      'error $.workflow the workflow is named "other" but is stored as "support"',
+    );
+  });
+
+  it('saves a draft with its diff and diagram, publishes it for new cases, rolls back', async () => {
+    const saved = await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(withHold()), note: 'On hold' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('Location')).toBe('/manage/workflows/support?saved=2#draft');
+    const page = await (await h.as.manager.get('/manage/workflows/support')).text();
+    expect(page).toContain('id="draft-diagram"');
+    expect(page).toContain('data-state="onHold"');
+    expect(page).toMatch(/<tr class="diff-added">.*?<pre>    &quot;onHold&quot;: \{ &quot;label&quot;: &quot;On hold&quot;/);
+    expect(textOf(page)).toContain('Checks passed: no errors, no warnings.');
+
+    const running = await h.intake({ customer: { email: 'a@example.com' }, subject: 'Hello', description: 'A question' });
+    expect((await h.as.manager.post('/manage/workflows/support/publish', { draft: '2', note: 'Agents can park cases' })).status).toBe(303);
+    const fresh = await h.intake({ customer: { email: 'b@example.com' }, subject: 'Hello', description: 'A question' });
+    const version = (id: number) => h.db.select({ v: cases.workflowVersion }).from(cases).where(eq(cases.id, id)).get()!.v;
+    expect(version(running)).toBe(1);
+    expect(version(fresh)).toBe(3);
+    const published = textOf(await (await h.as.manager.get('/manage/workflows/support?published=3')).text());
+    expect(published).toContain('Published v3 (draft v2).');
+    expect(published).toContain('State diagram (v3)');
+    expect(published).toContain('onHold On hold pending resolution');
+
+    expect((await h.as.manager.post('/manage/workflows/support/rollback', { version: '1', note: '' })).status).toBe(303);
+    expect(h.services.definitions.version('workflow', 'support', 4)).toMatchObject({ state: 'published', basedOn: 1, note: 'Rolled back to v1' });
+    const v3 = await (await h.as.manager.get('/manage/workflows/support/versions/3')).text();
+    expect(v3).toContain('id="v3-diagram"');
+    expect(v3).toContain('data-state="onHold"');
+    expect(textOf(v3)).toContain('Roll back to v3');
+  });
+
+  it('refuses a draft that breaks the workflow, keeping the text', async () => {
+    const def = support();
+    delete (def.states as Record<string, unknown>).closed;
+    const res = await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(def, null, 2) });
+    expect(res.status).toBe(422);
+    const text = textOf(await res.text());
+    expect(text).toContain('error $.transitions.close.to unknown state "closed"');
+    expect(h.services.definitions.history('workflow', 'support')).toHaveLength(1);
+  });
+});
