@@ -6,8 +6,10 @@ import { Hono } from 'hono';
 import type { NavLink } from '../../../../views/viewer.js';
 import type { PageEnv } from '../env.js';
 import { requireManager } from './guard.js';
+import { reportPages } from './reports.js';
 import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
+import { teamPages } from './team.js';
 import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
@@ -15,6 +17,8 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/rules', label: 'Rules' },
   { href: '/manage/workflows', label: 'Workflows' },
   { href: '/manage/sla', label: 'SLA' },
+  { href: '/manage/team', label: 'Team' },
+  { href: '/manage/reports', label: 'Reports' },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -24,5 +28,7 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', rulesPages());
   app.route('/', workflowPages());
   app.route('/', slaPages());
+  app.route('/', teamPages());
+  app.route('/', reportPages());
   return app;
 }

@@ -1,0 +1,182 @@
+/**
+ * `/manage/reports` (managers and admins, behind requireManager):
+ *
+ *   GET  /manage/reports?from=&to=&queue=&tz=            the dashboard (htmx: form + dashboard fragment)
+ *   GET  /manage/reports/csv/:name?…                     a chart's data as CSV (summary, backlog, escalations,
+ *                                                        attainment-by-metric, attainment-by-policy, times)
+ *   GET  /manage/reports/drill?metric=…&…                the cases or customers behind a number
+ *   GET  /manage/reports/drill.csv?metric=…&…            the same list as CSV
+ *   GET  /manage/reports/sla                             stored SLA escalation reports and their delivery
+ *   GET  /manage/reports/sla/:id                         one report, rendered from its summary
+ *   GET  /manage/reports/sla/:id/report.csv|report.html  the stored files (downloads)
+ *   POST /manage/reports/sla/:id/deliver                 queue a failed delivery again
+ */
+import { asc, desc, eq, getTableColumns } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { attainmentCsv, drillCsv, durationsCsv, seriesCsv, summaryCsv } from '../../../dashboard/csv.js';
+import { buildDashboard, drillDown, DRILL_METRICS, type DrillSpec } from '../../../dashboard/dashboard.js';
+import { queues, slaReports } from '../../../db/schema/index.js';
+import { DomainError } from '../../../errors.js';
+import { redeliverReport, type ReportRow } from '../../../reports/create-report.js';
+import type { Option } from '../../../../views/components.js';
+import { EscalationReportPage, EscalationReportsPage } from '../../../../views/pages/manage/escalation-reports.js';
+import { DrillPage, ReportsBody, ReportsPage } from '../../../../views/pages/manage/reports.js';
+import { isHtmx, type PageContext, type PageEnv } from '../env.js';
+import { redirectTo, sendHtml, viewerOf } from '../render.js';
+import { managerOf } from './guard.js';
+import { parseDashboardQuery, queryString, type ParsedQuery } from './report-query.js';
+
+const BASE = '/manage/reports';
+const LIST_LIMIT = 100;
+
+function queueOptions(c: PageContext): Option[] {
+  return c
+    .get('services')
+    .db.select({ id: queues.id, name: queues.name, active: queues.active })
+    .from(queues)
+    .orderBy(asc(queues.id))
+    .all()
+    .map((q) => ({ value: q.id, label: `${q.name}${q.active ? '' : ' (inactive)'}` }));
+}
+
+/** The period from the query string; an invalid one is refused (422) on downloads and drill-downs. */
+function periodOrThrow(c: PageContext): Extract<ParsedQuery, { ok: true }> {
+  const parsed = parseDashboardQuery(c.get('services'), c.req.query());
+  if (!parsed.ok) {
+    throw new DomainError('VALIDATION_FAILED', `The period is not valid: ${Object.entries(parsed.errors).map(([k, v]) => `${k} ${v}`).join('; ')}.`, {
+      issues: Object.entries(parsed.errors).map(([path, message]) => ({ path, message })),
+    });
+  }
+  return parsed;
+}
+
+function drillSpec(raw: Record<string, string>): DrillSpec {
+  const metric = raw.metric ?? '';
+  const bad = (what: string) => new DomainError('VALIDATION_FAILED', `Unknown drill-down: ${what}.`);
+  if (!(DRILL_METRICS as readonly string[]).includes(metric)) throw bad('metric');
+  if (metric === 'attainment') {
+    const group = raw.group ?? '';
+    const outcome = raw.outcome ?? '';
+    const key = (raw.key ?? '').slice(0, 100);
+    if (group !== 'all' && group !== 'metric' && group !== 'policy') throw bad('group');
+    if (outcome !== 'met' && outcome !== 'missed') throw bad('outcome');
+    return { metric, group, key, outcome };
+  }
+  if (metric === 'backlog' || metric === 'escalations') {
+    const bucket = /^\d{1,3}$/.test(raw.bucket ?? '') ? Number(raw.bucket) : NaN;
+    if (!Number.isInteger(bucket)) throw bad('bucket');
+    return { metric, bucket };
+  }
+  return { metric: metric as 'csat' | 'csat-satisfied' | 'churn' | 'processing' | 'first-response' };
+}
+
+function csv(c: PageContext, name: string, values: Record<string, string>, body: string): Response {
+  c.header('Cache-Control', 'no-store');
+  c.header('Content-Disposition', `attachment; filename="casebook-${name}-${values.from}-${values.to}.csv"`);
+  return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+}
+
+function reportOf(c: PageContext): ReportRow {
+  const id = /^\d{1,9}$/.test(c.req.param('id') ?? '') ? Number(c.req.param('id')) : NaN;
+  const row = Number.isSafeInteger(id) ? c.get('services').db.select().from(slaReports).where(eq(slaReports.id, id)).get() : undefined;
+  if (!row) throw new DomainError('NOT_FOUND', `No SLA report ${c.req.param('id')}.`);
+  return row;
+}
+
+function reportFile(row: ReportRow, ext: string): string {
+  return `sla-report-${new Date(row.periodEnd).toISOString().slice(0, 10)}-${row.id}.${ext}`;
+}
+
+export function reportPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get(BASE, (c) => {
+    managerOf(c);
+    const services = c.get('services');
+    const parsed = parseDashboardQuery(services, c.req.query());
+    const dashboard = parsed.ok ? buildDashboard(services, parsed.query) : null;
+    const state = parsed.ok ? { values: parsed.values } : { values: parsed.values, errors: parsed.errors };
+    const options = queueOptions(c);
+    const queueName = parsed.ok && parsed.query.queue ? (options.find((o) => o.value === parsed.query.queue)?.label ?? parsed.query.queue) : null;
+    const status = parsed.ok ? 200 : 422;
+    if (isHtmx(c)) return sendHtml(c, <ReportsBody state={state} queues={options} dashboard={dashboard} queueName={queueName} />, status);
+    return sendHtml(c, <ReportsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} queues={options} dashboard={dashboard} queueName={queueName} />, status);
+  });
+
+  app.get(`${BASE}/csv/:name`, (c) => {
+    managerOf(c);
+    const { query, values } = periodOrThrow(c);
+    const name = c.req.param('name');
+    const d = buildDashboard(c.get('services'), query);
+    const bodies: Record<string, () => string> = {
+      summary: () => summaryCsv(d),
+      backlog: () => seriesCsv(d.backlog, 'open_cases'),
+      escalations: () => seriesCsv(d.escalations, 'escalations'),
+      'attainment-by-metric': () => attainmentCsv('metric', d.attainment.byMetric),
+      'attainment-by-policy': () => attainmentCsv('policy', d.attainment.byPolicy),
+      times: () => durationsCsv(d),
+    };
+    const body = Object.hasOwn(bodies, name) ? bodies[name]! : null;
+    if (!body) throw new DomainError('NOT_FOUND', `No chart "${name}".`);
+    return csv(c, name, values, body());
+  });
+
+  app.get(`${BASE}/drill`, (c) => {
+    managerOf(c);
+    const { query, values } = periodOrThrow(c);
+    const raw = c.req.query();
+    const spec = drillSpec(raw);
+    const drill = drillDown(c.get('services'), query, spec);
+    const extra = Object.fromEntries(['metric', 'group', 'key', 'outcome', 'bucket'].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]!]));
+    return sendHtml(c, <DrillPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} drill={drill} values={values} csv={`${BASE}/drill.csv?${queryString(values, extra)}`} />);
+  });
+
+  app.get(`${BASE}/drill.csv`, (c) => {
+    managerOf(c);
+    const { query, values } = periodOrThrow(c);
+    const spec = drillSpec(c.req.query());
+    return csv(c, `drill-${spec.metric}`, values, drillCsv(drillDown(c.get('services'), query, spec)));
+  });
+
+  app.get(`${BASE}/sla`, (c) => {
+    managerOf(c);
+    const services = c.get('services');
+    const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
+    const rows = services.db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(LIST_LIMIT).all();
+    const queued = /^\d{1,9}$/.test(c.req.query('queued') ?? '') ? `Delivery of report ${c.req.query('queued')} queued again.` : null;
+    return sendHtml(c, <EscalationReportsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={rows} canSend={services.mailer !== null} notice={queued} />);
+  });
+
+  app.get(`${BASE}/sla/:id`, (c) => {
+    managerOf(c);
+    const row = reportOf(c);
+    return sendHtml(c, <EscalationReportPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} row={row} canSend={c.get('services').mailer !== null} />);
+  });
+
+  app.get(`${BASE}/sla/:id/report.csv`, (c) => {
+    managerOf(c);
+    const row = reportOf(c);
+    c.header('Cache-Control', 'no-store');
+    c.header('Content-Disposition', `attachment; filename="${reportFile(row, 'csv')}"`);
+    return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  });
+
+  app.get(`${BASE}/sla/:id/report.html`, (c) => {
+    managerOf(c);
+    const row = reportOf(c);
+    // A download, never rendered on our origin: the stored document carries its own inline styles.
+    c.header('Cache-Control', 'no-store');
+    c.header('Content-Disposition', `attachment; filename="${reportFile(row, 'html')}"`);
+    return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
+  });
+
+  app.post(`${BASE}/sla/:id/deliver`, (c) => {
+    managerOf(c);
+    const services = c.get('services');
+    const row = redeliverReport(services, reportOf(c).id);
+    services.outbox.kick();
+    return redirectTo(c, `${BASE}/sla?queued=${row.id}`);
+  });
+
+  return app;
+}

@@ -1,0 +1,304 @@
+/**
+ * `/manage/team` (managers and admins, behind requireManager): queues and staff. The
+ * problem library and customers hang below it too (team-library.tsx).
+ *
+ *   GET  /manage/team                               queues and staff
+ *   GET  /manage/team/queues/new, POST /manage/team/queues             create a queue
+ *   GET  /manage/team/queues/:id, POST /manage/team/queues/:id         edit it
+ *   POST /manage/team/queues/:id/deactivate (moveTo), …/reactivate
+ *   GET  /manage/team/staff/new, POST /manage/team/staff               add a staff member (one-time link)
+ *   GET  /manage/team/staff/:id, POST /manage/team/staff/:id           edit them
+ *   POST /manage/team/staff/:id/deactivate, …/reactivate
+ *
+ * Forms answer 422 with the form and the messages next to the fields (htmx: the form alone);
+ * refusals that concern the whole form (a conflict) come back on the form too.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { cases, queues, STAFF_ROLES } from '../../../db/schema/index.js';
+import type { Actor } from '../../../roles.js';
+import { FALLBACK_QUEUE } from '../../../cases/create-case.js';
+import { createQueue, deactivateQueue, definitionsUsingQueue, getQueue, listQueues, openCasesIn, reactivateQueue, updateQueue } from '../../../team/queues.js';
+import { deactivateStaff, reactivateStaff } from '../../../team/staff-active.js';
+import { createStaffMember, getStaff, listStaff, memberships, updateStaff } from '../../../team/staff.js';
+import type { FormErrors, FormState, FormValues } from '../../../../views/components.js';
+import {
+  DeactivateQueueForm,
+  NewQueuePage,
+  NewStaffPage,
+  QueueForm,
+  QueuePage,
+  ROLE_LABELS,
+  StaffCreatedPage,
+  StaffForm,
+  StaffPage,
+  TeamPage,
+  TEAM,
+  type QueuePageData,
+  type StaffFormData,
+} from '../../../../views/pages/manage/team.js';
+import type { PageContext, PageEnv } from '../env.js';
+import { readForm } from '../forms.js';
+import { redirectTo, sendForm, sendHtml, viewerOf } from '../render.js';
+import { managerOf } from './guard.js';
+import { libraryPages } from './team-library.js';
+import { attempt, idParam } from './team-forms.js';
+
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+const num = (c: PageContext, key: string) => (/^\d{1,6}$/.test(c.req.query(key) ?? '') ? Number(c.req.query(key)) : 0);
+
+/** Messages shown after a redirect (`?done=`); fixed texts, counts from the query. */
+function notice(c: PageContext): string | null {
+  switch (c.req.query('done')) {
+    case 'queue-created':
+      return 'Queue created.';
+    case 'queue-saved':
+      return 'Queue saved.';
+    case 'queue-deactivated':
+      return `Queue deactivated.${num(c, 'moved') ? ` ${count(num(c, 'moved'), 'open case')} moved.` : ''}`;
+    case 'queue-reactivated':
+      return 'Queue reactivated.';
+    case 'staff-saved':
+      return `Saved.${num(c, 'released') ? ` ${count(num(c, 'released'), 'case')} handed back to automatic assignment.` : ''}${num(c, 'assigned') ? ` ${count(num(c, 'assigned'), 'waiting case')} assigned.` : ''}`;
+    case 'staff-deactivated':
+      return `Deactivated.${num(c, 'released') ? ` ${count(num(c, 'released'), 'open case')} handed back to automatic assignment.` : ''}`;
+    case 'staff-reactivated':
+      return 'Reactivated. They start away.';
+    default:
+      return null;
+  }
+}
+
+/* Queues */
+
+function queueData(c: PageContext, id: string): QueuePageData {
+  const services = c.get('services');
+  const queue = getQueue(services, id);
+  const targets = services.db
+    .select()
+    .from(queues)
+    .where(eq(queues.active, true))
+    .orderBy(asc(queues.id))
+    .all()
+    .filter((q) => q.id !== id)
+    .map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` }));
+  return { queue, openCases: openCasesIn(services, id).length, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE };
+}
+
+const queueInput = (v: FormValues) => ({ name: v.name ?? '', description: v.description ?? '', tier: /^\d$/.test(v.tier ?? '') ? Number(v.tier) : NaN });
+
+/* Staff */
+
+function roleOptions(actor: Actor) {
+  return STAFF_ROLES.filter((r) => r !== 'admin' || actor.role === 'admin').map((r) => ({ value: r, label: ROLE_LABELS[r] }));
+}
+
+function staffFormData(c: PageContext, actor: Actor, selected: string[]): StaffFormData {
+  const active = c.get('services').db.select().from(queues).where(eq(queues.active, true)).orderBy(asc(queues.id)).all();
+  return { roles: roleOptions(actor), queues: active.map((q) => ({ id: q.id, name: q.name, tier: q.tier })), selected };
+}
+
+async function checkedQueues(c: PageContext): Promise<string[]> {
+  const all = await c.req.parseBody({ all: true });
+  const raw = all.queues;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.filter((v): v is string => typeof v === 'string').slice(0, 100);
+}
+
+const skillsOf = (text: string | undefined) => (text ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+const capacityOf = (text: string | undefined) => (/^\d{1,6}$/.test((text ?? '').trim()) ? Number(text!.trim()) : NaN);
+
+function inactiveMemberships(c: PageContext, staffId: number): string[] {
+  const services = c.get('services');
+  const inactive = new Set(services.db.select({ id: queues.id }).from(queues).where(eq(queues.active, false)).all().map((q) => q.id));
+  return memberships(services, staffId).filter((id) => inactive.has(id));
+}
+
+function openAssigned(c: PageContext, staffId: number): number {
+  return c.get('services').db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).all().length;
+}
+
+export function teamPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get(TEAM, (c) => {
+    managerOf(c);
+    const services = c.get('services');
+    return sendHtml(c, <TeamPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} queues={listQueues(services)} staff={listStaff(services)} notice={notice(c)} />);
+  });
+
+  app.get(`${TEAM}/queues/new`, (c) => {
+    managerOf(c);
+    return sendHtml(c, <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} />);
+  });
+
+  app.post(`${TEAM}/queues`, async (c) => {
+    const { actor } = managerOf(c);
+    const values = await readForm(c);
+    const result = await attempt(
+      () => createQueue(c.get('services'), { id: values.id ?? '', ...queueInput(values) }, actor),
+      (errors, status) => {
+        const state: FormState = { values, errors };
+        return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={null} />, () => <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} />, status);
+      },
+    );
+    if (!result.ok) return result.response;
+    return redirectTo(c, `${TEAM}/queues/${result.value.id}?done=queue-created`);
+  });
+
+  app.get(`${TEAM}/queues/:id`, (c) => {
+    managerOf(c);
+    const data = queueData(c, c.req.param('id'));
+    return sendHtml(c, <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={{}} notice={notice(c)} />);
+  });
+
+  app.post(`${TEAM}/queues/:id`, async (c) => {
+    const { actor } = managerOf(c);
+    const id = c.req.param('id');
+    const values = await readForm(c);
+    const result = await attempt(
+      () => updateQueue(c.get('services'), id, queueInput(values), actor),
+      (errors, status) => {
+        const data = queueData(c, id);
+        const state: FormState = { values, errors };
+        return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={data.queue} />, () => <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={state} notice={null} />, status);
+      },
+    );
+    if (!result.ok) return result.response;
+    return redirectTo(c, `${TEAM}/queues/${id}?done=queue-saved`);
+  });
+
+  app.post(`${TEAM}/queues/:id/deactivate`, async (c) => {
+    const { actor } = managerOf(c);
+    const id = c.req.param('id');
+    const values = await readForm(c);
+    const result = await attempt(
+      () => deactivateQueue(c.get('services'), id, { moveTo: values.moveTo ?? null }, actor),
+      (errors, status) => {
+        const data = queueData(c, id);
+        const state: FormState = { values, errors };
+        return sendForm(
+          c,
+          'deactivate-queue-form',
+          () => <DeactivateQueueForm csrfToken={c.get('csrfToken')} data={data} state={state} />,
+          () => <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={{}} deactivate={state} notice={null} />,
+          status,
+        );
+      },
+    );
+    if (!result.ok) return result.response;
+    return redirectTo(c, `${TEAM}/queues/${id}?done=queue-deactivated&moved=${result.value.moved}`);
+  });
+
+  app.post(`${TEAM}/queues/:id/reactivate`, (c) => {
+    const { actor } = managerOf(c);
+    const id = c.req.param('id');
+    reactivateQueue(c.get('services'), id, actor);
+    return redirectTo(c, `${TEAM}/queues/${id}?done=queue-reactivated`);
+  });
+
+  app.get(`${TEAM}/staff/new`, (c) => {
+    const { actor } = managerOf(c);
+    return sendHtml(c, <NewStaffPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} data={staffFormData(c, actor, [])} />);
+  });
+
+  app.post(`${TEAM}/staff`, async (c) => {
+    const { actor } = managerOf(c);
+    const values = await readForm(c);
+    const selected = await checkedQueues(c);
+    const input = { email: (values.email ?? '').trim(), name: values.name ?? '', role: values.role ?? '', queues: selected, skills: skillsOf(values.skills), capacity: capacityOf(values.capacity) };
+    const result = await attempt(
+      () => createStaffMember(c.get('services'), input, actor),
+      (errors, status) => {
+        const state: FormState = { values, errors: fieldNames(errors) };
+        const data = staffFormData(c, actor, selected);
+        return sendForm(c, 'staff-form', () => <StaffForm csrfToken={c.get('csrfToken')} state={state} member={null} data={data} />, () => <NewStaffPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} data={data} />, status);
+      },
+    );
+    if (!result.ok) return result.response;
+    const created = result.value;
+    return sendHtml(c, <StaffCreatedPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} id={created.ref.id} name={created.name} email={created.email} link={created.setPassword} />, 201);
+  });
+
+  app.get(`${TEAM}/staff/:id`, (c) => {
+    const principal = managerOf(c);
+    const id = idParam(c, 'staff member');
+    const member = getStaff(c.get('services'), id);
+    return sendHtml(
+      c,
+      <StaffPage
+        viewer={viewerOf(c)!}
+        csrfToken={c.get('csrfToken')}
+        member={member}
+        state={{}}
+        data={staffFormData(c, principal.actor, memberships(c.get('services'), id))}
+        inactiveMemberships={inactiveMemberships(c, id)}
+        openCases={openAssigned(c, id)}
+        self={principal.staffId === id}
+        notice={notice(c)}
+      />,
+    );
+  });
+
+  app.post(`${TEAM}/staff/:id`, async (c) => {
+    const principal = managerOf(c);
+    const id = idParam(c, 'staff member');
+    const values = await readForm(c);
+    const selected = await checkedQueues(c);
+    const input = { name: values.name ?? '', role: (values.role ?? '') as 'agent', skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), queues: selected, available: values.available === 'on' };
+    const result = await attempt(
+      () => updateStaff(c.get('services'), id, input, principal.actor),
+      (errors, status) => {
+        const member = getStaff(c.get('services'), id);
+        const state: FormState = { values, errors: fieldNames(errors) };
+        const data = staffFormData(c, principal.actor, selected);
+        return sendForm(
+          c,
+          'staff-form',
+          () => <StaffForm csrfToken={c.get('csrfToken')} state={state} member={member} data={data} inactiveMemberships={inactiveMemberships(c, id)} />,
+          () => (
+            <StaffPage
+              viewer={viewerOf(c)!}
+              csrfToken={c.get('csrfToken')}
+              member={member}
+              state={state}
+              data={data}
+              inactiveMemberships={inactiveMemberships(c, id)}
+              openCases={openAssigned(c, id)}
+              self={principal.staffId === id}
+              notice={null}
+            />
+          ),
+          status,
+        );
+      },
+    );
+    if (!result.ok) return result.response;
+    return redirectTo(c, `${TEAM}/staff/${id}?done=staff-saved&released=${result.value.released}&assigned=${result.value.assigned}`);
+  });
+
+  app.post(`${TEAM}/staff/:id/deactivate`, (c) => {
+    const { actor } = managerOf(c);
+    const id = idParam(c, 'staff member');
+    const result = deactivateStaff(c.get('services'), id, actor);
+    c.get('services').outbox.kick();
+    return redirectTo(c, `${TEAM}/staff/${id}?done=staff-deactivated&released=${result.released}`);
+  });
+
+  app.post(`${TEAM}/staff/:id/reactivate`, (c) => {
+    const { actor } = managerOf(c);
+    const id = idParam(c, 'staff member');
+    reactivateStaff(c.get('services'), id, actor);
+    return redirectTo(c, `${TEAM}/staff/${id}?done=staff-reactivated`);
+  });
+
+  app.route('/', libraryPages());
+  return app;
+}
+
+/** createUser reports list items as `queues.2`, `skills.0`: the form has one field for each list. */
+function fieldNames(errors: FormErrors): FormErrors {
+  const out: FormErrors = {};
+  for (const [key, message] of Object.entries(errors)) out[key.replace(/\.\d+$/, '')] ??= message;
+  return out;
+}

@@ -1,0 +1,332 @@
+/**
+ * `/manage/team` through `app.request()`: every page and command for managers, 403 for
+ * agents and advanced agents, 404 for customers, sign-in for visitors, CSRF on every POST,
+ * validation errors re-rendered (422, htmx: the form alone), escaping of user-controlled
+ * names.
+ */
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
+import { customerChurnMarks, customers, problems, queues, staff, staffQueues } from '../../src/db/schema/index.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, visitor, type PageClient } from '../support/pages.js';
+
+const XSS = `<script>alert('x')</script>"><img src=x onerror=alert(1)>`;
+
+let h: Harness;
+let mia: TestActor;
+let alice: TestActor;
+let dana: TestActor;
+let chloe: TestActor;
+let problemId: number;
+let m: PageClient;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  mia = h.agent({ name: 'Mia', email: 'mia@casebook.test', role: 'manager' });
+  alice = h.agent({ name: 'Alice', email: 'alice@casebook.test', queues: ['general', 'billing'] });
+  dana = h.agent({ name: 'Dana', email: 'dana@casebook.test', role: 'advanced', queues: ['advanced'] });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+  const now = h.clock.now();
+  problemId = h.db.insert(problems).values({ title: 'Printer jams', symptoms: 'paper stuck', solution: 'Open the flap.', createdAt: now, updatedAt: now }).returning().get().id;
+  m = signedIn(h, mia);
+});
+afterEach(() => h.close());
+
+interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  form?: Record<string, string>;
+}
+
+const routes = (): Route[] => [
+  { method: 'GET', path: '/manage/team' },
+  { method: 'GET', path: '/manage/team/queues/new' },
+  { method: 'POST', path: '/manage/team/queues', form: { id: 'returns', name: 'Returns', tier: '1' } },
+  { method: 'GET', path: '/manage/team/queues/billing' },
+  { method: 'POST', path: '/manage/team/queues/billing', form: { name: 'Money', tier: '1' } },
+  { method: 'POST', path: '/manage/team/queues/technical/deactivate' },
+  { method: 'POST', path: '/manage/team/queues/technical/reactivate' },
+  { method: 'GET', path: '/manage/team/staff/new' },
+  { method: 'POST', path: '/manage/team/staff', form: { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '5' } },
+  { method: 'GET', path: `/manage/team/staff/${alice.id}` },
+  { method: 'POST', path: `/manage/team/staff/${alice.id}`, form: { name: 'Alicia', role: 'agent', capacity: '3', queues: 'general' } },
+  { method: 'POST', path: `/manage/team/staff/${alice.id}/deactivate` },
+  { method: 'POST', path: `/manage/team/staff/${alice.id}/reactivate` },
+  { method: 'GET', path: '/manage/team/problems' },
+  { method: 'GET', path: '/manage/team/problems/new' },
+  { method: 'POST', path: '/manage/team/problems', form: { title: 'T', symptoms: 'S', solution: 'X' } },
+  { method: 'GET', path: `/manage/team/problems/${problemId}` },
+  { method: 'POST', path: `/manage/team/problems/${problemId}`, form: { title: 'T', symptoms: 'S', solution: 'X' } },
+  { method: 'POST', path: `/manage/team/problems/${problemId}/deactivate` },
+  { method: 'POST', path: `/manage/team/problems/${problemId}/reactivate` },
+  { method: 'GET', path: '/manage/team/customers' },
+  { method: 'GET', path: `/manage/team/customers/${chloe.id}` },
+  { method: 'POST', path: `/manage/team/customers/${chloe.id}/churn`, form: { churned: 'true', at: '2026-03-01', note: 'gone' } },
+];
+
+/** Everything a refused command could have changed. */
+function snapshot() {
+  return JSON.stringify([
+    h.db.select().from(queues).all(),
+    h.db.select().from(staff).all().map(({ lastAssignedAt: _l, ...s }) => s),
+    h.db.select().from(staffQueues).all(),
+    h.db.select().from(problems).all(),
+    h.db.select().from(customers).all(),
+    h.db.select().from(customerChurnMarks).all(),
+  ]);
+}
+
+async function call(client: PageClient, route: Route, options: { htmx?: boolean; csrf?: string | false; origin?: string } = {}) {
+  return route.method === 'GET' ? client.get(route.path, { htmx: options.htmx ?? false }) : client.post(route.path, route.form ?? {}, options);
+}
+
+describe('authorization', () => {
+  it('agents and advanced agents get 403 on every route, full page and htmx; nothing changes', async () => {
+    const before = snapshot();
+    for (const actor of [alice, dana]) {
+      const client = signedIn(h, actor);
+      for (const route of routes()) {
+        for (const htmx of [false, true]) {
+          const res = await call(client, route, { htmx });
+          expect(res.status, `${actor.name} ${route.method} ${route.path} htmx=${htmx}`).toBe(403);
+        }
+      }
+    }
+    expect(snapshot()).toBe(before);
+  });
+
+  it('customers get 404 on every route; nothing changes', async () => {
+    const before = snapshot();
+    const client = signedIn(h, chloe);
+    for (const route of routes()) {
+      const res = await call(client, route);
+      expect(res.status, `${route.method} ${route.path}`).toBe(404);
+    }
+    expect(snapshot()).toBe(before);
+  });
+
+  it('visitors are sent to sign in; their posts change nothing', async () => {
+    const before = snapshot();
+    const v = visitor(h);
+    await v.start();
+    for (const route of routes()) {
+      const res = await call(v, route);
+      if (route.method === 'GET') {
+        expect(res.status, route.path).toBe(303);
+        expect(res.headers.get('Location')).toBe(`/login?next=${encodeURIComponent(route.path)}`);
+      } else {
+        expect([303, 403], route.path).toContain(res.status);
+      }
+    }
+    expect(snapshot()).toBe(before);
+  });
+
+  it('every POST needs the CSRF token and a same-site origin', async () => {
+    const before = snapshot();
+    for (const route of routes().filter((r) => r.method === 'POST')) {
+      for (const options of [{ csrf: false as const }, { csrf: 'wrong-token-wrong-token-wrong-token-00' }, { origin: 'https://evil.example' }]) {
+        const res = await call(m, route, options);
+        expect(res.status, `${route.path} ${JSON.stringify(options)}`).toBe(403);
+      }
+    }
+    expect(snapshot()).toBe(before);
+  });
+
+  it('managers and admins reach every page; the navigation links Team', async () => {
+    const admin = signedIn(h, h.agent({ name: 'Root', role: 'admin' }));
+    for (const client of [m, admin]) {
+      for (const route of routes().filter((r) => r.method === 'GET')) {
+        const res = await client.get(route.path);
+        expect(res.status, route.path).toBe(200);
+      }
+    }
+    const html = await (await m.get('/manage/team')).text();
+    expect(html).toContain('href="/manage/team" aria-current="page"');
+    expect(html).toContain('href="/manage/reports"');
+  });
+});
+
+describe('queues', () => {
+  it('creates a queue, re-renders validation errors (422; htmx: the form alone)', async () => {
+    const bad = await m.post('/manage/team/queues', { id: 'Bad Id', name: '', tier: '3' });
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(html).toContain('<!DOCTYPE html>');
+    expect(html).toContain('lower-case letters, digits');
+    expect(html).toContain('choose tier 1 or 2');
+    const frag = await m.post('/manage/team/queues', { id: 'general', name: 'Again', tier: '1' }, { htmx: true });
+    expect(frag.status).toBe(422);
+    expect(frag.headers.get('HX-Retarget')).toBe('#queue-form');
+    const text = await frag.text();
+    expect(text).not.toContain('<html');
+    expect(text).toContain('a queue &quot;general&quot; already exists');
+
+    const ok = await m.post('/manage/team/queues', { id: 'returns', name: 'Returns', description: 'Parcels', tier: '1' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('Location')).toBe('/manage/team/queues/returns?done=queue-created');
+    expect(await (await m.get('/manage/team/queues/returns?done=queue-created')).text()).toContain('Queue created.');
+    const htmx = await m.post('/manage/team/queues', { id: 'returns2', name: 'Returns 2', tier: '2' }, { htmx: true });
+    expect(htmx.headers.get('HX-Redirect')).toBe('/manage/team/queues/returns2?done=queue-created');
+    expect(h.db.select().from(queues).where(eq(queues.id, 'returns2')).get()).toMatchObject({ tier: 2, active: true });
+  });
+
+  it('edits a queue; deactivating one with open cases asks for a target and moves them', async () => {
+    expect((await m.post('/manage/team/queues/billing', { name: 'Billing & money', description: '', tier: '1' })).status).toBe(303);
+    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()?.name).toBe('Billing & money');
+    const refused = await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '2' });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('only advanced agents work tier-2 queues; remove Alice from this queue first');
+
+    await createCase(h.services, { subject: 'Invoice question', description: 'Where is my invoice?' }, chloe, { customerId: chloe.id });
+    const page = await (await m.get('/manage/team/queues/billing')).text();
+    expect(page).toContain('1 open case is in this queue');
+    expect(page).toContain('ruleset routing: rule &quot;Billing questions go to billing&quot;');
+    const missing = await m.post('/manage/team/queues/billing/deactivate', { moveTo: '' }, { htmx: true });
+    expect(missing.status).toBe(422);
+    expect(missing.headers.get('HX-Retarget')).toBe('#deactivate-queue-form');
+    expect(await missing.text()).toContain('choose a queue to move it to');
+    const done = await m.post('/manage/team/queues/billing/deactivate', { moveTo: 'general' });
+    expect(done.headers.get('Location')).toBe('/manage/team/queues/billing?done=queue-deactivated&moved=1');
+    expect(await (await m.get(done.headers.get('Location')!)).text()).toContain('Queue deactivated. 1 open case moved.');
+    expect((await m.post('/manage/team/queues/billing/reactivate')).status).toBe(303);
+    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()?.active).toBe(true);
+  });
+
+  it('general cannot be deactivated (409 page), unknown queues are 404', async () => {
+    expect(await (await m.get('/manage/team/queues/general')).text()).toContain('This is the fallback queue of routing: it stays active.');
+    const res = await m.post('/manage/team/queues/general/deactivate', {});
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('fallback queue of routing');
+    expect((await m.get('/manage/team/queues/nope')).status).toBe(404);
+  });
+});
+
+describe('staff', () => {
+  it('adds a staff member and shows the one-time link once', async () => {
+    const bad = await m.post('/manage/team/staff', { email: 'not-an-email', name: '', role: 'agent', capacity: 'x', queues: 'advanced' });
+    expect(bad.status).toBe(422);
+    const res = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4', skills: 'refunds, vat', queues: 'general' });
+    expect(res.status).toBe(201);
+    const html = await res.text();
+    expect(html).toMatch(/http:\/\/127\.0\.0\.1:3000\/set-password\?token=[\w-]+/);
+    const row = h.db.select().from(staff).where(eq(staff.email, 'nia@casebook.test')).get()!;
+    expect(row).toMatchObject({ name: 'Nia', role: 'agent', capacity: 4, skills: ['refunds', 'vat'], available: false });
+    const taken = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4' });
+    expect(taken.status).toBe(409);
+  });
+
+  it('lists several queue checkboxes and validates them; managers cannot grant admin', async () => {
+    const form = new URLSearchParams([
+      ['name', 'Alice'],
+      ['role', 'agent'],
+      ['capacity', '6'],
+      ['skills', 'refunds'],
+      ['queues', 'general'],
+      ['queues', 'technical'],
+      ['available', 'on'],
+      ['_csrf', m.csrf],
+    ]);
+    const res = await h.app.request(`http://localhost/manage/team/staff/${alice.id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: [...m.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      body: form.toString(),
+    });
+    expect(res.status).toBe(303);
+    expect(h.db.select().from(staffQueues).where(eq(staffQueues.staffId, alice.id)).all().map((r) => r.queueId).sort()).toEqual(['general', 'technical']);
+    const admin = await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'admin', capacity: '6', queues: 'general' }, { htmx: true });
+    expect(admin.status).toBe(422);
+    expect(admin.headers.get('HX-Retarget')).toBe('#staff-form');
+    expect(await admin.text()).toContain('only admins can grant the admin role');
+    const tier2 = await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'agent', capacity: '6', queues: 'advanced' });
+    expect(await tier2.text()).toContain('&quot;advanced&quot; is a tier-2 queue; only advanced agents work there');
+    expect((await m.get(`/manage/team/staff/${alice.id}`)).status).toBe(200);
+    expect((await m.get('/manage/team/staff/999999')).status).toBe(404);
+    expect((await m.get('/manage/team/staff/abc')).status).toBe(404);
+  });
+
+  it('deactivates and reactivates; a manager cannot deactivate themselves', async () => {
+    const res = await m.post(`/manage/team/staff/${alice.id}/deactivate`);
+    expect(res.headers.get('Location')).toBe(`/manage/team/staff/${alice.id}?done=staff-deactivated&released=0`);
+    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()?.active).toBe(false);
+    expect((await signedIn(h, alice).get('/inbox')).status).toBe(303); // signed out at the next request
+    expect((await m.post(`/manage/team/staff/${alice.id}/reactivate`)).status).toBe(303);
+    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()).toMatchObject({ active: true, available: false });
+    expect(await (await m.get(`/manage/team/staff/${mia.id}`)).text()).toContain('You cannot deactivate yourself.');
+    expect((await m.post(`/manage/team/staff/${mia.id}/deactivate`)).status).toBe(409);
+  });
+});
+
+describe('problem library and customers', () => {
+  it('adds, edits, searches, deactivates and reactivates problems', async () => {
+    expect((await m.post('/manage/team/problems', { title: '', symptoms: '', solution: '' })).status).toBe(422);
+    const res = await m.post('/manage/team/problems', { title: 'Scanner stripes', symptoms: 'stripes on scans', solution: 'Clean the glass.' });
+    expect(res.status).toBe(303);
+    const id = h.db.select().from(problems).where(eq(problems.title, 'Scanner stripes')).get()!.id;
+    expect(res.headers.get('Location')).toBe(`/manage/team/problems/${id}?done=problem-created`);
+    expect((await m.post(`/manage/team/problems/${id}`, { title: 'Scanner stripes', symptoms: 'lines on scans', solution: 'Clean it.' })).status).toBe(303);
+    expect(await (await m.get('/manage/team/problems?q=scanner')).text()).toContain('lines on scans');
+    expect(await (await m.get('/manage/team/problems?q=zzz')).text()).toContain('No problem matches.');
+    expect((await m.post(`/manage/team/problems/${id}/deactivate`)).headers.get('Location')).toBe(`/manage/team/problems/${id}?done=problem-deactivated`);
+    expect(h.db.select().from(problems).where(eq(problems.id, id)).get()?.active).toBe(false);
+    expect((await m.post(`/manage/team/problems/${id}/reactivate`)).status).toBe(303);
+    expect((await m.get('/manage/team/problems/123456')).status).toBe(404);
+  });
+
+  it('searches customers (htmx: the results only) and marks churn with a date', async () => {
+    const frag = await m.get('/manage/team/customers?q=chlo', { htmx: true });
+    const text = await frag.text();
+    expect(text).not.toContain('<html');
+    expect(text).toContain('chloe@example.com');
+    expect(frag.headers.get('Vary')).toContain('HX-Request');
+    expect(await (await m.get('/manage/team/customers?churned=1')).text()).toContain('No customer matches.');
+
+    const future = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2030-01-01' }, { htmx: true });
+    expect(future.status).toBe(422);
+    expect(future.headers.get('HX-Retarget')).toBe('#churn-form');
+    expect(await future.text()).toContain('cannot be in the future');
+    const ok = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2026-02-20', note: 'moved away' });
+    expect(ok.headers.get('Location')).toBe(`/manage/team/customers/${chloe.id}?done=churned`);
+    expect(h.db.select().from(customers).where(eq(customers.id, chloe.id)).get()?.churnedAt).toBe(Date.parse('2026-02-20T00:00:00Z'));
+    const again = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2026-02-21' });
+    expect(again.status).toBe(409);
+    const page = await (await m.get(`/manage/team/customers/${chloe.id}?done=churned`)).text();
+    expect(page).toContain('Marked as churned.');
+    expect(page).toContain('moved away');
+    expect(page).toContain('Un-mark churned');
+    // Today means now.
+    expect((await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'false', at: '2026-03-02' })).status).toBe(303);
+    expect(h.db.select().from(customerChurnMarks).all().map((r) => [r.churned, r.at])).toEqual([
+      [true, Date.parse('2026-02-20T00:00:00Z')],
+      [false, h.clock.now()],
+    ]);
+    expect(await (await m.get('/manage/team/customers?churned=1')).text()).toContain('No customer matches.');
+  });
+});
+
+describe('escaping', () => {
+  it('renders hostile queue names, staff names, problem titles and customer names as text', async () => {
+    h.db.update(queues).set({ name: XSS, description: XSS }).where(eq(queues.id, 'billing')).run();
+    h.db.update(staff).set({ name: XSS }).where(eq(staff.id, alice.id)).run();
+    h.db.update(problems).set({ title: XSS, symptoms: XSS, solution: XSS }).where(eq(problems.id, problemId)).run();
+    h.db.update(customers).set({ name: XSS, organization: XSS }).where(eq(customers.id, chloe.id)).run();
+    const markChurn = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2026-03-01', note: XSS });
+    expect(markChurn.status).toBe(303);
+    for (const path of [
+      '/manage/team',
+      '/manage/team/queues/billing',
+      '/manage/team/staff/new',
+      `/manage/team/staff/${alice.id}`,
+      '/manage/team/problems',
+      `/manage/team/problems/${problemId}`,
+      '/manage/team/customers',
+      `/manage/team/customers/${chloe.id}`,
+    ]) {
+      const html = await (await m.get(path)).text();
+      expect(html, path).not.toContain('<script>alert');
+      expect(html, path).not.toContain('<img src=x');
+      expect(html, path).toContain('&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;');
+    }
+  });
+});

@@ -1,0 +1,349 @@
+/**
+ * `/manage/team`: queues and staff — the lists, the create and edit forms, deactivating
+ * and reactivating. The problem library and customers are in team-library.tsx.
+ */
+import type { Child } from 'hono/jsx';
+import type { StaffRole } from '../../../src/db/schema/index.js';
+import type { QueueListRow, QueueRow, QueueUse } from '../../../src/team/queues.js';
+import type { StaffListRow, StaffRow } from '../../../src/team/staff.js';
+import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, Table, type FormState, type Option } from '../../components.js';
+import type { Viewer } from '../../viewer.js';
+import { ManagePage } from './parts.js';
+import { ReportsStyles } from './reports.js';
+
+export const TEAM = '/manage/team';
+
+export const ROLE_LABELS: Record<StaffRole, string> = { agent: 'Agent (tier 1)', advanced: 'Advanced agent (tier 2)', manager: 'Manager', admin: 'Admin' };
+const TIER_OPTIONS: Option[] = [
+  { value: '1', label: 'Tier 1 (first line)' },
+  { value: '2', label: 'Tier 2 (advanced support)' },
+];
+
+export function TeamNav({ current }: { current: 'people' | 'problems' | 'customers' }) {
+  const link = (href: string, key: typeof current, label: string) => (
+    <li>
+      <a href={href} aria-current={current === key ? 'page' : undefined}>
+        {label}
+      </a>
+    </li>
+  );
+  return (
+    <nav aria-label="Team">
+      <ul class="subnav">
+        {link(TEAM, 'people', 'Queues and staff')}
+        {link(`${TEAM}/problems`, 'problems', 'Problem library')}
+        {link(`${TEAM}/customers`, 'customers', 'Customers')}
+      </ul>
+    </nav>
+  );
+}
+
+/** Every team page: the console frame, the stylesheets, the team navigation, a notice. */
+export function TeamFrame(p: { title: string; viewer: Viewer; csrfToken: string; nav: 'people' | 'problems' | 'customers'; eyebrow?: Child; actions?: Child; notice?: string | null; children: Child }) {
+  return (
+    <ManagePage title={p.title} viewer={p.viewer} csrfToken={p.csrfToken} current={TEAM}>
+      <ReportsStyles />
+      <PageHeader eyebrow={p.eyebrow ?? 'Manage · Team'} title={p.title} actions={p.actions} />
+      <TeamNav current={p.nav} />
+      {p.notice ? (
+        <Alert tone="ok" id="notice">
+          <p>{p.notice}</p>
+        </Alert>
+      ) : null}
+      {p.children}
+    </ManagePage>
+  );
+}
+
+function StatusBadge({ active }: { active: boolean }) {
+  return active ? <Badge tone="ok">active</Badge> : <Badge tone="muted">inactive</Badge>;
+}
+
+export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueListRow[]; staff: StaffListRow[]; notice: string | null }) {
+  return (
+    <TeamFrame title="Team" viewer={p.viewer} csrfToken={p.csrfToken} nav="people" notice={p.notice}>
+      <section aria-labelledby="queues-heading" class="panel">
+        <div class="section-head">
+          <h2 id="queues-heading">Queues</h2>
+          <a class="button button-secondary" href={`${TEAM}/queues/new`} id="new-queue">
+            New queue
+          </a>
+        </div>
+        <Table caption="Queues" captionHidden head={['Queue', 'Id', 'Tier', 'Open cases', 'Waiting', 'Members', 'Status']} id="queues-table">
+          {p.queues.map((q) => (
+            <tr class={q.active ? undefined : 'row-inactive'}>
+              <td>
+                <a href={`${TEAM}/queues/${q.id}`}>{q.name}</a>
+                {q.description ? <p class="muted">{q.description}</p> : null}
+              </td>
+              <td>
+                <code>{q.id}</code>
+              </td>
+              <td>{`Tier ${q.tier}`}</td>
+              <td class="num">{String(q.openCases)}</td>
+              <td class="num">{String(q.waiting)}</td>
+              <td class="num">{String(q.members)}</td>
+              <td>
+                <StatusBadge active={q.active} />
+              </td>
+            </tr>
+          ))}
+        </Table>
+      </section>
+      <section aria-labelledby="staff-heading" class="panel">
+        <div class="section-head">
+          <h2 id="staff-heading">Staff</h2>
+          <a class="button button-secondary" href={`${TEAM}/staff/new`} id="new-staff">
+            Add staff member
+          </a>
+        </div>
+        {p.staff.length === 0 ? (
+          <EmptyState>No staff yet.</EmptyState>
+        ) : (
+          <Table caption="Staff" captionHidden head={['Name', 'Role', 'Queues', 'Skills', 'Open cases / capacity', 'Availability', 'Status']} id="staff-table">
+            {p.staff.map((s) => (
+              <tr class={s.active ? undefined : 'row-inactive'}>
+                <td>
+                  <a href={`${TEAM}/staff/${s.id}`}>{s.name}</a>
+                  <p class="muted">{s.email}</p>
+                </td>
+                <td>{ROLE_LABELS[s.role]}</td>
+                <td>{s.queues.join(', ') || '—'}</td>
+                <td>{s.skills.join(', ') || '—'}</td>
+                <td class="num">{`${s.load} / ${s.capacity}`}</td>
+                <td>{s.active ? s.available ? <Badge tone="ok">available</Badge> : <Badge tone="muted">away</Badge> : '—'}</td>
+                <td>
+                  <StatusBadge active={s.active} />
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </section>
+    </TeamFrame>
+  );
+}
+
+/* Queues */
+
+export function QueueForm(p: { csrfToken: string; state: FormState; queue: QueueRow | null }) {
+  const action = p.queue ? `${TEAM}/queues/${p.queue.id}` : `${TEAM}/queues`;
+  return (
+    <form id="queue-form" class="panel stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML">
+      <CsrfField token={p.csrfToken} />
+      <FormError state={p.state} />
+      <div class="form-grid">
+        {p.queue ? null : (
+          <Field id="queue-id" name="id" label="Id" hint="Used by rules, e.g. returns. Lower-case letters, digits, - and _. It cannot change later." required maxlength={40} state={p.state} />
+        )}
+        <Field id="queue-name" name="name" label="Name" required maxlength={100} state={p.state} value={p.queue?.name ?? ''} />
+        <SelectField id="queue-tier" name="tier" label="Tier" options={TIER_OPTIONS} state={p.state} value={String(p.queue?.tier ?? 1)} />
+        <div class="wide">
+          <Field id="queue-description" name="description" label="Description" rows={3} maxlength={500} state={p.state} value={p.queue?.description ?? ''} />
+        </div>
+      </div>
+      <Button id="queue-save">{p.queue ? 'Save queue' : 'Create queue'}</Button>
+    </form>
+  );
+}
+
+export function NewQueuePage(p: { viewer: Viewer; csrfToken: string; state: FormState }) {
+  return (
+    <TeamFrame title="New queue" viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>}>
+      <QueueForm csrfToken={p.csrfToken} state={p.state} queue={null} />
+    </TeamFrame>
+  );
+}
+
+export interface QueuePageData {
+  queue: QueueRow;
+  openCases: number;
+  uses: QueueUse[];
+  targets: Option[];
+  fallback: boolean;
+}
+
+export function DeactivateQueueForm(p: { csrfToken: string; data: QueuePageData; state: FormState }) {
+  const { queue, openCases } = p.data;
+  const action = `${TEAM}/queues/${queue.id}/deactivate`;
+  return (
+    <form id="deactivate-queue-form" class="stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML">
+      <CsrfField token={p.csrfToken} />
+      <FormError state={p.state} />
+      <p>{openCases === 0 ? 'No open cases are in this queue.' : `${openCases} open case${openCases === 1 ? ' is' : 's are'} in this queue; ${openCases === 1 ? 'it moves' : 'they move'} to the queue you choose (and are reassigned there).`}</p>
+      {openCases > 0 ? <SelectField id="queue-move-to" name="moveTo" label="Move open cases to" options={[{ value: '', label: 'Choose a queue' }, ...p.data.targets]} state={p.state} /> : null}
+      <Button variant="danger" id="queue-deactivate">
+        Deactivate queue
+      </Button>
+    </form>
+  );
+}
+
+export function QueuePage(p: { viewer: Viewer; csrfToken: string; data: QueuePageData; state: FormState; deactivate?: FormState; notice: string | null }) {
+  const { queue, uses } = p.data;
+  return (
+    <TeamFrame title={`Queue: ${queue.name}`} viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>} notice={p.notice} actions={<StatusBadge active={queue.active} />}>
+      <p class="muted">
+        Id <code>{queue.id}</code>
+      </p>
+      <QueueForm csrfToken={p.csrfToken} state={p.state} queue={queue} />
+      <section class="panel danger-zone" aria-labelledby="queue-status-heading">
+        <h2 id="queue-status-heading">{queue.active ? 'Deactivate' : 'Reactivate'}</h2>
+        {uses.length > 0 ? (
+          <>
+            <p>Published definitions that send cases here{queue.active ? ' (after deactivating, routing falls back to the general queue)' : ''}:</p>
+            <ul class="plain-list" id="queue-uses">
+              {uses.map((u) => (
+                <li>{`${u.definition}: ${u.where}`}</li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+        {p.data.fallback ? (
+          <p>This is the fallback queue of routing: it stays active.</p>
+        ) : queue.active ? (
+          <DeactivateQueueForm csrfToken={p.csrfToken} data={p.data} state={p.deactivate ?? {}} />
+        ) : (
+          <form method="post" action={`${TEAM}/queues/${queue.id}/reactivate`} id="reactivate-queue-form">
+            <CsrfField token={p.csrfToken} />
+            <p>Members keep their membership while the queue is inactive; reactivating lets routing and agents use it again.</p>
+            <Button id="queue-reactivate">Reactivate queue</Button>
+          </form>
+        )}
+      </section>
+    </TeamFrame>
+  );
+}
+
+/* Staff */
+
+export interface QueueChoice {
+  id: string;
+  name: string;
+  tier: number;
+}
+
+function QueueChecks(p: { name: string; queues: QueueChoice[]; selected: string[]; state: FormState; idPrefix: string }) {
+  const error = p.state.errors?.[p.name];
+  return (
+    <fieldset class={error ? 'field has-error' : 'field'} aria-describedby={error ? `${p.idPrefix}-error` : `${p.idPrefix}-hint`}>
+      <legend>Queues</legend>
+      <p class="hint" id={`${p.idPrefix}-hint`}>
+        Plain agents work tier-1 queues only.
+      </p>
+      <div class="checks">
+        {p.queues.map((q) => (
+          <label class="check" for={`${p.idPrefix}-${q.id}`}>
+            <input type="checkbox" id={`${p.idPrefix}-${q.id}`} name={p.name} value={q.id} checked={p.selected.includes(q.id)} />
+            {`${q.name} (tier ${q.tier})`}
+          </label>
+        ))}
+      </div>
+      {error ? (
+        <p class="field-error" id={`${p.idPrefix}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+export interface StaffFormData {
+  roles: Option[];
+  queues: QueueChoice[];
+  /** Queues checked. */
+  selected: string[];
+}
+
+export function StaffForm(p: { csrfToken: string; state: FormState; member: StaffRow | null; data: StaffFormData; inactiveMemberships?: string[] }) {
+  const m = p.member;
+  const action = m ? `${TEAM}/staff/${m.id}` : `${TEAM}/staff`;
+  const availableChecked = p.state.values ? p.state.values.available === 'on' : (m?.available ?? false);
+  return (
+    <form id="staff-form" class="panel stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML">
+      <CsrfField token={p.csrfToken} />
+      <FormError state={p.state} />
+      <div class="form-grid">
+        {m ? null : <Field id="staff-email" name="email" label="Email address" type="email" required maxlength={254} autocomplete="off" state={p.state} />}
+        <Field id="staff-name" name="name" label="Name" required maxlength={200} state={p.state} value={m?.name ?? ''} />
+        <SelectField id="staff-role" name="role" label="Role" options={p.data.roles} state={p.state} value={m?.role ?? 'agent'} />
+        <Field id="staff-capacity" name="capacity" label="Capacity (open cases at once)" type="number" required state={p.state} value={String(m?.capacity ?? 10)} attrs={{ min: 0, max: 1000, inputmode: 'numeric' }} />
+        <div class="wide">
+          <Field id="staff-skills" name="skills" label="Skills" hint="Separated by commas, e.g. refunds, vat." maxlength={2000} state={p.state} value={m?.skills.join(', ') ?? ''} />
+        </div>
+        <div class="wide">
+          <QueueChecks name="queues" queues={p.data.queues} selected={p.data.selected} state={p.state} idPrefix="staff-queue" />
+          {p.inactiveMemberships?.length ? <p class="hint">{`Also a member of the inactive queue${p.inactiveMemberships.length === 1 ? '' : 's'} ${p.inactiveMemberships.join(', ')} (kept).`}</p> : null}
+        </div>
+        {m ? (
+          <div class="wide">
+            <label class="check" for="staff-available">
+              <input type="checkbox" id="staff-available" name="available" value="on" checked={availableChecked} />
+              Available for new cases
+            </label>
+          </div>
+        ) : null}
+      </div>
+      <Button id="staff-save">{m ? 'Save' : 'Add staff member'}</Button>
+    </form>
+  );
+}
+
+export function NewStaffPage(p: { viewer: Viewer; csrfToken: string; state: FormState; data: StaffFormData }) {
+  return (
+    <TeamFrame title="Add a staff member" viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>}>
+      <p class="lead">They get a one-time link to choose a password (valid for 7 days) and start away until they switch themselves to available.</p>
+      <StaffForm csrfToken={p.csrfToken} state={p.state} member={null} data={p.data} />
+    </TeamFrame>
+  );
+}
+
+export function StaffCreatedPage(p: { viewer: Viewer; csrfToken: string; id: number; name: string; email: string; link: { url: string; expiresAt: number } | null }) {
+  return (
+    <TeamFrame title={`${p.name} was added`} viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>}>
+      <section class="panel stack" id="staff-created">
+        {p.link ? (
+          <>
+            <p>{`Send ${p.name} (${p.email}) this link to choose a password. It works once and expires on ${new Date(p.link.expiresAt).toISOString().slice(0, 10)}; it is shown only now.`}</p>
+            <p class="link-box" id="set-password-link">
+              {p.link.url}
+            </p>
+          </>
+        ) : null}
+        <p>
+          <a href={`${TEAM}/staff/${p.id}`}>{`Open ${p.name}’s page`}</a> · <a href={TEAM}>Back to the team</a>
+        </p>
+      </section>
+    </TeamFrame>
+  );
+}
+
+export function StaffPage(p: { viewer: Viewer; csrfToken: string; member: StaffRow; state: FormState; data: StaffFormData; inactiveMemberships: string[]; openCases: number; self: boolean; notice: string | null }) {
+  const m = p.member;
+  return (
+    <TeamFrame title={m.name} viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>} notice={p.notice} actions={<StatusBadge active={m.active} />}>
+      <p class="muted">{`${m.email} · ${ROLE_LABELS[m.role]} · ${p.openCases} open case${p.openCases === 1 ? '' : 's'} assigned`}</p>
+      {m.active ? <StaffForm csrfToken={p.csrfToken} state={p.state} member={m} data={p.data} inactiveMemberships={p.inactiveMemberships} /> : null}
+      <section class="panel danger-zone" aria-labelledby="staff-status-heading">
+        <h2 id="staff-status-heading">{m.active ? 'Deactivate' : 'Reactivate'}</h2>
+        {p.self ? (
+          <p>You cannot deactivate yourself.</p>
+        ) : m.active ? (
+          <form method="post" action={`${TEAM}/staff/${m.id}/deactivate`} id="deactivate-staff-form" class="stack">
+            <CsrfField token={p.csrfToken} />
+            <p>{`${m.name} will not be able to sign in; ${p.openCases === 0 ? 'no cases are assigned to them' : `their ${p.openCases} open case${p.openCases === 1 ? '' : 's'} go back to automatic assignment`}.`}</p>
+            <Button variant="danger" id="staff-deactivate">
+              Deactivate
+            </Button>
+          </form>
+        ) : (
+          <form method="post" action={`${TEAM}/staff/${m.id}/reactivate`} id="reactivate-staff-form" class="stack">
+            <CsrfField token={p.csrfToken} />
+            <p>They can sign in again and start away.</p>
+            <Button id="staff-reactivate">Reactivate</Button>
+          </form>
+        )}
+      </section>
+    </TeamFrame>
+  );
+}
