@@ -117,7 +117,7 @@ describe('the dashboard', () => {
         '',
       ].join('\r\n'),
     );
-    expect(files.escalations.split('\r\n').map((l) => l.split(',').at(-1))).toEqual(['escalations', '0', '1', '0', '1', '0', '0', '0', '']);
+    expect(files.escalations!.split('\r\n').map((l) => l.split(',').at(-1))).toEqual(['escalations', '0', '1', '0', '1', '0', '0', '0', '']);
     expect(files.summary).toContain('csat_percent,2,3,66.7\r\n');
     expect(files.summary).toContain('churn_percent,2,5,40\r\n');
     expect(files.summary).toContain('sla_attainment_percent,6,9,66.7\r\n');
