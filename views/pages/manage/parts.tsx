@@ -10,7 +10,7 @@ import type { DiffLine } from '../../../src/definitions/diff.js';
 import type { DefinitionProblem } from '../../../src/definitions/problems.js';
 import type { DefinitionVersionRow } from '../../../src/definitions/registry.js';
 import { assetUrl } from '../../../src/http/pages/assets.js';
-import { Alert, Badge, Button, CsrfField, Field, FormError, PageHeader, Table, Time, type FormState } from '../../components.js';
+import { Alert, Badge, Button, CsrfField, Field, FormError, PageHeader, Time, type FormState } from '../../components.js';
 import { Layout } from '../../layout.js';
 import type { Viewer } from '../../viewer.js';
 
@@ -48,6 +48,28 @@ export interface DefinitionView {
   /** Problems of a publish that was refused; the note typed. */
   publish?: FormState & { problems?: DefinitionProblem[] };
   notice?: Notice | null;
+}
+
+/**
+ * A table in a wrapper that scrolls sideways when the table is wider than its panel; the
+ * wrapper takes keyboard focus so that scrolling works without a mouse.
+ */
+export function ManageTable(p: PropsWithChildren<{ caption: string; head: Child[]; id?: string; captionHidden?: boolean }>) {
+  return (
+    <div class="table-wrap" tabindex={0} role="group" aria-label={p.caption}>
+      <table id={p.id}>
+        <caption class={p.captionHidden ? 'visually-hidden' : undefined}>{p.caption}</caption>
+        <thead>
+          <tr>
+            {p.head.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{p.children}</tbody>
+      </table>
+    </div>
+  );
 }
 
 /** Every manager-console page: the layout, the console's stylesheet, the navigation entry. */
@@ -118,7 +140,7 @@ export function EditorForm(p: { view: DefinitionView; csrfToken: string; label: 
   const e = view.editor;
   const invalid = e.problems?.some((x) => x.severity === 'error') ?? false;
   return (
-    <form id="editor-form" class="editor stack" method="post" action={`${view.base}/drafts`}>
+    <form id="editor-form" class="editor stack" method="post" action={`${view.base}/drafts`} hx-boost="true">
       <CsrfField token={p.csrfToken} />
       {e.from !== null ? <input type="hidden" name="from" value={String(e.from)} /> : null}
       <div class={invalid ? 'field has-error' : 'field'}>
@@ -194,7 +216,7 @@ export function DiffView(p: { lines: DiffLine[]; caption: string; id?: string })
   return (
     <div class="diff-wrap" id={p.id}>
       <p class="diff-summary">
-        <span class="diff-count-added">{`+${added}`}</span> <span class="diff-count-removed">{`−${removed}`}</span> {`lines (${count(added, 'line')} added, ${count(removed, 'line')} removed)`}
+        <span class="diff-count-added">{`+${count(added, 'line')} added`}</span>, <span class="diff-count-removed">{`−${count(removed, 'line')} removed`}</span>
       </p>
       <table class="diff">
         <caption class="visually-hidden">{p.caption}</caption>
@@ -241,7 +263,7 @@ export function PublishForm(p: { view: DefinitionView; draft: DefinitionVersionR
   const problems = view.publish?.problems ?? view.checks;
   const blocked = problems.some((x) => x.severity === 'error');
   return (
-    <form id="publish-form" class="stack" method="post" action={`${view.base}/publish`}>
+    <form id="publish-form" class="stack" method="post" action={`${view.base}/publish`} hx-boost="true">
       <CsrfField token={p.csrfToken} />
       <input type="hidden" name="draft" value={String(draft.version)} />
       <h3>{`Publish draft v${draft.version}`}</h3>
@@ -291,7 +313,7 @@ export function HistoryTable(p: { view: DefinitionView; csrfToken: string }) {
   return (
     <section class="panel" id="history" aria-labelledby="history-heading">
       <h2 id="history-heading">History</h2>
-      <Table caption={`Versions of the ${KIND_LABEL[view.kind]} ${view.name}, newest first`} captionHidden head={['Version', 'State', 'Who', 'When', 'Note', 'Based on', 'Actions']}>
+      <ManageTable caption={`Versions of the ${KIND_LABEL[view.kind]} ${view.name}, newest first`} captionHidden head={['Version', 'State', 'Who', 'When', 'Note', 'Based on', 'Actions']}>
         {view.history.map((row) => (
           <tr id={`version-${row.version}`}>
             <td>
@@ -313,7 +335,7 @@ export function HistoryTable(p: { view: DefinitionView; csrfToken: string }) {
             <td>{row.state === 'published' && row.version !== current ? <RollbackForm view={view} row={row} csrfToken={p.csrfToken} /> : null}</td>
           </tr>
         ))}
-      </Table>
+      </ManageTable>
     </section>
   );
 }
@@ -323,7 +345,7 @@ export function RollbackForm(p: { view: DefinitionView; row: DefinitionVersionRo
   return (
     <details class="disclosure">
       <summary class="button button-secondary">{`Roll back to v${v}…`}</summary>
-      <form method="post" action={`${p.view.base}/rollback`} class="stack" id={`rollback-${v}`}>
+      <form method="post" action={`${p.view.base}/rollback`} class="stack" id={`rollback-${v}`} hx-boost="true">
         <CsrfField token={p.csrfToken} />
         <input type="hidden" name="version" value={String(v)} />
         <p>{`Publishes a copy of v${v} as a new version. Cases already routed keep their version.`}</p>

@@ -9,9 +9,9 @@ import type { DryRunJob } from '../../../src/rules/dry-run-jobs.js';
 import type { DryRunChange, OutcomeField } from '../../../src/rules/dry-run.js';
 import type { RulesetDefinition } from '../../../src/rules/definition.js';
 import { describeRule } from '../../../src/rules/describe.js';
-import { Badge, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Table, Time, type Option } from '../../components.js';
+import { Badge, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Time, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
-import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, NoticeAlert, type DefinitionView, type Notice } from './parts.js';
+import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView, type Notice } from './parts.js';
 
 export const RULES_NAV = '/manage/rules';
 
@@ -43,13 +43,13 @@ export function RulesAsCode(p: { csrfToken: string; folders: { rulesDir: string;
         export then import changes nothing.
       </p>
       <div class="button-row">
-        <form method="post" action="/manage/rules/export" class="inline-form">
+        <form method="post" action="/manage/rules/export" class="inline-form" hx-boost="true">
           <CsrfField token={p.csrfToken} />
           <Button variant="secondary" id="export-button">
             Export to files
           </Button>
         </form>
-        <form method="post" action="/manage/rules/import" class="inline-form">
+        <form method="post" action="/manage/rules/import" class="inline-form" hx-boost="true">
           <CsrfField token={p.csrfToken} />
           <Button variant="secondary" id="import-button">
             Import from files
@@ -57,7 +57,7 @@ export function RulesAsCode(p: { csrfToken: string; folders: { rulesDir: string;
         </form>
       </div>
       {p.result ? (
-        <Table
+        <ManageTable
           id="files-result"
           caption={p.result.action === 'export' ? 'Exported files' : 'Imported files'}
           head={['Definition', 'File', p.result.action === 'export' ? 'File' : 'Version']}
@@ -79,7 +79,7 @@ export function RulesAsCode(p: { csrfToken: string; folders: { rulesDir: string;
               </td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       ) : null}
     </section>
   );
@@ -100,7 +100,7 @@ export function RulesListPage(p: {
       {p.rulesets.length === 0 ? (
         <EmptyState>No rulesets yet.</EmptyState>
       ) : (
-        <Table caption="Rulesets and the version in force" captionHidden head={['Ruleset', 'Description', 'Rules', 'In force', 'Published by', 'Published', 'Draft']}>
+        <ManageTable caption="Rulesets and the version in force" captionHidden head={['Ruleset', 'Description', 'Rules', 'In force', 'Published by', 'Published', 'Draft']}>
           {p.rulesets.map((r) => (
             <tr>
               <td>
@@ -116,7 +116,7 @@ export function RulesListPage(p: {
               <td>{r.draft ? <Badge tone="info">{`draft v${r.draft}`}</Badge> : '—'}</td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       )}
       <RulesAsCode csrfToken={p.csrfToken} folders={p.folders} result={p.result ?? null} />
     </ManagePage>
@@ -135,7 +135,7 @@ export function RuleList({ definition, idPrefix = 'rule' }: { definition: Rulese
             <p class="rule-sentence">{describeRule(rule)}</p>
             <p class="muted rule-meta">{`rules[${i}] · priority ${rule.priority ?? 1}`}</p>
           </div>
-          <pre class="code-block rule-json" tabindex={0} aria-label={`JSON of rules[${i}]`}>
+          <pre class="code-block rule-json" tabindex={0}>
             {canonicalJson(rule)}
           </pre>
         </li>
@@ -278,28 +278,28 @@ export function DryRunStatus(p: { job: DryRunJob; url: string; polling: boolean;
       ) : (
         <>
           <div class="dry-run-totals">
-            <Table caption="Changes by outcome" head={['Outcome', 'Cases']} id="dry-run-by-field">
+            <ManageTable caption="Changes by outcome" head={['Outcome', 'Cases']} id="dry-run-by-field">
               {fields.map((f) => (
                 <tr>
                   <td>{FIELD_LABEL[f]}</td>
                   <td>{r.byField[f].toLocaleString('en')}</td>
                 </tr>
               ))}
-            </Table>
-            <Table caption="Rules responsible" head={['Rule', 'Cases']} id="dry-run-by-rule">
+            </ManageTable>
+            <ManageTable caption="Rules responsible" head={['Rule', 'Cases']} id="dry-run-by-rule">
               {rules.map(([rule, n]) => (
                 <tr>
                   <td>{rule}</td>
                   <td>{n.toLocaleString('en')}</td>
                 </tr>
               ))}
-            </Table>
+            </ManageTable>
           </div>
-          <Table caption="Cases that would change (before → after)" head={['Case', 'Subject', 'Created', 'Changes', 'Rules responsible']} id="dry-run-cases">
+          <ManageTable caption="Cases that would change (before → after)" head={['Case', 'Subject', 'Created', 'Changes', 'Rules responsible']} id="dry-run-cases">
             {shown.map((change) => (
               <ChangeRow change={change} />
             ))}
-          </Table>
+          </ManageTable>
           {r.truncated || shown.length < r.changed ? <p class="muted">{`Listing the first ${shown.length.toLocaleString('en')} of ${r.changed.toLocaleString('en')} changed cases; the totals count them all.`}</p> : null}
         </>
       )}

@@ -9,9 +9,9 @@ import { formatInZone, offsetInZone } from '../../../src/http/pages/manage/sla-c
 import type { ReapplyResult } from '../../../src/sla/reapply.js';
 import type { CalendarDefinition } from '../../../src/sla/calendar.js';
 import { METRICS, PRIORITIES, type SlaConfigJson } from '../../../src/sla/config.js';
-import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, Table, type FormState, type Option } from '../../components.js';
+import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
-import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, NoticeAlert, type DefinitionView } from './parts.js';
+import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
 
 export const SLA_NAV = '/manage/sla';
 
@@ -45,7 +45,7 @@ export function PoliciesView({ config }: { config: SlaConfigJson }) {
             <dt>Warn before</dt>
             <dd>{policy.warnBefore}</dd>
           </dl>
-          <Table caption={`Targets of ${name} (business time)`} head={['Priority', ...METRICS.map((m) => METRIC_LABEL[m]!)]}>
+          <ManageTable caption={`Targets of ${name} (business time)`} head={['Priority', ...METRICS.map((m) => METRIC_LABEL[m]!)]}>
             {PRIORITIES.map((priority) => (
               <tr>
                 <th scope="row">{priority}</th>
@@ -54,7 +54,7 @@ export function PoliciesView({ config }: { config: SlaConfigJson }) {
                 ))}
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         </section>
       ))}
     </div>
@@ -181,7 +181,6 @@ export interface ReapplyState {
   version: number;
   preview?: ReapplyResult | null;
   done?: ReapplyResult | null;
-  error?: string | null;
 }
 
 function dueText(iso: string | null): string {
@@ -195,7 +194,7 @@ export function ReapplyPreview({ result, csrfToken }: { result: ReapplyResult; c
         {`${result.cases.toLocaleString('en')} open case${result.cases === 1 ? '' : 's'} would move to v${result.version}; ${result.changedCases.toLocaleString('en')} would change (${result.changedTimers.toLocaleString('en')} timer${result.changedTimers === 1 ? '' : 's'}).`}
       </p>
       {result.changes.length > 0 ? (
-        <Table caption="What would change" head={['Case', 'From version', 'Policy', 'Timers: due before → after']} id="reapply-changes">
+        <ManageTable caption="What would change" head={['Case', 'From version', 'Policy', 'Timers: due before → after']} id="reapply-changes">
           {result.changes.map((c) => (
             <tr>
               <td class="cell-ref">
@@ -216,11 +215,11 @@ export function ReapplyPreview({ result, csrfToken }: { result: ReapplyResult; c
               </td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       ) : null}
       {result.truncated ? <p class="muted">{`Listing the first ${result.changes.length} changed cases; the counts are complete.`}</p> : null}
       {result.cases > 0 ? (
-        <form method="post" action="/manage/sla/reapply" class="stack" id="reapply-confirm">
+        <form method="post" action="/manage/sla/reapply" class="stack" id="reapply-confirm" hx-boost="true">
           <CsrfField token={csrfToken} />
           <input type="hidden" name="version" value={String(result.version)} />
           <Button variant="danger" id="reapply-button">{`Re-apply v${result.version} to ${result.cases.toLocaleString('en')} open case${result.cases === 1 ? '' : 's'}`}</Button>
@@ -243,11 +242,6 @@ export function ReapplySection(p: { state: ReapplyState; csrfToken: string }) {
         <Alert tone="ok" id="reapply-done">
           <p>{`Re-applied v${s.done.version} to ${s.done.cases.toLocaleString('en')} open case${s.done.cases === 1 ? '' : 's'}: ${s.done.changedCases.toLocaleString('en')} changed, ${s.done.changedTimers.toLocaleString('en')} timer${s.done.changedTimers === 1 ? '' : 's'} re-targeted.`}</p>
         </Alert>
-      ) : null}
-      {s.error ? (
-        <p class="alert alert-error" role="alert">
-          {s.error}
-        </p>
       ) : null}
       <p id="reapply-pending">{`${s.pending.toLocaleString('en')} open case${s.pending === 1 ? ' is' : 's are'} on another SLA version.`}</p>
       <form method="get" action="/manage/sla/reapply" hx-get="/manage/sla/reapply" hx-target="#reapply-area" hx-swap="innerHTML">

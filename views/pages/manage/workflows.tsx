@@ -4,9 +4,9 @@
  * transitions, triggers), the draft with its diff and diagram, publish, history.
  */
 import type { WorkflowDefinition } from '../../../src/workflow/definition.js';
-import { Badge, EmptyState, PageHeader, Table, Time } from '../../components.js';
+import { Badge, EmptyState, PageHeader, Time } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
-import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, NoticeAlert, type DefinitionView } from './parts.js';
+import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
 import { WorkflowSvg } from './workflow-svg.js';
 
 export const WORKFLOWS_NAV = '/manage/workflows';
@@ -28,7 +28,7 @@ export function WorkflowsListPage(p: { viewer: Viewer; csrfToken: string; workfl
       {p.workflows.length === 0 ? (
         <EmptyState>No workflows.</EmptyState>
       ) : (
-        <Table caption="Workflows and the version in force" captionHidden head={['Workflow', 'Description', 'States', 'Transitions', 'In force', 'Published by', 'Published', 'Draft']}>
+        <ManageTable caption="Workflows and the version in force" captionHidden head={['Workflow', 'Description', 'States', 'Transitions', 'In force', 'Published by', 'Published', 'Draft']}>
           {p.workflows.map((w) => (
             <tr>
               <td>
@@ -45,7 +45,7 @@ export function WorkflowsListPage(p: { viewer: Viewer; csrfToken: string; workfl
               <td>{w.draft ? <Badge tone="info">{`draft v${w.draft}`}</Badge> : '—'}</td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       )}
       <p class="muted">
         Workflows are exported to and imported from files together with the rules: see <a href="/manage/rules#rules-as-code">Rules as code</a>.
@@ -63,7 +63,7 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
   const timers = (name: string) => (definition.states[name]?.timers ?? []).map((t) => `after ${t.after} → ${t.transition}`);
   return (
     <>
-      <Table caption="States" head={['State', 'Label', 'Category', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
+      <ManageTable caption="States" head={['State', 'Label', 'Category', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
         {Object.entries(definition.states).map(([name, s]) => (
           <tr>
             <td>
@@ -77,8 +77,8 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
             <td>{list(timers(name))}</td>
           </tr>
         ))}
-      </Table>
-      <Table caption="Transitions" head={['Transition', 'From', 'To', 'Who may use it', 'Fires on', 'Requires', 'Emits']} id={`${idPrefix}-transitions`}>
+      </ManageTable>
+      <ManageTable caption="Transitions" head={['Transition', 'From', 'To', 'Who may use it', 'Fires on', 'Requires', 'Emits']} id={`${idPrefix}-transitions`}>
         {Object.entries(definition.transitions).map(([name, t]) => (
           <tr>
             <td>
@@ -93,8 +93,8 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
             <td>{t.emits ?? '—'}</td>
           </tr>
         ))}
-      </Table>
-      <Table caption="Rulesets run on events" head={['Event', 'Rulesets, in order']} id={`${idPrefix}-triggers`}>
+      </ManageTable>
+      <ManageTable caption="Rulesets run on events" head={['Event', 'Rulesets, in order']} id={`${idPrefix}-triggers`}>
         {Object.entries(definition.triggers ?? {}).map(([event, rulesets]) => (
           <tr>
             <td>
@@ -110,7 +110,7 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
             </td>
           </tr>
         ))}
-      </Table>
+      </ManageTable>
     </>
   );
 }

@@ -36,7 +36,7 @@ function reapplyState(c: PageContext, extra: Partial<ReapplyState> = {}): Reappl
   return { pending: casesOnOtherSlaVersions(services), version: services.definitions.sla().version, ...extra };
 }
 
-function page(c: PageContext, view: DefinitionView, parts: { calc?: CalcState; reapply?: ReapplyState } = {}, status: 200 | 409 | 422 = 200) {
+function page(c: PageContext, view: DefinitionView, parts: { calc?: CalcState; reapply?: ReapplyState } = {}, status: 200 | 422 = 200) {
   return sendHtml(
     c,
     <SlaPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} calc={parts.calc ?? defaultCalc(c)} reapply={parts.reapply ?? reapplyState(c)} />,
@@ -79,7 +79,7 @@ export function slaPages(): Hono<PageEnv> {
     if (expected === null) throw new DomainError('VALIDATION_FAILED', 'Preview the changes first, then confirm.');
     const current = services.definitions.sla().version;
     if (current !== expected) {
-      return page(c, slaView(c), { reapply: reapplyState(c, { error: `v${current} is in force now, not v${expected}: preview the changes again before re-applying.` }) }, 409);
+      throw new DomainError('CONFLICT', `v${current} is in force now, not v${expected}: preview the changes again before re-applying.`);
     }
     const done = reapplySlaPolicy(services, { actor: principal.actor, limit: 0 });
     return page(c, slaView(c), { reapply: reapplyState(c, { done }) });
