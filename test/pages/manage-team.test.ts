@@ -215,6 +215,12 @@ describe('staff', () => {
     expect(row).toMatchObject({ name: 'Nia', role: 'agent', capacity: 4, skills: ['refunds', 'vat'], available: false });
     const taken = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4' });
     expect(taken.status).toBe(409);
+    const htmx = await m.post('/manage/team/staff', { email: 'omar@casebook.test', name: 'Omar', role: 'advanced', capacity: '2', queues: 'advanced' }, { htmx: true });
+    expect(htmx.status).toBe(201);
+    expect(htmx.headers.get('HX-Retarget')).toBe('#staff-form');
+    const panel = await htmx.text();
+    expect(panel.startsWith('<section class="panel stack" id="staff-created"')).toBe(true);
+    expect(panel).toContain('/set-password?token=');
   });
 
   it('lists several queue checkboxes and validates them; managers cannot grant admin', async () => {

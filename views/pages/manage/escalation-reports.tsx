@@ -6,9 +6,9 @@
 import { DateTime } from 'luxon';
 import type { AttainmentRow, ReportSummary } from '../../../src/reports/build-report.js';
 import type { ReportRow } from '../../../src/reports/create-report.js';
-import { Badge, Button, CsrfField, EmptyState, PageHeader, Table, Time, type Tone } from '../../components.js';
+import { Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Tone } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
-import { ManagePage } from './parts.js';
+import { ManagePage, ManageTable } from './parts.js';
 import { formatPercent, METRIC_LABELS, REPORTS, ReportsNav, ReportsStyles } from './reports.js';
 
 export type ReportListRow = Omit<ReportRow, 'html' | 'csv'>;
@@ -46,7 +46,7 @@ function Delivery({ row }: { row: ReportListRow }) {
 
 function RetryForm({ row, csrfToken }: { row: ReportListRow; csrfToken: string }) {
   return (
-    <form method="post" action={`${REPORTS}/sla/${row.id}/deliver`} class="inline-form" id={`retry-${row.id}`}>
+    <form method="post" action={`${REPORTS}/sla/${row.id}/deliver`} class="inline-form" id={`retry-${row.id}`} hx-boost="true">
       <CsrfField token={csrfToken} />
       <Button variant="secondary">
         Retry delivery<span class="visually-hidden">{` of report ${row.id}`}</span>
@@ -70,7 +70,7 @@ export function EscalationReportsPage(p: { viewer: Viewer; csrfToken: string; ro
       {p.rows.length === 0 ? (
         <EmptyState>No SLA escalation reports yet. The first scheduled one appears after the next run of the report job.</EmptyState>
       ) : (
-        <Table caption="SLA escalation reports, newest first" captionHidden head={['Report', 'Period', 'Trigger', 'Breaches', 'Escalations', 'Attainment', 'Delivery', 'Files']} id="sla-reports">
+        <ManageTable caption="SLA escalation reports, newest first" captionHidden head={['Report', 'Period', 'Trigger', 'Breaches', 'Escalations', 'Attainment', 'Delivery', 'Files']} id="sla-reports">
           {p.rows.map((row) => {
             const t = summaryOf(row).totals;
             return (
@@ -99,7 +99,7 @@ export function EscalationReportsPage(p: { viewer: Viewer; csrfToken: string; ro
               </tr>
             );
           })}
-        </Table>
+        </ManageTable>
       )}
     </ManagePage>
   );
@@ -111,7 +111,7 @@ function AttainmentRows(p: { caption: string; head: string; rows: AttainmentRow[
   return p.rows.length === 0 ? (
     <EmptyState>No SLA outcomes in this period.</EmptyState>
   ) : (
-    <Table caption={p.caption} head={[p.head, 'Met', 'Missed', 'Attainment']}>
+    <ManageTable caption={p.caption} head={[p.head, 'Met', 'Missed', 'Attainment']}>
       {p.rows.map((r) => (
         <tr>
           <td>{r.key}</td>
@@ -120,7 +120,7 @@ function AttainmentRows(p: { caption: string; head: string; rows: AttainmentRow[
           <td class="num">{formatPercent(r.attainment)}</td>
         </tr>
       ))}
-    </Table>
+    </ManageTable>
   );
 }
 
@@ -199,7 +199,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
         {s.breaches.length === 0 ? (
           <EmptyState>No breaches in this period.</EmptyState>
         ) : (
-          <Table caption="Breaches" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Breached']}>
+          <ManageTable caption="Breaches" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Breached']}>
             {s.breaches.slice(0, SHOWN).map((b) => (
               <tr>
                 <td>{caseLink(b.caseId)}</td>
@@ -212,7 +212,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                 <td>{local(b.breachedAt, zone)}</td>
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         )}
         <More shown={Math.min(SHOWN, s.breaches.length)} total={t.breaches} />
       </section>
@@ -222,15 +222,15 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
           <EmptyState>No escalations in this period.</EmptyState>
         ) : (
           <>
-            <Table caption="Escalations by reason" head={['Reason', 'Count']}>
+            <ManageTable caption="Escalations by reason" head={['Reason', 'Count']}>
               {s.escalationReasons.map((r) => (
                 <tr>
                   <td>{r.reason}</td>
                   <td class="num">{String(r.count)}</td>
                 </tr>
               ))}
-            </Table>
-            <Table caption="Escalations" captionHidden head={['Case', 'Subject', 'When', 'From', 'To', 'Reason', 'Rule']}>
+            </ManageTable>
+            <ManageTable caption="Escalations" captionHidden head={['Case', 'Subject', 'When', 'From', 'To', 'Reason', 'Rule']}>
               {s.escalations.slice(0, SHOWN).map((e) => (
                 <tr>
                   <td>{caseLink(e.caseId)}</td>
@@ -242,7 +242,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                   <td>{e.rule ?? ''}</td>
                 </tr>
               ))}
-            </Table>
+            </ManageTable>
             <More shown={Math.min(SHOWN, s.escalations.length)} total={t.escalations} />
           </>
         )}
@@ -258,7 +258,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
         {s.atRisk.length === 0 ? (
           <EmptyState>{`Nothing was due within ${s.atRiskHours} business hours.`}</EmptyState>
         ) : (
-          <Table caption="At risk" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Minutes left']}>
+          <ManageTable caption="At risk" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Minutes left']}>
             {s.atRisk.slice(0, SHOWN).map((r) => (
               <tr>
                 <td>{caseLink(r.caseId)}</td>
@@ -271,7 +271,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                 <td class="num">{String(r.minutesLeft)}</td>
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         )}
       </section>
       <section class="panel" aria-labelledby="waiting-heading">
@@ -279,7 +279,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
         {s.oldestWaiting.length === 0 ? (
           <EmptyState>No customer was waiting for an answer.</EmptyState>
         ) : (
-          <Table caption="Oldest waiting cases" captionHidden head={['Case', 'Subject', 'Queue', 'Status', 'Assignee', 'Waiting for', 'Since', 'Waited']}>
+          <ManageTable caption="Oldest waiting cases" captionHidden head={['Case', 'Subject', 'Queue', 'Status', 'Assignee', 'Waiting for', 'Since', 'Waited']}>
             {s.oldestWaiting.map((w) => (
               <tr>
                 <td>{caseLink(w.caseId)}</td>
@@ -292,7 +292,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                 <td class="num">{`${w.waitedMinutes} min`}</td>
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         )}
       </section>
     </ManagePage>

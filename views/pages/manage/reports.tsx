@@ -9,10 +9,10 @@ import type { DurationMetric } from '../../../src/dashboard/durations.js';
 import type { Summary } from '../../../src/dashboard/stats.js';
 import { assetUrl } from '../../../src/http/pages/assets.js';
 import { queryString } from '../../../src/http/pages/manage/report-query.js';
-import { Button, EmptyState, Field, PageHeader, SelectField, Table, type FormState, type Option } from '../../components.js';
+import { Button, EmptyState, Field, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { BarChart, ChartFigure, ColumnChart, LineChart, type ChartPoint } from './charts.js';
-import { ManagePage } from './parts.js';
+import { ManagePage, ManageTable } from './parts.js';
 
 export const REPORTS = '/manage/reports';
 
@@ -171,7 +171,7 @@ function Kpis({ d, values }: { d: Dashboard; values: Record<string, string> }) {
 
 function SeriesTable(p: { caption: string; unit: string; column: string; points: { label: string; value: number }[]; values: Record<string, string>; metric: 'backlog' | 'escalations' }) {
   return (
-    <Table caption={p.caption} head={[p.unit === 'week' ? 'Week starting' : 'Day', p.column]}>
+    <ManageTable caption={p.caption} head={[p.unit === 'week' ? 'Week starting' : 'Day', p.column]}>
       {p.points.map((pt, i) => (
         <tr>
           <td>{pt.label}</td>
@@ -182,13 +182,13 @@ function SeriesTable(p: { caption: string; unit: string; column: string; points:
           </td>
         </tr>
       ))}
-    </Table>
+    </ManageTable>
   );
 }
 
 function AttainmentTable(p: { caption: string; head: string; group: 'metric' | 'policy'; rows: AttainmentGroup[]; values: Record<string, string> }) {
   return (
-    <Table caption={p.caption} head={[p.head, 'Met', 'Missed', 'Attainment']}>
+    <ManageTable caption={p.caption} head={[p.head, 'Met', 'Missed', 'Attainment']}>
       {p.rows.map((g) => {
         const name = p.group === 'metric' ? (METRIC_LABELS[g.key] ?? g.key) : g.key;
         return (
@@ -208,7 +208,7 @@ function AttainmentTable(p: { caption: string; head: string; group: 'metric' | '
           </tr>
         );
       })}
-    </Table>
+    </ManageTable>
   );
 }
 
@@ -272,7 +272,7 @@ function Charts({ d, values }: { d: Dashboard; values: Record<string, string> })
         csv={csv('times')}
         chart={<BarChart id="svg-times" title="First-response and processing times, in hours" points={times} />}
         table={
-          <Table caption="First-response and processing times" head={['Measure', 'Cases', 'Average', 'Median', 'p90']}>
+          <ManageTable caption="First-response and processing times" head={['Measure', 'Cases', 'Average', 'Median', 'p90']}>
             {(
               [
                 ['First response (calendar)', d.firstResponse, d.firstResponse.calendar],
@@ -289,7 +289,7 @@ function Charts({ d, values }: { d: Dashboard; values: Record<string, string> })
                 <td class="num">{formatMinutes(s.p90)}</td>
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         }
       />
     </div>
@@ -351,7 +351,7 @@ export function DrillPage(p: { viewer: Viewer; csrfToken: string; drill: Drill; 
       {drill.rows.length === 0 ? (
         <EmptyState>Nothing behind this number in the period.</EmptyState>
       ) : drill.kind === 'customers' ? (
-        <Table caption={drill.title} captionHidden head={['Customer', 'Email', 'Organization', 'Churned since']} id="drill-table">
+        <ManageTable caption={drill.title} captionHidden head={['Customer', 'Email', 'Organization', 'Churned since']} id="drill-table">
           {drill.rows.map((r) => (
             <tr>
               <td>
@@ -362,9 +362,9 @@ export function DrillPage(p: { viewer: Viewer; csrfToken: string; drill: Drill; 
               <td>{r.churnedAt === null ? 'not churned now' : new Date(r.churnedAt).toISOString().slice(0, 10)}</td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       ) : (
-        <Table caption={drill.title} captionHidden head={['Case', 'Subject', 'Customer', 'Queue', 'Status', 'What counted']} id="drill-table">
+        <ManageTable caption={drill.title} captionHidden head={['Case', 'Subject', 'Customer', 'Queue', 'Status', 'What counted']} id="drill-table">
           {drill.rows.map((r) => (
             <tr>
               <td class="cell-ref">
@@ -377,7 +377,7 @@ export function DrillPage(p: { viewer: Viewer; csrfToken: string; drill: Drill; 
               <td>{r.detail}</td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       )}
     </ManagePage>
   );

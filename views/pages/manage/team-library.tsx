@@ -4,8 +4,9 @@
  */
 import type { ChurnMarkRow, CustomerListRow, CustomerRow } from '../../../src/team/churn.js';
 import type { ProblemRow } from '../../../src/team/problems.js';
-import { Badge, Button, CsrfField, EmptyState, Field, FormError, Table, Time, type FormState } from '../../components.js';
+import { Badge, Button, CsrfField, EmptyState, Field, FormError, Time, type FormState } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
+import { ManageTable } from './parts.js';
 import { TEAM, TeamFrame } from './team.js';
 
 const PROBLEMS = `${TEAM}/problems`;
@@ -39,7 +40,7 @@ export function ProblemsPage(p: { viewer: Viewer; csrfToken: string; rows: Probl
       {p.rows.length === 0 ? (
         <EmptyState>{p.q ? 'No problem matches.' : 'The library is empty.'}</EmptyState>
       ) : (
-        <Table caption="Problem library" captionHidden head={['Title', 'Symptoms', 'Status', 'Updated']} id="problems-table">
+        <ManageTable caption="Problem library" captionHidden head={['Title', 'Symptoms', 'Status', 'Updated']} id="problems-table">
           {p.rows.map((r) => (
             <tr class={r.active ? undefined : 'row-inactive'}>
               <td class="cell-subject">
@@ -52,7 +53,7 @@ export function ProblemsPage(p: { viewer: Viewer; csrfToken: string; rows: Probl
               </td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       )}
     </TeamFrame>
   );
@@ -95,7 +96,7 @@ export function ProblemPage(p: { viewer: Viewer; csrfToken: string; problem: Pro
       <ProblemForm csrfToken={p.csrfToken} state={p.state} problem={r} />
       <section class="panel danger-zone" aria-labelledby="problem-status-heading">
         <h2 id="problem-status-heading">{r.active ? 'Deactivate' : 'Reactivate'}</h2>
-        <form method="post" action={`${PROBLEMS}/${r.id}/${r.active ? 'deactivate' : 'reactivate'}`} id="problem-status-form" class="stack">
+        <form method="post" action={`${PROBLEMS}/${r.id}/${r.active ? 'deactivate' : 'reactivate'}`} id="problem-status-form" class="stack" hx-boost="true">
           <CsrfField token={p.csrfToken} />
           <p>{r.active ? 'Inactive problems are kept but never suggested.' : 'Diagnosis suggests it again.'}</p>
           <Button variant={r.active ? 'danger' : 'primary'} id="problem-status">
@@ -115,7 +116,7 @@ export function CustomerResults(p: { rows: CustomerListRow[]; searched: boolean 
       {p.rows.length === 0 ? (
         <EmptyState>{p.searched ? 'No customer matches.' : 'No customers yet.'}</EmptyState>
       ) : (
-        <Table caption="Customers" captionHidden head={['Name', 'Email', 'Organization', 'Tier', 'Cases', 'Churned']} id="customers-table">
+        <ManageTable caption="Customers" captionHidden head={['Name', 'Email', 'Organization', 'Tier', 'Cases', 'Churned']} id="customers-table">
           {p.rows.map((r) => (
             <tr>
               <td>
@@ -128,7 +129,7 @@ export function CustomerResults(p: { rows: CustomerListRow[]; searched: boolean 
               <td>{r.churnedAt === null ? '—' : <Badge tone="warning">{`since ${new Date(r.churnedAt).toISOString().slice(0, 10)}`}</Badge>}</td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       )}
     </div>
   );
@@ -215,7 +216,7 @@ export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: C
         {p.history.length === 0 ? (
           <EmptyState>Never marked churned.</EmptyState>
         ) : (
-          <Table caption="Churn marks, newest first" captionHidden head={['Date', 'Mark', 'By', 'Note']} id="churn-history">
+          <ManageTable caption="Churn marks, newest first" captionHidden head={['Date', 'Mark', 'By', 'Note']} id="churn-history">
             {p.history.map((m) => (
               <tr>
                 <td>{new Date(m.at).toISOString().slice(0, 10)}</td>
@@ -224,7 +225,7 @@ export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: C
                 <td class="cell-text">{m.note ?? ''}</td>
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         )}
       </section>
     </TeamFrame>

@@ -6,9 +6,9 @@ import type { Child } from 'hono/jsx';
 import type { StaffRole } from '../../../src/db/schema/index.js';
 import type { QueueListRow, QueueRow, QueueUse } from '../../../src/team/queues.js';
 import type { StaffListRow, StaffRow } from '../../../src/team/staff.js';
-import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, Table, type FormState, type Option } from '../../components.js';
+import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
-import { ManagePage } from './parts.js';
+import { ManagePage, ManageTable } from './parts.js';
 import { ReportsStyles } from './reports.js';
 
 export const TEAM = '/manage/team';
@@ -69,7 +69,7 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
             New queue
           </a>
         </div>
-        <Table caption="Queues" captionHidden head={['Queue', 'Id', 'Tier', 'Open cases', 'Waiting', 'Members', 'Status']} id="queues-table">
+        <ManageTable caption="Queues" captionHidden head={['Queue', 'Id', 'Tier', 'Open cases', 'Waiting', 'Members', 'Status']} id="queues-table">
           {p.queues.map((q) => (
             <tr class={q.active ? undefined : 'row-inactive'}>
               <td>
@@ -88,7 +88,7 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
               </td>
             </tr>
           ))}
-        </Table>
+        </ManageTable>
       </section>
       <section aria-labelledby="staff-heading" class="panel">
         <div class="section-head">
@@ -100,7 +100,7 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
         {p.staff.length === 0 ? (
           <EmptyState>No staff yet.</EmptyState>
         ) : (
-          <Table caption="Staff" captionHidden head={['Name', 'Role', 'Queues', 'Skills', 'Open cases / capacity', 'Availability', 'Status']} id="staff-table">
+          <ManageTable caption="Staff" captionHidden head={['Name', 'Role', 'Queues', 'Skills', 'Open cases / capacity', 'Availability', 'Status']} id="staff-table">
             {p.staff.map((s) => (
               <tr class={s.active ? undefined : 'row-inactive'}>
                 <td>
@@ -117,7 +117,7 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
                 </td>
               </tr>
             ))}
-          </Table>
+          </ManageTable>
         )}
       </section>
     </TeamFrame>
@@ -204,7 +204,7 @@ export function QueuePage(p: { viewer: Viewer; csrfToken: string; data: QueuePag
         ) : queue.active ? (
           <DeactivateQueueForm csrfToken={p.csrfToken} data={p.data} state={p.deactivate ?? {}} />
         ) : (
-          <form method="post" action={`${TEAM}/queues/${queue.id}/reactivate`} id="reactivate-queue-form">
+          <form method="post" action={`${TEAM}/queues/${queue.id}/reactivate`} id="reactivate-queue-form" hx-boost="true">
             <CsrfField token={p.csrfToken} />
             <p>Members keep their membership while the queue is inactive; reactivating lets routing and agents use it again.</p>
             <Button id="queue-reactivate">Reactivate queue</Button>
@@ -298,22 +298,37 @@ export function NewStaffPage(p: { viewer: Viewer; csrfToken: string; state: Form
   );
 }
 
-export function StaffCreatedPage(p: { viewer: Viewer; csrfToken: string; id: number; name: string; email: string; link: { url: string; expiresAt: number } | null }) {
+export interface CreatedStaff {
+  id: number;
+  name: string;
+  email: string;
+  link: { url: string; expiresAt: number } | null;
+}
+
+/** What adding a staff member answers: the one-time link, shown only now. */
+export function StaffCreatedPanel({ created }: { created: CreatedStaff }) {
   return (
-    <TeamFrame title={`${p.name} was added`} viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>}>
-      <section class="panel stack" id="staff-created">
-        {p.link ? (
-          <>
-            <p>{`Send ${p.name} (${p.email}) this link to choose a password. It works once and expires on ${new Date(p.link.expiresAt).toISOString().slice(0, 10)}; it is shown only now.`}</p>
-            <p class="link-box" id="set-password-link">
-              {p.link.url}
-            </p>
-          </>
-        ) : null}
-        <p>
-          <a href={`${TEAM}/staff/${p.id}`}>{`Open ${p.name}’s page`}</a> · <a href={TEAM}>Back to the team</a>
-        </p>
-      </section>
+    <section class="panel stack" id="staff-created" aria-labelledby="staff-created-heading">
+      <h2 id="staff-created-heading">{`${created.name} was added`}</h2>
+      {created.link ? (
+        <>
+          <p>{`Send ${created.name} (${created.email}) this link to choose a password. It works once and expires on ${new Date(created.link.expiresAt).toISOString().slice(0, 10)}; it is shown only now.`}</p>
+          <p class="link-box" id="set-password-link">
+            {created.link.url}
+          </p>
+        </>
+      ) : null}
+      <p>
+        <a href={`${TEAM}/staff/${created.id}`}>{`Open ${created.name}’s page`}</a> · <a href={TEAM}>Back to the team</a>
+      </p>
+    </section>
+  );
+}
+
+export function StaffCreatedPage(p: { viewer: Viewer; csrfToken: string; created: CreatedStaff }) {
+  return (
+    <TeamFrame title="Staff member added" viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>}>
+      <StaffCreatedPanel created={p.created} />
     </TeamFrame>
   );
 }
@@ -329,7 +344,7 @@ export function StaffPage(p: { viewer: Viewer; csrfToken: string; member: StaffR
         {p.self ? (
           <p>You cannot deactivate yourself.</p>
         ) : m.active ? (
-          <form method="post" action={`${TEAM}/staff/${m.id}/deactivate`} id="deactivate-staff-form" class="stack">
+          <form method="post" action={`${TEAM}/staff/${m.id}/deactivate`} id="deactivate-staff-form" class="stack" hx-boost="true">
             <CsrfField token={p.csrfToken} />
             <p>{`${m.name} will not be able to sign in; ${p.openCases === 0 ? 'no cases are assigned to them' : `their ${p.openCases} open case${p.openCases === 1 ? '' : 's'} go back to automatic assignment`}.`}</p>
             <Button variant="danger" id="staff-deactivate">
@@ -337,7 +352,7 @@ export function StaffPage(p: { viewer: Viewer; csrfToken: string; member: StaffR
             </Button>
           </form>
         ) : (
-          <form method="post" action={`${TEAM}/staff/${m.id}/reactivate`} id="reactivate-staff-form" class="stack">
+          <form method="post" action={`${TEAM}/staff/${m.id}/reactivate`} id="reactivate-staff-form" class="stack" hx-boost="true">
             <CsrfField token={p.csrfToken} />
             <p>They can sign in again and start away.</p>
             <Button id="staff-reactivate">Reactivate</Button>

@@ -30,6 +30,7 @@ import {
   QueuePage,
   ROLE_LABELS,
   StaffCreatedPage,
+  StaffCreatedPanel,
   StaffForm,
   StaffPage,
   TeamPage,
@@ -37,7 +38,7 @@ import {
   type QueuePageData,
   type StaffFormData,
 } from '../../../../views/pages/manage/team.js';
-import type { PageContext, PageEnv } from '../env.js';
+import { isHtmx, type PageContext, type PageEnv } from '../env.js';
 import { readForm } from '../forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
@@ -216,8 +217,13 @@ export function teamPages(): Hono<PageEnv> {
       },
     );
     if (!result.ok) return result.response;
-    const created = result.value;
-    return sendHtml(c, <StaffCreatedPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} id={created.ref.id} name={created.name} email={created.email} link={created.setPassword} />, 201);
+    const created = { id: result.value.ref.id, name: result.value.name, email: result.value.email, link: result.value.setPassword };
+    if (isHtmx(c)) {
+      c.header('HX-Retarget', '#staff-form');
+      c.header('HX-Reswap', 'outerHTML');
+      return sendHtml(c, <StaffCreatedPanel created={created} />, 201);
+    }
+    return sendHtml(c, <StaffCreatedPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} created={created} />, 201);
   });
 
   app.get(`${TEAM}/staff/:id`, (c) => {
