@@ -60,7 +60,10 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     c.set('principal', null);
     await next();
   });
-  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY' }));
+  // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
+  // still send a real Origin on our own form posts (no-referrer makes it "null", which the
+  // CSRF check refuses, so plain forms would fail).
+  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin' }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
