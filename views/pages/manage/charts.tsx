@@ -137,7 +137,7 @@ export function ColumnChart(p: { id: string; title: string; points: readonly Cha
 export function BarChart(p: { id: string; title: string; points: readonly ChartPoint[]; max?: number }) {
   const rowH = 28;
   const height = Math.max(60, p.points.length * rowH + 24);
-  const labelW = 190;
+  const labelW = 250;
   const max = p.max ?? niceMax(Math.max(0, ...p.points.map((pt) => pt.value)));
   const inner = W - labelW - 90;
   return (

@@ -75,7 +75,7 @@ export function EscalationReportsPage(p: { viewer: Viewer; csrfToken: string; ro
             const t = summaryOf(row).totals;
             return (
               <tr id={`report-${row.id}`}>
-                <td>
+                <td class="cell-ref">
                   <a href={`${REPORTS}/sla/${row.id}`}>{`Report ${row.id}`}</a>
                 </td>
                 <td>{period(row)}</td>

@@ -20,6 +20,7 @@ export const METRIC_LABELS: Record<string, string> = { firstResponse: 'First res
 
 export function formatMinutes(minutes: number | null): string {
   if (minutes === null) return '–';
+  if (minutes > 0 && minutes < 0.5) return '< 1 min';
   const total = Math.round(minutes);
   if (total < 60) return `${total} min`;
   const h = Math.floor(total / 60);
@@ -75,31 +76,18 @@ function Drill(p: { values: Record<string, string>; params: Record<string, strin
   );
 }
 
-function TimesTable(p: { caption: string; metric: DurationMetric; id: string }) {
-  const row = (basis: string, s: Summary) => (
-    <tr>
-      <th scope="row">{basis}</th>
-      <td class="num">{formatMinutes(s.mean)}</td>
-      <td class="num">{formatMinutes(s.median)}</td>
-      <td class="num">{formatMinutes(s.p90)}</td>
-    </tr>
-  );
+/** "median 42 h · p90 47 h" for calendar time, and the same in business hours. */
+function TimesLines(p: { metric: DurationMetric; id: string; average: boolean }) {
+  const line = (s: Summary) => [p.average ? `average ${formatMinutes(s.mean)}` : null, `median ${formatMinutes(s.median)}`, `p90 ${formatMinutes(s.p90)}`].filter(Boolean).join(' · ');
   return (
-    <table class="times" id={p.id}>
-      <caption class="visually-hidden">{p.caption}</caption>
-      <thead>
-        <tr>
-          <td></td>
-          <th scope="col">Average</th>
-          <th scope="col">Median</th>
-          <th scope="col">p90</th>
-        </tr>
-      </thead>
-      <tbody>
-        {row('Calendar', p.metric.calendar)}
-        {row('Business hours', p.metric.business)}
-      </tbody>
-    </table>
+    <ul class="kpi-times" id={p.id}>
+      <li>
+        <span class="kpi-basis">Calendar:</span> {line(p.metric.calendar)}
+      </li>
+      <li>
+        <span class="kpi-basis">Business hours:</span> {line(p.metric.business)}
+      </li>
+    </ul>
   );
 }
 
@@ -134,35 +122,35 @@ function Kpis({ d, values }: { d: Dashboard; values: Record<string, string> }) {
         <dt>SLA attainment</dt>
         <dd class="kpi-value">{formatPercent(a.attainment)}</dd>
         <dd class="kpi-detail">
-          <Drill values={values} params={{ metric: 'attainment', group: 'all', key: 'all', outcome: 'met' }} label={`${a.met} targets met: list the cases`}>
+          <Drill values={values} params={{ metric: 'attainment', group: 'all', key: 'all', outcome: 'met' }} label={`${a.met} met: list the cases whose SLA targets were met`}>
             {`${a.met} met`}
           </Drill>
           ,{' '}
-          <Drill values={values} params={{ metric: 'attainment', group: 'all', key: 'all', outcome: 'missed' }} label={`${a.missed} targets missed: list the cases`}>
+          <Drill values={values} params={{ metric: 'attainment', group: 'all', key: 'all', outcome: 'missed' }} label={`${a.missed} missed: list the cases whose SLA targets were missed`}>
             {`${a.missed} missed`}
           </Drill>
         </dd>
       </div>
       <div class="kpi" id="kpi-processing">
-        <dt>Processing time</dt>
+        <dt>Processing time (average)</dt>
         <dd class="kpi-value">{formatMinutes(d.processing.calendar.mean)}</dd>
         <dd class="kpi-detail">
-          {'average over '}
+          {'over '}
           <Drill values={values} params={{ metric: 'processing' }} label={`${d.processing.count} resolved cases: list them`}>
             {`${d.processing.count} resolved case${d.processing.count === 1 ? '' : 's'}`}
           </Drill>
-          <TimesTable caption="Processing time" metric={d.processing} id="times-processing" />
+          <TimesLines metric={d.processing} id="times-processing" average={true} />
         </dd>
       </div>
       <div class="kpi" id="kpi-first-response">
-        <dt>First response</dt>
+        <dt>First response (median)</dt>
         <dd class="kpi-value">{formatMinutes(d.firstResponse.calendar.median)}</dd>
         <dd class="kpi-detail">
-          {'median over '}
+          {'over '}
           <Drill values={values} params={{ metric: 'first-response' }} label={`${d.firstResponse.count} first responses: list the cases`}>
             {`${d.firstResponse.count} first response${d.firstResponse.count === 1 ? '' : 's'}`}
           </Drill>
-          <TimesTable caption="First-response time" metric={d.firstResponse} id="times-first-response" />
+          <TimesLines metric={d.firstResponse} id="times-first-response" average={false} />
         </dd>
       </div>
     </dl>

@@ -346,7 +346,7 @@ export function StaffPage(p: { viewer: Viewer; csrfToken: string; member: StaffR
         ) : m.active ? (
           <form method="post" action={`${TEAM}/staff/${m.id}/deactivate`} id="deactivate-staff-form" class="stack" hx-boost="true">
             <CsrfField token={p.csrfToken} />
-            <p>{`${m.name} will not be able to sign in; ${p.openCases === 0 ? 'no cases are assigned to them' : `their ${p.openCases} open case${p.openCases === 1 ? '' : 's'} go back to automatic assignment`}.`}</p>
+            <p>{`${m.name} will not be able to sign in; ${p.openCases === 0 ? 'no cases are assigned to them' : p.openCases === 1 ? 'their open case goes back to automatic assignment' : `their ${p.openCases} open cases go back to automatic assignment`}.`}</p>
             <Button variant="danger" id="staff-deactivate">
               Deactivate
             </Button>
