@@ -140,7 +140,7 @@ export function EditorForm(p: { view: DefinitionView; csrfToken: string; label: 
   const e = view.editor;
   const invalid = e.problems?.some((x) => x.severity === 'error') ?? false;
   return (
-    <form id="editor-form" class="editor stack" method="post" action={`${view.base}/drafts`} hx-boost="true">
+    <form id="editor-form" class="editor stack" method="post" action={`${view.base}/drafts`} hx-boost="true" hx-push-url="false">
       <CsrfField token={p.csrfToken} />
       {e.from !== null ? <input type="hidden" name="from" value={String(e.from)} /> : null}
       <div class={invalid ? 'field has-error' : 'field'}>
@@ -263,7 +263,7 @@ export function PublishForm(p: { view: DefinitionView; draft: DefinitionVersionR
   const problems = view.publish?.problems ?? view.checks;
   const blocked = problems.some((x) => x.severity === 'error');
   return (
-    <form id="publish-form" class="stack" method="post" action={`${view.base}/publish`} hx-boost="true">
+    <form id="publish-form" class="stack" method="post" action={`${view.base}/publish`} hx-boost="true" hx-push-url="false">
       <CsrfField token={p.csrfToken} />
       <input type="hidden" name="draft" value={String(draft.version)} />
       <h3>{`Publish draft v${draft.version}`}</h3>
@@ -345,7 +345,7 @@ export function RollbackForm(p: { view: DefinitionView; row: DefinitionVersionRo
   return (
     <details class="disclosure">
       <summary class="button button-secondary">{`Roll back to v${v}…`}</summary>
-      <form method="post" action={`${p.view.base}/rollback`} class="stack" id={`rollback-${v}`} hx-boost="true">
+      <form method="post" action={`${p.view.base}/rollback`} class="stack" id={`rollback-${v}`} hx-boost="true" hx-push-url="false">
         <CsrfField token={p.csrfToken} />
         <input type="hidden" name="version" value={String(v)} />
         <p>{`Publishes a copy of v${v} as a new version. Cases already routed keep their version.`}</p>

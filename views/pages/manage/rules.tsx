@@ -43,13 +43,13 @@ export function RulesAsCode(p: { csrfToken: string; folders: { rulesDir: string;
         export then import changes nothing.
       </p>
       <div class="button-row">
-        <form method="post" action="/manage/rules/export" class="inline-form" hx-boost="true">
+        <form method="post" action="/manage/rules/export" class="inline-form" hx-boost="true" hx-push-url="false">
           <CsrfField token={p.csrfToken} />
           <Button variant="secondary" id="export-button">
             Export to files
           </Button>
         </form>
-        <form method="post" action="/manage/rules/import" class="inline-form" hx-boost="true">
+        <form method="post" action="/manage/rules/import" class="inline-form" hx-boost="true" hx-push-url="false">
           <CsrfField token={p.csrfToken} />
           <Button variant="secondary" id="import-button">
             Import from files

@@ -219,7 +219,7 @@ export function ReapplyPreview({ result, csrfToken }: { result: ReapplyResult; c
       ) : null}
       {result.truncated ? <p class="muted">{`Listing the first ${result.changes.length} changed cases; the counts are complete.`}</p> : null}
       {result.cases > 0 ? (
-        <form method="post" action="/manage/sla/reapply" class="stack" id="reapply-confirm" hx-boost="true">
+        <form method="post" action="/manage/sla/reapply" class="stack" id="reapply-confirm" hx-boost="true" hx-push-url="false">
           <CsrfField token={csrfToken} />
           <input type="hidden" name="version" value={String(result.version)} />
           <Button variant="danger" id="reapply-button">{`Re-apply v${result.version} to ${result.cases.toLocaleString('en')} open case${result.cases === 1 ? '' : 's'}`}</Button>
