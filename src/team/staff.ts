@@ -21,6 +21,7 @@ import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { setAvailability } from '../staff/set-availability.js';
 import { createUser, type CreatedUser } from '../users/create-user.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, parseInput } from './input.js';
@@ -115,12 +116,11 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
     if (issues.length > 0) throw new ValidationError(issues);
 
     const now = services.clock.now();
-    const updated = db
+    db
       .update(staff)
-      .set({ name: input.name, role: input.role, skills: [...new Set(input.skills)], capacity: input.capacity, available: input.available, updatedAt: now })
+      .set({ name: input.name, role: input.role, skills: [...new Set(input.skills)], capacity: input.capacity, updatedAt: now })
       .where(eq(staff.id, staffId))
-      .returning()
-      .get()!;
+      .run();
     const left = current.filter((id) => !next.includes(id));
     const joined = next.filter((id) => !current.includes(id));
     if (left.length > 0) db.delete(staffQueues).where(and(eq(staffQueues.staffId, staffId), inArray(staffQueues.queueId, left))).run();
@@ -139,8 +139,12 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
         released++;
       }
     }
-    const assigned = updated.available ? fillCapacity(services, staffId, actor) : 0;
-    return { staff: updated, queues: next, released, assigned };
+    // Availability through setAvailability (it offers waiting cases when they become
+    // available); otherwise more capacity or a new queue may take waiting cases now.
+    let assigned = 0;
+    if (input.available !== row.available) assigned = setAvailability(services, staffId, input.available, actor).assigned;
+    else if (row.available) assigned = fillCapacity(services, staffId, actor);
+    return { staff: getStaff(services, staffId), queues: next, released, assigned };
   });
 }
 
