@@ -148,6 +148,31 @@ describe('authorization', () => {
   });
 });
 
+describe('links', () => {
+  it('every link on the team pages leads somewhere (crawled two levels deep)', async () => {
+    await createCase(h.services, { subject: 'Invoice question', description: 'Where is my invoice?' }, chloe, { customerId: chloe.id });
+    const seen = new Set<string>();
+    let frontier = ['/manage/team', '/manage/team/problems', '/manage/team/customers'];
+    for (let depth = 0; depth < 2; depth++) {
+      const next: string[] = [];
+      for (const url of frontier) {
+        if (seen.has(url)) continue;
+        seen.add(url);
+        const res = await m.get(url);
+        expect(res.status, url).toBe(200);
+        const html = await res.text();
+        for (const [, href] of html.matchAll(/<a [^>]*href="([^"]+)"/g)) {
+          const link = href!.replaceAll('&amp;', '&');
+          if (link.startsWith('/manage/team') && !seen.has(link)) next.push(link);
+        }
+      }
+      frontier = next;
+    }
+    for (const url of frontier) expect((await m.get(url)).status, url).toBe(200);
+    expect(seen.size).toBeGreaterThan(10);
+  });
+});
+
 describe('queues', () => {
   it('creates a queue, re-renders validation errors (422; htmx: the form alone)', async () => {
     const bad = await m.post('/manage/team/queues', { id: 'Bad Id', name: '', tier: '3' });
