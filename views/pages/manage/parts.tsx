@@ -13,6 +13,7 @@ import { assetUrl } from '../../../src/http/pages/assets.js';
 import { Alert, Badge, Button, CsrfField, Field, FormError, PageHeader, Time, type FormState } from '../../components.js';
 import { Layout } from '../../layout.js';
 import type { Viewer } from '../../viewer.js';
+import { DiffView } from './diff-view.js';
 
 export const KIND_LABEL: Record<DefinitionKind, string> = { ruleset: 'ruleset', workflow: 'workflow', sla: 'SLA configuration' };
 
@@ -172,88 +173,6 @@ export function EditorForm(p: { view: DefinitionView; csrfToken: string; label: 
       <Field id="draft-note" name="note" label="Note for this draft (optional)" value={e.note} maxlength={2000} />
       <Button id="save-draft">Save draft</Button>
     </form>
-  );
-}
-
-interface Hunk {
-  skipped: number;
-  lines: DiffLine[];
-}
-
-/** Changed lines with `context` unchanged lines around them; longer unchanged runs are folded. */
-export function hunks(lines: DiffLine[], context = 3): Hunk[] {
-  const keep = lines.map(() => false);
-  lines.forEach((line, i) => {
-    if (line.kind === 'same') return;
-    for (let k = Math.max(0, i - context); k <= Math.min(lines.length - 1, i + context); k++) keep[k] = true;
-  });
-  const out: Hunk[] = [];
-  let skipped = 0;
-  let current: DiffLine[] | null = null;
-  lines.forEach((line, i) => {
-    if (!keep[i]) {
-      skipped++;
-      current = null;
-      return;
-    }
-    if (!current) {
-      current = [];
-      out.push({ skipped, lines: current });
-      skipped = 0;
-    }
-    current.push(line);
-  });
-  if (skipped > 0) out.push({ skipped, lines: [] });
-  return out;
-}
-
-const SIGN = { added: '+', removed: '−', same: ' ' } as const;
-
-/** A line diff, added and removed lines marked with a sign, a word and a colour. */
-export function DiffView(p: { lines: DiffLine[]; caption: string; id?: string }) {
-  const added = p.lines.filter((l) => l.kind === 'added').length;
-  const removed = p.lines.filter((l) => l.kind === 'removed').length;
-  return (
-    <div class="diff-wrap" id={p.id}>
-      <p class="diff-summary">
-        <span class="diff-count-added">{`+${count(added, 'line')} added`}</span>, <span class="diff-count-removed">{`−${count(removed, 'line')} removed`}</span>
-      </p>
-      <table class="diff">
-        <caption class="visually-hidden">{p.caption}</caption>
-        <thead class="visually-hidden">
-          <tr>
-            <th scope="col">Old line</th>
-            <th scope="col">New line</th>
-            <th scope="col">Change</th>
-            <th scope="col">Text</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hunks(p.lines).map((h) => (
-            <>
-              {h.skipped > 0 ? (
-                <tr class="diff-skip">
-                  <td colspan={4}>{`… ${count(h.skipped, 'unchanged line')}`}</td>
-                </tr>
-              ) : null}
-              {h.lines.map((l) => (
-                <tr class={`diff-${l.kind}`}>
-                  <td class="diff-num">{l.oldLine ?? ''}</td>
-                  <td class="diff-num">{l.newLine ?? ''}</td>
-                  <td class="diff-sign">
-                    <span aria-hidden="true">{SIGN[l.kind]}</span>
-                    <span class="visually-hidden">{l.kind === 'same' ? 'unchanged' : l.kind}</span>
-                  </td>
-                  <td class="diff-text">
-                    <pre>{l.text}</pre>
-                  </td>
-                </tr>
-              ))}
-            </>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }
 
