@@ -46,7 +46,7 @@ function Delivery({ row }: { row: ReportListRow }) {
 
 function RetryForm({ row, csrfToken }: { row: ReportListRow; csrfToken: string }) {
   return (
-    <form method="post" action={`${REPORTS}/sla/${row.id}/deliver`} class="inline-form" id={`retry-${row.id}`} hx-boost="true">
+    <form method="post" action={`${REPORTS}/sla/${row.id}/deliver`} class="inline-form" id={`retry-${row.id}`} hx-boost="true" hx-push-url="false">
       <CsrfField token={csrfToken} />
       <Button variant="secondary">
         Retry delivery<span class="visually-hidden">{` of report ${row.id}`}</span>

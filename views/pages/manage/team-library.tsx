@@ -96,7 +96,7 @@ export function ProblemPage(p: { viewer: Viewer; csrfToken: string; problem: Pro
       <ProblemForm csrfToken={p.csrfToken} state={p.state} problem={r} />
       <section class="panel danger-zone" aria-labelledby="problem-status-heading">
         <h2 id="problem-status-heading">{r.active ? 'Deactivate' : 'Reactivate'}</h2>
-        <form method="post" action={`${PROBLEMS}/${r.id}/${r.active ? 'deactivate' : 'reactivate'}`} id="problem-status-form" class="stack" hx-boost="true">
+        <form method="post" action={`${PROBLEMS}/${r.id}/${r.active ? 'deactivate' : 'reactivate'}`} id="problem-status-form" class="stack" hx-boost="true" hx-push-url="false">
           <CsrfField token={p.csrfToken} />
           <p>{r.active ? 'Inactive problems are kept but never suggested.' : 'Diagnosis suggests it again.'}</p>
           <Button variant={r.active ? 'danger' : 'primary'} id="problem-status">

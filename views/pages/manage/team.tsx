@@ -204,7 +204,7 @@ export function QueuePage(p: { viewer: Viewer; csrfToken: string; data: QueuePag
         ) : queue.active ? (
           <DeactivateQueueForm csrfToken={p.csrfToken} data={p.data} state={p.deactivate ?? {}} />
         ) : (
-          <form method="post" action={`${TEAM}/queues/${queue.id}/reactivate`} id="reactivate-queue-form" hx-boost="true">
+          <form method="post" action={`${TEAM}/queues/${queue.id}/reactivate`} id="reactivate-queue-form" hx-boost="true" hx-push-url="false">
             <CsrfField token={p.csrfToken} />
             <p>Members keep their membership while the queue is inactive; reactivating lets routing and agents use it again.</p>
             <Button id="queue-reactivate">Reactivate queue</Button>
@@ -344,7 +344,7 @@ export function StaffPage(p: { viewer: Viewer; csrfToken: string; member: StaffR
         {p.self ? (
           <p>You cannot deactivate yourself.</p>
         ) : m.active ? (
-          <form method="post" action={`${TEAM}/staff/${m.id}/deactivate`} id="deactivate-staff-form" class="stack" hx-boost="true">
+          <form method="post" action={`${TEAM}/staff/${m.id}/deactivate`} id="deactivate-staff-form" class="stack" hx-boost="true" hx-push-url="false">
             <CsrfField token={p.csrfToken} />
             <p>{`${m.name} will not be able to sign in; ${p.openCases === 0 ? 'no cases are assigned to them' : p.openCases === 1 ? 'their open case goes back to automatic assignment' : `their ${p.openCases} open cases go back to automatic assignment`}.`}</p>
             <Button variant="danger" id="staff-deactivate">
@@ -352,7 +352,7 @@ export function StaffPage(p: { viewer: Viewer; csrfToken: string; member: StaffR
             </Button>
           </form>
         ) : (
-          <form method="post" action={`${TEAM}/staff/${m.id}/reactivate`} id="reactivate-staff-form" class="stack" hx-boost="true">
+          <form method="post" action={`${TEAM}/staff/${m.id}/reactivate`} id="reactivate-staff-form" class="stack" hx-boost="true" hx-push-url="false">
             <CsrfField token={p.csrfToken} />
             <p>They can sign in again and start away.</p>
             <Button id="staff-reactivate">Reactivate</Button>
