@@ -152,8 +152,11 @@ async function command<T>(
   form: FormName | ((v: Visible) => FormName),
   schema: z.ZodType<T>,
   run: (v: Visible, input: T) => string,
+  /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
+  allowed: (v: Visible) => boolean = () => true,
 ) {
   const v = visibleCase(c);
+  if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
   const formName = typeof form === 'function' ? form(v) : form;
   const values = await readForm(c);
   const parsed = parseForm(schema, values);
@@ -216,24 +219,34 @@ export function casePages(): Hono<PageEnv> {
   );
 
   app.post('/cases/:id/assignment', (c) =>
-    command(c, 'reassign', reassignForm, (v, input) => {
-      if (v.principal.actor.type !== 'staff') throw new DomainError('FORBIDDEN', 'Only staff reassign cases.');
-      const change: ReassignInput = {
-        ...(input.queue !== undefined ? { queue: input.queue } : {}),
-        ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),
-        ...(input.reason ? { reason: input.reason } : {}),
-      };
-      reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
-      return 'Reassigned.';
-    }),
+    command(
+      c,
+      'reassign',
+      reassignForm,
+      (v, input) => {
+        const change: ReassignInput = {
+          ...(input.queue !== undefined ? { queue: input.queue } : {}),
+          ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),
+          ...(input.reason ? { reason: input.reason } : {}),
+        };
+        reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
+        return 'Reassigned.';
+      },
+      (v) => v.principal.actor.type === 'staff',
+    ),
   );
 
   app.post('/cases/:id/rating', (c) =>
-    command(c, 'rating', ratingForm, (v, input) => {
-      if (v.principal.actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer rates a case.');
-      rateCase(c.get('services'), v.row.id, { satisfied: input.satisfied === 'yes', comment: input.comment }, v.principal.actor);
-      return 'Thank you for your rating.';
-    }),
+    command(
+      c,
+      'rating',
+      ratingForm,
+      (v, input) => {
+        rateCase(c.get('services'), v.row.id, { satisfied: input.satisfied === 'yes', comment: input.comment }, v.principal.actor);
+        return 'Thank you for your rating.';
+      },
+      (v) => v.principal.actor.type === 'customer',
+    ),
   );
 
   return app;

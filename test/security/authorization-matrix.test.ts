@@ -1,0 +1,289 @@
+/**
+ * The authorization matrix, generated from the app's route table: every route × every kind
+ * of caller gets the outcome written below. A route without an entry fails the test, so a
+ * new route cannot ship without someone deciding who may use it.
+ *
+ * Callers, in order: anonymous · the case's customer · another customer · an agent of the
+ * case's queue · an agent of another queue · an advanced (tier-2) agent · a manager · an
+ * admin. API routes are called with bearer tokens, pages with a session and a valid CSRF
+ * token. Outcomes:
+ *   ok     the caller got through (2xx, 3xx other than to sign-in, 409, 422: authorization passed)
+ *   login  pages: redirected to sign-in        401  API: no valid token
+ *   403    refused for the caller's role        404  hidden (the caller may not see it)
+ *   -      not applicable (public assets, sign-in pages)
+ */
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiToken } from '../../src/auth/api-tokens.js';
+import { createSession } from '../../src/auth/sessions.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { problems, staff } from '../../src/db/schema/index.js';
+import { createReport } from '../../src/reports/create-report.js';
+import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+
+const CALLERS = ['anonymous', 'customer', 'otherCustomer', 'agent', 'otherAgent', 'advanced', 'manager', 'admin'] as const;
+type Caller = (typeof CALLERS)[number];
+
+// prettier-ignore
+const MATRIX: Record<string, string> = {
+  //                                              anon  cust  other agent other adv   mgr   admin
+  'GET /health':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /assets/:name':                             'ok    ok    ok    ok    ok    ok    ok    ok',
+  // JSON API
+  'POST /api/v1/cases':                            '401   ok    ok    ok    ok    ok    ok    ok',
+  'GET /api/v1/cases':                             '401   ok    ok    ok    ok    ok    ok    ok',
+  'GET /api/v1/cases/:id':                         '401   ok    404   ok    404   404   ok    ok',
+  'GET /api/v1/cases/:id/events':                  '401   ok    404   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/transitions':            '401   ok    404   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/messages':               '401   ok    404   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
+  'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',
+  'PUT /api/v1/rulesets/:name':                    '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/tokens':                           '401   403   403   403   403   403   403   ok',
+  'DELETE /api/v1/tokens/:id':                     '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/users':                            '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/users/password-links':             '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/sla-config':                        '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/sla-config/versions':               '401   403   403   ok    ok    ok    ok    ok',
+  'PUT /api/v1/sla-config':                        '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/sla/sweep':                        '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/sla/reapply':                      '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/reports':                           '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/reports':                          '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/reports/:id':                       '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/reports/:id/report.csv':            '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/reports/:id/report.html':           '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/reports/:id/deliver':              '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
+  // Sign-in and the portal
+  'GET /':                                         'login ok    ok    ok    ok    ok    ok    ok',
+  'GET /login':                                    'ok    ok    ok    ok    ok    ok    ok    ok',
+  'POST /login':                                   '-     -     -     -     -     -     -     -',
+  'POST /logout':                                  'login login login login login login login login',
+  'GET /set-password':                             '-     -     -     -     -     -     -     -',
+  'POST /set-password':                            '-     -     -     -     -     -     -     -',
+  'GET /portal':                                   'login ok    ok    404   404   404   404   404',
+  'GET /portal/new':                               'login ok    ok    404   404   404   404   404',
+  'GET /portal/suggestions':                       'login ok    ok    404   404   404   404   404',
+  'POST /portal/cases':                            'login ok    ok    404   404   404   404   404',
+  // The agent workspace
+  'GET /inbox':                                    'login 404   404   ok    ok    ok    ok    ok',
+  'GET /inbox/counts':                             'login 404   404   ok    ok    ok    ok    ok',
+  'POST /availability':                            'login 404   404   ok    ok    ok    ok    ok',
+  'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
+  'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',
+  'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',
+  'POST /cases/:id/transitions':                   'login ok    404   ok    404   404   ok    ok',
+  'POST /cases/:id/assignment':                    'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
+};
+
+const MANAGE = 'login 404   404   403   403   403   ok    ok';
+
+const MANAGE_ROUTES = [
+  'GET /manage/rules', 'POST /manage/rules/export', 'POST /manage/rules/import', 'GET /manage/rules/:name', 'POST /manage/rules/:name/validate',
+  'POST /manage/rules/:name/drafts', 'POST /manage/rules/:name/publish', 'POST /manage/rules/:name/rollback', 'GET /manage/rules/:name/versions/:version',
+  'POST /manage/rules/:name/dry-runs', 'GET /manage/workflows', 'GET /manage/workflows/:name', 'POST /manage/workflows/:name/validate',
+  'POST /manage/workflows/:name/drafts', 'POST /manage/workflows/:name/publish', 'POST /manage/workflows/:name/rollback',
+  'GET /manage/workflows/:name/versions/:version', 'GET /manage/sla/calculator', 'GET /manage/sla/reapply', 'POST /manage/sla/reapply', 'GET /manage/sla',
+  'POST /manage/sla/validate', 'POST /manage/sla/drafts', 'POST /manage/sla/publish', 'POST /manage/sla/rollback', 'GET /manage/sla/versions/:version',
+  'GET /manage/team', 'GET /manage/team/queues/new', 'POST /manage/team/queues', 'GET /manage/team/queues/:id', 'POST /manage/team/queues/:id',
+  'POST /manage/team/queues/:id/deactivate', 'POST /manage/team/queues/:id/reactivate', 'GET /manage/team/staff/new', 'POST /manage/team/staff',
+  'GET /manage/team/staff/:id', 'POST /manage/team/staff/:id', 'POST /manage/team/staff/:id/deactivate', 'POST /manage/team/staff/:id/reactivate',
+  'GET /manage/team/problems', 'GET /manage/team/problems/new', 'POST /manage/team/problems', 'GET /manage/team/problems/:id', 'POST /manage/team/problems/:id',
+  'POST /manage/team/problems/:id/deactivate', 'POST /manage/team/problems/:id/reactivate', 'GET /manage/team/customers', 'GET /manage/team/customers/:id',
+  'POST /manage/team/customers/:id/churn', 'GET /manage/reports', 'GET /manage/reports/csv/:name', 'GET /manage/reports/drill', 'GET /manage/reports/drill.csv',
+  'GET /manage/reports/sla', 'GET /manage/reports/sla/:id', 'GET /manage/reports/sla/:id/report.csv', 'GET /manage/reports/sla/:id/report.html',
+  'POST /manage/reports/sla/:id/deliver',
+];
+for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
+// A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
+MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
+
+/** Form fields for page posts that need some to reach their authorization (all else: empty). */
+const FORMS: Record<string, Record<string, string>> = {
+  'POST /manage/rules/:name/dry-runs': { draft: '1', kind: 'last', count: '10' },
+};
+
+interface World {
+  h: Harness;
+  caseRef: string;
+  actors: Record<Exclude<Caller, 'anonymous'>, TestActor>;
+  params: Record<string, string>;
+}
+
+async function world(): Promise<World> {
+  const h = createHarness();
+  standardQueues(h);
+  const actors = {
+    customer: h.customer({ email: 'chloe@example.com', name: 'Chloe' }),
+    otherCustomer: h.customer({ email: 'sam@example.org', name: 'Sam' }),
+    agent: h.agent({ name: 'Alice', queues: ['general'] }),
+    otherAgent: h.agent({ name: 'Bob', queues: ['technical'] }),
+    advanced: h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'] }),
+    manager: h.agent({ name: 'Maria', role: 'manager' }),
+    admin: h.agent({ name: 'Adam', role: 'admin' }),
+  };
+  const c = await createCase(h.services, { subject: 'Hello', description: 'A question about my account' }, actors.customer, { customerId: actors.customer.id });
+  const now = h.clock.now();
+  const problem = h.db.insert(problems).values({ title: 'P', symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning().get();
+  const report = createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
+  const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
+  return {
+    h,
+    caseRef: `C-${c.id}`,
+    actors,
+    params: {
+      case: `C-${c.id}`,
+      name: 'routing',
+      workflow: 'support',
+      version: '1',
+      queue: 'billing',
+      staff: String(actors.otherAgent.id),
+      problem: String(problem.id),
+      customer: String(actors.otherCustomer.id),
+      report: String(report.id),
+      token: String(token.id),
+    },
+  };
+}
+
+function concrete(w: World, path: string): string {
+  const p = w.params;
+  return path
+    .replace(/^\/(api\/v1\/)?cases\/:id/, (m) => m.replace(':id', p.case!))
+    .replace('/workflows/:name', `/workflows/${p.workflow}`)
+    .replace(':name/dry-runs/:id', `${p.name}/dry-runs/${'x'.repeat(43)}`)
+    .replace('/rules/:name', `/rules/${p.name}`)
+    .replace('/rulesets/:name', `/rulesets/${p.name}`)
+    .replace(':version', p.version!)
+    .replace('/queues/:id', `/queues/${p.queue}`)
+    .replace('/staff/:id', `/staff/${p.staff}`)
+    .replace('/problems/:id', `/problems/${p.problem}`)
+    .replace('/customers/:id', `/customers/${p.customer}`)
+    .replace('/reports/csv/:name', '/reports/csv/backlog')
+    .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
+    .replace('/tokens/:id', `/tokens/${p.token}`)
+    .replace('/assets/:name', '/assets/app.css');
+}
+
+function routes(h: Harness): string[] {
+  const seen = new Set<string>();
+  for (const r of h.app.routes) if (r.method !== 'ALL') seen.add(`${r.method} ${r.path}`);
+  return [...seen];
+}
+
+function outcome(res: Response, isApi: boolean): string {
+  if (isApi && res.status === 401) return '401';
+  if (res.status === 403) return '403';
+  if (res.status === 404) return '404';
+  if (res.status >= 300 && res.status < 400 && (res.headers.get('Location') ?? '').startsWith('/login')) return 'login';
+  if (!isApi && res.status === 401) return 'login';
+  if (res.status >= 500) return `${res.status}`;
+  return 'ok';
+}
+
+async function call(w: World, caller: Caller, route: string): Promise<string> {
+  const [method, path] = route.split(' ') as [string, string];
+  const url = concrete(w, path);
+  const isApi = path.startsWith('/api/');
+  const headers: Record<string, string> = {};
+  const form = FORMS[route] ?? {};
+  if (isApi) {
+    if (caller !== 'anonymous') headers.Authorization = `Bearer ${createApiToken(w.h.db, { type: w.actors[caller].type as 'staff' | 'customer', id: w.actors[caller].id }, 't', w.h.clock.now()).token}`;
+    const body = method === 'GET' || method === 'DELETE' ? undefined : '{}';
+    if (body) headers['Content-Type'] = 'application/json';
+    return outcome(await w.h.app.request(url, { method, headers, ...(body ? { body } : {}) }), true);
+  }
+  let csrf = 'x'.repeat(43);
+  if (caller === 'anonymous') {
+    const login = await w.h.app.request('http://localhost/login');
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+    headers.Cookie = cookie;
+  } else {
+    const session = createSession(w.h.db, { type: w.actors[caller].type as 'staff' | 'customer', id: w.actors[caller].id }, w.h.clock.now());
+    headers.Cookie = `casebook_session=${session.id}`;
+    csrf = session.csrfToken;
+  }
+  if (method === 'GET') return outcome(await w.h.app.request(`http://localhost${url}`, { headers }), false);
+  headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  headers.Origin = 'http://localhost';
+  return outcome(await w.h.app.request(`http://localhost${url}`, { method, headers, body: new URLSearchParams({ ...form, _csrf: csrf }).toString() }), false);
+}
+
+let current: World | null = null;
+afterEach(() => current?.h.close());
+
+describe('the authorization matrix', () => {
+  it('has an entry for every route of the app', async () => {
+    current = await world();
+    const missing = routes(current.h).filter((r) => !(r in MATRIX));
+    expect(missing, 'routes without an authorization entry').toEqual([]);
+    const stale = Object.keys(MATRIX).filter((r) => !routes(current!.h).includes(r));
+    expect(stale, 'entries for routes that no longer exist').toEqual([]);
+  });
+
+  it('gives every caller exactly the expected outcome on every route', async () => {
+    const mismatches: string[] = [];
+    const all = routes((current = await world()).h);
+    current.h.close();
+    current = null;
+    for (const route of all) {
+      const expected = MATRIX[route]!.split(/\s+/);
+      if (expected.every((e) => e === '-')) continue;
+      const w = await world();
+      try {
+        const got: string[] = [];
+        for (const caller of CALLERS) got.push(expected[CALLERS.indexOf(caller)] === '-' ? '-' : await call(w, caller, route));
+        if (got.join(' ') !== expected.join(' ')) mismatches.push(`${route}\n   expected ${expected.join(' ')}\n   got      ${got.join(' ')}`);
+      } finally {
+        w.h.close();
+      }
+    }
+    expect(mismatches.join('\n')).toBe('');
+  }, 120_000);
+
+  it('the ADMIN_TOKEN has admin rights on the API', async () => {
+    current = await world();
+    for (const route of ['POST /api/v1/tokens', 'POST /api/v1/sla/sweep', 'GET /api/v1/workflows', 'GET /api/v1/cases/:id']) {
+      const [method, path] = route.split(' ') as [string, string];
+      const res = await current.h.app.request(concrete(current, path), { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+      expect(outcome(res, true), route).toBe('ok');
+    }
+  });
+
+  it('refuses state-changing page requests without the CSRF token or from another origin, on every route', async () => {
+    current = await world();
+    const w = current;
+    const session = createSession(w.h.db, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now());
+    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/'));
+    expect(posts.length).toBeGreaterThan(35);
+    for (const route of posts) {
+      const url = `http://localhost${concrete(w, route.slice(5))}`;
+      const form = (token?: string) => new URLSearchParams(token ? { _csrf: token } : {}).toString();
+      const base = { Cookie: `casebook_session=${session.id}`, 'Content-Type': 'application/x-www-form-urlencoded' };
+      const noToken = await w.h.app.request(url, { method: 'POST', headers: { ...base, Origin: 'http://localhost' }, body: form() });
+      expect(noToken.status, `${route} without a token`).toBe(403);
+      const foreign = await w.h.app.request(url, { method: 'POST', headers: { ...base, Origin: 'https://evil.example' }, body: form(session.csrfToken) });
+      expect(foreign.status, `${route} from another origin`).toBe(403);
+      const crossSite = await w.h.app.request(url, { method: 'POST', headers: { ...base, 'Sec-Fetch-Site': 'cross-site' }, body: form(session.csrfToken) });
+      expect(crossSite.status, `${route} cross-site without Origin`).toBe(403);
+    }
+    // The admin account is untouched by all of that.
+    expect(w.h.db.select({ active: staff.active }).from(staff).where(eq(staff.id, w.actors.admin.id)).get()).toEqual({ active: true });
+  });
+
+  it('never accepts a session cookie on the API', async () => {
+    current = await world();
+    const session = createSession(current.h.db, { type: 'staff', id: current.actors.admin.id }, current.h.clock.now());
+    const res = await current.h.app.request('/api/v1/cases', { headers: { Cookie: `casebook_session=${session.id}` } });
+    expect(res.status).toBe(401);
+  });
+});
+
+void ADMIN;
