@@ -160,11 +160,12 @@ describe('my requests and the case page', () => {
     expect(h.db.select().from(caseRatings).where(eq(caseRatings.caseId, 1001)).all()).toMatchObject([{ satisfied: true, comment: 'Great help' }]);
   });
 
-  it('staff may not rate, and customers may not reassign', async () => {
+  it('staff may not rate, and customers may not reassign (404: the other side's forms)', async () => {
     await submit();
     transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded.' }, alice);
-    expect((await signedIn(h, alice).post('/cases/C-1001/rating', { satisfied: 'yes' })).status).toBe(403);
-    expect((await portal.post('/cases/C-1001/assignment', { queue: 'general' })).status).toBe(403);
+    expect((await signedIn(h, alice).post('/cases/C-1001/rating', { satisfied: 'yes' })).status).toBe(404);
+    expect((await portal.post('/cases/C-1001/assignment', { queue: 'general' })).status).toBe(404);
+    expect(h.db.$client.prepare('SELECT count(*) AS n FROM case_ratings').get()).toEqual({ n: 0 });
   });
 
   it('keeps staff and customer pages apart (404 both ways)', async () => {
