@@ -160,7 +160,7 @@ describe('my requests and the case page', () => {
     expect(h.db.select().from(caseRatings).where(eq(caseRatings.caseId, 1001)).all()).toMatchObject([{ satisfied: true, comment: 'Great help' }]);
   });
 
-  it('staff may not rate, and customers may not reassign (404: the other side's forms)', async () => {
+  it('staff may not rate, and customers may not reassign (404: the other side’s forms)', async () => {
     await submit();
     transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded.' }, alice);
     expect((await signedIn(h, alice).post('/cases/C-1001/rating', { satisfied: 'yes' })).status).toBe(404);
