@@ -18,7 +18,8 @@ import { ScheduleError, startScheduler, validateSchedule } from './scheduler/sch
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { createServices } from './services.js';
-import { runSlaSweep } from './sla/run-sweep.js';
+import { drainOutboxFully } from './sla/run-sweep.js';
+import { sweepSla } from './sla/sweep.js';
 import { registerBuiltinActions } from './workflow/actions/index.js';
 import { ActionRegistry } from './workflow/registry.js';
 import { eq } from 'drizzle-orm';
@@ -70,15 +71,20 @@ async function main(): Promise<void> {
     }
   }
 
-  // Catch up on SLA warnings and breaches that fell due while down, and on pending work.
-  const caughtUp = await runSlaSweep(services);
-  if (caughtUp.outbox.done > 0) logger.info('caught up on pending work', { ...caughtUp.outbox, warnings: caughtUp.sweep.warnings, breaches: caughtUp.sweep.breaches });
+  // Record the SLA warnings and breaches that fell due while down (exactly once, fast) before
+  // serving; the work they cause (escalations, mail) drains in the background once listening.
+  const swept = await sweepSla(services);
+  if (swept.warnings + swept.breaches > 0) logger.info('caught up on SLA timers', { warnings: swept.warnings, breaches: swept.breaches });
 
   const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const scheduler = startScheduler(serverJobs(services, config), logger);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info('Casebook is listening', { url: `http://${info.address}:${info.port}`, database: config.databasePath });
     process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
+    void drainOutboxFully(services).then(
+      (done) => done.done + done.failed > 0 && logger.info('caught up on pending work', { ...done }),
+      (error: unknown) => logger.error('catching up on pending work failed', { error }),
+    );
   });
 
   let stopping = false;

@@ -14,6 +14,7 @@
  */
 import { and, asc, count, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { statement } from '../db/fast.js';
 import { cases, customers, PRIORITIES, slaTimers, staff } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
@@ -132,10 +133,21 @@ export function inboxPage(services: Services, principal: Principal, query: Inbox
   return { rows: page, nextCursor: merged.length > query.limit && last ? encodeInboxCursor(last) : null };
 }
 
-/** How many open cases each view holds (no filters), for the sidebar. */
+/**
+ * Sidebar counts stop at this many: counting is O(rows), and past a thousand open cases the
+ * exact number helps nobody while costing tens of milliseconds on every page over a large
+ * store. The views show it as "1,000+".
+ */
+export const COUNT_CAP = 1000;
+
+/** How many open cases each view holds (no filters), for the sidebar; at most COUNT_CAP. */
 export function inboxCounts(services: Services, principal: Principal): InboxCounts {
   const out: InboxCounts = {};
-  const countWhere = (where: SQL | undefined) => services.db.select({ n: count() }).from(cases).where(where).get()!.n;
+  const countWhere = (where: SQL | undefined) =>
+    services.db
+      .select({ n: count() })
+      .from(services.db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP).as('capped'))
+      .get()!.n;
   const manager = isManagerRole(principal.actor.role);
   const queues = [...principal.queues];
   const open = eq(cases.open, true);
@@ -154,7 +166,7 @@ export function inboxCounts(services: Services, principal: Principal): InboxCoun
             : countWhere(and(open, isNull(cases.assigneeId), inArray(cases.queueId, queues)));
         break;
       case 'breaching':
-        out.breaching = manager ? countWhere(and(open, soon)) : countWhere(and(open, soon, queues.length ? or(inArray(cases.queueId, queues), me) : me));
+        out.breaching = manager ? countWhere(and(open, soon)) : breachingCount(services, principal, queues);
         break;
       case 'all':
         out.all = countWhere(open);
@@ -162,6 +174,19 @@ export function inboxCounts(services: Services, principal: Principal): InboxCoun
     }
   }
   return out;
+}
+
+/**
+ * An agent's "breaching soon": one branch per queue plus their own cases, each read from its
+ * covering (queue|assignee, open, sla_due_at, id) index, merged by UNION — an OR over the
+ * columns would read every due case's row instead.
+ */
+function breachingCount(services: Services, principal: Principal, queues: string[]): number {
+  const branch = (column: 'queue_id' | 'assignee_id') => `SELECT id FROM cases WHERE ${column} = ? AND open = 1 AND sla_due_at <= ?`;
+  const sqlText = `SELECT count(*) AS n FROM (${[...queues.map(() => branch('queue_id')), branch('assignee_id')].join(' UNION ')} LIMIT ${COUNT_CAP})`;
+  const soon = services.clock.now() + BREACHING_SOON_MS;
+  const params = [...queues.flatMap((q) => [q, soon]), principal.staffId ?? -1, soon];
+  return statement<unknown[], { n: number }>(services.db, sqlText).get(...params)!.n;
 }
 
 export interface InboxRow {

@@ -33,7 +33,7 @@ const STOP_WORDS = new Set(
   also its im ive dont doesnt cant wont isnt`.split(/\s+/),
 );
 
-const MAX_TERMS = 24;
+const MAX_TERMS = 12;
 
 /** Distinct lower-case words worth searching for. */
 export function searchTerms(text: string): string[] {

@@ -3,7 +3,9 @@
  * port, for tests that need a socket, a real process to kill, or a browser.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { ADMIN_TOKEN, ROOT } from './harness.js';
 
 export interface RunningServer {
@@ -16,6 +18,17 @@ export interface RunningServer {
   crash(): Promise<void>;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<number | null>;
+}
+
+/**
+ * Node's flags from `npm start` (e.g. the young-generation size), so tests and benchmarks run
+ * the server exactly as it is started in production.
+ */
+export function startFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start does not run node: ${start}`);
+  return words.slice(1, -1);
 }
 
 export function freePort(): Promise<number> {
@@ -40,7 +53,7 @@ export interface StartOptions {
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? 'src/main.ts'], {
+  const child = spawn(process.execPath, [...startFlags(), options.script ?? 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

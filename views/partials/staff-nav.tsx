@@ -1,4 +1,5 @@
 /** The staff sidebar pieces that change at run time: inbox counts and the availability switch. */
+import { COUNT_CAP } from '../../src/cases/inbox.js';
 import type { Role } from '../../src/roles.js';
 import { CsrfField } from '../components.js';
 import { viewLabel, type StaffNav } from '../viewer.js';
@@ -20,7 +21,7 @@ export function InboxNav(p: { nav: StaffNav; role: Role; current: string | undef
           <a href={`/inbox?view=${view}`} aria-current={p.current === `inbox:${view}` ? 'page' : undefined}>
             <span>{viewLabel(view, p.role)}</span>
             <span class="count">
-              {p.nav.counts[view] ?? 0}
+              {formatCount(p.nav.counts[view] ?? 0)}
               <span class="visually-hidden">{(p.nav.counts[view] ?? 0) === 1 ? ' case' : ' cases'}</span>
             </span>
           </a>
@@ -45,4 +46,9 @@ export function Availability(p: { available: boolean; csrfToken: string }) {
       </button>
     </form>
   );
+}
+
+/** Counts are capped (COUNT_CAP): the cap reads as "1,000+". */
+export function formatCount(n: number): string {
+  return n >= COUNT_CAP ? `${COUNT_CAP.toLocaleString('en')}+` : String(n);
 }

@@ -1,0 +1,58 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../../test/support/harness.js';
+import { problems } from '../db/schema/index.js';
+import { diagnose, searchProblems, searchTerms } from './search-problems.js';
+
+let h: Harness;
+let ids: Record<string, number>;
+beforeEach(() => {
+  h = createHarness();
+  const now = h.clock.now();
+  const add = (title: string, symptoms: string) =>
+    h.db.insert(problems).values({ title, symptoms, solution: `Fix for ${title}`, createdAt: now, updatedAt: now }).returning().get().id;
+  ids = {
+    login: add('Cannot log in after a password reset', 'login fails, password reset link expired, locked out'),
+    charge: add('Charged twice for one invoice', 'double charge, duplicate payment, invoice paid twice'),
+    sync: add('Calendar sync stopped', 'calendar not syncing, events missing'),
+  };
+});
+afterEach(() => h.close());
+
+describe('searchTerms', () => {
+  it('keeps distinct meaningful words, lower-cased, without accents or stop words', () => {
+    expect(searchTerms('Hello! I CANNOT log in — my Passwörd reset failed; the reset link…')).toEqual(['log', 'password', 'reset', 'failed', 'link']);
+  });
+  it('caps the number of words searched', () => {
+    expect(searchTerms(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '))).toHaveLength(12);
+  });
+});
+
+describe('searchProblems and diagnose', () => {
+  it('finds the matching problem first, across word forms', () => {
+    const found = searchProblems(h.db, 'I was charged two times for my invoice', 3);
+    expect(found[0]).toMatchObject({ problemId: ids.charge, title: 'Charged twice for one invoice' });
+  });
+
+  it('calls it a match only when at least two meaningful words are shared', () => {
+    expect(diagnose(h.db, 'Password reset', 'the reset link expired and login fails')).toMatchObject({ matched: true, problemId: ids.login });
+    const weak = diagnose(h.db, 'Question', 'Which calendar do you recommend?');
+    expect(weak.matched).toBe(false);
+    expect(weak.problemId).toBeNull();
+    expect(weak.suggestions.map((s) => s.problemId)).toEqual([ids.sync]);
+  });
+
+  it('treats user text as words, never as FTS5 query syntax', () => {
+    for (const text of ['"unbalanced', 'title:password OR *', 'NEAR(reset link) AND NOT x', 'a^b', "'); DROP TABLE problems; --"]) {
+      expect(() => searchProblems(h.db, text)).not.toThrow();
+    }
+    expect(h.db.select().from(problems).all()).toHaveLength(3);
+  });
+
+  it('follows edits and ignores deactivated problems', () => {
+    h.db.update(problems).set({ symptoms: 'printer on fire, smoke' }).where(eq(problems.id, ids.sync)).run();
+    expect(searchProblems(h.db, 'my printer is on fire')[0]?.problemId).toBe(ids.sync);
+    h.db.update(problems).set({ active: false }).where(eq(problems.id, ids.sync)).run();
+    expect(searchProblems(h.db, 'my printer is on fire')).toEqual([]);
+  });
+});
