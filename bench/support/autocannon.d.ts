@@ -33,6 +33,7 @@ declare module 'autocannon' {
     body?: string;
     requests?: RequestSpec[];
     pipelining?: number;
+    overallRate?: number;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -5,7 +5,7 @@ import { problems } from '../db/schema/index.js';
 import { diagnose, searchProblems, searchTerms } from './search-problems.js';
 
 let h: Harness;
-let ids: Record<string, number>;
+let ids: { login: number; charge: number; sync: number };
 beforeEach(() => {
   h = createHarness();
   const now = h.clock.now();
