@@ -90,20 +90,46 @@ interface CaseRowLite {
 
 const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version';
 
-function selectCases(db: Db, selection: DryRunSelection): CaseRowLite[] {
+/**
+ * The selected cases, read in keyset chunks so memory stays bounded whatever the selection:
+ * `total` first (for progress), then `next()` gives up to `size` rows until it returns [].
+ */
+function caseReader(db: Db, selection: DryRunSelection, size: number): { total: number; next(): CaseRowLite[] } {
   const c = db.$client;
-  switch (selection.kind) {
-    case 'last':
-      return c.prepare<[number], CaseRowLite>(`SELECT ${COLUMNS} FROM cases ORDER BY id DESC LIMIT ?`).all(selection.count);
-    case 'range':
-      return c
-        .prepare<[number, number], CaseRowLite>(`SELECT ${COLUMNS} FROM cases WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`)
-        .all(selection.from, selection.to);
-    case 'queue':
-      return c
-        .prepare<[string, number], CaseRowLite>(`SELECT ${COLUMNS} FROM cases WHERE queue_id = ? ORDER BY id DESC LIMIT ?`)
-        .all(selection.queue, selection.count);
+  if (selection.kind === 'range') {
+    const total = (c.prepare('SELECT count(*) AS n FROM cases WHERE created_at >= ? AND created_at < ?').get(selection.from, selection.to) as { n: number }).n;
+    const page = c.prepare<[number, number, number, number, number], CaseRowLite>(
+      `SELECT ${COLUMNS} FROM cases WHERE created_at >= ? AND created_at < ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
+    );
+    let after: [number, number] = [selection.from - 1, 0];
+    return {
+      total,
+      next() {
+        const rows = page.all(selection.from, selection.to, after[0], after[1], size);
+        const last = rows.at(-1);
+        if (last) after = [last.created_at, last.id];
+        return rows;
+      },
+    };
   }
+  const byQueue = selection.kind === 'queue';
+  const where = byQueue ? 'queue_id = ? AND ' : '';
+  const first = (byQueue ? c.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM cases WHERE queue_id = ? LIMIT ?)`).get(selection.queue, selection.count) : c.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM cases LIMIT ?)').get(selection.count)) as { n: number };
+  const page = c.prepare(`SELECT ${COLUMNS} FROM cases WHERE ${where}id < ? ORDER BY id DESC LIMIT ?`);
+  let before = Number.MAX_SAFE_INTEGER;
+  let left = first.n;
+  return {
+    total: first.n,
+    next() {
+      if (left <= 0) return [];
+      const take = Math.min(size, left);
+      const rows = (byQueue ? page.all(selection.queue, before, take) : page.all(before, take)) as CaseRowLite[];
+      const last = rows.at(-1);
+      if (last) before = last.id;
+      left -= rows.length;
+      return rows;
+    },
+  };
 }
 
 interface Chain {
@@ -139,15 +165,15 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   const initialState = workflow.initial;
   const context: ReplayContext = { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) };
 
-  const loadStarted = performance.now();
-  const rows = selectCases(services.db, options.selection);
-  const loadMs = performance.now() - loadStarted;
+  const chunk = options.chunkSize ?? 5000;
+  const reader = caseReader(services.db, options.selection, chunk);
+  let loadMs = 0;
 
   const result: DryRunResult = {
     ruleset: options.ruleset,
     baseVersion,
     selection: options.selection,
-    total: rows.length,
+    total: reader.total,
     changed: 0,
     byField: { queue: 0, priority: 0, tier: 0, slaPolicy: 0, tags: 0 },
     byRule: {},
@@ -156,12 +182,16 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     timings: { loadMs: 0, evaluateMs: 0, totalMs: 0 },
   };
   const maxChanges = options.maxChanges ?? 1000;
-  const chunk = options.chunkSize ?? 5000;
   let evaluateMs = 0;
+  let done = 0;
 
-  for (let i = 0; i < rows.length; i += chunk) {
+  for (;;) {
+    const loadStarted = performance.now();
+    const rows = reader.next();
+    loadMs += performance.now() - loadStarted;
+    if (rows.length === 0) break;
     const sliceStarted = performance.now();
-    for (const row of rows.slice(i, i + chunk)) {
+    for (const row of rows) {
       const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
       const facts = {
         case: {
@@ -201,8 +231,9 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
       }
     }
     evaluateMs += performance.now() - sliceStarted;
-    options.onProgress?.(Math.min(i + chunk, rows.length), rows.length);
-    if (i + chunk < rows.length) await yieldToLoop();
+    done += rows.length;
+    options.onProgress?.(done, reader.total);
+    if (done < reader.total) await yieldToLoop();
   }
   result.timings = { loadMs, evaluateMs, totalMs: performance.now() - started };
   return result;
