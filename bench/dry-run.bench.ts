@@ -15,14 +15,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCase } from '../src/cases/create-case.js';
-import { caseRef } from '../src/cases/case-ref.js';
 import { ManualClock } from '../src/clock.js';
-import type { Priority, RoutingRecord } from '../src/db/schema/cases.js';
+import type { Priority } from '../src/db/schema/cases.js';
 import { openDatabase } from '../src/db/client.js';
 import { loadDefinitionFiles } from '../src/definitions/files.js';
 import { createLogger } from '../src/logger.js';
 import type { RulesetDefinition } from '../src/rules/definition.js';
-import { dryRun } from '../src/rules/dry-run.js';
+import { dryRun, intakeFacts } from '../src/rules/dry-run.js';
 import { compileRuleset } from '../src/rules/engine.js';
 import { evaluateRuleset } from '../src/rules/evaluate.js';
 import type { Facts } from '../src/rules/facts.js';
@@ -158,33 +157,6 @@ interface Row {
   routing: string | null;
 }
 
-/** The facts the dry-run replays a case with (as src/rules/dry-run.ts builds them). */
-function factsOf(row: Row, initial: string): Facts {
-  const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
-  return {
-    case: {
-      id: caseRef(row.id),
-      subject: row.subject,
-      description: row.description,
-      channel: row.channel,
-      priority: row.requested_priority,
-      tags: [],
-      skills: [],
-      status: initial,
-      tier: 1,
-      queue: 'general',
-      assigned: false,
-      reopenCount: 0,
-      escalationCount: 0,
-      createdAt: row.created_at,
-    },
-    customer: (routing?.input.customer ?? {}) as unknown as Facts['customer'],
-    diagnosis: (routing?.input.diagnosis ?? { matched: false, problemId: null }) as unknown as Facts['diagnosis'],
-    event: { type: 'case.created' },
-    now: row.created_at,
-    withinBusinessHours: routing?.input.withinBusinessHours ?? true,
-  };
-}
 
 const bench: Bench = {
   name: 'dry-run',
@@ -215,7 +187,7 @@ const bench: Bench = {
       const sample = select.all(n).filter((_, i) => i % Math.max(1, Math.floor(n / SAMPLE)) === 0).slice(0, SAMPLE);
       const engineSample = await time(async () => {
         for (const row of sample) {
-          const facts = factsOf(row, workflow.initial);
+          const facts = intakeFacts(row, workflow.initial) as unknown as Facts;
           for (const side of [before, after]) for (const ruleset of side) await evaluateRuleset(ruleset, facts);
         }
       });

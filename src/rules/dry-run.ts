@@ -132,6 +132,37 @@ function caseReader(db: Db, selection: DryRunSelection, size: number): { total: 
   };
 }
 
+/** The facts a case was routed with at intake, rebuilt from its row and routing record. */
+export function intakeFacts(
+  row: Pick<CaseRowLite, 'id' | 'subject' | 'description' | 'channel' | 'requested_priority' | 'created_at' | 'routing'>,
+  initialState: string,
+): Record<string, unknown> & { case: CaseFact } {
+  const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
+  return {
+    case: {
+      id: caseRef(row.id),
+      subject: row.subject,
+      description: row.description,
+      channel: row.channel,
+      priority: row.requested_priority,
+      tags: [],
+      skills: [],
+      status: initialState,
+      tier: 1,
+      queue: 'general',
+      assigned: false,
+      reopenCount: 0,
+      escalationCount: 0,
+      createdAt: row.created_at,
+    },
+    customer: routing?.input.customer ?? {},
+    diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
+    event: { type: 'case.created' },
+    now: row.created_at,
+    withinBusinessHours: routing?.input.withinBusinessHours ?? true,
+  };
+}
+
 interface Chain {
   rulesets: FastRuleset[];
 }
@@ -192,30 +223,7 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     if (rows.length === 0) break;
     const sliceStarted = performance.now();
     for (const row of rows) {
-      const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
-      const facts = {
-        case: {
-          id: caseRef(row.id),
-          subject: row.subject,
-          description: row.description,
-          channel: row.channel,
-          priority: row.requested_priority,
-          tags: [],
-          skills: [],
-          status: initialState,
-          tier: 1,
-          queue: 'general',
-          assigned: false,
-          reopenCount: 0,
-          escalationCount: 0,
-          createdAt: row.created_at,
-        } satisfies CaseFact,
-        customer: routing?.input.customer ?? {},
-        diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
-        event: { type: 'case.created' },
-        now: row.created_at,
-        withinBusinessHours: routing?.input.withinBusinessHours ?? true,
-      };
+      const facts = intakeFacts(row, initialState);
       const b = replay(before, facts, context);
       const a = replay(after, facts, context);
       const fields = OUTCOME_FIELDS.filter((f) => !sameValue(a.outcome[f], b.outcome[f]));
