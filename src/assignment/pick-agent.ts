@@ -4,6 +4,7 @@
  * whoever was assigned least recently, then to the lowest id (deterministic).
  */
 import type { Db } from '../db/client.js';
+import { perConnection } from '../db/fast.js';
 
 export interface Candidate {
   id: number;
@@ -23,10 +24,7 @@ interface CandidateRow {
   last_assigned_at: number;
 }
 
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-
-function prepare(db: Db) {
-  return {
+const stmts = perConnection((db: Db) => ({
     members: db.$client.prepare<[string], CandidateRow>(`
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at,
              (SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = 1) AS load
@@ -36,17 +34,7 @@ function prepare(db: Db) {
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at,
              (SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = 1) AS load
       FROM staff s WHERE s.id = ?`),
-  };
-}
-
-function stmts(db: Db) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+}));
 
 function toCandidate(row: CandidateRow): Candidate {
   return {

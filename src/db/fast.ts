@@ -86,3 +86,16 @@ export function rowById<TTable extends Table>(db: Db, table: TTable, id: number)
   const row = statement<[number], Record<string, unknown>>(db, `SELECT * FROM ${m.table} WHERE id = ?`).get(id);
   return row ? m.fromRow(row) : undefined;
 }
+
+/** Memoises `make` per connection: for modules that prepare a group of statements once. */
+export function perConnection<T>(make: (db: Db) => T): (db: Db) => T {
+  const cache = new WeakMap<object, T>();
+  return (db) => {
+    let value = cache.get(db.$client);
+    if (value === undefined) {
+      value = make(db);
+      cache.set(db.$client, value);
+    }
+    return value;
+  };
+}

@@ -7,6 +7,7 @@
  * one-word request: a single common word is a suggestion, not a diagnosis.
  */
 import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
 
 export interface ProblemMatch {
   problemId: number;
@@ -55,20 +56,11 @@ interface Row {
   rank: number;
 }
 
-const statements = new WeakMap<Db, import('better-sqlite3').Statement<[string, number], Row>>();
-
-function search(db: Db) {
-  let stmt = statements.get(db);
-  if (!stmt) {
-    stmt = db.$client.prepare<[string, number], Row>(`
-      SELECT p.id, p.title, p.symptoms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5) AS rank
-      FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
-      WHERE problems_fts MATCH ? AND p.active = 1
-      ORDER BY rank LIMIT ?`);
-    statements.set(db, stmt);
-  }
-  return stmt;
-}
+const SEARCH = `
+  SELECT p.id, p.title, p.symptoms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5) AS rank
+  FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
+  WHERE problems_fts MATCH ? AND p.active = 1
+  ORDER BY rank LIMIT ?`;
 
 function wordsOf(text: string): Set<string> {
   return new Set(searchTerms(text));
@@ -81,7 +73,7 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
   // Quoted terms: user text never reaches FTS5 as query syntax; the porter tokenizer
   // matches word forms ("charged" finds "charge").
   const query = terms.map((t) => `"${t}"`).join(' OR ');
-  const rows = search(db).all(query, Math.max(limit * 4, 12));
+  const rows = statement<[string, number], Row>(db, SEARCH).all(query, Math.max(limit * 4, 12));
   const matches = rows.map((row) => {
     const problemWords = wordsOf(`${row.title} ${row.symptoms}`);
     const shared = terms.filter((t) => [...problemWords].some((w) => w.startsWith(t) || t.startsWith(w))).length;

@@ -6,6 +6,7 @@
  * same transaction, so its effect happens exactly once.
  */
 import type { Db } from '../db/client.js';
+import { perConnection } from '../db/fast.js';
 import type { Services } from '../services.js';
 
 export interface OutboxItem {
@@ -46,9 +47,7 @@ function toItem(row: Row): OutboxItem {
   };
 }
 
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-
-function prepare(db: Db) {
+const stmts = perConnection((db: Db) => {
   const c = db.$client;
   return {
     due: c.prepare<[number, number], Row>(
@@ -70,16 +69,7 @@ function prepare(db: Db) {
     ),
     fail: c.prepare<[string, number, number]>('UPDATE outbox SET last_error = ?, failed_at = ?, locked_until = NULL WHERE id = ?'),
   };
-}
-
-function stmts(db: Db) {
-  let s = cache.get(db);
-  if (!s) {
-    s = prepare(db);
-    cache.set(db, s);
-  }
-  return s;
-}
+});
 
 /** Marks an item performed. Returns false if someone else already did. */
 export function markDone(db: Db, id: number, now: number): boolean {
