@@ -1,16 +1,16 @@
 /**
- * Browser test support: the real server (`node --import tsx src/main.ts`) on a temp
+ * Browser test support: the real server (started as `npm start` starts it) on a temp
  * database and a free port, Debian's Chromium through playwright-core, axe-core run
  * inside the page, and screenshots under test-results/screenshots/ (git-ignored).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { problems } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues } from '../support/harness.js';
+import { freePort, startServer as startRealServer } from '../support/server.js';
 
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,17 +25,6 @@ export interface Server {
   output: () => string;
   stop(): Promise<void>;
   api(method: string, url: string, body?: unknown): Promise<Response>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const PROBLEMS = [
@@ -54,44 +43,13 @@ export async function startServer(): Promise<Server> {
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_PATH: dbPath,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: url,
-      SEED_DEMO: 'false',
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-
+  const server = await startRealServer({ databasePath: dbPath, port, env: { PUBLIC_URL: url } });
   return {
     url,
-    process: child,
-    output: () => output,
+    process: server.child,
+    output: server.output,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     },
     api(method, path, body) {
       return fetch(`${url}${path}`, {

@@ -49,10 +49,12 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for "Casebook is running". */
   timeoutMs?: number;
+  /** The port to listen on (default: a free one). */
+  port?: number;
 }
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [...startFlags(), options.script ?? 'src/main.ts'], {
     cwd: ROOT,
     env: {
