@@ -134,6 +134,7 @@ describe('reports over the API', () => {
     expect(await csv.text()).toMatch(/^section,case,subject/);
     const page = await d.h.api('GET', `/api/v1/reports/${id}/report.html`, { token: managerToken });
     expect(page.headers.get('Content-Type')).toContain('text/html');
+    expect(page.headers.get('Content-Disposition')).toMatch(/^attachment; filename="sla-report-2026-03-03-\d+\.html"$/);
     expect(await page.text()).toMatch(/^<!doctype html>/);
 
     expect((await d.call('GET', '/api/v1/reports', d.aliceToken)).status).toBe(403);

@@ -98,8 +98,11 @@ export function reportRoutes(): Hono<AppEnv> {
   });
 
   app.get('/:id/report.html', (c) => {
-    // A stored document without scripts or external resources; the app's security headers apply.
-    return c.html(reportOf(c).html);
+    // A download, like the CSV: the stored document (the mail's HTML body) carries inline
+    // styles our pages' CSP would refuse, so it is never rendered on our origin.
+    const row = reportOf(c);
+    c.header('Content-Disposition', `attachment; filename="${fileName(row, 'html')}"`);
+    return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
   });
 
   app.post('/:id/deliver', async (c) => {
