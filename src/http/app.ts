@@ -17,7 +17,7 @@ import { pageRoutes } from './pages/index.js';
 import { MANAGE_LINKS } from './pages/manage/index.js';
 import { isPagePath } from './pages/session.js';
 import type { NavLink } from '../../views/viewer.js';
-import { problemResponse, toDomainError } from './problem.js';
+import { problemResponse, asDomainError } from './problem.js';
 import type { AppEnv } from './types.js';
 
 export interface AppOptions {
@@ -82,7 +82,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   );
 
   app.onError((error, c) => {
-    const domain = toDomainError(error);
+    const domain = asDomainError(error);
     if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error });
     }

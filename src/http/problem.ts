@@ -59,7 +59,7 @@ function isSqliteBusy(error: unknown): boolean {
 }
 
 /** Normalises anything thrown into a DomainError (unknown errors become INTERNAL). */
-export function toDomainError(error: unknown): DomainError {
+export function asDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (isSqliteBusy(error)) return new DomainError('DATABASE_BUSY', 'The database is busy; please retry shortly.');
   return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');

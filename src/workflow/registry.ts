@@ -27,7 +27,7 @@ export class ActionRegistry {
 
   get(name: string): ActionDefinition<Record<string, unknown>> {
     const action = this.#actions.get(name);
-    if (!action) throw new Error(`Action "${name}" is not implemented`);
+    if (!action) throw new Error(`No action named "${name}" is registered`);
     return action;
   }
 
