@@ -3,9 +3,9 @@
  * attribute payloads renders them as inert text on every page (and in the live
  * fragments): nothing runs, no element is injected, the CSP never has to step in.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, signIn, startServer, watchPage, type Server } from './support.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser test password';
 const NAME = `Mallory <script>window.__xss='name'</script>"><img src=x onerror="window.__xss='name-img'">`;
@@ -14,18 +14,11 @@ const DESCRIPTION = `Text "><img src=x onerror="window.__xss='description'"> <sv
 const CUSTOMER_REPLY = `<iframe src="javascript:window.__xss='iframe'"></iframe> reply`;
 const AGENT_REPLY = `</textarea><script>window.__xss='agent'</script><a href="javascript:window.__xss='href'">click</a>`;
 
-let server: Server;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const problems: string[][] = [];
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  problems.push(watchPage(page).problems);
-  return page;
-}
+const suite = useBrowserSuite([
+  { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing', 'technical'] },
+  { email: 'mallory@example.com', name: NAME, role: 'customer', password: PASSWORD },
+]);
+const newPage = () => suite.newPage();
 
 async function expectInert(page: Page, where: string, texts: string[]): Promise<void> {
   const state = await page.evaluate(() => ({
@@ -40,31 +33,13 @@ async function expectInert(page: Page, where: string, texts: string[]): Promise<
   for (const text of texts) expect(state.text, `${where} shows ${text}`).toContain(text);
 }
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  for (const user of [
-    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing', 'technical'] },
-    { email: 'mallory@example.com', name: NAME, role: 'customer', password: PASSWORD },
-  ]) {
-    const res = await server.api('POST', '/api/v1/users', user);
-    expect(res.status, await res.clone().text()).toBe(201);
-  }
-}, 90_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
-
 describe('hostile text in the browser', () => {
   it('is inert on every page and fragment', async () => {
     const customer = await newPage();
-    await signIn(customer, server, 'mallory@example.com', PASSWORD);
+    await signIn(customer, suite.server, 'mallory@example.com', PASSWORD);
     await expectInert(customer, 'portal (no cases)', [NAME]);
 
-    await customer.goto(`${server.url}/portal/new`);
+    await customer.goto(`${suite.server.url}/portal/new`);
     await customer.getByLabel('Subject').fill(SUBJECT);
     await customer.getByLabel('Describe the problem').fill(DESCRIPTION);
     await customer.locator('#suggestions').getByText('No known solution matches yet').waitFor();
@@ -76,11 +51,11 @@ describe('hostile text in the browser', () => {
     await expectInert(customer, 'portal case after htmx reply', [SUBJECT, DESCRIPTION, CUSTOMER_REPLY]);
 
     const agent = await newPage();
-    await signIn(agent, server, 'alice@casebook.test', PASSWORD);
-    await agent.goto(`${server.url}/inbox`);
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
     await agent.locator(`#row-${ref}`).waitFor();
     await expectInert(agent, 'inbox', [SUBJECT, NAME]);
-    await agent.goto(`${server.url}/cases/${ref}`);
+    await agent.goto(`${suite.server.url}/cases/${ref}`);
     await expectInert(agent, 'workspace case', [SUBJECT, DESCRIPTION, CUSTOMER_REPLY, NAME]);
     await agent.getByLabel('Message').fill(AGENT_REPLY);
     await agent.getByRole('button', { name: 'Send', exact: true }).click();
@@ -92,9 +67,9 @@ describe('hostile text in the browser', () => {
     await customer.locator('#case-timeline').getByText('click').waitFor({ timeout: 15_000 });
     await expectInert(customer, 'portal case after live update', [AGENT_REPLY]);
     await screenshot(customer, '11-escaping-portal-case');
-    await customer.goto(`${server.url}/portal`);
+    await customer.goto(`${suite.server.url}/portal`);
     await expectInert(customer, 'portal list', [SUBJECT]);
 
-    expect(problems.flat()).toEqual([]);
+    expect(suite.problems()).toEqual([]);
   }, 120_000);
 });

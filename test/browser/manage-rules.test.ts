@@ -6,44 +6,26 @@
  * (diagram, calculator). axe-core on every page (no serious or critical violations), no
  * CSP violation, screenshots in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, seriousViolations, signIn, startServer, watchPage, type Server } from './support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectAccessible as accessible, screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser test password';
-let server: Server;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-let problems: string[];
 
-async function expectAccessible(name: string): Promise<void> {
-  await screenshot(page, name);
-  const violations = await seriousViolations(page);
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
-}
+const expectAccessible = (name: string) => accessible(page, name);
 
 async function newCase(body: unknown): Promise<string> {
-  const res = await server.api('POST', '/api/v1/cases', body);
+  const res = await suite.server.api('POST', '/api/v1/cases', body);
   expect(res.status, await res.clone().text()).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  const res = await server.api('POST', '/api/v1/users', { email: 'maria@casebook.test', name: 'Maria Manager', role: 'manager', password: PASSWORD, queues: ['general'] });
-  expect(res.status, await res.clone().text()).toBe(201);
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  page = await context.newPage();
-  problems = watchPage(page).problems;
-}, 90_000);
+const suite = useBrowserSuite([{ email: 'maria@casebook.test', name: 'Maria Manager', role: 'manager', password: PASSWORD, queues: ['general'] }]);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+beforeAll(async () => {
+  page = await suite.newPage({ width: 1440 });
+});
 
 describe('manager console in the browser', () => {
   it('edit a routing rule → validation error → fix → draft → dry-run → publish → a new case is routed and explained', async () => {
@@ -52,7 +34,7 @@ describe('manager console in the browser', () => {
     const acmeHello = await newCase({ customer: { email: 'bob@acme.example', organization: 'Acme' }, subject: 'Hello', description: 'How do I export my data?' });
     await newCase({ customer: { email: 'cat@example.com' }, subject: 'Hello', description: 'How do I export my data?' });
 
-    await signIn(page, server, 'maria@casebook.test', PASSWORD);
+    await signIn(page, suite.server, 'maria@casebook.test', PASSWORD);
     await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Rules' }).click();
     await page.waitForURL(/\/manage\/rules$/);
     await page.getByRole('heading', { name: 'Rules', exact: true }).waitFor();
@@ -107,7 +89,7 @@ describe('manager console in the browser', () => {
 
     // A new Acme case is routed by the new rule, and the workspace says why.
     const fresh = await newCase({ customer: { email: 'dan@acme.example', organization: 'Acme' }, subject: 'Hello', description: 'Where is the export button?' });
-    await page.goto(`${server.url}/cases/${fresh}`);
+    await page.goto(`${suite.server.url}/cases/${fresh}`);
     const why = page.locator('#case-why');
     await why.waitFor();
     await why.getByText('technical (tier 1)').waitFor();
@@ -115,11 +97,11 @@ describe('manager console in the browser', () => {
     await why.getByText('Acme goes to technical').waitFor();
     await screenshot(page, '25-case-routed-by-new-rule');
 
-    expect(problems).toEqual([]);
+    expect(suite.problems()).toEqual([]);
   }, 120_000);
 
   it('the workflow diagram and the SLA calculator', async () => {
-    await page.goto(`${server.url}/manage/workflows`);
+    await page.goto(`${suite.server.url}/manage/workflows`);
     await expectAccessible('26-manage-workflows');
     await page.getByRole('link', { name: 'support', exact: true }).click();
     const diagram = page.locator('#workflow-diagram');
@@ -127,7 +109,7 @@ describe('manager console in the browser', () => {
     expect(await diagram.locator('[data-state]').count()).toBe(6);
     await expectAccessible('27-manage-workflow');
 
-    await page.goto(`${server.url}/manage/sla`);
+    await page.goto(`${suite.server.url}/manage/sla`);
     await page.getByLabel('Created at').fill('2026-03-06T16:30');
     await page.getByLabel('Priority').selectOption('high');
     await page.getByRole('button', { name: 'Calculate the due time' }).click();
@@ -135,6 +117,6 @@ describe('manager console in the browser', () => {
     await page.getByRole('button', { name: 'Preview the changes' }).click();
     await page.locator('#reapply-preview').getByText('0 open cases would move').waitFor();
     await expectAccessible('28-manage-sla');
-    expect(problems).toEqual([]);
+    expect(suite.problems()).toEqual([]);
   }, 60_000);
 });

@@ -5,60 +5,51 @@
  * SLA escalation reports. axe-core on every page (no serious or critical violations), no
  * CSP violation, hostile text inert, screenshots in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, seriousViolations, signIn, startServer, watchPage, type Server } from './support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectAccessible as accessible, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser test password';
 const HOSTILE = `Returns <script>window.__xss='queue'</script><img src=x onerror="window.__xss='img'">`;
-let server: Server;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-let problems: string[];
 
 async function expectAccessible(name: string): Promise<void> {
-  await screenshot(page, name);
-  const violations = await seriousViolations(page);
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+  await accessible(page, name);
   expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss ?? null), name).toBeNull();
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+async function api(server: Server, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await server.api(method, path, body);
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return (await res.json()) as Record<string, unknown>;
 }
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  await api('POST', '/api/v1/users', { email: 'maria@casebook.test', name: 'Maria Manager', role: 'manager', password: PASSWORD });
-  await api('POST', '/api/v1/users', { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing'] });
-  await api('POST', '/api/v1/users', { email: 'chloe@example.com', name: 'Chloe <b>Carter</b>', role: 'customer', password: PASSWORD });
-  // A little history: two cases answered and resolved, one still open, and a stored report.
-  for (const subject of ['Invoice question', 'Display name', 'Export settings']) {
-    const created = await api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: `${subject}: how does it work?` });
-    if (subject === 'Export settings') continue;
-    await api('POST', `/api/v1/cases/${String(created.id)}/messages`, { body: 'Here is how.', public: true });
-    await api('POST', `/api/v1/cases/${String(created.id)}/transitions`, { transition: 'resolve', solution: 'Explained.' });
-  }
-  const now = Date.now();
-  await api('POST', '/api/v1/reports', { from: new Date(now - 86_400_000).toISOString(), to: new Date(now).toISOString() });
-  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  page = await context.newPage();
-  problems = watchPage(page).problems;
-}, 90_000);
+const suite = useBrowserSuite(
+  [
+    { email: 'maria@casebook.test', name: 'Maria Manager', role: 'manager', password: PASSWORD },
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing'] },
+    { email: 'chloe@example.com', name: 'Chloe <b>Carter</b>', role: 'customer', password: PASSWORD },
+  ],
+  async (server) => {
+    // A little history: two cases answered and resolved, one still open, and a stored report.
+    for (const subject of ['Invoice question', 'Display name', 'Export settings']) {
+      const created = await api(server, 'POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: `${subject}: how does it work?` });
+      if (subject === 'Export settings') continue;
+      await api(server, 'POST', `/api/v1/cases/${String(created.id)}/messages`, { body: 'Here is how.', public: true });
+      await api(server, 'POST', `/api/v1/cases/${String(created.id)}/transitions`, { transition: 'resolve', solution: 'Explained.' });
+    }
+    const now = Date.now();
+    await api(server, 'POST', '/api/v1/reports', { from: new Date(now - 86_400_000).toISOString(), to: new Date(now).toISOString() });
+  },
+);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+beforeAll(async () => {
+  page = await suite.newPage({ width: 1440 });
+});
 
 describe('team and reports in the browser', () => {
   it('team: queues, staff, problem library, customers', async () => {
-    await signIn(page, server, 'maria@casebook.test', PASSWORD);
+    await signIn(page, suite.server, 'maria@casebook.test', PASSWORD);
     await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Team' }).click();
     await page.waitForURL(/\/manage\/team$/);
     await page.getByRole('heading', { name: 'Team', exact: true }).waitFor();
@@ -78,7 +69,7 @@ describe('team and reports in the browser', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`Queue: ${HOSTILE}`);
     await expectAccessible('32-manage-queue');
 
-    await page.goto(`${server.url}/manage/team`);
+    await page.goto(`${suite.server.url}/manage/team`);
     await page.getByRole('link', { name: 'Alice Archer' }).click();
     await page.waitForURL(/\/manage\/team\/staff\/\d+$/);
     await page.getByLabel('Capacity (open cases at once)').fill('4');
@@ -89,16 +80,16 @@ describe('team and reports in the browser', () => {
     expect(await page.getByLabel('Skills').inputValue()).toBe('refunds, vat');
     await expectAccessible('33-manage-staff');
 
-    await page.goto(`${server.url}/manage/team/problems/new`);
+    await page.goto(`${suite.server.url}/manage/team/problems/new`);
     await page.getByLabel('Title').fill('Invoice is missing');
     await page.getByLabel('Symptoms').fill('no invoice, invoice missing, cannot find invoice');
     await page.getByLabel('Solution').fill('Invoices are under Billing → Documents.');
     await Promise.all([page.waitForURL(/done=problem-created/), page.getByRole('button', { name: 'Add to the library' }).click()]);
-    await page.goto(`${server.url}/manage/team/problems`);
+    await page.goto(`${suite.server.url}/manage/team/problems`);
     await page.getByRole('link', { name: 'Invoice is missing' }).waitFor();
     await expectAccessible('34-manage-problems');
 
-    await page.goto(`${server.url}/manage/team/customers`);
+    await page.goto(`${suite.server.url}/manage/team/customers`);
     await page.getByLabel('Name, email or organization').fill('chlo');
     await page.locator('#customers-table').getByRole('link', { name: 'Chloe <b>Carter</b>' }).waitFor();
     await expectAccessible('35-manage-customers');
@@ -133,13 +124,13 @@ describe('team and reports in the browser', () => {
     expect(await page.locator('#drill-table tbody tr').count()).toBe(1);
     await expectAccessible('41-manage-reports-drill');
 
-    await page.goto(`${server.url}/manage/reports/sla`);
+    await page.goto(`${suite.server.url}/manage/reports/sla`);
     await page.getByRole('link', { name: /^Report \d+$/ }).first().click();
     await page.waitForURL(/\/manage\/reports\/sla\/\d+$/);
     await page.locator('#report-totals').waitFor();
     await expectAccessible('42-manage-sla-report');
-    await page.goto(`${server.url}/manage/reports/sla`);
+    await page.goto(`${suite.server.url}/manage/reports/sla`);
     await expectAccessible('43-manage-sla-reports');
-    expect(problems).toEqual([]);
+    expect(suite.problems()).toEqual([]);
   });
 });

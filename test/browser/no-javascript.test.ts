@@ -3,52 +3,29 @@
  * JavaScript switched off (no htmx), so each form is a real browser form post, checked by
  * the CSRF token and the Origin header the browser sends.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, signIn, startServer, type Server } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser test password';
-let server: Server;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, javaScriptEnabled: false });
-  contexts.push(context);
-  return context.newPage();
-}
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  for (const user of [
-    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing'], skills: ['refunds'] },
-    { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
-  ]) {
-    const res = await server.api('POST', '/api/v1/users', user);
-    expect(res.status, await res.clone().text()).toBe(201);
-  }
-}, 90_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+const suite = useBrowserSuite([
+  { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing'], skills: ['refunds'] },
+  { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
+]);
+const newPage = () => suite.newPage({ javaScriptEnabled: false });
 
 describe('without JavaScript', () => {
   it('request → reply → resolve → rating, all as plain form posts', async () => {
     const customer = await newPage();
-    await signIn(customer, server, 'chloe@example.com', PASSWORD);
-    await customer.goto(`${server.url}/portal/new`);
+    await signIn(customer, suite.server, 'chloe@example.com', PASSWORD);
+    await customer.goto(`${suite.server.url}/portal/new`);
     await customer.getByLabel('Subject').fill('Charged twice this month');
     await customer.getByLabel('Describe the problem').fill('My card was charged twice for the March invoice.');
     await Promise.all([customer.waitForURL(/\/cases\/C-\d+/), customer.getByRole('button', { name: 'Send request' }).click()]);
     const ref = /\/cases\/(C-\d+)/.exec(customer.url())![1]!;
 
     const agent = await newPage();
-    await signIn(agent, server, 'alice@casebook.test', PASSWORD);
-    await agent.goto(`${server.url}/inbox`);
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
     await Promise.all([agent.waitForURL(new RegExp(`/cases/${ref}`)), agent.getByRole('link', { name: ref }).click()]);
     await agent.getByLabel('Message').fill('The duplicate is a pending authorisation.');
     await Promise.all([agent.waitForURL(new RegExp(`/cases/${ref}`)), agent.getByRole('button', { name: 'Send', exact: true }).click()]);
@@ -59,13 +36,13 @@ describe('without JavaScript', () => {
     await Promise.all([agent.waitForURL(new RegExp(`/cases/${ref}`)), agent.locator('#transition-resolve-submit').click()]);
     await agent.locator('#case-header').getByText('Resolved').waitFor();
 
-    await customer.goto(`${server.url}/cases/${ref}`);
+    await customer.goto(`${suite.server.url}/cases/${ref}`);
     await customer.getByText('The duplicate is a pending authorisation.').first().waitFor();
     await customer.getByLabel('Yes, I am satisfied').check();
     await Promise.all([customer.waitForURL(new RegExp(`/cases/${ref}`)), customer.getByRole('button', { name: 'Send rating' }).click()]);
     await screenshot(customer, '50-no-javascript-rated');
 
-    const rating = await server.api('GET', `/api/v1/cases/${ref}/events`);
+    const rating = await suite.server.api('GET', `/api/v1/cases/${ref}/events`);
     const events = (await rating.json()) as { type: string }[];
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['staff.replied', 'case.transitioned', 'case.rated']));
 

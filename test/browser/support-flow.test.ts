@@ -4,59 +4,27 @@
  * without reloading; the agent resolves with a solution; the customer rates it.
  * Every main page is checked with axe-core and saved as a screenshot.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, seriousViolations, signIn, startServer, watchPage, type Server } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser test password';
-let server: Server;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const problems: string[][] = [];
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  problems.push(watchPage(page).problems);
-  return page;
-}
-
-async function expectAccessible(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const violations = await seriousViolations(page);
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
-}
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  for (const user of [
-    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing'], skills: ['refunds'] },
-    { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
-  ]) {
-    const res = await server.api('POST', '/api/v1/users', user);
-    expect(res.status, await res.clone().text()).toBe(201);
-  }
-}, 90_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+const suite = useBrowserSuite([
+  { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general', 'billing'], skills: ['refunds'] },
+  { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
+]);
+const newPage = () => suite.newPage();
 
 describe('support flow in the browser', () => {
   it('request → suggestion → inbox → reply → customer sees it → resolve → rating', async () => {
     const agent = await newPage();
     const customer = await newPage();
 
-    await customer.goto(`${server.url}/login`);
+    await customer.goto(`${suite.server.url}/login`);
     await expectAccessible(customer, '01-sign-in');
-    await signIn(customer, server, 'chloe@example.com', PASSWORD);
+    await signIn(customer, suite.server, 'chloe@example.com', PASSWORD);
     expect(new URL(customer.url()).pathname).toBe('/portal');
 
-    await signIn(agent, server, 'alice@casebook.test', PASSWORD);
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
     expect(new URL(agent.url()).pathname).toBe('/inbox');
     await agent.getByText('No open cases here').waitFor();
 
@@ -107,19 +75,19 @@ describe('support flow in the browser', () => {
     await customer.getByText('You rated this: satisfied').waitFor();
     await expectAccessible(customer, '08-portal-case-rated');
 
-    await customer.goto(`${server.url}/portal`);
+    await customer.goto(`${suite.server.url}/portal`);
     await customer.getByRole('link', { name: ref }).waitFor();
     await expectAccessible(customer, '09-portal-my-requests');
 
-    const events = (await (await server.api('GET', `/api/v1/cases/${ref}/events`)).json()) as { type: string; data: Record<string, unknown> }[];
+    const events = (await (await suite.server.api('GET', `/api/v1/cases/${ref}/events`)).json()) as { type: string; data: Record<string, unknown> }[];
     expect(events.find((e) => e.type === 'case.rated')?.data).toMatchObject({ satisfied: true, comment: 'Quick and clear, thanks!' });
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['case.created', 'staff.replied', 'case.transitioned', 'case.rated']));
-    expect(problems.flat()).toEqual([]);
+    expect(suite.problems()).toEqual([]);
   }, 120_000);
 
   it('keyboard: a skip link first, visible focus, and the sign-in form reachable by Tab', async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${suite.server.url}/login`);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
@@ -132,6 +100,6 @@ describe('support flow in the browser', () => {
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).id)).toBe('login-password');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('login-submit');
-    expect(problems.flat()).toEqual([]);
+    expect(suite.problems()).toEqual([]);
   }, 60_000);
 });

@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { problems } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues } from '../support/harness.js';
 import { freePort, startServer as startRealServer } from '../support/server.js';
@@ -112,4 +113,64 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export interface UserSpec {
+  email: string;
+  name: string;
+  role: 'customer' | 'agent' | 'advanced' | 'manager' | 'admin';
+  password: string;
+  queues?: string[];
+  skills?: string[];
+}
+
+export interface BrowserSuite {
+  /** Set once `beforeAll` ran. */
+  server: Server;
+  browser: Browser;
+  /** A page in a fresh context (its own cookies), watched for CSP violations and page errors. */
+  newPage(options?: { javaScriptEnabled?: boolean; width?: number }): Promise<Page>;
+  /** Every CSP violation, page error or dialog seen on any page so far. */
+  problems(): string[];
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: the real server, Chromium, the given accounts
+ * (through POST /api/v1/users), then `setup` for whatever history the tests need.
+ */
+export function useBrowserSuite(users: UserSpec[], setup?: (server: Server) => Promise<void>): BrowserSuite {
+  const contexts: BrowserContext[] = [];
+  const seen: string[][] = [];
+  const suite = {
+    newPage: async (options: { javaScriptEnabled?: boolean; width?: number } = {}) => {
+      const context = await suite.browser.newContext({ viewport: { width: options.width ?? 1366, height: 900 }, javaScriptEnabled: options.javaScriptEnabled ?? true });
+      contexts.push(context);
+      const page = await context.newPage();
+      seen.push(watchPage(page).problems);
+      return page;
+    },
+    problems: () => seen.flat(),
+  } as BrowserSuite;
+  beforeAll(async () => {
+    suite.server = await startServer();
+    suite.browser = await launchChromium();
+    for (const user of users) {
+      const res = await suite.server.api('POST', '/api/v1/users', user);
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+    await setup?.(suite.server);
+  }, 90_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await suite.browser?.close();
+    await suite.server?.stop();
+  }, 30_000);
+  return suite;
+}
+
+/** Screenshot the page, then fail on serious or critical accessibility violations. */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  const violations = await seriousViolations(page);
+  expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
 }
