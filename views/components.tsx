@@ -182,9 +182,13 @@ export function Badge(p: PropsWithChildren<{ tone?: Tone; title?: string }>) {
   );
 }
 
-export function Table(p: PropsWithChildren<{ caption: Child; head: Child[]; id?: string; captionHidden?: boolean }>) {
+/**
+ * A table in a wrapper that scrolls sideways when the table is wider than its panel. With
+ * `scrollLabel` the wrapper takes keyboard focus, so it scrolls without a mouse.
+ */
+export function Table(p: PropsWithChildren<{ caption: Child; head: Child[]; id?: string; captionHidden?: boolean; scrollLabel?: string }>) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" {...(p.scrollLabel ? { tabindex: 0, role: 'group', 'aria-label': p.scrollLabel } : {})}>
       <table id={p.id}>
         <caption class={p.captionHidden ? 'visually-hidden' : undefined}>{p.caption}</caption>
         <thead>

@@ -10,7 +10,7 @@ import type { DiffLine } from '../../../src/definitions/diff.js';
 import type { DefinitionProblem } from '../../../src/definitions/problems.js';
 import type { DefinitionVersionRow } from '../../../src/definitions/registry.js';
 import { assetUrl } from '../../../src/http/pages/assets.js';
-import { Alert, Badge, Button, CsrfField, Field, FormError, PageHeader, Time, type FormState } from '../../components.js';
+import { Alert, Badge, Button, CsrfField, Field, FormError, PageHeader, Table, Time, type FormState } from '../../components.js';
 import { Layout } from '../../layout.js';
 import type { Viewer } from '../../viewer.js';
 import { DiffView } from './diff-view.js';
@@ -51,25 +51,12 @@ export interface DefinitionView {
   notice?: Notice | null;
 }
 
-/**
- * A table in a wrapper that scrolls sideways when the table is wider than its panel; the
- * wrapper takes keyboard focus so that scrolling works without a mouse.
- */
+/** The console's tables: wide, so their scrolling wrapper takes keyboard focus. */
 export function ManageTable(p: PropsWithChildren<{ caption: string; head: Child[]; id?: string; captionHidden?: boolean }>) {
   return (
-    <div class="table-wrap" tabindex={0} role="group" aria-label={p.caption}>
-      <table id={p.id}>
-        <caption class={p.captionHidden ? 'visually-hidden' : undefined}>{p.caption}</caption>
-        <thead>
-          <tr>
-            {p.head.map((h) => (
-              <th scope="col">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{p.children}</tbody>
-      </table>
-    </div>
+    <Table caption={p.caption} head={p.head} id={p.id} captionHidden={p.captionHidden} scrollLabel={p.caption}>
+      {p.children}
+    </Table>
   );
 }
 
