@@ -38,7 +38,10 @@ function labelStep(count: number): number {
   return Math.max(1, Math.ceil(count / 10));
 }
 
-function Frame(p: { id: string; title: string; summary: string; empty: boolean; children: Child }) {
+/** The accessible SVG around every chart: title, description (the data as text), empty state. */
+function Frame(p: { id: string; title: string; points: readonly ChartPoint[]; height?: number; children: Child }) {
+  const height = p.height ?? H;
+  const empty = p.points.length === 0;
   return (
     <svg
       xmlns="http://www.w3.org/2000/svg"
@@ -46,12 +49,17 @@ function Frame(p: { id: string; title: string; summary: string; empty: boolean; 
       role="img"
       aria-label={p.title}
       aria-labelledby={`${p.id}-title ${p.id}-desc`}
-      viewBox={`0 0 ${W} ${H}`}
+      viewBox={`0 0 ${W} ${height}`}
       preserveAspectRatio="xMidYMid meet"
       id={p.id}
     >
       <title id={`${p.id}-title`}>{p.title}</title>
-      <desc id={`${p.id}-desc`}>{p.empty ? 'No data in this period.' : p.summary}</desc>
+      <desc id={`${p.id}-desc`}>{empty ? 'No data in this period.' : describe(p.points)}</desc>
+      {empty ? (
+        <text x={W / 2} y={height / 2} text-anchor="middle" class="chart-empty">
+          No data in this period
+        </text>
+      ) : null}
       {p.children}
     </svg>
   );
@@ -100,7 +108,7 @@ export function LineChart(p: { id: string; title: string; points: readonly Chart
   const x = (i: number) => M.left + (p.points.length <= 1 ? inner / 2 : (inner * i) / (p.points.length - 1));
   const y = (v: number) => M.top + (H - M.top - M.bottom) * (1 - v / max);
   return (
-    <Frame id={p.id} title={p.title} summary={describe(p.points)} empty={p.points.length === 0}>
+    <Frame id={p.id} title={p.title} points={p.points}>
       <YAxis max={max} unit={p.unit} />
       <XLabels points={p.points} x={x} />
       {p.points.length > 1 ? <polyline class="chart-line" fill="none" points={p.points.map((pt, i) => `${x(i)},${y(pt.value)}`).join(' ')} /> : null}
@@ -121,7 +129,7 @@ export function ColumnChart(p: { id: string; title: string; points: readonly Cha
   const x = (i: number) => M.left + slot * i + slot / 2;
   const h = (v: number) => (H - M.top - M.bottom) * (v / max);
   return (
-    <Frame id={p.id} title={p.title} summary={describe(p.points)} empty={p.points.length === 0}>
+    <Frame id={p.id} title={p.title} points={p.points}>
       <YAxis max={max} unit={p.unit} />
       {p.points.map((pt, i) => (
         <rect class="chart-bar" x={x(i) - slot * 0.35} y={H - M.bottom - h(pt.value)} width={slot * 0.7} height={h(pt.value)}>
@@ -141,23 +149,7 @@ export function BarChart(p: { id: string; title: string; points: readonly ChartP
   const max = p.max ?? niceMax(Math.max(0, ...p.points.map((pt) => pt.value)));
   const inner = W - labelW - 90;
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      class="chart"
-      role="img"
-      aria-label={p.title}
-      aria-labelledby={`${p.id}-title ${p.id}-desc`}
-      viewBox={`0 0 ${W} ${height}`}
-      preserveAspectRatio="xMidYMid meet"
-      id={p.id}
-    >
-      <title id={`${p.id}-title`}>{p.title}</title>
-      <desc id={`${p.id}-desc`}>{p.points.length === 0 ? 'No data in this period.' : describe(p.points)}</desc>
-      {p.points.length === 0 ? (
-        <text x={W / 2} y={height / 2} text-anchor="middle" class="chart-empty">
-          No data in this period
-        </text>
-      ) : null}
+    <Frame id={p.id} title={p.title} points={p.points} height={height}>
       {p.points.map((pt, i) => {
         const y = 12 + i * rowH;
         const w = max > 0 ? (inner * Math.min(pt.value, max)) / max : 0;
@@ -176,7 +168,7 @@ export function BarChart(p: { id: string; title: string; points: readonly ChartP
           </g>
         );
       })}
-    </svg>
+    </Frame>
   );
 }
 
