@@ -2,8 +2,8 @@
  * Applies rule decisions to an existing case inside its unit of work. The workflow never
  * calls json-rules-engine: rules produce typed decisions, and this is where they land.
  */
-import type { Evaluation } from '../rules/evaluate.js';
-import { mergeDecisions } from '../rules/evaluate.js';
+import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
+import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
 import { escalateCase, findQueue, transferCase } from './move-case.js';
 
@@ -52,12 +52,21 @@ export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluatio
     if (queue?.active) transferCase(ctx, d.queue, `routed by rules on ${event}`);
     else ctx.record('rules.failed', { event, error: `queue "${d.queue}" does not exist or is inactive; the case stays in ${c.queueId}` });
   }
+  applyFollowUps(ctx, d, event, eventData);
+}
+
+/**
+ * What rules decide beyond the case's fields: the escalation (a missing or inactive target
+ * queue is recorded as `rules.failed`, the case stays where it is) and the notifications,
+ * sent after commit. Shared by intake and later events.
+ */
+export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): void {
   if (d.escalate) {
-    const target = d.escalate.queue ? findQueue(ctx, d.escalate.queue) : null;
-    if (d.escalate.queue && !target?.active) {
-      ctx.record('rules.failed', { event, error: `escalation queue "${d.escalate.queue}" does not exist or is inactive` });
-    } else {
+    try {
       escalateCase(ctx, { tier: d.escalate.tier, queue: d.escalate.queue, reason: d.escalate.reason, rule: d.escalate.rule });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'QUEUE_NOT_FOUND') throw error;
+      ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });
     }
   }
   for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });

@@ -9,16 +9,16 @@ import { transaction } from '../db/client.js';
 import { insertRow, rowById } from '../db/fast.js';
 import { cases, CHANNELS, customers, PRIORITIES, type Priority, type RoutingRecord } from '../db/schema/index.js';
 import { diagnose } from '../diagnosis/search-problems.js';
-import { DomainError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
 import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
 import { mergeDecisions } from '../rules/evaluate.js';
 import { runTriggers } from '../rules/run-triggers.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
-import { recordEvaluations } from './apply-decisions.js';
+import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
 import { customerFact, findCustomerByEmail, upsertCustomer, type CustomerRow } from './customers.js';
-import { escalateCase, queueById } from './move-case.js';
+import { queueById } from './move-case.js';
 
 export const FALLBACK_QUEUE = 'general';
 
@@ -58,7 +58,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     existingCustomer = rowById(db, customers, options.customerId);
     if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
   } else {
-    if (!input.customer) throw new DomainError('VALIDATION_FAILED', 'The customer is required.', { issues: [{ path: 'customer', message: 'required' }] });
+    if (!input.customer) throw new ValidationError([{ path: 'customer', message: 'required' }], 'The customer is required.');
     existingCustomer = findCustomerByEmail(db, input.customer.email);
   }
   const customerInput = options.customerId === undefined ? input.customer : undefined;
@@ -185,16 +185,9 @@ export async function createCase(services: Services, input: CreateCaseInput, act
 
     // Already on the timeline above; subscribers (SLA clocks) and the workflow react now.
     ctx.dispatch('case.created', createdData);
-    if (decisions.escalate) {
-      try {
-        escalateCase(ctx, { tier: decisions.escalate.tier, queue: decisions.escalate.queue, reason: decisions.escalate.reason, rule: decisions.escalate.rule });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        ctx.record('rules.failed', { event: 'case.created', error: error.message });
-      }
-    }
+    // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
+    applyFollowUps(ctx, decisions, 'case.created');
     if (ctx.case.status === workflow.definition.initial) ctx.enterInitialState();
-    for (const n of decisions.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event: 'case.created' });
     ctx.save();
     return ctx.case;
   });

@@ -198,4 +198,24 @@ describe('rules that fail at run time', () => {
     const failed = (await events(json.id)).find((e) => e.type === 'rules.failed');
     expect(failed?.data).toMatchObject({ ruleset: 'routing', version: 2, event: 'case.created' });
   });
+
+  it('record an escalation to a tier without an active queue as a rules failure, and the case stays', async () => {
+    const put = await call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, {
+      rules: [
+        {
+          name: 'Reopened cases go to tier 3',
+          conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.reopened' }] },
+          event: { type: 'escalate', params: { tier: 3, reason: 'no such tier' } },
+        },
+      ],
+    });
+    expect(put.status).toBe(200);
+    const id = await newCase();
+    await transition(id, chloeToken, { transition: 'markSolved' });
+    const reopened = await transition(id, chloeToken, { transition: 'reopen' });
+    expect(reopened.json).toMatchObject({ status: 'open', tier: 1, queue: 'general' });
+    const failed = (await events(id)).filter((e) => e.type === 'rules.failed');
+    expect(failed.map((e) => e.data)).toEqual([{ event: 'case.reopened', error: 'cannot escalate: No active queue at tier 3.' }]);
+    expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND (failed_at IS NOT NULL OR done_at IS NULL)").get()).toEqual({ n: 0 });
+  });
 });
