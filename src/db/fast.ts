@@ -99,3 +99,33 @@ export function perConnection<T>(make: (db: Db) => T): (db: Db) => T {
     return value;
   };
 }
+
+export interface RowUpdateOptions<K extends string> {
+  /** Columns (object keys) left out of the SET list. */
+  except: K[];
+  /** Extra assignments after the columns, e.g. `version = ?`. */
+  also?: string;
+  /** The WHERE clause, e.g. `id = ?`. */
+  where: string;
+}
+
+export interface RowUpdate<T> {
+  /** `UPDATE <table> SET a = ?, b = ? …[, also] WHERE <where>`. */
+  sql: string;
+  /** Driver values for the column list, in order (append `also`'s and the WHERE parameters). */
+  values(row: T): unknown[];
+}
+
+/** An UPDATE of every column of a row but `except`. */
+export function rowUpdate<TTable extends Table>(
+  table: TTable,
+  options: RowUpdateOptions<keyof TTable['$inferSelect'] & string>,
+): RowUpdate<TTable['$inferSelect']> {
+  const m = rowMapper(table);
+  const keys = m.keys.filter((k) => !options.except.includes(k));
+  const set = [...keys.map((k) => `${m.columns[m.keys.indexOf(k)]} = ?`), ...(options.also ? [options.also] : [])].join(', ');
+  return {
+    sql: `UPDATE ${m.table} SET ${set} WHERE ${options.where}`,
+    values: (row) => keys.map((k) => m.toDriver(k, (row as Record<string, unknown>)[k])),
+  };
+}

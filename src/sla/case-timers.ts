@@ -5,7 +5,7 @@
  * clocks run. Called by the SLA subscribers and by re-apply; everything here runs inside the
  * case's transaction.
  */
-import { insertRow, rowMapper, statement } from '../db/fast.js';
+import { insertRow, rowMapper, rowUpdate, statement } from '../db/fast.js';
 import { NO_DUE_AT, slaTimers, type SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory } from '../workflow/definition.js';
@@ -43,12 +43,10 @@ function insertTimer(ctx: CaseContext, row: NewTimerRow): TimerRow {
   return insertRow(ctx.services.db, slaTimers, row);
 }
 
-const TIMER_COLUMNS = rowMapper(slaTimers).keys.filter((k) => k !== 'id');
-const UPDATE_TIMER = `UPDATE sla_timers SET ${TIMER_COLUMNS.map((k) => `${rowMapper(slaTimers).columns[rowMapper(slaTimers).keys.indexOf(k)]} = ?`).join(', ')} WHERE id = ?`;
+const UPDATE_TIMER = rowUpdate(slaTimers, { except: ['id'], where: 'id = ?' });
 
 function saveTimer(ctx: CaseContext, row: TimerRow): void {
-  const m = rowMapper(slaTimers);
-  statement(ctx.services.db, UPDATE_TIMER).run(...TIMER_COLUMNS.map((k) => m.toDriver(k, row[k])), row.id);
+  statement(ctx.services.db, UPDATE_TIMER.sql).run(...UPDATE_TIMER.values(row), row.id);
 }
 
 function record(ctx: CaseContext, type: string, data: Record<string, unknown>): void {

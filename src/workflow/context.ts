@@ -7,7 +7,7 @@
  * finish before the next transition starts.
  */
 import { cases } from '../db/schema/index.js';
-import { rowById, rowMapper, statement } from '../db/fast.js';
+import { rowById, rowUpdate, statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
@@ -19,8 +19,8 @@ import { durationMs, isOpenCategory, transition, type Effect, type TransitionOut
 export type CaseRow = typeof cases.$inferSelect;
 export type TransitionFields = Partial<Record<TransitionField, string>>;
 
-const UPDATABLE = rowMapper(cases).keys.filter((k) => k !== 'id' && k !== 'version');
-const UPDATE_CASE = `UPDATE cases SET ${UPDATABLE.map((k) => `${rowMapper(cases).columns[rowMapper(cases).keys.indexOf(k)]} = ?`).join(', ')}, version = ? WHERE id = ? AND version = ?`;
+/** Every column, and the version bumped, only if the version is still the one loaded. */
+const UPDATE_CASE = rowUpdate(cases, { except: ['id', 'version'], also: 'version = ?', where: 'id = ? AND version = ?' });
 
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
@@ -82,12 +82,10 @@ export class CaseContext {
    */
   raise(type: string, data: Record<string, unknown> = {}): void {
     this.record(type, data);
-    this.services.subscribers.emit(this, { type, data });
     if (this.workflow.triggers?.[type]?.length && !this.skipTriggers.has(type)) {
       this.enqueue('case.event', { type, data, actor: this.actor });
     }
-    this.#pending.push(type);
-    this.#drain();
+    this.dispatch(type, data);
   }
 
   /**
@@ -149,9 +147,7 @@ export class CaseContext {
   save(): void {
     const { id, version } = this.case;
     this.case.updatedAt = this.now;
-    const m = rowMapper(cases);
-    const params = UPDATABLE.map((k) => m.toDriver(k, this.case[k]));
-    const result = statement(this.services.db, UPDATE_CASE).run(...params, version + 1, id, version);
+    const result = statement(this.services.db, UPDATE_CASE.sql).run(...UPDATE_CASE.values(this.case), version + 1, id, version);
     if (result.changes !== 1) {
       throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
     }
