@@ -23,8 +23,11 @@ export class OutboxWorker {
     return drainOutbox(this.#services, this.#handlers, limit === undefined ? {} : { limit });
   }
 
-  settle(caseId: number): Promise<DrainResult> {
-    return drainOutbox(this.#services, this.#handlers, { caseId });
+  /** Performs the case's own follow-up work now, then leaves the rest (mail) to the background. */
+  async settle(caseId: number): Promise<DrainResult> {
+    const result = await drainOutbox(this.#services, this.#handlers, { caseId });
+    this.kick();
+    return result;
   }
 
   /** Drains in the background soon; calls while a drain runs schedule one more. */

@@ -39,7 +39,6 @@ function fullView(c: Context<AppEnv>, row: CaseRow) {
 async function settle(c: Context<AppEnv>, caseId: number): Promise<CaseRow> {
   const services = c.get('services');
   await services.outbox.settle(caseId);
-  services.outbox.kick();
   return loadCase(services, caseId);
 }
 

@@ -132,7 +132,6 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
 async function done(c: PageContext, v: Visible, message: string) {
   const services = c.get('services');
   await services.outbox.settle(v.row.id);
-  services.outbox.kick();
   if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
   const d = loadCasePage(services, v.principal, loadCase(services, v.row.id));
   c.header('HX-Trigger', 'case-updated');

@@ -71,7 +71,6 @@ export function portalPages(): Hono<PageEnv> {
       throw error;
     }
     await services.outbox.settle(id);
-    services.outbox.kick();
     return redirectTo(c, `/cases/${caseRef(id)}?created=1`);
   });
 
