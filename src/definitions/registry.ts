@@ -38,7 +38,7 @@ export class Definitions {
   readonly #actions: ActionRegistry;
   readonly #workflows = new Map<string, WorkflowDefinition>();
   readonly #rulesets = new Map<string, CompiledRuleset>();
-  readonly #sla = new Map<number, SlaConfig>();
+  readonly #sla = new Map<string, SlaConfig>();
   readonly #publishedVersion;
   readonly #body;
 
@@ -61,45 +61,33 @@ export class Definitions {
     return this.#publishedVersion.get(kind, name)?.version ?? null;
   }
 
-  #load(kind: DefinitionKind, name: string, version: number | undefined): { version: number; body: unknown } {
+  /** The given (or the published) version of a definition, compiled once and cached. */
+  #compiled<T>(cache: Map<string, T>, kind: DefinitionKind, name: string, version: number | undefined, compile: (body: unknown, version: number) => T) {
     const v = version ?? this.publishedVersion(kind, name);
     if (v === null) throw new DomainError(NOT_FOUND[kind], `No published ${kind} named "${name}".`, { name });
-    const row = this.#body.get(kind, name, v);
-    if (!row) throw new DomainError(NOT_FOUND[kind], `No version ${v} of the ${kind} "${name}".`, { name, version: v });
-    return { version: v, body: JSON.parse(row.body) };
+    const key = `${name}@${v}`;
+    let value = cache.get(key);
+    if (value === undefined) {
+      const row = this.#body.get(kind, name, v);
+      if (!row) throw new DomainError(NOT_FOUND[kind], `No version ${v} of the ${kind} "${name}".`, { name, version: v });
+      value = compile(JSON.parse(row.body), v);
+      cache.set(key, value);
+    }
+    return { version: v, value };
   }
 
   workflow(name: string, version?: number): { version: number; definition: WorkflowDefinition } {
-    const v = version ?? this.publishedVersion('workflow', name);
-    const key = `${name}@${v}`;
-    let definition = v === null ? undefined : this.#workflows.get(key);
-    if (!definition) {
-      const loaded = this.#load('workflow', name, v ?? undefined);
-      definition = loaded.body as WorkflowDefinition;
-      this.#workflows.set(`${name}@${loaded.version}`, definition);
-      return { version: loaded.version, definition };
-    }
-    return { version: v!, definition };
+    const { version: v, value } = this.#compiled(this.#workflows, 'workflow', name, version, (body) => body as WorkflowDefinition);
+    return { version: v, definition: value };
   }
 
   ruleset(name: string, version?: number): CompiledRuleset {
-    const v = version ?? this.publishedVersion('ruleset', name);
-    const cached = v === null ? undefined : this.#rulesets.get(`${name}@${v}`);
-    if (cached) return cached;
-    const loaded = this.#load('ruleset', name, v ?? undefined);
-    const compiled = compileRuleset(loaded.body as RulesetDefinition, loaded.version);
-    this.#rulesets.set(`${name}@${loaded.version}`, compiled);
-    return compiled;
+    return this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => compileRuleset(body as RulesetDefinition, v)).value;
   }
 
   sla(version?: number): { version: number; config: SlaConfig } {
-    const v = version ?? this.publishedVersion('sla', SLA_CONFIG_NAME);
-    const cached = v === null ? undefined : this.#sla.get(v);
-    if (cached) return { version: v!, config: cached };
-    const loaded = this.#load('sla', SLA_CONFIG_NAME, v ?? undefined);
-    const config = compileSlaConfig(loaded.body);
-    this.#sla.set(loaded.version, config);
-    return { version: loaded.version, config };
+    const { version: v, value } = this.#compiled(this.#sla, 'sla', SLA_CONFIG_NAME, version, (body) => compileSlaConfig(body));
+    return { version: v, config: value };
   }
 
   /** Names with at least one published version. */
