@@ -4,8 +4,8 @@
  * the decisions are applied in one transaction that also marks the item done, and only if
  * the case has not changed meanwhile (otherwise: evaluate again on the new snapshot).
  */
-import { eq } from 'drizzle-orm';
 import { transaction } from '../db/client.js';
+import { rowById } from '../db/fast.js';
 import { cases, customers } from '../db/schema/index.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import { withinBusinessHours } from '../rules/build-facts.js';
@@ -24,14 +24,14 @@ export async function handleCaseEvent(services: Services, item: OutboxItem): Pro
   const type = String(item.payload.type);
   const data = (item.payload.data ?? {}) as Record<string, unknown>;
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-    const snapshot = item.caseId === null ? undefined : db.select().from(cases).where(eq(cases.id, item.caseId)).get();
+    const snapshot = item.caseId === null ? undefined : rowById(db, cases, item.caseId);
     if (!snapshot) {
       markDone(db, item.id, services.clock.now());
       return;
     }
     const workflow = services.definitions.workflow(snapshot.workflow, snapshot.workflowVersion).definition;
     const rulesets = workflow.triggers?.[type] ?? [];
-    const customer = db.select().from(customers).where(eq(customers.id, snapshot.customerId)).get()!;
+    const customer = rowById(db, customers, snapshot.customerId)!;
     const now = services.clock.now();
     const sla = (data.sla ?? null) as SlaFact | null;
     const evaluations = await runTriggers(services, rulesets, {
