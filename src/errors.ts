@@ -69,7 +69,3 @@ export class DefinitionError extends DomainError {
     this.problems = problems;
   }
 }
-
-export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof DomainError;
-}

@@ -1,10 +1,6 @@
-import type { StaffRole } from './db/schema/people.js';
-
 /** Who can act on a case. Workflows name these roles on their transitions. */
 export const ROLES = ['customer', 'agent', 'advanced', 'manager', 'admin', 'system'] as const;
 export type Role = (typeof ROLES)[number];
-
-export const STAFF_ROLE_SET: ReadonlySet<string> = new Set<StaffRole>(['agent', 'advanced', 'manager', 'admin']);
 
 /**
  * The principal behind a command. `system` is Casebook itself (timers, sweeps, rules)
@@ -21,8 +17,4 @@ export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, role: 'system', n
 
 export function isManagerRole(role: Role): boolean {
   return role === 'manager' || role === 'admin';
-}
-
-export function isStaffRole(role: Role): boolean {
-  return STAFF_ROLE_SET.has(role);
 }

@@ -37,11 +37,6 @@ export function periodOf(fromDate: string, toDate: string, zone: string): { from
   return { from: from.toMillis(), to: to.toMillis() };
 }
 
-/** The local date of an instant, `yyyy-MM-dd`. */
-export function localDate(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISODate()!;
-}
-
 /** Whole local days in [from, to). */
 export function daysIn(from: number, to: number, zone: string): number {
   return Math.round(DateTime.fromMillis(to, { zone }).diff(DateTime.fromMillis(from, { zone }), 'days').days);

@@ -109,7 +109,7 @@ function compileCondition(condition: RuleCondition, operators: OperatorMapLike):
   };
 }
 
-export interface CompiledRule {
+export interface FastRule {
   index: number;
   label: string;
   priority: number;
@@ -120,7 +120,7 @@ export interface CompiledRule {
 export interface FastRuleset {
   name: string;
   version: number;
-  rules: CompiledRule[];
+  rules: FastRule[];
   /** Rules whose conditions hold, in file order; throws like `engine.run()` would. */
   fired(facts: FactBag): FiredRule[];
   /** Fired rules turned into decisions (same conflict resolution as evaluateRuleset). */
@@ -136,7 +136,7 @@ function operatorMap(): OperatorMapLike {
 
 export function compileFast(definition: RulesetDefinition, version: number): FastRuleset {
   const operators = operatorMap();
-  const rules: CompiledRule[] = definition.rules.map((rule, index) => ({
+  const rules: FastRule[] = definition.rules.map((rule, index) => ({
     index,
     label: rule.name ?? `#${index}`,
     priority: rule.priority ?? 1,
@@ -146,12 +146,12 @@ export function compileFast(definition: RulesetDefinition, version: number): Fas
   // The engine evaluates higher rule priorities first; the order matters only for which
   // error is thrown first, and results are reported in file order either way.
   const evaluationOrder = [...rules].sort((a, b) => b.priority - a.priority || a.index - b.index);
-  const hitsOf = (facts: FactBag): CompiledRule[] => {
-    const hits: CompiledRule[] = [];
+  const hitsOf = (facts: FactBag): FastRule[] => {
+    const hits: FastRule[] = [];
     for (const rule of evaluationOrder) if (rule.test(facts)) hits.push(rule);
     return hits.sort((a, b) => a.index - b.index);
   };
-  const toFired = (r: CompiledRule): FiredRule => ({ rule: r.label, priority: r.priority, event: r.event });
+  const toFired = (r: FastRule): FiredRule => ({ rule: r.label, priority: r.priority, event: r.event });
   return {
     name: definition.ruleset,
     version,
