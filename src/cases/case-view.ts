@@ -2,7 +2,7 @@
  * The JSON shape of a case for API clients (`GET /api/v1/cases/:id`) and the pieces the
  * pages reuse: timeline entries and SLA timers.
  */
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
@@ -115,10 +115,14 @@ export interface TimelineEntry {
   data: Record<string, unknown>;
 }
 
-/** The timeline, oldest first. `publicOnly` drops internal notes and system detail (customer view). */
-export function timeline(services: Services, caseId: number, options: { publicOnly?: boolean } = {}): TimelineEntry[] {
+/**
+ * The timeline, oldest first. `publicOnly` drops internal notes and system detail (customer
+ * view); `types` reads only entries of those types.
+ */
+export function timeline(services: Services, caseId: number, options: { publicOnly?: boolean; types?: readonly string[] } = {}): TimelineEntry[] {
   const { db } = services;
-  const rows = db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).orderBy(asc(caseEvents.id)).all();
+  const where = options.types ? and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...options.types])) : eq(caseEvents.caseId, caseId);
+  const rows = db.select().from(caseEvents).where(where).orderBy(asc(caseEvents.id)).all();
   const staffIds = [...new Set(rows.filter((r) => r.actorType === 'staff' && r.actorId !== null).map((r) => r.actorId!))];
   const customerIds = [...new Set(rows.filter((r) => r.actorType === 'customer' && r.actorId !== null).map((r) => r.actorId!))];
   const staffNames = new Map(staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : []);

@@ -15,6 +15,9 @@ import { jsonBody, parseWith } from '../json-body.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv, Principal } from '../types.js';
 
+/** The timeline entries that are messages. */
+const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'];
+
 function principalOf(c: Context<AppEnv>): Principal {
   return c.get('principal')!;
 }
@@ -101,7 +104,7 @@ export function caseRoutes(): Hono<AppEnv> {
     const input = await jsonBody(c, messageSchema);
     addMessage(c.get('services'), row.id, input, principalOf(c).actor);
     const settled = await settle(c, row.id);
-    const message = timeline(c.get('services'), row.id).filter((e) => e.type.endsWith('.replied') || e.type === 'staff.noted').at(-1);
+    const message = timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
     return c.json({ message, case: fullView(c, settled) }, 201);
   });
 
