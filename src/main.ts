@@ -8,6 +8,7 @@ import { createApiToken } from './auth/api-tokens.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { DatabaseAccessError } from './db/access.js';
 import { openDatabase } from './db/client.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { createApp } from './http/app.js';
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
+  if (error instanceof DatabaseAccessError) {
+    process.stderr.write(`Casebook cannot start: ${error.message}\n`);
+  } else if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
     process.stderr.write(`Casebook cannot start:\n${error.message}\n`);
   } else {
     process.stderr.write(`Casebook failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
