@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { openForCli, parseArgs, runCli } from '../src/cli.js';
 import type { ReportSummary } from '../src/reports/build-report.js';
 import { createReport } from '../src/reports/create-report.js';
+import { reportFileName } from '../src/reports/file-name.js';
 import { drainOutboxFully } from '../src/sla/run-sweep.js';
 
 function instant(name: string, text: string | true | undefined, zone: string, fallback: number): number {
@@ -53,10 +54,11 @@ runCli(async () => {
     const out = args.get('out');
     if (typeof out === 'string') {
       fs.mkdirSync(out, { recursive: true });
-      const base = path.join(out, `sla-report-${report.id}`);
-      fs.writeFileSync(`${base}.html`, report.html);
-      fs.writeFileSync(`${base}.csv`, report.csv);
-      process.stdout.write(`  wrote ${base}.html and ${base}.csv\n`);
+      const html = path.join(out, reportFileName(report, 'html'));
+      const csv = path.join(out, reportFileName(report, 'csv'));
+      fs.writeFileSync(html, report.html);
+      fs.writeFileSync(csv, report.csv);
+      process.stdout.write(`  wrote ${html} and ${csv}\n`);
     }
   } finally {
     cli.close();

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'CSRF_REJECTED'
   | 'TOO_MANY_REQUESTS'
   | 'DATABASE_BUSY'
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface FieldIssue {

@@ -8,6 +8,7 @@ import { createApiToken } from './auth/api-tokens.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { DatabaseAccessError } from './db/access.js';
 import { openDatabase } from './db/client.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { createApp } from './http/app.js';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   if (swept.warnings + swept.breaches > 0) logger.info('caught up on SLA timers', { warnings: swept.warnings, breaches: swept.breaches });
 
   const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
-  const scheduler = startScheduler(serverJobs(services, config), logger);
+  const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info('Casebook is listening', { url: `http://${info.address}:${info.port}`, database: config.databasePath });
     process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
+  if (error instanceof DatabaseAccessError) {
+    process.stderr.write(`Casebook cannot start: ${error.message}\n`);
+  } else if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
     process.stderr.write(`Casebook cannot start:\n${error.message}\n`);
   } else {
     process.stderr.write(`Casebook failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

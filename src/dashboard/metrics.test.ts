@@ -54,19 +54,22 @@ describe('CSAT % = satisfied ratings / all ratings × 100', () => {
   });
 });
 
-describe('churn % = customers churned in the period and still churned at its end / customers × 100', () => {
-  it('counts marks in the period that still hold at its end, over the customers that existed then', () => {
+describe('churn % = customers churned in the period and still churned at its end / customers at its start × 100', () => {
+  it('counts marks in the period that still hold at its end, over the customers at its start', () => {
     const { erin, fay, dave } = hist.customers;
-    // Chloe, Dave, Erin, Fay, Gus existed (Hal came later); Fay and Erin churned in the week;
-    // Dave churned and came back; Gus churned before the week.
-    expect(churn(hist.h.services, q())).toEqual({ customers: 5, churned: 2, percent: 40, churnedCustomerIds: [erin.id, fay.id] });
+    // At the start of the week: Chloe, Dave, Erin and Fay (Gus had churned before it, Hal came
+    // later); Fay and Erin churned in the week; Dave churned and came back.
+    expect(churn(hist.h.services, q())).toEqual({ customers: 4, churned: 2, percent: 50, churnedCustomerIds: [erin.id, fay.id] });
     // Monday and Tuesday: Dave was churned at the end of Tuesday.
-    expect(churn(hist.h.services, q({ to: berlinMs('2026-03-04T00:00') }))).toEqual({ customers: 5, churned: 1, percent: 20, churnedCustomerIds: [dave.id] });
-    // The week after: Hal exists, nobody churned.
-    expect(churn(hist.h.services, q({ from: week.to, to: berlinMs('2026-03-16T00:00') }))).toMatchObject({ customers: 6, churned: 0, percent: 0 });
+    expect(churn(hist.h.services, q({ to: berlinMs('2026-03-04T00:00') }))).toEqual({ customers: 4, churned: 1, percent: 25, churnedCustomerIds: [dave.id] });
+    // The week after: Chloe and Dave are customers at its start (Erin, Fay and Gus churned
+    // before it); Hal, who joined during it, is in neither number. Nobody churned.
+    expect(churn(hist.h.services, q({ from: week.to, to: berlinMs('2026-03-16T00:00') }))).toEqual({ customers: 2, churned: 0, percent: 0, churnedCustomerIds: [] });
+    // Before anyone existed.
+    expect(churn(hist.h.services, q({ from: berlinMs('2026-02-20T00:00'), to: berlinMs('2026-02-27T00:00') }))).toMatchObject({ customers: 0, percent: null });
   });
 
-  it('per queue: the customers who had a case in that queue', () => {
+  it('per queue: the customers at the start who had a case in that queue', () => {
     const { erin, fay } = hist.customers;
     expect(churn(hist.h.services, q({ queue: 'general' }))).toEqual({ customers: 1, churned: 0, percent: 0, churnedCustomerIds: [] });
     expect(churn(hist.h.services, q({ queue: 'advanced' }))).toEqual({ customers: 2, churned: 2, percent: 100, churnedCustomerIds: [erin.id, fay.id] });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
 import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -16,20 +17,35 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Run migrations (default true). */
   migrate?: boolean;
+  /** The read/write check before migrating (default: the real write probe). */
+  probe?: DatabaseProbe;
 }
 
 /**
  * Opens (creating its folder) a SQLite database with the pragmas Casebook relies on:
  * WAL, NORMAL sync (durable at checkpoints, fast commits), foreign keys, busy timeout.
+ * A database that cannot be created, opened, read or written throws DatabaseAccessError
+ * (one line: the path, the reason, the fix) before any migration runs.
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  sqlite.pragma('temp_store = MEMORY');
+  let sqlite: Database.Database | undefined;
+  try {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    sqlite = new Database(file);
+    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('temp_store = MEMORY');
+  } catch (error) {
+    sqlite?.close();
+    throw databaseAccessError(file, error);
+  }
+  const check = checkDatabase(sqlite, options.probe);
+  if (!check.ok) {
+    sqlite.close();
+    throw databaseAccessError(file, check);
+  }
   const db = drizzle(sqlite, { schema }) as Db;
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return db;

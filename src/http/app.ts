@@ -11,6 +11,7 @@ import type { Folders } from '../definitions/export-import.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
+import { health } from './health.js';
 import { assetRoutes } from './pages/assets.js';
 import { pageErrorResponse } from './pages/errors.js';
 import { pageRoutes } from './pages/index.js';
@@ -65,7 +66,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // CSRF check refuses, so plain forms would fail).
   app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin' }));
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', health);
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
   const publicUrl = options.publicUrl ?? services.publicUrl;
   app.route('/', assetRoutes());
@@ -83,7 +84,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
 
   app.onError((error, c) => {
     const domain = asDomainError(error);
-    if (domain.code === 'INTERNAL') {
+    if (domain.code === 'INTERNAL' || domain.code === 'DATABASE_UNAVAILABLE') {
       services.logger.error('request failed', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error });
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);

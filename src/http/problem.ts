@@ -28,6 +28,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   CSRF_REJECTED: 403,
   TOO_MANY_REQUESTS: 429,
   DATABASE_BUSY: 503,
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -39,6 +40,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   INVALID_TRANSITION: 'Transition not allowed now',
   CONFLICT: 'Changed by someone else',
   DATABASE_BUSY: 'The database is busy',
+  DATABASE_UNAVAILABLE: 'The database cannot be written',
   INTERNAL: 'Internal error',
 };
 
@@ -58,10 +60,17 @@ function isSqliteBusy(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 
+/** The database became read-only, full or unreadable after start-up (GET /health says why). */
+function isSqliteUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN)/.test(code);
+}
+
 /** Normalises anything thrown into a DomainError (unknown errors become INTERNAL). */
 export function asDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (isSqliteBusy(error)) return new DomainError('DATABASE_BUSY', 'The database is busy; please retry shortly.');
+  if (isSqliteUnavailable(error)) return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be written right now; nothing was saved. Please retry later.');
   return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
 }
 

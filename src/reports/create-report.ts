@@ -89,6 +89,8 @@ export function redeliverReport(services: Services, id: number): ReportRow {
 export interface ScheduledReportOptions {
   atRiskHours?: number;
   timezone?: string;
+  /** The end of the period: the scheduled tick (default: now). */
+  at?: number;
 }
 
 /**
@@ -97,7 +99,8 @@ export interface ScheduledReportOptions {
  * processes firing at once cannot report the same period twice.
  */
 export function runScheduledReport(services: Services, options: ScheduledReportOptions = {}): ReportRow | null {
-  const now = services.clock.now();
+  const { at, ...reportOptions } = options;
+  const now = at ?? services.clock.now();
   const report = transaction(services.db, () => {
     const last = services.db
       .select({ end: slaReports.periodEnd })
@@ -107,7 +110,7 @@ export function runScheduledReport(services: Services, options: ScheduledReportO
       .limit(1)
       .get();
     const from = last?.end ?? now - DAY_MS;
-    return from >= now ? null : createReport(services, { ...options, from, to: now, trigger: 'schedule' });
+    return from >= now ? null : createReport(services, { ...reportOptions, from, to: now, trigger: 'schedule' });
   });
   if (report) {
     services.logger.info('SLA report built', { id: report.id, from: new Date(report.periodStart).toISOString(), to: new Date(now).toISOString(), delivery: report.deliveryState });

@@ -12,6 +12,7 @@ import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import type { ReportSummary } from './build-report.js';
 import type { ReportRow } from './create-report.js';
+import { reportFileName } from './file-name.js';
 
 function day(isoText: string, zone: string): string {
   return DateTime.fromISO(isoText, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
@@ -37,12 +38,11 @@ export function reportMail(services: Services, report: ReportRow) {
     `${services.publicUrl}/api/v1/reports/${report.id}/report.html`,
     '',
   ].join('\n');
-  const date = DateTime.fromISO(s.period.to, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd');
   return {
     subject: `SLA report ${period}: ${t.breaches} breach${t.breaches === 1 ? '' : 'es'}, ${t.escalations} escalation${t.escalations === 1 ? '' : 's'}`,
     text,
     html: report.html,
-    attachments: [{ filename: `sla-report-${date}-${report.id}.csv`, content: report.csv, contentType: 'text/csv; charset=utf-8' }],
+    attachments: [{ filename: reportFileName(report, 'csv'), content: report.csv, contentType: 'text/csv; charset=utf-8' }],
   };
 }
 

@@ -17,8 +17,9 @@ export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCro
       name: 'sla-report',
       schedule: config.reportCron,
       timezone: config.reportTimezone,
-      run: async () => {
-        const report = runScheduledReport(services, { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours });
+      // The period ends at the scheduled instant (07:00:00, not whenever the process woke up).
+      run: async ({ scheduledAt }) => {
+        const report = runScheduledReport(services, { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours, at: scheduledAt });
         if (report) await services.outbox.drain();
         return report && { id: report.id, delivery: report.deliveryState };
       },

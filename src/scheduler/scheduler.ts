@@ -1,22 +1,42 @@
 /**
  * node-cron wiring only: each job is a plain async function that lives elsewhere and
- * keeps its state in the database, so a restart loses nothing. Jobs never overlap
- * themselves and a failing run is logged, never fatal.
+ * keeps its state in the database, so a restart loses nothing. Every tick is claimed in the
+ * database first (claim-tick.ts): with several processes on one database, exactly one runs
+ * it. Jobs never overlap themselves and a failing run is logged, never fatal.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { claimTick, finishTick, PROCESS_ID } from './claim-tick.js';
+
+/** The tick a job runs for. */
+export interface Tick {
+  /** The instant the cron schedule fired for (epoch ms, whole seconds). */
+  scheduledAt: number;
+}
 
 export interface Job {
   name: string;
   /** Cron expression (five or six fields). */
   schedule: string;
   timezone?: string;
-  run(): Promise<unknown>;
+  run(tick: Tick): Promise<unknown>;
+}
+
+export interface SchedulerOptions {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Who claims ticks (default `host:pid`). */
+  owner?: string;
 }
 
 export interface Scheduler {
   stop(): Promise<void>;
 }
+
+export type TickOutcome = { ran: true; result: unknown } | { ran: true; error: unknown } | { ran: false };
 
 export class ScheduleError extends Error {}
 
@@ -24,21 +44,47 @@ export function validateSchedule(name: string, expression: string): void {
   if (!cron.validate(expression)) throw new ScheduleError(`${name}: "${expression}" is not a valid cron expression`);
 }
 
-export function startScheduler(jobs: readonly Job[], logger: Logger): Scheduler {
+/**
+ * One tick of one job, as the cron callback runs it: claim it in the database, run it if
+ * this process won the claim, record how it ended. Errors are logged, never thrown.
+ */
+export async function runJobTick(job: Job, scheduledAt: number, options: SchedulerOptions): Promise<TickOutcome> {
+  const { db, clock, logger } = options;
+  let id: number | null;
+  try {
+    id = claimTick(db, job.name, scheduledAt, clock.now(), options.owner ?? PROCESS_ID);
+  } catch (error) {
+    logger.error('job tick could not be claimed', { job: job.name, scheduledAt: new Date(scheduledAt).toISOString(), error });
+    return { ran: false };
+  }
+  if (id === null) {
+    logger.debug('job tick claimed by another process', { job: job.name, scheduledAt: new Date(scheduledAt).toISOString() });
+    return { ran: false };
+  }
+  try {
+    const result = await job.run({ scheduledAt });
+    finishTick(db, id, clock.now());
+    logger.debug('job finished', { job: job.name, result });
+    return { ran: true, result };
+  } catch (error) {
+    logger.error('job failed', { job: job.name, error });
+    try {
+      finishTick(db, id, clock.now(), error);
+    } catch (recordError) {
+      logger.error('job failure could not be recorded', { job: job.name, error: recordError });
+    }
+    return { ran: true, error };
+  }
+}
+
+export function startScheduler(jobs: readonly Job[], options: SchedulerOptions): Scheduler {
   for (const job of jobs) validateSchedule(job.name, job.schedule);
   const tasks: ScheduledTask[] = jobs.map((job) =>
-    cron.schedule(
-      job.schedule,
-      async () => {
-        try {
-          const result = await job.run();
-          logger.debug('job finished', { job: job.name, result });
-        } catch (error) {
-          logger.error('job failed', { job: job.name, error });
-        }
-      },
-      { name: job.name, noOverlap: true, ...(job.timezone ? { timezone: job.timezone } : {}) },
-    ),
+    cron.schedule(job.schedule, (context) => runJobTick(job, Math.floor(context.date.getTime() / 1000) * 1000, options), {
+      name: job.name,
+      noOverlap: true,
+      ...(job.timezone ? { timezone: job.timezone } : {}),
+    }),
   );
   return {
     async stop() {

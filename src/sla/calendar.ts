@@ -219,6 +219,20 @@ function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionPro
   return valid.length;
 }
 
+/**
+ * A calendar's content as one comparable string: two definitions with the same key count the
+ * same business minutes (`"24x7"` is written out per day, intervals and holidays are sorted,
+ * duplicate holidays dropped). The name a config gives the calendar is not part of it.
+ */
+export function calendarKey(def: CalendarDefinition): string {
+  const weekly = WEEKDAYS.map((weekday) => {
+    const intervals = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
+    return intervals.map(([start, end]) => [parseClock(start), parseClock(end)]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  });
+  const holidays = [...new Set((def.holidays ?? []).map((date) => parseLocalDate(date)))].sort((a, b) => a! - b!);
+  return JSON.stringify({ timezone: def.timezone, weekly, holidays });
+}
+
 /** Compiles a definition once; throws INVALID_CALENDAR with every problem if it is invalid. */
 export function compileCalendar(def: CalendarDefinition): BusinessCalendar {
   const problems = calendarDefinitionProblems(def);

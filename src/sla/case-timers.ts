@@ -10,6 +10,7 @@ import { NO_DUE_AT, slaTimers, type SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
+import { calendarKey } from './calendar.js';
 import type { SlaConfig } from './config.js';
 import { effectivePolicy, findTarget, timerCalendar } from './targets.js';
 import {
@@ -220,13 +221,37 @@ function retargetable(t: TimerRow): boolean {
   return isUnfulfilled(t) || isStoppedByState(t);
 }
 
-function sameTarget(a: TimerRow, b: TimerRow): boolean {
-  return a.policy === b.policy && a.calendar === b.calendar && a.targetMinutes === b.targetMinutes && a.warnOffsetMinutes === b.warnOffsetMinutes;
+/** Due and warning instants closer than this are the same (float rounding of used minutes). */
+const SAME_INSTANT_MS = 1000;
+
+function sameInstant(a: number | null, b: number | null): boolean {
+  return a === null || b === null ? a === b : Math.abs(a - b) < SAME_INSTANT_MS;
+}
+
+/** The content of the calendar a timer counts on, in the SLA config version it names. */
+function timerCalendarKey(ctx: CaseContext, t: Pick<TimerRow, 'policyVersion' | 'calendar'>): string | null {
+  const def = ctx.services.definitions.sla(t.policyVersion).config.definition.calendars[t.calendar];
+  return def === undefined ? null : calendarKey(def);
+}
+
+/**
+ * Whether measuring a timer by `after` changes what it computes, not merely the version it
+ * names: another policy, target or warning offset; for a running clock another due or warning
+ * instant; for a clock standing still (paused, or stopped by a state until a reopen) another
+ * calendar content, which it will count on when it resumes. A calendar renamed without
+ * changes, or a holiday after the due time, moves nothing.
+ */
+function movesTimer(ctx: CaseContext, before: TimerRow, after: TimerRow): boolean {
+  if (before.policy !== after.policy || before.targetMinutes !== after.targetMinutes || before.warnOffsetMinutes !== after.warnOffsetMinutes) {
+    return true;
+  }
+  if (isCounting(before)) return !sameInstant(before.dueAt, after.dueAt) || !sameInstant(before.warnAt, after.warnAt);
+  return timerCalendarKey(ctx, before) !== timerCalendarKey(ctx, after);
 }
 
 /**
  * What measuring the case by (`version`, policy, priority) does to its timers, without writing.
- * Every retargetable timer is listed; `changed` tells whether anything but the version moves.
+ * Every retargetable timer is listed; `changed` tells whether it moves (see `movesTimer`).
  */
 export function planRetarget(
   ctx: CaseContext,
@@ -238,7 +263,7 @@ export function planRetarget(
     const target = findTarget(sla.config, sla.version, policy, ctx.case.priority, before.metric);
     if (!target) return { before, after: null, changed: true };
     const after = retargetTimer(before, timerCalendar(ctx.services, before), target, ctx.now);
-    return { before, after, changed: !sameTarget(before, after) };
+    return { before, after, changed: movesTimer(ctx, before, after) };
   });
 }
 

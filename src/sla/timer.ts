@@ -148,7 +148,8 @@ export function fulfilTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: n
 /**
  * Measures an unfulfilled timer against another target (priority or policy changed, or an
  * explicit re-apply): minutes used so far are kept (counted on the old calendar), the rest
- * runs on the new target's calendar. A warning or breach already recorded stays recorded.
+ * runs on the new target's calendar. A warning or breach already recorded stays recorded; a
+ * breached clock that is past the new target too keeps its due time.
  */
 export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, target: TimerTarget, now: number): T {
   const used = usedMinutesAt(t, oldCal, now);
@@ -162,7 +163,10 @@ export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, t
     usedMinutes: used,
     updatedAt: now,
   };
-  return isCounting(t) ? runFrom(moved, target.calendar, now, used) : moved;
+  if (!isCounting(t)) return moved;
+  const running = runFrom(moved, target.calendar, now, used);
+  // Breached and past the new target too: it keeps the due time it breached at (for display).
+  return t.breachedAt !== null && t.dueAt !== null && used >= target.targetMinutes ? { ...running, dueAt: t.dueAt } : running;
 }
 
 /** Rounds business minutes for timeline entries and views. */

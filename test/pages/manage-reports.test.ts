@@ -43,8 +43,8 @@ describe('the dashboard', () => {
     expect(kpi('csat')).toContain('66.7 %');
     expect(kpi('csat')).toContain('2 satisfied');
     expect(kpi('csat')).toContain('3 ratings');
-    expect(kpi('churn')).toContain('40.0 %');
-    expect(kpi('churn')).toContain('of 5 customers');
+    expect(kpi('churn')).toContain('50.0 %');
+    expect(kpi('churn')).toContain('of 4 customers at the start');
     expect(kpi('attainment')).toContain('66.7 %');
     expect(kpi('attainment')).toContain('6 met');
     expect(kpi('attainment')).toContain('3 missed');
@@ -119,7 +119,7 @@ describe('the dashboard', () => {
     );
     expect(files.escalations!.split('\r\n').map((l) => l.split(',').at(-1))).toEqual(['escalations', '0', '1', '0', '1', '0', '0', '0', '']);
     expect(files.summary).toContain('csat_percent,2,3,66.7\r\n');
-    expect(files.summary).toContain('churn_percent,2,5,40\r\n');
+    expect(files.summary).toContain('churn_percent,2,4,50\r\n');
     expect(files.summary).toContain('sla_attainment_percent,6,9,66.7\r\n');
     expect((await m.get(`/manage/reports/csv/nope?${WEEK}`)).status).toBe(404);
   });
@@ -211,6 +211,9 @@ describe('stored SLA escalation reports', () => {
     expect(await csv.text()).toBe(row.csv);
     const html = await m.get(`/manage/reports/sla/${reportId}/report.html`);
     expect(html.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.html"`);
+    // One UTC day [Mon 00:00Z, Tue 00:00Z): named for Monday, its last day.
+    const day = createReport(hist.h.services, { from: Date.parse('2026-03-02T00:00:00Z'), to: Date.parse('2026-03-03T00:00:00Z'), trigger: 'manual', deliver: false });
+    expect((await m.get(`/manage/reports/sla/${day.id}/report.csv`)).headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-02-${day.id}.csv"`);
     expect(html.headers.get('Content-Security-Policy')).toContain("default-src 'self'");
     expect(await html.text()).toBe(row.html);
   });

@@ -21,11 +21,11 @@ describe('server jobs', () => {
 
     const id = await d.create();
     d.h.clock.set(berlin('2026-03-03T10:00'));
-    expect(await jobs[0]!.run()).toMatchObject({ sweep: { breaches: 1 }, outbox: { failed: 0 } });
+    expect(await jobs[0]!.run({ scheduledAt: d.h.clock.now() })).toMatchObject({ sweep: { breaches: 1 }, outbox: { failed: 0 } });
     expect(await d.get(id)).toMatchObject({ queue: 'advanced', tier: 2 });
 
     d.h.clock.set(berlin('2026-03-04T07:00'));
-    const built = (await jobs[1]!.run()) as { id: number; delivery: string };
+    const built = (await jobs[1]!.run({ scheduledAt: d.h.clock.now() })) as { id: number; delivery: string };
     expect(built.delivery).toBe('none');
     const report = (await d.call('GET', `/api/v1/reports/${built.id}`)).json;
     expect(report).toMatchObject({ trigger: 'schedule', periodStart: berlin('2026-03-03T07:00'), periodEnd: berlin('2026-03-04T07:00'), totals: { breaches: 1, escalations: 1 } });

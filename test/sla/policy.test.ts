@@ -120,6 +120,94 @@ describe('policy edits and re-apply', () => {
     expect((await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true })).json).toMatchObject({ cases: 0, changedCases: 0 });
   });
 
+  it('re-applies a calendar change (a holiday): previews and records every timer it moves, with old and new due times', async () => {
+    // Monday 10:00: normal priority, firstResponse 8h → Tuesday 10:00, resolution 40h.
+    const running = await d.create();
+    const paused = await d.create({ subject: 'Waiting on the customer' });
+    expect((await d.transition(paused, 'waitOnCustomer')).status).toBe(200);
+    const before = await d.timers(running);
+    expect(before.firstResponse).toMatchObject({ dueAt: berlin('2026-03-03T10:00') });
+    const pausedBefore = await d.timers(paused);
+    expect(pausedBefore.resolution).toMatchObject({ state: 'paused', dueAt: null });
+
+    // Same calendar name, same targets: only the calendar's content changes.
+    await publish((c) => c.calendars.office.holidays.push('2026-03-03'));
+    const preview = await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true });
+    expect(preview.status).toBe(200);
+    expect(preview.json).toMatchObject({ dryRun: true, version: 2, cases: 2, changedCases: 2 });
+    const runningChange = (preview.json.changes as Json[]).find((c) => c.caseId === running)!;
+    expect(runningChange.timers).toEqual([
+      {
+        metric: 'firstResponse',
+        state: 'running',
+        from: { policy: 'standard', policyVersion: 1, targetMinutes: 480, dueAt: berlin('2026-03-03T10:00') },
+        to: { policy: 'standard', policyVersion: 2, targetMinutes: 480, dueAt: berlin('2026-03-04T10:00') },
+      },
+      {
+        metric: 'resolution',
+        state: 'running',
+        from: expect.objectContaining({ policyVersion: 1, targetMinutes: 2400, dueAt: before.resolution!.dueAt }),
+        to: expect.objectContaining({ policyVersion: 2, targetMinutes: 2400, dueAt: expect.any(String) }),
+      },
+    ]);
+    expect(Date.parse(runningChange.timers[1].to.dueAt) - Date.parse(before.resolution!.dueAt)).toBeGreaterThanOrEqual(86_400_000);
+    // A paused clock does not run now, but it will count on the new calendar when it resumes.
+    const pausedChange = (preview.json.changes as Json[]).find((c) => c.caseId === paused)!;
+    expect(pausedChange.timers).toEqual([
+      expect.objectContaining({ metric: 'firstResponse', to: expect.objectContaining({ dueAt: berlin('2026-03-04T10:00') }) }),
+      expect.objectContaining({ metric: 'resolution', state: 'paused', from: expect.objectContaining({ dueAt: null }), to: expect.objectContaining({ policyVersion: 2, dueAt: null }) }),
+    ]);
+    expect(preview.json.changedTimers).toBe(4);
+    // The preview wrote nothing.
+    expect(await d.timers(running)).toEqual(before);
+
+    const applied = await d.call('POST', '/api/v1/sla/reapply', managerToken, {});
+    expect(applied.json).toMatchObject({ dryRun: false, cases: 2, changedCases: 2, changedTimers: 4 });
+    const after = await d.timers(running);
+    expect(after.firstResponse).toMatchObject({ policyVersion: 2, dueAt: berlin('2026-03-04T10:00') });
+    expect(after.resolution!.dueAt).toBe(runningChange.timers[1].to.dueAt);
+    expect((await d.events(running, 'sla.retargeted')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ metric: 'firstResponse', policyVersion: 2, fromDueAt: Date.parse(berlin('2026-03-03T10:00')), dueAt: Date.parse(berlin('2026-03-04T10:00')), reason: 'SLA config version 1 → 2 re-applied' }),
+      expect.objectContaining({ metric: 'resolution', fromDueAt: Date.parse(before.resolution!.dueAt), dueAt: Date.parse(after.resolution!.dueAt) }),
+    ]);
+    expect((await d.events(paused, 'sla.retargeted')).map((e) => e.data.metric)).toEqual(['firstResponse', 'resolution']);
+    // Resumed, the paused clock counts on the new calendar: Tuesday is a holiday now.
+    expect((await d.transition(paused, 'resume')).status).toBe(200);
+    expect((await d.timers(paused)).resolution!.dueAt).toBe(after.resolution!.dueAt);
+  });
+
+  it('does not report a calendar change that moves no due time', async () => {
+    const id = await d.create();
+    const before = await d.timers(id);
+    // A holiday long after every due time, and the same calendar under another name.
+    await publish((c) => {
+      c.calendars.office.holidays.push('2026-11-02');
+      c.calendars.bureau = structuredClone(c.calendars.office);
+      c.policies.standard.calendar = 'bureau';
+    });
+    const preview = await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true });
+    expect(preview.json).toMatchObject({ cases: 1, changedCases: 0, changedTimers: 0, changes: [] });
+    const applied = await d.call('POST', '/api/v1/sla/reapply', managerToken, {});
+    expect(applied.json).toMatchObject({ cases: 1, changedCases: 0 });
+    expect(await d.events(id, 'sla.retargeted')).toEqual([]);
+    const after = await d.timers(id);
+    expect(after.firstResponse).toMatchObject({ policyVersion: 2, dueAt: before.firstResponse!.dueAt });
+    expect(after.resolution).toMatchObject({ policyVersion: 2, dueAt: before.resolution!.dueAt });
+  });
+
+  it('leaves a breached clock where it breached when the new calendar changes nothing for it', async () => {
+    const id = await d.create();
+    d.h.clock.set(berlin('2026-03-03T10:30'));
+    expect((await d.call('POST', '/api/v1/sla/sweep')).json.sweep.breaches).toBe(1);
+    const breached = (await d.timers(id)).firstResponse!;
+    expect(breached).toMatchObject({ state: 'breached', dueAt: berlin('2026-03-03T10:00') });
+    await publish((c) => c.calendars.office.holidays.push('2026-11-02'));
+    expect((await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true })).json).toMatchObject({ cases: 1, changedCases: 0 });
+    await d.call('POST', '/api/v1/sla/reapply', managerToken, {});
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'breached', policyVersion: 2, dueAt: berlin('2026-03-03T10:00') });
+    expect(await d.events(id, 'sla.retargeted')).toEqual([]);
+  });
+
   it('cancels timers the new version has no target for', async () => {
     const id = await d.create();
     await d.reply(id);

@@ -61,6 +61,16 @@ describe('report email', () => {
     expect(stored.delivery).toMatchObject({ state: 'sent', attempts: 1, error: null, deliveredAt: berlin('2026-03-03T12:00') });
   });
 
+  it('names the attachment for the last day of the period, not the day its exclusive end falls on', async () => {
+    // A daily report at midnight: the period is Monday 00:00 – Tuesday 00:00 (Berlin).
+    d.h.clock.set(berlin('2026-03-03T00:00'));
+    const report = runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' })!;
+    expect(report).toMatchObject({ periodStart: Date.parse(berlin('2026-03-02T00:00')), periodEnd: Date.parse(berlin('2026-03-03T00:00')) });
+    await d.h.services.outbox.drain();
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages[0]!.mail.attachments[0]!.filename).toBe(`sla-report-2026-03-02-${report.id}.csv`);
+  });
+
   it('retries a failed delivery with back-off, showing the error until it is sent', async () => {
     smtp.refuse(2);
     const report = createReport(d.h.services, { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T00:00')), trigger: 'manual' });

@@ -138,6 +138,17 @@ describe('reports over the API', () => {
     expect(await page.text()).toMatch(/^<!doctype html>/);
 
     expect((await d.call('GET', '/api/v1/reports', d.aliceToken)).status).toBe(403);
+
+    // Downloads are named for the last day of the period [from, to), in the report's zone.
+    const name = async (from: string, to: string, timezone?: string) => {
+      const made = await d.call('POST', '/api/v1/reports', managerToken, { from, to, ...(timezone ? { timezone } : {}), deliver: false });
+      expect(made.status).toBe(201);
+      const res = await d.h.api('GET', `/api/v1/reports/${made.json.id}/report.csv`, { token: managerToken });
+      return res.headers.get('Content-Disposition')!.replace(`-${made.json.id}.csv"`, '');
+    };
+    expect(await name('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z')).toBe('attachment; filename="sla-report-2026-03-02');
+    expect(await name(berlin('2026-03-02T00:00'), berlin('2026-03-09T00:00'), 'Europe/Berlin')).toBe('attachment; filename="sla-report-2026-03-08');
+    expect(await name('2026-03-01T22:00:00Z', '2026-03-02T22:00:00Z', 'Pacific/Auckland')).toBe('attachment; filename="sla-report-2026-03-03');
     expect((await d.call('GET', '/api/v1/reports/99999', managerToken)).status).toBe(404);
     const backwards = await d.call('POST', '/api/v1/reports', managerToken, { from: berlin('2026-03-03T00:00'), to: berlin('2026-03-02T00:00') });
     expect(backwards).toMatchObject({ status: 422, json: { code: 'VALIDATION_FAILED' } });

@@ -3,7 +3,7 @@
  * on a manual clock (times are Berlin local, the office calendar's zone). The expected
  * numbers in src/dashboard/*.test.ts and test/pages/manage-reports.test.ts follow from it.
  *
- *   Fri 27 Feb  Gus created; Sat 28 Feb Gus marked churned (before the week)
+ *   Fri 27 Feb  Gus, Chloe, Dave, Erin and Fay created; Sat 28 Feb Gus marked churned (before the week)
  *   Mon 10:00   A (Chloe, general) created; 10:30 Alice replies; 12:00 resolved; 12:30 rated satisfied
  *   Mon 16:00   B (Dave, billing) created
  *   Tue 09:30   Alice replies B
@@ -55,14 +55,12 @@ export async function buildHistory(): Promise<History> {
   const alice = h.agent({ name: 'Alice', email: 'alice@casebook.test', queues: ['general', 'billing', 'technical'], capacity: 50 });
   const dana = h.agent({ name: 'Dana', email: 'dana@casebook.test', role: 'advanced', queues: ['advanced'], capacity: 50 });
   const gus = h.customer({ email: 'gus@example.com', name: 'Gus' });
-  at('2026-02-28T10:00');
-  markChurn(h.services, gus.id, { churned: true, at: h.clock.now(), note: 'moved to a competitor' }, mia);
-
-  at('2026-03-02T09:00');
   const chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   const dave = h.customer({ email: 'dave@example.com', name: 'Dave' });
   const erin = h.customer({ email: 'erin@acme.example', name: 'Erin', tier: 'enterprise', organization: 'Acme' });
   const fay = h.customer({ email: 'fay@example.com', name: 'Fay' });
+  at('2026-02-28T10:00');
+  markChurn(h.services, gus.id, { churned: true, at: h.clock.now(), note: 'moved to a competitor' }, mia);
 
   const open = async (customer: TestActor, subject: string, description: string) => {
     const row = await createCase(h.services, { subject, description }, customer, { customerId: customer.id });

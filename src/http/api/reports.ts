@@ -11,6 +11,7 @@ import { slaReports } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import type { ReportSummary } from '../../reports/build-report.js';
 import { createReport, redeliverReport, type ReportRow } from '../../reports/create-report.js';
+import { reportFileName } from '../../reports/file-name.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { MANAGERS, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
@@ -55,10 +56,6 @@ function reportOf(c: Context<AppEnv>): ReportRow {
   return row;
 }
 
-function fileName(row: ReportRow, ext: string): string {
-  return `sla-report-${new Date(row.periodEnd).toISOString().slice(0, 10)}-${row.id}.${ext}`;
-}
-
 export function reportRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole(...MANAGERS));
@@ -93,7 +90,7 @@ export function reportRoutes(): Hono<AppEnv> {
 
   app.get('/:id/report.csv', (c) => {
     const row = reportOf(c);
-    c.header('Content-Disposition', `attachment; filename="${fileName(row, 'csv')}"`);
+    c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'csv')}"`);
     return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 
@@ -101,7 +98,7 @@ export function reportRoutes(): Hono<AppEnv> {
     // A download, like the CSV: the stored document (the mail's HTML body) carries inline
     // styles our pages' CSP would refuse, so it is never rendered on our origin.
     const row = reportOf(c);
-    c.header('Content-Disposition', `attachment; filename="${fileName(row, 'html')}"`);
+    c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'html')}"`);
     return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
   });
 

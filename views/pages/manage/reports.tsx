@@ -115,7 +115,7 @@ function Kpis({ d, values }: { d: Dashboard; values: Record<string, string> }) {
           <Drill values={values} params={{ metric: 'churn' }} label={`${d.churn.churned} churned customers: list them`}>
             {`${d.churn.churned} churned`}
           </Drill>{' '}
-          {`of ${d.churn.customers} customer${d.churn.customers === 1 ? '' : 's'}`}
+          {`of ${d.churn.customers} customer${d.churn.customers === 1 ? '' : 's'} at the start`}
         </dd>
       </div>
       <div class="kpi" id="kpi-attainment">

@@ -18,6 +18,7 @@ import { buildDashboard, drillDown, DRILL_METRICS, type DrillSpec } from '../../
 import { queues, slaReports } from '../../../db/schema/index.js';
 import { DomainError } from '../../../errors.js';
 import { redeliverReport, type ReportRow } from '../../../reports/create-report.js';
+import { reportFileName } from '../../../reports/file-name.js';
 import type { Option } from '../../../../views/components.js';
 import { EscalationReportPage, EscalationReportsPage } from '../../../../views/pages/manage/escalation-reports.js';
 import { DrillPage, ReportsBody, ReportsPage } from '../../../../views/pages/manage/reports.js';
@@ -81,10 +82,6 @@ function reportOf(c: PageContext): ReportRow {
   const row = Number.isSafeInteger(id) ? c.get('services').db.select().from(slaReports).where(eq(slaReports.id, id)).get() : undefined;
   if (!row) throw new DomainError('NOT_FOUND', `No SLA report ${c.req.param('id')}.`);
   return row;
-}
-
-function reportFile(row: ReportRow, ext: string): string {
-  return `sla-report-${new Date(row.periodEnd).toISOString().slice(0, 10)}-${row.id}.${ext}`;
 }
 
 export function reportPages(): Hono<PageEnv> {
@@ -157,7 +154,7 @@ export function reportPages(): Hono<PageEnv> {
     managerOf(c);
     const row = reportOf(c);
     c.header('Cache-Control', 'no-store');
-    c.header('Content-Disposition', `attachment; filename="${reportFile(row, 'csv')}"`);
+    c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'csv')}"`);
     return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 
@@ -166,7 +163,7 @@ export function reportPages(): Hono<PageEnv> {
     const row = reportOf(c);
     // A download, never rendered on our origin: the stored document carries its own inline styles.
     c.header('Cache-Control', 'no-store');
-    c.header('Content-Disposition', `attachment; filename="${reportFile(row, 'html')}"`);
+    c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'html')}"`);
     return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
   });
 
