@@ -7,7 +7,7 @@
 import { count, eq } from 'drizzle-orm';
 import { hashPassword, randomPassword } from '../auth/password.js';
 import { addMessage } from '../cases/add-message.js';
-import { createCase } from '../cases/create-case.js';
+import { importCase } from '../cases/import-case.js';
 import { transitionCase } from '../cases/transition-case.js';
 import { transaction } from '../db/client.js';
 import { customers, problems, queues, staff, staffQueues, type StaffRole } from '../db/schema/index.js';
@@ -124,7 +124,7 @@ export async function seedDemo(services: Services, options: { password?: string 
   const hoursAgo = (h: number) => new Date(now - h * 3_600_000).toISOString();
   const cases: string[] = [];
   const make = async (email: string, subject: string, description: string, hours: number, priority?: 'urgent' | 'high' | 'normal' | 'low') => {
-    const row = await createCase(services, { customer: { email }, subject, description, channel: 'web', createdAt: hoursAgo(hours), ...(priority ? { priority } : {}) }, admin);
+    const { case: row } = await importCase(services, { customer: { email }, subject, description, channel: 'web', createdAt: hoursAgo(hours), ...(priority ? { priority } : {}) }, admin);
     cases.push(`C-${row.id}`);
     return row;
   };
