@@ -96,7 +96,7 @@ function planImport(services: Services, workflow: WorkflowDefinition, input: Imp
   };
   const createdAt = time('createdAt', input.createdAt, null, '') ?? now;
 
-  const state = input.status === undefined ? undefined : workflow.states[input.status];
+  const state = input.status !== undefined && Object.hasOwn(workflow.states, input.status) ? workflow.states[input.status] : undefined;
   if (input.status !== undefined && !state) {
     issues.push({ path: 'status', message: `unknown state "${input.status}" (states: ${Object.keys(workflow.states).join(', ')})` });
   }
@@ -162,33 +162,39 @@ function staffAuthor(name: string | undefined): Actor {
   return { type: 'system', id: null, role: 'agent', name: name ?? 'Support (imported)' };
 }
 
-/** Records the history at its own times and returns the context at the import moment. */
+/** Records the history at its own times, in time order, and returns the context at the import moment. */
 function recordHistory(services: Services, ctx: CaseContext, plan: Plan, actor: Actor, input: ImportCaseInput, now: number): CaseContext {
   const c = ctx.case;
   const at = (time: number, who: Actor = actor) => new CaseContext(services, c, who, time);
   const customer: Actor = { type: 'customer', id: c.customerId, role: 'customer', name: 'customer' };
+  const steps: { at: number; run: () => void }[] = [];
+
   for (const m of plan.messages) {
-    if (m.from === 'customer') {
-      at(m.at, customer).record('customer.replied', { body: m.body, ...MARK });
-    } else {
-      const author = staffAuthor(m.author);
-      at(m.at, author).record(m.public ? 'staff.replied' : 'staff.noted', { body: m.body, author: author.name, ...MARK });
-      if (m.public) c.firstResponseAt ??= m.at;
-    }
+    steps.push({
+      at: m.at,
+      run: () => {
+        if (m.from === 'customer') {
+          at(m.at, customer).record('customer.replied', { body: m.body, ...MARK });
+          return;
+        }
+        const author = staffAuthor(m.author);
+        at(m.at, author).record(m.public ? 'staff.replied' : 'staff.noted', { body: m.body, author: author.name, ...MARK });
+        if (m.public) c.firstResponseAt ??= m.at;
+      },
+    });
   }
   if (plan.terminal) {
     const t = plan.terminal;
-    const initial = c.status;
-    let from = initial;
     const enter = (to: string, time: number) => {
-      at(time).record('case.transitioned', { transition: transitionName(ctx.workflow, from, to), from, to, ...(to === t.resolvedState && input.solution ? { solution: input.solution } : {}), ...MARK });
+      const from = c.status;
+      const solution = to === t.resolvedState && input.solution ? { solution: input.solution } : {};
+      at(time).record('case.transitioned', { transition: transitionName(ctx.workflow, from, to), from, to, ...solution, ...MARK });
       c.previousStatus = from;
       c.status = to;
       c.stateEnteredAt = time;
-      from = to;
     };
-    if (t.resolvedState) enter(t.resolvedState, t.resolvedAt);
-    if (t.closedState && t.closedAt !== null) enter(t.closedState, t.closedAt);
+    if (t.resolvedState) steps.push({ at: t.resolvedAt, run: () => enter(t.resolvedState!, t.resolvedAt) });
+    if (t.closedState && t.closedAt !== null) steps.push({ at: t.closedAt, run: () => enter(t.closedState!, t.closedAt!) });
     c.open = false;
     c.resolvedAt = t.resolvedAt;
     c.closedAt = t.closedAt;
@@ -197,13 +203,22 @@ function recordHistory(services: Services, ctx: CaseContext, plan: Plan, actor: 
   }
   if (plan.rating) {
     const r = plan.rating;
-    const rated = services.db
-      .insert(caseRatings)
-      .values({ caseId: c.id, customerId: c.customerId, satisfied: r.satisfied, comment: r.comment, createdAt: r.at })
-      .returning({ id: caseRatings.id })
-      .get();
-    at(r.at, customer).record('case.rated', { satisfied: r.satisfied, comment: r.comment, ratingId: rated.id, ...MARK });
+    steps.push({
+      at: r.at,
+      run: () => {
+        const rated = services.db
+          .insert(caseRatings)
+          .values({ caseId: c.id, customerId: c.customerId, satisfied: r.satisfied, comment: r.comment, createdAt: r.at })
+          .returning({ id: caseRatings.id })
+          .get();
+        at(r.at, customer).record('case.rated', { satisfied: r.satisfied, comment: r.comment, ratingId: rated.id, ...MARK });
+      },
+    });
   }
+  // Stable: at the same instant, messages come before the state change and the rating.
+  steps.sort((a, b) => a.at - b.at);
+  for (const step of steps) step.run();
+
   const live = at(now);
   live.record('case.imported', {
     ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
