@@ -9,6 +9,7 @@ import { buildDashboard } from '../../src/dashboard/dashboard.js';
 import { buildReport } from '../../src/reports/build-report.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
 
 type Json = Record<string, any>;
 
@@ -102,6 +103,11 @@ describe('importing closed history', () => {
     expect(timeline[4]!.data).toMatchObject({ from: 'new', to: 'resolved', transition: 'resolve' });
     expect(timeline[7]!.data).toMatchObject({ from: 'resolved', to: 'closed', transition: 'close' });
     expect(timeline.at(-1)!.data).toMatchObject({ externalId: 'ZD-4711', live: false, messages: 3 });
+    const page = (await (await signedIn(h, h.agent({ name: 'Maria', role: 'manager' })).get(`/cases/${json.id}`)).text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(page).toContain('Created via api (imported history)');
+    expect(page).toContain('Zoe (old desk) replied to the customer');
+    expect(page).toContain('Imported as ZD-4711 by');
+    expect(page).toContain('History only: nothing live was started');
     expect(h.db.$client.prepare('SELECT satisfied, comment, created_at AS at FROM case_ratings').all()).toEqual([{ satisfied: 1, comment: 'Fast!', at: Date.parse('2026-01-07T08:00:00Z') }]);
 
     // No timers, no rules to run, no mails — now or a minute later when the SLA job runs.
