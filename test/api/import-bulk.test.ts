@@ -3,8 +3,12 @@
  * good lines imported whatever the bad ones do, re-runs skip by externalId, progress streamed
  * as NDJSON on request.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { openDatabase } from '../../src/db/client.js';
+import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir, type Harness } from '../support/harness.js';
 
 type Json = Record<string, any>;
 
@@ -115,4 +119,30 @@ describe('POST /api/v1/import/cases', () => {
     expect(await (await send([line(1)], { token: h.tokenFor(maria) })).json()).toMatchObject({ imported: 1 });
     expect(count('SELECT count(*) AS n FROM cases')).toBe(1);
   });
+});
+
+describe('npm run import', () => {
+  it('imports a file into the database, reports line errors on stderr and skips on a re-run', () => {
+    const file = path.join(tempDir(), 'cases.ndjson');
+    fs.writeFileSync(file, `${MIXED}\n`);
+    const dbPath = h.dbPath;
+    h.close();
+    const run = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file, '--json'], { cwd: ROOT, env: { ...process.env, DATABASE_PATH: dbPath, LOG_LEVEL: 'error' }, encoding: 'utf8' });
+    const first = run();
+    expect(first.status, first.stderr).toBe(2);
+    expect(JSON.parse(first.stdout)).toMatchObject({ lines: 7, imported: 2, skipped: 0, failed: 4 });
+    expect(first.stderr).toContain('line 4: VALIDATION_FAILED createdAt: must not be in the future');
+    expect(JSON.parse(run().stdout)).toMatchObject({ imported: 0, skipped: 2, failed: 4 });
+    const db = openDatabase(dbPath);
+    try {
+      expect(db.$client.prepare("SELECT external_id AS id, status FROM cases ORDER BY id").all()).toEqual([
+        { id: 'OLD-1', status: 'closed' },
+        { id: 'OLD-6', status: 'closed' },
+      ]);
+    } finally {
+      db.$client.close();
+    }
+    h = createHarness(); // for afterEach
+  }, 60_000);
 });
