@@ -275,6 +275,9 @@ export async function importCase(services: Services, input: ImportCaseInput, act
     const live = recordHistory(services, ctx, plan, actor, input, now);
     if (plan.terminal === null) goLive(live, plan);
     else scheduleStateTimers(live);
+    // An import notifies nobody, even if the initial state's entry actions would on intake:
+    // the customer heard about the case from the old help desk.
+    statement<[number]>(services.db, "DELETE FROM outbox WHERE case_id = ? AND type = 'notification.send'").run(live.case.id);
     live.save();
     return { case: live.case, created: true };
   });

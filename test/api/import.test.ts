@@ -4,11 +4,14 @@
  * assignment, SLA breaches, escalations or mails for closed history; an open case goes live at
  * the import with clocks starting then. Reports count it by its historical dates.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/dashboard/dashboard.js';
 import { buildReport } from '../../src/reports/build-report.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
-import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { ADMIN_TOKEN, createHarness, loadRepoDefinitions, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { copyDefinitions } from '../manage/support.js';
 import { signedIn } from '../support/pages.js';
 
 type Json = Record<string, any>;
@@ -188,6 +191,24 @@ describe('importing a case that is still open', () => {
       { metric: 'nextResponse', startedAt: NOW },
       { metric: 'resolution', startedAt: NOW },
     ]);
+  });
+
+  it('notifies nobody, even when the initial state notifies on entry for live intake', async () => {
+    h.close();
+    const folders = copyDefinitions();
+    const file = path.join(folders.workflowsDir, 'support.json');
+    const workflow = JSON.parse(fs.readFileSync(file, 'utf8'));
+    workflow.states.new.onEnter.push({ action: 'notify', to: 'customer', template: 'case-received' });
+    fs.writeFileSync(file, JSON.stringify(workflow));
+    h = createHarness({ files: loadRepoDefinitions(folders) });
+    standardQueues(h);
+    h.agent({ name: 'Alice', queues: ['general', 'technical'] });
+    const plain = { customer: { email: 'sam@example.org' }, priority: 'normal', subject: 'Display name', description: 'How do I change my display name?' };
+    const live = await post({ ...history({ ...plain, externalId: undefined }), createdAt: undefined });
+    expect(live.status, JSON.stringify(live.json)).toBe(201);
+    expect(count("SELECT count(*) AS n FROM outbox WHERE type = 'notification.send'")).toBe(1);
+    expect((await post(history({ ...plain, createdAt: '2026-02-20T10:00:00Z' }))).json).toMatchObject({ status: 'open', assignee: { name: 'Alice' } });
+    expect(count("SELECT count(*) AS n FROM outbox WHERE type = 'notification.send'")).toBe(1);
   });
 });
 
