@@ -102,6 +102,9 @@ export async function importCases(services: Services, lines: AsyncIterable<Ndjso
       else summary.errorsTruncated = true;
       await emit({ type: 'error', ...error });
     }
+    // Let other requests (and the timers) run between lines: rule evaluation only awaits
+    // promises, so without this a long import would hold the event loop to itself.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (++sinceProgress >= progressEvery) {
       sinceProgress = 0;
       services.outbox.kick();

@@ -109,6 +109,18 @@ describe('POST /api/v1/import/cases', () => {
     expect(await res.json()).toMatchObject({ imported: 21, failed: 1, errors: [{ line: 21, code: 'PAYLOAD_TOO_LARGE' }] });
   }, 60_000);
 
+  it('leaves the event loop to other work while it runs (timers, other requests)', async () => {
+    let done = false;
+    let timerRanDuringImport = false;
+    setTimeout(() => {
+      timerRanDuringImport = !done;
+    }, 0);
+    const summary = (await (await send([Array.from({ length: 200 }, (_, i) => line(i + 1)).join('\n')])).json()) as Json;
+    done = true;
+    expect(summary.imported).toBe(200);
+    expect(timerRanDuringImport).toBe(true);
+  }, 60_000);
+
   it('wants NDJSON (415 otherwise) and a manager or admin', async () => {
     const json = await send([line(1)], { type: 'application/json' });
     expect(json.status).toBe(415);
