@@ -3,6 +3,9 @@
  * (async, no writes) → one synchronous transaction that stores the customer, the case, its
  * timeline, its routing record and whatever the workflow's first steps do (assignment,
  * escalation, SLA timers). Nothing half-written survives a failure.
+ *
+ * `evaluateIntake` and `storeCase` are shared with the import of history (import-case.ts),
+ * which stores a case at its original time but decides itself what happens live.
  */
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
@@ -10,6 +13,7 @@ import { insertRow, rowById } from '../db/fast.js';
 import { cases, CHANNELS, customers, PRIORITIES, type Priority, type RoutingRecord } from '../db/schema/index.js';
 import { diagnose } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
+import type { Evaluation, Decisions } from '../rules/evaluate.js';
 import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
 import { mergeDecisions } from '../rules/evaluate.js';
 import { runTriggers } from '../rules/run-triggers.js';
@@ -37,7 +41,6 @@ export const createCaseSchema = z.strictObject({
   description: z.string().trim().min(1, 'required').max(20_000),
   channel: z.enum(CHANNELS).optional(),
   priority: z.enum(PRIORITIES).optional(),
-  createdAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type CreateCaseInput = z.infer<typeof createCaseSchema>;
 
@@ -46,13 +49,31 @@ export interface CreateCaseOptions {
   customerId?: number;
 }
 
-export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
-  const { db, definitions } = services;
-  if (input.createdAt !== undefined && actor.role !== 'admin') {
-    throw new DomainError('FORBIDDEN', 'Only admin tokens may set createdAt (for importing history).');
-  }
-  const at = input.createdAt ? Date.parse(input.createdAt) : services.clock.now();
+/** What intake decided before writing anything: diagnosis, rule evaluations, the facts used. */
+export interface Intake {
+  at: number;
+  input: CreateCaseInput;
+  existingCustomer: CustomerRow | undefined;
+  customerInput: CreateCaseInput['customer'];
+  diagnosis: ReturnType<typeof diagnose>;
+  workflow: ReturnType<Services['definitions']['workflow']>;
+  sla: ReturnType<Services['definitions']['sla']>;
+  priority: Priority;
+  customer: ReturnType<typeof customerFact>;
+  diagnosisFact: { matched: boolean; problemId: number | null };
+  inBusinessHours: boolean;
+  evaluations: Evaluation[];
+  decisions: Decisions;
+}
 
+export interface EvaluateIntakeOptions extends CreateCaseOptions {
+  /** Only the first `case.created` ruleset (routing): imports of history do not run escalation rules. */
+  routingOnly?: boolean;
+}
+
+/** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes. */
+export async function evaluateIntake(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake> {
+  const { db, definitions } = services;
   let existingCustomer: CustomerRow | undefined;
   if (options.customerId !== undefined) {
     existingCustomer = rowById(db, customers, options.customerId);
@@ -92,7 +113,8 @@ export async function createCase(services: Services, input: CreateCaseInput, act
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
 
-  const evaluations = await runTriggers(services, workflow.definition.triggers?.['case.created'] ?? [], {
+  const triggers = workflow.definition.triggers?.['case.created'] ?? [];
+  const evaluations = await runTriggers(services, options.routingOnly ? triggers.slice(0, 1) : triggers, {
     case: draft,
     customer,
     diagnosis: diagnosisFact,
@@ -101,93 +123,128 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     withinBusinessHours: inBusinessHours,
   });
   const decisions = mergeDecisions(evaluations.filter((e) => e.error === null));
+  return { at, input, existingCustomer, customerInput, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions };
+}
 
-  return transaction(db, () => {
-    const storedCustomer = existingCustomer && !customerInput ? existingCustomer : upsertCustomer(db, customerInput!, at);
-    const routedQueue = queueById(db, decisions.queue ?? FALLBACK_QUEUE);
-    const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
-    if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
-    const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
+export interface StoreCaseOptions {
+  /** A queue chosen by the caller (imports), instead of the one the rules picked. */
+  queue?: string;
+  /** Tags added to the ones the rules set. */
+  tags?: readonly string[];
+  externalId?: string;
+  importedAt?: number;
+  /** Extra data for the `case.created` entry and its followers (e.g. `imported: true`). */
+  mark?: Record<string, unknown>;
+}
 
-    const row = insertRow(db, cases, {
-      customerId: storedCustomer.id,
-      subject: input.subject,
-      description: input.description,
-      channel: draft.channel as CaseRow['channel'],
-      requestedPriority: priority,
-      priority: decisions.priority ?? priority,
-      status: workflow.definition.initial,
-      stateEnteredAt: at,
-      tier: queue.tier,
-      queueId: queue.id,
-      tags: decisions.tags,
-      skills: decisions.skills,
-      workflow: workflow.definition.workflow,
-      workflowVersion: workflow.version,
-      slaPolicy: policy ?? sla.config.defaultPolicy,
-      slaConfigVersion: sla.version,
-      suggestions: diagnosis.suggestions.map(({ problemId, title, score }) => ({ problemId, title, score })),
-      diagnosisMatched: diagnosis.matched,
-      createdAt: at,
-      updatedAt: at,
-    });
+/**
+ * Inside a transaction: stores the customer and the case as of `intake.at`, with its
+ * `case.created`, `case.diagnosed`, rule and `case.routed` entries. Nothing reacts yet: the
+ * caller dispatches `case.created` and enters the initial state (live intake) or not (history).
+ */
+export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown> } {
+  const { db } = services;
+  const { at, input, existingCustomer, customerInput, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
+  const mark = options.mark ?? {};
+  const storedCustomer = existingCustomer && !customerInput ? existingCustomer : upsertCustomer(db, customerInput!, at);
+  const routedQueue = queueById(db, options.queue ?? decisions.queue ?? FALLBACK_QUEUE);
+  const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
+  if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
+  const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
+  const tags = options.tags ? [...new Set([...decisions.tags, ...options.tags])] : decisions.tags;
 
-    const ctx = new CaseContext(services, row, actor, at);
-    ctx.skipTriggers.add('case.created');
-    const routingEvaluation = evaluations[0];
-    const routing: RoutingRecord = {
-      ruleset: routingEvaluation?.ruleset ?? '',
-      version: routingEvaluation?.version ?? 0,
-      event: 'case.created',
-      fired: routingEvaluation?.fired ?? [],
-      outcome: {
-        queue: queue.id,
-        priority: row.priority,
-        tags: row.tags,
-        skills: row.skills,
-        slaPolicy: policy,
-        escalate: decisions.escalate
-          ? { tier: decisions.escalate.tier, queue: decisions.escalate.queue ?? '', reason: decisions.escalate.reason ?? '' }
-          : null,
-      },
-      input: { customer: { ...customer }, diagnosis: diagnosisFact, withinBusinessHours: inBusinessHours },
-      ...(routingEvaluation?.error ? { error: routingEvaluation.error } : {}),
-    };
-    ctx.case.routing = routing;
+  const row = insertRow(db, cases, {
+    customerId: storedCustomer.id,
+    subject: input.subject,
+    description: input.description,
+    channel: (input.channel ?? 'api') as CaseRow['channel'],
+    requestedPriority: priority,
+    priority: decisions.priority ?? priority,
+    status: workflow.definition.initial,
+    stateEnteredAt: at,
+    tier: queue.tier,
+    queueId: queue.id,
+    tags,
+    skills: decisions.skills,
+    workflow: workflow.definition.workflow,
+    workflowVersion: workflow.version,
+    slaPolicy: policy ?? sla.config.defaultPolicy,
+    slaConfigVersion: sla.version,
+    suggestions: diagnosis.suggestions.map(({ problemId, title, score }) => ({ problemId, title, score })),
+    diagnosisMatched: diagnosis.matched,
+    createdAt: at,
+    updatedAt: at,
+    externalId: options.externalId ?? null,
+    importedAt: options.importedAt ?? null,
+  });
 
-    const createdData = {
-      subject: row.subject,
-      channel: row.channel,
-      requestedPriority: priority,
-      workflow: row.workflow,
-      workflowVersion: row.workflowVersion,
-    };
-    ctx.record('case.created', createdData);
-    if (diagnosis.suggestions.length > 0) {
-      ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions });
-    }
-    // The first (routing) evaluation is told by case.routed below, unless it failed.
-    recordEvaluations(ctx, evaluations.filter((e, i) => i > 0 || e.error !== null), 'case.created');
-    if (decisions.queue && queue.id !== decisions.queue) {
-      ctx.record('rules.failed', { event: 'case.created', error: `queue "${decisions.queue}" does not exist or is inactive; routed to ${queue.id}` });
-    }
-    ctx.record('case.routed', {
+  const ctx = new CaseContext(services, row, actor, at);
+  ctx.skipTriggers.add('case.created');
+  const routingEvaluation = evaluations[0];
+  const routing: RoutingRecord = {
+    ruleset: routingEvaluation?.ruleset ?? '',
+    version: routingEvaluation?.version ?? 0,
+    event: 'case.created',
+    fired: routingEvaluation?.fired ?? [],
+    outcome: {
       queue: queue.id,
       priority: row.priority,
       tags: row.tags,
       skills: row.skills,
-      slaPolicy: row.slaPolicy,
-      ruleset: routing.ruleset,
-      version: routing.version,
-      fired: routing.fired,
-      ...(routing.error ? { error: routing.error, fallback: true } : {}),
-    });
+      slaPolicy: policy,
+      escalate: decisions.escalate
+        ? { tier: decisions.escalate.tier, queue: decisions.escalate.queue ?? '', reason: decisions.escalate.reason ?? '' }
+        : null,
+    },
+    input: { customer: { ...customer }, diagnosis: diagnosisFact, withinBusinessHours: inBusinessHours },
+    ...(routingEvaluation?.error ? { error: routingEvaluation.error } : {}),
+  };
+  ctx.case.routing = routing;
 
-    // Already on the timeline above; subscribers (SLA clocks) and the workflow react now.
+  const createdData = {
+    subject: row.subject,
+    channel: row.channel,
+    requestedPriority: priority,
+    workflow: row.workflow,
+    workflowVersion: row.workflowVersion,
+    ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+    ...mark,
+  };
+  ctx.record('case.created', createdData);
+  if (diagnosis.suggestions.length > 0) {
+    ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions, ...mark });
+  }
+  // The first (routing) evaluation is told by case.routed below, unless it failed.
+  recordEvaluations(ctx, evaluations.filter((e, i) => i > 0 || e.error !== null), 'case.created');
+  const wanted = options.queue ?? decisions.queue;
+  if (wanted && queue.id !== wanted) {
+    ctx.record('rules.failed', { event: 'case.created', error: `queue "${wanted}" does not exist or is inactive; routed to ${queue.id}` });
+  }
+  ctx.record('case.routed', {
+    queue: queue.id,
+    priority: row.priority,
+    tags: row.tags,
+    skills: row.skills,
+    slaPolicy: row.slaPolicy,
+    ruleset: routing.ruleset,
+    version: routing.version,
+    fired: routing.fired,
+    ...(options.queue !== undefined ? { chosen: true } : {}),
+    ...(routing.error ? { error: routing.error, fallback: true } : {}),
+    ...mark,
+  });
+  return { ctx, createdData };
+}
+
+export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
+  const intake = await evaluateIntake(services, input, services.clock.now(), options);
+  return transaction(services.db, () => {
+    const { ctx, createdData } = storeCase(services, intake, actor);
+    // Already on the timeline; subscribers (SLA clocks) and the workflow react now.
     ctx.dispatch('case.created', createdData);
     // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
-    applyFollowUps(ctx, decisions, 'case.created');
-    if (ctx.case.status === workflow.definition.initial) ctx.enterInitialState();
+    applyFollowUps(ctx, intake.decisions, 'case.created');
+    if (ctx.case.status === intake.workflow.definition.initial) ctx.enterInitialState();
     ctx.save();
     return ctx.case;
   });

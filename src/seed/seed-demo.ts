@@ -121,10 +121,12 @@ export async function seedDemo(services: Services, options: { password?: string 
   });
 
   const admin: Actor = { type: 'system', id: null, role: 'admin', name: 'demo seed' };
-  const hoursAgo = (h: number) => new Date(now - h * 3_600_000).toISOString();
   const cases: string[] = [];
   const make = async (email: string, subject: string, description: string, hours: number, priority?: 'urgent' | 'high' | 'normal' | 'low') => {
-    const row = await createCase(services, { customer: { email }, subject, description, channel: 'web', createdAt: hoursAgo(hours), ...(priority ? { priority } : {}) }, admin);
+    // The demo desk as if these requests had come in live `hours` ago (routing, escalation,
+    // SLA clocks from then), not imported history, which would start nothing for the past.
+    const then: Services = { ...services, clock: { now: () => now - hours * 3_600_000 } };
+    const row = await createCase(then, { customer: { email }, subject, description, channel: 'web', ...(priority ? { priority } : {}) }, admin);
     cases.push(`C-${row.id}`);
     return row;
   };

@@ -113,13 +113,16 @@ function fulfilledData(ctx: CaseContext, before: TimerRow, after: TimerRow, stop
   };
 }
 
-/** `case.created`: firstResponse and resolution for the case's policy and priority. */
-export function startCaseTimers(ctx: CaseContext): void {
+/**
+ * `case.created`: firstResponse and resolution for the case's policy and priority (`metrics`
+ * narrows that, e.g. an imported case whose first response is already history).
+ */
+export function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMetric[] = AT_CREATION): void {
   const { version, config } = caseSlaConfig(ctx);
   const policy = effectivePolicy(config, ctx.case.slaPolicy);
   const clocks = stateClocks(ctx, ctx.case.status);
   const existing = new Set(loadTimers(ctx).map((t) => t.metric));
-  for (const metric of AT_CREATION) {
+  for (const metric of metrics) {
     if (existing.has(metric)) continue;
     const target = findTarget(config, version, policy, ctx.case.priority, metric);
     if (!target) continue;

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCase, type CreateCaseInput } from '../../src/cases/create-case.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { importCase, isImport, type ImportCaseInput } from '../../src/cases/import-case.js';
 import { createApp } from '../../src/http/app.js';
 import { ADMIN, ADMIN_TOKEN, ROOT, createHarness, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -19,7 +20,8 @@ export interface ManageHarness extends Harness {
   chloe: TestActor;
   /** Page clients signed in as the manager, the admin, an agent, an advanced agent and a customer. */
   as: { manager: PageClient; admin: PageClient; agent: PageClient; advanced: PageClient; customer: PageClient };
-  intake(input: CreateCaseInput): Promise<number>;
+  /** Files a case (imports it when import fields such as createdAt are given). */
+  intake(input: ImportCaseInput): Promise<number>;
 }
 
 /** Copies the repository's definition files into temp folders, so export and import touch only those. */
@@ -56,8 +58,8 @@ export function manageHarness(options: { start?: string } = {}): ManageHarness {
       advanced: signedIn(h, dana),
       customer: signedIn(h, chloe),
     },
-    async intake(input: CreateCaseInput) {
-      const row = await createCase(h.services, input, ADMIN);
+    async intake(input: ImportCaseInput) {
+      const row = isImport(input) ? (await importCase(h.services, input, ADMIN)).case : await createCase(h.services, input, ADMIN);
       await h.services.outbox.settle(row.id);
       return row.id;
     },

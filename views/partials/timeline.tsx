@@ -60,7 +60,14 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
       return <Message entry={e} kind="note" heading={`Internal note by ${by}`} />;
     case 'case.created':
       // Intake records case.created with its details, then raises it (no data) for subscribers.
-      return d.channel === undefined ? null : <Line entry={e} kind="system">{`Created by ${by} via ${str(d.channel)}`}</Line>;
+      if (d.channel === undefined) return null;
+      return <Line entry={e} kind="system">{d.imported ? `Created via ${str(d.channel)} (imported history)` : `Created by ${by} via ${str(d.channel)}`}</Line>;
+    case 'case.imported':
+      return (
+        <Line entry={e} kind="system" detail={d.live ? 'Still open: live work from here on (assignment, SLA clocks)' : 'History only: nothing live was started'}>
+          {`Imported${d.externalId ? ` as ${str(d.externalId)}` : ''} by ${by}`}
+        </Line>
+      );
     case 'case.diagnosed': {
       const titles = Array.isArray(d.suggestions) ? d.suggestions.map((s) => str((s as { title?: unknown }).title)).join('; ') : '';
       return <Line entry={e} kind="system" detail={titles} detailLabel="Suggestions">{d.matched ? 'Matched a known problem' : 'Similar known problems found'}</Line>;

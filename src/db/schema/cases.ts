@@ -91,6 +91,10 @@ export const cases = sqliteTable(
     firstResponseAt: integer('first_response_at'),
     resolvedAt: integer('resolved_at'),
     closedAt: integer('closed_at'),
+    /** The case's id in the help desk it was imported from; imports are idempotent by it. */
+    externalId: text('external_id'),
+    /** When the case was imported (its history keeps its original times); null for live intake. */
+    importedAt: integer('imported_at'),
   },
   (t) => [
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
@@ -100,6 +104,7 @@ export const cases = sqliteTable(
     index('cases_status_idx').on(t.status, t.id),
     index('cases_created_idx').on(t.createdAt),
     index('cases_resolved_idx').on(t.resolvedAt),
+    uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
   ],
 );

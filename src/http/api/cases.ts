@@ -4,7 +4,8 @@ import { addMessage, messageSchema } from '../../cases/add-message.js';
 import { assertCanSee } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
-import { createCase, createCaseSchema } from '../../cases/create-case.js';
+import { createCase } from '../../cases/create-case.js';
+import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
 import { listCases, listCasesSchema } from '../../cases/list-cases.js';
 import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
@@ -68,7 +69,15 @@ export function caseRoutes(): Hono<AppEnv> {
   app.post('/', async (c) => {
     const services = c.get('services');
     const principal = principalOf(c);
-    const input = await jsonBody(c, createCaseSchema);
+    const input = await jsonBody(c, importCaseSchema);
+    if (isImport(input)) {
+      // History from another help desk (docs/import.md); idempotent by externalId.
+      assertMayImport(principal.actor);
+      const imported = await importCase(services, input, principal.actor);
+      const settled = await settle(c, imported.case.id);
+      c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
+      return c.json(fullView(c, settled), imported.created ? 201 : 200);
+    }
     const row =
       principal.actor.role === 'customer'
         ? await createCase(services, { ...input, customer: undefined }, principal.actor, { customerId: principal.customerId! })

@@ -6,6 +6,7 @@ import { apiAuth, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
 import { caseRoutes } from './cases.js';
+import { importRoutes } from './import.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
 import { reportRoutes } from './reports.js';
@@ -15,16 +16,19 @@ export const API_BODY_LIMIT = 256 * 1024;
 
 export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
-  api.use(
-    bodyLimit({
-      maxSize: API_BODY_LIMIT,
-      onError: () => {
-        throw new DomainError('PAYLOAD_TOO_LARGE', `The body is larger than ${API_BODY_LIMIT / 1024} KiB.`);
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: API_BODY_LIMIT,
+    onError: () => {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `The body is larger than ${API_BODY_LIMIT / 1024} KiB.`);
+    },
+  });
+  // The bulk import streams any size, line by line, with a limit per line (src/import/).
+  api.use(function apiBodyLimit(c, next) {
+    return c.req.method === 'POST' && c.req.path.endsWith('/api/v1/import/cases') ? next() : limit(c, next);
+  });
   api.use(apiAuth(options));
   api.route('/cases', caseRoutes());
+  api.route('/import', importRoutes());
   api.route('/rulesets', rulesetRoutes());
   api.route('/tokens', tokenRoutes());
   api.route('/users', userRoutes());

@@ -1,0 +1,72 @@
+/**
+ * `/api/v1/import`: bulk import of cases from another help desk (docs/import.md).
+ * `POST /cases` takes `application/x-ndjson`, one case per line, read as it arrives (the API's
+ * body limit does not apply; each line has its own). The answer is the summary as JSON, or —
+ * with `Accept: application/x-ndjson` — a stream of NDJSON lines: one per imported, skipped
+ * or failed line, a progress line every 1000 lines, and the summary last.
+ */
+import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import { caseRef } from '../../cases/case-ref.js';
+import { DomainError } from '../../errors.js';
+import { importCases, type ImportEvent } from '../../import/import-cases.js';
+import { ndjsonLines } from '../../import/ndjson-lines.js';
+import { MANAGERS, requireRole } from '../middleware/api-auth.js';
+import type { AppEnv } from '../types.js';
+
+export const NDJSON = 'application/x-ndjson';
+const ACCEPTED_TYPES = new Set([NDJSON, 'application/ndjson', 'application/jsonl']);
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+async function* bodyChunks(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function wire(event: ImportEvent): Record<string, unknown> {
+  return event.type === 'imported' || event.type === 'skipped' ? { ...event, case: caseRef(event.case) } : { ...event };
+}
+
+export function importRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/cases', requireRole(...MANAGERS), async (c) => {
+    if (!ACCEPTED_TYPES.has(mediaType(c.req.header('Content-Type')))) {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the cases as ${NDJSON}: one JSON object per line.`);
+    }
+    const services = c.get('services');
+    const actor = c.get('principal')!.actor;
+    const lines = ndjsonLines(bodyChunks(c.req.raw.body));
+
+    if (mediaType(c.req.header('Accept')) !== NDJSON) {
+      return c.json(await importCases(services, lines, actor));
+    }
+    c.header('Content-Type', NDJSON);
+    c.header('Cache-Control', 'no-store');
+    return stream(c, async (out) => {
+      const write = (value: Record<string, unknown>) => out.write(`${JSON.stringify(value)}\n`);
+      try {
+        const summary = await importCases(services, lines, actor, { onEvent: async (event) => void (await write(wire(event))) });
+        const { errors: _listed, ...counts } = summary;
+        await write({ type: 'summary', ...counts });
+      } catch (error) {
+        services.logger.error('import: stream failed', { error: error instanceof Error ? error.message : String(error) });
+        await write({ type: 'failed', code: error instanceof DomainError ? error.code : 'INTERNAL', detail: 'The import stopped; run it again to import the rest (imported lines are skipped).' });
+      }
+    });
+  });
+
+  return app;
+}
