@@ -4,3 +4,4 @@ export * from './definitions.js';
 export * from './auth.js';
 export * from './outbox.js';
 export * from './reports.js';
+export * from './assignment.js';
