@@ -24,6 +24,7 @@ export function openForCli(): CliContext {
     mailer,
     publicUrl: config.publicUrl,
     defaultWorkflow: config.defaultWorkflow,
+    queueWaitAlertMinutes: config.queueWaitAlertMinutes,
   });
   return {
     config,

@@ -20,6 +20,8 @@ export interface Config {
   reportTimezone: string;
   /** Business hours ahead that count as "at risk" in the scheduled SLA report. */
   reportAtRiskHours: number;
+  /** Managers are alerted about cases waiting longer than this in a queue without its own setting (0: never). */
+  queueWaitAlertMinutes: number;
   smtpUrl: string | null;
   mailFrom: string;
   publicUrl: string;
@@ -66,6 +68,13 @@ function millis(name: string, raw: string | undefined, fallback: number): number
   return value;
 }
 
+function minutes(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 10_080) throw new ConfigError(`${name} must be whole minutes (0–10080, 0 for never), got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = int('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
@@ -93,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     reportCron: env.REPORT_CRON || '0 7 * * *',
     reportTimezone: env.REPORT_TIMEZONE || 'UTC',
     reportAtRiskHours: positive('REPORT_AT_RISK_HOURS', env.REPORT_AT_RISK_HOURS, 4),
+    queueWaitAlertMinutes: minutes('QUEUE_WAIT_ALERT_MINUTES', env.QUEUE_WAIT_ALERT_MINUTES, 30),
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
     publicUrl,

@@ -23,6 +23,8 @@ export interface ServiceOptions {
   publicUrl?: string;
   logger?: Logger;
   mailer?: Mailer | null;
+  /** Alert managers about cases waiting longer than this in queues without their own setting (default 30; 0: never). */
+  queueWaitAlertMinutes?: number;
   /** Extra outbox handlers (by item type). */
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
 }
@@ -38,6 +40,7 @@ export interface Services {
   mailer: Mailer | null;
   defaultWorkflow: string;
   publicUrl: string;
+  queueWaitAlertMinutes: number;
 }
 
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
@@ -54,6 +57,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     mailer: options.mailer ?? null,
     defaultWorkflow: options.defaultWorkflow ?? 'support',
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
+    queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
   };
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);

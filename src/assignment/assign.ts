@@ -26,7 +26,16 @@ export function assignCase(ctx: CaseContext): boolean {
   return false;
 }
 
-export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>, reason?: string): void {
+/** A manager's explicit assignment beyond capacity: who, and the load it makes. */
+export interface CapacityOverride {
+  by: string;
+  byId: number | null;
+  /** The agent's open cases including this one. */
+  load: number;
+  capacity: number;
+}
+
+export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>, reason?: string, override: CapacityOverride | null = null): void {
   const c = ctx.case;
   const waitedMs = c.waitingSince === null ? null : ctx.now - c.waitingSince;
   c.assigneeId = agent.id;
@@ -38,6 +47,7 @@ export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>
     queue: c.queueId,
     ...(waitedMs !== null && waitedMs > 0 ? { waitedMs } : {}),
     ...(reason ? { reason } : {}),
+    ...(override ? { capacityOverride: override } : {}),
   });
 }
 

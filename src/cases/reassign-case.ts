@@ -1,18 +1,26 @@
 /**
  * Manual reassignment: move a case to another queue, to a named agent, or back to
- * automatic assignment (`assignee: null`). A named agent must be active and work the
- * case's queue; a manager's explicit choice may exceed the agent's capacity.
+ * automatic assignment (`assignee: null`).
+ *
+ * - A named agent must be active and work the case's queue, and have spare capacity.
+ *   Only a manager (or admin) may go beyond it, and only explicitly
+ *   (`overrideCapacity: true`); the `case.assigned` entry records the override and who
+ *   made it.
+ * - A move to a queue of a higher tier is an escalation, not a transfer: it needs a
+ *   reason and runs the escalation path (`escalateCase`: `case.escalated`, counted, the
+ *   workflow's escalation state). Moves to the same or a lower tier are transfers.
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
 import { staff, staffQueues } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
-import type { Actor } from '../roles.js';
+import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { assignCase, assignTo, unassign } from '../assignment/assign.js';
+import { assignCase, assignTo, unassign, type CapacityOverride } from '../assignment/assign.js';
+import { loadOf } from '../assignment/pick-agent.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
-import { transferCase } from './move-case.js';
+import { escalateCase, queueById, transferCase } from './move-case.js';
 import { assertVersion } from './transition-case.js';
 
 export const reassignSchema = z
@@ -20,6 +28,8 @@ export const reassignSchema = z
     queue: z.string().trim().min(1).max(64).optional(),
     assignee: z.number().int().positive().nullable().optional(),
     reason: z.string().trim().max(2_000).optional(),
+    /** A manager's explicit choice to assign beyond the agent's capacity. */
+    overrideCapacity: z.boolean().optional(),
     expectedVersion: z.number().int().positive().optional(),
   })
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { message: 'give a queue, an assignee, or both' });
@@ -31,7 +41,7 @@ export function reassignCase(services: Services, caseId: number, input: Reassign
     assertVersion(ctx, input.expectedVersion);
     if (!ctx.case.open) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.case.status}; reopen it first.`);
     const reason = input.reason || `reassigned by ${actor.name}`;
-    if (input.queue !== undefined) transferCase(ctx, input.queue, reason);
+    if (input.queue !== undefined) moveToQueue(ctx, input.queue, input.reason);
     if (input.assignee === null) {
       unassign(ctx, reason);
       assignCase(ctx);
@@ -46,10 +56,46 @@ export function reassignCase(services: Services, caseId: number, input: Reassign
       if (!member) {
         throw new DomainError('STAFF_NOT_FOUND', `${agent.name} does not work the ${ctx.case.queueId} queue.`, { assignee: agent.id, queue: ctx.case.queueId });
       }
+      const override = capacityCheck(ctx, agent, input.overrideCapacity === true);
       unassign(ctx, reason);
-      assignTo(ctx, agent, reason);
+      assignTo(ctx, agent, reason, override);
     }
     ctx.save();
     return ctx.case;
   });
+}
+
+/** A move to a higher tier escalates (reason required); any other move is a transfer. */
+function moveToQueue(ctx: CaseContext, queueId: string, reason: string | undefined): void {
+  const target = queueById(ctx.services.db, queueId);
+  if (!target || !target.active || target.tier <= ctx.case.tier) {
+    transferCase(ctx, queueId, reason || `reassigned by ${ctx.actor.name}`);
+    return;
+  }
+  if (!reason) {
+    throw new DomainError(
+      'TRANSITION_REQUIREMENT_MISSING',
+      `Moving ${ctx.ref} from tier ${ctx.case.tier} to ${target.id} (tier ${target.tier}) is an escalation: give a reason.`,
+      { missing: ['reason'], queue: target.id, tier: target.tier },
+    );
+  }
+  escalateCase(ctx, { tier: target.tier, queue: target.id, reason });
+}
+
+/**
+ * Refuses an assignment beyond the agent's capacity unless a manager explicitly overrides
+ * it; returns the override to record, or null when the agent has room.
+ */
+function capacityCheck(ctx: CaseContext, agent: { id: number; name: string }, override: boolean): CapacityOverride | null {
+  const current = loadOf(ctx.services.db, agent.id);
+  if (!current || current.load < current.capacity) return null;
+  const details = { assignee: agent.id, load: current.load, capacity: current.capacity };
+  const full = `${agent.name} is at capacity (${current.load} of ${current.capacity} open cases)`;
+  if (!isManagerRole(ctx.actor.role)) {
+    throw new DomainError('CAPACITY_EXCEEDED', `${full}; only a manager can assign beyond capacity.`, details);
+  }
+  if (!override) {
+    throw new DomainError('CAPACITY_EXCEEDED', `${full}; choose "override capacity" to assign anyway.`, details);
+  }
+  return { by: ctx.actor.name, byId: ctx.actor.id, load: current.load + 1, capacity: current.capacity };
 }

@@ -1,6 +1,9 @@
 /**
  * Outbox handler for `notification.send`: resolves the recipients (`customer`,
- * `assignee`, `queue`, `managers` or an address), renders the template and mails it.
+ * `assignee`, `queue`, `queueManagers`, `managers` or an address), renders the template
+ * and mails it. An unassigned case's `assignee` is its queue's managers (members of the
+ * queue with the manager or admin role), or every manager when the queue has none: an
+ * SLA warning or breach always reaches someone.
  * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
  * the outbox with back-off and stay visible there.
  */
@@ -11,30 +14,62 @@ import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { renderTemplate, type TemplateName } from './templates.js';
 
-function recipients(services: Services, to: string, c: typeof cases.$inferSelect): string[] {
+interface Recipients {
+  addresses: string[];
+  /** Who stood in for an absent assignee, or the queue's absent managers. */
+  fallback?: 'queue managers' | 'managers';
+}
+
+const MANAGER_ROLES = ['manager', 'admin'] as const;
+
+function managers(services: Services): string[] {
+  return services.db
+    .select({ email: staff.email })
+    .from(staff)
+    .where(and(inArray(staff.role, [...MANAGER_ROLES]), eq(staff.active, true)))
+    .all()
+    .map((r) => r.email);
+}
+
+/** The case queue's managers, or all managers when the queue has none. */
+function queueManagers(services: Services, queueId: string): Recipients {
+  const members = services.db
+    .select({ email: staff.email })
+    .from(staffQueues)
+    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+    .where(and(eq(staffQueues.queueId, queueId), inArray(staff.role, [...MANAGER_ROLES]), eq(staff.active, true)))
+    .all()
+    .map((r) => r.email);
+  return members.length > 0 ? { addresses: members } : { addresses: managers(services), fallback: 'managers' };
+}
+
+function recipients(services: Services, to: string, c: typeof cases.$inferSelect): Recipients {
   const { db } = services;
   switch (to) {
     case 'customer':
-      return db.select({ email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).all().map((r) => r.email);
-    case 'assignee':
-      return c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(eq(staff.id, c.assigneeId)).all().map((r) => r.email);
+      return { addresses: db.select({ email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).all().map((r) => r.email) };
+    case 'assignee': {
+      const assignee = c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(and(eq(staff.id, c.assigneeId), eq(staff.active, true))).all();
+      if (assignee.length > 0) return { addresses: assignee.map((r) => r.email) };
+      const stand = queueManagers(services, c.queueId);
+      return { addresses: stand.addresses, fallback: stand.fallback ?? 'queue managers' };
+    }
+    case 'queueManagers':
+      return queueManagers(services, c.queueId);
     case 'queue':
-      return db
-        .select({ email: staff.email })
-        .from(staffQueues)
-        .innerJoin(staff, eq(staff.id, staffQueues.staffId))
-        .where(and(eq(staffQueues.queueId, c.queueId), eq(staff.active, true)))
-        .all()
-        .map((r) => r.email);
+      return {
+        addresses: db
+          .select({ email: staff.email })
+          .from(staffQueues)
+          .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+          .where(and(eq(staffQueues.queueId, c.queueId), eq(staff.active, true)))
+          .all()
+          .map((r) => r.email),
+      };
     case 'managers':
-      return db
-        .select({ email: staff.email })
-        .from(staff)
-        .where(and(inArray(staff.role, ['manager', 'admin']), eq(staff.active, true)))
-        .all()
-        .map((r) => r.email);
+      return { addresses: managers(services) };
     default:
-      return [to];
+      return { addresses: [to] };
   }
 }
 
@@ -57,6 +92,12 @@ function reasonFor(services: Services, template: TemplateName, caseId: number, d
       ? `The ${sla.metric} target${sla.policy ? ` (${sla.policy})` : ''} is due ${typeof sla.dueAt === 'number' ? new Date(sla.dueAt).toISOString() : 'soon'}.`
       : `The ${sla.metric} target${sla.policy ? ` (${sla.policy})` : ''}${due}.`;
   }
+  if (template === 'case-waiting') {
+    const wait = data as { waitingSince?: unknown; thresholdMinutes?: unknown };
+    if (typeof wait.waitingSince !== 'number') return null;
+    const threshold = typeof wait.thresholdMinutes === 'number' ? ` (the queue alerts after ${wait.thresholdMinutes} min)` : '';
+    return `Waiting since ${new Date(wait.waitingSince).toISOString()}${threshold}.`;
+  }
   return null;
 }
 
@@ -68,7 +109,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     return;
   }
   const { to, template } = item.payload as { to: string; template: TemplateName };
-  const addresses = recipients(services, to, c);
+  const { addresses, fallback } = recipients(services, to, c);
   const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
   const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
   const message = renderTemplate(template, {
@@ -83,13 +124,14 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     url: `${services.publicUrl}/cases/${caseRef(c.id)}`,
   });
   let outcome: Record<string, unknown>;
+  const via = fallback ? { fallback } : {};
   if (addresses.length === 0) {
-    outcome = { template, to, delivered: false, reason: 'no recipients' };
+    outcome = { template, to, ...via, delivered: false, reason: 'no recipients' };
   } else if (!services.mailer) {
-    outcome = { template, to, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
+    outcome = { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
   } else {
     await services.mailer.send({ to: addresses, subject: message.subject, text: message.text });
-    outcome = { template, to, recipients: addresses, delivered: true };
+    outcome = { template, to, ...via, recipients: addresses, delivered: true };
   }
   db.$client.transaction(() => {
     db.insert(caseEvents)

@@ -2,7 +2,12 @@
  * Notification templates rules and workflows can name (`notify { to, template }`).
  * Plain text: mail clients render it as-is and no HTML escaping can go wrong.
  */
-export const NOTIFY_TARGETS = ['customer', 'assignee', 'queue', 'managers'] as const;
+/**
+ * `assignee` falls back to the queue's managers (then all managers) while the case is
+ * unassigned; `queueManagers` are the managers who are members of the case's queue, or all
+ * managers when it has none.
+ */
+export const NOTIFY_TARGETS = ['customer', 'assignee', 'queue', 'queueManagers', 'managers'] as const;
 export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
 
 export interface TemplateInput {
@@ -38,6 +43,10 @@ const TEMPLATES = {
   'sla-breached': (c: TemplateInput) => ({
     subject: `[${c.caseRef}] SLA breached: ${c.subject}`,
     text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) breached its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
+  }),
+  'case-waiting': (c: TemplateInput) => ({
+    subject: `[${c.caseRef}] Waiting for an agent in ${c.queue}: ${c.subject}`,
+    text: `${c.caseRef} "${c.subject}" (${c.priority}) is waiting for an agent in ${c.queue}: nobody with the skills and spare capacity is available.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
   }),
   'case-resolved': (c: TemplateInput) => ({
     subject: `[${c.caseRef}] Resolved: ${c.subject}`,

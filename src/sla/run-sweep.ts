@@ -1,14 +1,18 @@
 /**
- * The SLA job: sweep, then perform the work the sweep queued (escalation rules, workflow
- * reactions, notifications) by draining the outbox until nothing is due. Used by the cron job,
+ * The SLA job: sweep, record the queue wait alerts that fell due, then perform the work
+ * they queued (escalation rules, workflow reactions, notifications) by draining the outbox
+ * until nothing is due. Used by the cron job,
  * the catch-up at start-up, `POST /api/v1/sla/sweep` and `npm run sla:sweep`.
  */
+import { alertLongWaits, type WaitAlertResult } from '../assignment/wait-alerts.js';
 import type { DrainResult } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { sweepSla, type SweepOptions, type SweepResult } from './sweep.js';
 
 export interface SlaSweepRun {
   sweep: SweepResult;
+  /** Cases whose wait in their queue passed the alert threshold. */
+  waiting: WaitAlertResult;
   outbox: DrainResult;
 }
 
@@ -26,6 +30,7 @@ export async function drainOutboxFully(services: Services, maxRounds = 1000): Pr
 
 export async function runSlaSweep(services: Services, options: SweepOptions = {}): Promise<SlaSweepRun> {
   const sweep = await sweepSla(services, options);
+  const waiting = alertLongWaits(services, options.now !== undefined ? { now: options.now } : {});
   const outbox = await drainOutboxFully(services);
-  return { sweep, outbox };
+  return { sweep, waiting, outbox };
 }

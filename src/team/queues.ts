@@ -1,5 +1,6 @@
 /**
- * Queues: create, edit (name, description, tier), deactivate and reactivate.
+ * Queues: create, edit (name, description, tier, waiting order, wait alert), deactivate
+ * and reactivate.
  *
  * - The id is a slug used by rules (`route`, `escalate`); it never changes.
  * - `general` is the fallback queue of routing (FALLBACK_QUEUE): it stays active and tier 1.
@@ -16,7 +17,7 @@ import { z } from 'zod';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
 import { transferCase } from '../cases/move-case.js';
 import { transaction } from '../db/client.js';
-import { cases, queues, staff, staffQueues } from '../db/schema/index.js';
+import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -25,10 +26,22 @@ import { assertManager, fieldError, parseInput } from './input.js';
 
 export type QueueRow = typeof queues.$inferSelect;
 
+export const MAX_WAIT_ALERT_MINUTES = 10_080;
+
 const details = {
   name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
   description: z.string().trim().max(500, 'at most 500 characters').default(''),
   tier: z.number({ error: 'choose tier 1 or 2' }).int().min(1, 'choose tier 1 or 2').max(2, 'choose tier 1 or 2'),
+  /** Which waiting case is taken first (kept as it is when omitted). */
+  waitingOrder: z.enum(WAITING_ORDERS, { error: 'choose by priority or first come, first served' }).optional(),
+  /** Minutes a case may wait before managers are alerted; null: the server default; 0: never (kept when omitted). */
+  waitAlertMinutes: z
+    .number({ error: 'a whole number of minutes' })
+    .int('a whole number of minutes')
+    .min(0, '0 (never) or more minutes')
+    .max(MAX_WAIT_ALERT_MINUTES, `at most ${MAX_WAIT_ALERT_MINUTES} minutes (a week)`)
+    .nullable()
+    .optional(),
 };
 
 export const createQueueSchema = z.strictObject({
@@ -82,7 +95,15 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
     }
     return services.db
       .insert(queues)
-      .values({ id: input.id, name: input.name, description: input.description, tier: input.tier, createdAt: services.clock.now() })
+      .values({
+        id: input.id,
+        name: input.name,
+        description: input.description,
+        tier: input.tier,
+        waitingOrder: input.waitingOrder ?? 'priority',
+        waitAlertMinutes: input.waitAlertMinutes ?? null,
+        createdAt: services.clock.now(),
+      })
       .returning()
       .get();
   });
@@ -106,7 +127,13 @@ export function updateQueue(services: Services, id: string, raw: UpdateQueueInpu
     }
     return services.db
       .update(queues)
-      .set({ name: input.name, description: input.description, tier: input.tier })
+      .set({
+        name: input.name,
+        description: input.description,
+        tier: input.tier,
+        ...(input.waitingOrder !== undefined ? { waitingOrder: input.waitingOrder } : {}),
+        ...(input.waitAlertMinutes !== undefined ? { waitAlertMinutes: input.waitAlertMinutes } : {}),
+      })
       .where(eq(queues.id, id))
       .returning()
       .get()!;
@@ -199,6 +226,8 @@ export function listQueues(services: Services): QueueListRow[] {
       name: queues.name,
       description: queues.description,
       tier: queues.tier,
+      waitingOrder: queues.waitingOrder,
+      waitAlertMinutes: queues.waitAlertMinutes,
       active: queues.active,
       createdAt: queues.createdAt,
       openCases: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1)`,

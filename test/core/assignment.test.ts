@@ -5,9 +5,10 @@ import { pickAgent } from '../../src/assignment/pick-agent.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { transaction } from '../../src/db/client.js';
-import { cases, staff } from '../../src/db/schema/index.js';
+import { cases, queues, staff, type Priority } from '../../src/db/schema/index.js';
+import { updateQueue } from '../../src/team/queues.js';
 import { SYSTEM_ACTOR } from '../../src/roles.js';
-import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -17,9 +18,9 @@ beforeEach(() => {
 afterEach(() => h.close());
 
 let n = 0;
-function intake(subject = 'Account question', description = 'How do I rename my workspace?') {
+function intake(subject = 'Account question', description = 'How do I rename my workspace?', priority?: Priority) {
   n++;
-  return createCase(h.services, { customer: { email: `c${n}@example.com` }, subject, description }, ADMIN);
+  return createCase(h.services, { customer: { email: `c${n}@example.com` }, subject, description, ...(priority ? { priority } : {}) }, ADMIN);
 }
 const assigneeOf = (id: number) => h.db.select().from(cases).where(eq(cases.id, id)).get()!.assigneeId;
 
@@ -120,5 +121,63 @@ describe('the waiting queue', () => {
     const assigned = transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
     expect(assigned).toBe(2);
     expect(ids.map(assigneeOf)).toEqual([agent.id, agent.id, null]);
+  });
+});
+
+describe('the waiting queue takes priority into account', () => {
+  /** One agent (capacity 1) busy with a case; then low, normal, urgent and urgent again wait, a minute apart. */
+  async function backlog() {
+    const agent = h.agent({ queues: ['general'], capacity: 1 });
+    const busy = await intake();
+    const waiting: Record<string, number> = {};
+    for (const [name, priority] of [['low', 'low'], ['normal', 'normal'], ['urgent', 'urgent'], ['urgent2', 'urgent']] as const) {
+      h.clock.advanceMinutes(1);
+      const c = await intake('Account question', 'How do I rename my workspace?', priority);
+      expect(c).toMatchObject({ priority, assigneeId: null });
+      waiting[name] = c.id;
+    }
+    return { agent, busy: busy.id, waiting };
+  }
+
+  /** Resolves the agent's current case and returns the waiting case they get next. */
+  function next(agent: TestActor, current: number): number {
+    h.clock.advanceMinutes(1);
+    transitionCase(h.services, current, { transition: 'resolve', solution: 'Done.' }, agent);
+    return h.db.select().from(cases).where(eq(cases.assigneeId, agent.id)).all().find((c) => c.open)!.id;
+  }
+
+  it('by priority, then oldest first (an urgent case does not wait behind a low one)', async () => {
+    const { agent, busy, waiting } = await backlog();
+    const order: number[] = [];
+    let current = busy;
+    for (let i = 0; i < 4; i++) order.push((current = next(agent, current)));
+    expect(order).toEqual([waiting.urgent, waiting.urgent2, waiting.normal, waiting.low]);
+  });
+
+  it('a queue set to FIFO takes the oldest first, whatever the priority', async () => {
+    const mia = h.agent({ role: 'manager' });
+    updateQueue(h.services, 'general', { name: 'General', tier: 1, waitingOrder: 'fifo' }, mia);
+    const { agent, busy, waiting } = await backlog();
+    const order: number[] = [];
+    let current = busy;
+    for (let i = 0; i < 4; i++) order.push((current = next(agent, current)));
+    expect(order).toEqual([waiting.low, waiting.normal, waiting.urgent, waiting.urgent2]);
+  });
+
+  it('across an agent\'s queues, cases of a FIFO queue rank as normal priority', async () => {
+    h.db.update(queues).set({ waitingOrder: 'fifo' }).where(eq(queues.id, 'billing')).run();
+    const agent = h.agent({ queues: ['general', 'billing'], capacity: 3, available: false });
+    const low = await intake('Account question', 'How do I rename my workspace?', 'low');
+    h.clock.advanceMinutes(1);
+    const billingUrgent = await intake('Invoice', 'Question about my invoice address', 'urgent');
+    h.clock.advanceMinutes(1);
+    const high = await intake('Account question', 'How do I rename my workspace?', 'high');
+    expect(billingUrgent.queueId).toBe('billing');
+    h.db.update(staff).set({ available: true, capacity: 1 }).where(eq(staff.id, agent.id)).run();
+    transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
+    expect([assigneeOf(high.id), assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null, null]);
+    h.db.update(staff).set({ capacity: 2 }).where(eq(staff.id, agent.id)).run();
+    transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
+    expect([assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null]);
   });
 });

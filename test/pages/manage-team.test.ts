@@ -219,6 +219,27 @@ describe('queues', () => {
     expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()?.active).toBe(true);
   });
 
+  it('sets how waiting cases are taken and when managers are alerted about long waits', async () => {
+    const page = await (await m.get('/manage/team/queues/billing')).text();
+    expect(page).toContain('id="queue-waiting-order"');
+    expect(page).toContain('Empty: the server default (30 min); 0: never.');
+    const bad = await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '1', waitingOrder: 'random', waitAlertMinutes: 'soon' }, { htmx: true });
+    expect(bad.status).toBe(422);
+    const errors = await bad.text();
+    expect(errors).toContain('choose by priority or first come, first served');
+    expect(errors).toContain('a whole number of minutes');
+    expect((await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '1', waitingOrder: 'fifo', waitAlertMinutes: '15' })).status).toBe(303);
+    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()).toMatchObject({ waitingOrder: 'fifo', waitAlertMinutes: 15 });
+    const edited = await (await m.get('/manage/team/queues/billing')).text();
+    expect(edited).toMatch(/<option value="fifo" selected="">/);
+    expect(edited).toContain('value="15"');
+    expect(await (await m.get('/manage/team')).text()).toContain('First come, first served · alert after 15 min');
+    expect((await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '1', waitingOrder: 'priority', waitAlertMinutes: '' })).status).toBe(303);
+    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()).toMatchObject({ waitingOrder: 'priority', waitAlertMinutes: null });
+    expect((await m.post('/manage/team/queues', { id: 'vip', name: 'VIP', tier: '1', waitingOrder: 'fifo', waitAlertMinutes: '0' })).status).toBe(303);
+    expect(h.db.select().from(queues).where(eq(queues.id, 'vip')).get()).toMatchObject({ waitingOrder: 'fifo', waitAlertMinutes: 0 });
+  });
+
   it('general cannot be deactivated (409 page), unknown queues are 404', async () => {
     expect(await (await m.get('/manage/team/queues/general')).text()).toContain('This is the fallback queue of routing: it stays active.');
     const res = await m.post('/manage/team/queues/general/deactivate', {});

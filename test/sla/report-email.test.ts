@@ -41,8 +41,11 @@ describe('report email', () => {
     expect(report).toMatchObject({ deliveryState: 'pending', recipients: ['mia@casebook.test', 'ada@casebook.test'] });
     await d.h.services.outbox.drain();
 
-    expect(smtp.messages).toHaveLength(1);
-    const { to, mail } = smtp.messages[0]!;
+    // Beside the breach notice itself (the escalation rules mail the assignee), one report.
+    const reports = smtp.messages.filter((m) => m.mail.subject?.startsWith('SLA report'));
+    expect(reports).toHaveLength(1);
+    expect(smtp.messages.filter((m) => m.mail.subject?.includes('SLA breached'))).toHaveLength(1);
+    const { to, mail } = reports[0]!;
     expect(to.sort()).toEqual(['ada@casebook.test', 'mia@casebook.test']);
     expect(mail.from?.value[0]).toMatchObject({ name: 'Casebook', address: 'casebook@example.test' });
     expect(mail.subject).toBe('SLA report 2026-03-02 12:00 – 2026-03-03 12:00 (Europe/Berlin): 1 breach, 1 escalation');

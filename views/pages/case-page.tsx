@@ -98,7 +98,7 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: CasePageData; cs
       {d.transitions.length === 0 ? <p class="muted">No transitions are open to you in this state.</p> : null}
       <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />
       {d.row.open ? (
-        <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={forms?.reassign} />
+        <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={forms?.reassign} />
       ) : null}
     </section>
   );

@@ -111,9 +111,17 @@ export interface ReassignProps {
   ctx: FormContext;
   queue: string;
   queues: { id: string; name: string; tier: number }[];
-  assignees: { id: number; name: string }[];
+  assignees: { id: number; name: string; load: number; capacity: number }[];
   assigneeId: number | null;
+  /** The case's tier: a queue of a higher tier means escalating. */
+  tier: number;
+  /** The viewer may assign beyond capacity (managers). */
+  canOverride: boolean;
   state?: FormState | undefined;
+}
+
+function assigneeLabel(a: { name: string; load: number; capacity: number }): string {
+  return `${a.name} (${a.load}/${a.capacity}${a.load >= a.capacity ? ', at capacity' : ''})`;
 }
 
 export function ReassignForm(p: ReassignProps) {
@@ -128,7 +136,9 @@ export function ReassignForm(p: ReassignProps) {
         state={p.state}
         options={[
           { value: '', label: `Keep ${p.queue}` },
-          ...p.queues.filter((q) => q.id !== p.queue).map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` })),
+          ...p.queues
+            .filter((q) => q.id !== p.queue)
+            .map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})${q.tier > p.tier ? ': escalation, reason required' : ''}` })),
         ]}
       />
       <SelectField
@@ -139,10 +149,24 @@ export function ReassignForm(p: ReassignProps) {
         options={[
           { value: '', label: 'Keep as it is' },
           { value: 'auto', label: 'Automatic: the next available agent' },
-          ...p.assignees.filter((a) => a.id !== p.assigneeId).map((a) => ({ value: String(a.id), label: a.name })),
+          ...p.assignees.filter((a) => a.id !== p.assigneeId).map((a) => ({ value: String(a.id), label: assigneeLabel(a) })),
         ]}
       />
-      <Field id="reassign-reason" name="reason" label="Reason (optional)" maxlength={2000} state={p.state} />
+      {p.canOverride ? (
+        <div class="field">
+          <label for="reassign-override">
+            <input type="checkbox" id="reassign-override" name="overrideCapacity" value="on" checked={p.state?.values?.overrideCapacity === 'on'} />
+            {' Override capacity: assign even if they are at capacity (recorded on the timeline)'}
+          </label>
+        </div>
+      ) : null}
+      <Field
+        id="reassign-reason"
+        name="reason"
+        label={p.queues.some((q) => q.tier > p.tier) ? 'Reason (required when moving to a higher tier: that is an escalation)' : 'Reason (optional)'}
+        maxlength={2000}
+        state={p.state}
+      />
       <Button id="reassign-submit">Reassign</Button>
     </form>
   );

@@ -80,8 +80,19 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
       );
     case 'case.queued':
       return <Line entry={e} kind="system" detail={str(d.reason)}>{`Waiting for an agent in ${str(d.queue)}`}</Line>;
-    case 'case.assigned':
+    case 'case.waitAlerted':
+      return <Line entry={e} kind="sla-alert">{`Waiting in ${str(d.queue)} for over ${str(d.thresholdMinutes)} min: managers alerted`}</Line>;
+    case 'case.assigned': {
+      const override = d.capacityOverride as { by?: unknown; load?: unknown; capacity?: unknown } | undefined;
+      if (override) {
+        return (
+          <Line entry={e} kind="system" detail={str(d.reason)} detailLabel="Reason">
+            {`Assigned to ${str(d.assignee)} beyond capacity (${str(override.load)} of ${str(override.capacity)}): capacity override by ${str(override.by)}`}
+          </Line>
+        );
+      }
       return <Line entry={e} kind="system" detail={str(d.reason)}>{`Assigned to ${str(d.assignee)}`}</Line>;
+    }
     case 'case.unassigned':
       return <Line entry={e} kind="system" detail={str(d.reason)}>Unassigned</Line>;
     case 'case.transferred':

@@ -5,3 +5,4 @@ export * from './auth.js';
 export * from './outbox.js';
 export * from './reports.js';
 export * from './scheduler.js';
+export * from './assignment.js';

@@ -61,6 +61,10 @@ export const staff = sqliteTable(
   (t) => [uniqueIndex('staff_email_idx').on(t.email)],
 );
 
+/** How a queue hands out its waiting cases: by priority then age (default), or plain FIFO. */
+export const WAITING_ORDERS = ['priority', 'fifo'] as const;
+export type WaitingOrder = (typeof WAITING_ORDERS)[number];
+
 export const queues = sqliteTable('queues', {
   /** Slug used in rules, e.g. `general`, `billing`, `advanced`. */
   id: text('id').primaryKey(),
@@ -68,6 +72,10 @@ export const queues = sqliteTable('queues', {
   description: text('description').notNull().default(''),
   /** 1 = first line, 2 = advanced support. */
   tier: integer('tier').notNull().default(1),
+  /** Which waiting case an agent with spare capacity takes first. */
+  waitingOrder: text('waiting_order', { enum: WAITING_ORDERS }).notNull().default('priority'),
+  /** Managers are alerted about cases waiting longer than this; null: the server default; 0: never. */
+  waitAlertMinutes: integer('wait_alert_minutes'),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
 });

@@ -1,10 +1,11 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
-import { and, asc, eq, inArray, max } from 'drizzle-orm';
+import { and, asc, eq, inArray, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
 import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
+import { isManagerRole } from '../../roles.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
 import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
@@ -38,7 +39,10 @@ export interface CasePageData {
   otherCases: OtherCase[];
   suggestions: { problemId: number; title: string; solution: string }[];
   queues: { id: string; name: string; tier: number }[];
-  assignees: { id: number; name: string }[];
+  /** Members of the case's queue with their open cases and capacity. */
+  assignees: { id: number; name: string; load: number; capacity: number }[];
+  /** Managers and admins may assign beyond capacity (explicitly). */
+  canOverrideCapacity: boolean;
   escalations: TimelineEntry[];
   rating: { satisfied: boolean; comment: string; createdAt: number } | null;
 }
@@ -113,6 +117,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     suggestions: [],
     queues: [],
     assignees: [],
+    canOverrideCapacity: false,
     escalations: [],
     rating: null,
   };
@@ -136,8 +141,14 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     : [];
   data.suggestions = suggestionIds.flatMap((id) => found.filter((p) => p.id === id).map((p) => ({ problemId: p.id, title: p.title, solution: p.solution })));
   data.queues = db.select({ id: queues.id, name: queues.name, tier: queues.tier }).from(queues).where(eq(queues.active, true)).orderBy(asc(queues.tier), asc(queues.id)).all();
+  data.canOverrideCapacity = isManagerRole(principal.actor.role);
   data.assignees = db
-    .select({ id: staff.id, name: staff.name })
+    .select({
+      id: staff.id,
+      name: staff.name,
+      capacity: staff.capacity,
+      load: sql<number>`(SELECT count(*) FROM cases c WHERE c.assignee_id = ${staff.id} AND c.open = 1)`,
+    })
     .from(staffQueues)
     .innerJoin(staff, eq(staff.id, staffQueues.staffId))
     .where(and(eq(staffQueues.queueId, row.queueId), eq(staff.active, true)))

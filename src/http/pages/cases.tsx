@@ -49,6 +49,7 @@ const reassignForm = z
       .optional()
       .transform((v) => (v === undefined || v === '' ? undefined : v === 'auto' ? null : Number(v))),
     reason: z.string().trim().max(2_000).optional(),
+    overrideCapacity: z.literal('on').optional(),
   })
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { path: ['(form)'], message: 'Choose another queue, an assignee, or both.' });
 
@@ -109,7 +110,7 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
     case 'reassign':
       forms.reassign = state;
       formId = 'reassign-form';
-      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={state} />;
+      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={state} />;
       break;
     case 'rating':
       forms.rating = state;
@@ -227,6 +228,7 @@ export function casePages(): Hono<PageEnv> {
           ...(input.queue !== undefined ? { queue: input.queue } : {}),
           ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),
           ...(input.reason ? { reason: input.reason } : {}),
+          ...(input.overrideCapacity ? { overrideCapacity: true } : {}),
         };
         reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
         return 'Reassigned.';

@@ -39,7 +39,7 @@ export function formErrorsOf(error: unknown): FormErrors | null {
     return missing.length ? Object.fromEntries(missing.map((field) => [field, 'required'])) : { '(form)': error.message };
   }
   if (error.code === 'QUEUE_NOT_FOUND') return { queue: error.message };
-  if (error.code === 'STAFF_NOT_FOUND') return { assignee: error.message };
+  if (error.code === 'STAFF_NOT_FOUND' || error.code === 'CAPACITY_EXCEEDED') return { assignee: error.message };
   if (error.code === 'VALIDATION_FAILED') return { '(form)': error.message };
   return null;
 }

@@ -18,6 +18,10 @@ const TIER_OPTIONS: Option[] = [
   { value: '1', label: 'Tier 1 (first line)' },
   { value: '2', label: 'Tier 2 (advanced support)' },
 ];
+const WAITING_ORDER_OPTIONS: Option[] = [
+  { value: 'priority', label: 'By priority, then oldest first' },
+  { value: 'fifo', label: 'First come, first served (ignore priority)' },
+];
 
 export function TeamNav({ current }: { current: 'people' | 'problems' | 'customers' }) {
   const link = (href: string, key: typeof current, label: string) => (
@@ -69,7 +73,7 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
             New queue
           </a>
         </div>
-        <ManageTable caption="Queues" captionHidden head={['Queue', 'Id', 'Tier', 'Open cases', 'Waiting', 'Members', 'Status']} id="queues-table">
+        <ManageTable caption="Queues" captionHidden head={['Queue', 'Id', 'Tier', 'Open cases', 'Waiting', 'Waiting order and alert', 'Members', 'Status']} id="queues-table">
           {p.queues.map((q) => (
             <tr class={q.active ? undefined : 'row-inactive'}>
               <td>
@@ -82,6 +86,7 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
               <td>{`Tier ${q.tier}`}</td>
               <td class="num">{String(q.openCases)}</td>
               <td class="num">{String(q.waiting)}</td>
+              <td>{`${q.waitingOrder === 'fifo' ? 'First come, first served' : 'By priority'} · ${q.waitAlertMinutes === null ? 'alert: server default' : q.waitAlertMinutes === 0 ? 'no alert' : `alert after ${q.waitAlertMinutes} min`}`}</td>
               <td class="num">{String(q.members)}</td>
               <td>
                 <StatusBadge active={q.active} />
@@ -126,7 +131,9 @@ export function TeamPage(p: { viewer: Viewer; csrfToken: string; queues: QueueLi
 
 /* Queues */
 
-export function QueueForm(p: { csrfToken: string; state: FormState; queue: QueueRow | null }) {
+/** The queue form; `defaultWaitAlert` is the server's QUEUE_WAIT_ALERT_MINUTES. */
+export function QueueForm(p: { csrfToken: string; state: FormState; queue: QueueRow | null; defaultWaitAlert: number }) {
+  const serverDefault = p.defaultWaitAlert === 0 ? 'never' : `${p.defaultWaitAlert} min`;
   const action = p.queue ? `${TEAM}/queues/${p.queue.id}` : `${TEAM}/queues`;
   return (
     <form id="queue-form" class="panel stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML">
@@ -138,6 +145,17 @@ export function QueueForm(p: { csrfToken: string; state: FormState; queue: Queue
         )}
         <Field id="queue-name" name="name" label="Name" required maxlength={100} state={p.state} value={p.queue?.name ?? ''} />
         <SelectField id="queue-tier" name="tier" label="Tier" options={TIER_OPTIONS} state={p.state} value={String(p.queue?.tier ?? 1)} />
+        <SelectField id="queue-waiting-order" name="waitingOrder" label="Waiting cases are taken" options={WAITING_ORDER_OPTIONS} state={p.state} value={p.queue?.waitingOrder ?? 'priority'} />
+        <Field
+          id="queue-wait-alert"
+          name="waitAlertMinutes"
+          label="Alert managers when a case waits longer than (minutes)"
+          hint={`Empty: the server default (${serverDefault}); 0: never.`}
+          maxlength={5}
+          attrs={{ inputmode: 'numeric' }}
+          state={p.state}
+          value={p.queue?.waitAlertMinutes === null || p.queue?.waitAlertMinutes === undefined ? '' : String(p.queue.waitAlertMinutes)}
+        />
         <div class="wide">
           <Field id="queue-description" name="description" label="Description" rows={3} maxlength={500} state={p.state} value={p.queue?.description ?? ''} />
         </div>
@@ -147,10 +165,10 @@ export function QueueForm(p: { csrfToken: string; state: FormState; queue: Queue
   );
 }
 
-export function NewQueuePage(p: { viewer: Viewer; csrfToken: string; state: FormState }) {
+export function NewQueuePage(p: { viewer: Viewer; csrfToken: string; state: FormState; defaultWaitAlert: number }) {
   return (
     <TeamFrame title="New queue" viewer={p.viewer} csrfToken={p.csrfToken} nav="people" eyebrow={<a href={TEAM}>Team</a>}>
-      <QueueForm csrfToken={p.csrfToken} state={p.state} queue={null} />
+      <QueueForm csrfToken={p.csrfToken} state={p.state} queue={null} defaultWaitAlert={p.defaultWaitAlert} />
     </TeamFrame>
   );
 }
@@ -161,6 +179,8 @@ export interface QueuePageData {
   uses: QueueUse[];
   targets: Option[];
   fallback: boolean;
+  /** QUEUE_WAIT_ALERT_MINUTES, for queues without their own wait alert. */
+  defaultWaitAlert: number;
 }
 
 export function DeactivateQueueForm(p: { csrfToken: string; data: QueuePageData; state: FormState }) {
@@ -186,7 +206,7 @@ export function QueuePage(p: { viewer: Viewer; csrfToken: string; data: QueuePag
       <p class="muted">
         Id <code>{queue.id}</code>
       </p>
-      <QueueForm csrfToken={p.csrfToken} state={p.state} queue={queue} />
+      <QueueForm csrfToken={p.csrfToken} state={p.state} queue={queue} defaultWaitAlert={p.data.defaultWaitAlert} />
       <section class="panel danger-zone" aria-labelledby="queue-status-heading">
         <h2 id="queue-status-heading">{queue.active ? 'Deactivate' : 'Reactivate'}</h2>
         {uses.length > 0 ? (

@@ -83,10 +83,23 @@ function queueData(c: PageContext, id: string): QueuePageData {
     .all()
     .filter((q) => q.id !== id)
     .map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` }));
-  return { queue, openCases: openCasesIn(services, id).length, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE };
+  return { queue, openCases: openCasesIn(services, id).length, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
 }
 
-const queueInput = (v: FormValues) => ({ name: v.name ?? '', description: v.description ?? '', tier: /^\d$/.test(v.tier ?? '') ? Number(v.tier) : NaN });
+const queueInput = (v: FormValues) => ({
+  name: v.name ?? '',
+  description: v.description ?? '',
+  tier: /^\d$/.test(v.tier ?? '') ? Number(v.tier) : NaN,
+  ...(v.waitingOrder !== undefined ? { waitingOrder: v.waitingOrder as 'priority' | 'fifo' } : {}),
+  ...(v.waitAlertMinutes !== undefined ? { waitAlertMinutes: waitAlertOf(v.waitAlertMinutes) } : {}),
+});
+
+/** Empty: the server default (null); whole minutes otherwise (anything else fails validation). */
+function waitAlertOf(raw: string): number | null {
+  const value = raw.trim();
+  if (value === '') return null;
+  return /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+}
 
 /* Staff */
 
@@ -130,7 +143,7 @@ export function teamPages(): Hono<PageEnv> {
 
   app.get(`${TEAM}/queues/new`, (c) => {
     managerOf(c);
-    return sendHtml(c, <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} />);
+    return sendHtml(c, <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} defaultWaitAlert={c.get('services').queueWaitAlertMinutes} />);
   });
 
   app.post(`${TEAM}/queues`, async (c) => {
@@ -140,7 +153,7 @@ export function teamPages(): Hono<PageEnv> {
       () => createQueue(c.get('services'), { id: values.id ?? '', ...queueInput(values) }, actor),
       (errors, status) => {
         const state: FormState = { values, errors };
-        return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={null} />, () => <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} />, status);
+        return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={null} defaultWaitAlert={c.get('services').queueWaitAlertMinutes} />, () => <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} defaultWaitAlert={c.get('services').queueWaitAlertMinutes} />, status);
       },
     );
     if (!result.ok) return result.response;
@@ -162,7 +175,7 @@ export function teamPages(): Hono<PageEnv> {
       (errors, status) => {
         const data = queueData(c, id);
         const state: FormState = { values, errors };
-        return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={data.queue} />, () => <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={state} notice={null} />, status);
+        return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={data.queue} defaultWaitAlert={data.defaultWaitAlert} />, () => <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={state} notice={null} />, status);
       },
     );
     if (!result.ok) return result.response;
