@@ -5,12 +5,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Folders } from '../definitions/export-import.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
+import { requestIds } from './middleware/request-id.js';
 import { assetRoutes } from './pages/assets.js';
 import { pageErrorResponse } from './pages/errors.js';
 import { pageRoutes } from './pages/index.js';
@@ -54,12 +54,12 @@ export const CONTENT_SECURITY_POLICY = {
 
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 64 }));
   app.use(async function provideServices(c, next) {
     c.set('services', services);
     c.set('principal', null);
     await next();
   });
+  app.use(requestIds());
   // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).
@@ -84,7 +84,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   app.onError((error, c) => {
     const domain = asDomainError(error);
     if (domain.code === 'INTERNAL') {
-      services.logger.error('request failed', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error });
+      services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, path: c.req.path, error });
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);
   });

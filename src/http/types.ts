@@ -11,7 +11,10 @@ export interface Principal {
 }
 
 export interface AppVariables {
+  /** Ours, generated per request (see middleware/request-id.ts). */
   requestId: string;
+  /** The client's own X-Request-Id, logged beside ours; never used as ours. */
+  clientRequestId: string | null;
   services: Services;
   principal: Principal | null;
 }
