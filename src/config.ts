@@ -12,7 +12,10 @@ export interface Config {
   workflowsDir: string;
   rulesDir: string;
   adminToken: string | null;
+  /** Demo data (known accounts, an admin) on an empty database. Off by default when NODE_ENV=production. */
   seedDemo: boolean;
+  /** Why `seedDemo` is what it is, for the start-up message: set explicitly, or the default for this NODE_ENV. */
+  seedDemoSource: 'explicit' | 'default' | 'production-default';
   /** Workflow new cases follow. */
   defaultWorkflow: string;
   slaSweepCron: string;
@@ -74,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (adminToken !== null && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
   }
+  const production = env.NODE_ENV === 'production';
+  const seedDemoExplicit = env.SEED_DEMO !== undefined && env.SEED_DEMO !== '';
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
@@ -87,7 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),
     rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
     adminToken,
-    seedDemo: bool('SEED_DEMO', env.SEED_DEMO, true),
+    seedDemo: bool('SEED_DEMO', env.SEED_DEMO, !production),
+    seedDemoSource: seedDemoExplicit ? 'explicit' : production ? 'production-default' : 'default',
     defaultWorkflow: env.DEFAULT_WORKFLOW || 'support',
     slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
     reportCron: env.REPORT_CRON || '0 7 * * *',

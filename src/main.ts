@@ -62,6 +62,12 @@ async function main(): Promise<void> {
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
 
+  if (!config.seedDemo && config.seedDemoSource === 'production-default') {
+    process.stdout.write('No demo data: NODE_ENV=production turns SEED_DEMO off (set SEED_DEMO=true to seed the demo accounts anyway).\n');
+  }
+  if (config.seedDemo && config.seedDemoSource === 'explicit' && process.env.NODE_ENV === 'production') {
+    logger.warn('SEED_DEMO=true with NODE_ENV=production: an empty database gets the demo accounts, an admin among them');
+  }
   if (config.seedDemo) {
     const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
     if (report) {
