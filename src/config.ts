@@ -28,6 +28,8 @@ export interface Config {
   publicUrl: string;
   /** Mark cookies Secure. Defaults to true when PUBLIC_URL is https. */
   secureCookies: boolean;
+  /** Reverse proxies of ours in front of the server; client addresses come from X-Forwarded-For that many hops from the right. 0 (default): the socket's. */
+  trustProxy: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -69,6 +71,15 @@ function millis(name: string, raw: string | undefined, fallback: number): number
   return value;
 }
 
+/** TRUST_PROXY: off (default), `true` (one proxy) or the number of proxies in front (1–10). */
+function proxies(raw: string | undefined): number {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return 0;
+  if (/^(true|yes|on)$/i.test(raw)) return 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 10) throw new ConfigError(`TRUST_PROXY must be false, true or the number of proxies in front (1–10), got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = int('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
@@ -103,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
     publicUrl,
     secureCookies: bool('SECURE_COOKIES', env.SECURE_COOKIES, publicUrl.startsWith('https:')),
+    trustProxy: proxies(env.TRUST_PROXY),
     logLevel,
   };
 }

@@ -26,8 +26,8 @@ export interface AppOptions {
   publicUrl?: string;
   /** Secure cookies (`__Host-` names). Default: the public URL is https. */
   secureCookies?: boolean;
-  /** Take the client address (sign-in throttling) from X-Forwarded-For. Default false. */
-  trustProxy?: boolean;
+  /** Reverse proxies of ours in front of the server (TRUST_PROXY; `true` is 1): the client address (sign-in throttling) comes from X-Forwarded-For. Default 0. */
+  trustProxy?: boolean | number;
   /** Links for the "Manage" section of the staff navigation (managers and admins). */
   manageLinks?: NavLink[];
   /** Seconds between live-update polls on the inbox and case pages. Default 5. */
@@ -74,7 +74,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     pageRoutes({
       secureCookies: options.secureCookies ?? publicUrl.startsWith('https:'),
       allowedOrigins: [new URL(publicUrl).origin],
-      trustProxy: options.trustProxy ?? false,
+      trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0,
       manageLinks: options.manageLinks ?? MANAGE_LINKS,
       pollSeconds: options.pollSeconds ?? 5,
       definitionFolders: options.definitionFolders ?? DEFAULT_DEFINITION_FOLDERS,
