@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   secureCookies: boolean;
   /** Reverse proxies of ours in front of the server; client addresses come from X-Forwarded-For that many hops from the right. 0 (default): the socket's. */
   trustProxy: number;
+  /** Intake and message rate limits (RATE_LIMIT_*). */
+  rateLimits: RateLimits;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -80,6 +83,13 @@ function proxies(raw: string | undefined): number {
   return value;
 }
 
+function rate(name: string, raw: string | undefined, fallback: Rate): Rate {
+  if (raw === undefined || raw === '') return fallback;
+  const parsed = parseRate(raw);
+  if (!parsed) throw new ConfigError(`${name} must be "count/window" such as 10/10m, 60/1m or 500/1h (s, m, h; at most 24h), or off; got "${raw}"`);
+  return parsed;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = int('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
@@ -115,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicUrl,
     secureCookies: bool('SECURE_COOKIES', env.SECURE_COOKIES, publicUrl.startsWith('https:')),
     trustProxy: proxies(env.TRUST_PROXY),
+    rateLimits: {
+      casesPerToken: rate('RATE_LIMIT_CASES_PER_TOKEN', env.RATE_LIMIT_CASES_PER_TOKEN, DEFAULT_RATE_LIMITS.casesPerToken),
+      casesPerCustomer: rate('RATE_LIMIT_CASES_PER_CUSTOMER', env.RATE_LIMIT_CASES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.casesPerCustomer),
+      messagesPerToken: rate('RATE_LIMIT_MESSAGES_PER_TOKEN', env.RATE_LIMIT_MESSAGES_PER_TOKEN, DEFAULT_RATE_LIMITS.messagesPerToken),
+      messagesPerCustomer: rate('RATE_LIMIT_MESSAGES_PER_CUSTOMER', env.RATE_LIMIT_MESSAGES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.messagesPerCustomer),
+    },
     logLevel,
   };
 }

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const swept = await sweepSla(services);
   if (swept.warnings + swept.breaches > 0) logger.info('caught up on SLA timers', { warnings: swept.warnings, breaches: swept.breaches });
 
-  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
+  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const scheduler = startScheduler(serverJobs(services, config), logger);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info('Casebook is listening', { url: `http://${info.address}:${info.port}`, database: config.databasePath });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Folders } from '../definitions/export-import.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   secureCookies?: boolean;
   /** Reverse proxies of ours in front of the server (TRUST_PROXY; `true` is 1): the client address (sign-in throttling) comes from X-Forwarded-For. Default 0. */
   trustProxy?: boolean | number;
+  /** Intake and message rate limits. Default DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimits;
   /** Links for the "Manage" section of the staff navigation (managers and admins). */
   manageLinks?: NavLink[];
   /** Seconds between live-update polls on the inbox and case pages. Default 5. */
@@ -54,9 +57,12 @@ export const CONTENT_SECURITY_POLICY = {
 
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const limits = { limiter: new RateLimiter(services.clock), rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
   app.use(async function provideServices(c, next) {
     c.set('services', services);
     c.set('principal', null);
+    c.set('tokenKey', null);
+    c.set('limits', limits);
     await next();
   });
   app.use(requestIds());

@@ -1,3 +1,4 @@
+import type { RateLimiter, RateLimits } from '../auth/rate-limit.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 
@@ -17,6 +18,10 @@ export interface AppVariables {
   clientRequestId: string | null;
   services: Services;
   principal: Principal | null;
+  /** The API token the request came with, as a rate-limit key (null for pages and the ADMIN_TOKEN). */
+  tokenKey: string | null;
+  /** Intake and message limits (one limiter per app). */
+  limits: { limiter: RateLimiter; rates: RateLimits };
 }
 
 export interface AppEnv {
