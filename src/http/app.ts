@@ -11,6 +11,7 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
+import { displayTextOnly } from './middleware/display-text.js';
 import { requestIds } from './middleware/request-id.js';
 import { assetRoutes } from './pages/assets.js';
 import { pageErrorResponse } from './pages/errors.js';
@@ -66,6 +67,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     await next();
   });
   app.use(requestIds());
+  app.use(displayTextOnly());
   // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).

@@ -2,6 +2,7 @@
  * Notification templates rules and workflows can name (`notify { to, template }`).
  * Plain text: mail clients render it as-is and no HTML escaping can go wrong.
  */
+import { displayText } from '../text/display.js';
 export const NOTIFY_TARGETS = ['customer', 'assignee', 'queue', 'managers'] as const;
 export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
 
@@ -48,6 +49,8 @@ const TEMPLATES = {
 export type TemplateName = keyof typeof TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
+/** The mail for a template; bidi controls in user text are removed (src/text/display.ts). */
 export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
-  return TEMPLATES[name](input);
+  const message = TEMPLATES[name](input);
+  return { subject: displayText(message.subject), text: displayText(message.text) };
 }

@@ -7,8 +7,10 @@
  * cells. So every text field is quoted, and wherever a cell could start (the field's start,
  * or after any of , ; TAB | CR LF, past spaces and quotes) with = + - @ TAB or CR, a single
  * quote is put in front: `Refund;=cmd|'/C calc'!A0` becomes `"Refund;'=cmd|'/C calc'!A0"`.
- * Numbers stay unquoted numbers (a negative count is not a formula).
+ * Numbers stay unquoted numbers (a negative count is not a formula). Bidi controls are
+ * removed from text (src/text/display.ts).
  */
+import { displayText } from '../text/display.js';
 import type { ReportSummary } from './build-report.js';
 
 export const CSV_COLUMNS = [
@@ -30,7 +32,7 @@ export function guardFormulas(text: string): string {
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  return `"${guardFormulas(value).replaceAll('"', '""')}"`;
+  return `"${guardFormulas(displayText(value)).replaceAll('"', '""')}"`;
 }
 
 export function renderReportCsv(report: ReportSummary): string {
