@@ -17,9 +17,8 @@ export function displayText(text: string): string {
   return text.replace(BIDI_CONTROLS, '');
 }
 
+const ANY_BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+
 export function hasBidiControls(text: string): boolean {
-  BIDI_CONTROLS.lastIndex = 0;
-  const found = BIDI_CONTROLS.test(text);
-  BIDI_CONTROLS.lastIndex = 0;
-  return found;
+  return ANY_BIDI_CONTROL.test(text);
 }

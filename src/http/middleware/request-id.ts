@@ -20,7 +20,7 @@ export function requestIds(): MiddlewareHandler<AppEnv> {
     c.header('X-Request-Id', id);
     const started = performance.now();
     await next();
-    c.get('services')?.logger.debug('request', {
+    c.get('services').logger.debug('request', {
       requestId: id,
       clientRequestId: c.get('clientRequestId'),
       method: c.req.method,
