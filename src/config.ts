@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -12,7 +13,10 @@ export interface Config {
   workflowsDir: string;
   rulesDir: string;
   adminToken: string | null;
+  /** Demo data (known accounts, an admin) on an empty database. Off by default when NODE_ENV=production. */
   seedDemo: boolean;
+  /** Why `seedDemo` is what it is, for the start-up message: set explicitly, or the default for this NODE_ENV. */
+  seedDemoSource: 'explicit' | 'default' | 'production-default';
   /** Workflow new cases follow. */
   defaultWorkflow: string;
   slaSweepCron: string;
@@ -27,6 +31,10 @@ export interface Config {
   publicUrl: string;
   /** Mark cookies Secure. Defaults to true when PUBLIC_URL is https. */
   secureCookies: boolean;
+  /** Reverse proxies of ours in front of the server; client addresses come from X-Forwarded-For that many hops from the right. 0 (default): the socket's. */
+  trustProxy: number;
+  /** Intake and message rate limits (RATE_LIMIT_*). */
+  rateLimits: RateLimits;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -75,6 +83,22 @@ function minutes(name: string, raw: string | undefined, fallback: number): numbe
   return value;
 }
 
+/** TRUST_PROXY: off (default), `true` (one proxy) or the number of proxies in front (1–10). */
+function proxies(raw: string | undefined): number {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return 0;
+  if (/^(true|yes|on)$/i.test(raw)) return 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 10) throw new ConfigError(`TRUST_PROXY must be false, true or the number of proxies in front (1–10), got "${raw}"`);
+  return value;
+}
+
+function rate(name: string, raw: string | undefined, fallback: Rate): Rate {
+  if (raw === undefined || raw === '') return fallback;
+  const parsed = parseRate(raw);
+  if (!parsed) throw new ConfigError(`${name} must be "count/window" such as 10/10m, 60/1m or 500/1h (s, m, h; at most 24h), or off; got "${raw}"`);
+  return parsed;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = int('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
@@ -83,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (adminToken !== null && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
   }
+  const production = env.NODE_ENV === 'production';
+  const seedDemoExplicit = env.SEED_DEMO !== undefined && env.SEED_DEMO !== '';
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
@@ -96,7 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),
     rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
     adminToken,
-    seedDemo: bool('SEED_DEMO', env.SEED_DEMO, true),
+    seedDemo: bool('SEED_DEMO', env.SEED_DEMO, !production),
+    seedDemoSource: seedDemoExplicit ? 'explicit' : production ? 'production-default' : 'default',
     defaultWorkflow: env.DEFAULT_WORKFLOW || 'support',
     slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
     reportCron: env.REPORT_CRON || '0 7 * * *',
@@ -107,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
     publicUrl,
     secureCookies: bool('SECURE_COOKIES', env.SECURE_COOKIES, publicUrl.startsWith('https:')),
+    trustProxy: proxies(env.TRUST_PROXY),
+    rateLimits: {
+      casesPerToken: rate('RATE_LIMIT_CASES_PER_TOKEN', env.RATE_LIMIT_CASES_PER_TOKEN, DEFAULT_RATE_LIMITS.casesPerToken),
+      casesPerCustomer: rate('RATE_LIMIT_CASES_PER_CUSTOMER', env.RATE_LIMIT_CASES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.casesPerCustomer),
+      messagesPerToken: rate('RATE_LIMIT_MESSAGES_PER_TOKEN', env.RATE_LIMIT_MESSAGES_PER_TOKEN, DEFAULT_RATE_LIMITS.messagesPerToken),
+      messagesPerCustomer: rate('RATE_LIMIT_MESSAGES_PER_CUSTOMER', env.RATE_LIMIT_MESSAGES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.messagesPerCustomer),
+    },
     logLevel,
   };
 }

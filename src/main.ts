@@ -63,6 +63,12 @@ async function main(): Promise<void> {
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
 
+  if (!config.seedDemo && config.seedDemoSource === 'production-default') {
+    process.stdout.write('No demo data: NODE_ENV=production turns SEED_DEMO off (set SEED_DEMO=true to seed the demo accounts anyway).\n');
+  }
+  if (config.seedDemo && config.seedDemoSource === 'explicit' && process.env.NODE_ENV === 'production') {
+    logger.warn('SEED_DEMO=true with NODE_ENV=production: an empty database gets the demo accounts, an admin among them');
+  }
   if (config.seedDemo) {
     const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
     if (report) {
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
   const swept = await sweepSla(services);
   if (swept.warnings + swept.breaches > 0) logger.info('caught up on SLA timers', { warnings: swept.warnings, breaches: swept.breaches });
 
-  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
+  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info('Casebook is listening', { url: `http://${info.address}:${info.port}`, database: config.databasePath });

@@ -48,3 +48,12 @@ export function principalForToken(db: Db, token: string, now: number): Principal
 export function revokeApiToken(db: Db, id: number, now: number): boolean {
   return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).run().changes === 1;
 }
+
+/** Revokes every live token of an account (deactivation); returns how many. */
+export function revokeApiTokensOf(db: Db, principal: { type: PrincipalType; id: number }, now: number): number {
+  return db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.principalType, principal.type), eq(apiTokens.principalId, principal.id), isNull(apiTokens.revokedAt)))
+    .run().changes;
+}

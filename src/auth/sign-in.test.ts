@@ -6,7 +6,7 @@ import { createHarness, type Harness, type TestActor } from '../../test/support/
 import { setPassword } from '../../test/support/pages.js';
 import { INVALID_CREDENTIALS, signIn, type ThrottleOptions } from './sign-in.js';
 
-const THROTTLE: ThrottleOptions = { windowMs: 15 * 60_000, emailLimit: 3, addressLimit: 5, lockMs: 15 * 60_000 };
+const THROTTLE: ThrottleOptions = { windowMs: 15 * 60_000, emailLimit: 3, addressLimit: 5, emailTotalLimit: 8, lockMs: 15 * 60_000 };
 const PASSWORD = 'correct horse battery';
 
 let h: Harness;
@@ -53,18 +53,33 @@ describe('signIn', () => {
     expect(noPassword.id).toBeGreaterThan(0);
   });
 
-  it('locks an email after the limit, even for the right password, until the lock ends', async () => {
-    for (let i = 0; i < 3; i++) expect(await attempt('alice@casebook.test', 'nope nope nope', `10.1.0.${i}`)).toMatchObject({ code: 'UNAUTHENTICATED' });
-    const locked = await attempt('alice@casebook.test', PASSWORD, '10.1.0.9');
+  it('locks an account for the guessing address after the limit, even for the right password, until the lock ends', async () => {
+    for (let i = 0; i < 3; i++) expect(await attempt('alice@casebook.test', 'nope nope nope', '10.1.0.1')).toMatchObject({ code: 'UNAUTHENTICATED' });
+    const locked = await attempt('alice@casebook.test', PASSWORD, '10.1.0.1');
     expect(locked).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
     expect((locked as DomainError).details.retryAfterSeconds).toBe(900);
     h.clock.advanceMinutes(15);
-    expect(await attempt('alice@casebook.test', PASSWORD, '10.1.0.9')).toEqual({ type: 'staff', id: alice.id });
+    expect(await attempt('alice@casebook.test', PASSWORD, '10.1.0.1')).toEqual({ type: 'staff', id: alice.id });
+  });
+
+  it('one attacker cannot lock anybody else out: the owner signs in from their own address meanwhile', async () => {
+    for (let i = 0; i < 10; i++) await attempt(i % 2 ? 'alice@casebook.test' : `user${i}@example.com`, 'guess guess guess', '203.0.113.66');
+    expect(await attempt('alice@casebook.test', PASSWORD, '203.0.113.66')).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect(await attempt('alice@casebook.test', PASSWORD, '198.51.100.7')).toEqual({ type: 'staff', id: alice.id });
+    expect(await attempt('chloe@example.com', PASSWORD, '198.51.100.8')).toEqual({ type: 'customer', id: chloe.id });
+  });
+
+  it('locks an account everywhere when guesses come from many addresses (above what one address may try)', async () => {
+    for (let i = 0; i < 8; i++) expect(await attempt('alice@casebook.test', 'nope nope nope', `10.3.0.${i}`)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await attempt('alice@casebook.test', PASSWORD, '10.3.1.1')).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect(await attempt('chloe@example.com', PASSWORD, '10.3.0.1')).toEqual({ type: 'customer', id: chloe.id });
   });
 
   it('locks unknown emails the same way (no account enumeration)', async () => {
-    for (let i = 0; i < 3; i++) await attempt('ghost@example.com', 'whatever it is', `10.2.0.${i}`);
-    expect(await attempt('ghost@example.com', 'whatever it is', '10.2.0.9')).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    for (let i = 0; i < 3; i++) await attempt('ghost@example.com', 'whatever it is', '10.2.0.1');
+    expect(await attempt('ghost@example.com', 'whatever it is', '10.2.0.1')).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    for (let i = 0; i < 8; i++) await attempt('ghost2@example.com', 'whatever it is', `10.2.1.${i}`);
+    expect(await attempt('ghost2@example.com', 'whatever it is', '10.2.2.1')).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
   });
 
   it('locks a client address that tries many emails', async () => {
@@ -73,15 +88,19 @@ describe('signIn', () => {
     expect(await attempt('alice@casebook.test', PASSWORD, '192.0.2.8')).toEqual({ type: 'staff', id: alice.id });
   });
 
-  it('clears the email counter on success and starts a new window after the old one', async () => {
+  it('clears the pair counter on success, takes the attempt back from the others, and starts a new window after the old one', async () => {
+    const row = (key: string) => h.db.select().from(signInAttempts).where(eq(signInAttempts.key, key)).get();
     await attempt('chloe@example.com', 'wrong wrong wrong');
     await attempt('chloe@example.com', 'wrong wrong wrong');
     expect(await attempt('chloe@example.com', PASSWORD)).toEqual({ type: 'customer', id: chloe.id });
-    expect(h.db.select().from(signInAttempts).where(eq(signInAttempts.key, 'email:chloe@example.com')).get()).toBeUndefined();
+    expect(row('pair:10.0.0.1 chloe@example.com')).toBeUndefined();
+    expect(row('email:chloe@example.com')).toMatchObject({ failures: 2 });
+    expect(row('addr:10.0.0.1')).toMatchObject({ failures: 2 });
     await attempt('chloe@example.com', 'wrong wrong wrong');
     await attempt('chloe@example.com', 'wrong wrong wrong');
     h.clock.advanceMinutes(16);
     await attempt('chloe@example.com', 'wrong wrong wrong');
-    expect(h.db.select().from(signInAttempts).where(eq(signInAttempts.key, 'email:chloe@example.com')).get()).toMatchObject({ failures: 1, lockedUntil: null });
+    expect(row('pair:10.0.0.1 chloe@example.com')).toMatchObject({ failures: 1, lockedUntil: null });
+    expect(row('email:chloe@example.com')).toMatchObject({ failures: 1, lockedUntil: null });
   });
 });

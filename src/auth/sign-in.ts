@@ -1,12 +1,22 @@
 /**
- * Email + password sign-in for staff and customers, with throttling per email address and
- * per client address (`sign_in_attempts`).
+ * Email + password sign-in for staff and customers, with throttling (`sign_in_attempts`) by
+ * account and by client address separately, so that one attacker cannot lock anybody else
+ * out:
+ *
+ * - `addr:<address>` — attempts from one client address, any accounts (password spraying).
+ *   At the limit the address is locked: it locks out only the clients behind it.
+ * - `pair:<address> <email>` — attempts at one account from one address (guessing one
+ *   password). At the limit that account is locked *for that address only*: the account's
+ *   owner signs in from anywhere else.
+ * - `email:<email>` — attempts at one account from all addresses (distributed guessing). Its
+ *   limit is above the address limit, so no single address can reach it on its own; at the
+ *   limit the account is locked everywhere.
  *
  * Every attempt is counted *before* the password is checked, so parallel guesses cannot
- * slip past the limit while scrypt runs; a successful sign-in clears its email's counter
- * and takes its own attempt back from the address counter. Unknown emails, accounts
- * without a password and deactivated staff verify against `dummyHash()`, so they take as
- * long as a wrong password and get the same answer.
+ * slip past the limit while scrypt runs; a successful sign-in clears its pair counter and
+ * takes its own attempt back from the other two. Unknown emails, accounts without a password
+ * and deactivated staff verify against `dummyHash()`, so they take as long as a wrong
+ * password and get the same answer (and lock the same way).
  */
 import { eq, inArray } from 'drizzle-orm';
 import { customers, signInAttempts, staff } from '../db/schema/index.js';
@@ -19,10 +29,12 @@ import type { PrincipalRef } from './sessions.js';
 export interface ThrottleOptions {
   /** Failures are counted within this window. */
   windowMs: number;
-  /** Attempts per email address within the window before it is locked. */
+  /** Attempts at one account from one client address within the window before that pair is locked. */
   emailLimit: number;
-  /** Attempts per client address within the window before it is locked. */
+  /** Attempts from one client address (any accounts) within the window before the address is locked. */
   addressLimit: number;
+  /** Attempts at one account from all addresses within the window before the account is locked everywhere; above `addressLimit`. */
+  emailTotalLimit: number;
   /** How long a key stays locked. */
   lockMs: number;
 }
@@ -31,6 +43,7 @@ export const DEFAULT_THROTTLE: ThrottleOptions = {
   windowMs: 15 * 60_000,
   emailLimit: 5,
   addressLimit: 30,
+  emailTotalLimit: 100,
   lockMs: 15 * 60_000,
 };
 
@@ -57,8 +70,15 @@ function findAccount(services: Services, email: string): Account | null {
   return null;
 }
 
-function keysFor(email: string, address: string): { email: string; address: string } {
-  return { email: `email:${email}`, address: `addr:${address || 'unknown'}` };
+interface Keys {
+  pair: string;
+  email: string;
+  address: string;
+}
+
+function keysFor(email: string, clientAddress: string): Keys {
+  const address = clientAddress.replace(/\s+/g, '').slice(0, 64) || 'unknown';
+  return { pair: `pair:${address} ${email}`, email: `email:${email}`, address: `addr:${address}` };
 }
 
 /** Throws TOO_MANY_REQUESTS while either key is locked. */
@@ -87,15 +107,17 @@ function countAttempt(services: Services, key: string, limit: number, throttle: 
   else db.insert(signInAttempts).values({ key, ...values }).run();
 }
 
-function forgiveAttempt(services: Services, keys: { email: string; address: string }): void {
+function forgiveAttempt(services: Services, keys: Keys): void {
   const { db } = services;
-  db.delete(signInAttempts).where(eq(signInAttempts.key, keys.email)).run();
-  const row = db.select().from(signInAttempts).where(eq(signInAttempts.key, keys.address)).get();
-  if (row && row.lockedUntil === null) {
-    db.update(signInAttempts)
-      .set({ failures: Math.max(0, row.failures - 1) })
-      .where(eq(signInAttempts.key, keys.address))
-      .run();
+  db.delete(signInAttempts).where(eq(signInAttempts.key, keys.pair)).run();
+  for (const key of [keys.email, keys.address]) {
+    const row = db.select().from(signInAttempts).where(eq(signInAttempts.key, key)).get();
+    if (row && row.lockedUntil === null) {
+      db.update(signInAttempts)
+        .set({ failures: Math.max(0, row.failures - 1) })
+        .where(eq(signInAttempts.key, key))
+        .run();
+    }
   }
 }
 
@@ -106,8 +128,9 @@ export async function signIn(services: Services, input: SignInInput, throttle: T
   const started = services.clock.now();
   services.db.$client
     .transaction(() => {
-      assertNotLocked(services, [keys.email, keys.address], started);
-      countAttempt(services, keys.email, throttle.emailLimit, throttle, started);
+      assertNotLocked(services, [keys.pair, keys.email, keys.address], started);
+      countAttempt(services, keys.pair, throttle.emailLimit, throttle, started);
+      countAttempt(services, keys.email, throttle.emailTotalLimit, throttle, started);
       countAttempt(services, keys.address, throttle.addressLimit, throttle, started);
     })
     .immediate();

@@ -5,13 +5,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Folders } from '../definitions/export-import.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
 import { health } from './health.js';
+import { displayTextOnly } from './middleware/display-text.js';
+import { requestIds } from './middleware/request-id.js';
 import { assetRoutes } from './pages/assets.js';
 import { pageErrorResponse } from './pages/errors.js';
 import { pageRoutes } from './pages/index.js';
@@ -27,8 +29,10 @@ export interface AppOptions {
   publicUrl?: string;
   /** Secure cookies (`__Host-` names). Default: the public URL is https. */
   secureCookies?: boolean;
-  /** Take the client address (sign-in throttling) from X-Forwarded-For. Default false. */
-  trustProxy?: boolean;
+  /** Reverse proxies of ours in front of the server (TRUST_PROXY; `true` is 1): the client address (sign-in throttling) comes from X-Forwarded-For. Default 0. */
+  trustProxy?: boolean | number;
+  /** Intake and message rate limits. Default DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimits;
   /** Links for the "Manage" section of the staff navigation (managers and admins). */
   manageLinks?: NavLink[];
   /** Seconds between live-update polls on the inbox and case pages. Default 5. */
@@ -55,12 +59,16 @@ export const CONTENT_SECURITY_POLICY = {
 
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 64 }));
+  const limits = { limiter: new RateLimiter(services.clock), rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
   app.use(async function provideServices(c, next) {
     c.set('services', services);
     c.set('principal', null);
+    c.set('tokenKey', null);
+    c.set('limits', limits);
     await next();
   });
+  app.use(requestIds());
+  app.use(displayTextOnly());
   // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).
@@ -75,7 +83,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     pageRoutes({
       secureCookies: options.secureCookies ?? publicUrl.startsWith('https:'),
       allowedOrigins: [new URL(publicUrl).origin],
-      trustProxy: options.trustProxy ?? false,
+      trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0,
       manageLinks: options.manageLinks ?? MANAGE_LINKS,
       pollSeconds: options.pollSeconds ?? 5,
       definitionFolders: options.definitionFolders ?? DEFAULT_DEFINITION_FOLDERS,
@@ -85,7 +93,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   app.onError((error, c) => {
     const domain = asDomainError(error);
     if (domain.code === 'INTERNAL' || domain.code === 'DATABASE_UNAVAILABLE') {
-      services.logger.error('request failed', { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, error });
+      services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, path: c.req.path, error });
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);
   });

@@ -96,8 +96,9 @@ export function problemBody(error: DomainError, requestId: string, instance: str
 
 export function problemResponse(c: Context, error: DomainError): Response {
   const body = problemBody(error, c.get('requestId') ?? '', new URL(c.req.url).pathname);
-  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
+  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
   if (error.code === 'DATABASE_BUSY') headers['Retry-After'] = '1';
+  if (error.code === 'TOO_MANY_REQUESTS') headers['Retry-After'] = String(error.details.retryAfterSeconds ?? 60);
   if (error.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer';
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, headers);
 }

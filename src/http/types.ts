@@ -1,3 +1,4 @@
+import type { RateLimiter, RateLimits } from '../auth/rate-limit.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 
@@ -11,9 +12,16 @@ export interface Principal {
 }
 
 export interface AppVariables {
+  /** Ours, generated per request (see middleware/request-id.ts). */
   requestId: string;
+  /** The client's own X-Request-Id, logged beside ours; never used as ours. */
+  clientRequestId: string | null;
   services: Services;
   principal: Principal | null;
+  /** The API token the request came with, as a rate-limit key (null for pages and the ADMIN_TOKEN). */
+  tokenKey: string | null;
+  /** Intake and message limits (one limiter per app). */
+  limits: { limiter: RateLimiter; rates: RateLimits };
 }
 
 export interface AppEnv {

@@ -2,6 +2,7 @@
  * Notification templates rules and workflows can name (`notify { to, template }`).
  * Plain text: mail clients render it as-is and no HTML escaping can go wrong.
  */
+import { displayText } from '../text/display.js';
 /**
  * `assignee` falls back to the queue's managers (then all managers) while the case is
  * unassigned; `queueManagers` are the managers who are members of the case's queue, or all
@@ -57,6 +58,8 @@ const TEMPLATES = {
 export type TemplateName = keyof typeof TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
+/** The mail for a template; bidi controls in user text are removed (src/text/display.ts). */
 export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
-  return TEMPLATES[name](input);
+  const message = TEMPLATES[name](input);
+  return { subject: displayText(message.subject), text: displayText(message.text) };
 }

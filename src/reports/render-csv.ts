@@ -1,9 +1,16 @@
 /**
- * The report as one CSV table (RFC 4180: CRLF line ends, fields with a quote, comma or line
- * break quoted, quotes doubled). Each row belongs to a `section`; a section fills the columns
- * that apply to it. Text that a spreadsheet would run as a formula (starting with = + - @, a
- * tab or a carriage return) is prefixed with a single quote. Times are ISO 8601 UTC.
+ * The report as one CSV table (RFC 4180: CRLF line ends, quotes doubled). Each row belongs
+ * to a `section`; a section fills the columns that apply to it. Times are ISO 8601 UTC.
+ *
+ * Formula guard (`csvCell`): a spreadsheet may open the file with another separator than
+ * the comma (`;` in much of Europe, TAB, `|`), and then a text field splits into several
+ * cells. So every text field is quoted, and wherever a cell could start (the field's start,
+ * or after any of , ; TAB | CR LF, past spaces and quotes) with = + - @ TAB or CR, a single
+ * quote is put in front: `Refund;=cmd|'/C calc'!A0` becomes `"Refund;'=cmd|'/C calc'!A0"`.
+ * Numbers stay unquoted numbers (a negative count is not a formula). Bidi controls are
+ * removed from text (src/text/display.ts).
  */
+import { displayText } from '../text/display.js';
 import type { ReportSummary } from './build-report.js';
 
 export const CSV_COLUMNS = [
@@ -13,14 +20,19 @@ export const CSV_COLUMNS = [
 type Column = (typeof CSV_COLUMNS)[number];
 type Row = Partial<Record<Column, string | number | null>>;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** A place where a cell could start under any common separator, followed by a formula trigger. */
+const FORMULA_AFTER_SEPARATOR = /(^|[,;\t|\r\n])([ "]*)(?=[=+\-@\t\r])/g;
 
-/** One CSV field: formula-guarded text, quoted when needed. */
+/** Text with a `'` before every would-be cell start that a spreadsheet would run as a formula. */
+export function guardFormulas(text: string): string {
+  return text.replace(FORMULA_AFTER_SEPARATOR, "$1$2'");
+}
+
+/** One CSV field: numbers as they are, text formula-guarded and always quoted. */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return `"${guardFormulas(displayText(value)).replaceAll('"', '""')}"`;
 }
 
 export function renderReportCsv(report: ReportSummary): string {

@@ -5,6 +5,7 @@
  * unescaped, so no text from a case (subjects, reasons) can inject markup.
  */
 import { DateTime } from 'luxon';
+import { displayText } from '../text/display.js';
 import type { AttainmentRow, ReportSummary } from './build-report.js';
 
 /** Markup made by `html`: trusted, inserted as is. */
@@ -16,7 +17,7 @@ export class SafeHtml {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return displayText(text).replace(/[&<>"']/g, (ch: string) => `&#${ch.charCodeAt(0)};`);
 }
 
 type Value = SafeHtml | string | number | null | undefined | readonly Value[];

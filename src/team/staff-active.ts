@@ -1,16 +1,21 @@
 /**
- * Deactivating and reactivating staff. A deactivated member cannot sign in (their sessions
- * and API tokens stop working at the next request), is never offered cases, and their open
+ * Deactivating and reactivating staff. Deactivating ends the member's sessions, revokes
+ * their API tokens and their outstanding set-password links in the same transaction, so
+ * reactivation restores none of them (they sign in again; an admin issues new tokens). A
+ * deactivated member cannot sign in, is never offered cases, and their open
  * cases go back to automatic assignment in the same transaction (the case stays in its
  * queue; with nobody available it waits for the next free agent). Reactivated members start
  * away and switch themselves to available.
  */
 import { and, asc, eq } from 'drizzle-orm';
+import { revokeApiTokensOf } from '../auth/api-tokens.js';
+import { deleteSessionsOf } from '../auth/sessions.js';
 import { transaction } from '../db/client.js';
 import { cases, staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { revokePasswordTokens } from '../users/password-tokens.js';
 import { assertManager } from './input.js';
 import { assertMayChange, getStaff, releaseCase, type StaffRow } from './staff.js';
 
@@ -20,6 +25,9 @@ export interface DeactivateStaffResult {
   released: number;
   /** Of those, how many another agent got at once (the rest wait). */
   reassigned: number;
+  /** Sessions ended and API tokens revoked. */
+  sessionsEnded: number;
+  tokensRevoked: number;
 }
 
 export function deactivateStaff(services: Services, staffId: number, actor: Actor): DeactivateStaffResult {
@@ -29,8 +37,13 @@ export function deactivateStaff(services: Services, staffId: number, actor: Acto
     const row = getStaff(services, staffId);
     assertMayChange(actor, row);
     if (actor.type === 'staff' && actor.id === staffId) throw new DomainError('CONFLICT', 'You cannot deactivate yourself.');
-    if (!row.active) return { staff: row, released: 0, reassigned: 0 };
-    const updated = db.update(staff).set({ active: false, available: false, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).returning().get()!;
+    if (!row.active) return { staff: row, released: 0, reassigned: 0, sessionsEnded: 0, tokensRevoked: 0 };
+    const now = services.clock.now();
+    const updated = db.update(staff).set({ active: false, available: false, updatedAt: now }).where(eq(staff.id, staffId)).returning().get()!;
+    const ref = { type: 'staff' as const, id: staffId };
+    const sessionsEnded = deleteSessionsOf(db, ref);
+    const tokensRevoked = revokeApiTokensOf(db, ref, now);
+    revokePasswordTokens(db, ref);
     const open = db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).orderBy(asc(cases.id)).all();
     let reassigned = 0;
     for (const { id } of open) {
@@ -38,7 +51,7 @@ export function deactivateStaff(services: Services, staffId: number, actor: Acto
       const after = db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).get();
       if (after?.assigneeId !== null && after?.assigneeId !== undefined) reassigned++;
     }
-    return { staff: updated, released: open.length, reassigned };
+    return { staff: updated, released: open.length, reassigned, sessionsEnded, tokensRevoked };
   });
 }
 

@@ -1,7 +1,10 @@
 /** The team verbs: queues, staff, the problem library and churn marks. */
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { principalForToken } from '../auth/api-tokens.js';
+import { createSession, findSession } from '../auth/sessions.js';
 import { createCase } from '../cases/create-case.js';
+import { findPasswordToken, issuePasswordLink } from '../users/password-tokens.js';
 import { customers } from '../db/schema/index.js';
 import { searchProblems } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -166,6 +169,20 @@ describe('staff', () => {
       ['Gina', true, ['general'], 1],
       ['Mia', true, [], 0],
     ]);
+  });
+
+  it('deactivating ends sessions, revokes API tokens and set-password links; reactivation restores none of them', async () => {
+    const session = createSession(h.db, { type: 'staff', id: alice.id }, h.clock.now());
+    const token = h.tokenFor(alice);
+    const link = new URL(issuePasswordLink(h.services, 'agent2@casebook.test').url).searchParams.get('token')!;
+    expect(findSession(h.db, session.id, h.clock.now())).not.toBeNull();
+    expect(deactivateStaff(h.services, alice.id, mia)).toMatchObject({ sessionsEnded: 1, tokensRevoked: 1 });
+    reactivateStaff(h.services, alice.id, mia);
+    expect(findSession(h.db, session.id, h.clock.now())).toBeNull();
+    expect(principalForToken(h.db, token, h.clock.now())).toBeNull();
+    expect(findPasswordToken(h.db, link, h.clock.now())).toBeNull();
+    const res = await h.api('GET', '/api/v1/cases', { token });
+    expect(res.status).toBe(401);
   });
 
   it('creates staff with a one-time link; only admins create admins', async () => {

@@ -5,7 +5,8 @@ import { createSession, findSession } from '../auth/sessions.js';
 import { customers } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { createHarness, type Harness, type TestActor } from '../../test/support/harness.js';
-import { createPasswordToken, findPasswordToken, PASSWORD_LINK_TTL_MS, setPasswordWithToken } from './password-tokens.js';
+import { createPasswordToken, findPasswordToken, issuePasswordLink, PASSWORD_LINK_TTL_MS, setPasswordWithToken } from './password-tokens.js';
+import { passwordTokens } from '../db/schema/index.js';
 
 let h: Harness;
 let chloe: TestActor;
@@ -52,5 +53,28 @@ describe('one-time password links', () => {
     expect((short as ValidationError).issues[0]?.path).toBe('password');
     expect(findPasswordToken(h.db, token, h.clock.now())).not.toBeNull();
     expect(await failure('not-a-token', 'my new password')).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('are one per account: a new link revokes the older ones, and an old link cannot take the account over', async () => {
+    const older = new URL(issuePasswordLink(h.services, 'chloe@example.com').url).searchParams.get('token')!;
+    h.clock.advance(60_000);
+    const newer = new URL(issuePasswordLink(h.services, 'chloe@example.com').url).searchParams.get('token')!;
+    expect(findPasswordToken(h.db, older, h.clock.now())).toBeNull();
+    expect(findPasswordToken(h.db, newer, h.clock.now())).toEqual({ type: 'customer', id: chloe.id });
+    await setPasswordWithToken(h.services, newer, 'the owner password');
+    expect(await failure(older, 'attacker password')).toMatchObject({ code: 'NOT_FOUND' });
+    const hash = h.db.select().from(customers).where(eq(customers.id, chloe.id)).get()!.passwordHash;
+    expect(await verifyPassword('the owner password', hash)).toBe(true);
+  });
+
+  it('setting a password with one link revokes every other outstanding link of the account', async () => {
+    const { token: first } = createPasswordToken(h.db, { type: 'customer', id: chloe.id }, h.clock.now());
+    // a second outstanding link written by an older version (before links were one per account)
+    const { sha256 } = await import('../auth/tokens.js');
+    h.db.insert(passwordTokens).values({ tokenHash: sha256('legacy-link'), principalType: 'customer', principalId: chloe.id, createdAt: h.clock.now(), expiresAt: h.clock.now() + PASSWORD_LINK_TTL_MS }).run();
+    expect(findPasswordToken(h.db, 'legacy-link', h.clock.now())).not.toBeNull();
+    await setPasswordWithToken(h.services, first, 'the owner password');
+    expect(findPasswordToken(h.db, 'legacy-link', h.clock.now())).toBeNull();
+    expect(await failure('legacy-link', 'attacker password')).toMatchObject({ code: 'NOT_FOUND' });
   });
 });

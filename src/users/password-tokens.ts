@@ -1,7 +1,9 @@
 /**
  * One-time links to set a password, for accounts provisioned without one. The link holds
  * a random 256-bit token; the database keeps its SHA-256 hash. A link works once and
- * expires after 7 days. Setting the password ends the account's other sessions.
+ * expires after 7 days. An account has at most one outstanding link: issuing a link revokes
+ * the account's earlier ones, and setting a password (with any link) revokes all of them and
+ * ends the account's other sessions.
  */
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
@@ -29,8 +31,20 @@ export function setPasswordUrl(services: Services, token: string): string {
   return `${services.publicUrl}/set-password?token=${encodeURIComponent(token)}`;
 }
 
-/** Creates a one-time token for `ref`; call inside the transaction that creates the account. */
+/** Revokes every unused link of the account (deletes them: an old link can never set a password). */
+export function revokePasswordTokens(db: Db, ref: PrincipalRef): number {
+  return db
+    .delete(passwordTokens)
+    .where(and(eq(passwordTokens.principalType, ref.type), eq(passwordTokens.principalId, ref.id), isNull(passwordTokens.usedAt)))
+    .run().changes;
+}
+
+/**
+ * Creates a one-time token for `ref`, revoking the account's earlier links; call inside the
+ * transaction that creates the account or issues the link.
+ */
 export function createPasswordToken(db: Db, ref: PrincipalRef, now: number, ttlMs = PASSWORD_LINK_TTL_MS): PasswordLink {
+  revokePasswordTokens(db, ref);
   const token = randomToken();
   const expiresAt = now + ttlMs;
   db.insert(passwordTokens).values({ tokenHash: sha256(token), principalType: ref.type, principalId: ref.id, createdAt: now, expiresAt }).run();
@@ -59,6 +73,7 @@ export async function setPasswordWithToken(services: Services, token: string, pa
     const ref = findPasswordToken(db, token, now);
     if (!ref) throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask for a new one.');
     db.update(passwordTokens).set({ usedAt: now }).where(eq(passwordTokens.tokenHash, sha256(token))).run();
+    revokePasswordTokens(db, ref);
     if (ref.type === 'staff') {
       const changed = db.update(staff).set({ passwordHash, updatedAt: now }).where(and(eq(staff.id, ref.id), eq(staff.active, true))).run().changes;
       if (changed !== 1) throw new DomainError('NOT_FOUND', 'This account is no longer active.');

@@ -97,30 +97,30 @@ describe('the dashboard', () => {
     expect(files.backlog).toBe(
       [
         'bucket,bucket_start,bucket_end,open_cases',
-        '2026-03-02,2026-03-01T23:00:00.000Z,2026-03-02T23:00:00.000Z,1',
-        '2026-03-03,2026-03-02T23:00:00.000Z,2026-03-03T23:00:00.000Z,1',
-        '2026-03-04,2026-03-03T23:00:00.000Z,2026-03-04T23:00:00.000Z,2',
-        '2026-03-05,2026-03-04T23:00:00.000Z,2026-03-05T23:00:00.000Z,2',
-        '2026-03-06,2026-03-05T23:00:00.000Z,2026-03-06T23:00:00.000Z,2',
+        '"2026-03-02","2026-03-01T23:00:00.000Z","2026-03-02T23:00:00.000Z",1',
+        '"2026-03-03","2026-03-02T23:00:00.000Z","2026-03-03T23:00:00.000Z",1',
+        '"2026-03-04","2026-03-03T23:00:00.000Z","2026-03-04T23:00:00.000Z",2',
+        '"2026-03-05","2026-03-04T23:00:00.000Z","2026-03-05T23:00:00.000Z",2',
+        '"2026-03-06","2026-03-05T23:00:00.000Z","2026-03-06T23:00:00.000Z",2',
         '',
       ].join('\r\n'),
     );
-    expect(files['attainment-by-metric']).toBe('metric,met,missed,attainment_percent\r\nfirstResponse,3,2,60\r\nresolution,3,1,75\r\n');
-    expect(files['attainment-by-policy']).toBe('policy,met,missed,attainment_percent\r\npremium,1,2,33.3\r\nstandard,5,1,83.3\r\n');
+    expect(files['attainment-by-metric']).toBe('metric,met,missed,attainment_percent\r\n"firstResponse",3,2,60\r\n"resolution",3,1,75\r\n');
+    expect(files['attainment-by-policy']).toBe('policy,met,missed,attainment_percent\r\n"premium",1,2,33.3\r\n"standard",5,1,83.3\r\n');
     expect(files.times).toBe(
       [
         'measure,basis,cases,mean_minutes,median_minutes,p90_minutes',
-        'first_response,calendar,4,645,180,1320',
-        'first_response,business,4,165,90,360',
-        'processing,calendar,3,1820,2520,2820',
-        'processing,business,3,1180,600,2820',
+        '"first_response","calendar",4,645,180,1320',
+        '"first_response","business",4,165,90,360',
+        '"processing","calendar",3,1820,2520,2820',
+        '"processing","business",3,1180,600,2820',
         '',
       ].join('\r\n'),
     );
     expect(files.escalations!.split('\r\n').map((l) => l.split(',').at(-1))).toEqual(['escalations', '0', '1', '0', '1', '0', '0', '0', '']);
-    expect(files.summary).toContain('csat_percent,2,3,66.7\r\n');
-    expect(files.summary).toContain('churn_percent,2,4,50\r\n');
-    expect(files.summary).toContain('sla_attainment_percent,6,9,66.7\r\n');
+    expect(files.summary).toContain('"csat_percent",2,3,66.7\r\n');
+    expect(files.summary).toContain('"churn_percent",2,4,50\r\n');
+    expect(files.summary).toContain('"sla_attainment_percent",6,9,66.7\r\n');
     expect((await m.get(`/manage/reports/csv/nope?${WEEK}`)).status).toBe(404);
   });
 
@@ -145,9 +145,9 @@ describe('the dashboard', () => {
     expect(csv).toBe(
       [
         'case,subject,queue,status,customer,detail',
-        `C-${A},Display name,general,resolved,Chloe,"120 min calendar, 120 min business"`,
-        `C-${B},Invoice question,billing,resolved,Dave,"2520 min calendar, 600 min business"`,
-        `C-${C},Team settings,advanced,resolved,Erin,"2820 min calendar, 2820 min business"`,
+        `"C-${A}","Display name","general","resolved","Chloe","120 min calendar, 120 min business"`,
+        `"C-${B}","Invoice question","billing","resolved","Dave","2520 min calendar, 600 min business"`,
+        `"C-${C}","Team settings","advanced","resolved","Erin","2820 min calendar, 2820 min business"`,
         '',
       ].join('\r\n'),
     );

@@ -58,7 +58,7 @@ describe('report email', () => {
     expect(csv.contentType).toBe('text/csv');
     const text = csv.content.toString('utf8');
     expect(text).toBe(report.csv);
-    expect(text).toContain(`breach,${id},"Export, ""CSV"" question",general,`);
+    expect(text).toContain(`"breach","${id}","Export, ""CSV"" question","general",`);
 
     const stored = (await d.call('GET', `/api/v1/reports/${report.id}`)).json;
     expect(stored.delivery).toMatchObject({ state: 'sent', attempts: 1, error: null, deliveredAt: berlin('2026-03-03T12:00') });

@@ -101,10 +101,10 @@ describe('the report for a seeded history', () => {
     const lines = row.csv.split('\r\n');
     expect(lines[0]).toBe('section,case,subject,queue,from_queue,tier,policy,metric,priority,state,at,due_at,minutes,count,met,missed,attainment_percent,reason,rule');
     expect(lines.at(-1)).toBe('');
-    expect(lines.filter((l) => l.startsWith('breach,'))).toHaveLength(3);
-    expect(lines).toContain(`at_risk,${ids.E},"'=cmd|' /C calc'!A0, ""quoted"" <script>alert(1)</script>",general,,,standard,firstResponse,urgent,,,${berlin('2026-03-03T11:05')},35,,,,,,`);
-    expect(lines).toContain('attainment_by_queue,,,general,,,,,,,,,,,3,1,75,,');
-    expect(lines).toContain('summary,,,,,,,,,,,,,,3,3,50,attainment,');
+    expect(lines.filter((l) => l.startsWith('"breach",'))).toHaveLength(3);
+    expect(lines).toContain(`"at_risk","${ids.E}","'=cmd|' /C calc'!A0, ""quoted"" <script>alert(1)</script>","general",,,"standard","firstResponse","urgent",,,"${berlin('2026-03-03T11:05')}",35,,,,,,`);
+    expect(lines).toContain('"attainment_by_queue",,,"general",,,,,,,,,,,3,1,75,,');
+    expect(lines).toContain('"summary",,,,,,,,,,,,,,3,3,50,"attainment",');
 
     expect(row.html).not.toContain('<script>');
     expect(row.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');

@@ -13,6 +13,7 @@ import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
+import { takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv, Principal } from '../types.js';
 
@@ -78,6 +79,7 @@ export function caseRoutes(): Hono<AppEnv> {
       c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
       return c.json(fullView(c, settled), imported.created ? 201 : 200);
     }
+    takeRateLimit(c, principal, 'cases');
     const row =
       principal.actor.role === 'customer'
         ? await createCase(services, { ...input, customer: undefined }, principal.actor, { customerId: principal.customerId! })
@@ -111,6 +113,7 @@ export function caseRoutes(): Hono<AppEnv> {
   app.post('/:id/messages', async (c) => {
     const row = visibleCase(c);
     const input = await jsonBody(c, messageSchema);
+    takeRateLimit(c, principalOf(c), 'messages');
     addMessage(c.get('services'), row.id, input, principalOf(c).actor);
     const settled = await settle(c, row.id);
     const message = timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);

@@ -16,6 +16,11 @@ export const API_BODY_LIMIT = 256 * 1024;
 
 export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
+  // API answers are per caller (bearer token) and often personal: no cache keeps them.
+  api.use(async function apiNoStore(c, next) {
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
   const limit = bodyLimit({
     maxSize: API_BODY_LIMIT,
     onError: () => {

@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { principalForToken } from '../../auth/api-tokens.js';
 import { ADMIN_TOKEN_PRINCIPAL } from '../../auth/principal.js';
-import { safeEqual } from '../../auth/tokens.js';
+import { safeEqual, sha256 } from '../../auth/tokens.js';
 import { DomainError } from '../../errors.js';
 import type { Role } from '../../roles.js';
 import type { AppEnv } from '../types.js';
@@ -21,12 +21,11 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<AppEnv> {
     if (!match) throw new DomainError('UNAUTHENTICATED', 'Send an API token: "Authorization: Bearer <token>".');
     const token = match[1]!;
     const services = c.get('services');
-    const principal =
-      options.adminToken !== null && safeEqual(token, options.adminToken)
-        ? ADMIN_TOKEN_PRINCIPAL
-        : principalForToken(services.db, token, services.clock.now());
+    const admin = options.adminToken !== null && safeEqual(token, options.adminToken);
+    const principal = admin ? ADMIN_TOKEN_PRINCIPAL : principalForToken(services.db, token, services.clock.now());
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.');
     c.set('principal', principal);
+    c.set('tokenKey', admin ? null : sha256(token).slice(0, 32));
     await next();
   };
 }

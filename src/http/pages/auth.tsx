@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createSession, endSession, purgeSessions, SESSION_MAX_AGE_MS, type PrincipalRef } from '../../auth/sessions.js';
 import { signIn } from '../../auth/sign-in.js';
 import { DomainError } from '../../errors.js';
+import type { Services } from '../../services.js';
 import { findPasswordToken, setPasswordWithToken } from '../../users/password-tokens.js';
 import { LoginForm, LoginPage, SetPasswordForm, SetPasswordPage } from '../../../views/pages/login.js';
 import { clientAddress, cookieNames, safeNext, type PageContext, type PageEnv } from './env.js';
@@ -21,6 +22,15 @@ const loginSchema = z.object({
 const setPasswordSchema = z
   .object({ token: z.string().min(1).max(200), password: z.string(), confirm: z.string() })
   .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'the two passwords differ' });
+
+const warnedAboutProxy = new WeakSet<Services>();
+
+/** Behind a proxy without TRUST_PROXY every client has the proxy's address (and shares its sign-in limit): say so once. */
+function warnUntrustedProxy(services: Services): void {
+  if (warnedAboutProxy.has(services)) return;
+  warnedAboutProxy.add(services);
+  services.logger.warn('sign-in requests carry X-Forwarded-For but TRUST_PROXY is off: all clients share the proxy address for sign-in throttling; set TRUST_PROXY to the number of proxies in front');
+}
 
 function homeFor(ref: PrincipalRef): string {
   return ref.type === 'staff' ? '/inbox' : '/portal';
@@ -66,12 +76,14 @@ export function authPages(): Hono<PageEnv> {
     };
     const parsed = parseForm(loginSchema, values);
     if (!parsed.ok) return render(parsed.errors, 422);
+    const trustProxy = c.get('pageOptions').trustProxy;
+    if (trustProxy === 0 && c.req.header('X-Forwarded-For') !== undefined) warnUntrustedProxy(c.get('services'));
     let ref: PrincipalRef;
     try {
       ref = await signIn(c.get('services'), {
         email: parsed.data.email,
         password: parsed.data.password,
-        clientAddress: clientAddress(c, c.get('pageOptions').trustProxy),
+        clientAddress: clientAddress(c, trustProxy),
       });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return render({ '(form)': error.message }, 422);

@@ -14,6 +14,7 @@ import { rateCase } from '../../cases/rate-case.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { DomainError } from '../../errors.js';
+import { retryAfterOf, takeRateLimit } from '../limits.js';
 import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
@@ -89,7 +90,7 @@ function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = 
 type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating';
 
 /** The one form that failed, re-rendered with its messages (422). */
-function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors) {
+function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 422 | 429 = 422) {
   const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
   const ctx = ctxOf(d, c.get('csrfToken'));
   const state = { values, errors };
@@ -126,7 +127,7 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
       break;
     }
   }
-  return sendForm(c, formId, fragment, () => fullPage(c, d, forms));
+  return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
 }
 
 /** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */
@@ -165,6 +166,10 @@ async function command<T>(
   try {
     message = run(v, parsed.data);
   } catch (error) {
+    if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
+      c.header('Retry-After', retryAfterOf(error));
+      return formFailure(c, v, formName, values, { '(form)': error.message }, 429);
+    }
     const errors = formErrorsOf(error);
     if (!errors) throw error;
     return formFailure(c, v, formName, values, errors);
@@ -205,6 +210,7 @@ export function casePages(): Hono<PageEnv> {
   app.post('/cases/:id/messages', (c) =>
     command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input) => {
       const isPublic = v.principal.actor.type === 'customer' || input.visibility === 'public';
+      takeRateLimit(c, v.principal, 'messages');
       addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor);
       return isPublic ? 'Reply sent.' : 'Internal note added.';
     }),

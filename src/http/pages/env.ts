@@ -11,8 +11,8 @@ export interface PageOptions {
   secureCookies: boolean;
   /** Origins a state-changing request may come from, besides the request's own origin. */
   allowedOrigins: string[];
-  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
-  trustProxy: boolean;
+  /** Reverse proxies of ours in front of the server (TRUST_PROXY): the client address is taken from X-Forwarded-For that many hops from the right. 0: the socket's. */
+  trustProxy: number;
   /** Links of the "Manage" section of the staff navigation (managers and admins). */
   manageLinks: NavLink[];
   /** Seconds between live-update polls of the inbox and an open case. */
@@ -41,10 +41,19 @@ export function cookieNames(secure: boolean): { session: string; csrf: string } 
   return secure ? { session: '__Host-casebook_session', csrf: '__Host-casebook_csrf' } : { session: 'casebook_session', csrf: 'casebook_csrf' };
 }
 
-/** The client's network address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
+/**
+ * The client's network address. Without trusted proxies (`trustProxy` 0) the socket's. Behind
+ * `trustProxy` proxies of ours, the X-Forwarded-For entry that many hops from the right: each
+ * proxy appends the address it received the request from, so the entries to the left of
+ * that are whatever the client sent and are never believed.
+ */
+export function clientAddress(c: Context, trustProxy: number): string {
+  if (trustProxy > 0) {
+    const hops = (c.req.header('X-Forwarded-For') ?? '')
+      .split(',')
+      .map((hop) => hop.trim())
+      .filter((hop) => hop !== '');
+    const forwarded = hops[Math.max(0, hops.length - trustProxy)];
     if (forwarded) return forwarded.slice(0, 64);
   }
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;

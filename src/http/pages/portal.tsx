@@ -2,6 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { caseRef } from '../../cases/case-ref.js';
+import { DomainError } from '../../errors.js';
+import { retryAfterOf, takeRateLimit } from '../limits.js';
 import { createCase } from '../../cases/create-case.js';
 import { customerCases } from '../../cases/customer-cases.js';
 import { searchProblems, searchTerms } from '../../diagnosis/search-problems.js';
@@ -50,18 +52,26 @@ export function portalPages(): Hono<PageEnv> {
     const principal = requireCustomer(c);
     const services = c.get('services');
     const values = await readForm(c);
-    const render = (errors: Record<string, string>) => {
+    const render = (errors: Record<string, string>, status: 422 | 429 = 422) => {
       const state = { values, errors };
       return sendForm(
         c,
         'new-request-form',
         () => <NewRequestForm csrfToken={c.get('csrfToken')} state={state} />,
         () => <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} />,
+        status,
       );
     };
     const parsed = parseForm(requestForm, values);
     if (!parsed.ok) return render(parsed.errors);
     let id: number;
+    try {
+      takeRateLimit(c, principal, 'cases');
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'TOO_MANY_REQUESTS') throw error;
+      c.header('Retry-After', retryAfterOf(error));
+      return render({ '(form)': error.message }, 429);
+    }
     try {
       const row = await createCase(services, { ...parsed.data, channel: 'web' }, principal.actor, { customerId: principal.customerId! });
       id = row.id;

@@ -1,0 +1,119 @@
+/**
+ * Rate limits for intake and messages: token buckets per key (an API token, a customer),
+ * in memory, on the injected clock. A rate "N per window" lets N through at once and refills
+ * one every window/N, so a steady N per window is always allowed. Counts are per process:
+ * Casebook runs as one process.
+ */
+import type { Clock } from '../clock.js';
+import { DomainError } from '../errors.js';
+
+export interface Rate {
+  /** Requests per window; 0 turns the limit off. */
+  count: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  /** New cases per API token (every token but the ADMIN_TOKEN). */
+  casesPerToken: Rate;
+  /** New cases per customer submitting them themselves (all their tokens and the portal together). */
+  casesPerCustomer: Rate;
+  /** Messages per API token. */
+  messagesPerToken: Rate;
+  /** Messages per customer (all their tokens and the portal together). */
+  messagesPerCustomer: Rate;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  casesPerToken: { count: 60, windowMs: 60_000 },
+  casesPerCustomer: { count: 10, windowMs: 10 * 60_000 },
+  messagesPerToken: { count: 120, windowMs: 60_000 },
+  messagesPerCustomer: { count: 30, windowMs: 10 * 60_000 },
+};
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "10/10m", "60/1m", "500/1h", "5/30s"; "off" or "0" for no limit. Null when malformed. */
+export function parseRate(raw: string): Rate | null {
+  const text = raw.trim().toLowerCase();
+  if (text === 'off' || text === '0') return { count: 0, windowMs: 60_000 };
+  const match = /^(\d{1,6})\s*\/\s*(\d{1,5})?\s*([smh])$/.exec(text);
+  if (!match) return null;
+  const count = Number(match[1]);
+  const windowMs = Number(match[2] ?? 1) * UNITS[match[3]!]!;
+  if (count < 1 || windowMs < 1000 || windowMs > 24 * 3_600_000) return null;
+  return { count, windowMs };
+}
+
+export function describeRate(rate: Rate): string {
+  const [unit, ms] = rate.windowMs % 3_600_000 === 0 ? ['hour', 3_600_000] : rate.windowMs % 60_000 === 0 ? ['minute', 60_000] : ['second', 1000];
+  const n = rate.windowMs / (ms as number);
+  return `${rate.count} per ${n === 1 ? unit : `${n} ${unit}s`}`;
+}
+
+export interface Limit {
+  /** Bucket key, e.g. "cases:customer:7". */
+  key: string;
+  rate: Rate;
+  /** What is limited, for the message: "new requests for your account". */
+  what: string;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class RateLimiter {
+  readonly #clock: Clock;
+  readonly #maxKeys: number;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(clock: Clock, maxKeys = 100_000) {
+    this.#clock = clock;
+    this.#maxKeys = maxKeys;
+  }
+
+  /**
+   * Takes one request from every limit, or none: TOO_MANY_REQUESTS with `retryAfterSeconds`
+   * (the longest wait among the exhausted limits) when any is used up.
+   */
+  take(limits: readonly Limit[]): void {
+    const now = this.#clock.now();
+    const active = limits.filter((l) => l.rate.count > 0);
+    let waitMs = 0;
+    let blocking: Limit | null = null;
+    const buckets = active.map((limit) => {
+      const bucket = this.#refill(limit, now);
+      if (bucket.tokens < 1) {
+        const wait = ((1 - bucket.tokens) * limit.rate.windowMs) / limit.rate.count;
+        if (wait > waitMs) (waitMs = wait), (blocking = limit);
+      }
+      return bucket;
+    });
+    if (blocking) {
+      const { what, rate } = blocking as Limit;
+      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      const when = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+      throw new DomainError('TOO_MANY_REQUESTS', `Too many ${what}: at most ${describeRate(rate)}. Try again in ${when}.`, { retryAfterSeconds });
+    }
+    active.forEach((limit, i) => {
+      buckets[i]!.tokens -= 1;
+      this.#buckets.set(limit.key, buckets[i]!);
+    });
+    if (this.#buckets.size > this.#maxKeys) this.#prune(now);
+  }
+
+  #refill(limit: Limit, now: number): Bucket {
+    const { count, windowMs } = limit.rate;
+    const bucket = this.#buckets.get(limit.key);
+    if (!bucket) return { tokens: count, at: now };
+    const elapsed = Math.max(0, now - bucket.at);
+    return { tokens: Math.min(count, bucket.tokens + (elapsed * count) / windowMs), at: now };
+  }
+
+  /** Forgets buckets that have not been used for a day (full again for any rate we accept). */
+  #prune(now: number): void {
+    for (const [key, bucket] of this.#buckets) if (now - bucket.at >= 24 * 3_600_000) this.#buckets.delete(key);
+  }
+}

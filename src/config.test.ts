@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('SEED_DEMO', () => {
+  it.each([
+    [{}, true, 'default'],
+    [{ NODE_ENV: 'development' }, true, 'default'],
+    [{ NODE_ENV: 'production' }, false, 'production-default'],
+    [{ NODE_ENV: 'production', SEED_DEMO: '' }, false, 'production-default'],
+    [{ NODE_ENV: 'production', SEED_DEMO: 'true' }, true, 'explicit'],
+    [{ NODE_ENV: 'production', SEED_DEMO: 'false' }, false, 'explicit'],
+    [{ SEED_DEMO: 'false' }, false, 'explicit'],
+  ])('%j → seedDemo %s (%s)', (env, seedDemo, seedDemoSource) => {
+    expect(loadConfig(env, '/srv')).toMatchObject({ seedDemo, seedDemoSource });
+  });
+});

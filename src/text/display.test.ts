@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { displayText, hasBidiControls } from './display.js';
+
+describe('displayText', () => {
+  it.each([
+    ['\u202Egnp.exe', 'gnp.exe'],
+    ['a\u202Ab\u202Bc\u202Cd\u202De', 'abcde'],
+    ['\u2066x\u2067y\u2068z\u2069', 'xyz'],
+    ['plain', 'plain'],
+    ['שלום \u200Fworld\u200E', 'שלום \u200Fworld\u200E'],
+    ['سلمى', 'سلمى'],
+  ])('%j → %j', (input, expected) => {
+    expect(displayText(input)).toBe(expected);
+    expect(hasBidiControls(displayText(input))).toBe(false);
+  });
+
+  it('finds controls repeatedly (no regex state between calls)', () => {
+    expect([hasBidiControls('\u202E'), hasBidiControls('\u202E'), hasBidiControls('x')]).toEqual([true, true, false]);
+  });
+});

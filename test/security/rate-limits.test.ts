@@ -1,0 +1,153 @@
+/**
+ * Intake and message rate limits: per API token and per customer, 429 with Retry-After
+ * (problem+json for the API, the re-rendered form for the portal), on the injected clock.
+ */
+import { count, eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../src/auth/rate-limit.js';
+import { loadConfig } from '../../src/config.js';
+import { cases } from '../../src/db/schema/index.js';
+import { createApp } from '../../src/http/app.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+
+let h: Harness;
+let chloe: TestActor;
+let alice: TestActor;
+
+function withLimits(rates: Partial<RateLimits>): void {
+  h.app = createApp(h.services, { adminToken: ADMIN_TOKEN, rateLimits: { ...DEFAULT_RATE_LIMITS, ...rates } });
+}
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], capacity: 500 });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+});
+afterEach(() => h.close());
+
+/** Like h.api, but through h.app (which withLimits replaces). */
+async function api(method: string, url: string, o: { token: string; body: unknown }): Promise<Response> {
+  return await h.app.request(url, { method, headers: { Authorization: `Bearer ${o.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(o.body) });
+}
+
+const casesOf = (customerId: number) => h.db.select({ n: count() }).from(cases).where(eq(cases.customerId, customerId)).get()!.n;
+const newCase = (token: string, i: number, customer?: string) =>
+  api('POST', '/api/v1/cases', { token, body: { subject: `Printer ${i}`, description: 'It jams.', ...(customer ? { customer: { email: customer } } : {}) } });
+
+describe('intake over the API', () => {
+  it('a customer gets 10 new cases per 10 minutes by default, then 429 problem+json with Retry-After; nothing is created', async () => {
+    const token = h.tokenFor(chloe);
+    for (let i = 0; i < 10; i++) expect((await newCase(token, i)).status).toBe(201);
+    const refused = await newCase(token, 10);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(Number(refused.headers.get('Retry-After'))).toBe(60);
+    const problem = (await refused.json()) as { code: string; requestId: string; detail: string };
+    expect(problem).toMatchObject({ code: 'TOO_MANY_REQUESTS', requestId: refused.headers.get('X-Request-Id') });
+    expect(problem.detail).toContain('at most 10 per 10 minutes');
+    expect(casesOf(chloe.id)).toBe(10);
+    h.clock.advance(60_000);
+    expect((await newCase(token, 11)).status).toBe(201);
+    expect((await newCase(token, 12)).status).toBe(429);
+  });
+
+  it('the customer limit holds across all of the customer’s tokens and the portal', async () => {
+    withLimits({ casesPerCustomer: { count: 2, windowMs: 60_000 } });
+    expect((await newCase(h.tokenFor(chloe), 1)).status).toBe(201);
+    expect((await newCase(h.tokenFor(chloe), 2)).status).toBe(201);
+    expect((await newCase(h.tokenFor(chloe), 3)).status).toBe(429);
+    const portal = signedIn(h, chloe);
+    const res = await portal.post('/portal/cases', { subject: 'One more', description: 'Please' });
+    expect(res.status).toBe(429);
+    const sam = h.customer({ email: 'sam@example.org' });
+    expect((await newCase(h.tokenFor(sam), 1)).status).toBe(201);
+  });
+
+  it('a staff token is limited per token; another token and the ADMIN_TOKEN are not affected', async () => {
+    withLimits({ casesPerToken: { count: 3, windowMs: 60_000 } });
+    const token = h.tokenFor(alice);
+    for (let i = 0; i < 3; i++) expect((await newCase(token, i, `c${i}@example.com`)).status).toBe(201);
+    const refused = await newCase(token, 3, 'c3@example.com');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBe(20);
+    expect((await newCase(h.tokenFor(alice), 4, 'c4@example.com')).status).toBe(201);
+    for (let i = 0; i < 5; i++) expect((await newCase(ADMIN_TOKEN, i, `admin${i}@example.com`)).status).toBe(201);
+  });
+});
+
+describe('messages', () => {
+  it('over the API: per customer and per token, 429 with Retry-After', async () => {
+    withLimits({ messagesPerCustomer: { count: 3, windowMs: 60_000 } });
+    const token = h.tokenFor(chloe);
+    const created = (await (await newCase(token, 1)).json()) as { id: string };
+    const say = (t: string) => api('POST', `/api/v1/cases/${created.id}/messages`, { token: t, body: { body: 'any news?' } });
+    for (let i = 0; i < 3; i++) expect((await say(token)).status).toBe(201);
+    const refused = await say(h.tokenFor(chloe));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBe(20);
+    expect(((await refused.json()) as { code: string }).code).toBe('TOO_MANY_REQUESTS');
+    h.clock.advance(20_000);
+    expect((await say(token)).status).toBe(201);
+    // staff replies are not limited by the customer's limit
+    const staffToken = h.tokenFor(alice);
+    for (let i = 0; i < 5; i++) expect((await api('POST', `/api/v1/cases/${created.id}/messages`, { token: staffToken, body: { body: 'on it', public: true } })).status).toBe(201);
+  });
+
+  it('in the portal: the reply form comes back with the message (429, Retry-After), plain and htmx', async () => {
+    withLimits({ messagesPerCustomer: { count: 1, windowMs: 60_000 } });
+    const created = (await (await newCase(h.tokenFor(chloe), 1)).json()) as { id: string };
+    const portal = signedIn(h, chloe);
+    expect((await portal.post(`/cases/${created.id}/messages`, { body: 'first' })).status).toBe(303);
+    const plain = await portal.post(`/cases/${created.id}/messages`, { body: 'second, typed text kept' });
+    expect(plain.status).toBe(429);
+    expect(plain.headers.get('Retry-After')).toBe('60');
+    const html = await plain.text();
+    expect(html).toContain('Too many messages from your account: at most 1 per minute.');
+    expect(html).toContain('second, typed text kept');
+    const htmx = await portal.post(`/cases/${created.id}/messages`, { body: 'third' }, { htmx: true });
+    expect(htmx.status).toBe(429);
+    expect(htmx.headers.get('HX-Retarget')).toBe('#reply-form');
+    expect(await htmx.text()).toMatch(/^<form[^>]*id="reply-form"/);
+  });
+});
+
+describe('the portal form', () => {
+  it('re-renders with the message and the typed text (429, Retry-After) and creates nothing', async () => {
+    withLimits({ casesPerCustomer: { count: 1, windowMs: 5 * 60_000 } });
+    const portal = signedIn(h, chloe);
+    expect((await portal.post('/portal/cases', { subject: 'First', description: 'Works' })).status).toBe(303);
+    const res = await portal.post('/portal/cases', { subject: 'Second subject', description: 'Second text' });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('Retry-After')).toBe('300');
+    const html = await res.text();
+    expect(html).toContain('Too many new requests from your account: at most 1 per 5 minutes. Try again in 5 minutes.');
+    expect(html).toContain('value="Second subject"');
+    const htmx = await portal.post('/portal/cases', { subject: 'Third', description: 'Third' }, { htmx: true });
+    expect(htmx.status).toBe(429);
+    expect(htmx.headers.get('HX-Retarget')).toBe('#new-request-form');
+    expect(casesOf(chloe.id)).toBe(1);
+    h.clock.advance(5 * 60_000);
+    expect((await portal.post('/portal/cases', { subject: 'Later', description: 'Fine' })).status).toBe(303);
+  });
+
+  it('invalid forms do not count', async () => {
+    withLimits({ casesPerCustomer: { count: 1, windowMs: 60_000 } });
+    const portal = signedIn(h, chloe);
+    for (let i = 0; i < 3; i++) expect((await portal.post('/portal/cases', { subject: '', description: '' })).status).toBe(422);
+    expect((await portal.post('/portal/cases', { subject: 'Now', description: 'Complete' })).status).toBe(303);
+  });
+});
+
+describe('configuration', () => {
+  it('reads RATE_LIMIT_* as count/window or off, and refuses anything else', () => {
+    const config = loadConfig({ RATE_LIMIT_CASES_PER_CUSTOMER: '5/1h', RATE_LIMIT_MESSAGES_PER_TOKEN: 'off' }, '/srv');
+    expect(config.rateLimits).toEqual({
+      ...DEFAULT_RATE_LIMITS,
+      casesPerCustomer: { count: 5, windowMs: 3_600_000 },
+      messagesPerToken: { count: 0, windowMs: 60_000 },
+    });
+    expect(() => loadConfig({ RATE_LIMIT_CASES_PER_TOKEN: 'lots' }, '/srv')).toThrow(/RATE_LIMIT_CASES_PER_TOKEN/);
+  });
+});
