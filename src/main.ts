@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase } from './db/client.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
+import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
   const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
+  for (const refused of services.definitions.refusedRulesets()) {
+    const { msg, problems } = describeRefusedRuleset(refused);
+    logger.error(msg, { ruleset: refused.name, version: refused.version, problems });
+  }
 
   if (config.seedDemo) {
     const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });

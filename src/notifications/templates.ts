@@ -2,6 +2,8 @@
  * Notification templates rules and workflows can name (`notify { to, template }`).
  * Plain text: mail clients render it as-is and no HTML escaping can go wrong.
  */
+import { own } from '../own.js';
+
 export const NOTIFY_TARGETS = ['customer', 'assignee', 'queue', 'managers'] as const;
 export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
 
@@ -49,5 +51,7 @@ export type TemplateName = keyof typeof TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
 export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
-  return TEMPLATES[name](input);
+  const render = own<(c: TemplateInput) => RenderedMessage>(TEMPLATES, name);
+  if (!render) throw new Error(`No mail template named "${name}"`);
+  return render(input);
 }
