@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportDefinitions } from '../../src/definitions/export-import.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, tempDir, type Harness } from '../support/harness.js';
+import { startServer } from '../support/server.js';
 
 let h: Harness;
 let managerToken: string;
@@ -92,6 +93,25 @@ describe('rule paths', () => {
     const failed = (events.json as Json[]).find((e) => e.type === 'rules.failed');
     expect(failed?.data).toMatchObject({ ruleset: 'routing', version, error: expect.stringMatching(new RegExp(`"routing" v${version} is not run: it is no longer valid`)) });
   });
+
+  it('start-up says which stored version is refused and why, and the server still starts', async () => {
+    const version = storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit')]);
+    const server = await startServer({ databasePath: h.dbPath });
+    try {
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('no longer valid'));
+      expect(line).toBeDefined();
+      const entry = JSON.parse(line!) as Json;
+      expect(entry).toMatchObject({ level: 'error', ruleset: 'escalation', version });
+      expect(entry.msg).toContain(`"escalation" v${version}`);
+      expect(entry.problems).toEqual([expect.stringMatching(/^\$\.rules\[0\]\.conditions\.all\[0\]\.path: a path is a plain property path/)]);
+      expect((await fetch(`${server.url}/api/v1/rulesets/routing`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 
   it('answers 20,000 nested "not" with 422, not a stack overflow', async () => {
     // Written as text: JSON.stringify itself overflows on this depth.
