@@ -144,6 +144,7 @@ describe('describeRule', () => {
       'if the subject contains any of “invoice”, “refund” or not the queue is general → route to billing',
     ],
     [{ conditions: { all: [{ fact: 'withinBusinessHours', operator: 'equal', value: false }] }, event: { type: 'addTags', params: { tags: ['after-hours'] } } }, 'if it is outside business hours → tag it after-hours'],
+    [{ conditions: { all: [leaf("$['tier']", 'equal', 'gold', 'customer')] }, event: route('billing') }, "if the customer's tier is gold → route to billing"],
     [{ conditions: { all: [] }, event: { type: 'notify', params: { to: 'assignee', template: 'sla-warning' } } }, 'always → notify the assignee (sla-warning)'],
     [
       { conditions: { all: [leaf('$.type', 'equal', 'sla.breached', 'event'), { any: [leaf('$.tier', 'lessThan', 2), leaf('$.matched', 'equal', false, 'diagnosis')] }] }, event: { type: 'setPriority', params: { priority: 'urgent' } } },
