@@ -417,6 +417,17 @@ describe('rulesets whose version in force is no longer valid', () => {
     expect(text).toContain('plain property path');
   });
 
+  it('still shows the pages when the refused version does not even have the shape of a ruleset', async () => {
+    storeUnchecked('escalation', [{ conditions: { all: [{ not: null }, 7] }, event: 'escalate' }]);
+    h.services.definitions.insertVersion('ruleset', 'routing', { ruleset: 'routing', rules: 'none' }, { state: 'published', note: 'old', now: h.clock.now() });
+    expect((await h.as.manager.get('/manage/rules')).status).toBe(200);
+    for (const name of ['escalation', 'routing']) {
+      const page = await h.as.manager.get(`/manage/rules/${name}`);
+      expect(page.status).toBe(200);
+      expect(textOf(await page.text())).toContain('is no longer valid and is not run');
+    }
+  });
+
   it('export refuses a stored ruleset named sla with a 422 notice, and writes nothing', async () => {
     const before = fs.readFileSync(path.join(h.folders.rulesDir, 'sla.json'), 'utf8');
     storeUnchecked('sla', []);

@@ -149,7 +149,17 @@ export function RulesListPage(p: {
 
 /** Each rule as a sentence beside its JSON. */
 export function RuleList({ definition, idPrefix = 'rule' }: { definition: RulesetDefinition; idPrefix?: string }) {
+  if (!Array.isArray(definition.rules)) return <EmptyState>This version has no list of rules; see its JSON.</EmptyState>;
   if (definition.rules.length === 0) return <EmptyState>No rules.</EmptyState>;
+  try {
+    return ruleItems(definition, idPrefix);
+  } catch {
+    // A stored version that no longer validates (so is not run) may not read as sentences.
+    return <EmptyState>This version cannot be shown as sentences (it is not valid); see its JSON.</EmptyState>;
+  }
+}
+
+function ruleItems(definition: RulesetDefinition, idPrefix: string) {
   return (
     <ol class="rule-list">
       {definition.rules.map((rule, i) => (

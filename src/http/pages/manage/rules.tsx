@@ -76,7 +76,7 @@ function summaries(services: Services): RulesetSummary[] {
     return {
       name,
       description: body?.description ?? '',
-      rules: body?.rules.length ?? 0,
+      rules: Array.isArray(body?.rules) ? body.rules.length : 0,
       published: published ? { version: published.version, author: published.author, at: published.publishedAt ?? published.createdAt, note: published.note } : null,
       draft: draft?.version ?? null,
       refused: refusedProblems(services, name),
