@@ -46,12 +46,18 @@ function targets(services: Services, folders: Folders): { kind: DefinitionKind; 
 /** A definition's name as a file name: short, and nothing a path could be made of. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** Why a target cannot be written (its name, or another target already writing its file), or null. */
-function unexportable(target: { kind: DefinitionKind; name: string; file: string }, files: Map<string, string>): string | null {
+/**
+ * Why a target cannot be written, or null: its name cannot be a file name, another target
+ * already writes its file, or (a ruleset) its version in force is refused, which start-up
+ * would refuse too.
+ */
+function unexportable(services: Services, target: { kind: DefinitionKind; name: string; file: string }, files: Map<string, string>): string | null {
   const label = `${target.kind} "${target.name.slice(0, 80)}${target.name.length > 80 ? '…' : ''}"`;
   if (target.kind === 'ruleset') {
     const problem = rulesetNameProblem(target.name);
     if (problem !== null) return `${label}: ${problem}`;
+    const refused = services.definitions.refusedRuleset(target.name);
+    if (refused) return `${label}: v${refused.version}, the version in force, is no longer valid (${refused.problems[0]?.path}: ${refused.problems[0]?.message}); publish a valid version first`;
   } else if (target.kind !== 'sla' && !FILE_NAME.test(target.name)) {
     return `${label}: a name written to a file is 1 to 64 letters, digits, "-" and "_"`;
   }
@@ -70,7 +76,7 @@ function unexportable(target: { kind: DefinitionKind; name: string; file: string
 export function exportDefinitions(services: Services, folders: Folders): FileChange[] {
   const all = targets(services, folders);
   const files = new Map<string, string>();
-  const refused = all.map((t) => unexportable(t, files)).filter((p) => p !== null);
+  const refused = all.map((t) => unexportable(services, t, files)).filter((p) => p !== null);
   if (refused.length > 0) {
     throw new DefinitionError('INVALID_RULESET', `Nothing was exported: ${refused.length} definition${refused.length === 1 ? '' : 's'} cannot be written to a file.`, refused.map((message) => problem([], message)));
   }

@@ -125,18 +125,23 @@ export class Definitions {
     return value;
   }
 
+  /** The published version of `name` when it is stored but no longer valid (so not run), else null. */
+  refusedRuleset(name: string): RefusedRuleset | null {
+    try {
+      this.ruleset(name);
+      return null;
+    } catch (error) {
+      if (error instanceof RefusedRulesetError) return error.refused;
+      if (error instanceof DomainError && error.code === 'RULESET_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
   /** Published ruleset versions that are stored but no longer valid, so not run. */
   refusedRulesets(): RefusedRuleset[] {
-    const out: RefusedRuleset[] = [];
-    for (const name of this.names('ruleset')) {
-      try {
-        this.ruleset(name);
-      } catch (error) {
-        if (error instanceof RefusedRulesetError) out.push(error.refused);
-        else throw error;
-      }
-    }
-    return out;
+    return this.names('ruleset')
+      .map((name) => this.refusedRuleset(name))
+      .filter((r) => r !== null);
   }
 
   /** The rules of the published version of a ruleset; none when it is refused. */

@@ -154,6 +154,21 @@ describe('ruleset names and export', () => {
     expect(fs.readdirSync(folders.rulesDir).sort()).toEqual(['escalation.json', 'routing.json', 'sla.json']);
   });
 
+  it('export refuses to write a refused ruleset version (start-up would refuse that file)', () => {
+    const dir = tempDir();
+    const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
+    exportDefinitions(h.services, folders);
+    const before = fs.readFileSync(path.join(folders.rulesDir, 'escalation.json'), 'utf8');
+    const version = storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH })]);
+    expect(() => exportDefinitions(h.services, folders)).toThrow(/Nothing was exported: 1 definition cannot be written/);
+    try {
+      exportDefinitions(h.services, folders);
+    } catch (error) {
+      expect((error as { problems: { message: string }[] }).problems[0]!.message).toContain(`ruleset "escalation": v${version}, the version in force, is no longer valid`);
+    }
+    expect(fs.readFileSync(path.join(folders.rulesDir, 'escalation.json'), 'utf8')).toBe(before);
+  });
+
   it('export writes through temporary files renamed into place, leaving none behind', () => {
     const dir = tempDir();
     const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };

@@ -15,7 +15,6 @@ import { queues } from '../../../db/schema/index.js';
 import { DefinitionFileError } from '../../../definitions/files.js';
 import { exportDefinitions, importDefinitions } from '../../../definitions/export-import.js';
 import type { DefinitionProblem } from '../../../definitions/problems.js';
-import { RefusedRulesetError } from '../../../definitions/registry.js';
 import { DefinitionError, DomainError } from '../../../errors.js';
 import type { RulesetDefinition } from '../../../rules/definition.js';
 import { DryRunJobs } from '../../../rules/dry-run-jobs.js';
@@ -55,14 +54,7 @@ function activeQueues(services: Services): Option[] {
 
 /** The problems of the version in force when it is no longer valid (so not run), else null. */
 function refusedProblems(services: Services, name: string): DefinitionProblem[] | null {
-  try {
-    services.definitions.ruleset(name);
-    return null;
-  } catch (error) {
-    if (error instanceof RefusedRulesetError) return error.problems;
-    if (error instanceof DomainError && error.code === 'RULESET_NOT_FOUND') return null;
-    throw error;
-  }
+  return services.definitions.refusedRuleset(name)?.problems ?? null;
 }
 
 function summaries(services: Services): RulesetSummary[] {
