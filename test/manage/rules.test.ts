@@ -417,6 +417,17 @@ describe('rulesets whose version in force is no longer valid', () => {
     expect(text).toContain('plain property path');
   });
 
+  it('the editor refuses a draft with a filter path (422, the problem with its JSON path), and nothing is saved', async () => {
+    const draft = routing();
+    draft.rules[0]!.conditions = { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] };
+    const res = await saveDraft(draft);
+    expect(res.status).toBe(422);
+    const text = textOf(await res.text());
+    expect(text).toContain('$.rules[0].conditions.all[0].path');
+    expect(text).toContain('plain property path');
+    expect(h.services.definitions.history('ruleset', 'routing')).toHaveLength(1);
+  });
+
   it('still shows the pages when the refused version does not even have the shape of a ruleset', async () => {
     storeUnchecked('escalation', [{ conditions: { all: [{ not: null }, 7] }, event: 'escalate' }]);
     h.services.definitions.insertVersion('ruleset', 'routing', { ruleset: 'routing', rules: 'none' }, { state: 'published', note: 'old', now: h.clock.now() });
