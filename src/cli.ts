@@ -8,6 +8,7 @@ import { openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
 import { createServices, type Services } from './services.js';
+import { DefinitionError } from './errors.js';
 
 export interface CliContext {
   config: Config;
@@ -57,6 +58,8 @@ export function runCli(main: () => Promise<void> | void): void {
     .then(main)
     .catch((error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      // A refused definition (or export) lists every problem with its JSON path.
+      if (error instanceof DefinitionError) process.stderr.write(error.problems.map((p) => `  ${p.severity} at ${p.path}: ${p.message}\n`).join(''));
       process.exit(1);
     });
 }

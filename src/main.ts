@@ -11,6 +11,7 @@ import { startCheckpointer } from './db/checkpointer.js';
 import { DatabaseAccessError } from './db/access.js';
 import { openDatabase } from './db/client.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
+import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
   const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
+  for (const refused of services.definitions.refusedRulesets()) {
+    const { msg, problems } = describeRefusedRuleset(refused);
+    logger.error(msg, { ruleset: refused.name, version: refused.version, problems });
+  }
 
   if (!config.seedDemo && config.seedDemoSource === 'production-default') {
     process.stdout.write('No demo data: NODE_ENV=production turns SEED_DEMO off (set SEED_DEMO=true to seed the demo accounts anyway).\n');

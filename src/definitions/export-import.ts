@@ -5,15 +5,20 @@
  * nothing; import publishes a new version only for files that differ from what is in force,
  * all in one transaction after every file validated.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { transaction } from '../db/client.js';
 import type { DefinitionKind } from '../db/schema/index.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { DefinitionError } from '../errors.js';
+import { rulesetNameProblem } from '../rules/definition.js';
 import { canonicalJson, sameDefinition } from './diff.js';
+import { problem } from './problems.js';
 import { loadDefinitionFiles, SLA_FILE } from './files.js';
 import { SLA_CONFIG_NAME } from './registry.js';
+import { publishChecked } from './versions.js';
 
 export interface Folders {
   workflowsDir: string;
@@ -38,16 +43,66 @@ function targets(services: Services, folders: Folders): { kind: DefinitionKind; 
   ];
 }
 
+/** A definition's name as a file name: short, and nothing a path could be made of. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Why a target cannot be written, or null: its name cannot be a file name, another target
+ * already writes its file, or (a ruleset) its version in force is refused, which start-up
+ * would refuse too.
+ */
+function unexportable(services: Services, target: { kind: DefinitionKind; name: string; file: string }, files: Map<string, string>): string | null {
+  const label = `${target.kind} "${target.name.slice(0, 80)}${target.name.length > 80 ? '…' : ''}"`;
+  if (target.kind === 'ruleset') {
+    const problem = rulesetNameProblem(target.name);
+    if (problem !== null) return `${label}: ${problem}`;
+    const refused = services.definitions.refusedRuleset(target.name);
+    if (refused) return `${label}: v${refused.version}, the version in force, is no longer valid (${refused.problems[0]?.path}: ${refused.problems[0]?.message}); publish a valid version first`;
+  } else if (target.kind !== 'sla' && !FILE_NAME.test(target.name)) {
+    return `${label}: a name written to a file is 1 to 64 letters, digits, "-" and "_"`;
+  }
+  const other = files.get(target.file);
+  if (other !== undefined) return `${label}: ${other} is written to the same file ${path.basename(target.file)}`;
+  files.set(target.file, label);
+  return null;
+}
+
+/**
+ * Writes the published version of every definition to its file. All or nothing: every name
+ * is checked first, every changed file is written to a temporary file beside it, and only
+ * then are they renamed over the old files (a rename is atomic), so a failure half-way never
+ * leaves a mix of old and new files — or a file the server cannot start with.
+ */
 export function exportDefinitions(services: Services, folders: Folders): FileChange[] {
+  const all = targets(services, folders);
+  const files = new Map<string, string>();
+  const refused = all.map((t) => unexportable(services, t, files)).filter((p) => p !== null);
+  if (refused.length > 0) {
+    throw new DefinitionError('INVALID_RULESET', `Nothing was exported: ${refused.length} definition${refused.length === 1 ? '' : 's'} cannot be written to a file.`, refused.map((message) => problem([], message)));
+  }
   fs.mkdirSync(folders.rulesDir, { recursive: true });
   fs.mkdirSync(folders.workflowsDir, { recursive: true });
-  return targets(services, folders).map(({ kind, name, file }) => {
+  const planned = all.map(({ kind, name, file }) => {
     const version = services.definitions.publishedVersion(kind, name)!;
     const text = canonicalJson(services.definitions.version(kind, name, version)!.body);
     const changed = !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text;
-    if (changed) fs.writeFileSync(file, text);
-    return { kind, name, file, changed, version };
+    return { kind, name, file, changed, version, text };
   });
+  const written: string[] = [];
+  try {
+    for (const p of planned) {
+      if (!p.changed) continue;
+      const temp = path.join(path.dirname(p.file), `.${path.basename(p.file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+      written.push(temp);
+      fs.writeFileSync(temp, p.text, { flag: 'wx' });
+    }
+  } catch (error) {
+    for (const temp of written) fs.rmSync(temp, { force: true });
+    throw error;
+  }
+  let next = 0;
+  for (const p of planned) if (p.changed) fs.renameSync(written[next++]!, p.file);
+  return planned.map(({ kind, name, file, changed, version }) => ({ kind, name, file, changed, version }));
 }
 
 export function importDefinitions(services: Services, folders: Folders, actor: Actor): FileChange[] {
@@ -57,20 +112,13 @@ export function importDefinitions(services: Services, folders: Folders, actor: A
     ...[...files.rulesets.values()].map((f) => ({ kind: 'ruleset' as const, name: f.name, file: f.file, body: f.body })),
     ...[...files.workflows.values()].map((f) => ({ kind: 'workflow' as const, name: f.name, file: f.file, body: f.body })),
   ];
-  const now = services.clock.now();
   return transaction(services.db, () =>
     entries.map(({ kind, name, file, body }) => {
       const current = services.definitions.publishedVersion(kind, name);
       const currentBody = current === null ? undefined : services.definitions.version(kind, name, current)!.body;
       if (currentBody !== undefined && sameDefinition(currentBody, body)) return { kind, name, file, changed: false, version: current! };
-      const row = services.definitions.createVersion(kind, name, body, {
-        state: 'published',
-        note: `Imported from ${path.relative(process.cwd(), file) || file}`,
-        author: actor.name,
-        authorId: actor.type === 'staff' ? actor.id : null,
-        now,
-      });
-      return { kind, name, file, changed: true, version: row.version };
+      const { version } = publishChecked(services, kind, name, body, actor, `Imported from ${path.relative(process.cwd(), file) || file}`);
+      return { kind, name, file, changed: true, version: version.version };
     }),
   );
 }

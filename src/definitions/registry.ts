@@ -10,7 +10,7 @@ import type { Db } from '../db/client.js';
 import { definitionVersions, queues, type DefinitionKind, type DefinitionState } from '../db/schema/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
 import { compileRuleset, type CompiledRuleset } from '../rules/engine.js';
-import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
+import { validateRuleset, type RuleJson } from '../rules/definition.js';
 import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import type { ActionRegistry } from '../workflow/registry.js';
@@ -33,11 +33,39 @@ export interface NewVersionOptions {
 const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
 const NOT_FOUND = { workflow: 'WORKFLOW_NOT_FOUND', ruleset: 'RULESET_NOT_FOUND', sla: 'NOT_FOUND' } as const;
 
+/** A stored ruleset version that no longer passes validation: it is never run. */
+export interface RefusedRuleset {
+  name: string;
+  version: number;
+  problems: DefinitionProblem[];
+}
+
+/** What start-up logs about a refused version: which one, and every problem with its JSON path. */
+export function describeRefusedRuleset(refused: RefusedRuleset): { msg: string; problems: string[] } {
+  return {
+    msg: `The ruleset "${refused.name}" v${refused.version} (the published version) is no longer valid and will not run until a valid version is published`,
+    problems: refused.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`),
+  };
+}
+
+/** Thrown when a refused ruleset version is asked for; the rules that would run are none. */
+export class RefusedRulesetError extends DefinitionError {
+  constructor(readonly refused: RefusedRuleset) {
+    const errors = refused.problems.filter((p) => p.severity === 'error');
+    super(
+      'INVALID_RULESET',
+      `The ruleset "${refused.name}" v${refused.version} is not run: it is no longer valid (${errors.length} problem${errors.length === 1 ? '' : 's'}; first: ${errors[0]?.path}: ${errors[0]?.message}).`,
+      refused.problems,
+    );
+    this.name = 'RefusedRulesetError';
+  }
+}
+
 export class Definitions {
   readonly #db: Db;
   readonly #actions: ActionRegistry;
   readonly #workflows = new Map<string, WorkflowDefinition>();
-  readonly #rulesets = new Map<string, CompiledRuleset>();
+  readonly #rulesets = new Map<string, CompiledRuleset | RefusedRuleset>();
   readonly #sla = new Map<string, SlaConfig>();
   readonly #publishedVersion;
   readonly #body;
@@ -81,8 +109,49 @@ export class Definitions {
     return { version: v, definition: value };
   }
 
+  /**
+   * The given (or the published) version of a ruleset, compiled. A stored version is
+   * validated again before it is compiled (rules get stricter over time: a version stored
+   * before a check existed must not run around it); one that fails is never compiled and
+   * every request for it throws RefusedRulesetError. References (queues, SLA policies) are
+   * not re-checked here: they change at run time and are handled when decisions apply.
+   */
   ruleset(name: string, version?: number): CompiledRuleset {
-    return this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => compileRuleset(body as RulesetDefinition, v)).value;
+    const { value } = this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => {
+      const result = validateRuleset(body, { queues: null, policies: null }, name);
+      return result.ok ? compileRuleset(result.definition, v) : { name, version: v, problems: result.problems };
+    });
+    if (!('engine' in value)) throw new RefusedRulesetError(value);
+    return value;
+  }
+
+  /** The published version of `name` when it is stored but no longer valid (so not run), else null. */
+  refusedRuleset(name: string): RefusedRuleset | null {
+    try {
+      this.ruleset(name);
+      return null;
+    } catch (error) {
+      if (error instanceof RefusedRulesetError) return error.refused;
+      if (error instanceof DomainError && error.code === 'RULESET_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  /** Published ruleset versions that are stored but no longer valid, so not run. */
+  refusedRulesets(): RefusedRuleset[] {
+    return this.names('ruleset')
+      .map((name) => this.refusedRuleset(name))
+      .filter((r) => r !== null);
+  }
+
+  /** The rules of the published version of a ruleset; none when it is refused. */
+  publishedRules(name: string): RuleJson[] {
+    try {
+      return this.ruleset(name).definition.rules;
+    } catch (error) {
+      if (error instanceof RefusedRulesetError) return [];
+      throw error;
+    }
   }
 
   sla(version?: number): { version: number; config: SlaConfig } {
@@ -184,9 +253,9 @@ export class Definitions {
     if (typeof policies !== 'object' || policies === null) return [];
     const out: DefinitionProblem[] = [];
     for (const name of this.names('ruleset')) {
-      this.ruleset(name).definition.rules.forEach((rule) => {
+      this.publishedRules(name).forEach((rule) => {
         const policy = rule.event.type === 'applySlaPolicy' ? (rule.event.params?.policy as string | undefined) : undefined;
-        if (policy && !(policy in policies)) {
+        if (policy && !Object.hasOwn(policies, policy)) {
           out.push(problem(['policies'], `the policy "${policy}" is used by the published ruleset "${name}" (rule "${rule.name ?? '?'}")`));
         }
       });

@@ -46,22 +46,32 @@ export interface PublishResult {
   warnings: DefinitionProblem[];
 }
 
+/**
+ * The one publish path: runs every check (validation against what exists now, then the
+ * publish lint for rulesets) and stores `body` as the new version in force. Refuses with
+ * INVALID_RULESET / INVALID_WORKFLOW / INVALID_SLA_CONFIG listing every error; warnings
+ * come back with the version. The console (drafts, rollback) and the API all publish here.
+ * Runs inside the caller's transaction.
+ */
+export function publishChecked(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, basedOn: number | null = null): PublishResult {
+  const problems = checkDefinition(services, kind, name, body);
+  if (hasErrors(problems)) refuse(kind, name, problems);
+  const version = services.definitions.insertVersion(kind, name, body, { state: 'published', note, basedOn, ...authorOf(actor), now: services.clock.now() });
+  return { version, warnings: problems.filter((p) => p.severity === 'warning') };
+}
+
+/** Publishes `body` as a new version of kind/name (creating it if new), with every publish check. */
+export function publishVersion(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string): PublishResult {
+  return transaction(services.db, () => publishChecked(services, kind, name, body, actor, note, null));
+}
+
 /** Publishes a stored draft as a new version; re-validated against what exists now. */
 export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string): PublishResult {
   return transaction(services.db, () => {
     const draft = services.definitions.version(kind, name, draftVersion);
     if (!draft) throw new DomainError('NOT_FOUND', `No version ${draftVersion} of the ${kind} "${name}".`);
     if (draft.state !== 'draft') throw new DomainError('CONFLICT', `Version ${draftVersion} of "${name}" is already published.`);
-    const problems = checkDefinition(services, kind, name, draft.body);
-    if (hasErrors(problems)) refuse(kind, name, problems);
-    const version = services.definitions.insertVersion(kind, name, draft.body, {
-      state: 'published',
-      note: note.trim() || `Published draft v${draftVersion}`,
-      basedOn: draftVersion,
-      ...authorOf(actor),
-      now: services.clock.now(),
-    });
-    return { version, warnings: problems.filter((p) => p.severity === 'warning') };
+    return publishChecked(services, kind, name, draft.body, actor, note.trim() || `Published draft v${draftVersion}`, draftVersion);
   });
 }
 
@@ -70,16 +80,7 @@ export function rollbackTo(services: Services, kind: DefinitionKind, name: strin
   return transaction(services.db, () => {
     const target = services.definitions.version(kind, name, targetVersion);
     if (!target) throw new DomainError('NOT_FOUND', `No version ${targetVersion} of the ${kind} "${name}".`);
-    const problems = checkDefinition(services, kind, name, target.body);
-    if (hasErrors(problems)) refuse(kind, name, problems);
-    const version = services.definitions.insertVersion(kind, name, target.body, {
-      state: 'published',
-      note: note.trim() || `Rolled back to v${targetVersion}`,
-      basedOn: targetVersion,
-      ...authorOf(actor),
-      now: services.clock.now(),
-    });
-    return { version, warnings: problems.filter((p) => p.severity === 'warning') };
+    return publishChecked(services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion);
   });
 }
 

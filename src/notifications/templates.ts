@@ -2,7 +2,9 @@
  * Notification templates rules and workflows can name (`notify { to, template }`).
  * Plain text: mail clients render it as-is and no HTML escaping can go wrong.
  */
+import { own } from '../own.js';
 import { displayText } from '../text/display.js';
+
 /**
  * `assignee` falls back to the queue's managers (then all managers) while the case is
  * unassigned; `queueManagers` are the managers who are members of the case's queue, or all
@@ -60,6 +62,8 @@ export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...Templa
 
 /** The mail for a template; bidi controls in user text are removed (src/text/display.ts). */
 export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
-  const message = TEMPLATES[name](input);
+  const render = own<(c: TemplateInput) => RenderedMessage>(TEMPLATES, name);
+  if (!render) throw new Error(`No mail template named "${name}"`);
+  const message = render(input);
   return { subject: displayText(message.subject), text: displayText(message.text) };
 }

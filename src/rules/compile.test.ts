@@ -69,7 +69,7 @@ const factsArb = fc.record({
 });
 
 const factPath = fc.oneof(
-  fc.record({ fact: fc.constant('case'), path: fc.constantFrom('$.subject', '$.description', '$.priority', '$.tags', '$.tier', '$.reopenCount', '$.nested.level', '$.nested.label', '$.missing', '$.tags[0]', '$.tags.length', '$..label') }),
+  fc.record({ fact: fc.constant('case'), path: fc.constantFrom('$.subject', '$.description', '$.priority', '$.tags', '$.tier', '$.reopenCount', '$.nested.level', '$.nested.label', '$.missing', '$.tags[0]', '$.tags.length', "$['nested'].label", '$..label') }),
   fc.record({ fact: fc.constant('customer'), path: fc.constantFrom('$.tier', '$.openCases', '$.organization') }),
   fc.record({ fact: fc.constant('diagnosis'), path: fc.constantFrom('$.matched', '$.problemId') }),
   fc.record({ fact: fc.constant('sla'), path: fc.constantFrom('$.metric', '$.overdueMinutes') }),

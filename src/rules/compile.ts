@@ -7,8 +7,9 @@
  * operator implementations (taken from an Engine's operator map, so decorators and our
  * operators behave identically):
  * - a fact missing from the facts is `undefined` (the engine runs with allowUndefinedFacts);
- * - a `path` is resolved with jsonpath-plus (`wrap: false`) only on object-like fact values,
- *   otherwise the fact value itself is used; `value: { fact, path }` references likewise;
+ * - a `path` is resolved with the engine's own `pathResolver` (`resolvePath`, plain property
+ *   paths only) on object-like fact values, otherwise the fact value itself is used;
+ *   `value: { fact, path }` references likewise;
  * - `all` / `any` with no conditions are true; one condition is that condition;
  * - more conditions are grouped by `priority` (default 1), highest first; every condition of
  *   a group is evaluated (so an operator that throws throws), then `all` stops at the first

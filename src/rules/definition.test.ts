@@ -67,6 +67,21 @@ describe('validateRuleset', () => {
     ['callbacks', [rule({ onSuccess: 'x' })], '$.rules[0].onSuccess'],
     ['duplicate names', [rule(), rule()], '$.rules[1].name'],
     ['missing event', [{ conditions: { all: [] } }], '$.rules[0].event'],
+    ['event type named like an Object.prototype member', [rule({ event: { type: 'toString', params: {} } })], '$.rules[0].event.type'],
+    ['event type __proto__', [rule({ event: { type: '__proto__', params: {} } })], '$.rules[0].event.type'],
+    ['a filter in the event fact path', [rule({ conditions: { all: [{ fact: 'event', operator: 'equal', value: 'never', path: "$..[?(@.constructor[( @.getPrototypeOf ? @.getPrototypeOf(@).constructor('x')() : 'x' )])]" }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a filter after a known field', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject[?(@.length > 1)]', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a root filter', [rule({ conditions: { all: [{ fact: 'case', path: '$[?(/^(\\w+\\s?)+$/.test(@))]', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a root subscript script', [rule({ conditions: { all: [{ fact: 'case', path: '$[(@.length-1)]', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['recursive descent', [rule({ conditions: { all: [{ fact: 'event', path: '$..type', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a wildcard', [rule({ conditions: { all: [{ fact: 'case', path: '$.tags.*', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a union', [rule({ conditions: { all: [{ fact: 'case', path: "$['subject','description']", operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a non-string path', [rule({ conditions: { all: [{ fact: 'case', path: ['subject'], operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
+    ['a filter in a fact reference', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'equal', value: { fact: 'event', path: '$[?(@)]' } }] } })], '$.rules[0].conditions.all[0].value.path'],
+    ['a filter in a fact reference under a decorator', [rule({ conditions: { all: [{ fact: 'case', path: '$.tags', operator: 'someFact:equal', value: { fact: 'case', path: '$..x' } }] } })], '$.rules[0].conditions.all[0].value.path'],
+    ['a fact reference to a non-string fact', [rule({ conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: { fact: 1 } }] } })], '$.rules[0].conditions.all[0].value.fact'],
+    ['a fact reference to toString', [rule({ conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: { fact: 'toString' } }] } })], '$.rules[0].conditions.all[0].value.fact'],
+    ['a fact named like an Object.prototype member', [rule({ conditions: { all: [{ fact: 'constructor', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].fact'],
   ])('reports %s at its JSON path', (_name, rules, expectedPath) => {
     const problems = problemsOf(rules);
     expect(problems.length).toBeGreaterThan(0);
@@ -87,6 +102,47 @@ describe('validateRuleset', () => {
 
   it('skips queue and policy checks when they are not known yet', () => {
     expect(problemsOf([rule({ event: { type: 'route', params: { queue: 'nowhere' } } })], { queues: null, policies: null } as never)).toEqual([]);
+  });
+
+  it('accepts plain property paths on every fact, the open event fact included', () => {
+    const conditions = {
+      all: [
+        { fact: 'event', path: '$.type', operator: 'equal', value: 'sla.warning' },
+        { fact: 'event', path: "$['data']['metric']", operator: 'equal', value: 'resolution' },
+        { fact: 'case', path: '$.tags[0]', operator: 'equal', value: 'vip' },
+        { fact: 'case', path: "$['subject']", operator: 'textContains', value: 'x' },
+        { fact: 'case', path: '$.tier', operator: 'equal', value: { fact: 'event', path: '$.data.tier', params: {} } },
+      ],
+    };
+    expect(problemsOf([rule({ conditions })])).toEqual([]);
+    const wrongField = { all: [{ fact: 'case', path: "$['subjekt']", operator: 'equal', value: 'x' }] };
+    expect(problemsOf([rule({ conditions: wrongField })])).toEqual(['$.rules[0].conditions.all[0].path: the fact "case" has no field "subjekt" (fields: id, subject, description, channel, priority, tags, skills, status, tier, queue, assigned, reopenCount, escalationCount, createdAt)']);
+  });
+
+  it('refuses deep nesting with a problem instead of overflowing the stack', () => {
+    let deep: Record<string, unknown> = { fact: 'case', path: '$.tier', operator: 'equal', value: 1 };
+    for (let i = 0; i < 20_000; i++) deep = { not: deep };
+    const result = validateRuleset({ ruleset: 'routing', rules: [rule({ conditions: { all: [deep] } })] }, context, 'routing');
+    expect(result.ok).toBe(false);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.message).toMatch(/nest deeper than 32 levels/);
+  });
+
+  it.each([
+    ['sla', /reserved/],
+    ['a'.repeat(65), /1 to 64/],
+    ['Routing', /lower-case/],
+    ['my_rules', /lower-case/],
+    ['../x', /lower-case/],
+    ['-x', /starting with a letter or digit/],
+  ])('refuses the ruleset name %s', (name, message) => {
+    const result = validateRuleset({ ruleset: name, rules: [] }, context, name);
+    expect(result.ok).toBe(false);
+    expect(result.problems[0]).toMatchObject({ path: '$.ruleset', message: expect.stringMatching(message) });
+  });
+
+  it('accepts names of up to 64 lower-case letters, digits and dashes', () => {
+    for (const name of ['routing', 'vip-2', 'a'.repeat(64), '9lives']) expect(validateRuleset({ ruleset: name, rules: [] }, context, name).ok).toBe(true);
   });
 
   it('checks the document around the rules', () => {

@@ -13,6 +13,7 @@ import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } fr
 import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
 import { FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
 import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
+import { parsePlainPath } from './path.js';
 
 export interface RuleCondition {
   fact?: string;
@@ -70,7 +71,19 @@ export interface RulesetValidationContext {
   policies: ReadonlySet<string> | null;
 }
 
-const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Ruleset names: they become file names (`rules/<name>.json`) and URL segments. */
+export const RULESET_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Names a ruleset cannot have: `rules/sla.json` is the SLA configuration. */
+export const RESERVED_RULESET_NAMES: ReadonlySet<string> = new Set(['sla']);
+/** Deepest nesting of all / any / not accepted (validation walks it recursively). */
+export const MAX_CONDITION_DEPTH = 32;
+
+/** Why `name` cannot name a ruleset, or null when it can. */
+export function rulesetNameProblem(name: string): string | null {
+  if (!RULESET_NAME.test(name)) return 'a ruleset name is 1 to 64 lower-case letters, digits and "-", starting with a letter or digit';
+  if (RESERVED_RULESET_NAMES.has(name)) return `"${name}" is reserved (rules/${name}.json is the SLA configuration)`;
+  return null;
+}
 
 export type RulesetValidation =
   | { ok: true; definition: RulesetDefinition; problems: DefinitionProblem[] }
@@ -88,8 +101,9 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
   for (const key of Object.keys(json)) {
     if (!['ruleset', 'description', 'rules', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
   }
-  if (typeof json.ruleset !== 'string' || !NAME.test(json.ruleset)) {
-    problems.push(problem(['ruleset'], 'the ruleset needs a name: letters, digits, "-" and "_", starting with a letter'));
+  const nameProblem = typeof json.ruleset === 'string' ? rulesetNameProblem(json.ruleset) : 'the ruleset needs a name';
+  if (nameProblem !== null) {
+    problems.push(problem(['ruleset'], nameProblem));
   } else if (expectedName !== undefined && json.ruleset !== expectedName) {
     problems.push(problem(['ruleset'], `the ruleset is named "${json.ruleset}" but is stored as "${expectedName}"`));
   }
@@ -141,10 +155,14 @@ function validateTopCondition(condition: unknown, at: PathSegment[], problems: D
     problems.push(problem(at, 'the top level of conditions must be { "all": [...] }, { "any": [...] } or { "not": {...} }'));
     return;
   }
-  validateCondition(condition, at, problems);
+  validateCondition(condition, at, problems, 0);
 }
 
-function validateCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[]): void {
+function validateCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[], depth: number): void {
+  if (depth > MAX_CONDITION_DEPTH) {
+    problems.push(problem(at, `conditions nest deeper than ${MAX_CONDITION_DEPTH} levels of all / any / not`));
+    return;
+  }
   if (!isObject(condition)) {
     problems.push(problem(at, 'a condition is an object'));
     return;
@@ -170,12 +188,12 @@ function validateCondition(condition: unknown, at: PathSegment[], problems: Defi
       problems.push(problem([...at, key], 'must be an array of conditions'));
       return;
     }
-    list.forEach((child, i) => validateCondition(child, [...at, key, i], problems));
+    list.forEach((child, i) => validateCondition(child, [...at, key, i], problems, depth + 1));
     return;
   }
   if (key === 'not') {
     for (const k of Object.keys(condition)) if (k !== key && !common.includes(k)) problems.push(problem([...at, k], `unknown key "${k}"`));
-    validateCondition(condition.not, [...at, 'not'], problems);
+    validateCondition(condition.not, [...at, 'not'], problems, depth + 1);
     return;
   }
   validateLeaf(condition, at, problems);
@@ -209,41 +227,53 @@ function validateLeaf(condition: Record<string, unknown>, at: PathSegment[], pro
     }
   }
   if (!('value' in condition)) problems.push(problem([...at, 'value'], 'missing: a condition compares against a value'));
+  else if (isFactReference(condition.value)) validateFactReference(condition.value, [...at, 'value'], problems);
   if (condition.params !== undefined && !isObject(condition.params)) problems.push(problem([...at, 'params'], 'must be an object'));
 }
 
 function validatePath(fact: string, path: unknown, at: PathSegment[], problems: DefinitionProblem[]): void {
   if (path === undefined) return;
-  if (typeof path !== 'string' || !path.startsWith('$')) {
-    problems.push(problem(at, 'a path is a JSONPath string starting with "$", e.g. "$.priority"'));
+  if (typeof path !== 'string') {
+    problems.push(problem(at, 'a path is a string such as "$.priority"'));
     return;
   }
-  const fields = FACT_FIELDS[fact as keyof typeof FACT_FIELDS];
+  const parsed = parsePlainPath(path);
+  if (!parsed.ok) {
+    problems.push(problem(at, `a path is a plain property path such as $.a.b, $.a[0] or $['a b'] (no filters, scripts, wildcards, unions or ".."): ${parsed.reason}`));
+    return;
+  }
   if (OPEN_FACTS.has(fact)) return;
+  const fields = FACT_FIELDS[fact as keyof typeof FACT_FIELDS];
   if (fields === null) {
     problems.push(problem(at, `the fact "${fact}" is a single value; drop the path`));
     return;
   }
-  const first = /^\$\.?([A-Za-z_][A-Za-z0-9_]*)/.exec(path)?.[1];
+  const first = parsed.keys[0];
   if (first !== undefined && !fields.includes(first)) {
     problems.push(problem(at, `the fact "${fact}" has no field "${first}" (fields: ${fields.join(', ')})`));
   }
 }
 
-function isFactReference(value: unknown): boolean {
-  return isObject(value) && typeof value.fact === 'string';
+/** What json-rules-engine takes for a fact reference: any object with an own `fact` key. */
+function isFactReference(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, 'fact');
+}
+
+function validateFactReference(value: Record<string, unknown>, at: PathSegment[], problems: DefinitionProblem[]): void {
+  for (const k of Object.keys(value)) {
+    if (k !== 'fact' && k !== 'path' && k !== 'params') problems.push(problem([...at, k], `unknown key "${k}" (a fact reference is { "fact", "path", "params" })`));
+  }
+  if (value.params !== undefined && !isObject(value.params)) problems.push(problem([...at, 'params'], 'must be an object'));
+  if (typeof value.fact !== 'string' || !FACT_NAMES.has(value.fact)) {
+    problems.push(problem([...at, 'fact'], `unknown fact ${JSON.stringify(value.fact)} (known: ${[...FACT_NAMES].join(', ')})`));
+  } else {
+    validatePath(value.fact, value.path, [...at, 'path'], problems);
+  }
 }
 
 function validateOperand(operator: string, condition: Record<string, unknown>, at: PathSegment[], problems: DefinitionProblem[]): void {
   const value = condition.value;
-  if (value === undefined || isFactReference(value)) {
-    if (isFactReference(value)) {
-      const ref = value as { fact: string; path?: unknown };
-      if (!FACT_NAMES.has(ref.fact)) problems.push(problem([...at, 'value', 'fact'], `unknown fact "${ref.fact}"`));
-      else validatePath(ref.fact, ref.path, [...at, 'value', 'path'], problems);
-    }
-    return;
-  }
+  if (value === undefined || isFactReference(value)) return;
   const here = [...at, 'value'];
   switch (operator) {
     case 'textContains':
@@ -274,7 +304,7 @@ function validateEvent(event: unknown, at: PathSegment[], context: RulesetValida
   }
   for (const k of Object.keys(event)) if (k !== 'type' && k !== 'params') problems.push(problem([...at, k], `unknown key "${k}"`));
   const type = event.type;
-  if (typeof type !== 'string' || !(type in EVENT_PARAMS)) {
+  if (typeof type !== 'string' || !Object.hasOwn(EVENT_PARAMS, type)) {
     problems.push(problem([...at, 'type'], `unknown event type ${JSON.stringify(type)} (known: ${RULE_EVENT_TYPES.join(', ')})`));
     return;
   }

@@ -4,6 +4,8 @@
  * tier 2 (advanced): Urgent request from an enterprise customer".
  */
 import type { RuleCondition, RuleJson } from './definition.js';
+import { own } from '../own.js';
+import { parsePlainPath } from './path.js';
 
 const FIELD_LABELS: Record<string, string> = {
   'case.subject': 'the subject',
@@ -36,8 +38,9 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 function subject(fact: string, path: string | undefined): string {
-  const key = path ? `${fact}.${path.replace(/^\$\.?/, '')}` : fact;
-  return FIELD_LABELS[key] ?? (path ? `${fact} ${path}` : fact);
+  const parsed = path ? parsePlainPath(path) : null;
+  const key = !path ? fact : parsed?.ok ? [fact, ...parsed.keys].join('.') : `${fact}.${path.replace(/^\$\.?/, '')}`;
+  return own(FIELD_LABELS, key) ?? (path ? `${fact} ${path}` : fact);
 }
 
 function show(value: unknown): string {

@@ -15,6 +15,7 @@
  * that does not run at intake is replayed after them, so its escalations show too.
  */
 import type { Db } from '../db/client.js';
+import { RefusedRulesetError } from '../definitions/registry.js';
 import type { FiredRule, Priority, RoutingRecord } from '../db/schema/cases.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { Services } from '../services.js';
@@ -183,8 +184,14 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   if (!names.includes(options.ruleset)) names.push(options.ruleset);
   const published = (name: string) => {
     if (name === options.ruleset && baseVersion === 0) return compileFast({ ruleset: name, rules: [] }, 0);
-    const r = definitions.ruleset(name);
-    return compileFast(r.definition, r.version);
+    try {
+      const r = definitions.ruleset(name);
+      return compileFast(r.definition, r.version);
+    } catch (error) {
+      // A refused version is not run: cases get no decisions from it, and neither does the replay.
+      if (error instanceof RefusedRulesetError) return compileFast({ ruleset: name, rules: [] }, error.refused.version);
+      throw error;
+    }
   };
   const before: Chain = { rulesets: names.map(published) };
   const after: Chain = { rulesets: names.map((n) => (n === options.ruleset ? compileFast(options.draft, baseVersion + 1) : published(n))) };

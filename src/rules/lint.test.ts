@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../test/support/harness.js';
-import type { RuleJson, RulesetDefinition } from './definition.js';
+import { validateRuleset, type RuleJson, type RulesetDefinition } from './definition.js';
 import { describeRule } from './describe.js';
 import { lintRuleset } from './lint.js';
 
@@ -74,6 +74,62 @@ describe('lintRuleset: conflicting rules', () => {
   });
 });
 
+describe('lintRuleset: bounded', () => {
+  const tiers = ['standard', 'gold', 'enterprise', 'free', 'partner'];
+  const overlapping = (n: number): RulesetDefinition =>
+    ruleset(
+      Array.from({ length: n }, (_, i) => ({
+        name: `Rule ${i}`,
+        conditions: {
+          all: [
+            leaf('$.tier', 'equal', tiers[i % 5], 'customer'),
+            leaf('$.subject', 'textContains', `word${i}`),
+            leaf('$.priority', 'in', ['urgent', 'high']),
+            leaf('$.reopenCount', 'lessThan', 3 + (i % 4)),
+          ],
+        },
+        event: route(`q${i % 7}`),
+      })),
+    );
+  const exclusive = (n: number): RulesetDefinition =>
+    ruleset(
+      Array.from({ length: n }, (_, i) => ({
+        name: `Rule ${i}`,
+        conditions: { all: [leaf('$.organization', 'equal', `org ${i}`, 'customer'), leaf('$.priority', 'in', ['urgent', 'high']), leaf('$.tier', 'lessThan', 3)] },
+        event: route(`q${i}`),
+      })),
+    );
+
+  it.each([
+    ['overlapping', overlapping],
+    ['mutually exclusive', exclusive],
+  ])('validates and lints 500 %s rules in under 200 ms', (_name, make) => {
+    const def = make(500);
+    // Best of three: the machine running the tests is shared.
+    let best = Infinity;
+    for (let attempt = 0; attempt < 3 && best >= 200; attempt++) {
+      const started = performance.now();
+      expect(validateRuleset(def, { queues: null, policies: null }, 'routing').ok).toBe(true);
+      lintRuleset(def);
+      best = Math.min(best, performance.now() - started);
+    }
+    expect(best).toBeLessThan(200);
+  });
+
+  it('gives each conflicting rule one warning, naming the first earlier rule it overlaps with', () => {
+    const problems = lintRuleset(overlapping(50));
+    expect(problems).toHaveLength(45);
+    expect(problems[0]).toMatchObject({ path: '$.rules[5]', message: expect.stringMatching(/^"Rule 5" and "Rule 0" set different queue values/) });
+    expect(lintRuleset(exclusive(50))).toEqual([]);
+  });
+
+  it('treats $.tier and $[\'tier\'] as the same property', () => {
+    const problems = lintRuleset(ruleset([{ name: 'X', conditions: { all: [leaf('$.priority', 'equal', 'urgent'), leaf("$['priority']", 'equal', 'low')] }, event: route('billing') }]));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/"X" can never fire/);
+  });
+});
+
 describe('describeRule', () => {
   it.each([
     [
@@ -88,6 +144,7 @@ describe('describeRule', () => {
       'if the subject contains any of “invoice”, “refund” or not the queue is general → route to billing',
     ],
     [{ conditions: { all: [{ fact: 'withinBusinessHours', operator: 'equal', value: false }] }, event: { type: 'addTags', params: { tags: ['after-hours'] } } }, 'if it is outside business hours → tag it after-hours'],
+    [{ conditions: { all: [leaf("$['tier']", 'equal', 'gold', 'customer')] }, event: route('billing') }, "if the customer's tier is gold → route to billing"],
     [{ conditions: { all: [] }, event: { type: 'notify', params: { to: 'assignee', template: 'sla-warning' } } }, 'always → notify the assignee (sla-warning)'],
     [
       { conditions: { all: [leaf('$.type', 'equal', 'sla.breached', 'event'), { any: [leaf('$.tier', 'lessThan', 2), leaf('$.matched', 'equal', false, 'diagnosis')] }] }, event: { type: 'setPriority', params: { priority: 'urgent' } } },

@@ -13,14 +13,22 @@
  * operators, fact-to-fact comparisons) it assumes satisfiable, so it never warns wrongly
  * about a contradiction; an overlap warning means "no constraint keeps these apart".
  */
-import { problem, type DefinitionProblem } from '../definitions/problems.js';
+import { jsonPath, problem, type DefinitionProblem } from '../definitions/problems.js';
 import type { RuleCondition, RuleJson, RulesetDefinition } from './definition.js';
+import { parsePlainPath } from './path.js';
 
 interface Constraint {
   key: string;
   operator: string;
   value: unknown;
   path: (string | number)[];
+}
+
+/** One key per fact and property, however the path is spelled (`$.tier`, `$['tier']`). */
+function keyOf(fact: string, path: string | undefined): string {
+  if (path === undefined) return fact;
+  const parsed = parsePlainPath(path);
+  return parsed.ok ? `${fact}${jsonPath(parsed.keys)}` : `${fact}${path}`;
 }
 
 /** Leaves every match must satisfy: the `all` chain from the top. */
@@ -31,13 +39,13 @@ function requiredLeaves(condition: RuleCondition, path: (string | number)[], out
   }
   if (condition.any && condition.any.length === 1) return requiredLeaves(condition.any[0]!, [...path, 'any', 0], out);
   if (condition.fact && condition.operator && !isFactRef(condition.value)) {
-    out.push({ key: `${condition.fact}${condition.path ?? ''}`, operator: condition.operator, value: condition.value, path });
+    out.push({ key: keyOf(condition.fact, condition.path), operator: condition.operator, value: condition.value, path });
   }
   return out;
 }
 
 function isFactRef(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'fact' in value;
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, 'fact');
 }
 
 type Domain = { allowed: unknown[] | null; excluded: unknown[]; min: number; minOpen: boolean; max: number; maxOpen: boolean };
@@ -63,18 +71,26 @@ function restrict(d: Domain, c: Constraint): void {
       break;
     case 'greaterThan':
     case 'greaterThanInclusive':
-      if (typeof v === 'number' && (v > d.min || (v === d.min && c.operator === 'greaterThan'))) {
-        d.min = v;
-        d.minOpen = c.operator === 'greaterThan';
-      }
+      raiseMin(d, v, c.operator === 'greaterThan');
       break;
     case 'lessThan':
     case 'lessThanInclusive':
-      if (typeof v === 'number' && (v < d.max || (v === d.max && c.operator === 'lessThan'))) {
-        d.max = v;
-        d.maxOpen = c.operator === 'lessThan';
-      }
+      lowerMax(d, v, c.operator === 'lessThan');
       break;
+  }
+}
+
+function raiseMin(d: Domain, v: unknown, open: boolean): void {
+  if (typeof v === 'number' && (v > d.min || (v === d.min && open))) {
+    d.min = v;
+    d.minOpen = open;
+  }
+}
+
+function lowerMax(d: Domain, v: unknown, open: boolean): void {
+  if (typeof v === 'number' && (v < d.max || (v === d.max && open))) {
+    d.max = v;
+    d.maxOpen = open;
   }
 }
 
@@ -91,16 +107,69 @@ function satisfiable(d: Domain): boolean {
   return d.allowed.some((x) => !d.excluded.includes(x) && inRange(d, x));
 }
 
-/** The fact (and path) whose constraints contradict each other, or null. */
-function contradiction(constraints: Constraint[]): Constraint[] | null {
+/** What one rule's required leaves allow, per fact and property; computed once per rule. */
+interface RuleDomains {
+  domains: Map<string, Domain>;
+  /** The same, as parallel arrays (faster to walk than the map). */
+  keys: string[];
+  list: Domain[];
+  /** The constraints on the first fact whose constraints contradict each other, or null. */
+  clash: Constraint[] | null;
+}
+
+function domainsOf(constraints: Constraint[]): RuleDomains {
   const byKey = new Map<string, Constraint[]>();
-  for (const c of constraints) byKey.set(c.key, [...(byKey.get(c.key) ?? []), c]);
-  for (const list of byKey.values()) {
+  for (const c of constraints) {
+    const list = byKey.get(c.key);
+    if (list) list.push(c);
+    else byKey.set(c.key, [c]);
+  }
+  const domains = new Map<string, Domain>();
+  let clash: Constraint[] | null = null;
+  for (const [key, list] of byKey) {
     const d = emptyDomain();
     for (const c of list) restrict(d, c);
-    if (!satisfiable(d)) return list;
+    if (!unconstrained(d)) domains.set(key, d);
+    if (clash === null && !satisfiable(d)) clash = list;
   }
-  return null;
+  return { domains, keys: [...domains.keys()], list: [...domains.values()], clash };
+}
+
+function unconstrained(d: Domain): boolean {
+  return d.allowed === null && d.excluded.length === 0 && d.min === -Infinity && d.max === Infinity;
+}
+
+/** Whether some value meets both domains (without building their intersection). */
+function compatible(a: Domain, b: Domain): boolean {
+  if (a.allowed !== null && b.allowed !== null && a.allowed.length === 1 && b.allowed.length === 1 && a.allowed[0] !== b.allowed[0]) return false;
+  let min = a.min;
+  let minOpen = a.minOpen;
+  let max = a.max;
+  let maxOpen = a.maxOpen;
+  if (b.min > min || (b.min === min && b.minOpen)) {
+    min = b.min;
+    minOpen = b.minOpen;
+  }
+  if (b.max < max || (b.max === max && b.maxOpen)) {
+    max = b.max;
+    maxOpen = b.maxOpen;
+  }
+  if (min > max || (min === max && (minOpen || maxOpen))) return false;
+  if (a.allowed === null && b.allowed === null) return true;
+  const bound: Domain = { allowed: null, excluded: [], min, minOpen, max, maxOpen };
+  const [candidates, other] = a.allowed === null ? [b.allowed!, null] : [a.allowed, b.allowed];
+  return candidates.some((x) => (other === null || other.includes(x)) && !a.excluded.includes(x) && !b.excluded.includes(x) && inRange(bound, x));
+}
+
+/** Whether some case can meet the required conditions of both rules. */
+function canOverlap(a: RuleDomains, b: RuleDomains): boolean {
+  const small = a.keys.length <= b.keys.length ? a : b;
+  const large = small === a ? b : a;
+  for (let k = 0; k < small.keys.length; k++) {
+    const other = large.domains.get(small.keys[k]!);
+    if (other !== undefined && !compatible(small.list[k]!, other)) return false;
+  }
+  return true;
 }
 
 const SINGLE_VALUED: Record<string, string> = { route: 'queue', setPriority: 'case priority', applySlaPolicy: 'SLA policy', escalate: 'escalation' };
@@ -117,11 +186,18 @@ function describeFact(key: string): string {
   return key.replace('$.', '.');
 }
 
+/**
+ * Linear in the rules for the contradictions; for the overlaps, only rules with the same
+ * single-valued event type and rule priority are compared (each rule's constraints are
+ * reduced to domains once), and each rule gets one warning, naming the first earlier rule
+ * it overlaps with.
+ */
 export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
-  const leaves = definition.rules.map((rule) => requiredLeaves(rule.conditions, [], []));
+  const rules = definition.rules.map((rule) => domainsOf(requiredLeaves(rule.conditions, [], [])));
+  const groups = new Map<string, number[]>();
   definition.rules.forEach((rule, i) => {
-    const clash = contradiction(leaves[i]!);
+    const clash = rules[i]!.clash;
     if (clash) {
       problems.push(
         problem(
@@ -130,24 +206,39 @@ export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] 
           'warning',
         ),
       );
+      return;
     }
+    if (!Object.hasOwn(SINGLE_VALUED, rule.event.type)) return;
+    const group = `${rule.event.type} ${rule.priority ?? 1}`;
+    const list = groups.get(group);
+    if (list) list.push(i);
+    else groups.set(group, [i]);
   });
-  for (let i = 0; i < definition.rules.length; i++) {
-    const a = definition.rules[i]!;
-    const outcome = SINGLE_VALUED[a.event.type];
-    if (!outcome || contradiction(leaves[i]!)) continue;
-    for (let j = i + 1; j < definition.rules.length; j++) {
+  const overlaps: DefinitionProblem[] = [];
+  for (const members of groups.values()) {
+    const outcomes = members.map((i) => outcomeValue(definition.rules[i]!));
+    for (let m = 1; m < members.length; m++) {
+      const j = members[m]!;
+      let first = -1;
+      for (let n = 0; n < m && first === -1; n++) {
+        if (outcomes[n] !== outcomes[m] && canOverlap(rules[members[n]!]!, rules[j]!)) first = members[n]!;
+      }
+      if (first === -1) continue;
+      const a = definition.rules[first]!;
       const b = definition.rules[j]!;
-      if (b.event.type !== a.event.type || (b.priority ?? 1) !== (a.priority ?? 1) || outcomeValue(a) === outcomeValue(b)) continue;
-      if (contradiction([...leaves[i]!, ...leaves[j]!])) continue;
-      problems.push(
+      overlaps.push(
         problem(
           ['rules', j],
-          `${label(b, j)} and ${label(a, i)} set different ${outcome} values at the same rule priority (${a.priority ?? 1}) and can match the same case; ${label(a, i)} wins by file order — give one a higher priority or make their conditions exclusive`,
+          `${label(b, j)} and ${label(a, first)} set different ${SINGLE_VALUED[a.event.type]} values at the same rule priority (${a.priority ?? 1}) and can match the same case; ${label(a, first)} wins by file order — give one a higher priority or make their conditions exclusive`,
           'warning',
         ),
       );
     }
   }
-  return problems;
+  overlaps.sort((x, y) => ruleIndex(x) - ruleIndex(y));
+  return [...problems, ...overlaps];
+}
+
+function ruleIndex(p: DefinitionProblem): number {
+  return Number(/^\$\.rules\[(\d+)\]/.exec(p.path)?.[1] ?? 0);
 }

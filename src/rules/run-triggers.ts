@@ -3,6 +3,7 @@
  * decisions of the ones before it applied to the case fact (routing, then escalation).
  * Evaluation is async and reads nothing but the facts: no database writes happen here.
  */
+import { RefusedRulesetError } from '../definitions/registry.js';
 import type { Services } from '../services.js';
 import type { CaseLike } from './build-facts.js';
 import { buildFacts, type FactInputs } from './build-facts.js';
@@ -17,7 +18,9 @@ export async function runTriggers(services: Services, rulesets: readonly string[
       const ruleset = services.definitions.ruleset(name);
       evaluation = await evaluateRuleset(ruleset, buildFacts({ ...inputs, case: draft }));
     } catch (error) {
-      evaluation = { ruleset: name, version: 0, fired: [], decisions: emptyDecisions(), error: error instanceof Error ? error.message : String(error) };
+      // A refused version (stored, no longer valid) names itself: the timeline says which one did not run.
+      const version = error instanceof RefusedRulesetError ? error.refused.version : 0;
+      evaluation = { ruleset: name, version, fired: [], decisions: emptyDecisions(), error: error instanceof Error ? error.message : String(error) };
     }
     evaluations.push(evaluation);
     const d = evaluation.decisions;

@@ -192,7 +192,7 @@ export function definitionsUsingQueue(services: Services, id: string): QueueUse[
   const out: QueueUse[] = [];
   const { definitions } = services;
   for (const name of definitions.names('ruleset')) {
-    for (const rule of definitions.ruleset(name).definition.rules) {
+    for (const rule of definitions.publishedRules(name)) {
       const params = rule.event.params as Record<string, unknown> | undefined;
       if ((rule.event.type === 'route' || rule.event.type === 'escalate') && params?.queue === id) {
         out.push({ definition: `ruleset ${name}`, where: `rule "${rule.name ?? '(unnamed)'}"` });

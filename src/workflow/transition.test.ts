@@ -84,6 +84,13 @@ describe('transition (pure)', () => {
     expect(availableTransitions(support, at('open'), 'agent').find((t) => t.name === 'resolve')).toEqual({ name: 'resolve', label: 'Resolve', to: 'resolved', requires: ['solution'] });
   });
 
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('refuses the transition %s: names are looked up as own entries only', (name) => {
+    for (const kind of ['command', 'timer'] as const) {
+      const outcome = transition(support, at('open'), { kind, transition: name, role: 'customer' } as never);
+      expect(outcome).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+    }
+  });
+
   it('parses calendar durations', () => {
     expect(durationMs('72h')).toBe(259_200_000);
     expect(durationMs('3d')).toBe(259_200_000);

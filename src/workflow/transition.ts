@@ -11,6 +11,7 @@ import {
   type TransitionField,
   type WorkflowDefinition,
 } from './definition.js';
+import { own } from '../own.js';
 
 export interface WorkflowSnapshot {
   status: string;
@@ -75,11 +76,11 @@ export function durationMs(text: string): number {
 
 function plan(def: WorkflowDefinition, snapshot: WorkflowSnapshot, name: string, t: TransitionDefinition): TransitionOutcome | TransitionRefusal {
   const to = targetOf(t, snapshot);
-  if (to === null || !def.states[to]) {
+  if (to === null || !own(def.states, to)) {
     return { ok: false, code: 'INVALID_TRANSITION', message: `"${name}" has no state to return to from "${snapshot.status}".` };
   }
-  const fromState = def.states[snapshot.status];
-  const toState = def.states[to]!;
+  const fromState = own(def.states, snapshot.status);
+  const toState = own(def.states, to)!;
   const effects: Effect[] = [];
   for (const call of fromState?.onExit ?? []) effects.push({ type: 'action', call, origin: `states.${snapshot.status}.onExit` });
   effects.push({ type: 'enter', from: snapshot.status, to, transition: name, category: toState.category });
@@ -115,7 +116,7 @@ export function transition(
     return { ok: true, transition: null };
   }
 
-  const t = def.transitions[input.transition];
+  const t = own(def.transitions, input.transition);
   if (!t) {
     return { ok: false, code: 'INVALID_TRANSITION', message: `The workflow "${def.workflow}" has no transition "${input.transition}".` };
   }
@@ -156,7 +157,7 @@ export function availableTransitions(def: WorkflowDefinition, snapshot: Workflow
   for (const [name, t] of Object.entries(def.transitions)) {
     if (!t.roles?.includes(role) || !appliesIn(def, t, snapshot.status)) continue;
     const to = targetOf(t, snapshot);
-    if (to === null || !def.states[to]) continue;
+    if (to === null || !own(def.states, to)) continue;
     out.push({ name, label: t.label ?? name, to, requires: t.requires ?? [] });
   }
   return out;

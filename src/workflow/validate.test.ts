@@ -30,6 +30,7 @@ describe('validateWorkflow', () => {
     ['unknown role', (w: any) => (w.transitions.close.roles = ['janitor']), ['error $.transitions.close.roles[0]']],
     ['unknown SLA metric', (w: any) => (w.states.pending.sla = { pause: ['lunch'] }), ['error $.states.pending.sla.pause[0]']],
     ['timer on a transition that cannot start there', (w: any) => (w.states.open.timers = [{ after: '1h', transition: 'autoClose' }]), ['error $.states.open.timers[0].transition']],
+    ['timer on a transition named like an Object.prototype member', (w: any) => w.states.resolved.timers.push({ after: '1h', transition: 'constructor' }), ['error $.states.resolved.timers[1].transition']],
     ['bad timer duration', (w: any) => (w.states.resolved.timers = [{ after: 'soon', transition: 'autoClose' }]), ['error $.states.resolved.timers[0].after']],
     ['unknown key', (w: any) => (w.states.open.colour = 'blue'), ['error $.states.open']],
     [

@@ -12,6 +12,7 @@ import {
   type WorkflowDefinition,
 } from './definition.js';
 import { fromStates } from './transition.js';
+import { own } from '../own.js';
 
 export interface WorkflowValidationContext {
   actions: ActionRegistry;
@@ -50,7 +51,7 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
     checkActions(state.onEnter, ['states', name, 'onEnter']);
     checkActions(state.onExit, ['states', name, 'onExit']);
     state.timers?.forEach((timer, i) => {
-      const t = def.transitions[timer.transition];
+      const t = own(def.transitions, timer.transition);
       if (!t) problems.push(problem(['states', name, 'timers', i, 'transition'], `unknown transition "${timer.transition}"`));
       else if (!fromStates(def, t).includes(name)) {
         problems.push(problem(['states', name, 'timers', i, 'transition'], `"${timer.transition}" cannot start from "${name}"`));
@@ -110,7 +111,7 @@ function unreachableStates(def: WorkflowDefinition): string[] {
     const state = queue.shift()!;
     for (const t of Object.values(def.transitions)) {
       if (!fromStates(def, t).includes(state) || t.to === PREVIOUS_STATE) continue;
-      if (def.states[t.to] && !seen.has(t.to)) {
+      if (own(def.states, t.to) && !seen.has(t.to)) {
         seen.add(t.to);
         queue.push(t.to);
       }

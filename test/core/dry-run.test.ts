@@ -95,6 +95,16 @@ describe('dryRun', () => {
     });
   });
 
+  it('replays a refused ruleset version (stored, no longer valid) as what it is: not run, no decisions', async () => {
+    await intake();
+    const bad = { ruleset: 'escalation', rules: [{ name: 'old', conditions: { all: [{ fact: 'event', path: '$..type', operator: 'equal', value: 'case.created' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }] };
+    const version = h.services.definitions.insertVersion('ruleset', 'escalation', bad, { state: 'published', now: h.clock.now() }).version;
+    const result = await dryRun(h.services, { ruleset: 'routing', draft: publishedRouting(), selection: { kind: 'last', count: 100 } });
+    expect(result).toMatchObject({ total: INPUTS.length, changed: 0 });
+    const escalation = await dryRun(h.services, { ruleset: 'escalation', draft: { ruleset: 'escalation', rules: [] }, selection: { kind: 'last', count: 100 } });
+    expect(escalation).toMatchObject({ total: INPUTS.length, changed: 0, baseVersion: version });
+  });
+
   it('predicts exactly what intake does once the draft is published', async () => {
     const history = await intake();
     const draft = editedRouting();

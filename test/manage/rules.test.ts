@@ -397,3 +397,56 @@ describe('rules as code', () => {
     expect(h.services.definitions.history('ruleset', 'routing')).toHaveLength(1);
   });
 });
+
+describe('rulesets whose version in force is no longer valid', () => {
+  const EXPLOIT = "$..[?(@.constructor[( @.getPrototypeOf ? @.getPrototypeOf(@).constructor('x')() : 'x' )])]";
+  /** A version stored before today's checks existed (written straight to the database). */
+  const storeUnchecked = (name: string, rules: unknown[]) =>
+    h.services.definitions.insertVersion('ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }).version;
+
+  it('are marked "not run" in the list, and the ruleset page says which version and why', async () => {
+    const version = storeUnchecked('escalation', [{ name: 'old', conditions: { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }]);
+    const list = textOf(await (await h.as.manager.get('/manage/rules')).text());
+    expect(list).toContain(`Not run because the version in force is no longer valid: escalation v${version}.`);
+    expect(list).toContain('not run: invalid');
+    const page = await h.as.manager.get('/manage/rules/escalation');
+    expect(page.status).toBe(200);
+    const text = textOf(await page.text());
+    expect(text).toContain(`v${version}, the version in force, is no longer valid and is not run`);
+    expect(text).toContain('$.rules[0].conditions.all[0].path');
+    expect(text).toContain('plain property path');
+  });
+
+  it('the editor refuses a draft with a filter path (422, the problem with its JSON path), and nothing is saved', async () => {
+    const draft = routing();
+    draft.rules[0]!.conditions = { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] };
+    const res = await saveDraft(draft);
+    expect(res.status).toBe(422);
+    const text = textOf(await res.text());
+    expect(text).toContain('$.rules[0].conditions.all[0].path');
+    expect(text).toContain('plain property path');
+    expect(h.services.definitions.history('ruleset', 'routing')).toHaveLength(1);
+  });
+
+  it('still shows the pages when the refused version does not even have the shape of a ruleset', async () => {
+    storeUnchecked('escalation', [{ conditions: { all: [{ not: null }, 7] }, event: 'escalate' }]);
+    h.services.definitions.insertVersion('ruleset', 'routing', { ruleset: 'routing', rules: 'none' }, { state: 'published', note: 'old', now: h.clock.now() });
+    expect((await h.as.manager.get('/manage/rules')).status).toBe(200);
+    for (const name of ['escalation', 'routing']) {
+      const page = await h.as.manager.get(`/manage/rules/${name}`);
+      expect(page.status).toBe(200);
+      expect(textOf(await page.text())).toContain('is no longer valid and is not run');
+    }
+  });
+
+  it('export refuses a stored ruleset named sla with a 422 notice, and writes nothing', async () => {
+    const before = fs.readFileSync(path.join(h.folders.rulesDir, 'sla.json'), 'utf8');
+    storeUnchecked('sla', []);
+    const res = await h.as.manager.post('/manage/rules/export');
+    expect(res.status).toBe(422);
+    const text = textOf(await res.text());
+    expect(text).toContain('Nothing was exported: 1 definition cannot be written to a file.');
+    expect(text).toContain('ruleset "sla": "sla" is reserved');
+    expect(fs.readFileSync(path.join(h.folders.rulesDir, 'sla.json'), 'utf8')).toBe(before);
+  });
+});

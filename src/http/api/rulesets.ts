@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { iso } from '../../cases/case-view.js';
 import type { DefinitionVersionRow } from '../../definitions/registry.js';
+import { publishVersion } from '../../definitions/versions.js';
 import { DomainError } from '../../errors.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { MANAGERS, STAFF, requireRole } from '../middleware/api-auth.js';
@@ -65,25 +66,16 @@ export function rulesetRoutes(): Hono<AppEnv> {
 
   app.put('/:name', requireRole(...MANAGERS), async (c) => {
     const services = c.get('services');
+    const { definitions } = services;
     const name = c.req.param('name');
     const input = await jsonBody(c, putSchema);
-    const isNew = services.definitions.history('ruleset', name).length === 0;
-    const previous = isNew ? null : services.definitions.ruleset(name).definition;
-    const body = { ruleset: name, description: input.description ?? previous?.description ?? '', rules: input.rules };
-    const actor = c.get('principal')!.actor;
-    const row = services.db.$client
-      .transaction(() =>
-        services.definitions.createVersion('ruleset', name, body, {
-          state: 'published',
-          note: input.note ?? 'Published through the API',
-          author: actor.name,
-          authorId: actor.type === 'staff' ? actor.id : null,
-          now: services.clock.now(),
-        }),
-      )
-      .immediate();
-    const warnings = services.definitions.validate('ruleset', name, body).filter((p) => p.severity === 'warning');
-    return c.json({ ...rulesetBody(row), warnings }, isNew ? 201 : 200);
+    const isNew = definitions.history('ruleset', name).length === 0;
+    const published = definitions.publishedVersion('ruleset', name);
+    const previous = published === null ? undefined : (definitions.version('ruleset', name, published)?.body as { description?: unknown } | undefined);
+    const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
+    const body = { ruleset: name, description, rules: input.rules };
+    const { version, warnings } = publishVersion(services, 'ruleset', name, body, c.get('principal')!.actor, input.note ?? 'Published through the API');
+    return c.json({ ...rulesetBody(version), warnings }, isNew ? 201 : 200);
   });
 
   return app;

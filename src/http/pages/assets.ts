@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { sha256 } from '../../auth/tokens.js';
 import type { AppEnv } from '../types.js';
+import { own } from '../../own.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
 const require = createRequire(import.meta.url);
@@ -37,7 +38,7 @@ const loaded = new Map<string, Loaded>();
 function load(name: string): Loaded | null {
   const cached = loaded.get(name);
   if (cached) return cached;
-  const asset = FILES[name];
+  const asset = own(FILES, name);
   if (!asset) return null;
   const body = fs.readFileSync(asset.file);
   const entry = { body, hash: sha256(body.toString('latin1')).slice(0, 12), type: asset.type };

@@ -7,10 +7,11 @@ import { canonicalJson } from '../../../src/definitions/diff.js';
 import type { FileChange } from '../../../src/definitions/export-import.js';
 import type { RulesetDefinition } from '../../../src/rules/definition.js';
 import { describeRule } from '../../../src/rules/describe.js';
-import { Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Option } from '../../components.js';
+import type { DefinitionProblem } from '../../../src/definitions/problems.js';
+import { Alert, Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { DryRunForm, RULES_NAV } from './dry-run.js';
-import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView, type Notice } from './parts.js';
+import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, ProblemList, type DefinitionView, type Notice } from './parts.js';
 
 export { RULES_NAV };
 
@@ -20,6 +21,18 @@ export interface RulesetSummary {
   rules: number;
   published: { version: number; author: string; at: number; note: string } | null;
   draft: number | null;
+  /** The version in force is no longer valid, so it is not run: why. */
+  refused: DefinitionProblem[] | null;
+}
+
+/** The version in force is stored but no longer valid: it is not run (see Definitions.ruleset). */
+export function RefusedAlert({ version, problems }: { version: number; problems: DefinitionProblem[] }) {
+  return (
+    <Alert tone="error" id="refused">
+      <p>{`v${version}, the version in force, is no longer valid and is not run: cases get no decisions from this ruleset (their timeline shows rules.failed) until a valid version is published.`}</p>
+      <ProblemList problems={problems.filter((x) => x.severity === 'error')} />
+    </Alert>
+  );
 }
 
 export interface ExportImportResult {
@@ -92,6 +105,14 @@ export function RulesListPage(p: {
     <ManagePage title="Rules" viewer={p.viewer} csrfToken={p.csrfToken} current={RULES_NAV}>
       <PageHeader eyebrow="Manage" title="Rules" />
       <NoticeAlert notice={p.notice} />
+      {p.rulesets.some((r) => r.refused) ? (
+        <Alert tone="error" id="refused">
+          <p>{`Not run because the version in force is no longer valid: ${p.rulesets
+            .filter((r) => r.refused)
+            .map((r) => `${r.name} v${r.published?.version ?? '?'}`)
+            .join(', ')}. Open the ruleset to see why, then publish a fixed version.`}</p>
+        </Alert>
+      ) : null}
       {p.rulesets.length === 0 ? (
         <EmptyState>No rulesets yet.</EmptyState>
       ) : (
@@ -103,7 +124,15 @@ export function RulesListPage(p: {
               </td>
               <td>{r.description}</td>
               <td>{r.rules}</td>
-              <td>{r.published ? `v${r.published.version}` : '—'}</td>
+              <td>
+                {r.published ? `v${r.published.version}` : '—'}
+                {r.refused ? (
+                  <>
+                    {' '}
+                    <Badge tone="danger">not run: invalid</Badge>
+                  </>
+                ) : null}
+              </td>
               <td>{r.published?.author ?? '—'}</td>
               <td>
                 <Time at={r.published?.at} />
@@ -120,7 +149,17 @@ export function RulesListPage(p: {
 
 /** Each rule as a sentence beside its JSON. */
 export function RuleList({ definition, idPrefix = 'rule' }: { definition: RulesetDefinition; idPrefix?: string }) {
+  if (!Array.isArray(definition.rules)) return <EmptyState>This version has no list of rules; see its JSON.</EmptyState>;
   if (definition.rules.length === 0) return <EmptyState>No rules.</EmptyState>;
+  try {
+    return ruleItems(definition, idPrefix);
+  } catch {
+    // A stored version that no longer validates (so is not run) may not read as sentences.
+    return <EmptyState>This version cannot be shown as sentences (it is not valid); see its JSON.</EmptyState>;
+  }
+}
+
+function ruleItems(definition: RulesetDefinition, idPrefix: string) {
   return (
     <ol class="rule-list">
       {definition.rules.map((rule, i) => (
@@ -139,7 +178,7 @@ export function RuleList({ definition, idPrefix = 'rule' }: { definition: Rulese
   );
 }
 
-export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[] }) {
+export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[]; refused: DefinitionProblem[] | null }) {
   const { view } = p;
   const published = view.published?.body as RulesetDefinition | undefined;
   return (
@@ -147,6 +186,7 @@ export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: Defini
       <PageHeader eyebrow={<a href="/manage/rules">Rules</a>} title={`Ruleset ${view.name}`} />
       {published?.description ? <p class="lead">{published.description}</p> : null}
       <NoticeAlert notice={view.notice} />
+      {p.refused && view.published ? <RefusedAlert version={view.published.version} problems={p.refused} /> : null}
       <InForce view={view} />
       <DraftPanel view={view} csrfToken={p.csrfToken}>
         {view.draft ? (

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { queues } from '../../../db/schema/index.js';
 import { DefinitionFileError } from '../../../definitions/files.js';
 import { exportDefinitions, importDefinitions } from '../../../definitions/export-import.js';
+import type { DefinitionProblem } from '../../../definitions/problems.js';
 import { DefinitionError, DomainError } from '../../../errors.js';
 import type { RulesetDefinition } from '../../../rules/definition.js';
 import { DryRunJobs } from '../../../rules/dry-run-jobs.js';
@@ -51,6 +52,11 @@ function activeQueues(services: Services): Option[] {
     .map((q) => ({ value: q.id, label: q.name }));
 }
 
+/** The problems of the version in force when it is no longer valid (so not run), else null. */
+function refusedProblems(services: Services, name: string): DefinitionProblem[] | null {
+  return services.definitions.refusedRuleset(name)?.problems ?? null;
+}
+
 function summaries(services: Services): RulesetSummary[] {
   const { definitions } = services;
   return definitions.names('ruleset').map((name) => {
@@ -62,9 +68,10 @@ function summaries(services: Services): RulesetSummary[] {
     return {
       name,
       description: body?.description ?? '',
-      rules: body?.rules.length ?? 0,
+      rules: Array.isArray(body?.rules) ? body.rules.length : 0,
       published: published ? { version: published.version, author: published.author, at: published.publishedAt ?? published.createdAt, note: published.note } : null,
       draft: draft?.version ?? null,
+      refused: refusedProblems(services, name),
     };
   });
 }
@@ -143,7 +150,13 @@ export function rulesPages(): Hono<PageEnv> {
 
   app.post('/manage/rules/export', (c) => {
     managerOf(c);
-    const changes = exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
+    let changes;
+    try {
+      changes = exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
+    } catch (error) {
+      if (error instanceof DefinitionError) return listPage(c, { notice: { tone: 'error', text: error.message, problems: error.problems } }, 422);
+      throw error;
+    }
     const written = changes.filter((x) => x.changed).length;
     return listPage(c, {
       result: { action: 'export', changes },
@@ -183,7 +196,11 @@ export function rulesPages(): Hono<PageEnv> {
       title: (name) => `Ruleset ${name}`,
       backLabel: (name) => `Ruleset ${name}`,
       render: (c, view, status = 200) =>
-        sendHtml(c, <RulesetPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} queues={activeQueues(c.get('services'))} />, status),
+        sendHtml(
+          c,
+          <RulesetPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} queues={activeQueues(c.get('services'))} refused={refusedProblems(c.get('services'), view.name)} />,
+          status,
+        ),
       versionDetails: (row) => (
         <section class="panel" aria-labelledby="version-rules-heading">
           <h2 id="version-rules-heading">{`Rules of v${row.version}`}</h2>

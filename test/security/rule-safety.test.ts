@@ -1,0 +1,238 @@
+/**
+ * Issue 9.1 (code execution and regex blow-ups through a rule condition's `path`), 9.5 (ruleset
+ * names and export; names looked up with Object.hasOwn) and 17.4 (one publish path): through
+ * the real API, a real SQLite file and the real migrations.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exportDefinitions } from '../../src/definitions/export-import.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, tempDir, type Harness } from '../support/harness.js';
+import { startServer } from '../support/server.js';
+
+let h: Harness;
+let managerToken: string;
+let customerToken: string;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  managerToken = h.tokenFor(h.agent({ name: 'Maria', role: 'manager' }));
+  customerToken = h.tokenFor(h.customer({ email: 'c@example.com' }));
+});
+afterEach(() => {
+  delete (globalThis as { pwned?: unknown }).pwned;
+  h.close();
+});
+
+type Json = Record<string, any>;
+async function call(method: string, url: string, token: string | undefined, body?: unknown) {
+  const res = await h.api(method, url, { ...(token ? { token } : {}), body });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Json, type: res.headers.get('Content-Type') ?? '' };
+}
+
+const EXPLOIT_PATH = "$..[?(@.constructor[( @.getPrototypeOf ? @.getPrototypeOf(@).constructor('globalThis.pwned = 1')() : 'x' )])]";
+const REGEX_PATH = '$[?(/^(\\w+\\s?)+$/.test(@))]';
+
+const rule = (condition: Record<string, unknown>, name = 'r') => ({
+  name,
+  conditions: { all: [condition] },
+  event: { type: 'addTags', params: { tags: ['x'] } },
+});
+
+/** Stores a version without any check, as one stored before today's checks existed would be. */
+function storeUnchecked(name: string, rules: unknown[]): number {
+  return h.services.definitions.insertVersion('ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }).version;
+}
+
+describe('rule paths', () => {
+  it.each([
+    ['a filter with a script on the open event fact', 'escalation', { fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, '$.rules[0].conditions.all[0].path'],
+    ['a regex filter on the case fact', 'routing', { fact: 'case', operator: 'equal', value: 1, path: REGEX_PATH }, '$.rules[0].conditions.all[0].path'],
+    ['a subscript script after a known field', 'routing', { fact: 'case', operator: 'equal', value: 1, path: '$.subject[(@.length-1)]' }, '$.rules[0].conditions.all[0].path'],
+    ['recursive descent', 'routing', { fact: 'event', operator: 'equal', value: 1, path: '$..type' }, '$.rules[0].conditions.all[0].path'],
+    ['a wildcard', 'routing', { fact: 'case', operator: 'contains', value: 'x', path: '$.tags[*]' }, '$.rules[0].conditions.all[0].path'],
+    ['a filter in a value fact reference', 'routing', { fact: 'case', path: '$.tier', operator: 'equal', value: { fact: 'event', path: EXPLOIT_PATH } }, '$.rules[0].conditions.all[0].value.path'],
+  ])('refuses %s with 422 INVALID_RULESET naming the rule, and keeps the version in force', async (_name, ruleset, condition, at) => {
+    const res = await call('PUT', `/api/v1/rulesets/${ruleset}`, managerToken, { rules: [rule(condition)] });
+    expect(res.status).toBe(422);
+    expect(res.type).toMatch(/^application\/problem\+json/);
+    expect(res.json).toMatchObject({ code: 'INVALID_RULESET', requestId: expect.any(String) });
+    expect(res.json.problems.map((p: Json) => p.path)).toEqual([at]);
+    expect(res.json.problems[0].message).toMatch(/plain property path/);
+    expect((await call('GET', `/api/v1/rulesets/${ruleset}`, managerToken)).json.version).toBe(1);
+  });
+
+  it('accepts plain paths on the event fact and runs them', async () => {
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      rules: [rule({ fact: 'event', path: "$['type']", operator: 'equal', value: 'case.created' }, 'tag new cases')],
+    });
+    expect(res.status).toBe(200);
+    const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'Hello', description: 'Question' });
+    expect(created.json.tags).toContain('x');
+  });
+
+  it('never runs a stored version that is no longer valid: no code runs, no regex blocks, the case is still routed', async () => {
+    const version = storeUnchecked('routing', [
+      rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit'),
+      rule({ fact: 'case', operator: 'equal', value: 1, path: REGEX_PATH }, 'regex'),
+    ]);
+    expect(() => h.services.definitions.ruleset('routing')).toThrow(/is not run: it is no longer valid/);
+    expect(h.services.definitions.refusedRulesets()).toEqual([
+      { name: 'routing', version, problems: [expect.objectContaining({ path: '$.rules[0].conditions.all[0].path' }), expect.objectContaining({ path: '$.rules[1].conditions.all[0].path' })] },
+    ]);
+
+    const started = performance.now();
+    const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaa!', description: 'x' });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(created.status).toBe(201);
+    expect(created.json.queue).toBe('general');
+    expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
+    const events = await call('GET', `/api/v1/cases/${created.json.id}/events`, ADMIN_TOKEN);
+    const failed = (events.json as Json[]).find((e) => e.type === 'rules.failed');
+    expect(failed?.data).toMatchObject({ ruleset: 'routing', version, error: expect.stringMatching(new RegExp(`"routing" v${version} is not run: it is no longer valid`)) });
+  });
+
+  it('start-up says which stored version is refused and why, and the server still starts', async () => {
+    const version = storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit')]);
+    const server = await startServer({ databasePath: h.dbPath });
+    try {
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('no longer valid'));
+      expect(line).toBeDefined();
+      const entry = JSON.parse(line!) as Json;
+      expect(entry).toMatchObject({ level: 'error', ruleset: 'escalation', version });
+      expect(entry.msg).toContain(`"escalation" v${version}`);
+      expect(entry.problems).toEqual([expect.stringMatching(/^\$\.rules\[0\]\.conditions\.all\[0\]\.path: a path is a plain property path/)]);
+      expect((await fetch(`${server.url}/api/v1/rulesets/routing`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('answers 20,000 nested "not" with 422, not a stack overflow', async () => {
+    // Written as text: JSON.stringify itself overflows on this depth.
+    const leaf = '{"fact":"case","path":"$.tier","operator":"equal","value":1}';
+    const deep = `${'{"not":'.repeat(20_000)}${leaf}${'}'.repeat(20_000)}`;
+    const body = `{"rules":[{"name":"deep","conditions":{"all":[${deep}]},"event":{"type":"addTags","params":{"tags":["x"]}}}]}`;
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, body);
+    expect(res.status).toBe(422);
+    expect(res.json.code).toBe('INVALID_RULESET');
+    expect(res.json.problems).toHaveLength(1);
+    expect(res.json.problems[0].message).toMatch(/nest deeper than 32 levels/);
+  });
+});
+
+describe('ruleset names and export', () => {
+  it.each([
+    ['sla', /reserved/],
+    ['a'.repeat(300), /1 to 64/],
+    ['Routing_2', /lower-case/],
+  ])('refuses to create a ruleset named %s (422 at $.ruleset)', async (name, message) => {
+    const res = await call('PUT', `/api/v1/rulesets/${name}`, managerToken, { rules: [] });
+    expect(res.status).toBe(422);
+    expect(res.json.code).toBe('INVALID_RULESET');
+    expect(res.json.problems[0]).toMatchObject({ path: '$.ruleset', message: expect.stringMatching(message) });
+    expect(h.services.definitions.history('ruleset', name)).toEqual([]);
+  });
+
+  it('export refuses a stored ruleset that would overwrite rules/sla.json and writes nothing', async () => {
+    const dir = tempDir();
+    const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
+    exportDefinitions(h.services, folders);
+    const before = fs.readFileSync(path.join(folders.rulesDir, 'sla.json'), 'utf8');
+    // A newer routing version, so an export that was not all-or-nothing would change routing.json.
+    expect((await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [] })).status).toBe(200);
+    storeUnchecked('sla', []);
+    storeUnchecked('x'.repeat(300), []);
+    expect(() => exportDefinitions(h.services, folders)).toThrow(/Nothing was exported: 2 definitions cannot be written/);
+    expect(fs.readFileSync(path.join(folders.rulesDir, 'sla.json'), 'utf8')).toBe(before);
+    expect(JSON.parse(fs.readFileSync(path.join(folders.rulesDir, 'routing.json'), 'utf8')).rules.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(folders.rulesDir).sort()).toEqual(['escalation.json', 'routing.json', 'sla.json']);
+  });
+
+  it('export refuses to write a refused ruleset version (start-up would refuse that file)', () => {
+    const dir = tempDir();
+    const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
+    exportDefinitions(h.services, folders);
+    const before = fs.readFileSync(path.join(folders.rulesDir, 'escalation.json'), 'utf8');
+    const version = storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH })]);
+    expect(() => exportDefinitions(h.services, folders)).toThrow(/Nothing was exported: 1 definition cannot be written/);
+    try {
+      exportDefinitions(h.services, folders);
+    } catch (error) {
+      expect((error as { problems: { message: string }[] }).problems[0]!.message).toContain(`ruleset "escalation": v${version}, the version in force, is no longer valid`);
+    }
+    expect(fs.readFileSync(path.join(folders.rulesDir, 'escalation.json'), 'utf8')).toBe(before);
+  });
+
+  it('export writes through temporary files renamed into place, leaving none behind', () => {
+    const dir = tempDir();
+    const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
+    const changes = exportDefinitions(h.services, folders);
+    expect(changes.every((c) => c.changed)).toBe(true);
+    expect(fs.readdirSync(folders.rulesDir).sort()).toEqual(['escalation.json', 'routing.json', 'sla.json']);
+    expect(fs.readdirSync(folders.workflowsDir)).toEqual(['support.json']);
+    expect(exportDefinitions(h.services, folders).some((c) => c.changed)).toBe(false);
+  });
+});
+
+describe('names from requests are looked up as own entries only', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('GET /assets/%s is 404 without signing in', async (name) => {
+    const res = await h.app.request(`/assets/${name}`);
+    expect(res.status).toBe(404);
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'valueOf'])('a customer invoking the transition %s gets 409 INVALID_TRANSITION', async (name) => {
+    const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'Hello', description: 'Question' });
+    const res = await call('POST', `/api/v1/cases/${created.json.id}/transitions`, customerToken, { transition: name });
+    expect(res.status).toBe(409);
+    expect(res.json).toMatchObject({ code: 'INVALID_TRANSITION', requestId: expect.any(String) });
+  });
+
+  it.each(['toString', 'constructor', '__proto__'])('a rule event type %s is 422 INVALID_RULESET', async (type) => {
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [{ name: 'r', conditions: { all: [] }, event: { type, params: {} } }] });
+    expect(res.status).toBe(422);
+    expect(res.json.problems.map((p: Json) => p.path)).toEqual(['$.rules[0].event.type']);
+  });
+
+  it.each(['constructor', 'toString'])('a fact or operator named %s is 422 INVALID_RULESET', async (name) => {
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      rules: [
+        { name: 'a', conditions: { all: [{ fact: name, operator: 'equal', value: 1 }] }, event: { type: 'addTags', params: { tags: ['x'] } } },
+        { name: 'b', conditions: { all: [{ fact: 'case', path: '$.tier', operator: name, value: 1 }] }, event: { type: 'addTags', params: { tags: ['x'] } } },
+        { name: 'c', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: { fact: name } }] }, event: { type: 'addTags', params: { tags: ['x'] } } },
+        { name: 'd', conditions: { all: [] }, event: { type: 'notify', params: { to: 'customer', template: name } } },
+        { name: 'e', conditions: { all: [] }, event: { type: 'applySlaPolicy', params: { policy: name } } },
+      ],
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.problems.map((p: Json) => p.path)).toEqual([
+      '$.rules[0].conditions.all[0].fact',
+      '$.rules[1].conditions.all[0].operator',
+      '$.rules[2].conditions.all[0].value.fact',
+      '$.rules[3].event.params.template',
+      '$.rules[4].event.params.policy',
+    ]);
+  });
+});
+
+describe('one publish path', () => {
+  it('PUT /api/v1/rulesets/:name answers the same publish warnings the console shows', async () => {
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      rules: [
+        { name: 'A', priority: 5, conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textContains', value: 'invoice' }] }, event: { type: 'route', params: { queue: 'billing' } } },
+        { name: 'B', priority: 5, conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textContains', value: 'error' }] }, event: { type: 'route', params: { queue: 'technical' } } },
+        { name: 'C', conditions: { all: [{ fact: 'case', path: '$.priority', operator: 'equal', value: 'low' }, { fact: 'case', path: '$.priority', operator: 'equal', value: 'urgent' }] }, event: { type: 'addTags', params: { tags: ['never'] } } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.warnings).toEqual([
+      expect.objectContaining({ severity: 'warning', path: '$.rules[2].conditions.all[1]', message: expect.stringMatching(/"C" can never fire/) }),
+      expect.objectContaining({ severity: 'warning', path: '$.rules[1]', message: expect.stringMatching(/"B" and "A" set different queue values/) }),
+    ]);
+  });
+});
