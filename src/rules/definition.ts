@@ -13,6 +13,7 @@ import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } fr
 import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
 import { FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
 import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
+import { textWords } from './words.js';
 
 export interface RuleCondition {
   fact?: string;
@@ -252,6 +253,14 @@ function validateOperand(operator: string, condition: Record<string, unknown>, a
     case 'textContainsAny':
       if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) {
         problems.push(problem(here, 'textContainsAny compares with a non-empty array of non-empty strings'));
+      }
+      break;
+    case 'textHasWord':
+      if (typeof value !== 'string' || textWords(value).length === 0) problems.push(problem(here, 'textHasWord compares with a string of at least one word'));
+      break;
+    case 'textHasAnyWord':
+      if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || textWords(v).length === 0)) {
+        problems.push(problem(here, 'textHasAnyWord compares with a non-empty array of strings of at least one word each'));
       }
       break;
     case 'in':

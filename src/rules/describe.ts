@@ -95,6 +95,10 @@ function leaf(c: RuleCondition): string {
       return `${what} contains ${quoted(v)}`;
     case 'textContainsAny':
       return `${what} contains any of ${quoted(v)}`;
+    case 'textHasWord':
+      return `${what} has the word ${quoted(v)}`;
+    case 'textHasAnyWord':
+      return `${what} has any of the words ${quoted(v)}`;
     default:
       return `${what} ${c.operator} ${show(v)}`;
   }
