@@ -5,6 +5,11 @@
  * OR, ranked by bm25. A problem counts as a *match* (the `diagnosis.matched` fact) when
  * it shares at least two of those words with the request, or the only word of a
  * one-word request: a single common word is a suggestion, not a diagnosis.
+ *
+ * Synonyms are indexed with each problem (the `synonyms` column of `problems_fts`) and
+ * count like its symptoms: "billed 2 times" on the "charged twice" problem makes a request
+ * saying "Billed 2 times" share two words with it. Indexing them with the problem (rather
+ * than expanding queries) keeps bm25 ranking each problem on its own vocabulary.
  */
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
@@ -36,14 +41,14 @@ const STOP_WORDS = new Set(
 
 const MAX_TERMS = 12;
 
-/** Distinct lower-case words worth searching for. */
-export function searchTerms(text: string): string[] {
+/** Distinct lower-case words worth searching for (at most `max`). */
+export function searchTerms(text: string, max = MAX_TERMS): string[] {
   const words = text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? [];
   const out: string[] = [];
   for (const word of words) {
     if (word.length < 3 || STOP_WORDS.has(word) || out.includes(word)) continue;
     out.push(word);
-    if (out.length >= MAX_TERMS) break;
+    if (out.length >= max) break;
   }
   return out;
 }
@@ -52,18 +57,20 @@ interface Row {
   id: number;
   title: string;
   symptoms: string;
+  synonyms: string;
   solution: string;
   rank: number;
 }
 
 const SEARCH = `
-  SELECT p.id, p.title, p.symptoms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5) AS rank
+  SELECT p.id, p.title, p.symptoms, p.synonyms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5, 2.0) AS rank
   FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
   WHERE problems_fts MATCH ? AND p.active = 1
   ORDER BY rank LIMIT ?`;
 
+/** All of a problem's words: its synonyms come after long symptom lists and must not be cut off. */
 function wordsOf(text: string): Set<string> {
-  return new Set(searchTerms(text));
+  return new Set(searchTerms(text, Number.POSITIVE_INFINITY));
 }
 
 /** The problem library entries that best match `text`, best first. */
@@ -75,7 +82,7 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
   const query = terms.map((t) => `"${t}"`).join(' OR ');
   const rows = statement<[string, number], Row>(db, SEARCH).all(query, Math.max(limit * 4, 12));
   const matches = rows.map((row) => {
-    const problemWords = wordsOf(`${row.title} ${row.symptoms}`);
+    const problemWords = wordsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
     const shared = terms.filter((t) => [...problemWords].some((w) => w.startsWith(t) || t.startsWith(w))).length;
     return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
   });
