@@ -6,6 +6,7 @@ import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evalua
 import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
 import { escalateCase, findQueue, transferCase } from './move-case.js';
+import { offerSolution } from './solution-offer.js';
 
 /** Records each evaluation on the timeline (`rules.evaluated`, and `rules.failed` on errors). */
 export function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): void {
@@ -57,8 +58,8 @@ export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluatio
 
 /**
  * What rules decide beyond the case's fields: the escalation (a missing or inactive target
- * queue is recorded as `rules.failed`, the case stays where it is) and the notifications,
- * sent after commit. Shared by intake and later events.
+ * queue is recorded as `rules.failed`, the case stays where it is), the known solution
+ * offered to the customer, and the notifications, sent after commit. Shared by intake and later events.
  */
 export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): void {
   if (d.escalate) {
@@ -69,5 +70,6 @@ export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, ev
       ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });
     }
   }
+  if (d.offerSolution) offerSolution(ctx, d.offerSolution.rule, event);
   for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
 }

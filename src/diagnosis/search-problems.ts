@@ -13,6 +13,7 @@
  */
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
+import { stemWord } from '../rules/words.js';
 
 export interface ProblemMatch {
   problemId: number;
@@ -68,9 +69,12 @@ const SEARCH = `
   WHERE problems_fts MATCH ? AND p.active = 1
   ORDER BY rank LIMIT ?`;
 
-/** All of a problem's words: its synonyms come after long symptom lists and must not be cut off. */
-function wordsOf(text: string): Set<string> {
-  return new Set(searchTerms(text, Number.POSITIVE_INFINITY));
+/**
+ * All of a problem's words, folded to their stems ("charged" and "charges" are one word, "app"
+ * and "appointments" are not); its synonyms come after long symptom lists and are never cut off.
+ */
+function stemsOf(text: string): Set<string> {
+  return new Set(searchTerms(text, Number.POSITIVE_INFINITY).map(stemWord));
 }
 
 /** The problem library entries that best match `text`, best first. */
@@ -82,8 +86,8 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
   const query = terms.map((t) => `"${t}"`).join(' OR ');
   const rows = statement<[string, number], Row>(db, SEARCH).all(query, Math.max(limit * 4, 12));
   const matches = rows.map((row) => {
-    const problemWords = wordsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
-    const shared = terms.filter((t) => [...problemWords].some((w) => w.startsWith(t) || t.startsWith(w))).length;
+    const problemStems = stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
+    const shared = new Set(terms.map(stemWord).filter((t) => problemStems.has(t))).size;
     return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
   });
   matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);

@@ -21,6 +21,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_TRANSITION: 409,
   TRANSITION_REQUIREMENT_MISSING: 422,
   CONFLICT: 409,
+  NO_SOLUTION_OFFERED: 409,
   EMAIL_TAKEN: 409,
   INVALID_RULESET: 422,
   INVALID_WORKFLOW: 422,
@@ -38,6 +39,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   FORBIDDEN: 'Not allowed',
   INVALID_TRANSITION: 'Transition not allowed now',
   CONFLICT: 'Changed by someone else',
+  NO_SOLUTION_OFFERED: 'No solution is waiting for an answer',
   DATABASE_BUSY: 'The database is busy',
   INTERNAL: 'Internal error',
 };

@@ -60,6 +60,8 @@ export const EVENT_PARAMS = {
     to: z.union([z.enum(NOTIFY_TARGETS), z.email()]),
     template: z.enum(TEMPLATE_NAMES),
   }),
+  /** Offer the diagnosed known problem's solution to the customer (portal and mail). */
+  offerSolution: z.strictObject({}),
 } as const;
 export type RuleEventType = keyof typeof EVENT_PARAMS;
 export const RULE_EVENT_TYPES = Object.keys(EVENT_PARAMS) as RuleEventType[];

@@ -128,6 +128,8 @@ export function describeEvent(event: RuleJson['event']): string {
       return `apply the SLA policy ${show(p.policy)}`;
     case 'escalate':
       return `escalate to tier ${show(p.tier)}${p.queue ? ` (${show(p.queue)})` : ''}${p.reason ? `: ${show(p.reason)}` : ''}`;
+    case 'offerSolution':
+      return 'offer the known solution to the customer';
     case 'notify':
       return `notify ${p.to === 'customer' || p.to === 'assignee' || p.to === 'queue' || p.to === 'managers' ? `the ${String(p.to)}` : show(p.to)} (${show(p.template)})`;
     default:

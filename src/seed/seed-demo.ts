@@ -81,7 +81,7 @@ export const DEMO_PROBLEMS = [
   {
     title: 'Calendar sync stopped',
     symptoms: 'calendar not syncing, sync stopped, events missing, google calendar sync error',
-    synonyms: 'appointments not showing, outlook calendar, calendar out of date',
+    synonyms: 'appointments missing, outlook calendar, calendar out of date',
     solution: 'Reconnect the calendar under Settings → Integrations. Sync stops when the provider revokes access, for example after a password change.',
   },
   {

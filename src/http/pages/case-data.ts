@@ -4,6 +4,7 @@ import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
+import { offerOf, type SolutionOffer } from '../../cases/solution-offer.js';
 import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
@@ -41,6 +42,8 @@ export interface CasePageData {
   assignees: { id: number; name: string }[];
   escalations: TimelineEntry[];
   rating: { satisfied: boolean; comment: string; createdAt: number } | null;
+  /** The known problem's solution offered to the customer, and their answer. */
+  offer: SolutionOffer | null;
 }
 
 /**
@@ -115,6 +118,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     assignees: [],
     escalations: [],
     rating: null,
+    offer: offerOf(entries),
   };
 
   if (audience === 'customer') {

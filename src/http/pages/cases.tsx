@@ -2,7 +2,8 @@
  * `/cases/:id` for everyone who may see the case: customers get the portal view of their
  * own case (the link in notification mails), staff the workspace view. Every route here
  * checks visibility first (404 for cases the viewer may not see) and changes cases only
- * through the domain verbs.
+ * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
+ * known solution offered to them: answer=solved | notSolved.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -11,9 +12,10 @@ import { assertCanSee } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
 import { loadCase, type CaseRow } from '../../cases/case-view.js';
 import { rateCase } from '../../cases/rate-case.js';
+import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, ValidationError } from '../../errors.js';
 import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
@@ -234,6 +236,15 @@ export function casePages(): Hono<PageEnv> {
       (v) => v.principal.actor.type === 'staff',
     ),
   );
+
+  app.post('/cases/:id/offered-solution', async (c) => {
+    const v = visibleCase(c);
+    if (v.principal.actor.type !== 'customer') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    const parsed = offerAnswerSchema.safeParse({ answer: (await readForm(c)).answer });
+    if (!parsed.success) throw new ValidationError([{ path: 'answer', message: 'answer solved or notSolved' }], 'Choose "This solved it" or "No, I still need help".');
+    answerSolutionOffer(c.get('services'), v.row.id, parsed.data, v.principal.actor);
+    return done(c, v, parsed.data.answer === 'solved' ? 'Glad it is solved: your request is resolved.' : 'Thanks for telling us: an agent will help you.');
+  });
 
   app.post('/cases/:id/rating', (c) =>
     command(
