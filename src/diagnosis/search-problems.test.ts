@@ -73,6 +73,19 @@ describe('synonyms', () => {
   });
 });
 
+describe('shared words', () => {
+  it('count word forms, not words that merely start alike', () => {
+    const now = h.clock.now();
+    h.db.update(problems).set({ symptoms: 'connection refused, appointments missing', updatedAt: now }).where(eq(problems.id, ids.sync)).run();
+    expect(searchProblems(h.db, 'cannot connect, connecting fails')[0]).toMatchObject({ problemId: ids.sync, sharedWords: 1 });
+    expect(searchProblems(h.db, 'the app shows an error').find((m) => m.problemId === ids.sync)?.sharedWords ?? 0).toBe(0);
+  });
+
+  it('count a request that repeats one word in several forms as one word', () => {
+    expect(diagnose(h.db, 'Charges', 'charged, charging')).toMatchObject({ matched: true, problemId: ids.charge });
+  });
+});
+
 describe('the demo library', () => {
   beforeEach(() => {
     h.db.delete(problems).run();

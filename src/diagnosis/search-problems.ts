@@ -70,11 +70,21 @@ const SEARCH = `
   ORDER BY rank LIMIT ?`;
 
 /**
- * All of a problem's words, folded to their stems ("charged" and "charges" are one word, "app"
- * and "appointments" are not); its synonyms come after long symptom lists and are never cut off.
+ * All of a problem's words, folded to their stems; its synonyms come after long symptom lists
+ * and are never cut off.
  */
 function stemsOf(text: string): Set<string> {
   return new Set(searchTerms(text, Number.POSITIVE_INFINITY).map(stemWord));
+}
+
+/**
+ * Two stems name the same word when equal ("charged" and "charges"), or when the shorter, of
+ * five letters or more, starts the longer ("connect" and "connection"): "app" is not "appointments".
+ */
+function sameWord(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short.length >= 5 && long.startsWith(short);
 }
 
 /** The problem library entries that best match `text`, best first. */
@@ -87,7 +97,7 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
   const rows = statement<[string, number], Row>(db, SEARCH).all(query, Math.max(limit * 4, 12));
   const matches = rows.map((row) => {
     const problemStems = stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
-    const shared = new Set(terms.map(stemWord).filter((t) => problemStems.has(t))).size;
+    const shared = new Set(terms.map(stemWord).filter((t) => problemStems.has(t) || [...problemStems].some((w) => sameWord(t, w)))).size;
     return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
   });
   matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);
@@ -101,7 +111,8 @@ export function isMatch(match: ProblemMatch, termCount: number): boolean {
 export function diagnose(db: Db, subject: string, description: string): Diagnosis {
   const text = `${subject}\n${description}`;
   const suggestions = searchProblems(db, text, 3);
-  const terms = searchTerms(text).length;
+  // Distinct words as sharedWords counts them: "charges charged" is one word.
+  const terms = new Set(searchTerms(text).map(stemWord)).size;
   const best = suggestions[0];
   const matched = best !== undefined && isMatch(best, terms);
   return { matched, problemId: matched ? best.problemId : null, suggestions: suggestions.filter((s) => s.sharedWords > 0) };
