@@ -70,6 +70,10 @@ export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, ev
       ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });
     }
   }
-  if (d.offerSolution) offerSolution(ctx, d.offerSolution.rule, event);
+  if (d.offerSolution) {
+    // An acknowledgement mail sent now carries the offer: then no second mail for it.
+    const acknowledged = d.notify.some((n) => n.to === 'customer' && n.template === 'case-received');
+    offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged });
+  }
   for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
 }

@@ -58,10 +58,11 @@ interface ProblemRow {
 }
 
 /**
- * Offers the case's diagnosed known problem (inside the unit of work). Nothing happens when
- * the case matched no active problem, or when that problem was offered already.
+ * Offers the case's diagnosed known problem (inside the unit of work) and mails it to the
+ * customer unless `mail` is false (an acknowledgement mail going out carries it). Nothing
+ * happens when the case matched no active problem, or when that problem was offered already.
  */
-export function offerSolution(ctx: CaseContext, rule: string, event: string): void {
+export function offerSolution(ctx: CaseContext, rule: string, event: string, options: { mail?: boolean } = {}): void {
   const c = ctx.case;
   const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
   if (problemId === undefined) return;
@@ -70,7 +71,7 @@ export function offerSolution(ctx: CaseContext, rule: string, event: string): vo
   if (loadOffer(ctx.services, c.id)?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
   ctx.record('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
-  ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });
+  if (options.mail !== false) ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });
 }
 
 export const offerAnswerSchema = z.strictObject({ answer: z.enum(['solved', 'notSolved'], { error: 'answer solved or notSolved' }) });

@@ -75,6 +75,20 @@ describe('notifications', () => {
     expect(mails[0]!.mail.text).toContain(`https://help.example.com/cases/${created.id}`);
   });
 
+  it('sends one mail when the rules also acknowledge the request: the acknowledgement carries the offer', async () => {
+    const now = h.clock.now();
+    h.db.insert(problems).values({ title: 'Charged twice', symptoms: 'charged twice, double charge', synonyms: 'billed 2 times', solution: 'Wait 3 business days.', createdAt: now, updatedAt: now }).run();
+    const escalation = structuredClone(h.services.definitions.ruleset('escalation').definition);
+    escalation.rules.push({ name: 'Acknowledge', conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.created' }] }, event: { type: 'notify', params: { to: 'customer', template: 'case-received' } } });
+    h.services.definitions.createVersion('ruleset', 'escalation', escalation, { state: 'published', now });
+    const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com', name: 'Chloe' }, subject: 'Billed 2 times', description: 'I was billed 2 times.' } })).json()) as Json;
+    await h.services.outbox.drain();
+    const mine = smtp.messages.filter((m) => m.to.includes('c@example.com'));
+    expect(mine.map((m) => m.mail.subject)).toEqual([`[${created.id}] We received your request: Billed 2 times`]);
+    expect(mine[0]!.mail.text).toContain('This may solve it (Charged twice):');
+    expect(mine[0]!.mail.text).toContain('Wait 3 business days.');
+  });
+
   it('puts an open offer into the acknowledgement mail', () => {
     const base = { caseRef: 'C-1001', subject: 'Billed 2 times', status: 'open', queue: 'billing', priority: 'normal', customerName: 'Chloe', reason: null, solution: null, url: 'https://x/cases/C-1001' };
     expect(renderTemplate('case-received', { ...base, offer: { title: 'Charged twice', solution: 'Wait 3 days.' } }).text).toContain('This may solve it (Charged twice):\nWait 3 days.');
