@@ -51,7 +51,7 @@ export function loadOffer(services: Services, caseId: number): SolutionOffer | n
   return offerOf(rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> })));
 }
 
-interface ProblemRow {
+interface OfferedProblem {
   id: number;
   title: string;
   solution: string;
@@ -66,7 +66,7 @@ export function offerSolution(ctx: CaseContext, rule: string, event: string, opt
   const c = ctx.case;
   const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
   if (problemId === undefined) return;
-  const problem = statement<[number], ProblemRow>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
+  const problem = statement<[number], OfferedProblem>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
   if (!problem) return;
   if (loadOffer(ctx.services, c.id)?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.

@@ -88,7 +88,17 @@ describe('an offered solution', () => {
 
   it('is answered by the customer only, with a known answer', async () => {
     const path = await submit('Billed 2 times', 'I was billed 2 times for March.');
-    expect((await portal.post(`${path}/offered-solution`, { answer: 'maybe' })).status).toBe(422);
+    const bad = await portal.post(`${path}/offered-solution`, { answer: 'maybe' });
+    expect(bad.status).toBe(422);
+    const page = await bad.text();
+    expect(page).toContain('<title>');
+    expect(page).toContain('Choose “This solved it” or “No, I still need help”.');
+    const fragment = await portal.post(`${path}/offered-solution`, { answer: '' }, { htmx: true });
+    expect(fragment.status).toBe(422);
+    expect(fragment.headers.get('HX-Retarget')).toBe('#solution-offer');
+    const html = await fragment.text();
+    expect(html).toMatch(/^<section class="panel" id="solution-offer"/);
+    expect(html).toContain('offer-solved-submit');
     const staff = signedIn(h, alice);
     expect((await staff.post(`${path}/offered-solution`, { answer: 'solved' })).status).toBe(404);
     const other = signedIn(h, h.customer({ email: 'eve@example.com' }));

@@ -19,6 +19,7 @@ export interface CaseForms {
   transition?: { name: string; state: FormState };
   reassign?: FormState;
   rating?: FormState;
+  offer?: FormState;
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
@@ -176,7 +177,7 @@ export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds:
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
-          <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} />
+          <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
           <Timeline entries={d.timeline} labels={d.stateLabels} audience="customer" customerId={d.row.customerId} />
           {d.final ? <p class="muted panel">This case is closed. Please open a new request if you need more help.</p> : <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />}
         </div>

@@ -4,7 +4,7 @@
  * Once answered it says what they answered.
  */
 import type { SolutionOffer } from '../../src/cases/solution-offer.js';
-import { Button, CsrfField } from '../components.js';
+import { Button, CsrfField, FormError, type FormState } from '../components.js';
 import type { FormContext } from './case-forms.js';
 
 function AnswerForm(p: { ctx: FormContext; answer: 'solved' | 'notSolved'; label: string; variant: 'primary' | 'secondary' }) {
@@ -20,12 +20,13 @@ function AnswerForm(p: { ctx: FormContext; answer: 'solved' | 'notSolved'; label
   );
 }
 
-export function SolutionOfferPanel(p: { ctx: FormContext; offer: SolutionOffer | null; canAnswer: boolean }) {
+export function SolutionOfferPanel(p: { ctx: FormContext; offer: SolutionOffer | null; canAnswer: boolean; state?: FormState | undefined }) {
   const { offer } = p;
   if (!offer) return null;
   return (
     <section class="panel" id="solution-offer" aria-labelledby="solution-offer-heading">
       <h2 id="solution-offer-heading">{offer.answer === 'open' ? 'This may solve it' : 'The solution we suggested'}</h2>
+      <FormError state={p.state} />
       <div class="solution">
         <h3>{offer.title}</h3>
         <div class="message-body">{offer.solution}</div>
