@@ -43,6 +43,8 @@ describe('textHasWord', () => {
     ['Probleme de facture', 'problème', true],
     ['Problème de facture', 'PROBLEME', true],
     ['Sync replies stopped', 'reply', true],
+    ['Notification settings are gone', 'setting', true],
+    ['The string is too long', 'strings', true],
     ['Logging in fails', 'log in', true],
     ['I cannot log into it', 'log in', false],
     ['Login fails', 'log in', false],
@@ -103,6 +105,12 @@ describe('word folding', () => {
     ['download', 'download'],
     ['api', 'api'],
     ['500s', '500s'],
+    ['strings', 'str'],
+    ['string', 'str'],
+    ['settings', 'set'],
+    ['setting', 'set'],
+    ['needs', 'need'],
+    ['need', 'need'],
   ])('%s → %s', (word, stem) => {
     expect(stemWord(word)).toBe(stem);
   });

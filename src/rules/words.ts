@@ -12,16 +12,21 @@ function undouble(base: string): string {
   return base.length >= 3 && last === base.at(-2) && !'aeioulsz'.includes(last) ? base.slice(0, -1) : base;
 }
 
-/** A word's simple stem: one suffix rule, then a final silent "e". Words with digits stay as they are. */
+/**
+ * A word's simple stem: a plural ending, then a verb ending, then a final silent "e"
+ * ("settings" → "setting" → "set"). Words of up to three letters and words with digits stay
+ * as they are.
+ */
 export function stemWord(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
   let w = word;
-  if ((w.endsWith('ies') || w.endsWith('ied')) && w.length > 4) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith('sses')) w = w.slice(0, -2);
+  if (w.endsWith('sses')) w = w.slice(0, -2);
+  else if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.length > 4 && /(?:[sxz]|ch|sh)es$/.test(w)) w = w.slice(0, -2);
+  else if (w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  if (w.endsWith('ied') && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.endsWith('ing') && w.length >= 6) w = undouble(w.slice(0, -3));
   else if (w.endsWith('ed') && !w.endsWith('eed') && w.length >= 5) w = undouble(w.slice(0, -2));
-  else if (w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
   if (w.length >= 4 && w.endsWith('e') && !w.endsWith('ee')) w = w.slice(0, -1);
   return w;
 }
