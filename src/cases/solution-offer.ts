@@ -4,7 +4,8 @@
  * (`case.solutionOffered`, public: the portal shows it) and mailed to the customer. The
  * customer answers once: "This solved it" (`case.solutionAccepted`) resolves the case
  * through the customer's own workflow transition with that solution; "No, I still need
- * help" (`case.solutionDeclined`) leaves it open for the agents.
+ * help" (`case.solutionDeclined`) leaves it open for the agents. All three are raised as
+ * workflow events, so a workflow can run rulesets on them (`triggers`).
  */
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
@@ -70,7 +71,7 @@ export function offerSolution(ctx: CaseContext, rule: string, event: string, opt
   if (!problem) return;
   if (loadOffer(ctx.services, c.id)?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
-  ctx.record('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
+  ctx.raise('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
   if (options.mail !== false) ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });
 }
 
@@ -91,11 +92,11 @@ export function answerSolutionOffer(services: Services, caseId: number, input: O
     }
     const data = { problemId: offer.problemId, title: offer.title };
     if (input.answer === 'notSolved') {
-      ctx.record('case.solutionDeclined', data);
+      ctx.raise('case.solutionDeclined', data);
     } else {
       const solve = availableTransitions(ctx.workflow, ctx.case, 'customer').find((t) => ctx.workflow.states[t.to]?.category === 'resolved');
       if (!solve) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} cannot be marked solved in its current state.`, { caseId: ctx.ref });
-      ctx.record('case.solutionAccepted', data);
+      ctx.raise('case.solutionAccepted', data);
       ctx.invoke(solve.name, 'customer', { solution: offer.solution });
     }
     ctx.save();
