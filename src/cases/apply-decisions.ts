@@ -6,6 +6,7 @@ import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evalua
 import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
 import { escalateCase, findQueue, transferCase } from './move-case.js';
+import { offerSolution } from './solution-offer.js';
 
 /** Records each evaluation on the timeline (`rules.evaluated`, and `rules.failed` on errors). */
 export function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): void {
@@ -57,8 +58,8 @@ export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluatio
 
 /**
  * What rules decide beyond the case's fields: the escalation (a missing or inactive target
- * queue is recorded as `rules.failed`, the case stays where it is) and the notifications,
- * sent after commit. Shared by intake and later events.
+ * queue is recorded as `rules.failed`, the case stays where it is), the known solution
+ * offered to the customer, and the notifications, sent after commit. Shared by intake and later events.
  */
 export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): void {
   if (d.escalate) {
@@ -68,6 +69,11 @@ export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, ev
       if (!(error instanceof DomainError) || error.code !== 'QUEUE_NOT_FOUND') throw error;
       ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });
     }
+  }
+  if (d.offerSolution) {
+    // An acknowledgement mail sent now carries the offer: then no second mail for it.
+    const acknowledged = d.notify.some((n) => n.to === 'customer' && n.template === 'case-received');
+    offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged });
   }
   for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
 }

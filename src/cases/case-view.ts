@@ -149,4 +149,13 @@ export function timeline(services: Services, caseId: number, options: { publicOn
 }
 
 /** What a customer sees of their case's history. */
-export const PUBLIC_EVENTS: ReadonlySet<string> = new Set(['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.rated']);
+export const PUBLIC_EVENTS: ReadonlySet<string> = new Set([
+  'case.created',
+  'customer.replied',
+  'staff.replied',
+  'case.transitioned',
+  'case.rated',
+  'case.solutionOffered',
+  'case.solutionAccepted',
+  'case.solutionDeclined',
+]);

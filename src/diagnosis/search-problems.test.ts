@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { problems } from '../db/schema/index.js';
+import { DEMO_PROBLEMS } from '../seed/seed-demo.js';
 import { diagnose, searchProblems, searchTerms } from './search-problems.js';
 
 let h: Harness;
@@ -54,5 +55,55 @@ describe('searchProblems and diagnose', () => {
     expect(searchProblems(h.db, 'my printer is on fire')[0]?.problemId).toBe(ids.sync);
     h.db.update(problems).set({ active: false }).where(eq(problems.id, ids.sync)).run();
     expect(searchProblems(h.db, 'my printer is on fire')).toEqual([]);
+  });
+});
+
+describe('synonyms', () => {
+  it('make a problem match the way customers say it', () => {
+    expect(diagnose(h.db, 'Billed 2 times', 'I was billed 2 times this month.').matched).toBe(false);
+    const now = h.clock.now();
+    h.db.update(problems).set({ synonyms: 'billed 2 times, double billed', updatedAt: now }).where(eq(problems.id, ids.charge)).run();
+    expect(diagnose(h.db, 'Billed 2 times', 'I was billed 2 times this month.')).toMatchObject({ matched: true, problemId: ids.charge });
+  });
+
+  it('are searched whatever the length of the symptoms before them', () => {
+    const long = Array.from({ length: 30 }, (_, i) => `symptom${i}`).join(', ');
+    h.db.update(problems).set({ symptoms: long, synonyms: 'printer jammed paper' }).where(eq(problems.id, ids.sync)).run();
+    expect(diagnose(h.db, 'Printer jammed', 'the printer jammed again')).toMatchObject({ matched: true, problemId: ids.sync });
+  });
+});
+
+describe('shared words', () => {
+  it('count word forms, not words that merely start alike', () => {
+    const now = h.clock.now();
+    h.db.update(problems).set({ symptoms: 'connection refused, appointments missing', updatedAt: now }).where(eq(problems.id, ids.sync)).run();
+    expect(searchProblems(h.db, 'cannot connect, connecting fails')[0]).toMatchObject({ problemId: ids.sync, sharedWords: 1 });
+    expect(searchProblems(h.db, 'the app shows an error').find((m) => m.problemId === ids.sync)?.sharedWords ?? 0).toBe(0);
+  });
+
+  it('count a request that repeats one word in several forms as one word', () => {
+    expect(diagnose(h.db, 'Charges', 'charged, charging')).toMatchObject({ matched: true, problemId: ids.charge });
+  });
+});
+
+describe('the demo library', () => {
+  beforeEach(() => {
+    h.db.delete(problems).run();
+    const now = h.clock.now();
+    for (const p of DEMO_PROBLEMS) h.db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+  });
+  const idOf = (title: string) => h.db.select().from(problems).where(eq(problems.title, title)).get()!.id;
+
+  it.each([
+    ['Billed 2 times', 'I was billed 2 times for March.', 'Charged twice for one invoice'],
+    ['Locked out of my account', 'Locked out of my account since this morning.', 'Cannot log in after a password reset'],
+    ['Charged twice', 'My card was charged twice for the same invoice.', 'Charged twice for one invoice'],
+    ['Cannot log in', 'The password reset link expired.', 'Cannot log in after a password reset'],
+  ])('diagnoses %j as a known problem', (subject, description, title) => {
+    expect(diagnose(h.db, subject, description)).toMatchObject({ matched: true, problemId: idOf(title) });
+  });
+
+  it('still finds nothing for an unknown problem', () => {
+    expect(diagnose(h.db, 'Rapid growth plan', 'Which plan suits a company growing fast?').matched).toBe(false);
   });
 });

@@ -5,9 +5,15 @@
  * OR, ranked by bm25. A problem counts as a *match* (the `diagnosis.matched` fact) when
  * it shares at least two of those words with the request, or the only word of a
  * one-word request: a single common word is a suggestion, not a diagnosis.
+ *
+ * Synonyms are indexed with each problem (the `synonyms` column of `problems_fts`) and
+ * count like its symptoms: "billed 2 times" on the "charged twice" problem makes a request
+ * saying "Billed 2 times" share two words with it. Indexing them with the problem (rather
+ * than expanding queries) keeps bm25 ranking each problem on its own vocabulary.
  */
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
+import { stemWord } from '../rules/words.js';
 
 export interface ProblemMatch {
   problemId: number;
@@ -36,14 +42,14 @@ const STOP_WORDS = new Set(
 
 const MAX_TERMS = 12;
 
-/** Distinct lower-case words worth searching for. */
-export function searchTerms(text: string): string[] {
+/** Distinct lower-case words worth searching for (at most `max`). */
+export function searchTerms(text: string, max = MAX_TERMS): string[] {
   const words = text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? [];
   const out: string[] = [];
   for (const word of words) {
     if (word.length < 3 || STOP_WORDS.has(word) || out.includes(word)) continue;
     out.push(word);
-    if (out.length >= MAX_TERMS) break;
+    if (out.length >= max) break;
   }
   return out;
 }
@@ -52,18 +58,33 @@ interface Row {
   id: number;
   title: string;
   symptoms: string;
+  synonyms: string;
   solution: string;
   rank: number;
 }
 
 const SEARCH = `
-  SELECT p.id, p.title, p.symptoms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5) AS rank
+  SELECT p.id, p.title, p.symptoms, p.synonyms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5, 2.0) AS rank
   FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
   WHERE problems_fts MATCH ? AND p.active = 1
   ORDER BY rank LIMIT ?`;
 
-function wordsOf(text: string): Set<string> {
-  return new Set(searchTerms(text));
+/**
+ * All of a problem's words, folded to their stems; its synonyms come after long symptom lists
+ * and are never cut off.
+ */
+function stemsOf(text: string): Set<string> {
+  return new Set(searchTerms(text, Number.POSITIVE_INFINITY).map(stemWord));
+}
+
+/**
+ * Two stems name the same word when equal ("charged" and "charges"), or when the shorter, of
+ * five letters or more, starts the longer ("connect" and "connection"): "app" is not "appointments".
+ */
+function sameWord(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short.length >= 5 && long.startsWith(short);
 }
 
 /** The problem library entries that best match `text`, best first. */
@@ -75,8 +96,8 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
   const query = terms.map((t) => `"${t}"`).join(' OR ');
   const rows = statement<[string, number], Row>(db, SEARCH).all(query, Math.max(limit * 4, 12));
   const matches = rows.map((row) => {
-    const problemWords = wordsOf(`${row.title} ${row.symptoms}`);
-    const shared = terms.filter((t) => [...problemWords].some((w) => w.startsWith(t) || t.startsWith(w))).length;
+    const problemStems = stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
+    const shared = new Set(terms.map(stemWord).filter((t) => problemStems.has(t) || [...problemStems].some((w) => sameWord(t, w)))).size;
     return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
   });
   matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);
@@ -90,7 +111,8 @@ export function isMatch(match: ProblemMatch, termCount: number): boolean {
 export function diagnose(db: Db, subject: string, description: string): Diagnosis {
   const text = `${subject}\n${description}`;
   const suggestions = searchProblems(db, text, 3);
-  const terms = searchTerms(text).length;
+  // Distinct words as sharedWords counts them: "charges charged" is one word.
+  const terms = new Set(searchTerms(text).map(stemWord)).size;
   const best = suggestions[0];
   const matched = best !== undefined && isMatch(best, terms);
   return { matched, problemId: matched ? best.problemId : null, suggestions: suggestions.filter((s) => s.sharedWords > 0) };

@@ -10,6 +10,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/index.js';
 import { caseRef } from '../cases/case-ref.js';
+import { loadOffer } from '../cases/solution-offer.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { renderTemplate, type TemplateName } from './templates.js';
@@ -112,6 +113,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const { addresses, fallback } = recipients(services, to, c);
   const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
   const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
+  const offer = template === 'case-received' || template === 'solution-offered' ? loadOffer(services, c.id) : null;
   const message = renderTemplate(template, {
     caseRef: caseRef(c.id),
     subject: c.subject,
@@ -121,6 +123,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     customerName: customer.name,
     reason,
     solution: c.solution,
+    offer: offer?.answer === 'open' ? { title: offer.title, solution: offer.solution } : null,
     url: `${services.publicUrl}/cases/${caseRef(c.id)}`,
   });
   let outcome: Record<string, unknown>;

@@ -22,7 +22,15 @@ export interface TemplateInput {
   customerName: string;
   reason: string | null;
   solution: string | null;
+  /** The known problem's solution offered to the customer, while it waits for their answer. */
+  offer: { title: string; solution: string } | null;
   url: string;
+}
+
+function offerText(c: TemplateInput): string {
+  return c.offer
+    ? `\n\nThis may solve it (${c.offer.title}):\n${c.offer.solution}\n\nDid it? Tell us with "This solved it" or "No, I still need help": ${c.url}\n`
+    : '';
 }
 
 export interface RenderedMessage {
@@ -33,7 +41,13 @@ export interface RenderedMessage {
 const TEMPLATES = {
   'case-received': (c: TemplateInput) => ({
     subject: `[${c.caseRef}] We received your request: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.\n\nFollow it here: ${c.url}\n`,
+    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\nFollow it here: ${c.url}\n`,
+  }),
+  'solution-offered': (c: TemplateInput) => ({
+    subject: `[${c.caseRef}] A solution for: ${c.subject}`,
+    text: c.offer
+      ? `Hello ${c.customerName},\n\nWe know this problem: ${c.offer.title}.\n\n${c.offer.solution}\n\nIf this solved it, tell us with "This solved it" and we close your request; if not, choose "No, I still need help" and an agent takes it from here: ${c.url}\n`
+      : `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is with our team.\n\nFollow it here: ${c.url}\n`,
   }),
   'case-escalated': (c: TemplateInput) => ({
     subject: `[${c.caseRef}] Escalated to ${c.queue}: ${c.subject}`,

@@ -34,7 +34,7 @@ function viaCompiled(def: RulesetDefinition, facts: Record<string, unknown>): st
 // ---- generators -------------------------------------------------------------------------
 
 const scalar = fc.oneof(
-  fc.constantFrom('invoice', 'Invoice', 'refund', 'urgent', 'high', 'normal', 'enterprise', '', 'a', '10', 'NaN'),
+  fc.constantFrom('invoice', 'Invoice', 'refund', 'urgent', 'high', 'normal', 'enterprise', '', 'a', '10', 'NaN', 'down', 'charge', 'log in', 'Résumé', '!!'),
   fc.integer({ min: -5, max: 20 }),
   fc.double({ min: -10, max: 10, noNaN: true }),
   fc.boolean(),
@@ -47,8 +47,8 @@ const value = fc.oneof(
 );
 
 const caseFact = fc.record({
-  subject: fc.constantFrom('Invoice is wrong', 'Outage: API down', 'hello', ''),
-  description: fc.constantFrom('Please refund me', 'error 500 everywhere', 'nothing', 'REFUND invoice'),
+  subject: fc.constantFrom('Invoice is wrong', 'Outage: API down', 'hello', '', 'How do I download my invoices?', 'Rapid growth plan', 'Can\'t log in'),
+  description: fc.constantFrom('Please refund me', 'error 500 everywhere', 'nothing', 'REFUND invoice', 'Charged twice, two charges', 'Mon résumé: logging in fails'),
   priority: fc.constantFrom('urgent', 'high', 'normal', 'low'),
   tags: fc.array(fc.constantFrom('vip', 'enterprise', 'after-hours'), { maxLength: 3 }),
   tier: fc.integer({ min: 1, max: 3 }),
@@ -78,8 +78,9 @@ const factPath = fc.oneof(
 
 const operator = fc.constantFrom(
   'equal', 'notEqual', 'in', 'notIn', 'contains', 'doesNotContain', 'lessThan', 'lessThanInclusive', 'greaterThan',
-  'greaterThanInclusive', 'textContains', 'textContainsAny', 'not:equal', 'someFact:equal', 'everyFact:textContains',
-  'someValue:textContains', 'everyValue:notEqual', 'swap:in', 'noSuchOperator',
+  'greaterThanInclusive', 'textContains', 'textContainsAny', 'textHasWord', 'textHasAnyWord', 'not:equal', 'someFact:equal',
+  'everyFact:textContains', 'someValue:textContains', 'someFact:textHasWord', 'everyValue:textHasWord', 'not:textHasAnyWord',
+  'everyValue:notEqual', 'swap:in', 'noSuchOperator',
 );
 
 const leaf: fc.Arbitrary<RuleCondition> = fc

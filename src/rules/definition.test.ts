@@ -52,6 +52,8 @@ describe('validateRuleset', () => {
     ['unknown operator', [rule({ conditions: { any: [{ fact: 'case', path: '$.subject', operator: 'matches', value: 'x' }] } })], '$.rules[0].conditions.any[0].operator'],
     ['unknown decorator', [rule({ conditions: { any: [{ fact: 'case', path: '$.tags', operator: 'allFacts:equal', value: 'x' }] } })], '$.rules[0].conditions.any[0].operator'],
     ['textContainsAny needs an array', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textContainsAny', value: 'x' }] } })], '$.rules[0].conditions.all[0].value'],
+    ['textHasWord needs a word', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textHasWord', value: '  !' }] } })], '$.rules[0].conditions.all[0].value'],
+    ['textHasAnyWord needs an array of words', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textHasAnyWord', value: ['down', ''] }] } })], '$.rules[0].conditions.all[0].value'],
     ['missing value', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'equal' }] } })], '$.rules[0].conditions.all[0].value'],
     ['path on a scalar fact', [rule({ conditions: { all: [{ fact: 'now', path: '$.hour', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
     ['shared condition reference', [rule({ conditions: { all: [{ condition: 'isVip' }] } })], '$.rules[0].conditions.all[0].condition'],

@@ -14,6 +14,7 @@ import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
 import { FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
 import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
 import { parsePlainPath } from './path.js';
+import { textWords } from './words.js';
 
 export interface RuleCondition {
   fact?: string;
@@ -60,6 +61,8 @@ export const EVENT_PARAMS = {
     to: z.union([z.enum(NOTIFY_TARGETS), z.email()]),
     template: z.enum(TEMPLATE_NAMES),
   }),
+  /** Offer the diagnosed known problem's solution to the customer (portal and mail). */
+  offerSolution: z.strictObject({}),
 } as const;
 export type RuleEventType = keyof typeof EVENT_PARAMS;
 export const RULE_EVENT_TYPES = Object.keys(EVENT_PARAMS) as RuleEventType[];
@@ -282,6 +285,14 @@ function validateOperand(operator: string, condition: Record<string, unknown>, a
     case 'textContainsAny':
       if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) {
         problems.push(problem(here, 'textContainsAny compares with a non-empty array of non-empty strings'));
+      }
+      break;
+    case 'textHasWord':
+      if (typeof value !== 'string' || textWords(value).length === 0) problems.push(problem(here, 'textHasWord compares with a string of at least one word'));
+      break;
+    case 'textHasAnyWord':
+      if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || textWords(v).length === 0)) {
+        problems.push(problem(here, 'textHasAnyWord compares with a non-empty array of strings of at least one word each'));
       }
       break;
     case 'in':

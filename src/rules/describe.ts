@@ -98,6 +98,10 @@ function leaf(c: RuleCondition): string {
       return `${what} contains ${quoted(v)}`;
     case 'textContainsAny':
       return `${what} contains any of ${quoted(v)}`;
+    case 'textHasWord':
+      return `${what} has the word ${quoted(v)}`;
+    case 'textHasAnyWord':
+      return `${what} has any of the words ${quoted(v)}`;
     default:
       return `${what} ${c.operator} ${show(v)}`;
   }
@@ -127,6 +131,8 @@ export function describeEvent(event: RuleJson['event']): string {
       return `apply the SLA policy ${show(p.policy)}`;
     case 'escalate':
       return `escalate to tier ${show(p.tier)}${p.queue ? ` (${show(p.queue)})` : ''}${p.reason ? `: ${show(p.reason)}` : ''}`;
+    case 'offerSolution':
+      return 'offer the known solution to the customer';
     case 'notify':
       return `notify ${p.to === 'customer' || p.to === 'assignee' || p.to === 'queue' || p.to === 'managers' ? `the ${String(p.to)}` : show(p.to)} (${show(p.template)})`;
     default:

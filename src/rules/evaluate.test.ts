@@ -128,7 +128,7 @@ describe('evaluateRuleset', () => {
   });
 
   it('merges several rulesets in workflow order', () => {
-    const base = { queue: null, priority: null, tags: [], skills: [], slaPolicy: null, escalate: null, notify: [] };
+    const base = { queue: null, priority: null, tags: [], skills: [], slaPolicy: null, escalate: null, notify: [], offerSolution: null };
     const merged = mergeDecisions([
       { ruleset: 'a', version: 1, fired: [], error: null, decisions: { ...base, queue: 'billing', tags: ['x'] } },
       { ruleset: 'b', version: 1, fired: [], error: null, decisions: { ...base, queue: 'technical', priority: 'high', tags: ['y'] } },

@@ -3,7 +3,7 @@
  * decisions. Conflicts (PRODUCT.md): for single-valued outcomes (queue, priority, SLA
  * policy, escalation) the fired rule with the highest json-rules-engine priority wins,
  * ties going to the rule earlier in the file; tags and skills accumulate; every notify
- * is kept. Losing rules are still reported as fired.
+ * is kept; offering the known solution is decided once. Losing rules are still reported as fired.
  */
 import type { FiredRule, Priority } from '../db/schema/cases.js';
 import type { CompiledRuleset } from './engine.js';
@@ -24,6 +24,8 @@ export interface Decisions {
   slaPolicy: string | null;
   escalate: Escalation | null;
   notify: { to: string; template: string; rule: string }[];
+  /** Offer the diagnosed known problem's solution to the customer; the rule that decided it. */
+  offerSolution: { rule: string } | null;
 }
 
 export interface Evaluation {
@@ -36,7 +38,7 @@ export interface Evaluation {
 }
 
 export function emptyDecisions(): Decisions {
-  return { queue: null, priority: null, tags: [], skills: [], slaPolicy: null, escalate: null, notify: [] };
+  return { queue: null, priority: null, tags: [], skills: [], slaPolicy: null, escalate: null, notify: [], offerSolution: null };
 }
 
 interface Fired extends FiredRule {
@@ -81,6 +83,9 @@ export function decide(fired: readonly Fired[]): Decisions {
         break;
       case 'notify':
         decisions.notify.push({ to: params.to as string, template: params.template as string, rule: rule.rule });
+        break;
+      case 'offerSolution':
+        decisions.offerSolution ??= { rule: rule.rule };
         break;
     }
   }
@@ -131,6 +136,7 @@ export function mergeDecisions(evaluations: readonly Evaluation[]): Decisions {
     merged.priority ??= decisions.priority;
     merged.slaPolicy ??= decisions.slaPolicy;
     merged.escalate ??= decisions.escalate;
+    merged.offerSolution ??= decisions.offerSolution;
     decisions.tags.forEach((t) => tags.add(t));
     decisions.skills.forEach((s) => skills.add(s));
     merged.notify.push(...decisions.notify);

@@ -143,6 +143,10 @@ describe('describeRule', () => {
       { conditions: { any: [leaf('$.subject', 'textContainsAny', ['invoice', 'refund']), { not: leaf('$.queue', 'equal', 'general') }] }, event: route('billing') },
       'if the subject contains any of “invoice”, “refund” or not the queue is general → route to billing',
     ],
+    [
+      { conditions: { all: [leaf('$.subject', 'textHasWord', 'down'), leaf('$.description', 'textHasAnyWord', ['log in', 'password'])] }, event: route('technical') },
+      'if the subject has the word “down” and the description has any of the words “log in”, “password” → route to technical',
+    ],
     [{ conditions: { all: [{ fact: 'withinBusinessHours', operator: 'equal', value: false }] }, event: { type: 'addTags', params: { tags: ['after-hours'] } } }, 'if it is outside business hours → tag it after-hours'],
     [{ conditions: { all: [leaf("$['tier']", 'equal', 'gold', 'customer')] }, event: route('billing') }, "if the customer's tier is gold → route to billing"],
     [{ conditions: { all: [] }, event: { type: 'notify', params: { to: 'assignee', template: 'sla-warning' } } }, 'always → notify the assignee (sla-warning)'],

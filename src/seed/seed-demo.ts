@@ -48,15 +48,18 @@ const CUSTOMERS = [
   { name: 'Sam Silva', email: 'sam@example.org', tier: 'standard', organization: null },
 ];
 
-const PROBLEMS = [
+/** The demo problem library (also what the diagnosis tests search). */
+export const DEMO_PROBLEMS = [
   {
     title: 'Cannot log in after a password reset',
     symptoms: 'login fails, password reset link expired, invalid password after reset, cannot sign in, locked out',
+    synonyms: "locked out of my account, account locked, can't log in, cannot access my account, sign-in not working",
     solution: 'Password reset links are valid for 30 minutes. Request a new link from the sign-in page, open it in the same browser, and choose a new password. After five failed attempts the account is locked for 15 minutes.',
   },
   {
     title: 'Charged twice for one invoice',
     symptoms: 'charged twice, double charge, duplicate payment, invoice paid twice, refund duplicate charge',
+    synonyms: 'billed twice, billed 2 times, charged 2 times, double billed, paid two times, two charges',
     solution: 'A second charge is usually a pending authorisation that disappears within 3 business days. If it is still there after that, reply with the last four digits of the card and we refund the duplicate.',
   },
   {
@@ -67,6 +70,7 @@ const PROBLEMS = [
   {
     title: 'Data export is empty or incomplete',
     symptoms: 'export data, csv export empty, download my data, export missing rows',
+    synonyms: 'download is empty, spreadsheet export, excel export',
     solution: 'Exports run in the background. Large accounts take up to 10 minutes; you get an email with the download link. Filters on the list view also apply to the export.',
   },
   {
@@ -77,11 +81,13 @@ const PROBLEMS = [
   {
     title: 'Calendar sync stopped',
     symptoms: 'calendar not syncing, sync stopped, events missing, google calendar sync error',
+    synonyms: 'appointments missing, outlook calendar, calendar out of date',
     solution: 'Reconnect the calendar under Settings → Integrations. Sync stops when the provider revokes access, for example after a password change.',
   },
   {
     title: 'Cancel or downgrade a subscription',
     symptoms: 'cancel subscription, downgrade plan, stop billing, end trial',
+    synonyms: 'close my account, unsubscribe, cheaper plan, stop paying',
     solution: 'Owners can change the plan under Settings → Billing → Plan. Downgrades take effect at the end of the billing period; we do not charge for the next one.',
   },
   {
@@ -117,7 +123,7 @@ export async function seedDemo(services: Services, options: { password?: string 
       for (const queueId of s.queues) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
     }
     for (const c of CUSTOMERS) db.insert(customers).values({ ...c, passwordHash, createdAt: now, updatedAt: now }).run();
-    for (const p of PROBLEMS) db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+    for (const p of DEMO_PROBLEMS) db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
   });
 
   const admin: Actor = { type: 'system', id: null, role: 'admin', name: 'demo seed' };

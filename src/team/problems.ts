@@ -1,5 +1,5 @@
 /**
- * The problem library (symptoms → solution) that diagnosis searches: create, edit,
+ * The problem library (symptoms and synonyms → solution) that diagnosis searches: create, edit,
  * deactivate and reactivate. The FTS5 index (`problems_fts`) follows every insert and edit
  * through triggers (drizzle/0001); inactive entries stay indexed but are never suggested
  * (search filters `active = 1`), so reactivating needs no re-indexing.
@@ -19,6 +19,8 @@ export const problemSchema = z.strictObject({
   title: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
   symptoms: z.string().trim().min(1, 'required').max(5_000, 'at most 5,000 characters'),
   solution: z.string().trim().min(1, 'required').max(20_000, 'at most 20,000 characters'),
+  /** Other ways customers say it, one per line or comma-separated; searched like the symptoms. */
+  synonyms: z.string().trim().max(5_000, 'at most 5,000 characters').default(''),
 });
 export type ProblemInput = z.input<typeof problemSchema>;
 
@@ -53,13 +55,13 @@ export function setProblemActive(services: Services, id: number, active: boolean
   });
 }
 
-/** The library for the console: active first, newest first; `q` filters on title and symptoms. */
+/** The library for the console: active first, newest first; `q` filters on title, symptoms and synonyms. */
 export function listProblems(services: Services, q = '', limit = 200): ProblemRow[] {
   const text = q.trim();
   const pattern = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
   const query = services.db.select().from(problems);
   const filtered = text
-    ? query.where(or(like(problems.title, sql`${pattern} ESCAPE '\\'`), like(problems.symptoms, sql`${pattern} ESCAPE '\\'`)))
+    ? query.where(or(like(problems.title, sql`${pattern} ESCAPE '\\'`), like(problems.symptoms, sql`${pattern} ESCAPE '\\'`), like(problems.synonyms, sql`${pattern} ESCAPE '\\'`)))
     : query;
   return filtered.orderBy(desc(problems.active), desc(problems.updatedAt), desc(problems.id)).limit(limit).all();
 }

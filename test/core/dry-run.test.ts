@@ -78,7 +78,13 @@ describe('dryRun', () => {
     const result = await dryRun(h.services, { ruleset: 'routing', draft: editedRouting(), selection: { kind: 'last', count: 100 } });
     expect(result.changes.map((c) => c.caseId).sort()).toEqual([`C-${ids[5]}`, `C-${ids[6]}`].sort());
     const payment = result.changes.find((c) => c.caseId === `C-${ids[6]}`)!;
-    expect(payment).toMatchObject({ fields: ['queue'], before: { queue: 'billing' }, after: { queue: 'technical' }, rules: ['routing: Payment failures are technical'] });
+    // Technical now, and matching no known problem: the escalation rules send it on to advanced support.
+    expect(payment).toMatchObject({
+      fields: ['queue', 'tier'],
+      before: { queue: 'billing', tier: 1 },
+      after: { queue: 'advanced', tier: 2 },
+      rules: ['escalation: Undiagnosed technical problems go to advanced support', 'routing: Payment failures are technical'],
+    });
     // Urgent now, the enterprise invoice also meets the escalation ruleset that runs after routing.
     const invoice = result.changes.find((c) => c.caseId === `C-${ids[5]}`)!;
     expect(invoice).toMatchObject({
@@ -87,8 +93,9 @@ describe('dryRun', () => {
       after: { queue: 'advanced', priority: 'urgent', tier: 2 },
       rules: ['escalation: Urgent enterprise cases go straight to advanced support', 'routing: Enterprise invoices are urgent'],
     });
-    expect(result.byField).toEqual({ queue: 2, priority: 1, tier: 1, slaPolicy: 0, tags: 0 });
+    expect(result.byField).toEqual({ queue: 2, priority: 1, tier: 2, slaPolicy: 0, tags: 0 });
     expect(result.byRule).toEqual({
+      'escalation: Undiagnosed technical problems go to advanced support': 1,
       'escalation: Urgent enterprise cases go straight to advanced support': 1,
       'routing: Enterprise invoices are urgent': 1,
       'routing: Payment failures are technical': 1,
@@ -126,8 +133,12 @@ describe('dryRun', () => {
     const atIntake = ['Urgent enterprise cases go straight to advanced support', 'Undiagnosed technical problems go to advanced support'];
     draft.rules = draft.rules.filter((r) => !atIntake.includes(r.name!));
     const result = await dryRun(h.services, { ruleset: 'escalation', draft, selection: { kind: 'last', count: 100 } });
-    expect(result.changes).toHaveLength(1);
-    expect(result.changes[0]).toMatchObject({
+    // The login error and the sync problem (technical, no known problem) stay with technical too.
+    expect(result.changes.map((c) => c.caseId).sort()).toEqual([`C-${ids[2]}`, `C-${ids[3]}`, `C-${ids[7]}`].sort());
+    for (const i of [2, 7]) {
+      expect(result.changes.find((c) => c.caseId === `C-${ids[i]}`)).toMatchObject({ before: { queue: 'advanced', tier: 2 }, after: { queue: 'technical', tier: 1 } });
+    }
+    expect(result.changes.find((c) => c.caseId === `C-${ids[3]}`)).toMatchObject({
       caseId: `C-${ids[3]}`,
       fields: ['queue', 'tier'],
       before: { queue: 'advanced', tier: 2 },

@@ -1,6 +1,8 @@
 /** Rule `notify` events delivered by mail through a real SMTP server. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { problems } from '../../src/db/schema/index.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
+import { renderTemplate } from '../../src/notifications/templates.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
@@ -56,5 +58,40 @@ describe('notifications', () => {
     const events = (await (await quiet.api('GET', `/api/v1/cases/${created.id}/events`, { token: ADMIN_TOKEN })).json()) as Json[];
     expect(events.find((e) => e.type === 'notification.sent')?.data).toMatchObject({ delivered: false, reason: 'SMTP_URL is not set' });
     quiet.close();
+  });
+
+  it('mails the customer the known solution the rules offer, with how to answer it', async () => {
+    const now = h.clock.now();
+    h.db.insert(problems).values({ title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired', synonyms: 'locked out of my account', solution: 'Request a new reset link.', createdAt: now, updatedAt: now }).run();
+    const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com', name: 'Chloe' }, subject: 'Locked out of my account', description: 'Locked out of my account since this morning.' } })).json()) as Json;
+    await h.services.outbox.drain();
+    const mails = smtp.messages.filter((m) => m.mail.subject?.includes('A solution for'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.to).toEqual(['c@example.com']);
+    expect(mails[0]!.mail.subject).toBe(`[${created.id}] A solution for: Locked out of my account`);
+    expect(mails[0]!.mail.text).toContain('We know this problem: Cannot log in after a password reset.');
+    expect(mails[0]!.mail.text).toContain('Request a new reset link.');
+    expect(mails[0]!.mail.text).toContain('"This solved it"');
+    expect(mails[0]!.mail.text).toContain(`https://help.example.com/cases/${created.id}`);
+  });
+
+  it('sends one mail when the rules also acknowledge the request: the acknowledgement carries the offer', async () => {
+    const now = h.clock.now();
+    h.db.insert(problems).values({ title: 'Charged twice', symptoms: 'charged twice, double charge', synonyms: 'billed 2 times', solution: 'Wait 3 business days.', createdAt: now, updatedAt: now }).run();
+    const escalation = structuredClone(h.services.definitions.ruleset('escalation').definition);
+    escalation.rules.push({ name: 'Acknowledge', conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.created' }] }, event: { type: 'notify', params: { to: 'customer', template: 'case-received' } } });
+    h.services.definitions.createVersion('ruleset', 'escalation', escalation, { state: 'published', now });
+    const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com', name: 'Chloe' }, subject: 'Billed 2 times', description: 'I was billed 2 times.' } })).json()) as Json;
+    await h.services.outbox.drain();
+    const mine = smtp.messages.filter((m) => m.to.includes('c@example.com'));
+    expect(mine.map((m) => m.mail.subject)).toEqual([`[${created.id}] We received your request: Billed 2 times`]);
+    expect(mine[0]!.mail.text).toContain('This may solve it (Charged twice):');
+    expect(mine[0]!.mail.text).toContain('Wait 3 business days.');
+  });
+
+  it('puts an open offer into the acknowledgement mail', () => {
+    const base = { caseRef: 'C-1001', subject: 'Billed 2 times', status: 'open', queue: 'billing', priority: 'normal', customerName: 'Chloe', reason: null, solution: null, url: 'https://x/cases/C-1001' };
+    expect(renderTemplate('case-received', { ...base, offer: { title: 'Charged twice', solution: 'Wait 3 days.' } }).text).toContain('This may solve it (Charged twice):\nWait 3 days.');
+    expect(renderTemplate('case-received', { ...base, offer: null }).text).not.toContain('This may solve it');
   });
 });

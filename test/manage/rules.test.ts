@@ -76,7 +76,7 @@ describe('rulesets', () => {
     const text = textOf(html);
     expect(text).toContain("Enterprise customers get premium SLAs if the customer's tier is enterprise → apply the SLA policy premium rules[4] · priority 1");
     expect(text).toContain('Tag requests outside business hours if it is outside business hours → tag it after-hours');
-    expect(text).toContain('Outages are urgent if the subject contains any of “outage”, “down”, “data loss” or the description contains any of “production is down”, “all users”, “data loss” → set the priority to urgent');
+    expect(text).toContain('Outages are urgent if the subject has any of the words “outage”, “down”, “data loss” or the description has any of the words “production is down”, “all users”, “data loss” → set the priority to urgent');
     expect(html).toContain('&quot;name&quot;: &quot;Enterprise customers get premium SLAs&quot;');
     expect(text).toContain('v1 published by files on 2 Mar 2026, 09:00 UTC — Seeded from rules/routing.json');
     const textarea = /<textarea[^>]*id="definition-json"[^>]*>([\s\S]*?)<\/textarea>/.exec(html)![1]!;
@@ -164,7 +164,8 @@ describe('draft → diff → dry-run → publish → rollback', () => {
   it('saves a draft, shows its diff, replays it exactly over past cases, publishes it and rolls back', async () => {
     const ids = await seedHistory();
     const before = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, caseRow(id).queueId]));
-    expect(before).toEqual({ acmeInvoice: 'billing', acmeHello: 'general', acmeError: 'technical', otherInvoice: 'billing', otherHello: 'general' });
+    // The login error matches no known problem: the escalation rules send it to advanced support.
+    expect(before).toEqual({ acmeInvoice: 'billing', acmeHello: 'general', acmeError: 'advanced', otherInvoice: 'billing', otherHello: 'general' });
 
     // Save: a draft v2, the page shows it with its diff against v1.
     const saved = await saveDraft(withAcme());
@@ -202,12 +203,13 @@ describe('draft → diff → dry-run → publish → rollback', () => {
     expect(result).toContain('The last 100 cases, replayed against v1 in force.');
     expect(result).toContain('Nothing was written.');
     expect(result).toContain('Changes by outcome Outcome Cases Queue 2');
-    expect(result).toContain('Rules responsible Rule Cases routing: Acme goes to technical 2');
+    // Routed to technical, matching no known problem: the shipped escalation rules send them on to advanced support.
+    expect(result).toContain('Rules responsible Rule Cases escalation: Undiagnosed technical problems go to advanced support 2 routing: Acme goes to technical 2');
     // Exactly the Acme cases that were not already technical, before → after.
     const listed = [...done.matchAll(/<td class="cell-ref"><a href="\/cases\/(C-\d+)">/g)].map((m) => m[1]);
     expect(listed.sort()).toEqual([`C-${ids.acmeInvoice}`, `C-${ids.acmeHello}`].sort());
-    expect(result).toContain(`C-${ids.acmeInvoice} Invoice question 2 Mar 2026, 09:00 UTC Queue : billing → technical routing: Acme goes to technical`);
-    expect(result).toContain(`C-${ids.acmeHello} Hello 2 Mar 2026, 09:00 UTC Queue : general → technical`);
+    expect(result).toContain(`C-${ids.acmeInvoice} Invoice question 2 Mar 2026, 09:00 UTC Queue : billing → advanced Tier : 1 → 2 escalation: Undiagnosed technical problems go to advanced support routing: Acme goes to technical`);
+    expect(result).toContain(`C-${ids.acmeHello} Hello 2 Mar 2026, 09:00 UTC Queue : general → advanced`);
     // Nothing was written by the dry-run.
     expect(caseRow(ids.acmeInvoice).queueId).toBe('billing');
 
@@ -242,7 +244,7 @@ describe('draft → diff → dry-run → publish → rollback', () => {
 
     // A new Acme case is routed by v3; the earlier cases keep v1.
     const fresh = await h.intake({ customer: { email: 'a4@acme.example', organization: 'Acme' }, subject: 'Hello again', description: 'A question' });
-    expect(caseRow(fresh)).toMatchObject({ queueId: 'technical', routing: { version: 3 } });
+    expect(caseRow(fresh)).toMatchObject({ queueId: 'advanced', routing: { version: 3 } });
     expect(caseRow(ids.acmeHello)).toMatchObject({ queueId: 'general', routing: { version: 1 } });
 
     // Roll back to v1: a new version v4, a copy of v1.

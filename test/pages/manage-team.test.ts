@@ -7,6 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
+import { diagnose } from '../../src/diagnosis/search-problems.js';
 import { customerChurnMarks, customers, problems, queues, staff, staffQueues } from '../../src/db/schema/index.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, visitor, type PageClient } from '../support/pages.js';
@@ -311,6 +312,19 @@ describe('staff', () => {
 });
 
 describe('problem library and customers', () => {
+  it('edits synonyms, and diagnosis follows them', async () => {
+    const text = 'my printer is wedged, a page is wedged inside';
+    expect(diagnose(h.db, 'Printer wedged', text).matched).toBe(false);
+    expect(await (await m.get(`/manage/team/problems/${problemId}`)).text()).toContain('name="synonyms"');
+    const long = 'x'.repeat(5_001);
+    expect((await m.post(`/manage/team/problems/${problemId}`, { title: 'Printer jams', symptoms: 'paper stuck', synonyms: long, solution: 'Open the flap.' })).status).toBe(422);
+    const res = await m.post(`/manage/team/problems/${problemId}`, { title: 'Printer jams', symptoms: 'paper stuck', synonyms: 'page wedged\nprinter wedged', solution: 'Open the flap.' });
+    expect(res.status).toBe(303);
+    expect(h.db.select().from(problems).where(eq(problems.id, problemId)).get()?.synonyms).toBe('page wedged\nprinter wedged');
+    expect(diagnose(h.db, 'Printer wedged', text)).toMatchObject({ matched: true, problemId });
+    expect(await (await m.get('/manage/team/problems?q=wedged')).text()).toContain('Printer jams');
+  });
+
   it('adds, edits, searches, deactivates and reactivates problems', async () => {
     expect((await m.post('/manage/team/problems', { title: '', symptoms: '', solution: '' })).status).toBe(422);
     const res = await m.post('/manage/team/problems', { title: 'Scanner stripes', symptoms: 'stripes on scans', solution: 'Clean the glass.' });

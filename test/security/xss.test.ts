@@ -45,7 +45,7 @@ beforeAll(async () => {
   manager = h.agent({ name: p(3), role: 'manager' });
   customer = h.customer({ email: 'chloe@example.com', name: p(4), organization: p(5) });
   const now = h.clock.now();
-  const problem = h.db.insert(problems).values({ title: p(6), symptoms: `login fails ${p(0)}`, solution: p(1), createdAt: now, updatedAt: now }).returning().get();
+  const problem = h.db.insert(problems).values({ title: p(6), symptoms: `login fails ${p(0)}`, synonyms: p(2), solution: p(1), createdAt: now, updatedAt: now }).returning().get();
 
   // A rule whose name is a payload, firing on the case: it shows in "why is this case here".
   const routing = structuredClone(h.services.definitions.ruleset('routing').definition);

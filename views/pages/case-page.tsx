@@ -9,6 +9,7 @@ import { Layout } from '../layout.js';
 import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
+import { SolutionOfferPanel } from '../partials/solution-offer.js';
 import { Timeline } from '../partials/timeline.js';
 import type { Viewer } from '../viewer.js';
 
@@ -18,6 +19,7 @@ export interface CaseForms {
   transition?: { name: string; state: FormState };
   reassign?: FormState;
   rating?: FormState;
+  offer?: FormState;
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
@@ -175,6 +177,7 @@ export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds:
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
+          <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
           <Timeline entries={d.timeline} labels={d.stateLabels} audience="customer" customerId={d.row.customerId} />
           {d.final ? <p class="muted panel">This case is closed. Please open a new request if you need more help.</p> : <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />}
         </div>

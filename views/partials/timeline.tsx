@@ -119,6 +119,12 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
       );
     case 'rules.failed':
       return <Line entry={e} kind="error" detail={str(d.error)}>{`Rules failed on ${str(d.event)}`}</Line>;
+    case 'case.solutionOffered':
+      return <Line entry={e} kind="system" detail={str(d.title)} detailLabel="Known problem">Solution offered to the customer</Line>;
+    case 'case.solutionAccepted':
+      return <Line entry={e} kind="state" detail={str(d.title)} detailLabel="Known problem">{`${by} said the offered solution solved it`}</Line>;
+    case 'case.solutionDeclined':
+      return <Line entry={e} kind="state" detail={str(d.title)} detailLabel="Known problem">{`${by} still needs help after the offered solution`}</Line>;
     default:
       if (e.type.startsWith('sla.')) {
         const verb = e.type.slice(4);
@@ -150,6 +156,12 @@ function customerEntry(e: TimelineEntry, labels: Labels, me: number | null) {
       );
     case 'case.rated':
       return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`Rated: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+    case 'case.solutionOffered':
+      return <Line entry={e} kind="system" detail={str(d.title)} detailLabel="Suggested solution">We suggested a solution</Line>;
+    case 'case.solutionAccepted':
+      return <Line entry={e} kind="state">You told us the suggested solution solved it</Line>;
+    case 'case.solutionDeclined':
+      return <Line entry={e} kind="state">You told us you still need help</Line>;
     default:
       return null;
   }

@@ -41,6 +41,8 @@ export const problems = sqliteTable('problems', {
   title: text('title').notNull(),
   symptoms: text('symptoms').notNull(),
   solution: text('solution').notNull(),
+  /** Other ways customers say it ("billed 2 times", "locked out of my account"): searched like the symptoms. */
+  synonyms: text('synonyms').notNull().default(''),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),

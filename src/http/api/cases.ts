@@ -8,6 +8,7 @@ import { createCase } from '../../cases/create-case.js';
 import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
 import { listCases, listCasesSchema } from '../../cases/list-cases.js';
 import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
+import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
@@ -118,6 +119,15 @@ export function caseRoutes(): Hono<AppEnv> {
     const settled = await settle(c, row.id);
     const message = timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
     return c.json({ message, case: fullView(c, settled) }, 201);
+  });
+
+  /** The customer's answer to the known solution offered to them: { "answer": "solved" | "notSolved" }. */
+  app.post('/:id/offered-solution', async (c) => {
+    const row = visibleCase(c);
+    if (principalOf(c).actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
+    const input = await jsonBody(c, offerAnswerSchema);
+    answerSolutionOffer(c.get('services'), row.id, input, principalOf(c).actor);
+    return c.json(fullView(c, await settle(c, row.id)));
   });
 
   app.post('/:id/assignment', requireRole(...STAFF), async (c) => {

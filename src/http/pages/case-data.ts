@@ -4,6 +4,7 @@ import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
+import { offerOf, type SolutionOffer } from '../../cases/solution-offer.js';
 import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import { isManagerRole } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -45,6 +46,8 @@ export interface CasePageData {
   canOverrideCapacity: boolean;
   escalations: TimelineEntry[];
   rating: { satisfied: boolean; comment: string; createdAt: number } | null;
+  /** The known problem's solution offered to the customer, and their answer. */
+  offer: SolutionOffer | null;
 }
 
 /**
@@ -120,6 +123,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     canOverrideCapacity: false,
     escalations: [],
     rating: null,
+    offer: offerOf(entries),
   };
 
   if (audience === 'customer') {

@@ -2,7 +2,8 @@
  * `/cases/:id` for everyone who may see the case: customers get the portal view of their
  * own case (the link in notification mails), staff the workspace view. Every route here
  * checks visibility first (404 for cases the viewer may not see) and changes cases only
- * through the domain verbs.
+ * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
+ * known solution offered to them: answer=solved | notSolved.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import { assertCanSee } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
 import { loadCase, type CaseRow } from '../../cases/case-view.js';
 import { rateCase } from '../../cases/rate-case.js';
+import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { DomainError } from '../../errors.js';
@@ -19,6 +21,7 @@ import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { Composer, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
@@ -242,6 +245,22 @@ export function casePages(): Hono<PageEnv> {
       (v) => v.principal.actor.type === 'staff',
     ),
   );
+
+  app.post('/cases/:id/offered-solution', async (c) => {
+    const v = visibleCase(c);
+    if (v.principal.actor.type !== 'customer') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    const values = await readForm(c);
+    const parsed = offerAnswerSchema.safeParse({ answer: values.answer });
+    if (!parsed.success) {
+      // The panel again (422), asking for one of its two answers.
+      const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
+      const state = { values, errors: { '(form)': 'Choose “This solved it” or “No, I still need help”.' } };
+      const canAnswer = d.category !== 'resolved' && d.category !== 'closed';
+      return sendForm(c, 'solution-offer', () => <SolutionOfferPanel ctx={ctxOf(d, c.get('csrfToken'))} offer={d.offer} canAnswer={canAnswer} state={state} />, () => fullPage(c, d, { offer: state }));
+    }
+    answerSolutionOffer(c.get('services'), v.row.id, parsed.data, v.principal.actor);
+    return done(c, v, parsed.data.answer === 'solved' ? 'Glad it is solved: your request is resolved.' : 'Thanks for telling us: an agent will help you.');
+  });
 
   app.post('/cases/:id/rating', (c) =>
     command(

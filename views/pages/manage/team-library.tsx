@@ -32,7 +32,7 @@ export function ProblemsPage(p: { viewer: Viewer; csrfToken: string; rows: Probl
     >
       <p class="lead">Known problems and their solutions. Diagnosis matches new requests against the active ones and suggests their solutions to customers and agents.</p>
       <form class="search-form" method="get" action={PROBLEMS} role="search">
-        <Field id="problem-search" name="q" label="Search titles and symptoms" value={p.q} maxlength={200} />
+        <Field id="problem-search" name="q" label="Search titles, symptoms and synonyms" value={p.q} maxlength={200} />
         <Button variant="secondary" id="problem-search-button">
           Search
         </Button>
@@ -67,6 +67,16 @@ export function ProblemForm(p: { csrfToken: string; state: FormState; problem: P
       <FormError state={p.state} />
       <Field id="problem-title" name="title" label="Title" required maxlength={200} state={p.state} value={p.problem?.title ?? ''} />
       <Field id="problem-symptoms" name="symptoms" label="Symptoms" hint="The words customers use: error messages, what they see." rows={4} required maxlength={5000} state={p.state} value={p.problem?.symptoms ?? ''} />
+      <Field
+        id="problem-synonyms"
+        name="synonyms"
+        label="Synonyms"
+        hint="Other ways customers say it, one per line: “billed 2 times”, “locked out of my account”. Diagnosis searches them like the symptoms."
+        rows={3}
+        maxlength={5000}
+        state={p.state}
+        value={p.problem?.synonyms ?? ''}
+      />
       <Field id="problem-solution" name="solution" label="Solution" rows={6} required maxlength={20000} state={p.state} value={p.problem?.solution ?? ''} />
       <Button id="problem-save">{p.problem ? 'Save problem' : 'Add to the library'}</Button>
     </form>

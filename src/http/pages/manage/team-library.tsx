@@ -41,7 +41,7 @@ function notice(c: PageContext): string | null {
   return Object.hasOwn(NOTICES, key) ? NOTICES[key]! : null;
 }
 
-const problemInput = (v: FormValues) => ({ title: v.title ?? '', symptoms: v.symptoms ?? '', solution: v.solution ?? '' });
+const problemInput = (v: FormValues) => ({ title: v.title ?? '', symptoms: v.symptoms ?? '', synonyms: v.synonyms ?? '', solution: v.solution ?? '' });
 
 function today(c: PageContext): string {
   return DateTime.fromMillis(c.get('services').clock.now(), { zone: 'utc' }).toISODate()!;

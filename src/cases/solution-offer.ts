@@ -1,0 +1,105 @@
+/**
+ * The known-problem solution offered to the customer. When a rule decides `offerSolution`
+ * on a case diagnosed with a known problem, the problem's solution is put on the timeline
+ * (`case.solutionOffered`, public: the portal shows it) and mailed to the customer. The
+ * customer answers once: "This solved it" (`case.solutionAccepted`) resolves the case
+ * through the customer's own workflow transition with that solution; "No, I still need
+ * help" (`case.solutionDeclined`) leaves it open for the agents. All three are raised as
+ * workflow events, so a workflow can run rulesets on them (`triggers`).
+ */
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import { DomainError } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { availableTransitions } from '../workflow/transition.js';
+import { CaseContext, type CaseRow } from '../workflow/context.js';
+
+export const OFFER_EVENTS = ['case.solutionOffered', 'case.solutionAccepted', 'case.solutionDeclined'] as const;
+
+export interface SolutionOffer {
+  problemId: number;
+  title: string;
+  solution: string;
+  /** `open` until the customer answers. */
+  answer: 'open' | 'solved' | 'notSolved';
+}
+
+/** The latest offer told by these timeline entries (oldest first), with its answer. */
+export function offerOf(entries: readonly { type: string; data: Record<string, unknown> }[]): SolutionOffer | null {
+  let offer: SolutionOffer | null = null;
+  for (const e of entries) {
+    if (e.type === 'case.solutionOffered') {
+      offer = { problemId: Number(e.data.problemId), title: String(e.data.title ?? ''), solution: String(e.data.solution ?? ''), answer: 'open' };
+    } else if (offer && offer.answer === 'open' && (e.type === 'case.solutionAccepted' || e.type === 'case.solutionDeclined')) {
+      offer.answer = e.type === 'case.solutionAccepted' ? 'solved' : 'notSolved';
+    }
+  }
+  return offer;
+}
+
+interface EventRow {
+  type: string;
+  data: string;
+}
+
+export function loadOffer(services: Services, caseId: number): SolutionOffer | null {
+  const rows = statement<[number], EventRow>(
+    services.db,
+    `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${OFFER_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY id`,
+  ).all(caseId);
+  return offerOf(rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> })));
+}
+
+interface OfferedProblem {
+  id: number;
+  title: string;
+  solution: string;
+}
+
+/**
+ * Offers the case's diagnosed known problem (inside the unit of work) and mails it to the
+ * customer unless `mail` is false (an acknowledgement mail going out carries it). Nothing
+ * happens when the case matched no active problem, or when that problem was offered already.
+ */
+export function offerSolution(ctx: CaseContext, rule: string, event: string, options: { mail?: boolean } = {}): void {
+  const c = ctx.case;
+  const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
+  if (problemId === undefined) return;
+  const problem = statement<[number], OfferedProblem>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
+  if (!problem) return;
+  if (loadOffer(ctx.services, c.id)?.problemId === problem.id) return;
+  // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
+  ctx.raise('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
+  if (options.mail !== false) ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });
+}
+
+export const offerAnswerSchema = z.strictObject({ answer: z.enum(['solved', 'notSolved'], { error: 'answer solved or notSolved' }) });
+export type OfferAnswer = z.infer<typeof offerAnswerSchema>;
+
+/**
+ * The customer's answer to the open offer. "solved" takes the first transition the
+ * customer may use from here into a resolved state, recording the offered solution.
+ */
+export function answerSolutionOffer(services: Services, caseId: number, input: OfferAnswer, actor: Actor): CaseRow {
+  if (actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
+  return transaction(services.db, () => {
+    const ctx = CaseContext.load(services, caseId, actor);
+    const offer = loadOffer(services, caseId);
+    if (!offer || offer.answer !== 'open') {
+      throw new DomainError('NO_SOLUTION_OFFERED', `${ctx.ref} has no offered solution waiting for an answer.`, { caseId: ctx.ref });
+    }
+    const data = { problemId: offer.problemId, title: offer.title };
+    if (input.answer === 'notSolved') {
+      ctx.raise('case.solutionDeclined', data);
+    } else {
+      const solve = availableTransitions(ctx.workflow, ctx.case, 'customer').find((t) => ctx.workflow.states[t.to]?.category === 'resolved');
+      if (!solve) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} cannot be marked solved in its current state.`, { caseId: ctx.ref });
+      ctx.raise('case.solutionAccepted', data);
+      ctx.invoke(solve.name, 'customer', { solution: offer.solution });
+    }
+    ctx.save();
+    return ctx.case;
+  });
+}

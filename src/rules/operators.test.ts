@@ -1,0 +1,121 @@
+/**
+ * The word operators, table-driven, through json-rules-engine (the production engine)
+ * and through the compiled fast path: both must answer the same for every row.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileFast } from './compile.js';
+import type { RulesetDefinition } from './definition.js';
+import { compileRuleset } from './engine.js';
+import { stemWord, textWords } from './words.js';
+
+function ruleset(operator: string, value: unknown): RulesetDefinition {
+  return {
+    ruleset: 'words',
+    rules: [{ name: 'hit', conditions: { all: [{ fact: 'case', path: '$.subject', operator, value }] }, event: { type: 'addTags', params: { tags: ['hit'] } } }],
+  };
+}
+
+async function both(operator: string, value: unknown, subject: unknown): Promise<boolean> {
+  const def = ruleset(operator, value);
+  const facts = { case: { subject } };
+  const { results } = await compileRuleset(def, 1).engine.run({ ...facts });
+  const viaEngine = results.length === 1;
+  const viaCompiled = compileFast(def, 1).fired(facts).length === 1;
+  expect(viaCompiled).toBe(viaEngine);
+  return viaEngine;
+}
+
+describe('textHasWord', () => {
+  it.each([
+    ['How do I download my receipt?', 'down', false],
+    ['The site is down', 'down', true],
+    ['Down since 9am', 'down', true],
+    ['Rapid growth plan', 'api', false],
+    ['API returns 401', 'api', true],
+    ['The api-key is rejected', 'api', true],
+    ['Two charges on my card', 'charge', true],
+    ['I was charged twice', 'charge', true],
+    ['Charging failed', 'charges', true],
+    ['Discharge summary', 'charge', false],
+    ['Invoices are missing', 'invoice', true],
+    ['REFUND please', 'refund', true],
+    ['Ça ne marche pas: la facture est fausse', 'ca', true],
+    ['Probleme de facture', 'problème', true],
+    ['Problème de facture', 'PROBLEME', true],
+    ['Sync replies stopped', 'reply', true],
+    ['Notification settings are gone', 'setting', true],
+    ['The string is too long', 'strings', true],
+    ['Logging in fails', 'log in', true],
+    ['I cannot log into it', 'log in', false],
+    ['Login fails', 'log in', false],
+    ['log', 'log in', false],
+    ['I was charged twice this month', 'charged twice', true],
+    ['charged, twice!', 'charged twice', true],
+    ['Twice charged', 'charged twice', false],
+    ['Error 500 everywhere', '500', true],
+    ['Error 5000', '500', false],
+    ['', 'down', false],
+  ])('%j has the word %j: %s', async (subject, word, expected) => {
+    expect(await both('textHasWord', word, subject)).toBe(expected);
+  });
+
+  it('is false for non-text facts and values without words', async () => {
+    expect(await both('textHasWord', 'down', null)).toBe(false);
+    expect(await both('textHasWord', 'down', ['down'])).toBe(false);
+    expect(await both('textHasWord', '!!!', 'down !!!')).toBe(false);
+    expect(await both('textHasWord', 7, 'error 7')).toBe(true);
+  });
+});
+
+describe('textHasAnyWord', () => {
+  it.each([
+    ['How do I download my receipt?', ['outage', 'down', 'data loss'], false],
+    ['Production down', ['outage', 'down', 'data loss'], true],
+    ['We had DATA LOSS', ['outage', 'down', 'data loss'], true],
+    ['Rapid growth plan', ['error', 'api', 'sync'], false],
+    ['Calendar syncing stopped', ['error', 'api', 'sync'], true],
+    ['Crashes on start', ['crash'], true],
+    ['Payments failed', ['payment failed'], true],
+    ['Anything', [], false],
+  ])('%j has any of the words %j: %s', async (subject, words, expected) => {
+    expect(await both('textHasAnyWord', words, subject)).toBe(expected);
+  });
+
+  it('is false when the value is not an array', async () => {
+    expect(await both('textHasAnyWord', 'down', 'down')).toBe(false);
+  });
+});
+
+describe('word folding', () => {
+  it.each([
+    ['charges', 'charg'],
+    ['charged', 'charg'],
+    ['charging', 'charg'],
+    ['charge', 'charg'],
+    ['replies', 'reply'],
+    ['replied', 'reply'],
+    ['logged', 'log'],
+    ['logging', 'log'],
+    ['billing', 'bill'],
+    ['boxes', 'box'],
+    ['crashes', 'crash'],
+    ['processes', 'process'],
+    ['status', 'status'],
+    ['down', 'down'],
+    ['download', 'download'],
+    ['api', 'api'],
+    ['500s', '500s'],
+    ['strings', 'str'],
+    ['string', 'str'],
+    ['settings', 'set'],
+    ['setting', 'set'],
+    ['needs', 'need'],
+    ['need', 'need'],
+  ])('%s → %s', (word, stem) => {
+    expect(stemWord(word)).toBe(stem);
+  });
+
+  it('splits on anything that is not a letter or digit, lower-cased, without accents', () => {
+    expect(textWords('Ça marche — PAS! e-mail')).toEqual(['ca', 'march', 'pas', 'e', 'mail']);
+  });
+});
