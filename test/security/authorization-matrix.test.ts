@@ -85,7 +85,7 @@ const MATRIX: Record<string, string> = {
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
 
 const MANAGE_ROUTES = [
-  'GET /manage/rules', 'POST /manage/rules/export', 'POST /manage/rules/import', 'GET /manage/rules/:name', 'POST /manage/rules/:name/validate',
+  'GET /manage', 'GET /manage/rules', 'POST /manage/rules/export', 'POST /manage/rules/import', 'GET /manage/rules/:name', 'POST /manage/rules/:name/validate',
   'POST /manage/rules/:name/drafts', 'POST /manage/rules/:name/publish', 'POST /manage/rules/:name/rollback', 'GET /manage/rules/:name/versions/:version',
   'POST /manage/rules/:name/dry-runs', 'GET /manage/workflows', 'GET /manage/workflows/:name', 'POST /manage/workflows/:name/validate',
   'POST /manage/workflows/:name/drafts', 'POST /manage/workflows/:name/publish', 'POST /manage/workflows/:name/rollback',
