@@ -3,7 +3,7 @@ import type { InboxQuery, InboxRow, InboxView } from '../../src/cases/inbox.js';
 import { caseRef } from '../../src/cases/case-ref.js';
 import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
-import { Button, EmptyState, Field, PageHeader, SelectField, Table, type Option } from '../components.js';
+import { Alert, Button, EmptyState, Field, PageHeader, SelectField, Table, type Option } from '../components.js';
 import { Layout } from '../layout.js';
 import { InboxNav } from '../partials/staff-nav.js';
 import { SlaBadge } from '../partials/sla.js';
@@ -124,10 +124,16 @@ function Filters({ data }: { data: InboxData }) {
   );
 }
 
-export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number }) {
+/** `notice`: where a case the viewer just worked on went (it left their queues). */
+export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number; notice?: string | null }) {
   const view: InboxView = p.data.query.view;
   return (
     <Layout title={`Inbox: ${viewLabel(view, p.viewer.role)}`} viewer={p.viewer} csrfToken={p.csrfToken} current={`inbox:${view}`}>
+      {p.notice ? (
+        <Alert tone="info" id="moved-notice">
+          <p>{p.notice}</p>
+        </Alert>
+      ) : null}
       <PageHeader eyebrow="Inbox" title={viewLabel(view, p.viewer.role)} />
       <Filters data={p.data} />
       <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
