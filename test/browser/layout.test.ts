@@ -185,6 +185,24 @@ describe('page layout at 1280×800 and 390×844', () => {
     await expect(page.locator('#inbox-results td[data-label="SLA"]').first().textContent()).resolves.toMatch(/Breached|At risk|On time|Paused/);
   });
 
+  it('Chromium gets compressed scripts and styles, and the page has an icon', async () => {
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    const assets = new Map<string, string>();
+    page.on('response', (r) => {
+      if (r.url().includes('/assets/')) assets.set(new URL(r.url()).pathname, r.headers()['content-encoding'] ?? 'none');
+    });
+    await page.goto(`${suite.server.url}/login`);
+    await page.waitForLoadState('load');
+    expect(assets.get('/assets/htmx.min.js')).toMatch(/^(br|gzip)$/);
+    expect(assets.get('/assets/app.css')).toMatch(/^(br|gzip)$/);
+    const icon = await page.evaluate(async () => {
+      const links = Array.from(document.querySelectorAll('link[rel="icon"]')).map((l) => (l as HTMLLinkElement).href);
+      const answers = await Promise.all(links.map(async (href) => (await fetch(href)).headers.get('content-type')));
+      return answers;
+    });
+    expect(icon).toEqual(['image/x-icon', 'image/svg+xml']);
+  });
+
   it('the case page keeps the SLA badges inside the "why" panel at 1280 px', async () => {
     const page = await suite.newPage({ width: 1280, height: 800 });
     await signIn(page, suite.server, 'maria@casebook.test', PASSWORD);

@@ -29,6 +29,7 @@ const MATRIX: Record<string, string> = {
   //                                              anon  cust  other agent other adv   mgr   admin
   'GET /health':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /assets/:name':                             'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /favicon.ico':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   // JSON API
   'POST /api/v1/cases':                            '401   ok    ok    ok    ok    ok    ok    ok',
   'GET /api/v1/cases':                             '401   ok    ok    ok    ok    ok    ok    ok',
