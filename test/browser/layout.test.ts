@@ -1,7 +1,8 @@
 /**
  * Every main page at a laptop (1280×800) and a phone (390×844) in Chromium: nothing wider
  * than the screen, no table cell that breaks a word in the middle ("Subscript ion"), the
- * workflow diagram's text at 12 px or more, and on a phone the inbox's SLA on screen.
+ * workflow diagram's and the report charts' text at 12 px or more, and on a phone the
+ * inbox's SLA on screen.
  * Screenshots of each page at each size land in /tmp/casebook-layout/ (and in
  * test-results/screenshots/).
  */
@@ -73,6 +74,7 @@ interface Measured {
   breakingCells: string[];
   smallestDiagramText: number | null;
   diagramTexts: number;
+  smallestChartText: number | null;
 }
 
 /** What the checks need, measured in the page. */
@@ -106,8 +108,10 @@ function measure(page: Page): Promise<Measured> {
         }
       }
     }
-    const texts = Array.from(document.querySelectorAll('#workflow-diagram text')) as SVGTextElement[];
-    const sizes = texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 1));
+    const rendered = (selector: string) =>
+      (Array.from(document.querySelectorAll(selector)) as SVGTextElement[]).map((t) => parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 1));
+    const sizes = rendered('#workflow-diagram text');
+    const chartSizes = rendered('svg.chart text');
     return {
       scrollWidth: document.scrollingElement!.scrollWidth,
       viewport,
@@ -116,6 +120,7 @@ function measure(page: Page): Promise<Measured> {
       breakingCells: breakingCells.slice(0, 8),
       smallestDiagramText: sizes.length ? Math.min(...sizes) : null,
       diagramTexts: sizes.length,
+      smallestChartText: chartSizes.length ? Math.min(...chartSizes) : null,
     };
   });
 }
@@ -166,6 +171,7 @@ describe('page layout at 1280×800 and 390×844', () => {
           expect(m.diagramTexts, where).toBeGreaterThan(10);
           if (m.smallestDiagramText! < 11.95) failures.push(`${where}: diagram text is ${m.smallestDiagramText!.toFixed(1)}px`);
         }
+        if (m.smallestChartText !== null && m.smallestChartText < 11.95) failures.push(`${where}: chart text is ${m.smallestChartText.toFixed(1)}px`);
       }
       expect(failures).toEqual([]);
       expect(suite.problems()).toEqual([]);
