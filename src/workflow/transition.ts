@@ -76,7 +76,7 @@ export function durationMs(text: string): number {
 function plan(def: WorkflowDefinition, snapshot: WorkflowSnapshot, name: string, t: TransitionDefinition): TransitionOutcome | TransitionRefusal {
   const to = targetOf(t, snapshot);
   if (to === null || !def.states[to]) {
-    return { ok: false, code: 'INVALID_TRANSITION', message: `"${name}" has no state to return to from "${snapshot.status}".` };
+    return { ok: false, code: 'INVALID_TRANSITION', message: `"${t.label ?? name}" has no state to return to from ${def.states[snapshot.status]?.label ?? snapshot.status}.` };
   }
   const fromState = def.states[snapshot.status];
   const toState = def.states[to]!;
