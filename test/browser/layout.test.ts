@@ -26,6 +26,7 @@ async function api(server: Server, method: string, url: string, body?: unknown):
 }
 
 let busyCase = '';
+let reportId = '';
 let agentCase = '';
 const suite = useBrowserSuite(
   [
@@ -63,6 +64,8 @@ const suite = useBrowserSuite(
       description: 'The invoice shows my old address. Please correct it and send the invoice again.',
     });
     agentCase = String(fresh.id);
+    const report = await api(server, 'POST', '/api/v1/reports', { from: threeDaysAgo, to: new Date().toISOString() });
+    reportId = String(report.id);
   },
 );
 
@@ -141,7 +144,10 @@ const PAGES: { who: string; name: string; url: () => string }[] = [
   { who: 'maria@casebook.test', name: 'team', url: () => '/manage/team' },
   { who: 'maria@casebook.test', name: 'rules-history', url: () => '/manage/rules/routing' },
   { who: 'maria@casebook.test', name: 'sla-history', url: () => '/manage/sla' },
+  { who: 'maria@casebook.test', name: 'problems', url: () => '/manage/team/problems' },
   { who: 'maria@casebook.test', name: 'reports', url: () => '/manage/reports' },
+  { who: 'maria@casebook.test', name: 'sla-reports', url: () => '/manage/reports/sla' },
+  { who: 'maria@casebook.test', name: 'sla-report', url: () => `/manage/reports/sla/${reportId}` },
   { who: 'maria@casebook.test', name: 'workflow-diagram', url: () => '/manage/workflows/support' },
   { who: 'chloe@example.com', name: 'portal', url: () => '/portal' },
   { who: 'chloe@example.com', name: 'portal-case', url: () => `/cases/${busyCase}` },
