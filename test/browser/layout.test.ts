@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { SCREENSHOTS, signIn, useBrowserSuite, type Server } from './support.js';
+import { SCREENSHOTS, seriousViolations, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser layout password';
 const SHOTS = '/tmp/casebook-layout';
@@ -195,6 +195,10 @@ describe('page layout at 1280×800 and 390×844', () => {
       expect(box.right).toBeLessThanOrEqual(390);
     }
     await expect(page.locator('#inbox-results td[data-label="SLA"]').first().textContent()).resolves.toMatch(/Breached|At risk|On time|Paused/);
+    // the cards are still a table to assistive technology: no serious accessibility problem
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto(`${suite.server.url}/manage`);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it('Chromium gets compressed scripts and styles, and the page has an icon', async () => {
