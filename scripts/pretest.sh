@@ -3,8 +3,9 @@
 # missing is installed with apt when we can (running as root on Debian/Ubuntu); otherwise
 # the run stops with the one command that installs it. Never a silent skip.
 #
-# One line per program the tests need: the file that must exist, the Debian package that
-# provides it, and which tests need it. Add a line when a test starts a new server.
+# One line per program the tests need: the file that must exist (a shell pattern is fine,
+# e.g. /usr/lib/postgresql/*/bin/postgres), the Debian package that provides it, and which
+# tests need it. Add a line when a test starts a new server.
 set -euo pipefail
 
 PREREQUISITES="${TEST_PREREQUISITES:-$(cat <<EOF
@@ -13,12 +14,19 @@ ${CHROMIUM_PATH:-/usr/bin/chromium}  chromium       browser tests (Playwright dr
 EOF
 )}"
 
+# True when the pattern names at least one executable file.
+present() {
+  local f
+  for f in $1; do [ -x "$f" ] && return 0; done
+  return 1
+}
+
 missing_packages=()
 missing_lines=()
 while read -r file package purpose; do
   [ -z "${file:-}" ] && continue
   case "$file" in \#*) continue ;; esac
-  if [ ! -x "$file" ]; then
+  if ! present "$file"; then
     missing_packages+=("$package")
     missing_lines+=("  $package  (provides $file: $purpose)")
   fi
@@ -42,7 +50,7 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   while read -r file package purpose; do
     [ -z "${file:-}" ] && continue
     case "$file" in \#*) continue ;; esac
-    [ -x "$file" ] || still+=("$package ($file)")
+    present "$file" || still+=("$package ($file)")
   done <<< "$PREREQUISITES"
   if [ "${#still[@]}" -gt 0 ]; then
     echo "pretest: still missing after installing: ${still[*]}" >&2

@@ -59,6 +59,17 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     expect(r).toEqual({ status: 0, stderr: '', aptCalls: [] });
   });
 
+  it('takes a shell pattern for programs installed under a versioned path', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-pretest-files-'));
+    dirs.push(tmp);
+    fs.mkdirSync(path.join(tmp, '17', 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, '17', 'bin', 'postgres'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(run({ uid: 1000, list: `${tmp}/*/bin/postgres  postgresql  database tests` }).status).toBe(0);
+    const missing = run({ uid: 1000, list: `${tmp}/*/bin/pg_ctl  postgresql  database tests` });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('install -y --no-install-recommends postgresql');
+  });
+
   it('as root, fails loudly when apt succeeds but the program is still not there', () => {
     const r = run({ uid: 0, list: `$DIR/chromium  chromium  browser tests\n/bin/sh  dash  a shell`, provides: { chromium: [] } });
     expect(r.status).toBe(1);
