@@ -61,7 +61,7 @@ describe('GET /manage', () => {
     expect(html).toContain('href="/manage/rules/routing"');
 
     expect(text).toMatch(/Failing rules \(last 7 days\) [1-9]/);
-    expect(text).toContain(`C-${billing} Refund for a double charge`);
+    expect(text).toContain(`C-${billing} Refund for a double charge — rules on case.created:`);
     expect(text).toContain('queue "billing" does not exist or is inactive');
 
     expect(text).toMatch(/Queues over capacity [1-9]/);
@@ -70,6 +70,6 @@ describe('GET /manage', () => {
 
     expect(text).toMatch(/SLA breaches today [1-9]/);
     // the breach escalated it to advanced support
-    expect(text).toContain('Export is broken: First response in advanced');
+    expect(text).toContain('Export is broken — First response in advanced');
   });
 });

@@ -6,9 +6,9 @@ import type { Child } from 'hono/jsx';
 import type { Attention } from '../../../src/dashboard/attention.js';
 import type { DefinitionKind } from '../../../src/db/schema/index.js';
 import { metricLabel } from '../../../src/http/pages/sla-status.js';
-import { Badge, PageHeader, Time } from '../../components.js';
+import { Badge, PageHeader, Table, Time } from '../../components.js';
 import type { NavLink, Viewer } from '../../viewer.js';
-import { ManagePage, ManageTable } from './parts.js';
+import { ManagePage } from './parts.js';
 
 export const HOME_NAV = '/manage';
 
@@ -58,10 +58,10 @@ export function ManageHomePage(p: { viewer: Viewer; csrfToken: string; attention
             {a.failedRules.items.map((f) => (
               <li>
                 <a href={`/cases/${f.ref}`}>{f.ref}</a>
-                {` ${f.subject}: `}
+                {` ${f.subject} — `}
                 <strong>{f.ruleset ? `${f.ruleset} ruleset` : 'rules'}</strong>
                 {f.event ? ` on ${f.event}` : ''}
-                {` — ${f.error} `}
+                {`: ${f.error} `}
                 <span class="muted">
                   <Time at={f.at} />
                 </span>
@@ -73,22 +73,30 @@ export function ManageHomePage(p: { viewer: Viewer; csrfToken: string; attention
 
         <Section id="attention-queues" title="Queues over capacity" count={a.overloaded.length} empty="Every queue has an available agent with room for its cases.">
           <p class="hint">Waiting: open cases no available member could take (all at capacity, or without a required skill).</p>
-          <ManageTable caption="Queues with cases waiting for an agent" captionHidden head={['Queue', 'Open', 'Waiting', 'Available agents', 'Free slots']}>
+          <Table caption="Queues with cases waiting for an agent" captionHidden stack head={['Queue', 'Open', 'Waiting', 'Available agents', 'Free slots']}>
             {a.overloaded.map((q) => (
               <tr>
-                <td>
-                  <a href={`/manage/team/queues/${encodeURIComponent(q.id)}`}>{q.name}</a>
-                  <span class="muted">{` tier ${q.tier}`}</span>
+                <td data-label="Queue">
+                  <span>
+                    <a href={`/manage/team/queues/${encodeURIComponent(q.id)}`}>{q.name}</a>
+                    <span class="muted">{` tier ${q.tier}`}</span>
+                  </span>
                 </td>
-                <td class="num">{q.open}</td>
-                <td class="num">
+                <td class="num" data-label="Open">
+                  {q.open}
+                </td>
+                <td class="num" data-label="Waiting">
                   <a href={`/inbox?view=all&queue=${encodeURIComponent(q.id)}`}>{q.waiting}</a>
                 </td>
-                <td class="num">{q.availableAgents}</td>
-                <td class="num">{q.freeSlots}</td>
+                <td class="num" data-label="Available agents">
+                  {q.availableAgents}
+                </td>
+                <td class="num" data-label="Free slots">
+                  {q.freeSlots}
+                </td>
               </tr>
             ))}
-          </ManageTable>
+          </Table>
         </Section>
 
         <Section id="attention-breaches" title="SLA breaches today" count={a.breaches.total} empty="No SLA breached today (since 00:00 UTC).">
@@ -96,7 +104,7 @@ export function ManageHomePage(p: { viewer: Viewer; csrfToken: string; attention
             {a.breaches.items.map((b) => (
               <li>
                 <a href={`/cases/${b.ref}`}>{b.ref}</a>
-                {` ${b.subject}: `}
+                {` ${b.subject} — `}
                 <strong>{metricLabel(b.metric)}</strong>
                 {` in ${b.queue} `}
                 <span class="muted">
