@@ -184,12 +184,13 @@ export function Badge(p: PropsWithChildren<{ tone?: Tone; title?: string }>) {
 
 /**
  * A table in a wrapper that scrolls sideways when the table is wider than its panel. With
- * `scrollLabel` the wrapper takes keyboard focus, so it scrolls without a mouse.
+ * `scrollLabel` the wrapper takes keyboard focus, so it scrolls without a mouse. With
+ * `stack` each row becomes a card on a phone; its cells then need `data-label` (the column).
  */
-export function Table(p: PropsWithChildren<{ caption: Child; head: Child[]; id?: string; captionHidden?: boolean; scrollLabel?: string }>) {
+export function Table(p: PropsWithChildren<{ caption: Child; head: Child[]; id?: string; captionHidden?: boolean; scrollLabel?: string; stack?: boolean }>) {
   return (
     <div class="table-wrap" {...(p.scrollLabel ? { tabindex: 0, role: 'group', 'aria-label': p.scrollLabel } : {})}>
-      <table id={p.id}>
+      <table id={p.id} class={p.stack ? 'table-stack' : undefined}>
         <caption class={p.captionHidden ? 'visually-hidden' : undefined}>{p.caption}</caption>
         <thead>
           <tr>

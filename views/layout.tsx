@@ -100,6 +100,8 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title>{`${p.title} · Casebook`}</title>
+          <link rel="icon" href="/favicon.ico" sizes="48x48" />
+          <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl('app.css')} />
           <script src={assetUrl('htmx.min.js')} defer></script>
         </head>

@@ -39,7 +39,7 @@ export function reassignCase(services: Services, caseId: number, input: Reassign
   return transaction(services.db, () => {
     const ctx = CaseContext.load(services, caseId, actor);
     assertVersion(ctx, input.expectedVersion);
-    if (!ctx.case.open) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.case.status}; reopen it first.`);
+    if (!ctx.case.open) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.workflow.states[ctx.case.status]?.label ?? ctx.case.status}; reopen it first.`);
     const reason = input.reason || `reassigned by ${actor.name}`;
     if (input.queue !== undefined) moveToQueue(ctx, input.queue, input.reason);
     if (input.assignee === null) {

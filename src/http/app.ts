@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
@@ -60,6 +61,9 @@ export const CONTENT_SECURITY_POLICY = {
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const limits = { limiter: new RateLimiter(services.clock), rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
+  // Pages, fragments, JSON and CSV go out compressed when the client accepts it; static
+  // assets come precompressed (assets.ts) and are left alone.
+  app.use(compress());
   app.use(async function provideServices(c, next) {
     c.set('services', services);
     c.set('principal', null);

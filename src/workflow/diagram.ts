@@ -68,9 +68,9 @@ export interface WorkflowDiagram {
   start: { x: number; y: number; path: string } | null;
 }
 
-/** Approximate text widths for the label boxes (11 px sans-serif). */
-export const CHAR_WIDTH = 6.4;
-export const LINE_HEIGHT = 15;
+/** Approximate text widths for the label boxes (12 px sans-serif: drawn at its own size, never scaled down). */
+export const CHAR_WIDTH = 7;
+export const LINE_HEIGHT = 16;
 const NODE_MIN_WIDTH = 170;
 const NODE_PAD = 14;
 const COLUMN_GAP = 320;

@@ -44,9 +44,18 @@ describe('transition (pure)', () => {
     expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'agent', fields: { solution: '   ' } })).toEqual({
       ok: false,
       code: 'TRANSITION_REQUIREMENT_MISSING',
-      message: '"resolve" requires solution.',
+      message: '"Resolve" requires a solution.',
       missing: ['solution'],
     });
+  });
+
+  it('names transitions and states by their labels in refusals, never by internal names', () => {
+    expect(transition(support, at('pending'), { kind: 'command', transition: 'waitOnCustomer', role: 'agent' })).toMatchObject({
+      ok: false,
+      code: 'INVALID_TRANSITION',
+      message: '"Wait on customer" is not possible while the case is Pending customer.',
+    });
+    expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'customer' })).toMatchObject({ message: 'The role customer may not use "Resolve".' });
   });
 
   it('orders effects: exit actions, enter, transition actions, entry actions, timers, emitted event', () => {

@@ -77,7 +77,7 @@ export function durationMs(text: string): number {
 function plan(def: WorkflowDefinition, snapshot: WorkflowSnapshot, name: string, t: TransitionDefinition): TransitionOutcome | TransitionRefusal {
   const to = targetOf(t, snapshot);
   if (to === null || !own(def.states, to)) {
-    return { ok: false, code: 'INVALID_TRANSITION', message: `"${name}" has no state to return to from "${snapshot.status}".` };
+    return { ok: false, code: 'INVALID_TRANSITION', message: `"${t.label ?? name}" has no state to return to from ${own(def.states, snapshot.status)?.label ?? snapshot.status}.` };
   }
   const fromState = own(def.states, snapshot.status);
   const toState = own(def.states, to)!;
@@ -120,23 +120,25 @@ export function transition(
   if (!t) {
     return { ok: false, code: 'INVALID_TRANSITION', message: `The workflow "${def.workflow}" has no transition "${input.transition}".` };
   }
+  // Messages name transitions and states by their labels, as people see them on the page.
+  const label = t.label ?? input.transition;
   if (!appliesIn(def, t, snapshot.status)) {
     return {
       ok: false,
       code: 'INVALID_TRANSITION',
-      message: `"${input.transition}" is not possible while the case is ${snapshot.status}.`,
+      message: `"${label}" is not possible while the case is ${def.states[snapshot.status]?.label ?? snapshot.status}.`,
     };
   }
   if (input.kind === 'command') {
     if (!t.roles?.includes(input.role)) {
-      return { ok: false, code: 'INVALID_TRANSITION', message: `The role ${input.role} may not use "${input.transition}".` };
+      return { ok: false, code: 'INVALID_TRANSITION', message: `The role ${input.role} may not use "${label}".` };
     }
     const missing = (t.requires ?? []).filter((field) => !input.fields?.[field]?.trim());
     if (missing.length > 0) {
       return {
         ok: false,
         code: 'TRANSITION_REQUIREMENT_MISSING',
-        message: `"${input.transition}" requires ${missing.join(' and ')}.`,
+        message: `"${label}" requires ${missing.map((field) => `a ${field}`).join(' and ')}.`,
         missing,
       };
     }

@@ -85,7 +85,10 @@ describe('case visibility on every page and fragment', () => {
     const agent = signedIn(h, alice);
     expect((await agent.get(`/cases/${ref}`)).status).toBe(200);
     transitionCase(h.services, 1001, { transition: 'escalate', reason: 'tier 2' }, alice);
-    expect((await agent.get(`/cases/${ref}`)).status).toBe(404);
+    // out of her reach now: she is sent to the inbox, told where it went, and shown nothing of it
+    const after = await agent.get(`/cases/${ref}`);
+    expect(after.status).toBe(303);
+    expect(after.headers.get('Location')).toBe(`/inbox?moved=${ref}`);
   });
 
   it('visitors are sent to sign in', async () => {

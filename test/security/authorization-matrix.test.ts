@@ -29,6 +29,7 @@ const MATRIX: Record<string, string> = {
   //                                              anon  cust  other agent other adv   mgr   admin
   'GET /health':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /assets/:name':                             'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /favicon.ico':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   // JSON API
   'POST /api/v1/cases':                            '401   ok    ok    ok    ok    ok    ok    ok',
   'GET /api/v1/cases':                             '401   ok    ok    ok    ok    ok    ok    ok',
@@ -88,7 +89,7 @@ const MATRIX: Record<string, string> = {
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
 
 const MANAGE_ROUTES = [
-  'GET /manage/rules', 'POST /manage/rules/export', 'POST /manage/rules/import', 'GET /manage/rules/:name', 'POST /manage/rules/:name/validate',
+  'GET /manage', 'GET /manage/rules', 'POST /manage/rules/export', 'POST /manage/rules/import', 'GET /manage/rules/:name', 'POST /manage/rules/:name/validate',
   'POST /manage/rules/:name/drafts', 'POST /manage/rules/:name/publish', 'POST /manage/rules/:name/rollback', 'GET /manage/rules/:name/versions/:version',
   'POST /manage/rules/:name/dry-runs', 'GET /manage/workflows', 'GET /manage/workflows/:name', 'POST /manage/workflows/:name/validate',
   'POST /manage/workflows/:name/drafts', 'POST /manage/workflows/:name/publish', 'POST /manage/workflows/:name/rollback',

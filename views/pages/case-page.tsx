@@ -189,12 +189,17 @@ export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds:
   );
 }
 
-/** What the live poll sends: the changing parts, out-of-band, and a poller with the new stamp. */
-export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: number; withActions: boolean }) {
+/**
+ * What the live poll sends: the changing parts, out-of-band, and a poller with the new
+ * stamp; with `clearFlash` an empty flash area too, so no message about an earlier state
+ * of the case stays on screen.
+ */
+export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: number; withActions: boolean; clearFlash?: boolean }) {
   const { d } = p;
   return (
     <>
       <Poller d={d} pollSeconds={p.pollSeconds} oob />
+      {p.clearFlash ? <div id="flash" aria-live="polite" hx-swap-oob="true"></div> : null}
       <CaseHeader d={d} oob />
       <Timeline entries={d.timeline} labels={d.stateLabels} audience={d.audience} customerId={d.row.customerId} oob />
       {d.audience === 'staff' ? <WhyPanel d={d} oob /> : null}

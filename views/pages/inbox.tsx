@@ -3,7 +3,7 @@ import type { InboxQuery, InboxRow, InboxView } from '../../src/cases/inbox.js';
 import { caseRef } from '../../src/cases/case-ref.js';
 import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
-import { Button, EmptyState, Field, PageHeader, SelectField, Table, type Option } from '../components.js';
+import { Alert, Button, EmptyState, Field, PageHeader, SelectField, Table, type Option } from '../components.js';
 import { Layout } from '../layout.js';
 import { InboxNav } from '../partials/staff-nav.js';
 import { SlaBadge } from '../partials/sla.js';
@@ -48,28 +48,30 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
       {data.rows.length === 0 ? (
         <EmptyState>{q.cursor ? 'No more cases.' : 'No open cases here. Nice.'}</EmptyState>
       ) : (
-        <Table caption={`${label}: open cases, the most urgent SLA first`} captionHidden head={['Case', 'Subject', 'Customer', 'Status', 'Priority', 'Queue', 'Assignee', 'SLA']}>
+        <Table caption={`${label}: open cases, the most urgent SLA first`} captionHidden stack head={['Case', 'Subject', 'Customer', 'Status', 'Priority', 'Queue', 'Assignee', 'SLA']}>
           {data.rows.map((r) => {
             const ref = caseRef(r.case.id);
             const state = data.states[r.case.status];
             return (
               <tr>
-                <td class="cell-ref">
+                <td class="cell-ref" data-label="Case">
                   <a href={`/cases/${ref}`} id={`row-${ref}`}>
                     {ref}
                   </a>
                 </td>
-                <td class="cell-subject">{r.case.subject}</td>
-                <td>{r.customerName}</td>
-                <td>
+                <td class="cell-subject" data-label="Subject">
+                  {r.case.subject}
+                </td>
+                <td data-label="Customer">{r.customerName}</td>
+                <td data-label="Status">
                   <StatusBadge label={state?.label ?? r.case.status} category={state?.category} />
                 </td>
-                <td>
-                  <PriorityBadge priority={r.case.priority} />
+                <td data-label="Priority">
+                  <PriorityBadge priority={r.case.priority} short />
                 </td>
-                <td>{r.case.queueId}</td>
-                <td>{r.assigneeName ?? <span class="muted">Unassigned</span>}</td>
-                <td>
+                <td data-label="Queue">{r.case.queueId}</td>
+                <td data-label="Assignee">{r.assigneeName ?? <span class="muted">Unassigned</span>}</td>
+                <td data-label="SLA">
                   <SlaBadge status={caseSlaStatus(r.timers, r.case.slaDueAt, data.now)} />
                 </td>
               </tr>
@@ -122,10 +124,16 @@ function Filters({ data }: { data: InboxData }) {
   );
 }
 
-export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number }) {
+/** `notice`: where a case the viewer just worked on went (it left their queues). */
+export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number; notice?: string | null }) {
   const view: InboxView = p.data.query.view;
   return (
     <Layout title={`Inbox: ${viewLabel(view, p.viewer.role)}`} viewer={p.viewer} csrfToken={p.csrfToken} current={`inbox:${view}`}>
+      {p.notice ? (
+        <Alert tone="info" id="moved-notice">
+          <p>{p.notice}</p>
+        </Alert>
+      ) : null}
       <PageHeader eyebrow="Inbox" title={viewLabel(view, p.viewer.role)} />
       <Filters data={p.data} />
       <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />

@@ -29,19 +29,21 @@ export function PortalCases(p: {
       {p.rows.length === 0 ? (
         <EmptyState>{p.paged ? 'No older requests.' : 'You have not sent any requests yet.'}</EmptyState>
       ) : (
-        <Table caption="Your requests, most recently updated first" captionHidden head={['Request', 'Subject', 'Status', 'Last update']}>
+        <Table caption="Your requests, most recently updated first" captionHidden stack head={['Request', 'Subject', 'Status', 'Last update']}>
           {p.rows.map((row) => {
             const state = p.states[row.status];
             return (
               <tr>
-                <td>
+                <td data-label="Request">
                   <a href={`/cases/${caseRef(row.id)}`}>{caseRef(row.id)}</a>
                 </td>
-                <td class="cell-subject">{row.subject}</td>
-                <td>
+                <td class="cell-subject" data-label="Subject">
+                  {row.subject}
+                </td>
+                <td data-label="Status">
                   <StatusBadge label={state?.label ?? row.status} category={state?.category} />
                 </td>
-                <td>
+                <td data-label="Last update">
                   <Time at={row.updatedAt} />
                 </td>
               </tr>

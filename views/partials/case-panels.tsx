@@ -12,8 +12,9 @@ export function StatusBadge({ label, category }: { label: string; category: Stat
 
 const PRIORITY_TONES: Record<string, Tone> = { urgent: 'danger', high: 'warning', normal: 'neutral', low: 'muted' };
 
-export function PriorityBadge({ priority }: { priority: string }) {
-  return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{`${priority} priority`}</Badge>;
+/** `short`: the word alone, for a column already headed "Priority". */
+export function PriorityBadge({ priority, short }: { priority: string; short?: boolean }) {
+  return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{short ? priority : `${priority} priority`}</Badge>;
 }
 
 /** `route: queue billing`, `addTags: tags vip, after-hours` — a rule event as plain text. */

@@ -1,9 +1,11 @@
 /**
- * Static assets served by our own server: htmx from node_modules (no CDN) and our CSS
- * from `public/`. URLs carry a content hash (`?v=`), so responses may be cached for a
- * year; a changed file gets a new URL.
+ * Static assets served by our own server: htmx from node_modules (no CDN), our CSS and the
+ * icon from `public/`. URLs carry a content hash (`?v=`), so responses may be cached for a
+ * year; a changed file gets a new URL. Text assets are compressed once, when first loaded
+ * (brotli or gzip, as the browser accepts), not on every request.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +27,22 @@ const FILES: Record<string, Asset> = {
   'app.css': { file: path.join(PUBLIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   'manage.css': { file: path.join(PUBLIC_DIR, 'manage.css'), type: 'text/css; charset=utf-8' },
   'manage-reports.css': { file: path.join(PUBLIC_DIR, 'manage-reports.css'), type: 'text/css; charset=utf-8' },
+  'favicon.svg': { file: path.join(PUBLIC_DIR, 'favicon.svg'), type: 'image/svg+xml' },
 };
+
+/** Browsers ask for `/favicon.ico` by themselves; the layout links the SVG too. */
+const FAVICON_ICO = path.join(PUBLIC_DIR, 'favicon.ico');
 
 interface Loaded {
   body: Buffer;
+  /** The body compressed, for text types. */
+  br: Buffer | null;
+  gzip: Buffer | null;
   hash: string;
   type: string;
 }
+
+const COMPRESSIBLE = /^(text\/|image\/svg\+xml)/;
 
 const loaded = new Map<string, Loaded>();
 
@@ -41,9 +52,37 @@ function load(name: string): Loaded | null {
   const asset = own(FILES, name);
   if (!asset) return null;
   const body = fs.readFileSync(asset.file);
-  const entry = { body, hash: sha256(body.toString('latin1')).slice(0, 12), type: asset.type };
+  const text = COMPRESSIBLE.test(asset.type);
+  const entry = {
+    body,
+    br: text ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }) : null,
+    gzip: text ? zlib.gzipSync(body, { level: 9 }) : null,
+    hash: sha256(body.toString('latin1')).slice(0, 12),
+    type: asset.type,
+  };
   loaded.set(name, entry);
   return entry;
+}
+
+let faviconIco: Buffer | null = null;
+function favicon(): Buffer {
+  faviconIco ??= fs.readFileSync(FAVICON_ICO);
+  return faviconIco;
+}
+
+/** `br` or `gzip` when the client accepts it (q > 0), brotli first; null for neither. */
+export function acceptedEncoding(header: string | undefined): 'br' | 'gzip' | null {
+  if (!header) return null;
+  const accepted = new Set<string>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q && !(Number(q.slice(2)) > 0)) continue;
+    accepted.add(name.trim());
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  return null;
 }
 
 /** `/assets/<name>?v=<hash>` for a known asset. */
@@ -58,14 +97,24 @@ export function assetRoutes(): Hono<AppEnv> {
   app.get('/assets/:name', (c) => {
     const asset = load(c.req.param('name'));
     if (!asset) return c.notFound();
-    const etag = `"${asset.hash}"`;
+    const encoding = asset.br ? acceptedEncoding(c.req.header('Accept-Encoding')) : null;
+    // one entity tag per representation: the compressed bytes differ from the plain ones
+    const etag = `"${asset.hash}${encoding ? `-${encoding}` : ''}"`;
     const headers: Record<string, string> = {
       'Content-Type': asset.type,
       'Cache-Control': c.req.query('v') === asset.hash ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
       ETag: etag,
     };
+    if (asset.br) headers.Vary = 'Accept-Encoding';
     if (c.req.header('If-None-Match') === etag) return c.body(null, 304, headers);
-    return c.body(new Uint8Array(asset.body), 200, headers);
+    if (encoding) headers['Content-Encoding'] = encoding;
+    const body = encoding === 'br' ? asset.br! : encoding === 'gzip' ? asset.gzip! : asset.body;
+    return c.body(new Uint8Array(body), 200, headers);
+  });
+  app.get('/favicon.ico', (c) => {
+    c.header('Content-Type', 'image/x-icon');
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(new Uint8Array(favicon()), 200);
   });
   return app;
 }

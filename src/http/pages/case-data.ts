@@ -54,16 +54,25 @@ export interface CasePageData {
  * Fingerprints of the case as the viewer's page shows it, for the live poll. `actions`
  * covers what the action forms depend on (transitions open to the viewer, queue, assignee,
  * the rating), so forms someone is typing in are replaced only when they must be;
- * `content` covers the rest (version, newest event and, for staff, the SLA clocks, whose
- * minutes left change without any write).
+ * `version` changes whenever the case changes (a status message about an earlier state is
+ * then stale); `content` covers the rest (version, newest event and, for staff, the SLA
+ * clocks, whose minutes left change without any write).
  */
 export interface CaseStamp {
   actions: string;
+  /** The case's version: changes with every change of the case itself (not with mails sent or clocks ticking). */
+  version: string;
   content: string;
 }
 
 export function formatStamp(stamp: CaseStamp): string {
-  return `${stamp.actions}-${stamp.content}`;
+  return `${stamp.actions}-${stamp.version}-${stamp.content}`;
+}
+
+/** The parts of a stamp the page sent back (empty strings for a malformed one). */
+export function parseStamp(stamp: string): CaseStamp {
+  const [actions = '', version = '', content = ''] = stamp.split('-');
+  return { actions, version, content };
 }
 
 export function caseStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
@@ -87,6 +96,7 @@ export function caseStamp(services: Services, principal: Principal, row: CaseRow
     : [];
   return {
     actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, rating])).slice(0, 12),
+    version: sha256(`${row.id}:${row.version}`).slice(0, 8),
     content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
 }

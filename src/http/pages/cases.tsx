@@ -5,12 +5,13 @@
  * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
  * known solution offered to them: answer=solved | notSolved.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { addMessage } from '../../cases/add-message.js';
-import { assertCanSee } from '../../cases/access.js';
+import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
 import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { caseDeparture } from '../../cases/departure.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
@@ -22,7 +23,7 @@ import { Alert, type FormErrors, type FormValues } from '../../../views/componen
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { Composer, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
-import { caseStamp, formatStamp, loadCasePage, type CasePageData } from './case-data.js';
+import { caseStamp, formatStamp, loadCasePage, parseStamp, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
@@ -123,7 +124,11 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
       break;
     case 'transition': {
       const transition = d.transitions.find((t) => t.name === values.transition);
-      if (!transition) throw new DomainError('INVALID_TRANSITION', `"${values.transition ?? ''}" is not possible now.`);
+      if (!transition) {
+        const workflow = c.get('services').definitions.workflow(d.row.workflow, d.row.workflowVersion).definition;
+        const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
+        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.view.statusLabel}.`);
+      }
       forms.transition = { name: transition.name, state };
       formId = `transition-${transition.name}`;
       fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
@@ -133,12 +138,32 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
   return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
 }
 
+/** The inbox, telling the viewer where the case went (see `caseDeparture`). */
+function toInboxAfterDeparture(c: PageContext, caseId: number) {
+  return redirectTo(c, `/inbox?moved=${caseRef(caseId)}`);
+}
+
+/**
+ * Staff who open, poll or act on a case that has left their reach (escalated or moved out
+ * of their queues, reassigned away) go to the inbox and are told where it went, instead of
+ * a "not found" over stale buttons. Anyone the move did not concern still gets the 404.
+ */
+const departedCase: MiddlewareHandler<PageEnv> = async function departedCase(c, next) {
+  const principal = c.get('principal');
+  const id = parseCaseRef(c.req.param('id') ?? '');
+  if (principal?.actor.type === 'staff' && id !== null && caseDeparture(c.get('services'), principal, id)) return toInboxAfterDeparture(c, id);
+  await next();
+};
+
 /** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */
 async function done(c: PageContext, v: Visible, message: string) {
   const services = c.get('services');
   await services.outbox.settle(v.row.id);
+  const row = loadCase(services, v.row.id);
+  // The command (or the rules it set off) took the case out of the viewer's reach.
+  if (!canSeeCase(v.principal, row)) return toInboxAfterDeparture(c, v.row.id);
   if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
-  const d = loadCasePage(services, v.principal, loadCase(services, v.row.id));
+  const d = loadCasePage(services, v.principal, row);
   c.header('HX-Trigger', 'case-updated');
   return sendHtml(
     c,
@@ -182,6 +207,8 @@ async function command<T>(
 
 export function casePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
+  app.use('/cases/:id', departedCase);
+  app.use('/cases/:id/*', departedCase);
 
   app.get('/cases/:id', (c) => {
     const v = visibleCase(c);
@@ -206,8 +233,11 @@ export function casePages(): Hono<PageEnv> {
       return c.body(null, 204);
     }
     const d = loadCasePage(services, v.principal, v.row);
-    const withActions = sent.split('-')[0] !== current.actions;
-    return sendHtml(c, <CaseLive d={d} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} withActions={withActions} />);
+    const before = parseStamp(sent);
+    const withActions = before.actions !== current.actions;
+    // A message about the last action ("Done: the case is now Pending customer") is stale once the case changed again.
+    const clearFlash = withActions || before.version !== current.version;
+    return sendHtml(c, <CaseLive d={d} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} withActions={withActions} clearFlash={clearFlash} />);
   });
 
   app.post('/cases/:id/messages', (c) =>

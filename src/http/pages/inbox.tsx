@@ -3,6 +3,8 @@ import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { sha256 } from '../../auth/tokens.js';
+import { parseCaseRef } from '../../cases/case-ref.js';
+import { caseDeparture, describeDeparture } from '../../cases/departure.js';
 import { describeRows, inboxPage, inboxQuerySchema, type InboxQuery } from '../../cases/inbox.js';
 import { queues } from '../../db/schema/index.js';
 import { ValidationError } from '../../errors.js';
@@ -69,7 +71,11 @@ export function inboxPages(): Hono<PageEnv> {
       }
       return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} pollSeconds={pollSeconds} />);
     }
-    return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} />);
+    // `?moved=C-1011`: a case just left the viewer's reach; say where it went (only to those it concerned).
+    const movedId = parseCaseRef(c.req.query('moved') ?? '');
+    const departure = movedId === null ? null : caseDeparture(c.get('services'), requireStaff(c), movedId);
+    const notice = departure ? describeDeparture(departure) : null;
+    return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} notice={notice} />);
   });
 
   app.get('/inbox/counts', (c) => {

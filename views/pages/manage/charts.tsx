@@ -182,7 +182,9 @@ export function ChartFigure(p: { id: string; caption: string; csv: string; chart
           CSV<span class="visually-hidden">{` of ${p.caption}`}</span>
         </a>
       </figcaption>
-      {p.chart}
+      <div class="chart-scroll" tabindex={0} role="group" aria-label={`${p.caption}: chart`}>
+        {p.chart}
+      </div>
       <details class="chart-data">
         <summary>{`Data table: ${p.caption}`}</summary>
         {p.table}

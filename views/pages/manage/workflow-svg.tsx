@@ -28,14 +28,14 @@ function Node({ n }: { n: DiagramNode }) {
     <g class="wf-state" data-state={n.name}>
       <rect x={left} y={top} width={n.width} height={n.height} rx="10" ry="10" fill={FILL[n.category] ?? '#ffffff'} stroke={LINE} stroke-width={n.initial ? 2.5 : 1.5} />
       {n.final ? <rect x={left + 4} y={top + 4} width={n.width - 8} height={n.height - 8} rx="7" ry="7" fill="none" stroke={LINE} stroke-width="1" /> : null}
-      <text x={n.x} y={top + 22} text-anchor="middle" font-family={FONT} font-size="13" font-weight="600" fill={TEXT}>
+      <text x={n.x} y={top + 22} text-anchor="middle" font-family={FONT} font-size="14" font-weight="600" fill={TEXT}>
         {n.label}
       </text>
-      <text x={n.x} y={top + 22 + LINE_HEIGHT} text-anchor="middle" font-family={FONT} font-size="11" fill={MUTED}>
+      <text x={n.x} y={top + 22 + LINE_HEIGHT} text-anchor="middle" font-family={FONT} font-size="12" fill={MUTED}>
         {`${n.name} · ${n.category}`}
       </text>
       {n.details.map((line, i) => (
-        <text x={n.x} y={top + 22 + LINE_HEIGHT * (i + 2)} text-anchor="middle" font-family={FONT} font-size="11" fill={TEXT}>
+        <text x={n.x} y={top + 22 + LINE_HEIGHT * (i + 2)} text-anchor="middle" font-family={FONT} font-size="12" fill={TEXT}>
           {line}
         </text>
       ))}
@@ -63,7 +63,7 @@ function EdgeLabel({ e }: { e: DiagramEdge }) {
     <g class="wf-label">
       <rect x={e.labelX - width / 2} y={top} width={width} height={height} rx="3" ry="3" fill="#ffffff" fill-opacity="0.92" stroke="#d9e2ec" stroke-width="1" />
       {e.labelLines.map((line, i) => (
-        <text x={e.labelX} y={top + 2 + LINE_HEIGHT * (i + 1) - 4} text-anchor="middle" font-family={FONT} font-size="11" fill={TEXT}>
+        <text x={e.labelX} y={top + 2 + LINE_HEIGHT * (i + 1) - 4} text-anchor="middle" font-family={FONT} font-size="12" fill={TEXT}>
           {line}
         </text>
       ))}

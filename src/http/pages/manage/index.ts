@@ -1,11 +1,13 @@
 /**
- * The manager console under `/manage`: rules, workflows, SLA, team, reports. Each area is
- * its own router; all of them sit behind `requireManager`.
+ * The manager console under `/manage`: its home page (what needs attention), rules,
+ * workflows, SLA, team, reports. Each area is its own router; all of them sit behind
+ * `requireManager`.
  */
 import { Hono } from 'hono';
 import type { NavLink } from '../../../../views/viewer.js';
 import type { PageEnv } from '../env.js';
 import { requireManager } from './guard.js';
+import { homePages } from './home.js';
 import { reportPages } from './reports.js';
 import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
@@ -14,6 +16,7 @@ import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
 export const MANAGE_LINKS: NavLink[] = [
+  { href: '/manage', label: 'Overview' },
   { href: '/manage/rules', label: 'Rules' },
   { href: '/manage/workflows', label: 'Workflows' },
   { href: '/manage/sla', label: 'SLA' },
@@ -25,6 +28,7 @@ export function managePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.use('/manage', requireManager);
   app.use('/manage/*', requireManager);
+  app.route('/', homePages());
   app.route('/', rulesPages());
   app.route('/', workflowPages());
   app.route('/', slaPages());

@@ -8,12 +8,13 @@
  *
  * Jobs live in memory, per person: someone else's job id is answered 404.
  */
+import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { queues } from '../../../db/schema/index.js';
 import { DefinitionFileError } from '../../../definitions/files.js';
-import { exportDefinitions, importDefinitions } from '../../../definitions/export-import.js';
+import { exportDefinitions, importDefinitions, type Folders } from '../../../definitions/export-import.js';
 import type { DefinitionProblem } from '../../../definitions/problems.js';
 import { DefinitionError, DomainError } from '../../../errors.js';
 import type { RulesetDefinition } from '../../../rules/definition.js';
@@ -33,6 +34,24 @@ import { versionRoutes } from './versions.js';
 /** Most cases one dry-run replays. */
 export const MAX_DRY_RUN_CASES = 200_000;
 const DAY = 86_400_000;
+
+/**
+ * A definition folder as pages show it: its path below the working directory as
+ * configured (`rules`), or only its own name; never where the server keeps it.
+ */
+export function folderLabel(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : path.basename(dir);
+}
+
+/** A file in one of the folders, as pages show it: `rules/routing.json`. */
+export function fileLabel(folders: Folders, file: string): string {
+  for (const dir of [folders.rulesDir, folders.workflowsDir]) {
+    const relative = path.relative(dir, file);
+    if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return `${folderLabel(dir)}/${relative.split(path.sep).join('/')}`;
+  }
+  return path.basename(file);
+}
 
 function rulesetName(c: PageContext): string {
   const name = c.req.param('name') ?? '';
@@ -136,8 +155,8 @@ export function rulesPages(): Hono<PageEnv> {
         viewer={viewerOf(c)!}
         csrfToken={c.get('csrfToken')}
         rulesets={summaries(c.get('services'))}
-        folders={c.get('pageOptions').definitionFolders}
-        result={extra.result ?? null}
+        folders={{ rulesDir: folderLabel(c.get('pageOptions').definitionFolders.rulesDir), workflowsDir: folderLabel(c.get('pageOptions').definitionFolders.workflowsDir) }}
+        result={extra.result ? { ...extra.result, changes: extra.result.changes.map((x) => ({ ...x, file: fileLabel(c.get('pageOptions').definitionFolders, x.file) })) } : null}
         notice={extra.notice ?? null}
       />,
       status,
@@ -171,7 +190,7 @@ export function rulesPages(): Hono<PageEnv> {
       changes = importDefinitions(c.get('services'), c.get('pageOptions').definitionFolders, principal.actor);
     } catch (error) {
       if (error instanceof DefinitionFileError) {
-        return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${error.file} has problems.`, problems: error.problems } }, 422);
+        return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${fileLabel(c.get('pageOptions').definitionFolders, error.file)} has problems.`, problems: error.problems } }, 422);
       }
       if (error instanceof DefinitionError) {
         return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${error.message}`, problems: error.problems } }, 422);

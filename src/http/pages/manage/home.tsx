@@ -1,0 +1,17 @@
+/** `GET /manage`: the console's home page, what needs a manager's attention now. */
+import { Hono } from 'hono';
+import { needsAttention } from '../../../dashboard/attention.js';
+import { ManageHomePage } from '../../../../views/pages/manage/home.js';
+import type { PageEnv } from '../env.js';
+import { sendHtml, viewerOf } from '../render.js';
+import { managerOf } from './guard.js';
+
+export function homePages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+  app.get('/manage', (c) => {
+    managerOf(c);
+    const areas = c.get('pageOptions').manageLinks.filter((l) => l.href !== '/manage');
+    return sendHtml(c, <ManageHomePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} attention={needsAttention(c.get('services'))} areas={areas} />);
+  });
+  return app;
+}

@@ -1,0 +1,92 @@
+/**
+ * The case page while things change, in Chromium against the real server: an agent who
+ * escalates a case lands in the inbox with a message saying where it went (no "Page not
+ * found" banner over stale buttons, every 5 s); an agent whose case is moved away by
+ * someone else is taken there by the live poll; a "Done" message disappears once the case
+ * changes again; a refusal names the transition and the state by their labels.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshot, signIn, useBrowserSuite, type Server } from './support.js';
+
+const PASSWORD = 'browser live password';
+
+async function api(server: Server, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await server.api(method, url, body);
+  expect(res.status, await res.clone().text()).toBeLessThan(300);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function newCase(server: Server, subject: string): Promise<string> {
+  const created = await api(server, 'POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: `${subject}: please help.` });
+  expect(created.queue).toBe('general');
+  return String(created.id);
+}
+
+const suite = useBrowserSuite([
+  { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'] },
+  { email: 'dana@casebook.test', name: 'Dana Diaz', role: 'advanced', password: PASSWORD, queues: ['advanced'] },
+  { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
+]);
+
+async function agentOn(ref: string): Promise<Page> {
+  const page = await suite.newPage({ width: 1280, height: 800 });
+  await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+  await page.goto(`${suite.server.url}/cases/${ref}`);
+  await page.getByRole('heading', { name: 'Why is this case here?' }).waitFor();
+  return page;
+}
+
+describe('the case page while the case changes', () => {
+  it('escalating takes the agent to the inbox, which says where the case went', async () => {
+    const ref = await newCase(suite.server, 'Question about my account settings');
+    const page = await agentOn(ref);
+    await page.getByText('Escalate to advanced support…').click();
+    await page.locator('#transition-escalate-reason').fill('Needs someone with database access');
+    await Promise.all([page.waitForURL(/\/inbox\?moved=C-\d+$/), page.locator('#transition-escalate-submit').click()]);
+    const notice = page.locator('#moved-notice');
+    await expect(notice.textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2) and is assigned to Dana Diaz. It is no longer in your queues.`);
+    await screenshot(page, 'live-01-escalated-to-inbox');
+    // The inbox keeps polling; no "not found" ever shows up.
+    await page.waitForResponse((r) => r.url().includes('/inbox?') && r.request().headers()['hx-request'] === 'true', { timeout: 15_000 });
+    expect(await page.locator('.alert-error').count()).toBe(0);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('when someone else moves the case away, the open page goes to the inbox on the next poll', async () => {
+    const ref = await newCase(suite.server, 'Printer settings question');
+    const page = await agentOn(ref);
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
+    await page.waitForURL(/\/inbox\?moved=C-\d+$/, { timeout: 15_000 });
+    await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was moved to the Advanced queue (tier 2)`);
+    expect(await page.locator('.alert-error').count()).toBe(0);
+  });
+
+  it('a "Done" message goes away when the case changes again, and refusals use labels', async () => {
+    const ref = await newCase(suite.server, 'Cannot change my display name');
+    const page = await agentOn(ref);
+    await page.locator('#transition-waitOnCustomer-submit').click();
+    const flash = page.locator('#flash');
+    await flash.getByText('Done: the case is now Pending customer.').waitFor();
+    await screenshot(page, 'live-02-done-message');
+
+    // Someone resumes work elsewhere: the page catches up and the message about "Pending customer" is gone.
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resume' });
+    await page.locator('#case-header').getByText('Open', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('flash')?.textContent ?? '').trim() === '', null, { timeout: 15_000 });
+    await screenshot(page, 'live-03-message-cleared');
+
+    // A button that went stale before the next poll: the refusal speaks in labels.
+    await page.route('**/live?**', (route) => route.abort());
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'waitOnCustomer' });
+    await page.locator('#transition-waitOnCustomer-submit').click();
+    const error = flash.locator('.alert-error');
+    await error.waitFor();
+    const text = (await error.textContent()) ?? '';
+    expect(text).toContain('"Wait on customer" is not possible while the case is Pending customer.');
+    expect(text).not.toContain('waitOnCustomer');
+    expect(text).not.toMatch(/\bpending\b/);
+    await screenshot(page, 'live-04-refusal-in-labels');
+    await page.unroute('**/live?**');
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * `/manage`, the console's home page (the README's tour starts there): what needs a
+ * manager's attention now. Real SQLite with the real migrations, real HTTP through the
+ * app, a manual clock.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { saveDraft } from '../../src/definitions/versions.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { setAvailability } from '../../src/staff/set-availability.js';
+import { deactivateQueue } from '../../src/team/queues.js';
+import { manageHarness, textOf, type ManageHarness } from './support.js';
+
+let h: ManageHarness;
+beforeEach(() => {
+  h = manageHarness({ start: '2026-03-02T08:00:00Z' });
+});
+afterEach(() => h.close());
+
+describe('GET /manage', () => {
+  it('is a page for managers and admins, with the console areas linked', async () => {
+    for (const client of [h.as.manager, h.as.admin]) {
+      const res = await client.get('/manage');
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('What needs attention');
+      for (const href of ['/manage/rules', '/manage/workflows', '/manage/sla', '/manage/team', '/manage/reports']) expect(html).toContain(`href="${href}"`);
+    }
+    expect((await h.as.agent.get('/manage')).status).toBe(403);
+    expect((await h.as.customer.get('/manage')).status).toBe(404);
+  });
+
+  it('says when nothing needs attention', async () => {
+    const text = textOf(await (await h.as.manager.get('/manage')).text());
+    expect(text).toContain('Drafts not published 0');
+    expect(text).toContain('No drafts waiting');
+    expect(text).toContain('No rule evaluation failed in the last 7 days.');
+    expect(text).toContain('Every queue has an available agent with room for its cases.');
+    expect(text).toContain('No SLA breached today');
+  });
+
+  it('lists unpublished drafts, failing rules, queues over capacity and today’s breaches', async () => {
+    // a draft of the routing rules
+    const routing = h.services.definitions.ruleset('routing').definition;
+    saveDraft(h.services, 'ruleset', 'routing', routing, h.maria, 'Try VIP routing');
+    // the rules send billing questions to a queue that is gone: the evaluation fails
+    deactivateQueue(h.services, 'billing', {}, h.maria);
+    // the only agent with the refunds skill is away: the refund waits (Maria has room but not the skill)
+    setAvailability(h.services, h.alice.id, false, h.alice);
+    const billing = await h.intake({ customer: { email: 'pat@example.com' }, subject: 'Refund for a double charge', description: 'My card was charged twice for the invoice.' });
+    // a case from last week breaches when the sweep runs today
+    await h.intake({ customer: { email: 'sam@example.com' }, subject: 'Export is broken', description: 'The export page fails.', createdAt: '2026-02-23T09:00:00Z' });
+    await runSlaSweep(h.services);
+
+    const res = await h.as.manager.get('/manage');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const text = textOf(html);
+    expect(text).toContain('Drafts not published 1');
+    expect(text).toMatch(/Ruleset routing\s*: draft v2 by Maria Manager \(v1 in force\)/);
+    expect(text).toContain('Try VIP routing');
+    expect(html).toContain('href="/manage/rules/routing"');
+
+    expect(text).toMatch(/Failing rules \(last 7 days\) [1-9]/);
+    expect(text).toContain(`C-${billing} Refund for a double charge — rules on case.created:`);
+    expect(text).toContain('queue "billing" does not exist or is inactive');
+
+    expect(text).toMatch(/Queues over capacity [1-9]/);
+    const general = html.slice(html.indexOf('id="attention-queues"'));
+    expect(textOf(general.slice(0, general.indexOf('</section>')))).toMatch(/General tier 1 1 1 1 10/);
+
+    expect(text).toMatch(/SLA breaches today [1-9]/);
+    // the breach escalated it to advanced support
+    expect(text).toContain('Export is broken — First response in advanced');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Refusals on the case page name transitions and states by their labels ("Wait on
+ * customer", "Pending customer"), never by the workflow's internal names.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
+import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, type PageClient } from '../support/pages.js';
+
+let h: Harness;
+let alice: TestActor;
+let desk: PageClient;
+let id: number;
+
+beforeEach(async () => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general'] });
+  h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+  id = (await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Where is my order?', description: 'It has not arrived yet.', channel: 'web' }, ADMIN)).id;
+  desk = signedIn(h, alice);
+});
+afterEach(() => h.close());
+
+describe('refusals speak in labels', () => {
+  it('a stale transition button', async () => {
+    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    const res = await desk.post(`/cases/C-${id}/transitions`, { transition: 'waitOnCustomer' }, { htmx: true });
+    expect(res.status).toBe(409);
+    expect(res.headers.get('HX-Retarget')).toBe('#flash');
+    const html = await res.text();
+    expect(html).toContain('&quot;Wait on customer&quot; is not possible while the case is Pending customer.');
+    expect(html).not.toContain('waitOnCustomer');
+    expect(html).not.toMatch(/case is pending/);
+  });
+
+  it('reassigning a resolved case', async () => {
+    transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
+    const res = await desk.post(`/cases/C-${id}/assignment`, { queue: 'billing' }, { htmx: true });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain(`C-${id} is Resolved; reopen it first.`);
+  });
+
+  it('the API says the same', async () => {
+    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    const res = await h.api('POST', `/api/v1/cases/C-${id}/transitions`, { token: h.tokenFor(alice), body: { transition: 'waitOnCustomer' } });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { detail: string }).detail).toBe('"Wait on customer" is not possible while the case is Pending customer.');
+  });
+});
