@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
 import { insertRow, rowById } from '../db/fast.js';
-import { cases, CHANNELS, customers, PRIORITIES, type Priority, type RoutingRecord } from '../db/schema/index.js';
+import { cases, CHANNELS, customers, PRIORITIES, type Channel, type Priority, type RoutingRecord } from '../db/schema/index.js';
 import { diagnose } from '../diagnosis/search-problems.js';
-import { DomainError, ValidationError } from '../errors.js';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
 import { mergeDecisions } from '../rules/evaluate.js';
 import { runTriggers } from '../rules/run-triggers.js';
@@ -17,19 +17,18 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
-import { customerFact, findCustomerByEmail, upsertCustomer, type CustomerRow } from './customers.js';
+import { customerFact, customerTier, findCustomerByEmail, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
 import { queueById } from './move-case.js';
 
 export const FALLBACK_QUEUE = 'general';
 
-const tier = z.string().trim().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"').max(40);
 
 export const createCaseSchema = z.strictObject({
   customer: z
     .strictObject({
       email: z.email().max(254),
       name: z.string().trim().min(1).max(200).optional(),
-      tier: tier.optional(),
+      tier: customerTier.optional(),
       organization: z.string().trim().max(200).optional(),
     })
     .optional(),
@@ -44,6 +43,23 @@ export type CreateCaseInput = z.infer<typeof createCaseSchema>;
 export interface CreateCaseOptions {
   /** The customer the case is for when a customer submits it themselves. */
   customerId?: number;
+  /**
+   * How the case came in, decided by the intake path (portal `web`, API `api`, mail
+   * `email`), never by a customer. Staff may name another channel in the input (a phone
+   * call they log). Default `api`.
+   */
+  channel?: Channel;
+}
+
+/** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
+function assertCustomerInput(input: CreateCaseInput, actor: Actor, options: CreateCaseOptions): void {
+  if (actor.type !== 'customer') return;
+  if (options.customerId !== actor.id) throw new DomainError('FORBIDDEN', 'Customers file requests for themselves only.');
+  const issues: FieldIssue[] = [];
+  if (input.customer !== undefined) issues.push({ path: 'customer', message: 'you file requests for yourself; leave this out' });
+  if (input.priority !== undefined) issues.push({ path: 'priority', message: 'set by support, not by customers' });
+  if (input.channel !== undefined) issues.push({ path: 'channel', message: 'follows how the request came in; customers do not choose it' });
+  if (issues.length > 0) throw new ValidationError(issues, `Customers may not set ${issues.map((i) => i.path).join(', ')}.`);
 }
 
 export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
@@ -51,7 +67,9 @@ export async function createCase(services: Services, input: CreateCaseInput, act
   if (input.createdAt !== undefined && actor.role !== 'admin') {
     throw new DomainError('FORBIDDEN', 'Only admin tokens may set createdAt (for importing history).');
   }
+  assertCustomerInput(input, actor, options);
   const at = input.createdAt ? Date.parse(input.createdAt) : services.clock.now();
+  const channel: Channel = input.channel ?? options.channel ?? 'api';
 
   let existingCustomer: CustomerRow | undefined;
   if (options.customerId !== undefined) {
@@ -72,7 +90,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     id: 0,
     subject: input.subject,
     description: input.description,
-    channel: input.channel ?? 'api',
+    channel,
     priority,
     tags: [],
     skills: [],
@@ -103,7 +121,8 @@ export async function createCase(services: Services, input: CreateCaseInput, act
   const decisions = mergeDecisions(evaluations.filter((e) => e.error === null));
 
   return transaction(db, () => {
-    const storedCustomer = existingCustomer && !customerInput ? existingCustomer : upsertCustomer(db, customerInput!, at);
+    const upserted = existingCustomer && !customerInput ? { row: existingCustomer, filled: {} } : upsertCustomer(db, customerInput!, at);
+    const storedCustomer = upserted.row;
     const routedQueue = queueById(db, decisions.queue ?? FALLBACK_QUEUE);
     const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
     if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
@@ -113,7 +132,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
       customerId: storedCustomer.id,
       subject: input.subject,
       description: input.description,
-      channel: draft.channel as CaseRow['channel'],
+      channel,
       requestedPriority: priority,
       priority: decisions.priority ?? priority,
       status: workflow.definition.initial,
@@ -163,6 +182,11 @@ export async function createCase(services: Services, input: CreateCaseInput, act
       workflowVersion: row.workflowVersion,
     };
     ctx.record('case.created', createdData);
+    if (Object.keys(upserted.filled).length > 0) {
+      // Intake only fills empty profile fields, and says so on the case and in the audit trail.
+      recordProfileChange(db, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
+      ctx.record('customer.updated', { customerId: storedCustomer.id, via: 'intake', changes: upserted.filled });
+    }
     if (diagnosis.suggestions.length > 0) {
       ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions });
     }

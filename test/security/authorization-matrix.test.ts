@@ -37,6 +37,7 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/transitions':            '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/messages':               '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
+  'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',

@@ -1,7 +1,5 @@
 /** The customer portal: my requests, and the form to submit a new one. */
-import type { CaseRow } from '../../src/cases/case-view.js';
-import { caseRef } from '../../src/cases/case-ref.js';
-import type { StateCategory } from '../../src/workflow/definition.js';
+import type { CustomerCaseSummary } from '../../src/cases/customer-view.js';
 import { Button, CsrfField, EmptyState, Field, FormError, PageHeader, Table, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { SuggestionList } from '../partials/suggestions.js';
@@ -11,8 +9,7 @@ import type { Viewer } from '../viewer.js';
 export function PortalCases(p: {
   viewer: Viewer;
   csrfToken: string;
-  rows: CaseRow[];
-  states: Record<string, { label: string; category: StateCategory }>;
+  rows: CustomerCaseSummary[];
   nextCursor: string | null;
   paged: boolean;
 }) {
@@ -30,23 +27,20 @@ export function PortalCases(p: {
         <EmptyState>{p.paged ? 'No older requests.' : 'You have not sent any requests yet.'}</EmptyState>
       ) : (
         <Table caption="Your requests, most recently updated first" captionHidden head={['Request', 'Subject', 'Status', 'Last update']}>
-          {p.rows.map((row) => {
-            const state = p.states[row.status];
-            return (
-              <tr>
-                <td>
-                  <a href={`/cases/${caseRef(row.id)}`}>{caseRef(row.id)}</a>
-                </td>
-                <td class="cell-subject">{row.subject}</td>
-                <td>
-                  <StatusBadge label={state?.label ?? row.status} category={state?.category} />
-                </td>
-                <td>
-                  <Time at={row.updatedAt} />
-                </td>
-              </tr>
-            );
-          })}
+          {p.rows.map((row) => (
+            <tr>
+              <td>
+                <a href={`/cases/${row.id}`}>{row.id}</a>
+              </td>
+              <td class="cell-subject">{row.subject}</td>
+              <td>
+                <StatusBadge label={row.status} category={row.statusCategory ?? undefined} />
+              </td>
+              <td>
+                <Time at={row.updatedAt} />
+              </td>
+            </tr>
+          ))}
         </Table>
       )}
       <nav class="pager" aria-label="Pages">

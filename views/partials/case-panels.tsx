@@ -1,5 +1,5 @@
 /** The side panels of the workspace case page and the status/priority badges. */
-import type { CasePageData } from '../../src/http/pages/case-data.js';
+import type { StaffCasePageData } from '../../src/http/pages/case-data.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
 import { Badge, Time, type Tone } from '../components.js';
 import { SlaList } from './sla.js';
@@ -23,7 +23,7 @@ function describeRuleEvent(event: unknown): string {
   return parts.length ? `${type ?? ''}: ${parts.join('; ')}` : (type ?? '');
 }
 
-export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
+export function WhyPanel({ d, oob }: { d: StaffCasePageData; oob?: boolean }) {
   const v = d.view;
   const paused = d.timers.filter((t) => t.level === 'paused');
   return (
@@ -101,7 +101,7 @@ export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
   );
 }
 
-export function CustomerPanel({ d }: { d: CasePageData }) {
+export function CustomerPanel({ d }: { d: StaffCasePageData }) {
   const c = d.view.customer;
   return (
     <section class="panel" aria-labelledby="customer-heading">
@@ -129,7 +129,7 @@ export function CustomerPanel({ d }: { d: CasePageData }) {
   );
 }
 
-export function Suggestions({ d }: { d: CasePageData }) {
+export function Suggestions({ d }: { d: StaffCasePageData }) {
   return (
     <section class="panel" aria-labelledby="suggestions-heading">
       <h2 id="suggestions-heading">Suggested solutions</h2>

@@ -4,6 +4,7 @@ import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
+import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
 import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
@@ -20,14 +21,8 @@ export interface OtherCase {
   updatedAt: number;
 }
 
-export interface CasePageData {
-  audience: 'staff' | 'customer';
-  row: CaseRow;
-  view: CaseView;
+interface CasePageBase {
   ref: string;
-  timeline: TimelineEntry[];
-  timers: SlaStatus[];
-  stateLabels: Record<string, string>;
   category: StateCategory | undefined;
   final: boolean;
   transitions: AvailableTransition[];
@@ -35,13 +30,31 @@ export interface CasePageData {
   stamp: string;
   stampParts: CaseStamp;
   now: number;
+}
+
+/** The workspace: everything about the case. */
+export interface StaffCasePageData extends CasePageBase {
+  audience: 'staff';
+  row: CaseRow;
+  view: CaseView;
+  timeline: TimelineEntry[];
+  timers: SlaStatus[];
+  stateLabels: Record<string, string>;
   otherCases: OtherCase[];
   suggestions: { problemId: number; title: string; solution: string }[];
   queues: { id: string; name: string; tier: number }[];
   assignees: { id: number; name: string }[];
   escalations: TimelineEntry[];
-  rating: { satisfied: boolean; comment: string; createdAt: number } | null;
 }
+
+/** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
+export interface CustomerCasePageData extends CasePageBase {
+  audience: 'customer';
+  view: CustomerCaseView;
+  timeline: CustomerTimelineEntry[];
+}
+
+export type CasePageData = StaffCasePageData | CustomerCasePageData;
 
 /**
  * Fingerprints of the case as the viewer's page shows it, for the live poll. `actions`
@@ -87,41 +100,39 @@ export function caseStamp(services: Services, principal: Principal, row: CaseRow
 export function loadCasePage(services: Services, principal: Principal, row: CaseRow): CasePageData {
   const { db } = services;
   const now = services.clock.now();
-  const audience = principal.actor.type === 'customer' ? 'customer' : 'staff';
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
-  const stateLabels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
-  const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
-  const entries = timeline(services, row.id, { publicOnly: audience === 'customer' });
   const state = workflow.states[row.status];
   const stamp = caseStamp(services, principal, row);
-
-  const data: CasePageData = {
-    audience,
-    row,
-    view: caseView(services, row),
+  const base: CasePageBase = {
     ref: caseRef(row.id),
-    timeline: entries,
-    timers: timerRows.map((t) => timerStatus(t, now)),
-    stateLabels,
     category: state?.category,
     final: state?.final === true,
     transitions: availableTransitions(workflow, row, principal.actor.role),
     stamp: formatStamp(stamp),
     stampParts: stamp,
     now,
+  };
+  if (principal.actor.type === 'customer') {
+    return { ...base, audience: 'customer', view: customerCaseView(services, row), timeline: customerTimeline(services, row, principal.customerId) };
+  }
+
+  const stateLabels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
+  const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
+  const entries = timeline(services, row.id);
+  const data: StaffCasePageData = {
+    ...base,
+    audience: 'staff',
+    row,
+    view: caseView(services, row),
+    timeline: entries,
+    timers: timerRows.map((t) => timerStatus(t, now)),
+    stateLabels,
     otherCases: [],
     suggestions: [],
     queues: [],
     assignees: [],
     escalations: [],
-    rating: null,
   };
-
-  if (audience === 'customer') {
-    const rating = db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
-    data.rating = rating ? { satisfied: rating.satisfied, comment: rating.comment, createdAt: rating.createdAt } : null;
-    return data;
-  }
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })
     .rows.filter((other) => other.id !== row.id && canSeeCase(principal, other))

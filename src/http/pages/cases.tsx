@@ -10,6 +10,7 @@ import { addMessage } from '../../cases/add-message.js';
 import { assertCanSee } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
 import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { customerLabel } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
@@ -77,8 +78,8 @@ function pollSeconds(c: PageContext): number {
 }
 
 function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
-  const props = { d, csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
-  return d.audience === 'staff' ? <WorkspaceCase {...props} /> : <PortalCase {...props} />;
+  const props = { csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
+  return d.audience === 'staff' ? <WorkspaceCase d={d} {...props} /> : <PortalCase d={d} {...props} />;
 }
 
 function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
@@ -107,6 +108,7 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
       fragment = () => <CustomerReply ctx={ctx} state={state} />;
       break;
     case 'reassign':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
       forms.reassign = state;
       formId = 'reassign-form';
       fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={state} />;
@@ -114,7 +116,7 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
     case 'rating':
       forms.rating = state;
       formId = 'rating-form';
-      fragment = () => <RatingForm ctx={ctx} rated={d.rating !== null} state={state} />;
+      fragment = () => <RatingForm ctx={ctx} rated={d.audience === 'customer' && d.view.rating !== null} state={state} />;
       break;
     case 'transition': {
       const transition = d.transitions.find((t) => t.name === values.transition);
@@ -213,7 +215,8 @@ export function casePages(): Hono<PageEnv> {
     command(c, 'transition', transitionForm, (v, input) => {
       const row = transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
       const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
-      return `Done: the case is now ${workflow.states[row.status]?.label ?? row.status}.`;
+      const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
+      return `Done: the case is now ${label}.`;
     }),
   );
 
