@@ -35,15 +35,13 @@ export function defaultName(email: string): string {
 }
 
 /**
- * What intake may add to an existing profile: fields that are still empty (no organization,
- * a name that was only derived from the email address). Intake never overwrites a field and
- * never sets the tier of an existing customer: that goes through `editCustomer`.
+ * What intake may add to an existing profile: fields that are still empty (the
+ * organization). Intake never overwrites a field — the name and the tier always have a
+ * value — so changing them goes through `editCustomer`.
  */
-export function intakeFill(existing: Pick<CustomerRow, 'email' | 'name' | 'organization'>, input: CustomerInput | undefined): ProfileChanges {
+export function intakeFill(existing: Pick<CustomerRow, 'organization'>, input: CustomerInput | undefined): ProfileChanges {
   const changes: ProfileChanges = {};
-  if (!input) return changes;
-  if (input.name && existing.name === defaultName(existing.email) && input.name !== existing.name) changes.name = { from: existing.name, to: input.name };
-  if (input.organization && !existing.organization) changes.organization = { from: existing.organization, to: input.organization };
+  if (input?.organization && !existing.organization) changes.organization = { from: existing.organization, to: input.organization };
   return changes;
 }
 

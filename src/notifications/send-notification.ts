@@ -1,6 +1,8 @@
 /**
  * Outbox handler for `notification.send`: resolves the recipients (`customer`,
- * `assignee`, `queue`, `managers` or an address), renders the template and mails it.
+ * `assignee`, `queue`, `managers` or an address), renders the template and mails it: the
+ * customer (or their address) gets the template's customer version, built from the
+ * customer projection of the case; staff get the full one.
  * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
  * the outbox with back-off and stay visible there.
  */
@@ -9,7 +11,8 @@ import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/i
 import { caseRef } from '../cases/case-ref.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
-import { renderTemplate, type TemplateName } from './templates.js';
+import { customerCaseView } from '../cases/customer-view.js';
+import { renderCustomerTemplate, renderTemplate, type TemplateName } from './templates.js';
 
 function recipients(services: Services, to: string, c: typeof cases.$inferSelect): string[] {
   const { db } = services;
@@ -70,18 +73,27 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const { to, template } = item.payload as { to: string; template: TemplateName };
   const addresses = recipients(services, to, c);
   const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
-  const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
-  const message = renderTemplate(template, {
-    caseRef: caseRef(c.id),
-    subject: c.subject,
-    status: c.status,
-    queue: c.queueId,
-    priority: c.priority,
-    customerName: customer.name,
-    reason,
-    solution: c.solution,
-    url: `${services.publicUrl}/cases/${caseRef(c.id)}`,
-  });
+  const url = `${services.publicUrl}/cases/${caseRef(c.id)}`;
+  // The customer (by target or by address) gets the customer projection, never staff detail.
+  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
+  let message;
+  if (toCustomer) {
+    const view = customerCaseView(services, c);
+    message = renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, url });
+  } else {
+    const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
+    message = renderTemplate(template, {
+      caseRef: caseRef(c.id),
+      subject: c.subject,
+      status: c.status,
+      queue: c.queueId,
+      priority: c.priority,
+      customerName: customer.name,
+      reason,
+      solution: c.solution,
+      url,
+    });
+  }
   let outcome: Record<string, unknown>;
   if (addresses.length === 0) {
     outcome = { template, to, delivered: false, reason: 'no recipients' };
