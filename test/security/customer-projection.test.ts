@@ -215,6 +215,24 @@ describe('the customer projection', () => {
     expect(desk).toContain('customer flagged as fraud risk');
   });
 
+  it('keeps the customer’s live poll quiet through internal activity (notes, escalation to an unchanged status)', async () => {
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
+    const id = created.json.id as string;
+    const portal = signedIn(h, chloe);
+    const stamp = /live\?stamp=([a-f0-9-]+)/.exec(await (await portal.get(`/cases/${id}`)).text())![1];
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false });
+    await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk' });
+    h.clock.advanceMinutes(30);
+    expect((await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
+    await call('POST', `/api/v1/cases/${id}/messages`, danaToken, { body: 'We are on it.' });
+    const live = await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true });
+    expect(live.status).toBe(200);
+    const html = await live.text();
+    // Dana replied publicly, so her name is shown with her reply; nothing else of hers.
+    expect(html).toContain('Dana (support) wrote');
+    expectNoSecrets('live fragment', html.replaceAll('Dana (support) wrote', ''));
+  });
+
   it('mails the customer the projection only, whatever template a workflow or rule names', async () => {
     const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
     const id = created.json.id as string;

@@ -5,7 +5,7 @@ import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
 import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
-import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
+import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
 import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
@@ -60,8 +60,8 @@ export type CasePageData = StaffCasePageData | CustomerCasePageData;
  * Fingerprints of the case as the viewer's page shows it, for the live poll. `actions`
  * covers what the action forms depend on (transitions open to the viewer, queue, assignee,
  * the rating), so forms someone is typing in are replaced only when they must be;
- * `content` covers the rest (version, newest event and, for staff, the SLA clocks, whose
- * minutes left change without any write).
+ * `content` covers the rest (version, newest event and the SLA clocks, whose minutes left
+ * change without any write). Customers' stamps come from their projection only.
  */
 export interface CaseStamp {
   actions: string;
@@ -72,27 +72,37 @@ export function formatStamp(stamp: CaseStamp): string {
   return `${stamp.actions}-${stamp.content}`;
 }
 
+/**
+ * The customer's stamp is taken from the customer projection only, so the poll reveals
+ * nothing of internal activity (a note, a reassignment) by changing when it happens.
+ */
+function customerStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
+  const view = customerCaseView(services, row);
+  const last = customerTimeline(services, row, principal.customerId).at(-1)?.id ?? 0;
+  return {
+    actions: sha256(JSON.stringify([view.status, view.open, view.transitions, view.rating?.ratedAt ?? 0])).slice(0, 12),
+    content: sha256(JSON.stringify([view, last])).slice(0, 12),
+  };
+}
+
 export function caseStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
+  if (principal.actor.type === 'customer') return customerStamp(services, principal, row);
   const { db } = services;
   const now = services.clock.now();
-  const staffView = principal.actor.type !== 'customer';
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const transitions = availableTransitions(workflow, row, principal.actor.role).map((t) => t.name);
-  const rating = staffView ? null : (db.select({ at: caseRatings.createdAt }).from(caseRatings).where(eq(caseRatings.caseId, row.id)).get()?.at ?? 0);
   const lastEvent = db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id)).get()?.id ?? 0;
-  const clocks = staffView
-    ? db
-        .select()
-        .from(slaTimers)
-        .where(eq(slaTimers.caseId, row.id))
-        .all()
-        .map((t) => {
-          const s = timerStatus(t, now);
-          return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
-        })
-    : [];
+  const clocks = db
+    .select()
+    .from(slaTimers)
+    .where(eq(slaTimers.caseId, row.id))
+    .all()
+    .map((t) => {
+      const s = timerStatus(t, now);
+      return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
+    });
   return {
-    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, rating])).slice(0, 12),
+    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, null])).slice(0, 12),
     content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
 }
