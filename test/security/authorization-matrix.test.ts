@@ -80,6 +80,7 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/transitions':                   'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/assignment':                    'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
 };
 

@@ -196,6 +196,26 @@ describe('PATCH /api/v1/customers/:id', () => {
     expect(() => h.db.$client.prepare('DELETE FROM customer_changes').run()).toThrow(/append-only/);
   });
 
+  it('has a form on the staff case page for managers, refused to agents; the panel shows the history', async () => {
+    await call('POST', '/api/v1/cases', h.tokenFor(chloe), { subject: 'Hello', description: 'A question' });
+    const agentPage = signedIn(h, alice);
+    expect(await (await agentPage.get('/cases/C-1001')).text()).not.toContain('id="customer-form"');
+    expect((await agentPage.post('/cases/C-1001/customer', { name: 'Chloe', tier: 'enterprise', organization: '' })).status).toBe(404);
+    expect(customerRow(chloe.id).tier).toBe('standard');
+
+    const manager = signedIn(h, maria);
+    const bad = await manager.post('/cases/C-1001/customer', { name: '', tier: 'not a tier!', organization: '' }, { htmx: true });
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('HX-Retarget')).toBe('#customer-form');
+    const ok = await manager.post('/cases/C-1001/customer', { name: 'Chloe', tier: 'enterprise', organization: 'Chloe Ltd', reason: 'Contract signed' });
+    expect(ok.status).toBe(303);
+    expect(customerRow(chloe.id)).toMatchObject({ name: 'Chloe', tier: 'enterprise', organization: 'Chloe Ltd' });
+    const page = await (await manager.get('/cases/C-1001')).text();
+    expect(page).toContain('id="customer-form"');
+    expect(page).toContain('Maria changed tier standard → enterprise; organization — → Chloe Ltd');
+    expect(page).toContain('(Contract signed)');
+  });
+
   it('is for managers and admins only, and validates the body', async () => {
     for (const token of [h.tokenFor(alice), h.tokenFor(chloe)]) {
       expect((await call('PATCH', `/api/v1/customers/${chloe.id}`, token, { tier: 'enterprise' })).status).toBe(403);

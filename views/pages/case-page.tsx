@@ -18,6 +18,7 @@ export interface CaseForms {
   transition?: { name: string; state: FormState };
   reassign?: FormState;
   rating?: FormState;
+  customer?: FormState;
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
@@ -123,7 +124,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
           <WhyPanel d={d} />
-          <CustomerPanel d={d} />
+          <CustomerPanel d={d} csrfToken={p.csrfToken} state={p.forms?.customer} />
           <Suggestions d={d} />
         </aside>
       </div>

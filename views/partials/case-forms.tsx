@@ -177,3 +177,33 @@ export function RatingForm(p: { ctx: FormContext; rated: boolean; state?: FormSt
     </form>
   );
 }
+
+export interface CustomerEditProps {
+  ctx: FormContext;
+  customer: { name: string; tier: string; organization: string | null };
+  state?: FormState | undefined;
+}
+
+/** Managers and admins: change the customer's profile (recorded with who changed what). */
+export function CustomerEditForm(p: CustomerEditProps) {
+  return (
+    <form id="customer-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/customer`)}>
+      <CsrfField token={p.ctx.csrfToken} />
+      <FormError state={p.state} />
+      <Field id="customer-name" name="name" label="Name" required maxlength={200} value={p.customer.name} state={p.state} />
+      <Field id="customer-tier" name="tier" label="Tier" hint="Routing rules and SLA policies use it for new cases." required maxlength={40} value={p.customer.tier} state={p.state} />
+      <Field id="customer-organization" name="organization" label="Organization" maxlength={200} value={p.customer.organization ?? ''} state={p.state} />
+      <Field id="customer-reason" name="reason" label="Reason (kept with the change)" maxlength={2000} state={p.state} />
+      <Button id="customer-submit">Save profile</Button>
+    </form>
+  );
+}
+
+export function CustomerEditDisclosure(p: CustomerEditProps) {
+  return (
+    <details class="disclosure" open={p.state !== undefined}>
+      <summary class="button button-secondary">Edit profile…</summary>
+      <CustomerEditForm {...p} />
+    </details>
+  );
+}

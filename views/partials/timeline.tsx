@@ -7,7 +7,9 @@
 import type { TimelineEntry } from '../../src/cases/case-view.js';
 import type { CustomerTimelineEntry } from '../../src/cases/customer-view.js';
 import { metricLabel } from '../../src/http/pages/sla-status.js';
+import type { ProfileChanges } from '../../src/db/schema/index.js';
 import { Time } from '../components.js';
+import { describeProfileChanges } from './case-panels.js';
 
 type Labels = Record<string, string>;
 
@@ -95,6 +97,12 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
     }
     case 'case.rated':
       return <Line {...at(e)} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+    case 'customer.updated':
+      return (
+        <Line {...at(e)} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>
+          {d.via === 'intake' ? `Customer profile filled in at intake by ${by}` : `Customer profile changed by ${by}`}
+        </Line>
+      );
     case 'case.updated':
       return <Line {...at(e)} kind="system" detail={str(d.changes)}>{`Updated by ${str(d.by) || by}`}</Line>;
     case 'rules.evaluated':

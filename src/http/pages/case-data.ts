@@ -4,6 +4,8 @@ import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
+import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
+import { isManagerRole } from '../../roles.js';
 import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
 import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
@@ -45,6 +47,10 @@ export interface StaffCasePageData extends CasePageBase {
   queues: { id: string; name: string; tier: number }[];
   assignees: { id: number; name: string }[];
   escalations: TimelineEntry[];
+  /** The customer's latest profile changes (who changed what from what to what). */
+  profileHistory: CustomerProfileEntry[];
+  /** Managers and admins may edit the customer's profile from the case page. */
+  canEditCustomer: boolean;
 }
 
 /** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
@@ -142,6 +148,8 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     queues: [],
     assignees: [],
     escalations: [],
+    profileHistory: profileHistory(services, row.customerId, 5),
+    canEditCustomer: isManagerRole(principal.actor.role),
   };
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })

@@ -14,11 +14,13 @@ import { customerLabel } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
+import { editCustomer } from '../../cases/edit-customer.js';
 import { DomainError } from '../../errors.js';
+import { isManagerRole } from '../../roles.js';
 import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { caseStamp, formatStamp, loadCasePage, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
@@ -53,6 +55,13 @@ const reassignForm = z
   })
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { path: ['(form)'], message: 'Choose another queue, an assignee, or both.' });
 
+const customerForm = z.object({
+  name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+  tier: z.string().trim().min(1, 'required').max(40, 'at most 40 characters').regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"'),
+  organization: z.string().trim().max(200, 'at most 200 characters').default('').transform((v) => (v === '' ? null : v)),
+  reason: optional,
+});
+
 const ratingForm = z.object({
   satisfied: z.enum(['yes', 'no'], { error: 'choose yes or no' }),
   comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
@@ -86,7 +95,7 @@ function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = 
   return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
 }
 
-type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating';
+type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer';
 
 /** The one form that failed, re-rendered with its messages (422). */
 function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors) {
@@ -112,6 +121,12 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
       forms.reassign = state;
       formId = 'reassign-form';
       fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} state={state} />;
+      break;
+    case 'customer':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      forms.customer = state;
+      formId = 'customer-form';
+      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
       break;
     case 'rating':
       forms.rating = state;
@@ -235,6 +250,19 @@ export function casePages(): Hono<PageEnv> {
         return 'Reassigned.';
       },
       (v) => v.principal.actor.type === 'staff',
+    ),
+  );
+
+  app.post('/cases/:id/customer', (c) =>
+    command(
+      c,
+      'customer',
+      customerForm,
+      (v, input) => {
+        const { changes } = editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor);
+        return Object.keys(changes).length > 0 ? 'Customer profile updated.' : 'Nothing to change.';
+      },
+      (v) => v.principal.actor.type === 'staff' && isManagerRole(v.principal.actor.role),
     ),
   );
 
