@@ -40,6 +40,11 @@ describe('transition (pure)', () => {
     expect(transition(support, at(state), { kind: 'command', transition: name, role })).toMatchObject({ ok: false, code });
   });
 
+  it('does not name internal states to customers', () => {
+    expect(transition(support, at('escalated'), { kind: 'command', transition: 'reopen', role: 'customer' })).toEqual({ ok: false, code: 'INVALID_TRANSITION', message: '"reopen" is not possible now.' });
+    expect(transition(support, at('escalated'), { kind: 'command', transition: 'close', role: 'agent' })).toMatchObject({ message: '"close" is not possible while the case is escalated.' });
+  });
+
   it('names the missing fields', () => {
     expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'agent', fields: { solution: '   ' } })).toEqual({
       ok: false,

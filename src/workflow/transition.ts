@@ -122,10 +122,12 @@ export function transition(
     return { ok: false, code: 'INVALID_TRANSITION', message: `The workflow "${def.workflow}" has no transition "${input.transition}".` };
   }
   if (!appliesIn(def, t, snapshot.status)) {
+    // Customers are not told internal state names (e.g. "escalated").
+    const customer = input.kind === 'command' && input.role === 'customer';
     return {
       ok: false,
       code: 'INVALID_TRANSITION',
-      message: `"${input.transition}" is not possible while the case is ${snapshot.status}.`,
+      message: customer ? `"${input.transition}" is not possible now.` : `"${input.transition}" is not possible while the case is ${snapshot.status}.`,
     };
   }
   if (input.kind === 'command') {

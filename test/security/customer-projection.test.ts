@@ -153,6 +153,12 @@ describe('the customer projection', () => {
     expect(keys(list.json.items[0])).toEqual(SUMMARY_KEYS);
     expect(list.json.items[0]).toMatchObject({ id, status: 'Solved', statusCategory: 'resolved', open: false });
     seen('GET /cases', list.text);
+    // Filters on internals would reveal where the case is: refused for customers.
+    for (const query of ['queue=billing', 'status=resolved', 'assignee=none']) {
+      const filtered = await call('GET', `/api/v1/cases?${query}`, chloeToken);
+      expect(filtered.status, query).toBe(422);
+      expect(filtered.json).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: query.split('=')[0] }] });
+    }
 
     const events = await call('GET', `/api/v1/cases/${id}/events`, chloeToken);
     seen('GET /events', events.text);
