@@ -22,7 +22,6 @@ import { queueById } from './move-case.js';
 
 export const FALLBACK_QUEUE = 'general';
 
-
 export const createCaseSchema = z.strictObject({
   customer: z
     .strictObject({
