@@ -184,7 +184,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     if (Object.keys(upserted.filled).length > 0) {
       // Intake only fills empty profile fields, and says so on the case and in the audit trail.
       recordProfileChange(db, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
-      ctx.record('customer.updated', { customerId: storedCustomer.id, via: 'intake', changes: upserted.filled });
+      ctx.record('customer.updated', { customerId: storedCustomer.id, source: 'intake', changes: upserted.filled });
     }
     if (diagnosis.suggestions.length > 0) {
       ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions });

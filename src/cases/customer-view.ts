@@ -44,22 +44,6 @@ export type CustomerTimelineEntry =
   | { id: number; type: 'case.transitioned'; at: string; status: string; solution?: string }
   | { id: number; type: 'case.rated'; at: string; satisfied: boolean; comment: string };
 
-export const CUSTOMER_CASE_KEYS = [
-  'id',
-  'subject',
-  'description',
-  'status',
-  'statusCategory',
-  'open',
-  'solution',
-  'rating',
-  'transitions',
-  'createdAt',
-  'updatedAt',
-  'resolvedAt',
-  'closedAt',
-] as const;
-
 /** The state named `status` in customer wording. */
 export function customerLabel(workflow: WorkflowDefinition, status: string): string {
   const state = workflow.states[status];

@@ -5,11 +5,11 @@
  * cases keep the routing and SLA they were given; the new tier counts for new cases and
  * rule evaluations from now on.
  */
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
 import { rowById } from '../db/fast.js';
-import { customerChanges, customers, PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
+import { caseEvents, cases, customerChanges, customers, PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -63,6 +63,21 @@ export function editCustomer(services: Services, customerId: number, input: Edit
     const now = services.clock.now();
     const customer = applyProfileChanges(services.db, customerId, changes, now);
     recordProfileChange(services.db, customerId, changes, { actor, at: now, via: 'edit', reason: input.reason });
+    // Staff working the customer's open cases see the change on those timelines (never customers).
+    const openCases = services.db.select({ id: cases.id }).from(cases).where(and(eq(cases.customerId, customerId), eq(cases.open, true))).all();
+    for (const c of openCases) {
+      services.db
+        .insert(caseEvents)
+        .values({
+          caseId: c.id,
+          type: 'customer.updated',
+          at: now,
+          actorType: actor.type,
+          actorId: actor.id,
+          data: { customerId, source: 'edit', changes, ...(input.reason ? { reason: input.reason } : {}), ...(actor.type === 'system' ? { via: actor.name } : {}) },
+        })
+        .run();
+    }
     return { customer, changes };
   });
 }

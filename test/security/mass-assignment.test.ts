@@ -149,7 +149,7 @@ describe('intake never rewrites a customer profile', () => {
         changes: { organization: { from: null, to: 'Jones & Co' } },
       }),
     ]);
-    expect(timeline(h.services, 1001).find((e) => e.type === 'customer.updated')).toMatchObject({ actor: { name: 'Alice' }, data: { via: 'intake' } });
+    expect(timeline(h.services, 1001).find((e) => e.type === 'customer.updated')).toMatchObject({ actor: { name: 'Alice' }, data: { source: 'intake' } });
     expect(res.status).toBe(201);
   });
 
@@ -191,6 +191,13 @@ describe('PATCH /api/v1/customers/:id', () => {
     const created = await call('POST', '/api/v1/cases', h.tokenFor(chloe), { subject: 'Hello', description: 'A question' });
     expect(created.status).toBe(201);
     expect(loadCase(h.services, 1001)).toMatchObject({ slaPolicy: 'premium' });
+    // Staff see later changes on the customer's open cases; the customer does not.
+    await call('PATCH', `/api/v1/customers/${chloe.id}`, ADMIN_TOKEN, { organization: null });
+    expect(timeline(h.services, 1001).filter((e) => e.type === 'customer.updated')).toMatchObject([
+      { actor: { type: 'system', name: 'admin token' }, data: { source: 'edit', changes: { organization: { from: 'Chloe Ltd', to: null } } } },
+    ]);
+    const seenByChloe = await h.api('GET', '/api/v1/cases/C-1001/events', { token: h.tokenFor(chloe) });
+    expect(await seenByChloe.text()).not.toContain('Chloe Ltd');
     // The audit trail is append-only.
     expect(() => h.db.$client.prepare('UPDATE customer_changes SET actor_name = ?').run('someone')).toThrow(/append-only/);
     expect(() => h.db.$client.prepare('DELETE FROM customer_changes').run()).toThrow(/append-only/);

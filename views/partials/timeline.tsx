@@ -100,7 +100,7 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
     case 'customer.updated':
       return (
         <Line {...at(e)} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>
-          {d.via === 'intake' ? `Customer profile filled in at intake by ${by}` : `Customer profile changed by ${by}`}
+          {d.source === 'intake' ? `Customer profile filled in at intake by ${by}` : `Customer profile changed by ${by}`}
         </Line>
       );
     case 'case.updated':
