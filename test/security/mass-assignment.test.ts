@@ -114,6 +114,20 @@ describe('transitions take only the fields they require or allow', () => {
     const ok = await call('POST', `/api/v1/cases/${id}/transitions`, h.tokenFor(alice), { transition: 'waitOnCustomer', note: 'asked for the file' });
     expect(ok.json.status).toBe('pending');
   });
+
+  it('offers the allowed note in the staff forms that ask for something anyway', async () => {
+    const id = await openCase();
+    const desk = signedIn(h, alice);
+    const page = await (await desk.get(`/cases/${id}`)).text();
+    expect(page).toContain('id="transition-resolve-note"');
+    expect(page).toContain('id="transition-escalate-note"');
+    expect(page).not.toContain('id="transition-waitOnCustomer-note"');
+    expect((await desk.post(`/cases/${id}/transitions`, { transition: 'resolve', solution: 'Settings → Export.', note: 'Walked them through it' })).status).toBe(303);
+    expect(timeline(h.services, 1001).find((e) => e.type === 'case.transitioned' && e.data.to === 'resolved')?.data).toMatchObject({
+      solution: 'Settings → Export.',
+      note: 'Walked them through it',
+    });
+  });
 });
 
 describe('intake never rewrites a customer profile', () => {

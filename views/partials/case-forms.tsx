@@ -21,6 +21,13 @@ const REQUIREMENT_LABELS: Record<string, string> = {
   note: 'Note',
 };
 
+/** Fields a transition takes without requiring them (its `allows`), shown in forms that open anyway. */
+const OPTIONAL_LABELS: Record<string, string> = {
+  note: 'Note (staff only)',
+  reason: 'Reason',
+  solution: 'Solution (the customer sees it)',
+};
+
 /** Staff: a public reply or an internal note. */
 export function Composer(p: { ctx: FormContext; state?: FormState | undefined }) {
   return (
@@ -59,7 +66,10 @@ export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefin
   );
 }
 
-/** One transition's form: a button, plus fields for what the transition requires. */
+/**
+ * One transition's form: a button, plus fields for what the transition requires (and, when
+ * it asks for something anyway, the optional fields it allows).
+ */
 export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined }) {
   const t = p.transition;
   const plain = t.requires.length === 0;
@@ -71,6 +81,13 @@ export function TransitionForm(p: { ctx: FormContext; transition: AvailableTrans
       {t.requires.map((field) => (
         <Field id={`transition-${t.name}-${field}`} name={field} label={REQUIREMENT_LABELS[field] ?? field} rows={4} required maxlength={20000} state={p.state} />
       ))}
+      {plain
+        ? null
+        : t.allows
+            .filter((field) => !t.requires.includes(field))
+            .map((field) => (
+              <Field id={`transition-${t.name}-${field}`} name={field} label={`${OPTIONAL_LABELS[field] ?? field} (optional)`} rows={2} maxlength={20000} state={p.state} />
+            ))}
       <Button variant={plain ? 'secondary' : 'primary'} id={`transition-${t.name}-submit`}>
         {t.label}
       </Button>
