@@ -24,22 +24,25 @@ function list(value: unknown): string {
   return Array.isArray(value) ? value.map(str).join(', ') : str(value);
 }
 
-function Message(p: { id: number; at: string; body: string; kind: 'customer' | 'staff' | 'note'; heading: string }) {
+/** What every entry has, staff or customer. */
+type EntryRef = { id: number; at: string };
+
+function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' | 'note'; heading: string }) {
   return (
-    <li class={`event event-message message-${p.kind}`} id={`event-${p.id}`}>
+    <li class={`event event-message message-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
-        <strong>{p.heading}</strong> <Time at={p.at} />
+        <strong>{p.heading}</strong> <Time at={p.entry.at} />
       </div>
       <div class="message-body">{p.body}</div>
     </li>
   );
 }
 
-function Line(p: { id: number; at: string; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string }) {
+function Line(p: { entry: EntryRef; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string }) {
   return (
-    <li class={`event event-${p.kind}`} id={`event-${p.id}`}>
+    <li class={`event event-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
-        <span class="event-text">{p.children as never}</span> <Time at={p.at} />
+        <span class="event-text">{p.children as never}</span> <Time at={p.entry.at} />
       </div>
       {p.detail ? (
         <div class="event-detail">
@@ -51,98 +54,96 @@ function Line(p: { id: number; at: string; kind: string; children: unknown; deta
   );
 }
 
-const at = (e: TimelineEntry) => ({ id: e.id, at: e.at });
-
 function staffEntry(e: TimelineEntry, labels: Labels) {
   const d = e.data;
   const by = e.actor.name;
   const state = (name: unknown) => labels[str(name)] ?? str(name);
   switch (e.type) {
     case 'customer.replied':
-      return <Message {...at(e)} body={str(e.data.body)} kind="customer" heading={`${by} (customer) wrote`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${by} (customer) wrote`} />;
     case 'staff.replied':
-      return <Message {...at(e)} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} />;
     case 'staff.noted':
-      return <Message {...at(e)} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} />;
     case 'case.created':
       // Intake records case.created with its details, then raises it (no data) for subscribers.
-      return d.channel === undefined ? null : <Line {...at(e)} kind="system">{`Created by ${by} via ${str(d.channel)}`}</Line>;
+      return d.channel === undefined ? null : <Line entry={e} kind="system">{`Created by ${by} via ${str(d.channel)}`}</Line>;
     case 'case.diagnosed': {
       const titles = Array.isArray(d.suggestions) ? d.suggestions.map((s) => str((s as { title?: unknown }).title)).join('; ') : '';
-      return <Line {...at(e)} kind="system" detail={titles} detailLabel="Suggestions">{d.matched ? 'Matched a known problem' : 'Similar known problems found'}</Line>;
+      return <Line entry={e} kind="system" detail={titles} detailLabel="Suggestions">{d.matched ? 'Matched a known problem' : 'Similar known problems found'}</Line>;
     }
     case 'case.routed':
       return (
-        <Line {...at(e)} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Rules that fired">
+        <Line entry={e} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Rules that fired">
           {`Routed to ${str(d.queue)} (${str(d.priority)}) by ${str(d.ruleset)} v${str(d.version)}`}
         </Line>
       );
     case 'case.queued':
-      return <Line {...at(e)} kind="system" detail={str(d.reason)}>{`Waiting for an agent in ${str(d.queue)}`}</Line>;
+      return <Line entry={e} kind="system" detail={str(d.reason)}>{`Waiting for an agent in ${str(d.queue)}`}</Line>;
     case 'case.assigned':
-      return <Line {...at(e)} kind="system" detail={str(d.reason)}>{`Assigned to ${str(d.assignee)}`}</Line>;
+      return <Line entry={e} kind="system" detail={str(d.reason)}>{`Assigned to ${str(d.assignee)}`}</Line>;
     case 'case.unassigned':
-      return <Line {...at(e)} kind="system" detail={str(d.reason)}>Unassigned</Line>;
+      return <Line entry={e} kind="system" detail={str(d.reason)}>Unassigned</Line>;
     case 'case.transferred':
-      return <Line {...at(e)} kind="system" detail={str(d.reason)} detailLabel="Reason">{`Moved from ${str(d.fromQueue)} to ${str(d.queue)}`}</Line>;
+      return <Line entry={e} kind="system" detail={str(d.reason)} detailLabel="Reason">{`Moved from ${str(d.fromQueue)} to ${str(d.queue)}`}</Line>;
     case 'case.escalated':
       return (
-        <Line {...at(e)} kind="escalation" detail={[str(d.reason), d.rule ? `rule: ${str(d.rule)}` : ''].filter(Boolean).join(' · ')} detailLabel="Reason">
+        <Line entry={e} kind="escalation" detail={[str(d.reason), d.rule ? `rule: ${str(d.rule)}` : ''].filter(Boolean).join(' · ')} detailLabel="Reason">
           {`Escalated to ${str(d.queue)} (tier ${str(d.tier)}) by ${by}`}
         </Line>
       );
     case 'case.transitioned': {
       const extra = d.solution ? { detail: str(d.solution), detailLabel: 'Solution' } : d.reason ? { detail: str(d.reason), detailLabel: 'Reason' } : d.note ? { detail: str(d.note), detailLabel: 'Note' } : {};
-      return <Line {...at(e)} kind="state" {...extra}>{`${state(d.from)} → ${state(d.to)} (${str(d.transition)}) by ${by}`}</Line>;
+      return <Line entry={e} kind="state" {...extra}>{`${state(d.from)} → ${state(d.to)} (${str(d.transition)}) by ${by}`}</Line>;
     }
     case 'case.rated':
-      return <Line {...at(e)} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+      return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
     case 'customer.updated':
       return (
-        <Line {...at(e)} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>
+        <Line entry={e} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>
           {d.source === 'intake' ? `Customer profile filled in at intake by ${by}` : `Customer profile changed by ${by}`}
         </Line>
       );
     case 'case.updated':
-      return <Line {...at(e)} kind="system" detail={str(d.changes)}>{`Updated by ${str(d.by) || by}`}</Line>;
+      return <Line entry={e} kind="system" detail={str(d.changes)}>{`Updated by ${str(d.by) || by}`}</Line>;
     case 'rules.evaluated':
       return (
-        <Line {...at(e)} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Fired">
+        <Line entry={e} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Fired">
           {`Rules ${str(d.ruleset)} v${str(d.version)} ran on ${str(d.event)}`}
         </Line>
       );
     case 'rules.failed':
-      return <Line {...at(e)} kind="error" detail={str(d.error)}>{`Rules failed on ${str(d.event)}`}</Line>;
+      return <Line entry={e} kind="error" detail={str(d.error)}>{`Rules failed on ${str(d.event)}`}</Line>;
     default:
       if (e.type.startsWith('sla.')) {
         const verb = e.type.slice(4);
         const due = typeof d.dueAt === 'number' ? ` (due ${new Date(d.dueAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
-        return <Line {...at(e)} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>{`SLA ${metricLabel(str(d.metric))}: ${verb}${due}`}</Line>;
+        return <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>{`SLA ${metricLabel(str(d.metric))}: ${verb}${due}`}</Line>;
       }
       if (Object.keys(d).length === 1 && typeof d.transition === 'string') {
         // Events a transition emits (case.resolved, case.reopened, case.closed…).
-        return <Line {...at(e)} kind="system">{`${e.type} (after ${d.transition})`}</Line>;
+        return <Line entry={e} kind="system">{`${e.type} (after ${d.transition})`}</Line>;
       }
-      return <Line {...at(e)} kind="system" detail={Object.keys(d).length ? str(d) : undefined}>{`${e.type} by ${by}`}</Line>;
+      return <Line entry={e} kind="system" detail={Object.keys(d).length ? str(d) : undefined}>{`${e.type} by ${by}`}</Line>;
   }
 }
 
 function customerEntry(e: CustomerTimelineEntry) {
   switch (e.type) {
     case 'customer.replied':
-      return <Message id={e.id} at={e.at} body={e.body} kind="customer" heading={e.author.you ? 'You wrote' : `${e.author.name} wrote`} />;
+      return <Message entry={e} body={e.body} kind="customer" heading={e.author.you ? 'You wrote' : `${e.author.name} wrote`} />;
     case 'staff.replied':
-      return <Message id={e.id} at={e.at} body={e.body} kind="staff" heading={`${e.author.name} (support) wrote`} />;
+      return <Message entry={e} body={e.body} kind="staff" heading={`${e.author.name} (support) wrote`} />;
     case 'case.created':
-      return <Line id={e.id} at={e.at} kind="system">Request received</Line>;
+      return <Line entry={e} kind="system">Request received</Line>;
     case 'case.transitioned':
       return (
-        <Line id={e.id} at={e.at} kind="state" {...(e.solution ? { detail: e.solution, detailLabel: 'Solution' } : {})}>
+        <Line entry={e} kind="state" {...(e.solution ? { detail: e.solution, detailLabel: 'Solution' } : {})}>
           {`Status changed to ${e.status}`}
         </Line>
       );
     case 'case.rated':
-      return <Line id={e.id} at={e.at} kind="rating" detail={e.comment} detailLabel="Comment">{`Rated: ${e.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+      return <Line entry={e} kind="rating" detail={e.comment} detailLabel="Comment">{`Rated: ${e.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
   }
 }
 
