@@ -1,6 +1,7 @@
 /**
- * The JSON shape of a case for API clients (`GET /api/v1/cases/:id`) and the pieces the
- * pages reuse: timeline entries and SLA timers.
+ * The staff JSON shape of a case (`GET /api/v1/cases/:id` for staff tokens) and the pieces
+ * the workspace reuses: timeline entries and SLA timers. Customers get the customer
+ * projection (`customer-view.ts`) instead.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { rowById, rowMapper, statement } from '../db/fast.js';
@@ -116,10 +117,10 @@ export interface TimelineEntry {
 }
 
 /**
- * The timeline, oldest first. `publicOnly` drops internal notes and system detail (customer
- * view); `types` reads only entries of those types.
+ * The full timeline, oldest first, for staff; `types` reads only entries of those types.
+ * Customers get `customerTimeline` (customer-view.ts) instead.
  */
-export function timeline(services: Services, caseId: number, options: { publicOnly?: boolean; types?: readonly string[] } = {}): TimelineEntry[] {
+export function timeline(services: Services, caseId: number, options: { types?: readonly string[] } = {}): TimelineEntry[] {
   const { db } = services;
   const where = options.types ? and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...options.types])) : eq(caseEvents.caseId, caseId);
   const rows = db.select().from(caseEvents).where(where).orderBy(asc(caseEvents.id)).all();
@@ -129,7 +130,7 @@ export function timeline(services: Services, caseId: number, options: { publicOn
   const customerNames = new Map(
     customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
   );
-  const entries = rows.map((r) => ({
+  return rows.map((r) => ({
     id: r.id,
     type: r.type,
     at: iso(r.at)!,
@@ -145,17 +146,4 @@ export function timeline(services: Services, caseId: number, options: { publicOn
     },
     data: r.data,
   }));
-  return options.publicOnly ? entries.filter((e) => PUBLIC_EVENTS.has(e.type)) : entries;
 }
-
-/** What a customer sees of their case's history. */
-export const PUBLIC_EVENTS: ReadonlySet<string> = new Set([
-  'case.created',
-  'customer.replied',
-  'staff.replied',
-  'case.transitioned',
-  'case.rated',
-  'case.solutionOffered',
-  'case.solutionAccepted',
-  'case.solutionDeclined',
-]);

@@ -10,9 +10,9 @@
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
 import { insertRow, rowById } from '../db/fast.js';
-import { cases, CHANNELS, customers, PRIORITIES, type Priority, type RoutingRecord } from '../db/schema/index.js';
+import { cases, CHANNELS, customers, PRIORITIES, type Channel, type Priority, type RoutingRecord } from '../db/schema/index.js';
 import { diagnose } from '../diagnosis/search-problems.js';
-import { DomainError, ValidationError } from '../errors.js';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Evaluation, Decisions } from '../rules/evaluate.js';
 import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
 import { mergeDecisions } from '../rules/evaluate.js';
@@ -21,19 +21,17 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
-import { customerFact, findCustomerByEmail, upsertCustomer, type CustomerRow } from './customers.js';
+import { customerFact, customerTier, findCustomerByEmail, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
 import { queueById } from './move-case.js';
 
 export const FALLBACK_QUEUE = 'general';
-
-const tier = z.string().trim().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"').max(40);
 
 export const createCaseSchema = z.strictObject({
   customer: z
     .strictObject({
       email: z.email().max(254),
       name: z.string().trim().min(1).max(200).optional(),
-      tier: tier.optional(),
+      tier: customerTier.optional(),
       organization: z.string().trim().max(200).optional(),
     })
     .optional(),
@@ -47,6 +45,23 @@ export type CreateCaseInput = z.infer<typeof createCaseSchema>;
 export interface CreateCaseOptions {
   /** The customer the case is for when a customer submits it themselves. */
   customerId?: number;
+  /**
+   * How the case came in, decided by the intake path (portal `web`, API `api`, mail
+   * `email`), never by a customer. Staff may name another channel in the input (a phone
+   * call they log). Default `api`.
+   */
+  channel?: Channel;
+}
+
+/** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
+function assertCustomerInput(input: CreateCaseInput, actor: Actor, options: CreateCaseOptions): void {
+  if (actor.type !== 'customer') return;
+  if (options.customerId !== actor.id) throw new DomainError('FORBIDDEN', 'Customers file requests for themselves only.');
+  const issues: FieldIssue[] = [];
+  if (input.customer !== undefined) issues.push({ path: 'customer', message: 'you file requests for yourself; leave this out' });
+  if (input.priority !== undefined) issues.push({ path: 'priority', message: 'set by support, not by customers' });
+  if (input.channel !== undefined) issues.push({ path: 'channel', message: 'follows how the request came in; customers do not choose it' });
+  if (issues.length > 0) throw new ValidationError(issues, `Customers may not set ${issues.map((i) => i.path).join(', ')}.`);
 }
 
 /** What intake decided before writing anything: diagnosis, rule evaluations, the facts used. */
@@ -55,6 +70,7 @@ export interface Intake {
   input: CreateCaseInput;
   existingCustomer: CustomerRow | undefined;
   customerInput: CreateCaseInput['customer'];
+  channel: Channel;
   diagnosis: ReturnType<typeof diagnose>;
   workflow: ReturnType<Services['definitions']['workflow']>;
   sla: ReturnType<Services['definitions']['sla']>;
@@ -88,12 +104,13 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
   const workflow = definitions.workflow(services.defaultWorkflow);
   const sla = definitions.sla();
   const priority: Priority = input.priority ?? 'normal';
+  const channel: Channel = input.channel ?? options.channel ?? 'api';
 
   const draft: CaseLike = {
     id: 0,
     subject: input.subject,
     description: input.description,
-    channel: input.channel ?? 'api',
+    channel,
     priority,
     tags: [],
     skills: [],
@@ -123,7 +140,7 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
     withinBusinessHours: inBusinessHours,
   });
   const decisions = mergeDecisions(evaluations.filter((e) => e.error === null));
-  return { at, input, existingCustomer, customerInput, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions };
+  return { at, input, existingCustomer, customerInput, channel, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions };
 }
 
 export interface StoreCaseOptions {
@@ -144,9 +161,10 @@ export interface StoreCaseOptions {
  */
 export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown> } {
   const { db } = services;
-  const { at, input, existingCustomer, customerInput, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
+  const { at, input, existingCustomer, customerInput, channel, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
-  const storedCustomer = existingCustomer && !customerInput ? existingCustomer : upsertCustomer(db, customerInput!, at);
+  const upserted = existingCustomer && !customerInput ? { row: existingCustomer, filled: {} } : upsertCustomer(db, customerInput!, at);
+  const storedCustomer = upserted.row;
   const routedQueue = queueById(db, options.queue ?? decisions.queue ?? FALLBACK_QUEUE);
   const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
   if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
@@ -157,7 +175,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     customerId: storedCustomer.id,
     subject: input.subject,
     description: input.description,
-    channel: (input.channel ?? 'api') as CaseRow['channel'],
+    channel,
     requestedPriority: priority,
     priority: decisions.priority ?? priority,
     status: workflow.definition.initial,
@@ -211,6 +229,11 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...mark,
   };
   ctx.record('case.created', createdData);
+  if (Object.keys(upserted.filled).length > 0) {
+    // Intake only fills empty profile fields, and says so on the case and in the audit trail.
+    recordProfileChange(db, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
+    ctx.record('customer.updated', { customerId: storedCustomer.id, source: 'intake', changes: upserted.filled });
+  }
   if (diagnosis.suggestions.length > 0) {
     ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions, ...mark });
   }
@@ -237,6 +260,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
 }
 
 export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
+  assertCustomerInput(input, actor, options);
   const intake = await evaluateIntake(services, input, services.clock.now(), options);
   return transaction(services.db, () => {
     const { ctx, createdData } = storeCase(services, intake, actor);

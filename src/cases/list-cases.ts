@@ -38,7 +38,18 @@ export function visibleTo(principal: Principal): SQL | undefined {
   return principal.queues.size > 0 ? or(inArray(cases.queueId, [...principal.queues]), own) : own;
 }
 
+/**
+ * Customers list their own cases without filters on internals: a filter by queue, assignee
+ * or internal state would tell them where their cases are, so it is refused (422).
+ */
+function assertCustomerFilters(principal: Principal, query: ListCasesQuery): void {
+  if (principal.actor.type !== 'customer') return;
+  const issues = (['queue', 'status', 'assignee'] as const).filter((key) => query[key] !== undefined).map((path) => ({ path, message: 'not a filter for customers' }));
+  if (issues.length > 0) throw new ValidationError(issues, `Customers may not filter by ${issues.map((i) => i.path).join(', ')}.`);
+}
+
 export function listCases(services: Services, principal: Principal, query: ListCasesQuery) {
+  assertCustomerFilters(principal, query);
   const filters: (SQL | undefined)[] = [visibleTo(principal)];
   if (query.queue) filters.push(eq(cases.queueId, query.queue));
   if (query.status) filters.push(eq(cases.status, query.status));

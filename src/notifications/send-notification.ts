@@ -1,9 +1,10 @@
 /**
  * Outbox handler for `notification.send`: resolves the recipients (`customer`,
  * `assignee`, `queue`, `queueManagers`, `managers` or an address), renders the template
- * and mails it. An unassigned case's `assignee` is its queue's managers (members of the
- * queue with the manager or admin role), or every manager when the queue has none: an
- * SLA warning or breach always reaches someone.
+ * and mails it: the customer (or their address) gets the template's customer version, built
+ * from the customer projection of the case; staff get the full one. An unassigned case's
+ * `assignee` is its queue's managers (members of the queue with the manager or admin role),
+ * or every manager when the queue has none: an SLA warning or breach always reaches someone.
  * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
  * the outbox with back-off and stay visible there.
  */
@@ -13,7 +14,8 @@ import { caseRef } from '../cases/case-ref.js';
 import { loadOffer } from '../cases/solution-offer.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
-import { renderTemplate, type TemplateName } from './templates.js';
+import { customerCaseView } from '../cases/customer-view.js';
+import { renderCustomerTemplate, renderTemplate, type TemplateName } from './templates.js';
 
 interface Recipients {
   addresses: string[];
@@ -112,20 +114,30 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const { to, template } = item.payload as { to: string; template: TemplateName };
   const { addresses, fallback } = recipients(services, to, c);
   const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
-  const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
-  const offer = template === 'case-received' || template === 'solution-offered' ? loadOffer(services, c.id) : null;
-  const message = renderTemplate(template, {
-    caseRef: caseRef(c.id),
-    subject: c.subject,
-    status: c.status,
-    queue: c.queueId,
-    priority: c.priority,
-    customerName: customer.name,
-    reason,
-    solution: c.solution,
-    offer: offer?.answer === 'open' ? { title: offer.title, solution: offer.solution } : null,
-    url: `${services.publicUrl}/cases/${caseRef(c.id)}`,
-  });
+  const url = `${services.publicUrl}/cases/${caseRef(c.id)}`;
+  const offered = template === 'case-received' || template === 'solution-offered' ? loadOffer(services, c.id) : null;
+  const offer = offered?.answer === 'open' ? { title: offered.title, solution: offered.solution } : null;
+  // The customer (by target or by address) gets the customer projection, never staff detail.
+  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
+  let message;
+  if (toCustomer) {
+    const view = customerCaseView(services, c);
+    message = renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, offer, url });
+  } else {
+    const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
+    message = renderTemplate(template, {
+      caseRef: caseRef(c.id),
+      subject: c.subject,
+      status: c.status,
+      queue: c.queueId,
+      priority: c.priority,
+      customerName: customer.name,
+      reason,
+      solution: c.solution,
+      offer,
+      url,
+    });
+  }
   let outcome: Record<string, unknown>;
   const via = fallback ? { fallback } : {};
   if (addresses.length === 0) {

@@ -1,6 +1,8 @@
 /**
- * Notification templates rules and workflows can name (`notify { to, template }`).
- * Plain text: mail clients render it as-is and no HTML escaping can go wrong.
+ * Notification templates rules and workflows can name (`notify { to, template }`), each in
+ * a staff version (`renderTemplate`) and a customer version (`renderCustomerTemplate`, fed
+ * by the customer projection only). Plain text: mail clients render it as-is and no HTML
+ * escaping can go wrong.
  */
 import { own } from '../own.js';
 import { displayText } from '../text/display.js';
@@ -27,7 +29,7 @@ export interface TemplateInput {
   url: string;
 }
 
-function offerText(c: TemplateInput): string {
+function offerText(c: Pick<TemplateInput, 'offer' | 'url'>): string {
   return c.offer
     ? `\n\nThis may solve it (${c.offer.title}):\n${c.offer.solution}\n\nDid it? Tell us with "This solved it" or "No, I still need help": ${c.url}\n`
     : '';
@@ -71,12 +73,63 @@ const TEMPLATES = {
   }),
 } satisfies Record<string, (c: TemplateInput) => RenderedMessage>;
 
+/**
+ * What a mail to the customer may say: the customer projection of the case
+ * (`src/cases/customer-view.ts`) — never the queue, priority, tier, reasons or SLA.
+ */
+export interface CustomerMailInput {
+  caseRef: string;
+  subject: string;
+  /** The status in customer wording. */
+  status: string;
+  customerName: string;
+  solution: string | null;
+  /** The known problem's solution offered to the customer, while it waits for their answer. */
+  offer: { title: string; solution: string } | null;
+  url: string;
+}
+
+const customerUpdate = (c: CustomerMailInput): RenderedMessage => ({
+  subject: `[${c.caseRef}] Update on your request: ${c.subject}`,
+  text: `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is now: ${c.status}.\n\nFollow it here: ${c.url}\n`,
+});
+
+/** Every template in its customer version; staff-facing ones become a plain status update. */
+const CUSTOMER_TEMPLATES: Record<keyof typeof TEMPLATES, (c: CustomerMailInput) => RenderedMessage> = {
+  'case-received': (c) => ({
+    subject: `[${c.caseRef}] We received your request: ${c.subject}`,
+    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\nFollow it here: ${c.url}\n`,
+  }),
+  'solution-offered': (c) => ({
+    subject: `[${c.caseRef}] A solution for: ${c.subject}`,
+    text: c.offer
+      ? `Hello ${c.customerName},\n\nWe know this problem: ${c.offer.title}.\n\n${c.offer.solution}\n\nIf this solved it, tell us with "This solved it" and we close your request; if not, choose "No, I still need help" and an agent takes it from here: ${c.url}\n`
+      : `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is with our team.\n\nFollow it here: ${c.url}\n`,
+  }),
+  'case-resolved': (c) => ({
+    subject: `[${c.caseRef}] Resolved: ${c.subject}`,
+    text: `Hello ${c.customerName},\n\nYour request "${c.subject}" was resolved.${c.solution ? `\n\nSolution:\n${c.solution}` : ''}\n\nTell us how we did: ${c.url}\n`,
+  }),
+  'case-escalated': customerUpdate,
+  'sla-warning': customerUpdate,
+  'sla-breached': customerUpdate,
+  'case-waiting': customerUpdate,
+};
+
 export type TemplateName = keyof typeof TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
 /** The mail for a template; bidi controls in user text are removed (src/text/display.ts). */
 export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
   const render = own<(c: TemplateInput) => RenderedMessage>(TEMPLATES, name);
+  if (!render) throw new Error(`No mail template named "${name}"`);
+  const message = render(input);
+  return { subject: displayText(message.subject), text: displayText(message.text) };
+}
+
+/** The customer's version of a template, from the customer projection only. */
+export function renderCustomerTemplate(name: TemplateName, input: CustomerMailInput): RenderedMessage {
+  const render = own<(c: CustomerMailInput) => RenderedMessage>(CUSTOMER_TEMPLATES, name);
   if (!render) throw new Error(`No mail template named "${name}"`);
   const message = render(input);
   return { subject: displayText(message.subject), text: displayText(message.text) };

@@ -101,7 +101,7 @@ export class CaseContext {
   /** Invokes a named transition for `role`; throws INVALID_TRANSITION / TRANSITION_REQUIREMENT_MISSING. */
   invoke(name: string, role: Role, fields: TransitionFields = {}): TransitionOutcome {
     const outcome = transition(this.workflow, this.case, { kind: 'command', transition: name, role, fields });
-    if (!outcome.ok) throw new DomainError(outcome.code, outcome.message, { transition: name, missing: outcome.missing ?? [] });
+    if (!outcome.ok) throw new DomainError(outcome.code, outcome.message, { transition: name, missing: outcome.missing ?? [], ...(outcome.refused ? { refused: outcome.refused } : {}) });
     if (outcome.transition === null) throw new Error('a command always names a transition');
     this.fields = fields;
     this.#run(() => this.#apply(outcome));

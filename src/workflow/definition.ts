@@ -46,6 +46,8 @@ export type ActionCall = z.infer<typeof actionCallSchema>;
 
 const stateSchema = z.strictObject({
   label: z.string().min(1).optional(),
+  /** The state in customer wording (portal, API for customers, mail); falls back to `label`. */
+  customerLabel: z.string().min(1).optional(),
   description: z.string().optional(),
   category: z.enum(STATE_CATEGORIES),
   sla: z
@@ -74,6 +76,8 @@ const transitionSchema = z.strictObject({
   /** Events that fire it automatically when the case is in one of `from`. */
   on: z.array(eventType).optional(),
   requires: z.array(z.enum(TRANSITION_FIELDS)).optional(),
+  /** Fields it accepts without requiring them. Any other field is refused; a solution only from staff. */
+  allows: z.array(z.enum(TRANSITION_FIELDS)).optional(),
   /** An event raised after the transition, e.g. `case.reopened`. */
   emits: eventType.optional(),
   actions: z.array(actionCallSchema).optional(),

@@ -40,6 +40,11 @@ describe('transition (pure)', () => {
     expect(transition(support, at(state), { kind: 'command', transition: name, role })).toMatchObject({ ok: false, code });
   });
 
+  it('does not name internal states to customers', () => {
+    expect(transition(support, at('escalated'), { kind: 'command', transition: 'reopen', role: 'customer' })).toEqual({ ok: false, code: 'INVALID_TRANSITION', message: '"reopen" is not possible now.' });
+    expect(transition(support, at('escalated'), { kind: 'command', transition: 'close', role: 'agent' })).toMatchObject({ message: '"close" is not possible while the case is escalated.' });
+  });
+
   it('names the missing fields', () => {
     expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'agent', fields: { solution: '   ' } })).toEqual({
       ok: false,
@@ -56,6 +61,30 @@ describe('transition (pure)', () => {
       message: '"Wait on customer" is not possible while the case is Pending customer.',
     });
     expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'customer' })).toMatchObject({ message: 'The role customer may not use "Resolve".' });
+  });
+
+  it('refuses fields a transition neither requires nor allows, and a solution from a customer', () => {
+    const command = (state: string, name: string, role: 'agent' | 'customer', fields: Record<string, string>) =>
+      transition(support, at(state, 'open'), { kind: 'command', transition: name, role, fields });
+    expect(command('open', 'markSolved', 'customer', { solution: 'I fixed it myself' })).toEqual({
+      ok: false,
+      code: 'TRANSITION_FIELD_NOT_ALLOWED',
+      message: 'Only support staff record the solution; "markSolved" does not take solution from a customer.',
+      refused: ['solution'],
+    });
+    expect(command('open', 'markSolved', 'customer', { note: 'n', reason: 'r' })).toMatchObject({ ok: false, code: 'TRANSITION_FIELD_NOT_ALLOWED', refused: ['note', 'reason'] });
+    expect(command('resolved', 'reopen', 'customer', { reason: 'still broken' })).toMatchObject({ ok: false, refused: ['reason'] });
+    expect(command('open', 'waitOnCustomer', 'agent', { solution: 'x' })).toMatchObject({ ok: false, code: 'TRANSITION_FIELD_NOT_ALLOWED', refused: ['solution'] });
+    expect(command('open', 'escalate', 'agent', { reason: 'r', solution: 's' })).toMatchObject({ ok: false, refused: ['solution'] });
+    // What a transition requires or allows passes; empty fields count as not given.
+    expect(command('open', 'resolve', 'agent', { solution: 's', note: 'n' })).toMatchObject({ ok: true, to: 'resolved' });
+    expect(command('open', 'waitOnCustomer', 'agent', { note: 'asked for logs' })).toMatchObject({ ok: true, to: 'pending' });
+    expect(command('open', 'markSolved', 'customer', { solution: '  ', note: '' })).toMatchObject({ ok: true, to: 'resolved' });
+    // A workflow may let customers give a field, never the solution.
+    const lenient = structuredClone(support);
+    lenient.transitions.markSolved!.allows = ['note', 'solution'];
+    expect(transition(lenient, at('open'), { kind: 'command', transition: 'markSolved', role: 'customer', fields: { note: 'works now' } })).toMatchObject({ ok: true });
+    expect(transition(lenient, at('open'), { kind: 'command', transition: 'markSolved', role: 'customer', fields: { solution: 'x' } })).toMatchObject({ ok: false, refused: ['solution'] });
   });
 
   it('orders effects: exit actions, enter, transition actions, entry actions, timers, emitted event', () => {
@@ -90,7 +119,7 @@ describe('transition (pure)', () => {
     expect(names('resolved', 'customer')).toEqual(['reopen']);
     expect(names('resolved', 'agent')).toEqual(['reopen', 'close']);
     expect(names('closed', 'admin')).toEqual([]);
-    expect(availableTransitions(support, at('open'), 'agent').find((t) => t.name === 'resolve')).toEqual({ name: 'resolve', label: 'Resolve', to: 'resolved', requires: ['solution'] });
+    expect(availableTransitions(support, at('open'), 'agent').find((t) => t.name === 'resolve')).toEqual({ name: 'resolve', label: 'Resolve', to: 'resolved', requires: ['solution'], allows: ['note'] });
   });
 
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('refuses the transition %s: names are looked up as own entries only', (name) => {

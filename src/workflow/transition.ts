@@ -5,6 +5,7 @@
 import type { Role } from '../roles.js';
 import {
   PREVIOUS_STATE,
+  TRANSITION_FIELDS,
   type ActionCall,
   type StateCategory,
   type TransitionDefinition,
@@ -39,9 +40,10 @@ export interface TransitionOutcome {
 
 export interface TransitionRefusal {
   ok: false;
-  code: 'INVALID_TRANSITION' | 'TRANSITION_REQUIREMENT_MISSING';
+  code: 'INVALID_TRANSITION' | 'TRANSITION_REQUIREMENT_MISSING' | 'TRANSITION_FIELD_NOT_ALLOWED';
   message: string;
   missing?: TransitionField[];
+  refused?: TransitionField[];
 }
 
 /** Result for an event no transition listens to in the current state. */
@@ -123,15 +125,29 @@ export function transition(
   // Messages name transitions and states by their labels, as people see them on the page.
   const label = t.label ?? input.transition;
   if (!appliesIn(def, t, snapshot.status)) {
+    // Customers are not told internal state names (e.g. "escalated").
+    const customer = input.kind === 'command' && input.role === 'customer';
     return {
       ok: false,
       code: 'INVALID_TRANSITION',
-      message: `"${label}" is not possible while the case is ${def.states[snapshot.status]?.label ?? snapshot.status}.`,
+      message: customer ? `"${label}" is not possible now.` : `"${label}" is not possible while the case is ${own(def.states, snapshot.status)?.label ?? snapshot.status}.`,
     };
   }
   if (input.kind === 'command') {
     if (!t.roles?.includes(input.role)) {
       return { ok: false, code: 'INVALID_TRANSITION', message: `The role ${input.role} may not use "${label}".` };
+    }
+    const refused = refusedFields(t, input.role, input.fields);
+    if (refused.length > 0) {
+      const staffOnly = refused.includes('solution') && input.role === 'customer';
+      return {
+        ok: false,
+        code: 'TRANSITION_FIELD_NOT_ALLOWED',
+        message: staffOnly
+          ? `Only support staff record the solution; "${input.transition}" does not take ${refused.join(' or ')} from a customer.`
+          : `"${input.transition}" does not take ${refused.join(' or ')}.`,
+        refused,
+      };
     }
     const missing = (t.requires ?? []).filter((field) => !input.fields?.[field]?.trim());
     if (missing.length > 0) {
@@ -146,11 +162,21 @@ export function transition(
   return plan(def, snapshot, input.transition, t);
 }
 
+/**
+ * The fields given with a command that the transition does not take: anything it neither
+ * `requires` nor `allows`, and a solution from a customer (the official solution is staff's).
+ */
+export function refusedFields(t: TransitionDefinition, role: Role, fields: Partial<Record<TransitionField, string>> | undefined): TransitionField[] {
+  const accepted = new Set<TransitionField>([...(t.requires ?? []), ...(t.allows ?? [])]);
+  return TRANSITION_FIELDS.filter((field) => fields?.[field]?.trim() && (!accepted.has(field) || (field === 'solution' && role === 'customer')));
+}
+
 export interface AvailableTransition {
   name: string;
   label: string;
   to: string;
   requires: TransitionField[];
+  allows: TransitionField[];
 }
 
 /** The transitions `role` may invoke by hand now: exactly what the UI offers as buttons. */
@@ -160,7 +186,7 @@ export function availableTransitions(def: WorkflowDefinition, snapshot: Workflow
     if (!t.roles?.includes(role) || !appliesIn(def, t, snapshot.status)) continue;
     const to = targetOf(t, snapshot);
     if (to === null || !own(def.states, to)) continue;
-    out.push({ name, label: t.label ?? name, to, requires: t.requires ?? [] });
+    out.push({ name, label: t.label ?? name, to, requires: t.requires ?? [], allows: t.allows ?? [] });
   }
   return out;
 }

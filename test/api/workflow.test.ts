@@ -78,12 +78,15 @@ describe('transitions', () => {
 
   it('lets the customer mark the case solved and reopen it; the second reopen escalates (escalation ruleset on case.reopened)', async () => {
     const id = await newCase();
-    expect((await transition(id, chloeToken, { transition: 'markSolved' })).json.status).toBe('resolved');
+    // Customers get the case in their wording (the customer projection); staff see the rest.
+    expect((await transition(id, chloeToken, { transition: 'markSolved' })).json.status).toBe('Solved');
     const reopened = await transition(id, chloeToken, { transition: 'reopen' });
-    expect(reopened.json).toMatchObject({ status: 'open', reopenCount: 1, tier: 1 });
+    expect(reopened.json).toMatchObject({ status: 'In progress', open: true });
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json).toMatchObject({ status: 'open', reopenCount: 1, tier: 1 });
     await transition(id, chloeToken, { transition: 'markSolved' });
     const again = await transition(id, chloeToken, { transition: 'reopen' });
-    expect(again.json).toMatchObject({ status: 'escalated', reopenCount: 2, tier: 2, queue: 'advanced', assignee: { id: dana.id } });
+    expect(again.json).toMatchObject({ status: 'In progress', open: true });
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json).toMatchObject({ status: 'escalated', reopenCount: 2, tier: 2, queue: 'advanced', assignee: { id: dana.id } });
     const escalated = (await events(id)).find((e) => e.type === 'case.escalated');
     expect(escalated?.data).toMatchObject({ reason: 'Reopened more than once', rule: 'Cases reopened twice go to advanced support', fromQueue: 'general' });
   });
@@ -137,14 +140,16 @@ describe('messages', () => {
     const id = await newCase();
     await transition(id, aliceToken, { transition: 'waitOnCustomer' });
     const res = await message(id, chloeToken, { body: 'Here are the details.' });
-    expect(res.json.case.status).toBe('open');
+    expect(res.json.case.status).toBe('In progress');
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json.status).toBe('open');
   });
 
   it('reopens a resolved case when the customer replies', async () => {
     const id = await newCase();
     await transition(id, aliceToken, { transition: 'resolve', solution: 'x' });
     const res = await message(id, chloeToken, { body: 'Still broken.' });
-    expect(res.json.case).toMatchObject({ status: 'open', reopenCount: 1 });
+    expect(res.json.case).toMatchObject({ status: 'In progress', open: true });
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json).toMatchObject({ status: 'open', reopenCount: 1 });
   });
 
   it('refuses internal notes from customers and empty bodies', async () => {
@@ -190,8 +195,9 @@ describe('rules that fail at run time', () => {
       ],
     });
     expect(put.status).toBe(200);
-    const { status, json } = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice', description: 'invoice' });
-    expect(status).toBe(201);
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice', description: 'invoice' });
+    expect(created.status).toBe(201);
+    const { json } = await call('GET', `/api/v1/cases/${created.json.id}`, ADMIN_TOKEN);
     expect(json.queue).toBe('general');
     expect(json.routing).toMatchObject({ ruleset: 'routing', version: 2, fired: [] });
     expect(json.routing.error).toMatch(/some/);
@@ -212,8 +218,8 @@ describe('rules that fail at run time', () => {
     expect(put.status).toBe(200);
     const id = await newCase();
     await transition(id, chloeToken, { transition: 'markSolved' });
-    const reopened = await transition(id, chloeToken, { transition: 'reopen' });
-    expect(reopened.json).toMatchObject({ status: 'open', tier: 1, queue: 'general' });
+    await transition(id, chloeToken, { transition: 'reopen' });
+    expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json).toMatchObject({ status: 'open', tier: 1, queue: 'general' });
     const failed = (await events(id)).filter((e) => e.type === 'rules.failed');
     expect(failed.map((e) => e.data)).toEqual([{ event: 'case.reopened', error: 'cannot escalate: No active queue at tier 3.' }]);
     expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND (failed_at IS NOT NULL OR done_at IS NULL)").get()).toEqual({ n: 0 });

@@ -31,6 +31,7 @@ const caseRoutes = (): Route[] => [
   { method: 'POST', path: `/cases/${ref}/transitions`, form: { transition: 'resolve', solution: 'x' } },
   { method: 'POST', path: `/cases/${ref}/assignment`, form: { queue: 'general' } },
   { method: 'POST', path: `/cases/${ref}/rating`, form: { satisfied: 'yes' } },
+  { method: 'POST', path: `/cases/${ref}/customer`, form: { name: 'Mallory', tier: 'enterprise' } },
 ];
 
 const postRoutes = (): Route[] => [

@@ -7,6 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { customerTimeline } from '../../src/cases/customer-view.js';
 import { outbox, problems } from '../../src/db/schema/index.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -64,7 +65,7 @@ describe('an offered solution', () => {
     const path = await submit('Billed 2 times', 'I was billed 2 times for March.');
     const id = idOf(path);
     expect(loadCase(h.services, id)).toMatchObject({ diagnosisMatched: true, status: 'open', assigneeId: alice.id });
-    expect(timeline(h.services, id, { publicOnly: true }).map((e) => e.type)).toContain('case.solutionOffered');
+    expect(customerTimeline(h.services, loadCase(h.services, id)).map((e) => e.type)).toContain('case.solutionOffered');
 
     const page = await (await portal.get(path)).text();
     expect(page).toContain('id="solution-offer"');

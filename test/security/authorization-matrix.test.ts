@@ -40,6 +40,7 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/offered-solution':       '401   ok    404   403   404   404   403   403',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
+  'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',
@@ -82,6 +83,7 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/transitions':                   'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/assignment':                    'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
 };

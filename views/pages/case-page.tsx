@@ -3,14 +3,14 @@
  * the case's customer. Parts that change while the page is open (header, timeline,
  * actions, "why" panel) have ids and are refreshed out-of-band by the live poll.
  */
-import type { CasePageData } from '../../src/http/pages/case-data.js';
+import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
 import { SolutionOfferPanel } from '../partials/solution-offer.js';
-import { Timeline } from '../partials/timeline.js';
+import { CustomerTimeline, Timeline } from '../partials/timeline.js';
 import type { Viewer } from '../viewer.js';
 
 export interface CaseForms {
@@ -20,6 +20,7 @@ export interface CaseForms {
   reassign?: FormState;
   rating?: FormState;
   offer?: FormState;
+  customer?: FormState;
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
@@ -40,35 +41,39 @@ function Poller({ d, pollSeconds, oob }: { d: CasePageData; pollSeconds: number;
 }
 
 export function CaseHeader({ d, oob }: { d: CasePageData; oob?: boolean }) {
+  if (d.audience === 'customer') {
+    return (
+      <div id="case-header" hx-swap-oob={oob ? 'true' : undefined}>
+        <PageHeader eyebrow={d.ref} title={d.view.subject} />
+        <ul class="badges" aria-label="Case status">
+          <li>
+            <StatusBadge label={d.view.status} category={d.category} />
+          </li>
+        </ul>
+      </div>
+    );
+  }
   const v = d.view;
-  const staff = d.audience === 'staff';
   return (
     <div id="case-header" hx-swap-oob={oob ? 'true' : undefined}>
-      <PageHeader
-        eyebrow={staff ? `${d.ref} · ${v.queue} queue · tier ${v.tier}` : d.ref}
-        title={v.subject}
-      />
+      <PageHeader eyebrow={`${d.ref} · ${v.queue} queue · tier ${v.tier}`} title={v.subject} />
       <ul class="badges" aria-label="Case status">
         <li>
           <StatusBadge label={v.statusLabel} category={d.category} />
         </li>
-        {staff ? (
-          <>
-            <li>
-              <PriorityBadge priority={v.priority} />
-            </li>
-            <li>
-              <Badge tone="neutral">{v.assignee ? `Assigned to ${v.assignee.name}` : 'Unassigned'}</Badge>
-            </li>
-            {v.tags.map((tag) => (
-              <li>
-                <Badge tone="muted">{`#${tag}`}</Badge>
-              </li>
-            ))}
-          </>
-        ) : null}
+        <li>
+          <PriorityBadge priority={v.priority} />
+        </li>
+        <li>
+          <Badge tone="neutral">{v.assignee ? `Assigned to ${v.assignee.name}` : 'Unassigned'}</Badge>
+        </li>
+        {v.tags.map((tag) => (
+          <li>
+            <Badge tone="muted">{`#${tag}`}</Badge>
+          </li>
+        ))}
       </ul>
-      {staff && d.timers.length > 0 ? (
+      {d.timers.length > 0 ? (
         <div class="sla-row" role="group" aria-label="SLA clocks">
           {d.timers.map((t) => (
             <SlaBadge status={t} withMetric />
@@ -92,7 +97,7 @@ function Description({ d }: { d: CasePageData }) {
   );
 }
 
-export function StaffActions({ d, csrfToken, forms, oob }: { d: CasePageData; csrfToken: string; forms?: CaseForms | undefined; oob?: boolean }) {
+export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageData; csrfToken: string; forms?: CaseForms | undefined; oob?: boolean }) {
   const ctx = ctxOf(d, csrfToken);
   return (
     <section class="panel" id="case-actions" aria-labelledby="actions-heading" hx-swap-oob={oob ? 'true' : undefined}>
@@ -106,7 +111,7 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: CasePageData; cs
   );
 }
 
-export function WorkspaceCase(p: { d: CasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined }) {
+export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined }) {
   const { d } = p;
   return (
     <div id="case-page" class="case-page" hx-target="this" hx-swap="outerHTML">
@@ -115,13 +120,13 @@ export function WorkspaceCase(p: { d: CasePageData; csrfToken: string; pollSecon
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
-          <Timeline entries={d.timeline} labels={d.stateLabels} audience="staff" />
+          <Timeline entries={d.timeline} labels={d.stateLabels} />
           {d.final ? <p class="muted panel">This case is closed.</p> : <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} />}
         </div>
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
           <WhyPanel d={d} />
-          <CustomerPanel d={d} />
+          <CustomerPanel d={d} csrfToken={p.csrfToken} state={p.forms?.customer} />
           <Suggestions d={d} />
         </aside>
       </div>
@@ -129,9 +134,10 @@ export function WorkspaceCase(p: { d: CasePageData; csrfToken: string; pollSecon
   );
 }
 
-export function CustomerActions({ d, csrfToken, forms, oob }: { d: CasePageData; csrfToken: string; forms?: CaseForms | undefined; oob?: boolean }) {
+export function CustomerActions({ d, csrfToken, forms, oob }: { d: CustomerCasePageData; csrfToken: string; forms?: CaseForms | undefined; oob?: boolean }) {
   const ctx = ctxOf(d, csrfToken);
   const rateable = d.category === 'resolved' || d.category === 'closed';
+  const rating = d.view.rating;
   return (
     <section class="panel" id="case-actions" aria-labelledby="actions-heading" hx-swap-oob={oob ? 'true' : undefined}>
       <h2 id="actions-heading">{rateable ? 'How did we do?' : 'Your case'}</h2>
@@ -144,16 +150,16 @@ export function CustomerActions({ d, csrfToken, forms, oob }: { d: CasePageData;
       <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />
       {rateable ? (
         <>
-          {d.rating ? (
+          {rating ? (
             <p class="rating-current" role="status">
-              {`You rated this: ${d.rating.satisfied ? 'satisfied' : 'not satisfied'}`}
-              {d.rating.comment ? ` (“${d.rating.comment}”)` : ''}
+              {`You rated this: ${rating.satisfied ? 'satisfied' : 'not satisfied'}`}
+              {rating.comment ? ` (“${rating.comment}”)` : ''}
             </p>
           ) : null}
           <RatingForm
             ctx={ctx}
-            rated={d.rating !== null}
-            state={forms?.rating ?? (d.rating ? { values: { satisfied: d.rating.satisfied ? 'yes' : 'no', comment: d.rating.comment } } : undefined)}
+            rated={rating !== null}
+            state={forms?.rating ?? (rating ? { values: { satisfied: rating.satisfied ? 'yes' : 'no', comment: rating.comment } } : undefined)}
           />
         </>
       ) : null}
@@ -161,7 +167,7 @@ export function CustomerActions({ d, csrfToken, forms, oob }: { d: CasePageData;
   );
 }
 
-export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined; created?: boolean }) {
+export function PortalCase(p: { d: CustomerCasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined; created?: boolean }) {
   const { d } = p;
   return (
     <div id="case-page" class="case-page" hx-target="this" hx-swap="outerHTML">
@@ -177,8 +183,8 @@ export function PortalCase(p: { d: CasePageData; csrfToken: string; pollSeconds:
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
-          <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
-          <Timeline entries={d.timeline} labels={d.stateLabels} audience="customer" customerId={d.row.customerId} />
+          <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.view.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
+          <CustomerTimeline entries={d.timeline} />
           {d.final ? <p class="muted panel">This case is closed. Please open a new request if you need more help.</p> : <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />}
         </div>
         <aside class="case-side" aria-label="Case actions">
@@ -201,10 +207,18 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       <Poller d={d} pollSeconds={p.pollSeconds} oob />
       {p.clearFlash ? <div id="flash" aria-live="polite" hx-swap-oob="true"></div> : null}
       <CaseHeader d={d} oob />
-      <Timeline entries={d.timeline} labels={d.stateLabels} audience={d.audience} customerId={d.row.customerId} oob />
-      {d.audience === 'staff' ? <WhyPanel d={d} oob /> : null}
-      {p.withActions && d.audience === 'staff' ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
-      {p.withActions && d.audience === 'customer' ? <CustomerActions d={d} csrfToken={p.csrfToken} oob /> : null}
+      {d.audience === 'staff' ? (
+        <>
+          <Timeline entries={d.timeline} labels={d.stateLabels} oob />
+          <WhyPanel d={d} oob />
+          {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
+        </>
+      ) : (
+        <>
+          <CustomerTimeline entries={d.timeline} oob />
+          {p.withActions ? <CustomerActions d={d} csrfToken={p.csrfToken} oob /> : null}
+        </>
+      )}
     </>
   );
 }

@@ -1,7 +1,5 @@
 /** The customer portal: my requests, and the form to submit a new one. */
-import type { CaseRow } from '../../src/cases/case-view.js';
-import { caseRef } from '../../src/cases/case-ref.js';
-import type { StateCategory } from '../../src/workflow/definition.js';
+import type { CustomerCaseSummary } from '../../src/cases/customer-view.js';
 import { Button, CsrfField, EmptyState, Field, FormError, PageHeader, Table, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { SuggestionList } from '../partials/suggestions.js';
@@ -11,8 +9,7 @@ import type { Viewer } from '../viewer.js';
 export function PortalCases(p: {
   viewer: Viewer;
   csrfToken: string;
-  rows: CaseRow[];
-  states: Record<string, { label: string; category: StateCategory }>;
+  rows: CustomerCaseSummary[];
   nextCursor: string | null;
   paged: boolean;
 }) {
@@ -30,25 +27,22 @@ export function PortalCases(p: {
         <EmptyState>{p.paged ? 'No older requests.' : 'You have not sent any requests yet.'}</EmptyState>
       ) : (
         <Table caption="Your requests, most recently updated first" captionHidden stack head={['Request', 'Subject', 'Status', 'Last update']}>
-          {p.rows.map((row) => {
-            const state = p.states[row.status];
-            return (
-              <tr>
-                <td data-label="Request">
-                  <a href={`/cases/${caseRef(row.id)}`}>{caseRef(row.id)}</a>
-                </td>
-                <td class="cell-subject" data-label="Subject">
-                  {row.subject}
-                </td>
-                <td data-label="Status">
-                  <StatusBadge label={state?.label ?? row.status} category={state?.category} />
-                </td>
-                <td data-label="Last update">
-                  <Time at={row.updatedAt} />
-                </td>
-              </tr>
-            );
-          })}
+          {p.rows.map((row) => (
+            <tr>
+              <td data-label="Request">
+                <a href={`/cases/${row.id}`}>{row.id}</a>
+              </td>
+              <td class="cell-subject" data-label="Subject">
+                {row.subject}
+              </td>
+              <td data-label="Status">
+                <StatusBadge label={row.status} category={row.statusCategory ?? undefined} />
+              </td>
+              <td data-label="Last update">
+                <Time at={row.updatedAt} />
+              </td>
+            </tr>
+          ))}
         </Table>
       )}
       <nav class="pager" aria-label="Pages">

@@ -21,6 +21,13 @@ const REQUIREMENT_LABELS: Record<string, string> = {
   note: 'Note',
 };
 
+/** Fields a transition takes without requiring them (its `allows`), shown in forms that open anyway. */
+const OPTIONAL_LABELS: Record<string, string> = {
+  note: 'Note (staff only)',
+  reason: 'Reason',
+  solution: 'Solution (the customer sees it)',
+};
+
 /** Staff: a public reply or an internal note. */
 export function Composer(p: { ctx: FormContext; state?: FormState | undefined }) {
   return (
@@ -59,7 +66,10 @@ export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefin
   );
 }
 
-/** One transition's form: a button, plus fields for what the transition requires. */
+/**
+ * One transition's form: a button, plus fields for what the transition requires (and, when
+ * it asks for something anyway, the optional fields it allows).
+ */
 export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined }) {
   const t = p.transition;
   const plain = t.requires.length === 0;
@@ -71,6 +81,13 @@ export function TransitionForm(p: { ctx: FormContext; transition: AvailableTrans
       {t.requires.map((field) => (
         <Field id={`transition-${t.name}-${field}`} name={field} label={REQUIREMENT_LABELS[field] ?? field} rows={4} required maxlength={20000} state={p.state} />
       ))}
+      {plain
+        ? null
+        : t.allows
+            .filter((field) => !t.requires.includes(field))
+            .map((field) => (
+              <Field id={`transition-${t.name}-${field}`} name={field} label={`${OPTIONAL_LABELS[field] ?? field} (optional)`} rows={2} maxlength={20000} state={p.state} />
+            ))}
       <Button variant={plain ? 'secondary' : 'primary'} id={`transition-${t.name}-submit`}>
         {t.label}
       </Button>
@@ -199,5 +216,35 @@ export function RatingForm(p: { ctx: FormContext; rated: boolean; state?: FormSt
       <Field id="rating-comment" name="comment" label="Comment (optional)" rows={3} maxlength={2000} state={p.state} />
       <Button id="rating-submit">{p.rated ? 'Change my rating' : 'Send rating'}</Button>
     </form>
+  );
+}
+
+export interface CustomerEditProps {
+  ctx: FormContext;
+  customer: { name: string; tier: string; organization: string | null };
+  state?: FormState | undefined;
+}
+
+/** Managers and admins: change the customer's profile (recorded with who changed what). */
+export function CustomerEditForm(p: CustomerEditProps) {
+  return (
+    <form id="customer-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/customer`)}>
+      <CsrfField token={p.ctx.csrfToken} />
+      <FormError state={p.state} />
+      <Field id="customer-name" name="name" label="Name" required maxlength={200} value={p.customer.name} state={p.state} />
+      <Field id="customer-tier" name="tier" label="Tier" hint="Routing rules and SLA policies use it for new cases." required maxlength={40} value={p.customer.tier} state={p.state} />
+      <Field id="customer-organization" name="organization" label="Organization" maxlength={200} value={p.customer.organization ?? ''} state={p.state} />
+      <Field id="customer-reason" name="reason" label="Reason (kept with the change)" maxlength={2000} state={p.state} />
+      <Button id="customer-submit">Save profile</Button>
+    </form>
+  );
+}
+
+export function CustomerEditDisclosure(p: CustomerEditProps) {
+  return (
+    <details class="disclosure" open={p.state !== undefined}>
+      <summary class="button button-secondary">Edit profile…</summary>
+      <CustomerEditForm {...p} />
+    </details>
   );
 }

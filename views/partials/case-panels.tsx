@@ -1,7 +1,9 @@
 /** The side panels of the workspace case page and the status/priority badges. */
-import type { CasePageData } from '../../src/http/pages/case-data.js';
+import type { StaffCasePageData } from '../../src/http/pages/case-data.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
-import { Badge, Time, type Tone } from '../components.js';
+import type { ProfileChanges } from '../../src/db/schema/index.js';
+import { Badge, Time, type FormState, type Tone } from '../components.js';
+import { CustomerEditDisclosure } from './case-forms.js';
 import { SlaList } from './sla.js';
 
 const CATEGORY_TONES: Record<StateCategory, Tone> = { new: 'info', open: 'info', pending: 'warning', resolved: 'ok', closed: 'muted' };
@@ -17,6 +19,13 @@ export function PriorityBadge({ priority, short }: { priority: string; short?: b
   return <Badge tone={PRIORITY_TONES[priority] ?? 'neutral'}>{short ? priority : `${priority} priority`}</Badge>;
 }
 
+/** `tier standard → enterprise; organization — → Acme` */
+export function describeProfileChanges(changes: ProfileChanges): string {
+  return Object.entries(changes)
+    .map(([field, change]) => `${field} ${change?.from ?? '—'} → ${change?.to ?? '—'}`)
+    .join('; ');
+}
+
 /** `route: queue billing`, `addTags: tags vip, after-hours` — a rule event as plain text. */
 function describeRuleEvent(event: unknown): string {
   const { type, params } = (event ?? {}) as { type?: string; params?: Record<string, unknown> };
@@ -24,7 +33,7 @@ function describeRuleEvent(event: unknown): string {
   return parts.length ? `${type ?? ''}: ${parts.join('; ')}` : (type ?? '');
 }
 
-export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
+export function WhyPanel({ d, oob }: { d: StaffCasePageData; oob?: boolean }) {
   const v = d.view;
   const paused = d.timers.filter((t) => t.level === 'paused');
   return (
@@ -102,7 +111,7 @@ export function WhyPanel({ d, oob }: { d: CasePageData; oob?: boolean }) {
   );
 }
 
-export function CustomerPanel({ d }: { d: CasePageData }) {
+export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; csrfToken: string; state?: FormState | undefined }) {
   const c = d.view.customer;
   return (
     <section class="panel" aria-labelledby="customer-heading">
@@ -114,6 +123,20 @@ export function CustomerPanel({ d }: { d: CasePageData }) {
         <br />
         <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
       </p>
+      {d.canEditCustomer ? <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken }} customer={c} state={state} /> : null}
+      {d.profileHistory.length > 0 ? (
+        <>
+          <h3>Profile changes</h3>
+          <ul class="plain-list">
+            {d.profileHistory.map((entry) => (
+              <li>
+                {`${entry.by.name} ${entry.via === 'intake' ? 'filled in' : 'changed'} ${describeProfileChanges(entry.changes)}`} <Time at={entry.at} />
+                {entry.reason ? <span class="muted">{` (${entry.reason})`}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       <h3>Other cases</h3>
       {d.otherCases.length === 0 ? (
         <p class="muted">None you can see.</p>
@@ -130,7 +153,7 @@ export function CustomerPanel({ d }: { d: CasePageData }) {
   );
 }
 
-export function Suggestions({ d }: { d: CasePageData }) {
+export function Suggestions({ d }: { d: StaffCasePageData }) {
   return (
     <section class="panel" aria-labelledby="suggestions-heading">
       <h2 id="suggestions-heading">Suggested solutions</h2>

@@ -20,7 +20,7 @@ function AnswerForm(p: { ctx: FormContext; answer: 'solved' | 'notSolved'; label
   );
 }
 
-export function SolutionOfferPanel(p: { ctx: FormContext; offer: SolutionOffer | null; canAnswer: boolean; state?: FormState | undefined }) {
+export function SolutionOfferPanel(p: { ctx: FormContext; offer: Pick<SolutionOffer, 'title' | 'solution' | 'answer'> | null; canAnswer: boolean; state?: FormState | undefined }) {
   const { offer } = p;
   if (!offer) return null;
   return (

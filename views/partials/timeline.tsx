@@ -1,11 +1,15 @@
 /**
  * The case timeline. Staff see everything (messages, internal notes, state changes,
- * assignment, routing, SLA events, escalations); customers see the public conversation
- * and status changes only. Every value is rendered as text.
+ * assignment, routing, SLA events, escalations); customers see the customer projection's
+ * timeline (`customerTimeline`): the public conversation and status changes in their
+ * wording. Every value is rendered as text.
  */
 import type { TimelineEntry } from '../../src/cases/case-view.js';
+import type { CustomerTimelineEntry } from '../../src/cases/customer-view.js';
 import { metricLabel } from '../../src/http/pages/sla-status.js';
+import type { ProfileChanges } from '../../src/db/schema/index.js';
 import { Time } from '../components.js';
+import { describeProfileChanges } from './case-panels.js';
 
 type Labels = Record<string, string>;
 
@@ -20,18 +24,21 @@ function list(value: unknown): string {
   return Array.isArray(value) ? value.map(str).join(', ') : str(value);
 }
 
-function Message(p: { entry: TimelineEntry; kind: 'customer' | 'staff' | 'note'; heading: string }) {
+/** What every entry has, staff or customer. */
+type EntryRef = { id: number; at: string };
+
+function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' | 'note'; heading: string }) {
   return (
     <li class={`event event-message message-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
         <strong>{p.heading}</strong> <Time at={p.entry.at} />
       </div>
-      <div class="message-body">{str(p.entry.data.body)}</div>
+      <div class="message-body">{p.body}</div>
     </li>
   );
 }
 
-function Line(p: { entry: TimelineEntry; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string }) {
+function Line(p: { entry: EntryRef; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string }) {
   return (
     <li class={`event event-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
@@ -53,11 +60,11 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
   const state = (name: unknown) => labels[str(name)] ?? str(name);
   switch (e.type) {
     case 'customer.replied':
-      return <Message entry={e} kind="customer" heading={`${by} (customer) wrote`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${by} (customer) wrote`} />;
     case 'staff.replied':
-      return <Message entry={e} kind="staff" heading={`${by} replied to the customer`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} />;
     case 'staff.noted':
-      return <Message entry={e} kind="note" heading={`Internal note by ${by}`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} />;
     case 'case.created':
       // Intake records case.created with its details, then raises it (no data) for subscribers.
       if (d.channel === undefined) return null;
@@ -109,6 +116,12 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
     }
     case 'case.rated':
       return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+    case 'customer.updated':
+      return (
+        <Line entry={e} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>
+          {d.source === 'intake' ? `Customer profile filled in at intake by ${by}` : `Customer profile changed by ${by}`}
+        </Line>
+      );
     case 'case.updated':
       return <Line entry={e} kind="system" detail={str(d.changes)}>{`Updated by ${str(d.by) || by}`}</Line>;
     case 'rules.evaluated':
@@ -139,41 +152,47 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
   }
 }
 
-function customerEntry(e: TimelineEntry, labels: Labels, me: number | null) {
-  const d = e.data;
+function customerEntry(e: CustomerTimelineEntry) {
   switch (e.type) {
     case 'customer.replied':
-      return <Message entry={e} kind="customer" heading={e.actor.id === me ? 'You wrote' : `${e.actor.name} wrote`} />;
+      return <Message entry={e} body={e.body} kind="customer" heading={e.author.you ? 'You wrote' : `${e.author.name} wrote`} />;
     case 'staff.replied':
-      return <Message entry={e} kind="staff" heading={`${e.actor.name} (support) wrote`} />;
+      return <Message entry={e} body={e.body} kind="staff" heading={`${e.author.name} (support) wrote`} />;
     case 'case.created':
-      return d.channel === undefined ? null : <Line entry={e} kind="system">Request received</Line>;
+      return <Line entry={e} kind="system">Request received</Line>;
     case 'case.transitioned':
       return (
-        <Line entry={e} kind="state" {...(d.solution ? { detail: str(d.solution), detailLabel: 'Solution' } : {})}>
-          {`Status changed to ${labels[str(d.to)] ?? str(d.to)}`}
+        <Line entry={e} kind="state" {...(e.solution ? { detail: e.solution, detailLabel: 'Solution' } : {})}>
+          {`Status changed to ${e.status}`}
         </Line>
       );
     case 'case.rated':
-      return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`Rated: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+      return <Line entry={e} kind="rating" detail={e.comment} detailLabel="Comment">{`Rated: ${e.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
     case 'case.solutionOffered':
-      return <Line entry={e} kind="system" detail={str(d.title)} detailLabel="Suggested solution">We suggested a solution</Line>;
+      return <Line entry={e} kind="system" detail={e.title} detailLabel="Suggested solution">We suggested a solution</Line>;
     case 'case.solutionAccepted':
       return <Line entry={e} kind="state">You told us the suggested solution solved it</Line>;
     case 'case.solutionDeclined':
       return <Line entry={e} kind="state">You told us you still need help</Line>;
-    default:
-      return null;
   }
 }
 
-export function Timeline(p: { entries: TimelineEntry[]; labels: Labels; audience: 'staff' | 'customer'; customerId?: number | null; oob?: boolean }) {
+/** The customer's conversation: rendered from the customer projection only. */
+export function CustomerTimeline(p: { entries: CustomerTimelineEntry[]; oob?: boolean }) {
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
-      <h2 id="timeline-heading">{p.audience === 'staff' ? 'Timeline' : 'Conversation'}</h2>
-      <ol class="events">
-        {p.entries.map((e) => (p.audience === 'staff' ? staffEntry(e, p.labels) : customerEntry(e, p.labels, p.customerId ?? null)))}
-      </ol>
+      <h2 id="timeline-heading">Conversation</h2>
+      <ol class="events">{p.entries.map((e) => customerEntry(e))}</ol>
+    </section>
+  );
+}
+
+/** The staff timeline: every entry. */
+export function Timeline(p: { entries: TimelineEntry[]; labels: Labels; oob?: boolean }) {
+  return (
+    <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
+      <h2 id="timeline-heading">Timeline</h2>
+      <ol class="events">{p.entries.map((e) => staffEntry(e, p.labels))}</ol>
     </section>
   );
 }

@@ -23,6 +23,39 @@ export const customers = sqliteTable(
   (t) => [uniqueIndex('customers_email_idx').on(t.email)],
 );
 
+/** A customer profile field as it was and as it became. */
+export interface ProfileChange {
+  from: string | null;
+  to: string | null;
+}
+export const PROFILE_FIELDS = ['name', 'tier', 'organization'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+export type ProfileChanges = Partial<Record<ProfileField, ProfileChange>>;
+
+/**
+ * The audit trail of customer profiles: who changed which field from what to what, through
+ * an explicit edit (`edit`) or by intake filling a field that was empty (`intake`, with the
+ * case it came with). Append-only (triggers refuse UPDATE and DELETE).
+ */
+export const customerChanges = sqliteTable(
+  'customer_changes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    at: integer('at').notNull(),
+    via: text('via', { enum: ['edit', 'intake'] }).notNull(),
+    caseId: integer('case_id'),
+    actorType: text('actor_type', { enum: ['staff', 'customer', 'system'] }).notNull(),
+    actorId: integer('actor_id'),
+    actorName: text('actor_name').notNull(),
+    changes: text('changes', { mode: 'json' }).$type<ProfileChanges>().notNull(),
+    reason: text('reason'),
+  },
+  (t) => [index('customer_changes_customer_idx').on(t.customerId, t.at)],
+);
+
 /** Every mark and un-mark of a customer as churned, with the date it applies from. */
 export const customerChurnMarks = sqliteTable(
   'customer_churn_marks',

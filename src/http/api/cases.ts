@@ -1,10 +1,11 @@
 /** `/api/v1/cases`: intake, reading, the timeline, transitions, messages, reassignment. */
 import { Hono, type Context } from 'hono';
 import { addMessage, messageSchema } from '../../cases/add-message.js';
-import { assertCanSee } from '../../cases/access.js';
+import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
+import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
 import { listCases, listCasesSchema } from '../../cases/list-cases.js';
 import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
@@ -34,8 +35,14 @@ function visibleCase(c: Context<AppEnv>): CaseRow {
   return row;
 }
 
+function isCustomer(c: Context<AppEnv>): boolean {
+  return principalOf(c).actor.type === 'customer';
+}
+
+/** The case as the caller may see it: the customer projection for customers, everything for staff. */
 function fullView(c: Context<AppEnv>, row: CaseRow) {
   const services = c.get('services');
+  if (isCustomer(c)) return customerCaseView(services, row);
   const view = caseView(services, row);
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
@@ -82,10 +89,12 @@ export function caseRoutes(): Hono<AppEnv> {
     }
     takeRateLimit(c, principal, 'cases');
     const row =
-      principal.actor.role === 'customer'
-        ? await createCase(services, { ...input, customer: undefined }, principal.actor, { customerId: principal.customerId! })
-        : await createCase(services, input, principal.actor);
+      principal.actor.type === 'customer'
+        ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api' })
+        : await createCase(services, input, principal.actor, { channel: 'api' });
     const settled = await settle(c, row.id);
+    // Someone filing for a customer into a queue they do not work gets the reference only.
+    if (!canSeeCase(principal, settled)) return c.json({ id: caseRef(row.id) }, 201);
     c.header('Location', `/api/v1/cases/${caseRef(row.id)}`);
     return c.json(fullView(c, settled), 201);
   });
@@ -93,15 +102,16 @@ export function caseRoutes(): Hono<AppEnv> {
   app.get('/', (c) => {
     const query = parseWith(listCasesSchema, c.req.query());
     const { rows, nextCursor } = listCases(c.get('services'), principalOf(c), query);
-    return c.json({ items: rows.map(summary), nextCursor });
+    const services = c.get('services');
+    return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
   });
 
   app.get('/:id', (c) => c.json(fullView(c, visibleCase(c))));
 
   app.get('/:id/events', (c) => {
     const row = visibleCase(c);
-    const publicOnly = principalOf(c).actor.role === 'customer';
-    return c.json(timeline(c.get('services'), row.id, { publicOnly }));
+    if (isCustomer(c)) return c.json(customerTimeline(c.get('services'), row, principalOf(c).customerId));
+    return c.json(timeline(c.get('services'), row.id));
   });
 
   app.post('/:id/transitions', async (c) => {
@@ -117,7 +127,9 @@ export function caseRoutes(): Hono<AppEnv> {
     takeRateLimit(c, principalOf(c), 'messages');
     addMessage(c.get('services'), row.id, input, principalOf(c).actor);
     const settled = await settle(c, row.id);
-    const message = timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
+    const message = isCustomer(c)
+      ? customerTimeline(c.get('services'), settled, principalOf(c).customerId).findLast((e) => e.type === 'customer.replied')
+      : timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
     return c.json({ message, case: fullView(c, settled) }, 201);
   });
 

@@ -6,6 +6,7 @@ import { apiAuth, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
 import { caseRoutes } from './cases.js';
+import { customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
@@ -33,6 +34,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   });
   api.use(apiAuth(options));
   api.route('/cases', caseRoutes());
+  api.route('/customers', customerRoutes());
   api.route('/import', importRoutes());
   api.route('/rulesets', rulesetRoutes());
   api.route('/tokens', tokenRoutes());

@@ -4,9 +4,10 @@ import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
-import { offerOf, type SolutionOffer } from '../../cases/solution-offer.js';
-import { caseEvents, caseRatings, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
+import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
 import { isManagerRole } from '../../roles.js';
+import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
+import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
 import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
@@ -22,14 +23,8 @@ export interface OtherCase {
   updatedAt: number;
 }
 
-export interface CasePageData {
-  audience: 'staff' | 'customer';
-  row: CaseRow;
-  view: CaseView;
+interface CasePageBase {
   ref: string;
-  timeline: TimelineEntry[];
-  timers: SlaStatus[];
-  stateLabels: Record<string, string>;
   category: StateCategory | undefined;
   final: boolean;
   transitions: AvailableTransition[];
@@ -37,6 +32,16 @@ export interface CasePageData {
   stamp: string;
   stampParts: CaseStamp;
   now: number;
+}
+
+/** The workspace: everything about the case. */
+export interface StaffCasePageData extends CasePageBase {
+  audience: 'staff';
+  row: CaseRow;
+  view: CaseView;
+  timeline: TimelineEntry[];
+  timers: SlaStatus[];
+  stateLabels: Record<string, string>;
   otherCases: OtherCase[];
   suggestions: { problemId: number; title: string; solution: string }[];
   queues: { id: string; name: string; tier: number }[];
@@ -45,18 +50,28 @@ export interface CasePageData {
   /** Managers and admins may assign beyond capacity (explicitly). */
   canOverrideCapacity: boolean;
   escalations: TimelineEntry[];
-  rating: { satisfied: boolean; comment: string; createdAt: number } | null;
-  /** The known problem's solution offered to the customer, and their answer. */
-  offer: SolutionOffer | null;
+  /** The customer's latest profile changes (who changed what from what to what). */
+  profileHistory: CustomerProfileEntry[];
+  /** Managers and admins may edit the customer's profile from the case page. */
+  canEditCustomer: boolean;
 }
+
+/** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
+export interface CustomerCasePageData extends CasePageBase {
+  audience: 'customer';
+  view: CustomerCaseView;
+  timeline: CustomerTimelineEntry[];
+}
+
+export type CasePageData = StaffCasePageData | CustomerCasePageData;
 
 /**
  * Fingerprints of the case as the viewer's page shows it, for the live poll. `actions`
  * covers what the action forms depend on (transitions open to the viewer, queue, assignee,
  * the rating), so forms someone is typing in are replaced only when they must be;
  * `version` changes whenever the case changes (a status message about an earlier state is
- * then stale); `content` covers the rest (version, newest event and, for staff, the SLA
- * clocks, whose minutes left change without any write).
+ * then stale); `content` covers the rest (version, newest event and the SLA clocks, whose
+ * minutes left change without any write). Customers' stamps come from their projection only.
  */
 export interface CaseStamp {
   actions: string;
@@ -75,27 +90,38 @@ export function parseStamp(stamp: string): CaseStamp {
   return { actions, version, content };
 }
 
+/**
+ * The customer's stamp is taken from the customer projection only, so the poll reveals
+ * nothing of internal activity (a note, a reassignment) by changing when it happens.
+ */
+function customerStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
+  const view = customerCaseView(services, row);
+  const last = customerTimeline(services, row, principal.customerId).at(-1)?.id ?? 0;
+  return {
+    actions: sha256(JSON.stringify([view.status, view.open, view.transitions, view.rating?.ratedAt ?? 0, view.offer?.answer ?? null])).slice(0, 12),
+    version: sha256(JSON.stringify([view.status, view.updatedAt])).slice(0, 8),
+    content: sha256(JSON.stringify([view, last])).slice(0, 12),
+  };
+}
+
 export function caseStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
+  if (principal.actor.type === 'customer') return customerStamp(services, principal, row);
   const { db } = services;
   const now = services.clock.now();
-  const staffView = principal.actor.type !== 'customer';
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const transitions = availableTransitions(workflow, row, principal.actor.role).map((t) => t.name);
-  const rating = staffView ? null : (db.select({ at: caseRatings.createdAt }).from(caseRatings).where(eq(caseRatings.caseId, row.id)).get()?.at ?? 0);
   const lastEvent = db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id)).get()?.id ?? 0;
-  const clocks = staffView
-    ? db
-        .select()
-        .from(slaTimers)
-        .where(eq(slaTimers.caseId, row.id))
-        .all()
-        .map((t) => {
-          const s = timerStatus(t, now);
-          return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
-        })
-    : [];
+  const clocks = db
+    .select()
+    .from(slaTimers)
+    .where(eq(slaTimers.caseId, row.id))
+    .all()
+    .map((t) => {
+      const s = timerStatus(t, now);
+      return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
+    });
   return {
-    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, rating])).slice(0, 12),
+    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions])).slice(0, 12),
     version: sha256(`${row.id}:${row.version}`).slice(0, 8),
     content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
@@ -104,43 +130,42 @@ export function caseStamp(services: Services, principal: Principal, row: CaseRow
 export function loadCasePage(services: Services, principal: Principal, row: CaseRow): CasePageData {
   const { db } = services;
   const now = services.clock.now();
-  const audience = principal.actor.type === 'customer' ? 'customer' : 'staff';
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
-  const stateLabels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
-  const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
-  const entries = timeline(services, row.id, { publicOnly: audience === 'customer' });
   const state = workflow.states[row.status];
   const stamp = caseStamp(services, principal, row);
-
-  const data: CasePageData = {
-    audience,
-    row,
-    view: caseView(services, row),
+  const base: CasePageBase = {
     ref: caseRef(row.id),
-    timeline: entries,
-    timers: timerRows.map((t) => timerStatus(t, now)),
-    stateLabels,
     category: state?.category,
     final: state?.final === true,
     transitions: availableTransitions(workflow, row, principal.actor.role),
     stamp: formatStamp(stamp),
     stampParts: stamp,
     now,
+  };
+  if (principal.actor.type === 'customer') {
+    return { ...base, audience: 'customer', view: customerCaseView(services, row), timeline: customerTimeline(services, row, principal.customerId) };
+  }
+
+  const stateLabels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
+  const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
+  const entries = timeline(services, row.id);
+  const data: StaffCasePageData = {
+    ...base,
+    audience: 'staff',
+    row,
+    view: caseView(services, row),
+    timeline: entries,
+    timers: timerRows.map((t) => timerStatus(t, now)),
+    stateLabels,
     otherCases: [],
     suggestions: [],
     queues: [],
     assignees: [],
     canOverrideCapacity: false,
     escalations: [],
-    rating: null,
-    offer: offerOf(entries),
+    profileHistory: profileHistory(services, row.customerId, 5),
+    canEditCustomer: isManagerRole(principal.actor.role),
   };
-
-  if (audience === 'customer') {
-    const rating = db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
-    data.rating = rating ? { satisfied: rating.satisfied, comment: rating.comment, createdAt: rating.createdAt } : null;
-    return data;
-  }
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })
     .rows.filter((other) => other.id !== row.id && canSeeCase(principal, other))

@@ -12,16 +12,19 @@ import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
 import { loadCase, type CaseRow } from '../../cases/case-view.js';
 import { caseDeparture } from '../../cases/departure.js';
+import { customerLabel } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
+import { editCustomer } from '../../cases/edit-customer.js';
 import { DomainError } from '../../errors.js';
 import { retryAfterOf, takeRateLimit } from '../limits.js';
+import { isManagerRole } from '../../roles.js';
 import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, parseStamp, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
@@ -58,6 +61,13 @@ const reassignForm = z
   })
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { path: ['(form)'], message: 'Choose another queue, an assignee, or both.' });
 
+const customerForm = z.object({
+  name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+  tier: z.string().trim().min(1, 'required').max(40, 'at most 40 characters').regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"'),
+  organization: z.string().trim().max(200, 'at most 200 characters').default('').transform((v) => (v === '' ? null : v)),
+  reason: optional,
+});
+
 const ratingForm = z.object({
   satisfied: z.enum(['yes', 'no'], { error: 'choose yes or no' }),
   comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
@@ -83,15 +93,15 @@ function pollSeconds(c: PageContext): number {
 }
 
 function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
-  const props = { d, csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
-  return d.audience === 'staff' ? <WorkspaceCase {...props} /> : <PortalCase {...props} />;
+  const props = { csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
+  return d.audience === 'staff' ? <WorkspaceCase d={d} {...props} /> : <PortalCase d={d} {...props} />;
 }
 
 function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
   return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
 }
 
-type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating';
+type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer';
 
 /** The one form that failed, re-rendered with its messages (422). */
 function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 422 | 429 = 422) {
@@ -113,21 +123,28 @@ function formFailure(c: PageContext, v: Visible, form: FormName, values: FormVal
       fragment = () => <CustomerReply ctx={ctx} state={state} />;
       break;
     case 'reassign':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
       forms.reassign = state;
       formId = 'reassign-form';
       fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={state} />;
       break;
+    case 'customer':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      forms.customer = state;
+      formId = 'customer-form';
+      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
+      break;
     case 'rating':
       forms.rating = state;
       formId = 'rating-form';
-      fragment = () => <RatingForm ctx={ctx} rated={d.rating !== null} state={state} />;
+      fragment = () => <RatingForm ctx={ctx} rated={d.audience === 'customer' && d.view.rating !== null} state={state} />;
       break;
     case 'transition': {
       const transition = d.transitions.find((t) => t.name === values.transition);
       if (!transition) {
-        const workflow = c.get('services').definitions.workflow(d.row.workflow, d.row.workflowVersion).definition;
+        const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
         const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
-        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.view.statusLabel}.`);
+        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`);
       }
       forms.transition = { name: transition.name, state };
       formId = `transition-${transition.name}`;
@@ -253,7 +270,8 @@ export function casePages(): Hono<PageEnv> {
     command(c, 'transition', transitionForm, (v, input) => {
       const row = transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
       const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
-      return `Done: the case is now ${workflow.states[row.status]?.label ?? row.status}.`;
+      const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
+      return `Done: the case is now ${label}.`;
     }),
   );
 
@@ -284,13 +302,27 @@ export function casePages(): Hono<PageEnv> {
     if (!parsed.success) {
       // The panel again (422), asking for one of its two answers.
       const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
+      if (d.audience !== 'customer') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
       const state = { values, errors: { '(form)': 'Choose “This solved it” or “No, I still need help”.' } };
       const canAnswer = d.category !== 'resolved' && d.category !== 'closed';
-      return sendForm(c, 'solution-offer', () => <SolutionOfferPanel ctx={ctxOf(d, c.get('csrfToken'))} offer={d.offer} canAnswer={canAnswer} state={state} />, () => fullPage(c, d, { offer: state }));
+      return sendForm(c, 'solution-offer', () => <SolutionOfferPanel ctx={ctxOf(d, c.get('csrfToken'))} offer={d.view.offer} canAnswer={canAnswer} state={state} />, () => fullPage(c, d, { offer: state }));
     }
     answerSolutionOffer(c.get('services'), v.row.id, parsed.data, v.principal.actor);
     return done(c, v, parsed.data.answer === 'solved' ? 'Glad it is solved: your request is resolved.' : 'Thanks for telling us: an agent will help you.');
   });
+
+  app.post('/cases/:id/customer', (c) =>
+    command(
+      c,
+      'customer',
+      customerForm,
+      (v, input) => {
+        const { changes } = editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor);
+        return Object.keys(changes).length > 0 ? 'Customer profile updated.' : 'Nothing to change.';
+      },
+      (v) => v.principal.actor.type === 'staff' && isManagerRole(v.principal.actor.role),
+    ),
+  );
 
   app.post('/cases/:id/rating', (c) =>
     command(

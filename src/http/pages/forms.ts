@@ -38,6 +38,8 @@ export function formErrorsOf(error: unknown): FormErrors | null {
     const missing = (error.details.missing as string[] | undefined) ?? [];
     return missing.length ? Object.fromEntries(missing.map((field) => [field, 'required'])) : { '(form)': error.message };
   }
+  // A field the form does not show was sent (an edited form): say so above the form.
+  if (error.code === 'TRANSITION_FIELD_NOT_ALLOWED') return { '(form)': error.message };
   if (error.code === 'QUEUE_NOT_FOUND') return { queue: error.message };
   if (error.code === 'STAFF_NOT_FOUND' || error.code === 'CAPACITY_EXCEEDED') return { assignee: error.message };
   if (error.code === 'VALIDATION_FAILED') return { '(form)': error.message };

@@ -6,6 +6,7 @@ import { DomainError } from '../../errors.js';
 import { retryAfterOf, takeRateLimit } from '../limits.js';
 import { createCase } from '../../cases/create-case.js';
 import { customerCases } from '../../cases/customer-cases.js';
+import { customerCaseSummary } from '../../cases/customer-view.js';
 import { searchProblems, searchTerms } from '../../diagnosis/search-problems.js';
 import { NewRequestForm, NewRequestPage, PortalCases } from '../../../views/pages/portal.js';
 import { SuggestionList } from '../../../views/partials/suggestions.js';
@@ -26,12 +27,8 @@ export function portalPages(): Hono<PageEnv> {
     const services = c.get('services');
     const cursor = c.req.query('cursor') || undefined;
     const page = customerCases(services, principal.customerId!, { limit: 25, cursor });
-    const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
-    const states = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, { label: s.label ?? name, category: s.category }]));
-    return sendHtml(
-      c,
-      <PortalCases viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={page.rows} states={states} nextCursor={page.nextCursor} paged={cursor !== undefined} />,
-    );
+    const rows = page.rows.map((row) => customerCaseSummary(services, row));
+    return sendHtml(c, <PortalCases viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={rows} nextCursor={page.nextCursor} paged={cursor !== undefined} />);
   });
 
   app.get('/portal/new', (c) => {
@@ -73,7 +70,7 @@ export function portalPages(): Hono<PageEnv> {
       return render({ '(form)': error.message }, 429);
     }
     try {
-      const row = await createCase(services, { ...parsed.data, channel: 'web' }, principal.actor, { customerId: principal.customerId! });
+      const row = await createCase(services, parsed.data, principal.actor, { customerId: principal.customerId!, channel: 'web' });
       id = row.id;
     } catch (error) {
       const errors = formErrorsOf(error);

@@ -1,0 +1,154 @@
+/**
+ * The one customer projection of a case, used by the portal, the API (customer tokens) and
+ * every mail to the customer: the status in customer wording (`customerLabel` in the
+ * workflow), their messages and staff public replies, the solution, their rating. Built
+ * field by field from what may be shown — never by removing internals from the staff view,
+ * so a column added to cases later stays internal until someone adds it here.
+ */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { caseEvents, caseRatings, customers, staff } from '../db/schema/index.js';
+import type { Services } from '../services.js';
+import type { StateCategory, WorkflowDefinition } from '../workflow/definition.js';
+import { availableTransitions } from '../workflow/transition.js';
+import { caseRef } from './case-ref.js';
+import { iso, type CaseRow } from './case-view.js';
+import { loadOffer, OFFER_EVENTS, type SolutionOffer } from './solution-offer.js';
+
+export interface CustomerStatus {
+  /** The state in customer wording. */
+  status: string;
+  /** What kind of state it is: new, open, pending (waiting on the customer), resolved, closed. */
+  statusCategory: StateCategory | null;
+  open: boolean;
+}
+
+export interface CustomerCaseSummary extends CustomerStatus {
+  id: string;
+  subject: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CustomerCaseView extends CustomerCaseSummary {
+  description: string;
+  solution: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  rating: { satisfied: boolean; comment: string; ratedAt: string } | null;
+  /** What the customer may do now (e.g. mark as solved, reopen). */
+  transitions: { name: string; label: string }[];
+  /** The known problem's solution offered to the customer, and their answer (`open` until they give one). */
+  offer: { title: string; solution: string; answer: SolutionOffer['answer'] } | null;
+}
+
+export type CustomerTimelineEntry =
+  | { id: number; type: 'case.created'; at: string }
+  | { id: number; type: 'customer.replied' | 'staff.replied'; at: string; author: { type: 'customer' | 'staff'; name: string; you: boolean }; body: string }
+  | { id: number; type: 'case.transitioned'; at: string; status: string; solution?: string }
+  | { id: number; type: 'case.rated'; at: string; satisfied: boolean; comment: string }
+  | { id: number; type: 'case.solutionOffered'; at: string; title: string; solution: string }
+  | { id: number; type: 'case.solutionAccepted' | 'case.solutionDeclined'; at: string; title: string };
+
+/** The state named `status` in customer wording. */
+export function customerLabel(workflow: WorkflowDefinition, status: string): string {
+  const state = workflow.states[status];
+  return state?.customerLabel ?? state?.label ?? status;
+}
+
+function workflowOf(services: Services, row: Pick<CaseRow, 'workflow' | 'workflowVersion'>): WorkflowDefinition {
+  return services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+}
+
+export function customerStatus(services: Services, row: CaseRow): CustomerStatus {
+  const workflow = workflowOf(services, row);
+  return { status: customerLabel(workflow, row.status), statusCategory: workflow.states[row.status]?.category ?? null, open: row.open };
+}
+
+export function customerCaseSummary(services: Services, row: CaseRow): CustomerCaseSummary {
+  return { id: caseRef(row.id), subject: row.subject, ...customerStatus(services, row), createdAt: iso(row.createdAt)!, updatedAt: iso(row.updatedAt)! };
+}
+
+export function customerCaseView(services: Services, row: CaseRow): CustomerCaseView {
+  const rating = services.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
+  const workflow = workflowOf(services, row);
+  const offer = loadOffer(services, row.id);
+  return {
+    ...customerCaseSummary(services, row),
+    description: row.description,
+    solution: row.solution,
+    resolvedAt: iso(row.resolvedAt),
+    closedAt: iso(row.closedAt),
+    rating: rating ? { satisfied: rating.satisfied, comment: rating.comment, ratedAt: iso(rating.createdAt)! } : null,
+    transitions: availableTransitions(workflow, row, 'customer').map((t) => ({ name: t.name, label: t.label })),
+    offer: offer ? { title: offer.title, solution: offer.solution, answer: offer.answer } : null,
+  };
+}
+
+const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.rated', ...OFFER_EVENTS];
+
+/**
+ * The case's history as the customer sees it, oldest first: the request, the public
+ * conversation, status changes in customer wording (only those that change the wording;
+ * with the solution when staff gave one), ratings. Never notes, reasons, transition names,
+ * routing, SLA or assignment. `viewerId` marks the customer's own messages.
+ */
+export function customerTimeline(services: Services, row: CaseRow, viewerId: number | null = row.customerId): CustomerTimelineEntry[] {
+  const { db } = services;
+  const workflow = workflowOf(services, row);
+  const events = db
+    .select()
+    .from(caseEvents)
+    .where(and(eq(caseEvents.caseId, row.id), inArray(caseEvents.type, CUSTOMER_EVENTS)))
+    .orderBy(asc(caseEvents.id))
+    .all();
+  const ids = (type: 'staff' | 'customer') => [...new Set(events.filter((e) => e.actorType === type && e.actorId !== null).map((e) => e.actorId!))];
+  const staffIds = ids('staff');
+  const customerIds = ids('customer');
+  const staffNames = new Map(staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : []);
+  const customerNames = new Map(
+    customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
+  );
+  const out: CustomerTimelineEntry[] = [];
+  for (const e of events) {
+    const at = iso(e.at)!;
+    const d = e.data;
+    switch (e.type) {
+      case 'case.created':
+        // Intake records case.created with its details once; the bare copy is for subscribers.
+        if (d.channel !== undefined) out.push({ id: e.id, type: 'case.created', at });
+        break;
+      case 'customer.replied':
+        out.push({
+          id: e.id,
+          type: 'customer.replied',
+          at,
+          author: { type: 'customer', name: customerNames.get(e.actorId ?? -1) ?? 'Customer', you: e.actorType === 'customer' && e.actorId === viewerId },
+          body: String(d.body ?? ''),
+        });
+        break;
+      case 'staff.replied':
+        out.push({ id: e.id, type: 'staff.replied', at, author: { type: 'staff', name: staffNames.get(e.actorId ?? -1) ?? 'Support', you: false }, body: String(d.body ?? '') });
+        break;
+      case 'case.transitioned': {
+        const to = customerLabel(workflow, String(d.to ?? ''));
+        const from = customerLabel(workflow, String(d.from ?? ''));
+        // Only a solution staff gave is the case's official solution.
+        const solution = e.actorType === 'staff' || e.actorType === 'system' ? d.solution : undefined;
+        if (to === from && typeof solution !== 'string') break;
+        out.push({ id: e.id, type: 'case.transitioned', at, status: to, ...(typeof solution === 'string' && solution ? { solution } : {}) });
+        break;
+      }
+      case 'case.rated':
+        out.push({ id: e.id, type: 'case.rated', at, satisfied: d.satisfied === true, comment: String(d.comment ?? '') });
+        break;
+      case 'case.solutionOffered':
+        out.push({ id: e.id, type: 'case.solutionOffered', at, title: String(d.title ?? ''), solution: String(d.solution ?? '') });
+        break;
+      case 'case.solutionAccepted':
+      case 'case.solutionDeclined':
+        out.push({ id: e.id, type: e.type, at, title: String(d.title ?? '') });
+        break;
+    }
+  }
+  return out;
+}

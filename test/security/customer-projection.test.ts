@@ -1,0 +1,271 @@
+/**
+ * Issue 9.2: customers see one projection of a case — the same in the API, the portal and
+ * every mail — and nothing internal. Field by field: the exact set of keys a customer token
+ * receives from every API route that returns case data, and no internal value (notes,
+ * transition reasons, routing, tags, skills, SLA, queue, tier, assignee) anywhere a customer
+ * looks: API answers, portal pages and fragments, mails.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
+import { createHarness, loadRepoDefinitions, ROOT, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+
+type Json = Record<string, any>;
+
+/** Strings only staff may ever see. */
+const SECRETS = [
+  'customer flagged as fraud risk',
+  'INTERNAL-NOTE-7731',
+  'TRANSITION-NOTE-5512',
+  'WAIT-NOTE-9921',
+  'RESOLVE-NOTE-4410',
+  'billing',
+  'advanced',
+  'enterprise',
+  'premium',
+  'refunds',
+  'Dana',
+  'Escalated',
+  'Pending customer',
+  'waitOnCustomer',
+  'escalate',
+  'routing',
+];
+
+const CASE_KEYS = ['closedAt', 'createdAt', 'description', 'id', 'open', 'rating', 'resolvedAt', 'solution', 'status', 'statusCategory', 'subject', 'transitions', 'updatedAt'];
+const SUMMARY_KEYS = ['createdAt', 'id', 'open', 'status', 'statusCategory', 'subject', 'updatedAt'];
+const EVENT_KEYS: Record<string, string[]> = {
+  'case.created': ['at', 'id', 'type'],
+  'customer.replied': ['at', 'author', 'body', 'id', 'type'],
+  'staff.replied': ['at', 'author', 'body', 'id', 'type'],
+  'case.transitioned': ['at', 'id', 'status', 'type'],
+  'case.rated': ['at', 'comment', 'id', 'satisfied', 'type'],
+};
+
+const keys = (o: object) => Object.keys(o).sort();
+
+function expectNoSecrets(where: string, text: string) {
+  for (const secret of SECRETS) expect(text.includes(secret), `${where} contains "${secret}"`).toBe(false);
+}
+
+/** The default workflow, plus mails to the customer (by target and by address) and to managers. */
+function notifyingDefinitions() {
+  const dir = tempDir();
+  const workflow = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8'));
+  workflow.states.escalated.onEnter = [
+    ...workflow.states.escalated.onEnter,
+    { action: 'notify', to: 'customer', template: 'case-escalated' },
+    { action: 'notify', to: 'chloe@example.com', template: 'sla-breached' },
+    { action: 'notify', to: 'managers', template: 'case-escalated' },
+  ];
+  workflow.states.pending.onEnter = [{ action: 'notify', to: 'customer', template: 'sla-warning' }];
+  workflow.states.resolved.onEnter = [{ action: 'notify', to: 'customer', template: 'case-resolved' }];
+  fs.writeFileSync(path.join(dir, 'support.json'), JSON.stringify(workflow));
+  return loadRepoDefinitions({ workflowsDir: dir });
+}
+
+let smtp: Inbox;
+let mailer: Mailer;
+let h: Harness;
+let chloe: TestActor;
+let chloeToken: string;
+let aliceToken: string;
+let danaToken: string;
+let dana: TestActor;
+
+beforeEach(async () => {
+  smtp = await startSmtp();
+  mailer = createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@example.com>');
+  h = createHarness({ files: notifyingDefinitions(), services: { mailer, publicUrl: 'http://localhost' } });
+  standardQueues(h);
+  const alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
+  dana = h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'], skills: ['refunds'] });
+  h.agent({ name: 'Maria', email: 'maria@casebook.test', role: 'manager' });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe', tier: 'enterprise', organization: 'Chloe Ltd' });
+  chloeToken = h.tokenFor(chloe);
+  aliceToken = h.tokenFor(alice);
+  danaToken = h.tokenFor(dana);
+});
+afterEach(async () => {
+  h.close();
+  mailer.close();
+  await smtp.close();
+});
+
+async function call(method: string, url: string, token: string, body?: unknown) {
+  const res = await h.api(method, url, { token, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as Json };
+}
+
+describe('the customer projection', () => {
+  it('gives a customer token the same fixed set of fields from every case route, and no internal value', async () => {
+    const outputs: [string, string][] = [];
+    const seen = (where: string, text: string) => outputs.push([where, text]);
+
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
+    expect(created.status).toBe(201);
+    expect(keys(created.json)).toEqual(CASE_KEYS);
+    expect(created.json).toMatchObject({ status: 'In progress', statusCategory: 'open', open: true, solution: null, rating: null, transitions: [{ name: 'markSolved', label: 'Mark as solved' }] });
+    seen('POST /cases', created.text);
+    const id = created.json.id as string;
+    // Staff see where it went: routing, tags, skills, SLA.
+    const staffView = (await call('GET', `/api/v1/cases/${id}`, aliceToken)).json;
+    expect(staffView).toMatchObject({ queue: 'billing', skills: ['refunds'], slaPolicy: 'premium' });
+
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'We are looking into it.' });
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false });
+    const escalated = await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk', note: 'TRANSITION-NOTE-5512' });
+    expect(escalated.json).toMatchObject({ status: 'escalated', queue: 'advanced', assignee: { name: 'Dana' } });
+    await call('POST', `/api/v1/cases/${id}/transitions`, danaToken, { transition: 'waitOnCustomer', note: 'WAIT-NOTE-9921' });
+
+    const replied = await call('POST', `/api/v1/cases/${id}/messages`, chloeToken, { body: 'Here are the details.' });
+    expect(replied.status).toBe(201);
+    expect(keys(replied.json)).toEqual(['case', 'message']);
+    expect(keys(replied.json.case)).toEqual(CASE_KEYS);
+    expect(keys(replied.json.message)).toEqual(EVENT_KEYS['customer.replied']);
+    expect(replied.json.message).toMatchObject({ type: 'customer.replied', body: 'Here are the details.', author: { type: 'customer', name: 'Chloe', you: true } });
+    seen('POST /messages', replied.text);
+
+    await call('POST', `/api/v1/cases/${id}/transitions`, danaToken, { transition: 'resolve', solution: 'We refunded the duplicate charge.', note: 'RESOLVE-NOTE-4410' });
+    const portal = signedIn(h, chloe);
+    expect((await portal.post(`/cases/${id}/rating`, { satisfied: 'yes', comment: 'Quick, thanks' })).status).toBe(303);
+
+    const read = await call('GET', `/api/v1/cases/${id}`, chloeToken);
+    expect(keys(read.json)).toEqual(CASE_KEYS);
+    expect(read.json).toMatchObject({
+      status: 'Solved',
+      statusCategory: 'resolved',
+      open: false,
+      solution: 'We refunded the duplicate charge.',
+      rating: { satisfied: true, comment: 'Quick, thanks' },
+      transitions: [{ name: 'reopen', label: 'Reopen' }],
+    });
+    expect(keys(read.json.rating)).toEqual(['comment', 'ratedAt', 'satisfied']);
+    seen('GET /cases/:id', read.text);
+
+    const list = await call('GET', '/api/v1/cases', chloeToken);
+    expect(keys(list.json)).toEqual(['items', 'nextCursor']);
+    expect(list.json.items).toHaveLength(1);
+    expect(keys(list.json.items[0])).toEqual(SUMMARY_KEYS);
+    expect(list.json.items[0]).toMatchObject({ id, status: 'Solved', statusCategory: 'resolved', open: false });
+    seen('GET /cases', list.text);
+    // Filters on internals would reveal where the case is: refused for customers.
+    for (const query of ['queue=billing', 'status=resolved', 'assignee=none']) {
+      const filtered = await call('GET', `/api/v1/cases?${query}`, chloeToken);
+      expect(filtered.status, query).toBe(422);
+      expect(filtered.json).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: query.split('=')[0] }] });
+    }
+
+    const events = await call('GET', `/api/v1/cases/${id}/events`, chloeToken);
+    seen('GET /events', events.text);
+    const entries = events.json as unknown as Json[];
+    for (const e of entries) {
+      const expected = e.type === 'case.transitioned' && e.solution !== undefined ? [...EVENT_KEYS[e.type]!, 'solution'].sort() : EVENT_KEYS[e.type];
+      expect(keys(e), e.type).toEqual(expected);
+      if (e.author) expect(keys(e.author)).toEqual(['name', 'type', 'you']);
+    }
+    expect(entries.map((e) => [e.type, e.status ?? e.body ?? e.comment ?? null])).toEqual([
+      ['case.created', null],
+      ['case.transitioned', 'In progress'],
+      ['staff.replied', 'We are looking into it.'],
+      ['case.transitioned', 'Waiting for your reply'],
+      ['customer.replied', 'Here are the details.'],
+      ['case.transitioned', 'In progress'],
+      ['case.transitioned', 'Solved'],
+      ['case.rated', 'Quick, thanks'],
+    ]);
+    expect(entries[6]).toMatchObject({ solution: 'We refunded the duplicate charge.' });
+    expect(entries[2]!.author).toEqual({ type: 'staff', name: 'Alice', you: false });
+
+    const reopened = await call('POST', `/api/v1/cases/${id}/transitions`, chloeToken, { transition: 'reopen' });
+    expect(reopened.status).toBe(200);
+    expect(keys(reopened.json)).toEqual(CASE_KEYS);
+    expect(reopened.json).toMatchObject({ status: 'In progress', open: true });
+    seen('POST /transitions', reopened.text);
+
+    for (const [where, text] of outputs) expectNoSecrets(where, text);
+    // The staff timeline still has everything.
+    const staffEvents = (await call('GET', `/api/v1/cases/${id}/events`, danaToken)).text;
+    for (const secret of ['customer flagged as fraud risk', 'INTERNAL-NOTE-7731', 'TRANSITION-NOTE-5512', 'RESOLVE-NOTE-4410']) expect(staffEvents).toContain(secret);
+  });
+
+  it('renders the portal (page, live fragment, list) from the projection only', async () => {
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
+    const id = created.json.id as string;
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false });
+    await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk', note: 'TRANSITION-NOTE-5512' });
+    await call('POST', `/api/v1/cases/${id}/transitions`, danaToken, { transition: 'waitOnCustomer', note: 'WAIT-NOTE-9921' });
+
+    const portal = signedIn(h, chloe);
+    const pageRes = await portal.get(`/cases/${id}`);
+    const page = await pageRes.text();
+    expect(pageRes.status, page).toBe(200);
+    expect(page).toContain('Waiting for your reply');
+    expect(page).toContain('I was charged twice this month.');
+    expectNoSecrets('portal page', page);
+    const live = await portal.get(`/cases/${id}/live?stamp=stale`, { htmx: true });
+    expect(live.status).toBe(200);
+    expectNoSecrets('live fragment', await live.text());
+    const fragment = await (await portal.get(`/cases/${id}`, { htmx: true })).text();
+    expectNoSecrets('page fragment', fragment);
+    const list = await (await portal.get('/portal')).text();
+    expect(list).toContain('Waiting for your reply');
+    expectNoSecrets('portal list', list);
+
+    // Staff still see the internals on the workspace.
+    const desk = await (await signedIn(h, dana).get(`/cases/${id}`)).text();
+    expect(desk).toContain('customer flagged as fraud risk');
+  });
+
+  it('keeps the customer’s live poll quiet through internal activity (notes, escalation to an unchanged status)', async () => {
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
+    const id = created.json.id as string;
+    const portal = signedIn(h, chloe);
+    const stamp = /live\?stamp=([a-f0-9-]+)/.exec(await (await portal.get(`/cases/${id}`)).text())![1];
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false });
+    await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk' });
+    h.clock.advanceMinutes(30);
+    expect((await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
+    await call('POST', `/api/v1/cases/${id}/messages`, danaToken, { body: 'We are on it.' });
+    const live = await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true });
+    expect(live.status).toBe(200);
+    const html = await live.text();
+    // Dana replied publicly, so her name is shown with her reply; nothing else of hers.
+    expect(html).toContain('Dana (support) wrote');
+    expectNoSecrets('live fragment', html.replaceAll('Dana (support) wrote', ''));
+  });
+
+  it('mails the customer the projection only, whatever template a workflow or rule names', async () => {
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
+    const id = created.json.id as string;
+    // Mail is written when it is sent: send after each step.
+    await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk', note: 'TRANSITION-NOTE-5512' });
+    await h.services.outbox.drain();
+    await call('POST', `/api/v1/cases/${id}/transitions`, danaToken, { transition: 'waitOnCustomer', note: 'WAIT-NOTE-9921' });
+    await h.services.outbox.drain();
+    await call('POST', `/api/v1/cases/${id}/transitions`, danaToken, { transition: 'resolve', solution: 'We refunded the duplicate charge.', note: 'RESOLVE-NOTE-4410' });
+    await h.services.outbox.drain();
+
+    const toChloe = smtp.messages.filter((m) => m.to.includes('chloe@example.com'));
+    // case-escalated and sla-breached (by address) on escalation, sla-warning on pending, case-resolved.
+    expect(toChloe).toHaveLength(4);
+    for (const m of toChloe) expectNoSecrets(`mail "${m.mail.subject}"`, `${m.mail.subject}\n${m.mail.text}`);
+    expect(toChloe.map((m) => m.mail.subject)).toEqual([
+      `[${id}] Update on your request: Invoice question`,
+      `[${id}] Update on your request: Invoice question`,
+      `[${id}] Update on your request: Invoice question`,
+      `[${id}] Resolved: Invoice question`,
+    ]);
+    expect(toChloe[0]!.mail.text).toContain('is now: In progress.');
+    expect(toChloe[2]!.mail.text).toContain('is now: Waiting for your reply.');
+    expect(toChloe[3]!.mail.text).toContain('We refunded the duplicate charge.');
+    // Staff mails keep their detail.
+    const toManagers = smtp.messages.filter((m) => m.to.includes('maria@casebook.test'));
+    expect(toManagers).toHaveLength(1);
+    expect(toManagers[0]!.mail.text).toContain('Reason: customer flagged as fraud risk');
+  });
+});
