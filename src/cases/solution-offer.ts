@@ -97,7 +97,8 @@ export function answerSolutionOffer(services: Services, caseId: number, input: O
       const solve = availableTransitions(ctx.workflow, ctx.case, 'customer').find((t) => ctx.workflow.states[t.to]?.category === 'resolved');
       if (!solve) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} cannot be marked solved in its current state.`, { caseId: ctx.ref });
       ctx.raise('case.solutionAccepted', data);
-      ctx.invoke(solve.name, 'customer', { solution: offer.solution });
+      // The solution is the library's, not the customer's words: Casebook supplies it.
+      ctx.invoke(solve.name, 'customer', {}, { solution: offer.solution });
     }
     ctx.save();
     return ctx.case;

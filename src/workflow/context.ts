@@ -99,11 +99,16 @@ export class CaseContext {
   }
 
   /** Invokes a named transition for `role`; throws INVALID_TRANSITION / TRANSITION_REQUIREMENT_MISSING. */
-  invoke(name: string, role: Role, fields: TransitionFields = {}): TransitionOutcome {
+  /**
+   * Runs a transition the caller asked for. `fields` are the caller's and are checked against
+   * what the transition requires or allows; `supplied` are Casebook's own (e.g. the library's
+   * solution a customer accepted), recorded with them but never taken from a request.
+   */
+  invoke(name: string, role: Role, fields: TransitionFields = {}, supplied: TransitionFields = {}): TransitionOutcome {
     const outcome = transition(this.workflow, this.case, { kind: 'command', transition: name, role, fields });
     if (!outcome.ok) throw new DomainError(outcome.code, outcome.message, { transition: name, missing: outcome.missing ?? [], ...(outcome.refused ? { refused: outcome.refused } : {}) });
     if (outcome.transition === null) throw new Error('a command always names a transition');
-    this.fields = fields;
+    this.fields = { ...fields, ...supplied };
     this.#run(() => this.#apply(outcome));
     return outcome;
   }

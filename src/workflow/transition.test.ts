@@ -41,8 +41,8 @@ describe('transition (pure)', () => {
   });
 
   it('does not name internal states to customers', () => {
-    expect(transition(support, at('escalated'), { kind: 'command', transition: 'reopen', role: 'customer' })).toEqual({ ok: false, code: 'INVALID_TRANSITION', message: '"reopen" is not possible now.' });
-    expect(transition(support, at('escalated'), { kind: 'command', transition: 'close', role: 'agent' })).toMatchObject({ message: '"close" is not possible while the case is escalated.' });
+    expect(transition(support, at('escalated'), { kind: 'command', transition: 'reopen', role: 'customer' })).toEqual({ ok: false, code: 'INVALID_TRANSITION', message: '"Reopen" is not possible now.' });
+    expect(transition(support, at('escalated'), { kind: 'command', transition: 'close', role: 'agent' })).toMatchObject({ message: '"Close" is not possible while the case is Escalated.' });
   });
 
   it('names the missing fields', () => {

@@ -89,7 +89,7 @@ describe('POST /api/v1/cases/:id/offered-solution', () => {
     const res = await h.api('POST', url, { token, body: { answer: 'solved' } });
     expect(res.status).toBe(200);
     const json = (await res.json()) as Json;
-    expect(json.status).toBe('resolved');
+    expect(json).toMatchObject({ status: 'Solved', statusCategory: 'resolved', offer: { answer: 'solved' } });
     expect(json.solution).toContain('pending authorisation');
     const again = await h.api('POST', url, { token, body: { answer: 'notSolved' } });
     expect(again.status).toBe(409);

@@ -39,6 +39,10 @@ describe('GET /manage', () => {
   });
 
   it('lists unpublished drafts, failing rules, queues over capacity and today’s breaches', async () => {
+    // a case from last week (live then, not imported history) breaches when the sweep runs today
+    h.clock.set('2026-02-23T09:00:00Z');
+    await h.intake({ customer: { email: 'sam@example.com' }, subject: 'Export is broken', description: 'The export page fails.' });
+    h.clock.set('2026-03-02T08:00:00Z');
     // a draft of the routing rules
     const routing = h.services.definitions.ruleset('routing').definition;
     saveDraft(h.services, 'ruleset', 'routing', routing, h.maria, 'Try VIP routing');
@@ -47,8 +51,6 @@ describe('GET /manage', () => {
     // the only agent with the refunds skill is away: the refund waits (Maria has room but not the skill)
     setAvailability(h.services, h.alice.id, false, h.alice);
     const billing = await h.intake({ customer: { email: 'pat@example.com' }, subject: 'Refund for a double charge', description: 'My card was charged twice for the invoice.' });
-    // a case from last week breaches when the sweep runs today
-    await h.intake({ customer: { email: 'sam@example.com' }, subject: 'Export is broken', description: 'The export page fails.', createdAt: '2026-02-23T09:00:00Z' });
     await runSlaSweep(h.services);
 
     const res = await h.as.manager.get('/manage');
