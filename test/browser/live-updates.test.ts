@@ -58,7 +58,7 @@ describe('the case page while the case changes', () => {
     const page = await agentOn(ref);
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
     await page.waitForURL(/\/inbox\?moved=C-\d+$/, { timeout: 15_000 });
-    await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was moved to the Advanced queue (tier 2)`);
+    await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2)`);
     expect(await page.locator('.alert-error').count()).toBe(0);
   });
 

@@ -57,8 +57,9 @@ describe('reassigning in the browser', () => {
     await expectAccessible(agent, '52-reassign-escalation-needs-reason');
     await agent.locator('#reassign-reason').fill('Needs a database fix');
     await agent.locator('#reassign-submit').click();
-    await agent.locator('#case-header').getByText('Escalated').waitFor();
-    await agent.locator('#case-timeline').getByText('Escalated to advanced (tier 2) by Alice Archer').waitFor();
+    // The case left Alice's queues: she is taken to her inbox, told where it went.
+    await agent.waitForURL(/\/inbox\?moved=/);
+    await agent.locator('#moved-notice').getByText(`${refs[0]} was escalated to the Advanced queue (tier 2)`).waitFor();
     expect(suite.problems()).toEqual([]);
   });
 });
