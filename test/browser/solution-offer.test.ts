@@ -30,7 +30,7 @@ describe('offered solution in the browser', () => {
     await expectAccessible(customer, '20-portal-solution-offered');
     await offer.getByRole('button', { name: 'This solved it' }).click();
     await customer.locator('#flash').getByText('your request is resolved').waitFor();
-    await customer.locator('#case-header').getByText('Resolved').waitFor();
+    await customer.locator('#case-header').getByText('Solved').waitFor();
     await customer.locator('#solution-offer').getByText('You told us this solved it.').waitFor();
     expect(await customer.getByRole('button', { name: 'This solved it' }).count()).toBe(0);
     await expectAccessible(customer, '21-portal-solution-accepted');
@@ -41,7 +41,7 @@ describe('offered solution in the browser', () => {
     const customer = await request('Charged twice again', 'There is a double charge on my card.');
     await customer.locator('#solution-offer').getByRole('button', { name: 'No, I still need help' }).click();
     await customer.locator('#solution-offer').getByText('You told us you still need help').waitFor();
-    await customer.locator('#case-header').getByText('Open').waitFor();
+    await customer.locator('#case-header').getByText('In progress').waitFor();
     expect(suite.problems()).toEqual([]);
   }, 90_000);
 });
