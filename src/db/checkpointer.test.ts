@@ -10,7 +10,7 @@ describe('startCheckpointer', () => {
   it('turns the automatic checkpoint off and checkpoints the WAL from a worker thread', async () => {
     const file = path.join(tempDir(), 'c.db');
     const db = openDatabase(file);
-    const checkpointer = startCheckpointer(db, file, createLogger('silent'), 60_000);
+    const checkpointer = startCheckpointer(db, file, createLogger('silent'), { intervalMs: 60_000 });
     expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
     const insert = db.$client.prepare("INSERT INTO queues (id, name, tier, created_at) VALUES (?, 'q', 1, 0)");

@@ -1,44 +1,91 @@
 /**
  * WAL checkpoints off the main thread. SQLite's automatic checkpoint runs inside a commit,
  * on the event loop, and its fsync stalls every request under disk load. The server turns
- * the automatic checkpoint off on its connection and runs a PASSIVE checkpoint from a
- * worker thread every second instead; with `journal_size_limit` the WAL is reset and
- * truncated once it is fully checkpointed, so it stays bounded.
+ * the automatic checkpoint off on its connection and checkpoints from a worker thread
+ * instead (checkpoint-worker.js): a PASSIVE checkpoint every second, and, whenever the WAL
+ * file has grown past `walSizeLimit` (the worker looks every `pollMs`), a TRUNCATE checkpoint
+ * that briefly holds writers off and empties the WAL. PASSIVE checkpoints alone never finish
+ * under sustained writes (new frames keep arriving), so the WAL would never be reset.
+ * Bound: the WAL stays under `walSizeLimit` plus what the server writes in one poll.
  */
 import { Worker } from 'node:worker_threads';
 import type { Db } from './client.js';
 import type { Logger } from '../logger.js';
 
+export interface CheckpointResult {
+  /** WAL frames in the log and frames checkpointed. */
+  log: number;
+  checkpointed: number;
+}
+
+export interface CheckpointerStats {
+  /** TRUNCATE checkpoints run because the WAL reached the limit. */
+  truncations: number;
+  /** The longest of them (writers wait at most about that long), ms. */
+  longestTruncateMs: number;
+  /** The largest WAL seen before a truncation, bytes. */
+  largestWalBytes: number;
+}
+
 export interface Checkpointer {
-  /** The last checkpoint result: WAL frames in the log and frames checkpointed. */
-  last(): { log: number; checkpointed: number } | null;
-  /** Checkpoints at once and resolves with the result. */
-  checkpointNow(): Promise<{ log: number; checkpointed: number }>;
+  /** The last checkpoint result. */
+  last(): CheckpointResult | null;
+  stats(): CheckpointerStats;
+  /** Checkpoints (PASSIVE) at once and resolves with the result. */
+  checkpointNow(): Promise<CheckpointResult>;
   stop(): Promise<void>;
 }
 
-export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
+export interface CheckpointerOptions {
+  /** Between two PASSIVE checkpoints (default 1000 ms). */
+  intervalMs?: number;
+  /** How often the worker looks at the WAL's size (default 50 ms). */
+  pollMs?: number;
+  /** WAL size that forces a TRUNCATE checkpoint (default 64 MiB, `WAL_SIZE_LIMIT_MB`). */
+  walSizeLimit?: number;
+}
 
-export function startCheckpointer(db: Db, file: string, logger: Logger, intervalMs = 1000): Checkpointer {
+export const DEFAULT_WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+type WorkerMessage =
+  | { type: 'checkpoint'; log: number; checkpointed: number; busy: number }
+  | { type: 'truncate'; busy: number; bytesBefore: number; bytesAfter: number; ms: number }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' };
+
+export function startCheckpointer(db: Db, file: string, logger: Logger, options: CheckpointerOptions = {}): Checkpointer {
+  const walSizeLimit = options.walSizeLimit ?? DEFAULT_WAL_SIZE_LIMIT;
   db.$client.pragma('wal_autocheckpoint = 0');
-  db.$client.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
-  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, intervalMs } });
+  // A WAL reset by a checkpoint is truncated to this size on disk (SQLite otherwise keeps the file's length).
+  db.$client.pragma(`journal_size_limit = ${walSizeLimit}`);
+  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+    workerData: { file, intervalMs: options.intervalMs ?? 1000, pollMs: options.pollMs ?? 50, walSizeLimit },
+  });
   worker.unref();
-  let last: { log: number; checkpointed: number } | null = null;
-  worker.on('message', (m: { type: string; log?: number; checkpointed?: number; message?: string }) => {
-    if (m.type === 'checkpoint') last = { log: m.log ?? 0, checkpointed: m.checkpointed ?? 0 };
+  let last: CheckpointResult | null = null;
+  const stats: CheckpointerStats = { truncations: 0, longestTruncateMs: 0, largestWalBytes: 0 };
+  worker.on('message', (m: WorkerMessage) => {
+    if (m.type === 'checkpoint') last = { log: m.log, checkpointed: m.checkpointed };
+    if (m.type === 'truncate') {
+      stats.truncations++;
+      stats.longestTruncateMs = Math.max(stats.longestTruncateMs, m.ms);
+      stats.largestWalBytes = Math.max(stats.largestWalBytes, m.bytesBefore);
+      if (m.busy) logger.warn('WAL over its size limit and the truncating checkpoint could not get the lock; retrying', { walBytes: m.bytesBefore, limit: walSizeLimit });
+      else logger.debug('WAL truncated', { walBytes: m.bytesBefore, ms: Math.round(m.ms) });
+    }
     if (m.type === 'error') logger.warn('WAL checkpoint failed', { error: m.message });
   });
   worker.on('error', (error) => logger.error('checkpoint worker failed', { error }));
   return {
     last: () => last,
+    stats: () => ({ ...stats }),
     checkpointNow() {
       return new Promise((resolve, reject) => {
-        const onMessage = (m: { type: string; log?: number; checkpointed?: number; message?: string }) => {
+        const onMessage = (m: WorkerMessage) => {
           if (m.type !== 'checkpoint' && m.type !== 'error') return;
           worker.off('message', onMessage);
           if (m.type === 'error') reject(new Error(m.message));
-          else resolve({ log: m.log ?? 0, checkpointed: m.checkpointed ?? 0 });
+          else resolve({ log: m.log, checkpointed: m.checkpointed });
         };
         worker.on('message', onMessage);
         worker.postMessage('now');

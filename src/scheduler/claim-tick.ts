@@ -9,13 +9,13 @@
  * tick catches up: the sweep records whatever fell due, the report covers the time since the
  * last one). Rows older than `RETENTION_MS` are pruned as new ticks are claimed.
  */
-import os from 'node:os';
 import type { Db } from '../db/client.js';
+import { PROCESS_ID } from '../process-identity.js';
 
 export const RETENTION_MS = 7 * 86_400_000;
 
-/** Who claims: `host:pid`. */
-export const PROCESS_ID = `${os.hostname()}:${process.pid}`;
+/** Who claims: `host:pid:start` (src/process-identity.ts). */
+export { PROCESS_ID };
 
 /**
  * Claims a tick: the run's id, or null when another process (or an earlier wake-up of this
