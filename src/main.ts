@@ -85,9 +85,6 @@ async function main(): Promise<void> {
   }
 
   const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
-  http.attach(app.fetch);
-  logger.info('Casebook is listening', { url: `http://${config.host}:${http.port}`, database: config.databasePath });
-  process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
   const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });
 
   // Catch up on what fell due while down (claims of a crashed process, SLA warnings and
@@ -122,6 +119,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  // Only now (signal handlers in place: a SIGTERM from here on is a clean stop) serve the app.
+  http.attach(app.fetch);
+  logger.info('Casebook is listening', { url: `http://${config.host}:${http.port}`, database: config.databasePath });
+  process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
 }
 
 main().catch((error: unknown) => {
