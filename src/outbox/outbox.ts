@@ -97,6 +97,11 @@ export function markDone(db: Db, id: number, now: number): boolean {
   return stmts(db).done.run(now, id).changes === 1;
 }
 
+/** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
+export function claimItem(db: Db, id: number, now: number, owner: string = PROCESS_ID): boolean {
+  return stmts(db).claim.run(now + LOCK_MS, owner, id, now).changes === 1;
+}
+
 /** Back-off between attempts: 30 s, 1 min, 2 min … capped at 1 h. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
@@ -165,7 +170,7 @@ export async function drainOutbox(
       if (options.signal?.aborted) return result;
       const item = toItem(row);
       const claimedAt = services.clock.now();
-      if (s.claim.run(claimedAt + LOCK_MS, owner, item.id, claimedAt).changes !== 1) continue;
+      if (!claimItem(services.db, item.id, claimedAt, owner)) continue;
       progressed = true;
       const handler = handlers.get(item.type);
       try {
