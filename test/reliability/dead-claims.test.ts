@@ -32,8 +32,16 @@ async function holdClaims(dbPath: string): Promise<{ child: ChildProcessWithoutN
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/hold-outbox-claims.ts', dbPath], { cwd: ROOT });
   children.push(child);
   let out = '';
+  let err = '';
   child.stdout.setEncoding('utf8');
-  while (!out.includes('\n')) out += String((await once(child.stdout, 'data'))[0]);
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      if (out.includes('\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`hold-outbox-claims exited with ${code}: ${err}`)));
+  });
   const [, claimed, identity] = /^claimed (\d+) (\S+)/.exec(out)!;
   return { child, claimed: Number(claimed), identity: identity! };
 }
