@@ -5,16 +5,18 @@
 // Every `pollMs` it looks at the WAL file's size. A PASSIVE checkpoint runs every
 // `intervalMs`; it never blocks anyone, but under sustained writes it never catches up with
 // the last frame either, so the WAL is never reset and grows without bound. Once the WAL
-// reaches `walSizeLimit`, a PASSIVE checkpoint (copies most frames, blocks nobody) is followed
+// reaches half of `walSizeLimit`, a PASSIVE checkpoint (copies most frames, blocks nobody) is followed
 // by a TRUNCATE one: it waits for the current writer, holds writers off while it copies the
 // few frames left and empties the WAL file. Writers wait for that short stall (their busy
-// timeout), so the WAL stays under the limit plus what the server writes in one poll.
+// timeout). Should the WAL reach the whole limit anyway, the main thread's backstop truncates
+// it before its next write (checkpointer.ts).
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const { file, intervalMs, pollMs, walSizeLimit } = workerData;
 const walFile = `${file}-wal`;
+const truncateAt = walSizeLimit / 2;
 const db = new Database(file);
 db.pragma('busy_timeout = 2000');
 
@@ -39,7 +41,7 @@ function checkpoint(force) {
     const before = walSize();
     const result = run('PASSIVE');
     lastPassive = Date.now();
-    if (force || before >= walSizeLimit) {
+    if (force || before >= truncateAt) {
       const started = performance.now();
       const truncated = run('TRUNCATE');
       parentPort.postMessage({
@@ -58,7 +60,7 @@ function checkpoint(force) {
 }
 
 function tick() {
-  if (walSize() >= walSizeLimit || Date.now() - lastPassive >= intervalMs) checkpoint(false);
+  if (walSize() >= truncateAt || Date.now() - lastPassive >= intervalMs) checkpoint(false);
   timer = setTimeout(tick, pollMs);
 }
 
