@@ -5,7 +5,8 @@
 // Every `pollMs` it looks at the WAL file's size. A PASSIVE checkpoint runs every
 // `intervalMs`; it never blocks anyone, but under sustained writes it never catches up with
 // the last frame either, so the WAL is never reset and grows without bound. Once the WAL
-// reaches half of `walSizeLimit`, a PASSIVE checkpoint (copies most frames, blocks nobody) is followed
+// reaches half of `walSizeLimit` or 8 MiB, whichever is smaller (small truncations often
+// stall writers less than large ones seldom), a PASSIVE checkpoint (copies most frames, blocks nobody) is followed
 // by a TRUNCATE one: it waits for the current writer, holds writers off while it copies the
 // few frames left and empties the WAL file. Writers wait for that short stall (their busy
 // timeout). Should the WAL reach the whole limit anyway, the main thread's backstop truncates
@@ -16,7 +17,7 @@ import Database from 'better-sqlite3';
 
 const { file, intervalMs, pollMs, walSizeLimit } = workerData;
 const walFile = `${file}-wal`;
-const truncateAt = walSizeLimit / 2;
+const truncateAt = Math.min(walSizeLimit / 2, 8 * 1024 * 1024);
 const db = new Database(file);
 db.pragma('busy_timeout = 2000');
 

@@ -3,7 +3,7 @@
  * on the event loop, and its fsync stalls every request under disk load. The server turns
  * the automatic checkpoint off on its connection and checkpoints from a worker thread
  * instead (checkpoint-worker.js): a PASSIVE checkpoint every second, and, whenever the WAL
- * file has grown past half of `walSizeLimit` (the worker looks every `pollMs`), a TRUNCATE
+ * file has grown past half of `walSizeLimit` or 8 MiB (the worker looks every `pollMs`), a TRUNCATE
  * checkpoint that briefly holds writers off and empties the WAL. PASSIVE checkpoints alone
  * never finish under sustained writes (new frames keep arriving), so the WAL would never be
  * reset.
