@@ -54,6 +54,8 @@ export interface CheckpointerOptions {
 }
 
 export const DEFAULT_WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/** The longest a write waits for the WAL to be emptied when it is at the limit. */
+const BACKSTOP_MAX_WAIT_MS = 1000;
 
 type WorkerMessage =
   | { type: 'checkpoint'; log: number; checkpointed: number; busy: number }
@@ -73,14 +75,28 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
   let last: CheckpointResult | null = null;
   const stats: CheckpointerStats = { truncations: 0, longestTruncateMs: 0, largestWalBytes: 0, backstops: 0 };
   const walFile = `${file}-wal`;
+  const walBytes = () => fs.statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   guardWrites(db, function walBackstop() {
-    const bytes = fs.statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
+    const bytes = walBytes();
     if (bytes < walSizeLimit) return;
+    const started = performance.now();
     try {
-      const started = performance.now();
-      const [result] = db.$client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      if (result?.busy) return; // the worker is checkpointing right now: it empties the WAL
-      stats.backstops++;
+      // Busy: the worker is checkpointing right now. Wait for it (blocking: this is the
+      // throttle) until the WAL is back under the limit, at most BACKSTOP_MAX_WAIT_MS.
+      for (;;) {
+        const [result] = db.$client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        if (!result?.busy) {
+          stats.backstops++;
+          break;
+        }
+        if (walBytes() < walSizeLimit) break;
+        if (performance.now() - started > BACKSTOP_MAX_WAIT_MS) {
+          logger.warn('WAL over its size limit and no checkpoint could empty it', { walBytes: walBytes(), limit: walSizeLimit });
+          break;
+        }
+        Atomics.wait(pause, 0, 0, 2);
+      }
       stats.largestWalBytes = Math.max(stats.largestWalBytes, bytes);
       logger.debug('WAL at its size limit: truncated before the next write', { walBytes: bytes, ms: Math.round(performance.now() - started) });
     } catch (error) {
