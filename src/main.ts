@@ -16,6 +16,7 @@ import { bindServer, PortInUseError } from './http/listen.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
 import { serverJobs } from './scheduler/jobs.js';
+import { closeDeadRuns } from './scheduler/claim-tick.js';
 import { ScheduleError, startScheduler, validateSchedule } from './scheduler/scheduler.js';
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
@@ -85,6 +86,8 @@ async function main(): Promise<void> {
   }
 
   const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
+  const deadRuns = closeDeadRuns(db, systemClock.now());
+  if (deadRuns > 0) logger.warn('scheduled runs of a stopped process marked failed', { runs: deadRuns });
   const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });
 
   // Catch up on what fell due while down (claims of a crashed process, SLA warnings and

@@ -1,7 +1,8 @@
 /**
  * A process that dies mid-drain leaves its outbox claims locked (60 s). A restart takes back
  * the claims of a process that is certainly gone (same host, its pid and start time no longer
- * running), so the escalation happens at once; the claims of a live process are left alone.
+ * running), so the escalation happens at once, and marks its unfinished scheduled run failed;
+ * the claims of a live process are left alone.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -55,6 +56,14 @@ function read<T>(dbPath: string, fn: (db: Database.Database) => T): T {
   }
 }
 
+/** The holder was also running a scheduled tick (as a cron sweep would have been). */
+function tickRunBy(dbPath: string, identity: string): void {
+  const db = new Database(dbPath);
+  db.prepare("INSERT INTO job_runs (job, scheduled_at, claimed_at, claimed_by) VALUES ('sla-sweep', ?, ?, ?)").run(Date.now() - 60_000, Date.now() - 60_000, identity);
+  db.close();
+}
+const tickState = (dbPath: string) => read(dbPath, (db) => db.prepare('SELECT state, error FROM job_runs').get());
+
 const tierOf = (dbPath: string, caseId: number) => read(dbPath, (db) => db.prepare('SELECT tier FROM cases WHERE id = ?').pluck().get(caseId) as number);
 const heldBy = (dbPath: string, identity: string) =>
   read(dbPath, (db) => db.prepare('SELECT count(*) FROM outbox WHERE locked_by = ? AND locked_until > ? AND done_at IS NULL').pluck().get(identity, Date.now()) as number);
@@ -75,6 +84,7 @@ describe('claims of a process that died mid-drain', () => {
     expect(holder.claimed).toBeGreaterThan(0);
     expect(holder.identity).toMatch(/^.+:\d+:.+$/);
     expect(heldBy(dbPath, holder.identity)).toBe(holder.claimed);
+    tickRunBy(dbPath, holder.identity);
     holder.child.kill('SIGKILL');
     await once(holder.child, 'exit');
 
@@ -85,11 +95,13 @@ describe('claims of a process that died mid-drain', () => {
     expect(heldBy(dbPath, holder.identity)).toBe(0);
     const escalations = read(dbPath, (db) => db.prepare("SELECT count(*) FROM case_events WHERE case_id = ? AND type = 'case.escalated'").pluck().get(caseId));
     expect(escalations).toBe(1);
+    expect(tickState(dbPath)).toEqual({ state: 'failed', error: `the process that ran it (${holder.identity}) stopped before it finished` });
   }, 60_000);
 
   it('are left alone while that process is alive', async () => {
     const { dbPath, caseId } = await overdueCase();
     const holder = await holdClaims(dbPath);
+    tickRunBy(dbPath, holder.identity);
     const server = await startServer({ databasePath: dbPath });
     servers.push(server);
     // The start-up catch-up has run once the server answers a request after it.
@@ -97,5 +109,6 @@ describe('claims of a process that died mid-drain', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(heldBy(dbPath, holder.identity)).toBe(holder.claimed);
     expect(tierOf(dbPath, caseId)).toBe(1);
+    expect(tickState(dbPath)).toEqual({ state: 'running', error: null });
   }, 60_000);
 });
