@@ -30,7 +30,7 @@ const INPUTS = [
   ['Change our plan', 'We would like to downgrade to the smaller plan next month.'],
 ];
 
-async function prepareStore(file: string): Promise<void> {
+export async function prepareStore(file: string): Promise<void> {
   fs.rmSync(file, { force: true });
   const db = openDatabase(file);
   const services = createServices(db, systemClock);

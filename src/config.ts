@@ -10,6 +10,8 @@ export interface Config {
   busyTimeoutMs: number;
   /** `worker`: WAL checkpoints from a worker thread (default); `auto`: SQLite's own, inside commits (for comparison). */
   walCheckpoints: 'worker' | 'auto';
+  /** With `worker` checkpoints: a WAL this large (bytes) is checkpointed and truncated at once (WAL_SIZE_LIMIT_MB, default 64). */
+  walSizeLimit: number;
   workflowsDir: string;
   rulesDir: string;
   adminToken: string | null;
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databasePath: path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db'),
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
     walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
+    walSizeLimit: Math.round(positive('WAL_SIZE_LIMIT_MB', env.WAL_SIZE_LIMIT_MB, 64) * 1024 * 1024),
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),
     rulesDir: path.resolve(cwd, env.RULES_DIR || './rules'),
     adminToken,

@@ -1,9 +1,9 @@
 /**
  * Start-up: read config → load and validate every definition file (a bad file stops here,
- * before the database is touched) → open and migrate the database → seed an empty one →
- * catch up on work that fell due while down → serve HTTP and run the scheduled jobs.
+ * before the database is touched) → bind the port (a port in use stops here, before the
+ * database is touched) → open and migrate the database → seed an empty one → serve HTTP and
+ * run the scheduled jobs → catch up on work that fell due while down, in the background.
  */
-import { serve } from '@hono/node-server';
 import { createApiToken } from './auth/api-tokens.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -13,19 +13,23 @@ import { openDatabase } from './db/client.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
+import { bindServer, PortInUseError } from './http/listen.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
 import { serverJobs } from './scheduler/jobs.js';
+import { closeDeadRuns } from './scheduler/claim-tick.js';
 import { ScheduleError, startScheduler, validateSchedule } from './scheduler/scheduler.js';
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { createServices } from './services.js';
-import { drainOutboxFully } from './sla/run-sweep.js';
-import { sweepSla } from './sla/sweep.js';
+import { catchUp } from './sla/run-sweep.js';
 import { registerBuiltinActions } from './workflow/actions/index.js';
 import { ActionRegistry } from './workflow/registry.js';
 import { eq } from 'drizzle-orm';
 import { staff } from './db/schema/index.js';
+
+/** How long shutdown may take (in-flight requests, the item being performed) before exiting anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 function printDemo(config: Config, report: DemoReport, token: string): void {
   const width = Math.max(...report.accounts.map((a) => a.email.length));
@@ -57,8 +61,11 @@ async function main(): Promise<void> {
     throw new ConfigError(`DEFAULT_WORKFLOW is "${config.defaultWorkflow}" but ${config.workflowsDir} has no ${config.defaultWorkflow}.json`);
   }
 
+  // Bind the port before the database is opened: a port in use stops here, nothing written.
+  const http = await bindServer({ port: config.port, host: config.host });
+
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
-  const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger) : null;
+  const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes });
   const seeded = seedDefinitions(services, files);
@@ -83,31 +90,36 @@ async function main(): Promise<void> {
     }
   }
 
-  // Record the SLA warnings and breaches that fell due while down (exactly once, fast) before
-  // serving; the work they cause (escalations, mail) drains in the background once listening.
-  const swept = await sweepSla(services);
-  if (swept.warnings + swept.breaches > 0) logger.info('caught up on SLA timers', { warnings: swept.warnings, breaches: swept.breaches });
-
   const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
+  const deadRuns = closeDeadRuns(db, systemClock.now());
+  if (deadRuns > 0) logger.warn('scheduled runs of a stopped process marked failed', { runs: deadRuns });
   const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info('Casebook is listening', { url: `http://${info.address}:${info.port}`, database: config.databasePath });
-    process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
-    void drainOutboxFully(services).then(
-      (done) => done.done + done.failed > 0 && logger.info('caught up on pending work', { ...done }),
-      (error: unknown) => logger.error('catching up on pending work failed', { error }),
-    );
-  });
+
+  // Catch up on what fell due while down (claims of a crashed process, SLA warnings and
+  // breaches, the escalations and mail they cause) in the background, in small batches:
+  // requests, /health and SIGTERM are answered all the while.
+  const catchingUp = catchUp(services).then(
+    (done) => {
+      if (done.sweep.warnings + done.sweep.breaches > 0) logger.info('caught up on SLA timers', { warnings: done.sweep.warnings, breaches: done.sweep.breaches });
+      if (done.outbox.done + done.outbox.failed > 0) logger.info('caught up on pending work', { ...done.outbox });
+    },
+    (error: unknown) => logger.error('catching up on pending work failed', { error }),
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    services.outbox.stop();
+    // Whatever happens below, the process is gone within SHUTDOWN_GRACE_MS (WAL keeps every commit).
+    setTimeout(() => {
+      process.stderr.write(`Casebook did not stop within ${SHUTDOWN_GRACE_MS} ms of ${signal}; exiting now\n`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    services.outbox.stop(); // background drains and the catch-up end at their next item
+    const closed = http.close();
     await scheduler.stop();
-    server.close();
-    await services.outbox.idle();
+    await Promise.all([closed, catchingUp, services.outbox.idle()]);
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();
@@ -115,10 +127,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  // Only now (signal handlers in place: a SIGTERM from here on is a clean stop) serve the app.
+  http.attach(app.fetch);
+  logger.info('Casebook is listening', { url: `http://${config.host}:${http.port}`, database: config.databasePath });
+  process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DatabaseAccessError) {
+  if (error instanceof DatabaseAccessError || error instanceof PortInUseError) {
     process.stderr.write(`Casebook cannot start: ${error.message}\n`);
   } else if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
     process.stderr.write(`Casebook cannot start:\n${error.message}\n`);

@@ -51,7 +51,15 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   return db;
 }
 
+const walGuards = new WeakMap<Sqlite, () => void>();
+
+/** Runs before every `transaction()` on this connection (the WAL size backstop, checkpointer.ts). */
+export function guardWrites(db: Db, guard: () => void): void {
+  walGuards.set(db.$client, guard);
+}
+
 /** Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front). */
 export function transaction<T>(db: Db, fn: () => T): T {
+  if (!db.$client.inTransaction) walGuards.get(db.$client)?.();
   return db.$client.transaction(fn).immediate();
 }

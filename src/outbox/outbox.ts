@@ -4,9 +4,18 @@
  * next start-up). Each item is claimed with a conditional update, so two workers never
  * perform it at once; a handler that changes the database marks the item done in the
  * same transaction, so its effect happens exactly once.
+ *
+ * A claim carries the claiming process's identity (`locked_by`): a process that crashed
+ * mid-drain leaves its claims locked for `LOCK_MS`, and `releaseDeadClaims` (run at start-up)
+ * frees those of a process that is certainly gone, so the work resumes at once.
+ *
+ * Draining never holds the event loop for long: after each item, once `SLICE_MS` of work has
+ * passed since the last pause, it yields (setImmediate) so requests are served between items,
+ * and it stops between items when its `signal` is aborted (shutdown).
  */
 import type { Db } from '../db/client.js';
 import { perConnection } from '../db/fast.js';
+import { isProcessGone, PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 
 export interface OutboxItem {
@@ -24,6 +33,10 @@ export type OutboxHandler = (services: Services, item: OutboxItem) => Promise<vo
 
 export const MAX_ATTEMPTS = 8;
 const LOCK_MS = 60_000;
+/** Work done between two pauses for the event loop. */
+export const SLICE_MS = 10;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Row {
   id: number;
@@ -59,21 +72,34 @@ const stmts = perConnection((db: Db) => {
        WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type != 'notification.send'
        ORDER BY id`,
     ),
-    claim: c.prepare<[number, number, number]>(
-      `UPDATE outbox SET locked_until = ?, attempts = attempts + 1
+    claim: c.prepare<[number, string, number, number]>(
+      `UPDATE outbox SET locked_until = ?, locked_by = ?, attempts = attempts + 1
        WHERE id = ? AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until <= ?)`,
     ),
-    done: c.prepare<[number, number]>('UPDATE outbox SET done_at = ?, locked_until = NULL, last_error = NULL WHERE id = ? AND done_at IS NULL'),
+    done: c.prepare<[number, number]>('UPDATE outbox SET done_at = ?, locked_until = NULL, locked_by = NULL, last_error = NULL WHERE id = ? AND done_at IS NULL'),
     retry: c.prepare<[string, number, number]>(
-      'UPDATE outbox SET last_error = ?, available_at = ?, locked_until = NULL WHERE id = ?',
+      'UPDATE outbox SET last_error = ?, available_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ?',
     ),
-    fail: c.prepare<[string, number, number]>('UPDATE outbox SET last_error = ?, failed_at = ?, locked_until = NULL WHERE id = ?'),
+    fail: c.prepare<[string, number, number]>('UPDATE outbox SET last_error = ?, failed_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ?'),
+    holders: c.prepare<[number], { locked_by: string }>(
+      `SELECT DISTINCT locked_by FROM outbox
+       WHERE done_at IS NULL AND failed_at IS NULL AND locked_by IS NOT NULL AND locked_until > ?`,
+    ),
+    release: c.prepare<[string]>(
+      `UPDATE outbox SET locked_until = NULL, locked_by = NULL
+       WHERE locked_by = ? AND done_at IS NULL AND failed_at IS NULL`,
+    ),
   };
 });
 
 /** Marks an item performed. Returns false if someone else already did. */
 export function markDone(db: Db, id: number, now: number): boolean {
   return stmts(db).done.run(now, id).changes === 1;
+}
+
+/** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
+export function claimItem(db: Db, id: number, now: number, owner: string = PROCESS_ID): boolean {
+  return stmts(db).claim.run(now + LOCK_MS, owner, id, now).changes === 1;
 }
 
 /** Back-off between attempts: 30 s, 1 min, 2 min … capped at 1 h. */
@@ -85,6 +111,33 @@ export interface DrainOptions {
   limit?: number;
   /** Only this case's items (excluding notifications): used to settle a command's effects. */
   caseId?: number;
+  /** Stops between items once aborted (shutdown); the rest stays for the next drain. */
+  signal?: AbortSignal;
+  /** Claims are made as this process (default: this process's identity). */
+  owner?: string;
+}
+
+export interface ReleasedClaims {
+  /** Items whose claim was taken back. */
+  items: number;
+  /** The dead processes that held them. */
+  holders: string[];
+}
+
+/**
+ * Frees the claims of processes that are certainly gone (crashed mid-drain on this host), so
+ * their items are performed now instead of when the lock expires. Attempts already counted
+ * stay counted: an item that crashes the process every time still gives up after MAX_ATTEMPTS.
+ */
+export function releaseDeadClaims(db: Db, now: number, self: string = PROCESS_ID): ReleasedClaims {
+  const s = stmts(db);
+  const result: ReleasedClaims = { items: 0, holders: [] };
+  for (const { locked_by: holder } of s.holders.all(now)) {
+    if (!isProcessGone(holder, self)) continue;
+    result.items += s.release.run(holder).changes;
+    result.holders.push(holder);
+  }
+  return result;
 }
 
 export interface DrainResult {
@@ -100,16 +153,24 @@ export async function drainOutbox(
   const s = stmts(services.db);
   const result: DrainResult = { done: 0, failed: 0 };
   const limit = options.limit ?? 500;
+  const owner = options.owner ?? PROCESS_ID;
+  let sliceStart = performance.now();
   // Items written while draining (e.g. an escalation's follow-ups) are picked up in later rounds.
   for (let round = 0; round < 20; round++) {
+    if (options.signal?.aborted) break;
     const now = services.clock.now();
     const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, limit);
     if (rows.length === 0) break;
     let progressed = false;
     for (const row of rows) {
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+      if (options.signal?.aborted) return result;
       const item = toItem(row);
       const claimedAt = services.clock.now();
-      if (s.claim.run(claimedAt + LOCK_MS, item.id, claimedAt).changes !== 1) continue;
+      if (!claimItem(services.db, item.id, claimedAt, owner)) continue;
       progressed = true;
       const handler = handlers.get(item.type);
       try {

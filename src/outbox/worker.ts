@@ -13,14 +13,17 @@ export class OutboxWorker {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  readonly #abort = new AbortController();
 
   constructor(services: Services, handlers: ReadonlyMap<string, OutboxHandler>) {
     this.#services = services;
     this.#handlers = handlers;
   }
 
+  /** Drains due items; after `stop()` a running drain ends at the next item and new ones do nothing. */
   drain(limit?: number): Promise<DrainResult> {
-    return drainOutbox(this.#services, this.#handlers, limit === undefined ? {} : { limit });
+    const signal = this.#abort.signal;
+    return drainOutbox(this.#services, this.#handlers, limit === undefined ? { signal } : { limit, signal });
   }
 
   /** Performs the case's own follow-up work now, then leaves the rest (mail) to the background. */
@@ -57,7 +60,14 @@ export class OutboxWorker {
     while (this.#running) await this.#running;
   }
 
+  /** No more background drains; running ones stop between items (what is left stays due). */
   stop(): void {
     this.#stopped = true;
+    this.#abort.abort();
+  }
+
+  /** Aborted by `stop()`: long jobs using the outbox (catch-up sweeps) stop with it. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
   }
 }

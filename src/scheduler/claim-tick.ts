@@ -7,15 +7,16 @@
  *
  * A process that dies mid-run leaves its row `running`; the tick is not run again (the next
  * tick catches up: the sweep records whatever fell due, the report covers the time since the
- * last one). Rows older than `RETENTION_MS` are pruned as new ticks are claimed.
+ * last one). At start-up `closeDeadRuns` marks such rows `failed` when the process that
+ * claimed them is certainly gone, so the table tells what happened. Rows older than `RETENTION_MS` are pruned as new ticks are claimed.
  */
-import os from 'node:os';
 import type { Db } from '../db/client.js';
+import { isProcessGone, PROCESS_ID } from '../process-identity.js';
 
 export const RETENTION_MS = 7 * 86_400_000;
 
-/** Who claims: `host:pid`. */
-export const PROCESS_ID = `${os.hostname()}:${process.pid}`;
+/** Who claims: `host:pid:start` (src/process-identity.ts). */
+export { PROCESS_ID };
 
 /**
  * Claims a tick: the run's id, or null when another process (or an earlier wake-up of this
@@ -42,4 +43,18 @@ export function finishTick(db: Db, id: number, now: number, error: unknown = nul
   db.$client
     .prepare('UPDATE job_runs SET state = ?, finished_at = ?, error = ? WHERE id = ?')
     .run(message === null ? 'done' : 'failed', now, message, id);
+}
+
+/** Marks `failed` the runs still `running` whose claiming process is certainly gone (start-up). */
+export function closeDeadRuns(db: Db, now: number, self: string = PROCESS_ID): number {
+  const sqlite = db.$client;
+  const holders = sqlite.prepare("SELECT DISTINCT claimed_by FROM job_runs WHERE state = 'running'").pluck().all() as string[];
+  let closed = 0;
+  for (const holder of holders) {
+    if (!isProcessGone(holder, self)) continue;
+    closed += sqlite
+      .prepare("UPDATE job_runs SET state = 'failed', finished_at = ?, error = ? WHERE state = 'running' AND claimed_by = ?")
+      .run(now, `the process that ran it (${holder}) stopped before it finished`, holder).changes;
+  }
+  return closed;
 }

@@ -5,7 +5,7 @@
  * the catch-up at start-up, `POST /api/v1/sla/sweep` and `npm run sla:sweep`.
  */
 import { alertLongWaits, type WaitAlertResult } from '../assignment/wait-alerts.js';
-import type { DrainResult } from '../outbox/outbox.js';
+import { releaseDeadClaims, type DrainResult, type ReleasedClaims } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { sweepSla, type SweepOptions, type SweepResult } from './sweep.js';
 
@@ -20,6 +20,7 @@ export interface SlaSweepRun {
 export async function drainOutboxFully(services: Services, maxRounds = 1000): Promise<DrainResult> {
   const total: DrainResult = { done: 0, failed: 0 };
   for (let round = 0; round < maxRounds; round++) {
+    if (services.outbox.signal.aborted) break;
     const r = await services.outbox.drain();
     total.done += r.done;
     total.failed += r.failed;
@@ -29,8 +30,29 @@ export async function drainOutboxFully(services: Services, maxRounds = 1000): Pr
 }
 
 export async function runSlaSweep(services: Services, options: SweepOptions = {}): Promise<SlaSweepRun> {
-  const sweep = await sweepSla(services, options);
+  const sweep = await sweepSla(services, { signal: services.outbox.signal, ...options });
   const waiting = alertLongWaits(services, options.now !== undefined ? { now: options.now } : {});
   const outbox = await drainOutboxFully(services);
   return { sweep, waiting, outbox };
+}
+
+export interface CatchUp {
+  released: ReleasedClaims;
+  sweep: SweepResult;
+  outbox: DrainResult;
+}
+
+/**
+ * Start-up catch-up, run in the background once the server listens: take back the claims of
+ * a process that died mid-drain, record the SLA warnings and breaches that fell due while
+ * down, then perform the work they (and anything left over) queued. Every step works in
+ * small batches with the event loop free between them, so requests, `/health` and SIGTERM
+ * are answered throughout; shutdown (`outbox.stop()`) ends it between two batches.
+ */
+export async function catchUp(services: Services): Promise<CatchUp> {
+  const released = releaseDeadClaims(services.db, services.clock.now());
+  if (released.items > 0) services.logger.info('took back the claims of a stopped process', { ...released });
+  const sweep = await sweepSla(services, { signal: services.outbox.signal });
+  const outbox = await drainOutboxFully(services);
+  return { released, sweep, outbox };
 }

@@ -26,7 +26,8 @@ export interface RunningServer {
  */
 export function startFlags(): string[] {
   const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const words = start.trim().split(/\s+/);
+  // `exec node …`: the shell npm runs the script in becomes node, so npm's signals reach it.
+  const words = start.trim().split(/\s+/).filter((word, i) => !(i === 0 && word === 'exec'));
   if (words[0] !== 'node') throw new Error(`npm start does not run node: ${start}`);
   return words.slice(1, -1);
 }

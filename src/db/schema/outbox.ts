@@ -19,6 +19,8 @@ export const outbox = sqliteTable(
     availableAt: integer('available_at').notNull(),
     /** A worker holds the item until then; another worker may take it after. */
     lockedUntil: integer('locked_until'),
+    /** Who holds it (`host:pid:start`, src/process-identity.ts): a restart frees a dead process's claims. */
+    lockedBy: text('locked_by'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     doneAt: integer('done_at'),

@@ -14,7 +14,7 @@ export const jobRuns = sqliteTable(
     /** The instant the tick was scheduled for (whole seconds), not when a process woke up. */
     scheduledAt: integer('scheduled_at').notNull(),
     claimedAt: integer('claimed_at').notNull(),
-    /** `host:pid` of the process that claimed it. */
+    /** `host:pid:start` of the process that claimed it (src/process-identity.ts). */
     claimedBy: text('claimed_by').notNull(),
     state: text('state', { enum: ['running', 'done', 'failed'] }).notNull().default('running'),
     finishedAt: integer('finished_at'),
