@@ -47,6 +47,12 @@ export type CreateCaseInput = z.infer<typeof createCaseSchema>;
 export interface CreateCaseOptions {
   /** The customer the case is for when a customer submits it themselves. */
   customerId?: number;
+  /**
+   * Runs inside the intake transaction once the case is stored and has reacted, just before
+   * it is saved: a channel records what it received with the case (exactly once), and a
+   * failure there stores nothing.
+   */
+  within?: (ctx: CaseContext) => void;
 }
 
 /** What intake decided before writing anything: diagnosis, rule evaluations, the facts used. */
@@ -245,6 +251,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
     applyFollowUps(ctx, intake.decisions, 'case.created');
     if (ctx.case.status === intake.workflow.definition.initial) ctx.enterInitialState();
+    options.within?.(ctx);
     ctx.save();
     return ctx.case;
   });
