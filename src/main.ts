@@ -5,6 +5,7 @@
  */
 import { serve } from '@hono/node-server';
 import { createApiToken } from './auth/api-tokens.js';
+import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes });
+  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
   for (const refused of services.definitions.refusedRulesets()) {
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
     );
   });
 
+  const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
+  if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
     services.outbox.stop();
     await scheduler.stop();
     server.close();
+    await smtpReceiver?.close();
     await services.outbox.idle();
     await checkpointer?.stop();
     mailer?.close();

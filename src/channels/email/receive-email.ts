@@ -34,6 +34,8 @@ export interface ReceiveEmailOptions {
   mailbox?: string;
   /** Envelope recipients (SMTP RCPT TO), where a signed reply address may be. */
   recipients?: readonly string[];
+  /** The mail's full size when `raw` holds only its start (a mail over the limit, not kept whole). */
+  size?: number;
 }
 
 export interface InboundResult {
@@ -63,14 +65,15 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   const { db, clock } = services;
   const settings = services.email;
   const at = clock.now();
-  const base = { via: options.via, mailbox: options.mailbox ?? null, size: raw.length, at };
+  const size = Math.max(options.size ?? 0, raw.length);
+  const base = { via: options.via, mailbox: options.mailbox ?? null, size, at };
   const ignoredUnparsed = (reason: string): InboundResult => {
     const head = headersOnly(raw);
     logMail(db, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason, caseId: null });
     return { result: 'ignored', reason };
   };
 
-  if (raw.length > settings.maxBytes) return ignoredUnparsed('too-large');
+  if (size > settings.maxBytes) return ignoredUnparsed('too-large');
   let mail: InboundMail;
   try {
     mail = await parseMail(raw);
