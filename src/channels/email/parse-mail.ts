@@ -80,7 +80,8 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
-    text: (parsed.text ?? '').replace(/\r\n?/g, '\n'),
+    // Control characters other than tab and newline carry no text (malformed mail has NULs).
+    text: (parsed.text ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''),
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '(no name)', contentType: a.contentType, size: a.size })),

@@ -7,6 +7,8 @@
  */
 
 const WROTE = /^(on|am|le|el|il|op|em)\s.{1,300}\s(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu)\s*:\s*$/i;
+/** Languages that put the name after the verb: "Am 02.03.2026 um 10:00 schrieb Support <s@example.com>:". */
+const WROTE_NAME_AFTER = /^(am|le|el|il)\s.{1,300}\s(schrieb|a écrit|escribió|ha scritto)\s.{0,300}:\s*$/i;
 const ORIGINAL = /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale)\s*-{2,}\s*$/i;
 const RULE = /^\s*_{20,}\s*$/;
 const HEADER_FROM = /^\s*\*?(from|von|de|da)\s*:\*?\s+\S/i;
@@ -19,7 +21,7 @@ function quoteStart(lines: string[]): number {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const next = lines[i + 1] ?? '';
-    if (WROTE.test(line)) return i;
+    if (WROTE.test(line) || WROTE_NAME_AFTER.test(line)) return i;
     // Gmail wraps a long attribution line: "On Mon, 2 Mar 2026 at 10:00, Chloe Martin <" + "chloe@example.com> wrote:"
     if (/^(on|am|le|el)\s/i.test(line) && !/[.!?]\s*$/.test(line) && WROTE.test(`${line} ${next.trim()}`)) return i;
     if (ORIGINAL.test(line) || FORWARD.test(line)) return i;
