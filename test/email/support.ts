@@ -2,13 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultEmailSettings, type EmailSettings } from '../../src/channels/email/settings.js';
+import type { ServiceOptions } from '../../src/services.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, type Harness } from '../support/harness.js';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures/email');
 export const EMAIL_SECRET = 'email-secret-for-tests-0123456789';
 
-export function emailHarness(settings: Partial<EmailSettings> = {}): Harness {
-  const h = createHarness({ services: { email: defaultEmailSettings({ supportAddress: 'support@example.com', secret: EMAIL_SECRET, ...settings }) } });
+export function emailHarness(settings: Partial<EmailSettings> = {}, services: ServiceOptions = {}): Harness {
+  const h = createHarness({ services: { ...services, email: defaultEmailSettings({ supportAddress: 'support@example.com', secret: EMAIL_SECRET, ...settings }) } });
   standardQueues(h);
   return h;
 }
