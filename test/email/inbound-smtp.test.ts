@@ -12,6 +12,8 @@ import { caseEvents, cases, inboundMail } from '../../src/db/schema/index.js';
 import type { Harness } from '../support/harness.js';
 import { EMAIL_SECRET, emailHarness, fixture } from './support.js';
 
+type Transport = ReturnType<typeof nodemailer.createTransport>;
+
 let h: Harness;
 let receiver: SmtpReceiver | null = null;
 afterEach(async () => {
@@ -20,13 +22,13 @@ afterEach(async () => {
   h?.close();
 });
 
-async function start(settings: Parameters<typeof emailHarness>[0] = {}): Promise<nodemailer.Transporter> {
+async function start(settings: Parameters<typeof emailHarness>[0] = {}): Promise<Transport> {
   h = emailHarness(settings);
   receiver = await startSmtpReceiver(h.services, { port: 0, host: '127.0.0.1' });
   return nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
 }
 
-function send(transport: nodemailer.Transporter, raw: Buffer | string, to: string[], from = 'chloe@example.com') {
+function send(transport: Transport, raw: Buffer | string, to: string[], from = 'chloe@example.com') {
   return transport.sendMail({ envelope: { from, to }, raw });
 }
 
