@@ -20,7 +20,6 @@ export function isAutoReply(mail: ParsedMail): boolean {
   if (auto && !auto.startsWith('no')) return true;
   if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond') || mail.headers.has('x-autoresponder')) return true;
   if (/^(bulk|junk|list|auto_reply)$/i.test(header(mail, 'precedence').trim())) return true;
-  if (/^(oof|autoreply|all)$/i.test(header(mail, 'x-auto-response-suppress').trim()) && OUT_OF_OFFICE.test(mail.subject ?? '')) return true;
   return OUT_OF_OFFICE.test(mail.subject ?? '');
 }
 

@@ -136,7 +136,14 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   try {
     const thread = findThread(db, settings, mail, options.recipients ?? []);
     if (thread) {
-      const appended = appendToCase(services, mail, thread, entry);
+      let appended: ReturnType<typeof appendToCase>;
+      try {
+        appended = appendToCase(services, mail, thread, entry);
+      } catch (error) {
+        // Closed between the check and the write: the reply opens a follow-up case all the same.
+        if (!(error instanceof DomainError) || error.code !== 'INVALID_TRANSITION') throw error;
+        appended = 'follow-up';
+      }
       if (typeof appended !== 'string') return appended;
       return await openCase(services, mail, entry, thread, appended);
     }
