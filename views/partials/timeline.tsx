@@ -152,6 +152,7 @@ function customerEntry(e: TimelineEntry, labels: Labels, me: number | null) {
   const d = e.data;
   switch (e.type) {
     case 'customer.replied':
+      if (typeof d.from === 'string') return <Message entry={e} kind="customer" heading={`${d.from} wrote`} />;
       return <Message entry={e} kind="customer" heading={e.actor.id === me ? 'You wrote' : `${e.actor.name} wrote`} />;
     case 'staff.replied':
       return <Message entry={e} kind="staff" heading={`${e.actor.name} (support) wrote`} />;
