@@ -173,6 +173,14 @@ describe('a new mail', () => {
     expect(caseCount()).toBe(0);
   });
 
+  it('a 2 MB mail is accepted: the 256 KiB API body limit does not apply to inbound mail', async () => {
+    h = emailHarness();
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const sent = await transport.sendMail({ from: 'ann@example.com', to: 'support@example.com', subject: 'Logs', text: 'Logs attached.', attachments: [{ filename: 'app.log', content: 'x'.repeat(2 * 1024 * 1024) }] });
+    expect((sent.message as Buffer).length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(await postMail(h, sent.message as Buffer)).toMatchObject({ status: 202, body: { result: 'created' } });
+  });
+
   it('a 25 MB mail is refused by the default limit without being kept whole', async () => {
     h = emailHarness();
     const raw = Buffer.concat([Buffer.from('From: big@example.com\r\nSubject: big\r\nMessage-ID: <big@example.com>\r\n\r\n'), Buffer.alloc(25 * 1024 * 1024 + 10, 'x')]);
