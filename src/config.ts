@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
+import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -38,6 +39,8 @@ export interface Config {
   /** Intake and message rate limits (RATE_LIMIT_*). */
   rateLimits: RateLimits;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
+  email: EmailSettings;
 }
 
 export class ConfigError extends Error {}
@@ -145,5 +148,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       messagesPerCustomer: rate('RATE_LIMIT_MESSAGES_PER_CUSTOMER', env.RATE_LIMIT_MESSAGES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.messagesPerCustomer),
     },
     logLevel,
+    email: emailSettings(env, adminToken),
   };
+}
+
+function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): EmailSettings {
+  try {
+    return emailSettingsFromEnv(env, adminToken);
+  } catch (error) {
+    throw error instanceof EmailSettingsError ? new ConfigError(error.message) : error;
+  }
 }

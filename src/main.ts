@@ -5,6 +5,7 @@
  * run the scheduled jobs → catch up on work that fell due while down, in the background.
  */
 import { createApiToken } from './auth/api-tokens.js';
+import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes });
+  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
   for (const refused of services.definitions.refusedRulesets()) {
@@ -106,6 +107,9 @@ async function main(): Promise<void> {
     (error: unknown) => logger.error('catching up on pending work failed', { error }),
   );
 
+  const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
+  if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
     services.outbox.stop(); // background drains and the catch-up end at their next item
     const closed = http.close();
     await scheduler.stop();
-    await Promise.all([closed, catchingUp, services.outbox.idle()]);
+    await Promise.all([closed, catchingUp, smtpReceiver?.close(), services.outbox.idle()]);
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();

@@ -3,6 +3,7 @@
  * explicitly (no module-level singletons): tests build their own with a temp database
  * and a manual clock.
  */
+import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   queueWaitAlertMinutes?: number;
   /** Extra outbox handlers (by item type). */
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
+  /** The email channel's settings (default: defaultEmailSettings()). */
+  email?: EmailSettings;
 }
 
 export interface Services {
@@ -41,6 +44,7 @@ export interface Services {
   defaultWorkflow: string;
   publicUrl: string;
   queueWaitAlertMinutes: number;
+  email: EmailSettings;
 }
 
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
@@ -58,6 +62,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     defaultWorkflow: options.defaultWorkflow ?? 'support',
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
+    email: options.email ?? defaultEmailSettings(),
   };
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);

@@ -8,6 +8,14 @@ import { randomToken, sha256 } from './tokens.js';
 
 export const TOKEN_PREFIX = 'cb_';
 
+/**
+ * Token scopes. A token without scopes has its account's full rights; a token with scopes is
+ * limited to the routes they open (src/http/api/index.ts). `inbound`: post mail to
+ * `POST /api/v1/inbound/email` (a provider's inbound webhook), nothing else.
+ */
+export const TOKEN_SCOPES = ['inbound'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 export interface CreatedToken {
   id: number;
   token: string;
@@ -20,12 +28,13 @@ export function createApiToken(
   name: string,
   now: number,
   expiresAt: number | null = null,
+  scopes: readonly TokenScope[] = [],
 ): CreatedToken {
   const token = randomToken(TOKEN_PREFIX);
   const prefix = token.slice(0, 10);
   const row = db
     .insert(apiTokens)
-    .values({ name, tokenHash: sha256(token), prefix, principalType: principal.type, principalId: principal.id, createdAt: now, expiresAt })
+    .values({ name, tokenHash: sha256(token), prefix, principalType: principal.type, principalId: principal.id, scopes: [...scopes], createdAt: now, expiresAt })
     .returning({ id: apiTokens.id })
     .get();
   return { id: row.id, token, prefix };
@@ -42,7 +51,8 @@ export function principalForToken(db: Db, token: string, now: number): Principal
   if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) {
     db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
   }
-  return row.principalType === 'staff' ? staffPrincipal(db, row.principalId) : customerPrincipal(db, row.principalId);
+  const principal = row.principalType === 'staff' ? staffPrincipal(db, row.principalId) : customerPrincipal(db, row.principalId);
+  return principal && row.scopes.length > 0 ? { ...principal, scopes: row.scopes } : principal;
 }
 
 export function revokeApiToken(db: Db, id: number, now: number): boolean {

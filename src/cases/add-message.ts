@@ -16,8 +16,16 @@ export const messageSchema = z.strictObject({
 });
 export type MessageInput = z.input<typeof messageSchema>;
 
-export function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor): CaseRow {
+export interface AddMessageOptions {
+  /** More data for the timeline entry (e.g. the channel's full original text), beside `body`. */
+  data?: Record<string, unknown>;
+  /** Runs inside the transaction before the case is saved (a channel records what it received). */
+  within?: (ctx: CaseContext) => void;
+}
+
+export function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor, options: AddMessageOptions = {}): CaseRow {
   const { body, public: isPublic } = messageSchema.parse(input);
+  const extra = options.data ?? {};
   return transaction(services.db, () => {
     const ctx = CaseContext.load(services, caseId, actor);
     if (actor.type === 'customer') {
@@ -25,12 +33,13 @@ export function addMessage(services: Services, caseId: number, input: MessageInp
       if (ctx.workflow.states[ctx.case.status]?.final) {
         throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
       }
-      ctx.raise('customer.replied', { body });
+      ctx.raise('customer.replied', { ...extra, body });
     } else if (isPublic) {
-      ctx.raise('staff.replied', { body, author: actor.name });
+      ctx.raise('staff.replied', { ...extra, body, author: actor.name });
     } else {
-      ctx.raise('staff.noted', { body, author: actor.name });
+      ctx.raise('staff.noted', { ...extra, body, author: actor.name });
     }
+    options.within?.(ctx);
     ctx.save();
     return ctx.case;
   });

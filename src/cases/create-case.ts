@@ -51,6 +51,12 @@ export interface CreateCaseOptions {
    * call they log). Default `api`.
    */
   channel?: Channel;
+  /**
+   * Runs inside the intake transaction once the case is stored and has reacted, just before
+   * it is saved: a channel records what it received with the case (exactly once), and a
+   * failure there stores nothing.
+   */
+  within?: (ctx: CaseContext) => void;
 }
 
 /** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
@@ -269,6 +275,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
     // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
     applyFollowUps(ctx, intake.decisions, 'case.created');
     if (ctx.case.status === intake.workflow.definition.initial) ctx.enterInitialState();
+    options.within?.(ctx);
     ctx.save();
     return ctx.case;
   });

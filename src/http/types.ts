@@ -9,6 +9,8 @@ export interface Principal {
   customerId: number | null;
   /** Queues a staff member works (agents see only these cases). */
   queues: ReadonlySet<string>;
+  /** Set for an API token limited to scopes (auth/api-tokens.ts TOKEN_SCOPES); absent: full rights. */
+  scopes?: readonly string[];
 }
 
 export interface AppVariables {

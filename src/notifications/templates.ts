@@ -124,7 +124,9 @@ export function renderTemplate(name: TemplateName, input: TemplateInput): Render
   const render = own<(c: TemplateInput) => RenderedMessage>(TEMPLATES, name);
   if (!render) throw new Error(`No mail template named "${name}"`);
   const message = render(input);
-  return { subject: displayText(message.subject), text: displayText(message.text) };
+  // Every mail about a case carries its reference, so a reply threads by subject at least.
+  const subject = message.subject.includes(`[${input.caseRef}]`) ? message.subject : `[${input.caseRef}] ${message.subject}`;
+  return { subject: displayText(subject), text: displayText(message.text) };
 }
 
 /** The customer's version of a template, from the customer projection only. */

@@ -41,6 +41,8 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
+  // Raw mail in (admins, or a token with the inbound scope: test/email/inbound-http.test.ts)
+  'POST /api/v1/inbound/email':                    '401   403   403   403   403   403   403   ok',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',

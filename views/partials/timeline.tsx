@@ -60,11 +60,20 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
   const state = (name: unknown) => labels[str(name)] ?? str(name);
   switch (e.type) {
     case 'customer.replied':
-      return <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${by} (customer) wrote`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}`} />;
     case 'staff.replied':
       return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} />;
     case 'staff.noted':
+      if (d.review) return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: not posted as the customer's (${str(d.reviewReason)})`} />;
       return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} />;
+    case 'email.received':
+      return (
+        <Line entry={e} kind="system" detail={Array.isArray(d.attachments) ? d.attachments.map((a: { filename?: unknown; size?: unknown }) => `${str(a.filename)} (${str(a.size)} bytes)`).join(', ') : undefined} detailLabel="Attachments (not stored yet)">
+          {`Received by email from ${str(d.from)}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}`}
+        </Line>
+      );
+    case 'email.bounced':
+      return <Line entry={e} kind="sla-alert" detail={str(d.detail)}>{`Mail delivery failed (bounce from ${str(d.from)})`}</Line>;
     case 'case.created':
       // Intake records case.created with its details, then raises it (no data) for subscribers.
       if (d.channel === undefined) return null;

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type PrincipalType = 'staff' | 'customer';
@@ -13,6 +14,8 @@ export const apiTokens = sqliteTable(
     prefix: text('prefix').notNull(),
     principalType: text('principal_type', { enum: ['staff', 'customer'] }).notNull(),
     principalId: integer('principal_id').notNull(),
+    /** Empty: the principal's full rights. Otherwise only the routes these scopes open (`inbound`: mail in). */
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     expiresAt: integer('expires_at'),

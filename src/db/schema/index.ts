@@ -6,3 +6,4 @@ export * from './outbox.js';
 export * from './reports.js';
 export * from './scheduler.js';
 export * from './assignment.js';
+export * from './email.js';

@@ -2,7 +2,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createApiToken, revokeApiToken } from '../../auth/api-tokens.js';
+import { createApiToken, revokeApiToken, TOKEN_SCOPES } from '../../auth/api-tokens.js';
 import { findCustomerByEmail, normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
 import { queues, staff } from '../../db/schema/index.js';
@@ -15,6 +15,7 @@ const tokenSchema = z.strictObject({
   email: z.email(),
   name: z.string().trim().min(1).max(100).default('API token'),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
+  scopes: z.array(z.enum(TOKEN_SCOPES)).max(TOKEN_SCOPES.length).optional(),
 });
 
 export function tokenRoutes(): Hono<AppEnv> {
@@ -32,8 +33,9 @@ export function tokenRoutes(): Hono<AppEnv> {
     const now = services.clock.now();
     const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
     const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
-    const created = createApiToken(services.db, principal, input.name, now, expiresAt);
-    return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...principal, email }, expiresAt: iso(expiresAt) }, 201);
+    const scopes = [...new Set(input.scopes ?? [])];
+    const created = createApiToken(services.db, principal, input.name, now, expiresAt, scopes);
+    return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...principal, email }, scopes, expiresAt: iso(expiresAt) }, 201);
   });
 
   app.delete('/:id', (c) => {

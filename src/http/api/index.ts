@@ -2,12 +2,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
-import { apiAuth, type ApiAuthOptions } from '../middleware/api-auth.js';
+import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
 import { caseRoutes } from './cases.js';
 import { customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
+import { INBOUND_PATH, inboundRoutes } from './inbound.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
 import { reportRoutes } from './reports.js';
@@ -28,14 +29,18 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
       throw new DomainError('PAYLOAD_TOO_LARGE', `The body is larger than ${API_BODY_LIMIT / 1024} KiB.`);
     },
   });
-  // The bulk import streams any size, line by line, with a limit per line (src/import/).
+  // The bulk import streams any size, line by line, with a limit per line (src/import/);
+  // inbound mail has the email channel's own size limit (EMAIL_MAX_BYTES).
   api.use(function apiBodyLimit(c, next) {
-    return c.req.method === 'POST' && c.req.path.endsWith('/api/v1/import/cases') ? next() : limit(c, next);
+    const own = c.req.method === 'POST' && (c.req.path.endsWith('/api/v1/import/cases') || c.req.path.endsWith('/api/v1/inbound/email'));
+    return own ? next() : limit(c, next);
   });
   api.use(apiAuth(options));
+  api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
   api.route('/cases', caseRoutes());
   api.route('/customers', customerRoutes());
   api.route('/import', importRoutes());
+  api.route('/inbound', inboundRoutes());
   api.route('/rulesets', rulesetRoutes());
   api.route('/tokens', tokenRoutes());
   api.route('/users', userRoutes());

@@ -44,3 +44,30 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
 
 export const STAFF: Role[] = ['agent', 'advanced', 'manager', 'admin'];
 export const MANAGERS: Role[] = ['manager', 'admin'];
+
+/**
+ * Tokens limited to scopes (auth/api-tokens.ts) reach only the routes their scopes open:
+ * `routes` maps a scope to the path prefix it opens. Everything else is 403 for them.
+ */
+export function limitScopedTokens(routes: Readonly<Record<string, string>>): MiddlewareHandler<AppEnv> {
+  return async function limitScopedTokensMiddleware(c, next) {
+    const scopes = c.get('principal')?.scopes;
+    if (scopes && scopes.length > 0 && !scopes.some((scope) => routes[scope] !== undefined && c.req.path.startsWith(routes[scope]!))) {
+      throw new DomainError('FORBIDDEN', `This token is limited to: ${scopes.join(', ')}.`);
+    }
+    await next();
+  };
+}
+
+/** Lets through a token with `scope`, or (tokens without scopes) the roles listed. */
+export function requireScopeOrRole(scope: string, ...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async function requireScopeOrRoleMiddleware(c, next) {
+    const principal = c.get('principal');
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'Authentication required.');
+    if (principal.scopes?.includes(scope) || (!principal.scopes?.length && roles.includes(principal.actor.role))) {
+      await next();
+      return;
+    }
+    throw new DomainError('FORBIDDEN', `This needs a token with the "${scope}" scope or one of the roles: ${roles.join(', ')}.`);
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * A raw mail (RFC 5322 / MIME bytes) as the channel needs it, parsed by mailparser: character
+ * sets (iconv-lite), encoded words, HTML-only mail turned into plain text (never kept or shown
+ * as HTML), the threading headers, and what is attached (names, sizes, types).
+ */
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { normalizeEmail } from '../../cases/customers.js';
+
+export interface MailAddress {
+  address: string;
+  name: string;
+}
+
+export interface AttachmentInfo {
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+export interface InboundMail {
+  /** The Message-ID without angle brackets, or one derived from the bytes (`sha256-…@derived`). */
+  messageId: string;
+  derivedMessageId: boolean;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  subject: string;
+  /** The plain text body (from the HTML part when there is no text part). */
+  text: string;
+  inReplyTo: string[];
+  references: string[];
+  attachments: AttachmentInfo[];
+  /** Addresses the mail was delivered to (Delivered-To, X-Original-To, Envelope-To). */
+  deliveredTo: string[];
+  parsed: ParsedMail;
+}
+
+/** The ids in a Message-ID, In-Reply-To or References value, without angle brackets. */
+export function messageIds(value: string | string[] | undefined): string[] {
+  const list = Array.isArray(value) ? value.join(' ') : (value ?? '');
+  const ids = [...list.matchAll(/<([^<>\s]{1,500})>/g)].map((m) => m[1]!);
+  if (ids.length > 0) return ids;
+  return list
+    .split(/\s+/)
+    .map((id) => id.trim())
+    .filter((id) => id.includes('@') && id.length <= 500);
+}
+
+export function derivedMessageId(raw: Buffer): string {
+  return `sha256-${createHash('sha256').update(raw).digest('hex')}@derived.casebook`;
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const out: MailAddress[] = [];
+  const visit = (entries: AddressObject['value']) => {
+    for (const entry of entries) {
+      if (entry.group) visit(entry.group);
+      else if (entry.address && entry.address.includes('@')) out.push({ address: normalizeEmail(entry.address), name: (entry.name ?? '').trim() });
+    }
+  };
+  for (const object of objects) visit(object.value);
+  return out;
+}
+
+function headerText(mail: ParsedMail, name: string): string[] {
+  const lines = mail.headerLines.filter((line) => line.key === name).map((line) => line.line.slice(line.line.indexOf(':') + 1).trim());
+  return lines;
+}
+
+export async function parseMail(raw: Buffer): Promise<InboundMail> {
+  const parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 5 * 1024 * 1024 });
+  const ownId = messageIds(parsed.messageId)[0];
+  const from = addresses(parsed.from)[0] ?? null;
+  return {
+    messageId: ownId ?? derivedMessageId(raw),
+    derivedMessageId: ownId === undefined,
+    from,
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
+    // Control characters other than tab and newline carry no text (malformed mail has NULs).
+    text: (parsed.text ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''),
+    inReplyTo: messageIds(parsed.inReplyTo),
+    references: messageIds(parsed.references),
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '(no name)', contentType: a.contentType, size: a.size })),
+    deliveredTo: ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((name) => headerText(parsed, name)).flatMap((v) => v.split(/[\s,]+/)).map((v) => v.replace(/^<|>$/g, '').toLowerCase()).filter((v) => v.includes('@')),
+    parsed,
+  };
+}
+
+/** The Message-ID, From and Subject of a mail too large to parse, from its first bytes. */
+export function headersOnly(raw: Buffer): { messageId: string | null; from: string | null; subject: string | null } {
+  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const block = (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
+  const fromField = field('From');
+  const fromAddress = fromField ? (/<([^<>\s]+@[^<>\s]+)>/.exec(fromField)?.[1] ?? /([^\s<>"]+@[^\s<>"]+)/.exec(fromField)?.[1] ?? null) : null;
+  return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: field('Subject')?.slice(0, 300) ?? null };
+}

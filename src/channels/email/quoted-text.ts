@@ -1,0 +1,66 @@
+/**
+ * The new text of a reply: the quoted history and the signature cut off. Recognises the
+ * quoting of Gmail and Thunderbird ("On … wrote:", also split over two lines), Apple Mail
+ * ("On 2 Mar 2026, at 10:00, … wrote:"), Outlook ("-----Original Message-----", a rule of
+ * underscores, a "From: … Sent: …" block), a few other languages, trailing `>` lines, and
+ * `-- ` signatures and "Sent from my …" lines. The full text is always kept beside it.
+ */
+
+const WROTE = /^(on|am|le|el|il|op|em)\s.{1,300}\s(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu)\s*:\s*$/i;
+/** Languages that put the name after the verb: "Am 02.03.2026 um 10:00 schrieb Support <s@example.com>:". */
+const WROTE_NAME_AFTER = /^(am|le|el|il)\s.{1,300}\s(schrieb|a écrit|escribió|ha scritto)\s.{0,300}:\s*$/i;
+const ORIGINAL = /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale)\s*-{2,}\s*$/i;
+const RULE = /^\s*_{20,}\s*$/;
+const HEADER_FROM = /^\s*\*?(from|von|de|da)\s*:\*?\s+\S/i;
+const HEADER_NEXT = /^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|inviato|to|an|à|para|a|subject|betreff|objet|asunto|oggetto)\s*:/i;
+const FORWARD = /^\s*(begin forwarded message:|-{2,}\s*forwarded message\s*-{2,})\s*$/i;
+const SIGNATURE = /^--\s?$/;
+const SENT_FROM = /^\s*(sent from my|get outlook for|sent from outlook|von meinem .* gesendet|envoyé de mon)\b/i;
+
+function quoteStart(lines: string[]): number {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const next = lines[i + 1] ?? '';
+    if (WROTE.test(line) || WROTE_NAME_AFTER.test(line)) return i;
+    // Gmail wraps a long attribution line: "On Mon, 2 Mar 2026 at 10:00, Chloe Martin <" + "chloe@example.com> wrote:"
+    if (/^(on|am|le|el)\s/i.test(line) && !/[.!?]\s*$/.test(line) && WROTE.test(`${line} ${next.trim()}`)) return i;
+    if (ORIGINAL.test(line) || FORWARD.test(line)) return i;
+    if (RULE.test(line) && (HEADER_FROM.test(next) || HEADER_FROM.test(lines[i + 2] ?? ''))) return i;
+    if (HEADER_FROM.test(line) && [1, 2, 3].some((k) => HEADER_NEXT.test(lines[i + k] ?? ''))) return i;
+  }
+  return -1;
+}
+
+/** The start of a final run of `>` lines (blank lines allowed), or -1. */
+function trailingQuote(lines: string[]): number {
+  let start = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (line.startsWith('>')) start = i;
+    else if (line.trim() !== '') break;
+  }
+  return start;
+}
+
+export interface ReplyText {
+  /** What the person wrote this time. */
+  text: string;
+  /** Whether anything was cut. */
+  cut: boolean;
+}
+
+export function replyText(full: string): ReplyText {
+  let lines = full.replace(/\r\n?/g, '\n').split('\n');
+  const original = lines.length;
+  const start = quoteStart(lines);
+  if (start >= 0) lines = lines.slice(0, start);
+  const quoted = trailingQuote(lines);
+  if (quoted >= 0) lines = lines.slice(0, quoted);
+  const signature = lines.findIndex((line) => SIGNATURE.test(line));
+  if (signature >= 0) lines = lines.slice(0, signature);
+  while (lines.length > 0 && (lines.at(-1)!.trim() === '' || SENT_FROM.test(lines.at(-1)!))) lines.pop();
+  const text = lines.join('\n').trim();
+  // A reply with nothing above the quote (or only a signature) keeps its whole text.
+  if (text === '') return { text: full.trim(), cut: false };
+  return { text, cut: lines.length !== original || text !== full.trim() };
+}

@@ -1,0 +1,84 @@
+/**
+ * Casebook's own SMTP receiver (`INBOUND_SMTP_PORT`, off by default), for MX delivery or a
+ * relay that forwards support mail. It accepts mail only for SUPPORT_ADDRESS and its
+ * plus-addresses (others: 550 at RCPT), refuses mail over the size limit (552), and answers
+ * 250 only once the pipeline has committed what the mail became; if that fails, a temporary
+ * 451 makes the sender try again later, so no mail is lost.
+ */
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import type { Services } from '../../services.js';
+import { receiveEmail } from './receive-email.js';
+import { isSupportAddress } from './reply-address.js';
+
+export interface SmtpReceiver {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SmtpReceiverOptions {
+  port: number;
+  host?: string;
+}
+
+function smtpError(message: string, responseCode: number): Error {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+export async function startSmtpReceiver(services: Services, options: SmtpReceiverOptions): Promise<SmtpReceiver> {
+  const settings = services.email;
+  const server = new SMTPServer({
+    name: settings.supportAddress.split('@')[1] ?? 'casebook',
+    banner: 'Casebook',
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    size: settings.maxBytes,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (isSupportAddress(settings.supportAddress, address.address.toLowerCase())) callback();
+      else callback(smtpError(`No such mailbox here: ${address.address}`, 550));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // Over the limit: keep only the start (the log records its headers), read on to the end.
+        if (size <= settings.maxBytes) chunks.push(chunk);
+        else if (chunks.length === 0) chunks.push(chunk.subarray(0, 64 * 1024));
+      });
+      stream.on('error', (error: Error) => callback(error));
+      stream.on('end', () => {
+        const tooLarge = (stream as { sizeExceeded?: boolean }).sizeExceeded === true || size > settings.maxBytes;
+        const raw = Buffer.concat(chunks);
+        const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+        receiveEmail(services, raw, { via: 'smtp', recipients, size: tooLarge ? Math.max(size, settings.maxBytes + 1) : size }).then(
+          (outcome) => {
+            if (outcome.reason === 'too-large') {
+              callback(smtpError(`Message too large: the limit is ${settings.maxBytes} bytes`, 552));
+              return;
+            }
+            services.outbox.kick();
+            callback(null, outcome.case ? `Queued as ${outcome.case}` : `Accepted (${outcome.reason ?? outcome.result})`);
+          },
+          (error: unknown) => {
+            services.logger.error('email: inbound SMTP mail failed', { error: error instanceof Error ? error.message : String(error) });
+            callback(smtpError('Temporary failure, please try again later', 451));
+          },
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? settings.smtpHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error: Error) => services.logger.error('email: SMTP receiver error', { error: error.message }));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,34 @@
+/** What staff and the customer see of email entries on the case page (rendered as text, staff-only parts hidden). */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { emailHarness, fixture, postMail } from './support.js';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+describe('email entries on the case page', () => {
+  it('staff see the mail, the review note and the bounce as text; the customer sees none of the staff-only entries', async () => {
+    h = emailHarness();
+    const manager = h.agent({ role: 'manager', name: 'Maria' });
+    const { body } = await postMail(h, fixture('new-request.eml'));
+    const ref = body.case!;
+    const spoof = fixture('spoofed-subject.eml', { REF: ref }).toString('latin1').replace('Please change', '<script>alert(1)</script> Please change');
+    expect((await postMail(h, spoof)).body.reason).toBe('review');
+    expect((await postMail(h, fixture('bounce-dsn.eml', { REF: ref }))).body.reason).toBe('bounce');
+
+    const staffPage = await (await signedIn(h, manager).get(`/cases/${ref}`)).text();
+    expect(staffPage).toContain('Received by email from chloe@example.com, copied: bob@example.com');
+    expect(staffPage).toContain('invoice-2026-03.pdf');
+    expect(staffPage).toContain('Mail from mallory@evil.example, for review');
+    expect(staffPage).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Please change');
+    expect(staffPage).not.toContain('<script>alert(1)');
+    expect(staffPage).toContain('Mail delivery failed');
+
+    const c = h.db.$client.prepare('SELECT customer_id FROM cases WHERE id = ?').get(Number(ref.slice(2))) as { customer_id: number };
+    const customerPage = await (await signedIn(h, { type: 'customer', id: c.customer_id }).get(`/cases/${ref}`)).text();
+    expect(customerPage).not.toContain('mallory');
+    expect(customerPage).not.toContain('Mail delivery failed');
+    expect(customerPage).not.toContain('Received by email');
+  });
+});
