@@ -1,5 +1,5 @@
 ALTER TABLE `problems` ADD `synonyms` text DEFAULT '' NOT NULL;--> statement-breakpoint
--- Hand-written (corr-diagnosis): the problem library's full-text index also covers the
+-- Hand-written: the problem library's full-text index also covers the
 -- synonyms. FTS5 tables cannot gain a column, so the index and its triggers are rebuilt.
 DROP TRIGGER IF EXISTS `problems_fts_insert`;
 --> statement-breakpoint

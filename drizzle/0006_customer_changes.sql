@@ -13,7 +13,7 @@ CREATE TABLE `customer_changes` (
 );
 --> statement-breakpoint
 CREATE INDEX `customer_changes_customer_idx` ON `customer_changes` (`customer_id`,`at`);--> statement-breakpoint
--- Hand-written (sec-projection): the customer profile audit trail is append-only.
+-- Hand-written: the customer profile audit trail is append-only.
 CREATE TRIGGER `customer_changes_no_update` BEFORE UPDATE ON `customer_changes` BEGIN
   SELECT RAISE(ABORT, 'customer_changes is append-only');
 END;
