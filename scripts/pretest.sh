@@ -36,12 +36,12 @@ done <<< "$PREREQUISITES"
 
 echo "pretest: the tests need programs that are not installed:" >&2
 printf '%s\n' "${missing_lines[@]}" >&2
-command="apt-get update && apt-get install -y --no-install-recommends ${missing_packages[*]}"
+command="apt-get update && apt-get install -y ${missing_packages[*]}"
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "pretest: installing them: $command" >&2
   export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_packages[@]}"; } >&2; then
+  if ! { apt-get update -qq && apt-get install -y -qq "${missing_packages[@]}"; } >&2; then
     echo "pretest: apt-get failed; install them and run npm test again:" >&2
     echo "  $command" >&2
     exit 1
