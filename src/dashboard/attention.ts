@@ -92,27 +92,35 @@ function unpublishedDrafts(services: Services): DraftItem[] {
   return [...newest.values()].sort((a, b) => order(a.kind) - order(b.kind) || a.name.localeCompare(b.name));
 }
 
-function failedRules(services: Services, since: number): Attention['failedRules'] {
+/** How many `type` timeline entries were recorded since `since`, and the newest of them with their case. */
+function recentEvents(services: Services, type: string, since: number) {
   const { db } = services;
-  const where = and(eq(caseEvents.type, 'rules.failed'), gte(caseEvents.at, since));
+  const where = and(eq(caseEvents.type, type), gte(caseEvents.at, since));
   const total = db.select({ n: sql<number>`count(*)` }).from(caseEvents).where(where).get()?.n ?? 0;
   const rows = db
-    .select({ caseId: caseEvents.caseId, at: caseEvents.at, data: caseEvents.data, subject: cases.subject })
+    .select({ caseId: caseEvents.caseId, at: caseEvents.at, data: caseEvents.data, subject: cases.subject, queue: cases.queueId })
     .from(caseEvents)
     .innerJoin(cases, eq(cases.id, caseEvents.caseId))
     .where(where)
     .orderBy(desc(caseEvents.at), desc(caseEvents.id))
     .limit(ATTENTION_LIST_LIMIT)
     .all();
+  return { total, rows };
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+function failedRules(services: Services, since: number): Attention['failedRules'] {
+  const { total, rows } = recentEvents(services, 'rules.failed', since);
   return {
     total,
     since,
     items: rows.map((r) => ({
       ref: caseRef(r.caseId),
       subject: r.subject,
-      ruleset: typeof r.data.ruleset === 'string' ? r.data.ruleset : null,
-      event: typeof r.data.event === 'string' ? r.data.event : null,
-      error: typeof r.data.error === 'string' ? r.data.error : 'the rules could not be evaluated',
+      ruleset: text(r.data.ruleset),
+      event: text(r.data.event),
+      error: text(r.data.error) ?? 'the rules could not be evaluated',
       at: r.at,
     })),
   };
@@ -137,17 +145,7 @@ function queueLoads(services: Services): QueueLoad[] {
 }
 
 function breachesSince(services: Services, since: number): Attention['breaches'] {
-  const { db } = services;
-  const where = and(eq(caseEvents.type, 'sla.breached'), gte(caseEvents.at, since));
-  const total = db.select({ n: sql<number>`count(*)` }).from(caseEvents).where(where).get()?.n ?? 0;
-  const rows = db
-    .select({ caseId: caseEvents.caseId, at: caseEvents.at, data: caseEvents.data, subject: cases.subject, queue: cases.queueId })
-    .from(caseEvents)
-    .innerJoin(cases, eq(cases.id, caseEvents.caseId))
-    .where(where)
-    .orderBy(desc(caseEvents.at), desc(caseEvents.id))
-    .limit(ATTENTION_LIST_LIMIT)
-    .all();
+  const { total, rows } = recentEvents(services, 'sla.breached', since);
   return {
     total,
     since,
@@ -155,8 +153,8 @@ function breachesSince(services: Services, since: number): Attention['breaches']
       ref: caseRef(r.caseId),
       subject: r.subject,
       queue: r.queue,
-      metric: typeof r.data.metric === 'string' ? r.data.metric : '',
-      policy: typeof r.data.policy === 'string' ? r.data.policy : null,
+      metric: text(r.data.metric) ?? '',
+      policy: text(r.data.policy),
       at: r.at,
     })),
   };
