@@ -67,14 +67,14 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     expect(run({ uid: 1000, list: `${tmp}/*/bin/postgres  postgresql  database tests` }).status).toBe(0);
     const missing = run({ uid: 1000, list: `${tmp}/*/bin/pg_ctl  postgresql  database tests` });
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain('install -y --no-install-recommends postgresql');
+    expect(missing.stderr).toContain('install -y postgresql');
   });
 
   it('as root, fails loudly when apt succeeds but the program is still not there', () => {
     const r = run({ uid: 0, list: `$DIR/chromium  chromium  browser tests\n/bin/sh  dash  a shell`, provides: { chromium: [] } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('still missing after installing: chromium');
-    expect(r.aptCalls).toEqual(['update -qq', 'install -y -qq --no-install-recommends chromium']);
+    expect(r.aptCalls).toEqual(['update -qq', 'install -y -qq chromium']);
   });
 
   it('as root, installs what is missing with apt and carries on', () => {
@@ -84,8 +84,8 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     const dovecot = path.join(tmp, 'dovecot');
     const r = run({ uid: 0, list: `${chromium}  chromium  browser tests\n${dovecot}  dovecot-imapd  mail tests`, provides: { chromium: [chromium], 'dovecot-imapd': [dovecot] } });
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain('installing them: apt-get update && apt-get install -y --no-install-recommends chromium dovecot-imapd');
-    expect(r.aptCalls).toEqual(['update -qq', 'install -y -qq --no-install-recommends chromium dovecot-imapd']);
+    expect(r.stderr).toContain('installing them: apt-get update && apt-get install -y chromium dovecot-imapd');
+    expect(r.aptCalls).toEqual(['update -qq', 'install -y -qq chromium dovecot-imapd']);
     expect(fs.existsSync(chromium) && fs.existsSync(dovecot)).toBe(true);
   });
 
@@ -93,7 +93,7 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     const r = run({ uid: 0, list: `$DIR/chromium  chromium  browser tests`, aptFails: true });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('apt-get failed');
-    expect(r.stderr).toContain('apt-get update && apt-get install -y --no-install-recommends chromium');
+    expect(r.stderr).toContain('apt-get update && apt-get install -y chromium');
   });
 
   it('without root, stops before any test with the one command to run', () => {
@@ -103,7 +103,7 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     expect(r.stderr).toContain('chromium  (provides');
     expect(r.stderr).toContain('dovecot-imapd  (provides');
     expect(r.stderr).not.toContain('dash');
-    expect(r.stderr).toContain("sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends chromium dovecot-imapd'");
+    expect(r.stderr).toContain("sudo sh -c 'apt-get update && apt-get install -y chromium dovecot-imapd'");
   });
 
   it('checks the Chromium the browser tests use (CHROMIUM_PATH)', () => {
