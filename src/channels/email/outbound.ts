@@ -23,6 +23,7 @@ import type { CaseRow } from '../../cases/case-view.js';
 import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
 import type { MailMessage } from '../../notifications/mailer.js';
 import type { Services } from '../../services.js';
+import { displayText } from '../../text/display.js';
 import type { Subscribers } from '../../workflow/subscribers.js';
 import { contactsOf } from './mail-log.js';
 import { isSupportAddress, makeReplyAddress } from './reply-address.js';
@@ -157,13 +158,14 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
   } else {
     const view = customerCaseSummary(services, c);
     const url = `${services.publicUrl}/cases/${view.id}`;
-    const text = `${entry.body.trim()}\n\n${entry.author.name}, support\n\nReply to this mail to answer, or follow your request at ${url}\n`;
+    // Bidi controls in user text are removed (src/text/display.ts), as in every mail.
+    const text = displayText(`${entry.body.trim()}\n\n${entry.author.name}, support\n\nReply to this mail to answer, or follow your request at ${url}\n`);
     messageId = outboundMessageId(services, item, c.id);
     const headers = threadHeaders(services, c.id, messageId);
     const mail: MailMessage = {
       to,
       cc,
-      subject: `Re: [${view.id}] ${view.subject}`,
+      subject: displayText(`Re: [${view.id}] ${view.subject}`),
       text,
       html: textToHtml(text),
       messageId,
