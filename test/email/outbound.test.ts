@@ -204,6 +204,34 @@ describe('a public staff reply', () => {
   });
 });
 
+describe('mail about a case from another channel', () => {
+  it('a portal case’s staff reply reaches the customer too, and a bounce of it is found by its Message-ID', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const customer = h.customer({ email: 'dana@example.com', name: 'Dana' });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Cannot export', description: 'The CSV export is empty.' } });
+    expect(created.status).toBe(201);
+    const ref = ((await created.json()) as { id: string }).id;
+    const id = parseCaseRef(ref)!;
+    await flush();
+    const before = smtp.messages.length;
+    await staffReply(agent, ref, 'Fixed in 2.3.');
+    await flush();
+    expect(smtp.messages).toHaveLength(before + 1);
+    const reply = smtp.messages.at(-1)!;
+    expect(reply.to).toEqual(['dana@example.com']);
+    expect(reply.mail.subject).toBe(`Re: [${ref}] Cannot export`);
+    // The DSN names the case only by our Message-ID (no reference in its subject, no In-Reply-To).
+    const bounce = fixture('bounce-dsn.eml', { REF: 'C-999999' })
+      .toString('latin1')
+      .replace('In-Reply-To: <CAF=new-request-1@mail.gmail.com>\r\n', '')
+      .replace('In-Reply-To: <CAF=new-request-1@mail.gmail.com>\n', '')
+      .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
+    expect((await postMail(h, bounce)).body).toEqual({ result: 'appended', case: ref, reason: 'bounce' });
+    expect(events(id, 'email.bounced')).toHaveLength(1);
+  });
+});
+
 describe('a customer’s own reply', () => {
   it('is not mailed back to them (portal or mail)', async () => {
     const smtp = await withSmtp();
