@@ -109,7 +109,7 @@ export function retryDelayMs(attempts: number): number {
 
 export interface DrainOptions {
   limit?: number;
-  /** Only this case's items (excluding notifications): used to settle a command's effects. */
+  /** Only this case's items (excluding mail: notifications and reply mails): used to settle a command's effects. */
   caseId?: number;
   /** Stops between items once aborted (shutdown); the rest stays for the next drain. */
   signal?: AbortSignal;
