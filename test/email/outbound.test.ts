@@ -7,11 +7,12 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { addMessage } from '../../src/cases/add-message.js';
-import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { caseRef, parseCaseRef } from '../../src/cases/case-ref.js';
 import { customerTimeline } from '../../src/cases/customer-view.js';
-import { caseEvents, cases, emailMessages } from '../../src/db/schema/index.js';
+import { caseEvents, cases, emailMessages, outbox } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
-import { retryDelayMs } from '../../src/outbox/outbox.js';
+import { builtinOutboxHandlers } from '../../src/outbox/handlers.js';
+import { drainOutbox, MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/outbox.js';
 import type { Harness, TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
@@ -209,7 +210,7 @@ describe('mail about a case from another channel', () => {
     const smtp = await withSmtp();
     const agent = h.agent({ role: 'manager' });
     const customer = h.customer({ email: 'dana@example.com', name: 'Dana' });
-    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Cannot export', description: 'The CSV export is empty.' } });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Cannot export <b>CSV</b>', description: 'The CSV export is empty.' } });
     expect(created.status).toBe(201);
     const ref = ((await created.json()) as { id: string }).id;
     const id = parseCaseRef(ref)!;
@@ -220,7 +221,12 @@ describe('mail about a case from another channel', () => {
     expect(smtp.messages).toHaveLength(before + 1);
     const reply = smtp.messages.at(-1)!;
     expect(reply.to).toEqual(['dana@example.com']);
-    expect(reply.mail.subject).toBe(`Re: [${ref}] Cannot export`);
+    expect(reply.mail.subject).toBe(`Re: [${ref}] Cannot export <b>CSV</b>`);
+    // Notifications to the customer get the same escaped HTML rendering.
+    for (const { mail } of smtp.messages.slice(0, before)) {
+      expect(String(mail.html)).not.toContain('<b>');
+      if (mail.text?.includes('<b>CSV</b>')) expect(String(mail.html)).toContain('&lt;b&gt;CSV&lt;/b&gt;');
+    }
     // The DSN names the case only by our Message-ID (no reference in its subject, no In-Reply-To).
     const bounce = fixture('bounce-dsn.eml', { REF: 'C-999999' })
       .toString('latin1')
@@ -229,6 +235,36 @@ describe('mail about a case from another channel', () => {
       .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
     expect((await postMail(h, bounce)).body).toEqual({ result: 'appended', case: ref, reason: 'bounce' });
     expect(events(id, 'email.bounced')).toHaveLength(1);
+  });
+});
+
+describe('delivery failures', () => {
+  it('never hold up the command that replied, are logged with the SMTP error, and give up after the last attempt', async () => {
+    // Nothing listens on port 1: every attempt fails to connect.
+    h = emailHarness({}, { mailer: createMailer('smtp://127.0.0.1:1', 'Casebook <casebook@example.com>') });
+    const agent = h.agent({ role: 'manager' });
+    const customer = h.customer({ email: 'erin@example.com', name: 'Erin' });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Login loop', description: 'It keeps asking.' } });
+    const id = parseCaseRef(((await created.json()) as { id: string }).id)!;
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
+    // Settling the command's own follow-up work leaves the mail to the background.
+    await drainOutbox(h.services, builtinOutboxHandlers(), { caseId: id });
+    expect(h.db.select().from(outbox).all().filter((i) => i.type === 'email.reply' && i.attempts > 0)).toHaveLength(0);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await h.services.outbox.drain();
+      h.clock.advance(retryDelayMs(attempt));
+    }
+    const failed = events(id, 'email.failed').filter((e) => e.data.kind === 'reply');
+    expect(failed).toHaveLength(MAX_ATTEMPTS);
+    expect(failed.map((e) => e.data.retry)).toEqual([...Array<boolean>(MAX_ATTEMPTS - 1).fill(true), false]);
+    expect(String(failed[0]!.data.error)).toMatch(/ECONNREFUSED|connect/i);
+    expect(events(id, 'email.sent')).toHaveLength(0);
+    const item = h.db.select().from(outbox).all().find((i) => i.type === 'email.reply')!;
+    expect(item.failedAt).not.toBeNull();
+    const page = await (await signedIn(h, agent).get(`/cases/${caseRef(id)}`)).text();
+    expect(page).toContain(`sending failed (attempt ${MAX_ATTEMPTS}), gave up`);
   });
 });
 
