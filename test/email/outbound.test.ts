@@ -222,6 +222,11 @@ describe('mail about a case from another channel', () => {
     const reply = smtp.messages.at(-1)!;
     expect(reply.to).toEqual(['dana@example.com']);
     expect(reply.mail.subject).toBe(`Re: [${ref}] Cannot export <b>CSV</b>`);
+    // A subject that already starts with "Re:" (or "AW:", or the reference) does not get them twice.
+    h.db.update(cases).set({ subject: 'AW: Re: [C-7] Cannot export' }).where(eq(cases.id, id)).run();
+    await staffReply(agent, ref, 'One more thing.');
+    await flush();
+    expect(smtp.messages.at(-1)!.mail.subject).toBe(`Re: [${ref}] Cannot export`);
     // Notifications to the customer get the same escaped HTML rendering.
     for (const { mail } of smtp.messages.slice(0, before)) {
       expect(String(mail.html)).not.toContain('<b>');

@@ -28,6 +28,9 @@ import type { Subscribers } from '../../workflow/subscribers.js';
 import { contactsOf } from './mail-log.js';
 import { isSupportAddress, makeReplyAddress } from './reply-address.js';
 
+/** "Re:" and its translations (and a reference) already at the start of a subject: not repeated. */
+const REPLY_PREFIX = /^(?:\s*(?:re|aw|sv|antw|rif)\s*(?:\[\d+\])?\s*:\s*|\s*\[C-\d+\]\s*)+/i;
+
 /** Outbox item type of a staff reply to mail. */
 export const REPLY_MAIL = 'email.reply';
 
@@ -165,7 +168,7 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
     const mail: MailMessage = {
       to,
       cc,
-      subject: displayText(`Re: [${view.id}] ${view.subject}`),
+      subject: displayText(`Re: [${view.id}] ${view.subject.replace(REPLY_PREFIX, '')}`),
       text,
       html: textToHtml(text),
       messageId,
