@@ -205,6 +205,28 @@ describe('a public staff reply', () => {
   });
 });
 
+describe('the case page', () => {
+  it('mails a public reply posted with the form, and neither an internal note nor the customer’s own portal reply', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    const desk = signedIn(h, agent);
+    expect((await desk.post(`/cases/${ref}/messages`, { body: 'Hello <Chloe>', visibility: 'public' })).status).toBe(303);
+    expect((await desk.post(`/cases/${ref}/messages`, { body: 'Secret note', visibility: 'internal' }, { htmx: true })).status).toBe(200);
+    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const portal = signedIn(h, { type: 'customer', id: c.customerId });
+    expect((await portal.post(`/cases/${ref}/messages`, { body: 'Thanks!' })).status).toBe(303);
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[1]!.mail.text).toContain('Hello <Chloe>');
+    expect(String(smtp.messages[1]!.mail.html)).toContain('Hello &lt;Chloe&gt;');
+    expect(smtp.messages.map((m) => m.mail.text).join('\n')).not.toMatch(/Secret note|Thanks!/);
+    const page = await (await desk.get(`/cases/${ref}`)).text();
+    expect(page).toContain('Reply mailed to chloe@example.com, copied: bob@example.com');
+  });
+});
+
 describe('mail about a case from another channel', () => {
   it('a portal case’s staff reply reaches the customer too, and a bounce of it is found by its Message-ID', async () => {
     const smtp = await withSmtp();
