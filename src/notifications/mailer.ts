@@ -9,16 +9,28 @@ export interface MailAttachment {
 
 export interface MailMessage {
   to: string[];
+  /** Copied recipients (a case's CCs). */
+  cc?: string[];
   subject: string;
   text: string;
   html?: string;
   attachments?: MailAttachment[];
+  /** Our own Message-ID, without angle brackets (threading; a retry sends the same one). */
+  messageId?: string;
+  /** Message-IDs this mail answers, without angle brackets. */
+  inReplyTo?: string;
+  references?: string[];
+  replyTo?: string;
+  /** Further headers, e.g. `Auto-Submitted`. */
+  headers?: Record<string, string>;
 }
 
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
   close(): void;
 }
+
+const bracket = (id: string) => `<${id}>`;
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const transport = nodemailer.createTransport(smtpUrl);
@@ -27,10 +39,16 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
       await transport.sendMail({
         from,
         to: message.to.join(', '),
+        ...(message.cc?.length ? { cc: message.cc.join(', ') } : {}),
         subject: message.subject,
         text: message.text,
         ...(message.html ? { html: message.html } : {}),
         ...(message.attachments ? { attachments: message.attachments } : {}),
+        ...(message.messageId ? { messageId: bracket(message.messageId) } : {}),
+        ...(message.inReplyTo ? { inReplyTo: bracket(message.inReplyTo) } : {}),
+        ...(message.references?.length ? { references: message.references.map(bracket).join(' ') } : {}),
+        ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+        ...(message.headers ? { headers: message.headers } : {}),
       });
     },
     close() {

@@ -6,7 +6,9 @@
  * `assignee` is its queue's managers (members of the queue with the manager or admin role),
  * or every manager when the queue has none: an SLA warning or breach always reaches someone.
  * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
- * the outbox with back-off and stay visible there.
+ * the outbox with back-off and written to the case's delivery log (`email.failed`). Mail to
+ * the customer continues the case's thread (Message-ID, In-Reply-To/References, signed
+ * Reply-To, HTML beside the text: src/channels/email/outbound.ts).
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/index.js';
@@ -15,6 +17,8 @@ import { loadOffer } from '../cases/solution-offer.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { customerCaseView } from '../cases/customer-view.js';
+import { outboundMessageId, recordSentMessageId, sendCaseMail, textToHtml, threadHeaders } from '../channels/email/outbound.js';
+import type { MailMessage } from './mailer.js';
 import { renderCustomerTemplate, renderTemplate, type TemplateName } from './templates.js';
 
 interface Recipients {
@@ -139,16 +143,35 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     });
   }
   let outcome: Record<string, unknown>;
+  let messageId: string | null = null;
   const via = fallback ? { fallback } : {};
   if (addresses.length === 0) {
     outcome = { template, to, ...via, delivered: false, reason: 'no recipients' };
   } else if (!services.mailer) {
     outcome = { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
+  } else if (toCustomer) {
+    // A customer's mail continues the case's thread (src/channels/email/outbound.ts).
+    messageId = outboundMessageId(services, item, c.id);
+    const thread = threadHeaders(services, c.id, messageId);
+    const mail: MailMessage = {
+      to: addresses,
+      subject: message.subject,
+      text: message.text,
+      html: textToHtml(message.text),
+      messageId,
+      ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
+      references: thread.references,
+      replyTo: thread.replyTo,
+      headers: { 'Auto-Submitted': 'auto-generated' },
+    };
+    await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
+    outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true };
   } else {
-    await services.mailer.send({ to: addresses, subject: message.subject, text: message.text });
+    await sendCaseMail(services, item, c.id, { to: addresses, subject: message.subject, text: message.text, headers: { 'Auto-Submitted': 'auto-generated' } }, { kind: 'notification', template });
     outcome = { template, to, ...via, recipients: addresses, delivered: true };
   }
   db.$client.transaction(() => {
+    if (messageId) recordSentMessageId(db, messageId, c.id, services.clock.now());
     db.insert(caseEvents)
       .values({ caseId: c.id, type: 'notification.sent', at: services.clock.now(), actorType: 'system', actorId: null, data: outcome })
       .run();

@@ -1,4 +1,5 @@
 /** Outbox item types and the code that performs them. */
+import { REPLY_MAIL, sendReplyMail } from '../channels/email/outbound.js';
 import { fireWorkflowTimer } from '../cases/fire-workflow-timer.js';
 import { handleCaseEvent } from '../cases/handle-case-event.js';
 import { sendNotification } from '../notifications/send-notification.js';
@@ -11,6 +12,7 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['case.event', handleCaseEvent],
     ['workflow.timer', fireWorkflowTimer],
     ['notification.send', sendNotification],
+    [REPLY_MAIL, sendReplyMail],
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],
   ]);

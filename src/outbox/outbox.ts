@@ -69,7 +69,7 @@ const stmts = perConnection((db: Db) => {
     ),
     dueForCase: c.prepare<[number, number], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
-       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type != 'notification.send'
+       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN ('notification.send', 'email.reply')
        ORDER BY id`,
     ),
     claim: c.prepare<[number, string, number, number]>(
@@ -109,7 +109,7 @@ export function retryDelayMs(attempts: number): number {
 
 export interface DrainOptions {
   limit?: number;
-  /** Only this case's items (excluding notifications): used to settle a command's effects. */
+  /** Only this case's items (excluding mail: notifications and reply mails): used to settle a command's effects. */
   caseId?: number;
   /** Stops between items once aborted (shutdown); the rest stays for the next drain. */
   signal?: AbortSignal;

@@ -72,6 +72,18 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
           {`Received by email from ${str(d.from)}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}`}
         </Line>
       );
+    case 'email.sent': {
+      const copied = Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : '';
+      if (d.delivered !== true) return <Line entry={e} kind="system">{`Reply not mailed: ${str(d.reason)}`}</Line>;
+      const tries = typeof d.attempts === 'number' && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : '';
+      return <Line entry={e} kind="system">{`Reply mailed to ${list(d.to)}${copied}${tries}`}</Line>;
+    }
+    case 'email.failed':
+      return (
+        <Line entry={e} kind="sla-alert" detail={str(d.error)} detailLabel="SMTP">
+          {`${d.kind === 'reply' ? 'Reply' : `Notification ${str(d.template)}`} to ${list(d.to)}: sending failed (attempt ${str(d.attempt)}), ${d.retry ? 'will retry' : 'gave up'}`}
+        </Line>
+      );
     case 'email.bounced':
       return <Line entry={e} kind="sla-alert" detail={str(d.detail)}>{`Mail delivery failed (bounce from ${str(d.from)})`}</Line>;
     case 'case.created':

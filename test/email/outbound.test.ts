@@ -1,0 +1,311 @@
+/**
+ * Outbound mail: public staff replies (and customer notifications) leave through the outbox
+ * to a real SMTP sink, threaded, with the signed Reply-To, escaped HTML and the customer
+ * projection only; the delivery log on the staff timeline. Real SQLite, real HTTP.
+ */
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
+import { addMessage } from '../../src/cases/add-message.js';
+import { caseRef, parseCaseRef } from '../../src/cases/case-ref.js';
+import { customerTimeline } from '../../src/cases/customer-view.js';
+import { caseEvents, cases, emailMessages, outbox } from '../../src/db/schema/index.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import { builtinOutboxHandlers } from '../../src/outbox/handlers.js';
+import { drainOutbox, MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/outbox.js';
+import type { Harness, TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+import { EMAIL_SECRET, emailHarness, fixture, postMail } from './support.js';
+
+let h: Harness;
+let inbox: Inbox | null = null;
+afterEach(async () => {
+  h?.close();
+  await inbox?.close();
+  inbox = null;
+});
+
+async function withSmtp(): Promise<Inbox> {
+  inbox = await startSmtp();
+  h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <casebook@example.com>') });
+  return inbox;
+}
+
+async function newEmailCase(): Promise<{ ref: string; id: number }> {
+  const posted = await postMail(h, fixture('new-request.eml'));
+  expect(posted.body.result).toBe('created');
+  return { ref: posted.body.case!, id: parseCaseRef(posted.body.case!)! };
+}
+
+async function flush(): Promise<void> {
+  await h.services.outbox.idle();
+  await h.services.outbox.drain();
+}
+
+function events(id: number, type: string) {
+  return h.db
+    .select()
+    .from(caseEvents)
+    .where(eq(caseEvents.caseId, id))
+    .all()
+    .filter((e) => e.type === type);
+}
+
+async function staffReply(agent: TestActor, ref: string, body: string, isPublic = true): Promise<void> {
+  const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(agent), body: { body, public: isPublic } });
+  expect(res.status).toBe(201);
+}
+
+function sentIds(id: number): string[] {
+  return h.db
+    .select()
+    .from(emailMessages)
+    .where(eq(emailMessages.caseId, id))
+    .all()
+    .filter((r) => r.direction === 'out')
+    .map((r) => r.messageId);
+}
+
+describe('a public staff reply', () => {
+  it('is mailed once to the customer with the CCs copied, threaded, with the signed Reply-To and escaped HTML', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager', name: 'Alice Agent' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    expect(smtp.messages).toHaveLength(1); // the acknowledgement
+    const ack = smtp.messages[0]!.mail;
+    // The acknowledgement continues the customer's thread and carries our own Message-ID.
+    expect(ack.inReplyTo).toBe('<CAF=new-request-1@mail.gmail.com>');
+    expect(ack.replyTo?.value[0]?.address).toBe(makeReplyAddress('support@example.com', EMAIL_SECRET, id));
+    expect(ack.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(sentIds(id)).toEqual([ack.messageId!.slice(1, -1)]);
+
+    await staffReply(agent, ref, 'Hello Chloe,\n\nwe refunded one charge <script>alert(1)</script> & "more".\nIt takes 3 days.');
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+    const { to, mail } = smtp.messages[1]!;
+    expect(to.sort()).toEqual(['bob@example.com', 'chloe@example.com']);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : []).toEqual(['chloe@example.com']);
+    expect(mail.cc && !Array.isArray(mail.cc) ? mail.cc.value.map((a) => a.address) : []).toEqual(['bob@example.com']);
+    expect(mail.subject).toBe(`Re: [${ref}] Invoice 2026-03 charged twice`);
+    expect(mail.replyTo?.value[0]?.address).toBe(makeReplyAddress('support@example.com', EMAIL_SECRET, id));
+    expect(mail.inReplyTo).toBe(ack.messageId);
+    expect(mail.references).toEqual(['<CAF=new-request-1@mail.gmail.com>', ack.messageId]);
+    expect(mail.headers.get('auto-submitted')).toBeUndefined();
+    expect(mail.text).toContain('we refunded one charge <script>alert(1)</script> & "more".\nIt takes 3 days.');
+    expect(mail.text).toContain('Alice Agent, support');
+    const html = String(mail.html);
+    expect(html).toContain('<p>Hello Chloe,</p>');
+    expect(html).toContain('we refunded one charge &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;.<br>\nIt takes 3 days.</p>');
+    expect(html).not.toContain('<script>');
+    // Recorded as sent, staff-only, and never again.
+    const ids = sentIds(id);
+    expect(ids).toHaveLength(2);
+    expect(ids).toContain(mail.messageId!.slice(1, -1));
+    const sent = events(id, 'email.sent');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.data).toMatchObject({ kind: 'reply', to: ['chloe@example.com'], cc: ['bob@example.com'], delivered: true, messageId: mail.messageId!.slice(1, -1) });
+    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    expect(customerTimeline(h.services, c).map((e) => e.type)).not.toContain('email.sent');
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('carries the customer projection only: internal notes and the case internals never leave', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    await staffReply(agent, ref, 'Internal: customer is on the VIP list, refund anyway', false);
+    await flush();
+    expect(smtp.messages).toHaveLength(1);
+    expect(events(id, 'email.sent')).toHaveLength(0);
+    await staffReply(agent, ref, 'We are on it.');
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    for (const { mail } of smtp.messages) {
+      const all = `${mail.subject}\n${mail.text}\n${String(mail.html)}`;
+      expect(all).not.toContain('VIP list');
+      expect(all).not.toContain(c.queueId);
+      expect(all).not.toMatch(/priority|tier/i);
+    }
+  });
+
+  it('threads the customer’s answer back to the case by In-Reply-To alone', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    await staffReply(agent, ref, 'Which card did you use?');
+    await flush();
+    const ours = smtp.messages[1]!.mail.messageId!;
+    // No [C-…] in the subject and no signed address: only the header says which case.
+    const answer = [
+      'From: Chloe Martin <chloe@example.com>',
+      'To: support@example.com',
+      'Subject: my card',
+      'Message-ID: <answer-1@mail.example.com>',
+      `In-Reply-To: ${ours}`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'The Visa ending in 4242.',
+      '',
+    ].join('\r\n');
+    const posted = await postMail(h, answer);
+    expect(posted.body).toMatchObject({ result: 'appended', case: ref });
+    const replied = events(id, 'customer.replied');
+    expect(replied.at(-1)!.data.body).toBe('The Visa ending in 4242.');
+    // The next reply continues from the customer's answer.
+    await staffReply(agent, ref, 'Thanks, refunded.');
+    await flush();
+    const next = smtp.messages.at(-1)!.mail;
+    expect(next.inReplyTo).toBe('<answer-1@mail.example.com>');
+    expect(next.references).toContain(ours);
+  });
+
+  it('is retried after an SMTP failure, with each outcome in the delivery log, and delivered exactly once', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    smtp.refuse(1);
+    await staffReply(agent, ref, 'Your refund is on its way.');
+    await flush();
+    expect(smtp.messages).toHaveLength(1);
+    const failed = events(id, 'email.failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.data).toMatchObject({ kind: 'reply', to: ['chloe@example.com'], attempt: 1, retry: true });
+    expect(String(failed[0]!.data.error)).toContain('451');
+    h.clock.advance(retryDelayMs(1));
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+    expect(events(id, 'email.sent')[0]!.data).toMatchObject({ delivered: true, attempts: 2 });
+    // The staff timeline shows the log.
+    const page = await (await signedIn(h, agent).get(`/cases/${ref}`)).text();
+    expect(page).toContain('sending failed (attempt 1), will retry');
+    expect(page).toContain('Reply mailed to chloe@example.com, copied: bob@example.com (after 2 attempts)');
+    h.clock.advance(retryDelayMs(5));
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('is not sent without SMTP_URL, and the timeline says so', async () => {
+    h = emailHarness();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await staffReply(agent, ref, 'Hello');
+    await flush();
+    expect(events(id, 'email.sent')[0]!.data).toMatchObject({ delivered: false, reason: 'SMTP_URL is not set' });
+    expect(sentIds(id)).toEqual([]);
+    const page = await (await signedIn(h, agent).get(`/cases/${ref}`)).text();
+    expect(page).toContain('Reply not mailed: SMTP_URL is not set');
+  });
+});
+
+describe('the case page', () => {
+  it('mails a public reply posted with the form, and neither an internal note nor the customer’s own portal reply', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    const desk = signedIn(h, agent);
+    expect((await desk.post(`/cases/${ref}/messages`, { body: 'Hello <Chloe>', visibility: 'public' })).status).toBe(303);
+    expect((await desk.post(`/cases/${ref}/messages`, { body: 'Secret note', visibility: 'internal' }, { htmx: true })).status).toBe(200);
+    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const portal = signedIn(h, { type: 'customer', id: c.customerId });
+    expect((await portal.post(`/cases/${ref}/messages`, { body: 'Thanks!' })).status).toBe(303);
+    await flush();
+    expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[1]!.mail.text).toContain('Hello <Chloe>');
+    expect(String(smtp.messages[1]!.mail.html)).toContain('Hello &lt;Chloe&gt;');
+    expect(smtp.messages.map((m) => m.mail.text).join('\n')).not.toMatch(/Secret note|Thanks!/);
+    const page = await (await desk.get(`/cases/${ref}`)).text();
+    expect(page).toContain('Reply mailed to chloe@example.com, copied: bob@example.com');
+  });
+});
+
+describe('mail about a case from another channel', () => {
+  it('a portal case’s staff reply reaches the customer too, and a bounce of it is found by its Message-ID', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const customer = h.customer({ email: 'dana@example.com', name: 'Dana' });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Cannot export <b>CSV</b>', description: 'The CSV export is empty.' } });
+    expect(created.status).toBe(201);
+    const ref = ((await created.json()) as { id: string }).id;
+    const id = parseCaseRef(ref)!;
+    await flush();
+    const before = smtp.messages.length;
+    await staffReply(agent, ref, 'Fixed in 2.3.');
+    await flush();
+    expect(smtp.messages).toHaveLength(before + 1);
+    const reply = smtp.messages.at(-1)!;
+    expect(reply.to).toEqual(['dana@example.com']);
+    expect(reply.mail.subject).toBe(`Re: [${ref}] Cannot export <b>CSV</b>`);
+    // A subject that already starts with "Re:" (or "AW:", or the reference) does not get them twice.
+    h.db.update(cases).set({ subject: 'AW: Re: [C-7] Cannot export' }).where(eq(cases.id, id)).run();
+    await staffReply(agent, ref, 'One more thing.');
+    await flush();
+    expect(smtp.messages.at(-1)!.mail.subject).toBe(`Re: [${ref}] Cannot export`);
+    // Notifications to the customer get the same escaped HTML rendering.
+    for (const { mail } of smtp.messages.slice(0, before)) {
+      expect(String(mail.html)).not.toContain('<b>');
+      if (mail.text?.includes('<b>CSV</b>')) expect(String(mail.html)).toContain('&lt;b&gt;CSV&lt;/b&gt;');
+    }
+    // The DSN names the case only by our Message-ID (no reference in its subject, no In-Reply-To).
+    const bounce = fixture('bounce-dsn.eml', { REF: 'C-999999' })
+      .toString('latin1')
+      .replace('In-Reply-To: <CAF=new-request-1@mail.gmail.com>\r\n', '')
+      .replace('In-Reply-To: <CAF=new-request-1@mail.gmail.com>\n', '')
+      .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
+    expect((await postMail(h, bounce)).body).toEqual({ result: 'appended', case: ref, reason: 'bounce' });
+    expect(events(id, 'email.bounced')).toHaveLength(1);
+  });
+});
+
+describe('delivery failures', () => {
+  it('never hold up the command that replied, are logged with the SMTP error, and give up after the last attempt', async () => {
+    // Nothing listens on port 1: every attempt fails to connect.
+    h = emailHarness({}, { mailer: createMailer('smtp://127.0.0.1:1', 'Casebook <casebook@example.com>') });
+    const agent = h.agent({ role: 'manager' });
+    const customer = h.customer({ email: 'erin@example.com', name: 'Erin' });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Login loop', description: 'It keeps asking.' } });
+    const id = parseCaseRef(((await created.json()) as { id: string }).id)!;
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
+    // Settling the command's own follow-up work leaves the mail to the background.
+    await drainOutbox(h.services, builtinOutboxHandlers(), { caseId: id });
+    expect(h.db.select().from(outbox).all().filter((i) => i.type === 'email.reply' && i.attempts > 0)).toHaveLength(0);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await h.services.outbox.drain();
+      h.clock.advance(retryDelayMs(attempt));
+    }
+    const failed = events(id, 'email.failed').filter((e) => e.data.kind === 'reply');
+    expect(failed).toHaveLength(MAX_ATTEMPTS);
+    expect(failed.map((e) => e.data.retry)).toEqual([...Array<boolean>(MAX_ATTEMPTS - 1).fill(true), false]);
+    expect(String(failed[0]!.data.error)).toMatch(/ECONNREFUSED|connect/i);
+    expect(events(id, 'email.sent')).toHaveLength(0);
+    const item = h.db.select().from(outbox).all().find((i) => i.type === 'email.reply')!;
+    expect(item.failedAt).not.toBeNull();
+    const page = await (await signedIn(h, agent).get(`/cases/${caseRef(id)}`)).text();
+    expect(page).toContain(`sending failed (attempt ${MAX_ATTEMPTS}), gave up`);
+  });
+});
+
+describe('a customer’s own reply', () => {
+  it('is not mailed back to them (portal or mail)', async () => {
+    const smtp = await withSmtp();
+    const { ref, id } = await newEmailCase();
+    await flush();
+    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    addMessage(h.services, id, { body: 'Any news?' }, { type: 'customer', id: c.customerId, role: 'customer', name: 'Chloe Martin' });
+    const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor({ type: 'customer', id: c.customerId }), body: { body: 'Hello?' } });
+    expect(res.status).toBe(201);
+    await flush();
+    expect(smtp.messages).toHaveLength(1);
+    expect(events(id, 'email.sent')).toHaveLength(0);
+  });
+});
