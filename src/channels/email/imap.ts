@@ -1,0 +1,223 @@
+/**
+ * Reads an IMAP mailbox into the one inbound pipeline. Every mail after the mailbox's UID
+ * checkpoint is fetched, goes through `receiveEmail` (which commits what it became), is then
+ * marked \Seen or moved, and only then does the checkpoint advance: a restart resumes after
+ * the last committed mail, and a mail processed but not yet checkpointed is read again and
+ * ignored as a duplicate of its Message-ID. New mail is noticed by IDLE where the server
+ * offers it and by polling every `pollSeconds` in any case. Errors (connection, login, a
+ * failing mail) are logged and retried with back-off; they never reach the server process.
+ */
+import { ImapFlow } from 'imapflow';
+import type { Db } from '../../db/client.js';
+import { statement } from '../../db/fast.js';
+import type { Services } from '../../services.js';
+import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
+import { receiveEmail } from './receive-email.js';
+
+export interface ImapPollerOptions {
+  /** Back-off after an error: first wait, doubled on each further error up to `maxRetryMs`. */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** Connection and greeting timeout. */
+  timeoutMs?: number;
+}
+
+export interface ImapPoller {
+  /** The mailbox URL without its password. */
+  readonly label: string;
+  /** Checks the mailbox now (instead of at the next IDLE notice or poll). */
+  check(): void;
+  stop(): Promise<void>;
+}
+
+/** Only the start of a mail over the size limit is fetched: the pipeline logs it as too large from its headers. */
+const OVERSIZE_HEAD = 64 * 1024;
+/** How long stop() lets the current mail and the logout take before closing the connection. */
+const STOP_GRACE_MS = 5_000;
+
+export function readCheckpoint(db: Db, mailbox: string, uidValidity: string): number | null {
+  const row = statement<[string, string], { last_uid: number }>(db, 'SELECT last_uid FROM imap_checkpoints WHERE mailbox = ? AND uid_validity = ?').get(mailbox, uidValidity);
+  return row?.last_uid ?? null;
+}
+
+function writeCheckpoint(db: Db, mailbox: string, uidValidity: string, uid: number, at: number): void {
+  statement<[string, string, number, number]>(
+    db,
+    'INSERT INTO imap_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity) DO UPDATE SET last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at',
+  ).run(mailbox, uidValidity, uid, at);
+}
+
+function hasOtherValidity(db: Db, mailbox: string, uidValidity: string): boolean {
+  return statement<[string, string]>(db, 'SELECT 1 FROM imap_checkpoints WHERE mailbox = ? AND uid_validity <> ?').get(mailbox, uidValidity) !== undefined;
+}
+
+function message(error: unknown): string {
+  if (error instanceof Error) {
+    const extra = (error as { responseText?: string }).responseText;
+    return extra ? `${error.message}: ${extra}` : error.message;
+  }
+  return String(error);
+}
+
+export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, options: ImapPollerOptions = {}): ImapPoller {
+  const endpoint: ImapEndpoint = parseImapUrl(mailbox.url);
+  const { logger, db } = services;
+  const firstRetry = options.retryMs ?? 1_000;
+  const maxRetry = options.maxRetryMs ?? 5 * 60_000;
+  const pollMs = mailbox.pollSeconds * 1000;
+  const log = { mailbox: endpoint.label };
+
+  let stopped = false;
+  let client: ImapFlow | null = null;
+  let pending = false;
+  let wake: (() => void) | null = null;
+  const nudge = () => {
+    pending = true;
+    wake?.();
+  };
+  /** Waits for `ms`, a nudge (new mail, check(), stop()) or whichever comes first. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pending || stopped) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  /** Everything after the checkpoint, oldest first; returns when the mailbox is read to its end. */
+  async function drain(c: ImapFlow): Promise<void> {
+    while (!stopped) {
+      pending = false;
+      // Ends an IDLE in progress and brings the message count up to date on servers without IDLE.
+      await c.noop();
+      const info = c.mailbox;
+      if (!info) throw new Error('the mailbox is not open');
+      const uidValidity = String(info.uidValidity);
+      let last = readCheckpoint(db, endpoint.label, uidValidity);
+      if (last === null) {
+        if (hasOtherValidity(db, endpoint.label, uidValidity)) logger.warn('email: IMAP UIDVALIDITY changed; reading the mailbox again (mail already received is ignored as duplicate)', { ...log, uidValidity });
+        last = 0;
+        writeCheckpoint(db, endpoint.label, uidValidity, 0, services.clock.now());
+      }
+      const found: { uid: number; size: number }[] = [];
+      if (info.exists > 0) {
+        for await (const m of c.fetch(`${last + 1}:*`, { uid: true, size: true }, { uid: true })) {
+          if (m.uid > last) found.push({ uid: m.uid, size: m.size ?? 0 });
+        }
+      }
+      if (found.length === 0) return;
+      found.sort((a, b) => a.uid - b.uid);
+      for (const { uid, size } of found) {
+        if (stopped) return;
+        await processOne(c, uidValidity, uid, size);
+      }
+    }
+  }
+
+  async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number): Promise<void> {
+    const tooLarge = size > services.email.maxBytes;
+    const fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
+    if (fetched && fetched.source) {
+      const outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...(tooLarge ? { size } : {}) });
+      services.outbox.kick();
+      logger.info('email: IMAP mail received', { ...log, uid, result: outcome.result, ...(outcome.case ? { case: outcome.case } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}) });
+      if (mailbox.processed.kind === 'move') {
+        const moved = await c.messageMove(String(uid), mailbox.processed.folder, { uid: true });
+        if (!moved) throw new Error(`could not move mail ${uid} to ${mailbox.processed.folder}`);
+      } else {
+        await c.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+      }
+    }
+    // Gone meanwhile (deleted by someone else): nothing to receive, the checkpoint passes it.
+    writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
+  }
+
+  async function session(): Promise<void> {
+    const c = new ImapFlow({
+      host: endpoint.host,
+      port: endpoint.port,
+      secure: endpoint.secure,
+      auth: { user: endpoint.user, pass: endpoint.pass },
+      logger: false,
+      // IDLE is entered by the wait below as soon as the mailbox is read, not after imapflow's 15 s delay.
+      disableAutoIdle: true,
+      ...(options.timeoutMs ? { connectionTimeout: options.timeoutMs, greetingTimeout: options.timeoutMs } : {}),
+    });
+    client = c;
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    c.on('error', (error: unknown) => logger.warn('email: IMAP connection error', { ...log, error: message(error) }));
+    c.on('close', () => {
+      closed();
+      wake?.();
+    });
+    c.on('exists', nudge);
+    try {
+      await c.connect();
+      if (mailbox.processed.kind === 'move') {
+        // The folder is created once if missing (an existing folder answers ALREADYEXISTS).
+        await c.mailboxCreate(mailbox.processed.folder).catch(() => undefined);
+      }
+      const lock = await c.getMailboxLock(endpoint.path);
+      try {
+        const idle = c.capabilities.has('IDLE');
+        logger.info('email: reading IMAP mailbox', { ...log, idle });
+        retry = firstRetry;
+        let open = true;
+        void gone.then(() => (open = false));
+        while (!stopped && open) {
+          await drain(c);
+          if (stopped || !open) break;
+          // IDLE until new mail (an EXISTS notice nudges), check(), stop() or the poll interval;
+          // the next command ends the IDLE.
+          if (idle) c.idle().catch((error: unknown) => logger.debug('email: IMAP IDLE ended', { ...log, error: message(error) }));
+          await pause(pollMs);
+        }
+        if (!stopped && !open) throw new Error('the server closed the connection');
+      } finally {
+        lock.release();
+      }
+      if (c.usable) await c.logout();
+    } finally {
+      client = null;
+      if (c.usable) c.close();
+    }
+  }
+
+  let retry = firstRetry;
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        await session();
+      } catch (error) {
+        if (stopped) break;
+        logger.error('email: IMAP mailbox failed; retrying', { ...log, error: message(error), retryInSeconds: Math.round(retry / 1000) });
+        await pause(retry);
+        pending = false;
+        retry = Math.min(retry * 2, maxRetry);
+      }
+    }
+  })();
+
+  return {
+    label: endpoint.label,
+    check: nudge,
+    async stop() {
+      stopped = true;
+      wake?.();
+      // The mail in hand is finished and the session logs out; a server that does not answer is cut off.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+      if ((await Promise.race([running, late])) === 'late') {
+        const c = client;
+        if (c?.usable) c.close();
+        await running;
+      }
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Reading an IMAP mailbox, against a real Dovecot started for these tests: new mail becomes a
+ * case, a restart neither repeats nor loses mail (UID checkpoints in the database), processed
+ * mail is flagged \Seen or moved, a new UIDVALIDITY re-reads the mailbox safely, and a server
+ * that refuses the login is logged and retried while Casebook keeps serving.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
+import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
+import { cases, imapCheckpoints, inboundMail } from '../../src/db/schema/index.js';
+import { createLogger } from '../../src/logger.js';
+import { startDovecot, type Dovecot } from '../support/dovecot.js';
+import type { Harness } from '../support/harness.js';
+import { emailHarness } from './support.js';
+
+let dovecot: Dovecot;
+beforeAll(async () => {
+  dovecot = await startDovecot();
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+let h: Harness;
+let logs: { level: string; msg: string; [key: string]: unknown }[];
+const pollers: ImapPoller[] = [];
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+  h?.close();
+});
+
+function harness(): Harness {
+  logs = [];
+  h = emailHarness({}, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
+  return h;
+}
+
+function start(mailbox: Partial<ImapMailboxConfig> = {}, options: Parameters<typeof startImapPoller>[2] = {}): ImapPoller {
+  const poller = startImapPoller(h.services, { url: dovecot.url(), processed: { kind: 'seen' }, pollSeconds: 60, ...mailbox }, { retryMs: 50, maxRetryMs: 200, ...options });
+  pollers.push(poller);
+  return poller;
+}
+
+async function stop(poller: ImapPoller): Promise<void> {
+  pollers.splice(pollers.indexOf(poller), 1);
+  await poller.stop();
+}
+
+/** Waits (for the real server and the poller, never for a clock) until `check` holds. */
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${dovecot.log().slice(-2000)}\n${JSON.stringify(logs.slice(-10))}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let serial = 0;
+function mail(subject: string, from = 'chloe@example.com'): { raw: string; messageId: string } {
+  serial += 1;
+  const messageId = `<imap-${Date.now()}-${serial}@mail.example.com>`;
+  const raw = [
+    `From: Chloe Martin <${from}>`,
+    'To: Casebook Support <support@example.com>',
+    `Subject: ${subject}`,
+    'Date: Mon, 2 Mar 2026 09:58:12 +0100',
+    `Message-ID: ${messageId}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset="UTF-8"',
+    '',
+    `Hello, this is about: ${subject}.`,
+    '',
+  ].join('\r\n');
+  return { raw, messageId };
+}
+
+async function flagsOf(mailbox: string): Promise<{ uid: number; seen: boolean; messageId: string | undefined }[]> {
+  const client = await dovecot.connect();
+  try {
+    const lock = await client.getMailboxLock(mailbox);
+    try {
+      const out: { uid: number; seen: boolean; messageId: string | undefined }[] = [];
+      if (client.mailbox && client.mailbox.exists > 0) {
+        for await (const m of client.fetch('1:*', { uid: true, flags: true, envelope: true })) out.push({ uid: m.uid, seen: m.flags?.has('\\Seen') ?? false, messageId: m.envelope?.messageId });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+async function uidValidityOf(mailbox: string): Promise<string> {
+  const client = await dovecot.connect();
+  try {
+    const status = await client.status(mailbox, { uidValidity: true });
+    return String(status.uidValidity);
+  } finally {
+    await client.logout();
+  }
+}
+
+async function recreate(mailbox: string): Promise<void> {
+  const client = await dovecot.connect();
+  try {
+    await client.mailboxDelete(mailbox).catch(() => undefined);
+    await client.mailboxCreate(mailbox);
+  } finally {
+    await client.logout();
+  }
+}
+
+const label = (mailbox = 'INBOX') => `imap://casebook@127.0.0.1:${dovecot.port}/${mailbox}`;
+
+describe('reading an IMAP mailbox', () => {
+  it('files new mail as a case, flags it \\Seen and stores the UID checkpoint under the mailbox URL without the password', async () => {
+    harness();
+    await recreate('First');
+    const first = mail('Invoice charged twice');
+    const uid = await dovecot.deliver(first.raw, 'First');
+    start({ url: dovecot.url('First') });
+    await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+    const c = h.db.select().from(cases).all()[0]!;
+    expect(c.channel).toBe('email');
+    expect(c.subject).toBe('Invoice charged twice');
+    const log = h.db.select().from(inboundMail).all();
+    expect(log).toEqual([expect.objectContaining({ via: 'imap', mailbox: label('First'), outcome: 'created', messageId: first.messageId.slice(1, -1) })]);
+    expect(log[0]!.mailbox).not.toContain('secret');
+
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === uid), 'the checkpoint');
+    expect(h.db.select().from(imapCheckpoints).all()).toEqual([expect.objectContaining({ mailbox: label('First'), uidValidity: await uidValidityOf('First'), lastUid: uid })]);
+    expect(await flagsOf('First')).toEqual([expect.objectContaining({ uid, seen: true })]);
+
+    // A mail arriving while the poller waits is noticed (IDLE on Dovecot) without a restart.
+    const second = mail('Second question');
+    await dovecot.deliver(second.raw, 'First');
+    await until(() => h.db.select().from(cases).all().length === 2, 'the second case');
+  });
+
+  it('after a restart neither repeats nor loses mail, also when a mail was committed but not yet checkpointed', async () => {
+    harness();
+    await recreate('Restart');
+    const restart = { url: dovecot.url('Restart') };
+    const a = mail('Before the restart');
+    await dovecot.deliver(a.raw, 'Restart');
+    let poller = start(restart);
+    await until(() => h.db.select().from(cases).all().length === 1, 'the case of the first mail');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid > 0), 'the checkpoint');
+    await stop(poller);
+
+    // Appended while Casebook was down.
+    const b = mail('While stopped');
+    await dovecot.deliver(b.raw, 'Restart');
+    // The checkpoint of the first mail was lost (a crash between commit and checkpoint): it is read again.
+    const [row] = h.db.select().from(imapCheckpoints).all();
+    h.db.update(imapCheckpoints).set({ lastUid: row!.lastUid - 1 }).run();
+
+    poller = start(restart);
+    await until(() => h.db.select().from(cases).all().length === 2, 'the case of the mail sent while stopped');
+    await until(() => h.db.select().from(inboundMail).all().length === 3, 'the log of both mails');
+    expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['Before the restart', 'While stopped']);
+    const outcomes = h.db.select().from(inboundMail).all().map((r) => [r.subject, r.outcome, r.reason]);
+    expect(outcomes).toEqual(expect.arrayContaining([['Before the restart', 'created', null], ['Before the restart', 'ignored', 'duplicate'], ['While stopped', 'created', null]]));
+
+    // Another restart with the checkpoint intact reads nothing again.
+    await stop(poller);
+    start(restart);
+    const c = mail('After the second restart');
+    await dovecot.deliver(c.raw, 'Restart');
+    await until(() => h.db.select().from(cases).all().length === 3, 'the third case');
+    expect(h.db.select().from(inboundMail).all()).toHaveLength(4);
+  });
+
+  it('moves processed mail to a folder when IMAP_PROCESSED is move:Folder', async () => {
+    harness();
+    await recreate('Support');
+    const m = mail('Please move me');
+    await dovecot.deliver(m.raw, 'Support');
+    start({ url: dovecot.url('Support'), processed: { kind: 'move', folder: 'Processed' } });
+    await until(() => h.db.select().from(cases).all().length === 1, 'the case');
+    const moved = async () => (await flagsOf('Processed')).some((f) => f.messageId === m.messageId);
+    const deadline = Date.now() + 10_000;
+    while (!(await moved()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await moved()).toBe(true);
+    expect(await flagsOf('Support')).toEqual([]);
+  });
+
+  it('re-reads a mailbox whose UIDVALIDITY changed, filing only mail not received before', async () => {
+    harness();
+    await recreate('Sales');
+    const old = mail('Received before the change');
+    await dovecot.deliver(old.raw, 'Sales');
+    let poller = start({ url: dovecot.url('Sales') });
+    await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid > 0), 'the checkpoint');
+    await stop(poller);
+    const firstValidity = h.db.select().from(imapCheckpoints).all()[0]!.uidValidity;
+
+    // The mailbox is rebuilt (a server migration): new UIDVALIDITY, the old mail again plus a new one.
+    let validity = firstValidity;
+    while (validity === firstValidity) {
+      await recreate('Sales');
+      validity = await uidValidityOf('Sales');
+    }
+    await dovecot.deliver(old.raw, 'Sales');
+    const fresh = mail('After the change');
+    await dovecot.deliver(fresh.raw, 'Sales');
+    poller = start({ url: dovecot.url('Sales') });
+    await until(() => h.db.select().from(cases).all().length === 2, 'the case of the new mail');
+    await until(() => h.db.select().from(inboundMail).all().length === 3, 'both mails logged');
+    expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the change', 'Received before the change']);
+    expect(h.db.select().from(inboundMail).all().filter((r) => r.reason === 'duplicate').map((r) => r.subject)).toEqual(['Received before the change']);
+    expect(h.db.select().from(imapCheckpoints).all().map((r) => r.uidValidity).sort()).toEqual([firstValidity, validity].sort());
+    expect(logs.some((l) => l.msg.includes('UIDVALIDITY changed'))).toBe(true);
+  });
+
+  it('logs a refused login and retries with back-off while the server keeps serving', async () => {
+    harness();
+    start({ url: dovecot.url('INBOX', 'wrong-password') });
+    await until(() => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')).length >= 2, 'two failed attempts', 30_000);
+    const failures = logs.filter((l) => l.msg.includes('IMAP mailbox failed'));
+    expect(failures[0]).toMatchObject({ level: 'error', mailbox: label() });
+    expect(JSON.stringify(failures)).not.toContain('wrong-password');
+    const health = await h.app.request('/health');
+    expect(health.status).toBe(200);
+    expect(h.db.select().from(cases).all()).toHaveLength(0);
+  }, 60_000);
+});
