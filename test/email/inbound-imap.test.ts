@@ -29,9 +29,9 @@ afterEach(async () => {
   h?.close();
 });
 
-function harness(): Harness {
+function harness(settings: Parameters<typeof emailHarness>[0] = {}): Harness {
   logs = [];
-  h = emailHarness({}, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
+  h = emailHarness(settings, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
   return h;
 }
 
@@ -216,6 +216,18 @@ describe('reading an IMAP mailbox', () => {
     expect(logs.some((l) => l.msg.includes('UIDVALIDITY changed'))).toBe(true);
   });
 
+  it('fetches only the start of a mail over the size limit and logs it as too-large', async () => {
+    harness({ maxBytes: 4096 });
+    await recreate('Big');
+    const big = mail('A huge attachment');
+    await dovecot.deliver(`${big.raw}${'x'.repeat(76)}\r\n`.repeat(1) + `${'y'.repeat(76)}\r\n`.repeat(200), 'Big');
+    start({ url: dovecot.url('Big') });
+    await until(() => h.db.select().from(inboundMail).all().length === 1, 'the log entry');
+    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ via: 'imap', outcome: 'ignored', reason: 'too-large', subject: 'A huge attachment', fromAddress: 'chloe@example.com' })]);
+    expect(h.db.select().from(inboundMail).all()[0]!.size).toBeGreaterThan(15_000);
+    expect(h.db.select().from(cases).all()).toHaveLength(0);
+  });
+
   it('logs a refused login and retries with back-off while the server keeps serving', async () => {
     harness();
     start({ url: dovecot.url('INBOX', 'wrong-password') });
@@ -226,5 +238,47 @@ describe('reading an IMAP mailbox', () => {
     const health = await h.app.request('/health');
     expect(health.status).toBe(200);
     expect(h.db.select().from(cases).all()).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('reading an IMAP mailbox from a server without IDLE', () => {
+  let plain: Dovecot;
+  beforeAll(async () => {
+    plain = await startDovecot({ extraConfig: ['imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE'] });
+  }, 30_000);
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  it('polls every IMAP_POLL_SECONDS', async () => {
+    harness();
+    const poller = startImapPoller(h.services, { url: plain.url(), processed: { kind: 'seen' }, pollSeconds: 1 }, { retryMs: 50 });
+    pollers.push(poller);
+    await until(() => logs.some((l) => l.msg === 'email: reading IMAP mailbox'), 'the session');
+    expect(logs.find((l) => l.msg === 'email: reading IMAP mailbox')).toMatchObject({ idle: false });
+    await plain.deliver(mail('Found by polling').raw);
+    await until(() => h.db.select().from(cases).all().length === 1, 'the case');
+  });
+});
+
+describe('an IMAP server that goes away', () => {
+  it('is reconnected to with back-off, and mail delivered meanwhile is read once it is back', async () => {
+    harness();
+    let server = await startDovecot();
+    const port = server.port;
+    try {
+      const poller = startImapPoller(h.services, { url: server.url(), processed: { kind: 'seen' }, pollSeconds: 60 }, { retryMs: 50, maxRetryMs: 500 });
+      pollers.push(poller);
+      await server.deliver(mail('Before the outage').raw);
+      await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+      await server.stop();
+      await until(() => logs.some((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')), 'the outage logged');
+      server = await startDovecot({ port });
+      await server.deliver(mail('After the outage').raw);
+      await until(() => h.db.select().from(cases).all().length === 2, 'the case after the outage', 20_000);
+      expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the outage', 'Before the outage']);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });

@@ -78,7 +78,16 @@ function mailOwner(): { user: string; loginUser: string; uid: number; gid: numbe
   return { user: me.username, loginUser: me.username, uid: me.uid, gid: me.gid };
 }
 
-export async function startDovecot(options: { user?: string; password?: string } = {}): Promise<Dovecot> {
+export interface DovecotOptions {
+  user?: string;
+  password?: string;
+  /** Listen on this port (a restarted server on the same address); default: a free one. */
+  port?: number;
+  /** Extra dovecot.conf lines, e.g. `imap_capability = IMAP4rev1 UIDPLUS MOVE` for a server without IDLE. */
+  extraConfig?: string[];
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   if (!fs.existsSync(DOVECOT_BINARY)) {
     throw new Error(`Dovecot is not installed (${DOVECOT_BINARY} is missing). Install it with: ${DOVECOT_INSTALL}`);
   }
@@ -86,7 +95,7 @@ export async function startDovecot(options: { user?: string; password?: string }
   const password = options.password ?? 'secret';
   const dir = tempDir('casebook-dovecot-');
   const owner = mailOwner();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const mailRoot = path.join(dir, 'mail');
   for (const sub of ['run', 'state', 'mail']) fs.mkdirSync(path.join(dir, sub));
   fs.chownSync(mailRoot, owner.uid, owner.gid);
@@ -128,6 +137,7 @@ export async function startDovecot(options: { user?: string; password?: string }
       '    port = 0',
       '  }',
       '}',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );
