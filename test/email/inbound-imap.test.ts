@@ -173,6 +173,19 @@ describe('reading an IMAP mailbox', () => {
     expect(h.db.select().from(inboundMail).all()).toHaveLength(4);
   });
 
+  it('on its first read of a mailbox leaves mail someone already read alone, and files the unread', async () => {
+    harness();
+    await recreate('Old');
+    const read = mail('Read long ago');
+    const unread = mail('Still waiting');
+    await dovecot.deliver(read.raw, 'Old', ['\\Seen']);
+    const last = await dovecot.deliver(unread.raw, 'Old');
+    start({ url: dovecot.url('Old') });
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === last), 'the checkpoint');
+    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Still waiting']);
+    expect(logs.find((l) => l.msg.includes('first read'))).toMatchObject({ skipped: 1 });
+  });
+
   it('moves processed mail to a folder when IMAP_PROCESSED is move:Folder', async () => {
     harness();
     await recreate('Support');

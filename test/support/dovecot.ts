@@ -25,8 +25,8 @@ export interface Dovecot {
   url(mailbox?: string, password?: string): string;
   /** A connected client (logged in as the test user); close it with `logout()`. */
   connect(): Promise<ImapFlow>;
-  /** Delivers a raw mail by APPEND; returns its UID. */
-  deliver(raw: Buffer | string, mailbox?: string): Promise<number>;
+  /** Delivers a raw mail by APPEND (with flags such as `\\Seen`); returns its UID. */
+  deliver(raw: Buffer | string, mailbox?: string, flags?: string[]): Promise<number>;
   /** The server's log so far (for failing tests). */
   log(): string;
   stop(): Promise<void>;
@@ -167,10 +167,10 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     dir,
     url: (mailbox = 'INBOX', pass = password) => `imap://${user}:${encodeURIComponent(pass)}@127.0.0.1:${port}/${mailbox}`,
     connect,
-    async deliver(raw, mailbox = 'INBOX') {
+    async deliver(raw, mailbox = 'INBOX', flags = []) {
       const client = await connect();
       try {
-        const appended = await client.append(mailbox, raw);
+        const appended = await client.append(mailbox, raw, flags);
         if (!appended || appended.uid === undefined) throw new Error('Dovecot did not answer the APPEND with a UID');
         return appended.uid;
       } finally {

@@ -98,22 +98,32 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       if (!info) throw new Error('the mailbox is not open');
       const uidValidity = String(info.uidValidity);
       let last = readCheckpoint(db, endpoint.label, uidValidity);
+      // The very first read of a mailbox skips mail someone already read (\Seen): an old
+      // mailbox's history does not become a flood of cases. After a UIDVALIDITY change every
+      // mail is read again (those already received are only logged as duplicates).
+      let firstRead = false;
       if (last === null) {
         if (hasOtherValidity(db, endpoint.label, uidValidity)) logger.warn('email: IMAP UIDVALIDITY changed; reading the mailbox again (mail already received is ignored as duplicate)', { ...log, uidValidity });
+        else firstRead = true;
         last = 0;
-        writeCheckpoint(db, endpoint.label, uidValidity, 0, services.clock.now());
       }
-      const found: { uid: number; size: number }[] = [];
+      const found: { uid: number; size: number; seen: boolean }[] = [];
       if (info.exists > 0) {
-        for await (const m of c.fetch(`${last + 1}:*`, { uid: true, size: true }, { uid: true })) {
-          if (m.uid > last) found.push({ uid: m.uid, size: m.size ?? 0 });
+        for await (const m of c.fetch(`${last + 1}:*`, { uid: true, size: true, flags: true }, { uid: true })) {
+          if (m.uid > last) found.push({ uid: m.uid, size: m.size ?? 0, seen: m.flags?.has('\\Seen') ?? false });
         }
       }
-      if (found.length === 0) return;
       found.sort((a, b) => a.uid - b.uid);
-      for (const { uid, size } of found) {
+      if (firstRead) {
+        const skipped = found.filter((m) => m.seen);
+        if (skipped.length > 0) logger.info('email: first read of the IMAP mailbox; mail already read (\\Seen) is left alone', { ...log, skipped: skipped.length });
+      }
+      if (last === 0 && readCheckpoint(db, endpoint.label, uidValidity) === null) writeCheckpoint(db, endpoint.label, uidValidity, 0, services.clock.now());
+      if (found.length === 0) return;
+      for (const { uid, size, seen } of found) {
         if (stopped) return;
-        await processOne(c, uidValidity, uid, size);
+        if (firstRead && seen) writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
+        else await processOne(c, uidValidity, uid, size);
       }
     }
   }
