@@ -96,6 +96,7 @@ async function uidValidityOf(mailbox: string): Promise<string> {
   const client = await dovecot.connect();
   try {
     const status = await client.status(mailbox, { uidValidity: true });
+    if (!status) throw new Error(`no STATUS for ${mailbox}`);
     return String(status.uidValidity);
   } finally {
     await client.logout();

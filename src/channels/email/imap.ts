@@ -8,9 +8,8 @@
  * failing mail) are logged and retried with back-off; they never reach the server process.
  */
 import { ImapFlow } from 'imapflow';
-import type { Db } from '../../db/client.js';
-import { statement } from '../../db/fast.js';
 import type { Services } from '../../services.js';
+import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkpoints.js';
 import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
 import { receiveEmail } from './receive-email.js';
 
@@ -32,24 +31,13 @@ export interface ImapPoller {
 
 /** Only the start of a mail over the size limit is fetched: the pipeline logs it as too large from its headers. */
 const OVERSIZE_HEAD = 64 * 1024;
+/**
+ * IDLE is renewed at least this often: before imapflow's 5-minute socket watchdog (which keeps
+ * the connection but does not restart IDLE) and well within the 29 minutes servers allow.
+ */
+const IDLE_RENEW_MS = 4 * 60_000;
 /** How long stop() lets the current mail and the logout take before closing the connection. */
 const STOP_GRACE_MS = 5_000;
-
-export function readCheckpoint(db: Db, mailbox: string, uidValidity: string): number | null {
-  const row = statement<[string, string], { last_uid: number }>(db, 'SELECT last_uid FROM imap_checkpoints WHERE mailbox = ? AND uid_validity = ?').get(mailbox, uidValidity);
-  return row?.last_uid ?? null;
-}
-
-function writeCheckpoint(db: Db, mailbox: string, uidValidity: string, uid: number, at: number): void {
-  statement<[string, string, number, number]>(
-    db,
-    'INSERT INTO imap_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity) DO UPDATE SET last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at',
-  ).run(mailbox, uidValidity, uid, at);
-}
-
-function hasOtherValidity(db: Db, mailbox: string, uidValidity: string): boolean {
-  return statement<[string, string]>(db, 'SELECT 1 FROM imap_checkpoints WHERE mailbox = ? AND uid_validity <> ?').get(mailbox, uidValidity) !== undefined;
-}
 
 function message(error: unknown): string {
   if (error instanceof Error) {
@@ -185,7 +173,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
           // IDLE until new mail (an EXISTS notice nudges), check(), stop() or the poll interval;
           // the next command ends the IDLE.
           if (idle) c.idle().catch((error: unknown) => logger.debug('email: IMAP IDLE ended', { ...log, error: message(error) }));
-          await pause(pollMs);
+          await pause(idle ? Math.min(pollMs, IDLE_RENEW_MS) : pollMs);
         }
         if (!stopped && !open) throw new Error('the server closed the connection');
       } finally {
