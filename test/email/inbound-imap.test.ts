@@ -242,6 +242,24 @@ describe('reading an IMAP mailbox', () => {
     expect(h.db.select().from(cases).all()).toHaveLength(0);
   });
 
+  it('leaves a mail that could not be stored unmarked and behind the checkpoint, and files it once storing works again', async () => {
+    harness();
+    await recreate('Faulty');
+    // The database refuses new cases (a full disk, say) until the trigger is dropped.
+    h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    const m = mail('Stored at the second try');
+    const uid = await dovecot.deliver(m.raw, 'Faulty');
+    start({ url: dovecot.url('Faulty') });
+    await until(() => logs.some((l) => l.level === 'error' && String(l.error).includes('disk is full')), 'the failure logged');
+    expect(h.db.select().from(imapCheckpoints).all().every((r) => r.lastUid < uid)).toBe(true);
+    expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: false })]);
+
+    h.db.$client.exec('DROP TRIGGER refuse_cases');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === uid), 'the checkpoint after the retry');
+    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Stored at the second try']);
+    expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: true })]);
+  });
+
   it('logs a refused login and retries with back-off while the server keeps serving', async () => {
     harness();
     start({ url: dovecot.url('INBOX', 'wrong-password') });
