@@ -304,7 +304,10 @@ describe('an IMAP server that goes away', () => {
       await server.deliver(mail('Before the outage').raw);
       await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
       await server.stop();
-      await until(() => logs.some((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')), 'the outage logged');
+      await until(() => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')).length >= 5, 'the outage logged, and retried');
+      // Each attempt waited 50 ms, then 100, 200, 400 (the back-off doubles up to 500 ms).
+      const at = logs.filter((l) => l.msg.includes('IMAP mailbox failed')).map((l) => Date.parse(l.time as string));
+      for (let i = 1; i < 5; i += 1) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(Math.min(50 * 2 ** (i - 1), 500) - 5);
       server = await startDovecot({ port });
       await server.deliver(mail('After the outage').raw);
       await until(() => h.db.select().from(cases).all().length === 2, 'the case after the outage', 20_000);

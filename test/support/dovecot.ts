@@ -141,7 +141,15 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       '',
     ].join('\n'),
   );
-  const child = spawn(DOVECOT_BINARY, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so stop() ends the login and mail processes with the master.
+  const child = spawn(DOVECOT_BINARY, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // already gone
+    }
+  };
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -149,7 +157,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   try {
     await waitForGreeting(port, child, logFile);
   } catch (error) {
-    child.kill('SIGKILL');
+    signal('SIGKILL');
     throw new Error(`${(error as Error).message}\n${output}`);
   }
 
@@ -180,11 +188,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '') + output,
     async stop() {
       if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const killed = setTimeout(() => child.kill('SIGKILL'), 5000);
+        signal('SIGTERM');
+        const killed = setTimeout(() => signal('SIGKILL'), 5000);
         await exited;
         clearTimeout(killed);
       }
+      signal('SIGKILL');
     },
   };
 }

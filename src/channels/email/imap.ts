@@ -149,9 +149,11 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     let closed!: () => void;
     const gone = new Promise<void>((resolve) => (closed = resolve));
     c.on('error', (error: unknown) => logger.warn('email: IMAP connection error', { ...log, error: message(error) }));
+    let active = true;
     c.on('close', () => {
       closed();
-      wake?.();
+      // Only this session's own wait is cut short; a late close must not shorten the back-off.
+      if (active) wake?.();
     });
     c.on('exists', nudge);
     try {
@@ -181,6 +183,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       }
       if (c.usable) await c.logout();
     } finally {
+      active = false;
       client = null;
       if (c.usable) c.close();
     }
