@@ -4,6 +4,7 @@
  * mail is flagged \Seen or moved, a new UIDVALIDITY re-reads the mailbox safely, and a server
  * that refuses the login is logged and retried while Casebook keeps serving.
  */
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
 import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
@@ -316,4 +317,24 @@ describe('an IMAP server that goes away', () => {
       await server.stop();
     }
   }, 60_000);
+});
+
+describe('stopping', () => {
+  it('does not wait for a server that accepted the connection but never answers', async () => {
+    harness();
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const poller = startImapPoller(h.services, { url: `imap://u:p@127.0.0.1:${port}/INBOX`, processed: { kind: 'seen' }, pollSeconds: 60 }, { stopGraceMs: 100 });
+      await until(() => sockets.length === 1, 'the connection');
+      const started = Date.now();
+      await poller.stop();
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });

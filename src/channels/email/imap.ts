@@ -19,6 +19,8 @@ export interface ImapPollerOptions {
   maxRetryMs?: number;
   /** Connection and greeting timeout. */
   timeoutMs?: number;
+  /** How long stop() lets the mail in hand and the logout take before cutting the connection (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export interface ImapPoller {
@@ -212,10 +214,14 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       wake?.();
       // The mail in hand is finished and the session logs out; a server that does not answer is cut off.
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.stopGraceMs ?? STOP_GRACE_MS)));
       if ((await Promise.race([running, late])) === 'late') {
-        const c = client;
-        if (c?.usable) c.close();
+        // Also a connection still being set up (connect() waiting for a silent server).
+        try {
+          client?.close();
+        } catch {
+          // already closed
+        }
         await running;
       }
       clearTimeout(timer);
