@@ -250,8 +250,12 @@ describe('reading an IMAP mailbox', () => {
     h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
     const m = mail('Stored at the second try');
     const uid = await dovecot.deliver(m.raw, 'Faulty');
-    start({ url: dovecot.url('Faulty') });
-    await until(() => logs.some((l) => l.level === 'error' && String(l.error).includes('disk is full')), 'the failure logged');
+    start({ url: dovecot.url('Faulty') }, { retryMs: 50, maxRetryMs: 400 });
+    const failures = () => logs.filter((l) => l.level === 'error' && String(l.error).includes('disk is full'));
+    await until(() => failures().length >= 4, 'the failure logged and retried');
+    // Reading the mailbox again does not restart the back-off while the mail keeps failing: 50, 100, 200 ms …
+    const at = failures().map((l) => Date.parse(l.time as string));
+    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(195);
     expect(h.db.select().from(imapCheckpoints).all().every((r) => r.lastUid < uid)).toBe(true);
     expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: false })]);
 

@@ -168,11 +168,13 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       try {
         const idle = c.capabilities.has('IDLE');
         logger.info('email: reading IMAP mailbox', { ...log, idle });
-        retry = firstRetry;
         let open = true;
         void gone.then(() => (open = false));
         while (!stopped && open) {
           await drain(c);
+          // The back-off starts over only once the mailbox was read to its end (a mail that keeps
+          // failing keeps the waits growing).
+          retry = firstRetry;
           if (stopped || !open) break;
           // IDLE until new mail (an EXISTS notice nudges), check(), stop() or the poll interval;
           // the next command ends the IDLE.
