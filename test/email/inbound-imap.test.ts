@@ -188,6 +188,20 @@ describe('reading an IMAP mailbox', () => {
     expect(logs.find((l) => l.msg.includes('first read'))).toMatchObject({ skipped: 1 });
   });
 
+  it('starts an interrupted first read over as a first read: mail already read stays alone', async () => {
+    harness();
+    await recreate('Interrupted');
+    h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    await dovecot.deliver(mail('Read before').raw, 'Interrupted', ['\\Seen']);
+    await dovecot.deliver(mail('Unread').raw, 'Interrupted');
+    const last = await dovecot.deliver(mail('Read as well').raw, 'Interrupted', ['\\Seen']);
+    start({ url: dovecot.url('Interrupted') }, { retryMs: 50, maxRetryMs: 100 });
+    await until(() => logs.some((l) => l.level === 'error' && String(l.error).includes('disk is full')), 'the interrupted first read');
+    h.db.$client.exec('DROP TRIGGER refuse_cases');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === last), 'the checkpoint');
+    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Unread']);
+  });
+
   it('moves processed mail to a folder when IMAP_PROCESSED is move:Folder', async () => {
     harness();
     await recreate('Support');

@@ -108,17 +108,18 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
         const skipped = found.filter((m) => m.seen);
         if (skipped.length > 0) logger.info('email: first read of the IMAP mailbox; mail already read (\\Seen) is left alone', { ...log, skipped: skipped.length });
       }
-      if (last === 0 && readCheckpoint(db, endpoint.label, uidValidity) === null) writeCheckpoint(db, endpoint.label, uidValidity, 0, services.clock.now());
-      if (found.length === 0) return;
+      // The first read writes its checkpoint only once it is complete: interrupted, it starts
+      // over as a first read, and the mail it already filed is \Seen (or moved) by then.
       for (const { uid, size, seen } of found) {
         if (stopped) return;
-        if (firstRead && seen) writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
-        else await processOne(c, uidValidity, uid, size);
+        if (!(firstRead && seen)) await processOne(c, uidValidity, uid, size, !firstRead);
       }
+      if (readCheckpoint(db, endpoint.label, uidValidity) === null || firstRead) writeCheckpoint(db, endpoint.label, uidValidity, found.at(-1)?.uid ?? 0, services.clock.now());
+      if (found.length === 0) return;
     }
   }
 
-  async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number): Promise<void> {
+  async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number, checkpoint: boolean): Promise<void> {
     const tooLarge = size > services.email.maxBytes;
     const fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
     if (fetched && fetched.source) {
@@ -133,7 +134,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       }
     }
     // Gone meanwhile (deleted by someone else): nothing to receive, the checkpoint passes it.
-    writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
+    if (checkpoint) writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
   }
 
   async function session(): Promise<void> {
