@@ -337,6 +337,12 @@ describe('an IMAP server that goes away', () => {
   }, 60_000);
 });
 
+describe('the test Dovecot', () => {
+  it('fails, never skips, when Dovecot is not installed, naming the command that installs it', async () => {
+    await expect(startDovecot({ binary: '/nonexistent/sbin/dovecot' })).rejects.toThrow('Install it with: sudo apt-get install -y dovecot-imapd');
+  });
+});
+
 describe('stopping', () => {
   it('does not wait for a server that accepted the connection but never answers', async () => {
     harness();

@@ -85,11 +85,14 @@ export interface DovecotOptions {
   port?: number;
   /** Extra dovecot.conf lines, e.g. `imap_capability = IMAP4rev1 UIDPLUS MOVE` for a server without IDLE. */
   extraConfig?: string[];
+  /** The dovecot binary (default /usr/sbin/dovecot). */
+  binary?: string;
 }
 
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
-  if (!fs.existsSync(DOVECOT_BINARY)) {
-    throw new Error(`Dovecot is not installed (${DOVECOT_BINARY} is missing). Install it with: ${DOVECOT_INSTALL}`);
+  const binary = options.binary ?? DOVECOT_BINARY;
+  if (!fs.existsSync(binary)) {
+    throw new Error(`Dovecot is not installed (${binary} is missing). Install it with: ${DOVECOT_INSTALL}`);
   }
   const user = options.user ?? 'casebook';
   const password = options.password ?? 'secret';
@@ -142,7 +145,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     ].join('\n'),
   );
   // Its own process group, so stop() ends the login and mail processes with the master.
-  const child = spawn(DOVECOT_BINARY, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(binary, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, name);
