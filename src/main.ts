@@ -5,6 +5,7 @@
  * run the scheduled jobs → catch up on work that fell due while down, in the background.
  */
 import { createApiToken } from './auth/api-tokens.js';
+import { startImapPoller } from './channels/email/imap.js';
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
 
   const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
   if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
+  const imapPoller = config.email.imap ? startImapPoller(services, config.email.imap) : null;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
     services.outbox.stop(); // background drains and the catch-up end at their next item
     const closed = http.close();
     await scheduler.stop();
-    await Promise.all([closed, catchingUp, smtpReceiver?.close(), services.outbox.idle()]);
+    await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), services.outbox.idle()]);
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();

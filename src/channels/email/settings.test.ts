@@ -13,6 +13,7 @@ describe('email channel settings from the environment', () => {
       unverifiedReply: 'note',
       smtpPort: null,
       smtpHost: '0.0.0.0',
+      imap: null,
     });
   });
 
@@ -27,6 +28,9 @@ describe('email channel settings from the environment', () => {
         EMAIL_UNVERIFIED_REPLY: 'new-case',
         INBOUND_SMTP_PORT: '2525',
         INBOUND_SMTP_HOST: '127.0.0.1',
+        IMAP_URL: 'imaps://help%40example.com:app%20pass@imap.example.com/Support',
+        IMAP_POLL_SECONDS: '30',
+        IMAP_PROCESSED: 'move:Done/Casebook',
       },
       '/srv',
     ).email;
@@ -39,6 +43,7 @@ describe('email channel settings from the environment', () => {
       unverifiedReply: 'new-case',
       smtpPort: 2525,
       smtpHost: '127.0.0.1',
+      imap: { url: 'imaps://help%40example.com:app%20pass@imap.example.com/Support', pollSeconds: 30, processed: { kind: 'move', folder: 'Done/Casebook' } },
     });
   });
 
@@ -57,6 +62,11 @@ describe('email channel settings from the environment', () => {
     [{ EMAIL_RATE_LIMIT: 'lots' }, /EMAIL_RATE_LIMIT/],
     [{ EMAIL_UNVERIFIED_REPLY: 'post' }, /EMAIL_UNVERIFIED_REPLY/],
     [{ INBOUND_SMTP_PORT: '99999' }, /INBOUND_SMTP_PORT/],
+    [{ IMAP_URL: 'https://mail.example.com/INBOX' }, /IMAP_URL must start with imaps:\/\/ or imap:\/\//],
+    [{ IMAP_URL: 'imaps://mail.example.com/INBOX' }, /IMAP_URL has no user name/],
+    [{ IMAP_URL: 'not a url' }, /IMAP_URL must be a URL/],
+    [{ IMAP_URL: 'imaps://u:p@mail.example.com', IMAP_POLL_SECONDS: '0' }, /IMAP_POLL_SECONDS/],
+    [{ IMAP_URL: 'imaps://u:p@mail.example.com', IMAP_PROCESSED: 'delete' }, /IMAP_PROCESSED must be seen or move:Folder/],
   ])('%j is refused at start-up with a clear message', (env, message) => {
     expect(() => loadConfig(env, '/srv')).toThrow(ConfigError);
     expect(() => loadConfig(env, '/srv')).toThrow(message);

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseRate, type Rate } from '../../auth/rate-limit.js';
+import { ImapConfigError, imapMailboxFromEnv, type ImapMailboxConfig } from './imap-config.js';
 
 export interface EmailSettings {
   /** The address customers write to (`SUPPORT_ADDRESS`); its plus-addresses reach it too. */
@@ -25,6 +26,8 @@ export interface EmailSettings {
   /** The port of Casebook's own SMTP receiver (`INBOUND_SMTP_PORT`); null: off. */
   smtpPort: number | null;
   smtpHost: string;
+  /** The default IMAP mailbox (`IMAP_URL`, `IMAP_POLL_SECONDS`, `IMAP_PROCESSED`); null: not read. */
+  imap: ImapMailboxConfig | null;
 }
 
 export const DEFAULT_EMAIL_MAX_BYTES = 25 * 1024 * 1024;
@@ -41,6 +44,7 @@ export function defaultEmailSettings(overrides: Partial<EmailSettings> = {}): Em
     unverifiedReply: 'note',
     smtpPort: null,
     smtpHost: '127.0.0.1',
+    imap: null,
     ...overrides,
   };
 }
@@ -84,6 +88,12 @@ export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string 
       throw new EmailSettingsError(`INBOUND_SMTP_PORT must be a port number, got "${env.INBOUND_SMTP_PORT}"`);
     }
   }
+  let imap: ImapMailboxConfig | null;
+  try {
+    imap = imapMailboxFromEnv(env);
+  } catch (error) {
+    throw error instanceof ImapConfigError ? new EmailSettingsError(error.message) : error;
+  }
   return {
     supportAddress,
     secret,
@@ -93,6 +103,7 @@ export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string 
     unverifiedReply: unverified,
     smtpPort,
     smtpHost: env.INBOUND_SMTP_HOST || '0.0.0.0',
+    imap,
   };
 }
 

@@ -54,3 +54,19 @@ export const caseEmailContacts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.caseId, t.address] })],
 );
+
+/**
+ * IMAP UID checkpoints: per mailbox (its URL without the password) and UIDVALIDITY, the
+ * highest UID whose mail is committed. A restart resumes after it; a new UIDVALIDITY starts a
+ * new row and re-reads the mailbox (Message-IDs already received are duplicates, not re-filed).
+ */
+export const imapCheckpoints = sqliteTable(
+  'imap_checkpoints',
+  {
+    mailbox: text('mailbox').notNull(),
+    uidValidity: text('uid_validity').notNull(),
+    lastUid: integer('last_uid').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.mailbox, t.uidValidity] })],
+);

@@ -1,0 +1,233 @@
+/**
+ * Reads an IMAP mailbox into the one inbound pipeline. Every mail after the mailbox's UID
+ * checkpoint is fetched, goes through `receiveEmail` (which commits what it became), is then
+ * marked \Seen or moved, and only then does the checkpoint advance: a restart resumes after
+ * the last committed mail, and a mail processed but not yet checkpointed is read again and
+ * ignored as a duplicate of its Message-ID. New mail is noticed by IDLE where the server
+ * offers it and by polling every `pollSeconds` in any case. Errors (connection, login, a
+ * failing mail) are logged and retried with back-off; they never reach the server process.
+ */
+import { ImapFlow } from 'imapflow';
+import type { Services } from '../../services.js';
+import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkpoints.js';
+import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
+import { receiveEmail } from './receive-email.js';
+
+export interface ImapPollerOptions {
+  /** Back-off after an error: first wait, doubled on each further error up to `maxRetryMs`. */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** Connection and greeting timeout. */
+  timeoutMs?: number;
+  /** How long stop() lets the mail in hand and the logout take before cutting the connection (default 5 s). */
+  stopGraceMs?: number;
+}
+
+export interface ImapPoller {
+  /** The mailbox URL without its password. */
+  readonly label: string;
+  /** Checks the mailbox now (instead of at the next IDLE notice or poll). */
+  check(): void;
+  stop(): Promise<void>;
+}
+
+/** Only the start of a mail over the size limit is fetched: the pipeline logs it as too large from its headers. */
+const OVERSIZE_HEAD = 64 * 1024;
+/**
+ * IDLE is renewed at least this often: before imapflow's 5-minute socket watchdog (which keeps
+ * the connection but does not restart IDLE) and well within the 29 minutes servers allow.
+ */
+const IDLE_RENEW_MS = 4 * 60_000;
+/** How long stop() lets the current mail and the logout take before closing the connection. */
+const STOP_GRACE_MS = 5_000;
+
+function message(error: unknown): string {
+  if (error instanceof Error) {
+    const extra = (error as { responseText?: string }).responseText;
+    return extra ? `${error.message}: ${extra}` : error.message;
+  }
+  return String(error);
+}
+
+export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, options: ImapPollerOptions = {}): ImapPoller {
+  const endpoint: ImapEndpoint = parseImapUrl(mailbox.url);
+  const { logger, db } = services;
+  const firstRetry = options.retryMs ?? 1_000;
+  const maxRetry = options.maxRetryMs ?? 5 * 60_000;
+  const pollMs = mailbox.pollSeconds * 1000;
+  const log = { mailbox: endpoint.label };
+
+  let stopped = false;
+  let client: ImapFlow | null = null;
+  let pending = false;
+  let wake: (() => void) | null = null;
+  const nudge = () => {
+    pending = true;
+    wake?.();
+  };
+  /** Waits for `ms`, a nudge (new mail, check(), stop()) or whichever comes first. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pending || stopped) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  /** Everything after the checkpoint, oldest first; returns when the mailbox is read to its end. */
+  async function drain(c: ImapFlow): Promise<void> {
+    while (!stopped) {
+      pending = false;
+      // Ends an IDLE in progress and brings the message count up to date on servers without IDLE.
+      await c.noop();
+      const info = c.mailbox;
+      if (!info) throw new Error('the mailbox is not open');
+      const uidValidity = String(info.uidValidity);
+      let last = readCheckpoint(db, endpoint.label, uidValidity);
+      // The very first read of a mailbox skips mail someone already read (\Seen): an old
+      // mailbox's history does not become a flood of cases. After a UIDVALIDITY change every
+      // mail is read again (those already received are only logged as duplicates).
+      let firstRead = false;
+      if (last === null) {
+        if (hasOtherValidity(db, endpoint.label, uidValidity)) logger.warn('email: IMAP UIDVALIDITY changed; reading the mailbox again (mail already received is ignored as duplicate)', { ...log, uidValidity });
+        else firstRead = true;
+        last = 0;
+      }
+      const found: { uid: number; size: number; seen: boolean }[] = [];
+      if (info.exists > 0) {
+        for await (const m of c.fetch(`${last + 1}:*`, { uid: true, size: true, flags: true }, { uid: true })) {
+          if (m.uid > last) found.push({ uid: m.uid, size: m.size ?? 0, seen: m.flags?.has('\\Seen') ?? false });
+        }
+      }
+      found.sort((a, b) => a.uid - b.uid);
+      if (firstRead) {
+        const skipped = found.filter((m) => m.seen);
+        if (skipped.length > 0) logger.info('email: first read of the IMAP mailbox; mail already read (\\Seen) is left alone', { ...log, skipped: skipped.length });
+      }
+      // The first read writes its checkpoint only once it is complete: interrupted, it starts
+      // over as a first read, and the mail it already filed is \Seen (or moved) by then.
+      for (const { uid, size, seen } of found) {
+        if (stopped) return;
+        if (!(firstRead && seen)) await processOne(c, uidValidity, uid, size, !firstRead);
+      }
+      if (readCheckpoint(db, endpoint.label, uidValidity) === null || firstRead) writeCheckpoint(db, endpoint.label, uidValidity, found.at(-1)?.uid ?? 0, services.clock.now());
+      if (found.length === 0) return;
+    }
+  }
+
+  async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number, checkpoint: boolean): Promise<void> {
+    const tooLarge = size > services.email.maxBytes;
+    const fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
+    if (fetched && fetched.source) {
+      const outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...(tooLarge ? { size } : {}) });
+      services.outbox.kick();
+      logger.info('email: IMAP mail received', { ...log, uid, result: outcome.result, ...(outcome.case ? { case: outcome.case } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}) });
+      if (mailbox.processed.kind === 'move') {
+        const moved = await c.messageMove(String(uid), mailbox.processed.folder, { uid: true });
+        if (!moved) throw new Error(`could not move mail ${uid} to ${mailbox.processed.folder}`);
+      } else {
+        await c.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+      }
+    }
+    // Gone meanwhile (deleted by someone else): nothing to receive, the checkpoint passes it.
+    if (checkpoint) writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
+  }
+
+  async function session(): Promise<void> {
+    const c = new ImapFlow({
+      host: endpoint.host,
+      port: endpoint.port,
+      secure: endpoint.secure,
+      auth: { user: endpoint.user, pass: endpoint.pass },
+      logger: false,
+      // IDLE is entered by the wait below as soon as the mailbox is read, not after imapflow's 15 s delay.
+      disableAutoIdle: true,
+      ...(options.timeoutMs ? { connectionTimeout: options.timeoutMs, greetingTimeout: options.timeoutMs } : {}),
+    });
+    client = c;
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    c.on('error', (error: unknown) => logger.warn('email: IMAP connection error', { ...log, error: message(error) }));
+    let active = true;
+    c.on('close', () => {
+      closed();
+      // Only this session's own wait is cut short; a late close must not shorten the back-off.
+      if (active) wake?.();
+    });
+    c.on('exists', nudge);
+    try {
+      await c.connect();
+      if (mailbox.processed.kind === 'move') {
+        // The folder is created once if missing (an existing folder answers ALREADYEXISTS).
+        await c.mailboxCreate(mailbox.processed.folder).catch(() => undefined);
+      }
+      const lock = await c.getMailboxLock(endpoint.path);
+      try {
+        const idle = c.capabilities.has('IDLE');
+        logger.info('email: reading IMAP mailbox', { ...log, idle });
+        let open = true;
+        void gone.then(() => (open = false));
+        while (!stopped && open) {
+          await drain(c);
+          // The back-off starts over only once the mailbox was read to its end (a mail that keeps
+          // failing keeps the waits growing).
+          retry = firstRetry;
+          if (stopped || !open) break;
+          // IDLE until new mail (an EXISTS notice nudges), check(), stop() or the poll interval;
+          // the next command ends the IDLE.
+          if (idle) c.idle().catch((error: unknown) => logger.debug('email: IMAP IDLE ended', { ...log, error: message(error) }));
+          await pause(idle ? Math.min(pollMs, IDLE_RENEW_MS) : pollMs);
+        }
+        if (!stopped && !open) throw new Error('the server closed the connection');
+      } finally {
+        lock.release();
+      }
+      if (c.usable) await c.logout();
+    } finally {
+      active = false;
+      client = null;
+      if (c.usable) c.close();
+    }
+  }
+
+  let retry = firstRetry;
+  const running = (async () => {
+    while (!stopped) {
+      try {
+        await session();
+      } catch (error) {
+        if (stopped) break;
+        logger.error('email: IMAP mailbox failed; retrying', { ...log, error: message(error), retryInSeconds: Math.round(retry / 1000) });
+        await pause(retry);
+        pending = false;
+        retry = Math.min(retry * 2, maxRetry);
+      }
+    }
+  })();
+
+  return {
+    label: endpoint.label,
+    check: nudge,
+    async stop() {
+      stopped = true;
+      wake?.();
+      // The mail in hand is finished and the session logs out; a server that does not answer is cut off.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.stopGraceMs ?? STOP_GRACE_MS)));
+      if ((await Promise.race([running, late])) === 'late') {
+        // Also a connection still being set up (connect() waiting for a silent server).
+        try {
+          client?.close();
+        } catch {
+          // already closed
+        }
+        await running;
+      }
+      clearTimeout(timer);
+    },
+  };
+}

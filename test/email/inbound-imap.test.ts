@@ -1,0 +1,364 @@
+/**
+ * Reading an IMAP mailbox, against a real Dovecot started for these tests: new mail becomes a
+ * case, a restart neither repeats nor loses mail (UID checkpoints in the database), processed
+ * mail is flagged \Seen or moved, a new UIDVALIDITY re-reads the mailbox safely, and a server
+ * that refuses the login is logged and retried while Casebook keeps serving.
+ */
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
+import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
+import { cases, imapCheckpoints, inboundMail } from '../../src/db/schema/index.js';
+import { createLogger } from '../../src/logger.js';
+import { startDovecot, type Dovecot } from '../support/dovecot.js';
+import type { Harness } from '../support/harness.js';
+import { emailHarness } from './support.js';
+
+let dovecot: Dovecot;
+beforeAll(async () => {
+  dovecot = await startDovecot();
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+let h: Harness;
+let logs: { level: string; msg: string; [key: string]: unknown }[];
+const pollers: ImapPoller[] = [];
+afterEach(async () => {
+  await Promise.all(pollers.splice(0).map((p) => p.stop()));
+  h?.close();
+});
+
+function harness(settings: Parameters<typeof emailHarness>[0] = {}): Harness {
+  logs = [];
+  h = emailHarness(settings, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
+  return h;
+}
+
+function start(mailbox: Partial<ImapMailboxConfig> = {}, options: Parameters<typeof startImapPoller>[2] = {}): ImapPoller {
+  const poller = startImapPoller(h.services, { url: dovecot.url(), processed: { kind: 'seen' }, pollSeconds: 60, ...mailbox }, { retryMs: 50, maxRetryMs: 200, ...options });
+  pollers.push(poller);
+  return poller;
+}
+
+async function stop(poller: ImapPoller): Promise<void> {
+  pollers.splice(pollers.indexOf(poller), 1);
+  await poller.stop();
+}
+
+/** Waits (for the real server and the poller, never for a clock) until `check` holds. */
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${dovecot.log().slice(-2000)}\n${JSON.stringify(logs.slice(-10))}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let serial = 0;
+function mail(subject: string, from = 'chloe@example.com'): { raw: string; messageId: string } {
+  serial += 1;
+  const messageId = `<imap-${Date.now()}-${serial}@mail.example.com>`;
+  const raw = [
+    `From: Chloe Martin <${from}>`,
+    'To: Casebook Support <support@example.com>',
+    `Subject: ${subject}`,
+    'Date: Mon, 2 Mar 2026 09:58:12 +0100',
+    `Message-ID: ${messageId}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset="UTF-8"',
+    '',
+    `Hello, this is about: ${subject}.`,
+    '',
+  ].join('\r\n');
+  return { raw, messageId };
+}
+
+async function flagsOf(mailbox: string): Promise<{ uid: number; seen: boolean; messageId: string | undefined }[]> {
+  const client = await dovecot.connect();
+  try {
+    const lock = await client.getMailboxLock(mailbox);
+    try {
+      const out: { uid: number; seen: boolean; messageId: string | undefined }[] = [];
+      if (client.mailbox && client.mailbox.exists > 0) {
+        for await (const m of client.fetch('1:*', { uid: true, flags: true, envelope: true })) out.push({ uid: m.uid, seen: m.flags?.has('\\Seen') ?? false, messageId: m.envelope?.messageId });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+async function uidValidityOf(mailbox: string): Promise<string> {
+  const client = await dovecot.connect();
+  try {
+    const status = await client.status(mailbox, { uidValidity: true });
+    if (!status) throw new Error(`no STATUS for ${mailbox}`);
+    return String(status.uidValidity);
+  } finally {
+    await client.logout();
+  }
+}
+
+async function recreate(mailbox: string): Promise<void> {
+  const client = await dovecot.connect();
+  try {
+    await client.mailboxDelete(mailbox).catch(() => undefined);
+    await client.mailboxCreate(mailbox);
+  } finally {
+    await client.logout();
+  }
+}
+
+const label = (mailbox = 'INBOX') => `imap://casebook@127.0.0.1:${dovecot.port}/${mailbox}`;
+
+describe('reading an IMAP mailbox', () => {
+  it('files new mail as a case, flags it \\Seen and stores the UID checkpoint under the mailbox URL without the password', async () => {
+    harness();
+    await recreate('First');
+    const first = mail('Invoice charged twice');
+    const uid = await dovecot.deliver(first.raw, 'First');
+    start({ url: dovecot.url('First') });
+    await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+    const c = h.db.select().from(cases).all()[0]!;
+    expect(c.channel).toBe('email');
+    expect(c.subject).toBe('Invoice charged twice');
+    const log = h.db.select().from(inboundMail).all();
+    expect(log).toEqual([expect.objectContaining({ via: 'imap', mailbox: label('First'), outcome: 'created', messageId: first.messageId.slice(1, -1) })]);
+    expect(log[0]!.mailbox).not.toContain('secret');
+
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === uid), 'the checkpoint');
+    expect(h.db.select().from(imapCheckpoints).all()).toEqual([expect.objectContaining({ mailbox: label('First'), uidValidity: await uidValidityOf('First'), lastUid: uid })]);
+    expect(await flagsOf('First')).toEqual([expect.objectContaining({ uid, seen: true })]);
+
+    // A mail arriving while the poller waits is noticed (IDLE on Dovecot) without a restart.
+    const second = mail('Second question');
+    await dovecot.deliver(second.raw, 'First');
+    await until(() => h.db.select().from(cases).all().length === 2, 'the second case');
+  });
+
+  it('after a restart neither repeats nor loses mail, also when a mail was committed but not yet checkpointed', async () => {
+    harness();
+    await recreate('Restart');
+    const restart = { url: dovecot.url('Restart') };
+    const a = mail('Before the restart');
+    await dovecot.deliver(a.raw, 'Restart');
+    let poller = start(restart);
+    await until(() => h.db.select().from(cases).all().length === 1, 'the case of the first mail');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid > 0), 'the checkpoint');
+    await stop(poller);
+
+    // Appended while Casebook was down.
+    const b = mail('While stopped');
+    await dovecot.deliver(b.raw, 'Restart');
+    // The checkpoint of the first mail was lost (a crash between commit and checkpoint): it is read again.
+    const [row] = h.db.select().from(imapCheckpoints).all();
+    h.db.update(imapCheckpoints).set({ lastUid: row!.lastUid - 1 }).run();
+
+    poller = start(restart);
+    await until(() => h.db.select().from(cases).all().length === 2, 'the case of the mail sent while stopped');
+    await until(() => h.db.select().from(inboundMail).all().length === 3, 'the log of both mails');
+    expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['Before the restart', 'While stopped']);
+    const outcomes = h.db.select().from(inboundMail).all().map((r) => [r.subject, r.outcome, r.reason]);
+    expect(outcomes).toEqual(expect.arrayContaining([['Before the restart', 'created', null], ['Before the restart', 'ignored', 'duplicate'], ['While stopped', 'created', null]]));
+
+    // Another restart with the checkpoint intact reads nothing again.
+    await stop(poller);
+    start(restart);
+    const c = mail('After the second restart');
+    await dovecot.deliver(c.raw, 'Restart');
+    await until(() => h.db.select().from(cases).all().length === 3, 'the third case');
+    expect(h.db.select().from(inboundMail).all()).toHaveLength(4);
+  });
+
+  it('on its first read of a mailbox leaves mail someone already read alone, and files the unread', async () => {
+    harness();
+    await recreate('Old');
+    const read = mail('Read long ago');
+    const unread = mail('Still waiting');
+    await dovecot.deliver(read.raw, 'Old', ['\\Seen']);
+    const last = await dovecot.deliver(unread.raw, 'Old');
+    start({ url: dovecot.url('Old') });
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === last), 'the checkpoint');
+    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Still waiting']);
+    expect(logs.find((l) => l.msg.includes('first read'))).toMatchObject({ skipped: 1 });
+  });
+
+  it('starts an interrupted first read over as a first read: mail already read stays alone', async () => {
+    harness();
+    await recreate('Interrupted');
+    h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    await dovecot.deliver(mail('Read before').raw, 'Interrupted', ['\\Seen']);
+    await dovecot.deliver(mail('Unread').raw, 'Interrupted');
+    const last = await dovecot.deliver(mail('Read as well').raw, 'Interrupted', ['\\Seen']);
+    start({ url: dovecot.url('Interrupted') }, { retryMs: 50, maxRetryMs: 100 });
+    await until(() => logs.some((l) => l.level === 'error' && String(l.error).includes('disk is full')), 'the interrupted first read');
+    h.db.$client.exec('DROP TRIGGER refuse_cases');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === last), 'the checkpoint');
+    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Unread']);
+  });
+
+  it('moves processed mail to a folder when IMAP_PROCESSED is move:Folder', async () => {
+    harness();
+    await recreate('Support');
+    const m = mail('Please move me');
+    await dovecot.deliver(m.raw, 'Support');
+    start({ url: dovecot.url('Support'), processed: { kind: 'move', folder: 'Processed' } });
+    await until(() => h.db.select().from(cases).all().length === 1, 'the case');
+    const moved = async () => (await flagsOf('Processed')).some((f) => f.messageId === m.messageId);
+    const deadline = Date.now() + 10_000;
+    while (!(await moved()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await moved()).toBe(true);
+    expect(await flagsOf('Support')).toEqual([]);
+  });
+
+  it('re-reads a mailbox whose UIDVALIDITY changed, filing only mail not received before', async () => {
+    harness();
+    await recreate('Sales');
+    const old = mail('Received before the change');
+    await dovecot.deliver(old.raw, 'Sales');
+    let poller = start({ url: dovecot.url('Sales') });
+    await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid > 0), 'the checkpoint');
+    await stop(poller);
+    const firstValidity = h.db.select().from(imapCheckpoints).all()[0]!.uidValidity;
+
+    // The mailbox is rebuilt (a server migration): new UIDVALIDITY, the old mail again plus a new one.
+    let validity = firstValidity;
+    while (validity === firstValidity) {
+      await recreate('Sales');
+      validity = await uidValidityOf('Sales');
+    }
+    await dovecot.deliver(old.raw, 'Sales');
+    const fresh = mail('After the change');
+    await dovecot.deliver(fresh.raw, 'Sales');
+    poller = start({ url: dovecot.url('Sales') });
+    await until(() => h.db.select().from(cases).all().length === 2, 'the case of the new mail');
+    await until(() => h.db.select().from(inboundMail).all().length === 3, 'both mails logged');
+    expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the change', 'Received before the change']);
+    expect(h.db.select().from(inboundMail).all().filter((r) => r.reason === 'duplicate').map((r) => r.subject)).toEqual(['Received before the change']);
+    expect(h.db.select().from(imapCheckpoints).all().map((r) => r.uidValidity).sort()).toEqual([firstValidity, validity].sort());
+    expect(logs.some((l) => l.msg.includes('UIDVALIDITY changed'))).toBe(true);
+  });
+
+  it('fetches only the start of a mail over the size limit and logs it as too-large', async () => {
+    harness({ maxBytes: 4096 });
+    await recreate('Big');
+    const big = mail('A huge attachment');
+    await dovecot.deliver(`${big.raw}${'x'.repeat(76)}\r\n`.repeat(1) + `${'y'.repeat(76)}\r\n`.repeat(200), 'Big');
+    start({ url: dovecot.url('Big') });
+    await until(() => h.db.select().from(inboundMail).all().length === 1, 'the log entry');
+    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ via: 'imap', outcome: 'ignored', reason: 'too-large', subject: 'A huge attachment', fromAddress: 'chloe@example.com' })]);
+    expect(h.db.select().from(inboundMail).all()[0]!.size).toBeGreaterThan(15_000);
+    expect(h.db.select().from(cases).all()).toHaveLength(0);
+  });
+
+  it('leaves a mail that could not be stored unmarked and behind the checkpoint, and files it once storing works again', async () => {
+    harness();
+    await recreate('Faulty');
+    // The database refuses new cases (a full disk, say) until the trigger is dropped.
+    h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    const m = mail('Stored at the second try');
+    const uid = await dovecot.deliver(m.raw, 'Faulty');
+    start({ url: dovecot.url('Faulty') }, { retryMs: 50, maxRetryMs: 400 });
+    const failures = () => logs.filter((l) => l.level === 'error' && String(l.error).includes('disk is full'));
+    await until(() => failures().length >= 4, 'the failure logged and retried');
+    // Reading the mailbox again does not restart the back-off while the mail keeps failing: 50, 100, 200 ms …
+    const at = failures().map((l) => Date.parse(l.time as string));
+    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(195);
+    expect(h.db.select().from(imapCheckpoints).all().every((r) => r.lastUid < uid)).toBe(true);
+    expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: false })]);
+
+    h.db.$client.exec('DROP TRIGGER refuse_cases');
+    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === uid), 'the checkpoint after the retry');
+    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Stored at the second try']);
+    expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: true })]);
+  });
+
+  it('logs a refused login and retries with back-off while the server keeps serving', async () => {
+    harness();
+    start({ url: dovecot.url('INBOX', 'wrong-password') });
+    await until(() => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')).length >= 2, 'two failed attempts', 30_000);
+    const failures = logs.filter((l) => l.msg.includes('IMAP mailbox failed'));
+    expect(failures[0]).toMatchObject({ level: 'error', mailbox: label() });
+    expect(JSON.stringify(failures)).not.toContain('wrong-password');
+    const health = await h.app.request('/health');
+    expect(health.status).toBe(200);
+    expect(h.db.select().from(cases).all()).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('reading an IMAP mailbox from a server without IDLE', () => {
+  let plain: Dovecot;
+  beforeAll(async () => {
+    plain = await startDovecot({ extraConfig: ['imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE'] });
+  }, 30_000);
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  it('polls every IMAP_POLL_SECONDS', async () => {
+    harness();
+    const poller = startImapPoller(h.services, { url: plain.url(), processed: { kind: 'seen' }, pollSeconds: 1 }, { retryMs: 50 });
+    pollers.push(poller);
+    await until(() => logs.some((l) => l.msg === 'email: reading IMAP mailbox'), 'the session');
+    expect(logs.find((l) => l.msg === 'email: reading IMAP mailbox')).toMatchObject({ idle: false });
+    await plain.deliver(mail('Found by polling').raw);
+    await until(() => h.db.select().from(cases).all().length === 1, 'the case');
+  });
+});
+
+describe('an IMAP server that goes away', () => {
+  it('is reconnected to with back-off, and mail delivered meanwhile is read once it is back', async () => {
+    harness();
+    let server = await startDovecot();
+    const port = server.port;
+    try {
+      const poller = startImapPoller(h.services, { url: server.url(), processed: { kind: 'seen' }, pollSeconds: 60 }, { retryMs: 50, maxRetryMs: 500 });
+      pollers.push(poller);
+      await server.deliver(mail('Before the outage').raw);
+      await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+      await server.stop();
+      await until(() => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')).length >= 5, 'the outage logged, and retried');
+      // Each attempt waited 50 ms, then 100, 200, 400 (the back-off doubles up to 500 ms).
+      const at = logs.filter((l) => l.msg.includes('IMAP mailbox failed')).map((l) => Date.parse(l.time as string));
+      for (let i = 1; i < 5; i += 1) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(Math.min(50 * 2 ** (i - 1), 500) - 5);
+      server = await startDovecot({ port });
+      await server.deliver(mail('After the outage').raw);
+      await until(() => h.db.select().from(cases).all().length === 2, 'the case after the outage', 20_000);
+      expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the outage', 'Before the outage']);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe('the test Dovecot', () => {
+  it('fails, never skips, when Dovecot is not installed, naming the command that installs it', async () => {
+    await expect(startDovecot({ binary: '/nonexistent/sbin/dovecot' })).rejects.toThrow('Install it with: sudo apt-get install -y dovecot-imapd');
+  });
+});
+
+describe('stopping', () => {
+  it('does not wait for a server that accepted the connection but never answers', async () => {
+    harness();
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const poller = startImapPoller(h.services, { url: `imap://u:p@127.0.0.1:${port}/INBOX`, processed: { kind: 'seen' }, pollSeconds: 60 }, { stopGraceMs: 100 });
+      await until(() => sockets.length === 1, 'the connection');
+      const started = Date.now();
+      await poller.stop();
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
