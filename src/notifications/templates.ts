@@ -29,49 +29,10 @@ export interface TemplateInput {
   url: string;
 }
 
-function offerText(c: Pick<TemplateInput, 'offer' | 'url'>): string {
-  return c.offer
-    ? `\n\nThis may solve it (${c.offer.title}):\n${c.offer.solution}\n\nDid it? Tell us with "This solved it" or "No, I still need help": ${c.url}\n`
-    : '';
-}
-
 export interface RenderedMessage {
   subject: string;
   text: string;
 }
-
-const TEMPLATES = {
-  'case-received': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] We received your request: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\nFollow it here: ${c.url}\n`,
-  }),
-  'solution-offered': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] A solution for: ${c.subject}`,
-    text: c.offer
-      ? `Hello ${c.customerName},\n\nWe know this problem: ${c.offer.title}.\n\n${c.offer.solution}\n\nIf this solved it, tell us with "This solved it" and we close your request; if not, choose "No, I still need help" and an agent takes it from here: ${c.url}\n`
-      : `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is with our team.\n\nFollow it here: ${c.url}\n`,
-  }),
-  'case-escalated': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] Escalated to ${c.queue}: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}) was escalated to ${c.queue}.${c.reason ? `\nReason: ${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'sla-warning': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] SLA at risk: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) is close to breaching its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'sla-breached': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] SLA breached: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) breached its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'case-waiting': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] Waiting for an agent in ${c.queue}: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}) is waiting for an agent in ${c.queue}: nobody with the skills and spare capacity is available.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'case-resolved': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] Resolved: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nYour request "${c.subject}" was resolved.${c.solution ? `\n\nSolution:\n${c.solution}` : ''}\n\nTell us how we did: ${c.url}\n`,
-  }),
-} satisfies Record<string, (c: TemplateInput) => RenderedMessage>;
 
 /**
  * What a mail to the customer may say: the customer projection of the case
@@ -89,6 +50,50 @@ export interface CustomerMailInput {
   url: string;
 }
 
+function offerText(c: CustomerMailInput): string {
+  return c.offer
+    ? `\n\nThis may solve it (${c.offer.title}):\n${c.offer.solution}\n\nDid it? Tell us with "This solved it" or "No, I still need help": ${c.url}\n`
+    : '';
+}
+
+/** Mails written for the customer: they say only what the customer projection holds, so staff copies read the same. */
+const FOR_CUSTOMERS = {
+  'case-received': (c: CustomerMailInput) => ({
+    subject: `[${c.caseRef}] We received your request: ${c.subject}`,
+    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\nFollow it here: ${c.url}\n`,
+  }),
+  'solution-offered': (c: CustomerMailInput) => ({
+    subject: `[${c.caseRef}] A solution for: ${c.subject}`,
+    text: c.offer
+      ? `Hello ${c.customerName},\n\nWe know this problem: ${c.offer.title}.\n\n${c.offer.solution}\n\nIf this solved it, tell us with "This solved it" and we close your request; if not, choose "No, I still need help" and an agent takes it from here: ${c.url}\n`
+      : `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is with our team.\n\nFollow it here: ${c.url}\n`,
+  }),
+  'case-resolved': (c: CustomerMailInput) => ({
+    subject: `[${c.caseRef}] Resolved: ${c.subject}`,
+    text: `Hello ${c.customerName},\n\nYour request "${c.subject}" was resolved.${c.solution ? `\n\nSolution:\n${c.solution}` : ''}\n\nTell us how we did: ${c.url}\n`,
+  }),
+} satisfies Record<string, (c: CustomerMailInput) => RenderedMessage>;
+
+const TEMPLATES = {
+  ...FOR_CUSTOMERS,
+  'case-escalated': (c: TemplateInput) => ({
+    subject: `[${c.caseRef}] Escalated to ${c.queue}: ${c.subject}`,
+    text: `${c.caseRef} "${c.subject}" (${c.priority}) was escalated to ${c.queue}.${c.reason ? `\nReason: ${c.reason}` : ''}\n\n${c.url}\n`,
+  }),
+  'sla-warning': (c: TemplateInput) => ({
+    subject: `[${c.caseRef}] SLA at risk: ${c.subject}`,
+    text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) is close to breaching its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
+  }),
+  'sla-breached': (c: TemplateInput) => ({
+    subject: `[${c.caseRef}] SLA breached: ${c.subject}`,
+    text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) breached its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
+  }),
+  'case-waiting': (c: TemplateInput) => ({
+    subject: `[${c.caseRef}] Waiting for an agent in ${c.queue}: ${c.subject}`,
+    text: `${c.caseRef} "${c.subject}" (${c.priority}) is waiting for an agent in ${c.queue}: nobody with the skills and spare capacity is available.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
+  }),
+} satisfies Record<string, (c: TemplateInput) => RenderedMessage>;
+
 const customerUpdate = (c: CustomerMailInput): RenderedMessage => ({
   subject: `[${c.caseRef}] Update on your request: ${c.subject}`,
   text: `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is now: ${c.status}.\n\nFollow it here: ${c.url}\n`,
@@ -96,20 +101,7 @@ const customerUpdate = (c: CustomerMailInput): RenderedMessage => ({
 
 /** Every template in its customer version; staff-facing ones become a plain status update. */
 const CUSTOMER_TEMPLATES: Record<keyof typeof TEMPLATES, (c: CustomerMailInput) => RenderedMessage> = {
-  'case-received': (c) => ({
-    subject: `[${c.caseRef}] We received your request: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\nFollow it here: ${c.url}\n`,
-  }),
-  'solution-offered': (c) => ({
-    subject: `[${c.caseRef}] A solution for: ${c.subject}`,
-    text: c.offer
-      ? `Hello ${c.customerName},\n\nWe know this problem: ${c.offer.title}.\n\n${c.offer.solution}\n\nIf this solved it, tell us with "This solved it" and we close your request; if not, choose "No, I still need help" and an agent takes it from here: ${c.url}\n`
-      : `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is with our team.\n\nFollow it here: ${c.url}\n`,
-  }),
-  'case-resolved': (c) => ({
-    subject: `[${c.caseRef}] Resolved: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nYour request "${c.subject}" was resolved.${c.solution ? `\n\nSolution:\n${c.solution}` : ''}\n\nTell us how we did: ${c.url}\n`,
-  }),
+  ...FOR_CUSTOMERS,
   'case-escalated': customerUpdate,
   'sla-warning': customerUpdate,
   'sla-breached': customerUpdate,
@@ -119,20 +111,25 @@ const CUSTOMER_TEMPLATES: Record<keyof typeof TEMPLATES, (c: CustomerMailInput) 
 export type TemplateName = keyof typeof TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
-/** The mail for a template; bidi controls in user text are removed (src/text/display.ts). */
+/**
+ * Every mail about a case carries its reference (a reply threads by subject at least), and
+ * bidi controls in user text are removed (src/text/display.ts).
+ */
+function finish(message: RenderedMessage, caseRef: string): RenderedMessage {
+  const subject = message.subject.includes(`[${caseRef}]`) ? message.subject : `[${caseRef}] ${message.subject}`;
+  return { subject: displayText(subject), text: displayText(message.text) };
+}
+
+/** The staff version of a template. */
 export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
   const render = own<(c: TemplateInput) => RenderedMessage>(TEMPLATES, name);
   if (!render) throw new Error(`No mail template named "${name}"`);
-  const message = render(input);
-  // Every mail about a case carries its reference, so a reply threads by subject at least.
-  const subject = message.subject.includes(`[${input.caseRef}]`) ? message.subject : `[${input.caseRef}] ${message.subject}`;
-  return { subject: displayText(subject), text: displayText(message.text) };
+  return finish(render(input), input.caseRef);
 }
 
 /** The customer's version of a template, from the customer projection only. */
 export function renderCustomerTemplate(name: TemplateName, input: CustomerMailInput): RenderedMessage {
   const render = own<(c: CustomerMailInput) => RenderedMessage>(CUSTOMER_TEMPLATES, name);
   if (!render) throw new Error(`No mail template named "${name}"`);
-  const message = render(input);
-  return { subject: displayText(message.subject), text: displayText(message.text) };
+  return finish(render(input), input.caseRef);
 }
