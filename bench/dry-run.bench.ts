@@ -27,9 +27,9 @@ import { evaluateRuleset } from '../src/rules/evaluate.js';
 import type { Facts } from '../src/rules/facts.js';
 import type { Actor } from '../src/roles.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
-import { createServices, type Services } from '../src/services.js';
-import { registerBuiltinActions } from '../src/workflow/actions/index.js';
-import { ActionRegistry } from '../src/workflow/registry.js';
+import { createServices } from '../src/compose.js';
+import { type Services } from '../src/services.js';
+import { builtinActions } from '../src/compose.js';
 import { median, time, type Bench } from './bench.js';
 import { migrationsFingerprint, ROOT, STORE_NOW } from './seed-store.js';
 
@@ -102,7 +102,7 @@ async function ensureDryRunStore(n: number, log: (line: string) => void): Promis
   const c = services.db.$client;
   seedDefinitions(
     services,
-    loadDefinitionFiles({ workflowsDir: path.join(ROOT, 'workflows'), rulesDir: path.join(ROOT, 'rules'), actions: registerBuiltinActions(new ActionRegistry()) }),
+    loadDefinitionFiles({ workflowsDir: path.join(ROOT, 'workflows'), rulesDir: path.join(ROOT, 'rules'), actions: builtinActions() }),
   );
   const insertQueue = c.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET tier = excluded.tier, active = 1');
   for (const [id, tier] of [['general', 1], ['billing', 1], ['technical', 1], ['advanced', 2]] as const) insertQueue.run(id, id, tier, from);

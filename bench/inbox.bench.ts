@@ -14,7 +14,7 @@ import { ManualClock } from '../src/clock.js';
 import { decodeInboxCursor, inboxPage, inboxQuerySchema } from '../src/cases/inbox.js';
 import { openDatabase } from '../src/db/client.js';
 import { createApp } from '../src/http/app.js';
-import { createServices } from '../src/services.js';
+import { createServices } from '../src/compose.js';
 import { ADMIN_TOKEN } from '../test/support/harness.js';
 import { startServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';

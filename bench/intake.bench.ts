@@ -15,7 +15,7 @@ import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
 import { seedDemo } from '../src/seed/seed-demo.js';
-import { createServices } from '../src/services.js';
+import { createServices } from '../src/compose.js';
 import { ADMIN_TOKEN, loadRepoDefinitions } from '../test/support/harness.js';
 import { startServer, type RunningServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';

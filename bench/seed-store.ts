@@ -19,9 +19,8 @@ import { ManualClock } from '../src/clock.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { loadDefinitionFiles } from '../src/definitions/files.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
-import { createServices } from '../src/services.js';
-import { registerBuiltinActions } from '../src/workflow/actions/index.js';
-import { ActionRegistry } from '../src/workflow/registry.js';
+import { createServices } from '../src/compose.js';
+import { builtinActions } from '../src/compose.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The store's "now": Wednesday 4 March 2026, 12:00 UTC. */
@@ -77,7 +76,7 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
   const services = createServices(db, new ManualClock(STORE_NOW));
   seedDefinitions(
     services,
-    loadDefinitionFiles({ workflowsDir: path.join(ROOT, 'workflows'), rulesDir: path.join(ROOT, 'rules'), actions: registerBuiltinActions(new ActionRegistry()) }),
+    loadDefinitionFiles({ workflowsDir: path.join(ROOT, 'workflows'), rulesDir: path.join(ROOT, 'rules'), actions: builtinActions() }),
   );
   c.pragma('synchronous = OFF');
   c.pragma('cache_size = -262144'); // 256 MiB

@@ -23,7 +23,7 @@ import { cases, customers } from '../src/db/schema/index.js';
 import { withinBusinessHours } from '../src/rules/build-facts.js';
 import { runTriggers } from '../src/rules/run-triggers.js';
 import { createLogger } from '../src/logger.js';
-import { createServices } from '../src/services.js';
+import { createServices } from '../src/compose.js';
 import { drainOutboxFully } from '../src/sla/run-sweep.js';
 import { DUE_BREACHES_SQL, sweepSla } from '../src/sla/sweep.js';
 import { median, time, type Bench, type BenchRow } from './bench.js';

@@ -7,7 +7,8 @@ import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
-import { createServices, type Services } from './services.js';
+import { createServices } from './compose.js';
+import { type Services } from './services.js';
 import { DefinitionError } from './errors.js';
 
 export interface CliContext {

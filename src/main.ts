@@ -23,10 +23,9 @@ import { closeDeadRuns } from './scheduler/claim-tick.js';
 import { ScheduleError, startScheduler, validateSchedule } from './scheduler/scheduler.js';
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
-import { createServices } from './services.js';
+import { createServices } from './compose.js';
 import { catchUp } from './sla/run-sweep.js';
-import { registerBuiltinActions } from './workflow/actions/index.js';
-import { ActionRegistry } from './workflow/registry.js';
+import { builtinActions } from './compose.js';
 import { eq } from 'drizzle-orm';
 import { staff } from './db/schema/index.js';
 
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
   const files = loadDefinitionFiles({
     workflowsDir: config.workflowsDir,
     rulesDir: config.rulesDir,
-    actions: registerBuiltinActions(new ActionRegistry()),
+    actions: builtinActions(),
   });
   if (!files.workflows.has(config.defaultWorkflow)) {
     throw new ConfigError(`DEFAULT_WORKFLOW is "${config.defaultWorkflow}" but ${config.workflowsDir} has no ${config.defaultWorkflow}.json`);

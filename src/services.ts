@@ -1,7 +1,8 @@
 /**
- * The dependencies every command needs, built once by `createServices` and passed
- * explicitly (no module-level singletons): tests build their own with a temp database
- * and a manual clock.
+ * The dependencies every command needs, built once and passed explicitly (no module-level
+ * singletons): tests build their own with a temp database and a manual clock. The plug-ins
+ * (actions, subscribers, outbox handlers) are handed in by the composition root
+ * (`createServices` in src/compose.ts), so nothing here imports the code that implements them.
  */
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { Clock } from './clock.js';
@@ -9,13 +10,10 @@ import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Mailer } from './notifications/mailer.js';
-import { builtinOutboxHandlers } from './outbox/handlers.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { OutboxWorker } from './outbox/worker.js';
-import { registerBuiltinActions } from './workflow/actions/index.js';
-import { registerBuiltinSubscribers } from './workflow/builtin-subscribers.js';
-import { ActionRegistry } from './workflow/registry.js';
-import { Subscribers } from './workflow/subscribers.js';
+import type { ActionRegistry } from './workflow/registry.js';
+import type { Subscribers } from './workflow/subscribers.js';
 
 export interface ServiceOptions {
   /** Workflow for new cases (default "support"). */
@@ -47,9 +45,15 @@ export interface Services {
   email: EmailSettings;
 }
 
-export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
-  const actions = registerBuiltinActions(new ActionRegistry());
-  const subscribers = registerBuiltinSubscribers(new Subscribers());
+/** The plug-ins a Services instance runs: what definitions may name and what the outbox performs. */
+export interface ServicePlugins {
+  actions: ActionRegistry;
+  subscribers: Subscribers;
+  outboxHandlers: Map<string, OutboxHandler>;
+}
+
+export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, options: ServiceOptions = {}): Services {
+  const { actions, subscribers } = plugins;
   const services: Services = {
     db,
     clock,
@@ -64,8 +68,6 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
   };
-  const handlers = builtinOutboxHandlers();
-  for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);
-  services.outbox = new OutboxWorker(services, handlers);
+  services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;
 }

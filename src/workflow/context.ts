@@ -12,7 +12,6 @@ import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
-import { fillCapacity } from '../assignment/fill-capacity.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
 
@@ -157,7 +156,7 @@ export class CaseContext {
       throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
     }
     this.case.version = version + 1;
-    for (const staffId of this.#freed) fillCapacity(this.services, staffId, this.actor);
+    for (const staffId of this.#freed) this.services.subscribers.capacityFreed(this.services, staffId, this.actor);
     this.#freed.clear();
   }
 

@@ -3,6 +3,8 @@
  * clocks (start, pause, fulfil), capacity bookkeeping, and whatever a later module
  * needs. Subscribers run synchronously inside the case's transaction.
  */
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
 import type { CaseContext } from './context.js';
 
 export interface CaseEventPayload {
@@ -12,8 +14,12 @@ export interface CaseEventPayload {
 
 export type Subscriber = (ctx: CaseContext, event: CaseEventPayload) => void;
 
+/** Runs after a case is saved when an agent's load dropped (assignment offers them waiting cases). */
+export type CapacityFreedHandler = (services: Services, staffId: number, actor: Actor) => void;
+
 export class Subscribers {
   readonly #byType = new Map<string, Subscriber[]>();
+  readonly #capacityFreed: CapacityFreedHandler[] = [];
 
   /** Subscribe to one event type, or `*` for all. */
   on(type: string, subscriber: Subscriber): this {
@@ -26,5 +32,14 @@ export class Subscribers {
   emit(ctx: CaseContext, event: CaseEventPayload): void {
     for (const subscriber of this.#byType.get(event.type) ?? []) subscriber(ctx, event);
     for (const subscriber of this.#byType.get('*') ?? []) subscriber(ctx, event);
+  }
+
+  onCapacityFreed(handler: CapacityFreedHandler): this {
+    this.#capacityFreed.push(handler);
+    return this;
+  }
+
+  capacityFreed(services: Services, staffId: number, actor: Actor): void {
+    for (const handler of this.#capacityFreed) handler(services, staffId, actor);
   }
 }

@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../test/support/harness.js';
-import { registerBuiltinActions } from './actions/index.js';
-import { ActionRegistry } from './registry.js';
+import { builtinActions } from '../compose.js';
 import { validateWorkflow } from './validate.js';
 
-const actions = registerBuiltinActions(new ActionRegistry());
+const actions = builtinActions();
 const context = { actions, rulesets: new Set(['routing', 'escalation']) };
 const support = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8')) as Record<string, any>;
 

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DefinitionFileError, loadDefinitionFiles } from '../../src/definitions/files.js';
-import { registerBuiltinActions } from '../../src/workflow/actions/index.js';
-import { ActionRegistry } from '../../src/workflow/registry.js';
+import { builtinActions } from '../../src/compose.js';
 import { ROOT, loadRepoDefinitions, tempDir } from '../support/harness.js';
 
 /** A copy of the shipped definitions in a temp folder, to break on purpose. */
@@ -34,7 +33,7 @@ describe('the shipped definition files', () => {
 });
 
 describe('loadDefinitionFiles', () => {
-  const load = (dirs: { workflowsDir: string; rulesDir: string }) => loadDefinitionFiles({ ...dirs, actions: registerBuiltinActions(new ActionRegistry()) });
+  const load = (dirs: { workflowsDir: string; rulesDir: string }) => loadDefinitionFiles({ ...dirs, actions: builtinActions() });
 
   it.each([
     ['a ruleset with an unknown operator', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'routing.json'), (j) => (j.rules[1].conditions.any[0].operator = 'like')), 'routing.json', '$.rules[1].conditions.any[0].operator'],

@@ -11,7 +11,7 @@ import { caseRef, parseCaseRef } from '../../src/cases/case-ref.js';
 import { customerTimeline } from '../../src/cases/customer-view.js';
 import { caseEvents, cases, emailMessages, outbox } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
-import { builtinOutboxHandlers } from '../../src/outbox/handlers.js';
+import { builtinOutboxHandlers } from '../../src/compose.js';
 import { drainOutbox, MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/outbox.js';
 import type { Harness, TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';

@@ -20,7 +20,7 @@ import { checkDatabase, databaseAccessError, DatabaseAccessError } from '../../s
 import { openDatabase, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
-import { createServices } from '../../src/services.js';
+import { createServices } from '../../src/compose.js';
 import { ADMIN_TOKEN, createHarness, ROOT, tempDir, type Harness } from '../support/harness.js';
 import { freePort, startFlags } from '../support/server.js';
 

@@ -1,7 +1,8 @@
 /** The SLA sweep: warnings and breaches exactly once, escalation, concurrency, restarts. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices } from '../../src/compose.js';
+import { type Services } from '../../src/services.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { DUE_BREACHES_SQL, DUE_WARNINGS_SQL, sweepSla } from '../../src/sla/sweep.js';
 import { loadRepoDefinitions } from '../support/harness.js';

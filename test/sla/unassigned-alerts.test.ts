@@ -12,7 +12,7 @@ import { reassignCase } from '../../src/cases/reassign-case.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
-import { createServices } from '../../src/services.js';
+import { createServices } from '../../src/compose.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { updateQueue } from '../../src/team/queues.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';

@@ -16,9 +16,9 @@ import { loadDefinitionFiles, type DefinitionFiles } from '../../src/definitions
 import { createApp } from '../../src/http/app.js';
 import type { Actor } from '../../src/roles.js';
 import { seedDefinitions } from '../../src/seed/seed-definitions.js';
-import { createServices, type ServiceOptions, type Services } from '../../src/services.js';
-import { registerBuiltinActions } from '../../src/workflow/actions/index.js';
-import { ActionRegistry } from '../../src/workflow/registry.js';
+import { createServices } from '../../src/compose.js';
+import { type ServiceOptions, type Services } from '../../src/services.js';
+import { builtinActions } from '../../src/compose.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -40,7 +40,7 @@ export function loadRepoDefinitions(dirs: { workflowsDir?: string; rulesDir?: st
   return loadDefinitionFiles({
     workflowsDir: dirs.workflowsDir ?? path.join(ROOT, 'workflows'),
     rulesDir: dirs.rulesDir ?? path.join(ROOT, 'rules'),
-    actions: registerBuiltinActions(new ActionRegistry()),
+    actions: builtinActions(),
   });
 }
 

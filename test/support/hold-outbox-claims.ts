@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { claimItem } from '../../src/outbox/outbox.js';
 import { PROCESS_ID } from '../../src/process-identity.js';
-import { createServices } from '../../src/services.js';
+import { createServices } from '../../src/compose.js';
 import { sweepSla } from '../../src/sla/sweep.js';
 
 const [dbPath] = process.argv.slice(2) as [string];

@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { serverJobs } from '../../src/scheduler/jobs.js';
 import { runJobTick } from '../../src/scheduler/scheduler.js';
-import { createServices } from '../../src/services.js';
+import { createServices } from '../../src/compose.js';
 
 const [dbPath, jobName, scheduledAt, now, smtpUrl] = process.argv.slice(2) as [string, string, string, string, string];
 const db = openDatabase(dbPath);

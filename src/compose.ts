@@ -1,0 +1,61 @@
+/**
+ * The composition root: the one place that knows every plug-in. It registers the built-in
+ * workflow actions, the in-transaction subscribers (case bookkeeping, SLA clocks, the email
+ * channel), what happens when an agent's capacity frees up (offer them waiting cases), and
+ * the outbox handlers, then builds the services. Lower layers receive these through
+ * `Services` and never import the modules that implement them, so the import graph has no
+ * cycles (checked by test/tooling/dependencies.test.ts).
+ */
+import { fillCapacity } from './assignment/fill-capacity.js';
+import { REPLY_MAIL, registerEmailSubscribers, sendReplyMail } from './channels/email/outbound.js';
+import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
+import { handleCaseEvent } from './cases/handle-case-event.js';
+import type { Clock } from './clock.js';
+import type { Db } from './db/client.js';
+import { sendNotification } from './notifications/send-notification.js';
+import type { OutboxHandler } from './outbox/outbox.js';
+import { deliverReport } from './reports/deliver-report.js';
+import { assembleServices, type ServiceOptions, type Services } from './services.js';
+import { dispatchSlaEvent } from './sla/dispatch-event.js';
+import { registerSlaSubscribers } from './sla/subscribers.js';
+import { assignAction } from './workflow/actions/assign.js';
+import { escalateAction } from './workflow/actions/escalate.js';
+import { notifyAction } from './workflow/actions/notify.js';
+import { unassignAction } from './workflow/actions/unassign.js';
+import { registerCaseBookkeeping } from './workflow/builtin-subscribers.js';
+import { ActionRegistry } from './workflow/registry.js';
+import { Subscribers } from './workflow/subscribers.js';
+
+/** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
+export function builtinActions(): ActionRegistry {
+  return new ActionRegistry().register(assignAction).register(unassignAction).register(escalateAction).register(notifyAction);
+}
+
+/** In-transaction reactions to case events, and to an agent's capacity freeing up. */
+export function builtinSubscribers(): Subscribers {
+  const subscribers = new Subscribers();
+  registerCaseBookkeeping(subscribers);
+  registerSlaSubscribers(subscribers);
+  registerEmailSubscribers(subscribers);
+  subscribers.onCapacityFreed(fillCapacity);
+  return subscribers;
+}
+
+/** Outbox item types and the code that performs them. */
+export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
+  return new Map<string, OutboxHandler>([
+    ['case.event', handleCaseEvent],
+    ['workflow.timer', fireWorkflowTimer],
+    ['notification.send', sendNotification],
+    [REPLY_MAIL, sendReplyMail],
+    ['sla.dispatch', dispatchSlaEvent],
+    ['report.deliver', deliverReport],
+  ]);
+}
+
+/** Services with every built-in plug-in; `options.outboxHandlers` add to or replace the built-in handlers. */
+export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
+  const handlers = builtinOutboxHandlers();
+  for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);
+  return assembleServices(db, clock, { actions: builtinActions(), subscribers: builtinSubscribers(), outboxHandlers: handlers }, options);
+}
