@@ -9,7 +9,7 @@ import type { ReportRow } from '../../../src/reports/create-report.js';
 import { Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Tone } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ManagePage, ManageTable } from './parts.js';
-import { formatPercent, METRIC_LABELS, REPORTS, ReportsNav, ReportsStyles } from './reports.js';
+import { formatPercent, METRIC_LABELS, REPORTS, ReportsNav, ReportsStyles } from './reports-parts.js';
 
 export type ReportListRow = Omit<ReportRow, 'html' | 'csv'>;
 

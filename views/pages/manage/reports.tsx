@@ -3,57 +3,15 @@
  * the cases (or customers) behind them, SVG charts with their CSV and data tables — and the
  * drill-down page. Definitions: docs/manager-console.md ("Reports").
  */
-import type { AttainmentGroup } from '../../../src/dashboard/attainment.js';
-import type { Dashboard, Drill } from '../../../src/dashboard/dashboard.js';
+import type { Dashboard, Drill as DrillList } from '../../../src/dashboard/dashboard.js';
 import type { DurationMetric } from '../../../src/dashboard/durations.js';
 import type { Summary } from '../../../src/dashboard/stats.js';
-import { assetUrl } from '../../../src/http/pages/assets.js';
 import { queryString } from '../../../src/http/pages/manage/report-query.js';
 import { Button, EmptyState, Field, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
-import { BarChart, ChartFigure, ColumnChart, LineChart, type ChartPoint } from './charts.js';
+import { Charts } from './reports-charts.js';
+import { Drill, formatMinutes, formatPercent, REPORTS, ReportsNav, ReportsStyles } from './reports-parts.js';
 import { ManagePage, ManageTable } from './parts.js';
-
-export const REPORTS = '/manage/reports';
-
-export const METRIC_LABELS: Record<string, string> = { firstResponse: 'First response', nextResponse: 'Next response', resolution: 'Resolution' };
-
-export function formatMinutes(minutes: number | null): string {
-  if (minutes === null) return '–';
-  if (minutes > 0 && minutes < 0.5) return '< 1 min';
-  const total = Math.round(minutes);
-  if (total < 60) return `${total} min`;
-  const h = Math.floor(total / 60);
-  const m = total % 60;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
-
-export function formatPercent(value: number | null): string {
-  return value === null ? '–' : `${value.toFixed(1)} %`;
-}
-
-export function ReportsNav({ current }: { current: 'dashboard' | 'sla' }) {
-  return (
-    <nav aria-label="Reports">
-      <ul class="subnav">
-        <li>
-          <a href={REPORTS} aria-current={current === 'dashboard' ? 'page' : undefined}>
-            Dashboard
-          </a>
-        </li>
-        <li>
-          <a href={`${REPORTS}/sla`} aria-current={current === 'sla' ? 'page' : undefined}>
-            SLA escalation reports
-          </a>
-        </li>
-      </ul>
-    </nav>
-  );
-}
-
-export function ReportsStyles() {
-  return <link rel="stylesheet" href={assetUrl('manage-reports.css')} />;
-}
 
 function PeriodForm(p: { state: FormState; queues: Option[] }) {
   return (
@@ -64,15 +22,6 @@ function PeriodForm(p: { state: FormState; queues: Option[] }) {
       <Field id="period-tz" name="tz" label="Time zone" maxlength={64} state={p.state} attrs={{ spellcheck: 'false' }} />
       <Button id="period-apply">Show</Button>
     </form>
-  );
-}
-
-/** A number that links to the list behind it. */
-function Drill(p: { values: Record<string, string>; params: Record<string, string | number>; children: string; label: string }) {
-  return (
-    <a href={`${REPORTS}/drill?${queryString(p.values, p.params)}`} aria-label={p.label}>
-      {p.children}
-    </a>
   );
 }
 
@@ -157,133 +106,6 @@ function Kpis({ d, values }: { d: Dashboard; values: Record<string, string> }) {
   );
 }
 
-function SeriesTable(p: { caption: string; unit: string; column: string; points: { label: string; value: number }[]; values: Record<string, string>; metric: 'backlog' | 'escalations' }) {
-  return (
-    <ManageTable caption={p.caption} head={[p.unit === 'week' ? 'Week starting' : 'Day', p.column]}>
-      {p.points.map((pt, i) => (
-        <tr>
-          <td>{pt.label}</td>
-          <td class="num">
-            <Drill values={p.values} params={{ metric: p.metric, bucket: i }} label={`${pt.value} on ${pt.label}: list the cases`}>
-              {String(pt.value)}
-            </Drill>
-          </td>
-        </tr>
-      ))}
-    </ManageTable>
-  );
-}
-
-function AttainmentTable(p: { caption: string; head: string; group: 'metric' | 'policy'; rows: AttainmentGroup[]; values: Record<string, string> }) {
-  return (
-    <ManageTable caption={p.caption} head={[p.head, 'Met', 'Missed', 'Attainment']}>
-      {p.rows.map((g) => {
-        const name = p.group === 'metric' ? (METRIC_LABELS[g.key] ?? g.key) : g.key;
-        return (
-          <tr>
-            <th scope="row">{name}</th>
-            <td class="num">
-              <Drill values={p.values} params={{ metric: 'attainment', group: p.group, key: g.key, outcome: 'met' }} label={`${g.met} met for ${name}: list the cases`}>
-                {String(g.met)}
-              </Drill>
-            </td>
-            <td class="num">
-              <Drill values={p.values} params={{ metric: 'attainment', group: p.group, key: g.key, outcome: 'missed' }} label={`${g.missed} missed for ${name}: list the cases`}>
-                {String(g.missed)}
-              </Drill>
-            </td>
-            <td class="num">{formatPercent(g.attainment)}</td>
-          </tr>
-        );
-      })}
-    </ManageTable>
-  );
-}
-
-function timePoints(d: Dashboard): ChartPoint[] {
-  const rows: [string, number | null][] = [
-    ['First response, median', d.firstResponse.calendar.median],
-    ['First response, p90', d.firstResponse.calendar.p90],
-    ['First response, median (business)', d.firstResponse.business.median],
-    ['First response, p90 (business)', d.firstResponse.business.p90],
-    ['Processing, average', d.processing.calendar.mean],
-    ['Processing, median', d.processing.calendar.median],
-    ['Processing, p90', d.processing.calendar.p90],
-    ['Processing, average (business)', d.processing.business.mean],
-    ['Processing, median (business)', d.processing.business.median],
-    ['Processing, p90 (business)', d.processing.business.p90],
-  ];
-  return rows.filter((r): r is [string, number] => r[1] !== null).map(([label, minutes]) => ({ label, value: minutes / 60, display: formatMinutes(minutes) }));
-}
-
-function Charts({ d, values }: { d: Dashboard; values: Record<string, string> }) {
-  const csv = (name: string) => `${REPORTS}/csv/${name}?${queryString(values)}`;
-  const backlog = d.backlog.points.map((p) => ({ label: p.bucket.label, value: p.value }));
-  const escalations = d.escalations.points.map((p) => ({ label: p.bucket.label, value: p.value }));
-  const per = d.backlog.unit === 'week' ? 'week' : 'day';
-  const pct = (groups: AttainmentGroup[], label: (k: string) => string) =>
-    groups.filter((g) => g.attainment !== null).map((g) => ({ label: label(g.key), value: g.attainment!, display: formatPercent(g.attainment) }));
-  const times = timePoints(d);
-  return (
-    <div class="charts">
-      <ChartFigure
-        id="chart-backlog"
-        caption={`Backlog: open cases at the end of each ${per}`}
-        csv={csv('backlog')}
-        chart={<LineChart id="svg-backlog" title={`Open cases at the end of each ${per}`} points={backlog} unit="cases" />}
-        table={<SeriesTable caption="Open cases" unit={d.backlog.unit} column="Open cases" points={backlog} values={values} metric="backlog" />}
-      />
-      <ChartFigure
-        id="chart-escalations"
-        caption={`Escalations per ${per}`}
-        csv={csv('escalations')}
-        chart={<ColumnChart id="svg-escalations" title={`Escalations to advanced support per ${per}`} points={escalations} unit="cases" />}
-        table={<SeriesTable caption="Escalations" unit={d.escalations.unit} column="Escalations" points={escalations} values={values} metric="escalations" />}
-      />
-      <ChartFigure
-        id="chart-attainment-metric"
-        caption="SLA attainment per metric"
-        csv={csv('attainment-by-metric')}
-        chart={<BarChart id="svg-attainment-metric" title="SLA attainment per metric, percent of targets met" points={pct(d.attainment.byMetric, (k) => METRIC_LABELS[k] ?? k)} max={100} />}
-        table={<AttainmentTable caption="SLA attainment per metric" head="Metric" group="metric" rows={d.attainment.byMetric} values={values} />}
-      />
-      <ChartFigure
-        id="chart-attainment-policy"
-        caption="SLA attainment per policy"
-        csv={csv('attainment-by-policy')}
-        chart={<BarChart id="svg-attainment-policy" title="SLA attainment per policy, percent of targets met" points={pct(d.attainment.byPolicy, (k) => k)} max={100} />}
-        table={<AttainmentTable caption="SLA attainment per policy" head="Policy" group="policy" rows={d.attainment.byPolicy} values={values} />}
-      />
-      <ChartFigure
-        id="chart-times"
-        caption="First-response and processing times"
-        csv={csv('times')}
-        chart={<BarChart id="svg-times" title="First-response and processing times, in hours" points={times} />}
-        table={
-          <ManageTable caption="First-response and processing times" head={['Measure', 'Cases', 'Average', 'Median', 'p90']}>
-            {(
-              [
-                ['First response (calendar)', d.firstResponse, d.firstResponse.calendar],
-                ['First response (business hours)', d.firstResponse, d.firstResponse.business],
-                ['Processing (calendar)', d.processing, d.processing.calendar],
-                ['Processing (business hours)', d.processing, d.processing.business],
-              ] as const
-            ).map(([label, m, s]) => (
-              <tr>
-                <th scope="row">{label}</th>
-                <td class="num">{String(m.count)}</td>
-                <td class="num">{formatMinutes(s.mean)}</td>
-                <td class="num">{formatMinutes(s.median)}</td>
-                <td class="num">{formatMinutes(s.p90)}</td>
-              </tr>
-            ))}
-          </ManageTable>
-        }
-      />
-    </div>
-  );
-}
-
 /** The form and, when it is valid, the dashboard: the part htmx swaps. */
 export function ReportsBody(p: { state: FormState; queues: Option[]; dashboard: Dashboard | null; queueName: string | null }) {
   const values = p.state.values ?? {};
@@ -321,7 +143,7 @@ export function ReportsPage(p: { viewer: Viewer; csrfToken: string; state: FormS
   );
 }
 
-export function DrillPage(p: { viewer: Viewer; csrfToken: string; drill: Drill; values: Record<string, string>; csv: string }) {
+export function DrillPage(p: { viewer: Viewer; csrfToken: string; drill: DrillList; values: Record<string, string>; csv: string }) {
   const { drill, values } = p;
   return (
     <ManagePage title={drill.title} viewer={p.viewer} csrfToken={p.csrfToken} current={REPORTS}>

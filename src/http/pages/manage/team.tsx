@@ -25,19 +25,14 @@ import type { FormErrors, FormState, FormValues } from '../../../../views/compon
 import {
   DeactivateQueueForm,
   NewQueuePage,
-  NewStaffPage,
   QueueForm,
   QueuePage,
   ROLE_LABELS,
-  StaffCreatedPage,
-  StaffCreatedPanel,
-  StaffForm,
-  StaffPage,
   TeamPage,
   TEAM,
   type QueuePageData,
-  type StaffFormData,
 } from '../../../../views/pages/manage/team.js';
+import { NewStaffPage, StaffCreatedPage, StaffCreatedPanel, StaffForm, StaffPage, type StaffFormData } from '../../../../views/pages/manage/team-staff.js';
 import { isHtmx, type PageContext, type PageEnv } from '../env.js';
 import { readForm } from '../forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from '../render.js';
