@@ -3,6 +3,7 @@
  * explicitly (no module-level singletons): tests build their own with a temp database
  * and a manual clock.
  */
+import { DEFAULT_SIGNUP_POLICY, type SignupPolicy } from './auth/signup-policy.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
@@ -30,6 +31,13 @@ export interface ServiceOptions {
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
   /** The email channel's settings (default: defaultEmailSettings()). */
   email?: EmailSettings;
+  /** Who may sign up on the portal (PORTAL_SIGNUP; default `known`). */
+  signup?: SignupPolicy;
+}
+
+/** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
+export interface AccessSettings {
+  signup: SignupPolicy;
 }
 
 export interface Services {
@@ -45,6 +53,7 @@ export interface Services {
   publicUrl: string;
   queueWaitAlertMinutes: number;
   email: EmailSettings;
+  access: AccessSettings;
 }
 
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
@@ -63,6 +72,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
+    access: { signup: options.signup ?? DEFAULT_SIGNUP_POLICY },
   };
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);

@@ -1,4 +1,6 @@
 /** Outbox item types and the code that performs them. */
+import { ACCESS_MAIL } from '../auth/request-access-mail.js';
+import { sendAccessMail } from '../auth/send-access-mail.js';
 import { REPLY_MAIL, sendReplyMail } from '../channels/email/outbound.js';
 import { fireWorkflowTimer } from '../cases/fire-workflow-timer.js';
 import { handleCaseEvent } from '../cases/handle-case-event.js';
@@ -15,5 +17,6 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     [REPLY_MAIL, sendReplyMail],
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],
+    [ACCESS_MAIL, sendAccessMail],
   ]);
 }
