@@ -12,7 +12,7 @@ import { createPasswordToken } from '../../src/users/password-tokens.js';
 import { LINK_ON_ITS_WAY } from '../../src/http/pages/access.js';
 import type { TestActor } from '../support/harness.js';
 import { accessWorld, linkIn, tokenOf, type AccessWorld } from '../support/access.js';
-import { csrfFrom, signedIn, visitor } from '../support/pages.js';
+import { csrfFrom, signedIn, visitor, type PageClient } from '../support/pages.js';
 
 let w: AccessWorld;
 let chloe: TestActor;
@@ -30,7 +30,7 @@ async function askForLink(email: string, extra: Record<string, string> = {}) {
 }
 
 /** Opens a link as a fresh visitor would (GET), ready to press its button. */
-async function open(link: string, client = visitor(w.h)) {
+async function open(link: string, client: PageClient = visitor(w.h)) {
   const page = await client.get(link);
   if (page.status === 200) client.csrf = csrfFrom(await page.clone().text());
   return { client, page };
