@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
+import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
@@ -36,8 +37,10 @@ export interface Config {
   secureCookies: boolean;
   /** Reverse proxies of ours in front of the server; client addresses come from X-Forwarded-For that many hops from the right. 0 (default): the socket's. */
   trustProxy: number;
-  /** Intake and message rate limits (RATE_LIMIT_*). */
+  /** Intake, message and mailed-link rate limits (RATE_LIMIT_*). */
   rateLimits: RateLimits;
+  /** Who may sign up on the portal (PORTAL_SIGNUP). */
+  signup: SignupPolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
@@ -146,7 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       casesPerCustomer: rate('RATE_LIMIT_CASES_PER_CUSTOMER', env.RATE_LIMIT_CASES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.casesPerCustomer),
       messagesPerToken: rate('RATE_LIMIT_MESSAGES_PER_TOKEN', env.RATE_LIMIT_MESSAGES_PER_TOKEN, DEFAULT_RATE_LIMITS.messagesPerToken),
       messagesPerCustomer: rate('RATE_LIMIT_MESSAGES_PER_CUSTOMER', env.RATE_LIMIT_MESSAGES_PER_CUSTOMER, DEFAULT_RATE_LIMITS.messagesPerCustomer),
+      linksPerAddress: rate('RATE_LIMIT_LINKS_PER_ADDRESS', env.RATE_LIMIT_LINKS_PER_ADDRESS, DEFAULT_RATE_LIMITS.linksPerAddress),
+      linksPerClient: rate('RATE_LIMIT_LINKS_PER_CLIENT', env.RATE_LIMIT_LINKS_PER_CLIENT, DEFAULT_RATE_LIMITS.linksPerClient),
     },
+    signup: signupPolicy(env.PORTAL_SIGNUP),
     logLevel,
     email: emailSettings(env, adminToken),
   };
@@ -157,5 +163,13 @@ function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): Email
     return emailSettingsFromEnv(env, adminToken);
   } catch (error) {
     throw error instanceof EmailSettingsError ? new ConfigError(error.message) : error;
+  }
+}
+
+function signupPolicy(raw: string | undefined): SignupPolicy {
+  try {
+    return parseSignupPolicy(raw);
+  } catch (error) {
+    throw error instanceof SignupPolicyError ? new ConfigError(error.message) : error;
   }
 }

@@ -4,6 +4,7 @@
  * (actions, subscribers, outbox handlers) are handed in by the composition root
  * (`createServices` in src/compose.ts), so nothing here imports the code that implements them.
  */
+import { DEFAULT_SIGNUP_POLICY, type SignupPolicy } from './auth/signup-policy.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
@@ -28,6 +29,13 @@ export interface ServiceOptions {
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
   /** The email channel's settings (default: defaultEmailSettings()). */
   email?: EmailSettings;
+  /** Who may sign up on the portal (PORTAL_SIGNUP; default `known`). */
+  signup?: SignupPolicy;
+}
+
+/** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
+export interface AccessSettings {
+  signup: SignupPolicy;
 }
 
 export interface Services {
@@ -43,6 +51,7 @@ export interface Services {
   publicUrl: string;
   queueWaitAlertMinutes: number;
   email: EmailSettings;
+  access: AccessSettings;
 }
 
 /** The plug-ins a Services instance runs: what definitions may name and what the outbox performs. */
@@ -67,6 +76,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
+    access: { signup: options.signup ?? DEFAULT_SIGNUP_POLICY },
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

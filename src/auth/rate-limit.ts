@@ -1,5 +1,5 @@
 /**
- * Rate limits for intake and messages: token buckets per key (an API token, a customer),
+ * Rate limits for intake, messages and mailed links: token buckets per key (an API token, a customer),
  * in memory, on the injected clock. A rate "N per window" lets N through at once and refills
  * one every window/N, so a steady N per window is always allowed. Counts are per process:
  * Casebook runs as one process.
@@ -22,6 +22,10 @@ export interface RateLimits {
   messagesPerToken: Rate;
   /** Messages per customer (all their tokens and the portal together). */
   messagesPerCustomer: Rate;
+  /** Mailed links (sign-in, password reset, sign-up) asked for one address, from anywhere. */
+  linksPerAddress: Rate;
+  /** Mailed links asked for from one client address, for any addresses. */
+  linksPerClient: Rate;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -29,6 +33,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   casesPerCustomer: { count: 10, windowMs: 10 * 60_000 },
   messagesPerToken: { count: 120, windowMs: 60_000 },
   messagesPerCustomer: { count: 30, windowMs: 10 * 60_000 },
+  linksPerAddress: { count: 5, windowMs: 3_600_000 },
+  linksPerClient: { count: 20, windowMs: 3_600_000 },
 };
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };

@@ -12,6 +12,8 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/index.js';
+import { revokeLink } from '../auth/links.js';
+import { issueSignInLink, type SignInLink } from '../auth/sign-in-link.js';
 import { caseRef } from '../cases/case-ref.js';
 import { loadOffer } from '../cases/solution-offer.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
@@ -124,9 +126,14 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   // The customer (by target or by address) gets the customer projection, never staff detail.
   const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
   let message;
+  let signIn: SignInLink | null = null;
   if (toCustomer) {
     const view = customerCaseView(services, c);
-    message = renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, offer, url });
+    // A customer without a password gets in with a one-time link that opens the case.
+    if (template === 'case-received' && services.mailer && addresses.length > 0 && customer.passwordHash === null) {
+      signIn = issueSignInLink(services, customer.id, 'case-mail', `/cases/${view.id}`);
+    }
+    message = renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, offer, url, signInUrl: signIn?.url ?? null });
   } else {
     const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
     message = renderTemplate(template, {
@@ -164,8 +171,13 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
       replyTo: thread.replyTo,
       headers: { 'Auto-Submitted': 'auto-generated' },
     };
-    await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
-    outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true };
+    try {
+      await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
+    } catch (error) {
+      if (signIn) revokeLink(db, signIn.token); // the retry mails a new one
+      throw error;
+    }
+    outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true, ...(signIn ? { signInLink: true } : {}) };
   } else {
     await sendCaseMail(services, item, c.id, { to: addresses, subject: message.subject, text: message.text, headers: { 'Auto-Submitted': 'auto-generated' } }, { kind: 'notification', template });
     outcome = { template, to, ...via, recipients: addresses, delivered: true };

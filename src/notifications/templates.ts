@@ -4,6 +4,8 @@
  * by the customer projection only). Plain text: mail clients render it as-is and no HTML
  * escaping can go wrong.
  */
+import { describeDuration } from '../auth/access-mails.js';
+import { LINK_TTL_MS } from '../auth/links.js';
 import { own } from '../own.js';
 import { displayText } from '../text/display.js';
 
@@ -48,6 +50,11 @@ export interface CustomerMailInput {
   /** The known problem's solution offered to the customer, while it waits for their answer. */
   offer: { title: string; solution: string } | null;
   url: string;
+  /**
+   * A one-time sign-in link that opens the case (src/auth/sign-in-link.ts), in the
+   * acknowledgement to a customer without a password; null otherwise.
+   */
+  signInUrl?: string | null;
 }
 
 function offerText(c: CustomerMailInput): string {
@@ -60,7 +67,9 @@ function offerText(c: CustomerMailInput): string {
 const FOR_CUSTOMERS = {
   'case-received': (c: CustomerMailInput) => ({
     subject: `[${c.caseRef}] We received your request: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\nFollow it here: ${c.url}\n`,
+    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\n${
+      c.signInUrl ? `Follow it here (this link signs you in; it works once, within ${describeDuration(LINK_TTL_MS.caseMail)}):\n${c.signInUrl}\n\nAfter that, open it at ${c.url} (the sign-in page mails you a new link whenever you need one).` : `Follow it here: ${c.url}`
+    }\n`,
   }),
   'solution-offered': (c: CustomerMailInput) => ({
     subject: `[${c.caseRef}] A solution for: ${c.subject}`,

@@ -1,21 +1,26 @@
 /**
- * One-time links to set a password, for accounts provisioned without one. The link holds
- * a random 256-bit token; the database keeps its SHA-256 hash. A link works once and
- * expires after 7 days. An account has at most one outstanding link: issuing a link revokes
- * the account's earlier ones, and setting a password (with any link) revokes all of them and
- * ends the account's other sessions.
+ * One-time links to set a password: for accounts provisioned without one (`set-password`,
+ * 7 days) and "forgot password?" (`reset`, 1 hour). The link holds a random 256-bit token;
+ * the database keeps its SHA-256 hash (`password_tokens`, src/auth/links.ts). A link works
+ * once. An account has at most one outstanding password link: issuing one revokes the
+ * account's earlier password links, and setting a password (with any link) revokes every
+ * outstanding link of the account — sign-in links too — and ends the account's sessions.
  */
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { transaction, type Db } from '../db/client.js';
-import { customers, passwordTokens, staff } from '../db/schema/index.js';
+import { customers, staff } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
+import { createLink, findLink, LINK_TTL_MS, purgeLinks, revokeLinks, useLink } from '../auth/links.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.js';
 import { deleteSessionsOf, type PrincipalRef } from '../auth/sessions.js';
-import { randomToken, sha256 } from '../auth/tokens.js';
 
-export const PASSWORD_LINK_TTL_MS = 7 * 24 * 3_600_000;
+export const PASSWORD_LINK_TTL_MS = LINK_TTL_MS.setPassword;
+
+/** The purposes a link opened on /set-password may have. */
+const PASSWORD_PURPOSES = ['set-password', 'reset'] as const;
+export type PasswordLinkPurpose = (typeof PASSWORD_PURPOSES)[number];
 
 export const passwordSchema = z
   .string()
@@ -31,35 +36,30 @@ export function setPasswordUrl(services: Services, token: string): string {
   return `${services.publicUrl}/set-password?token=${encodeURIComponent(token)}`;
 }
 
-/** Revokes every unused link of the account (deletes them: an old link can never set a password). */
+/** Revokes every unused link of the account, of any purpose (deactivation): an old link can never be used. */
 export function revokePasswordTokens(db: Db, ref: PrincipalRef): number {
-  return db
-    .delete(passwordTokens)
-    .where(and(eq(passwordTokens.principalType, ref.type), eq(passwordTokens.principalId, ref.id), isNull(passwordTokens.usedAt)))
-    .run().changes;
+  return revokeLinks(db, ref);
 }
 
 /**
- * Creates a one-time token for `ref`, revoking the account's earlier links; call inside the
- * transaction that creates the account or issues the link.
+ * Creates a one-time password link for `ref`, revoking the account's earlier password
+ * links; call inside the transaction that creates the account or issues the link.
  */
-export function createPasswordToken(db: Db, ref: PrincipalRef, now: number, ttlMs = PASSWORD_LINK_TTL_MS): PasswordLink {
-  revokePasswordTokens(db, ref);
-  const token = randomToken();
-  const expiresAt = now + ttlMs;
-  db.insert(passwordTokens).values({ tokenHash: sha256(token), principalType: ref.type, principalId: ref.id, createdAt: now, expiresAt }).run();
-  return { token, expiresAt };
+export function createPasswordToken(db: Db, ref: PrincipalRef, now: number, ttlMs = PASSWORD_LINK_TTL_MS, purpose: PasswordLinkPurpose = 'set-password'): PasswordLink {
+  revokeLinks(db, ref, PASSWORD_PURPOSES);
+  purgeLinks(db, now);
+  return createLink(db, ref, purpose, now, ttlMs);
 }
 
-/** The account a still-valid (unused, unexpired) token is for, or null. */
+/** The account a still-valid (unused, unexpired) password link is for, or null. */
 export function findPasswordToken(db: Db, token: string, now: number): PrincipalRef | null {
-  if (!token || token.length > 200) return null;
-  const row = db
-    .select()
-    .from(passwordTokens)
-    .where(and(eq(passwordTokens.tokenHash, sha256(token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, now)))
-    .get();
-  return row ? { type: row.principalType, id: row.principalId } : null;
+  return findLink(db, token, PASSWORD_PURPOSES, now)?.ref ?? null;
+}
+
+/** What a still-valid password link is for (the page's wording), or null. */
+export function passwordLinkPurpose(db: Db, token: string, now: number): PasswordLinkPurpose | null {
+  const link = findLink(db, token, PASSWORD_PURPOSES, now);
+  return link ? (link.purpose as PasswordLinkPurpose) : null;
 }
 
 /** Uses the token (once) to set the account's password; NOT_FOUND if it is unknown, used or expired. */
@@ -70,10 +70,8 @@ export async function setPasswordWithToken(services: Services, token: string, pa
   const { db } = services;
   return transaction(db, () => {
     const now = services.clock.now();
-    const ref = findPasswordToken(db, token, now);
+    const ref = useLink(db, token, PASSWORD_PURPOSES, now)?.ref;
     if (!ref) throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask for a new one.');
-    db.update(passwordTokens).set({ usedAt: now }).where(eq(passwordTokens.tokenHash, sha256(token))).run();
-    revokePasswordTokens(db, ref);
     if (ref.type === 'staff') {
       const changed = db.update(staff).set({ passwordHash, updatedAt: now }).where(and(eq(staff.id, ref.id), eq(staff.active, true))).run().changes;
       if (changed !== 1) throw new DomainError('NOT_FOUND', 'This account is no longer active.');

@@ -33,8 +33,8 @@ const PROBLEMS = [
   { title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired, cannot sign in', solution: 'Request a new reset link and open it in the same browser.' },
 ];
 
-/** Seeds the demo queue layout and a small problem library, then starts the server on that database. */
-export async function startServer(): Promise<Server> {
+/** Seeds the demo queue layout and a small problem library, then starts the server on that database (with `env` added). */
+export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const h = createHarness({ start: Date.now() });
   standardQueues(h);
   const now = Date.now();
@@ -44,7 +44,7 @@ export async function startServer(): Promise<Server> {
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = await startRealServer({ databasePath: dbPath, port, env: { PUBLIC_URL: url } });
+  const server = await startRealServer({ databasePath: dbPath, port, env: { PUBLIC_URL: url, ...env } });
   return {
     url,
     process: server.child,

@@ -2,30 +2,60 @@
 import { Button, CsrfField, Field, FormError, PageHeader, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 
-export function LoginForm(p: { csrfToken: string; next: string | null; state?: FormState }) {
+/** What the sign-in page offers besides the password: mailed links (needs SMTP_URL) and sign-up (PORTAL_SIGNUP). */
+export interface WaysIn {
+  mail: boolean;
+  signup: boolean;
+}
+
+export function LoginForm(p: { csrfToken: string; next: string | null; state?: FormState; notice?: string | undefined; ways: WaysIn }) {
   return (
     <form id="login-form" class="stack" method="post" action="/login" hx-post="/login" hx-target="this" hx-swap="outerHTML">
       <CsrfField token={p.csrfToken} />
       {p.next ? <input type="hidden" name="next" value={p.next} /> : null}
       <FormError state={p.state} />
+      {p.notice ? (
+        <p class="alert alert-ok" role="status" id="login-notice">
+          {p.notice}
+        </p>
+      ) : null}
       <Field id="login-email" name="email" type="email" label="Email address" autocomplete="username" required state={p.state} />
       <Field id="login-password" name="password" type="password" label="Password" autocomplete="current-password" required state={{ errors: p.state?.errors ?? {} }} />
-      <Button id="login-submit">Sign in</Button>
+      <div class="form-actions">
+        <Button id="login-submit">Sign in</Button>
+        {p.ways.mail ? (
+          <Button id="login-link" variant="secondary" attrs={{ formaction: '/login/link', formnovalidate: '' }}>
+            Email me a sign-in link
+          </Button>
+        ) : null}
+      </div>
+      <p class="hint" id="login-link-hint">
+        {p.ways.mail
+          ? 'No password? Customers can sign in with a link we mail them: enter your address and choose "Email me a sign-in link".'
+          : 'Sign-in links and password resets are mailed, and this server cannot send mail (no SMTP_URL is set): sign in with your password, or ask the support team.'}
+      </p>
     </form>
   );
 }
 
-export function LoginPage(p: { csrfToken: string; next: string | null; state?: FormState; notice?: string }) {
+export function LoginPage(p: { csrfToken: string; next: string | null; state?: FormState; notice?: string | undefined; ways: WaysIn }) {
   return (
     <Layout title="Sign in" viewer={null} csrfToken={p.csrfToken}>
       <div class="auth-card panel">
         <PageHeader title="Sign in to Casebook" />
-        {p.notice ? (
-          <p class="alert alert-ok" role="status">
-            {p.notice}
-          </p>
-        ) : null}
-        <LoginForm csrfToken={p.csrfToken} next={p.next} state={p.state ?? {}} />
+        <LoginForm csrfToken={p.csrfToken} next={p.next} state={p.state ?? {}} notice={p.notice} ways={p.ways} />
+        <ul class="auth-links">
+          {p.ways.mail ? (
+            <li>
+              <a href="/forgot-password">Forgot your password, or never had one?</a>
+            </li>
+          ) : null}
+          {p.ways.signup ? (
+            <li>
+              New here? <a href="/signup">Create an account</a>
+            </li>
+          ) : null}
+        </ul>
       </div>
     </Layout>
   );
@@ -54,11 +84,13 @@ export function SetPasswordForm(p: { csrfToken: string; token: string; state?: F
   );
 }
 
-export function SetPasswordPage(p: { csrfToken: string; token: string; state?: FormState }) {
+export function SetPasswordPage(p: { csrfToken: string; token: string; state?: FormState; reset?: boolean }) {
+  const title = p.reset ? 'Choose a new password' : 'Set your password';
   return (
-    <Layout title="Set your password" viewer={null} csrfToken={p.csrfToken}>
+    <Layout title={title} viewer={null} csrfToken={p.csrfToken}>
       <div class="auth-card panel">
-        <PageHeader title="Set your password" />
+        <PageHeader title={title} />
+        {p.reset ? <p class="hint">Your other sessions are signed out once the new password is set.</p> : null}
         <SetPasswordForm csrfToken={p.csrfToken} token={p.token} state={p.state ?? {}} />
       </div>
     </Layout>

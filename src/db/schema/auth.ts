@@ -48,12 +48,47 @@ export const signInAttempts = sqliteTable('sign_in_attempts', {
   lockedUntil: integer('locked_until'),
 });
 
-/** One-time links to set a password (accounts provisioned without one). Hash stored. */
-export const passwordTokens = sqliteTable('password_tokens', {
-  tokenHash: text('token_hash').primaryKey(),
-  principalType: text('principal_type', { enum: ['staff', 'customer'] }).notNull(),
-  principalId: integer('principal_id').notNull(),
-  createdAt: integer('created_at').notNull(),
-  expiresAt: integer('expires_at').notNull(),
-  usedAt: integer('used_at'),
-});
+/**
+ * What a one-time link of an account does: `set-password` (an account provisioned without
+ * one), `reset` (forgot password: choose a new one), `sign-in` (passwordless sign-in of a
+ * customer). src/users/password-tokens.ts, src/auth/links.ts.
+ */
+export const LINK_PURPOSES = ['set-password', 'reset', 'sign-in'] as const;
+export type LinkPurpose = (typeof LINK_PURPOSES)[number];
+
+/**
+ * One-time links of an account (set a password, reset it, sign in). Hash stored. A link
+ * works once; using one revokes every other outstanding link of the account.
+ */
+export const passwordTokens = sqliteTable(
+  'password_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    purpose: text('purpose', { enum: LINK_PURPOSES }).notNull().default('set-password'),
+    principalType: text('principal_type', { enum: ['staff', 'customer'] }).notNull(),
+    principalId: integer('principal_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('password_tokens_principal_idx').on(t.principalType, t.principalId)],
+);
+
+/**
+ * Self sign-up on the portal, waiting for the address to be confirmed: the mailed link's
+ * hash, the address and the name given. The customer is created only when the link is used
+ * (src/auth/sign-up.ts); there is no account before that.
+ */
+export const signUps = sqliteTable(
+  'sign_ups',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    /** Lower-cased. */
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('sign_ups_email_idx').on(t.email)],
+);

@@ -1,17 +1,19 @@
-/** Sign-in, sign-out and the one-time set-password page. */
+/** Sign-in with a password, sign-out, and the one-time set-password page (also reached by "forgot password?" links). */
 import { Hono } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { createSession, endSession, purgeSessions, SESSION_MAX_AGE_MS, type PrincipalRef } from '../../auth/sessions.js';
+import { endSession, type PrincipalRef } from '../../auth/sessions.js';
 import { signIn } from '../../auth/sign-in.js';
 import { DomainError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { findPasswordToken, setPasswordWithToken } from '../../users/password-tokens.js';
+import { passwordLinkPurpose, setPasswordWithToken } from '../../users/password-tokens.js';
 import { LoginForm, LoginPage, SetPasswordForm, SetPasswordPage } from '../../../views/pages/login.js';
 import { clientAddress, cookieNames, safeNext, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml } from './render.js';
 import { cookieOptions } from './session.js';
+import { homeFor, startSession } from './start-session.js';
+import { waysIn } from './access.js';
 
 const loginSchema = z.object({
   email: z.string().trim().min(1, 'enter your email address').max(254),
@@ -32,24 +34,6 @@ function warnUntrustedProxy(services: Services): void {
   services.logger.warn('sign-in requests carry X-Forwarded-For but TRUST_PROXY is off: all clients share the proxy address for sign-in throttling; set TRUST_PROXY to the number of proxies in front');
 }
 
-function homeFor(ref: PrincipalRef): string {
-  return ref.type === 'staff' ? '/inbox' : '/portal';
-}
-
-/** Starts a fresh session (a new id at every sign-in; any session the browser had is ended). */
-function startSession(c: PageContext, ref: PrincipalRef): void {
-  const services = c.get('services');
-  const options = c.get('pageOptions');
-  const names = cookieNames(options.secureCookies);
-  const previous = c.get('session');
-  if (previous) endSession(services.db, previous.idHash);
-  const now = services.clock.now();
-  purgeSessions(services.db, now);
-  const session = createSession(services.db, ref, now, c.req.header('User-Agent') ?? null);
-  setCookie(c, names.session, session.id, { ...cookieOptions(options), maxAge: Math.floor(SESSION_MAX_AGE_MS / 1000) });
-  deleteCookie(c, names.csrf, cookieOptions(options));
-}
-
 export function authPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
@@ -58,7 +42,7 @@ export function authPages(): Hono<PageEnv> {
     const next = safeNext(c.req.query('next'));
     if (principal && principal.actor.type !== 'system') return redirectTo(c, next ?? (principal.actor.type === 'staff' ? '/inbox' : '/portal'));
     const notice = c.req.query('signed_out') === '1' ? 'You are signed out.' : undefined;
-    return sendHtml(c, <LoginPage csrfToken={c.get('csrfToken')} next={next} {...(notice ? { notice } : {})} />);
+    return sendHtml(c, <LoginPage csrfToken={c.get('csrfToken')} next={next} notice={notice} ways={waysIn(c)} />);
   });
 
   app.post('/login', async (c) => {
@@ -69,8 +53,8 @@ export function authPages(): Hono<PageEnv> {
       return sendForm(
         c,
         'login-form',
-        () => <LoginForm csrfToken={c.get('csrfToken')} next={next} state={state} />,
-        () => <LoginPage csrfToken={c.get('csrfToken')} next={next} state={state} />,
+        () => <LoginForm csrfToken={c.get('csrfToken')} next={next} state={state} ways={waysIn(c)} />,
+        () => <LoginPage csrfToken={c.get('csrfToken')} next={next} state={state} ways={waysIn(c)} />,
         status,
       );
     };
@@ -107,21 +91,21 @@ export function authPages(): Hono<PageEnv> {
 
   app.get('/set-password', (c) => {
     const token = c.req.query('token') ?? '';
-    if (!findPasswordToken(c.get('services').db, token, c.get('services').clock.now())) {
-      throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask your administrator for a new one.');
-    }
-    return sendHtml(c, <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} />);
+    const purpose = passwordLinkPurpose(c.get('services').db, token, c.get('services').clock.now());
+    if (!purpose) throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask for a new one with "Forgot your password?" on the sign-in page.');
+    return sendHtml(c, <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} reset={purpose === 'reset'} />);
   });
 
   app.post('/set-password', async (c) => {
     const values = await readForm(c);
     const token = values.token ?? '';
+    const reset = passwordLinkPurpose(c.get('services').db, token, c.get('services').clock.now()) === 'reset';
     const render = (errors: Record<string, string>) =>
       sendForm(
         c,
         'set-password-form',
         () => <SetPasswordForm csrfToken={c.get('csrfToken')} token={token} state={{ errors }} />,
-        () => <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} state={{ errors }} />,
+        () => <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} state={{ errors }} reset={reset} />,
       );
     const parsed = parseForm(setPasswordSchema, values);
     if (!parsed.ok) return render(parsed.errors);

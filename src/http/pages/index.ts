@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
+import { accessPages } from './access.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
 import type { PageEnv, PageOptions } from './env.js';
@@ -35,6 +36,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
     return redirectTo(c, !principal ? '/login' : principal.actor.type === 'customer' ? '/portal' : '/inbox');
   });
   app.route('/', authPages());
+  app.route('/', accessPages());
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', casePages());

@@ -4,9 +4,9 @@
  * - The session cookie (HttpOnly, SameSite=Lax, Secure behind https) names a row in
  *   `sessions`; a valid one sets `principal` and `session`.
  * - Every page gets a CSRF token: the session's, or for visitors who are not signed in a
- *   random one in its own HttpOnly cookie (double submit), so the sign-in form is
- *   protected too. Forms carry it in `_csrf`, htmx sends it as `X-CSRF-Token` (from
- *   `hx-headers` on <body>).
+ *   random one in its own HttpOnly cookie (double submit), so the sign-in, mailed-link,
+ *   reset and sign-up forms are protected too. Forms carry it in `_csrf`, htmx sends it as
+ *   `X-CSRF-Token` (from `hx-headers` on <body>).
  * - State-changing requests must carry the token, and their Origin (when the browser
  *   sends one; else Sec-Fetch-Site) must be this site.
  */
@@ -19,7 +19,7 @@ import { cookieNames, type PageContext, type PageEnv, type PageOptions } from '.
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Forms for people who are not signed in (protected by the visitor's CSRF cookie). */
-const VISITOR_FORMS = new Set(['/login', '/set-password']);
+const VISITOR_FORMS = new Set(['/login', '/set-password', '/login/link', '/login/link/confirm', '/forgot-password', '/signup', '/signup/confirm']);
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function isPagePath(path: string): boolean {
