@@ -17,6 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -88,6 +89,9 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
+  // One-click CSAT from the resolved mail: the signed link is the authorization, whoever holds it (test/email/csat.test.ts)
+  'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
+  'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
@@ -156,6 +160,7 @@ async function world(): Promise<World> {
       customer: String(actors.otherCustomer.id),
       report: String(report.id),
       token: String(token.id),
+      csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
     },
   };
 }
@@ -176,7 +181,8 @@ function concrete(w: World, path: string): string {
     .replace('/reports/csv/:name', '/reports/csv/backlog')
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
-    .replace('/assets/:name', '/assets/app.css');
+    .replace('/assets/:name', '/assets/app.css')
+    .replace('/csat/:token', `/csat/${p.csat}`);
 }
 
 function routes(h: Harness): string[] {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { customers, problems, queues, staff } from '../../src/db/schema/index.js';
@@ -71,6 +72,8 @@ beforeAll(async () => {
     report: String(report.id),
     customer: String(customer.id),
     staff: String(agent.id),
+    // The CSAT page of the resolved, rated case (subject and comment are payloads).
+    csat: makeCsatToken(csatKey(h.services), c.id, customer.id, now + 86_400_000),
   });
   expect(h.db.select({ name: customers.name }).from(customers).where(eq(customers.id, customer.id)).get()?.name).toBe(p(4));
   expect(h.db.select({ name: staff.name }).from(staff).where(eq(staff.id, agent.id)).get()?.name).toBe(p(2));
@@ -95,7 +98,8 @@ function concrete(path: string): string {
     .replace('/problems/:id', `/problems/${params.problem}`)
     .replace('/customers/:id', `/customers/${params.customer}`)
     .replace('/reports/csv/:name', '/reports/csv/backlog')
-    .replace(/\/reports\/sla\/:id/, `/reports/sla/${params.report}`);
+    .replace(/\/reports\/sla\/:id/, `/reports/sla/${params.report}`)
+    .replace('/csat/:token', `/csat/${params.csat}`);
 }
 
 /** Query strings that echo user input back. */
