@@ -66,6 +66,11 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/templates':                         '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
+  'PUT /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
+  'DELETE /api/v1/templates/:name/:audience':      '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/templates/:name/:audience/preview':'401   403   403   403   403   403   ok    ok',
   // Sign-in and the portal
   'GET /':                                         'login ok    ok    ok    ok    ok    ok    ok',
   'GET /login':                                    'ok    ok    ok    ok    ok    ok    ok    ok',
@@ -110,7 +115,8 @@ const MANAGE_ROUTES = [
   'POST /manage/team/problems/:id/deactivate', 'POST /manage/team/problems/:id/reactivate', 'GET /manage/team/customers', 'GET /manage/team/customers/:id',
   'POST /manage/team/customers/:id/churn', 'GET /manage/reports', 'GET /manage/reports/csv/:name', 'GET /manage/reports/drill', 'GET /manage/reports/drill.csv',
   'GET /manage/reports/sla', 'GET /manage/reports/sla/:id', 'GET /manage/reports/sla/:id/report.csv', 'GET /manage/reports/sla/:id/report.html',
-  'POST /manage/reports/sla/:id/deliver',
+  'POST /manage/reports/sla/:id/deliver', 'GET /manage/templates', 'GET /manage/templates/:name/:audience', 'POST /manage/templates/:name/:audience',
+  'POST /manage/templates/:name/:audience/preview', 'POST /manage/templates/:name/:audience/reset',
 ];
 for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
@@ -168,6 +174,7 @@ async function world(): Promise<World> {
 function concrete(w: World, path: string): string {
   const p = w.params;
   return path
+    .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace(/^\/(api\/v1\/)?cases\/:id/, (m) => m.replace(':id', p.case!))
     .replace('/workflows/:name', `/workflows/${p.workflow}`)
     .replace(':name/dry-runs/:id', `${p.name}/dry-runs/${'x'.repeat(43)}`)

@@ -1,7 +1,8 @@
 /**
  * XSS: a corpus of payloads in every user-controlled field — case subject and description,
  * customer, staff and organization names, messages and internal notes, solutions, reasons,
- * rating comments, rule names, queue names, the problem library, churn notes — then every
+ * rating comments, rule names, queue names, the problem library, churn notes, a mail
+ * template's wording — then every
  * page and fragment of the app (taken from the route table) is fetched as a customer, an
  * agent and a manager. No response may contain a payload unescaped, nor a javascript: URL.
  */
@@ -16,6 +17,7 @@ import { transitionCase } from '../../src/cases/transition-case.js';
 import { customers, problems, queues, staff } from '../../src/db/schema/index.js';
 import { saveDraft } from '../../src/definitions/versions.js';
 import { createReport } from '../../src/reports/create-report.js';
+import { saveTemplate } from '../../src/notifications/edit-template.js';
 import { markChurn } from '../../src/team/churn.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -66,6 +68,8 @@ beforeAll(async () => {
   transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
   const report = createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
+  // A mail template worded with payloads: its page shows the wording, the preview and the history.
+  saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
   Object.assign(params, {
     case: caseRef,
     problem: String(problem.id),
@@ -88,6 +92,7 @@ function pages(): string[] {
 
 function concrete(path: string): string {
   return path
+    .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace('/cases/:id', `/cases/${params.case}`)
     .replace('/rules/:name/dry-runs/:id', '/rules/routing')
     .replace('/rules/:name', '/rules/routing')
@@ -137,6 +142,8 @@ describe('stored and reflected payloads on every page and fragment', () => {
     const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
     const html = await (await h.app.request(`http://localhost/cases/${caseRef}`, { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(html).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
+    const template = await (await h.app.request('http://localhost/manage/templates/case-resolved/customer', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
+    expect(template).toContain('&quot;&gt;&lt;img src=x onerror=alert(&quot;xss-2&quot;)&gt;');
   });
 });
 
