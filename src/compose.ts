@@ -7,6 +7,8 @@
  * cycles (checked by test/tooling/dependencies.test.ts).
  */
 import { fillCapacity } from './assignment/fill-capacity.js';
+import { ACCESS_MAIL } from './auth/request-access-mail.js';
+import { sendAccessMail } from './auth/send-access-mail.js';
 import { REPLY_MAIL, registerEmailSubscribers, sendReplyMail } from './channels/email/outbound.js';
 import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
@@ -50,6 +52,7 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     [REPLY_MAIL, sendReplyMail],
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],
+    [ACCESS_MAIL, sendAccessMail],
   ]);
 }
 

@@ -17,7 +17,12 @@ export const rateSchema = z.strictObject({
 });
 export type RateInput = z.input<typeof rateSchema>;
 
-export function rateCase(services: Services, caseId: number, input: RateInput, actor: Actor): CaseRow {
+export interface RateOptions {
+  /** How the rating came in: `mail-link` for the one-click links of the resolved mail (recorded on `case.rated`). */
+  via?: 'mail-link';
+}
+
+export function rateCase(services: Services, caseId: number, input: RateInput, actor: Actor, options: RateOptions = {}): CaseRow {
   const parsed = rateSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const { satisfied, comment } = parsed.data;
@@ -36,7 +41,7 @@ export function rateCase(services: Services, caseId: number, input: RateInput, a
       .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
       .returning({ id: caseRatings.id })
       .get();
-    ctx.raise('case.rated', { satisfied, comment, ratingId: replaced.id });
+    ctx.raise('case.rated', { satisfied, comment, ratingId: replaced.id, ...(options.via ? { via: options.via } : {}) });
     ctx.save();
     return ctx.case;
   });

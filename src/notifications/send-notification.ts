@@ -15,13 +15,13 @@ import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/i
 import { revokeLink } from '../auth/links.js';
 import { issueSignInLink, type SignInLink } from '../auth/sign-in-link.js';
 import { caseRef } from '../cases/case-ref.js';
-import { loadOffer } from '../cases/solution-offer.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
-import { customerCaseView } from '../cases/customer-view.js';
 import { outboundMessageId, recordSentMessageId, sendCaseMail, textToHtml, threadHeaders } from '../channels/email/outbound.js';
 import type { MailMessage } from './mailer.js';
-import { renderCustomerTemplate, renderTemplate, type TemplateName } from './templates.js';
+import { templateOverride } from './template-store.js';
+import { caseValues } from './template-values.js';
+import { renderMail, type TemplateName } from './templates.js';
 
 interface Recipients {
   addresses: string[];
@@ -82,34 +82,6 @@ function recipients(services: Services, to: string, c: typeof cases.$inferSelect
   }
 }
 
-/** What the message explains: the escalation's reason, or the SLA timer at stake. */
-function reasonFor(services: Services, template: TemplateName, caseId: number, data: Record<string, unknown>): string | null {
-  if (template === 'case-escalated') {
-    const last = services.db
-      .select({ data: caseEvents.data })
-      .from(caseEvents)
-      .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, 'case.escalated')))
-      .all()
-      .at(-1);
-    return (last?.data.reason as string | undefined) ?? null;
-  }
-  if (template === 'sla-warning' || template === 'sla-breached') {
-    const sla = (data.sla ?? null) as { metric?: string; dueAt?: number | null; policy?: string } | null;
-    if (!sla?.metric) return null;
-    const due = typeof sla.dueAt === 'number' ? ` was due ${new Date(sla.dueAt).toISOString()}` : '';
-    return template === 'sla-warning'
-      ? `The ${sla.metric} target${sla.policy ? ` (${sla.policy})` : ''} is due ${typeof sla.dueAt === 'number' ? new Date(sla.dueAt).toISOString() : 'soon'}.`
-      : `The ${sla.metric} target${sla.policy ? ` (${sla.policy})` : ''}${due}.`;
-  }
-  if (template === 'case-waiting') {
-    const wait = data as { waitingSince?: unknown; thresholdMinutes?: unknown };
-    if (typeof wait.waitingSince !== 'number') return null;
-    const threshold = typeof wait.thresholdMinutes === 'number' ? ` (the queue alerts after ${wait.thresholdMinutes} min)` : '';
-    return `Waiting since ${new Date(wait.waitingSince).toISOString()}${threshold}.`;
-  }
-  return null;
-}
-
 export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {
   const { db } = services;
   const c = item.caseId === null ? undefined : db.select().from(cases).where(eq(cases.id, item.caseId)).get();
@@ -120,38 +92,19 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const { to, template } = item.payload as { to: string; template: TemplateName };
   const { addresses, fallback } = recipients(services, to, c);
   const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
-  const url = `${services.publicUrl}/cases/${caseRef(c.id)}`;
-  const offered = template === 'case-received' || template === 'solution-offered' ? loadOffer(services, c.id) : null;
-  const offer = offered?.answer === 'open' ? { title: offered.title, solution: offered.solution } : null;
   // The customer (by target or by address) gets the customer projection, never staff detail.
   const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
-  let message;
+  const audience = toCustomer ? 'customer' : 'staff';
+  // A customer without a password gets in with a one-time link that opens the case.
   let signIn: SignInLink | null = null;
-  if (toCustomer) {
-    const view = customerCaseView(services, c);
-    // A customer without a password gets in with a one-time link that opens the case.
-    if (template === 'case-received' && services.mailer && addresses.length > 0 && customer.passwordHash === null) {
-      signIn = issueSignInLink(services, customer.id, 'case-mail', `/cases/${view.id}`);
-    }
-    message = renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, offer, url, signInUrl: signIn?.url ?? null });
-  } else {
-    const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
-    message = renderTemplate(template, {
-      caseRef: caseRef(c.id),
-      subject: c.subject,
-      status: c.status,
-      queue: c.queueId,
-      priority: c.priority,
-      customerName: customer.name,
-      reason,
-      solution: c.solution,
-      offer,
-      url,
-    });
+  if (toCustomer && template === 'case-received' && services.mailer && addresses.length > 0 && customer.passwordHash === null) {
+    signIn = issueSignInLink(services, customer.id, 'case-mail', `/cases/${caseRef(c.id)}`);
   }
+  const values = caseValues(services, c, template, audience, { data: (item.payload.data ?? {}) as Record<string, unknown>, signInUrl: signIn?.url ?? null });
+  const message = renderMail(template, audience, values, caseRef(c.id), templateOverride(db, template, audience));
   let outcome: Record<string, unknown>;
   let messageId: string | null = null;
-  const via = fallback ? { fallback } : {};
+  const via = { ...(fallback ? { fallback } : {}), ...(message.customized ? { customized: true } : {}) };
   if (addresses.length === 0) {
     outcome = { template, to, ...via, delivered: false, reason: 'no recipients' };
   } else if (!services.mailer) {

@@ -1,21 +1,22 @@
 /**
- * Notification templates rules and workflows can name (`notify { to, template }`), each in
- * a staff version (`renderTemplate`) and a customer version (`renderCustomerTemplate`, fed
- * by the customer projection only). Plain text: mail clients render it as-is and no HTML
- * escaping can go wrong.
+ * Rendering the mail templates rules and workflows name (`notify { to, template }`), and the
+ * staff-reply wrapper: a template's wording (the built-in default or a manager's override,
+ * checked by `checkTemplate`) filled with the values of one case. Staff versions
+ * (`renderTemplate`) get the staff values; customer versions (`renderCustomerTemplate`) only
+ * values from the customer projection. Plain text: mail clients render it as-is, and the
+ * HTML part is derived from it, escaped (`textToHtml`).
  */
-import { describeDuration } from '../auth/access-mails.js';
-import { LINK_TTL_MS } from '../auth/links.js';
+import type { FieldIssue } from '../errors.js';
 import { own } from '../own.js';
 import { displayText } from '../text/display.js';
+import { refuseName, variablesFor, type MailTemplateName, type TemplateAudience, type TemplateName, type TemplateSource } from './template-catalog.js';
+import { TEMPLATE_DEFAULTS } from './template-defaults.js';
+import { parseTemplate, renderNodes, type TemplateValues } from './template-language.js';
 
-/**
- * `assignee` falls back to the queue's managers (then all managers) while the case is
- * unassigned; `queueManagers` are the managers who are members of the case's queue, or all
- * managers when it has none.
- */
-export const NOTIFY_TARGETS = ['customer', 'assignee', 'queue', 'queueManagers', 'managers'] as const;
-export type NotifyTarget = (typeof NOTIFY_TARGETS)[number];
+export { NOTIFY_TARGETS, TEMPLATE_NAMES, type NotifyTarget, type TemplateName } from './template-catalog.js';
+
+export const SUBJECT_MAX = 200;
+export const BODY_MAX = 10_000;
 
 export interface TemplateInput {
   caseRef: string;
@@ -36,6 +37,11 @@ export interface RenderedMessage {
   text: string;
 }
 
+export interface RenderedMail extends RenderedMessage {
+  /** A manager's override was used (false: the built-in default). */
+  customized: boolean;
+}
+
 /**
  * What a mail to the customer may say: the customer projection of the case
  * (`src/cases/customer-view.ts`) — never the queue, priority, tier, reasons or SLA.
@@ -50,95 +56,133 @@ export interface CustomerMailInput {
   /** The known problem's solution offered to the customer, while it waits for their answer. */
   offer: { title: string; solution: string } | null;
   url: string;
+  /** The one-click rating links (case-resolved). */
+  csat?: { yesUrl: string; noUrl: string } | null;
   /**
    * A one-time sign-in link that opens the case (src/auth/sign-in-link.ts), in the
    * acknowledgement to a customer without a password; null otherwise.
    */
   signInUrl?: string | null;
+  /** The reply a staff-reply mail carries. */
+  reply?: { text: string; author: string } | null;
 }
 
-function offerText(c: CustomerMailInput): string {
-  return c.offer
-    ? `\n\nThis may solve it (${c.offer.title}):\n${c.offer.solution}\n\nDid it? Tell us with "This solved it" or "No, I still need help": ${c.url}\n`
-    : '';
+export function defaultTemplate(name: MailTemplateName, audience: TemplateAudience): TemplateSource {
+  const source = own(TEMPLATE_DEFAULTS, name)?.[audience];
+  if (!source) throw new Error(`No ${audience} version of the mail template "${name}"`);
+  return source;
 }
-
-/** Mails written for the customer: they say only what the customer projection holds, so staff copies read the same. */
-const FOR_CUSTOMERS = {
-  'case-received': (c: CustomerMailInput) => ({
-    subject: `[${c.caseRef}] We received your request: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nWe received your request "${c.subject}" (${c.caseRef}). We will get back to you soon.${offerText(c)}\n\n${
-      c.signInUrl ? `Follow it here (this link signs you in; it works once, within ${describeDuration(LINK_TTL_MS.caseMail)}):\n${c.signInUrl}\n\nAfter that, open it at ${c.url} (the sign-in page mails you a new link whenever you need one).` : `Follow it here: ${c.url}`
-    }\n`,
-  }),
-  'solution-offered': (c: CustomerMailInput) => ({
-    subject: `[${c.caseRef}] A solution for: ${c.subject}`,
-    text: c.offer
-      ? `Hello ${c.customerName},\n\nWe know this problem: ${c.offer.title}.\n\n${c.offer.solution}\n\nIf this solved it, tell us with "This solved it" and we close your request; if not, choose "No, I still need help" and an agent takes it from here: ${c.url}\n`
-      : `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is with our team.\n\nFollow it here: ${c.url}\n`,
-  }),
-  'case-resolved': (c: CustomerMailInput) => ({
-    subject: `[${c.caseRef}] Resolved: ${c.subject}`,
-    text: `Hello ${c.customerName},\n\nYour request "${c.subject}" was resolved.${c.solution ? `\n\nSolution:\n${c.solution}` : ''}\n\nTell us how we did: ${c.url}\n`,
-  }),
-} satisfies Record<string, (c: CustomerMailInput) => RenderedMessage>;
-
-const TEMPLATES = {
-  ...FOR_CUSTOMERS,
-  'case-escalated': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] Escalated to ${c.queue}: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}) was escalated to ${c.queue}.${c.reason ? `\nReason: ${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'sla-warning': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] SLA at risk: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) is close to breaching its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'sla-breached': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] SLA breached: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}, ${c.queue}) breached its SLA.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-  'case-waiting': (c: TemplateInput) => ({
-    subject: `[${c.caseRef}] Waiting for an agent in ${c.queue}: ${c.subject}`,
-    text: `${c.caseRef} "${c.subject}" (${c.priority}) is waiting for an agent in ${c.queue}: nobody with the skills and spare capacity is available.${c.reason ? `\n${c.reason}` : ''}\n\n${c.url}\n`,
-  }),
-} satisfies Record<string, (c: TemplateInput) => RenderedMessage>;
-
-const customerUpdate = (c: CustomerMailInput): RenderedMessage => ({
-  subject: `[${c.caseRef}] Update on your request: ${c.subject}`,
-  text: `Hello ${c.customerName},\n\nYour request "${c.subject}" (${c.caseRef}) is now: ${c.status}.\n\nFollow it here: ${c.url}\n`,
-});
-
-/** Every template in its customer version; staff-facing ones become a plain status update. */
-const CUSTOMER_TEMPLATES: Record<keyof typeof TEMPLATES, (c: CustomerMailInput) => RenderedMessage> = {
-  ...FOR_CUSTOMERS,
-  'case-escalated': customerUpdate,
-  'sla-warning': customerUpdate,
-  'sla-breached': customerUpdate,
-  'case-waiting': customerUpdate,
-};
-
-export type TemplateName = keyof typeof TEMPLATES;
-export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
 /**
- * Every mail about a case carries its reference (a reply threads by subject at least), and
- * bidi controls in user text are removed (src/text/display.ts).
+ * Everything wrong with a template's wording for one audience, as field issues (`subject`,
+ * `body`): empty, too long, a subject on several lines, syntax (unclosed tags, unbalanced
+ * sections) and names the version may not use (unknown, or staff-only in a customer version).
+ */
+export function checkTemplate(name: MailTemplateName, audience: TemplateAudience, source: TemplateSource): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const variables = variablesFor(name, audience);
+  const fields = [
+    ['subject', source.subject, SUBJECT_MAX],
+    ['body', source.body, BODY_MAX],
+  ] as const;
+  for (const [path, text, max] of fields) {
+    if (text.trim() === '') {
+      issues.push({ path, message: `The ${path} is empty.` });
+      continue;
+    }
+    if (text.length > max) issues.push({ path, message: `The ${path} is ${text.length} characters long; at most ${max}.` });
+    if (path === 'subject' && /[\r\n]/.test(text)) issues.push({ path, message: 'The subject must be one line.' });
+    const parsed = parseTemplate(text);
+    const found = [...parsed.problems];
+    for (const tag of parsed.tags) {
+      const refused = refuseName(tag.name, tag.kind, variables, audience);
+      if (refused) found.push({ line: tag.line, message: refused });
+    }
+    // In the order of the text (a stable sort keeps syntax problems first on a line).
+    for (const p of found.sort((a, b) => a.line - b.line)) issues.push({ path, message: path === 'body' ? `line ${p.line}: ${p.message}` : p.message });
+  }
+  return issues;
+}
+
+/**
+ * Every mail about a case carries its reference (a reply threads by subject at least), on
+ * one line, and bidi controls in user text are removed (src/text/display.ts).
  */
 function finish(message: RenderedMessage, caseRef: string): RenderedMessage {
-  const subject = message.subject.includes(`[${caseRef}]`) ? message.subject : `[${caseRef}] ${message.subject}`;
+  const line = message.subject.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const subject = line.includes(`[${caseRef}]`) ? line : `[${caseRef}] ${line}`;
   return { subject: displayText(subject), text: displayText(message.text) };
 }
 
-/** The staff version of a template. */
-export function renderTemplate(name: TemplateName, input: TemplateInput): RenderedMessage {
-  const render = own<(c: TemplateInput) => RenderedMessage>(TEMPLATES, name);
-  if (!render) throw new Error(`No mail template named "${name}"`);
-  return finish(render(input), input.caseRef);
+/** One wording filled with values. The wording must have passed `checkTemplate`. */
+export function renderSource(source: TemplateSource, values: TemplateValues, caseRef: string): RenderedMessage {
+  const subject = parseTemplate(source.subject);
+  const body = parseTemplate(source.body);
+  return finish({ subject: renderNodes(subject.nodes, values), text: renderNodes(body.nodes, values) }, caseRef);
+}
+
+/** The override when it still passes the checks (a later version may know other names), else the default. */
+export function renderMail(name: MailTemplateName, audience: TemplateAudience, values: TemplateValues, caseRef: string, override?: TemplateSource | null): RenderedMail {
+  const usable = override && checkTemplate(name, audience, override).length === 0 ? override : null;
+  return { ...renderSource(usable ?? defaultTemplate(name, audience), values, caseRef), customized: usable !== null };
+}
+
+function firstName(name: string): string {
+  return name.trim().split(/\s+/)[0] || name;
+}
+
+function offerValues(offer: { title: string; solution: string } | null): [string, string | null][] {
+  return [
+    ['offer', offer ? 'yes' : null],
+    ['offer.title', offer?.title ?? null],
+    ['offer.solution', offer?.solution ?? null],
+  ];
+}
+
+/** The values of a staff version. */
+export function staffValues(c: TemplateInput): TemplateValues {
+  return new Map<string, string | null>([
+    ['case.id', c.caseRef],
+    ['case.subject', c.subject],
+    ['case.status', c.status],
+    ['case.url', c.url],
+    ['case.queue', c.queue],
+    ['case.priority', c.priority],
+    ['customer.name', c.customerName],
+    ['customer.firstName', firstName(c.customerName)],
+    ['solution', c.solution],
+    ['reason', c.reason],
+    ...offerValues(c.offer),
+  ]);
+}
+
+/** The values of a customer version: the customer projection only. */
+export function customerValues(c: CustomerMailInput): TemplateValues {
+  return new Map<string, string | null>([
+    ['case.id', c.caseRef],
+    ['case.subject', c.subject],
+    ['case.status', c.status],
+    ['case.url', c.url],
+    ['customer.name', c.customerName],
+    ['customer.firstName', firstName(c.customerName)],
+    ['solution', c.solution],
+    ...offerValues(c.offer),
+    ['csat', c.csat ? 'yes' : null],
+    ['csat.yesUrl', c.csat?.yesUrl ?? null],
+    ['csat.noUrl', c.csat?.noUrl ?? null],
+    ['signIn', c.signInUrl ? 'yes' : null],
+    ['signIn.url', c.signInUrl ?? null],
+    ['reply.text', c.reply?.text ?? null],
+    ['reply.author', c.reply?.author ?? null],
+  ]);
+}
+
+/** The staff version of a template (the default wording unless an override is given). */
+export function renderTemplate(name: TemplateName, input: TemplateInput, override?: TemplateSource | null): RenderedMail {
+  return renderMail(name, 'staff', staffValues(input), input.caseRef, override);
 }
 
 /** The customer's version of a template, from the customer projection only. */
-export function renderCustomerTemplate(name: TemplateName, input: CustomerMailInput): RenderedMessage {
-  const render = own<(c: CustomerMailInput) => RenderedMessage>(CUSTOMER_TEMPLATES, name);
-  if (!render) throw new Error(`No mail template named "${name}"`);
-  return finish(render(input), input.caseRef);
+export function renderCustomerTemplate(name: MailTemplateName, input: CustomerMailInput, override?: TemplateSource | null): RenderedMail {
+  return renderMail(name, 'customer', customerValues(input), input.caseRef, override);
 }

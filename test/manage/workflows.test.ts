@@ -44,7 +44,7 @@ describe('workflows', () => {
     expect(html).toContain('class="definition-split"');
     expect(html).toContain('hx-post="/manage/workflows/support/validate"');
     const text = textOf(html);
-    expect(text).toContain('pending Pending customer pending resolution — — —');
+    expect(text).toContain('pending Pending customer pending resolution — notify —');
     expect(text).toContain('resolve Resolve new, open, pending, escalated resolved agent, advanced, manager, admin — solution case.resolved');
     expect(text).toContain('case.created routing , escalation');
   });

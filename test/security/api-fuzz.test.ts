@@ -44,6 +44,7 @@ function apiRoutes(): { method: string; path: string }[] {
 
 function concrete(path: string): string {
   return path
+    .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace(':id', path.includes('/cases/') ? caseRef : '1')
     .replace(':name', path.includes('/rulesets/') ? 'routing' : 'support')
     .replace(/:[A-Za-z]+/g, 'x');

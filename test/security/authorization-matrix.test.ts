@@ -17,6 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -65,6 +66,11 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/templates':                         '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
+  'PUT /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
+  'DELETE /api/v1/templates/:name/:audience':      '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/templates/:name/:audience/preview':'401   403   403   403   403   403   ok    ok',
   // Sign-in and the portal
   'GET /':                                         'login ok    ok    ok    ok    ok    ok    ok',
   'GET /login':                                    'ok    ok    ok    ok    ok    ok    ok    ok',
@@ -98,6 +104,9 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
+  // One-click CSAT from the resolved mail: the signed link is the authorization, whoever holds it (test/email/csat.test.ts)
+  'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
+  'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
@@ -116,7 +125,8 @@ const MANAGE_ROUTES = [
   'POST /manage/team/problems/:id/deactivate', 'POST /manage/team/problems/:id/reactivate', 'GET /manage/team/customers', 'GET /manage/team/customers/:id',
   'POST /manage/team/customers/:id/churn', 'GET /manage/reports', 'GET /manage/reports/csv/:name', 'GET /manage/reports/drill', 'GET /manage/reports/drill.csv',
   'GET /manage/reports/sla', 'GET /manage/reports/sla/:id', 'GET /manage/reports/sla/:id/report.csv', 'GET /manage/reports/sla/:id/report.html',
-  'POST /manage/reports/sla/:id/deliver',
+  'POST /manage/reports/sla/:id/deliver', 'GET /manage/templates', 'GET /manage/templates/:name/:audience', 'POST /manage/templates/:name/:audience',
+  'POST /manage/templates/:name/:audience/preview', 'POST /manage/templates/:name/:audience/reset',
 ];
 for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
@@ -166,6 +176,7 @@ async function world(): Promise<World> {
       customer: String(actors.otherCustomer.id),
       report: String(report.id),
       token: String(token.id),
+      csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
     },
   };
 }
@@ -173,6 +184,7 @@ async function world(): Promise<World> {
 function concrete(w: World, path: string): string {
   const p = w.params;
   return path
+    .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace(/^\/(api\/v1\/)?cases\/:id/, (m) => m.replace(':id', p.case!))
     .replace('/workflows/:name', `/workflows/${p.workflow}`)
     .replace(':name/dry-runs/:id', `${p.name}/dry-runs/${'x'.repeat(43)}`)
@@ -186,7 +198,8 @@ function concrete(w: World, path: string): string {
     .replace('/reports/csv/:name', '/reports/csv/backlog')
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
-    .replace('/assets/:name', '/assets/app.css');
+    .replace('/assets/:name', '/assets/app.css')
+    .replace('/csat/:token', `/csat/${p.csat}`);
 }
 
 function routes(h: Harness): string[] {

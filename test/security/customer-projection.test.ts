@@ -51,7 +51,7 @@ function expectNoSecrets(where: string, text: string) {
   for (const secret of SECRETS) expect(text.includes(secret), `${where} contains "${secret}"`).toBe(false);
 }
 
-/** The default workflow, plus mails to the customer (by target and by address) and to managers. */
+/** The default workflow (which mails case-resolved on resolve), plus mails to the customer (by target and by address) and to managers. */
 function notifyingDefinitions() {
   const dir = tempDir();
   const workflow = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8'));
@@ -62,7 +62,7 @@ function notifyingDefinitions() {
     { action: 'notify', to: 'managers', template: 'case-escalated' },
   ];
   workflow.states.pending.onEnter = [{ action: 'notify', to: 'customer', template: 'sla-warning' }];
-  workflow.states.resolved.onEnter = [{ action: 'notify', to: 'customer', template: 'case-resolved' }];
+  // `resolve` mails the customer case-resolved in the default workflow itself.
   fs.writeFileSync(path.join(dir, 'support.json'), JSON.stringify(workflow));
   return loadRepoDefinitions({ workflowsDir: dir });
 }

@@ -1,7 +1,8 @@
 /**
  * XSS: a corpus of payloads in every user-controlled field — case subject and description,
  * customer, staff and organization names, messages and internal notes, solutions, reasons,
- * rating comments, rule names, queue names, the problem library, churn notes — then every
+ * rating comments, rule names, queue names, the problem library, churn notes, a mail
+ * template's wording — then every
  * page and fragment of the app (taken from the route table) is fetched as a customer, an
  * agent and a manager. No response may contain a payload unescaped, nor a javascript: URL.
  */
@@ -10,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { customers, problems, queues, staff } from '../../src/db/schema/index.js';
 import { saveDraft } from '../../src/definitions/versions.js';
 import { createReport } from '../../src/reports/create-report.js';
+import { saveTemplate } from '../../src/notifications/edit-template.js';
 import { markChurn } from '../../src/team/churn.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -65,12 +68,16 @@ beforeAll(async () => {
   transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
   const report = createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
+  // A mail template worded with payloads: its page shows the wording, the preview and the history.
+  saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
   Object.assign(params, {
     case: caseRef,
     problem: String(problem.id),
     report: String(report.id),
     customer: String(customer.id),
     staff: String(agent.id),
+    // The CSAT page of the resolved, rated case (subject and comment are payloads).
+    csat: makeCsatToken(csatKey(h.services), c.id, customer.id, now + 86_400_000),
   });
   expect(h.db.select({ name: customers.name }).from(customers).where(eq(customers.id, customer.id)).get()?.name).toBe(p(4));
   expect(h.db.select({ name: staff.name }).from(staff).where(eq(staff.id, agent.id)).get()?.name).toBe(p(2));
@@ -85,6 +92,7 @@ function pages(): string[] {
 
 function concrete(path: string): string {
   return path
+    .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace('/cases/:id', `/cases/${params.case}`)
     .replace('/rules/:name/dry-runs/:id', '/rules/routing')
     .replace('/rules/:name', '/rules/routing')
@@ -95,7 +103,8 @@ function concrete(path: string): string {
     .replace('/problems/:id', `/problems/${params.problem}`)
     .replace('/customers/:id', `/customers/${params.customer}`)
     .replace('/reports/csv/:name', '/reports/csv/backlog')
-    .replace(/\/reports\/sla\/:id/, `/reports/sla/${params.report}`);
+    .replace(/\/reports\/sla\/:id/, `/reports/sla/${params.report}`)
+    .replace('/csat/:token', `/csat/${params.csat}`);
 }
 
 /** Query strings that echo user input back. */
@@ -133,6 +142,8 @@ describe('stored and reflected payloads on every page and fragment', () => {
     const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
     const html = await (await h.app.request(`http://localhost/cases/${caseRef}`, { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(html).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
+    const template = await (await h.app.request('http://localhost/manage/templates/case-resolved/customer', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
+    expect(template).toContain('&quot;&gt;&lt;img src=x onerror=alert(&quot;xss-2&quot;)&gt;');
   });
 });
 

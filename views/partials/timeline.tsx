@@ -136,7 +136,7 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
       return <Line entry={e} kind="state" {...extra}>{`${state(d.from)} → ${state(d.to)} (${str(d.transition)}) by ${by}`}</Line>;
     }
     case 'case.rated':
-      return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+      return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}${d.via === 'mail-link' ? ' (from the link in the resolved mail)' : ''}`}</Line>;
     case 'customer.updated':
       return (
         <Line entry={e} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>

@@ -2,7 +2,8 @@
  * Outbound mail about a case. Every public staff reply (`staff.replied`, from any path) queues
  * an `email.reply` outbox item in the reply's own transaction; the handler mails it to the
  * case's customer with the case's CCs copied, built from the customer projection only
- * (`customerTimeline`: the reply's text and its author's name, never notes, queue or tier).
+ * (`customerTimeline`: the reply's text and its author's name, never notes, queue or tier),
+ * wrapped in the editable `staff-reply` template (src/notifications/templates.ts).
  * Customer mails (replies and notifications alike) carry our own Message-ID (recorded in
  * `email_messages` as `out`, so an answer threads back by In-Reply-To/References),
  * In-Reply-To/References continuing the case's thread, the signed Reply-To, `[C-1042]` in
@@ -18,12 +19,14 @@ import type { Db } from '../../db/client.js';
 import { cases } from '../../db/schema/index.js';
 import { statement } from '../../db/fast.js';
 import { caseRef } from '../../cases/case-ref.js';
-import { customerCaseSummary, customerTimeline } from '../../cases/customer-view.js';
+import { customerTimeline } from '../../cases/customer-view.js';
 import type { CaseRow } from '../../cases/case-view.js';
 import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
 import type { MailMessage } from '../../notifications/mailer.js';
+import { templateOverride } from '../../notifications/template-store.js';
+import { caseValues } from '../../notifications/template-values.js';
+import { renderMail } from '../../notifications/templates.js';
 import type { Services } from '../../services.js';
-import { displayText } from '../../text/display.js';
 import type { Subscribers } from '../../workflow/subscribers.js';
 import { contactsOf } from './mail-log.js';
 import { isSupportAddress, makeReplyAddress } from './reply-address.js';
@@ -159,16 +162,17 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
   } else if (!services.mailer) {
     outcome = { ...what, to, cc, delivered: false, reason: 'SMTP_URL is not set' };
   } else {
-    const view = customerCaseSummary(services, c);
-    const url = `${services.publicUrl}/cases/${view.id}`;
-    // Bidi controls in user text are removed (src/text/display.ts), as in every mail.
-    const text = displayText(`${entry.body.trim()}\n\n${entry.author.name}, support\n\nReply to this mail to answer, or follow your request at ${url}\n`);
+    // The wrapper is the editable `staff-reply` template (customer version): the reply as the
+    // customer sees it, its author's name and the link; bidi controls removed, as in every mail.
+    const values = caseValues(services, { ...c, subject: c.subject.replace(REPLY_PREFIX, '') }, 'staff-reply', 'customer', { reply: { text: entry.body.trim(), author: entry.author.name } });
+    const message = renderMail('staff-reply', 'customer', values, caseRef(c.id), templateOverride(db, 'staff-reply', 'customer'));
+    const text = message.text;
     messageId = outboundMessageId(services, item, c.id);
     const headers = threadHeaders(services, c.id, messageId);
     const mail: MailMessage = {
       to,
       cc,
-      subject: displayText(`Re: [${view.id}] ${view.subject.replace(REPLY_PREFIX, '')}`),
+      subject: message.subject,
       text,
       html: textToHtml(text),
       messageId,
@@ -177,7 +181,7 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
       replyTo: headers.replyTo,
     };
     await sendCaseMail(services, item, c.id, mail, what);
-    outcome = { ...what, to, cc, messageId, delivered: true, attempts: item.attempts };
+    outcome = { ...what, to, cc, messageId, delivered: true, attempts: item.attempts, ...(message.customized ? { customized: true } : {}) };
   }
   db.$client.transaction(() => {
     const now = services.clock.now();

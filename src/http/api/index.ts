@@ -13,6 +13,7 @@ import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
 import { reportRoutes } from './reports.js';
 import { slaRoutes } from './sla.js';
+import { templateRoutes } from './templates.js';
 
 export const API_BODY_LIMIT = 256 * 1024;
 
@@ -46,6 +47,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/users', userRoutes());
   api.route('/', slaRoutes());
   api.route('/reports', reportRoutes());
+  api.route('/templates', templateRoutes());
   api.route('/', referenceRoutes());
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');

@@ -1,6 +1,7 @@
 /**
  * The server-rendered pages (hono/jsx views in `views/`, htmx for partial updates):
- * sign-in, the customer portal, the agent workspace. Sessions and CSRF apply to these
+ * sign-in, the customer portal, the agent workspace, the manager console, the one-click
+ * CSAT page of the resolved mail. Sessions and CSRF apply to these
  * routes only; `/api` keeps bearer tokens.
  */
 import { Hono } from 'hono';
@@ -9,6 +10,7 @@ import { DomainError } from '../../errors.js';
 import { accessPages } from './access.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
+import { csatPages } from './csat.js';
 import type { PageEnv, PageOptions } from './env.js';
 import { inboxPages } from './inbox.js';
 import { managePages } from './manage/index.js';
@@ -41,5 +43,6 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', inboxPages());
   app.route('/', casePages());
   app.route('/', managePages());
+  app.route('/', csatPages());
   return app;
 }

@@ -18,8 +18,9 @@ import { DomainError } from '../../errors.js';
 import { cookieNames, type PageContext, type PageEnv, type PageOptions } from './env.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Forms for people who are not signed in (protected by the visitor's CSRF cookie). */
+/** Forms for people who are not signed in (protected by the visitor's CSRF cookie); `/csat/…` is the one-click rating from a mail. */
 const VISITOR_FORMS = new Set(['/login', '/set-password', '/login/link', '/login/link/confirm', '/forgot-password', '/signup', '/signup/confirm']);
+const isVisitorForm = (path: string) => VISITOR_FORMS.has(path) || path.startsWith('/csat/');
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function isPagePath(path: string): boolean {
@@ -85,7 +86,7 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
     if (!SAFE_METHODS.has(c.req.method)) {
       const ended = cookie !== undefined && !session;
       if (ended && c.req.path === '/logout') return next(); // nothing left to sign out of
-      if (ended && !VISITOR_FORMS.has(c.req.path)) throw new DomainError('UNAUTHENTICATED', 'Your session has ended. Please sign in again.');
+      if (ended && !isVisitorForm(c.req.path)) throw new DomainError('UNAUTHENTICATED', 'Your session has ended. Please sign in again.');
       await verifyCsrf(c, csrf, options);
     }
     await next();

@@ -1,6 +1,6 @@
 /**
  * The manager console under `/manage`: its home page (what needs attention), rules,
- * workflows, SLA, team, reports. Each area is its own router; all of them sit behind
+ * workflows, SLA, team, reports, mail templates. Each area is its own router; all of them sit behind
  * `requireManager`.
  */
 import { Hono } from 'hono';
@@ -12,6 +12,7 @@ import { reportPages } from './reports.js';
 import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
 import { teamPages } from './team.js';
+import { templatePages } from './templates.js';
 import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
@@ -22,6 +23,7 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/sla', label: 'SLA' },
   { href: '/manage/team', label: 'Team' },
   { href: '/manage/reports', label: 'Reports' },
+  { href: '/manage/templates', label: 'Mail templates' },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -34,5 +36,6 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', slaPages());
   app.route('/', teamPages());
   app.route('/', reportPages());
+  app.route('/', templatePages());
   return app;
 }

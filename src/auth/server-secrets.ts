@@ -1,0 +1,16 @@
+/**
+ * Keys Casebook makes for itself: random, created on first use, kept in `server_secrets` so
+ * every process on the database and every restart use the same one. Never shown anywhere.
+ */
+import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import { randomToken } from './tokens.js';
+
+/** The secret called `name`, created (race-free: the first insert wins) if there is none yet. */
+export function serverSecret(db: Db, name: string, now: number): string {
+  const read = statement<[string], { value: string }>(db, 'SELECT value FROM server_secrets WHERE name = ?');
+  const existing = read.get(name);
+  if (existing) return existing.value;
+  statement<[string, string, number]>(db, 'INSERT OR IGNORE INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)').run(name, randomToken(), now);
+  return read.get(name)!.value;
+}

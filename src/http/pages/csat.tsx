@@ -1,0 +1,108 @@
+/**
+ * One-click CSAT from the resolved mail, without signing in (docs/email.md):
+ *
+ *   GET  /csat/:token?answer=yes|no   the case and a one-button form, the answer preselected;
+ *                                     records nothing (mail scanners and link previews open
+ *                                     every link in a mail, the "no" link as well as the "yes")
+ *   POST /csat/:token                 answer=yes|no, comment → rateCase as the token's
+ *                                     customer (`case.rated`, via "mail-link"), then 303 back
+ *
+ * The signed token (src/channels/email/csat-link.ts) is the authorization: it names the case
+ * and its customer, whoever holds it. The POST still carries the CSRF token like every form
+ * (a visitor's comes from the cookie the GET set), so another site cannot post a rating even
+ * with a stolen link; that costs the customer nothing.
+ */
+import { Hono } from 'hono';
+import { eq } from 'drizzle-orm';
+import { caseRef } from '../../cases/case-ref.js';
+import { customerStatus } from '../../cases/customer-view.js';
+import { rateCase } from '../../cases/rate-case.js';
+import { csatKey, verifyCsatToken } from '../../channels/email/csat-link.js';
+import { caseRatings, cases, customers } from '../../db/schema/index.js';
+import { DomainError } from '../../errors.js';
+import type { Actor } from '../../roles.js';
+import type { FormState } from '../../../views/components.js';
+import { CsatLinkProblemPage, CsatPage, type CsatView } from '../../../views/pages/csat.js';
+import type { PageContext, PageEnv } from './env.js';
+import { formErrorsOf, readForm } from './forms.js';
+import { redirectTo, sendHtml, viewerOf } from './render.js';
+
+interface Holder {
+  caseId: number;
+  actor: Actor;
+  view: CsatView;
+}
+
+function viewer(c: PageContext) {
+  try {
+    return viewerOf(c);
+  } catch {
+    return null;
+  }
+}
+
+/** The case and customer the link names, or the page saying the link is not valid or expired. */
+function holderOf(c: PageContext): Holder | Response | Promise<Response> {
+  const services = c.get('services');
+  c.header('X-Robots-Tag', 'noindex');
+  const token = c.req.param('token') ?? '';
+  const check = verifyCsatToken(csatKey(services), token, services.clock.now());
+  const problem = (expired: boolean, ref: string | null) => sendHtml(c, <CsatLinkProblemPage viewer={viewer(c)} csrfToken={c.get('csrfToken')} expired={expired} ref={ref} />, expired ? 410 : 404);
+  if (!check.ok) return check.reason === 'expired' ? problem(true, caseRef(check.caseId)) : problem(false, null);
+  const row = services.db.select().from(cases).where(eq(cases.id, check.caseId)).get();
+  const customer = services.db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.id, check.customerId)).get();
+  // A case moved to another customer since the mail: the link no longer speaks for its customer.
+  if (!row || !customer || row.customerId !== customer.id) return problem(false, null);
+  const rating = services.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
+  const category = customerStatus(services, row).statusCategory;
+  return {
+    caseId: row.id,
+    actor: { type: 'customer', id: customer.id, role: 'customer', name: customer.name },
+    view: {
+      token,
+      ref: caseRef(row.id),
+      subject: row.subject,
+      rateable: category === 'resolved' || category === 'closed',
+      rating: rating ? { satisfied: rating.satisfied, comment: rating.comment } : null,
+      thanked: false,
+    },
+  };
+}
+
+function answerOf(value: string | undefined): 'yes' | 'no' | null {
+  return value === 'yes' || value === 'no' ? value : null;
+}
+
+export function csatPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+  const page = (c: PageContext, view: CsatView, state: FormState, status: 200 | 409 | 422 = 200) => sendHtml(c, <CsatPage viewer={viewer(c)} csrfToken={c.get('csrfToken')} view={view} state={state} />, status);
+
+  app.get('/csat/:token', (c) => {
+    const holder = holderOf(c);
+    if (holder instanceof Response || holder instanceof Promise) return holder;
+    const answer = answerOf(c.req.query('answer')) ?? (holder.view.rating ? (holder.view.rating.satisfied ? 'yes' : 'no') : '');
+    const view = { ...holder.view, thanked: c.req.query('done') === '1' && holder.view.rating !== null };
+    return page(c, view, { values: { answer, comment: holder.view.rating?.comment ?? '' } });
+  });
+
+  app.post('/csat/:token', async (c) => {
+    const holder = holderOf(c);
+    if (holder instanceof Response || holder instanceof Promise) return holder;
+    const services = c.get('services');
+    const values = await readForm(c);
+    const answer = answerOf(values.answer);
+    if (!answer) return page(c, holder.view, { values, errors: { answer: 'Choose yes or no.' } }, 422);
+    try {
+      rateCase(services, holder.caseId, { satisfied: answer === 'yes', comment: values.comment ?? '' }, holder.actor, { via: 'mail-link' });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'INVALID_TRANSITION') return page(c, { ...holder.view, rateable: false }, { values }, 409);
+      const errors = formErrorsOf(error);
+      if (!errors) throw error;
+      return page(c, holder.view, { values, errors }, 422);
+    }
+    await services.outbox.settle(holder.caseId);
+    return redirectTo(c, `/csat/${holder.view.token}?done=1`);
+  });
+
+  return app;
+}

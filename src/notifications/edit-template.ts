@@ -1,0 +1,80 @@
+/**
+ * Managers change the wording of a mail template for one audience (`saveTemplate`) or go
+ * back to the built-in default (`resetTemplate`). The wording is checked before anything is
+ * stored (`checkTemplate`: a ValidationError with the field and line of every problem);
+ * every change is recorded with who made it and when (`notification_template_changes`).
+ */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
+import { DomainError, ValidationError } from '../errors.js';
+import { isManagerRole, type Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import type { TemplateSource } from './template-catalog.js';
+import { findTemplate, templateState, type TemplateState } from './template-store.js';
+import { checkTemplate } from './templates.js';
+
+export const templateInputSchema = z.strictObject({
+  subject: z.string({ error: 'required' }),
+  body: z.string({ error: 'required' }),
+});
+export type TemplateInputBody = z.input<typeof templateInputSchema>;
+
+function assertManager(actor: Actor): void {
+  if (!isManagerRole(actor.role)) throw new DomainError('FORBIDDEN', 'Only managers and admins can change mail templates.');
+}
+
+/** The wording as it is stored: line ends as `\n`, no blanks around the subject. */
+export function normaliseSource(raw: TemplateInputBody): TemplateSource {
+  const parsed = templateInputSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message })));
+  return { subject: parsed.data.subject.trim(), body: parsed.data.body.replace(/\r\n?/g, '\n') };
+}
+
+/** The checked wording, or a ValidationError listing every problem beside its field. */
+export function checkedSource(name: string, audience: string, raw: TemplateInputBody): TemplateSource {
+  const found = findTemplate(name, audience);
+  const source = normaliseSource(raw);
+  const issues = checkTemplate(found.spec.name, found.audience, source);
+  if (issues.length > 0) throw new ValidationError(issues, 'The template has problems; nothing was saved.');
+  return source;
+}
+
+function record(services: Services, name: string, audience: TemplateState['audience'], action: 'saved' | 'reset', source: TemplateSource | null, actor: Actor, now: number): void {
+  services.db
+    .insert(notificationTemplateChanges)
+    .values({ name, audience, action, subject: source?.subject ?? null, body: source?.body ?? null, actorId: actor.type === 'staff' ? actor.id : null, actor: actor.name, at: now })
+    .run();
+}
+
+export function saveTemplate(services: Services, name: string, audience: string, raw: TemplateInputBody, actor: Actor): TemplateState {
+  assertManager(actor);
+  const source = checkedSource(name, audience, raw);
+  const { spec, audience: who } = findTemplate(name, audience);
+  const now = services.clock.now();
+  const row = { ...source, updatedById: actor.type === 'staff' ? actor.id : null, updatedBy: actor.name, updatedAt: now };
+  transaction(services.db, () => {
+    services.db
+      .insert(notificationTemplates)
+      .values({ name: spec.name, audience: who, ...row })
+      .onConflictDoUpdate({ target: [notificationTemplates.name, notificationTemplates.audience], set: row })
+      .run();
+    record(services, spec.name, who, 'saved', source, actor, now);
+  });
+  return templateState(services.db, spec.name, who);
+}
+
+/** Back to the built-in default. Resetting a template that has no override changes nothing and records nothing. */
+export function resetTemplate(services: Services, name: string, audience: string, actor: Actor): TemplateState {
+  assertManager(actor);
+  const { spec, audience: who } = findTemplate(name, audience);
+  transaction(services.db, () => {
+    const removed = services.db
+      .delete(notificationTemplates)
+      .where(and(eq(notificationTemplates.name, spec.name), eq(notificationTemplates.audience, who)))
+      .run();
+    if (removed.changes > 0) record(services, spec.name, who, 'reset', null, actor, services.clock.now());
+  });
+  return templateState(services.db, spec.name, who);
+}

@@ -1,0 +1,80 @@
+/**
+ * The templates in force: a manager's override from `notification_templates`, or the
+ * built-in default; and the history of changes (`notification_template_changes`).
+ * Changing them: edit-template.ts.
+ */
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
+import { DomainError } from '../errors.js';
+import { isAudienceOf, MAIL_TEMPLATE_NAMES, templateSpec, variablesFor, type MailTemplateName, type TemplateAudience, type TemplateSource, type TemplateSpec, type VariableSpec } from './template-catalog.js';
+import { defaultTemplate } from './templates.js';
+
+export type StoredTemplate = typeof notificationTemplates.$inferSelect;
+export type TemplateChange = typeof notificationTemplateChanges.$inferSelect;
+
+export interface TemplateState {
+  spec: TemplateSpec;
+  audience: TemplateAudience;
+  /** The wording in force: the override, or the default. */
+  source: TemplateSource;
+  default: TemplateSource;
+  override: StoredTemplate | null;
+  variables: VariableSpec[];
+}
+
+/** The override of one template version, if a manager saved one (read on every mail sent). */
+export function templateOverride(db: Db, name: MailTemplateName, audience: TemplateAudience): TemplateSource | null {
+  return statement<[string, string], TemplateSource>(db, 'SELECT subject, body FROM notification_templates WHERE name = ? AND audience = ?').get(name, audience) ?? null;
+}
+
+/** The spec of `name` for `audience`, or TEMPLATE_NOT_FOUND (also for names taken from a URL that are not templates). */
+export function findTemplate(name: string, audience: string): { spec: TemplateSpec; audience: TemplateAudience } {
+  const spec = templateSpec(name);
+  if (!spec || !isAudienceOf(spec, audience)) {
+    throw new DomainError('TEMPLATE_NOT_FOUND', `No mail template "${name}" for ${audience === 'staff' || audience === 'customer' ? audience : `"${audience}"`}.`, { template: name, audience });
+  }
+  return { spec, audience };
+}
+
+export function templateState(db: Db, name: string, audience: string): TemplateState {
+  const found = findTemplate(name, audience);
+  const override = db
+    .select()
+    .from(notificationTemplates)
+    .where(and(eq(notificationTemplates.name, found.spec.name), eq(notificationTemplates.audience, found.audience)))
+    .get();
+  const fallback = defaultTemplate(found.spec.name, found.audience);
+  return {
+    ...found,
+    source: override ? { subject: override.subject, body: override.body } : fallback,
+    default: fallback,
+    override: override ?? null,
+    variables: variablesFor(found.spec.name, found.audience),
+  };
+}
+
+/** Every template version, in catalog order. */
+export function allTemplateStates(db: Db): TemplateState[] {
+  const overrides = new Map(db.select().from(notificationTemplates).all().map((row) => [`${row.name}/${row.audience}`, row]));
+  return MAIL_TEMPLATE_NAMES.flatMap((name) => {
+    const spec = templateSpec(name)!;
+    return spec.audiences.map((audience) => {
+      const override = overrides.get(`${name}/${audience}`) ?? null;
+      const fallback = defaultTemplate(name, audience);
+      return { spec, audience, source: override ? { subject: override.subject, body: override.body } : fallback, default: fallback, override, variables: variablesFor(name, audience) };
+    });
+  });
+}
+
+/** The changes to one template version, newest first. */
+export function templateHistory(db: Db, name: MailTemplateName, audience: TemplateAudience, limit = 50): TemplateChange[] {
+  return db
+    .select()
+    .from(notificationTemplateChanges)
+    .where(and(eq(notificationTemplateChanges.name, name), eq(notificationTemplateChanges.audience, audience)))
+    .orderBy(desc(notificationTemplateChanges.id))
+    .limit(limit)
+    .all();
+}

@@ -1,0 +1,115 @@
+/**
+ * The values a template is filled with: from one case (for the mail being sent, or for a
+ * preview against a real case) or from a built sample (a preview without a case). Customer
+ * versions get the customer projection only (`customerStatus`: the status in customer
+ * wording); staff versions get the queue, the priority and the reason too.
+ */
+import { and, desc, eq } from 'drizzle-orm';
+import { caseRef } from '../cases/case-ref.js';
+import type { CaseRow } from '../cases/case-view.js';
+import { customerStatus } from '../cases/customer-view.js';
+import { loadOffer } from '../cases/solution-offer.js';
+import { csatLinks } from '../channels/email/csat-link.js';
+import { caseEvents, customers } from '../db/schema/index.js';
+import type { Services } from '../services.js';
+import type { MailTemplateName, TemplateAudience } from './template-catalog.js';
+import type { TemplateValues } from './template-language.js';
+import { customerValues, staffValues } from './templates.js';
+
+export interface ValueOptions {
+  /** The outbox item's data (the SLA timer at stake, how long a case waited). */
+  data?: Record<string, unknown>;
+  /** The reply a staff-reply mail carries. */
+  reply?: { text: string; author: string } | null;
+  /** `signed`: working one-click rating links (mail); `example`: links that do nothing (previews). Default signed. */
+  csat?: 'signed' | 'example';
+  /** The one-time sign-in link an acknowledgement carries to a customer without a password. */
+  signInUrl?: string | null;
+}
+
+/** What the message explains: the escalation's reason, or the SLA timer at stake, or how long the case waited. */
+export function reasonFor(services: Services, template: MailTemplateName, caseId: number, data: Record<string, unknown>): string | null {
+  if (template === 'case-escalated') {
+    const last = services.db
+      .select({ data: caseEvents.data })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, 'case.escalated')))
+      .orderBy(desc(caseEvents.id))
+      .get();
+    return (last?.data.reason as string | undefined) ?? null;
+  }
+  if (template === 'sla-warning' || template === 'sla-breached') {
+    const sla = (data.sla ?? null) as { metric?: string; dueAt?: number | null; policy?: string } | null;
+    if (!sla?.metric) return null;
+    const due = typeof sla.dueAt === 'number' ? new Date(sla.dueAt).toISOString() : null;
+    const policy = sla.policy ? ` (${sla.policy})` : '';
+    return template === 'sla-warning' ? `The ${sla.metric} target${policy} is due ${due ?? 'soon'}.` : `The ${sla.metric} target${policy}${due ? ` was due ${due}` : ''}.`;
+  }
+  if (template === 'case-waiting') {
+    const wait = data as { waitingSince?: unknown; thresholdMinutes?: unknown };
+    if (typeof wait.waitingSince !== 'number') return null;
+    const threshold = typeof wait.thresholdMinutes === 'number' ? ` (the queue alerts after ${wait.thresholdMinutes} min)` : '';
+    return `Waiting since ${new Date(wait.waitingSince).toISOString()}${threshold}.`;
+  }
+  return null;
+}
+
+function exampleCsat(services: Services): { yesUrl: string; noUrl: string } {
+  return { yesUrl: `${services.publicUrl}/csat/example?answer=yes`, noUrl: `${services.publicUrl}/csat/example?answer=no` };
+}
+
+/** The values of one version of a template for case `c`. */
+export function caseValues(services: Services, c: CaseRow, name: MailTemplateName, audience: TemplateAudience, options: ValueOptions = {}): TemplateValues {
+  const customer = services.db.select({ name: customers.name }).from(customers).where(eq(customers.id, c.customerId)).get();
+  const ref = caseRef(c.id);
+  const url = `${services.publicUrl}/cases/${ref}`;
+  const offered = name === 'case-received' || name === 'solution-offered' ? loadOffer(services, c.id) : null;
+  const offer = offered?.answer === 'open' ? { title: offered.title, solution: offered.solution } : null;
+  const customerName = customer?.name ?? '';
+  if (audience === 'customer') {
+    const csat = name !== 'case-resolved' ? null : options.csat === 'example' ? exampleCsat(services) : csatLinks(services, c.id, c.customerId);
+    return customerValues({ caseRef: ref, subject: c.subject, status: customerStatus(services, c).status, customerName, solution: c.solution, offer, url, csat, reply: options.reply ?? null, signInUrl: name === 'case-received' ? options.signInUrl ?? null : null });
+  }
+  const reason = reasonFor(services, name, c.id, options.data ?? {});
+  return staffValues({ caseRef: ref, subject: c.subject, status: c.status, queue: c.queueId, priority: c.priority, customerName, reason, solution: c.solution, offer, url });
+}
+
+const EVENT_OF: Partial<Record<MailTemplateName, string>> = { 'sla-warning': 'sla.warning', 'sla-breached': 'sla.breached', 'case-waiting': 'case.waitAlerted' };
+
+/** For a preview against a real case: the data its latest matching event would have given the mail. */
+export function previewData(services: Services, caseId: number, name: MailTemplateName): Record<string, unknown> {
+  const type = EVENT_OF[name];
+  if (!type) return {};
+  const last = services.db
+    .select({ data: caseEvents.data })
+    .from(caseEvents)
+    .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, type)))
+    .orderBy(desc(caseEvents.id))
+    .get();
+  if (!last) return {};
+  return name === 'case-waiting' ? last.data : { sla: last.data };
+}
+
+const SAMPLE_REASONS: Partial<Record<MailTemplateName, string>> = {
+  'case-escalated': 'Enterprise customer with an urgent problem.',
+  'sla-warning': 'The firstResponse target (standard) is due 2026-03-02T17:00:00.000Z.',
+  'sla-breached': 'The resolution target (standard) was due 2026-03-02T17:00:00.000Z.',
+  'case-waiting': 'Waiting since 2026-03-02T09:00:00.000Z (the queue alerts after 30 min).',
+};
+
+/** A made-up case for previews without a case: every value of the version filled in. */
+export function sampleValues(services: Services, name: MailTemplateName, audience: TemplateAudience): TemplateValues {
+  const ref = 'C-1042';
+  const common = {
+    caseRef: ref,
+    subject: 'Invoice 2026-03 charged twice',
+    customerName: 'Chloe Carter',
+    solution: 'We refunded the second charge; it shows on your statement within 3 business days.',
+    offer: { title: 'Charged twice', solution: 'A second charge is a card authorisation that disappears within 3 business days.' },
+    url: `${services.publicUrl}/cases/${ref}`,
+  };
+  if (audience === 'customer') {
+    return customerValues({ ...common, status: 'In progress', csat: exampleCsat(services), signInUrl: name === 'case-received' ? `${services.publicUrl}/login/link?token=example` : null, reply: { text: 'Hello Chloe,\n\nwe refunded the second charge.', author: 'Alice Archer' } });
+  }
+  return staffValues({ ...common, status: 'open', queue: 'billing', priority: 'high', reason: SAMPLE_REASONS[name] ?? null });
+}
