@@ -89,7 +89,11 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const clock = new ManualClock(options.start ?? '2026-03-02T09:00:00Z');
   const services = createServices(db, clock, options.services);
   seedDefinitions(services, options.files ?? loadRepoDefinitions());
-  const app = createApp(services, { adminToken: ADMIN_TOKEN });
+  // The console's export/import works on copies: no test rewrites the repository's own definitions.
+  const definitionFolders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
+  fs.cpSync(path.join(ROOT, 'rules'), definitionFolders.rulesDir, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'workflows'), definitionFolders.workflowsDir, { recursive: true });
+  const app = createApp(services, { adminToken: ADMIN_TOKEN, definitionFolders });
   let counter = 0;
 
   return {
