@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
+import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
@@ -41,6 +42,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
+  /** Attachments (ATTACHMENTS_DIR, ATTACHMENT_MAX_*): docs/email.md "Attachments". */
+  attachments: AttachmentSettings;
 }
 
 export class ConfigError extends Error {}
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     logLevel,
     email: emailSettings(env, adminToken),
+    attachments: attachmentSettings(env, cwd),
   };
 }
 
@@ -157,5 +161,13 @@ function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): Email
     return emailSettingsFromEnv(env, adminToken);
   } catch (error) {
     throw error instanceof EmailSettingsError ? new ConfigError(error.message) : error;
+  }
+}
+
+function attachmentSettings(env: NodeJS.ProcessEnv, cwd: string): AttachmentSettings {
+  try {
+    return attachmentSettingsFromEnv(env, cwd);
+  } catch (error) {
+    throw error instanceof AttachmentSettingsError ? new ConfigError(error.message) : error;
   }
 }

@@ -3,6 +3,10 @@
  * explicitly (no module-level singletons): tests build their own with a temp database
  * and a manual clock.
  */
+import os from 'node:os';
+import path from 'node:path';
+import { defaultAttachmentSettings, type AttachmentSettings } from './attachments/settings.js';
+import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
@@ -30,6 +34,20 @@ export interface ServiceOptions {
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
   /** The email channel's settings (default: defaultEmailSettings()). */
   email?: EmailSettings;
+  /** Attachment store and limits (default: a `files` folder beside the database file, default limits). */
+  attachments?: Partial<AttachmentSettings>;
+}
+
+/** Where attachments are stored and how large they may be. */
+export interface Attachments {
+  settings: AttachmentSettings;
+  store: AttachmentStore;
+}
+
+/** A `files` folder beside the database file (a temp folder for an in-memory database). */
+function defaultAttachmentsDir(db: Db): string {
+  const file = db.$client.name;
+  return file && file !== ':memory:' ? path.join(path.dirname(path.resolve(file)), 'files') : path.join(os.tmpdir(), `casebook-files-${process.pid}`);
 }
 
 export interface Services {
@@ -45,6 +63,13 @@ export interface Services {
   publicUrl: string;
   queueWaitAlertMinutes: number;
   email: EmailSettings;
+  attachments: Attachments;
+}
+
+function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
+  const dir = options.dir ?? defaultAttachmentsDir(db);
+  const settings = { ...defaultAttachmentSettings(dir), ...options, dir };
+  return { settings, store: createAttachmentStore(settings.dir) };
 }
 
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
@@ -63,6 +88,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
+    attachments: attachmentsFor(db, options.attachments),
   };
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);
