@@ -7,6 +7,8 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { assertWithinLimits, type IncomingFile } from '../../attachments/limits.js';
+import { storeFiles } from '../../attachments/record.js';
 import { addMessage } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
@@ -18,8 +20,11 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
+import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { DomainError } from '../../errors.js';
+import { attachmentResponse } from '../attachment-download.js';
 import { retryAfterOf, takeRateLimit } from '../limits.js';
+import { readUploads } from '../uploads.js';
 import { isManagerRole } from '../../roles.js';
 import type { Principal } from '../types.js';
 import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
@@ -197,7 +202,8 @@ async function command<T>(
   c: PageContext,
   form: FormName | ((v: Visible) => FormName),
   schema: z.ZodType<T>,
-  run: (v: Visible, input: T) => string,
+  /** `files`: those sent with a multipart form (only the message form offers them). */
+  run: (v: Visible, input: T, files: IncomingFile[]) => string,
   /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
   allowed: (v: Visible) => boolean = () => true,
 ) {
@@ -205,11 +211,12 @@ async function command<T>(
   if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
   const formName = typeof form === 'function' ? form(v) : form;
   const values = await readForm(c);
+  const files = await readUploads(c);
   const parsed = parseForm(schema, values);
   if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
   let message: string;
   try {
-    message = run(v, parsed.data);
+    message = run(v, parsed.data, files);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
       c.header('Retry-After', retryAfterOf(error));
@@ -258,13 +265,25 @@ export function casePages(): Hono<PageEnv> {
   });
 
   app.post('/cases/:id/messages', (c) =>
-    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input) => {
+    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input, files) => {
       const isPublic = v.principal.actor.type === 'customer' || input.visibility === 'public';
+      const { settings, store } = c.get('services').attachments;
+      // Limits before anything else: a refused upload stores nothing and counts for nothing.
+      assertWithinLimits(settings, files);
       takeRateLimit(c, v.principal, 'messages');
-      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor);
-      return isPublic ? 'Reply sent.' : 'Internal note added.';
+      const stored = storeFiles(store, files);
+      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor, { attachments: stored });
+      const withFiles = stored.length > 0 ? ` with ${stored.length} file${stored.length === 1 ? '' : 's'}` : '';
+      return isPublic ? `Reply sent${withFiles}.` : `Internal note added${withFiles}.`;
     }),
   );
+
+  /** A file of the case, as a download (staff: any; the customer: those of the public conversation). */
+  app.get('/cases/:id/attachments/:attachment', (c) => {
+    const v = visibleCase(c);
+    const services = c.get('services');
+    return attachmentResponse(c, services, findVisibleAttachment(services, v.principal, v.row, c.req.param('attachment')));
+  });
 
   app.post('/cases/:id/transitions', (c) =>
     command(c, 'transition', transitionForm, (v, input) => {
