@@ -42,7 +42,7 @@ export function skipReasonText(reason: SkipReason, settings: Pick<AttachmentSett
 /** Uploads: ATTACHMENT_TOO_LARGE or TOO_MANY_ATTACHMENTS (422) when any limit is exceeded; nothing is stored then. */
 export function assertWithinLimits(settings: AttachmentSettings, files: readonly IncomingFile[]): void {
   if (files.length > settings.maxCount) {
-    throw new DomainError('TOO_MANY_ATTACHMENTS', `At most ${settings.maxCount} files per message; ${files.length} were attached.`, { limit: settings.maxCount, count: files.length });
+    throw new DomainError('TOO_MANY_ATTACHMENTS', `At most ${settings.maxCount} file${settings.maxCount === 1 ? '' : 's'} per message; ${files.length} were attached.`, { limit: settings.maxCount, count: files.length });
   }
   for (const file of files) {
     if (file.bytes.length > settings.maxBytes) {
