@@ -121,10 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
   }
+  const databasePath = path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db');
   return {
     port,
     host,
-    databasePath: path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db'),
+    databasePath,
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
     walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
     walSizeLimit: Math.round(positive('WAL_SIZE_LIMIT_MB', env.WAL_SIZE_LIMIT_MB, 64) * 1024 * 1024),
@@ -152,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     logLevel,
     email: emailSettings(env, adminToken),
-    attachments: attachmentSettings(env, cwd),
+    attachments: attachmentSettings(env, cwd, databasePath),
   };
 }
 
@@ -164,9 +165,9 @@ function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): Email
   }
 }
 
-function attachmentSettings(env: NodeJS.ProcessEnv, cwd: string): AttachmentSettings {
+function attachmentSettings(env: NodeJS.ProcessEnv, cwd: string, databasePath: string): AttachmentSettings {
   try {
-    return attachmentSettingsFromEnv(env, cwd);
+    return attachmentSettingsFromEnv(env, cwd, databasePath);
   } catch (error) {
     throw error instanceof AttachmentSettingsError ? new ConfigError(error.message) : error;
   }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 
 export interface AttachmentSettings {
-  /** The content-addressed store (`ATTACHMENTS_DIR`, default `./data/files`). */
+  /** The content-addressed store (`ATTACHMENTS_DIR`; default a `files` folder beside the database: `./data/files`). */
   dir: string;
   /** Largest file, in bytes (`ATTACHMENT_MAX_BYTES`, default 20 MiB). */
   maxBytes: number;
@@ -35,9 +35,10 @@ function whole(name: string, raw: string | undefined, fallback: number, max: num
 
 const GIB = 1024 * 1024 * 1024;
 
-export function attachmentSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): AttachmentSettings {
+/** `databasePath`: the resolved DATABASE_PATH; without ATTACHMENTS_DIR the files live beside it (`./data/files` by default). */
+export function attachmentSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string, databasePath: string): AttachmentSettings {
   return {
-    dir: path.resolve(cwd, env.ATTACHMENTS_DIR || './data/files'),
+    dir: env.ATTACHMENTS_DIR ? path.resolve(cwd, env.ATTACHMENTS_DIR) : path.join(path.dirname(databasePath), 'files'),
     maxBytes: whole('ATTACHMENT_MAX_BYTES', env.ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_MAX_BYTES, GIB),
     maxCount: whole('ATTACHMENT_MAX_COUNT', env.ATTACHMENT_MAX_COUNT, DEFAULT_ATTACHMENT_MAX_COUNT, 500),
     maxTotalBytes: whole('ATTACHMENT_MAX_TOTAL_BYTES', env.ATTACHMENT_MAX_TOTAL_BYTES, DEFAULT_ATTACHMENT_MAX_TOTAL_BYTES, 4 * GIB),

@@ -80,13 +80,17 @@ describe('the content-addressed store', () => {
     expect(fs.readdirSync(tmp)).toEqual(['new.1.def']);
   });
 
-  it('check() creates the folder and fails when it cannot be written', () => {
+  it('check() proves the folder can take files without creating it, and fails on a path through a file', () => {
     const dir = path.join(freshDir(), 'nested', 'files');
-    createAttachmentStore(dir).check();
-    expect(fs.statSync(path.join(dir, 'tmp')).isDirectory()).toBe(true);
+    const store = createAttachmentStore(dir);
+    store.check();
+    expect(fs.existsSync(dir)).toBe(false);
+    store.put(Buffer.from('the first file creates the folder'));
+    store.check();
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
     const blocker = path.join(freshDir(), 'a-file');
     fs.writeFileSync(blocker, 'not a folder');
-    expect(() => createAttachmentStore(path.join(blocker, 'files')).check()).toThrow();
+    expect(() => createAttachmentStore(path.join(blocker, 'files')).check()).toThrow(/not a folder/);
   });
 
   it('refuses a name that is not a hash (no path ever comes from elsewhere)', () => {

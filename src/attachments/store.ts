@@ -24,7 +24,11 @@ export interface AttachmentStore {
   pathOf(sha256: string): string;
   /** The stored file's size, or null when it is missing. */
   sizeOf(sha256: string): number | null;
-  /** Creates the folder and proves a file can be written and fsynced there; throws otherwise. */
+  /**
+   * Start-up check, creating nothing: an existing folder must take a file (written, fsynced,
+   * removed); a missing one must be creatable (its nearest existing parent a writable folder;
+   * it is created with the first file). Throws otherwise.
+   */
   check(): void;
   /** Removes temp files older than `olderThanMs` left by a crash mid-write; returns how many. */
   removeStaleTemp(now: number, olderThanMs?: number): number;
@@ -94,10 +98,17 @@ export function createAttachmentStore(dir: string): AttachmentStore {
       return { sha256, size, written: true };
     },
     check() {
-      fs.mkdirSync(tmpDir, { recursive: true });
-      const probe = path.join(tmpDir, `probe.${process.pid}.${randomBytes(6).toString('hex')}`);
-      writeDurably(probe, Buffer.from('casebook'));
-      fs.rmSync(probe, { force: true });
+      if (fs.existsSync(dir)) {
+        fs.mkdirSync(tmpDir, { recursive: true });
+        const probe = path.join(tmpDir, `probe.${process.pid}.${randomBytes(6).toString('hex')}`);
+        writeDurably(probe, Buffer.from('casebook'));
+        fs.rmSync(probe, { force: true });
+        return;
+      }
+      let parent = path.dirname(path.resolve(dir));
+      while (!fs.existsSync(parent)) parent = path.dirname(parent);
+      if (!fs.statSync(parent).isDirectory()) throw Object.assign(new Error(`${parent} is not a folder`), { code: 'ENOTDIR' });
+      fs.accessSync(parent, fs.constants.W_OK);
     },
     removeStaleTemp(now, olderThanMs = 3_600_000) {
       let removed = 0;

@@ -36,11 +36,11 @@ function form(fields: Record<string, string>, files: { name: string; type?: stri
   return body;
 }
 
-function post(ref: string, token: string, body: FormData): Promise<Response> {
+async function post(ref: string, token: string, body: FormData): Promise<Response> {
   return h.app.request(`/api/v1/cases/${ref}/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body });
 }
 
-function get(url: string, token: string): Promise<Response> {
+async function get(url: string, token: string): Promise<Response> {
   return h.app.request(url, { headers: { Authorization: `Bearer ${token}` } });
 }
 

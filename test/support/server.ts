@@ -67,8 +67,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       SLA_SWEEP_CRON: '0 0 1 1 *',
-      // Beside the test's database, never in the repository's ./data.
-      ATTACHMENTS_DIR: path.join(path.dirname(options.databasePath), 'files'),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
