@@ -10,9 +10,9 @@ import { z } from 'zod';
 import { assertWithinLimits, type IncomingFile } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
 import { addMessage } from '../../cases/add-message.js';
-import { assertCanSee, canSeeCase } from '../../cases/access.js';
+import { canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
-import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { loadCase } from '../../cases/case-view.js';
 import { caseDeparture } from '../../cases/departure.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
@@ -26,15 +26,14 @@ import { attachmentResponse } from '../attachment-download.js';
 import { retryAfterOf, takeRateLimit } from '../limits.js';
 import { readUploads } from '../uploads.js';
 import { isManagerRole } from '../../roles.js';
-import type { Principal } from '../types.js';
-import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
-import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { Alert } from '../../../views/components.js';
+import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
-import { caseStamp, formatStamp, loadCasePage, parseStamp, type CasePageData } from './case-data.js';
-import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
+import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
+import { isHtmx, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
-import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+import { formFailure, fullPage, pageFragment, pollSeconds, visibleCase, type FormName, type Visible } from './case-responses.js';
+import { redirectTo, sendForm, sendHtml } from './render.js';
 
 const optional = z
   .string()
@@ -77,88 +76,6 @@ const ratingForm = z.object({
   satisfied: z.enum(['yes', 'no'], { error: 'choose yes or no' }),
   comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
 });
-
-interface Visible {
-  principal: Principal;
-  row: CaseRow;
-}
-
-/** The case in the path if the signed-in viewer may see it; 404 CASE_NOT_FOUND otherwise. */
-function visibleCase(c: PageContext): Visible {
-  const principal = requirePrincipal(c);
-  const id = parseCaseRef(c.req.param('id') ?? '');
-  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = loadCase(c.get('services'), id);
-  assertCanSee(principal, row);
-  return { principal, row };
-}
-
-function pollSeconds(c: PageContext): number {
-  return c.get('pageOptions').pollSeconds;
-}
-
-function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
-  const props = { csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
-  return d.audience === 'staff' ? <WorkspaceCase d={d} {...props} /> : <PortalCase d={d} {...props} />;
-}
-
-function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
-  return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
-}
-
-type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer';
-
-/** The one form that failed, re-rendered with its messages (422). */
-function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 422 | 429 = 422) {
-  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
-  const ctx = ctxOf(d, c.get('csrfToken'));
-  const state = { values, errors };
-  const forms: CaseForms = {};
-  let formId: string;
-  let fragment: () => string | Promise<string>;
-  switch (form) {
-    case 'composer':
-      forms.composer = state;
-      formId = 'composer';
-      fragment = () => <Composer ctx={ctx} state={state} />;
-      break;
-    case 'reply':
-      forms.reply = state;
-      formId = 'reply-form';
-      fragment = () => <CustomerReply ctx={ctx} state={state} />;
-      break;
-    case 'reassign':
-      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      forms.reassign = state;
-      formId = 'reassign-form';
-      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={state} />;
-      break;
-    case 'customer':
-      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      forms.customer = state;
-      formId = 'customer-form';
-      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
-      break;
-    case 'rating':
-      forms.rating = state;
-      formId = 'rating-form';
-      fragment = () => <RatingForm ctx={ctx} rated={d.audience === 'customer' && d.view.rating !== null} state={state} />;
-      break;
-    case 'transition': {
-      const transition = d.transitions.find((t) => t.name === values.transition);
-      if (!transition) {
-        const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
-        const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
-        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`);
-      }
-      forms.transition = { name: transition.name, state };
-      formId = `transition-${transition.name}`;
-      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
-      break;
-    }
-  }
-  return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
-}
 
 /** The inbox, telling the viewer where the case went (see `caseDeparture`). */
 function toInboxAfterDeparture(c: PageContext, caseId: number) {
