@@ -27,6 +27,8 @@ export function openForCli(): CliContext {
     publicUrl: config.publicUrl,
     defaultWorkflow: config.defaultWorkflow,
     queueWaitAlertMinutes: config.queueWaitAlertMinutes,
+    email: config.email,
+    attachments: config.attachments,
   });
   return {
     config,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
+import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
@@ -44,6 +45,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
+  /** Attachments (ATTACHMENTS_DIR, ATTACHMENT_MAX_*): docs/email.md "Attachments". */
+  attachments: AttachmentSettings;
 }
 
 export class ConfigError extends Error {}
@@ -121,10 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
   }
+  const databasePath = path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db');
   return {
     port,
     host,
-    databasePath: path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db'),
+    databasePath,
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
     walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
     walSizeLimit: Math.round(positive('WAL_SIZE_LIMIT_MB', env.WAL_SIZE_LIMIT_MB, 64) * 1024 * 1024),
@@ -155,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     signup: signupPolicy(env.PORTAL_SIGNUP),
     logLevel,
     email: emailSettings(env, adminToken),
+    attachments: attachmentSettings(env, cwd, databasePath),
   };
 }
 
@@ -171,5 +176,13 @@ function signupPolicy(raw: string | undefined): SignupPolicy {
     return parseSignupPolicy(raw);
   } catch (error) {
     throw error instanceof SignupPolicyError ? new ConfigError(error.message) : error;
+  }
+}
+
+function attachmentSettings(env: NodeJS.ProcessEnv, cwd: string, databasePath: string): AttachmentSettings {
+  try {
+    return attachmentSettingsFromEnv(env, cwd, databasePath);
+  } catch (error) {
+    throw error instanceof AttachmentSettingsError ? new ConfigError(error.message) : error;
   }
 }

@@ -68,8 +68,25 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email, signup: config.signup });
+  const services = createServices(db, systemClock, {
+    logger,
+    mailer,
+    publicUrl: config.publicUrl,
+    defaultWorkflow: config.defaultWorkflow,
+    queueWaitAlertMinutes: config.queueWaitAlertMinutes,
+    email: config.email,
+    signup: config.signup,
+    attachments: config.attachments,
+  });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
+  try {
+    services.attachments.store.check();
+  } catch (error) {
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    throw new ConfigError(`ATTACHMENTS_DIR ${config.attachments.dir} cannot be written (${reason}). Fix: let the user running Casebook create and write that folder, or set ATTACHMENTS_DIR to one it can write`);
+  }
+  const staleTemp = services.attachments.store.removeStaleTemp(systemClock.now());
+  if (staleTemp > 0) logger.info('removed unfinished attachment files of a stopped process', { files: staleTemp });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
   for (const refused of services.definitions.refusedRulesets()) {

@@ -5,6 +5,10 @@
  * (`createServices` in src/compose.ts), so nothing here imports the code that implements them.
  */
 import { DEFAULT_SIGNUP_POLICY, type SignupPolicy } from './auth/signup-policy.js';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultAttachmentSettings, type AttachmentSettings } from './attachments/settings.js';
+import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
@@ -31,11 +35,25 @@ export interface ServiceOptions {
   email?: EmailSettings;
   /** Who may sign up on the portal (PORTAL_SIGNUP; default `known`). */
   signup?: SignupPolicy;
+  /** Attachment store and limits (default: a `files` folder beside the database file, default limits). */
+  attachments?: Partial<AttachmentSettings>;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
 export interface AccessSettings {
   signup: SignupPolicy;
+}
+
+/** Where attachments are stored and how large they may be. */
+export interface Attachments {
+  settings: AttachmentSettings;
+  store: AttachmentStore;
+}
+
+/** A `files` folder beside the database file (a temp folder for an in-memory database). */
+function defaultAttachmentsDir(db: Db): string {
+  const file = db.$client.name;
+  return file && file !== ':memory:' ? path.join(path.dirname(path.resolve(file)), 'files') : path.join(os.tmpdir(), `casebook-files-${process.pid}`);
 }
 
 export interface Services {
@@ -52,6 +70,13 @@ export interface Services {
   queueWaitAlertMinutes: number;
   email: EmailSettings;
   access: AccessSettings;
+  attachments: Attachments;
+}
+
+function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
+  const dir = options.dir ?? defaultAttachmentsDir(db);
+  const settings = { ...defaultAttachmentSettings(dir), ...options, dir };
+  return { settings, store: createAttachmentStore(settings.dir) };
 }
 
 /** The plug-ins a Services instance runs: what definitions may name and what the outbox performs. */
@@ -77,6 +102,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
     access: { signup: options.signup ?? DEFAULT_SIGNUP_POLICY },
+    attachments: attachmentsFor(db, options.attachments),
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

@@ -4,6 +4,7 @@
  * times. All text goes through hono/jsx auto-escaping.
  */
 import type { Child, PropsWithChildren } from 'hono/jsx';
+import { formatBytes } from '../src/attachments/settings.js';
 
 export type FormValues = Record<string, string>;
 export type FormErrors = Record<string, string>;
@@ -215,4 +216,34 @@ export function Alert(p: PropsWithChildren<{ tone: 'error' | 'ok' | 'info'; id?:
 
 export function EmptyState(p: PropsWithChildren) {
   return <p class="empty">{p.children}</p>;
+}
+
+/** The attachment limits a file field states (from ATTACHMENT_MAX_*). */
+export interface UploadLimits {
+  maxBytes: number;
+  maxCount: number;
+  maxTotalBytes: number;
+}
+
+/**
+ * `<input type=file multiple>` with its label, the limits as a hint and its error. The form
+ * around it must be `enctype="multipart/form-data"` (htmx then sends it as multipart too).
+ */
+export function FileField(p: { id: string; name: string; label: Child; limits: UploadLimits; state?: FormState | undefined }) {
+  const error = p.state?.errors?.[p.name];
+  const describedBy = [`${p.id}-hint`, error ? `${p.id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={p.id}>{p.label}</label>
+      <p class="hint" id={`${p.id}-hint`}>
+        {`Optional: up to ${p.limits.maxCount} files, ${formatBytes(p.limits.maxBytes)} each, ${formatBytes(p.limits.maxTotalBytes)} together.`}
+      </p>
+      <input type="file" id={p.id} name={p.name} multiple aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy} />
+      {error ? (
+        <p class="field-error" id={`${p.id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
 }

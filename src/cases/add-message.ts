@@ -4,6 +4,7 @@
  * workflow and the SLA clocks react to those events.
  */
 import { z } from 'zod';
+import { recordAttachments, type StoredFile } from '../attachments/record.js';
 import { transaction } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -19,8 +20,10 @@ export type MessageInput = z.input<typeof messageSchema>;
 export interface AddMessageOptions {
   /** More data for the timeline entry (e.g. the channel's full original text), beside `body`. */
   data?: Record<string, unknown>;
-  /** Runs inside the transaction before the case is saved (a channel records what it received). */
-  within?: (ctx: CaseContext) => void;
+  /** Files already in the attachment store (`storeFiles`), recorded with the message in its transaction. */
+  attachments?: readonly StoredFile[];
+  /** Runs inside the transaction before the case is saved (a channel records what it received); `eventId` is the message's timeline entry. */
+  within?: (ctx: CaseContext, eventId: number) => void;
 }
 
 export function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor, options: AddMessageOptions = {}): CaseRow {
@@ -28,18 +31,22 @@ export function addMessage(services: Services, caseId: number, input: MessageInp
   const extra = options.data ?? {};
   return transaction(services.db, () => {
     const ctx = CaseContext.load(services, caseId, actor);
+    let eventId: number;
     if (actor.type === 'customer') {
       if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
       if (ctx.workflow.states[ctx.case.status]?.final) {
         throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
       }
-      ctx.raise('customer.replied', { ...extra, body });
+      eventId = ctx.raise('customer.replied', { ...extra, body });
     } else if (isPublic) {
-      ctx.raise('staff.replied', { ...extra, body, author: actor.name });
+      eventId = ctx.raise('staff.replied', { ...extra, body, author: actor.name });
     } else {
-      ctx.raise('staff.noted', { ...extra, body, author: actor.name });
+      eventId = ctx.raise('staff.noted', { ...extra, body, author: actor.name });
     }
-    options.within?.(ctx);
+    if (options.attachments?.length) {
+      recordAttachments(services.db, { caseId, eventId, by: { type: actor.type, id: actor.id }, at: ctx.now }, options.attachments);
+    }
+    options.within?.(ctx, eventId);
     ctx.save();
     return ctx.case;
   });

@@ -4,6 +4,7 @@
  * projection (`customer-view.ts`) instead.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import { attachmentsOfCase, attachmentView, byEvent, type AttachmentView } from '../attachments/read.js';
 import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
@@ -114,6 +115,8 @@ export interface TimelineEntry {
   at: string;
   actor: { type: string; id: number | null; name: string };
   data: Record<string, unknown>;
+  /** Files that came with the entry (a message, a note, the request, an inbound mail's original). */
+  attachments?: AttachmentView[];
 }
 
 /**
@@ -130,6 +133,7 @@ export function timeline(services: Services, caseId: number, options: { types?: 
   const customerNames = new Map(
     customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
   );
+  const files = byEvent(attachmentsOfCase(db, caseId), attachmentView);
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
@@ -145,5 +149,6 @@ export function timeline(services: Services, caseId: number, options: { types?: 
             : ((r.data.via as string | undefined) ?? 'Casebook'),
     },
     data: r.data,
+    ...(files.has(r.id) ? { attachments: files.get(r.id)! } : {}),
   }));
 }

@@ -8,6 +8,7 @@
  * which stores a case at its original time but decides itself what happens live.
  */
 import { z } from 'zod';
+import { recordAttachments, type StoredFile } from '../attachments/record.js';
 import { transaction } from '../db/client.js';
 import { insertRow, rowById } from '../db/fast.js';
 import { cases, CHANNELS, customers, PRIORITIES, type Channel, type Priority, type RoutingRecord } from '../db/schema/index.js';
@@ -57,6 +58,8 @@ export interface CreateCaseOptions {
    * failure there stores nothing.
    */
   within?: (ctx: CaseContext) => void;
+  /** Files of the request, already in the attachment store (`storeFiles`): recorded with its `case.created` entry. */
+  attachments?: readonly StoredFile[];
 }
 
 /** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
@@ -165,7 +168,7 @@ export interface StoreCaseOptions {
  * `case.created`, `case.diagnosed`, rule and `case.routed` entries. Nothing reacts yet: the
  * caller dispatches `case.created` and enters the initial state (live intake) or not (history).
  */
-export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown> } {
+export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown>; createdEventId: number } {
   const { db } = services;
   const { at, input, existingCustomer, customerInput, channel, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
@@ -234,7 +237,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
     ...mark,
   };
-  ctx.record('case.created', createdData);
+  const createdEventId = ctx.record('case.created', createdData);
   if (Object.keys(upserted.filled).length > 0) {
     // Intake only fills empty profile fields, and says so on the case and in the audit trail.
     recordProfileChange(db, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
@@ -262,14 +265,19 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...(routing.error ? { error: routing.error, fallback: true } : {}),
     ...mark,
   });
-  return { ctx, createdData };
+  return { ctx, createdData, createdEventId };
 }
 
 export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
   assertCustomerInput(input, actor, options);
   const intake = await evaluateIntake(services, input, services.clock.now(), options);
   return transaction(services.db, () => {
-    const { ctx, createdData } = storeCase(services, intake, actor);
+    const { ctx, createdData, createdEventId } = storeCase(services, intake, actor);
+    if (options.attachments?.length) {
+      // Intake by the system (a mail from a new customer) files the customer's own files.
+      const by = actor.type === 'system' ? { type: 'customer' as const, id: ctx.case.customerId } : { type: actor.type, id: actor.id };
+      recordAttachments(services.db, { caseId: ctx.case.id, eventId: createdEventId, by, at: ctx.now }, options.attachments);
+    }
     // Already on the timeline; subscribers (SLA clocks) and the workflow react now.
     ctx.dispatch('case.created', createdData);
     // Escalation before the initial state's entry actions, so the case is assigned where it ends up.

@@ -6,6 +6,7 @@
  * so a column added to cases later stays internal until someone adds it here.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import { statement } from '../db/fast.js';
 import { caseEvents, caseRatings, customers, staff } from '../db/schema/index.js';
 import type { Services } from '../services.js';
 import type { StateCategory, WorkflowDefinition } from '../workflow/definition.js';
@@ -41,9 +42,24 @@ export interface CustomerCaseView extends CustomerCaseSummary {
   offer: { title: string; solution: string; answer: SolutionOffer['answer'] } | null;
 }
 
+/** A file the customer may see and download (`/cases/:ref/attachments/:id`, `/api/v1/cases/:ref/attachments/:id`). */
+export interface CustomerAttachment {
+  id: number;
+  name: string;
+  size: number;
+  mediaType: string;
+}
+
 export type CustomerTimelineEntry =
-  | { id: number; type: 'case.created'; at: string }
-  | { id: number; type: 'customer.replied' | 'staff.replied'; at: string; author: { type: 'customer' | 'staff'; name: string; you: boolean }; body: string }
+  | { id: number; type: 'case.created'; at: string; attachments?: CustomerAttachment[] }
+  | {
+      id: number;
+      type: 'customer.replied' | 'staff.replied';
+      at: string;
+      author: { type: 'customer' | 'staff'; name: string; you: boolean };
+      body: string;
+      attachments?: CustomerAttachment[];
+    }
   | { id: number; type: 'case.transitioned'; at: string; status: string; solution?: string }
   | { id: number; type: 'case.rated'; at: string; satisfied: boolean; comment: string }
   | { id: number; type: 'case.solutionOffered'; at: string; title: string; solution: string }
@@ -84,6 +100,35 @@ export function customerCaseView(services: Services, row: CaseRow): CustomerCase
   };
 }
 
+/**
+ * The files the customer sees: those of their request, of their own messages and of staff
+ * public replies, never of internal notes (nor mail flagged for review, a note too), and never
+ * a raw original mail. By the entry they came with.
+ */
+export const CUSTOMER_ATTACHMENT_EVENTS = ['case.created', 'customer.replied', 'staff.replied'] as const;
+
+export function customerAttachments(services: Services, caseId: number): Map<number, CustomerAttachment[]> {
+  const rows = statement<[number], { id: number; event_id: number; file_name: string; size: number; media_type: string }>(
+    services.db,
+    `SELECT a.id, a.event_id, a.file_name, a.size, a.media_type FROM attachments a JOIN case_events e ON e.id = a.event_id
+     WHERE a.case_id = ? AND a.kind != 'original-mail' AND e.type IN (${CUSTOMER_ATTACHMENT_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY a.id`,
+  ).all(caseId);
+  const out = new Map<number, CustomerAttachment[]>();
+  for (const r of rows) {
+    const file = { id: r.id, name: r.file_name, size: r.size, mediaType: r.media_type };
+    const list = out.get(r.event_id);
+    if (list) list.push(file);
+    else out.set(r.event_id, [file]);
+  }
+  return out;
+}
+
+/** Whether the attachment is one the customer projection of the case lists. */
+export function customerMaySee(services: Services, caseId: number, attachmentId: number): boolean {
+  for (const files of customerAttachments(services, caseId).values()) if (files.some((f) => f.id === attachmentId)) return true;
+  return false;
+}
+
 const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.rated', ...OFFER_EVENTS];
 
 /**
@@ -108,6 +153,8 @@ export function customerTimeline(services: Services, row: CaseRow, viewerId: num
   const customerNames = new Map(
     customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
   );
+  const files = customerAttachments(services, row.id);
+  const filesOf = (id: number) => (files.has(id) ? { attachments: files.get(id)! } : {});
   const out: CustomerTimelineEntry[] = [];
   for (const e of events) {
     const at = iso(e.at)!;
@@ -115,7 +162,7 @@ export function customerTimeline(services: Services, row: CaseRow, viewerId: num
     switch (e.type) {
       case 'case.created':
         // Intake records case.created with its details once; the bare copy is for subscribers.
-        if (d.channel !== undefined) out.push({ id: e.id, type: 'case.created', at });
+        if (d.channel !== undefined) out.push({ id: e.id, type: 'case.created', at, ...filesOf(e.id) });
         break;
       case 'customer.replied':
         out.push({
@@ -124,10 +171,11 @@ export function customerTimeline(services: Services, row: CaseRow, viewerId: num
           at,
           author: { type: 'customer', name: customerNames.get(e.actorId ?? -1) ?? 'Customer', you: e.actorType === 'customer' && e.actorId === viewerId },
           body: String(d.body ?? ''),
+          ...filesOf(e.id),
         });
         break;
       case 'staff.replied':
-        out.push({ id: e.id, type: 'staff.replied', at, author: { type: 'staff', name: staffNames.get(e.actorId ?? -1) ?? 'Support', you: false }, body: String(d.body ?? '') });
+        out.push({ id: e.id, type: 'staff.replied', at, author: { type: 'staff', name: staffNames.get(e.actorId ?? -1) ?? 'Support', you: false }, body: String(d.body ?? ''), ...filesOf(e.id) });
         break;
       case 'case.transitioned': {
         const to = customerLabel(workflow, String(d.to ?? ''));

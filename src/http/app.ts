@@ -76,7 +76,8 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).
-  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin' }));
+  // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
+  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false }));
 
   app.get('/health', health);
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));

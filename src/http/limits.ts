@@ -1,12 +1,16 @@
 /**
- * Where the intake and message rate limits apply (see src/auth/rate-limit.ts): per API token
+ * Request limits. Body sizes: pages take 64 KiB and the API 256 KiB, except the routes that
+ * take files (multipart messages and the portal's new request), which take the attachments'
+ * total (`ATTACHMENT_MAX_TOTAL_BYTES`) plus room for the form's text. Rates: where the intake and message rate limits apply (see src/auth/rate-limit.ts): per API token
  * (every token but the ADMIN_TOKEN, which is for automation and imports) and per customer
  * acting themselves (their tokens and the portal together). Staff replying in the workspace
  * are not limited. A refusal is TOO_MANY_REQUESTS (429 with Retry-After).
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { formatBytes } from '../attachments/settings.js';
 import type { Limit } from '../auth/rate-limit.js';
-import type { DomainError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import type { AppEnv, Principal } from './types.js';
 
 type Kind = 'cases' | 'messages';
@@ -40,4 +44,31 @@ export function retryAfterOf(error: DomainError): string {
 /** Counts one request of this kind against the caller's limits; TOO_MANY_REQUESTS when one is used up. */
 export function takeRateLimit<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): void {
   c.get('limits').limiter.take(limitsFor(c, principal, kind));
+}
+
+/** Room for a form's text fields and the multipart framing beside its files. */
+export const UPLOAD_FORM_ALLOWANCE = 1024 * 1024;
+
+/** Routes that take files: a message on a case (page and API) and the portal's new request. */
+const UPLOAD_ROUTES = [/^\/cases\/[^/]+\/messages$/, /^\/portal\/cases$/, /^\/api\/v1\/cases\/[^/]+\/messages$/];
+
+/** A multipart POST to a route that takes files. */
+export function isUpload(c: Context): boolean {
+  return c.req.method === 'POST' && (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data') && UPLOAD_ROUTES.some((r) => r.test(c.req.path));
+}
+
+/** A body limit; over it, PAYLOAD_TOO_LARGE (413) saying what the limit is. */
+export function limitBody(maxSize: number, what: string): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `${what} is larger than ${formatBytes(maxSize)}.`);
+    },
+  });
+}
+
+/** The body limit of an upload: the attachments' total plus the form. */
+export function uploadLimit<E extends AppEnv>(c: Context<E>): MiddlewareHandler {
+  const { maxTotalBytes } = c.get('services').attachments.settings;
+  return limitBody(maxTotalBytes + UPLOAD_FORM_ALLOWANCE, `The upload (files at most ${formatBytes(maxTotalBytes)} together)`);
 }

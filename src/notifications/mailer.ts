@@ -3,7 +3,9 @@ import nodemailer from 'nodemailer';
 
 export interface MailAttachment {
   filename: string;
-  content: string;
+  /** The bytes, or `path`: a file nodemailer streams (an attachment from the store). */
+  content?: string | Buffer;
+  path?: string;
   contentType: string;
 }
 

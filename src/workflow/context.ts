@@ -61,10 +61,10 @@ export class CaseContext {
     return caseRef(this.case.id);
   }
 
-  /** Appends an entry to the case timeline (no workflow reaction). */
-  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): void {
+  /** Appends an entry to the case timeline (no workflow reaction); returns the entry's id. */
+  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): number {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
-    statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
+    const inserted = statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
       this.case.id,
       type,
       this.now,
@@ -72,6 +72,7 @@ export class CaseContext {
       actor.id,
       JSON.stringify(stored),
     );
+    return Number(inserted.lastInsertRowid);
   }
 
   /**
@@ -79,12 +80,13 @@ export class CaseContext {
    * (`on` transitions) and, when the workflow names rulesets for it, writes an outbox item
    * so the rules run after commit.
    */
-  raise(type: string, data: Record<string, unknown> = {}): void {
-    this.record(type, data);
+  raise(type: string, data: Record<string, unknown> = {}): number {
+    const id = this.record(type, data);
     if (this.workflow.triggers?.[type]?.length && !this.skipTriggers.has(type)) {
       this.enqueue('case.event', { type, data, actor: this.actor });
     }
     this.dispatch(type, data);
+    return id;
   }
 
   /**

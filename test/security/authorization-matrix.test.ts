@@ -17,8 +17,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { problems, staff } from '../../src/db/schema/index.js';
+import { attachments, problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -38,6 +39,8 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/cases/:id/events':                  '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/transitions':            '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/messages':               '401   ok    404   ok    404   404   ok    ok',
+  // A file of the customer's request (an internal note's file: test/pages/attachments.test.ts)
+  'GET /api/v1/cases/:id/attachments/:attachment': '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/offered-solution':       '401   ok    404   403   404   404   403   403',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
@@ -99,6 +102,7 @@ const MATRIX: Record<string, string> = {
   'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
   'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',
+  'GET /cases/:id/attachments/:attachment':        'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/transitions':                   'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/assignment':                    'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
@@ -156,7 +160,9 @@ async function world(): Promise<World> {
     manager: h.agent({ name: 'Maria', role: 'manager' }),
     admin: h.agent({ name: 'Adam', role: 'admin' }),
   };
-  const c = await createCase(h.services, { subject: 'Hello', description: 'A question about my account' }, actors.customer, { customerId: actors.customer.id });
+  const file = storeFiles(h.services.attachments.store, [{ name: 'screenshot.png', mediaType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71]) }]);
+  const c = await createCase(h.services, { subject: 'Hello', description: 'A question about my account' }, actors.customer, { customerId: actors.customer.id, attachments: file });
+  const attachment = h.db.select().from(attachments).get()!;
   const now = h.clock.now();
   const problem = h.db.insert(problems).values({ title: 'P', symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning().get();
   const report = createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
@@ -177,6 +183,7 @@ async function world(): Promise<World> {
       report: String(report.id),
       token: String(token.id),
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
+      attachment: String(attachment.id),
     },
   };
 }
@@ -186,6 +193,7 @@ function concrete(w: World, path: string): string {
   return path
     .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace(/^\/(api\/v1\/)?cases\/:id/, (m) => m.replace(':id', p.case!))
+    .replace('/attachments/:attachment', `/attachments/${p.attachment}`)
     .replace('/workflows/:name', `/workflows/${p.workflow}`)
     .replace(':name/dry-runs/:id', `${p.name}/dry-runs/${'x'.repeat(43)}`)
     .replace('/rules/:name', `/rules/${p.name}`)

@@ -14,7 +14,8 @@ import { createCase } from '../../src/cases/create-case.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { customers, problems, queues, staff } from '../../src/db/schema/index.js';
+import { storeFiles } from '../../src/attachments/record.js';
+import { attachments, customers, problems, queues, staff } from '../../src/db/schema/index.js';
 import { saveDraft } from '../../src/definitions/versions.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { saveTemplate } from '../../src/notifications/edit-template.js';
@@ -59,7 +60,10 @@ beforeAll(async () => {
   const c = await createCase(h.services, { subject: p(0), description: `login fails ${p(1)}` }, customer, { customerId: customer.id });
   caseRef = `C-${c.id}`;
   addMessage(h.services, c.id, { body: p(2), public: true }, customer);
-  addMessage(h.services, c.id, { body: p(3), public: true }, agent);
+  // A file whose name is a payload (stored sanitised) and whose declared type is HTML: its link and its download stay inert.
+  const file = storeFiles(h.services.attachments.store, [{ name: `${p(3)}.html`, mediaType: 'text/html', bytes: Buffer.from(p(0)) }]);
+  addMessage(h.services, c.id, { body: p(3), public: true }, agent, { attachments: file });
+  params.attachment = String(h.db.select().from(attachments).get()!.id);
   addMessage(h.services, c.id, { body: p(4), public: false }, agent);
   transitionCase(h.services, c.id, { transition: 'waitOnCustomer', note: p(5) }, agent);
   transitionCase(h.services, c.id, { transition: 'resolve', solution: p(6) }, agent);
@@ -94,6 +98,7 @@ function concrete(path: string): string {
   return path
     .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace('/cases/:id', `/cases/${params.case}`)
+    .replace('/attachments/:attachment', `/attachments/${params.attachment}`)
     .replace('/rules/:name/dry-runs/:id', '/rules/routing')
     .replace('/rules/:name', '/rules/routing')
     .replace('/workflows/:name', '/workflows/support')
@@ -127,6 +132,13 @@ describe('stored and reflected payloads on every page and fragment', () => {
         for (const htmx of [false, true]) {
           const res = await h.app.request(`http://localhost${url}`, { headers: { Cookie: `casebook_session=${session.id}`, ...(htmx ? { 'HX-Request': 'true' } : {}) } });
           const type = res.headers.get('Content-Type') ?? '';
+          if (url.includes('/attachments/')) {
+            // A download, whatever it holds: never served as a page.
+            expect(res.status, url).toBe(200);
+            expect(type, url).toBe('application/octet-stream');
+            expect(res.headers.get('Content-Disposition'), url).toMatch(/^attachment; /);
+            continue;
+          }
           if (!type.includes('html') && !type.includes('svg')) continue;
           checked++;
           const bad = findUnescaped(await res.text());

@@ -21,11 +21,20 @@ export interface PostOptions extends RequestOptions {
   origin?: string;
 }
 
+/** A file for a multipart form post. */
+export interface UploadFile {
+  name: string;
+  type?: string;
+  content: string | Uint8Array;
+}
+
 export interface PageClient {
   csrf: string;
   cookies: Map<string, string>;
   get(url: string, options?: RequestOptions): Promise<Response>;
   post(url: string, form?: Record<string, string>, options?: PostOptions): Promise<Response>;
+  /** A multipart/form-data post (as a browser sends a form with a file field), files under `files`. */
+  upload(url: string, form: Record<string, string>, files: UploadFile[], options?: PostOptions): Promise<Response>;
 }
 
 const BASE = 'http://localhost';
@@ -65,6 +74,20 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>): PageCli
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
       if (options.origin) headers.Origin = options.origin;
       return remember(await h.app.request(`${BASE}${url}`, { method: 'POST', headers, body: body.toString() }));
+    },
+    async upload(url, form, files, options = {}) {
+      const headers = headersFor(options);
+      const token = options.csrf === undefined ? self.csrf : options.csrf;
+      const body = new FormData();
+      for (const [key, value] of Object.entries(form)) body.append(key, value);
+      if (token !== false) {
+        if (options.csrfHeader) headers['X-CSRF-Token'] = token;
+        else body.append('_csrf', token);
+      }
+      for (const f of files) body.append('files', new File([typeof f.content === 'string' ? f.content : new Uint8Array(f.content)], f.name, { type: f.type ?? 'application/octet-stream' }));
+      if (options.origin) headers.Origin = options.origin;
+      // No Content-Type: the request sets multipart/form-data with its boundary.
+      return remember(await h.app.request(`${BASE}${url}`, { method: 'POST', headers, body }));
     },
   };
   return self;

@@ -24,7 +24,7 @@ export interface CaseForms {
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
-  return { ref: d.ref, csrfToken };
+  return { ref: d.ref, csrfToken, uploads: d.uploads };
 }
 
 function Poller({ d, pollSeconds, oob }: { d: CasePageData; pollSeconds: number; oob?: boolean }) {
@@ -120,7 +120,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
-          <Timeline entries={d.timeline} labels={d.stateLabels} />
+          <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} />
           {d.final ? <p class="muted panel">This case is closed.</p> : <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} />}
         </div>
         <aside class="case-side" aria-label="Case details">
@@ -184,7 +184,7 @@ export function PortalCase(p: { d: CustomerCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.view.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
-          <CustomerTimeline entries={d.timeline} />
+          <CustomerTimeline caseRef={d.ref} entries={d.timeline} />
           {d.final ? <p class="muted panel">This case is closed. Please open a new request if you need more help.</p> : <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />}
         </div>
         <aside class="case-side" aria-label="Case actions">
@@ -209,13 +209,13 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       <CaseHeader d={d} oob />
       {d.audience === 'staff' ? (
         <>
-          <Timeline entries={d.timeline} labels={d.stateLabels} oob />
+          <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
           <WhyPanel d={d} oob />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
         </>
       ) : (
         <>
-          <CustomerTimeline entries={d.timeline} oob />
+          <CustomerTimeline caseRef={d.ref} entries={d.timeline} oob />
           {p.withActions ? <CustomerActions d={d} csrfToken={p.csrfToken} oob /> : null}
         </>
       )}

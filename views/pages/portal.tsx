@@ -1,6 +1,6 @@
 /** The customer portal: my requests, and the form to submit a new one. */
 import type { CustomerCaseSummary } from '../../src/cases/customer-view.js';
-import { Button, CsrfField, EmptyState, Field, FormError, PageHeader, Table, Time, type FormState } from '../components.js';
+import { Button, CsrfField, EmptyState, Field, FileField, FormError, PageHeader, Table, Time, type FormState, type UploadLimits } from '../components.js';
 import { Layout } from '../layout.js';
 import { SuggestionList } from '../partials/suggestions.js';
 import { StatusBadge } from '../partials/case-panels.js';
@@ -53,10 +53,10 @@ export function PortalCases(p: {
   );
 }
 
-export function NewRequestForm(p: { csrfToken: string; state?: FormState }) {
+export function NewRequestForm(p: { csrfToken: string; state?: FormState; uploads: UploadLimits }) {
   const suggest = { 'hx-get': '/portal/suggestions', 'hx-target': '#suggestions', 'hx-swap': 'outerHTML', 'hx-sync': 'this:replace' };
   return (
-    <form id="new-request-form" class="panel stack" method="post" action="/portal/cases" hx-post="/portal/cases" hx-target="this" hx-swap="outerHTML">
+    <form id="new-request-form" class="panel stack" method="post" action="/portal/cases" enctype="multipart/form-data" hx-post="/portal/cases" hx-target="this" hx-swap="outerHTML">
       <CsrfField token={p.csrfToken} />
       <FormError state={p.state} />
       <Field
@@ -79,17 +79,18 @@ export function NewRequestForm(p: { csrfToken: string; state?: FormState }) {
         state={p.state}
         attrs={{ ...suggest, 'hx-trigger': 'input changed delay:500ms', 'hx-include': '#request-subject' }}
       />
+      <FileField id="request-files" name="files" label="Attach files (screenshots, documents)" limits={p.uploads} state={p.state} />
       <Button id="request-submit">Send request</Button>
     </form>
   );
 }
 
-export function NewRequestPage(p: { viewer: Viewer; csrfToken: string; state?: FormState }) {
+export function NewRequestPage(p: { viewer: Viewer; csrfToken: string; state?: FormState; uploads: UploadLimits }) {
   return (
     <Layout title="New request" viewer={p.viewer} csrfToken={p.csrfToken} current="portal:new">
       <PageHeader title="How can we help?" />
       <div class="request-layout">
-        <NewRequestForm csrfToken={p.csrfToken} state={p.state ?? {}} />
+        <NewRequestForm csrfToken={p.csrfToken} state={p.state ?? {}} uploads={p.uploads} />
         <SuggestionList matches={[]} searched={false} />
       </div>
     </Layout>

@@ -4,15 +4,22 @@
  * messages). Form ids are stable so htmx can retarget and restore focus.
  */
 import type { AvailableTransition } from '../../src/workflow/transition.js';
-import { Button, CsrfField, Field, FormError, RadioGroup, SelectField, type FormState } from '../components.js';
+import { Button, CsrfField, Field, FileField, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
 
 export interface FormContext {
   ref: string;
   csrfToken: string;
+  /** The attachment limits the message forms state. */
+  uploads: UploadLimits;
 }
 
 function actionAttrs(url: string) {
   return { method: 'post' as const, action: url, 'hx-post': url };
+}
+
+/** Forms with a file field: multipart, for plain posts and htmx alike. */
+function uploadAttrs(url: string) {
+  return { ...actionAttrs(url), enctype: 'multipart/form-data' as const };
 }
 
 const REQUIREMENT_LABELS: Record<string, string> = {
@@ -31,7 +38,7 @@ const OPTIONAL_LABELS: Record<string, string> = {
 /** Staff: a public reply or an internal note. */
 export function Composer(p: { ctx: FormContext; state?: FormState | undefined }) {
   return (
-    <form id="composer" class="panel stack" {...actionAttrs(`/cases/${p.ctx.ref}/messages`)}>
+    <form id="composer" class="panel stack" {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
       <FormError state={p.state} />
@@ -47,6 +54,7 @@ export function Composer(p: { ctx: FormContext; state?: FormState | undefined })
           { value: 'internal', label: 'Internal note (staff only)' },
         ]}
       />
+      <FileField id="composer-files" name="files" label="Attach files (the customer sees them with a public reply)" limits={p.ctx.uploads} state={p.state} />
       <Button id="composer-submit">Send</Button>
     </form>
   );
@@ -55,12 +63,13 @@ export function Composer(p: { ctx: FormContext; state?: FormState | undefined })
 /** Customer: reply on their own case. */
 export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefined }) {
   return (
-    <form id="reply-form" class="panel stack" {...actionAttrs(`/cases/${p.ctx.ref}/messages`)}>
+    <form id="reply-form" class="panel stack" {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
       <h2>Reply</h2>
       <CsrfField token={p.ctx.csrfToken} />
       <input type="hidden" name="visibility" value="public" />
       <FormError state={p.state} />
       <Field id="reply-body" name="body" label="Your message" rows={5} required maxlength={20000} state={p.state} />
+      <FileField id="reply-files" name="files" label="Attach files" limits={p.ctx.uploads} state={p.state} />
       <Button id="reply-submit">Send reply</Button>
     </form>
   );

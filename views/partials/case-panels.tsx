@@ -123,7 +123,7 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
         <br />
         <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
       </p>
-      {d.canEditCustomer ? <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken }} customer={c} state={state} /> : null}
+      {d.canEditCustomer ? <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken, uploads: d.uploads }} customer={c} state={state} /> : null}
       {d.profileHistory.length > 0 ? (
         <>
           <h3>Profile changes</h3>

@@ -9,6 +9,9 @@ import type { CustomerTimelineEntry } from '../../src/cases/customer-view.js';
 import { metricLabel } from '../../src/http/pages/sla-status.js';
 import type { ProfileChanges } from '../../src/db/schema/index.js';
 import { Time } from '../components.js';
+import { skipReasonText, type SkippedFile } from '../../src/attachments/limits.js';
+import { formatBytes } from '../../src/attachments/settings.js';
+import { AttachmentList, type FileLink } from './attachments.js';
 import { describeProfileChanges } from './case-panels.js';
 
 type Labels = Record<string, string>;
@@ -27,18 +30,22 @@ function list(value: unknown): string {
 /** What every entry has, staff or customer. */
 type EntryRef = { id: number; at: string };
 
-function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' | 'note'; heading: string }) {
+/** The files of an entry, linked under the case. */
+type Files = { caseRef: string; files: FileLink[] | undefined };
+
+function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' | 'note'; heading: string; files?: Files }) {
   return (
     <li class={`event event-message message-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
         <strong>{p.heading}</strong> <Time at={p.entry.at} />
       </div>
       <div class="message-body">{p.body}</div>
+      {p.files ? <AttachmentList caseRef={p.files.caseRef} files={p.files.files} /> : null}
     </li>
   );
 }
 
-function Line(p: { entry: EntryRef; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string }) {
+function Line(p: { entry: EntryRef; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string; files?: Files }) {
   return (
     <li class={`event event-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
@@ -50,25 +57,39 @@ function Line(p: { entry: EntryRef; kind: string; children: unknown; detail?: st
           {p.detail}
         </div>
       ) : null}
+      {p.files ? <AttachmentList caseRef={p.files.caseRef} files={p.files.files} /> : null}
     </li>
   );
 }
 
-function staffEntry(e: TimelineEntry, labels: Labels) {
+/** Files of an inbound mail that were not stored (over a limit), listed so nothing is dropped silently. */
+function skippedText(d: Record<string, unknown>): string | undefined {
+  const skipped = Array.isArray(d.skippedAttachments) ? (d.skippedAttachments as SkippedFile[]) : [];
+  if (skipped.length === 0) return undefined;
+  const limits = (d.attachmentLimits ?? {}) as { maxBytes: number; maxCount: number; maxTotalBytes: number };
+  const shown = skipped.map((f) => `${str(f.filename)} (${formatBytes(Number(f.size) || 0)}: ${skipReasonText(f.reason, limits)})`).join(', ');
+  const more = typeof d.skippedCount === 'number' && d.skippedCount > skipped.length ? ` … and ${d.skippedCount - skipped.length} more` : '';
+  return `${shown}${more}`;
+}
+
+function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
   const d = e.data;
+  const files: Files = { caseRef, files: e.attachments };
   const by = e.actor.name;
   const state = (name: unknown) => labels[str(name)] ?? str(name);
   switch (e.type) {
     case 'customer.replied':
-      return <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}`} />;
+      return (
+        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}`} files={files} />
+      );
     case 'staff.replied':
-      return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} />;
+      return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} files={files} />;
     case 'staff.noted':
-      if (d.review) return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: not posted as the customer's (${str(d.reviewReason)})`} />;
-      return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} />;
+      if (d.review) return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: not posted as the customer's (${str(d.reviewReason)})`} files={files} />;
+      return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} files={files} />;
     case 'email.received':
       return (
-        <Line entry={e} kind="system" detail={Array.isArray(d.attachments) ? d.attachments.map((a: { filename?: unknown; size?: unknown }) => `${str(a.filename)} (${str(a.size)} bytes)`).join(', ') : undefined} detailLabel="Attachments (not stored yet)">
+        <Line entry={e} kind="system" detail={skippedText(d)} detailLabel="Attachments not stored" files={files}>
           {`Received by email from ${str(d.from)}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}`}
         </Line>
       );
@@ -76,7 +97,8 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
       const copied = Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : '';
       if (d.delivered !== true) return <Line entry={e} kind="system">{`Reply not mailed: ${str(d.reason)}`}</Line>;
       const tries = typeof d.attempts === 'number' && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : '';
-      return <Line entry={e} kind="system">{`Reply mailed to ${list(d.to)}${copied}${tries}`}</Line>;
+      const attached = Array.isArray(d.attachments) && d.attachments.length ? ` with ${d.attachments.length} attachment${d.attachments.length === 1 ? '' : 's'}` : '';
+      return <Line entry={e} kind="system">{`Reply mailed to ${list(d.to)}${copied}${attached}${tries}`}</Line>;
     }
     case 'email.failed':
       return (
@@ -89,7 +111,7 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
     case 'case.created':
       // Intake records case.created with its details, then raises it (no data) for subscribers.
       if (d.channel === undefined) return null;
-      return <Line entry={e} kind="system">{d.imported ? `Created via ${str(d.channel)} (imported history)` : `Created by ${by} via ${str(d.channel)}`}</Line>;
+      return <Line entry={e} kind="system" files={files}>{d.imported ? `Created via ${str(d.channel)} (imported history)` : `Created by ${by} via ${str(d.channel)}`}</Line>;
     case 'case.imported':
       return (
         <Line entry={e} kind="system" detail={d.live ? 'Still open: live work from here on (assignment, SLA clocks)' : 'History only: nothing live was started'}>
@@ -173,14 +195,18 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
   }
 }
 
-function customerEntry(e: CustomerTimelineEntry) {
+function customerEntry(e: CustomerTimelineEntry, caseRef: string) {
   switch (e.type) {
     case 'customer.replied':
-      return <Message entry={e} body={e.body} kind="customer" heading={e.author.you ? 'You wrote' : `${e.author.name} wrote`} />;
+      return <Message entry={e} body={e.body} kind="customer" heading={e.author.you ? 'You wrote' : `${e.author.name} wrote`} files={{ caseRef, files: e.attachments }} />;
     case 'staff.replied':
-      return <Message entry={e} body={e.body} kind="staff" heading={`${e.author.name} (support) wrote`} />;
+      return <Message entry={e} body={e.body} kind="staff" heading={`${e.author.name} (support) wrote`} files={{ caseRef, files: e.attachments }} />;
     case 'case.created':
-      return <Line entry={e} kind="system">Request received</Line>;
+      return (
+        <Line entry={e} kind="system" files={{ caseRef, files: e.attachments }}>
+          Request received
+        </Line>
+      );
     case 'case.transitioned':
       return (
         <Line entry={e} kind="state" {...(e.solution ? { detail: e.solution, detailLabel: 'Solution' } : {})}>
@@ -199,21 +225,21 @@ function customerEntry(e: CustomerTimelineEntry) {
 }
 
 /** The customer's conversation: rendered from the customer projection only. */
-export function CustomerTimeline(p: { entries: CustomerTimelineEntry[]; oob?: boolean }) {
+export function CustomerTimeline(p: { caseRef: string; entries: CustomerTimelineEntry[]; oob?: boolean }) {
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
       <h2 id="timeline-heading">Conversation</h2>
-      <ol class="events">{p.entries.map((e) => customerEntry(e))}</ol>
+      <ol class="events">{p.entries.map((e) => customerEntry(e, p.caseRef))}</ol>
     </section>
   );
 }
 
 /** The staff timeline: every entry. */
-export function Timeline(p: { entries: TimelineEntry[]; labels: Labels; oob?: boolean }) {
+export function Timeline(p: { caseRef: string; entries: TimelineEntry[]; labels: Labels; oob?: boolean }) {
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
       <h2 id="timeline-heading">Timeline</h2>
-      <ol class="events">{p.entries.map((e) => staffEntry(e, p.labels))}</ol>
+      <ol class="events">{p.entries.map((e) => staffEntry(e, p.labels, p.caseRef))}</ol>
     </section>
   );
 }

@@ -7,7 +7,9 @@
  * Customer mails (replies and notifications alike) carry our own Message-ID (recorded in
  * `email_messages` as `out`, so an answer threads back by In-Reply-To/References),
  * In-Reply-To/References continuing the case's thread, the signed Reply-To, `[C-1042]` in
- * the subject, and a text and an HTML body (the text, HTML-escaped: no user HTML ever).
+ * the subject, and a text and an HTML body (the text, HTML-escaped: no user HTML ever). A
+ * reply's files (those the customer projection lists for it) go with it as attachments,
+ * streamed from the attachment store.
  *
  * Exactly once: the Message-ID is derived from the outbox item, and the timeline entry, the
  * Message-ID row and the item's completion commit together; a failed send records
@@ -22,7 +24,7 @@ import { caseRef } from '../../cases/case-ref.js';
 import { customerTimeline } from '../../cases/customer-view.js';
 import type { CaseRow } from '../../cases/case-view.js';
 import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
-import type { MailMessage } from '../../notifications/mailer.js';
+import type { MailAttachment, MailMessage } from '../../notifications/mailer.js';
 import { templateOverride } from '../../notifications/template-store.js';
 import { caseValues } from '../../notifications/template-values.js';
 import { renderMail } from '../../notifications/templates.js';
@@ -131,6 +133,17 @@ export async function sendCaseMail(services: Services, item: OutboxItem, caseId:
   }
 }
 
+/** The reply's files as mail attachments, read from the store when the mail is sent. */
+function replyAttachments(services: Services, caseId: number, files: readonly { id: number }[]): MailAttachment[] {
+  if (files.length === 0) return [];
+  const rows = statement<[number], { id: number; file_name: string; media_type: string; sha256: string }>(
+    services.db,
+    'SELECT id, file_name, media_type, sha256 FROM attachments WHERE case_id = ? ORDER BY id',
+  ).all(caseId);
+  const wanted = new Set(files.map((f) => f.id));
+  return rows.filter((r) => wanted.has(r.id)).map((r) => ({ filename: r.file_name, path: services.attachments.store.pathOf(r.sha256), contentType: r.media_type }));
+}
+
 function loadCase(services: Services, id: number | null): CaseRow | undefined {
   if (id === null) return undefined;
   return services.db.select().from(cases).where(eq(cases.id, id)).get();
@@ -169,6 +182,7 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
     const text = message.text;
     messageId = outboundMessageId(services, item, c.id);
     const headers = threadHeaders(services, c.id, messageId);
+    const attachments = replyAttachments(services, c.id, entry.attachments ?? []);
     const mail: MailMessage = {
       to,
       cc,
@@ -179,9 +193,19 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
       ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
       references: headers.references,
       replyTo: headers.replyTo,
+      ...(attachments.length ? { attachments } : {}),
     };
     await sendCaseMail(services, item, c.id, mail, what);
-    outcome = { ...what, to, cc, messageId, delivered: true, attempts: item.attempts, ...(message.customized ? { customized: true } : {}) };
+    outcome = {
+      ...what,
+      to,
+      cc,
+      messageId,
+      delivered: true,
+      attempts: item.attempts,
+      ...(message.customized ? { customized: true } : {}),
+      ...(attachments.length ? { attachments: attachments.map((a) => a.filename) } : {}),
+    };
   }
   db.$client.transaction(() => {
     const now = services.clock.now();

@@ -1,10 +1,12 @@
 /**
  * A raw mail (RFC 5322 / MIME bytes) as the channel needs it, parsed by mailparser: character
  * sets (iconv-lite), encoded words, HTML-only mail turned into plain text (never kept or shown
- * as HTML), the threading headers, and what is attached (names, sizes, types).
+ * as HTML), the threading headers, and what is attached (names decoded from encoded words and
+ * RFC 2231 parameters, sizes, types, and the bytes).
  */
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
 
 export interface MailAddress {
@@ -31,6 +33,8 @@ export interface InboundMail {
   inReplyTo: string[];
   references: string[];
   attachments: AttachmentInfo[];
+  /** The attached files with their bytes, in the mail's order (inline parts marked). */
+  files: IncomingFile[];
   /** Addresses the mail was delivered to (Delivered-To, X-Original-To, Envelope-To). */
   deliveredTo: string[];
   parsed: ParsedMail;
@@ -85,6 +89,12 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '(no name)', contentType: a.contentType, size: a.size })),
+    files: parsed.attachments.map((a, i) => ({
+      name: a.filename ?? `attachment-${i + 1}`,
+      mediaType: a.contentType,
+      bytes: a.content,
+      inline: a.contentDisposition === 'inline' || a.related === true,
+    })),
     deliveredTo: ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((name) => headerText(parsed, name)).flatMap((v) => v.split(/[\s,]+/)).map((v) => v.replace(/^<|>$/g, '').toLowerCase()).filter((v) => v.includes('@')),
     parsed,
   };

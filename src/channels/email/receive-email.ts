@@ -19,6 +19,7 @@ import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
 import { findBounceCase } from './bounce.js';
 import { addContacts, claimMessageId, DuplicateMailError, isContact, logMail, mailsFrom, wasReceived, type LogEntry } from './mail-log.js';
+import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
 import { isAutoReply, isBounce } from './noise.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail } from './parse-mail.js';
 import { replyText } from './quoted-text.js';
@@ -42,6 +43,8 @@ export interface InboundResult {
   result: InboundOutcome;
   case?: string;
   reason?: string;
+  /** A mail with files: how many were stored, and how many were left out (over a limit; listed on the case). */
+  attachments?: { stored: number; skipped: number };
 }
 
 /** Largest description and message a mail contributes; the rest stays in the stored original. */
@@ -134,20 +137,22 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   if (rate.count > 0 && mailsFrom(db, sender, at - rate.windowMs) >= rate.count) return ignore('rate-limited');
 
   try {
+    // Written to the store before the transaction that names them (a failure leaves orphans only).
+    const files = storeMailFiles(services, mail, raw);
     const thread = findThread(db, settings, mail, options.recipients ?? []);
     if (thread) {
       let appended: ReturnType<typeof appendToCase>;
       try {
-        appended = appendToCase(services, mail, thread, entry);
+        appended = appendToCase(services, mail, thread, entry, files);
       } catch (error) {
         // Closed between the check and the write: the reply opens a follow-up case all the same.
         if (!(error instanceof DomainError) || error.code !== 'INVALID_TRANSITION') throw error;
         appended = 'follow-up';
       }
       if (typeof appended !== 'string') return appended;
-      return await openCase(services, mail, entry, thread, appended);
+      return await openCase(services, mail, entry, files, thread, appended);
     }
-    return await openCase(services, mail, entry, null, null);
+    return await openCase(services, mail, entry, files, null, null);
   } catch (error) {
     if (error instanceof DuplicateMailError) return duplicate();
     if (error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'FORBIDDEN')) return ignore('rejected');
@@ -168,7 +173,7 @@ function others(services: Services, mail: InboundMail): { address: string; name:
 }
 
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
-function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry): InboundResult | 'follow-up' | 'unverified-sender' {
+function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry, files: MailFiles): InboundResult | 'follow-up' | 'unverified-sender' {
   const { db } = services;
   const sender = mail.from!.address;
   const c = statement<[number], { customer_id: number; status: string; workflow: string; workflow_version: number }>(
@@ -186,6 +191,7 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
     messageId: mail.messageId,
     ...(cut || body.clipped ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
     ...attachmentData(mail),
+    ...skippedData(services, files),
   };
 
   if (!participant) {
@@ -194,12 +200,14 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
     if (thread.by === 'subject' && services.email.unverifiedReply === 'new-case') return 'unverified-sender';
     addMessage(services, thread.caseId, { body: clip(full || emptyBody(mail)).text, public: false }, SYSTEM_ACTOR, {
       data: { ...stored, review: true, from: sender, threadedBy: thread.by, reviewReason: `mail from ${sender}, who is neither the customer nor copied on the case` },
-      within: () => {
+      attachments: files.stored,
+      within: (ctx, eventId) => {
+        recordOriginal(ctx, eventId, files);
         claimMessageId(db, mail.messageId, thread.caseId, at);
         logMail(db, entry('appended', 'review', thread.caseId));
       },
     });
-    return { result: 'appended', case: caseRef(thread.caseId), reason: 'review' };
+    return { result: 'appended', case: caseRef(thread.caseId), reason: 'review', ...fileCounts(files) };
   }
 
   const workflow = services.definitions.workflow(c.workflow, c.workflow_version).definition;
@@ -208,16 +216,18 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
   const actor: Actor = { type: 'customer', id: c.customer_id, role: 'customer', name: customer?.id === c.customer_id ? customer.name : sender };
   addMessage(services, thread.caseId, { body: body.text, public: true }, actor, {
     data: { ...stored, ...(customer?.id === c.customer_id ? {} : { from: sender }) },
-    within: () => {
+    attachments: files.stored,
+    within: (ctx, eventId) => {
+      recordOriginal(ctx, eventId, files);
       claimMessageId(db, mail.messageId, thread.caseId, at);
       addContacts(db, thread.caseId, others(services, mail), at);
       logMail(db, entry('appended', null, thread.caseId));
     },
   });
-  return { result: 'appended', case: caseRef(thread.caseId) };
+  return { result: 'appended', case: caseRef(thread.caseId), ...fileCounts(files) };
 }
 
-async function openCase(services: Services, mail: InboundMail, entry: Entry, thread: Thread | null, reason: string | null): Promise<InboundResult> {
+async function openCase(services: Services, mail: InboundMail, entry: Entry, files: MailFiles, thread: Thread | null, reason: string | null): Promise<InboundResult> {
   const { db } = services;
   const sender = mail.from!;
   const at = services.clock.now();
@@ -238,22 +248,25 @@ async function openCase(services: Services, mail: InboundMail, entry: Entry, thr
   const row = await createCase(services, input, actor, {
     channel: 'email',
     ...(existing ? { customerId: existing.id } : {}),
+    attachments: files.stored,
     within: (ctx) => {
       claimMessageId(db, mail.messageId, ctx.case.id, at);
       addContacts(db, ctx.case.id, others(services, mail), at);
-      ctx.record('email.received', {
+      const received = ctx.record('email.received', {
         messageId: mail.messageId,
         from: sender.address,
         to: mail.to.map((a) => a.address),
         cc: mail.cc.map((a) => a.address),
         ...(full.length > MAX_BODY ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
         ...attachmentData(mail),
+        ...skippedData(services, files),
         ...followUp,
       });
+      recordOriginal(ctx, received, files);
       const acknowledged = statement<[number]>(db, "SELECT 1 FROM outbox WHERE case_id = ? AND type = 'notification.send' AND json_extract(payload, '$.template') = 'case-received'").get(ctx.case.id);
       if (!acknowledged) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
       logMail(db, entry('created', reason, ctx.case.id));
     },
   });
-  return { result: 'created', case: caseRef(row.id), ...(reason ? { reason } : {}) };
+  return { result: 'created', case: caseRef(row.id), ...(reason ? { reason } : {}), ...fileCounts(files) };
 }

@@ -1,10 +1,13 @@
 /** `/api/v1/cases`: intake, reading, the timeline, transitions, messages, reassignment. */
 import { Hono, type Context } from 'hono';
+import { assertWithinLimits } from '../../attachments/limits.js';
+import { storeFiles } from '../../attachments/record.js';
 import { addMessage, messageSchema } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
+import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
 import { listCases, listCasesSchema } from '../../cases/list-cases.js';
@@ -14,10 +17,12 @@ import { transitionCase, transitionSchema } from '../../cases/transition-case.js
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { availableTransitions } from '../../workflow/transition.js';
+import { attachmentResponse } from '../attachment-download.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv, Principal } from '../types.js';
+import { FILES_FIELD, readUploads } from '../uploads.js';
 
 /** The timeline entries that are messages. */
 const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'];
@@ -72,6 +77,17 @@ function summary(row: CaseRow) {
   };
 }
 
+/** The text fields of a multipart message, shaped like its JSON (`public` as a boolean); the schema refuses anything else. */
+async function multipartFields(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const form = await c.req.parseBody({ all: true });
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(form)) {
+    if (key === FILES_FIELD) continue;
+    out[key] = key === 'public' && typeof value === 'string' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+  }
+  return out;
+}
+
 export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -121,16 +137,29 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json(fullView(c, await settle(c, row.id)));
   });
 
+  /** JSON `{ body, public }`, or multipart/form-data with the fields `body`, `public` ("true"/"false") and `files` (any number). */
   app.post('/:id/messages', async (c) => {
     const row = visibleCase(c);
-    const input = await jsonBody(c, messageSchema);
+    const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
+    const input = multipart ? parseWith(messageSchema, await multipartFields(c)) : await jsonBody(c, messageSchema);
+    const files = await readUploads(c);
+    const { settings, store } = c.get('services').attachments;
+    // Limits before anything else: a refused upload stores nothing and counts for nothing.
+    assertWithinLimits(settings, files);
     takeRateLimit(c, principalOf(c), 'messages');
-    addMessage(c.get('services'), row.id, input, principalOf(c).actor);
+    addMessage(c.get('services'), row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files) });
     const settled = await settle(c, row.id);
     const message = isCustomer(c)
       ? customerTimeline(c.get('services'), settled, principalOf(c).customerId).findLast((e) => e.type === 'customer.replied')
       : timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
     return c.json({ message, case: fullView(c, settled) }, 201);
+  });
+
+  /** A file of the case, as a download (staff: any; the customer: those their projection lists). */
+  app.get('/:id/attachments/:attachment', (c) => {
+    const row = visibleCase(c);
+    const services = c.get('services');
+    return attachmentResponse(c, services, findVisibleAttachment(services, principalOf(c), row, c.req.param('attachment')));
   });
 
   /** The customer's answer to the known solution offered to them: { "answer": "solved" | "notSolved" }. */

@@ -49,7 +49,7 @@ export function inboundRoutes(): Hono<AppEnv> {
     const outcome = await receiveEmail(services, raw, { via: 'http' });
     const caseId = outcome.case ? parseCaseRef(outcome.case) : null;
     if (caseId !== null) await services.outbox.settle(caseId);
-    return c.json({ result: outcome.result, case: outcome.case ?? null, reason: outcome.reason ?? null }, 202);
+    return c.json({ result: outcome.result, case: outcome.case ?? null, reason: outcome.reason ?? null, ...(outcome.attachments ? { attachments: outcome.attachments } : {}) }, 202);
   });
 
   return app;

@@ -1,7 +1,7 @@
 /** The JSON API under `/api/v1`: bearer tokens, problem+json errors, a body size limit. */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
+import { isUpload, limitBody, uploadLimit } from '../limits.js';
 import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
@@ -24,17 +24,14 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
     c.header('Cache-Control', 'no-store');
     await next();
   });
-  const limit = bodyLimit({
-    maxSize: API_BODY_LIMIT,
-    onError: () => {
-      throw new DomainError('PAYLOAD_TOO_LARGE', `The body is larger than ${API_BODY_LIMIT / 1024} KiB.`);
-    },
-  });
+  const limit = limitBody(API_BODY_LIMIT, 'The body');
   // The bulk import streams any size, line by line, with a limit per line (src/import/);
-  // inbound mail has the email channel's own size limit (EMAIL_MAX_BYTES).
+  // inbound mail has the email channel's own size limit (EMAIL_MAX_BYTES); a multipart
+  // message with files, the attachment limits.
   api.use(function apiBodyLimit(c, next) {
     const own = c.req.method === 'POST' && (c.req.path.endsWith('/api/v1/import/cases') || c.req.path.endsWith('/api/v1/inbound/email'));
-    return own ? next() : limit(c, next);
+    if (own) return next();
+    return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
   });
   api.use(apiAuth(options));
   api.use(limitScopedTokens({ inbound: INBOUND_PATH }));

@@ -32,6 +32,8 @@ interface CasePageBase {
   stamp: string;
   stampParts: CaseStamp;
   now: number;
+  /** Attachment limits, stated by the message forms. */
+  uploads: { maxBytes: number; maxCount: number; maxTotalBytes: number };
 }
 
 /** The workspace: everything about the case. */
@@ -141,6 +143,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     stamp: formatStamp(stamp),
     stampParts: stamp,
     now,
+    uploads: services.attachments.settings,
   };
   if (principal.actor.type === 'customer') {
     return { ...base, audience: 'customer', view: customerCaseView(services, row), timeline: customerTimeline(services, row, principal.customerId) };

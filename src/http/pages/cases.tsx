@@ -7,10 +7,12 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { assertWithinLimits, type IncomingFile } from '../../attachments/limits.js';
+import { storeFiles } from '../../attachments/record.js';
 import { addMessage } from '../../cases/add-message.js';
-import { assertCanSee, canSeeCase } from '../../cases/access.js';
+import { canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
-import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { loadCase } from '../../cases/case-view.js';
 import { caseDeparture } from '../../cases/departure.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
@@ -18,18 +20,20 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
+import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { DomainError } from '../../errors.js';
+import { attachmentResponse } from '../attachment-download.js';
 import { retryAfterOf, takeRateLimit } from '../limits.js';
+import { readUploads } from '../uploads.js';
 import { isManagerRole } from '../../roles.js';
-import type { Principal } from '../types.js';
-import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
-import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { Alert } from '../../../views/components.js';
+import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
-import { caseStamp, formatStamp, loadCasePage, parseStamp, type CasePageData } from './case-data.js';
-import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
+import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
+import { isHtmx, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
-import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+import { formFailure, fullPage, pageFragment, pollSeconds, visibleCase, type FormName, type Visible } from './case-responses.js';
+import { redirectTo, sendForm, sendHtml } from './render.js';
 
 const optional = z
   .string()
@@ -73,88 +77,6 @@ const ratingForm = z.object({
   comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
 });
 
-interface Visible {
-  principal: Principal;
-  row: CaseRow;
-}
-
-/** The case in the path if the signed-in viewer may see it; 404 CASE_NOT_FOUND otherwise. */
-function visibleCase(c: PageContext): Visible {
-  const principal = requirePrincipal(c);
-  const id = parseCaseRef(c.req.param('id') ?? '');
-  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = loadCase(c.get('services'), id);
-  assertCanSee(principal, row);
-  return { principal, row };
-}
-
-function pollSeconds(c: PageContext): number {
-  return c.get('pageOptions').pollSeconds;
-}
-
-function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
-  const props = { csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
-  return d.audience === 'staff' ? <WorkspaceCase d={d} {...props} /> : <PortalCase d={d} {...props} />;
-}
-
-function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
-  return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
-}
-
-type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer';
-
-/** The one form that failed, re-rendered with its messages (422). */
-function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 422 | 429 = 422) {
-  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
-  const ctx = ctxOf(d, c.get('csrfToken'));
-  const state = { values, errors };
-  const forms: CaseForms = {};
-  let formId: string;
-  let fragment: () => string | Promise<string>;
-  switch (form) {
-    case 'composer':
-      forms.composer = state;
-      formId = 'composer';
-      fragment = () => <Composer ctx={ctx} state={state} />;
-      break;
-    case 'reply':
-      forms.reply = state;
-      formId = 'reply-form';
-      fragment = () => <CustomerReply ctx={ctx} state={state} />;
-      break;
-    case 'reassign':
-      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      forms.reassign = state;
-      formId = 'reassign-form';
-      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={state} />;
-      break;
-    case 'customer':
-      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      forms.customer = state;
-      formId = 'customer-form';
-      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
-      break;
-    case 'rating':
-      forms.rating = state;
-      formId = 'rating-form';
-      fragment = () => <RatingForm ctx={ctx} rated={d.audience === 'customer' && d.view.rating !== null} state={state} />;
-      break;
-    case 'transition': {
-      const transition = d.transitions.find((t) => t.name === values.transition);
-      if (!transition) {
-        const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
-        const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
-        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`);
-      }
-      forms.transition = { name: transition.name, state };
-      formId = `transition-${transition.name}`;
-      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
-      break;
-    }
-  }
-  return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
-}
-
 /** The inbox, telling the viewer where the case went (see `caseDeparture`). */
 function toInboxAfterDeparture(c: PageContext, caseId: number) {
   return redirectTo(c, `/inbox?moved=${caseRef(caseId)}`);
@@ -197,7 +119,8 @@ async function command<T>(
   c: PageContext,
   form: FormName | ((v: Visible) => FormName),
   schema: z.ZodType<T>,
-  run: (v: Visible, input: T) => string,
+  /** `files`: those sent with a multipart form (only the message form offers them). */
+  run: (v: Visible, input: T, files: IncomingFile[]) => string,
   /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
   allowed: (v: Visible) => boolean = () => true,
 ) {
@@ -205,11 +128,12 @@ async function command<T>(
   if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
   const formName = typeof form === 'function' ? form(v) : form;
   const values = await readForm(c);
+  const files = await readUploads(c);
   const parsed = parseForm(schema, values);
   if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
   let message: string;
   try {
-    message = run(v, parsed.data);
+    message = run(v, parsed.data, files);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
       c.header('Retry-After', retryAfterOf(error));
@@ -258,13 +182,25 @@ export function casePages(): Hono<PageEnv> {
   });
 
   app.post('/cases/:id/messages', (c) =>
-    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input) => {
+    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input, files) => {
       const isPublic = v.principal.actor.type === 'customer' || input.visibility === 'public';
+      const { settings, store } = c.get('services').attachments;
+      // Limits before anything else: a refused upload stores nothing and counts for nothing.
+      assertWithinLimits(settings, files);
       takeRateLimit(c, v.principal, 'messages');
-      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor);
-      return isPublic ? 'Reply sent.' : 'Internal note added.';
+      const stored = storeFiles(store, files);
+      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor, { attachments: stored });
+      const withFiles = stored.length > 0 ? ` with ${stored.length} file${stored.length === 1 ? '' : 's'}` : '';
+      return isPublic ? `Reply sent${withFiles}.` : `Internal note added${withFiles}.`;
     }),
   );
+
+  /** A file of the case, as a download (staff: any; the customer: those of the public conversation). */
+  app.get('/cases/:id/attachments/:attachment', (c) => {
+    const v = visibleCase(c);
+    const services = c.get('services');
+    return attachmentResponse(c, services, findVisibleAttachment(services, v.principal, v.row, c.req.param('attachment')));
+  });
 
   app.post('/cases/:id/transitions', (c) =>
     command(c, 'transition', transitionForm, (v, input) => {

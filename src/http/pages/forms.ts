@@ -43,5 +43,6 @@ export function formErrorsOf(error: unknown): FormErrors | null {
   if (error.code === 'QUEUE_NOT_FOUND') return { queue: error.message };
   if (error.code === 'STAFF_NOT_FOUND' || error.code === 'CAPACITY_EXCEEDED') return { assignee: error.message };
   if (error.code === 'VALIDATION_FAILED') return { '(form)': error.message };
+  if (error.code === 'ATTACHMENT_TOO_LARGE' || error.code === 'TOO_MANY_ATTACHMENTS') return { files: error.message };
   return null;
 }

@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
 import { accessPages } from './access.js';
+import { isUpload, limitBody, uploadLimit } from '../limits.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
 import { csatPages } from './csat.js';
@@ -22,14 +23,11 @@ export const PAGE_BODY_LIMIT = 64 * 1024;
 
 export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
-  const limit = bodyLimit({
-    maxSize: PAGE_BODY_LIMIT,
-    onError: () => {
-      throw new DomainError('PAYLOAD_TOO_LARGE', `The form is larger than ${PAGE_BODY_LIMIT / 1024} KiB.`);
-    },
-  });
+  const limit = limitBody(PAGE_BODY_LIMIT, 'The form');
+  // Forms with files (a message, a new request) take the attachment limits instead.
   app.use(async function pageBodyLimit(c, next) {
-    return isPagePath(c.req.path) ? limit(c, next) : next();
+    if (!isPagePath(c.req.path)) return next();
+    return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
   });
   app.use(pageSession(options));
 

@@ -1,6 +1,8 @@
 /** The customer portal: my requests, a new request with live suggestions. */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { assertWithinLimits } from '../../attachments/limits.js';
+import { storeFiles } from '../../attachments/record.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { DomainError } from '../../errors.js';
 import { retryAfterOf, takeRateLimit } from '../limits.js';
@@ -11,6 +13,7 @@ import { searchProblems, searchTerms } from '../../diagnosis/search-problems.js'
 import { NewRequestForm, NewRequestPage, PortalCases } from '../../../views/pages/portal.js';
 import { SuggestionList } from '../../../views/partials/suggestions.js';
 import { requireCustomer, type PageEnv } from './env.js';
+import { readUploads } from '../uploads.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
 
@@ -33,7 +36,7 @@ export function portalPages(): Hono<PageEnv> {
 
   app.get('/portal/new', (c) => {
     requireCustomer(c);
-    return sendHtml(c, <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} />);
+    return sendHtml(c, <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} uploads={c.get('services').attachments.settings} />);
   });
 
   /** Fragment: problem-library matches for the text typed so far. */
@@ -49,13 +52,15 @@ export function portalPages(): Hono<PageEnv> {
     const principal = requireCustomer(c);
     const services = c.get('services');
     const values = await readForm(c);
+    const files = await readUploads(c);
+    const uploads = services.attachments.settings;
     const render = (errors: Record<string, string>, status: 422 | 429 = 422) => {
       const state = { values, errors };
       return sendForm(
         c,
         'new-request-form',
-        () => <NewRequestForm csrfToken={c.get('csrfToken')} state={state} />,
-        () => <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} />,
+        () => <NewRequestForm csrfToken={c.get('csrfToken')} state={state} uploads={uploads} />,
+        () => <NewRequestPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} uploads={uploads} />,
         status,
       );
     };
@@ -63,14 +68,19 @@ export function portalPages(): Hono<PageEnv> {
     if (!parsed.ok) return render(parsed.errors);
     let id: number;
     try {
+      // Limits before anything else: a refused upload stores nothing and counts for nothing.
+      assertWithinLimits(uploads, files);
       takeRateLimit(c, principal, 'cases');
     } catch (error) {
+      const errors = formErrorsOf(error);
+      if (errors) return render(errors);
       if (!(error instanceof DomainError) || error.code !== 'TOO_MANY_REQUESTS') throw error;
       c.header('Retry-After', retryAfterOf(error));
       return render({ '(form)': error.message }, 429);
     }
     try {
-      const row = await createCase(services, parsed.data, principal.actor, { customerId: principal.customerId!, channel: 'web' });
+      const attachments = storeFiles(services.attachments.store, files);
+      const row = await createCase(services, parsed.data, principal.actor, { customerId: principal.customerId!, channel: 'web', attachments });
       id = row.id;
     } catch (error) {
       const errors = formErrorsOf(error);

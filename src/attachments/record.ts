@@ -1,0 +1,47 @@
+/**
+ * Storing attachments in two steps: `storeFiles` writes the bytes to the store (durably, before
+ * any transaction), `recordAttachments` names them in the `attachments` table inside the
+ * transaction of the timeline entry they belong to. If that transaction fails the files stay
+ * as orphans no row names; a row never names a file that is not there.
+ */
+import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import type { AttachmentKind } from '../db/schema/index.js';
+import { declaredMediaType, sanitizeFileName } from './file-name.js';
+import type { IncomingFile } from './limits.js';
+import type { AttachmentStore } from './store.js';
+
+/** A file in the store, ready to be recorded. */
+export interface StoredFile {
+  fileName: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  kind: AttachmentKind;
+}
+
+export function storeFile(store: AttachmentStore, file: IncomingFile, kind: AttachmentKind = file.inline ? 'inline' : 'attachment'): StoredFile {
+  const { sha256, size } = store.put(file.bytes);
+  return { fileName: sanitizeFileName(file.name), mediaType: declaredMediaType(file.mediaType), size, sha256, kind };
+}
+
+export function storeFiles(store: AttachmentStore, files: readonly IncomingFile[]): StoredFile[] {
+  return files.map((file) => storeFile(store, file));
+}
+
+export interface AttachmentTarget {
+  caseId: number;
+  /** The timeline entry the files came with. */
+  eventId: number;
+  by: { type: 'system' | 'staff' | 'customer'; id: number | null };
+  at: number;
+}
+
+/** Inside the entry's transaction: one row per file; returns their ids. */
+export function recordAttachments(db: Db, target: AttachmentTarget, files: readonly StoredFile[]): number[] {
+  const insert = statement<unknown[], { id: number }>(
+    db,
+    'INSERT INTO attachments (case_id, event_id, kind, file_name, media_type, size, sha256, uploaded_by_type, uploaded_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+  );
+  return files.map((f) => insert.get(target.caseId, target.eventId, f.kind, f.fileName, f.mediaType, f.size, f.sha256, target.by.type, target.by.id, target.at)!.id);
+}

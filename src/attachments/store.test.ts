@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAttachmentStore, sha256Hex } from './store.js';
+
+const dirs: string[] = [];
+function freshDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-store-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every file under the folder, relative to it. */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+describe('the content-addressed store', () => {
+  it('names a file by the SHA-256 of its bytes under two folder levels, and keeps the bytes', () => {
+    const dir = freshDir();
+    const store = createAttachmentStore(dir);
+    const bytes = Buffer.from('%PDF-1.4 an invoice');
+    const put = store.put(bytes);
+    const hash = sha256Hex(bytes);
+    expect(put).toEqual({ sha256: hash, size: bytes.length, written: true });
+    expect(store.pathOf(hash)).toBe(path.join(dir, hash.slice(0, 2), hash.slice(2, 4), hash));
+    expect(fs.readFileSync(store.pathOf(hash))).toEqual(bytes);
+    expect(store.sizeOf(hash)).toBe(bytes.length);
+    // Nothing is left in the temp folder.
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('stores equal bytes once (dedup), different bytes apart', () => {
+    const dir = freshDir();
+    const store = createAttachmentStore(dir);
+    const first = store.put(Buffer.from('same bytes'));
+    const again = store.put(new Uint8Array(Buffer.from('same bytes')));
+    const other = store.put(Buffer.from('other bytes'));
+    expect(again).toEqual({ ...first, written: false });
+    expect(other.sha256).not.toBe(first.sha256);
+    expect(filesUnder(dir).filter((f) => !f.startsWith('tmp'))).toHaveLength(2);
+  });
+
+  it('rewrites a damaged (shorter) copy instead of trusting it', () => {
+    const store = createAttachmentStore(freshDir());
+    const bytes = Buffer.from('a file that was cut short by a broken disk');
+    const { sha256 } = store.put(bytes);
+    fs.writeFileSync(store.pathOf(sha256), bytes.subarray(0, 5));
+    expect(store.put(bytes).written).toBe(true);
+    expect(fs.readFileSync(store.pathOf(sha256))).toEqual(bytes);
+  });
+
+  it('never leaves a partial file at the final name: a failed rename leaves nothing behind, not even the temp file', () => {
+    const dir = freshDir();
+    const store = createAttachmentStore(dir);
+    const bytes = Buffer.from('bytes that never arrive');
+    const final = store.pathOf(sha256Hex(bytes));
+    // Something else (not a file) sits at the final name, so the rename fails after the write.
+    fs.mkdirSync(path.join(final, 'in-the-way'), { recursive: true });
+    expect(() => store.put(bytes)).toThrow();
+    expect(fs.statSync(final).isDirectory()).toBe(true);
+    expect(store.sizeOf(sha256Hex(bytes))).toBeNull();
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('removes temp files a crash left behind once they are old, and only those', () => {
+    const dir = freshDir();
+    const store = createAttachmentStore(dir);
+    store.check();
+    const tmp = path.join(dir, 'tmp');
+    fs.writeFileSync(path.join(tmp, 'old.1.abc'), 'half a file');
+    fs.writeFileSync(path.join(tmp, 'new.1.def'), 'being written');
+    const now = Date.now();
+    fs.utimesSync(path.join(tmp, 'old.1.abc'), new Date(now - 2 * 3_600_000), new Date(now - 2 * 3_600_000));
+    expect(store.removeStaleTemp(now)).toBe(1);
+    expect(fs.readdirSync(tmp)).toEqual(['new.1.def']);
+  });
+
+  it('check() proves the folder can take files without creating it, and fails on a path through a file', () => {
+    const dir = path.join(freshDir(), 'nested', 'files');
+    const store = createAttachmentStore(dir);
+    store.check();
+    expect(fs.existsSync(dir)).toBe(false);
+    store.put(Buffer.from('the first file creates the folder'));
+    store.check();
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    const blocker = path.join(freshDir(), 'a-file');
+    fs.writeFileSync(blocker, 'not a folder');
+    expect(() => createAttachmentStore(path.join(blocker, 'files')).check()).toThrow(/not a folder/);
+  });
+
+  it('refuses a name that is not a hash (no path ever comes from elsewhere)', () => {
+    const store = createAttachmentStore(freshDir());
+    expect(() => store.pathOf('../../etc/passwd')).toThrow(/not a SHA-256/);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * The email channel's files: an inbound mail's attachments are stored (names decoded from
+ * encoded words and RFC 2231 parameters), files over a limit are listed on the case as
+ * skipped, the original mail is kept for staff as a `.eml`; public staff replies are mailed
+ * with their files. Real SQLite, the real store, real HTTP, a real SMTP sink.
+ */
+import fs from 'node:fs';
+import { eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { customerTimeline } from '../../src/cases/customer-view.js';
+import { attachments, caseEvents, cases } from '../../src/db/schema/index.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import type { Harness } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+import { emailHarness, fixture, postMail } from './support.js';
+
+let h: Harness;
+let inbox: Inbox | null = null;
+afterEach(async () => {
+  h?.close();
+  await inbox?.close();
+  inbox = null;
+});
+
+function rowsOf(caseId: number) {
+  return h.db.select().from(attachments).where(eq(attachments.caseId, caseId)).all();
+}
+function events(caseId: number, type: string) {
+  return h.db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).all().filter((e) => e.type === type);
+}
+function bytesOf(sha256: string): Buffer {
+  return fs.readFileSync(h.services.attachments.store.pathOf(sha256));
+}
+function customerOf(caseId: number) {
+  return { type: 'customer' as const, id: h.db.select().from(cases).where(eq(cases.id, caseId)).get()!.customerId };
+}
+
+describe('an inbound mail’s files', () => {
+  it('are stored with their names decoded (encoded words, RFC 2231, continuations, other charsets), inline parts marked', async () => {
+    h = emailHarness();
+    const raw = fixture('attachments.eml');
+    const posted = await postMail(h, raw);
+    expect(posted).toMatchObject({ status: 202, body: { result: 'created', attachments: { stored: 6, skipped: 0 } } });
+    const id = parseCaseRef(posted.body.case!)!;
+    const created = events(id, 'case.created').find((e) => e.data.channel === 'email')!;
+    const received = events(id, 'email.received')[0]!;
+    const files = rowsOf(id);
+    expect(files.map((f) => [f.fileName, f.mediaType, f.kind, f.eventId])).toEqual([
+      ['logo.png', 'image/png', 'inline', created.id],
+      ['statement.pdf', 'application/pdf', 'attachment', created.id],
+      ['Überweisung März.pdf', 'application/pdf', 'attachment', created.id],
+      ['Rechnung € 42.txt', 'text/plain', 'attachment', created.id],
+      ['Monatsübersicht Februar 2026.csv', 'text/csv', 'attachment', created.id],
+      ['Grüße.txt', 'text/plain', 'attachment', created.id],
+      ['Statements for the refund.eml', 'message/rfc822', 'original-mail', received.id],
+    ]);
+    expect(bytesOf(files[1]!.sha256).toString()).toBe('%PDF-1.4\n% scanned statement\n%%EOF\n');
+    expect(bytesOf(files[3]!.sha256).toString()).toBe('Invoice 42');
+    expect(files[0]!.uploadedByType).toBe('customer');
+  });
+
+  it('the customer sees and downloads their files, never the original mail; staff download the original .eml byte for byte', async () => {
+    h = emailHarness();
+    const raw = fixture('attachments.eml');
+    const id = parseCaseRef((await postMail(h, raw)).body.case!)!;
+    const files = rowsOf(id);
+    const original = files.find((f) => f.kind === 'original-mail')!;
+    const ref = `C-${id}`;
+
+    const listed = customerTimeline(h.services, h.db.select().from(cases).where(eq(cases.id, id)).get()!).flatMap((e) => ('attachments' in e ? (e.attachments ?? []) : []));
+    expect(listed.map((f) => f.name)).toEqual(['logo.png', 'statement.pdf', 'Überweisung März.pdf', 'Rechnung € 42.txt', 'Monatsübersicht Februar 2026.csv', 'Grüße.txt']);
+    const portal = signedIn(h, customerOf(id));
+    expect((await portal.get(`/cases/${ref}/attachments/${files[1]!.id}`)).status).toBe(200);
+    expect((await portal.get(`/cases/${ref}/attachments/${original.id}`)).status).toBe(404);
+    expect(await (await portal.get(`/cases/${ref}`)).text()).not.toContain('.eml');
+
+    const manager = h.agent({ role: 'manager' });
+    const desk = signedIn(h, manager);
+    const page = await (await desk.get(`/cases/${ref}`)).text();
+    expect(page).toContain(`href="/cases/${ref}/attachments/${original.id}"`);
+    expect(page).toContain('the original mail');
+    const eml = await desk.get(`/cases/${ref}/attachments/${original.id}`);
+    expect(eml.status).toBe(200);
+    expect(eml.headers.get('Content-Type')).toBe('message/rfc822');
+    expect(eml.headers.get('Content-Disposition')).toMatch(/^attachment; filename="Statements for the refund\.eml"/);
+    expect(Buffer.from(await eml.arrayBuffer())).toEqual(raw);
+    const api = await h.app.request(`/api/v1/cases/${ref}/attachments/${original.id}`, { headers: { Authorization: `Bearer ${h.tokenFor(manager)}` } });
+    expect(Buffer.from(await api.arrayBuffer())).toEqual(raw);
+  });
+
+  it('a mail with 200 attachments: the first 20 stored, the other 180 listed on the case as skipped, with the reason', async () => {
+    h = emailHarness();
+    const files = Array.from({ length: 200 }, (_, i) => ({ filename: `scan-${i + 1}.txt`, content: `page ${i + 1}`, contentType: 'text/plain' }));
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const sent = await transport.sendMail({ from: 'Ann <ann@example.com>', to: 'support@example.com', subject: 'Scans', text: 'All pages attached.', attachments: files, messageId: '<many@example.com>' });
+    const { body } = await postMail(h, sent.message as Buffer);
+    expect(body).toMatchObject({ result: 'created', attachments: { stored: 20, skipped: 180 } });
+    const id = parseCaseRef(body.case!)!;
+    const stored = rowsOf(id).filter((f) => f.kind === 'attachment');
+    expect(stored.map((f) => f.fileName)).toEqual(files.slice(0, 20).map((f) => f.filename));
+    const skipped = events(id, 'email.received')[0]!.data.skippedAttachments as { filename: string; reason: string }[];
+    expect(skipped).toHaveLength(180);
+    expect(skipped[0]).toEqual({ filename: 'scan-21.txt', contentType: 'text/plain', size: 7, reason: 'too-many' });
+    expect(skipped.every((f) => f.reason === 'too-many')).toBe(true);
+    const page = await (await signedIn(h, h.agent({ role: 'manager' })).get(`/cases/C-${id}`)).text();
+    expect(page).toContain('Attachments not stored');
+    expect(page).toContain('scan-21.txt (7 bytes: more than 20 files)');
+    expect(page).toContain('scan-200.txt (8 bytes: more than 20 files)');
+  });
+
+  it('a file over the size limit is skipped, the mail and its other files kept', async () => {
+    h = emailHarness({}, { attachments: { maxBytes: 1024 } });
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const sent = await transport.sendMail({
+      from: 'ann@example.com',
+      to: 'support@example.com',
+      subject: 'Logs',
+      text: 'Two logs.',
+      attachments: [
+        { filename: 'huge.log', content: 'x'.repeat(2048) },
+        { filename: 'small.log', content: 'ok' },
+      ],
+    });
+    const { body } = await postMail(h, sent.message as Buffer);
+    expect(body).toMatchObject({ result: 'created', attachments: { stored: 1, skipped: 1 } });
+    const id = parseCaseRef(body.case!)!;
+    expect(rowsOf(id).filter((f) => f.kind === 'attachment').map((f) => f.fileName)).toEqual(['small.log']);
+    expect(events(id, 'email.received')[0]!.data).toMatchObject({ skippedAttachments: [{ filename: 'huge.log', size: 2048, reason: 'too-large' }], attachmentLimits: { maxBytes: 1024 } });
+  });
+
+  it('a reply’s files go on the customer’s message; a stranger’s mail (for review) keeps its files from the customer', async () => {
+    h = emailHarness();
+    const ref = (await postMail(h, fixture('new-request.eml'))).body.case!;
+    const id = parseCaseRef(ref)!;
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const reply = await transport.sendMail({
+      from: 'chloe@example.com',
+      to: 'support@example.com',
+      subject: `Re: [${ref}] Invoice 2026-03 charged twice`,
+      inReplyTo: '<CAF=new-request-1@mail.gmail.com>',
+      text: 'The bank statement.',
+      attachments: [{ filename: 'bank.pdf', content: '%PDF bank', contentType: 'application/pdf' }],
+    });
+    expect((await postMail(h, reply.message as Buffer)).body).toMatchObject({ result: 'appended', case: ref, attachments: { stored: 1, skipped: 0 } });
+    const replied = events(id, 'customer.replied')[0]!;
+    expect(rowsOf(id).filter((f) => f.eventId === replied.id).map((f) => [f.fileName, f.kind])).toEqual([
+      ['bank.pdf', 'attachment'],
+      ['Re: [C-1001] Invoice 2026-03 charged twice.eml'.replace('C-1001', ref).replace(/[:]/g, '_'), 'original-mail'],
+    ]);
+
+    const stranger = await transport.sendMail({
+      from: 'mallory@example.net',
+      to: 'support@example.com',
+      subject: `[${ref}] Please see the new details`,
+      text: 'Use my account instead.',
+      attachments: [{ filename: 'new-bank-details.pdf', content: '%PDF evil', contentType: 'application/pdf' }],
+    });
+    expect((await postMail(h, stranger.message as Buffer)).body).toMatchObject({ result: 'appended', reason: 'review' });
+    const note = events(id, 'staff.noted')[0]!;
+    const evil = rowsOf(id).find((f) => f.fileName === 'new-bank-details.pdf')!;
+    expect(evil.eventId).toBe(note.id);
+    const portal = signedIn(h, customerOf(id));
+    expect((await portal.get(`/cases/${ref}/attachments/${evil.id}`)).status).toBe(404);
+    expect(await (await portal.get(`/cases/${ref}`)).text()).not.toContain('new-bank-details');
+    expect((await portal.get(`/cases/${ref}/attachments/${rowsOf(id).find((f) => f.fileName === 'bank.pdf')!.id}`)).status).toBe(200);
+  });
+});
+
+describe('a public staff reply with files', () => {
+  it('is mailed with them: the SMTP sink receives each file with its name, type and bytes; notes’ files never leave', async () => {
+    inbox = await startSmtp();
+    h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <casebook@example.com>') });
+    const ref = (await postMail(h, fixture('new-request.eml'))).body.case!;
+    const id = parseCaseRef(ref)!;
+    const desk = signedIn(h, h.agent({ role: 'manager', name: 'Alice Agent' }));
+    const pdf = Buffer.from('%PDF-1.4 the refund confirmation');
+    expect((await desk.upload(`/cases/${ref}/messages`, { body: 'Internal: draft', visibility: 'internal' }, [{ name: 'draft.txt', type: 'text/plain', content: 'not for the customer' }])).status).toBe(303);
+    expect((await desk.upload(`/cases/${ref}/messages`, { body: 'The refund is confirmed.', visibility: 'public' }, [{ name: 'Bestätigung.pdf', type: 'application/pdf', content: pdf }])).status).toBe(303);
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    const mails = inbox.messages.filter((m) => m.mail.text?.includes('The refund is confirmed.'));
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!.mail;
+    expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString()])).toEqual([['Bestätigung.pdf', 'application/pdf', pdf.toString()]]);
+    expect(inbox.messages.flatMap((m) => m.mail.attachments.map((a) => a.filename))).not.toContain('draft.txt');
+    const sent = events(id, 'email.sent').find((e) => e.data.delivered === true && e.data.kind === 'reply')!;
+    expect(sent.data.attachments).toEqual(['Bestätigung.pdf']);
+    expect(await (await desk.get(`/cases/${ref}`)).text()).toContain('Reply mailed to chloe@example.com, copied: bob@example.com with 1 attachment');
+  });
+});
