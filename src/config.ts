@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
+import { ChannelsKeyError, parseChannelsKey, type ChannelsKey } from './channels/secrets.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
+  /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
+  channelsKey: ChannelsKey | null;
 }
 
 export class ConfigError extends Error {}
@@ -149,7 +152,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     logLevel,
     email: emailSettings(env, adminToken),
+    channelsKey: channelsKey(env.CHANNELS_KEY),
   };
+}
+
+function channelsKey(raw: string | undefined): ChannelsKey | null {
+  try {
+    return parseChannelsKey(raw);
+  } catch (error) {
+    throw error instanceof ChannelsKeyError ? new ConfigError(error.message) : error;
+  }
 }
 
 function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): EmailSettings {

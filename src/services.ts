@@ -4,6 +4,7 @@
  * and a manual clock.
  */
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
+import type { ChannelsKey } from './channels/secrets.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
@@ -30,7 +31,20 @@ export interface ServiceOptions {
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
   /** The email channel's settings (default: defaultEmailSettings()). */
   email?: EmailSettings;
+  /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
+  channelsKey?: ChannelsKey | null;
 }
+
+/**
+ * What the console tells the poller supervisor (src/channels/email/mailbox-supervisor.ts):
+ * main.ts puts the running supervisor here; until then (tests, scripts) it does nothing.
+ */
+export interface MailboxControl {
+  /** A console mailbox was added, changed, enabled, disabled or deleted: start, restart or stop its poller. */
+  changed(id: number): void;
+}
+
+const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined };
 
 export interface Services {
   db: Db;
@@ -45,6 +59,8 @@ export interface Services {
   publicUrl: string;
   queueWaitAlertMinutes: number;
   email: EmailSettings;
+  channelsKey: ChannelsKey | null;
+  mailboxes: MailboxControl;
 }
 
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
@@ -63,6 +79,8 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
+    channelsKey: options.channelsKey ?? null,
+    mailboxes: NO_MAILBOX_CONTROL,
   };
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);
