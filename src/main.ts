@@ -6,6 +6,7 @@
  */
 import { createApiToken } from './auth/api-tokens.js';
 import { startImapPoller } from './channels/email/imap.js';
+import { createMailboxSupervisor } from './channels/email/mailbox-supervisor.js';
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email });
+  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email, channelsKey: config.channelsKey });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
   for (const refused of services.definitions.refusedRulesets()) {
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
   const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
   if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
   const imapPoller = config.email.imap ? startImapPoller(services, config.email.imap) : null;
+  // The mailboxes managed on /manage/channels: one poller each, restarted when the console changes one.
+  const mailboxes = createMailboxSupervisor(services);
+  services.mailboxes = mailboxes;
+  mailboxes.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
     services.outbox.stop(); // background drains and the catch-up end at their next item
     const closed = http.close();
     await scheduler.stop();
-    await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), services.outbox.idle()]);
+    await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), mailboxes.stop(), services.outbox.idle()]);
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();
