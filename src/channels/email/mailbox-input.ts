@@ -14,9 +14,9 @@ import { ImapConfigError, parseImapUrl, parseProcessed, sameMailbox } from './im
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$|^\[?[0-9a-f:.]+\]?$/i;
 
 const fields = {
-  name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
+  name: z.string({ error: 'required' }).trim().min(1, 'required').max(100, 'at most 100 characters'),
   host: z
-    .string()
+    .string({ error: 'required' })
     .trim()
     .toLowerCase()
     .min(1, 'required')
@@ -26,11 +26,11 @@ const fields = {
   port: z.number({ error: 'a port number' }).int('a port number').min(1, 'a port number (1–65535)').max(65535, 'a port number (1–65535)').nullable(),
   /** true: TLS from the start (imaps); false: plain IMAP, upgraded with STARTTLS when the server offers it. */
   tls: z.boolean({ error: 'true or false' }),
-  username: z.string().trim().min(1, 'required').max(254, 'at most 254 characters'),
+  username: z.string({ error: 'required' }).trim().min(1, 'required').max(254, 'at most 254 characters'),
   /** Never stored as given: sealed with CHANNELS_KEY. */
-  password: z.string().min(1, 'required').max(1000, 'at most 1000 characters'),
-  path: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
-  queue: z.string().trim().min(1, 'required').max(40, 'at most 40 characters'),
+  password: z.string({ error: 'required' }).min(1, 'required').max(1000, 'at most 1000 characters'),
+  path: z.string({ error: 'required' }).trim().min(1, 'required').max(200, 'at most 200 characters'),
+  queue: z.string({ error: 'required' }).trim().min(1, 'required').max(40, 'at most 40 characters'),
   processed: z.string().trim().max(200, 'at most 200 characters').refine(
     (v) => {
       try {
