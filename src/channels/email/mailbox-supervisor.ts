@@ -106,7 +106,14 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
   return {
     start() {
       const rows = listMailboxes(db);
-      for (const row of rows) void enqueue(row.id, () => launch(row.id, true));
+      // At once, not queued: a password that cannot be opened is logged before the server says it runs.
+      for (const row of rows) {
+        try {
+          launch(row.id, true);
+        } catch (error) {
+          logger.error('channels: starting a mailbox failed', { mailbox: row.id, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
       const enabled = rows.filter((r) => r.enabled).length;
       if (rows.length > 0) logger.info('channels: reading console mailboxes', { enabled, disabled: rows.length - enabled });
     },
