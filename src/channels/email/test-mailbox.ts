@@ -43,7 +43,7 @@ export async function testImapConnection(endpoint: ImapEndpoint, options: TestCo
       return { ok: false, text: `Logged in as ${endpoint.user}, but there is no folder "${endpoint.path}". Folders: ${names.join(', ') || 'none'}.` };
     }
     const status = (await client.status(folder.path, { messages: true, unseen: true })) || {};
-    const tls = endpoint.secure ? 'TLS' : client.secureConnection ? 'STARTTLS' : 'no TLS (plain IMAP)';
+    const tls = endpoint.secure ? 'TLS' : client.secureConnection ? 'STARTTLS' : 'plain IMAP, no TLS';
     return {
       ok: true,
       text: `Connected to ${endpoint.host}:${endpoint.port} (${tls}) as ${endpoint.user}. ${folder.path}: ${'messages' in status ? status.messages : '?'} messages, ${'unseen' in status ? status.unseen : '?'} unread. ${idle ? 'The server has IDLE: new mail is read at once.' : 'The server has no IDLE: the mailbox is checked every poll interval.'}`,

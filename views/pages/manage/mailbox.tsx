@@ -10,8 +10,8 @@ import type { Viewer } from '../../viewer.js';
 import { CHANNELS, ChannelsFrame, MAILBOXES, MailboxStatus, processedLabel } from './channels.js';
 
 const TLS_OPTIONS: Option[] = [
-  { value: 'tls', label: 'TLS (imaps, port 993)' },
-  { value: 'starttls', label: 'STARTTLS when offered, else plain (port 143)' },
+  { value: 'tls', label: 'TLS (imaps, 993)' },
+  { value: 'starttls', label: 'STARTTLS or plain (143)' },
 ];
 const PROCESSED_OPTIONS: Option[] = [
   { value: 'seen', label: 'Mark it read (\\Seen)' },
