@@ -57,11 +57,7 @@ export interface CreateCaseOptions {
    * failure there stores nothing.
    */
   within?: (ctx: CaseContext) => void;
-  /**
-   * A routing hint from the intake path (an email mailbox's default queue): the case's queue
-   * unless a routing rule picks one. Rules see it as `case.queue` while they run; an unknown
-   * or inactive queue falls back to `general`, as a rule's would.
-   */
+  /** A routing hint (a mailbox's default queue): the queue unless a rule picks one; rules see it as `case.queue`; inactive → `general`. */
   defaultQueue?: string;
   /** Where the case came from, for rules: added to the `case.created` event fact (e.g. `{ mailbox: "Sales" }`). */
   eventData?: Record<string, string>;
