@@ -6,6 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startImapPoller } from '../../src/channels/email/imap.js';
 import { createMailboxSupervisor } from '../../src/channels/email/mailbox-supervisor.js';
 import { parseChannelsKey, type ChannelsKey } from '../../src/channels/secrets.js';
 import { openDatabase } from '../../src/db/client.js';
@@ -168,6 +169,49 @@ describe('the console for managers', () => {
     // The status section refreshes itself.
     const status = await (await manager.get('/manage/channels', { htmx: true, headers: { 'HX-Target': 'mailboxes' } })).text();
     expect(status).toMatch(/^<section[^>]*id="mailboxes"/);
+  });
+});
+
+describe('a server that cannot be reached', () => {
+  it('shows the reason as the mailbox error and retries with growing waits, the reason kept while it reconnects', async () => {
+    setUp();
+    const net = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const id = ((await (await post(body({ host: '127.0.0.1', port, tls: false }))).json()) as { id: number }).id;
+    const supervisor = createMailboxSupervisor(h.services, { poller: { retryMs: 50, maxRetryMs: 200 } });
+    const seen: string[] = [];
+    h.services.mailboxes = supervisor;
+    supervisor.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((t) => t.includes('Retrying in 200 ms')) && Date.now() < deadline) {
+        const r = row(id);
+        const text = `${r.status}: ${r.statusText}`;
+        if (seen.at(-1) !== text) seen.push(text);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(seen).toContainEqual(expect.stringMatching(/^error: Connection refused: nothing listens on that host and port .*Retrying in 50 ms\.$/));
+      expect(seen).toContainEqual(expect.stringMatching(/^error: Connection refused.*Retrying in 100 ms\.$/));
+      expect(seen).toContainEqual(expect.stringMatching(/^error: Connection refused.*Retrying in 200 ms\.$/));
+    } finally {
+      await supervisor.stop();
+    }
+    expect(row(id)).toMatchObject({ status: 'stopped', statusText: 'Not running: Casebook stopped' });
+
+    // Every status the poller reports: reconnecting keeps the last failure in view.
+    const reports: string[] = [];
+    const poller = startImapPoller(h.services, { url: `imap://u:p@127.0.0.1:${port}/INBOX`, processed: { kind: 'seen' }, pollSeconds: 60 }, { retryMs: 20, maxRetryMs: 40, onStatus: (st) => reports.push(`${st.state}: ${st.text}`) });
+    const until = Date.now() + 10_000;
+    while (reports.filter((r) => r.startsWith('connecting:')).length < 3 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await poller.stop();
+    expect(reports[0]).toBe(`connecting: Connecting to 127.0.0.1:${port}`);
+    expect(reports[1]).toMatch(/^error: Connection refused/);
+    expect(reports[2]).toMatch(new RegExp(`^connecting: Connecting to 127\\.0\\.0\\.1:${port} again; the last attempt failed: Connection refused`));
   });
 });
 

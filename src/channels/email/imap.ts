@@ -174,7 +174,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     });
     c.on('exists', nudge);
     try {
-      report({ state: 'connecting', text: `Connecting to ${endpoint.host}:${endpoint.port}` });
+      // After a failure the reason stays visible while the next attempt connects (a silent host can take a while).
+      report({ state: 'connecting', text: `Connecting to ${endpoint.host}:${endpoint.port}${lastError ? ` again; the last attempt failed: ${lastError}` : ''}` });
       await c.connect();
       if (mailbox.processed.kind === 'move') {
         // The folder is created once if missing (an existing folder answers ALREADYEXISTS).
@@ -184,6 +185,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       try {
         const idle = c.capabilities.has('IDLE');
         logger.info('email: reading IMAP mailbox', { ...log, idle });
+        lastError = null;
         report({ state: 'connected', text: `Reading ${endpoint.path}` });
         let open = true;
         void gone.then(() => (open = false));
@@ -212,13 +214,15 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   }
 
   let retry = firstRetry;
+  let lastError: string | null = null;
   const running = (async () => {
     while (!stopped) {
       try {
         await session();
       } catch (error) {
         if (stopped) break;
-        logger.error('email: IMAP mailbox failed; retrying', { ...log, error: message(error), retryInSeconds: Math.round(retry / 1000) });
+        lastError = message(error);
+        logger.error('email: IMAP mailbox failed; retrying', { ...log, error: lastError, retryInSeconds: Math.round(retry / 1000) });
         report({ state: 'error', text: `${message(error)}. Retrying in ${retry < 1000 ? `${retry} ms` : `${Math.round(retry / 1000)} s`}.` });
         await pause(retry);
         pending = false;
