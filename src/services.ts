@@ -42,9 +42,11 @@ export interface ServiceOptions {
 export interface MailboxControl {
   /** A console mailbox was added, changed, enabled, disabled or deleted: start, restart or stop its poller. */
   changed(id: number): void;
+  /** Stops the mailbox's poller (the mail in hand is finished) before the mailbox is deleted. */
+  release(id: number): Promise<void>;
 }
 
-const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined };
+const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined, release: async () => undefined };
 
 export interface Services {
   db: Db;

@@ -30,7 +30,7 @@ function setUp(key: ChannelsKey | null = KEY, imapUrl?: string): void {
   h = emailHarness(imapUrl ? { imap: { url: imapUrl, processed: { kind: 'seen' }, pollSeconds: 60 } } : {}, { channelsKey: key });
   h.queue('sales');
   changed = [];
-  h.services.mailboxes = { changed: (id) => changed.push(id) };
+  h.services.mailboxes = { changed: (id) => changed.push(id), release: async (id) => void changed.push(-id) };
 }
 
 const body = (overrides: Record<string, unknown> = {}) => ({ name: 'Sales', host: 'imap.example.com', username: 'sales@example.com', password: PASSWORD, queue: 'sales', ...overrides });
@@ -136,7 +136,8 @@ describe('the mailboxes API', () => {
     expect(h.db.select().from(mailboxes).all()).toEqual([]);
     expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ messageId: 'm1@x', mailboxId: null, mailbox: 'imaps://x@y:993/INBOX' })]);
     expect((await h.api('DELETE', `/api/v1/channels/mailboxes/${id}`, { token: ADMIN_TOKEN })).status).toBe(404);
-    expect(changed).toEqual([id, id]);
+    // Created; its poller released before the row went; told it is gone.
+    expect(changed).toEqual([id, -id, id]);
   });
 });
 

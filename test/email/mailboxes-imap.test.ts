@@ -136,6 +136,18 @@ describe('console mailboxes, read from a real IMAP server', () => {
     expect(filtered.match(/badge-ok">created</g)?.length).toBe(2);
     expect(filtered).not.toContain('badge-muted">ignored<');
     expect(casesIn('sales')).toHaveLength(1);
+
+    // Deleted: its poller stops first, the row goes, its log lines stay (with its URL, without the link).
+    const deleted = await admin.post(`/manage/channels/mailboxes/${id}/delete`);
+    expect(deleted.headers.get('Location')).toBe('/manage/channels?done=mailbox-deleted');
+    await supervisor.settled();
+    expect(supervisor.running()).toEqual([]);
+    expect(h.db.select().from(mailboxes).all()).toEqual([]);
+    expect(h.db.select().from(inboundMail).all().map((l) => [l.mailboxId, l.mailbox])).toEqual([
+      [null, `imap://${dovecot.user}@127.0.0.1:${dovecot.port}/Sales`],
+      [null, `imap://${dovecot.user}@127.0.0.1:${dovecot.port}/Sales`],
+    ]);
+    expect(await (await admin.get('/manage/channels?done=mailbox-deleted')).text()).toContain('Mailbox deleted.');
   });
 
   it('disabling a mailbox stops reading it (another mailbox goes on); enabling it reads what arrived meanwhile', async () => {

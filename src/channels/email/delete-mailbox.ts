@@ -1,5 +1,6 @@
 /**
- * Deletes a console mailbox (admins): its poller stops, its password is gone with the row.
+ * Deletes a console mailbox (admins): its poller stops (after the mail in hand), then the row
+ * goes, and its password with it.
  * Its lines in the inbound-mail log stay (they keep the mailbox's URL, without the password),
  * and so do its UID checkpoints: added again, it resumes where it stopped.
  */
@@ -11,9 +12,12 @@ import type { Services } from '../../services.js';
 import { assertAdmin } from './mailbox-input.js';
 import { getMailbox } from './mailbox-store.js';
 
-export function deleteMailbox(services: Services, id: number, actor: Actor): void {
+export async function deleteMailbox(services: Services, id: number, actor: Actor): Promise<void> {
   assertAdmin(actor);
   const { db } = services;
+  getMailbox(db, id);
+  // Its poller stops first: a mail it is filing right now is finished and logged with the mailbox.
+  await services.mailboxes.release(id);
   const row = transaction(db, () => {
     const found = getMailbox(db, id);
     db.update(inboundMail).set({ mailboxId: null }).where(eq(inboundMail.mailboxId, id)).run();

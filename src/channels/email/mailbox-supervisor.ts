@@ -124,6 +124,9 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
         if (!stopping) launch(id, false);
       });
     },
+    release(id) {
+      return enqueue(id, () => halt(id));
+    },
     async stop() {
       stopping = true;
       await Promise.all([...chains.values()]);

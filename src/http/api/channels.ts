@@ -63,8 +63,8 @@ export function channelRoutes(): Hono<AppEnv> {
     return c.json(mailboxJson(updateMailbox(c.get('services'), id, input, c.get('principal')!.actor)));
   });
 
-  app.delete('/mailboxes/:id', (c) => {
-    deleteMailbox(c.get('services'), mailboxId(c.req.param('id')), c.get('principal')!.actor);
+  app.delete('/mailboxes/:id', async (c) => {
+    await deleteMailbox(c.get('services'), mailboxId(c.req.param('id')), c.get('principal')!.actor);
     return c.body(null, 204);
   });
 

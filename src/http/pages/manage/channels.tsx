@@ -231,9 +231,9 @@ export function channelPages(): Hono<PageEnv> {
     });
   }
 
-  app.post(`${MAILBOXES}/:id/delete`, (c) => {
+  app.post(`${MAILBOXES}/:id/delete`, async (c) => {
     const { actor } = adminOf(c);
-    deleteMailbox(c.get('services'), idParam(c, 'mailbox'), actor);
+    await deleteMailbox(c.get('services'), idParam(c, 'mailbox'), actor);
     return redirectTo(c, `${CHANNELS}?done=mailbox-deleted`);
   });
 
