@@ -32,3 +32,11 @@ describe('attachments', () => {
     expect(() => loadConfig({ ATTACHMENT_MAX_BYTES: '20MB' }, '/srv')).toThrow(/ATTACHMENT_MAX_BYTES must be a whole number/);
   });
 });
+
+describe('CHANNELS_KEY', () => {
+  it('is off by default, read when set, and a short value stops start-up with the fix', () => {
+    expect(loadConfig({}, '/srv').channelsKey).toBeNull();
+    expect(loadConfig({ CHANNELS_KEY: 'ab'.repeat(32) }, '/srv').channelsKey).toMatchObject({ source: 'hex' });
+    expect(() => loadConfig({ CHANNELS_KEY: 'too-short' }, '/srv')).toThrow(/CHANNELS_KEY must be 32 random bytes/);
+  });
+});

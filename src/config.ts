@@ -3,6 +3,7 @@ import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './au
 import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
 import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
+import { ChannelsKeyError, parseChannelsKey, type ChannelsKey } from './channels/secrets.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -47,6 +48,8 @@ export interface Config {
   email: EmailSettings;
   /** Attachments (ATTACHMENTS_DIR, ATTACHMENT_MAX_*): docs/email.md "Attachments". */
   attachments: AttachmentSettings;
+  /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
+  channelsKey: ChannelsKey | null;
 }
 
 export class ConfigError extends Error {}
@@ -160,7 +163,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel,
     email: emailSettings(env, adminToken),
     attachments: attachmentSettings(env, cwd, databasePath),
+    channelsKey: channelsKey(env.CHANNELS_KEY),
   };
+}
+
+function channelsKey(raw: string | undefined): ChannelsKey | null {
+  try {
+    return parseChannelsKey(raw);
+  } catch (error) {
+    throw error instanceof ChannelsKeyError ? new ConfigError(error.message) : error;
+  }
 }
 
 function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): EmailSettings {

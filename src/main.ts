@@ -6,6 +6,7 @@
  */
 import { createApiToken } from './auth/api-tokens.js';
 import { startImapPoller } from './channels/email/imap.js';
+import { createMailboxSupervisor } from './channels/email/mailbox-supervisor.js';
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     email: config.email,
     signup: config.signup,
     attachments: config.attachments,
+    channelsKey: config.channelsKey,
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
   try {
@@ -128,6 +130,10 @@ async function main(): Promise<void> {
   const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
   if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
   const imapPoller = config.email.imap ? startImapPoller(services, config.email.imap) : null;
+  // The mailboxes managed on /manage/channels: one poller each, restarted when the console changes one.
+  const mailboxes = createMailboxSupervisor(services);
+  services.mailboxes = mailboxes;
+  mailboxes.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -142,7 +148,7 @@ async function main(): Promise<void> {
     services.outbox.stop(); // background drains and the catch-up end at their next item
     const closed = http.close();
     await scheduler.stop();
-    await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), services.outbox.idle()]);
+    await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), mailboxes.stop(), services.outbox.idle()]);
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();

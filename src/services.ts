@@ -10,6 +10,7 @@ import path from 'node:path';
 import { defaultAttachmentSettings, type AttachmentSettings } from './attachments/settings.js';
 import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
+import type { ChannelsKey } from './channels/secrets.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   signup?: SignupPolicy;
   /** Attachment store and limits (default: a `files` folder beside the database file, default limits). */
   attachments?: Partial<AttachmentSettings>;
+  /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
+  channelsKey?: ChannelsKey | null;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -56,6 +59,19 @@ function defaultAttachmentsDir(db: Db): string {
   return file && file !== ':memory:' ? path.join(path.dirname(path.resolve(file)), 'files') : path.join(os.tmpdir(), `casebook-files-${process.pid}`);
 }
 
+/**
+ * What the console tells the poller supervisor (src/channels/email/mailbox-supervisor.ts):
+ * main.ts puts the running supervisor here; until then (tests, scripts) it does nothing.
+ */
+export interface MailboxControl {
+  /** A console mailbox was added, changed, enabled, disabled or deleted: start, restart or stop its poller. */
+  changed(id: number): void;
+  /** Stops the mailbox's poller (the mail in hand is finished) before the mailbox is deleted. */
+  release(id: number): Promise<void>;
+}
+
+const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined, release: async () => undefined };
+
 export interface Services {
   db: Db;
   clock: Clock;
@@ -71,6 +87,8 @@ export interface Services {
   email: EmailSettings;
   access: AccessSettings;
   attachments: Attachments;
+  channelsKey: ChannelsKey | null;
+  mailboxes: MailboxControl;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -103,6 +121,8 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     email: options.email ?? defaultEmailSettings(),
     access: { signup: options.signup ?? DEFAULT_SIGNUP_POLICY },
     attachments: attachmentsFor(db, options.attachments),
+    channelsKey: options.channelsKey ?? null,
+    mailboxes: NO_MAILBOX_CONTROL,
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

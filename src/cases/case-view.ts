@@ -46,7 +46,7 @@ export interface CaseView {
   closedAt: string | null;
   sla: TimerView[];
   slaPolicy: string | null;
-  routing: { ruleset: string; version: number; fired: { rule: string; event: unknown }[]; error?: string } | null;
+  routing: { ruleset: string; version: number; fired: { rule: string; event: unknown }[]; error?: string; defaultQueue?: string; mailbox?: string } | null;
   suggestions: { problemId: number; title: string; score: number }[];
   version: number;
 }
@@ -102,6 +102,9 @@ export function caseView(services: Services, row: CaseRow): CaseView {
           version: row.routing.version,
           fired: row.routing.fired.map((f) => ({ rule: f.rule, event: f.event })),
           ...(row.routing.error ? { error: row.routing.error } : {}),
+          // The intake path's routing hint (a mailbox's default queue) and where it came from.
+          ...(row.routing.input?.defaultQueue ? { defaultQueue: row.routing.input.defaultQueue } : {}),
+          ...(row.routing.input?.event?.mailbox ? { mailbox: row.routing.input.event.mailbox } : {}),
         }
       : null,
     suggestions: row.suggestions,

@@ -60,6 +60,10 @@ export interface CreateCaseOptions {
   within?: (ctx: CaseContext) => void;
   /** Files of the request, already in the attachment store (`storeFiles`): recorded with its `case.created` entry. */
   attachments?: readonly StoredFile[];
+  /** A routing hint (a mailbox's default queue): the queue unless a rule picks one; rules see it as `case.queue`; inactive → `general`. */
+  defaultQueue?: string;
+  /** Where the case came from, for rules: added to the `case.created` event fact (e.g. `{ mailbox: "Sales" }`). */
+  eventData?: Record<string, string>;
 }
 
 /** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
@@ -80,6 +84,10 @@ export interface Intake {
   existingCustomer: CustomerRow | undefined;
   customerInput: CreateCaseInput['customer'];
   channel: Channel;
+  /** The intake path's routing hint (CreateCaseOptions.defaultQueue). */
+  defaultQueue: string | null;
+  /** The `case.created` event fact rules saw. */
+  event: { type: 'case.created' } & Record<string, string>;
   diagnosis: ReturnType<typeof diagnose>;
   workflow: ReturnType<Services['definitions']['workflow']>;
   sla: ReturnType<Services['definitions']['sla']>;
@@ -114,6 +122,8 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
   const sla = definitions.sla();
   const priority: Priority = input.priority ?? 'normal';
   const channel: Channel = input.channel ?? options.channel ?? 'api';
+  const defaultQueue = options.defaultQueue ?? null;
+  const event = { ...(options.eventData ?? {}), type: 'case.created' as const };
 
   const draft: CaseLike = {
     id: 0,
@@ -125,7 +135,7 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
     skills: [],
     status: workflow.definition.initial,
     tier: 1,
-    queueId: FALLBACK_QUEUE,
+    queueId: defaultQueue ?? FALLBACK_QUEUE,
     assigneeId: null,
     reopenCount: 0,
     escalationCount: 0,
@@ -144,12 +154,12 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
     case: draft,
     customer,
     diagnosis: diagnosisFact,
-    event: { type: 'case.created' },
+    event,
     now: at,
     withinBusinessHours: inBusinessHours,
   });
   const decisions = mergeDecisions(evaluations.filter((e) => e.error === null));
-  return { at, input, existingCustomer, customerInput, channel, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions };
+  return { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions };
 }
 
 export interface StoreCaseOptions {
@@ -170,11 +180,12 @@ export interface StoreCaseOptions {
  */
 export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown>; createdEventId: number } {
   const { db } = services;
-  const { at, input, existingCustomer, customerInput, channel, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
+  const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
   const upserted = existingCustomer && !customerInput ? { row: existingCustomer, filled: {} } : upsertCustomer(db, customerInput!, at);
   const storedCustomer = upserted.row;
-  const routedQueue = queueById(db, options.queue ?? decisions.queue ?? FALLBACK_QUEUE);
+  const wanted = options.queue ?? decisions.queue ?? defaultQueue;
+  const routedQueue = queueById(db, wanted ?? FALLBACK_QUEUE);
   const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
   if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
   const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
@@ -223,7 +234,13 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
         ? { tier: decisions.escalate.tier, queue: decisions.escalate.queue ?? '', reason: decisions.escalate.reason ?? '' }
         : null,
     },
-    input: { customer: { ...customer }, diagnosis: diagnosisFact, withinBusinessHours: inBusinessHours },
+    input: {
+      customer: { ...customer },
+      diagnosis: diagnosisFact,
+      withinBusinessHours: inBusinessHours,
+      ...(defaultQueue !== null ? { defaultQueue } : {}),
+      ...(Object.keys(event).length > 1 ? { event } : {}),
+    },
     ...(routingEvaluation?.error ? { error: routingEvaluation.error } : {}),
   };
   ctx.case.routing = routing;
@@ -248,7 +265,6 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
   }
   // The first (routing) evaluation is told by case.routed below, unless it failed.
   recordEvaluations(ctx, evaluations.filter((e, i) => i > 0 || e.error !== null), 'case.created');
-  const wanted = options.queue ?? decisions.queue;
   if (wanted && queue.id !== wanted) {
     ctx.record('rules.failed', { event: 'case.created', error: `queue "${wanted}" does not exist or is inactive; routed to ${queue.id}` });
   }
@@ -262,6 +278,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     version: routing.version,
     fired: routing.fired,
     ...(options.queue !== undefined ? { chosen: true } : {}),
+    ...(options.queue === undefined && !decisions.queue && defaultQueue !== null ? { defaultQueue } : {}),
     ...(routing.error ? { error: routing.error, fallback: true } : {}),
     ...mark,
   });

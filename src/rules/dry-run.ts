@@ -150,7 +150,8 @@ export function intakeFacts(
       skills: [],
       status: initialState,
       tier: 1,
-      queue: 'general',
+      // The intake path's routing hint (a mailbox's default queue), as rules saw it.
+      queue: routing?.input.defaultQueue ?? 'general',
       assigned: false,
       reopenCount: 0,
       escalationCount: 0,
@@ -158,7 +159,7 @@ export function intakeFacts(
     },
     customer: routing?.input.customer ?? {},
     diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
-    event: { type: 'case.created' },
+    event: { ...(routing?.input.event ?? {}), type: 'case.created' },
     now: row.created_at,
     withinBusinessHours: routing?.input.withinBusinessHours ?? true,
   };
@@ -292,7 +293,8 @@ function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseF
     caseFact.tags = [...tags];
     caseFact.skills = [...new Set([...caseFact.skills, ...decisions.skills])];
   }
-  const routedQueue = queue && tiers.has(queue) ? queue : 'general';
+  const hint = baseFacts.case.queue;
+  const routedQueue = queue && tiers.has(queue) ? queue : !queue && tiers.has(hint) ? hint : 'general';
   let finalQueue = routedQueue;
   let tier = tiers.get(routedQueue) ?? 1;
   if (escalate) {

@@ -33,7 +33,7 @@ const PROBLEMS = [
   { title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired, cannot sign in', solution: 'Request a new reset link and open it in the same browser.' },
 ];
 
-/** Seeds the demo queue layout and a small problem library, then starts the server on that database (with `env` added). */
+/** Seeds the demo queue layout and a small problem library, then starts the server on that database (with `env` added to its environment). */
 export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const h = createHarness({ start: Date.now() });
   standardQueues(h);
@@ -138,7 +138,7 @@ export interface BrowserSuite {
  * Registers the suite's beforeAll/afterAll: the real server, Chromium, the given accounts
  * (through POST /api/v1/users), then `setup` for whatever history the tests need.
  */
-export function useBrowserSuite(users: UserSpec[], setup?: (server: Server) => Promise<void>): BrowserSuite {
+export function useBrowserSuite(users: UserSpec[], setup?: (server: Server) => Promise<void>, options: { env?: Record<string, string> } = {}): BrowserSuite {
   const contexts: BrowserContext[] = [];
   const seen: string[][] = [];
   const suite = {
@@ -152,7 +152,7 @@ export function useBrowserSuite(users: UserSpec[], setup?: (server: Server) => P
     problems: () => seen.flat(),
   } as BrowserSuite;
   beforeAll(async () => {
-    suite.server = await startServer();
+    suite.server = await startServer(options.env);
     suite.browser = await launchChromium();
     for (const user of users) {
       const res = await suite.server.api('POST', '/api/v1/users', user);

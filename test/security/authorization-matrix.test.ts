@@ -19,7 +19,7 @@ import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { attachments, problems, staff } from '../../src/db/schema/index.js';
+import { attachments, mailboxes, problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -45,6 +45,11 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
+  // Mailboxes are servers, accounts and passwords: admins only
+  'GET /api/v1/channels/mailboxes':                 '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/channels/mailboxes':                '401   403   403   403   403   403   403   ok',
+  'PATCH /api/v1/channels/mailboxes/:id':           '401   403   403   403   403   403   403   ok',
+  'DELETE /api/v1/channels/mailboxes/:id':          '401   403   403   403   403   403   403   ok',
   // Raw mail in (admins, or a token with the inbound scope: test/email/inbound-http.test.ts)
   'POST /api/v1/inbound/email':                    '401   403   403   403   403   403   403   ok',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
@@ -133,6 +138,14 @@ const MANAGE_ROUTES = [
   'POST /manage/templates/:name/:audience/preview', 'POST /manage/templates/:name/:audience/reset',
 ];
 for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
+// The channels console: managers read it, only admins change mailboxes.
+const ADMIN_ONLY = 'login 404   404   403   403   403   403   ok';
+MATRIX['GET /manage/channels'] = MANAGE;
+MATRIX['GET /manage/channels/mailboxes/:id'] = MANAGE;
+for (const route of [
+  'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',
+  'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
+]) MATRIX[route] = ADMIN_ONLY;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
 MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
 
@@ -167,6 +180,8 @@ async function world(): Promise<World> {
   const problem = h.db.insert(problems).values({ title: 'P', symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning().get();
   const report = createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
+  // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
+  const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();
   return {
     h,
     caseRef: `C-${c.id}`,
@@ -184,6 +199,7 @@ async function world(): Promise<World> {
       token: String(token.id),
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment.id),
+      mailbox: String(mailbox.id),
     },
   };
 }
@@ -206,6 +222,7 @@ function concrete(w: World, path: string): string {
     .replace('/reports/csv/:name', '/reports/csv/backlog')
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
+    .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
     .replace('/assets/:name', '/assets/app.css')
     .replace('/csat/:token', `/csat/${p.csat}`);
 }

@@ -4,7 +4,7 @@
  * rating comments, rule names, queue names, the problem library, churn notes, a mail
  * template's wording — then every
  * page and fragment of the app (taken from the route table) is fetched as a customer, an
- * agent and a manager. No response may contain a payload unescaped, nor a javascript: URL.
+ * agent, a manager and an admin (who gets the forms of the channels console). No response may contain a payload unescaped, nor a javascript: URL.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
-import { attachments, customers, problems, queues, staff } from '../../src/db/schema/index.js';
+import { attachments, customers, inboundMail, mailboxes, problems, queues, staff } from '../../src/db/schema/index.js';
 import { saveDraft } from '../../src/definitions/versions.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { saveTemplate } from '../../src/notifications/edit-template.js';
@@ -39,6 +39,7 @@ let caseRef: string;
 let customer: TestActor;
 let agent: TestActor;
 let manager: TestActor;
+let admin: TestActor;
 const params: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -47,6 +48,7 @@ beforeAll(async () => {
   h.db.update(queues).set({ name: p(0), description: p(1) }).where(eq(queues.id, 'general')).run();
   agent = h.agent({ name: p(2), queues: ['general', 'billing', 'technical'] });
   manager = h.agent({ name: p(3), role: 'manager' });
+  admin = h.agent({ name: 'Adam Admin', role: 'admin' });
   customer = h.customer({ email: 'chloe@example.com', name: p(4), organization: p(5) });
   const now = h.clock.now();
   const problem = h.db.insert(problems).values({ title: p(6), symptoms: `login fails ${p(0)}`, synonyms: p(2), solution: p(1), createdAt: now, updatedAt: now }).returning().get();
@@ -74,6 +76,14 @@ beforeAll(async () => {
   const report = createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
   // A mail template worded with payloads: its page shows the wording, the preview and the history.
   saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
+  // The channels console: a mailbox and a status, and mail log lines, made of payloads.
+  const mailbox = h.db
+    .insert(mailboxes)
+    .values({ name: p(5), host: 'imap.example.com', port: 993, tls: true, username: p(6), path: p(0), queueId: 'general', processed: `move:${p(1)}`, status: 'error', statusText: p(2), statusAt: now, createdAt: now, updatedAt: now })
+    .returning()
+    .get();
+  h.db.insert(inboundMail).values({ messageId: p(3), via: 'imap', mailbox: p(4), mailboxId: mailbox.id, fromAddress: p(5), subject: p(6), size: 1, outcome: 'ignored', reason: p(0), receivedAt: now }).run();
+  h.db.insert(inboundMail).values({ messageId: 'x@y', via: 'smtp', mailbox: p(1), fromAddress: p(2), subject: p(3), size: 1, outcome: 'ignored', reason: 'malformed', receivedAt: now }).run();
   Object.assign(params, {
     case: caseRef,
     problem: String(problem.id),
@@ -82,6 +92,7 @@ beforeAll(async () => {
     staff: String(agent.id),
     // The CSAT page of the resolved, rated case (subject and comment are payloads).
     csat: makeCsatToken(csatKey(h.services), c.id, customer.id, now + 86_400_000),
+    mailbox: String(mailbox.id),
   });
   expect(h.db.select({ name: customers.name }).from(customers).where(eq(customers.id, customer.id)).get()?.name).toBe(p(4));
   expect(h.db.select({ name: staff.name }).from(staff).where(eq(staff.id, agent.id)).get()?.name).toBe(p(2));
@@ -107,6 +118,7 @@ function concrete(path: string): string {
     .replace('/staff/:id', `/staff/${params.staff}`)
     .replace('/problems/:id', `/problems/${params.problem}`)
     .replace('/customers/:id', `/customers/${params.customer}`)
+    .replace('/mailboxes/:id', `/mailboxes/${params.mailbox}`)
     .replace('/reports/csv/:name', '/reports/csv/backlog')
     .replace(/\/reports\/sla\/:id/, `/reports/sla/${params.report}`)
     .replace('/csat/:token', `/csat/${params.csat}`);
@@ -123,10 +135,10 @@ function findUnescaped(html: string): string[] {
 }
 
 describe('stored and reflected payloads on every page and fragment', () => {
-  it('are inert for customers, agents and managers', async () => {
+  it('are inert for customers, agents, managers and admins', async () => {
     const problemsFound: string[] = [];
     let checked = 0;
-    for (const actor of [customer, agent, manager]) {
+    for (const actor of [customer, agent, manager, admin]) {
       const session = createSession(h.db, { type: actor.type as 'staff' | 'customer', id: actor.id }, h.clock.now());
       for (const url of [...pages().map(concrete), ...ECHOES]) {
         for (const htmx of [false, true]) {

@@ -46,6 +46,7 @@ export function WhyPanel({ d, oob }: { d: StaffCasePageData; oob?: boolean }) {
         <dd>
           {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
           {v.routing?.error ? <p class="field-error">{`Rules failed: ${v.routing.error}`}</p> : null}
+          {v.routing?.defaultQueue ? <p class="muted">{`Came in through ${v.routing.mailbox ? `the mailbox ${v.routing.mailbox}` : 'an intake path'}, whose default queue is ${v.routing.defaultQueue}: it applies unless a rule routes the case.`}</p> : null}
         </dd>
         <dt>Rules that fired</dt>
         <dd>
@@ -59,7 +60,7 @@ export function WhyPanel({ d, oob }: { d: StaffCasePageData; oob?: boolean }) {
               ))}
             </ul>
           ) : (
-            'None: the case went to the fallback queue with its requested priority.'
+            v.routing?.defaultQueue ? 'None: the case went to its default queue with its requested priority.' : 'None: the case went to the fallback queue with its requested priority.'
           )}
         </dd>
         <dt>SLA policy</dt>

@@ -1,18 +1,28 @@
 /**
  * One IMAP mailbox to read, as a plain config object: the default mailbox comes from
- * `IMAP_URL` (+ `IMAP_POLL_SECONDS`, `IMAP_PROCESSED`); every mailbox is read by the same
+ * `IMAP_URL` (+ `IMAP_POLL_SECONDS`, `IMAP_PROCESSED`), the others from the console's
+ * `mailboxes` table (as parts, `endpointFromParts`); every mailbox is read by the same
  * poller (`startImapPoller`).
  */
 export type ProcessedAction = { kind: 'seen' } | { kind: 'move'; folder: string };
 
-export interface ImapMailboxConfig {
-  /** `imaps://user:pass@host[:port]/Mailbox` or `imap://…` (plain, STARTTLS when offered). */
-  url: string;
+export type ImapMailboxConfig = (
+  | {
+      /** `imaps://user:pass@host[:port]/Mailbox` or `imap://…` (plain, STARTTLS when offered). */
+      url: string;
+    }
+  | {
+      /** The server, account and folder as parts (a console mailbox, its password opened). */
+      endpoint: ImapEndpoint;
+    }
+) & {
   /** What happens to a mail once it is committed: flagged \Seen, or moved to a folder. */
   processed: ProcessedAction;
   /** Seconds between checks when the server has no IDLE (and as a safety net with IDLE). */
   pollSeconds: number;
-}
+  /** A console mailbox: new cases start in its default queue (unless a rule routes them), and the log names it. */
+  console?: { id: number; name: string; queue: string };
+};
 
 export interface ImapEndpoint {
   host: string;
@@ -27,6 +37,28 @@ export interface ImapEndpoint {
 }
 
 export class ImapConfigError extends Error {}
+
+export interface EndpointParts {
+  host: string;
+  port: number;
+  /** true: TLS from the start (imaps); false: plain, upgraded with STARTTLS when offered. */
+  tls: boolean;
+  user: string;
+  pass: string;
+  path: string;
+}
+
+/** A mailbox given as parts; its label has the same form as an IMAP_URL's (the port always written). */
+export function endpointFromParts(p: EndpointParts): ImapEndpoint {
+  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
+  const label = `${p.tls ? 'imaps:' : 'imap:'}//${encodeURIComponent(p.user)}@${host}:${p.port}/${p.path}`;
+  return { host: p.host, port: p.port, secure: p.tls, user: p.user, pass: p.pass, path: p.path, label };
+}
+
+/** Whether two endpoints read the same folder of the same account (their checkpoints would collide). */
+export function sameMailbox(a: Omit<ImapEndpoint, 'pass' | 'label'>, b: Omit<ImapEndpoint, 'pass' | 'label'>): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.user === b.user && a.path === b.path;
+}
 
 export function parseImapUrl(raw: string): ImapEndpoint {
   let url: URL;
@@ -45,6 +77,10 @@ export function parseImapUrl(raw: string): ImapEndpoint {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const label = `${url.protocol}//${encodeURIComponent(user)}@${url.host}/${path}`;
   return { host, port, secure, user, pass: decodeURIComponent(url.password), path, label };
+}
+
+export function formatProcessed(p: ProcessedAction): string {
+  return p.kind === 'seen' ? 'seen' : `move:${p.folder}`;
 }
 
 export function parseProcessed(raw: string | undefined): ProcessedAction {

@@ -8,10 +8,19 @@
  * failing mail) are logged and retried with back-off; they never reach the server process.
  */
 import { ImapFlow } from 'imapflow';
+import type { MailboxState } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkpoints.js';
 import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
+import { describeImapError } from './imap-errors.js';
 import { receiveEmail } from './receive-email.js';
+
+/** What the poller is doing, in words (the console shows it); `mailAt` when a mail was just received. */
+export interface ImapPollerStatus {
+  state: Exclude<MailboxState, 'stopped'>;
+  text: string;
+  mailAt?: number;
+}
 
 export interface ImapPollerOptions {
   /** Back-off after an error: first wait, doubled on each further error up to `maxRetryMs`. */
@@ -21,6 +30,8 @@ export interface ImapPollerOptions {
   timeoutMs?: number;
   /** How long stop() lets the mail in hand and the logout take before cutting the connection (default 5 s). */
   stopGraceMs?: number;
+  /** Told whenever the poller connects, waits, receives a mail or fails (the supervisor records it for the console). */
+  onStatus?: (status: ImapPollerStatus) => void;
 }
 
 export interface ImapPoller {
@@ -41,17 +52,19 @@ const IDLE_RENEW_MS = 4 * 60_000;
 /** How long stop() lets the current mail and the logout take before closing the connection. */
 const STOP_GRACE_MS = 5_000;
 
-function message(error: unknown): string {
-  if (error instanceof Error) {
-    const extra = (error as { responseText?: string }).responseText;
-    return extra ? `${error.message}: ${extra}` : error.message;
-  }
-  return String(error);
-}
+const message = describeImapError;
 
 export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, options: ImapPollerOptions = {}): ImapPoller {
-  const endpoint: ImapEndpoint = parseImapUrl(mailbox.url);
+  const endpoint: ImapEndpoint = 'endpoint' in mailbox ? mailbox.endpoint : parseImapUrl(mailbox.url);
   const { logger, db } = services;
+  const report = (status: ImapPollerStatus) => {
+    try {
+      options.onStatus?.(status);
+    } catch (error) {
+      logger.warn('email: recording the IMAP mailbox status failed', { mailbox: endpoint.label, error: message(error) });
+    }
+  };
+  const where = mailbox.console ? { defaultQueue: mailbox.console.queue, mailboxId: mailbox.console.id, mailboxName: mailbox.console.name } : {};
   const firstRetry = options.retryMs ?? 1_000;
   const maxRetry = options.maxRetryMs ?? 5 * 60_000;
   const pollMs = mailbox.pollSeconds * 1000;
@@ -123,8 +136,9 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     const tooLarge = size > services.email.maxBytes;
     const fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
     if (fetched && fetched.source) {
-      const outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...(tooLarge ? { size } : {}) });
+      const outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...where, ...(tooLarge ? { size } : {}) });
       services.outbox.kick();
+      report({ state: 'connected', text: `Reading ${endpoint.path}`, mailAt: services.clock.now() });
       logger.info('email: IMAP mail received', { ...log, uid, result: outcome.result, ...(outcome.case ? { case: outcome.case } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}) });
       if (mailbox.processed.kind === 'move') {
         const moved = await c.messageMove(String(uid), mailbox.processed.folder, { uid: true });
@@ -160,6 +174,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     });
     c.on('exists', nudge);
     try {
+      // After a failure the reason stays visible while the next attempt connects (a silent host can take a while).
+      report({ state: 'connecting', text: `Connecting to ${endpoint.host}:${endpoint.port}${lastError ? ` again; the last attempt failed: ${lastError}` : ''}` });
       await c.connect();
       if (mailbox.processed.kind === 'move') {
         // The folder is created once if missing (an existing folder answers ALREADYEXISTS).
@@ -169,6 +185,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       try {
         const idle = c.capabilities.has('IDLE');
         logger.info('email: reading IMAP mailbox', { ...log, idle });
+        lastError = null;
+        report({ state: 'connected', text: `Reading ${endpoint.path}` });
         let open = true;
         void gone.then(() => (open = false));
         while (!stopped && open) {
@@ -179,6 +197,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
           if (stopped || !open) break;
           // IDLE until new mail (an EXISTS notice nudges), check(), stop() or the poll interval;
           // the next command ends the IDLE.
+          report({ state: 'idle', text: idle ? `Waiting for new mail in ${endpoint.path} (IDLE; also checked every ${mailbox.pollSeconds} s)` : `Checking ${endpoint.path} every ${mailbox.pollSeconds} s (the server has no IDLE)` });
           if (idle) c.idle().catch((error: unknown) => logger.debug('email: IMAP IDLE ended', { ...log, error: message(error) }));
           await pause(idle ? Math.min(pollMs, IDLE_RENEW_MS) : pollMs);
         }
@@ -195,13 +214,16 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   }
 
   let retry = firstRetry;
+  let lastError: string | null = null;
   const running = (async () => {
     while (!stopped) {
       try {
         await session();
       } catch (error) {
         if (stopped) break;
-        logger.error('email: IMAP mailbox failed; retrying', { ...log, error: message(error), retryInSeconds: Math.round(retry / 1000) });
+        lastError = message(error);
+        logger.error('email: IMAP mailbox failed; retrying', { ...log, error: lastError, retryInSeconds: Math.round(retry / 1000) });
+        report({ state: 'error', text: `${message(error)}. Retrying in ${retry < 1000 ? `${retry} ms` : `${Math.round(retry / 1000)} s`}.` });
         await pause(retry);
         pending = false;
         retry = Math.min(retry * 2, maxRetry);

@@ -10,6 +10,7 @@ export interface LogEntry {
   messageId: string;
   via: 'http' | 'smtp' | 'imap';
   mailbox: string | null;
+  mailboxId: number | null;
   from: string | null;
   subject: string | null;
   size: number;
@@ -40,8 +41,8 @@ export function claimMessageId(db: Db, messageId: string, caseId: number | null,
 export function logMail(db: Db, e: LogEntry): void {
   statement<unknown[]>(
     db,
-    'INSERT INTO inbound_mail (message_id, via, mailbox, from_address, subject, size, outcome, reason, case_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(e.messageId, e.via, e.mailbox, e.from, e.subject === null ? null : e.subject.slice(0, 300), e.size, e.outcome, e.reason, e.caseId, e.at);
+    'INSERT INTO inbound_mail (message_id, via, mailbox, mailbox_id, from_address, subject, size, outcome, reason, case_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(e.messageId, e.via, e.mailbox, e.mailboxId, e.from, e.subject === null ? null : e.subject.slice(0, 300), e.size, e.outcome, e.reason, e.caseId, e.at);
 }
 
 /** Mails from this sender counted against the rate limit since `since` (duplicates and refusals for the limit itself do not count). */

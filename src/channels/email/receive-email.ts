@@ -33,6 +33,12 @@ export interface ReceiveEmailOptions {
   via: InboundVia;
   /** The mailbox it came from (IMAP), for the log. */
   mailbox?: string;
+  /** A console mailbox's id, for the log. */
+  mailboxId?: number;
+  /** A console mailbox's name: rules see it as `event.mailbox` on `case.created`. */
+  mailboxName?: string;
+  /** The queue a new case starts in unless a routing rule picks one (a console mailbox's default queue). */
+  defaultQueue?: string;
   /** Envelope recipients (SMTP RCPT TO), where a signed reply address may be. */
   recipients?: readonly string[];
   /** The mail's full size when `raw` holds only its start (a mail over the limit, not kept whole). */
@@ -69,7 +75,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   const settings = services.email;
   const at = clock.now();
   const size = Math.max(options.size ?? 0, raw.length);
-  const base = { via: options.via, mailbox: options.mailbox ?? null, size, at };
+  const base = { via: options.via, mailbox: options.mailbox ?? null, mailboxId: options.mailboxId ?? null, size, at };
   const ignoredUnparsed = (reason: string): InboundResult => {
     const head = headersOnly(raw);
     logMail(db, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason, caseId: null });
@@ -150,9 +156,9 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
         appended = 'follow-up';
       }
       if (typeof appended !== 'string') return appended;
-      return await openCase(services, mail, entry, files, thread, appended);
+      return await openCase(services, mail, entry, files, thread, appended, options);
     }
-    return await openCase(services, mail, entry, files, null, null);
+    return await openCase(services, mail, entry, files, null, null, options);
   } catch (error) {
     if (error instanceof DuplicateMailError) return duplicate();
     if (error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'FORBIDDEN')) return ignore('rejected');
@@ -227,7 +233,15 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
   return { result: 'appended', case: caseRef(thread.caseId), ...fileCounts(files) };
 }
 
-async function openCase(services: Services, mail: InboundMail, entry: Entry, files: MailFiles, thread: Thread | null, reason: string | null): Promise<InboundResult> {
+async function openCase(
+  services: Services,
+  mail: InboundMail,
+  entry: Entry,
+  files: MailFiles,
+  thread: Thread | null,
+  reason: string | null,
+  options: ReceiveEmailOptions,
+): Promise<InboundResult> {
   const { db } = services;
   const sender = mail.from!;
   const at = services.clock.now();
@@ -247,6 +261,9 @@ async function openCase(services: Services, mail: InboundMail, entry: Entry, fil
   const actor: Actor = existing ? { type: 'customer', id: existing.id, role: 'customer', name: existing.name } : SYSTEM_ACTOR;
   const row = await createCase(services, input, actor, {
     channel: 'email',
+    // A mailbox's default queue is a routing hint: the routing rules may still pick another.
+    ...(options.defaultQueue ? { defaultQueue: options.defaultQueue } : {}),
+    ...(options.mailboxName ? { eventData: { mailbox: options.mailboxName } } : {}),
     ...(existing ? { customerId: existing.id } : {}),
     attachments: files.stored,
     within: (ctx) => {
@@ -257,6 +274,7 @@ async function openCase(services: Services, mail: InboundMail, entry: Entry, fil
         from: sender.address,
         to: mail.to.map((a) => a.address),
         cc: mail.cc.map((a) => a.address),
+        ...(options.mailboxName ? { mailbox: options.mailboxName } : {}),
         ...(full.length > MAX_BODY ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
         ...attachmentData(mail),
         ...skippedData(services, files),

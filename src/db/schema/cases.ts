@@ -32,7 +32,15 @@ export interface RoutingRecord {
     escalate: { tier: number; queue: string; reason: string } | null;
   };
   /** Facts that are not stored on the case itself, so a dry-run can replay them. */
-  input: { customer: Record<string, unknown>; diagnosis: Record<string, unknown>; withinBusinessHours: boolean };
+  input: {
+    customer: Record<string, unknown>;
+    diagnosis: Record<string, unknown>;
+    withinBusinessHours: boolean;
+    /** The intake path's routing hint (an email mailbox's default queue), when it gave one. */
+    defaultQueue?: string;
+    /** The `case.created` event fact, when the intake path added to it (e.g. `mailbox`). */
+    event?: Record<string, string>;
+  };
   error?: string;
 }
 

@@ -1,9 +1,11 @@
 /**
  * The email channel (src/channels/email/): every Message-ID received (and, later, sent) for a
- * case, the log of every inbound mail's outcome, and the addresses copied on a case.
+ * case, the log of every inbound mail's outcome, the addresses copied on a case, and the
+ * IMAP mailboxes managed on the console (`/manage/channels`).
  */
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { cases } from './cases.js';
+import { queues } from './people.js';
 
 export const EMAIL_DIRECTIONS = ['in', 'out'] as const;
 
@@ -22,6 +24,48 @@ export const emailMessages = sqliteTable(
 export const INBOUND_OUTCOMES = ['created', 'appended', 'ignored'] as const;
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
+export const MAILBOX_STATES = ['stopped', 'connecting', 'connected', 'idle', 'error'] as const;
+export type MailboxState = (typeof MAILBOX_STATES)[number];
+
+/**
+ * IMAP mailboxes read besides `IMAP_URL`, managed on `/manage/channels`. The password is
+ * stored only sealed with CHANNELS_KEY (AES-256-GCM, src/channels/secrets.ts), never in plain
+ * text. New cases from a mailbox start in its default queue unless a routing rule picks
+ * another. `status*` and `last_mail_at` are written by the poller (src/channels/email/
+ * mailbox-supervisor.ts) for the console.
+ */
+export const mailboxes = sqliteTable(
+  'mailboxes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    /** true: TLS from the start (imaps, 993); false: plain IMAP upgraded with STARTTLS when offered (143). */
+    tls: integer('tls', { mode: 'boolean' }).notNull(),
+    username: text('username').notNull(),
+    /** The folder read (`INBOX`). */
+    path: text('path').notNull(),
+    /** `v1.<key id>.<iv>.<tag>.<ciphertext>`; null: no password stored. */
+    passwordSealed: text('password_sealed'),
+    queueId: text('queue_id')
+      .notNull()
+      .references(() => queues.id),
+    /** `seen` or `move:Folder`. */
+    processed: text('processed').notNull().default('seen'),
+    pollSeconds: integer('poll_seconds').notNull().default(60),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    status: text('status', { enum: MAILBOX_STATES }).notNull().default('stopped'),
+    /** What the status means in words: the error, the folder being watched. */
+    statusText: text('status_text'),
+    statusAt: integer('status_at'),
+    lastMailAt: integer('last_mail_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('mailboxes_name_idx').on(t.name)],
+);
+
 /** The channel log: what became of every mail received, duplicates and refusals included. */
 export const inboundMail = sqliteTable(
   'inbound_mail',
@@ -30,6 +74,8 @@ export const inboundMail = sqliteTable(
     messageId: text('message_id').notNull(),
     via: text('via', { enum: ['http', 'smtp', 'imap'] }).notNull(),
     mailbox: text('mailbox'),
+    /** The console mailbox it was read from (null: IMAP_URL, SMTP, HTTP, or a mailbox deleted since). */
+    mailboxId: integer('mailbox_id').references(() => mailboxes.id, { onDelete: 'set null' }),
     fromAddress: text('from_address'),
     subject: text('subject'),
     size: integer('size').notNull(),
@@ -38,7 +84,12 @@ export const inboundMail = sqliteTable(
     caseId: integer('case_id').references(() => cases.id),
     receivedAt: integer('received_at').notNull(),
   },
-  (t) => [index('inbound_mail_received_idx').on(t.receivedAt), index('inbound_mail_from_idx').on(t.fromAddress, t.receivedAt)],
+  (t) => [
+    index('inbound_mail_received_idx').on(t.receivedAt),
+    index('inbound_mail_from_idx').on(t.fromAddress, t.receivedAt),
+    index('inbound_mail_mailbox_idx').on(t.mailboxId, t.receivedAt),
+    index('inbound_mail_outcome_idx').on(t.outcome, t.receivedAt),
+  ],
 );
 
 /** Addresses copied on a case's mail (Cc, other To): they may reply, and later receive replies. */

@@ -6,6 +6,7 @@ import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/a
 import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
 import { caseRoutes } from './cases.js';
+import { channelRoutes } from './channels.js';
 import { customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
 import { INBOUND_PATH, inboundRoutes } from './inbound.js';
@@ -37,6 +38,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
   api.route('/cases', caseRoutes());
   api.route('/customers', customerRoutes());
+  api.route('/channels', channelRoutes());
   api.route('/import', importRoutes());
   api.route('/inbound', inboundRoutes());
   api.route('/rulesets', rulesetRoutes());

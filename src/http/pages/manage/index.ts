@@ -1,11 +1,12 @@
 /**
  * The manager console under `/manage`: its home page (what needs attention), rules,
- * workflows, SLA, team, reports, mail templates. Each area is its own router; all of them sit behind
+ * workflows, SLA, team, reports, mail templates, channels. Each area is its own router; all of them sit behind
  * `requireManager`.
  */
 import { Hono } from 'hono';
 import type { NavLink } from '../../../../views/viewer.js';
 import type { PageEnv } from '../env.js';
+import { channelPages } from './channels.js';
 import { requireManager } from './guard.js';
 import { homePages } from './home.js';
 import { reportPages } from './reports.js';
@@ -22,6 +23,7 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/workflows', label: 'Workflows' },
   { href: '/manage/sla', label: 'SLA' },
   { href: '/manage/team', label: 'Team' },
+  { href: '/manage/channels', label: 'Channels' },
   { href: '/manage/reports', label: 'Reports' },
   { href: '/manage/templates', label: 'Mail templates' },
 ];
@@ -37,5 +39,6 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', teamPages());
   app.route('/', reportPages());
   app.route('/', templatePages());
+  app.route('/', channelPages());
   return app;
 }

@@ -1,0 +1,142 @@
+/**
+ * Runs one IMAP poller per enabled console mailbox. `start()` starts them all (main.ts, after
+ * the server listens); `changed(id)` — called by the console after a mailbox is added,
+ * edited, enabled, disabled or deleted — stops that mailbox's poller and starts it again with
+ * what is stored now, without a server restart; `stop()` stops them all on shutdown.
+ * Changes to one mailbox are applied one after the other, in order.
+ *
+ * What each poller does (connecting, waiting for mail, an error and its back-off, the last
+ * mail) is written to the mailbox's status columns for the console. A password that cannot
+ * be opened — no CHANNELS_KEY, another key, altered — is logged at start-up and shown as the
+ * mailbox's error; that mailbox is not read, the others are.
+ */
+import type { Services, MailboxControl } from '../../services.js';
+import { SecretError } from '../secrets.js';
+import { startImapPoller, type ImapPoller, type ImapPollerOptions, type ImapPollerStatus } from './imap.js';
+import { findMailbox, listMailboxes, mailboxConfig, writeMailboxStatus, type StatusUpdate } from './mailbox-store.js';
+
+export interface MailboxSupervisor extends MailboxControl {
+  start(): void;
+  /** Stops every poller (the mail in hand is finished) and marks the mailboxes stopped. */
+  stop(): Promise<void>;
+  /** Resolves once every change asked for so far has been applied (tests). */
+  settled(): Promise<void>;
+  /** Ids of the mailboxes being read now. */
+  running(): number[];
+}
+
+export interface MailboxSupervisorOptions {
+  /** Passed to every poller (back-off, timeouts). */
+  poller?: Omit<ImapPollerOptions, 'onStatus'>;
+}
+
+interface Running {
+  poller: ImapPoller;
+  /** Cleared before the poller is stopped, so a late report cannot overwrite what follows. */
+  live: boolean;
+}
+
+export function createMailboxSupervisor(services: Services, options: MailboxSupervisorOptions = {}): MailboxSupervisor {
+  const { db, logger, clock } = services;
+  const running = new Map<number, Running>();
+  const chains = new Map<number, Promise<void>>();
+  let stopping = false;
+
+  const record = (id: number, update: Omit<StatusUpdate, 'at'>) => {
+    try {
+      writeMailboxStatus(db, id, { ...update, at: clock.now() });
+    } catch (error) {
+      logger.warn('channels: could not record a mailbox status', { mailbox: id, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  async function halt(id: number): Promise<void> {
+    const current = running.get(id);
+    if (!current) return;
+    running.delete(id);
+    current.live = false;
+    await current.poller.stop();
+  }
+
+  /** Starts the mailbox as stored now (nothing when it is disabled or gone). */
+  function launch(id: number, atStartUp: boolean): void {
+    const row = findMailbox(db, id);
+    if (!row) return;
+    if (!row.enabled) {
+      record(id, { state: 'stopped', text: 'Disabled' });
+      return;
+    }
+    let config;
+    try {
+      config = mailboxConfig(services, row);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      const reason = error instanceof SecretError ? error.reason : 'no-password';
+      logger.error(`channels: the mailbox "${row.name}" is not read: its password cannot be opened`, { mailbox: id, reason, error: text, ...(atStartUp ? { at: 'start-up' } : {}) });
+      record(id, { state: 'error', text: `Not read: ${text}` });
+      return;
+    }
+    const entry: Running = { poller: undefined as unknown as ImapPoller, live: true };
+    let last = '';
+    const onStatus = (s: ImapPollerStatus) => {
+      if (!entry.live) return;
+      const key = `${s.state}\n${s.text}`;
+      if (key === last && s.mailAt === undefined) return;
+      last = key;
+      record(id, { state: s.state, text: s.text, ...(s.mailAt !== undefined ? { mailAt: s.mailAt } : {}) });
+    };
+    entry.poller = startImapPoller(services, config, { ...options.poller, onStatus });
+    running.set(id, entry);
+  }
+
+  /** Runs `step` after whatever is already queued for this mailbox. */
+  function enqueue(id: number, step: () => Promise<void> | void): Promise<void> {
+    const previous = chains.get(id) ?? Promise.resolve();
+    const next = previous.then(step).catch((error: unknown) => {
+      logger.error('channels: applying a mailbox change failed', { mailbox: id, error: error instanceof Error ? error.message : String(error) });
+      record(id, { state: 'error', text: `Not read: ${error instanceof Error ? error.message : String(error)}` });
+    });
+    chains.set(id, next);
+    void next.then(() => {
+      if (chains.get(id) === next) chains.delete(id);
+    });
+    return next;
+  }
+
+  return {
+    start() {
+      const rows = listMailboxes(db);
+      // At once, not queued: a password that cannot be opened is logged before the server says it runs.
+      for (const row of rows) {
+        try {
+          launch(row.id, true);
+        } catch (error) {
+          logger.error('channels: starting a mailbox failed', { mailbox: row.id, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      const enabled = rows.filter((r) => r.enabled).length;
+      if (rows.length > 0) logger.info('channels: reading console mailboxes', { enabled, disabled: rows.length - enabled });
+    },
+    changed(id) {
+      if (stopping) return;
+      void enqueue(id, async () => {
+        await halt(id);
+        if (!stopping) launch(id, false);
+      });
+    },
+    release(id) {
+      return enqueue(id, () => halt(id));
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all([...chains.values()]);
+      const ids = [...running.keys()];
+      await Promise.all(ids.map((id) => halt(id)));
+      for (const id of ids) record(id, { state: 'stopped', text: 'Not running: Casebook stopped' });
+    },
+    async settled() {
+      while (chains.size > 0) await Promise.all([...chains.values()]);
+    },
+    running: () => [...running.keys()],
+  };
+}

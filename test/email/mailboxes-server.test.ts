@@ -1,0 +1,94 @@
+/**
+ * The real server with CHANNELS_KEY: a mailbox added through the API while it runs is read at
+ * once (no restart) into its default queue; SIGTERM stops its poller cleanly (exit code 0,
+ * status "stopped"); started again with another key, the server runs, says at start-up that
+ * the mailbox's password cannot be opened, and shows it as the mailbox's error.
+ */
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDovecot, type Dovecot } from '../support/dovecot.js';
+import { ADMIN_TOKEN, createHarness, standardQueues } from '../support/harness.js';
+import { startServer, type RunningServer } from '../support/server.js';
+
+const PASSWORD = 'server-imap-Pw-4410';
+const KEY = 'ab'.repeat(32);
+const OTHER_KEY = 'a passphrase that is not the key';
+
+let dovecot: Dovecot;
+beforeAll(async () => {
+  dovecot = await startDovecot({ password: PASSWORD });
+  const client = await dovecot.connect();
+  await client.mailboxCreate('Sales').catch(() => undefined);
+  await client.logout();
+}, 30_000);
+afterAll(async () => {
+  await dovecot?.stop();
+});
+
+function api(server: RunningServer, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${server.url}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, server: RunningServer, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 500)}\n${server.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type MailboxJson = { id: number; status: { state: string; text: string | null; lastMailAt: string | null } };
+
+describe('the server reading console mailboxes', () => {
+  it('reads a mailbox added while it runs, stops it on SIGTERM, and after a key change says why it cannot read it', async () => {
+    const h = createHarness({ start: Date.now() });
+    standardQueues(h);
+    h.queue('sales');
+    const databasePath = h.dbPath;
+    h.close();
+    const env = { SUPPORT_ADDRESS: 'support@example.com', LOG_LEVEL: 'info', CHANNELS_KEY: KEY };
+
+    const server = await startServer({ databasePath, env });
+    let id: number;
+    try {
+      const created = await api(server, 'POST', '/api/v1/channels/mailboxes', { name: 'Sales', host: '127.0.0.1', port: dovecot.port, tls: false, username: dovecot.user, password: PASSWORD, path: 'Sales', queue: 'sales' });
+      expect(created.status, await created.clone().text()).toBe(201);
+      id = ((await created.json()) as { id: number }).id;
+      await dovecot.deliver(['From: Pat <pat@example.com>', 'To: sales@example.com', 'Subject: Volume pricing', 'Message-ID: <server-console-1@mail.example.com>', '', 'What does a bigger plan cost?', ''].join('\r\n'), 'Sales');
+      const list = await until(
+        async () => (await (await api(server, 'GET', '/api/v1/cases?queue=sales')).json()) as { items: { subject: string }[] },
+        (v) => v.items.length === 1,
+        'the case in the sales queue',
+        server,
+      );
+      expect(list.items[0]!.subject).toBe('Volume pricing');
+      const [mailbox] = await until(
+        async () => (await (await api(server, 'GET', '/api/v1/channels/mailboxes')).json()) as MailboxJson[],
+        (v) => v[0]?.status.lastMailAt !== null && v[0]?.status.state === 'idle',
+        'the status after the mail',
+        server,
+      );
+      expect(mailbox!.status.text).toMatch(/Waiting for new mail in Sales/);
+    } finally {
+      const code = await server.stop();
+      expect(code, server.output()).toBe(0);
+    }
+    expect(server.output()).not.toContain(PASSWORD);
+    const db = new Database(databasePath, { readonly: true });
+    expect(db.prepare('SELECT status, status_text FROM mailboxes WHERE id = ?').get(id)).toEqual({ status: 'stopped', status_text: 'Not running: Casebook stopped' });
+    db.close();
+
+    const again = await startServer({ databasePath, env: { ...env, CHANNELS_KEY: OTHER_KEY } });
+    try {
+      expect(again.output()).toContain('channels: the mailbox \\"Sales\\" is not read: its password cannot be opened');
+      expect(again.output()).toMatch(/another CHANNELS_KEY \(key id [0-9a-f]{8}; the current key's id is [0-9a-f]{8}\)/);
+      const [mailbox] = (await (await api(again, 'GET', '/api/v1/channels/mailboxes')).json()) as MailboxJson[];
+      expect(mailbox!.status).toMatchObject({ state: 'error', text: expect.stringContaining('another CHANNELS_KEY') });
+      expect((await fetch(`${again.url}/health`)).status).toBe(200);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  }, 90_000);
+});
