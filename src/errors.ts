@@ -31,6 +31,11 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   | 'DATABASE_BUSY'
   | 'DATABASE_UNAVAILABLE'
+  | 'DATABASE_GONE'
+  | 'STORAGE_FULL'
+  | 'IDEMPOTENCY_KEY_INVALID'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
   | 'INTERNAL';
 
 export interface FieldIssue {

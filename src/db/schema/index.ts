@@ -7,3 +7,4 @@ export * from './reports.js';
 export * from './scheduler.js';
 export * from './assignment.js';
 export * from './email.js';
+export * from './idempotency.js';

@@ -1,6 +1,6 @@
 /** `/api/v1/cases`: intake, reading, the timeline, transitions, messages, reassignment. */
 import { Hono, type Context } from 'hono';
-import { addMessage, messageSchema } from '../../cases/add-message.js';
+import { addMessage, MESSAGE_EVENTS, messageSchema, newestMessageEventId } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
@@ -13,14 +13,13 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
+import type { CaseContext } from '../../workflow/context.js';
 import { availableTransitions } from '../../workflow/transition.js';
+import { withIdempotency, type RecordKey } from '../idempotency.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv, Principal } from '../types.js';
-
-/** The timeline entries that are messages. */
-const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'];
 
 function principalOf(c: Context<AppEnv>): Principal {
   return c.get('principal')!;
@@ -72,32 +71,59 @@ function summary(row: CaseRow) {
   };
 }
 
+/** A command's `within` option that records the Idempotency-Key with the case it stores. */
+function recordCase(record: RecordKey | undefined): { within?: (ctx: CaseContext) => void } {
+  return record ? { within: (ctx) => record({ caseId: ctx.case.id }) } : {};
+}
+
+/** 201 with the case (the reference only for someone filing into a queue they do not work). */
+function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
+  if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
+  c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
+  return c.json(fullView(c, settled), 201);
+}
+
+/** 201 with the message (the given timeline entry, else the newest message) and the case. */
+function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | null): Response {
+  const services = c.get('services');
+  const message = isCustomer(c)
+    ? customerTimeline(services, settled, principalOf(c).customerId)
+        .filter((e) => e.type === 'customer.replied' && (eventId === null || e.id === eventId))
+        .at(-1)
+    : timeline(services, settled.id, { types: MESSAGE_EVENTS }).filter((e) => eventId === null || e.id === eventId).at(-1);
+  return c.json({ message, case: fullView(c, settled) }, 201);
+}
+
 export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post('/', async (c) => {
-    const services = c.get('services');
-    const principal = principalOf(c);
-    const input = await jsonBody(c, importCaseSchema);
-    if (isImport(input)) {
-      // History from another help desk (docs/import.md); idempotent by externalId.
-      assertMayImport(principal.actor);
-      const imported = await importCase(services, input, principal.actor);
-      const settled = await settle(c, imported.case.id);
-      c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
-      return c.json(fullView(c, settled), imported.created ? 201 : 200);
-    }
-    takeRateLimit(c, principal, 'cases');
-    const row =
-      principal.actor.type === 'customer'
-        ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api' })
-        : await createCase(services, input, principal.actor, { channel: 'api' });
-    const settled = await settle(c, row.id);
-    // Someone filing for a customer into a queue they do not work gets the reference only.
-    if (!canSeeCase(principal, settled)) return c.json({ id: caseRef(row.id) }, 201);
-    c.header('Location', `/api/v1/cases/${caseRef(row.id)}`);
-    return c.json(fullView(c, settled), 201);
-  });
+  // Idempotency-Key (idempotency.ts): a retry gets the first answer, never a second case.
+  app.post('/', (c) =>
+    withIdempotency(
+      c,
+      async (record) => {
+        const services = c.get('services');
+        const principal = principalOf(c);
+        const input = await jsonBody(c, importCaseSchema);
+        const within = recordCase(record);
+        if (isImport(input)) {
+          // History from another help desk (docs/import.md); idempotent by externalId.
+          assertMayImport(principal.actor);
+          const imported = await importCase(services, input, principal.actor, within);
+          const settled = await settle(c, imported.case.id);
+          c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
+          return c.json(fullView(c, settled), imported.created ? 201 : 200);
+        }
+        takeRateLimit(c, principal, 'cases');
+        const row =
+          principal.actor.type === 'customer'
+            ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...within })
+            : await createCase(services, input, principal.actor, { channel: 'api', ...within });
+        return intakeAnswer(c, await settle(c, row.id));
+      },
+      async (entry) => intakeAnswer(c, await settle(c, entry.caseId!)),
+    ),
+  );
 
   app.get('/', (c) => {
     const query = parseWith(listCasesSchema, c.req.query());
@@ -121,16 +147,20 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json(fullView(c, await settle(c, row.id)));
   });
 
-  app.post('/:id/messages', async (c) => {
+  app.post('/:id/messages', (c) => {
     const row = visibleCase(c);
-    const input = await jsonBody(c, messageSchema);
-    takeRateLimit(c, principalOf(c), 'messages');
-    addMessage(c.get('services'), row.id, input, principalOf(c).actor);
-    const settled = await settle(c, row.id);
-    const message = isCustomer(c)
-      ? customerTimeline(c.get('services'), settled, principalOf(c).customerId).findLast((e) => e.type === 'customer.replied')
-      : timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
-    return c.json({ message, case: fullView(c, settled) }, 201);
+    return withIdempotency(
+      c,
+      async (record) => {
+        const services = c.get('services');
+        const input = await jsonBody(c, messageSchema);
+        takeRateLimit(c, principalOf(c), 'messages');
+        const within = record && ((ctx: CaseContext) => record({ caseId: ctx.case.id, eventId: newestMessageEventId(services, ctx.case.id) }));
+        addMessage(services, row.id, input, principalOf(c).actor, within ? { within } : {});
+        return messageAnswer(c, await settle(c, row.id), null);
+      },
+      async (entry) => messageAnswer(c, await settle(c, row.id), entry.eventId),
+    );
   });
 
   /** The customer's answer to the known solution offered to them: { "answer": "solved" | "notSolved" }. */
