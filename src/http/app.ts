@@ -108,6 +108,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   const faults = faultsOf(services.db.$client);
   // Storage and database faults fail every write alike: one line a minute says so (no stack trace per request).
   const logFault = throttledLog(services.logger, () => services.clock.now());
+  faults.onStorageRecovered(() => services.logger.warn('storage available again: writes succeed', { database: faults.file }));
   app.onError((error, c) => {
     const domain = asDomainError(error, faults);
     if (domain.code === 'STORAGE_FULL') {

@@ -66,6 +66,7 @@ describe('a full database (max_page_count), in-process', () => {
     sqlite.pragma('max_page_count = 4294967294');
     const ok = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: intake(10, 5000) });
     expect(ok.status).toBe(201);
+    expect(lines.filter((l) => l.includes('storage available again'))).toHaveLength(1);
   });
 
   it('maps ENOSPC and EDQUOT from file writes to STORAGE_FULL', () => {
