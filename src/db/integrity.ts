@@ -85,5 +85,6 @@ export async function checkIntegrity(db: Db, file: string, options: IntegrityOpt
     }
     return result;
   });
+  background.catch((error: unknown) => options.logger.error('the background integrity check could not report', { database: file, error: String(error) }));
   return { done: null, background };
 }
