@@ -21,3 +21,20 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
+
+/** Logs a recurring condition at most once per `everyMs` per key; the next line counts what it left out. */
+export type ThrottledLog = (key: string, level: 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+export function throttledLog(logger: Logger, now: () => number, everyMs = 60_000): ThrottledLog {
+  const seen = new Map<string, { at: number; suppressed: number }>();
+  return (key, level, msg, fields = {}) => {
+    const t = now();
+    const last = seen.get(key);
+    if (last && t - last.at < everyMs) {
+      last.suppressed++;
+      return;
+    }
+    seen.set(key, { at: t, suppressed: 0 });
+    logger[level](msg, last && last.suppressed > 0 ? { ...fields, alsoSince: last.suppressed } : fields);
+  };
+}

@@ -12,7 +12,8 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { DatabaseAccessError } from './db/access.js';
-import { openDatabase } from './db/client.js';
+import { openServerDatabase } from './db/startup.js';
+import { watchDatabaseFile } from './db/file-watch.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
@@ -32,6 +33,8 @@ import { staff } from './db/schema/index.js';
 
 /** How long shutdown may take (in-flight requests, the item being performed) before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long requests already received get to finish once SIGTERM came (src/http/listen.ts). */
+const REQUEST_DRAIN_MS = 7_000;
 
 function printDemo(config: Config, report: DemoReport, token: string): void {
   const width = Math.max(...report.accounts.map((a) => a.email.length));
@@ -66,8 +69,10 @@ async function main(): Promise<void> {
   // Bind the port before the database is opened: a port in use stops here, nothing written.
   const http = await bindServer({ port: config.port, host: config.host });
 
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
+  // Refuses a damaged, empty or foreign file with one line; `created`: no file was there.
+  const { db, created } = await openServerDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs, logger });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
+  const fileWatch = watchDatabaseFile(db, config.databasePath, logger);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = createServices(db, systemClock, {
     logger,
@@ -102,7 +107,10 @@ async function main(): Promise<void> {
   if (config.seedDemo && config.seedDemoSource === 'explicit' && process.env.NODE_ENV === 'production') {
     logger.warn('SEED_DEMO=true with NODE_ENV=production: an empty database gets the demo accounts, an admin among them');
   }
-  if (config.seedDemo) {
+  if (config.seedDemo && !created && !db.select({ id: staff.id }).from(staff).limit(1).get()) {
+    logger.info('no demo data: the database file existed before this start (demo data only goes into a database Casebook creates)', { database: config.databasePath });
+  }
+  if (config.seedDemo && created) {
     const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
     if (report) {
       const admin = db.select().from(staff).where(eq(staff.email, 'admin@casebook.test')).get()!;
@@ -146,9 +154,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     services.outbox.stop(); // background drains and the catch-up end at their next item
-    const closed = http.close();
+    const closed = http.close(REQUEST_DRAIN_MS).then((drained) => {
+      if (drained.cut > 0) logger.warn('requests still running at the end of the drain were cut', { ...drained });
+    });
     await scheduler.stop();
     await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), mailboxes.stop(), services.outbox.idle()]);
+    fileWatch.stop();
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();

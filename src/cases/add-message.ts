@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
 import { transaction } from '../db/client.js';
+import { statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -50,4 +51,13 @@ export function addMessage(services: Services, caseId: number, input: MessageInp
     ctx.save();
     return ctx.case;
   });
+}
+
+/** The types of the timeline entries that are messages. */
+export const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'] as const;
+
+/** The case's newest message entry (inside `addMessage`'s transaction, from `within`: the one just added). */
+export function newestMessageEventId(services: Services, caseId: number): number | null {
+  const sql = `SELECT max(id) FROM case_events WHERE case_id = ? AND type IN (${MESSAGE_EVENTS.map((t) => `'${t}'`).join(', ')})`;
+  return statement<[number], number | null>(services.db, sql).pluck().get(caseId) ?? null;
 }

@@ -247,7 +247,12 @@ function scheduleStateTimers(ctx: CaseContext): void {
   }
 }
 
-export async function importCase(services: Services, input: ImportCaseInput, actor: Actor): Promise<ImportResult> {
+export interface ImportCaseOptions {
+  /** Runs inside the transaction once a new case is stored (not when the externalId was already imported). */
+  within?: (ctx: CaseContext) => void;
+}
+
+export async function importCase(services: Services, input: ImportCaseInput, actor: Actor, options: ImportCaseOptions = {}): Promise<ImportResult> {
   assertMayImport(actor);
   if (input.externalId !== undefined) {
     const existing = findImported(services, input.externalId);
@@ -278,6 +283,7 @@ export async function importCase(services: Services, input: ImportCaseInput, act
     // An import notifies nobody, even if the initial state's entry actions would on intake:
     // the customer heard about the case from the old help desk.
     statement<[number]>(services.db, "DELETE FROM outbox WHERE case_id = ? AND type = 'notification.send'").run(live.case.id);
+    options.within?.(live);
     live.save();
     return { case: live.case, created: true };
   });

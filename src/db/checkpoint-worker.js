@@ -10,19 +10,54 @@
 // by a TRUNCATE one: it waits for the current writer, holds writers off while it copies the
 // few frames left and empties the WAL file. Writers wait for that short stall (their busy
 // timeout). Should the WAL reach the whole limit anyway, the main thread's backstop truncates
-// it before its next write (checkpointer.ts).
+// it before its next write (checkpointer.ts). On a disk with little free space the WAL is
+// truncated earlier (see refreshTruncateAt); after a failed checkpoint the worker waits a
+// second before the next.
 import fs from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, intervalMs, pollMs, walSizeLimit } = workerData;
+const { file, dev, ino, intervalMs, pollMs, walSizeLimit } = workerData;
 const walFile = `${file}-wal`;
-const truncateAt = Math.min(walSizeLimit / 2, 8 * 1024 * 1024);
-const db = new Database(file);
+const folder = path.dirname(path.resolve(file));
+const usualTruncateAt = Math.min(walSizeLimit / 2, 8 * 1024 * 1024);
+/** After a failed checkpoint (a full disk, say), wait this long before the next one. */
+const RETRY_AFTER_ERROR_MS = 1000;
+/** How often the free space on the database's disk is looked at. */
+const FREE_SPACE_EVERY_MS = 1000;
+// Never create a database, and never checkpoint into a file other than the server's (a file
+// deleted or replaced meanwhile): a worker that cannot open the very same file dies, and the
+// server starts another one later (checkpointer.ts).
+const db = new Database(file, { fileMustExist: true });
+const opened = fs.statSync(file);
+if (opened.dev !== dev || opened.ino !== ino) {
+  db.close();
+  throw new Error(`${file} is no longer the database the server opened`);
+}
 db.pragma('busy_timeout = 2000');
 
 let timer = null;
 let lastPassive = Date.now();
+let failedAt = 0;
+let truncateAt = usualTruncateAt;
+let freeCheckedAt = 0;
+
+// The WAL must never be what fills the disk: a WAL that takes the last free bytes cannot be
+// checkpointed any more (the database file cannot grow to take its pages) and holds the
+// space until someone frees some. So on a disk with little room the WAL is truncated much
+// earlier: at a quarter of the free space (never below 256 KiB).
+function refreshTruncateAt() {
+  if (Date.now() - freeCheckedAt < FREE_SPACE_EVERY_MS) return;
+  freeCheckedAt = Date.now();
+  try {
+    const stats = fs.statfsSync(folder);
+    const free = stats.bavail * stats.bsize + walSize();
+    truncateAt = Math.min(usualTruncateAt, Math.max(256 * 1024, Math.floor(free / 4)));
+  } catch {
+    truncateAt = usualTruncateAt;
+  }
+}
 
 function walSize() {
   try {
@@ -56,23 +91,30 @@ function checkpoint(force) {
     }
     parentPort.postMessage({ type: 'checkpoint', ...result });
   } catch (error) {
-    parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error) });
+    failedAt = Date.now();
+    lastPassive = failedAt;
+    parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error), code: error && error.code });
   }
 }
 
 function tick() {
-  if (walSize() >= truncateAt || Date.now() - lastPassive >= intervalMs) checkpoint(false);
+  refreshTruncateAt();
+  const due = walSize() >= truncateAt || Date.now() - lastPassive >= intervalMs;
+  if (due && Date.now() - failedAt >= RETRY_AFTER_ERROR_MS) checkpoint(false);
   timer = setTimeout(tick, pollMs);
 }
 
 parentPort.on('message', (message) => {
   if (message === 'now') checkpoint(false);
-  if (message === 'truncate') checkpoint(true);
-  if (message === 'stop') {
+  else if (message === 'truncate') checkpoint(true);
+  else if (message === 'stop') {
     clearTimeout(timer);
     db.close();
     parentPort.postMessage({ type: 'stopped' });
     parentPort.close();
+  } else {
+    // A message this worker does not know is a bug in the server: fail loudly (the server restarts it).
+    throw new Error(`checkpoint worker: unknown message ${JSON.stringify(message)}`);
   }
 });
 

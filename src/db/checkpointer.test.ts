@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { createLogger } from '../logger.js';
@@ -48,4 +50,63 @@ describe('startCheckpointer', () => {
     await checkpointer.stop();
     db.$client.close();
   });
+
+  it('restarts a worker that dies, and logs its death', async () => {
+    const file = path.join(tempDir(), 'c.db');
+    const db = openDatabase(file);
+    const lines: string[] = [];
+    const checkpointer = startCheckpointer(db, file, createLogger('info', (l) => lines.push(l)), { intervalMs: 60_000 });
+    const insert = db.$client.prepare("INSERT INTO queues (id, name, tier, created_at) VALUES (?, 'q', 1, 0)");
+
+    // Two ways to die: an uncaught error in the worker (it throws on a message it does not know), and being terminated.
+    for (const [i, crash] of [(w: Worker) => w.postMessage('no such message'), (w: Worker) => void w.terminate()].entries()) {
+      const dying = checkpointer.thread()!;
+      const exited = new Promise((resolve) => dying.once('exit', resolve));
+      crash(dying);
+      await exited;
+      await waitFor(() => checkpointer.thread() !== null && checkpointer.thread() !== dying);
+      expect(checkpointer.stats().restarts).toBe(i + 1);
+      // The new worker checkpoints.
+      for (let n = 0; n < 100; n++) insert.run(`q${i}-${n}`);
+      const result = await checkpointer.checkpointNow();
+      expect(result.checkpointed).toBe(result.log);
+    }
+    const deaths = lines.filter((l) => l.includes('checkpoint worker died; restarting it'));
+    expect(deaths).toHaveLength(2);
+    expect(JSON.parse(deaths[0]!)).toMatchObject({ level: 'error', exitCode: 1, database: file });
+    expect(lines.some((l) => l.includes('checkpoint worker failed') && l.includes('unknown message'))).toBe(true);
+    await checkpointer.stop();
+    db.$client.close();
+  });
+
+  it('never lets a restarted worker checkpoint into a file that replaced the database', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'c.db');
+    const db = openDatabase(file);
+    const lines: string[] = [];
+    const checkpointer = startCheckpointer(db, file, createLogger('info', (l) => lines.push(l)), { intervalMs: 60_000 });
+    db.$client.prepare("INSERT INTO queues (id, name, tier, created_at) VALUES ('before', 'q', 1, 0)").run();
+    // Another database takes the path (a restore copied over it, say), then the worker dies.
+    const other = path.join(dir, 'other.db');
+    const otherDb = new Database(other);
+    otherDb.exec('CREATE TABLE t (x)');
+    otherDb.close();
+    fs.renameSync(other, file);
+    const before = fs.readFileSync(file);
+    const dying = checkpointer.thread()!;
+    void dying.terminate();
+    await waitFor(() => lines.filter((l) => l.includes('is no longer the database the server opened')).length >= 2);
+    expect(checkpointer.thread()).toBeNull();
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    await checkpointer.stop().catch(() => undefined);
+    db.$client.close();
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

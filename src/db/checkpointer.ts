@@ -12,11 +12,18 @@
  * `transaction()` on the server's connection first runs the TRUNCATE checkpoint itself, on the
  * event loop: writers are throttled to the speed of checkpoints, and the WAL never exceeds the
  * limit by more than the writes made outside `transaction()` meanwhile.
+ *
+ * A worker that dies is logged and started again (after 100 ms, backing off to 30 s while it
+ * keeps dying); never while the database file is gone (file-watch.ts), and a new worker
+ * refuses a path that no longer names the server's file. When a write fails for lack of
+ * space, and again when writes succeed, the worker is asked to truncate the WAL at once, so
+ * the WAL gives its space back instead of holding it.
  */
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { guardWrites, type Db } from './client.js';
-import type { Logger } from '../logger.js';
+import { faultsOf } from './faults.js';
+import { throttledLog, type Logger } from '../logger.js';
 
 export interface CheckpointResult {
   /** WAL frames in the log and frames checkpointed. */
@@ -33,12 +40,16 @@ export interface CheckpointerStats {
   largestWalBytes: number;
   /** Truncations the backstop ran on the event loop because the WAL reached the limit. */
   backstops: number;
+  /** Times the worker died and was started again. */
+  restarts: number;
 }
 
 export interface Checkpointer {
   /** The last checkpoint result. */
   last(): CheckpointResult | null;
   stats(): CheckpointerStats;
+  /** The worker thread while it runs (tests make it crash). */
+  thread(): Worker | null;
   /** Checkpoints (PASSIVE) at once and resolves with the result. */
   checkpointNow(): Promise<CheckpointResult>;
   stop(): Promise<void>;
@@ -56,11 +67,16 @@ export interface CheckpointerOptions {
 export const DEFAULT_WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** The longest a write waits for the WAL to be emptied when it is at the limit. */
 const BACKSTOP_MAX_WAIT_MS = 1000;
+/** A dead worker is started again after this long, doubling while it keeps dying (up to the max). */
+const RESTART_MIN_MS = 100;
+const RESTART_MAX_MS = 30_000;
+/** A worker that ran this long before dying starts the back-off over. */
+const RESTART_RESET_MS = 60_000;
 
 type WorkerMessage =
   | { type: 'checkpoint'; log: number; checkpointed: number; busy: number }
   | { type: 'truncate'; busy: number; bytesBefore: number; bytesAfter: number; ms: number }
-  | { type: 'error'; message: string }
+  | { type: 'error'; message: string; code?: string }
   | { type: 'stopped' };
 
 export function startCheckpointer(db: Db, file: string, logger: Logger, options: CheckpointerOptions = {}): Checkpointer {
@@ -68,12 +84,15 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
   db.$client.pragma('wal_autocheckpoint = 0');
   // A WAL reset by a checkpoint is truncated to this size on disk (SQLite otherwise keeps the file's length).
   db.$client.pragma(`journal_size_limit = ${walSizeLimit}`);
-  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
-    workerData: { file, intervalMs: options.intervalMs ?? 1000, pollMs: options.pollMs ?? 10, walSizeLimit },
-  });
-  worker.unref();
+  const faults = faultsOf(db.$client);
+  // A checkpoint that keeps failing (a full disk) is told once a minute.
+  const logFailure = throttledLog(logger, Date.now);
+  // The worker checks it opened this very file: a new file at the path (the old one deleted or
+  // replaced) must never get this connection's WAL checkpointed into it.
+  const { dev, ino } = fs.statSync(file);
+  const workerData = { file, dev, ino, intervalMs: options.intervalMs ?? 1000, pollMs: options.pollMs ?? 10, walSizeLimit };
   let last: CheckpointResult | null = null;
-  const stats: CheckpointerStats = { truncations: 0, longestTruncateMs: 0, largestWalBytes: 0, backstops: 0 };
+  const stats: CheckpointerStats = { truncations: 0, longestTruncateMs: 0, largestWalBytes: 0, backstops: 0, restarts: 0 };
   const walFile = `${file}-wal`;
   const walBytes = () => fs.statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -100,10 +119,10 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
       stats.largestWalBytes = Math.max(stats.largestWalBytes, bytes);
       logger.debug('WAL at its size limit: truncated before the next write', { walBytes: bytes, ms: Math.round(performance.now() - started) });
     } catch (error) {
-      logger.warn('WAL checkpoint before a write failed', { error });
+      logFailure('backstop', 'warn', 'WAL checkpoint before a write failed', { error: (error as Error).message, code: (error as { code?: unknown }).code, database: file });
     }
   });
-  worker.on('message', (m: WorkerMessage) => {
+  const onMessage = (m: WorkerMessage) => {
     if (m.type === 'checkpoint') last = { log: m.log, checkpointed: m.checkpointed };
     if (m.type === 'truncate') {
       stats.truncations++;
@@ -112,34 +131,91 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
       if (m.busy) logger.warn('WAL over its size limit and the truncating checkpoint could not get the lock; retrying', { walBytes: m.bytesBefore, limit: walSizeLimit });
       else logger.debug('WAL truncated', { walBytes: m.bytesBefore, ms: Math.round(m.ms) });
     }
-    if (m.type === 'error') logger.warn('WAL checkpoint failed', { error: m.message });
-  });
-  worker.on('error', (error) => logger.error('checkpoint worker failed', { error }));
+    if (m.type === 'error') logFailure('checkpoint', 'warn', 'WAL checkpoint failed', { error: m.message, code: m.code, database: file });
+  };
+
+  // The worker, restarted if it dies (its death logged); one restart per RESTART_MIN_MS at
+  // first, backing off to RESTART_MAX_MS while it keeps dying.
+  let worker!: Worker;
+  let running = false;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let quickDeaths = 0;
+  let startedAt = 0;
+  const spawn = () => {
+    restartTimer = null;
+    if (stopping) return;
+    if (faults.refusal?.code === 'DATABASE_GONE') {
+      // No new connection to a path that names another file (or none): try again later.
+      restartTimer = setTimeout(spawn, RESTART_MAX_MS);
+      restartTimer.unref();
+      return;
+    }
+    const spawned = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData });
+    spawned.unref();
+    spawned.on('message', onMessage);
+    spawned.on('error', (error) => logger.error('checkpoint worker failed', { error }));
+    spawned.on('exit', (code) => {
+      running = false;
+      if (stopping) return;
+      quickDeaths = Date.now() - startedAt < RESTART_RESET_MS ? quickDeaths + 1 : 1;
+      const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (quickDeaths - 1));
+      logger.error('checkpoint worker died; restarting it', { exitCode: code, restartInMs: delay, database: file });
+      stats.restarts++;
+      restartTimer = setTimeout(spawn, delay);
+      restartTimer.unref();
+    });
+    worker = spawned;
+    running = true;
+    startedAt = Date.now();
+  };
+  spawn();
+
+  // Out of space: give the WAL's space back as soon as a checkpoint can (once space frees, at the latest).
+  const truncateSoon = () => {
+    if (running) worker.postMessage('truncate');
+  };
+  const unsubscribe = [faults.onStorageFull(truncateSoon), faults.onStorageRecovered(truncateSoon)];
+
   return {
     last: () => last,
     stats: () => ({ ...stats }),
+    thread: () => (running ? worker : null),
     checkpointNow() {
       return new Promise((resolve, reject) => {
-        const onMessage = (m: WorkerMessage) => {
+        if (!running) return reject(new Error('the checkpoint worker is not running'));
+        const current = worker;
+        const onReply = (m: WorkerMessage) => {
           if (m.type !== 'checkpoint' && m.type !== 'error') return;
-          worker.off('message', onMessage);
+          current.off('message', onReply);
           if (m.type === 'error') reject(new Error(m.message));
           else resolve({ log: m.log, checkpointed: m.checkpointed });
         };
-        worker.on('message', onMessage);
-        worker.postMessage('now');
+        current.on('message', onReply);
+        current.postMessage('now');
       });
     },
     async stop() {
-      // Hold the event loop open until the worker is gone, or the process may exit mid-stop.
-      worker.ref();
-      await new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
-        worker.postMessage('stop');
-        setTimeout(() => void worker.terminate(), 2000);
-      });
-      // One last full checkpoint on the way out, so the WAL does not outlive the process.
-      db.$client.pragma('wal_checkpoint(TRUNCATE)');
+      stopping = true;
+      for (const off of unsubscribe) off();
+      if (restartTimer) clearTimeout(restartTimer);
+      if (running) {
+        // Hold the event loop open until the worker is gone, or the process may exit mid-stop.
+        const current = worker;
+        current.ref();
+        await new Promise<void>((resolve) => {
+          current.once('exit', () => resolve());
+          current.postMessage('stop');
+          setTimeout(() => void current.terminate(), 2000);
+        });
+      }
+      // One last full checkpoint on the way out, so the WAL does not outlive the process
+      // (on a full disk it may fail: the WAL keeps every commit, the next start checkpoints it).
+      try {
+        if (db.$client.open) db.$client.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        logger.warn('the last WAL checkpoint failed; the WAL keeps every commit for the next start', { error: (error as Error).message, database: file });
+      }
     },
   };
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
+import { faultsOf, isStorageFull } from './faults.js';
 import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -58,8 +59,24 @@ export function guardWrites(db: Db, guard: () => void): void {
   walGuards.set(db.$client, guard);
 }
 
-/** Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front). */
+/**
+ * Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front).
+ * Refused at once while the database refuses writes (its file is gone or damaged: faults.ts);
+ * a failure for lack of space marks the storage full, the next success marks it recovered.
+ */
 export function transaction<T>(db: Db, fn: () => T): T {
-  if (!db.$client.inTransaction) walGuards.get(db.$client)?.();
-  return db.$client.transaction(fn).immediate();
+  const sqlite = db.$client;
+  if (sqlite.inTransaction) return sqlite.transaction(fn).immediate();
+  const faults = faultsOf(sqlite);
+  const refused = faults.refusalError();
+  if (refused) throw refused;
+  walGuards.get(sqlite)?.();
+  try {
+    const result = sqlite.transaction(fn).immediate();
+    faults.writeSucceeded();
+    return result;
+  } catch (error) {
+    if (isStorageFull(error)) faults.storageFull();
+    throw error;
+  }
 }

@@ -12,7 +12,7 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
-import { health } from './health.js';
+import { healthCheck } from './health.js';
 import { displayTextOnly } from './middleware/display-text.js';
 import { requestIds } from './middleware/request-id.js';
 import { assetRoutes } from './pages/assets.js';
@@ -22,6 +22,9 @@ import { MANAGE_LINKS } from './pages/manage/index.js';
 import { isPagePath } from './pages/session.js';
 import type { NavLink } from '../../views/viewer.js';
 import { problemResponse, asDomainError } from './problem.js';
+import { faultsOf } from '../db/faults.js';
+import type { RequestFingerprint } from '../idempotency/store.js';
+import { throttledLog } from '../logger.js';
 import type { AppEnv } from './types.js';
 
 export interface AppOptions {
@@ -58,9 +61,16 @@ export const CONTENT_SECURITY_POLICY = {
   objectSrc: ["'none'"],
 };
 
+function errorText(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' ? `${message} (${code})` : message;
+}
+
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const limits = { limiter: new RateLimiter(services.clock), rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
+  const idempotencyKeys = new Map<string, RequestFingerprint>();
   // Pages, fragments, JSON and CSV go out compressed when the client accepts it; static
   // assets come precompressed (assets.ts) and are left alone.
   app.use(compress());
@@ -69,6 +79,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     c.set('principal', null);
     c.set('tokenKey', null);
     c.set('limits', limits);
+    c.set('idempotencyKeys', idempotencyKeys);
     await next();
   });
   app.use(requestIds());
@@ -79,7 +90,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
   app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false }));
 
-  app.get('/health', health);
+  app.get('/health', healthCheck(services));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
   const publicUrl = options.publicUrl ?? services.publicUrl;
   app.route('/', assetRoutes());
@@ -95,9 +106,19 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     }),
   );
 
+  const faults = faultsOf(services.db.$client);
+  // Storage and database faults fail every write alike: one line a minute says so (no stack trace per request).
+  const logFault = throttledLog(services.logger, () => services.clock.now());
+  faults.onStorageRecovered(() => services.logger.warn('storage available again: writes succeed', { database: faults.file }));
   app.onError((error, c) => {
-    const domain = asDomainError(error);
-    if (domain.code === 'INTERNAL' || domain.code === 'DATABASE_UNAVAILABLE') {
+    const domain = asDomainError(error, faults);
+    if (domain.code === 'STORAGE_FULL') {
+      faults.storageFull();
+      logFault('STORAGE_FULL', 'error', 'storage full: writes answer 503 STORAGE_FULL until space is freed', { database: faults.file, error: errorText(error), lastRequestId: c.get('requestId') });
+    } else if (domain.code === 'DATABASE_UNAVAILABLE' && !faults.refusal) {
+      // (Refused writes — file gone or damaged — are logged once a minute by whoever found out.)
+      logFault(domain.code, 'error', `writes refused: ${domain.code}`, { database: faults.file, reason: errorText(error), lastRequestId: c.get('requestId') });
+    } else if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, path: c.req.path, error });
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isStorageFull, type DatabaseFaults } from '../db/faults.js';
 import { DefinitionError, DomainError, ValidationError, type ErrorCode } from '../errors.js';
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
@@ -39,6 +40,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   TOO_MANY_ATTACHMENTS: 422,
   DATABASE_BUSY: 503,
   DATABASE_UNAVAILABLE: 503,
+  DATABASE_GONE: 503,
+  STORAGE_FULL: 503,
+  IDEMPOTENCY_KEY_INVALID: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
   INTERNAL: 500,
 };
 
@@ -57,6 +63,11 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   CHANNELS_KEY_MISSING: 'No key to store secrets with',
   DATABASE_BUSY: 'The database is busy',
   DATABASE_UNAVAILABLE: 'The database cannot be written',
+  DATABASE_GONE: 'The database file is gone',
+  STORAGE_FULL: 'Storage is full',
+  IDEMPOTENCY_KEY_INVALID: 'The Idempotency-Key header is not valid',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key reused for another request',
+  IDEMPOTENCY_IN_PROGRESS: 'A request with this Idempotency-Key is in progress',
   INTERNAL: 'Internal error',
 };
 
@@ -76,16 +87,25 @@ function isSqliteBusy(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
 }
 
-/** The database became read-only, full or unreadable after start-up (GET /health says why). */
+/** The database became read-only, damaged or unreadable after start-up (GET /health says why). */
 function isSqliteUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN)/.test(code);
+  return typeof code === 'string' && /^SQLITE_(READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB)/.test(code);
 }
 
-/** Normalises anything thrown into a DomainError (unknown errors become INTERNAL). */
-export function asDomainError(error: unknown): DomainError {
+/** Seconds a client is asked to wait before retrying a write refused for lack of space. */
+export const STORAGE_FULL_RETRY_AFTER_S = 30;
+
+/**
+ * Normalises anything thrown into a DomainError (unknown errors become INTERNAL). With the
+ * connection's faults, a write refused because the file is gone or damaged says so.
+ */
+export function asDomainError(error: unknown, faults?: DatabaseFaults): DomainError {
   if (error instanceof DomainError) return error;
   if (isSqliteBusy(error)) return new DomainError('DATABASE_BUSY', 'The database is busy; please retry shortly.');
+  if (isStorageFull(error)) return new DomainError('STORAGE_FULL', 'The disk is full; nothing was saved. Please retry later.');
+  const refused = faults?.refusalError();
+  if (refused && isSqliteUnavailable(error)) return refused;
   if (isSqliteUnavailable(error)) return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be written right now; nothing was saved. Please retry later.');
   return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
 }
@@ -110,7 +130,8 @@ export function problemBody(error: DomainError, requestId: string, instance: str
 export function problemResponse(c: Context, error: DomainError): Response {
   const body = problemBody(error, c.get('requestId') ?? '', new URL(c.req.url).pathname);
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
-  if (error.code === 'DATABASE_BUSY') headers['Retry-After'] = '1';
+  if (error.code === 'DATABASE_BUSY' || error.code === 'IDEMPOTENCY_IN_PROGRESS') headers['Retry-After'] = '1';
+  if (error.code === 'STORAGE_FULL') headers['Retry-After'] = String(STORAGE_FULL_RETRY_AFTER_S);
   if (error.code === 'TOO_MANY_REQUESTS') headers['Retry-After'] = String(error.details.retryAfterSeconds ?? 60);
   if (error.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer';
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, headers);

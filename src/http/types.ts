@@ -1,4 +1,5 @@
 import type { RateLimiter, RateLimits } from '../auth/rate-limit.js';
+import type { RequestFingerprint } from '../idempotency/store.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 
@@ -22,6 +23,8 @@ export interface AppVariables {
   principal: Principal | null;
   /** The API token the request came with, as a rate-limit key (null for pages and the ADMIN_TOKEN). */
   tokenKey: string | null;
+  /** Idempotency-Key requests being worked on in this app (idempotency.ts), by principal and key. */
+  idempotencyKeys: Map<string, RequestFingerprint>;
   /** Intake and message limits (one limiter per app). */
   limits: { limiter: RateLimiter; rates: RateLimits };
 }

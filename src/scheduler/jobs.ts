@@ -1,9 +1,13 @@
 /** The scheduled jobs of a running server. */
 import type { Config } from '../config.js';
+import { purgeKeys } from '../idempotency/store.js';
 import { runScheduledReport } from '../reports/create-report.js';
 import type { Services } from '../services.js';
 import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
+
+/** Hourly, at minute 7. */
+export const IDEMPOTENCY_PURGE_CRON = '7 * * * *';
 
 export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'>): Job[] {
   return [
@@ -23,6 +27,12 @@ export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCro
         if (report) await services.outbox.drain();
         return report && { id: report.id, delivery: report.deliveryState };
       },
+    },
+    {
+      // Idempotency-Key entries are kept 24 h (a lookup ignores older ones; this frees their rows).
+      name: 'idempotency-purge',
+      schedule: IDEMPOTENCY_PURGE_CRON,
+      run: async () => ({ purged: purgeKeys(services.db, services.clock.now()) }),
     },
   ];
 }

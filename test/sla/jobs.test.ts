@@ -16,6 +16,7 @@ describe('server jobs', () => {
     expect(jobs.map((j) => [j.name, j.schedule, j.timezone])).toEqual([
       ['sla-sweep', '* * * * *', undefined],
       ['sla-report', '0 7 * * *', 'Europe/Berlin'],
+      ['idempotency-purge', '7 * * * *', undefined],
     ]);
     for (const job of jobs) expect(() => validateSchedule(job.name, job.schedule)).not.toThrow();
 

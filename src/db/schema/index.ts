@@ -9,3 +9,4 @@ export * from './assignment.js';
 export * from './email.js';
 export * from './notifications.js';
 export * from './attachments.js';
+export * from './idempotency.js';

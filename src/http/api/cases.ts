@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
-import { addMessage, messageSchema } from '../../cases/add-message.js';
+import { addMessage, MESSAGE_EVENTS, messageSchema } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
@@ -16,16 +16,15 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
+import type { CaseContext } from '../../workflow/context.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { attachmentResponse } from '../attachment-download.js';
+import { withIdempotency, type RecordKey } from '../idempotency.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv, Principal } from '../types.js';
 import { FILES_FIELD, readUploads } from '../uploads.js';
-
-/** The timeline entries that are messages. */
-const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'];
 
 function principalOf(c: Context<AppEnv>): Principal {
   return c.get('principal')!;
@@ -88,32 +87,59 @@ async function multipartFields(c: Context<AppEnv>): Promise<Record<string, unkno
   return out;
 }
 
+/** A command's `within` option that records the Idempotency-Key with the case it stores. */
+function recordCase(record: RecordKey | undefined): { within?: (ctx: CaseContext) => void } {
+  return record ? { within: (ctx) => record({ caseId: ctx.case.id }) } : {};
+}
+
+/** 201 with the case (the reference only for someone filing into a queue they do not work). */
+function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
+  if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
+  c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
+  return c.json(fullView(c, settled), 201);
+}
+
+/** 201 with the message (the given timeline entry, else the newest message) and the case. */
+function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | null): Response {
+  const services = c.get('services');
+  const message = isCustomer(c)
+    ? customerTimeline(services, settled, principalOf(c).customerId)
+        .filter((e) => e.type === 'customer.replied' && (eventId === null || e.id === eventId))
+        .at(-1)
+    : timeline(services, settled.id, { types: MESSAGE_EVENTS }).filter((e) => eventId === null || e.id === eventId).at(-1);
+  return c.json({ message, case: fullView(c, settled) }, 201);
+}
+
 export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post('/', async (c) => {
-    const services = c.get('services');
-    const principal = principalOf(c);
-    const input = await jsonBody(c, importCaseSchema);
-    if (isImport(input)) {
-      // History from another help desk (docs/import.md); idempotent by externalId.
-      assertMayImport(principal.actor);
-      const imported = await importCase(services, input, principal.actor);
-      const settled = await settle(c, imported.case.id);
-      c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
-      return c.json(fullView(c, settled), imported.created ? 201 : 200);
-    }
-    takeRateLimit(c, principal, 'cases');
-    const row =
-      principal.actor.type === 'customer'
-        ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api' })
-        : await createCase(services, input, principal.actor, { channel: 'api' });
-    const settled = await settle(c, row.id);
-    // Someone filing for a customer into a queue they do not work gets the reference only.
-    if (!canSeeCase(principal, settled)) return c.json({ id: caseRef(row.id) }, 201);
-    c.header('Location', `/api/v1/cases/${caseRef(row.id)}`);
-    return c.json(fullView(c, settled), 201);
-  });
+  // Idempotency-Key (idempotency.ts): a retry gets the first answer, never a second case.
+  app.post('/', (c) =>
+    withIdempotency(
+      c,
+      async (record) => {
+        const services = c.get('services');
+        const principal = principalOf(c);
+        const input = await jsonBody(c, importCaseSchema);
+        const within = recordCase(record);
+        if (isImport(input)) {
+          // History from another help desk (docs/import.md); idempotent by externalId.
+          assertMayImport(principal.actor);
+          const imported = await importCase(services, input, principal.actor, within);
+          const settled = await settle(c, imported.case.id);
+          c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
+          return c.json(fullView(c, settled), imported.created ? 201 : 200);
+        }
+        takeRateLimit(c, principal, 'cases');
+        const row =
+          principal.actor.type === 'customer'
+            ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...within })
+            : await createCase(services, input, principal.actor, { channel: 'api', ...within });
+        return intakeAnswer(c, await settle(c, row.id));
+      },
+      async (entry) => intakeAnswer(c, await settle(c, entry.caseId!)),
+    ),
+  );
 
   app.get('/', (c) => {
     const query = parseWith(listCasesSchema, c.req.query());
@@ -138,21 +164,25 @@ export function caseRoutes(): Hono<AppEnv> {
   });
 
   /** JSON `{ body, public }`, or multipart/form-data with the fields `body`, `public` ("true"/"false") and `files` (any number). */
-  app.post('/:id/messages', async (c) => {
+  app.post('/:id/messages', (c) => {
     const row = visibleCase(c);
-    const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
-    const input = multipart ? parseWith(messageSchema, await multipartFields(c)) : await jsonBody(c, messageSchema);
-    const files = await readUploads(c);
-    const { settings, store } = c.get('services').attachments;
-    // Limits before anything else: a refused upload stores nothing and counts for nothing.
-    assertWithinLimits(settings, files);
-    takeRateLimit(c, principalOf(c), 'messages');
-    addMessage(c.get('services'), row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files) });
-    const settled = await settle(c, row.id);
-    const message = isCustomer(c)
-      ? customerTimeline(c.get('services'), settled, principalOf(c).customerId).findLast((e) => e.type === 'customer.replied')
-      : timeline(c.get('services'), row.id, { types: MESSAGE_EVENTS }).at(-1);
-    return c.json({ message, case: fullView(c, settled) }, 201);
+    return withIdempotency(
+      c,
+      async (record) => {
+        const services = c.get('services');
+        const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
+        const input = multipart ? parseWith(messageSchema, await multipartFields(c)) : await jsonBody(c, messageSchema);
+        const files = await readUploads(c);
+        const { settings, store } = services.attachments;
+        // Limits before anything else: a refused upload stores nothing and counts for nothing.
+        assertWithinLimits(settings, files);
+        takeRateLimit(c, principalOf(c), 'messages');
+        const within = record && ((ctx: CaseContext, eventId: number) => record({ caseId: ctx.case.id, eventId }));
+        addMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
+        return messageAnswer(c, await settle(c, row.id), null);
+      },
+      async (entry) => messageAnswer(c, await settle(c, row.id), entry.eventId),
+    );
   });
 
   /** A file of the case, as a download (staff: any; the customer: those their projection lists). */

@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import type { DomainError } from '../../errors.js';
 import { ErrorAlert, ErrorPage, type ErrorInfo } from '../../../views/pages/error.js';
-import { STATUS_BY_CODE } from '../problem.js';
+import { STATUS_BY_CODE, STORAGE_FULL_RETRY_AFTER_S } from '../problem.js';
 import { isHtmx, safeNext, type PageContext } from './env.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
 
@@ -22,6 +22,13 @@ const TITLES: Record<number, string> = {
   500: 'Something went wrong',
 };
 
+const PAGE_TITLES: Partial<Record<DomainError['code'], string>> = {
+  CSRF_REJECTED: 'Request refused',
+  STORAGE_FULL: 'Storage full',
+  DATABASE_GONE: 'Database unavailable',
+  DATABASE_UNAVAILABLE: 'Database unavailable',
+};
+
 export function pageErrorResponse(c: Context, error: DomainError): Response | Promise<Response> {
   const pc = c as PageContext;
   if (error.code === 'UNAUTHENTICATED') {
@@ -31,7 +38,7 @@ export function pageErrorResponse(c: Context, error: DomainError): Response | Pr
   const status = STATUS_BY_CODE[error.code];
   const info: ErrorInfo = {
     status,
-    title: error.code === 'CSRF_REJECTED' ? 'Request refused' : (TITLES[status] ?? 'Error'),
+    title: PAGE_TITLES[error.code] ?? TITLES[status] ?? 'Error',
     message: error.message,
     requestId: c.get('requestId') ?? '',
   };
@@ -39,6 +46,7 @@ export function pageErrorResponse(c: Context, error: DomainError): Response | Pr
     c.header('Retry-After', String(error.details.retryAfterSeconds));
   }
   if (error.code === 'DATABASE_BUSY') c.header('Retry-After', '1');
+  if (error.code === 'STORAGE_FULL') c.header('Retry-After', String(STORAGE_FULL_RETRY_AFTER_S));
   if (isHtmx(c)) {
     c.header('HX-Retarget', '#flash');
     c.header('HX-Reswap', 'innerHTML');
