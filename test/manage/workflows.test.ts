@@ -18,7 +18,7 @@ function support(): WorkflowDefinition {
 /** A realistic edit: an "On hold" state agents can park a case in; the resolution clock pauses there. */
 function withHold(): WorkflowDefinition {
   const def = support();
-  def.states.onHold = { label: 'On hold', category: 'pending', sla: { pause: ['resolution'] } };
+  def.states.onHold = { label: 'On hold', customerLabel: 'In progress', category: 'pending', sla: { pause: ['resolution'] } };
   def.transitions.hold = { label: 'Put on hold', from: ['open'], to: 'onHold', roles: ['agent', 'manager', 'admin'] };
   def.transitions.resume = { ...def.transitions.resume!, from: ['pending', 'onHold'] };
   return def;
@@ -71,7 +71,7 @@ describe('workflows', () => {
     const page = await (await h.as.manager.get('/manage/workflows/support')).text();
     expect(page).toContain('id="draft-diagram"');
     expect(page).toContain('data-state="onHold"');
-    expect(page).toMatch(/<tr class="diff-added">.*?<pre>    &quot;onHold&quot;: \{ &quot;label&quot;: &quot;On hold&quot;/);
+    expect(page).toMatch(/<tr class="diff-added">.*?<pre>    &quot;onHold&quot;: \{<\/pre>.*?<pre>      &quot;label&quot;: &quot;On hold&quot;,<\/pre>/);
     expect(textOf(page)).toContain('Checks passed: no errors, no warnings.');
 
     const running = await h.intake({ customer: { email: 'a@example.com' }, subject: 'Hello', description: 'A question' });
