@@ -1,18 +1,19 @@
-/** `/api/v1/cases`: intake, reading, the timeline, transitions, messages, reassignment. */
+/** `/api/v1/cases`: intake, reading, editing, the timeline, transitions, messages, reassignment. */
 import { Hono, type Context } from 'hono';
-import { addMessage, messageSchema } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
+import { editCase, editCaseSchema } from '../../cases/edit-case.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
 import { listCases, listCasesSchema } from '../../cases/list-cases.js';
 import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
+import { sendMessage, sendMessageSchema } from '../../cases/send-message.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, ValidationError } from '../../errors.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
@@ -72,6 +73,14 @@ function summary(row: CaseRow) {
   };
 }
 
+/** `If-Match: "7"` (or `W/"7"`, `7`) → 7; absent or `*` (any version): undefined; anything else 422. */
+function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(header);
+  if (!match) throw new ValidationError([{ path: 'If-Match', message: 'the case version as the ETag gave it, e.g. "7"' }]);
+  return Number(match[1]);
+}
+
 export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -106,7 +115,24 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
   });
 
-  app.get('/:id', (c) => c.json(fullView(c, visibleCase(c))));
+  app.get('/:id', (c) => {
+    const row = visibleCase(c);
+    // Staff may send the version back as If-Match on PATCH; customers are not shown it.
+    if (!isCustomer(c)) c.header('ETag', `"${row.version}"`);
+    return c.json(fullView(c, row));
+  });
+
+  /** Edit priority, tags, subject (staff): `If-Match: "<version>"` or `expectedVersion` makes it conditional (409 CONFLICT). */
+  app.patch('/:id', requireRole(...STAFF), async (c) => {
+    const row = visibleCase(c);
+    const input = await jsonBody(c, editCaseSchema);
+    const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
+    const expectedVersion = input.expectedVersion ?? ifMatch;
+    const { changes } = editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
+    const settled = await settle(c, row.id);
+    c.header('ETag', `"${settled.version}"`);
+    return c.json({ ...fullView(c, settled), changes });
+  });
 
   app.get('/:id/events', (c) => {
     const row = visibleCase(c);
@@ -123,9 +149,9 @@ export function caseRoutes(): Hono<AppEnv> {
 
   app.post('/:id/messages', async (c) => {
     const row = visibleCase(c);
-    const input = await jsonBody(c, messageSchema);
+    const input = await jsonBody(c, sendMessageSchema);
     takeRateLimit(c, principalOf(c), 'messages');
-    addMessage(c.get('services'), row.id, input, principalOf(c).actor);
+    sendMessage(c.get('services'), row.id, input, principalOf(c).actor);
     const settled = await settle(c, row.id);
     const message = isCustomer(c)
       ? customerTimeline(c.get('services'), settled, principalOf(c).customerId).findLast((e) => e.type === 'customer.replied')
