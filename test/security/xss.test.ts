@@ -1,7 +1,7 @@
 /**
  * XSS: a corpus of payloads in every user-controlled field — case subject and description,
  * customer, staff and organization names, messages and internal notes, solutions, reasons,
- * rating comments, rule names, queue names, the problem library, churn notes — then every
+ * rating comments, a changed subject, mentions, rule names, queue names, the problem library, churn notes — then every
  * page and fragment of the app (taken from the route table) is fetched as a customer, an
  * agent and a manager. No response may contain a payload unescaped, nor a javascript: URL.
  */
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { editCase } from '../../src/cases/edit-case.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { customers, problems, queues, staff } from '../../src/db/schema/index.js';
@@ -35,6 +36,7 @@ let caseRef: string;
 let customer: TestActor;
 let agent: TestActor;
 let manager: TestActor;
+const managerEmail = 'mia@casebook.test';
 const params: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -42,7 +44,7 @@ beforeAll(async () => {
   standardQueues(h);
   h.db.update(queues).set({ name: p(0), description: p(1) }).where(eq(queues.id, 'general')).run();
   agent = h.agent({ name: p(2), queues: ['general', 'billing', 'technical'] });
-  manager = h.agent({ name: p(3), role: 'manager' });
+  manager = h.agent({ name: p(3), role: 'manager', email: managerEmail });
   customer = h.customer({ email: 'chloe@example.com', name: p(4), organization: p(5) });
   const now = h.clock.now();
   const problem = h.db.insert(problems).values({ title: p(6), symptoms: `login fails ${p(0)}`, synonyms: p(2), solution: p(1), createdAt: now, updatedAt: now }).returning().get();
@@ -61,6 +63,9 @@ beforeAll(async () => {
   transitionCase(h.services, c.id, { transition: 'waitOnCustomer', note: p(5) }, agent);
   transitionCase(h.services, c.id, { transition: 'resolve', solution: p(6) }, agent);
   rateCase(h.services, c.id, { satisfied: false, comment: p(0) }, customer);
+  // A subject changed to a payload, and a note mentioning the manager (whose name is one).
+  editCase(h.services, c.id, { subject: p(5) }, agent);
+  addMessage(h.services, c.id, { body: `@${managerEmail.split('@')[0]} ${p(6)}`, public: false }, agent);
   const second = await createCase(h.services, { subject: p(1), description: p(2) }, customer, { customerId: customer.id });
   transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
@@ -133,6 +138,7 @@ describe('stored and reflected payloads on every page and fragment', () => {
     const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
     const html = await (await h.app.request(`http://localhost/cases/${caseRef}`, { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(html).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
+    expect(html).toContain(' mentioned &lt;a href=&quot;javascript:');
   });
 });
 

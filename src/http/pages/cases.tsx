@@ -5,31 +5,27 @@
  * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
  * known solution offered to them: answer=solved | notSolved.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
-import { addMessage } from '../../cases/add-message.js';
-import { assertCanSee, canSeeCase } from '../../cases/access.js';
-import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
-import { loadCase, type CaseRow } from '../../cases/case-view.js';
-import { caseDeparture } from '../../cases/departure.js';
+import { lastStaffMessage } from '../../cases/add-message.js';
+import { loadCase } from '../../cases/case-view.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
+import { sendMessage, type SendMessageResult } from '../../cases/send-message.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
 import { DomainError } from '../../errors.js';
-import { retryAfterOf, takeRateLimit } from '../limits.js';
+import { takeRateLimit } from '../limits.js';
 import { isManagerRole } from '../../roles.js';
-import type { Principal } from '../types.js';
-import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
-import { CaseLive, CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
-import { caseStamp, formatStamp, loadCasePage, parseStamp, type CasePageData } from './case-data.js';
-import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
-import { formErrorsOf, parseForm, readForm } from './forms.js';
-import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
+import { command, ConfirmationNeeded, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover } from './case-commands.js';
+import { isHtmx, type PageContext, type PageEnv } from './env.js';
+import { readForm } from './forms.js';
+import { sendForm, sendHtml } from './render.js';
 
 const optional = z
   .string()
@@ -40,6 +36,10 @@ const optional = z
 const messageForm = z.object({
   body: z.string().trim().min(1, 'write a message first').max(20_000, 'at most 20,000 characters'),
   visibility: z.enum(['public', 'internal']).default('public'),
+  /** Staff: the transition to run with the message ("Send and …"); empty: just send. */
+  then: optional,
+  /** Staff: yes, send this reply to the customer although the last entry was a note. */
+  confirmed: z.literal('1').optional(),
 });
 
 const transitionForm = z.object({
@@ -73,153 +73,28 @@ const ratingForm = z.object({
   comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
 });
 
-interface Visible {
-  principal: Principal;
-  row: CaseRow;
-}
-
-/** The case in the path if the signed-in viewer may see it; 404 CASE_NOT_FOUND otherwise. */
-function visibleCase(c: PageContext): Visible {
-  const principal = requirePrincipal(c);
-  const id = parseCaseRef(c.req.param('id') ?? '');
-  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = loadCase(c.get('services'), id);
-  assertCanSee(principal, row);
-  return { principal, row };
-}
-
-function pollSeconds(c: PageContext): number {
-  return c.get('pageOptions').pollSeconds;
-}
-
-function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
-  const props = { csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
-  return d.audience === 'staff' ? <WorkspaceCase d={d} {...props} /> : <PortalCase d={d} {...props} />;
-}
-
-function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
-  return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
-}
-
-type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer';
-
-/** The one form that failed, re-rendered with its messages (422). */
-function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 422 | 429 = 422) {
-  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
-  const ctx = ctxOf(d, c.get('csrfToken'));
-  const state = { values, errors };
-  const forms: CaseForms = {};
-  let formId: string;
-  let fragment: () => string | Promise<string>;
-  switch (form) {
-    case 'composer':
-      forms.composer = state;
-      formId = 'composer';
-      fragment = () => <Composer ctx={ctx} state={state} />;
-      break;
-    case 'reply':
-      forms.reply = state;
-      formId = 'reply-form';
-      fragment = () => <CustomerReply ctx={ctx} state={state} />;
-      break;
-    case 'reassign':
-      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      forms.reassign = state;
-      formId = 'reassign-form';
-      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={state} />;
-      break;
-    case 'customer':
-      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      forms.customer = state;
-      formId = 'customer-form';
-      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
-      break;
-    case 'rating':
-      forms.rating = state;
-      formId = 'rating-form';
-      fragment = () => <RatingForm ctx={ctx} rated={d.audience === 'customer' && d.view.rating !== null} state={state} />;
-      break;
-    case 'transition': {
-      const transition = d.transitions.find((t) => t.name === values.transition);
-      if (!transition) {
-        const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
-        const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
-        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`);
-      }
-      forms.transition = { name: transition.name, state };
-      formId = `transition-${transition.name}`;
-      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
-      break;
-    }
-  }
-  return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
-}
-
-/** The inbox, telling the viewer where the case went (see `caseDeparture`). */
-function toInboxAfterDeparture(c: PageContext, caseId: number) {
-  return redirectTo(c, `/inbox?moved=${caseRef(caseId)}`);
-}
-
 /**
- * Staff who open, poll or act on a case that has left their reach (escalated or moved out
- * of their queues, reassigned away) go to the inbox and are told where it went, instead of
- * a "not found" over stale buttons. Anyone the move did not concern still gets the 404.
+ * A "Send and …" whose transition was refused (no longer possible, or a note where a solution
+ * is needed): nothing was sent, and the composer comes back with the text and the reason.
  */
-const departedCase: MiddlewareHandler<PageEnv> = async function departedCase(c, next) {
-  const principal = c.get('principal');
-  const id = parseCaseRef(c.req.param('id') ?? '');
-  if (principal?.actor.type === 'staff' && id !== null && caseDeparture(c.get('services'), principal, id)) return toInboxAfterDeparture(c, id);
-  await next();
-};
+const keepTheText: Recover = (error, values) =>
+  // Only the staff composer's buttons carry `then`; a customer's reply keeps its own error handling.
+  'then' in values && error instanceof DomainError && ['INVALID_TRANSITION', 'TRANSITION_REQUIREMENT_MISSING', 'TRANSITION_FIELD_NOT_ALLOWED'].includes(error.code)
+    ? { values, errors: { '(form)': `Nothing was sent: ${error.message}` } }
+    : null;
 
-/** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */
-async function done(c: PageContext, v: Visible, message: string) {
-  const services = c.get('services');
-  await services.outbox.settle(v.row.id);
-  const row = loadCase(services, v.row.id);
-  // The command (or the rules it set off) took the case out of the viewer's reach.
-  if (!canSeeCase(v.principal, row)) return toInboxAfterDeparture(c, v.row.id);
-  if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
-  const d = loadCasePage(services, v.principal, row);
-  c.header('HX-Trigger', 'case-updated');
-  return sendHtml(
-    c,
-    <>
-      {pageFragment(c, d)}
-      <div id="flash" hx-swap-oob="innerHTML">
-        <Alert tone="ok">{message}</Alert>
-      </div>
-    </>,
-  );
-}
-
-async function command<T>(
-  c: PageContext,
-  form: FormName | ((v: Visible) => FormName),
-  schema: z.ZodType<T>,
-  run: (v: Visible, input: T) => string,
-  /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
-  allowed: (v: Visible) => boolean = () => true,
-) {
-  const v = visibleCase(c);
-  if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-  const formName = typeof form === 'function' ? form(v) : form;
-  const values = await readForm(c);
-  const parsed = parseForm(schema, values);
-  if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
-  let message: string;
-  try {
-    message = run(v, parsed.data);
-  } catch (error) {
-    if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
-      c.header('Retry-After', retryAfterOf(error));
-      return formFailure(c, v, formName, values, { '(form)': error.message }, 429);
-    }
-    const errors = formErrorsOf(error);
-    if (!errors) throw error;
-    return formFailure(c, v, formName, values, errors);
+/** "Reply sent. The case is now Pending customer." / "Internal note added. Notified: Bob." */
+function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean): string {
+  const parts = [isPublic ? 'Reply sent.' : 'Internal note added.'];
+  if (sent.transition) {
+    const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
+    const label = c.get('principal')?.actor.type === 'customer' ? customerLabel(workflow, sent.case.status) : (workflow.states[sent.case.status]?.label ?? sent.case.status);
+    parts.push(`The case is now ${label}.`);
   }
-  return done(c, v, message);
+  const names = (list: { name: string }[]) => list.map((m) => m.name).join(', ');
+  if (sent.mentions.notified.length) parts.push(`Notified: ${names(sent.mentions.notified)}.`);
+  if (sent.mentions.cannotSee.length) parts.push(`Not notified (cannot see this case): ${names(sent.mentions.cannotSee)}.`);
+  return parts.join(' ');
 }
 
 export function casePages(): Hono<PageEnv> {
@@ -230,8 +105,10 @@ export function casePages(): Hono<PageEnv> {
   app.get('/cases/:id', (c) => {
     const v = visibleCase(c);
     const d = loadCasePage(c.get('services'), v.principal, v.row);
-    if (isHtmx(c)) return sendHtml(c, pageFragment(c, d));
-    return sendHtml(c, fullPage(c, d, undefined, c.req.query('created') === '1'));
+    // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands).
+    const forms = d.audience === 'staff' ? composerIn(c.req.query('mode') === 'note' ? 'note' : undefined) : undefined;
+    if (isHtmx(c)) return sendHtml(c, pageFragment(c, d, forms));
+    return sendHtml(c, fullPage(c, d, forms, c.req.query('created') === '1'));
   });
 
   /**
@@ -259,11 +136,16 @@ export function casePages(): Hono<PageEnv> {
 
   app.post('/cases/:id/messages', (c) =>
     command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input) => {
-      const isPublic = v.principal.actor.type === 'customer' || input.visibility === 'public';
+      const services = c.get('services');
+      const staff = v.principal.actor.type !== 'customer';
+      const isPublic = !staff || input.visibility === 'public';
+      const then = staff ? input.then : undefined;
+      // A public reply right after an internal note may be a note sent in the wrong mode: ask first.
+      if (staff && isPublic && input.confirmed !== '1' && lastStaffMessage(services, v.row.id) === 'staff.noted') throw new ConfirmationNeeded(then ?? '');
       takeRateLimit(c, v.principal, 'messages');
-      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor);
-      return isPublic ? 'Reply sent.' : 'Internal note added.';
-    }),
+      const sent = sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor);
+      return { message: sentMessage(c, sent, isPublic), composer: isPublic ? 'public' : 'note' };
+    }, undefined, keepTheText),
   );
 
   app.post('/cases/:id/transitions', (c) =>

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
+import { caseEditPages } from './case-edit.js';
 import type { PageEnv, PageOptions } from './env.js';
 import { inboxPages } from './inbox.js';
 import { managePages } from './manage/index.js';
@@ -38,6 +39,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', casePages());
+  app.route('/', caseEditPages());
   app.route('/', managePages());
   return app;
 }
