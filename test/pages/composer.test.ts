@@ -53,7 +53,7 @@ describe('modes', () => {
     transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     const pending = composerOf(await (await desk.get(`/cases/${ref}`)).text());
     expect([...pending.matchAll(/name="then" value="([a-zA-Z]*)"/g)].map((m) => m[1])).toEqual(['', 'resume', 'resolve']);
-    expect(pending).toContain('and resume work</button>');
+    expect(pending).toContain(' and resume work</span></button>');
   });
 
   it('stays in note mode after a note: plain forms land on ?mode=note, htmx gets the note composer back', async () => {

@@ -73,9 +73,12 @@ export function ComposerActions({ transitions, oob }: { transitions: readonly Av
             name="then"
             value={t.name}
           >
-            <span class="when-public">Send</span>
-            <span class="when-note">Add note</span>
-            {` and ${lowerFirst(t.label)}`}
+            {/* One flex item: the words wrap as a sentence, not as separate boxes. */}
+            <span>
+              <span class="when-public">Send</span>
+              <span class="when-note">Add note</span>
+              {` and ${lowerFirst(t.label)}`}
+            </span>
           </button>
         ))}
       </div>

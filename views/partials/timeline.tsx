@@ -157,6 +157,9 @@ function staffEntry(e: TimelineEntry, labels: Labels) {
     }
     case 'case.subject_changed':
       return <Line entry={e} kind="system" detail={`“${str(d.from)}” → “${str(d.to)}”`} detailLabel="Subject">{`Subject changed by ${by} (the customer sees it)`}</Line>;
+    case 'notification.sent':
+      if (d.template !== 'staff-mentioned') return <Line entry={e} kind="system" detail={str(d)}>{`${e.type} by ${by}`}</Line>;
+      return <Line entry={e} kind="system">{d.delivered === true ? `Mention mailed to ${str(d.name)}` : `Mention of ${str(d.name)} not mailed: ${str(d.reason)}`}</Line>;
     case 'staff.mentioned': {
       const names = (v: unknown) => (Array.isArray(v) ? v.map((m) => str((m as { name?: unknown }).name)).join(', ') : '');
       const skipped = names(d.notNotified);
