@@ -3,7 +3,10 @@
  * own case (the link in notification mails), staff the workspace view. Every route here
  * checks visibility first (404 for cases the viewer may not see) and changes cases only
  * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
- * known solution offered to them: answer=solved | notSolved.
+ * known solution offered to them: answer=solved | notSolved. Staff messages may carry a
+ * transition (`then`, "Send and …") and are asked to confirm a public reply that follows an
+ * internal note (`confirmed=1`). The shared machinery is in case-commands.tsx; the case
+ * edit and the mention preview in case-edit.tsx.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
