@@ -64,6 +64,13 @@ describe('workflows', () => {
     );
   });
 
+  it('warns, as you type, about a state customers would read in staff wording (no customerLabel)', async () => {
+    const def = support();
+    delete def.states.escalated!.customerLabel;
+    const text = textOf(await (await h.as.manager.post('/manage/workflows/support/validate', { body: JSON.stringify(def) }, { htmx: true })).text());
+    expect(text).toContain('warning $.states.escalated.customerLabel missing: customers would read the staff label "Escalated"');
+  });
+
   it('saves a draft with its diff and diagram, publishes it for new cases, rolls back', async () => {
     const saved = await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(withHold()), note: 'On hold' });
     expect(saved.status).toBe(303);
