@@ -8,12 +8,11 @@
  * mentions are read from internal notes only, and the customer projection has no such entry.
  */
 import { and, eq } from 'drizzle-orm';
-import { staff, staffQueues } from '../db/schema/index.js';
+import { statement } from '../db/fast.js';
+import { staff, staffQueues, type StaffRole } from '../db/schema/index.js';
 import type { Services } from '../services.js';
 import type { CaseContext } from '../workflow/context.js';
-import { statement } from '../db/fast.js';
 import { canSeeCase, type CaseScope } from './access.js';
-import type { StaffRole } from '../db/schema/index.js';
 
 /** Outbox item type of a mention's mail (handler: src/notifications/send-mention.ts). */
 export const MENTION_MAIL = 'notification.mention';
