@@ -11,7 +11,6 @@ import { transaction } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import type { AvailableTransition } from '../workflow/transition.js';
 import { CaseContext, type CaseRow, type TransitionFields } from '../workflow/context.js';
 import { messageSchema, recordMessage, type MessageOutcome } from './add-message.js';
 
@@ -25,11 +24,6 @@ export interface SendMessageResult extends MessageOutcome {
   case: CaseRow;
   /** The transition that ran, if one was asked for. */
   transition: string | null;
-}
-
-/** Whether the composer can run this transition with a message: it asks for nothing, or only for a solution (the reply). */
-export function sendableWith(t: Pick<AvailableTransition, 'requires'>, isPublic: boolean): boolean {
-  return t.requires.every((field) => field === 'solution' && isPublic);
 }
 
 export function sendMessage(services: Services, caseId: number, input: SendMessageInput, actor: Actor): SendMessageResult {
