@@ -14,6 +14,8 @@ import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
+import { MENTION_MAIL } from './cases/mentions.js';
+import { sendMentionMail } from './notifications/send-mention.js';
 import { sendNotification } from './notifications/send-notification.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { deliverReport } from './reports/deliver-report.js';
@@ -49,6 +51,7 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['case.event', handleCaseEvent],
     ['workflow.timer', fireWorkflowTimer],
     ['notification.send', sendNotification],
+    [MENTION_MAIL, sendMentionMail],
     [REPLY_MAIL, sendReplyMail],
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],

@@ -1,7 +1,8 @@
 /**
  * Messages on a case: public replies (customer or staff) and internal notes (staff only).
  * They live on the timeline as `customer.replied`, `staff.replied`, `staff.noted`; the
- * workflow and the SLA clocks react to those events.
+ * workflow and the SLA clocks react to those events. A staff member's note may mention
+ * colleagues (`@alice`, src/cases/mentions.ts).
  */
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
@@ -11,6 +12,7 @@ import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { recordMentions, type ResolvedMentions } from './mentions.js';
 
 export const messageSchema = z.strictObject({
   body: z.string().trim().min(1, 'required').max(20_000),
@@ -27,30 +29,61 @@ export interface AddMessageOptions {
   within?: (ctx: CaseContext, eventId: number) => void;
 }
 
+/** What a message did beside being recorded: its timeline entry and the colleagues a note mentioned. */
+export interface MessageOutcome {
+  eventId: number;
+  mentions: ResolvedMentions;
+}
+
 export function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor, options: AddMessageOptions = {}): CaseRow {
-  const { body, public: isPublic } = messageSchema.parse(input);
-  const extra = options.data ?? {};
+  const parsed = messageSchema.parse(input);
   return transaction(services.db, () => {
     const ctx = CaseContext.load(services, caseId, actor);
-    let eventId: number;
-    if (actor.type === 'customer') {
-      if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
-      if (ctx.workflow.states[ctx.case.status]?.final) {
-        throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
-      }
-      eventId = ctx.raise('customer.replied', { ...extra, body });
-    } else if (isPublic) {
-      eventId = ctx.raise('staff.replied', { ...extra, body, author: actor.name });
-    } else {
-      eventId = ctx.raise('staff.noted', { ...extra, body, author: actor.name });
-    }
-    if (options.attachments?.length) {
-      recordAttachments(services.db, { caseId, eventId, by: { type: actor.type, id: actor.id }, at: ctx.now }, options.attachments);
-    }
-    options.within?.(ctx, eventId);
+    const { eventId } = recordMessage(ctx, parsed, options.data);
+    finishMessage(ctx, eventId, options);
     ctx.save();
     return ctx.case;
   });
+}
+
+/** Inside a unit of work, after `recordMessage`: the message's files, then the caller's `within`. */
+export function finishMessage(ctx: CaseContext, eventId: number, options: Pick<AddMessageOptions, 'attachments' | 'within'>): void {
+  if (options.attachments?.length) {
+    const { actor } = ctx;
+    recordAttachments(ctx.services.db, { caseId: ctx.case.id, eventId, by: { type: actor.type, id: actor.id }, at: ctx.now }, options.attachments);
+  }
+  options.within?.(ctx, eventId);
+}
+
+/** Inside a unit of work: records the message as its author's (the caller saves). */
+export function recordMessage(ctx: CaseContext, message: { body: string; public: boolean }, extra: Record<string, unknown> = {}): MessageOutcome {
+  const { actor } = ctx;
+  const { body, public: isPublic } = message;
+  let mentions: ResolvedMentions = { notified: [], cannotSee: [], unknown: [] };
+  let eventId: number;
+  if (actor.type === 'customer') {
+    if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
+    if (ctx.workflow.states[ctx.case.status]?.final) {
+      throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
+    }
+    eventId = ctx.raise('customer.replied', { ...extra, body });
+  } else if (isPublic) {
+    eventId = ctx.raise('staff.replied', { ...extra, body, author: actor.name });
+  } else {
+    eventId = ctx.raise('staff.noted', { ...extra, body, author: actor.name });
+    // Only staff mention colleagues: a mail filed for review (a system note) never notifies anyone.
+    if (actor.type === 'staff') mentions = recordMentions(ctx, body);
+  }
+  return { eventId, mentions };
+}
+
+/** The kind of the case's latest message from staff (replies and notes by a person), or null. */
+export function lastStaffMessage(services: Services, caseId: number): 'staff.replied' | 'staff.noted' | null {
+  const row = statement<[number], { type: 'staff.replied' | 'staff.noted' }>(
+    services.db,
+    "SELECT type FROM case_events WHERE case_id = ? AND type IN ('staff.replied', 'staff.noted') AND actor_type = 'staff' ORDER BY id DESC LIMIT 1",
+  ).get(caseId);
+  return row?.type ?? null;
 }
 
 /** The types of the timeline entries that are messages. */

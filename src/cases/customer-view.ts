@@ -61,6 +61,7 @@ export type CustomerTimelineEntry =
       attachments?: CustomerAttachment[];
     }
   | { id: number; type: 'case.transitioned'; at: string; status: string; solution?: string }
+  | { id: number; type: 'case.subject_changed'; at: string; subject: string }
   | { id: number; type: 'case.rated'; at: string; satisfied: boolean; comment: string }
   | { id: number; type: 'case.solutionOffered'; at: string; title: string; solution: string }
   | { id: number; type: 'case.solutionAccepted' | 'case.solutionDeclined'; at: string; title: string };
@@ -129,13 +130,13 @@ export function customerMaySee(services: Services, caseId: number, attachmentId:
   return false;
 }
 
-const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.rated', ...OFFER_EVENTS];
+const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.subject_changed', 'case.rated', ...OFFER_EVENTS];
 
 /**
  * The case's history as the customer sees it, oldest first: the request, the public
  * conversation, status changes in customer wording (only those that change the wording;
- * with the solution when staff gave one), ratings. Never notes, reasons, transition names,
- * routing, SLA or assignment. `viewerId` marks the customer's own messages.
+ * with the solution when staff gave one), a new subject, ratings. Never notes, mentions,
+ * reasons, transition names, routing, priority, tags, SLA or assignment. `viewerId` marks the customer's own messages.
  */
 export function customerTimeline(services: Services, row: CaseRow, viewerId: number | null = row.customerId): CustomerTimelineEntry[] {
   const { db } = services;
@@ -186,6 +187,10 @@ export function customerTimeline(services: Services, row: CaseRow, viewerId: num
         out.push({ id: e.id, type: 'case.transitioned', at, status: to, ...(typeof solution === 'string' && solution ? { solution } : {}) });
         break;
       }
+      case 'case.subject_changed':
+        // The subject is the customer's to read; who changed it and the old one are not needed.
+        out.push({ id: e.id, type: 'case.subject_changed', at, subject: String(d.to ?? '') });
+        break;
       case 'case.rated':
         out.push({ id: e.id, type: 'case.rated', at, satisfied: d.satisfied === true, comment: String(d.comment ?? '') });
         break;

@@ -69,7 +69,7 @@ const stmts = perConnection((db: Db) => {
     ),
     dueForCase: c.prepare<[number, number], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
-       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN ('notification.send', 'email.reply')
+       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN ('notification.send', 'notification.mention', 'email.reply')
        ORDER BY id`,
     ),
     claim: c.prepare<[number, string, number, number]>(

@@ -34,7 +34,7 @@ describe('validateWorkflow', () => {
     ['unknown key', (w: any) => (w.states.open.colour = 'blue'), ['error $.states.open']],
     [
       'unreachable state',
-      (w: any) => (w.states.limbo = { category: 'open', final: true }),
+      (w: any) => (w.states.limbo = { category: 'open', customerLabel: 'Limbo', final: true }),
       ['error $.states.limbo'],
     ],
     ['transition that can never fire', (w: any) => delete w.transitions.close.roles, ['error $.transitions.close']],
@@ -48,6 +48,14 @@ describe('validateWorkflow', () => {
     const w = support();
     w.states.closed.final = false;
     expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [{ severity: 'warning', path: '$.states.closed' }] });
+  });
+
+  it('warns about a state without customer wording: customers would read the staff label', () => {
+    const w = support();
+    delete w.states.escalated.customerLabel;
+    const result = validateWorkflow(w, context);
+    expect(result).toMatchObject({ ok: true, problems: [{ severity: 'warning', path: '$.states.escalated.customerLabel' }] });
+    expect(result.problems[0]!.message).toContain('customers would read the staff label "Escalated"');
   });
 
   it('never throws on garbage and always names a path', () => {

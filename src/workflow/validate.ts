@@ -99,6 +99,10 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
     if (!state.final && !leaves) {
       problems.push(problem(['states', name], 'no transition leaves this state; mark it "final": true if that is intended', 'warning'));
     }
+    // Customers read `customerLabel`; without one they would read the staff label (e.g. "Escalated").
+    if (!state.customerLabel) {
+      problems.push(problem(['states', name, 'customerLabel'], `missing: customers would read the staff label "${state.label ?? name}"; give the state a customerLabel (the same words if they are fine for customers)`, 'warning'));
+    }
   }
 
   return problems.some((p) => p.severity === 'error') ? { ok: false, problems } : { ok: true, definition: def, problems };

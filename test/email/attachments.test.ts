@@ -178,7 +178,7 @@ describe('a public staff reply with files', () => {
     const desk = signedIn(h, h.agent({ role: 'manager', name: 'Alice Agent' }));
     const pdf = Buffer.from('%PDF-1.4 the refund confirmation');
     expect((await desk.upload(`/cases/${ref}/messages`, { body: 'Internal: draft', visibility: 'internal' }, [{ name: 'draft.txt', type: 'text/plain', content: 'not for the customer' }])).status).toBe(303);
-    expect((await desk.upload(`/cases/${ref}/messages`, { body: 'The refund is confirmed.', visibility: 'public' }, [{ name: 'Bestätigung.pdf', type: 'application/pdf', content: pdf }])).status).toBe(303);
+    expect((await desk.upload(`/cases/${ref}/messages`, { body: 'The refund is confirmed.', visibility: 'public', confirmed: '1' }, [{ name: 'Bestätigung.pdf', type: 'application/pdf', content: pdf }])).status).toBe(303);
     await h.services.outbox.idle();
     await h.services.outbox.drain();
     const mails = inbox.messages.filter((m) => m.mail.text?.includes('The refund is confirmed.'));

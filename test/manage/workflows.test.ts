@@ -18,7 +18,7 @@ function support(): WorkflowDefinition {
 /** A realistic edit: an "On hold" state agents can park a case in; the resolution clock pauses there. */
 function withHold(): WorkflowDefinition {
   const def = support();
-  def.states.onHold = { label: 'On hold', category: 'pending', sla: { pause: ['resolution'] } };
+  def.states.onHold = { label: 'On hold', customerLabel: 'In progress', category: 'pending', sla: { pause: ['resolution'] } };
   def.transitions.hold = { label: 'Put on hold', from: ['open'], to: 'onHold', roles: ['agent', 'manager', 'admin'] };
   def.transitions.resume = { ...def.transitions.resume!, from: ['pending', 'onHold'] };
   return def;
@@ -64,6 +64,13 @@ describe('workflows', () => {
     );
   });
 
+  it('warns, as you type, about a state customers would read in staff wording (no customerLabel)', async () => {
+    const def = support();
+    delete def.states.escalated!.customerLabel;
+    const text = textOf(await (await h.as.manager.post('/manage/workflows/support/validate', { body: JSON.stringify(def) }, { htmx: true })).text());
+    expect(text).toContain('warning $.states.escalated.customerLabel missing: customers would read the staff label "Escalated"');
+  });
+
   it('saves a draft with its diff and diagram, publishes it for new cases, rolls back', async () => {
     const saved = await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(withHold()), note: 'On hold' });
     expect(saved.status).toBe(303);
@@ -71,7 +78,7 @@ describe('workflows', () => {
     const page = await (await h.as.manager.get('/manage/workflows/support')).text();
     expect(page).toContain('id="draft-diagram"');
     expect(page).toContain('data-state="onHold"');
-    expect(page).toMatch(/<tr class="diff-added">.*?<pre>    &quot;onHold&quot;: \{ &quot;label&quot;: &quot;On hold&quot;/);
+    expect(page).toMatch(/<tr class="diff-added">.*?<pre>    &quot;onHold&quot;: \{<\/pre>.*?<pre>      &quot;label&quot;: &quot;On hold&quot;,<\/pre>/);
     expect(textOf(page)).toContain('Checks passed: no errors, no warnings.');
 
     const running = await h.intake({ customer: { email: 'a@example.com' }, subject: 'Hello', description: 'A question' });

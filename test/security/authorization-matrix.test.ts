@@ -36,6 +36,7 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases':                            '401   ok    ok    ok    ok    ok    ok    ok',
   'GET /api/v1/cases':                             '401   ok    ok    ok    ok    ok    ok    ok',
   'GET /api/v1/cases/:id':                         '401   ok    404   ok    404   404   ok    ok',
+  'PATCH /api/v1/cases/:id':                        '401   403   403   ok    404   404   ok    ok',
   'GET /api/v1/cases/:id/events':                  '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/transitions':            '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/messages':               '401   ok    404   ok    404   404   ok    ok',
@@ -111,6 +112,8 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/transitions':                   'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/assignment':                    'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
+  'POST /cases/:id/edit':                          'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
   // One-click CSAT from the resolved mail: the signed link is the authorization, whoever holds it (test/email/csat.test.ts)

@@ -43,6 +43,7 @@ const EVENT_KEYS: Record<string, string[]> = {
   'staff.replied': ['at', 'author', 'body', 'id', 'type'],
   'case.transitioned': ['at', 'id', 'status', 'type'],
   'case.rated': ['at', 'comment', 'id', 'satisfied', 'type'],
+  'case.subject_changed': ['at', 'id', 'subject', 'type'],
 };
 
 const keys = (o: object) => Object.keys(o).sort();
@@ -267,5 +268,46 @@ describe('the customer projection', () => {
     const toManagers = smtp.messages.filter((m) => m.to.includes('maria@casebook.test'));
     expect(toManagers).toHaveLength(1);
     expect(toManagers[0]!.mail.text).toContain('Reason: customer flagged as fraud risk');
+  });
+
+  it('shows none of the workspace’s edits, notes and mentions: only a new subject (issue 13)', async () => {
+    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
+    const id = created.json.id as string;
+    h.agent({ name: 'Bob', email: 'bob@casebook.test', queues: ['billing'] });
+    const edited = await call('PATCH', `/api/v1/cases/${id}`, aliceToken, { priority: 'urgent', tags: ['fraud-watch'], subject: 'Duplicate charge in March' });
+    expect(edited.status).toBe(200);
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731 @bob please check', public: false });
+    const portal = signedIn(h, chloe);
+    const page = await (await portal.get(`/cases/${id}`)).text();
+    expect(page).toContain('Subject changed to “Duplicate charge in March”');
+    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'We refunded the duplicate charge.', transition: 'resolve' });
+    await h.services.outbox.drain();
+
+    const read = await call('GET', `/api/v1/cases/${id}`, chloeToken);
+    expect(keys(read.json)).toEqual(CASE_KEYS);
+    expect(read.json).toMatchObject({ subject: 'Duplicate charge in March', status: 'Solved', solution: 'We refunded the duplicate charge.' });
+    const events = await call('GET', `/api/v1/cases/${id}/events`, chloeToken);
+    for (const e of events.json as unknown as Json[]) {
+      const expected = e.type === 'case.transitioned' && e.solution !== undefined ? [...EVENT_KEYS[e.type]!, 'solution'].sort() : EVENT_KEYS[e.type];
+      expect(keys(e), e.type).toEqual(expected);
+    }
+    expect((events.json as unknown as Json[]).map((e) => e.type)).toEqual(['case.created', 'case.transitioned', 'case.subject_changed', 'staff.replied', 'case.transitioned']);
+    const mails = smtp.messages.filter((m) => m.to.includes('chloe@example.com'));
+    expect(mails.length).toBeGreaterThan(0);
+    const fresh = await (await portal.get(`/cases/${id}`)).text();
+    const live = await (await portal.get(`/cases/${id}/live?stamp=stale`, { htmx: true })).text();
+    const internal = ['urgent', 'fraud-watch', 'INTERNAL-NOTE-7731', '@bob', 'mentioned', 'Bob'];
+    for (const [where, text] of [
+      ['GET /cases/:id', read.text],
+      ['GET /events', events.text],
+      ['portal page', fresh],
+      ['live fragment', live],
+      ...mails.map((m) => [`mail "${m.mail.subject}"`, `${m.mail.subject}\n${m.mail.text}`]),
+    ] as [string, string][]) {
+      expectNoSecrets(where, text);
+      for (const secret of internal) expect(text.includes(secret), `${where} contains "${secret}"`).toBe(false);
+    }
+    // Bob, who may see the case, was mailed about the mention.
+    expect(smtp.messages.filter((m) => m.to.includes('bob@casebook.test')).map((m) => m.mail.subject)).toEqual([`[${id}] Alice mentioned you: Duplicate charge in March`]);
   });
 });

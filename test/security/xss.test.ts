@@ -1,8 +1,8 @@
 /**
  * XSS: a corpus of payloads in every user-controlled field — case subject and description,
  * customer, staff and organization names, messages and internal notes, solutions, reasons,
- * rating comments, rule names, queue names, the problem library, churn notes, a mail
- * template's wording — then every
+ * rating comments, a changed subject, mentions, rule names, queue names, the problem library,
+ * churn notes, a mail template's wording — then every
  * page and fragment of the app (taken from the route table) is fetched as a customer, an
  * agent, a manager and an admin (who gets the forms of the channels console). No response may contain a payload unescaped, nor a javascript: URL.
  */
@@ -12,6 +12,7 @@ import { createSession } from '../../src/auth/sessions.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
+import { editCase } from '../../src/cases/edit-case.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
@@ -40,6 +41,7 @@ let customer: TestActor;
 let agent: TestActor;
 let manager: TestActor;
 let admin: TestActor;
+const managerEmail = 'mia@casebook.test';
 const params: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -47,7 +49,7 @@ beforeAll(async () => {
   standardQueues(h);
   h.db.update(queues).set({ name: p(0), description: p(1) }).where(eq(queues.id, 'general')).run();
   agent = h.agent({ name: p(2), queues: ['general', 'billing', 'technical'] });
-  manager = h.agent({ name: p(3), role: 'manager' });
+  manager = h.agent({ name: p(3), role: 'manager', email: managerEmail });
   admin = h.agent({ name: 'Adam Admin', role: 'admin' });
   customer = h.customer({ email: 'chloe@example.com', name: p(4), organization: p(5) });
   const now = h.clock.now();
@@ -70,6 +72,9 @@ beforeAll(async () => {
   transitionCase(h.services, c.id, { transition: 'waitOnCustomer', note: p(5) }, agent);
   transitionCase(h.services, c.id, { transition: 'resolve', solution: p(6) }, agent);
   rateCase(h.services, c.id, { satisfied: false, comment: p(0) }, customer);
+  // A subject changed to a payload, and a note mentioning the manager (whose name is one).
+  editCase(h.services, c.id, { subject: p(5) }, agent);
+  addMessage(h.services, c.id, { body: `@${managerEmail.split('@')[0]} ${p(6)}`, public: false }, agent);
   const second = await createCase(h.services, { subject: p(1), description: p(2) }, customer, { customerId: customer.id });
   transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
@@ -168,6 +173,7 @@ describe('stored and reflected payloads on every page and fragment', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
     const template = await (await h.app.request('http://localhost/manage/templates/case-resolved/customer', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(template).toContain('&quot;&gt;&lt;img src=x onerror=alert(&quot;xss-2&quot;)&gt;');
+    expect(html).toContain(' mentioned &lt;a href=&quot;javascript:');
   });
 });
 

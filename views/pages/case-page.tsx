@@ -7,6 +7,8 @@ import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../.
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
+import { CaseEditDisclosure } from '../partials/case-edit.js';
+import { ComposerActions } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
 import { SolutionOfferPanel } from '../partials/solution-offer.js';
@@ -15,6 +17,9 @@ import type { Viewer } from '../viewer.js';
 
 export interface CaseForms {
   composer?: FormState;
+  /** The composer asks to confirm a public reply after an internal note (the button used). */
+  composerConfirm?: { then: string; label: string | null };
+  edit?: FormState;
   reply?: FormState;
   transition?: { name: string; state: FormState };
   reassign?: FormState;
@@ -107,6 +112,7 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageDat
       {d.row.open ? (
         <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={forms?.reassign} />
       ) : null}
+      {d.final ? null : <CaseEditDisclosure ctx={ctx} subject={d.row.subject} priority={d.row.priority} tags={d.row.tags} version={d.row.version} state={forms?.edit} />}
     </section>
   );
 }
@@ -121,7 +127,11 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} />
-          {d.final ? <p class="muted panel">This case is closed.</p> : <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} />}
+          {d.final ? (
+            <p class="muted panel">This case is closed.</p>
+          ) : (
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} />
+          )}
         </div>
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
@@ -212,6 +222,8 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
           <WhyPanel d={d} oob />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
+          {/* The composer's "Send and …" buttons follow the transitions; its text is never replaced. */}
+          {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}
         </>
       ) : (
         <>

@@ -5,6 +5,7 @@
  */
 import type { AvailableTransition } from '../../src/workflow/transition.js';
 import { Button, CsrfField, Field, FileField, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
+import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, NoteConfirmation, type ComposerMode } from './composer-parts.js';
 
 export interface FormContext {
   ref: string;
@@ -35,29 +36,50 @@ const OPTIONAL_LABELS: Record<string, string> = {
   solution: 'Solution (the customer sees it)',
 };
 
-/** Staff: a public reply or an internal note. */
-export function Composer(p: { ctx: FormContext; state?: FormState | undefined }) {
+/** Staff: a public reply or an internal note (the mode, buttons and mentions: composer-parts.tsx). */
+export interface ComposerProps {
+  ctx: FormContext;
+  state?: FormState | undefined;
+  /** The transitions the viewer may use now: "Send and …" buttons. */
+  transitions?: readonly AvailableTransition[];
+  /** Colleagues a note may mention. */
+  mentionable?: readonly { handle: string; name: string }[];
+  /** Asking to confirm a public reply after an internal note: the button that was used. */
+  confirm?: { then: string; label: string | null } | undefined;
+}
+
+/** The mode the composer opens in: the one last posted (it stays in note mode after a note). */
+export function composerMode(state: FormState | undefined): ComposerMode {
+  return state?.values?.visibility === 'internal' ? 'note' : 'public';
+}
+
+export function Composer(p: ComposerProps) {
+  const mode = composerMode(p.state);
   return (
-    <form id="composer" class="panel stack" {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
+    <form id="composer" class={`panel stack composer composer-${mode}`} {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
+      <ModeTabs mode={mode} />
+      <ModeBanner />
       <FormError state={p.state} />
-      <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} />
-      <RadioGroup
-        idPrefix="composer-visibility"
-        name="visibility"
-        legend="Send as"
-        value="public"
-        state={p.state}
-        options={[
-          { value: 'public', label: 'Public reply (the customer sees it)' },
-          { value: 'internal', label: 'Internal note (staff only)' },
-        ]}
-      />
+      <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
+      <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />
+      {p.confirm ? <NoteConfirmation then={p.confirm.then} label={p.confirm.label} /> : null}
       <FileField id="composer-files" name="files" label="Attach files (the customer sees them with a public reply)" limits={p.ctx.uploads} state={p.state} />
-      <Button id="composer-submit">Send</Button>
+      <ComposerActions transitions={p.transitions ?? []} />
     </form>
   );
+}
+
+/** htmx: while typing, the server says who the mentions will notify (composer-parts.tsx MentionPreview). */
+function mentionPreviewAttrs(ref: string) {
+  return {
+    'hx-post': `/cases/${ref}/mentions`,
+    'hx-trigger': 'input changed delay:500ms, change from:.composer-modes',
+    'hx-target': '#composer-mentions',
+    'hx-swap': 'outerHTML',
+    'hx-sync': 'this:replace',
+  };
 }
 
 /** Customer: reply on their own case. */

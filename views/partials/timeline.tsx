@@ -167,6 +167,30 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
       );
     case 'case.updated':
       return <Line entry={e} kind="system" detail={str(d.changes)}>{`Updated by ${str(d.by) || by}`}</Line>;
+    case 'case.priority_changed':
+      return <Line entry={e} kind="state">{`Priority ${str(d.from)} → ${str(d.to)} by ${by}`}</Line>;
+    case 'case.tags_changed': {
+      const parts = [Array.isArray(d.added) && d.added.length ? `added ${list(d.added)}` : '', Array.isArray(d.removed) && d.removed.length ? `removed ${list(d.removed)}` : ''].filter(Boolean);
+      return (
+        <Line entry={e} kind="system" detail={`${list(d.from) || 'none'} → ${list(d.to) || 'none'}`} detailLabel="Tags">
+          {`Tags changed by ${by}${parts.length ? `: ${parts.join('; ')}` : ''}`}
+        </Line>
+      );
+    }
+    case 'case.subject_changed':
+      return <Line entry={e} kind="system" detail={`“${str(d.from)}” → “${str(d.to)}”`} detailLabel="Subject">{`Subject changed by ${by} (the customer sees it)`}</Line>;
+    case 'notification.sent':
+      if (d.template !== 'staff-mentioned') return <Line entry={e} kind="system" detail={str(d)}>{`${e.type} by ${by}`}</Line>;
+      return <Line entry={e} kind="system">{d.delivered === true ? `Mention mailed to ${str(d.name)}` : `Mention of ${str(d.name)} not mailed: ${str(d.reason)}`}</Line>;
+    case 'staff.mentioned': {
+      const names = (v: unknown) => (Array.isArray(v) ? v.map((m) => str((m as { name?: unknown }).name)).join(', ') : '');
+      const skipped = names(d.notNotified);
+      return (
+        <Line entry={e} kind="mention" detail={skipped ? `${skipped}: ${str(d.reason)}` : undefined} detailLabel="Not notified">
+          {names(d.mentioned) ? `${by} mentioned ${names(d.mentioned)} in a note` : `${by} mentioned colleagues who cannot see this case`}
+        </Line>
+      );
+    }
     case 'rules.evaluated':
       return (
         <Line entry={e} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Fired">
@@ -215,6 +239,8 @@ function customerEntry(e: CustomerTimelineEntry, caseRef: string) {
       );
     case 'case.rated':
       return <Line entry={e} kind="rating" detail={e.comment} detailLabel="Comment">{`Rated: ${e.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+    case 'case.subject_changed':
+      return <Line entry={e} kind="system">{`Subject changed to “${e.subject}”`}</Line>;
     case 'case.solutionOffered':
       return <Line entry={e} kind="system" detail={e.title} detailLabel="Suggested solution">We suggested a solution</Line>;
     case 'case.solutionAccepted':

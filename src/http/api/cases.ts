@@ -1,21 +1,23 @@
-/** `/api/v1/cases`: intake, reading, the timeline, transitions, messages, reassignment. */
+/** `/api/v1/cases`: intake, reading, editing, the timeline, transitions, messages, reassignment. */
 import { Hono, type Context } from 'hono';
 import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
-import { addMessage, MESSAGE_EVENTS, messageSchema } from '../../cases/add-message.js';
+import { MESSAGE_EVENTS } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
+import { editCase, editCaseSchema } from '../../cases/edit-case.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
 import { listCases, listCasesSchema } from '../../cases/list-cases.js';
 import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
+import { sendMessage, sendMessageSchema } from '../../cases/send-message.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, ValidationError } from '../../errors.js';
 import type { CaseContext } from '../../workflow/context.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { attachmentResponse } from '../attachment-download.js';
@@ -110,6 +112,14 @@ function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | n
   return c.json({ message, case: fullView(c, settled) }, 201);
 }
 
+/** `If-Match: "7"` (or `W/"7"`, `7`) → 7; absent or `*` (any version): undefined; anything else 422. */
+function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(header);
+  if (!match) throw new ValidationError([{ path: 'If-Match', message: 'the case version as the ETag gave it, e.g. "7"' }]);
+  return Number(match[1]);
+}
+
 export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -148,7 +158,24 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
   });
 
-  app.get('/:id', (c) => c.json(fullView(c, visibleCase(c))));
+  app.get('/:id', (c) => {
+    const row = visibleCase(c);
+    // Staff may send the version back as If-Match on PATCH; customers are not shown it.
+    if (!isCustomer(c)) c.header('ETag', `"${row.version}"`);
+    return c.json(fullView(c, row));
+  });
+
+  /** Edit priority, tags, subject (staff): `If-Match: "<version>"` or `expectedVersion` makes it conditional (409 CONFLICT). */
+  app.patch('/:id', requireRole(...STAFF), async (c) => {
+    const row = visibleCase(c);
+    const input = await jsonBody(c, editCaseSchema);
+    const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
+    const expectedVersion = input.expectedVersion ?? ifMatch;
+    const { changes } = editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
+    const settled = await settle(c, row.id);
+    c.header('ETag', `"${settled.version}"`);
+    return c.json({ ...fullView(c, settled), changes });
+  });
 
   app.get('/:id/events', (c) => {
     const row = visibleCase(c);
@@ -163,7 +190,11 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json(fullView(c, await settle(c, row.id)));
   });
 
-  /** JSON `{ body, public }`, or multipart/form-data with the fields `body`, `public` ("true"/"false") and `files` (any number). */
+  /**
+   * JSON `{ body, public, transition? }`, or multipart/form-data with the fields `body`, `public`
+   * ("true"/"false"), `transition` and `files` (any number): the message, its files and the
+   * transition in one transaction.
+   */
   app.post('/:id/messages', (c) => {
     const row = visibleCase(c);
     return withIdempotency(
@@ -171,15 +202,15 @@ export function caseRoutes(): Hono<AppEnv> {
       async (record) => {
         const services = c.get('services');
         const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
-        const input = multipart ? parseWith(messageSchema, await multipartFields(c)) : await jsonBody(c, messageSchema);
+        const input = multipart ? parseWith(sendMessageSchema, await multipartFields(c)) : await jsonBody(c, sendMessageSchema);
         const files = await readUploads(c);
         const { settings, store } = services.attachments;
         // Limits before anything else: a refused upload stores nothing and counts for nothing.
         assertWithinLimits(settings, files);
         takeRateLimit(c, principalOf(c), 'messages');
         const within = record && ((ctx: CaseContext, eventId: number) => record({ caseId: ctx.case.id, eventId }));
-        addMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
-        return messageAnswer(c, await settle(c, row.id), null);
+        const sent = sendMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
+        return messageAnswer(c, await settle(c, row.id), sent.eventId);
       },
       async (entry) => messageAnswer(c, await settle(c, row.id), entry.eventId),
     );

@@ -4,6 +4,7 @@ import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
+import { mentionable } from '../../cases/mentions.js';
 import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
 import { isManagerRole } from '../../roles.js';
 import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
@@ -56,6 +57,8 @@ export interface StaffCasePageData extends CasePageBase {
   profileHistory: CustomerProfileEntry[];
   /** Managers and admins may edit the customer's profile from the case page. */
   canEditCustomer: boolean;
+  /** Colleagues a note may mention (`@handle`): active staff who may see the case, the viewer left out. */
+  mentionable: { handle: string; name: string }[];
 }
 
 /** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
@@ -123,7 +126,8 @@ export function caseStamp(services: Services, principal: Principal, row: CaseRow
       return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
     });
   return {
-    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions])).slice(0, 12),
+    // The edit form shows subject, priority and tags: it is refreshed when someone else changes them.
+    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags])).slice(0, 12),
     version: sha256(`${row.id}:${row.version}`).slice(0, 8),
     content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
@@ -168,6 +172,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     escalations: [],
     profileHistory: profileHistory(services, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
+    mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
   };
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })

@@ -3,37 +3,36 @@
  * own case (the link in notification mails), staff the workspace view. Every route here
  * checks visibility first (404 for cases the viewer may not see) and changes cases only
  * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
- * known solution offered to them: answer=solved | notSolved.
+ * known solution offered to them: answer=solved | notSolved. Staff messages may carry a
+ * transition (`then`, "Send and …") and are asked to confirm a public reply that follows an
+ * internal note (`confirmed=1`). The shared machinery is in case-commands.tsx; the case
+ * edit and the mention preview in case-edit.tsx.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
-import { assertWithinLimits, type IncomingFile } from '../../attachments/limits.js';
+import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
-import { addMessage } from '../../cases/add-message.js';
-import { canSeeCase } from '../../cases/access.js';
-import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
+import { lastStaffMessage } from '../../cases/add-message.js';
 import { loadCase } from '../../cases/case-view.js';
-import { caseDeparture } from '../../cases/departure.js';
 import { customerLabel } from '../../cases/customer-view.js';
+import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
+import { sendMessage, type SendMessageResult } from '../../cases/send-message.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
-import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { DomainError } from '../../errors.js';
 import { attachmentResponse } from '../attachment-download.js';
-import { retryAfterOf, takeRateLimit } from '../limits.js';
-import { readUploads } from '../uploads.js';
+import { takeRateLimit } from '../limits.js';
 import { isManagerRole } from '../../roles.js';
-import { Alert } from '../../../views/components.js';
 import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
+import { command, ConfirmationNeeded, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover } from './case-commands.js';
 import { isHtmx, type PageContext, type PageEnv } from './env.js';
-import { formErrorsOf, parseForm, readForm } from './forms.js';
-import { formFailure, fullPage, pageFragment, pollSeconds, visibleCase, type FormName, type Visible } from './case-responses.js';
-import { redirectTo, sendForm, sendHtml } from './render.js';
+import { readForm } from './forms.js';
+import { sendForm, sendHtml } from './render.js';
 
 const optional = z
   .string()
@@ -44,6 +43,10 @@ const optional = z
 const messageForm = z.object({
   body: z.string().trim().min(1, 'write a message first').max(20_000, 'at most 20,000 characters'),
   visibility: z.enum(['public', 'internal']).default('public'),
+  /** Staff: the transition to run with the message ("Send and …"); empty: just send. */
+  then: optional,
+  /** Staff: yes, send this reply to the customer although the last entry was a note. */
+  confirmed: z.literal('1').optional(),
 });
 
 const transitionForm = z.object({
@@ -77,73 +80,29 @@ const ratingForm = z.object({
   comment: z.string().trim().max(2_000, 'at most 2,000 characters').default(''),
 });
 
-/** The inbox, telling the viewer where the case went (see `caseDeparture`). */
-function toInboxAfterDeparture(c: PageContext, caseId: number) {
-  return redirectTo(c, `/inbox?moved=${caseRef(caseId)}`);
-}
-
 /**
- * Staff who open, poll or act on a case that has left their reach (escalated or moved out
- * of their queues, reassigned away) go to the inbox and are told where it went, instead of
- * a "not found" over stale buttons. Anyone the move did not concern still gets the 404.
+ * A "Send and …" whose transition was refused (no longer possible, or a note where a solution
+ * is needed): nothing was sent, and the composer comes back with the text and the reason.
  */
-const departedCase: MiddlewareHandler<PageEnv> = async function departedCase(c, next) {
-  const principal = c.get('principal');
-  const id = parseCaseRef(c.req.param('id') ?? '');
-  if (principal?.actor.type === 'staff' && id !== null && caseDeparture(c.get('services'), principal, id)) return toInboxAfterDeparture(c, id);
-  await next();
-};
+const keepTheText: Recover = (error, values) =>
+  // Only the staff composer's buttons carry `then`; a customer's reply keeps its own error handling.
+  'then' in values && error instanceof DomainError && ['INVALID_TRANSITION', 'TRANSITION_REQUIREMENT_MISSING', 'TRANSITION_FIELD_NOT_ALLOWED'].includes(error.code)
+    ? { values, errors: { '(form)': `Nothing was sent: ${error.message}` } }
+    : null;
 
-/** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */
-async function done(c: PageContext, v: Visible, message: string) {
-  const services = c.get('services');
-  await services.outbox.settle(v.row.id);
-  const row = loadCase(services, v.row.id);
-  // The command (or the rules it set off) took the case out of the viewer's reach.
-  if (!canSeeCase(v.principal, row)) return toInboxAfterDeparture(c, v.row.id);
-  if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
-  const d = loadCasePage(services, v.principal, row);
-  c.header('HX-Trigger', 'case-updated');
-  return sendHtml(
-    c,
-    <>
-      {pageFragment(c, d)}
-      <div id="flash" hx-swap-oob="innerHTML">
-        <Alert tone="ok">{message}</Alert>
-      </div>
-    </>,
-  );
-}
-
-async function command<T>(
-  c: PageContext,
-  form: FormName | ((v: Visible) => FormName),
-  schema: z.ZodType<T>,
-  /** `files`: those sent with a multipart form (only the message form offers them). */
-  run: (v: Visible, input: T, files: IncomingFile[]) => string,
-  /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
-  allowed: (v: Visible) => boolean = () => true,
-) {
-  const v = visibleCase(c);
-  if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-  const formName = typeof form === 'function' ? form(v) : form;
-  const values = await readForm(c);
-  const files = await readUploads(c);
-  const parsed = parseForm(schema, values);
-  if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
-  let message: string;
-  try {
-    message = run(v, parsed.data, files);
-  } catch (error) {
-    if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
-      c.header('Retry-After', retryAfterOf(error));
-      return formFailure(c, v, formName, values, { '(form)': error.message }, 429);
-    }
-    const errors = formErrorsOf(error);
-    if (!errors) throw error;
-    return formFailure(c, v, formName, values, errors);
+/** "Reply sent. The case is now Pending customer." / "Internal note added. Notified: Bob." */
+function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean, files = 0): string {
+  const withFiles = files > 0 ? ` with ${files} file${files === 1 ? '' : 's'}` : '';
+  const parts = [isPublic ? `Reply sent${withFiles}.` : `Internal note added${withFiles}.`];
+  if (sent.transition) {
+    const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
+    const label = c.get('principal')?.actor.type === 'customer' ? customerLabel(workflow, sent.case.status) : (workflow.states[sent.case.status]?.label ?? sent.case.status);
+    parts.push(`The case is now ${label}.`);
   }
-  return done(c, v, message);
+  const names = (list: { name: string }[]) => list.map((m) => m.name).join(', ');
+  if (sent.mentions.notified.length) parts.push(`Notified: ${names(sent.mentions.notified)}.`);
+  if (sent.mentions.cannotSee.length) parts.push(`Not notified (cannot see this case): ${names(sent.mentions.cannotSee)}.`);
+  return parts.join(' ');
 }
 
 export function casePages(): Hono<PageEnv> {
@@ -151,11 +110,20 @@ export function casePages(): Hono<PageEnv> {
   app.use('/cases/:id', departedCase);
   app.use('/cases/:id/*', departedCase);
 
+  /** A file of the case, as a download (staff: any; the customer: those of the public conversation). */
+  app.get('/cases/:id/attachments/:attachment', (c) => {
+    const v = visibleCase(c);
+    const services = c.get('services');
+    return attachmentResponse(c, services, findVisibleAttachment(services, v.principal, v.row, c.req.param('attachment')));
+  });
+
   app.get('/cases/:id', (c) => {
     const v = visibleCase(c);
     const d = loadCasePage(c.get('services'), v.principal, v.row);
-    if (isHtmx(c)) return sendHtml(c, pageFragment(c, d));
-    return sendHtml(c, fullPage(c, d, undefined, c.req.query('created') === '1'));
+    // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands).
+    const forms = d.audience === 'staff' ? composerIn(c.req.query('mode') === 'note' ? 'note' : undefined) : undefined;
+    if (isHtmx(c)) return sendHtml(c, pageFragment(c, d, forms));
+    return sendHtml(c, fullPage(c, d, forms, c.req.query('created') === '1'));
   });
 
   /**
@@ -183,24 +151,21 @@ export function casePages(): Hono<PageEnv> {
 
   app.post('/cases/:id/messages', (c) =>
     command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input, files) => {
-      const isPublic = v.principal.actor.type === 'customer' || input.visibility === 'public';
-      const { settings, store } = c.get('services').attachments;
+      const services = c.get('services');
+      const staff = v.principal.actor.type !== 'customer';
+      const isPublic = !staff || input.visibility === 'public';
+      const then = staff ? input.then : undefined;
+      // A public reply right after an internal note may be a note sent in the wrong mode: ask first.
+      if (staff && isPublic && input.confirmed !== '1' && lastStaffMessage(services, v.row.id) === 'staff.noted') throw new ConfirmationNeeded(then ?? '');
+      const { settings, store } = services.attachments;
       // Limits before anything else: a refused upload stores nothing and counts for nothing.
       assertWithinLimits(settings, files);
       takeRateLimit(c, v.principal, 'messages');
       const stored = storeFiles(store, files);
-      addMessage(c.get('services'), v.row.id, { body: input.body, public: isPublic }, v.principal.actor, { attachments: stored });
-      const withFiles = stored.length > 0 ? ` with ${stored.length} file${stored.length === 1 ? '' : 's'}` : '';
-      return isPublic ? `Reply sent${withFiles}.` : `Internal note added${withFiles}.`;
-    }),
+      const sent = sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor, { attachments: stored });
+      return { message: sentMessage(c, sent, isPublic, stored.length), composer: isPublic ? 'public' : 'note' };
+    }, undefined, keepTheText),
   );
-
-  /** A file of the case, as a download (staff: any; the customer: those of the public conversation). */
-  app.get('/cases/:id/attachments/:attachment', (c) => {
-    const v = visibleCase(c);
-    const services = c.get('services');
-    return attachmentResponse(c, services, findVisibleAttachment(services, v.principal, v.row, c.req.param('attachment')));
-  });
 
   app.post('/cases/:id/transitions', (c) =>
     command(c, 'transition', transitionForm, (v, input) => {

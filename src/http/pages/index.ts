@@ -12,6 +12,7 @@ import { isUpload, limitBody, uploadLimit } from '../limits.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
 import { csatPages } from './csat.js';
+import { caseEditPages } from './case-edit.js';
 import type { PageEnv, PageOptions } from './env.js';
 import { inboxPages } from './inbox.js';
 import { managePages } from './manage/index.js';
@@ -40,6 +41,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', casePages());
+  app.route('/', caseEditPages());
   app.route('/', managePages());
   app.route('/', csatPages());
   return app;

@@ -1,0 +1,50 @@
+/**
+ * A message and, optionally, a workflow transition in one transaction: "Send and wait on
+ * customer", "Send and resolve". All or nothing: if the transition is refused (not possible
+ * now, the role may not use it, a field it requires is missing) the message is not kept
+ * either. A transition that requires a solution takes the public reply itself as the
+ * solution; an internal note never becomes one (customers see the solution). Transitions
+ * requiring a reason or a note are not offered here: they have their own form.
+ */
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import { DomainError } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext, type CaseRow, type TransitionFields } from '../workflow/context.js';
+import { finishMessage, messageSchema, recordMessage, type AddMessageOptions, type MessageOutcome } from './add-message.js';
+
+export const sendMessageSchema = messageSchema.extend({
+  /** A transition (by name) to run after the message, in the same transaction. */
+  transition: z.string().trim().min(1).max(100).optional(),
+});
+export type SendMessageInput = z.input<typeof sendMessageSchema>;
+
+export interface SendMessageResult extends MessageOutcome {
+  case: CaseRow;
+  /** The transition that ran, if one was asked for. */
+  transition: string | null;
+}
+
+export function sendMessage(services: Services, caseId: number, input: SendMessageInput, actor: Actor, options: Pick<AddMessageOptions, 'attachments' | 'within'> = {}): SendMessageResult {
+  const { body, public: isPublic, transition } = sendMessageSchema.parse(input);
+  return transaction(services.db, () => {
+    const ctx = CaseContext.load(services, caseId, actor);
+    const outcome = recordMessage(ctx, { body, public: isPublic });
+    finishMessage(ctx, outcome.eventId, options);
+    if (transition !== undefined) ctx.invoke(transition, actor.role, fieldsFor(ctx, transition, body, isPublic));
+    ctx.save();
+    return { ...outcome, case: ctx.case, transition: transition ?? null };
+  });
+}
+
+/** The fields the message fills in for the transition: the reply as its solution, when it requires one. */
+function fieldsFor(ctx: CaseContext, name: string, body: string, isPublic: boolean): TransitionFields {
+  const requires = Object.hasOwn(ctx.workflow.transitions, name) ? (ctx.workflow.transitions[name]!.requires ?? []) : [];
+  if (!requires.includes('solution')) return {};
+  if (!isPublic) {
+    const label = ctx.workflow.transitions[name]!.label ?? name;
+    throw new DomainError('TRANSITION_REQUIREMENT_MISSING', `"${label}" needs a solution the customer sees: send a public reply, or use "${label}" in Actions.`, { transition: name, missing: ['solution'] });
+  }
+  return { solution: body };
+}

@@ -1,0 +1,218 @@
+/**
+ * How the case page's forms run (shared by every `/cases/:id/…` route): the case must be
+ * visible to the viewer (404 otherwise); a command validates its form (422 re-renders that
+ * form alone, with the typed values and the messages), calls one domain verb, settles the
+ * rule follow-ups, and answers the refreshed case (htmx) or a 303 back to it. Staff whose
+ * case left their reach meanwhile go to the inbox, told where it went.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import { assertCanSee, canSeeCase } from '../../cases/access.js';
+import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
+import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { caseDeparture } from '../../cases/departure.js';
+import type { IncomingFile } from '../../attachments/limits.js';
+import { DomainError } from '../../errors.js';
+import { retryAfterOf } from '../limits.js';
+import { readUploads } from '../uploads.js';
+import type { Principal } from '../types.js';
+import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
+import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
+import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { CaseEditForm } from '../../../views/partials/case-edit.js';
+import type { ComposerMode } from '../../../views/partials/composer-parts.js';
+import { loadCasePage, type CasePageData } from './case-data.js';
+import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
+import { formErrorsOf, parseForm, readForm } from './forms.js';
+import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+
+export interface Visible {
+  principal: Principal;
+  row: CaseRow;
+}
+
+/** The case in the path if the signed-in viewer may see it; 404 CASE_NOT_FOUND otherwise. */
+export function visibleCase(c: PageContext): Visible {
+  const principal = requirePrincipal(c);
+  const id = parseCaseRef(c.req.param('id') ?? '');
+  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
+  const row = loadCase(c.get('services'), id);
+  assertCanSee(principal, row);
+  return { principal, row };
+}
+
+export function pollSeconds(c: PageContext): number {
+  return c.get('pageOptions').pollSeconds;
+}
+
+export function pageFragment(c: PageContext, d: CasePageData, forms?: CaseForms) {
+  const props = { csrfToken: c.get('csrfToken'), pollSeconds: pollSeconds(c), forms };
+  return d.audience === 'staff' ? <WorkspaceCase d={d} {...props} /> : <PortalCase d={d} {...props} />;
+}
+
+export function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, created = false) {
+  return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
+}
+
+export type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer' | 'edit';
+
+/**
+ * The one form that failed, re-rendered with its messages (422); with `composerConfirm` the
+ * composer asking to confirm a public reply after a note (200: nothing was refused).
+ */
+export function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 200 | 422 | 429 = 422, composerConfirm?: { then: string }) {
+  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
+  const ctx = ctxOf(d, c.get('csrfToken'));
+  const state = { values, errors };
+  const forms: CaseForms = {};
+  let formId: string;
+  let fragment: () => string | Promise<string>;
+  switch (form) {
+    case 'composer': {
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      const confirm = composerConfirm && { then: composerConfirm.then, label: d.transitions.find((t) => t.name === composerConfirm.then)?.label ?? null };
+      forms.composer = state;
+      if (confirm) forms.composerConfirm = confirm;
+      formId = 'composer';
+      fragment = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} />;
+      break;
+    }
+    case 'edit':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      forms.edit = state;
+      formId = 'edit-form';
+      fragment = () => <CaseEditForm ctx={ctx} subject={d.row.subject} priority={d.row.priority} tags={d.row.tags} version={d.row.version} state={state} />;
+      break;
+    case 'reply':
+      forms.reply = state;
+      formId = 'reply-form';
+      fragment = () => <CustomerReply ctx={ctx} state={state} />;
+      break;
+    case 'reassign':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      forms.reassign = state;
+      formId = 'reassign-form';
+      fragment = () => <ReassignForm ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={state} />;
+      break;
+    case 'customer':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      forms.customer = state;
+      formId = 'customer-form';
+      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
+      break;
+    case 'rating':
+      forms.rating = state;
+      formId = 'rating-form';
+      fragment = () => <RatingForm ctx={ctx} rated={d.audience === 'customer' && d.view.rating !== null} state={state} />;
+      break;
+    case 'transition': {
+      const transition = d.transitions.find((t) => t.name === values.transition);
+      if (!transition) {
+        const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
+        const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
+        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`);
+      }
+      forms.transition = { name: transition.name, state };
+      formId = `transition-${transition.name}`;
+      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
+      break;
+    }
+  }
+  return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
+}
+
+/** The inbox, telling the viewer where the case went (see `caseDeparture`). */
+function toInboxAfterDeparture(c: PageContext, caseId: number) {
+  return redirectTo(c, `/inbox?moved=${caseRef(caseId)}`);
+}
+
+/**
+ * Staff who open, poll or act on a case that has left their reach (escalated or moved out
+ * of their queues, reassigned away) go to the inbox and are told where it went, instead of
+ * a "not found" over stale buttons. Anyone the move did not concern still gets the 404.
+ */
+export const departedCase: MiddlewareHandler<PageEnv> = async function departedCase(c, next) {
+  const principal = c.get('principal');
+  const id = parseCaseRef(c.req.param('id') ?? '');
+  if (principal?.actor.type === 'staff' && id !== null && caseDeparture(c.get('services'), principal, id)) return toInboxAfterDeparture(c, id);
+  await next();
+};
+
+/** What a command answers: the flash message, and the mode the composer stays in (a note after a note). */
+export interface Done {
+  message: string;
+  composer?: ComposerMode | undefined;
+}
+
+/** The page's forms for a composer that opens in note mode (after a note, or `?mode=note`). */
+export function composerIn(mode: ComposerMode | undefined): CaseForms | undefined {
+  return mode === 'note' ? { composer: { values: { visibility: 'internal' } } } : undefined;
+}
+
+/** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */
+export async function done(c: PageContext, v: Visible, outcome: string | Done) {
+  const { message, composer } = typeof outcome === 'string' ? { message: outcome, composer: undefined } : outcome;
+  const services = c.get('services');
+  await services.outbox.settle(v.row.id);
+  const row = loadCase(services, v.row.id);
+  // The command (or the rules it set off) took the case out of the viewer's reach.
+  if (!canSeeCase(v.principal, row)) return toInboxAfterDeparture(c, v.row.id);
+  if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}${composer === 'note' ? '?mode=note' : ''}`);
+  const d = loadCasePage(services, v.principal, row);
+  c.header('HX-Trigger', 'case-updated');
+  return sendHtml(
+    c,
+    <>
+      {pageFragment(c, d, composerIn(composer))}
+      <div id="flash" hx-swap-oob="innerHTML">
+        <Alert tone="ok">{message}</Alert>
+      </div>
+    </>,
+  );
+}
+
+/** Thrown by a command that must ask before it goes on (a public reply after a note): the composer asks. */
+export class ConfirmationNeeded extends Error {
+  constructor(readonly then: string) {
+    super('confirmation needed');
+  }
+}
+
+/** A domain error a route turns into a form failure itself, with the values the form should show. */
+export type Recover = (error: unknown, values: FormValues) => { values: FormValues; errors: FormErrors } | null;
+
+export async function command<T>(
+  c: PageContext,
+  form: FormName | ((v: Visible) => FormName),
+  schema: z.ZodType<T>,
+  /** `files`: those sent with a multipart form (only the message forms offer them). */
+  run: (v: Visible, input: T, files: IncomingFile[]) => string | Done,
+  /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
+  allowed: (v: Visible) => boolean = () => true,
+  recover?: Recover,
+) {
+  const v = visibleCase(c);
+  if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+  const formName = typeof form === 'function' ? form(v) : form;
+  const values = await readForm(c);
+  const files = await readUploads(c);
+  const parsed = parseForm(schema, values);
+  if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
+  let outcome: string | Done;
+  try {
+    outcome = run(v, parsed.data, files);
+  } catch (error) {
+    if (error instanceof ConfirmationNeeded) return formFailure(c, v, formName, values, {}, 200, { then: error.then });
+    if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
+      c.header('Retry-After', retryAfterOf(error));
+      return formFailure(c, v, formName, values, { '(form)': error.message }, 429);
+    }
+    const recovered = recover?.(error, values);
+    if (recovered) return formFailure(c, v, formName, recovered.values, recovered.errors);
+    const errors = formErrorsOf(error);
+    if (!errors) throw error;
+    return formFailure(c, v, formName, values, errors);
+  }
+  return done(c, v, outcome);
+}
+

@@ -1,0 +1,146 @@
+/**
+ * Parts of the staff composer (the form itself is `Composer` in case-forms.tsx):
+ *
+ * - the mode switch: two radio buttons styled as tabs, "Reply to customer" and "Internal
+ *   note". The form's look follows the checked one in CSS alone (`:has()`), so it works
+ *   without JavaScript: a note is amber with a dashed border and says "Internal note —
+ *   customers never see this"; the server also renders the class of the mode it was sent in;
+ * - the send buttons: "Send" and one "Send and …" per transition the workflow lets the viewer
+ *   use now and the composer can fill in (none needing a reason; one needing a solution only
+ *   for a public reply, which becomes the solution). Their box `#composer-actions` is
+ *   refreshed by the live poll when the transitions change, without touching the text;
+ * - the confirmation asked before a public reply that follows an internal note;
+ * - mentions: who may be mentioned, and (htmx) who the text will notify.
+ */
+import type { Colleague, ResolvedMentions } from '../../src/cases/mentions.js';
+import type { AvailableTransition } from '../../src/workflow/transition.js';
+import { Alert } from '../components.js';
+
+export type ComposerMode = 'public' | 'note';
+
+export function ModeTabs({ mode }: { mode: ComposerMode }) {
+  return (
+    <fieldset class="composer-modes">
+      <legend class="visually-hidden">Send as</legend>
+      <input type="radio" class="mode-radio" id="composer-visibility-public" name="visibility" value="public" checked={mode === 'public'} />
+      <label class="mode-tab" for="composer-visibility-public">
+        Reply to customer
+      </label>
+      <input type="radio" class="mode-radio" id="composer-visibility-internal" name="visibility" value="internal" checked={mode === 'note'} />
+      <label class="mode-tab mode-tab-note" for="composer-visibility-internal">
+        Internal note
+      </label>
+    </fieldset>
+  );
+}
+
+export function ModeBanner() {
+  return (
+    <>
+      <p class="mode-banner mode-banner-public when-public">Public reply: the customer sees it and gets it by email.</p>
+      <p class="mode-banner mode-banner-note when-note">
+        <strong>Internal note</strong> — customers never see this. Mention a colleague with @ to notify them.
+      </p>
+    </>
+  );
+}
+
+/** `Wait on customer` → `wait on customer` (an acronym such as `SLA` stays as it is). */
+function lowerFirst(label: string): string {
+  return /^\p{Lu}\p{Ll}/u.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
+}
+
+/** The transitions the composer offers: none that needs a reason or a note (they have their own form). */
+export function composerTransitions(transitions: readonly AvailableTransition[]): AvailableTransition[] {
+  return transitions.filter((t) => t.requires.every((field) => field === 'solution'));
+}
+
+export function ComposerActions({ transitions, oob }: { transitions: readonly AvailableTransition[]; oob?: boolean }) {
+  const offered = composerTransitions(transitions);
+  const solutions = offered.filter((t) => t.requires.includes('solution'));
+  return (
+    <div id="composer-actions" class="composer-actions" hx-swap-oob={oob ? 'true' : undefined}>
+      <div class="composer-buttons">
+        <button type="submit" class="button button-primary" id="composer-submit" name="then" value="">
+          <span class="when-public">Send</span>
+          <span class="when-note">Add note</span>
+        </button>
+        {offered.map((t) => (
+          <button
+            type="submit"
+            class={`button button-secondary${t.requires.includes('solution') ? ' when-public' : ''}`}
+            id={`composer-then-${t.name}`}
+            name="then"
+            value={t.name}
+          >
+            {/* One flex item: the words wrap as a sentence, not as separate boxes. */}
+            <span>
+              <span class="when-public">Send</span>
+              <span class="when-note">Add note</span>
+              {` and ${lowerFirst(t.label)}`}
+            </span>
+          </button>
+        ))}
+      </div>
+      {solutions.length > 0 ? (
+        <p class="hint when-public">{`${solutions.map((t) => `“Send and ${lowerFirst(t.label)}”`).join(', ')} records your reply as the solution.`}</p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Asked (by the server, so without JavaScript too) before a public reply that follows an internal note. */
+export function NoteConfirmation({ then, label }: { then: string; label: string | null }) {
+  return (
+    <Alert tone="info" id="composer-confirm">
+      <p>
+        <strong>Your last entry was an internal note. Send this reply to the customer?</strong>
+      </p>
+      <input type="hidden" name="confirmed" value="1" />
+      <div class="composer-buttons">
+        <button type="submit" class="button button-primary" id="composer-confirm-submit" name="then" value={then}>
+          {label ? `Yes, send it to the customer and ${lowerFirst(label)}` : 'Yes, send it to the customer'}
+        </button>
+      </div>
+      <p class="hint">Or choose “Internal note” above to keep it for the team.</p>
+    </Alert>
+  );
+}
+
+/** Who a note may mention (colleagues who may see the case, with what to type), and the htmx preview's place. */
+export function MentionHelp({ colleagues, ref }: { colleagues: readonly Pick<Colleague, 'handle' | 'name'>[]; ref: string }) {
+  return (
+    <>
+      <div id="composer-mentions" class="mention-preview" aria-live="polite"></div>
+      {colleagues.length > 0 ? (
+        <details class="mention-list when-note">
+          <summary>{`Colleagues you can mention (${colleagues.length})`}</summary>
+          <ul class="plain-list">
+            {colleagues.map((m) => (
+              <li>
+                <code>{`@${m.handle}`}</code>
+                {` ${m.name}`}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : (
+        <p class="hint when-note">{`Nobody else may see ${ref}: there is no one to mention.`}</p>
+      )}
+    </>
+  );
+}
+
+/** The htmx preview under the text: who the mentions in it will notify, or why not. */
+export function MentionPreview({ found, isPublic }: { found: ResolvedMentions; isPublic: boolean }) {
+  const named = [...found.notified, ...found.cannotSee];
+  const unmatched = found.unknown;
+  return (
+    <div id="composer-mentions" class="mention-preview" aria-live="polite">
+      {isPublic && named.length > 0 ? <p class="field-error">Mentions notify only from an internal note; in a reply the customer reads them as text.</p> : null}
+      {!isPublic && found.notified.length > 0 ? <p>{`Will notify: ${found.notified.map((m) => m.name).join(', ')}`}</p> : null}
+      {!isPublic && found.cannotSee.length > 0 ? <p class="field-error">{`Cannot see this case, not notified: ${found.cannotSee.map((m) => m.name).join(', ')}`}</p> : null}
+      {!isPublic && unmatched.length > 0 ? <p class="muted">{`No colleague called ${unmatched.map((h) => `@${h}`).join(', ')}`}</p> : null}
+    </div>
+  );
+}
