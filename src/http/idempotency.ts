@@ -73,6 +73,26 @@ function replay(c: Context<AppEnv>, entry: KeyEntry, body: string): Response {
  * to the command, which calls it inside its transaction; `rebuild` answers a retry whose first
  * request committed but whose answer was never stored.
  */
+/**
+ * The SHA-256 of what the request says, read from a clone (the route reads the body itself).
+ * A multipart form is hashed by its content — each field's name and value, each file's name,
+ * type and bytes — not by its bytes on the wire: a client's retry picks a new boundary.
+ */
+async function bodyHash(raw: Request): Promise<string> {
+  const hash = createHash('sha256');
+  const form = (raw.headers.get('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data') ? await raw.clone().formData().catch(() => null) : null;
+  if (form) {
+    // (A form that does not parse is hashed by its bytes; the route then refuses it.)
+    for (const [name, value] of form.entries()) {
+      if (typeof value === 'string') hash.update(`field\0${name}\0${value}\0`);
+      else hash.update(`file\0${name}\0${value.name}\0${value.type}\0`).update(Buffer.from(await value.arrayBuffer())).update('\0');
+    }
+  } else {
+    hash.update(Buffer.from(await raw.clone().arrayBuffer()));
+  }
+  return hash.digest('hex');
+}
+
 export async function withIdempotency(
   c: Context<AppEnv>,
   handle: (record: RecordKey | undefined) => Promise<Response>,
@@ -86,8 +106,7 @@ export async function withIdempotency(
   const request: RequestFingerprint = {
     method: c.req.method,
     path: new URL(c.req.url).pathname,
-    // A clone: the route reads the body itself, in whatever form it takes (JSON or multipart).
-    bodyHash: createHash('sha256').update(Buffer.from(await c.req.raw.clone().arrayBuffer())).digest('hex'),
+    bodyHash: await bodyHash(c.req.raw),
   };
   const inFlight = c.get('idempotencyKeys');
   const slot = `${principal}\n${key}`;

@@ -166,3 +166,31 @@ describe('Idempotency-Key on POST /api/v1/cases/:id/messages', () => {
     expect(count("SELECT count(*) FROM case_events WHERE type = 'staff.replied'")).toBe(1);
   });
 });
+
+describe('Idempotency-Key on a multipart message with files', () => {
+  function upload(path: string, key: string, text: string) {
+    const form = new FormData();
+    form.set('body', 'The signed form is attached.');
+    form.set('public', 'true');
+    form.append('files', new Blob([text], { type: 'application/pdf' }), 'form.pdf');
+    return h.app.request(`http://localhost${path}`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Idempotency-Key': key } });
+  }
+
+  it('stores the message and its file once; the retry replays; other bytes under the key are refused', async () => {
+    const created = await post('/api/v1/cases', intake(), null);
+    const id = ((await created.json()) as { id: string }).id;
+    const first = await upload(`/api/v1/cases/${id}/messages`, 'upload-1', '%PDF-1.4 signed');
+    expect(first.status).toBe(201);
+    const firstBody = await first.text();
+    expect(firstBody).toContain('form.pdf');
+    const retry = await upload(`/api/v1/cases/${id}/messages`, 'upload-1', '%PDF-1.4 signed');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await retry.text()).toBe(firstBody);
+    expect(count("SELECT count(*) FROM case_events WHERE type = 'staff.replied'")).toBe(1);
+    expect(count("SELECT count(*) FROM attachments WHERE kind = 'attachment'")).toBe(1);
+    const other = await upload(`/api/v1/cases/${id}/messages`, 'upload-1', '%PDF-1.4 another file');
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});
