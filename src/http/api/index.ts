@@ -12,6 +12,7 @@ import { INBOUND_PATH, inboundRoutes } from './inbound.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
 import { reportRoutes } from './reports.js';
+import { searchRoutes } from './search.js';
 import { slaRoutes } from './sla.js';
 
 export const API_BODY_LIMIT = 256 * 1024;
@@ -46,6 +47,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/users', userRoutes());
   api.route('/', slaRoutes());
   api.route('/reports', reportRoutes());
+  api.route('/search', searchRoutes());
   api.route('/', referenceRoutes());
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');

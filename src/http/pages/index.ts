@@ -13,6 +13,7 @@ import { inboxPages } from './inbox.js';
 import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
 import { redirectTo } from './render.js';
+import { searchPages } from './search.js';
 import { isPagePath, pageSession } from './session.js';
 
 export const PAGE_BODY_LIMIT = 64 * 1024;
@@ -38,6 +39,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', casePages());
+  app.route('/', searchPages());
   app.route('/', managePages());
   return app;
 }
