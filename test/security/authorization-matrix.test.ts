@@ -65,6 +65,8 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
+  // Search: everyone signed in, each finding only what they may see (test/search/)
+  'GET /api/v1/search':                            '401   ok    ok    ok    ok    ok    ok    ok',
   // Sign-in and the portal
   'GET /':                                         'login ok    ok    ok    ok    ok    ok    ok',
   'GET /login':                                    'ok    ok    ok    ok    ok    ok    ok    ok',
@@ -88,6 +90,7 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
+  'GET /search':                                   'login ok    ok    ok    ok    ok    ok    ok',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';

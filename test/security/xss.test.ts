@@ -99,7 +99,15 @@ function concrete(path: string): string {
 }
 
 /** Query strings that echo user input back. */
-const ECHOES = [`/portal/suggestions?description=${encodeURIComponent(p(0))}`, `/manage/team/customers?q=${encodeURIComponent(p(1))}`, `/inbox?tag=${encodeURIComponent(p(2))}`, `/login?next=${encodeURIComponent(p(3))}`];
+const ECHOES = [
+  `/portal/suggestions?description=${encodeURIComponent(p(0))}`,
+  `/manage/team/customers?q=${encodeURIComponent(p(1))}`,
+  `/inbox?tag=${encodeURIComponent(p(2))}`,
+  `/login?next=${encodeURIComponent(p(3))}`,
+  // Search echoes the query and shows stored payloads as snippets with the hits marked.
+  ...PAYLOADS.map((payload) => `/search?q=${encodeURIComponent(payload)}`),
+  ...['alert', 'xss', 'script', 'login fails', 'onerror', 'tag:x alert', `created:>${encodeURIComponent(p(1))}`].map((q) => `/search?q=${encodeURIComponent(q)}`),
+];
 
 function findUnescaped(html: string): string[] {
   const found = PAYLOADS.filter((payload) => html.includes(payload));
@@ -133,6 +141,9 @@ describe('stored and reflected payloads on every page and fragment', () => {
     const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
     const html = await (await h.app.request(`http://localhost/cases/${caseRef}`, { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(html).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
+    // Search snippets: the payload's words marked, the rest of it escaped around the marks.
+    const found = await (await h.app.request('http://localhost/search?q=xss', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
+    expect(found).toMatch(/&lt;script&gt;alert\(&quot;<mark>xss<\/mark>-1&quot;\)&lt;\/script&gt;/);
   });
 });
 
