@@ -35,6 +35,7 @@ interface EventRow {
   type: string;
   at: number;
   actorType: 'customer' | 'staff' | 'system';
+  actorId: number | null;
   data: string;
 }
 
@@ -48,14 +49,14 @@ function loadRows(services: Services, ids: number[]): Map<number, CaseRow> {
 
 /** The message at `position` (1-based) in the case's timeline. */
 function messageAt(services: Services, caseId: number, position: number): EventRow | undefined {
-  return statement<[number, number], EventRow>(services.db, 'SELECT id, type, at, actor_type AS actorType, data FROM case_events WHERE case_id = ? ORDER BY id LIMIT 1 OFFSET ?').get(
+  return statement<[number, number], EventRow>(services.db, 'SELECT id, type, at, actor_type AS actorType, actor_id AS actorId, data FROM case_events WHERE case_id = ? ORDER BY id LIMIT 1 OFFSET ?').get(
     caseId,
     position - 1,
   );
 }
 
-function customerNames(services: Services, ids: number[]): Map<number, string> {
-  const rows = statement<[string], { id: number; name: string }>(services.db, 'SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
+function names(services: Services, table: 'customers' | 'staff', ids: number[]): Map<number, string> {
+  const rows = statement<[string], { id: number; name: string }>(services.db, `SELECT id, name FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify([...new Set(ids)]));
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
@@ -65,7 +66,7 @@ function customerNames(services: Services, ids: number[]): Map<number, string> {
  */
 export function caseHits(services: Services, matches: CaseMatch[], fts: string | null, notes: boolean): CaseHit[] {
   const rows = loadRows(services, matches.map((m) => m.caseId));
-  const names = customerNames(services, [...new Set([...rows.values()].map((r) => r.customerId))]);
+  const customerNames = names(services, 'customers', [...rows.values()].map((r) => r.customerId));
   const inputs: HighlightInput[] = [];
   const plans: { row: CaseRow; caseInput: number; message: { input: number; event: EventRow; data: Record<string, unknown> } | null; more: number }[] = [];
   for (const m of matches) {
@@ -85,6 +86,12 @@ export function caseHits(services: Services, matches: CaseMatch[], fts: string |
     plans.push({ row, caseInput, message, more: Math.max(0, messageDocs.length - (message ? 1 : 0)) });
   }
   const marked = highlightAll(services.db, fts, inputs);
+  // Names as the timeline shows them (customer-view.ts): the account's name now.
+  const staffNames = names(
+    services,
+    'staff',
+    plans.flatMap((p) => (p.message?.event.actorType === 'staff' && p.message.event.actorId !== null ? [p.message.event.actorId] : [])),
+  );
   return plans.map(({ row, caseInput, message, more }) => {
     const own = marked[caseInput]!;
     const description: MatchShown = { kind: 'description', at: row.createdAt, author: null, snippet: own.body ?? plain(excerpt(row.description)) };
@@ -95,8 +102,8 @@ export function caseHits(services: Services, matches: CaseMatch[], fts: string |
       const { event, data } = message;
       const author =
         event.actorType === 'customer'
-          ? { type: 'customer' as const, name: names.get(row.customerId) ?? 'Customer' }
-          : { type: 'staff' as const, name: typeof data.author === 'string' ? data.author : 'Support' };
+          ? { type: 'customer' as const, name: customerNames.get(event.actorId ?? row.customerId) ?? 'Customer' }
+          : { type: 'staff' as const, name: staffNames.get(event.actorId ?? -1) ?? (typeof data.author === 'string' ? data.author : 'Support') };
       match = { kind: KIND[event.type]!, at: event.at, author, snippet: shown.body ?? plain('') };
     } else if (message && inDescription) {
       more += 1;

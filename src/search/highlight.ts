@@ -8,7 +8,7 @@
  * the hits in <mark>; the API returns the text with the hits' offsets.
  */
 import type { Db } from '../db/client.js';
-import { perConnection, statement } from '../db/fast.js';
+import { statement } from '../db/fast.js';
 
 export const OPEN = '\u0002';
 export const CLOSE = '\u0003';
@@ -32,7 +32,9 @@ export function parseMarked(marked: string): Segment[] {
   let hit = false;
   let text = '';
   const flush = () => {
-    if (text !== '') segments.push({ text, hit });
+    const last = segments.at(-1);
+    if (text !== '' && last?.hit === hit) last.text += text;
+    else if (text !== '') segments.push({ text, hit });
     text = '';
   };
   for (const ch of marked) {
@@ -90,10 +92,13 @@ export interface Highlighted {
 }
 
 const TABLE = 'temp.search_highlight';
-const ensureTable = perConnection((db: Db) => {
-  db.$client.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2')`);
-  return true;
-});
+/**
+ * Created when first needed, checked every time: created inside a transaction that then
+ * rolls back (a search inside a command), the table is gone again.
+ */
+function ensureTable(db: Db): void {
+  statement(db, `CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2')`).run();
+}
 
 /** Snippet length in tokens. */
 const SNIPPET_TOKENS = 28;

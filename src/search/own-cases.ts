@@ -8,17 +8,17 @@
  * shared index, narrowed to their cases.
  */
 import type { Db } from '../db/client.js';
-import { perConnection, statement } from '../db/fast.js';
+import { statement } from '../db/fast.js';
 import { MAX_POSITION } from './documents.js';
 import type { Source } from './search-cases.js';
 
 export const OWN_CASES_LIMIT = 300;
 
 const TABLE = 'temp.search_own';
-const ensureTable = perConnection((db: Db) => {
-  db.$client.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(subject, body, content='', columnsize=0, tokenize='porter unicode61 remove_diacritics 2')`);
-  return true;
-});
+/** Checked every time, as in highlight.ts (a rolled-back transaction takes a new table with it). */
+function ensureTable(db: Db): void {
+  statement(db, `CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(subject, body, content='', columnsize=0, tokenize='porter unicode61 remove_diacritics 2')`).run();
+}
 
 /** Fills the table with the customer's documents; null when they have too many cases. Call `done()` after searching. */
 export function ownCasesSource(db: Db, customerId: number): (Source & { done(): void }) | null {

@@ -156,7 +156,11 @@ function tokenize(query: string): Token[] {
 
 const CASE_REF = /^\s*[Cc]-(\d{1,15})\s*$/;
 
-export function parseQuery(query: string): ParsedQuery {
+/** Control characters (NUL among them) are never part of a search: they become spaces. */
+const CONTROL = /\p{Cc}/gu;
+
+export function parseQuery(raw: string): ParsedQuery {
+  const query = raw.replace(CONTROL, ' ');
   const issues: FieldIssue[] = [];
   const filters = emptyFilters();
   const terms: Term[] = [];
@@ -188,7 +192,7 @@ export function parseQuery(query: string): ParsedQuery {
         }
         continue;
       }
-      filters[token.key].push(...values.map((v) => (token.key === 'tag' ? v : v.toLowerCase())));
+      filters[token.key].push(...values.map((v) => v.toLowerCase()));
       continue;
     }
     // Words and phrases with nothing FTS5 would index (punctuation only) are dropped.

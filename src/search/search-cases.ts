@@ -96,7 +96,7 @@ export function searchCasesByText(services: Services, fts: string, conditions: C
   const chunkSql = `SELECT rowid AS doc FROM ${source.table} WHERE ${source.match} MATCH ? AND rowid > ? AND rowid < ?${docFilter} ORDER BY rowid DESC LIMIT ?`;
   const items = new Map<number, SearchDocument[]>();
   let scanned = 0;
-  let chunk = FIRST_CHUNK;
+  let chunk = Math.min(FIRST_CHUNK, budget);
   for (;;) {
     let docs: number[];
     try {
@@ -127,7 +127,7 @@ export function searchCasesByText(services: Services, fts: string, conditions: C
       // A case already on the page is not continued on the next one.
       return { items: toItems(items), nextCursor: encodeCursor('d', items.has(last) ? caseDocStart(last) : before), partial: true };
     }
-    chunk = Math.min(chunk * 4, MAX_CHUNK);
+    chunk = Math.max(1, Math.min(chunk * 4, MAX_CHUNK, budget - scanned));
   }
 }
 
