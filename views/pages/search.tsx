@@ -176,7 +176,13 @@ export function SearchResultsRegion(p: { data: SearchData; viewer: Viewer }) {
             ) : null}
             <h2 class="visually-hidden">Cases</h2>
             {results.cases.items.length === 0 ? (
-              <EmptyState>{results.cases.partial ? 'No matches among the most recent cases searched so far.' : 'No cases match.'}</EmptyState>
+              <EmptyState>
+                {results.cases.partial
+                  ? 'No matches among the most recent cases searched so far.'
+                  : (results.customers?.length ?? 0) > 0
+                    ? 'No case text matches. A customer’s name opens their cases.'
+                    : 'No cases match.'}
+              </EmptyState>
             ) : (
               <ol class="search-hits" id="search-hits">
                 {results.cases.items.map((item) => (
