@@ -1,14 +1,16 @@
 /**
  * Builds a large Casebook store quickly, for benchmarks: N open cases with their SLA timers
- * (firstResponse — answered for half of them — and resolution), one timeline entry each,
- * customers, tier-1 agents and advanced agents. A fraction of the cases has its resolution
+ * (firstResponse — answered for half of them — and resolution), a timeline entry and a
+ * message each (a quarter of them a second one, an internal note), support-desk text
+ * (bench/support/search-text.ts) and the full-text search index over it, customers, tier-1
+ * agents and advanced agents. A fraction of the cases has its resolution
  * timer past due at `now` (breaches waiting for the sweep); every other warning and due time
  * lies in the future, so a sweep at `now` finds exactly those.
  *
  * Rows are inserted with prepared statements in batched transactions, with the secondary
  * indexes dropped during the load and rebuilt afterwards (much faster than maintaining them
- * row by row); definitions are seeded through the production loader, so the store is a real
- * Casebook database.
+ * row by row; the search index likewise, built once at the end); definitions are seeded through
+ * the production loader, so the store is a real Casebook database.
  *
  *   node --import tsx bench/seed-store.ts --cases 1000000 --due 0.01 --out .bench/store.db
  */
@@ -19,8 +21,10 @@ import { ManualClock } from '../src/clock.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { loadDefinitionFiles } from '../src/definitions/files.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
-import { createServices } from '../src/compose.js';
-import { builtinActions } from '../src/compose.js';
+import { builtinActions, createServices } from '../src/compose.js';
+import { rebuildSearchIndex } from '../src/search/rebuild-index.js';
+import { MESSAGE_TYPES } from '../src/search/documents.js';
+import { caseText, customerProfile, messageText } from './support/search-text.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The store's "now": Wednesday 4 March 2026, 12:00 UTC. */
@@ -57,6 +61,13 @@ function dropIndexes(db: Db, tables: readonly string[]): string[] {
     .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(',')})`)
     .all(...tables) as { name: string; sql: string }[];
   for (const r of rows) db.$client.exec(`DROP INDEX "${r.name}"`);
+  return rows.map((r) => r.sql);
+}
+
+/** The search index's triggers: dropped before the load, the index built once after it. */
+function dropSearchTriggers(db: Db): string[] {
+  const rows = db.$client.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_fts_%'").all() as { name: string; sql: string }[];
+  for (const r of rows) db.$client.exec(`DROP TRIGGER "${r.name}"`);
   return rows.map((r) => r.sql);
 }
 
@@ -106,8 +117,12 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
       insertMember.run(id, 'advanced');
     }
   })();
-  const insertCustomer = c.prepare(`INSERT INTO customers (email, name, tier, created_at, updated_at) VALUES (?, ?, 'standard', ?, ?)`);
-  inBatches(customerCount, (i) => insertCustomer.run(`customer${i}@bench.test`, `Customer ${i}`, now, now));
+  const searchTriggers = dropSearchTriggers(db);
+  const insertCustomer = c.prepare(`INSERT INTO customers (email, name, tier, organization, created_at, updated_at) VALUES (?, ?, 'standard', ?, ?, ?)`);
+  inBatches(customerCount, (i) => {
+    const profile = customerProfile(i);
+    insertCustomer.run(`customer${i}@bench.test`, profile.name, profile.organization, now, now);
+  });
   const firstCustomer = (c.prepare('SELECT min(id) AS id FROM customers').get() as { id: number }).id;
 
   log(`seeding ${n.toLocaleString('en')} cases (${Math.round(n / dueEvery).toLocaleString('en')} due) into ${options.file}`);
@@ -125,6 +140,7 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
      VALUES (?, ?, ?, 'standard', 1, 'office', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertEvent = c.prepare(`INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, 'case.created', ?, 'system', NULL, ?)`);
+  const insertMessage = c.prepare(`INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, NULL, ?)`);
   const firstCaseId = 1001;
   const perQueue = Math.floor(tier1 / QUEUES.length);
   let timers = 0;
@@ -141,16 +157,23 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
     const slaDue = answered ? resolutionDue : Math.min(resolutionDue, firstDue);
     const queue = QUEUES[i % QUEUES.length]!;
     const agent = agentIds[(i % QUEUES.length) + QUEUES.length * (Math.floor(i / QUEUES.length) % perQueue)]!;
-    insertCase.run(firstCustomer + (i % customerCount), `Case ${id}`, `Benchmark case number ${id}`, created, queue, agent, slaDue, created, created, answered ? created + 30 * MINUTE : null);
+    const text = caseText(i);
+    insertCase.run(firstCustomer + (i % customerCount), text.subject, text.description, created, queue, agent, slaDue, created, created, answered ? created + 30 * MINUTE : null);
     insertTimer.run(id, 'firstResponse', answered ? 'fulfilled' : 'running', 480, 96, answered ? 30 : 0, created, answered ? null : created,
       answered ? null : firstDue, answered ? null : firstDue - 96 * MINUTE, answered ? created + 30 * MINUTE : null, created);
     insertTimer.run(id, 'resolution', 'running', 2400, 480, 0, created, created, resolutionDue, resolutionDue - 480 * MINUTE, null, created);
-    insertEvent.run(id, created, '{"subject":"Benchmark case"}');
+    insertEvent.run(id, created, JSON.stringify({ subject: text.subject }));
+    const type = i % 2 === 0 ? 'staff.replied' : 'customer.replied';
+    insertMessage.run(id, type, created + MINUTE, type === 'staff.replied' ? 'staff' : 'customer', JSON.stringify({ body: messageText(i, 1) }));
+    if (i % 4 === 1) insertMessage.run(id, MESSAGE_TYPES[2], created + 2 * MINUTE, 'staff', JSON.stringify({ body: messageText(i, 2) }));
     timers += 2;
     if (isDue) due++;
   });
   log(`rows inserted in ${((performance.now() - started) / 1000).toFixed(1)} s; rebuilding ${dropped.length} indexes`);
   for (const sql of dropped) c.exec(sql);
+  log(`indexes rebuilt at ${((performance.now() - started) / 1000).toFixed(1)} s; building the search index`);
+  c.transaction(() => rebuildSearchIndex(db))();
+  for (const sql of searchTriggers) c.exec(sql);
   c.exec('ANALYZE');
   c.pragma('wal_checkpoint(TRUNCATE)');
   c.close();
@@ -168,7 +191,7 @@ export function ensureStore(cases: number, dueFraction: number, log: (line: stri
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `store-${cases}.db`);
   const metaFile = `${file}.json`;
-  const want = { cases, dueFraction, now: STORE_NOW, migrations: migrationsFingerprint(), seedVersion: 1 };
+  const want = { cases, dueFraction, now: STORE_NOW, migrations: migrationsFingerprint(), seedVersion: 3 };
   if (fs.existsSync(file) && fs.existsSync(metaFile)) {
     const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as typeof want & { result: SeedStoreResult };
     if (JSON.stringify({ ...meta, result: undefined }) === JSON.stringify({ ...want, result: undefined })) {

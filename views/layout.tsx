@@ -1,5 +1,5 @@
 /**
- * The page layout: skip link, top bar (who is signed in, sign out), the navigation for
+ * The page layout: skip link, top bar (the search / jump box, who is signed in, sign out), the navigation for
  * staff (inbox views with counts, availability, a "Manage" section for managers) or for
  * customers (my cases, new request), and the main region with a flash area that htmx
  * error fragments and status messages are swapped into.
@@ -7,7 +7,7 @@
 import type { Child, PropsWithChildren } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { assetUrl } from '../src/http/pages/assets.js';
-import { Availability, InboxNav } from './partials/staff-nav.js';
+import { Availability, InboxNav, JumpBox } from './partials/staff-nav.js';
 import { CsrfField } from './components.js';
 import type { Viewer } from './viewer.js';
 
@@ -104,6 +104,7 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
           <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl('app.css')} />
           <script src={assetUrl('htmx.min.js')} defer></script>
+          <script src={assetUrl('app.js')} defer></script>
         </head>
         <body hx-headers={JSON.stringify({ 'X-CSRF-Token': p.csrfToken })} class={viewer ? `as-${viewer.kind}` : 'as-guest'}>
           <a class="skip-link" href="#main">
@@ -113,6 +114,7 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
             <a class="brand" href={home}>
               Casebook
             </a>
+            {viewer ? <JumpBox customer={viewer.kind === 'customer'} /> : null}
             {viewer ? (
               <div class="account">
                 <span class="account-name">

@@ -151,6 +151,9 @@ const PAGES: { who: string; name: string; url: () => string }[] = [
   { who: 'maria@casebook.test', name: 'workflow-diagram', url: () => '/manage/workflows/support' },
   { who: 'chloe@example.com', name: 'portal', url: () => '/portal' },
   { who: 'chloe@example.com', name: 'portal-case', url: () => `/cases/${busyCase}` },
+  { who: 'alice@casebook.test', name: 'search-agent', url: () => '/search?q=invoice' },
+  { who: 'maria@casebook.test', name: 'search-manager', url: () => '/search?q=chloe' },
+  { who: 'chloe@example.com', name: 'search-portal', url: () => '/search?q=subscription' },
 ];
 
 describe('page layout at 1280×800 and 390×844', () => {

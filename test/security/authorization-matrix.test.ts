@@ -80,6 +80,8 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
   'DELETE /api/v1/templates/:name/:audience':      '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/templates/:name/:audience/preview':'401   403   403   403   403   403   ok    ok',
+  // Search: everyone signed in, each finding only what they may see (test/search/)
+  'GET /api/v1/search':                            '401   ok    ok    ok    ok    ok    ok    ok',
   // Sign-in and the portal
   'GET /':                                         'login ok    ok    ok    ok    ok    ok    ok',
   'GET /login':                                    'ok    ok    ok    ok    ok    ok    ok    ok',
@@ -119,6 +121,7 @@ const MATRIX: Record<string, string> = {
   // One-click CSAT from the resolved mail: the signed link is the authorization, whoever holds it (test/email/csat.test.ts)
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /search':                                   'login ok    ok    ok    ok    ok    ok    ok',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';

@@ -130,7 +130,15 @@ function concrete(path: string): string {
 }
 
 /** Query strings that echo user input back. */
-const ECHOES = [`/portal/suggestions?description=${encodeURIComponent(p(0))}`, `/manage/team/customers?q=${encodeURIComponent(p(1))}`, `/inbox?tag=${encodeURIComponent(p(2))}`, `/login?next=${encodeURIComponent(p(3))}`];
+const ECHOES = [
+  `/portal/suggestions?description=${encodeURIComponent(p(0))}`,
+  `/manage/team/customers?q=${encodeURIComponent(p(1))}`,
+  `/inbox?tag=${encodeURIComponent(p(2))}`,
+  `/login?next=${encodeURIComponent(p(3))}`,
+  // Search echoes the query and shows stored payloads as snippets with the hits marked.
+  ...PAYLOADS.map((payload) => `/search?q=${encodeURIComponent(payload)}`),
+  ...['alert', 'xss', 'script', 'login fails', 'onerror', 'tag:x alert', `created:>${encodeURIComponent(p(1))}`].map((q) => `/search?q=${encodeURIComponent(q)}`),
+];
 
 function findUnescaped(html: string): string[] {
   const found = PAYLOADS.filter((payload) => html.includes(payload));
@@ -174,6 +182,9 @@ describe('stored and reflected payloads on every page and fragment', () => {
     const template = await (await h.app.request('http://localhost/manage/templates/case-resolved/customer', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(template).toContain('&quot;&gt;&lt;img src=x onerror=alert(&quot;xss-2&quot;)&gt;');
     expect(html).toContain(' mentioned &lt;a href=&quot;javascript:');
+    // Search snippets: the payload's words marked, the rest of it escaped around the marks.
+    const found = await (await h.app.request('http://localhost/search?q=xss', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
+    expect(found).toMatch(/&lt;(script|img|svg)[^<]*<mark>xss<\/mark>-\d/);
   });
 });
 

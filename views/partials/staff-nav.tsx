@@ -52,3 +52,21 @@ export function Availability(p: { available: boolean; csrfToken: string }) {
 export function formatCount(n: number): string {
   return n >= COUNT_CAP ? `${COUNT_CAP.toLocaleString('en')}+` : String(n);
 }
+
+/**
+ * The jump box in the top bar: a plain GET form to /search (a case reference opens the case).
+ * `/` focuses it (public/app.js); without JavaScript it is an ordinary search field.
+ */
+export function JumpBox({ customer }: { customer: boolean }) {
+  return (
+    <form class="jump-box" role="search" method="get" action="/search" id="jump-box">
+      <label class="visually-hidden" for="jump-q">
+        {customer ? 'Search your requests' : 'Search cases, customers and the library, or go to a case'}
+      </label>
+      <input id="jump-q" type="search" name="q" maxlength={500} autocomplete="off" placeholder={customer ? 'Search your requests (/)' : 'Search or go to C-1042 (/)'} aria-keyshortcuts="/" />
+      <button type="submit" class="button button-link jump-submit">
+        Search
+      </button>
+    </form>
+  );
+}

@@ -13,6 +13,7 @@ import { INBOUND_PATH, inboundRoutes } from './inbound.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
 import { reportRoutes } from './reports.js';
+import { searchRoutes } from './search.js';
 import { slaRoutes } from './sla.js';
 import { templateRoutes } from './templates.js';
 
@@ -47,6 +48,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/', slaRoutes());
   api.route('/reports', reportRoutes());
   api.route('/templates', templateRoutes());
+  api.route('/search', searchRoutes());
   api.route('/', referenceRoutes());
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');

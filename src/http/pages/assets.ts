@@ -1,6 +1,6 @@
 /**
- * Static assets served by our own server: htmx from node_modules (no CDN), our CSS and the
- * icon from `public/`. URLs carry a content hash (`?v=`), so responses may be cached for a
+ * Static assets served by our own server: htmx from node_modules (no CDN), our CSS, our one
+ * script (keyboard shortcuts) and the icon from `public/`. URLs carry a content hash (`?v=`), so responses may be cached for a
  * year; a changed file gets a new URL. Text assets are compressed once, when first loaded
  * (brotli or gzip, as the browser accepts), not on every request.
  */
@@ -24,6 +24,7 @@ interface Asset {
 
 const FILES: Record<string, Asset> = {
   'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
+  'app.js': { file: path.join(PUBLIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: path.join(PUBLIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   'manage.css': { file: path.join(PUBLIC_DIR, 'manage.css'), type: 'text/css; charset=utf-8' },
   'manage-reports.css': { file: path.join(PUBLIC_DIR, 'manage-reports.css'), type: 'text/css; charset=utf-8' },

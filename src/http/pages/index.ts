@@ -18,6 +18,7 @@ import { inboxPages } from './inbox.js';
 import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
 import { redirectTo } from './render.js';
+import { searchPages } from './search.js';
 import { isPagePath, pageSession } from './session.js';
 
 export const PAGE_BODY_LIMIT = 64 * 1024;
@@ -42,6 +43,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', inboxPages());
   app.route('/', casePages());
   app.route('/', caseEditPages());
+  app.route('/', searchPages());
   app.route('/', managePages());
   app.route('/', csatPages());
   return app;

@@ -1,0 +1,31 @@
+/**
+ * `GET /api/v1/search?q=&cursor=&limit=`: the search (src/search/search.ts) for any caller,
+ * each seeing only what they may: `{ q, jump, cases: { items, nextCursor, partial },
+ * customers (staff), library }`. A query that is not valid (an unknown filter value,
+ * `created:>foo`) is 422 problem+json naming the problem.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { MAX_QUERY_LENGTH } from '../../search/parse-query.js';
+import { presentResults } from '../../search/present-results.js';
+import { search } from '../../search/search.js';
+import { parseWith } from '../json-body.js';
+import type { AppEnv } from '../types.js';
+
+export const searchQuerySchema = z.strictObject({
+  q: z.string().max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`),
+  cursor: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export function searchRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/', (c) => {
+    const query = parseWith(searchQuerySchema, c.req.query());
+    const services = c.get('services');
+    const principal = c.get('principal')!;
+    const result = search(services, principal, { q: query.q, cursor: query.cursor ?? null, limit: query.limit });
+    return c.json(presentResults(services, principal, result, (ref) => `/api/v1/cases/${ref}`));
+  });
+  return app;
+}

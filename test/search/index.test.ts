@@ -1,0 +1,173 @@
+/**
+ * The search index is kept in step inside the transaction of every change: what a command
+ * wrote is found inside its own transaction and after commit, and what a failed command
+ * rolled back is never found. An existing database becomes searchable on upgrade.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addMessage } from '../../src/cases/add-message.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { editCustomer } from '../../src/cases/edit-customer.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
+import { MIGRATIONS_DIR, transaction } from '../../src/db/client.js';
+import { documentOf } from '../../src/search/documents.js';
+import { rebuildSearchIndex } from '../../src/search/rebuild-index.js';
+import { search } from '../../src/search/search.js';
+import { tempDir } from '../support/harness.js';
+import { createDesk, type Desk } from './support.js';
+
+let desk: Desk;
+afterEach(() => desk?.h.close());
+
+function integrityOk(d: Desk): void {
+  d.h.db.$client.prepare("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)").run();
+}
+
+describe('kept in step inside the transaction', () => {
+  it('a new case, a reply, a note and an edited subject are found, inside the transaction and after', async () => {
+    desk = createDesk();
+    const { h, chloe, alice, maria } = desk;
+    let insideIntake: string[] = [];
+    const row = await createCase(h.services, { subject: 'Quokka invoice', description: 'The wombat total is wrong' }, chloe, {
+      customerId: chloe.id,
+      within: () => {
+        insideIntake = desk.find(maria, 'wombat');
+      },
+    });
+    const ref = `C-${row.id}`;
+    expect(insideIntake).toEqual([ref]);
+    expect(desk.find(maria, 'quokka')).toEqual([ref]);
+
+    let insideReply: string[] = [];
+    addMessage(h.services, row.id, { body: 'We refunded the platypus fee', public: true }, alice, {
+      within: () => {
+        insideReply = desk.find(maria, 'platypus');
+      },
+    });
+    expect(insideReply).toEqual([ref]);
+    addMessage(h.services, row.id, { body: 'Internal: echidna escalation path', public: false }, alice);
+    expect(desk.find(maria, 'echidna')).toEqual([ref]);
+    expect(desk.find(chloe, 'echidna')).toEqual([]);
+
+    transaction(h.db, () => h.db.$client.prepare('UPDATE cases SET subject = ?, description = ? WHERE id = ?').run('Numbat invoice', 'The bilby total is wrong', row.id));
+    expect(desk.find(maria, 'numbat')).toEqual([ref]);
+    expect(desk.find(maria, 'bilby')).toEqual([ref]);
+    expect(desk.find(maria, 'quokka')).toEqual([]);
+    expect(desk.find(maria, 'wombat')).toEqual([]);
+    // The messages keep their places.
+    expect(desk.find(maria, 'platypus')).toEqual([ref]);
+    integrityOk(desk);
+  });
+
+  it('what a failed command rolled back is never found', async () => {
+    desk = createDesk();
+    const { h, chloe, alice, maria } = desk;
+    await expect(
+      createCase(h.services, { subject: 'Axolotl', description: 'never stored' }, chloe, {
+        customerId: chloe.id,
+        within: () => {
+          expect(desk.find(maria, 'axolotl')).toHaveLength(1);
+          throw new Error('channel failed');
+        },
+      }),
+    ).rejects.toThrow('channel failed');
+    expect(desk.find(maria, 'axolotl')).toEqual([]);
+
+    const row = await createCase(h.services, { subject: 'Kept', description: 'stored' }, chloe, { customerId: chloe.id });
+    expect(() =>
+      addMessage(h.services, row.id, { body: 'pangolin reply', public: true }, alice, {
+        within: () => {
+          throw new Error('mail failed');
+        },
+      }),
+    ).toThrow('mail failed');
+    expect(desk.find(maria, 'pangolin')).toEqual([]);
+    expect(() =>
+      transaction(h.db, () => {
+        h.db.$client.prepare('UPDATE cases SET subject = ? WHERE id = ?').run('Capybara', row.id);
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(desk.find(maria, 'capybara')).toEqual([]);
+    expect(desk.find(maria, 'kept')).toEqual([`C-${row.id}`]);
+    integrityOk(desk);
+  });
+
+  it('changes of state leave the index alone; customers follow profile edits', async () => {
+    desk = createDesk();
+    const { h, chloe, alice, maria } = desk;
+    const row = await createCase(h.services, { subject: 'Tapir', description: 'x' }, chloe, { customerId: chloe.id });
+    const segments = () => h.db.$client.prepare('SELECT count(*) AS n FROM search_fts_idx').get() as { n: number };
+    const before = segments();
+    h.db.$client.prepare("UPDATE cases SET status = 'open' WHERE id = ?").run(row.id);
+    transitionCase(h.services, row.id, { transition: 'waitOnCustomer' }, alice);
+    expect(segments()).toEqual(before);
+
+    expect(search(h.services, desk.principal(maria), { q: 'chloe' }).customers.map((c) => c.id)).toEqual([chloe.id]);
+    editCustomer(h.services, chloe.id, { name: 'Clementine Carter', organization: 'Orbital Ltd' }, maria);
+    expect(search(h.services, desk.principal(maria), { q: 'clementine orbital' }).customers.map((c) => c.id)).toEqual([chloe.id]);
+    expect(search(h.services, desk.principal(maria), { q: 'acme' }).customers).toEqual([]);
+    integrityOk(desk);
+  });
+
+  it('a rebuild from the base tables finds exactly what the triggers indexed', async () => {
+    desk = createDesk();
+    const { h, chloe, sam, alice, maria } = desk;
+    for (let i = 0; i < 6; i++) {
+      const row = await createCase(h.services, { subject: `Refund ${i}`, description: `charged twice ${i % 2 ? 'march' : 'april'}` }, i % 2 ? chloe : sam, { customerId: (i % 2 ? chloe : sam).id });
+      addMessage(h.services, row.id, { body: `reply ${i} refund issued`, public: i % 3 !== 0 }, alice);
+    }
+    const queries = ['refund', 'march', 'april issued', '"charged twice"', 'chloe', 'sam'];
+    const snapshot = () => queries.map((q) => [desk.find(maria, q), search(h.services, desk.principal(maria), { q }).customers.map((c) => c.id)]);
+    const before = snapshot();
+    transaction(h.db, () => rebuildSearchIndex(h.db));
+    expect(snapshot()).toEqual(before);
+    integrityOk(desk);
+  });
+});
+
+describe('upgrading an existing database', () => {
+  it('makes its cases, messages, notes and customers searchable', () => {
+    const dir = tempDir();
+    const before = path.join(dir, 'migrations-before');
+    fs.cpSync(MIGRATIONS_DIR, before, { recursive: true });
+    const journalFile = path.join(before, 'meta', '_journal.json');
+    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const index = journal.entries.findIndex((e) => e.tag.endsWith('_search'));
+    for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(before, `${entry.tag}.sql`));
+    journal.entries = journal.entries.slice(0, index);
+    fs.writeFileSync(journalFile, JSON.stringify(journal));
+
+    const sqlite = new Database(path.join(dir, 'old.db'));
+    const db = drizzle(sqlite);
+    migrate(db, { migrationsFolder: before });
+    const now = Date.now();
+    sqlite.prepare("INSERT INTO queues (id, name, created_at) VALUES ('general', 'General', ?)").run(now);
+    const customer = sqlite.prepare("INSERT INTO customers (email, name, organization, created_at, updated_at) VALUES ('old@example.com', 'Olga Oldtimer', 'Heritage Mills', ?, ?)").run(now, now).lastInsertRowid as number;
+    const caseId = sqlite
+      .prepare("INSERT INTO cases (customer_id, subject, description, status, state_entered_at, queue_id, workflow, workflow_version, created_at, updated_at) VALUES (?, 'Legacy refund', 'Charged twice', 'new', ?, 'general', 'support', 1, ?, ?)")
+      .run(customer, now, now, now).lastInsertRowid as number;
+    const event = sqlite.prepare("INSERT INTO case_events (case_id, type, at, actor_type, data) VALUES (?, ?, ?, 'staff', ?)");
+    event.run(caseId, 'case.created', now, '{}');
+    event.run(caseId, 'staff.replied', now, JSON.stringify({ body: 'Refund sent by cheque' }));
+    event.run(caseId, 'case.assigned', now, '{}');
+    event.run(caseId, 'staff.noted', now, JSON.stringify({ body: 'Cheque refund is unusual' }));
+
+    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    const docs = (q: string) => (sqlite.prepare('SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid').all(q) as { rowid: number }[]).map((r) => documentOf(r.rowid));
+    expect(docs('"refund"')).toEqual([
+      { kind: 'case', caseId },
+      { kind: 'message', caseId, position: 2, note: false },
+      { kind: 'message', caseId, position: 4, note: true },
+    ]);
+    expect(docs('"heritage"')).toEqual([{ kind: 'customer', customerId: customer }]);
+    // The triggers number later messages on from there.
+    event.run(caseId, 'customer.replied', now, JSON.stringify({ body: 'Cheque arrived' }));
+    expect(docs('"arrived"')).toEqual([{ kind: 'message', caseId, position: 5, note: false }]);
+    sqlite.close();
+  });
+});

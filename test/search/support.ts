@@ -1,0 +1,59 @@
+/**
+ * A small desk for search tests: queues, agents of two first-line queues and of advanced
+ * support, a manager, two customers, and cases placed in known queues with known messages.
+ */
+import { customerPrincipal, staffPrincipal } from '../../src/auth/principal.js';
+import { addMessage } from '../../src/cases/add-message.js';
+import { createCase } from '../../src/cases/create-case.js';
+import type { Principal } from '../../src/http/types.js';
+import { search, type SearchRequest } from '../../src/search/search.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+
+export interface Desk {
+  h: Harness;
+  alice: TestActor; // agent: general, billing
+  bob: TestActor; // agent: technical
+  dana: TestActor; // advanced
+  maria: TestActor; // manager
+  chloe: TestActor; // customer
+  sam: TestActor; // customer
+  principal(actor: TestActor): Principal;
+  /** Case refs (`C-…`) found by `q` for `actor`, in result order. */
+  find(actor: TestActor, q: string, request?: Omit<SearchRequest, 'q'>): string[];
+  /** A case by `customer`, then placed in `queue` with `assignee` (test setup, not the behaviour under test). */
+  open(customer: TestActor, subject: string, description: string, place: { queue: string; assignee?: number | null; tags?: string[] }): Promise<number>;
+}
+
+export function createDesk(): Desk {
+  const h = createHarness();
+  standardQueues(h);
+  const alice = h.agent({ name: 'Alice Archer', email: 'alice@casebook.test', queues: ['general', 'billing'] });
+  const bob = h.agent({ name: 'Bob Baker', email: 'bob@casebook.test', queues: ['technical'] });
+  const dana = h.agent({ name: 'Dana Dietz', email: 'dana@casebook.test', role: 'advanced', queues: ['advanced'] });
+  const maria = h.agent({ name: 'Maria Moreau', email: 'maria@casebook.test', role: 'manager' });
+  const chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe Carter', organization: 'Acme Rockets' });
+  const sam = h.customer({ email: 'sam@example.org', name: 'Sam Stone' });
+  const principal = (actor: TestActor): Principal => (actor.type === 'customer' ? customerPrincipal(h.db, actor.id) : staffPrincipal(h.db, actor.id))!;
+  return {
+    h,
+    alice,
+    bob,
+    dana,
+    maria,
+    chloe,
+    sam,
+    principal,
+    find(actor, q, request = {}) {
+      return search(h.services, principal(actor), { q, ...request }).cases.items.map((hit) => `C-${hit.row.id}`);
+    },
+    async open(customer, subject, description, place) {
+      const row = await createCase(h.services, { subject, description }, customer, { customerId: customer.id });
+      h.db.$client
+        .prepare('UPDATE cases SET queue_id = ?, assignee_id = ?, tags = ? WHERE id = ?')
+        .run(place.queue, place.assignee ?? null, JSON.stringify(place.tags ?? []), row.id);
+      return row.id;
+    },
+  };
+}
+
+export { addMessage };
