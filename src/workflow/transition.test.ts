@@ -91,6 +91,7 @@ describe('transition (pure)', () => {
     const outcome = transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'agent', fields: { solution: 'x' } }) as TransitionOutcome;
     expect(outcome.effects).toEqual([
       { type: 'enter', from: 'open', to: 'resolved', transition: 'resolve', category: 'resolved' },
+      { type: 'action', call: { action: 'notify', to: 'customer', template: 'case-resolved' }, origin: 'transitions.resolve.actions' },
       { type: 'startTimer', transition: 'autoClose', afterMs: 72 * 3_600_000, state: 'resolved' },
       { type: 'emit', event: 'case.resolved' },
     ]);
