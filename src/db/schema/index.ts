@@ -8,3 +8,4 @@ export * from './scheduler.js';
 export * from './assignment.js';
 export * from './email.js';
 export * from './notifications.js';
+export * from './workspace.js';
