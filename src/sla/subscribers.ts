@@ -30,5 +30,9 @@ export function registerSlaSubscribers(subscribers: Subscribers): Subscribers {
     const reasons = ['priority', 'slaPolicy'].filter((k) => k in changes).map((k) => describeChange(k, changes[k]));
     if (reasons.length > 0) retargetCaseTimers(ctx, reasons.join(', '));
   });
+  // Staff changed the priority by hand (src/cases/edit-case.ts): the same re-targeting.
+  subscribers.on('case.priority_changed', (ctx, event) => {
+    retargetCaseTimers(ctx, describeChange('priority', [event.data.from, event.data.to]));
+  });
   return subscribers;
 }
