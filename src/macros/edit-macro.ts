@@ -92,10 +92,10 @@ export function createMacro(services: Services, raw: MacroInput, actor: Actor): 
 }
 
 export function updateMacro(services: Services, id: number, raw: MacroPatch, actor: Actor): MacroRow {
-  const patch = parse(macroPatchSchema, raw);
   return transaction(services.db, () => {
     const current = findMacro(services.db, id, actor);
     assertMayChange(actor, current);
+    const patch = parse(macroPatchSchema, raw);
     if (patch.expectedVersion !== undefined && patch.expectedVersion !== current.version) {
       throw new DomainError('CONFLICT', `The macro "${current.name}" changed since you loaded it (version ${current.version}); reload and try again.`, { macro: id, version: current.version });
     }

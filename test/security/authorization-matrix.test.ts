@@ -18,7 +18,7 @@ import { createApiToken } from '../../src/auth/api-tokens.js';
 import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { problems, staff } from '../../src/db/schema/index.js';
+import { inboxViews, macros, problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -40,6 +40,14 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/messages':               '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/offered-solution':       '401   ok    404   403   404   404   403   403',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
+  // Macros: staff; a shared macro is changed by managers (each caller gets a fresh one: see call())
+  'GET /api/v1/macros':                            '401   403   403   ok    ok    ok    ok    ok',
+  'POST /api/v1/macros':                           '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/macros/:id':                        '401   403   403   ok    ok    ok    ok    ok',
+  'PATCH /api/v1/macros/:id':                      '401   403   403   403   403   403   ok    ok',
+  'DELETE /api/v1/macros/:id':                     '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/cases/:id/macros/:macroId/preview':'401   403   403   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/macros/:macroId/apply':  '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
   // Raw mail in (admins, or a token with the inbound scope: test/email/inbound-http.test.ts)
@@ -104,6 +112,19 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
+  'POST /cases/:id/macros/preview':                'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/macros/apply':                  'login 404   404   ok    404   404   ok    ok',
+  // Bulk actions and saved views in the inbox; macros (a shared view or macro is changed by managers)
+  'POST /inbox/bulk':                              'login 404   404   ok    ok    ok    ok    ok',
+  'POST /inbox/views':                             'login 404   404   ok    ok    ok    ok    ok',
+  'POST /inbox/views/:id/delete':                  'login 404   404   403   403   403   ok    ok',
+  'GET /macros':                                   'login 404   404   ok    ok    ok    ok    ok',
+  'GET /macros/new':                               'login 404   404   ok    ok    ok    ok    ok',
+  'POST /macros':                                  'login 404   404   ok    ok    ok    ok    ok',
+  'POST /macros/preview':                          'login 404   404   ok    ok    ok    ok    ok',
+  'GET /macros/:id':                               'login 404   404   ok    ok    ok    ok    ok',
+  'POST /macros/:id':                              'login 404   404   403   403   403   ok    ok',
+  'POST /macros/:id/delete':                       'login 404   404   403   403   403   ok    ok',
   // One-click CSAT from the resolved mail: the signed link is the authorization, whoever holds it (test/email/csat.test.ts)
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
@@ -161,7 +182,7 @@ async function world(): Promise<World> {
   const problem = h.db.insert(problems).values({ title: 'P', symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning().get();
   const report = createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
-  return {
+  const w: World = {
     h,
     caseRef: `C-${c.id}`,
     actors,
@@ -179,6 +200,8 @@ async function world(): Promise<World> {
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
     },
   };
+  freshShared(w);
+  return w;
 }
 
 function concrete(w: World, path: string): string {
@@ -199,7 +222,19 @@ function concrete(w: World, path: string): string {
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
     .replace('/assets/:name', '/assets/app.css')
-    .replace('/csat/:token', `/csat/${p.csat}`);
+    .replace('/csat/:token', `/csat/${p.csat}`)
+    .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)
+    .replace('/views/:id', `/views/${p.view}`);
+}
+
+/** A shared macro and a shared view of their own for each caller: one caller's DELETE does not hide them from the next. */
+function freshShared(w: World): void {
+  const now = w.h.clock.now();
+  const by = { createdBy: 'Maria', createdAt: now };
+  const macro = w.h.db.insert(macros).values({ name: `Shared ${now}-${Math.random()}`, body: 'Hello {{customer.firstName}}', actions: {}, ...by, updatedBy: 'Maria', updatedAt: now }).returning().get();
+  const view = w.h.db.insert(inboxViews).values({ name: `Shared ${now}-${Math.random()}`, query: 'view=mine', ...by }).returning().get();
+  w.params.macro = String(macro.id);
+  w.params.view = String(view.id);
 }
 
 function routes(h: Harness): string[] {
@@ -220,6 +255,7 @@ function outcome(res: Response, isApi: boolean): string {
 
 async function call(w: World, caller: Caller, route: string): Promise<string> {
   const [method, path] = route.split(' ') as [string, string];
+  freshShared(w);
   const url = concrete(w, path);
   const isApi = path.startsWith('/api/');
   const headers: Record<string, string> = {};

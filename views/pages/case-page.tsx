@@ -9,6 +9,7 @@ import { Layout } from '../layout.js';
 import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
+import type { MacroPanelState } from '../partials/macro-picker.js';
 import { SolutionOfferPanel } from '../partials/solution-offer.js';
 import { CustomerTimeline, Timeline } from '../partials/timeline.js';
 import type { Viewer } from '../viewer.js';
@@ -21,6 +22,7 @@ export interface CaseForms {
   rating?: FormState;
   offer?: FormState;
   customer?: FormState;
+  macro?: MacroPanelState;
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
@@ -121,7 +123,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           <Timeline entries={d.timeline} labels={d.stateLabels} />
-          {d.final ? <p class="muted panel">This case is closed.</p> : <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} />}
+          {d.final ? <p class="muted panel">This case is closed.</p> : <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} macros={d.macros} macro={p.forms?.macro} />}
         </div>
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />

@@ -5,6 +5,7 @@
  */
 import type { AvailableTransition } from '../../src/workflow/transition.js';
 import { Button, CsrfField, Field, FormError, RadioGroup, SelectField, type FormState } from '../components.js';
+import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
 export interface FormContext {
   ref: string;
@@ -28,14 +29,15 @@ const OPTIONAL_LABELS: Record<string, string> = {
   solution: 'Solution (the customer sees it)',
 };
 
-/** Staff: a public reply or an internal note. */
-export function Composer(p: { ctx: FormContext; state?: FormState | undefined }) {
+/** Staff: a public reply or an internal note; with `macros`, the macro picker (macro-picker.tsx). */
+export function Composer(p: { ctx: FormContext; state?: FormState | undefined; macros?: readonly MacroOption[] | undefined; macro?: MacroPanelState | undefined }) {
   return (
     <form id="composer" class="panel stack" {...actionAttrs(`/cases/${p.ctx.ref}/messages`)}>
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
       <FormError state={p.state} />
       <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} />
+      {p.macros ? <MacroPicker caseRef={p.ctx.ref} macros={p.macros} state={p.macro} /> : null}
       <RadioGroup
         idPrefix="composer-visibility"
         name="visibility"

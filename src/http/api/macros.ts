@@ -22,7 +22,7 @@ import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/cas
 import { DomainError } from '../../errors.js';
 import { applyMacro, applyMacroSchema, previewMacro } from '../../macros/apply-macro.js';
 import { createMacro, deleteMacro, macroInputSchema, macroPatchSchema, updateMacro } from '../../macros/edit-macro.js';
-import { findMacro, mayChange, parseMacroId, scopeOf, usableMacros, type MacroRow } from '../../macros/macro-store.js';
+import { assertMayChange, findMacro, mayChange, parseMacroId, scopeOf, usableMacros, type MacroRow } from '../../macros/macro-store.js';
 import type { Actor } from '../../roles.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
@@ -92,6 +92,8 @@ export function macroRoutes(): Hono<AppEnv> {
 
   app.patch('/macros/:id', async (c) => {
     const id = macroId(c);
+    // Who may change it is decided before the body is looked at.
+    assertMayChange(actorOf(c), findMacro(c.get('services').db, id, actorOf(c)));
     const input = await jsonBody(c, macroPatchSchema);
     return c.json(macroBody(updateMacro(c.get('services'), id, input, actorOf(c)), actorOf(c)));
   });

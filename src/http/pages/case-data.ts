@@ -8,6 +8,8 @@ import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-cust
 import { isManagerRole } from '../../roles.js';
 import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
 import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
+import { usableMacros } from '../../macros/macro-store.js';
+import type { MacroOption } from '../../../views/partials/macro-picker.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
 import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
@@ -54,6 +56,8 @@ export interface StaffCasePageData extends CasePageBase {
   profileHistory: CustomerProfileEntry[];
   /** Managers and admins may edit the customer's profile from the case page. */
   canEditCustomer: boolean;
+  /** The macros the viewer may use in the composer (their own, then the shared ones). */
+  macros: MacroOption[];
 }
 
 /** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
@@ -165,6 +169,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     escalations: [],
     profileHistory: profileHistory(services, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
+    macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
   };
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })
