@@ -50,7 +50,10 @@
     active = -1;
     token = null;
     var ta = body();
-    if (ta) ta.removeAttribute('aria-activedescendant');
+    if (ta) {
+      ta.removeAttribute('aria-activedescendant');
+      ta.removeAttribute('aria-controls');
+    }
   }
 
   function highlight(index) {
@@ -75,9 +78,9 @@
       list.setAttribute('role', 'listbox');
       list.setAttribute('aria-label', 'Macros');
       ta.insertAdjacentElement('afterend', list);
-      ta.setAttribute('aria-controls', 'macro-suggest');
       ta.setAttribute('aria-autocomplete', 'list');
     }
+    ta.setAttribute('aria-controls', 'macro-suggest');
     list.textContent = '';
     if (matches.length === 0) {
       var none = document.createElement('li');

@@ -148,6 +148,9 @@ describe('the macro picker on a case', () => {
     const reply = timeline(h.services, c.id).find((e) => e.type === 'staff.replied')!;
     expect(reply.data.body).toBe('Hi Chloe, which street?');
     expect(h.db.select().from(macros).where(eq(macros.id, macro.id)).get()!.usageCount).toBe(1);
+    const page = await (await desk.get(`/cases/C-${c.id}`)).text();
+    expect(page).toContain('Alice Archer applied the macro “Need info”');
+    expect(page).toContain('<span class="detail-label">Changed: </span>Status: Open → Pending customer; Tags: +needs-info');
 
     // htmx: the case again, with what was done in #flash.
     const second = createMacro(h.services, { name: 'Resume', body: '', actions: { transition: 'resume', priority: 'high' } }, alice);

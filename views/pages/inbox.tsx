@@ -7,7 +7,7 @@ import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
 import { Alert, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Table, type FormState, type Option } from '../components.js';
 import { Layout } from '../layout.js';
-import { BulkBar, BulkResult, SavedViews, SaveViewForm, type InboxTools } from '../partials/inbox-tools.js';
+import { BulkBar, BulkResult, HiddenFilters, SavedViews, SaveViewForm, type InboxTools } from '../partials/inbox-tools.js';
 import { InboxNav } from '../partials/staff-nav.js';
 import { SlaBadge } from '../partials/sla.js';
 import { PriorityBadge, StatusBadge } from '../partials/case-panels.js';
@@ -180,7 +180,7 @@ export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: strin
       <SaveViewForm filters={filterFields(p.data.query)} csrfToken={p.csrfToken} canShare={p.data.tools.canShare} state={p.forms?.saveView} />
       <form id="bulk-form" class="bulk-form" method="post" action="/inbox/bulk" hx-post="/inbox/bulk" hx-target="#bulk-summary" hx-swap="outerHTML">
         <CsrfField token={p.csrfToken} />
-        {Object.entries({ ...filterFields(p.data.query), cursor: p.data.query.cursor }).map(([name, value]) => (value ? <input type="hidden" name={name} value={value} /> : null))}
+        <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} />
         <BulkBar tools={p.data.tools} state={p.forms?.bulk?.state} />
         <BulkResult summary={p.forms?.bulk?.summary} error={p.forms?.bulk?.error} />
         <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
@@ -196,6 +196,8 @@ export function InboxFragment(p: { data: InboxData; viewer: Viewer; csrfToken: s
       <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
       {p.viewer.staff ? <InboxNav nav={p.viewer.staff} role={p.viewer.role} current={`inbox:${p.data.query.view}`} oob /> : null}
       <SavedViews views={p.data.views} current={p.data.viewQuery} csrfToken={p.csrfToken} oob />
+      <HiddenFilters id="save-view-filters" filters={filterFields(p.data.query)} oob />
+      <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} oob />
     </>
   );
 }

@@ -53,6 +53,18 @@ export function SavedViews(p: { views: SavedView[]; current: string; csrfToken: 
   );
 }
 
+/**
+ * The list's filters as hidden fields of a form beside the list; swapped out-of-band when
+ * htmx changes the list, so the form always carries the filters on screen.
+ */
+export function HiddenFilters(p: { id: string; filters: Record<string, string | undefined>; oob?: boolean }) {
+  return (
+    <div id={p.id} hidden hx-swap-oob={p.oob ? 'true' : undefined}>
+      {Object.entries(p.filters).map(([name, value]) => (value ? <input type="hidden" name={name} value={value} /> : null))}
+    </div>
+  );
+}
+
 /** Saves the list's filters under a name (hidden fields carry the filters). */
 export function SaveViewForm(p: { filters: Record<string, string | undefined>; csrfToken: string; canShare: boolean; state?: FormState | undefined }) {
   return (
@@ -60,7 +72,7 @@ export function SaveViewForm(p: { filters: Record<string, string | undefined>; c
       <summary class="button button-secondary">Save as a view…</summary>
       <form id="save-view-form" method="post" action="/inbox/views" class="stack">
         <CsrfField token={p.csrfToken} />
-        {Object.entries(p.filters).map(([name, value]) => (value ? <input type="hidden" name={name} value={value} /> : null))}
+        <HiddenFilters id="save-view-filters" filters={p.filters} />
         <FormError state={p.state} />
         <Field id="save-view-name" name="name" label="Name of the view" required maxlength={60} state={p.state} />
         {p.canShare ? (
