@@ -155,6 +155,19 @@ describe('saved views', () => {
     expect(h.db.select().from(inboxViews).all().map((r) => r.name)).toEqual(['Everything']);
   });
 
+  it('the list’s poll leaves the counts alone; they refresh on their own, and with a change of filters', async () => {
+    await cases(2);
+    saveInboxView(h.services, staffPrincipal(h.db, alice.id)!, { view: 'mine' }, { name: 'All mine' });
+    const poll = await (await desk.get('/inbox?view=mine&stamp=stale', { htmx: true })).text();
+    expect(poll).toContain('id="inbox-results"');
+    expect(poll).not.toContain('id="saved-views"');
+    const filtered = await (await desk.get('/inbox?view=mine&priority=', { htmx: true })).text();
+    expect(filtered).toMatch(/<nav id="saved-views"[^>]*hx-swap-oob="true"/);
+    const refreshed = await (await desk.get('/inbox/views?current=view%3Dmine', { htmx: true })).text();
+    expect(refreshed).toMatch(/^<nav id="saved-views" class="saved-views" aria-label="Saved views" hx-get="\/inbox\/views\?current=view%3Dmine" hx-trigger="case-updated from:body, every 60s"/);
+    expect(refreshed).toMatch(/aria-current="page"><span>All mine<\/span><span class="count">2</);
+  });
+
   it('counts with the filters, capped like the sidebar', async () => {
     const refs = await cases(3);
     const principal = staffPrincipal(h.db, alice.id)!;

@@ -103,6 +103,7 @@ const MATRIX: Record<string, string> = {
   // The agent workspace
   'GET /inbox':                                    'login 404   404   ok    ok    ok    ok    ok',
   'GET /inbox/counts':                             'login 404   404   ok    ok    ok    ok    ok',
+  'GET /inbox/views':                              'login 404   404   ok    ok    ok    ok    ok',
   'POST /availability':                            'login 404   404   ok    ok    ok    ok    ok',
   'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
   'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',

@@ -121,7 +121,7 @@ function concrete(path: string): string {
 }
 
 /** Query strings that echo user input back. */
-const ECHOES = [`/portal/suggestions?description=${encodeURIComponent(p(0))}`, `/manage/team/customers?q=${encodeURIComponent(p(1))}`, `/inbox?tag=${encodeURIComponent(p(2))}`, `/login?next=${encodeURIComponent(p(3))}`];
+const ECHOES = [`/portal/suggestions?description=${encodeURIComponent(p(0))}`, `/manage/team/customers?q=${encodeURIComponent(p(1))}`, `/inbox?tag=${encodeURIComponent(p(2))}`, `/inbox/views?current=${encodeURIComponent(p(4))}`, `/login?next=${encodeURIComponent(p(3))}`];
 
 function findUnescaped(html: string): string[] {
   const found = PAYLOADS.filter((payload) => html.includes(payload));

@@ -189,13 +189,17 @@ export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: strin
   );
 }
 
-/** htmx answer for the list: the results and, out-of-band, the sidebar counts. */
-export function InboxFragment(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number }) {
+/**
+ * htmx answer for the list: the results and, out-of-band, the sidebar counts and the filters
+ * of the forms beside the list; after a change of filters (`withViews`) the saved views too
+ * (which one is current). InboxData's `views` are only read then.
+ */
+export function InboxFragment(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number; withViews: boolean }) {
   return (
     <>
       <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
       {p.viewer.staff ? <InboxNav nav={p.viewer.staff} role={p.viewer.role} current={`inbox:${p.data.query.view}`} oob /> : null}
-      <SavedViews views={p.data.views} current={p.data.viewQuery} csrfToken={p.csrfToken} oob />
+      {p.withViews ? <SavedViews views={p.data.views} current={p.data.viewQuery} csrfToken={p.csrfToken} oob /> : null}
       <HiddenFilters id="save-view-filters" filters={filterFields(p.data.query)} oob />
       <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} oob />
     </>

@@ -18,10 +18,24 @@ export interface InboxTools {
   canShare: boolean;
 }
 
-/** The saved views with their counts; `current` is the list's own query string. */
+/**
+ * The saved views with their counts; `current` is the list's own query string. Counting
+ * costs a query per view, so the list's 5-second poll leaves them alone: they refresh after
+ * the viewer's own commands (`case-updated`) and once a minute.
+ */
 export function SavedViews(p: { views: SavedView[]; current: string; csrfToken: string; oob?: boolean }) {
+  const refresh = `/inbox/views?${new URLSearchParams({ current: p.current }).toString()}`;
   return (
-    <nav id="saved-views" class="saved-views" aria-label="Saved views" hx-swap-oob={p.oob ? 'true' : undefined}>
+    <nav
+      id="saved-views"
+      class="saved-views"
+      aria-label="Saved views"
+      hx-get={refresh}
+      hx-trigger="case-updated from:body, every 60s"
+      hx-target="this"
+      hx-swap="outerHTML"
+      hx-swap-oob={p.oob ? 'true' : undefined}
+    >
       {p.views.length === 0 ? (
         <p class="muted">No saved views yet: set filters below, then “Save as a view”.</p>
       ) : (

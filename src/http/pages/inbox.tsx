@@ -10,7 +10,7 @@ import { savedViews, filtersQuery } from '../../cases/inbox-views.js';
 import { queues, staff, staffQueues } from '../../db/schema/index.js';
 import { usableMacros } from '../../macros/macro-store.js';
 import type { Principal } from '../types.js';
-import type { InboxTools } from '../../../views/partials/inbox-tools.js';
+import { SavedViews, type InboxTools } from '../../../views/partials/inbox-tools.js';
 import { ValidationError } from '../../errors.js';
 import { isManagerRole } from '../../roles.js';
 import { setAvailability } from '../../staff/set-availability.js';
@@ -58,10 +58,21 @@ function inboxTools(c: PageContext, principal: Principal): InboxTools {
 
 type InboxList = Omit<InboxData, 'views' | 'viewQuery' | 'tools'>;
 
-/** The list with everything around it: saved views and their counts, the bulk bar's choices. */
-export function loadInbox(c: PageContext, query: InboxQuery, list: InboxList = loadList(c, query)): InboxData {
+const NO_TOOLS: InboxTools = { assignees: [], transitions: [], macros: [], canShare: false };
+
+/**
+ * The list with everything around it: saved views and their counts, the bulk bar's choices.
+ * An htmx answer for the list (`fragment`) needs neither the bar (it is not part of it) nor,
+ * on a poll (`views` false), the views.
+ */
+export function loadInbox(c: PageContext, query: InboxQuery, list: InboxList = loadList(c, query), options: { views?: boolean; fragment?: boolean } = {}): InboxData {
   const principal = requireStaff(c);
-  return { ...list, views: savedViews(c.get('services'), principal), viewQuery: filtersQuery(query), tools: inboxTools(c, principal) };
+  return {
+    ...list,
+    views: options.views === false ? [] : savedViews(c.get('services'), principal),
+    viewQuery: filtersQuery(query),
+    tools: options.fragment ? NO_TOOLS : inboxTools(c, principal),
+  };
 }
 
 /** The list alone (enough for a live poll to know nothing changed). */
@@ -107,15 +118,24 @@ export function inboxPages(): Hono<PageEnv> {
       c.header('Cache-Control', 'no-store');
       return c.body(null, 204);
     }
-    const data = loadInbox(c, query, list);
+    // A poll or a refresh (it carries the list's stamp) leaves the saved views' counts alone; a change of filters updates them.
+    const withViews = !isHtmx(c) || c.req.query('stamp') === undefined;
+    const data = loadInbox(c, query, list, { views: withViews, fragment: isHtmx(c) });
     if (isHtmx(c)) {
-      return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} />);
+      return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} withViews={withViews} />);
     }
     // `?moved=C-1011`: a case just left the viewer's reach; say where it went (only to those it concerned).
     const movedId = parseCaseRef(c.req.query('moved') ?? '');
     const departure = movedId === null ? null : caseDeparture(c.get('services'), requireStaff(c), movedId);
     const notice = departure ? describeDeparture(departure) : null;
     return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} notice={notice} />);
+  });
+
+  /** The saved views with fresh counts (they refresh after commands and once a minute); `current`: the list's filters. */
+  app.get('/inbox/views', (c) => {
+    const principal = requireStaff(c);
+    const current = (c.req.query('current') ?? '').slice(0, 400);
+    return sendHtml(c, <SavedViews views={savedViews(c.get('services'), principal)} current={current} csrfToken={c.get('csrfToken')} />);
   });
 
   app.get('/inbox/counts', (c) => {
