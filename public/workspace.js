@@ -150,11 +150,12 @@
       e.preventDefault();
       var step = e.key === 'ArrowDown' ? 1 : -1;
       highlight((active + step + matches.length) % matches.length);
-    } else if ((e.key === 'Enter' || e.key === 'Tab') && active >= 0) {
+    } else if (e.key === 'Enter' && active >= 0) {
       e.preventDefault();
       choose(active);
-    } else if (e.key === 'Escape') {
-      e.preventDefault();
+    } else if (e.key === 'Escape' || e.key === 'Tab') {
+      // Escape closes the list and stays; Tab closes it and moves on as usual.
+      if (e.key === 'Escape') e.preventDefault();
       close();
     }
   });

@@ -26,6 +26,7 @@ import { assertMayChange, findMacro, mayChange, parseMacroId, scopeOf, usableMac
 import type { Actor } from '../../roles.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
+import { takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 
@@ -115,6 +116,8 @@ export function macroRoutes(): Hono<AppEnv> {
     const row = visibleCase(c);
     const id = macroId(c, 'macroId');
     const input = await optionalBody(c, applyMacroSchema);
+    // A reply through the API counts against the token's message limit, as POST …/messages does.
+    takeRateLimit(c, c.get('principal')!, 'messages');
     const services = c.get('services');
     const result = applyMacro(services, row.id, id, input, actorOf(c));
     await services.outbox.settle(row.id);
