@@ -80,6 +80,16 @@ describe('bulk actions', () => {
     expect(loadCase(h.services, id(refs[1]!)).status).toBe('resolved');
   });
 
+  it('gives a transition what it asks for from the one text field (resolve: the solution)', async () => {
+    const refs = await cases(2);
+    const missing = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve' }, true)).text();
+    expect(missing).toContain('0 changed, 2 failed');
+    expect(missing).toContain('solution');
+    const done = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve', text: 'Duplicate of C-1000: answered there.' }, true)).text();
+    expect(done).toContain('2 changed');
+    for (const ref of refs) expect(loadCase(h.services, id(ref))).toMatchObject({ status: 'resolved', solution: 'Duplicate of C-1000: answered there.' });
+  });
+
   it('assigns, tags and applies a macro; htmx gets the summary and the list refreshes', async () => {
     const refs = await cases(3);
     const toBob = await bulk(boss, refs.slice(0, 1), { action: 'assign', assignee: String(bob.id) }, true);
