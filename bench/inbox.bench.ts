@@ -11,7 +11,9 @@ import autocannon from 'autocannon';
 import { createSession } from '../src/auth/sessions.js';
 import { staffPrincipal } from '../src/auth/principal.js';
 import { ManualClock } from '../src/clock.js';
-import { decodeInboxCursor, inboxPage, inboxQuerySchema } from '../src/cases/inbox.js';
+import { decodeInboxCursor, inboxCounts, inboxPage, inboxQuerySchema, type InboxFilters } from '../src/cases/inbox.js';
+import { savedViews } from '../src/cases/inbox-views.js';
+import { inboxViews } from '../src/db/schema/index.js';
 import { openDatabase } from '../src/db/client.js';
 import { createApp } from '../src/http/app.js';
 import { createServices } from '../src/compose.js';
@@ -55,6 +57,62 @@ function shiftToNow(file: string): void {
     shift('sla_timers', ['started_at', 'segment_started_at', 'due_at', 'warn_at', 'fulfilled_at', 'updated_at']);
   })();
   db.$client.close();
+}
+
+/** Twenty saved views of the kinds people keep: a view with one or two filters each. */
+const VIEWS: InboxFilters[] = [
+  { view: 'mine' },
+  { view: 'mine', priority: 'urgent' },
+  { view: 'mine', status: 'pending' },
+  { view: 'mine', tag: 'vip' },
+  { view: 'queues' },
+  { view: 'queues', queue: 'billing' },
+  { view: 'queues', priority: 'high' },
+  { view: 'queues', status: 'new' },
+  { view: 'breaching' },
+  { view: 'breaching', priority: 'urgent' },
+  { view: 'breaching', queue: 'general' },
+  { view: 'breaching', tag: 'vip' },
+  { view: 'all' },
+  { view: 'all', priority: 'urgent' },
+  { view: 'all', queue: 'technical' },
+  { view: 'all', status: 'pending' },
+  { view: 'all', tag: 'vip' },
+  { view: 'all', queue: 'billing', priority: 'high' },
+  { view: 'all', status: 'open', priority: 'low' },
+  { view: 'queues', queue: 'general', priority: 'urgent' },
+];
+
+/**
+ * The inbox's saved views: the counts of 20 views (one capped query each, what the inbox page
+ * adds), beside the sidebar's own counts on the same request (the 3–4 built-in views).
+ */
+async function savedViewCounts(services: ReturnType<typeof createServices>, db: ReturnType<typeof openDatabase>, ids: { manager: number; agent: number }, cases: number, log: (line: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  db.delete(inboxViews).run();
+  VIEWS.forEach((filters, i) => {
+    const query = new URLSearchParams(Object.entries(filters).map(([k, v]) => [k, String(v)])).toString();
+    db.insert(inboxViews).values({ name: `View ${i + 1}`, query, ownerId: null, createdBy: 'bench', createdAt: STORE_NOW }).run();
+  });
+  for (const [label, staffId] of [
+    ['manager', ids.manager],
+    ['agent', ids.agent],
+  ] as const) {
+    const principal = staffPrincipal(db, staffId)!;
+    const shown = savedViews(services, principal).length;
+    const counts = await timings(30, () => savedViews(services, principal));
+    const sidebar = await timings(30, () => inboxCounts(services, principal));
+    log(`${label}, ${shown} saved views: p50 ${counts.p50.toFixed(1)} ms, p99 ${counts.p99.toFixed(1)} ms (sidebar counts p99 ${sidebar.p99.toFixed(1)} ms)`);
+    rows.push({
+      figure: `inbox saved views (${label}, ${shown} views): their counts, p99`,
+      ms: counts.p99,
+      baseline: 'the sidebar counts of the same viewer, p99',
+      baselineMs: sidebar.p99,
+      note: `p50 ${counts.p50.toFixed(1)} ms; each count capped at 1,000; ${cases.toLocaleString('en')} cases`,
+    });
+  }
+  db.delete(inboxViews).run();
+  return rows;
 }
 
 const bench: Bench = {
@@ -127,6 +185,7 @@ const bench: Bench = {
         });
       }
     }
+    rows.push(...(await savedViewCounts(services, db, { manager: managerId, agent: agent.id }, store.cases, log)));
     services.outbox.stop();
     db.$client.close();
 

@@ -72,6 +72,11 @@ function StaffSidebar({ viewer, current, csrfToken }: { viewer: Viewer; current:
       <h2 class="nav-heading">Inbox</h2>
       {viewer.staff ? <InboxNav nav={viewer.staff} role={viewer.role} current={current} /> : null}
       {viewer.staff ? <Availability available={viewer.staff.available} csrfToken={csrfToken} /> : null}
+      <ul class="nav-list">
+        <NavItem href="/macros" current={current === 'macros'}>
+          Macros
+        </NavItem>
+      </ul>
       {manager && viewer.manage.length > 0 ? (
         <>
           <h2 class="nav-heading">Manage</h2>
@@ -105,6 +110,12 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
           <link rel="stylesheet" href={assetUrl('app.css')} />
           <script src={assetUrl('htmx.min.js')} defer></script>
           <script src={assetUrl('app.js')} defer></script>
+          {viewer?.kind === 'staff' ? (
+            <>
+              <link rel="stylesheet" href={assetUrl('workspace.css')} />
+              <script src={assetUrl('workspace.js')} defer></script>
+            </>
+          ) : null}
         </head>
         <body hx-headers={JSON.stringify({ 'X-CSRF-Token': p.csrfToken })} class={viewer ? `as-${viewer.kind}` : 'as-guest'}>
           <a class="skip-link" href="#main">

@@ -13,6 +13,7 @@
  * Branch results are merged, de-duplicated and cut to one page in memory.
  */
 import { and, asc, count, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { union } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { statement } from '../db/fast.js';
 import { cases, customers, PRIORITIES, slaTimers, staff } from '../db/schema/index.js';
@@ -48,6 +49,8 @@ export const inboxQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });
 export type InboxQuery = z.infer<typeof inboxQuerySchema>;
+/** A view and its filters, without paging (a saved view, a count). */
+export type InboxFilters = Pick<InboxQuery, 'view'> & Partial<Omit<InboxQuery, 'view' | 'cursor' | 'limit'>>;
 
 export interface InboxPage {
   rows: CaseRow[];
@@ -94,7 +97,7 @@ function branches(principal: Principal, view: InboxView, queueFilter: string | u
   }
 }
 
-function filters(services: Services, view: InboxView, query: InboxQuery): SQL[] {
+function filters(services: Services, view: InboxView, query: InboxFilters): SQL[] {
   const out: SQL[] = [eq(cases.open, true)];
   if (view === 'breaching') out.push(lte(cases.slaDueAt, services.clock.now() + BREACHING_SOON_MS));
   if (query.queue) out.push(eq(cases.queueId, query.queue));
@@ -174,6 +177,20 @@ export function inboxCounts(services: Services, principal: Principal): InboxCoun
     }
   }
   return out;
+}
+
+/**
+ * How many open cases a view with filters holds (a saved view's count), at most COUNT_CAP:
+ * the view's index-aligned branches with the filters, merged by UNION, in one query.
+ */
+export function inboxCount(services: Services, principal: Principal, query: InboxFilters): number {
+  assertView(principal, query.view);
+  const common = filters(services, query.view, query);
+  const selects = branches(principal, query.view, query.queue).map((branch) => services.db.select({ id: cases.id }).from(cases).where(and(branch, ...common)));
+  const [first, second, ...rest] = selects;
+  if (!first) return 0;
+  const merged = second ? union(first, second, ...rest).limit(COUNT_CAP) : first.limit(COUNT_CAP);
+  return services.db.select({ n: count() }).from(merged.as('capped')).get()!.n;
 }
 
 /**

@@ -39,30 +39,36 @@ export function reassignCase(services: Services, caseId: number, input: Reassign
   return transaction(services.db, () => {
     const ctx = CaseContext.load(services, caseId, actor);
     assertVersion(ctx, input.expectedVersion);
-    if (!ctx.case.open) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.workflow.states[ctx.case.status]?.label ?? ctx.case.status}; reopen it first.`);
-    const reason = input.reason || `reassigned by ${actor.name}`;
-    if (input.queue !== undefined) moveToQueue(ctx, input.queue, input.reason);
-    if (input.assignee === null) {
-      unassign(ctx, reason);
-      assignCase(ctx);
-    } else if (input.assignee !== undefined && input.assignee !== ctx.case.assigneeId) {
-      const agent = services.db.select().from(staff).where(eq(staff.id, input.assignee)).get();
-      if (!agent || !agent.active) throw new DomainError('STAFF_NOT_FOUND', `No active staff member ${input.assignee}.`, { assignee: input.assignee });
-      const member = services.db
-        .select({ id: staffQueues.staffId })
-        .from(staffQueues)
-        .where(and(eq(staffQueues.staffId, agent.id), eq(staffQueues.queueId, ctx.case.queueId)))
-        .get();
-      if (!member) {
-        throw new DomainError('STAFF_NOT_FOUND', `${agent.name} does not work the ${ctx.case.queueId} queue.`, { assignee: agent.id, queue: ctx.case.queueId });
-      }
-      const override = capacityCheck(ctx, agent, input.overrideCapacity === true);
-      unassign(ctx, reason);
-      assignTo(ctx, agent, reason, override);
-    }
+    reassignWithin(ctx, input);
     ctx.save();
     return ctx.case;
   });
+}
+
+/** The reassignment inside the caller's unit of work (a macro reassigns along with its reply); the caller saves. */
+export function reassignWithin(ctx: CaseContext, input: Omit<ReassignInput, 'expectedVersion'>): void {
+  const { services, actor } = ctx;
+  if (!ctx.case.open) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.workflow.states[ctx.case.status]?.label ?? ctx.case.status}; reopen it first.`);
+  const reason = input.reason || `reassigned by ${actor.name}`;
+  if (input.queue !== undefined) moveToQueue(ctx, input.queue, input.reason);
+  if (input.assignee === null) {
+    unassign(ctx, reason);
+    assignCase(ctx);
+  } else if (input.assignee !== undefined && input.assignee !== ctx.case.assigneeId) {
+    const agent = services.db.select().from(staff).where(eq(staff.id, input.assignee)).get();
+    if (!agent || !agent.active) throw new DomainError('STAFF_NOT_FOUND', `No active staff member ${input.assignee}.`, { assignee: input.assignee });
+    const member = services.db
+      .select({ id: staffQueues.staffId })
+      .from(staffQueues)
+      .where(and(eq(staffQueues.staffId, agent.id), eq(staffQueues.queueId, ctx.case.queueId)))
+      .get();
+    if (!member) {
+      throw new DomainError('STAFF_NOT_FOUND', `${agent.name} does not work the ${ctx.case.queueId} queue.`, { assignee: agent.id, queue: ctx.case.queueId });
+    }
+    const override = capacityCheck(ctx, agent, input.overrideCapacity === true);
+    unassign(ctx, reason);
+    assignTo(ctx, agent, reason, override);
+  }
 }
 
 /** A move to a higher tier escalates (reason required); any other move is a transfer. */

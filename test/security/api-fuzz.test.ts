@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
+import { createMacro } from '../../src/macros/edit-macro.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -18,6 +19,8 @@ beforeAll(async () => {
   h.customer({ email: 'c@example.com' });
   const c = await createCase(h.services, { customer: { email: 'c@example.com' }, subject: 'Hi', description: 'Help' }, ADMIN);
   caseRef = `C-${c.id}`;
+  // Macro 1 exists, so its routes are fuzzed past the lookup.
+  expect(createMacro(h.services, { name: 'Ack', body: 'Hi {{customer.firstName}}', actions: { tags: { add: ['acked'] } }, shared: true }, ADMIN).id).toBe(1);
 });
 afterAll(() => h.close());
 
@@ -45,6 +48,7 @@ function apiRoutes(): { method: string; path: string }[] {
 function concrete(path: string): string {
   return path
     .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
+    .replace(':macroId', '1')
     .replace(':id', path.includes('/cases/') ? caseRef : '1')
     .replace(':name', path.includes('/rulesets/') ? 'routing' : 'support')
     .replace(/:[A-Za-z]+/g, 'x');

@@ -19,7 +19,7 @@ import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { attachments, mailboxes, problems, staff } from '../../src/db/schema/index.js';
+import { attachments, inboxViews, macros, mailboxes, problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -44,6 +44,14 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/cases/:id/attachments/:attachment': '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/offered-solution':       '401   ok    404   403   404   404   403   403',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
+  // Macros: staff; a shared macro is changed by managers (each caller gets a fresh one: see call())
+  'GET /api/v1/macros':                            '401   403   403   ok    ok    ok    ok    ok',
+  'POST /api/v1/macros':                           '401   403   403   ok    ok    ok    ok    ok',
+  'GET /api/v1/macros/:id':                        '401   403   403   ok    ok    ok    ok    ok',
+  'PATCH /api/v1/macros/:id':                      '401   403   403   403   403   403   ok    ok',
+  'DELETE /api/v1/macros/:id':                     '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/cases/:id/macros/:macroId/preview':'401   403   403   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/macros/:macroId/apply':  '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
   // Mailboxes are servers, accounts and passwords: admins only
@@ -106,6 +114,7 @@ const MATRIX: Record<string, string> = {
   // The agent workspace
   'GET /inbox':                                    'login 404   404   ok    ok    ok    ok    ok',
   'GET /inbox/counts':                             'login 404   404   ok    ok    ok    ok    ok',
+  'GET /inbox/views':                              'login 404   404   ok    ok    ok    ok    ok',
   'POST /availability':                            'login 404   404   ok    ok    ok    ok    ok',
   'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
   'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',
@@ -118,6 +127,19 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
+  'POST /cases/:id/macros/preview':                'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/macros/apply':                  'login 404   404   ok    404   404   ok    ok',
+  // Bulk actions and saved views in the inbox; macros (a shared view or macro is changed by managers)
+  'POST /inbox/bulk':                              'login 404   404   ok    ok    ok    ok    ok',
+  'POST /inbox/views':                             'login 404   404   ok    ok    ok    ok    ok',
+  'POST /inbox/views/:id/delete':                  'login 404   404   403   403   403   ok    ok',
+  'GET /macros':                                   'login 404   404   ok    ok    ok    ok    ok',
+  'GET /macros/new':                               'login 404   404   ok    ok    ok    ok    ok',
+  'POST /macros':                                  'login 404   404   ok    ok    ok    ok    ok',
+  'POST /macros/preview':                          'login 404   404   ok    ok    ok    ok    ok',
+  'GET /macros/:id':                               'login 404   404   ok    ok    ok    ok    ok',
+  'POST /macros/:id':                              'login 404   404   403   403   403   ok    ok',
+  'POST /macros/:id/delete':                       'login 404   404   403   403   403   ok    ok',
   // One-click CSAT from the resolved mail: the signed link is the authorization, whoever holds it (test/email/csat.test.ts)
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
@@ -188,7 +210,7 @@ async function world(): Promise<World> {
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
   // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
   const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();
-  return {
+  const w: World = {
     h,
     caseRef: `C-${c.id}`,
     actors,
@@ -208,6 +230,8 @@ async function world(): Promise<World> {
       mailbox: String(mailbox.id),
     },
   };
+  freshShared(w);
+  return w;
 }
 
 function concrete(w: World, path: string): string {
@@ -230,7 +254,19 @@ function concrete(w: World, path: string): string {
     .replace('/tokens/:id', `/tokens/${p.token}`)
     .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
     .replace('/assets/:name', '/assets/app.css')
-    .replace('/csat/:token', `/csat/${p.csat}`);
+    .replace('/csat/:token', `/csat/${p.csat}`)
+    .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)
+    .replace('/views/:id', `/views/${p.view}`);
+}
+
+/** A shared macro and a shared view of their own for each caller: one caller's DELETE does not hide them from the next. */
+function freshShared(w: World): void {
+  const now = w.h.clock.now();
+  const by = { createdBy: 'Maria', createdAt: now };
+  const macro = w.h.db.insert(macros).values({ name: `Shared ${now}-${Math.random()}`, body: 'Hello {{customer.firstName}}', actions: {}, ...by, updatedBy: 'Maria', updatedAt: now }).returning().get();
+  const view = w.h.db.insert(inboxViews).values({ name: `Shared ${now}-${Math.random()}`, query: 'view=mine', ...by }).returning().get();
+  w.params.macro = String(macro.id);
+  w.params.view = String(view.id);
 }
 
 function routes(h: Harness): string[] {
@@ -251,6 +287,7 @@ function outcome(res: Response, isApi: boolean): string {
 
 async function call(w: World, caller: Caller, route: string): Promise<string> {
   const [method, path] = route.split(' ') as [string, string];
+  freshShared(w);
   const url = concrete(w, path);
   const isApi = path.startsWith('/api/');
   const headers: Record<string, string> = {};

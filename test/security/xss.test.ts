@@ -2,7 +2,7 @@
  * XSS: a corpus of payloads in every user-controlled field — case subject and description,
  * customer, staff and organization names, messages and internal notes, solutions, reasons,
  * rating comments, a changed subject, mentions, rule names, queue names, the problem library,
- * churn notes, a mail template's wording — then every
+ * churn notes, a mail template's wording, macros (names, replies, tags) and saved view names — then every
  * page and fragment of the app (taken from the route table) is fetched as a customer, an
  * agent, a manager and an admin (who gets the forms of the channels console). No response may contain a payload unescaped, nor a javascript: URL.
  */
@@ -21,6 +21,10 @@ import { saveDraft } from '../../src/definitions/versions.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { saveTemplate } from '../../src/notifications/edit-template.js';
 import { markChurn } from '../../src/team/churn.js';
+import { saveInboxView } from '../../src/cases/inbox-views.js';
+import { staffPrincipal } from '../../src/auth/principal.js';
+import { applyMacro } from '../../src/macros/apply-macro.js';
+import { createMacro } from '../../src/macros/edit-macro.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 /** Each contains `<` or `"`, which must never reach HTML unescaped in any context. */
@@ -89,7 +93,15 @@ beforeAll(async () => {
     .get();
   h.db.insert(inboundMail).values({ messageId: p(3), via: 'imap', mailbox: p(4), mailboxId: mailbox.id, fromAddress: p(5), subject: p(6), size: 1, outcome: 'ignored', reason: p(0), receivedAt: now }).run();
   h.db.insert(inboundMail).values({ messageId: 'x@y', via: 'smtp', mailbox: p(1), fromAddress: p(2), subject: p(3), size: 1, outcome: 'ignored', reason: 'malformed', receivedAt: now }).run();
+  // Macros and saved views named with payloads: the macros pages, the composer's picker, the inbox.
+  const macro = createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
+  createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
+  const third = await createCase(h.services, { subject: p(2), description: 'login fails' }, customer, { customerId: customer.id });
+  applyMacro(h.services, third.id, macro.id, {}, agent);
+  saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
+  saveInboxView(h.services, staffPrincipal(h.db, manager.id)!, { view: 'queues' }, { name: p(1).slice(0, 60), shared: true });
   Object.assign(params, {
+    macro: String(macro.id),
     case: caseRef,
     problem: String(problem.id),
     report: String(report.id),
@@ -126,7 +138,8 @@ function concrete(path: string): string {
     .replace('/mailboxes/:id', `/mailboxes/${params.mailbox}`)
     .replace('/reports/csv/:name', '/reports/csv/backlog')
     .replace(/\/reports\/sla\/:id/, `/reports/sla/${params.report}`)
-    .replace('/csat/:token', `/csat/${params.csat}`);
+    .replace('/csat/:token', `/csat/${params.csat}`)
+    .replace('/macros/:id', `/macros/${params.macro}`);
 }
 
 /** Query strings that echo user input back. */
@@ -134,6 +147,7 @@ const ECHOES = [
   `/portal/suggestions?description=${encodeURIComponent(p(0))}`,
   `/manage/team/customers?q=${encodeURIComponent(p(1))}`,
   `/inbox?tag=${encodeURIComponent(p(2))}`,
+  `/inbox/views?current=${encodeURIComponent(p(4))}`,
   `/login?next=${encodeURIComponent(p(3))}`,
   // Search echoes the query and shows stored payloads as snippets with the hits marked.
   ...PAYLOADS.map((payload) => `/search?q=${encodeURIComponent(payload)}`),
@@ -175,6 +189,32 @@ describe('stored and reflected payloads on every page and fragment', () => {
     expect(problemsFound).toEqual([]);
   }, 60_000);
 
+  it('are inert in the answers to the workspace forms that echo what was sent', async () => {
+    const session = createSession(h.db, { type: 'staff', id: agent.id }, h.clock.now());
+    const post = async (url: string, fields: [string, string][], htmx: boolean) => {
+      const body = new URLSearchParams([...fields, ['_csrf', session.csrfToken]]);
+      const res = await h.app.request(`http://localhost${url}`, {
+        method: 'POST',
+        headers: { Cookie: `casebook_session=${session.id}`, 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://localhost', ...(htmx ? { 'HX-Request': 'true' } : {}) },
+        body: body.toString(),
+      });
+      return res.text();
+    };
+    const found: string[] = [];
+    for (const htmx of [false, true]) {
+      const echoes = [
+        await post('/inbox/bulk', [['action', 'tag'], ['tag', 'x'], ['cases', p(0)], ['cases', p(1)], ['view', 'mine']], htmx),
+        await post('/inbox/bulk', [['action', 'transition'], ['transition', p(2)], ['cases', caseRef]], htmx),
+        await post('/macros/preview', [['name', p(3)], ['body', `${p(4)} {{customer.name}}`], ['tagsAdd', p(5)]], htmx),
+        await post('/macros', [['name', p(6)], ['body', `{{${p(0)}}}`]], htmx),
+        await post(`/cases/${caseRef}/macros/apply`, [['body', p(1)], ['appliedMacro', params.macro!]], htmx),
+        await post('/inbox/views', [['name', p(2)], ['tag', p(3).slice(0, 60)]], htmx),
+      ];
+      for (const html of echoes) found.push(...findUnescaped(html));
+    }
+    expect(found).toEqual([]);
+  });
+
   it('the payloads do reach the pages (escaped), so the check above means something', async () => {
     const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
     const html = await (await h.app.request(`http://localhost/cases/${caseRef}`, { headers: { Cookie: `casebook_session=${session.id}` } })).text();
@@ -185,6 +225,11 @@ describe('stored and reflected payloads on every page and fragment', () => {
     // Search snippets: the payload's words marked, the rest of it escaped around the marks.
     const found = await (await h.app.request('http://localhost/search?q=xss', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(found).toMatch(/&lt;(script|img|svg)[^<]*<mark>xss<\/mark>-\d/);
+    const agentSession = createSession(h.db, { type: 'staff', id: agent.id }, h.clock.now());
+    const macrosPage = await (await h.app.request('http://localhost/macros', { headers: { Cookie: `casebook_session=${agentSession.id}` } })).text();
+    expect(macrosPage).toContain('&lt;iframe srcdoc=&quot;&lt;script&gt;alert(6)&lt;/script&gt;&quot;&gt;');
+    const inbox = await (await h.app.request('http://localhost/inbox', { headers: { Cookie: `casebook_session=${agentSession.id}` } })).text();
+    expect(inbox).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
   });
 });
 

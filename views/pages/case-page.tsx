@@ -11,6 +11,7 @@ import { CaseEditDisclosure } from '../partials/case-edit.js';
 import { ComposerActions } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
+import type { MacroPanelState } from '../partials/macro-picker.js';
 import { SolutionOfferPanel } from '../partials/solution-offer.js';
 import { CustomerTimeline, Timeline } from '../partials/timeline.js';
 import type { Viewer } from '../viewer.js';
@@ -26,6 +27,7 @@ export interface CaseForms {
   rating?: FormState;
   offer?: FormState;
   customer?: FormState;
+  macro?: MacroPanelState;
 }
 
 export function ctxOf(d: CasePageData, csrfToken: string): FormContext {
@@ -130,7 +132,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           {d.final ? (
             <p class="muted panel">This case is closed.</p>
           ) : (
-            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} />
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} />
           )}
         </div>
         <aside class="case-side" aria-label="Case details">

@@ -1,10 +1,13 @@
 /** The agent inbox: filters, the case table sorted by SLA due, keyset paging, live refresh. */
+import type { BulkSummary } from '../../src/cases/bulk-update.js';
 import type { InboxQuery, InboxRow, InboxView } from '../../src/cases/inbox.js';
+import type { SavedView } from '../../src/cases/inbox-views.js';
 import { caseRef } from '../../src/cases/case-ref.js';
 import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
-import { Alert, Button, EmptyState, Field, PageHeader, SelectField, Table, type Option } from '../components.js';
+import { Alert, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Table, type FormState, type Option } from '../components.js';
 import { Layout } from '../layout.js';
+import { BulkBar, BulkResult, HiddenFilters, SavedViews, SaveViewForm, type InboxTools } from '../partials/inbox-tools.js';
 import { InboxNav } from '../partials/staff-nav.js';
 import { SlaBadge } from '../partials/sla.js';
 import { PriorityBadge, StatusBadge } from '../partials/case-panels.js';
@@ -19,6 +22,21 @@ export interface InboxData {
   states: Record<string, { label: string; category: StateCategory }>;
   queueOptions: Option[];
   statusOptions: Option[];
+  /** Saved views with their counts, and the list's filters as a view's query string. */
+  views: SavedView[];
+  viewQuery: string;
+  tools: InboxTools;
+}
+
+/** After a bulk action, a refused form (without JavaScript the inbox page carries them). */
+export interface InboxForms {
+  bulk?: { summary?: BulkSummary | null; error?: string | null; state?: FormState };
+  saveView?: FormState;
+}
+
+/** The list's filters (no page), as form fields. */
+export function filterFields(q: InboxQuery): Record<string, string | undefined> {
+  return { view: q.view, queue: q.queue, status: q.status, priority: q.priority, tag: q.tag };
 }
 
 /** The query string of the current list (view, filters, page), without empty values. */
@@ -48,12 +66,34 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
       {data.rows.length === 0 ? (
         <EmptyState>{q.cursor ? 'No more cases.' : 'No open cases here. Nice.'}</EmptyState>
       ) : (
-        <Table caption={`${label}: open cases, the most urgent SLA first`} captionHidden stack head={['Case', 'Subject', 'Customer', 'Status', 'Priority', 'Queue', 'Assignee', 'SLA']}>
+        <Table
+          caption={`${label}: open cases, the most urgent SLA first`}
+          captionHidden
+          stack
+          head={[
+            <>
+              <span class="visually-hidden">Select</span>
+              <input type="checkbox" id="select-all" class="select-all" aria-label="Select every case on this page" hidden />
+            </>,
+            'Case',
+            'Subject',
+            'Customer',
+            'Status',
+            'Priority',
+            'Queue',
+            'Assignee',
+            'SLA',
+          ]}
+        >
           {data.rows.map((r) => {
             const ref = caseRef(r.case.id);
             const state = data.states[r.case.status];
             return (
               <tr>
+                <td class="cell-select" data-label="Select">
+                  {/* hx-preserve: a refresh of the list keeps what is ticked. */}
+                  <input type="checkbox" name="cases" value={ref} id={`select-${ref}`} class="select-case" aria-label={`Select ${ref}`} hx-preserve="true" />
+                </td>
                 <td class="cell-ref" data-label="Case">
                   <a href={`/cases/${ref}`} id={`row-${ref}`}>
                     {ref}
@@ -125,7 +165,7 @@ function Filters({ data }: { data: InboxData }) {
 }
 
 /** `notice`: where a case the viewer just worked on went (it left their queues). */
-export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number; notice?: string | null }) {
+export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number; notice?: string | null; forms?: InboxForms }) {
   const view: InboxView = p.data.query.view;
   return (
     <Layout title={`Inbox: ${viewLabel(view, p.viewer.role)}`} viewer={p.viewer} csrfToken={p.csrfToken} current={`inbox:${view}`}>
@@ -135,18 +175,33 @@ export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: strin
         </Alert>
       ) : null}
       <PageHeader eyebrow="Inbox" title={viewLabel(view, p.viewer.role)} />
+      <SavedViews views={p.data.views} current={p.data.viewQuery} csrfToken={p.csrfToken} />
       <Filters data={p.data} />
-      <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
+      <SaveViewForm filters={filterFields(p.data.query)} csrfToken={p.csrfToken} canShare={p.data.tools.canShare} state={p.forms?.saveView} />
+      <form id="bulk-form" class="bulk-form" method="post" action="/inbox/bulk" hx-post="/inbox/bulk" hx-target="#bulk-summary" hx-swap="outerHTML">
+        <CsrfField token={p.csrfToken} />
+        <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} />
+        <BulkBar tools={p.data.tools} state={p.forms?.bulk?.state} />
+        <BulkResult summary={p.forms?.bulk?.summary} error={p.forms?.bulk?.error} />
+        <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
+      </form>
     </Layout>
   );
 }
 
-/** htmx answer for the list: the results and, out-of-band, the sidebar counts. */
-export function InboxFragment(p: { data: InboxData; viewer: Viewer; pollSeconds: number }) {
+/**
+ * htmx answer for the list: the results and, out-of-band, the sidebar counts and the filters
+ * of the forms beside the list; after a change of filters (`withViews`) the saved views too
+ * (which one is current). InboxData's `views` are only read then.
+ */
+export function InboxFragment(p: { data: InboxData; viewer: Viewer; csrfToken: string; pollSeconds: number; withViews: boolean }) {
   return (
     <>
       <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
       {p.viewer.staff ? <InboxNav nav={p.viewer.staff} role={p.viewer.role} current={`inbox:${p.data.query.view}`} oob /> : null}
+      {p.withViews ? <SavedViews views={p.data.views} current={p.data.viewQuery} csrfToken={p.csrfToken} oob /> : null}
+      <HiddenFilters id="save-view-filters" filters={filterFields(p.data.query)} oob />
+      <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} oob />
     </>
   );
 }

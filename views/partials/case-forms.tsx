@@ -6,6 +6,7 @@
 import type { AvailableTransition } from '../../src/workflow/transition.js';
 import { Button, CsrfField, Field, FileField, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
 import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, NoteConfirmation, type ComposerMode } from './composer-parts.js';
+import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
 export interface FormContext {
   ref: string;
@@ -46,6 +47,9 @@ export interface ComposerProps {
   mentionable?: readonly { handle: string; name: string }[];
   /** Asking to confirm a public reply after an internal note: the button that was used. */
   confirm?: { then: string; label: string | null } | undefined;
+  /** The macros the viewer may use: the picker (macro-picker.tsx). */
+  macros?: readonly MacroOption[] | undefined;
+  macro?: MacroPanelState | undefined;
 }
 
 /** The mode the composer opens in: the one last posted (it stays in note mode after a note). */
@@ -63,6 +67,7 @@ export function Composer(p: ComposerProps) {
       <ModeBanner />
       <FormError state={p.state} />
       <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
+      {p.macros ? <MacroPicker caseRef={p.ctx.ref} macros={p.macros} state={p.macro} /> : null}
       <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />
       {p.confirm ? <NoteConfirmation then={p.confirm.then} label={p.confirm.label} /> : null}
       <FileField id="composer-files" name="files" label="Attach files (the customer sees them with a public reply)" limits={p.ctx.uploads} state={p.state} />

@@ -205,6 +205,12 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
       return <Line entry={e} kind="state" detail={str(d.title)} detailLabel="Known problem">{`${by} said the offered solution solved it`}</Line>;
     case 'case.solutionDeclined':
       return <Line entry={e} kind="state" detail={str(d.title)} detailLabel="Known problem">{`${by} still needs help after the offered solution`}</Line>;
+    case 'macro.applied':
+      return (
+        <Line entry={e} kind="system" detail={Array.isArray(d.changes) && d.changes.length ? d.changes.map(str).join('; ') : 'nothing besides the reply'} detailLabel="Changed">
+          {`${by} applied the macro “${str(d.macro)}”${d.reply === 'internal' ? ' as an internal note' : ''}`}
+        </Line>
+      );
     default:
       if (e.type.startsWith('sla.')) {
         const verb = e.type.slice(4);

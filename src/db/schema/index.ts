@@ -10,3 +10,4 @@ export * from './email.js';
 export * from './notifications.js';
 export * from './attachments.js';
 export * from './idempotency.js';
+export * from './workspace.js';

@@ -9,6 +9,7 @@ import { caseRoutes } from './cases.js';
 import { channelRoutes } from './channels.js';
 import { customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
+import { macroRoutes } from './macros.js';
 import { INBOUND_PATH, inboundRoutes } from './inbound.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
@@ -37,6 +38,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   });
   api.use(apiAuth(options));
   api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
+  api.route('/', macroRoutes());
   api.route('/cases', caseRoutes());
   api.route('/customers', customerRoutes());
   api.route('/channels', channelRoutes());

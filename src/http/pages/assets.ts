@@ -27,6 +27,8 @@ const FILES: Record<string, Asset> = {
   'app.js': { file: path.join(PUBLIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: path.join(PUBLIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   'manage.css': { file: path.join(PUBLIC_DIR, 'manage.css'), type: 'text/css; charset=utf-8' },
+  'workspace.css': { file: path.join(PUBLIC_DIR, 'workspace.css'), type: 'text/css; charset=utf-8' },
+  'workspace.js': { file: path.join(PUBLIC_DIR, 'workspace.js'), type: 'text/javascript; charset=utf-8' },
   'manage-reports.css': { file: path.join(PUBLIC_DIR, 'manage-reports.css'), type: 'text/css; charset=utf-8' },
   'favicon.svg': { file: path.join(PUBLIC_DIR, 'favicon.svg'), type: 'image/svg+xml' },
 };

@@ -9,6 +9,8 @@ import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-cust
 import { isManagerRole } from '../../roles.js';
 import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
 import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
+import { usableMacros } from '../../macros/macro-store.js';
+import type { MacroOption } from '../../../views/partials/macro-picker.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
 import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
@@ -59,6 +61,8 @@ export interface StaffCasePageData extends CasePageBase {
   canEditCustomer: boolean;
   /** Colleagues a note may mention (`@handle`): active staff who may see the case, the viewer left out. */
   mentionable: { handle: string; name: string }[];
+  /** The macros the viewer may use in the composer (their own, then the shared ones). */
+  macros: MacroOption[];
 }
 
 /** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
@@ -173,6 +177,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     profileHistory: profileHistory(services, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
+    macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
   };
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })

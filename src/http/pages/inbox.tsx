@@ -1,12 +1,16 @@
 /** The agent workspace inbox, its sidebar counts, and the availability switch. */
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { sha256 } from '../../auth/tokens.js';
 import { parseCaseRef } from '../../cases/case-ref.js';
 import { caseDeparture, describeDeparture } from '../../cases/departure.js';
 import { describeRows, inboxPage, inboxQuerySchema, type InboxQuery } from '../../cases/inbox.js';
-import { queues } from '../../db/schema/index.js';
+import { savedViews, filtersQuery } from '../../cases/inbox-views.js';
+import { queues, staff, staffQueues } from '../../db/schema/index.js';
+import { usableMacros } from '../../macros/macro-store.js';
+import type { Principal } from '../types.js';
+import { SavedViews, type InboxTools } from '../../../views/partials/inbox-tools.js';
 import { ValidationError } from '../../errors.js';
 import { isManagerRole } from '../../roles.js';
 import { setAvailability } from '../../staff/set-availability.js';
@@ -18,15 +22,61 @@ import { readForm } from './forms.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
 import { caseSlaStatus } from './sla-status.js';
 
-function parseQuery(c: PageContext): InboxQuery {
+/** The inbox query from `raw` (the URL's query, or the hidden fields of a form posted from the inbox). */
+export function parseQuery(c: PageContext, raw: Record<string, string> = c.req.query()): InboxQuery {
   const principal = requireStaff(c);
-  const raw = c.req.query();
   const result = inboxQuerySchema.safeParse({ ...raw, view: raw.view || (isManagerRole(principal.actor.role) ? 'all' : 'mine') });
   if (!result.success) throw new ValidationError(fieldIssues(result.error.issues), 'The inbox filters are not valid.');
   return result.data;
 }
 
-function loadInbox(c: PageContext, query: InboxQuery): InboxData {
+/** What the bulk bar offers: the people the viewer may assign to, the transitions of their role, their macros. */
+function inboxTools(c: PageContext, principal: Principal): InboxTools {
+  const services = c.get('services');
+  const manager = isManagerRole(principal.actor.role);
+  const people = manager
+    ? services.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.active, true)).orderBy(asc(staff.name)).all()
+    : principal.queues.size === 0
+      ? []
+      : services.db
+          .selectDistinct({ id: staff.id, name: staff.name })
+          .from(staff)
+          .innerJoin(staffQueues, eq(staffQueues.staffId, staff.id))
+          .where(and(eq(staff.active, true), inArray(staffQueues.queueId, [...principal.queues])))
+          .orderBy(asc(staff.name))
+          .all();
+  const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
+  return {
+    assignees: people.filter((p) => p.id !== principal.staffId).map((p) => ({ value: String(p.id), label: p.name })),
+    transitions: Object.entries(workflow.transitions)
+      .filter(([, t]) => t.roles?.includes(principal.actor.role))
+      .map(([name, t]) => ({ value: name, label: t.requires?.length ? `${t.label ?? name} (needs the ${t.requires.join(' and ')})` : (t.label ?? name) })),
+    macros: usableMacros(services.db, principal.actor).map((m) => ({ value: String(m.id), label: m.ownerId === null ? `${m.name} (shared)` : m.name })),
+    canShare: manager,
+  };
+}
+
+type InboxList = Omit<InboxData, 'views' | 'viewQuery' | 'tools'>;
+
+const NO_TOOLS: InboxTools = { assignees: [], transitions: [], macros: [], canShare: false };
+
+/**
+ * The list with everything around it: saved views and their counts, the bulk bar's choices.
+ * An htmx answer for the list (`fragment`) needs neither the bar (it is not part of it) nor,
+ * on a poll (`views` false), the views.
+ */
+export function loadInbox(c: PageContext, query: InboxQuery, list: InboxList = loadList(c, query), options: { views?: boolean; fragment?: boolean } = {}): InboxData {
+  const principal = requireStaff(c);
+  return {
+    ...list,
+    views: options.views === false ? [] : savedViews(c.get('services'), principal),
+    viewQuery: filtersQuery(query),
+    tools: options.fragment ? NO_TOOLS : inboxTools(c, principal),
+  };
+}
+
+/** The list alone (enough for a live poll to know nothing changed). */
+function loadList(c: PageContext, query: InboxQuery): InboxList {
   const services = c.get('services');
   const principal = requireStaff(c);
   const page = inboxPage(services, principal, query);
@@ -61,21 +111,31 @@ export function inboxPages(): Hono<PageEnv> {
 
   app.get('/inbox', (c) => {
     const query = parseQuery(c);
-    const data = loadInbox(c, query);
+    const list = loadList(c, query);
     const pollSeconds = c.get('pageOptions').pollSeconds;
+    if (isHtmx(c) && c.req.query('stamp') === list.stamp) {
+      c.header('Vary', 'HX-Request');
+      c.header('Cache-Control', 'no-store');
+      return c.body(null, 204);
+    }
+    // A poll or a refresh (it carries the list's stamp) leaves the saved views' counts alone; a change of filters updates them.
+    const withViews = !isHtmx(c) || c.req.query('stamp') === undefined;
+    const data = loadInbox(c, query, list, { views: withViews, fragment: isHtmx(c) });
     if (isHtmx(c)) {
-      if (c.req.query('stamp') === data.stamp) {
-        c.header('Vary', 'HX-Request');
-        c.header('Cache-Control', 'no-store');
-        return c.body(null, 204);
-      }
-      return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} pollSeconds={pollSeconds} />);
+      return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} withViews={withViews} />);
     }
     // `?moved=C-1011`: a case just left the viewer's reach; say where it went (only to those it concerned).
     const movedId = parseCaseRef(c.req.query('moved') ?? '');
     const departure = movedId === null ? null : caseDeparture(c.get('services'), requireStaff(c), movedId);
     const notice = departure ? describeDeparture(departure) : null;
     return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} notice={notice} />);
+  });
+
+  /** The saved views with fresh counts (they refresh after commands and once a minute); `current`: the list's filters. */
+  app.get('/inbox/views', (c) => {
+    const principal = requireStaff(c);
+    const current = (c.req.query('current') ?? '').slice(0, 400);
+    return sendHtml(c, <SavedViews views={savedViews(c.get('services'), principal)} current={current} csrfToken={c.get('csrfToken')} />);
   });
 
   app.get('/inbox/counts', (c) => {

@@ -1,0 +1,254 @@
+/*
+ * Casebook workspace: small enhancements on top of pages that work without JavaScript.
+ * Loaded on staff pages (our CSP allows only our own scripts: nothing inline).
+ *
+ * - The reply box: typing "#" (at the start of a word) opens a list of the macros offered by
+ *   the composer's macro picker; arrow keys and Enter (or a click) pick one, which is then
+ *   inserted through the picker's own Insert button (htmx). The rendered reply comes back in
+ *   the picker's `data-macro-insert` and is put where the cursor was.
+ * - The inbox: "select all" on the page, the number of ticked cases, and the ticks cleared
+ *   after a bulk action.
+ */
+(function () {
+  'use strict';
+
+  var caret = null; // where the cursor was in the reply box, for the next inserted macro
+
+  function body() {
+    return document.getElementById('composer-body');
+  }
+
+  function rememberCaret() {
+    var ta = body();
+    if (ta) caret = ta.selectionStart;
+  }
+
+  // ---- "#" opens the macro list ---------------------------------------------------------
+
+  var list = null;
+  var matches = [];
+  var active = -1;
+  var token = null; // { start, end } of "#query" in the reply box
+
+  function macroOptions() {
+    var select = document.getElementById('composer-macro-select');
+    if (!select) return [];
+    return Array.prototype.filter
+      .call(select.options, function (o) {
+        return o.value !== '';
+      })
+      .map(function (o) {
+        var group = o.parentElement && o.parentElement.tagName === 'OPTGROUP' ? o.parentElement.label : '';
+        return { value: o.value, label: o.textContent, group: group };
+      });
+  }
+
+  function close() {
+    if (list) list.remove();
+    list = null;
+    matches = [];
+    active = -1;
+    token = null;
+    var ta = body();
+    if (ta) {
+      ta.removeAttribute('aria-activedescendant');
+      ta.removeAttribute('aria-controls');
+    }
+  }
+
+  function highlight(index) {
+    active = index;
+    if (!list) return;
+    Array.prototype.forEach.call(list.children, function (li, i) {
+      li.setAttribute('aria-selected', i === index ? 'true' : 'false');
+    });
+    var ta = body();
+    if (ta && index >= 0) ta.setAttribute('aria-activedescendant', 'macro-suggest-' + index);
+  }
+
+  function open(ta, query) {
+    var q = query.toLowerCase();
+    matches = macroOptions().filter(function (m) {
+      return m.label.toLowerCase().indexOf(q) !== -1;
+    });
+    if (!list) {
+      list = document.createElement('ul');
+      list.id = 'macro-suggest';
+      list.className = 'macro-suggest';
+      list.setAttribute('role', 'listbox');
+      list.setAttribute('aria-label', 'Macros');
+      ta.insertAdjacentElement('afterend', list);
+      ta.setAttribute('aria-autocomplete', 'list');
+    }
+    ta.setAttribute('aria-controls', 'macro-suggest');
+    list.textContent = '';
+    if (matches.length === 0) {
+      var none = document.createElement('li');
+      none.className = 'macro-suggest-empty';
+      none.textContent = query ? 'No macro matches “' + query + '”' : 'No macros yet';
+      list.appendChild(none);
+      active = -1;
+      return;
+    }
+    matches.forEach(function (m, i) {
+      var li = document.createElement('li');
+      li.id = 'macro-suggest-' + i;
+      li.setAttribute('role', 'option');
+      li.textContent = m.label;
+      if (m.group === 'Shared') {
+        var tag = document.createElement('span');
+        tag.className = 'macro-suggest-group';
+        tag.textContent = ' shared';
+        li.appendChild(tag);
+      }
+      li.addEventListener('mousedown', function (e) {
+        e.preventDefault(); // keep the focus in the reply box
+        choose(i);
+      });
+      list.appendChild(li);
+    });
+    highlight(0);
+  }
+
+  /** "#query" just before the cursor, at the start of a word. */
+  function tokenAt(ta) {
+    var upto = ta.value.slice(0, ta.selectionStart);
+    var m = /(^|\s)#([^\s#]{0,40})$/.exec(upto);
+    if (!m) return null;
+    return { start: upto.length - m[2].length - 1, end: upto.length, query: m[2] };
+  }
+
+  function choose(index) {
+    var ta = body();
+    var m = matches[index];
+    var select = document.getElementById('composer-macro-select');
+    var insert = document.getElementById('macro-insert');
+    if (!ta || !m || !select || !insert || !token) return close();
+    ta.value = ta.value.slice(0, token.start) + ta.value.slice(token.end);
+    caret = token.start;
+    ta.setSelectionRange(caret, caret);
+    select.value = m.value;
+    close();
+    insert.click();
+  }
+
+  document.addEventListener('input', function (e) {
+    var ta = e.target;
+    if (!ta || ta.id !== 'composer-body') return;
+    rememberCaret();
+    if (!document.getElementById('composer-macro-select')) return;
+    var t = tokenAt(ta);
+    if (!t) return close();
+    token = t;
+    open(ta, t.query);
+  });
+
+  document.addEventListener('keydown', function (e) {
+    if (!list || !e.target || e.target.id !== 'composer-body') return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (matches.length === 0) return;
+      e.preventDefault();
+      var step = e.key === 'ArrowDown' ? 1 : -1;
+      highlight((active + step + matches.length) % matches.length);
+    } else if (e.key === 'Enter' && active >= 0) {
+      e.preventDefault();
+      choose(active);
+    } else if (e.key === 'Escape' || e.key === 'Tab') {
+      // Escape closes the list and stays; Tab closes it and moves on as usual.
+      if (e.key === 'Escape') e.preventDefault();
+      close();
+    }
+  });
+
+  document.addEventListener('focusout', function (e) {
+    if (e.target && e.target.id === 'composer-body') {
+      rememberCaret();
+      close();
+    }
+  });
+  ['keyup', 'click', 'select'].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      if (e.target && e.target.id === 'composer-body') rememberCaret();
+    });
+  });
+
+  // ---- the inserted macro's reply goes where the cursor was ------------------------------
+
+  function insertMacroText(panel) {
+    var text = panel.getAttribute('data-macro-insert');
+    panel.removeAttribute('data-macro-insert');
+    var ta = body();
+    if (!ta || !text) return;
+    var value = ta.value;
+    var at = caret === null || caret > value.length ? value.length : caret;
+    var before = value.slice(0, at);
+    var after = value.slice(at);
+    var glueBefore = before.trim() === '' || /\s$/.test(before) ? '' : ' ';
+    ta.value = before + glueBefore + text + after;
+    var end = (before + glueBefore + text).length;
+    ta.focus();
+    ta.setSelectionRange(end, end);
+    caret = end;
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  // ---- the inbox's selection -------------------------------------------------------------
+
+  function boxes() {
+    return Array.prototype.slice.call(document.querySelectorAll('#inbox-results .select-case'));
+  }
+
+  function syncSelection() {
+    var all = document.getElementById('select-all');
+    var ticked = boxes().filter(function (b) {
+      return b.checked;
+    }).length;
+    if (all) {
+      all.hidden = false;
+      all.checked = ticked > 0 && ticked === boxes().length;
+      all.indeterminate = ticked > 0 && ticked < boxes().length;
+    }
+    var count = document.getElementById('bulk-count');
+    if (count) count.textContent = ticked === 0 ? '' : '(' + ticked + ' selected)';
+  }
+
+  document.addEventListener('change', function (e) {
+    var t = e.target;
+    if (!t) return;
+    if (t.id === 'select-all') {
+      boxes().forEach(function (b) {
+        b.checked = t.checked;
+      });
+      syncSelection();
+    } else if (t.classList && t.classList.contains('select-case')) {
+      syncSelection();
+    }
+  });
+
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (elt && elt.id === 'bulk-form' && e.detail.successful) {
+      boxes().forEach(function (b) {
+        b.checked = false;
+      });
+      syncSelection();
+    }
+  });
+
+  function setUp(root) {
+    var panel = root.id === 'composer-macro' ? root : root.querySelector && root.querySelector('#composer-macro');
+    if (panel && panel.hasAttribute('data-macro-insert')) insertMacroText(panel);
+    if (document.getElementById('select-all')) syncSelection();
+  }
+
+  document.addEventListener('htmx:load', function (e) {
+    if (e.target) setUp(e.target);
+  });
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () {
+      setUp(document.body);
+    });
+  } else {
+    setUp(document.body);
+  }
+})();

@@ -1,0 +1,117 @@
+/**
+ * Bulk actions from the inbox: one change — assign, a workflow transition, a tag, a macro —
+ * to many cases, each case in its own transaction through the same verbs as one case at a
+ * time. A case that cannot take the change (not allowed in its state, the agent does not
+ * work its queue, someone changed it meanwhile…) is reported with why; the others go ahead.
+ * At most BULK_MAX cases per request.
+ */
+import { transaction } from '../db/client.js';
+import { DomainError, ValidationError } from '../errors.js';
+import type { Principal } from '../http/types.js';
+import { applyMacro } from '../macros/apply-macro.js';
+import { changeTags } from '../macros/case-changes.js';
+import { findMacro } from '../macros/macro-store.js';
+import type { Services } from '../services.js';
+import type { TransitionFields } from '../workflow/context.js';
+import { CaseContext } from '../workflow/context.js';
+import { canSeeCase } from './access.js';
+import { caseRef, parseCaseRef } from './case-ref.js';
+import { loadCase } from './case-view.js';
+import { reassignCase } from './reassign-case.js';
+import { transitionCase } from './transition-case.js';
+
+export const BULK_MAX = 200;
+
+export type BulkAction =
+  | { type: 'assign'; assignee: number | 'me' | null }
+  | { type: 'transition'; transition: string; text?: string | undefined }
+  | { type: 'tag'; tag: string }
+  | { type: 'macro'; macroId: number };
+
+export interface BulkSummary {
+  changed: string[];
+  /** Already as asked (assigned to that agent, tagged). */
+  unchanged: string[];
+  failed: { ref: string; message: string }[];
+}
+
+/** The selection, checked: case references, each once, at most BULK_MAX. */
+export function bulkSelection(raw: readonly string[]): string[] {
+  const refs = [...new Set(raw.map((r) => r.trim()).filter((r) => r !== ''))];
+  if (refs.length === 0) throw new ValidationError([{ path: 'cases', message: 'Select at least one case.' }], 'Select at least one case.');
+  if (refs.length > BULK_MAX) {
+    throw new ValidationError([{ path: 'cases', message: `At most ${BULK_MAX} cases at once; ${refs.length} were selected.` }], `At most ${BULK_MAX} cases at once; ${refs.length} were selected.`);
+  }
+  return refs;
+}
+
+/** What the transition asks for, from the one text the bulk form has (a solution, a reason, or a note). */
+function transitionFields(services: Services, caseId: number, name: string, text: string | undefined): TransitionFields {
+  if (!text) return {};
+  const row = loadCase(services, caseId);
+  const t = services.definitions.workflow(row.workflow, row.workflowVersion).definition.transitions[name];
+  const requires = t?.requires ?? [];
+  if (requires.length > 0) return Object.fromEntries(requires.map((f) => [f, text]));
+  return t?.allows?.includes('note') ? { note: text } : {};
+}
+
+/** Adds a tag in its own transaction; false when the case has it already. */
+function tagCase(services: Services, caseId: number, tag: string, principal: Principal): boolean {
+  return transaction(services.db, () => {
+    const ctx = CaseContext.load(services, caseId, principal.actor);
+    if (ctx.case.tags.includes(tag)) return false;
+    changeTags(ctx, [tag], []);
+    ctx.save();
+    return true;
+  });
+}
+
+/** Performs the action on one case; false when nothing needed to change. */
+function perform(services: Services, principal: Principal, caseId: number, action: BulkAction): boolean {
+  switch (action.type) {
+    case 'assign': {
+      const assignee = action.assignee === 'me' ? principal.staffId : action.assignee;
+      if (action.assignee === 'me' && assignee === null) throw new DomainError('STAFF_NOT_FOUND', 'This account has no staff record to assign to.');
+      if (assignee !== null && loadCase(services, caseId).assigneeId === assignee) return false;
+      reassignCase(services, caseId, { assignee }, principal.actor);
+      return true;
+    }
+    case 'transition':
+      transitionCase(services, caseId, { transition: action.transition, ...transitionFields(services, caseId, action.transition, action.text) }, principal.actor);
+      return true;
+    case 'tag':
+      return tagCase(services, caseId, action.tag, principal);
+    case 'macro':
+      applyMacro(services, caseId, action.macroId, {}, principal.actor);
+      return true;
+  }
+}
+
+export async function bulkUpdate(services: Services, principal: Principal, rawRefs: readonly string[], action: BulkAction): Promise<BulkSummary> {
+  const refs = bulkSelection(rawRefs);
+  // A macro the viewer cannot use fails the whole request, not every case.
+  if (action.type === 'macro') findMacro(services.db, action.macroId, principal.actor);
+  const summary: BulkSummary = { changed: [], unchanged: [], failed: [] };
+  for (const raw of refs) {
+    const id = parseCaseRef(raw);
+    const ref = id === null ? raw.slice(0, 20) : caseRef(id);
+    try {
+      if (id === null || !canSeeCase(principal, loadCase(services, id))) throw new DomainError('CASE_NOT_FOUND', 'not found');
+      if (perform(services, principal, id, action)) {
+        summary.changed.push(ref);
+        await services.outbox.settle(id);
+      } else {
+        summary.unchanged.push(ref);
+      }
+    } catch (error) {
+      if (error instanceof DomainError) {
+        summary.failed.push({ ref, message: error.code === 'CASE_NOT_FOUND' ? 'not found' : error.message });
+      } else {
+        services.logger.error('bulk action failed on a case', { case: ref, action: action.type, error });
+        summary.failed.push({ ref, message: 'failed unexpectedly (the server log has the details)' });
+      }
+    }
+  }
+  if (summary.changed.length > 0) services.outbox.kick();
+  return summary;
+}

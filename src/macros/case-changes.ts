@@ -1,0 +1,59 @@
+/**
+ * The priority and tag changes a macro makes, inside the caller's unit of work. They raise
+ * the same timeline events as editing a case by hand (`case.priority_changed { from, to }`,
+ * `case.tags_changed { from, to, added, removed }`), so the SLA clocks and the timeline treat
+ * both alike; once the case editor's verb (src/cases/edit-case.ts) is on main these can
+ * delegate to it.
+ */
+import { PRIORITIES, type Priority } from '../db/schema/index.js';
+import { ValidationError } from '../errors.js';
+import type { CaseContext } from '../workflow/context.js';
+
+/** A tag as rules write them (`addTags`): letters, digits, ":", "_" and "-", at most 64 characters. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9:_-]*$/;
+export const TAG_MAX = 64;
+export const MAX_TAGS = 20;
+
+/** `" #VIP, after hours "` → `vip`, `after-hours`: lower case, no leading `#`, spaces as `-`. */
+export function normalizeTag(raw: string): string {
+  return raw.trim().replace(/^#+/, '').trim().toLowerCase().replace(/\s+/g, '-');
+}
+
+/** Tags from a list or a comma-separated text, normalised, each once, in the order given. */
+export function normalizeTags(input: readonly string[] | string): string[] {
+  const parts = typeof input === 'string' ? input.split(',') : input;
+  return [...new Set(parts.map(normalizeTag).filter((t) => t !== ''))];
+}
+
+/** Why these tags cannot be stored, or null. */
+export function tagProblem(tags: readonly string[]): string | null {
+  const bad = tags.filter((t) => t.length > TAG_MAX || !TAG_PATTERN.test(t));
+  if (bad.length) return `tags use letters, digits, ":", "_" and "-" (at most ${TAG_MAX} characters): ${bad.map((t) => `"${t}"`).join(', ')}`;
+  if (tags.length > MAX_TAGS) return `at most ${MAX_TAGS} tags`;
+  return null;
+}
+
+export function isPriority(value: unknown): value is Priority {
+  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value);
+}
+
+/** Sets the priority; nothing is recorded when it already is that. */
+export function setPriority(ctx: CaseContext, priority: Priority): void {
+  const from = ctx.case.priority;
+  if (from === priority) return;
+  ctx.case.priority = priority;
+  ctx.raise('case.priority_changed', { from, to: priority });
+}
+
+/** Adds and removes tags; nothing is recorded when the set stays the same. */
+export function changeTags(ctx: CaseContext, add: readonly string[], remove: readonly string[]): void {
+  const from = ctx.case.tags;
+  const to = [...from.filter((t) => !remove.includes(t)), ...add.filter((t) => !from.includes(t) && !remove.includes(t))];
+  const added = to.filter((t) => !from.includes(t));
+  const removed = from.filter((t) => !to.includes(t));
+  if (added.length === 0 && removed.length === 0) return;
+  if (to.length > MAX_TAGS) throw new ValidationError([{ path: 'tags', message: `at most ${MAX_TAGS} tags` }], `${ctx.ref} would have ${to.length} tags; at most ${MAX_TAGS}.`);
+  ctx.case.tags = to;
+  ctx.raise('case.tags_changed', { from, to, added, removed });
+}
+

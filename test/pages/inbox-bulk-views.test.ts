@@ -1,0 +1,190 @@
+/**
+ * The inbox's bulk actions (each case its own transaction; a summary of what changed and
+ * what failed, and why; the batch capped) and saved views (personal and shared, counts,
+ * who may delete them).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { inboxCount } from '../../src/cases/inbox.js';
+import { saveInboxView } from '../../src/cases/inbox-views.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
+import { inboxViews, macros } from '../../src/db/schema/index.js';
+import { staffPrincipal } from '../../src/auth/principal.js';
+import { createMacro } from '../../src/macros/edit-macro.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, type PageClient } from '../support/pages.js';
+
+let h: Harness;
+let alice: TestActor;
+let bob: TestActor;
+let mia: TestActor;
+let chloe: TestActor;
+let desk: PageClient;
+let boss: PageClient;
+
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice Archer', queues: ['general'], capacity: 50 });
+  bob = h.agent({ name: 'Bob Baker', queues: ['technical'] });
+  mia = h.agent({ name: 'Mia Manager', role: 'manager' });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe Martin' });
+  desk = signedIn(h, alice);
+  boss = signedIn(h, mia);
+});
+afterEach(() => h.close());
+
+async function cases(n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await createCase(h.services, { subject: `Question ${i + 1} about my account`, description: 'How do I change my address?' }, chloe, { customerId: chloe.id });
+    out.push(`C-${c.id}`);
+  }
+  return out;
+}
+
+const id = (ref: string) => Number(ref.slice(2));
+
+/** A bulk post: `cases` repeated once per ticked case. */
+function bulk(client: PageClient, refs: string[], fields: Record<string, string>, htmx = false) {
+  const body = new URLSearchParams({ ...fields, _csrf: client.csrf });
+  for (const ref of refs) body.append('cases', ref);
+  return h.app.request('http://localhost/inbox/bulk', {
+    method: 'POST',
+    headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'Content-Type': 'application/x-www-form-urlencoded', ...(htmx ? { 'HX-Request': 'true' } : {}) },
+    body: body.toString(),
+  });
+}
+
+describe('bulk actions', () => {
+  it('the inbox is a form: a checkbox per case and the action bar', async () => {
+    const [ref] = await cases(1);
+    const html = await (await desk.get('/inbox')).text();
+    expect(html).toContain('<form id="bulk-form" class="bulk-form" method="post" action="/inbox/bulk"');
+    expect(html).toContain(`<input type="checkbox" name="cases" value="${ref}" id="select-${ref}"`);
+    expect(html).toContain('id="bulk-set-status"');
+  });
+
+  it('sets a status case by case and says which failed and why', async () => {
+    const refs = await cases(4);
+    // One is resolved already, so "Wait on customer" is not open to it.
+    transitionCase(h.services, id(refs[1]!), { transition: 'resolve', solution: 'Done' }, alice);
+    const res = await bulk(desk, [...refs, 'C-999999'], { action: 'transition', transition: 'waitOnCustomer', view: 'mine' });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<strong>3 changed, 2 failed</strong>:');
+    expect(html).toContain(`<strong>${refs[1]}</strong> — &quot;Wait on customer&quot; is not possible while the case is Resolved`);
+    expect(html).toContain('<strong>C-999999</strong> — not found');
+    for (const ref of [refs[0]!, refs[2]!, refs[3]!]) expect(loadCase(h.services, id(ref)).status).toBe('pending');
+    expect(loadCase(h.services, id(refs[1]!)).status).toBe('resolved');
+  });
+
+  it('gives a transition what it asks for from the one text field (resolve: the solution)', async () => {
+    const refs = await cases(2);
+    const missing = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve' }, true)).text();
+    expect(missing).toContain('0 changed, 2 failed');
+    expect(missing).toContain('solution');
+    const done = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve', text: 'Duplicate of C-1000: answered there.' }, true)).text();
+    expect(done).toContain('2 changed');
+    for (const ref of refs) expect(loadCase(h.services, id(ref))).toMatchObject({ status: 'resolved', solution: 'Duplicate of C-1000: answered there.' });
+  });
+
+  it('assigns, tags and applies a macro; htmx gets the summary and the list refreshes', async () => {
+    const refs = await cases(3);
+    const toBob = await bulk(boss, refs.slice(0, 1), { action: 'assign', assignee: String(bob.id) }, true);
+    expect(await toBob.text()).toContain('0 changed, 1 failed');
+    const tagged = await bulk(desk, refs, { action: 'tag', tag: ' #VIP ' }, true);
+    expect(tagged.headers.get('HX-Trigger')).toBe('case-updated');
+    expect(await tagged.text()).toMatch(/^<div id="bulk-summary"><div class="alert alert-ok" role="status"><p><strong>3 changed<\/strong>\.<\/p>/);
+    for (const ref of refs) expect(loadCase(h.services, id(ref)).tags).toContain('vip');
+    const again = await (await bulk(desk, refs.slice(0, 2), { action: 'tag', tag: 'vip' }, true)).text();
+    expect(again).toContain('0 changed, 2 already so');
+
+    const macro = createMacro(h.services, { name: 'Ack', body: 'Thanks {{customer.firstName}}, we are on {{case.id}}.', actions: { priority: 'high' } }, alice);
+    const applied = await (await bulk(desk, refs, { action: 'macro', macro: String(macro.id) }, true)).text();
+    expect(applied).toContain('3 changed');
+    for (const ref of refs) {
+      expect(loadCase(h.services, id(ref)).priority).toBe('high');
+      expect(timeline(h.services, id(ref)).find((e) => e.type === 'staff.replied')!.data.body).toBe(`Thanks Chloe, we are on ${ref}.`);
+    }
+    expect(h.db.select().from(macros).get()!.usageCount).toBe(3);
+  });
+
+  it('refuses an empty selection, no action, and more than 200 cases, changing nothing', async () => {
+    const refs = await cases(1);
+    const empty = await bulk(desk, [], { action: 'tag', tag: 'x' });
+    expect(empty.status).toBe(422);
+    expect(await empty.text()).toContain('Select at least one case.');
+    expect((await bulk(desk, refs, { action: 'assign', assignee: '' })).status).toBe(422);
+    const many = Array.from({ length: 201 }, (_, i) => `C-${2000 + i}`);
+    const tooMany = await bulk(desk, [...refs, ...many], { action: 'tag', tag: 'x' }, true);
+    expect(tooMany.status).toBe(422);
+    expect(await tooMany.text()).toContain('At most 200 cases at once; 202 were selected.');
+    expect(loadCase(h.services, id(refs[0]!)).tags).not.toContain('x');
+    // Somebody else's personal macro is not found, for the whole batch.
+    const private_ = createMacro(h.services, { name: 'Mine', body: 'x' }, mia);
+    expect(await (await bulk(desk, refs, { action: 'macro', macro: String(private_.id) })).text()).toContain(`No macro ${private_.id}.`);
+  });
+});
+
+describe('saved views', () => {
+  it('saves the current filters, lists them with counts, opens them', async () => {
+    const refs = await cases(3);
+    transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
+    const saved = await desk.post('/inbox/views', { name: 'Waiting on them', view: 'mine', status: 'pending' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('Location')).toBe('/inbox?view=mine&status=pending');
+    const html = await (await desk.get('/inbox?view=mine&status=pending')).text();
+    expect(html).toMatch(/<a href="\/inbox\?view=mine&amp;status=pending" id="view-\d+" aria-current="page"><span>Waiting on them<\/span><span class="count">1<span class="visually-hidden"> case<\/span>/);
+    const twice = await desk.post('/inbox/views', { name: 'waiting on them', view: 'mine' });
+    expect(twice.status).toBe(422);
+    expect(await twice.text()).toContain('One of your views is already called');
+    // Shared views: managers only.
+    expect((await desk.post('/inbox/views', { name: 'Team', view: 'mine', shared: 'on' })).status).toBe(403);
+  });
+
+  it('shared views show to the team with each person’s count; agents cannot delete them', async () => {
+    await cases(2);
+    expect((await boss.post('/inbox/views', { name: 'Team: my queues', view: 'queues', shared: 'on' })).status).toBe(303);
+    expect((await boss.post('/inbox/views', { name: 'Everything', view: 'all', shared: 'on' })).status).toBe(303);
+    const rows = h.db.select().from(inboxViews).all();
+    const team = rows.find((r) => r.name === 'Team: my queues')!;
+    const page = await (await desk.get('/inbox')).text();
+    expect(page).toContain('Team: my queues');
+    // "All open" is a managers' view: not offered to agents.
+    expect(page).not.toContain('Everything');
+    expect(page).not.toContain(`id="view-${team.id}-delete"`);
+    expect((await desk.post(`/inbox/views/${team.id}/delete`)).status).toBe(403);
+    const bobs = signedIn(h, bob);
+    expect(await (await bobs.get('/inbox')).text()).toContain('Team: my queues');
+    const mine = saveInboxView(h.services, staffPrincipal(h.db, alice.id)!, { view: 'mine' }, { name: 'Mine only' });
+    expect((await bobs.post(`/inbox/views/${mine.id}/delete`)).status).toBe(404);
+    expect((await desk.post(`/inbox/views/${mine.id}/delete`, { back: 'view=mine' })).headers.get('Location')).toBe('/inbox?view=mine');
+    expect((await boss.post(`/inbox/views/${team.id}/delete`)).status).toBe(303);
+    expect(h.db.select().from(inboxViews).all().map((r) => r.name)).toEqual(['Everything']);
+  });
+
+  it('the list’s poll leaves the counts alone; they refresh on their own, and with a change of filters', async () => {
+    await cases(2);
+    saveInboxView(h.services, staffPrincipal(h.db, alice.id)!, { view: 'mine' }, { name: 'All mine' });
+    const poll = await (await desk.get('/inbox?view=mine&stamp=stale', { htmx: true })).text();
+    expect(poll).toContain('id="inbox-results"');
+    expect(poll).not.toContain('id="saved-views"');
+    const filtered = await (await desk.get('/inbox?view=mine&priority=', { htmx: true })).text();
+    expect(filtered).toMatch(/<nav id="saved-views"[^>]*hx-swap-oob="true"/);
+    const refreshed = await (await desk.get('/inbox/views?current=view%3Dmine', { htmx: true })).text();
+    expect(refreshed).toMatch(/^<nav id="saved-views" class="saved-views" aria-label="Saved views" hx-get="\/inbox\/views\?current=view%3Dmine" hx-trigger="case-updated from:body, every 60s"/);
+    expect(refreshed).toMatch(/aria-current="page"><span>All mine<\/span><span class="count">2</);
+  });
+
+  it('counts with the filters, capped like the sidebar', async () => {
+    const refs = await cases(3);
+    const principal = staffPrincipal(h.db, alice.id)!;
+    expect(inboxCount(h.services, principal, { view: 'mine' })).toBe(3);
+    transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
+    expect(inboxCount(h.services, principal, { view: 'mine', status: 'pending' })).toBe(1);
+    expect(inboxCount(h.services, principal, { view: 'queues' })).toBe(0);
+    expect(inboxCount(h.services, staffPrincipal(h.db, mia.id)!, { view: 'all', queue: 'general' })).toBe(3);
+  });
+});
