@@ -30,6 +30,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_RULESET: 422,
   INVALID_WORKFLOW: 422,
   INVALID_SLA_CONFIG: 422,
+  EXAMPLES_FAILED: 422,
   CSRF_REJECTED: 403,
   TOO_MANY_REQUESTS: 429,
   MAIL_UNAVAILABLE: 503,
@@ -48,6 +49,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   CAPACITY_EXCEEDED: 'The agent is at capacity',
   NO_SOLUTION_OFFERED: 'No solution is waiting for an answer',
   MAIL_UNAVAILABLE: 'Mail cannot be sent',
+  EXAMPLES_FAILED: 'Examples of the ruleset fail',
   DATABASE_BUSY: 'The database is busy',
   DATABASE_UNAVAILABLE: 'The database cannot be written',
   INTERNAL: 'Internal error',
@@ -95,7 +97,10 @@ export function problemBody(error: DomainError, requestId: string, instance: str
     instance,
   };
   if (error instanceof ValidationError) body.errors = error.issues;
-  else if (error instanceof DefinitionError) body.problems = error.problems;
+  else if (error instanceof DefinitionError) {
+    body.problems = error.problems;
+    if (error.details.examples) body.examples = error.details.examples;
+  }
   else for (const [k, v] of Object.entries(error.details)) if (!(k in body)) body[k] = v;
   return body;
 }
