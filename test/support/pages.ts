@@ -25,7 +25,8 @@ export interface PageClient {
   csrf: string;
   cookies: Map<string, string>;
   get(url: string, options?: RequestOptions): Promise<Response>;
-  post(url: string, form?: Record<string, string>, options?: PostOptions): Promise<Response>;
+  /** A form post; pairs keep repeated names (checkbox groups) and their order. */
+  post(url: string, form?: Record<string, string> | [string, string][], options?: PostOptions): Promise<Response>;
 }
 
 const BASE = 'http://localhost';

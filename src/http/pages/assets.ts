@@ -27,6 +27,7 @@ const FILES: Record<string, Asset> = {
   'app.css': { file: path.join(PUBLIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
   'manage.css': { file: path.join(PUBLIC_DIR, 'manage.css'), type: 'text/css; charset=utf-8' },
   'manage-reports.css': { file: path.join(PUBLIC_DIR, 'manage-reports.css'), type: 'text/css; charset=utf-8' },
+  'manage.js': { file: path.join(PUBLIC_DIR, 'manage.js'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { file: path.join(PUBLIC_DIR, 'favicon.svg'), type: 'image/svg+xml' },
 };
 
