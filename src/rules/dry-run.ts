@@ -23,6 +23,7 @@ import { compileFast, type FastRuleset } from './compile.js';
 import { enabledRules, type RulesetDefinition } from './definition.js';
 import type { Decisions } from './evaluate.js';
 import type { CaseFact } from './facts.js';
+import type { ExampleRun } from './examples.js';
 
 export type DryRunSelection =
   | { kind: 'last'; count: number }
@@ -68,6 +69,8 @@ export interface DryRunResult {
   /** True when more cases changed than `changes` lists. */
   truncated: boolean;
   timings: { loadMs: number; evaluateMs: number; totalMs: number };
+  /** The draft's examples, run (set by the console's dry-run job). */
+  examples?: ExampleRun;
 }
 
 export interface DryRunOptions {

@@ -125,7 +125,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         </div>
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
-          <WhyPanel d={d} />
+          <WhyPanel d={d} csrfToken={p.csrfToken} />
           <CustomerPanel d={d} csrfToken={p.csrfToken} state={p.forms?.customer} />
           <Suggestions d={d} />
         </aside>
@@ -210,7 +210,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       {d.audience === 'staff' ? (
         <>
           <Timeline entries={d.timeline} labels={d.stateLabels} oob />
-          <WhyPanel d={d} oob />
+          <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
         </>
       ) : (

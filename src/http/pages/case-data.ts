@@ -54,6 +54,8 @@ export interface StaffCasePageData extends CasePageBase {
   profileHistory: CustomerProfileEntry[];
   /** Managers and admins may edit the customer's profile from the case page. */
   canEditCustomer: boolean;
+  /** Rulesets this case can be kept as an example of (managers, a case routed by rules): those run at intake. */
+  exampleRulesets: string[];
 }
 
 /** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
@@ -165,6 +167,10 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     escalations: [],
     profileHistory: profileHistory(services, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
+    exampleRulesets:
+      isManagerRole(principal.actor.role) && row.routing
+        ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
+        : [],
   };
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })

@@ -30,6 +30,7 @@ import { readForm } from '../forms.js';
 import { redirectTo, sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
 import { loadDefinitionView, versionRoutes } from './versions.js';
+import { checkExamples } from '../../../definitions/versions.js';
 import { builderState, builderStateOfText, ruleBuilderRoutes } from './rule-builder.js';
 import { builderOptions } from '../../../rules/builder-options.js';
 import { Builder, type BuilderState } from '../../../../views/pages/manage/rule-builder.js';
@@ -285,7 +286,8 @@ export function rulesPages(): Hono<PageEnv> {
     }
     const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
       try {
-        return await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
+        const result = await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
+        return { ...result, examples: checkExamples(services, 'ruleset', name, row.body) };
       } catch (error) {
         services.logger.error('dry-run failed', { ruleset: name, draft: row.version, error });
         throw error;
