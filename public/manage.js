@@ -133,6 +133,16 @@
     (root || document).querySelectorAll('.diagram[data-zoomable]').forEach(setupDiagram);
   }
 
+  // A change (a field edited) is never a command: htmx would otherwise send the command of
+  // a button that still has the focus (its last click), e.g. "+ Condition" once more.
+  document.addEventListener('htmx:configRequest', function (event) {
+    var detail = event.detail || {};
+    var trigger = detail.triggeringEvent;
+    if (trigger && trigger.type === 'change' && detail.elt && detail.elt.id === 'builder-form' && detail.parameters) {
+      delete detail.parameters.op;
+    }
+  });
+
   document.addEventListener('DOMContentLoaded', function () {
     setup(document);
   });

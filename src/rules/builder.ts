@@ -266,7 +266,7 @@ export function runCommand(doc: Doc, command: Command, defaults: BuilderDefaults
       if (!Array.isArray(doc.rules)) return {};
       const names = new Set(doc.rules.map((r) => (isObject(r) ? r.name : undefined)));
       doc.rules.push({ name: uniqueName('New rule', names), conditions: { all: [newCondition()] }, event: { type: 'route', params: { queue: defaults.queue } } });
-      return { focus: `rule-${doc.rules.length - 1}`, note: 'Rule added at the end.' };
+      return { focus: `rule-card-${doc.rules.length - 1}`, note: 'Rule added at the end.' };
     }
     case 'removeRule': {
       const r = ruleAt(doc, a);
@@ -280,7 +280,7 @@ export function runCommand(doc: Doc, command: Command, defaults: BuilderDefaults
       const copy = structuredClone(r.rules[r.i]);
       if (isObject(copy) && typeof copy.name === 'string') copy.name = uniqueName(`${copy.name} (copy)`, new Set(r.rules.map((x) => (isObject(x) ? x.name : undefined))));
       r.rules.splice(r.i + 1, 0, copy);
-      return { focus: `rule-${r.i + 1}`, note: 'Rule duplicated below.' };
+      return { focus: `rule-card-${r.i + 1}`, note: 'Rule duplicated below.' };
     }
     case 'moveRule': {
       const r = ruleAt(doc, a);

@@ -153,7 +153,8 @@ describe('publishing', () => {
     expect(refused.status).toBe(422);
     const text = textOf(await refused.text());
     expect(text).toContain('1 of 2 examples of the ruleset "routing" fails: "Refunds go to technical" (queue: expected technical, got billing)');
-    expect(text).toContain('error $.examples[1] example "Refunds go to technical" fails: queue: expected technical, got billing');
+    expect(text).toContain('Refunds go to technical — fails: queue: expected technical, got billing');
+    expect(text).toContain('Publish even though examples fail');
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
 
     const noReason = await h.as.manager.post('/manage/rules/routing/publish', { draft: String(draft), note: 'try', overrideExamples: 'on', overrideNote: ' ' });

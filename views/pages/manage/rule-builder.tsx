@@ -96,17 +96,17 @@ export function RuleCard({ i, rule, count, options, messages, focus }: { i: numb
   const off = r.enabled === false;
   const said = shape.ok ? sentence(rule) : null;
   return (
-    <li class={`rule-card${off ? ' rule-off' : ''}`} id={`rule-${i}`} data-rule-index={String(i)} tabindex={-1} aria-labelledby={`rule-${i}-title`} {...af(`rule-${i}`)}>
+    <li class={`rule-card${off ? ' rule-off' : ''}`} id={`rule-card-${i}`} data-rule-index={String(i)} tabindex={-1} aria-labelledby={`rule-${i}-title`} {...af(`rule-card-${i}`)}>
       <div class="rule-card-head">
         <h3 id={`rule-${i}-title`}>
           <span class="rule-number">{`${i + 1}.`}</span> {title}
           {off ? <span class="badge badge-muted">switched off</span> : null}
         </h3>
         <div class="rule-tools" role="group" aria-label={`Rule ${i + 1}: order and copies`}>
-          <Command op={`moveRule ${i} up`} id={`rule-${i}-move-up`} attrs={af(`rule-${i}-move-up`)} label={`Move rule ${i + 1} up`} variant="secondary">
+          <Command op={`moveRule ${i} up`} id={`rule-${i}-move-up`} attrs={af(`rule-${i}-move-up`)} label={`↑ Up: move rule ${i + 1} up`} variant="secondary">
             ↑ Up
           </Command>
-          <Command op={`moveRule ${i} down`} id={`rule-${i}-move-down`} attrs={af(`rule-${i}-move-down`)} label={`Move rule ${i + 1} down`} variant="secondary">
+          <Command op={`moveRule ${i} down`} id={`rule-${i}-move-down`} attrs={af(`rule-${i}-move-down`)} label={`↓ Down: move rule ${i + 1} down`} variant="secondary">
             ↓ Down
           </Command>
           <Command op={`duplicateRule ${i}`} id={`rule-${i}-duplicate`} attrs={af(`rule-${i}-duplicate`)} label={`Duplicate rule ${i + 1}`}>
@@ -132,7 +132,7 @@ export function RuleCard({ i, rule, count, options, messages, focus }: { i: numb
             <label class="bf-label" for={`f-n-rules-${i}-priority`}>
               Priority
             </label>
-            <TextInput kind="n" type="number" at={[...at, 'priority']} label={`Rule ${i + 1}: priority (higher wins; empty is 1)`} value={r.priority} messages={messages} class="bf-narrow" placeholder="1" />
+            <TextInput kind="n" type="number" at={[...at, 'priority']} label={`Rule ${i + 1}: rule priority (higher wins; empty is 1)`} value={r.priority} messages={messages} class="bf-narrow" placeholder="1" />
             <Switch kind="en" at={[...at, 'enabled']} label={`Rule ${i + 1}: on`} value={r.enabled} on={!off} text="On" messages={messages} />
           </div>
           {said ? <p class="rule-sentence muted">{said}</p> : null}
@@ -150,7 +150,7 @@ export function RuleCard({ i, rule, count, options, messages, focus }: { i: numb
         </>
       )}
       <p class="rule-apply">
-        <Command op={`refresh /rules/${i}`} id={`rule-${i}-apply`} attrs={af(`rule-${i}-apply`)} label={`Apply the changes to rule ${i + 1}`}>
+        <Command op={`refresh /rules/${i}`} id={`rule-${i}-apply`} attrs={af(`rule-${i}-apply`)} label={`Apply changes to rule ${i + 1}`}>
           Apply changes
         </Command>
         <span class="muted">{` rules[${i}] of ${count}`}</span>

@@ -115,11 +115,11 @@ export function ConditionNode({ at, node, ctx, top = false }: { at: Segment[]; n
   const removable = !top;
   const controls = (
     <span class="node-controls">
-      <Command op={`negate ${here}`} label={`${ctx.rule}: ${shape.kind === 'group' && shape.group === 'not' ? 'remove the "not" of' : 'negate'} condition ${num}`} variant="link">
+      <Command op={`negate ${here}`} label={shape.kind === 'group' && shape.group === 'not' ? `Remove “not” from condition ${num} of ${ctx.rule.toLowerCase()}` : `Not: negate condition ${num} of ${ctx.rule.toLowerCase()}`} variant="link">
         {shape.kind === 'group' && shape.group === 'not' ? 'Remove “not”' : 'Not'}
       </Command>
       {removable ? (
-        <Command op={`removeNode ${here}`} label={`${ctx.rule}: remove condition ${num}`} variant="link">
+        <Command op={`removeNode ${here}`} label={`Remove condition ${num} of ${ctx.rule.toLowerCase()}`} variant="link">
           Remove
         </Command>
       ) : null}
@@ -194,10 +194,10 @@ export function ConditionNode({ at, node, ctx, top = false }: { at: Segment[]; n
         ))}
       </ul>
       <div class="group-actions">
-        <Command op={`addCondition ${pointer(listAt)}`} label={`${ctx.rule}: add a condition to ${top ? 'the conditions' : `group ${num}`}`}>
+        <Command op={`addCondition ${pointer(listAt)}`} label={`+ Condition in ${top ? 'the conditions' : `group ${num}`} of ${ctx.rule.toLowerCase()}`}>
           + Condition
         </Command>
-        <Command op={`addGroup ${pointer(listAt)}`} label={`${ctx.rule}: add a group to ${top ? 'the conditions' : `group ${num}`}`}>
+        <Command op={`addGroup ${pointer(listAt)}`} label={`+ Group in ${top ? 'the conditions' : `group ${num}`} of ${ctx.rule.toLowerCase()}`}>
           + Group
         </Command>
         {top ? controls : null}

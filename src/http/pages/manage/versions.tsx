@@ -183,7 +183,9 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
       version = publishDraft(services, kind, name, draft, principal.actor, note, override ? { overrideExamples: overrideNote.slice(0, 2000) } : {}).version.version;
     } catch (error) {
       if (error instanceof DefinitionError) {
-        return area.render(c, view(c, { publish: { values, errors: { '(form)': error.message }, problems: error.problems } }), 422);
+        // Failing examples are listed with the form (and can be overridden); other problems block it.
+        const problems = error.code === 'EXAMPLES_FAILED' ? undefined : error.problems;
+        return area.render(c, view(c, { publish: { values, errors: { '(form)': error.message }, ...(problems ? { problems } : {}) } }), 422);
       }
       throw error;
     }
