@@ -72,10 +72,24 @@ export function getAt(doc: unknown, segments: readonly Segment[]): unknown {
   return value;
 }
 
-/** Sets a value in place (an existing key keeps its position; a new one goes last). False when the parent is missing. */
+/**
+ * Sets a value in place (an existing key keeps its position; a new one goes last). Missing
+ * parent objects are created (`sla` for `sla.pause`); false when the path runs through
+ * something else.
+ */
 export function setAt(doc: unknown, segments: readonly Segment[], value: unknown): boolean {
   if (segments.length === 0) return false;
-  const parent = getAt(doc, segments.slice(0, -1));
+  let node = doc;
+  for (const s of segments.slice(0, -1)) {
+    const key = String(s);
+    if (FORBIDDEN.has(key)) return false;
+    const next = child(node, key);
+    if (next === undefined && isContainer(node) && !Array.isArray(node)) {
+      (node as Record<string, unknown>)[key] = {};
+    }
+    node = child(node, key);
+  }
+  const parent = node;
   const last = String(segments.at(-1));
   if (FORBIDDEN.has(last)) return false;
   if (Array.isArray(parent)) {

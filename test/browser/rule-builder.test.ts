@@ -63,7 +63,7 @@ async function manager(js: boolean, width = 1280, height = 800): Promise<Page> {
 }
 
 /** Clicks a builder command and waits for the builder to come back (htmx swap or a new page). */
-async function command(page: Page, js: boolean, click: () => Promise<void>): Promise<void> {
+async function command(page: Page, js: boolean, click: () => Promise<unknown>): Promise<void> {
   if (js) {
     const before = await page.evaluate(() => (window as unknown as { settled: number }).settled);
     await click();
