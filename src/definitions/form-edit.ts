@@ -349,7 +349,8 @@ function applyCheckboxes(doc: Doc, kind: string, segments: string[], form: Poste
     if (new Set(before).size === new Set(checked).size && checked.every((c) => before.includes(c))) return;
     if (checked.includes('*')) setAt(doc, segments, '*');
     else if (checked.length === 0 && kind === 'x') removeAt(doc, segments);
-    else setAt(doc, segments, [...new Set(checked)]);
+    // What stays keeps its order; what was checked now comes after it.
+    else setAt(doc, segments, [...new Set([...before.filter((c) => checked.includes(c)), ...checked.filter((c) => !before.includes(c))])]);
     return;
   }
   const added = (form.get(`+${kind}:${pointer(segments)}`) ?? []).flatMap(splitItems);

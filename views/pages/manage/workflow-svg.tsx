@@ -22,10 +22,10 @@ const MUTED = '#52606d';
 const LINE = '#52606d';
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif';
 
-/** A link around part of the diagram, to the form that edits it (none: the part alone). */
-function Linked({ href, label, children }: { href: string | undefined; label: string; children: Child }) {
+/** A link around part of the diagram, to the form that edits it (none: the part alone); its text is its name. */
+function Linked({ href, children }: { href: string | undefined; children: Child }) {
   return href !== undefined ? (
-    <a href={href} aria-label={label} class="wf-link">
+    <a href={href} class="wf-link">
       {children}
     </a>
   ) : (
@@ -37,7 +37,7 @@ function Node({ n, link }: { n: DiagramNode; link: string | undefined }) {
   const left = n.x - n.width / 2;
   const top = n.y - n.height / 2;
   return (
-    <Linked href={link !== undefined ? `${link}#state-${n.name}` : undefined} label={`State ${n.label} (${n.name}, ${n.category}): edit`}>
+    <Linked href={link !== undefined ? `${link}#state-${n.name}` : undefined}>
     <g class="wf-state" data-state={n.name}>
       <rect x={left} y={top} width={n.width} height={n.height} rx="10" ry="10" fill={FILL[n.category] ?? '#ffffff'} stroke={LINE} stroke-width={n.initial ? 2.5 : 1.5} />
       {n.final ? <rect x={left + 4} y={top + 4} width={n.width - 8} height={n.height - 8} rx="7" ry="7" fill="none" stroke={LINE} stroke-width="1" /> : null}
@@ -83,7 +83,7 @@ function EdgeLabel({ e, link }: { e: DiagramEdge; link: string | undefined }) {
         const start = line;
         line += lines.length;
         return (
-          <Linked href={link !== undefined ? `${link}#transition-${t.name}` : undefined} label={`Transition ${t.name}: edit`}>
+          <Linked href={link !== undefined ? `${link}#transition-${t.name}` : undefined}>
             <g class="wf-transition" data-transition={t.name}>
               {lines.map((text, i) => (
                 <text x={e.labelX} y={top + 2 + LINE_HEIGHT * (start + i + 1) - 4} text-anchor="middle" font-family={FONT} font-size="12" fill={TEXT}>

@@ -127,12 +127,12 @@ export function Diagram({ definition, id, zoom = 1, zoomBase, link }: { definiti
     <>
       {zoomBase !== undefined ? (
         <p class="diagram-zoom" role="group" aria-label="Zoom the diagram">
-          <a href={at(level - 1)} data-zoom="out" class="button button-secondary button-small" aria-label="Zoom out (not below 100 %)">
-            −
+          <a href={at(level - 1)} data-zoom="out" class="button button-secondary button-small">
+            − Zoom out
           </a>
           <span class="zoom-level" aria-live="polite">{`${Math.round(ZOOMS[level]! * 100)} %`}</span>
-          <a href={at(level + 1)} data-zoom="in" class="button button-secondary button-small" aria-label="Zoom in">
-            +
+          <a href={at(level + 1)} data-zoom="in" class="button button-secondary button-small">
+            + Zoom in
           </a>
           <a href={at(0)} data-zoom="reset" class="button button-link button-small">
             100 %
