@@ -3,6 +3,7 @@
  * to it, with the result of running it against the rules being edited (passed, or what
  * differed). Added by hand or from a past case by its reference.
  */
+import type { Child } from 'hono/jsx';
 import type { Segment } from '../../../src/definitions/form-edit.js';
 import type { Options } from '../../../src/rules/catalogue.js';
 import type { ExampleResult, ExampleRun } from '../../../src/rules/examples.js';
@@ -64,6 +65,16 @@ export function ExampleResults({ run, id = 'example-results' }: { run: ExampleRu
 
 const DEFAULT = (what: string) => `${what} (default)`;
 
+/** A field with its visible name above it. */
+function Pair({ label, children }: { label: string; children: Child }) {
+  return (
+    <span class="wf-field">
+      <span>{label}</span>
+      {children}
+    </span>
+  );
+}
+
 function ExampleFields({ i, example, options, messages, result }: { i: number; example: Record<string, unknown>; options: Options; messages: Messages; result: ExampleResult | undefined }) {
   const at: Segment[] = ['examples', i];
   const c = isObject(example.case) ? example.case : {};
@@ -81,49 +92,68 @@ function ExampleFields({ i, example, options, messages, result }: { i: number; e
       <div class="example-grid">
         <div class="example-case" role="group" aria-label={`${n}: the case`}>
           <h4>The case</h4>
-          <TextInput kind="s" at={[...cat, 'subject']} label={`${n}: subject`} value={c.subject} messages={messages} placeholder="Subject" class="bf-wide" />
-          <TextArea kind="s" at={[...cat, 'description']} label={`${n}: description`} value={c.description} messages={messages} rows={3} />
-          <div class="example-line">
-            <span>Channel</span>
-            <Select kind="o" at={[...cat, 'channel']} label={`${n}: channel`} value={c.channel} choices={options.channels} empty={DEFAULT('web')} messages={messages} />
-            <span>Priority asked for</span>
-            <Select kind="o" at={[...cat, 'priority']} label={`${n}: priority asked for`} value={c.priority} choices={options.priorities} empty={DEFAULT('normal')} messages={messages} />
+          <div class="wf-fields">
+            <Pair label="Subject">
+              <TextInput kind="s" at={[...cat, 'subject']} label={`${n}: subject`} value={c.subject} messages={messages} class="bf-wide" />
+            </Pair>
+          </div>
+          <div class="wf-fields">
+            <Pair label="Description">
+              <TextArea kind="s" at={[...cat, 'description']} label={`${n}: description`} value={c.description} messages={messages} rows={3} />
+            </Pair>
+          </div>
+          <div class="wf-fields">
+            <Pair label="Channel">
+              <Select kind="o" at={[...cat, 'channel']} label={`${n}: channel`} value={c.channel} choices={options.channels} empty={DEFAULT('web')} messages={messages} />
+            </Pair>
+            <Pair label="Priority asked for">
+              <Select kind="o" at={[...cat, 'priority']} label={`${n}: priority asked for`} value={c.priority} choices={options.priorities} empty={DEFAULT('normal')} messages={messages} />
+            </Pair>
           </div>
           {customer === null || Object.keys(customer).every((k) => ['tier', 'organization'].includes(k)) ? (
-            <div class="example-line">
-              <span>Customer tier</span>
-              <TextInput kind="o" at={[...cat, 'customer', 'tier']} label={`${n}: customer tier`} value={customer?.tier} messages={messages} list="options-tiers" placeholder="standard" />
-              <span>Organization</span>
-              <TextInput kind="o" at={[...cat, 'customer', 'organization']} label={`${n}: organization`} value={customer?.organization} messages={messages} />
+            <div class="wf-fields">
+              <Pair label="Customer tier">
+                <TextInput kind="o" at={[...cat, 'customer', 'tier']} label={`${n}: customer tier`} value={customer?.tier} messages={messages} list="options-tiers" placeholder="standard" />
+              </Pair>
+              <Pair label="Organization">
+                <TextInput kind="o" at={[...cat, 'customer', 'organization']} label={`${n}: organization`} value={customer?.organization} messages={messages} />
+              </Pair>
             </div>
           ) : (
             <JsonNode at={[...cat, 'customer']} value={customer} reason="the customer has fields beyond tier and organization" label={`${n}: customer (JSON)`} messages={messages} />
           )}
-          <div class="example-line">
-            <span>A known problem matches</span>
-            <Select kind="ob" at={[...cat, 'knownProblem']} label={`${n}: a known problem matches`} value={c.knownProblem} choices={yesNo} empty={DEFAULT('no')} messages={messages} />
-            <span>Arrives (UTC)</span>
-            <TextInput kind="ti" type="datetime-local" at={[...cat, 'createdAt']} label={`${n}: arrives at (UTC)`} value={c.createdAt} messages={messages} />
-            <span>In business hours</span>
-            <Select kind="ob" at={[...cat, 'withinBusinessHours']} label={`${n}: within business hours`} value={c.withinBusinessHours} choices={yesNo} empty="from the time" messages={messages} />
+          <div class="wf-fields">
+            <Pair label="A known problem matches">
+              <Select kind="ob" at={[...cat, 'knownProblem']} label={`${n}: a known problem matches`} value={c.knownProblem} choices={yesNo} empty={DEFAULT('no')} messages={messages} />
+            </Pair>
+            <Pair label="Arrives (UTC)">
+              <TextInput kind="ti" type="datetime-local" at={[...cat, 'createdAt']} label={`${n}: arrives at (UTC)`} value={c.createdAt} messages={messages} />
+            </Pair>
+            <Pair label="In business hours">
+              <Select kind="ob" at={[...cat, 'withinBusinessHours']} label={`${n}: within business hours`} value={c.withinBusinessHours} choices={yesNo} empty="from the time" messages={messages} />
+            </Pair>
           </div>
         </div>
         <div class="example-expect" role="group" aria-label={`${n}: what must happen`}>
           <h4>What must happen</h4>
-          <div class="example-line">
-            <span>Queue</span>
-            <Select kind="o" at={[...eat, 'queue']} label={`${n}: expected queue`} value={expect.queue} choices={options.queues} empty="— not checked —" messages={messages} />
-            <span>Priority</span>
-            <Select kind="o" at={[...eat, 'priority']} label={`${n}: expected priority`} value={expect.priority} choices={options.priorities} empty="— not checked —" messages={messages} />
+          <div class="wf-fields">
+            <Pair label="Queue">
+              <Select kind="o" at={[...eat, 'queue']} label={`${n}: expected queue`} value={expect.queue} choices={options.queues} empty="— not checked —" messages={messages} />
+            </Pair>
+            <Pair label="Priority">
+              <Select kind="o" at={[...eat, 'priority']} label={`${n}: expected priority`} value={expect.priority} choices={options.priorities} empty="— not checked —" messages={messages} />
+            </Pair>
           </div>
-          <div class="example-line">
-            <span>SLA policy</span>
-            <Select kind="o" at={[...eat, 'policy']} label={`${n}: expected SLA policy`} value={expect.policy} choices={options.policies} empty="— not checked —" messages={messages} />
-            <span>Escalated</span>
-            <Select kind="ob" at={[...eat, 'escalated']} label={`${n}: expected escalation`} value={expect.escalated} choices={yesNo} empty="— not checked —" messages={messages} />
+          <div class="wf-fields">
+            <Pair label="SLA policy">
+              <Select kind="o" at={[...eat, 'policy']} label={`${n}: expected SLA policy`} value={expect.policy} choices={options.policies} empty="— not checked —" messages={messages} />
+            </Pair>
+            <Pair label="Escalated">
+              <Select kind="ob" at={[...eat, 'escalated']} label={`${n}: expected escalation`} value={expect.escalated} choices={yesNo} empty="— not checked —" messages={messages} />
+            </Pair>
           </div>
           {(['tags', 'skills'] as const).map((key) => (
-            <div class="example-line">
+            <div class="wf-fields">
               <Switch kind="ck" at={[...eat, key]} label={`${n}: check the ${key}`} value={expect[key]} on={expect[key] !== undefined} text={`${key === 'tags' ? 'Tags' : 'Skills'} are exactly`} messages={messages} />
               {expect[key] !== undefined ? <Chips kind="l" at={[...eat, key]} label={`${n}: expected ${key}`} value={expect[key]} messages={messages} datalist={`options-${key}`} placeholder="none" /> : null}
             </div>
@@ -171,7 +201,11 @@ export function ExampleList({ doc, run, options, messages, focus }: { doc: Recor
                 </div>
                 {ok ? (
                   <>
-                    <TextInput kind="s" at={['examples', i, 'name']} label={`Example ${i + 1}: name`} value={(example as Record<string, unknown>).name} messages={messages} class="bf-name" />
+                    <div class="wf-fields">
+                      <Pair label="Name">
+                        <TextInput kind="s" at={['examples', i, 'name']} label={`Example ${i + 1}: name`} value={(example as Record<string, unknown>).name} messages={messages} class="bf-name" />
+                      </Pair>
+                    </div>
                     <ExampleFields i={i} example={example as Record<string, unknown>} options={options} messages={messages} result={result} />
                   </>
                 ) : (
