@@ -41,7 +41,8 @@ export function builderOptions(services: Services): Options {
   const queues = c.prepare<[], { id: string; name: string; tier: number }>('SELECT id, name, tier FROM queues WHERE active = 1 ORDER BY tier, id').all();
   const caseTags = c.prepare<[], { value: string }>('SELECT DISTINCT j.value AS value FROM (SELECT tags FROM cases ORDER BY id DESC LIMIT 2000) AS c, json_each(c.tags) AS j').all();
   const staffSkills = c.prepare<[], { value: string }>('SELECT DISTINCT j.value AS value FROM staff AS s, json_each(s.skills) AS j WHERE s.active = 1').all();
-  const tiers = c.prepare<[], { tier: string }>('SELECT DISTINCT tier FROM customers LIMIT 200').all();
+  // Recent customers only: a full scan of a large customer table on every builder change would be slow.
+  const tiers = c.prepare<[], { tier: string }>('SELECT DISTINCT tier FROM (SELECT tier FROM customers ORDER BY id DESC LIMIT 5000)').all();
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
   const events = new Set<string>(BUILTIN_EVENTS);
   for (const t of Object.values(workflow.transitions)) if (t.emits) events.add(t.emits);

@@ -209,9 +209,9 @@ export function Builder({ state, options, oob }: { state: BuilderState; options:
         </div>
       )}
       <div class="builder-save">
-        <Field id="builder-note-field" name="note" label="Note for this draft (optional)" value={state.draftNote} maxlength={2000} />
+        <Field id="builder-note-field" name="note" label="Note for the draft saved from the forms (optional)" value={state.draftNote} maxlength={2000} />
         <Command op="save" id="builder-save" variant="primary" small={false}>
-          Save draft
+          Save the forms as a draft
         </Command>
         <span class="muted">{` Saving stores a new draft (nothing is published) and runs the examples.${doc ? '' : ''}`}</span>
       </div>

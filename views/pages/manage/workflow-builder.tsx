@@ -368,9 +368,9 @@ export function WorkflowBuilder({ state, options, oob }: { state: WorkflowBuilde
         </>
       )}
       <div class="builder-save">
-        <Field id="builder-note-field" name="note" label="Note for this draft (optional)" value={state.draftNote} maxlength={2000} />
+        <Field id="builder-note-field" name="note" label="Note for the draft saved from the forms (optional)" value={state.draftNote} maxlength={2000} />
         <Command op="save" id="builder-save" variant="primary" small={false}>
-          Save draft
+          Save the forms as a draft
         </Command>
       </div>
     </div>
