@@ -97,12 +97,17 @@ export function TextInput(p: InputBase & { type?: 'text' | 'number' | 'datetime-
   );
 }
 
+/** The HTML parser drops one newline right after `<textarea>`: a value that starts with one gets another. */
+function keepLeadingNewline(text: string): string {
+  return text.startsWith('\n') ? `\n${text}` : text;
+}
+
 export function TextArea(p: InputBase & { rows?: number }) {
   const w = wiring(p);
   return (
     <span class={`bf bf-wide ${p.class ?? ''} ${w.messages.length ? 'has-error' : ''}`}>
       <textarea rows={p.rows ?? 3} {...w.attrs}>
-        {p.messages.pending.get(w.name) ?? formText(p.kind, p.value)}
+        {keepLeadingNewline(p.messages.pending.get(w.name) ?? formText(p.kind, p.value))}
       </textarea>
       <FieldMessages id={w.errorId} messages={w.messages} />
     </span>
