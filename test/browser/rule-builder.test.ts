@@ -155,6 +155,24 @@ describe('the rule builder with JavaScript', () => {
     await command(page, true, () => page.keyboard.press('Alt+ArrowUp'));
     expect(await page.locator(`#rule-${n - 1}-title`).textContent()).toContain('VIP refunds');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe(`rule-${n - 1}-move-up`);
+    // Dragging its heading onto the first rule puts it first (drag events as the browser sends them).
+    const drag = (from: string, to: string) =>
+      page.evaluate(
+        ([f, t]) => {
+          const source = document.querySelector(f!)!;
+          const target = document.querySelector(t!)!;
+          const dataTransfer = new DataTransfer();
+          source.dispatchEvent(new DragEvent('dragstart', { bubbles: true, cancelable: true, dataTransfer }));
+          target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer }));
+          target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer }));
+          source.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer }));
+        },
+        [from, to],
+      );
+    await command(page, true, () => drag(`#rule-${n - 1}-title`, '#rule-card-0'));
+    expect(await page.locator('#rule-0-title').textContent()).toContain('VIP refunds');
+    await command(page, true, () => drag('#rule-0-title', `#rule-card-${n - 1} .rule-meta-fields`));
+    expect(await page.locator(`#rule-${n - 1}-title`).textContent()).toContain('VIP refunds');
 
     // An unknown construct (a comparison with another fact) stays exactly as it is.
     const odd = { fact: 'customer', path: '$.openCases', operator: 'greaterThan', value: { fact: 'case', path: '$.reopenCount' } };
