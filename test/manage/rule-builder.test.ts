@@ -252,4 +252,22 @@ describe('building rules', () => {
     expect(canonicalJson(docOf(res.html))).toBe(canonicalJson(docOf(html)));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
+
+  it('escapes what it shows: rule names, values, example texts, JSON nodes', async () => {
+    const routing = structuredClone(h.services.definitions.ruleset('routing').definition);
+    const evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>';
+    routing.rules[0]!.name = evil;
+    routing.rules[1]!.conditions.any![0]!.value = [evil];
+    (routing.rules[2]!.conditions.all as unknown[]).push({ fact: 'case', path: '$.subject', operator: 'textContains', value: evil, params: { x: evil } });
+    const body = { ...routing, examples: [{ name: evil, case: { subject: evil, description: evil, customer: { organization: evil } }, expect: { queue: 'billing' } }] };
+    const saved = await h.as.manager.post('/manage/rules/routing/drafts', { body: JSON.stringify(body), note: '' });
+    expect(saved.status).toBe(303);
+    const html = await page();
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // And the document round-trips through the escaped hidden field unchanged.
+    expect(docOf(html)).toEqual(body);
+  });
 });
+
