@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'INVALID_RULESET'
   | 'INVALID_WORKFLOW'
   | 'INVALID_SLA_CONFIG'
+  | 'EXAMPLES_FAILED'
   | 'CSRF_REJECTED'
   | 'TOO_MANY_REQUESTS'
   | 'MAIL_UNAVAILABLE'
@@ -78,7 +79,7 @@ export class DefinitionError extends DomainError {
   readonly problems: DefinitionProblem[];
 
   constructor(
-    code: 'INVALID_RULESET' | 'INVALID_WORKFLOW' | 'INVALID_SLA_CONFIG',
+    code: 'INVALID_RULESET' | 'INVALID_WORKFLOW' | 'INVALID_SLA_CONFIG' | 'EXAMPLES_FAILED',
     message: string,
     problems: DefinitionProblem[],
   ) {

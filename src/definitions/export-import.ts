@@ -16,7 +16,7 @@ import { DefinitionError } from '../errors.js';
 import { rulesetNameProblem } from '../rules/definition.js';
 import { canonicalJson, sameDefinition } from './diff.js';
 import { problem } from './problems.js';
-import { loadDefinitionFiles, SLA_FILE } from './files.js';
+import { EXAMPLES_SUFFIX, loadDefinitionFiles, SLA_FILE } from './files.js';
 import { SLA_CONFIG_NAME } from './registry.js';
 import { publishChecked } from './versions.js';
 
@@ -82,16 +82,16 @@ export function exportDefinitions(services: Services, folders: Folders): FileCha
   }
   fs.mkdirSync(folders.rulesDir, { recursive: true });
   fs.mkdirSync(folders.workflowsDir, { recursive: true });
-  const planned = all.map(({ kind, name, file }) => {
+  const planned = all.flatMap(({ kind, name, file }) => {
     const version = services.definitions.publishedVersion(kind, name)!;
-    const text = canonicalJson(services.definitions.version(kind, name, version)!.body);
-    const changed = !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text;
-    return { kind, name, file, changed, version, text };
+    const body = services.definitions.version(kind, name, version)!.body;
+    const files = kind === 'ruleset' ? rulesetFiles(name, file, body) : [{ kind, name, file, text: canonicalJson(body) as string | null }];
+    return files.filter((f) => f.text !== null || fs.existsSync(f.file)).map((f) => ({ ...f, version, changed: f.text === null ? fs.existsSync(f.file) : !fs.existsSync(f.file) || fs.readFileSync(f.file, 'utf8') !== f.text }));
   });
   const written: string[] = [];
   try {
     for (const p of planned) {
-      if (!p.changed) continue;
+      if (!p.changed || p.text === null) continue;
       const temp = path.join(path.dirname(p.file), `.${path.basename(p.file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
       written.push(temp);
       fs.writeFileSync(temp, p.text, { flag: 'wx' });
@@ -101,8 +101,33 @@ export function exportDefinitions(services: Services, folders: Folders): FileCha
     throw error;
   }
   let next = 0;
-  for (const p of planned) if (p.changed) fs.renameSync(written[next++]!, p.file);
+  for (const p of planned) {
+    if (!p.changed) continue;
+    if (p.text === null) fs.rmSync(p.file, { force: true });
+    else fs.renameSync(written[next++]!, p.file);
+  }
   return planned.map(({ kind, name, file, changed, version }) => ({ kind, name, file, changed, version }));
+}
+
+/**
+ * A ruleset is written as two files: `<name>.json` (the rules, json-rules-engine's format)
+ * and `<name>.examples.json` (its examples), or no examples file (text null: an old one
+ * is removed) when it has none.
+ */
+function rulesetFiles(name: string, file: string, body: unknown): { kind: DefinitionKind; name: string; file: string; text: string | null }[] {
+  const { examples, ...rules } = body as { examples?: unknown[] };
+  const examplesFile = path.join(path.dirname(file), `${name}${EXAMPLES_SUFFIX}`);
+  return [
+    { kind: 'ruleset', name, file, text: canonicalJson(rules) },
+    { kind: 'ruleset', name, file: examplesFile, text: Array.isArray(examples) && examples.length > 0 ? canonicalJson({ ruleset: name, examples }) : null },
+  ];
+}
+
+/** A body as files hold it: no `examples` key when there are none. */
+function withoutEmptyExamples(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || !Array.isArray((body as { examples?: unknown }).examples)) return body;
+  const { examples, ...rest } = body as { examples: unknown[] };
+  return examples.length === 0 ? rest : body;
 }
 
 export function importDefinitions(services: Services, folders: Folders, actor: Actor): FileChange[] {
@@ -116,7 +141,7 @@ export function importDefinitions(services: Services, folders: Folders, actor: A
     entries.map(({ kind, name, file, body }) => {
       const current = services.definitions.publishedVersion(kind, name);
       const currentBody = current === null ? undefined : services.definitions.version(kind, name, current)!.body;
-      if (currentBody !== undefined && sameDefinition(currentBody, body)) return { kind, name, file, changed: false, version: current! };
+      if (currentBody !== undefined && sameDefinition(withoutEmptyExamples(currentBody), body)) return { kind, name, file, changed: false, version: current! };
       const { version } = publishChecked(services, kind, name, body, actor, `Imported from ${path.relative(process.cwd(), file) || file}`);
       return { kind, name, file, changed: true, version: version.version };
     }),

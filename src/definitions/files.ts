@@ -9,6 +9,7 @@ import type { ActionRegistry } from '../workflow/registry.js';
 import { validateWorkflow } from '../workflow/validate.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
+import { validateExamples, type RuleExample } from '../rules/example-format.js';
 import { validateSlaConfig, type SlaConfigJson } from '../sla/config.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 import { formatProblems, hasErrors, problem, type DefinitionProblem } from './problems.js';
@@ -50,6 +51,24 @@ export function parseJsonFile(file: string, text: string): unknown {
   }
 }
 
+/** A ruleset's examples live beside it: `rules/<name>.examples.json`. */
+export const EXAMPLES_SUFFIX = '.examples.json';
+
+/** The examples file of ruleset `name`: `{ "ruleset": name, "examples": [...] }`, validated. */
+function readExamplesFile(file: string, name: string): RuleExample[] {
+  const json = readJson(file);
+  const problems: DefinitionProblem[] = [];
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new DefinitionFileError(file, [problem([], 'an examples file is an object { "ruleset": name, "examples": [...] }')]);
+  }
+  const doc = json as Record<string, unknown>;
+  for (const key of Object.keys(doc)) if (!['ruleset', 'examples', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
+  if (doc.ruleset !== name) problems.push(problem(['ruleset'], `must be "${name}", the ruleset these examples belong to`));
+  validateExamples(doc.examples, ['examples'], problems);
+  if (hasErrors(problems)) throw new DefinitionFileError(file, problems);
+  return doc.examples as RuleExample[];
+}
+
 function readJson(file: string): unknown {
   return parseJsonFile(file, fs.readFileSync(file, 'utf8'));
 }
@@ -82,12 +101,25 @@ export function loadDefinitionFiles(options: LoadDefinitionFilesOptions): Defini
   const policies = new Set(Object.keys(sla.body.policies));
 
   const rulesets = new Map<string, DefinitionFile<RulesetDefinition>>();
-  for (const file of jsonFiles(options.rulesDir)) {
-    if (path.basename(file) === SLA_FILE) continue;
+  const files = jsonFiles(options.rulesDir);
+  for (const file of files) {
+    if (path.basename(file) === SLA_FILE || file.endsWith(EXAMPLES_SUFFIX)) continue;
     const name = path.basename(file, '.json');
-    const result = validateRuleset(readJson(file), { queues: null, policies }, name);
+    const json = readJson(file);
+    const examplesFile = path.join(options.rulesDir, `${name}${EXAMPLES_SUFFIX}`);
+    const examples = files.includes(examplesFile) ? readExamplesFile(examplesFile, name) : undefined;
+    if (examples !== undefined && typeof json === 'object' && json !== null && Object.hasOwn(json, 'examples')) {
+      throw new DefinitionFileError(file, [problem(['examples'], `the examples are in ${path.basename(examplesFile)}: keep them in one place`)]);
+    }
+    const result = validateRuleset(json, { queues: null, policies }, name);
     if (!result.ok) throw new DefinitionFileError(file, result.problems);
-    rulesets.set(name, { file, name, body: result.definition, warnings: result.problems });
+    const body = examples === undefined ? result.definition : { ...result.definition, examples };
+    rulesets.set(name, { file, name, body, warnings: result.problems });
+  }
+  for (const file of files) {
+    if (!file.endsWith(EXAMPLES_SUFFIX)) continue;
+    const name = path.basename(file).slice(0, -EXAMPLES_SUFFIX.length);
+    if (!rulesets.has(name)) throw new DefinitionFileError(file, [problem([], `examples of a ruleset "${name}" that has no file ${name}.json`)]);
   }
 
   const workflows = new Map<string, DefinitionFile<WorkflowDefinition>>();

@@ -7,10 +7,10 @@
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { definitionVersions, queues, type DefinitionKind, type DefinitionState } from '../db/schema/index.js';
+import { definitionVersions, queues, type DefinitionKind, type DefinitionState, type ExamplesOverride } from '../db/schema/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
 import { compileRuleset, type CompiledRuleset } from '../rules/engine.js';
-import { validateRuleset, type RuleJson } from '../rules/definition.js';
+import { enabledRules, validateRuleset, type RuleJson } from '../rules/definition.js';
 import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import type { ActionRegistry } from '../workflow/registry.js';
@@ -27,6 +27,8 @@ export interface NewVersionOptions {
   author?: string;
   authorId?: number | null;
   basedOn?: number | null;
+  /** A publish over failing examples: who said why (rulesets). */
+  examplesOverride?: ExamplesOverride | null;
   now: number;
 }
 
@@ -119,7 +121,8 @@ export class Definitions {
   ruleset(name: string, version?: number): CompiledRuleset {
     const { value } = this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => {
       const result = validateRuleset(body, { queues: null, policies: null }, name);
-      return result.ok ? compileRuleset(result.definition, v) : { name, version: v, problems: result.problems };
+      // Rules switched off ("enabled": false) stay in the stored body but are not compiled.
+      return result.ok ? compileRuleset(enabledRules(result.definition), v) : { name, version: v, problems: result.problems };
     });
     if (!('engine' in value)) throw new RefusedRulesetError(value);
     return value;
@@ -232,6 +235,7 @@ export class Definitions {
         author: options.author ?? 'system',
         authorId: options.authorId ?? null,
         basedOn: options.basedOn ?? null,
+        examplesOverride: options.examplesOverride ?? null,
         createdAt: options.now,
         publishedAt: options.state === 'published' ? options.now : null,
       })

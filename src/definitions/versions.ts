@@ -7,12 +7,14 @@
 import { transaction } from '../db/client.js';
 import type { DefinitionKind } from '../db/schema/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
+import type { ExamplesOverride } from '../db/schema/index.js';
 import type { RulesetDefinition } from '../rules/definition.js';
+import { runExamples, type ExampleRun } from '../rules/examples.js';
 import { lintRuleset } from '../rules/lint.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { canonicalJson, diffLines, sameDefinition, type DiffLine } from './diff.js';
-import { hasErrors, type DefinitionProblem } from './problems.js';
+import { hasErrors, problem, type DefinitionProblem } from './problems.js';
 import type { DefinitionVersionRow } from './registry.js';
 
 const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
@@ -33,6 +35,31 @@ function refuse(kind: DefinitionKind, name: string, problems: DefinitionProblem[
   throw new DefinitionError(ERROR_CODE[kind], `The ${kind} "${name}" has ${errors} problem${errors === 1 ? '' : 's'}.`, problems);
 }
 
+/** The examples of a ruleset body, run (none for other kinds). */
+export function checkExamples(services: Services, kind: DefinitionKind, name: string, body: unknown): ExampleRun {
+  if (kind !== 'ruleset' || body === null || typeof body !== 'object') return { results: [], passed: 0, failed: 0 };
+  return runExamples(services, name, body as RulesetDefinition);
+}
+
+/** Publishing over failing examples needs a note saying why; it is stored with the version. */
+export interface PublishOptions {
+  /** Publish even though examples fail: the reason, recorded (`examples_override`). */
+  overrideExamples?: string;
+}
+
+/** EXAMPLES_FAILED: the examples that failed, each with what differed (a problem per example). */
+export function examplesError(name: string, run: ExampleRun): DefinitionError {
+  const failed = run.results.filter((r) => !r.passed);
+  const problems = failed.map((r) => problem(['examples', r.index], `example "${r.name}" fails: ${r.differences.join('; ')}`));
+  const error = new DefinitionError(
+    'EXAMPLES_FAILED',
+    `${failed.length} of ${run.results.length} example${run.results.length === 1 ? '' : 's'} of the ruleset "${name}" fail${failed.length === 1 ? 's' : ''}: ${failed.map((r) => `"${r.name}" (${r.differences.join('; ')})`).join(', ')}. Change the rules or the examples, or publish with a note overriding them.`,
+    problems,
+  );
+  error.details.examples = failed.map((r) => ({ name: r.name, index: r.index, differences: r.differences }));
+  return error;
+}
+
 export function saveDraft(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note = ''): DefinitionVersionRow {
   const problems = services.definitions.validate(kind, name, body);
   if (hasErrors(problems)) refuse(kind, name, problems);
@@ -44,6 +71,8 @@ export function saveDraft(services: Services, kind: DefinitionKind, name: string
 export interface PublishResult {
   version: DefinitionVersionRow;
   warnings: DefinitionProblem[];
+  /** The examples run before publishing (rulesets). */
+  examples: ExampleRun;
 }
 
 /**
@@ -53,34 +82,41 @@ export interface PublishResult {
  * come back with the version. The console (drafts, rollback) and the API all publish here.
  * Runs inside the caller's transaction.
  */
-export function publishChecked(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, basedOn: number | null = null): PublishResult {
+export function publishChecked(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, basedOn: number | null = null, options: PublishOptions = {}): PublishResult {
   const problems = checkDefinition(services, kind, name, body);
   if (hasErrors(problems)) refuse(kind, name, problems);
-  const version = services.definitions.insertVersion(kind, name, body, { state: 'published', note, basedOn, ...authorOf(actor), now: services.clock.now() });
-  return { version, warnings: problems.filter((p) => p.severity === 'warning') };
+  const examples = checkExamples(services, kind, name, body);
+  let examplesOverride: ExamplesOverride | null = null;
+  if (examples.failed > 0) {
+    const reason = options.overrideExamples?.trim() ?? '';
+    if (reason === '') throw examplesError(name, examples);
+    examplesOverride = { note: reason.slice(0, 2000), failed: examples.results.filter((r) => !r.passed).map((r) => ({ name: r.name, differences: r.differences })) };
+  }
+  const version = services.definitions.insertVersion(kind, name, body, { state: 'published', note, basedOn, examplesOverride, ...authorOf(actor), now: services.clock.now() });
+  return { version, warnings: problems.filter((p) => p.severity === 'warning'), examples };
 }
 
 /** Publishes `body` as a new version of kind/name (creating it if new), with every publish check. */
-export function publishVersion(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string): PublishResult {
-  return transaction(services.db, () => publishChecked(services, kind, name, body, actor, note, null));
+export function publishVersion(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, options: PublishOptions = {}): PublishResult {
+  return transaction(services.db, () => publishChecked(services, kind, name, body, actor, note, null, options));
 }
 
 /** Publishes a stored draft as a new version; re-validated against what exists now. */
-export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string): PublishResult {
+export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string, options: PublishOptions = {}): PublishResult {
   return transaction(services.db, () => {
     const draft = services.definitions.version(kind, name, draftVersion);
     if (!draft) throw new DomainError('NOT_FOUND', `No version ${draftVersion} of the ${kind} "${name}".`);
     if (draft.state !== 'draft') throw new DomainError('CONFLICT', `Version ${draftVersion} of "${name}" is already published.`);
-    return publishChecked(services, kind, name, draft.body, actor, note.trim() || `Published draft v${draftVersion}`, draftVersion);
+    return publishChecked(services, kind, name, draft.body, actor, note.trim() || `Published draft v${draftVersion}`, draftVersion, options);
   });
 }
 
 /** Publishes a copy of an earlier version. The rollback is itself a new version. */
-export function rollbackTo(services: Services, kind: DefinitionKind, name: string, targetVersion: number, actor: Actor, note: string): PublishResult {
+export function rollbackTo(services: Services, kind: DefinitionKind, name: string, targetVersion: number, actor: Actor, note: string, options: PublishOptions = {}): PublishResult {
   return transaction(services.db, () => {
     const target = services.definitions.version(kind, name, targetVersion);
     if (!target) throw new DomainError('NOT_FOUND', `No version ${targetVersion} of the ${kind} "${name}".`);
-    return publishChecked(services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion);
+    return publishChecked(services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion, options);
   });
 }
 

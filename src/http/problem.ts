@@ -35,6 +35,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_RULESET: 422,
   INVALID_WORKFLOW: 422,
   INVALID_SLA_CONFIG: 422,
+  EXAMPLES_FAILED: 422,
   CSRF_REJECTED: 403,
   TOO_MANY_REQUESTS: 429,
   MAIL_UNAVAILABLE: 503,
@@ -63,6 +64,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   ATTACHMENT_TOO_LARGE: 'The attachments are too large',
   TOO_MANY_ATTACHMENTS: 'Too many attachments',
   CHANNELS_KEY_MISSING: 'No key to store secrets with',
+  EXAMPLES_FAILED: 'Examples of the ruleset fail',
   DATABASE_BUSY: 'The database is busy',
   DATABASE_UNAVAILABLE: 'The database cannot be written',
   DATABASE_GONE: 'The database file is gone',
@@ -124,7 +126,10 @@ export function problemBody(error: DomainError, requestId: string, instance: str
     instance,
   };
   if (error instanceof ValidationError) body.errors = error.issues;
-  else if (error instanceof DefinitionError) body.problems = error.problems;
+  else if (error instanceof DefinitionError) {
+    body.problems = error.problems;
+    if (error.details.examples) body.examples = error.details.examples;
+  }
   else for (const [k, v] of Object.entries(error.details)) if (!(k in body)) body[k] = v;
   return body;
 }

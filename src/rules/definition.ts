@@ -15,6 +15,8 @@ import { FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
 import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
 import { parsePlainPath } from './path.js';
 import { textWords } from './words.js';
+import { tagSchema } from './tags.js';
+import { validateExamples, type RuleExample } from './example-format.js';
 
 export interface RuleCondition {
   fact?: string;
@@ -33,6 +35,8 @@ export interface RuleCondition {
 export interface RuleJson {
   name?: string;
   priority?: number;
+  /** `false` keeps the rule in the file without running it (absent: enabled). */
+  enabled?: boolean;
   conditions: RuleCondition;
   event: { type: string; params?: Record<string, unknown> };
 }
@@ -41,9 +45,16 @@ export interface RulesetDefinition {
   ruleset: string;
   description?: string;
   rules: RuleJson[];
+  /** Cases and what must happen to them, checked on every save and publish (examples.ts). */
+  examples?: RuleExample[];
 }
 
-const tag = z.string().regex(/^[a-z0-9][a-z0-9:_-]*$/i, 'tags use letters, digits, ":", "_" and "-"').max(64);
+/** The rules that run: those not switched off with `"enabled": false`, in file order. */
+export function enabledRules(definition: RulesetDefinition): RulesetDefinition {
+  return definition.rules.some((r) => r.enabled === false) ? { ...definition, rules: definition.rules.filter((r) => r.enabled !== false) } : definition;
+}
+
+const tag = tagSchema;
 
 /** Rule event types (the actions rules can take) and their params. */
 export const EVENT_PARAMS = {
@@ -102,7 +113,7 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
   if (!isObject(json)) return { ok: false, problems: [problem([], 'a ruleset is an object { "ruleset": name, "rules": [...] }')] };
 
   for (const key of Object.keys(json)) {
-    if (!['ruleset', 'description', 'rules', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
+    if (!['ruleset', 'description', 'rules', 'examples', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
   }
   const nameProblem = typeof json.ruleset === 'string' ? rulesetNameProblem(json.ruleset) : 'the ruleset needs a name';
   if (nameProblem !== null) {
@@ -128,6 +139,8 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
     }
   });
 
+  if (json.examples !== undefined) validateExamples(json.examples, ['examples'], problems);
+
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   return { ok: true, definition: json as unknown as RulesetDefinition, problems };
 }
@@ -138,7 +151,7 @@ function validateRule(rule: unknown, at: PathSegment[], context: RulesetValidati
     return;
   }
   for (const key of Object.keys(rule)) {
-    if (!['name', 'priority', 'conditions', 'event'].includes(key)) {
+    if (!['name', 'priority', 'enabled', 'conditions', 'event'].includes(key)) {
       problems.push(problem([...at, key], key === 'onSuccess' || key === 'onFailure' ? 'callbacks cannot be stored in JSON' : `unknown key "${key}"`));
     }
   }
@@ -148,6 +161,7 @@ function validateRule(rule: unknown, at: PathSegment[], context: RulesetValidati
   if (rule.priority !== undefined && !(typeof rule.priority === 'number' && Number.isFinite(rule.priority) && rule.priority > 0)) {
     problems.push(problem([...at, 'priority'], 'must be a number greater than 0'));
   }
+  if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') problems.push(problem([...at, 'enabled'], 'must be true or false'));
   if (rule.conditions === undefined) problems.push(problem([...at, 'conditions'], 'missing: a rule needs conditions (all, any or not)'));
   else validateTopCondition(rule.conditions, [...at, 'conditions'], problems);
   validateEvent(rule.event, [...at, 'event'], context, problems);

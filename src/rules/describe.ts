@@ -142,5 +142,5 @@ export function describeEvent(event: RuleJson['event']): string {
 
 export function describeRule(rule: RuleJson): string {
   const when = describeCondition(rule.conditions);
-  return `${when === 'always' ? 'always' : `if ${when}`} → ${describeEvent(rule.event)}`;
+  return `${rule.enabled === false ? '(switched off) ' : ''}${when === 'always' ? 'always' : `if ${when}`} → ${describeEvent(rule.event)}`;
 }

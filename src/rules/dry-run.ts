@@ -20,9 +20,10 @@ import type { FiredRule, Priority, RoutingRecord } from '../db/schema/cases.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { Services } from '../services.js';
 import { compileFast, type FastRuleset } from './compile.js';
-import type { RulesetDefinition } from './definition.js';
+import { enabledRules, type RulesetDefinition } from './definition.js';
 import type { Decisions } from './evaluate.js';
 import type { CaseFact } from './facts.js';
+import type { ExampleRun } from './examples.js';
 
 export type DryRunSelection =
   | { kind: 'last'; count: number }
@@ -38,6 +39,10 @@ export interface Outcome {
   tier: number;
   slaPolicy: string;
   tags: string[];
+  /** Not compared by dry-runs (OUTCOME_FIELDS); examples check them. */
+  skills: string[];
+  /** Moved to a higher tier by an escalation at intake. */
+  escalated: boolean;
 }
 
 export interface DryRunChange {
@@ -64,6 +69,8 @@ export interface DryRunResult {
   /** True when more cases changed than `changes` lists. */
   truncated: boolean;
   timings: { loadMs: number; evaluateMs: number; totalMs: number };
+  /** The draft's examples, run (set by the console's dry-run job). */
+  examples?: ExampleRun;
 }
 
 export interface DryRunOptions {
@@ -165,29 +172,43 @@ export function intakeFacts(
   };
 }
 
-interface Chain {
+export interface Chain {
   rulesets: FastRuleset[];
 }
 
-interface Replay {
+export interface Replay {
   outcome: Outcome;
   fired: Map<string, string>;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function dryRun(services: Services, options: DryRunOptions): Promise<DryRunResult> {
-  const started = performance.now();
+/** The rulesets intake runs, before and after a draft, and what the replay needs to know. */
+export interface ReplaySetup {
+  baseVersion: number;
+  before: Chain;
+  after: Chain;
+  context: ReplayContext;
+  initialState: string;
+}
+
+/**
+ * Intake's chain of rulesets (those the default workflow runs on `case.created`, then
+ * `ruleset` if it does not run at intake) compiled twice: with the published versions
+ * ("before") and with `draft` in place of `ruleset`'s ("after"). Rules switched off
+ * (`"enabled": false`) do not run, on either side.
+ */
+export function replaySetup(services: Services, ruleset: string, draft: RulesetDefinition): ReplaySetup {
   const { definitions } = services;
-  const baseVersion = definitions.publishedVersion('ruleset', options.ruleset) ?? 0;
+  const baseVersion = definitions.publishedVersion('ruleset', ruleset) ?? 0;
   const workflow = definitions.workflow(services.defaultWorkflow).definition;
   const names = [...(workflow.triggers?.['case.created'] ?? [])];
-  if (!names.includes(options.ruleset)) names.push(options.ruleset);
+  if (!names.includes(ruleset)) names.push(ruleset);
   const published = (name: string) => {
-    if (name === options.ruleset && baseVersion === 0) return compileFast({ ruleset: name, rules: [] }, 0);
+    if (name === ruleset && baseVersion === 0) return compileFast({ ruleset: name, rules: [] }, 0);
     try {
       const r = definitions.ruleset(name);
-      return compileFast(r.definition, r.version);
+      return compileFast(enabledRules(r.definition), r.version);
     } catch (error) {
       // A refused version is not run: cases get no decisions from it, and neither does the replay.
       if (error instanceof RefusedRulesetError) return compileFast({ ruleset: name, rules: [] }, error.refused.version);
@@ -195,14 +216,18 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     }
   };
   const before: Chain = { rulesets: names.map(published) };
-  const after: Chain = { rulesets: names.map((n) => (n === options.ruleset ? compileFast(options.draft, baseVersion + 1) : published(n))) };
+  const after: Chain = { rulesets: names.map((n) => (n === ruleset ? compileFast(enabledRules(draft), baseVersion + 1) : published(n))) };
 
   const tiers = new Map(
     services.db.$client.prepare<[], { id: string; tier: number }>('SELECT id, tier FROM queues WHERE active = 1 ORDER BY id').all().map((q) => [q.id, q.tier]),
   );
   const sla = definitions.sla().config;
-  const initialState = workflow.initial;
-  const context: ReplayContext = { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) };
+  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial };
+}
+
+export async function dryRun(services: Services, options: DryRunOptions): Promise<DryRunResult> {
+  const started = performance.now();
+  const { baseVersion, before, after, context, initialState } = replaySetup(services, options.ruleset, options.draft);
 
   const chunk = options.chunkSize ?? 5000;
   const reader = caseReader(services.db, options.selection, chunk);
@@ -255,7 +280,7 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   return result;
 }
 
-interface ReplayContext {
+export interface ReplayContext {
   /** Active queues and their tiers, in id order. */
   tiers: Map<string, number>;
   defaultPolicy: string;
@@ -263,7 +288,7 @@ interface ReplayContext {
 }
 
 /** Intake's outcome for these facts, decided as createCase decides it. */
-function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay {
+export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay {
   const { tiers } = context;
   const requested = baseFacts.case.priority as Priority;
   const caseFact: CaseFact = { ...baseFacts.case, tags: [], skills: [] };
@@ -274,6 +299,7 @@ function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseF
   let policy: string | null = null;
   let escalate: Decisions['escalate'] = null;
   const tags = new Set<string>();
+  const skills = new Set<string>();
   for (const ruleset of chain.rulesets) {
     let decisions: Decisions;
     let hits: FiredRule[];
@@ -288,6 +314,7 @@ function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseF
     policy ??= decisions.slaPolicy;
     escalate ??= decisions.escalate;
     for (const t of decisions.tags) tags.add(t);
+    for (const k of decisions.skills) skills.add(k);
     if (decisions.queue) caseFact.queue = decisions.queue;
     if (decisions.priority) caseFact.priority = decisions.priority;
     caseFact.tags = [...tags];
@@ -297,11 +324,13 @@ function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseF
   const routedQueue = queue && tiers.has(queue) ? queue : !queue && tiers.has(hint) ? hint : 'general';
   let finalQueue = routedQueue;
   let tier = tiers.get(routedQueue) ?? 1;
+  let escalated = false;
   if (escalate) {
     const target = escalate.queue ?? [...tiers].find(([, t]) => t === escalate!.tier)?.[0] ?? null;
     if (target && tiers.has(target) && !(tier >= escalate.tier && routedQueue === target)) {
       finalQueue = target;
       tier = escalate.tier;
+      escalated = true;
     }
   }
   return {
@@ -311,6 +340,8 @@ function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseF
       tier,
       slaPolicy: policy && context.policies.has(policy) ? policy : context.defaultPolicy,
       tags: [...tags].sort(),
+      skills: [...skills].sort(),
+      escalated,
     },
     fired,
   };

@@ -197,6 +197,7 @@ export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] 
   const rules = definition.rules.map((rule) => domainsOf(requiredLeaves(rule.conditions, [], [])));
   const groups = new Map<string, number[]>();
   definition.rules.forEach((rule, i) => {
+    if (rule.enabled === false) return; // switched off: it never fires, so it conflicts with nothing
     const clash = rules[i]!.clash;
     if (clash) {
       problems.push(

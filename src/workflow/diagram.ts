@@ -57,7 +57,8 @@ function timerOf(def: WorkflowDefinition, transition: string, from: string): str
 }
 
 /** A transition's label lines: its name with what fires it, then who may use it. */
-function transitionLines(t: DiagramTransition): string[] {
+/** The label lines of one transition: its name (events, timer), then who may use it. */
+export function transitionLines(t: DiagramTransition): string[] {
   const first = [t.name];
   if (t.on.length > 0) first.push(`on ${t.on.join(', ')}`);
   if (t.timer) first.push(t.timer);

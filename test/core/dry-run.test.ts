@@ -37,7 +37,7 @@ async function intake(): Promise<number[]> {
 
 function outcomeOf(id: number): Outcome {
   const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
-  return { queue: c.queueId, priority: c.priority, tier: c.tier, slaPolicy: c.slaPolicy!, tags: [...c.tags].sort() };
+  return { queue: c.queueId, priority: c.priority, tier: c.tier, slaPolicy: c.slaPolicy!, tags: [...c.tags].sort(), skills: [...c.skills].sort(), escalated: c.escalationCount > 0 };
 }
 
 function publishedRouting(): RulesetDefinition {

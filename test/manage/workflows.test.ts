@@ -35,13 +35,19 @@ describe('workflows', () => {
     expect(html).toContain('href="/manage/rules#rules-as-code"');
   });
 
-  it('draws the state diagram beside the JSON editor, with the same as tables', async () => {
+  it('draws the state diagram above the forms and the JSON editor, with the same as tables', async () => {
     const html = await (await h.as.manager.get('/manage/workflows/support')).text();
     expect(html).toMatch(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="workflow-svg" id="workflow-diagram"/);
-    expect(html).toContain('role="img" aria-labelledby="workflow-diagram-title workflow-diagram-desc"');
+    // Its states and transitions link to their forms, so it is a group of links, not one image.
+    expect(html).toContain('role="group" aria-labelledby="workflow-diagram-title workflow-diagram-desc"');
+    expect(html).toContain('<a href="#state-pending" class="wf-link"><g class="wf-state" data-state="pending">');
+    expect(html).toContain('<a href="#transition-resolve" class="wf-link"><g class="wf-transition" data-transition="resolve">');
+    expect(html).toContain('<li class="wf-card" id="state-pending" tabindex="-1">');
+    expect(html).toContain('<li class="wf-card" id="transition-resolve" tabindex="-1">');
     for (const state of ['new', 'open', 'pending', 'escalated', 'resolved', 'closed']) expect(html).toContain(`data-state="${state}"`);
     expect(html).toContain('paused: resolution');
-    expect(html).toContain('class="definition-split"');
+    expect(html.indexOf('id="diagram"')).toBeLessThan(html.indexOf('id="builder-panel"'));
+    expect(html.indexOf('id="builder-panel"')).toBeLessThan(html.indexOf('id="edit"'));
     expect(html).toContain('hx-post="/manage/workflows/support/validate"');
     const text = textOf(html);
     expect(text).toContain('pending Pending customer pending resolution — notify —');

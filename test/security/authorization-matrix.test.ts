@@ -151,8 +151,8 @@ const MANAGE = 'login 404   404   403   403   403   ok    ok';
 const MANAGE_ROUTES = [
   'GET /manage', 'GET /manage/rules', 'POST /manage/rules/export', 'POST /manage/rules/import', 'GET /manage/rules/:name', 'POST /manage/rules/:name/validate',
   'POST /manage/rules/:name/drafts', 'POST /manage/rules/:name/publish', 'POST /manage/rules/:name/rollback', 'GET /manage/rules/:name/versions/:version',
-  'POST /manage/rules/:name/dry-runs', 'GET /manage/workflows', 'GET /manage/workflows/:name', 'POST /manage/workflows/:name/validate',
-  'POST /manage/workflows/:name/drafts', 'POST /manage/workflows/:name/publish', 'POST /manage/workflows/:name/rollback',
+  'POST /manage/rules/:name/dry-runs', 'POST /manage/rules/:name/builder', 'POST /manage/rules/:name/examples', 'GET /manage/workflows', 'GET /manage/workflows/:name', 'POST /manage/workflows/:name/validate',
+  'POST /manage/workflows/:name/drafts', 'POST /manage/workflows/:name/builder', 'POST /manage/workflows/:name/publish', 'POST /manage/workflows/:name/rollback',
   'GET /manage/workflows/:name/versions/:version', 'GET /manage/sla/calculator', 'GET /manage/sla/reapply', 'POST /manage/sla/reapply', 'GET /manage/sla',
   'POST /manage/sla/validate', 'POST /manage/sla/drafts', 'POST /manage/sla/publish', 'POST /manage/sla/rollback', 'GET /manage/sla/versions/:version',
   'GET /manage/team', 'GET /manage/team/queues/new', 'POST /manage/team/queues', 'GET /manage/team/queues/:id', 'POST /manage/team/queues/:id',

@@ -32,7 +32,8 @@ export interface PageClient {
   csrf: string;
   cookies: Map<string, string>;
   get(url: string, options?: RequestOptions): Promise<Response>;
-  post(url: string, form?: Record<string, string>, options?: PostOptions): Promise<Response>;
+  /** A form post; pairs keep repeated names (checkbox groups) and their order. */
+  post(url: string, form?: Record<string, string> | [string, string][], options?: PostOptions): Promise<Response>;
   /** A multipart/form-data post (as a browser sends a form with a file field), files under `files`. */
   upload(url: string, form: Record<string, string>, files: UploadFile[], options?: PostOptions): Promise<Response>;
 }

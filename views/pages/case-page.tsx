@@ -137,7 +137,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         </div>
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
-          <WhyPanel d={d} />
+          <WhyPanel d={d} csrfToken={p.csrfToken} />
           <CustomerPanel d={d} csrfToken={p.csrfToken} state={p.forms?.customer} />
           <Suggestions d={d} />
         </aside>
@@ -222,7 +222,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       {d.audience === 'staff' ? (
         <>
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
-          <WhyPanel d={d} oob />
+          <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
           {/* The composer's "Send and …" buttons follow the transitions; its text is never replaced. */}
           {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}

@@ -2,7 +2,7 @@
 import type { StaffCasePageData } from '../../src/http/pages/case-data.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
 import type { ProfileChanges } from '../../src/db/schema/index.js';
-import { Badge, Time, type FormState, type Tone } from '../components.js';
+import { Badge, CsrfField, Time, type FormState, type Tone } from '../components.js';
 import { CustomerEditDisclosure } from './case-forms.js';
 import { SlaList } from './sla.js';
 
@@ -33,7 +33,24 @@ function describeRuleEvent(event: unknown): string {
   return parts.length ? `${type ?? ''}: ${parts.join('; ')}` : (type ?? '');
 }
 
-export function WhyPanel({ d, oob }: { d: StaffCasePageData; oob?: boolean }) {
+/** "Keep this as an example": one click adds the case, with what happened to it, to a ruleset's examples (a new draft). */
+function KeepAsExample({ d, csrfToken }: { d: StaffCasePageData; csrfToken: string }) {
+  if (d.exampleRulesets.length === 0) return null;
+  return (
+    <form method="post" action={`/manage/rules/${encodeURIComponent(d.exampleRulesets[0]!)}/examples`} class="keep-example" id="keep-example">
+      <CsrfField token={csrfToken} />
+      <input type="hidden" name="case" value={d.ref} />
+      <span class="keep-example-label">Keep this case as an example of the rules:</span>{' '}
+      {d.exampleRulesets.map((name, i) => (
+        <button type="submit" class="button button-secondary button-small" formaction={`/manage/rules/${encodeURIComponent(name)}/examples`} id={`keep-example-${i}`}>
+          {name}
+        </button>
+      ))}
+    </form>
+  );
+}
+
+export function WhyPanel({ d, oob, csrfToken }: { d: StaffCasePageData; oob?: boolean; csrfToken?: string }) {
   const v = d.view;
   const paused = d.timers.filter((t) => t.level === 'paused');
   return (
@@ -108,6 +125,7 @@ export function WhyPanel({ d, oob }: { d: StaffCasePageData; oob?: boolean }) {
         <dt>Workflow</dt>
         <dd>{`${v.workflow.name} version ${v.workflow.version}, state ${v.statusLabel}`}</dd>
       </dl>
+      {csrfToken ? <KeepAsExample d={d} csrfToken={csrfToken} /> : null}
     </section>
   );
 }

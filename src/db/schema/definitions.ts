@@ -7,6 +7,13 @@ export type DefinitionKind = (typeof DEFINITION_KINDS)[number];
 export const DEFINITION_STATES = ['draft', 'published'] as const;
 export type DefinitionState = (typeof DEFINITION_STATES)[number];
 
+/** The audit record of a publish over failing examples. */
+export interface ExamplesOverride {
+  note: string;
+  /** The examples that failed, each with what differed ("queue: expected billing, got general"). */
+  failed: { name: string; differences: string[] }[];
+}
+
 /**
  * Every version of every definition. The newest `published` version of a (kind, name)
  * is the one in force; drafts wait for publishing; a rollback publishes a copy of an
@@ -28,6 +35,11 @@ export const definitionVersions = sqliteTable(
     basedOn: integer('based_on'),
     createdAt: integer('created_at').notNull(),
     publishedAt: integer('published_at'),
+    /**
+     * Rulesets published while some of their examples failed: the note of whoever overrode
+     * them and what failed (null when every example passed, or for other kinds).
+     */
+    examplesOverride: text('examples_override', { mode: 'json' }).$type<ExamplesOverride>(),
   },
   (t) => [
     uniqueIndex('definition_versions_kind_name_version_idx').on(t.kind, t.name, t.version),

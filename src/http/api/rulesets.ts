@@ -12,19 +12,25 @@ import type { AppEnv } from '../types.js';
 const putSchema = z.strictObject({
   rules: z.array(z.unknown()),
   description: z.string().max(2_000).optional(),
+  /** Left out: the examples of the version in force are kept (and run). */
+  examples: z.array(z.unknown()).optional(),
   note: z.string().max(2_000).optional(),
+  /** Publish although examples fail: why (recorded with the version). */
+  overrideFailingExamples: z.string().min(1).max(2_000).optional(),
 });
 
 const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 
 function rulesetBody(row: DefinitionVersionRow) {
-  const body = row.body as { ruleset: string; description?: string; rules: unknown[] };
+  const body = row.body as { ruleset: string; description?: string; rules: unknown[]; examples?: unknown[] };
   return {
     ruleset: row.name,
     version: row.version,
     state: row.state,
     description: body.description ?? '',
     rules: body.rules,
+    examples: body.examples ?? [],
+    examplesOverride: row.examplesOverride ?? null,
     author: row.author,
     note: row.note,
     createdAt: iso(row.createdAt),
@@ -41,8 +47,8 @@ export function rulesetRoutes(): Hono<AppEnv> {
     return c.json(
       definitions.names('ruleset').map((name) => {
         const row = definitions.version('ruleset', name, definitions.publishedVersion('ruleset', name)!)!;
-        const { rules, ...rest } = rulesetBody(row);
-        return { ...rest, rules: rules.length };
+        const { rules, examples, ...rest } = rulesetBody(row);
+        return { ...rest, rules: rules.length, examples: examples.length };
       }),
     );
   });
@@ -71,11 +77,15 @@ export function rulesetRoutes(): Hono<AppEnv> {
     const input = await jsonBody(c, putSchema);
     const isNew = definitions.history('ruleset', name).length === 0;
     const published = definitions.publishedVersion('ruleset', name);
-    const previous = published === null ? undefined : (definitions.version('ruleset', name, published)?.body as { description?: unknown } | undefined);
+    const previous = published === null ? undefined : (definitions.version('ruleset', name, published)?.body as { description?: unknown; examples?: unknown } | undefined);
     const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
-    const body = { ruleset: name, description, rules: input.rules };
-    const { version, warnings } = publishVersion(services, 'ruleset', name, body, c.get('principal')!.actor, input.note ?? 'Published through the API');
-    return c.json({ ...rulesetBody(version), warnings }, isNew ? 201 : 200);
+    const examples = input.examples ?? (Array.isArray(previous?.examples) ? previous.examples : []);
+    const body = { ruleset: name, description, rules: input.rules, ...(examples.length > 0 ? { examples } : {}) };
+    const { version, warnings, examples: run } = publishVersion(services, 'ruleset', name, body, c.get('principal')!.actor, input.note ?? 'Published through the API', {
+      ...(input.overrideFailingExamples ? { overrideExamples: input.overrideFailingExamples } : {}),
+    });
+    const results = run.results.map((r) => ({ name: r.name, passed: r.passed, differences: r.differences }));
+    return c.json({ ...rulesetBody(version), warnings, exampleResults: { passed: run.passed, failed: run.failed, results } }, isNew ? 201 : 200);
   });
 
   return app;

@@ -30,6 +30,7 @@ const FILES: Record<string, Asset> = {
   'workspace.css': { file: path.join(PUBLIC_DIR, 'workspace.css'), type: 'text/css; charset=utf-8' },
   'workspace.js': { file: path.join(PUBLIC_DIR, 'workspace.js'), type: 'text/javascript; charset=utf-8' },
   'manage-reports.css': { file: path.join(PUBLIC_DIR, 'manage-reports.css'), type: 'text/css; charset=utf-8' },
+  'manage.js': { file: path.join(PUBLIC_DIR, 'manage.js'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { file: path.join(PUBLIC_DIR, 'favicon.svg'), type: 'image/svg+xml' },
 };
 

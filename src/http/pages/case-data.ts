@@ -63,6 +63,8 @@ export interface StaffCasePageData extends CasePageBase {
   mentionable: { handle: string; name: string }[];
   /** The macros the viewer may use in the composer (their own, then the shared ones). */
   macros: MacroOption[];
+  /** Rulesets this case can be kept as an example of (managers, a case routed by rules): those run at intake. */
+  exampleRulesets: string[];
 }
 
 /** The portal: the customer projection only (`src/cases/customer-view.ts`), nothing else. */
@@ -178,6 +180,10 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
     macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
+    exampleRulesets:
+      isManagerRole(principal.actor.role) && row.routing
+        ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
+        : [],
   };
 
   data.otherCases = customerCases(services, row.customerId, { limit: 11 })

@@ -46,3 +46,17 @@ export function formErrorsOf(error: unknown): FormErrors | null {
   if (error.code === 'ATTACHMENT_TOO_LARGE' || error.code === 'TOO_MANY_ATTACHMENTS') return { files: error.message };
   return null;
 }
+
+/** Every value of every text field, in document order (checkbox groups post several). */
+export async function readFormAll(c: Context): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const type = c.req.header('Content-Type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return out;
+  const body = await c.req.parseBody({ all: true });
+  for (const [key, value] of Object.entries(body)) {
+    if (key === '_csrf') continue;
+    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+    if (values.length > 0) out.set(key, values);
+  }
+  return out;
+}

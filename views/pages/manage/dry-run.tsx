@@ -8,6 +8,7 @@ import type { DryRunChange, OutcomeField } from '../../../src/rules/dry-run.js';
 import { Button, CsrfField, Field, PageHeader, SelectField, Time, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ManagePage, ManageTable } from './parts.js';
+import { ExampleResults } from './rule-examples.js';
 
 export const RULES_NAV = '/manage/rules';
 
@@ -144,6 +145,7 @@ export function DryRunStatus(p: { job: DryRunJob; url: string; polling: boolean;
       <p class="muted">
         {`${job.label[0]!.toUpperCase()}${job.label.slice(1)}, replayed against v${r.baseVersion} in force. ${seconds(r.timings.totalMs)} (loading ${seconds(r.timings.loadMs)}, evaluating ${seconds(r.timings.evaluateMs)}). Nothing was written.`}
       </p>
+      {r.examples && r.examples.results.length > 0 ? <ExampleResults run={r.examples} id="dry-run-examples" /> : null}
       {r.changed === 0 ? (
         <p id="dry-run-none">No case would be routed, prioritised or tagged differently.</p>
       ) : (

@@ -10,10 +10,12 @@ import type { DiffLine } from '../../../src/definitions/diff.js';
 import type { DefinitionProblem } from '../../../src/definitions/problems.js';
 import type { DefinitionVersionRow } from '../../../src/definitions/registry.js';
 import { assetUrl } from '../../../src/http/pages/assets.js';
-import { Alert, Badge, Button, CsrfField, Field, FormError, PageHeader, Table, Time, type FormState } from '../../components.js';
+import { Alert, Badge, Button, CsrfField, Field, FormError, Table, Time, type FormState } from '../../components.js';
 import { Layout } from '../../layout.js';
 import type { Viewer } from '../../viewer.js';
+import type { ExampleRun } from '../../../src/rules/examples.js';
 import { DiffView } from './diff-view.js';
+import { ExampleResults } from './rule-examples.js';
 
 export const KIND_LABEL: Record<DefinitionKind, string> = { ruleset: 'ruleset', workflow: 'workflow', sla: 'SLA configuration' };
 
@@ -48,6 +50,8 @@ export interface DefinitionView {
   editor: EditorState;
   /** Problems of a publish that was refused; the note typed. */
   publish?: FormState & { problems?: DefinitionProblem[] };
+  /** The draft's examples, run (rulesets). */
+  examples?: ExampleRun | null;
   notice?: Notice | null;
 }
 
@@ -60,11 +64,12 @@ export function ManageTable(p: PropsWithChildren<{ caption: string; head: Child[
   );
 }
 
-/** Every manager-console page: the layout, the console's stylesheet, the navigation entry. */
-export function ManagePage(p: PropsWithChildren<{ title: string; viewer: Viewer; csrfToken: string; current: string }>) {
+/** Every manager-console page: the layout, the console's stylesheet, the navigation entry; `scripts`: the builders' small script. */
+export function ManagePage(p: PropsWithChildren<{ title: string; viewer: Viewer; csrfToken: string; current: string; scripts?: boolean }>) {
   return (
     <Layout title={p.title} viewer={p.viewer} csrfToken={p.csrfToken} current={`manage:${p.current}`}>
       <link rel="stylesheet" href={assetUrl('manage.css')} />
+      {p.scripts ? <script src={assetUrl('manage.js')} defer></script> : null}
       <div class="manage">{p.children}</div>
     </Layout>
   );
@@ -122,8 +127,31 @@ export function ProblemList({ problems, id, empty = 'No problems found.' }: { pr
   );
 }
 
-/** The JSON editor: problems appear as you type (htmx), saving stores a draft. */
-export function EditorForm(p: { view: DefinitionView; csrfToken: string; label: string; hint?: Child }) {
+/** The JSON text area of the editor (also sent out of band when a builder changes the document). */
+export function JsonTextarea(p: { text: string; base: string; invalid: boolean; oob?: boolean }) {
+  return (
+    <textarea
+      id="definition-json"
+      name="body"
+      class="code-editor"
+      rows={28}
+      spellcheck={false}
+      autocomplete="off"
+      aria-describedby="definition-json-hint editor-problems"
+      aria-invalid={p.invalid ? 'true' : undefined}
+      hx-post={`${p.base}/validate`}
+      hx-trigger="input changed delay:400ms"
+      hx-target="#editor-problems"
+      hx-swap="innerHTML"
+      hx-swap-oob={p.oob ? 'true' : undefined}
+    >
+      {p.text}
+    </textarea>
+  );
+}
+
+/** The JSON editor: problems appear as you type (htmx), saving stores a draft; `actions` adds buttons beside Save. */
+export function EditorForm(p: { view: DefinitionView; csrfToken: string; label: string; hint?: Child; actions?: Child }) {
   const { view } = p;
   const e = view.editor;
   const invalid = e.problems?.some((x) => x.severity === 'error') ?? false;
@@ -137,28 +165,16 @@ export function EditorForm(p: { view: DefinitionView; csrfToken: string; label: 
           {p.hint ?? 'Edit the JSON; problems are listed below as you type, each with its JSON path.'}
           {e.from !== null ? ` Started from version ${e.from}.` : ''}
         </p>
-        <textarea
-          id="definition-json"
-          name="body"
-          class="code-editor"
-          rows={28}
-          spellcheck={false}
-          autocomplete="off"
-          aria-describedby="definition-json-hint editor-problems"
-          aria-invalid={invalid ? 'true' : undefined}
-          hx-post={`${view.base}/validate`}
-          hx-trigger="input changed delay:400ms"
-          hx-target="#editor-problems"
-          hx-swap="innerHTML"
-        >
-          {e.text}
-        </textarea>
+        <JsonTextarea text={e.text} base={view.base} invalid={invalid} />
       </div>
       <div id="editor-problems" class="editor-problems" aria-live="polite">
         {e.problems ? <ProblemList problems={e.problems} /> : <p class="muted">Problems will show here as you type.</p>}
       </div>
       <Field id="draft-note" name="note" label="Note for this draft (optional)" value={e.note} maxlength={2000} />
-      <Button id="save-draft">Save draft</Button>
+      <div class="button-row">
+        <Button id="save-draft">Save draft</Button>
+        {p.actions}
+      </div>
     </form>
   );
 }
@@ -178,9 +194,27 @@ export function PublishForm(p: { view: DefinitionView; draft: DefinitionVersionR
         <ProblemList problems={problems} empty="Checks passed: no errors, no warnings." />
       </div>
       {blocked ? <p class="muted">Fix the errors in a new draft before publishing.</p> : null}
+      {view.examples && view.examples.results.length > 0 ? <ExampleResults run={view.examples} id="publish-examples" /> : null}
       <Field id="publish-note" name="note" label="Note (why this change)" required maxlength={2000} state={view.publish} />
+      {view.examples && view.examples.failed > 0 ? <OverrideFields state={view.publish} idPrefix="publish" /> : null}
       <Button id="publish-button" attrs={blocked ? { disabled: 'disabled' } : undefined}>{`Publish v${draft.version}`}</Button>
     </form>
+  );
+}
+
+/** Publishing over failing examples: an explicit choice and why, recorded with the version. */
+export function OverrideFields({ state, idPrefix }: { state?: FormState | undefined; idPrefix: string }) {
+  const checked = state?.values?.overrideExamples === 'on';
+  return (
+    <fieldset class="override-examples field">
+      <legend>Failing examples</legend>
+      <p class="hint">Publishing is refused while an example fails. Change the rules or the example in a new draft — or publish anyway and say why; the reason is recorded with the version.</p>
+      <label class="check" for={`${idPrefix}-override`}>
+        <input type="checkbox" id={`${idPrefix}-override`} name="overrideExamples" value="on" checked={checked} />
+        Publish even though examples fail
+      </label>
+      <Field id={`${idPrefix}-override-note`} name="overrideNote" label="Why publish with failing examples (recorded)" maxlength={2000} state={state} value={state?.values?.overrideNote ?? ''} />
+    </fieldset>
   );
 }
 
@@ -236,7 +270,15 @@ export function HistoryTable(p: { view: DefinitionView; csrfToken: string }) {
             <td>
               <Time at={row.publishedAt ?? row.createdAt} />
             </td>
-            <td class="cell-note">{row.note}</td>
+            <td class="cell-note">
+              {row.note}
+              {row.examplesOverride ? (
+                <p class="override-record">
+                  <Badge tone="warning">examples overridden</Badge>
+                  {` ${row.examplesOverride.note} (failing: ${row.examplesOverride.failed.map((f) => f.name).join(', ')})`}
+                </p>
+              ) : null}
+            </td>
             <td>{row.basedOn ? `v${row.basedOn}` : '—'}</td>
             <td>{row.state === 'published' && row.version !== current ? <RollbackForm view={view} row={row} csrfToken={p.csrfToken} /> : null}</td>
           </tr>
@@ -256,6 +298,12 @@ export function RollbackForm(p: { view: DefinitionView; row: DefinitionVersionRo
         <input type="hidden" name="version" value={String(v)} />
         <p>{`Publishes a copy of v${v} as a new version. Cases already routed keep their version.`}</p>
         <Field id={`rollback-note-${v}`} name="note" label="Note (why)" maxlength={2000} />
+        {p.view.kind === 'ruleset' ? (
+          <label class="check" for={`rollback-override-${v}`}>
+            <input type="checkbox" id={`rollback-override-${v}`} name="overrideExamples" value="on" />
+            Even if its examples fail (the note is recorded as the reason)
+          </label>
+        ) : null}
         <Button variant="danger">{`Roll back to v${v}`}</Button>
       </form>
     </details>
@@ -271,53 +319,5 @@ export function InForce({ view }: { view: DefinitionView }) {
     </div>
   ) : (
     <p class="muted">Nothing published yet.</p>
-  );
-}
-
-/** One version on its own: meta, diff against the version in force, the JSON, and what can be done with it (`view.checks` are this version's). */
-export function VersionPage(p: {
-  view: DefinitionView;
-  row: DefinitionVersionRow;
-  diff: { against: number | null; lines: DiffLine[]; same: boolean };
-  json: string;
-  title: string;
-  backLabel: string;
-  viewer: Viewer;
-  csrfToken: string;
-  current: string;
-  children?: Child;
-}) {
-  const { view, row } = p;
-  const isCurrent = view.published?.version === row.version;
-  return (
-    <ManagePage title={p.title} viewer={p.viewer} csrfToken={p.csrfToken} current={p.current}>
-      <PageHeader
-        eyebrow={<a href={view.base}>{p.backLabel}</a>}
-        title={p.title}
-        actions={isCurrent ? <Badge tone="ok">in force</Badge> : undefined}
-      />
-      <section class="panel">
-        <VersionMeta row={row} />
-        {row.basedOn ? <p>{`Based on v${row.basedOn}.`}</p> : null}
-        {isCurrent ? null : row.state === 'draft' ? (
-          <PublishForm view={view} draft={row} csrfToken={p.csrfToken} />
-        ) : (
-          <RollbackForm view={view} row={row} csrfToken={p.csrfToken} />
-        )}
-      </section>
-      {isCurrent ? null : (
-        <section class="panel" aria-labelledby="version-diff-heading">
-          <h2 id="version-diff-heading">{p.diff.against ? `Against the version in force (v${p.diff.against})` : 'Changes'}</h2>
-          {p.diff.same ? <p class="muted">Same as the version in force.</p> : <DiffView lines={p.diff.lines} caption={`v${row.version} against v${p.diff.against ?? '—'}`} />}
-        </section>
-      )}
-      {p.children}
-      <section class="panel" aria-labelledby="version-json-heading">
-        <h2 id="version-json-heading">JSON</h2>
-        <pre class="code-block" tabindex={0}>
-          {p.json}
-        </pre>
-      </section>
-    </ManagePage>
   );
 }

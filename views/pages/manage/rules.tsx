@@ -12,6 +12,8 @@ import { Alert, Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Opt
 import type { Viewer } from '../../viewer.js';
 import { DryRunForm, RULES_NAV } from './dry-run.js';
 import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, ProblemList, type DefinitionView, type Notice } from './parts.js';
+import { BuilderForm, type BuilderState } from './rule-builder.js';
+import type { Options } from '../../../src/rules/catalogue.js';
 
 export { RULES_NAV };
 
@@ -178,11 +180,11 @@ function ruleItems(definition: RulesetDefinition, idPrefix: string) {
   );
 }
 
-export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[]; refused: DefinitionProblem[] | null }) {
+export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[]; refused: DefinitionProblem[] | null; builder: BuilderState; options: Options }) {
   const { view } = p;
   const published = view.published?.body as RulesetDefinition | undefined;
   return (
-    <ManagePage title={`Ruleset ${view.name}`} viewer={p.viewer} csrfToken={p.csrfToken} current={RULES_NAV}>
+    <ManagePage title={`Ruleset ${view.name}`} viewer={p.viewer} csrfToken={p.csrfToken} current={RULES_NAV} scripts>
       <PageHeader eyebrow={<a href="/manage/rules">Rules</a>} title={`Ruleset ${view.name}`} />
       {published?.description ? <p class="lead">{published.description}</p> : null}
       <NoticeAlert notice={view.notice} />
@@ -196,9 +198,26 @@ export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: Defini
           </div>
         ) : null}
       </DraftPanel>
+      <section class="panel" id="builder-panel" aria-labelledby="builder-heading">
+        <h2 id="builder-heading">Rules, as forms</h2>
+        <p class="hint">
+          {`Each rule reads as a sentence: if its conditions hold, it does its action. Changes show at once and are kept in this form until you save a draft${p.builder.from !== null ? ` (started from version ${p.builder.from})` : ''}. The JSON below follows every change, and the other way round.`}
+        </p>
+        <BuilderForm base={view.base} csrfToken={p.csrfToken} state={p.builder} options={p.options} />
+      </section>
       <section class="panel" id="edit" aria-labelledby="edit-heading">
-        <h2 id="edit-heading">Edit</h2>
-        <EditorForm view={view} csrfToken={p.csrfToken} label={`Ruleset ${view.name} (JSON)`} />
+        <h2 id="edit-heading">JSON</h2>
+        <EditorForm
+          view={view}
+          csrfToken={p.csrfToken}
+          label={`Ruleset ${view.name} (JSON)`}
+          hint="The same ruleset as json-rules-engine JSON, for power users: edits here show in the forms above as you type (without JavaScript: Show in the forms); problems are listed below with their JSON paths."
+          actions={
+            <button type="submit" class="button button-secondary" id="json-to-builder" name="op" value="load" formaction={`${view.base}/builder`}>
+              Show in the forms
+            </button>
+          }
+        />
       </section>
       <section class="panel" id="rules" aria-labelledby="rules-heading">
         <h2 id="rules-heading">{view.published ? `Rules in force (v${view.published.version})` : 'Rules'}</h2>

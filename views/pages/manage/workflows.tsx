@@ -8,6 +8,7 @@ import { Badge, EmptyState, PageHeader, Time } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
 import { WorkflowSvg } from './workflow-svg.js';
+import { WorkflowBuilderForm, type WorkflowBuilderState, type WorkflowOptions } from './workflow-builder.js';
 
 export const WORKFLOWS_NAV = '/manage/workflows';
 
@@ -115,19 +116,42 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
   );
 }
 
-export function Diagram({ definition, id }: { definition: WorkflowDefinition; id: string }) {
+/** Zoom levels of the diagram: 100 % and up, so its 12 px text never gets smaller. */
+export const ZOOMS = [1, 1.25, 1.5, 2, 2.5, 3] as const;
+
+/** The diagram in a frame that scrolls (and, with JavaScript, pans by dragging); `zoomBase`: zoom links to that page. */
+export function Diagram({ definition, id, zoom = 1, zoomBase, link }: { definition: WorkflowDefinition; id: string; zoom?: number; zoomBase?: string; link?: string }) {
+  const level = Math.max(0, ZOOMS.findIndex((z) => z === zoom));
+  const at = (i: number) => `${zoomBase}?zoom=${Math.round(ZOOMS[Math.min(ZOOMS.length - 1, Math.max(0, i))]! * 100)}#diagram`;
   return (
-    <figure class="diagram" tabindex={0} aria-label={`State diagram of ${definition.workflow} (scrolls)`}>
-      <WorkflowSvg definition={definition} id={id} />
-    </figure>
+    <>
+      {zoomBase !== undefined ? (
+        <p class="diagram-zoom" role="group" aria-label="Zoom the diagram">
+          <a href={at(level - 1)} data-zoom="out" class="button button-secondary button-small">
+            − Zoom out
+          </a>
+          <span class="zoom-level" aria-live="polite">{`${Math.round(ZOOMS[level]! * 100)} %`}</span>
+          <a href={at(level + 1)} data-zoom="in" class="button button-secondary button-small">
+            + Zoom in
+          </a>
+          <a href={at(0)} data-zoom="reset" class="button button-link button-small">
+            100 %
+          </a>
+          <span class="muted">Scroll or drag to move around; click a state or transition to edit it.</span>
+        </p>
+      ) : null}
+      <figure class="diagram" tabindex={0} aria-label={`State diagram of ${definition.workflow} (scrolls)`} data-zoomable={zoomBase !== undefined ? 'true' : undefined}>
+        <WorkflowSvg definition={definition} id={id} zoom={ZOOMS[level]} link={link} />
+      </figure>
+    </>
   );
 }
 
-export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; draftDefinition: WorkflowDefinition | null }) {
+export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; draftDefinition: WorkflowDefinition | null; builder: WorkflowBuilderState; options: WorkflowOptions; zoom: number }) {
   const { view } = p;
   const published = view.published?.body as WorkflowDefinition | undefined;
   return (
-    <ManagePage title={`Workflow ${view.name}`} viewer={p.viewer} csrfToken={p.csrfToken} current={WORKFLOWS_NAV}>
+    <ManagePage title={`Workflow ${view.name}`} viewer={p.viewer} csrfToken={p.csrfToken} current={WORKFLOWS_NAV} scripts>
       <PageHeader eyebrow={<a href="/manage/workflows">Workflows</a>} title={`Workflow ${view.name}`} />
       {published?.description ? <p class="lead">{published.description}</p> : null}
       <NoticeAlert notice={view.notice} />
@@ -140,17 +164,30 @@ export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: Defin
           </details>
         ) : null}
       </DraftPanel>
-      <div class="definition-split">
-        <section class="panel" id="diagram" aria-labelledby="diagram-heading">
-          <h2 id="diagram-heading">{view.published ? `State diagram (v${view.published.version})` : 'State diagram'}</h2>
-          {published ? <Diagram definition={published} id="workflow-diagram" /> : <EmptyState>Nothing published yet.</EmptyState>}
-          <p class="legend">Solid arrows: transitions people use (roles listed). Dashed arrows: transitions that fire by themselves, on events or timers. A double border marks a final state.</p>
-        </section>
-        <section class="panel" id="edit" aria-labelledby="edit-heading">
-          <h2 id="edit-heading">Edit</h2>
-          <EditorForm view={view} csrfToken={p.csrfToken} label={`Workflow ${view.name} (JSON)`} />
-        </section>
-      </div>
+      <section class="panel" id="diagram" aria-labelledby="diagram-heading">
+        <h2 id="diagram-heading">{view.published ? `State diagram (v${view.published.version})` : 'State diagram'}</h2>
+        {published ? <Diagram definition={published} id="workflow-diagram" zoom={p.zoom} zoomBase={view.base} link="" /> : <EmptyState>Nothing published yet.</EmptyState>}
+        <p class="legend">Solid arrows: transitions people use (roles listed). Dashed arrows: transitions that fire by themselves, on events or timers. A double border marks a final state. Each state and transition opens its form below.</p>
+      </section>
+      <section class="panel" id="builder-panel" aria-labelledby="builder-heading">
+        <h2 id="builder-heading">States and transitions, as forms</h2>
+        <p class="hint">{`Changes show at once and are kept in this form until you save a draft${p.builder.from !== null ? ` (started from version ${p.builder.from})` : ''}. The JSON below follows every change, and the other way round.`}</p>
+        <WorkflowBuilderForm base={view.base} csrfToken={p.csrfToken} state={p.builder} options={p.options} />
+      </section>
+      <section class="panel" id="edit" aria-labelledby="edit-heading">
+        <h2 id="edit-heading">JSON</h2>
+        <EditorForm
+          view={view}
+          csrfToken={p.csrfToken}
+          label={`Workflow ${view.name} (JSON)`}
+          hint="The same workflow as JSON, for power users: edits here show in the forms above as you type (without JavaScript: Show in the forms); problems are listed below with their JSON paths."
+          actions={
+            <button type="submit" class="button button-secondary" id="json-to-builder" name="op" value="load" formaction={`${view.base}/builder`}>
+              Show in the forms
+            </button>
+          }
+        />
+      </section>
       {published ? (
         <section class="panel" id="tables" aria-labelledby="tables-heading">
           <h2 id="tables-heading">States, transitions and triggers</h2>

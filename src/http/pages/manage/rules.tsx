@@ -29,7 +29,12 @@ import { isHtmx, type PageContext, type PageEnv } from '../env.js';
 import { readForm } from '../forms.js';
 import { redirectTo, sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
-import { versionRoutes } from './versions.js';
+import { loadDefinitionView, versionRoutes } from './versions.js';
+import { checkExamples } from '../../../definitions/versions.js';
+import { builderState, builderStateOfText, ruleBuilderRoutes } from './rule-builder.js';
+import { builderOptions } from '../../../rules/builder-options.js';
+import { Builder, type BuilderState } from '../../../../views/pages/manage/rule-builder.js';
+import type { DefinitionView } from '../../../../views/pages/manage/parts.js';
 
 /** Most cases one dry-run replays. */
 export const MAX_DRY_RUN_CASES = 200_000;
@@ -204,6 +209,37 @@ export function rulesPages(): Hono<PageEnv> {
     });
   });
 
+  const renderRuleset = (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState) => {
+    const services = c.get('services');
+    const state = builder ?? builderStateOfText(services, view.name, view.editor.text, view.editor.from);
+    return sendHtml(
+      c,
+      <RulesetPage
+        viewer={viewerOf(c)!}
+        csrfToken={c.get('csrfToken')}
+        view={view}
+        queues={activeQueues(services)}
+        refused={refusedProblems(services, view.name)}
+        builder={state}
+        options={builderOptions(services)}
+      />,
+      status,
+    );
+  };
+
+  app.route(
+    '/',
+    ruleBuilderRoutes(
+      (c, editor, builder, status) => {
+        const name = rulesetName(c);
+        const view = loadDefinitionView(c.get('services'), 'ruleset', name, rulesetHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
+        return renderRuleset(c, view, status, builder);
+      },
+      rulesetName,
+      rulesetHref,
+    ),
+  );
+
   app.route(
     '/',
     versionRoutes({
@@ -214,12 +250,12 @@ export function rulesPages(): Hono<PageEnv> {
       href: rulesetHref,
       title: (name) => `Ruleset ${name}`,
       backLabel: (name) => `Ruleset ${name}`,
-      render: (c, view, status = 200) =>
-        sendHtml(
-          c,
-          <RulesetPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} queues={activeQueues(c.get('services'))} refused={refusedProblems(c.get('services'), view.name)} />,
-          status,
-        ),
+      render: (c, view, status = 200) => renderRuleset(c, view, status),
+      validated: (c, name, body) => {
+        // The JSON typed so far, shown in the forms (out of band): the two views stay in step.
+        const services = c.get('services');
+        return <Builder state={builderState(services, name, body)} options={builderOptions(services)} oob />;
+      },
       versionDetails: (row) => (
         <section class="panel" aria-labelledby="version-rules-heading">
           <h2 id="version-rules-heading">{`Rules of v${row.version}`}</h2>
@@ -250,7 +286,8 @@ export function rulesPages(): Hono<PageEnv> {
     }
     const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
       try {
-        return await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
+        const result = await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
+        return { ...result, examples: checkExamples(services, 'ruleset', name, row.body) };
       } catch (error) {
         services.logger.error('dry-run failed', { ruleset: name, draft: row.version, error });
         throw error;

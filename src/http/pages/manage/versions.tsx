@@ -19,10 +19,11 @@ import { canonicalJson } from '../../../definitions/diff.js';
 import { findJsonSyntaxError } from '../../../definitions/json-syntax.js';
 import { problem, type DefinitionProblem } from '../../../definitions/problems.js';
 import type { DefinitionVersionRow } from '../../../definitions/registry.js';
-import { checkDefinition, diffVersions, publishDraft, rollbackTo, saveDraft } from '../../../definitions/versions.js';
+import { checkDefinition, checkExamples, diffVersions, publishDraft, rollbackTo, saveDraft } from '../../../definitions/versions.js';
 import { DefinitionError, DomainError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
-import { ProblemList, VersionPage, type DefinitionView, type EditorState, type Notice } from '../../../../views/pages/manage/parts.js';
+import { ProblemList, type DefinitionView, type EditorState, type Notice } from '../../../../views/pages/manage/parts.js';
+import { VersionPage } from '../../../../views/pages/manage/version-page.js';
 import type { PageContext, PageEnv } from '../env.js';
 import { readForm } from '../forms.js';
 import { redirectTo, sendHtml, viewerOf } from '../render.js';
@@ -48,6 +49,8 @@ export interface VersionedArea {
   render(c: PageContext, view: DefinitionView, status?: 200 | 422): Html;
   /** More about one version (e.g. its rules as sentences) on its version page. */
   versionDetails?(row: DefinitionVersionRow): Child;
+  /** Out-of-band content for the validation fragment (the rule builder follows the JSON typed). */
+  validated?(c: PageContext, name: string, body: unknown): Child;
 }
 
 export interface ViewOverrides {
@@ -72,6 +75,7 @@ export function loadDefinitionView(services: Services, kind: DefinitionKind, nam
     draft,
     diff: draft ? diffVersions(services, kind, name, draft.version) : null,
     checks: draft ? checkDefinition(services, kind, name, draft.body) : [],
+    examples: draft ? checkExamples(services, kind, name, draft.body) : null,
     history,
     editor: overrides.editor ?? { text: canonicalJson(start.body), note: '', problems: null, from: start.version },
     publish: overrides.publish,
@@ -132,7 +136,13 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     const form = await readForm(c);
     const parsed = parseEditorJson(form.body ?? '');
     const problems = parsed.ok ? checkDefinition(c.get('services'), kind, name, parsed.body) : parsed.problems;
-    return sendHtml(c, <ProblemList problems={problems} />);
+    return sendHtml(
+      c,
+      <>
+        <ProblemList problems={problems} />
+        {parsed.ok ? area.validated?.(c, name, parsed.body) : null}
+      </>,
+    );
   });
 
   app.post(`${area.path}/drafts`, async (c) => {
@@ -163,15 +173,20 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     const draft = positiveInt(form.draft);
     if (draft === null) throw new DomainError('VALIDATION_FAILED', 'Choose the draft to publish.');
     const note = (form.note ?? '').trim();
-    const values = { note: form.note ?? '' };
+    const override = form.overrideExamples === 'on';
+    const overrideNote = (form.overrideNote ?? '').trim();
+    const values = { note: form.note ?? '', ...(override ? { overrideExamples: 'on' } : {}), overrideNote: form.overrideNote ?? '' };
     if (note === '') return area.render(c, view(c, { publish: { values, errors: { note: 'write a note: why this change' } } }), 422);
     if (note.length > 2000) return area.render(c, view(c, { publish: { values, errors: { note: 'at most 2,000 characters' } } }), 422);
+    if (override && overrideNote === '') return area.render(c, view(c, { publish: { values, errors: { overrideNote: 'say why it is right to publish while examples fail' } } }), 422);
     let version: number;
     try {
-      version = publishDraft(services, kind, name, draft, principal.actor, note).version.version;
+      version = publishDraft(services, kind, name, draft, principal.actor, note, override ? { overrideExamples: overrideNote.slice(0, 2000) } : {}).version.version;
     } catch (error) {
       if (error instanceof DefinitionError) {
-        return area.render(c, view(c, { publish: { values, errors: { '(form)': error.message }, problems: error.problems } }), 422);
+        // Failing examples are listed with the form (and can be overridden); other problems block it.
+        const problems = error.code === 'EXAMPLES_FAILED' ? undefined : error.problems;
+        return area.render(c, view(c, { publish: { values, errors: { '(form)': error.message }, ...(problems ? { problems } : {}) } }), 422);
       }
       throw error;
     }
@@ -190,7 +205,11 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     if (row.state !== 'published') throw new DomainError('CONFLICT', `v${target} was never published; publish it instead.`);
     let version: number;
     try {
-      version = rollbackTo(services, kind, name, target, principal.actor, (form.note ?? '').slice(0, 2000)).version.version;
+      const note = (form.note ?? '').slice(0, 2000);
+      if (form.overrideExamples === 'on' && note.trim() === '') {
+        return area.render(c, view(c, { notice: { tone: 'error', text: `To roll back to v${target} even though its examples fail, write a note saying why.` } }), 422);
+      }
+      version = rollbackTo(services, kind, name, target, principal.actor, note, form.overrideExamples === 'on' ? { overrideExamples: note } : {}).version.version;
     } catch (error) {
       if (error instanceof DefinitionError) {
         return area.render(c, view(c, { notice: { tone: 'error', text: `v${target} cannot be published again as it is: ${error.message}`, problems: error.problems } }), 422);
@@ -209,6 +228,7 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     if (!row) throw new DomainError('NOT_FOUND', `No version ${c.req.param('version')} of "${name}".`);
     const v = view(c);
     v.checks = row.state === 'draft' ? checkDefinition(services, kind, name, row.body) : [];
+    v.examples = checkExamples(services, kind, name, row.body);
     const title = `${area.title(name)} v${row.version}`;
     return sendHtml(
       c,

@@ -6,11 +6,14 @@ import { Hono } from 'hono';
 import { DomainError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
 import type { WorkflowDefinition } from '../../../workflow/definition.js';
-import { Diagram, WorkflowPage, WorkflowsListPage, WORKFLOWS_NAV, type WorkflowSummary } from '../../../../views/pages/manage/workflows.js';
+import { Diagram, WorkflowPage, WorkflowsListPage, WORKFLOWS_NAV, ZOOMS, type WorkflowSummary } from '../../../../views/pages/manage/workflows.js';
 import type { PageContext, PageEnv } from '../env.js';
 import { sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
-import { versionRoutes } from './versions.js';
+import { loadDefinitionView, versionRoutes } from './versions.js';
+import { workflowBuilderRoutes, workflowBuilderState, workflowBuilderStateOfText, workflowOptions } from './workflow-builder.js';
+import { WorkflowBuilder, type WorkflowBuilderState } from '../../../../views/pages/manage/workflow-builder.js';
+import type { DefinitionView } from '../../../../views/pages/manage/parts.js';
 
 function workflowName(c: PageContext): string {
   const name = c.req.param('name') ?? '';
@@ -40,8 +43,45 @@ function summaries(services: Services): WorkflowSummary[] {
   });
 }
 
+/** `?zoom=150`: the diagram at 150 % (without JavaScript; the zoom buttons do it in place). */
+function zoomOf(c: PageContext): number {
+  const z = Number(c.req.query('zoom')) / 100;
+  return ZOOMS.find((x) => x === z) ?? 1;
+}
+
+function renderWorkflow(c: PageContext, view: DefinitionView, status: 200 | 422, builder?: WorkflowBuilderState) {
+  const services = c.get('services');
+  const state = builder ?? workflowBuilderStateOfText(services, view.name, view.editor.text, view.editor.from);
+  return sendHtml(
+    c,
+    <WorkflowPage
+      viewer={viewerOf(c)!}
+      csrfToken={c.get('csrfToken')}
+      view={view}
+      draftDefinition={view.draft && !view.checks.some((p) => p.severity === 'error') ? (view.draft.body as WorkflowDefinition) : null}
+      builder={state}
+      options={workflowOptions(services, state.doc)}
+      zoom={zoomOf(c)}
+    />,
+    status,
+  );
+}
+
 export function workflowPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
+
+  app.route(
+    '/',
+    workflowBuilderRoutes(
+      (c, editor, builder, status) => {
+        const name = workflowName(c);
+        const view = loadDefinitionView(c.get('services'), 'workflow', name, workflowHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
+        return renderWorkflow(c, view, status, builder);
+      },
+      workflowName,
+      workflowHref,
+    ),
+  );
 
   app.get('/manage/workflows', (c) => {
     managerOf(c);
@@ -58,17 +98,13 @@ export function workflowPages(): Hono<PageEnv> {
       href: workflowHref,
       title: (name) => `Workflow ${name}`,
       backLabel: (name) => `Workflow ${name}`,
-      render: (c, view, status = 200) =>
-        sendHtml(
-          c,
-          <WorkflowPage
-            viewer={viewerOf(c)!}
-            csrfToken={c.get('csrfToken')}
-            view={view}
-            draftDefinition={view.draft && !view.checks.some((p) => p.severity === 'error') ? (view.draft.body as WorkflowDefinition) : null}
-          />,
-          status,
-        ),
+      render: (c, view, status = 200) => renderWorkflow(c, view, status),
+      validated: (c, name, body) => {
+        // The JSON typed so far, shown in the forms (out of band).
+        const services = c.get('services');
+        const state = workflowBuilderState(services, name, body);
+        return <WorkflowBuilder state={state} options={workflowOptions(services, state.doc)} oob />;
+      },
       versionDetails: (row) => (
         <section class="panel" aria-labelledby="version-diagram-heading">
           <h2 id="version-diagram-heading">{`State diagram of v${row.version}`}</h2>
