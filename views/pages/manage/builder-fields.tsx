@@ -7,7 +7,7 @@
 import type { Child } from 'hono/jsx';
 import type { DefinitionProblem } from '../../../src/definitions/problems.js';
 import { fieldId, fieldName, formText, listItems, pointer, pointerOfJsonPath, type Segment } from '../../../src/definitions/form-edit.js';
-import { Badge } from '../../components.js';
+import { Badge, CsrfField, Field } from '../../components.js';
 
 export interface Choice {
   value: string;
@@ -239,5 +239,40 @@ export function DataList({ id, choices }: { id: string; choices: Choice[] }) {
         <option value={c.value}>{c.label === c.value ? undefined : c.label}</option>
       ))}
     </datalist>
+  );
+}
+
+/** A builder's save footer: the draft's note and the save command (`hint` beside it, when given). */
+export function BuilderSave({ draftNote, hint }: { draftNote: string | undefined; hint?: string }) {
+  return (
+    <div class="builder-save">
+      <Field id="builder-note-field" name="note" label="Note for the draft saved from the forms (optional)" value={draftNote} maxlength={2000} />
+      <Command op="save" id="builder-save" variant="primary" small={false}>
+        Save the forms as a draft
+      </Command>
+      {hint ? <span class="muted">{` ${hint}`}</span> : null}
+    </div>
+  );
+}
+
+/** The form around a builder (rules or workflow): every change posts it, `#builder` inside it is what comes back. */
+export function BuilderFormShell({ base, csrfToken, children }: { base: string; csrfToken: string; children: Child }) {
+  return (
+    <form
+      id="builder-form"
+      class="builder-form"
+      method="post"
+      action={`${base}/builder`}
+      hx-post={`${base}/builder`}
+      hx-trigger="change, submit"
+      hx-target="#builder"
+      hx-swap="outerHTML"
+      hx-sync="this:replace"
+      hx-push-url="false"
+      novalidate
+    >
+      <CsrfField token={csrfToken} />
+      {children}
+    </form>
   );
 }

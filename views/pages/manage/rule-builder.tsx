@@ -14,8 +14,7 @@ import { EVENT_CHOICES, eventChoice, type OptionSource, type Options } from '../
 import { describeRule } from '../../../src/rules/describe.js';
 import type { RuleJson } from '../../../src/rules/definition.js';
 import type { ExampleRun } from '../../../src/rules/examples.js';
-import { CsrfField, Field } from '../../components.js';
-import { Chips, Command, DataList, JsonNode, Messages, Select, Switch, TextInput } from './builder-fields.js';
+import { BuilderFormShell, BuilderSave, Chips, Command, DataList, JsonNode, Messages, Select, Switch, TextInput } from './builder-fields.js';
 import { ConditionNode, type ConditionContext } from './rule-conditions.js';
 import { ExampleList, ExampleResults } from './rule-examples.js';
 import { ProblemList } from './parts.js';
@@ -208,13 +207,7 @@ export function Builder({ state, options, oob }: { state: BuilderState; options:
           </aside>
         </div>
       )}
-      <div class="builder-save">
-        <Field id="builder-note-field" name="note" label="Note for the draft saved from the forms (optional)" value={state.draftNote} maxlength={2000} />
-        <Command op="save" id="builder-save" variant="primary" small={false}>
-          Save the forms as a draft
-        </Command>
-        <span class="muted">{` Saving stores a new draft (nothing is published) and runs the examples.${doc ? '' : ''}`}</span>
-      </div>
+      <BuilderSave draftNote={state.draftNote} hint="Saving stores a new draft (nothing is published) and runs the examples." />
     </div>
   );
 }
@@ -222,22 +215,9 @@ export function Builder({ state, options, oob }: { state: BuilderState; options:
 /** The builder's form; `#builder` inside it is what each change replaces. */
 export function BuilderForm({ base, csrfToken, state, options }: { base: string; csrfToken: string; state: BuilderState; options: Options }) {
   return (
-    <form
-      id="builder-form"
-      class="builder-form"
-      method="post"
-      action={`${base}/builder`}
-      hx-post={`${base}/builder`}
-      hx-trigger="change, submit"
-      hx-target="#builder"
-      hx-swap="outerHTML"
-      hx-sync="this:replace"
-      hx-push-url="false"
-      novalidate
-    >
-      <CsrfField token={csrfToken} />
+    <BuilderFormShell base={base} csrfToken={csrfToken}>
       <Builder state={state} options={options} />
-    </form>
+    </BuilderFormShell>
   );
 }
 

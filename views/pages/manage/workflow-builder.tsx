@@ -8,8 +8,7 @@
  * whatever the forms do not know is kept and marked.
  */
 import type { DefinitionProblem } from '../../../src/definitions/problems.js';
-import { CsrfField, Field } from '../../components.js';
-import { Command, DataList, Messages, Select, TextInput, type Choice } from './builder-fields.js';
+import { BuilderFormShell, BuilderSave, Command, DataList, Messages, Select, TextInput, type Choice } from './builder-fields.js';
 import { ProblemList } from './parts.js';
 import { StateCard, TransitionCard, Triggers } from './workflow-cards.js';
 
@@ -106,33 +105,15 @@ export function WorkflowBuilder({ state, options, oob }: { state: WorkflowBuilde
           </Command>
         </>
       )}
-      <div class="builder-save">
-        <Field id="builder-note-field" name="note" label="Note for the draft saved from the forms (optional)" value={state.draftNote} maxlength={2000} />
-        <Command op="save" id="builder-save" variant="primary" small={false}>
-          Save the forms as a draft
-        </Command>
-      </div>
+      <BuilderSave draftNote={state.draftNote} />
     </div>
   );
 }
 
 export function WorkflowBuilderForm({ base, csrfToken, state, options }: { base: string; csrfToken: string; state: WorkflowBuilderState; options: WorkflowOptions }) {
   return (
-    <form
-      id="builder-form"
-      class="builder-form"
-      method="post"
-      action={`${base}/builder`}
-      hx-post={`${base}/builder`}
-      hx-trigger="change, submit"
-      hx-target="#builder"
-      hx-swap="outerHTML"
-      hx-sync="this:replace"
-      hx-push-url="false"
-      novalidate
-    >
-      <CsrfField token={csrfToken} />
+    <BuilderFormShell base={base} csrfToken={csrfToken}>
       <WorkflowBuilder state={state} options={options} />
-    </form>
+    </BuilderFormShell>
   );
 }
