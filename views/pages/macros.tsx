@@ -4,6 +4,7 @@
  * use and a live preview (htmx as you type, the Preview button without JavaScript). Shared
  * macros are edited by managers; agents see them read-only.
  */
+import { VariableList } from '../partials/template-variables.js';
 import type { FieldIssue } from '../../src/errors.js';
 import { assetUrl } from '../../src/http/pages/assets.js';
 import type { VariableSpec } from '../../src/notifications/template-catalog.js';
@@ -220,19 +221,7 @@ function Variables({ variables }: { variables: readonly VariableSpec[] }) {
     <section class="panel" aria-labelledby="macro-variables-heading" id="macro-variables">
       <h2 id="macro-variables-heading">Variables</h2>
       <p class="muted">The reply goes to the customer: it may name only what the customer sees of the case, and you.</p>
-      <dl class="facts">
-        {variables.map((v) => (
-          <>
-            <dt>
-              <code>{`{{${v.name}}}`}</code>
-            </dt>
-            <dd>{v.description}</dd>
-          </>
-        ))}
-      </dl>
-      <p class="muted">
-        <code>{'{{#name}}…{{/name}}'}</code> keeps its text only when the value is there, <code>{'{{^name}}…{{/name}}'}</code> only when it is not.
-      </p>
+      <VariableList variables={variables} />
     </section>
   );
 }

@@ -3,6 +3,7 @@
  * one template version's page: the editor with the variables it may use, a live preview
  * (htmx as you type; the Preview button without JavaScript), reset to the default, history.
  */
+import { VariableList } from '../../partials/template-variables.js';
 import type { TemplateChange, TemplateState } from '../../../src/notifications/template-store.js';
 import type { TemplatePreview } from '../../../src/notifications/preview-template.js';
 import type { FieldIssue } from '../../../src/errors.js';
@@ -144,19 +145,7 @@ function Variables({ state }: { state: TemplateState }) {
           ? 'Customer versions show only what the customer may see: the queue, the priority and reasons are refused.'
           : 'Use these in the subject or the text.'}
       </p>
-      <dl class="facts">
-        {state.variables.map((v) => (
-          <>
-            <dt>
-              <code>{v.sectionOnly ? `{{#${v.name}}}…{{/${v.name}}}` : `{{${v.name}}}`}</code>
-            </dt>
-            <dd>{v.description}</dd>
-          </>
-        ))}
-      </dl>
-      <p class="muted">
-        <code>{'{{#name}}…{{/name}}'}</code> keeps its text only when the value is there, <code>{'{{^name}}…{{/name}}'}</code> only when it is not.
-      </p>
+      <VariableList variables={state.variables} />
     </section>
   );
 }
