@@ -9,7 +9,7 @@ import { transaction } from '../db/client.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { applyMacro } from '../macros/apply-macro.js';
-import { changeTags } from '../macros/case-changes.js';
+import { changeTags } from './case-changes.js';
 import { findMacro } from '../macros/macro-store.js';
 import type { Services } from '../services.js';
 import type { TransitionFields } from '../workflow/context.js';

@@ -12,35 +12,22 @@
  */
 import { z } from 'zod';
 import { transaction } from '../db/client.js';
-import { PRIORITIES, type Priority } from '../db/schema/index.js';
+import { PRIORITIES } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { normalizeTags, setPriority, setTags, tagProblem, type PriorityChange, type TagsChange } from './case-changes.js';
 import { assertVersion } from './transition-case.js';
 
-/** A tag as rules write them (`addTags`): letters, digits, ":", "_" and "-", at most 64 characters. */
-const TAG = /^[a-z0-9][a-z0-9:_-]*$/;
-export const MAX_TAGS = 20;
-
-/** `" #VIP, after hours "` → `vip`, `after-hours`: lower case, no leading `#`, spaces as `-`. */
-export function normalizeTag(raw: string): string {
-  return raw.trim().replace(/^#+/, '').trim().toLowerCase().replace(/\s+/g, '-');
-}
-
-/** Tags from a list or a comma-separated text, normalised, each once, in the order given. */
-export function normalizeTags(input: readonly string[] | string): string[] {
-  const parts = typeof input === 'string' ? input.split(',') : input;
-  return [...new Set(parts.map(normalizeTag).filter((t) => t !== ''))];
-}
+export { normalizeTags } from './case-changes.js';
 
 const tagsSchema = z
   .union([z.array(z.string().max(200)).max(100), z.string().max(4_000)])
   .transform((v) => normalizeTags(v))
   .superRefine((tags, ctx) => {
-    const bad = tags.filter((t) => t.length > 64 || !TAG.test(t));
-    if (bad.length) ctx.addIssue({ code: 'custom', message: `tags use letters, digits, ":", "_" and "-" (at most 64 characters): ${bad.map((t) => `"${t}"`).join(', ')}` });
-    if (tags.length > MAX_TAGS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_TAGS} tags` });
+    const problem = tagProblem(tags);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 export const editCaseSchema = z
@@ -55,8 +42,8 @@ export const editCaseSchema = z
 export type EditCaseInput = z.input<typeof editCaseSchema>;
 
 export interface CaseChanges {
-  priority?: { from: Priority; to: Priority };
-  tags?: { from: string[]; to: string[]; added: string[]; removed: string[] };
+  priority?: PriorityChange;
+  tags?: TagsChange;
   subject?: { from: string; to: string };
 }
 
@@ -78,17 +65,10 @@ export function editCase(services: Services, caseId: number, input: EditCaseInpu
     }
     const c = ctx.case;
     const changes: CaseChanges = {};
-    if (edit.priority !== undefined && edit.priority !== c.priority) {
-      changes.priority = { from: c.priority, to: edit.priority };
-      c.priority = edit.priority;
-      ctx.raise('case.priority_changed', { ...changes.priority });
-    }
-    if (edit.tags !== undefined && !sameSet(edit.tags, c.tags)) {
-      const from = c.tags;
-      changes.tags = { from, to: edit.tags, added: edit.tags.filter((t) => !from.includes(t)), removed: from.filter((t) => !edit.tags!.includes(t)) };
-      c.tags = edit.tags;
-      ctx.raise('case.tags_changed', { ...changes.tags });
-    }
+    const priority = edit.priority === undefined ? null : setPriority(ctx, edit.priority);
+    if (priority) changes.priority = priority;
+    const tags = edit.tags === undefined ? null : setTags(ctx, edit.tags);
+    if (tags) changes.tags = tags;
     if (edit.subject !== undefined && edit.subject !== c.subject) {
       changes.subject = { from: c.subject, to: edit.subject };
       c.subject = edit.subject;
@@ -98,8 +78,4 @@ export function editCase(services: Services, caseId: number, input: EditCaseInpu
     if (Object.keys(changes).length > 0) ctx.save();
     return { case: ctx.case, changes };
   });
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
 }

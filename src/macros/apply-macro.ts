@@ -18,7 +18,7 @@ import { statement } from '../db/fast.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow, type TransitionFields } from '../workflow/context.js';
-import { changeTags, setPriority } from './case-changes.js';
+import { changeTags, setPriority } from '../cases/case-changes.js';
 import { describeActions, staffNames, type MacroActions } from './macro-actions.js';
 import { macroValues, renderMacroBody } from './macro-language.js';
 import { findMacro, scopeOf, type MacroRow } from './macro-store.js';

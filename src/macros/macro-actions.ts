@@ -9,7 +9,7 @@ import { PRIORITIES, staff, type MacroActions } from '../db/schema/index.js';
 import type { FieldIssue } from '../errors.js';
 import type { Services } from '../services.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
-import { normalizeTags, tagProblem } from './case-changes.js';
+import { normalizeTags, tagProblem } from '../cases/case-changes.js';
 
 export type { MacroActions } from '../db/schema/index.js';
 

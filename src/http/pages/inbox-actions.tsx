@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { bulkUpdate, type BulkAction } from '../../cases/bulk-update.js';
 import { deleteInboxView, filtersQuery, saveInboxView } from '../../cases/inbox-views.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import { normalizeTag, tagProblem } from '../../macros/case-changes.js';
+import { normalizeTag, tagProblem } from '../../cases/case-changes.js';
 import { parseMacroId } from '../../macros/macro-store.js';
 import type { FormValues } from '../../../views/components.js';
 import { InboxPage, type InboxForms } from '../../../views/pages/inbox.js';

@@ -1,9 +1,9 @@
 /**
- * The priority and tag changes a macro makes, inside the caller's unit of work. They raise
- * the same timeline events as editing a case by hand (`case.priority_changed { from, to }`,
- * `case.tags_changed { from, to, added, removed }`), so the SLA clocks and the timeline treat
- * both alike; once the case editor's verb (src/cases/edit-case.ts) is on main these can
- * delegate to it.
+ * Priority and tag changes inside the caller's unit of work, shared by editing a case
+ * (edit-case.ts), macros and bulk actions: each raises its timeline event with before and
+ * after (`case.priority_changed { from, to }`, `case.tags_changed { from, to, added, removed }`),
+ * so the SLA clocks and the timeline treat them alike; nothing is recorded when nothing changes.
+ * Tags are normalised and checked here too.
  */
 import { PRIORITIES, type Priority } from '../db/schema/index.js';
 import { ValidationError } from '../errors.js';
@@ -37,23 +37,44 @@ export function isPriority(value: unknown): value is Priority {
   return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value);
 }
 
-/** Sets the priority; nothing is recorded when it already is that. */
-export function setPriority(ctx: CaseContext, priority: Priority): void {
-  const from = ctx.case.priority;
-  if (from === priority) return;
-  ctx.case.priority = priority;
-  ctx.raise('case.priority_changed', { from, to: priority });
+export interface PriorityChange {
+  from: Priority;
+  to: Priority;
 }
 
-/** Adds and removes tags; nothing is recorded when the set stays the same. */
-export function changeTags(ctx: CaseContext, add: readonly string[], remove: readonly string[]): void {
+export interface TagsChange {
+  from: string[];
+  to: string[];
+  added: string[];
+  removed: string[];
+}
+
+/** Sets the priority; null (nothing recorded) when it already is that. */
+export function setPriority(ctx: CaseContext, priority: Priority): PriorityChange | null {
+  const from = ctx.case.priority;
+  if (from === priority) return null;
+  ctx.case.priority = priority;
+  const change = { from, to: priority };
+  ctx.raise('case.priority_changed', { ...change });
+  return change;
+}
+
+/** Replaces the tags; null (nothing recorded) when the set stays the same. */
+export function setTags(ctx: CaseContext, to: string[]): TagsChange | null {
   const from = ctx.case.tags;
-  const to = [...from.filter((t) => !remove.includes(t)), ...add.filter((t) => !from.includes(t) && !remove.includes(t))];
   const added = to.filter((t) => !from.includes(t));
   const removed = from.filter((t) => !to.includes(t));
-  if (added.length === 0 && removed.length === 0) return;
+  if (added.length === 0 && removed.length === 0) return null;
   if (to.length > MAX_TAGS) throw new ValidationError([{ path: 'tags', message: `at most ${MAX_TAGS} tags` }], `${ctx.ref} would have ${to.length} tags; at most ${MAX_TAGS}.`);
   ctx.case.tags = to;
-  ctx.raise('case.tags_changed', { from, to, added, removed });
+  const change = { from, to, added, removed };
+  ctx.raise('case.tags_changed', { ...change });
+  return change;
+}
+
+/** Adds and removes tags (a macro, a bulk action). */
+export function changeTags(ctx: CaseContext, add: readonly string[], remove: readonly string[]): TagsChange | null {
+  const from = ctx.case.tags;
+  return setTags(ctx, [...from.filter((t) => !remove.includes(t)), ...add.filter((t) => !from.includes(t) && !remove.includes(t))]);
 }
 
