@@ -105,7 +105,7 @@ const bench: Bench = {
 
     const store = path.join(dir, 'casebook.db');
     await prepareStore(store);
-    let server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error' } });
+    let server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, undefined, 2);
     for (const c of [1, 10, 50]) {
       const r = await load(server.url, c);
@@ -162,7 +162,7 @@ const bench: Bench = {
     // the baseline is the same steady load without the writer.
     const RATE = 200;
     await prepareStore(store);
-    server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error' } });
+    server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, RATE, 2); // warm-up: a fresh process compiles and JITs on its first requests
     const quiet = await load(server.url, 10, RATE);
     check(quiet, 'steady load');
@@ -171,7 +171,7 @@ const bench: Bench = {
     const results: Record<string, Result> = {};
     for (const mode of ['worker', 'auto'] as const) {
       await prepareStore(store);
-      server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode } });
+      server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode } });
       await load(server.url, 10, RATE, 2);
       results[mode] = await underDiskLoad(dir, () => load(server.url, 10, RATE));
       check(results[mode]!, `disk load ${mode}`);

@@ -3,7 +3,6 @@
  * `createApp(...).request()` against a real database without a socket.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
@@ -23,6 +22,7 @@ import { isPagePath } from './pages/session.js';
 import type { NavLink } from '../../views/viewer.js';
 import { problemResponse, asDomainError } from './problem.js';
 import type { AppEnv } from './types.js';
+import { REPO_ROOT } from '../repo-root.js';
 
 export interface AppOptions {
   adminToken: string | null;
@@ -42,7 +42,6 @@ export interface AppOptions {
   definitionFolders?: Folders;
 }
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_DEFINITION_FOLDERS: Folders = { rulesDir: path.join(REPO_ROOT, 'rules'), workflowsDir: path.join(REPO_ROOT, 'workflows') };
 
 /** Our pages load only our own scripts and styles; nothing inline, no framing. */
