@@ -26,6 +26,7 @@ export function openForCli(): CliContext {
     publicUrl: config.publicUrl,
     defaultWorkflow: config.defaultWorkflow,
     queueWaitAlertMinutes: config.queueWaitAlertMinutes,
+    rulesEngine: config.rulesEngine,
   });
   return {
     config,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
+import { RULES_ENGINES, type RulesEngine } from './rules/run-ruleset.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
+  /** RULES_ENGINE: `compiled` rules where they apply (default) or json-rules-engine everywhere (`reference`). */
+  rulesEngine: RulesEngine;
 }
 
 export class ConfigError extends Error {}
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     logLevel,
     email: emailSettings(env, adminToken),
+    rulesEngine: oneOf('RULES_ENGINE', env.RULES_ENGINE, RULES_ENGINES, 'compiled'),
   };
 }
 

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email });
+  const services = createServices(db, systemClock, { logger, mailer, publicUrl: config.publicUrl, defaultWorkflow: config.defaultWorkflow, queueWaitAlertMinutes: config.queueWaitAlertMinutes, email: config.email, rulesEngine: config.rulesEngine });
   const seeded = seedDefinitions(services, files);
   if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
   for (const refused of services.definitions.refusedRulesets()) {

@@ -12,6 +12,7 @@ import type { Mailer } from './notifications/mailer.js';
 import { builtinOutboxHandlers } from './outbox/handlers.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { OutboxWorker } from './outbox/worker.js';
+import { rulesEngineFromEnv, type RulesEngine } from './rules/run-ruleset.js';
 import { registerBuiltinActions } from './workflow/actions/index.js';
 import { registerBuiltinSubscribers } from './workflow/builtin-subscribers.js';
 import { ActionRegistry } from './workflow/registry.js';
@@ -30,6 +31,8 @@ export interface ServiceOptions {
   outboxHandlers?: Iterable<[string, OutboxHandler]>;
   /** The email channel's settings (default: defaultEmailSettings()). */
   email?: EmailSettings;
+  /** Which evaluator runs rules (default: RULES_ENGINE, else `compiled`; src/rules/run-ruleset.ts). */
+  rulesEngine?: RulesEngine;
 }
 
 export interface Services {
@@ -45,6 +48,7 @@ export interface Services {
   publicUrl: string;
   queueWaitAlertMinutes: number;
   email: EmailSettings;
+  rulesEngine: RulesEngine;
 }
 
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
@@ -63,6 +67,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
+    rulesEngine: options.rulesEngine ?? rulesEngineFromEnv(),
   };
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);

@@ -9,7 +9,8 @@ import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { definitionVersions, queues, type DefinitionKind, type DefinitionState } from '../db/schema/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
-import { compileRuleset, type CompiledRuleset } from '../rules/engine.js';
+import { prepareRuleset } from '../rules/compile.js';
+import type { CompiledRuleset } from '../rules/engine.js';
 import { validateRuleset, type RuleJson } from '../rules/definition.js';
 import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
@@ -119,7 +120,7 @@ export class Definitions {
   ruleset(name: string, version?: number): CompiledRuleset {
     const { value } = this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => {
       const result = validateRuleset(body, { queues: null, policies: null }, name);
-      return result.ok ? compileRuleset(result.definition, v) : { name, version: v, problems: result.problems };
+      return result.ok ? prepareRuleset(result.definition, v) : { name, version: v, problems: result.problems };
     });
     if (!('engine' in value)) throw new RefusedRulesetError(value);
     return value;

@@ -3,8 +3,9 @@
  * outcome (queue, priority, tier, SLA policy, tags) would change, before → after, with
  * totals and the rules responsible.
  *
- * Each selected case's intake is replayed twice with the rules compiled to plain functions
- * (`compile.ts`, proven equal to json-rules-engine): once with the published rulesets
+ * Each selected case's intake is replayed twice (`dry-run-replay.ts`), with the rules compiled
+ * to plain functions (`compile.ts`, proven equal to json-rules-engine) unless
+ * `RULES_ENGINE=reference` or a construct they do not support: once with the published rulesets
  * ("before") and once with the draft in place of its published version ("after"). The
  * facts are those the case was routed with: its subject, description, channel and
  * requested priority, and the customer, diagnosis and business-hours facts stored in its
@@ -16,13 +17,14 @@
  */
 import type { Db } from '../db/client.js';
 import { RefusedRulesetError } from '../definitions/registry.js';
-import type { FiredRule, Priority, RoutingRecord } from '../db/schema/cases.js';
+import type { Priority, RoutingRecord } from '../db/schema/cases.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { Services } from '../services.js';
-import { compileFast, type FastRuleset } from './compile.js';
 import type { RulesetDefinition } from './definition.js';
-import type { Decisions } from './evaluate.js';
+import { fromDefinition, inForce, replay, type Chain, type Outcome, type ReplayContext } from './dry-run-replay.js';
 import type { CaseFact } from './facts.js';
+
+export type { Outcome } from './dry-run-replay.js';
 
 export type DryRunSelection =
   | { kind: 'last'; count: number }
@@ -31,14 +33,6 @@ export type DryRunSelection =
 
 export const OUTCOME_FIELDS = ['queue', 'priority', 'tier', 'slaPolicy', 'tags'] as const;
 export type OutcomeField = (typeof OUTCOME_FIELDS)[number];
-
-export interface Outcome {
-  queue: string;
-  priority: Priority;
-  tier: number;
-  slaPolicy: string;
-  tags: string[];
-}
 
 export interface DryRunChange {
   caseId: string;
@@ -164,15 +158,6 @@ export function intakeFacts(
   };
 }
 
-interface Chain {
-  rulesets: FastRuleset[];
-}
-
-interface Replay {
-  outcome: Outcome;
-  fired: Map<string, string>;
-}
-
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function dryRun(services: Services, options: DryRunOptions): Promise<DryRunResult> {
@@ -182,19 +167,19 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   const workflow = definitions.workflow(services.defaultWorkflow).definition;
   const names = [...(workflow.triggers?.['case.created'] ?? [])];
   if (!names.includes(options.ruleset)) names.push(options.ruleset);
+  const engine = services.rulesEngine;
   const published = (name: string) => {
-    if (name === options.ruleset && baseVersion === 0) return compileFast({ ruleset: name, rules: [] }, 0);
+    if (name === options.ruleset && baseVersion === 0) return fromDefinition({ ruleset: name, rules: [] }, 0, engine);
     try {
-      const r = definitions.ruleset(name);
-      return compileFast(r.definition, r.version);
+      return inForce(definitions.ruleset(name), engine);
     } catch (error) {
       // A refused version is not run: cases get no decisions from it, and neither does the replay.
-      if (error instanceof RefusedRulesetError) return compileFast({ ruleset: name, rules: [] }, error.refused.version);
+      if (error instanceof RefusedRulesetError) return fromDefinition({ ruleset: name, rules: [] }, error.refused.version, engine);
       throw error;
     }
   };
   const before: Chain = { rulesets: names.map(published) };
-  const after: Chain = { rulesets: names.map((n) => (n === options.ruleset ? compileFast(options.draft, baseVersion + 1) : published(n))) };
+  const after: Chain = { rulesets: names.map((n) => (n === options.ruleset ? fromDefinition(options.draft, baseVersion + 1, engine) : published(n))) };
 
   const tiers = new Map(
     services.db.$client.prepare<[], { id: string; tier: number }>('SELECT id, tier FROM queues WHERE active = 1 ORDER BY id').all().map((q) => [q.id, q.tier]),
@@ -231,8 +216,10 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     const sliceStarted = performance.now();
     for (const row of rows) {
       const facts = intakeFacts(row, initialState);
-      const b = replay(before, facts, context);
-      const a = replay(after, facts, context);
+      const replayedBefore = replay(before, facts, context);
+      const b = replayedBefore instanceof Promise ? await replayedBefore : replayedBefore;
+      const replayedAfter = replay(after, facts, context);
+      const a = replayedAfter instanceof Promise ? await replayedAfter : replayedAfter;
       const fields = OUTCOME_FIELDS.filter((f) => !sameValue(a.outcome[f], b.outcome[f]));
       if (fields.length === 0) continue;
       result.changed++;
@@ -252,66 +239,6 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   }
   result.timings = { loadMs, evaluateMs, totalMs: performance.now() - started };
   return result;
-}
-
-interface ReplayContext {
-  /** Active queues and their tiers, in id order. */
-  tiers: Map<string, number>;
-  defaultPolicy: string;
-  policies: Set<string>;
-}
-
-/** Intake's outcome for these facts, decided as createCase decides it. */
-function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay {
-  const { tiers } = context;
-  const requested = baseFacts.case.priority as Priority;
-  const caseFact: CaseFact = { ...baseFacts.case, tags: [], skills: [] };
-  const facts = { ...baseFacts, case: caseFact };
-  const fired = new Map<string, string>();
-  let queue: string | null = null;
-  let priority: Priority | null = null;
-  let policy: string | null = null;
-  let escalate: Decisions['escalate'] = null;
-  const tags = new Set<string>();
-  for (const ruleset of chain.rulesets) {
-    let decisions: Decisions;
-    let hits: FiredRule[];
-    try {
-      ({ fired: hits, decisions } = ruleset.decide(facts));
-    } catch {
-      continue; // a ruleset that throws contributes nothing, as at intake
-    }
-    for (const h of hits) fired.set(`${ruleset.name}: ${h.rule}`, JSON.stringify(h.event));
-    queue ??= decisions.queue;
-    priority ??= decisions.priority;
-    policy ??= decisions.slaPolicy;
-    escalate ??= decisions.escalate;
-    for (const t of decisions.tags) tags.add(t);
-    if (decisions.queue) caseFact.queue = decisions.queue;
-    if (decisions.priority) caseFact.priority = decisions.priority;
-    caseFact.tags = [...tags];
-    caseFact.skills = [...new Set([...caseFact.skills, ...decisions.skills])];
-  }
-  const routedQueue = queue && tiers.has(queue) ? queue : 'general';
-  let finalQueue = routedQueue;
-  let tier = tiers.get(routedQueue) ?? 1;
-  if (escalate) {
-    const target = escalate.queue ?? [...tiers].find(([, t]) => t === escalate!.tier)?.[0] ?? null;
-    if (target && tiers.has(target) && !(tier >= escalate.tier && routedQueue === target)) {
-      finalQueue = target;
-      tier = escalate.tier;
-    }
-  }
-  return {
-    outcome: {
-      queue: finalQueue,
-      priority: priority ?? requested,
-      tier,
-      slaPolicy: policy && context.policies.has(policy) ? policy : context.defaultPolicy,
-      tags: [...tags].sort(),
-    },
-    fired,
-  };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
