@@ -58,8 +58,13 @@ export function guardWrites(db: Db, guard: () => void): void {
   walGuards.set(db.$client, guard);
 }
 
+/** What must run before a transaction begins on this connection (the WAL backstop); group-commit.ts calls it too. */
+export function beforeWrite(db: Db): void {
+  walGuards.get(db.$client)?.();
+}
+
 /** Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front). */
 export function transaction<T>(db: Db, fn: () => T): T {
-  if (!db.$client.inTransaction) walGuards.get(db.$client)?.();
+  if (!db.$client.inTransaction) beforeWrite(db);
   return db.$client.transaction(fn).immediate();
 }

@@ -1,0 +1,139 @@
+/**
+ * Group commit: commands that arrive together share one `BEGIN IMMEDIATE … COMMIT`.
+ *
+ * `groupCommit(db, fn)` queues a synchronous unit of work and answers with its result once
+ * the transaction it ran in has committed. The queue is flushed at the end of the current
+ * turn of the event loop (`setImmediate`): whatever requests were read in that turn and
+ * reached their write run one after the other inside one transaction, each in its own
+ * savepoint. Nothing waits on a timer, so a lone command is committed as soon as it would
+ * have been on its own.
+ *
+ * - A unit that throws rolls back its savepoint only; the others commit.
+ * - Every caller is answered after the shared COMMIT: nobody hears "done" before the data
+ *   is in the WAL, so durability is what a transaction of its own gives (`synchronous =
+ *   NORMAL`: every commit survives a crash of the process).
+ * - When the COMMIT (or the BEGIN) fails, every unit of the group fails with that error.
+ * - When SQLite rolls the whole transaction back inside a unit (SQLITE_FULL, an I/O error),
+ *   the units already run are lost with it and fail with that error; the units not yet run
+ *   go into a new transaction.
+ * - Called inside a transaction (a unit composed of others), `fn` runs at once in a savepoint.
+ *
+ * Each unit keeps its own semantics: it reads what the units before it in the group wrote
+ * (they run in order on one connection), so optimistic version checks, outbox items written
+ * with the change and exactly-once markers behave as in a transaction of its own.
+ */
+import { beforeWrite, type Db, type Sqlite } from './client.js';
+import { statement } from './fast.js';
+
+interface Unit {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export interface GroupCommitStats {
+  /** Transactions committed (or attempted) by the group committer. */
+  groups: number;
+  /** Units of work run in them. */
+  units: number;
+  /** The most units one transaction carried. */
+  largest: number;
+}
+
+interface Committer {
+  queue: Unit[];
+  scheduled: boolean;
+  stats: GroupCommitStats;
+}
+
+const committers = new WeakMap<Sqlite, Committer>();
+
+function committerOf(sqlite: Sqlite): Committer {
+  let committer = committers.get(sqlite);
+  if (!committer) {
+    committer = { queue: [], scheduled: false, stats: { groups: 0, units: 0, largest: 0 } };
+    committers.set(sqlite, committer);
+  }
+  return committer;
+}
+
+/** How the group committer of this connection has batched so far (benchmarks, tests). */
+export function groupCommitStats(db: Db): GroupCommitStats {
+  return { ...committerOf(db.$client).stats };
+}
+
+/** Runs `fn` (synchronous) in a transaction shared with the units queued in the same turn; resolves after COMMIT. */
+export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
+  const sqlite = db.$client;
+  if (sqlite.inTransaction) {
+    try {
+      return Promise.resolve(sqlite.transaction(fn)());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const committer = committerOf(sqlite);
+  return new Promise<T>((resolve, reject) => {
+    committer.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    if (!committer.scheduled) {
+      committer.scheduled = true;
+      setImmediate(() => flush(db, committer));
+    }
+  });
+}
+
+function flush(db: Db, committer: Committer): void {
+  committer.scheduled = false;
+  let units = committer.queue.splice(0);
+  while (units.length > 0) units = runGroup(db, committer.stats, units);
+}
+
+/** Runs one transaction over `units`; returns the units left for another one (whole transaction lost mid-way). */
+function runGroup(db: Db, stats: GroupCommitStats, units: Unit[]): Unit[] {
+  const sqlite = db.$client;
+  const outcomes: Outcome[] = [];
+  let rest: Unit[] = [];
+  try {
+    beforeWrite(db);
+    statement(db, 'BEGIN IMMEDIATE').run();
+  } catch (error) {
+    for (const unit of units) unit.reject(error);
+    return [];
+  }
+  stats.groups++;
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]!;
+    stats.units++;
+    try {
+      // better-sqlite3 runs a nested transaction function in a savepoint, rolled back if it
+      // throws (or returns a promise: a unit of work is synchronous).
+      outcomes.push({ ok: true, value: sqlite.transaction(unit.fn)() });
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+      if (!sqlite.inTransaction) {
+        // SQLite rolled the whole transaction back: what ran before is gone too.
+        for (let j = 0; j < i; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
+        rest = units.slice(i + 1);
+        units = units.slice(0, i + 1);
+        break;
+      }
+    }
+  }
+  stats.largest = Math.max(stats.largest, units.length);
+  if (sqlite.inTransaction) {
+    try {
+      statement(db, 'COMMIT').run();
+    } catch (error) {
+      if (sqlite.inTransaction) statement(db, 'ROLLBACK').run();
+      for (let j = 0; j < outcomes.length; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
+    }
+  }
+  units.forEach((unit, j) => {
+    const outcome = outcomes[j]!;
+    if (outcome.ok) unit.resolve(outcome.value);
+    else unit.reject(outcome.error);
+  });
+  return rest;
+}
