@@ -63,6 +63,14 @@ export function beforeWrite(db: Db): void {
   walGuards.get(db.$client)?.();
 }
 
+/**
+ * Runs `fn` (reads) in one read transaction: one snapshot, and the WAL read lock taken once
+ * instead of by every statement (each statement outside a transaction takes and drops it).
+ */
+export function readTransaction<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn).deferred();
+}
+
 /** Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front). */
 export function transaction<T>(db: Db, fn: () => T): T {
   if (!db.$client.inTransaction) beforeWrite(db);

@@ -32,6 +32,8 @@ export interface OutboxItem {
 export type OutboxHandler = (services: Services, item: OutboxItem) => Promise<void> | void;
 
 export const MAX_ATTEMPTS = 8;
+/** Item types a command's `settle` leaves to the background (mail): the answer does not wait for them. */
+export const MAIL_ITEMS: readonly string[] = ['notification.send', 'email.reply'];
 const LOCK_MS = 60_000;
 /** Work done between two pauses for the event loop. */
 export const SLICE_MS = 10;
@@ -69,7 +71,7 @@ const stmts = perConnection((db: Db) => {
     ),
     dueForCase: c.prepare<[number, number], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
-       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN ('notification.send', 'email.reply')
+       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (${MAIL_ITEMS.map((t) => `'${t}'`).join(', ')})
        ORDER BY id`,
     ),
     claim: c.prepare<[number, string, number, number]>(

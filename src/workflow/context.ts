@@ -5,13 +5,19 @@
  * Events raised while a transition is being applied are queued and processed after it
  * completes (run-to-completion, as in statecharts), so a state's entry actions always
  * finish before the next transition starts.
+ *
+ * A new case (`CaseContext.create`, intake) is not in the database until `save()`: its
+ * timeline entries, outbox items and the rows other modules defer with `whenStored` are kept
+ * until then, and `save()` inserts the case once, in its final state, and them after it in
+ * multi-row inserts (fewer statements and WAL pages than insert-then-update).
  */
 import { cases } from '../db/schema/index.js';
-import { rowById, rowUpdate, statement } from '../db/fast.js';
+import { insertMany, insertWhole, rowById, rowUpdate, statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
+import { MAIL_ITEMS } from '../outbox/outbox.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
@@ -24,6 +30,31 @@ const UPDATE_CASE = rowUpdate(cases, { except: ['id', 'version'], also: 'version
 
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
+
+const EVENT_COLUMNS = ['case_id', 'type', 'at', 'actor_type', 'actor_id', 'data'] as const;
+const OUTBOX_COLUMNS = ['type', 'case_id', 'payload', 'created_at', 'available_at'] as const;
+
+/** New cases saved without follow-up work for `settle` (no outbox item but mail due now): their row is the answer. */
+const settledRows = new WeakSet<CaseRow>();
+
+/**
+ * Whether the command that returned `row` may have left follow-up work a `settle` performs
+ * (rules on events) and that may change the case: false only for a new case saved without any.
+ */
+export function mayHaveFollowUps(row: CaseRow): boolean {
+  return !settledRows.has(row);
+}
+
+/** What a case not yet in the database has written so far (see `CaseContext.create`). */
+interface Unstored {
+  events: unknown[][];
+  /** The same entries, parsed, for reads inside the unit of work (`timelineOf`). */
+  entries: { type: string; data: Record<string, unknown> }[];
+  outbox: unknown[][];
+  after: (() => void)[];
+  /** Outbox items due now that `settle` performs (not mail). */
+  followUps: number;
+}
 
 export class CaseContext {
   readonly services: Services;
@@ -41,6 +72,7 @@ export class CaseContext {
   #processing = false;
   #steps = 0;
   #automatic: { on: string } | null = null;
+  #unstored: Unstored | null = null;
 
   /** `now` defaults to the clock; imports of history pass the case's own time. */
   constructor(services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
@@ -58,21 +90,51 @@ export class CaseContext {
     return new CaseContext(services, row, actor);
   }
 
+  /**
+   * A new case, not yet in the database: `row` is complete (its id reserved); `save()`
+   * inserts it in its final state, then everything written for it meanwhile.
+   */
+  static create(services: Services, row: CaseRow, actor: Actor, now: number): CaseContext {
+    const ctx = new CaseContext(services, row, actor, now);
+    ctx.#unstored = { events: [], entries: [], outbox: [], after: [], followUps: 0 };
+    return ctx;
+  }
+
   get ref(): string {
     return caseRef(this.case.id);
+  }
+
+  /** False for a new case until `save()` (or `store()`) has inserted it. */
+  get stored(): boolean {
+    return this.#unstored === null;
+  }
+
+  /** Runs `write` once the case row is in the database: at once, or (new case) when `save()` inserts it. */
+  whenStored(write: () => void): void {
+    if (this.#unstored) this.#unstored.after.push(write);
+    else write();
   }
 
   /** Appends an entry to the case timeline (no workflow reaction). */
   record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): void {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
-    statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
-      this.case.id,
-      type,
-      this.now,
-      actor.type,
-      actor.id,
-      JSON.stringify(stored),
-    );
+    const values = [this.case.id, type, this.now, actor.type, actor.id, JSON.stringify(stored)];
+    if (this.#unstored) {
+      this.#unstored.events.push(values);
+      this.#unstored.entries.push({ type, data: stored });
+      return;
+    }
+    statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(...values);
+  }
+
+  /** The case's timeline entries of these types written so far in this unit of work or before, oldest first. */
+  timelineOf(types: readonly string[]): { type: string; data: Record<string, unknown> }[] {
+    if (this.#unstored) return this.#unstored.entries.filter((e) => types.includes(e.type));
+    const rows = statement<[number], { type: string; data: string }>(
+      this.services.db,
+      `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}) ORDER BY id`,
+    ).all(this.case.id);
+    return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
   /**
@@ -134,13 +196,11 @@ export class CaseContext {
   }
 
   enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): void {
-    statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(
-      type,
-      this.case.id,
-      JSON.stringify(payload),
-      this.now,
-      availableAt,
-    );
+    const values = [type, this.case.id, JSON.stringify(payload), this.now, availableAt];
+    if (this.#unstored) {
+      this.#unstored.outbox.push(values);
+      if (availableAt <= this.now && !MAIL_ITEMS.includes(type)) this.#unstored.followUps++;
+    } else statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(...values);
   }
 
   /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
@@ -148,8 +208,32 @@ export class CaseContext {
     this.#freed.add(staffId);
   }
 
-  /** Writes the case if nobody changed it since it was loaded (optimistic concurrency). */
+  /**
+   * A new case: inserts it as it is now, then its timeline, outbox items and deferred rows;
+   * from here on the context writes through (a channel that records what it received with
+   * the case needs it stored). Nothing for a stored case.
+   */
+  store(): void {
+    const unstored = this.#unstored;
+    if (!unstored) return;
+    const { db } = this.services;
+    this.case.updatedAt = this.now;
+    insertWhole(db, cases, this.case);
+    this.#unstored = null;
+    insertMany(db, 'case_events', EVENT_COLUMNS, unstored.events);
+    insertMany(db, 'outbox', OUTBOX_COLUMNS, unstored.outbox);
+    for (const write of unstored.after) write();
+  }
+
+  /** Writes the case if nobody changed it since it was loaded (optimistic concurrency); inserts a new one. */
   save(): void {
+    if (this.#unstored) {
+      const quiet = this.#unstored.followUps === 0;
+      this.store();
+      if (quiet) settledRows.add(this.case);
+      this.#afterSave();
+      return;
+    }
     const { id, version } = this.case;
     this.case.updatedAt = this.now;
     const result = statement(this.services.db, UPDATE_CASE.sql).run(...UPDATE_CASE.values(this.case), version + 1, id, version);
@@ -157,6 +241,10 @@ export class CaseContext {
       throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
     }
     this.case.version = version + 1;
+    this.#afterSave();
+  }
+
+  #afterSave(): void {
     for (const staffId of this.#freed) fillCapacity(this.services, staffId, this.actor);
     this.#freed.clear();
   }

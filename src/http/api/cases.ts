@@ -11,8 +11,10 @@ import { listCases, listCasesSchema } from '../../cases/list-cases.js';
 import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
+import { readTransaction } from '../../db/client.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
+import { mayHaveFollowUps } from '../../workflow/context.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
@@ -48,9 +50,16 @@ function fullView(c: Context<AppEnv>, row: CaseRow) {
   return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
 }
 
-/** Performs the command's follow-up work (rules on events) before answering. */
-async function settle(c: Context<AppEnv>, caseId: number): Promise<CaseRow> {
+/**
+ * Performs the command's follow-up work (rules on events) before answering. `committed`: the
+ * case as the command saved it, the answer when it left no such work (intake, usually).
+ */
+async function settle(c: Context<AppEnv>, caseId: number, committed?: CaseRow): Promise<CaseRow> {
   const services = c.get('services');
+  if (committed && !mayHaveFollowUps(committed)) {
+    services.outbox.kick();
+    return committed;
+  }
   await services.outbox.settle(caseId);
   return loadCase(services, caseId);
 }
@@ -92,11 +101,11 @@ export function caseRoutes(): Hono<AppEnv> {
       principal.actor.type === 'customer'
         ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api' })
         : await createCase(services, input, principal.actor, { channel: 'api' });
-    const settled = await settle(c, row.id);
+    const settled = await settle(c, row.id, row);
     // Someone filing for a customer into a queue they do not work gets the reference only.
     if (!canSeeCase(principal, settled)) return c.json({ id: caseRef(row.id) }, 201);
     c.header('Location', `/api/v1/cases/${caseRef(row.id)}`);
-    return c.json(fullView(c, settled), 201);
+    return c.json(readTransaction(services.db, () => fullView(c, settled)), 201);
   });
 
   app.get('/', (c) => {
