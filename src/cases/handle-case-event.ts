@@ -4,7 +4,7 @@
  * the decisions are applied in one transaction that also marks the item done, and only if
  * the case has not changed meanwhile (otherwise: evaluate again on the new snapshot).
  */
-import { transaction } from '../db/client.js';
+import { groupCommit } from '../db/group-commit.js';
 import { rowById } from '../db/fast.js';
 import { cases, customers } from '../db/schema/index.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
@@ -42,7 +42,7 @@ export async function handleCaseEvent(services: Services, item: OutboxItem): Pro
       now,
       withinBusinessHours: withinBusinessHours(services, snapshot.slaPolicy, snapshot.slaConfigVersion, now),
     });
-    const applied = transaction(db, () => {
+    const applied = await groupCommit(db, () => {
       const ctx = CaseContext.load(services, snapshot.id, SYSTEM_ACTOR);
       if (ctx.case.version !== snapshot.version) return false;
       applyDecisions(ctx, evaluations, type, data);

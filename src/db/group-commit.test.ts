@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, transaction, type Db } from './client.js';
-import { groupCommit, groupCommitStats } from './group-commit.js';
+import { GROUP_SLICE_MS, groupCommit, groupCommitStats } from './group-commit.js';
 
 let open: { close(): void }[] = [];
 afterEach(() => {
@@ -107,6 +107,24 @@ describe('groupCommit', () => {
     await done;
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual(['committed', 'next immediate']);
+  });
+
+  it('commits and leaves the rest for the next turn once a group has worked GROUP_SLICE_MS', async () => {
+    const { db, file } = database();
+    const order: string[] = [];
+    const slow = (v: string) => () => {
+      const until = performance.now() + GROUP_SLICE_MS / 2 + 1;
+      while (performance.now() < until); // a unit that takes a while
+      insert(db, v)();
+      order.push(v);
+    };
+    const units = ['a', 'b', 'c', 'd', 'e'].map((v) => groupCommit(db, slow(v)));
+    setImmediate(() => order.push('other work'));
+    await Promise.all(units);
+    expect(committed(file)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // Two units fill a group (6 ms each, 10 ms per group); other work runs before the next group.
+    expect(order).toEqual(['a', 'b', 'other work', 'c', 'd', 'e']);
+    expect(groupCommitStats(db)).toEqual({ groups: 3, units: 5, largest: 2 });
   });
 
   it('runs at once, in a savepoint, inside a transaction already open', async () => {

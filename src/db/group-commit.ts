@@ -17,6 +17,9 @@
  *   the units already run are lost with it and fail with that error; the units not yet run
  *   go into a new transaction.
  * - Called inside a transaction (a unit composed of others), `fn` runs at once in a savepoint.
+ * - A group does at most `GROUP_SLICE_MS` of work: the units left then go first into the next
+ *   turn's group, so requests are read and answered in between (background work — outbox
+ *   drains, catch-up — queues many units at once).
  *
  * Each unit keeps its own semantics: it reads what the units before it in the group wrote
  * (they run in order on one connection), so optimistic version checks, outbox items written
@@ -24,6 +27,9 @@
  */
 import { beforeWrite, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
+
+/** Work one group does before it commits and leaves the rest to the next turn. */
+export const GROUP_SLICE_MS = 10;
 
 interface Unit {
   fn: () => unknown;
@@ -77,33 +83,54 @@ export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
   const committer = committerOf(sqlite);
   return new Promise<T>((resolve, reject) => {
     committer.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-    if (!committer.scheduled) {
-      committer.scheduled = true;
-      setImmediate(() => flush(db, committer));
-    }
+    schedule(db, committer);
   });
+}
+
+function schedule(db: Db, committer: Committer): void {
+  if (committer.scheduled) return;
+  committer.scheduled = true;
+  setImmediate(() => flush(db, committer));
 }
 
 function flush(db: Db, committer: Committer): void {
   committer.scheduled = false;
   let units = committer.queue.splice(0);
-  while (units.length > 0) units = runGroup(db, committer.stats, units);
+  while (units.length > 0) {
+    const { rest, later } = runGroup(db, committer.stats, units);
+    if (later.length > 0) {
+      // Out of time for this turn: the rest goes first in the next one.
+      committer.queue.unshift(...later);
+      schedule(db, committer);
+    }
+    units = rest;
+  }
 }
 
-/** Runs one transaction over `units`; returns the units left for another one (whole transaction lost mid-way). */
-function runGroup(db: Db, stats: GroupCommitStats, units: Unit[]): Unit[] {
+/**
+ * Runs one transaction over `units`. Returns the units left for another transaction now
+ * (`rest`: the whole transaction was lost mid-way) or in the next turn (`later`: out of time).
+ */
+function runGroup(db: Db, stats: GroupCommitStats, units: Unit[]): { rest: Unit[]; later: Unit[] } {
   const sqlite = db.$client;
   const outcomes: Outcome[] = [];
   let rest: Unit[] = [];
+  let later: Unit[] = [];
   try {
     beforeWrite(db);
     statement(db, 'BEGIN IMMEDIATE').run();
   } catch (error) {
     for (const unit of units) unit.reject(error);
-    return [];
+    return { rest: [], later: [] };
   }
   stats.groups++;
+  const started = performance.now();
   for (let i = 0; i < units.length; i++) {
+    if (i > 0 && performance.now() - started >= GROUP_SLICE_MS) {
+      later = units.slice(i);
+      units = units.slice(0, i);
+      break;
+    }
     const unit = units[i]!;
     stats.units++;
     try {
@@ -135,5 +162,5 @@ function runGroup(db: Db, stats: GroupCommitStats, units: Unit[]): Unit[] {
     if (outcome.ok) unit.resolve(outcome.value);
     else unit.reject(outcome.error);
   });
-  return rest;
+  return { rest, later };
 }

@@ -11,6 +11,9 @@
  * Reply-To, HTML beside the text: src/channels/email/outbound.ts).
  */
 import { and, eq, inArray } from 'drizzle-orm';
+import { readTransaction } from '../db/client.js';
+import { groupCommit } from '../db/group-commit.js';
+import { rowById, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/index.js';
 import { caseRef } from '../cases/case-ref.js';
 import { loadOffer } from '../cases/solution-offer.js';
@@ -53,8 +56,10 @@ function queueManagers(services: Services, queueId: string): Recipients {
 function recipients(services: Services, to: string, c: typeof cases.$inferSelect): Recipients {
   const { db } = services;
   switch (to) {
-    case 'customer':
-      return { addresses: db.select({ email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).all().map((r) => r.email) };
+    case 'customer': {
+      const email = statement<[number], { email: string }>(db, 'SELECT email FROM customers WHERE id = ?').get(c.customerId)?.email;
+      return { addresses: email === undefined ? [] : [email] };
+    }
     case 'assignee': {
       const assignee = c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(and(eq(staff.id, c.assigneeId), eq(staff.active, true))).all();
       if (assignee.length > 0) return { addresses: assignee.map((r) => r.email) };
@@ -108,48 +113,88 @@ function reasonFor(services: Services, template: TemplateName, caseId: number, d
   return null;
 }
 
-export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {
+interface Plan {
+  c: typeof cases.$inferSelect;
+  to: string;
+  template: TemplateName;
+  addresses: string[];
+  via: { fallback?: Recipients['fallback'] };
+  customer: typeof customers.$inferSelect;
+  toCustomer: boolean;
+}
+
+/** What the item asks for: the case, who gets it and how; null when the case is gone. */
+function planOf(services: Services, item: OutboxItem): Plan | null {
   const { db } = services;
-  const c = item.caseId === null ? undefined : db.select().from(cases).where(eq(cases.id, item.caseId)).get();
-  if (!c) {
-    markDone(db, item.id, services.clock.now());
-    return;
-  }
+  const c = item.caseId === null ? undefined : rowById(db, cases, item.caseId);
+  if (!c) return null;
   const { to, template } = item.payload as { to: string; template: TemplateName };
   const { addresses, fallback } = recipients(services, to, c);
-  const customer = db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
+  const customer = rowById(db, customers, c.customerId)!;
+  // The customer (by target or by address) gets the customer projection, never staff detail.
+  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
+  return { c, to, template, addresses, via: fallback ? { fallback } : {}, customer, toCustomer };
+}
+
+function compose(services: Services, item: OutboxItem, plan: Plan) {
+  const { c, template, customer } = plan;
   const url = `${services.publicUrl}/cases/${caseRef(c.id)}`;
   const offered = template === 'case-received' || template === 'solution-offered' ? loadOffer(services, c.id) : null;
   const offer = offered?.answer === 'open' ? { title: offered.title, solution: offered.solution } : null;
-  // The customer (by target or by address) gets the customer projection, never staff detail.
-  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
-  let message;
-  if (toCustomer) {
+  if (plan.toCustomer) {
     const view = customerCaseView(services, c);
-    message = renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, offer, url });
-  } else {
-    const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
-    message = renderTemplate(template, {
-      caseRef: caseRef(c.id),
-      subject: c.subject,
-      status: c.status,
-      queue: c.queueId,
-      priority: c.priority,
-      customerName: customer.name,
-      reason,
-      solution: c.solution,
-      offer,
-      url,
-    });
+    return renderCustomerTemplate(template, { caseRef: view.id, subject: view.subject, status: view.status, customerName: customer.name, solution: view.solution, offer, url });
   }
+  const reason = reasonFor(services, template, c.id, (item.payload.data ?? {}) as Record<string, unknown>);
+  return renderTemplate(template, {
+    caseRef: caseRef(c.id),
+    subject: c.subject,
+    status: c.status,
+    queue: c.queueId,
+    priority: c.priority,
+    customerName: customer.name,
+    reason,
+    solution: c.solution,
+    offer,
+    url,
+  });
+}
+
+/** Records the outcome on the timeline and marks the item done (inside a transaction). */
+function record(services: Services, item: OutboxItem, caseId: number, outcome: Record<string, unknown>, messageId: string | null): void {
+  const { db } = services;
+  const now = services.clock.now();
+  if (messageId) recordSentMessageId(db, messageId, caseId, now);
+  statement(db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(caseId, 'notification.sent', now, 'system', null, JSON.stringify(outcome));
+  markDone(db, item.id, now);
+}
+
+/** Nothing is sent (no recipients, or no SMTP_URL): the timeline says so. */
+function undelivered(services: Services, item: OutboxItem): void {
+  const plan = planOf(services, item);
+  if (!plan) {
+    markDone(services.db, item.id, services.clock.now());
+    return;
+  }
+  const { template, to, via, addresses } = plan;
+  const outcome =
+    addresses.length === 0
+      ? { template, to, ...via, delivered: false, reason: 'no recipients' }
+      : { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
+  record(services, item, plan.c.id, outcome, null);
+}
+
+export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {
+  const { db } = services;
+  // Without SMTP there is nothing to wait for: read, decide and record in one unit of a group commit.
+  if (!services.mailer) return groupCommit(db, () => undelivered(services, item));
+  const plan = readTransaction(db, () => planOf(services, item));
+  if (!plan || plan.addresses.length === 0) return groupCommit(db, () => undelivered(services, item));
+  const { c, to, template, addresses, via } = plan;
   let outcome: Record<string, unknown>;
   let messageId: string | null = null;
-  const via = fallback ? { fallback } : {};
-  if (addresses.length === 0) {
-    outcome = { template, to, ...via, delivered: false, reason: 'no recipients' };
-  } else if (!services.mailer) {
-    outcome = { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
-  } else if (toCustomer) {
+  if (plan.toCustomer) {
+    const message = compose(services, item, plan);
     // A customer's mail continues the case's thread (src/channels/email/outbound.ts).
     messageId = outboundMessageId(services, item, c.id);
     const thread = threadHeaders(services, c.id, messageId);
@@ -167,14 +212,11 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
     outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true };
   } else {
+    const message = compose(services, item, plan);
     await sendCaseMail(services, item, c.id, { to: addresses, subject: message.subject, text: message.text, headers: { 'Auto-Submitted': 'auto-generated' } }, { kind: 'notification', template });
     outcome = { template, to, ...via, recipients: addresses, delivered: true };
   }
-  db.$client.transaction(() => {
-    if (messageId) recordSentMessageId(db, messageId, c.id, services.clock.now());
-    db.insert(caseEvents)
-      .values({ caseId: c.id, type: 'notification.sent', at: services.clock.now(), actorType: 'system', actorId: null, data: outcome })
-      .run();
-    markDone(db, item.id, services.clock.now());
-  })();
+  // With the commands arriving meanwhile (group commit): no transaction of its own.
+  const sent = messageId;
+  await groupCommit(db, () => record(services, item, c.id, outcome, sent));
 }

@@ -9,12 +9,17 @@
  * mid-drain leaves its claims locked for `LOCK_MS`, and `releaseDeadClaims` (run at start-up)
  * frees those of a process that is certainly gone, so the work resumes at once.
  *
- * Draining never holds the event loop for long: after each item, once `SLICE_MS` of work has
- * passed since the last pause, it yields (setImmediate) so requests are served between items,
- * and it stops between items when its `signal` is aborted (shutdown).
+ * Draining never holds the event loop for long: items are performed in waves of up to 32 side
+ * by side (items of one case one after the other, in order). A wave is read and claimed in one
+ * unit of a group commit, and the handlers' transactions share another, with the commands
+ * arriving meanwhile; a group commit does at most `GROUP_SLICE_MS` of work per turn
+ * (src/db/group-commit.ts). Between waves, once `SLICE_MS` has passed since the last pause,
+ * it yields (setImmediate) so requests are served, and it stops between waves when its
+ * `signal` is aborted (shutdown).
  */
 import type { Db } from '../db/client.js';
 import { perConnection } from '../db/fast.js';
+import { groupCommit } from '../db/group-commit.js';
 import { isProcessGone, PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 
@@ -94,9 +99,23 @@ const stmts = perConnection((db: Db) => {
   };
 });
 
+/** Items this process marked done, until the drain that performs them has seen it (no second UPDATE). */
+const markedDone = new WeakMap<object, Set<number>>();
+
 /** Marks an item performed. Returns false if someone else already did. */
 export function markDone(db: Db, id: number, now: number): boolean {
-  return stmts(db).done.run(now, id).changes === 1;
+  const done = stmts(db).done.run(now, id).changes === 1;
+  if (done) {
+    let ids = markedDone.get(db.$client);
+    if (!ids) markedDone.set(db.$client, (ids = new Set()));
+    ids.add(id);
+  }
+  return done;
+}
+
+/** Whether the handler marked the item done itself (then the drain need not); forgets it. */
+function handlerMarkedDone(db: Db, id: number): boolean {
+  return markedDone.get(db.$client)?.delete(id) ?? false;
 }
 
 /** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
@@ -147,53 +166,120 @@ export interface DrainResult {
   failed: number;
 }
 
+/** Most items performed side by side (a wave). */
+const WAVE = 32;
+
+/** Items this process is performing now, by id: another drain of the process waits for them. */
+const performing = new WeakMap<object, Map<number, Promise<void>>>();
+/** Rounds of `limit` items a drain performs at most before it returns (the caller drains again). */
+const ROUNDS = 20;
+
 export async function drainOutbox(
   services: Services,
   handlers: ReadonlyMap<string, OutboxHandler>,
   options: DrainOptions = {},
 ): Promise<DrainResult> {
-  const s = stmts(services.db);
+  const { db } = services;
+  const s = stmts(db);
   const result: DrainResult = { done: 0, failed: 0 };
   const limit = options.limit ?? 500;
   const owner = options.owner ?? PROCESS_ID;
   let sliceStart = performance.now();
-  // Items written while draining (e.g. an escalation's follow-ups) are picked up in later rounds.
-  for (let round = 0; round < 20; round++) {
-    if (options.signal?.aborted) break;
+
+  /**
+   * One unit of a group commit: reads what is due and claims a wave of it (the first due item
+   * of each case, up to WAVE), committed before any of it is performed.
+   */
+  let flights = performing.get(db.$client);
+  if (!flights) performing.set(db.$client, (flights = new Map()));
+  const inFlight = flights;
+  interface Claimed {
+    item: OutboxItem;
+    finished: () => void;
+  }
+  /** The claims of the wave being read: in flight as soon as they are made, so no other drain of this process misses them. */
+  let claiming: Claimed[] = [];
+
+  const claimWave = (): { wave: Claimed[]; elsewhere: Promise<void>[] } => {
     const now = services.clock.now();
     const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, limit);
-    if (rows.length === 0) break;
-    let progressed = false;
+    const elsewhere: Promise<void>[] = [];
+    const cases = new Set<number>();
+    claiming = [];
     for (const row of rows) {
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
-      if (options.signal?.aborted) return result;
-      const item = toItem(row);
-      const claimedAt = services.clock.now();
-      if (!claimItem(services.db, item.id, claimedAt, owner)) continue;
-      progressed = true;
-      const handler = handlers.get(item.type);
-      try {
-        if (!handler) throw new Error(`No handler for outbox items of type "${item.type}"`);
-        await handler(services, { ...item, attempts: item.attempts + 1 });
-        markDone(services.db, item.id, services.clock.now());
-        result.done++;
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const attempts = item.attempts + 1;
-        if (attempts >= MAX_ATTEMPTS) {
-          s.fail.run(message, services.clock.now(), item.id);
-          services.logger.error('outbox item failed for good', { id: item.id, type: item.type, caseId: item.caseId, error: message });
-        } else {
-          s.retry.run(message, services.clock.now() + retryDelayMs(attempts), item.id);
-          services.logger.warn('outbox item failed; will retry', { id: item.id, type: item.type, attempts, error: message });
-        }
-        result.failed++;
+      if (claiming.length === WAVE) break;
+      // A case's items one after the other, in order: its next item waits for the next wave.
+      if (row.case_id !== null && cases.has(row.case_id)) continue;
+      if (row.case_id !== null) cases.add(row.case_id);
+      // Another drain of this process is performing it: this one waits for it, as if it had.
+      const flight = inFlight.get(row.id);
+      if (flight) {
+        elsewhere.push(flight);
+      } else if (claimItem(db, row.id, now, owner)) {
+        let finished!: () => void;
+        inFlight.set(row.id, new Promise<void>((resolve) => (finished = resolve)));
+        claiming.push({ item: toItem(row), finished });
       }
     }
-    if (!progressed) break;
+    return { wave: claiming, elsewhere };
+  };
+
+  const perform = async ({ item, finished }: Claimed): Promise<void> => {
+    try {
+      await performItem(item);
+    } finally {
+      inFlight.delete(item.id);
+      finished();
+    }
+  };
+
+  const performItem = async (item: OutboxItem): Promise<void> => {
+    const handler = handlers.get(item.type);
+    try {
+      if (!handler) throw new Error(`No handler for outbox items of type "${item.type}"`);
+      await handler(services, { ...item, attempts: item.attempts + 1 });
+      if (!handlerMarkedDone(db, item.id)) markDone(db, item.id, services.clock.now());
+      handlerMarkedDone(db, item.id);
+      result.done++;
+    } catch (error) {
+      handlerMarkedDone(db, item.id); // a mark made in a transaction that did not commit
+      const message = error instanceof Error ? error.message : String(error);
+      const attempts = item.attempts + 1;
+      if (attempts >= MAX_ATTEMPTS) {
+        s.fail.run(message, services.clock.now(), item.id);
+        services.logger.error('outbox item failed for good', { id: item.id, type: item.type, caseId: item.caseId, error: message });
+      } else {
+        s.retry.run(message, services.clock.now() + retryDelayMs(attempts), item.id);
+        services.logger.warn('outbox item failed; will retry', { id: item.id, type: item.type, attempts, error: message });
+      }
+      result.failed++;
+    }
+  };
+
+  // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
+  for (let performed = 0; performed < limit * ROUNDS; ) {
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+    if (options.signal?.aborted) break;
+    let claimed: ReturnType<typeof claimWave>;
+    try {
+      claimed = await groupCommit(db, claimWave);
+    } catch (error) {
+      // The claims were rolled back: nobody performs those items now.
+      for (const { item, finished } of claiming) {
+        inFlight.delete(item.id);
+        finished();
+      }
+      throw error;
+    }
+    const { wave, elsewhere } = claimed;
+    if (wave.length === 0 && elsewhere.length === 0) break;
+    const settled = await Promise.allSettled(wave.map(perform));
+    await Promise.allSettled(elsewhere);
+    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+    performed += Math.max(wave.length, 1);
   }
   return result;
 }

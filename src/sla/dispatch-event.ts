@@ -5,17 +5,17 @@
  * event is not recorded again and no rules run here (the sweep wrote a `case.event` item for
  * those).
  */
-import { transaction } from '../db/client.js';
+import { groupCommit } from '../db/group-commit.js';
 import { DomainError } from '../errors.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 
-export function dispatchSlaEvent(services: Services, item: OutboxItem): void {
+export async function dispatchSlaEvent(services: Services, item: OutboxItem): Promise<void> {
   const type = String(item.payload.type);
   const data = (item.payload.data ?? {}) as Record<string, unknown>;
-  transaction(services.db, () => {
+  await groupCommit(services.db, () => {
     let ctx: CaseContext;
     try {
       ctx = CaseContext.load(services, item.caseId ?? 0, SYSTEM_ACTOR);
