@@ -220,3 +220,10 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const sent = messageId;
   await groupCommit(db, () => record(services, item, c.id, outcome, sent));
 }
+
+/** Without SMTP there is nothing to wait for: performed inside the drain's transaction. */
+sendNotification.inTransaction = (services: Services, item: OutboxItem): boolean => {
+  if (services.mailer) return false;
+  undelivered(services, item);
+  return true;
+};

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
 import { groupCommit, groupCommitStats } from '../db/group-commit.js';
-import { drainOutbox, markDone, type OutboxHandler } from './outbox.js';
+import { drainOutbox } from './drain.js';
+import { markDone, type OutboxHandler } from './outbox.js';
 
 let h: Harness;
 const log: string[] = [];
@@ -13,17 +14,34 @@ const slow: OutboxHandler = async (services, item) => {
   log.push(`end ${item.payload.name}`);
 };
 
+/** Test items performed inside the drain's transaction; `async` in the payload makes it decline, `fail` makes it throw. */
+const quick: OutboxHandler = Object.assign(
+  async (services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]) => {
+    log.push(`claimed ${item.payload.name}`);
+    await groupCommit(services.db, () => markDone(services.db, item.id, services.clock.now()));
+  },
+  {
+    inTransaction: (services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]) => {
+      if (item.payload.async) return false;
+      services.db.$client.prepare("UPDATE queues SET description = description || ? WHERE id = 'general'").run(`${item.payload.name};`);
+      if (item.payload.fail) throw new Error('cannot do it');
+      log.push(`here ${item.payload.name}`);
+      return markDone(services.db, item.id, services.clock.now());
+    },
+  },
+);
+
 beforeEach(() => {
-  h = createHarness({ services: { outboxHandlers: [['test.slow', slow]] } });
+  h = createHarness({ services: { outboxHandlers: [['test.slow', slow], ['test.quick', quick]] } });
   standardQueues(h);
   log.length = 0;
 });
 afterEach(() => h.close());
 
-function enqueue(caseId: number | null, name: string): void {
+function enqueue(caseId: number | null, name: string, type = 'test.slow', extra: Record<string, unknown> = {}): void {
   h.db.$client
-    .prepare("INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES ('test.slow', ?, ?, ?, ?)")
-    .run(caseId, JSON.stringify({ name }), h.clock.now(), h.clock.now());
+    .prepare('INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)')
+    .run(type, caseId, JSON.stringify({ name, ...extra }), h.clock.now(), h.clock.now());
 }
 
 /** Cases to hang items on (outbox.case_id references cases). */
@@ -38,7 +56,7 @@ async function cases(n: number): Promise<number[]> {
   return ids;
 }
 
-const handlers = () => new Map([['test.slow', slow]]);
+const handlers = () => new Map<string, OutboxHandler>([['test.slow', slow], ['test.quick', quick]]);
 
 describe('drainOutbox', () => {
   it('performs the items of different cases side by side, and one case’s items one after the other, in order', async () => {
@@ -80,5 +98,23 @@ describe('drainOutbox', () => {
     expect(first.done).toBe(1);
     expect(second).toEqual({ result: { done: 0, failed: 0 }, doneWhenReturned: expect.any(Number) });
     expect(log).toEqual(['start a1', 'end a1']);
+  });
+
+  it('performs items whose handler can work inside the transaction right in the unit that reads them', async () => {
+    const [a, b, c] = await cases(3);
+    enqueue(a!, 'q1', 'test.quick');
+    enqueue(b!, 'q2', 'test.quick', { fail: true });
+    enqueue(c!, 'q3', 'test.quick', { async: true });
+    h.db.$client.prepare("UPDATE queues SET description = '' WHERE id = 'general'").run();
+    const before = groupCommitStats(h.db);
+    const result = await drainOutbox(h.services, handlers());
+    expect(result).toEqual({ done: 2, failed: 1 });
+    // q1 done in the reading unit; q2's work rolled back, its attempt counted, retried later; q3 declined, so claimed and performed after.
+    expect(log).toEqual(['here q1', 'claimed q3']);
+    expect(h.db.$client.prepare("SELECT description FROM queues WHERE id = 'general'").get()).toEqual({ description: 'q1;' });
+    const q2 = h.db.$client.prepare("SELECT attempts, done_at, locked_by, last_error, available_at > ? AS later FROM outbox WHERE json_extract(payload, '$.name') = 'q2'").get(h.clock.now());
+    expect(q2).toEqual({ attempts: 1, done_at: null, locked_by: null, last_error: 'cannot do it', later: 1 });
+    // One group read and performed q1 (and claimed q3), one committed q3's mark, one found nothing left.
+    expect(groupCommitStats(h.db).groups - before.groups).toBe(3);
   });
 });
