@@ -13,8 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = path.join(ROOT, 'dist');
-const STAMP = path.join(OUT, '.build-stamp.json');
+const DIST = path.join(ROOT, 'dist');
 const SOURCE_DIRS = ['src', 'views'];
 /** Files besides the sources whose change calls for a new build. */
 const INPUTS = ['package.json', 'tsconfig.json', 'scripts/build.mjs'];
@@ -35,9 +34,9 @@ function fingerprint(files) {
   return { newest, files: files.map((f) => path.relative(ROOT, f)).sort() };
 }
 
-function current(print) {
+function current(print, stampFile) {
   try {
-    const stamp = JSON.parse(fs.readFileSync(STAMP, 'utf8'));
+    const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
     return stamp.newest === print.newest && JSON.stringify(stamp.files) === JSON.stringify(print.files);
   } catch {
     return false;
@@ -54,10 +53,13 @@ async function loadEsbuild() {
   }
 }
 
-export async function build({ force = false, quiet = false } = {}) {
+/** Builds into `out` (default `dist/`; tests build elsewhere) unless it is current. */
+export async function build({ force = false, quiet = false, out = DIST } = {}) {
+  const OUT = out;
+  const STAMP = path.join(OUT, '.build-stamp.json');
   const files = SOURCE_DIRS.flatMap((dir) => sources(path.join(ROOT, dir)));
   const print = fingerprint(files);
-  if (!force && current(print)) return { built: false, files: files.length };
+  if (!force && current(print, STAMP)) return { built: false, files: files.length };
   const started = performance.now();
   const esbuild = await loadEsbuild();
   for (const dir of SOURCE_DIRS) fs.rmSync(path.join(OUT, dir), { recursive: true, force: true });
