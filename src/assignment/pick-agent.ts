@@ -29,7 +29,7 @@ const stmts = perConnection((db: Db) => ({
     members: db.$client.prepare<[string], CandidateRow>(`
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1`),
+      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`),
     one: db.$client.prepare<[number], CandidateRow>(`
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.open_cases AS load
       FROM staff s WHERE s.id = ?`),

@@ -25,7 +25,7 @@
  * (they run in order on one connection), so optimistic version checks, outbox items written
  * with the change and exactly-once markers behave as in a transaction of its own.
  */
-import { beforeWrite, type Db, type Sqlite } from './client.js';
+import { beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
 
 /** Work one group does before it commits and leaves the rest to the next turn. */
@@ -75,7 +75,7 @@ export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
   const sqlite = db.$client;
   if (sqlite.inTransaction) {
     try {
-      return Promise.resolve(sqlite.transaction(fn)());
+      return Promise.resolve(inSavepoint(db, fn));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -134,9 +134,8 @@ function runGroup(db: Db, stats: GroupCommitStats, units: Unit[]): { rest: Unit[
     const unit = units[i]!;
     stats.units++;
     try {
-      // better-sqlite3 runs a nested transaction function in a savepoint, rolled back if it
-      // throws (or returns a promise: a unit of work is synchronous).
-      outcomes.push({ ok: true, value: sqlite.transaction(unit.fn)() });
+      // In a savepoint, rolled back if it throws (or returns a promise: a unit of work is synchronous).
+      outcomes.push({ ok: true, value: inSavepoint(db, unit.fn) });
     } catch (error) {
       outcomes.push({ ok: false, error });
       if (!sqlite.inTransaction) {

@@ -89,8 +89,26 @@ function stemsOf(text: string): Set<string> {
  */
 function sameWord(a: string, b: string): boolean {
   if (a === b) return true;
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  return short.length >= 5 && long.startsWith(short);
+  return a.length <= b.length ? a.length >= 5 && b.startsWith(a) : b.length >= 5 && a.startsWith(b);
+}
+
+/** How many of the request's stems the problem's words name (see `sameWord`). */
+function sharedWords(stems: readonly string[], problemWords: ReadonlySet<string>): number {
+  const shared = new Set<string>();
+  for (const t of stems) {
+    if (shared.has(t)) continue;
+    if (problemWords.has(t)) {
+      shared.add(t);
+      continue;
+    }
+    for (const w of problemWords) {
+      if (sameWord(t, w)) {
+        shared.add(t);
+        break;
+      }
+    }
+  }
+  return shared.size;
 }
 
 const PLAIN = /^[a-z0-9]+$/;
@@ -113,10 +131,10 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
   const terms = searchTerms(text);
   if (terms.length === 0) return [];
   const rows = ranked(db, terms, Math.max(limit * 4, 12));
+  const stems = terms.map(stemWord);
   const matches = rows.map((row) => {
     const problemStems = row.indexed ? (row.indexed.words ??= stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`)) : stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
-    const shared = new Set(terms.map(stemWord).filter((t) => problemStems.has(t) || [...problemStems].some((w) => sameWord(t, w)))).size;
-    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
+    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: sharedWords(stems, problemStems), score: Number((-row.rank).toFixed(4)) };
   });
   matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);
   return matches.slice(0, limit);

@@ -53,7 +53,7 @@ function queueManagers(services: Services, queueId: string): Recipients {
   return members.length > 0 ? { addresses: members } : { addresses: managers(services), fallback: 'managers' };
 }
 
-function recipients(services: Services, to: string, c: typeof cases.$inferSelect): Recipients {
+function recipients(services: Services, to: string, c: Pick<typeof cases.$inferSelect, 'customerId' | 'assigneeId' | 'queueId'>): Recipients {
   const { db } = services;
   switch (to) {
     case 'customer': {
@@ -169,19 +169,33 @@ function record(services: Services, item: OutboxItem, caseId: number, outcome: R
   markDone(db, item.id, now);
 }
 
-/** Nothing is sent (no recipients, or no SMTP_URL): the timeline says so. */
+interface CaseRecipients {
+  id: number;
+  customerId: number;
+  assigneeId: number | null;
+  queueId: string;
+}
+
+/** Nothing is sent (no recipients, or no SMTP_URL): the timeline says so. Reads only what says who would get it. */
 function undelivered(services: Services, item: OutboxItem): void {
-  const plan = planOf(services, item);
-  if (!plan) {
-    markDone(services.db, item.id, services.clock.now());
+  const { db } = services;
+  const row =
+    item.caseId === null
+      ? undefined
+      : statement<[number], { id: number; customer_id: number; assignee_id: number | null; queue_id: string }>(db, 'SELECT id, customer_id, assignee_id, queue_id FROM cases WHERE id = ?').get(item.caseId);
+  if (!row) {
+    markDone(db, item.id, services.clock.now());
     return;
   }
-  const { template, to, via, addresses } = plan;
+  const c: CaseRecipients = { id: row.id, customerId: row.customer_id, assigneeId: row.assignee_id, queueId: row.queue_id };
+  const { to, template } = item.payload as { to: string; template: TemplateName };
+  const { addresses, fallback } = recipients(services, to, c);
+  const via = fallback ? { fallback } : {};
   const outcome =
     addresses.length === 0
       ? { template, to, ...via, delivered: false, reason: 'no recipients' }
       : { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
-  record(services, item, plan.c.id, outcome, null);
+  record(services, item, c.id, outcome, null);
 }
 
 export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {

@@ -9,6 +9,7 @@
  * `SLICE_MS` has passed since the last pause, the drain yields (setImmediate) so requests are
  * served, and it stops between waves when its `signal` is aborted (shutdown).
  */
+import { inSavepoint } from '../db/client.js';
 import { groupCommit } from '../db/group-commit.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
@@ -26,6 +27,10 @@ class NotHere extends Error {}
 
 /** Most items performed side by side (a wave). */
 const WAVE = 32;
+/** Most items performed inside one wave's transaction (and at most SLICE_MS of work). */
+const HERE = 256;
+/** Due items read per wave: enough to fill it when a case has several. */
+const READ = 4 * WAVE + HERE;
 
 /** Items this process is performing now, by id: another drain of the process waits for them. */
 const performing = new WeakMap<object, Map<number, Promise<void>>>();
@@ -81,13 +86,13 @@ export async function drainOutbox(
     const inTransaction = handlers.get(item.type)?.inTransaction;
     if (!inTransaction) return false;
     try {
-      return db.$client.transaction(() => {
+      return inSavepoint(db, () => {
         if (!claimItem(db, item.id, now, owner)) return false;
         if (!inTransaction(services, { ...item, attempts: item.attempts + 1 })) throw new NotHere();
         handlerMarkedDone(db, item.id);
         result.done++;
         return true;
-      })();
+      });
     } catch (error) {
       if (error instanceof NotHere) return false;
       if (!db.$client.inTransaction) throw error; // SQLite lost the whole transaction: the group fails
@@ -101,13 +106,13 @@ export async function drainOutbox(
   const claimWave = (): { wave: Claimed[]; elsewhere: Promise<void>[]; here: number } => {
     const now = services.clock.now();
     const started = performance.now();
-    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, limit);
+    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, Math.min(limit, READ));
     const elsewhere: Promise<void>[] = [];
     const cases = new Set<number>();
     let here = 0;
     claiming = [];
     for (const row of rows) {
-      if (claiming.length + here === WAVE) break;
+      if (claiming.length === WAVE && here === HERE) break;
       // A case's items one after the other, in order: its next item waits for the next wave.
       if (row.case_id !== null && cases.has(row.case_id)) continue;
       if (row.case_id !== null) cases.add(row.case_id);
@@ -119,9 +124,9 @@ export async function drainOutbox(
       }
       // Work done here counts towards the group's time: the rest waits for the next wave.
       if (here > 0 && performance.now() - started >= SLICE_MS) break;
-      if (performHere(toItem(row), now)) {
+      if (here < HERE && performHere(toItem(row), now)) {
         here++;
-      } else if (claimItem(db, row.id, now, owner)) {
+      } else if (claiming.length < WAVE && claimItem(db, row.id, now, owner)) {
         let finished!: () => void;
         inFlight.set(row.id, new Promise<void>((resolve) => (finished = resolve)));
         claiming.push({ item: toItem(row), finished });
