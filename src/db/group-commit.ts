@@ -93,9 +93,33 @@ function schedule(db: Db, committer: Committer): void {
   setImmediate(() => flush(db, committer));
 }
 
+/** A group of one: its own transaction, no savepoint (a failure rolls the transaction back). */
+function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
+  stats.groups++;
+  stats.units++;
+  stats.largest = Math.max(stats.largest, 1);
+  let value: unknown;
+  try {
+    beforeWrite(db);
+    statement(db, 'BEGIN IMMEDIATE').run();
+    value = unit.fn();
+    if (value instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
+    statement(db, 'COMMIT').run();
+  } catch (error) {
+    if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
+    unit.reject(error);
+    return;
+  }
+  unit.resolve(value);
+}
+
 function flush(db: Db, committer: Committer): void {
   committer.scheduled = false;
   let units = committer.queue.splice(0);
+  if (units.length === 1) {
+    runAlone(db, committer.stats, units[0]!);
+    return;
+  }
   while (units.length > 0) {
     const { rest, later } = runGroup(db, committer.stats, units);
     if (later.length > 0) {

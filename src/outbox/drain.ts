@@ -158,13 +158,21 @@ export async function drainOutbox(
     }
   };
 
+  /** Whether anything is due at all: a plain read, cheaper than a write transaction that finds nothing. */
+  const anythingDue = (): boolean => {
+    const now = services.clock.now();
+    return (options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, 1)).length > 0;
+  };
+
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
-  for (let performed = 0; performed < limit * ROUNDS; ) {
+  let first = true;
+  for (let performed = 0; performed < limit * ROUNDS; first = false) {
     if (performance.now() - sliceStart >= SLICE_MS) {
       await yieldToLoop();
       sliceStart = performance.now();
     }
     if (options.signal?.aborted) break;
+    if (!first && !anythingDue()) break;
     let claimed: ReturnType<typeof claimWave>;
     try {
       claimed = await groupCommit(db, claimWave);
