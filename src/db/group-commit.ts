@@ -65,6 +65,11 @@ function committerOf(sqlite: Sqlite): Committer {
   return committer;
 }
 
+/** Whether units are waiting for this turn's group: one more joins it at almost no cost. */
+export function groupCommitPending(db: Db): boolean {
+  return committerOf(db.$client).queue.length > 0;
+}
+
 /** How the group committer of this connection has batched so far (benchmarks, tests). */
 export function groupCommitStats(db: Db): GroupCommitStats {
   return { ...committerOf(db.$client).stats };

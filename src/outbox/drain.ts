@@ -10,7 +10,7 @@
  * served, and it stops between waves when its `signal` is aborted (shutdown).
  */
 import { inSavepoint } from '../db/client.js';
-import { groupCommit } from '../db/group-commit.js';
+import { groupCommit, groupCommitPending } from '../db/group-commit.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
@@ -172,7 +172,9 @@ export async function drainOutbox(
       sliceStart = performance.now();
     }
     if (options.signal?.aborted) break;
-    if (!first && !anythingDue()) break;
+    // After the first wave: a plain read tells whether to look again, unless other writes are
+    // queued for this turn's group (then looking costs almost nothing).
+    if (!first && !groupCommitPending(db) && !anythingDue()) break;
     let claimed: ReturnType<typeof claimWave>;
     try {
       claimed = await groupCommit(db, claimWave);
