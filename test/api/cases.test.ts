@@ -111,6 +111,16 @@ describe('POST /api/v1/cases', () => {
     expect(res.status).toBe(413);
   });
 
+  it('limits the body size by its declared length, before reading it', async () => {
+    const big = JSON.stringify(newCase({ description: 'x'.repeat(300_000) }));
+    const declared = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: big, headers: { 'Content-Length': String(big.length) } });
+    expect(declared.status).toBe(413);
+    // (Over HTTP a body cannot be longer than its declared length: the parser reads that many bytes.)
+    const small = JSON.stringify(newCase());
+    const ok = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: small, headers: { 'Content-Length': String(small.length) } });
+    expect(ok.status).toBe(201);
+  });
+
   it('files a customer-token case for that customer only', async () => {
     const chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
     const token = h.tokenFor(chloe);

@@ -1,6 +1,6 @@
 /** The JSON API under `/api/v1`: bearer tokens, problem+json errors, a body size limit. */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from '../middleware/body-limit.js';
 import { DomainError } from '../../errors.js';
 import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';

@@ -4,7 +4,7 @@
  * routes only; `/api` keeps bearer tokens.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from '../middleware/body-limit.js';
 import { DomainError } from '../../errors.js';
 import { authPages } from './auth.js';
 import { casePages } from './cases.js';
