@@ -5,7 +5,9 @@ CREATE TABLE `problem_library_revision` (
 --> statement-breakpoint
 DROP INDEX `case_events_type_at_idx`;--> statement-breakpoint
 CREATE INDEX `case_events_type_at_idx` ON `case_events` (`type`,`at`) WHERE "case_events"."type" = 'case.escalated' OR "case_events"."type" = 'rules.failed' OR "case_events"."type" = 'sla.breached' OR "case_events"."type" = 'sla.fulfilled' OR "case_events"."type" = 'sla.warning' OR "case_events"."type" = 'staff.replied';--> statement-breakpoint
+DROP INDEX `cases_customer_updated_idx`;--> statement-breakpoint
 DROP INDEX `cases_resolved_idx`;--> statement-breakpoint
+CREATE INDEX `cases_customer_updated_idx` ON `cases` (`customer_id`,`updated_at`,`open`);--> statement-breakpoint
 CREATE INDEX `cases_resolved_idx` ON `cases` (`resolved_at`) WHERE "cases"."resolved_at" IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `staff` ADD `open_cases` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 -- Hand-written: the problem library's revision changes with every change to `problems`

@@ -57,3 +57,14 @@ describe('cases_resolved_idx (resolved cases only)', () => {
     expect(plan(sql, 0, 1, null, null)).toMatch(/USING INDEX cases_resolved_idx \(resolved_at>\? AND resolved_at<\?\)/);
   });
 });
+
+describe('cases_customer_updated_idx (customer, updated_at, open)', () => {
+  it('counts a customer’s open cases from the index alone (the customer.openCases fact)', () => {
+    expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_updated_idx \(customer_id=\?\)/);
+  });
+
+  it('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {
+    const sql = `SELECT * FROM cases WHERE customer_id = ? AND (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`;
+    expect(plan(sql, 1, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND updated_at<\?\)/);
+  });
+});

@@ -100,7 +100,8 @@ export const cases = sqliteTable(
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
     index('cases_assignee_open_due_idx').on(t.assigneeId, t.open, t.slaDueAt, t.id),
     index('cases_open_due_idx').on(t.open, t.slaDueAt, t.id),
-    index('cases_customer_updated_idx').on(t.customerId, t.updatedAt),
+    // `open` last: a customer's open cases are counted from the index alone (the `customer.openCases` fact).
+    index('cases_customer_updated_idx').on(t.customerId, t.updatedAt, t.open),
     index('cases_status_idx').on(t.status, t.id),
     index('cases_created_idx').on(t.createdAt),
     // Partial: an open case (every new one) has no entry; queries on resolved_at ranges imply it is not null.
