@@ -3,17 +3,17 @@
  * them as case events happen, record `sla.*` entries on the timeline and keep
  * `cases.sla_due_at` (the inbox sort key) equal to the earliest due time of the timers whose
  * clocks run. Called by the SLA subscribers and by re-apply; everything here runs inside the
- * case's transaction. A new case's timers (intake, `CaseContext.create`) are kept with its
- * unit of work and inserted after the case in one statement when it is saved.
+ * case's transaction. Where the rows live (a new case's are kept with its unit of work):
+ * timer-rows.ts.
  */
-import { insertMany, insertRow, rowMapper, rowUpdate, statement } from '../db/fast.js';
-import { NO_DUE_AT, slaTimers, type SlaMetric } from '../db/schema/index.js';
+import type { SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
 import { calendarKey } from './calendar.js';
 import type { SlaConfig } from './config.js';
 import { effectivePolicy, findTarget, timerCalendar } from './targets.js';
+import { deleteTimer, insertTimer, loadTimers, refreshSlaDueAt, saveTimer } from './timer-rows.js';
 import {
   fulfilTimer,
   isCounting,
@@ -29,87 +29,14 @@ import {
   type TimerRow,
 } from './timer.js';
 
+
 /** Metrics started when a case is created (nextResponse starts with customer messages). */
 const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
 /** Metrics a public staff reply fulfils. */
 const ANSWERED_BY_REPLY: ReadonlySet<string> = new Set<SlaMetric>(['firstResponse', 'nextResponse']);
 
-/** The timers of new cases (not yet stored), in creation order; ids are provisional (negative). */
-const unstoredTimers = new WeakMap<CaseContext, TimerRow[]>();
-
-function pendingTimers(ctx: CaseContext): TimerRow[] | null {
-  if (ctx.stored) return null;
-  let timers = unstoredTimers.get(ctx);
-  if (!timers) {
-    const list: TimerRow[] = [];
-    unstoredTimers.set(ctx, list);
-    ctx.whenStored(() => {
-      const m = rowMapper(slaTimers);
-      const keys = m.keys.filter((k) => k !== 'id');
-      insertMany(
-        ctx.services.db,
-        m.table,
-        keys.map((k) => m.columns[m.keys.indexOf(k)]!),
-        list.map((row) => keys.map((k) => m.toDriver(k, row[k]))),
-      );
-      unstoredTimers.delete(ctx);
-    });
-    timers = list;
-  }
-  return timers;
-}
-
-export function loadTimers(ctx: CaseContext): TimerRow[] {
-  const pending = pendingTimers(ctx);
-  if (pending) return pending.map((t) => ({ ...t }));
-  const m = rowMapper(slaTimers);
-  return statement<[number], Record<string, unknown>>(ctx.services.db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-    .all(ctx.case.id)
-    .map((r) => m.fromRow(r));
-}
-
-function insertTimer(ctx: CaseContext, row: NewTimerRow): void {
-  const pending = pendingTimers(ctx);
-  if (pending) pending.push({ ...row, id: -(pending.length + 1) });
-  else insertRow(ctx.services.db, slaTimers, row);
-}
-
-const UPDATE_TIMER = rowUpdate(slaTimers, { except: ['id'], where: 'id = ?' });
-
-function saveTimer(ctx: CaseContext, row: TimerRow): void {
-  const pending = pendingTimers(ctx);
-  if (pending) {
-    const i = pending.findIndex((t) => t.id === row.id);
-    if (i >= 0) pending[i] = { ...row };
-    return;
-  }
-  statement(ctx.services.db, UPDATE_TIMER.sql).run(...UPDATE_TIMER.values(row), row.id);
-}
-
-function deleteTimer(ctx: CaseContext, row: TimerRow): void {
-  const pending = pendingTimers(ctx);
-  if (pending) {
-    const i = pending.findIndex((t) => t.id === row.id);
-    if (i >= 0) pending.splice(i, 1);
-    return;
-  }
-  statement<[number]>(ctx.services.db, 'DELETE FROM sla_timers WHERE id = ?').run(row.id);
-}
-
 function record(ctx: CaseContext, type: string, data: Record<string, unknown>): void {
   ctx.record(type, data, SYSTEM_ACTOR);
-}
-
-/** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
-export function refreshSlaDueAt(ctx: CaseContext): void {
-  const pending = pendingTimers(ctx);
-  if (pending) {
-    const due = pending.reduce((min, t) => (t.dueAt !== null && t.dueAt < min ? t.dueAt : min), NO_DUE_AT);
-    ctx.case.slaDueAt = due;
-    return;
-  }
-  const row = statement<[number], { due: number | null }>(ctx.services.db, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL').get(ctx.case.id);
-  ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
 }
 
 /** The SLA config version the case is pinned to. */

@@ -8,19 +8,21 @@
  *
  * A new case (`CaseContext.create`, intake) is not in the database until `save()`: its
  * timeline entries, outbox items and the rows other modules defer with `whenStored` are kept
- * until then, and `save()` inserts the case once, in its final state, and them after it in
- * multi-row inserts (fewer statements and WAL pages than insert-then-update).
+ * until then (unstored-case.ts), and `save()` inserts the case once, in its final state, and
+ * them after it in multi-row inserts (fewer statements and WAL pages than insert-then-update).
  */
 import { cases } from '../db/schema/index.js';
-import { insertMany, insertWhole, rowById, rowUpdate, statement } from '../db/fast.js';
+import { rowById, rowUpdate, statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
-import { MAIL_ITEMS } from '../outbox/outbox.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
+import { UnstoredCase } from './unstored-case.js';
+
+export { mayHaveFollowUps } from './unstored-case.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type TransitionFields = Partial<Record<TransitionField, string>>;
@@ -30,31 +32,6 @@ const UPDATE_CASE = rowUpdate(cases, { except: ['id', 'version'], also: 'version
 
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
-
-const EVENT_COLUMNS = ['case_id', 'type', 'at', 'actor_type', 'actor_id', 'data'] as const;
-const OUTBOX_COLUMNS = ['type', 'case_id', 'payload', 'created_at', 'available_at'] as const;
-
-/** New cases saved without follow-up work for `settle` (no outbox item but mail due now): their row is the answer. */
-const settledRows = new WeakSet<CaseRow>();
-
-/**
- * Whether the command that returned `row` may have left follow-up work a `settle` performs
- * (rules on events) and that may change the case: false only for a new case saved without any.
- */
-export function mayHaveFollowUps(row: CaseRow): boolean {
-  return !settledRows.has(row);
-}
-
-/** What a case not yet in the database has written so far (see `CaseContext.create`). */
-interface Unstored {
-  events: unknown[][];
-  /** The same entries, parsed, for reads inside the unit of work (`timelineOf`). */
-  entries: { type: string; data: Record<string, unknown> }[];
-  outbox: unknown[][];
-  after: (() => void)[];
-  /** Outbox items due now that `settle` performs (not mail). */
-  followUps: number;
-}
 
 export class CaseContext {
   readonly services: Services;
@@ -72,7 +49,7 @@ export class CaseContext {
   #processing = false;
   #steps = 0;
   #automatic: { on: string } | null = null;
-  #unstored: Unstored | null = null;
+  #unstored: UnstoredCase | null = null;
 
   /** `now` defaults to the clock; imports of history pass the case's own time. */
   constructor(services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
@@ -96,7 +73,7 @@ export class CaseContext {
    */
   static create(services: Services, row: CaseRow, actor: Actor, now: number): CaseContext {
     const ctx = new CaseContext(services, row, actor, now);
-    ctx.#unstored = { events: [], entries: [], outbox: [], after: [], followUps: 0 };
+    ctx.#unstored = new UnstoredCase();
     return ctx;
   }
 
@@ -111,7 +88,7 @@ export class CaseContext {
 
   /** Runs `write` once the case row is in the database: at once, or (new case) when `save()` inserts it. */
   whenStored(write: () => void): void {
-    if (this.#unstored) this.#unstored.after.push(write);
+    if (this.#unstored) this.#unstored.whenStored(write);
     else write();
   }
 
@@ -120,8 +97,7 @@ export class CaseContext {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
     const values = [this.case.id, type, this.now, actor.type, actor.id, JSON.stringify(stored)];
     if (this.#unstored) {
-      this.#unstored.events.push(values);
-      this.#unstored.entries.push({ type, data: stored });
+      this.#unstored.record(values, type, stored);
       return;
     }
     statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(...values);
@@ -129,7 +105,7 @@ export class CaseContext {
 
   /** The case's timeline entries of these types written so far in this unit of work or before, oldest first. */
   timelineOf(types: readonly string[]): { type: string; data: Record<string, unknown> }[] {
-    if (this.#unstored) return this.#unstored.entries.filter((e) => types.includes(e.type));
+    if (this.#unstored) return this.#unstored.entries(types);
     const rows = statement<[number], { type: string; data: string }>(
       this.services.db,
       `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}) ORDER BY id`,
@@ -197,10 +173,8 @@ export class CaseContext {
 
   enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): void {
     const values = [type, this.case.id, JSON.stringify(payload), this.now, availableAt];
-    if (this.#unstored) {
-      this.#unstored.outbox.push(values);
-      if (availableAt <= this.now && !MAIL_ITEMS.includes(type)) this.#unstored.followUps++;
-    } else statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(...values);
+    if (this.#unstored) this.#unstored.enqueue(values, type, availableAt <= this.now);
+    else statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(...values);
   }
 
   /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
@@ -214,23 +188,23 @@ export class CaseContext {
    * the case needs it stored). Nothing for a stored case.
    */
   store(): void {
+    this.#store(false);
+  }
+
+  #store(saving: boolean): void {
     const unstored = this.#unstored;
     if (!unstored) return;
-    const { db } = this.services;
     this.case.updatedAt = this.now;
-    insertWhole(db, cases, this.case);
+    // Saved now, with nothing for `settle`: the committed row is the answer.
+    unstored.flush(this.services.db, this.case, { settled: saving });
     this.#unstored = null;
-    insertMany(db, 'case_events', EVENT_COLUMNS, unstored.events);
-    insertMany(db, 'outbox', OUTBOX_COLUMNS, unstored.outbox);
-    for (const write of unstored.after) write();
+    for (const write of unstored.afterwards()) write();
   }
 
   /** Writes the case if nobody changed it since it was loaded (optimistic concurrency); inserts a new one. */
   save(): void {
     if (this.#unstored) {
-      const quiet = this.#unstored.followUps === 0;
-      this.store();
-      if (quiet) settledRows.add(this.case);
+      this.#store(true);
       this.#afterSave();
       return;
     }
