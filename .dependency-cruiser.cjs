@@ -3,7 +3,7 @@
  * Type-only imports are erased by TypeScript and do not count: lower layers may name the
  * `Services` container's type; they may not import the code of a layer above them.
  */
-const BASE = '^src/(clock|errors|logger|own|roles|process-identity|services|config)\\.ts$|^src/text/';
+const BASE = '^src/(clock|errors|logger|own|roles|process-identity|repo-root|services|config)\\.ts$|^src/text/';
 
 module.exports = {
   forbidden: [

@@ -1,9 +1,12 @@
 /**
- * Intake over HTTP: autocannon against the real server (`src/main.ts`, default rules and
- * workflow, demo queues and agents, WAL checkpoints in a worker) on 127.0.0.1, at
- * concurrency 1, 10 and 50, beside a bare Hono route that inserts one row into SQLite with
- * the same pragmas. Also: the server's peak RSS during intake, and intake p99 while another
- * process writes a large file to the same disk (with SQLite's own checkpoints for contrast).
+ * Intake over HTTP: autocannon against the real server as `npm start` runs it (the build in
+ * `dist/`, default rules and workflow, demo queues and agents, WAL checkpoints in a worker) on
+ * 127.0.0.1, at concurrency 1, 10 and 50, beside a bare Hono route that inserts one row into
+ * SQLite with the same pragmas. Also: the main thread's CPU per intake (from /proc, beside the
+ * bare route's per request), the server's peak RSS during intake, WAL pages and statements per
+ * intake (in process: measures that hold on a loaded machine), and intake p99 while another
+ * process writes a large file to the same disk (with SQLite's own checkpoints for contrast;
+ * `INTAKE_DISK=off` skips it).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,10 +22,11 @@ import { createServices } from '../src/compose.js';
 import { ADMIN_TOKEN, loadRepoDefinitions } from '../test/support/harness.js';
 import { startServer, type RunningServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';
+import { measureIntakePages } from './support/intake-pages.js';
 import { ROOT } from './seed-store.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const INPUTS = [
+const INPUTS: [string, string][] = [
   ['Refund for a double charge', 'My card was charged twice for the March invoice, please refund.'],
   ['Login error after the update', 'I get error 500 when I try to sign in since this morning.'],
   ['How do I export my data?', 'Where do I find the CSV export of all our records?'],
@@ -73,6 +77,32 @@ async function load(url: string, connections: number, rate?: number, seconds = S
   });
 }
 
+/** CPU time (user + system) of the server's main thread so far, in µs (Linux /proc). */
+function mainThreadCpuMicros(server: RunningServer): number {
+  const pid = server.child.pid!;
+  const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS;
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+interface Measured {
+  result: Result;
+  /** Main-thread CPU per request, µs. */
+  cpuMicros: number;
+}
+
+async function measured(server: RunningServer, connections: number): Promise<Measured> {
+  const before = mainThreadCpuMicros(server);
+  const result = await load(server.url, connections);
+  const cpu = mainThreadCpuMicros(server) - before;
+  return { result, cpuMicros: cpu / Math.max(1, result.requests.total) };
+}
+
 function peakRssMiB(server: RunningServer): number {
   const status = fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -100,18 +130,18 @@ const bench: Bench = {
     const dir = path.join(ROOT, '.bench', 'intake');
     fs.mkdirSync(dir, { recursive: true });
     const rows: BenchRow[] = [];
-    const casebook = new Map<number, Result>();
-    const bare = new Map<number, Result>();
+    const casebook = new Map<number, Measured>();
+    const bare = new Map<number, Measured>();
 
     const store = path.join(dir, 'casebook.db');
     await prepareStore(store);
-    let server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error' } });
+    let server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, undefined, 2);
     for (const c of [1, 10, 50]) {
-      const r = await load(server.url, c);
-      check(r, `casebook c=${c}`);
-      casebook.set(c, r);
-      log(`casebook c=${c}: ${r.requests.average.toFixed(0)} cases/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+      const m = await measured(server, c);
+      check(m.result, `casebook c=${c}`);
+      casebook.set(c, m);
+      log(`casebook c=${c}: ${m.result.requests.average.toFixed(0)} cases/s, p50 ${m.result.latency.p50} ms, p99 ${m.result.latency.p99} ms, main thread ${m.cpuMicros.toFixed(0)} µs CPU per case`);
     }
     const rss = peakRssMiB(server);
     await server.stop();
@@ -121,23 +151,28 @@ const bench: Bench = {
     const baseline = await startServer({ databasePath: baselineStore, script: 'bench/support/baseline-server.ts' });
     await load(baseline.url, 10, undefined, 2);
     for (const c of [1, 10, 50]) {
-      const r = await load(baseline.url, c);
-      check(r, `baseline c=${c}`);
-      bare.set(c, r);
-      log(`baseline c=${c}: ${r.requests.average.toFixed(0)} rows/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+      const m = await measured(baseline, c);
+      check(m.result, `baseline c=${c}`);
+      bare.set(c, m);
+      log(`baseline c=${c}: ${m.result.requests.average.toFixed(0)} rows/s, p50 ${m.result.latency.p50} ms, p99 ${m.result.latency.p99} ms, main thread ${m.cpuMicros.toFixed(0)} µs CPU per row`);
     }
     const baselineRss = peakRssMiB(baseline);
     await baseline.stop();
 
+    const goals: Record<number, number> = { 1: 0.3, 50: 0.5 };
     for (const c of [1, 10, 50]) {
-      const a = casebook.get(c)!;
-      const b = bare.get(c)!;
+      const a = casebook.get(c)!.result;
+      const b = bare.get(c)!.result;
+      const ratio = a.requests.average / b.requests.average;
+      const goal = goals[c];
       rows.push({
         figure: `intake c=${c}: time per case (1 / throughput)`,
         ms: 1000 / a.requests.average,
         baseline: 'bare Hono route inserting one row',
         baselineMs: 1000 / b.requests.average,
-        note: `${a.requests.average.toFixed(0)} vs ${b.requests.average.toFixed(0)} req/s = ${(a.requests.average / b.requests.average).toFixed(2)}× the baseline (goal ≥ 0.5×)`,
+        // A throughput goal of g× the baseline is a time per case under 1/g times the baseline's.
+        ...(goal ? { goalMs: 1000 / b.requests.average / goal } : {}),
+        note: `${a.requests.average.toFixed(0)} vs ${b.requests.average.toFixed(0)} req/s = ${ratio.toFixed(2)}× the baseline${goal ? ` (goal ≥ ${goal}×)` : ''}`,
       });
       rows.push({
         figure: `intake c=${c}: p99 latency`,
@@ -146,6 +181,16 @@ const bench: Bench = {
         baselineMs: Math.max(b.latency.p99, 0.5),
         ...(c === 50 ? { goalMs: 25 } : {}),
         note: `p50 ${a.latency.p50} ms (bare ${b.latency.p50} ms)`,
+      });
+    }
+    for (const c of [1, 50]) {
+      rows.push({
+        figure: `main-thread CPU per intake at c=${c} (/proc)`,
+        ms: casebook.get(c)!.cpuMicros / 1000,
+        baseline: 'bare route, per request',
+        baselineMs: bare.get(c)!.cpuMicros / 1000,
+        ...(c === 50 ? { goalMs: 0.25 } : {}),
+        note: `${casebook.get(c)!.cpuMicros.toFixed(0)} µs vs ${bare.get(c)!.cpuMicros.toFixed(0)} µs`,
       });
     }
     rows.push({
@@ -157,12 +202,26 @@ const bench: Bench = {
       note: `${rss.toFixed(0)} MiB vs ${baselineRss.toFixed(0)} MiB`,
     });
 
+    // WAL pages and statements: in process, on a fresh store.
+    await prepareStore(store);
+    const pages = await measureIntakePages(store, INPUTS);
+    log(`WAL pages per intake: ${pages.alone.toFixed(1)} alone, ${pages.grouped.toFixed(1)} in groups of ${pages.group} (${pages.commitsPerGroup.toFixed(1)} commits per group); ${pages.statements.toFixed(1)} statements per intake; ${pages.cpuMicros.toFixed(0)} µs CPU per intake in process`);
+    rows.push({
+      figure: `WAL pages per intake, in group commits of ${pages.group} (pages as ms)`,
+      ms: pages.grouped,
+      baseline: 'one intake per commit',
+      baselineMs: pages.alone,
+      goalMs: 8,
+      note: `${pages.statements.toFixed(1)} statements per intake (with its answer and its notification)`,
+    });
+
+    if (process.env.INTAKE_DISK === 'off') return rows;
     // Disk load: a steady intake (c=10, 200 cases/s: below saturation, so latency shows
     // stalls rather than queueing) while another process writes and fsyncs a large file;
     // the baseline is the same steady load without the writer.
     const RATE = 200;
     await prepareStore(store);
-    server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error' } });
+    server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, RATE, 2); // warm-up: a fresh process compiles and JITs on its first requests
     const quiet = await load(server.url, 10, RATE);
     check(quiet, 'steady load');
@@ -171,7 +230,7 @@ const bench: Bench = {
     const results: Record<string, Result> = {};
     for (const mode of ['worker', 'auto'] as const) {
       await prepareStore(store);
-      server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode } });
+      server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode } });
       await load(server.url, 10, RATE, 2);
       results[mode] = await underDiskLoad(dir, () => load(server.url, 10, RATE));
       check(results[mode]!, `disk load ${mode}`);

@@ -55,6 +55,16 @@ export interface SeedStoreResult {
 const MINUTE = 60_000;
 const QUEUES = ['general', 'billing', 'technical'] as const;
 
+/**
+ * The triggers that keep `staff.open_cases` (agent loads): dropped before the load and made
+ * again after it, the loads counted once (as the migration does) instead of per inserted case.
+ */
+function dropLoadTriggers(db: Db): string[] {
+  const rows = db.$client.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cases_load_%'`).all() as { name: string; sql: string }[];
+  for (const r of rows) db.$client.exec(`DROP TRIGGER "${r.name}"`);
+  return rows.map((r) => r.sql);
+}
+
 /** Secondary indexes of the bulk-loaded tables: dropped before the load, rebuilt after. */
 function dropIndexes(db: Db, tables: readonly string[]): string[] {
   const rows = db.$client
@@ -127,6 +137,7 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
 
   log(`seeding ${n.toLocaleString('en')} cases (${Math.round(n / dueEvery).toLocaleString('en')} due) into ${options.file}`);
   const dropped = dropIndexes(db, ['cases', 'sla_timers', 'case_events']);
+  const loadTriggers = dropLoadTriggers(db);
 
   const insertCase = c.prepare(
     `INSERT INTO cases (customer_id, subject, description, channel, requested_priority, priority, status, state_entered_at, open, tier,
@@ -174,6 +185,8 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
   log(`indexes rebuilt at ${((performance.now() - started) / 1000).toFixed(1)} s; building the search index`);
   c.transaction(() => rebuildSearchIndex(db))();
   for (const sql of searchTriggers) c.exec(sql);
+  c.exec('UPDATE staff SET open_cases = (SELECT count(*) FROM cases c WHERE c.assignee_id = staff.id AND c.open = 1)');
+  for (const sql of loadTriggers) c.exec(sql);
   c.exec('ANALYZE');
   c.pragma('wal_checkpoint(TRUNCATE)');
   c.close();

@@ -29,6 +29,7 @@ export function openForCli(): CliContext {
     queueWaitAlertMinutes: config.queueWaitAlertMinutes,
     email: config.email,
     attachments: config.attachments,
+    rulesEngine: config.rulesEngine,
   });
   return {
     config,

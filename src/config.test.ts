@@ -40,3 +40,17 @@ describe('CHANNELS_KEY', () => {
     expect(() => loadConfig({ CHANNELS_KEY: 'too-short' }, '/srv')).toThrow(/CHANNELS_KEY must be 32 random bytes/);
   });
 });
+
+describe('RULES_ENGINE', () => {
+  it.each([
+    [{}, 'compiled'],
+    [{ RULES_ENGINE: 'compiled' }, 'compiled'],
+    [{ RULES_ENGINE: 'reference' }, 'reference'],
+  ])('%j → %s', (env, rulesEngine) => {
+    expect(loadConfig(env, '/srv').rulesEngine).toBe(rulesEngine);
+  });
+
+  it('refuses anything else', () => {
+    expect(() => loadConfig({ RULES_ENGINE: 'json-rules-engine' }, '/srv')).toThrow('RULES_ENGINE must be one of compiled, reference, got "json-rules-engine"');
+  });
+});

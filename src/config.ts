@@ -4,6 +4,7 @@ import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/
 import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 import { ChannelsKeyError, parseChannelsKey, type ChannelsKey } from './channels/secrets.js';
+import { RULES_ENGINES, type RulesEngine } from './rules/run-ruleset.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -50,6 +51,8 @@ export interface Config {
   attachments: AttachmentSettings;
   /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
   channelsKey: ChannelsKey | null;
+  /** RULES_ENGINE: `compiled` rules where they apply (default) or json-rules-engine everywhere (`reference`). */
+  rulesEngine: RulesEngine;
 }
 
 export class ConfigError extends Error {}
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     email: emailSettings(env, adminToken),
     attachments: attachmentSettings(env, cwd, databasePath),
     channelsKey: channelsKey(env.CHANNELS_KEY),
+    rulesEngine: oneOf('RULES_ENGINE', env.RULES_ENGINE, RULES_ENGINES, 'compiled'),
   };
 }
 

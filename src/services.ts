@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { Mailer } from './notifications/mailer.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { OutboxWorker } from './outbox/worker.js';
+import { rulesEngineFromEnv, type RulesEngine } from './rules/run-ruleset.js';
 import type { ActionRegistry } from './workflow/registry.js';
 import type { Subscribers } from './workflow/subscribers.js';
 
@@ -40,6 +41,8 @@ export interface ServiceOptions {
   attachments?: Partial<AttachmentSettings>;
   /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
   channelsKey?: ChannelsKey | null;
+  /** Which evaluator runs rules (default: RULES_ENGINE, else `compiled`; src/rules/run-ruleset.ts). */
+  rulesEngine?: RulesEngine;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -89,6 +92,7 @@ export interface Services {
   attachments: Attachments;
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
+  rulesEngine: RulesEngine;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -123,6 +127,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     attachments: attachmentsFor(db, options.attachments),
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
+    rulesEngine: options.rulesEngine ?? rulesEngineFromEnv(),
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

@@ -24,15 +24,14 @@ interface CandidateRow {
   last_assigned_at: number;
 }
 
+// The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
 const stmts = perConnection((db: Db) => ({
     members: db.$client.prepare<[string], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at,
-             (SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = 1) AS load
+      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1`),
+      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`),
     one: db.$client.prepare<[number], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at,
-             (SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = 1) AS load
+      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.open_cases AS load
       FROM staff s WHERE s.id = ?`),
 }));
 

@@ -60,7 +60,7 @@ export function recordMessage(ctx: CaseContext, message: { body: string; public:
   const { actor } = ctx;
   const { body, public: isPublic } = message;
   let mentions: ResolvedMentions = { notified: [], cannotSee: [], unknown: [] };
-  let eventId: number;
+  let eventId: number | null;
   if (actor.type === 'customer') {
     if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
     if (ctx.workflow.states[ctx.case.status]?.final) {
@@ -74,6 +74,8 @@ export function recordMessage(ctx: CaseContext, message: { body: string; public:
     // Only staff mention colleagues: a mail filed for review (a system note) never notifies anyone.
     if (actor.type === 'staff') mentions = recordMentions(ctx, body);
   }
+  // A message is added to a case already stored (CaseContext.load): its entry has its id.
+  if (eventId === null) throw new Error(`${ctx.ref}: a message is recorded on a stored case`);
   return { eventId, mentions };
 }
 

@@ -1,31 +1,30 @@
 /**
- * Intake: validate → diagnose → evaluate the rulesets the workflow runs on `case.created`
- * (async, no writes) → one synchronous transaction that stores the customer, the case, its
- * timeline, its routing record and whatever the workflow's first steps do (assignment,
- * escalation, SLA timers). Nothing half-written survives a failure.
+ * Intake: validate → in one transaction shared with the commands arriving at the same time
+ * (group commit, src/db/group-commit.ts): diagnose, evaluate the rulesets the workflow runs on
+ * `case.created` (compiled rules, no writes), then store the customer, the case, its timeline,
+ * its routing record and whatever the workflow's first steps do (assignment, escalation, SLA
+ * timers); the case is inserted once, in its final state. When json-rules-engine must run
+ * (it is async), the evaluation comes first and the transaction after it. Nothing
+ * half-written survives a failure.
  *
  * `evaluateIntake` and `storeCase` are shared with the import of history (import-case.ts),
  * which stores a case at its original time but decides itself what happens live.
  */
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
-import { transaction } from '../db/client.js';
-import { insertRow, rowById } from '../db/fast.js';
-import { cases, CHANNELS, customers, PRIORITIES, type Channel, type Priority, type RoutingRecord } from '../db/schema/index.js';
-import { diagnose } from '../diagnosis/search-problems.js';
+import { groupCommit } from '../db/group-commit.js';
+import { insertRow, statement } from '../db/fast.js';
+import { cases, CHANNELS, NO_DUE_AT, PRIORITIES, type Channel, type RoutingRecord } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
-import type { Evaluation, Decisions } from '../rules/evaluate.js';
-import { withinBusinessHours, type CaseLike } from '../rules/build-facts.js';
-import { mergeDecisions } from '../rules/evaluate.js';
-import { runTriggers } from '../rules/run-triggers.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
-import { customerFact, customerTier, findCustomerByEmail, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
+import { customerTier, recordProfileChange, upsertCustomer } from './customers.js';
+import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
 
-export const FALLBACK_QUEUE = 'general';
+export { evaluateIntake, FALLBACK_QUEUE, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 
 export const createCaseSchema = z.strictObject({
   customer: z
@@ -77,91 +76,6 @@ function assertCustomerInput(input: CreateCaseInput, actor: Actor, options: Crea
   if (issues.length > 0) throw new ValidationError(issues, `Customers may not set ${issues.map((i) => i.path).join(', ')}.`);
 }
 
-/** What intake decided before writing anything: diagnosis, rule evaluations, the facts used. */
-export interface Intake {
-  at: number;
-  input: CreateCaseInput;
-  existingCustomer: CustomerRow | undefined;
-  customerInput: CreateCaseInput['customer'];
-  channel: Channel;
-  /** The intake path's routing hint (CreateCaseOptions.defaultQueue). */
-  defaultQueue: string | null;
-  /** The `case.created` event fact rules saw. */
-  event: { type: 'case.created' } & Record<string, string>;
-  diagnosis: ReturnType<typeof diagnose>;
-  workflow: ReturnType<Services['definitions']['workflow']>;
-  sla: ReturnType<Services['definitions']['sla']>;
-  priority: Priority;
-  customer: ReturnType<typeof customerFact>;
-  diagnosisFact: { matched: boolean; problemId: number | null };
-  inBusinessHours: boolean;
-  evaluations: Evaluation[];
-  decisions: Decisions;
-}
-
-export interface EvaluateIntakeOptions extends CreateCaseOptions {
-  /** Only the first `case.created` ruleset (routing): imports of history do not run escalation rules. */
-  routingOnly?: boolean;
-}
-
-/** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes. */
-export async function evaluateIntake(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake> {
-  const { db, definitions } = services;
-  let existingCustomer: CustomerRow | undefined;
-  if (options.customerId !== undefined) {
-    existingCustomer = rowById(db, customers, options.customerId);
-    if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
-  } else {
-    if (!input.customer) throw new ValidationError([{ path: 'customer', message: 'required' }], 'The customer is required.');
-    existingCustomer = findCustomerByEmail(db, input.customer.email);
-  }
-  const customerInput = options.customerId === undefined ? input.customer : undefined;
-
-  const diagnosis = diagnose(db, input.subject, input.description);
-  const workflow = definitions.workflow(services.defaultWorkflow);
-  const sla = definitions.sla();
-  const priority: Priority = input.priority ?? 'normal';
-  const channel: Channel = input.channel ?? options.channel ?? 'api';
-  const defaultQueue = options.defaultQueue ?? null;
-  const event = { ...(options.eventData ?? {}), type: 'case.created' as const };
-
-  const draft: CaseLike = {
-    id: 0,
-    subject: input.subject,
-    description: input.description,
-    channel,
-    priority,
-    tags: [],
-    skills: [],
-    status: workflow.definition.initial,
-    tier: 1,
-    queueId: defaultQueue ?? FALLBACK_QUEUE,
-    assigneeId: null,
-    reopenCount: 0,
-    escalationCount: 0,
-    createdAt: at,
-    slaPolicy: null,
-    slaConfigVersion: sla.version,
-    diagnosisMatched: diagnosis.matched,
-    suggestions: diagnosis.suggestions,
-  };
-  const customer = customerFact(db, existingCustomer ?? null, customerInput);
-  const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
-  const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
-
-  const triggers = workflow.definition.triggers?.['case.created'] ?? [];
-  const evaluations = await runTriggers(services, options.routingOnly ? triggers.slice(0, 1) : triggers, {
-    case: draft,
-    customer,
-    diagnosis: diagnosisFact,
-    event,
-    now: at,
-    withinBusinessHours: inBusinessHours,
-  });
-  const decisions = mergeDecisions(evaluations.filter((e) => e.error === null));
-  return { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions };
-}
-
 export interface StoreCaseOptions {
   /** A queue chosen by the caller (imports), instead of the one the rules picked. */
   queue?: string;
@@ -171,6 +85,21 @@ export interface StoreCaseOptions {
   importedAt?: number;
   /** Extra data for the `case.created` entry and its followers (e.g. `imported: true`). */
   mark?: Record<string, unknown>;
+  /**
+   * Intake: the case is inserted by `save()`, once, in its final state (`CaseContext.create`);
+   * otherwise (imports) it is inserted now and updated by `save()`.
+   */
+  insertAtSave?: boolean;
+  /** The intake was evaluated in this same transaction: the customer it found is current. */
+  sameTransaction?: boolean;
+}
+
+/** The id the next case gets (cases use AUTOINCREMENT: never reused); inside a transaction. */
+function nextCaseId(services: Services): number {
+  return statement<[], { id: number }>(
+    services.db,
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), coalesce((SELECT max(id) FROM cases), 0)) + 1 AS id",
+  ).get()!.id;
 }
 
 /**
@@ -178,11 +107,14 @@ export interface StoreCaseOptions {
  * `case.created`, `case.diagnosed`, rule and `case.routed` entries. Nothing reacts yet: the
  * caller dispatches `case.created` and enters the initial state (live intake) or not (history).
  */
-export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown>; createdEventId: number } {
+export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown> } {
   const { db } = services;
   const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
-  const upserted = existingCustomer && !customerInput ? { row: existingCustomer, filled: {} } : upsertCustomer(db, customerInput!, at);
+  const upserted =
+    existingCustomer && !customerInput
+      ? { row: existingCustomer, filled: {} }
+      : upsertCustomer(db, customerInput!, at, options.sameTransaction ? (existingCustomer ?? null) : undefined);
   const storedCustomer = upserted.row;
   const wanted = options.queue ?? decisions.queue ?? defaultQueue;
   const routedQueue = queueById(db, wanted ?? FALLBACK_QUEUE);
@@ -191,7 +123,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
   const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
   const tags = options.tags ? [...new Set([...decisions.tags, ...options.tags])] : decisions.tags;
 
-  const row = insertRow(db, cases, {
+  const values = {
     customerId: storedCustomer.id,
     subject: input.subject,
     description: input.description,
@@ -214,9 +146,32 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     updatedAt: at,
     externalId: options.externalId ?? null,
     importedAt: options.importedAt ?? null,
-  });
-
-  const ctx = new CaseContext(services, row, actor, at);
+  };
+  let ctx: CaseContext;
+  if (options.insertAtSave) {
+    // Every column as the database would default it; save() inserts the row as it is then.
+    const row: CaseRow = {
+      id: nextCaseId(services),
+      previousStatus: null,
+      open: true,
+      assigneeId: null,
+      waitingSince: null,
+      routing: null,
+      slaDueAt: NO_DUE_AT,
+      solution: null,
+      reopenCount: 0,
+      escalationCount: 0,
+      version: 1,
+      firstResponseAt: null,
+      resolvedAt: null,
+      closedAt: null,
+      ...values,
+    };
+    ctx = CaseContext.create(services, row, actor, at);
+  } else {
+    ctx = new CaseContext(services, insertRow(db, cases, values), actor, at);
+  }
+  const row = ctx.case;
   ctx.skipTriggers.add('case.created');
   const routingEvaluation = evaluations[0];
   const routing: RoutingRecord = {
@@ -254,7 +209,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
     ...mark,
   };
-  const createdEventId = ctx.record('case.created', createdData);
+  ctx.record('case.created', createdData);
   if (Object.keys(upserted.filled).length > 0) {
     // Intake only fills empty profile fields, and says so on the case and in the audit trail.
     recordProfileChange(db, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
@@ -282,26 +237,45 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...(routing.error ? { error: routing.error, fallback: true } : {}),
     ...mark,
   });
-  return { ctx, createdData, createdEventId };
+  return { ctx, createdData };
 }
 
 export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
   assertCustomerInput(input, actor, options);
-  const intake = await evaluateIntake(services, input, services.clock.now(), options);
-  return transaction(services.db, () => {
-    const { ctx, createdData, createdEventId } = storeCase(services, intake, actor);
-    if (options.attachments?.length) {
-      // Intake by the system (a mail from a new customer) files the customer's own files.
-      const by = actor.type === 'system' ? { type: 'customer' as const, id: ctx.case.customerId } : { type: actor.type, id: actor.id };
-      recordAttachments(services.db, { caseId: ctx.case.id, eventId: createdEventId, by, at: ctx.now }, options.attachments);
-    }
-    // Already on the timeline; subscribers (SLA clocks) and the workflow react now.
-    ctx.dispatch('case.created', createdData);
-    // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
-    applyFollowUps(ctx, intake.decisions, 'case.created');
-    if (ctx.case.status === intake.workflow.definition.initial) ctx.enterInitialState();
-    options.within?.(ctx);
-    ctx.save();
-    return ctx.case;
-  });
+  const at = services.clock.now();
+  if (services.rulesEngine === 'compiled') {
+    // Compiled rules decide synchronously: read, decide and write in one (shared) transaction.
+    const row = await groupCommit(services.db, () => {
+      const intake = evaluateIntakeNow(services, input, at, options);
+      return intake === null ? null : intakeCase(services, intake, actor, options, true);
+    });
+    if (row !== null) return row;
+  }
+  // json-rules-engine runs (RULES_ENGINE=reference, or a ruleset compiled rules do not cover): decide first, then write.
+  const intake = await evaluateIntake(services, input, at, options);
+  return groupCommit(services.db, () => intakeCase(services, intake, actor, options, false));
+}
+
+/** Inside the transaction: stores the case and lets the workflow take it from there. */
+function intakeCase(services: Services, intake: Intake, actor: Actor, options: CreateCaseOptions, sameTransaction: boolean): CaseRow {
+  const { ctx, createdData } = storeCase(services, intake, actor, { insertAtSave: true, sameTransaction });
+  const files = options.attachments;
+  if (files?.length) {
+    // Intake by the system (a mail from a new customer) files the customer's own files, with
+    // the `case.created` entry (it has its id once the case is inserted).
+    const by = actor.type === 'system' ? { type: 'customer' as const, id: ctx.case.customerId } : { type: actor.type, id: actor.id };
+    ctx.whenStored(() => recordAttachments(services.db, { caseId: ctx.case.id, eventId: ctx.storedEntryId('case.created')!, by, at: ctx.now }, files));
+  }
+  // Already on the timeline; subscribers (SLA clocks) and the workflow react now.
+  ctx.dispatch('case.created', createdData);
+  // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
+  applyFollowUps(ctx, intake.decisions, 'case.created');
+  if (ctx.case.status === intake.workflow.definition.initial) ctx.enterInitialState();
+  if (options.within) {
+    // What a channel records with the case refers to it: the case is stored first.
+    ctx.store();
+    options.within(ctx);
+  }
+  ctx.save();
+  return ctx.case;
 }

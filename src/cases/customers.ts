@@ -76,11 +76,12 @@ export function applyProfileChanges(db: Db, customerId: number, changes: Profile
 
 /**
  * Intake's customer: creates a new one from the input, or for an existing one fills empty
- * fields only (`intakeFill`) and returns what it filled, for the audit trail. Inside a transaction.
+ * fields only (`intakeFill`) and returns what it filled, for the audit trail. Inside a
+ * transaction; `known` is the customer with this address (or null) when it was looked up in it.
  */
-export function upsertCustomer(db: Db, input: CustomerInput, now: number): { row: CustomerRow; filled: ProfileChanges } {
+export function upsertCustomer(db: Db, input: CustomerInput, now: number, known?: CustomerRow | null): { row: CustomerRow; filled: ProfileChanges } {
   const email = normalizeEmail(input.email);
-  const existing = findCustomerByEmail(db, email);
+  const existing = known === undefined ? findCustomerByEmail(db, email) : (known ?? undefined);
   if (existing) {
     const filled = intakeFill(existing, input);
     if (Object.keys(filled).length === 0) return { row: existing, filled };

@@ -8,11 +8,17 @@ import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 
-export function fireWorkflowTimer(services: Services, item: OutboxItem): void {
-  transaction(services.db, () => {
-    const ctx = CaseContext.load(services, item.caseId!, SYSTEM_ACTOR);
-    const { state, enteredAt, transition } = item.payload as { state: string; enteredAt: number; transition: string };
-    if (ctx.case.status === state && ctx.case.stateEnteredAt === enteredAt && ctx.fireTimer(transition)) ctx.save();
-    markDone(services.db, item.id, ctx.now);
-  });
+function fire(services: Services, item: OutboxItem): boolean {
+  const ctx = CaseContext.load(services, item.caseId!, SYSTEM_ACTOR);
+  const { state, enteredAt, transition } = item.payload as { state: string; enteredAt: number; transition: string };
+  if (ctx.case.status === state && ctx.case.stateEnteredAt === enteredAt && ctx.fireTimer(transition)) ctx.save();
+  markDone(services.db, item.id, ctx.now);
+  return true;
 }
+
+export function fireWorkflowTimer(services: Services, item: OutboxItem): void {
+  transaction(services.db, () => fire(services, item));
+}
+
+/** Nothing to wait for: performed inside the drain's transaction. */
+fireWorkflowTimer.inTransaction = fire;

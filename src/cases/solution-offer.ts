@@ -69,7 +69,7 @@ export function offerSolution(ctx: CaseContext, rule: string, event: string, opt
   if (problemId === undefined) return;
   const problem = statement<[number], OfferedProblem>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
   if (!problem) return;
-  if (loadOffer(ctx.services, c.id)?.problemId === problem.id) return;
+  if (offerOf(ctx.timelineOf(OFFER_EVENTS))?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
   ctx.raise('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
   if (options.mail !== false) ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });

@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
 import { faultsOf, isStorageFull } from './faults.js';
+import { statement } from './fast.js';
+import { REPO_ROOT } from '../repo-root.js';
 import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export type Sqlite = Database.Database;
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+export const MIGRATIONS_DIR = path.join(REPO_ROOT, 'drizzle');
 
 export interface OpenDatabaseOptions {
   /** Milliseconds a statement waits for a lock before failing with SQLITE_BUSY. */
@@ -60,23 +61,79 @@ export function guardWrites(db: Db, guard: () => void): void {
 }
 
 /**
+ * What must run before a write transaction begins on this connection (`transaction()` here,
+ * group-commit.ts too): refused at once while the database refuses writes (its file is gone
+ * or damaged: faults.ts), then the WAL backstop.
+ */
+export function beforeWrite(db: Db): void {
+  const refused = faultsOf(db.$client).refusalError();
+  if (refused) throw refused;
+  walGuards.get(db.$client)?.();
+}
+
+/**
+ * What a write transaction's outcome tells faults.ts: a failure for lack of space marks the
+ * storage full, a commit marks it recovered. `error` undefined: committed.
+ */
+export function afterWrite(db: Db, error?: unknown): void {
+  const faults = faultsOf(db.$client);
+  if (error === undefined) faults.writeSucceeded();
+  else if (isStorageFull(error)) faults.storageFull();
+}
+
+/**
+ * Runs `fn` (reads) in one read transaction: one snapshot, and the WAL read lock taken once
+ * instead of by every statement (each statement outside a transaction takes and drops it).
+ */
+export function readTransaction<T>(db: Db, fn: () => T): T {
+  if (db.$client.inTransaction) return fn();
+  statement(db, 'BEGIN DEFERRED').run();
+  try {
+    const result = fn();
+    statement(db, 'COMMIT').run();
+    return result;
+  } catch (error) {
+    if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
+    throw error;
+  }
+}
+
+/**
+ * Runs `fn` in a savepoint of the open transaction, rolled back if it throws (or returns a
+ * promise: a unit of work is synchronous): what better-sqlite3's nested `transaction()` does,
+ * on cached statements instead of a new wrapper function per call.
+ */
+export function inSavepoint<T>(db: Db, fn: () => T): T {
+  statement(db, 'SAVEPOINT unit').run();
+  try {
+    const result = fn();
+    if (result instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
+    statement(db, 'RELEASE unit').run();
+    return result;
+  } catch (error) {
+    if (db.$client.inTransaction) {
+      statement(db, 'ROLLBACK TO unit').run();
+      statement(db, 'RELEASE unit').run();
+    }
+    throw error;
+  }
+}
+
+/**
  * Runs `fn` in one synchronous transaction (BEGIN IMMEDIATE: writers queue up front).
- * Refused at once while the database refuses writes (its file is gone or damaged: faults.ts);
- * a failure for lack of space marks the storage full, the next success marks it recovered.
+ * Refused at once while the database refuses writes (beforeWrite); a failure for lack of
+ * space marks the storage full, the next success marks it recovered (afterWrite).
  */
 export function transaction<T>(db: Db, fn: () => T): T {
   const sqlite = db.$client;
   if (sqlite.inTransaction) return sqlite.transaction(fn).immediate();
-  const faults = faultsOf(sqlite);
-  const refused = faults.refusalError();
-  if (refused) throw refused;
-  walGuards.get(sqlite)?.();
+  beforeWrite(db);
   try {
     const result = sqlite.transaction(fn).immediate();
-    faults.writeSucceeded();
+    afterWrite(db);
     return result;
   } catch (error) {
-    if (isStorageFull(error)) faults.storageFull();
+    afterWrite(db, error);
     throw error;
   }
 }

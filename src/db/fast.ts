@@ -80,6 +80,26 @@ export function insertRow<TTable extends Table>(db: Db, table: TTable, values: P
   return m.fromRow(row!);
 }
 
+/** Inserts a whole row as it is (every column, the id too), returning nothing. */
+export function insertWhole<TTable extends Table>(db: Db, table: TTable, row: TTable['$inferSelect']): void {
+  const m = rowMapper(table);
+  const sql = `INSERT INTO ${m.table} (${m.columns.join(', ')}) VALUES (${m.columns.map(() => '?').join(', ')})`;
+  statement(db, sql).run(...m.keys.map((k) => m.toDriver(k, (row as Record<string, unknown>)[k])));
+}
+
+/** Rows per multi-row INSERT statement. */
+const ROWS_PER_INSERT = 64;
+
+/** Inserts many rows (driver values, in `columns` order) with one statement per 64 rows. */
+export function insertMany(db: Db, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): void {
+  const one = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(chunk.length).fill(one).join(', ')}`;
+    statement(db, sql).run(...chunk.flat());
+  }
+}
+
 /** Selects one row by its integer primary key `id`. */
 export function rowById<TTable extends Table>(db: Db, table: TTable, id: number): TTable['$inferSelect'] | undefined {
   const m = rowMapper(table);

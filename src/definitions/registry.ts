@@ -2,14 +2,18 @@
  * Definitions in force: every version of every workflow, ruleset and SLA config lives in
  * `definition_versions`; this registry validates new versions before they are stored and
  * hands out compiled definitions, cached per version (one rules engine per ruleset
- * version). The newest published version is looked up on each use, so a version
- * published by another process (e.g. `npm run rules:import`) takes effect at once.
+ * version). Which version is published is cached too, and forgotten when this process
+ * publishes one (at once, and again when that transaction ends, committed or not) or when
+ * another process has written to the database (`PRAGMA data_version` changes, checked on each
+ * use: a fraction of a microsecond inside a transaction), so a version published by another
+ * process (e.g. `npm run rules:import`) still takes effect at once.
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { definitionVersions, queues, type DefinitionKind, type DefinitionState, type ExamplesOverride } from '../db/schema/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
-import { compileRuleset, type CompiledRuleset } from '../rules/engine.js';
+import { prepareRuleset } from '../rules/compile.js';
+import type { CompiledRuleset } from '../rules/engine.js';
 import { enabledRules, validateRuleset, type RuleJson } from '../rules/definition.js';
 import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
@@ -71,6 +75,12 @@ export class Definitions {
   readonly #sla = new Map<string, SlaConfig>();
   readonly #publishedVersion;
   readonly #body;
+  readonly #dataVersion;
+  /** Published version by `kind:name`, valid while `#seenDataVersion` is the database's. */
+  readonly #published = new Map<string, number | null>();
+  #seenDataVersion = -1;
+  /** This process published inside a transaction not yet ended: lookups in it bypass the cache. */
+  #publishing = false;
 
   constructor(db: Db, actions: ActionRegistry) {
     this.#db = db;
@@ -78,6 +88,7 @@ export class Definitions {
     this.#publishedVersion = db.$client.prepare<[string, string], { version: number }>(
       `SELECT version FROM definition_versions WHERE kind = ? AND name = ? AND state = 'published' ORDER BY version DESC LIMIT 1`,
     );
+    this.#dataVersion = db.$client.prepare<[], number>('PRAGMA data_version').pluck();
     this.#body = db.$client.prepare<[string, string, number], { body: string }>(
       `SELECT body FROM definition_versions WHERE kind = ? AND name = ? AND version = ?`,
     );
@@ -88,7 +99,22 @@ export class Definitions {
   }
 
   publishedVersion(kind: DefinitionKind, name: string): number | null {
-    return this.#publishedVersion.get(kind, name)?.version ?? null;
+    const inTransaction = this.#db.$client.inTransaction;
+    if (this.#publishing && !inTransaction) {
+      this.#publishing = false;
+      this.#published.clear();
+    }
+    const dataVersion = this.#dataVersion.get()!;
+    if (dataVersion !== this.#seenDataVersion) {
+      this.#seenDataVersion = dataVersion;
+      this.#published.clear();
+    }
+    const key = `${kind}:${name}`;
+    const cached = this.#published.get(key);
+    if (cached !== undefined) return cached;
+    const version = this.#publishedVersion.get(kind, name)?.version ?? null;
+    if (!(this.#publishing && inTransaction)) this.#published.set(key, version);
+    return version;
   }
 
   /** The given (or the published) version of a definition, compiled once and cached. */
@@ -122,7 +148,7 @@ export class Definitions {
     const { value } = this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => {
       const result = validateRuleset(body, { queues: null, policies: null }, name);
       // Rules switched off ("enabled": false) stay in the stored body but are not compiled.
-      return result.ok ? compileRuleset(enabledRules(result.definition), v) : { name, version: v, problems: result.problems };
+      return result.ok ? prepareRuleset(enabledRules(result.definition), v) : { name, version: v, problems: result.problems };
     });
     if (!('engine' in value)) throw new RefusedRulesetError(value);
     return value;
@@ -223,6 +249,10 @@ export class Definitions {
       .prepare<[string, string], { v: number | null }>('SELECT max(version) AS v FROM definition_versions WHERE kind = ? AND name = ?')
       .get(kind, name);
     const version = (last?.v ?? 0) + 1;
+    if (options.state === 'published') {
+      this.#published.delete(`${kind}:${name}`);
+      if (this.#db.$client.inTransaction) this.#publishing = true;
+    }
     return this.#db
       .insert(definitionVersions)
       .values({

@@ -1,8 +1,12 @@
+import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { problems } from '../db/schema/index.js';
 import { DEMO_PROBLEMS } from '../seed/seed-demo.js';
+import { porterStem } from './porter.js';
+import { problemIndex, rankProblems } from './problem-index.js';
 import { diagnose, searchProblems, searchTerms } from './search-problems.js';
 
 let h: Harness;
@@ -105,5 +109,61 @@ describe('the demo library', () => {
 
   it('still finds nothing for an unknown problem', () => {
     expect(diagnose(h.db, 'Rapid growth plan', 'Which plan suits a company growing fast?').matched).toBe(false);
+  });
+});
+
+describe('the in-memory index', () => {
+  beforeEach(() => {
+    const now = h.clock.now();
+    for (const p of DEMO_PROBLEMS) h.db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+    h.db.update(problems).set({ active: false }).where(eq(problems.title, DEMO_PROBLEMS[1]!.title)).run();
+  });
+
+  /** What FTS5 itself answers: the query search-problems.ts sends it for words that are not plain ASCII. */
+  function viaFts5(terms: string[]): { id: number; rank: number }[] {
+    return h.db.$client
+      .prepare(
+        `SELECT p.id, bm25(problems_fts, 4.0, 2.0, 0.5, 2.0) AS rank FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
+         WHERE problems_fts MATCH ? AND p.active = 1 ORDER BY rank, p.id LIMIT 12`,
+      )
+      .all(terms.map((t) => `"${t}"`).join(' OR ')) as { id: number; rank: number }[];
+  }
+
+  it('finds and ranks exactly as FTS5 bm25 does, for any words', () => {
+    const vocabulary = [...new Set(`${DEMO_PROBLEMS.map((p) => `${p.title} ${p.symptoms} ${p.synonyms ?? ''} ${p.solution}`).join(' ')} charges charging logged syncs exporting refunds`.toLowerCase().match(/[a-z0-9]{3,}/g)!)];
+    const word = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...vocabulary) }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z]{3,9}$/) });
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 12 }), (terms) => {
+        const index = problemIndex(h.db)!;
+        const ours = rankProblems(index, terms.map(porterStem), 12).map(({ problem, rank }) => ({ id: problem.id, rank }));
+        const theirs = viaFts5(terms);
+        expect(ours.map((r) => r.id)).toEqual(theirs.map((r) => r.id));
+        ours.forEach((r, i) => expect(r.rank).toBeCloseTo(theirs[i]!.rank, 9));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('follows the library: a problem added, edited, deactivated or deleted, even by another connection', () => {
+    const before = problemIndex(h.db)!;
+    expect(problemIndex(h.db)).toBe(before); // nothing changed: the same index, no rebuild
+    const other = new Database(h.dbPath);
+    try {
+      const now = h.clock.now();
+      other.prepare('INSERT INTO problems (title, symptoms, solution, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run('Printer on fire', 'smoke from the printer', 'Call the fire brigade', now, now);
+    } finally {
+      other.close();
+    }
+    expect(searchProblems(h.db, 'smoke coming out of my printer')[0]?.title).toBe('Printer on fire');
+    const id = h.db.select().from(problems).where(eq(problems.title, 'Printer on fire')).get()!.id;
+    h.db.update(problems).set({ symptoms: 'flames and sparks' }).where(eq(problems.id, id)).run();
+    expect(searchProblems(h.db, 'smoke coming out of my printer').find((m) => m.problemId === id)?.sharedWords).toBe(1);
+    h.db.delete(problems).where(eq(problems.id, id)).run();
+    expect(searchProblems(h.db, 'flames and sparks')).toEqual([]);
+  });
+
+  it('leaves words that are not plain ASCII to FTS5', () => {
+    const found = searchProblems(h.db, 'Не могу войти: password reset link expired');
+    expect(found[0]?.title).toBe('Cannot log in after a password reset');
   });
 });

@@ -10,10 +10,16 @@
  * count like its symptoms: "billed 2 times" on the "charged twice" problem makes a request
  * saying "Billed 2 times" share two words with it. Indexing them with the problem (rather
  * than expanding queries) keeps bm25 ranking each problem on its own vocabulary.
+ *
+ * The ranking runs on an in-memory copy of the FTS5 index (problem-index.ts: the same
+ * tokens, the same bm25 arithmetic), so a request costs no FTS5 query; a request with words
+ * that are not plain ASCII is searched by FTS5 itself.
  */
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { stemWord } from '../rules/words.js';
+import { porterStem } from './porter.js';
+import { problemIndex, rankProblems, type IndexedProblem } from './problem-index.js';
 
 export interface ProblemMatch {
   problemId: number;
@@ -83,22 +89,52 @@ function stemsOf(text: string): Set<string> {
  */
 function sameWord(a: string, b: string): boolean {
   if (a === b) return true;
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  return short.length >= 5 && long.startsWith(short);
+  return a.length <= b.length ? a.length >= 5 && b.startsWith(a) : b.length >= 5 && a.startsWith(b);
+}
+
+/** How many of the request's stems the problem's words name (see `sameWord`). */
+function sharedWords(stems: readonly string[], problemWords: ReadonlySet<string>): number {
+  const shared = new Set<string>();
+  for (const t of stems) {
+    if (shared.has(t)) continue;
+    if (problemWords.has(t)) {
+      shared.add(t);
+      continue;
+    }
+    for (const w of problemWords) {
+      if (sameWord(t, w)) {
+        shared.add(t);
+        break;
+      }
+    }
+  }
+  return shared.size;
+}
+
+const PLAIN = /^[a-z0-9]+$/;
+
+/** The rows FTS5 finds for `terms`, best bm25 rank first: from the in-memory index, or from FTS5. */
+function ranked(db: Db, terms: readonly string[], rows: number): (Row & { indexed?: IndexedProblem })[] {
+  const index = terms.every((t) => PLAIN.test(t)) ? problemIndex(db) : null;
+  if (index) {
+    // A plain ASCII word is one unicode61 token as it is: the porter step is FTS5's.
+    return rankProblems(index, terms.map(porterStem), rows).map(({ problem: p, rank }) => ({ id: p.id, title: p.title, symptoms: p.symptoms, synonyms: p.synonyms, solution: p.solution, rank, indexed: p }));
+  }
+  // Quoted terms: user text never reaches FTS5 as query syntax; the porter tokenizer
+  // matches word forms ("charged" finds "charge").
+  const query = terms.map((t) => `"${t}"`).join(' OR ');
+  return statement<[string, number], Row>(db, SEARCH).all(query, rows);
 }
 
 /** The problem library entries that best match `text`, best first. */
 export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] {
   const terms = searchTerms(text);
   if (terms.length === 0) return [];
-  // Quoted terms: user text never reaches FTS5 as query syntax; the porter tokenizer
-  // matches word forms ("charged" finds "charge").
-  const query = terms.map((t) => `"${t}"`).join(' OR ');
-  const rows = statement<[string, number], Row>(db, SEARCH).all(query, Math.max(limit * 4, 12));
+  const rows = ranked(db, terms, Math.max(limit * 4, 12));
+  const stems = terms.map(stemWord);
   const matches = rows.map((row) => {
-    const problemStems = stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
-    const shared = new Set(terms.map(stemWord).filter((t) => problemStems.has(t) || [...problemStems].some((w) => sameWord(t, w)))).size;
-    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: shared, score: Number((-row.rank).toFixed(4)) };
+    const problemStems = row.indexed ? (row.indexed.words ??= stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`)) : stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
+    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: sharedWords(stems, problemStems), score: Number((-row.rank).toFixed(4)) };
   });
   matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);
   return matches.slice(0, limit);

@@ -3,7 +3,6 @@
  * `createApp(...).request()` against a real database without a socket.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
@@ -26,6 +25,7 @@ import { faultsOf } from '../db/faults.js';
 import type { RequestFingerprint } from '../idempotency/store.js';
 import { throttledLog } from '../logger.js';
 import type { AppEnv } from './types.js';
+import { REPO_ROOT } from '../repo-root.js';
 
 export interface AppOptions {
   adminToken: string | null;
@@ -45,7 +45,6 @@ export interface AppOptions {
   definitionFolders?: Folders;
 }
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_DEFINITION_FOLDERS: Folders = { rulesDir: path.join(REPO_ROOT, 'rules'), workflowsDir: path.join(REPO_ROOT, 'workflows') };
 
 /** Our pages load only our own scripts and styles; nothing inline, no framing. */

@@ -7,7 +7,7 @@
  * are not limited. A refusal is TOO_MANY_REQUESTS (429 with Retry-After).
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './middleware/body-limit.js';
 import { formatBytes } from '../attachments/settings.js';
 import type { Limit } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';

@@ -123,8 +123,13 @@ export function renderSource(source: TemplateSource, values: TemplateValues, cas
 
 /** The override when it still passes the checks (a later version may know other names), else the default. */
 export function renderMail(name: MailTemplateName, audience: TemplateAudience, values: TemplateValues, caseRef: string, override?: TemplateSource | null): RenderedMail {
-  const usable = override && checkTemplate(name, audience, override).length === 0 ? override : null;
+  const usable = override && overrideInUse(name, audience, override) ? override : null;
   return { ...renderSource(usable ?? defaultTemplate(name, audience), values, caseRef), customized: usable !== null };
+}
+
+/** Whether a manager's saved version is the one mailed (one that no longer passes its checks is not). */
+export function overrideInUse(name: MailTemplateName, audience: TemplateAudience, override: TemplateSource | null | undefined): boolean {
+  return !!override && checkTemplate(name, audience, override).length === 0;
 }
 
 function firstName(name: string): string {

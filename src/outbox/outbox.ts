@@ -9,9 +9,7 @@
  * mid-drain leaves its claims locked for `LOCK_MS`, and `releaseDeadClaims` (run at start-up)
  * frees those of a process that is certainly gone, so the work resumes at once.
  *
- * Draining never holds the event loop for long: after each item, once `SLICE_MS` of work has
- * passed since the last pause, it yields (setImmediate) so requests are served between items,
- * and it stops between items when its `signal` is aborted (shutdown).
+ * Draining never holds the event loop for long: see drain.ts.
  */
 import type { Db } from '../db/client.js';
 import { perConnection } from '../db/fast.js';
@@ -28,17 +26,27 @@ export interface OutboxItem {
   createdAt: number;
 }
 
-/** Performs one item. Must call `markDone` (ideally inside its own transaction). */
-export type OutboxHandler = (services: Services, item: OutboxItem) => Promise<void> | void;
+/**
+ * Performs one item. Must call `markDone` (ideally inside its own transaction).
+ *
+ * `inTransaction`, when a handler has it, performs the item inside the drain's transaction
+ * (nothing to wait for outside the database: rules compiled, no mail to send) and marks it
+ * done there, returning true; or returns false, writing nothing, and the handler itself runs
+ * once the item's claim is committed.
+ */
+export type OutboxHandler = ((services: Services, item: OutboxItem) => Promise<void> | void) & {
+  inTransaction?: (services: Services, item: OutboxItem) => boolean;
+};
 
 export const MAX_ATTEMPTS = 8;
+/** Item types a command's `settle` leaves to the background (mail): the answer does not wait for them. */
+export const MAIL_ITEMS: readonly string[] = ['notification.send', 'notification.mention', 'email.reply'];
 const LOCK_MS = 60_000;
 /** Work done between two pauses for the event loop. */
 export const SLICE_MS = 10;
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-interface Row {
+export interface Row {
   id: number;
   type: string;
   case_id: number | null;
@@ -48,7 +56,7 @@ interface Row {
   created_at: number;
 }
 
-function toItem(row: Row): OutboxItem {
+export function toItem(row: Row): OutboxItem {
   return {
     id: row.id,
     type: row.type,
@@ -60,7 +68,8 @@ function toItem(row: Row): OutboxItem {
   };
 }
 
-const stmts = perConnection((db: Db) => {
+/** The outbox's prepared statements on this connection. */
+export const outboxStatements = perConnection((db: Db) => {
   const c = db.$client;
   return {
     due: c.prepare<[number, number], Row>(
@@ -69,7 +78,7 @@ const stmts = perConnection((db: Db) => {
     ),
     dueForCase: c.prepare<[number, number], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
-       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN ('notification.send', 'notification.mention', 'email.reply')
+       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (${MAIL_ITEMS.map((t) => `'${t}'`).join(', ')})
        ORDER BY id`,
     ),
     claim: c.prepare<[number, string, number, number]>(
@@ -92,14 +101,28 @@ const stmts = perConnection((db: Db) => {
   };
 });
 
+/** Items this process marked done, until the drain that performs them has seen it (no second UPDATE). */
+const markedDone = new WeakMap<object, Set<number>>();
+
 /** Marks an item performed. Returns false if someone else already did. */
 export function markDone(db: Db, id: number, now: number): boolean {
-  return stmts(db).done.run(now, id).changes === 1;
+  const done = outboxStatements(db).done.run(now, id).changes === 1;
+  if (done) {
+    let ids = markedDone.get(db.$client);
+    if (!ids) markedDone.set(db.$client, (ids = new Set()));
+    ids.add(id);
+  }
+  return done;
+}
+
+/** Whether the handler marked the item done itself (then the drain need not); forgets it. */
+export function handlerMarkedDone(db: Db, id: number): boolean {
+  return markedDone.get(db.$client)?.delete(id) ?? false;
 }
 
 /** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
 export function claimItem(db: Db, id: number, now: number, owner: string = PROCESS_ID): boolean {
-  return stmts(db).claim.run(now + LOCK_MS, owner, id, now).changes === 1;
+  return outboxStatements(db).claim.run(now + LOCK_MS, owner, id, now).changes === 1;
 }
 
 /** Back-off between attempts: 30 s, 1 min, 2 min … capped at 1 h. */
@@ -130,7 +153,7 @@ export interface ReleasedClaims {
  * stay counted: an item that crashes the process every time still gives up after MAX_ATTEMPTS.
  */
 export function releaseDeadClaims(db: Db, now: number, self: string = PROCESS_ID): ReleasedClaims {
-  const s = stmts(db);
+  const s = outboxStatements(db);
   const result: ReleasedClaims = { items: 0, holders: [] };
   for (const { locked_by: holder } of s.holders.all(now)) {
     if (!isProcessGone(holder, self)) continue;
@@ -140,58 +163,3 @@ export function releaseDeadClaims(db: Db, now: number, self: string = PROCESS_ID
   return result;
 }
 
-export interface DrainResult {
-  done: number;
-  failed: number;
-}
-
-export async function drainOutbox(
-  services: Services,
-  handlers: ReadonlyMap<string, OutboxHandler>,
-  options: DrainOptions = {},
-): Promise<DrainResult> {
-  const s = stmts(services.db);
-  const result: DrainResult = { done: 0, failed: 0 };
-  const limit = options.limit ?? 500;
-  const owner = options.owner ?? PROCESS_ID;
-  let sliceStart = performance.now();
-  // Items written while draining (e.g. an escalation's follow-ups) are picked up in later rounds.
-  for (let round = 0; round < 20; round++) {
-    if (options.signal?.aborted) break;
-    const now = services.clock.now();
-    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, limit);
-    if (rows.length === 0) break;
-    let progressed = false;
-    for (const row of rows) {
-      if (performance.now() - sliceStart >= SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
-      if (options.signal?.aborted) return result;
-      const item = toItem(row);
-      const claimedAt = services.clock.now();
-      if (!claimItem(services.db, item.id, claimedAt, owner)) continue;
-      progressed = true;
-      const handler = handlers.get(item.type);
-      try {
-        if (!handler) throw new Error(`No handler for outbox items of type "${item.type}"`);
-        await handler(services, { ...item, attempts: item.attempts + 1 });
-        markDone(services.db, item.id, services.clock.now());
-        result.done++;
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const attempts = item.attempts + 1;
-        if (attempts >= MAX_ATTEMPTS) {
-          s.fail.run(message, services.clock.now(), item.id);
-          services.logger.error('outbox item failed for good', { id: item.id, type: item.type, caseId: item.caseId, error: message });
-        } else {
-          s.retry.run(message, services.clock.now() + retryDelayMs(attempts), item.id);
-          services.logger.warn('outbox item failed; will retry', { id: item.id, type: item.type, attempts, error: message });
-        }
-        result.failed++;
-      }
-    }
-    if (!progressed) break;
-  }
-  return result;
-}

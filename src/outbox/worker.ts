@@ -5,7 +5,8 @@
  * start-up call `drain()` too, so nothing depends on this process staying up.
  */
 import type { Services } from '../services.js';
-import { drainOutbox, type DrainResult, type OutboxHandler } from './outbox.js';
+import { drainOutbox, type DrainResult } from './drain.js';
+import type { OutboxHandler } from './outbox.js';
 
 export class OutboxWorker {
   readonly #services: Services;

@@ -3,8 +3,9 @@
  * outcome (queue, priority, tier, SLA policy, tags) would change, before → after, with
  * totals and the rules responsible.
  *
- * Each selected case's intake is replayed twice with the rules compiled to plain functions
- * (`compile.ts`, proven equal to json-rules-engine): once with the published rulesets
+ * Each selected case's intake is replayed twice (`dry-run-replay.ts`), with the rules compiled
+ * to plain functions (`compile.ts`, proven equal to json-rules-engine) unless
+ * `RULES_ENGINE=reference` or a construct they do not support: once with the published rulesets
  * ("before") and once with the draft in place of its published version ("after"). The
  * facts are those the case was routed with: its subject, description, channel and
  * requested priority, and the customer, diagnosis and business-hours facts stored in its
@@ -16,14 +17,17 @@
  */
 import type { Db } from '../db/client.js';
 import { RefusedRulesetError } from '../definitions/registry.js';
-import type { FiredRule, Priority, RoutingRecord } from '../db/schema/cases.js';
+import type { Priority, RoutingRecord } from '../db/schema/cases.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { Services } from '../services.js';
-import { compileFast, type FastRuleset } from './compile.js';
 import { enabledRules, type RulesetDefinition } from './definition.js';
-import type { Decisions } from './evaluate.js';
+import { compiledOnly, fromDefinition, inForce, replay, type Chain, type Evaluator, type ReplayContext } from './dry-run-replay.js';
 import type { CaseFact } from './facts.js';
 import type { ExampleRun } from './examples.js';
+
+import type { Outcome } from './dry-run-replay.js';
+
+export type { Outcome };
 
 export type DryRunSelection =
   | { kind: 'last'; count: number }
@@ -32,18 +36,6 @@ export type DryRunSelection =
 
 export const OUTCOME_FIELDS = ['queue', 'priority', 'tier', 'slaPolicy', 'tags'] as const;
 export type OutcomeField = (typeof OUTCOME_FIELDS)[number];
-
-export interface Outcome {
-  queue: string;
-  priority: Priority;
-  tier: number;
-  slaPolicy: string;
-  tags: string[];
-  /** Not compared by dry-runs (OUTCOME_FIELDS); examples check them. */
-  skills: string[];
-  /** Moved to a higher tier by an escalation at intake. */
-  escalated: boolean;
-}
 
 export interface DryRunChange {
   caseId: string;
@@ -172,15 +164,6 @@ export function intakeFacts(
   };
 }
 
-export interface Chain {
-  rulesets: FastRuleset[];
-}
-
-export interface Replay {
-  outcome: Outcome;
-  fired: Map<string, string>;
-}
-
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The rulesets intake runs, before and after a draft, and what the replay needs to know. */
@@ -196,27 +179,32 @@ export interface ReplaySetup {
  * Intake's chain of rulesets (those the default workflow runs on `case.created`, then
  * `ruleset` if it does not run at intake) compiled twice: with the published versions
  * ("before") and with `draft` in place of `ruleset`'s ("after"). Rules switched off
- * (`"enabled": false`) do not run, on either side.
+ * (`"enabled": false`) do not run, on either side. `as-intake`: each ruleset evaluated as
+ * intake evaluates it (RULES_ENGINE, run-ruleset.ts; `replay` may then answer with a
+ * promise); `now`: compiled, always, so `replay` answers at once (examples, on every save).
  */
-export function replaySetup(services: Services, ruleset: string, draft: RulesetDefinition): ReplaySetup {
+export function replaySetup(services: Services, ruleset: string, draft: RulesetDefinition, evaluation: 'as-intake' | 'now' = 'as-intake'): ReplaySetup {
   const { definitions } = services;
   const baseVersion = definitions.publishedVersion('ruleset', ruleset) ?? 0;
   const workflow = definitions.workflow(services.defaultWorkflow).definition;
   const names = [...(workflow.triggers?.['case.created'] ?? [])];
   if (!names.includes(ruleset)) names.push(ruleset);
+  const engine = services.rulesEngine;
+  const evaluator = (definition: RulesetDefinition, version: number): Evaluator =>
+    evaluation === 'now' ? compiledOnly(enabledRules(definition), version) : fromDefinition(enabledRules(definition), version, engine);
   const published = (name: string) => {
-    if (name === ruleset && baseVersion === 0) return compileFast({ ruleset: name, rules: [] }, 0);
+    if (name === ruleset && baseVersion === 0) return evaluator({ ruleset: name, rules: [] }, 0);
     try {
       const r = definitions.ruleset(name);
-      return compileFast(enabledRules(r.definition), r.version);
+      return evaluation === 'now' ? evaluator(r.definition, r.version) : inForce(r, engine);
     } catch (error) {
       // A refused version is not run: cases get no decisions from it, and neither does the replay.
-      if (error instanceof RefusedRulesetError) return compileFast({ ruleset: name, rules: [] }, error.refused.version);
+      if (error instanceof RefusedRulesetError) return evaluator({ ruleset: name, rules: [] }, error.refused.version);
       throw error;
     }
   };
   const before: Chain = { rulesets: names.map(published) };
-  const after: Chain = { rulesets: names.map((n) => (n === ruleset ? compileFast(enabledRules(draft), baseVersion + 1) : published(n))) };
+  const after: Chain = { rulesets: names.map((n) => (n === ruleset ? evaluator(draft, baseVersion + 1) : published(n))) };
 
   const tiers = new Map(
     services.db.$client.prepare<[], { id: string; tier: number }>('SELECT id, tier FROM queues WHERE active = 1 ORDER BY id').all().map((q) => [q.id, q.tier]),
@@ -257,8 +245,10 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     const sliceStarted = performance.now();
     for (const row of rows) {
       const facts = intakeFacts(row, initialState);
-      const b = replay(before, facts, context);
-      const a = replay(after, facts, context);
+      const replayedBefore = replay(before, facts, context);
+      const b = replayedBefore instanceof Promise ? await replayedBefore : replayedBefore;
+      const replayedAfter = replay(after, facts, context);
+      const a = replayedAfter instanceof Promise ? await replayedAfter : replayedAfter;
       const fields = OUTCOME_FIELDS.filter((f) => !sameValue(a.outcome[f], b.outcome[f]));
       if (fields.length === 0) continue;
       result.changed++;
@@ -278,73 +268,6 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   }
   result.timings = { loadMs, evaluateMs, totalMs: performance.now() - started };
   return result;
-}
-
-export interface ReplayContext {
-  /** Active queues and their tiers, in id order. */
-  tiers: Map<string, number>;
-  defaultPolicy: string;
-  policies: Set<string>;
-}
-
-/** Intake's outcome for these facts, decided as createCase decides it. */
-export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay {
-  const { tiers } = context;
-  const requested = baseFacts.case.priority as Priority;
-  const caseFact: CaseFact = { ...baseFacts.case, tags: [], skills: [] };
-  const facts = { ...baseFacts, case: caseFact };
-  const fired = new Map<string, string>();
-  let queue: string | null = null;
-  let priority: Priority | null = null;
-  let policy: string | null = null;
-  let escalate: Decisions['escalate'] = null;
-  const tags = new Set<string>();
-  const skills = new Set<string>();
-  for (const ruleset of chain.rulesets) {
-    let decisions: Decisions;
-    let hits: FiredRule[];
-    try {
-      ({ fired: hits, decisions } = ruleset.decide(facts));
-    } catch {
-      continue; // a ruleset that throws contributes nothing, as at intake
-    }
-    for (const h of hits) fired.set(`${ruleset.name}: ${h.rule}`, JSON.stringify(h.event));
-    queue ??= decisions.queue;
-    priority ??= decisions.priority;
-    policy ??= decisions.slaPolicy;
-    escalate ??= decisions.escalate;
-    for (const t of decisions.tags) tags.add(t);
-    for (const k of decisions.skills) skills.add(k);
-    if (decisions.queue) caseFact.queue = decisions.queue;
-    if (decisions.priority) caseFact.priority = decisions.priority;
-    caseFact.tags = [...tags];
-    caseFact.skills = [...new Set([...caseFact.skills, ...decisions.skills])];
-  }
-  const hint = baseFacts.case.queue;
-  const routedQueue = queue && tiers.has(queue) ? queue : !queue && tiers.has(hint) ? hint : 'general';
-  let finalQueue = routedQueue;
-  let tier = tiers.get(routedQueue) ?? 1;
-  let escalated = false;
-  if (escalate) {
-    const target = escalate.queue ?? [...tiers].find(([, t]) => t === escalate!.tier)?.[0] ?? null;
-    if (target && tiers.has(target) && !(tier >= escalate.tier && routedQueue === target)) {
-      finalQueue = target;
-      tier = escalate.tier;
-      escalated = true;
-    }
-  }
-  return {
-    outcome: {
-      queue: finalQueue,
-      priority: priority ?? requested,
-      tier,
-      slaPolicy: policy && context.policies.has(policy) ? policy : context.defaultPolicy,
-      tags: [...tags].sort(),
-      skills: [...skills].sort(),
-      escalated,
-    },
-    fired,
-  };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -3,6 +3,7 @@
  * exactly as json-rules-engine runs them; we only add our operators.
  */
 import { Engine, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
+import type { FastRuleset } from './compile.js';
 import type { RulesetDefinition } from './definition.js';
 import { CUSTOM_OPERATORS } from './operators.js';
 import { resolvePath } from './path.js';
@@ -22,6 +23,8 @@ export interface CompiledRuleset {
   engine: Engine;
   /** By the name given to json-rules-engine (always unique: see `engineName`). */
   rules: Map<string, CompiledRule>;
+  /** The same rules compiled to plain functions (compile.ts), when they support every construct; set by `prepareRuleset`. */
+  fast: FastRuleset | null;
 }
 
 /** Names handed to json-rules-engine; unnamed rules get their position. */
@@ -48,5 +51,5 @@ export function compileRuleset(definition: RulesetDefinition, version: number): 
       event: structuredClone(rule.event) as RuleProperties['event'],
     };
   });
-  return { name: definition.ruleset, version, definition, engine: createEngine(props), rules };
+  return { name: definition.ruleset, version, definition, engine: createEngine(props), rules, fast: null };
 }

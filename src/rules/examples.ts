@@ -11,7 +11,8 @@ import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { isWithinBusinessHours } from '../sla/calendar.js';
 import type { RuleCondition, RulesetDefinition } from './definition.js';
-import { intakeFacts, replay, replaySetup, type Outcome } from './dry-run.js';
+import { intakeFacts, replaySetup, type Outcome } from './dry-run.js';
+import { replayNow } from './dry-run-replay.js';
 import { parsePlainPath } from './path.js';
 import { EXPECTATION_FIELDS, type ExampleCase, type Expectation, type ExpectationField, type RuleExample } from './example-format.js';
 
@@ -100,7 +101,7 @@ export function runExamples(services: Services, name: string, body: RulesetDefin
   let setup: ReturnType<typeof replaySetup> | null = null;
   let failure: string | null = null;
   try {
-    setup = replaySetup(services, name, { ...body, rules: Array.isArray(body.rules) ? body.rules : [] });
+    setup = replaySetup(services, name, { ...body, rules: Array.isArray(body.rules) ? body.rules : [] }, 'now');
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
@@ -108,7 +109,7 @@ export function runExamples(services: Services, name: string, body: RulesetDefin
     const label = typeof example?.name === 'string' ? example.name : `examples[${index}]`;
     if (!setup) return { index, name: label, passed: false, differences: [`the rules cannot run: ${failure}`], outcome: null };
     try {
-      const { outcome } = replay(setup.after, exampleFacts(services, example.case, setup.initialState), setup.context);
+      const { outcome } = replayNow(setup.after, exampleFacts(services, example.case, setup.initialState), setup.context);
       const diff = differences(example.expect, outcome);
       return { index, name: label, passed: diff.length === 0, differences: diff, outcome };
     } catch (error) {

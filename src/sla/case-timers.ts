@@ -3,16 +3,17 @@
  * them as case events happen, record `sla.*` entries on the timeline and keep
  * `cases.sla_due_at` (the inbox sort key) equal to the earliest due time of the timers whose
  * clocks run. Called by the SLA subscribers and by re-apply; everything here runs inside the
- * case's transaction.
+ * case's transaction. Where the rows live (a new case's are kept with its unit of work):
+ * timer-rows.ts.
  */
-import { insertRow, rowMapper, rowUpdate, statement } from '../db/fast.js';
-import { NO_DUE_AT, slaTimers, type SlaMetric } from '../db/schema/index.js';
+import type { SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
 import { calendarKey } from './calendar.js';
 import type { SlaConfig } from './config.js';
 import { effectivePolicy, findTarget, timerCalendar } from './targets.js';
+import { deleteTimer, insertTimer, loadTimers, refreshSlaDueAt, saveTimer } from './timer-rows.js';
 import {
   fulfilTimer,
   isCounting,
@@ -28,36 +29,14 @@ import {
   type TimerRow,
 } from './timer.js';
 
+
 /** Metrics started when a case is created (nextResponse starts with customer messages). */
 const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
 /** Metrics a public staff reply fulfils. */
 const ANSWERED_BY_REPLY: ReadonlySet<string> = new Set<SlaMetric>(['firstResponse', 'nextResponse']);
 
-export function loadTimers(ctx: CaseContext): TimerRow[] {
-  const m = rowMapper(slaTimers);
-  return statement<[number], Record<string, unknown>>(ctx.services.db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-    .all(ctx.case.id)
-    .map((r) => m.fromRow(r));
-}
-
-function insertTimer(ctx: CaseContext, row: NewTimerRow): TimerRow {
-  return insertRow(ctx.services.db, slaTimers, row);
-}
-
-const UPDATE_TIMER = rowUpdate(slaTimers, { except: ['id'], where: 'id = ?' });
-
-function saveTimer(ctx: CaseContext, row: TimerRow): void {
-  statement(ctx.services.db, UPDATE_TIMER.sql).run(...UPDATE_TIMER.values(row), row.id);
-}
-
 function record(ctx: CaseContext, type: string, data: Record<string, unknown>): void {
   ctx.record(type, data, SYSTEM_ACTOR);
-}
-
-/** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
-export function refreshSlaDueAt(ctx: CaseContext): void {
-  const row = statement<[number], { due: number | null }>(ctx.services.db, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL').get(ctx.case.id);
-  ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
 }
 
 /** The SLA config version the case is pinned to. */
@@ -274,7 +253,7 @@ export function planRetarget(
 export function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange & { changed: boolean })[], reason: string): void {
   for (const { before, after, changed } of plan) {
     if (after === null) {
-      statement<[number]>(ctx.services.db, 'DELETE FROM sla_timers WHERE id = ?').run(before.id);
+      deleteTimer(ctx, before);
       record(ctx, 'sla.cancelled', { metric: before.metric, policy: before.policy, reason: `${reason}: no ${before.metric} target for ${ctx.case.priority} priority` });
       continue;
     }

@@ -5,7 +5,8 @@
  * the catch-up at start-up, `POST /api/v1/sla/sweep` and `npm run sla:sweep`.
  */
 import { alertLongWaits, type WaitAlertResult } from '../assignment/wait-alerts.js';
-import { releaseDeadClaims, type DrainResult, type ReleasedClaims } from '../outbox/outbox.js';
+import type { DrainResult } from '../outbox/drain.js';
+import { releaseDeadClaims, type ReleasedClaims } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { sweepSla, type SweepOptions, type SweepResult } from './sweep.js';
 

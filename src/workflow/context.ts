@@ -5,6 +5,11 @@
  * Events raised while a transition is being applied are queued and processed after it
  * completes (run-to-completion, as in statecharts), so a state's entry actions always
  * finish before the next transition starts.
+ *
+ * A new case (`CaseContext.create`, intake) is not in the database until `save()`: its
+ * timeline entries, outbox items and the rows other modules defer with `whenStored` are kept
+ * until then (unstored-case.ts), and `save()` inserts the case once, in its final state, and
+ * them after it in multi-row inserts (fewer statements and WAL pages than insert-then-update).
  */
 import { cases } from '../db/schema/index.js';
 import { rowById, rowUpdate, statement } from '../db/fast.js';
@@ -14,6 +19,9 @@ import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
+import { UnstoredCase } from './unstored-case.js';
+
+export { mayHaveFollowUps } from './unstored-case.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type TransitionFields = Partial<Record<TransitionField, string>>;
@@ -40,6 +48,7 @@ export class CaseContext {
   #processing = false;
   #steps = 0;
   #automatic: { on: string } | null = null;
+  #unstored: UnstoredCase | null = null;
 
   /** `now` defaults to the clock; imports of history pass the case's own time. */
   constructor(services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
@@ -57,22 +66,61 @@ export class CaseContext {
     return new CaseContext(services, row, actor);
   }
 
+  /**
+   * A new case, not yet in the database: `row` is complete (its id reserved); `save()`
+   * inserts it in its final state, then everything written for it meanwhile.
+   */
+  static create(services: Services, row: CaseRow, actor: Actor, now: number): CaseContext {
+    const ctx = new CaseContext(services, row, actor, now);
+    ctx.#unstored = new UnstoredCase();
+    return ctx;
+  }
+
   get ref(): string {
     return caseRef(this.case.id);
   }
 
-  /** Appends an entry to the case timeline (no workflow reaction); returns the entry's id. */
-  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): number {
+  /** False for a new case until `save()` (or `store()`) has inserted it. */
+  get stored(): boolean {
+    return this.#unstored === null;
+  }
+
+  /** Runs `write` once the case row is in the database: at once, or (new case) when `save()` inserts it. */
+  whenStored(write: () => void): void {
+    if (this.#unstored) this.#unstored.whenStored(write);
+    else write();
+  }
+
+  /**
+   * Appends an entry to the case timeline (no workflow reaction); returns the entry's id, or
+   * null for a new case not stored yet (its entries get their ids when `save()` or `store()`
+   * inserts them; `storedEntryId` finds one then).
+   */
+  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): number | null {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
-    const inserted = statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
-      this.case.id,
-      type,
-      this.now,
-      actor.type,
-      actor.id,
-      JSON.stringify(stored),
-    );
+    const values = [this.case.id, type, this.now, actor.type, actor.id, JSON.stringify(stored)];
+    if (this.#unstored) {
+      this.#unstored.record(values, type, stored);
+      return null;
+    }
+    const inserted = statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(...values);
     return Number(inserted.lastInsertRowid);
+  }
+
+  /** The id of the case's first stored timeline entry of this type (e.g. `case.created`), or null. */
+  storedEntryId(type: string): number | null {
+    if (this.#unstored) return null;
+    return statement<[number, string], number>(this.services.db, 'SELECT min(id) FROM case_events WHERE case_id = ? AND type = ?').pluck().get(this.case.id, type) ?? null;
+  }
+
+  /** The case's timeline entries of these types written so far in this unit of work or before, oldest first. */
+  timelineOf(types: readonly string[]): { type: string; data: Record<string, unknown> }[] {
+    if (this.#unstored) return this.#unstored.entries(types);
+    const rows = statement<[number], { type: string; data: string }>(
+      this.services.db,
+      `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}) ORDER BY id`,
+    ).all(this.case.id);
+    return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
   /**
@@ -80,7 +128,7 @@ export class CaseContext {
    * (`on` transitions) and, when the workflow names rulesets for it, writes an outbox item
    * so the rules run after commit.
    */
-  raise(type: string, data: Record<string, unknown> = {}): number {
+  raise(type: string, data: Record<string, unknown> = {}): number | null {
     const id = this.record(type, data);
     if (this.workflow.triggers?.[type]?.length && !this.skipTriggers.has(type)) {
       this.enqueue('case.event', { type, data, actor: this.actor });
@@ -135,13 +183,9 @@ export class CaseContext {
   }
 
   enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): void {
-    statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(
-      type,
-      this.case.id,
-      JSON.stringify(payload),
-      this.now,
-      availableAt,
-    );
+    const values = [type, this.case.id, JSON.stringify(payload), this.now, availableAt];
+    if (this.#unstored) this.#unstored.enqueue(values, type, availableAt <= this.now);
+    else statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(...values);
   }
 
   /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
@@ -149,8 +193,32 @@ export class CaseContext {
     this.#freed.add(staffId);
   }
 
-  /** Writes the case if nobody changed it since it was loaded (optimistic concurrency). */
+  /**
+   * A new case: inserts it as it is now, then its timeline, outbox items and deferred rows;
+   * from here on the context writes through (a channel that records what it received with
+   * the case needs it stored). Nothing for a stored case.
+   */
+  store(): void {
+    this.#store(false);
+  }
+
+  #store(saving: boolean): void {
+    const unstored = this.#unstored;
+    if (!unstored) return;
+    this.case.updatedAt = this.now;
+    // Saved now, with nothing for `settle`: the committed row is the answer.
+    unstored.flush(this.services.db, this.case, { settled: saving });
+    this.#unstored = null;
+    for (const write of unstored.afterwards()) write();
+  }
+
+  /** Writes the case if nobody changed it since it was loaded (optimistic concurrency); inserts a new one. */
   save(): void {
+    if (this.#unstored) {
+      this.#store(true);
+      this.#afterSave();
+      return;
+    }
     const { id, version } = this.case;
     this.case.updatedAt = this.now;
     const result = statement(this.services.db, UPDATE_CASE.sql).run(...UPDATE_CASE.values(this.case), version + 1, id, version);
@@ -158,6 +226,10 @@ export class CaseContext {
       throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
     }
     this.case.version = version + 1;
+    this.#afterSave();
+  }
+
+  #afterSave(): void {
     for (const staffId of this.#freed) this.services.subscribers.capacityFreed(this.services, staffId, this.actor);
     this.#freed.clear();
   }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 let h: Harness;
@@ -111,6 +111,16 @@ describe('POST /api/v1/cases', () => {
     expect(res.status).toBe(413);
   });
 
+  it('limits the body size by its declared length, before reading it', async () => {
+    const big = JSON.stringify(newCase({ description: 'x'.repeat(300_000) }));
+    const declared = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: big, headers: { 'Content-Length': String(big.length) } });
+    expect(declared.status).toBe(413);
+    // (Over HTTP a body cannot be longer than its declared length: the parser reads that many bytes.)
+    const small = JSON.stringify(newCase());
+    const ok = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: small, headers: { 'Content-Length': String(small.length) } });
+    expect(ok.status).toBe(201);
+  });
+
   it('files a customer-token case for that customer only', async () => {
     const chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
     const token = h.tokenFor(chloe);
@@ -168,5 +178,42 @@ describe('reading cases', () => {
     expect(mine.items.length).toBeGreaterThanOrEqual(1);
     const open = (await (await h.api('GET', '/api/v1/cases?status=open', { token: ADMIN_TOKEN })).json()) as { items: unknown[] };
     expect(open.items).toHaveLength(2);
+  });
+});
+
+describe('intakes committed together (group commit)', () => {
+  it('a failing intake in the group leaves the others committed, each answered after the shared commit', async () => {
+    const { GROUP_SLICE_MS, groupCommitStats, setGroupSlice } = await import('../../src/db/group-commit.js');
+    // All four in one group even when a loaded machine stretches an intake past the 10 ms slice.
+    setGroupSlice(h.db, 60_000);
+    onTestFinished(() => setGroupSlice(h.db, GROUP_SLICE_MS));
+    const before = groupCommitStats(h.db);
+    // Sent together: one turn of the event loop, one transaction. The third fails inside it,
+    // after its customer lookup (the address is a staff account's), so its savepoint rolls back.
+    const bodies = [
+      newCase({ customer: { email: 'one@example.com' }, subject: 'First' }),
+      newCase({ customer: { email: 'two@example.com' }, subject: 'Second' }),
+      newCase({ customer: { email: 'alice1@casebook.test' }, subject: 'Third' }),
+      newCase({ customer: { email: 'four@example.com' }, subject: 'Fourth' }),
+    ];
+    h.db.$client.prepare("UPDATE staff SET email = 'alice1@casebook.test' WHERE id = ?").run(alice.id);
+    const answers = await Promise.all(bodies.map((body) => create(body)));
+    expect(answers.map((a) => a.res.status)).toEqual([201, 201, 422, 201]);
+    expect(answers[2]!.json).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const after = groupCommitStats(h.db);
+    expect(after.groups - before.groups).toBe(1);
+    expect(after.largest).toBeGreaterThanOrEqual(4);
+
+    // The three others are whole: the case, its customer, its timeline, its timers; the failed one left nothing.
+    const stored = h.db.$client.prepare('SELECT subject FROM cases ORDER BY id').all() as { subject: string }[];
+    expect(stored.map((r) => r.subject)).toEqual(['First', 'Second', 'Fourth']);
+    for (const { json } of [answers[0]!, answers[1]!, answers[3]!]) {
+      const events = await (await h.api('GET', `/api/v1/cases/${json.id}/events`, { token: ADMIN_TOKEN })).json();
+      expect((events as { type: string }[]).map((e) => e.type)).toEqual(expect.arrayContaining(['case.created', 'case.routed', 'sla.started']));
+      expect(json.sla).toHaveLength(2);
+    }
+    expect(h.db.$client.prepare("SELECT count(*) AS n FROM customers WHERE email IN ('one@example.com', 'two@example.com', 'four@example.com')").get()).toEqual({ n: 3 });
+    expect(h.db.$client.prepare("SELECT count(*) AS n FROM customers WHERE email = 'alice1@casebook.test'").get()).toEqual({ n: 0 });
+    expect(h.db.$client.prepare("SELECT count(*) AS n FROM case_events WHERE case_id NOT IN (SELECT id FROM cases)").get()).toEqual({ n: 0 });
   });
 });

@@ -181,3 +181,37 @@ describe('the waiting queue takes priority into account', () => {
     expect([assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null]);
   });
 });
+
+describe('an agent’s load (staff.open_cases, kept by triggers)', () => {
+  /** Staff whose stored load differs from a count of their open cases. */
+  const drift = () =>
+    h.db.$client.prepare('SELECT id, open_cases FROM staff WHERE open_cases != (SELECT count(*) FROM cases c WHERE c.assignee_id = staff.id AND c.open = 1)').all();
+  const loadOf = (id: number) => h.db.select({ n: staff.openCases }).from(staff).where(eq(staff.id, id)).get()!.n;
+
+  it('follows assignment, resolution, reopening, reassignment and escalation', async () => {
+    const a = h.agent({ queues: ['general'], capacity: 5 });
+    const b = h.agent({ queues: ['general'], capacity: 5 });
+    const tier2 = h.agent({ role: 'advanced', queues: ['advanced'] });
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await intake()).id);
+    expect([loadOf(a.id), loadOf(b.id)]).toEqual([2, 2]);
+    expect(drift()).toEqual([]);
+
+    transitionCase(h.services, ids[0]!, { transition: 'resolve', solution: 'Done' }, a);
+    expect(loadOf(a.id) + loadOf(b.id)).toBe(3);
+    transitionCase(h.services, ids[0]!, { transition: 'reopen' }, a);
+    expect(loadOf(a.id) + loadOf(b.id)).toBe(4);
+    expect(drift()).toEqual([]);
+
+    const onA = ids.find((id) => assigneeOf(id) === a.id)!;
+    transaction(h.db, () => h.db.update(cases).set({ assigneeId: b.id }).where(eq(cases.id, onA)).run());
+    expect([loadOf(a.id), loadOf(b.id)]).toEqual([1, 3]);
+    transitionCase(h.services, ids[1]!, { transition: 'escalate', reason: 'needs tier 2' }, { ...ADMIN, role: 'admin' });
+    expect(loadOf(tier2.id)).toBe(1);
+    expect(drift()).toEqual([]);
+
+    h.db.$client.prepare('UPDATE cases SET open = 0').run();
+    expect([loadOf(a.id), loadOf(b.id), loadOf(tier2.id)]).toEqual([0, 0, 0]);
+    expect(drift()).toEqual([]);
+  });
+});

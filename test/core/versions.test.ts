@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { canonicalJson, diffLines } from '../../src/definitions/diff.js';
 import { exportDefinitions, importDefinitions } from '../../src/definitions/export-import.js';
-import { diffVersions, publishDraft, rollbackTo, saveDraft } from '../../src/definitions/versions.js';
+import { diffVersions, publishDraft, publishVersion, rollbackTo, saveDraft } from '../../src/definitions/versions.js';
+import { openDatabase, transaction } from '../../src/db/client.js';
+import { createServices } from '../../src/compose.js';
 import { DefinitionError } from '../../src/errors.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
 import { ADMIN, ROOT, createHarness, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
@@ -103,6 +105,35 @@ describe('drafts, publishing and rollback', () => {
     const added = lines.filter((l) => l.kind === 'added').map((l) => l.text.trim());
     expect(added).toContain('"name": "Acme goes to technical",');
     expect(lines.filter((l) => l.kind === 'removed')).toEqual([]);
+  });
+});
+
+describe('the published version in force (cached in memory)', () => {
+  it('follows a version published by another process at once', () => {
+    expect(h.services.definitions.ruleset('routing').version).toBe(1);
+    const other = openDatabase(h.dbPath);
+    try {
+      publishVersion(createServices(other, h.clock), 'ruleset', 'routing', vipFirst(routing()), maria, 'from the command line');
+    } finally {
+      other.$client.close();
+    }
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
+    expect(h.services.definitions.ruleset('routing').definition.rules[0]!.name).toBe('Acme goes to technical');
+  });
+
+  it('takes a publish back when its transaction rolls back, and keeps one that commits', () => {
+    expect(() =>
+      transaction(h.db, () => {
+        publishVersion(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'undone');
+        expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2); // seen inside its transaction
+        throw new Error('something later in the command failed');
+      }),
+    ).toThrow('something later');
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
+    expect(h.services.definitions.ruleset('routing').version).toBe(1);
+
+    transaction(h.db, () => publishVersion(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'kept'));
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
   });
 });
 

@@ -73,7 +73,7 @@ describe('npm start', () => {
       const npmExited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
       expect(await waitFor(() => out.includes('Casebook is running'), 30_000)).toBe(true);
 
-      const servers = descendants(npm.pid!).filter((pid) => commandOf(pid).includes('src/main.ts'));
+      const servers = descendants(npm.pid!).filter((pid) => commandOf(pid).includes('dist/src/main.js'));
       expect(servers).toHaveLength(1);
       const server = servers[0]!;
 

@@ -17,7 +17,7 @@ import { runJobTick, type Job, type SchedulerOptions } from '../../src/scheduler
 import { createServices } from '../../src/compose.js';
 import { type Services } from '../../src/services.js';
 import { ROOT } from '../support/harness.js';
-import { startFlags } from '../support/server.js';
+import { tsNodeArgs } from '../support/server.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { createDesk, type Desk } from './helpers.js';
 
@@ -110,7 +110,7 @@ describe('scheduled job ticks are claimed in the database', () => {
     const children = ['p1', 'p2'].map(() => {
       const child = spawn(
         process.execPath,
-        [...startFlags(), 'test/support/run-job-tick.ts', d.h.dbPath, 'sla-report', new Date(TICK).toISOString(), new Date(TICK + 6).toISOString(), `smtp://127.0.0.1:${smtp.port}`],
+        tsNodeArgs('test/support/run-job-tick.ts', d.h.dbPath, 'sla-report', new Date(TICK).toISOString(), new Date(TICK + 6).toISOString(), `smtp://127.0.0.1:${smtp.port}`),
         { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
       );
       let err = '';

@@ -1,11 +1,14 @@
 /**
- * Starts the real server (`node --import tsx src/main.ts`) as a child process on a free
- * port, for tests that need a socket, a real process to kill, or a browser.
+ * Starts the real server as a child process on a free port, for tests that need a socket, a
+ * real process to kill, or a browser: from its TypeScript sources (`node --import tsx
+ * src/main.ts`, with `npm start`'s node flags), or — `built: true`, as the benchmarks do —
+ * exactly as `npm start` runs it (the build in `dist/`, scripts/build.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ADMIN_TOKEN, ROOT } from './harness.js';
 
 export interface RunningServer {
@@ -20,16 +23,34 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-/**
- * Node's flags from `npm start` (e.g. the young-generation size), so tests and benchmarks run
- * the server exactly as it is started in production.
- */
-export function startFlags(): string[] {
+function startCommand(): string[] {
   const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   // `exec node …`: the shell npm runs the script in becomes node, so npm's signals reach it.
   const words = start.trim().split(/\s+/).filter((word, i) => !(i === 0 && word === 'exec'));
   if (words[0] !== 'node') throw new Error(`npm start does not run node: ${start}`);
-  return words.slice(1, -1);
+  return words.slice(1);
+}
+
+/**
+ * Node's flags from `npm start` (none today: V8's defaults), so tests and benchmarks run the
+ * server with the flags it is started with in production.
+ */
+export function startFlags(): string[] {
+  return startCommand().slice(0, -1);
+}
+
+/** Node's arguments to run a TypeScript file (the server's sources, a test helper) with `npm start`'s flags. */
+export function tsNodeArgs(script: string, ...args: string[]): string[] {
+  return [...startFlags(), '--import', 'tsx', script, ...args];
+}
+
+let built: Promise<void> | null = null;
+
+/** Node's arguments to run the server as `npm start` does, after its `prestart` build. */
+export async function builtServerArgs(): Promise<string[]> {
+  built ??= import(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href).then((m: { build: (o: { quiet: boolean }) => Promise<unknown> }) => m.build({ quiet: true }).then(() => undefined));
+  await built;
+  return startCommand();
 }
 
 export function freePort(): Promise<number> {
@@ -45,8 +66,10 @@ export function freePort(): Promise<number> {
 
 export interface StartOptions {
   databasePath: string;
-  /** The script to run (default src/main.ts). */
+  /** The TypeScript file to run (default src/main.ts). */
   script?: string;
+  /** Run the build (`dist/`) exactly as `npm start` does, instead of the sources. */
+  built?: boolean;
   env?: Record<string, string>;
   /** Milliseconds to wait for "Casebook is running". */
   timeoutMs?: number;
@@ -56,7 +79,8 @@ export interface StartOptions {
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [...startFlags(), options.script ?? 'src/main.ts'], {
+  const args = options.built ? await builtServerArgs() : tsNodeArgs(options.script ?? 'src/main.ts');
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,

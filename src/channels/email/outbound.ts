@@ -42,8 +42,11 @@ export const REPLY_MAIL = 'email.reply';
 /** Queues the mail of every public staff reply, whichever path (API, page, rule) added it. */
 export function registerEmailSubscribers(subscribers: Subscribers): Subscribers {
   subscribers.on('staff.replied', (ctx) => {
-    const row = statement<[number], { id: number | null }>(ctx.services.db, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.replied'").get(ctx.case.id);
-    if (row?.id != null) ctx.enqueue(REPLY_MAIL, { event: row.id });
+    // The entry's id names the reply: known once it is written (a new case's entries are written when it is stored).
+    ctx.whenStored(() => {
+      const row = statement<[number], { id: number | null }>(ctx.services.db, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.replied'").get(ctx.case.id);
+      if (row?.id != null) ctx.enqueue(REPLY_MAIL, { event: row.id });
+    });
   });
   return subscribers;
 }

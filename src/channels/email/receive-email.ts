@@ -280,7 +280,8 @@ async function openCase(
         ...skippedData(services, files),
         ...followUp,
       });
-      recordOriginal(ctx, received, files);
+      // createCase stores the case before `within` runs: the entry has its id.
+      recordOriginal(ctx, received!, files);
       const acknowledged = statement<[number]>(db, "SELECT 1 FROM outbox WHERE case_id = ? AND type = 'notification.send' AND json_extract(payload, '$.template') = 'case-received'").get(ctx.case.id);
       if (!acknowledged) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
       logMail(db, entry('created', reason, ctx.case.id));

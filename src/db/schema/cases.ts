@@ -108,16 +108,24 @@ export const cases = sqliteTable(
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
     index('cases_assignee_open_due_idx').on(t.assigneeId, t.open, t.slaDueAt, t.id),
     index('cases_open_due_idx').on(t.open, t.slaDueAt, t.id),
-    index('cases_customer_updated_idx').on(t.customerId, t.updatedAt),
+    // `open` last: a customer's open cases are counted from the index alone (the `customer.openCases` fact).
+    index('cases_customer_updated_idx').on(t.customerId, t.updatedAt, t.open),
     index('cases_status_idx').on(t.status, t.id),
     index('cases_created_idx').on(t.createdAt),
-    index('cases_resolved_idx').on(t.resolvedAt),
+    // Partial: an open case (every new one) has no entry; queries on resolved_at ranges imply it is not null.
+    index('cases_resolved_idx').on(t.resolvedAt).where(sql`${t.resolvedAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
   ],
 );
 
 export type ActorType = 'system' | 'staff' | 'customer';
+
+/**
+ * Timeline types queried by type and time (`WHERE type = '…' AND at …`): the only ones in
+ * `case_events_type_at_idx`. A new such query must add its type here (and a migration).
+ */
+export const TIMED_EVENT_TYPES = ['case.escalated', 'rules.failed', 'sla.breached', 'sla.fulfilled', 'sla.warning', 'staff.replied'] as const;
 
 /** The append-only case timeline. Types are `entity.verb`, e.g. `case.escalated`. */
 export const caseEvents = sqliteTable(
@@ -133,7 +141,14 @@ export const caseEvents = sqliteTable(
     actorId: integer('actor_id'),
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   },
-  (t) => [index('case_events_case_idx').on(t.caseId, t.id), index('case_events_type_at_idx').on(t.type, t.at)],
+  (t) => [
+    index('case_events_case_idx').on(t.caseId, t.id),
+    // Partial: only the types read by time (reports, dashboard, attention; see TIMED_EVENT_TYPES),
+    // so the ~10 entries of every intake, each of another type, cost no index pages.
+    index('case_events_type_at_idx')
+      .on(t.type, t.at)
+      .where(sql.raw(TIMED_EVENT_TYPES.map((type) => `"case_events"."type" = '${type}'`).join(' OR '))),
+  ],
 );
 
 /** Customer satisfaction: one rating per case (a new rating replaces the old one). */

@@ -59,3 +59,13 @@ export const problems = sqliteTable('problems', {
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/**
+ * One row (id 1) whose `revision` triggers set to a new random value whenever `problems`
+ * changes (see the migration): the in-memory search index of the library
+ * (src/diagnosis/problem-index.ts) is rebuilt when it differs from the one it was built at.
+ */
+export const problemLibraryRevision = sqliteTable('problem_library_revision', {
+  id: integer('id').primaryKey(),
+  revision: integer('revision').notNull(),
+});

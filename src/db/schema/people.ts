@@ -88,6 +88,11 @@ export const staff = sqliteTable(
     passwordHash: text('password_hash'),
     /** Last time a case was assigned to this person: the tie-breaker after load. */
     lastAssignedAt: integer('last_assigned_at').notNull().default(0),
+    /**
+     * Open cases assigned to this person (their load), kept by triggers on `cases` (see the
+     * migration), so choosing an agent reads it instead of counting every candidate's cases.
+     */
+    openCases: integer('open_cases').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -16,9 +16,10 @@ import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
 import { sendMessage, sendMessageSchema } from '../../cases/send-message.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
+import { readTransaction } from '../../db/client.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import type { CaseContext } from '../../workflow/context.js';
+import { mayHaveFollowUps, type CaseContext } from '../../workflow/context.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { withIdempotency, type RecordKey } from '../idempotency.js';
@@ -54,9 +55,16 @@ function fullView(c: Context<AppEnv>, row: CaseRow) {
   return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
 }
 
-/** Performs the command's follow-up work (rules on events) before answering. */
-async function settle(c: Context<AppEnv>, caseId: number): Promise<CaseRow> {
+/**
+ * Performs the command's follow-up work (rules on events) before answering. `committed`: the
+ * case as the command saved it, the answer when it left no such work (intake, usually).
+ */
+async function settle(c: Context<AppEnv>, caseId: number, committed?: CaseRow): Promise<CaseRow> {
   const services = c.get('services');
+  if (committed && !mayHaveFollowUps(committed)) {
+    services.outbox.kick();
+    return committed;
+  }
   await services.outbox.settle(caseId);
   return loadCase(services, caseId);
 }
@@ -98,7 +106,8 @@ function recordCase(record: RecordKey | undefined): { within?: (ctx: CaseContext
 function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
   if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
   c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
-  return c.json(fullView(c, settled), 201);
+  // One read transaction for the view's reads (queue, assignee, transitions).
+  return c.json(readTransaction(c.get('services').db, () => fullView(c, settled)), 201);
 }
 
 /** 201 with the message (the given timeline entry, else the newest message) and the case. */
@@ -145,7 +154,7 @@ export function caseRoutes(): Hono<AppEnv> {
           principal.actor.type === 'customer'
             ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...within })
             : await createCase(services, input, principal.actor, { channel: 'api', ...within });
-        return intakeAnswer(c, await settle(c, row.id));
+        return intakeAnswer(c, await settle(c, row.id, row));
       },
       async (entry) => intakeAnswer(c, await settle(c, entry.caseId!)),
     ),

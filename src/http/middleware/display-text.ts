@@ -12,7 +12,8 @@ export function displayTextOnly(): MiddlewareHandler<AppEnv> {
   return async function displayTextMiddleware(c, next) {
     await next();
     const type = c.res.headers.get('Content-Type') ?? '';
-    if (!c.res.body || !TEXT_TYPES.test(type)) return;
+    // The type first: reading `body` makes @hono/node-server build a web Response and its stream (JSON answers need neither).
+    if (!TEXT_TYPES.test(type) || !c.res.body) return;
     const body = await c.res.clone().text();
     if (!hasBidiControls(body)) return;
     const headers = new Headers(c.res.headers);

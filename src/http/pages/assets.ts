@@ -8,13 +8,13 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { sha256 } from '../../auth/tokens.js';
 import type { AppEnv } from '../types.js';
 import { own } from '../../own.js';
+import { REPO_ROOT } from '../../repo-root.js';
 
-const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
+const PUBLIC_DIR = path.join(REPO_ROOT, 'public');
 const require = createRequire(import.meta.url);
 
 interface Asset {

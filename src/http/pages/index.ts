@@ -5,7 +5,6 @@
  * routes only; `/api` keeps bearer tokens.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../errors.js';
 import { accessPages } from './access.js';
 import { isUpload, limitBody, uploadLimit } from '../limits.js';

@@ -1,0 +1,114 @@
+/**
+ * WAL pages and statements per intake, in process (`app.request()`, no socket): the measures
+ * that hold on a loaded machine. On the benchmark's store, after a warm-up, intake requests
+ * are committed alone (one per group commit) and in groups of 20 (sent together, as requests
+ * arriving in one turn of the event loop are); after each commit the WAL's frames are read
+ * back and counted (distinct pages: what one commit writes). Statements are counted by
+ * wrapping better-sqlite3's statement methods for the run.
+ */
+import fs from 'node:fs';
+import type { Statement } from 'better-sqlite3';
+import { systemClock } from '../../src/clock.js';
+import { openDatabase } from '../../src/db/client.js';
+import { groupCommitStats } from '../../src/db/group-commit.js';
+import { createApp } from '../../src/http/app.js';
+import { createServices } from '../../src/compose.js';
+import { ADMIN_TOKEN } from '../../test/support/harness.js';
+
+export interface IntakePages {
+  /** Distinct pages in the WAL per intake committed alone. */
+  alone: number;
+  /** Distinct pages in the WAL per intake, committed in groups of `group`. */
+  grouped: number;
+  group: number;
+  /** Commits the groups took (1 unless a group ran out of its time slice). */
+  commitsPerGroup: number;
+  /** Statement executions per intake (the intake's transaction, its answer, its notification), alone. */
+  statements: number;
+  /** Main-thread CPU per intake in process (no HTTP socket; GC helper threads not counted), µs, alone. */
+  cpuMicros: number;
+}
+
+const PAGE = 4096;
+const FRAME_HEADER = 24;
+const WAL_HEADER = 32;
+
+/** CPU time of this process's main thread so far, µs (Linux /proc; 10 ms ticks). */
+function mainThreadCpuMicros(): number {
+  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+}
+
+function walPages(file: string): number {
+  const wal = fs.readFileSync(`${file}-wal`);
+  const pages = new Set<number>();
+  for (let at = WAL_HEADER; at + FRAME_HEADER <= wal.length; at += PAGE + FRAME_HEADER) pages.add(wal.readUInt32BE(at));
+  return pages.size;
+}
+
+export async function measureIntakePages(file: string, inputs: readonly (readonly [string, string])[], rounds = 40): Promise<IntakePages> {
+  const db = openDatabase(file);
+  db.$client.pragma('wal_autocheckpoint = 0');
+  const services = createServices(db, systemClock);
+  const app = createApp(services, { adminToken: ADMIN_TOKEN }); // the ADMIN_TOKEN is not rate-limited
+  let n = 0;
+  const intake = async () => {
+    const [subject, description] = inputs[n % inputs.length]!;
+    const body = JSON.stringify({ customer: { email: `customer${n++ % 500}@example.com` }, subject, description });
+    const res = await app.request('/api/v1/cases', { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body });
+    if (res.status !== 201) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const settle = async () => {
+    await services.outbox.idle();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  try {
+    for (let i = 0; i < 300; i++) await intake(); // warm-up: JIT, caches, the desk's loads
+    await settle();
+
+    // Statements and CPU per intake alone (with its notification performed in the background).
+    const proto = Object.getPrototypeOf(db.$client.prepare('SELECT 1')) as Record<string, (...args: unknown[]) => unknown>;
+    const methods = ['run', 'get', 'all', 'iterate'] as const;
+    const originals = methods.map((m) => proto[m]!);
+    let statements = 0;
+    methods.forEach((m, i) => {
+      proto[m] = function (this: Statement, ...args: unknown[]) {
+        statements++;
+        return originals[i]!.apply(this, args);
+      };
+    });
+    const cpu = mainThreadCpuMicros();
+    const COUNT = 300;
+    try {
+      for (let i = 0; i < COUNT; i++) await intake();
+      await settle();
+    } finally {
+      methods.forEach((m, i) => (proto[m] = originals[i]!));
+    }
+    const used = mainThreadCpuMicros() - cpu;
+
+    const pagesPerRound = async (group: number) => {
+      let pages = 0;
+      let commits = 0;
+      for (let r = 0; r < rounds; r++) {
+        await settle();
+        db.$client.pragma('wal_checkpoint(TRUNCATE)');
+        const before = groupCommitStats(db).groups;
+        await Promise.all(Array.from({ length: group }, intake));
+        commits += groupCommitStats(db).groups - before; // one, unless a slow machine made a group split (GROUP_SLICE_MS)
+        pages += walPages(file); // read before the background notification work of this round commits
+      }
+      return { pages: pages / rounds / group, commitsPerRound: commits / rounds };
+    };
+    const GROUP = 20;
+    const alone = await pagesPerRound(1);
+    const grouped = await pagesPerRound(GROUP);
+    return { alone: alone.pages, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT };
+  } finally {
+    services.outbox.stop();
+    await services.outbox.idle();
+    db.$client.close();
+  }
+}

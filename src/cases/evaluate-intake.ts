@@ -1,0 +1,132 @@
+/**
+ * What intake decides before it writes: the customer, the diagnosis and the `case.created`
+ * rulesets' evaluations, as of the intake's time. `evaluateIntakeNow` does it synchronously
+ * (compiled rules), so that intake can read and decide inside the transaction that stores the
+ * case; `evaluateIntake` awaits json-rules-engine when it must run. Shared with the import of
+ * history (import-case.ts).
+ */
+import type { Channel, Priority } from '../db/schema/index.js';
+import { diagnose } from '../diagnosis/search-problems.js';
+import { DomainError, ValidationError } from '../errors.js';
+import { withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
+import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
+import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
+import type { Services } from '../services.js';
+import { rowById } from '../db/fast.js';
+import { customers } from '../db/schema/index.js';
+import type { CreateCaseInput, CreateCaseOptions } from './create-case.js';
+import { customerFact, findCustomerByEmail, type CustomerRow } from './customers.js';
+
+export const FALLBACK_QUEUE = 'general';
+
+/** What intake decided before writing anything: diagnosis, rule evaluations, the facts used. */
+export interface Intake {
+  at: number;
+  input: CreateCaseInput;
+  existingCustomer: CustomerRow | undefined;
+  customerInput: CreateCaseInput['customer'];
+  channel: Channel;
+  /** The intake path's routing hint (CreateCaseOptions.defaultQueue). */
+  defaultQueue: string | null;
+  /** The `case.created` event fact rules saw. */
+  event: { type: 'case.created' } & Record<string, string>;
+  diagnosis: ReturnType<typeof diagnose>;
+  workflow: ReturnType<Services['definitions']['workflow']>;
+  sla: ReturnType<Services['definitions']['sla']>;
+  priority: Priority;
+  customer: ReturnType<typeof customerFact>;
+  diagnosisFact: { matched: boolean; problemId: number | null };
+  inBusinessHours: boolean;
+  evaluations: Evaluation[];
+  decisions: Decisions;
+}
+
+export interface EvaluateIntakeOptions extends CreateCaseOptions {
+  /** Only the first `case.created` ruleset (routing): imports of history do not run escalation rules. */
+  routingOnly?: boolean;
+}
+
+type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; inputs: FactInputs };
+
+/** Everything but the evaluations: reads only. */
+function intakeFacts(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions): Facts {
+  const { db, definitions } = services;
+  let existingCustomer: CustomerRow | undefined;
+  if (options.customerId !== undefined) {
+    existingCustomer = rowById(db, customers, options.customerId);
+    if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
+  } else {
+    if (!input.customer) throw new ValidationError([{ path: 'customer', message: 'required' }], 'The customer is required.');
+    existingCustomer = findCustomerByEmail(db, input.customer.email);
+  }
+  const customerInput = options.customerId === undefined ? input.customer : undefined;
+
+  const diagnosis = diagnose(db, input.subject, input.description);
+  const workflow = definitions.workflow(services.defaultWorkflow);
+  const sla = definitions.sla();
+  const priority: Priority = input.priority ?? 'normal';
+  const channel: Channel = input.channel ?? options.channel ?? 'api';
+  const defaultQueue = options.defaultQueue ?? null;
+  const event = { ...(options.eventData ?? {}), type: 'case.created' as const };
+
+  const draft: CaseLike = {
+    id: 0,
+    subject: input.subject,
+    description: input.description,
+    channel,
+    priority,
+    tags: [],
+    skills: [],
+    status: workflow.definition.initial,
+    tier: 1,
+    queueId: defaultQueue ?? FALLBACK_QUEUE,
+    assigneeId: null,
+    reopenCount: 0,
+    escalationCount: 0,
+    createdAt: at,
+    slaPolicy: null,
+    slaConfigVersion: sla.version,
+    diagnosisMatched: diagnosis.matched,
+    suggestions: diagnosis.suggestions,
+  };
+  const customer = customerFact(db, existingCustomer ?? null, customerInput);
+  const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
+  const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
+  const triggers = workflow.definition.triggers?.['case.created'] ?? [];
+  return {
+    at,
+    input,
+    existingCustomer,
+    customerInput,
+    channel,
+    defaultQueue,
+    event,
+    diagnosis,
+    workflow,
+    sla,
+    priority,
+    customer,
+    diagnosisFact,
+    inBusinessHours,
+    rulesets: options.routingOnly ? triggers.slice(0, 1) : triggers,
+    inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours },
+  };
+}
+
+function decided(facts: Facts, evaluations: Evaluation[]): Intake {
+  const { rulesets: _rulesets, inputs: _inputs, ...rest } = facts;
+  return { ...rest, evaluations, decisions: mergeDecisions(evaluations.filter((e) => e.error === null)) };
+}
+
+/** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes. */
+export async function evaluateIntake(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake> {
+  const facts = intakeFacts(services, input, at, options);
+  return decided(facts, await runTriggers(services, facts.rulesets, facts.inputs));
+}
+
+/** `evaluateIntake` done synchronously, or null when json-rules-engine must run (then use `evaluateIntake`). */
+export function evaluateIntakeNow(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Intake | null {
+  const facts = intakeFacts(services, input, at, options);
+  const evaluations = runTriggersNow(services, facts.rulesets, facts.inputs);
+  return evaluations === null ? null : decided(facts, evaluations);
+}

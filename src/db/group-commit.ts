@@ -1,0 +1,213 @@
+/**
+ * Group commit: commands that arrive together share one `BEGIN IMMEDIATE … COMMIT`.
+ *
+ * `groupCommit(db, fn)` queues a synchronous unit of work and answers with its result once
+ * the transaction it ran in has committed. The queue is flushed at the end of the current
+ * turn of the event loop (`setImmediate`): whatever requests were read in that turn and
+ * reached their write run one after the other inside one transaction, each in its own
+ * savepoint. Nothing waits on a timer, so a lone command is committed as soon as it would
+ * have been on its own.
+ *
+ * - A unit that throws rolls back its savepoint only; the others commit.
+ * - Every caller is answered after the shared COMMIT: nobody hears "done" before the data
+ *   is in the WAL, so durability is what a transaction of its own gives (`synchronous =
+ *   NORMAL`: every commit survives a crash of the process).
+ * - When the COMMIT (or the BEGIN) fails, every unit of the group fails with that error.
+ * - When SQLite rolls the whole transaction back inside a unit (SQLITE_FULL, an I/O error),
+ *   the units already run are lost with it and fail with that error; the units not yet run
+ *   go into a new transaction.
+ * - While the database refuses writes (faults.ts) every unit fails with that refusal; a
+ *   failure for lack of space marks the storage full, a commit marks it recovered, as
+ *   `transaction()` does.
+ * - Called inside a transaction (a unit composed of others), `fn` runs at once in a savepoint.
+ * - A group does at most `GROUP_SLICE_MS` of work: the units left then go first into the next
+ *   turn's group, so requests are read and answered in between (background work — outbox
+ *   drains, catch-up — queues many units at once).
+ *
+ * Each unit keeps its own semantics: it reads what the units before it in the group wrote
+ * (they run in order on one connection), so optimistic version checks, outbox items written
+ * with the change and exactly-once markers behave as in a transaction of its own.
+ */
+import { afterWrite, beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
+import { statement } from './fast.js';
+
+/** Work one group does before it commits and leaves the rest to the next turn. */
+export const GROUP_SLICE_MS = 10;
+
+interface Unit {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export interface GroupCommitStats {
+  /** Transactions committed (or attempted) by the group committer. */
+  groups: number;
+  /** Units of work run in them. */
+  units: number;
+  /** The most units one transaction carried. */
+  largest: number;
+}
+
+interface Committer {
+  queue: Unit[];
+  scheduled: boolean;
+  stats: GroupCommitStats;
+  sliceMs: number;
+}
+
+const committers = new WeakMap<Sqlite, Committer>();
+
+function committerOf(sqlite: Sqlite): Committer {
+  let committer = committers.get(sqlite);
+  if (!committer) {
+    committer = { queue: [], scheduled: false, stats: { groups: 0, units: 0, largest: 0 }, sliceMs: GROUP_SLICE_MS };
+    committers.set(sqlite, committer);
+  }
+  return committer;
+}
+
+/** Whether units are waiting for this turn's group: one more joins it at almost no cost. */
+export function groupCommitPending(db: Db): boolean {
+  return committerOf(db.$client).queue.length > 0;
+}
+
+/** How the group committer of this connection has batched so far (benchmarks, tests). */
+export function groupCommitStats(db: Db): GroupCommitStats {
+  return { ...committerOf(db.$client).stats };
+}
+
+/**
+ * The work one group of this connection does before it commits (default GROUP_SLICE_MS).
+ * Tests that need every unit of a turn in one group, whatever the machine's load, raise it.
+ */
+export function setGroupSlice(db: Db, ms: number): void {
+  committerOf(db.$client).sliceMs = ms;
+}
+
+/** Runs `fn` (synchronous) in a transaction shared with the units queued in the same turn; resolves after COMMIT. */
+export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
+  const sqlite = db.$client;
+  if (sqlite.inTransaction) {
+    try {
+      return Promise.resolve(inSavepoint(db, fn));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const committer = committerOf(sqlite);
+  return new Promise<T>((resolve, reject) => {
+    committer.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    schedule(db, committer);
+  });
+}
+
+function schedule(db: Db, committer: Committer): void {
+  if (committer.scheduled) return;
+  committer.scheduled = true;
+  setImmediate(() => flush(db, committer));
+}
+
+/** A group of one: its own transaction, no savepoint (a failure rolls the transaction back). */
+function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
+  stats.groups++;
+  stats.units++;
+  stats.largest = Math.max(stats.largest, 1);
+  let value: unknown;
+  try {
+    beforeWrite(db);
+    statement(db, 'BEGIN IMMEDIATE').run();
+    value = unit.fn();
+    if (value instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
+    statement(db, 'COMMIT').run();
+  } catch (error) {
+    if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
+    afterWrite(db, error);
+    unit.reject(error);
+    return;
+  }
+  afterWrite(db);
+  unit.resolve(value);
+}
+
+function flush(db: Db, committer: Committer): void {
+  committer.scheduled = false;
+  let units = committer.queue.splice(0);
+  if (units.length === 1) {
+    runAlone(db, committer.stats, units[0]!);
+    return;
+  }
+  while (units.length > 0) {
+    const { rest, later } = runGroup(db, committer, units);
+    if (later.length > 0) {
+      // Out of time for this turn: the rest goes first in the next one.
+      committer.queue.unshift(...later);
+      schedule(db, committer);
+    }
+    units = rest;
+  }
+}
+
+/**
+ * Runs one transaction over `units`. Returns the units left for another transaction now
+ * (`rest`: the whole transaction was lost mid-way) or in the next turn (`later`: out of time).
+ */
+function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; later: Unit[] } {
+  const sqlite = db.$client;
+  const { stats, sliceMs } = committer;
+  const outcomes: Outcome[] = [];
+  let rest: Unit[] = [];
+  let later: Unit[] = [];
+  try {
+    beforeWrite(db);
+    statement(db, 'BEGIN IMMEDIATE').run();
+  } catch (error) {
+    afterWrite(db, error);
+    for (const unit of units) unit.reject(error);
+    return { rest: [], later: [] };
+  }
+  stats.groups++;
+  const started = performance.now();
+  for (let i = 0; i < units.length; i++) {
+    if (i > 0 && performance.now() - started >= sliceMs) {
+      later = units.slice(i);
+      units = units.slice(0, i);
+      break;
+    }
+    const unit = units[i]!;
+    stats.units++;
+    try {
+      // In a savepoint, rolled back if it throws (or returns a promise: a unit of work is synchronous).
+      outcomes.push({ ok: true, value: inSavepoint(db, unit.fn) });
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+      afterWrite(db, error);
+      if (!sqlite.inTransaction) {
+        // SQLite rolled the whole transaction back: what ran before is gone too.
+        for (let j = 0; j < i; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
+        rest = units.slice(i + 1);
+        units = units.slice(0, i + 1);
+        break;
+      }
+    }
+  }
+  stats.largest = Math.max(stats.largest, units.length);
+  if (sqlite.inTransaction) {
+    try {
+      statement(db, 'COMMIT').run();
+      if (outcomes.some((outcome) => outcome.ok)) afterWrite(db);
+    } catch (error) {
+      if (sqlite.inTransaction) statement(db, 'ROLLBACK').run();
+      afterWrite(db, error);
+      for (let j = 0; j < outcomes.length; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
+    }
+  }
+  units.forEach((unit, j) => {
+    const outcome = outcomes[j]!;
+    if (outcome.ok) unit.resolve(outcome.value);
+    else unit.reject(outcome.error);
+  });
+  return { rest, later };
+}

@@ -1,0 +1,197 @@
+/**
+ * Draining the outbox (see outbox.ts for claims and exactly-once). Items are performed in
+ * waves of up to 32 (items of one case one after the other, in order). A wave is read and
+ * claimed in one unit of a group commit (src/db/group-commit.ts), with the commands arriving
+ * meanwhile; items whose handler can work inside that transaction (`inTransaction`: nothing to
+ * wait for outside the database) are performed and marked done right there, the others are
+ * performed side by side once their claims are committed, their transactions again shared.
+ * A group commit does at most `GROUP_SLICE_MS` of work per turn; between waves, once
+ * `SLICE_MS` has passed since the last pause, the drain yields (setImmediate) so requests are
+ * served, and it stops between waves when its `signal` is aborted (shutdown).
+ */
+import { inSavepoint } from '../db/client.js';
+import { groupCommit, groupCommitPending } from '../db/group-commit.js';
+import { PROCESS_ID } from '../process-identity.js';
+import type { Services } from '../services.js';
+import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface DrainResult {
+  done: number;
+  failed: number;
+}
+
+/** Thrown inside an item's savepoint when its handler cannot perform it in the transaction: nothing stays written. */
+class NotHere extends Error {}
+
+/** Most items performed side by side (a wave). */
+const WAVE = 32;
+/** Most items performed inside one wave's transaction (and at most SLICE_MS of work). */
+const HERE = 256;
+/** Due items read per wave: enough to fill it when a case has several. */
+const READ = 4 * WAVE + HERE;
+
+/** Items this process is performing now, by id: another drain of the process waits for them. */
+const performing = new WeakMap<object, Map<number, Promise<void>>>();
+/** Rounds of `limit` items a drain performs at most before it returns (the caller drains again). */
+const ROUNDS = 20;
+
+export async function drainOutbox(
+  services: Services,
+  handlers: ReadonlyMap<string, OutboxHandler>,
+  options: DrainOptions = {},
+): Promise<DrainResult> {
+  const { db } = services;
+  const s = outboxStatements(db);
+  const result: DrainResult = { done: 0, failed: 0 };
+  const limit = options.limit ?? 500;
+  const owner = options.owner ?? PROCESS_ID;
+  let sliceStart = performance.now();
+
+  /**
+   * One unit of a group commit: reads what is due and claims a wave of it (the first due item
+   * of each case, up to WAVE), committed before any of it is performed.
+   */
+  /** The attempt failed: retried later with back-off, or given up after MAX_ATTEMPTS. */
+  const failed = (item: OutboxItem, error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    const attempts = item.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) {
+      s.fail.run(message, services.clock.now(), item.id);
+      services.logger.error('outbox item failed for good', { id: item.id, type: item.type, caseId: item.caseId, error: message });
+    } else {
+      s.retry.run(message, services.clock.now() + retryDelayMs(attempts), item.id);
+      services.logger.warn('outbox item failed; will retry', { id: item.id, type: item.type, attempts, error: message });
+    }
+    result.failed++;
+  };
+
+  let flights = performing.get(db.$client);
+  if (!flights) performing.set(db.$client, (flights = new Map()));
+  const inFlight = flights;
+  interface Claimed {
+    item: OutboxItem;
+    finished: () => void;
+  }
+  /** The claims of the wave being read: in flight as soon as they are made, so no other drain of this process misses them. */
+  let claiming: Claimed[] = [];
+
+  /**
+   * Performs an item inside the wave's transaction, if its handler can: claimed, performed
+   * and marked done in one savepoint. A failure rolls it back and counts the attempt. False
+   * when the handler cannot (nothing written) or someone else holds the item.
+   */
+  const performHere = (item: OutboxItem, now: number): boolean => {
+    const inTransaction = handlers.get(item.type)?.inTransaction;
+    if (!inTransaction) return false;
+    try {
+      return inSavepoint(db, () => {
+        if (!claimItem(db, item.id, now, owner)) return false;
+        if (!inTransaction(services, { ...item, attempts: item.attempts + 1 })) throw new NotHere();
+        handlerMarkedDone(db, item.id);
+        result.done++;
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof NotHere) return false;
+      if (!db.$client.inTransaction) throw error; // SQLite lost the whole transaction: the group fails
+      handlerMarkedDone(db, item.id);
+      claimItem(db, item.id, now, owner); // the attempt counts, as a claimed one that fails
+      failed(item, error);
+      return true;
+    }
+  };
+
+  const claimWave = (): { wave: Claimed[]; elsewhere: Promise<void>[]; here: number } => {
+    const now = services.clock.now();
+    const started = performance.now();
+    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, Math.min(limit, READ));
+    const elsewhere: Promise<void>[] = [];
+    const cases = new Set<number>();
+    let here = 0;
+    claiming = [];
+    for (const row of rows) {
+      if (claiming.length === WAVE && here === HERE) break;
+      // A case's items one after the other, in order: its next item waits for the next wave.
+      if (row.case_id !== null && cases.has(row.case_id)) continue;
+      if (row.case_id !== null) cases.add(row.case_id);
+      // Another drain of this process is performing it: this one waits for it, as if it had.
+      const flight = inFlight.get(row.id);
+      if (flight) {
+        elsewhere.push(flight);
+        continue;
+      }
+      // Work done here counts towards the group's time: the rest waits for the next wave.
+      if (here > 0 && performance.now() - started >= SLICE_MS) break;
+      if (here < HERE && performHere(toItem(row), now)) {
+        here++;
+      } else if (claiming.length < WAVE && claimItem(db, row.id, now, owner)) {
+        let finished!: () => void;
+        inFlight.set(row.id, new Promise<void>((resolve) => (finished = resolve)));
+        claiming.push({ item: toItem(row), finished });
+      }
+    }
+    return { wave: claiming, elsewhere, here };
+  };
+
+  const perform = async ({ item, finished }: Claimed): Promise<void> => {
+    try {
+      await performItem(item);
+    } finally {
+      inFlight.delete(item.id);
+      finished();
+    }
+  };
+
+  const performItem = async (item: OutboxItem): Promise<void> => {
+    const handler = handlers.get(item.type);
+    try {
+      if (!handler) throw new Error(`No handler for outbox items of type "${item.type}"`);
+      await handler(services, { ...item, attempts: item.attempts + 1 });
+      if (!handlerMarkedDone(db, item.id)) markDone(db, item.id, services.clock.now());
+      handlerMarkedDone(db, item.id);
+      result.done++;
+    } catch (error) {
+      handlerMarkedDone(db, item.id); // a mark made in a transaction that did not commit
+      failed(item, error);
+    }
+  };
+
+  /** Whether anything is due at all: a plain read, cheaper than a write transaction that finds nothing. */
+  const anythingDue = (): boolean => {
+    const now = services.clock.now();
+    return (options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, 1)).length > 0;
+  };
+
+  // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
+  let first = true;
+  for (let performed = 0; performed < limit * ROUNDS; first = false) {
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+    if (options.signal?.aborted) break;
+    // After the first wave: a plain read tells whether to look again, unless other writes are
+    // queued for this turn's group (then looking costs almost nothing).
+    if (!first && !groupCommitPending(db) && !anythingDue()) break;
+    let claimed: ReturnType<typeof claimWave>;
+    try {
+      claimed = await groupCommit(db, claimWave);
+    } catch (error) {
+      // The claims were rolled back: nobody performs those items now.
+      for (const { item, finished } of claiming) {
+        inFlight.delete(item.id);
+        finished();
+      }
+      throw error;
+    }
+    const { wave, elsewhere, here } = claimed;
+    if (wave.length === 0 && elsewhere.length === 0 && here === 0) break;
+    const settled = await Promise.allSettled(wave.map(perform));
+    await Promise.allSettled(elsewhere);
+    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+    performed += Math.max(wave.length + here, 1);
+  }
+  return result;
+}

@@ -1,0 +1,165 @@
+/**
+ * The dry-run's replay of one case's intake: the rulesets the workflow runs on
+ * `case.created`, in order, each seeing the decisions of the ones before it applied to the
+ * case fact, then the outcome as createCase decides it (queue, escalation, priority, tier, SLA
+ * policy, tags). Each ruleset is evaluated as intake evaluates it (`run-ruleset.ts`): compiled
+ * rules, synchronously, where they apply; json-rules-engine, awaited, otherwise.
+ */
+import type { FiredRule, Priority } from '../db/schema/cases.js';
+import { compileFast, evaluateFast, prepareRuleset } from './compile.js';
+import type { RulesetDefinition } from './definition.js';
+import type { CompiledRuleset } from './engine.js';
+import type { Decisions, Evaluation } from './evaluate.js';
+import type { CaseFact, Facts } from './facts.js';
+import { runRuleset, type RulesEngine } from './run-ruleset.js';
+
+export interface Outcome {
+  queue: string;
+  priority: Priority;
+  tier: number;
+  slaPolicy: string;
+  tags: string[];
+  /** Not compared by dry-runs (OUTCOME_FIELDS); examples check them. */
+  skills: string[];
+  /** Moved to a higher tier by an escalation at intake. */
+  escalated: boolean;
+}
+
+export interface Replay {
+  outcome: Outcome;
+  fired: Map<string, string>;
+}
+
+/** One ruleset as the replay runs it. */
+export interface Evaluator {
+  name: string;
+  evaluate(facts: Facts): Evaluation | Promise<Evaluation>;
+}
+
+export interface Chain {
+  rulesets: Evaluator[];
+}
+
+export interface ReplayContext {
+  /** Active queues and their tiers, in id order. */
+  tiers: Map<string, number>;
+  defaultPolicy: string;
+  policies: Set<string>;
+}
+
+/** A ruleset in force (from the registry): evaluated as intake evaluates it. */
+export function inForce(ruleset: CompiledRuleset, engine: RulesEngine): Evaluator {
+  return { name: ruleset.name, evaluate: (facts) => runRuleset(ruleset, facts, engine) };
+}
+
+/** A ruleset definition (a draft, or none at all), evaluated as if it were in force. */
+export function fromDefinition(definition: RulesetDefinition, version: number, engine: RulesEngine): Evaluator {
+  return inForce(prepareRuleset(definition, version), engine);
+}
+
+/**
+ * A ruleset definition compiled, whatever RULES_ENGINE says: for answers that must be
+ * synchronous (a ruleset's examples, run on every save; the differential test holds the
+ * compiled form to json-rules-engine's results).
+ */
+export function compiledOnly(definition: RulesetDefinition, version: number): Evaluator {
+  const fast = compileFast(definition, version);
+  return { name: fast.name, evaluate: (facts) => evaluateFast(fast, facts) };
+}
+
+/** The replay in progress: the case fact as the rulesets so far left it, and what they decided. */
+class ReplayState {
+  readonly caseFact: CaseFact;
+  readonly facts: Facts;
+  readonly fired = new Map<string, string>();
+  readonly tags = new Set<string>();
+  readonly skills = new Set<string>();
+  queue: string | null = null;
+  priority: Priority | null = null;
+  policy: string | null = null;
+  escalate: Decisions['escalate'] = null;
+
+  constructor(readonly baseFacts: Record<string, unknown> & { case: CaseFact }) {
+    this.caseFact = { ...baseFacts.case, tags: [], skills: [] };
+    this.facts = { ...baseFacts, case: this.caseFact } as unknown as Facts;
+  }
+
+  apply(name: string, evaluation: Evaluation): void {
+    // A ruleset that throws contributes nothing, as at intake.
+    if (evaluation.error !== null) return;
+    const { decisions } = evaluation;
+    const hits: FiredRule[] = evaluation.fired;
+    for (const h of hits) this.fired.set(`${name}: ${h.rule}`, JSON.stringify(h.event));
+    this.queue ??= decisions.queue;
+    this.priority ??= decisions.priority;
+    this.policy ??= decisions.slaPolicy;
+    this.escalate ??= decisions.escalate;
+    for (const t of decisions.tags) this.tags.add(t);
+    for (const k of decisions.skills) this.skills.add(k);
+    const c = this.caseFact;
+    if (decisions.queue) c.queue = decisions.queue;
+    if (decisions.priority) c.priority = decisions.priority;
+    c.tags = [...this.tags];
+    c.skills = [...new Set([...c.skills, ...decisions.skills])];
+  }
+
+  finish(context: ReplayContext): Replay {
+    const { tiers } = context;
+    const requested = this.baseFacts.case.priority as Priority;
+    // The intake path's routing hint (a mailbox's default queue) when no rule picked one.
+    const hint = this.baseFacts.case.queue;
+    const routedQueue = this.queue && tiers.has(this.queue) ? this.queue : !this.queue && tiers.has(hint) ? hint : 'general';
+    let finalQueue = routedQueue;
+    let tier = tiers.get(routedQueue) ?? 1;
+    const escalate = this.escalate;
+    let escalated = false;
+    if (escalate) {
+      const target = escalate.queue ?? [...tiers].find(([, t]) => t === escalate.tier)?.[0] ?? null;
+      if (target && tiers.has(target) && !(tier >= escalate.tier && routedQueue === target)) {
+        finalQueue = target;
+        tier = escalate.tier;
+        escalated = true;
+      }
+    }
+    return {
+      outcome: {
+        queue: finalQueue,
+        priority: this.priority ?? requested,
+        tier,
+        slaPolicy: this.policy && context.policies.has(this.policy) ? this.policy : context.defaultPolicy,
+        tags: [...this.tags].sort(),
+        skills: [...this.skills].sort(),
+        escalated,
+      },
+      fired: this.fired,
+    };
+  }
+}
+
+async function finishAsync(chain: Chain, state: ReplayState, from: number, pending: Promise<Evaluation>, context: ReplayContext): Promise<Replay> {
+  state.apply(chain.rulesets[from]!.name, await pending);
+  for (let i = from + 1; i < chain.rulesets.length; i++) {
+    const ruleset = chain.rulesets[i]!;
+    state.apply(ruleset.name, await ruleset.evaluate(state.facts));
+  }
+  return state.finish(context);
+}
+
+/** Intake's outcome for these facts, decided as createCase decides it (a promise only when json-rules-engine runs). */
+export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay | Promise<Replay> {
+  const state = new ReplayState(baseFacts);
+  for (let i = 0; i < chain.rulesets.length; i++) {
+    const ruleset = chain.rulesets[i]!;
+    const evaluation = ruleset.evaluate(state.facts);
+    if (evaluation instanceof Promise) return finishAsync(chain, state, i, evaluation, context);
+    state.apply(ruleset.name, evaluation);
+  }
+  return state.finish(context);
+}
+
+/** `replay` of a chain of compiled rulesets only (`compiledOnly`): the answer at once. */
+export function replayNow(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay {
+  const replayed = replay(chain, baseFacts, context);
+  if (replayed instanceof Promise) throw new Error('replayNow: a ruleset of the chain runs on json-rules-engine (asynchronous)');
+  return replayed;
+}

@@ -1,0 +1,71 @@
+/**
+ * What a new case (`CaseContext.create`, intake) writes before it is in the database: its
+ * timeline entries, outbox items and the rows other modules defer until it is stored. `flush`
+ * inserts the case once, in its final state, then all of it in multi-row inserts (fewer
+ * statements and WAL pages than inserting the case first and updating it at the end).
+ */
+import { insertMany, insertWhole } from '../db/fast.js';
+import type { Db } from '../db/client.js';
+import { cases } from '../db/schema/index.js';
+import { MAIL_ITEMS } from '../outbox/outbox.js';
+
+type CaseRow = typeof cases.$inferSelect;
+
+const EVENT_COLUMNS = ['case_id', 'type', 'at', 'actor_type', 'actor_id', 'data'] as const;
+const OUTBOX_COLUMNS = ['type', 'case_id', 'payload', 'created_at', 'available_at'] as const;
+
+/** New cases saved without follow-up work for `settle` (no outbox item but mail due now): their row is the answer. */
+const settledRows = new WeakSet<CaseRow>();
+
+/**
+ * Whether the command that returned `row` may have left follow-up work a `settle` performs
+ * (rules on events) and that may change the case: false only for a new case saved without any.
+ */
+export function mayHaveFollowUps(row: CaseRow): boolean {
+  return !settledRows.has(row);
+}
+
+export class UnstoredCase {
+  readonly #events: unknown[][] = [];
+  /** The same entries, parsed, for reads inside the unit of work (`entries`). */
+  readonly #entries: { type: string; data: Record<string, unknown> }[] = [];
+  readonly #outbox: unknown[][] = [];
+  readonly #after: (() => void)[] = [];
+  /** Outbox items due now that `settle` performs (not mail). */
+  #followUps = 0;
+
+  /** A timeline entry: case_id, type, at, actor_type, actor_id, data (JSON). */
+  record(values: unknown[], type: string, data: Record<string, unknown>): void {
+    this.#events.push(values);
+    this.#entries.push({ type, data });
+  }
+
+  /** An outbox item: type, case_id, payload (JSON), created_at, available_at. */
+  enqueue(values: unknown[], type: string, due: boolean): void {
+    this.#outbox.push(values);
+    if (due && !MAIL_ITEMS.includes(type)) this.#followUps++;
+  }
+
+  /** Rows another module writes once the case is stored. */
+  whenStored(write: () => void): void {
+    this.#after.push(write);
+  }
+
+  /** The timeline entries of these types written so far, oldest first. */
+  entries(types: readonly string[]): { type: string; data: Record<string, unknown> }[] {
+    return this.#entries.filter((e) => types.includes(e.type));
+  }
+
+  /** Inserts the case as it is, then everything written for it; `settled` when no follow-up work is left for `settle`. */
+  flush(db: Db, row: CaseRow, options: { settled: boolean }): void {
+    insertWhole(db, cases, row);
+    insertMany(db, 'case_events', EVENT_COLUMNS, this.#events);
+    insertMany(db, 'outbox', OUTBOX_COLUMNS, this.#outbox);
+    if (options.settled && this.#followUps === 0) settledRows.add(row);
+  }
+
+  /** The deferred writes: run once the context writes through. */
+  afterwards(): (() => void)[] {
+    return this.#after;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The partial indexes intake does not pay for (docs/performance.md, "Indexes and the queries
+ * that use them") are still used by every query that reads by them: the reports, the
+ * dashboard and the manager's attention list.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
+import { createHarness, ROOT, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(() => h.close());
+
+function plan(sql: string, ...params: unknown[]): string {
+  return (h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+}
+
+describe('case_events_type_at_idx (only the types read by time)', () => {
+  it.each([
+    ['reports: breaches and escalations of the period (build-report.ts)', `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`, ['sla.breached', 0, 1]],
+    ['reports: the same, escalations', `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`, ['case.escalated', 0, 1]],
+    ['reports: warnings (build-report.ts)', `SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ? AND at < ?`, [0, 1]],
+    ['reports: met and missed (sla-outcomes.ts)', `SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ? AND at < ? UNION ALL SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ? AND at < ? ORDER BY at, id`, [0, 1, 0, 1]],
+    ['dashboard: first responses (durations.ts)', `SELECT DISTINCT c.id FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = 'staff.replied' AND e.at >= ? AND e.at < ? AND c.first_response_at = e.at`, [0, 1]],
+    ['dashboard: escalations over time (over-time.ts)', `SELECT case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? ORDER BY at, id`, [0, 1]],
+    ['attention: failing rules and breaches (attention.ts)', `SELECT count(*) FROM case_events WHERE type = ? AND at >= ?`, ['rules.failed', 0]],
+  ])('%s', (_name, sql, params) => {
+    expect(plan(sql, ...params)).toMatch(/USING (COVERING )?INDEX case_events_type_at_idx \(type=\? AND at>/);
+  });
+
+  it('lists every type the reports and the dashboard read by time', () => {
+    const used = new Set<string>();
+    for (const dir of ['src/reports', 'src/dashboard']) {
+      for (const file of fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+        const text = fs.readFileSync(path.join(ROOT, dir, file), 'utf8');
+        for (const m of text.matchAll(/type = '([a-z]+\.[a-zA-Z]+)' AND (?:e\.)?at/g)) used.add(m[1]!);
+        for (const m of text.matchAll(/(?:recentEvents\(services, |events\()'([a-z]+\.[a-zA-Z]+)'/g)) used.add(m[1]!);
+      }
+    }
+    expect(used.size).toBeGreaterThanOrEqual(6);
+    expect([...used].filter((t) => !(TIMED_EVENT_TYPES as readonly string[]).includes(t))).toEqual([]);
+  });
+
+  it('has no entry for what intake records', () => {
+    const intake = ['case.created', 'case.diagnosed', 'rules.evaluated', 'case.routed', 'sla.started', 'case.assigned', 'case.transitioned', 'case.solutionOffered', 'case.queued'];
+    expect(intake.filter((t) => (TIMED_EVENT_TYPES as readonly string[]).includes(t))).toEqual([]);
+  });
+});
+
+describe('cases_resolved_idx (resolved cases only)', () => {
+  it('serves the processing-time query (durations.ts)', () => {
+    const sql = `SELECT id, created_at, resolved_at AS end FROM cases WHERE resolved_at >= ? AND resolved_at < ? AND (? IS NULL OR queue_id = ?) ORDER BY resolved_at, id`;
+    expect(plan(sql, 0, 1, null, null)).toMatch(/USING INDEX cases_resolved_idx \(resolved_at>\? AND resolved_at<\?\)/);
+  });
+});
+
+describe('cases_customer_updated_idx (customer, updated_at, open)', () => {
+  it('counts a customer’s open cases from the index alone (the customer.openCases fact)', () => {
+    expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_updated_idx \(customer_id=\?\)/);
+  });
+
+  it('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {
+    const sql = `SELECT * FROM cases WHERE customer_id = ? AND (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`;
+    expect(plan(sql, 1, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND updated_at<\?\)/);
+  });
+});
