@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
@@ -13,6 +12,7 @@ import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
 import { healthCheck } from './health.js';
 import { displayTextOnly } from './middleware/display-text.js';
+import { compressAnswers } from './middleware/compress.js';
 import { requestIds } from './middleware/request-id.js';
 import { assetRoutes } from './pages/assets.js';
 import { pageErrorResponse } from './pages/errors.js';
@@ -72,7 +72,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   const idempotencyKeys = new Map<string, RequestFingerprint>();
   // Pages, fragments, JSON and CSV go out compressed when the client accepts it; static
   // assets come precompressed (assets.ts) and are left alone.
-  app.use(compress());
+  app.use(compressAnswers());
   app.use(async function provideServices(c, next) {
     c.set('services', services);
     c.set('principal', null);

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acceptsCompression } from '../../src/http/middleware/compress.js';
 import { acceptedEncoding } from '../../src/http/pages/assets.js';
 import { ADMIN_TOKEN, createHarness, ROOT, type Harness } from '../support/harness.js';
 
@@ -59,6 +60,21 @@ describe('compression', () => {
     expect(api.status).toBe(200);
     expect(api.headers.get('Content-Encoding')).toBe('gzip');
     expect(JSON.parse(zlib.gunzipSync(await bytes(api)).toString('utf8'))).toBeTruthy();
+  });
+
+  it('answers a client that takes no compression as it is, still saying the answer varies by Accept-Encoding', async () => {
+    const api = await get('/api/v1/queues', { Authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(api.headers.get('Content-Encoding')).toBeNull();
+    expect(api.headers.get('Vary')).toContain('Accept-Encoding');
+    expect(api.headers.get('Content-Type')).toContain('application/json');
+    expect(JSON.parse((await bytes(api)).toString('utf8'))).toBeTruthy();
+    const identity = await get('/login', { 'Accept-Encoding': 'identity' });
+    expect(identity.headers.get('Content-Encoding')).toBeNull();
+    expect(identity.headers.get('Vary')).toContain('Accept-Encoding');
+    expect(acceptsCompression('gzip;q=0, deflate;q=0')).toBe(false);
+    expect(acceptsCompression('br')).toBe(false);
+    expect(acceptsCompression('deflate')).toBe(true);
+    expect(acceptsCompression('*')).toBe(true);
   });
 
   it('reads Accept-Encoding with its q-values', () => {
