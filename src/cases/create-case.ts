@@ -57,6 +57,12 @@ export interface CreateCaseOptions {
    * failure there stores nothing.
    */
   within?: (ctx: CaseContext) => void;
+  /**
+   * Runs inside the intake transaction once the case is inserted, in its final state: for rows
+   * that only refer to the case (an Idempotency-Key). Unlike `within`, the case is not stored
+   * early and then updated (fewer statements and WAL pages); a failure there stores nothing.
+   */
+  whenStored?: (ctx: CaseContext) => void;
   /** Files of the request, already in the attachment store (`storeFiles`): recorded with its `case.created` entry. */
   attachments?: readonly StoredFile[];
   /** A routing hint (a mailbox's default queue): the queue unless a rule picks one; rules see it as `case.queue`; inactive → `general`. */
@@ -259,6 +265,8 @@ export async function createCase(services: Services, input: CreateCaseInput, act
 /** Inside the transaction: stores the case and lets the workflow take it from there. */
 function intakeCase(services: Services, intake: Intake, actor: Actor, options: CreateCaseOptions, sameTransaction: boolean): CaseRow {
   const { ctx, createdData } = storeCase(services, intake, actor, { insertAtSave: true, sameTransaction });
+  const { whenStored } = options;
+  if (whenStored) ctx.whenStored(() => whenStored(ctx));
   const files = options.attachments;
   if (files?.length) {
     // Intake by the system (a mail from a new customer) files the customer's own files, with

@@ -97,9 +97,14 @@ async function multipartFields(c: Context<AppEnv>): Promise<Record<string, unkno
   return out;
 }
 
-/** A command's `within` option that records the Idempotency-Key with the case it stores. */
+/** An import's `within` option that records the Idempotency-Key with the case it stores. */
 function recordCase(record: RecordKey | undefined): { within?: (ctx: CaseContext) => void } {
   return record ? { within: (ctx) => record({ caseId: ctx.case.id }) } : {};
+}
+
+/** Intake's `whenStored` option that records the Idempotency-Key once the new case is inserted. */
+function recordNewCase(record: RecordKey | undefined): { whenStored?: (ctx: CaseContext) => void } {
+  return record ? { whenStored: (ctx) => record({ caseId: ctx.case.id }) } : {};
 }
 
 /** 201 with the case (the reference only for someone filing into a queue they do not work). */
@@ -152,8 +157,8 @@ export function caseRoutes(): Hono<AppEnv> {
         takeRateLimit(c, principal, 'cases');
         const row =
           principal.actor.type === 'customer'
-            ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...within })
-            : await createCase(services, input, principal.actor, { channel: 'api', ...within });
+            ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...recordNewCase(record) })
+            : await createCase(services, input, principal.actor, { channel: 'api', ...recordNewCase(record) });
         return intakeAnswer(c, await settle(c, row.id, row));
       },
       async (entry) => intakeAnswer(c, await settle(c, entry.caseId!)),
