@@ -206,6 +206,7 @@ const bench: Bench = {
     await prepareStore(store);
     const pages = await measureIntakePages(store, INPUTS);
     log(`WAL pages per intake: ${pages.alone.toFixed(1)} alone, ${pages.grouped.toFixed(1)} in groups of ${pages.group} (${pages.commitsPerGroup.toFixed(1)} commits per group); ${pages.statements.toFixed(1)} statements per intake; ${pages.cpuMicros.toFixed(0)} µs CPU per intake in process`);
+    log(`pages of an intake committed alone, by b-tree: ${pages.aloneByTree.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`);
     rows.push({
       figure: `WAL pages per intake, in group commits of ${pages.group} (pages as ms)`,
       ms: pages.grouped,

@@ -3,7 +3,8 @@
  * that hold on a loaded machine. On the benchmark's store, after a warm-up, intake requests
  * are committed alone (one per group commit) and in groups of 20 (sent together, as requests
  * arriving in one turn of the event loop are); after each commit the WAL's frames are read
- * back and counted (distinct pages: what one commit writes). Statements are counted by
+ * back and counted (distinct pages: what one commit writes), and for the lone commits mapped
+ * to their b-tree with `dbstat` (where the pages go). Statements are counted by
  * wrapping better-sqlite3's statement methods for the run.
  */
 import fs from 'node:fs';
@@ -27,6 +28,8 @@ export interface IntakePages {
   statements: number;
   /** Main-thread CPU per intake in process (no HTTP socket; GC helper threads not counted), µs, alone. */
   cpuMicros: number;
+  /** Pages per intake committed alone by b-tree (dbstat's name; `new or free`: pages the file did not use before). */
+  aloneByTree: [string, number][];
 }
 
 const PAGE = 4096;
@@ -40,11 +43,11 @@ function mainThreadCpuMicros(): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
 }
 
-function walPages(file: string): number {
+function walPageNumbers(file: string): Set<number> {
   const wal = fs.readFileSync(`${file}-wal`);
   const pages = new Set<number>();
   for (let at = WAL_HEADER; at + FRAME_HEADER <= wal.length; at += PAGE + FRAME_HEADER) pages.add(wal.readUInt32BE(at));
-  return pages.size;
+  return pages;
 }
 
 export async function measureIntakePages(file: string, inputs: readonly (readonly [string, string])[], rounds = 40): Promise<IntakePages> {
@@ -89,23 +92,29 @@ export async function measureIntakePages(file: string, inputs: readonly (readonl
     }
     const used = mainThreadCpuMicros() - cpu;
 
+    const byTree = new Map<string, number>();
     const pagesPerRound = async (group: number) => {
       let pages = 0;
       let commits = 0;
       for (let r = 0; r < rounds; r++) {
         await settle();
         db.$client.pragma('wal_checkpoint(TRUNCATE)');
+        // Which b-tree each page belongs to, as the file is before this round's commit.
+        const owner = group === 1 ? new Map((db.$client.prepare('SELECT pageno, name FROM dbstat').all() as { pageno: number; name: string }[]).map((p) => [p.pageno, p.name])) : null;
         const before = groupCommitStats(db).groups;
         await Promise.all(Array.from({ length: group }, intake));
         commits += groupCommitStats(db).groups - before; // one, unless a slow machine made a group split (GROUP_SLICE_MS)
-        pages += walPages(file); // read before the background notification work of this round commits
+        const written = walPageNumbers(file); // read before the background notification work of this round commits
+        pages += written.size;
+        if (owner) for (const p of written) byTree.set(owner.get(p) ?? 'new or free', (byTree.get(owner.get(p) ?? 'new or free') ?? 0) + 1);
       }
       return { pages: pages / rounds / group, commitsPerRound: commits / rounds };
     };
     const GROUP = 20;
     const alone = await pagesPerRound(1);
     const grouped = await pagesPerRound(GROUP);
-    return { alone: alone.pages, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT };
+    const aloneByTree = [...byTree].map(([name, n]): [string, number] => [name, n / rounds]).sort((a, b) => b[1] - a[1]);
+    return { alone: alone.pages, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT, aloneByTree };
   } finally {
     services.outbox.stop();
     await services.outbox.idle();
