@@ -1,5 +1,9 @@
-/** Outgoing mail through nodemailer, configured by SMTP_URL (e.g. smtp://user:pass@host:587). */
-import nodemailer from 'nodemailer';
+/**
+ * Outgoing mail through nodemailer, configured by SMTP_URL (e.g. smtp://user:pass@host:587).
+ * nodemailer is loaded with the first mail: a server that sends none never holds its code
+ * (with the rest of the email stack, ~10 MiB of heap; docs/performance.md "Memory").
+ */
+import type { Transporter } from 'nodemailer';
 
 export interface MailAttachment {
   filename: string;
@@ -35,10 +39,11 @@ export interface Mailer {
 const bracket = (id: string) => `<${id}>`;
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  let transport: Promise<Transporter> | null = null;
+  const open = () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(smtpUrl)));
   return {
     async send(message) {
-      await transport.sendMail({
+      await (await open()).sendMail({
         from,
         to: message.to.join(', '),
         ...(message.cc?.length ? { cc: message.cc.join(', ') } : {}),
@@ -54,7 +59,7 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
       });
     },
     close() {
-      transport.close();
+      void transport?.then((t) => t.close());
     },
   };
 }

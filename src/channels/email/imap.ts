@@ -7,7 +7,7 @@
  * offers it and by polling every `pollSeconds` in any case. Errors (connection, login, a
  * failing mail) are logged and retried with back-off; they never reach the server process.
  */
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { MailboxState } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkpoints.js';
@@ -152,6 +152,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   }
 
   async function session(): Promise<void> {
+    // Loaded only when a mailbox is read.
+    const { ImapFlow } = await import('imapflow');
     const c = new ImapFlow({
       host: endpoint.host,
       port: endpoint.port,

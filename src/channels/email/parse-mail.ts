@@ -5,7 +5,7 @@
  * RFC 2231 parameters, sizes, types, and the bytes).
  */
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
 
@@ -74,6 +74,8 @@ function headerText(mail: ParsedMail, name: string): string[] {
 }
 
 export async function parseMail(raw: Buffer): Promise<InboundMail> {
+  // mailparser is loaded with the first mail (a server that receives none never holds it).
+  const { simpleParser } = await import('mailparser');
   const parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 5 * 1024 * 1024 });
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;

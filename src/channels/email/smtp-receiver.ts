@@ -6,7 +6,6 @@
  * 451 makes the sender try again later, so no mail is lost.
  */
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import type { Services } from '../../services.js';
 import { receiveEmail } from './receive-email.js';
 import { isSupportAddress } from './reply-address.js';
@@ -27,6 +26,8 @@ function smtpError(message: string, responseCode: number): Error {
 
 export async function startSmtpReceiver(services: Services, options: SmtpReceiverOptions): Promise<SmtpReceiver> {
   const settings = services.email;
+  // Loaded only when the receiver runs (INBOUND_SMTP_PORT).
+  const { SMTPServer } = await import('smtp-server');
   const server = new SMTPServer({
     name: settings.supportAddress.split('@')[1] ?? 'casebook',
     banner: 'Casebook',

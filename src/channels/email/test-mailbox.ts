@@ -3,7 +3,6 @@
  * whether the server has IDLE, logs out; nothing is read or marked. A folder that does not
  * exist is reported with the folders there are. The answer is for an admin to read.
  */
-import { ImapFlow } from 'imapflow';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -21,6 +20,8 @@ export interface TestConnectionOptions {
 
 export async function testImapConnection(endpoint: ImapEndpoint, options: TestConnectionOptions = {}): Promise<ConnectionTest> {
   const timeout = options.timeoutMs ?? 10_000;
+  // Loaded when a mailbox is tested (imap.ts loads it when one is read).
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: endpoint.host,
     port: endpoint.port,
