@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, transaction, type Db } from './client.js';
+import { faultsOf } from './faults.js';
 import { GROUP_SLICE_MS, groupCommit, groupCommitStats } from './group-commit.js';
 
 let open: { close(): void }[] = [];
@@ -150,5 +151,26 @@ describe('groupCommit', () => {
     const { db, file } = database();
     await expect(groupCommit(db, async () => insert(db, 'late')())).rejects.toThrow('Transaction function cannot return a promise');
     expect(committed(file)).toEqual([]);
+  });
+
+  it('honours the storage faults: refused while writes are refused; full until a group commits without a unit out of space', async () => {
+    const { db, file } = database();
+    const faults = faultsOf(db.$client);
+    faults.refuseWrites({ code: 'DATABASE_GONE', reason: 'The database file /x was deleted', since: 0 });
+    const refused = await Promise.allSettled([groupCommit(db, insert(db, 'a')), groupCommit(db, insert(db, 'b'))]);
+    expect(refused.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code)).toEqual(['DATABASE_GONE', 'DATABASE_GONE']);
+    faults.allowWrites();
+
+    const outOfSpace = () => {
+      insert(db, 'big')();
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    const group = await Promise.allSettled([groupCommit(db, insert(db, 'c')), groupCommit(db, outOfSpace)]);
+    expect(group.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(committed(file)).toEqual(['c']);
+    // The other unit's commit is no sign that space came back.
+    expect(faults.storageIsFull).toBe(true);
+    await groupCommit(db, insert(db, 'd'));
+    expect(faults.storageIsFull).toBe(false);
   });
 });

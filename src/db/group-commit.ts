@@ -18,7 +18,7 @@
  *   go into a new transaction.
  * - While the database refuses writes (faults.ts) every unit fails with that refusal; a
  *   failure for lack of space marks the storage full, a commit marks it recovered, as
- *   `transaction()` does.
+ *   `transaction()` does (not a commit of the others in a group where a unit ran out of space).
  * - Called inside a transaction (a unit composed of others), `fn` runs at once in a savepoint.
  * - A group does at most `GROUP_SLICE_MS` of work: the units left then go first into the next
  *   turn's group, so requests are read and answered in between (background work — outbox
@@ -30,6 +30,7 @@
  */
 import { afterWrite, beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
+import { isStorageFull } from './faults.js';
 
 /** Work one group does before it commits and leaves the rest to the next turn. */
 export const GROUP_SLICE_MS = 10;
@@ -158,6 +159,8 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
   const sqlite = db.$client;
   const { stats, sliceMs } = committer;
   const outcomes: Outcome[] = [];
+  // A unit refused for lack of space: the group's commit (of smaller units) proves nothing about space.
+  let full = false;
   let rest: Unit[] = [];
   let later: Unit[] = [];
   try {
@@ -184,6 +187,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
     } catch (error) {
       outcomes.push({ ok: false, error });
       afterWrite(db, error);
+      full ||= isStorageFull(error);
       if (!sqlite.inTransaction) {
         // SQLite rolled the whole transaction back: what ran before is gone too.
         for (let j = 0; j < i; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
@@ -197,7 +201,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
   if (sqlite.inTransaction) {
     try {
       statement(db, 'COMMIT').run();
-      if (outcomes.some((outcome) => outcome.ok)) afterWrite(db);
+      if (!full && outcomes.some((outcome) => outcome.ok)) afterWrite(db);
     } catch (error) {
       if (sqlite.inTransaction) statement(db, 'ROLLBACK').run();
       afterWrite(db, error);
