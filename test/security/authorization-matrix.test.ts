@@ -144,6 +144,11 @@ const MATRIX: Record<string, string> = {
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /search':                                   'login ok    ok    ok    ok    ok    ok    ok',
+  // One's own profile (name, time zone, password) and the browser's zone on a first visit
+  'GET /profile':                                  'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile':                                 'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile/password':                        'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile/time-zone':                       'login ok    ok    ok    ok    ok    ok    ok',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';

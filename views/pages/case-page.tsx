@@ -97,7 +97,7 @@ function Description({ d }: { d: CasePageData }) {
       <h2 id="description-heading">{d.audience === 'staff' ? 'Request' : 'Your request'}</h2>
       <p class="event-meta">
         <span>{d.audience === 'staff' ? `From ${d.view.customer.name} via ${d.view.channel}` : 'You wrote'}</span>
-        <Time at={d.view.createdAt} />
+        <Time at={d.view.createdAt} relative />
       </p>
       <div class="message-body">{d.view.description}</div>
     </section>

@@ -214,8 +214,18 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     default:
       if (e.type.startsWith('sla.')) {
         const verb = e.type.slice(4);
-        const due = typeof d.dueAt === 'number' ? ` (due ${new Date(d.dueAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
-        return <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>{`SLA ${metricLabel(str(d.metric))}: ${verb}${due}`}</Line>;
+        const due = typeof d.dueAt === 'number' ? d.dueAt : null;
+        return (
+          <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>
+            {`SLA ${metricLabel(str(d.metric))}: ${verb}`}
+            {due !== null ? (
+              <>
+                {' (due '}
+                <Time at={due} />)
+              </>
+            ) : null}
+          </Line>
+        );
       }
       if (Object.keys(d).length === 1 && typeof d.transition === 'string') {
         // Events a transition emits (case.resolved, case.reopened, case.closed…).

@@ -20,6 +20,7 @@ import { inboxPages } from './inbox.js';
 import { macroPages } from './macros.js';
 import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
+import { profilePages } from './profile.js';
 import { redirectTo } from './render.js';
 import { searchPages } from './search.js';
 import { isPagePath, pageSession } from './session.js';
@@ -52,5 +53,6 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', macroPages());
   app.route('/', managePages());
   app.route('/', csatPages());
+  app.route('/', profilePages());
   return app;
 }
