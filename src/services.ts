@@ -11,6 +11,7 @@ import { defaultAttachmentSettings, type AttachmentSettings } from './attachment
 import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
+import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
@@ -40,6 +41,8 @@ export interface ServiceOptions {
   attachments?: Partial<AttachmentSettings>;
   /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
   channelsKey?: ChannelsKey | null;
+  /** The phone channel (PHONE_WEBHOOK_SECRET); default: the telephony hook off. */
+  phone?: PhoneSettings;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -89,6 +92,7 @@ export interface Services {
   attachments: Attachments;
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
+  phone: PhoneSettings;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -123,6 +127,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     attachments: attachmentsFor(db, options.attachments),
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
+    phone: options.phone ?? defaultPhoneSettings(),
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

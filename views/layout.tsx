@@ -73,6 +73,9 @@ function StaffSidebar({ viewer, current, csrfToken }: { viewer: Viewer; current:
       {viewer.staff ? <InboxNav nav={viewer.staff} role={viewer.role} current={current} /> : null}
       {viewer.staff ? <Availability available={viewer.staff.available} csrfToken={csrfToken} /> : null}
       <ul class="nav-list">
+        <NavItem href="/cases/new" current={current === 'cases:new'}>
+          Log a call or visit
+        </NavItem>
         <NavItem href="/macros" current={current === 'macros'}>
           Macros
         </NavItem>

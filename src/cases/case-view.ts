@@ -34,7 +34,7 @@ export interface CaseView {
   waitingSince: string | null;
   tags: string[];
   skills: string[];
-  customer: { id: number; email: string; name: string; tier: string; organization: string | null };
+  customer: { id: number; email: string; name: string; tier: string; organization: string | null; phone: string | null };
   workflow: { name: string; version: number };
   solution: string | null;
   reopenCount: number;
@@ -84,7 +84,7 @@ export function caseView(services: Services, row: CaseRow): CaseView {
     waitingSince: iso(row.waitingSince),
     tags: row.tags,
     skills: row.skills,
-    customer: { id: customer.id, email: customer.email, name: customer.name, tier: customer.tier, organization: customer.organization },
+    customer: { id: customer.id, email: customer.email, name: customer.name, tier: customer.tier, organization: customer.organization, phone: customer.phone },
     workflow: { name: row.workflow, version: row.workflowVersion },
     solution: row.solution,
     reopenCount: row.reopenCount,

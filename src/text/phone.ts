@@ -35,3 +35,18 @@ export const phoneField = z
     }
     return e164;
   });
+
+/**
+ * Callers known only by their number get an address under `.invalid` (RFC 2606: never
+ * resolves, never delivered), so the account is unique and mail to it is skipped, until
+ * staff add the real address.
+ */
+export const PLACEHOLDER_EMAIL_DOMAIN = 'phone.invalid';
+
+export function placeholderEmail(e164: string): string {
+  return `caller-${e164.slice(1)}@${PLACEHOLDER_EMAIL_DOMAIN}`;
+}
+
+export function isPlaceholderEmail(address: string): boolean {
+  return address.toLowerCase().endsWith(`@${PLACEHOLDER_EMAIL_DOMAIN}`);
+}

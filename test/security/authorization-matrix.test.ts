@@ -61,6 +61,8 @@ const MATRIX: Record<string, string> = {
   'DELETE /api/v1/channels/mailboxes/:id':          '401   403   403   403   403   403   403   ok',
   // Raw mail in (admins, or a token with the inbound scope: test/email/inbound-http.test.ts)
   'POST /api/v1/inbound/email':                    '401   403   403   403   403   403   403   ok',
+  // A telephony provider's call webhook: signed with PHONE_WEBHOOK_SECRET, no token; unset here, so off for everyone (test/pages/phone-cases.test.ts)
+  'POST /api/v1/channels/phone/calls':             '503   503   503   503   503   503   503   503',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',
@@ -116,6 +118,9 @@ const MATRIX: Record<string, string> = {
   'GET /inbox/counts':                             'login 404   404   ok    ok    ok    ok    ok',
   'GET /inbox/views':                              'login 404   404   ok    ok    ok    ok    ok',
   'POST /availability':                            'login 404   404   ok    ok    ok    ok    ok',
+  // Log a phone call or walk-in as a case (staff)
+  'GET /cases/new':                                'login 404   404   ok    ok    ok    ok    ok',
+  'POST /cases/new':                               'login 404   404   ok    ok    ok    ok    ok',
   'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
   'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',

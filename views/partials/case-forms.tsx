@@ -257,7 +257,7 @@ export function RatingForm(p: { ctx: FormContext; rated: boolean; state?: FormSt
 
 export interface CustomerEditProps {
   ctx: FormContext;
-  customer: { name: string; tier: string; organization: string | null };
+  customer: { name: string; tier: string; organization: string | null; phone: string | null };
   state?: FormState | undefined;
 }
 
@@ -270,6 +270,7 @@ export function CustomerEditForm(p: CustomerEditProps) {
       <Field id="customer-name" name="name" label="Name" required maxlength={200} value={p.customer.name} state={p.state} />
       <Field id="customer-tier" name="tier" label="Tier" hint="Routing rules and SLA policies use it for new cases." required maxlength={40} value={p.customer.tier} state={p.state} />
       <Field id="customer-organization" name="organization" label="Organization" maxlength={200} value={p.customer.organization ?? ''} state={p.state} />
+      <Field id="customer-phone" name="phone" label="Phone" type="tel" hint="With the country code, e.g. +49 30 1234567; calls are matched to the customer by it." maxlength={40} value={p.customer.phone ?? ''} state={p.state} autocomplete="off" />
       <Field id="customer-reason" name="reason" label="Reason (kept with the change)" maxlength={2000} state={p.state} />
       <Button id="customer-submit">Save profile</Button>
     </form>

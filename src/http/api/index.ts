@@ -10,6 +10,7 @@ import { channelRoutes } from './channels.js';
 import { customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
 import { macroRoutes } from './macros.js';
+import { phoneHookRoutes } from './phone.js';
 import { INBOUND_PATH, inboundRoutes } from './inbound.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
@@ -36,6 +37,8 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
     if (own) return next();
     return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
   });
+  // Signed by the provider with PHONE_WEBHOOK_SECRET instead of a bearer token (answers before apiAuth).
+  api.route('/', phoneHookRoutes());
   api.use(apiAuth(options));
   api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
   api.route('/', macroRoutes());

@@ -23,6 +23,7 @@ import { sendMessage, type SendMessageResult } from '../../cases/send-message.js
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
 import { DomainError } from '../../errors.js';
+import { phoneField } from '../../text/phone.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { takeRateLimit } from '../limits.js';
 import { isManagerRole } from '../../roles.js';
@@ -72,6 +73,7 @@ const customerForm = z.object({
   name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
   tier: z.string().trim().min(1, 'required').max(40, 'at most 40 characters').regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"'),
   organization: z.string().trim().max(200, 'at most 200 characters').default('').transform((v) => (v === '' ? null : v)),
+  phone: phoneField.optional(),
   reason: optional,
 });
 
