@@ -12,6 +12,7 @@ import { createAttachmentStore, type AttachmentStore } from './attachments/store
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
 import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
+import { PresenceRegistry } from './cases/presence.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
@@ -93,6 +94,8 @@ export interface Services {
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
   phone: PhoneSettings;
+  /** Who has which case open, in this process (case pages' heartbeats). */
+  presence: PresenceRegistry;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -128,6 +131,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
     phone: options.phone ?? defaultPhoneSettings(),
+    presence: new PresenceRegistry(),
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

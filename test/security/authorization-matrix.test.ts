@@ -130,6 +130,8 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/edit':                          'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',
+  // Presence heartbeat on a case page (staff who may see the case)
+  'POST /cases/:id/presence':                      'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
   'POST /cases/:id/macros/preview':                'login 404   404   ok    404   404   ok    ok',
