@@ -76,10 +76,13 @@ export function Time({ at, relative, short }: TimeProps) {
   const ms = typeof at === 'number' ? at : Date.parse(at);
   if (!Number.isFinite(ms)) return <span>—</span>;
   const text = short ? formatTimeShort(ms, zone, now) : formatTime(ms, zone);
+  const time = <time datetime={new Date(ms).toISOString()}>{text}</time>;
+  if (!relative || now === null) return time;
+  // One item wherever it sits (a flex row keeps the two together).
   return (
-    <>
-      <time datetime={new Date(ms).toISOString()}>{text}</time>
-      {relative && now !== null ? <span class="time-relative">{` (${formatRelative(ms, now)})`}</span> : null}
-    </>
+    <span class="when">
+      {time}
+      <span class="time-relative">{` (${formatRelative(ms, now)})`}</span>
+    </span>
   );
 }

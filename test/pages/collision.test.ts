@@ -77,6 +77,9 @@ describe('a reply from a stale view', () => {
     expect(html).toContain('Chloe (the customer) replied');
     expect(html).toContain('We refunded the duplicate charge.</textarea>');
     expect(html).toContain('name="confirmedStale" value="1"');
+    // The timeline comes along out of band, so what changed is on screen.
+    expect(html).toMatch(/id="case-timeline"[^>]*hx-swap-oob="true"/);
+    expect(html).toContain('Any news? It is urgent.');
     expect(seenOf(html)).toBeGreaterThan(seen);
     expect(replies()).toHaveLength(before);
     const sent = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'We refunded the duplicate charge.', visibility: 'public', then: '', seen: String(seen), confirmedStale: '1' });

@@ -91,7 +91,7 @@ describe('the viewer’s zone', () => {
     expect(page).toMatch(/class="sla-due"> · due <time datetime="[^"]+">[^<]*CET<\/time>/);
     expect(page).not.toMatch(/\d\d:\d\d UTC/);
     const inbox = await (await desk.get('/inbox')).text();
-    expect(inbox).toContain('Last activity <time datetime="2026-03-02T09:00:00.000Z">10:00 CET</time><span class="time-relative"> (5m ago)</span>');
+    expect(inbox).toContain('Last activity <span class="when"><time datetime="2026-03-02T09:00:00.000Z">10:00 CET</time><span class="time-relative"> (5m ago)</span>');
     // htmx fragments too.
     const fragment = await (await desk.get(`/cases/${caseRef}`, { htmx: true })).text();
     expect(fragment).toContain('2 Mar 2026, 10:00 CET');

@@ -62,7 +62,7 @@ export function CustomerChoice(p: { data: NewCaseData; state?: FormState | undef
 export function NewCaseForm(p: { data: NewCaseData; csrfToken: string; state?: FormState | undefined }) {
   const state = p.state;
   return (
-    <form method="post" action={NEW_CASE} id="new-case-form" class="panel form-stack" hx-post={NEW_CASE} hx-target="this" hx-swap="outerHTML" novalidate>
+    <form method="post" action={NEW_CASE} id="new-case-form" class="panel stack" hx-post={NEW_CASE} hx-target="this" hx-swap="outerHTML" novalidate>
       <CsrfField token={p.csrfToken} />
       <input type="hidden" name="find" value={p.data.find} />
       <FormError state={state} />

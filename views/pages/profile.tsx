@@ -16,7 +16,7 @@ export function ProfileForm(p: { profile: Profile; zones: string[]; csrfToken: s
   const { now } = useContext(TimeSettingsContext);
   const zone = p.state?.values?.timeZone ?? p.profile.timeZone ?? 'UTC';
   return (
-    <form method="post" action={PROFILE} id="profile-form" class="panel form-stack" hx-post={PROFILE} hx-target="this" hx-swap="outerHTML" novalidate>
+    <form method="post" action={PROFILE} id="profile-form" class="panel stack" hx-post={PROFILE} hx-target="this" hx-swap="outerHTML" novalidate>
       <h2>Your details</h2>
       {p.saved ? (
         <Alert tone="ok" id="profile-saved">
@@ -35,7 +35,7 @@ export function ProfileForm(p: { profile: Profile; zones: string[]; csrfToken: s
         state={p.state}
         options={p.zones.map((z) => ({ value: z, label: z.replaceAll('_', ' ') }))}
       />
-      <p class="field-hint" id="profile-time-zone-now">
+      <p class="hint" id="profile-time-zone-now">
         {p.profile.timeZone === null ? 'Not chosen yet: times are shown in UTC. ' : ''}
         {now !== null ? `Now: ${formatTime(now, p.profile.timeZone ?? 'UTC')}` : ''}
       </p>
@@ -48,7 +48,7 @@ export function ProfileForm(p: { profile: Profile; zones: string[]; csrfToken: s
 
 export function PasswordForm(p: { hasPassword: boolean; csrfToken: string; state?: FormState | undefined; saved?: boolean }) {
   return (
-    <form method="post" action={`${PROFILE}/password`} id="password-form" class="panel form-stack" hx-post={`${PROFILE}/password`} hx-target="this" hx-swap="outerHTML" novalidate>
+    <form method="post" action={`${PROFILE}/password`} id="password-form" class="panel stack" hx-post={`${PROFILE}/password`} hx-target="this" hx-swap="outerHTML" novalidate>
       <h2>{p.hasPassword ? 'Change your password' : 'Set a password'}</h2>
       {p.saved ? (
         <Alert tone="ok" id="password-saved">

@@ -24,6 +24,7 @@ export function PresencePanel({ caseRef, others, pollSeconds, oob }: { caseRef: 
       action={`/cases/${caseRef}/presence`}
       hx-post={`/cases/${caseRef}/presence`}
       hx-trigger={`every ${pollSeconds}s, composer-typing from:body`}
+      hx-target="this"
       hx-swap="outerHTML"
       hx-swap-oob={oob ? 'true' : undefined}
       aria-label="Who else is on this case"

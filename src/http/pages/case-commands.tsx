@@ -20,6 +20,7 @@ import { Alert, type FormErrors, type FormValues } from '../../../views/componen
 import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
+import { Timeline } from '../../../views/partials/timeline.js';
 import type { ComposerMode } from '../../../views/partials/composer-parts.js';
 import type { CaseChange } from '../../cases/stale-view.js';
 import { loadCasePage, type CasePageData } from './case-data.js';
@@ -85,7 +86,16 @@ export function formFailure(
       if (confirm) forms.composerConfirm = confirm;
       if (composerStale) forms.composerStale = composerStale;
       formId = 'composer';
-      fragment = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={d.lastEventId} stale={composerStale} />;
+      const composer = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={d.lastEventId} stale={composerStale} />;
+      // Held back for changes: the timeline comes along (out of band), so what changed is on screen.
+      fragment = composerStale
+        ? () => (
+            <>
+              {composer()}
+              <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
+            </>
+          )
+        : composer;
       break;
     }
     case 'edit':
