@@ -4,6 +4,7 @@
  * caller's number, exactly once per provider call id; customers gain an E.164 phone.
  */
 import { eq } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCase, timeline } from '../../src/cases/case-view.js';
 import { createCase, createCaseSchema } from '../../src/cases/create-case.js';
@@ -170,6 +171,21 @@ describe('POST /api/v1/channels/phone/calls', () => {
     const calls = timeline(h.services, row.id).filter((e) => e.type === 'call.logged');
     expect(calls.map((e) => e.data.callId)).toEqual([undefined, 'call-2', 'call-3']);
     expect(calls[2]!.data.transcriptUrl).toBe('https://rec.example/t/3');
+  });
+
+  it('never answers 500 to a signed body, whatever it holds', async () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
+    const body = fc.record(
+      { callId: value, provider: value, direction: value, from: fc.oneof(value, fc.constant('+4930999888')), to: value, callerName: value, durationSeconds: fc.oneof(value, fc.nat(100_000)), recordingUrl: value, summary: value },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(body, value), async (payload) => {
+        const res = await hook(h, payload);
+        expect(res.status, JSON.stringify(payload)).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('refuses a body without a usable number (422) and a body that is not JSON (400)', async () => {
