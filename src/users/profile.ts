@@ -14,6 +14,8 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { normalizeTimeZone } from '../text/time-zones.js';
 import { passwordSchema } from './password-tokens.js';
+import { recordProfileChange } from '../cases/customers.js';
+import type { Actor } from '../roles.js';
 
 export const timeZoneField = z
   .string()
@@ -51,12 +53,20 @@ export function loadProfile(services: Services, ref: PrincipalRef): Profile {
   return { name: row.name, email: row.email, timeZone: row.timeZone, hasPassword: row.passwordHash !== null };
 }
 
-/** Name and time zone; returns the profile as it is now. */
-export function updateProfile(services: Services, ref: PrincipalRef, input: ProfileInput): Profile {
+/**
+ * Name and time zone; returns the profile as it is now. A customer's new name joins their
+ * profile's audit trail (`customer_changes`), as staff edits of it do.
+ */
+export function updateProfile(services: Services, ref: PrincipalRef, input: ProfileInput, actor: Actor): Profile {
   const parsed = profileSchema.parse(input);
   const t = table(ref);
+  const before = loadProfile(services, ref);
   transaction(services.db, () => {
-    services.db.update(t).set({ name: parsed.name, timeZone: parsed.timeZone, updatedAt: services.clock.now() }).where(eq(t.id, ref.id)).run();
+    const now = services.clock.now();
+    services.db.update(t).set({ name: parsed.name, timeZone: parsed.timeZone, updatedAt: now }).where(eq(t.id, ref.id)).run();
+    if (ref.type === 'customer' && before.name !== parsed.name) {
+      recordProfileChange(services.db, ref.id, { name: { from: before.name, to: parsed.name } }, { actor, at: now, via: 'edit', reason: 'changed on their profile page' });
+    }
   });
   return loadProfile(services, ref);
 }

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
-import { customers, staff } from '../../src/db/schema/index.js';
+import { customerChanges, customers, staff } from '../../src/db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { setPassword, signedIn, type PageClient } from '../support/pages.js';
 import { formatRelative, formatTime, formatTimeShort } from '../../views/time.js';
@@ -118,5 +118,9 @@ describe('the viewer’s zone', () => {
     const html = await (await portal.get(`/cases/${caseRef}`)).text();
     expect(html).toContain('2 Mar 2026, 18:00 GMT+9');
     expect((await portal.get('/profile')).status).toBe(200);
+    // A customer's own name change joins their profile's audit trail.
+    expect((await portal.post('/profile', { name: 'Chloe C.', timeZone: 'Asia/Tokyo' })).status).toBe(303);
+    const trail = h.db.select().from(customerChanges).where(eq(customerChanges.customerId, chloe.id)).all();
+    expect(trail.at(-1)).toMatchObject({ via: 'edit', actorType: 'customer', changes: { name: { from: 'Chloe', to: 'Chloe C.' } } });
   });
 });

@@ -49,7 +49,7 @@ export function profilePages(): Hono<PageEnv> {
       return sendForm(c, 'profile-form', () => <ProfileForm profile={loadProfile(services, ref)} zones={timeZoneNames()} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, { profileState: state }));
     };
     if (!parsed.ok) return fail(parsed.errors);
-    const profile = updateProfile(services, ref, parsed.data);
+    const profile = updateProfile(services, ref, parsed.data, requirePrincipal(c).actor);
     if (!isHtmx(c)) return redirectTo(c, `${PROFILE}?saved=profile`);
     // The new zone applies to this answer already.
     const principal = c.get('principal')!;
