@@ -58,7 +58,7 @@ describe('/cases/new', () => {
     }
     const none = await (await desk.get('/cases/new?find=%2B44207946', { htmx: true })).text();
     expect(none).toContain('No customer matches');
-    expect(none).toContain('value="+44207946"');
+    expect(none).toContain('name="find" value="+44207946"');
   });
 
   it('logs a call for a found customer through the normal intake, the call on the timeline (without JavaScript: post and redirect)', async () => {

@@ -21,12 +21,11 @@ export function CustomerChoice(p: { data: NewCaseData; state?: FormState | undef
   const { find, found } = p.data;
   const chosen = p.state?.values?.customer ?? (found.length === 1 ? String(found[0]!.id) : found.length === 0 ? 'new' : '');
   const error = p.state?.errors?.customer;
-  // A new customer starts with what was searched for, in the field it looks like.
-  const guess: FormValues = find.includes('@') ? { email: find } : /^[+\d][\d\s\-.()/]{5,}$/.test(find) ? { phone: find } : find ? { name: find } : {};
-  const values: FormValues = { ...guess, ...(p.state?.values ?? {}) };
   return (
     <fieldset id="customer-results" class={error ? 'field radios has-error' : 'field radios'} aria-describedby={error ? 'customer-error' : undefined}>
       <legend>Customer</legend>
+      {/* The search these matches are for (a refused form shows them again). */}
+      <input type="hidden" name="find" value={find} />
       {find && found.length === 0 ? <p class="hint">{`No customer matches “${find}”.`}</p> : null}
       {!find ? <p class="hint">Search above, or add a new customer.</p> : null}
       {found.map((c) => (
@@ -50,12 +49,24 @@ export function CustomerChoice(p: { data: NewCaseData; state?: FormState | undef
           {error}
         </p>
       ) : null}
-      <div class="new-customer">
-        <Field id="new-name" name="name" label="Name (new customer)" maxlength={200} autocomplete="off" state={{ values, errors: p.state?.errors ?? {} }} />
-        <Field id="new-email" name="email" label="Email (new customer)" type="email" maxlength={254} autocomplete="off" state={{ values, errors: p.state?.errors ?? {} }} />
-        <Field id="new-phone" name="phone" label="Phone (new customer)" type="tel" hint="With the country code, e.g. +49 30 1234567. Without an email the phone number is enough." maxlength={40} autocomplete="off" state={{ values, errors: p.state?.errors ?? {} }} />
-      </div>
     </fieldset>
+  );
+}
+
+/**
+ * The new customer's fields, outside the matches (a new search keeps what was typed here);
+ * they start with what was searched for, in the field it looks like.
+ */
+function NewCustomerFields(p: { find: string; state?: FormState | undefined }) {
+  const find = p.find;
+  const guess: FormValues = find.includes('@') ? { email: find } : /^[+\d][\d\s\-.()/]{5,}$/.test(find) ? { phone: find } : find ? { name: find } : {};
+  const values: FormValues = { ...guess, ...(p.state?.values ?? {}) };
+  return (
+    <div class="new-customer" id="new-customer" role="group" aria-label="A new customer">
+      <Field id="new-name" name="name" label="Name (new customer)" maxlength={200} autocomplete="off" state={{ values, errors: p.state?.errors ?? {} }} />
+      <Field id="new-email" name="email" label="Email (new customer)" type="email" maxlength={254} autocomplete="off" state={{ values, errors: p.state?.errors ?? {} }} />
+      <Field id="new-phone" name="phone" label="Phone (new customer)" type="tel" hint="With the country code, e.g. +49 30 1234567. Without an email the phone number is enough." maxlength={40} autocomplete="off" state={{ values, errors: p.state?.errors ?? {} }} />
+    </div>
   );
 }
 
@@ -64,9 +75,9 @@ export function NewCaseForm(p: { data: NewCaseData; csrfToken: string; state?: F
   return (
     <form method="post" action={NEW_CASE} id="new-case-form" class="panel stack" hx-post={NEW_CASE} hx-target="this" hx-swap="outerHTML" novalidate>
       <CsrfField token={p.csrfToken} />
-      <input type="hidden" name="find" value={p.data.find} />
       <FormError state={state} />
       <CustomerChoice data={p.data} state={state} />
+      <NewCustomerFields find={p.data.find} state={state} />
       <RadioGroup
         name="channel"
         legend="How did they reach us?"
