@@ -78,3 +78,11 @@ WHEN NOT EXISTS (SELECT 1 FROM erasures e WHERE e.completed_at IS NULL AND e.cas
   OR new.case_id IS NOT old.case_id OR new.actor_type IS NOT old.actor_type OR new.actor_id IS NOT old.actor_id BEGIN
   SELECT RAISE(ABORT, 'customer_changes is append-only');
 END;
+--> statement-breakpoint
+-- The search index forgets for good: with FTS5's secure-delete, a deleted document's entries
+-- are removed from the index pages at once (otherwise they stay in older segments, merely
+-- marked deleted, until a merge happens to rewrite them). Then one merge drops what earlier
+-- edits left behind that way.
+INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 1);
+--> statement-breakpoint
+INSERT INTO search_fts(search_fts) VALUES ('optimize');

@@ -51,15 +51,15 @@ export interface PublishOptions {
 }
 
 /** A version as the audit log keeps it. */
-function audited(row: DefinitionVersionRow) {
+export function auditedVersion(row: DefinitionVersionRow) {
   return { version: row.version, state: row.state, note: row.note, basedOn: row.basedOn, body: row.body };
 }
 
 /** The version in force before a change (null for a new definition). */
-function inForce(services: Services, kind: DefinitionKind, name: string) {
+export function definitionInForce(services: Services, kind: DefinitionKind, name: string) {
   const current = services.definitions.publishedVersion(kind, name);
   const row = current === null ? undefined : services.definitions.version(kind, name, current);
-  return row ? audited(row) : null;
+  return row ? auditedVersion(row) : null;
 }
 
 /** EXAMPLES_FAILED: the examples that failed, each with what differed (a problem per example). */
@@ -80,7 +80,7 @@ export function saveDraft(services: Services, kind: DefinitionKind, name: string
   if (hasErrors(problems)) refuse(kind, name, problems);
   return transaction(services.db, () => {
     const row = services.definitions.insertVersion(kind, name, body, { state: 'draft', note, ...authorOf(actor), now: services.clock.now() });
-    audit(services, actor, 'definition', `${kind}/${name}`, 'draft-saved', inForce(services, kind, name), audited(row));
+    audit(services, actor, 'definition', `${kind}/${name}`, 'draft-saved', definitionInForce(services, kind, name), auditedVersion(row));
     return row;
   });
 }
@@ -109,9 +109,9 @@ export function publishChecked(services: Services, kind: DefinitionKind, name: s
     if (reason === '') throw examplesError(name, examples);
     examplesOverride = { note: reason.slice(0, 2000), failed: examples.results.filter((r) => !r.passed).map((r) => ({ name: r.name, differences: r.differences })) };
   }
-  const before = inForce(services, kind, name);
+  const before = definitionInForce(services, kind, name);
   const version = services.definitions.insertVersion(kind, name, body, { state: 'published', note, basedOn, examplesOverride, ...authorOf(actor), now: services.clock.now() });
-  audit(services, actor, 'definition', `${kind}/${name}`, options.auditAction ?? 'published', before, audited(version));
+  audit(services, actor, 'definition', `${kind}/${name}`, options.auditAction ?? 'published', before, auditedVersion(version));
   return { version, warnings: problems.filter((p) => p.severity === 'warning'), examples };
 }
 

@@ -5,6 +5,7 @@ import { isUpload, limitBody, uploadLimit } from '../limits.js';
 import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
+import { auditRoutes } from './audit.js';
 import { caseRoutes } from './cases.js';
 import { channelRoutes } from './channels.js';
 import { customerRoutes } from './customers.js';
@@ -41,6 +42,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/', macroRoutes());
   api.route('/cases', caseRoutes());
   api.route('/customers', customerRoutes());
+  api.route('/audit', auditRoutes());
   api.route('/channels', channelRoutes());
   api.route('/import', importRoutes());
   api.route('/inbound', inboundRoutes());
