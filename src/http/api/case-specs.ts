@@ -117,7 +117,7 @@ export const attachmentRoute = caseApi.route({
   description: 'Staff: any file of the case; the customer: those of their request, their messages and public replies.',
   access: EVERYONE,
   params: { id: caseId, attachment: z.string().meta({ description: 'The attachment id.' }) },
-  responses: { 200: { description: 'The file, with its own media type', contentType: 'application/octet-stream' } },
+  responses: { 200: { description: 'The file, with its own media type (a download)', contentType: '*/*' } },
 });
 
 export const offeredSolutionRoute = caseApi.route({

@@ -52,7 +52,7 @@ export const reportHtmlRoute = reportApi.route({
   params: reportIdParam,
   responses: { 200: { description: 'A download', contentType: 'text/html' } },
 });
-export const deliverReportRoute = reportApi.route({ method: 'post', path: '/:id/deliver', summary: 'Send a report again', access: MANAGERS_ONLY, params: reportIdParam, responses: { 202: { description: 'Queued for delivery', schema: reportListItem } } });
+export const deliverReportRoute = reportApi.route({ method: 'post', path: '/:id/deliver', summary: 'Send a report again', description: '409 CONFLICT without SMTP_URL.', access: MANAGERS_ONLY, params: reportIdParam, responses: { 202: { description: 'Queued for delivery', schema: reportListItem } }, errors: [409] });
 
 function delivery(row: ReportRow) {
   return {

@@ -46,6 +46,7 @@ export class SchemaComponents {
     // A root schema with an id is itself a component.
     const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
     const body = rewriteRefs(root, rename) as JsonSchema;
+    if (typeof body.$ref === 'string' && Object.keys(body).length === 1) return body;
     if (id && io === 'output') {
       this.schemas[id] = body;
       return { $ref: `${COMPONENTS}${id}` };
