@@ -52,6 +52,7 @@ async function check(route: string, res: Response): Promise<unknown> {
   const text = await res.text();
   const entry = declared(route, res.status, type);
   expect(entry, `${route} answered ${res.status} ${type}, which the document does not declare: ${text.slice(0, 300)}`).not.toBeUndefined();
+  if (entry === undefined) return null;
   samples.push({ route, status: res.status, type });
   if (entry === null) {
     expect(text, `${route} ${res.status} declares no body`).toBe('');

@@ -116,7 +116,7 @@ export function accessCheck(access: Access): MiddlewareHandler<AppEnv>[] {
 }
 
 /** Registers the described route on a group's app: its method, its path and its access check. */
-export function on(app: Hono<AppEnv>, spec: RouteSpec, handler: Handler<AppEnv>): void {
+export function on<I extends RouteSpecInput>(app: Hono<AppEnv>, spec: RouteSpec<I>, handler: Handler<AppEnv, I['path']>): void {
   const register = app.on.bind(app) as (method: string, path: string, ...handlers: (MiddlewareHandler<AppEnv> | Handler<AppEnv>)[]) => unknown;
-  register(spec.method.toUpperCase(), spec.path, ...accessCheck(spec.access), handler);
+  register(spec.method.toUpperCase(), spec.path, ...accessCheck(spec.access), handler as Handler<AppEnv>);
 }
