@@ -21,16 +21,25 @@ function Prose({ text }: { text: string }) {
   return <>{parts.map((part, i) => (i % 2 === 1 ? <code>{part}</code> : part))}</>;
 }
 
-function TypeRef({ schema }: { schema: JsonSchema }) {
-  const name = refName(schema) ?? refName((schema.items as JsonSchema | undefined) ?? {});
-  const label = typeLabel(schema);
-  return name ? (
-    <a class="type" href={`#schema-${name}`}>
-      {label}
-    </a>
-  ) : (
-    <span class="type">{label}</span>
-  );
+function TypeRef({ schema }: { schema: JsonSchema }): Child {
+  const name = refName(schema);
+  if (name) {
+    return (
+      <a class="type" href={`#schema-${name}`}>
+        {name}
+      </a>
+    );
+  }
+  const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (Array.isArray(variants)) return <>{variants.map((v, i) => (i === 0 ? <TypeRef schema={v} /> : <> | <TypeRef schema={v} /></>))}</>;
+  if (schema.type === 'array' && schema.items) {
+    return (
+      <>
+        <span class="type">array of</span> <TypeRef schema={schema.items as JsonSchema} />
+      </>
+    );
+  }
+  return <span class="type">{typeLabel(schema)}</span>;
 }
 
 function Fields({ fields }: { fields: Field[] }): Child {
