@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
+import { signedIn } from '../support/pages.js';
 import { MARKER, privacyWorld, type PrivacyWorld } from './support.js';
 
 let w: PrivacyWorld;
@@ -61,5 +62,20 @@ describe('a customer export', () => {
   it('is for managers and admins', async () => {
     expect((await w.h.api('GET', `/api/v1/customers/${w.customerId}/export`, { token: w.h.tokenFor(w.agent) })).status).toBe(403);
     expect((await w.h.api('GET', '/api/v1/customers/424242/export', { token: w.h.tokenFor(w.admin) })).status).toBe(404);
+  });
+
+  it('downloads from the console as the same document, bidi controls written as escapes', async () => {
+    const organization = `Acme \u202Egnp.exe ${MARKER}`;
+    expect((await w.h.api('PATCH', `/api/v1/customers/${w.customerId}`, { token: w.h.tokenFor(w.manager), body: { organization } })).status).toBe(200);
+    const res = await signedIn(w.h, w.manager).get(`/manage/team/customers/${w.customerId}/export`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(res.headers.get('Content-Disposition')).toContain(`customer-${w.customerId}-export.json`);
+    const text = await res.text();
+    expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    expect(text).toContain('Acme \\u202egnp.exe');
+    const api = await (await w.h.api('GET', `/api/v1/customers/${w.customerId}/export`, { token: w.h.tokenFor(w.manager) })).json();
+    expect(JSON.parse(text)).toEqual(api);
+    expect((JSON.parse(text) as { profile: { organization: string } }).profile.organization).toBe(organization);
   });
 });

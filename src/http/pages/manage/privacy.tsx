@@ -13,6 +13,7 @@ import { DomainError } from '../../../errors.js';
 import { eraseCustomer } from '../../../privacy/erase-customer.js';
 import { exportCustomer } from '../../../privacy/export-customer.js';
 import { getCustomer } from '../../../team/churn.js';
+import { jsonWithEscapedBidi } from '../../../text/display.js';
 import { AUDIT_PATH, AuditPage, type AuditFilters } from '../../../../views/pages/manage/privacy.js';
 import { CustomerPage } from '../../../../views/pages/manage/team-library.js';
 import { TEAM } from '../../../../views/pages/manage/team.js';
@@ -52,7 +53,8 @@ export function privacyPages(): Hono<PageEnv> {
     const body = exportCustomer(c.get('services'), id);
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', `attachment; filename="customer-${id}-export.json"`);
-    return c.json(body);
+    // A download people open: the text exactly as held, its bidi controls as escapes (src/text/display.ts).
+    return c.body(jsonWithEscapedBidi(body), 200, { 'Content-Type': 'application/json' });
   });
 
   app.post(`${CUSTOMERS}/:id/erase`, async (c) => {
