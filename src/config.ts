@@ -48,6 +48,8 @@ export interface Config {
   email: EmailSettings;
   /** Attachments (ATTACHMENTS_DIR, ATTACHMENT_MAX_*): docs/email.md "Attachments". */
   attachments: AttachmentSettings;
+  /** RETENTION_DAYS: closed cases' personal data is erased this many days after closing (docs/privacy.md); null: kept. */
+  retentionDays: number | null;
   /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
   channelsKey: ChannelsKey | null;
 }
@@ -74,6 +76,13 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+function retentionDays(raw: string | undefined): number | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 36_500) throw new ConfigError(`RETENTION_DAYS must be a whole number of days from 1 to 36500, got "${raw}"`);
+  return value;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -145,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     reportCron: env.REPORT_CRON || '0 7 * * *',
     reportTimezone: env.REPORT_TIMEZONE || 'UTC',
     reportAtRiskHours: positive('REPORT_AT_RISK_HOURS', env.REPORT_AT_RISK_HOURS, 4),
+    retentionDays: retentionDays(env.RETENTION_DAYS),
     queueWaitAlertMinutes: minutes('QUEUE_WAIT_ALERT_MINUTES', env.QUEUE_WAIT_ALERT_MINUTES, 30),
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',

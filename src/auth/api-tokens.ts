@@ -1,8 +1,10 @@
 /** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { audit } from '../audit/record-audit.js';
+import { transaction, type Db } from '../db/client.js';
 import { apiTokens, type PrincipalType } from '../db/schema/index.js';
 import type { Principal } from '../http/types.js';
+import type { Actor } from '../roles.js';
 import { customerPrincipal, staffPrincipal } from './principal.js';
 import { randomToken, sha256 } from './tokens.js';
 
@@ -66,4 +68,35 @@ export function revokeApiTokensOf(db: Db, principal: { type: PrincipalType; id: 
     .set({ revokedAt: now })
     .where(and(eq(apiTokens.principalType, principal.type), eq(apiTokens.principalId, principal.id), isNull(apiTokens.revokedAt)))
     .run().changes;
+}
+
+type TokenRow = typeof apiTokens.$inferSelect;
+const shown = (row: TokenRow) => ({ ...row, tokenHash: undefined });
+
+/** Issues a token for an account and records it in the audit log (hash never logged), in one transaction. */
+export function issueApiToken(
+  services: { db: Db; clock: { now(): number } },
+  actor: Actor,
+  principal: { type: PrincipalType; id: number },
+  name: string,
+  expiresAt: number | null,
+  scopes: readonly TokenScope[],
+): CreatedToken {
+  return transaction(services.db, () => {
+    const created = createApiToken(services.db, principal, name, services.clock.now(), expiresAt, scopes);
+    const row = services.db.select().from(apiTokens).where(eq(apiTokens.id, created.id)).get()!;
+    audit(services, actor, 'token', created.id, 'created', null, shown(row));
+    return created;
+  });
+}
+
+/** Revokes a live token, audited; false if there is no live token with that id. */
+export function revokeApiTokenAudited(services: { db: Db; clock: { now(): number } }, actor: Actor, id: number): boolean {
+  return transaction(services.db, () => {
+    const before = services.db.select().from(apiTokens).where(eq(apiTokens.id, id)).get();
+    if (!before || !revokeApiToken(services.db, id, services.clock.now())) return false;
+    const after = services.db.select().from(apiTokens).where(eq(apiTokens.id, id)).get()!;
+    audit(services, actor, 'token', id, 'revoked', shown(before), shown(after));
+    return true;
+  });
 }

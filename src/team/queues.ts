@@ -16,6 +16,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
 import { transferCase } from '../cases/move-case.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
@@ -93,7 +94,7 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
     if (services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, input.id)).get()) {
       throw fieldError('id', `a queue "${input.id}" already exists`);
     }
-    return services.db
+    const created = services.db
       .insert(queues)
       .values({
         id: input.id,
@@ -106,6 +107,8 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
       })
       .returning()
       .get();
+    audit(services, actor, 'queue', created.id, 'created', null, created);
+    return created;
   });
 }
 
@@ -125,7 +128,7 @@ export function updateQueue(services: Services, id: string, raw: UpdateQueueInpu
       }
       if (issues.length > 0) throw new ValidationError(issues);
     }
-    return services.db
+    const updated = services.db
       .update(queues)
       .set({
         name: input.name,
@@ -137,6 +140,8 @@ export function updateQueue(services: Services, id: string, raw: UpdateQueueInpu
       .where(eq(queues.id, id))
       .returning()
       .get()!;
+    audit(services, actor, 'queue', id, 'updated', queue, updated);
+    return updated;
   });
 }
 
@@ -168,6 +173,7 @@ export function deactivateQueue(services: Services, id: string, options: { moveT
       }
     }
     const row = services.db.update(queues).set({ active: false }).where(eq(queues.id, id)).returning().get()!;
+    audit(services, actor, 'queue', id, 'deactivated', queue, { ...row, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
     return { queue: row, moved: open.length };
   });
 }
@@ -175,8 +181,11 @@ export function deactivateQueue(services: Services, id: string, options: { moveT
 export function reactivateQueue(services: Services, id: string, actor: Actor): QueueRow {
   assertManager(actor);
   return transaction(services.db, () => {
-    getQueue(services, id);
-    return services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
+    const before = getQueue(services, id);
+    if (before.active) return before;
+    const row = services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
+    audit(services, actor, 'queue', id, 'reactivated', before, row);
+    return row;
   });
 }
 

@@ -202,6 +202,27 @@ describe('answers match the OpenAPI document', () => {
     await check('GET /api/v1/openapi.json', res);
   });
 
+  it('privacy: a customer\'s export, erasure and the audit log', async () => {
+    const idOf = (email: string) => (h.db.$client.prepare('SELECT id FROM customers WHERE email = ?').get(email) as { id: number }).id;
+    const chloe = idOf('chloe@example.com');
+    const sam = idOf('sam@example.org');
+    const full = await call('GET /api/v1/customers/:id/export', 'mia', `/api/v1/customers/${chloe}/export`);
+    expect(full.cases[0].messages.some((m: Json) => m.internal)).toBe(true);
+    expect(full.cases[0].attachments).toHaveLength(1);
+    expect((await call('GET /api/v1/customers/:id/export', 'admin', `/api/v1/customers/${sam}/export`)).mail).toHaveLength(1);
+    await call('GET /api/v1/customers/:id/export', 'mia', '/api/v1/customers/999999/export');
+    await call('POST /api/v1/customers/:id/erase', 'mia', `/api/v1/customers/${sam}/erase`);
+    const erased = await call('POST /api/v1/customers/:id/erase', 'admin', `/api/v1/customers/${sam}/erase`);
+    expect(erased.cases).toBe(1);
+    expect((await call('GET /api/v1/customers/:id/export', 'mia', `/api/v1/customers/${sam}/export`)).erasures).toHaveLength(1);
+    await call('POST /api/v1/customers/:id/erase', 'admin', '/api/v1/customers/999999/erase');
+    const page = await call('GET /api/v1/audit', 'admin', '/api/v1/audit?limit=2');
+    expect(page.items[0]).toMatchObject({ entity: { type: 'customer', id: String(sam) }, action: 'erased' });
+    await call('GET /api/v1/audit', 'admin', `/api/v1/audit?cursor=${page.nextCursor}&entity=token&from=2020-01-01`);
+    await call('GET /api/v1/audit', 'admin', '/api/v1/audit?from=yesterday');
+    await call('GET /api/v1/audit', 'mia', '/api/v1/audit');
+  });
+
   it('sampled every operation of the document, and answers without a token are 401 problem+json', async () => {
     for (const route of ['GET /api/v1/cases', 'POST /api/v1/sla/sweep']) {
       const [method, path] = route.split(' ') as [string, string];

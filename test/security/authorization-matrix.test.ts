@@ -54,6 +54,10 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/macros/:macroId/apply':  '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
+  // Privacy: a customer's export (managers), erasure and the audit log (admins)
+  'GET /api/v1/customers/:id/export':              '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/customers/:id/erase':              '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/audit':                             '401   403   403   403   403   403   403   ok',
   // Mailboxes are servers, accounts and passwords: admins only
   'GET /api/v1/channels/mailboxes':                 '401   403   403   403   403   403   403   ok',
   'POST /api/v1/channels/mailboxes':                '401   403   403   403   403   403   403   ok',
@@ -172,6 +176,10 @@ for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
 // The channels console: managers read it, only admins change mailboxes.
 const ADMIN_ONLY = 'login 404   404   403   403   403   403   ok';
 MATRIX['GET /manage/channels'] = MANAGE;
+// Privacy: managers export and read the audit log; only admins erase.
+MATRIX['GET /manage/team/customers/:id/export'] = MANAGE;
+MATRIX['GET /manage/audit'] = MANAGE;
+MATRIX['POST /manage/team/customers/:id/erase'] = ADMIN_ONLY;
 MATRIX['GET /manage/channels/mailboxes/:id'] = MANAGE;
 for (const route of [
   'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',

@@ -2,7 +2,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createApiToken, revokeApiToken, TOKEN_SCOPES } from '../../auth/api-tokens.js';
+import { issueApiToken, revokeApiTokenAudited, TOKEN_SCOPES } from '../../auth/api-tokens.js';
 import { findCustomerByEmail, normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
 import { queues, staff } from '../../db/schema/index.js';
@@ -51,14 +51,14 @@ export function tokenRoutes(): Hono<AppEnv> {
     const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
     const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
     const scopes = [...new Set(input.scopes ?? [])];
-    const created = createApiToken(services.db, principal, input.name, now, expiresAt, scopes);
+    const created = issueApiToken(services, c.get('principal')!.actor, principal, input.name, expiresAt, scopes);
     return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...principal, email }, scopes, expiresAt: iso(expiresAt) }, 201);
   });
 
   on(app, revokeTokenRoute, (c) => {
     const services = c.get('services');
     const id = Number(c.req.param('id'));
-    if (!Number.isSafeInteger(id) || !revokeApiToken(services.db, id, services.clock.now())) {
+    if (!Number.isSafeInteger(id) || !revokeApiTokenAudited(services, c.get('principal')!.actor, id)) {
       throw new DomainError('NOT_FOUND', `No active token ${c.req.param('id')}.`);
     }
     return c.body(null, 204);

@@ -5,6 +5,7 @@ import { isUpload, limitBody, uploadLimit } from '../limits.js';
 import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceApi, referenceRoutes, tokenApi, tokenRoutes } from './admin.js';
+import { auditApi, auditRoutes } from './audit.js';
 import { caseApi } from './case-specs.js';
 import { caseRoutes } from './cases.js';
 import { channelApi, channelRoutes } from './channels.js';
@@ -28,7 +29,7 @@ export const API_BODY_LIMIT = 256 * 1024;
  * A new group (a new file of routes) is added here and mounted below at its `base`.
  */
 export const API_GROUPS: readonly ApiGroup[] = [
-  caseApi, macroApi, customerApi, searchApi, rulesetApi, slaApi, reportApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, referenceApi, openApiGroup,
+  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, referenceApi, openApiGroup,
 ];
 
 /** The OpenAPI document of the API (built once, from API_GROUPS). */
@@ -57,6 +58,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route(macroApi.mount, macroRoutes());
   api.route(caseApi.mount, caseRoutes());
   api.route(customerApi.mount, customerRoutes());
+  api.route(auditApi.mount, auditRoutes());
   api.route(channelApi.mount, channelRoutes());
   api.route(importApi.mount, importRoutes());
   api.route(inboundApi.mount, inboundRoutes());

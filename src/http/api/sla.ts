@@ -14,6 +14,8 @@ import { parseWith, readJson } from '../json-body.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { definitionVersion, publishedSlaConfig, reapplyResult, slaConfig, slaConfigVersion, sweepRun } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
+import { audit } from '../../audit/record-audit.js';
+import { auditedVersion, definitionInForce } from '../../definitions/versions.js';
 
 const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const noteSchema = z.string().max(2_000).optional();
@@ -103,15 +105,18 @@ export function slaRoutes(): Hono<AppEnv> {
     const config = wrapped ? body.config : body;
     const note = parseWith(noteSchema, wrapped ? body.note : undefined);
     const actor = c.get('principal')!.actor;
-    const row = transaction(services.db, () =>
-      services.definitions.createVersion('sla', SLA_CONFIG_NAME, config, {
+    const row = transaction(services.db, () => {
+      const before = definitionInForce(services, 'sla', SLA_CONFIG_NAME);
+      const created = services.definitions.createVersion('sla', SLA_CONFIG_NAME, config, {
         state: 'published',
         note: note ?? 'Published through the API',
         author: actor.name,
         authorId: actor.type === 'staff' ? actor.id : null,
         now: services.clock.now(),
-      }),
-    );
+      });
+      audit(services, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'published', before, auditedVersion(created));
+      return created;
+    });
     const warnings = services.definitions.validate('sla', SLA_CONFIG_NAME, config).filter((p) => p.severity === 'warning');
     return c.json({ ...versionBody(row), warnings, openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
   });

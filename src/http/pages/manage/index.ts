@@ -1,6 +1,6 @@
 /**
  * The manager console under `/manage`: its home page (what needs attention), rules,
- * workflows, SLA, team, reports, mail templates, channels. Each area is its own router; all of them sit behind
+ * workflows, SLA, team, reports, mail templates, channels, privacy (customer export and erasure, the audit log). Each area is its own router; all of them sit behind
  * `requireManager`.
  */
 import { Hono } from 'hono';
@@ -9,6 +9,7 @@ import type { PageEnv } from '../env.js';
 import { channelPages } from './channels.js';
 import { requireManager } from './guard.js';
 import { homePages } from './home.js';
+import { privacyPages } from './privacy.js';
 import { reportPages } from './reports.js';
 import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
@@ -26,6 +27,7 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/channels', label: 'Channels' },
   { href: '/manage/reports', label: 'Reports' },
   { href: '/manage/templates', label: 'Mail templates' },
+  { href: '/manage/audit', label: 'Audit log' },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -40,5 +42,6 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', reportPages());
   app.route('/', templatePages());
   app.route('/', channelPages());
+  app.route('/', privacyPages());
   return app;
 }
