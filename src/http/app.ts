@@ -13,6 +13,9 @@ import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
 import { healthCheck } from './health.js';
+import { hsts } from './middleware/hsts.js';
+import { observeRequests } from './middleware/observe-requests.js';
+import { opsRoutes } from './ops.js';
 import { displayTextOnly } from './middleware/display-text.js';
 import { requestIds } from './middleware/request-id.js';
 import { assetRoutes } from './pages/assets.js';
@@ -29,6 +32,8 @@ import type { AppEnv } from './types.js';
 
 export interface AppOptions {
   adminToken: string | null;
+  /** METRICS_TOKEN: a bearer token for `/metrics` only (besides admin tokens). Default none. */
+  metricsToken?: string | null;
   /** Public base URL; its origin is accepted on state-changing page requests. Default: services.publicUrl. */
   publicUrl?: string;
   /** Secure cookies (`__Host-` names). Default: the public URL is https. */
@@ -83,23 +88,28 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     await next();
   });
   app.use(requestIds());
+  const trustProxy = options.trustProxy === true ? 1 : options.trustProxy || 0;
+  const publicUrl = options.publicUrl ?? services.publicUrl;
+  app.use(observeRequests({ trustProxy }));
   app.use(displayTextOnly());
   // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
-  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false }));
+  // Strict-Transport-Security only on answers that went out over HTTPS (middleware/hsts.ts).
+  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', strictTransportSecurity: false, overwrite: false }));
+  app.use(hsts({ trustProxy, publicUrl }));
 
   app.get('/health', healthCheck(services));
+  app.route('/', opsRoutes({ adminToken: options.adminToken, metricsToken: options.metricsToken ?? null }));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
-  const publicUrl = options.publicUrl ?? services.publicUrl;
   app.route('/', assetRoutes());
   app.route(
     '/',
     pageRoutes({
       secureCookies: options.secureCookies ?? publicUrl.startsWith('https:'),
       allowedOrigins: [new URL(publicUrl).origin],
-      trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0,
+      trustProxy,
       manageLinks: options.manageLinks ?? MANAGE_LINKS,
       pollSeconds: options.pollSeconds ?? 5,
       definitionFolders: options.definitionFolders ?? DEFAULT_DEFINITION_FOLDERS,
