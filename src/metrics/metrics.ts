@@ -34,6 +34,7 @@ export function createMetrics(): Metrics {
   registry.registerMetric(requests as never);
   const intake = new Counter({ name: 'casebook_intake_total', help: 'Cases taken in (live intake, not imports), by channel.', labelNames: ['channel'], registers });
   const byChannel = new Map(INTAKE_CHANNELS.map((channel) => [channel as string, intake.labels(channel)]));
+  for (const child of byChannel.values()) child.inc(0); // every channel is a series from the start (rate() needs the 0)
   const slaSweep = new Histogram({
     name: 'casebook_sla_sweep_duration_seconds',
     help: 'SLA sweep durations in seconds: phase "sweep" records due warnings and breaches, "total" includes performing the work they queued.',
