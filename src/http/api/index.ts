@@ -10,6 +10,7 @@ import { channelRoutes } from './channels.js';
 import { customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
 import { macroRoutes } from './macros.js';
+import { metricsRoutes } from './metrics.js';
 import { INBOUND_PATH, inboundRoutes } from './inbound.js';
 import { rulesetRoutes } from './rulesets.js';
 import { userRoutes } from './users.js';
@@ -49,6 +50,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/users', userRoutes());
   api.route('/', slaRoutes());
   api.route('/reports', reportRoutes());
+  api.route('/metrics', metricsRoutes());
   api.route('/templates', templateRoutes());
   api.route('/search', searchRoutes());
   api.route('/', referenceRoutes());
