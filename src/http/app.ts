@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
 import { healthCheck } from './health.js';
 import { hsts } from './middleware/hsts.js';
-import { observeRequests } from './middleware/observe-requests.js';
+import { observeRequests, routeOf } from './middleware/observe-requests.js';
 import { opsRoutes } from './ops.js';
 import { displayTextOnly } from './middleware/display-text.js';
 import { requestIds } from './middleware/request-id.js';
@@ -129,7 +129,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
       // (Refused writes — file gone or damaged — are logged once a minute by whoever found out.)
       logFault(domain.code, 'error', `writes refused: ${domain.code}`, { database: faults.file, reason: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'INTERNAL') {
-      services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, path: c.req.path, error });
+      services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, route: routeOf(c), error });
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);
   });
