@@ -16,6 +16,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` would be written (lets a hot path skip building its fields). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /** Field names whose values are never logged (matched exactly, at the top level and one level down). */
@@ -119,7 +121,7 @@ export function createLogger(level: LogLevel, write?: (line: string) => void, fo
       if (fields === undefined) p[lvl](msg);
       else p[lvl](plain(fields), msg);
     };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), enabled: (lvl) => p.isLevelEnabled(lvl) };
 }
 
 /** Logs a recurring condition at most once per `everyMs` per key; the next line counts what it left out. */

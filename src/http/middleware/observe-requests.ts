@@ -6,7 +6,8 @@
  * (`actor` as `staff:12`, `customer:7` or `system`, their `role`, the API token's id) and the
  * client's address (X-Forwarded-For only with TRUST_PROXY). Never the raw path of a matched
  * route (a one-click rating link carries its token in the path), the query string, headers or
- * bodies. Probes and scrapes (`/healthz`, `/readyz`, `/health`, `/metrics`) log at debug.
+ * bodies. Probes and scrapes (`/healthz`, `/readyz`, `/health`, `/metrics`) log at debug; a
+ * line the log level drops is never built.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientAddress } from '../pages/env.js';
@@ -38,9 +39,11 @@ export function observeRequests(options: ObserveRequestsOptions = {}): Middlewar
     const status = c.res.status;
     const services = c.get('services');
     services.metrics.requests.observe(c.req.method, route, status, ms / 1000);
+    const level = PROBES.has(route) ? 'debug' : 'info';
+    if (!services.logger.enabled(level)) return; // nothing built for a line nobody writes
     const principal = c.get('principal');
     const actor = principal ? principal.actor : null;
-    services.logger[PROBES.has(route) ? 'debug' : 'info']('request', {
+    services.logger[level]('request', {
       requestId: c.get('requestId'),
       clientRequestId: c.get('clientRequestId'),
       method: c.req.method,
