@@ -11,7 +11,8 @@ import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
-import { apiRoutes } from './api/index.js';
+import { apiDocument, apiRoutes } from './api/index.js';
+import { apiDocsPage } from './api-docs.js';
 import { healthCheck } from './health.js';
 import { hsts } from './middleware/hsts.js';
 import { observeRequests, routeOf } from './middleware/observe-requests.js';
@@ -103,6 +104,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   app.get('/health', healthCheck(services));
   app.route('/', opsRoutes({ adminToken: options.adminToken, metricsToken: options.metricsToken ?? null }));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
+  app.get('/api/docs', apiDocsPage(apiDocument));
   app.route('/', assetRoutes());
   app.route(
     '/',

@@ -17,8 +17,9 @@ import { daysIn, isZone, MAX_PERIOD_DAYS, periodOf } from '../../dashboard/perio
 import { queues } from '../../db/schema/index.js';
 import { ValidationError } from '../../errors.js';
 import { parseWith } from '../json-body.js';
-import { MANAGERS, requireRole } from '../middleware/api-auth.js';
+import { apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
 import type { AppEnv } from '../types.js';
+import { dashboardMetrics } from './schemas/metrics.js';
 
 const date = z
   .string()
@@ -26,19 +27,30 @@ const date = z
   .refine((text) => DateTime.fromISO(text, { zone: 'UTC' }).isValid, 'a date (yyyy-mm-dd) that exists');
 
 export const metricsQuery = z.strictObject({
-  from: date.optional(),
-  to: date.optional(),
-  queue: z.string().min(1).max(64).optional(),
-  tz: z.string().max(64).refine(isZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
+  from: date.optional().meta({ description: 'The first local day (default: 29 days before `to`).' }),
+  to: date.optional().meta({ description: 'The last local day, included (default: today in `tz`).' }),
+  queue: z.string().min(1).max(64).optional().meta({ description: 'One queue’s id (default: every queue).' }),
+  tz: z.string().max(64).refine(isZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC').meta({ description: 'The IANA time zone of `from`, `to` and the buckets.' }),
+});
+
+export const metricsApi = apiGroup('/metrics', 'Metrics');
+
+export const getMetricsRoute = metricsApi.route({
+  method: 'get',
+  path: '/',
+  summary: 'The reports dashboard’s numbers',
+  description: `CSAT, churn, processing and first-response times (mean, median, p90), SLA attainment, backlog and escalations for a period of at most ${MAX_PERIOD_DAYS} days, computed like /manage/reports. 422 VALIDATION_FAILED names each bad field (a date that does not exist, \`from\` after \`to\`, an unknown time zone or queue).`,
+  access: MANAGERS_ONLY,
+  query: metricsQuery,
+  responses: { 200: dashboardMetrics },
 });
 
 export function metricsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requireRole(...MANAGERS));
 
-  app.get('/', (c) => {
+  on(app, getMetricsRoute, (c) => {
     const services = c.get('services');
-    const input = parseWith(metricsQuery, c.req.query());
+    const input = parseWith(getMetricsRoute.query, c.req.query());
     const zone = input.tz;
     const to = input.to ?? DateTime.fromMillis(services.clock.now(), { zone }).toISODate()!;
     const from = input.from ?? DateTime.fromISO(to, { zone }).minus({ days: 29 }).toISODate()!;
