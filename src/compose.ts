@@ -15,6 +15,7 @@ import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { MENTION_MAIL } from './cases/mentions.js';
+import { registerMetricSubscribers } from './metrics/subscribers.js';
 import { sendMentionMail } from './notifications/send-mention.js';
 import { sendNotification } from './notifications/send-notification.js';
 import type { OutboxHandler } from './outbox/outbox.js';
@@ -41,6 +42,7 @@ export function builtinSubscribers(): Subscribers {
   registerCaseBookkeeping(subscribers);
   registerSlaSubscribers(subscribers);
   registerEmailSubscribers(subscribers);
+  registerMetricSubscribers(subscribers);
   subscribers.onCapacityFreed(fillCapacity);
   return subscribers;
 }

@@ -44,6 +44,10 @@ export interface Config {
   /** Who may sign up on the portal (PORTAL_SIGNUP). */
   signup: SignupPolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** LOG_FORMAT: `json` lines (default) or `pretty` ones for a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** METRICS_TOKEN: a bearer token good for `/metrics` only (16+ characters); null: admin tokens only. */
+  metricsToken: string | null;
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
   /** Attachments (ATTACHMENTS_DIR, ATTACHMENT_MAX_*): docs/email.md "Attachments". */
@@ -137,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
   }
   const databasePath = path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db');
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters long');
   return {
     port,
     host,
@@ -171,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     signup: signupPolicy(env.PORTAL_SIGNUP),
     logLevel,
+    logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT, ['json', 'pretty'] as const, 'json'),
+    metricsToken,
     email: emailSettings(env, adminToken),
     attachments: attachmentSettings(env, cwd, databasePath),
     channelsKey: channelsKey(env.CHANNELS_KEY),

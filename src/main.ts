@@ -19,6 +19,7 @@ import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
 import { bindServer, PortInUseError } from './http/listen.js';
 import { createLogger } from './logger.js';
+import { processMetrics } from './metrics/process-metrics.js';
 import { createMailer } from './notifications/mailer.js';
 import { serverJobs } from './scheduler/jobs.js';
 import { closeDeadRuns } from './scheduler/claim-tick.js';
@@ -53,7 +54,8 @@ function printDemo(config: Config, report: DemoReport, token: string): void {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  processMetrics(); // the event-loop lag is measured from the start
   validateSchedule('SLA_SWEEP_CRON', config.slaSweepCron);
   validateSchedule('REPORT_CRON', config.reportCron);
 
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
+  const app = createApp(services, { adminToken: config.adminToken, metricsToken: config.metricsToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const deadRuns = closeDeadRuns(db, systemClock.now());
   if (deadRuns > 0) logger.warn('scheduled runs of a stopped process marked failed', { runs: deadRuns });
   const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });

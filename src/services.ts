@@ -15,6 +15,7 @@ import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Mailer } from './notifications/mailer.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { OutboxWorker } from './outbox/worker.js';
@@ -89,6 +90,8 @@ export interface Services {
   attachments: Attachments;
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
+  /** Prometheus metrics of this instance (src/metrics/; scraped at `/metrics`). */
+  metrics: Metrics;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -123,6 +126,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     attachments: attachmentsFor(db, options.attachments),
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
+    metrics: createMetrics(),
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

@@ -54,7 +54,8 @@ export function principalForToken(db: Db, token: string, now: number): Principal
     db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
   }
   const principal = row.principalType === 'staff' ? staffPrincipal(db, row.principalId) : customerPrincipal(db, row.principalId);
-  return principal && row.scopes.length > 0 ? { ...principal, scopes: row.scopes } : principal;
+  if (!principal) return null;
+  return row.scopes.length > 0 ? { ...principal, scopes: row.scopes, tokenId: row.id } : { ...principal, tokenId: row.id };
 }
 
 export function revokeApiToken(db: Db, id: number, now: number): boolean {

@@ -155,7 +155,7 @@ describe('answers match the OpenAPI document', () => {
     await call('PATCH /api/v1/customers/:id', 'alice', `/api/v1/customers/${customer.id}`, { body: { organization: 'x' } });
   });
 
-  it('rulesets, the SLA config, reports, templates and reference data', async () => {
+  it('rulesets, the SLA config, reports, metrics, templates and reference data', async () => {
     await call('GET /api/v1/rulesets', 'alice', '/api/v1/rulesets');
     const routing = await call('GET /api/v1/rulesets/:name', 'alice', '/api/v1/rulesets/routing');
     await call('GET /api/v1/rulesets/:name/versions', 'alice', '/api/v1/rulesets/routing/versions');
@@ -172,6 +172,10 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/reports/:id/report.csv', 'mia', `/api/v1/reports/${report.id}/report.csv`);
     await call('GET /api/v1/reports/:id/report.html', 'mia', `/api/v1/reports/${report.id}/report.html`);
     await call('POST /api/v1/reports/:id/deliver', 'mia', `/api/v1/reports/${report.id}/deliver`);
+    await call('GET /api/v1/metrics', 'mia', '/api/v1/metrics');
+    await call('GET /api/v1/metrics', 'admin', '/api/v1/metrics?from=2026-02-23&to=2026-03-08&queue=general&tz=Europe%2FBerlin');
+    await call('GET /api/v1/metrics', 'mia', '/api/v1/metrics?from=2026-03-08&to=2026-03-01&tz=Mars%2FOlympus');
+    await call('GET /api/v1/metrics', 'alice', '/api/v1/metrics');
     await call('GET /api/v1/templates', 'mia', '/api/v1/templates');
     await call('GET /api/v1/templates/:name/:audience', 'mia', '/api/v1/templates/case-resolved/customer');
     await call('PUT /api/v1/templates/:name/:audience', 'mia', '/api/v1/templates/case-resolved/customer', { body: { subject: 'Solved: {{case.subject}}', body: 'Hi {{customer.firstName}}, it is solved.' } });

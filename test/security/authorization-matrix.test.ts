@@ -30,6 +30,10 @@ type Caller = (typeof CALLERS)[number];
 const MATRIX: Record<string, string> = {
   //                                              anon  cust  other agent other adv   mgr   admin
   'GET /health':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /healthz':                                  'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /readyz':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  // Prometheus scrapes: METRICS_TOKEN or an admin's token (test/ops/metrics.test.ts), called like the API
+  'GET /metrics':                                  '401   403   403   403   403   403   403   ok',
   'GET /assets/:name':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /favicon.ico':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   // JSON API
@@ -84,6 +88,8 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/reports/:id/report.csv':            '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/reports/:id/report.html':           '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/reports/:id/deliver':              '401   403   403   403   403   403   ok    ok',
+  // The dashboard's numbers (test/api/metrics-api.test.ts)
+  'GET /api/v1/metrics':                           '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
@@ -300,7 +306,7 @@ async function call(w: World, caller: Caller, route: string): Promise<string> {
   const [method, path] = route.split(' ') as [string, string];
   freshShared(w);
   const url = concrete(w, path);
-  const isApi = path.startsWith('/api/');
+  const isApi = path.startsWith('/api/') || path === '/metrics';
   const headers: Record<string, string> = {};
   const form = FORMS[route] ?? {};
   if (isApi) {

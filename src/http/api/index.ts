@@ -12,6 +12,7 @@ import { channelApi, channelRoutes } from './channels.js';
 import { customerApi, customerRoutes } from './customers.js';
 import { importApi, importRoutes } from './import.js';
 import { macroApi, macroRoutes } from './macros.js';
+import { metricsApi, metricsRoutes } from './metrics.js';
 import { INBOUND_PATH, inboundApi, inboundRoutes } from './inbound.js';
 import { rulesetApi, rulesetRoutes } from './rulesets.js';
 import { userApi, userRoutes } from './users.js';
@@ -29,7 +30,7 @@ export const API_BODY_LIMIT = 256 * 1024;
  * A new group (a new file of routes) is added here and mounted below at its `base`.
  */
 export const API_GROUPS: readonly ApiGroup[] = [
-  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, referenceApi, openApiGroup,
+  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, metricsApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, referenceApi, openApiGroup,
 ];
 
 /** The OpenAPI document of the API (built once, from API_GROUPS). */
@@ -67,6 +68,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route(userApi.mount, userRoutes());
   api.route(slaApi.mount, slaRoutes());
   api.route(reportApi.mount, reportRoutes());
+  api.route(metricsApi.mount, metricsRoutes());
   api.route(templateApi.mount, templateRoutes());
   api.route(searchApi.mount, searchRoutes());
   api.route(referenceApi.mount, referenceRoutes());
