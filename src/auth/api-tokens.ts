@@ -13,7 +13,7 @@ export const TOKEN_PREFIX = 'cb_';
  * limited to the routes they open (src/http/api/index.ts). `inbound`: post mail to
  * `POST /api/v1/inbound/email` (a provider's inbound webhook), nothing else.
  */
-export const TOKEN_SCOPES = ['inbound'] as const;
+export const TOKEN_SCOPES = ['inbound', 'churn'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export interface CreatedToken {

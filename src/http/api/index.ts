@@ -7,7 +7,7 @@ import type { AppEnv } from '../types.js';
 import { referenceRoutes, tokenRoutes } from './admin.js';
 import { caseRoutes } from './cases.js';
 import { channelRoutes } from './channels.js';
-import { customerRoutes } from './customers.js';
+import { CHURN_PATH, customerRoutes } from './customers.js';
 import { importRoutes } from './import.js';
 import { macroRoutes } from './macros.js';
 import { INBOUND_PATH, inboundRoutes } from './inbound.js';
@@ -17,6 +17,7 @@ import { reportRoutes } from './reports.js';
 import { searchRoutes } from './search.js';
 import { slaRoutes } from './sla.js';
 import { templateRoutes } from './templates.js';
+import { webhookRoutes } from './webhooks.js';
 
 export const API_BODY_LIMIT = 256 * 1024;
 
@@ -37,7 +38,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
     return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
   });
   api.use(apiAuth(options));
-  api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
+  api.use(limitScopedTokens({ inbound: INBOUND_PATH, churn: CHURN_PATH }));
   api.route('/', macroRoutes());
   api.route('/cases', caseRoutes());
   api.route('/customers', customerRoutes());
@@ -51,6 +52,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route('/reports', reportRoutes());
   api.route('/templates', templateRoutes());
   api.route('/search', searchRoutes());
+  api.route('/webhooks', webhookRoutes());
   api.route('/', referenceRoutes());
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');
