@@ -45,7 +45,7 @@ export function targetUrlProblem(raw: string, allowPrivate: boolean): string | n
     if (/^[\d.]+$/.test(host) || host.includes(':')) {
       const reason = blockedAddressReason(host);
       if (reason) return `refused: ${reason}`;
-    } else if (host === 'localhost' || host.endsWith('.localhost')) {
+    } else if (/(^|\.)localhost\.?$/i.test(host)) {
       return 'refused: localhost is a loopback address';
     }
   }
