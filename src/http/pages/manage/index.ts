@@ -14,6 +14,7 @@ import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
 import { teamPages } from './team.js';
 import { templatePages } from './templates.js';
+import { webhookPages } from './webhooks.js';
 import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
@@ -26,6 +27,7 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/channels', label: 'Channels' },
   { href: '/manage/reports', label: 'Reports' },
   { href: '/manage/templates', label: 'Mail templates' },
+  { href: '/manage/webhooks', label: 'Webhooks', adminOnly: true },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -40,5 +42,6 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', reportPages());
   app.route('/', templatePages());
   app.route('/', channelPages());
+  app.route('/', webhookPages());
   return app;
 }
