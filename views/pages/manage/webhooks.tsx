@@ -123,7 +123,7 @@ function DeliveryRow(p: { d: DeliveryView; webhookId: number; csrfToken: string;
         {p.d.log.length === 0 ? (
           <span class="muted">not tried yet</span>
         ) : (
-          <ol class="attempts">
+          <ul class="plain-list attempts">
             {p.d.log.map((a) => (
               <li>
                 {`#${a.attempt} `}
@@ -132,7 +132,7 @@ function DeliveryRow(p: { d: DeliveryView; webhookId: number; csrfToken: string;
                 {a.error ? <span class="field-error">{` · ${a.error}`}</span> : null}
               </li>
             ))}
-          </ol>
+          </ul>
         )}
       </td>
       <td>
