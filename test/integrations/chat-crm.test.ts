@@ -86,6 +86,15 @@ describe('notify slack / teams', () => {
     expect(sent.map((e) => e.data.channel).sort()).toEqual(['slack', 'teams']);
   });
 
+  it('keeps a queue’s incoming-webhook URL (its credential) out of the staff API’s queue list', async () => {
+    const res = await h.api('GET', '/api/v1/queues', { token: h.tokenFor(h.agent({ name: 'Quinn', queues: ['billing'] })) });
+    expect(res.status).toBe(200);
+    const listed = (await res.json()) as Record<string, unknown>[];
+    expect(listed.find((q) => q.id === 'billing')).toMatchObject({ id: 'billing' });
+    expect(JSON.stringify(listed)).not.toContain(slack.url);
+    expect(listed.every((q) => !('slackWebhookUrl' in q) && !('teamsWebhookUrl' in q))).toBe(true);
+  });
+
   it('retries a chat post that failed with a 5xx', async () => {
     slack.received.length = 0;
     slack.answer(503);
