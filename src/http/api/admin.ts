@@ -27,7 +27,7 @@ export const createTokenRoute = tokenApi.route({
   method: 'post',
   path: '/',
   summary: 'Create an API token',
-  description: 'For a staff member or a customer, by address. The token is shown once; `scopes: ["inbound"]` limits it to those routes.',
+  description: 'For a staff member or a customer, by address. The token is shown once; `scopes` limits it to those routes: `inbound` (`POST /inbound/email`), `churn` (`POST /customers/{id}/churn`).',
   access: ADMINS_ONLY,
   body: tokenSchema,
   responses: { 201: createdToken },
