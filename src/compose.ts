@@ -30,6 +30,8 @@ import { unassignAction } from './workflow/actions/unassign.js';
 import { registerCaseBookkeeping } from './workflow/builtin-subscribers.js';
 import { ActionRegistry } from './workflow/registry.js';
 import { Subscribers } from './workflow/subscribers.js';
+import { IM_POST, postImMessage } from './im/post-message.js';
+import { WEBHOOK_DELIVER, WEBHOOK_DISABLED_MAIL, WEBHOOK_EVENT, deliverWebhook, fanOutWebhookEvent, mailWebhookDisabled } from './webhooks/deliveries.js';
 
 /** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
 export function builtinActions(): ActionRegistry {
@@ -58,6 +60,10 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],
     [ACCESS_MAIL, sendAccessMail],
+    [WEBHOOK_EVENT, fanOutWebhookEvent],
+    [WEBHOOK_DELIVER, deliverWebhook],
+    [WEBHOOK_DISABLED_MAIL, mailWebhookDisabled],
+    [IM_POST, postImMessage],
   ]);
 }
 

@@ -56,6 +56,10 @@ export interface Config {
   retentionDays: number | null;
   /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
   channelsKey: ChannelsKey | null;
+  /** WEBHOOKS_ALLOW_PRIVATE: webhooks and Slack/Teams posts may reach private, loopback and link-local addresses. */
+  webhooksAllowPrivate: boolean;
+  /** CRM_LOOKUP_URL: the CRM asked about a customer's email at intake (docs/integrations.md); null: none. */
+  crmLookupUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -182,7 +186,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     email: emailSettings(env, adminToken),
     attachments: attachmentSettings(env, cwd, databasePath),
     channelsKey: channelsKey(env.CHANNELS_KEY),
+    webhooksAllowPrivate: bool('WEBHOOKS_ALLOW_PRIVATE', env.WEBHOOKS_ALLOW_PRIVATE, false),
+    crmLookupUrl: crmUrl(env.CRM_LOOKUP_URL),
   };
+}
+
+function crmUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value.replace('{email}', 'x'));
+  } catch {
+    throw new ConfigError(`CRM_LOOKUP_URL must be an http or https URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`CRM_LOOKUP_URL must be an http or https URL, got "${value}"`);
+  return value;
 }
 
 function channelsKey(raw: string | undefined): ChannelsKey | null {

@@ -27,6 +27,7 @@ import { ScheduleError, startScheduler, validateSchedule } from './scheduler/sch
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { createServices } from './compose.js';
+import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
 import { catchUp } from './sla/run-sweep.js';
 import { builtinActions } from './compose.js';
 import { eq } from 'drizzle-orm';
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
     signup: config.signup,
     attachments: config.attachments,
     channelsKey: config.channelsKey,
+    integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
+    crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
   try {

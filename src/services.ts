@@ -12,6 +12,7 @@ import { createAttachmentStore, type AttachmentStore } from './attachments/store
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
 import type { Clock } from './clock.js';
+import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
@@ -41,6 +42,18 @@ export interface ServiceOptions {
   attachments?: Partial<AttachmentSettings>;
   /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
   channelsKey?: ChannelsKey | null;
+  /** Outbound integrations (webhooks, Slack/Teams): WEBHOOKS_ALLOW_PRIVATE lifts the private-address guard. */
+  integrations?: Partial<IntegrationSettings>;
+  /** CRM enrichment at intake (CRM_LOOKUP_URL); default none. */
+  crm?: CrmSettings | null;
+}
+
+/** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
+export interface IntegrationSettings {
+  /** Private, loopback, link-local and ULA targets allowed (WEBHOOKS_ALLOW_PRIVATE=true); default false. */
+  allowPrivateTargets: boolean;
+  /** How long a receiver may take to answer. */
+  timeoutMs: number;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -92,6 +105,9 @@ export interface Services {
   mailboxes: MailboxControl;
   /** Prometheus metrics of this instance (src/metrics/; scraped at `/metrics`). */
   metrics: Metrics;
+  integrations: IntegrationSettings;
+  /** The CRM lookup (src/crm/lookup.ts), null without CRM_LOOKUP_URL. */
+  crm: CrmClient | null;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -127,7 +143,11 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
     metrics: createMetrics(),
+    integrations: { allowPrivateTargets: false, timeoutMs: 10_000, ...options.integrations },
+    crm: null,
   };
+  const logger = services.logger;
+  if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;
 }

@@ -13,9 +13,10 @@ export const TOKEN_PREFIX = 'cb_';
 /**
  * Token scopes. A token without scopes has its account's full rights; a token with scopes is
  * limited to the routes they open (src/http/api/index.ts). `inbound`: post mail to
- * `POST /api/v1/inbound/email` (a provider's inbound webhook), nothing else.
+ * `POST /api/v1/inbound/email` (a provider's inbound webhook), nothing else; `churn`: mark
+ * customers churned with `POST /api/v1/customers/:id/churn` (a CRM or billing system), nothing else.
  */
-export const TOKEN_SCOPES = ['inbound'] as const;
+export const TOKEN_SCOPES = ['inbound', 'churn'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export interface CreatedToken {

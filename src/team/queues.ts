@@ -20,6 +20,7 @@ import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import { targetUrlProblem } from '../net/guarded-post.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
@@ -43,7 +44,25 @@ const details = {
     .max(MAX_WAIT_ALERT_MINUTES, `at most ${MAX_WAIT_ALERT_MINUTES} minutes (a week)`)
     .nullable()
     .optional(),
+  /** Incoming-webhook URLs of the `notify` targets `slack` and `teams` (null or empty: none; kept when omitted). */
+  slackWebhookUrl: z.string().trim().max(2000, 'at most 2000 characters').nullable().optional(),
+  teamsWebhookUrl: z.string().trim().max(2000, 'at most 2000 characters').nullable().optional(),
 };
+
+/** The queue's chat webhook URLs as given: empty means none; a URL must pass the outbound guard. */
+function chatUrls(services: Services, input: { slackWebhookUrl?: string | null | undefined; teamsWebhookUrl?: string | null | undefined }): { slackWebhookUrl?: string | null; teamsWebhookUrl?: string | null } {
+  const issues: FieldIssue[] = [];
+  const out: { slackWebhookUrl?: string | null; teamsWebhookUrl?: string | null } = {};
+  for (const key of ['slackWebhookUrl', 'teamsWebhookUrl'] as const) {
+    const value = input[key];
+    if (value === undefined) continue;
+    out[key] = value ? value : null;
+    const problem = value ? targetUrlProblem(value, services.integrations.allowPrivateTargets) : null;
+    if (problem) issues.push({ path: key, message: problem });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return out;
+}
 
 export const createQueueSchema = z.strictObject({
   id: z
@@ -103,6 +122,7 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
         tier: input.tier,
         waitingOrder: input.waitingOrder ?? 'priority',
         waitAlertMinutes: input.waitAlertMinutes ?? null,
+        ...chatUrls(services, input),
         createdAt: services.clock.now(),
       })
       .returning()
@@ -136,6 +156,7 @@ export function updateQueue(services: Services, id: string, raw: UpdateQueueInpu
         tier: input.tier,
         ...(input.waitingOrder !== undefined ? { waitingOrder: input.waitingOrder } : {}),
         ...(input.waitAlertMinutes !== undefined ? { waitAlertMinutes: input.waitAlertMinutes } : {}),
+        ...chatUrls(services, input),
       })
       .where(eq(queues.id, id))
       .returning()
@@ -237,6 +258,8 @@ export function listQueues(services: Services): QueueListRow[] {
       tier: queues.tier,
       waitingOrder: queues.waitingOrder,
       waitAlertMinutes: queues.waitAlertMinutes,
+      slackWebhookUrl: queues.slackWebhookUrl,
+      teamsWebhookUrl: queues.teamsWebhookUrl,
       active: queues.active,
       createdAt: queues.createdAt,
       openCases: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1)`,

@@ -12,6 +12,7 @@ import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { apiDocument } from '../../src/http/api/index.js';
 import { openApiPath, type Operation } from '../../src/http/openapi/document.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { startReceiver, type Receiver } from '../integrations/receiver.js';
 
 const doc = apiDocument();
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -70,7 +71,8 @@ async function check(route: string, res: Response): Promise<unknown> {
 }
 
 let h: Harness;
-const tokens: Record<'chloe' | 'alice' | 'mia' | 'admin', string> = { chloe: '', alice: '', mia: '', admin: ADMIN_TOKEN };
+let receiver: Receiver;
+const tokens: Record<'chloe' | 'alice' | 'mia' | 'admin' | 'billing', string> = { chloe: '', alice: '', mia: '', admin: ADMIN_TOKEN, billing: '' };
 let aliceId = 0;
 
 type Json = Record<string, any>;
@@ -93,8 +95,10 @@ async function call(route: string, as: keyof typeof tokens, url: string, init: {
   return ((await check(route, res)) ?? {}) as Json;
 }
 
-beforeAll(() => {
-  h = createHarness({ services: { channelsKey: parseChannelsKey('11'.repeat(32)) } });
+beforeAll(async () => {
+  // Webhook deliveries go to a real receiver on 127.0.0.1 (allowed for the test).
+  receiver = await startReceiver();
+  h = createHarness({ services: { channelsKey: parseChannelsKey('11'.repeat(32)), integrations: { allowPrivateTargets: true } } });
   standardQueues(h);
   const alice = h.agent({ name: 'Alice Archer', email: 'alice@casebook.test', queues: ['general', 'billing'] });
   aliceId = alice.id;
@@ -102,7 +106,10 @@ beforeAll(() => {
   tokens.mia = h.tokenFor(h.agent({ name: 'Mia Manager', role: 'manager' }));
   tokens.chloe = h.tokenFor(h.customer({ email: 'chloe@example.com', name: 'Chloe Carter' }));
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  h.close();
+  await receiver.close();
+});
 
 describe('answers match the OpenAPI document', () => {
   it('cases: intake, reading, editing, the timeline, messages with files, transitions, assignment', async () => {
@@ -225,6 +232,32 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/audit', 'admin', `/api/v1/audit?cursor=${page.nextCursor}&entity=token&from=2020-01-01`);
     await call('GET /api/v1/audit', 'admin', '/api/v1/audit?from=yesterday');
     await call('GET /api/v1/audit', 'mia', '/api/v1/audit');
+  });
+
+  it('integrations: webhook subscriptions, their deliveries and replay, churn marks', async () => {
+    const hook = await call('POST /api/v1/webhooks', 'admin', '/api/v1/webhooks', { body: { url: receiver.url, events: ['customer.churned'], description: 'CRM sync' } });
+    await call('POST /api/v1/webhooks', 'admin', '/api/v1/webhooks', { body: { url: receiver.url, events: [] } });
+    await call('POST /api/v1/webhooks', 'mia', '/api/v1/webhooks', { body: { url: receiver.url, events: ['case.created'] } });
+    await call('GET /api/v1/webhooks', 'admin', '/api/v1/webhooks');
+    await call('GET /api/v1/webhooks/:id', 'admin', `/api/v1/webhooks/${hook.id}`);
+    await call('GET /api/v1/webhooks/:id', 'admin', '/api/v1/webhooks/999999');
+    await call('POST /api/v1/webhooks/:id/enable', 'admin', `/api/v1/webhooks/${hook.id}/enable`);
+    // A churn mark from a billing system (a churn-scoped token) raises customer.churned: one real delivery.
+    tokens.billing = (await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'alice@casebook.test', name: 'Billing', scopes: ['churn'] } })).token as string;
+    const dana = h.customer({ email: 'dana@example.com', name: 'Dana Doe' });
+    await call('POST /api/v1/customers/:id/churn', 'billing', `/api/v1/customers/${dana.id}/churn`, { body: { source: 'billing', reason: 'Card declined three times' } });
+    await call('POST /api/v1/customers/:id/churn', 'mia', `/api/v1/customers/${dana.id}/churn`, { body: {} });
+    await call('POST /api/v1/customers/:id/churn', 'alice', `/api/v1/customers/${dana.id}/churn`, { body: {} });
+    await call('POST /api/v1/customers/:id/churn', 'mia', '/api/v1/customers/999999/churn', { body: { source: 'manual' } });
+    await h.services.outbox.drain();
+    const [delivery] = await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries?limit=5`) as unknown as Json[];
+    expect(delivery).toMatchObject({ eventType: 'customer.churned', status: 'succeeded', log: [{ attempt: 1, responseStatus: 200, ok: true }] });
+    await call('POST /api/v1/webhooks/:id/deliveries/:delivery/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/${delivery!.id}/replay`);
+    await call('POST /api/v1/webhooks/:id/deliveries/:delivery/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/999999/replay`);
+    await h.services.outbox.drain();
+    expect(receiver.received).toHaveLength(2);
+    await call('DELETE /api/v1/webhooks/:id', 'admin', `/api/v1/webhooks/${hook.id}`);
+    await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries`);
   });
 
   it('sampled every operation of the document, and answers without a token are 401 problem+json', async () => {

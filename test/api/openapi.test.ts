@@ -58,6 +58,7 @@ describe('the OpenAPI document', () => {
     expect(doc.components.responses.Problem404).toMatchObject({ content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
     expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearer', 'scopedToken']);
     expect(doc.paths['/inbound/email']!.post!.security).toEqual([{ bearer: ['admin'] }, { scopedToken: ['inbound'] }]);
+    expect(doc.paths['/customers/{id}/churn']!.post!.security).toEqual([{ bearer: ['manager', 'admin'] }, { scopedToken: ['churn'] }]);
   });
 
   it('is served at /api/v1/openapi.json without a token', async () => {

@@ -19,7 +19,7 @@ import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { attachments, inboxViews, macros, mailboxes, problems, staff } from '../../src/db/schema/index.js';
+import { attachments, inboxViews, macros, mailboxes, problems, staff, webhookDeliveries, webhookSubscriptions } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -62,6 +62,16 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/customers/:id/export':              '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/customers/:id/erase':              '401   403   403   403   403   403   403   ok',
   'GET /api/v1/audit':                             '401   403   403   403   403   403   403   ok',
+  // Churn marks from a CRM or billing system (managers, admins, or a churn-scoped token: test/integrations/chat-crm.test.ts)
+  'POST /api/v1/customers/:id/churn':              '401   403   403   403   403   403   ok    ok',
+  // Webhooks: endpoints and signing secrets are infrastructure (admins)
+  'POST /api/v1/webhooks':                         '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks':                          '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks/:id':                      '401   403   403   403   403   403   403   ok',
+  'DELETE /api/v1/webhooks/:id':                   '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/enable':              '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks/:id/deliveries':           '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/deliveries/:delivery/replay': '401   403   403   403   403   403   403   ok',
   // Mailboxes are servers, accounts and passwords: admins only
   'GET /api/v1/channels/mailboxes':                 '401   403   403   403   403   403   403   ok',
   'POST /api/v1/channels/mailboxes':                '401   403   403   403   403   403   403   ok',
@@ -190,6 +200,8 @@ MATRIX['GET /manage/channels/mailboxes/:id'] = MANAGE;
 for (const route of [
   'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',
   'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
+  'GET /manage/webhooks', 'POST /manage/webhooks', 'GET /manage/webhooks/:id', 'POST /manage/webhooks/:id/enable', 'POST /manage/webhooks/:id/delete',
+  'POST /manage/webhooks/:id/deliveries/:delivery/replay',
 ]) MATRIX[route] = ADMIN_ONLY;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
 MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
@@ -227,6 +239,8 @@ async function world(): Promise<World> {
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
   // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
   const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();
+  const webhook = h.db.insert(webhookSubscriptions).values({ url: 'https://hooks.example.com/casebook', events: ['case.created'], secret: 'whsec_dGVzdA==', createdBy: 'test', createdAt: now }).returning().get();
+  const delivery = h.db.insert(webhookDeliveries).values({ subscriptionId: webhook.id, messageId: 'msg_1', eventType: 'case.created', payload: '{}', status: 'succeeded', createdAt: now, updatedAt: now }).returning().get();
   const w: World = {
     h,
     caseRef: `C-${c.id}`,
@@ -245,6 +259,8 @@ async function world(): Promise<World> {
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment.id),
       mailbox: String(mailbox.id),
+      webhook: String(webhook.id),
+      delivery: String(delivery.id),
     },
   };
   freshShared(w);
@@ -270,6 +286,8 @@ function concrete(w: World, path: string): string {
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
     .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
+    .replace(/\/webhooks\/:id/, `/webhooks/${p.webhook}`)
+    .replace('/deliveries/:delivery', `/deliveries/${p.delivery}`)
     .replace('/assets/:name', '/assets/app.css')
     .replace('/csat/:token', `/csat/${p.csat}`)
     .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)

@@ -27,7 +27,7 @@ export const createTokenRoute = tokenApi.route({
   method: 'post',
   path: '/',
   summary: 'Create an API token',
-  description: 'For a staff member or a customer, by address. The token is shown once; `scopes: ["inbound"]` limits it to those routes.',
+  description: 'For a staff member or a customer, by address. The token is shown once; `scopes` limits it to those routes: `inbound` (`POST /inbound/email`), `churn` (`POST /customers/{id}/churn`).',
   access: ADMINS_ONLY,
   body: tokenSchema,
   responses: { 201: createdToken },
@@ -81,7 +81,18 @@ export const workflowsRoute = referenceApi.route({ method: 'get', path: '/workfl
 
 export function referenceRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  on(app, queuesRoute, (c) => c.json(c.get('services').db.select().from(queues).orderBy(asc(queues.tier), asc(queues.id)).all()));
+  // A queue's Slack/Teams incoming-webhook URLs carry their credentials: never in this answer (every staff member reads it).
+  on(app, queuesRoute, (c) =>
+    c.json(
+      c
+        .get('services')
+        .db.select()
+        .from(queues)
+        .orderBy(asc(queues.tier), asc(queues.id))
+        .all()
+        .map(({ slackWebhookUrl: _slack, teamsWebhookUrl: _teams, ...queue }) => queue),
+    ),
+  );
   on(app, workflowRoute, (c) => {
     const { definitions } = c.get('services');
     const { version, definition } = definitions.workflow(c.req.param('name'));

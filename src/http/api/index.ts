@@ -9,7 +9,7 @@ import { auditApi, auditRoutes } from './audit.js';
 import { caseApi } from './case-specs.js';
 import { caseRoutes } from './cases.js';
 import { channelApi, channelRoutes } from './channels.js';
-import { customerApi, customerRoutes } from './customers.js';
+import { CHURN_PATH, customerApi, customerRoutes } from './customers.js';
 import { importApi, importRoutes } from './import.js';
 import { macroApi, macroRoutes } from './macros.js';
 import { metricsApi, metricsRoutes } from './metrics.js';
@@ -20,6 +20,7 @@ import { reportApi, reportRoutes } from './reports.js';
 import { searchApi, searchRoutes } from './search.js';
 import { slaApi, slaRoutes } from './sla.js';
 import { templateApi, templateRoutes } from './templates.js';
+import { webhookApi, webhookRoutes } from './webhooks.js';
 import { openApiDocument, openApiGroup, openApiRoutes } from './openapi.js';
 import type { ApiGroup } from '../openapi/route-spec.js';
 
@@ -30,7 +31,7 @@ export const API_BODY_LIMIT = 256 * 1024;
  * A new group (a new file of routes) is added here and mounted below at its `base`.
  */
 export const API_GROUPS: readonly ApiGroup[] = [
-  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, metricsApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, referenceApi, openApiGroup,
+  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, metricsApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, webhookApi, referenceApi, openApiGroup,
 ];
 
 /** The OpenAPI document of the API (built once, from API_GROUPS). */
@@ -55,7 +56,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   // The API's description is public: it is registered before the token check.
   api.route(openApiGroup.mount, openApiRoutes(apiDocument));
   api.use(apiAuth(options));
-  api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
+  api.use(limitScopedTokens({ inbound: INBOUND_PATH, churn: CHURN_PATH }));
   api.route(macroApi.mount, macroRoutes());
   api.route(caseApi.mount, caseRoutes());
   api.route(customerApi.mount, customerRoutes());
@@ -71,6 +72,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route(metricsApi.mount, metricsRoutes());
   api.route(templateApi.mount, templateRoutes());
   api.route(searchApi.mount, searchRoutes());
+  api.route(webhookApi.mount, webhookRoutes());
   api.route(referenceApi.mount, referenceRoutes());
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');

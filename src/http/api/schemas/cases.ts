@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { actor, caseRef, change, instant, json, jsonObject, priority, stateCategory } from './common.js';
+import { crmRecord } from './integrations.js';
 
 export const attachment = z
   .object({ id: z.number().int(), name: z.string(), size: z.number().int(), mediaType: z.string(), kind: z.enum(['attachment', 'inline', 'original-mail']) })
@@ -56,7 +57,7 @@ export const staffCase = z
     waitingSince: instant.nullable(),
     tags: z.array(z.string()),
     skills: z.array(z.string()),
-    customer: z.object({ id: z.number().int(), email: z.string(), name: z.string(), tier: z.string(), organization: z.string().nullable() }),
+    customer: z.object({ id: z.number().int(), email: z.string(), name: z.string(), tier: z.string(), organization: z.string().nullable(), crm: crmRecord.nullable() }),
     workflow: z.object({ name: z.string(), version: z.number().int() }),
     solution: z.string().nullable(),
     reopenCount: z.number().int(),

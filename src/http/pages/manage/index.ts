@@ -15,6 +15,7 @@ import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
 import { teamPages } from './team.js';
 import { templatePages } from './templates.js';
+import { webhookPages } from './webhooks.js';
 import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
@@ -28,6 +29,7 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/reports', label: 'Reports' },
   { href: '/manage/templates', label: 'Mail templates' },
   { href: '/manage/audit', label: 'Audit log' },
+  { href: '/manage/webhooks', label: 'Webhooks', adminOnly: true },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -43,5 +45,6 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', templatePages());
   app.route('/', channelPages());
   app.route('/', privacyPages());
+  app.route('/', webhookPages());
   return app;
 }
