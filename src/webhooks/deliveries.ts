@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { caseEvents, staff, webhookAttempts, webhookDeliveries, webhookSubscriptions } from '../db/schema/index.js';
@@ -36,6 +37,9 @@ export const WEBHOOK_DISABLED_MAIL = 'webhook.disabled';
 /** Waits before attempts 2…8. */
 export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
 export const MAX_DELIVERY_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
+/** Who the audit log names for a subscription disabled after persistent failure. */
+const WEBHOOK_DELIVERY_ACTOR = { type: 'system', id: null, name: 'webhook delivery' } as const;
+
 /** A subscription whose every attempt failed for this long is disabled. */
 export const DISABLE_AFTER_MS = 24 * 3_600_000;
 
@@ -162,6 +166,7 @@ export async function deliverWebhook(services: Services, item: OutboxItem): Prom
       if (current.enabled && now - failingSince >= DISABLE_AFTER_MS) {
         const reason = `every delivery attempt failed for ${Math.floor((now - failingSince) / 3_600_000)} hours; last: ${result.error ?? 'failed'}`;
         db.update(webhookSubscriptions).set({ enabled: false, disabledAt: now, disabledReason: reason }).where(eq(webhookSubscriptions.id, sub.id)).run();
+        audit(services, WEBHOOK_DELIVERY_ACTOR, 'webhook', sub.id, 'disabled', { enabled: true }, { enabled: false, reason });
         enqueue(services, WEBHOOK_DISABLED_MAIL, { webhook: sub.id }, now);
         services.logger.warn('webhook disabled after persistent failure', { webhook: sub.id, reason });
       }

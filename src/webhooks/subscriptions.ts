@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { webhookSubscriptions } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -77,11 +78,15 @@ export function createWebhook(services: Services, raw: CreateWebhookInput, actor
   const problem = targetUrlProblem(input.url, services.integrations.allowPrivateTargets);
   if (problem) throw new ValidationError([{ path: 'url', message: problem }]);
   const secret = newWebhookSecret();
-  const row = services.db
-    .insert(webhookSubscriptions)
-    .values({ url: input.url, description: input.description, events: [...new Set(input.events)], secret, createdBy: actor.name, createdAt: services.clock.now() })
-    .returning()
-    .get();
+  const row = transaction(services.db, () => {
+    const created = services.db
+      .insert(webhookSubscriptions)
+      .values({ url: input.url, description: input.description, events: [...new Set(input.events)], secret, createdBy: actor.name, createdAt: services.clock.now() })
+      .returning()
+      .get();
+    audit(services, actor, 'webhook', created.id, 'created', null, webhookView(created));
+    return created;
+  });
   return { webhook: webhookView(row), secret };
 }
 
@@ -103,9 +108,11 @@ export function listWebhooks(services: Services): WebhookRow[] {
 export function deleteWebhook(services: Services, id: number, actor: Actor): WebhookView {
   assertAdmin(actor);
   return transaction(services.db, () => {
-    getWebhook(services, id);
+    const before = webhookView(getWebhook(services, id));
     const now = services.clock.now();
-    return webhookView(services.db.update(webhookSubscriptions).set({ deletedAt: now, enabled: false }).where(eq(webhookSubscriptions.id, id)).returning().get()!);
+    const after = webhookView(services.db.update(webhookSubscriptions).set({ deletedAt: now, enabled: false }).where(eq(webhookSubscriptions.id, id)).returning().get()!);
+    audit(services, actor, 'webhook', id, 'deleted', before, null);
+    return after;
   });
 }
 
@@ -113,13 +120,14 @@ export function deleteWebhook(services: Services, id: number, actor: Actor): Web
 export function enableWebhook(services: Services, id: number, actor: Actor): WebhookView {
   assertAdmin(actor);
   return transaction(services.db, () => {
-    getWebhook(services, id);
+    const before = webhookView(getWebhook(services, id));
     const row = services.db
       .update(webhookSubscriptions)
       .set({ enabled: true, failingSince: null, disabledAt: null, disabledReason: null })
       .where(eq(webhookSubscriptions.id, id))
       .returning()
       .get()!;
+    audit(services, actor, 'webhook', id, 'enabled', before, webhookView(row));
     return webhookView(row);
   });
 }

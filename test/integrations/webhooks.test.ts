@@ -73,6 +73,11 @@ describe('webhooks', () => {
     expect((await h.api('GET', '/api/v1/webhooks', { token: agentToken })).status).toBe(403);
     expect((await h.api('DELETE', `/api/v1/webhooks/${created.id}`, { token: ADMIN_TOKEN })).status).toBe(204);
     expect((await h.api('GET', `/api/v1/webhooks/${created.id}`, { token: ADMIN_TOKEN })).status).toBe(404);
+    // Both changes are in the audit log, the secret never.
+    const audit = (await (await h.api('GET', `/api/v1/audit?entity=webhook&entityId=${created.id}`, { token: ADMIN_TOKEN })).json()) as { items: { action: string; before: unknown; after: unknown }[] };
+    expect(audit.items.map((e) => e.action)).toEqual(['deleted', 'created']);
+    expect(audit.items[1]!.after).toMatchObject({ url: receiver.url, events: ['case.created'] });
+    expect(JSON.stringify(audit)).not.toContain(created.secret);
   });
 
   it('delivers case.created signed with the Standard Webhooks scheme, verifiable by the library', async () => {
@@ -194,6 +199,10 @@ describe('webhooks', () => {
     await h.services.outbox.idle();
     await drain();
     expect(receiver.received).toHaveLength(1);
+    // The automatic disabling is in the audit log beside the admins' own changes.
+    const audit = (await (await h.api('GET', `/api/v1/audit?entity=webhook&entityId=${id}`, { token: ADMIN_TOKEN })).json()) as { items: { action: string; actor: { name: string }; after: { reason?: string } }[] };
+    expect(audit.items.map((e) => e.action)).toEqual(['enabled', 'disabled', 'created']);
+    expect(audit.items[1]).toMatchObject({ actor: { name: 'webhook delivery' }, after: { reason: hook.disabledReason } });
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 
