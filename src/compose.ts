@@ -15,6 +15,7 @@ import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { MENTION_MAIL } from './cases/mentions.js';
+import { registerMetricSubscribers } from './metrics/subscribers.js';
 import { sendMentionMail } from './notifications/send-mention.js';
 import { sendNotification } from './notifications/send-notification.js';
 import type { OutboxHandler } from './outbox/outbox.js';
@@ -29,6 +30,8 @@ import { unassignAction } from './workflow/actions/unassign.js';
 import { registerCaseBookkeeping } from './workflow/builtin-subscribers.js';
 import { ActionRegistry } from './workflow/registry.js';
 import { Subscribers } from './workflow/subscribers.js';
+import { IM_POST, postImMessage } from './im/post-message.js';
+import { WEBHOOK_DELIVER, WEBHOOK_DISABLED_MAIL, WEBHOOK_EVENT, deliverWebhook, fanOutWebhookEvent, mailWebhookDisabled } from './webhooks/deliveries.js';
 
 /** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
 export function builtinActions(): ActionRegistry {
@@ -41,6 +44,7 @@ export function builtinSubscribers(): Subscribers {
   registerCaseBookkeeping(subscribers);
   registerSlaSubscribers(subscribers);
   registerEmailSubscribers(subscribers);
+  registerMetricSubscribers(subscribers);
   subscribers.onCapacityFreed(fillCapacity);
   return subscribers;
 }
@@ -56,6 +60,10 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],
     [ACCESS_MAIL, sendAccessMail],
+    [WEBHOOK_EVENT, fanOutWebhookEvent],
+    [WEBHOOK_DELIVER, deliverWebhook],
+    [WEBHOOK_DISABLED_MAIL, mailWebhookDisabled],
+    [IM_POST, postImMessage],
   ]);
 }
 

@@ -14,9 +14,11 @@ import type { ChannelsKey } from './channels/secrets.js';
 import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
 import { PresenceRegistry } from './cases/presence.js';
 import type { Clock } from './clock.js';
+import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Mailer } from './notifications/mailer.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { OutboxWorker } from './outbox/worker.js';
@@ -44,6 +46,18 @@ export interface ServiceOptions {
   channelsKey?: ChannelsKey | null;
   /** The phone channel (PHONE_WEBHOOK_SECRET); default: the telephony hook off. */
   phone?: PhoneSettings;
+  /** Outbound integrations (webhooks, Slack/Teams): WEBHOOKS_ALLOW_PRIVATE lifts the private-address guard. */
+  integrations?: Partial<IntegrationSettings>;
+  /** CRM enrichment at intake (CRM_LOOKUP_URL); default none. */
+  crm?: CrmSettings | null;
+}
+
+/** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
+export interface IntegrationSettings {
+  /** Private, loopback, link-local and ULA targets allowed (WEBHOOKS_ALLOW_PRIVATE=true); default false. */
+  allowPrivateTargets: boolean;
+  /** How long a receiver may take to answer. */
+  timeoutMs: number;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -96,6 +110,11 @@ export interface Services {
   phone: PhoneSettings;
   /** Who has which case open, in this process (case pages' heartbeats). */
   presence: PresenceRegistry;
+  /** Prometheus metrics of this instance (src/metrics/; scraped at `/metrics`). */
+  metrics: Metrics;
+  integrations: IntegrationSettings;
+  /** The CRM lookup (src/crm/lookup.ts), null without CRM_LOOKUP_URL. */
+  crm: CrmClient | null;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -132,7 +151,12 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     mailboxes: NO_MAILBOX_CONTROL,
     phone: options.phone ?? defaultPhoneSettings(),
     presence: new PresenceRegistry(),
+    metrics: createMetrics(),
+    integrations: { allowPrivateTargets: false, timeoutMs: 10_000, ...options.integrations },
+    crm: null,
   };
+  const logger = services.logger;
+  if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;
 }

@@ -5,6 +5,8 @@ import type { Role } from '../src/roles.js';
 export interface NavLink {
   href: string;
   label: string;
+  /** Shown to admins only. */
+  adminOnly?: boolean;
 }
 
 export interface StaffNav {

@@ -149,6 +149,8 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
     suggestions: diagnosis.suggestions,
   };
   const customer = customerFact(db, existingCustomer ?? null, customerInput);
+  // CRM enrichment (CRM_LOOKUP_URL): at most its 300 ms timeout, never an error; skipped when unset.
+  if (services.crm) customer.crm = (await services.crm.lookup(db, customer.email)).value;
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
 

@@ -6,6 +6,7 @@ import { insertRow, rowMapper, statement } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
+import { storedCrmRecord } from '../crm/records.js';
 import type { CustomerFact } from '../rules/facts.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -119,8 +120,9 @@ export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' 
       tier: customer.tier,
       organization: filled.organization?.to ?? customer.organization,
       openCases: openCaseCount(db, customer.id),
+      crm: storedCrmRecord(db, customer.email),
     };
   }
   const email = normalizeEmail(input!.email);
-  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0 };
+  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: storedCrmRecord(db, email) };
 }

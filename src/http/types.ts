@@ -14,6 +14,8 @@ export interface Principal {
   timeZone?: string | null;
   /** Set for an API token limited to scopes (auth/api-tokens.ts TOKEN_SCOPES); absent: full rights. */
   scopes?: readonly string[];
+  /** The API token the caller came with (its id, for logs); absent for sessions and the ADMIN_TOKEN. */
+  tokenId?: number;
 }
 
 export interface AppVariables {

@@ -16,6 +16,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignCase, unassign } from '../assignment/assign.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
@@ -144,7 +145,9 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
     let assigned = 0;
     if (input.available !== row.available) assigned = setAvailability(services, staffId, input.available, actor).assigned;
     else if (row.available) assigned = fillCapacity(services, staffId, actor);
-    return { staff: getStaff(services, staffId), queues: next, released, assigned };
+    const after = getStaff(services, staffId);
+    audit(services, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });
+    return { staff: after, queues: next, released, assigned };
   });
 }
 

@@ -15,6 +15,7 @@ import { fillCapacity } from '../assignment/fill-capacity.js';
 import { hashPassword } from '../auth/password.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import { normalizeEmail } from '../cases/customers.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { customers, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
@@ -130,6 +131,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
     for (const queueId of queueIds) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
     const ref: PrincipalRef = { type: 'staff', id: row.id };
     const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
+    audit(services, actor, 'staff', row.id, 'created', null, { ...row, queues: queueIds });
     if (available) fillCapacity(services, row.id, actor);
     return {
       ref,

@@ -19,7 +19,7 @@ import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { attachments, inboxViews, macros, mailboxes, problems, staff } from '../../src/db/schema/index.js';
+import { attachments, inboxViews, macros, mailboxes, problems, staff, webhookDeliveries, webhookSubscriptions } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -30,6 +30,10 @@ type Caller = (typeof CALLERS)[number];
 const MATRIX: Record<string, string> = {
   //                                              anon  cust  other agent other adv   mgr   admin
   'GET /health':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /healthz':                                  'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /readyz':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  // Prometheus scrapes: METRICS_TOKEN or an admin's token (test/ops/metrics.test.ts), called like the API
+  'GET /metrics':                                  '401   403   403   403   403   403   403   ok',
   'GET /assets/:name':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /favicon.ico':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   // JSON API
@@ -54,6 +58,20 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/macros/:macroId/apply':  '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
+  // Privacy: a customer's export (managers), erasure and the audit log (admins)
+  'GET /api/v1/customers/:id/export':              '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/customers/:id/erase':              '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/audit':                             '401   403   403   403   403   403   403   ok',
+  // Churn marks from a CRM or billing system (managers, admins, or a churn-scoped token: test/integrations/chat-crm.test.ts)
+  'POST /api/v1/customers/:id/churn':              '401   403   403   403   403   403   ok    ok',
+  // Webhooks: endpoints and signing secrets are infrastructure (admins)
+  'POST /api/v1/webhooks':                         '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks':                          '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks/:id':                      '401   403   403   403   403   403   403   ok',
+  'DELETE /api/v1/webhooks/:id':                   '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/enable':              '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks/:id/deliveries':           '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/deliveries/:delivery/replay': '401   403   403   403   403   403   403   ok',
   // Mailboxes are servers, accounts and passwords: admins only
   'GET /api/v1/channels/mailboxes':                 '401   403   403   403   403   403   403   ok',
   'POST /api/v1/channels/mailboxes':                '401   403   403   403   403   403   403   ok',
@@ -82,6 +100,8 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/reports/:id/report.csv':            '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/reports/:id/report.html':           '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/reports/:id/deliver':              '401   403   403   403   403   403   ok    ok',
+  // The dashboard's numbers (test/api/metrics-api.test.ts)
+  'GET /api/v1/metrics':                           '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
@@ -90,6 +110,9 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
   'DELETE /api/v1/templates/:name/:audience':      '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/templates/:name/:audience/preview':'401   403   403   403   403   403   ok    ok',
+  // The API's description and its reference page are public (test/api/openapi.test.ts)
+  'GET /api/v1/openapi.json':                      'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /api/docs':                                 'ok    ok    ok    ok    ok    ok    ok    ok',
   // Search: everyone signed in, each finding only what they may see (test/search/)
   'GET /api/v1/search':                            '401   ok    ok    ok    ok    ok    ok    ok',
   // Sign-in and the portal
@@ -181,10 +204,16 @@ for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
 // The channels console: managers read it, only admins change mailboxes.
 const ADMIN_ONLY = 'login 404   404   403   403   403   403   ok';
 MATRIX['GET /manage/channels'] = MANAGE;
+// Privacy: managers export and read the audit log; only admins erase.
+MATRIX['GET /manage/team/customers/:id/export'] = MANAGE;
+MATRIX['GET /manage/audit'] = MANAGE;
+MATRIX['POST /manage/team/customers/:id/erase'] = ADMIN_ONLY;
 MATRIX['GET /manage/channels/mailboxes/:id'] = MANAGE;
 for (const route of [
   'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',
   'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
+  'GET /manage/webhooks', 'POST /manage/webhooks', 'GET /manage/webhooks/:id', 'POST /manage/webhooks/:id/enable', 'POST /manage/webhooks/:id/delete',
+  'POST /manage/webhooks/:id/deliveries/:delivery/replay',
 ]) MATRIX[route] = ADMIN_ONLY;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
 MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
@@ -222,6 +251,8 @@ async function world(): Promise<World> {
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
   // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
   const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();
+  const webhook = h.db.insert(webhookSubscriptions).values({ url: 'https://hooks.example.com/casebook', events: ['case.created'], secret: 'whsec_dGVzdA==', createdBy: 'test', createdAt: now }).returning().get();
+  const delivery = h.db.insert(webhookDeliveries).values({ subscriptionId: webhook.id, messageId: 'msg_1', eventType: 'case.created', payload: '{}', status: 'succeeded', createdAt: now, updatedAt: now }).returning().get();
   const w: World = {
     h,
     caseRef: `C-${c.id}`,
@@ -240,6 +271,8 @@ async function world(): Promise<World> {
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment.id),
       mailbox: String(mailbox.id),
+      webhook: String(webhook.id),
+      delivery: String(delivery.id),
     },
   };
   freshShared(w);
@@ -265,6 +298,8 @@ function concrete(w: World, path: string): string {
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
     .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
+    .replace(/\/webhooks\/:id/, `/webhooks/${p.webhook}`)
+    .replace('/deliveries/:delivery', `/deliveries/${p.delivery}`)
     .replace('/assets/:name', '/assets/app.css')
     .replace('/csat/:token', `/csat/${p.csat}`)
     .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)
@@ -301,7 +336,7 @@ async function call(w: World, caller: Caller, route: string): Promise<string> {
   const [method, path] = route.split(' ') as [string, string];
   freshShared(w);
   const url = concrete(w, path);
-  const isApi = path.startsWith('/api/');
+  const isApi = path.startsWith('/api/') || path === '/metrics';
   const headers: Record<string, string> = {};
   const form = FORMS[route] ?? {};
   if (isApi) {

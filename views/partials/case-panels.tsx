@@ -150,6 +150,22 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
         ) : null}
         <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
       </p>
+      {c.crm ? (
+        <dl class="facts" id="customer-crm" aria-label="From the CRM">
+          <dt>CRM plan</dt>
+          <dd>{c.crm.plan ?? '—'}</dd>
+          <dt>MRR</dt>
+          <dd>{c.crm.mrr === null ? '—' : String(c.crm.mrr)}</dd>
+          <dt>Account owner</dt>
+          <dd>{c.crm.accountOwner ?? '—'}</dd>
+          {c.crm.churned ? (
+            <>
+              <dt>CRM status</dt>
+              <dd>churned</dd>
+            </>
+          ) : null}
+        </dl>
+      ) : null}
       {d.canEditCustomer ? <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken, uploads: d.uploads }} customer={c} state={state} /> : null}
       {d.profileHistory.length > 0 ? (
         <>

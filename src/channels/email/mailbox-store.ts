@@ -54,6 +54,12 @@ export function mailboxView(row: MailboxRow): MailboxView {
   };
 }
 
+/** A mailbox as the audit log keeps it: its settings, not the poller's status (the password redacted by recordAudit). */
+export function auditedMailbox(row: MailboxRow): Omit<MailboxRow, 'status' | 'statusText' | 'statusAt' | 'lastMailAt'> {
+  const { status: _s, statusText: _t, statusAt: _a, lastMailAt: _l, ...settings } = row;
+  return settings;
+}
+
 export function findMailbox(db: Db, id: number): MailboxRow | undefined {
   return db.select().from(mailboxes).where(eq(mailboxes.id, id)).get();
 }

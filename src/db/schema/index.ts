@@ -12,3 +12,5 @@ export * from './attachments.js';
 export * from './idempotency.js';
 export * from './workspace.js';
 export * from './phone.js';
+export * from './privacy.js';
+export * from './integrations.js';

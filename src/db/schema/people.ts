@@ -72,6 +72,8 @@ export const customerChurnMarks = sqliteTable(
     at: integer('at').notNull(),
     actorId: integer('actor_id'),
     note: text('note'),
+    /** Who marked it: `manual` (the console), or the system that called the churn API (`crm`, `billing`…). */
+    source: text('source').notNull().default('manual'),
   },
   (t) => [index('customer_churn_marks_at_idx').on(t.at), index('customer_churn_marks_customer_idx').on(t.customerId, t.at)],
 );
@@ -115,6 +117,9 @@ export const queues = sqliteTable('queues', {
   waitingOrder: text('waiting_order', { enum: WAITING_ORDERS }).notNull().default('priority'),
   /** Managers are alerted about cases waiting longer than this; null: the server default; 0: never. */
   waitAlertMinutes: integer('wait_alert_minutes'),
+  /** Incoming-webhook URLs the `notify` targets `slack` and `teams` post to for this queue's cases (null: none). */
+  slackWebhookUrl: text('slack_webhook_url'),
+  teamsWebhookUrl: text('teams_webhook_url'),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
 });

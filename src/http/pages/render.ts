@@ -72,7 +72,7 @@ export function viewerOf(c: PageContext): Viewer | null {
     name: principal.actor.name,
     role: principal.actor.role,
     staff: { available: row?.available ?? false, views: viewsFor(principal), counts: inboxCounts(services, principal) },
-    manage: options?.manageLinks ?? [],
+    manage: (options?.manageLinks ?? []).filter((link) => !link.adminOnly || principal.actor.role === 'admin'),
     timeZone: principal.timeZone ?? null,
   };
 }

@@ -24,7 +24,7 @@ const isVisitorForm = (path: string) => VISITOR_FORMS.has(path) || path.startsWi
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function isPagePath(path: string): boolean {
-  return !(path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/') || path === '/health');
+  return !(path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/') || path === '/health' || path === '/healthz' || path === '/readyz' || path === '/metrics');
 }
 
 export function cookieOptions(options: PageOptions) {

@@ -87,6 +87,8 @@ const queueInput = (v: FormValues) => ({
   tier: /^\d$/.test(v.tier ?? '') ? Number(v.tier) : NaN,
   ...(v.waitingOrder !== undefined ? { waitingOrder: v.waitingOrder as 'priority' | 'fifo' } : {}),
   ...(v.waitAlertMinutes !== undefined ? { waitAlertMinutes: waitAlertOf(v.waitAlertMinutes) } : {}),
+  ...(v.slackWebhookUrl !== undefined ? { slackWebhookUrl: v.slackWebhookUrl } : {}),
+  ...(v.teamsWebhookUrl !== undefined ? { teamsWebhookUrl: v.teamsWebhookUrl } : {}),
 });
 
 /** Empty: the server default (null); whole minutes otherwise (anything else fails validation). */
