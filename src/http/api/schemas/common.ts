@@ -19,6 +19,9 @@ export const phoneNumber = z
   .regex(/^\+[1-9]\d{6,14}$/)
   .meta({ id: 'PhoneNumber', description: 'E.164 (`+49 30 1234567` is stored as `+49301234567`).', examples: ['+49301234567'] });
 
+/** An IANA time zone name. */
+export const timeZone = z.string().meta({ id: 'TimeZone', description: 'An IANA time zone (`Europe/Berlin`); null: not set, UTC is shown.', examples: ['Europe/Berlin'] });
+
 export const priority = z.enum(['urgent', 'high', 'normal', 'low']).meta({ id: 'Priority' });
 
 export const stateCategory = z.enum(['new', 'open', 'pending', 'resolved', 'closed']).meta({ id: 'StateCategory', description: 'What kind of workflow state it is.' });
