@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { phoneSettingsFromEnv, PhoneSettingsError, type PhoneSettings } from './channels/phone/settings.js';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
 import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
@@ -56,6 +57,8 @@ export interface Config {
   retentionDays: number | null;
   /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
   channelsKey: ChannelsKey | null;
+  /** The phone channel: PHONE_WEBHOOK_SECRET signs the telephony hook (docs/ui.md, "Phone and walk-in"). */
+  phone: PhoneSettings;
   /** WEBHOOKS_ALLOW_PRIVATE: webhooks and Slack/Teams posts may reach private, loopback and link-local addresses. */
   webhooksAllowPrivate: boolean;
   /** CRM_LOOKUP_URL: the CRM asked about a customer's email at intake (docs/integrations.md); null: none. */
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     email: emailSettings(env, adminToken),
     attachments: attachmentSettings(env, cwd, databasePath),
     channelsKey: channelsKey(env.CHANNELS_KEY),
+    phone: phoneSettings(env),
     webhooksAllowPrivate: bool('WEBHOOKS_ALLOW_PRIVATE', env.WEBHOOKS_ALLOW_PRIVATE, false),
     crmLookupUrl: crmUrl(env.CRM_LOOKUP_URL),
   };
@@ -209,6 +213,14 @@ function channelsKey(raw: string | undefined): ChannelsKey | null {
     return parseChannelsKey(raw);
   } catch (error) {
     throw error instanceof ChannelsKeyError ? new ConfigError(error.message) : error;
+  }
+}
+
+function phoneSettings(env: NodeJS.ProcessEnv): PhoneSettings {
+  try {
+    return phoneSettingsFromEnv(env);
+  } catch (error) {
+    throw error instanceof PhoneSettingsError ? new ConfigError(error.message) : error;
   }
 }
 

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     signup: config.signup,
     attachments: config.attachments,
     channelsKey: config.channelsKey,
+    phone: config.phone,
     integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
     crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
   });

@@ -11,6 +11,8 @@ import { defaultAttachmentSettings, type AttachmentSettings } from './attachment
 import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
+import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
+import { PresenceRegistry } from './cases/presence.js';
 import type { Clock } from './clock.js';
 import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
@@ -42,6 +44,8 @@ export interface ServiceOptions {
   attachments?: Partial<AttachmentSettings>;
   /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
   channelsKey?: ChannelsKey | null;
+  /** The phone channel (PHONE_WEBHOOK_SECRET); default: the telephony hook off. */
+  phone?: PhoneSettings;
   /** Outbound integrations (webhooks, Slack/Teams): WEBHOOKS_ALLOW_PRIVATE lifts the private-address guard. */
   integrations?: Partial<IntegrationSettings>;
   /** CRM enrichment at intake (CRM_LOOKUP_URL); default none. */
@@ -103,6 +107,9 @@ export interface Services {
   attachments: Attachments;
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
+  phone: PhoneSettings;
+  /** Who has which case open, in this process (case pages' heartbeats). */
+  presence: PresenceRegistry;
   /** Prometheus metrics of this instance (src/metrics/; scraped at `/metrics`). */
   metrics: Metrics;
   integrations: IntegrationSettings;
@@ -142,6 +149,8 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     attachments: attachmentsFor(db, options.attachments),
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
+    phone: options.phone ?? defaultPhoneSettings(),
+    presence: new PresenceRegistry(),
     metrics: createMetrics(),
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, ...options.integrations },
     crm: null,

@@ -35,7 +35,7 @@ export interface CaseView {
   waitingSince: string | null;
   tags: string[];
   skills: string[];
-  customer: { id: number; email: string; name: string; tier: string; organization: string | null; crm: CrmFact | null };
+  customer: { id: number; email: string; name: string; tier: string; organization: string | null; phone: string | null; crm: CrmFact | null };
   workflow: { name: string; version: number };
   solution: string | null;
   reopenCount: number;
@@ -85,7 +85,15 @@ export function caseView(services: Services, row: CaseRow): CaseView {
     waitingSince: iso(row.waitingSince),
     tags: row.tags,
     skills: row.skills,
-    customer: { id: customer.id, email: customer.email, name: customer.name, tier: customer.tier, organization: customer.organization, crm: storedCrmRecord(db, customer.email) },
+    customer: {
+      id: customer.id,
+      email: customer.email,
+      name: customer.name,
+      tier: customer.tier,
+      organization: customer.organization,
+      phone: customer.phone,
+      crm: storedCrmRecord(db, customer.email),
+    },
     workflow: { name: row.workflow, version: row.workflowVersion },
     solution: row.solution,
     reopenCount: row.reopenCount,

@@ -24,6 +24,7 @@ import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
 import { customerFact, customerTier, findCustomerByEmail, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
 import { queueById } from './move-case.js';
+import { phoneField } from '../text/phone.js';
 
 export const FALLBACK_QUEUE = 'general';
 
@@ -34,6 +35,8 @@ export const createCaseSchema = z.strictObject({
       name: z.string().trim().min(1).max(200).optional(),
       tier: customerTier.optional(),
       organization: z.string().trim().max(200).optional(),
+      /** E.164 after normalising; fills an existing customer's empty phone. */
+      phone: phoneField.transform((v) => v ?? undefined).optional(),
     })
     .optional(),
   subject: z.string().trim().min(1, 'required').max(200),

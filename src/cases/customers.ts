@@ -19,6 +19,8 @@ export interface CustomerInput {
   name?: string | undefined;
   tier?: string | undefined;
   organization?: string | undefined;
+  /** E.164 (normalised by the caller). */
+  phone?: string | undefined;
 }
 
 export function normalizeEmail(email: string): string {
@@ -37,12 +39,13 @@ export function defaultName(email: string): string {
 
 /**
  * What intake may add to an existing profile: fields that are still empty (the
- * organization). Intake never overwrites a field — the name and the tier always have a
+ * organization, the phone number). Intake never overwrites a field — the name and the tier always have a
  * value — so changing them goes through `editCustomer`.
  */
-export function intakeFill(existing: Pick<CustomerRow, 'organization'>, input: CustomerInput | undefined): ProfileChanges {
+export function intakeFill(existing: Pick<CustomerRow, 'organization' | 'phone'>, input: CustomerInput | undefined): ProfileChanges {
   const changes: ProfileChanges = {};
   if (input?.organization && !existing.organization) changes.organization = { from: existing.organization, to: input.organization };
+  if (input?.phone && !existing.phone) changes.phone = { from: existing.phone, to: input.phone };
   return changes;
 }
 
@@ -72,6 +75,7 @@ export function applyProfileChanges(db: Db, customerId: number, changes: Profile
   if (changes.name) set.name = changes.name.to!;
   if (changes.tier) set.tier = changes.tier.to!;
   if (changes.organization) set.organization = changes.organization.to;
+  if (changes.phone) set.phone = changes.phone.to;
   return db.update(customers).set(set).where(eq(customers.id, customerId)).returning().get();
 }
 
@@ -95,6 +99,7 @@ export function upsertCustomer(db: Db, input: CustomerInput, now: number): { row
     name: input.name ?? defaultName(email),
     tier: input.tier ?? 'standard',
     organization: input.organization ?? null,
+    phone: input.phone ?? null,
     createdAt: now,
     updatedAt: now,
   });
@@ -106,7 +111,7 @@ export function openCaseCount(db: Db, customerId: number): number {
 }
 
 /** The `customer` fact: an existing customer as stored (plus what intake would fill), or the new one. */
-export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization'> | null, input?: CustomerInput): CustomerFact {
+export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null, input?: CustomerInput): CustomerFact {
   if (customer) {
     const filled = intakeFill(customer, input);
     return {

@@ -10,6 +10,7 @@
  * the customer continues the case's thread (Message-ID, In-Reply-To/References, signed
  * Reply-To, HTML beside the text: src/channels/email/outbound.ts).
  */
+import { isPlaceholderEmail } from '../text/phone.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { caseEvents, cases, customers, staff, staffQueues } from '../db/schema/index.js';
 import { revokeLink } from '../auth/links.js';
@@ -56,7 +57,8 @@ function recipients(services: Services, to: string, c: typeof cases.$inferSelect
   const { db } = services;
   switch (to) {
     case 'customer':
-      return { addresses: db.select({ email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).all().map((r) => r.email) };
+      // A caller known only by their phone number has a placeholder address nobody receives.
+      return { addresses: db.select({ email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).all().map((r) => r.email).filter((a) => !isPlaceholderEmail(a)) };
     case 'assignee': {
       const assignee = c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(and(eq(staff.id, c.assigneeId), eq(staff.active, true))).all();
       if (assignee.length > 0) return { addresses: assignee.map((r) => r.email) };

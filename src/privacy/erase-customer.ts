@@ -6,8 +6,9 @@
  *
  * - every case of theirs: eraseCaseContent (src/privacy/erase-cases.ts);
  * - the profile anonymised (`erased-<id>@erased.invalid`, "Erased customer", no
- *   organization, no password); its search document replaced by the index trigger; the
- *   profile history's values and reasons erased; churn-mark notes removed;
+ *   organization, phone number, time zone or password); its search document replaced by
+ *   the index trigger; the profile history's values and reasons erased; churn-mark notes
+ *   removed;
  * - sessions, one-time links, pending sign-ups and sign-in throttling rows deleted; API
  *   tokens revoked and unnamed; outbox items that name their address emptied;
  * - the erasure closed with its counts and an audit entry (no personal data in either).
@@ -116,7 +117,7 @@ export function eraseCustomer(services: Services, customerId: number, actor: Act
     );
 
     // The profile itself (the search trigger swaps its document for the anonymous one).
-    sql.prepare('UPDATE customers SET email = ?, name = ?, organization = NULL, password_hash = NULL, updated_at = ? WHERE id = ?').run(erasedEmail(customerId), ERASED_NAME, now, customerId);
+    sql.prepare('UPDATE customers SET email = ?, name = ?, organization = NULL, phone = NULL, time_zone = NULL, password_hash = NULL, updated_at = ? WHERE id = ?').run(erasedEmail(customerId), ERASED_NAME, now, customerId);
 
     sql.prepare('UPDATE erasures SET completed_at = ?, summary = ? WHERE id = ?').run(now, JSON.stringify(summary), erasure.id);
     audit(services, actor, 'customer', customerId, 'erased', null, { erasure: erasure.id, reason: 'request', cases: caseIds.length, summary });

@@ -52,6 +52,8 @@ export function exportCustomer(services: Services, customerId: number): Record<s
       name: customer.name,
       tier: customer.tier,
       organization: customer.organization,
+      phone: customer.phone,
+      timeZone: customer.time_zone,
       hasPassword: customer.password_hash !== null,
       churnedAt: iso(customer.churned_at as number | null),
       createdAt: iso(customer.created_at as number),

@@ -8,6 +8,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCall } from '../../src/channels/phone/signature.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { apiDocument } from '../../src/http/api/index.js';
 import { openApiPath, type Operation } from '../../src/http/openapi/document.js';
@@ -78,9 +79,9 @@ let aliceId = 0;
 type Json = Record<string, any>;
 
 /** Calls `route` (with the path filled in) and checks the answer; returns the parsed JSON. */
-async function call(route: string, as: keyof typeof tokens, url: string, init: { body?: unknown; raw?: string; type?: string; accept?: string } = {}): Promise<Json> {
+async function call(route: string, as: keyof typeof tokens, url: string, init: { body?: unknown; raw?: string; type?: string; accept?: string; headers?: Record<string, string> } = {}): Promise<Json> {
   const [method] = route.split(' ') as [string];
-  const headers: Record<string, string> = { Authorization: `Bearer ${tokens[as]}` };
+  const headers: Record<string, string> = { Authorization: `Bearer ${tokens[as]}`, ...init.headers };
   if (init.accept) headers.Accept = init.accept;
   let body: string | FormData | undefined;
   if (init.raw !== undefined) {
@@ -95,10 +96,24 @@ async function call(route: string, as: keyof typeof tokens, url: string, init: {
   return ((await check(route, res)) ?? {}) as Json;
 }
 
+const PHONE_SECRET = 'openapi-phone-secret-0123456789';
+const PHONE_CALLS = 'POST /api/v1/channels/phone/calls';
+
+/** The telephony hook: no token, the body signed with PHONE_WEBHOOK_SECRET (or with `secret`). */
+async function callHook(payload: unknown, secret = PHONE_SECRET): Promise<Json> {
+  const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const timestamp = Math.floor(h.services.clock.now() / 1000);
+  const headers = { 'Content-Type': 'application/json', 'X-Casebook-Timestamp': String(timestamp), 'X-Casebook-Signature': signCall(secret, timestamp, raw) };
+  const res = await h.app.request('/api/v1/channels/phone/calls', { method: 'POST', headers, body: raw });
+  return ((await check(PHONE_CALLS, res)) ?? {}) as Json;
+}
+
 beforeAll(async () => {
   // Webhook deliveries go to a real receiver on 127.0.0.1 (allowed for the test).
   receiver = await startReceiver();
-  h = createHarness({ services: { channelsKey: parseChannelsKey('11'.repeat(32)), integrations: { allowPrivateTargets: true } } });
+  h = createHarness({
+    services: { channelsKey: parseChannelsKey('11'.repeat(32)), integrations: { allowPrivateTargets: true }, phone: { webhookSecret: PHONE_SECRET, toleranceSeconds: 300 } },
+  });
   standardQueues(h);
   const alice = h.agent({ name: 'Alice Archer', email: 'alice@casebook.test', queues: ['general', 'billing'] });
   aliceId = alice.id;
@@ -130,6 +145,11 @@ describe('answers match the OpenAPI document', () => {
     const file = (sent.message.attachments as { id: number }[])[0]!.id;
     await call('GET /api/v1/cases/:id/attachments/:attachment', 'chloe', `/api/v1/cases/${id}/attachments/${file}`);
     await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Internal: checking the payment provider.', public: false } });
+    // Conditional on the version the caller saw: If-Match (or expectedVersion) of an older case is 409 CONFLICT.
+    const seen = await call('GET /api/v1/cases/:id', 'alice', `/api/v1/cases/${id}`);
+    await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Still on it.', public: false }, headers: { 'If-Match': `"${seen.version}"` } });
+    const stale = await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Written on an old view.', public: false, expectedVersion: seen.version } });
+    expect(stale.code).toBe('CONFLICT');
     const staffView = await call('GET /api/v1/cases/:id', 'mia', `/api/v1/cases/${id}`);
     await call('POST /api/v1/cases/:id/assignment', 'mia', `/api/v1/cases/${id}/assignment`, { body: { assignee: aliceId } });
     const transitions = staffView.transitions as { name: string; to: string; requires: string[] }[];
@@ -159,6 +179,10 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/search', 'alice', '/api/v1/search?q=created:%3Efoo');
     const customer = h.db.$client.prepare("SELECT id FROM customers WHERE email = 'chloe@example.com'").get() as { id: number };
     await call('PATCH /api/v1/customers/:id', 'mia', `/api/v1/customers/${customer.id}`, { body: { organization: 'Carter Ltd', reason: 'Told us on the phone' } });
+    const withPhone = await call('PATCH /api/v1/customers/:id', 'mia', `/api/v1/customers/${customer.id}`, { body: { phone: '+44 20 7946 0958' } });
+    expect(withPhone).toMatchObject({ phone: '+442079460958', changes: { phone: { from: null, to: '+442079460958' } } });
+    expect((await call('GET /api/v1/cases/:id', 'alice', `/api/v1/cases/${id}`)).customer.phone).toBe('+442079460958');
+    await call('PATCH /api/v1/customers/:id', 'mia', `/api/v1/customers/${customer.id}`, { body: { phone: '030 1234567' } });
     await call('PATCH /api/v1/customers/:id', 'alice', `/api/v1/customers/${customer.id}`, { body: { organization: 'x' } });
   });
 
@@ -213,11 +237,29 @@ describe('answers match the OpenAPI document', () => {
     await check('GET /api/v1/openapi.json', res);
   });
 
+  it('the telephony hook: signed calls create, append and replay; a bad signature, body or a hook turned off are problems', async () => {
+    const first = { callId: 'call-1', provider: 'acme', from: '+1 415 555 0100', callerName: 'Riley Rivera', durationSeconds: 95, summary: 'Asked about the invoice.' };
+    expect(await callHook(first)).toMatchObject({ result: 'created', replayed: false });
+    expect(await callHook({ ...first, callId: 'call-2', durationSeconds: 30 })).toMatchObject({ result: 'appended', replayed: false });
+    expect(await callHook(first)).toMatchObject({ result: 'created', replayed: true });
+    expect((await callHook(first, 'another-secret-0123456789')).code).toBe('INVALID_SIGNATURE');
+    expect((await callHook({ ...first, callId: 'call-3', from: '555 0100' })).code).toBe('VALIDATION_FAILED');
+    expect((await callHook('{"callId":')).code).toBe('MALFORMED_JSON');
+    const settings = h.services.phone;
+    h.services.phone = { ...settings, webhookSecret: null };
+    try {
+      expect((await callHook(first)).code).toBe('PHONE_CHANNEL_DISABLED');
+    } finally {
+      h.services.phone = settings;
+    }
+  });
+
   it('privacy: a customer\'s export, erasure and the audit log', async () => {
     const idOf = (email: string) => (h.db.$client.prepare('SELECT id FROM customers WHERE email = ?').get(email) as { id: number }).id;
     const chloe = idOf('chloe@example.com');
     const sam = idOf('sam@example.org');
     const full = await call('GET /api/v1/customers/:id/export', 'mia', `/api/v1/customers/${chloe}/export`);
+    expect(full.profile).toMatchObject({ phone: '+442079460958', timeZone: null });
     expect(full.cases[0].messages.some((m: Json) => m.internal)).toBe(true);
     expect(full.cases[0].attachments).toHaveLength(1);
     expect((await call('GET /api/v1/customers/:id/export', 'admin', `/api/v1/customers/${sam}/export`)).mail).toHaveLength(1);

@@ -63,12 +63,14 @@ describe('erasing a customer', () => {
 
   it('keeps the cases, their timelines (types and times) and the anonymous profile', async () => {
     const sql = w.h.db.$client;
-    const customer = sql.prepare('SELECT email, name, organization, password_hash FROM customers WHERE id = ?').get(w.customerId);
-    expect(customer).toEqual({ email: `erased-${w.customerId}@erased.invalid`, name: 'Erased customer', organization: null, password_hash: null });
+    const customer = sql.prepare('SELECT email, name, organization, phone, time_zone, password_hash FROM customers WHERE id = ?').get(w.customerId);
+    expect(customer).toEqual({ email: `erased-${w.customerId}@erased.invalid`, name: 'Erased customer', organization: null, phone: null, time_zone: null, password_hash: null });
     const id = parseCaseRef(w.mailedRef)!;
     expect(sql.prepare('SELECT subject, description, escalation_count AS escalations FROM cases WHERE id = ?').get(id)).toEqual({ subject: '[erased]', description: '[erased]', escalations: 1 });
     const types = (sql.prepare('SELECT type FROM case_events WHERE case_id = ? ORDER BY id').all(id) as { type: string }[]).map((r) => r.type);
-    expect(types).toEqual(expect.arrayContaining(['case.created', 'staff.replied', 'staff.noted', 'case.escalated']));
+    expect(types).toEqual(expect.arrayContaining(['case.created', 'staff.replied', 'staff.noted', 'case.escalated', 'call.logged']));
+    const call = sql.prepare("SELECT data FROM case_events WHERE case_id = ? AND type = 'call.logged'").get(id) as { data: string };
+    expect(JSON.parse(call.data)).toMatchObject({ durationSeconds: 240, from: '[erased]', notes: '[erased]', erased: true });
     const res = await w.h.api('GET', `/api/v1/cases/${w.mailedRef}/events`, { token: ADMIN_TOKEN });
     expect(res.status).toBe(200);
     expect(JSON.stringify(await res.json())).not.toContain(MARKER);

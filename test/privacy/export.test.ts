@@ -24,7 +24,7 @@ afterAll(() => w?.close());
 describe('a customer export', () => {
   it('holds the profile and its history', () => {
     expect(data.format).toBe('casebook.customer-export/1');
-    expect(data.profile).toMatchObject({ id: w.customerId, email: `chloe.${MARKER}@example.com`, name: `Chloe ${MARKER}`, organization: `Acme ${MARKER}` });
+    expect(data.profile).toMatchObject({ id: w.customerId, email: `chloe.${MARKER}@example.com`, name: `Chloe ${MARKER}`, organization: `Acme ${MARKER}`, phone: '+49301234567', timeZone: 'Europe/Berlin' });
     expect(data.profileHistory).toEqual(expect.arrayContaining([expect.objectContaining({ via: 'edit', by: 'Maria', reason: `asked by ${MARKER}` })]));
   });
 

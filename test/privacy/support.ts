@@ -12,7 +12,9 @@ import { requestAccessMail } from '../../src/auth/request-access-mail.js';
 import { createSession } from '../../src/auth/sessions.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
+import { logCall } from '../../src/cases/log-call.js';
 import { rateCase } from '../../src/cases/rate-case.js';
+import { setBrowserTimeZone } from '../../src/users/profile.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { type Harness, type TestActor } from '../support/harness.js';
@@ -96,7 +98,9 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/assignment`, { token: h.tokenFor(manager), body: { queue: 'advanced', reason: `Escalating ${MARKER} refund` } }));
   await ok(await h.api('POST', `/api/v1/cases/${apiRef}/transitions`, { token: agentToken, body: { transition: 'resolve', solution: `Cleaned the ${MARKER} roller` } }));
   rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: `Thanks ${MARKER}!` }, customer);
-  await ok(await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(manager), body: { organization: `Acme ${MARKER}`, reason: `asked by ${MARKER}` } }));
+  await ok(await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(manager), body: { organization: `Acme ${MARKER}`, phone: '+49 30 1234567', reason: `asked by ${MARKER}` } }));
+  setBrowserTimeZone(h.services, { type: 'customer', id: customerId }, 'Europe/Berlin');
+  logCall(h.services, parseCaseRef(mailedRef)!, { durationSeconds: 240, direction: 'inbound', from: '+49301234567', notes: `Called about the ${MARKER} refund` }, agent);
   createSession(h.db, { type: 'customer', id: customerId }, h.clock.now(), `Browser ${MARKER}`);
   requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
 

@@ -79,6 +79,8 @@ const MATRIX: Record<string, string> = {
   'DELETE /api/v1/channels/mailboxes/:id':          '401   403   403   403   403   403   403   ok',
   // Raw mail in (admins, or a token with the inbound scope: test/email/inbound-http.test.ts)
   'POST /api/v1/inbound/email':                    '401   403   403   403   403   403   403   ok',
+  // A telephony provider's call webhook: signed with PHONE_WEBHOOK_SECRET, no token; unset here, so off for everyone (test/pages/phone-cases.test.ts)
+  'POST /api/v1/channels/phone/calls':             '503   503   503   503   503   503   503   503',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',
@@ -139,6 +141,9 @@ const MATRIX: Record<string, string> = {
   'GET /inbox/counts':                             'login 404   404   ok    ok    ok    ok    ok',
   'GET /inbox/views':                              'login 404   404   ok    ok    ok    ok    ok',
   'POST /availability':                            'login 404   404   ok    ok    ok    ok    ok',
+  // Log a phone call or walk-in as a case (staff)
+  'GET /cases/new':                                'login 404   404   ok    ok    ok    ok    ok',
+  'POST /cases/new':                               'login 404   404   ok    ok    ok    ok    ok',
   'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
   'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',
@@ -148,6 +153,8 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/edit':                          'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',
+  // Presence heartbeat on a case page (staff who may see the case)
+  'POST /cases/:id/presence':                      'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
   'POST /cases/:id/macros/preview':                'login 404   404   ok    404   404   ok    ok',
@@ -167,6 +174,11 @@ const MATRIX: Record<string, string> = {
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /search':                                   'login ok    ok    ok    ok    ok    ok    ok',
+  // One's own profile (name, time zone, password) and the browser's zone on a first visit
+  'GET /profile':                                  'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile':                                 'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile/password':                        'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile/time-zone':                       'login ok    ok    ok    ok    ok    ok    ok',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';

@@ -140,6 +140,14 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
         <br />
         <span>{c.email}</span>
         <br />
+        {c.phone ? (
+          <>
+            <a href={`tel:${c.phone}`} id="customer-phone-link">
+              {c.phone}
+            </a>
+            <br />
+          </>
+        ) : null}
         <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
       </p>
       {c.crm ? (

@@ -22,6 +22,10 @@ const idempotencyKey: Record<string, HeaderSpec> = {
   },
 };
 
+const ifMatch: Record<string, HeaderSpec> = {
+  'If-Match': { description: 'The case version, as the `ETag` of GET gave it.', schema: z.string().meta({ examples: ['"7"'] }) },
+};
+
 export const createCaseRoute = caseApi.route({
   method: 'post',
   path: '/',
@@ -64,7 +68,7 @@ export const editCaseRoute = caseApi.route({
   description: '`If-Match: "<version>"` or `expectedVersion` make the edit conditional (409 CONFLICT when stale). Each change is on the timeline.',
   access: STAFF_ONLY,
   params: { id: caseId },
-  headers: { 'If-Match': { description: 'The case version, as the `ETag` of GET gave it.', schema: z.string().meta({ examples: ['"7"'] }) } },
+  headers: ifMatch,
   body: editCaseSchema,
   responses: { 200: editedCase },
   errors: [409],
@@ -95,14 +99,16 @@ export const messageRoute = caseApi.route({
   method: 'post',
   path: '/:id/messages',
   summary: 'Reply or add an internal note',
-  description: 'Public replies, and internal notes (staff; `@name` mentions notify colleagues). With `transition` the message and the transition happen together or not at all. Files come as `multipart/form-data` (`files`, any number).',
+  description:
+    'Public replies, and internal notes (staff; `@name` mentions notify colleagues). With `transition` the message and the transition happen together or not at all. Files come as `multipart/form-data` (`files`, any number). `If-Match: "<version>"` or `expectedVersion` make it conditional: 409 CONFLICT, and nothing sent, when the case changed since.',
   access: EVERYONE,
   params: { id: caseId },
-  headers: idempotencyKey,
+  headers: { ...idempotencyKey, ...ifMatch },
   body: sendMessageSchema,
   bodyAlternatives: {
     'multipart/form-data': sendMessageSchema.extend({
       public: z.enum(['true', 'false']).optional(),
+      expectedVersion: z.string().regex(/^\d{1,12}$/).optional(),
       files: z.array(z.string().meta({ contentMediaType: 'application/octet-stream' })).optional(),
     }),
   },

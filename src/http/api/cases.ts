@@ -86,6 +86,7 @@ async function multipartFields(c: Context<AppEnv>): Promise<Record<string, unkno
   for (const [key, value] of Object.entries(form)) {
     if (key === FILES_FIELD) continue;
     out[key] = key === 'public' && typeof value === 'string' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+    if (key === 'expectedVersion' && typeof value === 'string' && /^\d{1,12}$/.test(value)) out[key] = Number(value);
   }
   return out;
 }
@@ -203,7 +204,10 @@ export function caseRoutes(): Hono<AppEnv> {
       async (record) => {
         const services = c.get('services');
         const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
-        const input = multipart ? parseWith(messageRoute.body, await multipartFields(c)) : await jsonBody(c, messageRoute.body);
+        const body = multipart ? parseWith(messageRoute.body, await multipartFields(c)) : await jsonBody(c, messageRoute.body);
+        // Optional, as on PATCH: a reply written on an older version of the case is not sent blindly (409 CONFLICT).
+        const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
+        const input = body.expectedVersion === undefined && ifMatch !== undefined ? { ...body, expectedVersion: ifMatch } : body;
         const files = await readUploads(c);
         const { settings, store } = services.attachments;
         // Limits before anything else: a refused upload stores nothing and counts for nothing.

@@ -129,6 +129,7 @@ export function customerRoutes(): Hono<AppEnv> {
       name: customer.name,
       tier: customer.tier,
       organization: customer.organization,
+      phone: customer.phone,
       changes,
       history: profileHistory(services, customer.id).map((h) => ({ ...h, caseId: h.caseId === null ? null : caseRef(h.caseId) })),
     });

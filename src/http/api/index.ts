@@ -14,6 +14,7 @@ import { importApi, importRoutes } from './import.js';
 import { macroApi, macroRoutes } from './macros.js';
 import { metricsApi, metricsRoutes } from './metrics.js';
 import { INBOUND_PATH, inboundApi, inboundRoutes } from './inbound.js';
+import { phoneApi, phoneHookRoutes } from './phone.js';
 import { rulesetApi, rulesetRoutes } from './rulesets.js';
 import { userApi, userRoutes } from './users.js';
 import { reportApi, reportRoutes } from './reports.js';
@@ -31,7 +32,7 @@ export const API_BODY_LIMIT = 256 * 1024;
  * A new group (a new file of routes) is added here and mounted below at its `base`.
  */
 export const API_GROUPS: readonly ApiGroup[] = [
-  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, metricsApi, templateApi, channelApi, inboundApi, importApi, tokenApi, userApi, webhookApi, referenceApi, openApiGroup,
+  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, metricsApi, templateApi, channelApi, phoneApi, inboundApi, importApi, tokenApi, userApi, webhookApi, referenceApi, openApiGroup,
 ];
 
 /** The OpenAPI document of the API (built once, from API_GROUPS). */
@@ -55,6 +56,8 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   });
   // The API's description is public: it is registered before the token check.
   api.route(openApiGroup.mount, openApiRoutes(apiDocument));
+  // Signed by the provider with PHONE_WEBHOOK_SECRET instead of a bearer token (answers before apiAuth).
+  api.route(phoneApi.mount, phoneHookRoutes());
   api.use(apiAuth(options));
   api.use(limitScopedTokens({ inbound: INBOUND_PATH, churn: CHURN_PATH }));
   api.route(macroApi.mount, macroRoutes());

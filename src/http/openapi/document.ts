@@ -36,7 +36,7 @@ export interface Parameter {
 /** What an error status means, for the shared problem+json answers. */
 const ERROR_STATUSES: Record<number, string> = {
   400: 'Malformed request (the body is not JSON, a header is not valid)',
-  401: 'No valid token: send `Authorization: Bearer <token>`',
+  401: 'No valid token: send `Authorization: Bearer <token>` (a signed webhook without one: its signature is not valid)',
   403: 'The token may not do this (role or scope)',
   404: 'Not found, or not visible to the caller',
   409: 'Conflict with the current state (changed meanwhile, not allowed now)',

@@ -17,6 +17,7 @@ import { availableTransitions, type AvailableTransition } from '../../workflow/t
 import type { Principal } from '../types.js';
 import { timerStatus, type SlaStatus } from './sla-status.js';
 import { sha256 } from '../../auth/tokens.js';
+import type { PresenceEntry } from '../../cases/presence.js';
 
 export interface OtherCase {
   ref: string;
@@ -63,6 +64,10 @@ export interface StaffCasePageData extends CasePageBase {
   mentionable: { handle: string; name: string }[];
   /** The macros the viewer may use in the composer (their own, then the shared ones). */
   macros: MacroOption[];
+  /** The newest timeline entry shown: the composer sends it back (`seen`), so a send from a stale view is held back. */
+  lastEventId: number;
+  /** Colleagues who have the case open now, and who of them is typing (src/cases/presence.ts). */
+  presence: PresenceEntry[];
   /** Rulesets this case can be kept as an example of (managers, a case routed by rules): those run at intake. */
   exampleRulesets: string[];
 }
@@ -168,6 +173,8 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     row,
     view: caseView(services, row),
     timeline: entries,
+    lastEventId: entries.reduce((m, e) => Math.max(m, e.id), 0),
+    presence: services.presence.others(row.id, principal.staffId, now),
     timers: timerRows.map((t) => timerStatus(t, now)),
     stateLabels,
     otherCases: [],

@@ -20,6 +20,8 @@ import { inboxPages } from './inbox.js';
 import { macroPages } from './macros.js';
 import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
+import { newCasePages } from './new-case.js';
+import { profilePages } from './profile.js';
 import { redirectTo } from './render.js';
 import { searchPages } from './search.js';
 import { isPagePath, pageSession } from './session.js';
@@ -45,6 +47,8 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', inboxActionPages());
+  // Before the case pages: `/cases/new` is not a case reference.
+  app.route('/', newCasePages());
   app.route('/', casePages());
   app.route('/', caseEditPages());
   app.route('/', searchPages());
@@ -52,5 +56,6 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', macroPages());
   app.route('/', managePages());
   app.route('/', csatPages());
+  app.route('/', profilePages());
   return app;
 }

@@ -208,6 +208,8 @@ export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: C
         <dl class="facts">
           <dt>Email</dt>
           <dd>{c.email}</dd>
+          <dt>Phone</dt>
+          <dd>{c.phone ? <a href={`tel:${c.phone}`}>{c.phone}</a> : '—'}</dd>
           <dt>Organization</dt>
           <dd>{c.organization ?? '—'}</dd>
           <dt>Tier</dt>

@@ -4,7 +4,7 @@
  * deactivating. The lists and queues are in team.tsx.
  */
 import type { StaffRow } from '../../../src/team/staff.js';
-import { Button, CsrfField, Field, FormError, SelectField, type FormState, type Option } from '../../components.js';
+import { Button, CsrfField, Field, FormError, SelectField, Time, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ROLE_LABELS, StatusBadge, TeamFrame, TEAM } from './team.js';
 
@@ -103,7 +103,11 @@ export function StaffCreatedPanel({ created }: { created: CreatedStaff }) {
       <h2 id="staff-created-heading">{`${created.name} was added`}</h2>
       {created.link ? (
         <>
-          <p>{`Send ${created.name} (${created.email}) this link to choose a password. It works once and expires on ${new Date(created.link.expiresAt).toISOString().slice(0, 10)}; it is shown only now.`}</p>
+          <p>
+            {`Send ${created.name} (${created.email}) this link to choose a password. It works once and expires on `}
+            <Time at={created.link.expiresAt} />
+            {'; it is shown only now.'}
+          </p>
           <p class="link-box" id="set-password-link">
             {created.link.url}
           </p>

@@ -5,7 +5,7 @@
  * answers against them.
  */
 import { z } from 'zod';
-import { actor, caseRef, change, instant, json, jsonObject, priority, stateCategory } from './common.js';
+import { actor, caseRef, change, instant, json, jsonObject, phoneNumber, priority, stateCategory } from './common.js';
 import { crmRecord } from './integrations.js';
 
 export const attachment = z
@@ -57,7 +57,15 @@ export const staffCase = z
     waitingSince: instant.nullable(),
     tags: z.array(z.string()),
     skills: z.array(z.string()),
-    customer: z.object({ id: z.number().int(), email: z.string(), name: z.string(), tier: z.string(), organization: z.string().nullable(), crm: crmRecord.nullable() }),
+    customer: z.object({
+      id: z.number().int(),
+      email: z.string(),
+      name: z.string(),
+      tier: z.string(),
+      organization: z.string().nullable(),
+      phone: phoneNumber.nullable(),
+      crm: crmRecord.nullable(),
+    }),
     workflow: z.object({ name: z.string(), version: z.number().int() }),
     solution: z.string().nullable(),
     reopenCount: z.number().int(),

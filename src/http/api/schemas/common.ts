@@ -13,6 +13,15 @@ export const instant = z.iso.datetime().meta({ description: 'An instant in UTC, 
 /** A case reference, `C-` and the number. */
 export const caseRef = z.string().regex(/^C-\d+$/).meta({ id: 'CaseRef', description: 'A case reference.', examples: ['C-1042'] });
 
+/** A phone number as stored: E.164 (src/text/phone.ts normalises what people type). */
+export const phoneNumber = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/)
+  .meta({ id: 'PhoneNumber', description: 'E.164 (`+49 30 1234567` is stored as `+49301234567`).', examples: ['+49301234567'] });
+
+/** An IANA time zone name. */
+export const timeZone = z.string().meta({ id: 'TimeZone', description: 'An IANA time zone (`Europe/Berlin`); null: not set, UTC is shown.', examples: ['Europe/Berlin'] });
+
 export const priority = z.enum(['urgent', 'high', 'normal', 'low']).meta({ id: 'Priority' });
 
 export const stateCategory = z.enum(['new', 'open', 'pending', 'resolved', 'closed']).meta({ id: 'StateCategory', description: 'What kind of workflow state it is.' });

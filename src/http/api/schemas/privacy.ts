@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AUDIT_ENTITIES } from '../../../audit/record-audit.js';
 import { ATTACHMENT_KINDS, CHANNELS, ERASURE_REASONS, INBOUND_OUTCOMES, LINK_PURPOSES } from '../../../db/schema/index.js';
 import { EXPORT_FORMAT } from '../../../privacy/export-customer.js';
-import { actor, caseRef, instant, json, jsonObject, priority } from './common.js';
+import { actor, caseRef, instant, json, jsonObject, phoneNumber, priority, timeZone } from './common.js';
 
 const exportedCase = z.object({
   id: caseRef,
@@ -48,6 +48,8 @@ export const customerExport = z
       name: z.string(),
       tier: z.string(),
       organization: z.string().nullable(),
+      phone: phoneNumber.nullable(),
+      timeZone: timeZone.nullable(),
       hasPassword: z.boolean(),
       churnedAt: instant.nullable(),
       createdAt: instant,

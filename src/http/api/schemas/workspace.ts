@@ -1,6 +1,6 @@
-/** Answers of the workspace API: macros, search, customer profiles. */
+/** Answers of the workspace API: macros, search, customer profiles, the telephony hook. */
 import { z } from 'zod';
-import { actor, caseRef, change, instant, priority, stateCategory } from './common.js';
+import { actor, caseRef, change, instant, phoneNumber, priority, stateCategory } from './common.js';
 import { staffCase, timelineEntry } from './cases.js';
 
 export const macroActions = z
@@ -77,7 +77,12 @@ export const searchResults = z.object({
   library: z.array(z.object({ id: z.number().int(), title: marked, solution: marked })),
 });
 
-const profileChanges = z.object({ name: change(z.string()).optional(), tier: change(z.string()).optional(), organization: change(z.string().nullable()).optional() });
+const profileChanges = z.object({
+  name: change(z.string()).optional(),
+  tier: change(z.string()).optional(),
+  organization: change(z.string().nullable()).optional(),
+  phone: change(phoneNumber.nullable()).optional(),
+});
 
 export const customerProfile = z.object({
   id: z.number().int(),
@@ -85,6 +90,16 @@ export const customerProfile = z.object({
   name: z.string(),
   tier: z.string(),
   organization: z.string().nullable(),
+  phone: phoneNumber.nullable(),
   changes: profileChanges,
   history: z.array(z.object({ at: instant, via: z.enum(['edit', 'intake']), by: actor, caseId: caseRef.nullable(), changes: profileChanges, reason: z.string().nullable() })),
+});
+
+/** What the telephony hook did with a call (`POST /channels/phone/calls`). */
+export const callReceived = z.object({
+  result: z.enum(['created', 'appended']).meta({ description: '`created`: the call opened a case; `appended`: it joined the caller’s open phone case.' }),
+  case: caseRef,
+  customer: z.number().int().meta({ description: 'The caller’s customer id (a new customer for an unknown number).' }),
+  event: z.number().int().meta({ description: 'The call’s timeline entry.' }),
+  replayed: z.boolean().meta({ description: 'This call id was received before: nothing changed now.' }),
 });
