@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     signup: config.signup,
     attachments: config.attachments,
     channelsKey: config.channelsKey,
+    chat: config.chat,
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
   try {

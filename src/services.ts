@@ -10,6 +10,8 @@ import path from 'node:path';
 import { defaultAttachmentSettings, type AttachmentSettings } from './attachments/settings.js';
 import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
+import { ChatHub } from './chat/hub.js';
+import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
@@ -40,6 +42,14 @@ export interface ServiceOptions {
   attachments?: Partial<AttachmentSettings>;
   /** CHANNELS_KEY: seals channel secrets (mailbox passwords). Default null: none can be stored. */
   channelsKey?: ChannelsKey | null;
+  /** Live chat's limits and timers (default DEFAULT_CHAT_SETTINGS). */
+  chat?: Partial<ChatSettings>;
+}
+
+/** Live chat: who listens to which chat (in memory), and its settings. */
+export interface ChatServices {
+  hub: ChatHub;
+  settings: ChatSettings;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -89,6 +99,7 @@ export interface Services {
   attachments: Attachments;
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
+  chat: ChatServices;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -123,6 +134,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     attachments: attachmentsFor(db, options.attachments),
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
+    chat: { hub: new ChatHub(), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import { purgeKeys } from '../idempotency/store.js';
 import { runScheduledReport } from '../reports/create-report.js';
+import { runChatSweep } from '../chat/sweep.js';
 import type { Services } from '../services.js';
 import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
@@ -9,13 +10,19 @@ import type { Job } from './scheduler.js';
 /** Hourly, at minute 7. */
 export const IDEMPOTENCY_PURGE_CRON = '7 * * * *';
 
-export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'>): Job[] {
+export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'> & Partial<Pick<Config, 'chatSweepCron'>>): Job[] {
   return [
     {
       // Records due SLA warnings and breaches, then performs all pending outbox work.
       name: 'sla-sweep',
       schedule: config.slaSweepCron,
       run: () => runSlaSweep(services),
+    },
+    {
+      // Ends idle chats; while chats are open, records chat SLA warnings and breaches (second targets) between minute sweeps.
+      name: 'chat-sweep',
+      schedule: config.chatSweepCron ?? '*/10 * * * * *',
+      run: () => runChatSweep(services),
     },
     {
       name: 'sla-report',

@@ -11,3 +11,4 @@ export * from './notifications.js';
 export * from './attachments.js';
 export * from './idempotency.js';
 export * from './workspace.js';
+export * from './chat.js';
