@@ -12,6 +12,8 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiRoutes } from './api/index.js';
+import { chatFrameRoutes } from './chat/frame.js';
+import { chatVisitorRoutes } from './chat/visitor.js';
 import { healthCheck } from './health.js';
 import { displayTextOnly } from './middleware/display-text.js';
 import { requestIds } from './middleware/request-id.js';
@@ -88,12 +90,19 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
-  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false }));
+  const pageHeaders = secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false });
+  // The live chat's window is framed by the sites a manager allowed: it sends its own CSP (frame-ancestors), and no X-Frame-Options.
+  const chatFrameHeaders = secureHeaders({ xFrameOptions: false, referrerPolicy: 'no-referrer', overwrite: false });
+  app.use(function securityHeaders(c, next) {
+    return c.req.path.startsWith('/chat/frame/') ? chatFrameHeaders(c, next) : pageHeaders(c, next);
+  });
 
   app.get('/health', healthCheck(services));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
   const publicUrl = options.publicUrl ?? services.publicUrl;
   app.route('/', assetRoutes());
+  app.route('/', chatFrameRoutes());
+  app.route('/', chatVisitorRoutes({ publicOrigin: new URL(publicUrl).origin, trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0 }));
   app.route(
     '/',
     pageRoutes({

@@ -1,4 +1,5 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
+import { chatPanelData, type ChatPanelData } from '../../chat/panel.js';
 import { and, asc, eq, inArray, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
@@ -42,6 +43,8 @@ interface CasePageBase {
 /** The workspace: everything about the case. */
 export interface StaffCasePageData extends CasePageBase {
   audience: 'staff';
+  /** The live chat of a chat case (its latest session), or null. */
+  chat?: ChatPanelData | null;
   row: CaseRow;
   view: CaseView;
   timeline: TimelineEntry[];
@@ -180,6 +183,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
     macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
+    chat: row.channel === 'chat' ? chatPanelData(services, row.id) : null,
     exampleRulesets:
       isManagerRole(principal.actor.role) && row.routing
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
