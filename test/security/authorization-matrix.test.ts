@@ -21,6 +21,7 @@ import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { attachments, inboxViews, macros, mailboxes, problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
+import { createSite } from '../../src/chat/sites.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 const CALLERS = ['anonymous', 'customer', 'otherCustomer', 'agent', 'otherAgent', 'advanced', 'manager', 'admin'] as const;
@@ -144,6 +145,24 @@ const MATRIX: Record<string, string> = {
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /search':                                   'login ok    ok    ok    ok    ok    ok    ok',
+  // Live chat: the case page's chat (staff who see the case; this case has no chat: 404 once seen)
+  'GET /cases/:id/chat/stream':                    'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/typing':                   'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/end':                      'login 404   404   404   404   404   404   404',
+  // The widget and its window: public (the site's allowed origins and the visitor token are the checks: test/chat/)
+  'GET /chat/widget.js':                           'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /chat/frame/:site':                         '-     -     -     -     -     -     -     -',
+  'GET /chat/api/sites/:site/status':              '-     -     -     -     -     -     -     -',
+  'POST /chat/api/sites/:site/sessions':           '-     -     -     -     -     -     -     -',
+  'POST /chat/api/sites/:site/offline':            '-     -     -     -     -     -     -     -',
+  'GET /chat/api/session':                         '-     -     -     -     -     -     -     -',
+  'GET /chat/api/stream':                          '-     -     -     -     -     -     -     -',
+  'GET /chat/api/messages':                        '-     -     -     -     -     -     -     -',
+  'POST /chat/api/messages':                       '-     -     -     -     -     -     -     -',
+  'POST /chat/api/typing':                         '-     -     -     -     -     -     -     -',
+  'POST /chat/api/end':                            '-     -     -     -     -     -     -     -',
+  'POST /chat/api/transcript':                     '-     -     -     -     -     -     -     -',
+  'POST /chat/api/rating':                         '-     -     -     -     -     -     -     -',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
@@ -174,6 +193,8 @@ for (const route of [
   'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',
   'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
 ]) MATRIX[route] = ADMIN_ONLY;
+MATRIX['GET /manage/channels/chat-sites/:id'] = MANAGE;
+for (const route of ['POST /manage/channels/chat-sites', 'POST /manage/channels/chat-sites/:id', 'POST /manage/channels/chat-sites/:id/secret']) MATRIX[route] = ADMIN_ONLY;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
 MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
 
@@ -228,6 +249,7 @@ async function world(): Promise<World> {
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment.id),
       mailbox: String(mailbox.id),
+      chatSite: createSite(h.services, { name: 'Shop', origins: 'https://shop.example', queue: 'general' }).id,
     },
   };
   freshShared(w);
@@ -253,6 +275,7 @@ function concrete(w: World, path: string): string {
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
     .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
+    .replace('/chat-sites/:id', `/chat-sites/${p.chatSite}`)
     .replace('/assets/:name', '/assets/app.css')
     .replace('/csat/:token', `/csat/${p.csat}`)
     .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)
@@ -360,7 +383,8 @@ describe('the authorization matrix', () => {
     current = await world();
     const w = current;
     const session = createSession(w.h.db, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now());
-    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/'));
+    // (The live chat's visitor API, /chat/api, has no session or CSRF token: its checks are the Origin and the visitor token, test/chat/.)
+    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/') && !r.startsWith('POST /chat/'));
     expect(posts.length).toBeGreaterThan(35);
     for (const route of posts) {
       const url = `http://localhost${concrete(w, route.slice(5))}`;
