@@ -52,6 +52,7 @@
     url = want;
     if (!want) return;
     source = new EventSource(want + '?after=' + lastSeq());
+    source.addEventListener('ready', function () { var p2 = panel(); if (p2) p2.setAttribute('data-connected', 'true'); });
     source.addEventListener('message', function (e) { addLine(JSON.parse(e.data)); refreshPage(); });
     source.addEventListener('typing', function (e) {
       var who = JSON.parse(e.data);
@@ -64,6 +65,16 @@
     source.addEventListener('ended', function () {
       if (source) source.close();
       source = null;
+      var p2 = panel();
+      if (p2) {
+        // The chat is over: the panel says so (the next full render shows who ended it).
+        p2.removeAttribute('data-stream');
+        var heading = document.getElementById('chat-panel-heading');
+        if (heading) heading.textContent = 'Chat (ended)';
+        var end = document.getElementById('chat-end');
+        if (end && end.form) end.form.remove();
+      }
+      url = null;
       refreshPage();
     });
   }

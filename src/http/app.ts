@@ -91,10 +91,11 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // CSRF check refuses, so plain forms would fail).
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
   const pageHeaders = secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false });
-  // The live chat's window is framed by the sites a manager allowed: it sends its own CSP (frame-ancestors), and no X-Frame-Options.
-  const chatFrameHeaders = secureHeaders({ xFrameOptions: false, referrerPolicy: 'no-referrer', overwrite: false });
+  // The live chat's loader is a script other sites load, and its window is framed by the sites a manager allowed:
+  // the window sends its own CSP (frame-ancestors), neither sends X-Frame-Options or a same-origin resource policy.
+  const chatHeaders = secureHeaders({ xFrameOptions: false, referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'cross-origin', overwrite: false });
   app.use(function securityHeaders(c, next) {
-    return c.req.path.startsWith('/chat/frame/') ? chatFrameHeaders(c, next) : pageHeaders(c, next);
+    return c.req.path.startsWith('/chat/frame/') || c.req.path === '/chat/widget.js' ? chatHeaders(c, next) : pageHeaders(c, next);
   });
 
   app.get('/health', healthCheck(services));
