@@ -11,7 +11,8 @@ import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
-import { apiRoutes } from './api/index.js';
+import { apiDocument, apiRoutes } from './api/index.js';
+import { apiDocsPage } from './api-docs.js';
 import { chatFrameRoutes } from './chat/frame.js';
 import { chatVisitorRoutes } from './chat/visitor.js';
 import { healthCheck } from './health.js';
@@ -100,6 +101,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
 
   app.get('/health', healthCheck(services));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
+  app.get('/api/docs', apiDocsPage(apiDocument));
   const publicUrl = options.publicUrl ?? services.publicUrl;
   app.route('/', assetRoutes());
   app.route('/', chatFrameRoutes());

@@ -89,6 +89,9 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
   'DELETE /api/v1/templates/:name/:audience':      '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/templates/:name/:audience/preview':'401   403   403   403   403   403   ok    ok',
+  // The API's description and its reference page are public (test/api/openapi.test.ts)
+  'GET /api/v1/openapi.json':                      'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /api/docs':                                 'ok    ok    ok    ok    ok    ok    ok    ok',
   // Search: everyone signed in, each finding only what they may see (test/search/)
   'GET /api/v1/search':                            '401   ok    ok    ok    ok    ok    ok    ok',
   // Sign-in and the portal

@@ -26,6 +26,7 @@ const FILES: Record<string, Asset> = {
   'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
   'app.js': { file: path.join(PUBLIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: path.join(PUBLIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
+  'api-docs.css': { file: path.join(PUBLIC_DIR, 'api-docs.css'), type: 'text/css; charset=utf-8' },
   'manage.css': { file: path.join(PUBLIC_DIR, 'manage.css'), type: 'text/css; charset=utf-8' },
   'workspace.css': { file: path.join(PUBLIC_DIR, 'workspace.css'), type: 'text/css; charset=utf-8' },
   'workspace.js': { file: path.join(PUBLIC_DIR, 'workspace.js'), type: 'text/javascript; charset=utf-8' },
