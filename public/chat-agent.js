@@ -38,6 +38,8 @@
     list.appendChild(li);
     var typing = document.getElementById('chat-typing');
     if (typing && line.author === 'visitor') typing.textContent = '';
+    // The visitor's window clears "is typing" when our line arrives: typing again says so at once.
+    if (line.author === 'agent') lastTypingSent = 0;
   }
   function refreshPage() {
     var poll = document.getElementById('case-poll');
@@ -80,7 +82,11 @@
   }
   document.addEventListener('input', function (e) {
     var p = panel();
-    if (!p || !p.getAttribute('data-stream') || !e.target || e.target.name !== 'body') return;
+    var target = e.target;
+    if (!p || !p.getAttribute('data-stream') || !target || target.name !== 'body' || !target.form || target.form.id !== 'composer') return;
+    // An internal note is not for the visitor: no "is typing" while writing one.
+    var mode = target.form.querySelector('input[name="visibility"]:checked');
+    if (mode && mode.value === 'internal') return;
     var now = Date.now();
     if (now - lastTypingSent < 3000) return;
     lastTypingSent = now;

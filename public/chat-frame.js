@@ -151,6 +151,8 @@
       err.textContent = '';
       api('POST', '/chat/api/messages', { body: text }).then(function () {
         input.value = '';
+        // The agent's page clears "is typing" when this line arrives: typing again says so at once.
+        lastTypingSent = 0;
         if (mode === 'poll') poll();
       }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
     });
