@@ -355,7 +355,7 @@ function compilePolicy(name: string, json: SlaPolicyJson, calendar: BusinessCale
       };
     }
   }
-  const chatTable = compileChatTargets(json, warnBefore.value, calendar);
+  const chatTable = compileChatTargets(json, calendar);
   return {
     name,
     description: json.description,
@@ -374,16 +374,18 @@ function compilePolicy(name: string, json: SlaPolicyJson, calendar: BusinessCale
   };
 }
 
+/** The `warnBefore` chat targets use: their own, else the policy's when it is a percentage, else 20%. */
+export function chatWarnBefore(json: SlaPolicyJson): string {
+  return json.chat?.warnBefore ?? (json.warnBefore.endsWith('%') ? json.warnBefore : '20%');
+}
+
 /** The policy's chat targets (seconds allowed), each with its warning offset. */
-function compileChatTargets(json: SlaPolicyJson, policyWarn: WarnBefore, calendar: BusinessCalendar): Record<Priority, Partial<Record<Metric, SlaTarget>>> {
+function compileChatTargets(json: SlaPolicyJson, calendar: BusinessCalendar): Record<Priority, Partial<Record<Metric, SlaTarget>>> {
   const table = Object.fromEntries(PRIORITIES.map((p) => [p, {}])) as Record<Priority, Partial<Record<Metric, SlaTarget>>>;
   if (!json.chat) return table;
-  let warn: WarnBefore = policyWarn.kind === 'percent' ? policyWarn : { kind: 'percent', percent: 20 };
-  if (json.chat.warnBefore !== undefined) {
-    const parsed = parseChatWarnBefore(json.chat.warnBefore);
-    if (!parsed.ok) throw new SlaConfigError('INVALID_SLA_CONFIG', parsed.message);
-    warn = parsed.value;
-  }
+  const parsed = parseChatWarnBefore(chatWarnBefore(json));
+  if (!parsed.ok) throw new SlaConfigError('INVALID_SLA_CONFIG', parsed.message);
+  const warn = parsed.value;
   for (const priority of PRIORITIES) {
     for (const metric of METRICS) {
       const text = json.chat.targets[priority]?.[metric];
