@@ -2,7 +2,8 @@
  * The live chat panel on a chat case's page (views/partials/chat-panel.tsx): streams the
  * chat's new lines and the visitor's typing from /cases/:id/chat/stream (EventSource, which
  * reconnects by itself with Last-Event-ID), tells the visitor when the agent types in the
- * composer, and refreshes the rest of the page through its live poll when a line arrives.
+ * composer, and refreshes the rest of the page through its live poll when a line arrives or
+ * the chat ends (the poll then re-renders the panel itself).
  * The panel may be re-rendered by htmx: the stream is kept per URL and lines are matched
  * by sequence number, so none is shown twice.
  */
@@ -65,17 +66,9 @@
       typingTimer = setTimeout(function () { typing.textContent = ''; }, 5000);
     });
     source.addEventListener('ended', function () {
+      // The chat is over: the live poll brings the panel as it is now (who ended it, no "End chat").
       if (source) source.close();
       source = null;
-      var p2 = panel();
-      if (p2) {
-        // The chat is over: the panel says so (the next full render shows who ended it).
-        p2.removeAttribute('data-stream');
-        var heading = document.getElementById('chat-panel-heading');
-        if (heading) heading.textContent = 'Chat (ended)';
-        var end = document.getElementById('chat-end');
-        if (end && end.form) end.form.remove();
-      }
       url = null;
       refreshPage();
     });

@@ -1,13 +1,15 @@
 /**
  * Ending a chat: by the visitor, by the agent (case page), or by the chat sweep after
  * CHAT_INACTIVITY_MINUTES without a message. The session is closed, a last line says who
- * ended it, and `chat.ended` goes on the case's timeline. The case itself stays as it is:
- * the agent resolves it as any other. Ending twice is harmless (nothing happens the second time).
+ * ended it, and `chat.ended` goes on the case's timeline, a change of the case like any other
+ * (its version goes up, so open case pages re-render). The case's state stays as it is: the
+ * agent resolves it as any other. Ending twice is harmless (nothing happens the second time).
  */
 import { transaction } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { CaseContext } from '../workflow/context.js';
 import { appendLine } from './lines.js';
 import { sessionById, type ChatSession } from './sessions.js';
 
@@ -20,7 +22,7 @@ const ENDED_TEXT: Record<EndedBy, (name: string) => string> = {
 };
 
 /** Ends an open session; false when it had already ended. */
-export function endChat(services: Services, sessionId: number, by: EndedBy, actor: Pick<Actor, 'type' | 'id' | 'name'>): boolean {
+export function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor): boolean {
   const ended = transaction(services.db, () => {
     const now = services.clock.now();
     const changed = statement<[number, string, number]>(services.db, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'").run(now, by, sessionId).changes;
@@ -28,14 +30,9 @@ export function endChat(services: Services, sessionId: number, by: EndedBy, acto
     const session = sessionById(services, sessionId)!;
     appendLine(services.db, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
     if (session.caseId !== null) {
-      statement(services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
-        session.caseId,
-        'chat.ended',
-        now,
-        actor.type,
-        actor.id,
-        JSON.stringify({ by, name: actor.name, messages: session.lastSeq }),
-      );
+      const ctx = CaseContext.load(services, session.caseId, actor);
+      ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });
+      ctx.save();
     }
     return session;
   });

@@ -1,14 +1,17 @@
 /**
  * The transcript, mailed on the visitor's request: asking writes an outbox item
  * (`chat.transcript`) and the handler mails every line of the chat to the session's e-mail,
- * then records `chat.transcript_sent` on the case. A retry after a failed send mails the same
+ * then records `chat.transcript_sent` on the case (a change of the case: its version goes up). A retry after a failed send mails the same
  * transcript (same Message-ID); asking again later mails it again, with what came since.
  */
+import { transaction } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
+import { SYSTEM_ACTOR } from '../roles.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { linesAfter, type ChatLine } from './lines.js';
+import { CaseContext } from '../workflow/context.js';
 import { sessionById, type ChatSession } from './sessions.js';
 
 export const TRANSCRIPT_MAIL = 'chat.transcript';
@@ -40,13 +43,14 @@ export function transcriptText(session: ChatSession, lines: readonly ChatLine[],
 export async function sendTranscript(services: Services, item: OutboxItem): Promise<void> {
   const session = sessionById(services, Number(item.payload.session));
   const done = (data: Record<string, unknown>) =>
-    services.db.$client.transaction(() => {
-      const now = services.clock.now();
+    transaction(services.db, () => {
       if (session?.caseId != null) {
-        statement(services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(session.caseId, 'chat.transcript_sent', now, 'system', null, JSON.stringify(data));
+        const ctx = CaseContext.load(services, session.caseId, SYSTEM_ACTOR);
+        ctx.record('chat.transcript_sent', data);
+        ctx.save();
       }
-      markDone(services.db, item.id, now);
-    })();
+      markDone(services.db, item.id, services.clock.now());
+    });
   if (!session || session.caseId === null) return done({ delivered: false, reason: 'the chat no longer exists' });
   if (!services.mailer) return done({ delivered: false, to: session.email, reason: 'SMTP_URL is not set' });
   const ref = `C-${session.caseId}`;

@@ -13,6 +13,7 @@ import { createMailer } from '../../src/notifications/mailer.js';
 import { caseEvents, caseRatings, cases, slaTimers, staff } from '../../src/db/schema/index.js';
 import { and, eq } from 'drizzle-orm';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 
 const OWN = 'http://localhost';
@@ -166,6 +167,37 @@ describe('live chat', () => {
     const leftCase = h.db.select().from(cases).where(eq(cases.id, Number(((await left.json()) as { case: string }).case.slice(2)))).get()!;
     expect(leftCase.channel).toBe('email');
     h.db.update(staff).set({ chatLimit: 3 }).where(eq(staff.id, agent.id)).run();
+  });
+
+  it('ending the chat and sending its transcript change the case (version up), and the agent page’s live poll re-renders the chat panel', async () => {
+    const token = await start('ivy@example.com', 'Ivy');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Quick question' } })).json()) as { case: string };
+    const id = Number(ref.slice(2));
+    const version = () => h.db.select().from(cases).where(eq(cases.id, id)).get()!.version;
+    const page = signedIn(h, agent);
+    const html = await (await page.get(`/cases/${ref}`)).text();
+    expect(html).toContain('data-stream="/cases/' + ref + '/chat/stream"');
+    const stamp = /live\?stamp=([\w-]+)/.exec(html)![1]!;
+    const before = version();
+
+    h.clock.advance(5_000);
+    expect((await call('POST', '/chat/api/end', { token })).status).toBe(200);
+    expect(version()).toBe(before + 1);
+    expect(h.db.select().from(cases).where(eq(cases.id, id)).get()!.updatedAt).toBe(h.clock.now());
+    const live = await page.get(`/cases/${ref}/live?stamp=${stamp}`, { htmx: true });
+    expect(live.status).toBe(200);
+    const fragment = await live.text();
+    expect(fragment).toMatch(/<section class="panel chat-panel" id="chat-panel"[^>]*hx-swap-oob="true"/);
+    expect(fragment).toContain('Chat (ended)');
+    expect(fragment).toContain('Ended by visitor.');
+    expect(fragment).not.toContain('id="chat-end"');
+    expect(fragment).not.toContain('data-stream=');
+
+    expect((await call('POST', '/chat/api/transcript', { token })).status).toBe(202);
+    await h.services.outbox.drain();
+    await h.services.outbox.idle();
+    expect(h.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'chat.transcript_sent'))).all()).toHaveLength(1);
+    expect(version()).toBe(before + 2);
   });
 
   it('ends a chat after inactivity (the chat sweep on the injected clock), mails the transcript and takes the rating', async () => {

@@ -226,6 +226,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
+          {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}
           {/* The composer's "Send and …" buttons follow the transitions; its text is never replaced. */}
           {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}
         </>

@@ -7,7 +7,8 @@ import type { ChatPanelData } from '../../src/chat/panel.js';
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 16);
 
-export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: string }) {
+/** `oob`: sent by the live poll when the chat ended or a new one started (the page's actions changed). */
+export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: string; oob?: boolean }) {
   const { chat } = p;
   const last = chat.lines.at(-1)?.seq ?? 0;
   return (
@@ -18,6 +19,7 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
       data-stream={chat.state === 'open' ? `/cases/${p.caseRef}/chat/stream` : undefined}
       data-typing={`/cases/${p.caseRef}/chat/typing`}
       data-last-seq={String(last)}
+      hx-swap-oob={p.oob ? 'true' : undefined}
     >
       <div class="section-head">
         <h2 id="chat-panel-heading">{chat.state === 'open' ? 'Live chat' : 'Chat (ended)'}</h2>

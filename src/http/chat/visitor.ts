@@ -125,7 +125,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.post('/chat/api/end', (c) => {
     const { session } = visitorChat(c);
-    endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, name: session.name });
+    endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
     return c.json({ state: 'ended' });
   });
 
