@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { sendMessage } from '../src/cases/send-message.js';
 import { createSite } from '../src/chat/sites.js';
+import { parseChannelsKey } from '../src/channels/secrets.js';
 import { systemClock } from '../src/clock.js';
 import { createHarness, standardQueues } from '../test/support/harness.js';
 import { createApp } from '../src/http/app.js';
@@ -32,7 +33,7 @@ async function loopDelayP99(ms: number): Promise<number> {
 const bench: Bench = {
   name: 'live chat streams',
   async run({ log }): Promise<BenchRow[]> {
-    const h = createHarness({ start: Date.now(), services: { chat: { messagesPerVisitor: { count: 0, windowMs: 60_000 }, messagesPerSite: { count: 0, windowMs: 60_000 }, sessionsPerSite: { count: 0, windowMs: 60_000 }, sessionsPerClient: { count: 0, windowMs: 60_000 } } } });
+    const h = createHarness({ start: Date.now(), services: { channelsKey: parseChannelsKey('33'.repeat(32)), chat: { messagesPerVisitor: { count: 0, windowMs: 60_000 }, messagesPerSite: { count: 0, windowMs: 60_000 }, sessionsPerSite: { count: 0, windowMs: 60_000 }, sessionsPerClient: { count: 0, windowMs: 60_000 } } } });
     standardQueues(h);
     const agent = h.agent({ name: 'Alice', queues: ['general'], capacity: 100_000 });
     h.db.$client.prepare('UPDATE staff SET chat_limit = 100000').run();

@@ -42,7 +42,7 @@ CREATE TABLE `chat_sites` (
 	`greeting` text DEFAULT '' NOT NULL,
 	`calendar` text,
 	`queue_id` text NOT NULL,
-	`secret` text NOT NULL,
+	`secret_sealed` text NOT NULL,
 	`active` integer DEFAULT true NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,

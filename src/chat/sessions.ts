@@ -13,7 +13,7 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { verifyIdentity } from './identity.js';
 import { appendLine } from './lines.js';
-import type { ChatSite } from './sites.js';
+import { siteSecret, type ChatSite } from './sites.js';
 
 export type ChatSession = typeof chatSessions.$inferSelect;
 
@@ -30,6 +30,16 @@ export interface StartedSession {
   session: ChatSession;
 }
 
+/** The site's secret to check a signature with; when it cannot be opened the operators are told and the visitor gets the form. */
+function openedSecret(services: Services, site: ChatSite): string {
+  try {
+    return siteSecret(services, site);
+  } catch (error) {
+    services.logger.error('chat site secret cannot be opened: identities are not verified', { site: site.id, error: error instanceof Error ? error.message : String(error) });
+    throw new DomainError('CHAT_SESSION_INVALID', 'This site cannot verify identities right now; give your name and e-mail instead.');
+  }
+}
+
 export function startSession(services: Services, site: ChatSite, hostOrigin: string, input: StartInput): StartedSession {
   const parsed = startSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
@@ -37,7 +47,7 @@ export function startSession(services: Services, site: ChatSite, hostOrigin: str
   if (!email) throw new ValidationError([{ path: 'email', message: 'required' }], 'Your e-mail address is needed to start a chat.');
   let verified = false;
   if (signature !== undefined) {
-    if (!verifyIdentity(site.secret, email, signature)) throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
+    if (!verifyIdentity(openedSecret(services, site), email, signature)) throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
     verified = true;
   } else if (!name) {
     throw new ValidationError([{ path: 'name', message: 'required' }], 'Your name is needed to start a chat.');

@@ -2,11 +2,14 @@
  * Chat sites: the websites the widget runs on (`/manage/channels`, admins). A site names the
  * origins allowed to embed it, its greeting, the business-hours calendar (from sla.json) it
  * is staffed by, the queue its chats start in, and the secret that signs visitor identities.
+ * The secret is sealed with CHANNELS_KEY (src/channels/secrets.ts, bound to the site's id) like
+ * mailbox passwords: without the key no site can be added (409 CHANNELS_KEY_MISSING).
  */
 import { randomBytes } from 'node:crypto';
 import { eq, asc } from 'drizzle-orm';
 import { z } from 'zod';
 import { randomToken } from '../auth/tokens.js';
+import { openSecret, requireChannelsKey, sealSecret } from '../channels/secrets.js';
 import { chatSites, queues } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Services } from '../services.js';
@@ -60,11 +63,26 @@ function checkSite(services: Services, input: SiteInput): { name: string; allowe
   return { name: v.name, allowedOrigins: origins, greeting: v.greeting, calendar: v.calendar === '' ? null : v.calendar, queueId: v.queue, active: v.active };
 }
 
+const SECRETS = 'chat site secrets';
+/** The associated data a site's secret is sealed with: it opens for this site only. */
+const secretAad = (id: string) => `chat-site:${id}:secret`;
+
+/** A new secret for the site, sealed (CHANNELS_KEY_MISSING without the key). */
+function newSealedSecret(services: Services, id: string): string {
+  return sealSecret(requireChannelsKey(services.channelsKey, SECRETS), randomToken(), secretAad(id));
+}
+
+/** The site's identity secret, opened: CHANNELS_KEY_MISSING, or SecretError (another key, altered). */
+export function siteSecret(services: Services, site: Pick<ChatSite, 'id' | 'secretSealed'>): string {
+  return openSecret(requireChannelsKey(services.channelsKey, SECRETS), site.secretSealed, secretAad(site.id));
+}
+
 export function createSite(services: Services, input: SiteInput): ChatSite {
+  requireChannelsKey(services.channelsKey, SECRETS);
   const values = checkSite(services, input);
   const now = services.clock.now();
   const id = `site_${randomBytes(9).toString('base64url')}`;
-  return services.db.insert(chatSites).values({ id, ...values, secret: randomToken(), createdAt: now, updatedAt: now }).returning().get();
+  return services.db.insert(chatSites).values({ id, ...values, secretSealed: newSealedSecret(services, id), createdAt: now, updatedAt: now }).returning().get();
 }
 
 export function updateSite(services: Services, id: string, input: SiteInput): ChatSite {
@@ -76,7 +94,7 @@ export function updateSite(services: Services, id: string, input: SiteInput): Ch
 
 /** A new identity secret: tokens signed with the old one stop working at once. */
 export function rotateSiteSecret(services: Services, id: string): ChatSite {
-  const row = services.db.update(chatSites).set({ secret: randomToken(), updatedAt: services.clock.now() }).where(eq(chatSites.id, id)).returning().get();
+  const row = services.db.update(chatSites).set({ secretSealed: newSealedSecret(services, id), updatedAt: services.clock.now() }).where(eq(chatSites.id, id)).returning().get();
   if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
   return row;
 }

@@ -14,7 +14,7 @@ import { startSmtp, type Inbox } from '../support/smtp.js';
 import { screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser chat password';
-const env: Record<string, string> = {};
+const env: Record<string, string> = { CHANNELS_KEY: 'ef'.repeat(32) };
 let smtp: Inbox;
 let shop: http.Server;
 let shopUrl = '';

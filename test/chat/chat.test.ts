@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChatSweep } from '../../src/chat/sweep.js';
-import { createSite, type ChatSite } from '../../src/chat/sites.js';
+import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { signIdentity } from '../../src/chat/identity.js';
 import { sendMessage } from '../../src/cases/send-message.js';
 import { createMailer } from '../../src/notifications/mailer.js';
@@ -17,6 +18,7 @@ import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 
 const OWN = 'http://localhost';
+const KEY = parseChannelsKey('44'.repeat(32));
 const HOST = 'https://shop.example';
 let h: Harness;
 let site: ChatSite;
@@ -61,7 +63,7 @@ async function readEvents(res: Response, count: number): Promise<{ id: string | 
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  h = createHarness({ services: { mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@localhost>') } });
+  h = createHarness({ services: { mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@localhost>'), channelsKey: KEY } });
   standardQueues(h);
   agent = h.agent({ name: 'Alice', queues: ['general'] });
   site = createSite(h.services, { name: 'Shop', origins: `${HOST}\nhttp://localhost:8080`, greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
@@ -148,7 +150,7 @@ describe('live chat', () => {
     h.clock.advance(60_000);
     expect((await call('POST', '/chat/api/messages', { token, body: { body: 'later' } })).status).toBe(201);
     // A verified identity: the site's HMAC of the e-mail.
-    const good = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', name: 'Ivy', signature: signIdentity(site.secret, 'ivy@example.com') } });
+    const good = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', name: 'Ivy', signature: signIdentity(siteSecret(h.services, site), 'ivy@example.com') } });
     expect(((await good.json()) as { session: { verified: boolean } }).session.verified).toBe(true);
     const bad = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity('wrong', 'ivy@example.com') } });
     expect(bad.status).toBe(403);
@@ -198,6 +200,47 @@ describe('live chat', () => {
     await h.services.outbox.idle();
     expect(h.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'chat.transcript_sent'))).all()).toHaveLength(1);
     expect(version()).toBe(before + 2);
+  });
+
+  it('keeps the site secret sealed with CHANNELS_KEY, bound to its site; without the key no site is added and the reason is clear', async () => {
+    h.clock.advance(10 * 60_000); // a new window of the per-address limit of new chats (10 in 10 minutes)
+    const secret = siteSecret(h.services, site);
+    const raw = h.db.$client.prepare<[string], Record<string, unknown>>('SELECT * FROM chat_sites WHERE id = ?').get(site.id)!;
+    expect(raw.secret_sealed).toMatch(/^v1\.[0-9a-f]{8}\./);
+    expect(Object.values(raw).some((v) => typeof v === 'string' && v.includes(secret))).toBe(false);
+    const admin = signedIn(h, h.agent({ name: 'Ada', role: 'admin' }));
+    expect(await (await admin.get(`/manage/channels/chat-sites/${site.id}`)).text()).toContain(`<code id="chat-secret">${secret}</code>`);
+
+    // A sealed secret copied to another site does not open there: its signatures are refused, the form still works.
+    const other = createSite(h.services, { name: 'Other', origins: HOST, queue: 'general' });
+    h.db.$client.prepare('UPDATE chat_sites SET secret_sealed = ? WHERE id = ?').run(raw.secret_sealed, other.id);
+    const copied = await call('POST', `/chat/api/sites/${other.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity(secret, 'ivy@example.com') } });
+    expect(copied.status).toBe(403);
+    expect(await (await admin.get(`/manage/channels/chat-sites/${other.id}`)).text()).toContain('The secret cannot be shown: The stored secret failed its integrity check');
+    expect((await admin.post(`/manage/channels/chat-sites/${other.id}/secret`)).status).toBe(303);
+    expect(siteSecret(h.services, createSite(h.services, { name: 'Third', origins: HOST, queue: 'general' }))).not.toBe(secret);
+
+    const key = h.services.channelsKey;
+    const services = h.services as { channelsKey: typeof key };
+    services.channelsKey = null;
+    try {
+      const count = () => h.db.$client.prepare('SELECT count(*) FROM chat_sites').pluck().get();
+      const before = count();
+      expect(() => createSite(h.services, { name: 'Keyless', origins: HOST, queue: 'general' })).toThrow(
+        expect.objectContaining({ code: 'CHANNELS_KEY_MISSING', message: expect.stringContaining('CHANNELS_KEY is not set on the server, so chat site secrets cannot be stored (Casebook never stores them in plain text)') }),
+      );
+      const refused = await admin.post('/manage/channels/chat-sites', { name: 'Keyless', origins: HOST, queue: 'general', active: 'on' });
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain('CHANNELS_KEY is not set on the server, so chat site secrets cannot be stored');
+      expect(count()).toBe(before);
+      expect(await (await admin.get(`/manage/channels/chat-sites/${site.id}`)).text()).toContain('The secret cannot be shown: CHANNELS_KEY is not set on the server');
+      const signed = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity(secret, 'ivy@example.com') } });
+      expect(signed.status).toBe(403);
+      expect(((await signed.json()) as { detail: string }).detail).toContain('give your name and e-mail instead');
+      expect((await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', name: 'Ivy' } })).status).toBe(201);
+    } finally {
+      services.channelsKey = key;
+    }
   });
 
   it('ends a chat after inactivity (the chat sweep on the injected clock), mails the transcript and takes the rating', async () => {

@@ -22,6 +22,7 @@ import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { attachments, inboxViews, macros, mailboxes, problems, staff } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { createSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 const CALLERS = ['anonymous', 'customer', 'otherCustomer', 'agent', 'otherAgent', 'advanced', 'manager', 'admin'] as const;
@@ -214,7 +215,7 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const h = createHarness();
+  const h = createHarness({ services: { channelsKey: parseChannelsKey('22'.repeat(32)) } });
   standardQueues(h);
   const actors = {
     customer: h.customer({ email: 'chloe@example.com', name: 'Chloe' }),

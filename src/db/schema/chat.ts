@@ -8,8 +8,9 @@ import { queues } from './people.js';
 
 /**
  * A website the widget runs on (managed on `/manage/channels`). `id` is the public key in the
- * script tag's `data-site`. `secret` signs visitor identities (HMAC-SHA256 of the e-mail): the
- * host site's server must know it, so it is stored as it is and shown to admins only.
+ * script tag's `data-site`. Its secret signs visitor identities (HMAC-SHA256 of the e-mail): the
+ * host site's server must know it, so it is kept to be shown to admins, sealed with CHANNELS_KEY
+ * like mailbox passwords (`secret_sealed`, src/channels/secrets.ts), never in plain text.
  */
 export const chatSites = sqliteTable('chat_sites', {
   id: text('id').primaryKey(),
@@ -22,7 +23,7 @@ export const chatSites = sqliteTable('chat_sites', {
   queueId: text('queue_id')
     .notNull()
     .references(() => queues.id),
-  secret: text('secret').notNull(),
+  secretSealed: text('secret_sealed').notNull(),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),

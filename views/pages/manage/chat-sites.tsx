@@ -114,7 +114,10 @@ export function ChatSitesSection(p: { sites: ChatSite[]; admin: boolean; csrfTok
   );
 }
 
-export function ChatSitePage(p: { viewer: Viewer; csrfToken: string; site: ChatSite; admin: boolean; publicUrl: string; notice: string | null; form?: { values: FormValues; errors?: FormErrors } | undefined; options: SiteFormOptions }) {
+/** The site's secret as admins see it: opened, or why it cannot be (no CHANNELS_KEY, another key, altered). */
+export type SecretShown = { value: string } | { problem: string };
+
+export function ChatSitePage(p: { viewer: Viewer; csrfToken: string; site: ChatSite; admin: boolean; secret: SecretShown | null; publicUrl: string; notice: string | null; form?: { values: FormValues; errors?: FormErrors } | undefined; options: SiteFormOptions }) {
   const s = p.site;
   const values: FormValues = p.form?.values ?? { name: s.name, origins: s.allowedOrigins.join('\n'), greeting: s.greeting, calendar: s.calendar ?? '', queue: s.queueId, active: s.active ? 'on' : 'off' };
   const snippet = `<script src="${p.publicUrl}/chat/widget.js" data-site="${s.id}" async></script>`;
@@ -129,12 +132,16 @@ export function ChatSitePage(p: { viewer: Viewer; csrfToken: string; site: ChatS
         <p class="muted">
           Signed-in users of the website can be identified: its server adds data-user-email, data-user-name and data-user-signature, the hex HMAC-SHA256 of the lower-cased e-mail with this site's secret (docs/chat.md).
         </p>
-        {p.admin ? (
+        {p.admin && p.secret ? (
           <>
-            <p>
-              {'Secret: '}
-              <code id="chat-secret">{s.secret}</code>
-            </p>
+            {'value' in p.secret ? (
+              <p>
+                {'Secret: '}
+                <code id="chat-secret">{p.secret.value}</code>
+              </p>
+            ) : (
+              <p class="field-error" id="chat-secret-problem">{`The secret cannot be shown: ${p.secret.problem} Signed identities are not accepted until it can be opened again or is replaced.`}</p>
+            )}
             <form method="post" action={`${CHAT_SITES}/${s.id}/secret`}>
               <input type="hidden" name="_csrf" value={p.csrfToken} />
               <button type="submit" class="button button-secondary">

@@ -2,18 +2,19 @@
  * Live chat sites on the console (managers read, admins change):
  *
  *   POST /manage/channels/chat-sites              add a site (422: the channels page with the form's errors)
- *   GET  /manage/channels/chat-sites/:id          the site: embed snippet, secret (admins), settings
+ *   GET  /manage/channels/chat-sites/:id          the site: embed snippet, secret (admins: opened here only), settings
  *   POST /manage/channels/chat-sites/:id          change it
  *   POST /manage/channels/chat-sites/:id/secret   replace the identity secret
  */
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { createSite, getSite, listSites, rotateSiteSecret, updateSite, type SiteInput } from '../../../chat/sites.js';
+import { createSite, getSite, listSites, rotateSiteSecret, siteSecret, updateSite, type ChatSite, type SiteInput } from '../../../chat/sites.js';
 import { queues } from '../../../db/schema/index.js';
+import { SecretError } from '../../../channels/secrets.js';
 import { DomainError, ValidationError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
 import type { FormValues } from '../../../../views/components.js';
-import { CHAT_SITES, ChatSitePage, ChatSitesSection, type SiteFormOptions } from '../../../../views/pages/manage/chat-sites.js';
+import { CHAT_SITES, ChatSitePage, ChatSitesSection, type SecretShown, type SiteFormOptions } from '../../../../views/pages/manage/chat-sites.js';
 import type { PageContext, PageEnv } from '../env.js';
 import { errorsFrom, readForm } from '../forms.js';
 import { redirectTo, sendHtml, viewerOf } from '../render.js';
@@ -38,14 +39,30 @@ function adminOnly(c: PageContext): void {
 
 const inputOf = (v: FormValues): SiteInput => ({ name: v.name ?? '', origins: v.origins ?? '', greeting: v.greeting ?? '', calendar: v.calendar ?? '', queue: v.queue ?? '', active: v.active === 'on' });
 
+/** The secret for an admin's eyes: opened here only, or the reason it cannot be. */
+function shownSecret(services: Services, site: ChatSite): SecretShown {
+  try {
+    return { value: siteSecret(services, site) };
+  } catch (error) {
+    if (error instanceof DomainError || error instanceof SecretError) return { problem: error.message };
+    throw error;
+  }
+}
+
+/** No CHANNELS_KEY: the add form says so (nothing is stored). */
+function keyRefusal(error: unknown): unknown {
+  return error instanceof DomainError && error.code === 'CHANNELS_KEY_MISSING' ? new ValidationError([{ path: '', message: error.message }], error.message) : error;
+}
+
 function sitePage(c: PageContext, id: string, form?: { values: FormValues; errors: Record<string, string> }, status: 200 | 422 = 200) {
   const services = c.get('services');
   const site = getSite(services, id);
   if (!site) throw new DomainError('NOT_FOUND', 'No such chat site.');
+  const admin = managerOf(c).actor.role === 'admin';
   const notice = c.req.query('done') === 'saved' ? 'Saved.' : c.req.query('done') === 'secret' ? 'New secret: update the website’s server before its old signatures stop working.' : null;
   return sendHtml(
     c,
-    <ChatSitePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} site={site} admin={managerOf(c).actor.role === 'admin'} publicUrl={services.publicUrl} notice={notice} form={form} options={siteFormOptions(services)} />,
+    <ChatSitePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} site={site} admin={admin} secret={admin ? shownSecret(services, site) : null} publicUrl={services.publicUrl} notice={notice} form={form} options={siteFormOptions(services)} />,
     status,
   );
 }
@@ -58,7 +75,8 @@ export function chatSitePages(renderChannels: (c: PageContext, chat: ReturnType<
     try {
       const site = createSite(c.get('services'), inputOf(values));
       return redirectTo(c, `${CHAT_SITES}/${site.id}`);
-    } catch (error) {
+    } catch (thrown) {
+      const error = keyRefusal(thrown);
       if (!(error instanceof ValidationError)) throw error;
       return renderChannels(c, chatSitesSection(c, { values, errors: errorsFrom(error.issues) }), 422);
     }
