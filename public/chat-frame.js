@@ -3,7 +3,9 @@
  * origin. The visitor's session token lives in this origin's localStorage (partitioned per
  * host site by the browser); no cookie is used. Lines arrive over server-sent events read
  * with fetch (so the token goes in a header, not the URL), resumed with Last-Event-ID after
- * a drop; when streaming keeps failing, or a proxy holds the stream back, it polls instead.
+ * a drop; when streaming keeps failing, or a proxy holds the stream back, it polls instead, and
+ * tries streaming again later (after 15 s, then 30 s, 1 min… up to 5 min) while it keeps polling:
+ * once a stream delivers, polling stops.
  */
 (function () {
   'use strict';
@@ -17,8 +19,12 @@
   try { token = localStorage.getItem(KEY); } catch (e) { token = null; }
   var lastSeq = 0;
   var ended = false;
-  var mode = 'stream';
+  var mode = 'stream'; // 'stream', 'poll', or 'probe' (polling while a stream is tried again)
   var failures = 0;
+  var STREAM_RETRY_FIRST = 15000;
+  var STREAM_RETRY_MAX = 300000;
+  var streamRetryDelay = 0;
+  var streamRetryTimer = null;
   var streamAbort = null;
   var pollTimer = null;
   var typingTimer = null;
@@ -153,7 +159,7 @@
         input.value = '';
         // The agent's page clears "is typing" when this line arrives: typing again says so at once.
         lastTypingSent = 0;
-        if (mode === 'poll') poll();
+        if (mode !== 'stream') poll();
       }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
     });
     endButton.addEventListener('click', function () {
@@ -179,6 +185,24 @@
   }
 
   // ---- transport: SSE over fetch, polling as the fallback ----
+  function streaming() {
+    // A stream delivers (its first event or a heartbeat): back from polling, if we were.
+    failures = 0;
+    if (mode === 'stream') return;
+    mode = 'stream';
+    streamRetryDelay = 0;
+    clearTimeout(pollTimer);
+    clearTimeout(streamRetryTimer);
+    status('Connected.');
+  }
+  function fallBackToPolling() {
+    // Streaming keeps failing (a proxy in the way): poll, and try streaming again later, less and less often.
+    mode = 'poll';
+    streamRetryDelay = streamRetryDelay ? Math.min(streamRetryDelay * 2, STREAM_RETRY_MAX) : STREAM_RETRY_FIRST;
+    clearTimeout(streamRetryTimer);
+    streamRetryTimer = setTimeout(function () { if (!ended && mode === 'poll') { mode = 'probe'; connect(); } }, streamRetryDelay);
+    poll();
+  }
   function connect() {
     if (ended || !token) return;
     if (mode === 'poll') return poll();
@@ -199,7 +223,7 @@
             buffer += decoder.decode(chunk.value, { stream: true });
             var parts = buffer.split('\n\n');
             buffer = parts.pop();
-            for (var i = 0; i < parts.length; i++) handleEvent(parts[i], function () { gotData = true; clearTimeout(watchdog); failures = 0; status(statusEl.textContent === 'Reconnecting…' ? 'Connected.' : statusEl.textContent); });
+            for (var i = 0; i < parts.length; i++) handleEvent(parts[i], function () { gotData = true; clearTimeout(watchdog); if (statusEl.textContent === 'Reconnecting…') status('Connected.'); streaming(); });
             return pump();
           });
         }
@@ -209,9 +233,10 @@
         clearTimeout(watchdog);
         if (ended) return;
         if (error && error.fatal) return boot();
+        if (mode === 'probe') return fallBackToPolling(); // still failing: keep polling, try again later
         failures++;
+        if (failures >= 3) return fallBackToPolling();
         status('Reconnecting…');
-        if (failures >= 3) mode = 'poll'; // streaming keeps failing (a proxy in the way): poll instead
         setTimeout(connect, Math.min(1000 * failures, 5000));
       });
   }
@@ -229,11 +254,12 @@
   }
   function poll() {
     clearTimeout(pollTimer);
-    if (ended || !token) return;
+    if (ended || !token || mode === 'stream') return;
     api('GET', '/chat/api/messages?after=' + lastSeq).then(function (res) {
       res.lines.forEach(addLine);
-      status('Connected (checking for new messages every few seconds).');
       if (res.session.state === 'ended') return showEnded();
+      if (mode === 'stream') return; // a stream took over while this poll was under way
+      status('Connected (checking for new messages every few seconds).');
       pollTimer = setTimeout(poll, 3000);
     }, function (x) {
       if (x.status === 403 || x.status === 404) { forget(); return boot(); }
@@ -247,6 +273,7 @@
     ended = true;
     if (streamAbort) streamAbort.abort();
     clearTimeout(pollTimer);
+    clearTimeout(streamRetryTimer);
     status('The chat has ended.');
     var form = document.getElementById('chat-send');
     if (form) form.remove();
@@ -277,7 +304,7 @@
       api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }).then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
-    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; mode = 'stream'; boot(); });
+    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
     wrap.appendChild(transcript);
     wrap.appendChild(rating);
     wrap.appendChild(el('form', {})).appendChild(again);

@@ -140,6 +140,52 @@ describe('live chat', () => {
     await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor({ timeout: 15_000 });
     expect(suite.problems()).toEqual([]);
   }, 90_000);
+
+  it('falls back to polling when streaming keeps failing, and streams again later (on the page’s own clock)', async () => {
+    // The shop registered in the test above; a visitor whose streams are cut by "a proxy".
+    const page = await suite.newPage({ width: 390, height: 844 });
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1000);
+    let streams = 0;
+    let polls = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/chat/api/stream')) streams++;
+      if (r.url().includes('/chat/api/messages?after=')) polls++;
+    });
+    await page.context().route('**/chat/api/stream', (route) => route.abort());
+    await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Pia Proxy');
+    await frame.getByLabel('Your e-mail').fill('pia@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    // Three failed attempts (1 s, then 2 s apart), then polling.
+    await expect.poll(() => streams).toBe(1);
+    await page.clock.runFor(1000);
+    await expect.poll(() => streams).toBe(2);
+    await page.clock.runFor(2000);
+    await expect.poll(() => streams).toBe(3);
+    await page.clock.runFor(3000);
+    await expect.poll(() => polls).toBeGreaterThan(0);
+    await frame.getByText('checking for new messages every few seconds').waitFor();
+    await frame.getByLabel('Your message').fill('Anyone there?');
+    const sent = page.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const caseRef = ((await (await sent).json()) as { case: string }).case;
+    await frame.locator('#chat-lines li', { hasText: 'Anyone there?' }).waitFor();
+
+    // The proxy is gone; 15 s later (polling meanwhile) the window streams again and stops polling.
+    await page.context().unroute('**/chat/api/stream');
+    await page.clock.runFor(15_000);
+    await expect.poll(() => streams).toBe(4);
+    await frame.getByText('Connected.', { exact: true }).waitFor();
+    const pollsBefore = polls;
+    // With the page's clock standing still no poll runs: the agent's answer can only come by the stream.
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Yes, here!', public: true })).status).toBe(201);
+    await frame.locator('#chat-lines li', { hasText: 'Yes, here!' }).waitFor({ timeout: 5_000 });
+    expect(polls).toBe(pollsBefore);
+    expect(suite.problems()).toEqual([]);
+  }, 30_000);
 });
 
 export type { Page };
