@@ -10,6 +10,8 @@ import { fillCapacity } from './assignment/fill-capacity.js';
 import { ACCESS_MAIL } from './auth/request-access-mail.js';
 import { sendAccessMail } from './auth/send-access-mail.js';
 import { REPLY_MAIL, registerEmailSubscribers, sendReplyMail } from './channels/email/outbound.js';
+import { registerChatSubscribers } from './chat/subscribers.js';
+import { sendTranscript, TRANSCRIPT_MAIL } from './chat/transcript.js';
 import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
@@ -43,6 +45,7 @@ export function builtinSubscribers(): Subscribers {
   const subscribers = new Subscribers();
   registerCaseBookkeeping(subscribers);
   registerSlaSubscribers(subscribers);
+  registerChatSubscribers(subscribers);
   registerEmailSubscribers(subscribers);
   registerMetricSubscribers(subscribers);
   subscribers.onCapacityFreed(fillCapacity);
@@ -64,6 +67,7 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     [WEBHOOK_DELIVER, deliverWebhook],
     [WEBHOOK_DISABLED_MAIL, mailWebhookDisabled],
     [IM_POST, postImMessage],
+    [TRANSCRIPT_MAIL, sendTranscript],
   ]);
 }
 

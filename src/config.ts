@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { phoneSettingsFromEnv, PhoneSettingsError, type PhoneSettings } from './channels/phone/settings.js';
+import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
 import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
@@ -63,6 +64,10 @@ export interface Config {
   webhooksAllowPrivate: boolean;
   /** CRM_LOOKUP_URL: the CRM asked about a customer's email at intake (docs/integrations.md); null: none. */
   crmLookupUrl: string | null;
+  /** Live chat (CHAT_*): docs/chat.md. */
+  chat: ChatSettings;
+  /** How often open chats are checked for inactivity and chat SLA timers swept (CHAT_SWEEP_CRON, seconds field allowed). */
+  chatSweepCron: string;
 }
 
 export class ConfigError extends Error {}
@@ -169,6 +174,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     reportAtRiskHours: positive('REPORT_AT_RISK_HOURS', env.REPORT_AT_RISK_HOURS, 4),
     retentionDays: retentionDays(env.RETENTION_DAYS),
     queueWaitAlertMinutes: minutes('QUEUE_WAIT_ALERT_MINUTES', env.QUEUE_WAIT_ALERT_MINUTES, 30),
+    chatSweepCron: env.CHAT_SWEEP_CRON || '*/10 * * * * *',
+    chat: {
+      ...DEFAULT_CHAT_SETTINGS,
+      inactivityMinutes: Math.max(1, int('CHAT_INACTIVITY_MINUTES', env.CHAT_INACTIVITY_MINUTES, DEFAULT_CHAT_SETTINGS.inactivityMinutes)),
+      maxMessageChars: Math.min(20_000, Math.max(1, int('CHAT_MESSAGE_MAX_CHARS', env.CHAT_MESSAGE_MAX_CHARS, DEFAULT_CHAT_SETTINGS.maxMessageChars))),
+      messagesPerVisitor: rate('CHAT_VISITOR_RATE', env.CHAT_VISITOR_RATE, DEFAULT_CHAT_SETTINGS.messagesPerVisitor),
+      messagesPerSite: rate('CHAT_SITE_RATE', env.CHAT_SITE_RATE, DEFAULT_CHAT_SETTINGS.messagesPerSite),
+      sessionsPerSite: rate('CHAT_SITE_SESSION_RATE', env.CHAT_SITE_SESSION_RATE, DEFAULT_CHAT_SETTINGS.sessionsPerSite),
+    },
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
     publicUrl,

@@ -48,7 +48,11 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_INVALID'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'IDEMPOTENCY_IN_PROGRESS'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'CHAT_ENDED'
+  | 'CHAT_SESSION_INVALID'
+  | 'CHAT_ORIGIN_REJECTED'
+  | 'CHAT_UNAVAILABLE';
 
 export interface FieldIssue {
   path: string;

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     phone: config.phone,
     integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
     crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
+    chat: config.chat,
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
   try {

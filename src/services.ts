@@ -10,6 +10,8 @@ import path from 'node:path';
 import { defaultAttachmentSettings, type AttachmentSettings } from './attachments/settings.js';
 import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
+import { ChatHub } from './chat/hub.js';
+import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
 import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
 import { PresenceRegistry } from './cases/presence.js';
@@ -50,6 +52,8 @@ export interface ServiceOptions {
   integrations?: Partial<IntegrationSettings>;
   /** CRM enrichment at intake (CRM_LOOKUP_URL); default none. */
   crm?: CrmSettings | null;
+  /** Live chat's limits and timers (default DEFAULT_CHAT_SETTINGS). */
+  chat?: Partial<ChatSettings>;
 }
 
 /** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
@@ -58,6 +62,12 @@ export interface IntegrationSettings {
   allowPrivateTargets: boolean;
   /** How long a receiver may take to answer. */
   timeoutMs: number;
+}
+
+/** Live chat: who listens to which chat (in memory), and its settings. */
+export interface ChatServices {
+  hub: ChatHub;
+  settings: ChatSettings;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -115,6 +125,7 @@ export interface Services {
   integrations: IntegrationSettings;
   /** The CRM lookup (src/crm/lookup.ts), null without CRM_LOOKUP_URL. */
   crm: CrmClient | null;
+  chat: ChatServices;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -154,6 +165,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     metrics: createMetrics(),
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, ...options.integrations },
     crm: null,
+    chat: { hub: new ChatHub(), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };
   const logger = services.logger;
   if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);

@@ -117,6 +117,7 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
             <>
               <link rel="stylesheet" href={assetUrl('workspace.css')} />
               <script src={assetUrl('workspace.js')} defer></script>
+              <script src={assetUrl('chat-agent.js')} defer></script>
             </>
           ) : null}
         </head>

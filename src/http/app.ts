@@ -13,6 +13,8 @@ import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiDocument, apiRoutes } from './api/index.js';
 import { apiDocsPage } from './api-docs.js';
+import { chatFrameRoutes } from './chat/frame.js';
+import { chatVisitorRoutes } from './chat/visitor.js';
 import { healthCheck } from './health.js';
 import { hsts } from './middleware/hsts.js';
 import { observeRequests, routeOf } from './middleware/observe-requests.js';
@@ -98,7 +100,13 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // CSRF check refuses, so plain forms would fail).
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
   // Strict-Transport-Security only on answers that went out over HTTPS (middleware/hsts.ts).
-  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', strictTransportSecurity: false, overwrite: false }));
+  const pageHeaders = secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', strictTransportSecurity: false, overwrite: false });
+  // The live chat's loader is a script other sites load, and its window is framed by the sites a manager allowed:
+  // the window sends its own CSP (frame-ancestors), neither sends X-Frame-Options or a same-origin resource policy.
+  const chatHeaders = secureHeaders({ xFrameOptions: false, referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'cross-origin', strictTransportSecurity: false, overwrite: false });
+  app.use(function securityHeaders(c, next) {
+    return c.req.path.startsWith('/chat/frame/') || c.req.path === '/chat/widget.js' ? chatHeaders(c, next) : pageHeaders(c, next);
+  });
   app.use(hsts({ trustProxy, publicUrl }));
 
   app.get('/health', healthCheck(services));
@@ -106,6 +114,8 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
   app.get('/api/docs', apiDocsPage(apiDocument));
   app.route('/', assetRoutes());
+  app.route('/', chatFrameRoutes());
+  app.route('/', chatVisitorRoutes({ publicOrigin: new URL(publicUrl).origin, trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0 }));
   app.route(
     '/',
     pageRoutes({

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { purgeKeys } from '../idempotency/store.js';
 import { eraseExpiredCases, RETENTION_CRON } from '../privacy/retention.js';
 import { runScheduledReport } from '../reports/create-report.js';
+import { runChatSweep } from '../chat/sweep.js';
 import type { Services } from '../services.js';
 import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
@@ -12,7 +13,7 @@ export const IDEMPOTENCY_PURGE_CRON = '7 * * * *';
 
 export function serverJobs(
   services: Services,
-  config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'> & Partial<Pick<Config, 'retentionDays'>>,
+  config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'> & Partial<Pick<Config, 'retentionDays' | 'chatSweepCron'>>,
 ): Job[] {
   const retentionDays = config.retentionDays ?? null;
   return [
@@ -21,6 +22,12 @@ export function serverJobs(
       name: 'sla-sweep',
       schedule: config.slaSweepCron,
       run: () => runSlaSweep(services),
+    },
+    {
+      // Ends idle chats; while chats are open, records chat SLA warnings and breaches (second targets) between minute sweeps.
+      name: 'chat-sweep',
+      schedule: config.chatSweepCron ?? '*/10 * * * * *',
+      run: () => runChatSweep(services),
     },
     {
       name: 'sla-report',

@@ -21,6 +21,8 @@ import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { attachments, inboxViews, macros, mailboxes, problems, staff, webhookDeliveries, webhookSubscriptions } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
+import { createSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 const CALLERS = ['anonymous', 'customer', 'otherCustomer', 'agent', 'otherAgent', 'advanced', 'manager', 'admin'] as const;
@@ -179,6 +181,24 @@ const MATRIX: Record<string, string> = {
   'POST /profile':                                 'login ok    ok    ok    ok    ok    ok    ok',
   'POST /profile/password':                        'login ok    ok    ok    ok    ok    ok    ok',
   'POST /profile/time-zone':                       'login ok    ok    ok    ok    ok    ok    ok',
+  // Live chat: the case page's chat (staff who see the case; this case has no chat: 404 once seen)
+  'GET /cases/:id/chat/stream':                    'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/typing':                   'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/end':                      'login 404   404   404   404   404   404   404',
+  // The widget and its window: public (the site's allowed origins and the visitor token are the checks: test/chat/)
+  'GET /chat/widget.js':                           'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /chat/frame/:site':                         '-     -     -     -     -     -     -     -',
+  'GET /chat/api/sites/:site/status':              '-     -     -     -     -     -     -     -',
+  'POST /chat/api/sites/:site/sessions':           '-     -     -     -     -     -     -     -',
+  'POST /chat/api/sites/:site/offline':            '-     -     -     -     -     -     -     -',
+  'GET /chat/api/session':                         '-     -     -     -     -     -     -     -',
+  'GET /chat/api/stream':                          '-     -     -     -     -     -     -     -',
+  'GET /chat/api/messages':                        '-     -     -     -     -     -     -     -',
+  'POST /chat/api/messages':                       '-     -     -     -     -     -     -     -',
+  'POST /chat/api/typing':                         '-     -     -     -     -     -     -     -',
+  'POST /chat/api/end':                            '-     -     -     -     -     -     -     -',
+  'POST /chat/api/transcript':                     '-     -     -     -     -     -     -     -',
+  'POST /chat/api/rating':                         '-     -     -     -     -     -     -     -',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
@@ -215,6 +235,8 @@ for (const route of [
   'GET /manage/webhooks', 'POST /manage/webhooks', 'GET /manage/webhooks/:id', 'POST /manage/webhooks/:id/enable', 'POST /manage/webhooks/:id/delete',
   'POST /manage/webhooks/:id/deliveries/:delivery/replay',
 ]) MATRIX[route] = ADMIN_ONLY;
+MATRIX['GET /manage/channels/chat-sites/:id'] = MANAGE;
+for (const route of ['POST /manage/channels/chat-sites', 'POST /manage/channels/chat-sites/:id', 'POST /manage/channels/chat-sites/:id/secret']) MATRIX[route] = ADMIN_ONLY;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
 MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
 
@@ -231,7 +253,7 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const h = createHarness();
+  const h = createHarness({ services: { channelsKey: parseChannelsKey('22'.repeat(32)) } });
   standardQueues(h);
   const actors = {
     customer: h.customer({ email: 'chloe@example.com', name: 'Chloe' }),
@@ -273,6 +295,7 @@ async function world(): Promise<World> {
       mailbox: String(mailbox.id),
       webhook: String(webhook.id),
       delivery: String(delivery.id),
+      chatSite: createSite(h.services, { name: 'Shop', origins: 'https://shop.example', queue: 'general' }).id,
     },
   };
   freshShared(w);
@@ -300,6 +323,7 @@ function concrete(w: World, path: string): string {
     .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
     .replace(/\/webhooks\/:id/, `/webhooks/${p.webhook}`)
     .replace('/deliveries/:delivery', `/deliveries/${p.delivery}`)
+    .replace('/chat-sites/:id', `/chat-sites/${p.chatSite}`)
     .replace('/assets/:name', '/assets/app.css')
     .replace('/csat/:token', `/csat/${p.csat}`)
     .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)
@@ -407,7 +431,8 @@ describe('the authorization matrix', () => {
     current = await world();
     const w = current;
     const session = createSession(w.h.db, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now());
-    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/'));
+    // (The live chat's visitor API, /chat/api, has no session or CSRF token: its checks are the Origin and the visitor token, test/chat/.)
+    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/') && !r.startsWith('POST /chat/'));
     expect(posts.length).toBeGreaterThan(35);
     for (const route of posts) {
       const url = `http://localhost${concrete(w, route.slice(5))}`;

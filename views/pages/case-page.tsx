@@ -3,6 +3,7 @@
  * the case's customer. Parts that change while the page is open (header, timeline,
  * actions, "why" panel) have ids and are refreshed out-of-band by the live poll.
  */
+import { ChatPanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
@@ -133,6 +134,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
+          {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} />
           {d.final ? (
             <p class="muted panel">This case is closed.</p>
@@ -229,6 +231,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
+          {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}
           {/* The composer's "Send and …" buttons follow the transitions; its text is never replaced. */}
           {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}
           {/* What the timeline shows now: a send from this page is not stale. */}

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.js';
 import { mailboxes, type MailboxState } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { openSecret, sealSecret, type ChannelsKey } from '../secrets.js';
+import { openSecret, requireChannelsKey, sealSecret, type ChannelsKey } from '../secrets.js';
 import { endpointFromParts, parseProcessed, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
 import type { MailboxRow } from './mailbox-input.js';
 
@@ -78,13 +78,7 @@ export function listMailboxes(db: Db): MailboxRow[] {
 const passwordAad = (id: number) => `mailbox:${id}:password`;
 
 export function requireKey(services: Services): ChannelsKey {
-  if (!services.channelsKey) {
-    throw new DomainError(
-      'CHANNELS_KEY_MISSING',
-      'CHANNELS_KEY is not set on the server, so mailbox passwords cannot be stored (Casebook never stores them in plain text). Set CHANNELS_KEY (docs/email.md) and restart Casebook.',
-    );
-  }
-  return services.channelsKey;
+  return requireChannelsKey(services.channelsKey, 'mailbox passwords');
 }
 
 export function sealPassword(key: ChannelsKey, id: number, password: string): string {

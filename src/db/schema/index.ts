@@ -14,3 +14,4 @@ export * from './workspace.js';
 export * from './phone.js';
 export * from './privacy.js';
 export * from './integrations.js';
+export * from './chat.js';

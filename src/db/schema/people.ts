@@ -89,6 +89,8 @@ export const staff = sqliteTable(
     skills: text('skills', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     /** Most open cases this person is assigned at once. */
     capacity: integer('capacity').notNull().default(10),
+    /** Most live chats this person takes at once (chats count toward `capacity` too). */
+    chatLimit: integer('chat_limit').notNull().default(3),
     available: integer('available', { mode: 'boolean' }).notNull().default(true),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     passwordHash: text('password_hash'),

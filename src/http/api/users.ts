@@ -51,6 +51,7 @@ export function userRoutes(): Hono<AppEnv> {
         queues: created.queues,
         skills: created.skills,
         capacity: created.capacity,
+        chatLimit: created.chatLimit,
         available: created.available,
         ...(created.setPassword ? { setPasswordUrl: created.setPassword.url, setPasswordExpiresAt: iso(created.setPassword.expiresAt) } : {}),
       },

@@ -22,6 +22,7 @@ export const createdUser = z.object({
   queues: z.array(z.string()),
   skills: z.array(z.string()),
   capacity: z.number().int().nullable(),
+  chatLimit: z.number().int().nullable().meta({ description: 'Live chats at once (staff); null for customers.' }),
   available: z.boolean().nullable(),
   setPasswordUrl: z.string().optional().meta({ description: 'When no password was given: a one-time link to set one.' }),
   setPasswordExpiresAt: instant.nullable().optional(),
