@@ -12,3 +12,28 @@ document.addEventListener('keydown', (event) => {
   box.focus();
   box.select();
 });
+
+// First visit with JavaScript: tell the server the browser's time zone, so times are shown in
+// it (only while the account has none; a zone chosen on /profile always wins). Without
+// JavaScript times stay in UTC until a zone is chosen.
+document.addEventListener('DOMContentLoaded', () => {
+  const body = document.body;
+  if (!body || body.dataset.timeZone !== '') return;
+  let zone = '';
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  } catch {
+    return;
+  }
+  if (!zone) return;
+  let csrf = '';
+  try {
+    csrf = JSON.parse(body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || '';
+  } catch {
+    return;
+  }
+  const form = new URLSearchParams({ timeZone: zone, _csrf: csrf });
+  fetch('/profile/time-zone', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf }, body: form }).then((res) => {
+    if (res.ok) body.dataset.timeZone = zone;
+  }, () => undefined);
+});

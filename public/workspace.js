@@ -6,6 +6,7 @@
  *   the composer's macro picker; arrow keys and Enter (or a click) pick one, which is then
  *   inserted through the picker's own Insert button (htmx). The rendered reply comes back in
  *   the picker's `data-macro-insert` and is put where the cursor was.
+ * - Presence: typing in the composer is reported through the presence panel's heartbeat.
  * - The inbox: "select all" on the page, the number of ticked cases, and the ticks cleared
  *   after a bulk action.
  */
@@ -233,6 +234,22 @@
       });
       syncSelection();
     }
+  });
+
+  // ---- Presence: typing in the composer tells colleagues on the case ------------------------
+  // The presence panel (views/partials/collision.tsx) posts itself every few seconds; typing
+  // sets its `typing` field and fires `composer-typing`, at most every 4 s.
+
+  var lastTyping = 0;
+  document.addEventListener('input', function (e) {
+    if (!e.target || e.target.id !== 'composer-body') return;
+    var now = Date.now();
+    if (now - lastTyping < 4000) return;
+    var field = document.getElementById('presence-typing');
+    if (!field) return;
+    lastTyping = now;
+    field.value = '1';
+    document.body.dispatchEvent(new CustomEvent('composer-typing'));
   });
 
   function setUp(root) {

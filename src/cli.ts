@@ -22,7 +22,7 @@ export function openForCli(): CliContext {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = createServices(db, systemClock, {
-    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, config.logFormat),
     mailer,
     publicUrl: config.publicUrl,
     defaultWorkflow: config.defaultWorkflow,

@@ -10,11 +10,14 @@ import { fillCapacity } from './assignment/fill-capacity.js';
 import { ACCESS_MAIL } from './auth/request-access-mail.js';
 import { sendAccessMail } from './auth/send-access-mail.js';
 import { REPLY_MAIL, registerEmailSubscribers, sendReplyMail } from './channels/email/outbound.js';
+import { registerChatSubscribers } from './chat/subscribers.js';
+import { sendTranscript, TRANSCRIPT_MAIL } from './chat/transcript.js';
 import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import { MENTION_MAIL } from './cases/mentions.js';
+import { registerMetricSubscribers } from './metrics/subscribers.js';
 import { sendMentionMail } from './notifications/send-mention.js';
 import { sendNotification } from './notifications/send-notification.js';
 import type { OutboxHandler } from './outbox/outbox.js';
@@ -29,6 +32,8 @@ import { unassignAction } from './workflow/actions/unassign.js';
 import { registerCaseBookkeeping } from './workflow/builtin-subscribers.js';
 import { ActionRegistry } from './workflow/registry.js';
 import { Subscribers } from './workflow/subscribers.js';
+import { IM_POST, postImMessage } from './im/post-message.js';
+import { WEBHOOK_DELIVER, WEBHOOK_DISABLED_MAIL, WEBHOOK_EVENT, deliverWebhook, fanOutWebhookEvent, mailWebhookDisabled } from './webhooks/deliveries.js';
 
 /** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
 export function builtinActions(): ActionRegistry {
@@ -40,7 +45,9 @@ export function builtinSubscribers(): Subscribers {
   const subscribers = new Subscribers();
   registerCaseBookkeeping(subscribers);
   registerSlaSubscribers(subscribers);
+  registerChatSubscribers(subscribers);
   registerEmailSubscribers(subscribers);
+  registerMetricSubscribers(subscribers);
   subscribers.onCapacityFreed(fillCapacity);
   return subscribers;
 }
@@ -56,6 +63,11 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     ['sla.dispatch', dispatchSlaEvent],
     ['report.deliver', deliverReport],
     [ACCESS_MAIL, sendAccessMail],
+    [WEBHOOK_EVENT, fanOutWebhookEvent],
+    [WEBHOOK_DELIVER, deliverWebhook],
+    [WEBHOOK_DISABLED_MAIL, mailWebhookDisabled],
+    [IM_POST, postImMessage],
+    [TRANSCRIPT_MAIL, sendTranscript],
   ]);
 }
 

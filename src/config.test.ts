@@ -54,3 +54,11 @@ describe('RULES_ENGINE', () => {
     expect(() => loadConfig({ RULES_ENGINE: 'json-rules-engine' }, '/srv')).toThrow('RULES_ENGINE must be one of compiled, reference, got "json-rules-engine"');
   });
 });
+
+describe('PHONE_WEBHOOK_SECRET', () => {
+  it('is off by default, read when set, and a short value stops start-up', () => {
+    expect(loadConfig({}, '/srv').phone).toEqual({ webhookSecret: null, toleranceSeconds: 300 });
+    expect(loadConfig({ PHONE_WEBHOOK_SECRET: ' s3cret-s3cret-s3cret ' }, '/srv').phone.webhookSecret).toBe('s3cret-s3cret-s3cret');
+    expect(() => loadConfig({ PHONE_WEBHOOK_SECRET: 'short' }, '/srv')).toThrow('PHONE_WEBHOOK_SECRET must be at least 16 characters long');
+  });
+});

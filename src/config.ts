@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { phoneSettingsFromEnv, PhoneSettingsError, type PhoneSettings } from './channels/phone/settings.js';
+import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
 import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
@@ -45,14 +47,30 @@ export interface Config {
   /** Who may sign up on the portal (PORTAL_SIGNUP). */
   signup: SignupPolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** LOG_FORMAT: `json` lines (default) or `pretty` ones for a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** METRICS_TOKEN: a bearer token good for `/metrics` only (16+ characters); null: admin tokens only. */
+  metricsToken: string | null;
   /** The email channel (SUPPORT_ADDRESS, INBOUND_SMTP_PORT, EMAIL_*): docs/email.md. */
   email: EmailSettings;
   /** Attachments (ATTACHMENTS_DIR, ATTACHMENT_MAX_*): docs/email.md "Attachments". */
   attachments: AttachmentSettings;
+  /** RETENTION_DAYS: closed cases' personal data is erased this many days after closing (docs/privacy.md); null: kept. */
+  retentionDays: number | null;
   /** CHANNELS_KEY: the key channel secrets (mailbox passwords) are sealed with; null: none can be stored. */
   channelsKey: ChannelsKey | null;
   /** RULES_ENGINE: `compiled` rules where they apply (default) or json-rules-engine everywhere (`reference`). */
   rulesEngine: RulesEngine;
+  /** The phone channel: PHONE_WEBHOOK_SECRET signs the telephony hook (docs/ui.md, "Phone and walk-in"). */
+  phone: PhoneSettings;
+  /** WEBHOOKS_ALLOW_PRIVATE: webhooks and Slack/Teams posts may reach private, loopback and link-local addresses. */
+  webhooksAllowPrivate: boolean;
+  /** CRM_LOOKUP_URL: the CRM asked about a customer's email at intake (docs/integrations.md); null: none. */
+  crmLookupUrl: string | null;
+  /** Live chat (CHAT_*): docs/chat.md. */
+  chat: ChatSettings;
+  /** How often open chats are checked for inactivity and chat SLA timers swept (CHAT_SWEEP_CRON, seconds field allowed). */
+  chatSweepCron: string;
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +95,13 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+function retentionDays(raw: string | undefined): number | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 36_500) throw new ConfigError(`RETENTION_DAYS must be a whole number of days from 1 to 36500, got "${raw}"`);
+  return value;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -131,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`);
   }
   const databasePath = path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db');
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters long');
   return {
     port,
     host,
@@ -148,7 +175,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     reportCron: env.REPORT_CRON || '0 7 * * *',
     reportTimezone: env.REPORT_TIMEZONE || 'UTC',
     reportAtRiskHours: positive('REPORT_AT_RISK_HOURS', env.REPORT_AT_RISK_HOURS, 4),
+    retentionDays: retentionDays(env.RETENTION_DAYS),
     queueWaitAlertMinutes: minutes('QUEUE_WAIT_ALERT_MINUTES', env.QUEUE_WAIT_ALERT_MINUTES, 30),
+    chatSweepCron: env.CHAT_SWEEP_CRON || '*/10 * * * * *',
+    chat: {
+      ...DEFAULT_CHAT_SETTINGS,
+      inactivityMinutes: Math.max(1, int('CHAT_INACTIVITY_MINUTES', env.CHAT_INACTIVITY_MINUTES, DEFAULT_CHAT_SETTINGS.inactivityMinutes)),
+      maxMessageChars: Math.min(20_000, Math.max(1, int('CHAT_MESSAGE_MAX_CHARS', env.CHAT_MESSAGE_MAX_CHARS, DEFAULT_CHAT_SETTINGS.maxMessageChars))),
+      messagesPerVisitor: rate('CHAT_VISITOR_RATE', env.CHAT_VISITOR_RATE, DEFAULT_CHAT_SETTINGS.messagesPerVisitor),
+      messagesPerSite: rate('CHAT_SITE_RATE', env.CHAT_SITE_RATE, DEFAULT_CHAT_SETTINGS.messagesPerSite),
+      sessionsPerSite: rate('CHAT_SITE_SESSION_RATE', env.CHAT_SITE_SESSION_RATE, DEFAULT_CHAT_SETTINGS.sessionsPerSite),
+    },
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
     publicUrl,
@@ -164,11 +201,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     signup: signupPolicy(env.PORTAL_SIGNUP),
     logLevel,
+    logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT, ['json', 'pretty'] as const, 'json'),
+    metricsToken,
     email: emailSettings(env, adminToken),
     attachments: attachmentSettings(env, cwd, databasePath),
     channelsKey: channelsKey(env.CHANNELS_KEY),
     rulesEngine: oneOf('RULES_ENGINE', env.RULES_ENGINE, RULES_ENGINES, 'compiled'),
+    phone: phoneSettings(env),
+    webhooksAllowPrivate: bool('WEBHOOKS_ALLOW_PRIVATE', env.WEBHOOKS_ALLOW_PRIVATE, false),
+    crmLookupUrl: crmUrl(env.CRM_LOOKUP_URL),
   };
+}
+
+function crmUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value.replace('{email}', 'x'));
+  } catch {
+    throw new ConfigError(`CRM_LOOKUP_URL must be an http or https URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`CRM_LOOKUP_URL must be an http or https URL, got "${value}"`);
+  return value;
 }
 
 function channelsKey(raw: string | undefined): ChannelsKey | null {
@@ -176,6 +231,14 @@ function channelsKey(raw: string | undefined): ChannelsKey | null {
     return parseChannelsKey(raw);
   } catch (error) {
     throw error instanceof ChannelsKeyError ? new ConfigError(error.message) : error;
+  }
+}
+
+function phoneSettings(env: NodeJS.ProcessEnv): PhoneSettings {
+  try {
+    return phoneSettingsFromEnv(env);
+  } catch (error) {
+    throw error instanceof PhoneSettingsError ? new ConfigError(error.message) : error;
   }
 }
 

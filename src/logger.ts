@@ -1,25 +1,127 @@
-/** A small structured logger: one JSON line per entry on stderr. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+/**
+ * Structured logs with pino: one JSON line per entry on stderr (`LOG_FORMAT=json`, the
+ * default) or one readable line (`LOG_FORMAT=pretty`, for a terminal). Every entry carries
+ * `time` (ISO 8601), `level` (its name) and `msg`, then its fields; an `Error` field becomes
+ * `{ message, stack }`. Secrets never reach a line: fields named like credentials (passwords,
+ * tokens, Authorization and Cookie headers, CSRF fields), at the top level or one level down
+ * (`headers.authorization`), are written as `[redacted]` (REDACTED_FIELDS).
+ */
+import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'json' | 'pretty';
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` would be written (lets a hot path skip building its fields). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
-  const threshold = ORDER[level];
-  const log = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[lvl] < threshold) return;
-    const extra = Object.fromEntries(
-      Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? { message: v.message, stack: v.stack } : v]),
-    );
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...extra }));
+/** Field names whose values are never logged (matched exactly, at the top level and one level down). */
+export const REDACTED_FIELDS = [
+  'authorization',
+  'Authorization',
+  'cookie',
+  'Cookie',
+  'set-cookie',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'passwordHash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'apiToken',
+  'adminToken',
+  'secret',
+  'apiKey',
+  'csrf',
+  '_csrf',
+  'csrfToken',
+  'x-csrf-token',
+  'X-CSRF-Token',
+];
+
+export const REDACTED = '[redacted]';
+
+function redactPaths(): string[] {
+  const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`);
+  const join = (prefix: string, name: string) => (key(name).startsWith('[') ? `${prefix}${key(name)}` : `${prefix}.${name}`);
+  return REDACTED_FIELDS.flatMap((name) => [key(name), join('*', name)]);
+}
+
+/** `LOG_FORMAT=pretty`: `12:04:05.123 INFO  request method=GET route=/inbox status=200 ms=3.1` (the same, redacted fields). */
+const LEVELS: Record<string, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+
+function value(v: unknown): string {
+  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return JSON.stringify(v);
+}
+
+function prettyLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const { time, level, msg, ...fields } = entry;
+  const clock = typeof time === 'string' ? time.slice(11, 23) : '';
+  const stack = fields.error && typeof (fields.error as { stack?: unknown }).stack === 'string' ? (fields.error as { stack: string }).stack : null;
+  const rest = Object.entries(fields)
+    .filter(([k]) => !(k === 'error' && stack))
+    .map(([k, v]) => `${k}=${value(v)}`);
+  const head = [clock, LEVELS[String(level)] ?? String(level), String(msg ?? ''), ...rest].filter((s) => s !== '').join(' ');
+  return stack ? `${head}\n${stack}` : head;
+}
+
+function destination(write: ((line: string) => void) | undefined, format: LogFormat): DestinationStream {
+  if (!write && format === 'json') return pino.destination({ fd: 2, sync: true });
+  const out = write ?? ((line: string) => process.stderr.write(line + '\n'));
+  return {
+    write(chunk: string) {
+      const line = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
+      out(format === 'pretty' ? prettyLine(line) : line);
+    },
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+function plain(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const key in fields) {
+    const value = fields[key];
+    if (value instanceof Error) {
+      out ??= { ...fields };
+      out[key] = { message: value.message, stack: value.stack };
+    }
+  }
+  return out ?? fields;
+}
+
+/** A logger at `level`; lines go to `write` (tests) or stderr. */
+export function createLogger(level: LogLevel, write?: (line: string) => void, format: LogFormat = 'json'): Logger {
+  const p: Pino = pino(
+    {
+      level,
+      base: null,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: redactPaths(), censor: REDACTED },
+    },
+    destination(write, format),
+  );
+  const log = (lvl: Exclude<LogLevel, 'silent'>) =>
+    function logAt(msg: string, fields?: Record<string, unknown>): void {
+      if (!p.isLevelEnabled(lvl)) return;
+      if (fields === undefined) p[lvl](msg);
+      else p[lvl](plain(fields), msg);
+    };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), enabled: (lvl) => p.isLevelEnabled(lvl) };
 }
 
 /** Logs a recurring condition at most once per `everyMs` per key; the next line counts what it left out. */

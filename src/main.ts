@@ -19,6 +19,7 @@ import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
 import { bindServer, PortInUseError } from './http/listen.js';
 import { createLogger } from './logger.js';
+import { processMetrics } from './metrics/process-metrics.js';
 import { createMailer } from './notifications/mailer.js';
 import { serverJobs } from './scheduler/jobs.js';
 import { closeDeadRuns } from './scheduler/claim-tick.js';
@@ -26,6 +27,7 @@ import { ScheduleError, startScheduler, validateSchedule } from './scheduler/sch
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { createServices } from './compose.js';
+import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
 import { catchUp } from './sla/run-sweep.js';
 import { builtinActions } from './compose.js';
 import { eq } from 'drizzle-orm';
@@ -53,7 +55,8 @@ function printDemo(config: Config, report: DemoReport, token: string): void {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  processMetrics(); // the event-loop lag is measured from the start
   validateSchedule('SLA_SWEEP_CRON', config.slaSweepCron);
   validateSchedule('REPORT_CRON', config.reportCron);
 
@@ -85,6 +88,10 @@ async function main(): Promise<void> {
     attachments: config.attachments,
     channelsKey: config.channelsKey,
     rulesEngine: config.rulesEngine,
+    phone: config.phone,
+    integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
+    crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
+    chat: config.chat,
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
   try {
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp(services, { adminToken: config.adminToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
+  const app = createApp(services, { adminToken: config.adminToken, metricsToken: config.metricsToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const deadRuns = closeDeadRuns(db, systemClock.now());
   if (deadRuns > 0) logger.warn('scheduled runs of a stopped process marked failed', { runs: deadRuns });
   const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });

@@ -10,11 +10,17 @@ import path from 'node:path';
 import { defaultAttachmentSettings, type AttachmentSettings } from './attachments/settings.js';
 import { createAttachmentStore, type AttachmentStore } from './attachments/store.js';
 import { defaultEmailSettings, type EmailSettings } from './channels/email/settings.js';
+import { ChatHub } from './chat/hub.js';
+import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
+import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
+import { PresenceRegistry } from './cases/presence.js';
 import type { Clock } from './clock.js';
+import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Mailer } from './notifications/mailer.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { OutboxWorker } from './outbox/worker.js';
@@ -43,6 +49,28 @@ export interface ServiceOptions {
   channelsKey?: ChannelsKey | null;
   /** Which evaluator runs rules (default: RULES_ENGINE, else `compiled`; src/rules/run-ruleset.ts). */
   rulesEngine?: RulesEngine;
+  /** The phone channel (PHONE_WEBHOOK_SECRET); default: the telephony hook off. */
+  phone?: PhoneSettings;
+  /** Outbound integrations (webhooks, Slack/Teams): WEBHOOKS_ALLOW_PRIVATE lifts the private-address guard. */
+  integrations?: Partial<IntegrationSettings>;
+  /** CRM enrichment at intake (CRM_LOOKUP_URL); default none. */
+  crm?: CrmSettings | null;
+  /** Live chat's limits and timers (default DEFAULT_CHAT_SETTINGS). */
+  chat?: Partial<ChatSettings>;
+}
+
+/** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
+export interface IntegrationSettings {
+  /** Private, loopback, link-local and ULA targets allowed (WEBHOOKS_ALLOW_PRIVATE=true); default false. */
+  allowPrivateTargets: boolean;
+  /** How long a receiver may take to answer. */
+  timeoutMs: number;
+}
+
+/** Live chat: who listens to which chat (in memory), and its settings. */
+export interface ChatServices {
+  hub: ChatHub;
+  settings: ChatSettings;
 }
 
 /** Customers getting in: the sign-up policy (src/auth/signup-policy.ts). */
@@ -93,6 +121,15 @@ export interface Services {
   channelsKey: ChannelsKey | null;
   mailboxes: MailboxControl;
   rulesEngine: RulesEngine;
+  phone: PhoneSettings;
+  /** Who has which case open, in this process (case pages' heartbeats). */
+  presence: PresenceRegistry;
+  /** Prometheus metrics of this instance (src/metrics/; scraped at `/metrics`). */
+  metrics: Metrics;
+  integrations: IntegrationSettings;
+  /** The CRM lookup (src/crm/lookup.ts), null without CRM_LOOKUP_URL. */
+  crm: CrmClient | null;
+  chat: ChatServices;
 }
 
 function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -128,7 +165,15 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
     rulesEngine: options.rulesEngine ?? rulesEngineFromEnv(),
+    phone: options.phone ?? defaultPhoneSettings(),
+    presence: new PresenceRegistry(),
+    metrics: createMetrics(),
+    integrations: { allowPrivateTargets: false, timeoutMs: 10_000, ...options.integrations },
+    crm: null,
+    chat: { hub: new ChatHub(), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };
+  const logger = services.logger;
+  if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);
   services.outbox = new OutboxWorker(services, plugins.outboxHandlers);
   return services;
 }

@@ -14,24 +14,8 @@ export interface FormState {
   errors?: FormErrors;
 }
 
-const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'UTC',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-
-export function formatTime(ms: number): string {
-  return `${TIME_FORMAT.format(new Date(ms))} UTC`;
-}
-
-export function Time({ at }: { at: number | string | null | undefined }) {
-  if (at === null || at === undefined) return <span>—</span>;
-  const ms = typeof at === 'number' ? at : Date.parse(at);
-  return <time datetime={new Date(ms).toISOString()}>{formatTime(ms)}</time>;
-}
+/** Times: in the viewer's zone, with the zone named (views/time.tsx). */
+export { formatTime, Time } from './time.js';
 
 export function PageHeader(props: { title: Child; eyebrow?: Child; actions?: Child; id?: string }) {
   return (

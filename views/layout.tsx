@@ -73,6 +73,9 @@ function StaffSidebar({ viewer, current, csrfToken }: { viewer: Viewer; current:
       {viewer.staff ? <InboxNav nav={viewer.staff} role={viewer.role} current={current} /> : null}
       {viewer.staff ? <Availability available={viewer.staff.available} csrfToken={csrfToken} /> : null}
       <ul class="nav-list">
+        <NavItem href="/cases/new" current={current === 'cases:new'}>
+          Log a call or visit
+        </NavItem>
         <NavItem href="/macros" current={current === 'macros'}>
           Macros
         </NavItem>
@@ -114,10 +117,15 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
             <>
               <link rel="stylesheet" href={assetUrl('workspace.css')} />
               <script src={assetUrl('workspace.js')} defer></script>
+              <script src={assetUrl('chat-agent.js')} defer></script>
             </>
           ) : null}
         </head>
-        <body hx-headers={JSON.stringify({ 'X-CSRF-Token': p.csrfToken })} class={viewer ? `as-${viewer.kind}` : 'as-guest'}>
+        <body
+          hx-headers={JSON.stringify({ 'X-CSRF-Token': p.csrfToken })}
+          class={viewer ? `as-${viewer.kind}` : 'as-guest'}
+          data-time-zone={viewer ? (viewer.timeZone ?? '') : undefined}
+        >
           <a class="skip-link" href="#main">
             Skip to main content
           </a>
@@ -132,6 +140,9 @@ export function Layout(p: PropsWithChildren<LayoutProps>) {
                   {viewer.name}
                   <span class="account-role"> · {viewer.kind === 'staff' ? viewer.role : 'customer'}</span>
                 </span>
+                <a href="/profile" class="account-profile" id="profile-link" aria-current={p.current === 'profile' ? 'page' : undefined}>
+                  Profile
+                </a>
                 <form method="post" action="/logout" class="inline-form">
                   <CsrfField token={p.csrfToken} />
                   <button type="submit" class="button button-link" id="sign-out">

@@ -5,6 +5,8 @@ import type { Role } from '../src/roles.js';
 export interface NavLink {
   href: string;
   label: string;
+  /** Shown to admins only. */
+  adminOnly?: boolean;
 }
 
 export interface StaffNav {
@@ -18,6 +20,8 @@ export interface Viewer {
   name: string;
   role: Role;
   staff: StaffNav | null;
+  /** The zone chosen or reported by the browser; null: not yet (the page script sends the browser's). */
+  timeZone?: string | null;
   /** Links of the "Manage" section (managers and admins); empty hides the section. */
   manage: NavLink[];
 }

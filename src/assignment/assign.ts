@@ -10,7 +10,7 @@ import { pickAgent, type Candidate } from './pick-agent.js';
 export function assignCase(ctx: CaseContext): boolean {
   const c = ctx.case;
   if (!c.open || c.assigneeId !== null) return false;
-  const agent = pickAgent(ctx.services.db, c.queueId, c.skills);
+  const agent = pickAgent(ctx.services.db, c.queueId, c.skills, c.channel);
   if (agent) {
     assignTo(ctx, agent);
     return true;

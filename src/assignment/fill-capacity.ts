@@ -11,11 +11,12 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { assignTo } from './assign.js';
-import { hasSkills, loadOf } from './pick-agent.js';
+import { hasRoomFor, hasSkills, loadOf } from './pick-agent.js';
 
 interface WaitingRow {
   id: number;
   skills: string;
+  channel: string;
 }
 
 const SCAN = 200;
@@ -27,7 +28,7 @@ export const WAITING_RANK_SQL = `CASE WHEN q.waiting_order = 'fifo' THEN 2 ELSE
 export function fillCapacity(services: Services, staffId: number, actor: Actor): number {
   const db = services.db;
   const waiting = statement<[number, number], WaitingRow>(db, `
-    SELECT c.id, c.skills FROM cases c JOIN queues q ON q.id = c.queue_id
+    SELECT c.id, c.skills, c.channel FROM cases c JOIN queues q ON q.id = c.queue_id
     WHERE c.waiting_since IS NOT NULL
       AND c.queue_id IN (SELECT queue_id FROM staff_queues WHERE staff_id = ?)
     ORDER BY ${WAITING_RANK_SQL}, c.waiting_since, c.id
@@ -38,7 +39,7 @@ export function fillCapacity(services: Services, staffId: number, actor: Actor):
   for (;;) {
     const agent = loadOf(db, staffId);
     if (!agent || agent.load >= agent.capacity) break;
-    const next = waiting.all(staffId, SCAN).find((row) => hasSkills(agent, JSON.parse(row.skills) as string[]));
+    const next = waiting.all(staffId, SCAN).find((row) => hasRoomFor(agent, row.channel) && hasSkills(agent, JSON.parse(row.skills) as string[]));
     if (!next) break;
     const ctx = CaseContext.load(services, next.id, actor);
     assignTo(ctx, agent, 'capacity freed');

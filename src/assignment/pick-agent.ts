@@ -1,6 +1,7 @@
 /**
  * Fair assignment: among the active, available members of a queue who have every
- * required skill and spare capacity, the one with the fewest open cases; ties go to
+ * required skill and spare capacity (for a live chat: also room under their concurrent-chat
+ * limit, `chat_limit`; chats count toward capacity as the open cases they are), the one with the fewest open cases; ties go to
  * whoever was assigned least recently, then to the lowest id (deterministic).
  */
 import type { Db } from '../db/client.js';
@@ -13,6 +14,9 @@ export interface Candidate {
   capacity: number;
   load: number;
   lastAssignedAt: number;
+  /** Open live chats of cases assigned to them, and the most they take at once. */
+  chats: number;
+  chatLimit: number;
 }
 
 interface CandidateRow {
@@ -22,16 +26,23 @@ interface CandidateRow {
   capacity: number;
   load: number;
   last_assigned_at: number;
+  chats: number;
+  chat_limit: number;
 }
+
+/** Open chat sessions of cases assigned to `s`. */
+const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') AS chats`;
 
 // The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
 const stmts = perConnection((db: Db) => ({
     members: db.$client.prepare<[string], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.open_cases AS load
+      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
+             s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
       WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`),
     one: db.$client.prepare<[number], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.open_cases AS load
+      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
+             s.open_cases AS load
       FROM staff s WHERE s.id = ?`),
 }));
 
@@ -43,6 +54,8 @@ function toCandidate(row: CandidateRow): Candidate {
     capacity: row.capacity,
     load: row.load,
     lastAssignedAt: row.last_assigned_at,
+    chats: row.chats,
+    chatLimit: row.chat_limit,
   };
 }
 
@@ -55,11 +68,16 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
   return a.load - b.load || a.lastAssignedAt - b.lastAssignedAt || a.id - b.id;
 }
 
-export function pickAgent(db: Db, queueId: string, requiredSkills: readonly string[]): Candidate | null {
+/** Whether the agent can take one more case of this channel: a live chat also needs room under their chat limit. */
+export function hasRoomFor(candidate: Pick<Candidate, 'load' | 'capacity' | 'chats' | 'chatLimit'>, channel?: string): boolean {
+  return candidate.load < candidate.capacity && (channel !== 'chat' || candidate.chats < candidate.chatLimit);
+}
+
+export function pickAgent(db: Db, queueId: string, requiredSkills: readonly string[], channel?: string): Candidate | null {
   const eligible = stmts(db)
     .members.all(queueId)
     .map(toCandidate)
-    .filter((c) => c.load < c.capacity && hasSkills(c, requiredSkills));
+    .filter((c) => hasRoomFor(c, channel) && hasSkills(c, requiredSkills));
   eligible.sort(compareCandidates);
   return eligible[0] ?? null;
 }

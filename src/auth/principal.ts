@@ -20,11 +20,12 @@ export function staffPrincipal(db: Db, staffId: number): Principal | null {
     staffId: row.id,
     customerId: null,
     queues: new Set(queues.map((q) => q.id)),
+    timeZone: row.timeZone,
   };
 }
 
 export function customerPrincipal(db: Db, customerId: number): Principal | null {
   const row = db.select().from(customers).where(eq(customers.id, customerId)).get();
   if (!row) return null;
-  return { actor: { type: 'customer', id: row.id, role: 'customer', name: row.name }, staffId: null, customerId: row.id, queues: new Set() };
+  return { actor: { type: 'customer', id: row.id, role: 'customer', name: row.name }, staffId: null, customerId: row.id, queues: new Set(), timeZone: row.timeZone };
 }

@@ -2,6 +2,8 @@
  * Applies rule decisions to an existing case inside its unit of work. The workflow never
  * calls json-rules-engine: rules produce typed decisions, and this is where they land.
  */
+import { IM_POST } from '../im/post-message.js';
+import { isImTarget } from '../im/targets.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
 import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
@@ -75,5 +77,8 @@ export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, ev
     const acknowledged = d.notify.some((n) => n.to === 'customer' && n.template === 'case-received');
     offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged });
   }
-  for (const n of d.notify) ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
+  for (const n of d.notify) {
+    if (isImTarget(n.to)) ctx.enqueue(IM_POST, { to: n.to, template: n.template, source: n.rule, ...(n.url ? { url: n.url } : {}) });
+    else ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
+  }
 }

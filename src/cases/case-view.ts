@@ -7,6 +7,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import { attachmentsOfCase, attachmentView, byEvent, type AttachmentView } from '../attachments/read.js';
 import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
+import { storedCrmRecord, type CrmFact } from '../crm/records.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerView } from '../sla/timer-view.js';
@@ -34,7 +35,7 @@ export interface CaseView {
   waitingSince: string | null;
   tags: string[];
   skills: string[];
-  customer: { id: number; email: string; name: string; tier: string; organization: string | null };
+  customer: { id: number; email: string; name: string; tier: string; organization: string | null; phone: string | null; crm: CrmFact | null };
   workflow: { name: string; version: number };
   solution: string | null;
   reopenCount: number;
@@ -84,7 +85,15 @@ export function caseView(services: Services, row: CaseRow): CaseView {
     waitingSince: iso(row.waitingSince),
     tags: row.tags,
     skills: row.skills,
-    customer: { id: customer.id, email: customer.email, name: customer.name, tier: customer.tier, organization: customer.organization },
+    customer: {
+      id: customer.id,
+      email: customer.email,
+      name: customer.name,
+      tier: customer.tier,
+      organization: customer.organization,
+      phone: customer.phone,
+      crm: storedCrmRecord(db, customer.email),
+    },
     workflow: { name: row.workflow, version: row.workflowVersion },
     solution: row.solution,
     reopenCount: row.reopenCount,

@@ -21,8 +21,9 @@ import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
 import { customerTier, recordProfileChange, upsertCustomer } from './customers.js';
-import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, type Intake } from './evaluate-intake.js';
+import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
+import { phoneField } from '../text/phone.js';
 
 export { evaluateIntake, FALLBACK_QUEUE, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 
@@ -33,6 +34,8 @@ export const createCaseSchema = z.strictObject({
       name: z.string().trim().min(1).max(200).optional(),
       tier: customerTier.optional(),
       organization: z.string().trim().max(200).optional(),
+      /** E.164 after normalising; fills an existing customer's empty phone. */
+      phone: phoneField.transform((v) => v ?? undefined).optional(),
     })
     .optional(),
   subject: z.string().trim().min(1, 'required').max(200),
@@ -248,17 +251,20 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
 
 export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
   assertCustomerInput(input, actor, options);
+  // The CRM (CRM_LOOKUP_URL) is asked first: its answer is the `customer.crm` fact.
+  const crm = await lookupCrm(services, input, options);
+  const evaluateOptions: EvaluateIntakeOptions = crm === undefined ? options : { ...options, crm };
   const at = services.clock.now();
   if (services.rulesEngine === 'compiled') {
     // Compiled rules decide synchronously: read, decide and write in one (shared) transaction.
     const row = await groupCommit(services.db, () => {
-      const intake = evaluateIntakeNow(services, input, at, options);
+      const intake = evaluateIntakeNow(services, input, at, evaluateOptions);
       return intake === null ? null : intakeCase(services, intake, actor, options, true);
     });
     if (row !== null) return row;
   }
   // json-rules-engine runs (RULES_ENGINE=reference, or a ruleset compiled rules do not cover): decide first, then write.
-  const intake = await evaluateIntake(services, input, at, options);
+  const intake = await evaluateIntake(services, input, at, evaluateOptions);
   return groupCommit(services.db, () => intakeCase(services, intake, actor, options, false));
 }
 

@@ -6,6 +6,7 @@ import { insertRow, rowMapper, statement } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
+import { storedCrmRecord } from '../crm/records.js';
 import type { CustomerFact } from '../rules/facts.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -18,6 +19,8 @@ export interface CustomerInput {
   name?: string | undefined;
   tier?: string | undefined;
   organization?: string | undefined;
+  /** E.164 (normalised by the caller). */
+  phone?: string | undefined;
 }
 
 export function normalizeEmail(email: string): string {
@@ -36,12 +39,13 @@ export function defaultName(email: string): string {
 
 /**
  * What intake may add to an existing profile: fields that are still empty (the
- * organization). Intake never overwrites a field — the name and the tier always have a
+ * organization, the phone number). Intake never overwrites a field — the name and the tier always have a
  * value — so changing them goes through `editCustomer`.
  */
-export function intakeFill(existing: Pick<CustomerRow, 'organization'>, input: CustomerInput | undefined): ProfileChanges {
+export function intakeFill(existing: Pick<CustomerRow, 'organization' | 'phone'>, input: CustomerInput | undefined): ProfileChanges {
   const changes: ProfileChanges = {};
   if (input?.organization && !existing.organization) changes.organization = { from: existing.organization, to: input.organization };
+  if (input?.phone && !existing.phone) changes.phone = { from: existing.phone, to: input.phone };
   return changes;
 }
 
@@ -71,6 +75,7 @@ export function applyProfileChanges(db: Db, customerId: number, changes: Profile
   if (changes.name) set.name = changes.name.to!;
   if (changes.tier) set.tier = changes.tier.to!;
   if (changes.organization) set.organization = changes.organization.to;
+  if (changes.phone) set.phone = changes.phone.to;
   return db.update(customers).set(set).where(eq(customers.id, customerId)).returning().get();
 }
 
@@ -95,6 +100,7 @@ export function upsertCustomer(db: Db, input: CustomerInput, now: number, known?
     name: input.name ?? defaultName(email),
     tier: input.tier ?? 'standard',
     organization: input.organization ?? null,
+    phone: input.phone ?? null,
     createdAt: now,
     updatedAt: now,
   });
@@ -106,7 +112,7 @@ export function openCaseCount(db: Db, customerId: number): number {
 }
 
 /** The `customer` fact: an existing customer as stored (plus what intake would fill), or the new one. */
-export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization'> | null, input?: CustomerInput): CustomerFact {
+export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null, input?: CustomerInput): CustomerFact {
   if (customer) {
     const filled = intakeFill(customer, input);
     return {
@@ -115,8 +121,9 @@ export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' 
       tier: customer.tier,
       organization: filled.organization?.to ?? customer.organization,
       openCases: openCaseCount(db, customer.id),
+      crm: storedCrmRecord(db, customer.email),
     };
   }
   const email = normalizeEmail(input!.email);
-  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0 };
+  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: storedCrmRecord(db, email) };
 }

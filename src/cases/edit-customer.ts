@@ -1,6 +1,6 @@
 /**
  * The explicit, permissioned and recorded way to change a customer's profile (name, tier,
- * organization): managers and admins only (`PATCH /api/v1/customers/:id`). Every change is
+ * organization, phone): managers and admins only (`PATCH /api/v1/customers/:id`). Every change is
  * appended to `customer_changes` with who changed which field from what to what. Running
  * cases keep the routing and SLA they were given; the new tier counts for new cases and
  * rule evaluations from now on.
@@ -15,6 +15,7 @@ import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { applyProfileChanges, customerTier, recordProfileChange, type CustomerRow } from './customers.js';
 import { iso } from './case-view.js';
+import { phoneField } from '../text/phone.js';
 
 export const editCustomerSchema = z
   .strictObject({
@@ -27,12 +28,14 @@ export const editCustomerSchema = z
       .nullable()
       .optional()
       .transform((v) => (v === '' ? null : v)),
+    /** E.164 after normalising (`+49 30 1234567` → `+49301234567`); empty or null removes it. */
+    phone: phoneField.optional(),
     /** Why (kept with the change). */
     reason: z.string().trim().max(2_000).optional(),
   })
-  .refine((v) => v.name !== undefined || v.tier !== undefined || v.organization !== undefined, {
+    .refine((v) => v.name !== undefined || v.tier !== undefined || v.organization !== undefined || v.phone !== undefined, {
     path: ['(body)'],
-    message: 'give at least one of name, tier, organization',
+    message: 'give at least one of name, tier, organization, phone',
   });
 export type EditCustomerInput = z.infer<typeof editCustomerSchema>;
 

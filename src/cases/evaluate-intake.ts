@@ -16,6 +16,7 @@ import { rowById } from '../db/fast.js';
 import { customers } from '../db/schema/index.js';
 import type { CreateCaseInput, CreateCaseOptions } from './create-case.js';
 import { customerFact, findCustomerByEmail, type CustomerRow } from './customers.js';
+import type { CrmFact } from '../crm/records.js';
 
 export const FALLBACK_QUEUE = 'general';
 
@@ -44,6 +45,8 @@ export interface Intake {
 export interface EvaluateIntakeOptions extends CreateCaseOptions {
   /** Only the first `case.created` ruleset (routing): imports of history do not run escalation rules. */
   routingOnly?: boolean;
+  /** The CRM's answer about the customer, looked up before (`lookupCrm`); undefined: none asked. */
+  crm?: CrmFact | null;
 }
 
 type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; inputs: FactInputs };
@@ -90,6 +93,7 @@ function intakeFacts(services: Services, input: CreateCaseInput, at: number, opt
     suggestions: diagnosis.suggestions,
   };
   const customer = customerFact(db, existingCustomer ?? null, customerInput);
+  if (options.crm !== undefined) customer.crm = options.crm;
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
   const triggers = workflow.definition.triggers?.['case.created'] ?? [];
@@ -118,9 +122,22 @@ function decided(facts: Facts, evaluations: Evaluation[]): Intake {
   return { ...rest, evaluations, decisions: mergeDecisions(evaluations.filter((e) => e.error === null)) };
 }
 
-/** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes. */
+/**
+ * CRM enrichment (CRM_LOOKUP_URL): what the CRM says about the intake's customer, at most its
+ * 300 ms timeout, never an error (the last stored record when it cannot be asked); undefined
+ * without a CRM or an address. Asked before the intake's transaction (it awaits the network).
+ */
+export async function lookupCrm(services: Services, input: CreateCaseInput, options: CreateCaseOptions): Promise<CrmFact | null | undefined> {
+  if (!services.crm) return undefined;
+  const email = options.customerId !== undefined ? rowById(services.db, customers, options.customerId)?.email : input.customer?.email;
+  if (email === undefined) return undefined;
+  return (await services.crm.lookup(services.db, email)).value;
+}
+
+/** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes (but the CRM's record). */
 export async function evaluateIntake(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake> {
-  const facts = intakeFacts(services, input, at, options);
+  const crm = options.crm !== undefined ? options.crm : await lookupCrm(services, input, options);
+  const facts = intakeFacts(services, input, at, crm === undefined ? options : { ...options, crm });
   return decided(facts, await runTriggers(services, facts.rulesets, facts.inputs));
 }
 

@@ -12,11 +12,14 @@ import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow, type TransitionFields } from '../workflow/context.js';
+import { assertVersion } from './transition-case.js';
 import { finishMessage, messageSchema, recordMessage, type AddMessageOptions, type MessageOutcome } from './add-message.js';
 
 export const sendMessageSchema = messageSchema.extend({
   /** A transition (by name) to run after the message, in the same transaction. */
   transition: z.string().trim().min(1).max(100).optional(),
+  /** The case version the caller saw (`If-Match` in the API): a newer case is 409 CONFLICT and nothing is sent. */
+  expectedVersion: z.number().int().positive().optional(),
 });
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
 
@@ -27,9 +30,10 @@ export interface SendMessageResult extends MessageOutcome {
 }
 
 export function sendMessage(services: Services, caseId: number, input: SendMessageInput, actor: Actor, options: Pick<AddMessageOptions, 'attachments' | 'within'> = {}): SendMessageResult {
-  const { body, public: isPublic, transition } = sendMessageSchema.parse(input);
+  const { body, public: isPublic, transition, expectedVersion } = sendMessageSchema.parse(input);
   return transaction(services.db, () => {
     const ctx = CaseContext.load(services, caseId, actor);
+    assertVersion(ctx, expectedVersion);
     const outcome = recordMessage(ctx, { body, public: isPublic });
     finishMessage(ctx, outcome.eventId, options);
     if (transition !== undefined) ctx.invoke(transition, actor.role, fieldsFor(ctx, transition, body, isPublic));

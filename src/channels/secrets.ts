@@ -1,5 +1,5 @@
 /**
- * Secrets of the channels (mailbox passwords, later others) are stored encrypted with
+ * Secrets of the channels (mailbox passwords, chat sites' identity secrets) are stored encrypted with
  * AES-256-GCM under one key from the environment, `CHANNELS_KEY`: 32 bytes written as 64 hex
  * digits or base64 (base64url too), or a passphrase of 16+ characters that the key is derived
  * from with scrypt (a passphrase is guessable where a random key is not; the slow KDF makes
@@ -11,6 +11,7 @@
  * from "altered".
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
+import { DomainError } from '../errors.js';
 
 export interface ChannelsKey {
   readonly key: Buffer;
@@ -71,6 +72,17 @@ export function parseChannelsKey(raw: string | undefined): ChannelsKey | null {
     );
   }
   return make(scryptSync(value.normalize('NFKC'), PASSPHRASE_SALT, 32, SCRYPT), 'passphrase');
+}
+
+/** The key, or CHANNELS_KEY_MISSING saying what cannot be stored without it (`what`: "mailbox passwords"). */
+export function requireChannelsKey(key: ChannelsKey | null, what: string): ChannelsKey {
+  if (!key) {
+    throw new DomainError(
+      'CHANNELS_KEY_MISSING',
+      `CHANNELS_KEY is not set on the server, so ${what} cannot be stored (Casebook never stores them in plain text). Set CHANNELS_KEY (docs/email.md) and restart Casebook.`,
+    );
+  }
+  return key;
 }
 
 const b64 = (b: Buffer) => b.toString('base64url');

@@ -4,6 +4,7 @@
  * stores its body as a new published version `basedOn` the draft, and a rollback publishes
  * a copy of the older body — so the history always says who did what, when, and why.
  */
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import type { DefinitionKind } from '../db/schema/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
@@ -45,6 +46,20 @@ export function checkExamples(services: Services, kind: DefinitionKind, name: st
 export interface PublishOptions {
   /** Publish even though examples fail: the reason, recorded (`examples_override`). */
   overrideExamples?: string;
+  /** How the audit log names the change (default `published`; a rollback says so). */
+  auditAction?: 'published' | 'rolled-back';
+}
+
+/** A version as the audit log keeps it. */
+export function auditedVersion(row: DefinitionVersionRow) {
+  return { version: row.version, state: row.state, note: row.note, basedOn: row.basedOn, body: row.body };
+}
+
+/** The version in force before a change (null for a new definition). */
+export function definitionInForce(services: Services, kind: DefinitionKind, name: string) {
+  const current = services.definitions.publishedVersion(kind, name);
+  const row = current === null ? undefined : services.definitions.version(kind, name, current);
+  return row ? auditedVersion(row) : null;
 }
 
 /** EXAMPLES_FAILED: the examples that failed, each with what differed (a problem per example). */
@@ -63,9 +78,11 @@ export function examplesError(name: string, run: ExampleRun): DefinitionError {
 export function saveDraft(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note = ''): DefinitionVersionRow {
   const problems = services.definitions.validate(kind, name, body);
   if (hasErrors(problems)) refuse(kind, name, problems);
-  return transaction(services.db, () =>
-    services.definitions.insertVersion(kind, name, body, { state: 'draft', note, ...authorOf(actor), now: services.clock.now() }),
-  );
+  return transaction(services.db, () => {
+    const row = services.definitions.insertVersion(kind, name, body, { state: 'draft', note, ...authorOf(actor), now: services.clock.now() });
+    audit(services, actor, 'definition', `${kind}/${name}`, 'draft-saved', definitionInForce(services, kind, name), auditedVersion(row));
+    return row;
+  });
 }
 
 export interface PublishResult {
@@ -92,7 +109,9 @@ export function publishChecked(services: Services, kind: DefinitionKind, name: s
     if (reason === '') throw examplesError(name, examples);
     examplesOverride = { note: reason.slice(0, 2000), failed: examples.results.filter((r) => !r.passed).map((r) => ({ name: r.name, differences: r.differences })) };
   }
+  const before = definitionInForce(services, kind, name);
   const version = services.definitions.insertVersion(kind, name, body, { state: 'published', note, basedOn, examplesOverride, ...authorOf(actor), now: services.clock.now() });
+  audit(services, actor, 'definition', `${kind}/${name}`, options.auditAction ?? 'published', before, auditedVersion(version));
   return { version, warnings: problems.filter((p) => p.severity === 'warning'), examples };
 }
 
@@ -116,7 +135,7 @@ export function rollbackTo(services: Services, kind: DefinitionKind, name: strin
   return transaction(services.db, () => {
     const target = services.definitions.version(kind, name, targetVersion);
     if (!target) throw new DomainError('NOT_FOUND', `No version ${targetVersion} of the ${kind} "${name}".`);
-    return publishChecked(services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion, options);
+    return publishChecked(services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion, { ...options, auditAction: 'rolled-back' });
   });
 }
 

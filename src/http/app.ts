@@ -9,8 +9,14 @@ import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
-import { apiRoutes } from './api/index.js';
+import { apiDocument, apiRoutes } from './api/index.js';
+import { apiDocsPage } from './api-docs.js';
+import { chatFrameRoutes } from './chat/frame.js';
+import { chatVisitorRoutes } from './chat/visitor.js';
 import { healthCheck } from './health.js';
+import { hsts } from './middleware/hsts.js';
+import { observeRequests, routeOf } from './middleware/observe-requests.js';
+import { opsRoutes } from './ops.js';
 import { displayTextOnly } from './middleware/display-text.js';
 import { compressAnswers } from './middleware/compress.js';
 import { requestIds } from './middleware/request-id.js';
@@ -29,6 +35,8 @@ import { REPO_ROOT } from '../repo-root.js';
 
 export interface AppOptions {
   adminToken: string | null;
+  /** METRICS_TOKEN: a bearer token for `/metrics` only (besides admin tokens). Default none. */
+  metricsToken?: string | null;
   /** Public base URL; its origin is accepted on state-changing page requests. Default: services.publicUrl. */
   publicUrl?: string;
   /** Secure cookies (`__Host-` names). Default: the public URL is https. */
@@ -82,23 +90,37 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     await next();
   });
   app.use(requestIds());
+  const trustProxy = options.trustProxy === true ? 1 : options.trustProxy || 0;
+  const publicUrl = options.publicUrl ?? services.publicUrl;
+  app.use(observeRequests({ trustProxy }));
   app.use(displayTextOnly());
   // same-origin: no Referer leaves the site (set-password tokens stay private), and browsers
   // still send a real Origin on our own form posts (no-referrer makes it "null", which the
   // CSRF check refuses, so plain forms would fail).
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
-  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', overwrite: false }));
+  // Strict-Transport-Security only on answers that went out over HTTPS (middleware/hsts.ts).
+  const pageHeaders = secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', strictTransportSecurity: false, overwrite: false });
+  // The live chat's loader is a script other sites load, and its window is framed by the sites a manager allowed:
+  // the window sends its own CSP (frame-ancestors), neither sends X-Frame-Options or a same-origin resource policy.
+  const chatHeaders = secureHeaders({ xFrameOptions: false, referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'cross-origin', strictTransportSecurity: false, overwrite: false });
+  app.use(function securityHeaders(c, next) {
+    return c.req.path.startsWith('/chat/frame/') || c.req.path === '/chat/widget.js' ? chatHeaders(c, next) : pageHeaders(c, next);
+  });
+  app.use(hsts({ trustProxy, publicUrl }));
 
   app.get('/health', healthCheck(services));
+  app.route('/', opsRoutes({ adminToken: options.adminToken, metricsToken: options.metricsToken ?? null }));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
-  const publicUrl = options.publicUrl ?? services.publicUrl;
+  app.get('/api/docs', apiDocsPage(apiDocument));
   app.route('/', assetRoutes());
+  app.route('/', chatFrameRoutes());
+  app.route('/', chatVisitorRoutes({ publicOrigin: new URL(publicUrl).origin, trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0 }));
   app.route(
     '/',
     pageRoutes({
       secureCookies: options.secureCookies ?? publicUrl.startsWith('https:'),
       allowedOrigins: [new URL(publicUrl).origin],
-      trustProxy: options.trustProxy === true ? 1 : options.trustProxy || 0,
+      trustProxy,
       manageLinks: options.manageLinks ?? MANAGE_LINKS,
       pollSeconds: options.pollSeconds ?? 5,
       definitionFolders: options.definitionFolders ?? DEFAULT_DEFINITION_FOLDERS,
@@ -118,7 +140,7 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
       // (Refused writes — file gone or damaged — are logged once a minute by whoever found out.)
       logFault(domain.code, 'error', `writes refused: ${domain.code}`, { database: faults.file, reason: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'INTERNAL') {
-      services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, path: c.req.path, error });
+      services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, route: routeOf(c), error });
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);
   });

@@ -36,22 +36,29 @@ export function healthCheck(services: Services): (c: Context<AppEnv>) => Respons
   };
 }
 
-function checkHealth(c: Context<AppEnv>, services: Services, log: (database: string, reason: string) => void): Response {
+/** What `/health` and `/readyz` say about the database; `logged`: whoever found the fault logged it. */
+export type DatabaseState = { state: 'ok' | 'busy' } | { state: 'gone' | 'full' | 'failed'; reason: string; logged: boolean };
+
+/** The database right now: the file watcher's and the storage faults' state, then the write probe. */
+export function databaseState(services: Services): DatabaseState {
   const { db } = services;
   const faults = faultsOf(db.$client);
-  c.header('Cache-Control', 'no-store');
-  const unavailable = (database: string, reason: string, logged = false) => {
-    if (!logged) log(database, reason);
-    return c.json({ status: 'unavailable', checks: { database }, reason }, 503);
-  };
   if (db.$client.open) faults.runChecks();
   // Refused writes are logged (once a minute) by whoever found the fault.
-  if (faults.refusal) return unavailable(faults.refusal.code === 'DATABASE_GONE' ? 'gone' : 'failed', faults.refusal.reason, true);
+  if (faults.refusal) return { state: faults.refusal.code === 'DATABASE_GONE' ? 'gone' : 'failed', reason: faults.refusal.reason, logged: true };
   if (faults.storageIsFull) {
     const free = freeBytes(faults.file);
-    if (free !== null && free < FULL_DISK_MARGIN_BYTES) return unavailable('full', `the disk holding ${faults.file} is full (${free} bytes free)`);
+    if (free !== null && free < FULL_DISK_MARGIN_BYTES) return { state: 'full', reason: `the disk holding ${faults.file} is full (${free} bytes free)`, logged: false };
   }
   const check = checkDatabase(db.$client);
-  if (check.ok) return c.json({ status: 'ok', checks: { database: check.busy ? 'busy' : 'ok' } });
-  return unavailable('failed', check.reason);
+  if (check.ok) return { state: check.busy ? 'busy' : 'ok' };
+  return { state: 'failed', reason: check.reason, logged: false };
+}
+
+function checkHealth(c: Context<AppEnv>, services: Services, log: (database: string, reason: string) => void): Response {
+  c.header('Cache-Control', 'no-store');
+  const database = databaseState(services);
+  if (!('reason' in database)) return c.json({ status: 'ok', checks: { database: database.state } });
+  if (!database.logged) log(database.state, database.reason);
+  return c.json({ status: 'unavailable', checks: { database: database.state }, reason: database.reason }, 503);
 }

@@ -10,8 +10,12 @@ export interface Principal {
   customerId: number | null;
   /** Queues a staff member works (agents see only these cases). */
   queues: ReadonlySet<string>;
+  /** The IANA zone pages show times in (the profile's, or the browser's once it said); null: not set yet (UTC). */
+  timeZone?: string | null;
   /** Set for an API token limited to scopes (auth/api-tokens.ts TOKEN_SCOPES); absent: full rights. */
   scopes?: readonly string[];
+  /** The API token the caller came with (its id, for logs); absent for sessions and the ADMIN_TOKEN. */
+  tokenId?: number;
 }
 
 export interface AppVariables {

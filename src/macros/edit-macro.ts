@@ -7,6 +7,7 @@
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { macros } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
@@ -72,6 +73,13 @@ function refuseIf(issues: FieldIssue[]): void {
   if (issues.length > 0) throw new ValidationError(issues, 'The macro has problems; nothing was saved.');
 }
 
+/** Shared macros are the team's configuration: their changes go to the audit log (personal ones do not). */
+function auditShared(services: Services, actor: Actor, id: number, action: string, before: MacroRow | null, after: MacroRow | null): void {
+  if ((before ?? after)!.ownerId !== null) return;
+  const settings = (m: MacroRow | null) => (m === null ? null : { id: m.id, name: m.name, body: m.body, actions: m.actions, version: m.version });
+  audit(services, actor, 'macro', id, action, settings(before), settings(after));
+}
+
 export function createMacro(services: Services, raw: MacroInput, actor: Actor): MacroRow {
   assertStaff(actor);
   const input = parse(macroInputSchema, raw);
@@ -83,11 +91,13 @@ export function createMacro(services: Services, raw: MacroInput, actor: Actor): 
   const by = { id: staffIdOf(actor), name: actor.name };
   return transaction(services.db, () => {
     refuseIf(problems(services, macro, null));
-    return services.db
+    const row = services.db
       .insert(macros)
       .values({ ...macro, createdById: by.id, createdBy: by.name, createdAt: now, updatedById: by.id, updatedBy: by.name, updatedAt: now })
       .returning()
       .get();
+    auditShared(services, actor, row.id, 'created', null, row);
+    return row;
   });
 }
 
@@ -106,12 +116,14 @@ export function updateMacro(services: Services, id: number, raw: MacroPatch, act
       ownerId: current.ownerId,
     };
     refuseIf(problems(services, next, current.id));
-    return services.db
+    const row = services.db
       .update(macros)
       .set({ name: next.name, body: next.body, actions: next.actions, version: current.version + 1, updatedById: staffIdOf(actor), updatedBy: actor.name, updatedAt: services.clock.now() })
       .where(eq(macros.id, current.id))
       .returning()
       .get()!;
+    auditShared(services, actor, row.id, 'updated', current, row);
+    return row;
   });
 }
 
@@ -120,6 +132,7 @@ export function deleteMacro(services: Services, id: number, actor: Actor): Macro
     const current = findMacro(services.db, id, actor);
     assertMayChange(actor, current);
     services.db.delete(macros).where(eq(macros.id, current.id)).run();
+    auditShared(services, actor, current.id, 'deleted', current, null);
     return current;
   });
 }

@@ -6,6 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -48,6 +49,17 @@ function record(services: Services, name: string, audience: TemplateState['audie
     .run();
 }
 
+/** The override in force (subject and body), or null when the built-in default applies. */
+function storedWording(services: Services, name: string, audience: TemplateState['audience']): TemplateSource | null {
+  return (
+    services.db
+      .select({ subject: notificationTemplates.subject, body: notificationTemplates.body })
+      .from(notificationTemplates)
+      .where(and(eq(notificationTemplates.name, name), eq(notificationTemplates.audience, audience)))
+      .get() ?? null
+  );
+}
+
 export function saveTemplate(services: Services, name: string, audience: string, raw: TemplateInputBody, actor: Actor): TemplateState {
   assertManager(actor);
   const source = checkedSource(name, audience, raw);
@@ -55,12 +67,14 @@ export function saveTemplate(services: Services, name: string, audience: string,
   const now = services.clock.now();
   const row = { ...source, updatedById: actor.type === 'staff' ? actor.id : null, updatedBy: actor.name, updatedAt: now };
   transaction(services.db, () => {
+    const before = storedWording(services, spec.name, who);
     services.db
       .insert(notificationTemplates)
       .values({ name: spec.name, audience: who, ...row })
       .onConflictDoUpdate({ target: [notificationTemplates.name, notificationTemplates.audience], set: row })
       .run();
     record(services, spec.name, who, 'saved', source, actor, now);
+    audit(services, actor, 'template', `${spec.name}/${who}`, 'saved', before, source);
   });
   return templateState(services.db, spec.name, who);
 }
@@ -70,11 +84,15 @@ export function resetTemplate(services: Services, name: string, audience: string
   assertManager(actor);
   const { spec, audience: who } = findTemplate(name, audience);
   transaction(services.db, () => {
+    const before = storedWording(services, spec.name, who);
     const removed = services.db
       .delete(notificationTemplates)
       .where(and(eq(notificationTemplates.name, spec.name), eq(notificationTemplates.audience, who)))
       .run();
-    if (removed.changes > 0) record(services, spec.name, who, 'reset', null, actor, services.clock.now());
+    if (removed.changes > 0) {
+      record(services, spec.name, who, 'reset', null, actor, services.clock.now());
+      audit(services, actor, 'template', `${spec.name}/${who}`, 'reset', before, null);
+    }
   });
   return templateState(services.db, spec.name, who);
 }

@@ -6,6 +6,7 @@
  * this is how people see them.
  */
 import { CHANNELS, PRIORITIES, SLA_METRICS, TIMER_STATES } from '../db/schema/cases.js';
+import { IM_TARGETS } from '../im/targets.js';
 import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
 import type { RuleEventType } from './definition.js';
 
@@ -57,6 +58,10 @@ export const CATALOGUE: readonly CatalogueField[] = [
   field('Customer', 'customer', 'email', 'Customer email', 'text'),
   field('Customer', 'customer', 'name', 'Customer name', 'text'),
   field('Customer', 'customer', 'openCases', "Customer's open cases", 'number'),
+  field('Customer', 'customer', 'crm.plan', 'CRM plan', 'text'),
+  field('Customer', 'customer', 'crm.mrr', 'CRM monthly revenue (MRR)', 'number'),
+  field('Customer', 'customer', 'crm.accountOwner', 'CRM account owner', 'text'),
+  field('Customer', 'customer', 'crm.churned', 'Churned in the CRM', 'boolean'),
   field('Diagnosis', 'diagnosis', 'matched', 'A known problem matches', 'boolean'),
   field('Diagnosis', 'diagnosis', 'problemId', 'Known problem (id)', 'number'),
   field('Event', 'event', 'type', 'Event', 'choice', 'events'),
@@ -162,6 +167,7 @@ export const EVENT_CHOICES: readonly EventChoice[] = [
     params: [
       { name: 'to', label: 'Whom', kind: 'choice', required: true, options: 'notifyTargets' },
       { name: 'template', label: 'Mail', kind: 'choice', required: true, options: 'templates' },
+      { name: 'url', label: 'Incoming-webhook URL (slack, teams; empty: the queue’s)', kind: 'text', required: false },
     ],
   },
   { type: 'offerSolution', label: 'offer the known solution to the customer', params: [] },
@@ -178,7 +184,7 @@ export const FIXED_OPTIONS: Partial<Record<OptionSource, readonly string[]>> = {
   metrics: SLA_METRICS,
   timerStates: TIMER_STATES,
   templates: TEMPLATE_NAMES,
-  notifyTargets: NOTIFY_TARGETS,
+  notifyTargets: [...NOTIFY_TARGETS, ...IM_TARGETS],
 };
 
 /** Option lists by source, as the builder offers them (value and label). */

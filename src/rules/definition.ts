@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { PRIORITIES } from '../db/schema/cases.js';
 import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
 import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
-import { FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
+import { CRM_FIELDS, FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
+import { IM_TARGETS, imUrlSchema } from '../im/targets.js';
 import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
 import { parsePlainPath } from './path.js';
 import { textWords } from './words.js';
@@ -68,10 +69,14 @@ export const EVENT_PARAMS = {
     queue: z.string().min(1).optional(),
     reason: z.string().min(1).max(500).optional(),
   }),
-  notify: z.strictObject({
-    to: z.union([z.enum(NOTIFY_TARGETS), z.email()]),
-    template: z.enum(TEMPLATE_NAMES),
-  }),
+  /** Mail (`to` a recipient or an address), or a chat post (`to` slack or teams, `url` optional: else the queue's). */
+  notify: z
+    .strictObject({
+      to: z.union([z.enum(NOTIFY_TARGETS), z.enum(IM_TARGETS), z.email()]),
+      template: z.enum(TEMPLATE_NAMES),
+      url: imUrlSchema.optional(),
+    })
+    .refine((p) => p.url === undefined || (IM_TARGETS as readonly string[]).includes(p.to), { path: ['url'], message: 'only the slack and teams targets take a url' }),
   /** Offer the diagnosed known problem's solution to the customer (portal and mail). */
   offerSolution: z.strictObject({}),
 } as const;
@@ -268,6 +273,10 @@ function validatePath(fact: string, path: unknown, at: PathSegment[], problems: 
   const first = parsed.keys[0];
   if (first !== undefined && !fields.includes(first)) {
     problems.push(problem(at, `the fact "${fact}" has no field "${first}" (fields: ${fields.join(', ')})`));
+  }
+  const second = parsed.keys[1];
+  if (fact === 'customer' && first === 'crm' && second !== undefined && !CRM_FIELDS.includes(String(second))) {
+    problems.push(problem(at, `customer.crm has no field "${String(second)}" (fields: ${CRM_FIELDS.join(', ')})`));
   }
 }
 

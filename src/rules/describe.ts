@@ -134,6 +134,7 @@ export function describeEvent(event: RuleJson['event']): string {
     case 'offerSolution':
       return 'offer the known solution to the customer';
     case 'notify':
+      if (p.to === 'slack' || p.to === 'teams') return `post to ${String(p.to)}${p.url ? ` (${show(p.url)})` : ' (the queue’s webhook)'} (${show(p.template)})`;
       return `notify ${p.to === 'customer' || p.to === 'assignee' || p.to === 'queue' || p.to === 'managers' ? `the ${String(p.to)}` : show(p.to)} (${show(p.template)})`;
     default:
       return `${event.type} ${JSON.stringify(p)}`;

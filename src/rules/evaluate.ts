@@ -23,7 +23,7 @@ export interface Decisions {
   skills: string[];
   slaPolicy: string | null;
   escalate: Escalation | null;
-  notify: { to: string; template: string; rule: string }[];
+  notify: { to: string; template: string; rule: string; url?: string }[];
   /** Offer the diagnosed known problem's solution to the customer; the rule that decided it. */
   offerSolution: { rule: string } | null;
 }
@@ -82,7 +82,7 @@ export function decide(fired: readonly Fired[]): Decisions {
         };
         break;
       case 'notify':
-        decisions.notify.push({ to: params.to as string, template: params.template as string, rule: rule.rule });
+        decisions.notify.push({ to: params.to as string, template: params.template as string, rule: rule.rule, ...(typeof params.url === 'string' ? { url: params.url } : {}) });
         break;
       case 'offerSolution':
         decisions.offerSolution ??= { rule: rule.rule };

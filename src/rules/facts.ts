@@ -1,3 +1,5 @@
+import type { CrmFact } from '../crm/records.js';
+
 /**
  * The facts rules can read, and how they are built from a case. Names and fields are a
  * contract (PRODUCT.md): extend, don't rename. Times are epoch milliseconds.
@@ -25,6 +27,8 @@ export interface CustomerFact {
   tier: string;
   organization: string | null;
   openCases: number;
+  /** What CRM_LOOKUP_URL last said about the customer (`{ plan, mrr, accountOwner, churned }`), null when nothing. */
+  crm?: CrmFact | null;
 }
 
 export interface DiagnosisFact {
@@ -58,13 +62,16 @@ export interface Facts {
 /** Fact name → the fields a `path` may start with (null: a scalar, no path). */
 export const FACT_FIELDS: Readonly<Record<keyof Facts, readonly string[] | null>> = {
   case: ['id', 'subject', 'description', 'channel', 'priority', 'tags', 'skills', 'status', 'tier', 'queue', 'assigned', 'reopenCount', 'escalationCount', 'createdAt'],
-  customer: ['email', 'name', 'tier', 'organization', 'openCases'],
+  customer: ['email', 'name', 'tier', 'organization', 'openCases', 'crm'],
   diagnosis: ['matched', 'problemId'],
   event: null,
   sla: ['metric', 'state', 'policy', 'dueAt', 'overdueMinutes'],
   now: null,
   withinBusinessHours: null,
 };
+
+/** The fields of `customer.crm` (what CRM_LOOKUP_URL answers; docs/integrations.md). */
+export const CRM_FIELDS: readonly string[] = ['plan', 'mrr', 'accountOwner', 'churned'];
 
 export const FACT_NAMES: ReadonlySet<string> = new Set(Object.keys(FACT_FIELDS));
 

@@ -1,7 +1,9 @@
 /** The scheduled jobs of a running server. */
 import type { Config } from '../config.js';
 import { purgeKeys } from '../idempotency/store.js';
+import { eraseExpiredCases, RETENTION_CRON } from '../privacy/retention.js';
 import { runScheduledReport } from '../reports/create-report.js';
+import { runChatSweep } from '../chat/sweep.js';
 import type { Services } from '../services.js';
 import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
@@ -9,13 +11,23 @@ import type { Job } from './scheduler.js';
 /** Hourly, at minute 7. */
 export const IDEMPOTENCY_PURGE_CRON = '7 * * * *';
 
-export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'>): Job[] {
+export function serverJobs(
+  services: Services,
+  config: Pick<Config, 'slaSweepCron' | 'reportCron' | 'reportTimezone' | 'reportAtRiskHours'> & Partial<Pick<Config, 'retentionDays' | 'chatSweepCron'>>,
+): Job[] {
+  const retentionDays = config.retentionDays ?? null;
   return [
     {
       // Records due SLA warnings and breaches, then performs all pending outbox work.
       name: 'sla-sweep',
       schedule: config.slaSweepCron,
       run: () => runSlaSweep(services),
+    },
+    {
+      // Ends idle chats; while chats are open, records chat SLA warnings and breaches (second targets) between minute sweeps.
+      name: 'chat-sweep',
+      schedule: config.chatSweepCron ?? '*/10 * * * * *',
+      run: () => runChatSweep(services),
     },
     {
       name: 'sla-report',
@@ -34,5 +46,7 @@ export function serverJobs(services: Services, config: Pick<Config, 'slaSweepCro
       schedule: IDEMPOTENCY_PURGE_CRON,
       run: async () => ({ purged: purgeKeys(services.db, services.clock.now()) }),
     },
+    // RETENTION_DAYS: closed cases' personal data erased after the period (daily, 03:23 server time).
+    ...(retentionDays === null ? [] : [{ name: 'retention', schedule: RETENTION_CRON, run: async () => eraseExpiredCases(services, retentionDays) }]),
   ];
 }

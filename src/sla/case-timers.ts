@@ -103,7 +103,7 @@ export function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMetric[] 
   const existing = new Set(loadTimers(ctx).map((t) => t.metric));
   for (const metric of metrics) {
     if (existing.has(metric)) continue;
-    const target = findTarget(config, version, policy, ctx.case.priority, metric);
+    const target = findTarget(config, version, policy, ctx.case.priority, metric, ctx.case.channel);
     if (!target) continue;
     const clock = clocks.clock(metric);
     const row = startTimer(ctx.case.id, metric, target, ctx.now, clock === 'run' ? null : clocks.label);
@@ -141,7 +141,7 @@ export function startNextResponse(ctx: CaseContext): void {
   const current = timers.find((t) => t.metric === 'nextResponse');
   if (current && isUnfulfilled(current)) return;
   const { version, config } = caseSlaConfig(ctx);
-  const target = findTarget(config, version, effectivePolicy(config, ctx.case.slaPolicy), ctx.case.priority, 'nextResponse');
+  const target = findTarget(config, version, effectivePolicy(config, ctx.case.slaPolicy), ctx.case.priority, 'nextResponse', ctx.case.channel);
   if (!target) return;
   const clocks = stateClocks(ctx, ctx.case.status);
   const pausedBy = clocks.clock('nextResponse') === 'run' ? null : clocks.label;
@@ -242,7 +242,7 @@ export function planRetarget(
 ): (RetargetChange & { changed: boolean })[] {
   const policy = effectivePolicy(sla.config, ctx.case.slaPolicy);
   return timers.filter(retargetable).map((before) => {
-    const target = findTarget(sla.config, sla.version, policy, ctx.case.priority, before.metric);
+    const target = findTarget(sla.config, sla.version, policy, ctx.case.priority, before.metric, ctx.case.channel);
     if (!target) return { before, after: null, changed: true };
     const after = retargetTimer(before, timerCalendar(ctx.services, before), target, ctx.now);
     return { before, after, changed: movesTimer(ctx, before, after) };

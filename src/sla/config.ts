@@ -5,7 +5,8 @@
  *   { "calendars": { <name>: CalendarDefinition },
  *     "policies":  { <name>: { "description"?: string, "calendar": <calendar name>,
  *                              "warnBefore": "20%" | <duration>,
- *                              "targets": { <priority>: { <metric>?: <duration> } } } },
+ *                              "targets": { <priority>: { <metric>?: <duration> } },
+ *                              "chat"?: { "warnBefore"?: …, "targets": { <priority>: { <metric>?: <chat duration> } } } } },
  *     "default":   <policy name> }
  *
  * Priorities are exactly urgent, high, normal, low; metrics exactly firstResponse, nextResponse,
@@ -13,6 +14,12 @@
  * `warnBefore` is per policy only. We chose not to add a per-target override: a percentage
  * already scales with each target, and an object form (`{ "target": "4h", "warnBefore": "30m" }`)
  * can be added later without breaking existing files. `description` is optional free text.
+ *
+ * `chat` (optional) holds the targets of live-chat cases (`channel: "chat"`), to the second
+ * (`45s`, `1m30s`; parseChatDuration): a metric it names replaces the policy's target for a
+ * chat case, any other falls back to `targets`. Its `warnBefore` (percentage or chat duration)
+ * defaults to the policy's when that is a percentage, else to 20%. The calendar is the
+ * policy's: a chat case created outside business hours waits for them like any other.
  *
  * `validateSlaConfig` never throws and reports every problem with its JSON path: the shape via
  * zod, calendars via `calendarDefinitionProblems`, then references (a policy's calendar, the
@@ -39,6 +46,8 @@ import {
   describeValue,
   formatDuration,
   parseDuration,
+  parseChatDuration,
+  parseChatWarnBefore,
   parseWarnBefore,
   warnOffsetMinutes,
   type WarnBefore,
@@ -56,6 +65,8 @@ export interface SlaPolicyJson {
   calendar: string;
   warnBefore: string;
   targets: TargetsJson;
+  /** Targets of live-chat cases, to the second. */
+  chat?: { warnBefore?: string; targets: TargetsJson };
 }
 
 export interface SlaConfigJson {
@@ -76,8 +87,8 @@ export interface SlaPolicy {
   calendarName: string;
   calendar: BusinessCalendar;
   warnBefore: WarnBefore;
-  /** null: the policy sets no target for this metric at this priority. */
-  target(priority: Priority, metric: Metric): SlaTarget | null;
+  /** null: the policy sets no target for this metric at this priority. A `chat` case takes the policy's chat target first. */
+  target(priority: Priority, metric: Metric, channel?: string): SlaTarget | null;
 }
 
 export interface SlaConfig {
@@ -88,7 +99,7 @@ export interface SlaConfig {
   policy(name: string): SlaPolicy | undefined;
   calendar(name: string): BusinessCalendar | undefined;
   /** Throws UNKNOWN_SLA_POLICY / UNKNOWN_SLA_TARGET for names that are not in the config. */
-  target(policyName: string, priority: Priority, metric: Metric): SlaTarget | null;
+  target(policyName: string, priority: Priority, metric: Metric, channel?: string): SlaTarget | null;
 }
 
 export type SlaConfigErrorCode = 'INVALID_SLA_CONFIG' | 'UNKNOWN_SLA_POLICY' | 'UNKNOWN_SLA_TARGET';
@@ -143,6 +154,36 @@ const targetsOfPriority = z
   )
   .optional();
 
+const chatDurationField = z.unknown().superRefine((value, ctx) => {
+  const parsed = parseChatDuration(value);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+});
+
+const chatTargetsOfPriority = z
+  .strictObject(
+    Object.fromEntries(METRICS.map((m) => [m, chatDurationField.optional()])) as Record<Metric, z.ZodOptional<typeof chatDurationField>>,
+    { error: 'chat targets of a priority must be an object of metric → duration (45s, 1m30s)' },
+  )
+  .optional();
+
+const chatSchema = z
+  .strictObject(
+    {
+      warnBefore: z
+        .unknown()
+        .superRefine((value, ctx) => {
+          const parsed = parseChatWarnBefore(value);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+        })
+        .optional(),
+      targets: z.strictObject(Object.fromEntries(PRIORITIES.map((p) => [p, chatTargetsOfPriority])) as Record<Priority, typeof chatTargetsOfPriority>, {
+        error: required('chat.targets', 'an object of priority → metric targets'),
+      }),
+    },
+    { error: 'chat must be an object with targets (and optionally warnBefore)' },
+  )
+  .optional();
+
 const policySchema = z.strictObject(
   {
     description: z.string({ error: 'description must be a string' }).optional(),
@@ -155,6 +196,7 @@ const policySchema = z.strictObject(
       >,
       { error: required('targets', 'an object of priority → metric targets') },
     ),
+    chat: chatSchema,
   },
   { error: 'a policy must be an object with calendar, warnBefore and targets' },
 );
@@ -174,11 +216,16 @@ const configSchema = z.strictObject(
 
 /** What an unexpected key is, judged by where it sits. */
 function unknownKeyMessage(path: readonly PathSegment[], key: string): string {
+  if (path[2] === 'chat') {
+    if (path.length === 3) return `unknown key "${key}" (expected warnBefore, targets)`;
+    if (path.length === 4) return `unknown priority "${key}" (expected ${PRIORITIES.join(', ')})`;
+    return `unknown metric "${key}" (expected ${METRICS.join(', ')})`;
+  }
   switch (path.length) {
     case 0:
       return `unknown key "${key}" (expected calendars, policies, default)`;
     case 2:
-      return `unknown key "${key}" (expected description, calendar, warnBefore, targets)`;
+      return `unknown key "${key}" (expected description, calendar, warnBefore, targets, chat)`;
     case 3:
       return `unknown priority "${key}" (expected ${PRIORITIES.join(', ')})`;
     default:
@@ -280,12 +327,12 @@ export function compileSlaConfig(json: unknown): SlaConfig {
     calendarNames: [...calendars.keys()],
     policy: (name) => policies.get(name),
     calendar: (name) => calendars.get(name),
-    target(policyName, priority, metric) {
+    target(policyName, priority, metric, channel) {
       const policy = policies.get(policyName);
       if (policy === undefined) {
         throw new SlaConfigError('UNKNOWN_SLA_POLICY', `unknown SLA policy "${policyName}"`);
       }
-      return policy.target(priority, metric);
+      return policy.target(priority, metric, channel);
     },
   };
 }
@@ -308,20 +355,45 @@ function compilePolicy(name: string, json: SlaPolicyJson, calendar: BusinessCale
       };
     }
   }
+  const chatTable = compileChatTargets(json, calendar);
   return {
     name,
     description: json.description,
     calendarName: json.calendar,
     calendar,
     warnBefore: warnBefore.value,
-    target(priority, metric) {
+    target(priority, metric, channel) {
       if (!isPriority(priority) || !isMetric(metric)) {
         throw new SlaConfigError(
           'UNKNOWN_SLA_TARGET',
           `no priority/metric "${String(priority)}"/"${String(metric)}" in policy "${name}"`,
         );
       }
-      return table[priority][metric] ?? null;
+      return (channel === 'chat' ? chatTable[priority][metric] : undefined) ?? table[priority][metric] ?? null;
     },
   };
+}
+
+/** The `warnBefore` chat targets use: their own, else the policy's when it is a percentage, else 20%. */
+export function chatWarnBefore(json: SlaPolicyJson): string {
+  return json.chat?.warnBefore ?? (json.warnBefore.endsWith('%') ? json.warnBefore : '20%');
+}
+
+/** The policy's chat targets (seconds allowed), each with its warning offset. */
+function compileChatTargets(json: SlaPolicyJson, calendar: BusinessCalendar): Record<Priority, Partial<Record<Metric, SlaTarget>>> {
+  const table = Object.fromEntries(PRIORITIES.map((p) => [p, {}])) as Record<Priority, Partial<Record<Metric, SlaTarget>>>;
+  if (!json.chat) return table;
+  const parsed = parseChatWarnBefore(chatWarnBefore(json));
+  if (!parsed.ok) throw new SlaConfigError('INVALID_SLA_CONFIG', parsed.message);
+  const warn = parsed.value;
+  for (const priority of PRIORITIES) {
+    for (const metric of METRICS) {
+      const text = json.chat.targets[priority]?.[metric];
+      if (text === undefined) continue;
+      const minutes = parseChatDuration(text);
+      if (!minutes.ok) throw new SlaConfigError('INVALID_SLA_CONFIG', minutes.message);
+      table[priority][metric] = { minutes: minutes.value, warnOffsetMinutes: warnOffsetMinutes(minutes.value, warn), calendar };
+    }
+  }
+  return table;
 }

@@ -63,6 +63,44 @@ export function parseDuration(text: unknown): ParseResult<number> {
   return { ok: true, value: total };
 }
 
+const CHAT_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+const CHAT_HINT = '(use 45s, 1m30s or 2m)';
+
+/**
+ * A chat target's duration, to the second: `45s`, `1m30s`, `2m`, `1h` (hours, then minutes
+ * below 60, then seconds below 60). Returned in minutes, fractional below a minute (45s → 0.75):
+ * timers store minutes as REAL and compute due times in milliseconds.
+ */
+export function parseChatDuration(text: unknown): ParseResult<number> {
+  const match = typeof text === 'string' && text !== '' ? CHAT_DURATION.exec(text) : null;
+  if (match === null) return { ok: false, message: `${describeValue(text)} is not a chat duration ${CHAT_HINT}` };
+  const [hours, minutes, seconds] = [match[1], match[2], match[3]].map((v) => (v === undefined ? 0 : Number(v))) as [number, number, number];
+  if ((match[1] !== undefined && match[2] !== undefined && minutes >= 60) || ((match[1] !== undefined || match[2] !== undefined) && match[3] !== undefined && seconds >= 60)) {
+    return { ok: false, message: `${describeValue(text)}: minutes after hours and seconds after minutes must be below 60` };
+  }
+  const total = hours * 60 + minutes + seconds / 60;
+  if (total <= 0) return { ok: false, message: `${describeValue(text)} must be longer than zero` };
+  if (total > MAX_DURATION_MINUTES) return { ok: false, message: `${describeValue(text)} is too long (at most ${formatDuration(MAX_DURATION_MINUTES)})` };
+  return { ok: true, value: total };
+}
+
+/** Formats minutes (fractional: seconds) as a chat target is written: 0.75 → `45s`, 1.5 → `1m30s`. */
+export function formatChatDuration(minutes: number): string {
+  const totalSeconds = Math.round(minutes * 60);
+  const whole = Math.floor(totalSeconds / 60);
+  const seconds = totalSeconds - whole * 60;
+  if (seconds === 0) return formatDuration(whole);
+  return whole === 0 ? `${seconds}s` : `${formatDuration(whole)}${seconds}s`;
+}
+
+/** `warnBefore` of chat targets: a percentage or a chat duration. */
+export function parseChatWarnBefore(text: unknown): ParseResult<WarnBefore> {
+  if (typeof text === 'string' && text.endsWith('%')) return parseWarnBefore(text);
+  const duration = parseChatDuration(text);
+  if (!duration.ok) return { ok: false, message: `${describeValue(text)} is neither a percentage nor a chat duration (use "20%", 15s or 1m)` };
+  return { ok: true, value: { kind: 'duration', minutes: duration.value } };
+}
+
 /** Formats whole minutes the way the config writes them: 90 → `1h30m`, 120 → `2h`. */
 export function formatDuration(minutes: number): string {
   const hours = Math.floor(minutes / 60);

@@ -31,9 +31,12 @@ export async function drainOutboxFully(services: Services, maxRounds = 1000): Pr
 }
 
 export async function runSlaSweep(services: Services, options: SweepOptions = {}): Promise<SlaSweepRun> {
+  const started = performance.now();
   const sweep = await sweepSla(services, { signal: services.outbox.signal, ...options });
+  services.metrics.slaSweep.observe({ phase: 'sweep' }, (performance.now() - started) / 1000);
   const waiting = alertLongWaits(services, options.now !== undefined ? { now: options.now } : {});
   const outbox = await drainOutboxFully(services);
+  services.metrics.slaSweep.observe({ phase: 'total' }, (performance.now() - started) / 1000);
   return { sweep, waiting, outbox };
 }
 

@@ -10,17 +10,18 @@ export function effectivePolicy(config: SlaConfig, policy: string | null): strin
   return policy !== null && config.policy(policy) ? policy : config.defaultPolicy;
 }
 
-/** The target for one metric, or null when the policy sets none at this priority. */
+/** The target for one metric (a chat case's chat target first), or null when the policy sets none at this priority. */
 export function findTarget(
   config: SlaConfig,
   version: number,
   policyName: string,
   priority: string,
   metric: SlaMetric,
+  channel?: string,
 ): TimerTarget | null {
   const policy = config.policy(policyName);
   if (!policy || !isPriority(priority)) return null;
-  const target = policy.target(priority, metric);
+  const target = policy.target(priority, metric, channel);
   if (!target) return null;
   return {
     policy: policyName,

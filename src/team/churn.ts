@@ -17,6 +17,8 @@ import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { assertManager, fieldError, parseInput } from './input.js';
+import { queueWebhookEvent } from '../webhooks/deliveries.js';
+import { customerPart } from '../webhooks/payload.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type ChurnMarkRow = typeof customerChurnMarks.$inferSelect;
@@ -45,8 +47,9 @@ export function churnHistory(services: Services, customerId: number): ChurnMarkR
     .all();
 }
 
-export function markChurn(services: Services, customerId: number, raw: ChurnInput, actor: Actor): CustomerRow {
-  assertManager(actor);
+/** `source`: who marked it — `manual` (the console) or the system calling the churn API. */
+export function markChurn(services: Services, customerId: number, raw: ChurnInput, actor: Actor, source = 'manual'): CustomerRow {
+  if (source === 'manual') assertManager(actor);
   const input = parseInput(churnSchema, raw);
   return transaction(services.db, () => {
     const customer = getCustomer(services, customerId);
@@ -62,14 +65,18 @@ export function markChurn(services: Services, customerId: number, raw: ChurnInpu
     }
     services.db
       .insert(customerChurnMarks)
-      .values({ customerId, churned: input.churned, at: input.at, actorId: actor.type === 'staff' ? actor.id : null, note: input.note || null })
+      .values({ customerId, churned: input.churned, at: input.at, actorId: actor.type === 'staff' ? actor.id : null, note: input.note || null, source })
       .run();
-    return services.db
+    const row = services.db
       .update(customers)
       .set({ churnedAt: input.churned ? input.at : null, updatedAt: now })
       .where(eq(customers.id, customerId))
       .returning()
       .get()!;
+    if (input.churned) {
+      queueWebhookEvent(services, 'customer.churned', { customer: customerPart(services, customerId), churn: { at: new Date(input.at).toISOString(), source, reason: input.note || null } });
+    }
+    return row;
   });
 }
 

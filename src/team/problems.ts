@@ -6,6 +6,7 @@
  */
 import { asc, desc, eq, like, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { problems } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
@@ -34,15 +35,21 @@ export function createProblem(services: Services, raw: ProblemInput, actor: Acto
   assertManager(actor);
   const input = parseInput(problemSchema, raw);
   const now = services.clock.now();
-  return transaction(services.db, () => services.db.insert(problems).values({ ...input, createdAt: now, updatedAt: now }).returning().get());
+  return transaction(services.db, () => {
+    const row = services.db.insert(problems).values({ ...input, createdAt: now, updatedAt: now }).returning().get();
+    audit(services, actor, 'problem', row.id, 'created', null, row);
+    return row;
+  });
 }
 
 export function updateProblem(services: Services, id: number, raw: ProblemInput, actor: Actor): ProblemRow {
   assertManager(actor);
   const input = parseInput(problemSchema, raw);
   return transaction(services.db, () => {
-    getProblem(services, id);
-    return services.db.update(problems).set({ ...input, updatedAt: services.clock.now() }).where(eq(problems.id, id)).returning().get()!;
+    const before = getProblem(services, id);
+    const row = services.db.update(problems).set({ ...input, updatedAt: services.clock.now() }).where(eq(problems.id, id)).returning().get()!;
+    audit(services, actor, 'problem', id, 'updated', before, row);
+    return row;
   });
 }
 
@@ -51,7 +58,9 @@ export function setProblemActive(services: Services, id: number, active: boolean
   return transaction(services.db, () => {
     const row = getProblem(services, id);
     if (row.active === active) return row;
-    return services.db.update(problems).set({ active, updatedAt: services.clock.now() }).where(eq(problems.id, id)).returning().get()!;
+    const updated = services.db.update(problems).set({ active, updatedAt: services.clock.now() }).where(eq(problems.id, id)).returning().get()!;
+    audit(services, actor, 'problem', id, active ? 'reactivated' : 'deactivated', row, updated);
+    return updated;
   });
 }
 

@@ -16,9 +16,11 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
 import { transferCase } from '../cases/move-case.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import { targetUrlProblem } from '../net/guarded-post.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
@@ -42,7 +44,25 @@ const details = {
     .max(MAX_WAIT_ALERT_MINUTES, `at most ${MAX_WAIT_ALERT_MINUTES} minutes (a week)`)
     .nullable()
     .optional(),
+  /** Incoming-webhook URLs of the `notify` targets `slack` and `teams` (null or empty: none; kept when omitted). */
+  slackWebhookUrl: z.string().trim().max(2000, 'at most 2000 characters').nullable().optional(),
+  teamsWebhookUrl: z.string().trim().max(2000, 'at most 2000 characters').nullable().optional(),
 };
+
+/** The queue's chat webhook URLs as given: empty means none; a URL must pass the outbound guard. */
+function chatUrls(services: Services, input: { slackWebhookUrl?: string | null | undefined; teamsWebhookUrl?: string | null | undefined }): { slackWebhookUrl?: string | null; teamsWebhookUrl?: string | null } {
+  const issues: FieldIssue[] = [];
+  const out: { slackWebhookUrl?: string | null; teamsWebhookUrl?: string | null } = {};
+  for (const key of ['slackWebhookUrl', 'teamsWebhookUrl'] as const) {
+    const value = input[key];
+    if (value === undefined) continue;
+    out[key] = value ? value : null;
+    const problem = value ? targetUrlProblem(value, services.integrations.allowPrivateTargets) : null;
+    if (problem) issues.push({ path: key, message: problem });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return out;
+}
 
 export const createQueueSchema = z.strictObject({
   id: z
@@ -93,7 +113,7 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
     if (services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, input.id)).get()) {
       throw fieldError('id', `a queue "${input.id}" already exists`);
     }
-    return services.db
+    const created = services.db
       .insert(queues)
       .values({
         id: input.id,
@@ -102,10 +122,13 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
         tier: input.tier,
         waitingOrder: input.waitingOrder ?? 'priority',
         waitAlertMinutes: input.waitAlertMinutes ?? null,
+        ...chatUrls(services, input),
         createdAt: services.clock.now(),
       })
       .returning()
       .get();
+    audit(services, actor, 'queue', created.id, 'created', null, created);
+    return created;
   });
 }
 
@@ -125,7 +148,7 @@ export function updateQueue(services: Services, id: string, raw: UpdateQueueInpu
       }
       if (issues.length > 0) throw new ValidationError(issues);
     }
-    return services.db
+    const updated = services.db
       .update(queues)
       .set({
         name: input.name,
@@ -133,10 +156,13 @@ export function updateQueue(services: Services, id: string, raw: UpdateQueueInpu
         tier: input.tier,
         ...(input.waitingOrder !== undefined ? { waitingOrder: input.waitingOrder } : {}),
         ...(input.waitAlertMinutes !== undefined ? { waitAlertMinutes: input.waitAlertMinutes } : {}),
+        ...chatUrls(services, input),
       })
       .where(eq(queues.id, id))
       .returning()
       .get()!;
+    audit(services, actor, 'queue', id, 'updated', queue, updated);
+    return updated;
   });
 }
 
@@ -168,6 +194,7 @@ export function deactivateQueue(services: Services, id: string, options: { moveT
       }
     }
     const row = services.db.update(queues).set({ active: false }).where(eq(queues.id, id)).returning().get()!;
+    audit(services, actor, 'queue', id, 'deactivated', queue, { ...row, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
     return { queue: row, moved: open.length };
   });
 }
@@ -175,8 +202,11 @@ export function deactivateQueue(services: Services, id: string, options: { moveT
 export function reactivateQueue(services: Services, id: string, actor: Actor): QueueRow {
   assertManager(actor);
   return transaction(services.db, () => {
-    getQueue(services, id);
-    return services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
+    const before = getQueue(services, id);
+    if (before.active) return before;
+    const row = services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
+    audit(services, actor, 'queue', id, 'reactivated', before, row);
+    return row;
   });
 }
 
@@ -228,6 +258,8 @@ export function listQueues(services: Services): QueueListRow[] {
       tier: queues.tier,
       waitingOrder: queues.waitingOrder,
       waitAlertMinutes: queues.waitAlertMinutes,
+      slackWebhookUrl: queues.slackWebhookUrl,
+      teamsWebhookUrl: queues.teamsWebhookUrl,
       active: queues.active,
       createdAt: queues.createdAt,
       openCases: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1)`,

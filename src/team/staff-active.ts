@@ -10,6 +10,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { revokeApiTokensOf } from '../auth/api-tokens.js';
 import { deleteSessionsOf } from '../auth/sessions.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
@@ -51,6 +52,7 @@ export function deactivateStaff(services: Services, staffId: number, actor: Acto
       const after = db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).get();
       if (after?.assigneeId !== null && after?.assigneeId !== undefined) reassigned++;
     }
+    audit(services, actor, 'staff', staffId, 'deactivated', row, { ...updated, sessionsEnded, tokensRevoked, released: open.length });
     return { staff: updated, released: open.length, reassigned, sessionsEnded, tokensRevoked };
   });
 }
@@ -61,6 +63,8 @@ export function reactivateStaff(services: Services, staffId: number, actor: Acto
     const row = getStaff(services, staffId);
     assertMayChange(actor, row);
     if (row.active) return row;
-    return services.db.update(staff).set({ active: true, available: false, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).returning().get()!;
+    const updated = services.db.update(staff).set({ active: true, available: false, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).returning().get()!;
+    audit(services, actor, 'staff', staffId, 'reactivated', row, updated);
+    return updated;
   });
 }

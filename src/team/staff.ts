@@ -1,13 +1,13 @@
 /**
  * Staff members as managers see them: create (through `createUser`, with a one-time link
- * to set a password), edit role, skills, capacity, queues and availability.
+ * to set a password), edit role, skills, capacity, chat limit, queues and availability.
  *
  * - Queue rules are those of provisioning (src/users/create-user.ts): plain `agent`s work
  *   tier-1 queues only; advanced agents, managers and admins may work queues of any tier.
  *   Joining needs an active queue; memberships of inactive queues are kept as they are.
  * - Leaving a queue hands the member's open cases in that queue back to automatic
  *   assignment. A smaller capacity keeps the cases already assigned.
- * - More capacity, a new queue or becoming available offers waiting cases at once
+ * - More capacity, a higher chat limit, a new queue or becoming available offers waiting cases at once
  *   (`fillCapacity`, same transaction).
  * - Only admins grant the admin role or change an admin's account; nobody changes their own
  *   role (a manager cannot lock themselves out of the console).
@@ -16,13 +16,14 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignCase, unassign } from '../assignment/assign.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { setAvailability } from '../staff/set-availability.js';
-import { createUser, type CreatedUser } from '../users/create-user.js';
+import { CHAT_LIMIT, createUser, type CreatedUser } from '../users/create-user.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, parseInput } from './input.js';
 
@@ -35,6 +36,8 @@ export const updateStaffSchema = z.strictObject({
   role: z.enum(STAFF_ROLES, { error: 'choose a role' }),
   skills: z.array(slug).max(50, 'at most 50 skills'),
   capacity: z.number({ error: 'a whole number from 0 to 1000' }).int('a whole number from 0 to 1000').min(0, 'a whole number from 0 to 1000').max(1000, 'a whole number from 0 to 1000'),
+  /** Live chats at once (docs/chat.md); left out: unchanged. */
+  chatLimit: CHAT_LIMIT.optional(),
   queues: z.array(slug).max(50, 'at most 50 queues'),
   available: z.boolean(),
 });
@@ -118,7 +121,7 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
     const now = services.clock.now();
     db
       .update(staff)
-      .set({ name: input.name, role: input.role, skills: [...new Set(input.skills)], capacity: input.capacity, updatedAt: now })
+      .set({ name: input.name, role: input.role, skills: [...new Set(input.skills)], capacity: input.capacity, chatLimit: input.chatLimit ?? row.chatLimit, updatedAt: now })
       .where(eq(staff.id, staffId))
       .run();
     const left = current.filter((id) => !next.includes(id));
@@ -144,7 +147,9 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
     let assigned = 0;
     if (input.available !== row.available) assigned = setAvailability(services, staffId, input.available, actor).assigned;
     else if (row.available) assigned = fillCapacity(services, staffId, actor);
-    return { staff: getStaff(services, staffId), queues: next, released, assigned };
+    const after = getStaff(services, staffId);
+    audit(services, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });
+    return { staff: after, queues: next, released, assigned };
   });
 }
 

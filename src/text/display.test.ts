@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayText, hasBidiControls } from './display.js';
+import { displayText, hasBidiControls, jsonWithEscapedBidi } from './display.js';
 
 describe('displayText', () => {
   it.each([
@@ -16,5 +16,15 @@ describe('displayText', () => {
 
   it('finds controls repeatedly (no regex state between calls)', () => {
     expect([hasBidiControls('\u202E'), hasBidiControls('\u202E'), hasBidiControls('x')]).toEqual([true, true, false]);
+  });
+});
+
+describe('jsonWithEscapedBidi', () => {
+  it('writes each control as an escape: no raw control in the text, the same value parsed back', () => {
+    const value = { name: 'report\u202Egnp.exe', list: ['\u2066x\u2069', 'שלום \u200F'], n: 1 };
+    const text = jsonWithEscapedBidi(value);
+    expect(hasBidiControls(text)).toBe(false);
+    expect(text).toContain('report\\u202egnp.exe');
+    expect(JSON.parse(text)).toEqual(value);
   });
 });

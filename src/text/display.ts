@@ -7,6 +7,9 @@
  * mails, the SLA report (HTML and CSV) and every CSV download. Right-to-left text itself
  * (Arabic, Hebrew) needs none of them and shows as written; the plain marks LRM, RLM and
  * ALM, which cannot reverse text, are kept. The API returns the stored text unchanged.
+ * A JSON download (a customer's export) keeps the text as it is but writes each control as
+ * a `\uXXXX` escape (`jsonWithEscapedBidi`): parsed, the data is unchanged; read as a file,
+ * nothing reorders.
  */
 
 /** Every bidi embedding, override and isolate control. */
@@ -21,4 +24,9 @@ const ANY_BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 
 export function hasBidiControls(text: string): boolean {
   return ANY_BIDI_CONTROL.test(text);
+}
+
+/** `value` as JSON with every bidi control written as a `\uXXXX` escape (they only occur inside strings). */
+export function jsonWithEscapedBidi(value: unknown): string {
+  return JSON.stringify(value).replace(BIDI_CONTROLS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -28,7 +28,7 @@ async function failure(input: unknown): Promise<DomainError> {
 describe('createUser', () => {
   it('creates an agent with queues, skills, capacity and a hashed password', async () => {
     const user = await createUser(h.services, { email: 'New.Agent@Casebook.test', name: 'Nia', role: 'agent', password: 'a long password', queues: ['general', 'billing'], skills: ['refunds'], capacity: 4 }, ADMIN);
-    expect(user).toMatchObject({ email: 'new.agent@casebook.test', role: 'agent', queues: ['general', 'billing'], skills: ['refunds'], capacity: 4, available: true, setPassword: null });
+    expect(user).toMatchObject({ email: 'new.agent@casebook.test', role: 'agent', queues: ['general', 'billing'], skills: ['refunds'], capacity: 4, chatLimit: 3, available: true, setPassword: null });
     const row = h.db.select().from(staff).where(eq(staff.id, user.ref.id)).get()!;
     expect(row.passwordHash).toMatch(/^scrypt\$/);
     expect(await verifyPassword('a long password', row.passwordHash)).toBe(true);
@@ -51,9 +51,9 @@ describe('createUser', () => {
     const user = await createUser(h.services, { email: 'chloe@example.com', name: 'Chloe', role: 'customer' }, ADMIN);
     expect(user).toMatchObject({ ref: { type: 'customer' }, role: 'customer', capacity: null, available: null });
     expect(h.db.select().from(customers).where(eq(customers.id, user.ref.id)).get()?.name).toBe('Chloe');
-    const error = await failure({ email: 'sam@example.com', name: 'Sam', role: 'customer', queues: ['general'], capacity: 3 });
+    const error = await failure({ email: 'sam@example.com', name: 'Sam', role: 'customer', queues: ['general'], capacity: 3, chatLimit: 1 });
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['queues', 'capacity']);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['queues', 'capacity', 'chatLimit']);
   });
 
   it('refuses an email that exists among staff or customers (EMAIL_TAKEN)', async () => {

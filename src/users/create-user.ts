@@ -15,6 +15,7 @@ import { fillCapacity } from '../assignment/fill-capacity.js';
 import { hashPassword } from '../auth/password.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import { normalizeEmail } from '../cases/customers.js';
+import { audit } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { customers, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
@@ -26,6 +27,10 @@ export const USER_ROLES = ['customer', ...STAFF_ROLES] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 const slug = z.string().trim().min(1).max(64);
+const CHAT_LIMIT_TEXT = 'a whole number from 0 to 100';
+/** A staff member's live chats at once (docs/chat.md); chats count toward capacity too. */
+export const CHAT_LIMIT = z.number({ error: CHAT_LIMIT_TEXT }).int(CHAT_LIMIT_TEXT).min(0, CHAT_LIMIT_TEXT).max(100, CHAT_LIMIT_TEXT);
+export const DEFAULT_CHAT_LIMIT = 3;
 
 export const createUserSchema = z
   .strictObject({
@@ -36,11 +41,12 @@ export const createUserSchema = z
     queues: z.array(slug).max(50).optional(),
     skills: z.array(slug).max(50).optional(),
     capacity: z.number().int().min(0).max(1000).optional(),
+    chatLimit: CHAT_LIMIT.optional().meta({ description: `Live chats at once (default ${DEFAULT_CHAT_LIMIT}); they count toward capacity too.` }),
   })
   .superRefine((value, ctx) => {
     if (value.role !== 'customer') return;
-    for (const field of ['queues', 'skills', 'capacity'] as const) {
-      if (value[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'customers have no queues, skills or capacity' });
+    for (const field of ['queues', 'skills', 'capacity', 'chatLimit'] as const) {
+      if (value[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'customers have no queues, skills, capacity or chat limit' });
     }
   });
 export type CreateUserInput = z.infer<typeof createUserSchema>;
@@ -53,6 +59,7 @@ export interface CreatedUser {
   queues: string[];
   skills: string[];
   capacity: number | null;
+  chatLimit: number | null;
   available: boolean | null;
   /** Present when no password was given: the one-time link and when it expires. */
   setPassword: { url: string; expiresAt: number } | null;
@@ -104,6 +111,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
         queues: [],
         skills: [],
         capacity: null,
+        chatLimit: null,
         available: null,
         setPassword: link && { url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt },
       };
@@ -120,6 +128,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
         role: input.role,
         skills: [...new Set(input.skills ?? [])],
         capacity: input.capacity ?? 10,
+        chatLimit: input.chatLimit ?? DEFAULT_CHAT_LIMIT,
         available,
         passwordHash,
         createdAt: now,
@@ -130,6 +139,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
     for (const queueId of queueIds) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
     const ref: PrincipalRef = { type: 'staff', id: row.id };
     const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
+    audit(services, actor, 'staff', row.id, 'created', null, { ...row, queues: queueIds });
     if (available) fillCapacity(services, row.id, actor);
     return {
       ref,
@@ -139,6 +149,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
       queues: queueIds,
       skills: row.skills,
       capacity: row.capacity,
+      chatLimit: row.chatLimit,
       available,
       setPassword: link && { url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt },
     };

@@ -13,10 +13,10 @@ const post = (body: unknown, token: string | null = ADMIN_TOKEN) => h.api('POST'
 
 describe('POST /api/v1/users', () => {
   it('creates an agent (201) who can sign in', async () => {
-    const res = await post({ email: 'nia@casebook.test', name: 'Nia', role: 'agent', password: 'a long password', queues: ['general'], skills: ['api'], capacity: 3 });
+    const res = await post({ email: 'nia@casebook.test', name: 'Nia', role: 'agent', password: 'a long password', queues: ['general'], skills: ['api'], capacity: 3, chatLimit: 2 });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toEqual({ id: expect.any(Number), type: 'staff', email: 'nia@casebook.test', name: 'Nia', role: 'agent', queues: ['general'], skills: ['api'], capacity: 3, available: true });
+    expect(body).toEqual({ id: expect.any(Number), type: 'staff', email: 'nia@casebook.test', name: 'Nia', role: 'agent', queues: ['general'], skills: ['api'], capacity: 3, chatLimit: 2, available: true });
     const v = visitor(h);
     await v.start();
     const signIn = await v.post('/login', { email: 'nia@casebook.test', password: 'a long password' });
@@ -63,9 +63,9 @@ describe('POST /api/v1/users', () => {
     expect(queues.status).toBe(422);
     const body = (await queues.json()) as { errors: { path: string }[] };
     expect(body.errors.map((e) => e.path)).toEqual(['queues.1', 'queues.2']);
-    const fields = await post({ email: 'bad', name: '', role: 'wizard', password: 'short', capacity: -1 });
+    const fields = await post({ email: 'bad', name: '', role: 'wizard', password: 'short', capacity: -1, chatLimit: 101 });
     expect(fields.status).toBe(422);
-    expect(((await fields.json()) as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual(['capacity', 'email', 'name', 'password', 'role']);
+    expect(((await fields.json()) as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual(['capacity', 'chatLimit', 'email', 'name', 'password', 'role']);
     expect((await h.api('POST', '/api/v1/users', { token: ADMIN_TOKEN, body: '{oops' })).status).toBe(400);
   });
 });

@@ -92,9 +92,9 @@ export async function signIn(page: Page, server: Server, email: string, password
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
 export interface AxeViolation {
@@ -129,7 +129,7 @@ export interface BrowserSuite {
   server: Server;
   browser: Browser;
   /** A page in a fresh context (its own cookies), watched for CSP violations and page errors. */
-  newPage(options?: { javaScriptEnabled?: boolean; width?: number; height?: number }): Promise<Page>;
+  newPage(options?: { javaScriptEnabled?: boolean; width?: number; height?: number; timezoneId?: string }): Promise<Page>;
   /** Every CSP violation, page error or dialog seen on any page so far. */
   problems(): string[];
 }
@@ -142,8 +142,12 @@ export function useBrowserSuite(users: UserSpec[], setup?: (server: Server) => P
   const contexts: BrowserContext[] = [];
   const seen: string[][] = [];
   const suite = {
-    newPage: async (options: { javaScriptEnabled?: boolean; width?: number; height?: number } = {}) => {
-      const context = await suite.browser.newContext({ viewport: { width: options.width ?? 1366, height: options.height ?? 900 }, javaScriptEnabled: options.javaScriptEnabled ?? true });
+    newPage: async (options: { javaScriptEnabled?: boolean; width?: number; height?: number; timezoneId?: string } = {}) => {
+      const context = await suite.browser.newContext({
+        viewport: { width: options.width ?? 1366, height: options.height ?? 900 },
+        javaScriptEnabled: options.javaScriptEnabled ?? true,
+        ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+      });
       contexts.push(context);
       const page = await context.newPage();
       seen.push(watchPage(page).problems);

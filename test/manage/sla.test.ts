@@ -30,6 +30,9 @@ describe('SLA policies and calendars', () => {
     expect(text).toContain('Policy standard default Office hours in Berlin');
     expect(text).toContain('Calendar office (Europe/Berlin) Warn before 20%');
     expect(text).toContain('Targets of standard (business time) Priority First response Next response Resolution urgent 1h 1h 8h high 2h 2h 16h normal 8h 4h 40h low 16h 8h 80h');
+    // Live-chat targets, to the second, beside the others (a metric without one: the policy's own).
+    expect(text).toContain('Live chat targets of standard (business time, to the second; warn before 20%) Priority First response Next response Resolution urgent 30s 1m 8h (as other cases) high 45s 1m30s 16h (as other cases) normal 1m 2m 40h (as other cases) low 2m 5m 80h (as other cases)');
+    expect(text).toContain('Live chat targets of premium (business time, to the second; warn before 20%) Priority First response Next response Resolution urgent 20s 45s');
     expect(text).toContain('Policy premium Around the clock');
     expect(text).toContain('Calendar always (UTC) Warn before 15m');
     expect(text).toContain('Calendar office Time zone Europe/Berlin Monday 09:00–17:00 Tuesday 09:00–17:00 Wednesday 09:00–17:00 Thursday 09:00–17:00 Friday 09:00–13:00, 14:00–17:00 Saturday closed Sunday closed Holidays 2026-12-24, 2026-12-25');

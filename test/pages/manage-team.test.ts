@@ -252,14 +252,18 @@ describe('queues', () => {
 
 describe('staff', () => {
   it('adds a staff member and shows the one-time link once', async () => {
-    const bad = await m.post('/manage/team/staff', { email: 'not-an-email', name: '', role: 'agent', capacity: 'x', queues: 'advanced' });
+    const bad = await m.post('/manage/team/staff', { email: 'not-an-email', name: '', role: 'agent', capacity: 'x', chatLimit: '101', queues: 'advanced' });
     expect(bad.status).toBe(422);
-    const res = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4', skills: 'refunds, vat', queues: 'general' });
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('id="staff-chat-limit-error"');
+    expect(badHtml).toContain('a whole number from 0 to 100');
+    expect(await (await m.get('/manage/team/staff/new')).text()).toMatch(/<input[^>]*id="staff-chat-limit"[^>]*name="chatLimit"|<input[^>]*name="chatLimit"[^>]*id="staff-chat-limit"/);
+    const res = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4', chatLimit: '2', skills: 'refunds, vat', queues: 'general' });
     expect(res.status).toBe(201);
     const html = await res.text();
     expect(html).toMatch(/http:\/\/127\.0\.0\.1:3000\/set-password\?token=[\w-]+/);
     const row = h.db.select().from(staff).where(eq(staff.email, 'nia@casebook.test')).get()!;
-    expect(row).toMatchObject({ name: 'Nia', role: 'agent', capacity: 4, skills: ['refunds', 'vat'], available: false });
+    expect(row).toMatchObject({ name: 'Nia', role: 'agent', capacity: 4, chatLimit: 2, skills: ['refunds', 'vat'], available: false });
     const taken = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4' });
     expect(taken.status).toBe(409);
     const htmx = await m.post('/manage/team/staff', { email: 'omar@casebook.test', name: 'Omar', role: 'advanced', capacity: '2', queues: 'advanced' }, { htmx: true });
@@ -297,6 +301,23 @@ describe('staff', () => {
     expect((await m.get(`/manage/team/staff/${alice.id}`)).status).toBe(200);
     expect((await m.get('/manage/team/staff/999999')).status).toBe(404);
     expect((await m.get('/manage/team/staff/abc')).status).toBe(404);
+  });
+
+  it('edits the chat limit beside capacity, validated; a form without the field leaves it as it is', async () => {
+    const page = await (await m.get(`/manage/team/staff/${alice.id}`)).text();
+    expect(page).toContain('Chat limit (live chats at once)');
+    expect(page).toMatch(/name="chatLimit"[^>]*value="3"|value="3"[^>]*name="chatLimit"/);
+    for (const wrong of ['', '-1', '2.5', '101', 'many']) {
+      const res = await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'agent', capacity: '6', chatLimit: wrong, queues: 'general' }, { htmx: true });
+      expect(res.status).toBe(422);
+      expect(await res.text()).toContain('a whole number from 0 to 100');
+    }
+    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()!.chatLimit).toBe(3);
+    expect((await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'agent', capacity: '6', chatLimit: '0', queues: 'general' })).status).toBe(303);
+    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()).toMatchObject({ capacity: 6, chatLimit: 0 });
+    expect((await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'agent', capacity: '7', queues: 'general' })).status).toBe(303);
+    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()).toMatchObject({ capacity: 7, chatLimit: 0 });
+    expect(await (await m.get(`/manage/team/staff/${alice.id}`)).text()).toMatch(/name="chatLimit"[^>]*value="0"|value="0"[^>]*name="chatLimit"/);
   });
 
   it('deactivates and reactivates; a manager cannot deactivate themselves', async () => {

@@ -19,8 +19,10 @@ import { createSession } from '../../src/auth/sessions.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
-import { attachments, inboxViews, macros, mailboxes, problems, staff } from '../../src/db/schema/index.js';
+import { attachments, inboxViews, macros, mailboxes, problems, staff, webhookDeliveries, webhookSubscriptions } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
+import { createSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 const CALLERS = ['anonymous', 'customer', 'otherCustomer', 'agent', 'otherAgent', 'advanced', 'manager', 'admin'] as const;
@@ -30,6 +32,10 @@ type Caller = (typeof CALLERS)[number];
 const MATRIX: Record<string, string> = {
   //                                              anon  cust  other agent other adv   mgr   admin
   'GET /health':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /healthz':                                  'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /readyz':                                   'ok    ok    ok    ok    ok    ok    ok    ok',
+  // Prometheus scrapes: METRICS_TOKEN or an admin's token (test/ops/metrics.test.ts), called like the API
+  'GET /metrics':                                  '401   403   403   403   403   403   403   ok',
   'GET /assets/:name':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /favicon.ico':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   // JSON API
@@ -54,6 +60,20 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/macros/:macroId/apply':  '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/import/cases':                    '401   403   403   403   403   403   ok    ok',
   'PATCH /api/v1/customers/:id':                   '401   403   403   403   403   403   ok    ok',
+  // Privacy: a customer's export (managers), erasure and the audit log (admins)
+  'GET /api/v1/customers/:id/export':              '401   403   403   403   403   403   ok    ok',
+  'POST /api/v1/customers/:id/erase':              '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/audit':                             '401   403   403   403   403   403   403   ok',
+  // Churn marks from a CRM or billing system (managers, admins, or a churn-scoped token: test/integrations/chat-crm.test.ts)
+  'POST /api/v1/customers/:id/churn':              '401   403   403   403   403   403   ok    ok',
+  // Webhooks: endpoints and signing secrets are infrastructure (admins)
+  'POST /api/v1/webhooks':                         '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks':                          '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks/:id':                      '401   403   403   403   403   403   403   ok',
+  'DELETE /api/v1/webhooks/:id':                   '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/enable':              '401   403   403   403   403   403   403   ok',
+  'GET /api/v1/webhooks/:id/deliveries':           '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/deliveries/:delivery/replay': '401   403   403   403   403   403   403   ok',
   // Mailboxes are servers, accounts and passwords: admins only
   'GET /api/v1/channels/mailboxes':                 '401   403   403   403   403   403   403   ok',
   'POST /api/v1/channels/mailboxes':                '401   403   403   403   403   403   403   ok',
@@ -61,6 +81,8 @@ const MATRIX: Record<string, string> = {
   'DELETE /api/v1/channels/mailboxes/:id':          '401   403   403   403   403   403   403   ok',
   // Raw mail in (admins, or a token with the inbound scope: test/email/inbound-http.test.ts)
   'POST /api/v1/inbound/email':                    '401   403   403   403   403   403   403   ok',
+  // A telephony provider's call webhook: signed with PHONE_WEBHOOK_SECRET, no token; unset here, so off for everyone (test/pages/phone-cases.test.ts)
+  'POST /api/v1/channels/phone/calls':             '503   503   503   503   503   503   503   503',
   'GET /api/v1/rulesets':                          '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',
@@ -80,6 +102,8 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/reports/:id/report.csv':            '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/reports/:id/report.html':           '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/reports/:id/deliver':              '401   403   403   403   403   403   ok    ok',
+  // The dashboard's numbers (test/api/metrics-api.test.ts)
+  'GET /api/v1/metrics':                           '401   403   403   403   403   403   ok    ok',
   'GET /api/v1/queues':                            '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows/:name':                   '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/workflows':                         '401   403   403   403   403   403   ok    ok',
@@ -88,6 +112,9 @@ const MATRIX: Record<string, string> = {
   'PUT /api/v1/templates/:name/:audience':         '401   403   403   403   403   403   ok    ok',
   'DELETE /api/v1/templates/:name/:audience':      '401   403   403   403   403   403   ok    ok',
   'POST /api/v1/templates/:name/:audience/preview':'401   403   403   403   403   403   ok    ok',
+  // The API's description and its reference page are public (test/api/openapi.test.ts)
+  'GET /api/v1/openapi.json':                      'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /api/docs':                                 'ok    ok    ok    ok    ok    ok    ok    ok',
   // Search: everyone signed in, each finding only what they may see (test/search/)
   'GET /api/v1/search':                            '401   ok    ok    ok    ok    ok    ok    ok',
   // Sign-in and the portal
@@ -116,6 +143,9 @@ const MATRIX: Record<string, string> = {
   'GET /inbox/counts':                             'login 404   404   ok    ok    ok    ok    ok',
   'GET /inbox/views':                              'login 404   404   ok    ok    ok    ok    ok',
   'POST /availability':                            'login 404   404   ok    ok    ok    ok    ok',
+  // Log a phone call or walk-in as a case (staff)
+  'GET /cases/new':                                'login 404   404   ok    ok    ok    ok    ok',
+  'POST /cases/new':                               'login 404   404   ok    ok    ok    ok    ok',
   'GET /cases/:id':                                'login ok    404   ok    404   404   ok    ok',
   'GET /cases/:id/live':                           'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/messages':                      'login ok    404   ok    404   404   ok    ok',
@@ -125,6 +155,8 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/edit':                          'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',
+  // Presence heartbeat on a case page (staff who may see the case)
+  'POST /cases/:id/presence':                      'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
   'POST /cases/:id/macros/preview':                'login 404   404   ok    404   404   ok    ok',
@@ -144,6 +176,29 @@ const MATRIX: Record<string, string> = {
   'GET /csat/:token':                              'ok    ok    ok    ok    ok    ok    ok    ok',
   'POST /csat/:token':                             'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /search':                                   'login ok    ok    ok    ok    ok    ok    ok',
+  // One's own profile (name, time zone, password) and the browser's zone on a first visit
+  'GET /profile':                                  'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile':                                 'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile/password':                        'login ok    ok    ok    ok    ok    ok    ok',
+  'POST /profile/time-zone':                       'login ok    ok    ok    ok    ok    ok    ok',
+  // Live chat: the case page's chat (staff who see the case; this case has no chat: 404 once seen)
+  'GET /cases/:id/chat/stream':                    'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/typing':                   'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/end':                      'login 404   404   404   404   404   404   404',
+  // The widget and its window: public (the site's allowed origins and the visitor token are the checks: test/chat/)
+  'GET /chat/widget.js':                           'ok    ok    ok    ok    ok    ok    ok    ok',
+  'GET /chat/frame/:site':                         '-     -     -     -     -     -     -     -',
+  'GET /chat/api/sites/:site/status':              '-     -     -     -     -     -     -     -',
+  'POST /chat/api/sites/:site/sessions':           '-     -     -     -     -     -     -     -',
+  'POST /chat/api/sites/:site/offline':            '-     -     -     -     -     -     -     -',
+  'GET /chat/api/session':                         '-     -     -     -     -     -     -     -',
+  'GET /chat/api/stream':                          '-     -     -     -     -     -     -     -',
+  'GET /chat/api/messages':                        '-     -     -     -     -     -     -     -',
+  'POST /chat/api/messages':                       '-     -     -     -     -     -     -     -',
+  'POST /chat/api/typing':                         '-     -     -     -     -     -     -     -',
+  'POST /chat/api/end':                            '-     -     -     -     -     -     -     -',
+  'POST /chat/api/transcript':                     '-     -     -     -     -     -     -     -',
+  'POST /chat/api/rating':                         '-     -     -     -     -     -     -     -',
 };
 
 const MANAGE = 'login 404   404   403   403   403   ok    ok';
@@ -169,11 +224,19 @@ for (const route of MANAGE_ROUTES) MATRIX[route] = MANAGE;
 // The channels console: managers read it, only admins change mailboxes.
 const ADMIN_ONLY = 'login 404   404   403   403   403   403   ok';
 MATRIX['GET /manage/channels'] = MANAGE;
+// Privacy: managers export and read the audit log; only admins erase.
+MATRIX['GET /manage/team/customers/:id/export'] = MANAGE;
+MATRIX['GET /manage/audit'] = MANAGE;
+MATRIX['POST /manage/team/customers/:id/erase'] = ADMIN_ONLY;
 MATRIX['GET /manage/channels/mailboxes/:id'] = MANAGE;
 for (const route of [
   'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',
   'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
+  'GET /manage/webhooks', 'POST /manage/webhooks', 'GET /manage/webhooks/:id', 'POST /manage/webhooks/:id/enable', 'POST /manage/webhooks/:id/delete',
+  'POST /manage/webhooks/:id/deliveries/:delivery/replay',
 ]) MATRIX[route] = ADMIN_ONLY;
+MATRIX['GET /manage/channels/chat-sites/:id'] = MANAGE;
+for (const route of ['POST /manage/channels/chat-sites', 'POST /manage/channels/chat-sites/:id', 'POST /manage/channels/chat-sites/:id/secret']) MATRIX[route] = ADMIN_ONLY;
 // A dry-run job belongs to whoever started it: for everyone else, and for an id that does not exist, it is hidden.
 MATRIX['GET /manage/rules/:name/dry-runs/:id'] = 'login 404   404   403   403   403   404   404';
 
@@ -190,7 +253,7 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const h = createHarness();
+  const h = createHarness({ services: { channelsKey: parseChannelsKey('22'.repeat(32)) } });
   standardQueues(h);
   const actors = {
     customer: h.customer({ email: 'chloe@example.com', name: 'Chloe' }),
@@ -210,6 +273,8 @@ async function world(): Promise<World> {
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
   // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
   const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();
+  const webhook = h.db.insert(webhookSubscriptions).values({ url: 'https://hooks.example.com/casebook', events: ['case.created'], secret: 'whsec_dGVzdA==', createdBy: 'test', createdAt: now }).returning().get();
+  const delivery = h.db.insert(webhookDeliveries).values({ subscriptionId: webhook.id, messageId: 'msg_1', eventType: 'case.created', payload: '{}', status: 'succeeded', createdAt: now, updatedAt: now }).returning().get();
   const w: World = {
     h,
     caseRef: `C-${c.id}`,
@@ -228,6 +293,9 @@ async function world(): Promise<World> {
       csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment.id),
       mailbox: String(mailbox.id),
+      webhook: String(webhook.id),
+      delivery: String(delivery.id),
+      chatSite: createSite(h.services, { name: 'Shop', origins: 'https://shop.example', queue: 'general' }).id,
     },
   };
   freshShared(w);
@@ -253,6 +321,9 @@ function concrete(w: World, path: string): string {
     .replace(/\/reports\/(sla\/)?:id/, (m) => m.replace(':id', p.report!))
     .replace('/tokens/:id', `/tokens/${p.token}`)
     .replace('/mailboxes/:id', `/mailboxes/${p.mailbox}`)
+    .replace(/\/webhooks\/:id/, `/webhooks/${p.webhook}`)
+    .replace('/deliveries/:delivery', `/deliveries/${p.delivery}`)
+    .replace('/chat-sites/:id', `/chat-sites/${p.chatSite}`)
     .replace('/assets/:name', '/assets/app.css')
     .replace('/csat/:token', `/csat/${p.csat}`)
     .replace(/\/macros\/:(id|macroId)/, `/macros/${p.macro}`)
@@ -289,7 +360,7 @@ async function call(w: World, caller: Caller, route: string): Promise<string> {
   const [method, path] = route.split(' ') as [string, string];
   freshShared(w);
   const url = concrete(w, path);
-  const isApi = path.startsWith('/api/');
+  const isApi = path.startsWith('/api/') || path === '/metrics';
   const headers: Record<string, string> = {};
   const form = FORMS[route] ?? {};
   if (isApi) {
@@ -360,7 +431,8 @@ describe('the authorization matrix', () => {
     current = await world();
     const w = current;
     const session = createSession(w.h.db, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now());
-    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/'));
+    // (The live chat's visitor API, /chat/api, has no session or CSRF token: its checks are the Origin and the visitor token, test/chat/.)
+    const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/') && !r.startsWith('POST /chat/'));
     expect(posts.length).toBeGreaterThan(35);
     for (const route of posts) {
       const url = `http://localhost${concrete(w, route.slice(5))}`;

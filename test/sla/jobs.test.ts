@@ -15,6 +15,7 @@ describe('server jobs', () => {
     const jobs = serverJobs(d.h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'Europe/Berlin', reportAtRiskHours: 4 });
     expect(jobs.map((j) => [j.name, j.schedule, j.timezone])).toEqual([
       ['sla-sweep', '* * * * *', undefined],
+      ['chat-sweep', '*/10 * * * * *', undefined],
       ['sla-report', '0 7 * * *', 'Europe/Berlin'],
       ['idempotency-purge', '7 * * * *', undefined],
     ]);
@@ -26,7 +27,7 @@ describe('server jobs', () => {
     expect(await d.get(id)).toMatchObject({ queue: 'advanced', tier: 2 });
 
     d.h.clock.set(berlin('2026-03-04T07:00'));
-    const built = (await jobs[1]!.run({ scheduledAt: d.h.clock.now() })) as { id: number; delivery: string };
+    const built = (await jobs.find((j) => j.name === 'sla-report')!.run({ scheduledAt: d.h.clock.now() })) as { id: number; delivery: string };
     expect(built.delivery).toBe('none');
     const report = (await d.call('GET', `/api/v1/reports/${built.id}`)).json;
     expect(report).toMatchObject({ trigger: 'schedule', periodStart: berlin('2026-03-03T07:00'), periodEnd: berlin('2026-03-04T07:00'), totals: { breaches: 1, escalations: 1 } });

@@ -3,6 +3,7 @@
  * the case's customer. Parts that change while the page is open (header, timeline,
  * actions, "why" panel) have ids and are refreshed out-of-band by the live poll.
  */
+import { ChatPanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
@@ -11,6 +12,8 @@ import { CaseEditDisclosure } from '../partials/case-edit.js';
 import { ComposerActions } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
+import { PresencePanel, SeenField } from '../partials/collision.js';
+import type { CaseChange } from '../../src/cases/stale-view.js';
 import type { MacroPanelState } from '../partials/macro-picker.js';
 import { SolutionOfferPanel } from '../partials/solution-offer.js';
 import { CustomerTimeline, Timeline } from '../partials/timeline.js';
@@ -18,6 +21,8 @@ import type { Viewer } from '../viewer.js';
 
 export interface CaseForms {
   composer?: FormState;
+  /** The composer held a reply or note back: the case changed since the page showed it. */
+  composerStale?: { changes: CaseChange[]; then: string };
   /** The composer asks to confirm a public reply after an internal note (the button used). */
   composerConfirm?: { then: string; label: string | null };
   edit?: FormState;
@@ -97,7 +102,7 @@ function Description({ d }: { d: CasePageData }) {
       <h2 id="description-heading">{d.audience === 'staff' ? 'Request' : 'Your request'}</h2>
       <p class="event-meta">
         <span>{d.audience === 'staff' ? `From ${d.view.customer.name} via ${d.view.channel}` : 'You wrote'}</span>
-        <Time at={d.view.createdAt} />
+        <Time at={d.view.createdAt} relative />
       </p>
       <div class="message-body">{d.view.description}</div>
     </section>
@@ -125,14 +130,16 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
     <div id="case-page" class="case-page" hx-target="this" hx-swap="outerHTML">
       <Poller d={d} pollSeconds={p.pollSeconds} />
       <CaseHeader d={d} />
+      <PresencePanel caseRef={d.ref} others={d.presence} pollSeconds={p.pollSeconds} />
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
+          {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} />
           {d.final ? (
             <p class="muted panel">This case is closed.</p>
           ) : (
-            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} />
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} />
           )}
         </div>
         <aside class="case-side" aria-label="Case details">
@@ -224,8 +231,11 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
           <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
+          {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}
           {/* The composer's "Send and …" buttons follow the transitions; its text is never replaced. */}
           {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}
+          {/* What the timeline shows now: a send from this page is not stale. */}
+          {d.final ? null : <SeenField seen={d.lastEventId} oob />}
         </>
       ) : (
         <>

@@ -7,6 +7,7 @@ import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
 import { Alert, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Table, type FormState, type Option } from '../components.js';
 import { Layout } from '../layout.js';
+import { Time } from '../time.js';
 import { BulkBar, BulkResult, HiddenFilters, SavedViews, SaveViewForm, type InboxTools } from '../partials/inbox-tools.js';
 import { InboxNav } from '../partials/staff-nav.js';
 import { SlaBadge } from '../partials/sla.js';
@@ -101,6 +102,10 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
                 </td>
                 <td class="cell-subject" data-label="Subject">
                   {r.case.subject}
+                  <span class="cell-activity">
+                    {'Last activity '}
+                    <Time at={r.case.updatedAt} short relative />
+                  </span>
                 </td>
                 <td data-label="Customer">{r.customerName}</td>
                 <td data-label="Status">

@@ -39,7 +39,7 @@ export function PortalCases(p: {
                 <StatusBadge label={row.status} category={row.statusCategory ?? undefined} />
               </td>
               <td data-label="Last update">
-                <Time at={row.updatedAt} />
+                <Time at={row.updatedAt} relative />
               </td>
             </tr>
           ))}

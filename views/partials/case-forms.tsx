@@ -3,6 +3,8 @@
  * with htmx (the case page is swapped in place; a 422 swaps just the form back with its
  * messages). Form ids are stable so htmx can retarget and restore focus.
  */
+import type { CaseChange } from '../../src/cases/stale-view.js';
+import { SeenField, StaleWarning } from './collision.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
 import { Button, CsrfField, Field, FileField, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
 import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, NoteConfirmation, type ComposerMode } from './composer-parts.js';
@@ -50,6 +52,10 @@ export interface ComposerProps {
   /** The macros the viewer may use: the picker (macro-picker.tsx). */
   macros?: readonly MacroOption[] | undefined;
   macro?: MacroPanelState | undefined;
+  /** The newest timeline entry the page shows: a send from an older view is held back (collision.tsx). */
+  seen?: number | undefined;
+  /** Held back: what changed since, and the button that was used. */
+  stale?: { changes: CaseChange[]; then: string } | undefined;
 }
 
 /** The mode the composer opens in: the one last posted (it stays in note mode after a note). */
@@ -63,9 +69,11 @@ export function Composer(p: ComposerProps) {
     <form id="composer" class={`panel stack composer composer-${mode}`} {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
+      {p.seen !== undefined ? <SeenField seen={p.seen} /> : null}
       <ModeTabs mode={mode} />
       <ModeBanner />
       <FormError state={p.state} />
+      {p.stale ? <StaleWarning changes={p.stale.changes} then={p.stale.then} /> : null}
       <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
       {p.macros ? <MacroPicker caseRef={p.ctx.ref} macros={p.macros} state={p.macro} /> : null}
       <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />
@@ -257,7 +265,7 @@ export function RatingForm(p: { ctx: FormContext; rated: boolean; state?: FormSt
 
 export interface CustomerEditProps {
   ctx: FormContext;
-  customer: { name: string; tier: string; organization: string | null };
+  customer: { name: string; tier: string; organization: string | null; phone: string | null };
   state?: FormState | undefined;
 }
 
@@ -270,6 +278,7 @@ export function CustomerEditForm(p: CustomerEditProps) {
       <Field id="customer-name" name="name" label="Name" required maxlength={200} value={p.customer.name} state={p.state} />
       <Field id="customer-tier" name="tier" label="Tier" hint="Routing rules and SLA policies use it for new cases." required maxlength={40} value={p.customer.tier} state={p.state} />
       <Field id="customer-organization" name="organization" label="Organization" maxlength={200} value={p.customer.organization ?? ''} state={p.state} />
+      <Field id="customer-phone" name="phone" label="Phone" type="tel" hint="With the country code, e.g. +49 30 1234567; calls are matched to the customer by it." maxlength={40} value={p.customer.phone ?? ''} state={p.state} autocomplete="off" />
       <Field id="customer-reason" name="reason" label="Reason (kept with the change)" maxlength={2000} state={p.state} />
       <Button id="customer-submit">Save profile</Button>
     </form>

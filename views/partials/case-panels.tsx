@@ -140,8 +140,32 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
         <br />
         <span>{c.email}</span>
         <br />
+        {c.phone ? (
+          <>
+            <a href={`tel:${c.phone}`} id="customer-phone-link">
+              {c.phone}
+            </a>
+            <br />
+          </>
+        ) : null}
         <span class="muted">{[`${c.tier} tier`, c.organization].filter(Boolean).join(' · ')}</span>
       </p>
+      {c.crm ? (
+        <dl class="facts" id="customer-crm" aria-label="From the CRM">
+          <dt>CRM plan</dt>
+          <dd>{c.crm.plan ?? '—'}</dd>
+          <dt>MRR</dt>
+          <dd>{c.crm.mrr === null ? '—' : String(c.crm.mrr)}</dd>
+          <dt>Account owner</dt>
+          <dd>{c.crm.accountOwner ?? '—'}</dd>
+          {c.crm.churned ? (
+            <>
+              <dt>CRM status</dt>
+              <dd>churned</dd>
+            </>
+          ) : null}
+        </dl>
+      ) : null}
       {d.canEditCustomer ? <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken, uploads: d.uploads }} customer={c} state={state} /> : null}
       {d.profileHistory.length > 0 ? (
         <>

@@ -1,6 +1,7 @@
 /** SLA clocks as badges: colour plus a word (never colour alone). */
 import { metricLabel, type SlaLevel, type SlaStatus } from '../../src/http/pages/sla-status.js';
 import { Badge, type Tone } from '../components.js';
+import { Time } from '../time.js';
 
 const TONES: Record<SlaLevel, Tone> = { breached: 'danger', warning: 'warning', ok: 'ok', paused: 'muted', done: 'muted' };
 const WORDS: Record<SlaLevel, string> = { breached: 'Breached', warning: 'At risk', ok: 'On time', paused: 'Paused', done: 'Met' };
@@ -14,14 +15,21 @@ function detail(status: SlaStatus): string {
 
 export function SlaBadge({ status, withMetric }: { status: SlaStatus | null; withMetric?: boolean }) {
   if (!status) return <span class="muted">No SLA</span>;
-  const title = status.dueAt !== null ? `Due ${new Date(status.dueAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : undefined;
+  // The due time in the viewer's zone, where the clock still runs (or ran out).
+  const due = status.dueAt !== null && (status.level === 'ok' || status.level === 'warning' || status.level === 'breached') ? status.dueAt : null;
   return (
     <span class={`sla sla-${status.level}`}>
-      <Badge tone={TONES[status.level]} {...(title ? { title } : {})}>
+      <Badge tone={TONES[status.level]}>
         {withMetric ? `${metricLabel(status.metric)}: ` : ''}
         {WORDS[status.level]}
       </Badge>{' '}
       <span class="sla-label">{detail(status)}</span>
+      {due !== null ? (
+        <span class="sla-due">
+          {' · due '}
+          <Time at={due} short />
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -11,6 +11,7 @@ import type { ProfileChanges } from '../../src/db/schema/index.js';
 import { Time } from '../components.js';
 import { skipReasonText, type SkippedFile } from '../../src/attachments/limits.js';
 import { formatBytes } from '../../src/attachments/settings.js';
+import { formatDuration } from '../../src/cases/log-call.js';
 import { AttachmentList, type FileLink } from './attachments.js';
 import { describeProfileChanges } from './case-panels.js';
 
@@ -70,6 +71,32 @@ function skippedText(d: Record<string, unknown>): string | undefined {
   const shown = skipped.map((f) => `${str(f.filename)} (${formatBytes(Number(f.size) || 0)}: ${skipReasonText(f.reason, limits)})`).join(', ');
   const more = typeof d.skippedCount === 'number' && d.skippedCount > skipped.length ? ` … and ${d.skippedCount - skipped.length} more` : '';
   return `${shown}${more}`;
+}
+
+/** A phone call or visit: who, how long, the provider's recording and transcript, the notes. */
+function CallEntry({ e }: { e: TimelineEntry }) {
+  const d = e.data;
+  const seconds = typeof d.durationSeconds === 'number' ? d.durationSeconds : 0;
+  const walkIn = d.channel === 'walk-in';
+  const what = walkIn ? 'Visit' : d.direction === 'outbound' ? 'Outbound call' : 'Phone call';
+  const who = d.author ? ` logged by ${str(d.author)}` : typeof d.from === 'string' ? ` ${d.direction === 'outbound' ? 'to' : 'from'} ${d.from}` : '';
+  const links = [
+    typeof d.recordingUrl === 'string' ? { href: d.recordingUrl, label: 'Recording' } : null,
+    typeof d.transcriptUrl === 'string' ? { href: d.transcriptUrl, label: 'Transcript' } : null,
+  ].filter((l): l is { href: string; label: string } => l !== null);
+  return (
+    <Line entry={e} kind="call" detail={typeof d.notes === 'string' ? d.notes : undefined} detailLabel="Notes">
+      {`${what}${who}${seconds > 0 ? ` · ${formatDuration(seconds)}` : ''}`}
+      {links.map((l) => (
+        <>
+          {' · '}
+          <a href={l.href} rel="noopener noreferrer nofollow" target="_blank" class="call-link">
+            {l.label}
+          </a>
+        </>
+      ))}
+    </Line>
+  );
 }
 
 function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
@@ -205,6 +232,8 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
       return <Line entry={e} kind="state" detail={str(d.title)} detailLabel="Known problem">{`${by} said the offered solution solved it`}</Line>;
     case 'case.solutionDeclined':
       return <Line entry={e} kind="state" detail={str(d.title)} detailLabel="Known problem">{`${by} still needs help after the offered solution`}</Line>;
+    case 'call.logged':
+      return <CallEntry e={e} />;
     case 'macro.applied':
       return (
         <Line entry={e} kind="system" detail={Array.isArray(d.changes) && d.changes.length ? d.changes.map(str).join('; ') : 'nothing besides the reply'} detailLabel="Changed">
@@ -214,8 +243,18 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     default:
       if (e.type.startsWith('sla.')) {
         const verb = e.type.slice(4);
-        const due = typeof d.dueAt === 'number' ? ` (due ${new Date(d.dueAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
-        return <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>{`SLA ${metricLabel(str(d.metric))}: ${verb}${due}`}</Line>;
+        const due = typeof d.dueAt === 'number' ? d.dueAt : null;
+        return (
+          <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>
+            {`SLA ${metricLabel(str(d.metric))}: ${verb}`}
+            {due !== null ? (
+              <>
+                {' (due '}
+                <Time at={due} />)
+              </>
+            ) : null}
+          </Line>
+        );
       }
       if (Object.keys(d).length === 1 && typeof d.transition === 'string') {
         // Events a transition emits (case.resolved, case.reopened, case.closed…).

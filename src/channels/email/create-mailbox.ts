@@ -4,12 +4,13 @@
  * commit the supervisor starts its poller (when enabled).
  */
 import { eq } from 'drizzle-orm';
+import { audit } from '../../audit/record-audit.js';
 import { transaction } from '../../db/client.js';
 import { mailboxes } from '../../db/schema/index.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin, checkMailbox, createMailboxSchema, defaultPort, parseMailboxInput, type CreateMailboxInput } from './mailbox-input.js';
-import { mailboxView, requireKey, sealPassword, type MailboxView } from './mailbox-store.js';
+import { auditedMailbox, mailboxView, requireKey, sealPassword, type MailboxView } from './mailbox-store.js';
 
 export function createMailbox(services: Services, raw: CreateMailboxInput, actor: Actor): MailboxView {
   assertAdmin(actor);
@@ -37,7 +38,9 @@ export function createMailbox(services: Services, raw: CreateMailboxInput, actor
   const row = transaction(db, () => {
     checkMailbox(services, { ...values }, null);
     const inserted = db.insert(mailboxes).values(values).returning().get();
-    return db.update(mailboxes).set({ passwordSealed: sealPassword(key, inserted.id, input.password) }).where(eq(mailboxes.id, inserted.id)).returning().get()!;
+    const sealed = db.update(mailboxes).set({ passwordSealed: sealPassword(key, inserted.id, input.password) }).where(eq(mailboxes.id, inserted.id)).returning().get()!;
+    audit(services, actor, 'mailbox', sealed.id, 'created', null, auditedMailbox(sealed));
+    return sealed;
   });
   services.logger.info('channels: mailbox added', { mailbox: row.id, name: row.name, by: actor.name });
   services.mailboxes.changed(row.id);

@@ -5,12 +5,13 @@
  * and so do its UID checkpoints: added again, it resumes where it stopped.
  */
 import { eq } from 'drizzle-orm';
+import { audit } from '../../audit/record-audit.js';
 import { transaction } from '../../db/client.js';
 import { inboundMail, mailboxes } from '../../db/schema/index.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin } from './mailbox-input.js';
-import { getMailbox } from './mailbox-store.js';
+import { auditedMailbox, getMailbox } from './mailbox-store.js';
 
 export async function deleteMailbox(services: Services, id: number, actor: Actor): Promise<void> {
   assertAdmin(actor);
@@ -22,6 +23,7 @@ export async function deleteMailbox(services: Services, id: number, actor: Actor
     const found = getMailbox(db, id);
     db.update(inboundMail).set({ mailboxId: null }).where(eq(inboundMail.mailboxId, id)).run();
     db.delete(mailboxes).where(eq(mailboxes.id, id)).run();
+    audit(services, actor, 'mailbox', id, 'deleted', auditedMailbox(found), null);
     return found;
   });
   services.logger.info('channels: mailbox deleted', { mailbox: id, name: row.name, by: actor.name });

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.js';
 import { mailboxes, type MailboxState } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import type { Services } from '../../services.js';
-import { openSecret, sealSecret, type ChannelsKey } from '../secrets.js';
+import { openSecret, requireChannelsKey, sealSecret, type ChannelsKey } from '../secrets.js';
 import { endpointFromParts, parseProcessed, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
 import type { MailboxRow } from './mailbox-input.js';
 
@@ -54,6 +54,12 @@ export function mailboxView(row: MailboxRow): MailboxView {
   };
 }
 
+/** A mailbox as the audit log keeps it: its settings, not the poller's status (the password redacted by recordAudit). */
+export function auditedMailbox(row: MailboxRow): Omit<MailboxRow, 'status' | 'statusText' | 'statusAt' | 'lastMailAt'> {
+  const { status: _s, statusText: _t, statusAt: _a, lastMailAt: _l, ...settings } = row;
+  return settings;
+}
+
 export function findMailbox(db: Db, id: number): MailboxRow | undefined {
   return db.select().from(mailboxes).where(eq(mailboxes.id, id)).get();
 }
@@ -72,13 +78,7 @@ export function listMailboxes(db: Db): MailboxRow[] {
 const passwordAad = (id: number) => `mailbox:${id}:password`;
 
 export function requireKey(services: Services): ChannelsKey {
-  if (!services.channelsKey) {
-    throw new DomainError(
-      'CHANNELS_KEY_MISSING',
-      'CHANNELS_KEY is not set on the server, so mailbox passwords cannot be stored (Casebook never stores them in plain text). Set CHANNELS_KEY (docs/email.md) and restart Casebook.',
-    );
-  }
-  return services.channelsKey;
+  return requireChannelsKey(services.channelsKey, 'mailbox passwords');
 }
 
 export function sealPassword(key: ChannelsKey, id: number, password: string): string {

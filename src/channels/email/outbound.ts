@@ -173,6 +173,9 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
   let messageId: string | null = null;
   if (!entry || entry.type !== 'staff.replied') {
     outcome = { ...what, delivered: false, reason: 'the reply is not public' };
+  } else if (statement<[number], number>(db, 'SELECT 1 FROM chat_messages WHERE case_event_id = ?').pluck().get(eventId) !== undefined) {
+    // Delivered live in the visitor's chat (src/chat/subscribers.ts): not mailed as well.
+    outcome = { ...what, delivered: false, reason: 'delivered in the live chat' };
   } else if (to.length === 0) {
     outcome = { ...what, delivered: false, reason: 'no recipients' };
   } else if (!services.mailer) {

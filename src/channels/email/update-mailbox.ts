@@ -5,13 +5,14 @@
  * entered for. After commit the supervisor restarts (or stops) its poller.
  */
 import { eq } from 'drizzle-orm';
+import { audit } from '../../audit/record-audit.js';
 import { transaction } from '../../db/client.js';
 import { mailboxes } from '../../db/schema/index.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin, checkMailbox, defaultPort, movesPassword, parseMailboxInput, updateMailboxSchema, type UpdateMailboxInput } from './mailbox-input.js';
-import { getMailbox, mailboxView, requireKey, sealPassword, type MailboxView } from './mailbox-store.js';
+import { auditedMailbox, getMailbox, mailboxView, requireKey, sealPassword, type MailboxView } from './mailbox-store.js';
 
 export function updateMailbox(services: Services, id: number, raw: UpdateMailboxInput, actor: Actor): MailboxView {
   assertAdmin(actor);
@@ -38,12 +39,14 @@ export function updateMailbox(services: Services, id: number, raw: UpdateMailbox
       throw new ValidationError([{ path: 'password', message: 'enter the password again: the server, port, TLS or user name changed' }]);
     }
     checkMailbox(services, after, id);
-    return db
+    const updated = db
       .update(mailboxes)
       .set({ ...after, ...(key !== null ? { passwordSealed: sealPassword(key, id, input.password!) } : {}), updatedAt: clock.now() })
       .where(eq(mailboxes.id, id))
       .returning()
       .get()!;
+    audit(services, actor, 'mailbox', id, 'updated', auditedMailbox(before), { ...auditedMailbox(updated), passwordChanged: key !== null });
+    return updated;
   });
   services.logger.info('channels: mailbox changed', { mailbox: id, name: row.name, by: actor.name, fields: Object.keys(input) });
   services.mailboxes.changed(id);

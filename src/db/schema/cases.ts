@@ -5,7 +5,7 @@ import { customers, queues, staff } from './people.js';
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const CHANNELS = ['web', 'api', 'email', 'phone', 'chat'] as const;
+export const CHANNELS = ['web', 'api', 'email', 'phone', 'walk-in', 'chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** `sla_due_at` of a case with no running SLA timer: sorts after every real due time. */

@@ -11,3 +11,7 @@ export * from './notifications.js';
 export * from './attachments.js';
 export * from './idempotency.js';
 export * from './workspace.js';
+export * from './phone.js';
+export * from './privacy.js';
+export * from './integrations.js';
+export * from './chat.js';

@@ -15,12 +15,16 @@ export const customers = sqliteTable(
     tier: text('tier').notNull().default('standard'),
     organization: text('organization'),
     passwordHash: text('password_hash'),
+    /** E.164 (`+4930123456`), normalised by src/text/phone.ts; calls are matched to customers by it. */
+    phone: text('phone'),
+    /** IANA zone times are shown in on the portal (set from the browser); null: UTC. */
+    timeZone: text('time_zone'),
     /** Set while the customer is marked churned (history in `customer_churn_marks`). */
     churnedAt: integer('churned_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('customers_email_idx').on(t.email)],
+  (t) => [uniqueIndex('customers_email_idx').on(t.email), index('customers_phone_idx').on(t.phone).where(sql`${t.phone} IS NOT NULL`)],
 );
 
 /** A customer profile field as it was and as it became. */
@@ -28,7 +32,7 @@ export interface ProfileChange {
   from: string | null;
   to: string | null;
 }
-export const PROFILE_FIELDS = ['name', 'tier', 'organization'] as const;
+export const PROFILE_FIELDS = ['name', 'tier', 'organization', 'phone'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export type ProfileChanges = Partial<Record<ProfileField, ProfileChange>>;
 
@@ -68,6 +72,8 @@ export const customerChurnMarks = sqliteTable(
     at: integer('at').notNull(),
     actorId: integer('actor_id'),
     note: text('note'),
+    /** Who marked it: `manual` (the console), or the system that called the churn API (`crm`, `billing`…). */
+    source: text('source').notNull().default('manual'),
   },
   (t) => [index('customer_churn_marks_at_idx').on(t.at), index('customer_churn_marks_customer_idx').on(t.customerId, t.at)],
 );
@@ -83,9 +89,13 @@ export const staff = sqliteTable(
     skills: text('skills', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     /** Most open cases this person is assigned at once. */
     capacity: integer('capacity').notNull().default(10),
+    /** Most live chats this person takes at once (chats count toward `capacity` too). */
+    chatLimit: integer('chat_limit').notNull().default(3),
     available: integer('available', { mode: 'boolean' }).notNull().default(true),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     passwordHash: text('password_hash'),
+    /** IANA zone every time is shown in (`/profile`; first set from the browser); null: UTC. */
+    timeZone: text('time_zone'),
     /** Last time a case was assigned to this person: the tie-breaker after load. */
     lastAssignedAt: integer('last_assigned_at').notNull().default(0),
     /**
@@ -114,6 +124,9 @@ export const queues = sqliteTable('queues', {
   waitingOrder: text('waiting_order', { enum: WAITING_ORDERS }).notNull().default('priority'),
   /** Managers are alerted about cases waiting longer than this; null: the server default; 0: never. */
   waitAlertMinutes: integer('wait_alert_minutes'),
+  /** Incoming-webhook URLs the `notify` targets `slack` and `teams` post to for this queue's cases (null: none). */
+  slackWebhookUrl: text('slack_webhook_url'),
+  teamsWebhookUrl: text('teams_webhook_url'),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
 });

@@ -2,13 +2,16 @@
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createApiToken, revokeApiToken, TOKEN_SCOPES } from '../../auth/api-tokens.js';
+import { issueApiToken, revokeApiTokenAudited, TOKEN_SCOPES } from '../../auth/api-tokens.js';
 import { findCustomerByEmail, normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
 import { queues, staff } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { jsonBody } from '../json-body.js';
-import { MANAGERS, STAFF, requireRole } from '../middleware/api-auth.js';
+import { requireRole } from '../middleware/api-auth.js';
+import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
+import { createdToken } from './schemas/admin.js';
+import { queue, workflow } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
 
 const tokenSchema = z.strictObject({
@@ -18,13 +21,27 @@ const tokenSchema = z.strictObject({
   scopes: z.array(z.enum(TOKEN_SCOPES)).max(TOKEN_SCOPES.length).optional(),
 });
 
+export const tokenApi = apiGroup('/tokens', 'Setup');
+
+export const createTokenRoute = tokenApi.route({
+  method: 'post',
+  path: '/',
+  summary: 'Create an API token',
+  description: 'For a staff member or a customer, by address. The token is shown once; `scopes` limits it to those routes: `inbound` (`POST /inbound/email`), `churn` (`POST /customers/{id}/churn`).',
+  access: ADMINS_ONLY,
+  body: tokenSchema,
+  responses: { 201: createdToken },
+  errors: [403, 404],
+});
+export const revokeTokenRoute = tokenApi.route({ method: 'delete', path: '/:id', summary: 'Revoke an API token', access: ADMINS_ONLY, params: { id: z.string().meta({ description: 'The token id.' }) }, responses: { 204: { description: 'Revoked' } } });
+
 export function tokenRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole('admin'));
 
-  app.post('/', async (c) => {
+  on(app, createTokenRoute, async (c) => {
     const services = c.get('services');
-    const input = await jsonBody(c, tokenSchema);
+    const input = await jsonBody(c, createTokenRoute.body);
     const email = normalizeEmail(input.email);
     const member = services.db.select().from(staff).where(eq(staff.email, email)).get();
     const customer = member ? undefined : findCustomerByEmail(services.db, email);
@@ -34,14 +51,14 @@ export function tokenRoutes(): Hono<AppEnv> {
     const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
     const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
     const scopes = [...new Set(input.scopes ?? [])];
-    const created = createApiToken(services.db, principal, input.name, now, expiresAt, scopes);
+    const created = issueApiToken(services, c.get('principal')!.actor, principal, input.name, expiresAt, scopes);
     return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...principal, email }, scopes, expiresAt: iso(expiresAt) }, 201);
   });
 
-  app.delete('/:id', (c) => {
+  on(app, revokeTokenRoute, (c) => {
     const services = c.get('services');
     const id = Number(c.req.param('id'));
-    if (!Number.isSafeInteger(id) || !revokeApiToken(services.db, id, services.clock.now())) {
+    if (!Number.isSafeInteger(id) || !revokeApiTokenAudited(services, c.get('principal')!.actor, id)) {
       throw new DomainError('NOT_FOUND', `No active token ${c.req.param('id')}.`);
     }
     return c.body(null, 204);
@@ -49,14 +66,38 @@ export function tokenRoutes(): Hono<AppEnv> {
   return app;
 }
 
+export const referenceApi = apiGroup('', 'Reference');
+
+export const queuesRoute = referenceApi.route({ method: 'get', path: '/queues', summary: 'Queues', access: STAFF_ONLY, responses: { 200: z.array(queue) } });
+export const workflowRoute = referenceApi.route({
+  method: 'get',
+  path: '/workflows/:name',
+  summary: 'A workflow in force',
+  access: STAFF_ONLY,
+  params: { name: z.string().meta({ examples: ['support'] }) },
+  responses: { 200: workflow },
+});
+export const workflowsRoute = referenceApi.route({ method: 'get', path: '/workflows', summary: 'Workflow names', access: MANAGERS_ONLY, responses: { 200: z.array(z.string()) } });
+
 export function referenceRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/queues', requireRole(...STAFF), (c) => c.json(c.get('services').db.select().from(queues).orderBy(asc(queues.tier), asc(queues.id)).all()));
-  app.get('/workflows/:name', requireRole(...STAFF), (c) => {
+  // A queue's Slack/Teams incoming-webhook URLs carry their credentials: never in this answer (every staff member reads it).
+  on(app, queuesRoute, (c) =>
+    c.json(
+      c
+        .get('services')
+        .db.select()
+        .from(queues)
+        .orderBy(asc(queues.tier), asc(queues.id))
+        .all()
+        .map(({ slackWebhookUrl: _slack, teamsWebhookUrl: _teams, ...queue }) => queue),
+    ),
+  );
+  on(app, workflowRoute, (c) => {
     const { definitions } = c.get('services');
     const { version, definition } = definitions.workflow(c.req.param('name'));
     return c.json({ version, definition });
   });
-  app.get('/workflows', requireRole(...MANAGERS), (c) => c.json(c.get('services').definitions.names('workflow')));
+  on(app, workflowsRoute, (c) => c.json(c.get('services').definitions.names('workflow')));
   return app;
 }

@@ -8,14 +8,14 @@ import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
 import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
-import { editCase, editCaseSchema } from '../../cases/edit-case.js';
+import { editCase } from '../../cases/edit-case.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
-import { assertMayImport, importCase, importCaseSchema, isImport } from '../../cases/import-case.js';
-import { listCases, listCasesSchema } from '../../cases/list-cases.js';
-import { reassignCase, reassignSchema } from '../../cases/reassign-case.js';
-import { sendMessage, sendMessageSchema } from '../../cases/send-message.js';
-import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
-import { transitionCase, transitionSchema } from '../../cases/transition-case.js';
+import { assertMayImport, importCase, isImport } from '../../cases/import-case.js';
+import { listCases } from '../../cases/list-cases.js';
+import { reassignCase } from '../../cases/reassign-case.js';
+import { sendMessage } from '../../cases/send-message.js';
+import { answerSolutionOffer } from '../../cases/solution-offer.js';
+import { transitionCase } from '../../cases/transition-case.js';
 import { readTransaction } from '../../db/client.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError, ValidationError } from '../../errors.js';
@@ -25,9 +25,10 @@ import { attachmentResponse } from '../attachment-download.js';
 import { withIdempotency, type RecordKey } from '../idempotency.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
-import { STAFF, requireRole } from '../middleware/api-auth.js';
+import { on } from '../openapi/route-spec.js';
 import type { AppEnv, Principal } from '../types.js';
 import { FILES_FIELD, readUploads } from '../uploads.js';
+import { assignmentRoute, attachmentRoute, caseEventsRoute, createCaseRoute, editCaseRoute, getCaseRoute, listCasesRoute, messageRoute, offeredSolutionRoute, transitionRoute } from './case-specs.js';
 
 function principalOf(c: Context<AppEnv>): Principal {
   return c.get('principal')!;
@@ -93,6 +94,7 @@ async function multipartFields(c: Context<AppEnv>): Promise<Record<string, unkno
   for (const [key, value] of Object.entries(form)) {
     if (key === FILES_FIELD) continue;
     out[key] = key === 'public' && typeof value === 'string' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+    if (key === 'expectedVersion' && typeof value === 'string' && /^\d{1,12}$/.test(value)) out[key] = Number(value);
   }
   return out;
 }
@@ -138,13 +140,13 @@ export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   // Idempotency-Key (idempotency.ts): a retry gets the first answer, never a second case.
-  app.post('/', (c) =>
+  on(app, createCaseRoute, (c) =>
     withIdempotency(
       c,
       async (record) => {
         const services = c.get('services');
         const principal = principalOf(c);
-        const input = await jsonBody(c, importCaseSchema);
+        const input = await jsonBody(c, createCaseRoute.body);
         const within = recordCase(record);
         if (isImport(input)) {
           // History from another help desk (docs/import.md); idempotent by externalId.
@@ -165,14 +167,14 @@ export function caseRoutes(): Hono<AppEnv> {
     ),
   );
 
-  app.get('/', (c) => {
-    const query = parseWith(listCasesSchema, c.req.query());
+  on(app, listCasesRoute, (c) => {
+    const query = parseWith(listCasesRoute.query, c.req.query());
     const { rows, nextCursor } = listCases(c.get('services'), principalOf(c), query);
     const services = c.get('services');
     return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
   });
 
-  app.get('/:id', (c) => {
+  on(app, getCaseRoute, (c) => {
     const row = visibleCase(c);
     // Staff may send the version back as If-Match on PATCH; customers are not shown it.
     if (!isCustomer(c)) c.header('ETag', `"${row.version}"`);
@@ -180,9 +182,9 @@ export function caseRoutes(): Hono<AppEnv> {
   });
 
   /** Edit priority, tags, subject (staff): `If-Match: "<version>"` or `expectedVersion` makes it conditional (409 CONFLICT). */
-  app.patch('/:id', requireRole(...STAFF), async (c) => {
+  on(app, editCaseRoute, async (c) => {
     const row = visibleCase(c);
-    const input = await jsonBody(c, editCaseSchema);
+    const input = await jsonBody(c, editCaseRoute.body);
     const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
     const expectedVersion = input.expectedVersion ?? ifMatch;
     const { changes } = editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
@@ -191,15 +193,15 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json({ ...fullView(c, settled), changes });
   });
 
-  app.get('/:id/events', (c) => {
+  on(app, caseEventsRoute, (c) => {
     const row = visibleCase(c);
     if (isCustomer(c)) return c.json(customerTimeline(c.get('services'), row, principalOf(c).customerId));
     return c.json(timeline(c.get('services'), row.id));
   });
 
-  app.post('/:id/transitions', async (c) => {
+  on(app, transitionRoute, async (c) => {
     const row = visibleCase(c);
-    const input = await jsonBody(c, transitionSchema);
+    const input = await jsonBody(c, transitionRoute.body);
     transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
     return c.json(fullView(c, await settle(c, row.id)));
   });
@@ -209,14 +211,17 @@ export function caseRoutes(): Hono<AppEnv> {
    * ("true"/"false"), `transition` and `files` (any number): the message, its files and the
    * transition in one transaction.
    */
-  app.post('/:id/messages', (c) => {
+  on(app, messageRoute, (c) => {
     const row = visibleCase(c);
     return withIdempotency(
       c,
       async (record) => {
         const services = c.get('services');
         const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
-        const input = multipart ? parseWith(sendMessageSchema, await multipartFields(c)) : await jsonBody(c, sendMessageSchema);
+        const body = multipart ? parseWith(messageRoute.body, await multipartFields(c)) : await jsonBody(c, messageRoute.body);
+        // Optional, as on PATCH: a reply written on an older version of the case is not sent blindly (409 CONFLICT).
+        const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
+        const input = body.expectedVersion === undefined && ifMatch !== undefined ? { ...body, expectedVersion: ifMatch } : body;
         const files = await readUploads(c);
         const { settings, store } = services.attachments;
         // Limits before anything else: a refused upload stores nothing and counts for nothing.
@@ -231,24 +236,24 @@ export function caseRoutes(): Hono<AppEnv> {
   });
 
   /** A file of the case, as a download (staff: any; the customer: those their projection lists). */
-  app.get('/:id/attachments/:attachment', (c) => {
+  on(app, attachmentRoute, (c) => {
     const row = visibleCase(c);
     const services = c.get('services');
     return attachmentResponse(c, services, findVisibleAttachment(services, principalOf(c), row, c.req.param('attachment')));
   });
 
   /** The customer's answer to the known solution offered to them: { "answer": "solved" | "notSolved" }. */
-  app.post('/:id/offered-solution', async (c) => {
+  on(app, offeredSolutionRoute, async (c) => {
     const row = visibleCase(c);
     if (principalOf(c).actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
-    const input = await jsonBody(c, offerAnswerSchema);
+    const input = await jsonBody(c, offeredSolutionRoute.body);
     answerSolutionOffer(c.get('services'), row.id, input, principalOf(c).actor);
     return c.json(fullView(c, await settle(c, row.id)));
   });
 
-  app.post('/:id/assignment', requireRole(...STAFF), async (c) => {
+  on(app, assignmentRoute, async (c) => {
     const row = visibleCase(c);
-    const input = await jsonBody(c, reassignSchema);
+    const input = await jsonBody(c, assignmentRoute.body);
     reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
     return c.json(fullView(c, await settle(c, row.id)));
   });

@@ -19,6 +19,26 @@ import { DomainError } from '../../errors.js';
 import { jsonBody } from '../json-body.js';
 import { requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
+import { z } from 'zod';
+import { ADMINS_ONLY, apiGroup, on } from '../openapi/route-spec.js';
+import { mailbox } from './schemas/admin.js';
+
+export const channelApi = apiGroup('/channels', 'Channels');
+const mailboxIdParam = { id: z.string().meta({ description: 'The mailbox id.' }) };
+
+export const listMailboxesRoute = channelApi.route({ method: 'get', path: '/mailboxes', summary: 'IMAP mailboxes', description: 'Every mailbox with its status.', access: ADMINS_ONLY, responses: { 200: z.array(mailbox) } });
+export const createMailboxRoute = channelApi.route({
+  method: 'post',
+  path: '/mailboxes',
+  summary: 'Add a mailbox',
+  description: 'The password is write-only (answered as `passwordSet`); without CHANNELS_KEY it is refused with 409 CHANNELS_KEY_MISSING.',
+  access: ADMINS_ONLY,
+  body: createMailboxSchema,
+  responses: { 201: mailbox },
+  errors: [409],
+});
+export const updateMailboxRoute = channelApi.route({ method: 'patch', path: '/mailboxes/:id', summary: 'Change a mailbox', access: ADMINS_ONLY, params: mailboxIdParam, body: updateMailboxSchema, responses: { 200: mailbox }, errors: [409] });
+export const deleteMailboxRoute = channelApi.route({ method: 'delete', path: '/mailboxes/:id', summary: 'Remove a mailbox', access: ADMINS_ONLY, params: mailboxIdParam, responses: { 204: { description: 'Removed' } } });
 
 export function mailboxJson(m: MailboxView) {
   return {
@@ -50,20 +70,20 @@ export function channelRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole('admin'));
 
-  app.get('/mailboxes', (c) => c.json(listMailboxes(c.get('services').db).map((row) => mailboxJson(mailboxView(row)))));
+  on(app, listMailboxesRoute, (c) => c.json(listMailboxes(c.get('services').db).map((row) => mailboxJson(mailboxView(row)))));
 
-  app.post('/mailboxes', async (c) => {
-    const input = await jsonBody(c, createMailboxSchema);
+  on(app, createMailboxRoute, async (c) => {
+    const input = await jsonBody(c, createMailboxRoute.body);
     return c.json(mailboxJson(createMailbox(c.get('services'), input, c.get('principal')!.actor)), 201);
   });
 
-  app.patch('/mailboxes/:id', async (c) => {
+  on(app, updateMailboxRoute, async (c) => {
     const id = mailboxId(c.req.param('id'));
-    const input = await jsonBody(c, updateMailboxSchema);
+    const input = await jsonBody(c, updateMailboxRoute.body);
     return c.json(mailboxJson(updateMailbox(c.get('services'), id, input, c.get('principal')!.actor)));
   });
 
-  app.delete('/mailboxes/:id', async (c) => {
+  on(app, deleteMailboxRoute, async (c) => {
     await deleteMailbox(c.get('services'), mailboxId(c.req.param('id')), c.get('principal')!.actor);
     return c.body(null, 204);
   });

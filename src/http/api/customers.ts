@@ -1,21 +1,127 @@
-/** `PATCH /api/v1/customers/:id` (managers and admins): the recorded way to change a customer's profile. */
+/**
+ * `/api/v1/customers/:id` (managers and admins): `PATCH` the recorded way to change a
+ * customer's profile; `GET …/export` everything held about them (docs/privacy.md);
+ * `POST …/erase` (admins) erases their personal data for good.
+ * `POST /api/v1/customers/:id/churn` (managers, admins, or a token with the `churn` scope — what a
+ * CRM or billing system calls): `{ source?, reason?, at? }` marks the customer churned; the mark
+ * counts in the churn metric beside the console's manual marks.
+ */
 import { Hono } from 'hono';
 import { caseRef } from '../../cases/case-ref.js';
 import { editCustomer, editCustomerSchema, profileHistory } from '../../cases/edit-customer.js';
 import { DomainError } from '../../errors.js';
+import { eraseCustomer } from '../../privacy/erase-customer.js';
+import { exportCustomer } from '../../privacy/export-customer.js';
 import { jsonBody } from '../json-body.js';
-import { MANAGERS, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
+import { z } from 'zod';
+import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
+import { customerErasure, customerExport } from './schemas/privacy.js';
+import { churnHistory, markChurn } from '../../team/churn.js';
+import { churnMarked } from './schemas/integrations.js';
+import { customerProfile } from './schemas/workspace.js';
+
+export const customerApi = apiGroup('/customers', 'Customers');
+
+const customerIdParam = { id: z.string().meta({ description: 'The customer id.' }) };
+
+export const editCustomerRoute = customerApi.route({
+  method: 'patch',
+  path: '/:id',
+  summary: 'Change a customer’s profile',
+  description: 'The recorded way to change a profile: the answer carries the changes and the whole recorded history.',
+  access: MANAGERS_ONLY,
+  params: customerIdParam,
+  body: editCustomerSchema,
+  responses: { 200: customerProfile },
+});
+
+export const exportCustomerRoute = customerApi.route({
+  method: 'get',
+  path: '/:id/export',
+  summary: 'Export everything held about a customer',
+  description:
+    'The right of access (docs/privacy.md): profile and its history, every case with messages (internal notes marked `internal: true`), attachments (not the bytes), timeline, mail log, ways in (never a secret) and past erasures. Sent as a download.',
+  access: MANAGERS_ONLY,
+  params: customerIdParam,
+  responses: { 200: { description: 'The export (`format: casebook.customer-export/1`)', schema: customerExport, headers: { 'Content-Disposition': '`attachment; filename="customer-<id>-export.json"`' } } },
+});
+
+export const eraseCustomerRoute = customerApi.route({
+  method: 'post',
+  path: '/:id/erase',
+  summary: 'Erase a customer’s personal data',
+  description:
+    'The right to erasure (docs/privacy.md), in one transaction and for good: the profile is anonymised, every case’s texts, timeline data, files, mail log, sessions, links and tokens erased; rows, states, times and counters stay. No body. Audited.',
+  access: ADMINS_ONLY,
+  params: customerIdParam,
+  responses: { 200: customerErasure },
+});
+
+/** The path a `churn`-scoped token may call. */
+export const CHURN_PATH = /^\/api\/v1\/customers\/\d{1,12}\/churn$/;
+
+const churnApiSchema = z.strictObject({
+  /** Who marks it (`crm`, `billing`…; default `api`). */
+  source: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/, 'lower-case letters, digits, "_", "." and "-" (at most 40)')
+    .refine((s) => s !== 'manual', 'manual is the console’s')
+    .optional()
+    .meta({ description: 'Who marks it (`crm`, `billing`…; default `api`; `manual` is the console’s).' }),
+  reason: z.string().trim().max(500).optional().meta({ description: 'Kept as the mark’s note.' }),
+  at: z.iso.datetime({ offset: true }).optional().meta({ description: 'When the customer churned (ISO 8601; default now; not in the future, not before the latest mark).' }),
+});
+
+export const markChurnRoute = customerApi.route({
+  method: 'post',
+  path: '/:id/churn',
+  summary: 'Mark a customer churned',
+  description:
+    'What a CRM or billing system calls: the mark counts in the churn metric (dashboard, reports) like a manual one and raises the `customer.churned` webhook. 409 when the customer is already churned. Managers and admins, or a token with the `churn` scope.',
+  access: { roles: ['manager', 'admin'], scopes: ['churn'] },
+  params: customerIdParam,
+  body: churnApiSchema,
+  responses: { 201: { description: 'The customer is marked churned', schema: churnMarked } },
+  errors: [409],
+});
 
 export function customerRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requireRole(...MANAGERS));
 
-  app.patch('/:id', async (c) => {
-    const id = /^\d{1,12}$/.test(c.req.param('id')) ? Number(c.req.param('id')) : null;
-    if (id === null) throw new DomainError('NOT_FOUND', `No customer ${c.req.param('id')}.`);
+  on(app, markChurnRoute, async (c) => {
+    const id = customerId(c.req.param('id'));
     const services = c.get('services');
-    const input = await jsonBody(c, editCustomerSchema);
+    const input = await jsonBody(c, markChurnRoute.body);
+    const customer = markChurn(
+      services,
+      id,
+      { churned: true, at: input.at === undefined ? services.clock.now() : Date.parse(input.at), note: input.reason ?? '' },
+      c.get('principal')!.actor,
+      input.source ?? 'api',
+    );
+    const mark = churnHistory(services, id)[0]!;
+    return c.json({ customer: { id: customer.id, email: customer.email, name: customer.name, churnedAt: new Date(customer.churnedAt!).toISOString() }, mark: { at: new Date(mark.at).toISOString(), source: mark.source, reason: mark.note } }, 201);
+  });
+
+  on(app, exportCustomerRoute, (c) => {
+    const id = customerId(c.req.param('id'));
+    const body = exportCustomer(c.get('services'), id);
+    c.header('Content-Disposition', `attachment; filename="customer-${id}-export.json"`);
+    return c.json(body);
+  });
+
+  on(app, eraseCustomerRoute, (c) => {
+    const id = customerId(c.req.param('id'));
+    const result = eraseCustomer(c.get('services'), id, c.get('principal')!.actor);
+    return c.json({ erased: true, customer: result.customerId, erasure: result.erasureId, cases: result.cases, summary: result.summary });
+  });
+
+  on(app, editCustomerRoute, async (c) => {
+    const id = customerId(c.req.param('id'));
+    const services = c.get('services');
+    const input = await jsonBody(c, editCustomerRoute.body);
     const { customer, changes } = editCustomer(services, id, input, c.get('principal')!.actor);
     return c.json({
       id: customer.id,
@@ -23,10 +129,16 @@ export function customerRoutes(): Hono<AppEnv> {
       name: customer.name,
       tier: customer.tier,
       organization: customer.organization,
+      phone: customer.phone,
       changes,
       history: profileHistory(services, customer.id).map((h) => ({ ...h, caseId: h.caseId === null ? null : caseRef(h.caseId) })),
     });
   });
 
   return app;
+}
+
+function customerId(param: string): number {
+  if (!/^\d{1,12}$/.test(param)) throw new DomainError('NOT_FOUND', `No customer ${param}.`);
+  return Number(param);
 }

@@ -11,11 +11,27 @@ import { caseRef } from '../../cases/case-ref.js';
 import { DomainError } from '../../errors.js';
 import { importCases, type ImportEvent } from '../../import/import-cases.js';
 import { ndjsonLines } from '../../import/ndjson-lines.js';
-import { MANAGERS, requireRole } from '../middleware/api-auth.js';
+import { apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
+import { importCaseSchema } from '../../cases/import-case.js';
+import { importEvent, importSummary } from './schemas/admin.js';
 import type { AppEnv } from '../types.js';
 
 export const NDJSON = 'application/x-ndjson';
 const ACCEPTED_TYPES = new Set([NDJSON, 'application/ndjson', 'application/jsonl']);
+
+export const importApi = apiGroup('/import', 'Import');
+
+export const importCasesRoute = importApi.route({
+  method: 'post',
+  path: '/cases',
+  summary: 'Bulk import cases (NDJSON)',
+  description: 'One case per line, each like the body of `POST /cases` with import fields (docs/import.md), read as it arrives. Lines whose externalId was imported before are skipped. With `Accept: application/x-ndjson` the answer streams one line per imported, skipped or failed line, progress every 1000 lines, and the summary last.',
+  access: MANAGERS_ONLY,
+  body: importCaseSchema,
+  bodyType: NDJSON,
+  responses: { 200: { description: 'The summary', schema: importSummary, alternatives: { [NDJSON]: importEvent } } },
+  errors: [415],
+});
 
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
@@ -42,7 +58,7 @@ function wire(event: ImportEvent): Record<string, unknown> {
 export function importRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post('/cases', requireRole(...MANAGERS), async (c) => {
+  on(app, importCasesRoute, async (c) => {
     if (!ACCEPTED_TYPES.has(mediaType(c.req.header('Content-Type')))) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the cases as ${NDJSON}: one JSON object per line.`);
     }

@@ -9,11 +9,25 @@ import { Hono } from 'hono';
 import { receiveEmail } from '../../channels/email/receive-email.js';
 import { parseCaseRef } from '../../cases/case-ref.js';
 import { DomainError } from '../../errors.js';
-import { requireScopeOrRole } from '../middleware/api-auth.js';
+import { apiGroup, on } from '../openapi/route-spec.js';
+import { inboundResult } from './schemas/admin.js';
 import type { AppEnv } from '../types.js';
 
 export const INBOUND_PATH = '/api/v1/inbound/';
 const RFC822 = 'message/rfc822';
+
+export const inboundApi = apiGroup('/inbound', 'Email');
+
+export const inboundEmailRoute = inboundApi.route({
+  method: 'post',
+  path: '/email',
+  summary: 'Receive a raw mail',
+  description: 'For providers’ inbound webhooks: the raw mail as `message/rfc822` (EMAIL_MAX_BYTES, not the API’s 256 KiB limit). Admins, or a token with the `inbound` scope.',
+  access: { roles: ['admin'], scopes: ['inbound'] },
+  bodyType: RFC822,
+  responses: { 202: { description: 'What became of the mail', schema: inboundResult } },
+  errors: [415],
+});
 
 /** The body, read until it passes `max` bytes (then reading stops: the mail is too large anyway). */
 async function readBounded(body: ReadableStream<Uint8Array> | null, max: number): Promise<Buffer> {
@@ -41,7 +55,7 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, max: number)
 export function inboundRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.post('/email', requireScopeOrRole('inbound', 'admin'), async (c) => {
+  on(app, inboundEmailRoute, async (c) => {
     const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== RFC822) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the raw mail as ${RFC822}.`);
     const services = c.get('services');

@@ -4,21 +4,39 @@ import { DomainError } from '../../errors.js';
 import { isUpload, limitBody, uploadLimit } from '../limits.js';
 import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
-import { referenceRoutes, tokenRoutes } from './admin.js';
+import { referenceApi, referenceRoutes, tokenApi, tokenRoutes } from './admin.js';
+import { auditApi, auditRoutes } from './audit.js';
+import { caseApi } from './case-specs.js';
 import { caseRoutes } from './cases.js';
-import { channelRoutes } from './channels.js';
-import { customerRoutes } from './customers.js';
-import { importRoutes } from './import.js';
-import { macroRoutes } from './macros.js';
-import { INBOUND_PATH, inboundRoutes } from './inbound.js';
-import { rulesetRoutes } from './rulesets.js';
-import { userRoutes } from './users.js';
-import { reportRoutes } from './reports.js';
-import { searchRoutes } from './search.js';
-import { slaRoutes } from './sla.js';
-import { templateRoutes } from './templates.js';
+import { channelApi, channelRoutes } from './channels.js';
+import { CHURN_PATH, customerApi, customerRoutes } from './customers.js';
+import { importApi, importRoutes } from './import.js';
+import { macroApi, macroRoutes } from './macros.js';
+import { metricsApi, metricsRoutes } from './metrics.js';
+import { INBOUND_PATH, inboundApi, inboundRoutes } from './inbound.js';
+import { phoneApi, phoneHookRoutes } from './phone.js';
+import { rulesetApi, rulesetRoutes } from './rulesets.js';
+import { userApi, userRoutes } from './users.js';
+import { reportApi, reportRoutes } from './reports.js';
+import { searchApi, searchRoutes } from './search.js';
+import { slaApi, slaRoutes } from './sla.js';
+import { templateApi, templateRoutes } from './templates.js';
+import { webhookApi, webhookRoutes } from './webhooks.js';
+import { openApiDocument, openApiGroup, openApiRoutes } from './openapi.js';
+import type { ApiGroup } from '../openapi/route-spec.js';
 
 export const API_BODY_LIMIT = 256 * 1024;
+
+/**
+ * Every group of described API routes: what `/api/v1/openapi.json` and `/api/docs` describe.
+ * A new group (a new file of routes) is added here and mounted below at its `base`.
+ */
+export const API_GROUPS: readonly ApiGroup[] = [
+  caseApi, macroApi, customerApi, auditApi, searchApi, rulesetApi, slaApi, reportApi, metricsApi, templateApi, channelApi, phoneApi, inboundApi, importApi, tokenApi, userApi, webhookApi, referenceApi, openApiGroup,
+];
+
+/** The OpenAPI document of the API (built once, from API_GROUPS). */
+export const apiDocument = () => openApiDocument(API_GROUPS);
 
 export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
@@ -36,22 +54,29 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
     if (own) return next();
     return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
   });
+  // The API's description is public: it is registered before the token check.
+  api.route(openApiGroup.mount, openApiRoutes(apiDocument));
+  // Signed by the provider with PHONE_WEBHOOK_SECRET instead of a bearer token (answers before apiAuth).
+  api.route(phoneApi.mount, phoneHookRoutes());
   api.use(apiAuth(options));
-  api.use(limitScopedTokens({ inbound: INBOUND_PATH }));
-  api.route('/', macroRoutes());
-  api.route('/cases', caseRoutes());
-  api.route('/customers', customerRoutes());
-  api.route('/channels', channelRoutes());
-  api.route('/import', importRoutes());
-  api.route('/inbound', inboundRoutes());
-  api.route('/rulesets', rulesetRoutes());
-  api.route('/tokens', tokenRoutes());
-  api.route('/users', userRoutes());
-  api.route('/', slaRoutes());
-  api.route('/reports', reportRoutes());
-  api.route('/templates', templateRoutes());
-  api.route('/search', searchRoutes());
-  api.route('/', referenceRoutes());
+  api.use(limitScopedTokens({ inbound: INBOUND_PATH, churn: CHURN_PATH }));
+  api.route(macroApi.mount, macroRoutes());
+  api.route(caseApi.mount, caseRoutes());
+  api.route(customerApi.mount, customerRoutes());
+  api.route(auditApi.mount, auditRoutes());
+  api.route(channelApi.mount, channelRoutes());
+  api.route(importApi.mount, importRoutes());
+  api.route(inboundApi.mount, inboundRoutes());
+  api.route(rulesetApi.mount, rulesetRoutes());
+  api.route(tokenApi.mount, tokenRoutes());
+  api.route(userApi.mount, userRoutes());
+  api.route(slaApi.mount, slaRoutes());
+  api.route(reportApi.mount, reportRoutes());
+  api.route(metricsApi.mount, metricsRoutes());
+  api.route(templateApi.mount, templateRoutes());
+  api.route(searchApi.mount, searchRoutes());
+  api.route(webhookApi.mount, webhookRoutes());
+  api.route(referenceApi.mount, referenceRoutes());
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');
   });

@@ -28,7 +28,68 @@ import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
+import { apiGroup, on, STAFF_ONLY } from '../openapi/route-spec.js';
+import { macro, macroApplied, macroPreview } from './schemas/workspace.js';
 import type { AppEnv } from '../types.js';
+
+export const macroApi = apiGroup('', 'Macros');
+const macroIdParam = z.string().meta({ description: 'The macro id.' });
+const caseIdParam = z.string().meta({ description: 'The case reference.', examples: ['C-1042'] });
+
+export const listMacrosRoute = macroApi.route({ method: 'get', path: '/macros', summary: 'The macros you may use', description: 'Yours, then the shared ones.', access: STAFF_ONLY, responses: { 200: z.array(macro) } });
+export const createMacroRoute = macroApi.route({
+  method: 'post',
+  path: '/macros',
+  summary: 'Create a macro',
+  description: 'Shared macros: managers. 422 lists every problem (`line 2: unknown variable {{customer.age}}`).',
+  access: STAFF_ONLY,
+  body: macroInputSchema,
+  responses: { 201: { description: 'The macro', schema: macro, headers: { Location: 'The macro’s URL' } } },
+});
+export const getMacroRoute = macroApi.route({ method: 'get', path: '/macros/:id', summary: 'A macro', access: STAFF_ONLY, params: { id: macroIdParam }, responses: { 200: macro } });
+export const patchMacroRoute = macroApi.route({
+  method: 'patch',
+  path: '/macros/:id',
+  summary: 'Change a macro',
+  description: 'Replaces what it names (`actions` as a whole). Agents change their own personal macros; shared ones are changed by managers (403).',
+  access: STAFF_ONLY,
+  params: { id: macroIdParam },
+  body: macroPatchSchema,
+  responses: { 200: macro },
+  errors: [403, 409],
+});
+export const deleteMacroRoute = macroApi.route({
+  method: 'delete',
+  path: '/macros/:id',
+  summary: 'Delete a macro',
+  access: STAFF_ONLY,
+  params: { id: macroIdParam },
+  responses: { 204: { description: 'Deleted' } },
+  errors: [403],
+});
+export const previewMacroRoute = macroApi.route({
+  method: 'post',
+  path: '/cases/:id/macros/:macroId/preview',
+  summary: 'Preview a macro on a case',
+  description: 'The reply rendered for the case and the changes applying it now would make (`problem` if it would fail). The body may be empty.',
+  access: STAFF_ONLY,
+  params: { id: caseIdParam, macroId: macroIdParam },
+  body: z.strictObject({}),
+  bodyOptional: true,
+  responses: { 200: macroPreview },
+});
+export const applyMacroRoute = macroApi.route({
+  method: 'post',
+  path: '/cases/:id/macros/:macroId/apply',
+  summary: 'Apply a macro to a case',
+  description: 'The reply and every change in one transaction, usage counted; 409 CONFLICT when the case or the macro changed since the preview.',
+  access: STAFF_ONLY,
+  params: { id: caseIdParam, macroId: macroIdParam },
+  body: applyMacroSchema,
+  bodyOptional: true,
+  responses: { 200: macroApplied },
+  errors: [409, 429],
+});
 
 function actorOf(c: Context<AppEnv>): Actor {
   return c.get('principal')!.actor;
@@ -80,42 +141,42 @@ export function macroRoutes(): Hono<AppEnv> {
   app.use('/macros/*', requireRole(...STAFF));
   app.use('/cases/:id/macros/*', requireRole(...STAFF));
 
-  app.get('/macros', (c) => c.json(usableMacros(c.get('services').db, actorOf(c)).map((m) => macroBody(m, actorOf(c)))));
+  on(app, listMacrosRoute, (c) => c.json(usableMacros(c.get('services').db, actorOf(c)).map((m) => macroBody(m, actorOf(c)))));
 
-  app.post('/macros', async (c) => {
-    const input = await jsonBody(c, macroInputSchema);
+  on(app, createMacroRoute, async (c) => {
+    const input = await jsonBody(c, createMacroRoute.body);
     const created = createMacro(c.get('services'), input, actorOf(c));
     c.header('Location', `/api/v1/macros/${created.id}`);
     return c.json(macroBody(created, actorOf(c)), 201);
   });
 
-  app.get('/macros/:id', (c) => c.json(macroBody(findMacro(c.get('services').db, macroId(c), actorOf(c)), actorOf(c))));
+  on(app, getMacroRoute, (c) => c.json(macroBody(findMacro(c.get('services').db, macroId(c), actorOf(c)), actorOf(c))));
 
-  app.patch('/macros/:id', async (c) => {
+  on(app, patchMacroRoute, async (c) => {
     const id = macroId(c);
     // Who may change it is decided before the body is looked at.
     assertMayChange(actorOf(c), findMacro(c.get('services').db, id, actorOf(c)));
-    const input = await jsonBody(c, macroPatchSchema);
+    const input = await jsonBody(c, patchMacroRoute.body);
     return c.json(macroBody(updateMacro(c.get('services'), id, input, actorOf(c)), actorOf(c)));
   });
 
-  app.delete('/macros/:id', (c) => {
+  on(app, deleteMacroRoute, (c) => {
     deleteMacro(c.get('services'), macroId(c), actorOf(c));
     return c.body(null, 204);
   });
 
-  app.post('/cases/:id/macros/:macroId/preview', async (c) => {
+  on(app, previewMacroRoute, async (c) => {
     const row = visibleCase(c);
     const id = macroId(c, 'macroId');
-    await optionalBody(c, z.strictObject({}));
+    await optionalBody(c, previewMacroRoute.body);
     const p = previewMacro(c.get('services'), row.id, id, actorOf(c));
     return c.json({ case: caseRef(row.id), macro: { id: p.macro.id, name: p.macro.name }, text: p.text, planned: p.planned, changes: p.changes, problem: p.problem, caseVersion: p.caseVersion, macroVersion: p.macro.version });
   });
 
-  app.post('/cases/:id/macros/:macroId/apply', async (c) => {
+  on(app, applyMacroRoute, async (c) => {
     const row = visibleCase(c);
     const id = macroId(c, 'macroId');
-    const input = await optionalBody(c, applyMacroSchema);
+    const input = await optionalBody(c, applyMacroRoute.body);
     // A reply through the API counts against the token's message limit, as POST …/messages does.
     takeRateLimit(c, c.get('principal')!, 'messages');
     const services = c.get('services');

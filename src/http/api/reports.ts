@@ -15,6 +15,8 @@ import { reportFileName } from '../../reports/file-name.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { MANAGERS, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
+import { apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
+import { report, reportListItem } from './schemas/admin.js';
 
 const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
@@ -25,6 +27,32 @@ const createSchema = z.strictObject({
   timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone such as Europe/Berlin').optional(),
   deliver: z.boolean().optional(),
 });
+
+export const reportApi = apiGroup('/reports', 'Reports');
+const reportIdParam = { id: z.string().meta({ description: 'The report id.' }) };
+
+export const listReportsRoute = reportApi.route({ method: 'get', path: '/', summary: 'SLA escalation reports', description: 'Newest first.', access: MANAGERS_ONLY, query: listQuery, responses: { 200: z.array(reportListItem) } });
+export const createReportRoute = reportApi.route({
+  method: 'post',
+  path: '/',
+  summary: 'Build a report now',
+  description: 'For a period; `deliver` mails it to the report recipients.',
+  access: MANAGERS_ONLY,
+  body: createSchema,
+  responses: { 201: { description: 'The report', schema: report, headers: { Location: 'The report’s URL' } } },
+});
+export const getReportRoute = reportApi.route({ method: 'get', path: '/:id', summary: 'A report', access: MANAGERS_ONLY, params: reportIdParam, responses: { 200: report } });
+export const reportCsvRoute = reportApi.route({ method: 'get', path: '/:id/report.csv', summary: 'A report as CSV', access: MANAGERS_ONLY, params: reportIdParam, responses: { 200: { description: 'A download', contentType: 'text/csv' } } });
+export const reportHtmlRoute = reportApi.route({
+  method: 'get',
+  path: '/:id/report.html',
+  summary: 'A report as HTML',
+  description: 'A download (the mail’s HTML body), never rendered on our origin.',
+  access: MANAGERS_ONLY,
+  params: reportIdParam,
+  responses: { 200: { description: 'A download', contentType: 'text/html' } },
+});
+export const deliverReportRoute = reportApi.route({ method: 'post', path: '/:id/deliver', summary: 'Send a report again', description: '409 CONFLICT without SMTP_URL.', access: MANAGERS_ONLY, params: reportIdParam, responses: { 202: { description: 'Queued for delivery', schema: reportListItem } }, errors: [409] });
 
 function delivery(row: ReportRow) {
   return {
@@ -60,16 +88,16 @@ export function reportRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole(...MANAGERS));
 
-  app.get('/', (c) => {
-    const { limit } = parseWith(listQuery, c.req.query());
+  on(app, listReportsRoute, (c) => {
+    const { limit } = parseWith(listReportsRoute.query, c.req.query());
     const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
     const rows = c.get('services').db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(limit).all();
     return c.json(rows.map(listItem));
   });
 
-  app.post('/', async (c) => {
+  on(app, createReportRoute, async (c) => {
     const services = c.get('services');
-    const input = await jsonBody(c, createSchema);
+    const input = await jsonBody(c, createReportRoute.body);
     const row = createReport(services, {
       from: Date.parse(input.from),
       to: Date.parse(input.to),
@@ -83,18 +111,18 @@ export function reportRoutes(): Hono<AppEnv> {
     return c.json({ ...listItem(row), summary: row.summary }, 201);
   });
 
-  app.get('/:id', (c) => {
+  on(app, getReportRoute, (c) => {
     const row = reportOf(c);
     return c.json({ ...listItem(row), summary: row.summary });
   });
 
-  app.get('/:id/report.csv', (c) => {
+  on(app, reportCsvRoute, (c) => {
     const row = reportOf(c);
     c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'csv')}"`);
     return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 
-  app.get('/:id/report.html', (c) => {
+  on(app, reportHtmlRoute, (c) => {
     // A download, like the CSV: the stored document (the mail's HTML body) carries inline
     // styles our pages' CSP would refuse, so it is never rendered on our origin.
     const row = reportOf(c);
@@ -102,7 +130,7 @@ export function reportRoutes(): Hono<AppEnv> {
     return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
   });
 
-  app.post('/:id/deliver', async (c) => {
+  on(app, deliverReportRoute, async (c) => {
     const services = c.get('services');
     const row = redeliverReport(services, reportOf(c).id);
     services.outbox.kick();

@@ -6,10 +6,12 @@ import type { DefinitionVersionRow } from '../../definitions/registry.js';
 import { publishVersion } from '../../definitions/versions.js';
 import { DomainError } from '../../errors.js';
 import { jsonBody, parseWith } from '../json-body.js';
-import { MANAGERS, STAFF, requireRole } from '../middleware/api-auth.js';
+import { STAFF, requireRole } from '../middleware/api-auth.js';
+import { apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
+import { definitionVersion, publishedRuleset, ruleset, rulesetListItem } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
 
-const putSchema = z.strictObject({
+const rulesetBodySchema = z.strictObject({
   rules: z.array(z.unknown()),
   description: z.string().max(2_000).optional(),
   /** Left out: the examples of the version in force are kept (and run). */
@@ -20,6 +22,23 @@ const putSchema = z.strictObject({
 });
 
 const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
+
+export const rulesetApi = apiGroup('/rulesets', 'Rules');
+const nameParam = { name: z.string().meta({ description: 'The ruleset name.', examples: ['routing', 'escalation'] }) };
+
+export const listRulesetsRoute = rulesetApi.route({ method: 'get', path: '/', summary: 'Rulesets in force', access: STAFF_ONLY, responses: { 200: z.array(rulesetListItem) } });
+export const getRulesetRoute = rulesetApi.route({ method: 'get', path: '/:name', summary: 'A ruleset', description: 'The version in force, or `?version=`.', access: STAFF_ONLY, params: nameParam, query: versionQuery, responses: { 200: ruleset } });
+export const rulesetVersionsRoute = rulesetApi.route({ method: 'get', path: '/:name/versions', summary: 'A ruleset’s versions', access: STAFF_ONLY, params: nameParam, responses: { 200: z.array(definitionVersion) } });
+export const putRulesetRoute = rulesetApi.route({
+  method: 'put',
+  path: '/:name',
+  summary: 'Publish a new version',
+  description: '422 INVALID_RULESET with every problem’s JSON path, or 422 EXAMPLES_FAILED naming each failing example (docs/rules.md, "Examples"). 201 for a new ruleset.',
+  access: MANAGERS_ONLY,
+  params: nameParam,
+  body: rulesetBodySchema,
+  responses: { 200: publishedRuleset, 201: publishedRuleset },
+});
 
 function rulesetBody(row: DefinitionVersionRow) {
   const body = row.body as { ruleset: string; description?: string; rules: unknown[]; examples?: unknown[] };
@@ -42,7 +61,7 @@ export function rulesetRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole(...STAFF));
 
-  app.get('/', (c) => {
+  on(app, listRulesetsRoute, (c) => {
     const { definitions } = c.get('services');
     return c.json(
       definitions.names('ruleset').map((name) => {
@@ -53,28 +72,28 @@ export function rulesetRoutes(): Hono<AppEnv> {
     );
   });
 
-  app.get('/:name', (c) => {
+  on(app, getRulesetRoute, (c) => {
     const { definitions } = c.get('services');
     const name = c.req.param('name');
-    const { version } = parseWith(versionQuery, c.req.query());
+    const { version } = parseWith(getRulesetRoute.query, c.req.query());
     const v = version ?? definitions.publishedVersion('ruleset', name);
     const row = v === null ? undefined : definitions.version('ruleset', name, v);
     if (!row) throw new DomainError('RULESET_NOT_FOUND', `No ruleset "${name}"${version ? ` version ${version}` : ''}.`, { ruleset: name });
     return c.json(rulesetBody(row));
   });
 
-  app.get('/:name/versions', (c) => {
+  on(app, rulesetVersionsRoute, (c) => {
     const { definitions } = c.get('services');
     const rows = definitions.history('ruleset', c.req.param('name'));
     if (rows.length === 0) throw new DomainError('RULESET_NOT_FOUND', `No ruleset "${c.req.param('name')}".`);
     return c.json(rows.map((row) => ({ version: row.version, state: row.state, author: row.author, note: row.note, createdAt: iso(row.createdAt), publishedAt: iso(row.publishedAt) })));
   });
 
-  app.put('/:name', requireRole(...MANAGERS), async (c) => {
+  on(app, putRulesetRoute, async (c) => {
     const services = c.get('services');
     const { definitions } = services;
     const name = c.req.param('name');
-    const input = await jsonBody(c, putSchema);
+    const input = await jsonBody(c, putRulesetRoute.body);
     const isNew = definitions.history('ruleset', name).length === 0;
     const published = definitions.publishedVersion('ruleset', name);
     const previous = published === null ? undefined : (definitions.version('ruleset', name, published)?.body as { description?: unknown; examples?: unknown } | undefined);

@@ -11,14 +11,50 @@ import { DomainError } from '../../errors.js';
 import { casesOnOtherSlaVersions, reapplySlaPolicy } from '../../sla/reapply.js';
 import { runSlaSweep } from '../../sla/run-sweep.js';
 import { parseWith, readJson } from '../json-body.js';
-import { MANAGERS, STAFF, requireRole } from '../middleware/api-auth.js';
+import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
+import { definitionVersion, publishedSlaConfig, reapplyResult, slaConfig, slaConfigVersion, sweepRun } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
+import { audit } from '../../audit/record-audit.js';
+import { auditedVersion, definitionInForce } from '../../definitions/versions.js';
 
 const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const noteSchema = z.string().max(2_000).optional();
 const reapplySchema = z.strictObject({
   dryRun: z.boolean().default(false),
   limit: z.number().int().min(0).max(10_000).optional(),
+});
+
+export const slaApi = apiGroup('', 'SLA');
+
+export const getSlaConfigRoute = slaApi.route({
+  method: 'get',
+  path: '/sla-config',
+  summary: 'The SLA config in force',
+  description: 'Calendars and policies (or `?version=`), and how many open cases run on another version.',
+  access: STAFF_ONLY,
+  query: versionQuery,
+  responses: { 200: slaConfigVersion },
+});
+export const slaVersionsRoute = slaApi.route({ method: 'get', path: '/sla-config/versions', summary: 'SLA config versions', access: STAFF_ONLY, responses: { 200: z.array(definitionVersion) } });
+export const putSlaConfigRoute = slaApi.route({
+  method: 'put',
+  path: '/sla-config',
+  summary: 'Publish an SLA config',
+  description: 'The config itself, or `{ "config": {…}, "note": "…" }`. 422 INVALID_SLA_CONFIG lists every problem with its JSON path. Running cases keep their version until re-applied.',
+  access: MANAGERS_ONLY,
+  body: z.union([z.strictObject({ config: slaConfig, note: noteSchema }), slaConfig]),
+  responses: { 200: publishedSlaConfig },
+});
+export const sweepRoute = slaApi.route({ method: 'post', path: '/sla/sweep', summary: 'Run the SLA sweep now', description: 'Records due warnings and breaches, wait alerts, and performs the work they queued.', access: ADMINS_ONLY, responses: { 200: sweepRun } });
+export const reapplyRoute = slaApi.route({
+  method: 'post',
+  path: '/sla/reapply',
+  summary: 'Re-apply the SLA config to open cases',
+  description: '`{ "dryRun": true }` previews; `limit` caps the listed cases. The body may be empty.',
+  access: MANAGERS_ONLY,
+  body: reapplySchema,
+  bodyOptional: true,
+  responses: { 200: reapplyResult },
 });
 
 function versionBody(row: DefinitionVersionRow) {
@@ -46,47 +82,50 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function slaRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get('/sla-config', requireRole(...STAFF), (c) => {
+  on(app, getSlaConfigRoute, (c) => {
     const services = c.get('services');
     const { definitions } = services;
-    const { version } = parseWith(versionQuery, c.req.query());
+    const { version } = parseWith(getSlaConfigRoute.query, c.req.query());
     const v = version ?? definitions.publishedVersion('sla', SLA_CONFIG_NAME);
     const row = v === null ? undefined : definitions.version('sla', SLA_CONFIG_NAME, v);
     if (!row) throw new DomainError('NOT_FOUND', `No SLA config${version ? ` version ${version}` : ''}.`);
     return c.json({ ...versionBody(row), openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
   });
 
-  app.get('/sla-config/versions', requireRole(...STAFF), (c) => {
+  on(app, slaVersionsRoute, (c) => {
     const rows = c.get('services').definitions.history('sla', SLA_CONFIG_NAME);
     return c.json(rows.map(({ body: _body, ...row }) => ({ version: row.version, state: row.state, author: row.author, note: row.note, createdAt: iso(row.createdAt), publishedAt: iso(row.publishedAt) })));
   });
 
   /** Body: the SLA config itself, or `{ "config": {…}, "note": "…" }`. */
-  app.put('/sla-config', requireRole(...MANAGERS), async (c) => {
+  on(app, putSlaConfigRoute, async (c) => {
     const services = c.get('services');
     const body = await readJson(c);
     const wrapped = isRecord(body) && 'config' in body;
     const config = wrapped ? body.config : body;
     const note = parseWith(noteSchema, wrapped ? body.note : undefined);
     const actor = c.get('principal')!.actor;
-    const row = transaction(services.db, () =>
-      services.definitions.createVersion('sla', SLA_CONFIG_NAME, config, {
+    const row = transaction(services.db, () => {
+      const before = definitionInForce(services, 'sla', SLA_CONFIG_NAME);
+      const created = services.definitions.createVersion('sla', SLA_CONFIG_NAME, config, {
         state: 'published',
         note: note ?? 'Published through the API',
         author: actor.name,
         authorId: actor.type === 'staff' ? actor.id : null,
         now: services.clock.now(),
-      }),
-    );
+      });
+      audit(services, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'published', before, auditedVersion(created));
+      return created;
+    });
     const warnings = services.definitions.validate('sla', SLA_CONFIG_NAME, config).filter((p) => p.severity === 'warning');
     return c.json({ ...versionBody(row), warnings, openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
   });
 
-  app.post('/sla/sweep', requireRole('admin'), async (c) => c.json(await runSlaSweep(c.get('services'))));
+  on(app, sweepRoute, async (c) => c.json(await runSlaSweep(c.get('services'))));
 
   /** Body (optional): `{ "dryRun": true }` previews; `limit` caps the listed cases. */
-  app.post('/sla/reapply', requireRole(...MANAGERS), async (c) => {
-    const input = parseWith(reapplySchema, await optionalJson(c));
+  on(app, reapplyRoute, async (c) => {
+    const input = parseWith(reapplyRoute.body, await optionalJson(c));
     const result = reapplySlaPolicy(c.get('services'), {
       dryRun: input.dryRun,
       actor: c.get('principal')!.actor,

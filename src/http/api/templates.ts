@@ -16,11 +16,40 @@ import { allTemplateStates, templateHistory, templateState, type TemplateState }
 import { jsonBody } from '../json-body.js';
 import { MANAGERS, requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
+import { apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
+import { template, templatePreview, templateWithHistory } from './schemas/definitions.js';
 
 const previewSchema = z.strictObject({
   subject: z.string().optional(),
   body: z.string().optional(),
   case: z.string().max(40).optional(),
+});
+
+export const templateApi = apiGroup('/templates', 'Mail templates');
+const templateParams = { name: z.string().meta({ examples: ['case-resolved'] }), audience: z.enum(['customer', 'staff']) };
+
+export const listTemplatesRoute = templateApi.route({ method: 'get', path: '/', summary: 'Mail templates', description: 'Every template version, the wording in force and the default.', access: MANAGERS_ONLY, responses: { 200: z.array(template) } });
+export const getTemplateRoute = templateApi.route({ method: 'get', path: '/:name/:audience', summary: 'A mail template with its history', access: MANAGERS_ONLY, params: templateParams, responses: { 200: templateWithHistory } });
+export const putTemplateRoute = templateApi.route({
+  method: 'put',
+  path: '/:name/:audience',
+  summary: 'Reword a mail template',
+  description: '422 with every problem (unknown variables, unbalanced sections).',
+  access: MANAGERS_ONLY,
+  params: templateParams,
+  body: templateInputSchema,
+  responses: { 200: template },
+});
+export const resetTemplateRoute = templateApi.route({ method: 'delete', path: '/:name/:audience', summary: 'Back to the built-in wording', access: MANAGERS_ONLY, params: templateParams, responses: { 200: template } });
+export const previewTemplateRoute = templateApi.route({
+  method: 'post',
+  path: '/:name/:audience/preview',
+  summary: 'Preview a mail template',
+  description: 'The wording given (or in force) rendered for a case (`case`) or a sample.',
+  access: MANAGERS_ONLY,
+  params: templateParams,
+  body: previewSchema,
+  responses: { 200: templatePreview },
 });
 
 function templateBody(s: TemplateState) {
@@ -43,24 +72,24 @@ export function templateRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole(...MANAGERS));
 
-  app.get('/', (c) => c.json(allTemplateStates(c.get('services').db).map(templateBody)));
+  on(app, listTemplatesRoute, (c) => c.json(allTemplateStates(c.get('services').db).map(templateBody)));
 
-  app.get('/:name/:audience', (c) => {
+  on(app, getTemplateRoute, (c) => {
     const { db } = c.get('services');
     const state = templateState(db, c.req.param('name'), c.req.param('audience'));
     const history = templateHistory(db, state.spec.name, state.audience).map((h) => ({ action: h.action, subject: h.subject, body: h.body, by: h.actor, at: iso(h.at) }));
     return c.json({ ...templateBody(state), history });
   });
 
-  app.put('/:name/:audience', async (c) => {
-    const input = await jsonBody(c, templateInputSchema);
+  on(app, putTemplateRoute, async (c) => {
+    const input = await jsonBody(c, putTemplateRoute.body);
     return c.json(templateBody(saveTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), input, c.get('principal')!.actor)));
   });
 
-  app.delete('/:name/:audience', (c) => c.json(templateBody(resetTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), c.get('principal')!.actor))));
+  on(app, resetTemplateRoute, (c) => c.json(templateBody(resetTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), c.get('principal')!.actor))));
 
-  app.post('/:name/:audience/preview', async (c) => {
-    const input = await jsonBody(c, previewSchema);
+  on(app, previewTemplateRoute, async (c) => {
+    const input = await jsonBody(c, previewTemplateRoute.body);
     return c.json(previewTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), input, c.get('principal')!.actor));
   });
 

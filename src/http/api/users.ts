@@ -4,18 +4,42 @@
  */
 import { Hono } from 'hono';
 import { iso } from '../../cases/case-view.js';
-import { createUser } from '../../users/create-user.js';
+import { createUser, createUserSchema } from '../../users/create-user.js';
 import { z } from 'zod';
 import { issuePasswordLink } from '../../users/password-tokens.js';
 import { jsonBody, readJson } from '../json-body.js';
 import { requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
+import { ADMINS_ONLY, apiGroup, on } from '../openapi/route-spec.js';
+import { createdUser, passwordLink } from './schemas/admin.js';
+
+export const userApi = apiGroup('/users', 'Setup');
+
+export const createUserRoute = userApi.route({
+  method: 'post',
+  path: '/',
+  summary: 'Provision an account',
+  description: 'A staff member or a customer. Without a password the answer carries a one-time `setPasswordUrl`.',
+  access: ADMINS_ONLY,
+  body: createUserSchema,
+  responses: { 201: createdUser },
+  errors: [409],
+});
+export const passwordLinkRoute = userApi.route({
+  method: 'post',
+  path: '/password-links',
+  summary: 'A one-time set-password link',
+  description: 'For an existing account (portal access, reset).',
+  access: ADMINS_ONLY,
+  body: z.strictObject({ email: z.email() }),
+  responses: { 201: passwordLink },
+});
 
 export function userRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole('admin'));
 
-  app.post('/', async (c) => {
+  on(app, createUserRoute, async (c) => {
     const created = await createUser(c.get('services'), await readJson(c), c.get('principal')!.actor);
     return c.json(
       {
@@ -27,6 +51,7 @@ export function userRoutes(): Hono<AppEnv> {
         queues: created.queues,
         skills: created.skills,
         capacity: created.capacity,
+        chatLimit: created.chatLimit,
         available: created.available,
         ...(created.setPassword ? { setPasswordUrl: created.setPassword.url, setPasswordExpiresAt: iso(created.setPassword.expiresAt) } : {}),
       },
@@ -34,8 +59,8 @@ export function userRoutes(): Hono<AppEnv> {
     );
   });
   /** A one-time link to set a password for an existing account (portal access, reset). */
-  app.post('/password-links', async (c) => {
-    const { email } = await jsonBody(c, z.strictObject({ email: z.email() }));
+  on(app, passwordLinkRoute, async (c) => {
+    const { email } = await jsonBody(c, passwordLinkRoute.body);
     const link = issuePasswordLink(c.get('services'), email);
     return c.json({ id: link.ref.id, type: link.ref.type, email: email.toLowerCase(), setPasswordUrl: link.url, setPasswordExpiresAt: iso(link.expiresAt) }, 201);
   });

@@ -49,10 +49,11 @@ export const MANAGERS: Role[] = ['manager', 'admin'];
  * Tokens limited to scopes (auth/api-tokens.ts) reach only the routes their scopes open:
  * `routes` maps a scope to the path prefix it opens. Everything else is 403 for them.
  */
-export function limitScopedTokens(routes: Readonly<Record<string, string>>): MiddlewareHandler<AppEnv> {
+export function limitScopedTokens(routes: Readonly<Record<string, string | RegExp>>): MiddlewareHandler<AppEnv> {
+  const opens = (route: string | RegExp | undefined, path: string) => (typeof route === 'string' ? path.startsWith(route) : route !== undefined && route.test(path));
   return async function limitScopedTokensMiddleware(c, next) {
     const scopes = c.get('principal')?.scopes;
-    if (scopes && scopes.length > 0 && !scopes.some((scope) => routes[scope] !== undefined && c.req.path.startsWith(routes[scope]!))) {
+    if (scopes && scopes.length > 0 && !scopes.some((scope) => opens(routes[scope], c.req.path))) {
       throw new DomainError('FORBIDDEN', `This token is limited to: ${scopes.join(', ')}.`);
     }
     await next();

@@ -1,6 +1,7 @@
 /**
  * Request ids. Every request gets an id we generate (a random UUID), answered in
- * `X-Request-Id`, carried by every problem+json body and error page, and logged. A client's
+ * `X-Request-Id`, carried by every problem+json body and error page, and logged
+ * (middleware/observe-requests.ts). A client's
  * own `X-Request-Id` never becomes ours (a client could otherwise pick ids that collide with
  * or impersonate other requests in the logs): it is kept as `clientRequestId`, a separate log
  * field, when it is printable ASCII of at most 128 characters.
@@ -18,15 +19,6 @@ export function requestIds(): MiddlewareHandler<AppEnv> {
     c.set('requestId', id);
     c.set('clientRequestId', theirs !== undefined && CLIENT_ID_SHAPE.test(theirs) ? theirs : null);
     c.header('X-Request-Id', id);
-    const started = performance.now();
     await next();
-    c.get('services').logger.debug('request', {
-      requestId: id,
-      clientRequestId: c.get('clientRequestId'),
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-    });
   };
 }

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Hono } from 'hono';
+import { fileURLToPath } from 'node:url';
+import { Hono, type Context } from 'hono';
 import { sha256 } from '../../auth/tokens.js';
 import type { AppEnv } from '../types.js';
 import { own } from '../../own.js';
@@ -26,11 +27,16 @@ const FILES: Record<string, Asset> = {
   'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
   'app.js': { file: path.join(PUBLIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: path.join(PUBLIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
+  'api-docs.css': { file: path.join(PUBLIC_DIR, 'api-docs.css'), type: 'text/css; charset=utf-8' },
   'manage.css': { file: path.join(PUBLIC_DIR, 'manage.css'), type: 'text/css; charset=utf-8' },
   'workspace.css': { file: path.join(PUBLIC_DIR, 'workspace.css'), type: 'text/css; charset=utf-8' },
   'workspace.js': { file: path.join(PUBLIC_DIR, 'workspace.js'), type: 'text/javascript; charset=utf-8' },
   'manage-reports.css': { file: path.join(PUBLIC_DIR, 'manage-reports.css'), type: 'text/css; charset=utf-8' },
   'manage.js': { file: path.join(PUBLIC_DIR, 'manage.js'), type: 'text/javascript; charset=utf-8' },
+  'chat-frame.js': { file: path.join(PUBLIC_DIR, 'chat-frame.js'), type: 'text/javascript; charset=utf-8' },
+  'chat-frame.css': { file: path.join(PUBLIC_DIR, 'chat-frame.css'), type: 'text/css; charset=utf-8' },
+  'chat-widget.js': { file: path.join(PUBLIC_DIR, 'chat-widget.js'), type: 'text/javascript; charset=utf-8' },
+  'chat-agent.js': { file: path.join(PUBLIC_DIR, 'chat-agent.js'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { file: path.join(PUBLIC_DIR, 'favicon.svg'), type: 'image/svg+xml' },
 };
 
@@ -98,27 +104,31 @@ export function assetUrl(name: keyof typeof FILES & string): string {
 
 export function assetRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/assets/:name', (c) => {
-    const asset = load(c.req.param('name'));
-    if (!asset) return c.notFound();
-    const encoding = asset.br ? acceptedEncoding(c.req.header('Accept-Encoding')) : null;
-    // one entity tag per representation: the compressed bytes differ from the plain ones
-    const etag = `"${asset.hash}${encoding ? `-${encoding}` : ''}"`;
-    const headers: Record<string, string> = {
-      'Content-Type': asset.type,
-      'Cache-Control': c.req.query('v') === asset.hash ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
-      ETag: etag,
-    };
-    if (asset.br) headers.Vary = 'Accept-Encoding';
-    if (c.req.header('If-None-Match') === etag) return c.body(null, 304, headers);
-    if (encoding) headers['Content-Encoding'] = encoding;
-    const body = encoding === 'br' ? asset.br! : encoding === 'gzip' ? asset.gzip! : asset.body;
-    return c.body(new Uint8Array(body), 200, headers);
-  });
+  app.get('/assets/:name', (c) => serveAsset(c, c.req.param('name')));
+  // The live chat's loader: host sites put this address in their script tag (docs/chat.md).
+  app.get('/chat/widget.js', (c) => serveAsset(c, 'chat-widget.js'));
   app.get('/favicon.ico', (c) => {
     c.header('Content-Type', 'image/x-icon');
     c.header('Cache-Control', 'public, max-age=86400');
     return c.body(new Uint8Array(favicon()), 200);
   });
   return app;
+}
+
+function serveAsset(c: Context<AppEnv>, name: string): Response {
+  const asset = load(name);
+  if (!asset) return c.notFound() as Response;
+  const encoding = asset.br ? acceptedEncoding(c.req.header('Accept-Encoding')) : null;
+  // one entity tag per representation: the compressed bytes differ from the plain ones
+  const etag = `"${asset.hash}${encoding ? `-${encoding}` : ''}"`;
+  const headers: Record<string, string> = {
+    'Content-Type': asset.type,
+    'Cache-Control': c.req.query('v') === asset.hash ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+    ETag: etag,
+  };
+  if (asset.br) headers.Vary = 'Accept-Encoding';
+  if (c.req.header('If-None-Match') === etag) return c.body(null, 304, headers);
+  if (encoding) headers['Content-Encoding'] = encoding;
+  const body = encoding === 'br' ? asset.br! : encoding === 'gzip' ? asset.gzip! : asset.body;
+  return c.body(new Uint8Array(body), 200, headers);
 }

@@ -20,7 +20,9 @@ import { Alert, type FormErrors, type FormValues } from '../../../views/componen
 import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
+import { Timeline } from '../../../views/partials/timeline.js';
 import type { ComposerMode } from '../../../views/partials/composer-parts.js';
+import type { CaseChange } from '../../cases/stale-view.js';
 import { loadCasePage, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
@@ -60,7 +62,16 @@ export type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'ratin
  * The one form that failed, re-rendered with its messages (422); with `composerConfirm` the
  * composer asking to confirm a public reply after a note (200: nothing was refused).
  */
-export function formFailure(c: PageContext, v: Visible, form: FormName, values: FormValues, errors: FormErrors, status: 200 | 422 | 429 = 422, composerConfirm?: { then: string }) {
+export function formFailure(
+  c: PageContext,
+  v: Visible,
+  form: FormName,
+  values: FormValues,
+  errors: FormErrors,
+  status: 200 | 422 | 429 = 422,
+  composerConfirm?: { then: string },
+  composerStale?: { changes: CaseChange[]; then: string },
+) {
   const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
   const ctx = ctxOf(d, c.get('csrfToken'));
   const state = { values, errors };
@@ -73,8 +84,20 @@ export function formFailure(c: PageContext, v: Visible, form: FormName, values: 
       const confirm = composerConfirm && { then: composerConfirm.then, label: d.transitions.find((t) => t.name === composerConfirm.then)?.label ?? null };
       forms.composer = state;
       if (confirm) forms.composerConfirm = confirm;
+      if (composerStale) forms.composerStale = composerStale;
       formId = 'composer';
-      fragment = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} />;
+      // The composer alone is swapped in: it keeps saying what the page shows (the `seen` it was posted with), unless the timeline comes along.
+      const posted = /^\d{1,15}$/.test(values.seen ?? '') ? Number(values.seen) : d.lastEventId;
+      const composer = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={composerStale ? d.lastEventId : posted} stale={composerStale} />;
+      // Held back for changes: the timeline comes along (out of band), so what changed is on screen.
+      fragment = composerStale
+        ? () => (
+            <>
+              {composer()}
+              <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
+            </>
+          )
+        : composer;
       break;
     }
     case 'edit':
@@ -178,6 +201,16 @@ export class ConfirmationNeeded extends Error {
   }
 }
 
+/** Thrown by a reply or note sent from a stale view: the composer lists what changed and keeps the draft. */
+export class StaleView extends Error {
+  constructor(
+    readonly changes: CaseChange[],
+    readonly then: string,
+  ) {
+    super('stale view');
+  }
+}
+
 /** A domain error a route turns into a form failure itself, with the values the form should show. */
 export type Recover = (error: unknown, values: FormValues) => { values: FormValues; errors: FormErrors } | null;
 
@@ -203,6 +236,8 @@ export async function command<T>(
     outcome = run(v, parsed.data, files);
   } catch (error) {
     if (error instanceof ConfirmationNeeded) return formFailure(c, v, formName, values, {}, 200, { then: error.then });
+    // Nothing was sent: the composer comes back with the changes and the draft (200, as for the note confirmation: nothing was refused).
+    if (error instanceof StaleView) return formFailure(c, v, formName, values, {}, 200, undefined, { changes: error.changes, then: error.then });
     if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
       c.header('Retry-After', retryAfterOf(error));
       return formFailure(c, v, formName, values, { '(form)': error.message }, 429);

@@ -1,4 +1,6 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
+import { chatPanelData, type ChatPanelData } from '../../chat/panel.js';
+import { sessionOfCase } from '../../chat/sessions.js';
 import { and, asc, eq, inArray, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
@@ -17,6 +19,7 @@ import { availableTransitions, type AvailableTransition } from '../../workflow/t
 import type { Principal } from '../types.js';
 import { timerStatus, type SlaStatus } from './sla-status.js';
 import { sha256 } from '../../auth/tokens.js';
+import type { PresenceEntry } from '../../cases/presence.js';
 
 export interface OtherCase {
   ref: string;
@@ -42,6 +45,8 @@ interface CasePageBase {
 /** The workspace: everything about the case. */
 export interface StaffCasePageData extends CasePageBase {
   audience: 'staff';
+  /** The live chat of a chat case (its latest session), or null. */
+  chat?: ChatPanelData | null;
   row: CaseRow;
   view: CaseView;
   timeline: TimelineEntry[];
@@ -63,6 +68,10 @@ export interface StaffCasePageData extends CasePageBase {
   mentionable: { handle: string; name: string }[];
   /** The macros the viewer may use in the composer (their own, then the shared ones). */
   macros: MacroOption[];
+  /** The newest timeline entry shown: the composer sends it back (`seen`), so a send from a stale view is held back. */
+  lastEventId: number;
+  /** Colleagues who have the case open now, and who of them is typing (src/cases/presence.ts). */
+  presence: PresenceEntry[];
   /** Rulesets this case can be kept as an example of (managers, a case routed by rules): those run at intake. */
   exampleRulesets: string[];
 }
@@ -131,9 +140,11 @@ export function caseStamp(services: Services, principal: Principal, row: CaseRow
       const s = timerStatus(t, now);
       return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
     });
+  // A chat case's live chat panel (its "End chat" form) is an action too: re-rendered when the chat ends or a new one starts.
+  const chat = row.channel === 'chat' ? sessionOfCase(services, row.id) : null;
   return {
     // The edit form shows subject, priority and tags: it is refreshed when someone else changes them.
-    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags])).slice(0, 12),
+    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags, chat ? [chat.id, chat.state] : null])).slice(0, 12),
     version: sha256(`${row.id}:${row.version}`).slice(0, 8),
     content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
@@ -168,6 +179,8 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     row,
     view: caseView(services, row),
     timeline: entries,
+    lastEventId: entries.reduce((m, e) => Math.max(m, e.id), 0),
+    presence: services.presence.others(row.id, principal.staffId, now),
     timers: timerRows.map((t) => timerStatus(t, now)),
     stateLabels,
     otherCases: [],
@@ -180,6 +193,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
     macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
+    chat: row.channel === 'chat' ? chatPanelData(services, row.id) : null,
     exampleRulesets:
       isManagerRole(principal.actor.role) && row.routing
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)

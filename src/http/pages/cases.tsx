@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
 import { lastStaffMessage } from '../../cases/add-message.js';
+import { changesSince } from '../../cases/stale-view.js';
 import { loadCase } from '../../cases/case-view.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
@@ -23,16 +24,19 @@ import { sendMessage, type SendMessageResult } from '../../cases/send-message.js
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
 import { DomainError } from '../../errors.js';
+import { phoneField } from '../../text/phone.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { takeRateLimit } from '../limits.js';
 import { isManagerRole } from '../../roles.js';
 import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
-import { command, ConfirmationNeeded, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover } from './case-commands.js';
+import { command, ConfirmationNeeded, StaleView, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover, type Visible } from './case-commands.js';
 import { isHtmx, type PageContext, type PageEnv } from './env.js';
 import { readForm } from './forms.js';
-import { sendForm, sendHtml } from './render.js';
+import { redirectTo, sendForm, sendHtml } from './render.js';
+import { caseRef } from '../../cases/case-ref.js';
+import { PresencePanel } from '../../../views/partials/collision.js';
 
 const optional = z
   .string()
@@ -47,6 +51,14 @@ const messageForm = z.object({
   then: optional,
   /** Staff: yes, send this reply to the customer although the last entry was a note. */
   confirmed: z.literal('1').optional(),
+  /** Staff: the newest timeline entry the page showed; newer changes by others hold the message back. */
+  seen: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Number(v))),
+  /** Staff: send anyway, after seeing what changed. */
+  confirmedStale: z.literal('1').optional(),
 });
 
 const transitionForm = z.object({
@@ -72,6 +84,7 @@ const customerForm = z.object({
   name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
   tier: z.string().trim().min(1, 'required').max(40, 'at most 40 characters').regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"'),
   organization: z.string().trim().max(200, 'at most 200 characters').default('').transform((v) => (v === '' ? null : v)),
+  phone: phoneField.optional(),
   reason: optional,
 });
 
@@ -105,6 +118,13 @@ function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean,
   return parts.join(' ');
 }
 
+/** Staff on a case page are present on it (src/cases/presence.ts); customers are not shown. */
+function beat(c: PageContext, v: Visible, typing = false): void {
+  if (v.principal.actor.type !== 'staff' || v.principal.staffId === null) return;
+  const services = c.get('services');
+  services.presence.beat(v.row.id, { staffId: v.principal.staffId, name: v.principal.actor.name }, services.clock.now(), typing);
+}
+
 export function casePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.use('/cases/:id', departedCase);
@@ -119,6 +139,7 @@ export function casePages(): Hono<PageEnv> {
 
   app.get('/cases/:id', (c) => {
     const v = visibleCase(c);
+    beat(c, v);
     const d = loadCasePage(c.get('services'), v.principal, v.row);
     // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands).
     const forms = d.audience === 'staff' ? composerIn(c.req.query('mode') === 'note' ? 'note' : undefined) : undefined;
@@ -133,6 +154,7 @@ export function casePages(): Hono<PageEnv> {
    */
   app.get('/cases/:id/live', (c) => {
     const v = visibleCase(c);
+    beat(c, v);
     const services = c.get('services');
     const sent = c.req.query('stamp') ?? '';
     const current = caseStamp(services, v.principal, v.row);
@@ -155,6 +177,13 @@ export function casePages(): Hono<PageEnv> {
       const staff = v.principal.actor.type !== 'customer';
       const isPublic = !staff || input.visibility === 'public';
       const then = staff ? input.then : undefined;
+      // Written on a view older than the case: show what changed first (others' entries only).
+      if (staff && input.seen !== undefined && input.confirmedStale !== '1') {
+        const workflow = services.definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
+        const labels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
+        const changes = changesSince(services, v.row.id, input.seen, v.principal.staffId, labels);
+        if (changes.length > 0) throw new StaleView(changes, then ?? '');
+      }
       // A public reply right after an internal note may be a note sent in the wrong mode: ask first.
       if (staff && isPublic && input.confirmed !== '1' && lastStaffMessage(services, v.row.id) === 'staff.noted') throw new ConfirmationNeeded(then ?? '');
       const { settings, store } = services.attachments;
@@ -166,6 +195,20 @@ export function casePages(): Hono<PageEnv> {
       return { message: sentMessage(c, sent, isPublic, stored.length), composer: isPublic ? 'public' : 'note' };
     }, undefined, keepTheText),
   );
+
+  /**
+   * The presence heartbeat (staff): `typing=1` while the composer is being typed in. Answers
+   * the presence panel (who else is on the case); a plain form post goes back to the case.
+   */
+  app.post('/cases/:id/presence', async (c) => {
+    const v = visibleCase(c);
+    if (v.principal.actor.type !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    const values = await readForm(c);
+    beat(c, v, values.typing === '1');
+    if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
+    const services = c.get('services');
+    return sendHtml(c, <PresencePanel caseRef={caseRef(v.row.id)} others={services.presence.others(v.row.id, v.principal.staffId, services.clock.now())} pollSeconds={pollSeconds(c)} />);
+  });
 
   app.post('/cases/:id/transitions', (c) =>
     command(c, 'transition', transitionForm, (v, input) => {

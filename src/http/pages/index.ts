@@ -13,12 +13,15 @@ import { caseMacroPages } from './case-macros.js';
 import { casePages } from './cases.js';
 import { csatPages } from './csat.js';
 import { caseEditPages } from './case-edit.js';
+import { caseChatPages } from './case-chat.js';
 import type { PageEnv, PageOptions } from './env.js';
 import { inboxActionPages } from './inbox-actions.js';
 import { inboxPages } from './inbox.js';
 import { macroPages } from './macros.js';
 import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
+import { newCasePages } from './new-case.js';
+import { profilePages } from './profile.js';
 import { redirectTo } from './render.js';
 import { searchPages } from './search.js';
 import { isPagePath, pageSession } from './session.js';
@@ -44,12 +47,16 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', portalPages());
   app.route('/', inboxPages());
   app.route('/', inboxActionPages());
+  // Before the case pages: `/cases/new` is not a case reference.
+  app.route('/', newCasePages());
   app.route('/', casePages());
   app.route('/', caseEditPages());
+  app.route('/', caseChatPages());
   app.route('/', searchPages());
   app.route('/', caseMacroPages());
   app.route('/', macroPages());
   app.route('/', managePages());
   app.route('/', csatPages());
+  app.route('/', profilePages());
   return app;
 }

@@ -9,6 +9,9 @@ import { inboxCounts, viewsFor } from '../../cases/inbox.js';
 import { staff } from '../../db/schema/index.js';
 import type { Viewer } from '../../../views/viewer.js';
 import { isHtmx, type PageContext } from './env.js';
+import { jsx } from 'hono/jsx';
+import { TimeSettingsContext, type TimeSettings } from '../../../views/time.js';
+import { DEFAULT_TIME_ZONE } from '../../text/time-zones.js';
 
 type Html = string | Promise<string>;
 
@@ -17,9 +20,18 @@ function noStore(c: Context): void {
   c.header('Cache-Control', 'no-store');
 }
 
+/** The viewer's zone (UTC until they set one or their browser told us) and the clock's "now", for every `<Time>`. */
+export function timeSettingsOf(c: Context): TimeSettings {
+  const principal = (c as PageContext).get('principal');
+  const services = (c as PageContext).get('services');
+  return { zone: principal?.timeZone ?? DEFAULT_TIME_ZONE, now: services ? services.clock.now() : null };
+}
+
 export function sendHtml(c: Context, html: Html, status: ContentfulStatusCode = 200): Response | Promise<Response> {
   noStore(c);
-  return c.html(html, status);
+  // A page or fragment (a JSX node) renders inside the time settings; a ready string is sent as it is.
+  if (typeof html === 'string' || html instanceof Promise) return c.html(html, status);
+  return c.html(jsx(TimeSettingsContext.Provider, { value: timeSettingsOf(c) }, html) as unknown as Html, status);
 }
 
 /**
@@ -52,7 +64,7 @@ export function viewerOf(c: PageContext): Viewer | null {
   const services = c.get('services');
   const options = c.get('pageOptions');
   if (principal.actor.type === 'customer') {
-    return { kind: 'customer', name: principal.actor.name, role: 'customer', staff: null, manage: [] };
+    return { kind: 'customer', name: principal.actor.name, role: 'customer', staff: null, manage: [], timeZone: principal.timeZone ?? null };
   }
   const row = services.db.select({ available: staff.available }).from(staff).where(eq(staff.id, principal.staffId!)).get();
   return {
@@ -60,6 +72,7 @@ export function viewerOf(c: PageContext): Viewer | null {
     name: principal.actor.name,
     role: principal.actor.role,
     staff: { available: row?.available ?? false, views: viewsFor(principal), counts: inboxCounts(services, principal) },
-    manage: options?.manageLinks ?? [],
+    manage: (options?.manageLinks ?? []).filter((link) => !link.adminOnly || principal.actor.role === 'admin'),
+    timeZone: principal.timeZone ?? null,
   };
 }

@@ -24,7 +24,8 @@ const isVisitorForm = (path: string) => VISITOR_FORMS.has(path) || path.startsWi
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function isPagePath(path: string): boolean {
-  return !(path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/') || path === '/health');
+  // `/chat/…` is the live chat's widget, window and visitor API: no sessions, no cookies (src/http/chat/).
+  return !(path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/') || path === '/health' || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/chat/'));
 }
 
 export function cookieOptions(options: PageOptions) {

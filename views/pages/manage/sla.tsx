@@ -1,5 +1,6 @@
 /**
- * SLA in the manager console: policies (targets by priority × metric, warning, calendar)
+ * SLA in the manager console: policies (targets by priority × metric, live-chat targets in
+ * seconds: sla-chat.tsx, warning, calendar)
  * and calendars (weekly hours, holidays) as they are in force; the due-time calculator;
  * re-applying the config in force to open cases (preview, then confirm); the JSON editor,
  * draft, publish and history shared with the other definitions.
@@ -11,6 +12,7 @@ import type { CalendarDefinition } from '../../../src/sla/calendar.js';
 import { METRICS, PRIORITIES, type SlaConfigJson } from '../../../src/sla/config.js';
 import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
+import { ChatTargets } from './sla-chat.js';
 import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
 
 export const SLA_NAV = '/manage/sla';
@@ -55,6 +57,7 @@ export function PoliciesView({ config }: { config: SlaConfigJson }) {
               </tr>
             ))}
           </ManageTable>
+          <ChatTargets name={name} policy={policy} labels={METRIC_LABEL} />
         </section>
       ))}
     </div>

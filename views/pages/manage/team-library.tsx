@@ -5,6 +5,7 @@
 import type { ChurnMarkRow, CustomerListRow, CustomerRow } from '../../../src/team/churn.js';
 import type { ProblemRow } from '../../../src/team/problems.js';
 import { Badge, Button, CsrfField, EmptyState, Field, FormError, Time, type FormState } from '../../components.js';
+import type { Child } from 'hono/jsx';
 import type { Viewer } from '../../viewer.js';
 import { ManageTable } from './parts.js';
 import { TEAM, TeamFrame } from './team.js';
@@ -191,7 +192,7 @@ export function ChurnForm(p: { csrfToken: string; customer: CustomerRow; state: 
   );
 }
 
-export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: CustomerRow; history: ChurnMarkRow[]; actors: Map<number, string>; cases: number; state: FormState; today: string; notice: string | null }) {
+export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: CustomerRow; history: ChurnMarkRow[]; actors: Map<number, string>; cases: number; state: FormState; today: string; notice: string | null; privacy?: Child }) {
   const c = p.customer;
   return (
     <TeamFrame
@@ -207,6 +208,8 @@ export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: C
         <dl class="facts">
           <dt>Email</dt>
           <dd>{c.email}</dd>
+          <dt>Phone</dt>
+          <dd>{c.phone ? <a href={`tel:${c.phone}`}>{c.phone}</a> : '—'}</dd>
           <dt>Organization</dt>
           <dd>{c.organization ?? '—'}</dd>
           <dt>Tier</dt>
@@ -238,6 +241,7 @@ export function CustomerPage(p: { viewer: Viewer; csrfToken: string; customer: C
           </ManageTable>
         )}
       </section>
+      {p.privacy ?? null}
     </TeamFrame>
   );
 }

@@ -1,10 +1,11 @@
 /**
  * `/manage/team`, the staff half: the create and edit forms of a staff member (role, queues,
- * skills, capacity), the one-time set-password link shown after creating one, and
+ * skills, capacity, chat limit), the one-time set-password link shown after creating one, and
  * deactivating. The lists and queues are in team.tsx.
  */
 import type { StaffRow } from '../../../src/team/staff.js';
-import { Button, CsrfField, Field, FormError, SelectField, type FormState, type Option } from '../../components.js';
+import { DEFAULT_CHAT_LIMIT } from '../../../src/users/create-user.js';
+import { Button, CsrfField, Field, FormError, SelectField, Time, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ROLE_LABELS, StatusBadge, TeamFrame, TEAM } from './team.js';
 
@@ -59,6 +60,7 @@ export function StaffForm(p: { csrfToken: string; state: FormState; member: Staf
         <Field id="staff-name" name="name" label="Name" required maxlength={200} state={p.state} value={m?.name ?? ''} />
         <SelectField id="staff-role" name="role" label="Role" options={p.data.roles} state={p.state} value={m?.role ?? 'agent'} />
         <Field id="staff-capacity" name="capacity" label="Capacity (open cases at once)" type="number" required state={p.state} value={String(m?.capacity ?? 10)} attrs={{ min: 0, max: 1000, inputmode: 'numeric' }} />
+        <Field id="staff-chat-limit" name="chatLimit" label="Chat limit (live chats at once)" hint="Chats count toward capacity too." type="number" required state={p.state} value={String(m?.chatLimit ?? DEFAULT_CHAT_LIMIT)} attrs={{ min: 0, max: 100, inputmode: 'numeric' }} />
         <div class="wide">
           <Field id="staff-skills" name="skills" label="Skills" hint="Separated by commas, e.g. refunds, vat." maxlength={2000} state={p.state} value={m?.skills.join(', ') ?? ''} />
         </div>
@@ -103,7 +105,11 @@ export function StaffCreatedPanel({ created }: { created: CreatedStaff }) {
       <h2 id="staff-created-heading">{`${created.name} was added`}</h2>
       {created.link ? (
         <>
-          <p>{`Send ${created.name} (${created.email}) this link to choose a password. It works once and expires on ${new Date(created.link.expiresAt).toISOString().slice(0, 10)}; it is shown only now.`}</p>
+          <p>
+            {`Send ${created.name} (${created.email}) this link to choose a password. It works once and expires on `}
+            <Time at={created.link.expiresAt} />
+            {'; it is shown only now.'}
+          </p>
           <p class="link-box" id="set-password-link">
             {created.link.url}
           </p>

@@ -157,6 +157,8 @@ export function QueueForm(p: { csrfToken: string; state: FormState; queue: Queue
           state={p.state}
           value={p.queue?.waitAlertMinutes === null || p.queue?.waitAlertMinutes === undefined ? '' : String(p.queue.waitAlertMinutes)}
         />
+        <Field id="queue-slack" name="slackWebhookUrl" label="Slack / Mattermost incoming webhook" hint="For notify rules with the slack target; empty: none." maxlength={2000} state={p.state} value={p.queue?.slackWebhookUrl ?? ''} />
+        <Field id="queue-teams" name="teamsWebhookUrl" label="Microsoft Teams incoming webhook" hint="For notify rules with the teams target; empty: none." maxlength={2000} state={p.state} value={p.queue?.teamsWebhookUrl ?? ''} />
         <div class="wide">
           <Field id="queue-description" name="description" label="Description" rows={3} maxlength={500} state={p.state} value={p.queue?.description ?? ''} />
         </div>

@@ -32,6 +32,7 @@ import { MailboxForm, MailboxPage, NewMailboxPage, TestResult, type MailboxFormD
 import { isHtmx, type PageContext, type PageEnv } from '../env.js';
 import { errorsFrom, readForm } from '../forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from '../render.js';
+import { chatSitePages, chatSitesSection } from './chat-sites.js';
 import { managerOf } from './guard.js';
 import { attempt, idParam } from './team-forms.js';
 
@@ -147,6 +148,15 @@ async function testFromForm(c: PageContext, values: FormValues, saved: MailboxVi
   return render({ values, errors }, result);
 }
 
+function channelsPage(c: PageContext, mailboxesSection: Child, chatSection: Child, status: 200 | 422 = 200) {
+  const services = c.get('services');
+  const views = listMailboxes(services.db).map(mailboxView);
+  const filter = mailLogFilter(c.req.query());
+  const log = mailLog(services.db, filter);
+  const sections: Child[] = [mailboxesSection, chatSection, <WaysInSection w={waysIn(c)} />, <MailLogSection lines={log.lines} older={log.older} filter={filter} mailboxes={views} />];
+  return sendHtml(c, <ChannelsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} notice={notice(c)} sections={sections} />, status);
+}
+
 export function channelPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
@@ -158,9 +168,10 @@ export function channelPages(): Hono<PageEnv> {
     const log = mailLog(services.db, filter);
     const mailboxesSection = <MailboxesSection mailboxes={views} admin={admin} keySet={services.channelsKey !== null} pollSeconds={STATUS_POLL_SECONDS} />;
     if (isHtmx(c)) return sendHtml(c, c.req.header('HX-Target') === 'mailboxes' ? mailboxesSection : <MailLogResults lines={log.lines} older={log.older} filter={filter} />);
-    const sections: Child[] = [mailboxesSection, <WaysInSection w={waysIn(c)} />, <MailLogSection lines={log.lines} older={log.older} filter={filter} mailboxes={views} />];
-    return sendHtml(c, <ChannelsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} notice={notice(c)} sections={sections} />);
+    return channelsPage(c, mailboxesSection, chatSitesSection(c));
   });
+  // Live chat sites (chat-sites.tsx); a refused add shows this page again with the form's errors.
+  app.route('/', chatSitePages((c, chat, status) => channelsPage(c, <MailboxesSection mailboxes={listMailboxes(c.get('services').db).map(mailboxView)} admin={isAdmin(c)} keySet={c.get('services').channelsKey !== null} pollSeconds={STATUS_POLL_SECONDS} />, chat, status)));
 
   app.get(`${MAILBOXES}/new`, (c) => {
     adminOf(c);

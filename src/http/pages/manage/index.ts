@@ -1,6 +1,6 @@
 /**
  * The manager console under `/manage`: its home page (what needs attention), rules,
- * workflows, SLA, team, reports, mail templates, channels. Each area is its own router; all of them sit behind
+ * workflows, SLA, team, reports, mail templates, channels, privacy (customer export and erasure, the audit log). Each area is its own router; all of them sit behind
  * `requireManager`.
  */
 import { Hono } from 'hono';
@@ -9,11 +9,13 @@ import type { PageEnv } from '../env.js';
 import { channelPages } from './channels.js';
 import { requireManager } from './guard.js';
 import { homePages } from './home.js';
+import { privacyPages } from './privacy.js';
 import { reportPages } from './reports.js';
 import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
 import { teamPages } from './team.js';
 import { templatePages } from './templates.js';
+import { webhookPages } from './webhooks.js';
 import { workflowPages } from './workflows.js';
 
 /** The "Manage" links of the staff navigation, in order. */
@@ -26,6 +28,8 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/channels', label: 'Channels' },
   { href: '/manage/reports', label: 'Reports' },
   { href: '/manage/templates', label: 'Mail templates' },
+  { href: '/manage/audit', label: 'Audit log' },
+  { href: '/manage/webhooks', label: 'Webhooks', adminOnly: true },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -40,5 +44,7 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', reportPages());
   app.route('/', templatePages());
   app.route('/', channelPages());
+  app.route('/', privacyPages());
+  app.route('/', webhookPages());
   return app;
 }

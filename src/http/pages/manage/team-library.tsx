@@ -8,6 +8,7 @@
  *   GET  /manage/team/customers?q=&churned=1      search (htmx: the results fragment)
  *   GET  /manage/team/customers/:id               details and churn history
  *   POST /manage/team/customers/:id/churn         churned=true|false, at (UTC date; today = now), note
+ *   (the customer page's export and erase: privacy.tsx)
  */
 import { inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
@@ -18,7 +19,9 @@ import { createProblem, getProblem, listProblems, setProblemActive, updateProble
 import type { FormState, FormValues } from '../../../../views/components.js';
 import { ChurnForm, CustomerPage, CustomerResults, CustomersPage, NewProblemPage, ProblemForm, ProblemPage, ProblemsPage } from '../../../../views/pages/manage/team-library.js';
 import { TEAM } from '../../../../views/pages/manage/team.js';
-import { isHtmx, type PageContext, type PageEnv } from '../env.js';
+import { PrivacyPanel } from '../../../../views/pages/manage/privacy.js';
+import { isErased } from '../../../privacy/erasures.js';
+import { isHtmx, requireStaff, type PageContext, type PageEnv } from '../env.js';
 import { readForm } from '../forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
@@ -33,6 +36,7 @@ const NOTICES: Record<string, string> = {
   'problem-deactivated': 'Deactivated: it is no longer suggested.',
   'problem-reactivated': 'Reactivated: diagnosis suggests it again.',
   churned: 'Marked as churned.',
+  erased: 'Erased: the customer’s personal data is gone for good.',
   unchurned: 'No longer marked churned.',
 };
 
@@ -54,6 +58,20 @@ function markInstant(c: PageContext, text: string | undefined): number {
   if (value === today(c)) return c.get('services').clock.now();
   const date = DateTime.fromISO(value, { zone: 'utc' });
   return date.isValid ? date.toMillis() : NaN;
+}
+
+/** What the customer page shows; `erase` is the erase form's state (its errors after a wrong confirmation). */
+export function customerPage(c: PageContext, id: number, state: FormState, status: 200 | 403 | 409 | 422 = 200, erase: FormState = {}) {
+  const services = c.get('services');
+  const customer = getCustomer(services, id);
+  const history = churnHistory(services, id);
+  const actorIds = [...new Set(history.map((m) => m.actorId).filter((a): a is number => a !== null))];
+  const actors = new Map(actorIds.length ? services.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, actorIds)).all().map((r) => [r.id, r.name] as const) : []);
+  const cases = services.db.$client.prepare<[number], { n: number }>('SELECT count(*) AS n FROM cases WHERE customer_id = ?').get(id)!.n;
+  const privacy = (
+    <PrivacyPanel csrfToken={c.get('csrfToken')} customer={customer} erased={isErased(services, id)} mayErase={requireStaff(c).actor.role === 'admin'} state={erase} />
+  );
+  return { customer, history, actors, cases, state, status, privacy };
 }
 
 export function libraryPages(): Hono<PageEnv> {
@@ -124,15 +142,6 @@ export function libraryPages(): Hono<PageEnv> {
     return sendHtml(c, <CustomersPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={rows} q={q} churnedOnly={churnedOnly} />);
   });
 
-  const customerPage = (c: PageContext, id: number, state: FormState, status: 200 | 403 | 409 | 422 = 200) => {
-    const services = c.get('services');
-    const customer = getCustomer(services, id);
-    const history = churnHistory(services, id);
-    const actorIds = [...new Set(history.map((m) => m.actorId).filter((a): a is number => a !== null))];
-    const actors = new Map(actorIds.length ? services.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, actorIds)).all().map((r) => [r.id, r.name] as const) : []);
-    const cases = services.db.$client.prepare<[number], { n: number }>('SELECT count(*) AS n FROM cases WHERE customer_id = ?').get(id)!.n;
-    return { customer, history, actors, cases, state, status };
-  };
 
   app.get(`${CUSTOMERS}/:id`, (c) => {
     managerOf(c);

@@ -87,6 +87,8 @@ const queueInput = (v: FormValues) => ({
   tier: /^\d$/.test(v.tier ?? '') ? Number(v.tier) : NaN,
   ...(v.waitingOrder !== undefined ? { waitingOrder: v.waitingOrder as 'priority' | 'fifo' } : {}),
   ...(v.waitAlertMinutes !== undefined ? { waitAlertMinutes: waitAlertOf(v.waitAlertMinutes) } : {}),
+  ...(v.slackWebhookUrl !== undefined ? { slackWebhookUrl: v.slackWebhookUrl } : {}),
+  ...(v.teamsWebhookUrl !== undefined ? { teamsWebhookUrl: v.teamsWebhookUrl } : {}),
 });
 
 /** Empty: the server default (null); whole minutes otherwise (anything else fails validation). */
@@ -116,6 +118,8 @@ async function checkedQueues(c: PageContext): Promise<string[]> {
 
 const skillsOf = (text: string | undefined) => (text ?? '').split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
 const capacityOf = (text: string | undefined) => (/^\d{1,6}$/.test((text ?? '').trim()) ? Number(text!.trim()) : NaN);
+/** The chat limit field: a form without it (an older page) leaves the limit as it is. */
+const chatLimitOf = (text: string | undefined) => (text === undefined ? undefined : capacityOf(text));
 
 function inactiveMemberships(c: PageContext, staffId: number): string[] {
   const services = c.get('services');
@@ -215,7 +219,7 @@ export function teamPages(): Hono<PageEnv> {
     const { actor } = managerOf(c);
     const values = await readForm(c);
     const selected = await checkedQueues(c);
-    const input = { email: (values.email ?? '').trim(), name: values.name ?? '', role: values.role ?? '', queues: selected, skills: skillsOf(values.skills), capacity: capacityOf(values.capacity) };
+    const input = { email: (values.email ?? '').trim(), name: values.name ?? '', role: values.role ?? '', queues: selected, skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), chatLimit: chatLimitOf(values.chatLimit) };
     const result = await attempt(
       () => createStaffMember(c.get('services'), input, actor),
       (errors, status) => {
@@ -259,7 +263,7 @@ export function teamPages(): Hono<PageEnv> {
     const id = idParam(c, 'staff member');
     const values = await readForm(c);
     const selected = await checkedQueues(c);
-    const input = { name: values.name ?? '', role: (values.role ?? '') as 'agent', skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), queues: selected, available: values.available === 'on' };
+    const input = { name: values.name ?? '', role: (values.role ?? '') as 'agent', skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), chatLimit: chatLimitOf(values.chatLimit), queues: selected, available: values.available === 'on' };
     const result = await attempt(
       () => updateStaff(c.get('services'), id, input, principal.actor),
       (errors, status) => {

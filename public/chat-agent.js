@@ -1,0 +1,91 @@
+/*
+ * The live chat panel on a chat case's page (views/partials/chat-panel.tsx): streams the
+ * chat's new lines and the visitor's typing from /cases/:id/chat/stream (EventSource, which
+ * reconnects by itself with Last-Event-ID), tells the visitor when the agent types in the
+ * composer, and refreshes the rest of the page through its live poll when a line arrives or
+ * the chat ends (the poll then re-renders the panel itself).
+ * The panel may be re-rendered by htmx: the stream is kept per URL and lines are matched
+ * by sequence number, so none is shown twice.
+ */
+(function () {
+  'use strict';
+  var source = null;
+  var url = null;
+  var typingTimer = null;
+  var lastTypingSent = 0;
+
+  function panel() { return document.getElementById('chat-panel'); }
+  function lastSeq() {
+    var items = document.querySelectorAll('#chat-lines > li[data-seq]');
+    return items.length ? Number(items[items.length - 1].getAttribute('data-seq')) : 0;
+  }
+  function pad(n) { return n < 10 ? '0' + n : String(n); }
+  function addLine(line) {
+    var list = document.getElementById('chat-lines');
+    if (!list || line.seq <= lastSeq()) return;
+    var li = document.createElement('li');
+    li.className = 'chat-line chat-' + line.author;
+    li.setAttribute('data-seq', String(line.seq));
+    var at = new Date(line.at);
+    var who = document.createElement('span');
+    who.className = 'chat-who';
+    who.textContent = (line.author === 'system' ? '' : line.name) + ' ' + pad(at.getUTCHours()) + ':' + pad(at.getUTCMinutes());
+    var text = document.createElement('span');
+    text.className = 'chat-text';
+    text.textContent = line.body;
+    li.appendChild(who);
+    li.appendChild(document.createTextNode(' '));
+    li.appendChild(text);
+    list.appendChild(li);
+    var typing = document.getElementById('chat-typing');
+    if (typing && line.author === 'visitor') typing.textContent = '';
+    // The visitor's window clears "is typing" when our line arrives: typing again says so at once.
+    if (line.author === 'agent') lastTypingSent = 0;
+  }
+  function refreshPage() {
+    var poll = document.getElementById('case-poll');
+    if (poll && window.htmx) window.htmx.ajax('GET', poll.getAttribute('hx-get'), { source: poll, swap: 'none' });
+  }
+  function connect() {
+    var p = panel();
+    var want = p ? p.getAttribute('data-stream') : null;
+    if (want === url) return;
+    if (source) source.close();
+    source = null;
+    url = want;
+    if (!want) return;
+    source = new EventSource(want + '?after=' + lastSeq());
+    source.addEventListener('ready', function () { var p2 = panel(); if (p2) p2.setAttribute('data-connected', 'true'); });
+    source.addEventListener('message', function (e) { addLine(JSON.parse(e.data)); refreshPage(); });
+    source.addEventListener('typing', function (e) {
+      var who = JSON.parse(e.data);
+      var typing = document.getElementById('chat-typing');
+      if (!typing) return;
+      typing.textContent = who.name + ' is typing…';
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { typing.textContent = ''; }, 5000);
+    });
+    source.addEventListener('ended', function () {
+      // The chat is over: the live poll brings the panel as it is now (who ended it, no "End chat").
+      if (source) source.close();
+      source = null;
+      url = null;
+      refreshPage();
+    });
+  }
+  document.addEventListener('input', function (e) {
+    var p = panel();
+    var target = e.target;
+    if (!p || !p.getAttribute('data-stream') || !target || target.name !== 'body' || !target.form || target.form.id !== 'composer') return;
+    // An internal note is not for the visitor: no "is typing" while writing one.
+    var mode = target.form.querySelector('input[name="visibility"]:checked');
+    if (mode && mode.value === 'internal') return;
+    var now = Date.now();
+    if (now - lastTypingSent < 3000) return;
+    lastTypingSent = now;
+    var token = document.querySelector('input[name="_csrf"]');
+    fetch(p.getAttribute('data-typing'), { method: 'POST', headers: { 'X-CSRF-Token': token ? token.value : '' }, credentials: 'same-origin' }).catch(function () {});
+  });
+  document.addEventListener('DOMContentLoaded', connect);
+  document.addEventListener('htmx:afterSettle', connect);
+})();

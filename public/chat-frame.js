@@ -1,0 +1,339 @@
+/*
+ * The chat window (views/pages/chat-frame.tsx), inside the widget's iframe on Casebook's own
+ * origin. The visitor's session token lives in this origin's localStorage (partitioned per
+ * host site by the browser); no cookie is used. Lines arrive over server-sent events read
+ * with fetch (so the token goes in a header, not the URL), resumed with Last-Event-ID after
+ * a drop; when streaming keeps failing, or a proxy holds the stream back, it polls instead, and
+ * tries streaming again later (after 15 s, then 30 s, 1 min… up to 5 min) while it keeps polling:
+ * once a stream delivers, polling stops.
+ */
+(function () {
+  'use strict';
+  var body = document.body;
+  var site = body.getAttribute('data-site');
+  var host = body.getAttribute('data-host');
+  var KEY = 'casebook-chat:' + site;
+  var statusEl = document.getElementById('chat-status');
+  var main = document.getElementById('chat-body');
+  var token = null;
+  try { token = localStorage.getItem(KEY); } catch (e) { token = null; }
+  var lastSeq = 0;
+  var ended = false;
+  var mode = 'stream'; // 'stream', 'poll', or 'probe' (polling while a stream is tried again)
+  var failures = 0;
+  var STREAM_RETRY_FIRST = 15000;
+  var STREAM_RETRY_MAX = 300000;
+  var streamRetryDelay = 0;
+  var streamRetryTimer = null;
+  var streamAbort = null;
+  var pollTimer = null;
+  var typingTimer = null;
+  var lastTypingSent = 0;
+  var identity = null;
+  var maxChars = 2000;
+  if (location.hash.indexOf('#identity=') === 0) {
+    try { identity = JSON.parse(decodeURIComponent(location.hash.slice(10))); } catch (e) { identity = null; }
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs || {}) node.setAttribute(k, attrs[k]);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function status(text, offline) {
+    statusEl.textContent = text;
+    statusEl.className = 'chat-status' + (offline ? ' offline' : '');
+  }
+  function api(method, path, data) {
+    var headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = 'Bearer ' + token;
+    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    return fetch(path, { method: method, headers: headers, body: data === undefined ? undefined : JSON.stringify(data), credentials: 'omit', cache: 'no-store' }).then(function (res) {
+      if (res.status === 204) return null;
+      return res.json().catch(function () { return {}; }).then(function (json) {
+        if (!res.ok) { var err = new Error(json.detail || json.title || 'Something went wrong.'); err.status = res.status; err.code = json.code; throw err; }
+        return json;
+      });
+    });
+  }
+  function forget() {
+    token = null;
+    try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ }
+  }
+  function field(form, label, name, type, extra) {
+    var id = 'f-' + name;
+    form.appendChild(el('label', { for: id }, label));
+    var input = el(type === 'textarea' ? 'textarea' : 'input', Object.assign({ id: id, name: name }, type === 'textarea' ? {} : { type: type }, extra || {}));
+    form.appendChild(input);
+    return input;
+  }
+  function errorLine(form) {
+    var p = el('p', { class: 'error', role: 'alert' });
+    form.appendChild(p);
+    return p;
+  }
+
+  // ---- start: who are you / nobody there ----
+  function showStart(info) {
+    main.replaceChildren();
+    if (info.greeting) main.appendChild(el('p', { class: 'chat-line system' }, info.greeting));
+    var form = el('form', { id: 'chat-start', novalidate: '' });
+    form.appendChild(el('p', { class: 'note' }, 'Tell us who you are and we will be right with you.'));
+    var name = field(form, 'Your name', 'name', 'text', { autocomplete: 'name', required: '', maxlength: '200' });
+    var email = field(form, 'Your e-mail', 'email', 'email', { autocomplete: 'email', required: '', maxlength: '254' });
+    var err = errorLine(form);
+    form.appendChild(el('button', { type: 'submit', class: 'primary' }, 'Start chat'));
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      err.textContent = '';
+      start({ name: name.value.trim(), email: email.value.trim() }).catch(function (x) { err.textContent = x.message; });
+    });
+    main.appendChild(form);
+    name.focus();
+  }
+  function showOffline(info) {
+    var a = info.availability;
+    var when = a.reason === 'outside-hours' ? 'We are outside our opening hours' + (a.opensAt ? ' (back ' + new Date(a.opensAt).toLocaleString() + ')' : '') : 'Nobody is available to chat right now';
+    status(when + '. Leave a message and we will answer by e-mail.', true);
+    main.replaceChildren();
+    var form = el('form', { id: 'chat-offline', novalidate: '' });
+    var name = field(form, 'Your name', 'name', 'text', { autocomplete: 'name', required: '' });
+    var email = field(form, 'Your e-mail', 'email', 'email', { autocomplete: 'email', required: '' });
+    var message = field(form, 'Your message', 'message', 'textarea', { required: '', rows: '5' });
+    if (identity) { name.value = identity.name || ''; email.value = identity.email || ''; }
+    var err = errorLine(form);
+    form.appendChild(el('button', { type: 'submit', class: 'primary' }, 'Send message'));
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      err.textContent = '';
+      api('POST', '/chat/api/sites/' + site + '/offline', { host: host, name: name.value.trim(), email: email.value.trim(), message: message.value.trim() }).then(function (res) {
+        main.replaceChildren(el('p', { class: 'chat-line system', role: 'status' }, 'Thank you! Your message is ' + res.case + '; we will answer by e-mail.'));
+      }, function (x) { err.textContent = x.message; });
+    });
+    main.appendChild(form);
+  }
+  function start(who) {
+    var data = Object.assign({ host: host }, who);
+    return api('POST', '/chat/api/sites/' + site + '/sessions', data).then(function (res) {
+      token = res.token;
+      try { localStorage.setItem(KEY, token); } catch (e) { /* kept in memory only */ }
+      showChat();
+      connect();
+    });
+  }
+
+  // ---- the chat ----
+  var linesEl, typingEl, input;
+  function showChat() {
+    status('Connected. An agent will answer shortly.');
+    main.replaceChildren();
+    linesEl = el('ol', { class: 'chat-lines', id: 'chat-lines', 'aria-live': 'polite', 'aria-label': 'Messages' });
+    typingEl = el('p', { class: 'chat-typing', id: 'chat-typing', 'aria-live': 'polite' });
+    var form = el('form', { id: 'chat-send' });
+    form.appendChild(el('label', { for: 'chat-input' }, 'Your message'));
+    input = el('textarea', { id: 'chat-input', name: 'body', rows: '2', maxlength: String(maxChars) });
+    form.appendChild(input);
+    var err = errorLine(form);
+    var row = el('div', { class: 'row' });
+    row.appendChild(el('button', { type: 'submit', class: 'primary', id: 'chat-send-button' }, 'Send'));
+    var endButton = el('button', { type: 'button', class: 'secondary', id: 'chat-end' }, 'End chat');
+    row.appendChild(endButton);
+    form.appendChild(row);
+    main.appendChild(linesEl);
+    main.appendChild(typingEl);
+    main.appendChild(form);
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+    });
+    input.addEventListener('input', function () {
+      var now = Date.now();
+      if (now - lastTypingSent > 3000 && input.value.trim() !== '') { lastTypingSent = now; api('POST', '/chat/api/typing').catch(function () {}); }
+    });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      err.textContent = '';
+      api('POST', '/chat/api/messages', { body: text }).then(function () {
+        input.value = '';
+        // The agent's page clears "is typing" when this line arrives: typing again says so at once.
+        lastTypingSent = 0;
+        if (mode !== 'stream') poll();
+      }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
+    });
+    endButton.addEventListener('click', function () {
+      api('POST', '/chat/api/end').then(function () { showEnded(); }, function (x) { err.textContent = x.message; });
+    });
+    input.focus();
+  }
+  function addLine(line) {
+    if (line.seq <= lastSeq) return; // already shown: a resumed stream never doubles a line
+    lastSeq = line.seq;
+    if (!linesEl) return;
+    var li = el('li', { class: 'chat-line ' + line.author, 'data-seq': String(line.seq) });
+    li.appendChild(el('span', { class: 'who' }, line.author === 'visitor' ? 'You' : line.name));
+    li.appendChild(document.createTextNode(line.body));
+    linesEl.appendChild(li);
+    linesEl.scrollTop = linesEl.scrollHeight;
+    if (line.author === 'agent') { typingEl.textContent = ''; status('Chatting with ' + line.name + '.'); }
+  }
+  function showTyping(who) {
+    typingEl.textContent = who.name + ' is typing…';
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typingEl.textContent = ''; }, 5000);
+  }
+
+  // ---- transport: SSE over fetch, polling as the fallback ----
+  function streaming() {
+    // A stream delivers (its first event or a heartbeat): back from polling, if we were.
+    failures = 0;
+    if (mode === 'stream') return;
+    mode = 'stream';
+    streamRetryDelay = 0;
+    clearTimeout(pollTimer);
+    clearTimeout(streamRetryTimer);
+    status('Connected.');
+  }
+  function fallBackToPolling() {
+    // Streaming keeps failing (a proxy in the way): poll, and try streaming again later, less and less often.
+    mode = 'poll';
+    streamRetryDelay = streamRetryDelay ? Math.min(streamRetryDelay * 2, STREAM_RETRY_MAX) : STREAM_RETRY_FIRST;
+    clearTimeout(streamRetryTimer);
+    streamRetryTimer = setTimeout(function () { if (!ended && mode === 'poll') { mode = 'probe'; connect(); } }, streamRetryDelay);
+    poll();
+  }
+  function connect() {
+    if (ended || !token) return;
+    if (mode === 'poll') return poll();
+    var controller = new AbortController();
+    streamAbort = controller;
+    var gotData = false;
+    var watchdog = setTimeout(function () { if (!gotData) controller.abort(); }, 15000);
+    fetch('/chat/api/stream', { headers: { Authorization: 'Bearer ' + token, 'Last-Event-ID': String(lastSeq), Accept: 'text/event-stream' }, signal: controller.signal, credentials: 'omit', cache: 'no-store' })
+      .then(function (res) {
+        if (res.status === 403 || res.status === 404) { forget(); throw Object.assign(new Error('gone'), { fatal: true }); }
+        if (!res.ok || !res.body) throw new Error('stream refused');
+        var reader = res.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = '';
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) throw new Error('stream closed');
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var parts = buffer.split('\n\n');
+            buffer = parts.pop();
+            for (var i = 0; i < parts.length; i++) handleEvent(parts[i], function () { gotData = true; clearTimeout(watchdog); if (statusEl.textContent === 'Reconnecting…') status('Connected.'); streaming(); });
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(function (error) {
+        clearTimeout(watchdog);
+        if (ended) return;
+        if (error && error.fatal) return boot();
+        if (mode === 'probe') return fallBackToPolling(); // still failing: keep polling, try again later
+        failures++;
+        if (failures >= 3) return fallBackToPolling();
+        status('Reconnecting…');
+        setTimeout(connect, Math.min(1000 * failures, 5000));
+      });
+  }
+  function handleEvent(raw, onData) {
+    var event = 'message', data = '';
+    raw.split('\n').forEach(function (line) {
+      if (line.indexOf('event:') === 0) event = line.slice(6).trim();
+      else if (line.indexOf('data:') === 0) data += line.slice(5).replace(/^ /, '');
+    });
+    if (raw.replace(/^:.*$/gm, '').trim() === '') { if (raw.indexOf(': heartbeat') === 0) onData(); return; }
+    onData();
+    if (event === 'message') addLine(JSON.parse(data));
+    else if (event === 'typing') showTyping(JSON.parse(data));
+    else if (event === 'ended') showEnded();
+  }
+  function poll() {
+    clearTimeout(pollTimer);
+    if (ended || !token || mode === 'stream') return;
+    api('GET', '/chat/api/messages?after=' + lastSeq).then(function (res) {
+      res.lines.forEach(addLine);
+      if (res.session.state === 'ended') return showEnded();
+      if (mode === 'stream') return; // a stream took over while this poll was under way
+      status('Connected (checking for new messages every few seconds).');
+      pollTimer = setTimeout(poll, 3000);
+    }, function (x) {
+      if (x.status === 403 || x.status === 404) { forget(); return boot(); }
+      pollTimer = setTimeout(poll, 5000);
+    });
+  }
+
+  // ---- the end: transcript and CSAT ----
+  function showEnded() {
+    if (ended) return;
+    ended = true;
+    if (streamAbort) streamAbort.abort();
+    clearTimeout(pollTimer);
+    clearTimeout(streamRetryTimer);
+    status('The chat has ended.');
+    var form = document.getElementById('chat-send');
+    if (form) form.remove();
+    var wrap = el('div', { id: 'chat-after' });
+    var transcript = el('form', { id: 'chat-transcript' });
+    var tButton = el('button', { type: 'submit', class: 'secondary' }, 'Email me the transcript');
+    var tNote = el('p', { class: 'note', role: 'status' });
+    transcript.appendChild(tButton);
+    transcript.appendChild(tNote);
+    transcript.addEventListener('submit', function (e) {
+      e.preventDefault();
+      api('POST', '/chat/api/transcript').then(function (res) { tNote.textContent = 'The transcript is on its way to ' + res.to + '.'; tButton.disabled = true; }, function (x) { tNote.textContent = x.message; });
+    });
+    var rating = el('form', { id: 'chat-rating' });
+    rating.appendChild(el('p', { class: 'note' }, 'How was this chat?'));
+    var comment = field(rating, 'Anything to add? (optional)', 'comment', 'textarea', { rows: '2', maxlength: '2000' });
+    var row = el('div', { class: 'row' });
+    var good = el('button', { type: 'submit', class: 'primary', value: 'yes', id: 'chat-rate-yes' }, 'Good');
+    var bad = el('button', { type: 'submit', class: 'secondary', value: 'no', id: 'chat-rate-no' }, 'Not good');
+    row.appendChild(good);
+    row.appendChild(bad);
+    rating.appendChild(row);
+    var rNote = el('p', { class: 'note', role: 'status' });
+    rating.appendChild(rNote);
+    rating.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var satisfied = e.submitter ? e.submitter.value === 'yes' : true;
+      api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }).then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
+    });
+    var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
+    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
+    wrap.appendChild(transcript);
+    wrap.appendChild(rating);
+    wrap.appendChild(el('form', {})).appendChild(again);
+    main.appendChild(wrap);
+  }
+
+  function boot() {
+    if (token) {
+      api('GET', '/chat/api/session').then(function (res) {
+        showChat();
+        res.lines.forEach(addLine);
+        if (res.session.state === 'ended') return showEnded();
+        connect();
+      }, function () { forget(); boot(); });
+      return;
+    }
+    api('GET', '/chat/api/sites/' + site + '/status?host=' + encodeURIComponent(host)).then(function (info) {
+      maxChars = info.maxMessageChars || maxChars;
+      if (!info.availability.open) return showOffline(info);
+      status(info.greeting || 'We are here. Start a chat!');
+      if (identity && identity.email && identity.signature) {
+        return start({ email: identity.email, name: identity.name || undefined, signature: identity.signature }).catch(function () { showStart(info); });
+      }
+      showStart(info);
+    }, function (x) { status(x.message, true); });
+  }
+
+  document.getElementById('chat-close').addEventListener('click', function () {
+    if (window.parent !== window) window.parent.postMessage({ type: 'casebook-chat:close' }, host);
+  });
+  boot();
+})();

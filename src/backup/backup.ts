@@ -1,0 +1,109 @@
+/**
+ * `npm run backup -- <file>`: a consistent copy of the database while the server runs and
+ * writes, with SQLite's online backup API (better-sqlite3's `backup()`): after a first step of
+ * 100 pages the rest is copied in one step, inside one read transaction, so writers go on
+ * (WAL) and the copy is the database as of one commit — a backup restarted by a write from
+ * another connection in between starts over at most once. The copy is written to
+ * `<file>.partial`, checked (`PRAGMA integrity_check`, Casebook's tables) and renamed into
+ * place; an existing `<file>` is never overwritten. Then the attachments: the store's files
+ * (content-addressed, never changed once written, each written before the row naming it
+ * commits) are copied to `<file>-files/` — after the database, so every file the copy names
+ * is there.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  cases: number;
+  /** `<file>-files`, when there were attachments to copy. */
+  attachments: { dir: string; files: number } | null;
+}
+
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+}
+
+/** The folder a backup's attachment files go to. */
+export function filesDirOf(backupFile: string): string {
+  return `${backupFile}-files`;
+}
+
+/** Checks a database file a backup wrote or a restore reads: sound pages and Casebook's tables. */
+export function checkBackupFile(file: string): { cases: number } {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new BackupError(`${file} cannot be opened as a SQLite database: ${(error as Error).message}`);
+  }
+  try {
+    let problems: string[];
+    try {
+      problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } catch (error) {
+      throw new BackupError(`${file} is not a sound SQLite database: ${(error as Error).message}`);
+    }
+    if (problems.length !== 1 || problems[0] !== 'ok') throw new BackupError(`${file} has damaged pages (integrity_check: ${problems.slice(0, 3).join('; ')})`);
+    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('__drizzle_migrations', 'cases')").all();
+    if (tables.length !== 2) throw new BackupError(`${file} is not a Casebook database (no ${tables.length === 0 ? '__drizzle_migrations and cases tables' : 'migrations or cases table'})`);
+    return { cases: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM cases').get()!.n };
+  } finally {
+    db.close();
+  }
+}
+
+/** Copies every file under `from` to `to` (existing files are kept: names are content hashes), skipping `tmp/`. */
+export function copyFiles(from: string, to: string): number {
+  if (!fs.existsSync(from)) return 0;
+  let count = 0;
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(from, rel), { withFileTypes: true })) {
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        if (rel === '' && entry.name === 'tmp') continue; // unfinished writes of a running server
+        walk(child);
+      } else if (entry.isFile()) {
+        const target = path.join(to, child);
+        if (fs.existsSync(target)) continue;
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.copyFileSync(path.join(from, child), target);
+        count++;
+      }
+    }
+  };
+  walk('');
+  return count;
+}
+
+export async function backupDatabase(source: string, target: string, options: { attachmentsDir?: string | null } = {}): Promise<BackupResult> {
+  const file = path.resolve(target);
+  if (fs.existsSync(file)) throw new BackupError(`${file} exists already; a backup never overwrites a file (choose another name or remove it)`);
+  if (!fs.existsSync(source)) throw new BackupError(`there is no database at ${source} (DATABASE_PATH)`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.partial`;
+  fs.rmSync(partial, { force: true });
+  const db = new Database(source, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    await db.backup(partial, { progress: ({ totalPages }) => Math.max(totalPages, 100) });
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    throw new BackupError(`the backup of ${source} failed: ${(error as Error).message}`);
+  } finally {
+    db.close();
+  }
+  let checked: { cases: number };
+  try {
+    checked = checkBackupFile(partial);
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    throw error;
+  }
+  fs.renameSync(partial, file);
+  const dir = options.attachmentsDir ?? null;
+  const attachments = dir && fs.existsSync(dir) ? { dir: filesDirOf(file), files: copyFiles(dir, filesDirOf(file)) } : null;
+  return { file, bytes: fs.statSync(file).size, cases: checked.cases, attachments };
+}

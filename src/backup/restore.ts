@@ -1,0 +1,90 @@
+/**
+ * `npm run restore -- <file>`: puts a backup in place of the database (DATABASE_PATH) and
+ * its files into the attachment store (ATTACHMENTS_DIR). Refused while a server (or anything)
+ * holds the database: the check takes SQLite's exclusive lock, which any open connection
+ * prevents. The backup is checked first (integrity_check, Casebook's tables) and its
+ * migrations must be this code's or older (older ones are applied at the next start); a
+ * backup made by a newer Casebook is refused. The database it replaces is kept beside it as
+ * `<name>.before-restore-<time>` (with its -wal, so nothing committed is lost), and the new
+ * file is copied to `<name>.restoring` and renamed into place, so a crash midway leaves one
+ * whole database or the other.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrationStatus, type MigrationStatus } from '../db/migrations-status.js';
+import { BackupError, checkBackupFile, copyFiles, filesDirOf } from './backup.js';
+
+export interface RestoreResult {
+  file: string;
+  cases: number;
+  /** Where the replaced database went; null when there was none. */
+  previous: string | null;
+  migrations: MigrationStatus;
+  attachments: number;
+}
+
+/** Throws when some connection has the database open (a running server). */
+export function assertNotInUse(file: string): void {
+  if (!fs.existsSync(file)) return;
+  let db: Database.Database;
+  try {
+    db = new Database(file, { fileMustExist: true });
+  } catch (error) {
+    throw new BackupError(`${file} cannot be opened to check whether it is in use: ${(error as Error).message}`);
+  }
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      throw new BackupError(`${file} is in use (a Casebook server or another program has it open); stop the server first, then restore`);
+    }
+    throw new BackupError(`${file} cannot be checked: ${(error as Error).message}`);
+  } finally {
+    db.close();
+  }
+}
+
+function backupMigrations(file: string): MigrationStatus {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return migrationStatus(db);
+  } finally {
+    db.close();
+  }
+}
+
+function stamp(now: number): string {
+  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export function restoreDatabase(backup: string, target: string, options: { attachmentsDir?: string | null; now?: number } = {}): RestoreResult {
+  const source = path.resolve(backup);
+  const file = path.resolve(target);
+  if (!fs.existsSync(source)) throw new BackupError(`there is no backup at ${source}`);
+  const { cases } = checkBackupFile(source);
+  const migrations = backupMigrations(source);
+  if (migrations.state === 'ahead' || migrations.state === 'unknown') throw new BackupError(`${source} cannot be restored by this Casebook: ${migrations.reason}`);
+  assertNotInUse(file);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const incoming = `${file}.restoring`;
+  fs.copyFileSync(source, incoming);
+  fs.rmSync(`${incoming}-wal`, { force: true });
+  fs.rmSync(`${incoming}-shm`, { force: true });
+  let previous: string | null = null;
+  if (fs.existsSync(file)) {
+    previous = `${file}.before-restore-${stamp(options.now ?? Date.now())}`;
+    fs.renameSync(file, previous);
+    for (const suffix of ['-wal', '-shm']) {
+      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, previous + suffix);
+    }
+  }
+  fs.renameSync(incoming, file);
+  const dir = options.attachmentsDir ?? null;
+  const attachments = dir ? copyFiles(filesDirOf(source), dir) : 0;
+  return { file, cases, previous, migrations, attachments };
+}

@@ -1,0 +1,66 @@
+/**
+ * A phone call (or a visit) on a case's timeline: `call.logged` with how long it took and,
+ * from a telephony provider, a recording or transcript link. Staff only: the customer's
+ * projection never lists it (customer-view.ts). Logged with a new case (`/cases/new`, the
+ * telephony hook) or appended to the caller's open phone case (the hook).
+ */
+import { z } from 'zod';
+import { transaction } from '../db/client.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext, type CaseRow } from '../workflow/context.js';
+
+export const CALL_CHANNELS = ['phone', 'walk-in'] as const;
+export type CallChannel = (typeof CALL_CHANNELS)[number];
+
+const link = z
+  .url({ protocol: /^https?$/, error: 'an http(s) link' })
+  .max(2_000);
+
+export const callSchema = z.strictObject({
+  channel: z.enum(CALL_CHANNELS).default('phone'),
+  /** Seconds; 0 when unknown. */
+  durationSeconds: z.number().int().min(0).max(24 * 3600),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  /** The caller's number (E.164) as the provider gave it. */
+  from: z.string().max(40).optional(),
+  notes: z.string().trim().max(20_000).optional(),
+  recordingUrl: link.optional(),
+  transcriptUrl: link.optional(),
+  /** The provider and its call id (the telephony hook). */
+  provider: z.string().max(60).optional(),
+  callId: z.string().max(200).optional(),
+});
+export type CallInput = z.input<typeof callSchema>;
+export type Call = z.output<typeof callSchema>;
+
+/** Inside a unit of work, on a stored case (intake's `within` runs after the case is stored): the call on the timeline; returns its entry's id. */
+export function recordCall(ctx: CaseContext, call: Call): number {
+  const data: Record<string, unknown> = { channel: call.channel, durationSeconds: call.durationSeconds };
+  for (const key of ['direction', 'from', 'notes', 'recordingUrl', 'transcriptUrl', 'provider', 'callId'] as const) {
+    if (call[key] !== undefined && call[key] !== '') data[key] = call[key];
+  }
+  if (ctx.actor.type === 'staff') data.author = ctx.actor.name;
+  return ctx.raise('call.logged', data)!;
+}
+
+/** Appends a call to an existing case (its own transaction); `within` runs before the save with the entry's id. */
+export function logCall(services: Services, caseId: number, input: CallInput, actor: Actor, within?: (ctx: CaseContext, eventId: number) => void): CaseRow {
+  const call = callSchema.parse(input);
+  return transaction(services.db, () => {
+    const ctx = CaseContext.load(services, caseId, actor);
+    const eventId = recordCall(ctx, call);
+    within?.(ctx, eventId);
+    ctx.save();
+    return ctx.case;
+  });
+}
+
+/** "12m 05s", "45s", "1h 02m". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,96 @@
+/**
+ * What changed on a case since a page showed it: the composer carries the newest timeline
+ * entry its page was rendered with (`seen`), and a reply or note sent from an older view is
+ * held back with this list (other people's replies and notes, state, assignment, priority,
+ * tags, subject, calls), so the agent reads it before sending anyway. The viewer's own
+ * entries and bookkeeping (SLA ticks, rule runs, mail delivery) do not count.
+ */
+import { statement } from '../db/fast.js';
+import type { Services } from '../services.js';
+
+export interface CaseChange {
+  id: number;
+  type: string;
+  text: string;
+}
+
+const COUNTED = [
+  'customer.replied',
+  'staff.replied',
+  'staff.noted',
+  'case.transitioned',
+  'case.assigned',
+  'case.unassigned',
+  'case.transferred',
+  'case.escalated',
+  'case.priority_changed',
+  'case.tags_changed',
+  'case.subject_changed',
+  'call.logged',
+  'macro.applied',
+  'case.solutionAccepted',
+  'case.solutionDeclined',
+] as const;
+
+interface Row {
+  id: number;
+  type: string;
+  actor_type: string;
+  actor_id: number | null;
+  data: string;
+  name: string | null;
+}
+
+function describe(r: Row, states: Record<string, string>): string {
+  const d = JSON.parse(r.data) as Record<string, unknown>;
+  const who = r.name ?? (typeof d.author === 'string' ? d.author : r.actor_type === 'customer' ? 'The customer' : 'Casebook');
+  const s = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : String(v ?? ''));
+  switch (r.type) {
+    case 'customer.replied':
+      return `${who} (the customer) replied`;
+    case 'staff.replied':
+      return `${who} replied to the customer`;
+    case 'staff.noted':
+      return `${who} added an internal note`;
+    case 'case.transitioned':
+      return `${who} moved the case to ${states[s(d.to)] ?? s(d.to)}`;
+    case 'case.assigned':
+      return `Assigned to ${s(d.assignee)}`;
+    case 'case.unassigned':
+      return 'Unassigned';
+    case 'case.transferred':
+    case 'case.escalated':
+      return `${r.type === 'case.escalated' ? 'Escalated' : 'Transferred'} to ${s(d.toQueue ?? d.queue ?? d.to)}`;
+    case 'case.priority_changed':
+      return `${who} changed the priority to ${s(d.to)}`;
+    case 'case.tags_changed':
+      return `${who} changed the tags`;
+    case 'case.subject_changed':
+      return `${who} changed the subject to “${s(d.to)}”`;
+    case 'call.logged':
+      return d.channel === 'walk-in' ? `${who} logged a visit` : 'A phone call was logged';
+    case 'macro.applied':
+      return `${who} applied the macro “${s(d.macro)}”`;
+    default:
+      return `${who}: ${r.type}`;
+  }
+}
+
+/** Changes after entry `seen` by anyone but `viewerStaffId`, oldest first (at most `limit`). */
+export function changesSince(services: Services, caseId: number, seen: number, viewerStaffId: number | null, states: Record<string, string> = {}, limit = 20): CaseChange[] {
+  const rows = statement<[number, number, number, number], Row>(
+    services.db,
+    `SELECT e.id, e.type, e.actor_type, e.actor_id, e.data,
+            CASE e.actor_type WHEN 'staff' THEN (SELECT name FROM staff WHERE id = e.actor_id) WHEN 'customer' THEN (SELECT name FROM customers WHERE id = e.actor_id) END AS name
+     FROM case_events e
+     WHERE e.case_id = ? AND e.id > ? AND e.type IN (${COUNTED.map((t) => `'${t}'`).join(', ')})
+       AND NOT (e.actor_type = 'staff' AND e.actor_id IS ?)
+     ORDER BY e.id LIMIT ?`,
+  ).all(caseId, seen, viewerStaffId ?? -1, limit);
+  return rows.map((r) => ({ id: r.id, type: r.type, text: describe(r, states) }));
+}
+
+/** The case's newest timeline entry (what a page rendered now shows last). */
+export function newestEventId(services: Services, caseId: number): number {
+  return statement<[number], number | null>(services.db, 'SELECT max(id) FROM case_events WHERE case_id = ?').pluck().get(caseId) ?? 0;
+}

@@ -1,0 +1,130 @@
+/**
+ * The telephony hook's pipeline (`POST /api/v1/channels/phone/calls`): a call ended at the
+ * provider → the caller matched by phone number (an unknown number becomes a new customer
+ * with that number) → appended to the caller's newest open phone case, or a new case
+ * through the normal intake. Exactly once per provider call id: `phone_calls` records the
+ * call in the same transaction as its timeline entry, and a redelivery answers what the
+ * first delivery did.
+ */
+import { and, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { createCallCase } from '../../cases/create-call-case.js';
+import { customerByPhone } from '../../cases/find-customers.js';
+import { formatDuration, logCall, type CallInput } from '../../cases/log-call.js';
+import { cases, phoneCalls } from '../../db/schema/index.js';
+import { ValidationError } from '../../errors.js';
+import type { Actor } from '../../roles.js';
+import type { Services } from '../../services.js';
+import { normalizePhone, PHONE_HINT, placeholderEmail } from '../../text/phone.js';
+import type { CaseContext } from '../../workflow/context.js';
+
+/** What providers send when a call ends (more fields are ignored). */
+export const callWebhookSchema = z.object({
+  callId: z.string().trim().min(1).max(200),
+  provider: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,59}$/i, 'letters, digits, ".", "_" and "-"')
+    .default('default'),
+  direction: z.enum(['inbound', 'outbound']).default('inbound'),
+  /** The caller (inbound) — or for an outbound call, `to` is the customer. */
+  from: z.string().trim().max(40),
+  to: z.string().trim().max(40).optional(),
+  callerName: z.string().trim().min(1).max(200).optional(),
+  durationSeconds: z.number().int().min(0).max(24 * 3600),
+  recordingUrl: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
+  transcriptUrl: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
+  /** A summary or the transcript's text, if the provider sends one: the new case's description. */
+  summary: z.string().trim().max(20_000).optional(),
+});
+export type CallWebhook = z.input<typeof callWebhookSchema>;
+
+export interface CallResult {
+  result: 'created' | 'appended';
+  caseId: number;
+  customerId: number;
+  eventId: number;
+  /** True when this call id was seen before: nothing was changed now. */
+  replayed: boolean;
+}
+
+/** The phone channel acts as itself on timelines ("Phone"). */
+export const PHONE_ACTOR: Actor = { type: 'system', id: null, role: 'system', name: 'Phone' };
+
+function known(services: Services, provider: string, callId: string): CallResult | null {
+  const row = services.db.select().from(phoneCalls).where(and(eq(phoneCalls.provider, provider), eq(phoneCalls.callId, callId))).get();
+  return row ? { result: row.result, caseId: row.caseId, customerId: row.customerId, eventId: row.eventId, replayed: true } : null;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export async function receiveCall(services: Services, payload: unknown): Promise<CallResult> {
+  const parsed = callWebhookSchema.safeParse(payload);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  const hook = parsed.data;
+  const seen = known(services, hook.provider, hook.callId);
+  if (seen) return seen;
+  const raw = hook.direction === 'outbound' ? hook.to : hook.from;
+  const number = normalizePhone(raw);
+  if (!number) throw new ValidationError([{ path: hook.direction === 'outbound' ? 'to' : 'from', message: `the customer's number ${PHONE_HINT}` }]);
+
+  const call: CallInput = {
+    channel: 'phone',
+    durationSeconds: hook.durationSeconds,
+    direction: hook.direction,
+    from: number,
+    provider: hook.provider,
+    callId: hook.callId,
+    ...(hook.recordingUrl ? { recordingUrl: hook.recordingUrl } : {}),
+    ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
+    ...(hook.summary ? { notes: hook.summary } : {}),
+  };
+  const remember = (result: 'created' | 'appended') => (ctx: CaseContext, eventId: number) => {
+    services.db
+      .insert(phoneCalls)
+      .values({ provider: hook.provider, callId: hook.callId, caseId: ctx.case.id, customerId: ctx.case.customerId, eventId, result, receivedAt: ctx.now })
+      .run();
+  };
+
+  try {
+    const customer = customerByPhone(services.db, number);
+    const open = customer
+      ? services.db
+          .select({ id: cases.id })
+          .from(cases)
+          .where(and(eq(cases.customerId, customer.id), eq(cases.open, true), eq(cases.channel, 'phone')))
+          .orderBy(desc(cases.id))
+          .get()
+      : undefined;
+    if (open) {
+      let eventId = 0;
+      const row = logCall(services, open.id, call, PHONE_ACTOR, (ctx, id) => {
+        eventId = id;
+        remember('appended')(ctx, id);
+      });
+      return { result: 'appended', caseId: row.id, customerId: row.customerId, eventId, replayed: false };
+    }
+    const label = hook.direction === 'outbound' ? 'Phone call to' : 'Phone call from';
+    const created = await createCallCase(
+      services,
+      {
+        ...(customer ? { customerId: customer.id } : { customer: { email: placeholderEmail(number), name: hook.callerName ?? `Caller ${number}`, phone: number } }),
+        subject: `${label} ${customer?.name ?? hook.callerName ?? number}`,
+        notes: hook.summary ?? `${label} ${number}, ${formatDuration(hook.durationSeconds)}.`,
+        call,
+      },
+      PHONE_ACTOR,
+      remember('created'),
+    );
+    return { result: 'created', caseId: created.case.id, customerId: created.case.customerId, eventId: created.eventId, replayed: false };
+  } catch (error) {
+    // The same call delivered twice at once: the other delivery stored it first.
+    if (isUniqueViolation(error)) {
+      const first = known(services, hook.provider, hook.callId);
+      if (first) return first;
+    }
+    throw error;
+  }
+}

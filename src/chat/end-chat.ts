@@ -1,0 +1,56 @@
+/**
+ * Ending a chat: by the visitor, by the agent (case page), or by the chat sweep after
+ * CHAT_INACTIVITY_MINUTES without a message. The session is closed, a last line says who
+ * ended it, and `chat.ended` goes on the case's timeline, a change of the case like any other
+ * (its version goes up, so open case pages re-render). The case's state stays as it is: the
+ * agent resolves it as any other. Ending twice is harmless (nothing happens the second time).
+ */
+import { transaction } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import { SYSTEM_ACTOR, type Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext } from '../workflow/context.js';
+import { appendLine } from './lines.js';
+import { sessionById, type ChatSession } from './sessions.js';
+
+export type EndedBy = 'visitor' | 'agent' | 'inactivity';
+
+const ENDED_TEXT: Record<EndedBy, (name: string) => string> = {
+  visitor: (name) => `${name} ended the chat.`,
+  agent: (name) => `${name} ended the chat.`,
+  inactivity: () => 'The chat ended after a while without messages.',
+};
+
+/** Ends an open session; false when it had already ended. */
+export function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor): boolean {
+  const ended = transaction(services.db, () => {
+    const now = services.clock.now();
+    const changed = statement<[number, string, number]>(services.db, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'").run(now, by, sessionId).changes;
+    if (changed === 0) return null;
+    const session = sessionById(services, sessionId)!;
+    appendLine(services.db, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
+    if (session.caseId !== null) {
+      const ctx = CaseContext.load(services, session.caseId, actor);
+      ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });
+      ctx.save();
+    }
+    return session;
+  });
+  if (!ended) return false;
+  services.chat.hub.publish(ended.id, ended.caseId, { kind: 'messages' });
+  services.chat.hub.publish(ended.id, ended.caseId, { kind: 'state' });
+  return true;
+}
+
+/** The chat sweep: ends every open chat idle for longer than the inactivity timeout; returns how many. */
+export function endInactiveChats(services: Services): number {
+  const cutoff = services.clock.now() - services.chat.settings.inactivityMinutes * 60_000;
+  const idle = statement<[number], { id: number }>(services.db, "SELECT id FROM chat_sessions WHERE state = 'open' AND last_activity_at <= ? LIMIT 500").all(cutoff);
+  let ended = 0;
+  for (const { id } of idle) if (endChat(services, id, 'inactivity', SYSTEM_ACTOR)) ended++;
+  return ended;
+}
+
+export function isOpen(session: ChatSession): boolean {
+  return session.state === 'open';
+}

@@ -1,0 +1,42 @@
+/**
+ * A chat's messages in its own sequence (1, 2, 3… per session): the sequence number is the
+ * SSE event id, so a stream resumed with Last-Event-ID sends exactly what came after it.
+ * Appending runs inside the caller's transaction (with the case's timeline entry).
+ */
+import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import type { ChatAuthor } from '../db/schema/index.js';
+
+export interface ChatLine {
+  seq: number;
+  author: ChatAuthor;
+  name: string;
+  body: string;
+  at: number;
+}
+
+/** Appends one line and returns its sequence number; the session's activity clock restarts. */
+export function appendLine(db: Db, sessionId: number, line: Omit<ChatLine, 'seq'>, caseEventId: number | null): number {
+  const seq = statement<[number, number], number>(db, 'UPDATE chat_sessions SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? RETURNING last_seq')
+    .pluck()
+    .get(line.at, sessionId);
+  if (seq === undefined) throw new Error(`chat session ${sessionId} does not exist`);
+  statement(db, 'INSERT INTO chat_messages (session_id, seq, author, author_name, body, at, case_event_id) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    sessionId,
+    seq,
+    line.author,
+    line.name,
+    line.body,
+    line.at,
+    caseEventId,
+  );
+  return seq;
+}
+
+/** The lines after `afterSeq`, oldest first (at most `limit`). */
+export function linesAfter(db: Db, sessionId: number, afterSeq: number, limit = 500): ChatLine[] {
+  return statement<[number, number, number], ChatLine>(
+    db,
+    'SELECT seq, author, author_name AS name, body, at FROM chat_messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  ).all(sessionId, afterSeq, limit);
+}

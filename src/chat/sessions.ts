@@ -1,0 +1,84 @@
+/**
+ * Chat sessions: a visitor starts one (name and e-mail, or an identity signed by the host
+ * site), holds its token (the widget keeps it in the iframe's localStorage; only its hash is
+ * stored) and sends it with every request. A session belongs to the host origin it started
+ * on: when the site stops allowing that origin, the session stops working.
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { randomToken, sha256 } from '../auth/tokens.js';
+import { statement } from '../db/fast.js';
+import { chatSessions } from '../db/schema/index.js';
+import { DomainError, ValidationError } from '../errors.js';
+import type { Services } from '../services.js';
+import { verifyIdentity } from './identity.js';
+import { appendLine } from './lines.js';
+import { siteSecret, type ChatSite } from './sites.js';
+
+export type ChatSession = typeof chatSessions.$inferSelect;
+
+export const startSchema = z.strictObject({
+  name: z.string().trim().min(1, 'required').max(200).optional(),
+  email: z.email('a valid e-mail address').max(254).optional(),
+  /** The host site's signature of `email` (identity.ts). */
+  signature: z.string().max(128).optional(),
+});
+export type StartInput = z.input<typeof startSchema>;
+
+export interface StartedSession {
+  token: string;
+  session: ChatSession;
+}
+
+/** The site's secret to check a signature with; when it cannot be opened the operators are told and the visitor gets the form. */
+function openedSecret(services: Services, site: ChatSite): string {
+  try {
+    return siteSecret(services, site);
+  } catch (error) {
+    services.logger.error('chat site secret cannot be opened: identities are not verified', { site: site.id, error: error instanceof Error ? error.message : String(error) });
+    throw new DomainError('CHAT_SESSION_INVALID', 'This site cannot verify identities right now; give your name and e-mail instead.');
+  }
+}
+
+export function startSession(services: Services, site: ChatSite, hostOrigin: string, input: StartInput): StartedSession {
+  const parsed = startSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  const { name, email, signature } = parsed.data;
+  if (!email) throw new ValidationError([{ path: 'email', message: 'required' }], 'Your e-mail address is needed to start a chat.');
+  let verified = false;
+  if (signature !== undefined) {
+    if (!verifyIdentity(openedSecret(services, site), email, signature)) throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
+    verified = true;
+  } else if (!name) {
+    throw new ValidationError([{ path: 'name', message: 'required' }], 'Your name is needed to start a chat.');
+  }
+  const token = randomToken();
+  const now = services.clock.now();
+  const session = services.db.$client.transaction(() => {
+    const row = services.db
+      .insert(chatSessions)
+      .values({ siteId: site.id, tokenHash: sha256(token), hostOrigin, name: name ?? email.split('@')[0]!, email: email.toLowerCase(), verified, createdAt: now, lastActivityAt: now })
+      .returning()
+      .get();
+    if (site.greeting.trim() !== '') appendLine(services.db, row.id, { author: 'system', name: site.name, body: site.greeting.trim(), at: now }, null);
+    return services.db.select().from(chatSessions).where(eq(chatSessions.id, row.id)).get()!;
+  })();
+  return { token, session };
+}
+
+/** The session a visitor token names, or CHAT_SESSION_INVALID. */
+export function sessionByToken(services: Services, token: string | undefined): ChatSession {
+  const row = token && /^[A-Za-z0-9_-]{43}$/.test(token) ? services.db.select().from(chatSessions).where(eq(chatSessions.tokenHash, sha256(token))).get() : undefined;
+  if (!row) throw new DomainError('CHAT_SESSION_INVALID', 'This chat is not known (it may have been started in another browser). Start a new chat.');
+  return row;
+}
+
+export function sessionById(services: Services, id: number): ChatSession | null {
+  return services.db.select().from(chatSessions).where(eq(chatSessions.id, id)).get() ?? null;
+}
+
+/** The case's most recent chat session (open first), or null. */
+export function sessionOfCase(services: Services, caseId: number): ChatSession | null {
+  const row = statement<[number], { id: number }>(services.db, "SELECT id FROM chat_sessions WHERE case_id = ? ORDER BY state = 'open' DESC, id DESC LIMIT 1").get(caseId);
+  return row ? sessionById(services, row.id) : null;
+}

@@ -1,0 +1,29 @@
+/** Live chat's settings (CHAT_* environment variables, README "Configuration"). */
+import type { Rate } from '../auth/rate-limit.js';
+
+export interface ChatSettings {
+  /** A chat with no message for this long is ended by the chat sweep (CHAT_INACTIVITY_MINUTES). */
+  inactivityMinutes: number;
+  /** Longest message a visitor may send, in characters (CHAT_MESSAGE_MAX_CHARS). */
+  maxMessageChars: number;
+  /** Seconds between SSE heartbeats (comments that keep proxies from closing an idle stream). */
+  heartbeatSeconds: number;
+  /** Messages (and typing signals count apart) per visitor session (CHAT_VISITOR_RATE). */
+  messagesPerVisitor: Rate;
+  /** Messages per site, all its visitors together (CHAT_SITE_RATE). */
+  messagesPerSite: Rate;
+  /** New chats (and left messages) per site (CHAT_SITE_SESSION_RATE). */
+  sessionsPerSite: Rate;
+  /** New chats per client address. */
+  sessionsPerClient: Rate;
+}
+
+export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
+  inactivityMinutes: 15,
+  maxMessageChars: 2_000,
+  heartbeatSeconds: 20,
+  messagesPerVisitor: { count: 20, windowMs: 60_000 },
+  messagesPerSite: { count: 600, windowMs: 60_000 },
+  sessionsPerSite: { count: 120, windowMs: 60_000 },
+  sessionsPerClient: { count: 10, windowMs: 10 * 60_000 },
+};

@@ -1,0 +1,109 @@
+/**
+ * Chat sites: the websites the widget runs on (`/manage/channels`, admins). A site names the
+ * origins allowed to embed it, its greeting, the business-hours calendar (from sla.json) it
+ * is staffed by, the queue its chats start in, and the secret that signs visitor identities.
+ * The secret is sealed with CHANNELS_KEY (src/channels/secrets.ts, bound to the site's id) like
+ * mailbox passwords: without the key no site can be added (409 CHANNELS_KEY_MISSING).
+ */
+import { randomBytes } from 'node:crypto';
+import { eq, asc } from 'drizzle-orm';
+import { z } from 'zod';
+import { randomToken } from '../auth/tokens.js';
+import { openSecret, requireChannelsKey, sealSecret } from '../channels/secrets.js';
+import { chatSites, queues } from '../db/schema/index.js';
+import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import type { Services } from '../services.js';
+
+export type ChatSite = typeof chatSites.$inferSelect;
+
+/** `https://shop.example` or `http://localhost:8080`: a scheme, a host and maybe a port, nothing else. */
+export function normalizeOrigin(text: string): string | null {
+  try {
+    const url = new URL(text.trim());
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+export const siteSchema = z.object({
+  name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
+  /** One origin per line (or separated by spaces or commas). */
+  origins: z.string().max(4_000, 'too long'),
+  greeting: z.string().trim().max(500, 'at most 500 characters').default(''),
+  /** A calendar of sla.json; empty: always staffed. */
+  calendar: z.string().trim().max(100).default(''),
+  queue: z.string().trim().min(1, 'choose a queue').max(100),
+  active: z.boolean().default(true),
+});
+export type SiteInput = z.input<typeof siteSchema>;
+
+function checkSite(services: Services, input: SiteInput): { name: string; allowedOrigins: string[]; greeting: string; calendar: string | null; queueId: string; active: boolean } {
+  const parsed = siteSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  const v = parsed.data;
+  const issues: FieldIssue[] = [];
+  const words = v.origins.split(/[\s,]+/).filter((w) => w !== '');
+  const origins: string[] = [];
+  for (const word of words) {
+    const origin = normalizeOrigin(word);
+    if (!origin) issues.push({ path: 'origins', message: `"${word.slice(0, 80)}" is not an origin (write https://shop.example, without a path)` });
+    else if (!origins.includes(origin)) origins.push(origin);
+  }
+  if (words.length === 0) issues.push({ path: 'origins', message: 'name at least one website origin (https://shop.example)' });
+  if (origins.length > 20) issues.push({ path: 'origins', message: 'at most 20 origins' });
+  if (v.calendar !== '' && !services.definitions.sla().config.calendar(v.calendar)) {
+    issues.push({ path: 'calendar', message: `unknown calendar "${v.calendar}" (sla.json has ${services.definitions.sla().config.calendarNames.join(', ')})` });
+  }
+  const queue = services.db.select().from(queues).where(eq(queues.id, v.queue)).get();
+  if (!queue || !queue.active) issues.push({ path: 'queue', message: `unknown or inactive queue "${v.queue}"` });
+  if (issues.length > 0) throw new ValidationError(issues, 'The chat site has problems.');
+  return { name: v.name, allowedOrigins: origins, greeting: v.greeting, calendar: v.calendar === '' ? null : v.calendar, queueId: v.queue, active: v.active };
+}
+
+const SECRETS = 'chat site secrets';
+/** The associated data a site's secret is sealed with: it opens for this site only. */
+const secretAad = (id: string) => `chat-site:${id}:secret`;
+
+/** A new secret for the site, sealed (CHANNELS_KEY_MISSING without the key). */
+function newSealedSecret(services: Services, id: string): string {
+  return sealSecret(requireChannelsKey(services.channelsKey, SECRETS), randomToken(), secretAad(id));
+}
+
+/** The site's identity secret, opened: CHANNELS_KEY_MISSING, or SecretError (another key, altered). */
+export function siteSecret(services: Services, site: Pick<ChatSite, 'id' | 'secretSealed'>): string {
+  return openSecret(requireChannelsKey(services.channelsKey, SECRETS), site.secretSealed, secretAad(site.id));
+}
+
+export function createSite(services: Services, input: SiteInput): ChatSite {
+  requireChannelsKey(services.channelsKey, SECRETS);
+  const values = checkSite(services, input);
+  const now = services.clock.now();
+  const id = `site_${randomBytes(9).toString('base64url')}`;
+  return services.db.insert(chatSites).values({ id, ...values, secretSealed: newSealedSecret(services, id), createdAt: now, updatedAt: now }).returning().get();
+}
+
+export function updateSite(services: Services, id: string, input: SiteInput): ChatSite {
+  const values = checkSite(services, input);
+  const row = services.db.update(chatSites).set({ ...values, updatedAt: services.clock.now() }).where(eq(chatSites.id, id)).returning().get();
+  if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
+  return row;
+}
+
+/** A new identity secret: tokens signed with the old one stop working at once. */
+export function rotateSiteSecret(services: Services, id: string): ChatSite {
+  const row = services.db.update(chatSites).set({ secretSealed: newSealedSecret(services, id), updatedAt: services.clock.now() }).where(eq(chatSites.id, id)).returning().get();
+  if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
+  return row;
+}
+
+export function getSite(services: Services, id: string): ChatSite | null {
+  if (!/^site_[A-Za-z0-9_-]{1,40}$/.test(id)) return null;
+  return services.db.select().from(chatSites).where(eq(chatSites.id, id)).get() ?? null;
+}
+
+export function listSites(services: Services): ChatSite[] {
+  return services.db.select().from(chatSites).orderBy(asc(chatSites.name)).all();
+}

@@ -1,0 +1,24 @@
+/**
+ * The agent's side of a chat: every public staff reply on a chat case with an open chat
+ * session (the composer, a macro, the API: whichever path raised `staff.replied`) becomes a
+ * chat line in the same transaction, and the visitor's stream is told after the commit. Such
+ * a reply was delivered live, so the email channel does not mail it too (outbound.ts checks
+ * `chat_messages`); a reply after the chat ended is mailed as usual.
+ */
+import { statement } from '../db/fast.js';
+import type { Subscribers } from '../workflow/subscribers.js';
+import { appendLine } from './lines.js';
+
+export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
+  subscribers.on('staff.replied', (ctx, { data }) => {
+    if (ctx.case.channel !== 'chat') return;
+    const db = ctx.services.db;
+    const session = statement<[number], { id: number }>(db, "SELECT id FROM chat_sessions WHERE case_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1").get(ctx.case.id);
+    if (!session) return;
+    const eventId = statement<[number], number | null>(db, "SELECT max(id) FROM case_events WHERE case_id = ? AND type = 'staff.replied'").pluck().get(ctx.case.id) ?? null;
+    const body = typeof data.body === 'string' ? data.body : '';
+    appendLine(db, session.id, { author: 'agent', name: ctx.actor.name, body, at: ctx.now }, eventId);
+    ctx.services.chat.hub.afterCommit(session.id, ctx.case.id, { kind: 'messages' });
+  });
+  return subscribers;
+}

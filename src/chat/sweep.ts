@@ -1,0 +1,25 @@
+/**
+ * The chat sweep (scheduler job `chat-sweep`, CHAT_SWEEP_CRON, every 10 s by default): ends
+ * chats idle for CHAT_INACTIVITY_MINUTES, and while any chat is open records due SLA
+ * warnings and breaches, so a chat's targets in seconds are not recorded up to a minute late
+ * by the minute sweep. Times come from the injected clock: tests advance it and run this.
+ */
+import { statement } from '../db/fast.js';
+import type { Services } from '../services.js';
+import { sweepSla } from '../sla/sweep.js';
+import { endInactiveChats } from './end-chat.js';
+
+export interface ChatSweepRun {
+  ended: number;
+  warnings: number;
+  breaches: number;
+}
+
+export async function runChatSweep(services: Services): Promise<ChatSweepRun> {
+  const ended = endInactiveChats(services);
+  const open = statement<[], number>(services.db, "SELECT count(*) FROM chat_sessions WHERE state = 'open' AND case_id IS NOT NULL").pluck().get() ?? 0;
+  if (open === 0) return { ended, warnings: 0, breaches: 0 };
+  const sla = await sweepSla(services, { detailLimit: 0 });
+  if (sla.warnings + sla.breaches > 0) services.outbox.kick();
+  return { ended, warnings: sla.warnings, breaches: sla.breaches };
+}

@@ -1,0 +1,78 @@
+/**
+ * A visitor's message. The first one creates the case through the normal intake
+ * (`createCase`, channel `chat`, the site's queue as the routing hint: rules route and
+ * assign it like any other); later ones are customer replies on it (`addMessage`). The chat
+ * line is written in the same transaction as the timeline entry, so they exist together or
+ * not at all.
+ */
+import { addMessage, newestMessageEventId } from '../cases/add-message.js';
+import { createCase } from '../cases/create-case.js';
+import { statement } from '../db/fast.js';
+import { DomainError, ValidationError } from '../errors.js';
+import { SYSTEM_ACTOR, type Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { appendLine } from './lines.js';
+import { sessionById, type ChatSession } from './sessions.js';
+import type { ChatSite } from './sites.js';
+
+const SUBJECT_CHARS = 80;
+
+/** A chat case's subject: "Chat: " and the start of the first message, on one line. */
+export function chatSubject(body: string): string {
+  const line = body.replace(/\s+/g, ' ').trim();
+  return `Chat: ${line.length > SUBJECT_CHARS ? `${line.slice(0, SUBJECT_CHARS - 1)}…` : line}`;
+}
+
+export function checkBody(services: Services, body: unknown): string {
+  if (typeof body !== 'string' || body.trim() === '') throw new ValidationError([{ path: 'body', message: 'write a message first' }]);
+  const max = services.chat.settings.maxMessageChars;
+  if (body.length > max) throw new ValidationError([{ path: 'body', message: `at most ${max} characters` }], `A chat message may have at most ${max} characters.`);
+  return body.trim();
+}
+
+export interface SentLine {
+  seq: number;
+  caseId: number;
+}
+
+export function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown): Promise<SentLine> {
+  const body = checkBody(services, text);
+  return services.chat.hub.serialize(session.id, async () => {
+    const current = sessionById(services, session.id)!;
+    if (current.state === 'ended') throw new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
+    const at = services.clock.now();
+    const line = { author: 'visitor' as const, name: current.name, body, at };
+    let seq = 0;
+    let caseId: number;
+    if (current.caseId === null) {
+      const row = await createCase(
+        services,
+        { customer: { email: current.email, name: current.name }, subject: chatSubject(body), description: body },
+        SYSTEM_ACTOR,
+        {
+          channel: 'chat',
+          defaultQueue: site.queueId,
+          eventData: { chatSite: site.id },
+          within: (ctx) => {
+            statement(services.db, 'UPDATE chat_sessions SET case_id = ? WHERE id = ?').run(ctx.case.id, current.id);
+            seq = appendLine(services.db, current.id, line, ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
+          },
+        },
+      );
+      caseId = row.id;
+    } else {
+      caseId = current.caseId;
+      const customer = statement<[number], { customer_id: number; name: string }>(services.db, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?').get(caseId)!;
+      const actor: Actor = { type: 'customer', id: customer.customer_id, role: 'customer', name: customer.name };
+      addMessage(services, caseId, { body, public: true }, actor, {
+        data: { via: 'chat' },
+        within: (_ctx, eventId) => {
+          seq = appendLine(services.db, current.id, line, eventId ?? newestMessageEventId(services, caseId));
+        },
+      });
+    }
+    services.chat.hub.publish(current.id, caseId, { kind: 'messages' });
+    services.outbox.kick();
+    return { seq, caseId };
+  });
+}

@@ -1,0 +1,25 @@
+/** What the CRM last answered about an address (`crm_records`): read by the `customer.crm` fact, webhooks and the case page. */
+import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
+
+/** The `customer.crm` fact: what CRM_LOOKUP_URL returned (fields it did not return are null). */
+export interface CrmFact {
+  plan: string | null;
+  mrr: number | null;
+  accountOwner: string | null;
+  churned: boolean;
+}
+
+/** The record kept for `email`; null when none was fetched or the CRM does not know the address. */
+export function storedCrmRecord(db: Db, email: string): CrmFact | null {
+  const row = statement<[string], { data: string | null }>(db, 'SELECT data FROM crm_records WHERE email = ?').get(email.trim().toLowerCase());
+  return row?.data ? (JSON.parse(row.data) as CrmFact) : null;
+}
+
+/** Stores what the CRM answered (null: it does not know the address). */
+export function saveCrmRecord(db: Db, email: string, data: CrmFact | null, at: number): void {
+  statement<[string, string | null, number]>(
+    db,
+    'INSERT INTO crm_records (email, data, fetched_at) VALUES (?, ?, ?) ON CONFLICT (email) DO UPDATE SET data = excluded.data, fetched_at = excluded.fetched_at',
+  ).run(email.trim().toLowerCase(), data === null ? null : JSON.stringify(data), at);
+}

@@ -1,0 +1,151 @@
+/** The descriptions of `/api/v1/cases` (cases.ts registers them; the OpenAPI document lists them). */
+import { z } from 'zod';
+import { editCaseSchema } from '../../cases/edit-case.js';
+import { importCaseSchema } from '../../cases/import-case.js';
+import { listCasesSchema } from '../../cases/list-cases.js';
+import { reassignSchema } from '../../cases/reassign-case.js';
+import { sendMessageSchema } from '../../cases/send-message.js';
+import { offerAnswerSchema } from '../../cases/solution-offer.js';
+import { transitionSchema } from '../../cases/transition-case.js';
+import { IDEMPOTENCY_HEADER } from '../idempotency.js';
+import { apiGroup, EVERYONE, STAFF_ONLY, type HeaderSpec } from '../openapi/route-spec.js';
+import { caseAnswer, caseList, caseReference, editedCase, messageAnswer, timelineAnswer } from './schemas/cases.js';
+
+export const caseApi = apiGroup('/cases', 'Cases');
+
+const caseId = z.string().meta({ description: 'The case reference.', examples: ['C-1042'] });
+
+const idempotencyKey: Record<string, HeaderSpec> = {
+  [IDEMPOTENCY_HEADER]: {
+    description: 'A retry with the same key (per caller, 24 h) gets the first answer again (`Idempotent-Replayed: true`) and creates nothing.',
+    schema: z.string().min(1).max(257).meta({ examples: ['"8e03978e-40d5-43e8-bc93-6894a57f9324"'] }),
+  },
+};
+
+const ifMatch: Record<string, HeaderSpec> = {
+  'If-Match': { description: 'The case version, as the `ETag` of GET gave it.', schema: z.string().meta({ examples: ['"7"'] }) },
+};
+
+export const createCaseRoute = caseApi.route({
+  method: 'post',
+  path: '/',
+  summary: 'Submit a case',
+  description: 'Intake: the case is routed, assigned and its SLA timers started before the answer. Managers and admins may add import fields (docs/import.md); such a case with an `externalId` seen before answers 200.',
+  access: EVERYONE,
+  headers: idempotencyKey,
+  body: importCaseSchema,
+  responses: {
+    201: { description: 'The case (only its reference for a caller who may not see it)', schema: z.union([caseAnswer, caseReference]), headers: { Location: 'The case’s URL' } },
+    200: { description: 'An imported case whose externalId was imported before', schema: caseAnswer },
+  },
+  errors: [409, 429],
+});
+
+export const listCasesRoute = caseApi.route({
+  method: 'get',
+  path: '/',
+  summary: 'List cases',
+  description: 'Newest first, keyset pagination (`nextCursor`). Customers get their own cases in the customer projection.',
+  access: EVERYONE,
+  query: listCasesSchema,
+  responses: { 200: caseList },
+});
+
+export const getCaseRoute = caseApi.route({
+  method: 'get',
+  path: '/:id',
+  summary: 'A case',
+  description: 'Staff get the full case with the transitions they may use now (and its version as `ETag`); customers the customer projection.',
+  access: EVERYONE,
+  params: { id: caseId },
+  responses: { 200: { description: 'The case', schema: caseAnswer, headers: { ETag: 'The case version (staff), for `If-Match`' } } },
+});
+
+export const editCaseRoute = caseApi.route({
+  method: 'patch',
+  path: '/:id',
+  summary: 'Edit priority, tags, subject',
+  description: '`If-Match: "<version>"` or `expectedVersion` make the edit conditional (409 CONFLICT when stale). Each change is on the timeline.',
+  access: STAFF_ONLY,
+  params: { id: caseId },
+  headers: ifMatch,
+  body: editCaseSchema,
+  responses: { 200: editedCase },
+  errors: [409],
+});
+
+export const caseEventsRoute = caseApi.route({
+  method: 'get',
+  path: '/:id/events',
+  summary: 'The timeline',
+  description: 'Oldest first. Customers see their projection of it.',
+  access: EVERYONE,
+  params: { id: caseId },
+  responses: { 200: timelineAnswer },
+});
+
+export const transitionRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/transitions',
+  summary: 'Use a workflow transition',
+  access: EVERYONE,
+  params: { id: caseId },
+  body: transitionSchema,
+  responses: { 200: caseAnswer },
+  errors: [409],
+});
+
+export const messageRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/messages',
+  summary: 'Reply or add an internal note',
+  description:
+    'Public replies, and internal notes (staff; `@name` mentions notify colleagues). With `transition` the message and the transition happen together or not at all. Files come as `multipart/form-data` (`files`, any number). `If-Match: "<version>"` or `expectedVersion` make it conditional: 409 CONFLICT, and nothing sent, when the case changed since.',
+  access: EVERYONE,
+  params: { id: caseId },
+  headers: { ...idempotencyKey, ...ifMatch },
+  body: sendMessageSchema,
+  bodyAlternatives: {
+    'multipart/form-data': sendMessageSchema.extend({
+      public: z.enum(['true', 'false']).optional(),
+      expectedVersion: z.string().regex(/^\d{1,12}$/).optional(),
+      files: z.array(z.string().meta({ contentMediaType: 'application/octet-stream' })).optional(),
+    }),
+  },
+  responses: { 201: messageAnswer },
+  errors: [409, 429],
+});
+
+export const attachmentRoute = caseApi.route({
+  method: 'get',
+  path: '/:id/attachments/:attachment',
+  summary: 'Download a file of the case',
+  description: 'Staff: any file of the case; the customer: those of their request, their messages and public replies.',
+  access: EVERYONE,
+  params: { id: caseId, attachment: z.string().meta({ description: 'The attachment id.' }) },
+  responses: { 200: { description: 'The file, with its own media type (a download)', contentType: '*/*' } },
+});
+
+export const offeredSolutionRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/offered-solution',
+  summary: 'Answer the solution offered (customer)',
+  description: 'The customer answers the known problem’s solution offered to them. Staff callers get 403.',
+  access: EVERYONE,
+  params: { id: caseId },
+  body: offerAnswerSchema,
+  responses: { 200: caseAnswer },
+  errors: [403, 409],
+});
+
+export const assignmentRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/assignment',
+  summary: 'Reassign or transfer',
+  description: 'A higher-tier queue is an escalation and needs `reason`; beyond capacity only a manager with `overrideCapacity`.',
+  access: STAFF_ONLY,
+  params: { id: caseId },
+  body: reassignSchema,
+  responses: { 200: caseAnswer },
+  errors: [409],
+});

@@ -1,0 +1,83 @@
+/**
+ * Server-sent events for one chat (Hono's `streamSSE`): every chat line is an `message` event
+ * whose id is its sequence number, so a reconnect with `Last-Event-ID` (or `?after=`) gets
+ * exactly the lines after it, read from the database; `typing` events (no id) pass through;
+ * `ended` tells that the chat is over. A comment every CHAT heartbeat keeps proxies from
+ * closing an idle stream, `X-Accel-Buffering: no` asks nginx not to buffer it, and the first
+ * bytes go out at once. The hub only wakes the loop up: nothing is ever sent from a signal's
+ * content but typing.
+ */
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { HubListener, HubSignal } from '../../chat/hub.js';
+import { linesAfter, type ChatLine } from '../../chat/lines.js';
+import { sessionById } from '../../chat/sessions.js';
+import type { Services } from '../../services.js';
+
+/** Where a stream resumes: Last-Event-ID, else `?after=`, else 0 (everything). */
+export function resumeFrom(c: Context): number {
+  const raw = c.req.header('Last-Event-ID') ?? c.req.query('after') ?? '0';
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+export interface StreamSource {
+  sessionId: number;
+  /** Subscribes to the hub; returns the unsubscribe. */
+  subscribe(listener: HubListener): () => void;
+  /** Typing from this side is not echoed back to it. */
+  ownSide: 'visitor' | 'agent';
+  /** What a line looks like to this side. */
+  present?: (line: ChatLine) => unknown;
+}
+
+export function chatStream(c: Context, services: Services, source: StreamSource) {
+  let last = resumeFrom(c);
+  c.header('X-Accel-Buffering', 'no');
+  c.header('Cache-Control', 'no-cache, no-transform');
+  return streamSSE(c, async (stream) => {
+    const signals: HubSignal[] = [];
+    let wake: (() => void) | null = null;
+    let closed = false;
+    const unsubscribe = source.subscribe((signal) => {
+      signals.push(signal);
+      wake?.();
+    });
+    stream.onAbort(() => {
+      closed = true;
+      wake?.();
+    });
+    try {
+      // Proxies that buffer small responses pass a first chunk this large through.
+      await stream.write(`:${' '.repeat(2048)}\n\n`);
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last }), retry: 2000 });
+      let endedSent = false;
+      while (!closed) {
+        for (const line of linesAfter(services.db, source.sessionId, last)) {
+          await stream.writeSSE({ id: String(line.seq), event: 'message', data: JSON.stringify(source.present ? source.present(line) : line) });
+          last = line.seq;
+        }
+        for (const signal of signals.splice(0)) {
+          if (signal.kind === 'typing' && signal.who !== source.ownSide) await stream.writeSSE({ event: 'typing', data: JSON.stringify({ who: signal.who, name: signal.name }) });
+        }
+        const session = sessionById(services, source.sessionId);
+        if (!endedSent && session?.state === 'ended') {
+          endedSent = true;
+          await stream.writeSSE({ event: 'ended', data: JSON.stringify({ by: session.endedBy }) });
+        }
+        if (signals.length > 0) continue;
+        const timedOut = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), services.chat.settings.heartbeatSeconds * 1000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        wake = null;
+        if (timedOut && !closed) await stream.write(': heartbeat\n\n');
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+}

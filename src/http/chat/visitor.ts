@@ -1,0 +1,146 @@
+/**
+ * The visitor's side of live chat, called by the widget's iframe (public/chat-frame.js):
+ *
+ *   GET  /chat/api/sites/:site/status?host=   the site's name, greeting and whether anyone is there
+ *   POST /chat/api/sites/:site/sessions       { host, name, email } or { host, email, name?, signature } → { token, session }
+ *   POST /chat/api/sites/:site/offline        { host, name, email, message }: nobody there → a case answered by mail
+ *   GET  /chat/api/session                    the session (state, case, lines so far)
+ *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=)
+ *   GET  /chat/api/messages?after=            the same lines for polling
+ *   POST /chat/api/messages                   { body }
+ *   POST /chat/api/typing                     the visitor is typing (ephemeral)
+ *   POST /chat/api/end | /transcript | /rating
+ *
+ * Session routes take `Authorization: Bearer <visitor token>`. Every request passes the
+ * origin check (guard.ts); no cookie is ever set.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { chatAvailability } from '../../chat/availability.js';
+import { endChat } from '../../chat/end-chat.js';
+import { linesAfter, type ChatLine } from '../../chat/lines.js';
+import { leaveMessage, leaveMessageSchema } from '../../chat/leave-message.js';
+import { rateChat } from '../../chat/rate-chat.js';
+import { startSchema, startSession, type ChatSession } from '../../chat/sessions.js';
+import { requestTranscript } from '../../chat/transcript.js';
+import { sendVisitorMessage } from '../../chat/visitor-message.js';
+import { clientAddress } from '../pages/env.js';
+import { jsonBody, readJson } from '../json-body.js';
+import { limitBody } from '../limits.js';
+import type { AppEnv } from '../types.js';
+import { assertOwnOrigin, messageLimits, siteFor, takeChatLimits, visitorChat } from './guard.js';
+import { chatStream, resumeFrom } from './stream.js';
+
+export interface ChatRouteOptions {
+  publicOrigin: string;
+  trustProxy: number;
+}
+
+const hostOnly = z.object({ host: z.string().max(300) });
+
+function sessionView(session: ChatSession) {
+  return { state: session.state, case: session.caseId === null ? null : `C-${session.caseId}`, name: session.name, email: session.email, verified: session.verified, lastSeq: session.lastSeq, endedBy: session.endedBy };
+}
+
+/** A line as the visitor sees it: agents by name, no internal ids. */
+export const visitorLine = (l: ChatLine) => ({ seq: l.seq, author: l.author, name: l.name, body: l.body, at: new Date(l.at).toISOString() });
+
+export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('/chat/api/*', limitBody(64 * 1024, 'A chat request'));
+  app.use('/chat/api/*', async function chatOrigin(c, next) {
+    assertOwnOrigin(c, options.publicOrigin);
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  app.get('/chat/api/sites/:site/status', (c) => {
+    const services = c.get('services');
+    const site = siteFor(c, c.req.param('site'), c.req.query('host'));
+    return c.json({ name: site.name, greeting: site.greeting, availability: chatAvailability(services, site), maxMessageChars: services.chat.settings.maxMessageChars });
+  });
+
+  app.post('/chat/api/sites/:site/sessions', async (c) => {
+    const services = c.get('services');
+    const body = (await readJson(c)) as Record<string, unknown> | null;
+    const { host } = hostOnly.parse(body ?? {});
+    const site = siteFor(c, c.req.param('site'), host);
+    const s = services.chat.settings;
+    takeChatLimits(c, [
+      { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: 'new chats on this website' },
+      { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: 'new chats from your address' },
+    ]);
+    const { host: _host, ...input } = body ?? {};
+    const started = startSession(services, site, host, startSchema.parse(input));
+    return c.json({ token: started.token, session: sessionView(started.session), availability: chatAvailability(services, site) }, 201);
+  });
+
+  app.post('/chat/api/sites/:site/offline', async (c) => {
+    const services = c.get('services');
+    const body = (await readJson(c)) as Record<string, unknown> | null;
+    const { host } = hostOnly.parse(body ?? {});
+    const site = siteFor(c, c.req.param('site'), host);
+    const s = services.chat.settings;
+    takeChatLimits(c, [
+      { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: 'messages on this website' },
+      { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: 'messages from your address' },
+    ]);
+    const { host: _host, ...input } = body ?? {};
+    const row = await leaveMessage(services, site, leaveMessageSchema.parse(input));
+    return c.json({ case: `C-${row.id}`, answeredBy: 'email' }, 201);
+  });
+
+  app.get('/chat/api/session', (c) => {
+    const { session } = visitorChat(c);
+    return c.json({ session: sessionView(session), lines: linesAfter(c.get('services').db, session.id, 0).map(visitorLine) });
+  });
+
+  app.get('/chat/api/stream', (c) => {
+    const services = c.get('services');
+    const { session } = visitorChat(c);
+    return chatStream(c, services, { sessionId: session.id, ownSide: 'visitor', subscribe: (l) => services.chat.hub.subscribe(session.id, l), present: visitorLine });
+  });
+
+  app.get('/chat/api/messages', (c) => {
+    const services = c.get('services');
+    const { session } = visitorChat(c);
+    return c.json({ session: sessionView(session), lines: linesAfter(services.db, session.id, resumeFrom(c)).map(visitorLine) });
+  });
+
+  app.post('/chat/api/messages', async (c) => {
+    const chat = visitorChat(c);
+    const { body } = await jsonBody(c, z.object({ body: z.unknown() }));
+    takeChatLimits(c, messageLimits(c, chat));
+    const sent = await sendVisitorMessage(c.get('services'), chat.site, chat.session, body);
+    return c.json({ seq: sent.seq, case: `C-${sent.caseId}` }, 201);
+  });
+
+  app.post('/chat/api/typing', (c) => {
+    const services = c.get('services');
+    const { session } = visitorChat(c);
+    takeChatLimits(c, [{ key: `chat:typing:${session.id}`, rate: { count: 30, windowMs: 60_000 }, what: 'typing signals' }]);
+    if (session.state === 'open') services.chat.hub.publish(session.id, session.caseId, { kind: 'typing', who: 'visitor', name: session.name });
+    return c.body(null, 204);
+  });
+
+  app.post('/chat/api/end', (c) => {
+    const { session } = visitorChat(c);
+    endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
+    return c.json({ state: 'ended' });
+  });
+
+  app.post('/chat/api/transcript', (c) => {
+    const { session } = visitorChat(c);
+    takeChatLimits(c, [{ key: `chat:transcript:${session.id}`, rate: { count: 3, windowMs: 3_600_000 }, what: 'transcripts of this chat' }]);
+    requestTranscript(c.get('services'), session);
+    return c.json({ to: session.email }, 202);
+  });
+
+  app.post('/chat/api/rating', async (c) => {
+    const { session } = visitorChat(c);
+    const input = await jsonBody(c, z.object({ satisfied: z.boolean(), comment: z.string().max(2_000).optional() }));
+    rateChat(c.get('services'), session, input);
+    return c.json({ rated: true });
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+/**
+ * The agent's side of a live chat on the case page (staff who may see the case):
+ *
+ *   GET  /cases/:id/chat/stream   SSE: the chat's lines (ids = sequence numbers) and the visitor's typing
+ *   POST /cases/:id/chat/typing   the agent is typing (the visitor's widget shows it)
+ *   POST /cases/:id/chat/end      ends the chat (the case stays open for the agent to resolve)
+ *
+ * Replies go through the page's normal composer (and macros): src/chat/subscribers.ts turns
+ * them into chat lines.
+ */
+import { Hono } from 'hono';
+import { endChat } from '../../chat/end-chat.js';
+import { sessionOfCase } from '../../chat/sessions.js';
+import { DomainError } from '../../errors.js';
+import { chatStream } from '../chat/stream.js';
+import { visibleCase } from './case-commands.js';
+import { requireStaff, type PageContext, type PageEnv } from './env.js';
+import { redirectTo } from './render.js';
+
+function staffChat(c: PageContext) {
+  requireStaff(c);
+  const v = visibleCase(c);
+  const session = sessionOfCase(c.get('services'), v.row.id);
+  if (!session) throw new DomainError('NOT_FOUND', 'This case has no chat.');
+  return { ...v, session };
+}
+
+export function caseChatPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+  app.get('/cases/:id/chat/stream', (c) => {
+    const services = c.get('services');
+    const { row, session } = staffChat(c);
+    return chatStream(c, services, { sessionId: session.id, ownSide: 'agent', subscribe: (l) => services.chat.hub.subscribeCase(row.id, l) });
+  });
+  app.post('/cases/:id/chat/typing', (c) => {
+    const { principal, row, session } = staffChat(c);
+    if (session.state === 'open') c.get('services').chat.hub.publish(session.id, row.id, { kind: 'typing', who: 'agent', name: principal.actor.name });
+    return c.body(null, 204);
+  });
+  app.post('/cases/:id/chat/end', (c) => {
+    const { principal, row, session } = staffChat(c);
+    endChat(c.get('services'), session.id, 'agent', principal.actor);
+    return redirectTo(c, `/cases/C-${row.id}`);
+  });
+  return app;
+}

@@ -1,0 +1,105 @@
+/**
+ * `/manage/webhooks` (admins only: endpoints and signing secrets are infrastructure).
+ *
+ *   GET  /manage/webhooks                                      subscriptions and the form to add one
+ *   POST /manage/webhooks                                      add: the new webhook's page with its secret, shown once
+ *   GET  /manage/webhooks/:id                                  the subscription and its delivery log
+ *   POST /manage/webhooks/:id/enable | delete
+ *   POST /manage/webhooks/:id/deliveries/:delivery/replay      send that message again now
+ */
+import { Hono } from 'hono';
+import { DomainError } from '../../../errors.js';
+import { listDeliveries, replayDelivery } from '../../../webhooks/deliveries.js';
+import { WEBHOOK_EVENT_DESCRIPTIONS, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../../webhooks/events.js';
+import { createWebhook, deleteWebhook, enableWebhook, getWebhook, listWebhooks, webhookView } from '../../../webhooks/subscriptions.js';
+import type { FormState } from '../../../../views/components.js';
+import { WEBHOOKS, WebhookPage, WebhooksPage } from '../../../../views/pages/manage/webhooks.js';
+import type { PageContext, PageEnv } from '../env.js';
+import { readFormAll } from '../forms.js';
+import { redirectTo, sendHtml, viewerOf } from '../render.js';
+import { managerOf } from './guard.js';
+import { attempt, idParam } from './team-forms.js';
+
+const NOTICES: Record<string, string> = {
+  enabled: 'Enabled; new events are delivered again.',
+  deleted: 'Webhook deleted.',
+  replayed: 'Replay queued; it is sent now.',
+};
+
+const EVENTS = WEBHOOK_EVENT_TYPES.map((type) => ({ type, description: WEBHOOK_EVENT_DESCRIPTIONS[type] }));
+
+function adminOf(c: PageContext) {
+  const principal = managerOf(c);
+  if (principal.actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins manage webhooks.');
+  return principal;
+}
+
+function notice(c: PageContext): string | null {
+  const key = c.req.query('done') ?? '';
+  return Object.hasOwn(NOTICES, key) ? NOTICES[key]! : null;
+}
+
+function listPage(c: PageContext, state: FormState, chosen: string[], status: 200 | 403 | 409 | 422 = 200) {
+  const webhooks = listWebhooks(c.get('services')).map(webhookView);
+  return sendHtml(c, <WebhooksPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhooks={webhooks} events={EVENTS} state={state} chosen={chosen} notice={notice(c)} />, status);
+}
+
+function detailPage(c: PageContext, id: number, secret: string | null) {
+  const services = c.get('services');
+  const webhook = webhookView(getWebhook(services, id));
+  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={listDeliveries(services, id)} secret={secret} notice={notice(c)} />);
+}
+
+export function webhookPages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get(WEBHOOKS, (c) => {
+    adminOf(c);
+    return listPage(c, {}, []);
+  });
+
+  app.post(WEBHOOKS, async (c) => {
+    const { actor } = adminOf(c);
+    const form = await readFormAll(c);
+    const values = { url: form.get('url')?.[0] ?? '', description: form.get('description')?.[0] ?? '' };
+    const events = (form.get('events') ?? []) as WebhookEventType[];
+    const result = await attempt(
+      () => createWebhook(c.get('services'), { ...values, events }, actor),
+      (errors, status) => listPage(c, { values, errors }, events, status as 403 | 409 | 422),
+    );
+    if (!result.ok) return result.response;
+    // The secret is shown on this answer only (no redirect: it is never stored where a GET could show it again).
+    return detailPage(c, result.value.webhook.id, result.value.secret);
+  });
+
+  app.get(`${WEBHOOKS}/:id`, (c) => {
+    adminOf(c);
+    return detailPage(c, idParam(c, 'webhook'), null);
+  });
+
+  app.post(`${WEBHOOKS}/:id/enable`, (c) => {
+    const { actor } = adminOf(c);
+    const id = idParam(c, 'webhook');
+    enableWebhook(c.get('services'), id, actor);
+    return redirectTo(c, `${WEBHOOKS}/${id}?done=enabled`);
+  });
+
+  app.post(`${WEBHOOKS}/:id/delete`, (c) => {
+    const { actor } = adminOf(c);
+    deleteWebhook(c.get('services'), idParam(c, 'webhook'), actor);
+    return redirectTo(c, `${WEBHOOKS}?done=deleted`);
+  });
+
+  app.post(`${WEBHOOKS}/:id/deliveries/:delivery/replay`, (c) => {
+    const { actor } = adminOf(c);
+    const id = idParam(c, 'webhook');
+    const raw = c.req.param('delivery');
+    if (!/^\d{1,9}$/.test(raw)) throw new DomainError('NOT_FOUND', `No delivery ${raw}.`);
+    const services = c.get('services');
+    replayDelivery(services, id, Number(raw), actor);
+    services.outbox.kick();
+    return redirectTo(c, `${WEBHOOKS}/${id}?done=replayed`);
+  });
+
+  return app;
+}

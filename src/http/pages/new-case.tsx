@@ -1,0 +1,124 @@
+/**
+ * `/cases/new` (staff): a phone call or a walk-in filed as a case for a customer found by
+ * name, email or phone, or added on the spot. `GET` is the page (with `find`: the matches;
+ * on an htmx request only the matches); `POST` creates the case through the normal intake
+ * with the call on its timeline, then opens it.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { caseRef } from '../../cases/case-ref.js';
+import { createCallCase } from '../../cases/create-call-case.js';
+import { findCustomers } from '../../cases/find-customers.js';
+import { CALL_CHANNELS } from '../../cases/log-call.js';
+import { customers, PRIORITIES } from '../../db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { phoneField, placeholderEmail } from '../../text/phone.js';
+import { CustomerChoice, NEW_CASE, NewCaseForm, NewCasePage, type NewCaseData } from '../../../views/pages/new-case.js';
+import type { FormState } from '../../../views/components.js';
+import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
+import { formErrorsOf, parseForm, readForm } from './forms.js';
+import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+
+/** "12" (minutes), "12:30" (minutes:seconds), "1:02:03"; empty: unknown (0). */
+const durationField = z
+  .string()
+  .trim()
+  .default('')
+  .transform((v, ctx) => {
+    if (v === '') return 0;
+    const parts = v.split(':');
+    if (parts.length > 3 || !parts.every((p) => /^\d{1,4}$/.test(p))) {
+      ctx.addIssue({ code: 'custom', message: 'minutes, or minutes:seconds such as 12:30' });
+      return z.NEVER;
+    }
+    const n = parts.map(Number);
+    const seconds = n.length === 1 ? n[0]! * 60 : n.length === 2 ? n[0]! * 60 + n[1]! : n[0]! * 3600 + n[1]! * 60 + n[2]!;
+    if (seconds > 24 * 3600) {
+      ctx.addIssue({ code: 'custom', message: 'at most 24 hours' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const newCaseForm = z
+  .object({
+    customer: z.string({ error: 'choose the customer, or add a new one' }).regex(/^(new|\d{1,12})$/, 'choose the customer, or add a new one'),
+    name: z.string().trim().max(200, 'at most 200 characters').default(''),
+    email: z.string().trim().max(254, 'at most 254 characters').default(''),
+    phone: phoneField.prefault(''),
+    channel: z.enum(CALL_CHANNELS, { error: 'choose phone or walk-in' }),
+    subject: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+    notes: z.string().trim().min(1, 'what did the customer need?').max(20_000, 'at most 20,000 characters'),
+    duration: durationField,
+    priority: z.enum(['', ...PRIORITIES]).default(''),
+  })
+  .superRefine((v, ctx) => {
+    if (v.customer !== 'new') return;
+    if (v.email !== '' && !z.email().safeParse(v.email).success) ctx.addIssue({ code: 'custom', path: ['email'], message: 'not an email address' });
+    if (v.email === '' && v.phone === null) ctx.addIssue({ code: 'custom', path: ['email'], message: 'an email address or a phone number' });
+  });
+
+function dataOf(c: PageContext, find: string): NewCaseData {
+  const q = find.trim().slice(0, 200);
+  return { find: q, found: q ? findCustomers(c.get('services').db, q) : [] };
+}
+
+export function newCasePages(): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  app.get(NEW_CASE, (c) => {
+    requireStaff(c);
+    const data = dataOf(c, c.req.query('find') ?? '');
+    if (isHtmx(c)) return sendHtml(c, <CustomerChoice data={data} />);
+    return sendHtml(c, <NewCasePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} />);
+  });
+
+  app.post(NEW_CASE, async (c) => {
+    const principal = requireStaff(c);
+    const services = c.get('services');
+    const values = await readForm(c);
+    const data = dataOf(c, values.find ?? '');
+    const fail = (errors: Record<string, string>) => {
+      const state: FormState = { values, errors };
+      return sendForm(c, 'new-case-form', () => <NewCaseForm data={data} csrfToken={c.get('csrfToken')} state={state} />, () => <NewCasePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={state} />);
+    };
+    const parsed = parseForm(newCaseForm, values);
+    if (!parsed.ok) return fail(parsed.errors);
+    const input = parsed.data;
+    const customerId = input.customer === 'new' ? undefined : Number(input.customer);
+    if (customerId !== undefined && !services.db.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).get()) {
+      return fail({ customer: 'that customer no longer exists; search again' });
+    }
+    let created;
+    try {
+      created = await createCallCase(
+        services,
+        {
+          ...(customerId !== undefined
+            ? { customerId }
+            : {
+                customer: {
+                  email: input.email || placeholderEmail(input.phone!),
+                  ...(input.name ? { name: input.name } : {}),
+                  ...(input.phone ? { phone: input.phone } : {}),
+                },
+              }),
+          subject: input.subject,
+          notes: input.notes,
+          ...(input.priority ? { priority: input.priority } : {}),
+          call: { channel: input.channel, durationSeconds: input.duration },
+        },
+        principal.actor,
+      );
+    } catch (error) {
+      const errors = formErrorsOf(error);
+      if (!errors) throw error;
+      // Intake's field paths are `customer.email` etc.: shown at the new customer's fields.
+      return fail(Object.fromEntries(Object.entries(errors).map(([k, v]) => [k.replace(/^customer\./, ''), v])));
+    }
+    await services.outbox.settle(created.case.id);
+    return redirectTo(c, `/cases/${caseRef(created.case.id)}`);
+  });
+
+  return app;
+}

@@ -1,0 +1,52 @@
+/**
+ * Phone numbers in E.164 (`+4930123456`): how customers' numbers are stored and how a call's
+ * caller is matched to a customer. People type numbers with spaces, dashes, dots, brackets
+ * and `00` for `+`; all of those become the same E.164 string. A number without its country
+ * code cannot be placed and is refused (no guessing of a default country).
+ */
+import { z } from 'zod';
+
+export const PHONE_HINT = 'with the country code, e.g. +49 30 1234567';
+
+/** The E.164 form of `input`, or null when it is not a full international number. */
+export function normalizePhone(input: string | null | undefined): string | null {
+  if (!input) return null;
+  let s = input.trim().replace(/^tel:/i, '');
+  // A trunk zero in brackets after the country code ("+44 (0)20 …") is not dialled internationally.
+  s = s.replace(/^(\+\d{1,3})\s*\(0\)/, '$1');
+  s = s.replace(/[\s\-.()/\u00a0]/g, '');
+  if (s.startsWith('00')) s = `+${s.slice(2)}`;
+  if (!/^\+[1-9]\d{6,14}$/.test(s)) return null;
+  return s;
+}
+
+/** A form or API field holding a phone number: trimmed, empty → null, else E.164 or an issue. */
+export const phoneField = z
+  .string()
+  .trim()
+  .max(40, 'at most 40 characters')
+  .nullable()
+  .transform((v, ctx) => {
+    if (v === null || v === '') return null;
+    const e164 = normalizePhone(v);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: `not a phone number ${PHONE_HINT}` });
+      return z.NEVER;
+    }
+    return e164;
+  });
+
+/**
+ * Callers known only by their number get an address under `.invalid` (RFC 2606: never
+ * resolves, never delivered), so the account is unique and mail to it is skipped, until
+ * staff add the real address.
+ */
+export const PLACEHOLDER_EMAIL_DOMAIN = 'phone.invalid';
+
+export function placeholderEmail(e164: string): string {
+  return `caller-${e164.slice(1)}@${PLACEHOLDER_EMAIL_DOMAIN}`;
+}
+
+export function isPlaceholderEmail(address: string): boolean {
+  return address.toLowerCase().endsWith(`@${PLACEHOLDER_EMAIL_DOMAIN}`);
+}

@@ -1,0 +1,54 @@
+/**
+ * IANA time zones for people (staff profiles, customers' browsers): which names are valid
+ * (luxon, which asks the runtime's ICU), the list a profile offers, and the zone's short
+ * name at an instant ("CET", "EDT", "GMT+5:30") for showing times with the zone named.
+ */
+import { IANAZone } from 'luxon';
+
+export const DEFAULT_TIME_ZONE = 'UTC';
+
+/** The canonical name of a valid IANA zone (`europe/berlin` → `Europe/Berlin`), else null. */
+export function normalizeTimeZone(name: string | null | undefined): string | null {
+  if (!name || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return null;
+  if (!IANAZone.isValidZone(name)) return null;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+let zones: string[] | null = null;
+
+/** Every zone the runtime knows, sorted, with UTC first: the profile's select. */
+export function timeZoneNames(): string[] {
+  if (!zones) {
+    const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+    zones = [DEFAULT_TIME_ZONE, ...supported.filter((z) => z !== DEFAULT_TIME_ZONE && IANAZone.isValidZone(z)).sort()];
+  }
+  return zones;
+}
+
+const nameFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneNameIn(locale: string, zone: string, ms: number): string {
+  const key = `${locale} ${zone}`;
+  let format = nameFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' });
+    nameFormats.set(key, format);
+  }
+  return format.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? zone;
+}
+
+/**
+ * The zone's short name at `ms`: British names where they exist (CET, CEST, BST), else
+ * American ones (EST, PDT), else the offset (GMT+5:30). `UTC` stays `UTC`.
+ */
+export function zoneAbbreviation(zone: string, ms: number): string {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 'UTC';
+  const british = zoneNameIn('en-GB', zone, ms);
+  if (!/^(GMT|UTC)[+-]/.test(british)) return british;
+  const american = zoneNameIn('en-US', zone, ms);
+  return /^(GMT|UTC)[+-]/.test(american) ? british : american;
+}

@@ -1,0 +1,191 @@
+/**
+ * Live chat in Chromium: a shop's page on one port loads the widget from Casebook on
+ * another; an admin registers the site on /manage/channels; a visitor chats in one browser
+ * context while an agent, signed in in another, sees the chat arrive in the inbox and live
+ * on the case page and answers from the composer; the visitor's network
+ * drops mid-chat and comes back with nothing lost or doubled; the chat ends, the transcript
+ * arrives over SMTP, the visitor rates it. Screenshots at 1280×800 and 390×844.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FrameLocator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+import { screenshot, signIn, useBrowserSuite } from './support.js';
+
+const PASSWORD = 'browser chat password';
+const env: Record<string, string> = { CHANNELS_KEY: 'ef'.repeat(32) };
+let smtp: Inbox;
+let shop: http.Server;
+let shopUrl = '';
+let siteId = '';
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  env.SMTP_URL = `smtp://127.0.0.1:${smtp.port}`;
+  shop = http.createServer((req, res) => {
+    const casebook = decodeURIComponent(new URL(req.url ?? '/', 'http://x').searchParams.get('cb') ?? '');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>The Shop</h1><p>Our products.</p><script src="${casebook}/chat/widget.js" data-site="${siteId}" async></script></body></html>`);
+  });
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => shop.close(() => resolve()));
+  await smtp.close();
+});
+
+const suite = useBrowserSuite(
+  [
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'] },
+    { email: 'adam@casebook.test', name: 'Adam Admin', role: 'admin', password: PASSWORD },
+  ],
+  undefined,
+  { env },
+);
+
+async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: string[] }> {
+  const items = frame.locator('#chat-lines > li');
+  return { seqs: (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))), texts: await items.allTextContents() };
+}
+
+describe('live chat', () => {
+  it('a visitor on another origin chats with a signed-in agent, through a reconnect, and gets the transcript', async () => {
+    // The admin registers the shop.
+    const admin = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+    await admin.goto(`${suite.server.url}/manage/channels`);
+    await admin.getByText('Add a chat site').click();
+    await admin.getByLabel('Name').fill('The Shop');
+    await admin.getByLabel(/Websites allowed/).fill(shopUrl);
+    await admin.getByLabel('Greeting').fill('Hello! Ask us anything.');
+    await admin.getByLabel('Chats go to the queue').selectOption('general');
+    await Promise.all([admin.waitForURL(/\/manage\/channels\/chat-sites\/site_/), admin.getByRole('button', { name: 'Add chat site' }).click()]);
+    siteId = admin.url().split('/').pop()!;
+    expect(await admin.locator('#chat-snippet').textContent()).toContain(`data-site="${siteId}"`);
+    await screenshot(admin, 'chat-01-console-site');
+
+    // The visitor, on the shop's page (another port: another origin).
+    const visitor = await suite.newPage({ width: 1280, height: 800 });
+    await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Vera Visitor');
+    await frame.getByLabel('Your e-mail').fill('vera@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByLabel('Your message').fill('Hi, my parcel has not arrived.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.locator('#chat-lines li', { hasText: 'my parcel has not arrived' }).waitFor();
+    expect(await visitor.context().cookies(shopUrl)).toEqual([]);
+
+    // The agent sees it arrive in the inbox and opens it.
+    const agent = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
+    await agent.getByRole('cell', { name: /Chat: Hi, my parcel has not arrived/ }).waitFor({ timeout: 15_000 });
+    const row = agent.locator('tr', { hasText: 'Chat: Hi, my parcel' }).getByRole('link');
+    await Promise.all([agent.waitForURL(/\/cases\/C-\d+$/), row.click()]);
+    const panel = agent.locator('#chat-panel');
+    await panel.getByText('my parcel has not arrived').waitFor();
+
+    // Live both ways: the visitor's line reaches the agent, the agent's reply the visitor; and
+    // each side sees the other typing, also right after sending a line (no wait for a throttle).
+    await frame.getByLabel('Your message').fill('It was due yesterday');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await panel.getByText('It was due yesterday').waitFor({ timeout: 10_000 });
+    await frame.getByLabel('Your message').fill('Is it lost');
+    await panel.getByText('Vera Visitor is typing…').waitFor({ timeout: 5_000 });
+    await agent.getByLabel('Message').fill('Sorry about that! Let me check the tracking.');
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
+    await frame.locator('#chat-lines li', { hasText: 'Let me check the tracking' }).waitFor({ timeout: 10_000 });
+    await agent.getByLabel('Message').fill('One moment');
+    await frame.getByText('Alice Archer is typing…').waitFor({ timeout: 5_000 });
+    await screenshot(agent, 'chat-02-agent-case-page');
+    await screenshot(visitor, 'chat-03-visitor-1280');
+
+    // The visitor's network drops; the agent writes meanwhile; it comes back.
+    await visitor.context().setOffline(true);
+    await agent.getByLabel('Message').fill('It is at the depot and arrives tomorrow.');
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
+    await panel.getByText('arrives tomorrow').waitFor();
+    await new Promise((r) => setTimeout(r, 1500)); // a real outage, long enough for the stream to drop
+    await visitor.context().setOffline(false);
+    await frame.locator('#chat-lines li', { hasText: 'arrives tomorrow' }).waitFor({ timeout: 20_000 });
+    await frame.getByLabel('Your message').fill('Great, thank you!');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await panel.getByText('Great, thank you!').waitFor({ timeout: 10_000 });
+    const seen = await lineTexts(frame);
+    expect(seen.seqs).toEqual([1, 2, 3, 4, 5, 6]); // greeting, 2 from the visitor, 2 from the agent, the visitor's thanks: each once
+    expect(seen.texts.filter((t) => t.includes('arrives tomorrow'))).toHaveLength(1);
+
+    await visitor.setViewportSize({ width: 390, height: 844 });
+    await screenshot(visitor, 'chat-04-visitor-390');
+
+    // The end: transcript by mail, and a rating.
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+    await frame.getByRole('button', { name: 'Email me the transcript' }).click();
+    await frame.getByText('The transcript is on its way to vera@example.com.').waitFor();
+    for (let i = 0; i < 100 && !smtp.messages.some((m) => m.to.includes('vera@example.com')); i++) await new Promise((r) => setTimeout(r, 100));
+    const mail = smtp.messages.find((m) => m.to.includes('vera@example.com'))!.mail;
+    expect(mail.subject).toMatch(/^\[C-\d+\] Transcript of your chat$/);
+    expect(mail.text).toContain('It is at the depot and arrives tomorrow.');
+    expect(mail.text).toContain('Vera Visitor ended the chat.');
+    await frame.getByLabel('Anything to add? (optional)').fill('Quick and kind.');
+    await frame.getByRole('button', { name: 'Good', exact: true }).click();
+    await frame.getByText('Thank you for your feedback!').waitFor();
+    await screenshot(visitor, 'chat-05-visitor-ended-390');
+    await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor({ timeout: 15_000 });
+    expect(suite.problems()).toEqual([]);
+  }, 90_000);
+
+  it('falls back to polling when streaming keeps failing, and streams again later (on the page’s own clock)', async () => {
+    // The shop registered in the test above; a visitor whose streams are cut by "a proxy".
+    const page = await suite.newPage({ width: 390, height: 844 });
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1000);
+    let streams = 0;
+    let polls = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/chat/api/stream')) streams++;
+      if (r.url().includes('/chat/api/messages?after=')) polls++;
+    });
+    await page.context().route('**/chat/api/stream', (route) => route.abort());
+    await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Pia Proxy');
+    await frame.getByLabel('Your e-mail').fill('pia@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    // Three failed attempts (1 s, then 2 s apart), then polling.
+    await expect.poll(() => streams).toBe(1);
+    await page.clock.runFor(1000);
+    await expect.poll(() => streams).toBe(2);
+    await page.clock.runFor(2000);
+    await expect.poll(() => streams).toBe(3);
+    await page.clock.runFor(3000);
+    await expect.poll(() => polls).toBeGreaterThan(0);
+    await frame.getByText('checking for new messages every few seconds').waitFor();
+    await frame.getByLabel('Your message').fill('Anyone there?');
+    const sent = page.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const caseRef = ((await (await sent).json()) as { case: string }).case;
+    await frame.locator('#chat-lines li', { hasText: 'Anyone there?' }).waitFor();
+
+    // The proxy is gone; 15 s later (polling meanwhile) the window streams again and stops polling.
+    await page.context().unroute('**/chat/api/stream');
+    await page.clock.runFor(15_000);
+    await expect.poll(() => streams).toBe(4);
+    await frame.getByText('Connected.', { exact: true }).waitFor();
+    const pollsBefore = polls;
+    // With the page's clock standing still no poll runs: the agent's answer can only come by the stream.
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Yes, here!', public: true })).status).toBe(201);
+    await frame.locator('#chat-lines li', { hasText: 'Yes, here!' }).waitFor({ timeout: 5_000 });
+    expect(polls).toBe(pollsBefore);
+    expect(suite.problems()).toEqual([]);
+  }, 30_000);
+});
+
+export type { Page };

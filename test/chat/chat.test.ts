@@ -1,0 +1,272 @@
+/**
+ * Live chat end to end through app.request(): sites, sessions, the first message becoming a
+ * chat case (routed, assigned, chat SLA in seconds), agent replies as chat lines (not mailed),
+ * SSE resume by Last-Event-ID, polling, origin checks, limits, nobody available, ending by
+ * inactivity on the injected clock, the transcript over real SMTP, CSAT.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChatSweep } from '../../src/chat/sweep.js';
+import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { signIdentity } from '../../src/chat/identity.js';
+import { sendMessage } from '../../src/cases/send-message.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import { caseEvents, caseRatings, cases, slaTimers, staff } from '../../src/db/schema/index.js';
+import { and, eq } from 'drizzle-orm';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+
+const OWN = 'http://localhost';
+const KEY = parseChannelsKey('44'.repeat(32));
+const HOST = 'https://shop.example';
+let h: Harness;
+let site: ChatSite;
+let agent: TestActor;
+let smtp: Inbox;
+
+function call(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { Origin: OWN, ...(o.headers ?? {}) };
+  if (o.token) headers.Authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+}
+
+async function start(email = 'vera@example.com', name = 'Vera Visitor'): Promise<string> {
+  const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name, email } });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Reads an SSE response until `count` message events arrived (or the stream ends). */
+async function readEvents(res: Response, count: number): Promise<{ id: string | null; event: string; data: string }[]> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const events: { id: string | null; event: string; data: string }[] = [];
+  while (events.filter((e) => e.event === 'message').length < count) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    buffer += decoder.decode(chunk.value, { stream: true });
+    const parts = buffer.split('\n\n');
+    buffer = parts.pop()!;
+    for (const part of parts) {
+      const lines = part.split('\n').filter((l) => !l.startsWith(':'));
+      if (lines.length === 0) continue;
+      const field = (name: string) => lines.find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? null;
+      events.push({ id: field('id'), event: field('event') ?? 'message', data: field('data') ?? '' });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  h = createHarness({ services: { mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@localhost>'), channelsKey: KEY } });
+  standardQueues(h);
+  agent = h.agent({ name: 'Alice', queues: ['general'] });
+  site = createSite(h.services, { name: 'Shop', origins: `${HOST}\nhttp://localhost:8080`, greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
+});
+afterAll(async () => {
+  h.close();
+  await smtp.close();
+});
+
+describe('live chat', () => {
+  it('turns the first message into a chat case, routed and assigned, with chat SLA targets in seconds', async () => {
+    const token = await start();
+    const sent = await call('POST', '/chat/api/messages', { token, body: { body: 'Hello, where is my order?' } });
+    expect(sent.status).toBe(201);
+    const { case: ref, seq } = (await sent.json()) as { case: string; seq: number };
+    expect(seq).toBe(2); // 1 is the greeting
+    const id = Number(ref.slice(2));
+    const row = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    expect(row).toMatchObject({ channel: 'chat', queueId: 'general', assigneeId: agent.id, subject: 'Chat: Hello, where is my order?' });
+    const timer = h.db.select().from(slaTimers).where(and(eq(slaTimers.caseId, id), eq(slaTimers.metric, 'firstResponse'))).get()!;
+    expect(timer.targetMinutes).toBe(1); // standard policy, normal priority: chat firstResponse "1m"
+    expect(timer.dueAt! - row.createdAt).toBe(60_000);
+
+    // A second message is a customer reply on the same case.
+    await call('POST', '/chat/api/messages', { token, body: { body: 'Order 1234.' } });
+    expect(h.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'customer.replied'))).all()).toHaveLength(1);
+
+    // The agent answers from the ordinary composer path: a chat line, and no mail.
+    sendMessage(h.services, id, { body: 'It ships today.', public: true }, agent);
+    await h.services.outbox.drain();
+    const poll = await call('GET', '/chat/api/messages?after=3', { token });
+    const { lines } = (await poll.json()) as { lines: { seq: number; author: string; name: string; body: string }[] };
+    expect(lines).toEqual([expect.objectContaining({ seq: 4, author: 'agent', name: 'Alice', body: 'It ships today.' })]);
+    const mail = h.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'email.sent'))).all();
+    expect(mail.map((m) => m.data.reason)).toEqual(['delivered in the live chat']);
+    expect(h.db.select().from(slaTimers).where(and(eq(slaTimers.caseId, id), eq(slaTimers.metric, 'firstResponse'))).get()!.state).toBe('fulfilled');
+  });
+
+  it('streams lines as SSE with their sequence numbers, and resumes after Last-Event-ID without losing or doubling', async () => {
+    const token = await start('sam@example.com', 'Sam');
+    await call('POST', '/chat/api/messages', { token, body: { body: 'First' } });
+    await call('POST', '/chat/api/messages', { token, body: { body: 'Second' } });
+    const first = await call('GET', '/chat/api/stream', { token, headers: { Accept: 'text/event-stream' } });
+    expect(first.headers.get('Content-Type')).toContain('text/event-stream');
+    const events = await readEvents(first, 3);
+    expect(events.filter((e) => e.event === 'message').map((e) => [e.id, JSON.parse(e.data).body])).toEqual([
+      ['1', 'Hi! How can we help?'],
+      ['2', 'First'],
+      ['3', 'Second'],
+    ]);
+    // Disconnected after 2: line 3 and a new line 4 come, exactly once each.
+    await call('POST', '/chat/api/messages', { token, body: { body: 'Third' } });
+    const resumed = await call('GET', '/chat/api/stream', { token, headers: { 'Last-Event-ID': '2' } });
+    const again = (await readEvents(resumed, 2)).filter((e) => e.event === 'message');
+    expect(again.map((e) => e.id)).toEqual(['3', '4']);
+    // A live line reaches an open stream.
+    const live = await call('GET', '/chat/api/stream', { token, headers: { 'Last-Event-ID': '4' } });
+    const pending = readEvents(live, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    await call('POST', '/chat/api/messages', { token, body: { body: 'Fourth' } });
+    expect((await pending).filter((e) => e.event === 'message').map((e) => [e.id, JSON.parse(e.data).body])).toEqual([['5', 'Fourth']]);
+  });
+
+  it('checks origins, tokens, sizes and rates', async () => {
+    const token = await start('olga@example.com', 'Olga');
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'hi' }, headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+    expect((await h.app.request(`${OWN}/chat/api/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/json' }, body: '{"body":"x"}' })).status).toBe(403);
+    expect((await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: 'https://evil.example', name: 'E', email: 'e@example.com' } })).status).toBe(403);
+    expect((await call('GET', '/chat/api/messages', { token: 'x'.repeat(43) })).status).toBe(403);
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'x'.repeat(2001) } })).status).toBe(422);
+    const frame = await h.app.request(`${OWN}/chat/frame/${site.id}?host=${encodeURIComponent(HOST)}`, { headers: { Referer: `${HOST}/cart` } });
+    expect(frame.status).toBe(200);
+    expect(frame.headers.get('Content-Security-Policy')).toContain(`frame-ancestors ${HOST} http://localhost:8080`);
+    expect(frame.headers.get('X-Frame-Options')).toBeNull();
+    expect(frame.headers.get('Set-Cookie')).toBeNull();
+    expect((await h.app.request(`${OWN}/chat/frame/${site.id}?host=${encodeURIComponent(HOST)}`, { headers: { Referer: 'https://evil.example/' } })).status).toBe(403);
+    const widget = await h.app.request(`${OWN}/chat/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('Set-Cookie')).toBeNull();
+    // The visitor rate: 20 a minute, then 429 until the clock moves on.
+    let status = 0;
+    for (let i = 0; i < 21 && status !== 429; i++) status = (await call('POST', '/chat/api/messages', { token, body: { body: `m${i}` } })).status;
+    expect(status).toBe(429);
+    h.clock.advance(60_000);
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'later' } })).status).toBe(201);
+    // A verified identity: the site's HMAC of the e-mail.
+    const good = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', name: 'Ivy', signature: signIdentity(siteSecret(h.services, site), 'ivy@example.com') } });
+    expect(((await good.json()) as { session: { verified: boolean } }).session.verified).toBe(true);
+    const bad = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity('wrong', 'ivy@example.com') } });
+    expect(bad.status).toBe(403);
+  });
+
+  it('counts the chat limit toward capacity and says when nobody is available; a left message is answered by mail', async () => {
+    h.db.update(staff).set({ chatLimit: 1 }).where(eq(staff.id, agent.id)).run();
+    // Alice has open chats already: nobody is free.
+    const status = (await (await call('GET', `/chat/api/sites/${site.id}/status?host=${encodeURIComponent(HOST)}`)).json()) as { availability: { open: boolean; reason: string } };
+    expect(status.availability).toMatchObject({ open: false, reason: 'no-agent' });
+    const token = await start('wait@example.com', 'Wanda');
+    const sent = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Anyone?' } })).json()) as { case: string };
+    expect(h.db.select().from(cases).where(eq(cases.id, Number(sent.case.slice(2)))).get()!.assigneeId).toBeNull();
+    const left = await call('POST', `/chat/api/sites/${site.id}/offline`, { body: { host: HOST, name: 'Otto', email: 'otto@example.com', message: 'Please call me back about my invoice.' } });
+    expect(left.status).toBe(201);
+    const leftCase = h.db.select().from(cases).where(eq(cases.id, Number(((await left.json()) as { case: string }).case.slice(2)))).get()!;
+    expect(leftCase.channel).toBe('email');
+    h.db.update(staff).set({ chatLimit: 3 }).where(eq(staff.id, agent.id)).run();
+  });
+
+  it('ending the chat and sending its transcript change the case (version up), and the agent page’s live poll re-renders the chat panel', async () => {
+    const token = await start('ivy@example.com', 'Ivy');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Quick question' } })).json()) as { case: string };
+    const id = Number(ref.slice(2));
+    const version = () => h.db.select().from(cases).where(eq(cases.id, id)).get()!.version;
+    const page = signedIn(h, agent);
+    const html = await (await page.get(`/cases/${ref}`)).text();
+    expect(html).toContain('data-stream="/cases/' + ref + '/chat/stream"');
+    const stamp = /live\?stamp=([\w-]+)/.exec(html)![1]!;
+    const before = version();
+
+    h.clock.advance(5_000);
+    expect((await call('POST', '/chat/api/end', { token })).status).toBe(200);
+    expect(version()).toBe(before + 1);
+    expect(h.db.select().from(cases).where(eq(cases.id, id)).get()!.updatedAt).toBe(h.clock.now());
+    const live = await page.get(`/cases/${ref}/live?stamp=${stamp}`, { htmx: true });
+    expect(live.status).toBe(200);
+    const fragment = await live.text();
+    expect(fragment).toMatch(/<section class="panel chat-panel" id="chat-panel"[^>]*hx-swap-oob="true"/);
+    expect(fragment).toContain('Chat (ended)');
+    expect(fragment).toContain('Ended by visitor.');
+    expect(fragment).not.toContain('id="chat-end"');
+    expect(fragment).not.toContain('data-stream=');
+
+    expect((await call('POST', '/chat/api/transcript', { token })).status).toBe(202);
+    await h.services.outbox.drain();
+    await h.services.outbox.idle();
+    expect(h.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'chat.transcript_sent'))).all()).toHaveLength(1);
+    expect(version()).toBe(before + 2);
+  });
+
+  it('keeps the site secret sealed with CHANNELS_KEY, bound to its site; without the key no site is added and the reason is clear', async () => {
+    h.clock.advance(10 * 60_000); // a new window of the per-address limit of new chats (10 in 10 minutes)
+    const secret = siteSecret(h.services, site);
+    const raw = h.db.$client.prepare<[string], Record<string, unknown>>('SELECT * FROM chat_sites WHERE id = ?').get(site.id)!;
+    expect(raw.secret_sealed).toMatch(/^v1\.[0-9a-f]{8}\./);
+    expect(Object.values(raw).some((v) => typeof v === 'string' && v.includes(secret))).toBe(false);
+    const admin = signedIn(h, h.agent({ name: 'Ada', role: 'admin' }));
+    expect(await (await admin.get(`/manage/channels/chat-sites/${site.id}`)).text()).toContain(`<code id="chat-secret">${secret}</code>`);
+
+    // A sealed secret copied to another site does not open there: its signatures are refused, the form still works.
+    const other = createSite(h.services, { name: 'Other', origins: HOST, queue: 'general' });
+    h.db.$client.prepare('UPDATE chat_sites SET secret_sealed = ? WHERE id = ?').run(raw.secret_sealed, other.id);
+    const copied = await call('POST', `/chat/api/sites/${other.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity(secret, 'ivy@example.com') } });
+    expect(copied.status).toBe(403);
+    expect(await (await admin.get(`/manage/channels/chat-sites/${other.id}`)).text()).toContain('The secret cannot be shown: The stored secret failed its integrity check');
+    expect((await admin.post(`/manage/channels/chat-sites/${other.id}/secret`)).status).toBe(303);
+    expect(siteSecret(h.services, createSite(h.services, { name: 'Third', origins: HOST, queue: 'general' }))).not.toBe(secret);
+
+    const key = h.services.channelsKey;
+    const services = h.services as { channelsKey: typeof key };
+    services.channelsKey = null;
+    try {
+      const count = () => h.db.$client.prepare('SELECT count(*) FROM chat_sites').pluck().get();
+      const before = count();
+      expect(() => createSite(h.services, { name: 'Keyless', origins: HOST, queue: 'general' })).toThrow(
+        expect.objectContaining({ code: 'CHANNELS_KEY_MISSING', message: expect.stringContaining('CHANNELS_KEY is not set on the server, so chat site secrets cannot be stored (Casebook never stores them in plain text)') }),
+      );
+      const refused = await admin.post('/manage/channels/chat-sites', { name: 'Keyless', origins: HOST, queue: 'general', active: 'on' });
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain('CHANNELS_KEY is not set on the server, so chat site secrets cannot be stored');
+      expect(count()).toBe(before);
+      expect(await (await admin.get(`/manage/channels/chat-sites/${site.id}`)).text()).toContain('The secret cannot be shown: CHANNELS_KEY is not set on the server');
+      const signed = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity(secret, 'ivy@example.com') } });
+      expect(signed.status).toBe(403);
+      expect(((await signed.json()) as { detail: string }).detail).toContain('give your name and e-mail instead');
+      expect((await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', name: 'Ivy' } })).status).toBe(201);
+    } finally {
+      services.channelsKey = key;
+    }
+  });
+
+  it('ends a chat after inactivity (the chat sweep on the injected clock), mails the transcript and takes the rating', async () => {
+    const token = await start('tess@example.com', 'Tess');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Is the shop open on Sunday?' } })).json()) as { case: string };
+    h.clock.advance(14 * 60_000);
+    expect((await runChatSweep(h.services)).ended).toBeGreaterThanOrEqual(0);
+    expect(((await (await call('GET', '/chat/api/session', { token })).json()) as { session: { state: string } }).session.state).toBe('open');
+    expect((await call('POST', '/chat/api/rating', { token, body: { satisfied: true } })).status).toBe(409); // not over yet
+    h.clock.advance(2 * 60_000);
+    await runChatSweep(h.services);
+    const session = (await (await call('GET', '/chat/api/session', { token })).json()) as { session: { state: string; endedBy: string }; lines: { body: string }[] };
+    expect(session.session).toMatchObject({ state: 'ended', endedBy: 'inactivity' });
+    expect(session.lines.at(-1)!.body).toMatch(/ended after a while/);
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'hello?' } })).status).toBe(409);
+
+    expect((await call('POST', '/chat/api/transcript', { token })).status).toBe(202);
+    // asking kicks a background drain, which may hold the item while this one finds nothing
+    await h.services.outbox.drain();
+    await h.services.outbox.idle();
+    const mail = smtp.messages.find((m) => m.to.includes('tess@example.com'))!.mail;
+    expect(mail.subject).toBe(`[${ref}] Transcript of your chat`);
+    expect(mail.text).toContain('Is the shop open on Sunday?');
+    expect(mail.text).toContain('The chat ended after a while without messages.');
+
+    expect((await call('POST', '/chat/api/rating', { token, body: { satisfied: false, comment: 'Too slow' } })).status).toBe(200);
+    expect(h.db.select().from(caseRatings).where(eq(caseRatings.caseId, Number(ref.slice(2)))).get()).toMatchObject({ satisfied: false, comment: 'Too slow' });
+  });
+});

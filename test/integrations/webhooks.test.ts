@@ -1,0 +1,218 @@
+/**
+ * Webhooks end to end against a real HTTP receiver: subscriptions over the API, the Standard
+ * Webhooks signature checked with the library's own verifier, retries on the injected clock,
+ * disabling after a day of failures with the admin mail (real SMTP server), the delivery log
+ * and replay, and what payloads carry (no internal notes outside `note.created`).
+ */
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
+import { addMessage } from '../../src/cases/add-message.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import { RETRY_SCHEDULE_MS } from '../../src/webhooks/deliveries.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+import { startReceiver, type Receiver } from './receiver.js';
+
+let h: Harness;
+let receiver: Receiver;
+let smtp: Inbox;
+let customer: TestActor;
+let agent: TestActor;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  smtp = await startSmtp();
+  h = createHarness({ services: { integrations: { allowPrivateTargets: true }, mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@test>') } });
+  standardQueues(h);
+  agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] });
+  h.agent({ name: 'Adam Admin', email: 'adam@casebook.test', role: 'admin' });
+  customer = h.customer({ email: 'chloe@example.com', name: 'Chloe', organization: 'Acme' });
+});
+
+afterAll(async () => {
+  h.close();
+  await receiver.close();
+  await smtp.close();
+  vi.useRealTimers();
+});
+
+async function subscribe(events: string[], url = receiver.url): Promise<{ id: number; secret: string }> {
+  const res = await h.api('POST', '/api/v1/webhooks', { token: ADMIN_TOKEN, body: { url, events, description: 'CRM sync' } });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: number; secret: string };
+}
+
+async function drain(): Promise<void> {
+  await h.services.outbox.drain();
+}
+
+function verify(secret: string, r: { headers: Record<string, unknown>; body: string }): unknown {
+  // The verifier checks the timestamp against the real clock: show it the test's clock.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(h.clock.now());
+  try {
+    return new Webhook(secret).verify(r.body, r.headers as Record<string, string>);
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+describe('webhooks', () => {
+  it('creates a subscription with a whsec_ secret shown once, lists it without the secret, refuses bad input', async () => {
+    const created = await subscribe(['case.created']);
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const list = (await (await h.api('GET', '/api/v1/webhooks', { token: ADMIN_TOKEN })).json()) as Record<string, unknown>[];
+    expect(list.find((w) => w.id === created.id)).toMatchObject({ url: receiver.url, events: ['case.created'], enabled: true });
+    expect(JSON.stringify(list)).not.toContain(created.secret);
+    const bad = await h.api('POST', '/api/v1/webhooks', { token: ADMIN_TOKEN, body: { url: receiver.url, events: ['case.nope'] } });
+    expect(bad.status).toBe(422);
+    const ftp = await h.api('POST', '/api/v1/webhooks', { token: ADMIN_TOKEN, body: { url: 'ftp://example.com/x', events: ['case.created'] } });
+    expect(ftp.status).toBe(422);
+    const agentToken = h.tokenFor(agent);
+    expect((await h.api('GET', '/api/v1/webhooks', { token: agentToken })).status).toBe(403);
+    expect((await h.api('DELETE', `/api/v1/webhooks/${created.id}`, { token: ADMIN_TOKEN })).status).toBe(204);
+    expect((await h.api('GET', `/api/v1/webhooks/${created.id}`, { token: ADMIN_TOKEN })).status).toBe(404);
+    // Both changes are in the audit log, the secret never.
+    const audit = (await (await h.api('GET', `/api/v1/audit?entity=webhook&entityId=${created.id}`, { token: ADMIN_TOKEN })).json()) as { items: { action: string; before: unknown; after: unknown }[] };
+    expect(audit.items.map((e) => e.action)).toEqual(['deleted', 'created']);
+    expect(audit.items[1]!.after).toMatchObject({ url: receiver.url, events: ['case.created'] });
+    expect(JSON.stringify(audit)).not.toContain(created.secret);
+  });
+
+  it('delivers case.created signed with the Standard Webhooks scheme, verifiable by the library', async () => {
+    const { id, secret } = await subscribe(['case.created', 'message.created']);
+    receiver.received.length = 0;
+    const c = await createCase(h.services, { subject: 'Refund please', description: 'Charged twice for March' }, customer, { customerId: customer.id });
+    await drain();
+    const hits = receiver.received.filter((r) => JSON.parse(r.body).type === 'case.created');
+    expect(hits).toHaveLength(1);
+    const payload = verify(secret, hits[0]!) as { type: string; data: { case: { id: string; url: string }; customer: { email: string; organization: string } } };
+    expect(payload.type).toBe('case.created');
+    expect(payload.data.case.id).toBe(`C-${c.id}`);
+    expect(payload.data.case.url).toBe(`${h.services.publicUrl}/cases/C-${c.id}`);
+    expect(payload.data.customer).toMatchObject({ email: 'chloe@example.com', organization: 'Acme' });
+    expect(hits[0]!.headers['webhook-id']).toMatch(/^msg_/);
+    // Tampering fails verification.
+    expect(() => verify(secret, { ...hits[0]!, body: hits[0]!.body.replace('Refund', 'Refunt') })).toThrow();
+
+    // A public reply is message.created; an internal note is not (its text goes nowhere).
+    receiver.received.length = 0;
+    await addMessage(h.services, c.id, { body: 'We are on it', public: true }, agent);
+    await addMessage(h.services, c.id, { body: 'SECRET-NOTE-TEXT', public: false }, agent);
+    await drain();
+    const types = receiver.received.map((r) => JSON.parse(r.body).type);
+    expect(types).toEqual(['message.created']);
+    expect(receiver.received.map((r) => r.body).join()).not.toContain('SECRET-NOTE-TEXT');
+    const log = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; log: { responseStatus: number; ok: boolean; durationMs: number }[] }[];
+    expect(log[0]).toMatchObject({ status: 'succeeded', log: [{ responseStatus: 200, ok: true }] });
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('retries a failing receiver on the back-off schedule until it answers, with one webhook-id', async () => {
+    const { id, secret } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer(500, 503);
+    await createCase(h.services, { subject: 'Printer on fire', description: 'It smokes' }, customer, { customerId: customer.id });
+    await drain();
+    expect(receiver.received).toHaveLength(1);
+    await drain();
+    expect(receiver.received).toHaveLength(1); // not before its time
+    h.clock.advance(RETRY_SCHEDULE_MS[0]);
+    await drain();
+    expect(receiver.received).toHaveLength(2);
+    h.clock.advance(RETRY_SCHEDULE_MS[1]);
+    await drain();
+    expect(receiver.received).toHaveLength(3);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    verify(secret, receiver.received[2]!);
+    const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; attempts: number; log: { attempt: number; responseStatus: number; ok: boolean; error: string | null }[] }[];
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 3 });
+    expect(delivery!.log.map((l) => [l.attempt, l.responseStatus, l.ok])).toEqual([
+      [1, 500, false],
+      [2, 503, false],
+      [3, 200, true],
+    ]);
+    expect(delivery!.log[0]!.error).toContain('500');
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('replays a delivery with the same message id and body', async () => {
+    const { id, secret } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    await createCase(h.services, { subject: 'Replay me', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    const [first] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { id: number }[];
+    const res = await h.api('POST', `/api/v1/webhooks/${id}/deliveries/${first!.id}/replay`, { token: ADMIN_TOKEN });
+    expect(res.status).toBe(202);
+    await h.services.outbox.idle();
+    await drain();
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
+    expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id']);
+    verify(secret, receiver.received[1]!);
+    const log = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { replayOf: number | null; status: string }[];
+    expect(log[0]).toMatchObject({ replayOf: first!.id, status: 'succeeded' });
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('does not follow redirects: a 3xx is a failed attempt', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer(302);
+    await createCase(h.services, { subject: 'Redirect', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; log: { error: string }[] }[];
+    expect(delivery!.status).toBe('retrying');
+    expect(delivery!.log[0]!.error).toContain('redirects are not followed');
+    expect(receiver.received).toHaveLength(1);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+    h.clock.advance(RETRY_SCHEDULE_MS[0]);
+    await drain();
+  });
+
+  it('disables a subscription that failed for a day and mails the admins', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer(...Array<number>(20).fill(500));
+    await createCase(h.services, { subject: 'Never arrives', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    for (const wait of RETRY_SCHEDULE_MS) {
+      h.clock.advance(wait);
+      await drain();
+    }
+    expect(receiver.received).toHaveLength(RETRY_SCHEDULE_MS.length + 1);
+    const hook = (await (await h.api('GET', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN })).json()) as { enabled: boolean; disabledReason: string };
+    expect(hook.enabled).toBe(false);
+    expect(hook.disabledReason).toContain('failed');
+    const mail = smtp.messages.find((m) => m.mail.subject?.startsWith('Webhook disabled'));
+    expect(mail?.to).toEqual(['adam@casebook.test']);
+    expect(mail?.mail.text).toContain(`/manage/webhooks/${id}`);
+    // Disabled: nothing more is sent, replay is refused until it is enabled again.
+    const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { id: number; status: string }[];
+    expect(delivery!.status).toBe('failed');
+    expect((await h.api('POST', `/api/v1/webhooks/${id}/deliveries/${delivery!.id}/replay`, { token: ADMIN_TOKEN })).status).toBe(409);
+    receiver.answer();
+    expect((await h.api('POST', `/api/v1/webhooks/${id}/enable`, { token: ADMIN_TOKEN })).status).toBe(200);
+    receiver.received.length = 0;
+    expect((await h.api('POST', `/api/v1/webhooks/${id}/deliveries/${delivery!.id}/replay`, { token: ADMIN_TOKEN })).status).toBe(202);
+    await h.services.outbox.idle();
+    await drain();
+    expect(receiver.received).toHaveLength(1);
+    // The automatic disabling is in the audit log beside the admins' own changes.
+    const audit = (await (await h.api('GET', `/api/v1/audit?entity=webhook&entityId=${id}`, { token: ADMIN_TOKEN })).json()) as { items: { action: string; actor: { name: string }; after: { reason?: string } }[] };
+    expect(audit.items.map((e) => e.action)).toEqual(['enabled', 'disabled', 'created']);
+    expect(audit.items[1]).toMatchObject({ actor: { name: 'webhook delivery' }, after: { reason: hook.disabledReason } });
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('note.created carries the note: staff-only by design, only to its subscribers', async () => {
+    const { id } = await subscribe(['note.created']);
+    receiver.received.length = 0;
+    const c = await createCase(h.services, { subject: 'Note', description: 'x' }, customer, { customerId: customer.id });
+    await addMessage(h.services, c.id, { body: 'check the ledger', public: false }, agent);
+    await drain();
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toMatchObject([{ type: 'note.created', data: { note: { body: 'check the ledger', author: 'Alice' } } }]);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+});

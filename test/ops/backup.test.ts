@@ -1,0 +1,117 @@
+/**
+ * `npm run backup` while the server runs and takes cases, `npm run restore` into a fresh
+ * folder (refused while a server holds the database), and the server starting on the copy.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
+import { startServer } from '../support/server.js';
+
+function run(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+function caseCount(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare<[], { n: number }>('SELECT count(*) AS n FROM cases').get()!.n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('backup and restore', () => {
+  it('backs up a consistent copy during writes; restore refuses a database in use, restores into a fresh folder, and the server starts on it', async () => {
+    const dir = tempDir('casebook-backup-');
+    const dbPath = path.join(dir, 'data', 'casebook.db');
+    const server = await startServer({ databasePath: dbPath });
+    const backupFile = path.join(dir, 'backups', 'casebook-1.db');
+    let restoredUrl: string | null = null;
+    try {
+      const post = (n: number) =>
+        fetch(`${server.url}/api/v1/cases`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ customer: { email: `c${n % 5}@example.com` }, subject: `Invoice #${n}`, description: 'I was charged twice, please refund' }),
+        });
+      expect((await post(0)).status).toBe(201);
+      // A file on the first case, in the attachment store beside the database.
+      const form = new FormData();
+      form.append('body', 'The invoice, attached.');
+      form.append('public', 'true');
+      form.append('files', new File(['%PDF-1.4 invoice 0'], 'invoice.pdf', { type: 'application/pdf' }));
+      const message = await fetch(`${server.url}/api/v1/cases/C-1001/messages`, { method: 'POST', headers: auth, body: form });
+      expect(message.status, await message.clone().text()).toBe(201);
+      const attachmentId = ((await message.json()) as { message: { attachments: { id: number }[] } }).message.attachments[0]!.id;
+
+      // Writers keep going while the backup runs.
+      let writing = true;
+      let written = 1;
+      const writers = Array.from({ length: 4 }, async () => {
+        while (writing) if ((await post(written++)).status !== 201) throw new Error('intake failed');
+      });
+      while (written < 20) await new Promise((r) => setTimeout(r, 10));
+      const backup = await run('backup', [backupFile], { DATABASE_PATH: dbPath });
+      const afterBackup = written;
+      writing = false;
+      await Promise.all(writers);
+      expect(backup.code, backup.output).toBe(0);
+      expect(backup.output).toMatch(/Backed up .* \(\d+ bytes, \d+ cases\)/);
+      expect(backup.output).toContain('Attachments: 1 file(s) copied');
+
+      const backedUp = caseCount(backupFile);
+      expect(backedUp).toBeGreaterThanOrEqual(20);
+      expect(backedUp).toBeLessThanOrEqual(afterBackup);
+      expect(caseCount(dbPath)).toBeGreaterThan(backedUp); // the server went on writing
+      // A second backup to the same name is refused (nothing is overwritten).
+      const again = await run('backup', [backupFile], { DATABASE_PATH: dbPath });
+      expect(again.code).toBe(1);
+      expect(again.output).toContain('exists already');
+
+      // Restoring over the database the server holds is refused, and changes nothing.
+      const before = fs.statSync(dbPath).ino;
+      const refused = await run('restore', [backupFile], { DATABASE_PATH: dbPath });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/is in use .*stop the server first/);
+      expect(fs.statSync(dbPath).ino).toBe(before);
+
+      // Into a fresh folder: the same cases, the attachment, and a server that starts on it.
+      const fresh = path.join(tempDir('casebook-restored-'), 'casebook.db');
+      const restored = await run('restore', [backupFile], { DATABASE_PATH: fresh });
+      expect(restored.code, restored.output).toBe(0);
+      expect(restored.output).toContain(`(${backedUp} cases)`);
+      expect(caseCount(fresh)).toBe(backedUp);
+      const second = await startServer({ databasePath: fresh });
+      restoredUrl = second.url;
+      try {
+        expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+        const last = await fetch(`${second.url}/api/v1/cases/C-${1000 + backedUp}`, { headers: auth });
+        expect(last.status).toBe(200);
+        expect((await fetch(`${second.url}/api/v1/cases/C-${1001 + backedUp}`, { headers: auth })).status).toBe(404);
+        const download = await fetch(`${second.url}/api/v1/cases/C-1001/attachments/${attachmentId}`, { headers: auth });
+        expect(download.status).toBe(200);
+        expect(await download.text()).toBe('%PDF-1.4 invoice 0');
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+      // Restoring over a stopped server's database keeps the one it replaces.
+      const over = await run('restore', [backupFile], { DATABASE_PATH: fresh });
+      expect(over.code, over.output).toBe(0);
+      expect(over.output).toMatch(/The database it replaced is kept as .*casebook\.db\.before-restore-\d{8}T\d{6}Z/);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(restoredUrl).not.toBeNull();
+  }, 90_000);
+});

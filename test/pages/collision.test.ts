@@ -1,0 +1,121 @@
+/**
+ * Collision and presence (issue 13, item 8): who else is on a case and who is typing, by
+ * heartbeats that expire by the clock; a reply or note from a stale view is held back with
+ * what changed, the draft kept, until the agent sends anyway; the API's If-Match on messages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMessage } from '../../src/cases/add-message.js';
+import { timeline } from '../../src/cases/case-view.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, type PageClient } from '../support/pages.js';
+
+let h: Harness;
+let alice: TestActor;
+let bob: TestActor;
+let chloe: TestActor;
+let aliceDesk: PageClient;
+let bobDesk: PageClient;
+let ref: string;
+let id: number;
+
+beforeAll(async () => {
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
+  bob = h.agent({ name: 'Bob', queues: ['general', 'billing'], skills: ['refunds'] });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+  aliceDesk = signedIn(h, alice);
+  bobDesk = signedIn(h, bob);
+  const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Refund please', description: 'I was charged twice, please refund the duplicate charge.', channel: 'web' }, ADMIN);
+  id = c.id;
+  ref = `C-${c.id}`;
+});
+afterAll(() => h.close());
+
+const seenOf = (html: string) => Number(/name="seen" id="composer-seen" value="(\d+)"/.exec(html)![1]);
+const replies = () => timeline(h.services, id).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted');
+
+describe('presence', () => {
+  it('shows who else has the case open and who is typing, and forgets them by the clock', async () => {
+    expect(await (await aliceDesk.get(`/cases/${ref}`)).text()).toContain('Nobody else has this case open.');
+    await bobDesk.get(`/cases/${ref}`);
+    const page = await (await aliceDesk.get(`/cases/${ref}`)).text();
+    expect(page).toContain('<span class="presence-viewing"><strong>Bob</strong> is viewing</span>');
+    // Bob types: his heartbeat says so; Alice's panel poll shows it.
+    await bobDesk.post(`/cases/${ref}/presence`, { typing: '1' }, { htmx: true });
+    h.clock.advance(3_000);
+    const panel = await (await aliceDesk.post(`/cases/${ref}/presence`, { typing: '0' }, { htmx: true })).text();
+    expect(panel).toMatch(/^<form id="case-presence"/);
+    expect(panel).toContain('<strong>Bob</strong> is typing…');
+    expect(panel).not.toContain('Alice');
+    // Typing wears off after 8 s; Bob is gone 30 s after his last heartbeat.
+    h.clock.advance(6_000);
+    expect(await (await aliceDesk.post(`/cases/${ref}/presence`, {}, { htmx: true })).text()).toContain('<strong>Bob</strong> is viewing');
+    h.clock.advance(22_000);
+    expect(await (await aliceDesk.post(`/cases/${ref}/presence`, {}, { htmx: true })).text()).toContain('Nobody else has this case open.');
+    // Without JavaScript the panel's form goes back to the case.
+    expect((await aliceDesk.post(`/cases/${ref}/presence`, {})).status).toBe(303);
+  });
+
+  it('is staff only', async () => {
+    expect((await signedIn(h, chloe).post(`/cases/${ref}/presence`, {})).status).toBe(404);
+    expect(await (await signedIn(h, chloe).get(`/cases/${ref}`)).text()).not.toContain('case-presence');
+  });
+});
+
+describe('a reply from a stale view', () => {
+  it('is held back with what changed, the draft kept; "Send anyway" sends it', async () => {
+    const seen = seenOf(await (await aliceDesk.get(`/cases/${ref}`)).text());
+    addMessage(h.services, id, { body: 'Any news? It is urgent.', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
+    const before = replies().length;
+    const held = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'We refunded the duplicate charge.', visibility: 'public', then: '', seen: String(seen) }, { htmx: true });
+    expect(held.status).toBe(200);
+    expect(held.headers.get('HX-Retarget')).toBe('#composer');
+    const html = await held.text();
+    expect(html).toContain('Not sent yet: the case changed since you opened it.');
+    expect(html).toContain('Chloe (the customer) replied');
+    expect(html).toContain('We refunded the duplicate charge.</textarea>');
+    expect(html).toContain('name="confirmedStale" value="1"');
+    // The timeline comes along out of band, so what changed is on screen.
+    expect(html).toMatch(/id="case-timeline"[^>]*hx-swap-oob="true"/);
+    expect(html).toContain('Any news? It is urgent.');
+    expect(seenOf(html)).toBeGreaterThan(seen);
+    expect(replies()).toHaveLength(before);
+    const sent = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'We refunded the duplicate charge.', visibility: 'public', then: '', seen: String(seen), confirmedStale: '1' });
+    expect(sent.status).toBe(303);
+    expect(replies()).toHaveLength(before + 1);
+  });
+
+  it('is not held back for the agent’s own entries, nor once the page has shown the change (the live poll updates `seen`)', async () => {
+    const page = await (await aliceDesk.get(`/cases/${ref}`)).text();
+    const seen = seenOf(page);
+    const stamp = /hx-get="\/cases\/[^"]+\/live\?stamp=([^"]+)"/.exec(page)![1]!;
+    await aliceDesk.post(`/cases/${ref}/messages`, { body: 'Note to self', visibility: 'internal', then: '', seen: String(seen) });
+    expect(replies().at(-1)!.data.body).toBe('Note to self');
+    // Bob replies; Alice's live poll shows it and brings the new `seen` out of band.
+    await bobDesk.post(`/cases/${ref}/messages`, { body: 'Bob here, looking into it.', visibility: 'internal', then: '' });
+    const live = await (await aliceDesk.get(`/cases/${ref}/live?stamp=${encodeURIComponent(stamp)}`, { htmx: true })).text();
+    expect(live).toContain('Bob here, looking into it.');
+    const updated = Number(/name="seen" id="composer-seen" value="(\d+)" hx-swap-oob="true"/.exec(live)![1]);
+    const res = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'Thanks Bob', visibility: 'internal', then: '', seen: String(updated) });
+    expect(res.status).toBe(303);
+    expect(replies().at(-1)!.data.body).toBe('Thanks Bob');
+  });
+});
+
+describe('the API', () => {
+  it('checks If-Match / expectedVersion on messages when given (409 CONFLICT), and not otherwise', async () => {
+    const token = h.tokenFor(alice);
+    const got = await h.api('GET', `/api/v1/cases/${ref}`, { token });
+    const etag = got.headers.get('ETag')!;
+    addMessage(h.services, id, { body: 'One more thing', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
+    const stale = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true }, headers: { 'If-Match': etag } });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { code: string }).code).toBe('CONFLICT');
+    const version = Number(((await (await h.api('GET', `/api/v1/cases/${ref}`, { token })).headers.get('ETag')) ?? '').replaceAll('"', ''));
+    expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true, expectedVersion: version - 1 } })).status).toBe(409);
+    expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true, expectedVersion: version } })).status).toBe(201);
+    expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'No check', public: true } })).status).toBe(201);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * Phone and walk-in (issue 13, item 7): staff log a call as a case for a found or new
+ * customer; the telephony hook, signed with PHONE_WEBHOOK_SECRET, creates or appends by the
+ * caller's number, exactly once per provider call id; customers gain an E.164 phone.
+ */
+import { eq } from 'drizzle-orm';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { createCase, createCaseSchema } from '../../src/cases/create-case.js';
+import { signCall } from '../../src/channels/phone/signature.js';
+import { caseEvents, customers, phoneCalls } from '../../src/db/schema/index.js';
+import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, type PageClient } from '../support/pages.js';
+
+const SECRET = 'phone-secret-0123456789abcdef';
+let h: Harness;
+let off: Harness;
+let alice: TestActor;
+let maria: TestActor;
+let chloe: TestActor;
+let desk: PageClient;
+
+beforeAll(() => {
+  h = createHarness({ services: { phone: { webhookSecret: SECRET, toleranceSeconds: 300 } } });
+  off = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
+  maria = h.agent({ name: 'Maria', role: 'manager' });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe Carter', organization: 'Acme' });
+  h.db.update(customers).set({ phone: '+49301234567' }).where(eq(customers.id, chloe.id)).run();
+  desk = signedIn(h, alice);
+});
+afterAll(() => {
+  h.close();
+  off.close();
+});
+
+function hook(target: Harness, body: unknown, options: { secret?: string; at?: number; signature?: string } = {}) {
+  const raw = JSON.stringify(body);
+  const at = options.at ?? Math.floor(target.clock.now() / 1000);
+  return target.app.request('/api/v1/channels/phone/calls', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Casebook-Timestamp': String(at), 'X-Casebook-Signature': options.signature ?? signCall(options.secret ?? SECRET, at, raw) },
+    body: raw,
+  });
+}
+
+describe('/cases/new', () => {
+  it('finds customers by name, email or phone (the matches alone on htmx requests)', async () => {
+    const page = await (await desk.get('/cases/new?find=chl')).text();
+    expect(page).toContain('Log a call or visit');
+    expect(page).toMatch(new RegExp(`id="customer-${chloe.id}" name="customer" value="${chloe.id}" checked=""`));
+    for (const q of ['carter', 'chloe@example', '+49 30 123', '0049301234567']) {
+      const fragment = await (await desk.get(`/cases/new?find=${encodeURIComponent(q)}`, { htmx: true })).text();
+      expect(fragment, q).toMatch(/^<fieldset id="customer-results"/);
+      expect(fragment, q).toContain('Chloe Carter');
+    }
+    const none = await (await desk.get('/cases/new?find=%2B44207946', { htmx: true })).text();
+    expect(none).toContain('No customer matches');
+    expect(none).toContain('name="find" value="+44207946"');
+  });
+
+  it('logs a call for a found customer through the normal intake, the call on the timeline (without JavaScript: post and redirect)', async () => {
+    const res = await desk.post('/cases/new', { find: 'chloe', customer: String(chloe.id), channel: 'phone', subject: 'Refund for a double charge', duration: '12:30', notes: 'Charged twice for the March invoice; wants a refund.', priority: '' });
+    expect(res.status).toBe(303);
+    const ref = res.headers.get('Location')!.replace('/cases/', '');
+    const row = loadCase(h.services, Number(ref.slice(2)));
+    expect(row).toMatchObject({ channel: 'phone', customerId: chloe.id, queueId: 'billing' });
+    const call = timeline(h.services, row.id).find((e) => e.type === 'call.logged')!;
+    expect(call.data).toMatchObject({ channel: 'phone', durationSeconds: 750, author: 'Alice' });
+    const page = await (await desk.get(`/cases/${ref}`)).text();
+    expect(page).toContain('Phone call logged by Alice · 12m 30s');
+    expect(page).toContain('via phone');
+    // Customers never see the call entry.
+    const portal = await (await signedIn(h, chloe).get(`/cases/${ref}`)).text();
+    expect(portal).not.toContain('12m 30s');
+  });
+
+  it('adds a walk-in customer with a phone number only, and refuses what is missing or malformed (422, the typing kept)', async () => {
+    const bad = await desk.post('/cases/new', { find: '', customer: 'new', name: 'Walter', email: '', phone: '030 1234', channel: 'walk-in', subject: '', notes: 'Printer broken', duration: 'ten' }, { htmx: true });
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(html).toContain('not a phone number with the country code');
+    expect(html).toContain('minutes, or minutes:seconds');
+    expect(html).toContain('Printer broken');
+    const neither = await desk.post('/cases/new', { customer: 'new', name: 'Walter', channel: 'walk-in', subject: 'Printer', notes: 'Printer broken' });
+    expect(await neither.text()).toContain('an email address or a phone number');
+    const ok = await desk.post('/cases/new', { customer: 'new', name: 'Walter White', email: '', phone: '+44 20 7946 0958', channel: 'walk-in', subject: 'Printer', notes: 'Printer broken', duration: '5' }, { htmx: true });
+    expect(ok.status).toBe(200);
+    const ref = ok.headers.get('HX-Redirect')!.replace('/cases/', '');
+    const row = loadCase(h.services, Number(ref.slice(2)));
+    expect(row.channel).toBe('walk-in');
+    const walter = h.db.select().from(customers).where(eq(customers.id, row.customerId)).get()!;
+    expect(walter).toMatchObject({ name: 'Walter White', phone: '+442079460958', email: 'caller-442079460958@phone.invalid' });
+    expect(timeline(h.services, row.id).find((e) => e.type === 'call.logged')!.data).toMatchObject({ channel: 'walk-in', durationSeconds: 300 });
+  });
+
+  it('is for staff only', async () => {
+    expect((await signedIn(h, chloe).get('/cases/new')).status).toBe(404);
+  });
+});
+
+describe('customer phone numbers', () => {
+  it('managers edit the phone (E.164, recorded with the profile changes); the API shows it', async () => {
+    const c = await createCase(h.services, createCaseSchema.parse({ customer: { email: 'pat@example.com', name: 'Pat', phone: '+1 (415) 555-0100' }, subject: 'Hello', description: 'A question' }), ADMIN);
+    const pat = h.db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
+    expect(pat.phone).toBe('+14155550100');
+    const res = await h.api('PATCH', `/api/v1/customers/${pat.id}`, { token: h.tokenFor(maria), body: { phone: '+1 415 555 0199' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { phone: string; changes: unknown };
+    expect(body).toMatchObject({ phone: '+14155550199', changes: { phone: { from: '+14155550100', to: '+14155550199' } } });
+    const bad = await h.api('PATCH', `/api/v1/customers/${pat.id}`, { token: h.tokenFor(maria), body: { phone: '555 0199' } });
+    expect(bad.status).toBe(422);
+    const view = (await (await h.api('GET', `/api/v1/cases/C-${c.id}`, { token: h.tokenFor(maria) })).json()) as { customer: { phone: string } };
+    expect(view.customer.phone).toBe('+14155550199');
+    const page = signedIn(h, maria);
+    const form = await page.post(`/cases/C-${c.id}/customer`, { name: 'Pat', tier: 'standard', organization: '', phone: '', reason: 'number no longer valid' });
+    expect(form.status).toBe(303);
+    expect(h.db.select().from(customers).where(eq(customers.id, pat.id)).get()!.phone).toBeNull();
+  });
+});
+
+describe('POST /api/v1/channels/phone/calls', () => {
+  it('is off without PHONE_WEBHOOK_SECRET (503 with what to set)', async () => {
+    const res = await hook(off, { callId: 'x', from: '+49301234567', durationSeconds: 5 });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'PHONE_CHANNEL_DISABLED', detail: expect.stringContaining('PHONE_WEBHOOK_SECRET') });
+  });
+
+  it('refuses a wrong signature, a missing one and a replay outside the window (401)', async () => {
+    const body = { callId: 'c-0', from: '+49301234567', durationSeconds: 5 };
+    for (const res of [
+      await hook(h, body, { secret: 'another-secret-0123456789' }),
+      await hook(h, body, { signature: 'v1=' }),
+      await hook(h, body, { at: Math.floor(h.clock.now() / 1000) - 301 }),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('INVALID_SIGNATURE');
+    }
+    expect(h.db.select().from(phoneCalls).all()).toHaveLength(0);
+  });
+
+  it('an unknown number: a new customer with that phone and a new phone case with the recording link; a redelivery changes nothing', async () => {
+    const body = { provider: 'acmetel', callId: 'call-1', from: '+33 1 23 45 67 89', callerName: 'Camille', durationSeconds: 192, recordingUrl: 'https://rec.example/call-1.mp3', summary: 'Cannot log in since the update.' };
+    const res = await hook(h, body);
+    expect(res.status).toBe(201);
+    const first = (await res.json()) as { result: string; case: string; customer: number; replayed: boolean };
+    expect(first).toMatchObject({ result: 'created', replayed: false });
+    const camille = h.db.select().from(customers).where(eq(customers.id, first.customer)).get()!;
+    expect(camille).toMatchObject({ name: 'Camille', phone: '+33123456789' });
+    const row = loadCase(h.services, Number(first.case.slice(2)));
+    expect(row).toMatchObject({ channel: 'phone', subject: 'Phone call from Camille', description: 'Cannot log in since the update.' });
+    const again = await hook(h, body);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ result: 'created', case: first.case, replayed: true });
+    expect(h.db.select().from(caseEvents).where(eq(caseEvents.type, 'call.logged')).all().filter((e) => e.caseId === row.id)).toHaveLength(1);
+    const page = await (await signedIn(h, maria).get(`/cases/${first.case}`)).text();
+    expect(page).toContain('Phone call from +33123456789 · 3m 12s');
+    expect(page).toContain('<a href="https://rec.example/call-1.mp3" rel="noopener noreferrer nofollow" target="_blank" class="call-link">Recording</a>');
+  });
+
+  it('a known caller with an open phone case: the call is appended to it, with the transcript link', async () => {
+    const first = (await (await hook(h, { callId: 'call-2', from: '+49 30 1234567', durationSeconds: 60 })).json()) as { case: string; result: string };
+    // Chloe's open phone case from the /cases/new test above.
+    expect(first.result).toBe('appended');
+    const row = loadCase(h.services, Number(first.case.slice(2)));
+    expect(row).toMatchObject({ customerId: chloe.id, channel: 'phone' });
+    const second = (await (await hook(h, { callId: 'call-3', from: '+49301234567', durationSeconds: 30, transcriptUrl: 'https://rec.example/t/3' })).json()) as { case: string; result: string };
+    expect(second).toMatchObject({ result: 'appended', case: first.case });
+    const calls = timeline(h.services, row.id).filter((e) => e.type === 'call.logged');
+    expect(calls.map((e) => e.data.callId)).toEqual([undefined, 'call-2', 'call-3']);
+    expect(calls[2]!.data.transcriptUrl).toBe('https://rec.example/t/3');
+  });
+
+  it('never answers 500 to a signed body, whatever it holds', async () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
+    const body = fc.record(
+      { callId: value, provider: value, direction: value, from: fc.oneof(value, fc.constant('+4930999888')), to: value, callerName: value, durationSeconds: fc.oneof(value, fc.nat(100_000)), recordingUrl: value, summary: value },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(body, value), async (payload) => {
+        const res = await hook(h, payload);
+        expect(res.status, JSON.stringify(payload)).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a body without a usable number (422) and a body that is not JSON (400)', async () => {
+    const res = await hook(h, { callId: 'call-4', from: 'anonymous', durationSeconds: 3 });
+    expect(res.status).toBe(422);
+    const raw = 'not json';
+    const at = Math.floor(h.clock.now() / 1000);
+    const broken = await h.app.request('/api/v1/channels/phone/calls', { method: 'POST', headers: { 'X-Casebook-Timestamp': String(at), 'X-Casebook-Signature': signCall(SECRET, at, raw) }, body: raw });
+    expect(broken.status).toBe(400);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Time zones (issue 13, item 6): every time a person is shown is in their zone with the zone
+ * named, relative where it helps; the zone is set on /profile or reported once by the browser.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
+import { customerChanges, customers, staff } from '../../src/db/schema/index.js';
+import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { setPassword, signedIn, type PageClient } from '../support/pages.js';
+import { formatRelative, formatTime, formatTimeShort } from '../../views/time.js';
+
+let h: Harness;
+let alice: TestActor;
+let chloe: TestActor;
+let desk: PageClient;
+let caseRef: string;
+
+beforeAll(async () => {
+  // Monday 2 March 2026, 09:00 UTC = 10:00 in Berlin (CET), 04:00 in New York (EST).
+  h = createHarness();
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
+  chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
+  desk = signedIn(h, alice);
+  const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Refund please', description: 'I was charged twice, please refund the duplicate charge.', channel: 'web' }, ADMIN);
+  caseRef = `C-${c.id}`;
+});
+afterAll(() => h.close());
+
+const zoneOf = (id: number) => h.db.select({ z: staff.timeZone }).from(staff).where(eq(staff.id, id)).get()!.z;
+
+describe('formatting', () => {
+  it('names the zone, also across daylight saving, and says how far from now', () => {
+    const winter = Date.parse('2026-12-01T13:05:00Z');
+    const summer = Date.parse('2026-07-01T13:05:00Z');
+    expect(formatTime(winter, 'Europe/Berlin')).toBe('1 Dec 2026, 14:05 CET');
+    expect(formatTime(summer, 'Europe/Berlin')).toBe('1 Jul 2026, 15:05 CEST');
+    expect(formatTime(winter, 'America/New_York')).toBe('1 Dec 2026, 08:05 EST');
+    expect(formatTime(winter, 'Asia/Kolkata')).toBe('1 Dec 2026, 18:35 GMT+5:30');
+    expect(formatTime(winter)).toBe('1 Dec 2026, 13:05 UTC');
+    expect(formatTimeShort(winter, 'Europe/Berlin', winter - 3_600_000)).toBe('14:05 CET');
+    expect(formatTimeShort(winter, 'Europe/Berlin', winter - 5 * 86_400_000)).toBe('1 Dec, 14:05 CET');
+    expect(formatRelative(winter, winter - (3 * 60 + 12) * 60_000)).toBe('in 3h 12m');
+    expect(formatRelative(winter, winter + 5 * 60_000)).toBe('5m ago');
+    expect(formatRelative(winter, winter + 10_000)).toBe('just now');
+    expect(formatRelative(winter, winter - 50 * 3_600_000)).toBe('in 2d 2h');
+  });
+});
+
+describe('the viewer’s zone', () => {
+  it('shows UTC until a zone is set, and marks the page for the browser to report its zone', async () => {
+    const html = await (await desk.get(`/cases/${caseRef}`)).text();
+    expect(html).toContain('data-time-zone=""');
+    expect(html).toMatch(/<time datetime="2026-03-02T09:00:00\.000Z">2 Mar 2026, 09:00 UTC<\/time>/);
+  });
+
+  it('takes the browser’s zone once, and never over a zone already set', async () => {
+    const res = await desk.post('/profile/time-zone', { timeZone: 'America/New_York' }, { csrfHeader: true });
+    expect(res.status).toBe(204);
+    expect(zoneOf(alice.id)).toBe('America/New_York');
+    await desk.post('/profile/time-zone', { timeZone: 'Asia/Tokyo' }, { csrfHeader: true });
+    expect(zoneOf(alice.id)).toBe('America/New_York');
+    expect((await desk.post('/profile/time-zone', { timeZone: 'Mars/Olympus' }, { csrfHeader: true })).status).toBe(422);
+    const html = await (await desk.get(`/cases/${caseRef}`)).text();
+    expect(html).toContain('data-time-zone="America/New_York"');
+    expect(html).toContain('2 Mar 2026, 04:00 EST');
+  });
+
+  it('sets name and zone on /profile (without JavaScript: form post and redirect), validated against IANA names', async () => {
+    const page = await (await desk.get('/profile')).text();
+    expect(page).toContain('<option value="Europe/Berlin">Europe/Berlin</option>');
+    expect(page).toContain('<option value="America/New_York" selected="">America/New York</option>');
+    const bad = await desk.post('/profile', { name: 'Alice A.', timeZone: 'Europe/Atlantis' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('choose a time zone from the list');
+    expect(zoneOf(alice.id)).toBe('America/New_York');
+    const ok = await desk.post('/profile', { name: 'Alice A.', timeZone: 'europe/berlin' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('Location')).toBe('/profile?saved=profile');
+    expect(zoneOf(alice.id)).toBe('Europe/Berlin');
+    expect(h.db.select({ n: staff.name }).from(staff).where(eq(staff.id, alice.id)).get()!.n).toBe('Alice A.');
+  });
+
+  it('shows the case page, the SLA due times and the inbox in the zone, with relative times where they help', async () => {
+    h.clock.advance(5 * 60_000);
+    const page = await (await desk.get(`/cases/${caseRef}`)).text();
+    // The request: created 10:00 CET, five minutes ago.
+    expect(page).toContain('<time datetime="2026-03-02T09:00:00.000Z">2 Mar 2026, 10:00 CET</time><span class="time-relative"> (5m ago)</span>');
+    // The SLA clocks name their due time in CET (first response: 8h business time in the Berlin office → 18:00 CET is after hours: next day).
+    expect(page).toMatch(/class="sla-due"> · due <time datetime="[^"]+">[^<]*CET<\/time>/);
+    expect(page).not.toMatch(/\d\d:\d\d UTC/);
+    const inbox = await (await desk.get('/inbox')).text();
+    expect(inbox).toContain('Last activity <span class="when"><time datetime="2026-03-02T09:00:00.000Z">10:00 CET</time><span class="time-relative"> (5m ago)</span>');
+    // htmx fragments too.
+    const fragment = await (await desk.get(`/cases/${caseRef}`, { htmx: true })).text();
+    expect(fragment).toContain('2 Mar 2026, 10:00 CET');
+  });
+
+  it('changes the password after checking the current one', async () => {
+    await setPassword(h, alice, 'correct horse battery');
+    const wrong = await desk.post('/profile/password', { current: 'nope', next: 'a new long password' });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('this is not your current password');
+    const short = await desk.post('/profile/password', { current: 'correct horse battery', next: 'short' });
+    expect(short.status).toBe(422);
+    const ok = await desk.post('/profile/password', { current: 'correct horse battery', next: 'a new long password' });
+    expect(ok.status).toBe(303);
+    // Still signed in with this session.
+    expect((await desk.get('/profile')).status).toBe(200);
+  });
+
+  it('customers: the portal in the browser’s zone, UTC before', async () => {
+    const portal = signedIn(h, chloe);
+    expect(await (await portal.get('/portal')).text()).toMatch(/UTC<\/time>/);
+    expect((await portal.post('/profile/time-zone', { timeZone: 'Asia/Tokyo' }, { csrfHeader: true })).status).toBe(204);
+    expect(h.db.select({ z: customers.timeZone }).from(customers).where(eq(customers.id, chloe.id)).get()!.z).toBe('Asia/Tokyo');
+    const html = await (await portal.get(`/cases/${caseRef}`)).text();
+    expect(html).toContain('2 Mar 2026, 18:00 GMT+9');
+    expect((await portal.get('/profile')).status).toBe(200);
+    // A customer's own name change joins their profile's audit trail.
+    expect((await portal.post('/profile', { name: 'Chloe C.', timeZone: 'Asia/Tokyo' })).status).toBe(303);
+    const trail = h.db.select().from(customerChanges).where(eq(customerChanges.customerId, chloe.id)).all();
+    expect(trail.at(-1)).toMatchObject({ via: 'edit', actorType: 'customer', changes: { name: { from: 'Chloe', to: 'Chloe C.' } } });
+  });
+});

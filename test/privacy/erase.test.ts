@@ -1,0 +1,119 @@
+/**
+ * Erasure (POST /api/v1/customers/:id/erase): afterwards no byte of the database file, its
+ * WAL or the attachments folder holds the marker that was in the customer's data; every
+ * dashboard number is what it was; the other customer's data is untouched; the erasure is
+ * recorded and audited; the timeline stays append-only for everyone else.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { buildDashboard } from '../../src/dashboard/dashboard.js';
+import { ADMIN_TOKEN } from '../support/harness.js';
+import { filesUnder, MARKER, privacyWorld, type PrivacyWorld } from './support.js';
+
+let w: PrivacyWorld;
+let before: unknown;
+let erased: Response;
+let erasedBody: Record<string, unknown>;
+
+function metrics(): unknown {
+  const { generatedAt: _g, ...rest } = buildDashboard(w.h.services, { from: Date.parse('2026-02-01T00:00:00Z'), to: w.h.clock.now() + 86_400_000, queue: null, zone: 'Europe/Berlin' });
+  return rest;
+}
+
+function bytesHold(file: string, text: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  return fs.readFileSync(file).includes(Buffer.from(text, 'utf8'));
+}
+
+beforeAll(async () => {
+  w = await privacyWorld();
+  await w.h.services.outbox.drain();
+  before = metrics();
+  expect(bytesHold(w.h.dbPath, MARKER) || bytesHold(`${w.h.dbPath}-wal`, MARKER)).toBe(true);
+  expect(filesUnder(w.h.services.attachments.store.dir).some((f) => bytesHold(path.join(w.h.services.attachments.store.dir, f), MARKER))).toBe(true);
+  erased = await w.h.api('POST', `/api/v1/customers/${w.customerId}/erase`, { token: w.h.tokenFor(w.admin) });
+  erasedBody = (await erased.json()) as Record<string, unknown>;
+});
+afterAll(() => w?.close());
+
+describe('erasing a customer', () => {
+  it('answers with what was erased', () => {
+    expect(erased.status).toBe(200);
+    expect(erasedBody).toMatchObject({ erased: true, customer: w.customerId, cases: 2 });
+    expect(erasedBody.summary).toMatchObject({ cases: 2, attachments: 2, files: 2, sessions: 1 });
+  });
+
+  it('leaves every dashboard number as it was', async () => {
+    await w.h.services.outbox.drain();
+    expect(metrics()).toEqual(before);
+  });
+
+  it('leaves no trace of the marker in the database file, its WAL or the attachments folder', () => {
+    const sql = w.h.db.$client;
+    sql.pragma('wal_checkpoint(TRUNCATE)');
+    sql.exec('VACUUM');
+    sql.pragma('wal_checkpoint(TRUNCATE)');
+    expect(bytesHold(w.h.dbPath, MARKER), 'database file').toBe(false);
+    expect(bytesHold(`${w.h.dbPath}-wal`, MARKER), 'WAL').toBe(false);
+    const dir = w.h.services.attachments.store.dir;
+    expect(filesUnder(dir).filter((f) => f.includes(MARKER) || bytesHold(path.join(dir, f), MARKER))).toEqual([]);
+  });
+
+  it('keeps the cases, their timelines (types and times) and the anonymous profile', async () => {
+    const sql = w.h.db.$client;
+    const customer = sql.prepare('SELECT email, name, organization, phone, time_zone, password_hash FROM customers WHERE id = ?').get(w.customerId);
+    expect(customer).toEqual({ email: `erased-${w.customerId}@erased.invalid`, name: 'Erased customer', organization: null, phone: null, time_zone: null, password_hash: null });
+    const id = parseCaseRef(w.mailedRef)!;
+    expect(sql.prepare('SELECT subject, description, escalation_count AS escalations FROM cases WHERE id = ?').get(id)).toEqual({ subject: '[erased]', description: '[erased]', escalations: 1 });
+    const types = (sql.prepare('SELECT type FROM case_events WHERE case_id = ? ORDER BY id').all(id) as { type: string }[]).map((r) => r.type);
+    expect(types).toEqual(expect.arrayContaining(['case.created', 'staff.replied', 'staff.noted', 'case.escalated', 'call.logged']));
+    const call = sql.prepare("SELECT data FROM case_events WHERE case_id = ? AND type = 'call.logged'").get(id) as { data: string };
+    expect(JSON.parse(call.data)).toMatchObject({ durationSeconds: 240, from: '[erased]', notes: '[erased]', erased: true });
+    const res = await w.h.api('GET', `/api/v1/cases/${w.mailedRef}/events`, { token: ADMIN_TOKEN });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).not.toContain(MARKER);
+  });
+
+  it('finds nothing of theirs in search, and still finds the other customer', async () => {
+    const token = w.h.tokenFor(w.admin);
+    const gone = (await (await w.h.api('GET', `/api/v1/search?q=${MARKER}`, { token })).json()) as { cases: { items: unknown[] }; customers: unknown[] };
+    expect(gone.cases.items).toEqual([]);
+    expect(gone.customers).toEqual([]);
+    const kept = (await (await w.h.api('GET', '/api/v1/search?q=scanner', { token })).json()) as { cases: { items: { id: string }[] } };
+    expect(kept.cases.items.map((c) => c.id)).toEqual([w.otherRef]);
+  });
+
+  it('leaves the other customer untouched', () => {
+    const sql = w.h.db.$client;
+    expect(sql.prepare('SELECT email, name FROM customers WHERE id = ?').get(w.otherId)).toEqual({ email: 'sam@example.org', name: 'Sam Stone' });
+    expect(sql.prepare('SELECT subject FROM cases WHERE id = ?').get(parseCaseRef(w.otherRef))).toEqual({ subject: 'Scanner offline' });
+  });
+
+  it('records the erasure and audits it, without personal data', async () => {
+    const sql = w.h.db.$client;
+    const erasure = sql.prepare('SELECT * FROM erasures WHERE customer_id = ?').get(w.customerId) as Record<string, unknown>;
+    expect(erasure).toMatchObject({ reason: 'request', actor_type: 'staff', actor_id: w.admin.id, case_id: null });
+    expect(erasure.completed_at).not.toBeNull();
+    const res = await w.h.api('GET', `/api/v1/audit?entity=customer&entityId=${w.customerId}`, { token: w.h.tokenFor(w.admin) });
+    const { items } = (await res.json()) as { items: { action: string; actor: { name: string } }[] };
+    expect(items).toMatchObject([{ action: 'erased', actor: { name: 'Adam' } }]);
+  });
+
+  it('keeps the timeline append-only outside an erasure, and an erasure only ever closes', () => {
+    const sql = w.h.db.$client;
+    const otherEvent = sql.prepare('SELECT id FROM case_events WHERE case_id = ? LIMIT 1').get(parseCaseRef(w.otherRef)) as { id: number };
+    expect(() => sql.prepare("UPDATE case_events SET data = '{}' WHERE id = ?").run(otherEvent.id)).toThrow(/append-only/);
+    const erasedEvent = sql.prepare('SELECT id FROM case_events WHERE case_id = ? LIMIT 1').get(parseCaseRef(w.mailedRef)) as { id: number };
+    expect(() => sql.prepare("UPDATE case_events SET data = '{}' WHERE id = ?").run(erasedEvent.id)).toThrow(/append-only/);
+    expect(() => sql.prepare('DELETE FROM case_events WHERE id = ?').run(erasedEvent.id)).toThrow(/append-only/);
+    expect(() => sql.prepare('UPDATE erasures SET completed_at = NULL').run()).toThrow(/only ever closed/);
+    expect(() => sql.prepare('DELETE FROM erasures').run()).toThrow(/append-only/);
+  });
+
+  it('is for admins only, and answers 404 for an unknown customer', async () => {
+    expect((await w.h.api('POST', `/api/v1/customers/${w.otherId}/erase`, { token: w.h.tokenFor(w.manager) })).status).toBe(403);
+    expect((await w.h.api('POST', '/api/v1/customers/999999/erase', { token: ADMIN_TOKEN })).status).toBe(404);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The export (GET /api/v1/customers/:id/export, managers and admins; the console's download):
+ * everything held about the customer — profile and its history, cases with messages (internal
+ * notes marked), ratings, attachments with sizes and hashes, timeline, mail, ways in — and
+ * never a secret.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession } from '../../src/auth/sessions.js';
+import { signedIn } from '../support/pages.js';
+import { MARKER, privacyWorld, type PrivacyWorld } from './support.js';
+
+let w: PrivacyWorld;
+let data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+beforeAll(async () => {
+  w = await privacyWorld();
+  const res = await w.h.api('GET', `/api/v1/customers/${w.customerId}/export`, { token: w.h.tokenFor(w.manager) });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('Content-Disposition')).toContain(`customer-${w.customerId}-export.json`);
+  data = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+});
+afterAll(() => w?.close());
+
+describe('a customer export', () => {
+  it('holds the profile and its history', () => {
+    expect(data.format).toBe('casebook.customer-export/1');
+    expect(data.profile).toMatchObject({ id: w.customerId, email: `chloe.${MARKER}@example.com`, name: `Chloe ${MARKER}`, organization: `Acme ${MARKER}`, phone: '+49301234567', timeZone: 'Europe/Berlin' });
+    expect(data.profileHistory).toEqual(expect.arrayContaining([expect.objectContaining({ via: 'edit', by: 'Maria', reason: `asked by ${MARKER}` })]));
+  });
+
+  it('holds every case with its messages (internal notes marked), rating, attachments and timeline', () => {
+    expect(data.cases.map((c: { id: string }) => c.id).sort()).toEqual([w.mailedRef, w.apiRef].sort());
+    const mailed = data.cases.find((c: { id: string }) => c.id === w.mailedRef);
+    expect(mailed).toMatchObject({ subject: `Refund ${MARKER} please`, channel: 'email' });
+    expect(mailed.messages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ from: 'Alice', internal: false, body: `Hello Chloe ${MARKER}, we are on it.` }),
+        expect.objectContaining({ from: 'Alice', internal: true, body: `Internal: ${MARKER} called twice` }),
+      ]),
+    );
+    const file = mailed.attachments.find((a: { fileName: string }) => a.fileName === `${MARKER}.txt`);
+    expect(file).toMatchObject({ size: `the file ${MARKER} content`.length, kind: 'attachment', internal: false });
+    expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(mailed.attachments.map((a: { kind: string }) => a.kind)).toContain('original-mail');
+    expect(mailed.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['case.created', 'case.escalated', 'staff.noted']));
+    // Data only for entries the customer sees anyway: not the escalation's reason.
+    expect(mailed.timeline.find((e: { type: string }) => e.type === 'case.escalated').data).toBeUndefined();
+    const api = data.cases.find((c: { id: string }) => c.id === w.apiRef);
+    expect(api).toMatchObject({ rating: { satisfied: true, comment: `Thanks ${MARKER}!` }, solution: `Cleaned the ${MARKER} roller` });
+  });
+
+  it('holds their mail and ways in, never a secret', () => {
+    expect(data.mail).toEqual([expect.objectContaining({ from: `chloe.${MARKER}@example.com`, subject: `Refund ${MARKER} please`, outcome: 'created' })]);
+    expect(data.access.sessions).toEqual([expect.objectContaining({ userAgent: `Browser ${MARKER}` })]);
+    expect(data.access.apiTokens.length).toBeGreaterThan(0);
+    const text = JSON.stringify(data);
+    expect(text).not.toMatch(/token_?hash|password_?hash|id_?hash|csrf/i);
+    const session = createSession(w.h.db, { type: 'customer', id: w.customerId }, w.h.clock.now());
+    expect(text).not.toContain(session.id);
+  });
+
+  it('is for managers and admins', async () => {
+    expect((await w.h.api('GET', `/api/v1/customers/${w.customerId}/export`, { token: w.h.tokenFor(w.agent) })).status).toBe(403);
+    expect((await w.h.api('GET', '/api/v1/customers/424242/export', { token: w.h.tokenFor(w.admin) })).status).toBe(404);
+  });
+
+  it('downloads from the console as the same document, bidi controls written as escapes', async () => {
+    const organization = `Acme \u202Egnp.exe ${MARKER}`;
+    expect((await w.h.api('PATCH', `/api/v1/customers/${w.customerId}`, { token: w.h.tokenFor(w.manager), body: { organization } })).status).toBe(200);
+    const res = await signedIn(w.h, w.manager).get(`/manage/team/customers/${w.customerId}/export`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(res.headers.get('Content-Disposition')).toContain(`customer-${w.customerId}-export.json`);
+    const text = await res.text();
+    expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    expect(text).toContain('Acme \\u202egnp.exe');
+    const api = await (await w.h.api('GET', `/api/v1/customers/${w.customerId}/export`, { token: w.h.tokenFor(w.manager) })).json();
+    expect(JSON.parse(text)).toEqual(api);
+    expect((JSON.parse(text) as { profile: { organization: string } }).profile.organization).toBe(organization);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Retention (RETENTION_DAYS): the scheduled job erases the personal data of cases closed
+ * longer ago than the period, exactly once per case (a tick run twice erases nothing more),
+ * and leaves open cases, recently closed cases and the customer's profile alone. Time moves
+ * with the injected clock.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { createLogger } from '../../src/logger.js';
+import { serverJobs } from '../../src/scheduler/jobs.js';
+import { runJobTick, type Job } from '../../src/scheduler/scheduler.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+
+const DAY = 86_400_000;
+let h: Harness;
+let job: Job;
+let agentToken: string;
+let customer: TestActor;
+
+async function newCase(subject: string, close: boolean): Promise<number> {
+  const res = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject, description: `${subject}: details only the customer wrote.` } });
+  const ref = ((await res.json()) as { id: string }).id;
+  if (close) {
+    for (const body of [{ transition: 'resolve', solution: `Fixed ${subject}` }, { transition: 'close' }]) {
+      const t = await h.api('POST', `/api/v1/cases/${ref}/transitions`, { token: agentToken, body });
+      if (t.status !== 200) throw new Error(await t.text());
+    }
+  }
+  return parseCaseRef(ref)!;
+}
+
+const subjectOf = (id: number) => (h.db.$client.prepare('SELECT subject FROM cases WHERE id = ?').get(id) as { subject: string }).subject;
+const tick = (at: number) => runJobTick(job, at, { db: h.db, clock: h.clock, logger: createLogger('silent') });
+
+beforeAll(() => {
+  h = createHarness();
+  standardQueues(h);
+  agentToken = h.tokenFor(h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] }));
+  customer = h.customer({ email: 'chloe@example.com', name: 'Chloe Carter' });
+  job = serverJobs(h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'UTC', reportAtRiskHours: 4, retentionDays: 30 }).find((j) => j.name === 'retention')!;
+});
+afterAll(() => h?.close());
+
+describe('the retention job', () => {
+  it('exists only with RETENTION_DAYS', () => {
+    expect(job.schedule).toBe('23 3 * * *');
+    expect(serverJobs(h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'UTC', reportAtRiskHours: 4 }).map((j) => j.name)).not.toContain('retention');
+  });
+
+  it('erases closed cases after the period, once, and nothing else', async () => {
+    const old = await newCase('Old invoice question', true);
+    const open = await newCase('Still open question', false);
+    h.clock.advance(20 * DAY);
+    const recent = await newCase('Recent invoice question', true);
+
+    h.clock.advance(5 * DAY);
+    expect(await tick(h.clock.now())).toMatchObject({ ran: true, result: { erased: 0 } });
+    expect(subjectOf(old)).toBe('Old invoice question');
+
+    h.clock.advance(6 * DAY); // old: closed 31 days ago; recent: 11 days ago
+    const at = h.clock.now();
+    expect(await tick(at)).toMatchObject({ ran: true, result: { erased: 1, more: false } });
+    expect(await tick(at)).toEqual({ ran: false }); // the same tick again: claimed already
+    expect(await tick(at + 60_000)).toMatchObject({ ran: true, result: { erased: 0 } });
+
+    expect(subjectOf(old)).toBe('[erased]');
+    expect(subjectOf(open)).toBe('Still open question');
+    expect(subjectOf(recent)).toBe('Recent invoice question');
+    const sql = h.db.$client;
+    expect(sql.prepare('SELECT case_id AS caseId, reason, actor_type AS actor FROM erasures').all()).toEqual([{ caseId: old, reason: 'retention', actor: 'system' }]);
+    expect(sql.prepare("SELECT entity_type AS entity, entity_id AS id, action FROM audit_log WHERE action = 'erased'").all()).toEqual([{ entity: 'case', id: `C-${old}`, action: 'erased' }]);
+    expect(sql.prepare('SELECT name, email FROM customers WHERE id = ?').get(customer.id)).toEqual({ name: 'Chloe Carter', email: 'chloe@example.com' });
+    const body = sql.prepare("SELECT json_extract(data, '$.solution') AS s FROM case_events WHERE case_id = ? AND type = 'case.transitioned' AND json_extract(data, '$.to') = 'resolved'").get(old) as { s: string };
+    expect(body.s).toBe('[erased]');
+  });
+});

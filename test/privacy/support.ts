@@ -1,0 +1,123 @@
+/**
+ * A world for the privacy tests: one customer whose personal data carries a marker
+ * (`MARKER`, a token the search index stores as it is) everywhere Casebook keeps words —
+ * profile, profile history, a mailed request with a file and its original, an API request
+ * with an Idempotency-Key, replies both ways, an internal note, an escalation reason, a
+ * solution, a rating comment, a sign-in link, a session, a stored SLA report — and another
+ * customer whose data must survive an erasure untouched.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { requestAccessMail } from '../../src/auth/request-access-mail.js';
+import { createSession } from '../../src/auth/sessions.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+import { logCall } from '../../src/cases/log-call.js';
+import { rateCase } from '../../src/cases/rate-case.js';
+import { setBrowserTimeZone } from '../../src/users/profile.js';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { createReport } from '../../src/reports/create-report.js';
+import { type Harness, type TestActor } from '../support/harness.js';
+import { emailHarness, postMail } from '../email/support.js';
+
+/** Lower case, no stem the porter tokenizer would cut, and no other indexed word starts with `9`. */
+export const MARKER = '9zqxv';
+
+export interface PrivacyWorld {
+  h: Harness;
+  inbox: Inbox;
+  close(): Promise<void>;
+  customerId: number;
+  mailedRef: string;
+  apiRef: string;
+  otherRef: string;
+  otherId: number;
+  agent: TestActor;
+  manager: TestActor;
+  admin: TestActor;
+}
+
+function mail(): string {
+  return [
+    `From: "Chloe ${MARKER}" <chloe.${MARKER}@example.com>`,
+    'To: support@example.com',
+    `Subject: Refund ${MARKER} please`,
+    `Message-ID: <first.${MARKER}@example.com>`,
+    'Date: Mon, 02 Mar 2026 08:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `My card ${MARKER} was charged twice for the invoice.`,
+    '--b1',
+    `Content-Type: text/plain; name="${MARKER}.txt"`,
+    `Content-Disposition: attachment; filename="${MARKER}.txt"`,
+    '',
+    `the file ${MARKER} content`,
+    '--b1--',
+    '',
+  ].join('\r\n');
+}
+
+async function ok(res: Response, status = 200): Promise<Record<string, unknown>> {
+  const body = (await res.json()) as Record<string, unknown>;
+  if (res.status !== status) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+export async function privacyWorld(): Promise<PrivacyWorld> {
+  const inbox = await startSmtp();
+  const h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>') });
+  const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] });
+  h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'] });
+  const manager = h.agent({ name: 'Maria', role: 'manager' });
+  const admin = h.agent({ name: 'Adam', role: 'admin' });
+
+  const posted = await postMail(h, mail());
+  if (posted.body.result !== 'created') throw new Error(JSON.stringify(posted));
+  const mailedRef = posted.body.case!;
+  const customerId = (h.db.$client.prepare('SELECT customer_id AS id FROM cases WHERE id = ?').get(parseCaseRef(mailedRef)) as { id: number }).id;
+  const customer: TestActor = { type: 'customer', id: customerId, role: 'customer', name: `Chloe ${MARKER}` };
+  const customerToken = h.tokenFor(customer);
+  const agentToken = h.tokenFor(agent);
+
+  const created = await ok(
+    await h.api('POST', '/api/v1/cases', {
+      token: customerToken,
+      headers: { 'Idempotency-Key': `key-${MARKER}` },
+      body: { subject: `Printer ${MARKER} jams`, description: `The printer ${MARKER} in room 4 jams on every page.` },
+    }),
+    201,
+  );
+  const apiRef = String(created.id);
+  await ok(await h.api('POST', `/api/v1/cases/${apiRef}/messages`, { token: customerToken, body: { body: `More about ${MARKER}: it started Monday.`, public: true } }), 201);
+  await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: agentToken, body: { body: `Hello Chloe ${MARKER}, we are on it.`, public: true } }), 201);
+  await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: agentToken, body: { body: `Internal: ${MARKER} called twice`, public: false } }), 201);
+  await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/assignment`, { token: h.tokenFor(manager), body: { queue: 'advanced', reason: `Escalating ${MARKER} refund` } }));
+  await ok(await h.api('POST', `/api/v1/cases/${apiRef}/transitions`, { token: agentToken, body: { transition: 'resolve', solution: `Cleaned the ${MARKER} roller` } }));
+  rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: `Thanks ${MARKER}!` }, customer);
+  await ok(await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(manager), body: { organization: `Acme ${MARKER}`, phone: '+49 30 1234567', reason: `asked by ${MARKER}` } }));
+  setBrowserTimeZone(h.services, { type: 'customer', id: customerId }, 'Europe/Berlin');
+  logCall(h.services, parseCaseRef(mailedRef)!, { durationSeconds: 240, direction: 'inbound', from: '+49301234567', notes: `Called about the ${MARKER} refund` }, agent);
+  createSession(h.db, { type: 'customer', id: customerId }, h.clock.now(), `Browser ${MARKER}`);
+  requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
+
+  const other = h.customer({ email: 'sam@example.org', name: 'Sam Stone' });
+  const otherCase = await ok(await h.api('POST', '/api/v1/cases', { token: h.tokenFor(other), body: { subject: 'Scanner offline', description: 'The scanner in the lobby is offline.' } }), 201);
+  h.clock.advance(60 * 60_000);
+  createReport(h.services, { from: h.clock.now() - 86_400_000, to: h.clock.now(), trigger: 'manual' });
+  const close = async () => {
+    h.close();
+    await inbox.close();
+  };
+  return { h, inbox, close, customerId, mailedRef, apiRef, otherRef: String(otherCase.id), otherId: other.id, agent, manager, admin };
+}
+
+/** Every file under a folder (relative paths). */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+}
+

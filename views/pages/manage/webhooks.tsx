@@ -1,0 +1,219 @@
+/**
+ * `/manage/webhooks` (admins): webhook subscriptions, the form to add one (its signing
+ * secret shown once, right after), and a subscription's page with its delivery log, replay,
+ * enable and delete. Plain forms: everything works without JavaScript.
+ */
+import type { Child } from 'hono/jsx';
+import type { DeliveryView } from '../../../src/webhooks/deliveries.js';
+import type { WebhookView } from '../../../src/webhooks/subscriptions.js';
+import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, Time, type FormState, type Tone } from '../../components.js';
+import type { Viewer } from '../../viewer.js';
+import { ManagePage, ManageTable } from './parts.js';
+
+export const WEBHOOKS = '/manage/webhooks';
+
+function Frame(p: { title: string; viewer: Viewer; csrfToken: string; eyebrow?: Child; notice?: string | null; children: Child }) {
+  return (
+    <ManagePage title={p.title} viewer={p.viewer} csrfToken={p.csrfToken} current={WEBHOOKS}>
+      <PageHeader eyebrow={p.eyebrow ?? 'Manage'} title={p.title} />
+      {p.notice ? (
+        <Alert tone="ok" id="notice">
+          <p>{p.notice}</p>
+        </Alert>
+      ) : null}
+      {p.children}
+    </ManagePage>
+  );
+}
+
+function StateBadge({ w }: { w: WebhookView }) {
+  if (!w.enabled) return <Badge tone="danger">disabled</Badge>;
+  if (w.failingSince) return <Badge tone="warning">failing</Badge>;
+  return <Badge tone="ok">active</Badge>;
+}
+
+export interface EventOption {
+  type: string;
+  description: string;
+}
+
+function NewWebhookForm(p: { csrfToken: string; state: FormState; events: EventOption[]; chosen: string[] }) {
+  const error = p.state.errors?.events;
+  return (
+    <form id="webhook-form" class="panel stack" method="post" action={WEBHOOKS}>
+      <h2>Add a webhook</h2>
+      <CsrfField token={p.csrfToken} />
+      <FormError state={p.state} />
+      <Field id="webhook-url" name="url" label="Endpoint URL" hint="https://… — private and loopback addresses are refused." required maxlength={2000} state={p.state} />
+      <Field id="webhook-description" name="description" label="Description" maxlength={200} state={p.state} />
+      <fieldset class={error ? 'field has-error' : 'field'}>
+        <legend>Events</legend>
+        {error ? (
+          <p class="field-error" id="webhook-events-error">
+            {error}
+          </p>
+        ) : null}
+        {p.events.map((e) => (
+          <label class="checkbox">
+            <input type="checkbox" name="events" value={e.type} checked={p.chosen.includes(e.type)} /> <code>{e.type}</code> <span class="muted">{e.description}</span>
+          </label>
+        ))}
+      </fieldset>
+      <Button id="webhook-save">Add webhook</Button>
+    </form>
+  );
+}
+
+export function WebhooksPage(p: { viewer: Viewer; csrfToken: string; webhooks: WebhookView[]; events: EventOption[]; state: FormState; chosen: string[]; notice: string | null }) {
+  return (
+    <Frame title="Webhooks" viewer={p.viewer} csrfToken={p.csrfToken} notice={p.notice}>
+      <p class="lead">Casebook POSTs events to these endpoints, signed with the Standard Webhooks scheme (docs/integrations.md). Failed deliveries are retried for a day; an endpoint that keeps failing is disabled and admins are mailed.</p>
+      <section class="panel" aria-labelledby="webhooks-heading">
+        <h2 id="webhooks-heading">Subscriptions</h2>
+        {p.webhooks.length === 0 ? (
+          <EmptyState>
+            <p>No webhooks yet.</p>
+          </EmptyState>
+        ) : (
+          <ManageTable caption="Webhook subscriptions" captionHidden head={['Endpoint', 'Events', 'State', 'Added']} id="webhooks">
+            {p.webhooks.map((w) => (
+              <tr>
+                <td>
+                  <a href={`${WEBHOOKS}/${w.id}`}>{w.url}</a>
+                  {w.description ? <p class="muted">{w.description}</p> : null}
+                </td>
+                <td>{w.events.join(', ')}</td>
+                <td>
+                  <StateBadge w={w} />
+                </td>
+                <td>
+                  <Time at={w.createdAt} /> <span class="muted">by {w.createdBy}</span>
+                </td>
+              </tr>
+            ))}
+          </ManageTable>
+        )}
+      </section>
+      <NewWebhookForm csrfToken={p.csrfToken} state={p.state} events={p.events} chosen={p.chosen} />
+    </Frame>
+  );
+}
+
+const STATUS_TONE: Record<string, Tone> = { succeeded: 'ok', retrying: 'warning', pending: 'info', failed: 'danger' };
+
+function DeliveryRow(p: { d: DeliveryView; webhookId: number; csrfToken: string; enabled: boolean }) {
+  return (
+    <tr id={`delivery-${p.d.id}`}>
+      <td>
+        <code>{p.d.eventType}</code>
+        <p class="muted">
+          <Time at={p.d.createdAt} />
+          {p.d.replayOf !== null ? ` · replay of #${p.d.replayOf}` : ''}
+        </p>
+      </td>
+      <td>
+        <Badge tone={STATUS_TONE[p.d.status] ?? 'muted'}>{p.d.status}</Badge>
+        {p.d.nextAttemptAt ? (
+          <p class="muted">
+            next attempt <Time at={p.d.nextAttemptAt} />
+          </p>
+        ) : null}
+      </td>
+      <td>
+        {p.d.log.length === 0 ? (
+          <span class="muted">not tried yet</span>
+        ) : (
+          <ul class="plain-list attempts">
+            {p.d.log.map((a) => (
+              <li>
+                {`#${a.attempt} `}
+                <Time at={a.at} />
+                {` · ${a.responseStatus ?? 'no answer'} · ${a.durationMs} ms`}
+                {a.error ? <span class="field-error">{` · ${a.error}`}</span> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td>
+        {p.enabled ? (
+          <form method="post" action={`${WEBHOOKS}/${p.webhookId}/deliveries/${p.d.id}/replay`}>
+            <CsrfField token={p.csrfToken} />
+            <Button variant="secondary" id={`replay-${p.d.id}`}>
+              Replay
+            </Button>
+          </form>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+export function WebhookPage(p: { viewer: Viewer; csrfToken: string; webhook: WebhookView; deliveries: DeliveryView[]; secret: string | null; notice: string | null }) {
+  const w = p.webhook;
+  return (
+    <Frame title={`Webhook ${w.id}`} viewer={p.viewer} csrfToken={p.csrfToken} notice={p.notice} eyebrow={<a href={WEBHOOKS}>Webhooks</a>}>
+      {p.secret ? (
+        <Alert tone="info" id="webhook-secret">
+          <p>
+            The signing secret, shown this once — store it with the receiver now: <code id="secret-value">{p.secret}</code>
+          </p>
+        </Alert>
+      ) : null}
+      {!w.enabled ? (
+        <Alert tone="error" id="webhook-disabled">
+          <p>Disabled{w.disabledReason ? `: ${w.disabledReason}` : ''}. Nothing is sent until it is enabled again.</p>
+        </Alert>
+      ) : null}
+      <section class="panel stack" aria-labelledby="webhook-heading">
+        <h2 id="webhook-heading">Endpoint</h2>
+        <dl class="facts">
+          <dt>URL</dt>
+          <dd>
+            <code>{w.url}</code>
+          </dd>
+          <dt>Events</dt>
+          <dd>{w.events.join(', ')}</dd>
+          <dt>State</dt>
+          <dd>
+            <StateBadge w={w} />
+          </dd>
+          {w.description ? (
+            <>
+              <dt>Description</dt>
+              <dd>{w.description}</dd>
+            </>
+          ) : null}
+        </dl>
+        <div class="actions">
+          {!w.enabled ? (
+            <form method="post" action={`${WEBHOOKS}/${w.id}/enable`}>
+              <CsrfField token={p.csrfToken} />
+              <Button id="webhook-enable">Enable again</Button>
+            </form>
+          ) : null}
+          <form method="post" action={`${WEBHOOKS}/${w.id}/delete`}>
+            <CsrfField token={p.csrfToken} />
+            <Button variant="danger" id="webhook-delete">
+              Delete webhook
+            </Button>
+          </form>
+        </div>
+      </section>
+      <section class="panel" aria-labelledby="deliveries-heading">
+        <h2 id="deliveries-heading">Deliveries</h2>
+        {p.deliveries.length === 0 ? (
+          <EmptyState>
+            <p>Nothing delivered yet.</p>
+          </EmptyState>
+        ) : (
+          <ManageTable caption="Deliveries, newest first" captionHidden head={['Event', 'Status', 'Attempts', '']} id="deliveries">
+            {p.deliveries.map((d) => (
+              <DeliveryRow d={d} webhookId={w.id} csrfToken={p.csrfToken} enabled={w.enabled} />
+            ))}
+          </ManageTable>
+        )}
+      </section>
+    </Frame>
+  );
+}

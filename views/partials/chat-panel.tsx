@@ -1,0 +1,50 @@
+/**
+ * The live chat on a chat case's page (staff): who is chatting, the chat's lines, the
+ * visitor's typing, and "End chat". public/chat-agent.js streams new lines and typing into
+ * it from `/cases/:id/chat/stream`; the reply itself is the page's normal composer.
+ */
+import type { ChatPanelData } from '../../src/chat/panel.js';
+
+const time = (at: number) => new Date(at).toISOString().slice(11, 16);
+
+/** `oob`: sent by the live poll when the chat ended or a new one started (the page's actions changed). */
+export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: string; oob?: boolean }) {
+  const { chat } = p;
+  const last = chat.lines.at(-1)?.seq ?? 0;
+  return (
+    <section
+      class="panel chat-panel"
+      id="chat-panel"
+      aria-labelledby="chat-panel-heading"
+      data-stream={chat.state === 'open' ? `/cases/${p.caseRef}/chat/stream` : undefined}
+      data-typing={`/cases/${p.caseRef}/chat/typing`}
+      data-last-seq={String(last)}
+      hx-swap-oob={p.oob ? 'true' : undefined}
+    >
+      <div class="section-head">
+        <h2 id="chat-panel-heading">{chat.state === 'open' ? 'Live chat' : 'Chat (ended)'}</h2>
+        <span class="muted">
+          {`${chat.visitor} <${chat.email}>${chat.verified ? ' · verified by the site' : ''} · ${chat.site}`}
+        </span>
+      </div>
+      <ol class="chat-lines" id="chat-lines" aria-live="polite">
+        {chat.lines.map((l) => (
+          <li class={`chat-line chat-${l.author}`} data-seq={String(l.seq)}>
+            <span class="chat-who">{`${l.author === 'system' ? '' : l.name} ${time(l.at)}`}</span> <span class="chat-text">{l.body}</span>
+          </li>
+        ))}
+      </ol>
+      <p class="muted" id="chat-typing" aria-live="polite"></p>
+      {chat.state === 'open' ? (
+        <form method="post" action={`/cases/${p.caseRef}/chat/end`} hx-boost="false">
+          <input type="hidden" name="_csrf" value={p.csrfToken} />
+          <button type="submit" class="button button-secondary" id="chat-end">
+            End chat
+          </button>
+        </form>
+      ) : (
+        <p class="muted">{`Ended by ${chat.endedBy ?? 'someone'}. Replies from now on are mailed to ${chat.email}.`}</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Collision on a case page: who else has it open or is typing (the presence panel, renewed
+ * by its own poll and by typing in the composer), and the warning a reply or note from a
+ * stale view gets — what changed since the page showed the case, the draft kept, and
+ * "Send anyway".
+ */
+import type { PresenceEntry } from '../../src/cases/presence.js';
+import type { CaseChange } from '../../src/cases/stale-view.js';
+import { Alert } from '../components.js';
+
+/** The timeline entry the composer's page showed last; the live poll keeps it current. */
+export function SeenField({ seen, oob }: { seen: number; oob?: boolean }) {
+  return <input type="hidden" name="seen" id="composer-seen" value={String(seen)} hx-swap-oob={oob ? 'true' : undefined} />;
+}
+
+export function PresencePanel({ caseRef, others, pollSeconds, oob }: { caseRef: string; others: PresenceEntry[]; pollSeconds: number; oob?: boolean }) {
+  const typing = others.filter((o) => o.typing);
+  const viewing = others.filter((o) => !o.typing);
+  return (
+    <form
+      id="case-presence"
+      class={others.length ? 'presence presence-busy' : 'presence'}
+      method="post"
+      action={`/cases/${caseRef}/presence`}
+      hx-post={`/cases/${caseRef}/presence`}
+      hx-trigger={`every ${pollSeconds}s, composer-typing from:body`}
+      hx-target="this"
+      hx-swap="outerHTML"
+      hx-swap-oob={oob ? 'true' : undefined}
+      aria-label="Who else is on this case"
+    >
+      <input type="hidden" name="typing" id="presence-typing" value="0" />
+      {others.length === 0 ? (
+        <p class="presence-text muted">Nobody else has this case open.</p>
+      ) : (
+        <p class="presence-text">
+          {typing.length ? (
+            <span class="presence-typing">
+              <strong>{typing.map((o) => o.name).join(', ')}</strong>
+              {typing.length === 1 ? ' is typing…' : ' are typing…'}
+            </span>
+          ) : null}
+          {typing.length && viewing.length ? ' · ' : ''}
+          {viewing.length ? (
+            <span class="presence-viewing">
+              <strong>{viewing.map((o) => o.name).join(', ')}</strong>
+              {viewing.length === 1 ? ' is viewing' : ' are viewing'}
+            </span>
+          ) : null}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** The composer held a reply or note back: the case changed since the page showed it. */
+export function StaleWarning({ changes, then }: { changes: CaseChange[]; then: string }) {
+  return (
+    <Alert tone="error" id="composer-stale">
+      <p>
+        <strong>Not sent yet: the case changed since you opened it.</strong>
+      </p>
+      <ul class="stale-changes">
+        {changes.map((c) => (
+          <li>
+            <a href={`#event-${c.id}`}>{c.text}</a>
+          </li>
+        ))}
+      </ul>
+      <p>Your draft is kept below. Read what changed, then send it again or:</p>
+      <input type="hidden" name="confirmedStale" value="1" />
+      <div class="composer-buttons">
+        <button type="submit" class="button button-primary" id="composer-stale-submit" name="then" value={then}>
+          Send anyway
+        </button>
+      </div>
+    </Alert>
+  );
+}
