@@ -5,11 +5,13 @@
  * timeline entry (types, times and actors stay: src/privacy/redact.ts); the search index's
  * documents of those texts; rating comments; attachment rows (their files go after commit:
  * `removeUnreferencedFiles`); the mail log, Message-IDs and copied addresses of the cases;
- * Idempotency-Key entries; outbox payloads; and the subjects and reasons quoted in
- * stored SLA reports.
+ * Idempotency-Key entries; outbox payloads; the cases' live chats (visitor name and e-mail,
+ * token hash, every line's text: src/privacy/erase-chats.ts); and the subjects and reasons
+ * quoted in stored SLA reports.
  */
 import type { Db } from '../db/client.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
+import { eraseChatSessions } from './erase-chats.js';
 import { ERASED, eraseStrings, redactEventData, textForms } from './redact.js';
 
 export type ErasureSummary = Record<string, number>;
@@ -71,6 +73,11 @@ export function eraseCaseContent(db: Db, caseIds: readonly number[], now: number
     updateCase.run(ERASED, ERASED, c.solution === null ? null : ERASED, routing === null ? null : JSON.stringify(routing), c.id);
   }
   count('cases', cases.length);
+
+  // Live chats: the visitor's name, e-mail and token hash, every line's text; ids, times and counts stay.
+  const chats = eraseChatSessions(db, `case_id IN (${list})`);
+  count('chatSessions', chats.chatSessions);
+  count('chatLines', chats.chatLines);
 
   count('ratingComments', sql.prepare(`UPDATE case_ratings SET comment = '' WHERE case_id IN (${list}) AND comment <> ''`).run().changes);
 

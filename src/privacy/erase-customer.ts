@@ -9,6 +9,8 @@
  *   organization, phone number, time zone or password); its search document replaced by
  *   the index trigger; the profile history's values and reasons erased; churn-mark notes
  *   removed;
+ * - chats they started without writing (no case: found by their address) erased like a
+ *   case's chats (src/privacy/erase-chats.ts);
  * - sessions, one-time links, pending sign-ups and sign-in throttling rows deleted; API
  *   tokens revoked and unnamed; outbox items that name their address emptied;
  * - the erasure closed with its counts and an audit entry (no personal data in either).
@@ -25,6 +27,7 @@ import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { eraseCaseContent, type ErasureSummary } from './erase-cases.js';
+import { eraseChatSessions } from './erase-chats.js';
 import { ERASED, eraseStrings } from './redact.js';
 
 export interface ErasureResult {
@@ -96,6 +99,11 @@ export function eraseCustomer(services: Services, customerId: number, actor: Act
     for (const h of history) updateHistory.run(JSON.stringify(eraseStrings(JSON.parse(h.changes))), 'customer', ERASED_NAME, h.id);
     count('profileChanges', history.length);
     count('churnNotes', sql.prepare('UPDATE customer_churn_marks SET note = NULL WHERE customer_id = ? AND note IS NOT NULL').run(customerId).changes);
+
+    // Chats started under their address that never became a case (the cases' chats went with the cases).
+    const chats = eraseChatSessions(db, 'case_id IS NULL AND email = lower(?)', customer.email);
+    count('chatSessions', chats.chatSessions);
+    count('chatLines', chats.chatLines);
 
     // Ways in: sessions, links, sign-ups, throttling, tokens.
     count('sessions', sql.prepare("DELETE FROM sessions WHERE principal_type = 'customer' AND principal_id = ?").run(customerId).changes);

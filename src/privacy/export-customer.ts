@@ -8,6 +8,10 @@
  *   its rating, its attachments (name, type, size, SHA-256; internal ones marked) and its
  *   timeline (type, time and who, for every entry; the entry's data for entries the
  *   customer sees anyway);
+ * - every case's live chats: the visitor as they gave themselves (name, e-mail, whether the
+ *   host site vouched for the address), the site and page origin, times, and every line with
+ *   its author, name and time (never the visitor's token or its hash); chats they started
+ *   without writing anything (no case) apart, found by their address;
  * - the mail received from their address or on their cases (the channel log);
  * - how they get in: sessions, API tokens, one-time links (times and names, never secrets).
  */
@@ -27,6 +31,27 @@ function rows<T>(db: Db, sql: string, ...params: unknown[]): T[] {
   return db.$client.prepare(sql).all(...params) as T[];
 }
 
+type ChatRow = { id: number; case_id: number | null; site: string | null; host_origin: string; name: string; email: string; verified: number; state: string; created_at: number; last_activity_at: number; ended_at: number | null; ended_by: string | null; transcript_requested_at: number | null };
+
+const CHAT_COLUMNS = 's.id, s.case_id, site.name AS site, s.host_origin, s.name, s.email, s.verified, s.state, s.created_at, s.last_activity_at, s.ended_at, s.ended_by, s.transcript_requested_at';
+
+/** Chat sessions as exported: the visitor as given, times, and every line (never the token or its hash). */
+function exportChats(db: Db, sessions: readonly ChatRow[]) {
+  const lines = db.$client.prepare<[number], { seq: number; author: string; author_name: string; body: string; at: number }>('SELECT seq, author, author_name, body, at FROM chat_messages WHERE session_id = ? ORDER BY seq');
+  return sessions.map((s) => ({
+    site: s.site,
+    hostOrigin: s.host_origin,
+    visitor: { name: s.name, email: s.email, verified: s.verified === 1 },
+    state: s.state,
+    startedAt: iso(s.created_at),
+    lastActivityAt: iso(s.last_activity_at),
+    endedAt: iso(s.ended_at),
+    endedBy: s.ended_by,
+    transcriptRequestedAt: iso(s.transcript_requested_at),
+    lines: lines.all(s.id).map((l) => ({ seq: l.seq, at: iso(l.at), author: l.author, name: l.author_name, body: l.body })),
+  }));
+}
+
 export function exportCustomer(services: Services, customerId: number): Record<string, unknown> {
   const { db } = services;
   const customer = db.$client.prepare('SELECT * FROM customers WHERE id = ?').get(customerId) as Record<string, unknown> | undefined;
@@ -39,6 +64,7 @@ export function exportCustomer(services: Services, customerId: number): Record<s
   const events = rows<{ id: number; case_id: number; type: string; at: number; actor_type: string; actor_id: number | null; data: string }>(db, `SELECT * FROM case_events WHERE case_id IN ${inCases} ORDER BY id`);
   const files = rows<Record<string, unknown>>(db, `SELECT * FROM attachments WHERE case_id IN ${inCases} ORDER BY id`);
   const ratings = rows<Record<string, unknown>>(db, `SELECT * FROM case_ratings WHERE case_id IN ${inCases}`);
+  const chats = rows<ChatRow>(db, `SELECT ${CHAT_COLUMNS} FROM chat_sessions s LEFT JOIN chat_sites site ON site.id = s.site_id WHERE s.case_id IN ${inCases} ORDER BY s.id`);
   const noteIds = new Set(events.filter((e) => e.type === 'staff.noted').map((e) => e.id));
   const staffNames = new Map(rows<{ id: number; name: string }>(db, 'SELECT id, name FROM staff').map((s) => [s.id, s.name]));
   const who = (type: string, id: number | null) => (type === 'customer' ? 'customer' : type === 'staff' ? (staffNames.get(id ?? -1) ?? 'staff') : 'system');
@@ -90,9 +116,11 @@ export function exportCustomer(services: Services, customerId: number): Record<s
         attachments: files
           .filter((f) => f.case_id === id)
           .map((f) => ({ id: f.id, fileName: f.file_name, mediaType: f.media_type, size: f.size, sha256: f.sha256, kind: f.kind, uploadedBy: f.uploaded_by_type, internal: noteIds.has(Number(f.event_id)), at: iso(f.created_at as number) })),
+        chats: exportChats(db, chats.filter((s) => s.case_id === id)),
         timeline: own.map((e) => ({ type: e.type, at: iso(e.at), actor: who(e.actor_type, e.actor_id), ...(CUSTOMER_VISIBLE.has(e.type) ? { data: JSON.parse(e.data) } : {}) })),
       };
     }),
+    chatsWithoutCase: exportChats(db, rows<ChatRow>(db, `SELECT ${CHAT_COLUMNS} FROM chat_sessions s LEFT JOIN chat_sites site ON site.id = s.site_id WHERE s.case_id IS NULL AND s.email = lower(?) ORDER BY s.id`, email)),
     mail: rows<Record<string, unknown>>(db, `SELECT * FROM inbound_mail WHERE case_id IN ${inCases} OR lower(from_address) = ? ORDER BY id`, email).map((m) => ({
       receivedAt: iso(m.received_at as number),
       via: m.via,

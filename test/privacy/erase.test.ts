@@ -9,11 +9,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { buildDashboard } from '../../src/dashboard/dashboard.js';
+import { sessionByToken } from '../../src/chat/sessions.js';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { filesUnder, MARKER, privacyWorld, type PrivacyWorld } from './support.js';
 
 let w: PrivacyWorld;
 let before: unknown;
+let chatsBefore: unknown;
+
+/** What chat metrics read: sessions' ids, states, times and counts, lines' sequence, authors and times. */
+function chatShape(): unknown {
+  const sql = w.h.db.$client;
+  return {
+    sessions: sql.prepare('SELECT id, site_id, case_id, state, verified, last_seq, created_at, last_activity_at, ended_at, ended_by, transcript_requested_at FROM chat_sessions ORDER BY id').all(),
+    lines: sql.prepare('SELECT id, session_id, seq, author, at, case_event_id FROM chat_messages ORDER BY id').all(),
+  };
+}
 let erased: Response;
 let erasedBody: Record<string, unknown>;
 
@@ -31,6 +42,8 @@ beforeAll(async () => {
   w = await privacyWorld();
   await w.h.services.outbox.drain();
   before = metrics();
+  chatsBefore = chatShape();
+  expect(w.inbox.messages.some((m) => m.to.includes(`chloe.${MARKER}@example.com`) && String(m.mail.text).includes(`parcel ${MARKER}`))).toBe(true); // the transcript went out
   expect(bytesHold(w.h.dbPath, MARKER) || bytesHold(`${w.h.dbPath}-wal`, MARKER)).toBe(true);
   expect(filesUnder(w.h.services.attachments.store.dir).some((f) => bytesHold(path.join(w.h.services.attachments.store.dir, f), MARKER))).toBe(true);
   erased = await w.h.api('POST', `/api/v1/customers/${w.customerId}/erase`, { token: w.h.tokenFor(w.admin) });
@@ -41,8 +54,9 @@ afterAll(() => w?.close());
 describe('erasing a customer', () => {
   it('answers with what was erased', () => {
     expect(erased.status).toBe(200);
-    expect(erasedBody).toMatchObject({ erased: true, customer: w.customerId, cases: 2 });
-    expect(erasedBody.summary).toMatchObject({ cases: 2, attachments: 2, files: 2, sessions: 1 });
+    expect(erasedBody).toMatchObject({ erased: true, customer: w.customerId, cases: 3 });
+    // Chats: the case's (greeting, two visitor lines, the agent's, "… ended the chat.") and the one without a line (greeting).
+    expect(erasedBody.summary).toMatchObject({ cases: 3, attachments: 2, files: 2, sessions: 1, chatSessions: 2, chatLines: 6 });
   });
 
   it('leaves every dashboard number as it was', async () => {
@@ -74,6 +88,26 @@ describe('erasing a customer', () => {
     const res = await w.h.api('GET', `/api/v1/cases/${w.mailedRef}/events`, { token: ADMIN_TOKEN });
     expect(res.status).toBe(200);
     expect(JSON.stringify(await res.json())).not.toContain(MARKER);
+  });
+
+  it('erases their chats but keeps ids, times, sequence and authors; their token opens nothing; the other chat is untouched', () => {
+    const sql = w.h.db.$client;
+    expect(chatShape()).toEqual(chatsBefore);
+    const chatCase = parseCaseRef(w.chatRef)!;
+    const sessions = sql.prepare("SELECT name, email, token_hash AS hash FROM chat_sessions WHERE case_id = ? OR (case_id IS NULL AND email <> 'sam@example.org')").all(chatCase) as { name: string; email: string; hash: string }[];
+    expect(sessions).toHaveLength(2);
+    for (const s of sessions) expect(s).toEqual({ name: '[erased]', email: 'erased@erased.invalid', hash: expect.stringMatching(/^erased:\d+$/) });
+    const lines = sql.prepare('SELECT m.author, m.author_name AS name, m.body FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id WHERE s.case_id = ? ORDER BY m.seq').all(chatCase);
+    expect(lines).toEqual([
+      { author: 'system', name: 'Shop', body: '[erased]' },
+      { author: 'visitor', name: '[erased]', body: '[erased]' },
+      { author: 'visitor', name: '[erased]', body: '[erased]' },
+      { author: 'agent', name: 'Alice', body: '[erased]' },
+      { author: 'system', name: 'Casebook', body: '[erased]' },
+    ]);
+    expect(() => sessionByToken(w.h.services, w.chatToken)).toThrow(/not known/);
+    expect(sql.prepare('SELECT name, email FROM chat_sessions WHERE id = ?').get(w.otherChatId)).toEqual({ name: 'Sam Stone', email: 'sam@example.org' });
+    expect((sql.prepare('SELECT body FROM chat_messages WHERE session_id = ? ORDER BY seq').all(w.otherChatId) as { body: string }[]).map((l) => l.body)).toEqual(['Hi! How can we help?', 'Where is my order?']);
   });
 
   it('finds nothing of theirs in search, and still finds the other customer', async () => {

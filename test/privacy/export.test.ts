@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
+import { sha256 } from '../../src/auth/tokens.js';
+import { customerExport } from '../../src/http/api/schemas/privacy.js';
 import { signedIn } from '../support/pages.js';
 import { MARKER, privacyWorld, type PrivacyWorld } from './support.js';
 
@@ -29,7 +31,7 @@ describe('a customer export', () => {
   });
 
   it('holds every case with its messages (internal notes marked), rating, attachments and timeline', () => {
-    expect(data.cases.map((c: { id: string }) => c.id).sort()).toEqual([w.mailedRef, w.apiRef].sort());
+    expect(data.cases.map((c: { id: string }) => c.id).sort()).toEqual([w.mailedRef, w.apiRef, w.chatRef].sort());
     const mailed = data.cases.find((c: { id: string }) => c.id === w.mailedRef);
     expect(mailed).toMatchObject({ subject: `Refund ${MARKER} please`, channel: 'email' });
     expect(mailed.messages).toEqual(
@@ -47,6 +49,30 @@ describe('a customer export', () => {
     expect(mailed.timeline.find((e: { type: string }) => e.type === 'case.escalated').data).toBeUndefined();
     const api = data.cases.find((c: { id: string }) => c.id === w.apiRef);
     expect(api).toMatchObject({ rating: { satisfied: true, comment: `Thanks ${MARKER}!` }, solution: `Cleaned the ${MARKER} roller` });
+  });
+
+  it('holds their live chats: the visitor as given, every line with author and time, never the token', () => {
+    const chat = data.cases.find((c: { id: string }) => c.id === w.chatRef);
+    expect(chat).toMatchObject({ channel: 'chat', subject: `Chat: Where is parcel ${MARKER}?` });
+    expect(chat.chats).toHaveLength(1);
+    expect(chat.chats[0]).toMatchObject({ site: 'Shop', hostOrigin: 'https://shop.example', visitor: { name: `Chloe ${MARKER} Web`, email: `chloe.${MARKER}@example.com`, verified: false }, state: 'ended', endedBy: 'visitor' });
+    expect(chat.chats[0].transcriptRequestedAt).toEqual(expect.any(String));
+    expect(chat.chats[0].lines.map((l: { seq: number; author: string; name: string; body: string }) => [l.seq, l.author, l.name, l.body])).toEqual([
+      [1, 'system', 'Shop', 'Hi! How can we help?'],
+      [2, 'visitor', `Chloe ${MARKER} Web`, `Where is parcel ${MARKER}?`],
+      [3, 'visitor', `Chloe ${MARKER} Web`, `It was sent to ${MARKER} street.`],
+      [4, 'agent', 'Alice', `Found parcel ${MARKER}, Chloe.`],
+      [5, 'system', 'Casebook', `Chloe ${MARKER} Web ended the chat.`],
+    ]);
+    for (const l of chat.chats[0].lines) expect(Date.parse(l.at)).not.toBeNaN();
+    expect(data.cases.find((c: { id: string }) => c.id === w.mailedRef).chats).toEqual([]);
+    // The chat they started without writing, and nobody else's.
+    expect(data.chatsWithoutCase).toEqual([expect.objectContaining({ visitor: expect.objectContaining({ name: `Chloe ${MARKER} Again` }), lines: [expect.objectContaining({ author: 'system' })] })]);
+    const text = JSON.stringify(data);
+    expect(text).not.toContain(w.chatToken);
+    expect(text).not.toContain(sha256(w.chatToken));
+    expect(text).not.toContain('Where is my order?');
+    expect(customerExport.safeParse(data).success).toBe(true);
   });
 
   it('holds their mail and ways in, never a secret', () => {

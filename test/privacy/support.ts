@@ -3,8 +3,9 @@
  * (`MARKER`, a token the search index stores as it is) everywhere Casebook keeps words —
  * profile, profile history, a mailed request with a file and its original, an API request
  * with an Idempotency-Key, replies both ways, an internal note, an escalation reason, a
- * solution, a rating comment, a sign-in link, a session, a stored SLA report — and another
- * customer whose data must survive an erasure untouched.
+ * solution, a rating comment, a sign-in link, a session, a stored SLA report, a live chat
+ * (visitor name, e-mail, lines both ways, ended, transcript mailed) and a chat started without
+ * a line — and another customer, who chatted too, whose data must survive an erasure untouched.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,13 @@ import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { type Harness, type TestActor } from '../support/harness.js';
 import { emailHarness, postMail } from '../email/support.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { createSite } from '../../src/chat/sites.js';
+import { startSession } from '../../src/chat/sessions.js';
+import { sendVisitorMessage } from '../../src/chat/visitor-message.js';
+import { endChat } from '../../src/chat/end-chat.js';
+import { requestTranscript } from '../../src/chat/transcript.js';
+import { sendMessage } from '../../src/cases/send-message.js';
 
 /** Lower case, no stem the porter tokenizer would cut, and no other indexed word starts with `9`. */
 export const MARKER = '9zqxv';
@@ -32,6 +40,10 @@ export interface PrivacyWorld {
   apiRef: string;
   otherRef: string;
   otherId: number;
+  /** The customer's chat case, its visitor token, and the other customer's chat session. */
+  chatRef: string;
+  chatToken: string;
+  otherChatId: number;
   agent: TestActor;
   manager: TestActor;
   admin: TestActor;
@@ -69,7 +81,7 @@ async function ok(res: Response, status = 200): Promise<Record<string, unknown>>
 
 export async function privacyWorld(): Promise<PrivacyWorld> {
   const inbox = await startSmtp();
-  const h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>') });
+  const h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>'), channelsKey: parseChannelsKey('55'.repeat(32)) });
   const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] });
   h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'] });
   const manager = h.agent({ name: 'Maria', role: 'manager' });
@@ -104,7 +116,19 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   createSession(h.db, { type: 'customer', id: customerId }, h.clock.now(), `Browser ${MARKER}`);
   requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
 
+  // A live chat through the chat domain: lines both ways, ended by the visitor, transcript asked for.
+  const site = createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
+  const chat = startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Web`, email: `chloe.${MARKER}@example.com` });
+  const { caseId: chatCase } = await sendVisitorMessage(h.services, site, chat.session, `Where is parcel ${MARKER}?`);
+  await sendVisitorMessage(h.services, site, chat.session, `It was sent to ${MARKER} street.`);
+  sendMessage(h.services, chatCase, { body: `Found parcel ${MARKER}, Chloe.`, public: true }, agent);
+  endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
+  requestTranscript(h.services, { ...chat.session, caseId: chatCase });
+  startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Again`, email: `chloe.${MARKER}@example.com` });
+
   const other = h.customer({ email: 'sam@example.org', name: 'Sam Stone' });
+  const otherChat = startSession(h.services, site, 'https://shop.example', { name: 'Sam Stone', email: 'sam@example.org' });
+  await sendVisitorMessage(h.services, site, otherChat.session, 'Where is my order?');
   const otherCase = await ok(await h.api('POST', '/api/v1/cases', { token: h.tokenFor(other), body: { subject: 'Scanner offline', description: 'The scanner in the lobby is offline.' } }), 201);
   h.clock.advance(60 * 60_000);
   createReport(h.services, { from: h.clock.now() - 86_400_000, to: h.clock.now(), trigger: 'manual' });
@@ -112,7 +136,7 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
     h.close();
     await inbox.close();
   };
-  return { h, inbox, close, customerId, mailedRef, apiRef, otherRef: String(otherCase.id), otherId: other.id, agent, manager, admin };
+  return { h, inbox, close, customerId, mailedRef, apiRef, otherRef: String(otherCase.id), otherId: other.id, chatRef: `C-${chatCase}`, chatToken: chat.token, otherChatId: otherChat.session.id, agent, manager, admin };
 }
 
 /** Every file under a folder (relative paths). */

@@ -1,9 +1,24 @@
 /** Answers of the privacy API: a customer's export, an erasure, the audit log (docs/privacy.md). */
 import { z } from 'zod';
 import { AUDIT_ENTITIES } from '../../../audit/record-audit.js';
-import { ATTACHMENT_KINDS, CHANNELS, ERASURE_REASONS, INBOUND_OUTCOMES, LINK_PURPOSES } from '../../../db/schema/index.js';
+import { ATTACHMENT_KINDS, CHANNELS, CHAT_AUTHORS, CHAT_STATES, ERASURE_REASONS, INBOUND_OUTCOMES, LINK_PURPOSES } from '../../../db/schema/index.js';
 import { EXPORT_FORMAT } from '../../../privacy/export-customer.js';
 import { actor, caseRef, instant, json, jsonObject, phoneNumber, priority, timeZone } from './common.js';
+
+const exportedChat = z
+  .object({
+    site: z.string().nullable().meta({ description: 'The chat site’s name.' }),
+    hostOrigin: z.string().meta({ description: 'The origin of the host page the chat started on.' }),
+    visitor: z.object({ name: z.string(), email: z.string(), verified: z.boolean().meta({ description: 'The host site vouched for the address with a signed identity.' }) }),
+    state: z.enum(CHAT_STATES),
+    startedAt: instant,
+    lastActivityAt: instant,
+    endedAt: instant.nullable(),
+    endedBy: z.string().nullable(),
+    transcriptRequestedAt: instant.nullable(),
+    lines: z.array(z.object({ seq: z.number().int(), at: instant, author: z.enum(CHAT_AUTHORS), name: z.string(), body: z.string() })),
+  })
+  .meta({ description: 'A live chat: the visitor as given, and every line with its author and time (never the visitor’s token or its hash).' });
 
 const exportedCase = z.object({
   id: caseRef,
@@ -33,6 +48,7 @@ const exportedCase = z.object({
       at: instant,
     }),
   ),
+  chats: z.array(exportedChat).meta({ description: 'The case’s live chats (docs/chat.md).' }),
   timeline: z
     .array(z.object({ type: z.string(), at: instant, actor: z.string(), data: jsonObject.optional() }))
     .meta({ description: 'Every entry’s type, time and who; `data` only for entries the customer sees anyway (created, replies, rating, offered solutions).' }),
@@ -58,6 +74,7 @@ export const customerExport = z
     profileHistory: z.array(z.object({ at: instant, via: z.enum(['edit', 'intake']), by: z.string(), case: caseRef.nullable(), changes: jsonObject, reason: z.string().nullable() })),
     churnMarks: z.array(z.object({ churned: z.boolean(), at: instant, staffNote: z.string().nullable() })),
     cases: z.array(exportedCase),
+    chatsWithoutCase: z.array(exportedChat).meta({ description: 'Chats started under their address in which nothing was written (no case).' }),
     mail: z
       .array(z.object({ receivedAt: instant, via: z.enum(['http', 'smtp', 'imap']), from: z.string().nullable(), subject: z.string().nullable(), size: z.number().int(), outcome: z.enum(INBOUND_OUTCOMES), case: caseRef.nullable() }))
       .meta({ description: 'The channel log of mail from their address or on their cases.' }),
