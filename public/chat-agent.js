@@ -13,6 +13,11 @@
   var url = null;
   var typingTimer = null;
   var lastTypingSent = 0;
+  var typingPending = null;
+  // What "is typing" says and until when: kept here, because the live poll may re-render the
+  // panel (a new line bumps the case) just after a typing signal arrived.
+  var typingText = '';
+  var typingUntil = 0;
 
   function panel() { return document.getElementById('chat-panel'); }
   function lastSeq() {
@@ -37,10 +42,24 @@
     li.appendChild(document.createTextNode(' '));
     li.appendChild(text);
     list.appendChild(li);
-    var typing = document.getElementById('chat-typing');
-    if (typing && line.author === 'visitor') typing.textContent = '';
+    if (line.author === 'visitor') showTyping('', 0);
     // The visitor's window clears "is typing" when our line arrives: typing again says so at once.
-    if (line.author === 'agent') lastTypingSent = 0;
+    if (line.author === 'agent') {
+      lastTypingSent = 0;
+      if (typingPending) sendTyping();
+    }
+  }
+  function showTyping(text, forMs) {
+    typingText = text;
+    typingUntil = text ? Date.now() + forMs : 0;
+    clearTimeout(typingTimer);
+    if (text) typingTimer = setTimeout(function () { showTyping('', 0); }, forMs);
+    var typing = document.getElementById('chat-typing');
+    if (typing) typing.textContent = text;
+  }
+  function restoreTyping() {
+    var typing = document.getElementById('chat-typing');
+    if (typing && typingText && Date.now() < typingUntil) typing.textContent = typingText;
   }
   function refreshPage() {
     var poll = document.getElementById('case-poll');
@@ -59,11 +78,7 @@
     source.addEventListener('message', function (e) { addLine(JSON.parse(e.data)); refreshPage(); });
     source.addEventListener('typing', function (e) {
       var who = JSON.parse(e.data);
-      var typing = document.getElementById('chat-typing');
-      if (!typing) return;
-      typing.textContent = who.name + ' is typing…';
-      clearTimeout(typingTimer);
-      typingTimer = setTimeout(function () { typing.textContent = ''; }, 5000);
+      showTyping(who.name + ' is typing…', 5000);
     });
     source.addEventListener('ended', function () {
       // The chat is over: the live poll brings the panel as it is now (who ended it, no "End chat").
@@ -80,12 +95,23 @@
     // An internal note is not for the visitor: no "is typing" while writing one.
     var mode = target.form.querySelector('input[name="visibility"]:checked');
     if (mode && mode.value === 'internal') return;
-    var now = Date.now();
-    if (now - lastTypingSent < 3000) return;
-    lastTypingSent = now;
+    // At most every 3 s, and once more when the window ends if a keystroke was held back.
+    var wait = 3000 - (Date.now() - lastTypingSent);
+    if (wait <= 0) sendTyping();
+    else if (!typingPending) typingPending = setTimeout(sendTyping, wait);
+  });
+  function sendTyping() {
+    clearTimeout(typingPending);
+    typingPending = null;
+    var p = panel();
+    var body = document.querySelector('#composer [name="body"]');
+    if (!p || !p.getAttribute('data-typing') || !body || body.value.trim() === '') return;
+    var mode = body.form && body.form.querySelector('input[name="visibility"]:checked');
+    if (mode && mode.value === 'internal') return;
+    lastTypingSent = Date.now();
     var token = document.querySelector('input[name="_csrf"]');
     fetch(p.getAttribute('data-typing'), { method: 'POST', headers: { 'X-CSRF-Token': token ? token.value : '' }, credentials: 'same-origin' }).catch(function () {});
-  });
+  }
   document.addEventListener('DOMContentLoaded', connect);
-  document.addEventListener('htmx:afterSettle', connect);
+  document.addEventListener('htmx:afterSettle', function () { connect(); restoreTyping(); });
 })();

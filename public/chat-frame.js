@@ -29,6 +29,7 @@
   var pollTimer = null;
   var typingTimer = null;
   var lastTypingSent = 0;
+  var typingPending = null;
   var identity = null;
   var maxChars = 2000;
   if (location.hash.indexOf('#identity=') === 0) {
@@ -146,9 +147,19 @@
     input.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
     });
+    // "Is typing" at most every 3 s, and always once more after the last keystroke of a window
+    // (trailing edge): a signal held back by the throttle is sent when the window ends.
+    function sendTyping() {
+      clearTimeout(typingPending);
+      typingPending = null;
+      if (input.value.trim() === '') return;
+      lastTypingSent = Date.now();
+      api('POST', '/chat/api/typing').catch(function () {});
+    }
     input.addEventListener('input', function () {
-      var now = Date.now();
-      if (now - lastTypingSent > 3000 && input.value.trim() !== '') { lastTypingSent = now; api('POST', '/chat/api/typing').catch(function () {}); }
+      var wait = 3000 - (Date.now() - lastTypingSent);
+      if (wait <= 0) sendTyping();
+      else if (!typingPending) typingPending = setTimeout(sendTyping, wait);
     });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
@@ -159,6 +170,7 @@
         input.value = '';
         // The agent's page clears "is typing" when this line arrives: typing again says so at once.
         lastTypingSent = 0;
+        if (typingPending) sendTyping();
         if (mode !== 'stream') poll();
       }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
     });

