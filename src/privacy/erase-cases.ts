@@ -31,6 +31,17 @@ export interface CaseErasure {
   files: string[];
 }
 
+/** Empties the payloads of the webhook deliveries `where` picks; pending ones fail instead of sending. */
+export function eraseWebhookPayloads(db: Db, where: string, ...params: unknown[]): number {
+  return db.$client
+    .prepare(
+      `UPDATE webhook_deliveries SET payload = '{"erased":true}', next_attempt_at = NULL,
+         status = CASE WHEN status IN ('pending', 'retrying') THEN 'failed' ELSE status END
+       WHERE ${where}`,
+    )
+    .run(...params).changes;
+}
+
 export function eraseCaseContent(db: Db, caseIds: readonly number[], now: number): CaseErasure {
   const sql = db.$client;
   const summary: ErasureSummary = {};
@@ -106,6 +117,10 @@ export function eraseCaseContent(db: Db, caseIds: readonly number[], now: number
       )
       .run(now).changes,
   );
+
+  // Webhook deliveries carry the staff view of a case (subject, description, the customer): their
+  // payloads go, the delivery log's times and outcomes stay; one not yet delivered is not sent.
+  count('webhookDeliveries', eraseWebhookPayloads(db, `json_extract(payload, '$.data.case.id') IN (${caseIds.map((id) => `'C-${id}'`).join(', ')})`));
 
   // Stored SLA reports quote subjects and reasons: those quotes go, the numbers stay.
   const replace = sql.prepare("UPDATE sla_reports SET html = replace(html, @t, '[erased]'), csv = replace(csv, @t, '[erased]'), summary = replace(summary, @t, '[erased]') WHERE instr(html, @t) > 0 OR instr(csv, @t) > 0 OR instr(summary, @t) > 0");

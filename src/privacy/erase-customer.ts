@@ -26,7 +26,7 @@ import { erasures } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { eraseCaseContent, type ErasureSummary } from './erase-cases.js';
+import { eraseCaseContent, eraseWebhookPayloads, type ErasureSummary } from './erase-cases.js';
 import { eraseChatSessions } from './erase-chats.js';
 import { ERASED, eraseStrings } from './redact.js';
 
@@ -104,6 +104,10 @@ export function eraseCustomer(services: Services, customerId: number, actor: Act
     const chats = eraseChatSessions(db, 'case_id IS NULL AND email = lower(?)', customer.email);
     count('chatSessions', chats.chatSessions);
     count('chatLines', chats.chatLines);
+
+    // Integrations: webhook deliveries about the customer (e.g. customer.churned), the CRM's record of the address.
+    count('webhookDeliveries', eraseWebhookPayloads(db, "json_extract(payload, '$.data.customer.id') = ?", customerId));
+    count('crmRecords', sql.prepare('DELETE FROM crm_records WHERE email = ?').run(customer.email).changes);
 
     // Ways in: sessions, links, sign-ups, throttling, tokens.
     count('sessions', sql.prepare("DELETE FROM sessions WHERE principal_type = 'customer' AND principal_id = ?").run(customerId).changes);

@@ -56,7 +56,12 @@ describe('erasing a customer', () => {
     expect(erased.status).toBe(200);
     expect(erasedBody).toMatchObject({ erased: true, customer: w.customerId, cases: 3 });
     // Chats: the case's (greeting, two visitor lines, the agent's, "… ended the chat.") and the one without a line (greeting).
-    expect(erasedBody.summary).toMatchObject({ cases: 3, attachments: 2, files: 2, sessions: 1, chatSessions: 2, chatLines: 6 });
+    expect(erasedBody.summary).toMatchObject({ cases: 3, attachments: 2, files: 2, sessions: 1, chatSessions: 2, chatLines: 6, crmRecords: 1 });
+    // Webhook deliveries about the customer's cases: payloads emptied, the log kept.
+    expect((erasedBody.summary as Record<string, number>).webhookDeliveries).toBeGreaterThan(0);
+    const payloads = w.h.db.$client.prepare('SELECT payload FROM webhook_deliveries').pluck().all() as string[];
+    expect(payloads.filter((p) => p.includes(MARKER))).toEqual([]);
+    expect(payloads.some((p) => p.includes('Scanner offline'))).toBe(true); // the other customer's stay
   });
 
   it('leaves every dashboard number as it was', async () => {

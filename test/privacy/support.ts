@@ -87,6 +87,12 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   const manager = h.agent({ name: 'Maria', role: 'manager' });
   const admin = h.agent({ name: 'Adam', role: 'admin' });
 
+  // A webhook subscriber (its deliveries keep the staff view of each case) and the CRM's record of the address.
+  h.db.$client
+    .prepare("INSERT INTO webhook_subscriptions (url, description, events, secret, enabled, created_by, created_at) VALUES ('https://crm.example/hook', '', ?, 'whsec_dGVzdA==', 1, 'test', ?)")
+    .run(JSON.stringify(['case.created', 'message.created']), h.clock.now());
+  h.db.$client.prepare('INSERT INTO crm_records (email, data, fetched_at) VALUES (?, ?, ?)').run(`chloe.${MARKER}@example.com`, JSON.stringify({ plan: 'pro', accountOwner: `Owner of ${MARKER}` }), h.clock.now());
+
   const posted = await postMail(h, mail());
   if (posted.body.result !== 'created') throw new Error(JSON.stringify(posted));
   const mailedRef = posted.body.case!;
