@@ -92,9 +92,6 @@
     var p = panel();
     var target = e.target;
     if (!p || !p.getAttribute('data-stream') || !target || target.name !== 'body' || !target.form || target.form.id !== 'composer') return;
-    // An internal note is not for the visitor: no "is typing" while writing one.
-    var mode = target.form.querySelector('input[name="visibility"]:checked');
-    if (mode && mode.value === 'internal') return;
     // At most every 3 s, and once more when the window ends if a keystroke was held back.
     var wait = 3000 - (Date.now() - lastTypingSent);
     if (wait <= 0) sendTyping();
@@ -106,6 +103,7 @@
     var p = panel();
     var body = document.querySelector('#composer [name="body"]');
     if (!p || !p.getAttribute('data-typing') || !body || body.value.trim() === '') return;
+    // An internal note is not for the visitor: no "is typing" while writing one.
     var mode = body.form && body.form.querySelector('input[name="visibility"]:checked');
     if (mode && mode.value === 'internal') return;
     lastTypingSent = Date.now();

@@ -6,7 +6,7 @@ import { insertRow, rowMapper, statement } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
-import { storedCrmRecord } from '../crm/records.js';
+import { storedCrmRecord, type CrmFact } from '../crm/records.js';
 import type { CustomerFact } from '../rules/facts.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -111,8 +111,16 @@ export function openCaseCount(db: Db, customerId: number): number {
   return statement<[number], { n: number }>(db, 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1').get(customerId)!.n;
 }
 
-/** The `customer` fact: an existing customer as stored (plus what intake would fill), or the new one. */
-export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null, input?: CustomerInput): CustomerFact {
+/**
+ * The `customer` fact: an existing customer as stored (plus what intake would fill), or the new
+ * one. `crm`: what the CRM just answered (intake asked it); otherwise its stored record is read.
+ */
+export function customerFact(
+  db: Db,
+  customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null,
+  input?: CustomerInput,
+  crm?: CrmFact | null,
+): CustomerFact {
   if (customer) {
     const filled = intakeFill(customer, input);
     return {
@@ -121,9 +129,9 @@ export function customerFact(db: Db, customer: Pick<CustomerRow, 'id' | 'email' 
       tier: customer.tier,
       organization: filled.organization?.to ?? customer.organization,
       openCases: openCaseCount(db, customer.id),
-      crm: storedCrmRecord(db, customer.email),
+      crm: crm !== undefined ? crm : storedCrmRecord(db, customer.email),
     };
   }
   const email = normalizeEmail(input!.email);
-  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: storedCrmRecord(db, email) };
+  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: crm !== undefined ? crm : storedCrmRecord(db, email) };
 }

@@ -92,8 +92,7 @@ function intakeFacts(services: Services, input: CreateCaseInput, at: number, opt
     diagnosisMatched: diagnosis.matched,
     suggestions: diagnosis.suggestions,
   };
-  const customer = customerFact(db, existingCustomer ?? null, customerInput);
-  if (options.crm !== undefined) customer.crm = options.crm;
+  const customer = customerFact(db, existingCustomer ?? null, customerInput, options.crm);
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
   const triggers = workflow.definition.triggers?.['case.created'] ?? [];

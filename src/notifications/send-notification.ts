@@ -10,7 +10,7 @@
  * the customer continues the case's thread (Message-ID, In-Reply-To/References, signed
  * Reply-To, HTML beside the text: src/channels/email/outbound.ts).
  */
-import { isPlaceholderEmail } from '../text/phone.js';
+import { isCallerOnlyEmail } from '../text/phone.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import { readTransaction } from '../db/client.js';
 import { groupCommit } from '../db/group-commit.js';
@@ -61,8 +61,8 @@ function recipients(services: Services, to: string, c: Pick<typeof cases.$inferS
   switch (to) {
     case 'customer': {
       const email = statement<[number], { email: string }>(db, 'SELECT email FROM customers WHERE id = ?').get(c.customerId)?.email;
-      // A caller known only by their phone number has a placeholder address nobody receives.
-      return { addresses: email === undefined || isPlaceholderEmail(email) ? [] : [email] };
+      // A caller known only by their phone number has an address under .invalid that nobody receives.
+      return { addresses: email === undefined || isCallerOnlyEmail(email) ? [] : [email] };
     }
     case 'assignee': {
       const assignee = c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(and(eq(staff.id, c.assigneeId), eq(staff.active, true))).all();

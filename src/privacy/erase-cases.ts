@@ -9,6 +9,7 @@
  * token hash, every line's text: src/privacy/erase-chats.ts); and the subjects and reasons
  * quoted in stored SLA reports.
  */
+import { caseRef } from '../cases/case-ref.js';
 import type { Db } from '../db/client.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
 import { eraseChatSessions } from './erase-chats.js';
@@ -120,7 +121,7 @@ export function eraseCaseContent(db: Db, caseIds: readonly number[], now: number
 
   // Webhook deliveries carry the staff view of a case (subject, description, the customer): their
   // payloads go, the delivery log's times and outcomes stay; one not yet delivered is not sent.
-  count('webhookDeliveries', eraseWebhookPayloads(db, `json_extract(payload, '$.data.case.id') IN (${caseIds.map((id) => `'C-${id}'`).join(', ')})`));
+  count('webhookDeliveries', eraseWebhookPayloads(db, `json_extract(payload, '$.data.case.id') IN (${caseIds.map((id) => `'${caseRef(id)}'`).join(', ')})`));
 
   // Stored SLA reports quote subjects and reasons: those quotes go, the numbers stay.
   const replace = sql.prepare("UPDATE sla_reports SET html = replace(html, @t, '[erased]'), csv = replace(csv, @t, '[erased]'), summary = replace(summary, @t, '[erased]') WHERE instr(html, @t) > 0 OR instr(csv, @t) > 0 OR instr(summary, @t) > 0");

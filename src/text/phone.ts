@@ -41,12 +41,12 @@ export const phoneField = z
  * resolves, never delivered), so the account is unique and mail to it is skipped, until
  * staff add the real address.
  */
-export const PLACEHOLDER_EMAIL_DOMAIN = 'phone.invalid';
+export const CALLER_EMAIL_DOMAIN = 'phone.invalid';
 
-export function placeholderEmail(e164: string): string {
-  return `caller-${e164.slice(1)}@${PLACEHOLDER_EMAIL_DOMAIN}`;
+export function callerOnlyEmail(e164: string): string {
+  return `caller-${e164.slice(1)}@${CALLER_EMAIL_DOMAIN}`;
 }
 
-export function isPlaceholderEmail(address: string): boolean {
-  return address.toLowerCase().endsWith(`@${PLACEHOLDER_EMAIL_DOMAIN}`);
+export function isCallerOnlyEmail(address: string): boolean {
+  return address.toLowerCase().endsWith(`@${CALLER_EMAIL_DOMAIN}`);
 }

@@ -15,7 +15,7 @@ import { cases, phoneCalls } from '../../db/schema/index.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
-import { normalizePhone, PHONE_HINT, placeholderEmail } from '../../text/phone.js';
+import { normalizePhone, PHONE_HINT, callerOnlyEmail } from '../../text/phone.js';
 import type { CaseContext } from '../../workflow/context.js';
 
 /** What providers send when a call ends (more fields are ignored). */
@@ -110,7 +110,7 @@ export async function receiveCall(services: Services, payload: unknown): Promise
     const created = await createCallCase(
       services,
       {
-        ...(customer ? { customerId: customer.id } : { customer: { email: placeholderEmail(number), name: hook.callerName ?? `Caller ${number}`, phone: number } }),
+        ...(customer ? { customerId: customer.id } : { customer: { email: callerOnlyEmail(number), name: hook.callerName ?? `Caller ${number}`, phone: number } }),
         subject: `${label} ${customer?.name ?? hook.callerName ?? number}`,
         notes: hook.summary ?? `${label} ${number}, ${formatDuration(hook.durationSeconds)}.`,
         call,

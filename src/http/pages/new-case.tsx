@@ -12,7 +12,7 @@ import { findCustomers } from '../../cases/find-customers.js';
 import { CALL_CHANNELS } from '../../cases/log-call.js';
 import { customers, PRIORITIES } from '../../db/schema/index.js';
 import { eq } from 'drizzle-orm';
-import { phoneField, placeholderEmail } from '../../text/phone.js';
+import { phoneField, callerOnlyEmail } from '../../text/phone.js';
 import { CustomerChoice, NEW_CASE, NewCaseForm, NewCasePage, type NewCaseData } from '../../../views/pages/new-case.js';
 import type { FormState } from '../../../views/components.js';
 import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
@@ -98,7 +98,7 @@ export function newCasePages(): Hono<PageEnv> {
             ? { customerId }
             : {
                 customer: {
-                  email: input.email || placeholderEmail(input.phone!),
+                  email: input.email || callerOnlyEmail(input.phone!),
                   ...(input.name ? { name: input.name } : {}),
                   ...(input.phone ? { phone: input.phone } : {}),
                 },
