@@ -89,6 +89,11 @@ export async function backupDatabase(source: string, target: string, options: { 
   try {
     db.pragma('busy_timeout = 5000');
     await db.backup(partial, { progress: ({ totalPages }) => Math.max(totalPages, 100) });
+    // The copy keeps the source's WAL mode, and every later open of it would leave -wal and
+    // -shm files beside it: a backup is one self-contained file (the server turns WAL on again).
+    const copy = new Database(partial);
+    copy.pragma('journal_mode = DELETE');
+    copy.close();
   } catch (error) {
     fs.rmSync(partial, { force: true });
     throw new BackupError(`the backup of ${source} failed: ${(error as Error).message}`);

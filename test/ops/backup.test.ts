@@ -69,6 +69,8 @@ describe('backup and restore', () => {
       expect(backup.code, backup.output).toBe(0);
       expect(backup.output).toMatch(/Backed up .* \(\d+ bytes, \d+ cases\)/);
       expect(backup.output).toContain('Attachments: 1 file(s) copied');
+      // One self-contained file (and its attachments folder): no WAL, no leftovers of the partial copy.
+      expect(fs.readdirSync(path.dirname(backupFile)).filter((f) => !f.startsWith('casebook-1.db-files'))).toEqual(['casebook-1.db']);
 
       const backedUp = caseCount(backupFile);
       expect(backedUp).toBeGreaterThanOrEqual(20);
