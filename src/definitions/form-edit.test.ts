@@ -117,6 +117,15 @@ describe('applyFields', () => {
     expect(edit.errors.get('j:/odd')).toMatch(/^not valid JSON: /);
   });
 
+  it('shows and keeps an object whose keys shadow Object.prototype in a time field (found by the property below)', () => {
+    const source = { ' ': { toString: false } } as unknown as Doc;
+    for (const kind of ['t', 'ti', 's', 'n']) {
+      const text = formText(kind, getAt(source, [' ']));
+      expect(text).toBe('{"toString":false}');
+      expect(canonicalJson(applyFields(source, form([[fieldName(kind, [' ']), text]])).doc)).toBe(canonicalJson(source));
+    }
+  });
+
   it('never changes a document whose fields are posted as shown, whatever the values (property)', () => {
     const kinds = ['s', 'o', 'n', 't', 'ti', 'b', 'ob', 'j'] as const;
     fc.assert(

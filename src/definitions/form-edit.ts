@@ -43,23 +43,26 @@ export function timeText(ms: number): string {
   return Number.isNaN(d.getTime()) ? String(ms) : `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+/**
+ * A value as text: a string as is, anything else as JSON (never `String(value)`, which throws
+ * on a parsed object such as `{"toString": false}`).
+ */
+function plainText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** What a field of `kind` shows for `value`. */
 export function formText(kind: string, value: unknown): string {
   if (value === undefined) return '';
   switch (kind) {
     case 't':
-      return typeof value === 'number' ? timeText(value) : String(value);
+      return typeof value === 'number' ? timeText(value) : plainText(value);
     case 'ti':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? timeText(Date.parse(value)) : String(value);
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? timeText(Date.parse(value)) : plainText(value);
     case 'j':
       return canonicalJson(value);
-    case 's':
-    case 'o':
-    case 'n':
-    case 'b':
-      return typeof value === 'string' ? value : JSON.stringify(value);
     default:
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      return plainText(value);
   }
 }
 
