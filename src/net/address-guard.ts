@@ -3,9 +3,11 @@
  * may reach: public unicast only. Refused: unspecified, loopback, private (RFC 1918), carrier-
  * grade NAT, link-local (169.254/16 holds the cloud metadata services), benchmarking, multicast
  * and reserved IPv4; and in IPv6 unspecified, loopback, unique-local (fc00::/7), link-local,
- * site-local, multicast, documentation — plus IPv6 forms that carry an IPv4 address
- * (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`),
- * judged by the IPv4 address they carry.
+ * site-local, multicast, documentation, the IETF's reserved `::/8` and protocol block
+ * `2001::/23` (Teredo, ORCHID) — plus IPv6 forms that carry an IPv4 address (IPv4-mapped
+ * `::ffff:a.b.c.d`, IPv4-compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`), judged by the
+ * IPv4 address they carry. The rest of `::/8` (such as IPv4-translated `::ffff:0:a.b.c.d`) is
+ * refused whatever it carries: nothing public lives there.
  */
 import net from 'node:net';
 
@@ -35,6 +37,8 @@ const V6_BLOCKED: [string, number, string][] = [
   ['ff00::', 8, 'multicast'],
   ['2001:db8::', 32, 'documentation'],
   ['100::', 64, 'discard'],
+  ['2001::', 23, 'IETF protocol assignments (Teredo, ORCHID)'],
+  ['::', 8, 'reserved (IPv4-translated and other embedded forms)'],
 ];
 
 function list(entries: [string, number, string][], family: 'ipv4' | 'ipv6'): { reasons: [net.BlockList, string][] } {

@@ -31,6 +31,8 @@ describe('the address guard', () => {
   it.each([
     '127.0.0.1', '127.1.2.3', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
     '::1', '::', 'fe80::1', 'fc00::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', '64:ff9b::7f00:1', '2002:a00:1::', 'ff02::1',
+    // IPv4-translated (SIIT) loopback and metadata, other ::/8 forms, Teredo
+    '::ffff:0:7f00:1', '::ffff:0:a9fe:a9fe', '0:0:0:0:1::7f00:1', '::1:7f00:1', '2001:0:4136:e378:8000:63bf:3fff:fdd2',
   ])('refuses %s', (address) => {
     expect(blockedAddressReason(address)).not.toBeNull();
   });
