@@ -8,6 +8,7 @@ import { attachmentsOfCase, attachmentView, byEvent, type AttachmentView } from 
 import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
 import { storedCrmRecord, type CrmFact } from '../crm/records.js';
+import { hideNotifyUrls } from '../im/hidden-urls.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerView } from '../sla/timer-view.js';
@@ -109,7 +110,8 @@ export function caseView(services: Services, row: CaseRow): CaseView {
       ? {
           ruleset: row.routing.ruleset,
           version: row.routing.version,
-          fired: row.routing.fired.map((f) => ({ rule: f.rule, event: f.event })),
+          // Cases routed before notify urls were hidden at evaluation still hold them: hidden here too.
+          fired: row.routing.fired.map((f) => ({ rule: f.rule, event: hideNotifyUrls(f.event) })),
           ...(row.routing.error ? { error: row.routing.error } : {}),
           // The intake path's routing hint (a mailbox's default queue) and where it came from.
           ...(row.routing.input?.defaultQueue ? { defaultQueue: row.routing.input.defaultQueue } : {}),
@@ -160,7 +162,8 @@ export function timeline(services: Services, caseId: number, options: { types?: 
             ? (customerNames.get(r.actorId!) ?? 'Customer')
             : ((r.data.via as string | undefined) ?? 'Casebook'),
     },
-    data: r.data,
+    // Rules that fired (recorded before notify urls were hidden at evaluation): no webhook URL.
+    data: r.type === 'rules.evaluated' || r.type === 'case.routed' ? hideNotifyUrls(r.data) : r.data,
     ...(files.has(r.id) ? { attachments: files.get(r.id)! } : {}),
   }));
 }

@@ -21,6 +21,7 @@
  */
 import type { Engine } from 'json-rules-engine';
 import type { FiredRule } from '../db/schema/cases.js';
+import { hideNotifyUrls } from '../im/hidden-urls.js';
 import type { RuleCondition, RulesetDefinition } from './definition.js';
 import { compileRuleset, createEngine, type CompiledRuleset } from './engine.js';
 import { parsePlainPath, pathReader } from './path.js';
@@ -117,6 +118,8 @@ export interface FastRule {
   label: string;
   priority: number;
   event: FiredRule['event'];
+  /** The event as fired rules report it (timeline, case view): a notify `url` hidden (src/im/hidden-urls.ts). */
+  recorded: FiredRule['event'];
   test: Predicate;
 }
 
@@ -148,13 +151,10 @@ function frozen<T>(value: T): T {
 
 export function compileFast(definition: RulesetDefinition, version: number): FastRuleset {
   const operators = operatorMap();
-  const rules: FastRule[] = definition.rules.map((rule, index) => ({
-    index,
-    label: rule.name ?? `#${index}`,
-    priority: rule.priority ?? 1,
-    event: frozen({ type: rule.event.type, ...(rule.event.params ? { params: structuredClone(rule.event.params) } : {}) }),
-    test: compileCondition(rule.conditions, operators),
-  }));
+  const rules: FastRule[] = definition.rules.map((rule, index) => {
+    const event = frozen({ type: rule.event.type, ...(rule.event.params ? { params: structuredClone(rule.event.params) } : {}) });
+    return { index, label: rule.name ?? `#${index}`, priority: rule.priority ?? 1, event, recorded: frozen(hideNotifyUrls(event)), test: compileCondition(rule.conditions, operators) };
+  });
   // The engine evaluates higher rule priorities first; the order matters only for which
   // error is thrown first, and results are reported in file order either way.
   const evaluationOrder = [...rules].sort((a, b) => b.priority - a.priority || a.index - b.index);
@@ -163,7 +163,7 @@ export function compileFast(definition: RulesetDefinition, version: number): Fas
     for (const rule of evaluationOrder) if (rule.test(facts)) hits.push(rule);
     return hits.sort((a, b) => a.index - b.index);
   };
-  const toFired = (r: FastRule): FiredRule => ({ rule: r.label, priority: r.priority, event: r.event });
+  const toFired = (r: FastRule): FiredRule => ({ rule: r.label, priority: r.priority, event: r.recorded });
   return {
     name: definition.ruleset,
     version,
@@ -171,7 +171,8 @@ export function compileFast(definition: RulesetDefinition, version: number): Fas
     fired: (facts) => hitsOf(facts).map(toFired),
     decide(facts) {
       const hits = hitsOf(facts);
-      return { fired: hits.map(toFired), decisions: decide(hits.map((h) => ({ ...toFired(h), index: h.index }))) };
+      // Decisions need the real event (a notify rule's url); what is reported hides it.
+      return { fired: hits.map(toFired), decisions: decide(hits.map((h) => ({ rule: h.label, priority: h.priority, event: h.event, index: h.index }))) };
     },
   };
 }

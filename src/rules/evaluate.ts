@@ -6,6 +6,7 @@
  * is kept; offering the known solution is decided once. Losing rules are still reported as fired.
  */
 import type { FiredRule, Priority } from '../db/schema/cases.js';
+import { hideNotifyUrls } from '../im/hidden-urls.js';
 import type { CompiledRuleset } from './engine.js';
 import type { Facts } from './facts.js';
 
@@ -111,7 +112,8 @@ export async function evaluateRuleset(ruleset: CompiledRuleset, facts: Facts): P
     return {
       ruleset: ruleset.name,
       version: ruleset.version,
-      fired: fired.map(({ index: _index, ...rest }) => rest),
+      // Decided with the real events; reported with a notify rule's url hidden (src/im/hidden-urls.ts).
+      fired: fired.map(({ index: _index, ...rest }) => ({ ...rest, event: hideNotifyUrls(rest.event) })),
       decisions,
       error: null,
     };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportDefinitions } from '../../src/definitions/export-import.js';
+import { publishVersion } from '../../src/definitions/versions.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, tempDir, type Harness } from '../support/harness.js';
 import { startServer } from '../support/server.js';
 
@@ -235,5 +236,69 @@ describe('one publish path', () => {
       expect.objectContaining({ severity: 'warning', path: '$.rules[2].conditions.all[1]', message: expect.stringMatching(/"C" can never fire/) }),
       expect.objectContaining({ severity: 'warning', path: '$.rules[1]', message: expect.stringMatching(/"B" and "A" set different queue values/) }),
     ]);
+  });
+});
+
+describe('a notify rule or action’s incoming-webhook URL is a secret', () => {
+  const SECRET = 'https://hooks.slack.invalid/services/T0001/B0001/s3cr3tT0k3n';
+  const TEAMS = 'https://teams.invalid/webhookb2/another-s3cr3t';
+
+  it('agents never read it (ruleset, workflow, the case’s routing and timeline); managers read it as written; the post still goes to it', async () => {
+    const agentToken = h.tokenFor(h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] }));
+    const current = await call('GET', '/api/v1/rulesets/routing', managerToken);
+    const notify = { name: 'Every new case to Slack', conditions: { all: [] }, event: { type: 'notify', params: { to: 'slack', template: 'case-received', url: SECRET } } };
+    const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [...current.json.rules, notify] });
+    expect(put.status).toBe(200);
+    const support = h.services.definitions.workflow('support').definition;
+    const workflow = structuredClone(support) as unknown as Json;
+    workflow.states.pending.onEnter = [...(workflow.states.pending.onEnter ?? []), { action: 'notify', to: 'teams', template: 'case-pending', url: TEAMS }];
+    publishVersion(h.services, 'workflow', 'support', workflow, { type: 'system', id: null, role: 'admin', name: 'test' }, 'a Teams post');
+
+    // Managers (the rule builder's round trip) get the URL as written.
+    expect(JSON.stringify((await call('GET', '/api/v1/rulesets/routing', managerToken)).json)).toContain(SECRET);
+    expect(JSON.stringify((await call('GET', '/api/v1/workflows/support', managerToken)).json)).toContain(TEAMS);
+
+    const asAgent = await call('GET', '/api/v1/rulesets/routing', agentToken);
+    expect(asAgent.status).toBe(200);
+    expect(JSON.stringify(asAgent.json)).not.toContain('s3cr3t');
+    expect(asAgent.json.rules.at(-1).event.params).toEqual({ to: 'slack', template: 'case-received', url: '(hidden)' });
+    const versioned = await call('GET', `/api/v1/rulesets/routing?version=${put.json.version}`, agentToken);
+    expect(JSON.stringify(versioned.json)).not.toContain('s3cr3t');
+    const wf = await call('GET', '/api/v1/workflows/support', agentToken);
+    expect(wf.status).toBe(200);
+    expect(JSON.stringify(wf.json)).not.toContain('s3cr3t');
+    expect(wf.json.definition.states.pending.onEnter.at(-1)).toEqual({ action: 'notify', to: 'teams', template: 'case-pending', url: '(hidden)' });
+
+    const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'Hello', description: 'A question' });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    for (const token of [agentToken, managerToken]) {
+      const view = await call('GET', `/api/v1/cases/${id}`, token);
+      expect(view.json.routing.fired.map((f: Json) => f.rule)).toContain('Every new case to Slack');
+      expect(JSON.stringify(view.json)).not.toContain('s3cr3t');
+      const events = await call('GET', `/api/v1/cases/${id}/events`, token);
+      expect(events.status).toBe(200);
+      expect(JSON.stringify(events.json)).not.toContain('s3cr3t');
+    }
+    // What the rule decided still posts to the real URL.
+    const posts = h.db.$client.prepare("SELECT payload FROM outbox WHERE type = 'im.post'").all() as { payload: string }[];
+    expect(posts.map((p) => JSON.parse(p.payload).url)).toContain(SECRET);
+  });
+
+  it('a case routed before URLs were hidden shows none either', async () => {
+    const agentToken = h.tokenFor(h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] }));
+    const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'Hello', description: 'A question' });
+    const caseId = Number(String(created.json.id).replace(/^C-/, ''));
+    const fired = [{ rule: 'Old Slack rule', priority: 1, event: { type: 'notify', params: { to: 'slack', template: 'case-received', url: SECRET } } }];
+    const row = h.db.$client.prepare('SELECT routing FROM cases WHERE id = ?').get(caseId) as { routing: string };
+    h.db.$client.prepare('UPDATE cases SET routing = ? WHERE id = ?').run(JSON.stringify({ ...JSON.parse(row.routing), fired }), caseId);
+    h.db.$client
+      .prepare("INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, 'rules.evaluated', ?, 'system', NULL, ?)")
+      .run(caseId, h.clock.now(), JSON.stringify({ ruleset: 'escalation', version: 1, event: 'sla.breached', fired }));
+    const view = await call('GET', `/api/v1/cases/${created.json.id}`, agentToken);
+    expect(view.json.routing.fired[0].event.params.url).toBe('(hidden)');
+    const events = await call('GET', `/api/v1/cases/${created.json.id}/events`, agentToken);
+    expect(JSON.stringify(events.json)).toContain('Old Slack rule');
+    expect(JSON.stringify(events.json)).not.toContain('s3cr3t');
   });
 });

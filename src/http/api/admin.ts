@@ -7,6 +7,8 @@ import { findCustomerByEmail, normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
 import { queues, staff } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
+import { hideNotifyUrls } from '../../im/hidden-urls.js';
+import { isManagerRole } from '../../roles.js';
 import { jsonBody } from '../json-body.js';
 import { requireRole } from '../middleware/api-auth.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
@@ -73,6 +75,7 @@ export const workflowRoute = referenceApi.route({
   method: 'get',
   path: '/workflows/:name',
   summary: 'A workflow in force',
+  description: 'For agents, the `url` of a notify action (a Slack/Teams incoming webhook, a credential) reads `(hidden)`; managers and admins get it as written.',
   access: STAFF_ONLY,
   params: { name: z.string().meta({ examples: ['support'] }) },
   responses: { 200: workflow },
@@ -96,7 +99,8 @@ export function referenceRoutes(): Hono<AppEnv> {
   on(app, workflowRoute, (c) => {
     const { definitions } = c.get('services');
     const { version, definition } = definitions.workflow(c.req.param('name'));
-    return c.json({ version, definition });
+    // A notify action's Slack/Teams URL is a credential: only those who manage workflows read it.
+    return c.json({ version, definition: isManagerRole(c.get('principal')!.actor.role) ? definition : hideNotifyUrls(definition) });
   });
   on(app, workflowsRoute, (c) => c.json(c.get('services').definitions.names('workflow')));
   return app;

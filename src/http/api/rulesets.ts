@@ -5,6 +5,8 @@ import { iso } from '../../cases/case-view.js';
 import type { DefinitionVersionRow } from '../../definitions/registry.js';
 import { publishVersion } from '../../definitions/versions.js';
 import { DomainError } from '../../errors.js';
+import { hideNotifyUrls } from '../../im/hidden-urls.js';
+import { isManagerRole } from '../../roles.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import { apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
@@ -27,7 +29,7 @@ export const rulesetApi = apiGroup('/rulesets', 'Rules');
 const nameParam = { name: z.string().meta({ description: 'The ruleset name.', examples: ['routing', 'escalation'] }) };
 
 export const listRulesetsRoute = rulesetApi.route({ method: 'get', path: '/', summary: 'Rulesets in force', access: STAFF_ONLY, responses: { 200: z.array(rulesetListItem) } });
-export const getRulesetRoute = rulesetApi.route({ method: 'get', path: '/:name', summary: 'A ruleset', description: 'The version in force, or `?version=`.', access: STAFF_ONLY, params: nameParam, query: versionQuery, responses: { 200: ruleset } });
+export const getRulesetRoute = rulesetApi.route({ method: 'get', path: '/:name', summary: 'A ruleset', description: 'The version in force, or `?version=`. For agents, the `url` of a notify rule (a Slack/Teams incoming webhook, a credential) reads `(hidden)`; managers and admins get it as written.', access: STAFF_ONLY, params: nameParam, query: versionQuery, responses: { 200: ruleset } });
 export const rulesetVersionsRoute = rulesetApi.route({ method: 'get', path: '/:name/versions', summary: 'A ruleset’s versions', access: STAFF_ONLY, params: nameParam, responses: { 200: z.array(definitionVersion) } });
 export const putRulesetRoute = rulesetApi.route({
   method: 'put',
@@ -79,7 +81,9 @@ export function rulesetRoutes(): Hono<AppEnv> {
     const v = version ?? definitions.publishedVersion('ruleset', name);
     const row = v === null ? undefined : definitions.version('ruleset', name, v);
     if (!row) throw new DomainError('RULESET_NOT_FOUND', `No ruleset "${name}"${version ? ` version ${version}` : ''}.`, { ruleset: name });
-    return c.json(rulesetBody(row));
+    const body = rulesetBody(row);
+    // A notify rule's Slack/Teams URL is a credential: only those who manage the rules read it.
+    return c.json(isManagerRole(c.get('principal')!.actor.role) ? body : hideNotifyUrls(body));
   });
 
   on(app, rulesetVersionsRoute, (c) => {
