@@ -2,6 +2,10 @@
  * The chat messages `notify` posts: Slack Block Kit (also what Mattermost's incoming webhooks
  * take) and a Microsoft Teams Adaptive Card, both with the case reference, subject, queue,
  * priority, status and a link to the case. Staff-facing: no customer message text, no notes.
+ * What a customer wrote (the subject, their name and organization) is never markup: Slack's
+ * `&`, `<`, `>` are escaped everywhere (`<!channel>` pings no one, `<https://…|text>` links
+ * nothing), and Teams shows it as RichTextBlock text runs, which take no Markdown (a TextBlock
+ * or FactSet value would turn `[Sign in](https://…)` into a link).
  */
 export interface ChatCase {
   ref: string;
@@ -21,7 +25,7 @@ function slackEscape(text: string): string {
 export function slackMessage(headline: string, c: ChatCase): Record<string, unknown> {
   const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${slackEscape(value)}` });
   return {
-    text: `${headline}: ${c.ref} ${c.subject}`,
+    text: `${headline}: ${c.ref} ${slackEscape(c.subject)}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: headline.slice(0, 150) } },
       {
@@ -47,16 +51,16 @@ export function teamsMessage(headline: string, c: ChatCase): Record<string, unkn
           version: '1.4',
           body: [
             { type: 'TextBlock', text: headline, weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'TextBlock', text: `${c.ref} ${c.subject}`, wrap: true },
+            { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${c.ref} `, weight: 'Bolder' }, { type: 'TextRun', text: c.subject }] },
             {
               type: 'FactSet',
               facts: [
                 { title: 'Queue', value: c.queue },
                 { title: 'Priority', value: c.priority },
                 { title: 'Status', value: c.status },
-                { title: 'Customer', value: c.customer },
               ],
             },
+            { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'Customer: ', weight: 'Bolder' }, { type: 'TextRun', text: c.customer }] },
           ],
           actions: [{ type: 'Action.OpenUrl', title: 'Open case', url: c.url }],
         },
