@@ -4,7 +4,10 @@
  *   GET /healthz   the process is alive and answers (touches nothing, not even the database)
  *   GET /readyz    ready for traffic: the database can be written (the write probe of /health:
  *                  a page write rolled back), its migrations are this code's, the definitions
- *                  in force load; 503 naming what failed
+ *                  in force load; 503 naming what failed. Anyone gets the status of each check;
+ *                  the details (migration and definition versions, file paths and errors in
+ *                  the reasons) only with a token good for /metrics — an anonymous prober
+ *                  learns nothing about the deployment (the reasons are logged anyway)
  *   GET /metrics   Prometheus text format: a bearer METRICS_TOKEN, the ADMIN_TOKEN or an admin's
  *                  API token (401 without a valid token, 403 for anyone else's)
  *
@@ -71,6 +74,23 @@ function bearer(c: Context<AppEnv>): string | null {
   return match ? match[1]! : null;
 }
 
+/** Whether the request carries a token good for /metrics (without refusing it when not). */
+function mayReadDetails(c: Context<AppEnv>, options: OpsOptions): boolean {
+  const token = bearer(c);
+  if (token === null) return false;
+  if (options.metricsToken !== null && safeEqual(token, options.metricsToken)) return true;
+  if (options.adminToken !== null && safeEqual(token, options.adminToken)) return true;
+  const services = c.get('services');
+  if (!services.db.$client.open) return false;
+  try {
+    const principal = principalForToken(services.db, token, services.clock.now());
+    return principal !== null && principal.actor.role === 'admin' && (principal.scopes?.length ?? 0) === 0;
+  } catch {
+    // A database that cannot be read cannot vouch for a token: the bare statuses then.
+    return false;
+  }
+}
+
 /** METRICS_TOKEN, ADMIN_TOKEN, or an admin's API token (not one limited to scopes). */
 function authorizeScrape(c: Context<AppEnv>, options: OpsOptions): void {
   const token = bearer(c);
@@ -98,9 +118,12 @@ export function opsRoutes(options: OpsOptions): Hono<AppEnv> {
     c.header('Cache-Control', 'no-store');
     const checks = checkAll(services);
     const failed = Object.entries(checks).filter(([, check]) => !check.ok);
+    const details = mayReadDetails(c, options);
     const body = {
       status: failed.length === 0 ? 'ready' : 'not ready',
-      checks: Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check.ok ? { status: 'ok', ...check.detail } : { status: 'failed', reason: check.reason }])),
+      checks: Object.fromEntries(
+        Object.entries(checks).map(([name, check]) => [name, !details ? { status: check.ok ? 'ok' : 'failed' } : check.ok ? { status: 'ok', ...check.detail } : { status: 'failed', reason: check.reason }]),
+      ),
       ...(failed.length > 0 ? { failed: failed.map(([name]) => name) } : {}),
     };
     if (failed.length === 0) return c.json(body);

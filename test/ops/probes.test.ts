@@ -26,8 +26,9 @@ afterEach(() => {
   watch = null;
 });
 
-async function ready(app: { request: (url: string, init?: RequestInit) => Response | Promise<Response> }): Promise<{ status: number; body: Ready; res: Response }> {
-  const res = await app.request('/readyz');
+/** `/readyz` as monitoring asks it: with a token good for /metrics, so the details are there. */
+async function ready(app: { request: (url: string, init?: RequestInit) => Response | Promise<Response> }, token: string | null = ADMIN_TOKEN): Promise<{ status: number; body: Ready; res: Response }> {
+  const res = await app.request('/readyz', token === null ? {} : { headers: { Authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as Ready, res };
 }
 
@@ -58,12 +59,30 @@ describe('/readyz', () => {
     expect(await (await h.app.request('/health')).json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
   });
 
+  it('tells an anonymous caller (or a wrong token) only the status of each check: no versions, no migration names, no paths or errors', async () => {
+    h = createHarness();
+    const app = createApp(h.services, { adminToken: ADMIN_TOKEN, metricsToken: 'metrics-token-0123456789' });
+    for (const token of [null, 'not-a-token', h.tokenFor(h.agent({ role: 'manager' }))]) {
+      const { status, body } = await ready(app, token);
+      expect(status).toBe(200);
+      expect(body).toEqual({ status: 'ready', checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, definitions: { status: 'ok' } } });
+    }
+    expect((await ready(app, 'metrics-token-0123456789')).body.checks.definitions).toEqual({ status: 'ok', workflow: 'support v1', sla: 'v1' });
+    expect((await ready(app, h.tokenFor(h.agent({ role: 'admin' })))).body.checks.migrations).toMatchObject({ status: 'ok', latest: expect.any(String) });
+    h.db.$client.close();
+    const down = await ready(app, null);
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({ status: 'not ready', failed: ['database', 'migrations', 'definitions'], checks: { database: { status: 'failed' }, migrations: { status: 'failed' }, definitions: { status: 'failed' } } });
+    expect((await ready(app, ADMIN_TOKEN)).body.checks.database!.reason).toEqual(expect.any(String));
+    h = null;
+  });
+
   it('is not ready when the database cannot be written (opened read-only)', async () => {
     h = createHarness();
     const readOnly = drizzle(new Database(h.dbPath, { readonly: true }), { schema }) as Db;
     const services = createServices(readOnly, h.clock);
     try {
-      const { status, body } = await ready(createApp(services, { adminToken: null }));
+      const { status, body } = await ready(createApp(services, { adminToken: ADMIN_TOKEN }));
       expect(status).toBe(503);
       expect(body.status).toBe('not ready');
       expect(body.failed).toEqual(['database']);
