@@ -18,6 +18,29 @@ export function normalizeTimeZone(name: string | null | undefined): string | nul
   }
 }
 
+const usable = new Map<string, boolean>();
+
+/**
+ * The zone to show times in: `zone` when this runtime can, else UTC. A stored zone is checked
+ * when it is saved, but a runtime with older time-zone data (a restored backup, a downgrade)
+ * or a hand-edited row may not know it, and one unknown zone must not break every page its
+ * owner opens (the profile page included, where it is fixed).
+ */
+export function displayZone(zone: string | null | undefined): string {
+  if (!zone) return DEFAULT_TIME_ZONE;
+  let ok = usable.get(zone);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (usable.size < 1_000) usable.set(zone, ok);
+  }
+  return ok ? zone : DEFAULT_TIME_ZONE;
+}
+
 let zones: string[] | null = null;
 
 /** Every zone the runtime knows, sorted, with UTC first: the profile's select. */

@@ -123,4 +123,26 @@ describe('the viewer’s zone', () => {
     const trail = h.db.select().from(customerChanges).where(eq(customerChanges.customerId, chloe.id)).all();
     expect(trail.at(-1)).toMatchObject({ via: 'edit', actorType: 'customer', changes: { name: { from: 'Chloe', to: 'Chloe C.' } } });
   });
+
+  it('a stored zone this runtime does not know (older time-zone data, a restored backup) shows UTC instead of breaking every page', async () => {
+    const bob = h.agent({ name: 'Bob', queues: ['general', 'billing'] });
+    h.db.update(staff).set({ timeZone: 'Mars/Olympus' }).where(eq(staff.id, bob.id)).run();
+    const bobDesk = signedIn(h, bob);
+    for (const path of ['/inbox', `/cases/${caseRef}`, '/search?q=refund']) {
+      const res = await bobDesk.get(path);
+      expect(res.status, path).toBe(200);
+    }
+    expect(await (await bobDesk.get(`/cases/${caseRef}`)).text()).toContain('2 Mar 2026, 09:00 UTC');
+    const profile = await bobDesk.get('/profile');
+    expect(profile.status).toBe(200);
+    expect(await profile.text()).toMatch(/Now: [^<]* UTC/);
+    // …where a zone the runtime knows fixes it.
+    expect((await bobDesk.post('/profile', { name: 'Bob', timeZone: 'Europe/Berlin' })).status).toBe(303);
+    expect(await (await bobDesk.get(`/cases/${caseRef}`)).text()).toContain('2 Mar 2026, 10:00 CET');
+    const sam = h.customer({ email: 'sam@example.com', name: 'Sam' });
+    h.db.update(customers).set({ timeZone: 'Not a zone' }).where(eq(customers.id, sam.id)).run();
+    const samPortal = signedIn(h, sam);
+    expect((await samPortal.get('/portal')).status).toBe(200);
+    expect((await samPortal.get('/profile')).status).toBe(200);
+  });
 });

@@ -7,6 +7,7 @@ import type { Profile } from '../../src/users/profile.js';
 import { Alert, Button, CsrfField, Field, FormError, PageHeader, SelectField, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { formatTime, TimeSettingsContext } from '../time.js';
+import { displayZone } from '../../src/text/time-zones.js';
 import { useContext } from 'hono/jsx';
 import type { Viewer } from '../viewer.js';
 
@@ -37,7 +38,7 @@ export function ProfileForm(p: { profile: Profile; zones: string[]; csrfToken: s
       />
       <p class="hint" id="profile-time-zone-now">
         {p.profile.timeZone === null ? 'Not chosen yet: times are shown in UTC. ' : ''}
-        {now !== null ? `Now: ${formatTime(now, p.profile.timeZone ?? 'UTC')}` : ''}
+        {now !== null ? `Now: ${formatTime(now, displayZone(p.profile.timeZone))}` : ''}
       </p>
       <div class="form-actions">
         <Button id="profile-save">Save</Button>

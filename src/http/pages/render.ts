@@ -11,7 +11,7 @@ import type { Viewer } from '../../../views/viewer.js';
 import { isHtmx, type PageContext } from './env.js';
 import { jsx } from 'hono/jsx';
 import { TimeSettingsContext, type TimeSettings } from '../../../views/time.js';
-import { DEFAULT_TIME_ZONE } from '../../text/time-zones.js';
+import { displayZone } from '../../text/time-zones.js';
 
 type Html = string | Promise<string>;
 
@@ -24,7 +24,7 @@ function noStore(c: Context): void {
 export function timeSettingsOf(c: Context): TimeSettings {
   const principal = (c as PageContext).get('principal');
   const services = (c as PageContext).get('services');
-  return { zone: principal?.timeZone ?? DEFAULT_TIME_ZONE, now: services ? services.clock.now() : null };
+  return { zone: displayZone(principal?.timeZone), now: services ? services.clock.now() : null };
 }
 
 export function sendHtml(c: Context, html: Html, status: ContentfulStatusCode = 200): Response | Promise<Response> {
