@@ -7,6 +7,7 @@ import { inArray } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import { cases, customers } from '../db/schema/index.js';
 import type { Services } from '../services.js';
+import { zoneAbbreviation } from '../text/time-zones.js';
 import { attainment, type AttainmentGroup, type AttainmentMetric } from './attainment.js';
 import { churn, type ChurnMetric } from './churn.js';
 import { csat, type CsatMetric } from './csat.js';
@@ -75,6 +76,14 @@ function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;
+}
+
+const METRIC_NAMES: Record<string, string> = { firstResponse: 'First response', nextResponse: 'Next response', resolution: 'Resolution' };
+
+/** "1 Dec 2026, 14:50 CET": in the report's zone, named. */
+function formatAt(ms: number, zone: string): string {
+  const text = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return `${text} ${zoneAbbreviation(zone, ms)}`;
 }
 
 function caseRows(services: Services, ids: readonly number[], details: (id: number, index: number) => string): DrillCase[] {
@@ -155,7 +164,10 @@ export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec
       return {
         title: `SLA targets ${spec.outcome} (${label})`,
         kind: 'cases',
-        rows: caseRows(services, outcomes.map((o) => o.caseId), (_id, i) => `${outcomes[i]!.metric}, ${outcomes[i]!.policy}, ${outcomes[i]!.queue}: ${spec.outcome} ${new Date(outcomes[i]!.at).toISOString()}`),
+        rows: caseRows(services, outcomes.map((o) => o.caseId), (_id, i) => {
+          const o = outcomes[i]!;
+          return `${METRIC_NAMES[o.metric] ?? o.metric}, policy ${o.policy}, queue ${o.queue}: ${spec.outcome} ${formatAt(o.at, q.zone)}`;
+        }),
       };
     }
     case 'backlog': {

@@ -219,6 +219,9 @@ describe('the dashboard and its drill-downs', () => {
     ]);
     expect(drillDown(hist.h.services, q(), { metric: 'attainment', group: 'policy', key: 'premium', outcome: 'missed' }).rows.map((r) => r.id)).toEqual([C, C]);
     expect(drillDown(hist.h.services, q(), { metric: 'attainment', group: 'metric', key: 'firstResponse', outcome: 'missed' }).rows.map((r) => r.id)).toEqual([C, D]);
+    // what counted, in words and in the report's zone (never an ISO string or a metric's internal name)
+    const missed = drillDown(hist.h.services, q({ zone: 'Europe/Berlin' }), { metric: 'attainment', group: 'metric', key: 'firstResponse', outcome: 'missed' }).rows;
+    for (const r of missed) expect((r as { detail: string }).detail).toMatch(/^First response, policy \w+, queue \w+: missed \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} CES?T$/);
     expect(drillDown(hist.h.services, q(), { metric: 'backlog', bucket: 3 }).rows.map((r) => r.id)).toEqual([D, hist.ids.E]);
     expect(drillDown(hist.h.services, q(), { metric: 'escalations', bucket: 1 }).rows.map((r) => r.id)).toEqual([C]);
     expect(drillDown(hist.h.services, q(), { metric: 'escalations', bucket: 99 }).rows).toEqual([]);

@@ -23,7 +23,7 @@ import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { setAvailability } from '../staff/set-availability.js';
-import { CHAT_LIMIT, createUser, type CreatedUser } from '../users/create-user.js';
+import { CAPACITY, CHAT_LIMIT, createUser, type CreatedUser } from '../users/create-user.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, parseInput } from './input.js';
 
@@ -35,7 +35,7 @@ export const updateStaffSchema = z.strictObject({
   name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
   role: z.enum(STAFF_ROLES, { error: 'choose a role' }),
   skills: z.array(slug).max(50, 'at most 50 skills'),
-  capacity: z.number({ error: 'a whole number from 0 to 1000' }).int('a whole number from 0 to 1000').min(0, 'a whole number from 0 to 1000').max(1000, 'a whole number from 0 to 1000'),
+  capacity: CAPACITY,
   /** Live chats at once (docs/chat.md); left out: unchanged. */
   chatLimit: CHAT_LIMIT.optional(),
   queues: z.array(slug).max(50, 'at most 50 queues'),

@@ -26,21 +26,24 @@ import { createPasswordToken, passwordSchema, setPasswordUrl } from './password-
 export const USER_ROLES = ['customer', ...STAFF_ROLES] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-const slug = z.string().trim().min(1).max(64);
+const slug = z.string().trim().min(1).max(64, 'at most 64 characters each');
 const CHAT_LIMIT_TEXT = 'a whole number from 0 to 100';
+const CAPACITY_TEXT = 'a whole number from 0 to 1000';
+/** Open cases a staff member may hold at once. */
+export const CAPACITY = z.number({ error: CAPACITY_TEXT }).int(CAPACITY_TEXT).min(0, CAPACITY_TEXT).max(1000, CAPACITY_TEXT);
 /** A staff member's live chats at once (docs/chat.md); chats count toward capacity too. */
 export const CHAT_LIMIT = z.number({ error: CHAT_LIMIT_TEXT }).int(CHAT_LIMIT_TEXT).min(0, CHAT_LIMIT_TEXT).max(100, CHAT_LIMIT_TEXT);
 export const DEFAULT_CHAT_LIMIT = 3;
 
 export const createUserSchema = z
   .strictObject({
-    email: z.email().max(254),
-    name: z.string().trim().min(1, 'required').max(200),
-    role: z.enum(USER_ROLES),
+    email: z.email({ error: 'an email address, e.g. nia@example.com' }).max(254, 'at most 254 characters'),
+    name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+    role: z.enum(USER_ROLES, { error: 'choose a role' }),
     password: passwordSchema.optional(),
     queues: z.array(slug).max(50).optional(),
     skills: z.array(slug).max(50).optional(),
-    capacity: z.number().int().min(0).max(1000).optional(),
+    capacity: CAPACITY.optional(),
     chatLimit: CHAT_LIMIT.optional().meta({ description: `Live chats at once (default ${DEFAULT_CHAT_LIMIT}); they count toward capacity too.` }),
   })
   .superRefine((value, ctx) => {

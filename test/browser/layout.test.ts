@@ -1,6 +1,7 @@
 /**
  * Every main page at a laptop (1280×800) and a phone (390×844) in Chromium: nothing wider
- * than the screen, no table cell that breaks a word in the middle ("Subscript ion"), the
+ * than the screen, no table cell that breaks a word in the middle ("Subscript ion"), on a phone
+ * no navigation strip stretched over empty space above a short page, the
  * workflow diagram's and the report charts' text at 12 px or more, and on a phone the
  * inbox's SLA on screen.
  * Screenshots of each page at each size land in /tmp/casebook-layout/ (and in
@@ -78,6 +79,8 @@ interface Measured {
   smallestDiagramText: number | null;
   diagramTexts: number;
   smallestChartText: number | null;
+  /** Empty space at the bottom of the navigation (on a phone a strip above the page: it must not stretch). */
+  navSlack: number;
 }
 
 /** What the checks need, measured in the page. */
@@ -115,7 +118,10 @@ function measure(page: Page): Promise<Measured> {
       (Array.from(document.querySelectorAll(selector)) as SVGTextElement[]).map((t) => parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 1));
     const sizes = rendered('#workflow-diagram text');
     const chartSizes = rendered('svg.chart text');
+    const nav = document.querySelector('.shell > nav');
+    const navBottom = nav?.lastElementChild ? nav.lastElementChild.getBoundingClientRect().bottom + parseFloat(getComputedStyle(nav).paddingBottom) : 0;
     return {
+      navSlack: nav ? Math.round(nav.getBoundingClientRect().bottom - navBottom) : 0,
       scrollWidth: document.scrollingElement!.scrollWidth,
       viewport,
       overflowing: overflowing.slice(0, 8),
@@ -154,6 +160,7 @@ const PAGES: { who: string; name: string; url: () => string }[] = [
   { who: 'alice@casebook.test', name: 'search-agent', url: () => '/search?q=invoice' },
   { who: 'maria@casebook.test', name: 'search-manager', url: () => '/search?q=chloe' },
   { who: 'chloe@example.com', name: 'search-portal', url: () => '/search?q=subscription' },
+  { who: 'chloe@example.com', name: 'search-portal-none', url: () => '/search?q=nothingmatchesthis' },
 ];
 
 describe('page layout at 1280×800 and 390×844', () => {
@@ -174,6 +181,7 @@ describe('page layout at 1280×800 and 390×844', () => {
         const m = await measure(page);
         const where = `${p.name} at ${size.width}px`;
         if (m.scrollWidth > m.viewport) failures.push(`${where}: page is ${m.scrollWidth}px wide: ${m.overflowing.join('; ')}`);
+        if (size.name === 'phone' && m.navSlack > 24) failures.push(`${where}: the navigation strip has ${m.navSlack}px of empty space below its links`);
         if (m.brokenWords.length > 0) failures.push(`${where}: words broken in table cells: ${m.brokenWords.join(', ')}`);
         if (m.breakingCells.length > 0) failures.push(`${where}: cells that may break inside words: ${m.breakingCells.join('; ')}`);
         if (p.name === 'workflow-diagram') {

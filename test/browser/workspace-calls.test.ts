@@ -89,6 +89,10 @@ describe('logging a call or a visit', () => {
     await page.goto(`${suite.server.url}/cases/new?find=Walter`);
     await page.getByText('No customer matches “Walter”.').waitFor();
     await expect(page.getByLabel('Name (new customer)').inputValue()).resolves.toBe('Walter');
+    // the phone field is a text box like its neighbours, not a bare browser default
+    const [phone, email] = await Promise.all([page.getByLabel('Phone (new customer)').boundingBox(), page.getByLabel('Email (new customer)').boundingBox()]);
+    expect(phone!.height).toBeCloseTo(email!.height, 0);
+    expect(phone!.width).toBeCloseTo(email!.width, 0);
     await page.getByLabel('Phone (new customer)').fill('+44 20 7946 0958');
     await page.getByRole('radio', { name: 'Walk-in' }).check();
     await page.getByLabel('Subject').fill('Printer setup');

@@ -29,6 +29,14 @@ describe('GET /manage', () => {
     expect((await h.as.customer.get('/manage')).status).toBe(404);
   });
 
+  it('links a manager only to the areas a manager may open (Webhooks is for admins)', async () => {
+    const manager = await (await h.as.manager.get('/manage')).text();
+    expect(manager).not.toContain('href="/manage/webhooks"');
+    expect((await h.as.manager.get('/manage/webhooks')).status).toBe(403);
+    const admin = await (await h.as.admin.get('/manage')).text();
+    expect(admin.match(/href="\/manage\/webhooks"/g)?.length).toBe(2); // the navigation and the console's areas
+  });
+
   it('says when nothing needs attention', async () => {
     const text = textOf(await (await h.as.manager.get('/manage')).text());
     expect(text).toContain('Drafts not published 0');

@@ -1,10 +1,12 @@
 /**
  * Refusals on the case page name transitions and states by their labels ("Wait on
- * customer", "Pending customer"), never by the workflow's internal names.
+ * customer", "Pending customer"), never by the workflow's internal names; the timeline
+ * says what a notification or a rule change did in words, never as JSON.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
+import { caseEvents } from '../../src/db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -47,5 +49,22 @@ describe('refusals speak in labels', () => {
     const res = await h.api('POST', `/api/v1/cases/C-${id}/transitions`, { token: h.tokenFor(alice), body: { transition: 'waitOnCustomer' } });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { detail: string }).detail).toBe('"Wait on customer" is not possible while the case is Pending customer.');
+  });
+});
+
+describe('the timeline speaks in sentences', () => {
+  it('a notification that could not be mailed, and a change the rules made', async () => {
+    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    await h.services.outbox.drain(); // no SMTP_URL: the case-pending mail is recorded as not sent
+    // what apply-decisions records when an escalation rule raises the priority and adds a tag
+    h.db.insert(caseEvents).values({ caseId: id, type: 'case.updated', at: h.clock.now(), actorType: 'system', actorId: null, data: { changes: { priority: ['normal', 'urgent'], tags: [[], ['vip']] }, by: 'rules', event: 'sla.breached' } }).run();
+    const html = await (await desk.get(`/cases/C-${id}`)).text();
+    expect(html).toContain('Mail “Waiting on you” to the customer not sent');
+    expect(html).toContain('SMTP_URL is not set (for chloe@example.com)');
+    expect(html).toContain('Updated by the rules on sla.breached');
+    expect(html).toContain('priority normal → urgent; tags none → vip');
+    const timeline = html.slice(html.indexOf('id="case-timeline"'), html.indexOf('</section>', html.indexOf('id="case-timeline"')));
+    expect(timeline).toContain('Waiting on you');
+    expect(timeline).not.toMatch(/\{&quot;|\{"[a-z]/i); // no JSON object in the timeline
   });
 });

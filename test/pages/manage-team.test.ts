@@ -257,6 +257,10 @@ describe('staff', () => {
     const badHtml = await bad.text();
     expect(badHtml).toContain('id="staff-chat-limit-error"');
     expect(badHtml).toContain('a whole number from 0 to 100');
+    // every message in words a manager reads, none of the validator's own
+    expect(badHtml).toContain('an email address, e.g. nia@example.com');
+    expect(badHtml).toContain('a whole number from 0 to 1000');
+    expect(badHtml).not.toMatch(/Invalid input|expected number|received NaN|Invalid email/);
     expect(await (await m.get('/manage/team/staff/new')).text()).toMatch(/<input[^>]*id="staff-chat-limit"[^>]*name="chatLimit"|<input[^>]*name="chatLimit"[^>]*id="staff-chat-limit"/);
     const res = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4', chatLimit: '2', skills: 'refunds, vat', queues: 'general' });
     expect(res.status).toBe(201);

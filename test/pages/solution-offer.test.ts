@@ -7,6 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
 import { customerTimeline } from '../../src/cases/customer-view.js';
 import { outbox, problems } from '../../src/db/schema/index.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -103,6 +104,16 @@ describe('an offered solution', () => {
     expect(html).not.toContain('offer-notSolved-submit');
     expect(loadCase(h.services, id)).toMatchObject({ status: 'open', assigneeId: alice.id, solution: null });
     expect(timeline(h.services, id).map((e) => e.type)).toContain('case.solutionDeclined');
+  });
+
+  it('once the case is solved, no longer says an agent is on it', async () => {
+    const path = await submit('Charged twice', 'My card was charged twice, a double charge.');
+    await portal.post(`${path}/offered-solution`, { answer: 'notSolved' });
+    expect(await (await portal.get(path)).text()).toContain('You told us you still need help: an agent is on it.');
+    transitionCase(h.services, idOf(path), { transition: 'resolve', solution: 'We refunded the duplicate.' }, alice);
+    const solved = await (await portal.get(path)).text();
+    expect(solved).toContain('You told us you still need help.');
+    expect(solved).not.toContain('an agent is on it');
   });
 
   it('is answered by the customer only, with a known answer', async () => {

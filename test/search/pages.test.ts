@@ -85,6 +85,10 @@ describe('the search page', () => {
     expect(html).toContain(`C-${billing}`);
     expect(html).not.toContain('queue billing');
     expect((await page.get('/search?q=refund%20queue:billing')).status).toBe(422);
+    // an empty result speaks the portal's words: requests, not cases
+    const none = await (await page.get('/search?q=nothingmatchesthis')).text();
+    expect(none).toContain('None of your requests match.');
+    expect(none).not.toContain('No cases match');
   });
 
   it('needs a sign-in', async () => {

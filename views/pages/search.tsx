@@ -177,11 +177,13 @@ export function SearchResultsRegion(p: { data: SearchData; viewer: Viewer }) {
             <h2 class="visually-hidden">Cases</h2>
             {results.cases.items.length === 0 ? (
               <EmptyState>
-                {results.cases.partial
-                  ? 'No matches among the most recent cases searched so far.'
-                  : (results.customers?.length ?? 0) > 0
-                    ? 'No case text matches. A customer’s name opens their cases.'
-                    : 'No cases match.'}
+                {!staff
+                  ? 'None of your requests match.'
+                  : results.cases.partial
+                    ? 'No matches among the most recent cases searched so far.'
+                    : (results.customers?.length ?? 0) > 0
+                      ? 'No case text matches. A customer’s name opens their cases.'
+                      : 'No cases match.'}
               </EmptyState>
             ) : (
               <ol class="search-hits" id="search-hits">

@@ -41,7 +41,7 @@ export function SolutionOfferPanel(p: { ctx: FormContext; offer: Pick<SolutionOf
         </>
       ) : null}
       {offer.answer === 'solved' ? <p role="status">You told us this solved it.</p> : null}
-      {offer.answer === 'notSolved' ? <p role="status">You told us you still need help: an agent is on it.</p> : null}
+      {offer.answer === 'notSolved' ? <p role="status">{p.canAnswer ? 'You told us you still need help: an agent is on it.' : 'You told us you still need help.'}</p> : null}
     </section>
   );
 }

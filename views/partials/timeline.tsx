@@ -14,19 +14,9 @@ import { formatBytes } from '../../src/attachments/settings.js';
 import { formatDuration } from '../../src/cases/log-call.js';
 import { AttachmentList, type FileLink } from './attachments.js';
 import { describeProfileChanges } from './case-panels.js';
+import { describeChanges, describeData, describeNotification, list, str } from './timeline-text.js';
 
 type Labels = Record<string, string>;
-
-function str(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
-}
-
-function list(value: unknown): string {
-  return Array.isArray(value) ? value.map(str).join(', ') : str(value);
-}
 
 /** What every entry has, staff or customer. */
 type EntryRef = { id: number; at: string };
@@ -193,7 +183,11 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
         </Line>
       );
     case 'case.updated':
-      return <Line entry={e} kind="system" detail={str(d.changes)}>{`Updated by ${str(d.by) || by}`}</Line>;
+      return (
+        <Line entry={e} kind="system" detail={describeChanges(d.changes)} detailLabel="Changed">
+          {d.by === 'rules' ? `Updated by the rules${d.event ? ` on ${str(d.event)}` : ''}` : d.by === 'reapply' ? 'SLA policy re-applied' : `Updated by ${str(d.by) || by}`}
+        </Line>
+      );
     case 'case.priority_changed':
       return <Line entry={e} kind="state">{`Priority ${str(d.from)} → ${str(d.to)} by ${by}`}</Line>;
     case 'case.tags_changed': {
@@ -207,7 +201,10 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     case 'case.subject_changed':
       return <Line entry={e} kind="system" detail={`“${str(d.from)}” → “${str(d.to)}”`} detailLabel="Subject">{`Subject changed by ${by} (the customer sees it)`}</Line>;
     case 'notification.sent':
-      if (d.template !== 'staff-mentioned') return <Line entry={e} kind="system" detail={str(d)}>{`${e.type} by ${by}`}</Line>;
+      if (d.template !== 'staff-mentioned') {
+        const n = describeNotification(d);
+        return <Line entry={e} kind="system" detail={n.detail} {...(n.detailLabel ? { detailLabel: n.detailLabel } : {})}>{n.text}</Line>;
+      }
       return <Line entry={e} kind="system">{d.delivered === true ? `Mention mailed to ${str(d.name)}` : `Mention of ${str(d.name)} not mailed: ${str(d.reason)}`}</Line>;
     case 'staff.mentioned': {
       const names = (v: unknown) => (Array.isArray(v) ? v.map((m) => str((m as { name?: unknown }).name)).join(', ') : '');
@@ -260,7 +257,7 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
         // Events a transition emits (case.resolved, case.reopened, case.closed…).
         return <Line entry={e} kind="system">{`${e.type} (after ${d.transition})`}</Line>;
       }
-      return <Line entry={e} kind="system" detail={Object.keys(d).length ? str(d) : undefined}>{`${e.type} by ${by}`}</Line>;
+      return <Line entry={e} kind="system" detail={Object.keys(d).length ? describeData(d) : undefined}>{`${e.type} by ${by}`}</Line>;
   }
 }
 

@@ -1,0 +1,75 @@
+/**
+ * Words for timeline entries whose data is a record rather than a sentence: notifications
+ * (mail, Slack/Teams posts), the changes the rules or a policy re-apply made, and any other
+ * entry's data. Staff read sentences and `name: value` pairs, never JSON.
+ */
+import { templateSpec } from '../../src/notifications/template-catalog.js';
+
+export function str(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(str).join(', ');
+  if (typeof value === 'object') return describeData(value as Record<string, unknown>);
+  return String(value);
+}
+
+export function list(value: unknown): string {
+  return Array.isArray(value) ? value.map(str).join(', ') : str(value);
+}
+
+/** `name: value; name: value`, nested records in parentheses. */
+export function describeData(d: Record<string, unknown>): string {
+  return Object.entries(d)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? `${k}: (${describeData(v as Record<string, unknown>)})` : `${k}: ${list(v) || 'none'}`))
+    .join('; ');
+}
+
+const FIELD_LABELS: Record<string, string> = { queue: 'queue', priority: 'priority', tags: 'tags', skills: 'skills', slaPolicy: 'SLA policy', slaConfigVersion: 'SLA config version', tier: 'tier' };
+
+/** `{ priority: ['normal', 'urgent'] }` → "priority normal → urgent". */
+export function describeChanges(changes: unknown): string {
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) return str(changes);
+  return Object.entries(changes as Record<string, unknown>)
+    .map(([field, v]) => {
+      const name = FIELD_LABELS[field] ?? field;
+      if (Array.isArray(v) && v.length === 2) return `${name} ${list(v[0]) || 'none'} → ${list(v[1]) || 'none'}`;
+      return `${name}: ${list(v) || 'none'}`;
+    })
+    .join('; ');
+}
+
+const AUDIENCES: Record<string, string> = {
+  customer: 'the customer',
+  assignee: 'the assignee',
+  queueManagers: 'the queue’s managers',
+  queue: 'the queue’s agents',
+  managers: 'the managers',
+};
+
+export interface EntryText {
+  text: string;
+  detail?: string;
+  detailLabel?: string;
+}
+
+/** A `notification.sent` entry other than a mention: what was sent (by its template's title), to whom, or why not. */
+export function describeNotification(d: Record<string, unknown>): EntryText {
+  const template = str(d.template);
+  const title = templateSpec(template)?.title ?? (template || 'Case update');
+  if (typeof d.channel === 'string') {
+    const where = d.channel === 'slack' ? 'Slack' : d.channel === 'teams' ? 'Teams' : d.channel;
+    if (d.skipped) return { text: `${where} post “${title}” not sent`, detail: str(d.skipped), detailLabel: 'Why' };
+    if (d.failed) return { text: `${where} post “${title}” failed${typeof d.status === 'number' ? ` (HTTP ${d.status})` : ''}`, detail: str(d.failed), detailLabel: 'Error' };
+    return { text: `${where} post “${title}” sent` };
+  }
+  const to = AUDIENCES[str(d.to)] ?? str(d.to);
+  const recipients = list(d.recipients);
+  const fallback = d.fallback ? ` (nobody assigned: ${str(d.fallback)})` : '';
+  const customized = d.customized ? ', as reworded on Mail templates' : '';
+  if (d.delivered === true) {
+    return { text: `Mail “${title}” sent to ${to}${fallback}${customized}${d.signInLink ? ', with a sign-in link' : ''}`, ...(recipients && recipients !== to ? { detail: recipients, detailLabel: 'To' } : {}) };
+  }
+  return { text: `Mail “${title}” to ${to}${fallback} not sent`, detail: `${str(d.reason) || 'unknown'}${recipients ? ` (for ${recipients})` : ''}`, detailLabel: 'Why' };
+}
