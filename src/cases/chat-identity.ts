@@ -38,3 +38,14 @@ export function unverifiedChatCases(db: Db, caseIds: readonly number[]): Set<num
     .all(JSON.stringify(caseIds));
   return new Set(ids);
 }
+
+/**
+ * The visitor of a case's open chat when the site did not identify them, or null. While such a
+ * chat is open a reply goes to that visitor, not to the customer of the address: what a reply
+ * says about "the customer" (a macro's {{customer.name}}) must be what the visitor told us.
+ */
+export function openUnverifiedVisitor(db: Db, caseId: number): { name: string; email: string } | null {
+  return (
+    statement<[number], { name: string; email: string }>(db, "SELECT name, email FROM chat_sessions WHERE case_id = ? AND state = 'open' AND verified = 0 ORDER BY id DESC LIMIT 1").get(caseId) ?? null
+  );
+}

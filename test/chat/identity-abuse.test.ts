@@ -1,7 +1,7 @@
 /**
  * Chat identity and abuse (docs/chat.md "Identity" and "Limits"): a visitor who only typed an
  * address is marked "e-mail not verified" on the case page, the inbox and the API, and sees
- * nothing of that customer's other cases; signed identities may expire (`exp`, signed with the
+ * nothing of that customer's other cases nor their stored name (a macro's {{customer.name}}); signed identities may expire (`exp`, signed with the
  * e-mail; old signatures without it still work); transcripts are limited per recipient address
  * (unverified visitors: once per chat, and per address over all chats) and per site, in
  * sliding windows kept in the database.
@@ -81,6 +81,16 @@ describe('an e-mail address the visitor only typed', () => {
     const realPage = await (await page.get(`/cases/${real.ref}`)).text();
     expect(realPage).toContain('verified by the site');
     expect(realPage).not.toContain('e-mail not verified');
+
+    // A macro's {{customer.*}} in a reply the unverified visitor reads live is what they gave, not the stored customer's name.
+    const admin = h.tokenFor(h.agent({ role: 'admin', name: 'Ada' }));
+    const greet = await h.api('POST', '/api/v1/macros', { token: admin, body: { name: 'Greet', body: 'Hi {{customer.firstName}} ({{customer.name}}), Ada here.', shared: true } });
+    expect(greet.status).toBe(201);
+    const macroId = ((await greet.json()) as { id: number }).id;
+    expect((await h.api('POST', `/api/v1/cases/${fake.ref}/macros/${macroId}/apply`, { token: admin, body: {} })).status).toBe(200);
+    const seen = (await (await call('GET', '/chat/api/messages?after=0', { token: fake.token })).json()) as { lines: { author: string; body: string }[] };
+    expect(seen.lines.at(-1)).toMatchObject({ author: 'agent', body: 'Hi Visitor (Visitor), Ada here.' });
+    expect(JSON.stringify(seen)).not.toContain('Rosa');
 
     // Once the chat ended, replies are mailed to the typed address: the agent is warned above the composer.
     expect((await call('POST', '/chat/api/end', { token: fake.token })).status).toBe(200);
