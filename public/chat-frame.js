@@ -338,7 +338,7 @@
       if (!info.availability.open) return showOffline(info);
       status(info.greeting || 'We are here. Start a chat!');
       if (identity && identity.email && identity.signature) {
-        return start({ email: identity.email, name: identity.name || undefined, signature: identity.signature }).catch(function () { showStart(info); });
+        return start({ email: identity.email, name: identity.name || undefined, signature: identity.signature, exp: typeof identity.exp === 'number' ? identity.exp : undefined }).catch(function () { showStart(info); });
       }
       showStart(info);
     }, function (x) { status(x.message, true); });

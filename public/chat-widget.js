@@ -3,6 +3,7 @@
  *   <script src="https://casebook.example/chat/widget.js" data-site="site_…" async></script>
  * Optional, for signed-in users (the host server signs the e-mail, docs/chat.md):
  *   data-user-email="…" data-user-name="…" data-user-signature="<hex HMAC-SHA256>"
+ *   data-user-expires="<epoch seconds, signed with the e-mail>" (optional)
  * It adds a launcher button and the chat window, an iframe served by Casebook. It sets no
  * cookies and touches nothing else on the page.
  */
@@ -18,6 +19,8 @@
     name: script.getAttribute('data-user-name') || '',
     signature: script.getAttribute('data-user-signature') || '',
   };
+  var expires = script.getAttribute('data-user-expires');
+  if (expires && /^\d+$/.test(expires)) identity.exp = Number(expires);
   var src = base + '/chat/frame/' + encodeURIComponent(site) + '?host=' + encodeURIComponent(location.origin);
   if (identity.email && identity.signature) {
     // In the fragment: never sent to a server, never in a log.

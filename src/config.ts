@@ -185,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       messagesPerVisitor: rate('CHAT_VISITOR_RATE', env.CHAT_VISITOR_RATE, DEFAULT_CHAT_SETTINGS.messagesPerVisitor),
       messagesPerSite: rate('CHAT_SITE_RATE', env.CHAT_SITE_RATE, DEFAULT_CHAT_SETTINGS.messagesPerSite),
       sessionsPerSite: rate('CHAT_SITE_SESSION_RATE', env.CHAT_SITE_SESSION_RATE, DEFAULT_CHAT_SETTINGS.sessionsPerSite),
+      transcriptsPerAddress: rate('CHAT_TRANSCRIPT_ADDRESS_RATE', env.CHAT_TRANSCRIPT_ADDRESS_RATE, DEFAULT_CHAT_SETTINGS.transcriptsPerAddress),
+      transcriptsPerSite: rate('CHAT_TRANSCRIPT_SITE_RATE', env.CHAT_TRANSCRIPT_SITE_RATE, DEFAULT_CHAT_SETTINGS.transcriptsPerSite),
     },
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',

@@ -13,6 +13,7 @@ import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerView } from '../sla/timer-view.js';
 import { caseRef } from './case-ref.js';
+import { chatIdentity, type ChatIdentity } from './chat-identity.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 
@@ -50,6 +51,8 @@ export interface CaseView {
   slaPolicy: string | null;
   routing: { ruleset: string; version: number; fired: { rule: string; event: unknown }[]; error?: string; defaultQueue?: string; mailbox?: string } | null;
   suggestions: { problemId: number; title: string; score: number }[];
+  /** A chat case's visitor: `emailVerified` false when the site did not sign their address (chat-identity.ts); null for other cases. */
+  chat: ChatIdentity | null;
   version: number;
 }
 
@@ -119,6 +122,7 @@ export function caseView(services: Services, row: CaseRow): CaseView {
         }
       : null,
     suggestions: row.suggestions,
+    chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
     version: row.version,
   };
 }

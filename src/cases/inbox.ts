@@ -22,6 +22,7 @@ import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
 import type { Services } from '../services.js';
 import type { CaseRow } from './case-view.js';
+import { unverifiedChatCases } from './chat-identity.js';
 
 export const INBOX_VIEWS = ['mine', 'queues', 'breaching', 'all'] as const;
 export type InboxView = (typeof INBOX_VIEWS)[number];
@@ -211,6 +212,8 @@ export interface InboxRow {
   customerName: string;
   assigneeName: string | null;
   timers: (typeof slaTimers.$inferSelect)[];
+  /** A chat case whose visitor only typed the customer's address (chat-identity.ts). */
+  chatUnverified: boolean;
 }
 
 /** Names and SLA timers for a page of cases, in three queries. */
@@ -229,11 +232,13 @@ export function describeRows(services: Services, rows: readonly CaseRow[]): Inbo
     .where(inArray(slaTimers.caseId, rows.map((r) => r.id)))
     .orderBy(asc(slaTimers.id))
     .all();
+  const unverified = unverifiedChatCases(db, rows.filter((r) => r.channel === 'chat').map((r) => r.id));
   return rows.map((row) => ({
     case: row,
     customerName: customerNames.get(row.customerId) ?? '',
     assigneeName: row.assigneeId === null ? null : (staffNames.get(row.assigneeId) ?? null),
     timers: timers.filter((t) => t.caseId === row.id),
+    chatUnverified: unverified.has(row.id),
   }));
 }
 

@@ -22,6 +22,8 @@ export const startSchema = z.strictObject({
   email: z.email('a valid e-mail address').max(254).optional(),
   /** The host site's signature of `email` (identity.ts). */
   signature: z.string().max(128).optional(),
+  /** When the signature stops being good, epoch seconds (signed with the e-mail). */
+  exp: z.number().int().min(0).max(1e11).optional(),
 });
 export type StartInput = z.input<typeof startSchema>;
 
@@ -43,11 +45,13 @@ function openedSecret(services: Services, site: ChatSite): string {
 export function startSession(services: Services, site: ChatSite, hostOrigin: string, input: StartInput): StartedSession {
   const parsed = startSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
-  const { name, email, signature } = parsed.data;
+  const { name, email, signature, exp } = parsed.data;
   if (!email) throw new ValidationError([{ path: 'email', message: 'required' }], 'Your e-mail address is needed to start a chat.');
   let verified = false;
   if (signature !== undefined) {
-    if (!verifyIdentity(openedSecret(services, site), email, signature)) throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
+    const check = verifyIdentity(openedSecret(services, site), email, signature, exp, services.clock.now());
+    if (check === 'expired') throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site has expired: reload the page, or give your name and e-mail.');
+    if (check !== 'valid') throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
     verified = true;
   } else if (!name) {
     throw new ValidationError([{ path: 'name', message: 'required' }], 'Your name is needed to start a chat.');

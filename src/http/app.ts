@@ -108,8 +108,9 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   });
   app.use(hsts({ trustProxy, publicUrl }));
 
-  app.get('/health', healthCheck(services));
-  app.route('/', opsRoutes({ adminToken: options.adminToken, metricsToken: options.metricsToken ?? null }));
+  const probeAccess = { adminToken: options.adminToken, metricsToken: options.metricsToken ?? null };
+  app.get('/health', healthCheck(services, probeAccess));
+  app.route('/', opsRoutes(probeAccess));
   app.route('/api/v1', apiRoutes({ adminToken: options.adminToken }));
   app.get('/api/docs', apiDocsPage(apiDocument));
   app.route('/', assetRoutes());

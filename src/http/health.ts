@@ -5,7 +5,9 @@
  * every write would fail. `database` is `"gone"` when the file was deleted or replaced under
  * the server (checked right now, not only on the watcher's timer), `"full"` while the last
  * write failed for lack of space and the disk still has almost none free, `"failed"` for
- * anything else (read-only, damaged, closed). Never cached.
+ * anything else (read-only, damaged, closed). Never cached. `reason` (it may name the
+ * database file's path or the SQLite error) only for a token good for /metrics, like
+ * `/readyz`'s details (probe-access.ts): an anonymous caller learns the state, not the paths.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { checkDatabase } from '../db/access.js';
 import { faultsOf } from '../db/faults.js';
 import { throttledLog } from '../logger.js';
 import type { Services } from '../services.js';
+import { mayReadDetails, type ProbeAccess } from './probe-access.js';
 import type { AppEnv } from './types.js';
 
 /** Below this much free space, a disk on which a write failed for lack of space still counts as full. */
@@ -29,10 +32,10 @@ function freeBytes(file: string): number | null {
 }
 
 /** The handler; a failing check is logged once a minute (load balancers ask every few seconds). */
-export function healthCheck(services: Services): (c: Context<AppEnv>) => Response {
+export function healthCheck(services: Services, access: ProbeAccess): (c: Context<AppEnv>) => Response {
   const log = throttledLog(services.logger, () => services.clock.now());
   return function health(c) {
-    return checkHealth(c, services, (database, reason) => log(`health:${database}`, 'error', 'health check failed', { database, reason }));
+    return checkHealth(c, services, access, (database, reason) => log(`health:${database}`, 'error', 'health check failed', { database, reason }));
   };
 }
 
@@ -55,10 +58,11 @@ export function databaseState(services: Services): DatabaseState {
   return { state: 'failed', reason: check.reason, logged: false };
 }
 
-function checkHealth(c: Context<AppEnv>, services: Services, log: (database: string, reason: string) => void): Response {
+function checkHealth(c: Context<AppEnv>, services: Services, access: ProbeAccess, log: (database: string, reason: string) => void): Response {
   c.header('Cache-Control', 'no-store');
   const database = databaseState(services);
   if (!('reason' in database)) return c.json({ status: 'ok', checks: { database: database.state } });
   if (!database.logged) log(database.state, database.reason);
-  return c.json({ status: 'unavailable', checks: { database: database.state }, reason: database.reason }, 503);
+  const body = { status: 'unavailable', checks: { database: database.state } };
+  return c.json(mayReadDetails(c, access) ? { ...body, reason: database.reason } : body, 503);
 }

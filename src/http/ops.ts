@@ -11,7 +11,7 @@
  *   GET /metrics   Prometheus text format: a bearer METRICS_TOKEN, the ADMIN_TOKEN or an admin's
  *                  API token (401 without a valid token, 403 for anyone else's)
  *
- * `/health` (health.ts) stays as it was: the database check alone.
+ * `/health` (health.ts) is the database check alone, with the same rule for its reason.
  */
 import { Hono, type Context } from 'hono';
 import { principalForToken } from '../auth/api-tokens.js';
@@ -22,13 +22,10 @@ import { throttledLog } from '../logger.js';
 import { METRICS_CONTENT_TYPE, scrapeMetrics } from '../metrics/scrape.js';
 import type { Services } from '../services.js';
 import { databaseState } from './health.js';
+import { bearer, mayReadDetails, type ProbeAccess } from './probe-access.js';
 import type { AppEnv } from './types.js';
 
-export interface OpsOptions {
-  adminToken: string | null;
-  /** METRICS_TOKEN: a bearer token good for `/metrics` only. */
-  metricsToken: string | null;
-}
+export type OpsOptions = ProbeAccess;
 
 type Check = { ok: true; detail?: Record<string, unknown> } | { ok: false; reason: string };
 
@@ -67,28 +64,6 @@ function checkAll(services: Services): Record<string, Check> {
   // Without a readable database the other two cannot be asked.
   if (!database.ok && !services.db.$client.open) return { database, migrations: { ok: false, reason: 'not checked: no database' }, definitions: { ok: false, reason: 'not checked: no database' } };
   return { database, migrations: migrationsCheck(services), definitions: definitionsCheck(services) };
-}
-
-function bearer(c: Context<AppEnv>): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '');
-  return match ? match[1]! : null;
-}
-
-/** Whether the request carries a token good for /metrics (without refusing it when not). */
-function mayReadDetails(c: Context<AppEnv>, options: OpsOptions): boolean {
-  const token = bearer(c);
-  if (token === null) return false;
-  if (options.metricsToken !== null && safeEqual(token, options.metricsToken)) return true;
-  if (options.adminToken !== null && safeEqual(token, options.adminToken)) return true;
-  const services = c.get('services');
-  if (!services.db.$client.open) return false;
-  try {
-    const principal = principalForToken(services.db, token, services.clock.now());
-    return principal !== null && principal.actor.role === 'admin' && (principal.scopes?.length ?? 0) === 0;
-  } catch {
-    // A database that cannot be read cannot vouch for a token: the bare statuses then.
-    return false;
-  }
 }
 
 /** METRICS_TOKEN, ADMIN_TOKEN, or an admin's API token (not one limited to scopes). */

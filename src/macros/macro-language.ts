@@ -9,6 +9,7 @@
 import { eq } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
+import { openUnverifiedVisitor } from '../cases/chat-identity.js';
 import { customerStatus } from '../cases/customer-view.js';
 import { customers } from '../db/schema/index.js';
 import type { FieldIssue } from '../errors.js';
@@ -60,7 +61,9 @@ function firstName(name: string): string {
 
 /** The values of one case, for the agent applying the macro. */
 export function macroValues(services: Services, c: CaseRow, actor: Actor): TemplateValues {
-  const customer = services.db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).get();
+  // An unverified chat visitor reads the reply live: they get the name they gave, not the stored customer's (chat-identity.ts).
+  const visitor = c.channel === 'chat' ? openUnverifiedVisitor(services.db, c.id) : null;
+  const customer = visitor ?? services.db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).get();
   const ref = caseRef(c.id);
   const customerName = customer?.name ?? '';
   return new Map<string, string | null>([

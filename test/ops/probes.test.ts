@@ -110,6 +110,26 @@ describe('/readyz', () => {
     expect((await ready(h.app)).status).toBe(200);
   });
 
+  it('/health tells an anonymous caller the database state but not the reason naming the file', async () => {
+    h = createHarness();
+    const app = createApp(h.services, { adminToken: ADMIN_TOKEN, metricsToken: 'metrics-token-0123456789' });
+    watch = watchDatabaseFile(h.db, h.dbPath, createLogger('silent'), { intervalMs: 3_600_000 });
+    h.services.logger = createLogger('silent');
+    fs.renameSync(h.dbPath, `${h.dbPath}.moved`);
+    for (const token of [null, 'not-a-token', h.tokenFor(h.agent({ role: 'manager' }))]) {
+      const res = await app.request('/health', token === null ? {} : { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(503);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ status: 'unavailable', checks: { database: 'gone' } });
+      expect(text).not.toContain(h.dbPath.split('/').slice(0, -1).join('/'));
+    }
+    const detailed = await app.request('/health', { headers: { Authorization: 'Bearer metrics-token-0123456789' } });
+    expect(await detailed.json()).toEqual({ status: 'unavailable', checks: { database: 'gone' }, reason: expect.stringContaining(h.dbPath) });
+    fs.renameSync(`${h.dbPath}.moved`, h.dbPath);
+    watch.check();
+    expect((await app.request('/health')).status).toBe(200);
+  });
+
   it('is not ready when the database is behind the code’s migrations, naming them', async () => {
     h = createHarness();
     const journal = JSON.parse(fs.readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: { tag: string; when: number }[] };

@@ -138,7 +138,7 @@ describe('GET /health checks the database', () => {
 
   it('answers 503 with the reason on a read-only database and on a closed connection', async () => {
     h = createHarness();
-    const res = await readOnlyApp(h.dbPath).request('/health');
+    const res = await readOnlyApp(h.dbPath).request('/health', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(503);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect(await res.json()).toEqual({ status: 'unavailable', checks: { database: 'failed' }, reason: expect.stringMatching(/cannot be written.*SQLITE_READONLY/) });
@@ -153,7 +153,7 @@ describe('GET /health checks the database', () => {
     expect(await write.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503, requestId: write.headers.get('X-Request-Id') });
 
     h.db.$client.close();
-    const closed = await h.app.request('/health');
+    const closed = await h.app.request('/health', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(closed.status).toBe(503);
     expect(await closed.json()).toMatchObject({ reason: 'the database connection is closed' });
     h = null;

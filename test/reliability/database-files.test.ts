@@ -183,7 +183,7 @@ describe('an integrity check that outlasts start-up', () => {
 
     expect(() => transaction(db, () => db.$client.prepare('DELETE FROM queues').run())).toThrow(expect.objectContaining({ code: 'DATABASE_UNAVAILABLE' }));
     const app = createApp(createServices(db, new ManualClock()), { adminToken: ADMIN_TOKEN });
-    const health = await app.request('/health');
+    const health = await app.request('/health', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ checks: { database: 'failed' }, reason: expect.stringContaining('has damaged pages') });
   });

@@ -5,7 +5,7 @@ import type { SavedView } from '../../src/cases/inbox-views.js';
 import { caseRef } from '../../src/cases/case-ref.js';
 import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
-import { Alert, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Table, type FormState, type Option } from '../components.js';
+import { Alert, Badge, Button, CsrfField, EmptyState, Field, PageHeader, SelectField, Table, type FormState, type Option } from '../components.js';
 import { Layout } from '../layout.js';
 import { Time } from '../time.js';
 import { BulkBar, BulkResult, HiddenFilters, SavedViews, SaveViewForm, type InboxTools } from '../partials/inbox-tools.js';
@@ -107,7 +107,17 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
                     <Time at={r.case.updatedAt} short relative />
                   </span>
                 </td>
-                <td data-label="Customer">{r.customerName}</td>
+                <td data-label="Customer">
+                  {r.customerName}
+                  {r.chatUnverified ? (
+                    <>
+                      {' '}
+                      <Badge tone="warning" title="A chat visitor typed this customer’s address; the site did not verify it">
+                        e-mail not verified
+                      </Badge>
+                    </>
+                  ) : null}
+                </td>
                 <td data-label="Status">
                   <StatusBadge label={state?.label ?? r.case.status} category={state?.category} />
                 </td>

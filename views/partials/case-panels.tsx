@@ -181,6 +181,7 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
         </>
       ) : null}
       <h3>Other cases</h3>
+      {d.view.chat && !d.view.chat.emailVerified ? <p class="hint">The chat visitor did not verify this address: these cases may be someone else’s. Don’t discuss them in the chat.</p> : null}
       {d.otherCases.length === 0 ? (
         <p class="muted">None you can see.</p>
       ) : (

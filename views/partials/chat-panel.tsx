@@ -4,6 +4,7 @@
  * it from `/cases/:id/chat/stream`; the reply itself is the page's normal composer.
  */
 import type { ChatPanelData } from '../../src/chat/panel.js';
+import { Badge } from '../components.js';
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 16);
 
@@ -26,7 +27,17 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
         <span class="muted">
           {`${chat.visitor} <${chat.email}>${chat.verified ? ' · verified by the site' : ''} · ${chat.site}`}
         </span>
+        {chat.verified ? null : (
+          <Badge tone="warning" title="The visitor typed this address; the site did not sign it">
+            e-mail not verified
+          </Badge>
+        )}
       </div>
+      {chat.verified ? null : (
+        <p class="hint" id="chat-unverified">
+          {`Anyone can type ${chat.email} into the chat: this visitor may not be that customer. Don’t tell them about the customer’s other cases or account.`}
+        </p>
+      )}
       <ol class="chat-lines" id="chat-lines" aria-live="polite">
         {chat.lines.map((l) => (
           <li class={`chat-line chat-${l.author}`} data-seq={String(l.seq)}>
@@ -43,7 +54,14 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
           </button>
         </form>
       ) : (
-        <p class="muted">{`Ended by ${chat.endedBy ?? 'someone'}. Replies from now on are mailed to ${chat.email}.`}</p>
+        <>
+          <p class="muted">{`Ended by ${chat.endedBy ?? 'someone'}. Replies from now on are mailed to ${chat.email}.`}</p>
+          {chat.verified ? null : (
+            <div class="alert alert-info" role="alert" id="chat-reply-warning">
+              {`Before you reply: your reply goes by e-mail to ${chat.email}, an address the chat visitor typed and did not verify. Whoever reads it may not be the person who chatted; write nothing meant only for the visitor.`}
+            </div>
+          )}
+        </>
       )}
     </section>
   );

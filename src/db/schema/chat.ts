@@ -63,7 +63,29 @@ export const chatSessions = sqliteTable(
     uniqueIndex('chat_sessions_token_idx').on(t.tokenHash),
     index('chat_sessions_case_idx').on(t.caseId),
     index('chat_sessions_state_activity_idx').on(t.state, t.lastActivityAt),
+    /** Transcripts mailed to one address (src/chat/transcript.ts's limit per recipient). */
+    index('chat_sessions_email_idx').on(t.email),
   ],
+);
+
+/**
+ * Every transcript a visitor asked for: the sliding windows of the transcript limits (per
+ * recipient address for visitors the site did not identify, per site) count these rows, so a
+ * restart does not reset them. The recipient is the session's e-mail (erased with it).
+ */
+export const chatTranscripts = sqliteTable(
+  'chat_transcripts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => chatSites.id),
+    requestedAt: integer('requested_at').notNull(),
+  },
+  (t) => [index('chat_transcripts_session_idx').on(t.sessionId, t.requestedAt), index('chat_transcripts_site_idx').on(t.siteId, t.requestedAt)],
 );
 
 export const CHAT_AUTHORS = ['visitor', 'agent', 'system'] as const;

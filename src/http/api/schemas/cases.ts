@@ -89,6 +89,15 @@ export const staffCase = z
       .nullable()
       .meta({ description: 'Why the case is here: the routing ruleset version and the rules that fired.' }),
     suggestions: z.array(z.object({ problemId: z.number().int(), title: z.string(), score: z.number() })),
+    chat: z
+      .object({
+        site: z.string(),
+        state: z.enum(['open', 'ended']),
+        visitorEmail: z.string(),
+        emailVerified: z.boolean().meta({ description: 'false: the visitor typed this address and the site did not sign it; they may not be the customer of that address.' }),
+      })
+      .nullable()
+      .meta({ description: 'A chat case’s visitor (its latest chat); null for other channels.' }),
     version: z.number().int().meta({ description: 'Changes on every write; send it back as `expectedVersion` or `If-Match`.' }),
     transitions: z.array(availableTransition),
   })
