@@ -70,4 +70,21 @@ describe('RateLimiter', () => {
     limiter.take([{ ...perCustomer, key: 'cases:customer:9' }]);
     for (let i = 0; i < 100; i++) limiter.take([{ ...perCustomer, rate: { count: 0, windowMs: 60_000 } }]);
   });
+
+  it('stays bounded under a flood of fresh keys: forgets full buckets first, then the least recently used', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter(clock, 100);
+    const rate = { count: 2, windowMs: 60_000 };
+    // A busy key, used up, stays remembered through the first prune (it is not full again).
+    const busy: Limit = { key: 'links:address:victim', rate: { count: 1, windowMs: 120_000 }, what: 'links' };
+    limiter.take([busy]);
+    for (let i = 0; i < 50; i++) limiter.take([{ key: `links:address:${i}`, rate, what: 'links' }]);
+    clock.advance(30_000); // every fresh key (one taken of two) is full again; the busy one is not
+    for (let i = 50; i < 100; i++) limiter.take([{ key: `links:address:${i}`, rate, what: 'links' }]);
+    expect(limiter.size).toBeLessThanOrEqual(100);
+    expect(refused(() => limiter.take([busy])).code).toBe('TOO_MANY_REQUESTS');
+    // A flood within one window: the room never grows past maxKeys.
+    for (let i = 0; i < 10_000; i++) limiter.take([{ key: `links:address:flood-${i}`, rate, what: 'links' }]);
+    expect(limiter.size).toBeLessThanOrEqual(100);
+  });
 });

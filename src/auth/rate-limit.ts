@@ -68,6 +68,8 @@ export interface Limit {
 interface Bucket {
   tokens: number;
   at: number;
+  /** When the bucket is full again if nothing more is taken (then it is as good as new). */
+  fullAt: number;
 }
 
 export class RateLimiter {
@@ -104,22 +106,40 @@ export class RateLimiter {
       throw new DomainError('TOO_MANY_REQUESTS', `Too many ${what}: at most ${describeRate(rate)}. Try again in ${when}.`, { retryAfterSeconds });
     }
     active.forEach((limit, i) => {
-      buckets[i]!.tokens -= 1;
-      this.#buckets.set(limit.key, buckets[i]!);
+      const bucket = buckets[i]!;
+      bucket.tokens -= 1;
+      bucket.fullAt = now + ((limit.rate.count - bucket.tokens) * limit.rate.windowMs) / limit.rate.count;
+      // Deleted first so that the map's order is the order of last use (oldest first).
+      this.#buckets.delete(limit.key);
+      this.#buckets.set(limit.key, bucket);
     });
     if (this.#buckets.size > this.#maxKeys) this.#prune(now);
+  }
+
+  /** Buckets held (for tests and metrics). */
+  get size(): number {
+    return this.#buckets.size;
   }
 
   #refill(limit: Limit, now: number): Bucket {
     const { count, windowMs } = limit.rate;
     const bucket = this.#buckets.get(limit.key);
-    if (!bucket) return { tokens: count, at: now };
+    if (!bucket) return { tokens: count, at: now, fullAt: now };
     const elapsed = Math.max(0, now - bucket.at);
-    return { tokens: Math.min(count, bucket.tokens + (elapsed * count) / windowMs), at: now };
+    return { tokens: Math.min(count, bucket.tokens + (elapsed * count) / windowMs), at: now, fullAt: bucket.fullAt };
   }
 
-  /** Forgets buckets that have not been used for a day (full again for any rate we accept). */
+  /**
+   * Over `maxKeys` buckets: forgets those full again (as good as new), then, under a flood of
+   * fresh keys, the least recently used until a tenth of the room is free — so memory stays
+   * bounded and pruning runs once per maxKeys/10 new keys, not on every request.
+   */
   #prune(now: number): void {
-    for (const [key, bucket] of this.#buckets) if (now - bucket.at >= 24 * 3_600_000) this.#buckets.delete(key);
+    for (const [key, bucket] of this.#buckets) if (now >= bucket.fullAt) this.#buckets.delete(key);
+    const keep = Math.floor(this.#maxKeys * 0.9);
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size <= keep) break;
+      this.#buckets.delete(key);
+    }
   }
 }
