@@ -135,7 +135,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
-          <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} />
+          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} />
           {d.final ? (
             <p class="muted panel">This case is closed.</p>
           ) : (
@@ -228,7 +228,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       <CaseHeader d={d} oob />
       {d.audience === 'staff' ? (
         <>
-          <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
+          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} oob />
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
           {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}

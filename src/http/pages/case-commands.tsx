@@ -94,7 +94,7 @@ export function formFailure(
         ? () => (
             <>
               {composer()}
-              <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
+              <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} oob />
             </>
           )
         : composer;
