@@ -79,4 +79,13 @@ describe('the timeline speaks in sentences', () => {
     expect(timeline).toMatch(/Routed to General \(normal\) by the routing rules, version 1/);
     expect(timeline).not.toMatch(/case\.(created|resolved)|\(resolve\)|\(start\)| on sla\./);
   });
+
+  it('the header and the routing panel name the queue and say what each rule did in the builder’s words', async () => {
+    const billing = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Charged twice for my invoice', description: 'My card was charged twice for one invoice.', channel: 'web' }, ADMIN);
+    const maria = signedIn(h, h.agent({ name: 'Maria', role: 'manager' }));
+    const html = await (await maria.get(`/cases/C-${billing.id}`)).text();
+    expect(html).toContain(`C-${billing.id} · Billing queue · tier 1`);
+    expect(html).toContain('Billing questions go to billing</strong> → route to queue Billing');
+    expect(html).not.toMatch(/→ route: queue|addTags: tags/);
+  });
 });

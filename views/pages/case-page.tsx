@@ -68,7 +68,7 @@ export function CaseHeader({ d, oob }: { d: CasePageData; oob?: boolean }) {
   const v = d.view;
   return (
     <div id="case-header" hx-swap-oob={oob ? 'true' : undefined}>
-      <PageHeader eyebrow={`${d.ref} · ${v.queue} queue · tier ${v.tier}`} title={v.subject} />
+      <PageHeader eyebrow={`${d.ref} · ${d.timelineNames.queues?.[v.queue] ?? v.queue} queue · tier ${v.tier}`} title={v.subject} />
       <ul class="badges" aria-label="Case status">
         <li>
           <StatusBadge label={v.statusLabel} category={d.category} />
