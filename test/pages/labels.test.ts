@@ -88,4 +88,9 @@ describe('the timeline speaks in sentences', () => {
     expect(html).toContain('Billing questions go to billing</strong> → route to queue Billing');
     expect(html).not.toMatch(/→ route: queue|addTags: tags/);
   });
+
+  it('the inbox’s queue column names the queue', async () => {
+    const html = await (await desk.get('/inbox?view=mine')).text();
+    expect(html).toContain('<td data-label="Queue">General</td>');
+  });
 });
