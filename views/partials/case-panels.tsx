@@ -74,7 +74,7 @@ export function WhyPanel({ d, oob, csrfToken }: { d: StaffCasePageData; oob?: bo
       <h2 id="why-heading">Why is this case here?</h2>
       <dl class="facts">
         <dt>Queue</dt>
-        <dd>{`${v.queue} (tier ${v.tier})`}</dd>
+        <dd>{`${d.timelineNames.queues?.[v.queue] ?? v.queue} (tier ${v.tier})`}</dd>
         <dt>Routing</dt>
         <dd>
           {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
