@@ -139,7 +139,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           {d.final ? (
             <p class="muted panel">This case is closed.</p>
           ) : (
-            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} />
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} />
           )}
         </div>
         <aside class="case-side" aria-label="Case details">
