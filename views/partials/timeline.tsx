@@ -15,7 +15,7 @@ import { formatDuration } from '../../src/cases/log-call.js';
 import { AttachmentList, type FileLink } from './attachments.js';
 import { describeProfileChanges } from './case-panels.js';
 import { capitalized, eventClause, rulesetName, whenEvent } from './event-names.js';
-import { describeChanges, describeData, describeNotification, list, str } from './timeline-text.js';
+import { describeChanges, describeChat, describeData, describeNotification, list, str } from './timeline-text.js';
 
 type Labels = Record<string, string>;
 
@@ -263,6 +263,8 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
           </Line>
         );
       }
+      const chat = describeChat(e.type, d, by);
+      if (chat) return <Line entry={e} kind="system" detail={chat.detail} {...(chat.detailLabel ? { detailLabel: chat.detailLabel } : {})}>{chat.text}</Line>;
       if (Object.keys(d).length === 1 && typeof d.transition === 'string') {
         // Events a transition emits (case.resolved, case.reopened, case.closed…).
         return <Line entry={e} kind="system">{`${capitalized(eventClause(e.type))}: rules and notifications were told (after “${transition(d.transition)}”)`}</Line>;
