@@ -109,3 +109,69 @@ describe('chat: nobody there', () => {
     expect(suite.problems()).toEqual([]);
   }, 40_000);
 });
+
+describe('chat: the agent’s side', () => {
+  it('the chat arrives in the open inbox, the agent answers with a macro, ends the chat, the visitor rates it', async () => {
+    const macro = await suite.server.api('POST', '/api/v1/macros', { name: 'Parcel tracking', body: 'Hi {{customer.firstName}}, your parcel is on its way: it arrives tomorrow.', shared: true });
+    expect(macro.status, await macro.clone().text()).toBe(201);
+    const admin = await suite.newPage(DESKTOP);
+    await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+    const site = await addSite(admin, 'The Shop', 'general');
+
+    const agent = await suite.newPage(DESKTOP);
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
+
+    const visitor = await suite.newPage(DESKTOP);
+    const frame = await openWidget(visitor, site);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByRole('alert').getByText('Your name: required. Your e-mail: a valid e-mail address.').waitFor();
+    await frame.getByLabel('Your name').fill('Vic Visitor');
+    await frame.getByLabel('Your e-mail').fill('vic@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByLabel('Your message').fill('Where is my parcel?');
+    await frame.getByRole('button', { name: 'Send' }).click();
+
+    // No reload: the inbox's live update brings the new chat.
+    const row = agent.locator('tr', { hasText: 'Chat: Where is my parcel?' });
+    await row.waitFor({ timeout: 15_000 });
+    await screenshot(agent, 'chat-desk-03-inbox-1280');
+    await Promise.all([agent.waitForURL(/\/cases\/C-\d+$/), row.getByRole('link').click()]);
+    const panel = agent.locator('#chat-panel');
+    await panel.getByText('Where is my parcel?').waitFor();
+    await frame.getByLabel('Your message').fill('Order 5521.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await panel.getByText('Order 5521.').waitFor({ timeout: 10_000 });
+
+    // The composer says where a reply goes on a chat case.
+    await agent.getByText('Public reply: the customer sees it in the live chat while it is open, by email once it ended.').waitFor();
+    // A macro picked with "#", sent: the visitor gets it as a chat line.
+    await agent.locator('#composer-body').click();
+    await agent.keyboard.type('#parc');
+    await agent.getByRole('listbox', { name: 'Macros' }).getByRole('option', { name: 'Parcel tracking' }).waitFor();
+    await agent.keyboard.press('Enter');
+    await expect.poll(() => agent.locator('#composer-body').inputValue()).toBe('Hi Vic, your parcel is on its way: it arrives tomorrow.');
+    await agent.locator('#macro-send').click();
+    await frame.locator('#chat-lines li', { hasText: 'your parcel is on its way' }).waitFor({ timeout: 10_000 });
+    await panel.getByText('your parcel is on its way').waitFor();
+    await expectAccessible(agent, 'chat-desk-04-case-page-1280');
+
+    // The agent ends it; the visitor sees it end and rates it.
+    await agent.locator('#chat-end').click();
+    await panel.getByText('Chat (ended)').waitFor({ timeout: 10_000 });
+    await frame.getByText('The chat has ended.').waitFor({ timeout: 10_000 });
+    await frame.getByLabel('Anything to add? (optional)').fill('Too slow.');
+    await frame.getByRole('button', { name: 'Not good', exact: true }).click();
+    await frame.getByText('Thank you for your feedback!').waitFor();
+    await screenshot(visitor, 'chat-desk-05-rated-1280');
+    await agent.reload();
+    const timeline = agent.locator('#case-timeline');
+    await timeline.getByText('Vic Visitor rated the help: not satisfied').waitFor();
+    await timeline.getByText('Too slow.').waitFor();
+    await timeline.getByText('Vic Visitor started a live chat on The Shop').waitFor();
+    await timeline.getByText(/^Alice Archer ended the live chat after \d messages$/).waitFor();
+    const text = await timeline.innerText();
+    expect(text).not.toMatch(/chat\.(started|ended)|case\.rated|siteName|hostOrigin|site_/);
+    expect(suite.problems()).toEqual([]);
+  }, 60_000);
+});
