@@ -53,7 +53,7 @@
     return fetch(path, { method: method, headers: headers, body: data === undefined ? undefined : JSON.stringify(data), credentials: 'omit', cache: 'no-store' }).then(function (res) {
       if (res.status === 204) return null;
       return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) { var err = new Error(json.detail || json.title || 'Something went wrong.'); err.status = res.status; err.code = json.code; throw err; }
+        if (!res.ok) { var err = new Error(json.detail || json.title || 'Something went wrong.'); err.status = res.status; err.code = json.code; err.errors = json.errors; throw err; }
         return json;
       });
     });
@@ -68,6 +68,12 @@
     var input = el(type === 'textarea' ? 'textarea' : 'input', Object.assign({ id: id, name: name }, type === 'textarea' ? {} : { type: type }, extra || {}));
     form.appendChild(input);
     return input;
+  }
+  /** A refusal in the form's words: "Your e-mail: a valid e-mail address" for each field the server named. */
+  function problemText(x, labels) {
+    var fields = (x.errors || []).filter(function (e) { return labels[e.path]; });
+    if (!fields.length) return x.message;
+    return fields.map(function (e) { return labels[e.path] + ': ' + e.message + '.'; }).join(' ');
   }
   function errorLine(form) {
     var p = el('p', { class: 'error', role: 'alert' });
@@ -88,14 +94,14 @@
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       err.textContent = '';
-      start({ name: name.value.trim(), email: email.value.trim() }).catch(function (x) { err.textContent = x.message; });
+      start({ name: name.value.trim(), email: email.value.trim() }).catch(function (x) { err.textContent = problemText(x, { name: 'Your name', email: 'Your e-mail' }); });
     });
     main.appendChild(form);
     name.focus();
   }
   function showOffline(info) {
     var a = info.availability;
-    var when = a.reason === 'outside-hours' ? 'We are outside our opening hours' + (a.opensAt ? ' (back ' + new Date(a.opensAt).toLocaleString() + ')' : '') : 'Nobody is available to chat right now';
+    var when = a.reason === 'outside-hours' ? 'We are outside our opening hours' + (a.opensAt ? ' (back ' + new Date(a.opensAt).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }) + ')' : '') : 'Nobody is available to chat right now';
     status(when + '. Leave a message and we will answer by e-mail.', true);
     main.replaceChildren();
     var form = el('form', { id: 'chat-offline', novalidate: '' });
@@ -110,7 +116,7 @@
       err.textContent = '';
       api('POST', '/chat/api/sites/' + site + '/offline', { host: host, name: name.value.trim(), email: email.value.trim(), message: message.value.trim() }).then(function (res) {
         main.replaceChildren(el('p', { class: 'chat-line system', role: 'status' }, 'Thank you! Your message is ' + res.case + '; we will answer by e-mail.'));
-      }, function (x) { err.textContent = x.message; });
+      }, function (x) { err.textContent = problemText(x, { name: 'Your name', email: 'Your e-mail', message: 'Your message' }); });
     });
     main.appendChild(form);
   }

@@ -63,7 +63,8 @@ export function reassignWithin(ctx: CaseContext, input: Omit<ReassignInput, 'exp
       .where(and(eq(staffQueues.staffId, agent.id), eq(staffQueues.queueId, ctx.case.queueId)))
       .get();
     if (!member) {
-      throw new DomainError('STAFF_NOT_FOUND', `${agent.name} does not work the ${ctx.case.queueId} queue.`, { assignee: agent.id, queue: ctx.case.queueId });
+      const queueName = queueById(services.db, ctx.case.queueId)?.name ?? ctx.case.queueId;
+      throw new DomainError('STAFF_NOT_FOUND', `${agent.name} does not work the ${queueName} queue.`, { assignee: agent.id, queue: ctx.case.queueId });
     }
     const override = capacityCheck(ctx, agent, input.overrideCapacity === true);
     unassign(ctx, reason);

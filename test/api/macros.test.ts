@@ -166,13 +166,13 @@ describe('preview and apply', () => {
     const count = events(ref).length;
     const res = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, {});
     expect(res.status).toBe(422);
-    expect(res.json).toMatchObject({ code: 'STAFF_NOT_FOUND', detail: 'Bob Baker does not work the general queue.' });
+    expect(res.json).toMatchObject({ code: 'STAFF_NOT_FOUND', detail: 'Bob Baker does not work the General queue.' });
     expect(events(ref).length).toBe(count);
     expect(loadCase(h.services, before.id)).toEqual(before);
     expect(h.db.select().from(macros).get()!.usageCount).toBe(0);
     // The preview says so beforehand.
     const preview = (await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.alice)).json;
-    expect(preview.problem).toEqual({ code: 'STAFF_NOT_FOUND', message: 'Bob Baker does not work the general queue.' });
+    expect(preview.problem).toEqual({ code: 'STAFF_NOT_FOUND', message: 'Bob Baker does not work the General queue.' });
   });
 
   it('refuses a stale case version or a macro changed since the preview (409), writing nothing', async () => {

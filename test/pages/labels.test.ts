@@ -61,10 +61,37 @@ describe('the timeline speaks in sentences', () => {
     const html = await (await desk.get(`/cases/C-${id}`)).text();
     expect(html).toContain('Mail “Waiting on you” to the customer not sent');
     expect(html).toContain('SMTP_URL is not set (for chloe@example.com)');
-    expect(html).toContain('Updated by the rules on sla.breached');
+    expect(html).toContain('Updated by the rules when an SLA target was missed');
     expect(html).toContain('priority normal → urgent; tags none → vip');
     const timeline = html.slice(html.indexOf('id="case-timeline"'), html.indexOf('</section>', html.indexOf('id="case-timeline"')));
     expect(timeline).toContain('Waiting on you');
     expect(timeline).not.toMatch(/\{&quot;|\{"[a-z]/i); // no JSON object in the timeline
+  });
+
+  it('states, transitions, queues, rulesets and events by the names people know, not their ids', async () => {
+    transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
+    const html = await (await desk.get(`/cases/C-${id}`)).text();
+    const timeline = html.slice(html.indexOf('id="case-timeline"'), html.indexOf('</section>', html.indexOf('id="case-timeline"')));
+    expect(timeline).toContain('New → Open (Start) by Casebook');
+    expect(timeline).toContain('Open → Resolved (Resolve) by Alice');
+    expect(timeline).toContain('The case was resolved: rules and notifications were told (after “Resolve”)');
+    expect(timeline).toContain('The escalation rules (version 1) ran when the case was created');
+    expect(timeline).toMatch(/Routed to General \(normal\) by the routing rules, version 1/);
+    expect(timeline).not.toMatch(/case\.(created|resolved)|\(resolve\)|\(start\)| on sla\./);
+  });
+
+  it('the header and the routing panel name the queue and say what each rule did in the builder’s words', async () => {
+    const billing = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Charged twice for my invoice', description: 'My card was charged twice for one invoice.', channel: 'web' }, ADMIN);
+    const maria = signedIn(h, h.agent({ name: 'Maria', role: 'manager' }));
+    const html = await (await maria.get(`/cases/C-${billing.id}`)).text();
+    expect(html).toContain(`C-${billing.id} · Billing queue · tier 1`);
+    expect(html).toContain('<dt>Queue</dt><dd>Billing (tier 1)</dd>');
+    expect(html).toContain('Billing questions go to billing</strong> → route to queue Billing');
+    expect(html).not.toMatch(/→ route: queue|addTags: tags/);
+  });
+
+  it('the inbox’s queue column names the queue', async () => {
+    const html = await (await desk.get('/inbox?view=mine')).text();
+    expect(html).toContain('<td data-label="Queue">General</td>');
   });
 });

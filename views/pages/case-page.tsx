@@ -68,7 +68,7 @@ export function CaseHeader({ d, oob }: { d: CasePageData; oob?: boolean }) {
   const v = d.view;
   return (
     <div id="case-header" hx-swap-oob={oob ? 'true' : undefined}>
-      <PageHeader eyebrow={`${d.ref} · ${v.queue} queue · tier ${v.tier}`} title={v.subject} />
+      <PageHeader eyebrow={`${d.ref} · ${d.timelineNames.queues?.[v.queue] ?? v.queue} queue · tier ${v.tier}`} title={v.subject} />
       <ul class="badges" aria-label="Case status">
         <li>
           <StatusBadge label={v.statusLabel} category={d.category} />
@@ -135,11 +135,11 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
-          <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} />
+          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} />
           {d.final ? (
             <p class="muted panel">This case is closed.</p>
           ) : (
-            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} />
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} />
           )}
         </div>
         <aside class="case-side" aria-label="Case details">
@@ -228,7 +228,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       <CaseHeader d={d} oob />
       {d.audience === 'staff' ? (
         <>
-          <Timeline caseRef={d.ref} entries={d.timeline} labels={d.stateLabels} oob />
+          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} oob />
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
           {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}

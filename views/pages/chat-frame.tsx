@@ -3,12 +3,13 @@
  * and scripts cannot reach it). Its own document: no staff layout, no cookies; everything
  * it shows after loading is built by public/chat-frame.js from the chat API.
  */
+import { raw } from 'hono/html';
 import { assetUrl } from '../../src/http/pages/assets.js';
 
 export function ChatFrameDocument(p: { siteId: string; siteName: string; host: string }) {
   return (
     <>
-      {'<!DOCTYPE html>'}
+      {raw('<!DOCTYPE html>')}
       <html lang="en">
         <head>
           <meta charset="utf-8" />

@@ -124,7 +124,7 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
                 <td data-label="Priority">
                   <PriorityBadge priority={r.case.priority} short />
                 </td>
-                <td data-label="Queue">{r.case.queueId}</td>
+                <td data-label="Queue">{data.queueOptions.find((o) => o.value === r.case.queueId)?.label ?? r.case.queueId}</td>
                 <td data-label="Assignee">{r.assigneeName ?? <span class="muted">Unassigned</span>}</td>
                 <td data-label="SLA">
                   <SlaBadge status={caseSlaStatus(r.timers, r.case.slaDueAt, data.now)} />

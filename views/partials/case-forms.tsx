@@ -56,6 +56,8 @@ export interface ComposerProps {
   seen?: number | undefined;
   /** Held back: what changed since, and the button that was used. */
   stale?: { changes: CaseChange[]; then: string } | undefined;
+  /** A chat case: public replies go to the live chat while it is open. */
+  chat?: boolean;
 }
 
 /** The mode the composer opens in: the one last posted (it stays in note mode after a note). */
@@ -71,7 +73,7 @@ export function Composer(p: ComposerProps) {
       <CsrfField token={p.ctx.csrfToken} />
       {p.seen !== undefined ? <SeenField seen={p.seen} /> : null}
       <ModeTabs mode={mode} />
-      <ModeBanner />
+      <ModeBanner chat={p.chat === true} />
       <FormError state={p.state} />
       {p.stale ? <StaleWarning changes={p.stale.changes} then={p.stale.then} /> : null}
       <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />

@@ -5,6 +5,8 @@ import type { ProfileChanges } from '../../src/db/schema/index.js';
 import { Badge, CsrfField, Time, type FormState, type Tone } from '../components.js';
 import { CustomerEditDisclosure } from './case-forms.js';
 import { SlaList } from './sla.js';
+import { eventChoice } from '../../src/rules/catalogue.js';
+import { templateSpec } from '../../src/notifications/template-catalog.js';
 
 const CATEGORY_TONES: Record<StateCategory, Tone> = { new: 'info', open: 'info', pending: 'warning', resolved: 'ok', closed: 'muted' };
 
@@ -26,11 +28,25 @@ export function describeProfileChanges(changes: ProfileChanges): string {
     .join('; ');
 }
 
-/** `route: queue billing`, `addTags: tags vip, after-hours` — a rule event as plain text. */
-function describeRuleEvent(event: unknown): string {
+/** "route to queue Billing", "add tags vip, after-hours": a rule event in the builder's words, queues and mails by their names. */
+export function describeRuleEvent(event: unknown, queues: Record<string, string> = {}): string {
   const { type, params } = (event ?? {}) as { type?: string; params?: Record<string, unknown> };
-  const parts = Object.entries(params ?? {}).map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(', ') : String(value)}`);
-  return parts.length ? `${type ?? ''}: ${parts.join('; ')}` : (type ?? '');
+  const choice = eventChoice(type);
+  const shown = (value: unknown, options: string | undefined): string => {
+    const text = Array.isArray(value) ? value.map(String).join(', ') : String(value);
+    if (options === 'queues') return queues[text] ?? text;
+    if (options === 'templates') return templateSpec(text)?.title ?? text;
+    return text;
+  };
+  if (!choice) {
+    const parts = Object.entries(params ?? {}).map(([key, value]) => `${key} ${shown(value, undefined)}`);
+    return parts.length ? `${type ?? ''}: ${parts.join('; ')}` : (type ?? '');
+  }
+  const [first, ...rest] = choice.params;
+  const given = (p: { name: string }) => params?.[p.name] !== undefined && params[p.name] !== '';
+  const head = first && given(first) ? `${choice.label} ${shown(params![first.name], first.options)}` : choice.label;
+  const more = rest.filter(given).map((p) => `${p.label.replace(/ \(.*\)$/, '').toLowerCase()} ${shown(params![p.name], p.options)}`);
+  return [head, ...more].join('; ');
 }
 
 /** "Keep this as an example": one click adds the case, with what happened to it, to a ruleset's examples (a new draft). */
@@ -58,12 +74,12 @@ export function WhyPanel({ d, oob, csrfToken }: { d: StaffCasePageData; oob?: bo
       <h2 id="why-heading">Why is this case here?</h2>
       <dl class="facts">
         <dt>Queue</dt>
-        <dd>{`${v.queue} (tier ${v.tier})`}</dd>
+        <dd>{`${d.timelineNames.queues?.[v.queue] ?? v.queue} (tier ${v.tier})`}</dd>
         <dt>Routing</dt>
         <dd>
           {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
           {v.routing?.error ? <p class="field-error">{`Rules failed: ${v.routing.error}`}</p> : null}
-          {v.routing?.defaultQueue ? <p class="muted">{`Came in through ${v.routing.mailbox ? `the mailbox ${v.routing.mailbox}` : 'an intake path'}, whose default queue is ${v.routing.defaultQueue}: it applies unless a rule routes the case.`}</p> : null}
+          {v.routing?.defaultQueue ? <p class="muted">{`Came in through ${v.routing.mailbox ? `the mailbox ${v.routing.mailbox}` : 'an intake path'}, whose default queue is ${d.timelineNames.queues?.[v.routing.defaultQueue] ?? v.routing.defaultQueue}: it applies unless a rule routes the case.`}</p> : null}
         </dd>
         <dt>Rules that fired</dt>
         <dd>
@@ -72,7 +88,7 @@ export function WhyPanel({ d, oob, csrfToken }: { d: StaffCasePageData; oob?: bo
               {v.routing.fired.map((f) => (
                 <li>
                   <strong>{f.rule}</strong>
-                  {` → ${describeRuleEvent(f.event)}`}
+                  {` → ${describeRuleEvent(f.event, d.timelineNames.queues)}`}
                 </li>
               ))}
             </ul>

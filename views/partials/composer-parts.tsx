@@ -34,10 +34,13 @@ export function ModeTabs({ mode }: { mode: ComposerMode }) {
   );
 }
 
-export function ModeBanner() {
+/** `chat`: a chat case, whose public replies go to the live chat while it is open (mailed once it ended). */
+export function ModeBanner({ chat }: { chat?: boolean }) {
   return (
     <>
-      <p class="mode-banner mode-banner-public when-public">Public reply: the customer sees it and gets it by email.</p>
+      <p class="mode-banner mode-banner-public when-public">
+        {chat ? 'Public reply: the customer sees it in the live chat while it is open, by email once it ended.' : 'Public reply: the customer sees it and gets it by email.'}
+      </p>
       <p class="mode-banner mode-banner-note when-note">
         <strong>Internal note</strong> — customers never see this. Mention a colleague with @ to notify them.
       </p>

@@ -73,3 +73,19 @@ export function describeNotification(d: Record<string, unknown>): EntryText {
   }
   return { text: `Mail “${title}” to ${to}${fallback} not sent`, detail: `${str(d.reason) || 'unknown'}${recipients ? ` (for ${recipients})` : ''}`, detailLabel: 'Why' };
 }
+
+/** A live chat's entries (`chat.started`, `chat.ended`, `chat.transcript_sent`) in words; null for another type. */
+export function describeChat(type: string, d: Record<string, unknown>, by: string): EntryText | null {
+  switch (type) {
+    case 'chat.started':
+      return { text: `${str(d.visitor) || by} started a live chat on ${str(d.siteName) || 'the website'}`, ...(d.hostOrigin ? { detail: str(d.hostOrigin), detailLabel: 'From the page at' } : {}) };
+    case 'chat.ended': {
+      const lines = typeof d.messages === 'number' ? ` after ${d.messages} message${d.messages === 1 ? '' : 's'}` : '';
+      return { text: d.by === 'inactivity' ? `The live chat ended by itself, without messages for a while${lines}` : `${str(d.name) || by} ended the live chat${lines}` };
+    }
+    case 'chat.transcript_sent':
+      return d.delivered === true ? { text: `Chat transcript mailed to ${str(d.to)}` } : { text: 'Chat transcript not mailed', detail: str(d.reason), detailLabel: 'Why' };
+    default:
+      return null;
+  }
+}

@@ -14,9 +14,17 @@ import { formatBytes } from '../../src/attachments/settings.js';
 import { formatDuration } from '../../src/cases/log-call.js';
 import { AttachmentList, type FileLink } from './attachments.js';
 import { describeProfileChanges } from './case-panels.js';
-import { describeChanges, describeData, describeNotification, list, str } from './timeline-text.js';
+import { capitalized, eventClause, rulesetName, whenEvent } from './event-names.js';
+import { describeChanges, describeChat, describeData, describeNotification, list, str } from './timeline-text.js';
 
 type Labels = Record<string, string>;
+
+/** Names people read for what the entries store by id: states, transitions, queues (all optional: an id stands in). */
+export interface TimelineNames {
+  states: Labels;
+  transitions?: Labels;
+  queues?: Labels;
+}
 
 /** What every entry has, staff or customer. */
 type EntryRef = { id: number; at: string };
@@ -89,11 +97,13 @@ function CallEntry({ e }: { e: TimelineEntry }) {
   );
 }
 
-function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
+function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
   const d = e.data;
   const files: Files = { caseRef, files: e.attachments };
   const by = e.actor.name;
-  const state = (name: unknown) => labels[str(name)] ?? str(name);
+  const state = (name: unknown) => names.states[str(name)] ?? str(name);
+  const transition = (name: unknown) => names.transitions?.[str(name)] ?? str(name);
+  const queue = (id: unknown) => names.queues?.[str(id)] ?? str(id);
   switch (e.type) {
     case 'customer.replied':
       return (
@@ -142,13 +152,13 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     case 'case.routed':
       return (
         <Line entry={e} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Rules that fired">
-          {`Routed to ${str(d.queue)} (${str(d.priority)}) by ${str(d.ruleset)} v${str(d.version)}`}
+          {`Routed to ${queue(d.queue)} (${str(d.priority)}) by ${rulesetName(str(d.ruleset))}, version ${str(d.version)}`}
         </Line>
       );
     case 'case.queued':
-      return <Line entry={e} kind="system" detail={str(d.reason)}>{`Waiting for an agent in ${str(d.queue)}`}</Line>;
+      return <Line entry={e} kind="system" detail={str(d.reason)}>{`Waiting for an agent in ${queue(d.queue)}`}</Line>;
     case 'case.waitAlerted':
-      return <Line entry={e} kind="sla-alert">{`Waiting in ${str(d.queue)} for over ${str(d.thresholdMinutes)} min: managers alerted`}</Line>;
+      return <Line entry={e} kind="sla-alert">{`Waiting in ${queue(d.queue)} for over ${str(d.thresholdMinutes)} min: managers alerted`}</Line>;
     case 'case.assigned': {
       const override = d.capacityOverride as { by?: unknown; load?: unknown; capacity?: unknown } | undefined;
       if (override) {
@@ -163,16 +173,16 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     case 'case.unassigned':
       return <Line entry={e} kind="system" detail={str(d.reason)}>Unassigned</Line>;
     case 'case.transferred':
-      return <Line entry={e} kind="system" detail={str(d.reason)} detailLabel="Reason">{`Moved from ${str(d.fromQueue)} to ${str(d.queue)}`}</Line>;
+      return <Line entry={e} kind="system" detail={str(d.reason)} detailLabel="Reason">{`Moved from ${queue(d.fromQueue)} to ${queue(d.queue)}`}</Line>;
     case 'case.escalated':
       return (
         <Line entry={e} kind="escalation" detail={[str(d.reason), d.rule ? `rule: ${str(d.rule)}` : ''].filter(Boolean).join(' · ')} detailLabel="Reason">
-          {`Escalated to ${str(d.queue)} (tier ${str(d.tier)}) by ${by}`}
+          {`Escalated to ${queue(d.queue)} (tier ${str(d.tier)}) by ${by}`}
         </Line>
       );
     case 'case.transitioned': {
       const extra = d.solution ? { detail: str(d.solution), detailLabel: 'Solution' } : d.reason ? { detail: str(d.reason), detailLabel: 'Reason' } : d.note ? { detail: str(d.note), detailLabel: 'Note' } : {};
-      return <Line entry={e} kind="state" {...extra}>{`${state(d.from)} → ${state(d.to)} (${str(d.transition)}) by ${by}`}</Line>;
+      return <Line entry={e} kind="state" {...extra}>{`${state(d.from)} → ${state(d.to)} (${transition(d.transition)}) by ${by}`}</Line>;
     }
     case 'case.rated':
       return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}${d.via === 'mail-link' ? ' (from the link in the resolved mail)' : ''}`}</Line>;
@@ -185,7 +195,7 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     case 'case.updated':
       return (
         <Line entry={e} kind="system" detail={describeChanges(d.changes)} detailLabel="Changed">
-          {d.by === 'rules' ? `Updated by the rules${d.event ? ` on ${str(d.event)}` : ''}` : d.by === 'reapply' ? 'SLA policy re-applied' : `Updated by ${str(d.by) || by}`}
+          {d.by === 'rules' ? `Updated by the rules${d.event ? ` ${whenEvent(str(d.event))}` : ''}` : d.by === 'reapply' ? 'SLA policy re-applied' : `Updated by ${str(d.by) || by}`}
         </Line>
       );
     case 'case.priority_changed':
@@ -218,11 +228,11 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
     case 'rules.evaluated':
       return (
         <Line entry={e} kind="system" detail={list(Array.isArray(d.fired) ? d.fired.map((f) => (f as { rule?: unknown }).rule) : [])} detailLabel="Fired">
-          {`Rules ${str(d.ruleset)} v${str(d.version)} ran on ${str(d.event)}`}
+          {`${capitalized(rulesetName(str(d.ruleset)))} (version ${str(d.version)}) ran ${whenEvent(str(d.event))}`}
         </Line>
       );
     case 'rules.failed':
-      return <Line entry={e} kind="error" detail={str(d.error)}>{`Rules failed on ${str(d.event)}`}</Line>;
+      return <Line entry={e} kind="error" detail={str(d.error)}>{`Rules failed ${whenEvent(str(d.event))}`}</Line>;
     case 'case.solutionOffered':
       return <Line entry={e} kind="system" detail={str(d.title)} detailLabel="Known problem">Solution offered to the customer</Line>;
     case 'case.solutionAccepted':
@@ -253,11 +263,13 @@ function staffEntry(e: TimelineEntry, labels: Labels, caseRef: string) {
           </Line>
         );
       }
+      const chat = describeChat(e.type, d, by);
+      if (chat) return <Line entry={e} kind="system" detail={chat.detail} {...(chat.detailLabel ? { detailLabel: chat.detailLabel } : {})}>{chat.text}</Line>;
       if (Object.keys(d).length === 1 && typeof d.transition === 'string') {
         // Events a transition emits (case.resolved, case.reopened, case.closed…).
-        return <Line entry={e} kind="system">{`${e.type} (after ${d.transition})`}</Line>;
+        return <Line entry={e} kind="system">{`${capitalized(eventClause(e.type))}: rules and notifications were told (after “${transition(d.transition)}”)`}</Line>;
       }
-      return <Line entry={e} kind="system" detail={Object.keys(d).length ? describeData(d) : undefined}>{`${e.type} by ${by}`}</Line>;
+      return <Line entry={e} kind="system" detail={Object.keys(d).length ? describeData(d) : undefined}>{`${capitalized(eventClause(e.type))} (${by})`}</Line>;
   }
 }
 
@@ -303,11 +315,11 @@ export function CustomerTimeline(p: { caseRef: string; entries: CustomerTimeline
 }
 
 /** The staff timeline: every entry. */
-export function Timeline(p: { caseRef: string; entries: TimelineEntry[]; labels: Labels; oob?: boolean }) {
+export function Timeline(p: { caseRef: string; entries: TimelineEntry[]; names: TimelineNames; oob?: boolean }) {
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
       <h2 id="timeline-heading">Timeline</h2>
-      <ol class="events">{p.entries.map((e) => staffEntry(e, p.labels, p.caseRef))}</ol>
+      <ol class="events">{p.entries.map((e) => staffEntry(e, p.names, p.caseRef))}</ol>
     </section>
   );
 }

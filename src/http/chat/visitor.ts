@@ -25,7 +25,7 @@ import { startSchema, startSession, type ChatSession } from '../../chat/sessions
 import { requestTranscript } from '../../chat/transcript.js';
 import { sendVisitorMessage } from '../../chat/visitor-message.js';
 import { clientAddress } from '../pages/env.js';
-import { jsonBody, readJson } from '../json-body.js';
+import { jsonBody, parseWith, readJson } from '../json-body.js';
 import { limitBody } from '../limits.js';
 import type { AppEnv } from '../types.js';
 import { assertOwnOrigin, messageLimits, siteFor, takeChatLimits, visitorChat } from './guard.js';
@@ -63,7 +63,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.post('/chat/api/sites/:site/sessions', async (c) => {
     const services = c.get('services');
     const body = (await readJson(c)) as Record<string, unknown> | null;
-    const { host } = hostOnly.parse(body ?? {});
+    const { host } = parseWith(hostOnly, body ?? {});
     const site = siteFor(c, c.req.param('site'), host);
     const s = services.chat.settings;
     takeChatLimits(c, [
@@ -71,14 +71,14 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
       { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: 'new chats from your address' },
     ]);
     const { host: _host, ...input } = body ?? {};
-    const started = startSession(services, site, host, startSchema.parse(input));
+    const started = startSession(services, site, host, parseWith(startSchema, input));
     return c.json({ token: started.token, session: sessionView(started.session), availability: chatAvailability(services, site) }, 201);
   });
 
   app.post('/chat/api/sites/:site/offline', async (c) => {
     const services = c.get('services');
     const body = (await readJson(c)) as Record<string, unknown> | null;
-    const { host } = hostOnly.parse(body ?? {});
+    const { host } = parseWith(hostOnly, body ?? {});
     const site = siteFor(c, c.req.param('site'), host);
     const s = services.chat.settings;
     takeChatLimits(c, [
@@ -86,7 +86,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
       { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: 'messages from your address' },
     ]);
     const { host: _host, ...input } = body ?? {};
-    const row = await leaveMessage(services, site, leaveMessageSchema.parse(input));
+    const row = await leaveMessage(services, site, parseWith(leaveMessageSchema, input));
     return c.json({ case: `C-${row.id}`, answeredBy: 'email' }, 201);
   });
 

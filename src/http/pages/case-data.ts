@@ -13,6 +13,7 @@ import { customerCaseView, customerTimeline, type CustomerCaseView, type Custome
 import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
 import { usableMacros } from '../../macros/macro-store.js';
 import type { MacroOption } from '../../../views/partials/macro-picker.js';
+import type { TimelineNames } from '../../../views/partials/timeline.js';
 import type { Services } from '../../services.js';
 import type { StateCategory } from '../../workflow/definition.js';
 import { availableTransitions, type AvailableTransition } from '../../workflow/transition.js';
@@ -52,6 +53,8 @@ export interface StaffCasePageData extends CasePageBase {
   timeline: TimelineEntry[];
   timers: SlaStatus[];
   stateLabels: Record<string, string>;
+  /** What the timeline shows for states, transitions and queues stored by name/id. */
+  timelineNames: TimelineNames;
   otherCases: OtherCase[];
   suggestions: { problemId: number; title: string; solution: string }[];
   queues: { id: string; name: string; tier: number }[];
@@ -183,6 +186,11 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     presence: services.presence.others(row.id, principal.staffId, now),
     timers: timerRows.map((t) => timerStatus(t, now)),
     stateLabels,
+    timelineNames: {
+      states: stateLabels,
+      transitions: Object.fromEntries(Object.entries(workflow.transitions).map(([name, t]) => [name, t.label ?? name])),
+      queues: Object.fromEntries(db.select({ id: queues.id, name: queues.name }).from(queues).all().map((q) => [q.id, q.name])),
+    },
     otherCases: [],
     suggestions: [],
     queues: [],

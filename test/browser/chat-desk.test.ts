@@ -1,0 +1,177 @@
+/**
+ * The live chat's other paths in Chromium, the widget on a shop's page on another port (another
+ * origin): nobody free and outside the site's hours, the visitor leaves a message on a phone
+ * (390×844); and the agent's side: the chat arrives in the open inbox without a reload, the
+ * agent answers with a macro picked with `#`, ends the chat from the case page, and the visitor
+ * rates it "Not good" in the widget. Screenshots `chat-desk-*.png`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FrameLocator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, screenshot, signIn, useBrowserSuite, type Server } from './support.js';
+
+const PASSWORD = 'browser chat desk password';
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+let shop: http.Server;
+let shopUrl = '';
+
+beforeAll(async () => {
+  shop = http.createServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>The Shop</h1><p>Our products.</p><script src="${q.get('cb') ?? ''}/chat/widget.js" data-site="${q.get('site') ?? ''}" async></script></body></html>`);
+  });
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => shop.close(() => resolve()));
+});
+
+/** A calendar open one hour on a weekday two days from now (UTC): closed whenever the test runs. */
+async function publishClosedCalendar(server: Server): Promise<void> {
+  const config = ((await (await server.api('GET', '/api/v1/sla-config')).json()) as { config: { calendars: Record<string, unknown> } }).config;
+  const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 2) % 7]!;
+  config.calendars.weekly = { timezone: 'UTC', weekly: { [day]: [['09:00', '10:00']] } };
+  const res = await server.api('PUT', '/api/v1/sla-config', config);
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+const suite = useBrowserSuite(
+  [
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'] },
+    { email: 'adam@casebook.test', name: 'Adam Admin', role: 'admin', password: PASSWORD },
+  ],
+  publishClosedCalendar,
+  { env: { CHANNELS_KEY: 'cd'.repeat(32) } },
+);
+
+/** Registers a chat site on the console; returns its id. */
+async function addSite(admin: Page, name: string, queue: string, calendar = ''): Promise<string> {
+  await admin.goto(`${suite.server.url}/manage/channels`);
+  await admin.getByText('Add a chat site').click();
+  await admin.getByLabel('Name').fill(name);
+  await admin.getByLabel(/Websites allowed/).fill(shopUrl);
+  await admin.getByLabel('Chats go to the queue').selectOption(queue);
+  if (calendar) await admin.getByLabel(/Business hours/).selectOption(calendar);
+  await Promise.all([admin.waitForURL(/\/manage\/channels\/chat-sites\/site_/), admin.getByRole('button', { name: 'Add chat site' }).click()]);
+  return admin.url().split('/').pop()!;
+}
+
+async function openWidget(page: Page, site: string): Promise<FrameLocator> {
+  await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}&site=${site}`);
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  return page.frameLocator('iframe[data-casebook-chat="window"]');
+}
+
+describe('chat: nobody there', () => {
+  it('no agent free, then outside hours: the visitor leaves a message on a phone and it becomes a case', async () => {
+    const admin = await suite.newPage(DESKTOP);
+    await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+    const billing = await addSite(admin, 'Billing desk', 'billing');
+    const closed = await addSite(admin, 'Weekday desk', 'general', 'weekly');
+
+    const visitor = await suite.newPage(PHONE);
+    let frame = await openWidget(visitor, billing);
+    await frame.getByText('Nobody is available to chat right now. Leave a message and we will answer by e-mail.').waitFor();
+    // The window is a standards-mode document: its doctype is markup, not text shown above the header.
+    const window = visitor.frames().find((f) => f.url().includes('/chat/frame/'))!;
+    expect(await window.evaluate(() => [document.compatMode, document.body.innerText.includes('DOCTYPE')])).toEqual(['CSS1Compat', false]);
+    await frame.getByRole('button', { name: 'Send message' }).click();
+    // Each empty field named, nothing typed lost on a refusal.
+    await frame.getByRole('alert').getByText('Your name: required. Your e-mail: a valid e-mail address. Your message: write a message first.').waitFor();
+    await frame.getByLabel('Your name').fill('Olga Offline');
+    await frame.getByLabel('Your e-mail').fill('olga@example');
+    await frame.getByRole('button', { name: 'Send message' }).click();
+    await frame.getByRole('alert').getByText('Your e-mail: a valid e-mail address. Your message: write a message first.').waitFor();
+    expect(await frame.getByLabel('Your name').inputValue()).toBe('Olga Offline');
+    await frame.getByLabel('Your name').fill('Olga Offline');
+    await frame.getByLabel('Your e-mail').fill('olga@example.com');
+    await frame.getByLabel('Your message').fill('Please call me back about invoice 77.');
+    await screenshot(visitor, 'chat-desk-01-offline-390');
+    await frame.getByRole('button', { name: 'Send message' }).click();
+    const thanks = frame.getByRole('status').filter({ hasText: 'Thank you!' });
+    await thanks.waitFor();
+    const ref = /C-\d+/.exec((await thanks.textContent()) ?? '')![0];
+    const created = (await (await suite.server.api('GET', `/api/v1/cases/${ref}`)).json()) as { channel: string; subject: string };
+    expect(created.channel).toBe('email');
+
+    frame = await openWidget(visitor, closed);
+    const hours = frame.getByText(/^We are outside our opening hours \(back .+\)\. Leave a message and we will answer by e-mail\.$/);
+    await hours.waitFor();
+    expect(await hours.textContent()).toMatch(/\(back \w{3}, [^:]*\d\d:00( [AP]M)? UTC\)/); // "back Thu, Dec 3, 09:00 AM UTC": the day, no seconds, the zone
+    await screenshot(visitor, 'chat-desk-02-outside-hours-390');
+    const width = await visitor.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+    expect(suite.problems()).toEqual([]);
+  }, 40_000);
+});
+
+describe('chat: the agent’s side', () => {
+  it('the chat arrives in the open inbox, the agent answers with a macro, ends the chat, the visitor rates it', async () => {
+    const macro = await suite.server.api('POST', '/api/v1/macros', { name: 'Parcel tracking', body: 'Hi {{customer.firstName}}, your parcel is on its way: it arrives tomorrow.', shared: true });
+    expect(macro.status, await macro.clone().text()).toBe(201);
+    const admin = await suite.newPage(DESKTOP);
+    await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+    const site = await addSite(admin, 'The Shop', 'general');
+
+    const agent = await suite.newPage(DESKTOP);
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
+
+    const visitor = await suite.newPage(DESKTOP);
+    const frame = await openWidget(visitor, site);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByRole('alert').getByText('Your name: required. Your e-mail: a valid e-mail address.').waitFor();
+    await frame.getByLabel('Your name').fill('Vic Visitor');
+    await frame.getByLabel('Your e-mail').fill('vic@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByLabel('Your message').fill('Where is my parcel?');
+    await frame.getByRole('button', { name: 'Send' }).click();
+
+    // No reload: the inbox's live update brings the new chat.
+    const row = agent.locator('tr', { hasText: 'Chat: Where is my parcel?' });
+    await row.waitFor({ timeout: 15_000 });
+    await screenshot(agent, 'chat-desk-03-inbox-1280');
+    await Promise.all([agent.waitForURL(/\/cases\/C-\d+$/), row.getByRole('link').click()]);
+    const panel = agent.locator('#chat-panel');
+    await panel.getByText('Where is my parcel?').waitFor();
+    await frame.getByLabel('Your message').fill('Order 5521.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await panel.getByText('Order 5521.').waitFor({ timeout: 10_000 });
+
+    // The composer says where a reply goes on a chat case.
+    await agent.getByText('Public reply: the customer sees it in the live chat while it is open, by email once it ended.').waitFor();
+    // A macro picked with "#", sent: the visitor gets it as a chat line.
+    await agent.locator('#composer-body').click();
+    await agent.keyboard.type('#parc');
+    await agent.getByRole('listbox', { name: 'Macros' }).getByRole('option', { name: 'Parcel tracking' }).waitFor();
+    await agent.keyboard.press('Enter');
+    await expect.poll(() => agent.locator('#composer-body').inputValue()).toBe('Hi Vic, your parcel is on its way: it arrives tomorrow.');
+    await agent.locator('#macro-send').click();
+    await frame.locator('#chat-lines li', { hasText: 'your parcel is on its way' }).waitFor({ timeout: 10_000 });
+    await panel.getByText('your parcel is on its way').waitFor();
+    await expectAccessible(agent, 'chat-desk-04-case-page-1280');
+
+    // The agent ends it; the visitor sees it end and rates it.
+    await agent.locator('#chat-end').click();
+    await panel.getByText('Chat (ended)').waitFor({ timeout: 10_000 });
+    await frame.getByText('The chat has ended.').waitFor({ timeout: 10_000 });
+    await frame.getByLabel('Anything to add? (optional)').fill('Too slow.');
+    await frame.getByRole('button', { name: 'Not good', exact: true }).click();
+    await frame.getByText('Thank you for your feedback!').waitFor();
+    await screenshot(visitor, 'chat-desk-05-rated-1280');
+    await agent.reload();
+    const timeline = agent.locator('#case-timeline');
+    await timeline.getByText('Vic Visitor rated the help: not satisfied').waitFor();
+    await timeline.getByText('Too slow.').waitFor();
+    await timeline.getByText('Vic Visitor started a live chat on The Shop').waitFor();
+    await timeline.getByText(/^Alice Archer ended the live chat after \d messages$/).waitFor();
+    const text = await timeline.innerText();
+    expect(text).not.toMatch(/chat\.(started|ended)|case\.rated|siteName|hostOrigin|site_/);
+    expect(suite.problems()).toEqual([]);
+  }, 60_000);
+});
