@@ -29,6 +29,13 @@ describe('GET /manage', () => {
     expect((await h.as.customer.get('/manage')).status).toBe(404);
   });
 
+  it('links only the areas the viewer may open (webhooks: admins)', async () => {
+    const manager = await (await h.as.manager.get('/manage')).text();
+    expect(manager).not.toContain('href="/manage/webhooks"');
+    expect((await h.as.manager.get('/manage/webhooks')).status).toBe(403);
+    expect(await (await h.as.admin.get('/manage')).text()).toContain('href="/manage/webhooks"');
+  });
+
   it('says when nothing needs attention', async () => {
     const text = textOf(await (await h.as.manager.get('/manage')).text());
     expect(text).toContain('Drafts not published 0');

@@ -10,8 +10,10 @@ export function homePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.get('/manage', (c) => {
     managerOf(c);
-    const areas = c.get('pageOptions').manageLinks.filter((l) => l.href !== '/manage');
-    return sendHtml(c, <ManageHomePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} attention={needsAttention(c.get('services'))} areas={areas} />);
+    const viewer = viewerOf(c)!;
+    // the viewer's links: admin-only areas (webhooks) are not offered to managers
+    const areas = viewer.manage.filter((l) => l.href !== '/manage');
+    return sendHtml(c, <ManageHomePage viewer={viewer} csrfToken={c.get('csrfToken')} attention={needsAttention(c.get('services'))} areas={areas} />);
   });
   return app;
 }
