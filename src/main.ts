@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { DatabaseAccessError } from './db/access.js';
 import { openServerDatabase } from './db/startup.js';
+import { DatabaseInUseError, lockFileOf, lockServerDatabase, type ServerLock } from './db/server-lock.js';
 import { watchDatabaseFile } from './db/file-watch.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { describeRefusedRuleset } from './definitions/registry.js';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   processMetrics(); // the event-loop lag is measured from the start
   validateSchedule('SLA_SWEEP_CRON', config.slaSweepCron);
   validateSchedule('REPORT_CRON', config.reportCron);
+  validateSchedule('CHAT_SWEEP_CRON', config.chatSweepCron);
 
   const files = loadDefinitionFiles({
     workflowsDir: config.workflowsDir,
@@ -72,8 +74,20 @@ async function main(): Promise<void> {
   // Bind the port before the database is opened: a port in use stops here, nothing written.
   const http = await bindServer({ port: config.port, host: config.host });
 
+  // One server per database file: a second one stops here, before it looks at the file. A
+  // lock file that cannot be created (a read-only folder) is left to opening the database to
+  // explain, in its own words; should the database open all the same, the server runs unlocked.
+  let lock: ServerLock | null = null;
+  let unlocked: DatabaseAccessError | null = null;
+  try {
+    lock = lockServerDatabase(config.databasePath);
+  } catch (error) {
+    if (!(error instanceof DatabaseAccessError)) throw error;
+    unlocked = error;
+  }
   // Refuses a damaged, empty or foreign file with one line; `created`: no file was there.
   const { db, created } = await openServerDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs, logger });
+  if (unlocked) logger.warn('the server lock file cannot be created: a second server on this database would not be refused', { lockFile: lockFileOf(config.databasePath), reason: unlocked.message });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const fileWatch = watchDatabaseFile(db, config.databasePath, logger);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
@@ -171,6 +185,7 @@ async function main(): Promise<void> {
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();
+    lock?.release();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -183,9 +198,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DatabaseAccessError || error instanceof PortInUseError) {
+  if (error instanceof DatabaseAccessError || error instanceof DatabaseInUseError || error instanceof PortInUseError || error instanceof ConfigError || error instanceof ScheduleError) {
     process.stderr.write(`Casebook cannot start: ${error.message}\n`);
-  } else if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
+  } else if (error instanceof DefinitionFileError) {
     process.stderr.write(`Casebook cannot start:\n${error.message}\n`);
   } else {
     process.stderr.write(`Casebook failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
