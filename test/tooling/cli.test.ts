@@ -53,6 +53,14 @@ beforeAll(() => {
 });
 
 describe('the command-line scripts', () => {
+  it('named in the README and docs/ (`npm run x`) all exist', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const docs = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => path.join('docs', f))];
+    const named = new Set(docs.flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => m[1]!)));
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((name) => !(name in pkg.scripts))).toEqual([]);
+  });
+
   it('are all covered here', () => {
     expect([...SCRIPTS.keys()].sort()).toEqual(['backup', 'bench:seed', 'import', 'report', 'restore', 'rules:export', 'rules:import', 'sla:sweep']);
   });
