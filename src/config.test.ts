@@ -103,3 +103,18 @@ describe('a bad value stops start-up with one line naming the variable', () => {
     expect(loadConfig({ MAIL_FROM: 'support@example.com' }, '/srv').mailFrom).toBe('support@example.com');
   });
 });
+
+describe('the default PUBLIC_URL', () => {
+  it.each([
+    [{}, 'http://127.0.0.1:3000'],
+    [{ HOST: '0.0.0.0', PORT: '8080' }, 'http://localhost:8080'],
+    [{ HOST: '::' }, 'http://localhost:3000'],
+    [{ HOST: '::1' }, 'http://[::1]:3000'],
+    [{ HOST: 'fd00::5' }, 'http://[fd00::5]:3000'],
+    [{ HOST: 'casebook.internal' }, 'http://casebook.internal:3000'],
+  ])('%j → %s, a URL the app can use', (env, url) => {
+    const config = loadConfig(env, '/srv');
+    expect(config.publicUrl).toBe(url);
+    expect(new URL(config.publicUrl).origin).toBe(url);
+  });
+});

@@ -142,10 +142,16 @@ function rate(name: string, raw: string | undefined, fallback: Rate): Rate {
   return parsed;
 }
 
+/** HOST as it goes into the default PUBLIC_URL: every address (0.0.0.0, ::) is reached as localhost; an IPv6 address in brackets. */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = portNumber('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
-  const publicBase = publicUrl(env.PUBLIC_URL, `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+  const publicBase = publicUrl(env.PUBLIC_URL, `http://${hostForUrl(host)}:${port}`);
   const adminToken = env.ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
