@@ -27,6 +27,7 @@ import { closeDeadRuns } from './scheduler/claim-tick.js';
 import { ScheduleError, startScheduler, validateSchedule } from './scheduler/scheduler.js';
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
+import { firstAccountsHint } from './seed/first-accounts.js';
 import { createServices } from './compose.js';
 import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
 import { catchUp } from './sla/run-sweep.js';
@@ -140,6 +141,9 @@ async function main(): Promise<void> {
       printDemo(config, report, token);
     }
   }
+
+  const firstAccounts = firstAccountsHint(db, { adminToken: config.adminToken, publicUrl: config.publicUrl });
+  if (firstAccounts) process.stdout.write(`${firstAccounts}\n`);
 
   const app = createApp(services, { adminToken: config.adminToken, metricsToken: config.metricsToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const deadRuns = closeDeadRuns(db, systemClock.now());
