@@ -161,7 +161,13 @@ async function main(): Promise<void> {
     (error: unknown) => logger.error('catching up on pending work failed', { error }),
   );
 
-  const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
+  const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort }).catch((error: NodeJS.ErrnoException) => {
+    const where = `${config.email.smtpHost}:${config.email.smtpPort}`;
+    if (!error.code) throw error;
+    throw new ConfigError(
+      `cannot receive mail on ${where} (INBOUND_SMTP_HOST, INBOUND_SMTP_PORT): ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'this user may not bind that port (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EADDRNOTAVAIL' ? 'that is not an address of this machine' : error.message} (${error.code}). Fix: set INBOUND_SMTP_PORT to a free port this user may bind (2525, with the MX port forwarded to it) and INBOUND_SMTP_HOST to an address of this machine, or unset INBOUND_SMTP_PORT`,
+    );
+  });
   if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
   const imapPoller = config.email.imap ? startImapPoller(services, config.email.imap) : null;
   // The mailboxes managed on /manage/channels: one poller each, restarted when the console changes one.

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
@@ -75,6 +76,19 @@ describe('a bad environment value', () => {
       expect(fs.existsSync(path.join(dir, `bad-${i}`, 'casebook.db')), JSON.stringify(env)).toBe(false);
     });
   }, 60_000);
+});
+
+describe('a mail port that cannot be bound (INBOUND_SMTP_PORT)', () => {
+  it('stops start-up with one line naming both variables', async () => {
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    try {
+      const result = await refusedStart(path.join(dir, 'smtp', 'casebook.db'), { INBOUND_SMTP_HOST: '127.0.0.1', INBOUND_SMTP_PORT: String(port) });
+      expectOneLine(result, new RegExp(`cannot receive mail on 127\\.0\\.0\\.1:${port} \\(INBOUND_SMTP_HOST, INBOUND_SMTP_PORT\\): the port is in use \\(EADDRINUSE\\)\\. Fix: set INBOUND_SMTP_PORT`));
+    } finally {
+      blocker.close();
+    }
+  }, 30_000);
 });
 
 describe('a second server on the same DATABASE_PATH', () => {
