@@ -23,6 +23,7 @@ import { loadDefinitionFiles } from '../src/definitions/files.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
 import { builtinActions, createServices } from '../src/compose.js';
 import { rebuildSearchIndex } from '../src/search/rebuild-index.js';
+import { readCommandLine, runCli, UsageError } from '../src/cli.js';
 import { MESSAGE_TYPES } from '../src/search/documents.js';
 import { caseText, customerProfile, messageText } from './support/search-text.js';
 
@@ -218,13 +219,25 @@ export function ensureStore(cases: number, dueFraction: number, log: (line: stri
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = new Map<string, string>();
-  for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-  const result = seedStore({
-    file: path.resolve(args.get('out') ?? path.join(ROOT, '.bench', 'store.db')),
-    cases: Number(args.get('cases') ?? 1_000_000),
-    dueFraction: Number(args.get('due') ?? 0.01),
-    log: (line) => process.stdout.write(`${line}\n`),
+  runCli(() => {
+    const usage = [
+      'Usage: npm run bench:seed -- [--cases N] [--due FRACTION] [--out FILE]',
+      '  builds a large store for benchmarks, in batched transactions',
+      '  --cases N          open cases (default 1000000)',
+      '  --due FRACTION     share of them with a breach due at the store\'s "now" (default 0.01)',
+      '  --out FILE         the store to write (default .bench/store.db)',
+    ].join('\n');
+    const { options } = readCommandLine(process.argv.slice(2), { usage, options: { cases: 'value', due: 'value', out: 'value' } });
+    const cases = Number(options.get('cases') ?? 1_000_000);
+    const dueFraction = Number(options.get('due') ?? 0.01);
+    if (!Number.isInteger(cases) || cases < 1) throw new UsageError(`--cases must be a whole number of cases, got "${String(options.get('cases'))}".`, usage);
+    if (!(dueFraction >= 0 && dueFraction <= 1)) throw new UsageError(`--due must be a fraction from 0 to 1, got "${String(options.get('due'))}".`, usage);
+    const result = seedStore({
+      file: path.resolve(String(options.get('out') ?? path.join(ROOT, '.bench', 'store.db'))),
+      cases,
+      dueFraction,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
   });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -4,12 +4,13 @@
  * (docs/deploying.md "Backups").
  */
 import { backupDatabase } from '../src/backup/backup.js';
-import { runCli } from '../src/cli.js';
+import { readCommandLine, runCli, UsageError } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
 
 runCli(async () => {
-  const target = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
-  if (!target) throw new Error('Usage: npm run backup -- <file>   (a new file: the backup never overwrites one)');
+  const usage = 'Usage: npm run backup -- <file>   a consistent copy of DATABASE_PATH (and the attachments, to <file>-files/) while the server runs; a new file: the backup never overwrites one';
+  const [target] = readCommandLine(process.argv.slice(2), { usage, options: {}, positional: 1 }).args;
+  if (!target) throw new UsageError('Name the backup file to write.', usage);
   const config = loadConfig();
   const result = await backupDatabase(config.databasePath, target, { attachmentsDir: config.attachments.dir });
   process.stdout.write(`Backed up ${config.databasePath} to ${result.file} (${result.bytes} bytes, ${result.cases} cases)\n`);

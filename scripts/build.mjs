@@ -90,5 +90,17 @@ export async function build({ force = false, quiet = false, out = DIST } = {}) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await build({ force: process.argv.includes('--force') });
+  const at = process.argv.indexOf('--out');
+  const out = at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : DIST;
+  try {
+    await build({ force: process.argv.includes('--force'), out });
+  } catch (error) {
+    // A checkout this user may not write (owned by the deploying user): one line, not a stack.
+    if (!['EACCES', 'EPERM', 'EROFS'].includes(error?.code)) throw error;
+    process.stderr.write(
+      `Casebook cannot build ${path.relative(ROOT, out) || out}/: ${error.path ?? out} cannot be written (${error.code}). ` +
+        `Fix: run npm run build as the user who owns ${ROOT} (after each update), then npm start as this one, or let this user write ${out}\n`,
+    );
+    process.exit(1);
+  }
 }

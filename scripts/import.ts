@@ -6,7 +6,7 @@
  * file skips the cases already imported. Exit code 2 when some lines failed.
  */
 import fs from 'node:fs';
-import { openForCli, parseArgs, runCli } from '../src/cli.js';
+import { openForCli, readCommandLine, runCli, UsageError } from '../src/cli.js';
 import { importCases } from '../src/import/import-cases.js';
 import { ndjsonLines } from '../src/import/ndjson-lines.js';
 import type { Actor } from '../src/roles.js';
@@ -15,9 +15,9 @@ import { drainOutboxFully } from '../src/sla/run-sweep.js';
 const IMPORT_ACTOR: Actor = { type: 'system', id: null, role: 'admin', name: 'import (command line)' };
 
 runCli(async () => {
-  const [file, ...rest] = process.argv.slice(2);
-  if (!file || file.startsWith('--')) throw new Error('Usage: npm run import -- <file.ndjson | -> [--json]');
-  const args = parseArgs(rest);
+  const usage = 'Usage: npm run import -- <file.ndjson | -> [--json]   import cases from NDJSON (- for standard input; docs/import.md)';
+  const { options: args, args: [file] } = readCommandLine(process.argv.slice(2), { usage, options: { json: 'flag' }, positional: 1 });
+  if (!file) throw new UsageError('Name the file to import.', usage);
   const input = file === '-' ? process.stdin : fs.createReadStream(file);
   const cli = openForCli();
   try {

@@ -59,6 +59,15 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
-echo "pretest: run this (as root), then npm test again:" >&2
-echo "  sudo sh -c '$command'" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "pretest: this is not a Debian/Ubuntu system (no apt-get): install them with its package manager, then run npm test again" >&2
+  exit 1
+fi
+echo "pretest: run this as root, then npm test again:" >&2
+if command -v sudo >/dev/null 2>&1; then
+  echo "  sudo sh -c '$command'" >&2
+else
+  # no sudo here: su asks for root's password
+  echo "  su -c '$command'" >&2
+fi
 exit 1

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { openForCli, parseArgs, runCli } from '../src/cli.js';
+import { openForCli, readCommandLine, runCli } from '../src/cli.js';
 import type { ReportSummary } from '../src/reports/build-report.js';
 import { createReport } from '../src/reports/create-report.js';
 import { reportFileName } from '../src/reports/file-name.js';
@@ -22,7 +22,17 @@ function instant(name: string, text: string | true | undefined, zone: string, fa
 }
 
 runCli(async () => {
-  const args = parseArgs(process.argv.slice(2));
+  const { options: args } = readCommandLine(process.argv.slice(2), {
+    usage: [
+      'Usage: npm run report -- [--from DATE] [--to DATE] [--at-risk-hours N] [--out DIR] [--no-email]',
+      '  builds an SLA escalation report, stores it and mails it to the managers (with SMTP_URL)',
+      '  --from, --to        2026-03-01 (midnight in REPORT_TIMEZONE) or an ISO instant; default: the last 24 hours',
+      '  --at-risk-hours N   business hours ahead that count as at risk (default REPORT_AT_RISK_HOURS)',
+      '  --out DIR           also write the report as HTML and CSV into DIR',
+      '  --no-email          do not mail it',
+    ].join('\n'),
+    options: { from: 'value', to: 'value', 'at-risk-hours': 'value', out: 'value', 'no-email': 'flag' },
+  });
   const cli = openForCli();
   try {
     const zone = cli.config.reportTimezone;

@@ -4,12 +4,13 @@
  * database in use is refused (docs/deploying.md "Backups").
  */
 import { restoreDatabase } from '../src/backup/restore.js';
-import { runCli } from '../src/cli.js';
+import { readCommandLine, runCli, UsageError } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
 
 runCli(() => {
-  const source = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
-  if (!source) throw new Error('Usage: npm run restore -- <file>   (a backup made by npm run backup; stop the server first)');
+  const usage = 'Usage: npm run restore -- <file>   put a backup made by npm run backup in place of DATABASE_PATH (stop the server first)';
+  const [source] = readCommandLine(process.argv.slice(2), { usage, options: {}, positional: 1 }).args;
+  if (!source) throw new UsageError('Name the backup file to restore.', usage);
   const config = loadConfig();
   const result = restoreDatabase(source, config.databasePath, { attachmentsDir: config.attachments.dir });
   process.stdout.write(`Restored ${result.file} from ${source} (${result.cases} cases)\n`);

@@ -1,10 +1,13 @@
 /** `npm run rules:export [-- --rules-dir DIR --workflows-dir DIR]`: write the published definitions to files. */
 import path from 'node:path';
-import { openForCli, parseArgs, runCli } from '../src/cli.js';
+import { openForCli, readCommandLine, runCli } from '../src/cli.js';
 import { exportDefinitions } from '../src/definitions/export-import.js';
 
 runCli(() => {
-  const args = parseArgs(process.argv.slice(2));
+  const { options: args } = readCommandLine(process.argv.slice(2), {
+    usage: 'Usage: npm run rules:export [-- --rules-dir DIR --workflows-dir DIR]   write the published definitions to the folders (default: RULES_DIR, WORKFLOWS_DIR)',
+    options: { 'rules-dir': 'value', 'workflows-dir': 'value' },
+  });
   const cli = openForCli();
   try {
     const rulesDir = path.resolve(String(args.get('rules-dir') ?? cli.config.rulesDir));

@@ -1,9 +1,12 @@
 /** `npm run sla:sweep`: record the SLA warnings, breaches and queue wait alerts due now and perform the work they cause. */
-import { openForCli, parseArgs, runCli } from '../src/cli.js';
+import { openForCli, readCommandLine, runCli } from '../src/cli.js';
 import { runSlaSweep } from '../src/sla/run-sweep.js';
 
 runCli(async () => {
-  const args = parseArgs(process.argv.slice(2));
+  const { options: args } = readCommandLine(process.argv.slice(2), {
+    usage: 'Usage: npm run sla:sweep [-- --json]   record the SLA warnings, breaches and queue wait alerts due now and do the work they cause',
+    options: { json: 'flag' },
+  });
   const cli = openForCli();
   try {
     const run = await runSlaSweep(cli.services);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('SEED_DEMO', () => {
   it.each([
@@ -60,5 +60,61 @@ describe('PHONE_WEBHOOK_SECRET', () => {
     expect(loadConfig({}, '/srv').phone).toEqual({ webhookSecret: null, toleranceSeconds: 300 });
     expect(loadConfig({ PHONE_WEBHOOK_SECRET: ' s3cret-s3cret-s3cret ' }, '/srv').phone.webhookSecret).toBe('s3cret-s3cret-s3cret');
     expect(() => loadConfig({ PHONE_WEBHOOK_SECRET: 'short' }, '/srv')).toThrow('PHONE_WEBHOOK_SECRET must be at least 16 characters long');
+  });
+});
+
+describe('a bad value stops start-up with one line naming the variable', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a port number, got "abc"'],
+    [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL must start with smtp:// or smtps://'],
+    [{ SMTP_URL: 'smtp://user:pass@mail.example.com:abc' }, 'SMTP_URL must be a URL'],
+    [{ PUBLIC_URL: 'support.example.com' }, 'PUBLIC_URL must be the http or https address people reach Casebook at'],
+    [{ PUBLIC_URL: 'ftp://support.example.com' }, 'PUBLIC_URL must be the http or https address'],
+    [{ MAIL_FROM: 'Support <support>' }, 'MAIL_FROM must be an address such as support@example.com'],
+    [{ REPORT_TIMEZONE: 'Mars/Base' }, 'REPORT_TIMEZONE must be a time zone such as UTC or Europe/Berlin, got "Mars/Base"'],
+    [{ RETENTION_DAYS: 'a month' }, 'RETENTION_DAYS must be a whole number of days from 1 to 36500, got "a month"'],
+    [{ CHANNELS_KEY: 'short' }, 'CHANNELS_KEY must be 32 random bytes'],
+    [{ CHAT_INACTIVITY_MINUTES: 'abc' }, 'CHAT_INACTIVITY_MINUTES must be whole minutes from 1 to 10080, got "abc"'],
+    [{ CHAT_MESSAGE_MAX_CHARS: '50000' }, 'CHAT_MESSAGE_MAX_CHARS must be a number of characters from 1 to 20000, got "50000"'],
+  ])('%j', (env, message) => {
+    let thrown: unknown;
+    try {
+      loadConfig(env, '/srv');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toContain(message);
+    expect((thrown as Error).message).not.toContain('\n');
+  });
+
+  it('never echoes the SMTP password', () => {
+    for (const SMTP_URL of ['smtp://casebook:s3cret-pass@mail.example.com:abc', 'http://casebook:s3cret-pass@mail.example.com']) {
+      expect(() => loadConfig({ SMTP_URL }, '/srv')).toThrow(/casebook:\*\*\*@mail\.example\.com/);
+      expect(() => loadConfig({ SMTP_URL }, '/srv')).not.toThrow(/s3cret-pass/);
+    }
+  });
+
+  it('takes good values as they are', () => {
+    const config = loadConfig({ SMTP_URL: 'smtps://u%40x:p%2Fw@mail.example.com:465', PUBLIC_URL: 'https://support.example.com/', MAIL_FROM: 'Example Support <support@example.com>', REPORT_TIMEZONE: 'Europe/Berlin', CHAT_INACTIVITY_MINUTES: '5' }, '/srv');
+    expect(config).toMatchObject({ smtpUrl: 'smtps://u%40x:p%2Fw@mail.example.com:465', publicUrl: 'https://support.example.com', secureCookies: true, mailFrom: 'Example Support <support@example.com>', reportTimezone: 'Europe/Berlin' });
+    expect(config.chat.inactivityMinutes).toBe(5);
+    expect(loadConfig({ MAIL_FROM: 'support@example.com' }, '/srv').mailFrom).toBe('support@example.com');
+  });
+});
+
+describe('the default PUBLIC_URL', () => {
+  it.each([
+    [{}, 'http://127.0.0.1:3000'],
+    [{ HOST: '0.0.0.0', PORT: '8080' }, 'http://localhost:8080'],
+    [{ HOST: '::' }, 'http://localhost:3000'],
+    [{ HOST: '::1' }, 'http://[::1]:3000'],
+    [{ HOST: 'fd00::5' }, 'http://[fd00::5]:3000'],
+    [{ HOST: 'casebook.internal' }, 'http://casebook.internal:3000'],
+  ])('%j → %s, a URL the app can use', (env, url) => {
+    const config = loadConfig(env, '/srv');
+    expect(config.publicUrl).toBe(url);
+    expect(new URL(config.publicUrl).origin).toBe(url);
   });
 });

@@ -7,6 +7,9 @@ import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSett
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 import { ChannelsKeyError, parseChannelsKey, type ChannelsKey } from './channels/secrets.js';
 import { RULES_ENGINES, type RulesEngine } from './rules/run-ruleset.js';
+import { ConfigError, mailFrom, publicUrl, smtpUrl, timeZone, wholeNumber } from './config-checks.js';
+
+export { ConfigError } from './config-checks.js';
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface Config {
@@ -73,8 +76,6 @@ export interface Config {
   chatSweepCron: string;
 }
 
-export class ConfigError extends Error {}
-
 function bool(name: string, raw: string | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -82,7 +83,7 @@ function bool(name: string, raw: string | undefined, fallback: boolean): boolean
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-function int(name: string, raw: string | undefined, fallback: number): number {
+function portNumber(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
@@ -141,10 +142,16 @@ function rate(name: string, raw: string | undefined, fallback: Rate): Rate {
   return parsed;
 }
 
+/** HOST as it goes into the default PUBLIC_URL: every address (0.0.0.0, ::) is reached as localhost; an IPv6 address in brackets. */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const port = int('PORT', env.PORT, 3000);
+  const port = portNumber('PORT', env.PORT, 3000);
   const host = env.HOST || '127.0.0.1';
-  const publicUrl = (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, '');
+  const publicBase = publicUrl(env.PUBLIC_URL, `http://${hostForUrl(host)}:${port}`);
   const adminToken = env.ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
@@ -173,25 +180,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     defaultWorkflow: env.DEFAULT_WORKFLOW || 'support',
     slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
     reportCron: env.REPORT_CRON || '0 7 * * *',
-    reportTimezone: env.REPORT_TIMEZONE || 'UTC',
+    reportTimezone: timeZone('REPORT_TIMEZONE', env.REPORT_TIMEZONE, 'UTC'),
     reportAtRiskHours: positive('REPORT_AT_RISK_HOURS', env.REPORT_AT_RISK_HOURS, 4),
     retentionDays: retentionDays(env.RETENTION_DAYS),
     queueWaitAlertMinutes: minutes('QUEUE_WAIT_ALERT_MINUTES', env.QUEUE_WAIT_ALERT_MINUTES, 30),
     chatSweepCron: env.CHAT_SWEEP_CRON || '*/10 * * * * *',
     chat: {
       ...DEFAULT_CHAT_SETTINGS,
-      inactivityMinutes: Math.max(1, int('CHAT_INACTIVITY_MINUTES', env.CHAT_INACTIVITY_MINUTES, DEFAULT_CHAT_SETTINGS.inactivityMinutes)),
-      maxMessageChars: Math.min(20_000, Math.max(1, int('CHAT_MESSAGE_MAX_CHARS', env.CHAT_MESSAGE_MAX_CHARS, DEFAULT_CHAT_SETTINGS.maxMessageChars))),
+      inactivityMinutes: wholeNumber('CHAT_INACTIVITY_MINUTES', env.CHAT_INACTIVITY_MINUTES, DEFAULT_CHAT_SETTINGS.inactivityMinutes, 1, 10_080, 'whole minutes'),
+      maxMessageChars: wholeNumber('CHAT_MESSAGE_MAX_CHARS', env.CHAT_MESSAGE_MAX_CHARS, DEFAULT_CHAT_SETTINGS.maxMessageChars, 1, 20_000, 'a number of characters'),
       messagesPerVisitor: rate('CHAT_VISITOR_RATE', env.CHAT_VISITOR_RATE, DEFAULT_CHAT_SETTINGS.messagesPerVisitor),
       messagesPerSite: rate('CHAT_SITE_RATE', env.CHAT_SITE_RATE, DEFAULT_CHAT_SETTINGS.messagesPerSite),
       sessionsPerSite: rate('CHAT_SITE_SESSION_RATE', env.CHAT_SITE_SESSION_RATE, DEFAULT_CHAT_SETTINGS.sessionsPerSite),
       transcriptsPerAddress: rate('CHAT_TRANSCRIPT_ADDRESS_RATE', env.CHAT_TRANSCRIPT_ADDRESS_RATE, DEFAULT_CHAT_SETTINGS.transcriptsPerAddress),
       transcriptsPerSite: rate('CHAT_TRANSCRIPT_SITE_RATE', env.CHAT_TRANSCRIPT_SITE_RATE, DEFAULT_CHAT_SETTINGS.transcriptsPerSite),
     },
-    smtpUrl: env.SMTP_URL?.trim() || null,
-    mailFrom: env.MAIL_FROM || 'Casebook <casebook@localhost>',
-    publicUrl,
-    secureCookies: bool('SECURE_COOKIES', env.SECURE_COOKIES, publicUrl.startsWith('https:')),
+    smtpUrl: smtpUrl(env.SMTP_URL),
+    mailFrom: mailFrom(env.MAIL_FROM, 'Casebook <casebook@localhost>'),
+    publicUrl: publicBase,
+    secureCookies: bool('SECURE_COOKIES', env.SECURE_COOKIES, publicBase.startsWith('https:')),
     trustProxy: proxies(env.TRUST_PROXY),
     rateLimits: {
       casesPerToken: rate('RATE_LIMIT_CASES_PER_TOKEN', env.RATE_LIMIT_CASES_PER_TOKEN, DEFAULT_RATE_LIMITS.casesPerToken),

@@ -3,8 +3,10 @@
  * default) or one readable line (`LOG_FORMAT=pretty`, for a terminal). Every entry carries
  * `time` (ISO 8601), `level` (its name) and `msg`, then its fields; an `Error` field becomes
  * `{ message, stack }`. Secrets never reach a line: fields named like credentials (passwords,
- * tokens, Authorization and Cookie headers, CSRF fields), at the top level or one level down
- * (`headers.authorization`), are written as `[redacted]` (REDACTED_FIELDS).
+ * secrets, tokens, API keys, Authorization and Cookie headers, CSRF fields: SECRET_FIELD), at
+ * any depth (`headers.authorization`, `webhook.signingSecret`), are written as `[redacted]`,
+ * and in every string (the message, an error's message and stack) the password of a URL
+ * (`smtp://user:[redacted]@host`), a bearer token and a Casebook API token (`cb_…`) are too.
  */
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 
@@ -20,7 +22,7 @@ export interface Logger {
   enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
-/** Field names whose values are never logged (matched exactly, at the top level and one level down). */
+/** Field names whose values are never logged, matched exactly (SECRET_FIELD matches them, and more). */
 export const REDACTED_FIELDS = [
   'authorization',
   'Authorization',
@@ -47,10 +49,43 @@ export const REDACTED_FIELDS = [
 
 export const REDACTED = '[redacted]';
 
-function redactPaths(): string[] {
-  const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`);
-  const join = (prefix: string, name: string) => (key(name).startsWith('[') ? `${prefix}${key(name)}` : `${prefix}.${name}`);
-  return REDACTED_FIELDS.flatMap((name) => [key(name), join('*', name)]);
+/** A field whose name says it holds a credential: its value is never logged, at any depth. */
+export const SECRET_FIELD = /passw(or)?d|passphrase|^pass$|secret|token|authori[sz]ation|cookie|csrf|api[-_]?key|private[-_]?key|channels[-_]?key|credential/i;
+
+/** Fields about a credential that are not one: `tokenId`, `passwordSet`, `secretCount`. */
+const NOT_SECRET_FIELD = /(Id|Ids|_id|Set|Count)$/;
+
+export function isSecretField(name: string): boolean {
+  return SECRET_FIELD.test(name) && !NOT_SECRET_FIELD.test(name);
+}
+
+/** Credentials inside strings: a URL's password, a bearer token, a Casebook API token. */
+const SECRET_TEXT: [RegExp, string][] = [
+  [/\b([a-z][\w+.-]*:\/\/[^\s/:@]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
+  [/\b(Bearer\s+)[\w.~+/=-]+/gi, `$1${REDACTED}`],
+  [/\bcb_[\w-]{8,}/g, `cb_${REDACTED}`],
+];
+
+export function redactText(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_TEXT) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** How deep fields are looked at; deeper objects are written as `[…]`. */
+const MAX_DEPTH = 6;
+
+/** A copy of a log field safe to write: credentials redacted, errors as `{ message, stack }`. */
+function scrub(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { message: redactText(value.message), ...(value.stack ? { stack: redactText(value.stack) } : {}) };
+  if (depth >= MAX_DEPTH) return '[…]';
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  if (value instanceof Date) return value.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = isSecretField(key) && item !== null && item !== undefined && typeof item !== 'boolean' ? REDACTED : scrub(item, depth + 1);
+  return out;
 }
 
 /** `LOG_FORMAT=pretty`: `12:04:05.123 INFO  request method=GET route=/inbox status=200 ms=3.1` (the same, redacted fields). */
@@ -91,15 +126,7 @@ function destination(write: ((line: string) => void) | undefined, format: LogFor
 }
 
 function plain(fields: Record<string, unknown>): Record<string, unknown> {
-  let out: Record<string, unknown> | null = null;
-  for (const key in fields) {
-    const value = fields[key];
-    if (value instanceof Error) {
-      out ??= { ...fields };
-      out[key] = { message: value.message, stack: value.stack };
-    }
-  }
-  return out ?? fields;
+  return scrub(fields, 0) as Record<string, unknown>;
 }
 
 /** A logger at `level`; lines go to `write` (tests) or stderr. */
@@ -111,15 +138,14 @@ export function createLogger(level: LogLevel, write?: (line: string) => void, fo
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: redactPaths(), censor: REDACTED },
     },
     destination(write, format),
   );
   const log = (lvl: Exclude<LogLevel, 'silent'>) =>
     function logAt(msg: string, fields?: Record<string, unknown>): void {
       if (!p.isLevelEnabled(lvl)) return;
-      if (fields === undefined) p[lvl](msg);
-      else p[lvl](plain(fields), msg);
+      if (fields === undefined) p[lvl](redactText(msg));
+      else p[lvl](plain(fields), redactText(msg));
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), enabled: (lvl) => p.isLevelEnabled(lvl) };
 }

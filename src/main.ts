@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { DatabaseAccessError } from './db/access.js';
 import { openServerDatabase } from './db/startup.js';
+import { DatabaseInUseError, lockFileOf, lockServerDatabase, type ServerLock } from './db/server-lock.js';
 import { watchDatabaseFile } from './db/file-watch.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { describeRefusedRuleset } from './definitions/registry.js';
@@ -26,6 +27,7 @@ import { closeDeadRuns } from './scheduler/claim-tick.js';
 import { ScheduleError, startScheduler, validateSchedule } from './scheduler/scheduler.js';
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { seedDemo, type DemoReport } from './seed/seed-demo.js';
+import { firstAccountsHint } from './seed/first-accounts.js';
 import { createServices } from './compose.js';
 import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
 import { catchUp } from './sla/run-sweep.js';
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
   processMetrics(); // the event-loop lag is measured from the start
   validateSchedule('SLA_SWEEP_CRON', config.slaSweepCron);
   validateSchedule('REPORT_CRON', config.reportCron);
+  validateSchedule('CHAT_SWEEP_CRON', config.chatSweepCron);
 
   const files = loadDefinitionFiles({
     workflowsDir: config.workflowsDir,
@@ -72,8 +75,20 @@ async function main(): Promise<void> {
   // Bind the port before the database is opened: a port in use stops here, nothing written.
   const http = await bindServer({ port: config.port, host: config.host });
 
+  // One server per database file: a second one stops here, before it looks at the file. A
+  // lock file that cannot be created (a read-only folder) is left to opening the database to
+  // explain, in its own words; should the database open all the same, the server runs unlocked.
+  let lock: ServerLock | null = null;
+  let unlocked: DatabaseAccessError | null = null;
+  try {
+    lock = lockServerDatabase(config.databasePath);
+  } catch (error) {
+    if (!(error instanceof DatabaseAccessError)) throw error;
+    unlocked = error;
+  }
   // Refuses a damaged, empty or foreign file with one line; `created`: no file was there.
   const { db, created } = await openServerDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs, logger });
+  if (unlocked) logger.warn('the server lock file cannot be created: a second server on this database would not be refused', { lockFile: lockFileOf(config.databasePath), reason: unlocked.message });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const fileWatch = watchDatabaseFile(db, config.databasePath, logger);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
@@ -127,6 +142,9 @@ async function main(): Promise<void> {
     }
   }
 
+  const firstAccounts = firstAccountsHint(db, { adminToken: config.adminToken, publicUrl: config.publicUrl });
+  if (firstAccounts) process.stdout.write(`${firstAccounts}\n`);
+
   const app = createApp(services, { adminToken: config.adminToken, metricsToken: config.metricsToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
   const deadRuns = closeDeadRuns(db, systemClock.now());
   if (deadRuns > 0) logger.warn('scheduled runs of a stopped process marked failed', { runs: deadRuns });
@@ -143,7 +161,13 @@ async function main(): Promise<void> {
     (error: unknown) => logger.error('catching up on pending work failed', { error }),
   );
 
-  const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort });
+  const smtpReceiver = config.email.smtpPort === null ? null : await startSmtpReceiver(services, { port: config.email.smtpPort }).catch((error: NodeJS.ErrnoException) => {
+    const where = `${config.email.smtpHost}:${config.email.smtpPort}`;
+    if (!error.code) throw error;
+    throw new ConfigError(
+      `cannot receive mail on ${where} (INBOUND_SMTP_HOST, INBOUND_SMTP_PORT): ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'this user may not bind that port (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EADDRNOTAVAIL' ? 'that is not an address of this machine' : error.message} (${error.code}). Fix: set INBOUND_SMTP_PORT to a free port this user may bind (2525, with the MX port forwarded to it) and INBOUND_SMTP_HOST to an address of this machine, or unset INBOUND_SMTP_PORT`,
+    );
+  });
   if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
   const imapPoller = config.email.imap ? startImapPoller(services, config.email.imap) : null;
   // The mailboxes managed on /manage/channels: one poller each, restarted when the console changes one.
@@ -171,6 +195,7 @@ async function main(): Promise<void> {
     await checkpointer?.stop();
     mailer?.close();
     db.$client.close();
+    lock?.release();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -183,9 +208,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DatabaseAccessError || error instanceof PortInUseError) {
+  if (error instanceof DatabaseAccessError || error instanceof DatabaseInUseError || error instanceof PortInUseError || error instanceof ConfigError || error instanceof ScheduleError) {
     process.stderr.write(`Casebook cannot start: ${error.message}\n`);
-  } else if (error instanceof DefinitionFileError || error instanceof ConfigError || error instanceof ScheduleError) {
+  } else if (error instanceof DefinitionFileError) {
     process.stderr.write(`Casebook cannot start:\n${error.message}\n`);
   } else {
     process.stderr.write(`Casebook failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -71,6 +71,8 @@ export function bindServer(options: { port: number; host: string }): Promise<Bou
       const where = `${options.host}:${options.port}`;
       if (error.code === 'EADDRINUSE') {
         reject(new PortInUseError(options.host, options.port, `port ${where} is already in use (EADDRINUSE). Fix: stop the process listening there (is Casebook already running?) or set PORT to a free port`));
+      } else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
+        reject(new PortInUseError(options.host, options.port, `cannot listen on ${where}: HOST "${options.host}" is not a name or address of this machine (${error.code}). Fix: set HOST to an address of this machine, such as 127.0.0.1 or 0.0.0.0`));
       } else if (error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') {
         reject(new PortInUseError(options.host, options.port, `cannot listen on ${where} (${error.code}). Fix: set HOST to an address of this machine and PORT to a port above 1023 this user may bind`));
       } else {

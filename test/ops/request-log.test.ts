@@ -109,6 +109,32 @@ describe('log settings', () => {
     expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}request method=GET route=\/inbox status=200 ms=3\.1 token=\[redacted\]$/);
   });
 
+  it('redacts credentials under any field name like one, at any depth, and inside strings, in both formats', () => {
+    for (const format of ['json', 'pretty'] as const) {
+      const out: string[] = [];
+      const logger = createLogger('info', (line) => out.push(line), format);
+      logger.warn('mailing via smtp://casebook:mail-pass-1@mail.example.com:587 failed', {
+        webhook: { id: 7, signingSecret: 'whsec_webhook-secret-2', target: { headers: { 'X-Api-Key': 'api-key-3' } } },
+        sessionToken: 'session-token-4',
+        PHONE_WEBHOOK_SECRET: 'phone-secret-5',
+        imapUrl: 'imaps://help:imap-pass-6@imap.example.com/INBOX',
+        note: 'sent Authorization: Bearer bearer-token-7 and cb_api-token-value-8',
+        error: new Error('connect to https://crm:crm-pass-9@crm.example.com refused'),
+        tokenId: 12,
+        passwordSet: true,
+      });
+      const line = out.join('\n');
+      for (const secret of ['mail-pass-1', 'webhook-secret-2', 'api-key-3', 'session-token-4', 'phone-secret-5', 'imap-pass-6', 'bearer-token-7', 'api-token-value-8', 'crm-pass-9']) {
+        expect(line, `${format}: ${secret}`).not.toContain(secret);
+      }
+      expect(line).toContain('smtp://casebook:[redacted]@mail.example.com:587');
+      expect(line).toContain('imaps://help:[redacted]@imap.example.com/INBOX');
+      // what only names a credential stays: the token's id, whether a password is set
+      expect(line).toMatch(/"?tokenId"?[=:]12/);
+      expect(line).toMatch(/"?passwordSet"?[=:]true/);
+    }
+  });
+
   it('LOG_FORMAT and LOG_LEVEL are checked at start-up', () => {
     expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
     expect(loadConfig({}).logFormat).toBe('json');

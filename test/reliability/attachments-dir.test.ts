@@ -20,7 +20,7 @@ describe('ATTACHMENTS_DIR at start-up', () => {
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`Casebook cannot start:\nATTACHMENTS_DIR ${path.join(dir, 'not-a-folder', 'files')} cannot be written (ENOTDIR). Fix:`);
+    expect(result.stderr).toContain(`Casebook cannot start: ATTACHMENTS_DIR ${path.join(dir, 'not-a-folder', 'files')} cannot be written (ENOTDIR). Fix:`);
     expect(result.stdout).not.toContain('Casebook is running');
   }, 40_000);
 });

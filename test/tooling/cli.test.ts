@@ -1,0 +1,91 @@
+/**
+ * The command-line scripts as an operator first meets them: `--help` prints the usage and
+ * does nothing else (before, `npm run bench:seed -- --help` built a million-case store and
+ * `npm run sla:sweep -- --help` ran a sweep); an option a script does not take stops it before
+ * it touches anything (a typo never runs it with its defaults: `report --form …` built and
+ * mailed the last day's report); and a database that is not there is not created by a script
+ * run from the wrong folder. The real scripts, as `npm run` runs them.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from '../support/harness.js';
+import { tsNodeArgs } from '../support/server.js';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runScript(script: string, args: string[], env: Record<string, string>): Promise<Result> {
+  const child = spawn(process.execPath, tsNodeArgs(script, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) => {
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `npm run <name>` → its script file, from package.json. */
+const SCRIPTS = (() => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const out = new Map<string, string>();
+  for (const [name, command] of Object.entries(pkg.scripts)) {
+    const file = /^node --import tsx ((?:scripts|bench)\/[\w-]+\.ts)$/.exec(command)?.[1];
+    if (file && file !== 'bench/index.ts') out.set(name, file);
+  }
+  return out;
+})();
+
+let dir: string;
+let databasePath: string;
+beforeAll(() => {
+  dir = tempDir();
+  databasePath = path.join(dir, 'data', 'casebook.db');
+});
+
+describe('the command-line scripts', () => {
+  it('named in the README and docs/ (`npm run x`) all exist', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const docs = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => path.join('docs', f))];
+    const named = new Set(docs.flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => m[1]!)));
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((name) => !(name in pkg.scripts))).toEqual([]);
+  });
+
+  it('are all covered here', () => {
+    expect([...SCRIPTS.keys()].sort()).toEqual(['backup', 'bench:seed', 'import', 'report', 'restore', 'rules:export', 'rules:import', 'sla:sweep']);
+  });
+
+  it('--help prints the usage and does nothing else', async () => {
+    const results = await Promise.all([...SCRIPTS].map(async ([name, file]) => ({ name, result: await runScript(file, ['--help'], { DATABASE_PATH: databasePath }) })));
+    for (const { name, result } of results) {
+      expect(result.code, `${name}: ${result.stderr}`).toBe(0);
+      expect(result.stdout.startsWith(`Usage: npm run ${name}`), `${name}: ${result.stdout}`).toBe(true);
+      expect(result.stderr).toBe('');
+    }
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
+  }, 60_000);
+
+  it('an option a script does not take stops it with the usage before it opens anything (src/cli.test.ts has the rest)', async () => {
+    const typo = await runScript('scripts/report.ts', ['--form', '2026-03-01'], { DATABASE_PATH: databasePath });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/^Unknown option --form\.\nUsage: npm run report -- /);
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
+  }, 60_000);
+
+  it('a database that is not there is named, not created', async () => {
+    const result = await runScript('scripts/sla-sweep.ts', [], { DATABASE_PATH: databasePath });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`There is no database at ${databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start).\n`);
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
+  }, 60_000);
+});
