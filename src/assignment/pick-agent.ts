@@ -34,12 +34,16 @@ interface CandidateRow {
 const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') AS chats`;
 
 // The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
-const stmts = perConnection((db: Db) => ({
-    members: db.$client.prepare<[string], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
+// Open chats are counted only where they decide (a live chat's assignment, one agent's load):
+// for every other intake the per-candidate subquery was most of the query's time.
+const MEMBERS = (chats: string) => `
+      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats},
              s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`),
+      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`;
+const stmts = perConnection((db: Db) => ({
+    members: db.$client.prepare<[string], CandidateRow>(MEMBERS('0 AS chats')),
+    membersForChat: db.$client.prepare<[string], CandidateRow>(MEMBERS(CHATS_SQL)),
     one: db.$client.prepare<[number], CandidateRow>(`
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
              s.open_cases AS load
@@ -74,8 +78,9 @@ export function hasRoomFor(candidate: Pick<Candidate, 'load' | 'capacity' | 'cha
 }
 
 export function pickAgent(db: Db, queueId: string, requiredSkills: readonly string[], channel?: string): Candidate | null {
-  const eligible = stmts(db)
-    .members.all(queueId)
+  const { members, membersForChat } = stmts(db);
+  const eligible = (channel === 'chat' ? membersForChat : members)
+    .all(queueId)
     .map(toCandidate)
     .filter((c) => hasRoomFor(c, channel) && hasSkills(c, requiredSkills));
   eligible.sort(compareCandidates);
