@@ -33,6 +33,12 @@ function pendingTimers(ctx: CaseContext): TimerRow[] | null {
   return timers;
 }
 
+/** A new case's timers as they will be inserted (copies, oldest first; provisional ids); null once it is stored. */
+export function unstoredTimerRows(ctx: CaseContext): TimerRow[] | null {
+  if (ctx.stored) return null;
+  return (unstoredTimers.get(ctx) ?? []).map((t) => ({ ...t }));
+}
+
 export function loadTimers(ctx: CaseContext): TimerRow[] {
   const pending = pendingTimers(ctx);
   if (pending) return pending.map((t) => ({ ...t }));
