@@ -40,7 +40,8 @@ const MEMBERS = (chats: string) => `
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats},
              s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`;
+      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity
+      ORDER BY s.open_cases, s.last_assigned_at, s.id`;
 const stmts = perConnection((db: Db) => ({
     members: db.$client.prepare<[string], CandidateRow>(MEMBERS('0 AS chats')),
     membersForChat: db.$client.prepare<[string], CandidateRow>(MEMBERS(CHATS_SQL)),
@@ -79,12 +80,12 @@ export function hasRoomFor(candidate: Pick<Candidate, 'load' | 'capacity' | 'cha
 
 export function pickAgent(db: Db, queueId: string, requiredSkills: readonly string[], channel?: string): Candidate | null {
   const { members, membersForChat } = stmts(db);
-  const eligible = (channel === 'chat' ? membersForChat : members)
-    .all(queueId)
-    .map(toCandidate)
-    .filter((c) => hasRoomFor(c, channel) && hasSkills(c, requiredSkills));
-  eligible.sort(compareCandidates);
-  return eligible[0] ?? null;
+  // In `compareCandidates` order: the first member with room and the skills is the one.
+  for (const row of (channel === 'chat' ? membersForChat : members).iterate(queueId)) {
+    const candidate = toCandidate(row);
+    if (hasRoomFor(candidate, channel) && hasSkills(candidate, requiredSkills)) return candidate;
+  }
+  return null;
 }
 
 /** One staff member with their current load, or null. */
