@@ -14,7 +14,7 @@ export interface Candidate {
   capacity: number;
   load: number;
   lastAssignedAt: number;
-  /** Open live chats of cases assigned to them, and the most they take at once. */
+  /** Open live chats of cases assigned to them (counted for a chat's assignment and `loadOf`; 0 otherwise), and the most they take at once. */
   chats: number;
   chatLimit: number;
 }
