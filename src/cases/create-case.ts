@@ -21,9 +21,7 @@ import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
 import { customerTier, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
-import { rememberViewParts } from './case-view.js';
-import { storedCrmRecord } from '../crm/records.js';
-import { unstoredTimerRows } from '../sla/timer-rows.js';
+import { captureIntakeView } from './intake-view.js';
 import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
 import { phoneField } from '../text/phone.js';
@@ -119,12 +117,7 @@ function nextCaseId(services: Services): number {
  * `case.created`, `case.diagnosed`, rule and `case.routed` entries. Nothing reacts yet: the
  * caller dispatches `case.created` and enters the initial state (live intake) or not (history).
  */
-export function storeCase(
-  services: Services,
-  intake: Intake,
-  actor: Actor,
-  options: StoreCaseOptions = {},
-): { ctx: CaseContext; createdData: Record<string, unknown>; customer: CustomerRow } {
+export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown>; customer: CustomerRow } {
   const { db } = services;
   const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
@@ -301,12 +294,8 @@ function intakeCase(services: Services, intake: Intake, actor: Actor, options: C
     return ctx.case;
   }
   // The answer's view as committed, from what the unit of work holds (no read back).
-  const timers = unstoredTimerRows(ctx);
-  const assigned = ctx.case.assigneeId === null ? undefined : ctx.timelineOf(['case.assigned']).at(-1)?.data;
+  const remember = captureIntakeView(services, ctx, customer);
   ctx.save();
-  if (timers && (assigned === undefined || assigned.assigneeId === ctx.case.assigneeId)) {
-    const assignee = assigned === undefined ? null : { id: ctx.case.assigneeId!, name: String(assigned.assignee) };
-    rememberViewParts(ctx.case, { customer, assignee, timers, crm: storedCrmRecord(services.db, customer.email) });
-  }
+  remember();
   return ctx.case;
 }
