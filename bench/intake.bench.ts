@@ -207,6 +207,9 @@ const bench: Bench = {
     const pages = await measureIntakePages(store, INPUTS);
     log(`WAL pages per intake: ${pages.alone.toFixed(1)} alone, ${pages.grouped.toFixed(1)} in groups of ${pages.group} (${pages.commitsPerGroup.toFixed(1)} commits per group); ${pages.statements.toFixed(1)} statements per intake; ${pages.cpuMicros.toFixed(0)} µs CPU per intake in process`);
     log(`pages of an intake committed alone, by b-tree: ${pages.aloneByTree.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`);
+    const sqlMicros = pages.sqlInGroups.reduce((sum, s) => sum + s.perIntake * s.medianMicros, 0);
+    log(`SQL per intake in groups of ${pages.group} (median per execution × executions): ${sqlMicros.toFixed(0)} µs; the most expensive:`);
+    for (const s of pages.sqlInGroups.slice(0, 8)) log(`  ${(s.perIntake * s.medianMicros).toFixed(1)} µs (${s.perIntake.toFixed(2)} × ${s.medianMicros.toFixed(1)} µs) ${s.sql}`);
     rows.push({
       figure: `WAL pages per intake, in group commits of ${pages.group} (pages as ms)`,
       ms: pages.grouped,

@@ -5,7 +5,8 @@
  * arriving in one turn of the event loop are); after each commit the WAL's frames are read
  * back and counted (distinct pages: what one commit writes), and for the lone commits mapped
  * to their b-tree with `dbstat` (where the pages go). Statements are counted by
- * wrapping better-sqlite3's statement methods for the run.
+ * wrapping better-sqlite3's statement methods for the run, and timed the same way in groups
+ * (the median of each statement's executions: what SQLite costs per intake, by statement).
  */
 import fs from 'node:fs';
 import type { Statement } from 'better-sqlite3';
@@ -30,6 +31,12 @@ export interface IntakePages {
   cpuMicros: number;
   /** Pages per intake committed alone by b-tree (dbstat's name; `new or free`: pages the file did not use before). */
   aloneByTree: [string, number][];
+  /**
+   * SQL per intake in groups of `group` (with the answer and the notification), by statement:
+   * executions per intake and the median time of one execution, so that a moment the process
+   * was not running (a loaded machine) does not count; most expensive first.
+   */
+  sqlInGroups: { sql: string; perIntake: number; medianMicros: number }[];
 }
 
 const PAGE = 4096;
@@ -92,6 +99,41 @@ export async function measureIntakePages(file: string, inputs: readonly (readonl
     }
     const used = mainThreadCpuMicros() - cpu;
 
+    /** Every statement execution timed during `rounds` groups of intakes (see `sqlInGroups`). */
+    const statementTimes = async (group: number) => {
+      const times = new Map<string, number[]>();
+      methods.forEach((m, i) => {
+        proto[m] = function (this: Statement, ...args: unknown[]) {
+          const started = process.hrtime.bigint();
+          try {
+            return originals[i]!.apply(this, args);
+          } finally {
+            const ns = Number(process.hrtime.bigint() - started);
+            // Multi-row inserts of any length are one statement here.
+            const sql = this.source.replace(/\s+/g, ' ').replace(/\(\?(, \?)*\)(, \(\?(, \?)*\))*/g, '(…)').trim().slice(0, 100);
+            let list = times.get(sql);
+            if (!list) times.set(sql, (list = []));
+            list.push(ns);
+          }
+        };
+      });
+      try {
+        for (let r = 0; r < rounds; r++) {
+          await Promise.all(Array.from({ length: group }, intake));
+          await settle();
+        }
+      } finally {
+        methods.forEach((m, i) => (proto[m] = originals[i]!));
+      }
+      const intakes = rounds * group;
+      return [...times]
+        .map(([sql, list]) => {
+          list.sort((a, b) => a - b);
+          return { sql, perIntake: list.length / intakes, medianMicros: list[list.length >> 1]! / 1000 };
+        })
+        .sort((a, b) => b.perIntake * b.medianMicros - a.perIntake * a.medianMicros);
+    };
+
     const byTree = new Map<string, number>();
     const pagesPerRound = async (group: number) => {
       let pages = 0;
@@ -113,8 +155,9 @@ export async function measureIntakePages(file: string, inputs: readonly (readonl
     const GROUP = 20;
     const alone = await pagesPerRound(1);
     const grouped = await pagesPerRound(GROUP);
+    const sqlInGroups = await statementTimes(GROUP);
     const aloneByTree = [...byTree].map(([name, n]): [string, number] => [name, n / rounds]).sort((a, b) => b[1] - a[1]);
-    return { alone: alone.pages, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT, aloneByTree };
+    return { alone: alone.pages, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT, aloneByTree, sqlInGroups };
   } finally {
     services.outbox.stop();
     await services.outbox.idle();

@@ -14,7 +14,7 @@ export interface Candidate {
   capacity: number;
   load: number;
   lastAssignedAt: number;
-  /** Open live chats of cases assigned to them, and the most they take at once. */
+  /** Open live chats of cases assigned to them (counted for a chat's assignment and `loadOf`; 0 otherwise), and the most they take at once. */
   chats: number;
   chatLimit: number;
 }
@@ -34,12 +34,17 @@ interface CandidateRow {
 const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') AS chats`;
 
 // The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
-const stmts = perConnection((db: Db) => ({
-    members: db.$client.prepare<[string], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
+// Open chats are counted only where they decide (a live chat's assignment, one agent's load):
+// for every other intake the per-candidate subquery was most of the query's time.
+const MEMBERS = (chats: string) => `
+      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats},
              s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity`),
+      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity
+      ORDER BY s.open_cases, s.last_assigned_at, s.id`;
+const stmts = perConnection((db: Db) => ({
+    members: db.$client.prepare<[string], CandidateRow>(MEMBERS('0 AS chats')),
+    membersForChat: db.$client.prepare<[string], CandidateRow>(MEMBERS(CHATS_SQL)),
     one: db.$client.prepare<[number], CandidateRow>(`
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
              s.open_cases AS load
@@ -74,12 +79,13 @@ export function hasRoomFor(candidate: Pick<Candidate, 'load' | 'capacity' | 'cha
 }
 
 export function pickAgent(db: Db, queueId: string, requiredSkills: readonly string[], channel?: string): Candidate | null {
-  const eligible = stmts(db)
-    .members.all(queueId)
-    .map(toCandidate)
-    .filter((c) => hasRoomFor(c, channel) && hasSkills(c, requiredSkills));
-  eligible.sort(compareCandidates);
-  return eligible[0] ?? null;
+  const { members, membersForChat } = stmts(db);
+  // In `compareCandidates` order: the first member with room and the skills is the one.
+  for (const row of (channel === 'chat' ? membersForChat : members).iterate(queueId)) {
+    const candidate = toCandidate(row);
+    if (hasRoomFor(candidate, channel) && hasSkills(candidate, requiredSkills)) return candidate;
+  }
+  return null;
 }
 
 /** One staff member with their current load, or null. */

@@ -11,7 +11,7 @@ import { storedCrmRecord, type CrmFact } from '../crm/records.js';
 import { hideNotifyUrls } from '../im/hidden-urls.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
-import { timerView, type TimerView } from '../sla/timer-view.js';
+import { timerView, type TimerRow, type TimerView } from '../sla/timer-view.js';
 import { caseRef } from './case-ref.js';
 import { chatIdentity, type ChatIdentity } from './chat-identity.js';
 
@@ -62,17 +62,48 @@ export function loadCase(services: Services, caseId: number): CaseRow {
   return row;
 }
 
+/**
+ * What the command that stored a case holds of its view as committed (intake): the customer,
+ * the assignee's name, the SLA timers (oldest first) and the customer's CRM record. With them
+ * the answer is built without reading the case's rows back (no read transaction).
+ */
+export interface KnownViewParts {
+  customer: typeof customers.$inferSelect;
+  assignee: { id: number; name: string } | null;
+  timers: TimerRow[];
+  crm: CrmFact | null;
+}
+
+const knownParts = new WeakMap<CaseRow, KnownViewParts>();
+
+/** Remembers the view parts of `row` as its command committed it (the row object itself is the key). */
+export function rememberViewParts(row: CaseRow, parts: KnownViewParts): void {
+  knownParts.set(row, parts);
+}
+
+/** Whether `caseView(services, row)` needs no database read (the command that returned `row` remembered its parts). */
+export function viewIsKnown(row: CaseRow): boolean {
+  const known = knownParts.get(row);
+  return known !== undefined && (known.assignee?.id ?? null) === row.assigneeId && known.customer.id === row.customerId;
+}
+
 export function caseView(services: Services, row: CaseRow): CaseView {
   const { db } = services;
-  const customer = rowById(db, customers, row.customerId)!;
-  const assignee =
-    row.assigneeId === null ? undefined : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
+  const known = viewIsKnown(row) ? knownParts.get(row)! : undefined;
+  const customer = known?.customer ?? rowById(db, customers, row.customerId)!;
+  const assignee = known
+    ? known.assignee
+    : row.assigneeId === null
+      ? undefined
+      : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const now = services.clock.now();
   const timerRows = rowMapper(slaTimers);
-  const timers = statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-    .all(row.id)
-    .map((t) => timerRows.fromRow(t));
+  const timers =
+    known?.timers ??
+    statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
+      .all(row.id)
+      .map((t) => timerRows.fromRow(t));
   return {
     id: caseRef(row.id),
     subject: row.subject,
@@ -96,7 +127,7 @@ export function caseView(services: Services, row: CaseRow): CaseView {
       tier: customer.tier,
       organization: customer.organization,
       phone: customer.phone,
-      crm: storedCrmRecord(db, customer.email),
+      crm: known ? known.crm : storedCrmRecord(db, customer.email),
     },
     workflow: { name: row.workflow, version: row.workflowVersion },
     solution: row.solution,

@@ -20,7 +20,8 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
-import { customerTier, recordProfileChange, upsertCustomer } from './customers.js';
+import { customerTier, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
+import { captureIntakeView } from './intake-view.js';
 import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
 import { phoneField } from '../text/phone.js';
@@ -116,7 +117,7 @@ function nextCaseId(services: Services): number {
  * `case.created`, `case.diagnosed`, rule and `case.routed` entries. Nothing reacts yet: the
  * caller dispatches `case.created` and enters the initial state (live intake) or not (history).
  */
-export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown> } {
+export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown>; customer: CustomerRow } {
   const { db } = services;
   const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
@@ -246,7 +247,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...(routing.error ? { error: routing.error, fallback: true } : {}),
     ...mark,
   });
-  return { ctx, createdData };
+  return { ctx, createdData, customer: storedCustomer };
 }
 
 export async function createCase(services: Services, input: CreateCaseInput, actor: Actor, options: CreateCaseOptions = {}): Promise<CaseRow> {
@@ -270,7 +271,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
 
 /** Inside the transaction: stores the case and lets the workflow take it from there. */
 function intakeCase(services: Services, intake: Intake, actor: Actor, options: CreateCaseOptions, sameTransaction: boolean): CaseRow {
-  const { ctx, createdData } = storeCase(services, intake, actor, { insertAtSave: true, sameTransaction });
+  const { ctx, createdData, customer } = storeCase(services, intake, actor, { insertAtSave: true, sameTransaction });
   const { whenStored } = options;
   if (whenStored) ctx.whenStored(() => whenStored(ctx));
   const files = options.attachments;
@@ -289,7 +290,12 @@ function intakeCase(services: Services, intake: Intake, actor: Actor, options: C
     // What a channel records with the case refers to it: the case is stored first.
     ctx.store();
     options.within(ctx);
+    ctx.save();
+    return ctx.case;
   }
+  // The answer's view as committed, from what the unit of work holds (no read back).
+  const remember = captureIntakeView(services, ctx, customer);
   ctx.save();
+  remember();
   return ctx.case;
 }

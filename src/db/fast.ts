@@ -80,23 +80,52 @@ export function insertRow<TTable extends Table>(db: Db, table: TTable, values: P
   return m.fromRow(row!);
 }
 
+/** The INSERT of every column of a table, by its mapper (built once, not per row). */
+const wholeInserts = new WeakMap<RowMapper<unknown>, string>();
+
 /** Inserts a whole row as it is (every column, the id too), returning nothing. */
 export function insertWhole<TTable extends Table>(db: Db, table: TTable, row: TTable['$inferSelect']): void {
   const m = rowMapper(table);
-  const sql = `INSERT INTO ${m.table} (${m.columns.join(', ')}) VALUES (${m.columns.map(() => '?').join(', ')})`;
-  statement(db, sql).run(...m.keys.map((k) => m.toDriver(k, (row as Record<string, unknown>)[k])));
+  let sql = wholeInserts.get(m as RowMapper<unknown>);
+  if (sql === undefined) {
+    sql = `INSERT INTO ${m.table} (${m.columns.join(', ')}) VALUES (${m.columns.map(() => '?').join(', ')})`;
+    wholeInserts.set(m as RowMapper<unknown>, sql);
+  }
+  const values: unknown[] = new Array(m.keys.length);
+  for (let i = 0; i < m.keys.length; i++) values[i] = m.toDriver(m.keys[i]!, (row as Record<string, unknown>)[m.keys[i]!]);
+  statement(db, sql).run(values);
 }
 
 /** Rows per multi-row INSERT statement. */
 const ROWS_PER_INSERT = 64;
 
-/** Inserts many rows (driver values, in `columns` order) with one statement per 64 rows. */
+/** Multi-row INSERT texts by column list (the callers' constant arrays) and row count. */
+const manyInserts = new WeakMap<readonly string[], Map<string, string>>();
+
+function manyInsertSql(table: string, columns: readonly string[], count: number): string {
+  let byTable = manyInserts.get(columns);
+  if (!byTable) {
+    byTable = new Map();
+    manyInserts.set(columns, byTable);
+  }
+  const key = `${table} ${count}`;
+  let sql = byTable.get(key);
+  if (sql === undefined) {
+    const one = `(${columns.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(count).fill(one).join(', ')}`;
+    byTable.set(key, sql);
+  }
+  return sql;
+}
+
+/**
+ * Inserts many rows (driver values, in `columns` order) with one statement per 64 rows. Pass
+ * the same `columns` array each time (a constant): the statement's text is kept with it.
+ */
 export function insertMany(db: Db, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): void {
-  const one = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(chunk.length).fill(one).join(', ')}`;
-    statement(db, sql).run(...chunk.flat());
+    const chunk = i === 0 && rows.length <= ROWS_PER_INSERT ? rows : rows.slice(i, i + ROWS_PER_INSERT);
+    statement(db, manyInsertSql(table, columns, chunk.length)).run(chunk.flat());
   }
 }
 

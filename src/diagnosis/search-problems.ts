@@ -129,9 +129,13 @@ function ranked(db: Db, terms: readonly string[], rows: number): (Row & { indexe
 /** The problem library entries that best match `text`, best first. */
 export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] {
   const terms = searchTerms(text);
+  return matchTerms(db, terms, terms.map(stemWord), limit);
+}
+
+/** `searchProblems` for the text's terms and their stems, already computed. */
+function matchTerms(db: Db, terms: readonly string[], stems: readonly string[], limit: number): ProblemMatch[] {
   if (terms.length === 0) return [];
   const rows = ranked(db, terms, Math.max(limit * 4, 12));
-  const stems = terms.map(stemWord);
   const matches = rows.map((row) => {
     const problemStems = row.indexed ? (row.indexed.words ??= stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`)) : stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
     return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: sharedWords(stems, problemStems), score: Number((-row.rank).toFixed(4)) };
@@ -145,10 +149,12 @@ export function isMatch(match: ProblemMatch, termCount: number): boolean {
 }
 
 export function diagnose(db: Db, subject: string, description: string): Diagnosis {
-  const text = `${subject}\n${description}`;
-  const suggestions = searchProblems(db, text, 3);
+  // The text's words once: for the search and for the count of distinct words.
+  const words = searchTerms(`${subject}\n${description}`);
+  const stems = words.map(stemWord);
+  const suggestions = matchTerms(db, words, stems, 3);
   // Distinct words as sharedWords counts them: "charges charged" is one word.
-  const terms = new Set(searchTerms(text).map(stemWord)).size;
+  const terms = new Set(stems).size;
   const best = suggestions[0];
   const matched = best !== undefined && isMatch(best, terms);
   return { matched, problemId: matched ? best.problemId : null, suggestions: suggestions.filter((s) => s.sharedWords > 0) };

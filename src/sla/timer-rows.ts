@@ -8,6 +8,17 @@ import { NO_DUE_AT, slaTimers } from '../db/schema/index.js';
 import type { CaseContext } from '../workflow/context.js';
 import type { NewTimerRow, TimerRow } from './timer.js';
 
+/** The columns a new timer is inserted with (all but the id), computed once: insertMany keeps its SQL with the array. */
+let insertColumns: { keys: (keyof TimerRow & string)[]; columns: string[] } | null = null;
+function timerInsert(): { keys: (keyof TimerRow & string)[]; columns: string[] } {
+  if (!insertColumns) {
+    const m = rowMapper(slaTimers);
+    const keys = m.keys.filter((k) => k !== 'id');
+    insertColumns = { keys, columns: keys.map((k) => m.columns[m.keys.indexOf(k)]!) };
+  }
+  return insertColumns;
+}
+
 /** The timers of new cases (not yet stored), in creation order; ids are provisional (negative). */
 const unstoredTimers = new WeakMap<CaseContext, TimerRow[]>();
 
@@ -19,18 +30,19 @@ function pendingTimers(ctx: CaseContext): TimerRow[] | null {
     unstoredTimers.set(ctx, list);
     ctx.whenStored(() => {
       const m = rowMapper(slaTimers);
-      const keys = m.keys.filter((k) => k !== 'id');
-      insertMany(
-        ctx.services.db,
-        m.table,
-        keys.map((k) => m.columns[m.keys.indexOf(k)]!),
-        list.map((row) => keys.map((k) => m.toDriver(k, row[k]))),
-      );
+      const { keys, columns } = timerInsert();
+      if (list.length > 0) insertMany(ctx.services.db, m.table, columns, list.map((row) => keys.map((k) => m.toDriver(k, row[k]))));
       unstoredTimers.delete(ctx);
     });
     timers = list;
   }
   return timers;
+}
+
+/** A new case's timers as they will be inserted (copies, oldest first; provisional ids); null once it is stored. */
+export function unstoredTimerRows(ctx: CaseContext): TimerRow[] | null {
+  if (ctx.stored) return null;
+  return (unstoredTimers.get(ctx) ?? []).map((t) => ({ ...t }));
 }
 
 export function loadTimers(ctx: CaseContext): TimerRow[] {

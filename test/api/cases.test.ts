@@ -46,6 +46,25 @@ describe('POST /api/v1/cases', () => {
     expect(json.transitions.map((t: { name: string }) => t.name)).toContain('resolve');
   });
 
+  it('answers with the case exactly as a GET reads it back (assigned, escalated, waiting; new and known customers)', async () => {
+    const bodies = [
+      newCase({ subject: 'Refund please', description: 'I was charged twice, please refund the duplicate charge.' }),
+      newCase({ customer: { email: 'eve@acme.example', tier: 'enterprise', organization: 'Acme' }, subject: 'Outage', description: 'Production is down for all users', priority: 'high' }),
+      newCase({ customer: { email: 'chloe@example.com', organization: 'Chloe & Co' } }),
+    ];
+    for (const body of bodies) {
+      const { res, json } = await create(body);
+      expect(res.status).toBe(201);
+      expect(json.sla.length).toBeGreaterThan(0);
+      const read = (await (await h.api('GET', `/api/v1/cases/${json.id}`, { token: ADMIN_TOKEN })).json()) as Record<string, unknown>;
+      expect(json).toEqual(read);
+    }
+    h.db.$client.prepare('UPDATE staff SET available = 0').run();
+    const { json } = await create(newCase({ customer: { email: 'new@example.com', name: 'New Person' } }));
+    expect(json.assignee).toBeNull();
+    expect(json).toEqual(await (await h.api('GET', `/api/v1/cases/${json.id}`, { token: ADMIN_TOKEN })).json());
+  });
+
   it('starts case ids at C-1001 and counts up', async () => {
     const first = await create(newCase());
     const second = await create(newCase());

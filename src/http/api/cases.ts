@@ -5,7 +5,7 @@ import { storeFiles } from '../../attachments/record.js';
 import { MESSAGE_EVENTS } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
-import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
+import { caseView, iso, loadCase, timeline, viewIsKnown, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { editCase } from '../../cases/edit-case.js';
@@ -113,7 +113,9 @@ function recordNewCase(record: RecordKey | undefined): { whenStored?: (ctx: Case
 function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
   if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
   c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
-  // One read transaction for the view's reads (queue, assignee, transitions).
+  // Staff: the view as intake committed it, when it remembered its parts (no reads); otherwise
+  // one read transaction for the view's reads (customer, assignee, timers).
+  if (!isCustomer(c) && viewIsKnown(settled)) return c.json(fullView(c, settled), 201);
   return c.json(readTransaction(c.get('services').db, () => fullView(c, settled)), 201);
 }
 

@@ -1,0 +1,26 @@
+/**
+ * The answer to an intake, from what its unit of work holds: the customer it stored, the
+ * assignee of its own `case.assigned` entry, the SLA timers it is about to insert and the
+ * customer's CRM record (read inside the transaction). `caseView` then builds the committed
+ * case's view without reading it back (case-view.ts, `rememberViewParts`).
+ */
+import { storedCrmRecord } from '../crm/records.js';
+import type { Services } from '../services.js';
+import { unstoredTimerRows } from '../sla/timer-rows.js';
+import type { CaseContext } from '../workflow/context.js';
+import { rememberViewParts } from './case-view.js';
+import type { CustomerRow } from './customers.js';
+
+/**
+ * Call before `ctx.save()` of a new case (not stored yet); call what it returns after the save
+ * succeeded, in the same transaction. Nothing is remembered when the case was stored early.
+ */
+export function captureIntakeView(services: Services, ctx: CaseContext, customer: CustomerRow): () => void {
+  const timers = unstoredTimerRows(ctx);
+  const assigned = ctx.case.assigneeId === null ? undefined : ctx.timelineOf(['case.assigned']).at(-1)?.data;
+  return () => {
+    if (!timers || (assigned !== undefined && assigned.assigneeId !== ctx.case.assigneeId)) return;
+    const assignee = assigned === undefined ? null : { id: ctx.case.assigneeId!, name: String(assigned.assignee) };
+    rememberViewParts(ctx.case, { customer, assignee, timers, crm: storedCrmRecord(services.db, customer.email) });
+  };
+}
