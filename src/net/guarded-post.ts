@@ -15,8 +15,11 @@ import { blockedAddressReason } from './address-guard.js';
 
 export interface PostOptions {
   allowPrivate: boolean;
+  /** The whole attempt's deadline: connecting, sending and the answer (a receiver that trickles bytes included). */
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** Aborts the attempt (shutdown): it fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface PostResult {
@@ -84,9 +87,17 @@ export async function guardedPost(rawUrl: string, body: string, options: PostOpt
   });
   const problem = targetUrlProblem(rawUrl, options.allowPrivate);
   if (problem) return done(null, problem);
+  if (options.signal?.aborted) return done(null, `aborted: ${abortReason(options.signal)}`);
   const url = new URL(rawUrl);
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<PostResult>((resolve) => {
+  return new Promise<PostResult>((settle) => {
+    let deadline: NodeJS.Timeout | undefined;
+    const onAbort = () => req.destroy(new Error(`aborted: ${abortReason(options.signal!)}`));
+    const resolve = (result: PostResult) => {
+      clearTimeout(deadline);
+      options.signal?.removeEventListener('abort', onAbort);
+      settle(result);
+    };
     const req = client.request(
       url,
       {
@@ -111,8 +122,15 @@ export async function guardedPost(rawUrl: string, body: string, options: PostOpt
         res.on('error', (error) => resolve(done(status, error.message)));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    const late = () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
+    req.on('timeout', late);
+    deadline = setTimeout(late, options.timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error) => resolve(done(null, error.message)));
     req.end(body);
   });
+}
+
+function abortReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
 }
