@@ -73,9 +73,17 @@ export async function drainOutbox(
   const lanesUsed = lanes !== undefined && inLanes !== '[]';
   const laneList = [...new Set([...handlers.values()].flatMap((h) => (h.lane ? [h.lane] : [])))];
   let lastLaneLook = -Infinity;
-  /** Whether this wave looks for lane items: a lane has a free slot and the last look is old enough. */
-  const laneLookDue = (): boolean =>
-    lanesUsed && !options.signal?.aborted && performance.now() - lastLaneLook >= LANE_LOOK_MS && laneList.some((lane) => lanes!.open(lane));
+  /** Items were performed since the last look (their follow-ups may be lane items). */
+  let workedSinceLook = true;
+  /**
+   * Whether to look for lane items now: a lane has a free slot, and the last look is old
+   * enough, or nothing else is due and items were performed since (the drain's last look).
+   */
+  const laneLookDue = (nothingElse: boolean): boolean =>
+    lanesUsed &&
+    !options.signal?.aborted &&
+    (performance.now() - lastLaneLook >= LANE_LOOK_MS || (nothingElse && workedSinceLook)) &&
+    laneList.some((lane) => lanes!.open(lane));
 
   /** The attempt failed: retried later with back-off, or given up after MAX_ATTEMPTS. */
   const failed = (item: OutboxItem, error: unknown): void => {
@@ -133,6 +141,7 @@ export async function drainOutbox(
   const claimForLanes = (now: number): void => {
     if (!lanes) return;
     lastLaneLook = performance.now();
+    workedSinceLook = false;
     const rows = s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes.busyTargets()), LANE_READ);
     for (const row of rows) {
       const lane = handlers.get(row.type)?.lane;
@@ -148,7 +157,6 @@ export async function drainOutbox(
     const now = services.clock.now();
     const started = performance.now();
     toLanes = [];
-    if (laneLookDue()) claimForLanes(now);
     const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, Math.min(limit, READ));
     const elsewhere: Promise<void>[] = [];
     const cases = new Set<number>();
@@ -175,6 +183,7 @@ export async function drainOutbox(
         claiming.push({ item: toItem(row), finished });
       }
     }
+    if (laneLookDue(rows.length === 0)) claimForLanes(now);
     return { wave: claiming, elsewhere, here, lanes: toLanes };
   };
 
@@ -205,7 +214,7 @@ export async function drainOutbox(
   const anythingDue = (): boolean => {
     const now = services.clock.now();
     if ((options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, 1)).length > 0) return true;
-    return laneLookDue() && s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes!.busyTargets()), 1).length > 0;
+    return laneLookDue(true) && s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes!.busyTargets()), 1).length > 0;
   };
 
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
@@ -245,6 +254,7 @@ export async function drainOutbox(
       await Promise.allSettled(elsewhere);
       for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
       performed += Math.max(wave.length + here + claimed.lanes.length, 1);
+      if (wave.length + here > 0) workedSinceLook = true;
     }
   };
 
@@ -255,6 +265,7 @@ export async function drainOutbox(
     await lanes.settled();
     first = false;
     lastLaneLook = -Infinity; // slots were freed: look again at once
+    workedSinceLook = true;
   }
   return result;
 }
