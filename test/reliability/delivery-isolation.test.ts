@@ -48,7 +48,7 @@ async function startHanging(): Promise<Hanging> {
 }
 
 /** Resolves once `ready()` holds; fails the test if it does not within `ms` of real time. */
-async function until(ready: () => boolean, what: string, ms = 3000): Promise<number> {
+async function until(ready: () => boolean, what: string, ms = 5000): Promise<number> {
   const started = performance.now();
   while (!ready()) {
     if (performance.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
@@ -113,7 +113,8 @@ describe('a receiver that never answers', () => {
     // While that delivery hangs, an agent replies: the reply is mailed at once.
     const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(agent), body: { body: 'We are on it.', public: true } });
     expect(res.status).toBe(201);
-    await until(() => smtp.messages.length === 2, 'the reply mail', 2000);
+    // Behind the hanging delivery it would wait its full 60 s; 5 s leaves a loaded machine room.
+    await until(() => smtp.messages.length === 2, 'the reply mail');
     expect(smtp.messages[1]!.mail.text).toContain('We are on it.');
     // The other receiver got message.created too; the dead one has both requests in flight.
     await until(() => healthy.received.length === 2 && hanging.received.length === 2, 'message.created to both');
@@ -134,7 +135,7 @@ describe('a receiver that never answers', () => {
     const started = performance.now();
     const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'dana@example.com' }, subject: 'Printer on fire', description: 'Help' } });
     expect(res.status).toBe(201);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(5000); // not the post's 60 s
     // The post (and the case.created delivery) went out in the background, and hang there.
     await until(() => hanging.received.length === before + 2, 'the Slack post and the delivery');
     expect(hanging.received.slice(before).map((body) => (JSON.parse(body) as { type?: string; blocks?: unknown }).type ?? 'slack').sort()).toEqual(['case.created', 'slack']);
