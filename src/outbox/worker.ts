@@ -30,11 +30,12 @@ export class OutboxWorker {
   }
 
   /**
-   * Drains due items, and returns once the lane items it met have settled; after `stop()` a
-   * running drain ends at the next item and new ones do nothing.
+   * Drains due items, and returns once the lane items it met have settled (unless
+   * `waitForLanes` is false: the sweep and the catch-up, which must not wait on a slow
+   * receiver); after `stop()` a running drain ends at the next item and new ones do nothing.
    */
-  drain(limit?: number): Promise<DrainResult> {
-    const options = { signal: this.#abort.signal, lanes: this.#lanes, waitForLanes: true };
+  drain(limit?: number, { waitForLanes = true }: { waitForLanes?: boolean } = {}): Promise<DrainResult> {
+    const options = { signal: this.#abort.signal, lanes: this.#lanes, waitForLanes };
     return drainOutbox(this.#services, this.#handlers, limit === undefined ? options : { ...options, limit });
   }
 
