@@ -164,6 +164,21 @@ describe('a receiver that never answers', () => {
 });
 
 describe('guardedPost', () => {
+  it('opens a connection per attempt, never reusing one the receiver may be closing as idle', async () => {
+    let connections = 0;
+    const server = http.createServer((_req, res) => res.end('ok'));
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      for (let i = 0; i < 3; i++) expect(await guardedPost(url, '{}', { allowPrivate: true, timeoutMs: 5000 })).toMatchObject({ ok: true });
+      expect(connections).toBe(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('gives up on a receiver that trickles its answer at the deadline, whatever it sends meanwhile', async () => {
     const server = http.createServer((_req, res) => {
       res.writeHead(200);
