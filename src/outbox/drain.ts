@@ -43,8 +43,10 @@ const ROUNDS = 20;
 /** Due lane items read per look (a busy target's are left out by the query when they name it). */
 const LANE_READ = 64;
 /**
- * A long drain looks for lane items on its first wave and then at most this often: the look
- * walks the pending items in order, which costs a few ms behind a backlog of thousands.
+ * While other items are due, a drain looks for lane items on its first wave and then at most
+ * this often: the look walks the due items in order, a few ms behind a backlog of thousands.
+ * With nothing else due it looks every wave (a drain that waited for another's items must see
+ * the lane items they queued).
  */
 const LANE_LOOK_MS = 50;
 
@@ -73,17 +75,12 @@ export async function drainOutbox(
   const lanesUsed = lanes !== undefined && inLanes !== '[]';
   const laneList = [...new Set([...handlers.values()].flatMap((h) => (h.lane ? [h.lane] : [])))];
   let lastLaneLook = -Infinity;
-  /** Items were performed since the last look (their follow-ups may be lane items). */
-  let workedSinceLook = true;
   /**
-   * Whether to look for lane items now: a lane has a free slot, and the last look is old
-   * enough, or nothing else is due and items were performed since (the drain's last look).
+   * Whether to look for lane items now: a lane has a free slot, and nothing else is due (the
+   * look then reads only due lane items: cheap) or the last look is old enough.
    */
   const laneLookDue = (nothingElse: boolean): boolean =>
-    lanesUsed &&
-    !options.signal?.aborted &&
-    (performance.now() - lastLaneLook >= LANE_LOOK_MS || (nothingElse && workedSinceLook)) &&
-    laneList.some((lane) => lanes!.open(lane));
+    lanesUsed && !options.signal?.aborted && (nothingElse || performance.now() - lastLaneLook >= LANE_LOOK_MS) && laneList.some((lane) => lanes!.open(lane));
 
   /** The attempt failed: retried later with back-off, or given up after MAX_ATTEMPTS. */
   const failed = (item: OutboxItem, error: unknown): void => {
@@ -141,7 +138,6 @@ export async function drainOutbox(
   const claimForLanes = (now: number): void => {
     if (!lanes) return;
     lastLaneLook = performance.now();
-    workedSinceLook = false;
     const rows = s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes.busyTargets()), LANE_READ);
     for (const row of rows) {
       const lane = handlers.get(row.type)?.lane;
@@ -254,7 +250,6 @@ export async function drainOutbox(
       await Promise.allSettled(elsewhere);
       for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
       performed += Math.max(wave.length + here + claimed.lanes.length, 1);
-      if (wave.length + here > 0) workedSinceLook = true;
     }
   };
 
@@ -265,7 +260,6 @@ export async function drainOutbox(
     await lanes.settled();
     first = false;
     lastLaneLook = -Infinity; // slots were freed: look again at once
-    workedSinceLook = true;
   }
   return result;
 }

@@ -31,9 +31,19 @@ const local: OutboxHandler = async (services, item) => {
   log.push(`local ${item.payload.name}`);
 };
 
+/** Local work that queues a post (a webhook event's fan-out, say). */
+const fanOut: OutboxHandler = async (services, item) => {
+  await new Promise((resolve) => setImmediate(resolve));
+  services.db.$client
+    .prepare('INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, NULL, ?, ?, ?)')
+    .run('test.post', JSON.stringify({ name: `${String(item.payload.name)}-post` }), services.clock.now(), services.clock.now());
+  markDone(services.db, item.id, services.clock.now());
+};
+
 const handlers = new Map<string, OutboxHandler>([
   ['test.post', post],
   ['test.local', local],
+  ['test.fanout', fanOut],
 ]);
 let freed = 0;
 let lanes: OutboxLanes;
@@ -98,6 +108,25 @@ describe('outbox lanes', () => {
     answer('c1');
     expect(await full).toEqual({ done: 1, failed: 0 });
     expect(h.db.$client.prepare('SELECT count(*) FROM outbox WHERE done_at IS NULL').pluck().get()).toBe(0);
+  });
+
+  it('a full drain that waited for another drain’s item waits for the post it queued too', async () => {
+    await oneCase();
+    enqueue('test.fanout', 'event');
+    // The background drain claims the fan-out; the full drain finds it in flight and waits for it.
+    const background = drainOutbox(h.services, handlers, { lanes });
+    let fullDone = false;
+    const full = drainOutbox(h.services, handlers, { lanes, waitForLanes: true }).then((result) => {
+      fullDone = true;
+      return result;
+    });
+    await background;
+    await turns();
+    expect([...pending.keys()]).toEqual(['event-post']);
+    expect(fullDone).toBe(false);
+    answer('event-post');
+    await full;
+    expect(log).toEqual(['start event-post', 'end event-post']);
   });
 
   it('performs a case’s lane items one after the other, in order', async () => {
