@@ -63,8 +63,10 @@ export interface ServiceOptions {
 export interface IntegrationSettings {
   /** Private, loopback, link-local and ULA targets allowed (WEBHOOKS_ALLOW_PRIVATE=true); default false. */
   allowPrivateTargets: boolean;
-  /** How long a receiver may take to answer. */
+  /** How long a receiver may take to answer, in all (default 10 s; well under the outbox's 60 s claim). */
   timeoutMs: number;
+  /** On shutdown, how long posts in flight may still take before they are aborted (default 5 s). */
+  shutdownGraceMs: number;
 }
 
 /** Live chat: who listens to which chat (in memory), and its settings. */
@@ -168,7 +170,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     phone: options.phone ?? defaultPhoneSettings(),
     presence: new PresenceRegistry(),
     metrics: createMetrics(),
-    integrations: { allowPrivateTargets: false, timeoutMs: 10_000, ...options.integrations },
+    integrations: { allowPrivateTargets: false, timeoutMs: 10_000, shutdownGraceMs: 5_000, ...options.integrations },
     crm: null,
     chat: { hub: new ChatHub(), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };

@@ -5,7 +5,8 @@
  * any of its addresses is not public — the connection then goes to the address that was
  * checked, so a second resolution (DNS rebinding) cannot swap it. Redirects are never
  * followed (a 3xx answer is a failure: it could point anywhere). `allowPrivate` lifts the
- * address check (WEBHOOKS_ALLOW_PRIVATE=true: tests, a receiver on the same network).
+ * address check (WEBHOOKS_ALLOW_PRIVATE=true: tests, a receiver on the same network). Each
+ * attempt has its own connection, closed after it, and one deadline for all of it.
  */
 import dns from 'node:dns';
 import http from 'node:http';
@@ -15,8 +16,11 @@ import { blockedAddressReason } from './address-guard.js';
 
 export interface PostOptions {
   allowPrivate: boolean;
+  /** The whole attempt's deadline: connecting, sending and the answer (a receiver that trickles bytes included). */
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** Aborts the attempt (shutdown): it fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface PostResult {
@@ -84,15 +88,27 @@ export async function guardedPost(rawUrl: string, body: string, options: PostOpt
   });
   const problem = targetUrlProblem(rawUrl, options.allowPrivate);
   if (problem) return done(null, problem);
+  if (options.signal?.aborted) return done(null, `aborted: ${abortReason(options.signal)}`);
   const url = new URL(rawUrl);
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<PostResult>((resolve) => {
+  return new Promise<PostResult>((settle) => {
+    let deadline: NodeJS.Timeout | undefined;
+    const onAbort = () => req.destroy(new Error(`aborted: ${abortReason(options.signal!)}`));
+    const resolve = (result: PostResult) => {
+      clearTimeout(deadline);
+      options.signal?.removeEventListener('abort', onAbort);
+      settle(result);
+    };
     const req = client.request(
       url,
       {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'Casebook-Webhooks/1', ...options.headers },
         ...(options.allowPrivate ? {} : { lookup: guardedLookup() }),
+        // A connection of its own: Node's global agent keeps sockets alive, and one the receiver
+        // closed as idle just as an attempt reused it failed that attempt before it was sent
+        // (ECONNRESET; the webhook tests lost an attempt so, 1 run in 5 under load).
+        agent: false,
         timeout: options.timeoutMs,
       },
       (res) => {
@@ -111,8 +127,15 @@ export async function guardedPost(rawUrl: string, body: string, options: PostOpt
         res.on('error', (error) => resolve(done(status, error.message)));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    const late = () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
+    req.on('timeout', late);
+    deadline = setTimeout(late, options.timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error) => resolve(done(null, error.message)));
     req.end(body);
   });
+}
+
+function abortReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
 }

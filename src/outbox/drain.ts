@@ -5,6 +5,9 @@
  * meanwhile; items whose handler can work inside that transaction (`inTransaction`: nothing to
  * wait for outside the database) are performed and marked done right there, the others are
  * performed side by side once their claims are committed, their transactions again shared.
+ * Items whose handler names a lane (receivers outside the process: lanes.ts) are claimed in
+ * the same unit when their lane and target have a free slot, and started without the wave
+ * waiting for them.
  * A group commit does at most `GROUP_SLICE_MS` of work per turn; between waves, once
  * `SLICE_MS` has passed since the last pause, the drain yields (setImmediate) so requests are
  * served, and it stops between waves when its `signal` is aborted (shutdown).
@@ -13,6 +16,7 @@ import { inSavepoint } from '../db/client.js';
 import { groupCommit, groupCommitPending } from '../db/group-commit.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
+import { OutboxLanes, type LaneContext } from './lanes.js';
 import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -36,6 +40,23 @@ const READ = 4 * WAVE + HERE;
 const performing = new WeakMap<object, Map<number, Promise<void>>>();
 /** Rounds of `limit` items a drain performs at most before it returns (the caller drains again). */
 const ROUNDS = 20;
+/** Due lane items read per look (a busy target's are left out by the query when they name it). */
+const LANE_READ = 64;
+/**
+ * While other items are due, a drain looks for lane items on its first wave and then at most
+ * this often: the look walks the due items in order, a few ms behind a backlog of thousands.
+ * With nothing else due it looks every wave (a drain that waited for another's items must see
+ * the lane items they queued).
+ */
+const LANE_LOOK_MS = 50;
+
+/** The item types performed in lanes, as the JSON array the queries take. */
+const laneTypesOf = new WeakMap<ReadonlyMap<string, OutboxHandler>, string>();
+function laneTypes(handlers: ReadonlyMap<string, OutboxHandler>): string {
+  let types = laneTypesOf.get(handlers);
+  if (types === undefined) laneTypesOf.set(handlers, (types = JSON.stringify([...handlers].filter(([, h]) => h.lane).map(([type]) => type))));
+  return types;
+}
 
 export async function drainOutbox(
   services: Services,
@@ -48,11 +69,19 @@ export async function drainOutbox(
   const limit = options.limit ?? 500;
   const owner = options.owner ?? PROCESS_ID;
   let sliceStart = performance.now();
-
+  const lanes = options.caseId === undefined ? options.lanes : undefined;
+  /** Types kept out of the waves: performed in lanes (none without lanes, and a case's settle leaves them to the background). */
+  const inLanes = options.lanes ? laneTypes(handlers) : '[]';
+  const lanesUsed = lanes !== undefined && inLanes !== '[]';
+  const laneList = [...new Set([...handlers.values()].flatMap((h) => (h.lane ? [h.lane] : [])))];
+  let lastLaneLook = -Infinity;
   /**
-   * One unit of a group commit: reads what is due and claims a wave of it (the first due item
-   * of each case, up to WAVE), committed before any of it is performed.
+   * Whether to look for lane items now: a lane has a free slot, and nothing else is due (the
+   * look then reads only due lane items: cheap) or the last look is old enough.
    */
+  const laneLookDue = (nothingElse: boolean): boolean =>
+    lanesUsed && !options.signal?.aborted && (nothingElse || performance.now() - lastLaneLook >= LANE_LOOK_MS) && laneList.some((lane) => lanes!.open(lane));
+
   /** The attempt failed: retried later with back-off, or given up after MAX_ATTEMPTS. */
   const failed = (item: OutboxItem, error: unknown): void => {
     const message = error instanceof Error ? error.message : String(error);
@@ -76,6 +105,8 @@ export async function drainOutbox(
   }
   /** The claims of the wave being read: in flight as soon as they are made, so no other drain of this process misses them. */
   let claiming: Claimed[] = [];
+  /** Lane items claimed in the wave being read (slots reserved): started once the claims are committed. */
+  let toLanes: OutboxItem[] = [];
 
   /**
    * Performs an item inside the wave's transaction, if its handler can: claimed, performed
@@ -103,10 +134,26 @@ export async function drainOutbox(
     }
   };
 
-  const claimWave = (): { wave: Claimed[]; elsewhere: Promise<void>[]; here: number } => {
+  /** Claims the due lane items whose lane, target and case have a free slot. */
+  const claimForLanes = (now: number): void => {
+    if (!lanes) return;
+    lastLaneLook = performance.now();
+    const rows = s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes.busyTargets()), LANE_READ);
+    for (const row of rows) {
+      const lane = handlers.get(row.type)?.lane;
+      if (!lane || !lanes.open(lane)) continue;
+      const item = toItem(row);
+      if (!lanes.reserve(lane, OutboxLanes.targetOf(services, lane, item), item)) continue;
+      if (claimItem(db, row.id, now, owner)) toLanes.push(item);
+      else lanes.release(row.id);
+    }
+  };
+
+  const claimWave = (): { wave: Claimed[]; elsewhere: Promise<void>[]; here: number; lanes: OutboxItem[] } => {
     const now = services.clock.now();
     const started = performance.now();
-    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, Math.min(limit, READ));
+    toLanes = [];
+    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, Math.min(limit, READ));
     const elsewhere: Promise<void>[] = [];
     const cases = new Set<number>();
     let here = 0;
@@ -132,7 +179,8 @@ export async function drainOutbox(
         claiming.push({ item: toItem(row), finished });
       }
     }
-    return { wave: claiming, elsewhere, here };
+    if (laneLookDue(rows.length === 0)) claimForLanes(now);
+    return { wave: claiming, elsewhere, here, lanes: toLanes };
   };
 
   const perform = async ({ item, finished }: Claimed): Promise<void> => {
@@ -144,11 +192,11 @@ export async function drainOutbox(
     }
   };
 
-  const performItem = async (item: OutboxItem): Promise<void> => {
+  const performItem = async (item: OutboxItem, context?: LaneContext): Promise<void> => {
     const handler = handlers.get(item.type);
     try {
       if (!handler) throw new Error(`No handler for outbox items of type "${item.type}"`);
-      await handler(services, { ...item, attempts: item.attempts + 1 });
+      await handler(services, { ...item, attempts: item.attempts + 1 }, context);
       if (!handlerMarkedDone(db, item.id)) markDone(db, item.id, services.clock.now());
       handlerMarkedDone(db, item.id);
       result.done++;
@@ -161,37 +209,57 @@ export async function drainOutbox(
   /** Whether anything is due at all: a plain read, cheaper than a write transaction that finds nothing. */
   const anythingDue = (): boolean => {
     const now = services.clock.now();
-    return (options.caseId !== undefined ? s.dueForCase.all(options.caseId, now) : s.due.all(now, 1)).length > 0;
+    if ((options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, 1)).length > 0) return true;
+    return laneLookDue(true) && s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes!.busyTargets()), 1).length > 0;
   };
 
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
   let first = true;
-  for (let performed = 0; performed < limit * ROUNDS; first = false) {
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
-    if (options.signal?.aborted) break;
-    // After the first wave: a plain read tells whether to look again, unless other writes are
-    // queued for this turn's group (then looking costs almost nothing).
-    if (!first && !groupCommitPending(db) && !anythingDue()) break;
-    let claimed: ReturnType<typeof claimWave>;
-    try {
-      claimed = await groupCommit(db, claimWave);
-    } catch (error) {
-      // The claims were rolled back: nobody performs those items now.
-      for (const { item, finished } of claiming) {
-        inFlight.delete(item.id);
-        finished();
+  let performed = 0;
+  const waves = async (): Promise<void> => {
+    for (; performed < limit * ROUNDS; first = false) {
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
       }
-      throw error;
+      if (options.signal?.aborted) break;
+      // After the first wave: a plain read tells whether to look again, unless other writes are
+      // queued for this turn's group (then looking costs almost nothing).
+      if (!first && !groupCommitPending(db) && !anythingDue()) break;
+      let claimed: ReturnType<typeof claimWave>;
+      try {
+        claimed = await groupCommit(db, claimWave);
+      } catch (error) {
+        // The claims were rolled back: nobody performs those items now.
+        for (const { item, finished } of claiming) {
+          inFlight.delete(item.id);
+          finished();
+        }
+        for (const item of toLanes) lanes?.release(item.id);
+        throw error;
+      }
+      const { wave, elsewhere, here } = claimed;
+      // Lane items start now and run on their own: the waves do not wait for them.
+      for (const item of claimed.lanes) {
+        void lanes!.start(item.id, (context) =>
+          performItem(item, context).catch((error: unknown) => services.logger.error('outbox lane item not recorded', { id: item.id, type: item.type, error })),
+        );
+      }
+      if (wave.length === 0 && elsewhere.length === 0 && here === 0 && claimed.lanes.length === 0) break;
+      const settled = await Promise.allSettled(wave.map(perform));
+      await Promise.allSettled(elsewhere);
+      for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+      performed += Math.max(wave.length + here + claimed.lanes.length, 1);
     }
-    const { wave, elsewhere, here } = claimed;
-    if (wave.length === 0 && elsewhere.length === 0 && here === 0) break;
-    const settled = await Promise.allSettled(wave.map(perform));
-    await Promise.allSettled(elsewhere);
-    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
-    performed += Math.max(wave.length + here, 1);
+  };
+
+  for (;;) {
+    await waves();
+    // A full drain waits for the lanes' items, then looks again (freed slots, their follow-ups).
+    if (!options.waitForLanes || !lanes || lanes.size === 0 || options.signal?.aborted) break;
+    await lanes.settled();
+    first = false;
+    lastLaneLook = -Infinity; // slots were freed: look again at once
   }
   return result;
 }

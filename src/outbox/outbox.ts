@@ -15,6 +15,7 @@ import type { Db } from '../db/client.js';
 import { perConnection } from '../db/fast.js';
 import { isProcessGone, PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
+import type { LaneContext, OutboxLane, OutboxLanes } from './lanes.js';
 
 export interface OutboxItem {
   id: number;
@@ -33,9 +34,13 @@ export interface OutboxItem {
  * (nothing to wait for outside the database: rules compiled, no mail to send) and marks it
  * done there, returning true; or returns false, writing nothing, and the handler itself runs
  * once the item's claim is committed.
+ *
+ * `lane`, when a handler has it, is where its items are performed: off the drain's critical
+ * path, a few at a time per lane and per target (lanes.ts: receivers outside the process).
  */
-export type OutboxHandler = ((services: Services, item: OutboxItem) => Promise<void> | void) & {
+export type OutboxHandler = ((services: Services, item: OutboxItem, context?: LaneContext) => Promise<void> | void) & {
   inTransaction?: (services: Services, item: OutboxItem) => boolean;
+  lane?: OutboxLane;
 };
 
 export const MAX_ATTEMPTS = 8;
@@ -72,14 +77,25 @@ export function toItem(row: Row): OutboxItem {
 export const outboxStatements = perConnection((db: Db) => {
   const c = db.$client;
   return {
-    due: c.prepare<[number, number], Row>(
+    /** Due items, except the types performed in lanes (a JSON array of types). */
+    due: c.prepare<[number, string, number], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
-       WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? ORDER BY available_at, id LIMIT ?`,
+       WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (SELECT value FROM json_each(?))
+       ORDER BY available_at, id LIMIT ?`,
     ),
-    dueForCase: c.prepare<[number, number], Row>(
+    dueForCase: c.prepare<[number, number, string], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
        WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (${MAIL_ITEMS.map((t) => `'${t}'`).join(', ')})
+       AND type NOT IN (SELECT value FROM json_each(?))
        ORDER BY id`,
+    ),
+    /** Due, unclaimed items of the lanes' types (JSON array), except those of busy targets (JSON array of `payload.target`s). */
+    dueInLanes: c.prepare<[number, string, number, string, number], Row>(
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
+       WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type IN (SELECT value FROM json_each(?))
+       AND (locked_until IS NULL OR locked_until <= ?)
+       AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
+       ORDER BY available_at, id LIMIT ?`,
     ),
     claim: c.prepare<[number, string, number, number]>(
       `UPDATE outbox SET locked_until = ?, locked_by = ?, attempts = attempts + 1
@@ -138,6 +154,13 @@ export interface DrainOptions {
   signal?: AbortSignal;
   /** Claims are made as this process (default: this process's identity). */
   owner?: string;
+  /**
+   * Where items whose handler names a lane are performed (the worker's). Without it they are
+   * performed in the waves like any other item.
+   */
+  lanes?: OutboxLanes;
+  /** Return only once the lanes' items in flight at the end have settled (a full drain; not the background kick's). */
+  waitForLanes?: boolean;
 }
 
 export interface ReleasedClaims {

@@ -3,9 +3,15 @@
  * before the response goes out (so a reopen's escalation is visible at once); `kick()`
  * drains everything else in the background without overlapping runs. The cron sweep and
  * start-up call `drain()` too, so nothing depends on this process staying up.
+ *
+ * Items for receivers outside the process (webhooks, Slack/Teams) run in the worker's lanes
+ * (lanes.ts): neither a command's settle nor a background drain waits for them; `drain()`
+ * returns once they have settled too, and `idle()` waits for them. When one ends, the worker
+ * drains again (its slot is free).
  */
 import type { Services } from '../services.js';
 import { drainOutbox, type DrainResult } from './drain.js';
+import { OutboxLanes } from './lanes.js';
 import type { OutboxHandler } from './outbox.js';
 
 export class OutboxWorker {
@@ -15,21 +21,27 @@ export class OutboxWorker {
   #again = false;
   #stopped = false;
   readonly #abort = new AbortController();
+  readonly #lanes: OutboxLanes;
 
   constructor(services: Services, handlers: ReadonlyMap<string, OutboxHandler>) {
     this.#services = services;
     this.#handlers = handlers;
+    this.#lanes = new OutboxLanes({ graceMs: services.integrations.shutdownGraceMs, onFree: () => this.kick() });
   }
 
-  /** Drains due items; after `stop()` a running drain ends at the next item and new ones do nothing. */
-  drain(limit?: number): Promise<DrainResult> {
-    const signal = this.#abort.signal;
-    return drainOutbox(this.#services, this.#handlers, limit === undefined ? { signal } : { limit, signal });
+  /**
+   * Drains due items, and returns once the lane items it met have settled (unless
+   * `waitForLanes` is false: the sweep and the catch-up, which must not wait on a slow
+   * receiver); after `stop()` a running drain ends at the next item and new ones do nothing.
+   */
+  drain(limit?: number, { waitForLanes = true }: { waitForLanes?: boolean } = {}): Promise<DrainResult> {
+    const options = { signal: this.#abort.signal, lanes: this.#lanes, waitForLanes };
+    return drainOutbox(this.#services, this.#handlers, limit === undefined ? options : { ...options, limit });
   }
 
-  /** Performs the case's own follow-up work now, then leaves the rest (mail) to the background. */
+  /** Performs the case's own follow-up work now (not its posts to receivers), then leaves the rest (mail) to the background. */
   async settle(caseId: number): Promise<DrainResult> {
-    const result = await drainOutbox(this.#services, this.#handlers, { caseId });
+    const result = await drainOutbox(this.#services, this.#handlers, { caseId, lanes: this.#lanes });
     this.kick();
     return result;
   }
@@ -42,7 +54,7 @@ export class OutboxWorker {
       return;
     }
     this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.drain())
+      .then(() => drainOutbox(this.#services, this.#handlers, { signal: this.#abort.signal, lanes: this.#lanes }))
       .then(
         () => undefined,
         (error: unknown) => this.#services.logger.error('outbox drain failed', { error }),
@@ -56,15 +68,22 @@ export class OutboxWorker {
       });
   }
 
-  /** Resolves when no background drain is running (for tests and shutdown). */
+  /** Resolves when no background drain is running and no lane item is in flight (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#running || this.#lanes.size > 0) {
+      await this.#running;
+      await this.#lanes.settled();
+    }
   }
 
-  /** No more background drains; running ones stop between items (what is left stays due). */
+  /**
+   * No more background drains; running ones stop between items (what is left stays due). Lane
+   * items in flight get `integrations.shutdownGraceMs` to finish, then are aborted.
+   */
   stop(): void {
     this.#stopped = true;
     this.#abort.abort();
+    this.#lanes.stop();
   }
 
   /** Aborted by `stop()`: long jobs using the outbox (catch-up sweeps) stop with it. */

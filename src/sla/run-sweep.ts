@@ -17,12 +17,16 @@ export interface SlaSweepRun {
   outbox: DrainResult;
 }
 
-/** Drains the outbox until a round performs nothing (bounded, so a flood cannot spin forever). */
+/**
+ * Drains the outbox until a round performs nothing (bounded, so a flood cannot spin forever).
+ * Posts to receivers outside (webhooks, Slack/Teams) are started, not waited for: a dead
+ * receiver must not hold up the next sweep (src/outbox/lanes.ts).
+ */
 export async function drainOutboxFully(services: Services, maxRounds = 1000): Promise<DrainResult> {
   const total: DrainResult = { done: 0, failed: 0 };
   for (let round = 0; round < maxRounds; round++) {
     if (services.outbox.signal.aborted) break;
-    const r = await services.outbox.drain();
+    const r = await services.outbox.drain(undefined, { waitForLanes: false });
     total.done += r.done;
     total.failed += r.failed;
     if (r.done + r.failed === 0) break;

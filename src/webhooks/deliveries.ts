@@ -23,6 +23,7 @@ import { statement } from '../db/fast.js';
 import { caseEvents, staff, webhookAttempts, webhookDeliveries, webhookSubscriptions } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import { guardedPost } from '../net/guarded-post.js';
+import type { LaneContext, OutboxLane } from '../outbox/lanes.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -33,6 +34,28 @@ import { getWebhook, type WebhookRow } from './subscriptions.js';
 export const WEBHOOK_EVENT = 'webhook.event';
 export const WEBHOOK_DELIVER = 'webhook.deliver';
 export const WEBHOOK_DISABLED_MAIL = 'webhook.disabled';
+
+/**
+ * Deliveries run in their own outbox lane (src/outbox/lanes.ts): at most 16 at once, 4 per
+ * subscription, never holding up mail or other work. Items name their subscription
+ * (`target`), so a slow subscription's backlog is left in the database, not read each wave.
+ */
+export const WEBHOOK_LANE: OutboxLane = {
+  name: 'webhook',
+  concurrency: 16,
+  perTarget: 4,
+  target: (services, item) => String(subscriptionOf(services, item) ?? 'none'),
+};
+
+/** What a delivery item names as its target: its subscription, as the lane counts it. */
+function targetOf(subscriptionId: number): string {
+  return `${WEBHOOK_LANE.name}:${subscriptionId}`;
+}
+
+/** The subscription of a `webhook.deliver` item queued before items named their target. */
+function subscriptionOf(services: Services, item: OutboxItem): number | undefined {
+  return statement<[number], { subscription_id: number }>(services.db, 'SELECT subscription_id FROM webhook_deliveries WHERE id = ?').get(Number(item.payload.delivery))?.subscription_id;
+}
 
 /** Waits before attempts 2…8. */
 export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
@@ -76,7 +99,7 @@ function fanOut(services: Services, body: WebhookBody): number {
       .values({ subscriptionId: sub.id, messageId: `msg_${randomBytes(12).toString('hex')}`, eventType: body.type, payload, createdAt: now, updatedAt: now })
       .returning({ id: webhookDeliveries.id })
       .get();
-    enqueue(services, WEBHOOK_DELIVER, { delivery: delivery.id }, now);
+    enqueue(services, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, now);
   }
   return subs.length;
 }
@@ -120,8 +143,8 @@ export function signedHeaders(secret: string, messageId: string, at: number, pay
   };
 }
 
-/** Outbox handler of `webhook.deliver`: one attempt. */
-export async function deliverWebhook(services: Services, item: OutboxItem): Promise<void> {
+/** Outbox handler of `webhook.deliver`: one attempt (in the webhook lane; `context.signal` aborts it on shutdown). */
+export async function deliverWebhook(services: Services, item: OutboxItem, context?: LaneContext): Promise<void> {
   const { db } = services;
   const delivery = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, Number(item.payload.delivery))).get();
   const sub = delivery ? db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, delivery.subscriptionId)).get() : undefined;
@@ -145,6 +168,7 @@ export async function deliverWebhook(services: Services, item: OutboxItem): Prom
     allowPrivate: services.integrations.allowPrivateTargets,
     timeoutMs: services.integrations.timeoutMs,
     headers: signedHeaders(sub.secret, delivery.messageId, at, delivery.payload),
+    ...(context ? { signal: context.signal } : {}),
   });
   transaction(db, () => {
     const now = services.clock.now();
@@ -159,7 +183,7 @@ export async function deliverWebhook(services: Services, item: OutboxItem): Prom
         .set({ status: next === null ? 'failed' : 'retrying', attempts: attempt, nextAttemptAt: next, updatedAt: now })
         .where(eq(webhookDeliveries.id, delivery.id))
         .run();
-      if (next !== null) enqueue(services, WEBHOOK_DELIVER, { delivery: delivery.id }, next);
+      if (next !== null) enqueue(services, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, next);
       const current = db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, sub.id)).get()!;
       const failingSince = current.failingSince ?? at;
       if (current.failingSince === null) db.update(webhookSubscriptions).set({ failingSince }).where(eq(webhookSubscriptions.id, sub.id)).run();
@@ -174,6 +198,8 @@ export async function deliverWebhook(services: Services, item: OutboxItem): Prom
     markDone(db, item.id, now);
   });
 }
+
+deliverWebhook.lane = WEBHOOK_LANE;
 
 /** Outbox handler of `webhook.disabled`: tells the active admins (without SMTP_URL: logged only). */
 export async function mailWebhookDisabled(services: Services, item: OutboxItem): Promise<void> {
@@ -261,7 +287,7 @@ export function replayDelivery(services: Services, webhookId: number, deliveryId
       .values({ subscriptionId: sub.id, messageId: original.messageId, eventType: original.eventType, payload: original.payload, replayOf: original.id, createdAt: now, updatedAt: now })
       .returning()
       .get();
-    enqueue(services, WEBHOOK_DELIVER, { delivery: row.id }, now);
+    enqueue(services, WEBHOOK_DELIVER, { delivery: row.id, target: targetOf(sub.id) }, now);
     return deliveryView(row, []);
   });
 }

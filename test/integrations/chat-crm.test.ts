@@ -37,7 +37,9 @@ beforeAll(async () => {
   h = createHarness({
     services: {
       integrations: { allowPrivateTargets: true },
-      crm: { url: `http://127.0.0.1:${crm.port}/lookup`, timeoutMs: 300, ttlMs: 600_000, failureThreshold: 3, openMs: 60_000 },
+      // 1 s, not production's 300 ms: the lookups that must succeed do so on a loaded machine too
+      // (the timeout itself is tested with its own client below).
+      crm: { url: `http://127.0.0.1:${crm.port}/lookup`, timeoutMs: 1000, ttlMs: 600_000, failureThreshold: 3, openMs: 60_000 },
     },
   });
   standardQueues(h);
@@ -136,10 +138,12 @@ describe('CRM enrichment', () => {
     expect(crm.received).toHaveLength(1);
     h.clock.advance(60_001);
 
-    crm.delay(1000);
+    // The CRM answers after 5 s; the lookup gives up at 300 ms. The bound sits far from both
+    // (600 ms against a 1 s answer failed on a loaded machine).
+    crm.delay(5000);
     const started = performance.now();
     const slow = await client.lookup(h.db, 'big@example.com');
-    expect(performance.now() - started).toBeLessThan(600);
+    expect(performance.now() - started).toBeLessThan(2500);
     expect(slow).toMatchObject({ source: 'stored', value: { plan: 'enterprise' } }); // the last known record
     await client.lookup(h.db, 'big@example.com');
     await client.lookup(h.db, 'big@example.com');
@@ -156,11 +160,11 @@ describe('CRM enrichment', () => {
   });
 
   it('intake does not wait for a slow CRM beyond its timeout', async () => {
-    crm.delay(2000);
+    crm.delay(5000);
     h.clock.advance(600_001); // past the cache
     const started = performance.now();
     const c = await createCase(h.services, { subject: 'Slow CRM', description: 'x' }, customer, { customerId: customer.id });
-    expect(performance.now() - started).toBeLessThan(900);
+    expect(performance.now() - started).toBeLessThan(2500);
     expect(c.id).toBeGreaterThan(0);
     crm.delay(0);
   });

@@ -77,7 +77,24 @@ export interface StartOptions {
   port?: number;
 }
 
+/**
+ * Starts the server. On a free port chosen here, a start that finds the port taken meanwhile
+ * (`freePort` closes its probe before the child binds; any process's outgoing connection may
+ * take that ephemeral port in between) is tried again on another one.
+ */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(options);
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startServerOnce(options: StartOptions): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
   const args = options.built ? await builtServerArgs() : tsNodeArgs(options.script ?? 'src/main.ts');
   const child = spawn(process.execPath, args, {
@@ -111,7 +128,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
+      const message = `server exited with ${code}:\n${out}`;
+      reject(out.includes('is already in use (EADDRINUSE)') ? new PortTakenError(message) : new Error(message));
     });
   });
 
