@@ -3,6 +3,8 @@
  * to many cases, each case in its own transaction through the same verbs as one case at a
  * time. A case that cannot take the change (not allowed in its state, the agent does not
  * work its queue, someone changed it meanwhile…) is reported with why; the others go ahead.
+ * A macro's public reply that would be mailed to an address a chat visitor only typed is held
+ * back (reported, and listed in `held`) unless the agent confirmed it, as on the case page.
  * At most BULK_MAX cases per request.
  */
 import { transaction } from '../db/client.js';
@@ -15,6 +17,7 @@ import type { Services } from '../services.js';
 import type { TransitionFields } from '../workflow/context.js';
 import { CaseContext } from '../workflow/context.js';
 import { canSeeCase } from './access.js';
+import { unverifiedMailAddress } from './chat-identity.js';
 import { caseRef, parseCaseRef } from './case-ref.js';
 import { loadCase } from './case-view.js';
 import { reassignCase } from './reassign-case.js';
@@ -26,13 +29,19 @@ export type BulkAction =
   | { type: 'assign'; assignee: number | 'me' | null }
   | { type: 'transition'; transition: string; text?: string | undefined }
   | { type: 'tag'; tag: string }
-  | { type: 'macro'; macroId: number };
+  /** `confirmedUnverified`: the agent agreed to mail the macro's reply to addresses chat visitors only typed. */
+  | { type: 'macro'; macroId: number; confirmedUnverified?: boolean };
 
 export interface BulkSummary {
   changed: string[];
   /** Already as asked (assigned to that agent, tagged). */
   unchanged: string[];
   failed: { ref: string; message: string }[];
+  /**
+   * Of `failed`, the cases a macro's public reply was held back from: it would be mailed to an
+   * address their chat visitor only typed. Applying the macro to them again, confirmed, sends it.
+   */
+  held?: { macroId: number; macro: string; refs: string[] };
 }
 
 /** The selection, checked: case references, each once, at most BULK_MAX. */
@@ -90,13 +99,22 @@ function perform(services: Services, principal: Principal, caseId: number, actio
 export async function bulkUpdate(services: Services, principal: Principal, rawRefs: readonly string[], action: BulkAction): Promise<BulkSummary> {
   const refs = bulkSelection(rawRefs);
   // A macro the viewer cannot use fails the whole request, not every case.
-  if (action.type === 'macro') findMacro(services.db, action.macroId, principal.actor);
+  const macro = action.type === 'macro' ? findMacro(services.db, action.macroId, principal.actor) : null;
+  // Its public reply is held back from cases where it would be mailed to an address a chat visitor only typed, unless confirmed.
+  const askFirst = macro !== null && action.type === 'macro' && action.confirmedUnverified !== true && macro.body.trim() !== '';
   const summary: BulkSummary = { changed: [], unchanged: [], failed: [] };
   for (const raw of refs) {
     const id = parseCaseRef(raw);
     const ref = id === null ? raw.slice(0, 20) : caseRef(id);
     try {
       if (id === null || !canSeeCase(principal, loadCase(services, id))) throw new DomainError('CASE_NOT_FOUND', 'not found');
+      const mailTo = askFirst ? unverifiedMailAddress(services.db, id) : null;
+      if (mailTo && macro) {
+        summary.failed.push({ ref, message: `not sent: the reply would be e-mailed to ${mailTo}, an address the chat visitor typed and did not verify` });
+        summary.held ??= { macroId: macro.id, macro: macro.name, refs: [] };
+        summary.held.refs.push(ref);
+        continue;
+      }
       if (perform(services, principal, id, action)) {
         summary.changed.push(ref);
         await services.outbox.settle(id);

@@ -49,3 +49,15 @@ export function openUnverifiedVisitor(db: Db, caseId: number): { name: string; e
     statement<[number], { name: string; email: string }>(db, "SELECT name, email FROM chat_sessions WHERE case_id = ? AND state = 'open' AND verified = 0 ORDER BY id DESC LIMIT 1").get(caseId) ?? null
   );
 }
+
+/**
+ * The address a public reply on the case would be MAILED to although a chat visitor of the case
+ * only typed it, or null: the case has no open chat (a reply is mailed, not shown in the chat)
+ * and is marked "e-mail not verified". Staff confirm before such a reply goes out (the case
+ * page's composer and macros, bulk "apply macro"); the API leaves it to the integration, which
+ * reads `chat.emailVerified` and `chat.state` in the case view (docs/chat.md).
+ */
+export function unverifiedMailAddress(db: Db, caseId: number): string | null {
+  const identity = chatIdentity(db, caseId);
+  return identity && identity.state === 'ended' && !identity.emailVerified ? identity.visitorEmail : null;
+}

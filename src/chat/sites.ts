@@ -28,6 +28,28 @@ export function normalizeOrigin(text: string): string | null {
   }
 }
 
+/**
+ * The origins typed one per line (or separated by commas or spaces), and the entries that are
+ * none: a line none of whose words is an origin ("not a url") is quoted whole, not word by word.
+ */
+export function parseOrigins(text: string): { origins: string[]; wrong: string[] } {
+  const origins: string[] = [];
+  const wrong: string[] = [];
+  for (const entry of text.split(/[\n,]+/).map((e) => e.trim()).filter((e) => e !== '')) {
+    const words = entry.split(/\s+/);
+    const found = words.map(normalizeOrigin);
+    if (found.every((o) => o === null)) {
+      wrong.push(entry.replace(/\s+/g, ' '));
+      continue;
+    }
+    found.forEach((origin, i) => {
+      if (origin === null) wrong.push(words[i]!);
+      else if (!origins.includes(origin)) origins.push(origin);
+    });
+  }
+  return { origins, wrong };
+}
+
 export const siteSchema = z.object({
   name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
   /** One origin per line (or separated by spaces or commas). */
@@ -45,14 +67,12 @@ function checkSite(services: Services, input: SiteInput): { name: string; allowe
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const v = parsed.data;
   const issues: FieldIssue[] = [];
-  const words = v.origins.split(/[\s,]+/).filter((w) => w !== '');
-  const origins: string[] = [];
-  for (const word of words) {
-    const origin = normalizeOrigin(word);
-    if (!origin) issues.push({ path: 'origins', message: `"${word.slice(0, 80)}" is not an origin (write https://shop.example, without a path)` });
-    else if (!origins.includes(origin)) origins.push(origin);
+  const { origins, wrong } = parseOrigins(v.origins);
+  if (wrong.length > 0) {
+    const quoted = wrong.map((w) => `"${w.length > 80 ? `${w.slice(0, 80)}…` : w}"`).join(', ');
+    issues.push({ path: 'origins', message: `${quoted} ${wrong.length === 1 ? 'is not an origin' : 'are not origins'} (write https://shop.example, without a path)` });
   }
-  if (words.length === 0) issues.push({ path: 'origins', message: 'name at least one website origin (https://shop.example)' });
+  if (origins.length === 0 && wrong.length === 0) issues.push({ path: 'origins', message: 'name at least one website origin (https://shop.example)' });
   if (origins.length > 20) issues.push({ path: 'origins', message: 'at most 20 origins' });
   if (v.calendar !== '' && !services.definitions.sla().config.calendar(v.calendar)) {
     issues.push({ path: 'calendar', message: `unknown calendar "${v.calendar}" (sla.json has ${services.definitions.sla().config.calendarNames.join(', ')})` });

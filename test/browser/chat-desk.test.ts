@@ -3,7 +3,8 @@
  * origin): nobody free and outside the site's hours, the visitor leaves a message on a phone
  * (390×844); and the agent's side: the chat arrives in the open inbox without a reload, the
  * agent answers with a macro picked with `#`, ends the chat from the case page, and the visitor
- * rates it "Not good" in the widget. Screenshots `chat-desk-*.png`.
+ * rates it "Not good" in the widget; a reply after that (mailed to the address Vic only typed)
+ * is sent once the agent confirms it. Screenshots `chat-desk-*.png`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -172,6 +173,16 @@ describe('chat: the agent’s side', () => {
     await timeline.getByText(/^Alice Archer ended the live chat after \d messages$/).waitFor();
     const text = await timeline.innerText();
     expect(text).not.toMatch(/chat\.(started|ended)|case\.rated|siteName|hostOrigin|site_/);
+
+    // Ended, and Vic only typed the address: a reply is mailed there, so it waits for a yes.
+    await agent.locator('#composer-body').fill('Your parcel was delivered to the neighbour.');
+    await agent.locator('#composer-submit').click();
+    const confirm = agent.locator('#composer-confirm');
+    await confirm.getByText('This reply will be e-mailed to vic@example.com, an address the chat visitor typed and did not verify', { exact: false }).waitFor();
+    expect(await timeline.getByText('delivered to the neighbour').count()).toBe(0);
+    await confirm.getByRole('button', { name: 'Yes, e-mail it to vic@example.com' }).click();
+    await timeline.getByText('Your parcel was delivered to the neighbour.').waitFor();
+    expect(await agent.locator('#composer-confirm').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   }, 60_000);
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChatSweep } from '../../src/chat/sweep.js';
-import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
+import { createSite, parseOrigins, siteSecret, type ChatSite } from '../../src/chat/sites.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { signIdentity } from '../../src/chat/identity.js';
 import { sendMessage } from '../../src/cases/send-message.js';
@@ -241,6 +241,20 @@ describe('live chat', () => {
     } finally {
       services.channelsKey = key;
     }
+  });
+
+  it('quotes a wrong origin as it was typed ("not a url", not "not"), and still reads several per line', async () => {
+    expect(parseOrigins('not a url')).toEqual({ origins: [], wrong: ['not a url'] });
+    expect(parseOrigins(`${HOST} https://b.example\nhttps://c.example/, ftp:nope\n\n`)).toEqual({ origins: [HOST, 'https://b.example', 'https://c.example'], wrong: ['ftp:nope'] });
+    expect(parseOrigins(`${HOST} oops`)).toEqual({ origins: [HOST], wrong: ['oops'] });
+    const admin = signedIn(h, h.agent({ name: 'Otto', role: 'admin' }));
+    const refused = await admin.post('/manage/channels/chat-sites', { name: 'Typo', origins: 'not a url', queue: 'general', active: 'on' });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(html).toContain('&quot;not a url&quot; is not an origin (write https://shop.example, without a path)');
+    expect(html).not.toContain('&quot;not&quot;');
+    const two = await (await admin.post('/manage/channels/chat-sites', { name: 'Typo', origins: 'shop\nnot a url', queue: 'general', active: 'on' })).text();
+    expect(two).toContain('&quot;shop&quot;, &quot;not a url&quot; are not origins');
   });
 
   it('ends a chat after inactivity (the chat sweep on the injected clock), mails the transcript and takes the rating', async () => {

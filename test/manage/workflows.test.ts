@@ -50,9 +50,17 @@ describe('workflows', () => {
     expect(html.indexOf('id="builder-panel"')).toBeLessThan(html.indexOf('id="edit"'));
     expect(html).toContain('hx-post="/manage/workflows/support/validate"');
     const text = textOf(html);
-    expect(text).toContain('pending Pending customer pending resolution — notify —');
-    expect(text).toContain('resolve Resolve new, open, pending, escalated resolved agent, advanced, manager, admin — solution case.resolved');
-    expect(text).toContain('case.created routing , escalation');
+    // The tables read in words (labels, clocks, events), each definition name small beside its label.
+    expect(text).toContain('Pending customer pending pending Resolution — notify —');
+    expect(text).toContain('Resolved resolved resolved — First response, Next response, Resolution — after 72h → Closed automatically');
+    expect(text).toContain('Wait on customer waitOnCustomer Open, Escalated Pending customer agent, advanced, manager, admin — — —');
+    expect(text).toContain('Resolve resolve New, Open, Pending customer, Escalated Resolved agent, advanced, manager, admin — solution The case was resolved case.resolved');
+    expect(text).toContain('Customer replied customerReplied Pending customer the previous state nobody by hand The customer replied — —');
+    expect(text).toContain('When the case was created case.created routing , escalation');
+    expect(html).toContain('Wait on customer <small class="muted"><code>waitOnCustomer</code></small>');
+    const tables = html.slice(html.indexOf('id="tables"'), html.indexOf('id="history"'));
+    expect(tables).not.toContain('firstResponse');
+    expect(tables).not.toContain('<td>case.resolved</td>');
   });
 
   it('validates as you type, with JSON paths', async () => {
@@ -96,7 +104,7 @@ describe('workflows', () => {
     const published = textOf(await (await h.as.manager.get('/manage/workflows/support?published=3')).text());
     expect(published).toContain('Published v3 (draft v2).');
     expect(published).toContain('State diagram (v3)');
-    expect(published).toContain('onHold On hold pending resolution');
+    expect(published).toContain('On hold onHold pending Resolution');
 
     expect((await h.as.manager.post('/manage/workflows/support/rollback', { version: '1', note: '' })).status).toBe(303);
     expect(h.services.definitions.version('workflow', 'support', 4)).toMatchObject({ state: 'published', basedOn: 1, note: 'Rolled back to v1' });

@@ -178,7 +178,11 @@ describe('the dashboard', () => {
     expect(bad.status).toBe(422);
     const text = await bad.text();
     expect(text).toContain('an IANA time zone such as Europe/Berlin or UTC');
-    expect(text).toContain('no such queue');
+    expect(text).toContain('no such queue: choose one, or All queues');
+    // The select shows the queue that was asked for (refused), not "All queues".
+    expect(text).toContain('<option value="nowhere" selected="">nowhere (no such queue)</option>');
+    expect(text).toContain('<option value="">All queues</option>');
+    expect(text).not.toMatch(/<option value="" selected="">All queues/);
     expect(text).not.toContain('id="dashboard"');
     expect((await m.get('/manage/reports?from=2025-01-01&to=2026-03-01')).status).toBe(422);
     expect((await m.get('/manage/reports?from=2026-03-08&to=2026-03-02')).status).toBe(422);

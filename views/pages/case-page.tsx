@@ -9,7 +9,7 @@ import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js
 import { Layout } from '../layout.js';
 import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
 import { CaseEditDisclosure } from '../partials/case-edit.js';
-import { ComposerActions } from '../partials/composer-parts.js';
+import { ComposerActions, type ReplyConfirm } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions, WhyPanel } from '../partials/case-panels.js';
 import { SlaBadge } from '../partials/sla.js';
 import { PresencePanel, SeenField } from '../partials/collision.js';
@@ -23,8 +23,8 @@ export interface CaseForms {
   composer?: FormState;
   /** The composer held a reply or note back: the case changed since the page showed it. */
   composerStale?: { changes: CaseChange[]; then: string };
-  /** The composer asks to confirm a public reply after an internal note (the button used). */
-  composerConfirm?: { then: string; label: string | null };
+  /** The composer asks to confirm a public reply (after a note, mailed to an unverified chat address). */
+  composerConfirm?: ReplyConfirm;
   edit?: FormState;
   reply?: FormState;
   transition?: { name: string; state: FormState };

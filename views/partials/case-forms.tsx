@@ -7,7 +7,7 @@ import type { CaseChange } from '../../src/cases/stale-view.js';
 import { SeenField, StaleWarning } from './collision.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
 import { Button, CsrfField, Field, FileField, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
-import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, NoteConfirmation, type ComposerMode } from './composer-parts.js';
+import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, ReplyConfirmation, type ComposerMode, type ReplyConfirm } from './composer-parts.js';
 import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
 export interface FormContext {
@@ -47,8 +47,8 @@ export interface ComposerProps {
   transitions?: readonly AvailableTransition[];
   /** Colleagues a note may mention. */
   mentionable?: readonly { handle: string; name: string }[];
-  /** Asking to confirm a public reply after an internal note: the button that was used. */
-  confirm?: { then: string; label: string | null } | undefined;
+  /** Asking to confirm a public reply (after an internal note, mailed to an unverified chat address). */
+  confirm?: ReplyConfirm | undefined;
   /** The macros the viewer may use: the picker (macro-picker.tsx). */
   macros?: readonly MacroOption[] | undefined;
   macro?: MacroPanelState | undefined;
@@ -79,7 +79,7 @@ export function Composer(p: ComposerProps) {
       <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
       {p.macros ? <MacroPicker caseRef={p.ctx.ref} macros={p.macros} state={p.macro} /> : null}
       <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />
-      {p.confirm ? <NoteConfirmation then={p.confirm.then} label={p.confirm.label} /> : null}
+      {p.confirm ? <ReplyConfirmation confirm={p.confirm} /> : null}
       <FileField id="composer-files" name="files" label="Attach files (the customer sees them with a public reply)" limits={p.ctx.uploads} state={p.state} />
       <ComposerActions transitions={p.transitions ?? []} />
     </form>

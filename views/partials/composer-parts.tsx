@@ -9,7 +9,8 @@
  *   use now and the composer can fill in (none needing a reason; one needing a solution only
  *   for a public reply, which becomes the solution). Their box `#composer-actions` is
  *   refreshed by the live poll when the transitions change, without touching the text;
- * - the confirmation asked before a public reply that follows an internal note;
+ * - the confirmation asked before a public reply that follows an internal note, or that would
+ *   be mailed to an address a chat visitor only typed (one prompt for both);
  * - mentions: who may be mentioned, and (htmx) who the text will notify.
  */
 import type { Colleague, ResolvedMentions } from '../../src/cases/mentions.js';
@@ -92,20 +93,57 @@ export function ComposerActions({ transitions, oob }: { transitions: readonly Av
   );
 }
 
-/** Asked (by the server, so without JavaScript too) before a public reply that follows an internal note. */
-export function NoteConfirmation({ then, label }: { then: string; label: string | null }) {
+/**
+ * What the server asks before a public reply goes out (so without JavaScript too): `note`, the
+ * last entry was an internal note (the reply may be a note sent in the wrong mode); `mailTo`,
+ * the reply would be mailed to an address a chat visitor only typed. Both at once are asked
+ * together, and confirming sends: the hidden fields say yes to each reason named.
+ */
+export interface ReplyConfirm {
+  /** The button that was used (`then`), and its transition's label. */
+  then: string;
+  label: string | null;
+  note: boolean;
+  mailTo: string | null;
+}
+
+export function ReplyConfirmation({ confirm }: { confirm: ReplyConfirm }) {
+  const { then, label, note, mailTo } = confirm;
+  const noteText = 'Your last entry was an internal note.';
+  const mailText = mailTo && `This reply will be e-mailed to ${mailTo}, an address the chat visitor typed and did not verify: whoever reads it may not be the person who chatted.`;
+  const send = mailTo ? `Yes, e-mail it to ${mailTo}` : 'Yes, send it to the customer';
   return (
     <Alert tone="info" id="composer-confirm">
-      <p>
-        <strong>Your last entry was an internal note. Send this reply to the customer?</strong>
-      </p>
-      <input type="hidden" name="confirmed" value="1" />
+      {note && mailText ? (
+        <>
+          <p>
+            <strong>Before this reply goes out:</strong>
+          </p>
+          <ul id="composer-confirm-reasons">
+            <li>{noteText}</li>
+            <li>{mailText}</li>
+          </ul>
+          <p>
+            <strong>Send it anyway?</strong>
+          </p>
+        </>
+      ) : note ? (
+        <p>
+          <strong>{`${noteText} Send this reply to the customer?`}</strong>
+        </p>
+      ) : (
+        <p>
+          <strong>{`${mailText} Send it there?`}</strong>
+        </p>
+      )}
+      {note ? <input type="hidden" name="confirmed" value="1" /> : null}
+      {mailTo ? <input type="hidden" name="confirmedUnverified" value="1" /> : null}
       <div class="composer-buttons">
         <button type="submit" class="button button-primary" id="composer-confirm-submit" name="then" value={then}>
-          {label ? `Yes, send it to the customer and ${lowerFirst(label)}` : 'Yes, send it to the customer'}
+          {label ? `${send} and ${lowerFirst(label)}` : send}
         </button>
       </div>
-      <p class="hint">Or choose “Internal note” above to keep it for the team.</p>
+      <p class="hint">{note ? 'Or choose “Internal note” above to keep it for the team.' : 'Or choose “Internal note” above to keep it for the team, or change the text first.'}</p>
     </Alert>
   );
 }

@@ -134,7 +134,26 @@ export function BulkResult(p: { summary?: BulkSummary | null | undefined; error?
             ))}
           </ul>
         ) : null}
+        {s.held ? <HeldReplies held={s.held} /> : null}
       </Alert>
+    </div>
+  );
+}
+
+/** Confirming a macro's reply held back from cases whose chat visitor only typed the address: it goes to those cases alone. */
+function HeldReplies({ held }: { held: NonNullable<BulkSummary['held']> }) {
+  return (
+    <div id="bulk-held" class="stack">
+      <input type="hidden" name="heldMacro" value={String(held.macroId)} />
+      {held.refs.map((ref) => (
+        <input type="hidden" name="heldCases" value={ref} />
+      ))}
+      <p class="hint">Whoever reads those addresses may not be the person who chatted.</p>
+      <div>
+        <Button variant="secondary" name="action" value="confirm-macro" id="bulk-confirm-macro">
+          {`Apply “${held.macro}” to ${held.refs.length <= 3 ? held.refs.join(', ') : `these ${held.refs.length} cases`} anyway (e-mail the reply)`}
+        </Button>
+      </div>
     </div>
   );
 }

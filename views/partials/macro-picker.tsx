@@ -5,6 +5,8 @@
  * public/workspace.js puts the reply where the cursor was; typing `#` in the message opens a
  * list of the macros to pick from by name. *Send with macro* posts the message and the
  * macro's changes together (one transaction); the composer's own *Send* sends the text only.
+ * A public reply that would be mailed to an address a chat visitor only typed is held back
+ * until the agent confirms it here (`confirmedUnverified`).
  */
 import { Button } from '../components.js';
 
@@ -31,6 +33,8 @@ export interface InsertedMacro {
 export interface MacroPanelState {
   inserted?: InsertedMacro | null;
   error?: string | null;
+  /** Sending held back: the reply would be mailed to this address, which a chat visitor only typed. */
+  confirmMailTo?: string | null;
 }
 
 export function MacroPicker(p: { caseRef: string; macros: readonly MacroOption[]; state?: MacroPanelState | undefined }) {
@@ -97,9 +101,17 @@ export function MacroPicker(p: { caseRef: string; macros: readonly MacroOption[]
               {`Sending with it would fail now: ${inserted.problem}`}
             </p>
           ) : null}
+          {p.state?.confirmMailTo ? (
+            <div class="alert alert-info" role="alert" id="macro-confirm">
+              <p>
+                <strong>{`This reply will be e-mailed to ${p.state.confirmMailTo}, an address the chat visitor typed and did not verify: whoever reads it may not be the person who chatted. Send it there?`}</strong>
+              </p>
+              <input type="hidden" name="confirmedUnverified" value="1" />
+            </div>
+          ) : null}
           <div class="button-row">
             <Button id="macro-send" attrs={{ formaction: apply, formnovalidate: 'formnovalidate', 'hx-post': apply }}>
-              Send with macro
+              {p.state?.confirmMailTo ? `Yes, e-mail it to ${p.state.confirmMailTo} with the macro` : 'Send with macro'}
             </Button>
             <button type="submit" class="button button-link" id="macro-remove" name="clear" value="1" {...swapPanel}>
               Remove macro

@@ -100,7 +100,7 @@ export const messageRoute = caseApi.route({
   path: '/:id/messages',
   summary: 'Reply or add an internal note',
   description:
-    'Public replies, and internal notes (staff; `@name` mentions notify colleagues). With `transition` the message and the transition happen together or not at all. Files come as `multipart/form-data` (`files`, any number). `If-Match: "<version>"` or `expectedVersion` make it conditional: 409 CONFLICT, and nothing sent, when the case changed since.',
+    'Public replies, and internal notes (staff; `@name` mentions notify colleagues). With `transition` the message and the transition happen together or not at all. Files come as `multipart/form-data` (`files`, any number). `If-Match: "<version>"` or `expectedVersion` make it conditional: 409 CONFLICT, and nothing sent, when the case changed since. Unlike the console, the API does not ask before a public reply after a note nor before one mailed to an address a chat visitor typed and did not verify (`chat.state` `ended` and `chat.emailVerified` false in the case view): check those yourself.',
   access: EVERYONE,
   params: { id: caseId },
   headers: { ...idempotencyKey, ...ifMatch },

@@ -21,7 +21,7 @@ import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } fr
 import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
 import { Timeline } from '../../../views/partials/timeline.js';
-import type { ComposerMode } from '../../../views/partials/composer-parts.js';
+import type { ComposerMode, ReplyConfirm } from '../../../views/partials/composer-parts.js';
 import type { CaseChange } from '../../cases/stale-view.js';
 import { loadCasePage, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
@@ -60,7 +60,8 @@ export type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'ratin
 
 /**
  * The one form that failed, re-rendered with its messages (422); with `composerConfirm` the
- * composer asking to confirm a public reply after a note (200: nothing was refused).
+ * composer asking to confirm a public reply (after a note, or mailed to an address a chat
+ * visitor only typed: one prompt for both; 200: nothing was refused).
  */
 export function formFailure(
   c: PageContext,
@@ -69,7 +70,7 @@ export function formFailure(
   values: FormValues,
   errors: FormErrors,
   status: 200 | 422 | 429 = 422,
-  composerConfirm?: { then: string },
+  composerConfirm?: Omit<ReplyConfirm, 'label'>,
   composerStale?: { changes: CaseChange[]; then: string },
 ) {
   const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
@@ -81,7 +82,7 @@ export function formFailure(
   switch (form) {
     case 'composer': {
       if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
-      const confirm = composerConfirm && { then: composerConfirm.then, label: d.transitions.find((t) => t.name === composerConfirm.then)?.label ?? null };
+      const confirm = composerConfirm && { ...composerConfirm, label: d.transitions.find((t) => t.name === composerConfirm.then)?.label ?? null };
       forms.composer = state;
       if (confirm) forms.composerConfirm = confirm;
       if (composerStale) forms.composerStale = composerStale;
@@ -194,9 +195,17 @@ export async function done(c: PageContext, v: Visible, outcome: string | Done) {
   );
 }
 
-/** Thrown by a command that must ask before it goes on (a public reply after a note): the composer asks. */
+/**
+ * Thrown by a command that must ask before it goes on: a public reply after a note (`note`),
+ * or one that would be mailed to an address a chat visitor only typed (`mailTo`). The composer
+ * asks once for every reason given.
+ */
 export class ConfirmationNeeded extends Error {
-  constructor(readonly then: string) {
+  constructor(
+    readonly then: string,
+    readonly note: boolean,
+    readonly mailTo: string | null,
+  ) {
     super('confirmation needed');
   }
 }
@@ -235,7 +244,7 @@ export async function command<T>(
   try {
     outcome = run(v, parsed.data, files);
   } catch (error) {
-    if (error instanceof ConfirmationNeeded) return formFailure(c, v, formName, values, {}, 200, { then: error.then });
+    if (error instanceof ConfirmationNeeded) return formFailure(c, v, formName, values, {}, 200, { then: error.then, note: error.note, mailTo: error.mailTo });
     // Nothing was sent: the composer comes back with the changes and the draft (200, as for the note confirmation: nothing was refused).
     if (error instanceof StaleView) return formFailure(c, v, formName, values, {}, 200, undefined, { changes: error.changes, then: error.then });
     if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {

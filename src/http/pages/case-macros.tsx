@@ -7,11 +7,14 @@
  *
  * A refusal (the case or the macro changed since the preview, a change the case cannot take)
  * re-renders the case with the message as typed and a fresh preview, so nothing typed is lost.
+ * A public reply that would be mailed to an address a chat visitor only typed comes back the
+ * same way, asking to confirm (`confirmedUnverified=1`) before it is sent.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
+import { unverifiedMailAddress } from '../../cases/chat-identity.js';
 import { loadCase } from '../../cases/case-view.js';
 import { DomainError } from '../../errors.js';
 import { applyMacro, previewMacro, type MacroPreview } from '../../macros/apply-macro.js';
@@ -116,6 +119,16 @@ export function caseMacroPages(): Hono<PageEnv> {
       return casePage(c, v, keep, { error: issue.path[0] === 'appliedMacro' ? 'Insert a macro first, then send with it.' : `The message: ${issue.message}.` }, 422);
     }
     const input = parsed.data;
+    // A public reply mailed to an address a chat visitor only typed: asked first (as the composer does), nothing refused.
+    const mailTo = input.visibility === 'public' && input.body.trim() !== '' && values.confirmedUnverified !== '1' ? unverifiedMailAddress(services.db, v.caseId) : null;
+    if (mailTo) {
+      try {
+        return casePage(c, v, keep, { inserted: inserted(previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor)), confirmMailTo: mailTo }, 200);
+      } catch (error) {
+        if (!(error instanceof DomainError) || !SHOWN.has(error.code)) throw error;
+        return casePage(c, v, keep, { error: error.message }, 422);
+      }
+    }
     let result;
     try {
       result = applyMacro(services, v.caseId, input.appliedMacro, { body: input.body, public: input.visibility === 'public', expectedVersion: input.caseVersion, macroVersion: input.macroVersion }, v.principal.actor);

@@ -5,7 +5,8 @@
  * through the domain verbs. `POST /cases/:id/offered-solution` (customers) answers the
  * known solution offered to them: answer=solved | notSolved. Staff messages may carry a
  * transition (`then`, "Send and …") and are asked to confirm a public reply that follows an
- * internal note (`confirmed=1`). The shared machinery is in case-commands.tsx; the case
+ * internal note (`confirmed=1`) or that would be mailed to an address a chat visitor only typed
+ * (`confirmedUnverified=1`; both in one prompt). The shared machinery is in case-commands.tsx; the case
  * edit and the mention preview in case-edit.tsx.
  */
 import { Hono } from 'hono';
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
 import { lastStaffMessage } from '../../cases/add-message.js';
+import { unverifiedMailAddress } from '../../cases/chat-identity.js';
 import { changesSince } from '../../cases/stale-view.js';
 import { loadCase } from '../../cases/case-view.js';
 import { customerLabel } from '../../cases/customer-view.js';
@@ -51,6 +53,8 @@ const messageForm = z.object({
   then: optional,
   /** Staff: yes, send this reply to the customer although the last entry was a note. */
   confirmed: z.literal('1').optional(),
+  /** Staff: yes, mail this reply to the address the chat visitor typed and did not verify. */
+  confirmedUnverified: z.literal('1').optional(),
   /** Staff: the newest timeline entry the page showed; newer changes by others hold the message back. */
   seen: z
     .string()
@@ -184,8 +188,13 @@ export function casePages(): Hono<PageEnv> {
         const changes = changesSince(services, v.row.id, input.seen, v.principal.staffId, labels);
         if (changes.length > 0) throw new StaleView(changes, then ?? '');
       }
-      // A public reply right after an internal note may be a note sent in the wrong mode: ask first.
-      if (staff && isPublic && input.confirmed !== '1' && lastStaffMessage(services, v.row.id) === 'staff.noted') throw new ConfirmationNeeded(then ?? '');
+      if (staff && isPublic) {
+        // A public reply right after an internal note may be a note sent in the wrong mode, and one
+        // mailed to an address a chat visitor only typed may reach someone else: ask first, once for both.
+        const note = input.confirmed !== '1' && lastStaffMessage(services, v.row.id) === 'staff.noted';
+        const mailTo = input.confirmedUnverified === '1' ? null : unverifiedMailAddress(services.db, v.row.id);
+        if (note || mailTo) throw new ConfirmationNeeded(then ?? '', note, mailTo);
+      }
       const { settings, store } = services.attachments;
       // Limits before anything else: a refused upload stores nothing and counts for nothing.
       assertWithinLimits(settings, files);

@@ -2,7 +2,10 @@
  * The inbox's commands (staff):
  *
  *   POST /inbox/bulk               one action on the ticked cases: action=assign|transition|tag|macro
- *                                  (htmx: the summary; plain form: the inbox with it)
+ *                                  (htmx: the summary; plain form: the inbox with it);
+ *                                  action=confirm-macro applies macro `heldMacro` to the cases
+ *                                  `heldCases` its reply was held back from (mailed to an address
+ *                                  a chat visitor only typed), confirmed
  *   POST /inbox/views              save the list's filters as a view (managers may share it)
  *   POST /inbox/views/:id/delete   delete a view (one's own; shared ones: managers)
  *
@@ -33,13 +36,16 @@ async function readBulkForm(c: PageContext): Promise<{ values: FormValues; cases
   const body = await c.req.parseBody({ all: true });
   const values: FormValues = {};
   let cases: string[] = [];
+  let held: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (key === '_csrf') continue;
     const list = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
     if (key === 'cases') cases = list;
+    else if (key === 'heldCases') held = list;
     else if (list.length > 0) values[key] = list.at(-1)!;
   }
-  return { values, cases };
+  // Confirming a held-back macro reply: the cases it was held back from, not the ticked ones.
+  return { values, cases: values.action === 'confirm-macro' ? held : cases };
 }
 
 /** The inbox page the form came from (its hidden filter fields), carrying `forms`. */
@@ -74,6 +80,10 @@ function actionOf(v: FormValues): BulkAction {
     case 'macro': {
       const id = parseMacroId(v.macro);
       return id === null ? refuse('macro', 'Choose the macro to apply.') : { type: 'macro', macroId: id };
+    }
+    case 'confirm-macro': {
+      const id = parseMacroId(v.heldMacro);
+      return id === null ? refuse('macro', 'Choose the macro to apply.') : { type: 'macro', macroId: id, confirmedUnverified: true };
     }
     default:
       return refuse('action', 'Choose an action: assign, set status, add tag or apply macro.');

@@ -14,11 +14,14 @@ import { Drill, formatMinutes, formatPercent, REPORTS, ReportsNav, ReportsStyles
 import { ManagePage, ManageTable } from './parts.js';
 
 function PeriodForm(p: { state: FormState; queues: Option[] }) {
+  // A queue in the address that does not exist is shown as chosen (with why it is refused), not as "All queues".
+  const asked = p.state.values?.queue ?? '';
+  const unknown = asked !== '' && !p.queues.some((q) => q.value === asked) ? [{ value: asked, label: `${asked} (no such queue)` }] : [];
   return (
     <form id="period-form" class="period-form" method="get" action={REPORTS} hx-get={REPORTS} hx-target="#reports-body" hx-swap="outerHTML" hx-push-url="true">
       <Field id="period-from" name="from" label="From" type="date" required state={p.state} />
       <Field id="period-to" name="to" label="To (included)" type="date" required state={p.state} />
-      <SelectField id="period-queue" name="queue" label="Queue" options={[{ value: '', label: 'All queues' }, ...p.queues]} state={p.state} />
+      <SelectField id="period-queue" name="queue" label="Queue" options={[{ value: '', label: 'All queues' }, ...p.queues, ...unknown]} state={p.state} />
       <Field id="period-tz" name="tz" label="Time zone" maxlength={64} state={p.state} attrs={{ spellcheck: 'false' }} />
       <Button id="period-apply">Show</Button>
     </form>

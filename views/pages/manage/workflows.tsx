@@ -8,6 +8,8 @@ import { Badge, EmptyState, PageHeader, Time } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
 import { WorkflowSvg } from './workflow-svg.js';
+import { metricLabel } from '../../../src/http/pages/sla-status.js';
+import { capitalized, eventClause, whenEvent } from '../../partials/event-names.js';
 import { WorkflowBuilderForm, type WorkflowBuilderState, type WorkflowOptions } from './workflow-builder.js';
 
 export const WORKFLOWS_NAV = '/manage/workflows';
@@ -59,21 +61,36 @@ function list(values: readonly string[] | undefined): string {
   return values && values.length > 0 ? values.join(', ') : '—';
 }
 
-/** The definition as tables: the diagram's text alternative. */
-export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: WorkflowDefinition; idPrefix?: string }) {
-  const timers = (name: string) => (definition.states[name]?.timers ?? []).map((t) => `after ${t.after} → ${t.transition}`);
+/** What people read, with the definition's own name small beside it (what the JSON and the forms use). */
+function Named({ label, name }: { label: string; name: string }) {
   return (
     <>
-      <ManageTable caption="States" head={['State', 'Label', 'Category', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
+      {label}{' '}
+      <small class="muted">
+        <code>{name}</code>
+      </small>
+    </>
+  );
+}
+
+/** The definition as tables (the diagram's text alternative): labels in words, names small beside them. */
+export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: WorkflowDefinition; idPrefix?: string }) {
+  const stateLabel = (name: string) => definition.states[name]?.label ?? name;
+  const transitionLabel = (name: string) => definition.transitions[name]?.label ?? name;
+  const clocks = (metrics: readonly string[] | undefined) => list(metrics?.map(metricLabel));
+  const timers = (name: string) => (definition.states[name]?.timers ?? []).map((t) => `after ${t.after} → ${transitionLabel(t.transition)}`);
+  const event = (type: string) => capitalized(eventClause(type));
+  return (
+    <>
+      <ManageTable caption="States" head={['State', 'Category', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
         {Object.entries(definition.states).map(([name, s]) => (
           <tr>
             <td>
-              <code>{name}</code> {name === definition.initial ? <Badge tone="info">initial</Badge> : null} {s.final ? <Badge tone="muted">final</Badge> : null}
+              <Named label={s.label ?? name} name={name} /> {name === definition.initial ? <Badge tone="info">initial</Badge> : null} {s.final ? <Badge tone="muted">final</Badge> : null}
             </td>
-            <td>{s.label ?? name}</td>
             <td>{s.category}</td>
-            <td>{list(s.sla?.pause)}</td>
-            <td>{list(s.sla?.stop)}</td>
+            <td>{clocks(s.sla?.pause)}</td>
+            <td>{clocks(s.sla?.stop)}</td>
             <td>{list(s.onEnter?.map((a) => a.action))}</td>
             <td>{list(timers(name))}</td>
           </tr>
@@ -83,23 +100,22 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
         {Object.entries(definition.transitions).map(([name, t]) => (
           <tr>
             <td>
-              <code>{name}</code>
-              {t.label ? <span class="muted">{` ${t.label}`}</span> : null}
+              <Named label={t.label ?? name} name={name} />
             </td>
-            <td>{t.from === '*' ? 'any state' : t.from.join(', ')}</td>
-            <td>{t.to === '@previous' ? 'the previous state' : t.to}</td>
+            <td>{t.from === '*' ? 'any state' : t.from.map(stateLabel).join(', ')}</td>
+            <td>{t.to === '@previous' ? 'the previous state' : stateLabel(t.to)}</td>
             <td>{t.roles?.length ? t.roles.join(', ') : 'nobody by hand'}</td>
-            <td>{list(t.on)}</td>
+            <td>{list(t.on?.map(event))}</td>
             <td>{list(t.requires)}</td>
-            <td>{t.emits ?? '—'}</td>
+            <td>{t.emits ? <Named label={event(t.emits)} name={t.emits} /> : '—'}</td>
           </tr>
         ))}
       </ManageTable>
       <ManageTable caption="Rulesets run on events" head={['Event', 'Rulesets, in order']} id={`${idPrefix}-triggers`}>
-        {Object.entries(definition.triggers ?? {}).map(([event, rulesets]) => (
+        {Object.entries(definition.triggers ?? {}).map(([type, rulesets]) => (
           <tr>
             <td>
-              <code>{event}</code>
+              <Named label={capitalized(whenEvent(type))} name={type} />
             </td>
             <td>
               {rulesets.map((r, i) => (

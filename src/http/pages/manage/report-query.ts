@@ -31,7 +31,7 @@ export function parseDashboardQuery(services: Services, raw: Record<string, stri
   const values: FormValues = { from, to, queue, tz };
   if (!validDate(from, zone)) errors.from = 'a date (yyyy-mm-dd)';
   if (!validDate(to, zone)) errors.to = 'a date (yyyy-mm-dd)';
-  if (queue && !services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, queue)).get()) errors.queue = 'no such queue';
+  if (queue && !services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, queue)).get()) errors.queue = 'no such queue: choose one, or All queues';
   if (!errors.from && !errors.to) {
     const period = periodOf(from, to, zone);
     if (period.from >= period.to) errors.to = 'must not be before the first day';
