@@ -93,7 +93,8 @@ describe('manager console in the browser', () => {
     const why = page.locator('#case-why');
     await why.waitFor();
     // Routed to technical; matching no known problem, the escalation rules move it on to advanced support.
-    await why.getByText('advanced (tier 2)', { exact: true }).waitFor();
+    await why.getByText('Advanced (tier 2)', { exact: true }).waitFor();
+    await why.getByText(/^To Advanced \(tier 2\): Technical problem/).waitFor();
     await why.getByText('routing ruleset, version 3').waitFor();
     await why.getByText('Acme goes to technical').waitFor();
     await screenshot(page, '25-case-routed-by-new-rule');

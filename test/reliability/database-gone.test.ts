@@ -28,8 +28,8 @@ describe('the database folder deleted under the real server', () => {
       expect((await post('Before')).status).toBe(201);
       fs.rmSync(path.join(dir, 'data'), { recursive: true });
 
-      // /health looks at once (not only on the watcher's timer).
-      const health = await fetch(`${server.url}/health`);
+      // /health looks at once (not only on the watcher's timer); the reason (a path) only for a token.
+      const health = await fetch(`${server.url}/health`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({ status: 'unavailable', checks: { database: 'gone' }, reason: expect.stringContaining(dbPath) });
       for (const subject of ['After 1', 'After 2', 'After 3']) {

@@ -130,7 +130,7 @@ export function WhyPanel({ d, oob, csrfToken }: { d: StaffCasePageData; oob?: bo
             <ul class="plain-list">
               {d.escalations.map((e) => (
                 <li>
-                  {`To ${String(e.data.queue ?? '')} (tier ${String(e.data.tier ?? '')})`}
+                  {`To ${d.timelineNames.queues?.[String(e.data.queue ?? '')] ?? String(e.data.queue ?? '')} (tier ${String(e.data.tier ?? '')})`}
                   {e.data.reason ? `: ${String(e.data.reason)}` : ''}
                   {e.data.rule ? ` (rule “${String(e.data.rule)}”)` : ` by ${e.actor.name}`}
                 </li>
