@@ -71,10 +71,13 @@ export class DomainError extends Error {
   }
 }
 
+/** The message of a ValidationError that was given none of its own (problem+json then names the fields). */
+export const VALIDATION_FAILED_MESSAGE = 'The request is not valid.';
+
 export class ValidationError extends DomainError {
   readonly issues: FieldIssue[];
 
-  constructor(issues: FieldIssue[], message = 'The request is not valid.') {
+  constructor(issues: FieldIssue[], message = VALIDATION_FAILED_MESSAGE) {
     super('VALIDATION_FAILED', message, { issues });
     this.name = 'ValidationError';
     this.issues = issues;

@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isStorageFull, type DatabaseFaults } from '../db/faults.js';
-import { DefinitionError, DomainError, ValidationError, type ErrorCode } from '../errors.js';
+import { DefinitionError, DomainError, VALIDATION_FAILED_MESSAGE, ValidationError, type ErrorCode, type FieldIssue } from '../errors.js';
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_FAILED: 422,
@@ -123,13 +123,27 @@ export function asDomainError(error: unknown, faults?: DatabaseFaults): DomainEr
   return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
 }
 
+/** Fields named in a generic validation `detail` (all of them are in `errors`). */
+const DETAIL_ISSUES = 3;
+
+/**
+ * The `detail` of a ValidationError: its own message, or, when it has none, the fields that are
+ * not valid (`subject: required; priority: one of …`), so a client that logs only `detail` knows what to fix.
+ */
+function validationDetail(error: ValidationError): string {
+  if (error.message !== VALIDATION_FAILED_MESSAGE || error.issues.length === 0) return error.message;
+  const named = error.issues.slice(0, DETAIL_ISSUES).map((issue: FieldIssue) => `${issue.path}: ${issue.message.replace(/\.$/, '')}`);
+  const more = error.issues.length - named.length;
+  return `The request is not valid: ${named.join('; ')}${more > 0 ? ` (and ${more} more in \`errors\`)` : ''}.`;
+}
+
 export function problemBody(error: DomainError, requestId: string, instance: string): ProblemBody {
   const status = STATUS_BY_CODE[error.code];
   const body: ProblemBody = {
     type: `urn:casebook:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[error.code] ?? error.code.toLowerCase().replaceAll('_', ' '),
     status,
-    detail: error.message,
+    detail: error instanceof ValidationError ? validationDetail(error) : error.message,
     code: error.code,
     requestId,
     instance,

@@ -1,0 +1,73 @@
+/**
+ * What an integrator working only from /api/v1/openapi.json and /api/docs trips over
+ * (the apiqa walk-through): a 422's `detail` names the fields to fix, a missing field says
+ * `required`, and a token limited to scopes gets the 403 the document declares on every
+ * route its scopes do not open.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiDocument } from '../../src/http/api/index.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(() => {
+  h = createHarness();
+  standardQueues(h);
+  h.agent({ name: 'Alice', email: 'alice@example.com', queues: ['general', 'billing'] });
+});
+afterAll(() => h.close());
+
+interface Problem { status: number; code: string; detail: string; errors?: { path: string; message: string }[] }
+
+describe('validation problems', () => {
+  it('name the fields in `detail`, and a missing field is `required`', async () => {
+    const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'nope' }, subject: '' } });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as Problem;
+    expect(problem.errors).toEqual([
+      { path: 'customer.email', message: 'Invalid email address' },
+      { path: 'subject', message: 'required' },
+      { path: 'description', message: 'required' },
+    ]);
+    expect(problem.detail).toBe('The request is not valid: customer.email: Invalid email address; subject: required; description: required.');
+  });
+
+  it('keep zod’s wording for a field that is there with the wrong type, and count the fields left out of `detail`', async () => {
+    const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'chloe@example.com', name: 7 }, subject: 5, description: false, priority: 'soon' } });
+    const problem = (await res.json()) as Problem;
+    expect(problem.errors!.length).toBe(4);
+    expect(problem.errors![1]).toEqual({ path: 'subject', message: 'Invalid input: expected string, received number' });
+    expect(problem.detail).toMatch(/^The request is not valid: customer\.name: [^;]+; subject: [^;]+; description: [^;]+ \(and 1 more in `errors`\)\.$/);
+  });
+
+  it('a query parameter left out says `required`', async () => {
+    const res = await h.api('GET', '/api/v1/search', { token: ADMIN_TOKEN });
+    const problem = (await res.json()) as Problem;
+    expect(res.status).toBe(422);
+    expect(problem.errors).toEqual([{ path: 'q', message: 'required' }]);
+    expect(problem.detail).toBe('The request is not valid: q: required.');
+  });
+
+  it('a message of its own stays the detail', async () => {
+    const res = await h.api('GET', '/api/v1/cases?cursor=garbage', { token: ADMIN_TOKEN });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as Problem).detail).toBe('The request is not valid: cursor: not a cursor from a previous page.');
+  });
+});
+
+describe('a token limited to scopes', () => {
+  it('gets 403 on a route its scopes do not open, and the document declares it there', async () => {
+    const created = await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'alice@example.com', scopes: ['churn'] } });
+    expect(created.status).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    const res = await h.api('GET', '/api/v1/cases', { token });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as Problem).detail).toBe('This token is limited to: churn.');
+    const doc = apiDocument();
+    expect(doc.paths['/cases']!.get!.responses['403']).toEqual({ $ref: '#/components/responses/Problem403' });
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (op['x-roles'].length > 0) expect(op.responses['403'], `${method} ${path} declares 403`).toBeDefined();
+      }
+    }
+  });
+});
