@@ -32,15 +32,36 @@ export function problem(
   return { path: jsonPath(segments), message, severity };
 }
 
-/** Converts zod issues (v4) into problems with JSON paths. */
+/** The value at a path in what was validated (undefined when a step is missing). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * A zod issue's message for people: given the validated input, a field that is missing says
+ * `required` where zod would say "Invalid input: expected number, received undefined" (a
+ * schema's own message for it, e.g. "calendar is required", is kept).
+ */
+export function issueMessage(issue: { code?: string; path: readonly PropertyKey[]; message: string }, input?: unknown): string {
+  const zodWording = issue.code === 'invalid_type' && issue.message.startsWith('Invalid input: expected ');
+  return zodWording && input !== undefined && issue.path.length > 0 && valueAt(input, issue.path) === undefined ? 'required' : issue.message;
+}
+
+/** Converts zod issues (v4) into problems with JSON paths (`input`: what was validated, for `required`). */
 export function problemsFromZod(
-  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  issues: readonly { code?: string; path: readonly PropertyKey[]; message: string }[],
   prefix: readonly PathSegment[] = [],
+  input?: unknown,
 ): DefinitionProblem[] {
   return issues.map((issue) =>
     problem(
       [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
-      issue.message,
+      issueMessage(issue, input),
     ),
   );
 }

@@ -343,9 +343,10 @@ function validateEvent(event: unknown, at: PathSegment[], context: RulesetValida
     return;
   }
   const schema = EVENT_PARAMS[type as RuleEventType];
-  const parsed = schema.safeParse(event.params ?? {});
+  const given = event.params ?? {};
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
-    problems.push(...problemsFromZod(parsed.error.issues, [...at, 'params']));
+    problems.push(...problemsFromZod(parsed.error.issues, [...at, 'params'], given));
     return;
   }
   const params = parsed.data as Record<string, unknown>;

@@ -238,7 +238,7 @@ function shapeProblems(json: unknown): DefinitionProblem[] {
   if (result.success) return [];
   return result.error.issues.flatMap((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    if (issue.code !== 'unrecognized_keys') return problemsFromZod([issue]);
+    if (issue.code !== 'unrecognized_keys') return problemsFromZod([issue], [], json);
     return issue.keys.map((key) => problem([...path, key], unknownKeyMessage(path, key)));
   });
 }

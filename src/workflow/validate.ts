@@ -26,7 +26,7 @@ export type WorkflowValidation =
 
 export function validateWorkflow(json: unknown, context: WorkflowValidationContext): WorkflowValidation {
   const parsed = workflowSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error.issues, [], json) };
   const def = parsed.data;
   const problems: DefinitionProblem[] = [];
   const states = new Set(Object.keys(def.states));
@@ -43,7 +43,7 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       }
       const { action: _name, ...params } = call;
       const result = context.actions.get(call.action).params.safeParse(params);
-      if (!result.success) problems.push(...problemsFromZod(result.error.issues, [...at, i]));
+      if (!result.success) problems.push(...problemsFromZod(result.error.issues, [...at, i], params));
     });
   };
 

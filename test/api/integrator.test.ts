@@ -1,7 +1,7 @@
 /**
  * What an integrator working only from /api/v1/openapi.json and /api/docs trips over
  * (the apiqa walk-through): a 422's `detail` names the fields to fix, a missing field says
- * `required`, and a token limited to scopes gets the 403 the document declares on every
+ * `required` (in a refused ruleset too), and a token limited to scopes gets the 403 the document declares on every
  * route its scopes do not open.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,21 @@ describe('validation problems', () => {
     const res = await h.api('GET', '/api/v1/cases?cursor=garbage', { token: ADMIN_TOKEN });
     expect(res.status).toBe(422);
     expect(((await res.json()) as Problem).detail).toBe('The request is not valid: cursor: not a cursor from a previous page.');
+  });
+});
+
+describe('a ruleset refused', () => {
+  it('says `required` for an event param left out, as the API does for a body field', async () => {
+    const current = (await (await h.api('GET', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN })).json()) as { rules: unknown[] };
+    const rule = { name: 'Angry customers go up', conditions: { all: [{ fact: 'case', path: '$.description', operator: 'textHasWord', value: 'furious' }] }, event: { type: 'escalate', params: { reason: 'angry', tier: 'two' } } };
+    const missing = { ...rule, name: 'Angry customers go up at once', event: { type: 'escalate', params: { reason: 'angry' } } };
+    const res = await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: { rules: [...current.rules, rule, missing] } });
+    expect(res.status).toBe(422);
+    const n = current.rules.length;
+    expect(((await res.json()) as { problems: unknown[] }).problems).toEqual([
+      { path: `$.rules[${n}].event.params.tier`, message: 'Invalid input: expected number, received string', severity: 'error' },
+      { path: `$.rules[${n + 1}].event.params.tier`, message: 'required', severity: 'error' },
+    ]);
   });
 });
 
