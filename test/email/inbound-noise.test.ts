@@ -2,7 +2,8 @@
  * The email channel tried from outside: out-of-office replies in many languages (and customers
  * whose subjects merely start with "Vacation"), read receipts, a null envelope sender over
  * Casebook's own SMTP receiver, mail from Casebook's own MAIL_FROM, a mail to 5,000 people,
- * and an agent forwarding a customer's mail — no case storms, no loops, nothing lost.
+ * an agent forwarding a customer's mail, and an HTML-only Outlook reply — no case storms, no
+ * loops, nothing lost.
  */
 import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
@@ -158,5 +159,20 @@ describe('an agent forwards a customer’s mail', () => {
     expect((await postMail(h, mail({ From: 'ada@example.com', Subject: 'Lunch?' }))).body).toMatchObject({ result: 'ignored', reason: 'staff-sender' });
     const ownForward = 'FYI\r\n\r\n---------- Forwarded message ---------\r\nFrom: Example Support <notifications@example.com>\r\nSubject: [C-1001] We received your request\r\n\r\nThanks.';
     expect((await postMail(h, mail({ From: 'ada@example.com', Subject: 'Fwd: [C-1001] We received your request' }, ownForward))).body).toMatchObject({ result: 'ignored', reason: 'staff-sender' });
+  });
+});
+
+describe('an HTML-only reply from Outlook', () => {
+  it('lands on the case without the quoted history and the rule above it; the full text is kept', async () => {
+    const ref = (await postMail(h, mail({ From: 'Pia <pia@example.com>', Subject: 'Printer offline', 'Message-ID': '<pia-1@example.com>' }, 'My printer is offline.'))).body.case!;
+    const html =
+      '<html><body><p>It works again, thank you!</p><p>Kind regards<br>Pia</p><hr style="display:inline-block;width:98%" tabindex="-1">' +
+      '<div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Casebook &lt;notifications@example.com&gt;<br><b>Sent:</b> Monday, March 2, 2026 10:00 AM<br>' +
+      `<b>To:</b> Pia &lt;pia@example.com&gt;<br><b>Subject:</b> [${ref}] We received your request</div><div>We received your request.</div></body></html>`;
+    const posted = await postMail(h, mail({ From: 'Pia <pia@example.com>', Subject: 'RE: Printer offline', 'In-Reply-To': '<pia-1@example.com>' }, html, 'text/html; charset=utf-8'));
+    expect(posted.body).toMatchObject({ result: 'appended', case: ref });
+    const reply = entries(ref, 'customer.replied')[0]!.data as { body: string; original: string };
+    expect(reply.body).toBe('It works again, thank you!\n\nKind regards\nPia');
+    expect(reply.original).toContain('We received your request.');
   });
 });
