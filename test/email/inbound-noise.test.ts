@@ -10,10 +10,14 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { MAX_CONTACTS } from '../../src/channels/email/mail-log.js';
+import { ACK_LIMIT } from '../../src/channels/email/open-mail-case.js';
+import { receiveEmail } from '../../src/channels/email/receive-email.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
 import { caseEmailContacts, caseEvents, cases, customers, inboundMail, outbox } from '../../src/db/schema/index.js';
+import { createMailer } from '../../src/notifications/mailer.js';
 import type { Harness, TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
+import { startSmtp } from '../support/smtp.js';
 import { emailHarness, fixture, postMail } from './support.js';
 
 let h: Harness;
@@ -109,6 +113,40 @@ describe('auto-replies and receipts', () => {
   it('mail from Casebook’s own MAIL_FROM address is a loop, never a case', async () => {
     const posted = await postMail(h, mail({ From: 'Example Support <Notifications@Example.com>', Subject: '[C-1001] We received your request' }));
     expect(posted.body).toMatchObject({ result: 'ignored', reason: 'loop' });
+  });
+});
+
+describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
+  it('opens at most EMAIL_RATE_LIMIT cases (20 an hour), acknowledges only the first 3, logs the rest as rate-limited', async () => {
+    const sink = await startSmtp();
+    const storm = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${sink.port}`, 'Casebook <notifications@example.com>') });
+    const smtp = await startSmtpReceiver(storm.services, { port: 0, host: '127.0.0.1' });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
+    try {
+      for (let i = 0; i < 50; i++) {
+        storm.clock.advance(1_000);
+        await transport.sendMail({ envelope: { from: 'robot@vendor.example', to: ['support@example.com'] }, raw: mail({ From: 'robot@vendor.example', Subject: `Ticket ${i} opened` }) });
+      }
+      await storm.services.outbox.idle();
+      await storm.services.outbox.drain();
+      const log = storm.db.select().from(inboundMail).all();
+      expect(log.filter((r) => r.outcome === 'created')).toHaveLength(20);
+      expect(log.filter((r) => r.reason === 'rate-limited')).toHaveLength(30);
+      expect(sink.messages.filter((m) => m.to.includes('robot@vendor.example'))).toHaveLength(ACK_LIMIT);
+      const last = storm.db.select().from(caseEvents).all().filter((e) => e.type === 'email.received').at(-1)!;
+      expect(last.data).toMatchObject({ acknowledged: false });
+      // An hour later the sender is acknowledged again.
+      storm.clock.advance(3_600_000);
+      await receiveEmail(storm.services, mail({ From: 'robot@vendor.example', Subject: 'Ticket 51 opened' }), { via: 'http' });
+      await storm.services.outbox.idle();
+      await storm.services.outbox.drain();
+      expect(sink.messages.filter((m) => m.to.includes('robot@vendor.example'))).toHaveLength(ACK_LIMIT + 1);
+    } finally {
+      transport.close();
+      await smtp.close();
+      storm.close();
+      await sink.close();
+    }
   });
 });
 

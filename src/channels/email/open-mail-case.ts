@@ -18,6 +18,22 @@ import { addContacts, claimMessageId, logMail } from './mail-log.js';
 import type { InboundMail } from './parse-mail.js';
 import type { Thread } from './thread.js';
 
+/**
+ * Acknowledgements per sender address and hour. A robot that answers every mail with a new
+ * one (no auto-reply headers, no threading headers, no case reference) would otherwise get
+ * an acknowledgement for each case the rate limit lets through, and answer each: a loop of
+ * EMAIL_RATE_LIMIT mails an hour, for ever. Past this, cases still open (nothing is lost)
+ * but are not acknowledged (RFC 3834 asks automatic responses not to repeat to one sender).
+ */
+export const ACK_LIMIT = 3;
+const ACK_WINDOW_MS = 3_600_000;
+const ACK_SKIPPED = `${ACK_LIMIT} cases from this address were already acknowledged within the hour`;
+
+/** Cases opened by mail from this address within the window (forwards are logged under the agent's address). */
+function acknowledgedLately(services: Services, address: string, at: number): number {
+  return statement<[string, number], { n: number }>(services.db, "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND outcome = 'created'").get(address, at - ACK_WINDOW_MS)!.n;
+}
+
 export async function openCase(
   services: Services,
   mail: InboundMail,
@@ -56,6 +72,8 @@ export async function openCase(
     ...(existing ? { customerId: existing.id } : {}),
     attachments: files.stored,
     within: (ctx) => {
+      // Checked before this mail's own log line is written.
+      const quiet = !forwarded && acknowledgedLately(services, sender.address, at) >= ACK_LIMIT;
       claimMessageId(db, mail.messageId, ctx.case.id, at);
       const contactsLeftOut = addContacts(db, ctx.case.id, contacts, at);
       const received = ctx.record('email.received', {
@@ -69,11 +87,12 @@ export async function openCase(
         ...attachmentData(mail),
         ...skippedData(services, files),
         ...followUp,
+        ...(quiet ? { acknowledged: false, ackSkipped: ACK_SKIPPED } : {}),
       });
       // createCase stores the case before `within` runs: the entry has its id.
       recordOriginal(ctx, received!, files);
       const acknowledged = statement<[number]>(db, "SELECT 1 FROM outbox WHERE case_id = ? AND type = 'notification.send' AND json_extract(payload, '$.template') = 'case-received'").get(ctx.case.id);
-      if (!acknowledged) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
+      if (!acknowledged && !quiet) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
       logMail(db, entry('created', reason, ctx.case.id));
     },
   });
