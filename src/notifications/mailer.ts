@@ -38,9 +38,26 @@ export interface Mailer {
 
 const bracket = (id: string) => `<${id}>`;
 
-export function createMailer(smtpUrl: string, from: string): Mailer {
+/**
+ * How long a send waits to connect, for the server's greeting, and for any answer mid-way.
+ * nodemailer's own defaults (2 min, 30 s, 10 min) outlast the outbox claim (60 s): a mail
+ * server that hangs (packets dropped, a greeting or a 250 that never comes) would hold the
+ * drain's wave, and all the mail and work in it, for minutes. With these, the attempt fails,
+ * the timeline says "sending failed … will retry", and the outbox retries with back-off.
+ * `?connectionTimeout=…&greetingTimeout=…&socketTimeout=…` in SMTP_URL still override them.
+ */
+export const MAIL_TIMEOUT_MS = 15_000;
+
+export interface MailerOptions {
+  /** Connection, greeting and socket-inactivity timeout in ms (default MAIL_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+export function createMailer(smtpUrl: string, from: string, options: MailerOptions = {}): Mailer {
   let transport: Promise<Transporter> | null = null;
-  const open = () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(smtpUrl)));
+  const timeout = options.timeoutMs ?? MAIL_TIMEOUT_MS;
+  const open = () =>
+    (transport ??= import('nodemailer').then((m) => m.default.createTransport({ url: smtpUrl, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout })));
   return {
     async send(message) {
       await (await open()).sendMail({

@@ -117,7 +117,7 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
     case 'email.received':
       return (
         <Line entry={e} kind="system" detail={skippedText(d)} detailLabel="Attachments not stored" files={files}>
-          {`Received by email from ${str(d.from)}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}`}
+          {`Received by email from ${str(d.from)}${d.forwardedBy ? `, forwarded by ${str(d.forwardedBy)}` : ''}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}${typeof d.contactsLeftOut === 'number' ? ` (${d.contactsLeftOut} more recipients not copied on replies: at most 50 per case)` : ''}${d.acknowledged === false ? `; not acknowledged: ${str(d.ackSkipped)}` : ''}`}
         </Line>
       );
     case 'email.sent': {

@@ -53,10 +53,26 @@ export function mailsFrom(db: Db, address: string, since: number): number {
   ).get(address, since)!.n;
 }
 
-/** Adds addresses to those copied on a case (kept once each). */
-export function addContacts(db: Db, caseId: number, contacts: readonly { address: string; name: string }[], at: number): void {
+/**
+ * Most addresses copied on one case. A mail to thousands (a mass mailing, a list) would make
+ * every staff reply go to all of them: past the cap, the rest stay in the mail (its To/Cc on
+ * `email.received`, the stored original) but are not copied on replies.
+ */
+export const MAX_CONTACTS = 50;
+
+/** Adds addresses to those copied on a case (kept once each, at most MAX_CONTACTS); returns how many new ones were left out. */
+export function addContacts(db: Db, caseId: number, contacts: readonly { address: string; name: string }[], at: number): number {
   const insert = statement<[number, string, string | null, number]>(db, 'INSERT OR IGNORE INTO case_email_contacts (case_id, address, name, added_at) VALUES (?, ?, ?, ?)');
-  for (const c of contacts) insert.run(caseId, c.address, c.name || null, at);
+  let count = statement<[number], { n: number }>(db, 'SELECT count(*) AS n FROM case_email_contacts WHERE case_id = ?').get(caseId)!.n;
+  let leftOut = 0;
+  for (const c of contacts) {
+    if (count >= MAX_CONTACTS) {
+      if (!isContact(db, caseId, c.address)) leftOut++;
+      continue;
+    }
+    count += insert.run(caseId, c.address, c.name || null, at).changes;
+  }
+  return leftOut;
 }
 
 export function isContact(db: Db, caseId: number, address: string): boolean {

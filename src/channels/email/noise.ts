@@ -1,7 +1,8 @@
 /**
  * Mail no one wrote to us: auto-replies (RFC 3834 `Auto-Submitted`, the vendors' own headers,
- * bulk and list mail, out-of-office subjects) and delivery status notifications (bounces).
- * Casebook never opens a case for them and never answers them.
+ * bulk and list mail, out-of-office subjects, a null return path), receipts and reports
+ * (read receipts, abuse reports: `multipart/report` other than delivery status) and delivery
+ * status notifications (bounces). Casebook never opens a case for them and never answers them.
  */
 import type { ParsedMail } from 'mailparser';
 
@@ -13,21 +14,75 @@ function header(mail: ParsedMail, name: string): string {
   return String(value);
 }
 
-const OUT_OF_OFFICE = /^\s*(out of (the )?office|automatic reply|auto(matic)?[ -]?(reply|response)|autoreply|abwesenheitsnotiz|abwesend|absence|r[ée]ponse automatique|vacation|on vacation|away from (the )?office|i am away|i'm away)\b/i;
+/** Where an out-of-office phrase ends: a separator or the end of the subject (no Unicode \b for "automática" or "自动回复"). */
+const END = String.raw`(?=$|[\s:：\-–—,.!(\[])`;
+/** Phrases only auto-responders start a subject with (mail clients' out-of-office prefixes, several languages). */
+const AUTO_PHRASES = [
+  'out of (the )?office',
+  'automatic (reply|response)',
+  'auto(matic)?[ -]?(reply|response|respond(er)?)',
+  'autoreply',
+  'abwesenheitsnotiz',
+  'automatische antwort',
+  'r[ée]ponse automatique',
+  'respuesta autom[áa]tica',
+  'risposta automatica',
+  'automatisch antwoord',
+  'resposta autom[áa]tica',
+  'autosvar',
+  'automatisk svar',
+  'automaattinen vastaus',
+  'odpowied[źz] automatyczna',
+  'automatick[áa] odpov[ěe]ď',
+  'automatikus v[áa]lasz',
+  'otomatik yan[ıi]t',
+  'автоматический ответ',
+  '自动回复',
+  '自動回覆',
+  '自動応答',
+  '自動返信',
+  '자동 응답',
+  'fuera de la oficina',
+  'fuori ufficio',
+  'nicht im b[üu]ro',
+];
+/**
+ * Words a customer may well start a subject with ("Vacation rental refund", "Absence of an
+ * invoice", "Away mode broken"): only an auto-reply when the subject is just that word, or
+ * that word and a colon ("Vacation: Re: …", "Abwesend: Ihre Anfrage").
+ */
+const AMBIGUOUS = ['on vacation', 'vacation( reply)?', 'away( from (the )?office)?', "i am away", "i'm away", 'abwesend', 'absence', 'absent', 'afwezig', 'ausente', 'cong[ée]s?', 'holiday'];
+const OUT_OF_OFFICE = new RegExp(`^\\s*(${AUTO_PHRASES.join('|')})${END}`, 'i');
+const OUT_OF_OFFICE_WORD = new RegExp(`^\\s*(${AMBIGUOUS.join('|')})\\s*([:：].*|[.!]?\\s*)$`, 'i');
+
+/** A `Return-Path: <>` (the null sender of bounces, receipts and RFC 3834 auto-responders). */
+function nullReturnPath(mail: ParsedMail): boolean {
+  return mail.headerLines.some((line) => line.key === 'return-path' && /^return-path:\s*<\s*>\s*$/i.test(line.line.trim()));
+}
+
+function contentType(mail: ParsedMail): { value: string; reportType: string } {
+  const type = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  return { value: (type?.value ?? '').toLowerCase(), reportType: (type?.params?.['report-type'] ?? '').toLowerCase() };
+}
 
 export function isAutoReply(mail: ParsedMail): boolean {
   const auto = header(mail, 'auto-submitted').trim().toLowerCase();
   if (auto && !auto.startsWith('no')) return true;
   if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond') || mail.headers.has('x-autoresponder')) return true;
   if (/^(bulk|junk|list|auto_reply)$/i.test(header(mail, 'precedence').trim())) return true;
-  return OUT_OF_OFFICE.test(mail.subject ?? '');
+  if (nullReturnPath(mail)) return true;
+  // Read receipts (disposition-notification), abuse and TLS reports: a report, never a request.
+  const type = contentType(mail);
+  if (type.value === 'multipart/report' && type.reportType !== 'delivery-status') return true;
+  const subject = mail.subject ?? '';
+  return OUT_OF_OFFICE.test(subject) || OUT_OF_OFFICE_WORD.test(subject);
 }
 
 const DAEMONS = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/i;
 
 export function isBounce(mail: ParsedMail): boolean {
-  const type = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
-  if (type?.value?.toLowerCase() === 'multipart/report' && (type.params?.['report-type'] ?? '').toLowerCase() === 'delivery-status') return true;
+  const type = contentType(mail);
+  if (type.value === 'multipart/report' && type.reportType === 'delivery-status') return true;
   const from = mail.from?.value[0]?.address ?? '';
   return DAEMONS.test(from);
 }

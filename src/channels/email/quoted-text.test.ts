@@ -10,6 +10,7 @@ describe('replyText: the new text of a reply', () => {
     ['Thunderbird', 'Still waiting.\n\nOn 02.03.26 14:00, Casebook Support wrote:\n> Looking into it.\n\n-- \nChloe\nACME', 'Still waiting.'],
     ['Outlook original message', 'Not yet.\n\nKind regards\nChloe\n\n-----Original Message-----\nFrom: Support\nSent: Monday\n\nHello', 'Not yet.\n\nKind regards\nChloe'],
     ['Outlook From/Sent block', 'Worked.\n\n________________________________\nFrom: Support <s@example.com>\nSent: Monday, 2 March 2026 13:00\nTo: Chloe\n\nRefunded.', 'Worked.'],
+    ['Outlook HTML (its <hr> as dashes)', 'Worked.\n\nKind regards\nChloe\n\n' + '-'.repeat(80) + '\n\nFrom: Support <s@example.com>\nSent: Monday, 2 March 2026 13:00\n\nRefunded.', 'Worked.\n\nKind regards\nChloe'],
     ['Outlook From/Sent without a rule', 'Worked.\n\nFrom: Support <s@example.com>\nSent: Monday, 2 March 2026 13:00\nTo: Chloe\nSubject: x\n\nRefunded.', 'Worked.'],
     ['German client', 'Danke.\n\nAm 02.03.2026 um 10:00 schrieb Support <s@example.com>:\n> Hallo', 'Danke.'],
     ['> lines at the end', 'Fine now.\n\n> old text\n> more old text\n', 'Fine now.'],

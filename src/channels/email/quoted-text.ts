@@ -10,7 +10,8 @@ const WROTE = /^(on|am|le|el|il|op|em)\s.{1,300}\s(wrote|schrieb|a écrit|escrib
 /** Languages that put the name after the verb: "Am 02.03.2026 um 10:00 schrieb Support <s@example.com>:". */
 const WROTE_NAME_AFTER = /^(am|le|el|il)\s.{1,300}\s(schrieb|a écrit|escribió|ha scritto)\s.{0,300}:\s*$/i;
 const ORIGINAL = /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale)\s*-{2,}\s*$/i;
-const RULE = /^\s*_{20,}\s*$/;
+/** A rule above a quoted header block: Outlook's underscores, or its HTML `<hr>` once the HTML is turned into text (a line of dashes). */
+const RULE = /^\s*(_{20,}|-{20,})\s*$/;
 const HEADER_FROM = /^\s*\*?(from|von|de|da)\s*:\*?\s+\S/i;
 const HEADER_NEXT = /^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|inviato|to|an|à|para|a|subject|betreff|objet|asunto|oggetto)\s*:/i;
 const FORWARD = /^\s*(begin forwarded message:|-{2,}\s*forwarded message\s*-{2,})\s*$/i;

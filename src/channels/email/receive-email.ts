@@ -11,64 +11,24 @@ import { statement } from '../../db/fast.js';
 import type { InboundOutcome } from '../../db/schema/index.js';
 import { addMessage } from '../../cases/add-message.js';
 import { caseRef } from '../../cases/case-ref.js';
-import { createCase, createCaseSchema } from '../../cases/create-case.js';
 import { findCustomerByEmail } from '../../cases/customers.js';
 import { DomainError } from '../../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
 import { findBounceCase } from './bounce.js';
-import { addContacts, claimMessageId, DuplicateMailError, isContact, logMail, mailsFrom, wasReceived, type LogEntry } from './mail-log.js';
+import { forwardedOriginal } from './forwarded.js';
+import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
+import { addContacts, claimMessageId, DuplicateMailError, isContact, logMail, mailsFrom, wasReceived, type LogEntry } from './mail-log.js';
 import { isAutoReply, isBounce } from './noise.js';
+import { openCase } from './open-mail-case.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail } from './parse-mail.js';
 import { replyText } from './quoted-text.js';
-import { isSupportAddress } from './reply-address.js';
-import { isBlocked } from './settings.js';
+import { isBlocked, isOwnAddress } from './settings.js';
 import { findThread, type Thread } from './thread.js';
 
-export type InboundVia = 'http' | 'smtp' | 'imap';
-
-export interface ReceiveEmailOptions {
-  via: InboundVia;
-  /** The mailbox it came from (IMAP), for the log. */
-  mailbox?: string;
-  /** A console mailbox's id, for the log. */
-  mailboxId?: number;
-  /** A console mailbox's name: rules see it as `event.mailbox` on `case.created`. */
-  mailboxName?: string;
-  /** The queue a new case starts in unless a routing rule picks one (a console mailbox's default queue). */
-  defaultQueue?: string;
-  /** Envelope recipients (SMTP RCPT TO), where a signed reply address may be. */
-  recipients?: readonly string[];
-  /** The mail's full size when `raw` holds only its start (a mail over the limit, not kept whole). */
-  size?: number;
-}
-
-export interface InboundResult {
-  result: InboundOutcome;
-  case?: string;
-  reason?: string;
-  /** A mail with files: how many were stored, and how many were left out (over a limit; listed on the case). */
-  attachments?: { stored: number; skipped: number };
-}
-
-/** Largest description and message a mail contributes; the rest stays in the stored original. */
-const MAX_BODY = 20_000;
-const MAX_ORIGINAL = 200_000;
-
-function clip(text: string): { text: string; clipped: boolean } {
-  return text.length <= MAX_BODY ? { text, clipped: false } : { text: `${text.slice(0, MAX_BODY - 60).trimEnd()}\n\n[… shortened; the full text is kept with the mail]`, clipped: true };
-}
-
-function emptyBody(mail: InboundMail): string {
-  const n = mail.attachments.length;
-  return n > 0 ? `(The mail had no text, only ${n} attachment${n === 1 ? '' : 's'}.)` : '(The mail had no text.)';
-}
-
-function attachmentData(mail: InboundMail): Record<string, unknown> {
-  return mail.attachments.length > 0 ? { attachments: mail.attachments.slice(0, 500), ...(mail.attachments.length > 500 ? { attachmentCount: mail.attachments.length } : {}) } : {};
-}
+export type { InboundResult, InboundVia, ReceiveEmailOptions } from './mail-case-data.js';
 
 export async function receiveEmail(services: Services, raw: Buffer, options: ReceiveEmailOptions): Promise<InboundResult> {
   const { db, clock } = services;
@@ -119,7 +79,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
 
   if (wasReceived(db, mail.messageId)) return duplicate();
   if (!sender) return ignore(mail.parsed.headerLines.length === 0 ? 'malformed' : 'no-sender');
-  if (isSupportAddress(settings.supportAddress, sender)) return ignore('loop');
+  if (isOwnAddress(settings, sender)) return ignore('loop');
   if (isBlocked(settings, sender)) return ignore('blocked');
   if (isBounce(mail.parsed)) {
     const caseId = findBounceCase(db, mail, raw);
@@ -138,7 +98,20 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     return { result: 'appended', case: caseRef(caseId), reason: 'bounce' };
   }
   if (isAutoReply(mail.parsed)) return ignore('auto-reply');
-  if (statement<[string]>(db, 'SELECT 1 FROM staff WHERE email = ?').get(sender)) return ignore('staff-sender');
+  if (isStaff(services, sender)) {
+    // Staff work cases in Casebook; a mail of theirs counts only as a customer's mail forwarded on their behalf.
+    const forwarded = forwardedOriginal(mail);
+    const original = forwarded?.from.address;
+    if (!forwarded || !original || isOwnAddress(settings, original) || isStaff(services, original) || isBlocked(settings, original)) return ignore('staff-sender');
+    try {
+      const files = storeMailFiles(services, mail, raw);
+      return await openCase(services, mail, entry, files, null, 'forwarded', options, forwarded);
+    } catch (error) {
+      if (error instanceof DuplicateMailError) return duplicate();
+      if (error instanceof DomainError && error.code === 'VALIDATION_FAILED') return ignore('rejected');
+      throw error;
+    }
+  }
   const rate = settings.ratePerSender;
   if (rate.count > 0 && mailsFrom(db, sender, at - rate.windowMs) >= rate.count) return ignore('rate-limited');
 
@@ -166,16 +139,8 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   }
 }
 
-type Entry = (outcome: InboundOutcome, reason: string | null, caseId: number | null) => LogEntry;
-
-function others(services: Services, mail: InboundMail): { address: string; name: string }[] {
-  const sender = mail.from?.address;
-  const seen = new Set<string>();
-  return [...mail.to, ...mail.cc].filter((a) => {
-    if (a.address === sender || seen.has(a.address) || isSupportAddress(services.email.supportAddress, a.address)) return false;
-    seen.add(a.address);
-    return true;
-  });
+function isStaff(services: Services, address: string): boolean {
+  return statement<[string]>(services.db, 'SELECT 1 FROM staff WHERE email = ?').get(address) !== undefined;
 }
 
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
@@ -231,61 +196,4 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
     },
   });
   return { result: 'appended', case: caseRef(thread.caseId), ...fileCounts(files) };
-}
-
-async function openCase(
-  services: Services,
-  mail: InboundMail,
-  entry: Entry,
-  files: MailFiles,
-  thread: Thread | null,
-  reason: string | null,
-  options: ReceiveEmailOptions,
-): Promise<InboundResult> {
-  const { db } = services;
-  const sender = mail.from!;
-  const at = services.clock.now();
-  const existing = findCustomerByEmail(db, sender.address);
-  const name = sender.name.replace(/\s+/g, ' ').trim().slice(0, 200);
-  const full = mail.text.trim();
-  // A known customer files as themselves (their profile is never rewritten by a From header);
-  // the channel is the intake path's to say, never the mail's.
-  const parsed = createCaseSchema.safeParse({
-    ...(existing ? {} : { customer: { email: sender.address, ...(name && name !== sender.address ? { name } : {}) } }),
-    subject: (mail.subject || '(no subject)').slice(0, 200),
-    description: clip(full || emptyBody(mail)).text,
-  });
-  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', parsed.error.message);
-  const input = parsed.data;
-  const followUp = thread ? { [reason === 'follow-up' ? 'followUpOf' : 'names']: caseRef(thread.caseId), threadedBy: thread.by } : {};
-  const actor: Actor = existing ? { type: 'customer', id: existing.id, role: 'customer', name: existing.name } : SYSTEM_ACTOR;
-  const row = await createCase(services, input, actor, {
-    channel: 'email',
-    // A mailbox's default queue is a routing hint: the routing rules may still pick another.
-    ...(options.defaultQueue ? { defaultQueue: options.defaultQueue } : {}),
-    ...(options.mailboxName ? { eventData: { mailbox: options.mailboxName } } : {}),
-    ...(existing ? { customerId: existing.id } : {}),
-    attachments: files.stored,
-    within: (ctx) => {
-      claimMessageId(db, mail.messageId, ctx.case.id, at);
-      addContacts(db, ctx.case.id, others(services, mail), at);
-      const received = ctx.record('email.received', {
-        messageId: mail.messageId,
-        from: sender.address,
-        to: mail.to.map((a) => a.address),
-        cc: mail.cc.map((a) => a.address),
-        ...(options.mailboxName ? { mailbox: options.mailboxName } : {}),
-        ...(full.length > MAX_BODY ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
-        ...attachmentData(mail),
-        ...skippedData(services, files),
-        ...followUp,
-      });
-      // createCase stores the case before `within` runs: the entry has its id.
-      recordOriginal(ctx, received!, files);
-      const acknowledged = statement<[number]>(db, "SELECT 1 FROM outbox WHERE case_id = ? AND type = 'notification.send' AND json_extract(payload, '$.template') = 'case-received'").get(ctx.case.id);
-      if (!acknowledged) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
-      logMail(db, entry('created', reason, ctx.case.id));
-    },
-  });
-  return { result: 'created', case: caseRef(row.id), ...(reason ? { reason } : {}), ...fileCounts(files) };
 }

@@ -6,6 +6,7 @@ describe('email channel settings from the environment', () => {
   it('has safe defaults: the SMTP receiver off, 25 MB, 20 mails per sender per hour, unverified replies as notes', () => {
     expect(loadConfig({}, '/srv').email).toEqual({
       supportAddress: 'support@localhost',
+      fromAddress: 'casebook@localhost',
       secret: null,
       maxBytes: 25 * 1024 * 1024,
       blocklist: [],
@@ -21,6 +22,7 @@ describe('email channel settings from the environment', () => {
     const email = loadConfig(
       {
         SUPPORT_ADDRESS: 'Help@Example.com',
+        MAIL_FROM: 'Example Support <Notifications@Example.com>',
         EMAIL_SECRET: 'x'.repeat(20),
         EMAIL_MAX_BYTES: '1048576',
         EMAIL_BLOCKLIST: 'spam.example, @junk.example  bad@example.org',
@@ -36,6 +38,7 @@ describe('email channel settings from the environment', () => {
     ).email;
     expect(email).toEqual({
       supportAddress: 'help@example.com',
+      fromAddress: 'notifications@example.com',
       secret: 'x'.repeat(20),
       maxBytes: 1_048_576,
       blocklist: ['spam.example', 'junk.example', 'bad@example.org'],

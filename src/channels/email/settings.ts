@@ -4,11 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { parseRate, type Rate } from '../../auth/rate-limit.js';
+import { isSupportAddress } from './reply-address.js';
 import { ImapConfigError, imapMailboxFromEnv, type ImapMailboxConfig } from './imap-config.js';
 
 export interface EmailSettings {
   /** The address customers write to (`SUPPORT_ADDRESS`); its plus-addresses reach it too. */
   supportAddress: string;
+  /**
+   * The address Casebook's own mail comes from (`MAIL_FROM`): mail from it coming back in (a
+   * forward, a relay, a misrouted notification) is a loop, like mail from the support address.
+   */
+  fromAddress: string | null;
   /** Key of the signed reply addresses (`EMAIL_SECRET`, else derived from ADMIN_TOKEN); null: none are made or accepted. */
   secret: string | null;
   /** Largest mail accepted, in bytes (`EMAIL_MAX_BYTES`, default 25 MB). */
@@ -37,6 +43,7 @@ export class EmailSettingsError extends Error {}
 export function defaultEmailSettings(overrides: Partial<EmailSettings> = {}): EmailSettings {
   return {
     supportAddress: 'support@localhost',
+    fromAddress: 'casebook@localhost',
     secret: null,
     maxBytes: DEFAULT_EMAIL_MAX_BYTES,
     blocklist: [],
@@ -96,6 +103,7 @@ export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string 
   }
   return {
     supportAddress,
+    fromAddress: fromAddressOf(env.MAIL_FROM),
     secret,
     maxBytes,
     blocklist,
@@ -105,6 +113,19 @@ export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string 
     smtpHost: env.INBOUND_SMTP_HOST || '0.0.0.0',
     imap,
   };
+}
+
+/** The address in MAIL_FROM (`Name <address>` or `address`; Casebook's default when unset), lower-cased; null when it has none. */
+function fromAddressOf(raw: string | undefined): string | null {
+  const value = raw?.trim() || 'Casebook <casebook@localhost>';
+  const address = /<\s*([^\s<>@]+@[^\s<>@]+)\s*>/.exec(value)?.[1] ?? /^([^\s<>@]+@[^\s<>@]+)$/.exec(value)?.[1];
+  return address ? address.toLowerCase() : null;
+}
+
+/** Whether mail from this address is Casebook's own: the support address, its plus-addresses, or MAIL_FROM's address. */
+export function isOwnAddress(settings: EmailSettings, address: string): boolean {
+  const lower = address.toLowerCase();
+  return isSupportAddress(settings.supportAddress, lower) || (settings.fromAddress !== null && lower === settings.fromAddress);
 }
 
 /** Whether an address is on the blocklist: the address itself, its domain or a parent domain. */

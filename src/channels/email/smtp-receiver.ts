@@ -3,7 +3,8 @@
  * relay that forwards support mail. It accepts mail only for SUPPORT_ADDRESS and its
  * plus-addresses (others: 550 at RCPT), refuses mail over the size limit (552), and answers
  * 250 only once the pipeline has committed what the mail became; if that fails, a temporary
- * 451 makes the sender try again later, so no mail is lost.
+ * 451 makes the sender try again later, so no mail is lost. Mail with a null envelope sender
+ * gets `Return-Path: <>`, as a final delivery hop adds it, so the pipeline treats it as noise.
  */
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../../services.js';
@@ -51,7 +52,11 @@ export async function startSmtpReceiver(services: Services, options: SmtpReceive
       stream.on('error', (error: Error) => callback(error));
       stream.on('end', () => {
         const tooLarge = (stream as { sizeExceeded?: boolean }).sizeExceeded === true || size > settings.maxBytes;
-        const raw = Buffer.concat(chunks);
+        // As the final delivery hop, record the envelope sender (RFC 5321 4.4): a null one
+        // (`MAIL FROM:<>`, bounces and auto-responders) makes the mail noise, never a case.
+        const mailFrom = session.envelope.mailFrom;
+        const nullSender = mailFrom === false || mailFrom.address === '';
+        const raw = Buffer.concat(nullSender ? [Buffer.from('Return-Path: <>\r\n'), ...chunks] : chunks);
         const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         receiveEmail(services, raw, { via: 'smtp', recipients, size: tooLarge ? Math.max(size, settings.maxBytes + 1) : size }).then(
           (outcome) => {

@@ -1,0 +1,64 @@
+/**
+ * A mail an agent forwards to the support address on a customer's behalf (the customer wrote
+ * to the agent directly): who originally wrote it, from the forwarded header block that mail
+ * clients put in the text (Gmail, Apple Mail, Thunderbird, Outlook, in several languages) or
+ * from a mail attached whole (`message/rfc822`, Outlook's "forward as attachment"), and the
+ * subject without its Fwd:/FW:/WG:/TR: prefixes.
+ */
+import { normalizeEmail } from '../../cases/customers.js';
+import { headersOnly, type InboundMail, type MailAddress } from './parse-mail.js';
+
+const FORWARD_SUBJECT = /^\s*((fwd?|fw|wg|tr|rv|enc|vs|vl|doorst)\s*:\s*)+/i;
+const MARKER = /^\s*(begin forwarded message:?|-{2,}\s*(forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|message transféré|message d'origine|mensaje reenviado|mensaje original|messaggio inoltrato|messaggio originale)\s*-{2,}|_{20,})\s*$/i;
+const FROM_LINE = /^\s*\*?(from|von|de|da|van|från|fra)\s*:\*?\s*(.+)$/i;
+const ADDRESS = /([^\s<>"'[\]():;,]+@[^\s<>"'[\]():;,]+\.[^\s<>"'[\]():;,]+)/;
+
+export interface Forwarded {
+  from: MailAddress;
+  subject: string;
+}
+
+function addressIn(value: string): MailAddress | null {
+  const bracketed = /<\s*(?:mailto:)?([^\s<>]+@[^\s<>]+)\s*>|\[mailto:([^\s\]]+@[^\s\]]+)\]/i.exec(value);
+  const address = bracketed?.[1] ?? bracketed?.[2] ?? ADDRESS.exec(value)?.[1];
+  if (!address) return null;
+  const name = value
+    .replace(/<[^>]*>|\[mailto:[^\]]*\]/gi, '')
+    .replace(ADDRESS, '')
+    .replace(/["*]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return { address: normalizeEmail(address), name };
+}
+
+/** The From of the first forwarded header block in the text: the lines after a marker, or a From line followed by Date/Sent/Subject/To. */
+function fromText(text: string): MailAddress | null {
+  const lines = text.split('\n').map((line) => line.replace(/^(>\s?)+/, ''));
+  for (let i = 0; i < lines.length; i++) {
+    if (!MARKER.test(lines[i]!)) continue;
+    for (let k = i + 1; k < Math.min(lines.length, i + 8); k++) {
+      const from = FROM_LINE.exec(lines[k]!);
+      if (from) return addressIn(from[2]!);
+    }
+  }
+  return null;
+}
+
+export function isForward(mail: InboundMail): boolean {
+  return FORWARD_SUBJECT.test(mail.subject) || mail.files.some((f) => f.mediaType === 'message/rfc822') || fromText(mail.text) !== null;
+}
+
+/** Who wrote the mail an agent forwarded, or null when it is not a forward or names no address. */
+export function forwardedOriginal(mail: InboundMail): Forwarded | null {
+  if (!isForward(mail)) return null;
+  const subject = mail.subject.replace(FORWARD_SUBJECT, '').trim();
+  const inline = fromText(mail.text);
+  if (inline) return { from: inline, subject };
+  const attached = mail.files.find((f) => f.mediaType === 'message/rfc822');
+  if (!attached) return null;
+  const bytes = Buffer.from(attached.bytes.buffer, attached.bytes.byteOffset, attached.bytes.byteLength);
+  const head = headersOnly(bytes);
+  if (!head.from) return null;
+  const fromField = /^from:[ \t]*(.*)$/im.exec(bytes.subarray(0, 64 * 1024).toString('utf8'))?.[1] ?? '';
+  return { from: { address: head.from, name: addressIn(fromField)?.name ?? '' }, subject: subject || (head.subject ?? '') };
+}

@@ -1,0 +1,100 @@
+/**
+ * A mail that opens a case: through the same intake command as every channel (`createCase`),
+ * with the customer matched by address or created from the From name, those copied kept as
+ * contacts, `email.received` (staff only) with the raw mail, and the acknowledgement queued.
+ * A mail an agent forwarded opens the case for the customer who wrote it.
+ */
+import { statement } from '../../db/fast.js';
+import { caseRef } from '../../cases/case-ref.js';
+import { createCase, createCaseSchema } from '../../cases/create-case.js';
+import { findCustomerByEmail } from '../../cases/customers.js';
+import { DomainError } from '../../errors.js';
+import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
+import type { Services } from '../../services.js';
+import type { Forwarded } from './forwarded.js';
+import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipientData, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
+import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
+import { addContacts, claimMessageId, logMail } from './mail-log.js';
+import type { InboundMail } from './parse-mail.js';
+import type { Thread } from './thread.js';
+
+/**
+ * Acknowledgements per sender address and hour. A robot that answers every mail with a new
+ * one (no auto-reply headers, no threading headers, no case reference) would otherwise get
+ * an acknowledgement for each case the rate limit lets through, and answer each: a loop of
+ * EMAIL_RATE_LIMIT mails an hour, for ever. Past this, cases still open (nothing is lost)
+ * but are not acknowledged (RFC 3834 asks automatic responses not to repeat to one sender).
+ */
+export const ACK_LIMIT = 3;
+const ACK_WINDOW_MS = 3_600_000;
+const ACK_SKIPPED = `${ACK_LIMIT} cases from this address were already acknowledged within the hour`;
+
+/** Cases opened by mail from this address within the window (forwards are logged under the agent's address). */
+function acknowledgedLately(services: Services, address: string, at: number): number {
+  return statement<[string, number], { n: number }>(services.db, "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND outcome = 'created'").get(address, at - ACK_WINDOW_MS)!.n;
+}
+
+export async function openCase(
+  services: Services,
+  mail: InboundMail,
+  entry: Entry,
+  files: MailFiles,
+  thread: Thread | null,
+  reason: string | null,
+  options: ReceiveEmailOptions,
+  forwarded: Forwarded | null = null,
+): Promise<InboundResult> {
+  const { db } = services;
+  // A forward opens the case for the customer who wrote the forwarded mail; whom the agent copied is not theirs.
+  const sender = forwarded?.from ?? mail.from!;
+  const subject = forwarded ? forwarded.subject : mail.subject;
+  const contacts = forwarded ? [] : others(services, mail);
+  const at = services.clock.now();
+  const existing = findCustomerByEmail(db, sender.address);
+  const name = sender.name.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const full = mail.text.trim();
+  // A known customer files as themselves (their profile is never rewritten by a From header);
+  // the channel is the intake path's to say, never the mail's.
+  const parsed = createCaseSchema.safeParse({
+    ...(existing ? {} : { customer: { email: sender.address, ...(name && name !== sender.address ? { name } : {}) } }),
+    subject: (subject || '(no subject)').slice(0, 200),
+    description: clip(full || emptyBody(mail)).text,
+  });
+  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', parsed.error.message);
+  const input = parsed.data;
+  const followUp = thread ? { [reason === 'follow-up' ? 'followUpOf' : 'names']: caseRef(thread.caseId), threadedBy: thread.by } : {};
+  const actor: Actor = existing ? { type: 'customer', id: existing.id, role: 'customer', name: existing.name } : SYSTEM_ACTOR;
+  const row = await createCase(services, input, actor, {
+    channel: 'email',
+    // A mailbox's default queue is a routing hint: the routing rules may still pick another.
+    ...(options.defaultQueue ? { defaultQueue: options.defaultQueue } : {}),
+    ...(options.mailboxName ? { eventData: { mailbox: options.mailboxName } } : {}),
+    ...(existing ? { customerId: existing.id } : {}),
+    attachments: files.stored,
+    within: (ctx) => {
+      // Checked before this mail's own log line is written.
+      const quiet = !forwarded && acknowledgedLately(services, sender.address, at) >= ACK_LIMIT;
+      claimMessageId(db, mail.messageId, ctx.case.id, at);
+      const contactsLeftOut = addContacts(db, ctx.case.id, contacts, at);
+      const received = ctx.record('email.received', {
+        messageId: mail.messageId,
+        from: sender.address,
+        ...recipientData(mail),
+        ...(contactsLeftOut > 0 ? { contactsLeftOut } : {}),
+        ...(forwarded ? { forwardedBy: mail.from!.address } : {}),
+        ...(options.mailboxName ? { mailbox: options.mailboxName } : {}),
+        ...(full.length > MAX_BODY ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
+        ...attachmentData(mail),
+        ...skippedData(services, files),
+        ...followUp,
+        ...(quiet ? { acknowledged: false, ackSkipped: ACK_SKIPPED } : {}),
+      });
+      // createCase stores the case before `within` runs: the entry has its id.
+      recordOriginal(ctx, received!, files);
+      const acknowledged = statement<[number]>(db, "SELECT 1 FROM outbox WHERE case_id = ? AND type = 'notification.send' AND json_extract(payload, '$.template') = 'case-received'").get(ctx.case.id);
+      if (!acknowledged && !quiet) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
+      logMail(db, entry('created', reason, ctx.case.id));
+    },
+  });
+  return { result: 'created', case: caseRef(row.id), ...(reason ? { reason } : {}), ...fileCounts(files) };
+}

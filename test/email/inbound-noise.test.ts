@@ -1,0 +1,216 @@
+/**
+ * The email channel tried from outside: out-of-office replies in many languages (and customers
+ * whose subjects merely start with "Vacation"), read receipts, a null envelope sender over
+ * Casebook's own SMTP receiver, mail from Casebook's own MAIL_FROM, a mail to 5,000 people,
+ * an agent forwarding a customer's mail, and an HTML-only Outlook reply — no case storms, no
+ * loops, nothing lost.
+ */
+import { eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { MAX_CONTACTS } from '../../src/channels/email/mail-log.js';
+import { ACK_LIMIT } from '../../src/channels/email/open-mail-case.js';
+import { receiveEmail } from '../../src/channels/email/receive-email.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
+import { caseEmailContacts, caseEvents, cases, customers, inboundMail, outbox } from '../../src/db/schema/index.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import type { Harness, TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { startSmtp } from '../support/smtp.js';
+import { emailHarness, fixture, postMail } from './support.js';
+
+let h: Harness;
+let receiver: SmtpReceiver;
+let manager: TestActor;
+let n = 0;
+
+beforeAll(async () => {
+  h = emailHarness({ fromAddress: 'notifications@example.com', ratePerSender: { count: 0, windowMs: 1 } });
+  manager = h.agent({ name: 'Agent Ada', email: 'ada@example.com', role: 'manager' });
+  receiver = await startSmtpReceiver(h.services, { port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await receiver?.close();
+  h?.close();
+});
+
+function mail(headers: Record<string, string>, body = 'Hello, my order has not arrived.', contentType = 'text/plain; charset=utf-8'): Buffer {
+  const all: Record<string, string> = { From: 'Chloe Martin <chloe@example.com>', To: 'support@example.com', Subject: 'Where is my order?', 'Message-ID': `<noise-${++n}@example.com>`, 'MIME-Version': '1.0', 'Content-Type': contentType, ...headers };
+  return Buffer.from(`${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}\r\n`);
+}
+
+function caseOf(ref: string) {
+  return h.db.select().from(cases).where(eq(cases.id, parseCaseRef(ref)!)).get()!;
+}
+
+function entries(ref: string, type: string) {
+  return h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all().filter((e) => e.type === type);
+}
+
+describe('auto-replies and receipts', () => {
+  it('out-of-office subjects in many languages are ignored; a customer whose subject only starts with such a word gets a case', async () => {
+    const auto = [
+      'Automatische Antwort: Where is my order?',
+      'Respuesta automática: Where is my order?',
+      'Risposta automatica: Where is my order?',
+      'Automatisch antwoord: Where is my order?',
+      'Resposta automática: Where is my order?',
+      'Autosvar: Where is my order?',
+      'Automaattinen vastaus: Where is my order?',
+      'Odpowiedź automatyczna: Where is my order?',
+      '自动回复: Where is my order?',
+      '自動応答: Where is my order?',
+      'Автоматический ответ: Where is my order?',
+      'Fuera de la oficina',
+      'Vacation',
+      'Abwesend: Ihre Anfrage',
+      'Out of Office: Re: [C-1001] Where is my order?',
+    ];
+    for (const subject of auto) {
+      expect((await postMail(h, mail({ Subject: subject, From: `ooo${++n}@example.org` }))).body, subject).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
+    }
+    const genuine = ['Vacation rental refund', 'Absence of an invoice for March', 'I am away next week, can you hold my parcel?', 'Holiday booking was charged twice', 'Away mode does not switch off'];
+    for (const subject of genuine) {
+      const posted = await postMail(h, mail({ Subject: subject, From: `customer${++n}@example.org` }));
+      expect(posted.body, subject).toMatchObject({ result: 'created', reason: null });
+      expect(caseOf(posted.body.case!).subject).toBe(subject);
+    }
+  });
+
+  it('a read receipt (a disposition notification) threaded to a case adds nothing to it', async () => {
+    const ref = (await postMail(h, mail({ Subject: 'Receipt test', From: 'rita@example.com', 'Message-ID': '<receipt-original@example.com>' }))).body.case!;
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    const before = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all().length;
+    const receipt = mail(
+      { From: 'Rita <rita@example.com>', Subject: `Read: [${ref}] Receipt test`, 'In-Reply-To': '<receipt-original@example.com>' },
+      `--r\r\nContent-Type: text/plain\r\n\r\nYour message was displayed.\r\n--r\r\nContent-Type: message/disposition-notification\r\n\r\nReporting-UA: mail.example.com\r\nFinal-Recipient: rfc822;rita@example.com\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n--r--`,
+      'multipart/report; report-type=disposition-notification; boundary="r"',
+    );
+    expect((await postMail(h, receipt)).body).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    expect(h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all()).toHaveLength(before);
+  });
+
+  it('mail with a null return path is noise: a Return-Path: <> header, or MAIL FROM:<> at the SMTP receiver', async () => {
+    expect((await postMail(h, mail({ 'Return-Path': '<>', From: 'robot@example.org', Subject: 'Your ticket #881 was received' }))).body).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
+    const nullSender = await transport.sendMail({ envelope: { from: '', to: ['support@example.com'] }, raw: mail({ From: 'helpdesk@vendor.example', Subject: 'Ticket 5512 received' }) });
+    expect(nullSender.response).toContain('Accepted (auto-reply)');
+    // The same kind of mail from a real envelope sender is a customer's request.
+    const real = await transport.sendMail({ envelope: { from: 'helpdesk@vendor.example', to: ['support@example.com'] }, raw: mail({ From: 'helpdesk@vendor.example', Subject: 'Ticket 5513 received' }) });
+    expect(real.response).toMatch(/Queued as C-\d+/);
+    transport.close();
+    const log = h.db.select().from(inboundMail).where(eq(inboundMail.via, 'smtp')).all();
+    expect(log.map((r) => [r.subject, r.outcome, r.reason])).toEqual([
+      ['Ticket 5512 received', 'ignored', 'auto-reply'],
+      ['Ticket 5513 received', 'created', null],
+    ]);
+  });
+
+  it('mail from Casebook’s own MAIL_FROM address is a loop, never a case', async () => {
+    const posted = await postMail(h, mail({ From: 'Example Support <Notifications@Example.com>', Subject: '[C-1001] We received your request' }));
+    expect(posted.body).toMatchObject({ result: 'ignored', reason: 'loop' });
+  });
+});
+
+describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
+  it('opens at most EMAIL_RATE_LIMIT cases (20 an hour), acknowledges only the first 3, logs the rest as rate-limited', async () => {
+    const sink = await startSmtp();
+    const storm = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${sink.port}`, 'Casebook <notifications@example.com>') });
+    const smtp = await startSmtpReceiver(storm.services, { port: 0, host: '127.0.0.1' });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
+    try {
+      for (let i = 0; i < 50; i++) {
+        storm.clock.advance(1_000);
+        await transport.sendMail({ envelope: { from: 'robot@vendor.example', to: ['support@example.com'] }, raw: mail({ From: 'robot@vendor.example', Subject: `Ticket ${i} opened` }) });
+      }
+      await storm.services.outbox.idle();
+      await storm.services.outbox.drain();
+      const log = storm.db.select().from(inboundMail).all();
+      expect(log.filter((r) => r.outcome === 'created')).toHaveLength(20);
+      expect(log.filter((r) => r.reason === 'rate-limited')).toHaveLength(30);
+      expect(sink.messages.filter((m) => m.to.includes('robot@vendor.example'))).toHaveLength(ACK_LIMIT);
+      const last = storm.db.select().from(caseEvents).all().filter((e) => e.type === 'email.received').at(-1)!;
+      expect(last.data).toMatchObject({ acknowledged: false });
+      // An hour later the sender is acknowledged again.
+      storm.clock.advance(3_600_000);
+      await receiveEmail(storm.services, mail({ From: 'robot@vendor.example', Subject: 'Ticket 51 opened' }), { via: 'http' });
+      await storm.services.outbox.idle();
+      await storm.services.outbox.drain();
+      expect(sink.messages.filter((m) => m.to.includes('robot@vendor.example'))).toHaveLength(ACK_LIMIT + 1);
+    } finally {
+      transport.close();
+      await smtp.close();
+      storm.close();
+      await sink.close();
+    }
+  });
+});
+
+describe('a mail to 5,000 people', () => {
+  it('becomes one case; the first 50 addresses are copied on it, the rest stay in the mail and the timeline says so', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `reader${i}@list.example`);
+    const posted = await postMail(h, mail({ From: 'sender@list.example', To: `support@example.com, ${many.join(', ')}`, Subject: 'To everyone' }));
+    expect(posted.body).toMatchObject({ result: 'created' });
+    const id = parseCaseRef(posted.body.case!)!;
+    const contacts = h.db.select().from(caseEmailContacts).where(eq(caseEmailContacts.caseId, id)).all();
+    expect(contacts).toHaveLength(MAX_CONTACTS);
+    const received = entries(posted.body.case!, 'email.received')[0]!.data as Record<string, unknown>;
+    expect(received).toMatchObject({ contactsLeftOut: 5000 - MAX_CONTACTS, toCount: 5001 });
+    expect(received.to).toHaveLength(500);
+    const page = await (await signedIn(h, manager).get(`/cases/${posted.body.case}`)).text();
+    expect(page).toContain(`${5000 - MAX_CONTACTS} more recipients not copied on replies`);
+  });
+});
+
+describe('an agent forwards a customer’s mail', () => {
+  it('opens the case for the customer who wrote it (Gmail’s inline forward), not for the agent, and acknowledges it to the customer', async () => {
+    const posted = await postMail(h, fixture('forwarded.eml').toString('latin1').replace('Omar Diaz <omar@example.net>', 'Agent Ada <ada@example.com>').replace('forwarded-8@', 'forwarded-agent-1@'));
+    expect(posted.body).toMatchObject({ result: 'created', reason: 'forwarded' });
+    const c = caseOf(posted.body.case!);
+    expect(c.subject).toBe('Order 5531 never arrived');
+    expect(c.description).toContain('The parcel for order 5531 never arrived.');
+    expect(h.db.select().from(customers).where(eq(customers.id, c.customerId)).get()).toMatchObject({ email: 'lena@example.net', name: 'Lena Diaz' });
+    expect(entries(posted.body.case!, 'email.received')[0]!.data).toMatchObject({ from: 'lena@example.net', forwardedBy: 'ada@example.com' });
+    // No contact is made of the agent's recipients; the acknowledgement goes to the customer.
+    expect(h.db.select().from(caseEmailContacts).where(eq(caseEmailContacts.caseId, c.id)).all()).toEqual([]);
+    expect(h.db.select().from(outbox).where(eq(outbox.caseId, c.id)).all().filter((o) => o.type === 'notification.send').map((o) => o.payload)).toEqual([
+      expect.objectContaining({ to: 'customer', template: 'case-received' }),
+    ]);
+    expect(h.db.select().from(inboundMail).where(eq(inboundMail.caseId, c.id)).get()).toMatchObject({ fromAddress: 'ada@example.com', outcome: 'created', reason: 'forwarded' });
+  });
+
+  it('forwarded as an attachment (Outlook), the attached mail’s sender is the customer', async () => {
+    const attached = 'From: "Ng, Tom" <tom.ng@example.org>\r\nTo: ada@example.com\r\nSubject: Login fails since Monday\r\nMessage-ID: <orig-77@example.org>\r\n\r\nI cannot log in since Monday.\r\n';
+    const body = `--f\r\nContent-Type: text/plain\r\n\r\nPlease look after Tom.\r\n--f\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="Login fails since Monday.eml"\r\n\r\n${attached}--f--`;
+    const posted = await postMail(h, mail({ From: 'ada@example.com', Subject: 'FW: Login fails since Monday' }, body, 'multipart/mixed; boundary="f"'));
+    expect(posted.body).toMatchObject({ result: 'created', reason: 'forwarded' });
+    const c = caseOf(posted.body.case!);
+    expect(c.subject).toBe('Login fails since Monday');
+    expect(h.db.select().from(customers).where(eq(customers.id, c.customerId)).get()).toMatchObject({ email: 'tom.ng@example.org', name: 'Ng, Tom' });
+  });
+
+  it('an agent’s own mail that forwards nothing, or forwards Casebook’s own mail, is still ignored', async () => {
+    expect((await postMail(h, mail({ From: 'ada@example.com', Subject: 'Lunch?' }))).body).toMatchObject({ result: 'ignored', reason: 'staff-sender' });
+    const ownForward = 'FYI\r\n\r\n---------- Forwarded message ---------\r\nFrom: Example Support <notifications@example.com>\r\nSubject: [C-1001] We received your request\r\n\r\nThanks.';
+    expect((await postMail(h, mail({ From: 'ada@example.com', Subject: 'Fwd: [C-1001] We received your request' }, ownForward))).body).toMatchObject({ result: 'ignored', reason: 'staff-sender' });
+  });
+});
+
+describe('an HTML-only reply from Outlook', () => {
+  it('lands on the case without the quoted history and the rule above it; the full text is kept', async () => {
+    const ref = (await postMail(h, mail({ From: 'Pia <pia@example.com>', Subject: 'Printer offline', 'Message-ID': '<pia-1@example.com>' }, 'My printer is offline.'))).body.case!;
+    const html =
+      '<html><body><p>It works again, thank you!</p><p>Kind regards<br>Pia</p><hr style="display:inline-block;width:98%" tabindex="-1">' +
+      '<div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Casebook &lt;notifications@example.com&gt;<br><b>Sent:</b> Monday, March 2, 2026 10:00 AM<br>' +
+      `<b>To:</b> Pia &lt;pia@example.com&gt;<br><b>Subject:</b> [${ref}] We received your request</div><div>We received your request.</div></body></html>`;
+    const posted = await postMail(h, mail({ From: 'Pia <pia@example.com>', Subject: 'RE: Printer offline', 'In-Reply-To': '<pia-1@example.com>' }, html, 'text/html; charset=utf-8'));
+    expect(posted.body).toMatchObject({ result: 'appended', case: ref });
+    const reply = entries(ref, 'customer.replied')[0]!.data as { body: string; original: string };
+    expect(reply.body).toBe('It works again, thank you!\n\nKind regards\nPia');
+    expect(reply.original).toContain('We received your request.');
+  });
+});
