@@ -187,7 +187,7 @@ const bench: Bench = {
       const sample = select.all(n).filter((_, i) => i % Math.max(1, Math.floor(n / SAMPLE)) === 0).slice(0, SAMPLE);
       const engineSample = await time(async () => {
         for (const row of sample) {
-          const facts = intakeFacts(row, workflow.initial) as unknown as Facts;
+          const facts = intakeFacts(row, workflow.initial, 'UTC') as unknown as Facts;
           for (const side of [before, after]) for (const ruleset of side) await evaluateRuleset(ruleset, facts);
         }
       });

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'CASE_NOT_FOUND'
   | 'RULESET_NOT_FOUND'
   | 'WORKFLOW_NOT_FOUND'

@@ -8,7 +8,7 @@
 import type { Channel, Priority } from '../db/schema/index.js';
 import { diagnose } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
-import { withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
+import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
 import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
 import type { Services } from '../services.js';
@@ -112,7 +112,7 @@ function intakeFacts(services: Services, input: CreateCaseInput, at: number, opt
     diagnosisFact,
     inBusinessHours,
     rulesets: options.routingOnly ? triggers.slice(0, 1) : triggers,
-    inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours },
+    inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours, localTime: localTimeFact(at, calendarZone(services, null, sla.version)) },
   };
 }
 

@@ -8,7 +8,7 @@ import { groupCommit } from '../db/group-commit.js';
 import { rowById } from '../db/fast.js';
 import { cases, customers } from '../db/schema/index.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
-import { withinBusinessHours } from '../rules/build-facts.js';
+import { calendarZone, localTimeFact, withinBusinessHours } from '../rules/build-facts.js';
 import type { EventFact, SlaFact } from '../rules/facts.js';
 import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
 import type { FactInputs } from '../rules/build-facts.js';
@@ -37,6 +37,7 @@ function trigger(services: Services, snapshot: CaseRow, type: string, data: Reco
       ...(sla ? { sla } : {}),
       now,
       withinBusinessHours: withinBusinessHours(services, snapshot.slaPolicy, snapshot.slaConfigVersion, now),
+      localTime: localTimeFact(now, calendarZone(services, snapshot.slaPolicy, snapshot.slaConfigVersion)),
     },
   };
 }

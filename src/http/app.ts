@@ -9,7 +9,7 @@ import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
-import { apiDocument, apiRoutes } from './api/index.js';
+import { apiDocument, apiMethods, apiRoutes } from './api/index.js';
 import { apiDocsPage } from './api-docs.js';
 import { chatFrameRoutes } from './chat/frame.js';
 import { chatVisitorRoutes } from './chat/visitor.js';
@@ -27,6 +27,7 @@ import { MANAGE_LINKS } from './pages/manage/index.js';
 import { isPagePath } from './pages/session.js';
 import type { NavLink } from '../../views/viewer.js';
 import { problemResponse, asDomainError } from './problem.js';
+import { methodNotAllowed, methodsByPath } from './allowed-methods.js';
 import { faultsOf } from '../db/faults.js';
 import type { RequestFingerprint } from '../idempotency/store.js';
 import { throttledLog } from '../logger.js';
@@ -145,8 +146,17 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     }
     return isPagePath(c.req.path) ? pageErrorResponse(c, domain) : problemResponse(c, domain);
   });
+  // A known path asked with another method is 405 with `Allow`: the API's from its route specs,
+  // the pages' from the app's route table.
+  let pageMethods: ((path: string) => string[]) | null = null;
+  const methodsOf = (path: string): string[] => {
+    if (path === '/api/v1' || path.startsWith('/api/v1/')) return apiMethods(path);
+    if (!isPagePath(path)) return [];
+    pageMethods ??= methodsByPath(app.routes.filter((route) => isPagePath(route.path)));
+    return pageMethods(path);
+  };
   app.notFound((c) => {
-    const error = new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    const error = methodNotAllowed(c, methodsOf(c.req.path)) ?? new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
     return isPagePath(c.req.path) ? pageErrorResponse(c, error) : problemResponse(c, error);
   });
   return app;

@@ -1,8 +1,9 @@
 /** Builds the facts rules see from a case, its customer and the event being handled. */
 import { caseRef } from '../cases/case-ref.js';
 import type { Services } from '../services.js';
+import { DateTime } from 'luxon';
 import { isWithinBusinessHours } from '../sla/calendar.js';
-import type { CaseFact, CustomerFact, DiagnosisFact, EventFact, Facts, SlaFact } from './facts.js';
+import type { CaseFact, CustomerFact, DiagnosisFact, EventFact, Facts, LocalTimeFact, SlaFact } from './facts.js';
 
 export interface CaseLike {
   id: number;
@@ -44,11 +45,26 @@ export function caseFact(c: CaseLike): CaseFact {
   };
 }
 
+/** The calendar of the case's SLA policy (or the default policy's). */
+function caseCalendar(services: Services, policy: string | null, slaVersion: number | null) {
+  const { config } = services.definitions.sla(slaVersion ?? undefined);
+  return config.policy(policy ?? config.defaultPolicy)?.calendar ?? config.policy(config.defaultPolicy)!.calendar;
+}
+
 /** Whether `at` is inside the business hours of the case's SLA policy (or the default policy). */
 export function withinBusinessHours(services: Services, policy: string | null, slaVersion: number | null, at: number): boolean {
-  const { config } = services.definitions.sla(slaVersion ?? undefined);
-  const calendar = config.policy(policy ?? config.defaultPolicy)?.calendar ?? config.policy(config.defaultPolicy)!.calendar;
-  return isWithinBusinessHours(calendar, at);
+  return isWithinBusinessHours(caseCalendar(services, policy, slaVersion), at);
+}
+
+/** The IANA zone of the case's SLA calendar (or the default policy's): the zone of `localTime`. */
+export function calendarZone(services: Services, policy: string | null, slaVersion: number | null): string {
+  return caseCalendar(services, policy, slaVersion).timezone;
+}
+
+/** `at` as a wall clock in `zone` (luxon, IANA rules: DST included). */
+export function localTimeFact(at: number, zone: string): LocalTimeFact {
+  const t = DateTime.fromMillis(at, { zone });
+  return { hour: t.hour, minute: t.minute, weekday: t.weekday, date: t.toISODate()!, zone };
 }
 
 export interface FactInputs {
@@ -59,6 +75,7 @@ export interface FactInputs {
   sla?: SlaFact;
   now: number;
   withinBusinessHours: boolean;
+  localTime?: LocalTimeFact;
 }
 
 export function buildFacts(input: FactInputs): Facts {
@@ -71,5 +88,6 @@ export function buildFacts(input: FactInputs): Facts {
     ...(input.sla ? { sla: input.sla } : {}),
     now: input.now,
     withinBusinessHours: input.withinBusinessHours,
+    ...(input.localTime ? { localTime: input.localTime } : {}),
   };
 }

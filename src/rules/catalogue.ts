@@ -72,6 +72,10 @@ export const CATALOGUE: readonly CatalogueField[] = [
   field('SLA (on SLA events)', 'sla', 'overdueMinutes', 'Minutes overdue', 'number'),
   field('Time', 'now', null, 'Now', 'time'),
   field('Time', 'withinBusinessHours', null, 'Within business hours', 'boolean'),
+  // The case's local time in its SLA calendar's zone (intake: the default policy's calendar).
+  field('Time', 'localTime', 'hour', 'Local hour (0–23)', 'number'),
+  field('Time', 'localTime', 'weekday', 'Local weekday (1 Monday – 7 Sunday)', 'number'),
+  field('Time', 'localTime', 'date', 'Local date (YYYY-MM-DD)', 'text'),
 ];
 
 const BY_KEY = new Map(CATALOGUE.map((f) => [f.key, f]));

@@ -15,6 +15,7 @@ import { validateRuleset, type RuleCondition, type RuleJson, type RulesetDefinit
 import { compileRuleset } from './engine.js';
 import { evaluateRuleset, type Evaluation } from './evaluate.js';
 import type { Facts } from './facts.js';
+import { localTimeFact } from './build-facts.js';
 import { runRuleset } from './run-ruleset.js';
 
 async function viaEngine(def: RulesetDefinition, facts: Record<string, unknown>): Promise<string[] | 'error'> {
@@ -69,6 +70,10 @@ const factsArb = fc.record({
   event: fc.record({ type: fc.constantFrom('case.created', 'sla.breached') }),
   now: fc.integer({ min: 0, max: 100 }),
   withinBusinessHours: fc.boolean(),
+  localTime: fc.option(
+    fc.tuple(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata')).map(([at, zone]) => localTimeFact(at, zone)),
+    { nil: undefined },
+  ),
   sla: fc.option(fc.record({ metric: fc.constantFrom('resolution', 'firstResponse'), overdueMinutes: fc.integer({ min: 0, max: 90 }) }), { nil: undefined }),
 });
 
@@ -77,6 +82,7 @@ const factPath = fc.oneof(
   fc.record({ fact: fc.constant('customer'), path: fc.constantFrom('$.tier', '$.openCases', '$.organization') }),
   fc.record({ fact: fc.constant('diagnosis'), path: fc.constantFrom('$.matched', '$.problemId') }),
   fc.record({ fact: fc.constant('sla'), path: fc.constantFrom('$.metric', '$.overdueMinutes') }),
+  fc.record({ fact: fc.constant('localTime'), path: fc.constantFrom('$.hour', '$.weekday', '$.date', '$.minute') }),
   fc.record({ fact: fc.constantFrom('now', 'withinBusinessHours', 'unknownFact') }),
 );
 

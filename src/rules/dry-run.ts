@@ -23,6 +23,7 @@ import type { Services } from '../services.js';
 import { enabledRules, type RulesetDefinition } from './definition.js';
 import { compiledOnly, fromDefinition, inForce, replay, type Chain, type Evaluator, type ReplayContext } from './dry-run-replay.js';
 import type { CaseFact } from './facts.js';
+import { localTimeFact } from './build-facts.js';
 import type { ExampleRun } from './examples.js';
 
 import type { Outcome } from './dry-run-replay.js';
@@ -136,6 +137,7 @@ function caseReader(db: Db, selection: DryRunSelection, size: number): { total: 
 export function intakeFacts(
   row: Pick<CaseRowLite, 'id' | 'subject' | 'description' | 'channel' | 'requested_priority' | 'created_at' | 'routing'>,
   initialState: string,
+  zone: string,
 ): Record<string, unknown> & { case: CaseFact } {
   const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
   return {
@@ -161,6 +163,8 @@ export function intakeFacts(
     event: { ...(routing?.input.event ?? {}), type: 'case.created' },
     now: row.created_at,
     withinBusinessHours: routing?.input.withinBusinessHours ?? true,
+    // The case's creation time, not now: what intake saw (in the default calendar's zone, as intake).
+    localTime: localTimeFact(row.created_at, zone),
   };
 }
 
@@ -173,6 +177,8 @@ export interface ReplaySetup {
   after: Chain;
   context: ReplayContext;
   initialState: string;
+  /** The default SLA policy's calendar zone: `localTime` of a replayed case is its creation time there. */
+  zone: string;
 }
 
 /**
@@ -210,12 +216,13 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
     services.db.$client.prepare<[], { id: string; tier: number }>('SELECT id, tier FROM queues WHERE active = 1 ORDER BY id').all().map((q) => [q.id, q.tier]),
   );
   const sla = definitions.sla().config;
-  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial };
+  const zone = sla.policy(sla.defaultPolicy)!.calendar.timezone;
+  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial, zone };
 }
 
 export async function dryRun(services: Services, options: DryRunOptions): Promise<DryRunResult> {
   const started = performance.now();
-  const { baseVersion, before, after, context, initialState } = replaySetup(services, options.ruleset, options.draft);
+  const { baseVersion, before, after, context, initialState, zone } = replaySetup(services, options.ruleset, options.draft);
 
   const chunk = options.chunkSize ?? 5000;
   const reader = caseReader(services.db, options.selection, chunk);
@@ -244,7 +251,7 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     if (rows.length === 0) break;
     const sliceStarted = performance.now();
     for (const row of rows) {
-      const facts = intakeFacts(row, initialState);
+      const facts = intakeFacts(row, initialState, zone);
       const replayedBefore = replay(before, facts, context);
       const b = replayedBefore instanceof Promise ? await replayedBefore : replayedBefore;
       const replayedAfter = replay(after, facts, context);

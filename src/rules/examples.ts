@@ -69,7 +69,7 @@ export function differences(expect: Expectation, outcome: Outcome): string[] {
 }
 
 /** The facts of an example's case, built the way a dry-run rebuilds a past case's intake. */
-function exampleFacts(services: Services, example: ExampleCase, initialState: string) {
+function exampleFacts(services: Services, example: ExampleCase, initialState: string, zone: string) {
   const at = example.createdAt ? Date.parse(example.createdAt) : services.clock.now();
   let inHours = example.withinBusinessHours;
   if (inHours === undefined && example.createdAt) {
@@ -87,6 +87,7 @@ function exampleFacts(services: Services, example: ExampleCase, initialState: st
   return intakeFacts(
     { id: 0, subject: example.subject, description: example.description, channel: example.channel ?? 'web', requested_priority: example.priority ?? 'normal', created_at: at, routing: JSON.stringify(routing) },
     initialState,
+    zone,
   );
 }
 
@@ -109,7 +110,7 @@ export function runExamples(services: Services, name: string, body: RulesetDefin
     const label = typeof example?.name === 'string' ? example.name : `examples[${index}]`;
     if (!setup) return { index, name: label, passed: false, differences: [`the rules cannot run: ${failure}`], outcome: null };
     try {
-      const { outcome } = replayNow(setup.after, exampleFacts(services, example.case, setup.initialState), setup.context);
+      const { outcome } = replayNow(setup.after, exampleFacts(services, example.case, setup.initialState, setup.zone), setup.context);
       const diff = differences(example.expect, outcome);
       return { index, name: label, passed: diff.length === 0, differences: diff, outcome };
     } catch (error) {

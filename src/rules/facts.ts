@@ -44,6 +44,15 @@ export interface SlaFact {
   overdueMinutes: number;
 }
 
+/** The time in a calendar's zone (build-facts.ts `localTimeFact`): ISO weekday 1 (Monday) – 7 (Sunday), date `YYYY-MM-DD`. */
+export interface LocalTimeFact {
+  hour: number;
+  minute: number;
+  weekday: number;
+  date: string;
+  zone: string;
+}
+
 export interface EventFact {
   type: string;
   [key: string]: unknown;
@@ -57,6 +66,8 @@ export interface Facts {
   sla?: SlaFact;
   now: number;
   withinBusinessHours: boolean;
+  /** `now` in the zone of the case's SLA calendar (intake: the default policy's). */
+  localTime?: LocalTimeFact;
 }
 
 /** Fact name → the fields a `path` may start with (null: a scalar, no path). */
@@ -68,6 +79,7 @@ export const FACT_FIELDS: Readonly<Record<keyof Facts, readonly string[] | null>
   sla: ['metric', 'state', 'policy', 'dueAt', 'overdueMinutes'],
   now: null,
   withinBusinessHours: null,
+  localTime: ['hour', 'minute', 'weekday', 'date', 'zone'],
 };
 
 /** The fields of `customer.crm` (what CRM_LOOKUP_URL answers; docs/integrations.md). */

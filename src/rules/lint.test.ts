@@ -62,7 +62,7 @@ describe('lintRuleset: conflicting rules', () => {
           { name: 'F', priority: 1, conditions: { all: [] }, event: { type: 'addTags', params: { tags: ['a'] } } },
           { name: 'G', priority: 1, conditions: { all: [] }, event: { type: 'addTags', params: { tags: ['b'] } } },
         ]),
-      ),
+      ).filter((p) => !p.message.includes('fires on every case')),
     ).toEqual([]);
   });
 
@@ -156,5 +156,49 @@ describe('describeRule', () => {
     ],
   ] as [RuleJson, string][])('reads %# as a sentence', (rule, sentence) => {
     expect(describeRule(rule)).toBe(sentence);
+  });
+});
+
+describe('lintRuleset: empty condition groups (true in json-rules-engine)', () => {
+  const hit = (conditions: RuleJson['conditions']) => lintRuleset(ruleset([{ name: 'Empty', conditions, event: route('billing') }]));
+
+  it.each([
+    ['any: []', { any: [] }, '$.rules[0].conditions.any'],
+    ['all: []', { all: [] }, '$.rules[0].conditions.all'],
+    ['an empty group among alternatives', { any: [leaf('$.priority', 'equal', 'urgent'), { all: [] }] }, '$.rules[0].conditions.any[1].all'],
+  ])('%s fires on every case', (_name, conditions, at) => {
+    expect(hit(conditions)).toEqual([{ severity: 'warning', path: at, message: expect.stringMatching(/^"Empty" fires on every case: json-rules-engine treats an empty "(any|all)" group as true/) }]);
+  });
+
+  it.each([
+    ['not any: []', { not: { any: [] } }],
+    ['not all: []', { not: { all: [] } }],
+  ])('%s never fires', (_name, conditions) => {
+    expect(hit(conditions)).toEqual([{ severity: 'warning', path: expect.stringMatching(/^\$\.rules\[0\]\.conditions\.not\./), message: expect.stringMatching(/^"Empty" never fires/) }]);
+  });
+
+  it('an empty group beside real conditions narrows nothing', () => {
+    const problems = hit({ all: [leaf('$.priority', 'equal', 'urgent'), { any: [] }] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe('$.rules[0].conditions.all[1].any');
+    expect(problems[0]!.message).toMatch(/has an empty "any" group: .* narrows nothing/);
+  });
+
+  it('agrees with json-rules-engine: the warned rules fire on every case or never', async () => {
+    const { Engine } = await import('json-rules-engine');
+    const fires = async (conditions: object) => {
+      const engine = new Engine([], { allowUndefinedFacts: true });
+      engine.addRule({ conditions: conditions as never, event: { type: 'x' } });
+      return (await engine.run({ case: { priority: 'low' } })).events.length === 1;
+    };
+    expect(await fires({ any: [] })).toBe(true);
+    expect(await fires({ all: [] })).toBe(true);
+    expect(await fires({ not: { any: [] } })).toBe(false);
+    expect(await fires({ not: { all: [] } })).toBe(false);
+  });
+
+  it('a disabled rule or non-empty groups are not warned about', () => {
+    expect(lintRuleset(ruleset([{ enabled: false, conditions: { any: [] }, event: route('billing') }]))).toEqual([]);
+    expect(hit({ any: [leaf('$.priority', 'equal', 'urgent')] })).toEqual([]);
   });
 });

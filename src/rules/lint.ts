@@ -6,7 +6,9 @@
  *   `tier lessThan 2`; `queue in [a, b]` and `queue equal c`) — a warning;
  * - two rules at the same priority that set different values of the same single-valued
  *   outcome (queue, priority, SLA policy, escalation) and whose conditions can hold at the
- *   same time — a warning: file order silently decides between them.
+ *   same time — a warning: file order silently decides between them;
+ * - an empty `all` / `any` group (true in json-rules-engine): a rule that fires on every
+ *   case, never fires, or has a group that narrows nothing — a warning (lint-empty-groups.ts).
  *
  * The analysis looks at the conditions every match must meet: leaves reached from the top
  * through `all` only, with constant values. What it cannot decide (`any`, `not`, text
@@ -15,6 +17,7 @@
  */
 import { jsonPath, problem, type DefinitionProblem } from '../definitions/problems.js';
 import type { RuleCondition, RuleJson, RulesetDefinition } from './definition.js';
+import { emptyGroupProblem } from './lint-empty-groups.js';
 import { parsePlainPath } from './path.js';
 
 interface Constraint {
@@ -198,6 +201,8 @@ export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] 
   const groups = new Map<string, number[]>();
   definition.rules.forEach((rule, i) => {
     if (rule.enabled === false) return; // switched off: it never fires, so it conflicts with nothing
+    const empty = emptyGroupProblem(rule, i, label(rule, i));
+    if (empty) problems.push(empty);
     const clash = rules[i]!.clash;
     if (clash) {
       problems.push(

@@ -86,3 +86,76 @@ describe('a token limited to scopes', () => {
     }
   });
 });
+
+describe('the case version as ETag on every answer that returns a case', () => {
+  const staff = () => h.tokenFor(h.agent({ name: 'Etta', queues: ['general', 'billing'] }));
+
+  async function created(token: string) {
+    const res = await h.api('POST', '/api/v1/cases', { token, body: { customer: { email: 'etag@example.com' }, subject: 'Invoice twice', description: 'Charged twice.' } });
+    expect(res.status).toBe(201);
+    return { res, body: (await res.json()) as { id: string; version: number; transitions: { name: string; to: string; requires: string[] }[] } };
+  }
+
+  it('POST /api/v1/cases (201) carries the ETag GET gives, so If-Match works without a GET', async () => {
+    const token = staff();
+    const { res, body } = await created(token);
+    const tag = res.headers.get('ETag');
+    expect(tag).toBe(`"${body.version}"`);
+    const got = await h.api('GET', `/api/v1/cases/${body.id}`, { token });
+    expect(got.headers.get('ETag')).toBe(tag);
+    const edited = await h.api('PATCH', `/api/v1/cases/${body.id}`, { token, body: { priority: 'high' }, headers: { 'If-Match': tag! } });
+    expect(edited.status).toBe(200);
+    const next = edited.headers.get('ETag');
+    expect(next).toBe(`"${((await edited.json()) as { version: number }).version}"`);
+    expect(next).not.toBe(tag);
+    const stale = await h.api('PATCH', `/api/v1/cases/${body.id}`, { token, body: { priority: 'low' }, headers: { 'If-Match': tag! } });
+    expect(stale.status).toBe(409);
+  });
+
+  it('messages, transitions and reassignment answer the new version as ETag', async () => {
+    const token = staff();
+    const { body } = await created(token);
+    const message = await h.api('POST', `/api/v1/cases/${body.id}/messages`, { token, body: { body: 'Looking into it.', public: false } });
+    expect(message.status).toBe(201);
+    const afterMessage = ((await message.json()) as { case: { version: number } }).case.version;
+    expect(message.headers.get('ETag')).toBe(`"${afterMessage}"`);
+    const assigned = await h.api('POST', `/api/v1/cases/${body.id}/assignment`, { token: ADMIN_TOKEN, body: { assignee: null } });
+    expect(assigned.status).toBe(200);
+    expect(assigned.headers.get('ETag')).toBe(`"${((await assigned.json()) as { version: number }).version}"`);
+    const transition = body.transitions.find((t) => t.to !== 'escalated')!;
+    const fields = Object.fromEntries(transition.requires.map((field) => [field, 'Checked.']));
+    const moved = await h.api('POST', `/api/v1/cases/${body.id}/transitions`, { token: ADMIN_TOKEN, body: { transition: transition.name, ...fields } });
+    expect(moved.status).toBe(200);
+    const movedVersion = ((await moved.json()) as { version: number }).version;
+    expect(movedVersion).toBeGreaterThan(afterMessage);
+    expect(moved.headers.get('ETag')).toBe(`"${movedVersion}"`);
+    const got = await h.api('GET', `/api/v1/cases/${body.id}`, { token: ADMIN_TOKEN });
+    expect(got.headers.get('ETag')).toBe(`"${movedVersion}"`);
+  });
+
+  it('GET with a matching If-None-Match answers 304 (no body) until the case changes', async () => {
+    const token = staff();
+    const { res, body } = await created(token);
+    const tag = res.headers.get('ETag')!;
+    for (const header of [tag, `W/${tag}`, `"0", ${tag}`, '*']) {
+      const same = await h.api('GET', `/api/v1/cases/${body.id}`, { token, headers: { 'If-None-Match': header } });
+      expect(same.status, header).toBe(304);
+      expect(same.headers.get('ETag')).toBe(tag);
+      expect(await same.text()).toBe('');
+    }
+    await h.api('PATCH', `/api/v1/cases/${body.id}`, { token, body: { tags: ['changed'] } });
+    const changed = await h.api('GET', `/api/v1/cases/${body.id}`, { token, headers: { 'If-None-Match': tag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('ETag')).not.toBe(tag);
+  });
+
+  it('customers are not shown the version: no ETag, no 304', async () => {
+    const token = h.tokenFor(h.customer({ email: 'etag-customer@example.com' }));
+    const res = await h.api('POST', '/api/v1/cases', { token, body: { subject: 'Mine', description: 'A question.' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('ETag')).toBeNull();
+    const { id } = (await res.json()) as { id: string };
+    const got = await h.api('GET', `/api/v1/cases/${id}`, { token, headers: { 'If-None-Match': '*' } });
+    expect(got.status).toBe(200);
+  });
+});

@@ -147,6 +147,8 @@ describe('answers match the OpenAPI document', () => {
     await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Internal: checking the payment provider.', public: false } });
     // Conditional on the version the caller saw: If-Match (or expectedVersion) of an older case is 409 CONFLICT.
     const seen = await call('GET /api/v1/cases/:id', 'alice', `/api/v1/cases/${id}`);
+    // The ETag seen last, while the case has not changed: 304 without a body.
+    await call('GET /api/v1/cases/:id', 'alice', `/api/v1/cases/${id}`, { headers: { 'If-None-Match': `"${seen.version}"` } });
     await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Still on it.', public: false }, headers: { 'If-Match': `"${seen.version}"` } });
     const stale = await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Written on an old view.', public: false, expectedVersion: seen.version } });
     expect(stale.code).toBe('CONFLICT');

@@ -42,6 +42,17 @@ describe('GET /api/v1/rulesets', () => {
 });
 
 describe('PUT /api/v1/rulesets/:name', () => {
+  it('publishes a rule with an empty condition group and answers the warning (json-rules-engine: true)', async () => {
+    const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      rules: [...current.rules, { name: 'Never tagged', conditions: { not: { all: [] } }, event: { type: 'addTags', params: { tags: ['x'] } } }],
+    });
+    expect(put.status).toBe(200);
+    expect(put.json.warnings).toEqual([
+      { severity: 'warning', path: `$.rules[${current.rules.length}].conditions.not.all`, message: expect.stringMatching(/^"Never tagged" never fires: json-rules-engine treats an empty "all" group as true, and "not" makes it false/) },
+    ]);
+  });
+
   it('publishes a new version that new cases use while existing cases keep theirs', async () => {
     const before = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'v@vip.example', organization: 'VIP Inc' }, subject: 'Hi', description: 'Question' });
     expect(before.json.queue).toBe('general');

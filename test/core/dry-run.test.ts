@@ -178,3 +178,18 @@ describe('dryRun', () => {
     expect(result.truncated).toBe(true);
   });
 });
+
+describe('localTime in a dry-run', () => {
+  it('is the case’s created time in the default calendar’s zone (Europe/Berlin), not now', async () => {
+    const ids = await intake();
+    const created = h.db.select().from(cases).where(eq(cases.id, ids[0]!)).get()!.createdAt;
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: 'numeric', hourCycle: 'h23' }).format(created);
+    h.clock.advanceMinutes(5 * 60); // now is five hours later: a rule reading now's hour would match nothing
+    const draft = publishedRouting();
+    draft.rules.push({ name: 'Local hour', conditions: { all: [{ fact: 'localTime', path: '$.hour', operator: 'equal', value: Number(local) }, { fact: 'localTime', path: '$.weekday', operator: 'in', value: [1, 2, 3, 4, 5, 6, 7] }] }, event: { type: 'addTags', params: { tags: ['local-hour'] } } });
+    const result = await dryRun(h.services, { ruleset: 'routing', draft, selection: { kind: 'last', count: 100 } });
+    expect(local).toBe('10'); // the harness starts on Monday 2 March 2026, 09:00 UTC
+    expect(result.byRule).toEqual({ 'routing: Local hour': INPUTS.length });
+    expect(result.changes.filter((c) => c.after.tags.includes('local-hour')).length).toBe(INPUTS.length);
+  });
+});

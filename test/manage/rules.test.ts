@@ -136,6 +136,14 @@ describe('validation as you type', () => {
     expect(valid).toContain('<div id="builder" class="builder" hx-swap-oob="true">');
   });
 
+  it('warns that a rule with an empty condition group fires on every case, without refusing it', async () => {
+    const everything = routing();
+    everything.rules.push({ name: 'Everything', conditions: { any: [] }, event: { type: 'addTags', params: { tags: ['all'] } } });
+    const text = textOf(await validate(JSON.stringify(everything)));
+    expect(text).toContain('0 errors');
+    expect(text).toContain('warning $.rules[8].conditions.any "Everything" fires on every case: json-rules-engine treats an empty "any" group as true');
+  });
+
   it('escapes what was typed', async () => {
     const evil = routing();
     evil.rules[0]!.event = { type: 'route', params: { queue: '<img src=x onerror=alert(1)>' } };

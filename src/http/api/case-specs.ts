@@ -22,6 +22,9 @@ const idempotencyKey: Record<string, HeaderSpec> = {
   },
 };
 
+/** What changing answers carry: the case version GET gives as `ETag` (staff), so `If-Match` needs no GET first. */
+const VERSION_HEADER = { ETag: 'The case’s version now (staff), as GET gives it: send it as `If-Match` next' };
+
 const ifMatch: Record<string, HeaderSpec> = {
   'If-Match': { description: 'The case version, as the `ETag` of GET gave it.', schema: z.string().meta({ examples: ['"7"'] }) },
 };
@@ -35,8 +38,8 @@ export const createCaseRoute = caseApi.route({
   headers: idempotencyKey,
   body: importCaseSchema,
   responses: {
-    201: { description: 'The case (only its reference for a caller who may not see it)', schema: z.union([caseAnswer, caseReference]), headers: { Location: 'The case’s URL' } },
-    200: { description: 'An imported case whose externalId was imported before', schema: caseAnswer },
+    201: { description: 'The case (only its reference for a caller who may not see it)', schema: z.union([caseAnswer, caseReference]), headers: { Location: 'The case’s URL', ...VERSION_HEADER } },
+    200: { description: 'An imported case whose externalId was imported before', schema: caseAnswer, headers: VERSION_HEADER },
   },
   errors: [409, 429],
 });
@@ -55,10 +58,15 @@ export const getCaseRoute = caseApi.route({
   method: 'get',
   path: '/:id',
   summary: 'A case',
-  description: 'Staff get the full case with the transitions they may use now (and its version as `ETag`); customers the customer projection.',
+  description:
+    'Staff get the full case with the transitions they may use now (and its version as `ETag`); customers the customer projection. `If-None-Match` with the `ETag` answers 304 while the case version is unchanged.',
   access: EVERYONE,
   params: { id: caseId },
-  responses: { 200: { description: 'The case', schema: caseAnswer, headers: { ETag: 'The case version (staff), for `If-Match`' } } },
+  headers: { 'If-None-Match': { description: 'The `ETag` seen last (staff): 304 without a body while the case is at that version.', schema: z.string().meta({ examples: ['"7"'] }) } },
+  responses: {
+    200: { description: 'The case', schema: caseAnswer, headers: { ETag: 'The case version (staff), for `If-Match`' } },
+    304: { description: 'Not modified: the case is still at the version `If-None-Match` named', headers: { ETag: 'The case version' } },
+  },
 });
 
 export const editCaseRoute = caseApi.route({
@@ -70,7 +78,7 @@ export const editCaseRoute = caseApi.route({
   params: { id: caseId },
   headers: ifMatch,
   body: editCaseSchema,
-  responses: { 200: editedCase },
+  responses: { 200: { description: 'The edited case and its changes', schema: editedCase, headers: VERSION_HEADER } },
   errors: [409],
 });
 
@@ -91,7 +99,7 @@ export const transitionRoute = caseApi.route({
   access: EVERYONE,
   params: { id: caseId },
   body: transitionSchema,
-  responses: { 200: caseAnswer },
+  responses: { 200: { description: 'The case after the transition', schema: caseAnswer, headers: VERSION_HEADER } },
   errors: [409],
 });
 
@@ -112,7 +120,7 @@ export const messageRoute = caseApi.route({
       files: z.array(z.string().meta({ contentMediaType: 'application/octet-stream' })).optional(),
     }),
   },
-  responses: { 201: messageAnswer },
+  responses: { 201: { description: 'The message and the case', schema: messageAnswer, headers: VERSION_HEADER } },
   errors: [409, 429],
 });
 
@@ -146,6 +154,6 @@ export const assignmentRoute = caseApi.route({
   access: STAFF_ONLY,
   params: { id: caseId },
   body: reassignSchema,
-  responses: { 200: caseAnswer },
+  responses: { 200: { description: 'The case, reassigned', schema: caseAnswer, headers: VERSION_HEADER } },
   errors: [409],
 });

@@ -109,14 +109,38 @@ function recordNewCase(record: RecordKey | undefined): { whenStored?: (ctx: Case
   return record ? { whenStored: (ctx) => record({ caseId: ctx.case.id }) } : {};
 }
 
+/** The case's version as GET /api/v1/cases/:id gives it (`"7"`), for `If-Match` next: staff only, customers are not shown it. */
+function versionTag(c: Context<AppEnv>, row: CaseRow): string | null {
+  if (isCustomer(c)) return null;
+  const tag = `"${row.version}"`;
+  c.header('ETag', tag);
+  return tag;
+}
+
+/** Whether `If-None-Match` names this tag (or `*`); weak and strong tags compare alike (RFC 9110 §13.1.2). */
+function noneMatch(header: string | undefined, tag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((part) => {
+    const value = part.trim().replace(/^W\//, '');
+    return value === '*' || value === tag;
+  });
+}
+
 /** 201 with the case (the reference only for someone filing into a queue they do not work). */
 function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
   if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
   c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
+  versionTag(c, settled);
   // Staff: the view as intake committed it, when it remembered its parts (no reads); otherwise
   // one read transaction for the view's reads (customer, assignee, timers).
   if (!isCustomer(c) && viewIsKnown(settled)) return c.json(fullView(c, settled), 201);
   return c.json(readTransaction(c.get('services').db, () => fullView(c, settled)), 201);
+}
+
+/** 200 with the case a command changed, and its new version as `ETag` (staff). */
+function changedAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
+  versionTag(c, settled);
+  return c.json(fullView(c, settled));
 }
 
 /** 201 with the message (the given timeline entry, else the newest message) and the case. */
@@ -127,6 +151,7 @@ function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | n
         .filter((e) => e.type === 'customer.replied' && (eventId === null || e.id === eventId))
         .at(-1)
     : timeline(services, settled.id, { types: MESSAGE_EVENTS }).filter((e) => eventId === null || e.id === eventId).at(-1);
+  versionTag(c, settled);
   return c.json({ message, case: fullView(c, settled) }, 201);
 }
 
@@ -156,6 +181,7 @@ export function caseRoutes(): Hono<AppEnv> {
           const imported = await importCase(services, input, principal.actor, within);
           const settled = await settle(c, imported.case.id);
           c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
+          versionTag(c, settled);
           return c.json(fullView(c, settled), imported.created ? 201 : 200);
         }
         takeRateLimit(c, principal, 'cases');
@@ -179,7 +205,8 @@ export function caseRoutes(): Hono<AppEnv> {
   on(app, getCaseRoute, (c) => {
     const row = visibleCase(c);
     // Staff may send the version back as If-Match on PATCH; customers are not shown it.
-    if (!isCustomer(c)) c.header('ETag', `"${row.version}"`);
+    const tag = versionTag(c, row);
+    if (tag !== null && noneMatch(c.req.header('If-None-Match'), tag)) return c.body(null, 304);
     return c.json(fullView(c, row));
   });
 
@@ -191,7 +218,7 @@ export function caseRoutes(): Hono<AppEnv> {
     const expectedVersion = input.expectedVersion ?? ifMatch;
     const { changes } = editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
     const settled = await settle(c, row.id);
-    c.header('ETag', `"${settled.version}"`);
+    versionTag(c, settled);
     return c.json({ ...fullView(c, settled), changes });
   });
 
@@ -205,7 +232,7 @@ export function caseRoutes(): Hono<AppEnv> {
     const row = visibleCase(c);
     const input = await jsonBody(c, transitionRoute.body);
     transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
-    return c.json(fullView(c, await settle(c, row.id)));
+    return changedAnswer(c, await settle(c, row.id));
   });
 
   /**
@@ -250,14 +277,14 @@ export function caseRoutes(): Hono<AppEnv> {
     if (principalOf(c).actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
     const input = await jsonBody(c, offeredSolutionRoute.body);
     answerSolutionOffer(c.get('services'), row.id, input, principalOf(c).actor);
-    return c.json(fullView(c, await settle(c, row.id)));
+    return changedAnswer(c, await settle(c, row.id));
   });
 
   on(app, assignmentRoute, async (c) => {
     const row = visibleCase(c);
     const input = await jsonBody(c, assignmentRoute.body);
     reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
-    return c.json(fullView(c, await settle(c, row.id)));
+    return changedAnswer(c, await settle(c, row.id));
   });
 
   return app;

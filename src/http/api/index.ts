@@ -24,6 +24,7 @@ import { templateApi, templateRoutes } from './templates.js';
 import { webhookApi, webhookRoutes } from './webhooks.js';
 import { openApiDocument, openApiGroup, openApiRoutes } from './openapi.js';
 import type { ApiGroup } from '../openapi/route-spec.js';
+import { methodsByPath } from '../allowed-methods.js';
 
 export const API_BODY_LIMIT = 256 * 1024;
 
@@ -37,6 +38,9 @@ export const API_GROUPS: readonly ApiGroup[] = [
 
 /** The OpenAPI document of the API (built once, from API_GROUPS). */
 export const apiDocument = () => openApiDocument(API_GROUPS);
+
+/** The methods an /api/v1 path takes, from the route specs (405's `Allow`; none: an unknown path). */
+export const apiMethods = methodsByPath(API_GROUPS.flatMap((group) => group.specs.map((spec) => ({ method: spec.method, path: `/api/v1${spec.fullPath === '/' ? '' : spec.fullPath}` }))));
 
 export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
@@ -77,6 +81,7 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
   api.route(searchApi.mount, searchRoutes());
   api.route(webhookApi.mount, webhookRoutes());
   api.route(referenceApi.mount, referenceRoutes());
+  // (Hono answers an unmatched request with the parent app's notFound: app.ts, with `apiMethods`.)
   api.notFound(() => {
     throw new DomainError('NOT_FOUND', 'No such API route.');
   });

@@ -87,7 +87,7 @@ export const applyMacroRoute = macroApi.route({
   params: { id: caseIdParam, macroId: macroIdParam },
   body: applyMacroSchema,
   bodyOptional: true,
-  responses: { 200: macroApplied },
+  responses: { 200: { description: 'The macro, the message and the changed case', schema: macroApplied, headers: { ETag: 'The case’s new version, for `If-Match`' } } },
   errors: [409, 429],
 });
 
@@ -184,6 +184,7 @@ export function macroRoutes(): Hono<AppEnv> {
     await services.outbox.settle(row.id);
     services.outbox.kick();
     const settled = loadCase(services, row.id);
+    c.header('ETag', `"${settled.version}"`);
     const workflow = services.definitions.workflow(settled.workflow, settled.workflowVersion).definition;
     const message = result.text === '' ? null : (timeline(services, row.id, { types: ['staff.replied', 'staff.noted'] }).at(-1) ?? null);
     return c.json({
