@@ -97,7 +97,7 @@ export function insertWhole<TTable extends Table>(db: Db, table: TTable, row: TT
 }
 
 /** Rows per multi-row INSERT statement. */
-const ROWS_PER_INSERT = 64;
+export const ROWS_PER_INSERT = 64;
 
 /** Multi-row INSERT texts by column list (the callers' constant arrays) and row count. */
 const manyInserts = new WeakMap<readonly string[], Map<string, string>>();
@@ -121,12 +121,15 @@ function manyInsertSql(table: string, columns: readonly string[], count: number)
 /**
  * Inserts many rows (driver values, in `columns` order) with one statement per 64 rows. Pass
  * the same `columns` array each time (a constant): the statement's text is kept with it.
+ * Returns the row id of the last row inserted (null for no rows).
  */
-export function insertMany(db: Db, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): void {
+export function insertMany(db: Db, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): number | null {
+  let last: number | null = null;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = i === 0 && rows.length <= ROWS_PER_INSERT ? rows : rows.slice(i, i + ROWS_PER_INSERT);
-    statement(db, manyInsertSql(table, columns, chunk.length)).run(chunk.flat());
+    last = Number(statement(db, manyInsertSql(table, columns, chunk.length)).run(chunk.flat()).lastInsertRowid);
   }
+  return last;
 }
 
 /** Selects one row by its integer primary key `id`. */

@@ -1,12 +1,16 @@
 /**
  * `/metrics`: the gauges read from the database when scraped (each an indexed count: the
- * outbox's pending index, the SLA timers' due indexes; the WAL's size from the file system),
+ * outbox's pending index, the SLA timers' next-due index; the WAL's size from the file system),
  * then the application's metrics and Node's process metrics in Prometheus' text format.
  */
 import fs from 'node:fs';
 import { Registry } from 'prom-client';
+import { slaNextAtSql } from '../db/schema/index.js';
 import type { Services } from '../services.js';
 import { processMetrics } from './process-metrics.js';
+
+/** The range of `sla_timers_next_idx` holding every timer with a warning or breach due at @now. */
+const DUE_RANGE = `(${slaNextAtSql()}) IS NOT NULL AND (${slaNextAtSql()}) <= @now`;
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -39,9 +43,9 @@ export function readGauges(services: Services): void {
   gauges.outboxDue.set(pending.due);
   gauges.outboxScheduled.set(pending.scheduled);
   gauges.outboxOldestAge.set(pending.oldest === null ? 0 : Math.max(0, now - pending.oldest) / 1000);
-  const count = (sql: string) => sqlite.prepare<[number], { n: number }>(sql).get(now)!.n;
-  gauges.slaTimersDue.set({ kind: 'breach' }, count('SELECT count(*) AS n FROM sla_timers WHERE breached_at IS NULL AND due_at IS NOT NULL AND due_at <= ?'));
-  gauges.slaTimersDue.set({ kind: 'warning' }, count('SELECT count(*) AS n FROM sla_timers WHERE warned_at IS NULL AND warn_at IS NOT NULL AND warn_at <= ?'));
+  const count = (sql: string) => sqlite.prepare<[{ now: number }], { n: number }>(sql).get({ now })!.n;
+  gauges.slaTimersDue.set({ kind: 'breach' }, count(`SELECT count(*) AS n FROM sla_timers INDEXED BY sla_timers_next_idx WHERE ${DUE_RANGE} AND breached_at IS NULL AND due_at IS NOT NULL AND due_at <= @now`));
+  gauges.slaTimersDue.set({ kind: 'warning' }, count(`SELECT count(*) AS n FROM sla_timers INDEXED BY sla_timers_next_idx WHERE ${DUE_RANGE} AND warned_at IS NULL AND warn_at IS NOT NULL AND warn_at <= @now`));
   gauges.walBytes.set(walBytes(sqlite.name));
 }
 

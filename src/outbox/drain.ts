@@ -214,18 +214,18 @@ export async function drainOutbox(
   };
 
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
-  let first = true;
   let performed = 0;
   const waves = async (): Promise<void> => {
-    for (; performed < limit * ROUNDS; first = false) {
+    while (performed < limit * ROUNDS) {
       if (performance.now() - sliceStart >= SLICE_MS) {
         await yieldToLoop();
         sliceStart = performance.now();
       }
       if (options.signal?.aborted) break;
-      // After the first wave: a plain read tells whether to look again, unless other writes are
-      // queued for this turn's group (then looking costs almost nothing).
-      if (!first && !groupCommitPending(db) && !anythingDue()) break;
+      // A plain read tells whether to look at all, unless other writes are queued for this
+      // turn's group (then looking costs almost nothing): a kick after a command whose items
+      // were all performed in its own transaction (perform-now.ts) costs no write transaction.
+      if (!groupCommitPending(db) && !anythingDue()) break;
       let claimed: ReturnType<typeof claimWave>;
       try {
         claimed = await groupCommit(db, claimWave);
@@ -258,7 +258,6 @@ export async function drainOutbox(
     // A full drain waits for the lanes' items, then looks again (freed slots, their follow-ups).
     if (!options.waitForLanes || !lanes || lanes.size === 0 || options.signal?.aborted) break;
     await lanes.settled();
-    first = false;
     lastLaneLook = -Infinity; // slots were freed: look again at once
   }
   return result;

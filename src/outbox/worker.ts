@@ -12,7 +12,8 @@
 import type { Services } from '../services.js';
 import { drainOutbox, type DrainResult } from './drain.js';
 import { OutboxLanes } from './lanes.js';
-import type { OutboxHandler } from './outbox.js';
+import type { OutboxHandler, OutboxItem } from './outbox.js';
+import { performWrittenItems } from './perform-now.js';
 
 export class OutboxWorker {
   readonly #services: Services;
@@ -44,6 +45,14 @@ export class OutboxWorker {
     const result = await drainOutbox(this.#services, this.#handlers, { caseId, lanes: this.#lanes });
     this.kick();
     return result;
+  }
+
+  /**
+   * Inside the transaction that just wrote them: performs a new case's leading mail items whose
+   * handler works in a transaction (perform-now.ts); the others stay for the drain.
+   */
+  performWritten(items: readonly OutboxItem[]): number {
+    return this.#stopped ? 0 : performWrittenItems(this.#services, this.#handlers, items);
   }
 
   /** Drains in the background soon; calls while a drain runs schedule one more. */

@@ -16,6 +16,7 @@
  * Lists are capped at `listLimit` entries; counts are always complete.
  */
 import { caseRef } from '../cases/case-ref.js';
+import { slaNextAtSql } from '../db/schema/index.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
 import { addBusinessMinutes, type BusinessCalendar } from '../sla/calendar.js';
@@ -116,6 +117,7 @@ interface EventRow {
   subject: string;
 }
 
+const NEXT_AT = slaNextAtSql('t.');
 const iso = (ms: number) => new Date(ms).toISOString();
 const NO_REASON = '(no reason given)';
 
@@ -246,12 +248,13 @@ function atRiskTimers(services: Services, now: number, hours: number): AtRiskEnt
     for (const name of definitions.sla(version).config.calendarNames) maxBound = Math.max(maxBound, boundOf(version, name));
   }
   const rows = services.db.$client
-    .prepare<[number], TimerRiskRow>(
+    .prepare<[{ bound: number }], TimerRiskRow>(
       `SELECT t.case_id, t.metric, t.policy, t.policy_version, t.calendar, t.due_at, c.subject, c.queue_id, c.priority
-       FROM sla_timers t INDEXED BY sla_timers_breach_due_idx JOIN cases c ON c.id = t.case_id
-       WHERE t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= ? ORDER BY t.due_at, t.id`,
+       FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
+       WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @bound
+         AND t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @bound ORDER BY t.due_at, t.id`,
     )
-    .all(maxBound);
+    .all({ bound: maxBound });
   return rows
     .filter((r) => r.due_at <= boundOf(r.policy_version, r.calendar))
     .map((r) => ({

@@ -1,8 +1,8 @@
 /**
  * The SLA sweep: records every warning and breach that has fallen due, exactly once.
  *
- * Due timers are found through the partial indexes `sla_timers_warn_due_idx` and
- * `sla_timers_breach_due_idx` (only counting, not yet warned / breached timers are in them),
+ * Due timers are found through the partial index `sla_timers_next_idx` on each timer's next
+ * pending instant (`slaNextAtSql`: its warning, else its breach; only timers with one pending are in it),
  * so a sweep costs what is due, not what is open. Timers are handled in batches: each batch is
  * read, then recorded in one transaction in which a conditional UPDATE decides, per timer,
  * whether this sweep records it (`... AND breached_at IS NULL`). Two sweeps at once, or a
@@ -14,11 +14,12 @@
  * The case row itself is not touched (a breached timer keeps its due time, so `sla_due_at`
  * stays right), so a sweep never conflicts with people working on the case.
  *
- * Breaches are handled before warnings: a timer whose due time has also passed gets only its
+ * Breaches are handled before warnings (in each batch): a timer whose due time has also passed gets only its
  * breach (a warning after the fact helps nobody), and its warning is dropped for good.
  */
 import { caseRef } from '../cases/case-ref.js';
 import { transaction, type Db } from '../db/client.js';
+import { slaNextAtSql } from '../db/schema/index.js';
 import type { SlaFact } from '../rules/facts.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
@@ -65,23 +66,26 @@ interface DueRow {
   priority: string;
   workflow: string;
   workflow_version: number;
+  breach_due: 0 | 1;
 }
 
 const DUE_COLUMNS = `t.id, t.case_id, t.metric, t.policy, t.due_at, c.queue_id, c.priority, c.workflow, c.workflow_version`;
 
-/** Timers due for their breach at ?1, oldest first, at most ?2 (INDEXED BY: never a table scan). */
-export const DUE_BREACHES_SQL = `SELECT ${DUE_COLUMNS} FROM sla_timers t INDEXED BY sla_timers_breach_due_idx JOIN cases c ON c.id = t.case_id
-  WHERE t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= ? ORDER BY t.due_at LIMIT ?`;
+const NEXT_AT = slaNextAtSql('t.');
 
-/** Timers due for their warning at ?1, oldest first, at most ?2. */
-export const DUE_WARNINGS_SQL = `SELECT ${DUE_COLUMNS} FROM sla_timers t INDEXED BY sla_timers_warn_due_idx JOIN cases c ON c.id = t.case_id
-  WHERE t.warned_at IS NULL AND t.warn_at IS NOT NULL AND t.warn_at <= ? ORDER BY t.warn_at LIMIT ?`;
+/**
+ * Timers with a warning or a breach due at @now, the earliest first, at most @limit (INDEXED BY:
+ * never a table scan). Each row says which: a breach when `breach_due` is 1, else a warning.
+ */
+export const DUE_TIMERS_SQL = `SELECT ${DUE_COLUMNS},
+    (t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now) AS breach_due
+  FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
+  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @now ORDER BY (${NEXT_AT}) LIMIT @limit`;
 
 function prepare(db: Db) {
   const c = db.$client;
   return {
-    dueBreaches: c.prepare<[number, number], DueRow>(DUE_BREACHES_SQL),
-    dueWarnings: c.prepare<[number, number], DueRow>(DUE_WARNINGS_SQL),
+    due: c.prepare<[{ now: number; limit: number }], DueRow>(DUE_TIMERS_SQL),
     markBreached: c.prepare<[number, number, number, number]>(
       `UPDATE sla_timers SET state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?
        WHERE id = ? AND breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?`,
@@ -187,22 +191,21 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
     return won.size;
   };
 
-  for (const type of ['sla.breached', 'sla.warning'] as const) {
-    const select = type === 'sla.breached' ? s.dueBreaches : s.dueWarnings;
-    const lostIds = new Set<number>();
-    for (;;) {
-      const rows = select.all(now, batchSize);
-      // Timers this sweep failed to update and that are still due were not taken by another
-      // sweep (they would have left the index): stop instead of looping on them.
-      if (rows.length === 0 || rows.every((r) => lostIds.has(r.id))) break;
-      await yieldToLoop();
-      if (options.signal?.aborted) break;
-      const won = transaction(db, () => recordBatch(type, rows));
-      if (type === 'sla.breached') result.breaches += won;
-      else result.warnings += won;
-      result.skipped += rows.length - won;
-      if (won < rows.length) for (const r of rows) lostIds.add(r.id);
-    }
+  const lostIds = new Set<number>();
+  for (;;) {
+    const rows = s.due.all({ now, limit: batchSize });
+    // Timers this sweep failed to update and that are still due were not taken by another
+    // sweep (they would have left the index): stop instead of looping on them.
+    if (rows.length === 0 || rows.every((r) => lostIds.has(r.id))) break;
+    await yieldToLoop();
+    if (options.signal?.aborted) break;
+    const breaches = rows.filter((r) => r.breach_due === 1);
+    const warnings = rows.filter((r) => r.breach_due !== 1);
+    const [breached, warned] = transaction(db, () => [recordBatch('sla.breached', breaches), recordBatch('sla.warning', warnings)] as const);
+    result.breaches += breached;
+    result.warnings += warned;
+    result.skipped += rows.length - breached - warned;
+    if (breached + warned < rows.length) for (const r of rows) lostIds.add(r.id);
   }
   if (result.breaches + result.warnings > 0) {
     services.logger.info('SLA sweep', { warnings: result.warnings, breaches: result.breaches, skipped: result.skipped });

@@ -3,7 +3,7 @@
  *
  * States (column `state`):
  * - running   the clock counts business minutes; `segment_started_at` is where the current
- *             stretch began and `due_at` / `warn_at` are precomputed (the sweep's indexes).
+ *             stretch began and `due_at` / `warn_at` are precomputed (the sweep's index).
  * - breached  past its due time and still unanswered: the clock keeps counting (overdue),
  *             `due_at` stays for display, `warn_at` is cleared. A breach is never undone.
  * - paused    the workflow state pauses the metric (or the case is closed): minutes used so
@@ -15,7 +15,7 @@
  *             stops it (a reopen); a timer a reply fulfilled stays fulfilled.
  *
  * `due_at` / `warn_at` are non-null only while the clock runs (running or breached), which is
- * what the partial indexes `sla_timers_breach_due_idx` / `sla_timers_warn_due_idx` rely on.
+ * what the partial index `sla_timers_next_idx` (`slaNextAtSql`) relies on.
  */
 import type { slaTimers, SlaMetric } from '../db/schema/index.js';
 import { businessMinutesBetween, type BusinessCalendar } from './calendar.js';

@@ -207,9 +207,11 @@ export class CaseContext {
     if (!unstored) return;
     this.case.updatedAt = this.now;
     // Saved now, with nothing for `settle`: the committed row is the answer.
-    unstored.flush(this.services.db, this.case, { settled: saving });
+    const written = unstored.flush(this.services.db, this.case, { settled: saving });
     this.#unstored = null;
     for (const write of unstored.afterwards()) write();
+    // Its acknowledgement in this transaction, not in a second one of the drain (src/outbox/perform-now.ts).
+    if (written.length > 0) this.services.outbox.performWritten(written);
   }
 
   /** Writes the case if nobody changed it since it was loaded (optimistic concurrency); inserts a new one. */

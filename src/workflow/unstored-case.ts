@@ -4,10 +4,10 @@
  * inserts the case once, in its final state, then all of it in multi-row inserts (fewer
  * statements and WAL pages than inserting the case first and updating it at the end).
  */
-import { insertMany, insertWhole } from '../db/fast.js';
+import { insertMany, insertWhole, ROWS_PER_INSERT } from '../db/fast.js';
 import type { Db } from '../db/client.js';
 import { cases } from '../db/schema/index.js';
-import { MAIL_ITEMS } from '../outbox/outbox.js';
+import { MAIL_ITEMS, type OutboxItem } from '../outbox/outbox.js';
 
 type CaseRow = typeof cases.$inferSelect;
 
@@ -56,12 +56,29 @@ export class UnstoredCase {
     return this.#entries.filter((e) => types.includes(e.type));
   }
 
-  /** Inserts the case as it is, then everything written for it; `settled` when no follow-up work is left for `settle`. */
-  flush(db: Db, row: CaseRow, options: { settled: boolean }): void {
+  /**
+   * Inserts the case as it is, then everything written for it; `settled` when no follow-up work
+   * is left for `settle`. Returns the outbox items it wrote when they are all mail or scheduled
+   * (none due that could change the case): the caller may perform them in this transaction.
+   */
+  flush(db: Db, row: CaseRow, options: { settled: boolean }): OutboxItem[] {
     insertWhole(db, cases, row);
     insertMany(db, 'case_events', EVENT_COLUMNS, this.#events);
-    insertMany(db, 'outbox', OUTBOX_COLUMNS, this.#outbox);
-    if (options.settled && this.#followUps === 0) settledRows.add(row);
+    const last = insertMany(db, 'outbox', OUTBOX_COLUMNS, this.#outbox);
+    if (!options.settled || this.#followUps > 0) return [];
+    settledRows.add(row);
+    if (last === null || this.#outbox.length > ROWS_PER_INSERT) return [];
+    // One multi-row INSERT: consecutive ids ending at the last one.
+    const first = last - this.#outbox.length + 1;
+    return this.#outbox.map(([type, caseId, payload, createdAt, availableAt], i) => ({
+      id: first + i,
+      type: type as string,
+      caseId: caseId as number,
+      payload: JSON.parse(payload as string) as Record<string, unknown>,
+      attempts: 0,
+      createdAt: createdAt as number,
+      availableAt: availableAt as number,
+    }));
   }
 
   /** The deferred writes: run once the context writes through. */

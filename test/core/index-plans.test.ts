@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
+import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -66,5 +66,21 @@ describe('cases_customer_updated_idx (customer, updated_at, open)', () => {
   it('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {
     const sql = `SELECT * FROM cases WHERE customer_id = ? AND (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`;
     expect(plan(sql, 1, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND updated_at<\?\)/);
+  });
+});
+
+describe('sla_timers_next_idx (the next warning or breach of a counting timer)', () => {
+  const next = slaNextAtSql('t.');
+  it.each([
+    ['reports: timers at risk (build-report.ts)', `SELECT t.case_id, t.due_at FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id WHERE (${next}) IS NOT NULL AND (${next}) <= @now AND t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now ORDER BY t.due_at, t.id`],
+    ['metrics: breaches due (scrape.ts)', `SELECT count(*) AS n FROM sla_timers t INDEXED BY sla_timers_next_idx WHERE (${next}) IS NOT NULL AND (${next}) <= @now AND t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now`],
+    ['metrics: warnings due (scrape.ts)', `SELECT count(*) AS n FROM sla_timers t INDEXED BY sla_timers_next_idx WHERE (${next}) IS NOT NULL AND (${next}) <= @now AND t.warned_at IS NULL AND t.warn_at IS NOT NULL AND t.warn_at <= @now`],
+  ])('%s: a range of the index, never a scan', (_name, sql) => {
+    expect(plan(sql, { now: 0 })).toMatch(/SEARCH t USING INDEX sla_timers_next_idx \((<expr>>\? AND )?<expr><\?\)/);
+  });
+
+  it('is the only index over the timers’ due times', () => {
+    const names = (h.db.$client.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sla_timers' AND sql IS NOT NULL ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+    expect(names).toEqual(['sla_timers_case_metric_idx', 'sla_timers_next_idx']);
   });
 });

@@ -4,7 +4,8 @@ import { openDatabase } from '../../src/db/client.js';
 import { createServices } from '../../src/compose.js';
 import { type Services } from '../../src/services.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
-import { DUE_BREACHES_SQL, DUE_WARNINGS_SQL, sweepSla } from '../../src/sla/sweep.js';
+import { slaNextAtSql } from '../../src/db/schema/index.js';
+import { DUE_TIMERS_SQL, sweepSla } from '../../src/sla/sweep.js';
 import { loadRepoDefinitions } from '../support/harness.js';
 import { berlin, createDesk, type Desk, type Json } from './helpers.js';
 
@@ -172,17 +173,23 @@ describe('exactly once', () => {
 });
 
 describe('finding due timers', () => {
-  it('goes through the partial indexes, never a scan of the timers', () => {
-    for (const [sql, index] of [
-      [DUE_BREACHES_SQL, 'sla_timers_breach_due_idx'],
-      [DUE_WARNINGS_SQL, 'sla_timers_warn_due_idx'],
-    ] as const) {
-      const plan = (d.h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, 10) as { detail: string }[]).map((r) => r.detail);
-      // A range on the partial index ("IS NOT NULL" becomes the lower bound).
-      expect(plan[0]).toMatch(new RegExp(`^SEARCH t USING INDEX ${index} \\((due|warn)_at>\\? AND (due|warn)_at<\\?\\)$`));
-      expect(plan[1]).toMatch(/^SEARCH c USING INTEGER PRIMARY KEY/);
-      expect(plan.some((p) => p.includes('TEMP B-TREE'))).toBe(false);
-    }
+  it('goes through the one partial index on the next instant due, never a scan of the timers', () => {
+    const plan = (d.h.db.$client.prepare(`EXPLAIN QUERY PLAN ${DUE_TIMERS_SQL}`).all({ now: 0, limit: 10 }) as { detail: string }[]).map((r) => r.detail);
+    // A range on the partial index over the expression (it holds no NULLs: "IS NOT NULL" is its condition).
+    expect(plan[0]).toMatch(/^SEARCH t USING INDEX sla_timers_next_idx \((<expr>>\? AND )?<expr><\?\)$/);
+    expect(plan[1]).toMatch(/^SEARCH c USING INTEGER PRIMARY KEY/);
+    expect(plan.some((p) => p.includes('TEMP B-TREE'))).toBe(false);
+  });
+
+  it('indexes one entry per timer with a warning or breach pending, none for the rest', async () => {
+    await d.create();
+    const sqlite = d.h.db.$client;
+    const indexed = () => (sqlite.prepare(`SELECT count(*) AS n FROM sla_timers INDEXED BY sla_timers_next_idx WHERE (${slaNextAtSql()}) IS NOT NULL`).get() as { n: number }).n;
+    const pending = () => (sqlite.prepare(`SELECT count(*) AS n FROM sla_timers WHERE (warned_at IS NULL AND warn_at IS NOT NULL) OR (breached_at IS NULL AND due_at IS NOT NULL)`).get() as { n: number }).n;
+    expect(indexed()).toBeGreaterThan(0);
+    expect(indexed()).toBe(pending());
+    const next = sqlite.prepare(`SELECT warn_at, due_at, (${slaNextAtSql()}) AS next FROM sla_timers WHERE warn_at IS NOT NULL`).all() as { warn_at: number; due_at: number; next: number }[];
+    for (const r of next) expect(r.next).toBe(Math.min(r.warn_at, r.due_at));
   });
 });
 

@@ -1,0 +1,3 @@
+DROP INDEX `sla_timers_warn_due_idx`;--> statement-breakpoint
+DROP INDEX `sla_timers_breach_due_idx`;--> statement-breakpoint
+CREATE INDEX `sla_timers_next_idx` ON `sla_timers` ((CASE WHEN warned_at IS NULL AND warn_at IS NOT NULL THEN CASE WHEN breached_at IS NULL AND due_at < warn_at THEN due_at ELSE warn_at END WHEN breached_at IS NULL THEN due_at END)) WHERE (CASE WHEN warned_at IS NULL AND warn_at IS NOT NULL THEN CASE WHEN breached_at IS NULL AND due_at < warn_at THEN due_at ELSE warn_at END WHEN breached_at IS NULL THEN due_at END) IS NOT NULL;
