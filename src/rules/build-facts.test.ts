@@ -15,3 +15,15 @@ describe('localTimeFact: the wall clock in the calendar zone', () => {
     expect(localTimeFact(Date.parse(iso), zone)).toEqual({ ...expected, zone });
   });
 });
+
+describe('localTimeFact shared within a minute', () => {
+  it('answers each instant by its own minute, zone by zone, across a DST change', () => {
+    const berlin = (iso: string) => localTimeFact(Date.parse(iso), 'Europe/Berlin');
+    expect(berlin('2026-03-29T00:59:30Z')).toMatchObject({ hour: 1, minute: 59 }); // CET
+    expect(berlin('2026-03-29T00:59:59Z')).toMatchObject({ hour: 1, minute: 59 });
+    expect(berlin('2026-03-29T01:00:00Z')).toMatchObject({ hour: 3, minute: 0 }); // CEST from 01:00 UTC
+    expect(localTimeFact(Date.parse('2026-03-29T01:00:10Z'), 'America/New_York')).toMatchObject({ hour: 21, minute: 0, date: '2026-03-28', zone: 'America/New_York' });
+    expect(berlin('2026-03-29T01:00:20Z')).toMatchObject({ hour: 3, minute: 0, zone: 'Europe/Berlin' });
+    expect(Object.isFrozen(berlin('2026-03-29T01:00:30Z'))).toBe(true);
+  });
+});
