@@ -58,9 +58,9 @@ describe('cases_resolved_idx (resolved cases only)', () => {
   });
 });
 
-describe('cases_customer_updated_idx (customer, updated_at, open)', () => {
-  it('counts a customer’s open cases from the index alone (the customer.openCases fact)', () => {
-    expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_updated_idx \(customer_id=\?\)/);
+describe('cases_customer_open_idx (customer; partial: open) and cases_customer_updated_idx (customer, updated_at, open)', () => {
+  it('counts a customer’s open cases from the partial index, never their closed history (the customer.openCases fact)', () => {
+    expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_open_idx \(customer_id=\?\)/);
   });
 
   it('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {

@@ -108,8 +108,11 @@ export const cases = sqliteTable(
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
     index('cases_assignee_open_due_idx').on(t.assigneeId, t.open, t.slaDueAt, t.id),
     index('cases_open_due_idx').on(t.open, t.slaDueAt, t.id),
-    // `open` last: a customer's open cases are counted from the index alone (the `customer.openCases` fact).
+    // A customer's cases newest first (portal, API, the agent's customer panel).
     index('cases_customer_updated_idx').on(t.customerId, t.updatedAt, t.open),
+    // Partial: the `customer.openCases` fact counts only the customer's open cases (every intake
+    // asks), not their whole history — a customer with 10,000 closed cases costs what one with none does.
+    index('cases_customer_open_idx').on(t.customerId).where(sql`${t.open} = 1`),
     index('cases_status_idx').on(t.status, t.id),
     index('cases_created_idx').on(t.createdAt),
     // Partial: an open case (every new one) has no entry; queries on resolved_at ranges imply it is not null.

@@ -1,0 +1,1 @@
+CREATE INDEX `cases_customer_open_idx` ON `cases` (`customer_id`) WHERE "cases"."open" = 1;
