@@ -14,8 +14,9 @@
  * Session routes take `Authorization: Bearer <visitor token>`. Every request passes the
  * origin check (guard.ts); no cookie is ever set.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { caseRef } from '../../cases/case-ref.js';
 import { chatAvailability } from '../../chat/availability.js';
 import { endChat } from '../../chat/end-chat.js';
 import { linesAfter, type ChatLine } from '../../chat/lines.js';
@@ -39,7 +40,7 @@ export interface ChatRouteOptions {
 const hostOnly = z.object({ host: z.string().max(300) });
 
 function sessionView(session: ChatSession) {
-  return { state: session.state, case: session.caseId === null ? null : `C-${session.caseId}`, name: session.name, email: session.email, verified: session.verified, lastSeq: session.lastSeq, endedBy: session.endedBy };
+  return { state: session.state, case: session.caseId === null ? null : caseRef(session.caseId), name: session.name, email: session.email, verified: session.verified, lastSeq: session.lastSeq, endedBy: session.endedBy };
 }
 
 /** A line as the visitor sees it: agents by name, no internal ids. */
@@ -60,34 +61,33 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     return c.json({ name: site.name, greeting: site.greeting, availability: chatAvailability(services, site), maxMessageChars: services.chat.settings.maxMessageChars });
   });
 
-  app.post('/chat/api/sites/:site/sessions', async (c) => {
+  /**
+   * A request that opens something on a site (a chat, a left message): the site checked against
+   * the `host` the body names, the site's and the client's session limits taken, the rest of the body.
+   */
+  async function siteRequest(c: Context<AppEnv>, what: string) {
     const services = c.get('services');
     const body = (await readJson(c)) as Record<string, unknown> | null;
-    const { host } = parseWith(hostOnly, body ?? {});
-    const site = siteFor(c, c.req.param('site'), host);
+    const { host, ...input } = { ...body, ...parseWith(hostOnly, body ?? {}) };
+    const site = siteFor(c, c.req.param('site')!, host);
     const s = services.chat.settings;
     takeChatLimits(c, [
-      { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: 'new chats on this website' },
-      { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: 'new chats from your address' },
+      { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: `${what} on this website` },
+      { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: `${what} from your address` },
     ]);
-    const { host: _host, ...input } = body ?? {};
+    return { services, site, host, input };
+  }
+
+  app.post('/chat/api/sites/:site/sessions', async (c) => {
+    const { services, site, host, input } = await siteRequest(c, 'new chats');
     const started = startSession(services, site, host, parseWith(startSchema, input));
     return c.json({ token: started.token, session: sessionView(started.session), availability: chatAvailability(services, site) }, 201);
   });
 
   app.post('/chat/api/sites/:site/offline', async (c) => {
-    const services = c.get('services');
-    const body = (await readJson(c)) as Record<string, unknown> | null;
-    const { host } = parseWith(hostOnly, body ?? {});
-    const site = siteFor(c, c.req.param('site'), host);
-    const s = services.chat.settings;
-    takeChatLimits(c, [
-      { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: 'messages on this website' },
-      { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: 'messages from your address' },
-    ]);
-    const { host: _host, ...input } = body ?? {};
+    const { services, site, input } = await siteRequest(c, 'messages');
     const row = await leaveMessage(services, site, parseWith(leaveMessageSchema, input));
-    return c.json({ case: `C-${row.id}`, answeredBy: 'email' }, 201);
+    return c.json({ case: caseRef(row.id), answeredBy: 'email' }, 201);
   });
 
   app.get('/chat/api/session', (c) => {
@@ -112,7 +112,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const { body } = await jsonBody(c, z.object({ body: z.unknown() }));
     takeChatLimits(c, messageLimits(c, chat));
     const sent = await sendVisitorMessage(c.get('services'), chat.site, chat.session, body);
-    return c.json({ seq: sent.seq, case: `C-${sent.caseId}` }, 201);
+    return c.json({ seq: sent.seq, case: caseRef(sent.caseId) }, 201);
   });
 
   app.post('/chat/api/typing', (c) => {
