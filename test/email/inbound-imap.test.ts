@@ -327,7 +327,7 @@ describe('an IMAP server that goes away', () => {
       // Each attempt waited 50 ms, then 100, 200, 400 (the back-off doubles up to 500 ms).
       const at = logs.filter((l) => l.msg.includes('IMAP mailbox failed')).map((l) => Date.parse(l.time as string));
       for (let i = 1; i < 5; i += 1) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(Math.min(50 * 2 ** (i - 1), 500) - 5);
-      server = await startDovecot({ port });
+      server = await startDovecot({ port, mailOf: server }); // the same server back, its mailbox kept
       await server.deliver(mail('After the outage').raw);
       await until(() => h.db.select().from(cases).all().length === 2, 'the case after the outage', 20_000);
       expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the outage', 'Before the outage']);

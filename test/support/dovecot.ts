@@ -74,6 +74,12 @@ export interface DovecotOptions {
   password?: string;
   /** Listen on this port (a restarted server on the same address); default: a free one. */
   port?: number;
+  /**
+   * Keep the mailboxes of this (stopped) server: a restart of the same server, not a new one.
+   * A new mailbox would get a new UIDVALIDITY — Dovecot's is the creation second, so two made
+   * within one second look alike and a client rightly takes the second's UID 1 as already read.
+   */
+  mailOf?: Dovecot;
   /** Extra dovecot.conf lines, e.g. `imap_capability = IMAP4rev1 UIDPLUS MOVE` for a server without IDLE. */
   extraConfig?: string[];
   /** The dovecot binary (default /usr/sbin/dovecot). */
@@ -90,8 +96,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   const dir = tempDir('casebook-dovecot-');
   const owner = mailOwner();
   const port = options.port ?? (await freePort());
-  const mailRoot = path.join(dir, 'mail');
-  for (const sub of ['run', 'state', 'mail']) fs.mkdirSync(path.join(dir, sub));
+  const mailRoot = path.join(options.mailOf?.dir ?? dir, 'mail');
+  for (const sub of ['run', 'state', ...(options.mailOf ? [] : ['mail'])]) fs.mkdirSync(path.join(dir, sub));
   fs.chownSync(mailRoot, owner.uid, owner.gid);
   // The temp folder must be traversable by the unprivileged login and mail processes.
   fs.chmodSync(dir, 0o755);
