@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Column, getTableColumns, is, SQL, StringChunk } from 'drizzle-orm';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { readCommandLine, runCli } from '../src/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PG_SCHEMA_FILE = path.join(ROOT, 'src/db/pg/schema.ts');
@@ -258,9 +259,16 @@ export async function renderPgSchema(modules?: SchemaModule[]): Promise<string> 
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const text = await renderPgSchema();
-  fs.mkdirSync(path.dirname(PG_SCHEMA_FILE), { recursive: true });
-  const before = fs.existsSync(PG_SCHEMA_FILE) ? fs.readFileSync(PG_SCHEMA_FILE, 'utf8') : '';
-  fs.writeFileSync(PG_SCHEMA_FILE, text);
-  process.stdout.write(`${path.relative(ROOT, PG_SCHEMA_FILE)} ${before === text ? 'is up to date' : 'written'}\n`);
+  runCli(async () => {
+    const usage = 'Usage: npm run db:pg-schema [-- --check]   writes src/db/pg/schema.ts from the SQLite schema (src/db/schema); --check: only say whether it is current (exit 1 if not)';
+    const { options } = readCommandLine(process.argv.slice(2), { usage, options: { check: 'flag' } });
+    const text = await renderPgSchema();
+    const before = fs.existsSync(PG_SCHEMA_FILE) ? fs.readFileSync(PG_SCHEMA_FILE, 'utf8') : '';
+    const file = path.relative(ROOT, PG_SCHEMA_FILE);
+    if (before === text) return void process.stdout.write(`${file} is up to date\n`);
+    if (options.has('check')) throw new Error(`${file} is not what the SQLite schema generates: run npm run db:pg-schema`);
+    fs.mkdirSync(path.dirname(PG_SCHEMA_FILE), { recursive: true });
+    fs.writeFileSync(PG_SCHEMA_FILE, text);
+    process.stdout.write(`${file} written; now generate its migration: npx drizzle-kit generate --config drizzle.pg.config.ts --name <feature>\n`);
+  });
 }
