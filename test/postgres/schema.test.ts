@@ -15,7 +15,8 @@ import { openDatabase, type Db } from '../../src/db/client.js';
 import { openPostgres, type Postgres } from '../../src/db/pg/client.js';
 import * as pgSchema from '../../src/db/pg/schema.js';
 import * as sqliteSchema from '../../src/db/schema/index.js';
-import { createMigratedDatabase, startPostgres, type PostgresCluster } from '../support/postgres.js';
+import { createMigratedDatabase } from '../support/postgres-store.js';
+import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 /** SQLite tables with no PostgreSQL counterpart: FTS5's (PostgreSQL's search comes in its own migration) and SQLite's own. */
 const FTS_TABLES = ['problems_fts', 'problems_fts_config', 'problems_fts_data', 'problems_fts_docsize', 'problems_fts_idx', 'search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_idx'];
