@@ -65,8 +65,8 @@ describe('migratePostgres', () => {
       await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       let done = false;
       const migrating = migratePostgres(url).then(() => (done = true));
-      // The migrator's session shows up waiting for that lock (no time passes for it).
-      for (let i = 0; i < 500; i++) {
+      // The migrator's session shows up waiting for that lock (polled: on a loaded machine its connection takes a while).
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
         const waiting = await holder.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid <> pg_backend_pid()`);
         if (waiting.rowCount) break;
         await new Promise((r) => setImmediate(r));
