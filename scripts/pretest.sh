@@ -11,6 +11,7 @@ set -euo pipefail
 PREREQUISITES="${TEST_PREREQUISITES:-$(cat <<EOF
 ${CHROMIUM_PATH:-/usr/bin/chromium}  chromium       browser tests (Playwright drives Debian's Chromium)
 /usr/sbin/dovecot                    dovecot-imapd  email channel tests (a real IMAP server)
+/usr/lib/postgresql/*/bin/postgres   postgresql     PostgreSQL tests (throw-away clusters, test/support/postgres.ts)
 EOF
 )}"
 

@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { freePort } from './free-port.js';
 import { ADMIN_TOKEN, ROOT } from './harness.js';
 
 export interface RunningServer {
@@ -53,16 +53,8 @@ export async function builtServerArgs(): Promise<string[]> {
   return startCommand();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// In its own file so helpers that start no server (test/support/postgres.ts) need not load the harness.
+export { freePort };
 
 export interface StartOptions {
   databasePath: string;

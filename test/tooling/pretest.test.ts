@@ -84,12 +84,14 @@ function run(options: RunOptions): Run {
 }
 
 describe('scripts/pretest.sh (npm test runs it first)', () => {
-  it('is the pretest step of npm test, and lists Chromium and Dovecot', () => {
+  it('is the pretest step of npm test, and lists Chromium, Dovecot and PostgreSQL', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.pretest).toBe('bash scripts/pretest.sh');
     const script = fs.readFileSync(SCRIPT, 'utf8');
     expect(script).toMatch(/\/usr\/bin\/chromium\}?\s+chromium\s/);
     expect(script).toMatch(/\/usr\/sbin\/dovecot\s+dovecot-imapd\s/);
+    // any version: test/support/postgres.ts takes the newest /usr/lib/postgresql/<version>/bin
+    expect(script).toMatch(/\/usr\/lib\/postgresql\/\*\/bin\/postgres\s+postgresql\s/);
   });
 
   it('does nothing when every program is there', () => {
