@@ -8,6 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { openPostgres, type Postgres } from '../../src/db/pg/client.js';
+import { postgresProblemIndex } from '../../src/diagnosis/pg/problem-index.js';
+import { porterStem } from '../../src/diagnosis/porter.js';
+import { problemIndex, rankProblems } from '../../src/diagnosis/problem-index.js';
 import { caseDocStart, documentOf } from '../../src/search/documents.js';
 import { CLOSE, highlightAll as highlightFts, OPEN, segmentsOf, type Highlighted } from '../../src/search/highlight.js';
 import { ftsQuery, parseQuery } from '../../src/search/parse-query.js';
@@ -183,5 +186,38 @@ describe('highlighting with ts_headline', () => {
     expect(segmentsOf(r!.title!).filter((s) => s.hit).map((s) => s.text)).toEqual(['dont']);
     const short = { text: 'a b c', highlights: [[2, 3]] as [number, number][] };
     expect(snippet(short)).toEqual(short);
+  });
+});
+
+describe('the problem index on PostgreSQL', () => {
+  const sqlite = openDatabase(':memory:');
+  afterAll(() => sqlite.$client.close());
+  const onBoth = async (text: string) => {
+    sqlite.$client.prepare(text).run();
+    await postgres.pool.query(text);
+  };
+  const ranks = async (words: string[]) => {
+    const tokens = words.map(porterStem);
+    const ranked = (index: Parameters<typeof rankProblems>[0]) => rankProblems(index, tokens, 5).map((r) => [r.problem.id, r.rank]);
+    return { pg: ranked((await postgresProblemIndex(postgres.pool))!), fts5: ranked(problemIndex(sqlite)!) };
+  };
+
+  it('is built from the problems’ rows, ranks as FTS5’s, and follows the library’s revision', async () => {
+    await onBoth(`INSERT INTO problems (id, title, symptoms, solution, synonyms, created_at, updated_at) VALUES
+      (1, 'Charged twice for one invoice', 'double charge, duplicate payment, invoice paid twice', 'Refund the duplicate', 'billed 2 times', 1, 1),
+      (2, 'Cannot log in after a password reset', 'login fails, password reset link expired, locked out', 'Send a new link', '', 1, 1),
+      (3, 'Calendar sync stopped', 'calendar not syncing, events missing', 'Reconnect the calendar', 'café agenda', 1, 1)`);
+    const index = (await postgresProblemIndex(postgres.pool))!;
+    expect(await postgresProblemIndex(postgres.pool)).toBe(index); // nothing changed: no rebuild
+    for (const words of [['charged', 'invoice'], ['reset', 'charges', 'calendar'], ['cafe', 'syncing'], ['password', 'twice', 'missing', 'link']]) {
+      const { pg, fts5 } = await ranks(words);
+      expect(pg.length).toBeGreaterThan(0);
+      expect(pg).toEqual(fts5);
+    }
+    await onBoth(`UPDATE problems SET active = false WHERE id = 2`);
+    expect(await postgresProblemIndex(postgres.pool)).not.toBe(index);
+    const { pg, fts5 } = await ranks(['reset', 'charges']);
+    expect(pg.map(([id]) => id)).toEqual([1]);
+    expect(pg).toEqual(fts5);
   });
 });
