@@ -113,7 +113,8 @@ export function snippet(marked: Marked, size = SNIPPET_TOKENS): Marked {
   return { text, highlights };
 }
 
-const WORD_OF_TERM = /[\p{L}\p{N}\p{Co}]+/gu;
+/** The words of a term as the documents are indexed (casebook_search_tokens keeps combining diacritics inside a word). */
+const WORD_OF_TERM = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
 
 /**
  * The texts with what the words of `parsed` match marked; `matched` when the text (title and
