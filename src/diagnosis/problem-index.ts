@@ -13,9 +13,14 @@
  * It follows the library: `problem_library_revision` changes with every insert, update or
  * delete of a problem (triggers), in this process or another; a search that finds another
  * revision than the index was built at rebuilds it first.
+ *
+ * Without FTS5 (PostgreSQL), `indexProblems` builds the same index from the problems' rows with
+ * fts5-tokens.ts, FTS5's tokenizer in JavaScript (problem-index.test.ts: equal on the demo
+ * library and on random texts), so diagnosis ranks the same there; SQLite keeps fts5vocab.
  */
 import type { Db, Sqlite } from '../db/client.js';
 import { statement } from '../db/fast.js';
+import { fts5Tokens } from './fts5-tokens.js';
 
 /** bm25() column weights: title, symptoms, solution, synonyms (the FTS5 table's column order). */
 export const COLUMN_WEIGHTS: Readonly<Record<string, number>> = { title: 4.0, symptoms: 2.0, solution: 0.5, synonyms: 2.0 };
@@ -47,39 +52,63 @@ export interface ProblemIndex {
 
 const indexes = new WeakMap<Sqlite, ProblemIndex>();
 
-interface ProblemRow {
+/** A problem as the library stores it. */
+export interface ProblemRow {
   id: number;
   title: string;
   symptoms: string;
   synonyms: string;
   solution: string;
-  active: number;
+  active: boolean;
+}
+
+/** Collects the tokens of the library's problems into an index. */
+function collector(revision: number, rows: Iterable<ProblemRow>) {
+  const problems = new Map<number, IndexedProblem>();
+  for (const row of rows) problems.set(row.id, { ...row, length: 0, frequency: new Map() });
+  const postings = new Map<string, IndexedProblem[]>();
+  let tokens = 0;
+  return {
+    problems,
+    add(term: string, doc: number, col: string): void {
+      const problem = problems.get(doc);
+      if (!problem) return;
+      tokens++;
+      problem.length++;
+      const seen = problem.frequency.get(term);
+      problem.frequency.set(term, (seen ?? 0) + (COLUMN_WEIGHTS[col] ?? 1.0));
+      if (seen === undefined) {
+        const list = postings.get(term);
+        if (list) list.push(problem);
+        else postings.set(term, [problem]);
+      }
+    },
+    index: (): ProblemIndex => ({ revision, rows: problems.size, averageLength: problems.size === 0 ? 0 : tokens / problems.size, postings }),
+  };
 }
 
 function build(db: Db, revision: number): ProblemIndex {
   const sqlite = db.$client;
   // A per-connection view of the FTS5 index's tokens (temp schema: nothing is written to the database).
   sqlite.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.problems_fts_instances USING fts5vocab(main, problems_fts, instance)');
-  const problems = new Map<number, IndexedProblem>();
-  for (const row of sqlite.prepare<[], ProblemRow>('SELECT id, title, symptoms, synonyms, solution, active FROM problems').iterate()) {
-    problems.set(row.id, { id: row.id, title: row.title, symptoms: row.symptoms, synonyms: row.synonyms, solution: row.solution, active: row.active === 1, length: 0, frequency: new Map() });
-  }
-  const postings = new Map<string, IndexedProblem[]>();
-  let tokens = 0;
-  for (const { term, doc, col } of sqlite.prepare<[], { term: string; doc: number; col: string }>('SELECT term, doc, col FROM temp.problems_fts_instances').iterate()) {
-    const problem = problems.get(doc);
-    if (!problem) continue;
-    tokens++;
-    problem.length++;
-    const seen = problem.frequency.get(term);
-    problem.frequency.set(term, (seen ?? 0) + (COLUMN_WEIGHTS[col] ?? 1.0));
-    if (seen === undefined) {
-      const list = postings.get(term);
-      if (list) list.push(problem);
-      else postings.set(term, [problem]);
-    }
-  }
-  return { revision, rows: problems.size, averageLength: problems.size === 0 ? 0 : tokens / problems.size, postings };
+  const rows = sqlite.prepare<[], Omit<ProblemRow, 'active'> & { active: number }>('SELECT id, title, symptoms, synonyms, solution, active FROM problems').all();
+  const index = collector(revision, rows.map((r) => ({ ...r, active: r.active === 1 })));
+  for (const { term, doc, col } of sqlite.prepare<[], { term: string; doc: number; col: string }>('SELECT term, doc, col FROM temp.problems_fts_instances').iterate()) index.add(term, doc, col);
+  return index.index();
+}
+
+/** FTS5's columns of a problem, in problems_fts's order. */
+const COLUMNS = ['title', 'symptoms', 'solution', 'synonyms'] as const;
+
+/**
+ * The index of `rows` without FTS5: each column tokenized as `porter unicode61
+ * remove_diacritics 2` would (fts5-tokens.ts). Problems are added in id order, as fts5vocab
+ * lists them per token; a problem's weights are sums of 4, 2 and 0.5, exact in any order.
+ */
+export function indexProblems(revision: number, rows: readonly ProblemRow[]): ProblemIndex {
+  const index = collector(revision, rows);
+  for (const row of [...rows].sort((a, b) => a.id - b.id)) for (const col of COLUMNS) for (const term of fts5Tokens(row[col])) index.add(term, row.id, col);
+  return index.index();
 }
 
 /** The index at the library's current revision (rebuilt if it changed); null without a revision to follow. */

@@ -12,6 +12,9 @@ import { PG_MIGRATIONS_DIR } from '../../src/db/pg/client.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from '../../src/db/pg/migrate.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
+/** The schema's 45 tables and search_documents (drizzle/pg/0001_search.sql). */
+const TABLES = 46;
+
 let cluster: PostgresCluster;
 const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
 
@@ -47,7 +50,7 @@ describe('migratePostgres', () => {
     const rows = await recorded(url);
     expect(rows.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
     expect(new Set(rows.map((r) => r.hash)).size).toBe(rows.length);
-    expect(await tableCount(url)).toBe(45);
+    expect(await tableCount(url)).toBe(TABLES);
     expect(await advisoryLocks(url)).toBe(0);
 
     // A second run is a no-op: nothing recorded, nothing recreated.
@@ -76,7 +79,7 @@ describe('migratePostgres', () => {
       expect((await holder.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0].n).toBe(0);
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       await migrating;
-      expect(await tableCount(url)).toBe(45);
+      expect(await tableCount(url)).toBe(TABLES);
     } finally {
       await holder.end();
     }
@@ -109,7 +112,7 @@ describe('migratePostgres', () => {
       // One transaction for the run: nothing of it stays.
       expect(await tableCount(url)).toBe(0);
       await migratePostgres(url);
-      expect(await tableCount(url)).toBe(45);
+      expect(await tableCount(url)).toBe(TABLES);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
     }
