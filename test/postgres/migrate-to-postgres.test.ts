@@ -1,0 +1,229 @@
+/**
+ * `npm run db:migrate-to-postgres` (src/db/pg/copy/): a SQLite installation made through
+ * Casebook's commands (./copy-world.ts) copied into a throw-away cluster. Every table's rows,
+ * read back through both drizzle schemas, are the same JavaScript values; case ids continue;
+ * every refusal is one line and leaves the target as it was; a difference found by the
+ * verification rolls everything back; a dry run leaves no row. One cluster for the file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { asc, desc, getTableColumns, type Column } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../src/db/pg/client.js';
+import * as pgSchema from '../../src/db/pg/schema.js';
+import * as sqliteSchema from '../../src/db/schema/index.js';
+import { lockServerDatabase } from '../../src/db/server-lock.js';
+import { canonical } from '../../src/db/pg/copy/checksum.js';
+import { copyPlan } from '../../src/db/pg/copy/plan.js';
+import { migrateToPostgres, MigrateToPostgresError, type MigrateToPostgresOptions } from '../../src/db/pg/copy/migrate-to-postgres.js';
+import { MIGRATION_ROWS } from '../../src/db/pg/copy/target.js';
+import { ROOT, tempDir } from '../support/harness.js';
+import { freePort } from '../support/free-port.js';
+import { createMigratedDatabase } from '../support/postgres-store.js';
+import { startPostgres, type PostgresCluster } from '../support/postgres.js';
+import { tsNodeArgs } from '../support/server.js';
+import { buildCopyWorld } from './copy-world.js';
+
+let cluster: PostgresCluster;
+let source: string;
+const plan = copyPlan();
+
+beforeAll(async () => {
+  [cluster, { file: source }] = await Promise.all([startPostgres(), buildCopyWorld()]);
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** The refusal `run` ends with (a MigrateToPostgresError: its code and its one line). */
+async function refusal(run: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const error = await run.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MigrateToPostgresError);
+  const { code, message } = error as MigrateToPostgresError;
+  expect(message).not.toContain('\n');
+  return { code, message };
+}
+
+/** Rows per copied table in the target (the migrations' own rows not counted). */
+async function targetRows(url: string): Promise<Record<string, number>> {
+  const pg = openPostgres(url, { max: 1 });
+  try {
+    const out: Record<string, number> = {};
+    for (const t of plan.tables) out[t.name] = Number((await pg.pool.query(`SELECT count(*) AS n FROM "${t.name}"`)).rows[0].n) - (MIGRATION_ROWS[t.name] ?? 0);
+    return out;
+  } finally {
+    await pg.close();
+  }
+}
+const emptyCounts = () => Object.fromEntries(plan.tables.map((t) => [t.name, 0]));
+
+/** Every table read through drizzle: the canonical text of its rows, by primary key. */
+function byPrimaryKey(table: (typeof plan.tables)[number], of: 'sqlite' | 'pg') {
+  const columns = getTableColumns(table[of]) as Record<string, Column>;
+  return table.primaryKey.map((name) => asc(Object.values(columns).find((c) => c.name === name)!));
+}
+
+describe('copying a SQLite installation to PostgreSQL', () => {
+  let url: string;
+  let result: Awaited<ReturnType<typeof migrateToPostgres>>;
+  const sqlite = () => drizzle(new Database(source, { readonly: true }), { schema: sqliteSchema });
+
+  beforeAll(async () => {
+    url = await cluster.createDatabase();
+    result = await migrateToPostgres({ from: source, to: url });
+  });
+
+  it('copies every table with its count and checksum, the realistic data there', () => {
+    const db = sqlite();
+    const counts = Object.fromEntries(plan.tables.map((t) => [t.name, (db.$client.prepare(`SELECT count(*) AS n FROM "${t.name}"`).get() as { n: number }).n]));
+    db.$client.close();
+    expect(result.committed).toBe(true);
+    expect(Object.fromEntries(result.tables.map((t) => [t.table, t.rows]))).toEqual(counts);
+    for (const table of ['cases', 'case_events', 'sla_timers', 'attachments', 'customers', 'customer_changes', 'audit_log', 'chat_messages', 'chat_sessions', 'erasures', 'outbox', 'webhook_deliveries', 'sla_reports', 'problems']) {
+      expect(counts[table], table).toBeGreaterThan(0);
+    }
+    expect(result.rows).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
+    expect(result.attachments).toBe(counts.attachments);
+    expect(result.tables.every((t) => /^[0-9a-f]{64}$/.test(t.checksum))).toBe(true);
+  });
+
+  it('reads back the same JavaScript values through both drizzle schemas, table by table', async () => {
+    const db = sqlite();
+    const pg = openPostgres(url, { max: 1 });
+    try {
+      for (const table of plan.tables) {
+        const fromSqlite = db.select().from(table.sqlite).orderBy(...byPrimaryKey(table, 'sqlite')).all();
+        const fromPg = await pg.db.select().from(table.pg).orderBy(...byPrimaryKey(table, 'pg'));
+        expect(fromPg.length, table.name).toBe(fromSqlite.length);
+        expect(fromPg.map(canonical), table.name).toEqual(fromSqlite.map(canonical));
+      }
+      // A few rows as they are, not only their canonical text.
+      expect(await pg.db.select().from(pgSchema.cases).orderBy(asc(pgSchema.cases.id))).toEqual(db.select().from(sqliteSchema.cases).orderBy(asc(sqliteSchema.cases.id)).all());
+      expect(await pg.db.select().from(pgSchema.staff).orderBy(asc(pgSchema.staff.id))).toEqual(db.select().from(sqliteSchema.staff).orderBy(asc(sqliteSchema.staff.id)).all());
+    } finally {
+      db.$client.close();
+      await pg.close();
+    }
+  });
+
+  it('continues case ids after the last one copied', async () => {
+    const pg = openPostgres(url, { max: 1 });
+    try {
+      const [last] = await pg.db.select().from(pgSchema.cases).orderBy(desc(pgSchema.cases.id)).limit(1);
+      const { id: _id, ...rest } = last!;
+      const [next] = await pg.db.insert(pgSchema.cases).values(rest).returning({ id: pgSchema.cases.id });
+      expect(next!.id).toBe(last!.id + 1);
+    } finally {
+      await pg.close();
+    }
+  });
+
+  it('refuses a second run into the same database: it holds Casebook data', async () => {
+    const { code, message } = await refusal(migrateToPostgres({ from: source, to: url }));
+    expect(code).toBe('TARGET_NOT_EMPTY');
+    expect(message).toMatch(/already holds Casebook data \(\w+ has rows\)\. Fix: /);
+  });
+});
+
+describe('what the copy refuses, leaving the target as it was', () => {
+  it('a source a running server holds: stop the server first', async () => {
+    const url = await createMigratedDatabase(cluster);
+    const lock = lockServerDatabase(source);
+    try {
+      const { code, message } = await refusal(migrateToPostgres({ from: source, to: url }));
+      expect(code).toBe('SOURCE_IN_USE');
+      expect(message).toContain('stop the server first');
+      expect(message).toContain(`pid ${process.pid}`);
+    } finally {
+      lock.release();
+    }
+    expect(await targetRows(url)).toEqual(emptyCounts());
+  });
+
+  it('a source behind the latest migration, and one with a table it does not know', async () => {
+    const dir = tempDir();
+    const behind = path.join(dir, 'behind.db');
+    const newer = path.join(dir, 'newer.db');
+    for (const file of [behind, newer]) await new Database(source, { readonly: true }).backup(file);
+    const edit = (file: string, text: string) => {
+      const db = new Database(file);
+      db.exec(text);
+      db.close();
+    };
+    edit(behind, 'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)');
+    edit(newer, 'CREATE TABLE mystery (id INTEGER PRIMARY KEY)');
+    const url = await createMigratedDatabase(cluster);
+    expect(await refusal(migrateToPostgres({ from: behind, to: url }))).toMatchObject({ code: 'SOURCE_NOT_MIGRATED', message: expect.stringMatching(/missing \d{4}_\w+\)\. Fix: start this version once/) });
+    expect(await refusal(migrateToPostgres({ from: newer, to: url }))).toMatchObject({ code: 'UNKNOWN_SOURCE_TABLE', message: expect.stringContaining('does not know: mystery') });
+    expect(await targetRows(url)).toEqual(emptyCounts());
+  });
+
+  it('an unreachable target, named without its password', async () => {
+    const url = `postgres://casebook:s3cret-pw@127.0.0.1:${await freePort()}/casebook`;
+    const { code, message } = await refusal(migrateToPostgres({ from: source, to: url }));
+    expect(code).toBe('TARGET_UNREACHABLE');
+    expect(message).toContain('postgres://casebook:***@127.0.0.1:');
+    expect(message).not.toContain('s3cret-pw');
+  });
+
+  it('a copy that differs from the source when verified: everything rolled back, the table named', async () => {
+    const url = await createMigratedDatabase(cluster);
+    const tamper: MigrateToPostgresOptions['beforeVerify'] = async (client) => {
+      await client.query("UPDATE customers SET name = name || ' (changed)' WHERE id = (SELECT min(id) FROM customers)");
+    };
+    const { code, message } = await refusal(migrateToPostgres({ from: source, to: url, beforeVerify: tamper }));
+    expect(code).toBe('VERIFICATION_FAILED');
+    expect(message).toMatch(/differs from the source in customers \(source \d+ rows, [0-9a-f]{12}; PostgreSQL \d+ rows, [0-9a-f]{12}\): nothing was committed/);
+    expect(message).not.toMatch(/; cases \(|in cases \(/);
+    expect(await targetRows(url)).toEqual(emptyCounts());
+  });
+
+  it('--dry-run copies and verifies everything, then leaves the target empty', async () => {
+    const url = await createMigratedDatabase(cluster);
+    const seen: string[] = [];
+    const result = await migrateToPostgres({ from: source, to: url, dryRun: true, onTable: (t) => seen.push(t.table) });
+    expect(result.committed).toBe(false);
+    expect(seen).toEqual(plan.tables.map((t) => t.name));
+    expect(result.rows).toBeGreaterThan(100);
+    expect(await targetRows(url)).toEqual(emptyCounts());
+  });
+});
+
+describe('npm run db:migrate-to-postgres', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, tsNodeArgs('scripts/migrate-to-postgres.ts', ...args), { cwd: ROOT, env: { ...process.env, DATABASE_PATH: source }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('prints a line per table and the total, says where the attachments are; refusals are one line', async () => {
+    const empty = await cluster.createDatabase();
+    const full = await cluster.createDatabase();
+    await migrateToPostgres({ from: source, to: full });
+    // Another copy of the source: two runs at once on one file, the second would be refused as in use.
+    const copy = path.join(tempDir(), 'copy.db');
+    await new Database(source, { readonly: true }).backup(copy);
+    const [dry, refused, typo] = await Promise.all([run(['--to', empty, '--dry-run']), run(['--to', full, '--from', copy]), run(['--dry-run', '--form', source])]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}cases +\d+ rows {2}sha256 [0-9a-f]{16} {2}ok$/m);
+    expect(dry.stdout).toMatch(new RegExp(`^${plan.tables.length} tables, \\d+ rows copied; every count and checksum equal the source's; rolled back \\(dry run\\)`, 'm'));
+    expect(dry.stdout).toMatch(/^Attachments: \d+ attachment row\(s\) name files in .+files, which stay where they are: set ATTACHMENTS_DIR=/m);
+    expect(await targetRows(empty)).toEqual(emptyCounts());
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('already holds Casebook data');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr.split('\n')[0]).toBe('Unknown option --form.');
+    expect(fs.existsSync(source)).toBe(true);
+  }, 60_000);
+});
