@@ -29,7 +29,7 @@ runCli(async () => {
   const dryRun = options.has('dry-run');
   const started = Date.now();
   process.stdout.write(`Copying ${from} to ${redactUrl(to)}${dryRun ? ' (dry run: rolled back at the end)' : ''}\n`);
-  const width = 28;
+  const width = 30;
   const result = await migrateToPostgres({
     from,
     to,
