@@ -2,9 +2,9 @@
  * A SQLite installation worth moving to PostgreSQL, made through Casebook's own commands: the
  * demo seed (queues, staff, customers, the problem library, cases with replies and
  * transitions), a mailed request with a file, API requests with replies, a note, an
- * escalation, a resolution and a rating, a customer's profile edit, a webhook subscription
- * (whose trigger queues deliveries), a live chat, SLA clocks swept into breaches, a stored
- * report, and a customer erased. Closed again: the file is the copy's source.
+ * escalation, a resolution and a rating, a customer's profile edit, a live chat, SLA clocks
+ * swept into breaches, a stored report, a customer erased, and an enabled webhook subscription
+ * (whose trigger queues deliveries). Closed again: the file is the copy's source.
  */
 import { createReport } from '../../src/reports/create-report.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
@@ -55,9 +55,6 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     const staffId = (email: string) => (sql.prepare('SELECT id FROM staff WHERE email = ?').get(email) as { id: number }).id;
     const alice = { type: 'staff' as const, id: staffId('alice@casebook.test') };
     const maria = { type: 'staff' as const, id: staffId('maria@casebook.test') };
-    sql
-      .prepare("INSERT INTO webhook_subscriptions (url, description, events, secret, enabled, created_by, created_at) VALUES ('https://crm.example/hook', '', ?, 'whsec_dGVzdA==', 1, 'test', ?)")
-      .run(JSON.stringify(['case.created', 'message.created']), h.clock.now());
 
     const mailed = await postMail(h, MAIL);
     if (mailed.body.result !== 'created') throw new Error(JSON.stringify(mailed));
@@ -84,6 +81,12 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     createReport(h.services, { from: h.clock.now() - 4 * 86_400_000, to: h.clock.now(), trigger: 'manual' });
     const sam = (sql.prepare("SELECT id FROM customers WHERE email = 'sam@example.org'").get() as { id: number }).id;
     await ok(await h.api('POST', `/api/v1/customers/${sam}/erase`, { token: ADMIN_TOKEN }));
+    // An enabled webhook subscription (its trigger queues every new entry's delivery; port 9
+    // refuses at once, so the deliveries wait for their retry and it stays enabled).
+    sql
+      .prepare("INSERT INTO webhook_subscriptions (url, description, events, secret, enabled, created_by, created_at) VALUES ('http://127.0.0.1:9/hook', '', ?, 'whsec_dGVzdA==', 1, 'test', ?)")
+      .run(JSON.stringify(['case.created', 'staff.replied']), h.clock.now());
+    await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: h.tokenFor(maria), body: { body: 'The refund is on its way.', public: true } }), 201);
     await h.services.outbox.drain();
     return { file: h.dbPath, attachmentsDir: h.services.attachments.store.dir };
   } finally {

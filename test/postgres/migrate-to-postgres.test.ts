@@ -21,7 +21,7 @@ import { lockServerDatabase } from '../../src/db/server-lock.js';
 import { canonical } from '../../src/db/pg/copy/checksum.js';
 import { copyPlan, orderTables, pairTables } from '../../src/db/pg/copy/plan.js';
 import { migrateToPostgres, MigrateToPostgresError, type MigrateToPostgresOptions } from '../../src/db/pg/copy/migrate-to-postgres.js';
-import { MIGRATION_ROWS } from '../../src/db/pg/copy/target.js';
+import { MIGRATION_ROWS, TRIGGERS_OFF_DURING_COPY } from '../../src/db/pg/copy/target.js';
 import { ROOT, tempDir } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';
 import { createMigratedDatabase } from '../support/postgres-store.js';
@@ -87,7 +87,7 @@ describe('copying a SQLite installation to PostgreSQL', () => {
     db.$client.close();
     expect(result.committed).toBe(true);
     expect(Object.fromEntries(result.tables.map((t) => [t.table, t.rows]))).toEqual(counts);
-    for (const table of ['cases', 'case_events', 'sla_timers', 'attachments', 'customers', 'customer_changes', 'audit_log', 'chat_messages', 'chat_sessions', 'erasures', 'outbox', 'webhook_deliveries', 'sla_reports', 'problems']) {
+    for (const table of ['cases', 'case_events', 'sla_timers', 'attachments', 'customers', 'customer_changes', 'audit_log', 'chat_messages', 'chat_sessions', 'erasures', 'outbox', 'webhook_subscriptions', 'sla_reports', 'problems']) {
       expect(counts[table], table).toBeGreaterThan(0);
     }
     expect(result.rows).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
@@ -189,9 +189,12 @@ describe('what the copy refuses, leaving the target as it was', () => {
   it('--dry-run copies and verifies everything, then leaves the target empty', async () => {
     const url = await createMigratedDatabase(cluster);
     const seen: string[] = [];
-    const result = await migrateToPostgres({ from: source, to: url, dryRun: true, onTable: (t) => seen.push(t.table) });
+    // The webhook subscription first (it has no parent), so that case_events_webhooks would
+    // queue a delivery for every copied entry if the copy did not pause it: the outbox would differ.
+    const subscriptionsFirst = { ...plan, tables: [...plan.tables.filter((t) => t.name === 'webhook_subscriptions'), ...plan.tables.filter((t) => t.name !== 'webhook_subscriptions')] };
+    const result = await migrateToPostgres({ from: source, to: url, dryRun: true, plan: subscriptionsFirst, onTable: (t) => seen.push(t.table) });
     expect(result.committed).toBe(false);
-    expect(seen).toEqual(plan.tables.map((t) => t.name));
+    expect(seen).toEqual(subscriptionsFirst.tables.map((t) => t.name));
     expect(result.rows).toBeGreaterThan(100);
     expect(await targetRows(url)).toEqual(emptyCounts());
   });
@@ -239,6 +242,17 @@ describe('the copy order', () => {
       }
     }
     expect(plan.deferred).toEqual([]);
+  });
+
+  it('pauses triggers the migrations create (a renamed one would fire during the copy)', async () => {
+    const pg = openPostgres(await createMigratedDatabase(cluster), { max: 1 });
+    try {
+      const { rows } = await pg.pool.query("SELECT c.relname || '.' || t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal");
+      const names = rows.map((r: { name: string }) => r.name);
+      for (const t of TRIGGERS_OFF_DURING_COPY) expect(names).toContain(`${t.table}.${t.trigger}`);
+    } finally {
+      await pg.close();
+    }
   });
 
   it('defers a self-reference (NOT NULL, parent after child) and makes it immediate again', async () => {
