@@ -24,6 +24,7 @@ import {
   quote,
   readBack,
   redactMessage,
+  redactUrl,
   unreachable,
 } from './target.js';
 
@@ -79,7 +80,11 @@ export async function migrateToPostgres(options: MigrateToPostgresOptions): Prom
       } catch (error) {
         throw unreachable(options.to, error);
       }
-      await migratePostgres(pool);
+      try {
+        await migratePostgres(pool);
+      } catch (error) {
+        throw new MigrateToPostgresError('COPY_FAILED', `Migrating ${redactUrl(options.to)} failed: ${redactMessage(error, options.to)}. Fix: give the user of --to the right to create tables in that database, or use an empty one.`);
+      }
       const client = await pool.connect();
       let failed = true;
       try {

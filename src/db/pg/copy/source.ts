@@ -75,7 +75,12 @@ export function openSource(file: string, tables: readonly CopyTable[]): Source {
     return {
       file,
       sqlite: db,
-      sequences: () => new Map(db.prepare<[], { name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence').all().map((r) => [r.name, Number(r.seq)])),
+      sequences() {
+        // SQLite creates sqlite_sequence with the first AUTOINCREMENT table (Casebook's cases).
+        const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").get();
+        if (!exists) return new Map();
+        return new Map(db.prepare<[], { name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence').all().map((r) => [r.name, Number(r.seq)]));
+      },
       rows(table) {
         const columns = table.columns.map((c) => quote(c.name)).join(', ');
         return db.prepare(`SELECT ${columns} FROM ${quote(table.name)} ORDER BY ${table.primaryKey.map(quote).join(', ')}`).raw(true).iterate() as IterableIterator<unknown[]>;
