@@ -33,19 +33,12 @@ let cluster: PostgresCluster;
 let source: string;
 const plan = copyPlan();
 
-beforeAll(async () => {
-  [cluster, { file: source }] = await Promise.all([startPostgres(), buildCopyWorld()]);
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+beforeAll(async () => void ([cluster, { file: source }] = await Promise.all([startPostgres(), buildCopyWorld()])));
+afterAll(async () => cluster?.stop());
 
 /** The refusal `run` ends with (a MigrateToPostgresError: its code and its one line). */
 async function refusal(run: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const error = await run.then(
-    () => null,
-    (e: unknown) => e,
-  );
+  const error = await run.then(() => null, (e: unknown) => e); // prettier-ignore
   expect(error).toBeInstanceOf(MigrateToPostgresError);
   const { code, message } = error as MigrateToPostgresError;
   expect(message).not.toContain('\n');
@@ -65,7 +58,7 @@ async function targetRows(url: string): Promise<Record<string, number>> {
 }
 const emptyCounts = () => Object.fromEntries(plan.tables.map((t) => [t.name, 0]));
 
-/** Every table read through drizzle: the canonical text of its rows, by primary key. */
+/** A table's primary key as drizzle's order by, in either dialect. */
 function byPrimaryKey(table: (typeof plan.tables)[number], of: 'sqlite' | 'pg') {
   const columns = getTableColumns(table[of]) as Record<string, Column>;
   return table.primaryKey.map((name) => asc(Object.values(columns).find((c) => c.name === name)!));
@@ -121,6 +114,13 @@ describe('copying a SQLite installation to PostgreSQL', () => {
       const { id: _id, ...rest } = last!;
       const [next] = await pg.db.insert(pgSchema.cases).values(rest).returning({ id: pgSchema.cases.id });
       expect(next!.id).toBe(last!.id + 1);
+      // Every identity: its next value is past the largest id copied.
+      const { rows } = await pg.pool.query<{ table: string; column: string }>("SELECT table_name AS table, column_name AS column FROM information_schema.columns WHERE table_schema = 'public' AND is_identity = 'YES'");
+      expect(rows.length).toBeGreaterThan(30);
+      for (const { table, column } of rows) {
+        const { max, seq } = (await pg.pool.query(`SELECT max("${column}") AS max, pg_sequence_last_value(pg_get_serial_sequence('"${table}"', '${column}')) AS seq FROM "${table}"`)).rows[0];
+        if (max !== null) expect(seq, table).toBeGreaterThanOrEqual(max);
+      }
     } finally {
       await pg.close();
     }
@@ -258,16 +258,12 @@ describe('the copy order', () => {
   it('defers a self-reference (NOT NULL, parent after child) and makes it immediate again', async () => {
     const sqliteNodes = sqliteTable('nodes', {
       id: integer('id').primaryKey(),
-      parentId: integer('parent_id')
-        .notNull()
-        .references((): AnySQLiteColumn => sqliteNodes.id),
+      parentId: integer('parent_id').notNull().references((): AnySQLiteColumn => sqliteNodes.id), // prettier-ignore
       label: text('label', { mode: 'json' }).$type<unknown>(),
     });
     const pgNodes = pgTable('nodes', {
       id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-      parentId: bigint('parent_id', { mode: 'number' })
-        .notNull()
-        .references((): AnyPgColumn => pgNodes.id),
+      parentId: bigint('parent_id', { mode: 'number' }).notNull().references((): AnyPgColumn => pgNodes.id), // prettier-ignore
       label: jsonb('label'),
     });
     const withNodes = orderTables(pairTables({ ...sqliteSchema, nodes: sqliteNodes }, { ...pgSchema, nodes: pgNodes }));
