@@ -138,7 +138,7 @@ export async function drainOutbox(
   const claimForLanes = (now: number): void => {
     if (!lanes) return;
     lastLaneLook = performance.now();
-    const rows = s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes.busyTargets()), LANE_READ);
+    const rows = s.dueInLanes(LANE_READ).all(now, inLanes, now, JSON.stringify(lanes.busyTargets()));
     for (const row of rows) {
       const lane = handlers.get(row.type)?.lane;
       if (!lane || !lanes.open(lane)) continue;
@@ -153,7 +153,7 @@ export async function drainOutbox(
     const now = services.clock.now();
     const started = performance.now();
     toLanes = [];
-    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, Math.min(limit, READ));
+    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due(Math.min(limit, READ)).all(now, inLanes);
     const elsewhere: Promise<void>[] = [];
     const cases = new Set<number>();
     let here = 0;
@@ -209,8 +209,8 @@ export async function drainOutbox(
   /** Whether anything is due at all: a plain read, cheaper than a write transaction that finds nothing. */
   const anythingDue = (): boolean => {
     const now = services.clock.now();
-    if ((options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, 1)).length > 0) return true;
-    return laneLookDue(true) && s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes!.busyTargets()), 1).length > 0;
+    if ((options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due(1).all(now, inLanes)).length > 0) return true;
+    return laneLookDue(true) && s.dueInLanes(1).all(now, inLanes, now, JSON.stringify(lanes!.busyTargets())).length > 0;
   };
 
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.

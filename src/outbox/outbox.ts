@@ -12,7 +12,7 @@
  * Draining never holds the event loop for long: see drain.ts.
  */
 import type { Db } from '../db/client.js';
-import { perConnection } from '../db/fast.js';
+import { perConnection, withLimit } from '../db/fast.js';
 import { isProcessGone, PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import type { LaneContext, OutboxLane, OutboxLanes } from './lanes.js';
@@ -77,11 +77,12 @@ export function toItem(row: Row): OutboxItem {
 export const outboxStatements = perConnection((db: Db) => {
   const c = db.$client;
   return {
-    /** Due items, except the types performed in lanes (a JSON array of types). */
-    due: c.prepare<[number, string, number], Row>(
+    /** Due items, except the types performed in lanes (a JSON array of types); at most `limit`. */
+    due: withLimit<[number, string], Row>(
+      db,
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
        WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (SELECT value FROM json_each(?))
-       ORDER BY available_at, id LIMIT ?`,
+       ORDER BY available_at, id`,
     ),
     dueForCase: c.prepare<[number, number, string], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
@@ -90,12 +91,13 @@ export const outboxStatements = perConnection((db: Db) => {
        ORDER BY id`,
     ),
     /** Due, unclaimed items of the lanes' types (JSON array), except those of busy targets (JSON array of `payload.target`s). */
-    dueInLanes: c.prepare<[number, string, number, string, number], Row>(
+    dueInLanes: withLimit<[number, string, number, string], Row>(
+      db,
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
        WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type IN (SELECT value FROM json_each(?))
        AND (locked_until IS NULL OR locked_until <= ?)
        AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
-       ORDER BY available_at, id LIMIT ?`,
+       ORDER BY available_at, id`,
     ),
     claim: c.prepare<[number, string, number, number]>(
       `UPDATE outbox SET locked_until = ?, locked_by = ?, attempts = attempts + 1
