@@ -17,7 +17,7 @@ import { groupCommit, groupCommitPending } from '../db/group-commit.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import { OutboxLanes, type LaneContext } from './lanes.js';
-import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
+import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, pendingItemDue, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -206,6 +206,13 @@ export async function drainOutbox(
     }
   };
 
+  /**
+   * Whether any pending item at all (of any case, type or lane, claimed or not) is due: one probe
+   * of the pending items' index, the first thing a drain asks — most kicks (after a command
+   * whose items were all performed in its own transaction) find nothing and stop there.
+   */
+  const somethingPendingDue = (): boolean => pendingItemDue(db, services.clock.now());
+
   /** Whether anything is due at all: a plain read, cheaper than a write transaction that finds nothing. */
   const anythingDue = (): boolean => {
     const now = services.clock.now();
@@ -222,10 +229,12 @@ export async function drainOutbox(
         sliceStart = performance.now();
       }
       if (options.signal?.aborted) break;
-      // A plain read tells whether to look at all, unless other writes are queued for this
-      // turn's group (then looking costs almost nothing): a kick after a command whose items
-      // were all performed in its own transaction (perform-now.ts) costs no write transaction.
-      if (!groupCommitPending(db) && !anythingDue()) break;
+      // Plain reads tell whether to look at all: first whether anything pending is due (one
+      // index probe), then — unless other writes are queued for this turn's group, where
+      // looking costs little — whether this drain has anything to claim. A kick after a
+      // command whose items were all performed in its own transaction (perform-now.ts) costs
+      // the probe, neither a write transaction nor a unit in the next command's group.
+      if (!somethingPendingDue() || (!groupCommitPending(db) && !anythingDue())) break;
       let claimed: ReturnType<typeof claimWave>;
       try {
         claimed = await groupCommit(db, claimWave);

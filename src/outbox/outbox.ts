@@ -84,6 +84,8 @@ export const outboxStatements = perConnection((db: Db) => {
        WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (SELECT value FROM json_each(?))
        ORDER BY available_at, id`,
     ),
+    /** The earliest instant a pending item (claimed or not) is due; null when none is pending. */
+    nextPending: c.prepare<[], { at: number | null }>('SELECT min(available_at) AS at FROM outbox WHERE done_at IS NULL AND failed_at IS NULL'),
     dueForCase: c.prepare<[number, number, string], Row>(
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
        WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (${MAIL_ITEMS.map((t) => `'${t}'`).join(', ')})
@@ -136,6 +138,15 @@ export function markDone(db: Db, id: number, now: number): boolean {
 /** Whether the handler marked the item done itself (then the drain need not); forgets it. */
 export function handlerMarkedDone(db: Db, id: number): boolean {
   return markedDone.get(db.$client)?.delete(id) ?? false;
+}
+
+/**
+ * Whether any pending item at all (of any case, type or lane, claimed or not) is due at `now`:
+ * one probe of the pending items' index. Inside a transaction it costs well under a µs.
+ */
+export function pendingItemDue(db: Db, now: number): boolean {
+  const next = outboxStatements(db).nextPending.get()?.at;
+  return next !== null && next !== undefined && next <= now;
 }
 
 /** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
