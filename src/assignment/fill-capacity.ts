@@ -27,19 +27,20 @@ export const WAITING_RANK_SQL = `CASE WHEN q.waiting_order = 'fifo' THEN 2 ELSE
 
 export function fillCapacity(services: Services, staffId: number, actor: Actor): number {
   const db = services.db;
-  const waiting = statement<[number, number], WaitingRow>(db, `
+  // The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on every call (src/db/fast.ts, withLimit).
+  const waiting = statement<[number], WaitingRow>(db, `
     SELECT c.id, c.skills, c.channel FROM cases c JOIN queues q ON q.id = c.queue_id
     WHERE c.waiting_since IS NOT NULL
       AND c.queue_id IN (SELECT queue_id FROM staff_queues WHERE staff_id = ?)
     ORDER BY ${WAITING_RANK_SQL}, c.waiting_since, c.id
-    LIMIT ?`);
+    LIMIT ${SCAN}`);
   const available = statement<[number], { ok: number }>(db, 'SELECT 1 AS ok FROM staff WHERE id = ? AND active = 1 AND available = 1');
   let assigned = 0;
   if (!available.get(staffId)) return 0;
   for (;;) {
     const agent = loadOf(db, staffId);
     if (!agent || agent.load >= agent.capacity) break;
-    const next = waiting.all(staffId, SCAN).find((row) => hasRoomFor(agent, row.channel) && hasSkills(agent, JSON.parse(row.skills) as string[]));
+    const next = waiting.all(staffId).find((row) => hasRoomFor(agent, row.channel) && hasSkills(agent, JSON.parse(row.skills) as string[]));
     if (!next) break;
     const ctx = CaseContext.load(services, next.id, actor);
     assignTo(ctx, agent, 'capacity freed');

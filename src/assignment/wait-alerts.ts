@@ -14,7 +14,7 @@
  */
 import { caseRef } from '../cases/case-ref.js';
 import { transaction, type Db } from '../db/client.js';
-import { perConnection } from '../db/fast.js';
+import { perConnection, withLimit } from '../db/fast.js';
 import type { Services } from '../services.js';
 
 export interface WaitAlertOptions {
@@ -44,15 +44,15 @@ const stmts = perConnection((db: Db) => {
   return {
     // Parameters: the server default, now, the batch size. The threshold in force is the
     // queue's own setting or the default; cases already alerted for it are left out.
-    due: c.prepare<[number, number, number], DueRow>(`
+    // At most the batch size: written into the SQL (withLimit), as a bound LIMIT makes SQLite prepare the statement again on every call.
+    due: withLimit<[number, number], DueRow>(db, `
       SELECT c.id, c.queue_id, c.waiting_since, t.threshold
       FROM cases c
       JOIN (SELECT id, COALESCE(wait_alert_minutes, ?) AS threshold FROM queues) t ON t.id = c.queue_id
       WHERE c.waiting_since IS NOT NULL AND t.threshold > 0 AND c.waiting_since + t.threshold * 60000 <= ?
         AND NOT EXISTS (SELECT 1 FROM case_wait_alerts a
                         WHERE a.case_id = c.id AND a.waiting_since = c.waiting_since AND a.threshold_minutes = t.threshold)
-      ORDER BY c.waiting_since, c.id
-      LIMIT ?`),
+      ORDER BY c.waiting_since, c.id`),
     // Inserts only while the case still waits in the same spell; the unique index refuses a second alert.
     // Parameters: threshold, now, case id, waiting_since, queue.
     claim: c.prepare<[number, number, number, number, string]>(`
@@ -76,7 +76,7 @@ export function alertLongWaits(services: Services, options: WaitAlertOptions = {
   const result: WaitAlertResult = { alerted: 0, skipped: 0, cases: [] };
   const lost = new Set<number>();
   for (;;) {
-    const rows = s.due.all(services.queueWaitAlertMinutes, now, batchSize);
+    const rows = s.due(batchSize).all(services.queueWaitAlertMinutes, now);
     // Rows this sweep failed to claim and that still show up: stop instead of looping on them.
     if (rows.length === 0 || rows.every((r) => lost.has(r.id))) break;
     transaction(db, () => {

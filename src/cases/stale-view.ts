@@ -5,7 +5,7 @@
  * tags, subject, calls), so the agent reads it before sending anyway. The viewer's own
  * entries and bookkeeping (SLA ticks, rule runs, mail delivery) do not count.
  */
-import { statement } from '../db/fast.js';
+import { statement, withLimit } from '../db/fast.js';
 import type { Services } from '../services.js';
 
 export interface CaseChange {
@@ -78,15 +78,16 @@ function describe(r: Row, states: Record<string, string>): string {
 
 /** Changes after entry `seen` by anyone but `viewerStaffId`, oldest first (at most `limit`). */
 export function changesSince(services: Services, caseId: number, seen: number, viewerStaffId: number | null, states: Record<string, string> = {}, limit = 20): CaseChange[] {
-  const rows = statement<[number, number, number, number], Row>(
+  // The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on every call (src/db/fast.ts, withLimit).
+  const rows = withLimit<[number, number, number], Row>(
     services.db,
     `SELECT e.id, e.type, e.actor_type, e.actor_id, e.data,
             CASE e.actor_type WHEN 'staff' THEN (SELECT name FROM staff WHERE id = e.actor_id) WHEN 'customer' THEN (SELECT name FROM customers WHERE id = e.actor_id) END AS name
      FROM case_events e
      WHERE e.case_id = ? AND e.id > ? AND e.type IN (${COUNTED.map((t) => `'${t}'`).join(', ')})
        AND NOT (e.actor_type = 'staff' AND e.actor_id IS ?)
-     ORDER BY e.id LIMIT ?`,
-  ).all(caseId, seen, viewerStaffId ?? -1, limit);
+     ORDER BY e.id`,
+  )(limit).all(caseId, seen, viewerStaffId ?? -1);
   return rows.map((r) => ({ id: r.id, type: r.type, text: describe(r, states) }));
 }
 

@@ -17,7 +17,7 @@ import { groupCommit, groupCommitPending } from '../db/group-commit.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import { OutboxLanes, type LaneContext } from './lanes.js';
-import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
+import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, pendingItemDue, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -138,7 +138,7 @@ export async function drainOutbox(
   const claimForLanes = (now: number): void => {
     if (!lanes) return;
     lastLaneLook = performance.now();
-    const rows = s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes.busyTargets()), LANE_READ);
+    const rows = s.dueInLanes(LANE_READ).all(now, inLanes, now, JSON.stringify(lanes.busyTargets()));
     for (const row of rows) {
       const lane = handlers.get(row.type)?.lane;
       if (!lane || !lanes.open(lane)) continue;
@@ -153,7 +153,7 @@ export async function drainOutbox(
     const now = services.clock.now();
     const started = performance.now();
     toLanes = [];
-    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, Math.min(limit, READ));
+    const rows = options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due(Math.min(limit, READ)).all(now, inLanes);
     const elsewhere: Promise<void>[] = [];
     const cases = new Set<number>();
     let here = 0;
@@ -206,11 +206,18 @@ export async function drainOutbox(
     }
   };
 
+  /**
+   * Whether any pending item at all (of any case, type or lane, claimed or not) is due: one probe
+   * of the pending items' index, the first thing a drain asks — most kicks (after a command
+   * whose items were all performed in its own transaction) find nothing and stop there.
+   */
+  const somethingPendingDue = (): boolean => pendingItemDue(db, services.clock.now());
+
   /** Whether anything is due at all: a plain read, cheaper than a write transaction that finds nothing. */
   const anythingDue = (): boolean => {
     const now = services.clock.now();
-    if ((options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due.all(now, inLanes, 1)).length > 0) return true;
-    return laneLookDue(true) && s.dueInLanes.all(now, inLanes, now, JSON.stringify(lanes!.busyTargets()), 1).length > 0;
+    if ((options.caseId !== undefined ? s.dueForCase.all(options.caseId, now, inLanes) : s.due(1).all(now, inLanes)).length > 0) return true;
+    return laneLookDue(true) && s.dueInLanes(1).all(now, inLanes, now, JSON.stringify(lanes!.busyTargets())).length > 0;
   };
 
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
@@ -222,10 +229,12 @@ export async function drainOutbox(
         sliceStart = performance.now();
       }
       if (options.signal?.aborted) break;
-      // A plain read tells whether to look at all, unless other writes are queued for this
-      // turn's group (then looking costs almost nothing): a kick after a command whose items
-      // were all performed in its own transaction (perform-now.ts) costs no write transaction.
-      if (!groupCommitPending(db) && !anythingDue()) break;
+      // Plain reads tell whether to look at all: first whether anything pending is due (one
+      // index probe), then — unless other writes are queued for this turn's group, where
+      // looking costs little — whether this drain has anything to claim. A kick after a
+      // command whose items were all performed in its own transaction (perform-now.ts) costs
+      // the probe, neither a write transaction nor a unit in the next command's group.
+      if (!somethingPendingDue() || (!groupCommitPending(db) && !anythingDue())) break;
       let claimed: ReturnType<typeof claimWave>;
       try {
         claimed = await groupCommit(db, claimWave);

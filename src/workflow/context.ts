@@ -19,9 +19,10 @@ import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
-import { UnstoredCase } from './unstored-case.js';
+import { pendingItemDue } from '../outbox/outbox.js';
+import { markLeftNothingDue, mayHaveFollowUps, UnstoredCase } from './unstored-case.js';
 
-export { mayHaveFollowUps } from './unstored-case.js';
+export { mayHaveFollowUps, mayHaveLeftWorkDue } from './unstored-case.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type TransitionFields = Partial<Record<TransitionField, string>>;
@@ -212,6 +213,8 @@ export class CaseContext {
     for (const write of unstored.afterwards()) write();
     // Its acknowledgement in this transaction, not in a second one of the drain (src/outbox/perform-now.ts).
     if (written.length > 0) this.services.outbox.performWritten(written);
+    // With nothing pending and due now (its mail done), the command's kick of the drain can be left out.
+    if (saving && !mayHaveFollowUps(this.case) && !pendingItemDue(this.services.db, this.now)) markLeftNothingDue(this.case);
   }
 
   /** Writes the case if nobody changed it since it was loaded (optimistic concurrency); inserts a new one. */

@@ -25,6 +25,23 @@ export function mayHaveFollowUps(row: CaseRow): boolean {
   return !settledRows.has(row);
 }
 
+/** New cases whose transaction ended with no outbox item pending and due (their own mail performed in it). */
+const quietRows = new WeakSet<CaseRow>();
+
+/**
+ * Whether the command that returned `row` may have left outbox work due, which a kick of the
+ * drain would perform: false only for a new case saved without follow-up work whose
+ * transaction, once its own mail was performed in it, found nothing pending and due.
+ */
+export function mayHaveLeftWorkDue(row: CaseRow): boolean {
+  return !quietRows.has(row);
+}
+
+/** Notes that `row`'s transaction left nothing due (see `mayHaveLeftWorkDue`). */
+export function markLeftNothingDue(row: CaseRow): void {
+  quietRows.add(row);
+}
+
 export class UnstoredCase {
   readonly #events: unknown[][] = [];
   /** The same entries, parsed, for reads inside the unit of work (`entries`). */

@@ -3,12 +3,12 @@
  * SMTP_URL) are performed in the intake's own transaction (src/outbox/perform-now.ts): no
  * second transaction of the drain, the outbox's guarantees unchanged.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { problems } from '../../src/db/schema/index.js';
 import type { OutboxHandler } from '../../src/outbox/outbox.js';
 import { sendNotification } from '../../src/notifications/send-notification.js';
-import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
 let h: Harness;
 afterEach(() => h.close());
@@ -82,5 +82,62 @@ describe('the intake’s notification in the intake’s transaction', () => {
     failing = false;
     expect(await h.services.outbox.drain()).toEqual({ done: 1, failed: 0 });
     expect(sent(row.id)).toHaveLength(1);
+  });
+});
+
+describe('the drain after an intake over HTTP', () => {
+  const post = async () => {
+    const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: input });
+    expect(res.status).toBe(201);
+    return Number(String(((await res.json()) as { id: string }).id).replace(/\D/g, ''));
+  };
+
+  it('is not started when the intake’s transaction performed its mail and left nothing due', async () => {
+    desk();
+    const kick = vi.spyOn(h.services.outbox, 'kick');
+    const id = await post();
+    expect(kick).not.toHaveBeenCalled();
+    expect(items(id)).toMatchObject([{ type: 'notification.send', attempts: 1, done_at: h.clock.now() }]);
+    expect(sent(id)).toHaveLength(1);
+  });
+
+  it('is started when the intake left its mail due, and performs it', async () => {
+    const later: OutboxHandler = Object.assign((services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]) => sendNotification(services, item), { inTransaction: () => false });
+    desk(later);
+    const kick = vi.spyOn(h.services.outbox, 'kick');
+    const id = await post();
+    expect(kick).toHaveBeenCalled();
+    await h.services.outbox.idle();
+    expect(items(id)).toMatchObject([{ type: 'notification.send', attempts: 1, done_at: h.clock.now() }]);
+    expect(sent(id)).toHaveLength(1);
+  });
+
+  it('is started when older work is due, whoever left it, and performs it', async () => {
+    desk();
+    const first = await post();
+    // Another case's mail, due now and not performed (as a failed attempt's retry once its time has come).
+    h.db.$client.prepare(`UPDATE outbox SET done_at = NULL, attempts = 1 WHERE case_id = ?`).run(first);
+    const kick = vi.spyOn(h.services.outbox, 'kick');
+    const second = await post();
+    expect(kick).toHaveBeenCalled();
+    await h.services.outbox.idle();
+    expect(items(first)).toMatchObject([{ attempts: 2, done_at: h.clock.now() }]);
+    expect(sent(first)).toHaveLength(2); // performed again by the drain the second intake started
+    expect(sent(second)).toHaveLength(1);
+  });
+
+  it('is not started for work scheduled later, and is once its time has come', async () => {
+    desk();
+    const first = await post();
+    h.db.$client.prepare(`UPDATE outbox SET done_at = NULL, attempts = 1, available_at = ? WHERE case_id = ?`).run(h.clock.now() + 60_000, first);
+    const kick = vi.spyOn(h.services.outbox, 'kick');
+    await post();
+    expect(kick).not.toHaveBeenCalled();
+    h.clock.advance(60_000);
+    await post();
+    expect(kick).toHaveBeenCalledTimes(1);
+    await h.services.outbox.idle();
+    expect(items(first)).toMatchObject([{ attempts: 2, done_at: h.clock.now() }]);
+    expect(sent(first)).toHaveLength(2);
   });
 });

@@ -19,7 +19,7 @@ import { transitionCase } from '../../cases/transition-case.js';
 import { readTransaction } from '../../db/client.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import { mayHaveFollowUps, type CaseContext } from '../../workflow/context.js';
+import { mayHaveFollowUps, mayHaveLeftWorkDue, type CaseContext } from '../../workflow/context.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { withIdempotency, type RecordKey } from '../idempotency.js';
@@ -63,7 +63,8 @@ function fullView(c: Context<AppEnv>, row: CaseRow) {
 async function settle(c: Context<AppEnv>, caseId: number, committed?: CaseRow): Promise<CaseRow> {
   const services = c.get('services');
   if (committed && !mayHaveFollowUps(committed)) {
-    services.outbox.kick();
+    // The background drain, only when something is due (the intake's own mail was performed in its transaction).
+    if (mayHaveLeftWorkDue(committed)) services.outbox.kick();
     return committed;
   }
   await services.outbox.settle(caseId);
