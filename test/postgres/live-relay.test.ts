@@ -91,6 +91,18 @@ describe('live signals between two instances', () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
+  it('what one turn sends goes out in one statement, in order; identical signals in it fold into one', async () => {
+    const onB = recorder<HubSignal>('signal on B');
+    b.hub.subscribeCase(1005, onB.push);
+    a.hub.publish(74, 1005, { kind: 'typing', who: 'agent', name: 'One' });
+    a.hub.publish(74, 1005, { kind: 'messages' });
+    a.hub.publish(74, 1005, { kind: 'messages' });
+    a.hub.publish(74, 1005, { kind: 'typing', who: 'agent', name: 'Two' });
+    a.hub.publish(74, 1005, { kind: 'state' });
+    await onB.next((s) => s.kind === 'state');
+    expect(onB.events).toEqual([{ kind: 'typing', who: 'agent', name: 'One' }, { kind: 'messages' }, { kind: 'typing', who: 'agent', name: 'Two' }, { kind: 'state' }]);
+  });
+
   it('afterCommit goes to the other instance too, once the transaction is over', async () => {
     const onB = recorder<HubSignal>('signal on B');
     b.hub.subscribeCase(1002, onB.push);

@@ -4,7 +4,8 @@
  *
  * - One dedicated connection per process `LISTEN`s on `casebook_live` (not a pooled one: a
  *   pool would hand it to a query and recycle it when idle).
- * - Sending is `pg_notify` through the pool, after the writing transaction: what is queued in
+ * - Sending is `pg_notify` through the pool, after the writing transaction (never inside it:
+ *   see NOTIFY_SQL and docs/postgres.md for why): what is queued in
  *   one turn of the event loop goes out in one statement, one statement at a time, so an
  *   instance's signals arrive in the order it sent them and use at most one pooled connection.
  *   PostgreSQL folds identical notifications of one transaction into one: signals carry no
@@ -25,6 +26,15 @@ import { PG_TYPES } from './client.js';
 export const LIVE_CHANNEL = 'casebook_live';
 /** A payload larger than this is not sent (PostgreSQL's limit is 8000 bytes). */
 export const MAX_PAYLOAD_BYTES = 4000;
+
+/**
+ * One statement, its own transaction: every payload of the batch, in order. A transaction
+ * that notifies holds a cluster-wide lock from just before its commit until after it
+ * (PostgreSQL's async.c: notifications enter the queue in commit order), so this one commits
+ * without waiting for its WAL flush (`synchronous_commit` off for it alone): a signal carries
+ * nothing that must survive a crash, and the lock is let go at once.
+ */
+const NOTIFY_SQL = `SELECT pg_notify($1, payload) FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick, unnest($2::text[]) AS payload`;
 
 export interface PostgresRelayOptions {
   /** This instance's id (default: a random UUID). */
@@ -149,7 +159,7 @@ class NotifyRelay implements PostgresRelay {
         const batch = this.#queue;
         this.#queue = [];
         try {
-          await this.#pool.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [LIVE_CHANNEL, batch]);
+          await this.#pool.query(NOTIFY_SQL, [LIVE_CHANNEL, batch]);
         } catch (error) {
           this.#onError(new Error(`live signals not sent (${batch.length}): ${(error as Error).message}`));
         }
