@@ -16,7 +16,10 @@ import { ChatHub, type HubSignal } from '../../src/chat/hub.js';
 import { ManualClock } from '../../src/clock.js';
 import { LIVE_CHANNEL, MAX_PAYLOAD_BYTES, postgresRelay, type PostgresRelay } from '../../src/db/pg/notify-relay.js';
 import { REPO_ROOT } from '../../src/repo-root.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 import { recorder, within, type Recorder } from '../support/live-relay.js';
+import { signedIn } from '../support/pages.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 interface Instance {
@@ -30,15 +33,14 @@ interface Instance {
 let cluster: PostgresCluster;
 let url: string;
 let admin: pg.Pool;
-const instances: Instance[] = [];
+const relays: PostgresRelay[] = [];
 
 async function instance(instanceId: string): Promise<Instance> {
   const errors: Error[] = [];
   const relay = await postgresRelay(url, { instanceId, minRetryMs: 20, onError: (e) => errors.push(e) });
   const clock = new ManualClock();
-  const made = { relay, hub: new ChatHub({ relay }), presence: new PresenceRegistry({ relay, clock }), clock, errors };
-  instances.push(made);
-  return made;
+  relays.push(relay);
+  return { relay, hub: new ChatHub({ relay }), presence: new PresenceRegistry({ relay, clock }), clock, errors };
 }
 
 /** Resolves with the next message on `topic` that reaches `relay`'s handlers (after the hub's or presence's own). */
@@ -60,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const i of instances) await i.relay.close();
+  for (const relay of relays) await relay.close();
   await admin?.end();
   await cluster?.stop();
 });
@@ -175,6 +177,30 @@ describe('live signals between two instances', () => {
     a.relay.send('chat', { session: 1, case: null, signal: { kind: 'typing', who: 'agent', name: 'x'.repeat(MAX_PAYLOAD_BYTES) } });
     await a.relay.flush();
     expect(a.errors.slice(before).map((e) => e.message)).toEqual([expect.stringMatching(/not sent: \d+ bytes, more than 4000/)]);
+  });
+});
+
+describe('a server built by createServices with the relay', () => {
+  let h: Harness | undefined;
+  afterAll(() => h?.close());
+
+  it('a case page opened on it shows the viewer on the other instance; its chat signals cross too', async () => {
+    const relay = await postgresRelay(url, { instanceId: 'server' });
+    relays.push(relay);
+    h = createHarness({ services: { relay } });
+    standardQueues(h);
+    const bob = h.agent({ name: 'Bob', queues: ['general', 'billing'] });
+    const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Refund please', description: 'I was charged twice.', channel: 'web' }, ADMIN);
+
+    const heard = nextOn(b.relay, PRESENCE_TOPIC);
+    expect((await signedIn(h, bob).get(`/cases/C-${c.id}`)).status).toBe(200);
+    await heard.next();
+    expect(b.presence.others(c.id, null, b.clock.now())).toEqual([{ staffId: bob.id, name: 'Bob', typing: false }]);
+
+    const onB = recorder<HubSignal>('signal on B');
+    b.hub.subscribeCase(c.id, onB.push);
+    h.services.chat.hub.afterCommit(99, c.id, { kind: 'messages' });
+    await onB.next((s) => s.kind === 'messages');
   });
 });
 
