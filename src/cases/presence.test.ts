@@ -74,3 +74,17 @@ describe('PresenceRegistry with a relay', () => {
     expect(relay.sent).toEqual([]);
   });
 });
+
+describe('PresenceRegistry sweeping', () => {
+  it('drops the expired entries of other cases as heartbeats come in, once per time to live', () => {
+    const relay = memoryRelay();
+    const clock = new ManualClock(0);
+    const p = new PresenceRegistry({ ttlMs: 30_000, relay, clock });
+    relay.deliver(PRESENCE_TOPIC, { case: 1, staff: 1, name: 'Ana', typing: false });
+    p.beat(2, { staffId: 2, name: 'Bo' }, 0);
+    clock.set(40_000);
+    p.beat(3, { staffId: 2, name: 'Bo' }, 40_000);
+    // Case 1 and 2 were never asked about again, yet they are gone.
+    expect(p.casesHeld).toBe(1);
+  });
+});

@@ -50,6 +50,7 @@ export class PresenceRegistry {
   readonly typingMs: number;
   readonly #cases = new Map<number, Map<number, Beat>>();
   readonly #relay: LiveRelay | null;
+  #sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: PresenceOptions = {}) {
     this.ttlMs = options.ttlMs ?? 30_000;
@@ -82,6 +83,11 @@ export class PresenceRegistry {
   }
 
   #record(caseId: number, who: { staffId: number; name: string }, now: number, typing: boolean): Beat {
+    // Now and then, so cases nobody looks at here any more (viewed on another instance, or left) do not linger.
+    if (now - this.#sweptAt > this.ttlMs) {
+      this.#sweptAt = now;
+      this.sweep(now);
+    }
     let viewers = this.#cases.get(caseId);
     if (!viewers) {
       viewers = new Map();
@@ -124,6 +130,11 @@ export class PresenceRegistry {
     }
     if (viewers.size === 0) this.#cases.delete(caseId);
     return out.sort((a, b) => Number(b.typing) - Number(a.typing) || a.name.localeCompare(b.name));
+  }
+
+  /** Cases with an entry held (expired ones included until the next sweep). */
+  get casesHeld(): number {
+    return this.#cases.size;
   }
 
   /** Drops every expired entry (called now and then, so cases nobody looks at again do not linger). */
