@@ -230,6 +230,29 @@ describe('live signals after the listening connection drops', () => {
   });
 });
 
+describe('live signals while the database refuses connections', () => {
+  it('keeps retrying with backoff until it listens again, then resyncs', async () => {
+    const dbUrl = await cluster.createDatabase('relay_refusing');
+    const errors: Error[] = [];
+    const retrying = recorder<Error>('relay error');
+    const relay = await postgresRelay(dbUrl, { instanceId: 'refused', minRetryMs: 10, maxRetryMs: 40, onError: (e) => (errors.push(e), retrying.push(e)) });
+    relays.push(relay);
+    const resynced = new Promise<void>((resolve) => relay.onResync(resolve));
+    await admin.query('ALTER DATABASE relay_refusing ALLOW_CONNECTIONS false');
+    await admin.query('SELECT pg_terminate_backend($1)', [relay.listenerPid]);
+    await retrying.next((e) => e.message.includes('reconnecting failed'));
+    await retrying.next((e) => e.message.includes('reconnecting failed'));
+    expect(relay.listenerPid).toBeNull();
+    await admin.query('ALTER DATABASE relay_refusing ALLOW_CONNECTIONS true');
+    await within(resynced, 'the resync once connections are allowed');
+    expect(relay.listenerPid).toBeGreaterThan(0);
+  });
+
+  it('a relay that cannot listen at start fails at once', async () => {
+    await expect(postgresRelay(url.replace(/\/[^/]*$/, '/no_such_database'))).rejects.toThrow(/no_such_database/);
+  });
+});
+
 describe('live signals to and from another process', () => {
   let child: ChildProcess;
   const events = recorder<{ event?: string; reply?: number; scope?: string; key?: number; signal?: HubSignal; value?: unknown }>('message from the child');
