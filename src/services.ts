@@ -18,6 +18,7 @@ import { PresenceRegistry } from './cases/presence.js';
 import type { Clock } from './clock.js';
 import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
+import type { LiveRelay } from './db/live-relay.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -57,6 +58,11 @@ export interface ServiceOptions {
   crm?: CrmSettings | null;
   /** Live chat's limits and timers (default DEFAULT_CHAT_SETTINGS). */
   chat?: Partial<ChatSettings>;
+  /**
+   * Live signals to and from other instances on the same database (chat hub, presence); default
+   * none: one process. PostgreSQL's is `postgresRelay` (src/db/pg/notify-relay.ts).
+   */
+  relay?: LiveRelay;
 }
 
 /** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
@@ -124,7 +130,7 @@ export interface Services {
   mailboxes: MailboxControl;
   rulesEngine: RulesEngine;
   phone: PhoneSettings;
-  /** Who has which case open, in this process (case pages' heartbeats). */
+  /** Who has which case open, in this process and (with a relay) the other instances (case pages' heartbeats). */
   presence: PresenceRegistry;
   /** Prometheus metrics of this instance (src/metrics/; scraped at `/metrics`). */
   metrics: Metrics;
@@ -168,11 +174,11 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     mailboxes: NO_MAILBOX_CONTROL,
     rulesEngine: options.rulesEngine ?? rulesEngineFromEnv(),
     phone: options.phone ?? defaultPhoneSettings(),
-    presence: new PresenceRegistry(),
+    presence: new PresenceRegistry(options.relay ? { relay: options.relay, clock } : {}),
     metrics: createMetrics(),
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, shutdownGraceMs: 5_000, ...options.integrations },
     crm: null,
-    chat: { hub: new ChatHub(), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
+    chat: { hub: new ChatHub(options.relay ? { relay: options.relay } : {}), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };
   const logger = services.logger;
   if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);

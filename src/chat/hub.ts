@@ -4,7 +4,14 @@
  * number it sent (from the database), so a signal that is lost, doubled or arrives before
  * the commit can neither lose nor double a message. Typing is ephemeral and goes through
  * as it is. Signals raised inside a transaction are delivered after it (`afterCommit`).
+ *
+ * With a `relay` (several instances on one database, src/db/live-relay.ts) a signal published
+ * here also goes to the other instances, whose listeners get it as their own; one relayed
+ * from elsewhere reaches the listeners here only, and after the relay reconnects every
+ * listener here gets `messages` and `state` (a re-read repairs whatever was missed).
  */
+import { z } from 'zod';
+import type { LiveRelay } from '../db/live-relay.js';
 
 export type HubSignal =
   | { kind: 'messages' }
@@ -13,10 +20,41 @@ export type HubSignal =
 
 export type HubListener = (signal: HubSignal) => void;
 
+/** The relay's topic for hub signals. */
+export const HUB_TOPIC = 'chat';
+/** A relayed typing name is cut to this many characters (visitor names are at most 200). */
+export const RELAYED_NAME_MAX = 200;
+
+/** What crosses to other instances: the chat, the case, the signal (ids and kinds; a typing name). */
+const relayed = z.object({
+  session: z.number().int().positive(),
+  case: z.number().int().positive().nullable(),
+  signal: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('messages') }),
+    z.object({ kind: z.literal('state') }),
+    z.object({ kind: z.literal('typing'), who: z.enum(['visitor', 'agent']), name: z.string().max(RELAYED_NAME_MAX) }),
+  ]),
+});
+
+export interface ChatHubOptions {
+  /** Other instances on the same database (default none: this process is the only one). */
+  relay?: LiveRelay;
+}
+
 export class ChatHub {
   readonly #sessions = new Map<number, Set<HubListener>>();
   readonly #cases = new Map<number, Set<HubListener>>();
   readonly #queues = new Map<number, Promise<unknown>>();
+  readonly #relay: LiveRelay | null;
+
+  constructor(options: ChatHubOptions = {}) {
+    this.#relay = options.relay ?? null;
+    this.#relay?.receive(HUB_TOPIC, (message) => {
+      const parsed = relayed.safeParse(message);
+      if (parsed.success) this.#deliver(parsed.data.session, parsed.data.case, parsed.data.signal);
+    });
+    this.#relay?.onResync(() => this.#resync());
+  }
 
   /** Runs `work` after the session's earlier work (a visitor's first messages must not make two cases). */
   serialize<T>(sessionId: number, work: () => Promise<T>): Promise<T> {
@@ -43,15 +81,38 @@ export class ChatHub {
     return add(this.#cases, caseId, listener);
   }
 
-  /** Delivers a signal now, to the session's listeners and to the case's. */
+  /** Delivers a signal now, to the session's listeners and to the case's (here, and through the relay elsewhere). */
   publish(sessionId: number, caseId: number | null, signal: HubSignal): void {
+    this.#deliver(sessionId, caseId, signal);
+    if (!this.#relay) return;
+    const sent = signal.kind === 'typing' ? { ...signal, name: signal.name.slice(0, RELAYED_NAME_MAX) } : signal;
+    this.#relay.send(HUB_TOPIC, { session: sessionId, case: caseId, signal: sent });
+  }
+
+  /**
+   * Delivers a signal once the current synchronous transaction is over (better-sqlite3 commits
+   * synchronously), to the relay too: other instances never hear of a change before it is
+   * committed (a rolled-back one costs them a spurious re-read).
+   */
+  afterCommit(sessionId: number, caseId: number | null, signal: HubSignal): void {
+    setImmediate(() => this.publish(sessionId, caseId, signal));
+  }
+
+  #deliver(sessionId: number, caseId: number | null, signal: HubSignal): void {
     for (const listener of this.#sessions.get(sessionId) ?? []) listener(signal);
     if (caseId !== null) for (const listener of this.#cases.get(caseId) ?? []) listener(signal);
   }
 
-  /** Delivers a signal once the current synchronous transaction is over (better-sqlite3 commits synchronously). */
-  afterCommit(sessionId: number, caseId: number | null, signal: HubSignal): void {
-    setImmediate(() => this.publish(sessionId, caseId, signal));
+  /** Signals may have been missed: every listener re-reads its chat and its state. */
+  #resync(): void {
+    for (const map of [this.#sessions, this.#cases]) {
+      for (const set of map.values()) {
+        for (const listener of [...set]) {
+          listener({ kind: 'messages' });
+          listener({ kind: 'state' });
+        }
+      }
+    }
   }
 
   /** Open streams (visitors and agents). */
