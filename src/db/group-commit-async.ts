@@ -108,15 +108,38 @@ function runSyncUnit(db: Db, committer: Committer, unit: Unit, alone: boolean): 
   }
 }
 
-/** An async unit, watched (in its savepoint unless `alone`). */
+/**
+ * Arms the check of the rule for the group: a `process.nextTick` queued from a microtask runs
+ * once the microtask queue has drained; an async unit still running then waits for the event
+ * loop. One check per drain covers every unit started in it.
+ */
+function arm(committer: Committer): void {
+  if (committer.armed) return;
+  committer.armed = true;
+  queueMicrotask(() =>
+    process.nextTick(() => {
+      committer.armed = false;
+      if (committer.current === 'async') committer.yielded = true;
+    }),
+  );
+}
+
+/** An async unit, awaited (in its savepoint unless `alone`); it fails if it yielded to the event loop. */
 async function runAsyncUnit(db: Db, committer: Committer, unit: Unit, alone: boolean): Promise<unknown> {
   committer.current = 'async';
-  const onYield = () => {
-    committer.yielded = true;
-  };
+  arm(committer);
+  if (!alone) statement(db, 'SAVEPOINT unit').run();
   try {
-    const run = () => watched(unit.fn, 'a unit of work', onYield);
-    return await (alone ? run() : inSavepointAsync(db, run));
+    const value: unknown = await unit.fn();
+    if (committer.yielded) throw new UnitAwaitedIoError();
+    if (!alone) statement(db, 'RELEASE unit').run();
+    return value;
+  } catch (error) {
+    if (!alone && db.$client.inTransaction) {
+      statement(db, 'ROLLBACK TO unit').run();
+      statement(db, 'RELEASE unit').run();
+    }
+    throw committer.yielded ? new UnitAwaitedIoError() : error;
   } finally {
     committer.current = null;
     committer.yielded = false;

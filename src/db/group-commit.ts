@@ -74,6 +74,8 @@ export interface Committer {
   current: 'async' | 'sync' | null;
   /** The awaited unit yielded to the event loop: nothing may join its transaction. */
   yielded: boolean;
+  /** The check for a unit that yields is armed for this turn's drain (group-commit-async.ts). */
+  armed: boolean;
 }
 
 const committers = new WeakMap<Sqlite, Committer>();
@@ -90,6 +92,7 @@ function committerOf(sqlite: Sqlite): Committer {
       busy: false,
       current: null,
       yielded: false,
+      armed: false,
     };
     committers.set(sqlite, committer);
   }
