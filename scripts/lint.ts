@@ -3,7 +3,7 @@
  * bench/. Fails on any finding, and unless test/fixtures/lint/floating.ts — a floating promise,
  * a misused one, a needless await, a return that lets a rejection escape its catch — gets
  * exactly its expected findings: a config that stopped checking would otherwise pass. One
- * TypeScript program for all (about 35 s of CPU here), so it runs in .ci/run before `npm test`,
+ * TypeScript program for all (35–39 s of CPU here), so it runs in .ci/run before `npm test`,
  * not inside it.
  */
 import path from 'node:path';
