@@ -69,6 +69,16 @@ async function seedCase(q: Handle, key: string): Promise<number> {
 
 const rows: Partial<Record<'sqlite' | 'postgres', unknown>> = {};
 
+/** Never called: tsc checks that the handle's type refuses the synchronous terminals (store.ts). */
+export function unconvertedCallsDoNotCompile(q: Handle): void {
+  // @ts-expect-error .all() is better-sqlite3's synchronous API: await the builder instead
+  void q.db.select().from(q.tables.cases).all();
+  // @ts-expect-error .get() likewise
+  void q.db.select().from(q.tables.cases).get();
+  // @ts-expect-error .run() likewise
+  void q.db.update(q.tables.cases).set({ version: 2 }).run();
+}
+
 describe.each(['sqlite', 'postgres'] as const)('the store on %s', (dialect) => {
   const store = () => stores[dialect];
 
