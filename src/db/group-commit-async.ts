@@ -9,11 +9,12 @@
  * The rule: **a unit awaits only the database.** better-sqlite3 answers at once, so a unit that
  * keeps it settles within the microtasks of the turn it started in. A unit still pending when
  * those have drained is waiting for the event loop (a timer, the network, a file): meanwhile
- * other requests run, and their writes must not land in the open transaction. `watched` arms a
+ * other requests run, and their writes must not land in the open transaction. `arm` queues a
  * `process.nextTick` from a microtask — it runs once the microtask queue is empty, before the
  * event loop moves on — and a unit found pending then fails with UnitAwaitedIoError (its
  * savepoint rolled back once it settles; the other units commit). Until it settles its
- * transaction stays open: writes that try to join it meanwhile are refused with that error.
+ * transaction stays open: writes that try to join it meanwhile (group commit, `transaction()`)
+ * are refused with that error (unit-rule.ts).
  *
  * Differences from the sync path: units left over (out of time, or the transaction lost
  * mid-way) go first into the next turn rather than a new transaction now, so that callers
@@ -23,63 +24,15 @@ import { afterWrite, beforeWrite, inSavepoint, type Db } from './client.js';
 import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
-
-/** A unit of work (or a read, store.read) that awaited something other than the database. */
-export class UnitAwaitedIoError extends Error {
-  readonly code = 'UNIT_AWAITED_IO';
-  constructor(what = 'a unit of work') {
-    super(
-      `UNIT_AWAITED_IO: ${what} awaited something other than the database (a timer, the network, a file) while holding the SQLite transaction; ` +
-        'it was rolled back. Do that work before or after store.write/store.read.',
-    );
-    this.name = 'UnitAwaitedIoError';
-  }
-}
+import { holdsYielded, markYielded, UnitAwaitedIoError } from './unit-rule.js';
 
 /** Why a unit cannot join the transaction open on this connection now (null: it can, as a savepoint). */
-export function nestedRefusal(committer: Committer | undefined, kind: 'sync' | 'async'): Error | null {
-  if (committer?.yielded) return new UnitAwaitedIoError('the unit holding the transaction');
+export function nestedRefusal(sqlite: Db['$client'], committer: Committer | undefined, kind: 'sync' | 'async'): Error | null {
+  if (committer?.yielded || holdsYielded(sqlite)) return new UnitAwaitedIoError('the unit holding the transaction');
   if (kind === 'async' && committer?.current !== 'async') {
     return new TypeError('an async unit of work cannot run inside a synchronous transaction or a read (store.read): it would outlive it');
   }
   return null;
-}
-
-/**
- * Awaits `fn()` and fails it with UnitAwaitedIoError if it is still pending once the
- * microtask queue has drained (it waits for the event loop); `onYield` is told at once.
- */
-export function watched<T>(fn: () => T | Promise<T>, what?: string, onYield?: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    let yielded = false;
-    queueMicrotask(() =>
-      process.nextTick(() => {
-        if (settled) return;
-        yielded = true;
-        onYield?.();
-      }),
-    );
-    let value: T | Promise<T>;
-    try {
-      value = fn();
-    } catch (error) {
-      settled = true;
-      reject(error);
-      return;
-    }
-    Promise.resolve(value).then(
-      (result) => {
-        settled = true;
-        if (yielded) reject(new UnitAwaitedIoError(what));
-        else resolve(result);
-      },
-      (error: unknown) => {
-        settled = true;
-        reject(yielded ? new UnitAwaitedIoError(what) : error);
-      },
-    );
-  });
 }
 
 /** `fn` (async) in a savepoint of the open transaction, rolled back if it rejects. */
@@ -113,13 +66,15 @@ function runSyncUnit(db: Db, committer: Committer, unit: Unit, alone: boolean): 
  * once the microtask queue has drained; an async unit still running then waits for the event
  * loop. One check per drain covers every unit started in it.
  */
-function arm(committer: Committer): void {
+function arm(db: Db, committer: Committer): void {
   if (committer.armed) return;
   committer.armed = true;
   queueMicrotask(() =>
     process.nextTick(() => {
       committer.armed = false;
-      if (committer.current === 'async') committer.yielded = true;
+      if (committer.current !== 'async') return;
+      committer.yielded = true;
+      markYielded(db.$client, true);
     }),
   );
 }
@@ -127,7 +82,7 @@ function arm(committer: Committer): void {
 /** An async unit, awaited (in its savepoint unless `alone`); it fails if it yielded to the event loop. */
 async function runAsyncUnit(db: Db, committer: Committer, unit: Unit, alone: boolean): Promise<unknown> {
   committer.current = 'async';
-  arm(committer);
+  arm(db, committer);
   if (!alone) statement(db, 'SAVEPOINT unit').run();
   try {
     const value: unknown = await unit.fn();
@@ -142,6 +97,7 @@ async function runAsyncUnit(db: Db, committer: Committer, unit: Unit, alone: boo
     throw committer.yielded ? new UnitAwaitedIoError() : error;
   } finally {
     committer.current = null;
+    if (committer.yielded) markYielded(db.$client, false);
     committer.yielded = false;
   }
 }

@@ -37,7 +37,7 @@ import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
 
-export { UnitAwaitedIoError, watched } from './group-commit-async.js';
+export { UnitAwaitedIoError, watched } from './unit-rule.js';
 
 /** Work one group does before it commits and leaves the rest to the next turn. */
 export const GROUP_SLICE_MS = 10;
@@ -121,7 +121,7 @@ export function setGroupSlice(db: Db, ms: number): void {
 export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
   const sqlite = db.$client;
   if (sqlite.inTransaction) {
-    const refused = nestedRefusal(committers.get(sqlite), 'sync');
+    const refused = nestedRefusal(sqlite, committers.get(sqlite), 'sync');
     if (refused) return Promise.reject(refused);
     try {
       return Promise.resolve(inSavepoint(db, fn));
@@ -260,7 +260,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
 export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   const sqlite = db.$client;
   if (sqlite.inTransaction) {
-    const refused = nestedRefusal(committers.get(sqlite), 'async');
+    const refused = nestedRefusal(sqlite, committers.get(sqlite), 'async');
     return refused ? Promise.reject(refused) : inSavepointAsync(db, fn);
   }
   const committer = committerOf(sqlite);

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import { openDatabase, transaction, type Db } from '../../src/db/client.js';
 import { groupCommit, groupCommitStats, setGroupSlice } from '../../src/db/group-commit.js';
 import { openStore, isUniqueViolation, sqlState, UnitAwaitedIoError, type Handle, type Store } from '../../src/db/store/index.js';
 import { tempDir } from '../support/harness.js';
@@ -227,6 +227,7 @@ describe('the store on SQLite: async units of group commit', () => {
   it('refuses a write that would join a transaction held by a unit that yielded', async () => {
     const store = stores.sqlite;
     let joined: Promise<unknown> = Promise.resolve('not run');
+    let nested: unknown = 'not run';
     const yielding = store.write(async (q) => {
       await insertQueue(q, 'y-a');
       await sleep(1);
@@ -237,9 +238,16 @@ describe('the store on SQLite: async units of group commit', () => {
         () => 'joined',
         (error: unknown) => error,
       );
+      try {
+        transaction(sqliteDb, () => sqliteDb.$client.prepare('INSERT INTO queues (id, name, created_at) VALUES (?, ?, 0)').run('y-c', 'y-c'));
+        nested = 'ran';
+      } catch (error) {
+        nested = error;
+      }
     }, 0);
     await expect(yielding).rejects.toBeInstanceOf(UnitAwaitedIoError);
     expect(await joined).toBeInstanceOf(UnitAwaitedIoError);
+    expect(nested).toBeInstanceOf(UnitAwaitedIoError);
     expect(queueIds('y-%')).toEqual([]);
   });
 
@@ -251,6 +259,22 @@ describe('the store on SQLite: async units of group commit', () => {
       }),
     ).rejects.toBeInstanceOf(UnitAwaitedIoError);
     expect(sqliteDb.$client.inTransaction).toBe(false);
+    // Nothing writes in a read transaction held by a read that yielded.
+    let nested: unknown = 'not run';
+    const yielding = stores.sqlite.read(async () => {
+      await sleep(5); // the timer below (1 ms) runs first
+    });
+    setTimeout(() => {
+      try {
+        transaction(sqliteDb, () => sqliteDb.$client.prepare('INSERT INTO queues (id, name, created_at) VALUES (?, ?, 0)').run('r-a', 'r-a'));
+        nested = 'ran';
+      } catch (error) {
+        nested = error;
+      }
+    }, 0);
+    await expect(yielding).rejects.toBeInstanceOf(UnitAwaitedIoError);
+    expect(nested).toBeInstanceOf(UnitAwaitedIoError);
+    expect(queueIds('r-%')).toEqual([]);
     // Reads of one turn share one read transaction.
     const [a, b] = await Promise.all([stores.sqlite.read((q) => q.get<{ n: number }>(sql`SELECT 1 AS n`)), stores.sqlite.read((q) => q.get<{ n: number }>(sql`SELECT 2 AS n`))]);
     expect([a, b]).toEqual([{ n: 1 }, { n: 2 }]);

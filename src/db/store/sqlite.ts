@@ -8,7 +8,8 @@
 import type { SQL } from 'drizzle-orm';
 import type { Db, Sqlite } from '../client.js';
 import { statement } from '../fast.js';
-import { groupCommitAsync, watched } from '../group-commit.js';
+import { groupCommitAsync } from '../group-commit.js';
+import { markYielded, watched } from '../unit-rule.js';
 import * as schema from '../schema/index.js';
 import type { Handle, Store, StoreDb, Tables } from './store.js';
 
@@ -55,24 +56,26 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
   const sqlite = db.$client;
 
   async function read<T>(fn: (q: Handle) => Promise<T>): Promise<T> {
-    const open = readers.get(sqlite);
-    if (open && open.count > 0) {
+    let state = readers.get(sqlite);
+    if (state && state.count > 0) {
       // Another read of this turn holds the snapshot: share it.
-      open.count++;
-      try {
-        return await watched(() => fn(handle), 'a read');
-      } finally {
-        endRead(open);
-      }
+      state.count++;
+    } else {
+      // Inside a write unit: its reads see what it wrote.
+      if (sqlite.inTransaction) return fn(handle);
+      state = { count: 1 };
+      readers.set(sqlite, state);
+      statement(db, 'BEGIN DEFERRED').run();
     }
-    // Inside a write unit: its reads see what it wrote.
-    if (sqlite.inTransaction) return fn(handle);
-    const state = { count: 1 };
-    readers.set(sqlite, state);
-    statement(db, 'BEGIN DEFERRED').run();
+    let yielded = false;
     try {
-      return await watched(() => fn(handle), 'a read');
+      // A read that waits for the event loop holds the read transaction: nothing may write in it meanwhile.
+      return await watched(() => fn(handle), 'a read', () => {
+        yielded = true;
+        markYielded(sqlite, true);
+      });
     } finally {
+      if (yielded) markYielded(sqlite, false);
       endRead(state);
     }
   }
