@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
@@ -186,5 +187,43 @@ describe('groupCommitAsync', () => {
     }
     expect(committed(file)).toEqual(['a timer before', 'a timer after', 'an immediate before', 'an immediate after', 'a file before', 'a file after']);
     expect(db.$client.inTransaction).toBe(false);
+  });
+
+  it('commits exactly the units that succeed, in the order they came, whatever the mix of sync and async units', async () => {
+    const { db } = database();
+    const unitArb = fc.record({ async: fc.boolean(), fail: fc.boolean(), statements: fc.integer({ min: 0, max: 3 }) });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(unitArb, { minLength: 1, maxLength: 12 }), async (units) => {
+        run++;
+        db.$client.exec('DELETE FROM t');
+        const order: number[] = [];
+        const rows = (i: number) => Array.from({ length: units[i]!.statements }, (_, k) => `${run}-${i}-${k}`);
+        const outcomes = await Promise.allSettled(
+          units.map((unit, i) => {
+            if (!unit.async) {
+              return groupCommit(db, () => {
+                order.push(i);
+                for (const v of rows(i)) db.$client.prepare('INSERT INTO t (v) VALUES (?)').run(v);
+                if (unit.fail) throw new Error(`unit ${i} fails`);
+                return i;
+              });
+            }
+            return groupCommitAsync(db, async () => {
+              order.push(i);
+              for (const v of rows(i)) await insert(db, v)();
+              if (unit.fail) throw new Error(`unit ${i} fails`);
+              return i;
+            });
+          }),
+        );
+        expect(order).toEqual(units.map((_, i) => i));
+        expect(outcomes.map((o) => o.status === 'fulfilled')).toEqual(units.map((u) => !u.fail));
+        const expected = units.flatMap((u, i) => (u.fail ? [] : rows(i)));
+        expect((db.$client.prepare('SELECT v FROM t ORDER BY id').all() as { v: string }[]).map((r) => r.v)).toEqual(expected);
+        expect(db.$client.inTransaction).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
