@@ -6,6 +6,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
 import { faultsOf, isStorageFull } from './faults.js';
 import { statement } from './fast.js';
+import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
 import * as schema from './schema/index.js';
 
@@ -126,7 +127,11 @@ export function inSavepoint<T>(db: Db, fn: () => T): T {
  */
 export function transaction<T>(db: Db, fn: () => T): T {
   const sqlite = db.$client;
-  if (sqlite.inTransaction) return sqlite.transaction(fn).immediate();
+  if (sqlite.inTransaction) {
+    // Not into a transaction held by an async unit that broke the rule (unit-rule.ts).
+    if (holdsYielded(sqlite)) throw new UnitAwaitedIoError('the unit holding the transaction');
+    return sqlite.transaction(fn).immediate();
+  }
   beforeWrite(db);
   try {
     const result = sqlite.transaction(fn).immediate();

@@ -27,21 +27,30 @@
  * Each unit keeps its own semantics: it reads what the units before it in the group wrote
  * (they run in order on one connection), so optimistic version checks, outbox items written
  * with the change and exactly-once markers behave as in a transaction of its own.
+ *
+ * `groupCommitAsync(db, fn)` queues an async unit (the storage port, src/db/store): a group
+ * holding one runs in group-commit-async.ts, awaiting each unit before the next; such a unit
+ * must await only the database, or it fails with UnitAwaitedIoError.
  */
 import { afterWrite, beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
+import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
+
+export { UnitAwaitedIoError, watched } from './unit-rule.js';
 
 /** Work one group does before it commits and leaves the rest to the next turn. */
 export const GROUP_SLICE_MS = 10;
 
-interface Unit {
+export interface Unit {
   fn: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** An async unit (groupCommitAsync): its promise is awaited before the next unit starts. */
+  async?: true;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export interface GroupCommitStats {
   /** Transactions committed (or attempted) by the group committer. */
@@ -52,11 +61,21 @@ export interface GroupCommitStats {
   largest: number;
 }
 
-interface Committer {
+export interface Committer {
   queue: Unit[];
   scheduled: boolean;
   stats: GroupCommitStats;
   sliceMs: number;
+  /** Async units in `queue`: the group then runs in flushAsync (below). */
+  asyncQueued: number;
+  /** An async group is running (across microtasks): a flush that comes meanwhile waits for it. */
+  busy: boolean;
+  /** The unit the running async group is awaiting ('async'), or running synchronously ('sync'). */
+  current: 'async' | 'sync' | null;
+  /** The awaited unit yielded to the event loop: nothing may join its transaction. */
+  yielded: boolean;
+  /** The check for a unit that yields is armed for this turn's drain (group-commit-async.ts). */
+  armed: boolean;
 }
 
 const committers = new WeakMap<Sqlite, Committer>();
@@ -64,7 +83,17 @@ const committers = new WeakMap<Sqlite, Committer>();
 function committerOf(sqlite: Sqlite): Committer {
   let committer = committers.get(sqlite);
   if (!committer) {
-    committer = { queue: [], scheduled: false, stats: { groups: 0, units: 0, largest: 0 }, sliceMs: GROUP_SLICE_MS };
+    committer = {
+      queue: [],
+      scheduled: false,
+      stats: { groups: 0, units: 0, largest: 0 },
+      sliceMs: GROUP_SLICE_MS,
+      asyncQueued: 0,
+      busy: false,
+      current: null,
+      yielded: false,
+      armed: false,
+    };
     committers.set(sqlite, committer);
   }
   return committer;
@@ -92,6 +121,8 @@ export function setGroupSlice(db: Db, ms: number): void {
 export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
   const sqlite = db.$client;
   if (sqlite.inTransaction) {
+    const refused = nestedRefusal(sqlite, committers.get(sqlite), 'sync');
+    if (refused) return Promise.reject(refused);
     try {
       return Promise.resolve(inSavepoint(db, fn));
     } catch (error) {
@@ -135,6 +166,11 @@ function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
 
 function flush(db: Db, committer: Committer): void {
   committer.scheduled = false;
+  if (committer.busy) return; // the running async group schedules the next flush when it ends
+  if (committer.asyncQueued > 0) {
+    void flushAsync(db, committer, schedule); // never rejects: every unit is answered through its own promise
+    return;
+  }
   let units = committer.queue.splice(0);
   if (units.length === 1) {
     runAlone(db, committer.stats, units[0]!);
@@ -214,4 +250,23 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
     else unit.reject(outcome.error);
   });
   return { rest, later };
+}
+
+/**
+ * Runs `fn` — async, awaiting only the database — in a transaction shared with the units
+ * queued in the same turn (sync ones included, in order); resolves after COMMIT. Called
+ * inside an async unit, `fn` runs at once in a savepoint of its transaction.
+ */
+export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const sqlite = db.$client;
+  if (sqlite.inTransaction) {
+    const refused = nestedRefusal(sqlite, committers.get(sqlite), 'async');
+    return refused ? Promise.reject(refused) : inSavepointAsync(db, fn);
+  }
+  const committer = committerOf(sqlite);
+  return new Promise<T>((resolve, reject) => {
+    committer.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, async: true });
+    committer.asyncQueued++;
+    schedule(db, committer);
+  });
 }

@@ -88,7 +88,8 @@ export function startScheduler(jobs: readonly Job[], options: SchedulerOptions):
   );
   return {
     async stop() {
-      await Promise.all(tasks.map((t) => t.destroy()));
+      // node-cron 4's destroy() may or may not return a promise.
+      await Promise.all(tasks.map((t) => Promise.resolve(t.destroy())));
     },
   };
 }

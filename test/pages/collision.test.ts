@@ -113,7 +113,7 @@ describe('the API', () => {
     const stale = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true }, headers: { 'If-Match': etag } });
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { code: string }).code).toBe('CONFLICT');
-    const version = Number(((await (await h.api('GET', `/api/v1/cases/${ref}`, { token })).headers.get('ETag')) ?? '').replaceAll('"', ''));
+    const version = Number(((await h.api('GET', `/api/v1/cases/${ref}`, { token })).headers.get('ETag') ?? '').replaceAll('"', ''));
     expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true, expectedVersion: version - 1 } })).status).toBe(409);
     expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true, expectedVersion: version } })).status).toBe(201);
     expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'No check', public: true } })).status).toBe(201);

@@ -29,7 +29,7 @@ afterEach(() => h.close());
 
 /** Like h.api, but through h.app (which withLimits replaces). */
 async function api(method: string, url: string, o: { token: string; body: unknown }): Promise<Response> {
-  return await h.app.request(url, { method, headers: { Authorization: `Bearer ${o.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(o.body) });
+  return h.app.request(url, { method, headers: { Authorization: `Bearer ${o.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(o.body) });
 }
 
 const casesOf = (customerId: number) => h.db.select({ n: count() }).from(cases).where(eq(cases.customerId, customerId)).get()!.n;

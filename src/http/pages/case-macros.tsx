@@ -123,7 +123,7 @@ export function caseMacroPages(): Hono<PageEnv> {
     const mailTo = input.visibility === 'public' && input.body.trim() !== '' && values.confirmedUnverified !== '1' ? unverifiedMailAddress(services.db, v.caseId) : null;
     if (mailTo) {
       try {
-        return casePage(c, v, keep, { inserted: inserted(previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor)), confirmMailTo: mailTo }, 200);
+        return await casePage(c, v, keep, { inserted: inserted(previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor)), confirmMailTo: mailTo }, 200);
       } catch (error) {
         if (!(error instanceof DomainError) || !SHOWN.has(error.code)) throw error;
         return casePage(c, v, keep, { error: error.message }, 422);

@@ -207,7 +207,7 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     try {
       const note = (form.note ?? '').slice(0, 2000);
       if (form.overrideExamples === 'on' && note.trim() === '') {
-        return area.render(c, view(c, { notice: { tone: 'error', text: `To roll back to v${target} even though its examples fail, write a note saying why.` } }), 422);
+        return await area.render(c, view(c, { notice: { tone: 'error', text: `To roll back to v${target} even though its examples fail, write a note saying why.` } }), 422);
       }
       version = rollbackTo(services, kind, name, target, principal.actor, note, form.overrideExamples === 'on' ? { overrideExamples: note } : {}).version.version;
     } catch (error) {

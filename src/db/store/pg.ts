@@ -1,0 +1,102 @@
+/**
+ * The storage port on PostgreSQL: `write` is a transaction on a pooled connection at READ
+ * COMMITTED (PostgreSQL groups concurrent commits itself), run again — up to `attempts` times,
+ * after a short jittered pause — when PostgreSQL reports a serialization failure or a deadlock
+ * (SQLSTATE 40001, 40P01); `read` is a READ ONLY transaction. Other errors pass through as
+ * drizzle throws them (the driver's error, with its SQLSTATE `code`, as `cause`: errors.ts).
+ *
+ * A write (or read) called inside a write's `fn` joins its transaction — in a savepoint for a
+ * write — as on SQLite: the transaction in progress is found through an AsyncLocalStorage,
+ * created only when a PostgreSQL store is opened (on SQLite nothing pays for it).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import { openPostgres, type OpenPostgresOptions, type PgDb } from '../pg/client.js';
+import * as schema from '../pg/schema.js';
+import { isRetryable } from './errors.js';
+import type { Handle, Store, StoreDb } from './store.js';
+
+export interface PostgresStoreOptions extends OpenPostgresOptions {
+  /** Runs of a write that keeps failing with 40001/40P01 before its error is thrown (default 5). */
+  attempts?: number;
+  /** The first pause before a retry, doubled each time, jittered (default 5 ms). */
+  retryDelayMs?: number;
+}
+
+type Tx = PgDatabase<NodePgQueryResultHKT, typeof schema>;
+
+const NUMBERS = new Set([20, 1700]); // int8 (count(*), bigint columns), numeric (sum of bigints)
+
+/**
+ * Raw rows with int8 and numeric values as numbers, as SQLite hands them out (drizzle's
+ * node-postgres session parses each query with its own type parsers, not the pool's PG_TYPES).
+ */
+function numbered(result: { rows: Record<string, unknown>[]; fields?: { name: string; dataTypeID: number }[] }): Record<string, unknown>[] {
+  const names = (result.fields ?? []).filter((field) => NUMBERS.has(field.dataTypeID)).map((field) => field.name);
+  if (names.length === 0) return result.rows;
+  for (const row of result.rows) for (const name of names) if (typeof row[name] === 'string') row[name] = Number(row[name]);
+  return result.rows;
+}
+
+function pgHandle(tx: Tx, current: AsyncLocalStorage<Handle>): Handle {
+  const handle: Handle = {
+    dialect: 'postgres',
+    db: tx as StoreDb,
+    tables: schema,
+    all: async <R>(query: SQL) => numbered(await tx.execute(query)) as R[],
+    get: async <R>(query: SQL) => numbered(await tx.execute(query))[0] as R | undefined,
+    run: async (query: SQL) => ({ changes: (await tx.execute(query)).rowCount ?? 0 }),
+    savepoint: <T>(fn: (q: Handle) => Promise<T>) =>
+      tx.transaction((inner) => {
+        const nested = pgHandle(inner, current);
+        return current.run(nested, () => fn(nested));
+      }),
+  };
+  return handle;
+}
+
+/** A store on `db` (a pool's drizzle database: openPostgres). */
+export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?: () => Promise<void> } = {}): Store {
+  const attempts = Math.max(1, options.attempts ?? 5);
+  const retryDelayMs = options.retryDelayMs ?? 5;
+  const current = new AsyncLocalStorage<Handle>();
+
+  function inTransaction<T>(fn: (q: Handle) => Promise<T>, config: Parameters<PgDb['transaction']>[1]): Promise<T> {
+    return db.transaction((tx) => {
+      const handle = pgHandle(tx, current);
+      return current.run(handle, () => fn(handle));
+    }, config);
+  }
+
+  return {
+    dialect: 'postgres',
+    read(fn) {
+      const outer = current.getStore();
+      if (outer) return fn(outer);
+      return inTransaction(fn, { accessMode: 'read only' });
+    },
+    async write(fn) {
+      const outer = current.getStore();
+      if (outer) return outer.savepoint(fn);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await inTransaction(fn, { isolationLevel: 'read committed' });
+        } catch (error) {
+          if (attempt >= attempts || !isRetryable(error)) throw error;
+          // Jitter: writers that collided do not collide again in step.
+          await sleep(retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        }
+      }
+    },
+    close: () => options.close?.() ?? Promise.resolve(),
+  };
+}
+
+/** Opens a pool on `url` and a store on it; `close()` ends the pool. */
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const postgres = openPostgres(url, options);
+  return postgresStore(postgres.db, { ...options, close: postgres.close });
+}

@@ -1,0 +1,98 @@
+/**
+ * The storage port on SQLite: `write` is a unit of group commit (groupCommitAsync: units of a
+ * turn share one BEGIN IMMEDIATE, each in its savepoint, awaited one after the other), `read`
+ * a read transaction. Both hold the one connection while `fn` runs, so `fn` must await only
+ * the database: better-sqlite3 answers at once, and a `fn` still pending once the microtask
+ * queue has drained fails with UnitAwaitedIoError (group-commit-async.ts).
+ */
+import type { SQL } from 'drizzle-orm';
+import type { Db, Sqlite } from '../client.js';
+import { statement } from '../fast.js';
+import { groupCommitAsync } from '../group-commit.js';
+import { markYielded, watched } from '../unit-rule.js';
+import * as schema from '../schema/index.js';
+import type { Handle, Store, StoreDb, Tables } from './store.js';
+
+/** A promise of `fn()`'s result: rejected (not thrown) when it throws. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+const handles = new WeakMap<Handle, Db>();
+
+/** The better-sqlite3 database behind a SQLite handle (a feature's sqlite.ts: cached statements, pragmas). */
+export function sqliteOf(q: Handle): Db {
+  const db = handles.get(q);
+  if (!db) throw new TypeError(`not a SQLite handle (dialect ${q.dialect})`);
+  return db;
+}
+
+function sqliteHandle(db: Db, write: (fn: (q: Handle) => Promise<unknown>) => Promise<unknown>): Handle {
+  const handle: Handle = {
+    dialect: 'sqlite',
+    // The same drizzle database, typed as the port's (store.ts): its builders are thenable.
+    db: db as unknown as StoreDb,
+    tables: schema as unknown as Tables,
+    all: <R>(query: SQL) => settle(() => db.all<R>(query)),
+    get: <R>(query: SQL) => settle(() => db.get<R | undefined>(query)),
+    run: (query: SQL) => settle(() => ({ changes: db.run(query).changes })),
+    // Inside a unit the connection is in its transaction: a nested write is a savepoint.
+    savepoint: <T>(fn: (q: Handle) => Promise<T>) => write(fn) as Promise<T>,
+  };
+  handles.set(handle, db);
+  return handle;
+}
+
+/** Reads open on a connection (they share one read transaction: the last one out commits). */
+const readers = new WeakMap<Sqlite, { count: number }>();
+
+export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
+  const write = <T>(fn: (q: Handle) => Promise<T>): Promise<T> => groupCommitAsync(db, () => fn(handle));
+  const handle = sqliteHandle(db, write as (fn: (q: Handle) => Promise<unknown>) => Promise<unknown>);
+  const sqlite = db.$client;
+
+  async function read<T>(fn: (q: Handle) => Promise<T>): Promise<T> {
+    let state = readers.get(sqlite);
+    if (state && state.count > 0) {
+      // Another read of this turn holds the snapshot: share it.
+      state.count++;
+    } else {
+      // Inside a write unit: its reads see what it wrote.
+      if (sqlite.inTransaction) return fn(handle);
+      state = { count: 1 };
+      readers.set(sqlite, state);
+      statement(db, 'BEGIN DEFERRED').run();
+    }
+    let yielded = false;
+    try {
+      // A read that waits for the event loop holds the read transaction: nothing may write in it meanwhile.
+      return await watched(() => fn(handle), 'a read', () => {
+        yielded = true;
+        markYielded(sqlite, true);
+      });
+    } finally {
+      if (yielded) markYielded(sqlite, false);
+      endRead(state);
+    }
+  }
+
+  function endRead(state: { count: number }): void {
+    if (--state.count > 0) return;
+    readers.delete(sqlite);
+    if (sqlite.inTransaction) statement(db, 'COMMIT').run();
+  }
+
+  return {
+    dialect: 'sqlite',
+    read,
+    write,
+    close() {
+      if (options.close) sqlite.close();
+      return Promise.resolve();
+    },
+  };
+}
