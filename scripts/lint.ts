@@ -8,7 +8,19 @@
  */
 import path from 'node:path';
 import { ESLint } from 'eslint';
+import { readCommandLine, UsageError } from '../src/cli.js';
 import { REPO_ROOT } from '../src/repo-root.js';
+
+try {
+  readCommandLine(process.argv.slice(2), {
+    usage: 'Usage: npm run lint   the promise lint (eslint.config.js) over src/, views/, scripts/, test/ and bench/; fails on any finding',
+    options: {},
+  });
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`${error.message}\n${error.usage}\n`);
+  process.exit(1);
+}
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'lint', 'floating.ts');
 /** The fixture's findings: line and rule. */
