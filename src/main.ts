@@ -146,9 +146,9 @@ async function main(): Promise<void> {
   if (firstAccounts) process.stdout.write(`${firstAccounts}\n`);
 
   const app = createApp(services, { adminToken: config.adminToken, metricsToken: config.metricsToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });
-  const deadRuns = closeDeadRuns(db, systemClock.now());
+  const deadRuns = await closeDeadRuns(services.store, systemClock.now());
   if (deadRuns > 0) logger.warn('scheduled runs of a stopped process marked failed', { runs: deadRuns });
-  const scheduler = startScheduler(serverJobs(services, config), { db, clock: systemClock, logger });
+  const scheduler = startScheduler(serverJobs(services, config), { store: services.store, clock: systemClock, logger });
 
   // Catch up on what fell due while down (claims of a crashed process, SLA warnings and
   // breaches, the escalations and mail they cause) in the background, in small batches:
@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     fileWatch.stop();
     await checkpointer?.stop();
     mailer?.close();
+    await services.store.close();
     db.$client.close();
     lock?.release();
     process.exit(0);

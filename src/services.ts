@@ -19,6 +19,7 @@ import type { Clock } from './clock.js';
 import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import type { LiveRelay } from './db/live-relay.js';
+import { openStore, type Store } from './db/store/index.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -113,6 +114,12 @@ const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined, release: 
 
 export interface Services {
   db: Db;
+  /**
+   * The storage port over `db` (src/db/store; docs/postgres.md, "Phase 2: the storage port"):
+   * the commands converted so far (the scheduler's tick claims) run on it. Closed with the
+   * services: `await services.store.close()` before the database (on SQLite it leaves `db` open).
+   */
+  store: Store;
   clock: Clock;
   definitions: Definitions;
   actions: ActionRegistry;
@@ -157,6 +164,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
   const { actions, subscribers } = plugins;
   const services: Services = {
     db,
+    store: openStore({ sqlite: db }),
     clock,
     definitions: new Definitions(db, actions),
     actions,

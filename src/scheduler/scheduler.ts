@@ -6,7 +6,7 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/client.js';
+import type { Store } from '../db/store/index.js';
 import type { Logger } from '../logger.js';
 import { claimTick, finishTick, PROCESS_ID } from './claim-tick.js';
 
@@ -25,7 +25,8 @@ export interface Job {
 }
 
 export interface SchedulerOptions {
-  db: Db;
+  /** Where ticks are claimed (services.store): SQLite or PostgreSQL. */
+  store: Store;
   clock: Clock;
   logger: Logger;
   /** Who claims ticks (default `host:pid`). */
@@ -49,10 +50,10 @@ export function validateSchedule(name: string, expression: string): void {
  * this process won the claim, record how it ended. Errors are logged, never thrown.
  */
 export async function runJobTick(job: Job, scheduledAt: number, options: SchedulerOptions): Promise<TickOutcome> {
-  const { db, clock, logger } = options;
+  const { store, clock, logger } = options;
   let id: number | null;
   try {
-    id = claimTick(db, job.name, scheduledAt, clock.now(), options.owner ?? PROCESS_ID);
+    id = await claimTick(store, job.name, scheduledAt, clock.now(), options.owner ?? PROCESS_ID);
   } catch (error) {
     logger.error('job tick could not be claimed', { job: job.name, scheduledAt: new Date(scheduledAt).toISOString(), error });
     return { ran: false };
@@ -63,13 +64,13 @@ export async function runJobTick(job: Job, scheduledAt: number, options: Schedul
   }
   try {
     const result = await job.run({ scheduledAt });
-    finishTick(db, id, clock.now());
+    await finishTick(store, id, clock.now());
     logger.debug('job finished', { job: job.name, result });
     return { ran: true, result };
   } catch (error) {
     logger.error('job failed', { job: job.name, error });
     try {
-      finishTick(db, id, clock.now(), error);
+      await finishTick(store, id, clock.now(), error);
     } catch (recordError) {
       logger.error('job failure could not be recorded', { job: job.name, error: recordError });
     }

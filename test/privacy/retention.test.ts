@@ -30,7 +30,7 @@ async function newCase(subject: string, close: boolean): Promise<number> {
 }
 
 const subjectOf = (id: number) => (h.db.$client.prepare('SELECT subject FROM cases WHERE id = ?').get(id) as { subject: string }).subject;
-const tick = (at: number) => runJobTick(job, at, { db: h.db, clock: h.clock, logger: createLogger('silent') });
+const tick = (at: number) => runJobTick(job, at, { store: h.services.store, clock: h.clock, logger: createLogger('silent') });
 
 beforeAll(() => {
   h = createHarness();

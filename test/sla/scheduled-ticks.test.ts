@@ -48,7 +48,7 @@ function instance(now: number, owner: string): Instance {
   others.push(db);
   const clock = new ManualClock(now);
   const services = createServices(db, clock, { mailer: newMailer(), logger });
-  return { services, jobs: serverJobs(services, CONFIG), options: { db, clock, logger, owner } };
+  return { services, jobs: serverJobs(services, CONFIG), options: { store: services.store, clock, logger, owner } };
 }
 
 const job = (i: Instance, name: string) => i.jobs.find((j) => j.name === name)!;
