@@ -19,6 +19,7 @@ import { openDatabase } from '../src/db/client.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
 import { seedDemo } from '../src/seed/seed-demo.js';
 import { createServices } from '../src/compose.js';
+import { createApiToken } from '../src/auth/api-tokens.js';
 import { ADMIN_TOKEN, loadRepoDefinitions } from '../test/support/harness.js';
 import { startServer, type RunningServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';
@@ -75,6 +76,22 @@ async function load(url: string, connections: number, rate?: number, seconds = S
       },
     ],
   });
+}
+
+/** An API token of the store's admin (integrations send these; the load above sends the ADMIN_TOKEN). */
+function apiTokenOf(file: string): string {
+  const db = openDatabase(file);
+  const admin = db.$client.prepare("SELECT id FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1").get() as { id: number };
+  const { token } = createApiToken(db, { type: 'staff', id: admin.id }, 'bench', Date.now());
+  db.$client.close();
+  return token;
+}
+
+/** GET one case for SECONDS with `token`: main-thread CPU per read (the API's most common request). */
+async function readCase(server: RunningServer, caseRef: string, token: string, seconds = SECONDS): Promise<Measured> {
+  const before = mainThreadCpuMicros(server);
+  const result = await autocannon({ url: `${server.url}/api/v1/cases/${caseRef}`, connections: 50, duration: seconds, headers: { Authorization: `Bearer ${token}` } });
+  return { result, cpuMicros: (mainThreadCpuMicros(server) - before) / Math.max(1, result.requests.total) };
 }
 
 /** CPU time (user + system) of the server's main thread so far, in µs (Linux /proc). */
@@ -135,6 +152,7 @@ const bench: Bench = {
 
     const store = path.join(dir, 'casebook.db');
     await prepareStore(store);
+    const apiToken = apiTokenOf(store);
     let server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, undefined, 2);
     for (const c of [1, 10, 50]) {
@@ -144,6 +162,14 @@ const bench: Bench = {
       log(`casebook c=${c}: ${m.result.requests.average.toFixed(0)} cases/s, p50 ${m.result.latency.p50} ms, p99 ${m.result.latency.p99} ms, main thread ${m.cpuMicros.toFixed(0)} µs CPU per case`);
     }
     const rss = peakRssMiB(server);
+    // What authentication costs a request: the same read with an API token and with the ADMIN_TOKEN.
+    await readCase(server, 'C-1001', apiToken, 1); // warm-up: the read's code paths, the intakes' last work
+    await readCase(server, 'C-1001', ADMIN_TOKEN, 1);
+    const reads = { admin: await readCase(server, 'C-1001', ADMIN_TOKEN), api: await readCase(server, 'C-1001', apiToken) };
+    for (const [name, m] of Object.entries(reads)) {
+      check(m.result, `GET a case, ${name} token`);
+      log(`GET a case with the ${name === 'api' ? 'API' : 'ADMIN'} token, c=50: ${m.result.requests.average.toFixed(0)}/s, main thread ${m.cpuMicros.toFixed(0)} µs CPU per request`);
+    }
     await server.stop();
 
     const baselineStore = path.join(dir, 'baseline.db');
@@ -193,6 +219,13 @@ const bench: Bench = {
         note: `${casebook.get(c)!.cpuMicros.toFixed(0)} µs vs ${bare.get(c)!.cpuMicros.toFixed(0)} µs`,
       });
     }
+    rows.push({
+      figure: 'GET a case with an API token, c=50: main-thread CPU per request (/proc)',
+      ms: reads.api.cpuMicros / 1000,
+      baseline: 'the same with the ADMIN_TOKEN (no token lookup)',
+      baselineMs: reads.admin.cpuMicros / 1000,
+      note: `${reads.api.cpuMicros.toFixed(0)} µs vs ${reads.admin.cpuMicros.toFixed(0)} µs; ${reads.api.result.requests.average.toFixed(0)} vs ${reads.admin.result.requests.average.toFixed(0)} req/s`,
+    });
     rows.push({
       figure: 'server peak RSS during intake (MiB as ms)',
       ms: rss,

@@ -2,6 +2,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { audit } from '../audit/record-audit.js';
 import { transaction, type Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
 import { apiTokens, type PrincipalType } from '../db/schema/index.js';
 import type { Principal } from '../http/types.js';
 import type { Actor } from '../roles.js';
@@ -45,18 +46,33 @@ export function createApiToken(
 
 /** The principal a bearer token stands for, or null (unknown, revoked, expired, inactive). */
 export function principalForToken(db: Db, token: string, now: number): Principal | null {
-  const row = db
-    .select()
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt)))
-    .get();
-  if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) {
-    db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+  return principalForTokenHash(db, sha256(token), now);
+}
+
+interface StoredToken {
+  id: number;
+  principal_type: PrincipalType;
+  principal_id: number;
+  scopes: string;
+  expires_at: number | null;
+  last_used_at: number | null;
+}
+
+/**
+ * principalForToken by the token's SHA-256 (hex), for a caller that needs the hash anyway.
+ * Read on every request, with nothing cached: a revoked or expired token, a deactivated
+ * account or a changed role counts from the next request on.
+ */
+export function principalForTokenHash(db: Db, tokenHash: string, now: number): Principal | null {
+  const row = statement<[string], StoredToken>(db, 'SELECT id, principal_type, principal_id, scopes, expires_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash);
+  if (!row || (row.expires_at !== null && row.expires_at <= now)) return null;
+  if (row.last_used_at === null || now - row.last_used_at > 60_000) {
+    statement(db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id);
   }
-  const principal = row.principalType === 'staff' ? staffPrincipal(db, row.principalId) : customerPrincipal(db, row.principalId);
+  const principal = row.principal_type === 'staff' ? staffPrincipal(db, row.principal_id) : customerPrincipal(db, row.principal_id);
   if (!principal) return null;
-  return row.scopes.length > 0 ? { ...principal, scopes: row.scopes, tokenId: row.id } : { ...principal, tokenId: row.id };
+  const scopes = JSON.parse(row.scopes) as string[];
+  return scopes.length > 0 ? { ...principal, scopes, tokenId: row.id } : { ...principal, tokenId: row.id };
 }
 
 export function revokeApiToken(db: Db, id: number, now: number): boolean {

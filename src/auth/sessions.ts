@@ -5,6 +5,7 @@
  */
 import { and, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
 import { sessions, type PrincipalType } from '../db/schema/index.js';
 import type { Principal } from '../http/types.js';
 import { customerPrincipal, staffPrincipal } from './principal.js';
@@ -54,6 +55,8 @@ export function createSession(db: Db, ref: PrincipalRef, now: number, userAgent:
   return { id, csrfToken, expiresAt };
 }
 
+type StoredSession = Pick<typeof sessions.$inferSelect, 'principalType' | 'principalId' | 'csrfToken' | 'lastSeenAt' | 'expiresAt'>;
+
 /**
  * The live session for a cookie value, or null (unknown, expired, idle too long, account
  * gone). `touch: false` reads without counting as activity (background polling), so an
@@ -62,7 +65,8 @@ export function createSession(db: Db, ref: PrincipalRef, now: number, userAgent:
 export function findSession(db: Db, id: string, now: number, options: { touch?: boolean } = {}): ActiveSession | null {
   if (!id || id.length > 200) return null;
   const idHash = sha256(id);
-  const row = db.select().from(sessions).where(eq(sessions.idHash, idHash)).get();
+  // Every signed-in page asks: a prepared statement, not drizzle's builder (built and prepared per call).
+  const row = statement<[string], StoredSession>(db, 'SELECT principal_type AS principalType, principal_id AS principalId, csrf_token AS csrfToken, last_seen_at AS lastSeenAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?').get(idHash);
   if (!row) return null;
   if (row.expiresAt <= now || now - row.lastSeenAt > SESSION_IDLE_MS) {
     db.delete(sessions).where(eq(sessions.idHash, idHash)).run();

@@ -11,7 +11,15 @@ export function sha256(value: string): string {
 
 /** Constant-time string comparison (for the ADMIN_TOKEN). */
 export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(sha256(a), 'hex');
-  const y = Buffer.from(sha256(b), 'hex');
-  return timingSafeEqual(x, y);
+  return sameDigest(sha256Bytes(a), sha256Bytes(b));
+}
+
+/** The SHA-256 of a string as bytes (a secret's digest, computed once, for `sameDigest`). */
+export function sha256Bytes(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time comparison of two SHA-256 digests (bytes). */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(a, b);
 }

@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
@@ -15,6 +14,7 @@ import { chatFrameRoutes } from './chat/frame.js';
 import { chatVisitorRoutes } from './chat/visitor.js';
 import { healthCheck } from './health.js';
 import { hsts } from './middleware/hsts.js';
+import { securityHeaderList, securityHeaders } from './middleware/security-headers.js';
 import { observeRequests, routeOf } from './middleware/observe-requests.js';
 import { opsRoutes } from './ops.js';
 import { displayTextOnly } from './middleware/display-text.js';
@@ -100,13 +100,11 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
   // CSRF check refuses, so plain forms would fail).
   // A header a handler set itself is kept: attachment downloads send their own sandboxing CSP.
   // Strict-Transport-Security only on answers that went out over HTTPS (middleware/hsts.ts).
-  const pageHeaders = secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', strictTransportSecurity: false, overwrite: false });
+  const pageHeaders = securityHeaderList({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: 'DENY', referrerPolicy: 'same-origin', crossOriginResourcePolicy: 'same-origin' });
   // The live chat's loader is a script other sites load, and its window is framed by the sites a manager allowed:
   // the window sends its own CSP (frame-ancestors), neither sends X-Frame-Options or a same-origin resource policy.
-  const chatHeaders = secureHeaders({ xFrameOptions: false, referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'cross-origin', strictTransportSecurity: false, overwrite: false });
-  app.use(function securityHeaders(c, next) {
-    return c.req.path.startsWith('/chat/frame/') || c.req.path === '/chat/widget.js' ? chatHeaders(c, next) : pageHeaders(c, next);
-  });
+  const chatHeaders = securityHeaderList({ xFrameOptions: false, referrerPolicy: 'no-referrer', crossOriginResourcePolicy: 'cross-origin' });
+  app.use(securityHeaders((c) => (c.req.path.startsWith('/chat/frame/') || c.req.path === '/chat/widget.js' ? chatHeaders : pageHeaders)));
   app.use(hsts({ trustProxy, publicUrl }));
 
   const probeAccess = { adminToken: options.adminToken, metricsToken: options.metricsToken ?? null };

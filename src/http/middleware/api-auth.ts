@@ -3,9 +3,9 @@
  * for automation and first setup) or an API token. Sets `principal`; 401 otherwise.
  */
 import type { MiddlewareHandler } from 'hono';
-import { principalForToken } from '../../auth/api-tokens.js';
+import { principalForTokenHash } from '../../auth/api-tokens.js';
 import { ADMIN_TOKEN_PRINCIPAL } from '../../auth/principal.js';
-import { safeEqual, sha256 } from '../../auth/tokens.js';
+import { sameDigest, sha256Bytes } from '../../auth/tokens.js';
 import { DomainError } from '../../errors.js';
 import type { Role } from '../../roles.js';
 import type { AppEnv } from '../types.js';
@@ -15,17 +15,22 @@ export interface ApiAuthOptions {
 }
 
 export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<AppEnv> {
+  // The admin token's digest once; each request hashes only the token it sent, once, for both
+  // the comparison and the API token lookup.
+  const adminDigest = options.adminToken === null ? null : sha256Bytes(options.adminToken);
   return async function apiAuthMiddleware(c, next) {
     const header = c.req.header('Authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new DomainError('UNAUTHENTICATED', 'Send an API token: "Authorization: Bearer <token>".');
     const token = match[1]!;
     const services = c.get('services');
-    const admin = options.adminToken !== null && safeEqual(token, options.adminToken);
-    const principal = admin ? ADMIN_TOKEN_PRINCIPAL : principalForToken(services.db, token, services.clock.now());
+    const digest = sha256Bytes(token);
+    const admin = adminDigest !== null && sameDigest(digest, adminDigest);
+    const tokenHash = admin ? null : digest.toString('hex');
+    const principal = tokenHash === null ? ADMIN_TOKEN_PRINCIPAL : principalForTokenHash(services.db, tokenHash, services.clock.now());
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.');
     c.set('principal', principal);
-    c.set('tokenKey', admin ? null : sha256(token).slice(0, 32));
+    c.set('tokenKey', tokenHash === null ? null : tokenHash.slice(0, 32));
     await next();
   };
 }
