@@ -112,12 +112,16 @@ export function inSavepoint<T>(db: Db, fn: () => T): T {
     statement(db, 'RELEASE unit').run();
     return result;
   } catch (error) {
-    if (db.$client.inTransaction) {
-      statement(db, 'ROLLBACK TO unit').run();
-      statement(db, 'RELEASE unit').run();
-    }
+    rollBackSavepoint(db);
     throw error;
   }
+}
+
+/** Undoes the savepoint `unit` of inSavepoint (group-commit-async.ts's too), unless SQLite already rolled the whole transaction back. */
+export function rollBackSavepoint(db: Db): void {
+  if (!db.$client.inTransaction) return;
+  statement(db, 'ROLLBACK TO unit').run();
+  statement(db, 'RELEASE unit').run();
 }
 
 /**

@@ -20,10 +20,10 @@
  * mid-way) go first into the next turn rather than a new transaction now, so that callers
  * answered now do not run inside it.
  */
-import { afterWrite, beforeWrite, inSavepoint, type Db } from './client.js';
+import { afterWrite, beforeWrite, inSavepoint, rollBackSavepoint, type Db } from './client.js';
 import { statement } from './fast.js';
-import { isStorageFull } from './faults.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
+import { commitGroup, recordFailure } from './group-outcomes.js';
 import { holdsYielded, markYielded, UnitAwaitedIoError } from './unit-rule.js';
 
 /** Why a unit cannot join the transaction open on this connection now (null: it can, as a savepoint). */
@@ -43,10 +43,7 @@ export async function inSavepointAsync<T>(db: Db, fn: () => Promise<T>): Promise
     statement(db, 'RELEASE unit').run();
     return result;
   } catch (error) {
-    if (db.$client.inTransaction) {
-      statement(db, 'ROLLBACK TO unit').run();
-      statement(db, 'RELEASE unit').run();
-    }
+    rollBackSavepoint(db);
     throw error;
   }
 }
@@ -145,7 +142,6 @@ async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committ
 
 /** runGroup with units awaited one by one; returns the units left for the next turn. */
 async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promise<Unit[]> {
-  const sqlite = db.$client;
   const { stats, sliceMs } = committer;
   const outcomes: Outcome[] = [];
   let full = false;
@@ -171,11 +167,9 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
     try {
       outcomes.push({ ok: true, value: unit.async ? await runAsyncUnit(db, committer, unit, false) : runSyncUnit(db, committer, unit, false) });
     } catch (error) {
-      outcomes.push({ ok: false, error });
-      afterWrite(db, error);
-      full ||= isStorageFull(error);
-      if (!sqlite.inTransaction) {
-        for (let j = 0; j < i; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
+      const failed = recordFailure(db, outcomes, error);
+      full ||= failed.full;
+      if (failed.lost) {
         left = units.slice(i + 1);
         units = units.slice(0, i + 1);
         break;
@@ -183,20 +177,6 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
     }
   }
   stats.largest = Math.max(stats.largest, units.length);
-  if (sqlite.inTransaction) {
-    try {
-      statement(db, 'COMMIT').run();
-      if (!full && outcomes.some((outcome) => outcome.ok)) afterWrite(db);
-    } catch (error) {
-      if (sqlite.inTransaction) statement(db, 'ROLLBACK').run();
-      afterWrite(db, error);
-      for (let j = 0; j < outcomes.length; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
-    }
-  }
-  units.forEach((unit, j) => {
-    const outcome = outcomes[j]!;
-    if (outcome.ok) unit.resolve(outcome.value);
-    else unit.reject(outcome.error);
-  });
+  commitGroup(db, units, outcomes, full);
   return left;
 }

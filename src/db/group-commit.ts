@@ -34,8 +34,8 @@
  */
 import { afterWrite, beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
-import { isStorageFull } from './faults.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
+import { commitGroup, recordFailure } from './group-outcomes.js';
 
 export { UnitAwaitedIoError, watched } from './unit-rule.js';
 
@@ -192,7 +192,6 @@ function flush(db: Db, committer: Committer): void {
  * (`rest`: the whole transaction was lost mid-way) or in the next turn (`later`: out of time).
  */
 function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; later: Unit[] } {
-  const sqlite = db.$client;
   const { stats, sliceMs } = committer;
   const outcomes: Outcome[] = [];
   // A unit refused for lack of space: the group's commit (of smaller units) proves nothing about space.
@@ -221,12 +220,10 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
       // In a savepoint, rolled back if it throws (or returns a promise: a unit of work is synchronous).
       outcomes.push({ ok: true, value: inSavepoint(db, unit.fn) });
     } catch (error) {
-      outcomes.push({ ok: false, error });
-      afterWrite(db, error);
-      full ||= isStorageFull(error);
-      if (!sqlite.inTransaction) {
+      const failed = recordFailure(db, outcomes, error);
+      full ||= failed.full;
+      if (failed.lost) {
         // SQLite rolled the whole transaction back: what ran before is gone too.
-        for (let j = 0; j < i; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
         rest = units.slice(i + 1);
         units = units.slice(0, i + 1);
         break;
@@ -234,21 +231,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
     }
   }
   stats.largest = Math.max(stats.largest, units.length);
-  if (sqlite.inTransaction) {
-    try {
-      statement(db, 'COMMIT').run();
-      if (!full && outcomes.some((outcome) => outcome.ok)) afterWrite(db);
-    } catch (error) {
-      if (sqlite.inTransaction) statement(db, 'ROLLBACK').run();
-      afterWrite(db, error);
-      for (let j = 0; j < outcomes.length; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
-    }
-  }
-  units.forEach((unit, j) => {
-    const outcome = outcomes[j]!;
-    if (outcome.ok) unit.resolve(outcome.value);
-    else unit.reject(outcome.error);
-  });
+  commitGroup(db, units, outcomes, full);
   return { rest, later };
 }
 
