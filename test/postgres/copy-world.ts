@@ -16,7 +16,7 @@ import { rateCase } from '../../src/cases/rate-case.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { seedDemo } from '../../src/seed/seed-demo.js';
 import { emailHarness, postMail } from '../email/support.js';
-import { ADMIN_TOKEN } from '../support/harness.js';
+import { ADMIN_TOKEN, ok } from '../support/harness.js';
 
 const MAIL = [
   'From: "Pat Doe" <pat@example.net>',
@@ -39,12 +39,6 @@ const MAIL = [
   '--b1--',
   '',
 ].join('\r\n');
-
-async function ok(res: Response, status = 200): Promise<Record<string, unknown>> {
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.status !== status) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
-  return body;
-}
 
 /** Builds the installation; returns its database file and the last case id. */
 export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: string }> {

@@ -18,7 +18,7 @@ import { rateCase } from '../../src/cases/rate-case.js';
 import { setBrowserTimeZone } from '../../src/users/profile.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createReport } from '../../src/reports/create-report.js';
-import { type Harness, type TestActor } from '../support/harness.js';
+import { ok, type Harness, type TestActor } from '../support/harness.js';
 import { emailHarness, postMail } from '../email/support.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createSite } from '../../src/chat/sites.js';
@@ -71,12 +71,6 @@ function mail(): string {
     '--b1--',
     '',
   ].join('\r\n');
-}
-
-async function ok(res: Response, status = 200): Promise<Record<string, unknown>> {
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.status !== status) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
-  return body;
 }
 
 export async function privacyWorld(): Promise<PrivacyWorld> {

@@ -30,6 +30,13 @@ process.once('exit', () => {
 });
 
 /** A fresh temp folder, removed when the process exits. */
+/** The JSON body of an answer that must have `status` (a setup step: anything else throws with the body). */
+export async function ok(res: Response, status = 200): Promise<Record<string, unknown>> {
+  const body = (await res.json()) as Record<string, unknown>;
+  if (res.status !== status) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
 export function tempDir(prefix = 'casebook-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   tempDirs.push(dir);
