@@ -156,6 +156,29 @@ describe.each(['sqlite', 'postgres'] as const)('the store on %s', (dialect) => {
     const after = await store().read((q) => q.all<{ id: string }>(sql`SELECT id FROM queues WHERE id LIKE ${`%er-${dialect}`} ORDER BY id`));
     expect(after.map((r) => r.id)).toEqual([`outer-${dialect}`]);
   });
+
+  it('runs a query statement by statement: a later failing statement leaves the earlier one; inside a write it joins the write', async () => {
+    const id = `query-${dialect}`;
+    const failed = await store()
+      .query(async (q) => {
+        await q.db.insert(q.tables.queues).values({ id, name: 'Query', createdAt: T0 });
+        await q.db.insert(q.tables.queues).values({ id, name: 'Again', createdAt: T0 });
+      })
+      .catch((error: unknown) => isUniqueViolation(error));
+    expect(failed).toBe(true);
+    const kept = await store().query((q) => q.db.select({ name: q.tables.queues.name }).from(q.tables.queues).where(eq(q.tables.queues.id, id)));
+    expect(kept).toEqual([{ name: 'Query' }]);
+
+    const inWrite = await store()
+      .write(async () => {
+        await store().query((q) => q.db.insert(q.tables.queues).values({ id: `${id}-w`, name: 'In a write', createdAt: T0 }));
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+    expect(inWrite).toBe('roll back');
+    const rolledBack = await store().query((q) => q.db.select().from(q.tables.queues).where(eq(q.tables.queues.id, `${id}-w`)));
+    expect(rolledBack).toEqual([]);
+  });
 });
 
 it('hands out identical rows on both dialects', () => {

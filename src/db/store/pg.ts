@@ -63,6 +63,7 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
   const attempts = Math.max(1, options.attempts ?? 5);
   const retryDelayMs = options.retryDelayMs ?? 5;
   const current = new AsyncLocalStorage<Handle>();
+  const pooled = pgHandle(db as Tx, current);
 
   function inTransaction<T>(fn: (q: Handle) => Promise<T>, config: Parameters<PgDb['transaction']>[1]): Promise<T> {
     return db.transaction((tx) => {
@@ -77,6 +78,10 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
       const outer = current.getStore();
       if (outer) return fn(outer);
       return inTransaction(fn, { accessMode: 'read only' });
+    },
+    query(fn) {
+      // Each statement on a pooled connection by itself; its savepoint() opens a transaction.
+      return fn(current.getStore() ?? pooled);
     },
     async write(fn) {
       const outer = current.getStore();

@@ -90,6 +90,8 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     dialect: 'sqlite',
     read,
     write,
+    // Autocommit: each statement is its own transaction (or runs in the unit or read in progress).
+    query: (fn) => fn(handle),
     close() {
       if (options.close) sqlite.close();
       return Promise.resolve();

@@ -55,6 +55,13 @@ export interface Store {
    */
   read<T>(fn: (q: Handle) => Promise<T>): Promise<T>;
   /**
+   * `fn` outside any transaction of its own: each statement commits by itself (autocommit) —
+   * for a page's or a middleware's reads that need no common snapshot, and single-statement
+   * writes, without the BEGIN/COMMIT round trips of `read`/`write`. Called inside a `read` or
+   * `write` it runs in that transaction. `savepoint` on its handle opens a transaction.
+   */
+  query<T>(fn: (q: Handle) => Promise<T>): Promise<T>;
+  /**
    * `fn` in a write transaction; resolves after COMMIT. SQLite: a unit of group commit, which
    * must await only the database (nothing else: no timer, network, file — do that before or
    * after), or it fails with UNIT_AWAITED_IO. PostgreSQL: READ COMMITTED, retried on a
