@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { Actor } from '../roles.js';
 
 export const AUDIT_ENTITIES = [
@@ -78,4 +79,31 @@ export function audit(
   after: unknown,
 ): void {
   recordAudit(services.db, { at: services.clock.now(), actor, entity, entityId, action, before: before ?? undefined, after: after ?? undefined });
+}
+
+/**
+ * `audit` on the storage port: the entry written with the handle of the `store.write` that
+ * makes the change it records (the same row as `recordAudit`, on either dialect).
+ */
+export async function auditIn(
+  q: Handle,
+  now: number,
+  actor: AuditEntry['actor'],
+  entity: AuditEntity,
+  entityId: string | number,
+  action: string,
+  before: unknown,
+  after: unknown,
+): Promise<void> {
+  await q.db.insert(q.tables.auditLog).values({
+    at: now,
+    actorType: actor.type,
+    actorId: actor.id,
+    actorName: actor.name,
+    entityType: entity,
+    entityId: String(entityId),
+    action,
+    before: before === undefined || before === null ? null : redactSecrets(before),
+    after: after === undefined || after === null ? null : redactSecrets(after),
+  });
 }
