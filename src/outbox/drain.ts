@@ -17,9 +17,26 @@ import { groupCommit, groupCommitPending } from '../db/group-commit.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import { OutboxLanes, type LaneContext } from './lanes.js';
-import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, pendingItemDue, retryDelayMs, SLICE_MS, toItem, type DrainOptions, type OutboxHandler, type OutboxItem } from './outbox.js';
+import { claimItem, handlerMarkedDone, markDone, MAX_ATTEMPTS, outboxStatements, pendingItemDue, retryDelayMs, SLICE_MS, toItem, type OutboxHandler, type OutboxItem } from './outbox.js';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface DrainOptions {
+  limit?: number;
+  /** Only this case's items (excluding mail: notifications and reply mails): used to settle a command's effects. */
+  caseId?: number;
+  /** Stops between items once aborted (shutdown); the rest stays for the next drain. */
+  signal?: AbortSignal;
+  /** Claims are made as this process (default: this process's identity). */
+  owner?: string;
+  /**
+   * Where items whose handler names a lane are performed (the worker's). Without it they are
+   * performed in the waves like any other item.
+   */
+  lanes?: OutboxLanes;
+  /** Return only once the lanes' items in flight at the end have settled (a full drain; not the background kick's). */
+  waitForLanes?: boolean;
+}
 
 export interface DrainResult {
   done: number;
