@@ -10,3 +10,6 @@ export const SLICE_MS = 10;
 export function retryDelayMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 }
+
+/** Most items a wave claims to perform side by side. */
+export const WAVE = 32;

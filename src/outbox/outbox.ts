@@ -44,7 +44,7 @@ export type OutboxHandler = ((services: Services, item: OutboxItem, context?: La
 
 export { LOCK_MS, MAIL_ITEMS, MAX_ATTEMPTS, retryDelayMs, SLICE_MS } from './limits.js';
 export type { DrainOptions } from './drain.js';
-export { claimItem, outboxStatements, releaseDeadClaims, toItem, type ReleasedClaims, type Row } from './statements.js';
+export { claimItem, outboxStatements, toItem, type Row } from './statements.js';
 
 /** Items this process marked done, until the drain that performs them has seen it (no second UPDATE). */
 const markedDone = new WeakMap<object, Set<number>>();

@@ -1,10 +1,10 @@
 /**
- * The outbox's rows on SQLite: its prepared statements, claiming an item and taking back the
- * claims of dead processes (see outbox.ts for claims and exactly-once).
+ * The outbox's rows on SQLite: its prepared statements and claiming an item (see outbox.ts for
+ * claims and exactly-once; sqlite.ts is the queue built on them).
  */
 import type { Db } from '../db/client.js';
 import { perConnection, withLimit } from '../db/fast.js';
-import { isProcessGone, PROCESS_ID } from '../process-identity.js';
+import { PROCESS_ID } from '../process-identity.js';
 import type { OutboxItem } from './outbox.js';
 import { LOCK_MS, MAIL_ITEMS } from './limits.js';
 
@@ -82,27 +82,3 @@ export const outboxStatements = perConnection((db: Db) => {
 export function claimItem(db: Db, id: number, now: number, owner: string = PROCESS_ID): boolean {
   return outboxStatements(db).claim.run(now + LOCK_MS, owner, id, now).changes === 1;
 }
-
-export interface ReleasedClaims {
-  /** Items whose claim was taken back. */
-  items: number;
-  /** The dead processes that held them. */
-  holders: string[];
-}
-
-/**
- * Frees the claims of processes that are certainly gone (crashed mid-drain on this host), so
- * their items are performed now instead of when the lock expires. Attempts already counted
- * stay counted: an item that crashes the process every time still gives up after MAX_ATTEMPTS.
- */
-export function releaseDeadClaims(db: Db, now: number, self: string = PROCESS_ID): ReleasedClaims {
-  const s = outboxStatements(db);
-  const result: ReleasedClaims = { items: 0, holders: [] };
-  for (const { locked_by: holder } of s.holders.all(now)) {
-    if (!isProcessGone(holder, self)) continue;
-    result.items += s.release.run(holder).changes;
-    result.holders.push(holder);
-  }
-  return result;
-}
-
