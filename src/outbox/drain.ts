@@ -15,6 +15,7 @@
  * `SLICE_MS` has passed since the last pause, the drain yields (setImmediate) so requests are
  * served, and it stops between waves when its `signal` is aborted (shutdown).
  */
+import type { Store } from '../db/store/index.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import { outboxQueue } from './dialect.js';
@@ -49,6 +50,8 @@ export interface DrainResult {
 
 /** Items this process is performing now, by id, per database: another drain of the process waits for them. */
 const performing = new WeakMap<object, Map<number, Flight>>();
+/** The database behind a store (queue.key): stores over one SQLite connection share its items in flight. */
+const keys = new WeakMap<Store, object>();
 /** Rounds of `limit` items a drain performs at most before it returns (the caller drains again). */
 const ROUNDS = 20;
 /**
@@ -95,7 +98,8 @@ export async function drainOutbox(
   };
   const busyTargets = (): string => JSON.stringify(lanes?.busyTargets() ?? []);
 
-  const key = await store.query((q) => Promise.resolve(queue.key(q)));
+  let key = keys.get(store);
+  if (!key) keys.set(store, (key = await store.query((q) => Promise.resolve(queue.key(q)))));
   let flights = performing.get(key);
   if (!flights) performing.set(key, (flights = new Map()));
   const inFlight = flights;
