@@ -134,7 +134,6 @@ export async function drainOutbox(
     inLanes,
     lookLanes,
     busyTargets,
-    caseInFlight: false,
     inFlight,
     lanes,
     result: { done: 0, failed: 0 },

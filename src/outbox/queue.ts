@@ -39,7 +39,7 @@ export interface Look {
 }
 
 /** A wave's claim: the drain's state the dialect reads and updates. */
-export interface WaveContext extends Look {
+export interface WaveContext extends Omit<Look, 'caseInFlight'> {
   services: Services;
   handlers: ReadonlyMap<string, OutboxHandler>;
   owner: string;

@@ -142,7 +142,7 @@ describe('the outbox on PostgreSQL', () => {
     const [one, two] = [worker(), worker()];
     const context = (services: Services, owner: string, limit: number): WaveContext => ({
       services, handlers, now: h.clock.now(), owner, limit, caseId: undefined, inLanes: '[]', lookLanes: () => false, busyTargets: () => '[]',
-      caseInFlight: false, inFlight: new Map(), lanes: undefined, result: { done: 0, failed: 0 }, track: () => undefined, toLanes: [],
+      inFlight: new Map(), lanes: undefined, result: { done: 0, failed: 0 }, track: () => undefined, toLanes: [],
     });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
