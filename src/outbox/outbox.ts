@@ -1,12 +1,12 @@
 /**
  * The outbox: work a committed change must cause, performed after commit by whoever
  * drains it (the command that wrote it, the background worker, the cron sweep, or the
- * next start-up). Each item is claimed with a conditional update, so two workers never
- * perform it at once; a handler that changes the database marks the item done in the
+ * next start-up). Each item is claimed with a lease (queue.ts: a conditional update on
+ * SQLite, FOR UPDATE SKIP LOCKED on PostgreSQL), so two workers never perform it at once; a handler that changes the database marks the item done in the
  * same transaction, so its effect happens exactly once.
  *
  * A claim carries the claiming process's identity (`locked_by`): a process that crashed
- * mid-drain leaves its claims locked for `LOCK_MS`, and `releaseDeadClaims` (run at start-up)
+ * mid-drain leaves its claims locked for `LOCK_MS`, and `releaseDeadClaims` (dead-claims.ts, at start-up)
  * frees those of a process that is certainly gone, so the work resumes at once.
  *
  * Draining never holds the event loop for long: see drain.ts.
