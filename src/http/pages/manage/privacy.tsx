@@ -71,7 +71,7 @@ export function privacyPages(): Hono<PageEnv> {
     return redirectTo(c, `${CUSTOMERS}/${id}?done=erased`);
   });
 
-  app.get(AUDIT_PATH, (c) => {
+  app.get(AUDIT_PATH, async (c) => {
     managerOf(c);
     const { filters, error } = auditFilters(c);
     const cursorText = c.req.query('cursor') ?? '';
@@ -80,7 +80,7 @@ export function privacyPages(): Hono<PageEnv> {
     const to = dateStart(filters.to);
     const page = error
       ? { items: [], nextCursor: null }
-      : listAudit(c.get('services').db, {
+      : await listAudit(c.get('services').store, {
           limit: PAGE_SIZE,
           ...(filters.actor ? { actor: filters.actor } : {}),
           ...(filters.entity ? { entity: filters.entity as AuditEntity } : {}),
