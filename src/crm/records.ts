@@ -25,6 +25,13 @@ export async function crmRecordIn(q: Handle, email: string): Promise<CrmFact | n
   return row?.data ? (row.data as unknown as CrmFact) : null;
 }
 
+/** `saveCrmRecord` on the storage port: an upsert through the builder, the same on both dialects. */
+export async function saveCrmRecordIn(q: Handle, email: string, data: CrmFact | null, at: number): Promise<void> {
+  const records = q.tables.crmRecords;
+  const row = { email: email.trim().toLowerCase(), data: data as Record<string, unknown> | null, fetchedAt: at };
+  await q.db.insert(records).values(row).onConflictDoUpdate({ target: records.email, set: { data: row.data, fetchedAt: row.fetchedAt } });
+}
+
 /** Stores what the CRM answered (null: it does not know the address). */
 export function saveCrmRecord(db: Db, email: string, data: CrmFact | null, at: number): void {
   statement<[string, string | null, number]>(

@@ -8,6 +8,7 @@
  */
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmClient } from '../../src/crm/lookup.js';
 import { postImMessage } from '../../src/im/post-message.js';
 import { readGauges } from '../../src/metrics/scrape.js';
 import type { OutboxItem } from '../../src/outbox/outbox.js';
@@ -222,6 +223,21 @@ describe('on PostgreSQL', () => {
       expect.objectContaining({ channel: 'teams', skipped: expect.stringContaining('no teams incoming-webhook URL') as string }),
     ]);
     expect(await pendingItems('im.post')).toEqual([]);
+  });
+
+  it('the CRM lookup on the store: what the CRM answered kept, and read back when the CRM is down', async () => {
+    receiver.respond((req) => (req.path.includes('gone') ? { status: 503 } : { status: 200, body: { plan: 'Pro', mrr: 99, accountOwner: 'Ola', churned: false } }));
+    try {
+      const crm = new CrmClient({ url: `${receiver.url}/lookup?email={email}`, timeoutMs: 1000, ttlMs: 60_000, failureThreshold: 5, openMs: 60_000 }, hist.h.clock, hist.h.services.logger);
+      expect(await crm.lookup(hist.h.services.store, 'Erin@Acme.example')).toEqual({ value: { plan: 'Pro', mrr: 99, accountOwner: 'Ola', churned: false }, source: 'crm' });
+      const [row] = await hist.h.services.store.query((q) => q.db.select().from(q.tables.crmRecords).where(eq(q.tables.crmRecords.email, 'erin@acme.example')));
+      expect(row).toMatchObject({ data: { plan: 'Pro', mrr: 99 } });
+      const down = new CrmClient({ url: `${receiver.url}/gone?email={email}`, timeoutMs: 1000, ttlMs: 60_000, failureThreshold: 5, openMs: 60_000 }, hist.h.clock, hist.h.services.logger);
+      expect(await down.lookup(hist.h.services.store, 'erin@acme.example')).toMatchObject({ value: { plan: 'Pro' }, source: 'stored' });
+      expect(sqliteCount('crm_records')).toBe(0);
+    } finally {
+      receiver.respond(() => ({ status: 200 }));
+    }
   });
 
   it('metrics: the database gauges count PostgreSQL’s outbox', async () => {
