@@ -9,7 +9,7 @@
  * token hash, every line's text: src/privacy/erase-chats.ts); and the subjects and reasons
  * quoted in stored SLA reports.
  */
-import { and, count as rowCount, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
+import { and, count as rowCount, eq, inArray, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import type { RoutingRecord } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
@@ -32,7 +32,7 @@ export interface CaseErasure {
 }
 
 /** Empties the payloads of the webhook deliveries `where` picks; pending ones fail instead of sending. */
-export async function eraseWebhookPayloads(q: Handle, where: ReturnType<ReturnType<typeof privacySql>['deliveriesAboutCustomer']>): Promise<number> {
+export async function eraseWebhookPayloads(q: Handle, where: SQL): Promise<number> {
   const deliveries = q.tables.webhookDeliveries;
   const rows = await q.db
     .update(deliveries)
