@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { openForCli, readCommandLine, runCli } from '../src/cli.js';
 import type { ReportSummary } from '../src/reports/build-report.js';
@@ -40,7 +41,7 @@ runCli(async () => {
     const to = instant('to', args.get('to'), zone, now);
     const from = instant('from', args.get('from'), zone, to - 86_400_000);
     const hours = args.get('at-risk-hours');
-    const report = createReport(cli.services, {
+    const report = await createReport(cli.services, {
       from,
       to,
       trigger: 'manual',
@@ -49,16 +50,16 @@ runCli(async () => {
       ...(typeof hours === 'string' ? { atRiskHours: Number(hours) } : {}),
     });
     if (report.deliveryState === 'pending') await drainOutboxFully(cli.services);
-    const stored = cli.services.db.$client
-      .prepare('SELECT delivery_state AS state, delivery_error AS error FROM sla_reports WHERE id = ?')
-      .get(report.id) as { state: string; error: string | null };
+    const [stored] = await cli.services.store.query(({ db, tables: { slaReports } }) =>
+      db.select({ state: slaReports.deliveryState, error: slaReports.deliveryError }).from(slaReports).where(eq(slaReports.id, report.id)).limit(1),
+    );
     const t = (report.summary as unknown as ReportSummary).totals;
     process.stdout.write(
       [
         `Report ${report.id}: ${new Date(from).toISOString()} → ${new Date(to).toISOString()}`,
         `  breaches ${t.breaches}, warnings ${t.warnings}, escalations ${t.escalations}, at risk ${t.atRisk}`,
         `  attainment ${t.attainment === null ? '–' : `${t.attainment} %`} (${t.met} met, ${t.missed} missed)`,
-        `  email: ${stored.state}${stored.error ? ` (${stored.error})` : ''}`,
+        `  email: ${stored!.state}${stored!.error ? ` (${stored!.error})` : ''}`,
       ].join('\n') + '\n',
     );
     const out = args.get('out');

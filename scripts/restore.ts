@@ -3,6 +3,7 @@
  * database (DATABASE_PATH) and its files into ATTACHMENTS_DIR. Stop the server first: a
  * database in use is refused (docs/deploying.md "Backups").
  */
+import { refuseOnPostgres } from '../src/backup/backup.js';
 import { restoreDatabase } from '../src/backup/restore.js';
 import { readCommandLine, runCli, UsageError } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
@@ -11,6 +12,7 @@ runCli(() => {
   const usage = 'Usage: npm run restore -- <file>   put a backup made by npm run backup in place of DATABASE_PATH (stop the server first)';
   const [source] = readCommandLine(process.argv.slice(2), { usage, options: {}, positional: 1 }).args;
   if (!source) throw new UsageError('Name the backup file to restore.', usage);
+  refuseOnPostgres('restore', process.env.DATABASE_URL);
   const config = loadConfig();
   const result = restoreDatabase(source, config.databasePath, { attachmentsDir: config.attachments.dir });
   process.stdout.write(`Restored ${result.file} from ${source} (${result.cases} cases)\n`);

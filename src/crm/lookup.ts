@@ -10,11 +10,16 @@
  *   closes the circuit, failure opens it again;
  * - whatever the CRM said last is kept in `crm_records`, so when a lookup fails or is
  *   skipped the fact is the last known record (rules and the case page read it there).
+ *
+ * The records are read and written on better-sqlite3 (`Db`, intake today) or on the storage
+ * port (`Store`: each statement by itself, outside any transaction — the lookup waits on the
+ * network, so it never runs inside one).
  */
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
+import type { Store } from '../db/store/index.js';
 import type { Logger } from '../logger.js';
-import { saveCrmRecord, storedCrmRecord, type CrmFact } from './records.js';
+import { crmRecordIn, saveCrmRecord, saveCrmRecordIn, storedCrmRecord, type CrmFact } from './records.js';
 
 export interface CrmSettings {
   url: string;
@@ -77,13 +82,15 @@ export class CrmClient {
   }
 
   /** What the CRM says about `email` now, from the cache, or null when it does not know them or cannot be asked. */
-  async lookup(db: Db, email: string): Promise<{ value: CrmFact | null; source: 'cache' | 'crm' | 'stored' }> {
+  async lookup(db: Db | Store, email: string): Promise<{ value: CrmFact | null; source: 'cache' | 'crm' | 'stored' }> {
+    const stored = (key: string) => ('write' in db ? db.query((q) => crmRecordIn(q, key)) : Promise.resolve(storedCrmRecord(db, key)));
+    const save = (key: string, value: CrmFact | null, at: number) => ('write' in db ? db.query((q) => saveCrmRecordIn(q, key, value, at)) : Promise.resolve(saveCrmRecord(db, key, value, at)));
     const key = email.trim().toLowerCase();
     const now = this.#clock.now();
     const cached = this.#cache.get(key);
     if (cached && cached.until > now) return { value: cached.value, source: 'cache' };
     const state = this.state;
-    if (state === 'open' || (state === 'half-open' && this.#trial)) return { value: storedCrmRecord(db, key), source: 'stored' };
+    if (state === 'open' || (state === 'half-open' && this.#trial)) return { value: await stored(key), source: 'stored' };
     this.#trial = state === 'half-open';
     try {
       const res = await fetch(this.#url(key), { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(this.settings.timeoutMs) });
@@ -102,7 +109,7 @@ export class CrmClient {
       this.#trial = false;
       this.#cache.set(key, { value, until: this.#clock.now() + this.settings.ttlMs });
       try {
-        saveCrmRecord(db, key, value, this.#clock.now());
+        await save(key, value, this.#clock.now());
       } catch (error) {
         this.#logger.warn('CRM record not stored', { error: error instanceof Error ? error.message : String(error) });
       }
@@ -111,7 +118,7 @@ export class CrmClient {
       const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.settings.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
       this.#failed(key, why);
       this.#trial = false;
-      return { value: storedCrmRecord(db, key), source: 'stored' };
+      return { value: await stored(key), source: 'stored' };
     }
   }
 }

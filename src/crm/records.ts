@@ -1,6 +1,8 @@
 /** What the CRM last answered about an address (`crm_records`): read by the `customer.crm` fact, webhooks and the case page. */
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
 
 /** The `customer.crm` fact: what CRM_LOOKUP_URL returned (fields it did not return are null). */
 export interface CrmFact {
@@ -14,6 +16,20 @@ export interface CrmFact {
 export function storedCrmRecord(db: Db, email: string): CrmFact | null {
   const row = statement<[string], { data: string | null }>(db, 'SELECT data FROM crm_records WHERE email = ?').get(email.trim().toLowerCase());
   return row?.data ? (JSON.parse(row.data) as CrmFact) : null;
+}
+
+/** `storedCrmRecord` on the storage port (webhook payloads). */
+export async function crmRecordIn(q: Handle, email: string): Promise<CrmFact | null> {
+  const records = q.tables.crmRecords;
+  const [row] = await q.db.select({ data: records.data }).from(records).where(eq(records.email, email.trim().toLowerCase())).limit(1);
+  return row?.data ? (row.data as unknown as CrmFact) : null;
+}
+
+/** `saveCrmRecord` on the storage port: an upsert through the builder, the same on both dialects. */
+export async function saveCrmRecordIn(q: Handle, email: string, data: CrmFact | null, at: number): Promise<void> {
+  const records = q.tables.crmRecords;
+  const row = { email: email.trim().toLowerCase(), data: data as Record<string, unknown> | null, fetchedAt: at };
+  await q.db.insert(records).values(row).onConflictDoUpdate({ target: records.email, set: { data: row.data, fetchedAt: row.fetchedAt } });
 }
 
 /** Stores what the CRM answered (null: it does not know the address). */

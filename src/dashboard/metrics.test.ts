@@ -120,7 +120,7 @@ describe('first-response time over cases whose first public staff reply fell in 
 });
 
 describe('SLA attainment per metric and per policy (the scheduled report’s definition)', () => {
-  it('met = first fulfilment without a breach, missed = a breach, both in the period', () => {
+  it('met = first fulfilment without a breach, missed = a breach, both in the period', async () => {
     const { A, B, C, D, E } = hist.ids;
     const m = attainment(hist.h.services, q());
     expect(m.total).toMatchObject({ met: 6, missed: 3, attainment: 66.7, metCaseIds: [A, A, B, C, B, E], missedCaseIds: [C, C, D] });
@@ -133,7 +133,7 @@ describe('SLA attainment per metric and per policy (the scheduled report’s def
       { key: 'standard', met: 5, missed: 1, a: 83.3 },
     ]);
     // The same numbers as the scheduled report for the same period.
-    const report = buildReport(hist.h.services, { from: week.from, to: week.to });
+    const report = await buildReport(hist.h.services, { from: week.from, to: week.to });
     expect(report.attainment.byPolicy.map((r) => [r.key, r.met, r.missed, r.attainment])).toEqual(m.byPolicy.map((g) => [g.key, g.met, g.missed, g.attainment]));
     expect(report.totals).toMatchObject({ met: 6, missed: 3, attainment: 66.7 });
   });

@@ -9,13 +9,13 @@
  * case's posts one after the other; a command never waits for one, nor does mail.
  */
 import { eq } from 'drizzle-orm';
-import { transaction } from '../db/client.js';
-import { rowById, statement } from '../db/fast.js';
-import { cases, customers, queues } from '../db/schema/index.js';
+import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
 import { caseRef } from '../cases/case-ref.js';
 import { guardedPost } from '../net/guarded-post.js';
+import { markItemDone } from '../outbox/dialect.js';
 import type { LaneContext, OutboxLane } from '../outbox/lanes.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import { templateSpec } from '../notifications/template-catalog.js';
 import type { Services } from '../services.js';
 import { slackMessage, teamsMessage, type ChatCase } from './messages.js';
@@ -30,57 +30,68 @@ export interface ImPostPayload {
   source?: string;
 }
 
-function record(services: Services, item: OutboxItem, data: Record<string, unknown>): void {
-  statement(services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
-    item.caseId,
-    'notification.sent',
-    services.clock.now(),
-    'system',
-    null,
-    JSON.stringify(data),
-  );
+/** The timeline records what happened (`notification.sent` with the channel) and the item is done, in one write. */
+function finish(services: Services, item: OutboxItem, data: Record<string, unknown>): Promise<void> {
+  return services.store.write(async (q) => {
+    const now = services.clock.now();
+    await q.db.insert(q.tables.caseEvents).values({ caseId: item.caseId!, type: 'notification.sent', at: now, actorType: 'system', actorId: null, data });
+    await markItemDone(q, item.id, now);
+  });
 }
 
+type QueueUrls = { slackWebhookUrl: string | null; teamsWebhookUrl: string | null } | undefined;
+
 /** The URL a post goes to: the rule's, else the case queue's; null when there is none. */
-function urlOf(services: Services, item: OutboxItem, queueId: string): string | null {
+function urlOf(item: OutboxItem, queue: QueueUrls): string | null {
   const p = item.payload as unknown as ImPostPayload;
   if (p.url) return p.url;
+  return (p.to === 'slack' ? queue?.slackWebhookUrl : queue?.teamsWebhookUrl) ?? null;
+}
+
+/**
+ * The lane's target of an item (its URL), read synchronously on better-sqlite3 while the drain
+ * picks items (src/outbox/lanes.ts: the outbox lane's to move onto the port).
+ */
+function laneUrlOf(services: Services, item: OutboxItem): string | null {
+  const queueId = item.caseId === null ? undefined : statement<[number], { queue_id: string }>(services.db, 'SELECT queue_id FROM cases WHERE id = ?').get(item.caseId)?.queue_id;
+  if (queueId === undefined) return null;
   const queue = statement<[string], { slack_webhook_url: string | null; teams_webhook_url: string | null }>(services.db, 'SELECT slack_webhook_url, teams_webhook_url FROM queues WHERE id = ?').get(queueId);
-  return (p.to === 'slack' ? queue?.slack_webhook_url : queue?.teams_webhook_url) ?? null;
+  return urlOf(item, queue && { slackWebhookUrl: queue.slack_webhook_url, teamsWebhookUrl: queue.teams_webhook_url });
 }
 
 export const IM_LANE: OutboxLane = {
   name: 'im',
   concurrency: 4,
   perTarget: 2,
-  target: (services, item) => {
-    const queueId = item.caseId === null ? undefined : statement<[number], { queue_id: string }>(services.db, 'SELECT queue_id FROM cases WHERE id = ?').get(item.caseId)?.queue_id;
-    return (queueId === undefined ? null : urlOf(services, item, queueId)) ?? 'none';
-  },
+  target: (services, item) => laneUrlOf(services, item) ?? 'none',
 };
 
+/** What a post needs, read in one statement group: the case, its queue and its customer. */
+async function readPost(q: Handle, caseId: number) {
+  const { cases, customers, queues } = q.tables;
+  const [c] = await q.db.select().from(cases).where(eq(cases.id, caseId)).limit(1);
+  if (!c) return undefined;
+  const [queue] = await q.db.select().from(queues).where(eq(queues.id, c.queueId)).limit(1);
+  const [customer] = await q.db.select().from(customers).where(eq(customers.id, c.customerId)).limit(1);
+  return { c, queue, customer };
+}
+
 export async function postImMessage(services: Services, item: OutboxItem, context?: LaneContext): Promise<void> {
-  const { db } = services;
   const p = item.payload as unknown as ImPostPayload;
-  const c = item.caseId === null ? undefined : rowById(db, cases, item.caseId);
-  if (!c) {
-    markDone(db, item.id, services.clock.now());
+  const caseId = item.caseId;
+  const found = caseId === null ? undefined : await services.store.query((q) => readPost(q, caseId));
+  if (!found) {
+    await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
     return;
   }
-  const queue = db.select().from(queues).where(eq(queues.id, c.queueId)).get();
-  const url = urlOf(services, item, c.queueId);
+  const { c, queue, customer } = found;
+  const url = urlOf(item, queue);
   const base = { channel: p.to, template: p.template ?? null, ...(p.source ? { source: p.source } : {}) };
-  const finish = (data: Record<string, unknown>) =>
-    transaction(db, () => {
-      record(services, item, { ...base, ...data });
-      markDone(db, item.id, services.clock.now());
-    });
   if (!url) {
-    finish({ skipped: `no ${p.to} incoming-webhook URL on the rule or on queue ${c.queueId}` });
+    await finish(services, item, { ...base, skipped: `no ${p.to} incoming-webhook URL on the rule or on queue ${c.queueId}` });
     return;
   }
   const workflow = services.definitions.workflow(c.workflow, c.workflowVersion).definition;
-  const customer = rowById(db, customers, c.customerId);
   const chat: ChatCase = {
     ref: caseRef(c.id),
     subject: c.subject,
@@ -94,12 +105,12 @@ export async function postImMessage(services: Services, item: OutboxItem, contex
   const body = JSON.stringify(p.to === 'slack' ? slackMessage(headline, chat) : teamsMessage(headline, chat));
   const result = await guardedPost(url, body, { allowPrivate: services.integrations.allowPrivateTargets, timeoutMs: services.integrations.timeoutMs, ...(context ? { signal: context.signal } : {}) });
   if (result.ok) {
-    finish({ status: result.status, durationMs: result.durationMs });
+    await finish(services, item, { ...base, status: result.status, durationMs: result.durationMs });
     return;
   }
   const retryable = result.status === null ? !result.error?.startsWith('refused') && !result.error?.startsWith('must') && !result.error?.startsWith('not a URL') : result.status >= 500 || result.status === 429;
   if (retryable) throw new Error(`${p.to} post failed: ${result.error}`);
-  finish({ failed: result.error, status: result.status });
+  await finish(services, item, { ...base, failed: result.error, status: result.status });
 }
 
 postImMessage.lane = IM_LANE;

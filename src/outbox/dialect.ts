@@ -1,6 +1,7 @@
 /**
- * The outbox's one branch on the dialect (queue.ts): SQLite's queue or PostgreSQL's. Also the
- * done mark for handlers converted to the storage port.
+ * The outbox's one branch on the dialect (queue.ts): SQLite's queue or PostgreSQL's. Also what
+ * handlers converted to the storage port do in their own `store.write`: mark their item done,
+ * queue a follow-up item that is not about a case.
  */
 import type { Dialect, Handle } from '../db/store/index.js';
 import { pgQueue } from './pg.js';
@@ -18,4 +19,9 @@ export function outboxQueue(dialect: Dialect): OutboxQueue {
  */
 export function markItemDone(q: Handle, id: number, now: number): Promise<boolean> {
   return outboxQueue(q.dialect).markDone(q, id, now);
+}
+
+/** Queues an item not about a case (`case_id` NULL), due at `at`, in `q`'s transaction. */
+export async function enqueueIn(q: Handle, type: string, payload: Record<string, unknown>, now: number, at: number = now): Promise<void> {
+  await q.db.insert(q.tables.outbox).values({ type, caseId: null, payload, createdAt: now, availableAt: at });
 }

@@ -9,22 +9,21 @@
  * token hash, every line's text: src/privacy/erase-chats.ts); and the subjects and reasons
  * quoted in stored SLA reports.
  */
+import { and, count as rowCount, eq, inArray, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import type { Db } from '../db/client.js';
+import type { RoutingRecord } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
+import { privacySql } from './dialect.js';
 import { eraseChatSessions } from './erase-chats.js';
 import { ERASED, eraseStrings, redactEventData, textForms } from './redact.js';
 
 export type ErasureSummary = Record<string, number>;
 
 /** Outbox items that carry no one's words: left as they are (a resolved case still auto-closes). */
-const IMPERSONAL_OUTBOX = new Set(['workflow.timer', 'report.deliver']);
+const IMPERSONAL_OUTBOX = ['workflow.timer', 'report.deliver'];
 
-const TYPES = MESSAGE_TYPES.map((t) => `'${t}'`).join(', ');
-
-function ids(list: readonly number[]): string {
-  return list.map((n) => String(Math.trunc(n))).join(',');
-}
+const MESSAGES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
 
 export interface CaseErasure {
   summary: ErasureSummary;
@@ -33,100 +32,104 @@ export interface CaseErasure {
 }
 
 /** Empties the payloads of the webhook deliveries `where` picks; pending ones fail instead of sending. */
-export function eraseWebhookPayloads(db: Db, where: string, ...params: unknown[]): number {
-  return db.$client
-    .prepare(
-      `UPDATE webhook_deliveries SET payload = '{"erased":true}', next_attempt_at = NULL,
-         status = CASE WHEN status IN ('pending', 'retrying') THEN 'failed' ELSE status END
-       WHERE ${where}`,
-    )
-    .run(...params).changes;
+export async function eraseWebhookPayloads(q: Handle, where: SQL): Promise<number> {
+  const deliveries = q.tables.webhookDeliveries;
+  const rows = await q.db
+    .update(deliveries)
+    .set({ payload: '{"erased":true}', nextAttemptAt: null, status: sql`CASE WHEN ${deliveries.status} IN ('pending', 'retrying') THEN 'failed' ELSE ${deliveries.status} END` })
+    .where(where)
+    .returning({ id: deliveries.id });
+  return rows.length;
 }
 
-export function eraseCaseContent(db: Db, caseIds: readonly number[], now: number): CaseErasure {
-  const sql = db.$client;
+/**
+ * Erases the cases' content in `q`'s transaction (an `erasures` row must be open for them:
+ * the timeline's trigger refuses the redaction otherwise).
+ */
+export async function eraseCaseContent(q: Handle, caseIds: readonly number[], now: number): Promise<CaseErasure> {
+  const t = q.tables;
+  const dialect = privacySql(q);
   const summary: ErasureSummary = {};
   const count = (key: string, n: number) => (summary[key] = (summary[key] ?? 0) + n);
   if (caseIds.length === 0) return { summary, files: [] };
-  const list = ids(caseIds);
+  const ids = caseIds.map((n) => Math.trunc(n));
+  const list = ids.join(',');
+
+  // The timeline, read once: texts quoted elsewhere (stored reports: escalation reasons) and the messages' search documents.
+  const events = await q.db.select({ id: t.caseEvents.id, caseId: t.caseEvents.caseId, type: t.caseEvents.type, data: t.caseEvents.data }).from(t.caseEvents).where(inArray(t.caseEvents.caseId, ids)).orderBy(t.caseEvents.id);
 
   // Texts quoted elsewhere (stored reports): subjects and escalation reasons, read before they go.
   const quoted = new Set<string>();
-  for (const r of sql.prepare(`SELECT subject FROM cases WHERE id IN (${list})`).all() as { subject: string }[]) if (r.subject.trim().length >= 3) quoted.add(r.subject);
-  for (const r of sql.prepare(`SELECT json_extract(data, '$.reason') AS reason FROM case_events WHERE case_id IN (${list}) AND json_extract(data, '$.reason') IS NOT NULL`).all() as { reason: unknown }[]) {
-    if (typeof r.reason === 'string' && r.reason.trim().length >= 3) quoted.add(r.reason);
-  }
+  for (const r of await q.db.select({ subject: t.cases.subject }).from(t.cases).where(inArray(t.cases.id, ids))) if (r.subject.trim().length >= 3) quoted.add(r.subject);
+  for (const e of events) if (typeof e.data.reason === 'string' && e.data.reason.trim().length >= 3) quoted.add(e.data.reason);
 
-  // The search index forgets the message documents (a contentless index is told exactly what it indexed).
-  count(
-    'searchDocuments',
-    sql
-      .prepare(
-        `INSERT INTO search_fts(search_fts, rowid, body)
-         SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
-         FROM (SELECT case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position FROM case_events WHERE case_id IN (${list}))
-         WHERE type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
-      )
-      .run().changes,
-  );
+  // The search index forgets the message documents (each case's entries numbered from 1 in timeline order).
+  const position = new Map<number, number>();
+  let documents = 0;
+  for (const e of events) {
+    const at = (position.get(e.caseId) ?? 0) + 1;
+    position.set(e.caseId, at);
+    if (MESSAGES.has(e.type) && at <= MAX_POSITION) documents++;
+  }
+  await dialect.forgetMessageDocuments(q, list);
+  count('searchDocuments', documents);
 
   // The timeline: each entry's words erased, its type, time and actor kept.
-  const events = sql.prepare(`SELECT id, type, data FROM case_events WHERE case_id IN (${list}) ORDER BY id`).all() as { id: number; type: string; data: string }[];
-  const update = sql.prepare('UPDATE case_events SET data = ? WHERE id = ?');
-  for (const e of events) update.run(JSON.stringify(redactEventData(e.type, JSON.parse(e.data) as Record<string, unknown>)), e.id);
+  for (const e of events) await q.db.update(t.caseEvents).set({ data: redactEventData(e.type, e.data) }).where(eq(t.caseEvents.id, e.id));
   count('timelineEntries', events.length);
 
   // The cases (the index trigger replaces the case document with the erased text).
-  const cases = sql.prepare(`SELECT id, routing, solution FROM cases WHERE id IN (${list})`).all() as { id: number; routing: string | null; solution: string | null }[];
-  const updateCase = sql.prepare('UPDATE cases SET subject = ?, description = ?, solution = ?, routing = ? WHERE id = ?');
+  const cases = await q.db.select({ id: t.cases.id, routing: t.cases.routing, solution: t.cases.solution }).from(t.cases).where(inArray(t.cases.id, ids));
   for (const c of cases) {
-    const routing = c.routing === null ? null : (JSON.parse(c.routing) as { input?: Record<string, unknown> });
-    if (routing?.input) routing.input = { ...routing.input, customer: eraseStrings(routing.input.customer), ...(routing.input.event ? { event: eraseStrings(routing.input.event) } : {}) };
-    updateCase.run(ERASED, ERASED, c.solution === null ? null : ERASED, routing === null ? null : JSON.stringify(routing), c.id);
+    const routing: RoutingRecord | null = c.routing === null ? null : { ...c.routing };
+    if (routing?.input) {
+      const { input } = routing;
+      routing.input = { ...input, customer: eraseStrings(input.customer) as Record<string, unknown>, ...(input.event ? { event: eraseStrings(input.event) as Record<string, string> } : {}) };
+    }
+    await q.db.update(t.cases).set({ subject: ERASED, description: ERASED, solution: c.solution === null ? null : ERASED, routing }).where(eq(t.cases.id, c.id));
   }
   count('cases', cases.length);
 
   // Live chats: the visitor's name, e-mail and token hash, every line's text; ids, times and counts stay.
-  const chats = eraseChatSessions(db, `case_id IN (${list})`);
+  const chats = await eraseChatSessions(q, (sessions) => inArray(sessions.caseId, ids));
   count('chatSessions', chats.chatSessions);
   count('chatLines', chats.chatLines);
 
-  count('ratingComments', sql.prepare(`UPDATE case_ratings SET comment = '' WHERE case_id IN (${list}) AND comment <> ''`).run().changes);
+  const ratings = await q.db.update(t.caseRatings).set({ comment: '' }).where(and(inArray(t.caseRatings.caseId, ids), ne(t.caseRatings.comment, ''))).returning({ id: t.caseRatings.id });
+  count('ratingComments', ratings.length);
 
-  const files = sql.prepare(`SELECT DISTINCT sha256 FROM attachments WHERE case_id IN (${list})`).all() as { sha256: string }[];
-  count('attachments', sql.prepare(`DELETE FROM attachments WHERE case_id IN (${list})`).run().changes);
-  const used = sql.prepare<[string], { n: number }>('SELECT count(*) AS n FROM attachments WHERE sha256 = ?');
-  const orphaned = files.map((f) => f.sha256).filter((hash) => used.get(hash)!.n === 0);
+  const files = await q.db.selectDistinct({ sha256: t.attachments.sha256 }).from(t.attachments).where(inArray(t.attachments.caseId, ids));
+  count('attachments', (await q.db.delete(t.attachments).where(inArray(t.attachments.caseId, ids)).returning({ id: t.attachments.id })).length);
+  const orphaned: string[] = [];
+  for (const { sha256 } of files) {
+    const [used] = await q.db.select({ n: rowCount() }).from(t.attachments).where(eq(t.attachments.sha256, sha256));
+    if (used!.n === 0) orphaned.push(sha256);
+  }
   count('files', orphaned.length);
 
-  count('inboundMail', sql.prepare(`UPDATE inbound_mail SET message_id = 'erased:' || id, from_address = NULL, subject = NULL, reason = NULL WHERE case_id IN (${list})`).run().changes);
-  count('messageIds', sql.prepare(`DELETE FROM email_messages WHERE case_id IN (${list})`).run().changes);
-  count('emailContacts', sql.prepare(`DELETE FROM case_email_contacts WHERE case_id IN (${list})`).run().changes);
+  const mail = t.inboundMail;
+  count('inboundMail', (await q.db.update(mail).set({ messageId: sql`'erased:' || ${mail.id}`, fromAddress: null, subject: null, reason: null }).where(inArray(mail.caseId, ids)).returning({ id: mail.id })).length);
+  count('messageIds', (await q.db.delete(t.emailMessages).where(inArray(t.emailMessages.caseId, ids)).returning({ caseId: t.emailMessages.caseId })).length);
+  count('emailContacts', (await q.db.delete(t.caseEmailContacts).where(inArray(t.caseEmailContacts.caseId, ids)).returning({ caseId: t.caseEmailContacts.caseId })).length);
   // The keys themselves are the client's words too: the entries go (a retry after this creates anew).
-  count('idempotencyKeys', sql.prepare(`DELETE FROM idempotency_keys WHERE case_id IN (${list})`).run().changes);
+  count('idempotencyKeys', (await q.db.delete(t.idempotencyKeys).where(inArray(t.idempotencyKeys.caseId, ids)).returning({ key: t.idempotencyKeys.key })).length);
 
   // Outbox: payloads emptied; work still pending about these cases (mail to the customer, rules on their words) is cancelled.
-  const impersonal = [...IMPERSONAL_OUTBOX].map((t) => `'${t}'`).join(', ');
-  count(
-    'outboxItems',
-    sql
-      .prepare(
-        `UPDATE outbox SET payload = '{"erased":true}', last_error = NULL,
-           done_at = CASE WHEN done_at IS NULL AND failed_at IS NULL THEN ? ELSE done_at END,
-           locked_until = NULL, locked_by = NULL
-         WHERE case_id IN (${list}) AND type NOT IN (${impersonal})`,
-      )
-      .run(now).changes,
-  );
+  const outbox = t.outbox;
+  const items = await q.db
+    .update(outbox)
+    .set({ payload: { erased: true }, lastError: null, doneAt: sql`CASE WHEN ${outbox.doneAt} IS NULL AND ${outbox.failedAt} IS NULL THEN ${now} ELSE ${outbox.doneAt} END`, lockedUntil: null, lockedBy: null })
+    .where(and(inArray(outbox.caseId, ids), notInArray(outbox.type, IMPERSONAL_OUTBOX)))
+    .returning({ id: outbox.id });
+  count('outboxItems', items.length);
 
   // Webhook deliveries carry the staff view of a case (subject, description, the customer): their
   // payloads go, the delivery log's times and outcomes stay; one not yet delivered is not sent.
-  count('webhookDeliveries', eraseWebhookPayloads(db, `json_extract(payload, '$.data.case.id') IN (${caseIds.map((id) => `'${caseRef(id)}'`).join(', ')})`));
+  count('webhookDeliveries', await eraseWebhookPayloads(q, dialect.deliveriesAboutCases(ids.map((id) => caseRef(id)))));
 
   // Stored SLA reports quote subjects and reasons: those quotes go, the numbers stay.
-  const replace = sql.prepare("UPDATE sla_reports SET html = replace(html, @t, '[erased]'), csv = replace(csv, @t, '[erased]'), summary = replace(summary, @t, '[erased]') WHERE instr(html, @t) > 0 OR instr(csv, @t) > 0 OR instr(summary, @t) > 0");
   let reports = 0;
-  for (const text of quoted) for (const form of textForms(text)) reports += replace.run({ t: form }).changes;
+  for (const text of quoted) for (const form of textForms(text)) reports += await dialect.eraseReportQuote(q, form);
   count('reportQuotes', reports);
 
   return { summary, files: orphaned };

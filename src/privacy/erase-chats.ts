@@ -6,26 +6,29 @@
  * allowed origins), states, the verified flag, sequence numbers, authors (visitor, agent,
  * system), staff names and every time stay: chat counts and SLA figures add up as before.
  */
-import type { Db } from '../db/client.js';
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import type { Handle, Tables } from '../db/store/index.js';
 import { ERASED } from './redact.js';
 
 /** The address an erased chat session keeps (the column is required; `.invalid` is never delivered). */
 export const ERASED_CHAT_EMAIL = 'erased@erased.invalid';
 
 /**
- * Erases the chat sessions `where` selects (an SQL condition on `chat_sessions`, with its
- * parameters) and their lines; returns how many sessions and lines.
+ * Erases the chat sessions `where` selects (a condition on `chat_sessions`, built from the
+ * handle's table) and their lines; returns how many sessions and lines.
  */
-export function eraseChatSessions(db: Db, where: string, ...params: unknown[]): { chatSessions: number; chatLines: number } {
-  const sql = db.$client;
-  const chatLines = sql
-    .prepare(
-      `UPDATE chat_messages SET body = @erased, author_name = CASE WHEN author = 'visitor' THEN @erased ELSE author_name END
-       WHERE session_id IN (SELECT id FROM chat_sessions WHERE ${where})`,
-    )
-    .run(...params, { erased: ERASED }).changes;
-  const chatSessions = sql
-    .prepare(`UPDATE chat_sessions SET name = @erased, email = @email, token_hash = 'erased:' || id WHERE ${where}`)
-    .run(...params, { erased: ERASED, email: ERASED_CHAT_EMAIL }).changes;
-  return { chatSessions, chatLines };
+export async function eraseChatSessions(q: Handle, where: (sessions: Tables['chatSessions']) => SQL | undefined): Promise<{ chatSessions: number; chatLines: number }> {
+  const { chatMessages: lines, chatSessions: sessions } = q.tables;
+  const condition = where(sessions);
+  const erasedLines = await q.db
+    .update(lines)
+    .set({ body: ERASED, authorName: sql`CASE WHEN ${lines.author} = 'visitor' THEN ${ERASED} ELSE ${lines.authorName} END` })
+    .where(inArray(lines.sessionId, q.db.select({ id: sessions.id }).from(sessions).where(condition)))
+    .returning({ id: lines.id });
+  const erasedSessions = await q.db
+    .update(sessions)
+    .set({ name: ERASED, email: ERASED_CHAT_EMAIL, tokenHash: sql`'erased:' || ${sessions.id}` })
+    .where(condition)
+    .returning({ id: sessions.id });
+  return { chatSessions: erasedSessions.length, chatLines: erasedLines.length };
 }

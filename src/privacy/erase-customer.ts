@@ -20,12 +20,13 @@
  * Rows, ids, states, times and flags stay: every dashboard number is the same afterwards.
  */
 import fs from 'node:fs';
-import { audit } from '../audit/record-audit.js';
-import { transaction, type Db } from '../db/client.js';
-import { erasures } from '../db/schema/index.js';
+import { and, eq, isNotNull, isNull, like, or, sql, type Column } from 'drizzle-orm';
+import { auditIn } from '../audit/record-audit.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { privacySql } from './dialect.js';
 import { eraseCaseContent, eraseWebhookPayloads, type ErasureSummary } from './erase-cases.js';
 import { eraseChatSessions } from './erase-chats.js';
 import { ERASED, eraseStrings } from './redact.js';
@@ -41,27 +42,21 @@ export const ERASED_NAME = 'Erased customer';
 export const erasedEmail = (id: number) => `erased-${id}@erased.invalid`;
 
 /**
- * Runs `fn` in a transaction with SQLite's secure_delete on: the bytes of what it deletes or
- * overwrites are zeroed, not left in free space. (The search index has FTS5's secure-delete on
- * for good, since the `privacy` migration: its deleted documents leave no entries behind.)
+ * Runs `fn` in one write on the storage port; on SQLite with secure_delete on, so the bytes of
+ * what it deletes or overwrites are zeroed, not left in free space (the search index has FTS5's
+ * secure-delete on for good, since the `privacy` migration). On PostgreSQL dead row versions
+ * stay until VACUUM (docs/privacy.md).
  */
-export function withSecureDelete<T>(db: Db, fn: () => T): T {
-  const sql = db.$client;
-  const before = sql.pragma('secure_delete', { simple: true }) as number;
-  sql.pragma('secure_delete = ON');
-  try {
-    return transaction(db, fn);
-  } finally {
-    sql.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);
-  }
+export function erasing<T>(services: Services, fn: (q: Handle) => Promise<T>): Promise<T> {
+  return services.store.write((q) => privacySql(q).withSecureDelete(q, () => fn(q)));
 }
 
 /**
  * After commit: the files nobody names any more are deleted (a crash before this leaves
- * files no row names; erasing again does not find them: docs/privacy.md), then the WAL is
- * emptied (best effort: a busy WAL is truncated by the checkpointer later).
+ * files no row names; erasing again does not find them: docs/privacy.md), then on SQLite the
+ * WAL is emptied (best effort: a busy WAL is truncated by the checkpointer later).
  */
-export function afterErasure(services: Services, files: readonly string[]): void {
+export async function afterErasure(services: Services, files: readonly string[]): Promise<void> {
   for (const hash of files) {
     try {
       fs.rmSync(services.attachments.store.pathOf(hash), { force: true });
@@ -70,72 +65,88 @@ export function afterErasure(services: Services, files: readonly string[]): void
     }
   }
   try {
-    services.db.$client.pragma('wal_checkpoint(TRUNCATE)');
+    await services.store.query((q) => privacySql(q).checkpoint(q));
   } catch (error) {
     services.logger.warn('erasure: the WAL could not be checkpointed now', { error });
   }
 }
 
-export function eraseCustomer(services: Services, customerId: number, actor: Actor): ErasureResult {
+const affected = (rows: readonly unknown[]) => rows.length;
+
+export async function eraseCustomer(services: Services, customerId: number, actor: Actor): Promise<ErasureResult> {
   if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins erase customers.');
-  const { db, clock } = services;
-  const now = clock.now();
-  const sql = db.$client;
-  const { result, files } = withSecureDelete(db, () => {
-    const customer = sql.prepare('SELECT id, email FROM customers WHERE id = ?').get(customerId) as { id: number; email: string } | undefined;
+  const now = services.clock.now();
+  const { result, files } = await erasing(services, async (q) => {
+    const t = q.tables;
+    const dialect = privacySql(q);
+    const [customer] = await q.db.select({ id: t.customers.id, email: t.customers.email }).from(t.customers).where(eq(t.customers.id, customerId)).limit(1);
     if (!customer) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`, { customerId });
-    const erasure = db
-      .insert(erasures)
+    const [erasure] = await q.db
+      .insert(t.erasures)
       .values({ customerId, caseId: null, reason: 'request', actorType: actor.type, actorId: actor.id, actorName: actor.name, startedAt: now })
-      .returning({ id: erasures.id })
-      .get();
-    const caseIds = (sql.prepare('SELECT id FROM cases WHERE customer_id = ? ORDER BY id').all(customerId) as { id: number }[]).map((r) => r.id);
-    const { summary, files } = eraseCaseContent(db, caseIds, now);
+      .returning({ id: t.erasures.id });
+    const caseIds = (await q.db.select({ id: t.cases.id }).from(t.cases).where(eq(t.cases.customerId, customerId)).orderBy(t.cases.id)).map((r) => r.id);
+    const { summary, files } = await eraseCaseContent(q, caseIds, now);
     const count = (key: string, n: number) => (summary[key] = (summary[key] ?? 0) + n);
 
     // The profile's history: its values and reasons go; who changed it and when stay.
-    const history = sql.prepare('SELECT id, changes, actor_type AS actorType FROM customer_changes WHERE customer_id = ?').all(customerId) as { id: number; changes: string; actorType: string }[];
-    const updateHistory = sql.prepare('UPDATE customer_changes SET changes = ?, reason = NULL, actor_name = CASE WHEN actor_type = ? THEN ? ELSE actor_name END WHERE id = ?');
-    for (const h of history) updateHistory.run(JSON.stringify(eraseStrings(JSON.parse(h.changes))), 'customer', ERASED_NAME, h.id);
+    const history = await q.db.select({ id: t.customerChanges.id, changes: t.customerChanges.changes, actorType: t.customerChanges.actorType, actorName: t.customerChanges.actorName }).from(t.customerChanges).where(eq(t.customerChanges.customerId, customerId));
+    for (const h of history) {
+      await q.db
+        .update(t.customerChanges)
+        .set({ changes: eraseStrings(h.changes) as typeof h.changes, reason: null, actorName: h.actorType === 'customer' ? ERASED_NAME : h.actorName })
+        .where(eq(t.customerChanges.id, h.id));
+    }
     count('profileChanges', history.length);
-    count('churnNotes', sql.prepare('UPDATE customer_churn_marks SET note = NULL WHERE customer_id = ? AND note IS NOT NULL').run(customerId).changes);
+    const marks = t.customerChurnMarks;
+    count('churnNotes', affected(await q.db.update(marks).set({ note: null }).where(and(eq(marks.customerId, customerId), isNotNull(marks.note))).returning({ id: marks.id })));
 
     // Chats started under their address that never became a case (the cases' chats went with the cases).
-    const chats = eraseChatSessions(db, 'case_id IS NULL AND email = lower(?)', customer.email);
+    const chats = await eraseChatSessions(q, (sessions) => and(isNull(sessions.caseId), eq(sessions.email, sql`lower(${customer.email})`)));
     count('chatSessions', chats.chatSessions);
     count('chatLines', chats.chatLines);
 
     // Integrations: webhook deliveries about the customer (e.g. customer.churned), the CRM's record of the address.
-    count('webhookDeliveries', eraseWebhookPayloads(db, "json_extract(payload, '$.data.customer.id') = ?", customerId));
-    count('crmRecords', sql.prepare('DELETE FROM crm_records WHERE email = ?').run(customer.email).changes);
+    count('webhookDeliveries', await eraseWebhookPayloads(q, dialect.deliveriesAboutCustomer(customerId)));
+    count('crmRecords', affected(await q.db.delete(t.crmRecords).where(eq(t.crmRecords.email, customer.email)).returning({ id: t.crmRecords.id })));
 
     // Ways in: sessions, links, sign-ups, throttling, tokens.
-    count('sessions', sql.prepare("DELETE FROM sessions WHERE principal_type = 'customer' AND principal_id = ?").run(customerId).changes);
-    count('accessLinks', sql.prepare("DELETE FROM password_tokens WHERE principal_type = 'customer' AND principal_id = ?").run(customerId).changes);
-    count('apiTokens', sql.prepare("UPDATE api_tokens SET name = ?, revoked_at = coalesce(revoked_at, ?) WHERE principal_type = 'customer' AND principal_id = ?").run(ERASED, now, customerId).changes);
-    count('idempotencyKeys', sql.prepare('DELETE FROM idempotency_keys WHERE principal = ?').run(`customer:${customerId}`).changes);
-    count('signUps', sql.prepare('DELETE FROM sign_ups WHERE email = ?').run(customer.email).changes);
-    count('signInAttempts', sql.prepare("DELETE FROM sign_in_attempts WHERE key = ? OR key LIKE '% ' || ?").run(`email:${customer.email}`, customer.email).changes);
-    count('inboundMail', sql.prepare("UPDATE inbound_mail SET message_id = 'erased:' || id, from_address = NULL, subject = NULL, reason = NULL WHERE lower(from_address) = ?").run(customer.email).changes);
+    const mine = (table: { principalType: Column; principalId: Column }) => and(eq(table.principalType, 'customer'), eq(table.principalId, customerId));
+    count('sessions', affected(await q.db.delete(t.sessions).where(mine(t.sessions)).returning({ id: t.sessions.idHash })));
+    count('accessLinks', affected(await q.db.delete(t.passwordTokens).where(mine(t.passwordTokens)).returning({ id: t.passwordTokens.tokenHash })));
+    count('apiTokens', affected(await q.db.update(t.apiTokens).set({ name: ERASED, revokedAt: sql`coalesce(${t.apiTokens.revokedAt}, ${now})` }).where(mine(t.apiTokens)).returning({ id: t.apiTokens.id })));
+    count('idempotencyKeys', affected(await q.db.delete(t.idempotencyKeys).where(eq(t.idempotencyKeys.principal, `customer:${customerId}`)).returning({ key: t.idempotencyKeys.key })));
+    count('signUps', affected(await q.db.delete(t.signUps).where(eq(t.signUps.email, customer.email)).returning({ id: t.signUps.tokenHash })));
+    const attempts = t.signInAttempts;
+    count('signInAttempts', affected(await q.db.delete(attempts).where(or(eq(attempts.key, `email:${customer.email}`), like(attempts.key, `% ${customer.email}`))).returning({ key: attempts.key })));
+    const mail = t.inboundMail;
+    count(
+      'inboundMail',
+      affected(await q.db.update(mail).set({ messageId: sql`'erased:' || ${mail.id}`, fromAddress: null, subject: null, reason: null }).where(eq(sql`lower(${mail.fromAddress})`, customer.email)).returning({ id: mail.id })),
+    );
+    const outbox = t.outbox;
     count(
       'outboxItems',
-      sql
-        .prepare(
-          `UPDATE outbox SET payload = '{"erased":true}', last_error = NULL, locked_until = NULL, locked_by = NULL,
-             done_at = CASE WHEN done_at IS NULL AND failed_at IS NULL THEN ? ELSE done_at END
-           WHERE instr(lower(payload), ?) > 0 OR instr(lower(coalesce(last_error, '')), ?) > 0`,
-        )
-        .run(now, customer.email, customer.email).changes,
+      affected(
+        await q.db
+          .update(outbox)
+          .set({ payload: { erased: true }, lastError: null, lockedUntil: null, lockedBy: null, doneAt: sql`CASE WHEN ${outbox.doneAt} IS NULL AND ${outbox.failedAt} IS NULL THEN ${now} ELSE ${outbox.doneAt} END` })
+          .where(dialect.outboxMentioning(customer.email))
+          .returning({ id: outbox.id }),
+      ),
     );
 
     // The profile itself (the search trigger swaps its document for the anonymous one).
-    sql.prepare('UPDATE customers SET email = ?, name = ?, organization = NULL, phone = NULL, time_zone = NULL, password_hash = NULL, updated_at = ? WHERE id = ?').run(erasedEmail(customerId), ERASED_NAME, now, customerId);
+    await q.db
+      .update(t.customers)
+      .set({ email: erasedEmail(customerId), name: ERASED_NAME, organization: null, phone: null, timeZone: null, passwordHash: null, updatedAt: now })
+      .where(eq(t.customers.id, customerId));
 
-    sql.prepare('UPDATE erasures SET completed_at = ?, summary = ? WHERE id = ?').run(now, JSON.stringify(summary), erasure.id);
-    audit(services, actor, 'customer', customerId, 'erased', null, { erasure: erasure.id, reason: 'request', cases: caseIds.length, summary });
-    return { result: { erasureId: erasure.id, customerId, cases: caseIds.length, summary }, files };
+    await q.db.update(t.erasures).set({ completedAt: now, summary }).where(eq(t.erasures.id, erasure!.id));
+    await auditIn(q, services.clock, actor, 'customer', customerId, 'erased', null, { erasure: erasure!.id, reason: 'request', cases: caseIds.length, summary });
+    return { result: { erasureId: erasure!.id, customerId, cases: caseIds.length, summary }, files };
   });
-  afterErasure(services, files);
+  await afterErasure(services, files);
   services.logger.info('privacy: customer erased', { customer: customerId, erasure: result.erasureId, cases: result.cases, by: actor.name });
   return result;
 }

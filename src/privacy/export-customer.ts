@@ -15,7 +15,8 @@
  * - the mail received from their address or on their cases (the channel log);
  * - how they get in: sessions, API tokens, one-time links (times and names, never secrets).
  */
-import type { Db } from '../db/client.js';
+import { and, asc, eq, inArray, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 
@@ -27,47 +28,72 @@ const MESSAGES = new Set(['customer.replied', 'staff.replied', 'staff.noted']);
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-function rows<T>(db: Db, sql: string, ...params: unknown[]): T[] {
-  return db.$client.prepare(sql).all(...params) as T[];
+/** Chat sessions `where` picks, with their site's name, as exported: the visitor as given, times, and every line (never the token or its hash). */
+async function exportChats(q: Handle, where: SQL | undefined) {
+  const { chatSessions: s, chatSites: site, chatMessages: m } = q.tables;
+  const sessions = await q.db
+    .select({ id: s.id, caseId: s.caseId, site: site.name, hostOrigin: s.hostOrigin, name: s.name, email: s.email, verified: s.verified, state: s.state, createdAt: s.createdAt, lastActivityAt: s.lastActivityAt, endedAt: s.endedAt, endedBy: s.endedBy, transcriptRequestedAt: s.transcriptRequestedAt })
+    .from(s)
+    .leftJoin(site, eq(site.id, s.siteId))
+    .where(where)
+    .orderBy(asc(s.id));
+  const out = [];
+  for (const chat of sessions) {
+    const lines = await q.db.select({ seq: m.seq, author: m.author, authorName: m.authorName, body: m.body, at: m.at }).from(m).where(eq(m.sessionId, chat.id)).orderBy(asc(m.seq));
+    out.push({
+      caseId: chat.caseId,
+      export: {
+        site: chat.site,
+        hostOrigin: chat.hostOrigin,
+        visitor: { name: chat.name, email: chat.email, verified: chat.verified },
+        state: chat.state,
+        startedAt: iso(chat.createdAt),
+        lastActivityAt: iso(chat.lastActivityAt),
+        endedAt: iso(chat.endedAt),
+        endedBy: chat.endedBy,
+        transcriptRequestedAt: iso(chat.transcriptRequestedAt),
+        lines: lines.map((l) => ({ seq: l.seq, at: iso(l.at), author: l.author, name: l.authorName, body: l.body })),
+      },
+    });
+  }
+  return out;
 }
 
-type ChatRow = { id: number; case_id: number | null; site: string | null; host_origin: string; name: string; email: string; verified: number; state: string; created_at: number; last_activity_at: number; ended_at: number | null; ended_by: string | null; transcript_requested_at: number | null };
-
-const CHAT_COLUMNS = 's.id, s.case_id, site.name AS site, s.host_origin, s.name, s.email, s.verified, s.state, s.created_at, s.last_activity_at, s.ended_at, s.ended_by, s.transcript_requested_at';
-
-/** Chat sessions as exported: the visitor as given, times, and every line (never the token or its hash). */
-function exportChats(db: Db, sessions: readonly ChatRow[]) {
-  const lines = db.$client.prepare<[number], { seq: number; author: string; author_name: string; body: string; at: number }>('SELECT seq, author, author_name, body, at FROM chat_messages WHERE session_id = ? ORDER BY seq');
-  return sessions.map((s) => ({
-    site: s.site,
-    hostOrigin: s.host_origin,
-    visitor: { name: s.name, email: s.email, verified: s.verified === 1 },
-    state: s.state,
-    startedAt: iso(s.created_at),
-    lastActivityAt: iso(s.last_activity_at),
-    endedAt: iso(s.ended_at),
-    endedBy: s.ended_by,
-    transcriptRequestedAt: iso(s.transcript_requested_at),
-    lines: lines.all(s.id).map((l) => ({ seq: l.seq, at: iso(l.at), author: l.author, name: l.author_name, body: l.body })),
-  }));
+/** Everything held about the customer, read in one snapshot. */
+export function exportCustomer(services: Services, customerId: number): Promise<Record<string, unknown>> {
+  return services.store.read((q) => exportIn(q, services, customerId));
 }
 
-export function exportCustomer(services: Services, customerId: number): Record<string, unknown> {
-  const { db } = services;
-  const customer = db.$client.prepare('SELECT * FROM customers WHERE id = ?').get(customerId) as Record<string, unknown> | undefined;
+async function exportIn(q: Handle, services: Services, customerId: number): Promise<Record<string, unknown>> {
+  const t = q.tables;
+  const [customer] = await q.db.select().from(t.customers).where(eq(t.customers.id, customerId)).limit(1);
   if (!customer) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`, { customerId });
-  const email = String(customer.email);
+  const email = customer.email;
 
-  const cases = rows<Record<string, unknown>>(db, 'SELECT * FROM cases WHERE customer_id = ? ORDER BY id', customerId);
-  const caseIds = cases.map((c) => Number(c.id));
-  const inCases = caseIds.length ? `(${caseIds.join(',')})` : '(NULL)';
-  const events = rows<{ id: number; case_id: number; type: string; at: number; actor_type: string; actor_id: number | null; data: string }>(db, `SELECT * FROM case_events WHERE case_id IN ${inCases} ORDER BY id`);
-  const files = rows<Record<string, unknown>>(db, `SELECT * FROM attachments WHERE case_id IN ${inCases} ORDER BY id`);
-  const ratings = rows<Record<string, unknown>>(db, `SELECT * FROM case_ratings WHERE case_id IN ${inCases}`);
-  const chats = rows<ChatRow>(db, `SELECT ${CHAT_COLUMNS} FROM chat_sessions s LEFT JOIN chat_sites site ON site.id = s.site_id WHERE s.case_id IN ${inCases} ORDER BY s.id`);
+  const cases = await q.db.select().from(t.cases).where(eq(t.cases.customerId, customerId)).orderBy(asc(t.cases.id));
+  const caseIds = cases.map((c) => c.id);
+  const ofCases = (column: Column) => (caseIds.length ? inArray(column, caseIds) : sql`false`);
+  const events = await q.db.select().from(t.caseEvents).where(ofCases(t.caseEvents.caseId)).orderBy(asc(t.caseEvents.id));
+  const files = await q.db.select().from(t.attachments).where(ofCases(t.attachments.caseId)).orderBy(asc(t.attachments.id));
+  const ratings = await q.db.select().from(t.caseRatings).where(ofCases(t.caseRatings.caseId));
+  const chats = await exportChats(q, ofCases(t.chatSessions.caseId));
   const noteIds = new Set(events.filter((e) => e.type === 'staff.noted').map((e) => e.id));
-  const staffNames = new Map(rows<{ id: number; name: string }>(db, 'SELECT id, name FROM staff').map((s) => [s.id, s.name]));
+  const staffNames = new Map((await q.db.select({ id: t.staff.id, name: t.staff.name }).from(t.staff)).map((s) => [s.id, s.name]));
   const who = (type: string, id: number | null) => (type === 'customer' ? 'customer' : type === 'staff' ? (staffNames.get(id ?? -1) ?? 'staff') : 'system');
+  const mine = (table: { principalType: Column; principalId: Column }) => and(eq(table.principalType, 'customer'), eq(table.principalId, customerId));
+
+  const history = await q.db.select().from(t.customerChanges).where(eq(t.customerChanges.customerId, customerId)).orderBy(asc(t.customerChanges.id));
+  const marks = await q.db.select().from(t.customerChurnMarks).where(eq(t.customerChurnMarks.customerId, customerId)).orderBy(asc(t.customerChurnMarks.id));
+  const withoutCase = await exportChats(q, and(isNull(t.chatSessions.caseId), eq(t.chatSessions.email, sql`lower(${email})`)));
+  const mail = await q.db
+    .select()
+    .from(t.inboundMail)
+    .where(or(ofCases(t.inboundMail.caseId), eq(sql`lower(${t.inboundMail.fromAddress})`, email)))
+    .orderBy(asc(t.inboundMail.id));
+  const sessions = await q.db.select().from(t.sessions).where(mine(t.sessions)).orderBy(asc(t.sessions.createdAt));
+  const tokens = await q.db.select().from(t.apiTokens).where(mine(t.apiTokens)).orderBy(asc(t.apiTokens.id));
+  const links = await q.db.select().from(t.passwordTokens).where(mine(t.passwordTokens)).orderBy(asc(t.passwordTokens.createdAt));
+  const erasures = await q.db.select().from(t.erasures).where(eq(t.erasures.customerId, customerId)).orderBy(asc(t.erasures.id));
 
   return {
     format: EXPORT_FORMAT,
@@ -79,25 +105,25 @@ export function exportCustomer(services: Services, customerId: number): Record<s
       tier: customer.tier,
       organization: customer.organization,
       phone: customer.phone,
-      timeZone: customer.time_zone,
-      hasPassword: customer.password_hash !== null,
-      churnedAt: iso(customer.churned_at as number | null),
-      createdAt: iso(customer.created_at as number),
-      updatedAt: iso(customer.updated_at as number),
+      timeZone: customer.timeZone,
+      hasPassword: customer.passwordHash !== null,
+      churnedAt: iso(customer.churnedAt),
+      createdAt: iso(customer.createdAt),
+      updatedAt: iso(customer.updatedAt),
     },
-    profileHistory: rows<Record<string, unknown>>(db, 'SELECT * FROM customer_changes WHERE customer_id = ? ORDER BY id', customerId).map((h) => ({
-      at: iso(h.at as number),
+    profileHistory: history.map((h) => ({
+      at: iso(h.at),
       via: h.via,
-      by: h.actor_name,
-      case: h.case_id === null ? null : `C-${h.case_id}`,
-      changes: JSON.parse(String(h.changes)),
+      by: h.actorName,
+      case: h.caseId === null ? null : `C-${h.caseId}`,
+      changes: h.changes,
       reason: h.reason,
     })),
-    churnMarks: rows<Record<string, unknown>>(db, 'SELECT * FROM customer_churn_marks WHERE customer_id = ? ORDER BY id', customerId).map((m) => ({ churned: m.churned === 1, at: iso(m.at as number), staffNote: m.note })),
+    churnMarks: marks.map((m) => ({ churned: m.churned, at: iso(m.at), staffNote: m.note })),
     cases: cases.map((c) => {
-      const id = Number(c.id);
-      const own = events.filter((e) => e.case_id === id);
-      const rating = ratings.find((r) => r.case_id === id);
+      const id = c.id;
+      const own = events.filter((e) => e.caseId === id);
+      const rating = ratings.find((r) => r.caseId === id);
       return {
         id: `C-${id}`,
         subject: c.subject,
@@ -106,52 +132,42 @@ export function exportCustomer(services: Services, customerId: number): Record<s
         status: c.status,
         priority: c.priority,
         solution: c.solution,
-        createdAt: iso(c.created_at as number),
-        resolvedAt: iso(c.resolved_at as number | null),
-        closedAt: iso(c.closed_at as number | null),
-        rating: rating ? { satisfied: rating.satisfied === 1, comment: rating.comment, at: iso(rating.created_at as number) } : null,
+        createdAt: iso(c.createdAt),
+        resolvedAt: iso(c.resolvedAt),
+        closedAt: iso(c.closedAt),
+        rating: rating ? { satisfied: rating.satisfied, comment: rating.comment, at: iso(rating.createdAt) } : null,
         messages: own
           .filter((e) => MESSAGES.has(e.type))
-          .map((e) => ({ at: iso(e.at), from: who(e.actor_type, e.actor_id), internal: e.type === 'staff.noted', body: (JSON.parse(e.data) as { body?: unknown }).body ?? '' })),
+          .map((e) => ({ at: iso(e.at), from: who(e.actorType, e.actorId), internal: e.type === 'staff.noted', body: (e.data as { body?: unknown }).body ?? '' })),
         attachments: files
-          .filter((f) => f.case_id === id)
-          .map((f) => ({ id: f.id, fileName: f.file_name, mediaType: f.media_type, size: f.size, sha256: f.sha256, kind: f.kind, uploadedBy: f.uploaded_by_type, internal: noteIds.has(Number(f.event_id)), at: iso(f.created_at as number) })),
-        chats: exportChats(db, chats.filter((s) => s.case_id === id)),
-        timeline: own.map((e) => ({ type: e.type, at: iso(e.at), actor: who(e.actor_type, e.actor_id), ...(CUSTOMER_VISIBLE.has(e.type) ? { data: JSON.parse(e.data) } : {}) })),
+          .filter((f) => f.caseId === id)
+          .map((f) => ({ id: f.id, fileName: f.fileName, mediaType: f.mediaType, size: f.size, sha256: f.sha256, kind: f.kind, uploadedBy: f.uploadedByType, internal: noteIds.has(Number(f.eventId)), at: iso(f.createdAt) })),
+        chats: chats.filter((s) => s.caseId === id).map((s) => s.export),
+        timeline: own.map((e) => ({ type: e.type, at: iso(e.at), actor: who(e.actorType, e.actorId), ...(CUSTOMER_VISIBLE.has(e.type) ? { data: e.data } : {}) })),
       };
     }),
-    chatsWithoutCase: exportChats(db, rows<ChatRow>(db, `SELECT ${CHAT_COLUMNS} FROM chat_sessions s LEFT JOIN chat_sites site ON site.id = s.site_id WHERE s.case_id IS NULL AND s.email = lower(?) ORDER BY s.id`, email)),
-    mail: rows<Record<string, unknown>>(db, `SELECT * FROM inbound_mail WHERE case_id IN ${inCases} OR lower(from_address) = ? ORDER BY id`, email).map((m) => ({
-      receivedAt: iso(m.received_at as number),
+    chatsWithoutCase: withoutCase.map((s) => s.export),
+    mail: mail.map((m) => ({
+      receivedAt: iso(m.receivedAt),
       via: m.via,
-      from: m.from_address,
+      from: m.fromAddress,
       subject: m.subject,
       size: m.size,
       outcome: m.outcome,
-      case: m.case_id === null ? null : `C-${m.case_id}`,
+      case: m.caseId === null ? null : `C-${m.caseId}`,
     })),
     access: {
-      sessions: rows<Record<string, unknown>>(db, "SELECT * FROM sessions WHERE principal_type = 'customer' AND principal_id = ? ORDER BY created_at", customerId).map((s) => ({
-        createdAt: iso(s.created_at as number),
-        lastSeenAt: iso(s.last_seen_at as number),
-        expiresAt: iso(s.expires_at as number),
-        userAgent: s.user_agent,
+      sessions: sessions.map((s) => ({ createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), expiresAt: iso(s.expiresAt), userAgent: s.userAgent })),
+      apiTokens: tokens.map((tk) => ({
+        name: tk.name,
+        prefix: tk.prefix,
+        createdAt: iso(tk.createdAt),
+        lastUsedAt: iso(tk.lastUsedAt),
+        expiresAt: iso(tk.expiresAt),
+        revokedAt: iso(tk.revokedAt),
       })),
-      apiTokens: rows<Record<string, unknown>>(db, "SELECT * FROM api_tokens WHERE principal_type = 'customer' AND principal_id = ? ORDER BY id", customerId).map((t) => ({
-        name: t.name,
-        prefix: t.prefix,
-        createdAt: iso(t.created_at as number),
-        lastUsedAt: iso(t.last_used_at as number | null),
-        expiresAt: iso(t.expires_at as number | null),
-        revokedAt: iso(t.revoked_at as number | null),
-      })),
-      links: rows<Record<string, unknown>>(db, "SELECT * FROM password_tokens WHERE principal_type = 'customer' AND principal_id = ? ORDER BY created_at", customerId).map((l) => ({
-        purpose: l.purpose,
-        createdAt: iso(l.created_at as number),
-        expiresAt: iso(l.expires_at as number),
-        usedAt: iso(l.used_at as number | null),
-      })),
+      links: links.map((l) => ({ purpose: l.purpose, createdAt: iso(l.createdAt), expiresAt: iso(l.expiresAt), usedAt: iso(l.usedAt) })),
     },
-    erasures: rows<Record<string, unknown>>(db, 'SELECT * FROM erasures WHERE customer_id = ? ORDER BY id', customerId).map((e) => ({ reason: e.reason, case: e.case_id === null ? null : `C-${e.case_id}`, at: iso(e.completed_at as number | null) })),
+    erasures: erasures.map((e) => ({ reason: e.reason, case: e.caseId === null ? null : `C-${e.caseId}`, at: iso(e.completedAt) })),
   };
 }

@@ -6,12 +6,12 @@
  * cases; erasing a customer is a request: src/privacy/erase-customer.ts). A case already
  * erased is never picked again, so a tick run twice, or by two processes, erases once.
  */
-import { audit } from '../audit/record-audit.js';
-import { erasures } from '../db/schema/index.js';
+import { eq, sql } from 'drizzle-orm';
+import { auditIn } from '../audit/record-audit.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { eraseCaseContent } from './erase-cases.js';
-import { afterErasure, withSecureDelete } from './erase-customer.js';
+import { afterErasure, erasing } from './erase-customer.js';
 
 export const RETENTION_CRON = '23 3 * * *';
 const DAY_MS = 86_400_000;
@@ -22,36 +22,37 @@ export interface RetentionResult {
   more: boolean;
 }
 
-const DUE = `SELECT c.id, c.customer_id AS customerId FROM cases c
-  WHERE c.closed_at IS NOT NULL AND c.closed_at <= ?
+/** Closed before `cutoff`, never erased (nor its customer since it closed); standard SQL, the same on both dialects. */
+const due = (cutoff: number, limit: number, caseId?: number) => sql`SELECT c.id, c.customer_id FROM cases c
+  WHERE c.closed_at IS NOT NULL AND c.closed_at <= ${cutoff}${caseId === undefined ? sql`` : sql` AND c.id = ${caseId}`}
     AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.case_id = c.id
                     OR (e.case_id IS NULL AND e.customer_id = c.customer_id AND e.started_at >= c.closed_at))
-  ORDER BY c.closed_at, c.id LIMIT ?`;
+  ORDER BY c.closed_at, c.id LIMIT ${limit}`;
 
-export function eraseExpiredCases(services: Services, retentionDays: number, limit = 500): RetentionResult {
-  const { db, clock } = services;
+export async function eraseExpiredCases(services: Services, retentionDays: number, limit = 500): Promise<RetentionResult> {
+  const { clock, store } = services;
   const cutoff = clock.now() - retentionDays * DAY_MS;
-  const due = db.$client.prepare(DUE).all(cutoff, limit + 1) as { id: number; customerId: number }[];
+  const dueCases = await store.query((q) => q.all<{ id: number; customer_id: number }>(due(cutoff, limit + 1)));
   let erased = 0;
-  for (const c of due.slice(0, limit)) {
-    const files = withSecureDelete(db, () => {
+  for (const c of dueCases.slice(0, limit)) {
+    const files = await erasing(services, async (q) => {
       // Re-checked inside the transaction: another process may have erased it meanwhile.
-      if (!db.$client.prepare(`SELECT 1 FROM (${DUE}) WHERE id = ?`).get(cutoff, limit + 1, c.id)) return null;
+      if (!(await q.get(due(cutoff, 1, c.id)))) return null;
       const now = clock.now();
-      const row = db
-        .insert(erasures)
-        .values({ customerId: c.customerId, caseId: c.id, reason: 'retention', actorType: 'system', actorId: null, actorName: SYSTEM_ACTOR.name, startedAt: now })
-        .returning({ id: erasures.id })
-        .get();
-      const result = eraseCaseContent(db, [c.id], now);
-      db.$client.prepare('UPDATE erasures SET completed_at = ?, summary = ? WHERE id = ?').run(now, JSON.stringify(result.summary), row.id);
-      audit(services, SYSTEM_ACTOR, 'case', `C-${c.id}`, 'erased', null, { erasure: row.id, reason: 'retention', retentionDays, summary: result.summary });
+      const t = q.tables;
+      const [row] = await q.db
+        .insert(t.erasures)
+        .values({ customerId: c.customer_id, caseId: c.id, reason: 'retention', actorType: 'system', actorId: null, actorName: SYSTEM_ACTOR.name, startedAt: now })
+        .returning({ id: t.erasures.id });
+      const result = await eraseCaseContent(q, [c.id], now);
+      await q.db.update(t.erasures).set({ completedAt: now, summary: result.summary }).where(eq(t.erasures.id, row!.id));
+      await auditIn(q, clock, SYSTEM_ACTOR, 'case', `C-${c.id}`, 'erased', null, { erasure: row!.id, reason: 'retention', retentionDays, summary: result.summary });
       return result.files;
     });
     if (files === null) continue;
-    afterErasure(services, files);
+    await afterErasure(services, files);
     erased++;
   }
   if (erased > 0) services.logger.info('privacy: retention erased closed cases', { erased, retentionDays });
-  return { erased, more: due.length > limit };
+  return { erased, more: dueCases.length > limit };
 }

@@ -14,13 +14,21 @@
  * - oldest waiting (as of the moment the report is built): cases whose customer waits for an
  *   answer (firstResponse or nextResponse counting), oldest unanswered first.
  * Lists are capped at `listLimit` entries; counts are always complete.
+ *
+ * On the storage port, in one read (inside `createReport`'s write, the write's snapshot): the
+ * builder and standard SQL, the same on both dialects, except the at-risk timers' index scan
+ * (sqlite.ts / pg.ts: SQLite is told the partial expression index, PostgreSQL finds it).
  */
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import { slaNextAtSql } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
 import { addBusinessMinutes, type BusinessCalendar } from '../sla/calendar.js';
-import { attainmentPercent as percent, slaOutcomes } from './sla-outcomes.js';
+import * as pgQueries from './pg.js';
+import { attainmentPercent as percent, readSlaOutcomes } from './sla-outcomes.js';
+import * as sqliteQueries from './sqlite.js';
 
 export interface ReportOptions {
   from: number;
@@ -110,14 +118,6 @@ export interface ReportSummary {
   oldestWaiting: WaitingEntry[];
 }
 
-interface EventRow {
-  case_id: number;
-  at: number;
-  data: string;
-  subject: string;
-}
-
-const NEXT_AT = slaNextAtSql('t.');
 const iso = (ms: number) => new Date(ms).toISOString();
 const NO_REASON = '(no reason given)';
 
@@ -135,44 +135,46 @@ class Tally {
   }
 }
 
-export function buildReport(services: Services, options: ReportOptions): ReportSummary {
-  const c = services.db.$client;
+/** The report for [from, to): in the write or read in progress, else in a read of its own (one snapshot). */
+export function buildReport(services: Services, options: ReportOptions): Promise<ReportSummary> {
+  return services.store.read((q) => reportIn(q, services, options));
+}
+
+async function reportIn(q: Handle, services: Services, options: ReportOptions): Promise<ReportSummary> {
   const now = services.clock.now();
   const { from, to } = options;
   const atRiskHours = options.atRiskHours ?? 4;
   const listLimit = options.listLimit ?? 1000;
+  const { caseEvents: e, cases: c } = q.tables;
   const events = (type: string) =>
-    c
-      .prepare<[string, number, number], EventRow>(
-        `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id
-         WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`,
-      )
-      .all(type, from, to)
-      .map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+    q.db
+      .select({ caseId: e.caseId, at: e.at, data: e.data, subject: c.subject })
+      .from(e)
+      .innerJoin(c, eq(c.id, e.caseId))
+      .where(and(eq(e.type, type), gte(e.at, from), lt(e.at, to)))
+      .orderBy(asc(e.at), asc(e.id));
   const str = (v: unknown, fallback = '') => (typeof v === 'string' ? v : fallback);
 
   const byQueue = new Tally();
   const byPolicy = new Tally();
   let met = 0;
-  for (const o of slaOutcomes(services.db, from, to)) {
+  for (const o of await readSlaOutcomes(q, from, to)) {
     byQueue.add(o.queue, o.outcome);
     byPolicy.add(o.policy, o.outcome);
     if (o.outcome === 'met') met++;
   }
 
-  const breachRows = events('sla.breached');
-  const warnings = c
-    .prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ? AND at < ?`)
-    .get(from, to)!.n;
+  const breachRows = await events('sla.breached');
+  const warnings = (await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ${from} AND at < ${to}`))!.n;
 
-  const escalationRows = events('case.escalated');
+  const escalationRows = await events('case.escalated');
   const reasons = new Map<string, number>();
   for (const r of escalationRows) {
     const reason = str(r.data.reason) || NO_REASON;
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
 
-  const atRisk = atRiskTimers(services, now, atRiskHours);
+  const atRisk = await atRiskTimers(q, services, now, atRiskHours);
   const summary: ReportSummary = {
     period: { from: iso(from), to: iso(to) },
     generatedAt: iso(now),
@@ -188,7 +190,7 @@ export function buildReport(services: Services, options: ReportOptions): ReportS
       attainment: percent(met, breachRows.length),
     },
     breaches: breachRows.slice(0, listLimit).map((r) => ({
-      caseId: caseRef(r.case_id),
+      caseId: caseRef(r.caseId),
       subject: r.subject,
       metric: str(r.data.metric),
       policy: str(r.data.policy),
@@ -199,7 +201,7 @@ export function buildReport(services: Services, options: ReportOptions): ReportS
     })),
     atRisk: atRisk.slice(0, listLimit),
     escalations: escalationRows.slice(0, listLimit).map((r) => ({
-      caseId: caseRef(r.case_id),
+      caseId: caseRef(r.caseId),
       subject: r.subject,
       at: iso(r.at),
       fromQueue: typeof r.data.fromQueue === 'string' ? r.data.fromQueue : null,
@@ -210,25 +212,13 @@ export function buildReport(services: Services, options: ReportOptions): ReportS
     })),
     escalationReasons: [...reasons.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([reason, count]) => ({ reason, count })),
     attainment: { byQueue: byQueue.rows(), byPolicy: byPolicy.rows() },
-    oldestWaiting: oldestWaiting(services, now, options.oldestLimit ?? 10),
+    oldestWaiting: await oldestWaiting(q, now, options.oldestLimit ?? 10),
   };
   return summary;
 }
 
-interface TimerRiskRow {
-  case_id: number;
-  metric: string;
-  policy: string;
-  policy_version: number;
-  calendar: string;
-  due_at: number;
-  subject: string;
-  queue_id: string;
-  priority: string;
-}
-
 /** Counting, not yet breached timers due within `hours` business hours of `now`, soonest first. */
-function atRiskTimers(services: Services, now: number, hours: number): AtRiskEntry[] {
+async function atRiskTimers(q: Handle, services: Services, now: number, hours: number): Promise<AtRiskEntry[]> {
   const { definitions } = services;
   const minutes = hours * 60;
   const bounds = new Map<string, number>();
@@ -247,14 +237,7 @@ function atRiskTimers(services: Services, now: number, hours: number): AtRiskEnt
   for (const { version } of definitions.history('sla', SLA_CONFIG_NAME)) {
     for (const name of definitions.sla(version).config.calendarNames) maxBound = Math.max(maxBound, boundOf(version, name));
   }
-  const rows = services.db.$client
-    .prepare<[{ bound: number }], TimerRiskRow>(
-      `SELECT t.case_id, t.metric, t.policy, t.policy_version, t.calendar, t.due_at, c.subject, c.queue_id, c.priority
-       FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
-       WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @bound
-         AND t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @bound ORDER BY t.due_at, t.id`,
-    )
-    .all({ bound: maxBound });
+  const rows = await (q.dialect === 'sqlite' ? sqliteQueries : pgQueries).timersDueBy(q, maxBound);
   return rows
     .filter((r) => r.due_at <= boundOf(r.policy_version, r.calendar))
     .map((r) => ({
@@ -269,36 +252,26 @@ function atRiskTimers(services: Services, now: number, hours: number): AtRiskEnt
     }));
 }
 
-interface WaitingRow {
-  case_id: number;
-  metric: string;
-  state: string;
-  started_at: number;
-  subject: string;
-  queue_id: string;
-  status: string;
-  assignee: string | null;
-}
-
 /** Cases whose customer waits longest for an answer (firstResponse / nextResponse counting). */
-function oldestWaiting(services: Services, now: number, limit: number): WaitingEntry[] {
-  return services.db.$client
-    .prepare<[number], WaitingRow>(
-      `SELECT t.case_id, t.metric, t.state, t.started_at, c.subject, c.queue_id, c.status, s.name AS assignee
-       FROM sla_timers t JOIN cases c ON c.id = t.case_id LEFT JOIN staff s ON s.id = c.assignee_id
-       WHERE t.metric IN ('firstResponse', 'nextResponse') AND t.state IN ('running', 'breached')
-       ORDER BY t.started_at, t.id LIMIT ?`,
-    )
-    .all(limit)
-    .map((r) => ({
-      caseId: caseRef(r.case_id),
-      subject: r.subject,
-      queue: r.queue_id,
-      status: r.status,
-      assignee: r.assignee,
-      metric: r.metric,
-      state: r.state,
-      waitingSince: iso(r.started_at),
-      waitedMinutes: Math.max(0, Math.floor((now - r.started_at) / 60_000)),
-    }));
+async function oldestWaiting(q: Handle, now: number, limit: number): Promise<WaitingEntry[]> {
+  const { slaTimers: t, cases: c, staff: s } = q.tables;
+  const rows = await q.db
+    .select({ caseId: t.caseId, metric: t.metric, state: t.state, startedAt: t.startedAt, subject: c.subject, queueId: c.queueId, status: c.status, assignee: s.name })
+    .from(t)
+    .innerJoin(c, eq(c.id, t.caseId))
+    .leftJoin(s, eq(s.id, c.assigneeId))
+    .where(and(inArray(t.metric, ['firstResponse', 'nextResponse']), inArray(t.state, ['running', 'breached'])))
+    .orderBy(asc(t.startedAt), asc(t.id))
+    .limit(limit);
+  return rows.map((r) => ({
+    caseId: caseRef(r.caseId),
+    subject: r.subject,
+    queue: r.queueId,
+    status: r.status,
+    assignee: r.assignee,
+    metric: r.metric,
+    state: r.state,
+    waitingSince: iso(r.startedAt),
+    waitedMinutes: Math.max(0, Math.floor((now - r.startedAt) / 60_000)),
+  }));
 }

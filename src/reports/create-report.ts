@@ -5,9 +5,10 @@
  * the end of the last scheduled report (the last 24 hours for the first one).
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { transaction } from '../db/client.js';
-import { outbox, slaReports, staff } from '../db/schema/index.js';
+import type { slaReports } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
+import { enqueueIn } from '../outbox/dialect.js';
 import type { Services } from '../services.js';
 import { buildReport, type ReportOptions, type ReportSummary } from './build-report.js';
 import { renderReportCsv } from './render-csv.js';
@@ -25,64 +26,67 @@ export interface CreateReportOptions extends ReportOptions {
 const DAY_MS = 86_400_000;
 
 /** Active managers and admins: the report's recipients. */
-export function reportRecipients(services: Services): string[] {
-  return services.db
+export async function reportRecipients(q: Handle): Promise<string[]> {
+  const staff = q.tables.staff;
+  const rows = await q.db
     .select({ email: staff.email })
     .from(staff)
-    .where(and(inArray(staff.role, ['manager', 'admin']), eq(staff.active, true)))
-    .all()
-    .map((r) => r.email);
+    .where(and(inArray(staff.role, ['manager', 'admin']), eq(staff.active, true)));
+  return rows.map((r) => r.email);
 }
 
-function queueDelivery(services: Services, reportId: number, now: number): void {
-  services.db.insert(outbox).values({ type: 'report.deliver', caseId: null, payload: { reportId }, createdAt: now, availableAt: now }).run();
-}
-
-export function createReport(services: Services, options: CreateReportOptions): ReportRow {
+function checkPeriod(options: ReportOptions): void {
   if (!(Number.isFinite(options.from) && Number.isFinite(options.to) && options.from < options.to)) {
     throw new DomainError('VALIDATION_FAILED', 'The report period must have from before to.', {
       issues: [{ path: 'from', message: 'must be before to' }],
     });
   }
-  return transaction(services.db, () => {
-    const now = services.clock.now();
-    const summary = buildReport(services, options);
-    const wantsDelivery = (options.deliver ?? true) && services.mailer !== null;
-    const recipients = wantsDelivery ? reportRecipients(services) : [];
-    const row = services.db
-      .insert(slaReports)
-      .values({
-        periodStart: options.from,
-        periodEnd: options.to,
-        trigger: options.trigger,
-        createdAt: now,
-        summary: summary as unknown as Record<string, unknown>,
-        html: renderReportHtml(summary),
-        csv: renderReportCsv(summary),
-        deliveryState: !wantsDelivery ? 'none' : recipients.length > 0 ? 'pending' : 'failed',
-        deliveryError: wantsDelivery && recipients.length === 0 ? 'No active manager or admin to send it to.' : null,
-        recipients: wantsDelivery ? recipients : null,
-      })
-      .returning()
-      .get();
-    if (row.deliveryState === 'pending') queueDelivery(services, row.id, now);
-    return row;
-  });
+}
+
+/** Builds, renders and stores the report in `q`'s transaction, its delivery queued with it. */
+async function createReportIn(q: Handle, services: Services, options: CreateReportOptions): Promise<ReportRow> {
+  const now = services.clock.now();
+  const summary = await buildReport(services, options);
+  const wantsDelivery = (options.deliver ?? true) && services.mailer !== null;
+  const recipients = wantsDelivery ? await reportRecipients(q) : [];
+  const [row] = await q.db
+    .insert(q.tables.slaReports)
+    .values({
+      periodStart: options.from,
+      periodEnd: options.to,
+      trigger: options.trigger,
+      createdAt: now,
+      summary: summary as unknown as Record<string, unknown>,
+      html: renderReportHtml(summary),
+      csv: renderReportCsv(summary),
+      deliveryState: !wantsDelivery ? 'none' : recipients.length > 0 ? 'pending' : 'failed',
+      deliveryError: wantsDelivery && recipients.length === 0 ? 'No active manager or admin to send it to.' : null,
+      recipients: wantsDelivery ? recipients : null,
+    })
+    .returning();
+  if (row!.deliveryState === 'pending') await enqueueIn(q, 'report.deliver', { reportId: row!.id }, now);
+  return row!;
+}
+
+export function createReport(services: Services, options: CreateReportOptions): Promise<ReportRow> {
+  checkPeriod(options);
+  return services.store.write((q) => createReportIn(q, services, options));
 }
 
 /** Queues the report's delivery again (after a failure, or to send it once more). */
-export function redeliverReport(services: Services, id: number): ReportRow {
-  return transaction(services.db, () => {
-    const report = services.db.select().from(slaReports).where(eq(slaReports.id, id)).get();
+export function redeliverReport(services: Services, id: number): Promise<ReportRow> {
+  return services.store.write(async (q) => {
+    const reports = q.tables.slaReports;
+    const [report] = await q.db.select().from(reports).where(eq(reports.id, id)).limit(1);
     if (!report) throw new DomainError('NOT_FOUND', `No report ${id}.`);
     if (!services.mailer) throw new DomainError('CONFLICT', 'SMTP_URL is not set: reports cannot be emailed.');
     if (report.deliveryState === 'pending') throw new DomainError('CONFLICT', `Report ${id} is already waiting to be sent.`);
-    const recipients = reportRecipients(services);
+    const recipients = await reportRecipients(q);
     if (recipients.length === 0) throw new DomainError('CONFLICT', 'No active manager or admin to send it to.');
     const now = services.clock.now();
-    services.db.update(slaReports).set({ deliveryState: 'pending', deliveryError: null, recipients }).where(eq(slaReports.id, id)).run();
-    queueDelivery(services, id, now);
-    return services.db.select().from(slaReports).where(eq(slaReports.id, id)).get()!;
+    const [row] = await q.db.update(reports).set({ deliveryState: 'pending', deliveryError: null, recipients }).where(eq(reports.id, id)).returning();
+    await enqueueIn(q, 'report.deliver', { reportId: id }, now);
+    return row!;
   });
 }
 
@@ -98,19 +102,19 @@ export interface ScheduledReportOptions {
  * Reading the last period and storing the new report happen in one transaction, so two
  * processes firing at once cannot report the same period twice.
  */
-export function runScheduledReport(services: Services, options: ScheduledReportOptions = {}): ReportRow | null {
+export async function runScheduledReport(services: Services, options: ScheduledReportOptions = {}): Promise<ReportRow | null> {
   const { at, ...reportOptions } = options;
   const now = at ?? services.clock.now();
-  const report = transaction(services.db, () => {
-    const last = services.db
-      .select({ end: slaReports.periodEnd })
-      .from(slaReports)
-      .where(eq(slaReports.trigger, 'schedule'))
-      .orderBy(desc(slaReports.periodEnd))
-      .limit(1)
-      .get();
+  const report = await services.store.write(async (q) => {
+    const reports = q.tables.slaReports;
+    const [last] = await q.db
+      .select({ end: reports.periodEnd })
+      .from(reports)
+      .where(eq(reports.trigger, 'schedule'))
+      .orderBy(desc(reports.periodEnd))
+      .limit(1);
     const from = last?.end ?? now - DAY_MS;
-    return from >= now ? null : createReport(services, { ...reportOptions, from, to: now, trigger: 'schedule' });
+    return from >= now ? null : createReportIn(q, services, { ...reportOptions, from, to: now, trigger: 'schedule' });
   });
   if (report) {
     services.logger.info('SLA report built', { id: report.id, from: new Date(report.periodStart).toISOString(), to: new Date(now).toISOString(), delivery: report.deliveryState });

@@ -6,9 +6,9 @@
  */
 import { eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { transaction } from '../db/client.js';
-import { slaReports } from '../db/schema/index.js';
-import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../outbox/outbox.js';
+import type { Handle } from '../db/store/index.js';
+import { markItemDone } from '../outbox/dialect.js';
+import { MAX_ATTEMPTS, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import type { ReportSummary } from './build-report.js';
 import type { ReportRow } from './create-report.js';
@@ -47,24 +47,24 @@ export function reportMail(services: Services, report: ReportRow) {
 }
 
 export async function deliverReport(services: Services, item: OutboxItem): Promise<void> {
-  const { db } = services;
+  const { store, clock } = services;
   const id = Number(item.payload.reportId);
-  const report = db.select().from(slaReports).where(eq(slaReports.id, id)).get();
+  const [report] = await store.query((q) => q.db.select().from(q.tables.slaReports).where(eq(q.tables.slaReports.id, id)).limit(1));
   if (!report || report.deliveryState === 'sent') {
-    markDone(db, item.id, services.clock.now());
+    await store.write((q) => markItemDone(q, item.id, clock.now()));
     return;
   }
   const recipients = report.recipients ?? [];
-  const fail = (message: string, final: boolean) =>
-    db
-      .update(slaReports)
+  const fail = (q: Handle, message: string, final: boolean) =>
+    q.db
+      .update(q.tables.slaReports)
       .set({ deliveryState: final ? 'failed' : 'pending', deliveryAttempts: report.deliveryAttempts + 1, deliveryError: message })
-      .where(eq(slaReports.id, id))
-      .run();
+      .where(eq(q.tables.slaReports.id, id));
   if (!services.mailer || recipients.length === 0) {
-    transaction(db, () => {
-      fail(services.mailer ? 'No recipients.' : 'SMTP_URL is not set.', true);
-      markDone(db, item.id, services.clock.now());
+    const mailer = services.mailer;
+    await store.write(async (q) => {
+      await fail(q, mailer ? 'No recipients.' : 'SMTP_URL is not set.', true);
+      await markItemDone(q, item.id, clock.now());
     });
     return;
   }
@@ -72,15 +72,15 @@ export async function deliverReport(services: Services, item: OutboxItem): Promi
     await services.mailer.send({ to: recipients, ...reportMail(services, report) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    fail(message, item.attempts >= MAX_ATTEMPTS);
+    await store.write((q) => fail(q, message, item.attempts >= MAX_ATTEMPTS));
     throw error; // the outbox retries with back-off, or marks the item failed for good
   }
-  transaction(db, () => {
-    const now = services.clock.now();
-    db.update(slaReports)
+  await store.write(async (q) => {
+    const now = clock.now();
+    await q.db
+      .update(q.tables.slaReports)
       .set({ deliveryState: 'sent', deliveryAttempts: report.deliveryAttempts + 1, deliveryError: null, deliveredAt: now })
-      .where(eq(slaReports.id, id))
-      .run();
-    markDone(db, item.id, now);
+      .where(eq(q.tables.slaReports.id, id));
+    await markItemDone(q, item.id, now);
   });
 }

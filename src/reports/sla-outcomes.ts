@@ -8,7 +8,9 @@
  * Metric, policy and queue are the ones recorded with the outcome (the queue responsible at
  * that moment, before any escalation a breach causes).
  */
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import type { Handle } from '../db/store/index.js';
 
 export type SlaOutcomeKind = 'met' | 'missed';
 
@@ -29,12 +31,13 @@ interface Row {
   case_id: number;
   type: string;
   at: number;
-  data: string;
+  /** JSON text on SQLite, the parsed jsonb on PostgreSQL. */
+  data: string | Record<string, unknown>;
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : UNKNOWN);
 
-/** Every met and missed outcome recorded in [from, to), in timeline order. */
+/** Every met and missed outcome recorded in [from, to), in timeline order (on better-sqlite3: the dashboard). */
 export function slaOutcomes(db: Db, from: number, to: number): SlaOutcome[] {
   const rows = db.$client
     .prepare<[number, number, number, number], Row>(
@@ -44,9 +47,24 @@ export function slaOutcomes(db: Db, from: number, to: number): SlaOutcome[] {
        ORDER BY at, id`,
     )
     .all(from, to, from, to);
+  return outcomesOf(rows);
+}
+
+/** `slaOutcomes` on the storage port: the same SQL on both dialects. */
+export async function readSlaOutcomes(q: Handle, from: number, to: number): Promise<SlaOutcome[]> {
+  const rows = await q.all<Row>(
+    sql`SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ${from} AND at < ${to}
+        UNION ALL
+        SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ${from} AND at < ${to}
+        ORDER BY at, id`,
+  );
+  return outcomesOf(rows);
+}
+
+function outcomesOf(rows: readonly Row[]): SlaOutcome[] {
   const out: SlaOutcome[] = [];
   for (const row of rows) {
-    const data = JSON.parse(row.data) as Record<string, unknown>;
+    const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>;
     let outcome: SlaOutcomeKind;
     if (row.type === 'sla.breached') outcome = 'missed';
     else if (data.first === true && data.breached === false) outcome = 'met';

@@ -35,7 +35,7 @@ export function serverJobs(
       timezone: config.reportTimezone,
       // The period ends at the scheduled instant (07:00:00, not whenever the process woke up).
       run: async ({ scheduledAt }) => {
-        const report = runScheduledReport(services, { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours, at: scheduledAt });
+        const report = await runScheduledReport(services, { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours, at: scheduledAt });
         if (report) await services.outbox.drain();
         return report && { id: report.id, delivery: report.deliveryState };
       },

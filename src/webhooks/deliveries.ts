@@ -15,21 +15,20 @@
  *   and active admins are mailed (`webhook.disabled`).
  */
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
+import { auditIn } from '../audit/record-audit.js';
 import { statement } from '../db/fast.js';
-import { caseEvents, staff, webhookAttempts, webhookDeliveries, webhookSubscriptions } from '../db/schema/index.js';
-import { DomainError } from '../errors.js';
+import type { webhookAttempts, webhookDeliveries } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { guardedPost } from '../net/guarded-post.js';
+import { enqueueIn, markItemDone } from '../outbox/dialect.js';
 import type { LaneContext, OutboxLane } from '../outbox/lanes.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
-import type { Actor } from '../roles.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { announce, type WebhookEventType } from './events.js';
 import { caseEventBody, type WebhookBody } from './payload.js';
-import { getWebhook, type WebhookRow } from './subscriptions.js';
+import type { WebhookRow } from './subscriptions.js';
 
 export const WEBHOOK_EVENT = 'webhook.event';
 export const WEBHOOK_DELIVER = 'webhook.deliver';
@@ -48,7 +47,7 @@ export const WEBHOOK_LANE: OutboxLane = {
 };
 
 /** What a delivery item names as its target: its subscription, as the lane counts it. */
-function targetOf(subscriptionId: number): string {
+export function targetOf(subscriptionId: number): string {
   return `${WEBHOOK_LANE.name}:${subscriptionId}`;
 }
 
@@ -69,67 +68,80 @@ export const DISABLE_AFTER_MS = 24 * 3_600_000;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
 
-function enqueue(services: Services, type: string, payload: Record<string, unknown>, at: number): void {
-  statement<[string, string, number, number]>(services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, NULL, ?, ?, ?)').run(
-    type,
-    JSON.stringify(payload),
-    services.clock.now(),
-    at,
-  );
+async function subscribersOf(q: Handle, type: string): Promise<WebhookRow[]> {
+  const subs = q.tables.webhookSubscriptions;
+  const enabled = await q.db.select().from(subs).where(eq(subs.enabled, true));
+  return enabled.filter((s) => s.deletedAt === null && s.events.includes(type));
 }
 
-function subscribersOf(services: Services, type: string): WebhookRow[] {
-  return services.db
-    .select()
-    .from(webhookSubscriptions)
-    .where(eq(webhookSubscriptions.enabled, true))
-    .all()
-    .filter((s) => s.deletedAt === null && s.events.includes(type));
-}
-
-/** Creates one delivery per subscription to `body.type` and queues them. Inside a transaction. */
-function fanOut(services: Services, body: WebhookBody): number {
-  const subs = subscribersOf(services, body.type);
+/** Creates one delivery per subscription to `body.type` and queues them, in `q`'s transaction. */
+async function fanOut(q: Handle, services: Services, body: WebhookBody): Promise<number> {
+  const subs = await subscribersOf(q, body.type);
   if (subs.length === 0) return 0;
   const payload = JSON.stringify(body);
   const now = services.clock.now();
+  const deliveries = q.tables.webhookDeliveries;
   for (const sub of subs) {
-    const delivery = services.db
-      .insert(webhookDeliveries)
+    const [delivery] = await q.db
+      .insert(deliveries)
       .values({ subscriptionId: sub.id, messageId: `msg_${randomBytes(12).toString('hex')}`, eventType: body.type, payload, createdAt: now, updatedAt: now })
-      .returning({ id: webhookDeliveries.id })
-      .get();
-    enqueue(services, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, now);
+      .returning({ id: deliveries.id });
+    await enqueueIn(q, WEBHOOK_DELIVER, { delivery: delivery!.id, target: targetOf(sub.id) }, now);
   }
   return subs.length;
 }
 
-/** Announces an event that is not on a case timeline (e.g. `customer.churned`). Inside the change's transaction. */
+function eventItem(type: WebhookEventType, now: number, data: Record<string, unknown>): Record<string, unknown> {
+  return { type, timestamp: new Date(now).toISOString(), data };
+}
+
+/**
+ * Announces an event that is not on a case timeline (e.g. `customer.churned`), inside the
+ * change's better-sqlite3 transaction (src/team/churn.ts, not on the storage port yet).
+ */
 export function queueWebhookEvent(services: Services, type: WebhookEventType, data: Record<string, unknown>): void {
   const now = services.clock.now();
-  if (subscribersOf(services, type).length === 0) return;
-  enqueue(services, WEBHOOK_EVENT, { type, timestamp: new Date(now).toISOString(), data }, now);
+  const subscribed = statement<[], { events: string; deleted_at: number | null }>(services.db, 'SELECT events, deleted_at FROM webhook_subscriptions WHERE enabled = 1')
+    .all()
+    .some((s) => s.deleted_at === null && (JSON.parse(s.events) as string[]).includes(type));
+  if (!subscribed) return;
+  statement<[string, string, number, number]>(services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, NULL, ?, ?, ?)').run(
+    WEBHOOK_EVENT,
+    JSON.stringify(eventItem(type, now, data)),
+    now,
+    now,
+  );
+}
+
+/** `queueWebhookEvent` on the storage port: in the change's `store.write` (`q`). */
+export async function queueWebhookEventIn(q: Handle, services: Services, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
+  const now = services.clock.now();
+  if ((await subscribersOf(q, type)).length === 0) return;
+  await enqueueIn(q, WEBHOOK_EVENT, eventItem(type, now, data), now);
 }
 
 /** Outbox handler of `webhook.event`. */
-export function fanOutWebhookEvent(services: Services, item: OutboxItem): void {
-  const { db } = services;
-  transaction(db, () => {
+export async function fanOutWebhookEvent(services: Services, item: OutboxItem): Promise<void> {
+  await services.store.write(async (q) => {
     if (typeof item.payload.event === 'number') {
-      const entry = db.select().from(caseEvents).where(eq(caseEvents.id, item.payload.event)).get();
+      const [entry] = await q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.id, item.payload.event)).limit(1);
       if (entry) {
-        const kase = statement<[number], { workflow: string; workflow_version: number }>(db, 'SELECT workflow, workflow_version FROM cases WHERE id = ?').get(entry.caseId);
-        const categoryOf = (state: string) => (kase ? (services.definitions.workflow(kase.workflow, kase.workflow_version).definition.states[state]?.category ?? null) : null);
+        const [kase] = await q.db
+          .select({ workflow: q.tables.cases.workflow, workflowVersion: q.tables.cases.workflowVersion })
+          .from(q.tables.cases)
+          .where(eq(q.tables.cases.id, entry.caseId))
+          .limit(1);
+        const categoryOf = (state: string) => (kase ? (services.definitions.workflow(kase.workflow, kase.workflowVersion).definition.states[state]?.category ?? null) : null);
         for (const { type, detail } of announce(entry, categoryOf)) {
-          if (subscribersOf(services, type).length === 0) continue;
-          const body = caseEventBody(services, type, entry.at, entry.caseId, entry, detail);
-          if (body) fanOut(services, body);
+          if ((await subscribersOf(q, type)).length === 0) continue;
+          const body = await caseEventBody(q, services, type, entry.at, entry.caseId, entry, detail);
+          if (body) await fanOut(q, services, body);
         }
       }
     } else if (typeof item.payload.type === 'string') {
-      fanOut(services, { type: item.payload.type, timestamp: String(item.payload.timestamp), data: (item.payload.data ?? {}) as Record<string, unknown> });
+      await fanOut(q, services, { type: item.payload.type, timestamp: String(item.payload.timestamp), data: (item.payload.data ?? {}) as Record<string, unknown> });
     }
-    markDone(db, item.id, services.clock.now());
+    await markItemDone(q, item.id, services.clock.now());
   });
 }
 
@@ -143,26 +155,31 @@ export function signedHeaders(secret: string, messageId: string, at: number, pay
   };
 }
 
+
 /** Outbox handler of `webhook.deliver`: one attempt (in the webhook lane; `context.signal` aborts it on shutdown). */
 export async function deliverWebhook(services: Services, item: OutboxItem, context?: LaneContext): Promise<void> {
-  const { db } = services;
-  const delivery = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, Number(item.payload.delivery))).get();
-  const sub = delivery ? db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, delivery.subscriptionId)).get() : undefined;
+  const { store, clock } = services;
+  const { delivery, sub } = await store.query(async (q) => {
+    const { webhookDeliveries: deliveries, webhookSubscriptions: subs } = q.tables;
+    const [delivery] = await q.db.select().from(deliveries).where(eq(deliveries.id, Number(item.payload.delivery))).limit(1);
+    const [sub] = delivery ? await q.db.select().from(subs).where(eq(subs.id, delivery.subscriptionId)).limit(1) : [];
+    return { delivery, sub };
+  });
   if (!delivery || !sub || delivery.status === 'succeeded' || delivery.status === 'failed') {
-    markDone(db, item.id, services.clock.now());
+    await store.write((q) => markItemDone(q, item.id, clock.now()));
     return;
   }
   if (!sub.enabled || sub.deletedAt !== null) {
-    transaction(db, () => {
-      db.update(webhookDeliveries)
-        .set({ status: 'failed', nextAttemptAt: null, updatedAt: services.clock.now() })
-        .where(eq(webhookDeliveries.id, delivery.id))
-        .run();
-      markDone(db, item.id, services.clock.now());
+    await store.write(async (q) => {
+      await q.db
+        .update(q.tables.webhookDeliveries)
+        .set({ status: 'failed', nextAttemptAt: null, updatedAt: clock.now() })
+        .where(eq(q.tables.webhookDeliveries.id, delivery.id));
+      await markItemDone(q, item.id, clock.now());
     });
     return;
   }
-  const at = services.clock.now();
+  const at = clock.now();
   const attempt = delivery.attempts + 1;
   const result = await guardedPost(sub.url, delivery.payload, {
     allowPrivate: services.integrations.allowPrivateTargets,
@@ -170,47 +187,69 @@ export async function deliverWebhook(services: Services, item: OutboxItem, conte
     headers: signedHeaders(sub.secret, delivery.messageId, at, delivery.payload),
     ...(context ? { signal: context.signal } : {}),
   });
-  transaction(db, () => {
-    const now = services.clock.now();
-    db.insert(webhookAttempts).values({ deliveryId: delivery.id, attempt, at, responseStatus: result.status, durationMs: result.durationMs, ok: result.ok, error: result.error }).run();
-    if (result.ok) {
-      db.update(webhookDeliveries).set({ status: 'succeeded', attempts: attempt, nextAttemptAt: null, updatedAt: now }).where(eq(webhookDeliveries.id, delivery.id)).run();
-      db.update(webhookSubscriptions).set({ failingSince: null }).where(eq(webhookSubscriptions.id, sub.id)).run();
-    } else {
-      const wait = RETRY_SCHEDULE_MS[attempt - 1];
-      const next = wait === undefined ? null : now + wait;
-      db.update(webhookDeliveries)
-        .set({ status: next === null ? 'failed' : 'retrying', attempts: attempt, nextAttemptAt: next, updatedAt: now })
-        .where(eq(webhookDeliveries.id, delivery.id))
-        .run();
-      if (next !== null) enqueue(services, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, next);
-      const current = db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, sub.id)).get()!;
-      const failingSince = current.failingSince ?? at;
-      if (current.failingSince === null) db.update(webhookSubscriptions).set({ failingSince }).where(eq(webhookSubscriptions.id, sub.id)).run();
-      if (current.enabled && now - failingSince >= DISABLE_AFTER_MS) {
-        const reason = `every delivery attempt failed for ${Math.floor((now - failingSince) / 3_600_000)} hours; last: ${result.error ?? 'failed'}`;
-        db.update(webhookSubscriptions).set({ enabled: false, disabledAt: now, disabledReason: reason }).where(eq(webhookSubscriptions.id, sub.id)).run();
-        audit(services, WEBHOOK_DELIVERY_ACTOR, 'webhook', sub.id, 'disabled', { enabled: true }, { enabled: false, reason });
-        enqueue(services, WEBHOOK_DISABLED_MAIL, { webhook: sub.id }, now);
-        services.logger.warn('webhook disabled after persistent failure', { webhook: sub.id, reason });
-      }
-    }
-    markDone(db, item.id, now);
-  });
+  const disabled = await store.write((q) => recordAttempt(q, services, item, { delivery, sub, attempt, at, result }));
+  if (disabled !== null) services.logger.warn('webhook disabled after persistent failure', { webhook: sub.id, reason: disabled });
 }
 
 deliverWebhook.lane = WEBHOOK_LANE;
 
+export interface AttemptOutcome {
+  delivery: DeliveryRow;
+  sub: WebhookRow;
+  attempt: number;
+  /** When it was sent. */
+  at: number;
+  result: { ok: boolean; status: number | null; durationMs: number; error: string | null };
+}
+
+/**
+ * The bookkeeping of one attempt, in `q`'s transaction with the item's completion: the attempt
+ * logged; the delivery succeeded, retrying (its next item queued) or failed; the
+ * subscription's failure streak; and, after a day of failures, the subscription disabled,
+ * audited and its admins' mail queued. Returns the reason when it disabled it, else null.
+ */
+export async function recordAttempt(q: Handle, services: Services, item: OutboxItem, outcome: AttemptOutcome): Promise<string | null> {
+  const { delivery, sub, attempt, at, result } = outcome;
+  const { webhookAttempts: attempts, webhookDeliveries: deliveries, webhookSubscriptions: subs } = q.tables;
+  const now = services.clock.now();
+  let disabled: string | null = null;
+  await q.db.insert(attempts).values({ deliveryId: delivery.id, attempt, at, responseStatus: result.status, durationMs: result.durationMs, ok: result.ok, error: result.error });
+  if (result.ok) {
+    await q.db.update(deliveries).set({ status: 'succeeded', attempts: attempt, nextAttemptAt: null, updatedAt: now }).where(eq(deliveries.id, delivery.id));
+    await q.db.update(subs).set({ failingSince: null }).where(eq(subs.id, sub.id));
+  } else {
+    const wait = RETRY_SCHEDULE_MS[attempt - 1];
+    const next = wait === undefined ? null : now + wait;
+    await q.db
+      .update(deliveries)
+      .set({ status: next === null ? 'failed' : 'retrying', attempts: attempt, nextAttemptAt: next, updatedAt: now })
+      .where(eq(deliveries.id, delivery.id));
+    if (next !== null) await enqueueIn(q, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, now, next);
+    const [current] = await q.db.select().from(subs).where(eq(subs.id, sub.id)).limit(1);
+    const failingSince = current!.failingSince ?? at;
+    if (current!.failingSince === null) await q.db.update(subs).set({ failingSince }).where(eq(subs.id, sub.id));
+    if (current!.enabled && now - failingSince >= DISABLE_AFTER_MS) {
+      disabled = `every delivery attempt failed for ${Math.floor((now - failingSince) / 3_600_000)} hours; last: ${result.error ?? 'failed'}`;
+      await q.db.update(subs).set({ enabled: false, disabledAt: now, disabledReason: disabled }).where(eq(subs.id, sub.id));
+      await auditIn(q, services.clock, WEBHOOK_DELIVERY_ACTOR, 'webhook', sub.id, 'disabled', { enabled: true }, { enabled: false, reason: disabled });
+      await enqueueIn(q, WEBHOOK_DISABLED_MAIL, { webhook: sub.id }, now);
+    }
+  }
+  await markItemDone(q, item.id, now);
+  return disabled;
+}
+
 /** Outbox handler of `webhook.disabled`: tells the active admins (without SMTP_URL: logged only). */
 export async function mailWebhookDisabled(services: Services, item: OutboxItem): Promise<void> {
-  const { db } = services;
-  const sub = db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, Number(item.payload.webhook))).get();
-  const admins = db
-    .select({ email: staff.email })
-    .from(staff)
-    .where(and(eq(staff.role, 'admin'), eq(staff.active, true)))
-    .all()
-    .map((r) => r.email);
+  const { sub, admins } = await services.store.query(async (q) => {
+    const { webhookSubscriptions: subs, staff } = q.tables;
+    const [sub] = await q.db.select().from(subs).where(eq(subs.id, Number(item.payload.webhook))).limit(1);
+    const rows = await q.db
+      .select({ email: staff.email })
+      .from(staff)
+      .where(and(eq(staff.role, 'admin'), eq(staff.active, true)));
+    return { sub, admins: rows.map((r) => r.email) };
+  });
   if (sub && services.mailer && admins.length > 0) {
     await services.mailer.send({
       to: admins,
@@ -227,67 +266,5 @@ export async function mailWebhookDisabled(services: Services, item: OutboxItem):
   } else if (sub) {
     services.logger.warn('webhook disabled; no admin could be mailed', { webhook: sub.id, smtp: services.mailer !== null, admins: admins.length });
   }
-  markDone(db, item.id, services.clock.now());
-}
-
-export interface DeliveryView {
-  id: number;
-  messageId: string;
-  eventType: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  replayOf: number | null;
-  createdAt: string;
-  payload: unknown;
-  log: { attempt: number; at: string; responseStatus: number | null; durationMs: number; ok: boolean; error: string | null }[];
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export function deliveryView(row: DeliveryRow, attempts: AttemptRow[]): DeliveryView {
-  return {
-    id: row.id,
-    messageId: row.messageId,
-    eventType: row.eventType,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: iso(row.nextAttemptAt),
-    replayOf: row.replayOf,
-    createdAt: new Date(row.createdAt).toISOString(),
-    payload: JSON.parse(row.payload) as unknown,
-    log: attempts.map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), responseStatus: a.responseStatus, durationMs: a.durationMs, ok: a.ok, error: a.error })),
-  };
-}
-
-/** The subscription's deliveries, newest first, each with its attempts. */
-export function listDeliveries(services: Services, webhookId: number, limit = 50): DeliveryView[] {
-  getWebhook(services, webhookId);
-  const rows = services.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, webhookId)).orderBy(desc(webhookDeliveries.id)).limit(limit).all();
-  if (rows.length === 0) return [];
-  const attempts = services.db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, rows.map((r) => r.id))).orderBy(webhookAttempts.attempt).all();
-  return rows.map((r) => deliveryView(r, attempts.filter((a) => a.deliveryId === r.id)));
-}
-
-/** Sends a delivery's message again (same `webhook-id` and body) as a new delivery, now. */
-export function replayDelivery(services: Services, webhookId: number, deliveryId: number, actor: Actor): DeliveryView {
-  if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins manage webhooks.');
-  return transaction(services.db, () => {
-    const sub = getWebhook(services, webhookId);
-    const original = services.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.subscriptionId, webhookId)))
-      .get();
-    if (!original) throw new DomainError('NOT_FOUND', `No delivery ${deliveryId} of webhook ${webhookId}.`);
-    if (!sub.enabled) throw new DomainError('CONFLICT', 'The webhook is disabled: enable it before replaying.');
-    const now = services.clock.now();
-    const row = services.db
-      .insert(webhookDeliveries)
-      .values({ subscriptionId: sub.id, messageId: original.messageId, eventType: original.eventType, payload: original.payload, replayOf: original.id, createdAt: now, updatedAt: now })
-      .returning()
-      .get();
-    enqueue(services, WEBHOOK_DELIVER, { delivery: row.id, target: targetOf(sub.id) }, now);
-    return deliveryView(row, []);
-  });
+  await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
 }

@@ -6,10 +6,12 @@
  * knows them) and the event's own part (src/webhooks/events.ts). Built once when the
  * delivery is created: retries and replays send the same bytes.
  */
+import { eq } from 'drizzle-orm';
 import { rowById } from '../db/fast.js';
-import { cases, customers, staff } from '../db/schema/index.js';
+import { customers, type cases, type staff } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { caseRef } from '../cases/case-ref.js';
-import { storedCrmRecord } from '../crm/records.js';
+import { crmRecordIn, storedCrmRecord, type CrmFact } from '../crm/records.js';
 import type { Services } from '../services.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -20,9 +22,11 @@ export interface WebhookBody {
   data: Record<string, unknown>;
 }
 
-export function customerPart(services: Services, customerId: number): Record<string, unknown> | null {
-  const c = rowById(services.db, customers, customerId);
-  if (!c) return null;
+type CustomerRow = typeof customers.$inferSelect;
+type CaseRow = typeof cases.$inferSelect;
+type StaffRow = typeof staff.$inferSelect;
+
+function customerFields(c: CustomerRow, crm: CrmFact | null): Record<string, unknown> {
   return {
     id: c.id,
     email: c.email,
@@ -31,14 +35,23 @@ export function customerPart(services: Services, customerId: number): Record<str
     tier: c.tier,
     churned: c.churnedAt !== null,
     churnedAt: iso(c.churnedAt),
-    crm: storedCrmRecord(services.db, c.email),
+    crm,
   };
 }
 
-export function casePart(services: Services, caseId: number): Record<string, unknown> | null {
-  const c = rowById(services.db, cases, caseId);
-  if (!c) return null;
-  const assignee = c.assigneeId === null ? undefined : rowById(services.db, staff, c.assigneeId);
+/** The customer part, on better-sqlite3 inside the change's transaction (churn marks: src/team/churn.ts). */
+export function customerPart(services: Services, customerId: number): Record<string, unknown> | null {
+  const c = rowById(services.db, customers, customerId);
+  return c ? customerFields(c, storedCrmRecord(services.db, c.email)) : null;
+}
+
+/** The customer part, read with `q` (the storage port). */
+export async function customerPartIn(q: Handle, customerId: number): Promise<Record<string, unknown> | null> {
+  const [c] = await q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, customerId)).limit(1);
+  return c ? customerFields(c, await crmRecordIn(q, c.email)) : null;
+}
+
+function caseFields(services: Services, c: CaseRow, assignee: StaffRow | undefined): Record<string, unknown> {
   return {
     id: caseRef(c.id),
     subject: c.subject,
@@ -57,14 +70,29 @@ export function casePart(services: Services, caseId: number): Record<string, unk
   };
 }
 
+export async function casePart(q: Handle, services: Services, caseId: number): Promise<Record<string, unknown> | null> {
+  const [c] = await q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, caseId)).limit(1);
+  if (!c) return null;
+  const [assignee] = c.assigneeId === null ? [] : await q.db.select().from(q.tables.staff).where(eq(q.tables.staff.id, c.assigneeId)).limit(1);
+  return caseFields(services, c, assignee);
+}
+
 /** The body for a case event; null when the case is gone. */
-export function caseEventBody(services: Services, type: string, at: number, caseId: number, entry: { id: number; type: string; actorType: string }, detail: Record<string, unknown>): WebhookBody | null {
-  const kase = casePart(services, caseId);
+export async function caseEventBody(
+  q: Handle,
+  services: Services,
+  type: string,
+  at: number,
+  caseId: number,
+  entry: { id: number; type: string; actorType: string },
+  detail: Record<string, unknown>,
+): Promise<WebhookBody | null> {
+  const kase = await casePart(q, services, caseId);
   if (!kase) return null;
   const { customerId, ...caseFields } = kase;
   return {
     type,
     timestamp: new Date(at).toISOString(),
-    data: { event: { id: entry.id, timeline: entry.type, actor: entry.actorType }, case: caseFields, customer: customerPart(services, customerId as number), ...detail },
+    data: { event: { id: entry.id, timeline: entry.type, actor: entry.actorType }, case: caseFields, customer: await customerPartIn(q, customerId as number), ...detail },
   };
 }

@@ -3,13 +3,14 @@
  * delete, re-enable. These are the verbs the console page and `/api/v1/webhooks` call (and the
  * ones an audit log would wrap). A deleted subscription keeps its delivery log but is never
  * listed or delivered to again; a disabled one gets nothing until it is enabled again.
+ * On the storage port (`services.store`), each change with its audit entry in one write.
  */
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
-import { webhookSubscriptions } from '../db/schema/index.js';
+import { auditIn } from '../audit/record-audit.js';
+import type { webhookSubscriptions } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { targetUrlProblem } from '../net/guarded-post.js';
 import type { Actor } from '../roles.js';
@@ -72,62 +73,67 @@ function parse(raw: unknown): z.infer<typeof createWebhookSchema> {
 }
 
 /** Creates a subscription; the result's `secret` is shown once and never again. */
-export function createWebhook(services: Services, raw: CreateWebhookInput, actor: Actor): { webhook: WebhookView; secret: string } {
+export async function createWebhook(services: Services, raw: CreateWebhookInput, actor: Actor): Promise<{ webhook: WebhookView; secret: string }> {
   assertAdmin(actor);
   const input = parse(raw);
   const problem = targetUrlProblem(input.url, services.integrations.allowPrivateTargets);
   if (problem) throw new ValidationError([{ path: 'url', message: problem }]);
   const secret = newWebhookSecret();
-  const row = transaction(services.db, () => {
-    const created = services.db
-      .insert(webhookSubscriptions)
+  const row = await services.store.write(async (q) => {
+    const [created] = await q.db
+      .insert(q.tables.webhookSubscriptions)
       .values({ url: input.url, description: input.description, events: [...new Set(input.events)], secret, createdBy: actor.name, createdAt: services.clock.now() })
-      .returning()
-      .get();
-    audit(services, actor, 'webhook', created.id, 'created', null, webhookView(created));
-    return created;
+      .returning();
+    await auditIn(q, services.clock, actor, 'webhook', created!.id, 'created', null, webhookView(created!));
+    return created!;
   });
   return { webhook: webhookView(row), secret };
 }
 
-/** A subscription that was not deleted; WEBHOOK_NOT_FOUND otherwise. */
-export function getWebhook(services: Services, id: number): WebhookRow {
-  const row = services.db
+/** A subscription that was not deleted, read with `q`; WEBHOOK_NOT_FOUND otherwise. */
+export async function webhookIn(q: Handle, id: number): Promise<WebhookRow> {
+  const subs = q.tables.webhookSubscriptions;
+  const [row] = await q.db
     .select()
-    .from(webhookSubscriptions)
-    .where(and(eq(webhookSubscriptions.id, id), isNull(webhookSubscriptions.deletedAt)))
-    .get();
+    .from(subs)
+    .where(and(eq(subs.id, id), isNull(subs.deletedAt)))
+    .limit(1);
   if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', `No webhook ${id}.`, { webhook: id });
   return row;
 }
 
-export function listWebhooks(services: Services): WebhookRow[] {
-  return services.db.select().from(webhookSubscriptions).where(isNull(webhookSubscriptions.deletedAt)).orderBy(asc(webhookSubscriptions.id)).all();
+/** A subscription that was not deleted; WEBHOOK_NOT_FOUND otherwise. */
+export function getWebhook(services: Services, id: number): Promise<WebhookRow> {
+  return services.store.query((q) => webhookIn(q, id));
 }
 
-export function deleteWebhook(services: Services, id: number, actor: Actor): WebhookView {
+export function listWebhooks(services: Services): Promise<WebhookRow[]> {
+  return services.store.query(async (q) => {
+    const subs = q.tables.webhookSubscriptions;
+    return q.db.select().from(subs).where(isNull(subs.deletedAt)).orderBy(asc(subs.id));
+  });
+}
+
+export function deleteWebhook(services: Services, id: number, actor: Actor): Promise<WebhookView> {
   assertAdmin(actor);
-  return transaction(services.db, () => {
-    const before = webhookView(getWebhook(services, id));
+  return services.store.write(async (q) => {
+    const subs = q.tables.webhookSubscriptions;
+    const before = webhookView(await webhookIn(q, id));
     const now = services.clock.now();
-    const after = webhookView(services.db.update(webhookSubscriptions).set({ deletedAt: now, enabled: false }).where(eq(webhookSubscriptions.id, id)).returning().get()!);
-    audit(services, actor, 'webhook', id, 'deleted', before, null);
-    return after;
+    const [row] = await q.db.update(subs).set({ deletedAt: now, enabled: false }).where(eq(subs.id, id)).returning();
+    await auditIn(q, services.clock, actor, 'webhook', id, 'deleted', before, null);
+    return webhookView(row!);
   });
 }
 
 /** Enables a subscription again (after it was disabled for failing); its failure streak starts over. */
-export function enableWebhook(services: Services, id: number, actor: Actor): WebhookView {
+export function enableWebhook(services: Services, id: number, actor: Actor): Promise<WebhookView> {
   assertAdmin(actor);
-  return transaction(services.db, () => {
-    const before = webhookView(getWebhook(services, id));
-    const row = services.db
-      .update(webhookSubscriptions)
-      .set({ enabled: true, failingSince: null, disabledAt: null, disabledReason: null })
-      .where(eq(webhookSubscriptions.id, id))
-      .returning()
-      .get()!;
-    audit(services, actor, 'webhook', id, 'enabled', before, webhookView(row));
-    return webhookView(row);
+  return services.store.write(async (q) => {
+    const subs = q.tables.webhookSubscriptions;
+    const before = webhookView(await webhookIn(q, id));
+    const [row] = await q.db.update(subs).set({ enabled: true, failingSince: null, disabledAt: null, disabledReason: null }).where(eq(subs.id, id)).returning();
+    await auditIn(q, services.clock, actor, 'webhook', id, 'enabled', before, webhookView(row!));
+    return webhookView(row!);
   });
 }

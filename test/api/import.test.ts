@@ -133,7 +133,7 @@ describe('importing closed history', () => {
     expect(today.attainment.total).toMatchObject({ met: 0, missed: 0 });
     expect(today.escalations.points.reduce((n, p) => n + p.value, 0)).toBe(0);
     expect(today.backlog.points.at(-1)!.value).toBe(0);
-    const report = buildReport(h.services, { from: day('2026-03-02').from, to: day('2026-03-02').to });
+    const report = await buildReport(h.services, { from: day('2026-03-02').from, to: day('2026-03-02').to });
     expect(report.totals).toMatchObject({ breaches: 0, warnings: 0, escalations: 0, met: 0, missed: 0 });
 
     const january = buildDashboard(h.services, { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-02-01T00:00:00Z'), queue: null, zone: 'UTC' });
@@ -172,7 +172,7 @@ describe('importing a case that is still open', () => {
     const run = await runSlaSweep(h.services);
     expect(run.sweep.breaches + run.sweep.warnings).toBe(0);
     expect(count("SELECT count(*) AS n FROM case_events WHERE type IN ('sla.breached', 'sla.warning', 'case.escalated')")).toBe(0);
-    const report = buildReport(h.services, { from: day('2026-03-02').from, to: day('2026-03-02').to });
+    const report = await buildReport(h.services, { from: day('2026-03-02').from, to: day('2026-03-02').to });
     expect(report.totals).toMatchObject({ breaches: 0, escalations: 0 });
   });
 

@@ -32,6 +32,17 @@ function caseCount(file: string): number {
 }
 
 describe('backup and restore', () => {
+  it('refuse a PostgreSQL DATABASE_URL and name pg_dump / pg_restore instead', async () => {
+    const dir = tempDir('casebook-backup-pg-');
+    const env = { DATABASE_URL: 'postgres://casebook@db.example/casebook', DATABASE_PATH: path.join(dir, 'casebook.db') };
+    const [backup, restore] = await Promise.all([run('backup', [path.join(dir, 'copy.db')], env), run('restore', [path.join(dir, 'copy.db')], env)]);
+    expect(backup.code).not.toBe(0);
+    expect(backup.output).toContain('DATABASE_URL names a PostgreSQL database: npm run backup copies a SQLite database file (DATABASE_PATH) only. On PostgreSQL use pg_dump');
+    expect(restore.code).not.toBe(0);
+    expect(restore.output).toContain('On PostgreSQL use pg_restore');
+    expect(fs.existsSync(path.join(dir, 'copy.db'))).toBe(false);
+  });
+
   it('backs up a consistent copy during writes; restore refuses a database in use, restores into a fresh folder, and the server starts on it', async () => {
     const dir = tempDir('casebook-backup-');
     const dbPath = path.join(dir, 'data', 'casebook.db');

@@ -23,6 +23,9 @@ const sent: string[][] = [];
 
 beforeAll(async () => {
   hist = await buildHistory();
+  // What the history left due runs now (C-1001's auto-close, 72 h after it was resolved), not
+  // whenever the background drain next gets a turn: the pages below see one settled state.
+  await hist.h.services.outbox.idle();
   // A mailer that records report deliveries, so failed ones can be queued again (the history's
   // reply mails, which name a case in their subject, go through it too and are not recorded).
   (hist.h.services as { mailer: unknown }).mailer = {
@@ -30,8 +33,8 @@ beforeAll(async () => {
     close: () => undefined,
   };
   m = signedIn(hist.h, hist.mia);
-  reportId = createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'schedule', timezone: 'Europe/Berlin', deliver: false }).id;
-  failedId = createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'manual', deliver: false }).id;
+  reportId = (await createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'schedule', timezone: 'Europe/Berlin', deliver: false })).id;
+  failedId = (await createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'manual', deliver: false })).id;
   hist.h.db.update(slaReports).set({ deliveryState: 'failed', deliveryAttempts: 8, deliveryError: 'SMTP 550 <mailbox> unavailable' }).where(eq(slaReports.id, failedId)).run();
 }, 60_000);
 afterAll(() => hist.h.close());
@@ -149,7 +152,7 @@ describe('the dashboard', () => {
     expect(csv).toBe(
       [
         'case,subject,queue,status,customer,detail',
-        `"C-${A}","Display name","general","resolved","Chloe","120 min calendar, 120 min business"`,
+        `"C-${A}","Display name","general","closed","Chloe","120 min calendar, 120 min business"`,
         `"C-${B}","Invoice question","billing","resolved","Dave","2520 min calendar, 600 min business"`,
         `"C-${C}","Team settings","advanced","resolved","Erin","2820 min calendar, 2820 min business"`,
         '',
@@ -220,7 +223,7 @@ describe('stored SLA escalation reports', () => {
     const html = await m.get(`/manage/reports/sla/${reportId}/report.html`);
     expect(html.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.html"`);
     // One UTC day [Mon 00:00Z, Tue 00:00Z): named for Monday, its last day.
-    const day = createReport(hist.h.services, { from: Date.parse('2026-03-02T00:00:00Z'), to: Date.parse('2026-03-03T00:00:00Z'), trigger: 'manual', deliver: false });
+    const day = await createReport(hist.h.services, { from: Date.parse('2026-03-02T00:00:00Z'), to: Date.parse('2026-03-03T00:00:00Z'), trigger: 'manual', deliver: false });
     expect((await m.get(`/manage/reports/sla/${day.id}/report.csv`)).headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-02-${day.id}.csv"`);
     expect(html.headers.get('Content-Security-Policy')).toContain("default-src 'self'");
     expect(await html.text()).toBe(row.html);

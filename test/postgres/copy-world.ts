@@ -72,7 +72,7 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     // Three days later: first-response and resolution clocks breach.
     h.clock.advance(3 * 86_400_000);
     await ok(await h.api('POST', '/api/v1/sla/sweep', { token: ADMIN_TOKEN }));
-    createReport(h.services, { from: h.clock.now() - 4 * 86_400_000, to: h.clock.now(), trigger: 'manual' });
+    await createReport(h.services, { from: h.clock.now() - 4 * 86_400_000, to: h.clock.now(), trigger: 'manual' });
     const sam = (sql.prepare("SELECT id FROM customers WHERE email = 'sam@example.org'").get() as { id: number }).id;
     await ok(await h.api('POST', `/api/v1/customers/${sam}/erase`, { token: ADMIN_TOKEN }));
     // An enabled webhook subscription (its trigger queues every new entry's delivery; port 9

@@ -8,9 +8,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { openPostgres, type Postgres } from '../../src/db/pg/client.js';
+import { openStore } from '../../src/db/store/index.js';
 import { eraseCaseContent } from '../../src/privacy/erase-cases.js';
 import { ERASED, redactEventData } from '../../src/privacy/redact.js';
 import { caseOfDoc, documentOf, MAX_POSITION } from '../../src/search/documents.js';
@@ -36,11 +38,11 @@ async function erase(caseId: number, customerId: number): Promise<void> {
   const now = 1_800_000_000_000;
   const open = `INSERT INTO erasures (id, customer_id, case_id, reason, actor_type, actor_name, started_at) VALUES (1, ${customerId}, ${caseId}, 'request', 'system', 'test', ${now})`;
   const close = `UPDATE erasures SET completed_at = ${now}, summary = '{}' WHERE id = 1`;
-  sqlite.$client.transaction(() => {
-    sqlite.$client.prepare(open).run();
-    eraseCaseContent(sqlite, [caseId], now);
-    sqlite.$client.prepare(close).run();
-  })();
+  await openStore({ sqlite }).write(async (q) => {
+    await q.run(sql.raw(open));
+    await eraseCaseContent(q, [caseId], now);
+    await q.run(sql.raw(close));
+  });
   const client = await postgres.pool.connect();
   try {
     await client.query('BEGIN');

@@ -131,7 +131,7 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await sendVisitorMessage(h.services, site, otherChat.session, 'Where is my order?');
   const otherCase = await ok(await h.api('POST', '/api/v1/cases', { token: h.tokenFor(other), body: { subject: 'Scanner offline', description: 'The scanner in the lobby is offline.' } }), 201);
   h.clock.advance(60 * 60_000);
-  createReport(h.services, { from: h.clock.now() - 86_400_000, to: h.clock.now(), trigger: 'manual' });
+  await createReport(h.services, { from: h.clock.now() - 86_400_000, to: h.clock.now(), trigger: 'manual' });
   const close = async () => {
     h.close();
     await inbox.close();

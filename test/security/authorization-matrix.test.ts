@@ -269,7 +269,7 @@ async function world(): Promise<World> {
   const attachment = h.db.select().from(attachments).get()!;
   const now = h.clock.now();
   const problem = h.db.insert(problems).values({ title: 'P', symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning().get();
-  const report = createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
+  const report = await createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
   const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
   // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
   const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();

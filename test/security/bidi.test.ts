@@ -77,7 +77,7 @@ function concrete(path: string, report: number): string {
 
 describe('bidi controls in user text', () => {
   it('never reach a page, fragment or download, for customers, agents and managers; the text does', async () => {
-    const report = createReport(h.services, { from: h.clock.now() - 3 * 86_400_000, to: h.clock.now() + 1, trigger: 'manual' });
+    const report = await createReport(h.services, { from: h.clock.now() - 3 * 86_400_000, to: h.clock.now() + 1, trigger: 'manual' });
     const urls = new Set<string>();
     for (const r of h.app.routes) if (r.method === 'GET' && !r.path.startsWith('/api/') && !r.path.startsWith('/assets/') && r.path !== '/health') urls.add(concrete(r.path, report.id));
     urls.add(`/manage/reports/drill.csv?metric=processing`);
@@ -103,8 +103,8 @@ describe('bidi controls in user text', () => {
     expect(sawText).toBeGreaterThan(10);
   }, 60_000);
 
-  it('are removed from the stored SLA report (HTML and CSV)', () => {
-    const report = createReport(h.services, { from: h.clock.now() - 3 * 86_400_000, to: h.clock.now() + 1, trigger: 'manual' });
+  it('are removed from the stored SLA report (HTML and CSV)', async () => {
+    const report = await createReport(h.services, { from: h.clock.now() - 3 * 86_400_000, to: h.clock.now() + 1, trigger: 'manual' });
     expect(report.html).toContain('reportgnp.exe');
     expect(report.html).not.toMatch(ANY_CONTROL);
     expect(report.csv).toContain('reportgnp.exe');

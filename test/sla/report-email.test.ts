@@ -37,7 +37,7 @@ describe('report email', () => {
   it('arrives at the managers with the HTML report as body and the CSV attached', async () => {
     const id = await breachOne();
     d.h.clock.set(berlin('2026-03-03T12:00'));
-    const report = runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' })!;
+    const report = (await runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' }))!;
     expect(report).toMatchObject({ deliveryState: 'pending', recipients: ['mia@casebook.test', 'ada@casebook.test'] });
     await d.h.services.outbox.drain();
 
@@ -67,7 +67,7 @@ describe('report email', () => {
   it('names the attachment for the last day of the period, not the day its exclusive end falls on', async () => {
     // A daily report at midnight: the period is Monday 00:00 – Tuesday 00:00 (Berlin).
     d.h.clock.set(berlin('2026-03-03T00:00'));
-    const report = runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' })!;
+    const report = (await runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' }))!;
     expect(report).toMatchObject({ periodStart: Date.parse(berlin('2026-03-02T00:00')), periodEnd: Date.parse(berlin('2026-03-03T00:00')) });
     await d.h.services.outbox.drain();
     expect(smtp.messages).toHaveLength(1);
@@ -76,7 +76,7 @@ describe('report email', () => {
 
   it('retries a failed delivery with back-off, showing the error until it is sent', async () => {
     smtp.refuse(2);
-    const report = createReport(d.h.services, { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T00:00')), trigger: 'manual' });
+    const report = await createReport(d.h.services, { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T00:00')), trigger: 'manual' });
     await d.h.services.outbox.drain();
     let stored = (await d.call('GET', `/api/v1/reports/${report.id}`)).json;
     expect(stored.delivery).toMatchObject({ state: 'pending', attempts: 1, error: expect.stringContaining('Mailbox busy') });
@@ -97,7 +97,7 @@ describe('report email', () => {
 
   it('marks the delivery failed when the outbox gives up, and sends it again on request', async () => {
     smtp.refuse(MAX_ATTEMPTS);
-    const report = createReport(d.h.services, { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T00:00')), trigger: 'manual' });
+    const report = await createReport(d.h.services, { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T00:00')), trigger: 'manual' });
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
       await d.h.services.outbox.drain();
       d.h.clock.advance(3_600_000);

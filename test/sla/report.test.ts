@@ -52,11 +52,11 @@ afterAll(() => d.h.close());
 const period = { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-03T10:30')) };
 
 describe('the report for a seeded history', () => {
-  it('has exact counts, lists and attainment', () => {
+  it('has exact counts, lists and attainment', async () => {
     expect((d.h.db.$client.prepare('SELECT queue_id AS q FROM cases ORDER BY id').all() as { q: string }[]).map((r) => r.q)).toEqual([
       'general', 'advanced', 'advanced', 'general', 'general',
     ]);
-    const r = buildReport(d.h.services, { ...period, timezone: 'Europe/Berlin' });
+    const r = await buildReport(d.h.services, { ...period, timezone: 'Europe/Berlin' });
     expect(r.period).toEqual({ from: berlin('2026-03-02T00:00'), to: berlin('2026-03-03T10:30') });
     expect(r.totals).toEqual({ breaches: 3, warnings: 3, escalations: 2, atRisk: 1, met: 3, missed: 3, attainment: 50 });
     expect(r.breaches.map((b) => [b.caseId, b.metric, b.policy, b.queue, b.breachedAt])).toEqual([
@@ -88,15 +88,15 @@ describe('the report for a seeded history', () => {
     ]);
   });
 
-  it('counts only what happened inside [from, to)', () => {
-    const r = buildReport(d.h.services, { from: Date.parse(berlin('2026-03-03T10:00')), to: period.to });
+  it('counts only what happened inside [from, to)', async () => {
+    const r = await buildReport(d.h.services, { from: Date.parse(berlin('2026-03-03T10:00')), to: period.to });
     expect(r.totals).toMatchObject({ breaches: 2, warnings: 0, escalations: 1, met: 0, missed: 2, attainment: 0 });
-    const before = buildReport(d.h.services, { from: period.from, to: Date.parse(berlin('2026-03-03T10:00')) });
+    const before = await buildReport(d.h.services, { from: period.from, to: Date.parse(berlin('2026-03-03T10:00')) });
     expect(before.totals).toMatchObject({ breaches: 1, warnings: 3, escalations: 1, met: 3, missed: 1, attainment: 75 });
   });
 
-  it('renders CSV with RFC 4180 quoting and no formula injection, and HTML with everything escaped', () => {
-    const row = createReport(d.h.services, { ...period, trigger: 'manual', timezone: 'Europe/Berlin' });
+  it('renders CSV with RFC 4180 quoting and no formula injection, and HTML with everything escaped', async () => {
+    const row = await createReport(d.h.services, { ...period, trigger: 'manual', timezone: 'Europe/Berlin' });
     expect(row.deliveryState).toBe('none'); // no SMTP_URL here
     const lines = row.csv.split('\r\n');
     expect(lines[0]).toBe('section,case,subject,queue,from_queue,tier,policy,metric,priority,state,at,due_at,minutes,count,met,missed,attainment_percent,reason,rule');
@@ -157,14 +157,14 @@ describe('reports over the API', () => {
 });
 
 describe('the scheduled report', () => {
-  it('covers the last 24 hours first, then the time since the end of the last scheduled report', () => {
+  it('covers the last 24 hours first, then the time since the end of the last scheduled report', async () => {
     d.h.clock.set(berlin('2026-03-03T07:00'));
-    const first = runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' })!;
+    const first = (await runScheduledReport(d.h.services, { timezone: 'Europe/Berlin' }))!;
     expect([first.periodStart, first.periodEnd]).toEqual([Date.parse(berlin('2026-03-02T07:00')), Date.parse(berlin('2026-03-03T07:00'))]);
     expect(first.trigger).toBe('schedule');
-    expect(runScheduledReport(d.h.services)).toBeNull(); // no time passed
+    expect(await runScheduledReport(d.h.services)).toBeNull(); // no time passed
     d.h.clock.set(berlin('2026-03-04T07:00'));
-    const second = runScheduledReport(d.h.services)!;
+    const second = (await runScheduledReport(d.h.services))!;
     expect([second.periodStart, second.periodEnd]).toEqual([first.periodEnd, Date.parse(berlin('2026-03-04T07:00'))]);
   });
 });

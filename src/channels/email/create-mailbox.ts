@@ -4,7 +4,7 @@
  * commit the supervisor starts its poller (when enabled).
  */
 import { eq } from 'drizzle-orm';
-import { auditIn } from '../../audit/record-audit.js';
+import { recordAuditIn } from '../../audit/record-audit.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin, checkMailbox, createMailboxSchema, defaultPort, parseMailboxInput, type CreateMailboxInput } from './mailbox-input.js';
@@ -42,7 +42,7 @@ export async function createMailbox(services: Services, raw: CreateMailboxInput,
       .set({ passwordSealed: sealPassword(key, inserted!.id, input.password) })
       .where(eq(mailboxes.id, inserted!.id))
       .returning();
-    await auditIn(q, now, actor, 'mailbox', sealed!.id, 'created', null, auditedMailbox(sealed!));
+    await recordAuditIn(q, { at: now, actor, entity: 'mailbox', entityId: sealed!.id, action: 'created', after: auditedMailbox(sealed!) });
     return sealed!;
   });
   services.logger.info('channels: mailbox added', { mailbox: row.id, name: row.name, by: actor.name });

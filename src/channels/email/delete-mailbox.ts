@@ -5,7 +5,7 @@
  * and so do its UID checkpoints: added again, it resumes where it stopped.
  */
 import { eq } from 'drizzle-orm';
-import { auditIn } from '../../audit/record-audit.js';
+import { recordAuditIn } from '../../audit/record-audit.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin } from './mailbox-input.js';
@@ -22,7 +22,7 @@ export async function deleteMailbox(services: Services, id: number, actor: Actor
     const found = await getMailbox(q, id);
     await q.db.update(inboundMail).set({ mailboxId: null }).where(eq(inboundMail.mailboxId, id));
     await q.db.delete(mailboxes).where(eq(mailboxes.id, id));
-    await auditIn(q, now, actor, 'mailbox', id, 'deleted', auditedMailbox(found), null);
+    await recordAuditIn(q, { at: now, actor, entity: 'mailbox', entityId: id, action: 'deleted', before: auditedMailbox(found) });
     return found;
   });
   services.logger.info('channels: mailbox deleted', { mailbox: id, name: row.name, by: actor.name });

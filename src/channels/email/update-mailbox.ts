@@ -5,7 +5,7 @@
  * entered for. After commit the supervisor restarts (or stops) its poller.
  */
 import { eq } from 'drizzle-orm';
-import { auditIn } from '../../audit/record-audit.js';
+import { recordAuditIn } from '../../audit/record-audit.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -43,7 +43,7 @@ export async function updateMailbox(services: Services, id: number, raw: UpdateM
       .set({ ...after, ...(key !== null ? { passwordSealed: sealPassword(key, id, input.password!) } : {}), updatedAt: now })
       .where(eq(mailboxes.id, id))
       .returning();
-    await auditIn(q, now, actor, 'mailbox', id, 'updated', auditedMailbox(before), { ...auditedMailbox(updated!), passwordChanged: key !== null });
+    await recordAuditIn(q, { at: now, actor, entity: 'mailbox', entityId: id, action: 'updated', before: auditedMailbox(before), after: { ...auditedMailbox(updated!), passwordChanged: key !== null } });
     return updated!;
   });
   services.logger.info('channels: mailbox changed', { mailbox: id, name: row.name, by: actor.name, fields: Object.keys(input) });

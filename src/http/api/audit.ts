@@ -53,9 +53,9 @@ export const listAuditRoute = auditApi.route({
 
 export function auditRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  on(app, listAuditRoute, (c) => {
+  on(app, listAuditRoute, async (c) => {
     const query = parseWith(listAuditRoute.query, c.req.query());
-    const page = listAudit(c.get('services').db, query);
+    const page = await listAudit(c.get('services').store, query);
     return c.json({ items: page.items.map(auditEntryJson), nextCursor: page.nextCursor });
   });
   return app;

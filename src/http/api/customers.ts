@@ -105,16 +105,16 @@ export function customerRoutes(): Hono<AppEnv> {
     return c.json({ customer: { id: customer.id, email: customer.email, name: customer.name, churnedAt: new Date(customer.churnedAt!).toISOString() }, mark: { at: new Date(mark.at).toISOString(), source: mark.source, reason: mark.note } }, 201);
   });
 
-  on(app, exportCustomerRoute, (c) => {
+  on(app, exportCustomerRoute, async (c) => {
     const id = customerId(c.req.param('id'));
-    const body = exportCustomer(c.get('services'), id);
+    const body = await exportCustomer(c.get('services'), id);
     c.header('Content-Disposition', `attachment; filename="customer-${id}-export.json"`);
     return c.json(body);
   });
 
-  on(app, eraseCustomerRoute, (c) => {
+  on(app, eraseCustomerRoute, async (c) => {
     const id = customerId(c.req.param('id'));
-    const result = eraseCustomer(c.get('services'), id, c.get('principal')!.actor);
+    const result = await eraseCustomer(c.get('services'), id, c.get('principal')!.actor);
     return c.json({ erased: true, customer: result.customerId, erasure: result.erasureId, cases: result.cases, summary: result.summary });
   });
 

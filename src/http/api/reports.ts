@@ -77,9 +77,9 @@ function listItem(row: Omit<ReportRow, 'html' | 'csv'>) {
   };
 }
 
-function reportOf(c: Context<AppEnv>): ReportRow {
+async function reportOf(c: Context<AppEnv>): Promise<ReportRow> {
   const id = Number(c.req.param('id'));
-  const row = Number.isSafeInteger(id) ? c.get('services').db.select().from(slaReports).where(eq(slaReports.id, id)).get() : undefined;
+  const [row] = Number.isSafeInteger(id) ? await c.get('services').store.query((q) => q.db.select().from(q.tables.slaReports).where(eq(q.tables.slaReports.id, id)).limit(1)) : [];
   if (!row) throw new DomainError('NOT_FOUND', `No report ${c.req.param('id')}.`);
   return row;
 }
@@ -88,17 +88,19 @@ export function reportRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole(...MANAGERS));
 
-  on(app, listReportsRoute, (c) => {
+  on(app, listReportsRoute, async (c) => {
     const { limit } = parseWith(listReportsRoute.query, c.req.query());
-    const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
-    const rows = c.get('services').db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(limit).all();
+    const rows = await c.get('services').store.query(({ db, tables: { slaReports } }) => {
+      const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
+      return db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(limit);
+    });
     return c.json(rows.map(listItem));
   });
 
   on(app, createReportRoute, async (c) => {
     const services = c.get('services');
     const input = await jsonBody(c, createReportRoute.body);
-    const row = createReport(services, {
+    const row = await createReport(services, {
       from: Date.parse(input.from),
       to: Date.parse(input.to),
       trigger: 'manual',
@@ -111,28 +113,28 @@ export function reportRoutes(): Hono<AppEnv> {
     return c.json({ ...listItem(row), summary: row.summary }, 201);
   });
 
-  on(app, getReportRoute, (c) => {
-    const row = reportOf(c);
+  on(app, getReportRoute, async (c) => {
+    const row = await reportOf(c);
     return c.json({ ...listItem(row), summary: row.summary });
   });
 
-  on(app, reportCsvRoute, (c) => {
-    const row = reportOf(c);
+  on(app, reportCsvRoute, async (c) => {
+    const row = await reportOf(c);
     c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'csv')}"`);
     return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 
-  on(app, reportHtmlRoute, (c) => {
+  on(app, reportHtmlRoute, async (c) => {
     // A download, like the CSV: the stored document (the mail's HTML body) carries inline
     // styles our pages' CSP would refuse, so it is never rendered on our origin.
-    const row = reportOf(c);
+    const row = await reportOf(c);
     c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'html')}"`);
     return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
   });
 
   on(app, deliverReportRoute, async (c) => {
     const services = c.get('services');
-    const row = redeliverReport(services, reportOf(c).id);
+    const row = await redeliverReport(services, (await reportOf(c)).id);
     services.outbox.kick();
     return c.json(listItem(row), 202);
   });

@@ -13,7 +13,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { DomainError } from '../../errors.js';
-import { listDeliveries, replayDelivery } from '../../webhooks/deliveries.js';
+import { listDeliveries, replayDelivery } from '../../webhooks/delivery-log.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/events.js';
 import { createWebhook, deleteWebhook, enableWebhook, getWebhook, listWebhooks, webhookView } from '../../webhooks/subscriptions.js';
 import { jsonBody, parseWith } from '../json-body.js';
@@ -104,29 +104,29 @@ export function webhookRoutes(): Hono<AppEnv> {
 
   on(app, createWebhookRoute, async (c) => {
     const input = await jsonBody(c, createWebhookRoute.body);
-    const { webhook: created, secret } = createWebhook(c.get('services'), input, c.get('principal')!.actor);
+    const { webhook: created, secret } = await createWebhook(c.get('services'), input, c.get('principal')!.actor);
     return c.json({ ...created, secret }, 201);
   });
 
-  on(app, listWebhooksRoute, (c) => c.json(listWebhooks(c.get('services')).map(webhookView)));
+  on(app, listWebhooksRoute, async (c) => c.json((await listWebhooks(c.get('services'))).map(webhookView)));
 
-  on(app, getWebhookRoute, (c) => c.json(webhookView(getWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook')))));
+  on(app, getWebhookRoute, async (c) => c.json(webhookView(await getWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook')))));
 
-  on(app, deleteWebhookRoute, (c) => {
-    deleteWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook'), c.get('principal')!.actor);
+  on(app, deleteWebhookRoute, async (c) => {
+    await deleteWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook'), c.get('principal')!.actor);
     return c.body(null, 204);
   });
 
-  on(app, enableWebhookRoute, (c) => c.json(enableWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook'), c.get('principal')!.actor)));
+  on(app, enableWebhookRoute, async (c) => c.json(await enableWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook'), c.get('principal')!.actor)));
 
-  on(app, listDeliveriesRoute, (c) => {
+  on(app, listDeliveriesRoute, async (c) => {
     const { limit } = parseWith(listDeliveriesRoute.query, c.req.query());
-    return c.json(listDeliveries(c.get('services'), numericId(c.req.param('id'), 'webhook'), limit));
+    return c.json(await listDeliveries(c.get('services'), numericId(c.req.param('id'), 'webhook'), limit));
   });
 
-  on(app, replayDeliveryRoute, (c) => {
+  on(app, replayDeliveryRoute, async (c) => {
     const services = c.get('services');
-    const view = replayDelivery(services, numericId(c.req.param('id'), 'webhook'), numericId(c.req.param('delivery'), 'delivery'), c.get('principal')!.actor);
+    const view = await replayDelivery(services, numericId(c.req.param('id'), 'webhook'), numericId(c.req.param('delivery'), 'delivery'), c.get('principal')!.actor);
     services.outbox.kick();
     return c.json(view, 202);
   });

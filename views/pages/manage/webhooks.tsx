@@ -4,7 +4,7 @@
  * enable and delete. Plain forms: everything works without JavaScript.
  */
 import type { Child } from 'hono/jsx';
-import type { DeliveryView } from '../../../src/webhooks/deliveries.js';
+import type { DeliveryView } from '../../../src/webhooks/delivery-log.js';
 import type { WebhookView } from '../../../src/webhooks/subscriptions.js';
 import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, Time, type FormState, type Tone } from '../../components.js';
 import type { Viewer } from '../../viewer.js';

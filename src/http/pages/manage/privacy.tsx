@@ -47,10 +47,10 @@ function auditFilters(c: PageContext): { filters: AuditFilters; error: string | 
 export function privacyPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(`${CUSTOMERS}/:id/export`, (c) => {
+  app.get(`${CUSTOMERS}/:id/export`, async (c) => {
     managerOf(c);
     const id = idParam(c, 'customer');
-    const body = exportCustomer(c.get('services'), id);
+    const body = await exportCustomer(c.get('services'), id);
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', `attachment; filename="customer-${id}-export.json"`);
     // A download people open: the text exactly as held, its bidi controls as escapes (src/text/display.ts).
@@ -67,11 +67,11 @@ export function privacyPages(): Hono<PageEnv> {
       const d = customerPage(c, id, {}, 422, { values, errors: { confirm: 'type the customer’s email address exactly to confirm' } });
       return sendHtml(c, <CustomerPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} {...d} today={DateTime.fromMillis(c.get('services').clock.now(), { zone: 'utc' }).toISODate()!} notice={null} />, 422);
     }
-    eraseCustomer(c.get('services'), id, actor);
+    await eraseCustomer(c.get('services'), id, actor);
     return redirectTo(c, `${CUSTOMERS}/${id}?done=erased`);
   });
 
-  app.get(AUDIT_PATH, (c) => {
+  app.get(AUDIT_PATH, async (c) => {
     managerOf(c);
     const { filters, error } = auditFilters(c);
     const cursorText = c.req.query('cursor') ?? '';
@@ -80,7 +80,7 @@ export function privacyPages(): Hono<PageEnv> {
     const to = dateStart(filters.to);
     const page = error
       ? { items: [], nextCursor: null }
-      : listAudit(c.get('services').db, {
+      : await listAudit(c.get('services').store, {
           limit: PAGE_SIZE,
           ...(filters.actor ? { actor: filters.actor } : {}),
           ...(filters.entity ? { entity: filters.entity as AuditEntity } : {}),

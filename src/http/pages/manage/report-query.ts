@@ -6,7 +6,6 @@
  */
 import { eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { queues } from '../../../db/schema/index.js';
 import { daysIn, isZone, MAX_PERIOD_DAYS, periodOf, type DashboardQuery } from '../../../dashboard/period.js';
 import type { Services } from '../../../services.js';
 import type { FormErrors, FormValues } from '../../../../views/components.js';
@@ -19,7 +18,12 @@ function validDate(text: string, zone: string): boolean {
   return DATE.test(text) && DateTime.fromISO(text, { zone }).isValid;
 }
 
-export function parseDashboardQuery(services: Services, raw: Record<string, string | undefined>): ParsedQuery {
+async function queueExists(services: Services, id: string): Promise<boolean> {
+  const rows = await services.store.query((q) => q.db.select({ id: q.tables.queues.id }).from(q.tables.queues).where(eq(q.tables.queues.id, id)).limit(1));
+  return rows.length > 0;
+}
+
+export async function parseDashboardQuery(services: Services, raw: Record<string, string | undefined>): Promise<ParsedQuery> {
   const tz = (raw.tz ?? '').trim().slice(0, 64) || 'UTC';
   const errors: FormErrors = {};
   const zone = isZone(tz) ? tz : 'UTC';
@@ -31,7 +35,7 @@ export function parseDashboardQuery(services: Services, raw: Record<string, stri
   const values: FormValues = { from, to, queue, tz };
   if (!validDate(from, zone)) errors.from = 'a date (yyyy-mm-dd)';
   if (!validDate(to, zone)) errors.to = 'a date (yyyy-mm-dd)';
-  if (queue && !services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, queue)).get()) errors.queue = 'no such queue: choose one, or All queues';
+  if (queue && !(await queueExists(services, queue))) errors.queue = 'no such queue: choose one, or All queues';
   if (!errors.from && !errors.to) {
     const period = periodOf(from, to, zone);
     if (period.from >= period.to) errors.to = 'must not be before the first day';

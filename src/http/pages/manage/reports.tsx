@@ -15,7 +15,6 @@ import { asc, desc, eq, getTableColumns } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { attainmentCsv, drillCsv, durationsCsv, seriesCsv, summaryCsv } from '../../../dashboard/csv.js';
 import { buildDashboard, drillDown, DRILL_METRICS, type DrillSpec } from '../../../dashboard/dashboard.js';
-import { queues, slaReports } from '../../../db/schema/index.js';
 import { DomainError } from '../../../errors.js';
 import { redeliverReport, type ReportRow } from '../../../reports/create-report.js';
 import { reportFileName } from '../../../reports/file-name.js';
@@ -30,19 +29,14 @@ import { parseDashboardQuery, queryString, type ParsedQuery } from './report-que
 const BASE = '/manage/reports';
 const LIST_LIMIT = 100;
 
-function queueOptions(c: PageContext): Option[] {
-  return c
-    .get('services')
-    .db.select({ id: queues.id, name: queues.name, active: queues.active })
-    .from(queues)
-    .orderBy(asc(queues.id))
-    .all()
-    .map((q) => ({ value: q.id, label: `${q.name}${q.active ? '' : ' (inactive)'}` }));
+async function queueOptions(c: PageContext): Promise<Option[]> {
+  const rows = await c.get('services').store.query(({ db, tables: { queues } }) => db.select({ id: queues.id, name: queues.name, active: queues.active }).from(queues).orderBy(asc(queues.id)));
+  return rows.map((q) => ({ value: q.id, label: `${q.name}${q.active ? '' : ' (inactive)'}` }));
 }
 
 /** The period from the query string; an invalid one is refused (422) on downloads and drill-downs. */
-function periodOrThrow(c: PageContext): Extract<ParsedQuery, { ok: true }> {
-  const parsed = parseDashboardQuery(c.get('services'), c.req.query());
+async function periodOrThrow(c: PageContext): Promise<Extract<ParsedQuery, { ok: true }>> {
+  const parsed = await parseDashboardQuery(c.get('services'), c.req.query());
   if (!parsed.ok) {
     throw new DomainError('VALIDATION_FAILED', `The period is not valid: ${Object.entries(parsed.errors).map(([k, v]) => `${k} ${v}`).join('; ')}.`, {
       issues: Object.entries(parsed.errors).map(([path, message]) => ({ path, message })),
@@ -77,9 +71,9 @@ function csv(c: PageContext, name: string, values: Record<string, string>, body:
   return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
 }
 
-function reportOf(c: PageContext): ReportRow {
+async function reportOf(c: PageContext): Promise<ReportRow> {
   const id = /^\d{1,9}$/.test(c.req.param('id') ?? '') ? Number(c.req.param('id')) : NaN;
-  const row = Number.isSafeInteger(id) ? c.get('services').db.select().from(slaReports).where(eq(slaReports.id, id)).get() : undefined;
+  const [row] = Number.isSafeInteger(id) ? await c.get('services').store.query((q) => q.db.select().from(q.tables.slaReports).where(eq(q.tables.slaReports.id, id)).limit(1)) : [];
   if (!row) throw new DomainError('NOT_FOUND', `No SLA report ${c.req.param('id')}.`);
   return row;
 }
@@ -87,22 +81,22 @@ function reportOf(c: PageContext): ReportRow {
 export function reportPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(BASE, (c) => {
+  app.get(BASE, async (c) => {
     managerOf(c);
     const services = c.get('services');
-    const parsed = parseDashboardQuery(services, c.req.query());
+    const parsed = await parseDashboardQuery(services, c.req.query());
     const dashboard = parsed.ok ? buildDashboard(services, parsed.query) : null;
     const state = parsed.ok ? { values: parsed.values } : { values: parsed.values, errors: parsed.errors };
-    const options = queueOptions(c);
+    const options = await queueOptions(c);
     const queueName = parsed.ok && parsed.query.queue ? (options.find((o) => o.value === parsed.query.queue)?.label ?? parsed.query.queue) : null;
     const status = parsed.ok ? 200 : 422;
     if (isHtmx(c)) return sendHtml(c, <ReportsBody state={state} queues={options} dashboard={dashboard} queueName={queueName} />, status);
     return sendHtml(c, <ReportsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} queues={options} dashboard={dashboard} queueName={queueName} />, status);
   });
 
-  app.get(`${BASE}/csv/:name`, (c) => {
+  app.get(`${BASE}/csv/:name`, async (c) => {
     managerOf(c);
-    const { query, values } = periodOrThrow(c);
+    const { query, values } = await periodOrThrow(c);
     const name = c.req.param('name');
     const d = buildDashboard(c.get('services'), query);
     const bodies: Record<string, () => string> = {
@@ -118,9 +112,9 @@ export function reportPages(): Hono<PageEnv> {
     return csv(c, name, values, body());
   });
 
-  app.get(`${BASE}/drill`, (c) => {
+  app.get(`${BASE}/drill`, async (c) => {
     managerOf(c);
-    const { query, values } = periodOrThrow(c);
+    const { query, values } = await periodOrThrow(c);
     const raw = c.req.query();
     const spec = drillSpec(raw);
     const drill = drillDown(c.get('services'), query, spec);
@@ -128,49 +122,51 @@ export function reportPages(): Hono<PageEnv> {
     return sendHtml(c, <DrillPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} drill={drill} values={values} csv={`${BASE}/drill.csv?${queryString(values, extra)}`} />);
   });
 
-  app.get(`${BASE}/drill.csv`, (c) => {
+  app.get(`${BASE}/drill.csv`, async (c) => {
     managerOf(c);
-    const { query, values } = periodOrThrow(c);
+    const { query, values } = await periodOrThrow(c);
     const spec = drillSpec(c.req.query());
     return csv(c, `drill-${spec.metric}`, values, drillCsv(drillDown(c.get('services'), query, spec)));
   });
 
-  app.get(`${BASE}/sla`, (c) => {
+  app.get(`${BASE}/sla`, async (c) => {
     managerOf(c);
     const services = c.get('services');
-    const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
-    const rows = services.db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(LIST_LIMIT).all();
+    const rows = await services.store.query(({ db, tables: { slaReports } }) => {
+      const { html: _html, csv: _csv, ...columns } = getTableColumns(slaReports);
+      return db.select(columns).from(slaReports).orderBy(desc(slaReports.id)).limit(LIST_LIMIT);
+    });
     const queued = /^\d{1,9}$/.test(c.req.query('queued') ?? '') ? `Delivery of report ${c.req.query('queued')} queued again.` : null;
     return sendHtml(c, <EscalationReportsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={rows} canSend={services.mailer !== null} notice={queued} />);
   });
 
-  app.get(`${BASE}/sla/:id`, (c) => {
+  app.get(`${BASE}/sla/:id`, async (c) => {
     managerOf(c);
-    const row = reportOf(c);
+    const row = await reportOf(c);
     return sendHtml(c, <EscalationReportPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} row={row} canSend={c.get('services').mailer !== null} />);
   });
 
-  app.get(`${BASE}/sla/:id/report.csv`, (c) => {
+  app.get(`${BASE}/sla/:id/report.csv`, async (c) => {
     managerOf(c);
-    const row = reportOf(c);
+    const row = await reportOf(c);
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'csv')}"`);
     return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 
-  app.get(`${BASE}/sla/:id/report.html`, (c) => {
+  app.get(`${BASE}/sla/:id/report.html`, async (c) => {
     managerOf(c);
-    const row = reportOf(c);
+    const row = await reportOf(c);
     // A download, never rendered on our origin: the stored document carries its own inline styles.
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'html')}"`);
     return c.body(row.html, 200, { 'Content-Type': 'text/html; charset=utf-8' });
   });
 
-  app.post(`${BASE}/sla/:id/deliver`, (c) => {
+  app.post(`${BASE}/sla/:id/deliver`, async (c) => {
     managerOf(c);
     const services = c.get('services');
-    const row = redeliverReport(services, reportOf(c).id);
+    const row = await redeliverReport(services, (await reportOf(c)).id);
     services.outbox.kick();
     return redirectTo(c, `${BASE}/sla?queued=${row.id}`);
   });

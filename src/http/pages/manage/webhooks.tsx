@@ -9,7 +9,7 @@
  */
 import { Hono } from 'hono';
 import { DomainError } from '../../../errors.js';
-import { listDeliveries, replayDelivery } from '../../../webhooks/deliveries.js';
+import { listDeliveries, replayDelivery } from '../../../webhooks/delivery-log.js';
 import { WEBHOOK_EVENT_DESCRIPTIONS, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../../webhooks/events.js';
 import { createWebhook, deleteWebhook, enableWebhook, getWebhook, listWebhooks, webhookView } from '../../../webhooks/subscriptions.js';
 import type { FormState } from '../../../../views/components.js';
@@ -39,15 +39,16 @@ function notice(c: PageContext): string | null {
   return Object.hasOwn(NOTICES, key) ? NOTICES[key]! : null;
 }
 
-function listPage(c: PageContext, state: FormState, chosen: string[], status: 200 | 403 | 409 | 422 = 200) {
-  const webhooks = listWebhooks(c.get('services')).map(webhookView);
+async function listPage(c: PageContext, state: FormState, chosen: string[], status: 200 | 403 | 409 | 422 = 200) {
+  const webhooks = (await listWebhooks(c.get('services'))).map(webhookView);
   return sendHtml(c, <WebhooksPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhooks={webhooks} events={EVENTS} state={state} chosen={chosen} notice={notice(c)} />, status);
 }
 
-function detailPage(c: PageContext, id: number, secret: string | null) {
+async function detailPage(c: PageContext, id: number, secret: string | null) {
   const services = c.get('services');
-  const webhook = webhookView(getWebhook(services, id));
-  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={listDeliveries(services, id)} secret={secret} notice={notice(c)} />);
+  const webhook = webhookView(await getWebhook(services, id));
+  const deliveries = await listDeliveries(services, id);
+  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={deliveries} secret={secret} notice={notice(c)} />);
 }
 
 export function webhookPages(): Hono<PageEnv> {
@@ -77,26 +78,26 @@ export function webhookPages(): Hono<PageEnv> {
     return detailPage(c, idParam(c, 'webhook'), null);
   });
 
-  app.post(`${WEBHOOKS}/:id/enable`, (c) => {
+  app.post(`${WEBHOOKS}/:id/enable`, async (c) => {
     const { actor } = adminOf(c);
     const id = idParam(c, 'webhook');
-    enableWebhook(c.get('services'), id, actor);
+    await enableWebhook(c.get('services'), id, actor);
     return redirectTo(c, `${WEBHOOKS}/${id}?done=enabled`);
   });
 
-  app.post(`${WEBHOOKS}/:id/delete`, (c) => {
+  app.post(`${WEBHOOKS}/:id/delete`, async (c) => {
     const { actor } = adminOf(c);
-    deleteWebhook(c.get('services'), idParam(c, 'webhook'), actor);
+    await deleteWebhook(c.get('services'), idParam(c, 'webhook'), actor);
     return redirectTo(c, `${WEBHOOKS}?done=deleted`);
   });
 
-  app.post(`${WEBHOOKS}/:id/deliveries/:delivery/replay`, (c) => {
+  app.post(`${WEBHOOKS}/:id/deliveries/:delivery/replay`, async (c) => {
     const { actor } = adminOf(c);
     const id = idParam(c, 'webhook');
     const raw = c.req.param('delivery');
     if (!/^\d{1,9}$/.test(raw)) throw new DomainError('NOT_FOUND', `No delivery ${raw}.`);
     const services = c.get('services');
-    replayDelivery(services, id, Number(raw), actor);
+    await replayDelivery(services, id, Number(raw), actor);
     services.outbox.kick();
     return redirectTo(c, `${WEBHOOKS}/${id}?done=replayed`);
   });

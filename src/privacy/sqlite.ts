@@ -1,0 +1,70 @@
+/**
+ * An erasure's SQL that differs on SQLite (the pair of pg.ts, chosen once in dialect.ts):
+ * - `secure_delete` on for the erasing transaction, so the erased bytes are zeroed in the
+ *   file rather than left in free pages; the WAL truncated after commit;
+ * - the FTS5 search index (contentless: it must be told exactly what it indexed) forgets the
+ *   message documents before their texts are redacted;
+ * - JSON inside text columns read with `json_extract`, substrings found with `instr`.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { sqliteOf, type Handle } from '../db/store/index.js';
+import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
+
+const TYPES = MESSAGE_TYPES.map((t) => `'${t}'`).join(', ');
+
+/** Runs `fn` with secure_delete on (the connection's setting restored after). */
+export async function withSecureDelete<T>(q: Handle, fn: () => Promise<T>): Promise<T> {
+  const client = sqliteOf(q).$client;
+  const before = client.pragma('secure_delete', { simple: true }) as number;
+  client.pragma('secure_delete = ON');
+  try {
+    return await fn();
+  } finally {
+    client.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);
+  }
+}
+
+/** After commit: the WAL emptied, so no old page image keeps the erased text. Throws when busy. */
+export function checkpoint(q: Handle): Promise<void> {
+  sqliteOf(q).$client.pragma('wal_checkpoint(TRUNCATE)');
+  return Promise.resolve();
+}
+
+/** The search index forgets the message documents of the cases (ids checked integers). */
+export async function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
+  await q.run(
+    sql.raw(
+      `INSERT INTO search_fts(search_fts, rowid, body)
+       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
+       FROM (SELECT case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position FROM case_events WHERE case_id IN (${list}))
+       WHERE type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
+    ),
+  );
+}
+
+/** Webhook deliveries whose payload is about one of the cases (`C-1042` references). */
+export function deliveriesAboutCases(refs: readonly string[]): SQL {
+  return sql`json_extract(payload, '$.data.case.id') IN (${sql.join(
+    refs.map((ref) => sql`${ref}`),
+    sql`, `,
+  )})`;
+}
+
+/** Webhook deliveries whose payload names the customer. */
+export function deliveriesAboutCustomer(customerId: number): SQL {
+  return sql`json_extract(payload, '$.data.customer.id') = ${customerId}`;
+}
+
+/** Outbox items whose payload or last error mentions `email` (lower-case). */
+export function outboxMentioning(email: string): SQL {
+  return sql`(instr(lower(payload), ${email}) > 0 OR instr(lower(coalesce(last_error, '')), ${email}) > 0)`;
+}
+
+/** Replaces `text` with `[erased]` in the stored reports; how many rows changed. */
+export async function eraseReportQuote(q: Handle, text: string): Promise<number> {
+  const { changes } = await q.run(
+    sql`UPDATE sla_reports SET html = replace(html, ${text}, '[erased]'), csv = replace(csv, ${text}, '[erased]'), summary = replace(summary, ${text}, '[erased]')
+        WHERE instr(html, ${text}) > 0 OR instr(csv, ${text}) > 0 OR instr(summary, ${text}) > 0`,
+  );
+  return changes;
+}
