@@ -62,8 +62,8 @@ beforeAll(async () => {
   // A rule whose name is a payload, firing on the case: it shows in "why is this case here".
   const routing = structuredClone(h.services.definitions.ruleset('routing').definition);
   routing.rules.unshift({ name: p(2), conditions: { all: [] }, event: { type: 'addTags', params: { tags: ['x'] } } });
-  h.services.definitions.createVersion('ruleset', 'routing', routing, { state: 'published', now });
-  saveDraft(h.services, 'ruleset', 'routing', { ...routing, description: p(3) }, manager, p(4));
+  await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', routing, { state: 'published', now }));
+  await saveDraft(h.services, 'ruleset', 'routing', { ...routing, description: p(3) }, manager, p(4));
 
   const c = await createCase(h.services, { subject: p(0), description: `login fails ${p(1)}` }, customer, { customerId: customer.id });
   caseRef = `C-${c.id}`;

@@ -172,11 +172,11 @@ export function rulesPages(): Hono<PageEnv> {
     return listPage(c, {});
   });
 
-  app.post('/manage/rules/export', (c) => {
+  app.post('/manage/rules/export', async (c) => {
     managerOf(c);
     let changes;
     try {
-      changes = exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
+      changes = await exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
     } catch (error) {
       if (error instanceof DefinitionError) return listPage(c, { notice: { tone: 'error', text: error.message, problems: error.problems } }, 422);
       throw error;
@@ -188,11 +188,11 @@ export function rulesPages(): Hono<PageEnv> {
     });
   });
 
-  app.post('/manage/rules/import', (c) => {
+  app.post('/manage/rules/import', async (c) => {
     const principal = managerOf(c);
     let changes;
     try {
-      changes = importDefinitions(c.get('services'), c.get('pageOptions').definitionFolders, principal.actor);
+      changes = await importDefinitions(c.get('services'), c.get('pageOptions').definitionFolders, principal.actor);
     } catch (error) {
       if (error instanceof DefinitionFileError) {
         return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${fileLabel(c.get('pageOptions').definitionFolders, error.file)} has problems.`, problems: error.problems } }, 422);
@@ -209,9 +209,9 @@ export function rulesPages(): Hono<PageEnv> {
     });
   });
 
-  const renderRuleset = (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState) => {
+  const renderRuleset = async (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState) => {
     const services = c.get('services');
-    const state = builder ?? builderStateOfText(services, view.name, view.editor.text, view.editor.from);
+    const state = builder ?? await builderStateOfText(services, view.name, view.editor.text, view.editor.from);
     return sendHtml(
       c,
       <RulesetPage
@@ -221,7 +221,7 @@ export function rulesPages(): Hono<PageEnv> {
         queues={activeQueues(services)}
         refused={refusedProblems(services, view.name)}
         builder={state}
-        options={builderOptions(services)}
+        options={await builderOptions(services)}
       />,
       status,
     );
@@ -230,9 +230,9 @@ export function rulesPages(): Hono<PageEnv> {
   app.route(
     '/',
     ruleBuilderRoutes(
-      (c, editor, builder, status) => {
+      async (c, editor, builder, status) => {
         const name = rulesetName(c);
-        const view = loadDefinitionView(c.get('services'), 'ruleset', name, rulesetHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
+        const view = await loadDefinitionView(c.get('services'), 'ruleset', name, rulesetHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
         return renderRuleset(c, view, status, builder);
       },
       rulesetName,
@@ -251,10 +251,10 @@ export function rulesPages(): Hono<PageEnv> {
       title: (name) => `Ruleset ${name}`,
       backLabel: (name) => `Ruleset ${name}`,
       render: (c, view, status = 200) => renderRuleset(c, view, status),
-      validated: (c, name, body) => {
+      validated: async (c, name, body) => {
         // The JSON typed so far, shown in the forms (out of band): the two views stay in step.
         const services = c.get('services');
-        return <Builder state={builderState(services, name, body)} options={builderOptions(services)} oob />;
+        return <Builder state={await builderState(services, name, body)} options={await builderOptions(services)} oob />;
       },
       versionDetails: (row) => (
         <section class="panel" aria-labelledby="version-rules-heading">
@@ -287,7 +287,7 @@ export function rulesPages(): Hono<PageEnv> {
     const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
       try {
         const result = await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
-        return { ...result, examples: checkExamples(services, 'ruleset', name, row.body) };
+        return { ...result, examples: await checkExamples(services, 'ruleset', name, row.body) };
       } catch (error) {
         services.logger.error('dry-run failed', { ruleset: name, draft: row.version, error });
         throw error;
