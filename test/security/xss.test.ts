@@ -94,8 +94,8 @@ beforeAll(async () => {
   h.db.insert(inboundMail).values({ messageId: p(3), via: 'imap', mailbox: p(4), mailboxId: mailbox.id, fromAddress: p(5), subject: p(6), size: 1, outcome: 'ignored', reason: p(0), receivedAt: now }).run();
   h.db.insert(inboundMail).values({ messageId: 'x@y', via: 'smtp', mailbox: p(1), fromAddress: p(2), subject: p(3), size: 1, outcome: 'ignored', reason: 'malformed', receivedAt: now }).run();
   // Macros and saved views named with payloads: the macros pages, the composer's picker, the inbox.
-  const macro = createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
-  createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
+  const macro = await createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
+  await createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
   const third = await createCase(h.services, { subject: p(2), description: 'login fails' }, customer, { customerId: customer.id });
   applyMacro(h.services, third.id, macro.id, {}, agent);
   saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
