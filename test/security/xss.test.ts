@@ -84,7 +84,7 @@ beforeAll(async () => {
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
   const report = createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
   // A mail template worded with payloads: its page shows the wording, the preview and the history.
-  saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
+  await saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
   // The channels console: a mailbox and a status, and mail log lines, made of payloads.
   const mailbox = h.db
     .insert(mailboxes)
