@@ -40,7 +40,7 @@ export async function createProblem(services: Services, raw: ProblemInput, actor
   assertManager(actor);
   const input = parseInput(problemSchema, raw);
   const now = services.clock.now();
-  return await services.store.write(async (q) => {
+  return services.store.write(async (q) => {
     const [row] = await q.db.insert(q.tables.problems).values({ ...input, createdAt: now, updatedAt: now }).returning();
     await auditIn(q, services.clock, actor, 'problem', row!.id, 'created', null, row);
     return row!;
@@ -50,7 +50,7 @@ export async function createProblem(services: Services, raw: ProblemInput, actor
 export async function updateProblem(services: Services, id: number, raw: ProblemInput, actor: Actor): Promise<ProblemRow> {
   assertManager(actor);
   const input = parseInput(problemSchema, raw);
-  return await services.store.write(async (q) => {
+  return services.store.write(async (q) => {
     const before = await problemIn(q, id);
     const t = q.tables.problems;
     const [row] = await q.db.update(t).set({ ...input, updatedAt: services.clock.now() }).where(eq(t.id, id)).returning();
@@ -61,7 +61,7 @@ export async function updateProblem(services: Services, id: number, raw: Problem
 
 export async function setProblemActive(services: Services, id: number, active: boolean, actor: Actor): Promise<ProblemRow> {
   assertManager(actor);
-  return await services.store.write(async (q) => {
+  return services.store.write(async (q) => {
     const row = await problemIn(q, id);
     if (row.active === active) return row;
     const t = q.tables.problems;
