@@ -87,6 +87,8 @@ export class Definitions {
   /** The committed versions (on SQLite: valid while `#stale` is false). */
   #snapshot: Snapshot = EMPTY_SNAPSHOT;
   #stale = true;
+  /** SQLite: this process stored a version in a transaction that may not have ended yet. */
+  #stored = false;
   #seenDataVersion = -1;
   /** SQLite: the view inside a transaction that stored a version, by the table's fingerprint; never kept after it. */
   #inTransaction: { print: string; snapshot: Snapshot } | null = null;
@@ -118,6 +120,7 @@ export class Definitions {
   async refresh(): Promise<void> {
     if (this.#sqlite) {
       this.#stale = true;
+      this.#stored = true;
       return;
     }
     const rows = await this.#store.query(allVersionRows);
@@ -133,15 +136,20 @@ export class Definitions {
       this.#stale = true;
     }
     if (!this.#stale) return this.#snapshot;
-    if (source.inTransaction()) {
+    const inTransaction = source.inTransaction();
+    if (inTransaction && this.#stored) {
       // What this connection sees, a version of its own transaction included: not kept, it may roll back.
       const print = source.fingerprint();
       if (this.#inTransaction?.print !== print) this.#inTransaction = { print, snapshot: snapshotOf(source.rows()) };
       return this.#inTransaction.snapshot;
     }
+    // Outside a transaction, or inside one that stored no version: what it sees is committed (another process's publish).
     this.#snapshot = snapshotOf(source.rows());
     this.#stale = false;
-    this.#inTransaction = null;
+    if (!inTransaction) {
+      this.#stored = false;
+      this.#inTransaction = null;
+    }
     return this.#snapshot;
   }
 
@@ -264,6 +272,7 @@ export class Definitions {
   /** Stores a version without validation: only for bodies validated by the caller. Call `refresh()` once the transaction has ended. */
   insertVersion(q: Handle, kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): Promise<DefinitionVersionRow> {
     this.#stale = true;
+    this.#stored = true;
     return insertVersionRow(q, kind, name, body, options);
   }
 

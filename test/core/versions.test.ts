@@ -121,6 +121,20 @@ describe('the published version in force (cached in memory)', () => {
     expect(h.services.definitions.ruleset('routing').definition.rules[0]!.name).toBe('Acme goes to technical');
   });
 
+  it('follows another process from inside a transaction that stored no version', async () => {
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
+    const other = openDatabase(h.dbPath);
+    try {
+      await publishVersion(createServices(other, h.clock), 'ruleset', 'routing', vipFirst(routing()), maria, 'from the command line');
+    } finally {
+      other.$client.close();
+    }
+    await h.services.store.write(async () => {
+      expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
+    });
+    expect(h.services.definitions.ruleset('routing').version).toBe(2);
+  });
+
   it('takes a publish back when its transaction rolls back, and keeps one that commits', async () => {
     await expect(
       h.services.store.write(async () => {

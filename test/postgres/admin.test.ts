@@ -148,6 +148,9 @@ describe('definitions on PostgreSQL', () => {
     expect(builder.status).toBe(200);
     expect(await builder.text()).toContain('technical');
     expect((await h.as.manager.get('/manage/workflows/support')).status).toBe(200);
+    // The queue list (reference data) reads the store: a queue only PostgreSQL has shows.
+    await store().write((q) => q.db.insert(q.tables.queues).values({ id: 'pg-only', name: 'PG only', tier: 1, createdAt: h.clock.now() }));
+    expect(((await api('GET', '/api/v1/queues', agentToken)).json as unknown as { id: string }[]).map((q) => q.id)).toContain('pg-only');
   });
 
   it('a registry opened afresh on the store (a restart) sees what was published', async () => {
