@@ -162,11 +162,12 @@ export interface ServicePlugins {
 
 export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, options: ServiceOptions = {}): Services {
   const { actions, subscribers } = plugins;
+  const store = openStore({ sqlite: db });
   const services: Services = {
     db,
-    store: openStore({ sqlite: db }),
+    store,
     clock,
-    definitions: new Definitions(db, actions),
+    definitions: new Definitions(actions, store, db),
     actions,
     subscribers,
     outbox: undefined as unknown as OutboxWorker,

@@ -8,7 +8,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { transaction } from '../db/client.js';
 import type { DefinitionKind } from '../db/schema/index.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -18,7 +17,7 @@ import { canonicalJson, sameDefinition } from './diff.js';
 import { problem } from './problems.js';
 import { EXAMPLES_SUFFIX, loadDefinitionFiles, SLA_FILE } from './files.js';
 import { SLA_CONFIG_NAME } from './registry.js';
-import { publishChecked } from './versions.js';
+import { definitionInForce, publishChecked, writeDefinitions } from './versions.js';
 
 export interface Folders {
   workflowsDir: string;
@@ -73,7 +72,8 @@ function unexportable(services: Services, target: { kind: DefinitionKind; name: 
  * then are they renamed over the old files (a rename is atomic), so a failure half-way never
  * leaves a mix of old and new files — or a file the server cannot start with.
  */
-export function exportDefinitions(services: Services, folders: Folders): FileChange[] {
+export async function exportDefinitions(services: Services, folders: Folders): Promise<FileChange[]> {
+  await services.definitions.refresh(); // what is committed now (another instance may have published)
   const all = targets(services, folders);
   const files = new Map<string, string>();
   const refused = all.map((t) => unexportable(services, t, files)).filter((p) => p !== null);
@@ -130,20 +130,24 @@ function withoutEmptyExamples(body: unknown): unknown {
   return examples.length === 0 ? rest : body;
 }
 
-export function importDefinitions(services: Services, folders: Folders, actor: Actor): FileChange[] {
+export async function importDefinitions(services: Services, folders: Folders, actor: Actor): Promise<FileChange[]> {
   const files = loadDefinitionFiles({ ...folders, actions: services.actions });
   const entries: { kind: DefinitionKind; name: string; file: string; body: unknown }[] = [
     { kind: 'sla', name: SLA_CONFIG_NAME, file: files.sla.file, body: files.sla.body },
     ...[...files.rulesets.values()].map((f) => ({ kind: 'ruleset' as const, name: f.name, file: f.file, body: f.body })),
     ...[...files.workflows.values()].map((f) => ({ kind: 'workflow' as const, name: f.name, file: f.file, body: f.body })),
   ];
-  return transaction(services.db, () =>
-    entries.map(({ kind, name, file, body }) => {
-      const current = services.definitions.publishedVersion(kind, name);
-      const currentBody = current === null ? undefined : services.definitions.version(kind, name, current)!.body;
-      if (currentBody !== undefined && sameDefinition(withoutEmptyExamples(currentBody), body)) return { kind, name, file, changed: false, version: current! };
-      const { version } = publishChecked(services, kind, name, body, actor, `Imported from ${path.relative(process.cwd(), file) || file}`);
-      return { kind, name, file, changed: true, version: version.version };
-    }),
-  );
+  return writeDefinitions(services, async (q) => {
+    const changes: FileChange[] = [];
+    for (const { kind, name, file, body } of entries) {
+      const current = await definitionInForce(q, kind, name);
+      if (current !== null && sameDefinition(withoutEmptyExamples(current.body), body)) {
+        changes.push({ kind, name, file, changed: false, version: current.version });
+        continue;
+      }
+      const { version } = await publishChecked(q, services, kind, name, body, actor, `Imported from ${path.relative(process.cwd(), file) || file}`);
+      changes.push({ kind, name, file, changed: true, version: version.version });
+    }
+    return changes;
+  });
 }

@@ -2,15 +2,24 @@
  * Definitions in force: every version of every workflow, ruleset and SLA config lives in
  * `definition_versions`; this registry validates new versions before they are stored and
  * hands out compiled definitions, cached per version (one rules engine per ruleset
- * version). Which version is published is cached too, and forgotten when this process
- * publishes one (at once, and again when that transaction ends, committed or not) or when
- * another process has written to the database (`PRAGMA data_version` changes, checked on each
- * use: a fraction of a microsecond inside a transaction), so a version published by another
- * process (e.g. `npm run rules:import`) still takes effect at once.
+ * version).
+ *
+ * The versions themselves are held in memory (snapshot.ts), so the synchronous lookups made
+ * inside case changes need no query; writes go through the storage port (version-rows.ts).
+ * How the memory follows the database differs per dialect, and only here:
+ * - SQLite (sqlite.ts): checked on each lookup, as before the port — rebuilt when this
+ *   process stored a version (at once, and again once that transaction has ended, committed
+ *   or not: a lookup inside it sees the version, one after a rollback does not) or when
+ *   another process has written (`PRAGMA data_version`), so `npm run rules:import` beside a
+ *   running server takes effect at once.
+ * - PostgreSQL: loaded by `Definitions.open(store, …)` at start and reloaded by `refresh()`
+ *   after this process's own commands commit. A version published by another instance is
+ *   seen after this one's next refresh or restart (following other instances at once is the
+ *   live-signal relay's job, not done yet: docs/postgres.md).
  */
-import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { definitionVersions, queues, type DefinitionKind, type DefinitionState, type ExamplesOverride } from '../db/schema/index.js';
+import type { DefinitionKind } from '../db/schema/index.js';
+import { sqliteOf, type Handle, type Store } from '../db/store/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
 import { prepareRuleset } from '../rules/compile.js';
 import type { CompiledRuleset } from '../rules/engine.js';
@@ -20,21 +29,21 @@ import type { WorkflowDefinition } from '../workflow/definition.js';
 import type { ActionRegistry } from '../workflow/registry.js';
 import { validateWorkflow } from '../workflow/validate.js';
 import { hasErrors, problem, type DefinitionProblem } from './problems.js';
+import { EMPTY_SNAPSHOT, keyOf, snapshotOf, type Snapshot } from './snapshot.js';
+import { sqliteDefinitionSource, type SqliteDefinitionSource } from './sqlite.js';
+import {
+  activeQueueIdsIn,
+  allVersionRows,
+  insertVersionRow,
+  publishedBodiesIn,
+  publishedNamesIn,
+  type DefinitionVersionRow,
+  type NewVersionOptions,
+} from './version-rows.js';
+
+export type { DefinitionVersionRow, NewVersionOptions } from './version-rows.js';
 
 export const SLA_CONFIG_NAME = 'sla';
-
-export type DefinitionVersionRow = typeof definitionVersions.$inferSelect;
-
-export interface NewVersionOptions {
-  state: DefinitionState;
-  note?: string;
-  author?: string;
-  authorId?: number | null;
-  basedOn?: number | null;
-  /** A publish over failing examples: who said why (rulesets). */
-  examplesOverride?: ExamplesOverride | null;
-  now: number;
-}
 
 const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
 const NOT_FOUND = { workflow: 'WORKFLOW_NOT_FOUND', ruleset: 'RULESET_NOT_FOUND', sla: 'NOT_FOUND' } as const;
@@ -68,53 +77,84 @@ export class RefusedRulesetError extends DefinitionError {
 }
 
 export class Definitions {
-  readonly #db: Db;
+  readonly #store: Store;
   readonly #actions: ActionRegistry;
+  /** SQLite only: the synchronous look at the database (sqlite.ts); null on PostgreSQL. */
+  readonly #sqlite: SqliteDefinitionSource | null;
   readonly #workflows = new Map<string, WorkflowDefinition>();
   readonly #rulesets = new Map<string, CompiledRuleset | RefusedRuleset>();
   readonly #sla = new Map<string, SlaConfig>();
-  readonly #publishedVersion;
-  readonly #body;
-  readonly #dataVersion;
-  /** Published version by `kind:name`, valid while `#seenDataVersion` is the database's. */
-  readonly #published = new Map<string, number | null>();
+  /** The committed versions (on SQLite: valid while `#stale` is false). */
+  #snapshot: Snapshot = EMPTY_SNAPSHOT;
+  #stale = true;
+  /** SQLite: this process stored a version in a transaction that may not have ended yet. */
+  #stored = false;
   #seenDataVersion = -1;
-  /** This process published inside a transaction not yet ended: lookups in it bypass the cache. */
-  #publishing = false;
+  /** SQLite: the view inside a transaction that stored a version, by the table's fingerprint; never kept after it. */
+  #inTransaction: { print: string; snapshot: Snapshot } | null = null;
 
-  constructor(db: Db, actions: ActionRegistry) {
-    this.#db = db;
+  /** `sqlite`: the database behind a SQLite store (its lookups follow it synchronously); null on PostgreSQL, then `refresh()` loads. */
+  constructor(actions: ActionRegistry, store: Store, sqlite: Db | null) {
     this.#actions = actions;
-    this.#publishedVersion = db.$client.prepare<[string, string], { version: number }>(
-      `SELECT version FROM definition_versions WHERE kind = ? AND name = ? AND state = 'published' ORDER BY version DESC LIMIT 1`,
-    );
-    this.#dataVersion = db.$client.prepare<[], number>('PRAGMA data_version').pluck();
-    this.#body = db.$client.prepare<[string, string, number], { body: string }>(
-      `SELECT body FROM definition_versions WHERE kind = ? AND name = ? AND version = ?`,
-    );
+    this.#store = store;
+    this.#sqlite = sqlite ? sqliteDefinitionSource(sqlite) : null;
+  }
+
+  /** A registry over `store`, loaded (a new process, or services pointed at another database). */
+  static async open(store: Store, actions: ActionRegistry): Promise<Definitions> {
+    const sqlite = store.dialect === 'sqlite' ? await store.query(async (q) => sqliteOf(q)) : null;
+    const definitions = new Definitions(actions, store, sqlite);
+    await definitions.refresh();
+    return definitions;
   }
 
   get actions(): ActionRegistry {
     return this.#actions;
   }
 
-  publishedVersion(kind: DefinitionKind, name: string): number | null {
-    const inTransaction = this.#db.$client.inTransaction;
-    if (this.#publishing && !inTransaction) {
-      this.#publishing = false;
-      this.#published.clear();
+  /**
+   * Follows what was committed since: called by the commands that store versions, after their
+   * transaction. On SQLite the next lookup rebuilds (it would anyway: this process stored a
+   * version); on PostgreSQL the versions are read again.
+   */
+  async refresh(): Promise<void> {
+    if (this.#sqlite) {
+      this.#stale = true;
+      this.#stored = true;
+      return;
     }
-    const dataVersion = this.#dataVersion.get()!;
+    const rows = await this.#store.query(allVersionRows);
+    this.#snapshot = snapshotOf(rows);
+  }
+
+  #view(): Snapshot {
+    const source = this.#sqlite;
+    if (!source) return this.#snapshot;
+    const dataVersion = source.dataVersion();
     if (dataVersion !== this.#seenDataVersion) {
       this.#seenDataVersion = dataVersion;
-      this.#published.clear();
+      this.#stale = true;
     }
-    const key = `${kind}:${name}`;
-    const cached = this.#published.get(key);
-    if (cached !== undefined) return cached;
-    const version = this.#publishedVersion.get(kind, name)?.version ?? null;
-    if (!(this.#publishing && inTransaction)) this.#published.set(key, version);
-    return version;
+    if (!this.#stale) return this.#snapshot;
+    const inTransaction = source.inTransaction();
+    if (inTransaction && this.#stored) {
+      // What this connection sees, a version of its own transaction included: not kept, it may roll back.
+      const print = source.fingerprint();
+      if (this.#inTransaction?.print !== print) this.#inTransaction = { print, snapshot: snapshotOf(source.rows()) };
+      return this.#inTransaction.snapshot;
+    }
+    // Outside a transaction, or inside one that stored no version: what it sees is committed (another process's publish).
+    this.#snapshot = snapshotOf(source.rows());
+    this.#stale = false;
+    if (!inTransaction) {
+      this.#stored = false;
+      this.#inTransaction = null;
+    }
+    return this.#snapshot;
+  }
+
+  publishedVersion(kind: DefinitionKind, name: string): number | null {
+    return this.#view().published.get(keyOf(kind, name)) ?? null;
   }
 
   /** The given (or the published) version of a definition, compiled once and cached. */
@@ -124,9 +164,9 @@ export class Definitions {
     const key = `${name}@${v}`;
     let value = cache.get(key);
     if (value === undefined) {
-      const row = this.#body.get(kind, name, v);
+      const row = this.version(kind, name, v);
       if (!row) throw new DomainError(NOT_FOUND[kind], `No version ${v} of the ${kind} "${name}".`, { name, version: v });
-      value = compile(JSON.parse(row.body), v);
+      value = compile(structuredClone(row.body), v);
       cache.set(key, value);
     }
     return { version: v, value };
@@ -190,39 +230,25 @@ export class Definitions {
 
   /** Names with at least one published version. */
   names(kind: DefinitionKind): string[] {
-    return this.#db
-      .selectDistinct({ name: definitionVersions.name })
-      .from(definitionVersions)
-      .where(and(eq(definitionVersions.kind, kind), eq(definitionVersions.state, 'published')))
-      .orderBy(asc(definitionVersions.name))
-      .all()
-      .map((r) => r.name);
+    return [...(this.#view().names.get(kind) ?? [])];
   }
 
+  /** Every version of kind/name, newest first. */
   history(kind: DefinitionKind, name: string): DefinitionVersionRow[] {
-    return this.#db
-      .select()
-      .from(definitionVersions)
-      .where(and(eq(definitionVersions.kind, kind), eq(definitionVersions.name, name)))
-      .orderBy(desc(definitionVersions.version))
-      .all();
+    return [...(this.#view().history.get(keyOf(kind, name)) ?? [])];
   }
 
   version(kind: DefinitionKind, name: string, version: number): DefinitionVersionRow | undefined {
-    return this.#db
-      .select()
-      .from(definitionVersions)
-      .where(and(eq(definitionVersions.kind, kind), eq(definitionVersions.name, name), eq(definitionVersions.version, version)))
-      .get();
+    return this.#view().history.get(keyOf(kind, name))?.find((row) => row.version === version);
   }
 
-  /** Every problem with `body` as a new version of kind/name, checked against what exists now. */
-  validate(kind: DefinitionKind, name: string, body: unknown): DefinitionProblem[] {
+  /** Every problem with `body` as a new version of kind/name, checked against what exists now (in `q`'s transaction). */
+  async validate(q: Handle, kind: DefinitionKind, name: string, body: unknown): Promise<DefinitionProblem[]> {
     switch (kind) {
       case 'ruleset':
-        return validateRuleset(body, { queues: this.queueIds(), policies: this.#policyNames() }, name).problems;
+        return validateRuleset(body, { queues: await activeQueueIdsIn(q), policies: await this.#policyNames(q) }, name).problems;
       case 'workflow': {
-        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(this.names('ruleset')) }).problems;
+        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')) }).problems;
         const named = (body as { workflow?: unknown } | null)?.workflow;
         if (typeof named === 'string' && named !== name) {
           problems.push(problem(['workflow'], `the workflow is named "${named}" but is stored as "${name}"`));
@@ -230,64 +256,41 @@ export class Definitions {
         return problems;
       }
       case 'sla':
-        return [...validateSlaConfig(body), ...this.#policiesStillUsed(body)];
+        return [...validateSlaConfig(body), ...(await this.#policiesStillUsed(q, body))];
     }
   }
 
   /** Validates and stores a new version. Throws DefinitionError listing every problem. */
-  createVersion(kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): DefinitionVersionRow {
-    const problems = this.validate(kind, name, body);
+  async createVersion(q: Handle, kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): Promise<DefinitionVersionRow> {
+    const problems = await this.validate(q, kind, name, body);
     if (hasErrors(problems)) {
       throw new DefinitionError(ERROR_CODE[kind], `The ${kind} "${name}" has ${problems.filter((p) => p.severity === 'error').length} problem(s).`, problems);
     }
-    return this.insertVersion(kind, name, body, options);
+    return this.insertVersion(q, kind, name, body, options);
   }
 
-  /** Stores a version without validation: only for bodies validated by the caller. */
-  insertVersion(kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): DefinitionVersionRow {
-    const last = this.#db.$client
-      .prepare<[string, string], { v: number | null }>('SELECT max(version) AS v FROM definition_versions WHERE kind = ? AND name = ?')
-      .get(kind, name);
-    const version = (last?.v ?? 0) + 1;
-    if (options.state === 'published') {
-      this.#published.delete(`${kind}:${name}`);
-      if (this.#db.$client.inTransaction) this.#publishing = true;
-    }
-    return this.#db
-      .insert(definitionVersions)
-      .values({
-        kind,
-        name,
-        version,
-        state: options.state,
-        body,
-        note: options.note ?? '',
-        author: options.author ?? 'system',
-        authorId: options.authorId ?? null,
-        basedOn: options.basedOn ?? null,
-        examplesOverride: options.examplesOverride ?? null,
-        createdAt: options.now,
-        publishedAt: options.state === 'published' ? options.now : null,
-      })
-      .returning()
-      .get();
+  /** Stores a version without validation: only for bodies validated by the caller. Call `refresh()` once the transaction has ended. */
+  insertVersion(q: Handle, kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): Promise<DefinitionVersionRow> {
+    this.#stale = true;
+    this.#stored = true;
+    return insertVersionRow(q, kind, name, body, options);
   }
 
-  queueIds(): Set<string> {
-    return new Set(this.#db.select({ id: queues.id }).from(queues).where(eq(queues.active, true)).all().map((q) => q.id));
-  }
-
-  #policyNames(): Set<string> | null {
-    return this.publishedVersion('sla', SLA_CONFIG_NAME) === null ? null : new Set(this.sla().config.policyNames);
+  /** The policy names of the published SLA config (null when there is none). */
+  async #policyNames(q: Handle): Promise<Set<string> | null> {
+    const published = (await publishedBodiesIn(q, 'sla')).get(SLA_CONFIG_NAME);
+    return published ? new Set(compileSlaConfig(structuredClone(published.body)).policyNames) : null;
   }
 
   /** A new SLA config must keep every policy the published rulesets apply. */
-  #policiesStillUsed(body: unknown): DefinitionProblem[] {
+  async #policiesStillUsed(q: Handle, body: unknown): Promise<DefinitionProblem[]> {
     const policies = (body as SlaConfigJson | null)?.policies;
     if (typeof policies !== 'object' || policies === null) return [];
     const out: DefinitionProblem[] = [];
-    for (const name of this.names('ruleset')) {
-      this.publishedRules(name).forEach((rule) => {
+    for (const [name, { body: rulesetBody }] of await publishedBodiesIn(q, 'ruleset')) {
+      const result = validateRuleset(structuredClone(rulesetBody), { queues: null, policies: null }, name);
+      if (!result.ok) continue; // a refused version runs no rules
+      enabledRules(result.definition).rules.forEach((rule) => {
         const policy = rule.event.type === 'applySlaPolicy' ? (rule.event.params?.policy as string | undefined) : undefined;
         if (policy && !Object.hasOwn(policies, policy)) {
           out.push(problem(['policies'], `the policy "${policy}" is used by the published ruleset "${name}" (rule "${rule.name ?? '?'}")`));

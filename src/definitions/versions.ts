@@ -4,9 +4,10 @@
  * stores its body as a new published version `basedOn` the draft, and a rollback publishes
  * a copy of the older body — so the history always says who did what, when, and why.
  */
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
+import { and, desc, eq } from 'drizzle-orm';
+import { auditIn } from '../audit/record-audit.js';
 import type { DefinitionKind } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
 import type { ExamplesOverride } from '../db/schema/index.js';
 import type { RulesetDefinition } from '../rules/definition.js';
@@ -17,6 +18,7 @@ import type { Services } from '../services.js';
 import { canonicalJson, diffLines, sameDefinition, type DiffLine } from './diff.js';
 import { hasErrors, problem, type DefinitionProblem } from './problems.js';
 import type { DefinitionVersionRow } from './registry.js';
+import { versionIn } from './version-rows.js';
 
 const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
 
@@ -24,11 +26,16 @@ function authorOf(actor: Actor) {
   return { author: actor.name, authorId: actor.type === 'staff' ? actor.id : null };
 }
 
-/** Validation problems plus the publish checks (warnings) for a body. */
-export function checkDefinition(services: Services, kind: DefinitionKind, name: string, body: unknown): DefinitionProblem[] {
-  const problems = services.definitions.validate(kind, name, body);
+/** Validation problems plus the publish checks (warnings) for a body, against what `q` sees. */
+export async function checkDefinitionIn(q: Handle, services: Services, kind: DefinitionKind, name: string, body: unknown): Promise<DefinitionProblem[]> {
+  const problems = await services.definitions.validate(q, kind, name, body);
   if (kind === 'ruleset' && !hasErrors(problems)) problems.push(...lintRuleset(body as RulesetDefinition));
   return problems;
+}
+
+/** Validation problems plus the publish checks (warnings) for a body. */
+export function checkDefinition(services: Services, kind: DefinitionKind, name: string, body: unknown): Promise<DefinitionProblem[]> {
+  return services.store.query((q) => checkDefinitionIn(q, services, kind, name, body));
 }
 
 function refuse(kind: DefinitionKind, name: string, problems: DefinitionProblem[]): never {
@@ -37,7 +44,7 @@ function refuse(kind: DefinitionKind, name: string, problems: DefinitionProblem[
 }
 
 /** The examples of a ruleset body, run (none for other kinds). */
-export function checkExamples(services: Services, kind: DefinitionKind, name: string, body: unknown): ExampleRun {
+export async function checkExamples(services: Services, kind: DefinitionKind, name: string, body: unknown): Promise<ExampleRun> {
   if (kind !== 'ruleset' || body === null || typeof body !== 'object') return { results: [], passed: 0, failed: 0 };
   return runExamples(services, name, body as RulesetDefinition);
 }
@@ -55,10 +62,15 @@ export function auditedVersion(row: DefinitionVersionRow) {
   return { version: row.version, state: row.state, note: row.note, basedOn: row.basedOn, body: row.body };
 }
 
-/** The version in force before a change (null for a new definition). */
-export function definitionInForce(services: Services, kind: DefinitionKind, name: string) {
-  const current = services.definitions.publishedVersion(kind, name);
-  const row = current === null ? undefined : services.definitions.version(kind, name, current);
+/** The version in force before a change (null for a new definition), as `q` sees it. */
+export async function definitionInForce(q: Handle, kind: DefinitionKind, name: string) {
+  const t = q.tables.definitionVersions;
+  const [row] = await q.db
+    .select()
+    .from(t)
+    .where(and(eq(t.kind, kind), eq(t.name, name), eq(t.state, 'published')))
+    .orderBy(desc(t.version))
+    .limit(1);
   return row ? auditedVersion(row) : null;
 }
 
@@ -75,12 +87,22 @@ export function examplesError(name: string, run: ExampleRun): DefinitionError {
   return error;
 }
 
-export function saveDraft(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note = ''): DefinitionVersionRow {
-  const problems = services.definitions.validate(kind, name, body);
-  if (hasErrors(problems)) refuse(kind, name, problems);
-  return transaction(services.db, () => {
-    const row = services.definitions.insertVersion(kind, name, body, { state: 'draft', note, ...authorOf(actor), now: services.clock.now() });
-    audit(services, actor, 'definition', `${kind}/${name}`, 'draft-saved', definitionInForce(services, kind, name), auditedVersion(row));
+/** `fn` as a write that stores versions; the registry follows once it has ended (committed or not). */
+export async function writeDefinitions<T>(services: Services, fn: (q: Handle) => Promise<T>): Promise<T> {
+  try {
+    return await services.store.write(fn);
+  } finally {
+    await services.definitions.refresh();
+  }
+}
+
+export function saveDraft(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note = ''): Promise<DefinitionVersionRow> {
+  return writeDefinitions(services, async (q) => {
+    const problems = await services.definitions.validate(q, kind, name, body);
+    if (hasErrors(problems)) refuse(kind, name, problems);
+    const before = await definitionInForce(q, kind, name);
+    const row = await services.definitions.insertVersion(q, kind, name, body, { state: 'draft', note, ...authorOf(actor), now: services.clock.now() });
+    await auditIn(q, services.clock, actor, 'definition', `${kind}/${name}`, 'draft-saved', before, auditedVersion(row));
     return row;
   });
 }
@@ -97,45 +119,45 @@ export interface PublishResult {
  * publish lint for rulesets) and stores `body` as the new version in force. Refuses with
  * INVALID_RULESET / INVALID_WORKFLOW / INVALID_SLA_CONFIG listing every error; warnings
  * come back with the version. The console (drafts, rollback) and the API all publish here.
- * Runs inside the caller's transaction.
+ * Runs inside the caller's transaction (`q`); the caller refreshes the registry after it.
  */
-export function publishChecked(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, basedOn: number | null = null, options: PublishOptions = {}): PublishResult {
-  const problems = checkDefinition(services, kind, name, body);
+export async function publishChecked(q: Handle, services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, basedOn: number | null = null, options: PublishOptions = {}): Promise<PublishResult> {
+  const problems = await checkDefinitionIn(q, services, kind, name, body);
   if (hasErrors(problems)) refuse(kind, name, problems);
-  const examples = checkExamples(services, kind, name, body);
+  const examples = await checkExamples(services, kind, name, body);
   let examplesOverride: ExamplesOverride | null = null;
   if (examples.failed > 0) {
     const reason = options.overrideExamples?.trim() ?? '';
     if (reason === '') throw examplesError(name, examples);
     examplesOverride = { note: reason.slice(0, 2000), failed: examples.results.filter((r) => !r.passed).map((r) => ({ name: r.name, differences: r.differences })) };
   }
-  const before = definitionInForce(services, kind, name);
-  const version = services.definitions.insertVersion(kind, name, body, { state: 'published', note, basedOn, examplesOverride, ...authorOf(actor), now: services.clock.now() });
-  audit(services, actor, 'definition', `${kind}/${name}`, options.auditAction ?? 'published', before, auditedVersion(version));
+  const before = await definitionInForce(q, kind, name);
+  const version = await services.definitions.insertVersion(q, kind, name, body, { state: 'published', note, basedOn, examplesOverride, ...authorOf(actor), now: services.clock.now() });
+  await auditIn(q, services.clock, actor, 'definition', `${kind}/${name}`, options.auditAction ?? 'published', before, auditedVersion(version));
   return { version, warnings: problems.filter((p) => p.severity === 'warning'), examples };
 }
 
 /** Publishes `body` as a new version of kind/name (creating it if new), with every publish check. */
-export function publishVersion(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, options: PublishOptions = {}): PublishResult {
-  return transaction(services.db, () => publishChecked(services, kind, name, body, actor, note, null, options));
+export function publishVersion(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note: string, options: PublishOptions = {}): Promise<PublishResult> {
+  return writeDefinitions(services, (q) => publishChecked(q, services, kind, name, body, actor, note, null, options));
 }
 
 /** Publishes a stored draft as a new version; re-validated against what exists now. */
-export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string, options: PublishOptions = {}): PublishResult {
-  return transaction(services.db, () => {
-    const draft = services.definitions.version(kind, name, draftVersion);
+export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string, options: PublishOptions = {}): Promise<PublishResult> {
+  return writeDefinitions(services, async (q) => {
+    const draft = await versionIn(q, kind, name, draftVersion);
     if (!draft) throw new DomainError('NOT_FOUND', `No version ${draftVersion} of the ${kind} "${name}".`);
     if (draft.state !== 'draft') throw new DomainError('CONFLICT', `Version ${draftVersion} of "${name}" is already published.`);
-    return publishChecked(services, kind, name, draft.body, actor, note.trim() || `Published draft v${draftVersion}`, draftVersion, options);
+    return publishChecked(q, services, kind, name, draft.body, actor, note.trim() || `Published draft v${draftVersion}`, draftVersion, options);
   });
 }
 
 /** Publishes a copy of an earlier version. The rollback is itself a new version. */
-export function rollbackTo(services: Services, kind: DefinitionKind, name: string, targetVersion: number, actor: Actor, note: string, options: PublishOptions = {}): PublishResult {
-  return transaction(services.db, () => {
-    const target = services.definitions.version(kind, name, targetVersion);
+export function rollbackTo(services: Services, kind: DefinitionKind, name: string, targetVersion: number, actor: Actor, note: string, options: PublishOptions = {}): Promise<PublishResult> {
+  return writeDefinitions(services, async (q) => {
+    const target = await versionIn(q, kind, name, targetVersion);
     if (!target) throw new DomainError('NOT_FOUND', `No version ${targetVersion} of the ${kind} "${name}".`);
-    return publishChecked(services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion, { ...options, auditAction: 'rolled-back' });
+    return publishChecked(q, services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion, { ...options, auditAction: 'rolled-back' });
   });
 }
 

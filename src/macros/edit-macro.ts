@@ -7,15 +7,14 @@
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
-import { macros } from '../db/schema/index.js';
+import { auditIn } from '../audit/record-audit.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { checkActions, compactActions, hasActions, macroActionsSchema, type MacroActions } from './macro-actions.js';
 import { checkMacroBody, MACRO_BODY_MAX } from './macro-language.js';
-import { assertMayChange, assertStaff, findMacro, staffIdOf, type MacroRow } from './macro-store.js';
+import { assertMayChange, assertStaff, findMacroIn, staffIdOf, type MacroRow } from './macro-store.js';
 
 export const MACRO_NAME_MAX = 100;
 
@@ -53,17 +52,19 @@ function normaliseBody(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-function nameTaken(services: Services, ownerId: number | null, candidate: string, except: number | null): boolean {
+async function nameTaken(q: Handle, ownerId: number | null, candidate: string, except: number | null): Promise<boolean> {
+  const macros = q.tables.macros;
   const scope = sql`coalesce(${macros.ownerId}, 0) = ${ownerId ?? 0}`;
   const same = sql`lower(${macros.name}) = lower(${candidate})`;
-  return services.db.select({ id: macros.id }).from(macros).where(and(scope, same, except === null ? undefined : ne(macros.id, except))).get() !== undefined;
+  const [row] = await q.db.select({ id: macros.id }).from(macros).where(and(scope, same, except === null ? undefined : ne(macros.id, except))).limit(1);
+  return row !== undefined;
 }
 
 /** Every problem of a macro as it would be stored. */
-function problems(services: Services, m: { name: string; body: string; actions: MacroActions; ownerId: number | null }, except: number | null): FieldIssue[] {
-  const issues = [...checkMacroBody(m.body), ...checkActions(services, m.actions, m.body)];
+async function problems(q: Handle, services: Services, m: { name: string; body: string; actions: MacroActions; ownerId: number | null }, except: number | null): Promise<FieldIssue[]> {
+  const issues = [...checkMacroBody(m.body), ...(await checkActions(q, services, m.actions, m.body))];
   if (m.body.trim() === '' && !hasActions(m.actions)) issues.push({ path: 'body', message: 'A macro needs a reply, or at least one change to make.' });
-  if (nameTaken(services, m.ownerId, m.name, except)) {
+  if (await nameTaken(q, m.ownerId, m.name, except)) {
     issues.push({ path: 'name', message: m.ownerId === null ? `A shared macro is already called "${m.name}".` : `You already have a macro called "${m.name}".` });
   }
   return issues;
@@ -74,13 +75,13 @@ function refuseIf(issues: FieldIssue[]): void {
 }
 
 /** Shared macros are the team's configuration: their changes go to the audit log (personal ones do not). */
-function auditShared(services: Services, actor: Actor, id: number, action: string, before: MacroRow | null, after: MacroRow | null): void {
+async function auditShared(q: Handle, services: Services, actor: Actor, id: number, action: string, before: MacroRow | null, after: MacroRow | null): Promise<void> {
   if ((before ?? after)!.ownerId !== null) return;
   const settings = (m: MacroRow | null) => (m === null ? null : { id: m.id, name: m.name, body: m.body, actions: m.actions, version: m.version });
-  audit(services, actor, 'macro', id, action, settings(before), settings(after));
+  await auditIn(q, services.clock, actor, 'macro', id, action, settings(before), settings(after));
 }
 
-export function createMacro(services: Services, raw: MacroInput, actor: Actor): MacroRow {
+export async function createMacro(services: Services, raw: MacroInput, actor: Actor): Promise<MacroRow> {
   assertStaff(actor);
   const input = parse(macroInputSchema, raw);
   if (input.shared && !isManagerRole(actor.role)) throw new DomainError('FORBIDDEN', 'Only managers share macros with the team; save it as your own.');
@@ -89,21 +90,20 @@ export function createMacro(services: Services, raw: MacroInput, actor: Actor): 
   const macro = { name: input.name, body: normaliseBody(input.body), actions: compactActions(input.actions), ownerId };
   const now = services.clock.now();
   const by = { id: staffIdOf(actor), name: actor.name };
-  return transaction(services.db, () => {
-    refuseIf(problems(services, macro, null));
-    const row = services.db
-      .insert(macros)
+  return services.store.write(async (q) => {
+    refuseIf(await problems(q, services, macro, null));
+    const [row] = await q.db
+      .insert(q.tables.macros)
       .values({ ...macro, createdById: by.id, createdBy: by.name, createdAt: now, updatedById: by.id, updatedBy: by.name, updatedAt: now })
-      .returning()
-      .get();
-    auditShared(services, actor, row.id, 'created', null, row);
-    return row;
+      .returning();
+    await auditShared(q, services, actor, row!.id, 'created', null, row!);
+    return row!;
   });
 }
 
-export function updateMacro(services: Services, id: number, raw: MacroPatch, actor: Actor): MacroRow {
-  return transaction(services.db, () => {
-    const current = findMacro(services.db, id, actor);
+export function updateMacro(services: Services, id: number, raw: MacroPatch, actor: Actor): Promise<MacroRow> {
+  return services.store.write(async (q) => {
+    const current = await findMacroIn(q, id, actor);
     assertMayChange(actor, current);
     const patch = parse(macroPatchSchema, raw);
     if (patch.expectedVersion !== undefined && patch.expectedVersion !== current.version) {
@@ -115,24 +115,26 @@ export function updateMacro(services: Services, id: number, raw: MacroPatch, act
       actions: patch.actions === undefined ? current.actions : compactActions(patch.actions),
       ownerId: current.ownerId,
     };
-    refuseIf(problems(services, next, current.id));
-    const row = services.db
+    refuseIf(await problems(q, services, next, current.id));
+    const macros = q.tables.macros;
+    // The version seen is the one changed: a concurrent edit (or a macro applied meanwhile) makes this a conflict.
+    const [row] = await q.db
       .update(macros)
       .set({ name: next.name, body: next.body, actions: next.actions, version: current.version + 1, updatedById: staffIdOf(actor), updatedBy: actor.name, updatedAt: services.clock.now() })
-      .where(eq(macros.id, current.id))
-      .returning()
-      .get()!;
-    auditShared(services, actor, row.id, 'updated', current, row);
+      .where(and(eq(macros.id, current.id), eq(macros.version, current.version)))
+      .returning();
+    if (!row) throw new DomainError('CONFLICT', `The macro "${current.name}" changed meanwhile; reload and try again.`, { macro: id });
+    await auditShared(q, services, actor, row.id, 'updated', current, row);
     return row;
   });
 }
 
-export function deleteMacro(services: Services, id: number, actor: Actor): MacroRow {
-  return transaction(services.db, () => {
-    const current = findMacro(services.db, id, actor);
+export function deleteMacro(services: Services, id: number, actor: Actor): Promise<MacroRow> {
+  return services.store.write(async (q) => {
+    const current = await findMacroIn(q, id, actor);
     assertMayChange(actor, current);
-    services.db.delete(macros).where(eq(macros.id, current.id)).run();
-    auditShared(services, actor, current.id, 'deleted', current, null);
+    await q.db.delete(q.tables.macros).where(eq(q.tables.macros.id, current.id));
+    await auditShared(q, services, actor, current.id, 'deleted', current, null);
     return current;
   });
 }

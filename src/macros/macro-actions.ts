@@ -7,6 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { PRIORITIES, staff, type MacroActions } from '../db/schema/index.js';
 import type { FieldIssue } from '../errors.js';
+import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import { normalizeTags, tagProblem } from '../cases/case-changes.js';
@@ -61,7 +62,7 @@ export function macroTransitions(services: Services): { name: string; label: str
  * workflow itself fires), a transition that needs text the macro has no reply for, an
  * assignee who is not an active staff member, a tag both added and removed.
  */
-export function checkActions(services: Services, actions: MacroActions, body: string): FieldIssue[] {
+export async function checkActions(q: Handle, services: Services, actions: MacroActions, body: string): Promise<FieldIssue[]> {
   const issues: FieldIssue[] = [];
   if (actions.transition !== undefined) {
     const usable = macroTransitions(services);
@@ -73,7 +74,8 @@ export function checkActions(services: Services, actions: MacroActions, body: st
     }
   }
   if (typeof actions.assignee === 'number') {
-    const row = services.db.select({ id: staff.id }).from(staff).where(and(eq(staff.id, actions.assignee), eq(staff.active, true))).get();
+    const t = q.tables.staff;
+    const [row] = await q.db.select({ id: t.id }).from(t).where(and(eq(t.id, actions.assignee), eq(t.active, true))).limit(1);
     if (!row) issues.push({ path: 'actions.assignee', message: `no active staff member ${actions.assignee}` });
   }
   const both = actions.tags?.add.filter((t) => actions.tags!.remove.includes(t)) ?? [];
@@ -82,7 +84,7 @@ export function checkActions(services: Services, actions: MacroActions, body: st
 }
 
 /** The actions as people read them, e.g. "Status: Wait on customer", "Tags: +refund −new". */
-export function describeActions(services: Services, actions: MacroActions): string[] {
+export function describeActions(services: Services, actions: MacroActions, names?: ReadonlyMap<number, string>): string[] {
   const out: string[] = [];
   if (actions.transition) {
     const t = defaultWorkflow(services).transitions[actions.transition];
@@ -90,16 +92,26 @@ export function describeActions(services: Services, actions: MacroActions): stri
   }
   if (actions.priority) out.push(`Priority: ${actions.priority}`);
   if (actions.tags) out.push(`Tags: ${[...actions.tags.add.map((t) => `+${t}`), ...actions.tags.remove.map((t) => `−${t}`)].join(' ')}`);
-  if (actions.assignee !== undefined) out.push(`Assign: ${assigneeLabel(services, actions.assignee)}`);
+  if (actions.assignee !== undefined) out.push(`Assign: ${assigneeLabel(services, actions.assignee, names)}`);
   return out;
 }
 
-function assigneeLabel(services: Services, assignee: NonNullable<MacroActions['assignee']>): string {
+function assigneeLabel(services: Services, assignee: NonNullable<MacroActions['assignee']>, names?: ReadonlyMap<number, string>): string {
   if (assignee === 'me') return 'to whoever applies it';
   if (assignee === 'unassign') return 'back to automatic assignment';
-  return `to ${staffNames(services, [assignee]).get(assignee) ?? `staff ${assignee}`}`;
+  return `to ${(names ?? staffNames(services, [assignee])).get(assignee) ?? `staff ${assignee}`}`;
 }
 
+/** Names of the staff members the actions of `list` assign to, read through the store (for `describeActions`). */
+export async function assigneeNamesIn(q: Handle, list: readonly MacroActions[]): Promise<Map<number, string>> {
+  const ids = [...new Set(list.map((a) => a.assignee).filter((a): a is number => typeof a === 'number'))];
+  if (ids.length === 0) return new Map();
+  const t = q.tables.staff;
+  const rows = await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, ids));
+  return new Map(rows.map((s) => [s.id, s.name]));
+}
+
+/** Synchronously on SQLite: for applying a macro inside its case change (core's). */
 export function staffNames(services: Services, ids: readonly number[]): Map<number, string> {
   if (ids.length === 0) return new Map();
   return new Map(services.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, [...ids])).all().map((s) => [s.id, s.name]));

@@ -6,6 +6,7 @@
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { macros } from '../db/schema/index.js';
+import type { Handle, Tables } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 
@@ -25,27 +26,56 @@ export function assertStaff(actor: Actor): void {
   if (actor.type === 'customer') throw new DomainError('FORBIDDEN', 'Macros are for staff.');
 }
 
-function visibleTo(actor: Actor) {
+type MacroTable = typeof macros | Tables['macros'];
+
+function visibleTo(t: MacroTable, actor: Actor) {
   const me = staffIdOf(actor);
-  return me === null ? isNull(macros.ownerId) : or(isNull(macros.ownerId), eq(macros.ownerId, me));
+  return me === null ? isNull(t.ownerId) : or(isNull(t.ownerId), eq(t.ownerId, me));
+}
+
+/** Their own first, then the shared ones, each by name. */
+const usableOrder = (t: MacroTable) => [sql`${t.ownerId} IS NULL`, sql`lower(${t.name})`, asc(t.id)] as const;
+
+function notFound(id: number): DomainError {
+  return new DomainError('MACRO_NOT_FOUND', `No macro ${id}.`, { macro: id });
 }
 
 /** The macros `actor` may use: their own first, then the shared ones, each by name. */
+export function usableMacrosIn(q: Handle, actor: Actor): Promise<MacroRow[]> {
+  assertStaff(actor);
+  const t = q.tables.macros;
+  return q.db.select().from(t).where(visibleTo(t, actor)).orderBy(...usableOrder(t));
+}
+
+/** One macro `actor` may use, as `q` sees it; MACRO_NOT_FOUND otherwise. */
+export async function findMacroIn(q: Handle, id: number, actor: Actor): Promise<MacroRow> {
+  assertStaff(actor);
+  const t = q.tables.macros;
+  const [row] = Number.isSafeInteger(id) ? await q.db.select().from(t).where(and(eq(t.id, id), visibleTo(t, actor))).limit(1) : [];
+  if (!row) throw notFound(id);
+  return row;
+}
+
+/**
+ * `usableMacrosIn` / `findMacroIn` synchronously on SQLite, for the callers still on
+ * better-sqlite3 (applying a macro and bulk updates inside a case change; the case page and
+ * the inbox: other lanes').
+ */
 export function usableMacros(db: Db, actor: Actor): MacroRow[] {
   assertStaff(actor);
   return db
     .select()
     .from(macros)
-    .where(visibleTo(actor))
-    .orderBy(sql`${macros.ownerId} IS NULL`, sql`lower(${macros.name})`, asc(macros.id))
+    .where(visibleTo(macros, actor))
+    .orderBy(...usableOrder(macros))
     .all();
 }
 
 /** One macro `actor` may use; MACRO_NOT_FOUND otherwise. */
 export function findMacro(db: Db, id: number, actor: Actor): MacroRow {
   assertStaff(actor);
-  const row = Number.isSafeInteger(id) ? db.select().from(macros).where(and(eq(macros.id, id), visibleTo(actor))).get() : undefined;
-  if (!row) throw new DomainError('MACRO_NOT_FOUND', `No macro ${id}.`, { macro: id });
+  const row = Number.isSafeInteger(id) ? db.select().from(macros).where(and(eq(macros.id, id), visibleTo(macros, actor))).get() : undefined;
+  if (!row) throw notFound(id);
   return row;
 }
 

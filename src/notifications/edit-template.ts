@@ -6,9 +6,8 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
-import { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
+import { auditIn } from '../audit/record-audit.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -42,57 +41,53 @@ export function checkedSource(name: string, audience: string, raw: TemplateInput
   return source;
 }
 
-function record(services: Services, name: string, audience: TemplateState['audience'], action: 'saved' | 'reset', source: TemplateSource | null, actor: Actor, now: number): void {
-  services.db
-    .insert(notificationTemplateChanges)
-    .values({ name, audience, action, subject: source?.subject ?? null, body: source?.body ?? null, actorId: actor.type === 'staff' ? actor.id : null, actor: actor.name, at: now })
-    .run();
+async function record(q: Handle, name: string, audience: TemplateState['audience'], action: 'saved' | 'reset', source: TemplateSource | null, actor: Actor, now: number): Promise<void> {
+  await q.db
+    .insert(q.tables.notificationTemplateChanges)
+    .values({ name, audience, action, subject: source?.subject ?? null, body: source?.body ?? null, actorId: actor.type === 'staff' ? actor.id : null, actor: actor.name, at: now });
 }
 
 /** The override in force (subject and body), or null when the built-in default applies. */
-function storedWording(services: Services, name: string, audience: TemplateState['audience']): TemplateSource | null {
-  return (
-    services.db
-      .select({ subject: notificationTemplates.subject, body: notificationTemplates.body })
-      .from(notificationTemplates)
-      .where(and(eq(notificationTemplates.name, name), eq(notificationTemplates.audience, audience)))
-      .get() ?? null
-  );
+async function storedWording(q: Handle, name: string, audience: TemplateState['audience']): Promise<TemplateSource | null> {
+  const t = q.tables.notificationTemplates;
+  const [row] = await q.db.select({ subject: t.subject, body: t.body }).from(t).where(and(eq(t.name, name), eq(t.audience, audience))).limit(1);
+  return row ?? null;
 }
 
-export function saveTemplate(services: Services, name: string, audience: string, raw: TemplateInputBody, actor: Actor): TemplateState {
+export function saveTemplate(services: Services, name: string, audience: string, raw: TemplateInputBody, actor: Actor): Promise<TemplateState> {
   assertManager(actor);
   const source = checkedSource(name, audience, raw);
   const { spec, audience: who } = findTemplate(name, audience);
   const now = services.clock.now();
   const row = { ...source, updatedById: actor.type === 'staff' ? actor.id : null, updatedBy: actor.name, updatedAt: now };
-  transaction(services.db, () => {
-    const before = storedWording(services, spec.name, who);
-    services.db
-      .insert(notificationTemplates)
+  return services.store.write(async (q) => {
+    const t = q.tables.notificationTemplates;
+    const before = await storedWording(q, spec.name, who);
+    await q.db
+      .insert(t)
       .values({ name: spec.name, audience: who, ...row })
-      .onConflictDoUpdate({ target: [notificationTemplates.name, notificationTemplates.audience], set: row })
-      .run();
-    record(services, spec.name, who, 'saved', source, actor, now);
-    audit(services, actor, 'template', `${spec.name}/${who}`, 'saved', before, source);
+      .onConflictDoUpdate({ target: [t.name, t.audience], set: row });
+    await record(q, spec.name, who, 'saved', source, actor, now);
+    await auditIn(q, services.clock, actor, 'template', `${spec.name}/${who}`, 'saved', before, source);
+    return templateState(q, spec.name, who);
   });
-  return templateState(services.db, spec.name, who);
 }
 
 /** Back to the built-in default. Resetting a template that has no override changes nothing and records nothing. */
-export function resetTemplate(services: Services, name: string, audience: string, actor: Actor): TemplateState {
+export function resetTemplate(services: Services, name: string, audience: string, actor: Actor): Promise<TemplateState> {
   assertManager(actor);
   const { spec, audience: who } = findTemplate(name, audience);
-  transaction(services.db, () => {
-    const before = storedWording(services, spec.name, who);
-    const removed = services.db
-      .delete(notificationTemplates)
-      .where(and(eq(notificationTemplates.name, spec.name), eq(notificationTemplates.audience, who)))
-      .run();
-    if (removed.changes > 0) {
-      record(services, spec.name, who, 'reset', null, actor, services.clock.now());
-      audit(services, actor, 'template', `${spec.name}/${who}`, 'reset', before, null);
+  return services.store.write(async (q) => {
+    const t = q.tables.notificationTemplates;
+    const before = await storedWording(q, spec.name, who);
+    const removed = await q.db
+      .delete(t)
+      .where(and(eq(t.name, spec.name), eq(t.audience, who)))
+      .returning({ name: t.name });
+    if (removed.length > 0) {
+      await record(q, spec.name, who, 'reset', null, actor, services.clock.now());
+      await auditIn(q, services.clock, actor, 'template', `${spec.name}/${who}`, 'reset', before, null);
     }
+    return templateState(q, spec.name, who);
   });
-  return templateState(services.db, spec.name, who);
 }

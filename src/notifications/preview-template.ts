@@ -9,7 +9,6 @@ import { parseCaseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
 import { customerTimeline } from '../cases/customer-view.js';
 import { textToHtml } from '../channels/email/outbound.js';
-import { cases } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -42,9 +41,9 @@ function latestReply(services: Services, c: CaseRow): { text: string; author: st
   return last?.type === 'staff.replied' ? { text: last.body.trim(), author: last.author.name } : { text: '(The reply as written: this case has no public staff reply yet.)', author: 'Support' };
 }
 
-export function previewTemplate(services: Services, name: string, audience: string, input: PreviewInput, actor: Actor): TemplatePreview {
+export async function previewTemplate(services: Services, name: string, audience: string, input: PreviewInput, actor: Actor): Promise<TemplatePreview> {
   if (!isManagerRole(actor.role)) throw new DomainError('FORBIDDEN', 'Only managers and admins can preview mail templates.');
-  const state = templateState(services.db, name, audience);
+  const state = await services.store.query((q) => templateState(q, name, audience));
   const { spec } = state;
   // Every problem at once: the wording's and the case reference's.
   const issues: FieldIssue[] = [];
@@ -57,7 +56,7 @@ export function previewTemplate(services: Services, name: string, audience: stri
   }
   const ref = (input.case ?? '').trim();
   const id = ref === '' ? null : parseCaseRef(ref);
-  const c = id === null ? undefined : services.db.select().from(cases).where(eq(cases.id, id)).get();
+  const c = id === null ? undefined : (await services.store.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id)).limit(1)))[0];
   if (ref !== '' && !c) issues.push({ path: 'case', message: `No case ${ref.slice(0, 40)}: give a reference like C-1042, or leave it empty for the sample.` });
   if (issues.length > 0 || !source) throw new ValidationError(issues, 'The template has problems; nothing to preview.');
   const caseRef = c ? `C-${c.id}` : null;

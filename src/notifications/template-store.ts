@@ -6,7 +6,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
-import { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
+import type { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import { isAudienceOf, MAIL_TEMPLATE_NAMES, templateSpec, variablesFor, type MailTemplateName, type TemplateAudience, type TemplateSource, type TemplateSpec, type VariableSpec } from './template-catalog.js';
 import { defaultTemplate } from './templates.js';
@@ -38,13 +39,14 @@ export function findTemplate(name: string, audience: string): { spec: TemplateSp
   return { spec, audience };
 }
 
-export function templateState(db: Db, name: string, audience: string): TemplateState {
+export async function templateState(q: Handle, name: string, audience: string): Promise<TemplateState> {
   const found = findTemplate(name, audience);
-  const override = db
+  const t = q.tables.notificationTemplates;
+  const [override] = await q.db
     .select()
-    .from(notificationTemplates)
-    .where(and(eq(notificationTemplates.name, found.spec.name), eq(notificationTemplates.audience, found.audience)))
-    .get();
+    .from(t)
+    .where(and(eq(t.name, found.spec.name), eq(t.audience, found.audience)))
+    .limit(1);
   const fallback = defaultTemplate(found.spec.name, found.audience);
   return {
     ...found,
@@ -56,8 +58,8 @@ export function templateState(db: Db, name: string, audience: string): TemplateS
 }
 
 /** Every template version, in catalog order. */
-export function allTemplateStates(db: Db): TemplateState[] {
-  const overrides = new Map(db.select().from(notificationTemplates).all().map((row) => [`${row.name}/${row.audience}`, row]));
+export async function allTemplateStates(q: Handle): Promise<TemplateState[]> {
+  const overrides = new Map((await q.db.select().from(q.tables.notificationTemplates)).map((row) => [`${row.name}/${row.audience}`, row]));
   return MAIL_TEMPLATE_NAMES.flatMap((name) => {
     const spec = templateSpec(name)!;
     return spec.audiences.map((audience) => {
@@ -69,12 +71,12 @@ export function allTemplateStates(db: Db): TemplateState[] {
 }
 
 /** The changes to one template version, newest first. */
-export function templateHistory(db: Db, name: MailTemplateName, audience: TemplateAudience, limit = 50): TemplateChange[] {
-  return db
+export function templateHistory(q: Handle, name: MailTemplateName, audience: TemplateAudience, limit = 50): Promise<TemplateChange[]> {
+  const t = q.tables.notificationTemplateChanges;
+  return q.db
     .select()
-    .from(notificationTemplateChanges)
-    .where(and(eq(notificationTemplateChanges.name, name), eq(notificationTemplateChanges.audience, audience)))
-    .orderBy(desc(notificationTemplateChanges.id))
-    .limit(limit)
-    .all();
+    .from(t)
+    .where(and(eq(t.name, name), eq(t.audience, audience)))
+    .orderBy(desc(t.id))
+    .limit(limit);
 }

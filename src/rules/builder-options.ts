@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { BUILTIN_EVENTS } from '../workflow/definition.js';
 import { FIXED_OPTIONS, type OptionSource, type Options } from './catalogue.js';
 import type { BuilderDefaults } from './builder.js';
+import { activeQueuesByTier, activeStaffSkills, defaultQueues, recentCaseTags, recentCustomerTiers } from './builder-values/index.js';
 
 const plain = (values: Iterable<string>) => [...new Set(values)].sort().map((v) => ({ value: v, label: v }));
 
@@ -35,14 +36,14 @@ function usedInRules(services: Services): { tags: Set<string>; skills: Set<strin
   return out;
 }
 
-export function builderOptions(services: Services): Options {
-  const c = services.db.$client;
+export async function builderOptions(services: Services): Promise<Options> {
   const used = usedInRules(services);
-  const queues = c.prepare<[], { id: string; name: string; tier: number }>('SELECT id, name, tier FROM queues WHERE active = 1 ORDER BY tier, id').all();
-  const caseTags = c.prepare<[], { value: string }>('SELECT DISTINCT j.value AS value FROM (SELECT tags FROM cases ORDER BY id DESC LIMIT 2000) AS c, json_each(c.tags) AS j').all();
-  const staffSkills = c.prepare<[], { value: string }>('SELECT DISTINCT j.value AS value FROM staff AS s, json_each(s.skills) AS j WHERE s.active = 1').all();
-  // Recent customers only: a full scan of a large customer table on every builder change would be slow.
-  const tiers = c.prepare<[], { tier: string }>('SELECT DISTINCT tier FROM (SELECT tier FROM customers ORDER BY id DESC LIMIT 5000)').all();
+  const { queues, caseTags, staffSkills, tiers } = await services.store.query(async (q) => ({
+    queues: await activeQueuesByTier(q),
+    caseTags: await recentCaseTags(q),
+    staffSkills: await activeStaffSkills(q),
+    tiers: await recentCustomerTiers(q),
+  }));
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
   const events = new Set<string>(BUILTIN_EVENTS);
   for (const t of Object.values(workflow.transitions)) if (t.emits) events.add(t.emits);
@@ -50,10 +51,10 @@ export function builderOptions(services: Services): Options {
   const fixed = (source: OptionSource) => (FIXED_OPTIONS[source] ?? []).map((v) => ({ value: v, label: v }));
   return {
     queues: queues.map((q) => ({ value: q.id, label: q.tier > 1 ? `${q.name} (tier ${q.tier})` : q.name })),
-    tags: plain([...used.tags, ...caseTags.map((t) => t.value)]),
-    skills: plain([...used.skills, ...staffSkills.map((s) => s.value)]),
+    tags: plain([...used.tags, ...caseTags]),
+    skills: plain([...used.skills, ...staffSkills]),
     policies: sla.policyNames.map((p) => ({ value: p, label: p === sla.defaultPolicy ? `${p} (default)` : p })),
-    tiers: plain([...used.tiers, ...tiers.map((t) => t.tier)]),
+    tiers: plain([...used.tiers, ...tiers]),
     states: Object.entries(workflow.states).map(([name, s]) => ({ value: name, label: s.label ?? name })),
     events: plain(events),
     priorities: fixed('priorities'),
@@ -65,9 +66,7 @@ export function builderOptions(services: Services): Options {
   };
 }
 
-export function builderDefaults(services: Services): BuilderDefaults {
-  const c = services.db.$client;
-  const first = c.prepare<[], { id: string }>("SELECT id FROM queues WHERE active = 1 ORDER BY tier, CASE id WHEN 'general' THEN 0 ELSE 1 END, id LIMIT 1").get();
-  const tier2 = c.prepare<[], { id: string }>('SELECT id FROM queues WHERE active = 1 AND tier = 2 ORDER BY id LIMIT 1').get();
-  return { queue: first?.id ?? 'general', tier2Queue: tier2?.id ?? null, policy: services.definitions.sla().config.defaultPolicy };
+export async function builderDefaults(services: Services): Promise<BuilderDefaults> {
+  const { first, tier2 } = await services.store.query(defaultQueues);
+  return { queue: first ?? 'general', tier2Queue: tier2, policy: services.definitions.sla().config.defaultPolicy };
 }

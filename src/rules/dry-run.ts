@@ -15,14 +15,15 @@
  * The rulesets replayed are those the workflow runs on `case.created`, in order; a ruleset
  * that does not run at intake is replayed after them, so its escalations show too.
  */
-import type { Db } from '../db/client.js';
+import { asc, eq } from 'drizzle-orm';
 import { RefusedRulesetError } from '../definitions/registry.js';
-import type { Priority, RoutingRecord } from '../db/schema/cases.js';
+import type { RoutingRecord } from '../db/schema/cases.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { Services } from '../services.js';
 import { enabledRules, type RulesetDefinition } from './definition.js';
 import { compiledOnly, fromDefinition, inForce, replay, type Chain, type Evaluator, type ReplayContext } from './dry-run-replay.js';
 import type { CaseFact } from './facts.js';
+import { caseReader, type CaseRowLite } from './dry-run-cases/index.js';
 import { localTimeFact } from './build-facts.js';
 import type { ExampleRun } from './examples.js';
 
@@ -75,62 +76,6 @@ export interface DryRunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Cases per slice between yields to the event loop. Default 5000. */
   chunkSize?: number;
-}
-
-interface CaseRowLite {
-  id: number;
-  subject: string;
-  description: string;
-  channel: string;
-  requested_priority: Priority;
-  created_at: number;
-  routing: string | null;
-  workflow: string;
-  workflow_version: number;
-}
-
-const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version';
-
-/**
- * The selected cases, read in keyset chunks so memory stays bounded whatever the selection:
- * `total` first (for progress), then `next()` gives up to `size` rows until it returns [].
- */
-function caseReader(db: Db, selection: DryRunSelection, size: number): { total: number; next(): CaseRowLite[] } {
-  const c = db.$client;
-  if (selection.kind === 'range') {
-    const total = (c.prepare('SELECT count(*) AS n FROM cases WHERE created_at >= ? AND created_at < ?').get(selection.from, selection.to) as { n: number }).n;
-    const page = c.prepare<[number, number, number, number, number], CaseRowLite>(
-      `SELECT ${COLUMNS} FROM cases WHERE created_at >= ? AND created_at < ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`,
-    );
-    let after: [number, number] = [selection.from - 1, 0];
-    return {
-      total,
-      next() {
-        const rows = page.all(selection.from, selection.to, after[0], after[1], size);
-        const last = rows.at(-1);
-        if (last) after = [last.created_at, last.id];
-        return rows;
-      },
-    };
-  }
-  const byQueue = selection.kind === 'queue';
-  const where = byQueue ? 'queue_id = ? AND ' : '';
-  const first = (byQueue ? c.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM cases WHERE queue_id = ? LIMIT ?)`).get(selection.queue, selection.count) : c.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM cases LIMIT ?)').get(selection.count)) as { n: number };
-  const page = c.prepare(`SELECT ${COLUMNS} FROM cases WHERE ${where}id < ? ORDER BY id DESC LIMIT ?`);
-  let before = Number.MAX_SAFE_INTEGER;
-  let left = first.n;
-  return {
-    total: first.n,
-    next() {
-      if (left <= 0) return [];
-      const take = Math.min(size, left);
-      const rows = (byQueue ? page.all(selection.queue, before, take) : page.all(before, take)) as CaseRowLite[];
-      const last = rows.at(-1);
-      if (last) before = last.id;
-      left -= rows.length;
-      return rows;
-    },
-  };
 }
 
 /** The facts a case was routed with at intake, rebuilt from its row and routing record. */
@@ -189,7 +134,17 @@ export interface ReplaySetup {
  * intake evaluates it (RULES_ENGINE, run-ruleset.ts; `replay` may then answer with a
  * promise); `now`: compiled, always, so `replay` answers at once (examples, on every save).
  */
-export function replaySetup(services: Services, ruleset: string, draft: RulesetDefinition, evaluation: 'as-intake' | 'now' = 'as-intake'): ReplaySetup {
+/** Active queues and their tiers (escalations pick a queue by tier). */
+export function queueTiers(services: Services): Promise<Map<string, number>> {
+  return services.store.query(async (q) => {
+    const t = q.tables.queues;
+    const rows = await q.db.select({ id: t.id, tier: t.tier }).from(t).where(eq(t.active, true)).orderBy(asc(t.id));
+    return new Map(rows.map((row) => [row.id, row.tier]));
+  });
+}
+
+/** `tiers`: the active queues' tiers (`queueTiers`), read before. */
+export function replaySetup(services: Services, ruleset: string, draft: RulesetDefinition, tiers: Map<string, number>, evaluation: 'as-intake' | 'now' = 'as-intake'): ReplaySetup {
   const { definitions } = services;
   const baseVersion = definitions.publishedVersion('ruleset', ruleset) ?? 0;
   const workflow = definitions.workflow(services.defaultWorkflow).definition;
@@ -212,9 +167,6 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
   const before: Chain = { rulesets: names.map(published) };
   const after: Chain = { rulesets: names.map((n) => (n === ruleset ? evaluator(draft, baseVersion + 1) : published(n))) };
 
-  const tiers = new Map(
-    services.db.$client.prepare<[], { id: string; tier: number }>('SELECT id, tier FROM queues WHERE active = 1 ORDER BY id').all().map((q) => [q.id, q.tier]),
-  );
   const sla = definitions.sla().config;
   const zone = sla.policy(sla.defaultPolicy)!.calendar.timezone;
   return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial, zone };
@@ -222,10 +174,10 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
 
 export async function dryRun(services: Services, options: DryRunOptions): Promise<DryRunResult> {
   const started = performance.now();
-  const { baseVersion, before, after, context, initialState, zone } = replaySetup(services, options.ruleset, options.draft);
+  const { baseVersion, before, after, context, initialState, zone } = replaySetup(services, options.ruleset, options.draft, await queueTiers(services));
 
   const chunk = options.chunkSize ?? 5000;
-  const reader = caseReader(services.db, options.selection, chunk);
+  const reader = await caseReader(services.store, options.selection, chunk);
   let loadMs = 0;
 
   const result: DryRunResult = {
@@ -246,7 +198,7 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
 
   for (;;) {
     const loadStarted = performance.now();
-    const rows = reader.next();
+    const rows = await reader.next();
     loadMs += performance.now() - loadStarted;
     if (rows.length === 0) break;
     const sliceStarted = performance.now();

@@ -11,7 +11,7 @@ import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { isWithinBusinessHours } from '../sla/calendar.js';
 import type { RuleCondition, RulesetDefinition } from './definition.js';
-import { intakeFacts, replaySetup, type Outcome } from './dry-run.js';
+import { intakeFacts, queueTiers, replaySetup, type Outcome } from './dry-run.js';
 import { replayNow } from './dry-run-replay.js';
 import { parsePlainPath } from './path.js';
 import { EXPECTATION_FIELDS, type ExampleCase, type Expectation, type ExpectationField, type RuleExample } from './example-format.js';
@@ -96,13 +96,14 @@ function exampleFacts(services: Services, example: ExampleCase, initialState: st
  * other rulesets as published. Never throws for a bad rule: an example the rules cannot
  * decide fails with the reason.
  */
-export function runExamples(services: Services, name: string, body: RulesetDefinition): ExampleRun {
+export async function runExamples(services: Services, name: string, body: RulesetDefinition): Promise<ExampleRun> {
   const examples = Array.isArray(body.examples) ? body.examples : [];
   if (examples.length === 0) return NO_CASES;
+  const tiers = await queueTiers(services);
   let setup: ReturnType<typeof replaySetup> | null = null;
   let failure: string | null = null;
   try {
-    setup = replaySetup(services, name, { ...body, rules: Array.isArray(body.rules) ? body.rules : [] }, 'now');
+    setup = replaySetup(services, name, { ...body, rules: Array.isArray(body.rules) ? body.rules : [] }, tiers, 'now');
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
@@ -138,7 +139,7 @@ function factKeys(conditions: RuleCondition | undefined, out: Set<string>): Set<
  * were recorded, and what happened to it at intake as the expectation. The customer's name
  * and address are kept only when a published rule reads them (examples end up in git).
  */
-export function exampleFromCase(services: Services, row: { id: number; subject: string; description: string; channel: string; requestedPriority: Priority; createdAt: number; slaPolicy: string | null; routing: RoutingRecord | null }): RuleExample {
+export async function exampleFromCase(services: Services, row: { id: number; subject: string; description: string; channel: string; requestedPriority: Priority; createdAt: number; slaPolicy: string | null; routing: RoutingRecord | null }): Promise<RuleExample> {
   const routing = row.routing;
   if (!routing) throw new DomainError('CONFLICT', `${caseRef(row.id)} was not routed by rules, so there is nothing to keep as an example.`);
   const read = new Set<string>();
@@ -154,7 +155,8 @@ export function exampleFromCase(services: Services, row: { id: number; subject: 
   const o = routing.outcome;
   let queue = o.queue;
   if (o.escalate) {
-    const target = o.escalate.queue || services.db.$client.prepare<[number], { id: string }>('SELECT id FROM queues WHERE active = 1 AND tier = ? ORDER BY id LIMIT 1').get(o.escalate.tier)?.id;
+    const tier = o.escalate.tier;
+    const target = o.escalate.queue || [...(await queueTiers(services))].find(([, t]) => t === tier)?.[0];
     if (target) queue = target;
   }
   const subject = row.subject.length > 120 ? `${row.subject.slice(0, 119)}…` : row.subject;

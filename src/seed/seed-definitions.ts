@@ -3,10 +3,17 @@
  * ruleset and the SLA config become version 1 (published); the fallback queue `general`
  * and every queue the rulesets name are created, so the shipped rules are valid from the
  * first request. Later starts leave stored definitions alone (use `npm run rules:import`).
+ *
+ * Synchronous, on SQLite only, and not on the storage port (docs/postgres.md, "Converted:
+ * admin"): it runs once per database before anything else, from `main.ts` and from the test
+ * harness (`createHarness`, synchronous, behind ~113 call sites); a PostgreSQL database gets
+ * its seeded definitions by `npm run db:migrate-to-postgres` copying a seeded SQLite file (as
+ * the tests' `moveToPostgres` does). Seeding a PostgreSQL database directly comes with
+ * start-up on `DATABASE_URL`, which is async anyway.
  */
 import { eq } from 'drizzle-orm';
 import { transaction } from '../db/client.js';
-import { queues } from '../db/schema/index.js';
+import { definitionVersions, queues } from '../db/schema/index.js';
 import type { DefinitionFiles } from '../definitions/files.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
@@ -60,12 +67,16 @@ export function seedDefinitions(services: Services, files: DefinitionFiles): See
     }
     const seed = (kind: 'workflow' | 'ruleset' | 'sla', name: string, body: unknown, file: string) => {
       if (definitions.history(kind, name).length > 0) return;
-      definitions.insertVersion(kind, name, body, { state: 'published', note: `Seeded from ${file}`, author: 'files', now });
+      db.insert(definitionVersions)
+        .values({ kind, name, version: 1, state: 'published', body, note: `Seeded from ${file}`, author: 'files', createdAt: now, publishedAt: now })
+        .run();
       report.definitions.push(`${kind}:${name}`);
     };
     seed('sla', SLA_CONFIG_NAME, files.sla.body, 'rules/sla.json');
     for (const r of files.rulesets.values()) seed('ruleset', r.name, r.body, `rules/${r.name}.json`);
     for (const w of files.workflows.values()) seed('workflow', w.name, w.body, `workflows/${w.name}.json`);
   });
+  // On SQLite the registry follows this connection's writes at its next lookup; this only says so.
+  void definitions.refresh();
   return report;
 }

@@ -4,11 +4,11 @@
  * through triggers (drizzle/0001); inactive entries stay indexed but are never suggested
  * (search filters `active = 1`), so reactivating needs no re-indexing.
  */
-import { asc, desc, eq, like, or, sql } from 'drizzle-orm';
+import { desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
-import { problems } from '../db/schema/index.js';
+import { auditIn } from '../audit/record-audit.js';
+import type { problems } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -25,52 +25,68 @@ export const problemSchema = z.strictObject({
 });
 export type ProblemInput = z.input<typeof problemSchema>;
 
-export function getProblem(services: Services, id: number): ProblemRow {
-  const row = services.db.select().from(problems).where(eq(problems.id, id)).get();
+async function problemIn(q: Handle, id: number): Promise<ProblemRow> {
+  const t = q.tables.problems;
+  const [row] = await q.db.select().from(t).where(eq(t.id, id)).limit(1);
   if (!row) throw new DomainError('NOT_FOUND', `No problem ${id} in the library.`, { problemId: id });
   return row;
 }
 
-export function createProblem(services: Services, raw: ProblemInput, actor: Actor): ProblemRow {
+export function getProblem(services: Services, id: number): Promise<ProblemRow> {
+  return services.store.query((q) => problemIn(q, id));
+}
+
+export async function createProblem(services: Services, raw: ProblemInput, actor: Actor): Promise<ProblemRow> {
   assertManager(actor);
   const input = parseInput(problemSchema, raw);
   const now = services.clock.now();
-  return transaction(services.db, () => {
-    const row = services.db.insert(problems).values({ ...input, createdAt: now, updatedAt: now }).returning().get();
-    audit(services, actor, 'problem', row.id, 'created', null, row);
-    return row;
+  return services.store.write(async (q) => {
+    const [row] = await q.db.insert(q.tables.problems).values({ ...input, createdAt: now, updatedAt: now }).returning();
+    await auditIn(q, services.clock, actor, 'problem', row!.id, 'created', null, row);
+    return row!;
   });
 }
 
-export function updateProblem(services: Services, id: number, raw: ProblemInput, actor: Actor): ProblemRow {
+export async function updateProblem(services: Services, id: number, raw: ProblemInput, actor: Actor): Promise<ProblemRow> {
   assertManager(actor);
   const input = parseInput(problemSchema, raw);
-  return transaction(services.db, () => {
-    const before = getProblem(services, id);
-    const row = services.db.update(problems).set({ ...input, updatedAt: services.clock.now() }).where(eq(problems.id, id)).returning().get()!;
-    audit(services, actor, 'problem', id, 'updated', before, row);
-    return row;
+  return services.store.write(async (q) => {
+    const before = await problemIn(q, id);
+    const t = q.tables.problems;
+    const [row] = await q.db.update(t).set({ ...input, updatedAt: services.clock.now() }).where(eq(t.id, id)).returning();
+    await auditIn(q, services.clock, actor, 'problem', id, 'updated', before, row);
+    return row!;
   });
 }
 
-export function setProblemActive(services: Services, id: number, active: boolean, actor: Actor): ProblemRow {
+export async function setProblemActive(services: Services, id: number, active: boolean, actor: Actor): Promise<ProblemRow> {
   assertManager(actor);
-  return transaction(services.db, () => {
-    const row = getProblem(services, id);
+  return services.store.write(async (q) => {
+    const row = await problemIn(q, id);
     if (row.active === active) return row;
-    const updated = services.db.update(problems).set({ active, updatedAt: services.clock.now() }).where(eq(problems.id, id)).returning().get()!;
-    audit(services, actor, 'problem', id, active ? 'reactivated' : 'deactivated', row, updated);
-    return updated;
+    const t = q.tables.problems;
+    const [updated] = await q.db.update(t).set({ active, updatedAt: services.clock.now() }).where(eq(t.id, id)).returning();
+    await auditIn(q, services.clock, actor, 'problem', id, active ? 'reactivated' : 'deactivated', row, updated);
+    return updated!;
   });
 }
 
-/** The library for the console: active first, newest first; `q` filters on title, symptoms and synonyms. */
-export function listProblems(services: Services, q = '', limit = 200): ProblemRow[] {
-  const text = q.trim();
-  const pattern = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-  const query = services.db.select().from(problems);
-  const filtered = text
-    ? query.where(or(like(problems.title, sql`${pattern} ESCAPE '\\'`), like(problems.symptoms, sql`${pattern} ESCAPE '\\'`), like(problems.synonyms, sql`${pattern} ESCAPE '\\'`)))
-    : query;
-  return filtered.orderBy(desc(problems.active), desc(problems.updatedAt), desc(problems.id)).limit(limit).all();
+/**
+ * The library for the console: active first, newest first; `text` filters on title, symptoms
+ * and synonyms, ignoring case (`lower(…) LIKE lower(…)`: PostgreSQL's LIKE tells cases apart,
+ * SQLite's does not for ASCII; both fold ASCII alike this way).
+ */
+export function listProblems(services: Services, text = '', limit = 200): Promise<ProblemRow[]> {
+  const wanted = text.trim();
+  const pattern = `%${wanted.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return services.store.query((q) => {
+    const t = q.tables.problems;
+    const matches = (column: typeof t.title | typeof t.symptoms | typeof t.synonyms): SQL => sql`lower(${column}) LIKE lower(${pattern}) ESCAPE '\\'`;
+    return q.db
+      .select()
+      .from(t)
+      .where(wanted ? or(matches(t.title), matches(t.symptoms), matches(t.synonyms)) : undefined)
+      .orderBy(desc(t.active), desc(t.updatedAt), desc(t.id))
+      .limit(limit);
+  });
 }

@@ -195,22 +195,22 @@ describe('staff', () => {
 });
 
 describe('the problem library', () => {
-  it('creates, edits (the search index follows), deactivates and reactivates entries', () => {
-    const p = createProblem(h.services, { title: 'Printer jams', symptoms: 'paper stuck in the tray', solution: 'Open the rear flap.' }, mia);
+  it('creates, edits (the search index follows), deactivates and reactivates entries', async () => {
+    const p = await createProblem(h.services, { title: 'Printer jams', symptoms: 'paper stuck in the tray', solution: 'Open the rear flap.' }, mia);
     expect(searchProblems(h.db, 'my paper is stuck in the tray').map((m) => m.problemId)).toEqual([p.id]);
-    updateProblem(h.services, p.id, { title: 'Scanner stripes', symptoms: 'vertical stripes on scans', solution: 'Clean the glass.' }, mia);
+    await updateProblem(h.services, p.id, { title: 'Scanner stripes', symptoms: 'vertical stripes on scans', solution: 'Clean the glass.' }, mia);
     expect(searchProblems(h.db, 'paper stuck in the tray')).toEqual([]);
     expect(searchProblems(h.db, 'stripes on my scans').map((m) => m.title)).toEqual(['Scanner stripes']);
-    expect(setProblemActive(h.services, p.id, false, mia).active).toBe(false);
+    expect((await setProblemActive(h.services, p.id, false, mia)).active).toBe(false);
     expect(searchProblems(h.db, 'stripes on my scans')).toEqual([]);
-    setProblemActive(h.services, p.id, true, mia);
+    await setProblemActive(h.services, p.id, true, mia);
     expect(searchProblems(h.db, 'stripes on my scans')).toHaveLength(1);
-    expect(issues(() => createProblem(h.services, { title: ' ', symptoms: '', solution: 'x' }, mia)).map((i) => i.path)).toEqual(['title', 'symptoms']);
-    expect(caught(() => updateProblem(h.services, 999, { title: 'a', symptoms: 'b', solution: 'c' }, mia)).code).toBe('NOT_FOUND');
-    createProblem(h.services, { title: '100% CPU_usage', symptoms: 'fan loud', solution: 'Close tabs.' }, mia);
-    expect(listProblems(h.services, '100%').map((r) => r.title)).toEqual(['100% CPU_usage']);
-    expect(listProblems(h.services, '_').map((r) => r.title)).toEqual(['100% CPU_usage']);
-    expect(listProblems(h.services).map((r) => r.title)).toEqual(['100% CPU_usage', 'Scanner stripes']);
+    await expect(createProblem(h.services, { title: ' ', symptoms: '', solution: 'x' }, mia)).rejects.toMatchObject({ issues: [{ path: 'title' }, { path: 'symptoms' }] });
+    await expect(updateProblem(h.services, 999, { title: 'a', symptoms: 'b', solution: 'c' }, mia)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await createProblem(h.services, { title: '100% CPU_usage', symptoms: 'fan loud', solution: 'Close tabs.' }, mia);
+    expect((await listProblems(h.services, '100%')).map((r) => r.title)).toEqual(['100% CPU_usage']);
+    expect((await listProblems(h.services, '_')).map((r) => r.title)).toEqual(['100% CPU_usage']);
+    expect((await listProblems(h.services)).map((r) => r.title)).toEqual(['100% CPU_usage', 'Scanner stripes']);
   });
 });
 

@@ -107,7 +107,7 @@ describe('the composer', () => {
 describe('macros and bulk', () => {
   it('the macro picker asks before "Send with macro" mails the reply; confirmed, the reply and its changes go together', async () => {
     const ref = await chat('mo@example.com');
-    const macro = createMacro(h.services, { name: 'Shipped', body: 'It shipped today.', actions: { priority: 'high' } }, alice);
+    const macro = await createMacro(h.services, { name: 'Shipped', body: 'It shipped today.', actions: { priority: 'high' } }, alice);
     const form = { appliedMacro: String(macro.id), macroVersion: String(macro.version), body: 'It shipped today.', visibility: 'public' };
     const ask = await desk.post(`/cases/${ref}/macros/apply`, form);
     expect(ask.status).toBe(200);
@@ -127,7 +127,7 @@ describe('macros and bulk', () => {
   it('bulk "apply macro" lists such cases as failed with the reason, and applies it to them alone once confirmed', async () => {
     const typed = await chat('tia@example.com');
     const signed = await chat('ugo@example.com', { signed: true });
-    const macro = createMacro(h.services, { name: 'Ack', body: 'Thanks, we are on it.', actions: { tags: { add: ['acked'], remove: [] } } }, alice);
+    const macro = await createMacro(h.services, { name: 'Ack', body: 'Thanks, we are on it.', actions: { tags: { add: ['acked'], remove: [] } } }, alice);
     const first = await desk.post('/inbox/bulk', [['action', 'macro'], ['macro', String(macro.id)], ['cases', typed], ['cases', signed]], { htmx: true });
     const summary = await first.text();
     expect(summary).toContain('<strong>1 changed, 1 failed</strong>');

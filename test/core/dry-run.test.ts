@@ -105,7 +105,7 @@ describe('dryRun', () => {
   it('replays a refused ruleset version (stored, no longer valid) as what it is: not run, no decisions', async () => {
     await intake();
     const bad = { ruleset: 'escalation', rules: [{ name: 'old', conditions: { all: [{ fact: 'event', path: '$..type', operator: 'equal', value: 'case.created' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }] };
-    const version = h.services.definitions.insertVersion('ruleset', 'escalation', bad, { state: 'published', now: h.clock.now() }).version;
+    const { version } = await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', 'escalation', bad, { state: 'published', now: h.clock.now() }));
     const result = await dryRun(h.services, { ruleset: 'routing', draft: publishedRouting(), selection: { kind: 'last', count: 100 } });
     expect(result).toMatchObject({ total: INPUTS.length, changed: 0 });
     const escalation = await dryRun(h.services, { ruleset: 'escalation', draft: { ruleset: 'escalation', rules: [] }, selection: { kind: 'last', count: 100 } });
@@ -118,7 +118,7 @@ describe('dryRun', () => {
     const result = await dryRun(h.services, { ruleset: 'routing', draft, selection: { kind: 'last', count: 100 } });
     const predicted = new Map(result.changes.map((c) => [c.caseId, c]));
 
-    h.services.definitions.createVersion('ruleset', 'routing', draft, { state: 'published', now: h.clock.now() });
+    await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', draft, { state: 'published', now: h.clock.now() }));
     const replayed = await intake();
     history.forEach((id, i) => {
       const change = predicted.get(`C-${id}`);

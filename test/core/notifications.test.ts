@@ -80,7 +80,7 @@ describe('notifications', () => {
     h.db.insert(problems).values({ title: 'Charged twice', symptoms: 'charged twice, double charge', synonyms: 'billed 2 times', solution: 'Wait 3 business days.', createdAt: now, updatedAt: now }).run();
     const escalation = structuredClone(h.services.definitions.ruleset('escalation').definition);
     escalation.rules.push({ name: 'Acknowledge', conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.created' }] }, event: { type: 'notify', params: { to: 'customer', template: 'case-received' } } });
-    h.services.definitions.createVersion('ruleset', 'escalation', escalation, { state: 'published', now });
+    await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'escalation', escalation, { state: 'published', now }));
     const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com', name: 'Chloe' }, subject: 'Billed 2 times', description: 'I was billed 2 times.' } })).json()) as Json;
     await h.services.outbox.drain();
     const mine = smtp.messages.filter((m) => m.to.includes('c@example.com'));

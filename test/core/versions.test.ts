@@ -6,7 +6,7 @@ import { createCase } from '../../src/cases/create-case.js';
 import { canonicalJson, diffLines } from '../../src/definitions/diff.js';
 import { exportDefinitions, importDefinitions } from '../../src/definitions/export-import.js';
 import { diffVersions, publishDraft, publishVersion, rollbackTo, saveDraft } from '../../src/definitions/versions.js';
-import { openDatabase, transaction } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/client.js';
 import { createServices } from '../../src/compose.js';
 import { DefinitionError } from '../../src/errors.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
@@ -40,19 +40,19 @@ const vipFirst = (def: RulesetDefinition): RulesetDefinition => ({
 
 describe('drafts, publishing and rollback', () => {
   it('publishes a draft as a new version, rolls back as another, and cases keep the version they were routed by', async () => {
-    const draft = saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'Acme first');
+    const draft = await saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'Acme first');
     expect(draft).toMatchObject({ version: 2, state: 'draft', author: 'Maria' });
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
 
     h.clock.advanceMinutes(5);
-    const published = publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'Acme is our biggest customer');
+    const published = await publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'Acme is our biggest customer');
     expect(published.version).toMatchObject({ version: 3, state: 'published', basedOn: 2, note: 'Acme is our biggest customer', author: 'Maria' });
     const acme = await createCase(h.services, { customer: { email: 'x@acme.example', organization: 'Acme' }, subject: 'Hi', description: 'Hello there' }, ADMIN);
     // Routed to technical by v3 (then escalated: no known problem matches).
     expect(acme).toMatchObject({ routing: { version: 3, outcome: { queue: 'technical' } } });
 
     h.clock.advanceMinutes(5);
-    const rolledBack = rollbackTo(h.services, 'ruleset', 'routing', 1, maria, '');
+    const rolledBack = await rollbackTo(h.services, 'ruleset', 'routing', 1, maria, '');
     expect(rolledBack.version).toMatchObject({ version: 4, state: 'published', basedOn: 1, note: 'Rolled back to v1' });
     const after = await createCase(h.services, { customer: { email: 'y@acme.example', organization: 'Acme' }, subject: 'Hi', description: 'Hello there' }, ADMIN);
     expect(after).toMatchObject({ queueId: 'general', routing: { version: 4 } });
@@ -67,16 +67,16 @@ describe('drafts, publishing and rollback', () => {
     expect(h.db.$client.prepare("SELECT json_extract(routing, '$.version') AS v FROM cases WHERE id = ?").get(acme.id)).toEqual({ v: 3 });
   });
 
-  it('refuses invalid drafts and drafts that became invalid, listing every problem', () => {
+  it('refuses invalid drafts and drafts that became invalid, listing every problem', async () => {
     const broken = routing();
     broken.rules[0]!.event = { type: 'route', params: { queue: 'nowhere' } };
-    expect(() => saveDraft(h.services, 'ruleset', 'routing', broken, maria)).toThrow(DefinitionError);
+    await expect(saveDraft(h.services, 'ruleset', 'routing', broken, maria)).rejects.toThrow(DefinitionError);
 
     const draft = vipFirst(routing());
-    saveDraft(h.services, 'ruleset', 'routing', draft, maria);
+    await saveDraft(h.services, 'ruleset', 'routing', draft, maria);
     h.db.$client.prepare("UPDATE queues SET active = 0 WHERE id = 'technical'").run();
     try {
-      publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'x');
+      await publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'x');
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(DefinitionError);
@@ -85,20 +85,20 @@ describe('drafts, publishing and rollback', () => {
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
   });
 
-  it('returns the publish checks as warnings', () => {
+  it('returns the publish checks as warnings', async () => {
     const draft = routing();
     draft.rules.push({
       name: 'Impossible',
       conditions: { all: [{ fact: 'case', path: '$.priority', operator: 'equal', value: 'low' }, { fact: 'case', path: '$.priority', operator: 'equal', value: 'high' }] },
       event: { type: 'addTags', params: { tags: ['never'] } },
     });
-    saveDraft(h.services, 'ruleset', 'routing', draft, maria);
-    const { warnings } = publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'with a dead rule');
+    await saveDraft(h.services, 'ruleset', 'routing', draft, maria);
+    const { warnings } = await publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'with a dead rule');
     expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/"Impossible" can never fire/) })]);
   });
 
-  it('diffs a draft against the published version', () => {
-    saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
+  it('diffs a draft against the published version', async () => {
+    await saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
     const { against, lines, same } = diffVersions(h.services, 'ruleset', 'routing', 2);
     expect(against).toBe(1);
     expect(same).toBe(false);
@@ -109,11 +109,11 @@ describe('drafts, publishing and rollback', () => {
 });
 
 describe('the published version in force (cached in memory)', () => {
-  it('follows a version published by another process at once', () => {
+  it('follows a version published by another process at once', async () => {
     expect(h.services.definitions.ruleset('routing').version).toBe(1);
     const other = openDatabase(h.dbPath);
     try {
-      publishVersion(createServices(other, h.clock), 'ruleset', 'routing', vipFirst(routing()), maria, 'from the command line');
+      await publishVersion(createServices(other, h.clock), 'ruleset', 'routing', vipFirst(routing()), maria, 'from the command line');
     } finally {
       other.$client.close();
     }
@@ -121,18 +121,32 @@ describe('the published version in force (cached in memory)', () => {
     expect(h.services.definitions.ruleset('routing').definition.rules[0]!.name).toBe('Acme goes to technical');
   });
 
-  it('takes a publish back when its transaction rolls back, and keeps one that commits', () => {
-    expect(() =>
-      transaction(h.db, () => {
-        publishVersion(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'undone');
+  it('follows another process from inside a transaction that stored no version', async () => {
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
+    const other = openDatabase(h.dbPath);
+    try {
+      await publishVersion(createServices(other, h.clock), 'ruleset', 'routing', vipFirst(routing()), maria, 'from the command line');
+    } finally {
+      other.$client.close();
+    }
+    await h.services.store.write(async () => {
+      expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
+    });
+    expect(h.services.definitions.ruleset('routing').version).toBe(2);
+  });
+
+  it('takes a publish back when its transaction rolls back, and keeps one that commits', async () => {
+    await expect(
+      h.services.store.write(async () => {
+        await publishVersion(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'undone');
         expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2); // seen inside its transaction
         throw new Error('something later in the command failed');
       }),
-    ).toThrow('something later');
+    ).rejects.toThrow('something later');
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
     expect(h.services.definitions.ruleset('routing').version).toBe(1);
 
-    transaction(h.db, () => publishVersion(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'kept'));
+    await h.services.store.write(() => publishVersion(h.services, 'ruleset', 'routing', vipFirst(routing()), maria, 'kept'));
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
   });
 });
@@ -159,37 +173,37 @@ describe('rules as code: export and import', () => {
       [f.rulesDir, f.workflowsDir].flatMap((d) => fs.readdirSync(d).sort().map((name) => [path.join(path.basename(d), name), fs.readFileSync(path.join(d, name), 'utf8')])),
     );
 
-  it('writes the shipped definitions exactly as they are in the repository', () => {
+  it('writes the shipped definitions exactly as they are in the repository', async () => {
     const out = folders();
-    exportDefinitions(h.services, out);
+    await exportDefinitions(h.services, out);
     const repo = { rulesDir: path.join(ROOT, 'rules'), workflowsDir: path.join(ROOT, 'workflows') };
     expect(snapshot(out)).toEqual(snapshot(repo));
   });
 
-  it('export then import publishes nothing; a second export gives identical files', () => {
+  it('export then import publishes nothing; a second export gives identical files', async () => {
     const out = folders();
-    saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
-    publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'x');
-    exportDefinitions(h.services, out);
+    await saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
+    await publishDraft(h.services, 'ruleset', 'routing', 2, maria, 'x');
+    await exportDefinitions(h.services, out);
     const first = snapshot(out);
-    const imported = importDefinitions(h.services, out, ADMIN);
+    const imported = await importDefinitions(h.services, out, ADMIN);
     expect(imported.every((c) => !c.changed)).toBe(true);
-    expect(exportDefinitions(h.services, out).every((c) => !c.changed)).toBe(true);
+    expect((await exportDefinitions(h.services, out)).every((c) => !c.changed)).toBe(true);
     expect(snapshot(out)).toEqual(first);
   });
 
-  it('imports a changed file as a new published version, and refuses a broken folder without changing anything', () => {
+  it('imports a changed file as a new published version, and refuses a broken folder without changing anything', async () => {
     const out = folders();
-    exportDefinitions(h.services, out);
+    await exportDefinitions(h.services, out);
     const file = path.join(out.rulesDir, 'routing.json');
     fs.writeFileSync(file, canonicalJson(vipFirst(JSON.parse(fs.readFileSync(file, 'utf8')))));
-    const changes = importDefinitions(h.services, out, { ...ADMIN, name: 'ci' });
+    const changes = await importDefinitions(h.services, out, { ...ADMIN, name: 'ci' });
     expect(changes.filter((c) => c.changed)).toEqual([expect.objectContaining({ kind: 'ruleset', name: 'routing', version: 2 })]);
     expect(h.services.definitions.history('ruleset', 'routing')[0]).toMatchObject({ author: 'ci', note: expect.stringContaining('routing.json') });
 
     fs.writeFileSync(path.join(out.rulesDir, 'escalation.json'), '{"ruleset": "escalation", "rules": [{}]}');
     fs.writeFileSync(file, canonicalJson(routing()).replace('"billing"', '"finance"'));
-    expect(() => importDefinitions(h.services, out, ADMIN)).toThrow(/escalation\.json/);
+    await expect(importDefinitions(h.services, out, ADMIN)).rejects.toThrow(/escalation\.json/);
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
   });
 

@@ -17,17 +17,17 @@ let w: AccessWorld;
 afterEach(() => w.close());
 
 /** Routing that acknowledges every new case to its customer (mail cases are acknowledged anyway). */
-function acknowledgeEveryCase(): void {
+async function acknowledgeEveryCase(): Promise<void> {
   const routing = structuredClone(w.h.services.definitions.ruleset('routing').definition);
   routing.rules.unshift({ name: 'Acknowledge every request', conditions: { all: [] }, event: { type: 'notify', params: { to: 'customer', template: 'case-received' } } });
-  w.h.services.definitions.createVersion('ruleset', 'routing', routing, { state: 'published', now: w.h.clock.now() });
+  await w.h.services.store.write((q) => w.h.services.definitions.createVersion(q, 'ruleset', 'routing', routing, { state: 'published', now: w.h.clock.now() }));
 }
 
 async function world(): Promise<void> {
   w = await accessWorld({ services: { email: defaultEmailSettings({ supportAddress: 'support@example.com', secret: EMAIL_SECRET }) } });
   standardQueues(w.h);
   w.h.agent({ name: 'Alice', role: 'manager', queues: ['general', 'billing', 'technical'] });
-  acknowledgeEveryCase();
+  await acknowledgeEveryCase();
 }
 
 async function apiCase(email: string): Promise<string> {

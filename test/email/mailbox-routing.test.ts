@@ -32,10 +32,10 @@ async function file(subject: string, options: ReceiveEmailOptions = SALES, from?
   return h.db.select().from(cases).where(eq(cases.id, parseCaseRef(outcome.case!)!)).get()!;
 }
 
-function publish(mutate: (routing: RulesetDefinition) => void): void {
+async function publish(mutate: (routing: RulesetDefinition) => void): Promise<void> {
   const routing = structuredClone(h.services.definitions.ruleset('routing').definition);
   mutate(routing);
-  h.services.definitions.createVersion('ruleset', 'routing', routing, { state: 'published', now: h.clock.now() });
+  await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', routing, { state: 'published', now: h.clock.now() }));
 }
 
 describe("a mailbox's default queue", () => {
@@ -66,7 +66,7 @@ describe("a mailbox's default queue", () => {
   it('is seen by rules: case.queue while they run, and the mailbox as event.mailbox', async () => {
     h = emailHarness();
     h.queue('sales');
-    publish((routing) => {
+    await publish((routing) => {
       routing.rules.push(
         { name: 'Sales mail is tagged', conditions: { all: [{ fact: 'case', path: '$.queue', operator: 'equal', value: 'sales' }] }, event: { type: 'addTags', params: { tags: ['sales-lead'] } } },
         { name: 'Sales mailbox asks are high', conditions: { all: [{ fact: 'event', path: '$.mailbox', operator: 'equal', value: 'Sales' }] }, event: { type: 'setPriority', params: { priority: 'high' } } },

@@ -70,9 +70,9 @@ function snapshot() {
 beforeEach(async () => {
   h = manageHarness();
   // A draft v2 of each, so publish routes have something they could publish.
-  saveDraft(h.services, 'ruleset', 'routing', h.services.definitions.ruleset('routing').definition, h.maria, 'same');
-  saveDraft(h.services, 'workflow', 'support', h.services.definitions.workflow('support').definition, h.maria);
-  saveDraft(h.services, 'sla', 'sla', h.services.definitions.sla().config.definition, h.maria);
+  await saveDraft(h.services, 'ruleset', 'routing', h.services.definitions.ruleset('routing').definition, h.maria, 'same');
+  await saveDraft(h.services, 'workflow', 'support', h.services.definitions.workflow('support').definition, h.maria);
+  await saveDraft(h.services, 'sla', 'sla', h.services.definitions.sla().config.definition, h.maria);
   fs.writeFileSync(path.join(h.folders.rulesDir, 'routing.json'), '{ "changed": "by hand" }\n');
   await h.intake({ customer: { email: 'c@example.com' }, subject: 'Invoice', description: 'The invoice is wrong' });
 });

@@ -53,7 +53,7 @@ describe('GET /manage', () => {
     h.clock.set('2026-03-02T08:00:00Z');
     // a draft of the routing rules
     const routing = h.services.definitions.ruleset('routing').definition;
-    saveDraft(h.services, 'ruleset', 'routing', routing, h.maria, 'Try VIP routing');
+    await saveDraft(h.services, 'ruleset', 'routing', routing, h.maria, 'Try VIP routing');
     // the rules send billing questions to a queue that is gone: the evaluation fails
     deactivateQueue(h.services, 'billing', {}, h.maria);
     // the only agent with the refunds skill is away: the refund waits (Maria has room but not the skill)

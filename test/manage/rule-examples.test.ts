@@ -56,18 +56,18 @@ function latest() {
 }
 
 describe('running examples', () => {
-  it('replays each example through intake with the other rulesets as published, and says exactly what differs', () => {
+  it('replays each example through intake with the other rulesets as published, and says exactly what differs', async () => {
     const body = { ...routing(), examples: [REFUND, ENTERPRISE_OUTAGE, { ...REFUND, name: 'Wrong on purpose', expect: { queue: 'technical', tags: ['vip'], escalated: true } }] };
-    const run = runExamples(h.services, 'routing', body);
+    const run = await runExamples(h.services, 'routing', body);
     expect(run.passed).toBe(2);
     expect(run.failed).toBe(1);
     expect(run.results[2]).toMatchObject({ name: 'Wrong on purpose', passed: false, differences: ['queue: expected technical, got billing', 'tags: expected vip, got (none)', 'escalated: expected yes, got no'] });
     expect(run.results[1]!.outcome).toMatchObject({ queue: 'advanced', tier: 2, priority: 'urgent', slaPolicy: 'premium', escalated: true });
   });
 
-  it('computes business hours from the time the example arrives, in the calendar of the default policy', () => {
+  it('computes business hours from the time the example arrives, in the calendar of the default policy', async () => {
     const at = (createdAt: string): RuleExample => ({ name: createdAt, case: { subject: 'Hello', description: 'A question', createdAt }, expect: { tags: [] } });
-    const run = runExamples(h.services, 'routing', { ...routing(), examples: [at('2026-03-03T10:00:00Z'), at('2026-03-07T10:00:00Z')] });
+    const run = await runExamples(h.services, 'routing', { ...routing(), examples: [at('2026-03-03T10:00:00Z'), at('2026-03-07T10:00:00Z')] });
     expect(run.results.map((r) => r.outcome!.tags)).toEqual([[], ['after-hours']]);
   });
 
@@ -224,7 +224,7 @@ describe('publishing', () => {
 describe('rules as code', () => {
   it('exports the examples beside the rules (rules/<name>.examples.json), and import then changes nothing', async () => {
     await publishWithExamples([REFUND]);
-    const changes = exportDefinitions(h.services, h.folders);
+    const changes = await exportDefinitions(h.services, h.folders);
     const examplesFile = path.join(h.folders.rulesDir, 'routing.examples.json');
     // The rules did not change: only the examples file is new.
     expect(changes.filter((c) => c.changed).map((c) => path.basename(c.file))).toEqual(['routing.examples.json']);
@@ -232,11 +232,11 @@ describe('rules as code', () => {
     // The rules file is json-rules-engine's format alone, as before.
     const { examples: _kept, ...rulesOnly } = routing();
     expect(fs.readFileSync(path.join(h.folders.rulesDir, 'routing.json'), 'utf8')).toBe(canonicalJson(rulesOnly));
-    expect(importDefinitions(h.services, h.folders, ADMIN).filter((c) => c.changed)).toEqual([]);
+    expect((await importDefinitions(h.services, h.folders, ADMIN)).filter((c) => c.changed)).toEqual([]);
 
     // An edited examples file is imported as a new version; a failing one imports nothing.
     fs.writeFileSync(examplesFile, canonicalJson({ ruleset: 'routing', examples: [REFUND, ENTERPRISE_OUTAGE] }));
-    expect(importDefinitions(h.services, h.folders, ADMIN).filter((c) => c.changed).map((c) => c.name)).toEqual(['routing']);
+    expect((await importDefinitions(h.services, h.folders, ADMIN)).filter((c) => c.changed).map((c) => c.name)).toEqual(['routing']);
     expect((latest().body as RulesetDefinition).examples).toEqual([REFUND, ENTERPRISE_OUTAGE]);
     fs.writeFileSync(examplesFile, canonicalJson({ ruleset: 'routing', examples: [{ ...REFUND, expect: { queue: 'general' } }] }));
     const refused = await h.as.manager.post('/manage/rules/import');
@@ -246,16 +246,16 @@ describe('rules as code', () => {
 
     // No examples left: export removes the file.
     await api('PUT', '/api/v1/rulesets/routing', { rules: routing().rules, examples: [] });
-    exportDefinitions(h.services, h.folders);
+    await exportDefinitions(h.services, h.folders);
     expect(fs.existsSync(examplesFile)).toBe(false);
   });
 
   it('refuses an examples file of a ruleset that has no file, or examples in both places', async () => {
     fs.writeFileSync(path.join(h.folders.rulesDir, 'nothing.examples.json'), canonicalJson({ ruleset: 'nothing', examples: [] }));
-    expect(() => importDefinitions(h.services, h.folders, ADMIN)).toThrow(/examples of a ruleset "nothing" that has no file nothing\.json/);
+    await expect(importDefinitions(h.services, h.folders, ADMIN)).rejects.toThrow(/examples of a ruleset "nothing" that has no file nothing\.json/);
     fs.rmSync(path.join(h.folders.rulesDir, 'nothing.examples.json'));
     fs.writeFileSync(path.join(h.folders.rulesDir, 'routing.examples.json'), canonicalJson({ ruleset: 'routing', examples: [REFUND] }));
     fs.writeFileSync(path.join(h.folders.rulesDir, 'routing.json'), canonicalJson({ ...routing(), examples: [REFUND] }));
-    expect(() => importDefinitions(h.services, h.folders, ADMIN)).toThrow(/the examples are in routing\.examples\.json: keep them in one place/);
+    await expect(importDefinitions(h.services, h.folders, ADMIN)).rejects.toThrow(/the examples are in routing\.examples\.json: keep them in one place/);
   });
 });

@@ -419,11 +419,11 @@ describe('rules as code', () => {
 describe('rulesets whose version in force is no longer valid', () => {
   const EXPLOIT = "$..[?(@.constructor[( @.getPrototypeOf ? @.getPrototypeOf(@).constructor('x')() : 'x' )])]";
   /** A version stored before today's checks existed (written straight to the database). */
-  const storeUnchecked = (name: string, rules: unknown[]) =>
-    h.services.definitions.insertVersion('ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }).version;
+  const storeUnchecked = async (name: string, rules: unknown[]) =>
+    (await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }))).version;
 
   it('are marked "not run" in the list, and the ruleset page says which version and why', async () => {
-    const version = storeUnchecked('escalation', [{ name: 'old', conditions: { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }]);
+    const version = await storeUnchecked('escalation', [{ name: 'old', conditions: { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }]);
     const list = textOf(await (await h.as.manager.get('/manage/rules')).text());
     expect(list).toContain(`Not run because the version in force is no longer valid: escalation v${version}.`);
     expect(list).toContain('not run: invalid');
@@ -447,8 +447,8 @@ describe('rulesets whose version in force is no longer valid', () => {
   });
 
   it('still shows the pages when the refused version does not even have the shape of a ruleset', async () => {
-    storeUnchecked('escalation', [{ conditions: { all: [{ not: null }, 7] }, event: 'escalate' }]);
-    h.services.definitions.insertVersion('ruleset', 'routing', { ruleset: 'routing', rules: 'none' }, { state: 'published', note: 'old', now: h.clock.now() });
+    await storeUnchecked('escalation', [{ conditions: { all: [{ not: null }, 7] }, event: 'escalate' }]);
+    await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', 'routing', { ruleset: 'routing', rules: 'none' }, { state: 'published', note: 'old', now: h.clock.now() }));
     expect((await h.as.manager.get('/manage/rules')).status).toBe(200);
     for (const name of ['escalation', 'routing']) {
       const page = await h.as.manager.get(`/manage/rules/${name}`);
@@ -459,7 +459,7 @@ describe('rulesets whose version in force is no longer valid', () => {
 
   it('export refuses a stored ruleset named sla with a 422 notice, and writes nothing', async () => {
     const before = fs.readFileSync(path.join(h.folders.rulesDir, 'sla.json'), 'utf8');
-    storeUnchecked('sla', []);
+    await storeUnchecked('sla', []);
     const res = await h.as.manager.post('/manage/rules/export');
     expect(res.status).toBe(422);
     const text = textOf(await res.text());

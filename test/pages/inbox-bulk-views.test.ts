@@ -101,7 +101,7 @@ describe('bulk actions', () => {
     const again = await (await bulk(desk, refs.slice(0, 2), { action: 'tag', tag: 'vip' }, true)).text();
     expect(again).toContain('0 changed, 2 already so');
 
-    const macro = createMacro(h.services, { name: 'Ack', body: 'Thanks {{customer.firstName}}, we are on {{case.id}}.', actions: { priority: 'high' } }, alice);
+    const macro = await createMacro(h.services, { name: 'Ack', body: 'Thanks {{customer.firstName}}, we are on {{case.id}}.', actions: { priority: 'high' } }, alice);
     const applied = await (await bulk(desk, refs, { action: 'macro', macro: String(macro.id) }, true)).text();
     expect(applied).toContain('3 changed');
     for (const ref of refs) {
@@ -123,7 +123,7 @@ describe('bulk actions', () => {
     expect(await tooMany.text()).toContain('At most 200 cases at once; 202 were selected.');
     expect(loadCase(h.services, id(refs[0]!)).tags).not.toContain('x');
     // Somebody else's personal macro is not found, for the whole batch.
-    const private_ = createMacro(h.services, { name: 'Mine', body: 'x' }, mia);
+    const private_ = await createMacro(h.services, { name: 'Mine', body: 'x' }, mia);
     expect(await (await bulk(desk, refs, { action: 'macro', macro: String(private_.id) })).text()).toContain(`No macro ${private_.id}.`);
   });
 });

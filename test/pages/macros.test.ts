@@ -98,7 +98,7 @@ describe('the macros console', () => {
   });
 
   it('keeps somebody else’s personal macro hidden', async () => {
-    const mine = createMacro(h.services, { name: 'Private', body: 'x' }, alice);
+    const mine = await createMacro(h.services, { name: 'Private', body: 'x' }, alice);
     expect((await boss.get(`/macros/${mine.id}`)).status).toBe(404);
     expect(await (await boss.get('/macros')).text()).not.toContain('Private');
   });
@@ -107,7 +107,7 @@ describe('the macros console', () => {
 describe('the macro picker on a case', () => {
   it('offers the macros in the composer; Insert without JavaScript adds the reply to the message and lists the changes', async () => {
     const c = await newCase();
-    const macro = createMacro(h.services, WAIT, alice);
+    const macro = await createMacro(h.services, WAIT, alice);
     const ref = `C-${c.id}`;
     const page = await (await desk.get(`/cases/${ref}`)).text();
     expect(page).toContain('id="composer-macro-select"');
@@ -126,7 +126,7 @@ describe('the macro picker on a case', () => {
 
   it('Insert with htmx answers the panel, the reply in data-macro-insert for the script', async () => {
     const c = await newCase();
-    const macro = createMacro(h.services, WAIT, alice);
+    const macro = await createMacro(h.services, WAIT, alice);
     const res = await desk.post(`/cases/C-${c.id}/macros/preview`, { body: '', macro: String(macro.id) }, { htmx: true });
     const html = await res.text();
     expect(html).toMatch(/^<fieldset id="composer-macro" class="macro-picker" data-macro-insert="Hi Chloe, which address\?\n— Alice">/);
@@ -139,7 +139,7 @@ describe('the macro picker on a case', () => {
 
   it('Send with macro posts the edited message and the changes together, and counts the use', async () => {
     const c = await newCase();
-    const macro = createMacro(h.services, WAIT, alice);
+    const macro = await createMacro(h.services, WAIT, alice);
     const version = loadCase(h.services, c.id).version;
     const res = await desk.post(`/cases/C-${c.id}/macros/apply`, { body: 'Hi Chloe, which street?', visibility: 'public', appliedMacro: String(macro.id), macroVersion: '1', caseVersion: String(version) });
     expect(res.status).toBe(303);
@@ -153,7 +153,7 @@ describe('the macro picker on a case', () => {
     expect(page).toContain('<span class="detail-label">Changed: </span>Status: Open → Pending customer; Tags: +needs-info');
 
     // htmx: the case again, with what was done in #flash.
-    const second = createMacro(h.services, { name: 'Resume', body: '', actions: { transition: 'resume', priority: 'high' } }, alice);
+    const second = await createMacro(h.services, { name: 'Resume', body: '', actions: { transition: 'resume', priority: 'high' } }, alice);
     const htmx = await desk.post(`/cases/C-${c.id}/macros/apply`, { body: '', appliedMacro: String(second.id) }, { htmx: true });
     const html = await htmx.text();
     expect(htmx.headers.get('HX-Trigger')).toBe('case-updated');
@@ -162,7 +162,7 @@ describe('the macro picker on a case', () => {
 
   it('refuses a stale preview (the customer wrote meanwhile): the message is kept, a fresh preview offered, nothing sent', async () => {
     const c = await newCase();
-    const macro = createMacro(h.services, WAIT, alice);
+    const macro = await createMacro(h.services, WAIT, alice);
     const version = loadCase(h.services, c.id).version;
     addMessage(h.services, c.id, { body: 'Also, my phone number changed.', public: true }, chloe);
     const count = timeline(h.services, c.id).length;
@@ -177,7 +177,7 @@ describe('the macro picker on a case', () => {
 
   it('is for staff only: customers get 404', async () => {
     const c = await newCase();
-    const macro = createMacro(h.services, WAIT, alice);
+    const macro = await createMacro(h.services, WAIT, alice);
     const customer = signedIn(h, chloe);
     expect((await customer.post(`/cases/C-${c.id}/macros/preview`, { macro: String(macro.id) })).status).toBe(404);
     expect((await customer.post(`/cases/C-${c.id}/macros/apply`, { appliedMacro: String(macro.id) })).status).toBe(404);

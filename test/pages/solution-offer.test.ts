@@ -47,14 +47,14 @@ describe('an offered solution', () => {
   it('is a workflow event: a workflow can run rules when the customer still needs help', async () => {
     const workflow = structuredClone(h.services.definitions.workflow('support').definition);
     workflow.triggers = { ...workflow.triggers, 'case.solutionDeclined': ['escalation'] };
-    h.services.definitions.createVersion('workflow', 'support', workflow, { state: 'published', now: h.clock.now() });
+    await h.services.store.write((q) => h.services.definitions.createVersion(q, 'workflow', 'support', workflow, { state: 'published', now: h.clock.now() }));
     const escalation = structuredClone(h.services.definitions.ruleset('escalation').definition);
     escalation.rules.push({
       name: 'Declined solutions need a second look',
       conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.solutionDeclined' }] },
       event: { type: 'addTags', params: { tags: ['solution-declined'] } },
     });
-    h.services.definitions.createVersion('ruleset', 'escalation', escalation, { state: 'published', now: h.clock.now() });
+    await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'escalation', escalation, { state: 'published', now: h.clock.now() }));
 
     const path = await submit('Charged twice', 'My card was charged twice, a double charge.');
     expect((await portal.post(`${path}/offered-solution`, { answer: 'notSolved' })).status).toBe(303);

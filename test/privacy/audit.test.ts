@@ -53,7 +53,7 @@ beforeAll(async () => {
   deactivateStaff(h.services, created.ref.id, manager);
   createQueue(h.services, { id: 'vip', name: 'VIP', description: '', tier: 1 }, manager);
   updateQueue(h.services, 'vip', { name: 'VIP customers', description: 'Top accounts', tier: 1 }, manager);
-  createProblem(h.services, { title: 'Printer jams', symptoms: 'paper stuck', solution: 'Open tray B' }, manager);
+  await createProblem(h.services, { title: 'Printer jams', symptoms: 'paper stuck', solution: 'Open tray B' }, manager);
 
   const token = await expectOk(await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'agent1@casebook.test', name: 'CI token' } }));
   issuedToken = String(token.token);

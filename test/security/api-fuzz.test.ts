@@ -21,7 +21,7 @@ beforeAll(async () => {
   const c = await createCase(h.services, { customer: { email: 'c@example.com' }, subject: 'Hi', description: 'Help' }, ADMIN);
   caseRef = `C-${c.id}`;
   // Macro 1 exists, so its routes are fuzzed past the lookup.
-  expect(createMacro(h.services, { name: 'Ack', body: 'Hi {{customer.firstName}}', actions: { tags: { add: ['acked'] } }, shared: true }, ADMIN).id).toBe(1);
+  expect((await createMacro(h.services, { name: 'Ack', body: 'Hi {{customer.firstName}}', actions: { tags: { add: ['acked'] } }, shared: true }, ADMIN)).id).toBe(1);
 });
 afterAll(() => h.close());
 

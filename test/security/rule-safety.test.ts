@@ -43,8 +43,8 @@ const rule = (condition: Record<string, unknown>, name = 'r') => ({
 });
 
 /** Stores a version without any check, as one stored before today's checks existed would be. */
-function storeUnchecked(name: string, rules: unknown[]): number {
-  return h.services.definitions.insertVersion('ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }).version;
+async function storeUnchecked(name: string, rules: unknown[]): Promise<number> {
+  return (await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }))).version;
 }
 
 describe('rule paths', () => {
@@ -76,7 +76,7 @@ describe('rule paths', () => {
   });
 
   it('never runs a stored version that is no longer valid: no code runs, no regex blocks, the case is still routed', async () => {
-    const version = storeUnchecked('routing', [
+    const version = await storeUnchecked('routing', [
       rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit'),
       rule({ fact: 'case', operator: 'equal', value: 1, path: REGEX_PATH }, 'regex'),
     ]);
@@ -97,7 +97,7 @@ describe('rule paths', () => {
   });
 
   it('start-up says which stored version is refused and why, and the server still starts', async () => {
-    const version = storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit')]);
+    const version = await storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit')]);
     const server = await startServer({ databasePath: h.dbPath });
     try {
       const line = server
@@ -144,41 +144,41 @@ describe('ruleset names and export', () => {
   it('export refuses a stored ruleset that would overwrite rules/sla.json and writes nothing', async () => {
     const dir = tempDir();
     const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
-    exportDefinitions(h.services, folders);
+    await exportDefinitions(h.services, folders);
     const before = fs.readFileSync(path.join(folders.rulesDir, 'sla.json'), 'utf8');
     // A newer routing version, so an export that was not all-or-nothing would change routing.json.
     expect((await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [] })).status).toBe(200);
-    storeUnchecked('sla', []);
-    storeUnchecked('x'.repeat(300), []);
-    expect(() => exportDefinitions(h.services, folders)).toThrow(/Nothing was exported: 2 definitions cannot be written/);
+    await storeUnchecked('sla', []);
+    await storeUnchecked('x'.repeat(300), []);
+    await expect(exportDefinitions(h.services, folders)).rejects.toThrow(/Nothing was exported: 2 definitions cannot be written/);
     expect(fs.readFileSync(path.join(folders.rulesDir, 'sla.json'), 'utf8')).toBe(before);
     expect(JSON.parse(fs.readFileSync(path.join(folders.rulesDir, 'routing.json'), 'utf8')).rules.length).toBeGreaterThan(0);
     expect(fs.readdirSync(folders.rulesDir).sort()).toEqual(['escalation.json', 'routing.json', 'sla.json']);
   });
 
-  it('export refuses to write a refused ruleset version (start-up would refuse that file)', () => {
+  it('export refuses to write a refused ruleset version (start-up would refuse that file)', async () => {
     const dir = tempDir();
     const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
-    exportDefinitions(h.services, folders);
+    await exportDefinitions(h.services, folders);
     const before = fs.readFileSync(path.join(folders.rulesDir, 'escalation.json'), 'utf8');
-    const version = storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH })]);
-    expect(() => exportDefinitions(h.services, folders)).toThrow(/Nothing was exported: 1 definition cannot be written/);
+    const version = await storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH })]);
+    await expect(exportDefinitions(h.services, folders)).rejects.toThrow(/Nothing was exported: 1 definition cannot be written/);
     try {
-      exportDefinitions(h.services, folders);
+      await exportDefinitions(h.services, folders);
     } catch (error) {
       expect((error as { problems: { message: string }[] }).problems[0]!.message).toContain(`ruleset "escalation": v${version}, the version in force, is no longer valid`);
     }
     expect(fs.readFileSync(path.join(folders.rulesDir, 'escalation.json'), 'utf8')).toBe(before);
   });
 
-  it('export writes through temporary files renamed into place, leaving none behind', () => {
+  it('export writes through temporary files renamed into place, leaving none behind', async () => {
     const dir = tempDir();
     const folders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
-    const changes = exportDefinitions(h.services, folders);
+    const changes = await exportDefinitions(h.services, folders);
     expect(changes.every((c) => c.changed)).toBe(true);
     expect(fs.readdirSync(folders.rulesDir).sort()).toEqual(['escalation.json', 'routing.json', 'sla.json']);
     expect(fs.readdirSync(folders.workflowsDir)).toEqual(['support.json']);
-    expect(exportDefinitions(h.services, folders).some((c) => c.changed)).toBe(false);
+    expect((await exportDefinitions(h.services, folders)).some((c) => c.changed)).toBe(false);
   });
 });
 
@@ -252,7 +252,7 @@ describe('a notify rule or action’s incoming-webhook URL is a secret', () => {
     const support = h.services.definitions.workflow('support').definition;
     const workflow = structuredClone(support) as unknown as Json;
     workflow.states.pending.onEnter = [...(workflow.states.pending.onEnter ?? []), { action: 'notify', to: 'teams', template: 'case-pending', url: TEAMS }];
-    publishVersion(h.services, 'workflow', 'support', workflow, { type: 'system', id: null, role: 'admin', name: 'test' }, 'a Teams post');
+    await publishVersion(h.services, 'workflow', 'support', workflow, { type: 'system', id: null, role: 'admin', name: 'test' }, 'a Teams post');
 
     // Managers (the rule builder's round trip) get the URL as written.
     expect(JSON.stringify((await call('GET', '/api/v1/rulesets/routing', managerToken)).json)).toContain(SECRET);

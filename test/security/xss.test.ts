@@ -62,8 +62,8 @@ beforeAll(async () => {
   // A rule whose name is a payload, firing on the case: it shows in "why is this case here".
   const routing = structuredClone(h.services.definitions.ruleset('routing').definition);
   routing.rules.unshift({ name: p(2), conditions: { all: [] }, event: { type: 'addTags', params: { tags: ['x'] } } });
-  h.services.definitions.createVersion('ruleset', 'routing', routing, { state: 'published', now });
-  saveDraft(h.services, 'ruleset', 'routing', { ...routing, description: p(3) }, manager, p(4));
+  await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', routing, { state: 'published', now }));
+  await saveDraft(h.services, 'ruleset', 'routing', { ...routing, description: p(3) }, manager, p(4));
 
   const c = await createCase(h.services, { subject: p(0), description: `login fails ${p(1)}` }, customer, { customerId: customer.id });
   caseRef = `C-${c.id}`;
@@ -84,7 +84,7 @@ beforeAll(async () => {
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
   const report = await createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
   // A mail template worded with payloads: its page shows the wording, the preview and the history.
-  saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
+  await saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
   // The channels console: a mailbox and a status, and mail log lines, made of payloads.
   const mailbox = h.db
     .insert(mailboxes)
@@ -94,8 +94,8 @@ beforeAll(async () => {
   h.db.insert(inboundMail).values({ messageId: p(3), via: 'imap', mailbox: p(4), mailboxId: mailbox.id, fromAddress: p(5), subject: p(6), size: 1, outcome: 'ignored', reason: p(0), receivedAt: now }).run();
   h.db.insert(inboundMail).values({ messageId: 'x@y', via: 'smtp', mailbox: p(1), fromAddress: p(2), subject: p(3), size: 1, outcome: 'ignored', reason: 'malformed', receivedAt: now }).run();
   // Macros and saved views named with payloads: the macros pages, the composer's picker, the inbox.
-  const macro = createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
-  createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
+  const macro = await createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
+  await createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
   const third = await createCase(h.services, { subject: p(2), description: 'login fails' }, customer, { customerId: customer.id });
   applyMacro(h.services, third.id, macro.id, {}, agent);
   saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });

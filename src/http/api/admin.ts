@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { issueApiToken, revokeApiTokenAudited, TOKEN_SCOPES } from '../../auth/api-tokens.js';
 import { findCustomerByEmail, normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
-import { queues, staff } from '../../db/schema/index.js';
+import { staff } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
@@ -85,17 +85,10 @@ export const workflowsRoute = referenceApi.route({ method: 'get', path: '/workfl
 export function referenceRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // A queue's Slack/Teams incoming-webhook URLs carry their credentials: never in this answer (every staff member reads it).
-  on(app, queuesRoute, (c) =>
-    c.json(
-      c
-        .get('services')
-        .db.select()
-        .from(queues)
-        .orderBy(asc(queues.tier), asc(queues.id))
-        .all()
-        .map(({ slackWebhookUrl: _slack, teamsWebhookUrl: _teams, ...queue }) => queue),
-    ),
-  );
+  on(app, queuesRoute, async (c) => {
+    const rows = await c.get('services').store.query((q) => q.db.select().from(q.tables.queues).orderBy(asc(q.tables.queues.tier), asc(q.tables.queues.id)));
+    return c.json(rows.map(({ slackWebhookUrl: _slack, teamsWebhookUrl: _teams, ...queue }) => queue));
+  });
   on(app, workflowRoute, (c) => {
     const { definitions } = c.get('services');
     const { version, definition } = definitions.workflow(c.req.param('name'));

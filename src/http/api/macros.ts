@@ -22,7 +22,7 @@ import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/cas
 import { DomainError } from '../../errors.js';
 import { applyMacro, applyMacroSchema, previewMacro } from '../../macros/apply-macro.js';
 import { createMacro, deleteMacro, macroInputSchema, macroPatchSchema, updateMacro } from '../../macros/edit-macro.js';
-import { assertMayChange, findMacro, mayChange, parseMacroId, scopeOf, usableMacros, type MacroRow } from '../../macros/macro-store.js';
+import { assertMayChange, findMacroIn, mayChange, parseMacroId, scopeOf, usableMacrosIn, type MacroRow } from '../../macros/macro-store.js';
 import type { Actor } from '../../roles.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
@@ -141,27 +141,27 @@ export function macroRoutes(): Hono<AppEnv> {
   app.use('/macros/*', requireRole(...STAFF));
   app.use('/cases/:id/macros/*', requireRole(...STAFF));
 
-  on(app, listMacrosRoute, (c) => c.json(usableMacros(c.get('services').db, actorOf(c)).map((m) => macroBody(m, actorOf(c)))));
+  on(app, listMacrosRoute, async (c) => c.json((await c.get('services').store.query((q) => usableMacrosIn(q, actorOf(c)))).map((m) => macroBody(m, actorOf(c)))));
 
   on(app, createMacroRoute, async (c) => {
     const input = await jsonBody(c, createMacroRoute.body);
-    const created = createMacro(c.get('services'), input, actorOf(c));
+    const created = await createMacro(c.get('services'), input, actorOf(c));
     c.header('Location', `/api/v1/macros/${created.id}`);
     return c.json(macroBody(created, actorOf(c)), 201);
   });
 
-  on(app, getMacroRoute, (c) => c.json(macroBody(findMacro(c.get('services').db, macroId(c), actorOf(c)), actorOf(c))));
+  on(app, getMacroRoute, async (c) => c.json(macroBody(await c.get('services').store.query((q) => findMacroIn(q, macroId(c), actorOf(c))), actorOf(c))));
 
   on(app, patchMacroRoute, async (c) => {
     const id = macroId(c);
     // Who may change it is decided before the body is looked at.
-    assertMayChange(actorOf(c), findMacro(c.get('services').db, id, actorOf(c)));
+    assertMayChange(actorOf(c), await c.get('services').store.query((q) => findMacroIn(q, id, actorOf(c))));
     const input = await jsonBody(c, patchMacroRoute.body);
-    return c.json(macroBody(updateMacro(c.get('services'), id, input, actorOf(c)), actorOf(c)));
+    return c.json(macroBody(await updateMacro(c.get('services'), id, input, actorOf(c)), actorOf(c)));
   });
 
-  on(app, deleteMacroRoute, (c) => {
-    deleteMacro(c.get('services'), macroId(c), actorOf(c));
+  on(app, deleteMacroRoute, async (c) => {
+    await deleteMacro(c.get('services'), macroId(c), actorOf(c));
     return c.body(null, 204);
   });
 

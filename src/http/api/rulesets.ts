@@ -104,7 +104,7 @@ export function rulesetRoutes(): Hono<AppEnv> {
     const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
     const examples = input.examples ?? (Array.isArray(previous?.examples) ? previous.examples : []);
     const body = { ruleset: name, description, rules: input.rules, ...(examples.length > 0 ? { examples } : {}) };
-    const { version, warnings, examples: run } = publishVersion(services, 'ruleset', name, body, c.get('principal')!.actor, input.note ?? 'Published through the API', {
+    const { version, warnings, examples: run } = await publishVersion(services, 'ruleset', name, body, c.get('principal')!.actor, input.note ?? 'Published through the API', {
       ...(input.overrideFailingExamples ? { overrideExamples: input.overrideFailingExamples } : {}),
     });
     const results = run.results.map((r) => ({ name: r.name, passed: r.passed, differences: r.differences }));

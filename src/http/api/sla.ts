@@ -5,7 +5,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { iso } from '../../cases/case-view.js';
-import { transaction } from '../../db/client.js';
 import { SLA_CONFIG_NAME, type DefinitionVersionRow } from '../../definitions/registry.js';
 import { DomainError } from '../../errors.js';
 import { casesOnOtherSlaVersions, reapplySlaPolicy } from '../../sla/reapply.js';
@@ -14,8 +13,8 @@ import { parseWith, readJson } from '../json-body.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { definitionVersion, publishedSlaConfig, reapplyResult, slaConfig, slaConfigVersion, sweepRun } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
-import { audit } from '../../audit/record-audit.js';
-import { auditedVersion, definitionInForce } from '../../definitions/versions.js';
+import { auditIn } from '../../audit/record-audit.js';
+import { auditedVersion, definitionInForce, writeDefinitions } from '../../definitions/versions.js';
 
 const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 const noteSchema = z.string().max(2_000).optional();
@@ -105,19 +104,19 @@ export function slaRoutes(): Hono<AppEnv> {
     const config = wrapped ? body.config : body;
     const note = parseWith(noteSchema, wrapped ? body.note : undefined);
     const actor = c.get('principal')!.actor;
-    const row = transaction(services.db, () => {
-      const before = definitionInForce(services, 'sla', SLA_CONFIG_NAME);
-      const created = services.definitions.createVersion('sla', SLA_CONFIG_NAME, config, {
+    const { row, warnings } = await writeDefinitions(services, async (q) => {
+      const before = await definitionInForce(q, 'sla', SLA_CONFIG_NAME);
+      const problems = await services.definitions.validate(q, 'sla', SLA_CONFIG_NAME, config);
+      const created = await services.definitions.createVersion(q, 'sla', SLA_CONFIG_NAME, config, {
         state: 'published',
         note: note ?? 'Published through the API',
         author: actor.name,
         authorId: actor.type === 'staff' ? actor.id : null,
         now: services.clock.now(),
       });
-      audit(services, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'published', before, auditedVersion(created));
-      return created;
+      await auditIn(q, services.clock, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'published', before, auditedVersion(created));
+      return { row: created, warnings: problems.filter((p) => p.severity === 'warning') };
     });
-    const warnings = services.definitions.validate('sla', SLA_CONFIG_NAME, config).filter((p) => p.severity === 'warning');
     return c.json({ ...versionBody(row), warnings, openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
   });
 

@@ -72,25 +72,27 @@ export function templateRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole(...MANAGERS));
 
-  on(app, listTemplatesRoute, (c) => c.json(allTemplateStates(c.get('services').db).map(templateBody)));
+  on(app, listTemplatesRoute, async (c) => c.json((await c.get('services').store.query(allTemplateStates)).map(templateBody)));
 
-  on(app, getTemplateRoute, (c) => {
-    const { db } = c.get('services');
-    const state = templateState(db, c.req.param('name'), c.req.param('audience'));
-    const history = templateHistory(db, state.spec.name, state.audience).map((h) => ({ action: h.action, subject: h.subject, body: h.body, by: h.actor, at: iso(h.at) }));
+  on(app, getTemplateRoute, async (c) => {
+    const { state, changes } = await c.get('services').store.query(async (q) => {
+      const state = await templateState(q, c.req.param('name'), c.req.param('audience'));
+      return { state, changes: await templateHistory(q, state.spec.name, state.audience) };
+    });
+    const history = changes.map((h) => ({ action: h.action, subject: h.subject, body: h.body, by: h.actor, at: iso(h.at) }));
     return c.json({ ...templateBody(state), history });
   });
 
   on(app, putTemplateRoute, async (c) => {
     const input = await jsonBody(c, putTemplateRoute.body);
-    return c.json(templateBody(saveTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), input, c.get('principal')!.actor)));
+    return c.json(templateBody(await saveTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), input, c.get('principal')!.actor)));
   });
 
-  on(app, resetTemplateRoute, (c) => c.json(templateBody(resetTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), c.get('principal')!.actor))));
+  on(app, resetTemplateRoute, async (c) => c.json(templateBody(await resetTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), c.get('principal')!.actor))));
 
   on(app, previewTemplateRoute, async (c) => {
     const input = await jsonBody(c, previewTemplateRoute.body);
-    return c.json(previewTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), input, c.get('principal')!.actor));
+    return c.json(await previewTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), input, c.get('principal')!.actor));
   });
 
   return app;

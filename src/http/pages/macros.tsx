@@ -11,12 +11,11 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { staff } from '../../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../../errors.js';
-import { checkActions, compactActions, describeActions, macroActionsSchema, macroTransitions } from '../../macros/macro-actions.js';
+import { assigneeNamesIn, checkActions, compactActions, describeActions, macroActionsSchema, macroTransitions } from '../../macros/macro-actions.js';
 import { createMacro, deleteMacro, updateMacro, type MacroInput } from '../../macros/edit-macro.js';
 import { checkMacroBody, MACRO_VARIABLES, renderMacroBody } from '../../macros/macro-language.js';
-import { findMacro, mayChange, parseMacroId, scopeOf, usableMacros, type MacroRow } from '../../macros/macro-store.js';
+import { findMacroIn, mayChange, parseMacroId, scopeOf, usableMacrosIn, type MacroRow } from '../../macros/macro-store.js';
 import { isManagerRole } from '../../roles.js';
 import type { FormErrors, FormState, FormValues } from '../../../views/components.js';
 import { MACROS, MacroForm, MacroPage, MacroPreviewPanel, MacrosPage, type MacroFormOptions, type MacroPageProps, type MacroPreviewView } from '../../../views/pages/macros.js';
@@ -74,9 +73,12 @@ function valuesOf(m: MacroRow): FormValues {
   };
 }
 
-function formOptions(c: PageContext): MacroFormOptions {
+async function formOptions(c: PageContext): Promise<MacroFormOptions> {
   const services = c.get('services');
-  const people = services.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.active, true)).orderBy(asc(staff.name)).all();
+  const people = await services.store.query((q) => {
+    const t = q.tables.staff;
+    return q.db.select({ id: t.id, name: t.name }).from(t).where(eq(t.active, true)).orderBy(asc(t.name));
+  });
   return {
     transitions: macroTransitions(services).map((t) => ({ value: t.name, label: t.requires.length ? `${t.label} (the reply is the ${t.requires.join(' and ')})` : t.label })),
     assignees: people.map((s) => ({ value: String(s.id), label: s.name })),
@@ -87,7 +89,7 @@ function formOptions(c: PageContext): MacroFormOptions {
 const SAMPLE = { ref: 'C-1042', subject: 'Invoice 2026-03 charged twice', customer: 'Chloe Martin' };
 
 /** The macro as it would be saved, filled in with a sample case; or its problems. */
-function previewOf(c: PageContext, v: FormValues): { preview: MacroPreviewView | null; problems: FieldIssue[] } {
+async function previewOf(c: PageContext, v: FormValues): Promise<{ preview: MacroPreviewView | null; problems: FieldIssue[] }> {
   const services = c.get('services');
   const { actor } = requireStaff(c);
   const input = inputOf(v);
@@ -96,8 +98,9 @@ function previewOf(c: PageContext, v: FormValues): { preview: MacroPreviewView |
   const problems: FieldIssue[] = [...checkMacroBody(body)];
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => ({ path: ['actions', ...i.path.map(String)].join('.'), message: i.message })));
   const actions = parsed.success ? compactActions(parsed.data) : {};
-  if (parsed.success) problems.push(...checkActions(services, actions, body));
+  if (parsed.success) problems.push(...(await services.store.query((q) => checkActions(q, services, actions, body))));
   if (problems.length > 0) return { preview: null, problems };
+  const names = await services.store.query((q) => assigneeNamesIn(q, [actions]));
   const values = new Map<string, string | null>([
     ['case.id', SAMPLE.ref],
     ['case.subject', SAMPLE.subject],
@@ -109,13 +112,13 @@ function previewOf(c: PageContext, v: FormValues): { preview: MacroPreviewView |
     ['agent.name', actor.name],
     ['agent.firstName', actor.name.trim().split(/\s+/)[0] ?? ''],
   ]);
-  return { preview: { text: renderMacroBody(body, values).trim(), planned: describeActions(services, actions) }, problems: [] };
+  return { preview: { text: renderMacroBody(body, values).trim(), planned: describeActions(services, actions, names) }, problems: [] };
 }
 
 /** Runs a command; the problems of a refused macro, or null when it went through. */
-function refused(run: () => unknown): FieldIssue[] | null {
+async function refused(run: () => Promise<unknown>): Promise<FieldIssue[] | null> {
   try {
-    run();
+    await run();
     return null;
   } catch (error) {
     if (error instanceof ValidationError) return error.issues;
@@ -125,25 +128,26 @@ function refused(run: () => unknown): FieldIssue[] | null {
   }
 }
 
-function macroOf(c: PageContext): MacroRow {
+function macroOf(c: PageContext): Promise<MacroRow> {
   const id = parseMacroId(c.req.param('id'));
   if (id === null) throw new DomainError('MACRO_NOT_FOUND', `No macro ${c.req.param('id')}.`);
-  return findMacro(c.get('services').db, id, requireStaff(c).actor);
+  return c.get('services').store.query((q) => findMacroIn(q, id, requireStaff(c).actor));
 }
 
 export function macroPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  const page = (c: PageContext, macro: MacroRow | null, form: FormState, extra: Partial<MacroPageProps> = {}) => {
+  const page = async (c: PageContext, macro: MacroRow | null, form: FormState, extra: Partial<MacroPageProps> = {}) => {
     const { actor } = requireStaff(c);
-    const shown = previewOf(c, form.values ?? (macro ? valuesOf(macro) : {}));
+    const shown = await previewOf(c, form.values ?? (macro ? valuesOf(macro) : {}));
+    const options = await formOptions(c);
     return (
       <MacroPage
         viewer={viewerOf(c)!}
         csrfToken={c.get('csrfToken')}
         macro={macro ? { id: macro.id, name: macro.name, shared: scopeOf(macro) === 'shared', version: macro.version, usageCount: macro.usageCount, createdBy: macro.createdBy, editable: mayChange(actor, macro) } : null}
         form={form}
-        options={formOptions(c)}
+        options={options}
         canShare={isManagerRole(actor.role)}
         preview={shown.preview}
         problems={shown.problems}
@@ -158,15 +162,19 @@ export function macroPages(): Hono<PageEnv> {
     return Object.hasOwn(NOTICES, key) ? NOTICES[key]! : null;
   };
 
-  app.get(MACROS, (c) => {
+  app.get(MACROS, async (c) => {
     const { actor } = requireStaff(c);
     const services = c.get('services');
-    const items = usableMacros(services.db, actor).map((m) => ({
+    const { macros, names } = await services.store.query(async (q) => {
+      const macros = await usableMacrosIn(q, actor);
+      return { macros, names: await assigneeNamesIn(q, macros.map((m) => m.actions)) };
+    });
+    const items = macros.map((m) => ({
       id: m.id,
       name: m.name,
       shared: m.ownerId === null,
       excerpt: m.body.split('\n').find((line) => line.trim() !== '')?.slice(0, 120) ?? '',
-      planned: describeActions(services, m.actions),
+      planned: describeActions(services, m.actions, names),
       usageCount: m.usageCount,
       lastUsedAt: m.lastUsedAt,
       updatedBy: m.updatedBy,
@@ -176,18 +184,20 @@ export function macroPages(): Hono<PageEnv> {
     return sendHtml(c, <MacrosPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} items={items} manager={isManagerRole(actor.role)} notice={notice(c)} />);
   });
 
-  app.get(`${MACROS}/new`, (c) => sendHtml(c, page(c, null, { values: { body: 'Hi {{customer.firstName}},\n\n\n\nBest regards,\n{{agent.firstName}}' } })));
+  app.get(`${MACROS}/new`, async (c) => sendHtml(c, await page(c, null, { values: { body: 'Hi {{customer.firstName}},\n\n\n\nBest regards,\n{{agent.firstName}}' } })));
 
   app.post(MACROS, async (c) => {
     const { actor } = requireStaff(c);
     const values = await readForm(c);
     let created: MacroRow | null = null;
-    const issues = refused(() => {
-      created = createMacro(c.get('services'), inputOf(values), actor);
+    const issues = await refused(async () => {
+      created = await createMacro(c.get('services'), inputOf(values), actor);
     });
     if (issues || !created) {
       const form: FormState = { values, errors: fieldErrors(issues ?? []) };
-      return sendForm(c, 'macro-form', () => <MacroForm csrfToken={c.get('csrfToken')} form={form} options={formOptions(c)} canShare={isManagerRole(actor.role)} readOnly={false} macro={null} />, () => page(c, null, form), 422);
+      const options = await formOptions(c);
+      const full = await page(c, null, form);
+      return sendForm(c, 'macro-form', () => <MacroForm csrfToken={c.get('csrfToken')} form={form} options={options} canShare={isManagerRole(actor.role)} readOnly={false} macro={null} />, () => full, 422);
     }
     return redirectTo(c, `${MACROS}/${(created as MacroRow).id}?done=created`);
   });
@@ -195,35 +205,37 @@ export function macroPages(): Hono<PageEnv> {
   app.post(`${MACROS}/preview`, async (c) => {
     requireStaff(c);
     const values = await readForm(c);
-    const shown = previewOf(c, values);
+    const shown = await previewOf(c, values);
     if (isHtmx(c)) return sendHtml(c, <MacroPreviewPanel preview={shown.preview} problems={shown.problems} />);
     const id = parseMacroId(values.macroId);
-    const macro = id === null ? null : findMacro(c.get('services').db, id, requireStaff(c).actor);
-    return sendHtml(c, page(c, macro, { values, errors: fieldErrors(shown.problems) }), shown.problems.length ? 422 : 200);
+    const macro = id === null ? null : await c.get('services').store.query((q) => findMacroIn(q, id, requireStaff(c).actor));
+    return sendHtml(c, await page(c, macro, { values, errors: fieldErrors(shown.problems) }), shown.problems.length ? 422 : 200);
   });
 
-  app.get(`${MACROS}/:id`, (c) => {
-    const macro = macroOf(c);
-    return sendHtml(c, page(c, macro, { values: valuesOf(macro) }, { notice: notice(c) }));
+  app.get(`${MACROS}/:id`, async (c) => {
+    const macro = await macroOf(c);
+    return sendHtml(c, await page(c, macro, { values: valuesOf(macro) }, { notice: notice(c) }));
   });
 
   app.post(`${MACROS}/:id`, async (c) => {
     const { actor } = requireStaff(c);
-    const macro = macroOf(c);
+    const macro = await macroOf(c);
     const values = await readForm(c);
     const { shared: _shared, ...input } = inputOf(values);
     const expectedVersion = parseMacroId(values.version) ?? undefined;
-    const issues = refused(() => updateMacro(c.get('services'), macro.id, { ...input, ...(expectedVersion ? { expectedVersion } : {}) }, actor));
+    const issues = await refused(() => updateMacro(c.get('services'), macro.id, { ...input, ...(expectedVersion ? { expectedVersion } : {}) }, actor));
     if (issues) {
       const form: FormState = { values, errors: fieldErrors(issues) };
-      return sendForm(c, 'macro-form', () => <MacroForm csrfToken={c.get('csrfToken')} form={form} options={formOptions(c)} canShare={false} readOnly={false} macro={macro} />, () => page(c, macro, form), 422);
+      const options = await formOptions(c);
+      const full = await page(c, macro, form);
+      return sendForm(c, 'macro-form', () => <MacroForm csrfToken={c.get('csrfToken')} form={form} options={options} canShare={false} readOnly={false} macro={macro} />, () => full, 422);
     }
     return redirectTo(c, `${MACROS}/${macro.id}?done=saved`);
   });
 
-  app.post(`${MACROS}/:id/delete`, (c) => {
+  app.post(`${MACROS}/:id/delete`, async (c) => {
     const { actor } = requireStaff(c);
-    deleteMacro(c.get('services'), macroOf(c).id, actor);
+    await deleteMacro(c.get('services'), (await macroOf(c)).id, actor);
     return redirectTo(c, `${MACROS}?done=deleted`);
   });
 

@@ -42,15 +42,15 @@ function isObject(value: unknown): value is Doc {
 }
 
 /** The builder showing `doc` (checked and its examples run), as GET shows it. */
-export function builderState(services: Services, name: string, doc: unknown, extra: Partial<BuilderState> = {}): BuilderState {
+export async function builderState(services: Services, name: string, doc: unknown, extra: Partial<BuilderState> = {}): Promise<BuilderState> {
   const usable = isObject(doc);
   return {
     doc: usable ? doc : null,
     unusable: usable ? null : 'it is not a JSON object',
-    problems: usable ? checkDefinition(services, 'ruleset', name, doc) : [],
+    problems: usable ? await checkDefinition(services, 'ruleset', name, doc) : [],
     fieldErrors: new Map(),
     pending: new Map(),
-    examples: usable ? checkExamples(services, 'ruleset', name, doc) : { results: [], passed: 0, failed: 0 },
+    examples: usable ? await checkExamples(services, 'ruleset', name, doc) : { results: [], passed: 0, failed: 0 },
     note: null,
     from: null,
     draftNote: '',
@@ -59,19 +59,22 @@ export function builderState(services: Services, name: string, doc: unknown, ext
 }
 
 /** The builder for the JSON text the editor holds (or why it cannot show it). */
-export function builderStateOfText(services: Services, name: string, text: string, from: number | null): BuilderState {
+export async function builderStateOfText(services: Services, name: string, text: string, from: number | null): Promise<BuilderState> {
   const parsed = parseEditorJson(text);
-  if (!parsed.ok) return { ...builderState(services, name, null, { from }), unusable: 'its JSON does not parse' };
+  if (!parsed.ok) return { ...(await builderState(services, name, null, { from })), unusable: 'its JSON does not parse' };
   return builderState(services, name, parsed.body, { from });
 }
 
 /** A past case kept as an example, or why not. */
-function exampleOfCase(services: Services, ref: string): RuleExample | string {
+async function exampleOfCase(services: Services, ref: string): Promise<RuleExample | string> {
   const id = parseCaseRef(ref.trim());
-  const row = id === null ? undefined : services.db.select().from(cases).where(eq(cases.id, id)).get();
+  const row =
+    id === null
+      ? undefined
+      : (await services.store.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id)).limit(1)))[0];
   if (!row) return `No case "${ref.trim().slice(0, 40)}".`;
   try {
-    return exampleFromCase(services, row);
+    return await exampleFromCase(services, row);
   } catch (error) {
     if (error instanceof DomainError) return error.message;
     throw error;
@@ -93,7 +96,7 @@ export function ruleBuilderRoutes(render: (c: PageContext, overrides: { text: st
     if (command.verb === 'load') {
       // "Show in the builder" from the JSON view: the text becomes the builder's document.
       const text = first(form, 'body') ?? '';
-      const state = { ...builderStateOfText(services, name, text, from), draftNote };
+      const state = { ...(await builderStateOfText(services, name, text, from)), draftNote };
       const parsed = parseEditorJson(text);
       return render(c, { text, from, problems: parsed.ok ? state.problems : parsed.problems }, state, parsed.ok ? 200 : 422);
     }
@@ -106,19 +109,19 @@ export function ruleBuilderRoutes(render: (c: PageContext, overrides: { text: st
     }
     if (!isObject(source)) throw new DomainError('VALIDATION_FAILED', 'The builder form lost its document; reload the page.');
     // "Add from case": the reference typed beside the button; a refusal stays beside the field.
-    const made = command.verb === 'addExampleFromCase' ? exampleOfCase(services, first(form, 'fromCase') ?? '') : undefined;
+    const made = command.verb === 'addExampleFromCase' ? await exampleOfCase(services, first(form, 'fromCase') ?? '') : undefined;
     const run = made === undefined ? command : typeof made === 'string' ? { verb: 'refresh', args: [] } : { verb: 'addExample', args: [] };
-    const edit = editRuleset(source, form, run, builderDefaults(services), typeof made === 'object' ? { example: () => made } : {});
+    const edit = editRuleset(source, form, run, await builderDefaults(services), typeof made === 'object' ? { example: () => made } : {});
     if (typeof made === 'string') {
       edit.errors.set('fromCase', made);
       edit.pending.set('fromCase', first(form, 'fromCase') ?? '');
     }
-    const state = builderState(services, name, edit.doc, { fieldErrors: edit.errors, pending: edit.pending, note: edit.result.note ?? null, focus: edit.result.focus ?? null, from, draftNote });
+    const state = await builderState(services, name, edit.doc, { fieldErrors: edit.errors, pending: edit.pending, note: edit.result.note ?? null, focus: edit.result.focus ?? null, from, draftNote });
 
     if (command.verb === 'save') {
       if (edit.errors.size === 0) {
         try {
-          const row = saveDraft(services, 'ruleset', name, edit.doc, principal.actor, draftNote.trim());
+          const row = await saveDraft(services, 'ruleset', name, edit.doc, principal.actor, draftNote.trim());
           return redirectTo(c, `${href(name)}?saved=${row.version}#builder-panel`);
         } catch (error) {
           if (!(error instanceof DefinitionError)) throw error;
@@ -136,15 +139,15 @@ export function ruleBuilderRoutes(render: (c: PageContext, overrides: { text: st
     const services = c.get('services');
     const name = nameOf(c);
     const form = await readFormAll(c);
-    const made = exampleOfCase(services, first(form, 'case') ?? '');
+    const made = await exampleOfCase(services, first(form, 'case') ?? '');
     if (typeof made === 'string') throw new DomainError('VALIDATION_FAILED', made);
     // On top of the newest draft if there is one, else the version in force.
-    const view = loadDefinitionView(services, 'ruleset', name, href(name));
+    const view = await loadDefinitionView(services, 'ruleset', name, href(name));
     const start = structuredClone((view.draft ?? view.published ?? view.history[0]!).body) as Doc;
-    const edit = editRuleset(start, new Map(), { verb: 'addExample', args: [] }, builderDefaults(services), { example: () => made });
+    const edit = editRuleset(start, new Map(), { verb: 'addExample', args: [] }, await builderDefaults(services), { example: () => made });
     let version: number;
     try {
-      version = saveDraft(services, 'ruleset', name, edit.doc, principal.actor, `Kept ${made.fromCase ?? 'a case'} as an example`).version;
+      version = (await saveDraft(services, 'ruleset', name, edit.doc, principal.actor, `Kept ${made.fromCase ?? 'a case'} as an example`)).version;
     } catch (error) {
       if (error instanceof DefinitionError) {
         throw new DomainError('VALIDATION_FAILED', `The example cannot be added: the ruleset's newest version has problems (${error.problems[0]?.path}: ${error.problems[0]?.message}).`);
@@ -159,14 +162,14 @@ export function ruleBuilderRoutes(render: (c: PageContext, overrides: { text: st
 }
 
 /** htmx: the builder and, out of band, the JSON view and its problems; otherwise the page. */
-function respond(c: PageContext, state: BuilderState, render: Parameters<typeof ruleBuilderRoutes>[0], status: 200 | 422) {
+async function respond(c: PageContext, state: BuilderState, render: Parameters<typeof ruleBuilderRoutes>[0], status: 200 | 422) {
   const services = c.get('services');
   const text = state.doc ? canonicalJson(state.doc) : '';
   if (!isHtmx(c)) return render(c, { text, from: state.from, problems: state.problems }, state, status);
   return sendHtml(
     c,
     <>
-      <Builder state={state} options={builderOptions(services)} />
+      <Builder state={state} options={await builderOptions(services)} />
       <JsonTextarea text={text} base={`${new URL(c.req.url).pathname.replace(/\/builder$/, '')}`} invalid={state.problems.some((p) => p.severity === 'error')} oob />
       <div id="editor-problems" class="editor-problems" aria-live="polite" hx-swap-oob="true">
         <ProblemList problems={state.problems} />

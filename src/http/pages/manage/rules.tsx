@@ -9,10 +9,10 @@
  * Jobs live in memory, per person: someone else's job id is answered 404.
  */
 import path from 'node:path';
-import { asc, eq } from 'drizzle-orm';
+import { and, count, eq, gte, lt } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { queues } from '../../../db/schema/index.js';
+import { activeQueuesByTier } from '../../../rules/builder-values/index.js';
 import { DefinitionFileError } from '../../../definitions/files.js';
 import { exportDefinitions, importDefinitions, type Folders } from '../../../definitions/export-import.js';
 import type { DefinitionProblem } from '../../../definitions/problems.js';
@@ -66,14 +66,22 @@ function rulesetName(c: PageContext): string {
 
 const rulesetHref = (name: string) => `/manage/rules/${encodeURIComponent(name)}`;
 
-function activeQueues(services: Services): Option[] {
-  return services.db
-    .select({ id: queues.id, name: queues.name })
-    .from(queues)
-    .where(eq(queues.active, true))
-    .orderBy(asc(queues.tier), asc(queues.id))
-    .all()
-    .map((q) => ({ value: q.id, label: q.name }));
+async function activeQueues(services: Services): Promise<Option[]> {
+  return (await services.store.query(activeQueuesByTier)).map((q) => ({ value: q.id, label: q.name }));
+}
+
+/** How many cases match (all, one queue's, or created in [from, to)). */
+function countCases(services: Services, where: { queue?: string; from?: number; to?: number }): Promise<number> {
+  return services.store.query(async (q) => {
+    const t = q.tables.cases;
+    const conditions = [
+      where.queue === undefined ? undefined : eq(t.queueId, where.queue),
+      where.from === undefined ? undefined : gte(t.createdAt, where.from),
+      where.to === undefined ? undefined : lt(t.createdAt, where.to),
+    ].filter((c) => c !== undefined);
+    const [row] = await q.db.select({ n: count() }).from(t).where(conditions.length ? and(...conditions) : undefined);
+    return row?.n ?? 0;
+  });
 }
 
 /** The problems of the version in force when it is no longer valid (so not run), else null. */
@@ -118,23 +126,21 @@ interface ParsedSelection {
 
 const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function selectionOf(services: Services, values: Record<string, string>): ParsedSelection | string {
+async function selectionOf(services: Services, values: Record<string, string>): Promise<ParsedSelection | string> {
   const parsed = dryRunForm.safeParse({ ...values, scope: values.scope || 'last' });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return `${issue.path.join('.') || 'scope'}: ${issue.message}`;
   }
   const f = parsed.data;
-  const c = services.db.$client;
-  const count = (sql: string, ...args: (string | number)[]) => (c.prepare(sql).get(...args) as { n: number }).n;
   switch (f.scope) {
     case 'last': {
-      const n = Math.min(f.count, count('SELECT count(*) AS n FROM cases'));
+      const n = Math.min(f.count, await countCases(services, {}));
       return { selection: { kind: 'last', count: f.count }, label: `the last ${f.count.toLocaleString('en')} cases`, cases: n };
     }
     case 'queue': {
-      if (!activeQueues(services).some((q) => q.value === f.queue)) return `queue: unknown queue "${f.queue}"`;
-      const n = Math.min(f.count, count('SELECT count(*) AS n FROM cases WHERE queue_id = ?', f.queue));
+      if (!(await activeQueues(services)).some((q) => q.value === f.queue)) return `queue: unknown queue "${f.queue}"`;
+      const n = Math.min(f.count, await countCases(services, { queue: f.queue }));
       return { selection: { kind: 'queue', queue: f.queue, count: f.count }, label: `the last ${f.count.toLocaleString('en')} cases in ${f.queue}`, cases: n };
     }
     case 'range': {
@@ -142,7 +148,7 @@ function selectionOf(services: Services, values: Record<string, string>): Parsed
       const to = Date.parse(`${f.to}T00:00:00Z`) + DAY;
       if (Number.isNaN(from) || Number.isNaN(to)) return 'from: not a date';
       if (to <= from) return 'to: must not be before the start date';
-      const n = count('SELECT count(*) AS n FROM cases WHERE created_at >= ? AND created_at < ?', from, to);
+      const n = await countCases(services, { from, to });
       if (n > MAX_DRY_RUN_CASES) return `from: ${n.toLocaleString('en')} cases were created in that range; choose a range with at most ${MAX_DRY_RUN_CASES.toLocaleString('en')}`;
       return { selection: { kind: 'range', from, to }, label: `the cases created ${fmtDate(from)} to ${fmtDate(to - DAY)} (UTC)`, cases: n };
     }
@@ -172,11 +178,11 @@ export function rulesPages(): Hono<PageEnv> {
     return listPage(c, {});
   });
 
-  app.post('/manage/rules/export', (c) => {
+  app.post('/manage/rules/export', async (c) => {
     managerOf(c);
     let changes;
     try {
-      changes = exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
+      changes = await exportDefinitions(c.get('services'), c.get('pageOptions').definitionFolders);
     } catch (error) {
       if (error instanceof DefinitionError) return listPage(c, { notice: { tone: 'error', text: error.message, problems: error.problems } }, 422);
       throw error;
@@ -188,11 +194,11 @@ export function rulesPages(): Hono<PageEnv> {
     });
   });
 
-  app.post('/manage/rules/import', (c) => {
+  app.post('/manage/rules/import', async (c) => {
     const principal = managerOf(c);
     let changes;
     try {
-      changes = importDefinitions(c.get('services'), c.get('pageOptions').definitionFolders, principal.actor);
+      changes = await importDefinitions(c.get('services'), c.get('pageOptions').definitionFolders, principal.actor);
     } catch (error) {
       if (error instanceof DefinitionFileError) {
         return listPage(c, { notice: { tone: 'error', text: `Nothing was imported: ${fileLabel(c.get('pageOptions').definitionFolders, error.file)} has problems.`, problems: error.problems } }, 422);
@@ -209,19 +215,19 @@ export function rulesPages(): Hono<PageEnv> {
     });
   });
 
-  const renderRuleset = (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState) => {
+  const renderRuleset = async (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState) => {
     const services = c.get('services');
-    const state = builder ?? builderStateOfText(services, view.name, view.editor.text, view.editor.from);
+    const state = builder ?? await builderStateOfText(services, view.name, view.editor.text, view.editor.from);
     return sendHtml(
       c,
       <RulesetPage
         viewer={viewerOf(c)!}
         csrfToken={c.get('csrfToken')}
         view={view}
-        queues={activeQueues(services)}
+        queues={await activeQueues(services)}
         refused={refusedProblems(services, view.name)}
         builder={state}
-        options={builderOptions(services)}
+        options={await builderOptions(services)}
       />,
       status,
     );
@@ -230,9 +236,9 @@ export function rulesPages(): Hono<PageEnv> {
   app.route(
     '/',
     ruleBuilderRoutes(
-      (c, editor, builder, status) => {
+      async (c, editor, builder, status) => {
         const name = rulesetName(c);
-        const view = loadDefinitionView(c.get('services'), 'ruleset', name, rulesetHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
+        const view = await loadDefinitionView(c.get('services'), 'ruleset', name, rulesetHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
         return renderRuleset(c, view, status, builder);
       },
       rulesetName,
@@ -251,10 +257,10 @@ export function rulesPages(): Hono<PageEnv> {
       title: (name) => `Ruleset ${name}`,
       backLabel: (name) => `Ruleset ${name}`,
       render: (c, view, status = 200) => renderRuleset(c, view, status),
-      validated: (c, name, body) => {
+      validated: async (c, name, body) => {
         // The JSON typed so far, shown in the forms (out of band): the two views stay in step.
         const services = c.get('services');
-        return <Builder state={builderState(services, name, body)} options={builderOptions(services)} oob />;
+        return <Builder state={await builderState(services, name, body)} options={await builderOptions(services)} oob />;
       },
       versionDetails: (row) => (
         <section class="panel" aria-labelledby="version-rules-heading">
@@ -274,9 +280,9 @@ export function rulesPages(): Hono<PageEnv> {
     const draftVersion = /^\d{1,9}$/.test(values.draft ?? '') ? Number(values.draft) : null;
     const row = draftVersion === null ? undefined : services.definitions.version('ruleset', name, draftVersion);
     if (!row) throw new DomainError('NOT_FOUND', `No version ${values.draft ?? ''} of the ruleset "${name}".`);
-    const parsed = selectionOf(services, values);
+    const parsed = await selectionOf(services, values);
     if (typeof parsed === 'string') {
-      const form = <DryRunForm base={base} draft={row.version} csrfToken={c.get('csrfToken')} queues={activeQueues(services)} values={values} error={parsed} />;
+      const form = <DryRunForm base={base} draft={row.version} csrfToken={c.get('csrfToken')} queues={await activeQueues(services)} values={values} error={parsed} />;
       if (isHtmx(c)) {
         c.header('HX-Retarget', '#dry-run-form');
         c.header('HX-Reswap', 'outerHTML');
@@ -287,7 +293,7 @@ export function rulesPages(): Hono<PageEnv> {
     const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
       try {
         const result = await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
-        return { ...result, examples: checkExamples(services, 'ruleset', name, row.body) };
+        return { ...result, examples: await checkExamples(services, 'ruleset', name, row.body) };
       } catch (error) {
         services.logger.error('dry-run failed', { ruleset: name, draft: row.version, error });
         throw error;

@@ -44,31 +44,31 @@ function page(c: PageContext, view: DefinitionView, parts: { calc?: CalcState; r
   );
 }
 
-function slaView(c: PageContext): DefinitionView {
+function slaView(c: PageContext): Promise<DefinitionView> {
   return loadDefinitionView(c.get('services'), 'sla', SLA_CONFIG_NAME, BASE);
 }
 
 export function slaPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get('/manage/sla/calculator', (c) => {
+  app.get('/manage/sla/calculator', async (c) => {
     managerOf(c);
     const values = c.req.query();
     const outcome = calculateDue(c.get('services').definitions.sla().config, values);
     const state: CalcState = outcome.ok ? { values, answer: outcome.answer } : { values, errors: outcome.errors };
     const status = outcome.ok ? 200 : 422;
     if (isHtmx(c)) {
-      const config = slaView(c).published!.body as SlaConfigJson;
+      const config = (await slaView(c)).published!.body as SlaConfigJson;
       return sendHtml(c, <Calculator config={config} state={state} />, status);
     }
-    return page(c, slaView(c), { calc: state }, status);
+    return page(c, await slaView(c), { calc: state }, status);
   });
 
-  app.get('/manage/sla/reapply', (c) => {
+  app.get('/manage/sla/reapply', async (c) => {
     const principal = managerOf(c);
     const preview = reapplySlaPolicy(c.get('services'), { dryRun: true, actor: principal.actor, limit: PREVIEW_LIMIT });
     if (isHtmx(c)) return sendHtml(c, <ReapplyPreview result={preview} csrfToken={c.get('csrfToken')} />);
-    return page(c, slaView(c), { reapply: reapplyState(c, { preview }) });
+    return page(c, await slaView(c), { reapply: reapplyState(c, { preview }) });
   });
 
   app.post('/manage/sla/reapply', async (c) => {
@@ -82,7 +82,7 @@ export function slaPages(): Hono<PageEnv> {
       throw new DomainError('CONFLICT', `v${current} is in force now, not v${expected}: preview the changes again before re-applying.`);
     }
     const done = reapplySlaPolicy(services, { actor: principal.actor, limit: 0 });
-    return page(c, slaView(c), { reapply: reapplyState(c, { done }) });
+    return page(c, await slaView(c), { reapply: reapplyState(c, { done }) });
   });
 
   app.route(

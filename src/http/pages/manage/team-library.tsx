@@ -77,10 +77,10 @@ export function customerPage(c: PageContext, id: number, state: FormState, statu
 export function libraryPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(PROBLEMS, (c) => {
+  app.get(PROBLEMS, async (c) => {
     managerOf(c);
     const q = (c.req.query('q') ?? '').slice(0, 200);
-    return sendHtml(c, <ProblemsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={listProblems(c.get('services'), q)} q={q} notice={notice(c)} />);
+    return sendHtml(c, <ProblemsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={await listProblems(c.get('services'), q)} q={q} notice={notice(c)} />);
   });
 
   app.get(`${PROBLEMS}/new`, (c) => {
@@ -102,9 +102,9 @@ export function libraryPages(): Hono<PageEnv> {
     return redirectTo(c, `${PROBLEMS}/${result.value.id}?done=problem-created`);
   });
 
-  app.get(`${PROBLEMS}/:id`, (c) => {
+  app.get(`${PROBLEMS}/:id`, async (c) => {
     managerOf(c);
-    const problem = getProblem(c.get('services'), idParam(c, 'problem'));
+    const problem = await getProblem(c.get('services'), idParam(c, 'problem'));
     return sendHtml(c, <ProblemPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} problem={problem} state={{}} notice={notice(c)} />);
   });
 
@@ -114,8 +114,8 @@ export function libraryPages(): Hono<PageEnv> {
     const values = await readForm(c);
     const result = await attempt(
       () => updateProblem(c.get('services'), id, problemInput(values), actor),
-      (errors, status) => {
-        const problem = getProblem(c.get('services'), id);
+      async (errors, status) => {
+        const problem = await getProblem(c.get('services'), id);
         const state: FormState = { values, errors };
         return sendForm(c, 'problem-form', () => <ProblemForm csrfToken={c.get('csrfToken')} state={state} problem={problem} />, () => <ProblemPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} problem={problem} state={state} notice={null} />, status);
       },
@@ -125,10 +125,10 @@ export function libraryPages(): Hono<PageEnv> {
   });
 
   for (const [path, active] of [['deactivate', false], ['reactivate', true]] as const) {
-    app.post(`${PROBLEMS}/:id/${path}`, (c) => {
+    app.post(`${PROBLEMS}/:id/${path}`, async (c) => {
       const { actor } = managerOf(c);
       const id = idParam(c, 'problem');
-      setProblemActive(c.get('services'), id, active, actor);
+      await setProblemActive(c.get('services'), id, active, actor);
       return redirectTo(c, `${PROBLEMS}/${id}?done=problem-${path}d`);
     });
   }

@@ -26,16 +26,16 @@ const NOTICES: Record<string, string> = {
 
 const PATH = `${TEMPLATES}/:name/:audience`;
 
-function stateOf(c: PageContext): TemplateState {
-  return templateState(c.get('services').db, c.req.param('name') ?? '', c.req.param('audience') ?? '');
+function stateOf(c: PageContext): Promise<TemplateState> {
+  return c.get('services').store.query((q) => templateState(q, c.req.param('name') ?? '', c.req.param('audience') ?? ''));
 }
 
 const wording = (v: FormValues) => ({ subject: v.subject ?? '', body: v.body ?? '' });
 
 /** Runs a command; the problems of a refused wording, or null when it went through. */
-function refused(run: () => unknown): FieldIssue[] | null {
+async function refused(run: () => Promise<unknown>): Promise<FieldIssue[] | null> {
   try {
-    run();
+    await run();
     return null;
   } catch (error) {
     if (error instanceof ValidationError) return error.issues;
@@ -56,7 +56,7 @@ function fieldErrors(issues: readonly FieldIssue[]): FormErrors {
 export function templatePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  const page = (c: PageContext, state: TemplateState, form: FormState, preview: TemplatePreview | null, notice: string | null = null, problems: FieldIssue[] = []) => (
+  const page = async (c: PageContext, state: TemplateState, form: FormState, preview: TemplatePreview | null, notice: string | null = null, problems: FieldIssue[] = []) => (
     <TemplatePage
       viewer={viewerOf(c)!}
       csrfToken={c.get('csrfToken')}
@@ -64,58 +64,59 @@ export function templatePages(): Hono<PageEnv> {
       form={form}
       preview={preview}
       problems={problems}
-      history={templateHistory(c.get('services').db, state.spec.name, state.audience)}
+      history={await c.get('services').store.query((q) => templateHistory(q, state.spec.name, state.audience))}
       notice={notice}
     />
   );
 
-  app.get(TEMPLATES, (c) => {
+  app.get(TEMPLATES, async (c) => {
     managerOf(c);
-    return sendHtml(c, <TemplatesPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} states={allTemplateStates(c.get('services').db)} />);
+    return sendHtml(c, <TemplatesPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} states={await c.get('services').store.query(allTemplateStates)} />);
   });
 
-  app.get(PATH, (c) => {
+  app.get(PATH, async (c) => {
     const { actor } = managerOf(c);
-    const state = stateOf(c);
+    const state = await stateOf(c);
     const key = c.req.query('done') ?? '';
     const notice = Object.hasOwn(NOTICES, key) ? NOTICES[key]! : null;
     // A stored wording a later version no longer accepts shows its problems instead of a preview (mails use the default meanwhile).
     let preview: TemplatePreview | null = null;
-    const issues = refused(() => {
-      preview = previewTemplate(c.get('services'), state.spec.name, state.audience, {}, actor);
+    const issues = await refused(async () => {
+      preview = await previewTemplate(c.get('services'), state.spec.name, state.audience, {}, actor);
     });
     const form: FormState = issues ? { errors: fieldErrors(issues) } : {};
-    return sendHtml(c, page(c, state, form, preview, notice, issues ?? []));
+    return sendHtml(c, await page(c, state, form, preview, notice, issues ?? []));
   });
 
   app.post(PATH, async (c) => {
     const { actor } = managerOf(c);
-    const state = stateOf(c);
+    const state = await stateOf(c);
     const values = await readForm(c);
-    const issues = refused(() => saveTemplate(c.get('services'), state.spec.name, state.audience, wording(values), actor));
+    const issues = await refused(() => saveTemplate(c.get('services'), state.spec.name, state.audience, wording(values), actor));
     if (issues) {
       const form: FormState = { values, errors: fieldErrors(issues) };
-      return sendForm(c, 'template-form', () => <TemplateForm state={state} csrfToken={c.get('csrfToken')} form={form} />, () => page(c, state, form, null, null, issues), 422);
+      const full = await page(c, state, form, null, null, issues);
+      return sendForm(c, 'template-form', () => <TemplateForm state={state} csrfToken={c.get('csrfToken')} form={form} />, () => full, 422);
     }
     return redirectTo(c, `${templateHref(state)}?done=saved`);
   });
 
   app.post(`${PATH}/preview`, async (c) => {
     const { actor } = managerOf(c);
-    const state = stateOf(c);
+    const state = await stateOf(c);
     const values = await readForm(c);
     let preview: TemplatePreview | null = null;
-    const issues = refused(() => {
-      preview = previewTemplate(c.get('services'), state.spec.name, state.audience, { ...wording(values), case: values.case ?? '' }, actor);
+    const issues = await refused(async () => {
+      preview = await previewTemplate(c.get('services'), state.spec.name, state.audience, { ...wording(values), case: values.case ?? '' }, actor);
     });
     // As you type, problems show in the preview panel; the Preview button re-renders the page with them beside the fields too.
     if (isHtmx(c)) return sendHtml(c, <PreviewPanel preview={preview} problems={issues ?? []} />);
-    return sendHtml(c, page(c, state, { values, errors: issues ? fieldErrors(issues) : {} }, preview, null, issues ?? []), issues ? 422 : 200);
+    return sendHtml(c, await page(c, state, { values, errors: issues ? fieldErrors(issues) : {} }, preview, null, issues ?? []), issues ? 422 : 200);
   });
 
-  app.post(`${PATH}/reset`, (c) => {
+  app.post(`${PATH}/reset`, async (c) => {
     const { actor } = managerOf(c);
-    const state = resetTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), actor);
+    const state = await resetTemplate(c.get('services'), c.req.param('name'), c.req.param('audience'), actor);
     return redirectTo(c, `${templateHref(state)}?done=reset`);
   });
 

@@ -46,11 +46,11 @@ export interface VersionedArea {
   /** Link text back to the page from a version page. */
   backLabel(name: string): string;
   /** The full page. */
-  render(c: PageContext, view: DefinitionView, status?: 200 | 422): Html;
+  render(c: PageContext, view: DefinitionView, status?: 200 | 422): Html | Promise<Html>;
   /** More about one version (e.g. its rules as sentences) on its version page. */
   versionDetails?(row: DefinitionVersionRow): Child;
   /** Out-of-band content for the validation fragment (the rule builder follows the JSON typed). */
-  validated?(c: PageContext, name: string, body: unknown): Child;
+  validated?(c: PageContext, name: string, body: unknown): Child | Promise<Child>;
 }
 
 export interface ViewOverrides {
@@ -60,7 +60,7 @@ export interface ViewOverrides {
 }
 
 /** Everything a definition page shows. NOT_FOUND when nothing by that name exists. */
-export function loadDefinitionView(services: Services, kind: DefinitionKind, name: string, base: string, overrides: ViewOverrides = {}): DefinitionView {
+export async function loadDefinitionView(services: Services, kind: DefinitionKind, name: string, base: string, overrides: ViewOverrides = {}): Promise<DefinitionView> {
   const history = services.definitions.history(kind, name);
   if (history.length === 0) throw new DomainError('NOT_FOUND', `No ${kind} named "${name}".`);
   const publishedVersion = services.definitions.publishedVersion(kind, name);
@@ -74,8 +74,8 @@ export function loadDefinitionView(services: Services, kind: DefinitionKind, nam
     published,
     draft,
     diff: draft ? diffVersions(services, kind, name, draft.version) : null,
-    checks: draft ? checkDefinition(services, kind, name, draft.body) : [],
-    examples: draft ? checkExamples(services, kind, name, draft.body) : null,
+    checks: draft ? await checkDefinition(services, kind, name, draft.body) : [],
+    examples: draft ? await checkExamples(services, kind, name, draft.body) : null,
     history,
     editor: overrides.editor ?? { text: canonicalJson(start.body), note: '', problems: null, from: start.version },
     publish: overrides.publish,
@@ -123,9 +123,9 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     return loadDefinitionView(c.get('services'), kind, name, area.href(name), overrides);
   };
 
-  app.get(area.path, (c) => {
+  app.get(area.path, async (c) => {
     managerOf(c);
-    const v = view(c);
+    const v = await view(c);
     v.notice = noticeFrom(c, v);
     return area.render(c, v);
   });
@@ -135,12 +135,12 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     const name = area.nameOf(c);
     const form = await readForm(c);
     const parsed = parseEditorJson(form.body ?? '');
-    const problems = parsed.ok ? checkDefinition(c.get('services'), kind, name, parsed.body) : parsed.problems;
+    const problems = parsed.ok ? await checkDefinition(c.get('services'), kind, name, parsed.body) : parsed.problems;
     return sendHtml(
       c,
       <>
         <ProblemList problems={problems} />
-        {parsed.ok ? area.validated?.(c, name, parsed.body) : null}
+        {parsed.ok ? await area.validated?.(c, name, parsed.body) : null}
       </>,
     );
   });
@@ -154,12 +154,12 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     const note = (form.note ?? '').trim().slice(0, 2000);
     const editor = (problems: DefinitionProblem[]): EditorState => ({ text, note, problems, from: positiveInt(form.from) });
     const parsed = parseEditorJson(text);
-    if (!parsed.ok) return area.render(c, view(c, { editor: editor(parsed.problems) }), 422);
+    if (!parsed.ok) return area.render(c, await view(c, { editor: editor(parsed.problems) }), 422);
     let row: DefinitionVersionRow;
     try {
-      row = saveDraft(services, kind, name, parsed.body, principal.actor, note);
+      row = await saveDraft(services, kind, name, parsed.body, principal.actor, note);
     } catch (error) {
-      if (error instanceof DefinitionError) return area.render(c, view(c, { editor: editor(error.problems) }), 422);
+      if (error instanceof DefinitionError) return area.render(c, await view(c, { editor: editor(error.problems) }), 422);
       throw error;
     }
     return redirectTo(c, `${area.href(name)}?saved=${row.version}#draft`);
@@ -176,17 +176,17 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     const override = form.overrideExamples === 'on';
     const overrideNote = (form.overrideNote ?? '').trim();
     const values = { note: form.note ?? '', ...(override ? { overrideExamples: 'on' } : {}), overrideNote: form.overrideNote ?? '' };
-    if (note === '') return area.render(c, view(c, { publish: { values, errors: { note: 'write a note: why this change' } } }), 422);
-    if (note.length > 2000) return area.render(c, view(c, { publish: { values, errors: { note: 'at most 2,000 characters' } } }), 422);
-    if (override && overrideNote === '') return area.render(c, view(c, { publish: { values, errors: { overrideNote: 'say why it is right to publish while examples fail' } } }), 422);
+    if (note === '') return area.render(c, await view(c, { publish: { values, errors: { note: 'write a note: why this change' } } }), 422);
+    if (note.length > 2000) return area.render(c, await view(c, { publish: { values, errors: { note: 'at most 2,000 characters' } } }), 422);
+    if (override && overrideNote === '') return area.render(c, await view(c, { publish: { values, errors: { overrideNote: 'say why it is right to publish while examples fail' } } }), 422);
     let version: number;
     try {
-      version = publishDraft(services, kind, name, draft, principal.actor, note, override ? { overrideExamples: overrideNote.slice(0, 2000) } : {}).version.version;
+      version = (await publishDraft(services, kind, name, draft, principal.actor, note, override ? { overrideExamples: overrideNote.slice(0, 2000) } : {})).version.version;
     } catch (error) {
       if (error instanceof DefinitionError) {
         // Failing examples are listed with the form (and can be overridden); other problems block it.
         const problems = error.code === 'EXAMPLES_FAILED' ? undefined : error.problems;
-        return area.render(c, view(c, { publish: { values, errors: { '(form)': error.message }, ...(problems ? { problems } : {}) } }), 422);
+        return area.render(c, await view(c, { publish: { values, errors: { '(form)': error.message }, ...(problems ? { problems } : {}) } }), 422);
       }
       throw error;
     }
@@ -207,28 +207,28 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     try {
       const note = (form.note ?? '').slice(0, 2000);
       if (form.overrideExamples === 'on' && note.trim() === '') {
-        return await area.render(c, view(c, { notice: { tone: 'error', text: `To roll back to v${target} even though its examples fail, write a note saying why.` } }), 422);
+        return await area.render(c, await view(c, { notice: { tone: 'error', text: `To roll back to v${target} even though its examples fail, write a note saying why.` } }), 422);
       }
-      version = rollbackTo(services, kind, name, target, principal.actor, note, form.overrideExamples === 'on' ? { overrideExamples: note } : {}).version.version;
+      version = (await rollbackTo(services, kind, name, target, principal.actor, note, form.overrideExamples === 'on' ? { overrideExamples: note } : {})).version.version;
     } catch (error) {
       if (error instanceof DefinitionError) {
-        return area.render(c, view(c, { notice: { tone: 'error', text: `v${target} cannot be published again as it is: ${error.message}`, problems: error.problems } }), 422);
+        return area.render(c, await view(c, { notice: { tone: 'error', text: `v${target} cannot be published again as it is: ${error.message}`, problems: error.problems } }), 422);
       }
       throw error;
     }
     return redirectTo(c, `${area.href(name)}?rolledBack=${version}`);
   });
 
-  app.get(`${area.path}/versions/:version`, (c) => {
+  app.get(`${area.path}/versions/:version`, async (c) => {
     managerOf(c);
     const services = c.get('services');
     const name = area.nameOf(c);
     const number = positiveInt(c.req.param('version'));
     const row = number === null ? undefined : services.definitions.version(kind, name, number);
     if (!row) throw new DomainError('NOT_FOUND', `No version ${c.req.param('version')} of "${name}".`);
-    const v = view(c);
-    v.checks = row.state === 'draft' ? checkDefinition(services, kind, name, row.body) : [];
-    v.examples = checkExamples(services, kind, name, row.body);
+    const v = await view(c);
+    v.checks = row.state === 'draft' ? await checkDefinition(services, kind, name, row.body) : [];
+    v.examples = await checkExamples(services, kind, name, row.body);
     const title = `${area.title(name)} v${row.version}`;
     return sendHtml(
       c,

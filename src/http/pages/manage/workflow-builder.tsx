@@ -25,6 +25,7 @@ import { readFormAll } from '../forms.js';
 import { redirectTo, sendHtml } from '../render.js';
 import { managerOf } from './guard.js';
 import { parseEditorJson } from './versions.js';
+import { activeQueuesByTier } from '../../../rules/builder-values/index.js';
 
 const first = (form: PostedForm, key: string) => form.get(key)?.[0];
 const plain = (values: Iterable<string>) => [...new Set(values)].map((v) => ({ value: v, label: v }));
@@ -34,10 +35,10 @@ function isObject(value: unknown): value is Doc {
 }
 
 /** What the editor offers: categories, metrics, roles, fields, events, rulesets, actions, queues, mails. */
-export function workflowOptions(services: Services, doc: Doc | null): WorkflowOptions {
+export async function workflowOptions(services: Services, doc: Doc | null): Promise<WorkflowOptions> {
   const events = new Set<string>(BUILTIN_EVENTS);
   if (doc && isObject(doc.transitions)) for (const t of Object.values(doc.transitions)) if (isObject(t) && typeof t.emits === 'string') events.add(t.emits);
-  const queues = services.db.$client.prepare<[], { id: string; name: string }>('SELECT id, name FROM queues WHERE active = 1 ORDER BY tier, id').all();
+  const queues = await services.store.query(activeQueuesByTier);
   return {
     categories: plain(STATE_CATEGORIES),
     metrics: plain(SLA_METRICS),
@@ -52,12 +53,12 @@ export function workflowOptions(services: Services, doc: Doc | null): WorkflowOp
   };
 }
 
-export function workflowBuilderState(services: Services, name: string, doc: unknown, extra: Partial<WorkflowBuilderState> = {}): WorkflowBuilderState {
+export async function workflowBuilderState(services: Services, name: string, doc: unknown, extra: Partial<WorkflowBuilderState> = {}): Promise<WorkflowBuilderState> {
   const usable = isObject(doc);
   return {
     doc: usable ? doc : null,
     unusable: usable ? null : 'it is not a JSON object',
-    problems: usable ? checkDefinition(services, 'workflow', name, doc) : [],
+    problems: usable ? await checkDefinition(services, 'workflow', name, doc) : [],
     fieldErrors: new Map(),
     pending: new Map(),
     note: null,
@@ -68,9 +69,9 @@ export function workflowBuilderState(services: Services, name: string, doc: unkn
   };
 }
 
-export function workflowBuilderStateOfText(services: Services, name: string, text: string, from: number | null): WorkflowBuilderState {
+export async function workflowBuilderStateOfText(services: Services, name: string, text: string, from: number | null): Promise<WorkflowBuilderState> {
   const parsed = parseEditorJson(text);
-  if (!parsed.ok) return { ...workflowBuilderState(services, name, null, { from }), unusable: 'its JSON does not parse' };
+  if (!parsed.ok) return { ...(await workflowBuilderState(services, name, null, { from })), unusable: 'its JSON does not parse' };
   return workflowBuilderState(services, name, parsed.body, { from });
 }
 
@@ -92,7 +93,7 @@ export function workflowBuilderRoutes(render: Render, nameOf: (c: PageContext) =
     if (command.verb === 'load') {
       const text = first(form, 'body') ?? '';
       const parsed = parseEditorJson(text);
-      const state = { ...workflowBuilderStateOfText(services, name, text, from), draftNote };
+      const state = { ...(await workflowBuilderStateOfText(services, name, text, from)), draftNote };
       return render(c, { text, from, problems: parsed.ok ? state.problems : parsed.problems }, state, parsed.ok ? 200 : 422);
     }
     let source: unknown;
@@ -103,11 +104,11 @@ export function workflowBuilderRoutes(render: Render, nameOf: (c: PageContext) =
     }
     if (!isObject(source)) throw new DomainError('VALIDATION_FAILED', 'The editor form lost its document; reload the page.');
     const edit = editWorkflow(source, form, command);
-    const state = workflowBuilderState(services, name, edit.doc, { fieldErrors: edit.errors, pending: edit.pending, note: edit.result.note ?? null, focus: edit.result.focus ?? null, from, draftNote });
+    const state = await workflowBuilderState(services, name, edit.doc, { fieldErrors: edit.errors, pending: edit.pending, note: edit.result.note ?? null, focus: edit.result.focus ?? null, from, draftNote });
     if (command.verb === 'save') {
       if (edit.errors.size === 0) {
         try {
-          const row = saveDraft(services, 'workflow', name, edit.doc, principal.actor, draftNote.trim());
+          const row = await saveDraft(services, 'workflow', name, edit.doc, principal.actor, draftNote.trim());
           return redirectTo(c, `${href(name)}?saved=${row.version}#builder-panel`);
         } catch (error) {
           if (!(error instanceof DefinitionError)) throw error;
@@ -123,13 +124,13 @@ export function workflowBuilderRoutes(render: Render, nameOf: (c: PageContext) =
   return app;
 }
 
-function respond(c: PageContext, services: Services, state: WorkflowBuilderState, render: Render, status: 200 | 422) {
+async function respond(c: PageContext, services: Services, state: WorkflowBuilderState, render: Render, status: 200 | 422) {
   const text = state.doc ? canonicalJson(state.doc) : '';
   if (!isHtmx(c)) return render(c, { text, from: state.from, problems: state.problems }, state, status);
   return sendHtml(
     c,
     <>
-      <WorkflowBuilder state={state} options={workflowOptions(services, state.doc)} />
+      <WorkflowBuilder state={state} options={await workflowOptions(services, state.doc)} />
       <JsonTextarea text={text} base={new URL(c.req.url).pathname.replace(/\/builder$/, '')} invalid={state.problems.some((p) => p.severity === 'error')} oob />
       <div id="editor-problems" class="editor-problems" aria-live="polite" hx-swap-oob="true">
         <ProblemList problems={state.problems} />

@@ -49,9 +49,9 @@ function zoomOf(c: PageContext): number {
   return ZOOMS.find((x) => x === z) ?? 1;
 }
 
-function renderWorkflow(c: PageContext, view: DefinitionView, status: 200 | 422, builder?: WorkflowBuilderState) {
+async function renderWorkflow(c: PageContext, view: DefinitionView, status: 200 | 422, builder?: WorkflowBuilderState) {
   const services = c.get('services');
-  const state = builder ?? workflowBuilderStateOfText(services, view.name, view.editor.text, view.editor.from);
+  const state = builder ?? (await workflowBuilderStateOfText(services, view.name, view.editor.text, view.editor.from));
   return sendHtml(
     c,
     <WorkflowPage
@@ -60,7 +60,7 @@ function renderWorkflow(c: PageContext, view: DefinitionView, status: 200 | 422,
       view={view}
       draftDefinition={view.draft && !view.checks.some((p) => p.severity === 'error') ? (view.draft.body as WorkflowDefinition) : null}
       builder={state}
-      options={workflowOptions(services, state.doc)}
+      options={await workflowOptions(services, state.doc)}
       zoom={zoomOf(c)}
     />,
     status,
@@ -73,9 +73,9 @@ export function workflowPages(): Hono<PageEnv> {
   app.route(
     '/',
     workflowBuilderRoutes(
-      (c, editor, builder, status) => {
+      async (c, editor, builder, status) => {
         const name = workflowName(c);
-        const view = loadDefinitionView(c.get('services'), 'workflow', name, workflowHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
+        const view = await loadDefinitionView(c.get('services'), 'workflow', name, workflowHref(name), { editor: { text: editor.text, note: '', problems: editor.problems, from: editor.from } });
         return renderWorkflow(c, view, status, builder);
       },
       workflowName,
@@ -99,11 +99,11 @@ export function workflowPages(): Hono<PageEnv> {
       title: (name) => `Workflow ${name}`,
       backLabel: (name) => `Workflow ${name}`,
       render: (c, view, status = 200) => renderWorkflow(c, view, status),
-      validated: (c, name, body) => {
+      validated: async (c, name, body) => {
         // The JSON typed so far, shown in the forms (out of band).
         const services = c.get('services');
-        const state = workflowBuilderState(services, name, body);
-        return <WorkflowBuilder state={state} options={workflowOptions(services, state.doc)} oob />;
+        const state = await workflowBuilderState(services, name, body);
+        return <WorkflowBuilder state={state} options={await workflowOptions(services, state.doc)} oob />;
       },
       versionDetails: (row) => (
         <section class="panel" aria-labelledby="version-diagram-heading">

@@ -1,0 +1,16 @@
+import type { Priority } from '../../db/schema/cases.js';
+
+/** A case as the dry-run replays it (column names as stored; `routing` is the record's JSON text). */
+export interface CaseRowLite {
+  id: number;
+  subject: string;
+  description: string;
+  channel: string;
+  requested_priority: Priority;
+  created_at: number;
+  routing: string | null;
+  workflow: string;
+  workflow_version: number;
+}
+
+export const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version';
