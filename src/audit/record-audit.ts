@@ -4,9 +4,14 @@
  * without its entry). `before` / `after` are the entity as it was and as it became, with every
  * secret replaced by `[redacted]` (passwords, hashes, sealed values, tokens, keys).
  * The table is append-only (triggers in the `privacy` migration).
+ *
+ * On the storage port (docs/postgres.md): `recordAuditIn(q, entry)` / `auditIn(q, clock, …)`
+ * with the handle of the change's `store.write`. The synchronous `recordAudit(tx, …)` /
+ * `audit(services, …)` stay for the commands still on better-sqlite3.
  */
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { Actor } from '../roles.js';
 
 export const AUDIT_ENTITIES = [
@@ -50,21 +55,32 @@ export function redactSecrets(value: unknown): unknown {
   return out;
 }
 
+function auditRow(entry: AuditEntry): typeof auditLog.$inferInsert {
+  return {
+    at: entry.at,
+    actorType: entry.actor.type,
+    actorId: entry.actor.id,
+    actorName: entry.actor.name,
+    entityType: entry.entity,
+    entityId: String(entry.entityId),
+    action: entry.action,
+    before: entry.before === undefined ? null : redactSecrets(entry.before),
+    after: entry.after === undefined ? null : redactSecrets(entry.after),
+  };
+}
+
 export function recordAudit(tx: Db, entry: AuditEntry): void {
   if (!tx.$client.inTransaction) throw new Error('recordAudit must run inside the transaction of the change it records');
-  tx.insert(auditLog)
-    .values({
-      at: entry.at,
-      actorType: entry.actor.type,
-      actorId: entry.actor.id,
-      actorName: entry.actor.name,
-      entityType: entry.entity,
-      entityId: String(entry.entityId),
-      action: entry.action,
-      before: entry.before === undefined ? null : redactSecrets(entry.before),
-      after: entry.after === undefined ? null : redactSecrets(entry.after),
-    })
-    .run();
+  tx.insert(auditLog).values(auditRow(entry)).run();
+}
+
+/**
+ * `recordAudit` on the storage port: `q` is the handle of the change's `store.write` (a
+ * handle of `store.query` runs each statement by itself: the entry would not share the
+ * change's fate — never pass one).
+ */
+export async function recordAuditIn(q: Handle, entry: AuditEntry): Promise<void> {
+  await q.db.insert(q.tables.auditLog).values(auditRow(entry));
 }
 
 /** `recordAudit` with the time taken from the services' clock. */
@@ -78,4 +94,18 @@ export function audit(
   after: unknown,
 ): void {
   recordAudit(services.db, { at: services.clock.now(), actor, entity, entityId, action, before: before ?? undefined, after: after ?? undefined });
+}
+
+/** `recordAuditIn` with the time taken from `clock`. */
+export function auditIn(
+  q: Handle,
+  clock: { now(): number },
+  actor: AuditEntry['actor'],
+  entity: AuditEntity,
+  entityId: string | number,
+  action: string,
+  before: unknown,
+  after: unknown,
+): Promise<void> {
+  return recordAuditIn(q, { at: clock.now(), actor, entity, entityId, action, before: before ?? undefined, after: after ?? undefined });
 }

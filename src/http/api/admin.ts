@@ -53,14 +53,14 @@ export function tokenRoutes(): Hono<AppEnv> {
     const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
     const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
     const scopes = [...new Set(input.scopes ?? [])];
-    const created = issueApiToken(services, c.get('principal')!.actor, principal, input.name, expiresAt, scopes);
+    const created = await issueApiToken(services, c.get('principal')!.actor, principal, input.name, expiresAt, scopes);
     return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...principal, email }, scopes, expiresAt: iso(expiresAt) }, 201);
   });
 
-  on(app, revokeTokenRoute, (c) => {
+  on(app, revokeTokenRoute, async (c) => {
     const services = c.get('services');
     const id = Number(c.req.param('id'));
-    if (!Number.isSafeInteger(id) || !revokeApiTokenAudited(services, c.get('principal')!.actor, id)) {
+    if (!Number.isSafeInteger(id) || !(await revokeApiTokenAudited(services, c.get('principal')!.actor, id))) {
       throw new DomainError('NOT_FOUND', `No active token ${c.req.param('id')}.`);
     }
     return c.body(null, 204);
