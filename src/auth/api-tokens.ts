@@ -4,6 +4,7 @@ import { auditIn } from '../audit/record-audit.js';
 import type { Db } from '../db/client.js';
 import { apiTokens, type PrincipalType } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
+import { DomainError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import type { Actor } from '../roles.js';
 import { lookups } from './lookups.js';
@@ -103,20 +104,40 @@ async function tokenRow(q: Handle, id: number): Promise<TokenRow | undefined> {
   return row;
 }
 
-/** Issues a token for an account and records it in the audit log (hash never logged), in one transaction. */
-export function issueApiToken(
-  services: { store: Store; clock: { now(): number } },
-  actor: Actor,
-  principal: { type: PrincipalType; id: number },
-  name: string,
-  expiresAt: number | null,
-  scopes: readonly TokenScope[],
-): Promise<CreatedToken> {
+export interface IssueTokenInput {
+  /** The account's address (staff or customer), already normalised. */
+  email: string;
+  name: string;
+  expiresInDays?: number | undefined;
+  scopes: readonly TokenScope[];
+}
+
+export interface IssuedToken extends CreatedToken {
+  principal: { type: PrincipalType; id: number };
+  expiresAt: number | null;
+}
+
+/** The account with this address: NOT_FOUND when there is none, FORBIDDEN for deactivated staff. */
+async function accountByEmail(q: Handle, email: string): Promise<{ type: PrincipalType; id: number }> {
+  const { staff, customers } = q.tables;
+  const [member] = await q.db.select({ id: staff.id, name: staff.name, active: staff.active }).from(staff).where(eq(staff.email, email)).limit(1);
+  if (member && !member.active) throw new DomainError('FORBIDDEN', `${member.name} is deactivated.`);
+  if (member) return { type: 'staff', id: member.id };
+  const [customer] = await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
+  if (!customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);
+  return { type: 'customer', id: customer.id };
+}
+
+/** Issues a token for the account with this address and records it in the audit log (hash never logged), in one transaction. */
+export function issueApiToken(services: { store: Store; clock: { now(): number } }, actor: Actor, input: IssueTokenInput): Promise<IssuedToken> {
   return services.store.write(async (q) => {
-    const created = await createApiToken(q, principal, name, services.clock.now(), expiresAt, scopes);
+    const principal = await accountByEmail(q, input.email);
+    const now = services.clock.now();
+    const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
+    const created = await createApiToken(q, principal, input.name, now, expiresAt, input.scopes);
     const row = (await tokenRow(q, created.id))!;
     await auditIn(q, services.clock, actor, 'token', created.id, 'created', null, shown(row));
-    return created;
+    return { ...created, principal, expiresAt };
   });
 }
 
