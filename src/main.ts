@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   // The mailboxes managed on /manage/channels: one poller each, restarted when the console changes one.
   const mailboxes = createMailboxSupervisor(services);
   services.mailboxes = mailboxes;
-  mailboxes.start();
+  await mailboxes.start();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,10 +4,6 @@
  * without its entry). `before` / `after` are the entity as it was and as it became, with every
  * secret replaced by `[redacted]` (passwords, hashes, sealed values, tokens, keys).
  * The table is append-only (triggers in the `privacy` migration).
- *
- * On the storage port (docs/postgres.md): `recordAuditIn(q, entry)` / `auditIn(q, clock, …)`
- * with the handle of the change's `store.write`. The synchronous `recordAudit(tx, …)` /
- * `audit(services, …)` stay for the commands still on better-sqlite3.
  */
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/index.js';
@@ -55,32 +51,21 @@ export function redactSecrets(value: unknown): unknown {
   return out;
 }
 
-function auditRow(entry: AuditEntry): typeof auditLog.$inferInsert {
-  return {
-    at: entry.at,
-    actorType: entry.actor.type,
-    actorId: entry.actor.id,
-    actorName: entry.actor.name,
-    entityType: entry.entity,
-    entityId: String(entry.entityId),
-    action: entry.action,
-    before: entry.before === undefined ? null : redactSecrets(entry.before),
-    after: entry.after === undefined ? null : redactSecrets(entry.after),
-  };
-}
-
 export function recordAudit(tx: Db, entry: AuditEntry): void {
   if (!tx.$client.inTransaction) throw new Error('recordAudit must run inside the transaction of the change it records');
-  tx.insert(auditLog).values(auditRow(entry)).run();
-}
-
-/**
- * `recordAudit` on the storage port: `q` is the handle of the change's `store.write` (a
- * handle of `store.query` runs each statement by itself: the entry would not share the
- * change's fate — never pass one).
- */
-export async function recordAuditIn(q: Handle, entry: AuditEntry): Promise<void> {
-  await q.db.insert(q.tables.auditLog).values(auditRow(entry));
+  tx.insert(auditLog)
+    .values({
+      at: entry.at,
+      actorType: entry.actor.type,
+      actorId: entry.actor.id,
+      actorName: entry.actor.name,
+      entityType: entry.entity,
+      entityId: String(entry.entityId),
+      action: entry.action,
+      before: entry.before === undefined ? null : redactSecrets(entry.before),
+      after: entry.after === undefined ? null : redactSecrets(entry.after),
+    })
+    .run();
 }
 
 /** `recordAudit` with the time taken from the services' clock. */
@@ -96,10 +81,13 @@ export function audit(
   recordAudit(services.db, { at: services.clock.now(), actor, entity, entityId, action, before: before ?? undefined, after: after ?? undefined });
 }
 
-/** `recordAuditIn` with the time taken from `clock`. */
-export function auditIn(
+/**
+ * `audit` on the storage port: the entry written with the handle of the `store.write` that
+ * makes the change it records (the same row as `recordAudit`, on either dialect).
+ */
+export async function auditIn(
   q: Handle,
-  clock: { now(): number },
+  now: number,
   actor: AuditEntry['actor'],
   entity: AuditEntity,
   entityId: string | number,
@@ -107,5 +95,15 @@ export function auditIn(
   before: unknown,
   after: unknown,
 ): Promise<void> {
-  return recordAuditIn(q, { at: clock.now(), actor, entity, entityId, action, before: before ?? undefined, after: after ?? undefined });
+  await q.db.insert(q.tables.auditLog).values({
+    at: now,
+    actorType: actor.type,
+    actorId: actor.id,
+    actorName: actor.name,
+    entityType: entity,
+    entityId: String(entityId),
+    action,
+    before: before === undefined || before === null ? null : redactSecrets(before),
+    after: after === undefined || after === null ? null : redactSecrets(after),
+  });
 }

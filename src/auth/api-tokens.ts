@@ -136,7 +136,7 @@ export function issueApiToken(services: { store: Store; clock: { now(): number }
     const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
     const created = await createApiToken(q, principal, input.name, now, expiresAt, input.scopes);
     const row = (await tokenRow(q, created.id))!;
-    await auditIn(q, services.clock, actor, 'token', created.id, 'created', null, shown(row));
+    await auditIn(q, services.clock.now(), actor, 'token', created.id, 'created', null, shown(row));
     return { ...created, principal, expiresAt };
   });
 }
@@ -147,7 +147,7 @@ export function revokeApiTokenAudited(services: { store: Store; clock: { now(): 
     const before = await tokenRow(q, id);
     if (!before || !(await revokeApiToken(q, id, services.clock.now()))) return false;
     const after = (await tokenRow(q, id))!;
-    await auditIn(q, services.clock, actor, 'token', id, 'revoked', shown(before), shown(after));
+    await auditIn(q, services.clock.now(), actor, 'token', id, 'revoked', shown(before), shown(after));
     return true;
   });
 }

@@ -3,20 +3,33 @@
  * agent of its queue is active, available, under capacity and under their chat limit.
  * Otherwise the widget offers to leave a message instead.
  */
+import { and, count, eq, lt, sql } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import { isWithinBusinessHours, nextBusinessOpening } from '../sla/calendar.js';
 import type { ChatSite } from './sites.js';
 
 export type Availability = { open: true } | { open: false; reason: 'outside-hours' | 'no-agent'; opensAt: number | null };
 
-/** Agents of a queue who could take one more chat now. */
-export const FREE_CHAT_AGENTS_SQL = `
-  SELECT count(*) FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-  WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1
-    AND (SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = 1) < s.capacity
-    AND (SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') < s.chat_limit`;
+/**
+ * Agents of a queue who could take one more chat now: active, available, under capacity and
+ * under their chat limit. Written with the builder so booleans are bound as each dialect
+ * stores them (1 on SQLite, true on PostgreSQL); the open-case and open-chat counts are
+ * correlated subqueries on the outer `staff` row.
+ */
+export async function freeChatAgents(q: Handle, queueId: string): Promise<number> {
+  const { cases, chatSessions, staff, staffQueues } = q.tables;
+  const openCases = sql`(SELECT count(*) FROM ${cases} WHERE ${cases.assigneeId} = ${staff.id} AND ${eq(cases.open, true)})`;
+  const openChats = sql`(SELECT count(*) FROM ${chatSessions} JOIN ${cases} ON ${cases.id} = ${chatSessions.caseId} WHERE ${cases.assigneeId} = ${staff.id} AND ${eq(chatSessions.state, 'open')})`;
+  const [row] = await q.db
+    .select({ n: count() })
+    .from(staffQueues)
+    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+    .where(and(eq(staffQueues.queueId, queueId), eq(staff.active, true), eq(staff.available, true), lt(openCases, staff.capacity), lt(openChats, staff.chatLimit)));
+  return row?.n ?? 0;
+}
 
-export function chatAvailability(services: Services, site: ChatSite, at: number = services.clock.now()): Availability {
+export async function chatAvailability(services: Services, site: ChatSite, at: number = services.clock.now()): Promise<Availability> {
   if (site.calendar !== null) {
     const calendar = services.definitions.sla().config.calendar(site.calendar);
     if (calendar && !isWithinBusinessHours(calendar, at)) {
@@ -29,6 +42,6 @@ export function chatAvailability(services: Services, site: ChatSite, at: number 
       return { open: false, reason: 'outside-hours', opensAt };
     }
   }
-  const free = services.db.$client.prepare<[string], number>(FREE_CHAT_AGENTS_SQL).pluck().get(site.queueId) ?? 0;
+  const free = await services.store.query((q) => freeChatAgents(q, site.queueId));
   return free > 0 ? { open: true } : { open: false, reason: 'no-agent', opensAt: null };
 }

@@ -1,11 +1,14 @@
 /**
  * A chat's messages in its own sequence (1, 2, 3… per session): the sequence number is the
  * SSE event id, so a stream resumed with Last-Event-ID sends exactly what came after it.
- * Appending runs inside the caller's transaction (with the case's timeline entry).
+ * Appending runs inside the caller's transaction (with the case's timeline entry); it is the
+ * chat's case commands' (still synchronous), the reads are on the storage port.
  */
+import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import type { ChatAuthor } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 
 export interface ChatLine {
   seq: number;
@@ -34,9 +37,12 @@ export function appendLine(db: Db, sessionId: number, line: Omit<ChatLine, 'seq'
 }
 
 /** The lines after `afterSeq`, oldest first (at most `limit`). */
-export function linesAfter(db: Db, sessionId: number, afterSeq: number, limit = 500): ChatLine[] {
-  return statement<[number, number, number], ChatLine>(
-    db,
-    'SELECT seq, author, author_name AS name, body, at FROM chat_messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-  ).all(sessionId, afterSeq, limit);
+export async function linesAfter(q: Handle, sessionId: number, afterSeq: number, limit = 500): Promise<ChatLine[]> {
+  const t = q.tables.chatMessages;
+  return q.db
+    .select({ seq: t.seq, author: t.author, name: t.authorName, body: t.body, at: t.at })
+    .from(t)
+    .where(and(eq(t.sessionId, sessionId), gt(t.seq, afterSeq)))
+    .orderBy(asc(t.seq))
+    .limit(limit);
 }

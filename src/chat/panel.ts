@@ -1,5 +1,6 @@
 /** What the case page shows of a chat case's live chat (views/partials/chat-panel.tsx). */
-import type { Services } from '../services.js';
+import { eq } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { sessionOfCase } from './sessions.js';
 
@@ -13,9 +14,11 @@ export interface ChatPanelData {
   lines: ChatLine[];
 }
 
-export function chatPanelData(services: Services, caseId: number): ChatPanelData | null {
-  const session = sessionOfCase(services, caseId);
+export async function chatPanelData(q: Handle, caseId: number): Promise<ChatPanelData | null> {
+  const session = await sessionOfCase(q, caseId);
   if (!session) return null;
-  const site = services.db.$client.prepare<[string], string>('SELECT name FROM chat_sites WHERE id = ?').pluck().get(session.siteId) ?? session.siteId;
-  return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site, endedBy: session.endedBy, lines: linesAfter(services.db, session.id, 0, 1000) };
+  const sites = q.tables.chatSites;
+  const [site] = await q.db.select({ name: sites.name }).from(sites).where(eq(sites.id, session.siteId)).limit(1);
+  const lines = await linesAfter(q, session.id, 0, 1000);
+  return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site: site?.name ?? session.siteId, endedBy: session.endedBy, lines };
 }

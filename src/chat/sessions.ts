@@ -4,15 +4,14 @@
  * stored) and sends it with every request. A session belongs to the host origin it started
  * on: when the site stops allowing that origin, the session stops working.
  */
-import { eq } from 'drizzle-orm';
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { randomToken, sha256 } from '../auth/tokens.js';
-import { statement } from '../db/fast.js';
 import { chatSessions } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { verifyIdentity } from './identity.js';
-import { appendLine } from './lines.js';
 import { siteSecret, type ChatSite } from './sites.js';
 
 export type ChatSession = typeof chatSessions.$inferSelect;
@@ -42,7 +41,7 @@ function openedSecret(services: Services, site: ChatSite): string {
   }
 }
 
-export function startSession(services: Services, site: ChatSite, hostOrigin: string, input: StartInput): StartedSession {
+export async function startSession(services: Services, site: ChatSite, hostOrigin: string, input: StartInput): Promise<StartedSession> {
   const parsed = startSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const { name, email, signature, exp } = parsed.data;
@@ -57,32 +56,51 @@ export function startSession(services: Services, site: ChatSite, hostOrigin: str
     throw new ValidationError([{ path: 'name', message: 'required' }], 'Your name is needed to start a chat.');
   }
   const token = randomToken();
+  const tokenHash = sha256(token);
   const now = services.clock.now();
-  const session = services.db.$client.transaction(() => {
-    const row = services.db
+  const greeting = site.greeting.trim();
+  const session = await services.store.write(async (q) => {
+    const { chatMessages, chatSessions } = q.tables;
+    // The site's greeting is the chat's first line (sequence 1), written with the session.
+    const [row] = await q.db
       .insert(chatSessions)
-      .values({ siteId: site.id, tokenHash: sha256(token), hostOrigin, name: name ?? email.split('@')[0]!, email: email.toLowerCase(), verified, createdAt: now, lastActivityAt: now })
-      .returning()
-      .get();
-    if (site.greeting.trim() !== '') appendLine(services.db, row.id, { author: 'system', name: site.name, body: site.greeting.trim(), at: now }, null);
-    return services.db.select().from(chatSessions).where(eq(chatSessions.id, row.id)).get()!;
-  })();
+      .values({ siteId: site.id, tokenHash, hostOrigin, name: name ?? email.split('@')[0]!, email: email.toLowerCase(), verified, lastSeq: greeting === '' ? 0 : 1, createdAt: now, lastActivityAt: now })
+      .returning();
+    if (greeting !== '') await q.db.insert(chatMessages).values({ sessionId: row!.id, seq: 1, author: 'system', authorName: site.name, body: greeting, at: now, caseEventId: null });
+    return row!;
+  });
   return { token, session };
 }
 
 /** The session a visitor token names, or CHAT_SESSION_INVALID. */
-export function sessionByToken(services: Services, token: string | undefined): ChatSession {
-  const row = token && /^[A-Za-z0-9_-]{43}$/.test(token) ? services.db.select().from(chatSessions).where(eq(chatSessions.tokenHash, sha256(token))).get() : undefined;
+export async function sessionByToken(services: Services, token: string | undefined): Promise<ChatSession> {
+  const row = token && /^[A-Za-z0-9_-]{43}$/.test(token) ? await services.store.query((q) => sessionWhere(q, eq(q.tables.chatSessions.tokenHash, sha256(token)))) : undefined;
   if (!row) throw new DomainError('CHAT_SESSION_INVALID', 'This chat is not known (it may have been started in another browser). Start a new chat.');
   return row;
+}
+
+async function sessionWhere(q: Handle, where: SQL): Promise<ChatSession | undefined> {
+  const [row] = await q.db.select().from(q.tables.chatSessions).where(where).limit(1);
+  return row;
+}
+
+/** The session with this id, or null (on the storage port; `sessionById` is the synchronous one the chat's case commands still use). */
+export async function findSession(q: Handle, id: number): Promise<ChatSession | null> {
+  return (await sessionWhere(q, eq(q.tables.chatSessions.id, id))) ?? null;
 }
 
 export function sessionById(services: Services, id: number): ChatSession | null {
   return services.db.select().from(chatSessions).where(eq(chatSessions.id, id)).get() ?? null;
 }
 
-/** The case's most recent chat session (open first), or null. */
-export function sessionOfCase(services: Services, caseId: number): ChatSession | null {
-  const row = statement<[number], { id: number }>(services.db, "SELECT id FROM chat_sessions WHERE case_id = ? ORDER BY state = 'open' DESC, id DESC LIMIT 1").get(caseId);
-  return row ? sessionById(services, row.id) : null;
+/** The case's most recent chat session (open first), or null. `state = 'open'` sorts true first on both dialects (1/0, true/false). */
+export async function sessionOfCase(q: Handle, caseId: number): Promise<ChatSession | null> {
+  const t = q.tables.chatSessions;
+  const [row] = await q.db
+    .select()
+    .from(t)
+    .where(eq(t.caseId, caseId))
+    .orderBy(desc(sql`${t.state} = 'open'`), desc(t.id))
+    .limit(1);
+  return row ?? null;
 }

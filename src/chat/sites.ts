@@ -10,7 +10,8 @@ import { eq, asc } from 'drizzle-orm';
 import { z } from 'zod';
 import { randomToken } from '../auth/tokens.js';
 import { openSecret, requireChannelsKey, sealSecret } from '../channels/secrets.js';
-import { chatSites, queues } from '../db/schema/index.js';
+import type { chatSites } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Services } from '../services.js';
 
@@ -62,7 +63,8 @@ export const siteSchema = z.object({
 });
 export type SiteInput = z.input<typeof siteSchema>;
 
-function checkSite(services: Services, input: SiteInput): { name: string; allowedOrigins: string[]; greeting: string; calendar: string | null; queueId: string; active: boolean } {
+/** The input checked; the queue against what is stored (in the change's transaction). */
+async function checkSite(q: Handle, services: Services, input: SiteInput): Promise<{ name: string; allowedOrigins: string[]; greeting: string; calendar: string | null; queueId: string; active: boolean }> {
   const parsed = siteSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const v = parsed.data;
@@ -77,7 +79,8 @@ function checkSite(services: Services, input: SiteInput): { name: string; allowe
   if (v.calendar !== '' && !services.definitions.sla().config.calendar(v.calendar)) {
     issues.push({ path: 'calendar', message: `unknown calendar "${v.calendar}" (sla.json has ${services.definitions.sla().config.calendarNames.join(', ')})` });
   }
-  const queue = services.db.select().from(queues).where(eq(queues.id, v.queue)).get();
+  const queues = q.tables.queues;
+  const [queue] = await q.db.select({ active: queues.active }).from(queues).where(eq(queues.id, v.queue)).limit(1);
   if (!queue || !queue.active) issues.push({ path: 'queue', message: `unknown or inactive queue "${v.queue}"` });
   if (issues.length > 0) throw new ValidationError(issues, 'The chat site has problems.');
   return { name: v.name, allowedOrigins: origins, greeting: v.greeting, calendar: v.calendar === '' ? null : v.calendar, queueId: v.queue, active: v.active };
@@ -97,33 +100,47 @@ export function siteSecret(services: Services, site: Pick<ChatSite, 'id' | 'secr
   return openSecret(requireChannelsKey(services.channelsKey, SECRETS), site.secretSealed, secretAad(site.id));
 }
 
-export function createSite(services: Services, input: SiteInput): ChatSite {
+export async function createSite(services: Services, input: SiteInput): Promise<ChatSite> {
   requireChannelsKey(services.channelsKey, SECRETS);
-  const values = checkSite(services, input);
   const now = services.clock.now();
   const id = `site_${randomBytes(9).toString('base64url')}`;
-  return services.db.insert(chatSites).values({ id, ...values, secretSealed: newSealedSecret(services, id), createdAt: now, updatedAt: now }).returning().get();
+  const secretSealed = newSealedSecret(services, id);
+  return services.store.write(async (q) => {
+    const values = await checkSite(q, services, input);
+    const [row] = await q.db.insert(q.tables.chatSites).values({ id, ...values, secretSealed, createdAt: now, updatedAt: now }).returning();
+    return row!;
+  });
 }
 
-export function updateSite(services: Services, id: string, input: SiteInput): ChatSite {
-  const values = checkSite(services, input);
-  const row = services.db.update(chatSites).set({ ...values, updatedAt: services.clock.now() }).where(eq(chatSites.id, id)).returning().get();
-  if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
-  return row;
+export async function updateSite(services: Services, id: string, input: SiteInput): Promise<ChatSite> {
+  const now = services.clock.now();
+  return services.store.write(async (q) => {
+    const values = await checkSite(q, services, input);
+    const chatSites = q.tables.chatSites;
+    const [row] = await q.db.update(chatSites).set({ ...values, updatedAt: now }).where(eq(chatSites.id, id)).returning();
+    if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
+    return row;
+  });
 }
 
 /** A new identity secret: tokens signed with the old one stop working at once. */
-export function rotateSiteSecret(services: Services, id: string): ChatSite {
-  const row = services.db.update(chatSites).set({ secretSealed: newSealedSecret(services, id), updatedAt: services.clock.now() }).where(eq(chatSites.id, id)).returning().get();
-  if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
-  return row;
+export async function rotateSiteSecret(services: Services, id: string): Promise<ChatSite> {
+  const secretSealed = newSealedSecret(services, id);
+  const now = services.clock.now();
+  return services.store.write(async (q) => {
+    const chatSites = q.tables.chatSites;
+    const [row] = await q.db.update(chatSites).set({ secretSealed, updatedAt: now }).where(eq(chatSites.id, id)).returning();
+    if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
+    return row;
+  });
 }
 
-export function getSite(services: Services, id: string): ChatSite | null {
+export async function getSite(services: Services, id: string): Promise<ChatSite | null> {
   if (!/^site_[A-Za-z0-9_-]{1,40}$/.test(id)) return null;
-  return services.db.select().from(chatSites).where(eq(chatSites.id, id)).get() ?? null;
+  const [row] = await services.store.query((q) => q.db.select().from(q.tables.chatSites).where(eq(q.tables.chatSites.id, id)).limit(1));
+  return row ?? null;
 }
 
-export function listSites(services: Services): ChatSite[] {
-  return services.db.select().from(chatSites).orderBy(asc(chatSites.name)).all();
+export async function listSites(services: Services): Promise<ChatSite[]> {
+  return services.store.query((q) => q.db.select().from(q.tables.chatSites).orderBy(asc(q.tables.chatSites.name)));
 }

@@ -92,7 +92,7 @@ export async function sendTranscript(services: Services, item: OutboxItem): Prom
   if (!session || session.caseId === null) return done({ delivered: false, reason: 'the chat no longer exists' });
   if (!services.mailer) return done({ delivered: false, to: session.email, reason: 'SMTP_URL is not set' });
   const ref = `C-${session.caseId}`;
-  const lines = linesAfter(services.db, session.id, 0, 10_000);
+  const lines = await services.store.query((q) => linesAfter(q, session.id, 0, 10_000));
   await services.mailer.send({
     to: [session.email],
     subject: `[${ref}] Transcript of your chat`,

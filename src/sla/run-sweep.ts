@@ -6,7 +6,7 @@
  */
 import { alertLongWaits, type WaitAlertResult } from '../assignment/wait-alerts.js';
 import type { DrainResult } from '../outbox/drain.js';
-import { releaseDeadClaims, type ReleasedClaims } from '../outbox/outbox.js';
+import { releaseDeadClaims, type ReleasedClaims } from '../outbox/dead-claims.js';
 import type { Services } from '../services.js';
 import { sweepSla, type SweepOptions, type SweepResult } from './sweep.js';
 
@@ -58,7 +58,7 @@ export interface CatchUp {
  * are answered throughout; shutdown (`outbox.stop()`) ends it between two batches.
  */
 export async function catchUp(services: Services): Promise<CatchUp> {
-  const released = releaseDeadClaims(services.db, services.clock.now());
+  const released = await releaseDeadClaims(services.store, services.clock.now());
   if (released.items > 0) services.logger.info('took back the claims of a stopped process', { ...released });
   const sweep = await sweepSla(services, { signal: services.outbox.signal });
   const outbox = await drainOutboxFully(services);

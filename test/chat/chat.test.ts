@@ -66,7 +66,7 @@ beforeAll(async () => {
   h = createHarness({ services: { mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@localhost>'), channelsKey: KEY } });
   standardQueues(h);
   agent = h.agent({ name: 'Alice', queues: ['general'] });
-  site = createSite(h.services, { name: 'Shop', origins: `${HOST}\nhttp://localhost:8080`, greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
+  site = await createSite(h.services, { name: 'Shop', origins: `${HOST}\nhttp://localhost:8080`, greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
 });
 afterAll(async () => {
   h.close();
@@ -212,13 +212,13 @@ describe('live chat', () => {
     expect(await (await admin.get(`/manage/channels/chat-sites/${site.id}`)).text()).toContain(`<code id="chat-secret">${secret}</code>`);
 
     // A sealed secret copied to another site does not open there: its signatures are refused, the form still works.
-    const other = createSite(h.services, { name: 'Other', origins: HOST, queue: 'general' });
+    const other = await createSite(h.services, { name: 'Other', origins: HOST, queue: 'general' });
     h.db.$client.prepare('UPDATE chat_sites SET secret_sealed = ? WHERE id = ?').run(raw.secret_sealed, other.id);
     const copied = await call('POST', `/chat/api/sites/${other.id}/sessions`, { body: { host: HOST, email: 'ivy@example.com', signature: signIdentity(secret, 'ivy@example.com') } });
     expect(copied.status).toBe(403);
     expect(await (await admin.get(`/manage/channels/chat-sites/${other.id}`)).text()).toContain('The secret cannot be shown: The stored secret failed its integrity check');
     expect((await admin.post(`/manage/channels/chat-sites/${other.id}/secret`)).status).toBe(303);
-    expect(siteSecret(h.services, createSite(h.services, { name: 'Third', origins: HOST, queue: 'general' }))).not.toBe(secret);
+    expect(siteSecret(h.services, await createSite(h.services, { name: 'Third', origins: HOST, queue: 'general' }))).not.toBe(secret);
 
     const key = h.services.channelsKey;
     const services = h.services as { channelsKey: typeof key };
@@ -226,7 +226,7 @@ describe('live chat', () => {
     try {
       const count = () => h.db.$client.prepare('SELECT count(*) FROM chat_sites').pluck().get();
       const before = count();
-      expect(() => createSite(h.services, { name: 'Keyless', origins: HOST, queue: 'general' })).toThrow(
+      await expect(createSite(h.services, { name: 'Keyless', origins: HOST, queue: 'general' })).rejects.toThrow(
         expect.objectContaining({ code: 'CHANNELS_KEY_MISSING', message: expect.stringContaining('CHANNELS_KEY is not set on the server, so chat site secrets cannot be stored (Casebook never stores them in plain text)') }),
       );
       const refused = await admin.post('/manage/channels/chat-sites', { name: 'Keyless', origins: HOST, queue: 'general', active: 'on' });

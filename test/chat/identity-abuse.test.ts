@@ -43,12 +43,12 @@ async function chat(email: string, o: { on?: ChatSite; signed?: boolean; text?: 
   return { token, ref: ((await sent.json()) as { case: string }).case };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   h = createHarness({ services: { channelsKey: parseChannelsKey('55'.repeat(32)), chat: { transcriptsPerSite: { count: 6, windowMs: HOUR } } } });
   standardQueues(h);
   agent = h.agent({ name: 'Alice', queues: ['general'] });
-  site = createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
-  other = createSite(h.services, { name: 'Outlet', origins: HOST, greeting: '', calendar: '', queue: 'general' });
+  site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
+  other = await createSite(h.services, { name: 'Outlet', origins: HOST, greeting: '', calendar: '', queue: 'general' });
 });
 afterAll(() => h.close());
 

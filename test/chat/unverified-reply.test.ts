@@ -46,11 +46,11 @@ const idOf = (ref: string) => parseCaseRef(ref)!;
 const replies = (ref: string) => timeline(h.services, idOf(ref)).filter((e) => e.type === 'staff.replied').map((e) => e.data.body);
 const composerOf = (html: string) => html.slice(html.indexOf('<form id="composer"'), html.indexOf('</form>', html.indexOf('<form id="composer"')) + 7);
 
-beforeAll(() => {
+beforeAll(async () => {
   h = createHarness({ services: { channelsKey: parseChannelsKey('66'.repeat(32)) } });
   standardQueues(h);
   alice = h.agent({ name: 'Alice Archer', queues: ['general'], capacity: 50 });
-  site = createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
+  site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
   desk = signedIn(h, alice);
 });
 afterAll(() => h.close());

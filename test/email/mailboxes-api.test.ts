@@ -187,7 +187,7 @@ describe('a server that cannot be reached', () => {
     const supervisor = createMailboxSupervisor(h.services, { poller: { retryMs: 50, maxRetryMs: 200 } });
     const seen: string[] = [];
     h.services.mailboxes = supervisor;
-    supervisor.start();
+    await supervisor.start();
     try {
       const deadline = Date.now() + 10_000;
       while (!seen.some((t) => t.includes('Retrying in 200 ms')) && Date.now() < deadline) {
@@ -217,12 +217,12 @@ describe('a server that cannot be reached', () => {
 });
 
 describe('passwords that cannot be opened at start-up', () => {
-  function restartWith(key: ChannelsKey | null) {
+  async function restartWith(key: ChannelsKey | null) {
     const lines: { level: string; msg: string; [k: string]: unknown }[] = [];
     const db = openDatabase(h.dbPath);
     const services = createServices(db, new ManualClock(h.clock.now()), { channelsKey: key, logger: createLogger('info', (l) => lines.push(JSON.parse(l) as (typeof lines)[number])) });
     const supervisor = createMailboxSupervisor(services);
-    supervisor.start();
+    await supervisor.start();
     return { db, supervisor, lines };
   }
 
@@ -232,7 +232,7 @@ describe('passwords that cannot be opened at start-up', () => {
   ])('%s: the mailbox is not read, the log says why at start-up and the console shows it', async (_name, key, message) => {
     setUp();
     const id = ((await (await post(body())).json()) as { id: number }).id;
-    const { db, supervisor, lines } = restartWith(key);
+    const { db, supervisor, lines } = await restartWith(key);
     try {
       await supervisor.settled();
       expect(supervisor.running()).toEqual([]);
@@ -251,7 +251,7 @@ describe('passwords that cannot be opened at start-up', () => {
     const parts = sealed.split('.');
     parts[4] = Buffer.from('x'.repeat(Buffer.from(parts[4]!, 'base64url').length)).toString('base64url');
     h.db.update(mailboxes).set({ passwordSealed: parts.join('.') }).where(eq(mailboxes.id, id)).run();
-    const { db, supervisor, lines } = restartWith(KEY);
+    const { db, supervisor, lines } = await restartWith(KEY);
     try {
       await supervisor.settled();
       expect(supervisor.running()).toEqual([]);

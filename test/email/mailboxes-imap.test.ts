@@ -38,14 +38,14 @@ let supervisor: MailboxSupervisor;
 let admin: PageClient;
 let logs: { level: string; msg: string; [key: string]: unknown }[];
 
-function setUp(): void {
+async function setUp(): Promise<void> {
   logs = [];
   h = emailHarness({}, { channelsKey: KEY, logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
   h.queue('sales');
   h.queue('partners');
   supervisor = createMailboxSupervisor(h.services, { poller: { retryMs: 50, maxRetryMs: 200, timeoutMs: 5000 } });
   h.services.mailboxes = supervisor;
-  supervisor.start();
+  await supervisor.start();
   const actor: TestActor = h.agent({ role: 'admin', name: 'Adam Admin' });
   admin = signedIn(h, actor);
 }
@@ -105,7 +105,7 @@ async function unseenSubjects(folder: string): Promise<string[]> {
 
 describe('console mailboxes, read from a real IMAP server', () => {
   it('a mailbox added on the console is read at once: its mail becomes cases in its default queue, unless a rule routes elsewhere', async () => {
-    setUp();
+    await setUp();
     const id = await addThroughConsole();
     await until(() => row(id).status === 'idle', 'the new mailbox waiting for mail');
     expect(row(id).statusText).toMatch(/Waiting for new mail in Sales \(IDLE/);
@@ -151,7 +151,7 @@ describe('console mailboxes, read from a real IMAP server', () => {
   });
 
   it('disabling a mailbox stops reading it (another mailbox goes on); enabling it reads what arrived meanwhile', async () => {
-    setUp();
+    await setUp();
     const sales = await addThroughConsole();
     const partners = await addThroughConsole({ name: 'Partners', path: 'Partners', queue: 'partners' });
     await until(() => row(sales).status === 'idle' && row(partners).status === 'idle', 'both mailboxes reading');
@@ -174,7 +174,7 @@ describe('console mailboxes, read from a real IMAP server', () => {
   });
 
   it('a wrong password shows as the mailbox error on the console and is retried; entering the right one recovers', async () => {
-    setUp();
+    await setUp();
     const id = await addThroughConsole({ name: 'Wrong', path: 'Wrong', password: 'not-the-password' });
     await until(() => row(id).status === 'error', 'the error status');
     expect(row(id).statusText).toMatch(/^Login refused: wrong user name or password.*Retrying in/);
@@ -194,7 +194,7 @@ describe('console mailboxes, read from a real IMAP server', () => {
   });
 
   it('"Test connection" logs in and reports the folder, for a saved mailbox and for the form before saving', async () => {
-    setUp();
+    await setUp();
     await dovecot.deliver(mail('Already there'), 'Partners');
     const id = await addThroughConsole({ name: 'Partners', path: 'Partners', queue: 'partners', enabled: '' });
     const saved = await (await admin.post(`/manage/channels/mailboxes/${id}/test`, {}, { htmx: true })).text();
@@ -218,7 +218,7 @@ describe('console mailboxes, read from a real IMAP server', () => {
   });
 
   it('stores the password encrypted: the database bytes never contain it, nor do pages and API answers', async () => {
-    setUp();
+    await setUp();
     const id = await addThroughConsole();
     await until(() => row(id).status === 'idle', 'the mailbox reading (so the password was decrypted and works)');
     expect(row(id).passwordSealed).toMatch(/^v1\.[0-9a-f]{8}\./);

@@ -64,8 +64,8 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: 'Thanks!' }, chloe);
     await ok(await h.api('PATCH', `/api/v1/customers/${chloeId}`, { token: h.tokenFor(maria), body: { organization: 'Northwind GmbH', phone: '+49 30 1234567', reason: 'asked by phone' } }));
 
-    const site = createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
-    const chat = startSession(h.services, site, 'https://shop.example', { name: 'Vic Visitor', email: 'vic@example.com' });
+    const site = await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
+    const chat = await startSession(h.services, site, 'https://shop.example', { name: 'Vic Visitor', email: 'vic@example.com' });
     await sendVisitorMessage(h.services, site, chat.session, 'Where is my parcel?');
     endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
 

@@ -95,7 +95,7 @@ describe('erasing a customer', () => {
     expect(JSON.stringify(await res.json())).not.toContain(MARKER);
   });
 
-  it('erases their chats but keeps ids, times, sequence and authors; their token opens nothing; the other chat is untouched', () => {
+  it('erases their chats but keeps ids, times, sequence and authors; their token opens nothing; the other chat is untouched', async () => {
     const sql = w.h.db.$client;
     expect(chatShape()).toEqual(chatsBefore);
     const chatCase = parseCaseRef(w.chatRef)!;
@@ -110,7 +110,7 @@ describe('erasing a customer', () => {
       { author: 'agent', name: 'Alice', body: '[erased]' },
       { author: 'system', name: 'Casebook', body: '[erased]' },
     ]);
-    expect(() => sessionByToken(w.h.services, w.chatToken)).toThrow(/not known/);
+    await expect(sessionByToken(w.h.services, w.chatToken)).rejects.toThrow(/not known/);
     expect(sql.prepare('SELECT name, email FROM chat_sessions WHERE id = ?').get(w.otherChatId)).toEqual({ name: 'Sam Stone', email: 'sam@example.org' });
     expect((sql.prepare('SELECT body FROM chat_messages WHERE session_id = ? ORDER BY seq').all(w.otherChatId) as { body: string }[]).map((l) => l.body)).toEqual(['Hi! How can we help?', 'Where is my order?']);
   });

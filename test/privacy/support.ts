@@ -117,17 +117,17 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
 
   // A live chat through the chat domain: lines both ways, ended by the visitor, transcript asked for.
-  const site = createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
-  const chat = startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Web`, email: `chloe.${MARKER}@example.com` });
+  const site = await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
+  const chat = await startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Web`, email: `chloe.${MARKER}@example.com` });
   const { caseId: chatCase } = await sendVisitorMessage(h.services, site, chat.session, `Where is parcel ${MARKER}?`);
   await sendVisitorMessage(h.services, site, chat.session, `It was sent to ${MARKER} street.`);
   sendMessage(h.services, chatCase, { body: `Found parcel ${MARKER}, Chloe.`, public: true }, agent);
   endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
   requestTranscript(h.services, { ...chat.session, caseId: chatCase });
-  startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Again`, email: `chloe.${MARKER}@example.com` });
+  await startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Again`, email: `chloe.${MARKER}@example.com` });
 
   const other = h.customer({ email: 'sam@example.org', name: 'Sam Stone' });
-  const otherChat = startSession(h.services, site, 'https://shop.example', { name: 'Sam Stone', email: 'sam@example.org' });
+  const otherChat = await startSession(h.services, site, 'https://shop.example', { name: 'Sam Stone', email: 'sam@example.org' });
   await sendVisitorMessage(h.services, site, otherChat.session, 'Where is my order?');
   const otherCase = await ok(await h.api('POST', '/api/v1/cases', { token: h.tokenFor(other), body: { subject: 'Scanner offline', description: 'The scanner in the lobby is offline.' } }), 201);
   h.clock.advance(60 * 60_000);

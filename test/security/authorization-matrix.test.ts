@@ -295,7 +295,7 @@ async function world(): Promise<World> {
       mailbox: String(mailbox.id),
       webhook: String(webhook.id),
       delivery: String(delivery.id),
-      chatSite: createSite(h.services, { name: 'Shop', origins: 'https://shop.example', queue: 'general' }).id,
+      chatSite: (await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', queue: 'general' })).id,
     },
   };
   freshShared(w);

@@ -4,20 +4,17 @@
  * commit the supervisor starts its poller (when enabled).
  */
 import { eq } from 'drizzle-orm';
-import { audit } from '../../audit/record-audit.js';
-import { transaction } from '../../db/client.js';
-import { mailboxes } from '../../db/schema/index.js';
+import { auditIn } from '../../audit/record-audit.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin, checkMailbox, createMailboxSchema, defaultPort, parseMailboxInput, type CreateMailboxInput } from './mailbox-input.js';
 import { auditedMailbox, mailboxView, requireKey, sealPassword, type MailboxView } from './mailbox-store.js';
 
-export function createMailbox(services: Services, raw: CreateMailboxInput, actor: Actor): MailboxView {
+export async function createMailbox(services: Services, raw: CreateMailboxInput, actor: Actor): Promise<MailboxView> {
   assertAdmin(actor);
   const input = parseMailboxInput(createMailboxSchema, raw);
   const key = requireKey(services);
-  const { db, clock } = services;
-  const now = clock.now();
+  const now = services.clock.now();
   const values = {
     name: input.name,
     host: input.host,
@@ -35,12 +32,18 @@ export function createMailbox(services: Services, raw: CreateMailboxInput, actor
     createdAt: now,
     updatedAt: now,
   };
-  const row = transaction(db, () => {
-    checkMailbox(services, { ...values }, null);
-    const inserted = db.insert(mailboxes).values(values).returning().get();
-    const sealed = db.update(mailboxes).set({ passwordSealed: sealPassword(key, inserted.id, input.password) }).where(eq(mailboxes.id, inserted.id)).returning().get()!;
-    audit(services, actor, 'mailbox', sealed.id, 'created', null, auditedMailbox(sealed));
-    return sealed;
+  const row = await services.store.write(async (q) => {
+    const mailboxes = q.tables.mailboxes;
+    await checkMailbox(q, services, { ...values }, null);
+    const [inserted] = await q.db.insert(mailboxes).values(values).returning({ id: mailboxes.id });
+    // Sealed under the new row's id (its associated data): known only once the row exists.
+    const [sealed] = await q.db
+      .update(mailboxes)
+      .set({ passwordSealed: sealPassword(key, inserted!.id, input.password) })
+      .where(eq(mailboxes.id, inserted!.id))
+      .returning();
+    await auditIn(q, now, actor, 'mailbox', sealed!.id, 'created', null, auditedMailbox(sealed!));
+    return sealed!;
   });
   services.logger.info('channels: mailbox added', { mailbox: row.id, name: row.name, by: actor.name });
   services.mailboxes.changed(row.id);

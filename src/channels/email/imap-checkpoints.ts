@@ -1,22 +1,41 @@
 /**
  * IMAP UID checkpoints (`imap_checkpoints`): per mailbox (its URL without the password) and
  * UIDVALIDITY, the highest UID whose mail is committed. Only ever moves forward.
+ *
+ * Written once for both dialects: the forward-only upsert keeps the larger UID with a CASE
+ * (SQLite's two-argument `max()` is PostgreSQL's `greatest()`; CASE is the same on both).
+ * Once per mail read, off every hot path.
  */
-import type { Db } from '../../db/client.js';
-import { statement } from '../../db/fast.js';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Handle } from '../../db/store/index.js';
 
-export function readCheckpoint(db: Db, mailbox: string, uidValidity: string): number | null {
-  const row = statement<[string, string], { last_uid: number }>(db, 'SELECT last_uid FROM imap_checkpoints WHERE mailbox = ? AND uid_validity = ?').get(mailbox, uidValidity);
-  return row?.last_uid ?? null;
+export async function readCheckpoint(q: Handle, mailbox: string, uidValidity: string): Promise<number | null> {
+  const t = q.tables.imapCheckpoints;
+  const [row] = await q.db
+    .select({ lastUid: t.lastUid })
+    .from(t)
+    .where(and(eq(t.mailbox, mailbox), eq(t.uidValidity, uidValidity)))
+    .limit(1);
+  return row?.lastUid ?? null;
 }
 
-export function writeCheckpoint(db: Db, mailbox: string, uidValidity: string, uid: number, at: number): void {
-  statement<[string, string, number, number]>(
-    db,
-    'INSERT INTO imap_checkpoints (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity) DO UPDATE SET last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at',
-  ).run(mailbox, uidValidity, uid, at);
+export async function writeCheckpoint(q: Handle, mailbox: string, uidValidity: string, uid: number, at: number): Promise<void> {
+  const t = q.tables.imapCheckpoints;
+  await q.db
+    .insert(t)
+    .values({ mailbox, uidValidity, lastUid: uid, updatedAt: at })
+    .onConflictDoUpdate({
+      target: [t.mailbox, t.uidValidity],
+      set: { lastUid: sql`CASE WHEN excluded.last_uid > ${t.lastUid} THEN excluded.last_uid ELSE ${t.lastUid} END`, updatedAt: sql`excluded.updated_at` },
+    });
 }
 
-export function hasOtherValidity(db: Db, mailbox: string, uidValidity: string): boolean {
-  return statement<[string, string]>(db, 'SELECT 1 FROM imap_checkpoints WHERE mailbox = ? AND uid_validity <> ?').get(mailbox, uidValidity) !== undefined;
+export async function hasOtherValidity(q: Handle, mailbox: string, uidValidity: string): Promise<boolean> {
+  const t = q.tables.imapCheckpoints;
+  const [row] = await q.db
+    .select({ mailbox: t.mailbox })
+    .from(t)
+    .where(and(eq(t.mailbox, mailbox), ne(t.uidValidity, uidValidity)))
+    .limit(1);
+  return row !== undefined;
 }

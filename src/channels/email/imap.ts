@@ -56,7 +56,7 @@ const message = describeImapError;
 
 export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, options: ImapPollerOptions = {}): ImapPoller {
   const endpoint: ImapEndpoint = 'endpoint' in mailbox ? mailbox.endpoint : parseImapUrl(mailbox.url);
-  const { logger, db } = services;
+  const { logger, store } = services;
   const report = (status: ImapPollerStatus) => {
     try {
       options.onStatus?.(status);
@@ -100,13 +100,13 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       const info = c.mailbox;
       if (!info) throw new Error('the mailbox is not open');
       const uidValidity = String(info.uidValidity);
-      let last = readCheckpoint(db, endpoint.label, uidValidity);
+      let last = await store.query((q) => readCheckpoint(q, endpoint.label, uidValidity));
       // The very first read of a mailbox skips mail someone already read (\Seen): an old
       // mailbox's history does not become a flood of cases. After a UIDVALIDITY change every
       // mail is read again (those already received are only logged as duplicates).
       let firstRead = false;
       if (last === null) {
-        if (hasOtherValidity(db, endpoint.label, uidValidity)) logger.warn('email: IMAP UIDVALIDITY changed; reading the mailbox again (mail already received is ignored as duplicate)', { ...log, uidValidity });
+        if (await store.query((q) => hasOtherValidity(q, endpoint.label, uidValidity))) logger.warn('email: IMAP UIDVALIDITY changed; reading the mailbox again (mail already received is ignored as duplicate)', { ...log, uidValidity });
         else firstRead = true;
         last = 0;
       }
@@ -127,7 +127,10 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
         if (stopped) return;
         if (!(firstRead && seen)) await processOne(c, uidValidity, uid, size, !firstRead);
       }
-      if (readCheckpoint(db, endpoint.label, uidValidity) === null || firstRead) writeCheckpoint(db, endpoint.label, uidValidity, found.at(-1)?.uid ?? 0, services.clock.now());
+      if (firstRead || (await store.query((q) => readCheckpoint(q, endpoint.label, uidValidity))) === null) {
+        const at = services.clock.now();
+        await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, found.at(-1)?.uid ?? 0, at));
+      }
       if (found.length === 0) return;
     }
   }
@@ -148,7 +151,10 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       }
     }
     // Gone meanwhile (deleted by someone else): nothing to receive, the checkpoint passes it.
-    if (checkpoint) writeCheckpoint(db, endpoint.label, uidValidity, uid, services.clock.now());
+    if (checkpoint) {
+      const at = services.clock.now();
+      await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, at));
+    }
   }
 
   async function session(): Promise<void> {

@@ -5,8 +5,8 @@
  */
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { caseRef } from '../../cases/case-ref.js';
-import type { Db } from '../../db/client.js';
-import { inboundMail, INBOUND_OUTCOMES, mailboxes, type InboundOutcome } from '../../db/schema/index.js';
+import { INBOUND_OUTCOMES, type InboundOutcome } from '../../db/schema/index.js';
+import type { Handle } from '../../db/store/index.js';
 
 export const MAIL_LOG_PAGE = 50;
 export const MAIL_LOG_VIAS = ['http', 'smtp', 'imap'] as const;
@@ -40,16 +40,17 @@ export function mailLogFilter(query: Record<string, string | undefined>): MailLo
   return { outcome, via, mailboxId: id(query.mailbox), before: id(query.before) };
 }
 
-export function mailLog(db: Db, filter: MailLogFilter, limit = MAIL_LOG_PAGE): { lines: MailLogLine[]; older: number | null } {
+export async function mailLog(q: Handle, filter: MailLogFilter, limit = MAIL_LOG_PAGE): Promise<{ lines: MailLogLine[]; older: number | null }> {
+  const { inboundMail, mailboxes } = q.tables;
   const where: SQL[] = [];
   if (filter.outcome) where.push(eq(inboundMail.outcome, filter.outcome));
   if (filter.via) where.push(eq(inboundMail.via, filter.via));
   if (filter.mailboxId !== null) where.push(eq(inboundMail.mailboxId, filter.mailboxId));
   if (filter.before !== null) {
-    const anchor = db.select({ at: inboundMail.receivedAt }).from(inboundMail).where(eq(inboundMail.id, filter.before)).get();
+    const [anchor] = await q.db.select({ at: inboundMail.receivedAt }).from(inboundMail).where(eq(inboundMail.id, filter.before)).limit(1);
     if (anchor) where.push(or(lt(inboundMail.receivedAt, anchor.at), and(eq(inboundMail.receivedAt, anchor.at), lt(inboundMail.id, filter.before)))!);
   }
-  const rows = db
+  const rows = await q.db
     .select({
       id: inboundMail.id,
       at: inboundMail.receivedAt,
@@ -66,8 +67,7 @@ export function mailLog(db: Db, filter: MailLogFilter, limit = MAIL_LOG_PAGE): {
     .leftJoin(mailboxes, eq(mailboxes.id, inboundMail.mailboxId))
     .where(where.length > 0 ? and(...where) : undefined)
     .orderBy(desc(inboundMail.receivedAt), desc(inboundMail.id))
-    .limit(limit + 1)
-    .all();
+    .limit(limit + 1);
   const lines = rows.slice(0, limit).map((r) => ({
     id: r.id,
     at: r.at,

@@ -5,7 +5,8 @@
  */
 import { eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { mailboxes, queues } from '../../db/schema/index.js';
+import type { mailboxes } from '../../db/schema/index.js';
+import type { Handle } from '../../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -77,18 +78,17 @@ export function parseMailboxInput<S extends z.ZodType>(schema: S, raw: unknown):
 
 export const defaultPort = (tls: boolean) => (tls ? 993 : 143);
 
-/** The checks against what is stored; `self` is the mailbox being changed. */
-export function checkMailbox(services: Services, m: Pick<MailboxRow, 'name' | 'host' | 'port' | 'tls' | 'username' | 'path' | 'queueId'>, self: number | null): void {
-  const { db } = services;
+/** The checks against what is stored (in the change's transaction); `self` is the mailbox being changed. */
+export async function checkMailbox(q: Handle, services: Services, m: Pick<MailboxRow, 'name' | 'host' | 'port' | 'tls' | 'username' | 'path' | 'queueId'>, self: number | null): Promise<void> {
+  const { mailboxes, queues } = q.tables;
   const issues: FieldIssue[] = [];
-  const queue = db.select({ active: queues.active }).from(queues).where(eq(queues.id, m.queueId)).get();
+  const [queue] = await q.db.select({ active: queues.active }).from(queues).where(eq(queues.id, m.queueId)).limit(1);
   if (!queue) issues.push({ path: 'queue', message: `no queue "${m.queueId}"` });
   else if (!queue.active) issues.push({ path: 'queue', message: `the queue "${m.queueId}" is inactive` });
-  const others = db
+  const others = await q.db
     .select()
     .from(mailboxes)
-    .where(self === null ? undefined : ne(mailboxes.id, self))
-    .all();
+    .where(self === null ? undefined : ne(mailboxes.id, self));
   if (others.some((o) => o.name.toLowerCase() === m.name.toLowerCase())) issues.push({ path: 'name', message: 'another mailbox has this name' });
   const endpoint = { host: m.host, port: m.port, secure: m.tls, user: m.username, path: m.path };
   const twin = others.find((o) => sameMailbox(endpoint, { host: o.host, port: o.port, secure: o.tls, user: o.username, path: o.path }));

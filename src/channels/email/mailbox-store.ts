@@ -4,8 +4,8 @@
  * password is decrypted), and the status the poller reports for the console.
  */
 import { asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { mailboxes, type MailboxState } from '../../db/schema/index.js';
+import type { MailboxState } from '../../db/schema/index.js';
+import type { Handle } from '../../db/store/index.js';
 import { DomainError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { openSecret, requireChannelsKey, sealSecret, type ChannelsKey } from '../secrets.js';
@@ -60,18 +60,22 @@ export function auditedMailbox(row: MailboxRow): Omit<MailboxRow, 'status' | 'st
   return settings;
 }
 
-export function findMailbox(db: Db, id: number): MailboxRow | undefined {
-  return db.select().from(mailboxes).where(eq(mailboxes.id, id)).get();
+export async function findMailbox(q: Handle, id: number): Promise<MailboxRow | undefined> {
+  const mailboxes = q.tables.mailboxes;
+  const [row] = await q.db.select().from(mailboxes).where(eq(mailboxes.id, id)).limit(1);
+  return row;
 }
 
-export function getMailbox(db: Db, id: number): MailboxRow {
-  const row = findMailbox(db, id);
+export async function getMailbox(q: Handle, id: number): Promise<MailboxRow> {
+  const row = await findMailbox(q, id);
   if (!row) throw new DomainError('MAILBOX_NOT_FOUND', `No mailbox ${id}.`);
   return row;
 }
 
-export function listMailboxes(db: Db): MailboxRow[] {
-  return db.select().from(mailboxes).orderBy(asc(sql`lower(${mailboxes.name})`), asc(mailboxes.id)).all();
+/** By name (`lower()` on both dialects: byte order, the same on SQLite and the C-locale cluster), then id. */
+export async function listMailboxes(q: Handle): Promise<MailboxRow[]> {
+  const mailboxes = q.tables.mailboxes;
+  return q.db.select().from(mailboxes).orderBy(asc(sql`lower(${mailboxes.name})`), asc(mailboxes.id));
 }
 
 /** The associated data a mailbox's password is sealed with: it opens for this row only. */
@@ -112,9 +116,10 @@ export interface StatusUpdate {
   mailAt?: number;
 }
 
-export function writeMailboxStatus(db: Db, id: number, s: StatusUpdate): void {
-  db.update(mailboxes)
+export async function writeMailboxStatus(q: Handle, id: number, s: StatusUpdate): Promise<void> {
+  const mailboxes = q.tables.mailboxes;
+  await q.db
+    .update(mailboxes)
     .set({ status: s.state, statusText: s.text, statusAt: s.at, ...(s.mailAt !== undefined ? { lastMailAt: s.mailAt } : {}) })
-    .where(eq(mailboxes.id, id))
-    .run();
+    .where(eq(mailboxes.id, id));
 }

@@ -16,10 +16,11 @@ import { startImapPoller, type ImapPoller, type ImapPollerOptions, type ImapPoll
 import { findMailbox, listMailboxes, mailboxConfig, writeMailboxStatus, type StatusUpdate } from './mailbox-store.js';
 
 export interface MailboxSupervisor extends MailboxControl {
-  start(): void;
+  /** Starts a poller for every enabled mailbox stored (resolves once they are started). */
+  start(): Promise<void>;
   /** Stops every poller (the mail in hand is finished) and marks the mailboxes stopped. */
   stop(): Promise<void>;
-  /** Resolves once every change asked for so far has been applied (tests). */
+  /** Resolves once every change asked for so far has been applied and every status written (tests). */
   settled(): Promise<void>;
   /** Ids of the mailboxes being read now. */
   running(): number[];
@@ -37,17 +38,21 @@ interface Running {
 }
 
 export function createMailboxSupervisor(services: Services, options: MailboxSupervisorOptions = {}): MailboxSupervisor {
-  const { db, logger, clock } = services;
+  const { logger, clock } = services;
   const running = new Map<number, Running>();
   const chains = new Map<number, Promise<void>>();
   let stopping = false;
+  /** Status writes, one after the other (the console shows the last one reported). */
+  let statuses: Promise<void> = Promise.resolve();
 
-  const record = (id: number, update: Omit<StatusUpdate, 'at'>) => {
-    try {
-      writeMailboxStatus(db, id, { ...update, at: clock.now() });
-    } catch (error) {
-      logger.warn('channels: could not record a mailbox status', { mailbox: id, error: error instanceof Error ? error.message : String(error) });
-    }
+  const record = (id: number, update: Omit<StatusUpdate, 'at'>): Promise<void> => {
+    const at = clock.now();
+    statuses = statuses
+      .then(() => services.store.write((q) => writeMailboxStatus(q, id, { ...update, at })))
+      .catch((error: unknown) => {
+        logger.warn('channels: could not record a mailbox status', { mailbox: id, error: error instanceof Error ? error.message : String(error) });
+      });
+    return statuses;
   };
 
   async function halt(id: number): Promise<void> {
@@ -59,11 +64,11 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
   }
 
   /** Starts the mailbox as stored now (nothing when it is disabled or gone). */
-  function launch(id: number, atStartUp: boolean): void {
-    const row = findMailbox(db, id);
+  async function launch(id: number, atStartUp: boolean): Promise<void> {
+    const row = await services.store.query((q) => findMailbox(q, id));
     if (!row) return;
     if (!row.enabled) {
-      record(id, { state: 'stopped', text: 'Disabled' });
+      void record(id, { state: 'stopped', text: 'Disabled' });
       return;
     }
     let config;
@@ -73,7 +78,7 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
       const text = error instanceof Error ? error.message : String(error);
       const reason = error instanceof SecretError ? error.reason : 'no-password';
       logger.error(`channels: the mailbox "${row.name}" is not read: its password cannot be opened`, { mailbox: id, reason, error: text, ...(atStartUp ? { at: 'start-up' } : {}) });
-      record(id, { state: 'error', text: `Not read: ${text}` });
+      void record(id, { state: 'error', text: `Not read: ${text}` });
       return;
     }
     const entry: Running = { poller: undefined as unknown as ImapPoller, live: true };
@@ -83,7 +88,7 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
       const key = `${s.state}\n${s.text}`;
       if (key === last && s.mailAt === undefined) return;
       last = key;
-      record(id, { state: s.state, text: s.text, ...(s.mailAt !== undefined ? { mailAt: s.mailAt } : {}) });
+      void record(id, { state: s.state, text: s.text, ...(s.mailAt !== undefined ? { mailAt: s.mailAt } : {}) });
     };
     entry.poller = startImapPoller(services, config, { ...options.poller, onStatus });
     running.set(id, entry);
@@ -94,7 +99,7 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
     const previous = chains.get(id) ?? Promise.resolve();
     const next = previous.then(step).catch((error: unknown) => {
       logger.error('channels: applying a mailbox change failed', { mailbox: id, error: error instanceof Error ? error.message : String(error) });
-      record(id, { state: 'error', text: `Not read: ${error instanceof Error ? error.message : String(error)}` });
+      void record(id, { state: 'error', text: `Not read: ${error instanceof Error ? error.message : String(error)}` });
     });
     chains.set(id, next);
     void next.then(() => {
@@ -104,12 +109,12 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
   }
 
   return {
-    start() {
-      const rows = listMailboxes(db);
+    async start() {
+      const rows = await services.store.query((q) => listMailboxes(q));
       // At once, not queued: a password that cannot be opened is logged before the server says it runs.
       for (const row of rows) {
         try {
-          launch(row.id, true);
+          await launch(row.id, true);
         } catch (error) {
           logger.error('channels: starting a mailbox failed', { mailbox: row.id, error: error instanceof Error ? error.message : String(error) });
         }
@@ -121,7 +126,7 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
       if (stopping) return;
       void enqueue(id, async () => {
         await halt(id);
-        if (!stopping) launch(id, false);
+        if (!stopping) await launch(id, false);
       });
     },
     release(id) {
@@ -132,10 +137,12 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
       await Promise.all([...chains.values()]);
       const ids = [...running.keys()];
       await Promise.all(ids.map((id) => halt(id)));
-      for (const id of ids) record(id, { state: 'stopped', text: 'Not running: Casebook stopped' });
+      for (const id of ids) void record(id, { state: 'stopped', text: 'Not running: Casebook stopped' });
+      await statuses;
     },
     async settled() {
       while (chains.size > 0) await Promise.all([...chains.values()]);
+      await statuses;
     },
     running: () => [...running.keys()],
   };

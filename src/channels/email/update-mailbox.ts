@@ -5,22 +5,21 @@
  * entered for. After commit the supervisor restarts (or stops) its poller.
  */
 import { eq } from 'drizzle-orm';
-import { audit } from '../../audit/record-audit.js';
-import { transaction } from '../../db/client.js';
-import { mailboxes } from '../../db/schema/index.js';
+import { auditIn } from '../../audit/record-audit.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { assertAdmin, checkMailbox, defaultPort, movesPassword, parseMailboxInput, updateMailboxSchema, type UpdateMailboxInput } from './mailbox-input.js';
 import { auditedMailbox, getMailbox, mailboxView, requireKey, sealPassword, type MailboxView } from './mailbox-store.js';
 
-export function updateMailbox(services: Services, id: number, raw: UpdateMailboxInput, actor: Actor): MailboxView {
+export async function updateMailbox(services: Services, id: number, raw: UpdateMailboxInput, actor: Actor): Promise<MailboxView> {
   assertAdmin(actor);
   const input = parseMailboxInput(updateMailboxSchema, raw);
-  const { db, clock } = services;
   const key = input.password !== undefined ? requireKey(services) : null;
-  const row = transaction(db, () => {
-    const before = getMailbox(db, id);
+  const now = services.clock.now();
+  const row = await services.store.write(async (q) => {
+    const mailboxes = q.tables.mailboxes;
+    const before = await getMailbox(q, id);
     const tls = input.tls ?? before.tls;
     const port = input.port === null ? defaultPort(tls) : (input.port ?? (input.tls !== undefined && before.port === defaultPort(before.tls) ? defaultPort(tls) : before.port));
     const after = {
@@ -38,15 +37,14 @@ export function updateMailbox(services: Services, id: number, raw: UpdateMailbox
     if (key === null && before.passwordSealed !== null && movesPassword(before, after)) {
       throw new ValidationError([{ path: 'password', message: 'enter the password again: the server, port, TLS or user name changed' }]);
     }
-    checkMailbox(services, after, id);
-    const updated = db
+    await checkMailbox(q, services, after, id);
+    const [updated] = await q.db
       .update(mailboxes)
-      .set({ ...after, ...(key !== null ? { passwordSealed: sealPassword(key, id, input.password!) } : {}), updatedAt: clock.now() })
+      .set({ ...after, ...(key !== null ? { passwordSealed: sealPassword(key, id, input.password!) } : {}), updatedAt: now })
       .where(eq(mailboxes.id, id))
-      .returning()
-      .get()!;
-    audit(services, actor, 'mailbox', id, 'updated', auditedMailbox(before), { ...auditedMailbox(updated), passwordChanged: key !== null });
-    return updated;
+      .returning();
+    await auditIn(q, now, actor, 'mailbox', id, 'updated', auditedMailbox(before), { ...auditedMailbox(updated!), passwordChanged: key !== null });
+    return updated!;
   });
   services.logger.info('channels: mailbox changed', { mailbox: id, name: row.name, by: actor.name, fields: Object.keys(input) });
   services.mailboxes.changed(id);

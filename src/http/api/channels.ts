@@ -70,17 +70,17 @@ export function channelRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requireRole('admin'));
 
-  on(app, listMailboxesRoute, (c) => c.json(listMailboxes(c.get('services').db).map((row) => mailboxJson(mailboxView(row)))));
+  on(app, listMailboxesRoute, async (c) => c.json((await c.get('services').store.query((q) => listMailboxes(q))).map((row) => mailboxJson(mailboxView(row)))));
 
   on(app, createMailboxRoute, async (c) => {
     const input = await jsonBody(c, createMailboxRoute.body);
-    return c.json(mailboxJson(createMailbox(c.get('services'), input, c.get('principal')!.actor)), 201);
+    return c.json(mailboxJson(await createMailbox(c.get('services'), input, c.get('principal')!.actor)), 201);
   });
 
   on(app, updateMailboxRoute, async (c) => {
     const id = mailboxId(c.req.param('id'));
     const input = await jsonBody(c, updateMailboxRoute.body);
-    return c.json(mailboxJson(updateMailbox(c.get('services'), id, input, c.get('principal')!.actor)));
+    return c.json(mailboxJson(await updateMailbox(c.get('services'), id, input, c.get('principal')!.actor)));
   });
 
   on(app, deleteMailboxRoute, async (c) => {

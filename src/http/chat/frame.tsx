@@ -25,9 +25,9 @@ export function frameCsp(origins: readonly string[]): string {
 
 export function chatFrameRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/chat/frame/:site', (c) => {
+  app.get('/chat/frame/:site', async (c) => {
     const host = c.req.query('host');
-    const site = siteFor(c, c.req.param('site'), host);
+    const site = await siteFor(c, c.req.param('site'), host);
     const referer = c.req.header('Referer');
     if (referer) {
       let from: string | null = null;

@@ -27,8 +27,8 @@ export function assertOwnOrigin(c: ChatContext, publicOrigin: string): void {
 }
 
 /** An active site that allows `host` (an origin), or CHAT_ORIGIN_REJECTED / NOT_FOUND. */
-export function siteFor(c: ChatContext, id: string, host: string | undefined | null): ChatSite {
-  const site = getSite(c.get('services'), id);
+export async function siteFor(c: ChatContext, id: string, host: string | undefined | null): Promise<ChatSite> {
+  const site = await getSite(c.get('services'), id);
   if (!site || !site.active) throw new DomainError('NOT_FOUND', 'No such chat.');
   if (!host || !site.allowedOrigins.includes(host)) throw new DomainError('CHAT_ORIGIN_REJECTED', 'This website may not show this chat.');
   return site;
@@ -40,11 +40,11 @@ export interface VisitorChat {
 }
 
 /** The visitor's session from `Authorization: Bearer <token>`, with its site. */
-export function visitorChat(c: ChatContext): VisitorChat {
+export async function visitorChat(c: ChatContext): Promise<VisitorChat> {
   const header = c.req.header('Authorization') ?? '';
   const token = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  const session = sessionByToken(c.get('services'), token);
-  const site = siteFor(c, session.siteId, session.hostOrigin);
+  const session = await sessionByToken(c.get('services'), token);
+  const site = await siteFor(c, session.siteId, session.hostOrigin);
   return { site, session };
 }
 

@@ -11,7 +11,7 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { HubListener, HubSignal } from '../../chat/hub.js';
 import { linesAfter, type ChatLine } from '../../chat/lines.js';
-import { sessionById } from '../../chat/sessions.js';
+import { findSession } from '../../chat/sessions.js';
 import type { Services } from '../../services.js';
 
 /** Where a stream resumes: Last-Event-ID, else `?after=`, else 0 (everything). */
@@ -53,14 +53,16 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last }), retry: 2000 });
       let endedSent = false;
       while (!closed) {
-        for (const line of linesAfter(services.db, source.sessionId, last)) {
+        // The new lines and the session's state in one read (one snapshot).
+        const after = last;
+        const { lines, session } = await services.store.read(async (q) => ({ lines: await linesAfter(q, source.sessionId, after), session: await findSession(q, source.sessionId) }));
+        for (const line of lines) {
           await stream.writeSSE({ id: String(line.seq), event: 'message', data: JSON.stringify(source.present ? source.present(line) : line) });
           last = line.seq;
         }
         for (const signal of signals.splice(0)) {
           if (signal.kind === 'typing' && signal.who !== source.ownSide) await stream.writeSSE({ event: 'typing', data: JSON.stringify({ who: signal.who, name: signal.name }) });
         }
-        const session = sessionById(services, source.sessionId);
         if (!endedSent && session?.state === 'ended') {
           endedSent = true;
           await stream.writeSSE({ event: 'ended', data: JSON.stringify({ by: session.endedBy }) });

@@ -55,10 +55,10 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     await next();
   });
 
-  app.get('/chat/api/sites/:site/status', (c) => {
+  app.get('/chat/api/sites/:site/status', async (c) => {
     const services = c.get('services');
-    const site = siteFor(c, c.req.param('site'), c.req.query('host'));
-    return c.json({ name: site.name, greeting: site.greeting, availability: chatAvailability(services, site), maxMessageChars: services.chat.settings.maxMessageChars });
+    const site = await siteFor(c, c.req.param('site'), c.req.query('host'));
+    return c.json({ name: site.name, greeting: site.greeting, availability: await chatAvailability(services, site), maxMessageChars: services.chat.settings.maxMessageChars });
   });
 
   /**
@@ -69,7 +69,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const services = c.get('services');
     const body = (await readJson(c)) as Record<string, unknown> | null;
     const { host, ...input } = { ...body, ...parseWith(hostOnly, body ?? {}) };
-    const site = siteFor(c, c.req.param('site')!, host);
+    const site = await siteFor(c, c.req.param('site')!, host);
     const s = services.chat.settings;
     takeChatLimits(c, [
       { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: `${what} on this website` },
@@ -80,8 +80,8 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.post('/chat/api/sites/:site/sessions', async (c) => {
     const { services, site, host, input } = await siteRequest(c, 'new chats');
-    const started = startSession(services, site, host, parseWith(startSchema, input));
-    return c.json({ token: started.token, session: sessionView(started.session), availability: chatAvailability(services, site) }, 201);
+    const started = await startSession(services, site, host, parseWith(startSchema, input));
+    return c.json({ token: started.token, session: sessionView(started.session), availability: await chatAvailability(services, site) }, 201);
   });
 
   app.post('/chat/api/sites/:site/offline', async (c) => {
@@ -90,54 +90,57 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     return c.json({ case: caseRef(row.id), answeredBy: 'email' }, 201);
   });
 
-  app.get('/chat/api/session', (c) => {
-    const { session } = visitorChat(c);
-    return c.json({ session: sessionView(session), lines: linesAfter(c.get('services').db, session.id, 0).map(visitorLine) });
+  app.get('/chat/api/session', async (c) => {
+    const { session } = await visitorChat(c);
+    const lines = await c.get('services').store.query((q) => linesAfter(q, session.id, 0));
+    return c.json({ session: sessionView(session), lines: lines.map(visitorLine) });
   });
 
-  app.get('/chat/api/stream', (c) => {
+  app.get('/chat/api/stream', async (c) => {
     const services = c.get('services');
-    const { session } = visitorChat(c);
+    const { session } = await visitorChat(c);
     return chatStream(c, services, { sessionId: session.id, ownSide: 'visitor', subscribe: (l) => services.chat.hub.subscribe(session.id, l), present: visitorLine });
   });
 
-  app.get('/chat/api/messages', (c) => {
+  app.get('/chat/api/messages', async (c) => {
     const services = c.get('services');
-    const { session } = visitorChat(c);
-    return c.json({ session: sessionView(session), lines: linesAfter(services.db, session.id, resumeFrom(c)).map(visitorLine) });
+    const { session } = await visitorChat(c);
+    const after = resumeFrom(c);
+    const lines = await services.store.query((q) => linesAfter(q, session.id, after));
+    return c.json({ session: sessionView(session), lines: lines.map(visitorLine) });
   });
 
   app.post('/chat/api/messages', async (c) => {
-    const chat = visitorChat(c);
+    const chat = await visitorChat(c);
     const { body } = await jsonBody(c, z.object({ body: z.unknown() }));
     takeChatLimits(c, messageLimits(c, chat));
     const sent = await sendVisitorMessage(c.get('services'), chat.site, chat.session, body);
     return c.json({ seq: sent.seq, case: caseRef(sent.caseId) }, 201);
   });
 
-  app.post('/chat/api/typing', (c) => {
+  app.post('/chat/api/typing', async (c) => {
     const services = c.get('services');
-    const { session } = visitorChat(c);
+    const { session } = await visitorChat(c);
     takeChatLimits(c, [{ key: `chat:typing:${session.id}`, rate: { count: 30, windowMs: 60_000 }, what: 'typing signals' }]);
     if (session.state === 'open') services.chat.hub.publish(session.id, session.caseId, { kind: 'typing', who: 'visitor', name: session.name });
     return c.body(null, 204);
   });
 
-  app.post('/chat/api/end', (c) => {
-    const { session } = visitorChat(c);
+  app.post('/chat/api/end', async (c) => {
+    const { session } = await visitorChat(c);
     endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
     return c.json({ state: 'ended' });
   });
 
-  app.post('/chat/api/transcript', (c) => {
-    const { session } = visitorChat(c);
+  app.post('/chat/api/transcript', async (c) => {
+    const { session } = await visitorChat(c);
     takeChatLimits(c, [{ key: `chat:transcript:${session.id}`, rate: { count: 3, windowMs: 3_600_000 }, what: 'transcripts of this chat' }]);
     requestTranscript(c.get('services'), session);
     return c.json({ to: session.email }, 202);
   });
 
   app.post('/chat/api/rating', async (c) => {
-    const { session } = visitorChat(c);
+    const { session } = await visitorChat(c);
     const input = await jsonBody(c, z.object({ satisfied: z.boolean(), comment: z.string().max(2_000).optional() }));
     rateChat(c.get('services'), session, input);
     return c.json({ rated: true });

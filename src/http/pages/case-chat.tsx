@@ -17,28 +17,28 @@ import { visibleCase } from './case-commands.js';
 import { requireStaff, type PageContext, type PageEnv } from './env.js';
 import { redirectTo } from './render.js';
 
-function staffChat(c: PageContext) {
+async function staffChat(c: PageContext) {
   requireStaff(c);
   const v = visibleCase(c);
-  const session = sessionOfCase(c.get('services'), v.row.id);
+  const session = await c.get('services').store.query((q) => sessionOfCase(q, v.row.id));
   if (!session) throw new DomainError('NOT_FOUND', 'This case has no chat.');
   return { ...v, session };
 }
 
 export function caseChatPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
-  app.get('/cases/:id/chat/stream', (c) => {
+  app.get('/cases/:id/chat/stream', async (c) => {
     const services = c.get('services');
-    const { row, session } = staffChat(c);
+    const { row, session } = await staffChat(c);
     return chatStream(c, services, { sessionId: session.id, ownSide: 'agent', subscribe: (l) => services.chat.hub.subscribeCase(row.id, l) });
   });
-  app.post('/cases/:id/chat/typing', (c) => {
-    const { principal, row, session } = staffChat(c);
+  app.post('/cases/:id/chat/typing', async (c) => {
+    const { principal, row, session } = await staffChat(c);
     if (session.state === 'open') c.get('services').chat.hub.publish(session.id, row.id, { kind: 'typing', who: 'agent', name: principal.actor.name });
     return c.body(null, 204);
   });
-  app.post('/cases/:id/chat/end', (c) => {
-    const { principal, row, session } = staffChat(c);
+  app.post('/cases/:id/chat/end', async (c) => {
+    const { principal, row, session } = await staffChat(c);
     endChat(c.get('services'), session.id, 'agent', principal.actor);
     return redirectTo(c, `/cases/C-${row.id}`);
   });

@@ -1,6 +1,9 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
-import { chatPanelData, type ChatPanelData } from '../../chat/panel.js';
-import { sessionOfCase } from '../../chat/sessions.js';
+import type { ChatPanelData } from '../../chat/panel.js';
+import type { ChatLine } from '../../chat/lines.js';
+import type { ChatSession } from '../../chat/sessions.js';
+import { statement } from '../../db/fast.js';
+import { chatSessions } from '../../db/schema/index.js';
 import { and, asc, eq, inArray, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
 import { caseRef } from '../../cases/case-ref.js';
@@ -144,7 +147,7 @@ export function caseStamp(services: Services, principal: Principal, row: CaseRow
       return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
     });
   // A chat case's live chat panel (its "End chat" form) is an action too: re-rendered when the chat ends or a new one starts.
-  const chat = row.channel === 'chat' ? sessionOfCase(services, row.id) : null;
+  const chat = row.channel === 'chat' ? chatSessionOf(services, row.id) : null;
   return {
     // The edit form shows subject, priority and tags: it is refreshed when someone else changes them.
     actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags, chat ? [chat.id, chat.state] : null])).slice(0, 12),
@@ -201,7 +204,7 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
     macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
-    chat: row.channel === 'chat' ? chatPanelData(services, row.id) : null,
+    chat: row.channel === 'chat' ? chatPanelOf(services, row.id) : null,
     exampleRulesets:
       isManagerRole(principal.actor.role) && row.routing
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
@@ -236,4 +239,22 @@ export function loadCasePage(services: Services, principal: Principal, row: Case
     .all();
   data.escalations = entries.filter((e) => e.type === 'case.escalated');
   return data;
+}
+
+/**
+ * The chat panel's reads for this synchronous page model: src/chat/panel.ts and
+ * sessionOfCase (src/chat/sessions.ts) have them on the storage port; these two go once the
+ * case page reads through the store (the "reads" lane).
+ */
+function chatSessionOf(services: Services, caseId: number): ChatSession | null {
+  const row = statement<[number], { id: number }>(services.db, "SELECT id FROM chat_sessions WHERE case_id = ? ORDER BY state = 'open' DESC, id DESC LIMIT 1").get(caseId);
+  return row ? (services.db.select().from(chatSessions).where(eq(chatSessions.id, row.id)).get() ?? null) : null;
+}
+
+function chatPanelOf(services: Services, caseId: number): ChatPanelData | null {
+  const session = chatSessionOf(services, caseId);
+  if (!session) return null;
+  const site = statement<[string], { name: string }>(services.db, 'SELECT name FROM chat_sites WHERE id = ?').get(session.siteId)?.name ?? session.siteId;
+  const lines = statement<[number], ChatLine>(services.db, 'SELECT seq, author, author_name AS name, body, at FROM chat_messages WHERE session_id = ? ORDER BY seq LIMIT 1000').all(session.id);
+  return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site, endedBy: session.endedBy, lines };
 }

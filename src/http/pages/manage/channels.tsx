@@ -23,7 +23,6 @@ import { mailLog, mailLogFilter } from '../../../channels/email/mail-log-view.js
 import { getMailbox, listMailboxes, mailboxView, type MailboxView } from '../../../channels/email/mailbox-store.js';
 import { testMailbox, testUnsavedMailbox, type ConnectionTest } from '../../../channels/email/test-mailbox.js';
 import { updateMailbox } from '../../../channels/email/update-mailbox.js';
-import { queues } from '../../../db/schema/index.js';
 import { DomainError, ValidationError } from '../../../errors.js';
 import type { Principal } from '../../types.js';
 import type { FormErrors, FormState, FormValues } from '../../../../views/components.js';
@@ -60,16 +59,19 @@ function adminOf(c: PageContext): Principal {
 
 const isAdmin = (c: PageContext) => managerOf(c).actor.role === 'admin';
 
-function queueOptions(c: PageContext) {
-  return c
-    .get('services')
-    .db.select()
-    .from(queues)
-    .where(eq(queues.active, true))
-    .orderBy(asc(queues.id))
-    .all()
-    .map((q) => ({ value: q.id, label: `${q.name} (${q.id}, tier ${q.tier})` }));
+async function queueOptions(c: PageContext) {
+  const rows = await c.get('services').store.query((q) => {
+    const queues = q.tables.queues;
+    return q.db.select().from(queues).where(eq(queues.active, true)).orderBy(asc(queues.id));
+  });
+  return rows.map((q) => ({ value: q.id, label: `${q.name} (${q.id}, tier ${q.tier})` }));
 }
+
+/** A mailbox as stored (MAILBOX_NOT_FOUND otherwise). */
+const storedMailbox = (c: PageContext, id: number) => c.get('services').store.query((q) => getMailbox(q, id));
+
+/** The mailboxes for the console, with their status. */
+const mailboxViews = async (c: PageContext) => (await c.get('services').store.query((q) => listMailboxes(q))).map(mailboxView);
 
 function waysIn(c: PageContext): WaysIn {
   const services = c.get('services');
@@ -118,10 +120,10 @@ function formErrors(errors: FormErrors): FormErrors {
 }
 
 /** No CHANNELS_KEY: the form says so at the password, where the admin typed it. */
-function keyRefusal<T>(run: () => T): () => T {
-  return () => {
+function keyRefusal<T>(run: () => Promise<T>): () => Promise<T> {
+  return async () => {
     try {
-      return run();
+      return await run();
     } catch (error) {
       if (error instanceof DomainError && error.code === 'CHANNELS_KEY_MISSING') throw new ValidationError([{ path: 'password', message: error.message }], error.message);
       throw error;
@@ -138,7 +140,8 @@ async function testFromForm(c: PageContext, values: FormValues, saved: MailboxVi
   let errors: FormErrors = {};
   try {
     const port = input.port === null ? null : Number.isInteger(input.port) ? input.port : null;
-    result = await testUnsavedMailbox(services, { host: input.host.trim().toLowerCase(), port, tls: input.tls, username: input.username.trim(), path: input.path.trim() || 'INBOX', password: input.password ?? null }, saved ? getMailbox(services.db, saved.id) : null, actor);
+    const stored = saved ? await storedMailbox(c, saved.id) : null;
+    result = await testUnsavedMailbox(services, { host: input.host.trim().toLowerCase(), port, tls: input.tls, username: input.username.trim(), path: input.path.trim() || 'INBOX', password: input.password ?? null }, stored, actor);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     errors = errorsFrom(error.issues);
@@ -148,11 +151,11 @@ async function testFromForm(c: PageContext, values: FormValues, saved: MailboxVi
   return render({ values, errors }, result);
 }
 
-function channelsPage(c: PageContext, mailboxesSection: Child, chatSection: Child, status: 200 | 422 = 200) {
+async function channelsPage(c: PageContext, mailboxesSection: Child, chatSection: Child, status: 200 | 422 = 200) {
   const services = c.get('services');
-  const views = listMailboxes(services.db).map(mailboxView);
+  const views = await mailboxViews(c);
   const filter = mailLogFilter(c.req.query());
-  const log = mailLog(services.db, filter);
+  const log = await services.store.query((q) => mailLog(q, filter));
   const sections: Child[] = [mailboxesSection, chatSection, <WaysInSection w={waysIn(c)} />, <MailLogSection lines={log.lines} older={log.older} filter={filter} mailboxes={views} />];
   return sendHtml(c, <ChannelsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} notice={notice(c)} sections={sections} />, status);
 }
@@ -160,29 +163,29 @@ function channelsPage(c: PageContext, mailboxesSection: Child, chatSection: Chil
 export function channelPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(CHANNELS, (c) => {
+  app.get(CHANNELS, async (c) => {
     const admin = isAdmin(c);
     const services = c.get('services');
-    const views = listMailboxes(services.db).map(mailboxView);
+    const views = await mailboxViews(c);
     const filter = mailLogFilter(c.req.query());
-    const log = mailLog(services.db, filter);
+    const log = await services.store.query((q) => mailLog(q, filter));
     const mailboxesSection = <MailboxesSection mailboxes={views} admin={admin} keySet={services.channelsKey !== null} pollSeconds={STATUS_POLL_SECONDS} />;
     if (isHtmx(c)) return sendHtml(c, c.req.header('HX-Target') === 'mailboxes' ? mailboxesSection : <MailLogResults lines={log.lines} older={log.older} filter={filter} />);
-    return channelsPage(c, mailboxesSection, chatSitesSection(c));
+    return channelsPage(c, mailboxesSection, await chatSitesSection(c));
   });
   // Live chat sites (chat-sites.tsx); a refused add shows this page again with the form's errors.
-  app.route('/', chatSitePages((c, chat, status) => channelsPage(c, <MailboxesSection mailboxes={listMailboxes(c.get('services').db).map(mailboxView)} admin={isAdmin(c)} keySet={c.get('services').channelsKey !== null} pollSeconds={STATUS_POLL_SECONDS} />, chat, status)));
+  app.route('/', chatSitePages(async (c, chat, status) => channelsPage(c, <MailboxesSection mailboxes={await mailboxViews(c)} admin={isAdmin(c)} keySet={c.get('services').channelsKey !== null} pollSeconds={STATUS_POLL_SECONDS} />, chat, status)));
 
-  app.get(`${MAILBOXES}/new`, (c) => {
+  app.get(`${MAILBOXES}/new`, async (c) => {
     adminOf(c);
-    return sendHtml(c, <NewMailboxPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} data={{ mailbox: null, queues: queueOptions(c) }} />);
+    return sendHtml(c, <NewMailboxPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} data={{ mailbox: null, queues: await queueOptions(c) }} />);
   });
 
   app.post(MAILBOXES, async (c) => {
     const { actor } = adminOf(c);
     const values = await readForm(c);
-    const page = (state: FormState, test: ConnectionTest | null, status: ContentfulStatusCode = 422) => {
-      const data: MailboxFormData = { mailbox: null, queues: queueOptions(c), test };
+    const page = async (state: FormState, test: ConnectionTest | null, status: ContentfulStatusCode = 422) => {
+      const data: MailboxFormData = { mailbox: null, queues: await queueOptions(c), test };
       return sendForm(c, 'mailbox-form', () => <MailboxForm csrfToken={c.get('csrfToken')} state={state} data={data} />, () => <NewMailboxPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} data={data} />, status);
     };
     if (values.intent === 'test') return testFromForm(c, values, null, (state, test) => page(state, test, 200));
@@ -194,14 +197,14 @@ export function channelPages(): Hono<PageEnv> {
     return redirectTo(c, `${MAILBOXES}/${result.value.id}?done=mailbox-created`);
   });
 
-  const detailPage = (c: PageContext, m: MailboxView, state: FormState, test: ConnectionTest | null, withNotice: boolean) => (
-    <MailboxPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} admin={isAdmin(c)} state={state} data={{ mailbox: m, queues: queueOptions(c), test }} notice={withNotice ? notice(c) : null} />
+  const detailPage = (c: PageContext, m: MailboxView, state: FormState, test: ConnectionTest | null, withNotice: boolean, queues: Awaited<ReturnType<typeof queueOptions>>) => (
+    <MailboxPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} admin={isAdmin(c)} state={state} data={{ mailbox: m, queues, test }} notice={withNotice ? notice(c) : null} />
   );
-  const detail = (c: PageContext, m: MailboxView, state: FormState, test: ConnectionTest | null) => sendHtml(c, detailPage(c, m, state, test, test === null));
+  const detail = async (c: PageContext, m: MailboxView, state: FormState, test: ConnectionTest | null) => sendHtml(c, detailPage(c, m, state, test, test === null, await queueOptions(c)));
 
-  app.get(`${MAILBOXES}/:id`, (c) => {
+  app.get(`${MAILBOXES}/:id`, async (c) => {
     managerOf(c);
-    const m = mailboxView(getMailbox(c.get('services').db, idParam(c, 'mailbox')));
+    const m = mailboxView(await storedMailbox(c, idParam(c, 'mailbox')));
     return detail(c, m, {}, null);
   });
 
@@ -209,15 +212,15 @@ export function channelPages(): Hono<PageEnv> {
     const { actor } = adminOf(c);
     const id = idParam(c, 'mailbox');
     const services = c.get('services');
-    const m = mailboxView(getMailbox(services.db, id));
+    const m = mailboxView(await storedMailbox(c, id));
     const values = await readForm(c);
     if (values.intent === 'test') return testFromForm(c, values, m, (state, test) => detail(c, m, state, test));
     const result = await attempt(
       keyRefusal(() => updateMailbox(services, id, mailboxInput(values), actor)),
-      (errors, status) => {
+      async (errors, status) => {
         const state: FormState = { values, errors: formErrors(errors) };
-        const data: MailboxFormData = { mailbox: m, queues: queueOptions(c) };
-        return sendForm(c, 'mailbox-form', () => <MailboxForm csrfToken={c.get('csrfToken')} state={state} data={data} />, () => detailPage(c, m, state, null, false), status);
+        const data: MailboxFormData = { mailbox: m, queues: await queueOptions(c) };
+        return sendForm(c, 'mailbox-form', () => <MailboxForm csrfToken={c.get('csrfToken')} state={state} data={data} />, () => detailPage(c, m, state, null, false, data.queues), status);
       },
     );
     if (!result.ok) return result.response;
@@ -227,17 +230,17 @@ export function channelPages(): Hono<PageEnv> {
   app.post(`${MAILBOXES}/:id/test`, async (c) => {
     const { actor } = adminOf(c);
     const services = c.get('services');
-    const row = getMailbox(services.db, idParam(c, 'mailbox'));
+    const row = await storedMailbox(c, idParam(c, 'mailbox'));
     const result = await testMailbox(services, row, actor);
     if (isHtmx(c)) return sendHtml(c, <TestResult result={result} />);
     return detail(c, mailboxView(row), {}, result);
   });
 
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
-    app.post(`${MAILBOXES}/:id/${action}`, (c) => {
+    app.post(`${MAILBOXES}/:id/${action}`, async (c) => {
       const { actor } = adminOf(c);
       const id = idParam(c, 'mailbox');
-      updateMailbox(c.get('services'), id, { enabled }, actor);
+      await updateMailbox(c.get('services'), id, { enabled }, actor);
       return redirectTo(c, `${MAILBOXES}/${id}?done=mailbox-${action}d`);
     });
   }

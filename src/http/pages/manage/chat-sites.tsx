@@ -9,7 +9,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { createSite, getSite, listSites, rotateSiteSecret, siteSecret, updateSite, type ChatSite, type SiteInput } from '../../../chat/sites.js';
-import { queues } from '../../../db/schema/index.js';
 import { SecretError } from '../../../channels/secrets.js';
 import { DomainError, ValidationError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
@@ -20,17 +19,18 @@ import { errorsFrom, readForm } from '../forms.js';
 import { redirectTo, sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
 
-export function siteFormOptions(services: Services): SiteFormOptions {
-  return {
-    calendars: services.definitions.sla().config.calendarNames,
-    queues: services.db.select({ id: queues.id, name: queues.name }).from(queues).where(eq(queues.active, true)).orderBy(asc(queues.name)).all(),
-  };
+export async function siteFormOptions(services: Services): Promise<SiteFormOptions> {
+  const active = await services.store.query((q) => {
+    const queues = q.tables.queues;
+    return q.db.select({ id: queues.id, name: queues.name }).from(queues).where(eq(queues.active, true)).orderBy(asc(queues.name));
+  });
+  return { calendars: services.definitions.sla().config.calendarNames, queues: active };
 }
 
 /** The section of `/manage/channels` (with the add form's values and errors after a refused add). */
-export function chatSitesSection(c: PageContext, form?: { values: FormValues; errors: Record<string, string> }) {
+export async function chatSitesSection(c: PageContext, form?: { values: FormValues; errors: Record<string, string> }) {
   const services = c.get('services');
-  return <ChatSitesSection sites={listSites(services)} admin={managerOf(c).actor.role === 'admin'} csrfToken={c.get('csrfToken')} form={form} options={siteFormOptions(services)} />;
+  return <ChatSitesSection sites={await listSites(services)} admin={managerOf(c).actor.role === 'admin'} csrfToken={c.get('csrfToken')} form={form} options={await siteFormOptions(services)} />;
 }
 
 function adminOnly(c: PageContext): void {
@@ -54,31 +54,31 @@ function keyRefusal(error: unknown): unknown {
   return error instanceof DomainError && error.code === 'CHANNELS_KEY_MISSING' ? new ValidationError([{ path: '', message: error.message }], error.message) : error;
 }
 
-function sitePage(c: PageContext, id: string, form?: { values: FormValues; errors: Record<string, string> }, status: 200 | 422 = 200) {
+async function sitePage(c: PageContext, id: string, form?: { values: FormValues; errors: Record<string, string> }, status: 200 | 422 = 200) {
   const services = c.get('services');
-  const site = getSite(services, id);
+  const site = await getSite(services, id);
   if (!site) throw new DomainError('NOT_FOUND', 'No such chat site.');
   const admin = managerOf(c).actor.role === 'admin';
   const notice = c.req.query('done') === 'saved' ? 'Saved.' : c.req.query('done') === 'secret' ? 'New secret: update the website’s server before its old signatures stop working.' : null;
   return sendHtml(
     c,
-    <ChatSitePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} site={site} admin={admin} secret={admin ? shownSecret(services, site) : null} publicUrl={services.publicUrl} notice={notice} form={form} options={siteFormOptions(services)} />,
+    <ChatSitePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} site={site} admin={admin} secret={admin ? shownSecret(services, site) : null} publicUrl={services.publicUrl} notice={notice} form={form} options={await siteFormOptions(services)} />,
     status,
   );
 }
 
-export function chatSitePages(renderChannels: (c: PageContext, chat: ReturnType<typeof chatSitesSection>, status: 422) => Response | Promise<Response>): Hono<PageEnv> {
+export function chatSitePages(renderChannels: (c: PageContext, chat: Awaited<ReturnType<typeof chatSitesSection>>, status: 422) => Response | Promise<Response>): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.post(CHAT_SITES, async (c) => {
     adminOnly(c);
     const values = await readForm(c);
     try {
-      const site = createSite(c.get('services'), inputOf(values));
+      const site = await createSite(c.get('services'), inputOf(values));
       return redirectTo(c, `${CHAT_SITES}/${site.id}`);
     } catch (thrown) {
       const error = keyRefusal(thrown);
       if (!(error instanceof ValidationError)) throw error;
-      return renderChannels(c, chatSitesSection(c, { values, errors: errorsFrom(error.issues) }), 422);
+      return renderChannels(c, await chatSitesSection(c, { values, errors: errorsFrom(error.issues) }), 422);
     }
   });
   app.get(`${CHAT_SITES}/:id`, (c) => {
@@ -89,16 +89,16 @@ export function chatSitePages(renderChannels: (c: PageContext, chat: ReturnType<
     adminOnly(c);
     const values = await readForm(c);
     try {
-      updateSite(c.get('services'), c.req.param('id'), inputOf(values));
+      await updateSite(c.get('services'), c.req.param('id'), inputOf(values));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return sitePage(c, c.req.param('id'), { values: { ...values, active: values.active ?? 'off' }, errors: errorsFrom(error.issues) }, 422);
     }
     return redirectTo(c, `${CHAT_SITES}/${c.req.param('id')}?done=saved`);
   });
-  app.post(`${CHAT_SITES}/:id/secret`, (c) => {
+  app.post(`${CHAT_SITES}/:id/secret`, async (c) => {
     adminOnly(c);
-    rotateSiteSecret(c.get('services'), c.req.param('id'));
+    await rotateSiteSecret(c.get('services'), c.req.param('id'));
     return redirectTo(c, `${CHAT_SITES}/${c.req.param('id')}?done=secret`);
   });
   return app;

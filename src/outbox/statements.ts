@@ -1,0 +1,84 @@
+/**
+ * The outbox's rows on SQLite: its prepared statements and claiming an item (see outbox.ts for
+ * claims and exactly-once; sqlite.ts is the queue built on them).
+ */
+import type { Db } from '../db/client.js';
+import { perConnection, withLimit } from '../db/fast.js';
+import { PROCESS_ID } from '../process-identity.js';
+import type { OutboxItem } from './outbox.js';
+import { LOCK_MS, MAIL_ITEMS } from './limits.js';
+
+export interface Row {
+  id: number;
+  type: string;
+  case_id: number | null;
+  payload: string;
+  attempts: number;
+  available_at: number;
+  created_at: number;
+}
+
+export function toItem(row: Row): OutboxItem {
+  return {
+    id: row.id,
+    type: row.type,
+    caseId: row.case_id,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    attempts: row.attempts,
+    availableAt: row.available_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The outbox's prepared statements on this connection. */
+export const outboxStatements = perConnection((db: Db) => {
+  const c = db.$client;
+  return {
+    /** Due items, except the types performed in lanes (a JSON array of types); at most `limit`. */
+    due: withLimit<[number, string], Row>(
+      db,
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
+       WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (SELECT value FROM json_each(?))
+       ORDER BY available_at, id`,
+    ),
+    /** The earliest instant a pending item (claimed or not) is due; null when none is pending. */
+    nextPending: c.prepare<[], { at: number | null }>('SELECT min(available_at) AS at FROM outbox WHERE done_at IS NULL AND failed_at IS NULL'),
+    dueForCase: c.prepare<[number, number, string], Row>(
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
+       WHERE case_id = ? AND done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (${MAIL_ITEMS.map((t) => `'${t}'`).join(', ')})
+       AND type NOT IN (SELECT value FROM json_each(?))
+       ORDER BY id`,
+    ),
+    /** Due, unclaimed items of the lanes' types (JSON array), except those of busy targets (JSON array of `payload.target`s). */
+    dueInLanes: withLimit<[number, string, number, string], Row>(
+      db,
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
+       WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type IN (SELECT value FROM json_each(?))
+       AND (locked_until IS NULL OR locked_until <= ?)
+       AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
+       ORDER BY available_at, id`,
+    ),
+    claim: c.prepare<[number, string, number, number]>(
+      `UPDATE outbox SET locked_until = ?, locked_by = ?, attempts = attempts + 1
+       WHERE id = ? AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until <= ?)`,
+    ),
+    done: c.prepare<[number, number]>('UPDATE outbox SET done_at = ?, locked_until = NULL, locked_by = NULL, last_error = NULL WHERE id = ? AND done_at IS NULL'),
+    retry: c.prepare<[string, number, number]>(
+      'UPDATE outbox SET last_error = ?, available_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ?',
+    ),
+    fail: c.prepare<[string, number, number]>('UPDATE outbox SET last_error = ?, failed_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ?'),
+    holders: c.prepare<[number], { locked_by: string }>(
+      `SELECT DISTINCT locked_by FROM outbox
+       WHERE done_at IS NULL AND failed_at IS NULL AND locked_by IS NOT NULL AND locked_until > ?`,
+    ),
+    release: c.prepare<[string]>(
+      `UPDATE outbox SET locked_until = NULL, locked_by = NULL
+       WHERE locked_by = ? AND done_at IS NULL AND failed_at IS NULL`,
+    ),
+  };
+});
+
+/** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
+export function claimItem(db: Db, id: number, now: number, owner: string = PROCESS_ID): boolean {
+  return outboxStatements(db).claim.run(now + LOCK_MS, owner, id, now).changes === 1;
+}
