@@ -14,7 +14,8 @@
 import { eq } from 'drizzle-orm';
 import { defaultName } from '../cases/customers.js';
 import type { Handle } from '../db/store/index.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import type { RenderedMessage } from '../notifications/templates.js';
 import { createPasswordToken, setPasswordUrl } from '../users/password-tokens.js';
@@ -95,5 +96,5 @@ export async function sendAccessMail(services: Services, item: OutboxItem): Prom
     }
   }
   services.logger.info('access mail', { purpose: payload.purpose, outcome: decided.outcome, item: item.id });
-  markDone(services.db, item.id, services.clock.now());
+  await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
 }
