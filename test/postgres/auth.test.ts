@@ -10,6 +10,7 @@ import { principalForToken } from '../../src/auth/api-tokens.js';
 import { issueSignInLink } from '../../src/auth/sign-in-link.js';
 import { createSignUp } from '../../src/auth/sign-up.js';
 import type { Handle } from '../../src/db/store/index.js';
+import type { MailMessage } from '../../src/notifications/mailer.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { moveToPostgres, type Moved } from '../support/on-postgres.js';
 import { csrfFrom, setPassword, visitor } from '../support/pages.js';
@@ -23,6 +24,7 @@ let moved: Moved;
 let alice: TestActor;
 let chloe: TestActor;
 let aliceToken: string;
+const mailed: MailMessage[] = [];
 
 const pg = <T>(fn: (q: Handle) => Promise<T>) => h.services.store.query(fn);
 const sqliteCount = (table: string, where = '1 = 1') => (h.db.$client.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n;
@@ -30,7 +32,7 @@ const tokenIn = (url: string) => new URL(url).searchParams.get('token')!;
 
 beforeAll(async () => {
   cluster = await startPostgres();
-  h = createHarness();
+  h = createHarness({ services: { mailer: { send: (m) => Promise.resolve(void mailed.push(m)), close: () => undefined } } });
   standardQueues(h);
   h.agent({ name: 'Root', email: 'root@casebook.test', role: 'admin' });
   alice = h.agent({ name: 'Alice', email: 'alice@casebook.test', queues: ['general'] });
@@ -124,6 +126,24 @@ describe('pages on PostgreSQL', () => {
     const again = visitor(h);
     await again.start();
     expect((await again.post('/signup/confirm', { token: pending.token, name: 'Chloe', password: '', confirm: '' })).status).toBe(404);
+  });
+
+  it('mails a reset link through the outbox: the item, the link and the done mark are PostgreSQL rows', async () => {
+    const v = visitor(h);
+    await v.start();
+    expect((await v.post('/forgot-password', { email: 'chloe@example.com' })).status).toBe(200);
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    const [item] = await pg((q) => q.db.select().from(q.tables.outbox).where(eq(q.tables.outbox.type, 'access.mail')));
+    expect(item?.doneAt).not.toBeNull();
+    expect(sqliteCount('outbox', "type = 'access.mail'")).toBe(0);
+    const mail = mailed.find((m) => m.subject === 'Choose a new password');
+    expect(mail?.to).toEqual(['chloe@example.com']);
+    const url = /https?:\/\/\S+\/set-password\?token=\S+/.exec(mail!.text)![0];
+    const token = decodeURIComponent(tokenIn(url));
+    const links = await pg((q) => q.db.select().from(q.tables.passwordTokens).where(and(eq(q.tables.passwordTokens.principalId, chloe.id), eq(q.tables.passwordTokens.purpose, 'reset'))));
+    expect(links).toHaveLength(1);
+    expect((await v.get(`/set-password?token=${encodeURIComponent(token)}`)).status).toBe(200);
   });
 });
 
