@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createSession } from '../src/auth/sessions.js';
+import { newSessionRow, type NewSession } from '../src/auth/sessions.js';
 import { staffPrincipal } from '../src/auth/principal.js';
 import { ManualClock } from '../src/clock.js';
 import { decodeInboxCursor, inboxCounts, inboxPage, inboxQuerySchema, type InboxFilters } from '../src/cases/inbox.js';
 import { savedViews } from '../src/cases/inbox-views.js';
-import { inboxViews } from '../src/db/schema/index.js';
+import { inboxViews, sessions } from '../src/db/schema/index.js';
 import { openDatabase } from '../src/db/client.js';
 import { createApp } from '../src/http/app.js';
 import { createServices } from '../src/compose.js';
@@ -87,6 +87,13 @@ const VIEWS: InboxFilters[] = [
  * The inbox's saved views: the counts of 20 views (one capped query each, what the inbox page
  * adds), beside the sidebar's own counts on the same request (the 3–4 built-in views).
  */
+/** A session row written straight into the store file (the benchmark runs on SQLite only). */
+function sessionOf(db: ReturnType<typeof openDatabase>, staffId: number, now: number): NewSession {
+  const { session, row } = newSessionRow({ type: 'staff', id: staffId }, now);
+  db.insert(sessions).values(row).run();
+  return session;
+}
+
 async function savedViewCounts(services: ReturnType<typeof createServices>, db: ReturnType<typeof openDatabase>, ids: { manager: number; agent: number }, cases: number, log: (line: string) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   db.delete(inboxViews).run();
@@ -139,7 +146,7 @@ const bench: Bench = {
       ['agent, breaching soon', agent.id, 'breaching'],
     ] as const) {
       const principal = staffPrincipal(db, staffId)!;
-      const session = createSession(db, { type: 'staff', id: staffId }, clock.now());
+      const session = sessionOf(db, staffId, clock.now());
       const cookie = `casebook_session=${session.id}`;
       // Walk DEPTH pages with the domain query to find a deep cursor.
       let cursor: string | undefined;
@@ -196,7 +203,7 @@ const bench: Bench = {
     const server = await startServer({ databasePath: copy, built: true, env: { LOG_LEVEL: 'error' }, timeoutMs: 120_000 });
     const session = (() => {
       const d = openDatabase(copy);
-      const s = createSession(d, { type: 'staff', id: managerId }, Date.now());
+      const s = sessionOf(d, managerId, Date.now());
       d.$client.close();
       return s;
     })();

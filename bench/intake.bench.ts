@@ -19,7 +19,8 @@ import { openDatabase } from '../src/db/client.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';
 import { seedDemo } from '../src/seed/seed-demo.js';
 import { createServices } from '../src/compose.js';
-import { createApiToken } from '../src/auth/api-tokens.js';
+import { newTokenRow } from '../src/auth/api-tokens.js';
+import { apiTokens } from '../src/db/schema/index.js';
 import { ADMIN_TOKEN, loadRepoDefinitions } from '../test/support/harness.js';
 import { startServer, type RunningServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';
@@ -82,7 +83,8 @@ async function load(url: string, connections: number, rate?: number, seconds = S
 function apiTokenOf(file: string): string {
   const db = openDatabase(file);
   const admin = db.$client.prepare("SELECT id FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1").get() as { id: number };
-  const { token } = createApiToken(db, { type: 'staff', id: admin.id }, 'bench', Date.now());
+  const { token, row } = newTokenRow({ type: 'staff', id: admin.id }, 'bench', Date.now());
+  db.insert(apiTokens).values(row).run();
   db.$client.close();
   return token;
 }

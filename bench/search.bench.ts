@@ -11,7 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createApiToken } from '../src/auth/api-tokens.js';
+import { newTokenRow } from '../src/auth/api-tokens.js';
+import { apiTokens } from '../src/db/schema/index.js';
 import { createCase } from '../src/cases/create-case.js';
 import { ManualClock } from '../src/clock.js';
 import { openDatabase, type Db } from '../src/db/client.js';
@@ -47,6 +48,13 @@ interface Caller {
   token: string;
 }
 
+/** A token row written straight into the store file (the benchmark runs on SQLite only). */
+function tokenOf(db: Db, principal: { type: 'staff' | 'customer'; id: number }, now: number): string {
+  const { token, row } = newTokenRow(principal, 'bench', now);
+  db.insert(apiTokens).values(row).run();
+  return token;
+}
+
 function callers(db: Db): { manager: Caller; agent: Caller; customer: Caller } {
   const c = db.$client;
   const now = STORE_NOW;
@@ -56,9 +64,9 @@ function callers(db: Db): { manager: Caller; agent: Caller; customer: Caller } {
   const agent = (c.prepare("SELECT s.id FROM staff s JOIN staff_queues q ON q.staff_id = s.id WHERE s.role = 'agent' AND q.queue_id = 'general' LIMIT 1").get() as { id: number }).id;
   const customer = (c.prepare('SELECT customer_id AS id FROM cases ORDER BY id DESC LIMIT 1').get() as { id: number }).id;
   return {
-    manager: { label: 'manager', token: createApiToken(db, { type: 'staff', id: manager }, 'bench', now).token },
-    agent: { label: 'agent (general queue)', token: createApiToken(db, { type: 'staff', id: agent }, 'bench', now).token },
-    customer: { label: 'customer (own cases)', token: createApiToken(db, { type: 'customer', id: customer }, 'bench', now).token },
+    manager: { label: 'manager', token: tokenOf(db, { type: 'staff', id: manager }, now) },
+    agent: { label: 'agent (general queue)', token: tokenOf(db, { type: 'staff', id: agent }, now) },
+    customer: { label: 'customer (own cases)', token: tokenOf(db, { type: 'customer', id: customer }, now) },
   };
 }
 

@@ -137,12 +137,12 @@ async function main(): Promise<void> {
     const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
     if (report) {
       const admin = db.select().from(staff).where(eq(staff.email, 'admin@casebook.test')).get()!;
-      const { token } = createApiToken(db, { type: 'staff', id: admin.id }, 'demo token', systemClock.now());
+      const { token } = await services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'demo token', systemClock.now()));
       printDemo(config, report, token);
     }
   }
 
-  const firstAccounts = firstAccountsHint(db, { adminToken: config.adminToken, publicUrl: config.publicUrl });
+  const firstAccounts = await firstAccountsHint(services.store, { adminToken: config.adminToken, publicUrl: config.publicUrl });
   if (firstAccounts) process.stdout.write(`${firstAccounts}\n`);
 
   const app = createApp(services, { adminToken: config.adminToken, metricsToken: config.metricsToken, secureCookies: config.secureCookies, trustProxy: config.trustProxy, rateLimits: config.rateLimits, definitionFolders: { rulesDir: config.rulesDir, workflowsDir: config.workflowsDir } });

@@ -1,12 +1,13 @@
 /** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
 import { and, eq, isNull } from 'drizzle-orm';
-import { audit } from '../audit/record-audit.js';
-import { transaction, type Db } from '../db/client.js';
-import { statement } from '../db/fast.js';
+import { auditIn } from '../audit/record-audit.js';
+import type { Db } from '../db/client.js';
 import { apiTokens, type PrincipalType } from '../db/schema/index.js';
+import type { Handle, Store } from '../db/store/index.js';
+import { DomainError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import type { Actor } from '../roles.js';
-import { customerPrincipal, staffPrincipal } from './principal.js';
+import { lookups } from './lookups.js';
 import { randomToken, sha256 } from './tokens.js';
 
 export const TOKEN_PREFIX = 'cb_';
@@ -26,60 +27,67 @@ export interface CreatedToken {
   prefix: string;
 }
 
-export function createApiToken(
-  db: Db,
+/**
+ * A new token's secret and its row (only the hash stored). Test fixtures that must stay
+ * synchronous (test/support/harness.ts `tokenFor`) insert the row themselves; everything else
+ * calls createApiToken.
+ */
+export function newTokenRow(
   principal: { type: PrincipalType; id: number },
   name: string,
   now: number,
   expiresAt: number | null = null,
   scopes: readonly TokenScope[] = [],
-): CreatedToken {
+): { token: string; prefix: string; row: typeof apiTokens.$inferInsert } {
   const token = randomToken(TOKEN_PREFIX);
   const prefix = token.slice(0, 10);
-  const row = db
-    .insert(apiTokens)
-    .values({ name, tokenHash: sha256(token), prefix, principalType: principal.type, principalId: principal.id, scopes: [...scopes], createdAt: now, expiresAt })
-    .returning({ id: apiTokens.id })
-    .get();
-  return { id: row.id, token, prefix };
+  return { token, prefix, row: { name, tokenHash: sha256(token), prefix, principalType: principal.type, principalId: principal.id, scopes: [...scopes], createdAt: now, expiresAt } };
+}
+
+export async function createApiToken(
+  q: Handle,
+  principal: { type: PrincipalType; id: number },
+  name: string,
+  now: number,
+  expiresAt: number | null = null,
+  scopes: readonly TokenScope[] = [],
+): Promise<CreatedToken> {
+  const { token, prefix, row } = newTokenRow(principal, name, now, expiresAt, scopes);
+  const [created] = await q.db.insert(q.tables.apiTokens).values(row).returning({ id: q.tables.apiTokens.id });
+  return { id: created!.id, token, prefix };
 }
 
 /** The principal a bearer token stands for, or null (unknown, revoked, expired, inactive). */
-export function principalForToken(db: Db, token: string, now: number): Principal | null {
-  return principalForTokenHash(db, sha256(token), now);
-}
-
-interface StoredToken {
-  id: number;
-  principal_type: PrincipalType;
-  principal_id: number;
-  scopes: string;
-  expires_at: number | null;
-  last_used_at: number | null;
+export function principalForToken(q: Handle, token: string, now: number): Promise<Principal | null> {
+  return principalForTokenHash(q, sha256(token), now);
 }
 
 /**
  * principalForToken by the token's SHA-256 (hex), for a caller that needs the hash anyway.
  * Read on every request, with nothing cached: a revoked or expired token, a deactivated
- * account or a changed role counts from the next request on.
+ * account or a changed role counts from the next request on. On SQLite one synchronous call
+ * of cached statements (src/auth/sqlite.ts).
  */
-export function principalForTokenHash(db: Db, tokenHash: string, now: number): Principal | null {
-  const row = statement<[string], StoredToken>(db, 'SELECT id, principal_type, principal_id, scopes, expires_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash);
-  if (!row || (row.expires_at !== null && row.expires_at <= now)) return null;
-  if (row.last_used_at === null || now - row.last_used_at > 60_000) {
-    statement(db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id);
-  }
-  const principal = row.principal_type === 'staff' ? staffPrincipal(db, row.principal_id) : customerPrincipal(db, row.principal_id);
-  if (!principal) return null;
-  const scopes = JSON.parse(row.scopes) as string[];
-  return scopes.length > 0 ? { ...principal, scopes, tokenId: row.id } : { ...principal, tokenId: row.id };
+export function principalForTokenHash(q: Handle, tokenHash: string, now: number): Promise<Principal | null> {
+  return lookups(q).principalForTokenHash(q, tokenHash, now);
 }
 
-export function revokeApiToken(db: Db, id: number, now: number): boolean {
-  return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt))).run().changes === 1;
+/** Revokes a live token; false when there is none with that id. */
+export async function revokeApiToken(q: Handle, id: number, now: number): Promise<boolean> {
+  const t = q.tables.apiTokens;
+  const revoked = await q.db
+    .update(t)
+    .set({ revokedAt: now })
+    .where(and(eq(t.id, id), isNull(t.revokedAt)))
+    .returning({ id: t.id });
+  return revoked.length === 1;
 }
 
-/** Revokes every live token of an account (deactivation); returns how many. */
+/**
+ * Revokes every live token of an account (deactivation); returns how many. Synchronous, for
+ * staff deactivation's better-sqlite3 transaction (src/team/staff-active.ts), which releases
+ * cases through the case engine in the same transaction, until it moves onto the storage port.
+ */
 export function revokeApiTokensOf(db: Db, principal: { type: PrincipalType; id: number }, now: number): number {
   return db
     .update(apiTokens)
@@ -91,30 +99,55 @@ export function revokeApiTokensOf(db: Db, principal: { type: PrincipalType; id: 
 type TokenRow = typeof apiTokens.$inferSelect;
 const shown = (row: TokenRow) => ({ ...row, tokenHash: undefined });
 
-/** Issues a token for an account and records it in the audit log (hash never logged), in one transaction. */
-export function issueApiToken(
-  services: { db: Db; clock: { now(): number } },
-  actor: Actor,
-  principal: { type: PrincipalType; id: number },
-  name: string,
-  expiresAt: number | null,
-  scopes: readonly TokenScope[],
-): CreatedToken {
-  return transaction(services.db, () => {
-    const created = createApiToken(services.db, principal, name, services.clock.now(), expiresAt, scopes);
-    const row = services.db.select().from(apiTokens).where(eq(apiTokens.id, created.id)).get()!;
-    audit(services, actor, 'token', created.id, 'created', null, shown(row));
-    return created;
+async function tokenRow(q: Handle, id: number): Promise<TokenRow | undefined> {
+  const [row] = await q.db.select().from(q.tables.apiTokens).where(eq(q.tables.apiTokens.id, id)).limit(1);
+  return row;
+}
+
+export interface IssueTokenInput {
+  /** The account's address (staff or customer), already normalised. */
+  email: string;
+  name: string;
+  expiresInDays?: number | undefined;
+  scopes: readonly TokenScope[];
+}
+
+export interface IssuedToken extends CreatedToken {
+  principal: { type: PrincipalType; id: number };
+  expiresAt: number | null;
+}
+
+/** The account with this address: NOT_FOUND when there is none, FORBIDDEN for deactivated staff. */
+async function accountByEmail(q: Handle, email: string): Promise<{ type: PrincipalType; id: number }> {
+  const { staff, customers } = q.tables;
+  const [member] = await q.db.select({ id: staff.id, name: staff.name, active: staff.active }).from(staff).where(eq(staff.email, email)).limit(1);
+  if (member && !member.active) throw new DomainError('FORBIDDEN', `${member.name} is deactivated.`);
+  if (member) return { type: 'staff', id: member.id };
+  const [customer] = await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
+  if (!customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);
+  return { type: 'customer', id: customer.id };
+}
+
+/** Issues a token for the account with this address and records it in the audit log (hash never logged), in one transaction. */
+export function issueApiToken(services: { store: Store; clock: { now(): number } }, actor: Actor, input: IssueTokenInput): Promise<IssuedToken> {
+  return services.store.write(async (q) => {
+    const principal = await accountByEmail(q, input.email);
+    const now = services.clock.now();
+    const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
+    const created = await createApiToken(q, principal, input.name, now, expiresAt, input.scopes);
+    const row = (await tokenRow(q, created.id))!;
+    await auditIn(q, services.clock, actor, 'token', created.id, 'created', null, shown(row));
+    return { ...created, principal, expiresAt };
   });
 }
 
 /** Revokes a live token, audited; false if there is no live token with that id. */
-export function revokeApiTokenAudited(services: { db: Db; clock: { now(): number } }, actor: Actor, id: number): boolean {
-  return transaction(services.db, () => {
-    const before = services.db.select().from(apiTokens).where(eq(apiTokens.id, id)).get();
-    if (!before || !revokeApiToken(services.db, id, services.clock.now())) return false;
-    const after = services.db.select().from(apiTokens).where(eq(apiTokens.id, id)).get()!;
-    audit(services, actor, 'token', id, 'revoked', shown(before), shown(after));
+export function revokeApiTokenAudited(services: { store: Store; clock: { now(): number } }, actor: Actor, id: number): Promise<boolean> {
+  return services.store.write(async (q) => {
+    const before = await tokenRow(q, id);
+    if (!before || !(await revokeApiToken(q, id, services.clock.now()))) return false;
+    const after = (await tokenRow(q, id))!;
+    await auditIn(q, services.clock, actor, 'token', id, 'revoked', shown(before), shown(after));
     return true;
   });
 }

@@ -9,9 +9,9 @@
  * scanners prefetch links) and a POST uses it (`useLink`).
  */
 import { and, eq, gt, inArray, isNull, lt, ne, or } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { passwordTokens, type LinkPurpose } from '../db/schema/index.js';
-import type { PrincipalRef } from './sessions.js';
+import type { LinkPurpose } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import type { PrincipalRef } from './credential-rules.js';
 import { randomToken, sha256 } from './tokens.js';
 
 /** How long each kind of link works. */
@@ -38,21 +38,22 @@ export interface FoundLink {
 }
 
 /** Writes a new link of the account. Earlier links are left alone (see `revokeLinks`). Inside the caller's transaction, if any. */
-export function createLink(db: Db, ref: PrincipalRef, purpose: LinkPurpose, now: number, ttlMs: number): IssuedLink {
+export async function createLink(q: Handle, ref: PrincipalRef, purpose: LinkPurpose, now: number, ttlMs: number): Promise<IssuedLink> {
   const token = randomToken();
   const expiresAt = now + ttlMs;
-  db.insert(passwordTokens).values({ tokenHash: sha256(token), purpose, principalType: ref.type, principalId: ref.id, createdAt: now, expiresAt }).run();
+  await q.db.insert(q.tables.passwordTokens).values({ tokenHash: sha256(token), purpose, principalType: ref.type, principalId: ref.id, createdAt: now, expiresAt });
   return { token, expiresAt };
 }
 
 /** The still-valid (unused, unexpired) link for this token among the given purposes, or null. Changes nothing. */
-export function findLink(db: Db, token: string, purposes: readonly LinkPurpose[], now: number): FoundLink | null {
+export async function findLink(q: Handle, token: string, purposes: readonly LinkPurpose[], now: number): Promise<FoundLink | null> {
   if (!token || token.length > 200) return null;
-  const row = db
-    .select()
-    .from(passwordTokens)
-    .where(and(eq(passwordTokens.tokenHash, sha256(token)), isNull(passwordTokens.usedAt), gt(passwordTokens.expiresAt, now), inArray(passwordTokens.purpose, [...purposes])))
-    .get();
+  const t = q.tables.passwordTokens;
+  const [row] = await q.db
+    .select({ principalType: t.principalType, principalId: t.principalId, purpose: t.purpose, expiresAt: t.expiresAt })
+    .from(t)
+    .where(and(eq(t.tokenHash, sha256(token)), isNull(t.usedAt), gt(t.expiresAt, now), inArray(t.purpose, [...purposes])))
+    .limit(1);
   return row ? { ref: { type: row.principalType, id: row.principalId }, purpose: row.purpose, expiresAt: row.expiresAt } : null;
 }
 
@@ -61,37 +62,45 @@ export function findLink(db: Db, token: string, purposes: readonly LinkPurpose[]
  * (any purpose). Null when the token is unknown, used, expired or for another purpose.
  * Call inside the transaction that does what the link is for.
  */
-export function useLink(db: Db, token: string, purposes: readonly LinkPurpose[], now: number): FoundLink | null {
-  const link = findLink(db, token, purposes, now);
+export async function useLink(q: Handle, token: string, purposes: readonly LinkPurpose[], now: number): Promise<FoundLink | null> {
+  const link = await findLink(q, token, purposes, now);
   if (!link) return null;
+  const t = q.tables.passwordTokens;
   const hash = sha256(token);
-  const marked = db.update(passwordTokens).set({ usedAt: now }).where(and(eq(passwordTokens.tokenHash, hash), isNull(passwordTokens.usedAt))).run().changes;
-  if (marked !== 1) return null;
-  db.delete(passwordTokens)
-    .where(and(eq(passwordTokens.principalType, link.ref.type), eq(passwordTokens.principalId, link.ref.id), isNull(passwordTokens.usedAt), ne(passwordTokens.tokenHash, hash)))
-    .run();
+  const marked = await q.db
+    .update(t)
+    .set({ usedAt: now })
+    .where(and(eq(t.tokenHash, hash), isNull(t.usedAt)))
+    .returning({ tokenHash: t.tokenHash });
+  if (marked.length !== 1) return null;
+  await q.db.delete(t).where(and(eq(t.principalType, link.ref.type), eq(t.principalId, link.ref.id), isNull(t.usedAt), ne(t.tokenHash, hash)));
   return link;
 }
 
 /** Revokes (deletes) the account's unused links, of the given purposes or of all; returns how many. */
-export function revokeLinks(db: Db, ref: PrincipalRef, purposes?: readonly LinkPurpose[]): number {
-  const of = and(eq(passwordTokens.principalType, ref.type), eq(passwordTokens.principalId, ref.id), isNull(passwordTokens.usedAt));
-  return db
-    .delete(passwordTokens)
-    .where(purposes ? and(of, inArray(passwordTokens.purpose, [...purposes])) : of)
-    .run().changes;
+export async function revokeLinks(q: Handle, ref: PrincipalRef, purposes?: readonly LinkPurpose[]): Promise<number> {
+  const t = q.tables.passwordTokens;
+  const of = and(eq(t.principalType, ref.type), eq(t.principalId, ref.id), isNull(t.usedAt));
+  const revoked = await q.db
+    .delete(t)
+    .where(purposes ? and(of, inArray(t.purpose, [...purposes])) : of)
+    .returning({ tokenHash: t.tokenHash });
+  return revoked.length;
 }
 
 /** Revokes one link by its token (a link whose mail could not be sent). */
-export function revokeLink(db: Db, token: string): void {
-  db.delete(passwordTokens).where(and(eq(passwordTokens.tokenHash, sha256(token)), isNull(passwordTokens.usedAt))).run();
+export async function revokeLink(q: Handle, token: string): Promise<void> {
+  const t = q.tables.passwordTokens;
+  await q.db.delete(t).where(and(eq(t.tokenHash, sha256(token)), isNull(t.usedAt)));
 }
 
 /** Forgets links that expired, or were used, more than a day ago. */
-export function purgeLinks(db: Db, now: number): number {
+export async function purgeLinks(q: Handle, now: number): Promise<number> {
+  const t = q.tables.passwordTokens;
   const dayAgo = now - 24 * 3_600_000;
-  return db
-    .delete(passwordTokens)
-    .where(or(lt(passwordTokens.expiresAt, dayAgo), lt(passwordTokens.usedAt, dayAgo)))
-    .run().changes;
+  const purged = await q.db
+    .delete(t)
+    .where(or(lt(t.expiresAt, dayAgo), lt(t.usedAt, dayAgo)))
+    .returning({ tokenHash: t.tokenHash });
+  return purged.length;
 }

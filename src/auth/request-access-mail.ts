@@ -10,7 +10,6 @@
  * in the database; the outbox item holds the address and the purpose, nothing secret.
  */
 import { normalizeEmail } from '../cases/customers.js';
-import { outbox } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { Limit, RateLimits } from './rate-limit.js';
@@ -52,7 +51,7 @@ export function accessMailLimits(rates: RateLimits, email: string, clientAddress
  * Without a mailer (no SMTP_URL) nothing is queued: MAIL_UNAVAILABLE, the same for every
  * address.
  */
-export function requestAccessMail(services: Services, request: AccessMailRequest): void {
+export async function requestAccessMail(services: Services, request: AccessMailRequest): Promise<void> {
   if (!services.mailer) throw new DomainError('MAIL_UNAVAILABLE', NO_MAIL_MESSAGE);
   const now = services.clock.now();
   const payload: AccessMailPayload = {
@@ -61,6 +60,8 @@ export function requestAccessMail(services: Services, request: AccessMailRequest
     name: request.name?.trim().slice(0, 200) || null,
     next: request.next ?? null,
   };
-  services.db.insert(outbox).values({ type: ACCESS_MAIL, caseId: null, payload: { ...payload }, createdAt: now, availableAt: now }).run();
+  await services.store.write(async (q) => {
+    await q.db.insert(q.tables.outbox).values({ type: ACCESS_MAIL, caseId: null, payload: { ...payload }, createdAt: now, availableAt: now });
+  });
   services.outbox.kick();
 }

@@ -1,25 +1,19 @@
 /**
  * Browser sessions. The cookie holds a random 256-bit id; the database keeps only its
  * SHA-256 hash, the principal, a per-session CSRF token and the expiry. A session ends
- * after 7 days at most, or after 12 hours without a request.
+ * after 7 days at most, or after 12 hours without a request (src/auth/credential-rules.ts).
+ * Everything here runs on the storage port's handle, inside the caller's `store.write` or
+ * `store.query`.
  */
 import { and, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { statement } from '../db/fast.js';
-import { sessions, type PrincipalType } from '../db/schema/index.js';
-import type { Principal } from '../http/types.js';
-import { customerPrincipal, staffPrincipal } from './principal.js';
+import { sessions } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS, type ActiveSession, type PrincipalRef } from './credential-rules.js';
+import { lookups } from './lookups.js';
 import { randomToken, sha256 } from './tokens.js';
 
-export const SESSION_MAX_AGE_MS = 7 * 24 * 3_600_000;
-export const SESSION_IDLE_MS = 12 * 3_600_000;
-/** `last_seen_at` is written at most this often, not on every request. */
-const TOUCH_EVERY_MS = 60_000;
-
-export interface PrincipalRef {
-  type: PrincipalType;
-  id: number;
-}
+export { SESSION_IDLE_MS, SESSION_MAX_AGE_MS, type ActiveSession, type PrincipalRef };
 
 export interface NewSession {
   /** The cookie value (never stored). */
@@ -28,20 +22,18 @@ export interface NewSession {
   expiresAt: number;
 }
 
-export interface ActiveSession {
-  idHash: string;
-  ref: PrincipalRef;
-  principal: Principal;
-  csrfToken: string;
-  expiresAt: number;
-}
-
-export function createSession(db: Db, ref: PrincipalRef, now: number, userAgent: string | null = null): NewSession {
+/**
+ * A new session's secrets and its row (the id only hashed). Test fixtures that must stay
+ * synchronous (test/support/pages.ts) insert the row themselves; everything else calls
+ * createSession.
+ */
+export function newSessionRow(ref: PrincipalRef, now: number, userAgent: string | null = null): { session: NewSession; row: typeof sessions.$inferInsert } {
   const id = randomToken();
   const csrfToken = randomToken();
   const expiresAt = now + SESSION_MAX_AGE_MS;
-  db.insert(sessions)
-    .values({
+  return {
+    session: { id, csrfToken, expiresAt },
+    row: {
       idHash: sha256(id),
       principalType: ref.type,
       principalId: ref.id,
@@ -50,49 +42,51 @@ export function createSession(db: Db, ref: PrincipalRef, now: number, userAgent:
       lastSeenAt: now,
       expiresAt,
       userAgent: userAgent?.slice(0, 300) ?? null,
-    })
-    .run();
-  return { id, csrfToken, expiresAt };
+    },
+  };
 }
 
-type StoredSession = Pick<typeof sessions.$inferSelect, 'principalType' | 'principalId' | 'csrfToken' | 'lastSeenAt' | 'expiresAt'>;
+export async function createSession(q: Handle, ref: PrincipalRef, now: number, userAgent: string | null = null): Promise<NewSession> {
+  const { session, row } = newSessionRow(ref, now, userAgent);
+  await q.db.insert(q.tables.sessions).values(row);
+  return session;
+}
 
 /**
  * The live session for a cookie value, or null (unknown, expired, idle too long, account
  * gone). `touch: false` reads without counting as activity (background polling), so an
- * idle browser tab does not keep a session alive.
+ * idle browser tab does not keep a session alive. Every signed-in page asks: on SQLite one
+ * synchronous call of cached statements (src/auth/sqlite.ts).
  */
-export function findSession(db: Db, id: string, now: number, options: { touch?: boolean } = {}): ActiveSession | null {
-  if (!id || id.length > 200) return null;
-  const idHash = sha256(id);
-  // Every signed-in page asks: a prepared statement, not drizzle's builder (built and prepared per call).
-  const row = statement<[string], StoredSession>(db, 'SELECT principal_type AS principalType, principal_id AS principalId, csrf_token AS csrfToken, last_seen_at AS lastSeenAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?').get(idHash);
-  if (!row) return null;
-  if (row.expiresAt <= now || now - row.lastSeenAt > SESSION_IDLE_MS) {
-    db.delete(sessions).where(eq(sessions.idHash, idHash)).run();
-    return null;
-  }
-  const principal = row.principalType === 'staff' ? staffPrincipal(db, row.principalId) : customerPrincipal(db, row.principalId);
-  if (!principal) {
-    db.delete(sessions).where(eq(sessions.idHash, idHash)).run();
-    return null;
-  }
-  if (options.touch !== false && now - row.lastSeenAt >= TOUCH_EVERY_MS) {
-    db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash)).run();
-  }
-  return { idHash, ref: { type: row.principalType, id: row.principalId }, principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt };
+export function findSession(q: Handle, id: string, now: number, options: { touch?: boolean } = {}): Promise<ActiveSession | null> {
+  if (!id || id.length > 200) return Promise.resolve(null);
+  return lookups(q).findSession(q, sha256(id), now, options.touch !== false);
 }
 
-export function deleteSession(db: Db, id: string): void {
-  endSession(db, sha256(id));
+export function deleteSession(q: Handle, id: string): Promise<void> {
+  return endSession(q, sha256(id));
 }
 
 /** Ends the session with this stored id hash (`ActiveSession.idHash`). */
-export function endSession(db: Db, idHash: string): void {
-  db.delete(sessions).where(eq(sessions.idHash, idHash)).run();
+export async function endSession(q: Handle, idHash: string): Promise<void> {
+  await q.db.delete(q.tables.sessions).where(eq(q.tables.sessions.idHash, idHash));
 }
 
-/** Ends every session of an account (after a password change or deactivation). */
+/** Ends every session of an account (after a password change or deactivation); returns how many. */
+export async function endSessionsOf(q: Handle, ref: PrincipalRef): Promise<number> {
+  const { sessions: t } = q.tables;
+  const ended = await q.db
+    .delete(t)
+    .where(and(eq(t.principalType, ref.type), eq(t.principalId, ref.id)))
+    .returning({ idHash: t.idHash });
+  return ended.length;
+}
+
+/**
+ * endSessionsOf for a caller still inside one of better-sqlite3's synchronous transactions —
+ * staff deactivation (src/team/staff-active.ts), which releases cases through the case engine
+ * in the same transaction — until it moves onto the storage port.
+ */
 export function deleteSessionsOf(db: Db, ref: PrincipalRef): number {
   return db
     .delete(sessions)
@@ -101,9 +95,11 @@ export function deleteSessionsOf(db: Db, ref: PrincipalRef): number {
 }
 
 /** Removes expired and idle sessions. */
-export function purgeSessions(db: Db, now: number): number {
-  return db
-    .delete(sessions)
-    .where(or(lt(sessions.expiresAt, now), lt(sessions.lastSeenAt, now - SESSION_IDLE_MS)))
-    .run().changes;
+export async function purgeSessions(q: Handle, now: number): Promise<number> {
+  const { sessions: t } = q.tables;
+  const purged = await q.db
+    .delete(t)
+    .where(or(lt(t.expiresAt, now), lt(t.lastSeenAt, now - SESSION_IDLE_MS)))
+    .returning({ idHash: t.idHash });
+  return purged.length;
 }

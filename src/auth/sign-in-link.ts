@@ -10,12 +10,11 @@
  * mail when they forget it).
  */
 import { eq } from 'drizzle-orm';
-import { transaction } from '../db/client.js';
-import { customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
+import type { PrincipalRef } from './credential-rules.js';
 import { createLink, findLink, LINK_TTL_MS, purgeLinks, useLink } from './links.js';
-import type { PrincipalRef } from './sessions.js';
 
 /** Why the link is issued, which decides how long it works (LINK_TTL_MS). */
 export type SignInLinkKind = 'requested' | 'case-mail';
@@ -39,16 +38,20 @@ export function signInLinkUrl(services: Services, token: string, next: string | 
  * the acknowledgement of a new case. Earlier links stay valid until one of them is used.
  * `next` is a local path to open after signing in (the case).
  */
-export function issueSignInLink(services: Services, customerId: number, kind: SignInLinkKind, next: string | null = null): SignInLink {
+export function issueSignInLink(services: Services, customerId: number, kind: SignInLinkKind, next: string | null = null): Promise<SignInLink> {
   const now = services.clock.now();
   const ttl = kind === 'case-mail' ? LINK_TTL_MS.caseMail : LINK_TTL_MS.signIn;
-  return transaction(services.db, () => {
-    const exists = services.db.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).get();
-    if (!exists) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`);
-    purgeLinks(services.db, now);
-    const link = createLink(services.db, { type: 'customer', id: customerId }, 'sign-in', now, ttl);
+  return services.store.write(async (q) => {
+    if (!(await customerExists(q, customerId))) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`);
+    await purgeLinks(q, now);
+    const link = await createLink(q, { type: 'customer', id: customerId }, 'sign-in', now, ttl);
     return { url: signInLinkUrl(services, link.token, next), token: link.token, expiresAt: link.expiresAt };
   });
+}
+
+async function customerExists(q: Handle, id: number): Promise<boolean> {
+  const [row] = await q.db.select({ id: q.tables.customers.id }).from(q.tables.customers).where(eq(q.tables.customers.id, id)).limit(1);
+  return row !== undefined;
 }
 
 export interface SignInLinkTarget {
@@ -61,20 +64,21 @@ export interface SignInLinkTarget {
 export const DEAD_SIGN_IN_LINK = 'This sign-in link has expired or was already used. Ask for a new one on the sign-in page.';
 
 /** Who a still-valid sign-in link signs in (for the confirmation page), or null. Uses nothing up. */
-export function peekSignInLink(services: Services, token: string): SignInLinkTarget | null {
-  const link = findLink(services.db, token, ['sign-in'], services.clock.now());
-  if (!link || link.ref.type !== 'customer') return null;
-  const customer = services.db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, link.ref.id)).get();
-  return customer ? { ref: link.ref, name: customer.name, email: customer.email, expiresAt: link.expiresAt } : null;
+export function peekSignInLink(services: Services, token: string): Promise<SignInLinkTarget | null> {
+  return services.store.query(async (q) => {
+    const link = await findLink(q, token, ['sign-in'], services.clock.now());
+    if (!link || link.ref.type !== 'customer') return null;
+    const { customers } = q.tables;
+    const [customer] = await q.db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, link.ref.id)).limit(1);
+    return customer ? { ref: link.ref, name: customer.name, email: customer.email, expiresAt: link.expiresAt } : null;
+  });
 }
 
 /** Uses the link (once) and answers the customer it signs in; NOT_FOUND when it is unknown, used or expired. */
-export function signInWithLink(services: Services, token: string): PrincipalRef {
-  return transaction(services.db, () => {
-    const link = useLink(services.db, token, ['sign-in'], services.clock.now());
-    if (!link || link.ref.type !== 'customer') throw new DomainError('NOT_FOUND', DEAD_SIGN_IN_LINK);
-    const exists = services.db.select({ id: customers.id }).from(customers).where(eq(customers.id, link.ref.id)).get();
-    if (!exists) throw new DomainError('NOT_FOUND', DEAD_SIGN_IN_LINK);
+export function signInWithLink(services: Services, token: string): Promise<PrincipalRef> {
+  return services.store.write(async (q) => {
+    const link = await useLink(q, token, ['sign-in'], services.clock.now());
+    if (!link || link.ref.type !== 'customer' || !(await customerExists(q, link.ref.id))) throw new DomainError('NOT_FOUND', DEAD_SIGN_IN_LINK);
     return link.ref;
   });
 }

@@ -18,13 +18,13 @@
  * and deactivated staff verify against `dummyHash()`, so they take as long as a wrong
  * password and get the same answer (and lock the same way).
  */
-import { eq, inArray } from 'drizzle-orm';
-import { customers, signInAttempts, staff } from '../db/schema/index.js';
+import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { normalizeEmail } from '../cases/customers.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
+import type { PrincipalRef } from './credential-rules.js';
 import { dummyHash, verifyPassword } from './password.js';
-import type { PrincipalRef } from './sessions.js';
 
 export interface ThrottleOptions {
   /** Failures are counted within this window. */
@@ -62,10 +62,11 @@ interface Account {
   usable: boolean;
 }
 
-function findAccount(services: Services, email: string): Account | null {
-  const member = services.db.select().from(staff).where(eq(staff.email, email)).get();
+async function findAccount(q: Handle, email: string): Promise<Account | null> {
+  const { staff, customers } = q.tables;
+  const [member] = await q.db.select({ id: staff.id, passwordHash: staff.passwordHash, active: staff.active }).from(staff).where(eq(staff.email, email)).limit(1);
   if (member) return { ref: { type: 'staff', id: member.id }, passwordHash: member.passwordHash, usable: member.active };
-  const customer = services.db.select().from(customers).where(eq(customers.email, email)).get();
+  const [customer] = await q.db.select({ id: customers.id, passwordHash: customers.passwordHash }).from(customers).where(eq(customers.email, email)).limit(1);
   if (customer) return { ref: { type: 'customer', id: customer.id }, passwordHash: customer.passwordHash, usable: true };
   return null;
 }
@@ -82,8 +83,9 @@ function keysFor(email: string, clientAddress: string): Keys {
 }
 
 /** Throws TOO_MANY_REQUESTS while either key is locked. */
-function assertNotLocked(services: Services, keys: string[], now: number): void {
-  const rows = services.db.select().from(signInAttempts).where(inArray(signInAttempts.key, keys)).all();
+async function assertNotLocked(q: Handle, keys: string[], now: number): Promise<void> {
+  const t = q.tables.signInAttempts;
+  const rows = await q.db.select({ lockedUntil: t.lockedUntil }).from(t).where(inArray(t.key, keys));
   const lockedUntil = Math.max(0, ...rows.map((r) => r.lockedUntil ?? 0));
   if (lockedUntil > now) {
     const retryAfterSeconds = Math.ceil((lockedUntil - now) / 1000);
@@ -93,32 +95,40 @@ function assertNotLocked(services: Services, keys: string[], now: number): void 
   }
 }
 
-function countAttempt(services: Services, key: string, limit: number, throttle: ThrottleOptions, now: number): void {
-  const { db } = services;
-  const row = db.select().from(signInAttempts).where(eq(signInAttempts.key, key)).get();
-  const fresh = !row || now - row.windowStartedAt >= throttle.windowMs;
-  const failures = fresh ? 1 : row.failures + 1;
-  const values = {
-    failures,
-    windowStartedAt: fresh ? now : row.windowStartedAt,
-    lockedUntil: failures >= limit ? now + throttle.lockMs : null,
-  };
-  if (row) db.update(signInAttempts).set(values).where(eq(signInAttempts.key, key)).run();
-  else db.insert(signInAttempts).values({ key, ...values }).run();
+/**
+ * Counts one attempt against `key` in one statement (an upsert: atomic on both dialects, so
+ * parallel attempts are all counted): a fresh window after `windowMs`, locked at `limit`.
+ * False, counting nothing, while the key is locked.
+ */
+async function countAttempt(q: Handle, key: string, limit: number, throttle: ThrottleOptions, now: number): Promise<boolean> {
+  const t = q.tables.signInAttempts;
+  const fresh = sql`${now} - ${t.windowStartedAt} >= ${throttle.windowMs}`;
+  const failures = sql`CASE WHEN ${fresh} THEN 1 ELSE ${t.failures} + 1 END`;
+  const counted = await q.db
+    .insert(t)
+    .values({ key, failures: 1, windowStartedAt: now, lockedUntil: 1 >= limit ? now + throttle.lockMs : null })
+    .onConflictDoUpdate({
+      target: t.key,
+      set: {
+        failures,
+        windowStartedAt: sql`CASE WHEN ${fresh} THEN ${now} ELSE ${t.windowStartedAt} END`,
+        // CAST: PostgreSQL would type a parameter beside NULL as text.
+        lockedUntil: sql`CASE WHEN ${failures} >= ${limit} THEN CAST(${now + throttle.lockMs} AS BIGINT) ELSE NULL END`,
+      },
+      setWhere: or(isNull(t.lockedUntil), lte(t.lockedUntil, now)),
+    })
+    .returning({ key: t.key });
+  return counted.length === 1;
 }
 
-function forgiveAttempt(services: Services, keys: Keys): void {
-  const { db } = services;
-  db.delete(signInAttempts).where(eq(signInAttempts.key, keys.pair)).run();
-  for (const key of [keys.email, keys.address]) {
-    const row = db.select().from(signInAttempts).where(eq(signInAttempts.key, key)).get();
-    if (row && row.lockedUntil === null) {
-      db.update(signInAttempts)
-        .set({ failures: Math.max(0, row.failures - 1) })
-        .where(eq(signInAttempts.key, key))
-        .run();
-    }
-  }
+/** A successful sign-in clears its pair counter and takes its own attempt back from the other two (unless locked). */
+async function forgiveAttempt(q: Handle, keys: Keys): Promise<void> {
+  const t = q.tables.signInAttempts;
+  await q.db.delete(t).where(eq(t.key, keys.pair));
+  await q.db
+    .update(t)
+    .set({ failures: sql`CASE WHEN ${t.failures} > 0 THEN ${t.failures} - 1 ELSE 0 END` })
+    .where(and(inArray(t.key, [keys.email, keys.address]), isNull(t.lockedUntil)));
 }
 
 /** The account for the email and password; UNAUTHENTICATED or TOO_MANY_REQUESTS otherwise. */
@@ -126,21 +136,26 @@ export async function signIn(services: Services, input: SignInInput, throttle: T
   const email = normalizeEmail(input.email).slice(0, 254);
   const keys = keysFor(email, input.clientAddress);
   const started = services.clock.now();
-  services.db.$client
-    .transaction(() => {
-      assertNotLocked(services, [keys.pair, keys.email, keys.address], started);
-      countAttempt(services, keys.pair, throttle.emailLimit, throttle, started);
-      countAttempt(services, keys.email, throttle.emailTotalLimit, throttle, started);
-      countAttempt(services, keys.address, throttle.addressLimit, throttle, started);
-    })
-    .immediate();
+  await services.store.write(async (q) => {
+    const all = [keys.pair, keys.email, keys.address];
+    await assertNotLocked(q, all, started);
+    const limits: [string, number][] = [
+      [keys.pair, throttle.emailLimit],
+      [keys.email, throttle.emailTotalLimit],
+      [keys.address, throttle.addressLimit],
+    ];
+    for (const [key, limit] of limits) {
+      // Locked by a parallel attempt since the check above: throws (the counts so far roll back).
+      if (!(await countAttempt(q, key, limit, throttle, started))) await assertNotLocked(q, all, started);
+    }
+  });
 
-  const account = email === '' ? null : findAccount(services, email);
+  const account = email === '' ? null : await services.store.query((q) => findAccount(q, email));
   const hash = account?.usable && account.passwordHash ? account.passwordHash : await dummyHash();
   const matches = await verifyPassword(input.password.slice(0, 1024), hash);
   if (!account?.usable || !account.passwordHash || !matches) {
     throw new DomainError('UNAUTHENTICATED', INVALID_CREDENTIALS);
   }
-  services.db.$client.transaction(() => forgiveAttempt(services, keys)).immediate();
+  await services.store.write((q) => forgiveAttempt(q, keys));
   return account.ref;
 }

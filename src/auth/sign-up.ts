@@ -6,13 +6,12 @@
  * if the address became a customer meanwhile, that account is signed in), once.
  */
 import { and, eq, gt, isNull, lt, ne, or } from 'drizzle-orm';
-import { transaction, type Db } from '../db/client.js';
-import { customers, signUps, staff } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
+import type { PrincipalRef } from './credential-rules.js';
 import { revokeLinks } from './links.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
-import type { PrincipalRef } from './sessions.js';
 import { allowsNewAccount } from './signup-policy.js';
 import { randomToken, sha256 } from './tokens.js';
 
@@ -27,14 +26,18 @@ export interface PendingSignUp {
 }
 
 /** Writes a pending sign-up and answers the link's token. */
-export function createSignUp(db: Db, email: string, name: string, now: number): { token: string; expiresAt: number } {
-  db.delete(signUps)
-    .where(or(lt(signUps.expiresAt, now - 24 * 3_600_000), lt(signUps.usedAt, now - 24 * 3_600_000)))
-    .run();
+export async function createSignUp(q: Handle, email: string, name: string, now: number): Promise<{ token: string; expiresAt: number }> {
+  const t = q.tables.signUps;
+  await q.db.delete(t).where(or(lt(t.expiresAt, now - 24 * 3_600_000), lt(t.usedAt, now - 24 * 3_600_000)));
   const token = randomToken();
   const expiresAt = now + SIGN_UP_TTL_MS;
-  db.insert(signUps).values({ tokenHash: sha256(token), email, name, createdAt: now, expiresAt }).run();
+  await q.db.insert(t).values({ tokenHash: sha256(token), email, name, createdAt: now, expiresAt });
   return { token, expiresAt };
+}
+
+/** Forgets a pending sign-up by its token (one whose mail could not be sent). */
+export async function revokeSignUp(q: Handle, token: string): Promise<void> {
+  await q.db.delete(q.tables.signUps).where(eq(q.tables.signUps.tokenHash, sha256(token)));
 }
 
 export function signUpUrl(services: Services, token: string): string {
@@ -42,13 +45,17 @@ export function signUpUrl(services: Services, token: string): string {
 }
 
 /** The pending sign-up of a still-valid link (for the confirmation page), or null. Uses nothing up. */
-export function peekSignUp(services: Services, token: string): PendingSignUp | null {
+export async function peekSignUp(services: Services, token: string): Promise<PendingSignUp | null> {
   if (!token || token.length > 200) return null;
-  const row = services.db
-    .select()
-    .from(signUps)
-    .where(and(eq(signUps.tokenHash, sha256(token)), isNull(signUps.usedAt), gt(signUps.expiresAt, services.clock.now())))
-    .get();
+  const row = await services.store.query(async (q) => {
+    const t = q.tables.signUps;
+    const [found] = await q.db
+      .select({ email: t.email, name: t.name, expiresAt: t.expiresAt })
+      .from(t)
+      .where(and(eq(t.tokenHash, sha256(token)), isNull(t.usedAt), gt(t.expiresAt, services.clock.now())))
+      .limit(1);
+    return found;
+  });
   return row ? { email: row.email, name: row.name, expiresAt: row.expiresAt } : null;
 }
 
@@ -76,25 +83,31 @@ export async function confirmSignUp(services: Services, input: ConfirmSignUpInpu
   }
   if (issues.length > 0) throw new ValidationError(issues);
   const passwordHash = password === '' ? null : await hashPassword(password);
-  const { db } = services;
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
+    const { signUps, staff, customers } = q.tables;
     const now = services.clock.now();
     const hash = sha256(input.token);
-    const row = input.token.length > 200 ? undefined : db.select().from(signUps).where(and(eq(signUps.tokenHash, hash), isNull(signUps.usedAt), gt(signUps.expiresAt, now))).get();
+    const [row] =
+      input.token.length > 200
+        ? []
+        : await q.db
+            .select({ email: signUps.email })
+            .from(signUps)
+            .where(and(eq(signUps.tokenHash, hash), isNull(signUps.usedAt), gt(signUps.expiresAt, now)))
+            .limit(1);
     if (!row) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
-    db.update(signUps).set({ usedAt: now }).where(eq(signUps.tokenHash, hash)).run();
-    db.delete(signUps)
-      .where(and(eq(signUps.email, row.email), isNull(signUps.usedAt), ne(signUps.tokenHash, hash)))
-      .run();
-    if (db.select({ id: staff.id }).from(staff).where(eq(staff.email, row.email)).get()) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
-    const existing = db.select().from(customers).where(eq(customers.email, row.email)).get();
+    await q.db.update(signUps).set({ usedAt: now }).where(eq(signUps.tokenHash, hash));
+    await q.db.delete(signUps).where(and(eq(signUps.email, row.email), isNull(signUps.usedAt), ne(signUps.tokenHash, hash)));
+    const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, row.email)).limit(1);
+    if (member) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
+    const [existing] = await q.db.select({ id: customers.id, passwordHash: customers.passwordHash }).from(customers).where(eq(customers.email, row.email)).limit(1);
     if (existing) {
-      if (existing.passwordHash === null && passwordHash !== null) db.update(customers).set({ passwordHash, updatedAt: now }).where(eq(customers.id, existing.id)).run();
-      revokeLinks(db, { type: 'customer', id: existing.id });
+      if (existing.passwordHash === null && passwordHash !== null) await q.db.update(customers).set({ passwordHash, updatedAt: now }).where(eq(customers.id, existing.id));
+      await revokeLinks(q, { type: 'customer', id: existing.id });
       return { type: 'customer', id: existing.id };
     }
     if (!allowsNewAccount(services.access.signup, row.email)) throw new DomainError('NOT_FOUND', 'Sign-up is closed for this address now.');
-    const created = db.insert(customers).values({ email: row.email, name, passwordHash, createdAt: now, updatedAt: now }).returning({ id: customers.id }).get();
-    return { type: 'customer', id: created.id };
+    const [created] = await q.db.insert(customers).values({ email: row.email, name, passwordHash, createdAt: now, updatedAt: now }).returning({ id: customers.id });
+    return { type: 'customer', id: created!.id };
   });
 }

@@ -32,7 +32,7 @@ function freeBytes(file: string): number | null {
 }
 
 /** The handler; a failing check is logged once a minute (load balancers ask every few seconds). */
-export function healthCheck(services: Services, access: ProbeAccess): (c: Context<AppEnv>) => Response {
+export function healthCheck(services: Services, access: ProbeAccess): (c: Context<AppEnv>) => Promise<Response> {
   const log = throttledLog(services.logger, () => services.clock.now());
   return function health(c) {
     return checkHealth(c, services, access, (database, reason) => log(`health:${database}`, 'error', 'health check failed', { database, reason }));
@@ -58,11 +58,11 @@ export function databaseState(services: Services): DatabaseState {
   return { state: 'failed', reason: check.reason, logged: false };
 }
 
-function checkHealth(c: Context<AppEnv>, services: Services, access: ProbeAccess, log: (database: string, reason: string) => void): Response {
+async function checkHealth(c: Context<AppEnv>, services: Services, access: ProbeAccess, log: (database: string, reason: string) => void): Promise<Response> {
   c.header('Cache-Control', 'no-store');
   const database = databaseState(services);
   if (!('reason' in database)) return c.json({ status: 'ok', checks: { database: database.state } });
   if (!database.logged) log(database.state, database.reason);
   const body = { status: 'unavailable', checks: { database: database.state } };
-  return c.json(mayReadDetails(c, access) ? { ...body, reason: database.reason } : body, 503);
+  return c.json((await mayReadDetails(c, access)) ? { ...body, reason: database.reason } : body, 503);
 }

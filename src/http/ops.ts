@@ -67,13 +67,13 @@ function checkAll(services: Services): Record<string, Check> {
 }
 
 /** METRICS_TOKEN, ADMIN_TOKEN, or an admin's API token (not one limited to scopes). */
-function authorizeScrape(c: Context<AppEnv>, options: OpsOptions): void {
+async function authorizeScrape(c: Context<AppEnv>, options: OpsOptions): Promise<void> {
   const token = bearer(c);
   if (token === null) throw new DomainError('UNAUTHENTICATED', 'Send the METRICS_TOKEN or an admin API token: "Authorization: Bearer <token>".');
   if (options.metricsToken !== null && safeEqual(token, options.metricsToken)) return;
   if (options.adminToken !== null && safeEqual(token, options.adminToken)) return;
   const services = c.get('services');
-  const principal = principalForToken(services.db, token, services.clock.now());
+  const principal = await services.store.query((q) => principalForToken(q, token, services.clock.now()));
   if (!principal) throw new DomainError('UNAUTHENTICATED', 'The token is unknown, revoked or expired.');
   c.set('principal', principal);
   if (principal.actor.role !== 'admin' || (principal.scopes?.length ?? 0) > 0) throw new DomainError('FORBIDDEN', 'Metrics need the METRICS_TOKEN or an admin API token.');
@@ -88,12 +88,12 @@ export function opsRoutes(options: OpsOptions): Hono<AppEnv> {
     return c.json({ status: 'ok' });
   });
 
-  app.get('/readyz', (c) => {
+  app.get('/readyz', async (c) => {
     const services = c.get('services');
     c.header('Cache-Control', 'no-store');
     const checks = checkAll(services);
     const failed = Object.entries(checks).filter(([, check]) => !check.ok);
-    const details = mayReadDetails(c, options);
+    const details = await mayReadDetails(c, options);
     const body = {
       status: failed.length === 0 ? 'ready' : 'not ready',
       checks: Object.fromEntries(
@@ -108,7 +108,7 @@ export function opsRoutes(options: OpsOptions): Hono<AppEnv> {
   });
 
   app.get('/metrics', async (c) => {
-    authorizeScrape(c, options);
+    await authorizeScrape(c, options);
     c.header('Cache-Control', 'no-store');
     return c.body(await scrapeMetrics(c.get('services')), 200, { 'Content-Type': METRICS_CONTENT_TYPE });
   });

@@ -20,7 +20,7 @@ export function bearer(c: Context<AppEnv>): string | null {
 }
 
 /** Whether the request carries a token good for /metrics (without refusing it when not). */
-export function mayReadDetails(c: Context<AppEnv>, options: ProbeAccess): boolean {
+export async function mayReadDetails(c: Context<AppEnv>, options: ProbeAccess): Promise<boolean> {
   const token = bearer(c);
   if (token === null) return false;
   if (options.metricsToken !== null && safeEqual(token, options.metricsToken)) return true;
@@ -28,7 +28,7 @@ export function mayReadDetails(c: Context<AppEnv>, options: ProbeAccess): boolea
   const services = c.get('services');
   if (!services.db.$client.open) return false;
   try {
-    const principal = principalForToken(services.db, token, services.clock.now());
+    const principal = await services.store.query((q) => principalForToken(q, token, services.clock.now()));
     return principal !== null && principal.actor.role === 'admin' && (principal.scopes?.length ?? 0) === 0;
   } catch {
     // A database that cannot be read cannot vouch for a token: the bare statuses then.

@@ -177,7 +177,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   // A customer without a password gets in with a one-time link that opens the case.
   let signIn: SignInLink | null = null;
   if (toCustomer && template === 'case-received' && customer.passwordHash === null) {
-    signIn = issueSignInLink(services, customer.id, 'case-mail', `/cases/${caseRef(c.id)}`);
+    signIn = await issueSignInLink(services, customer.id, 'case-mail', `/cases/${caseRef(c.id)}`);
   }
   const message = compose(services, item, plan, signIn);
   const via = { ...(plan.fallback ? { fallback: plan.fallback } : {}), ...(message.customized ? { customized: true } : {}) };
@@ -201,7 +201,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     try {
       await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
     } catch (error) {
-      if (signIn) revokeLink(db, signIn.token); // the retry mails a new one
+      if (signIn) await services.store.write((q) => revokeLink(q, signIn!.token)); // the retry mails a new one
       throw error;
     }
     outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true, ...(signIn ? { signInLink: true } : {}) };

@@ -4,11 +4,11 @@
  * instead of serving a sign-in page nobody can get past (docs/deploying.md "First accounts").
  */
 import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { staff } from '../db/schema/index.js';
+import type { Store } from '../db/store/index.js';
 
-export function firstAccountsHint(db: Db, options: { adminToken: string | null; publicUrl: string }): string | null {
-  if (db.select({ id: staff.id }).from(staff).where(and(eq(staff.role, 'admin'), eq(staff.active, true))).limit(1).get()) return null;
+export async function firstAccountsHint(store: Store, options: { adminToken: string | null; publicUrl: string }): Promise<string | null> {
+  const [admin] = await store.query(({ db, tables: { staff } }) => db.select({ id: staff.id }).from(staff).where(and(eq(staff.role, 'admin'), eq(staff.active, true))).limit(1));
+  if (admin) return null;
   const provision = [
     `  curl -X POST ${options.publicUrl}/api/v1/users -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \\`,
     `    -d '{ "email": "you@example.com", "name": "Your Name", "role": "admin" }'`,

@@ -22,7 +22,7 @@ import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { setAvailability } from '../staff/set-availability.js';
+import { setAvailabilitySync } from '../staff/set-availability.js';
 import { CAPACITY, CHAT_LIMIT, createUser, type CreatedUser } from '../users/create-user.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, parseInput } from './input.js';
@@ -145,7 +145,7 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
     // Availability through setAvailability (it offers waiting cases when they become
     // available); otherwise more capacity or a new queue may take waiting cases now.
     let assigned = 0;
-    if (input.available !== row.available) assigned = setAvailability(services, staffId, input.available, actor).assigned;
+    if (input.available !== row.available) assigned = setAvailabilitySync(services, staffId, input.available, actor).assigned;
     else if (row.available) assigned = fillCapacity(services, staffId, actor);
     const after = getStaff(services, staffId);
     audit(services, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });

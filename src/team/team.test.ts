@@ -172,15 +172,15 @@ describe('staff', () => {
   });
 
   it('deactivating ends sessions, revokes API tokens and set-password links; reactivation restores none of them', async () => {
-    const session = createSession(h.db, { type: 'staff', id: alice.id }, h.clock.now());
+    const session = await h.services.store.write((q) => createSession(q, { type: 'staff', id: alice.id }, h.clock.now()));
     const token = h.tokenFor(alice);
-    const link = new URL(issuePasswordLink(h.services, 'agent2@casebook.test').url).searchParams.get('token')!;
-    expect(findSession(h.db, session.id, h.clock.now())).not.toBeNull();
+    const link = new URL((await issuePasswordLink(h.services, 'agent2@casebook.test')).url).searchParams.get('token')!;
+    expect(await h.services.store.write((q) => findSession(q, session.id, h.clock.now()))).not.toBeNull();
     expect(deactivateStaff(h.services, alice.id, mia)).toMatchObject({ sessionsEnded: 1, tokensRevoked: 1 });
     reactivateStaff(h.services, alice.id, mia);
-    expect(findSession(h.db, session.id, h.clock.now())).toBeNull();
-    expect(principalForToken(h.db, token, h.clock.now())).toBeNull();
-    expect(findPasswordToken(h.db, link, h.clock.now())).toBeNull();
+    expect(await h.services.store.write((q) => findSession(q, session.id, h.clock.now()))).toBeNull();
+    expect(await h.services.store.write((q) => principalForToken(q, token, h.clock.now()))).toBeNull();
+    expect(await h.services.store.write((q) => findPasswordToken(q, link, h.clock.now()))).toBeNull();
     const res = await h.api('GET', '/api/v1/cases', { token });
     expect(res.status).toBe(401);
   });

@@ -15,9 +15,9 @@ import { fillCapacity } from '../assignment/fill-capacity.js';
 import { hashPassword } from '../auth/password.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import { normalizeEmail } from '../cases/customers.js';
-import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
-import { customers, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
+import { auditIn } from '../audit/record-audit.js';
+import { STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -68,18 +68,17 @@ export interface CreatedUser {
   setPassword: { url: string; expiresAt: number } | null;
 }
 
-function assertEmailFree(services: Services, email: string): void {
-  const { db } = services;
-  const taken =
-    db.select({ id: staff.id }).from(staff).where(eq(staff.email, email)).get() ??
-    db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).get();
-  if (taken) throw new DomainError('EMAIL_TAKEN', `An account with the address ${email} already exists.`, { email });
+async function assertEmailFree(q: Handle, email: string): Promise<void> {
+  const { staff, customers } = q.tables;
+  const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, email)).limit(1);
+  const [customer] = member ? [] : await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
+  if (member ?? customer) throw new DomainError('EMAIL_TAKEN', `An account with the address ${email} already exists.`, { email });
 }
 
-function checkQueues(services: Services, role: StaffRole, ids: readonly string[]): void {
-  const found = new Map(
-    ids.length === 0 ? [] : services.db.select().from(queues).where(inArray(queues.id, [...ids])).all().map((q) => [q.id, q]),
-  );
+async function checkQueues(q: Handle, role: StaffRole, ids: readonly string[]): Promise<void> {
+  const { queues } = q.tables;
+  const rows = ids.length === 0 ? [] : await q.db.select({ id: queues.id, active: queues.active, tier: queues.tier }).from(queues).where(inArray(queues.id, [...ids]));
+  const found = new Map(rows.map((queue) => [queue.id, queue]));
   const issues: FieldIssue[] = [];
   ids.forEach((id, i) => {
     const queue = found.get(id);
@@ -97,19 +96,19 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
   const input = parsed.data;
   const email = normalizeEmail(input.email);
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-  const { db } = services;
 
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
+    const { customers, staff, staffQueues } = q.tables;
     const now = services.clock.now();
-    assertEmailFree(services, email);
+    await assertEmailFree(q, email);
     if (input.role === 'customer') {
-      const row = db.insert(customers).values({ email, name: input.name, passwordHash, createdAt: now, updatedAt: now }).returning().get();
-      const ref: PrincipalRef = { type: 'customer', id: row.id };
-      const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
+      const [row] = await q.db.insert(customers).values({ email, name: input.name, passwordHash, createdAt: now, updatedAt: now }).returning({ id: customers.id, name: customers.name });
+      const ref: PrincipalRef = { type: 'customer', id: row!.id };
+      const link = passwordHash === null ? await createPasswordToken(q, ref, now) : null;
       return {
         ref,
         email,
-        name: row.name,
+        name: row!.name,
         role: 'customer',
         queues: [],
         skills: [],
@@ -121,9 +120,9 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
     }
 
     const queueIds = [...new Set(input.queues ?? [])];
-    checkQueues(services, input.role, queueIds);
+    await checkQueues(q, input.role, queueIds);
     const available = passwordHash !== null;
-    const row = db
+    const [row] = await q.db
       .insert(staff)
       .values({
         email,
@@ -137,22 +136,23 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
         createdAt: now,
         updatedAt: now,
       })
-      .returning()
-      .get();
-    for (const queueId of queueIds) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
-    const ref: PrincipalRef = { type: 'staff', id: row.id };
-    const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
-    audit(services, actor, 'staff', row.id, 'created', null, { ...row, queues: queueIds });
-    if (available) fillCapacity(services, row.id, actor);
+      .returning();
+    const member = row!;
+    for (const queueId of queueIds) await q.db.insert(staffQueues).values({ staffId: member.id, queueId });
+    const ref: PrincipalRef = { type: 'staff', id: member.id };
+    const link = passwordHash === null ? await createPasswordToken(q, ref, now) : null;
+    await auditIn(q, services.clock, actor, 'staff', member.id, 'created', null, { ...member, queues: queueIds });
+    // fillCapacity (src/assignment, the case engine's) still runs on better-sqlite3: on SQLite it writes in this unit's transaction.
+    if (available) fillCapacity(services, member.id, actor);
     return {
       ref,
       email,
-      name: row.name,
-      role: row.role,
+      name: member.name,
+      role: member.role,
       queues: queueIds,
-      skills: row.skills,
-      capacity: row.capacity,
-      chatLimit: row.chatLimit,
+      skills: member.skills,
+      capacity: member.capacity,
+      chatLimit: member.chatLimit,
       available,
       setPassword: link && { url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt },
     };

@@ -6,15 +6,16 @@
  * account's earlier password links, and setting a password (with any link) revokes every
  * outstanding link of the account — sign-in links too — and ends the account's sessions.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { transaction, type Db } from '../db/client.js';
-import { customers, staff } from '../db/schema/index.js';
+import type { Db } from '../db/client.js';
+import { passwordTokens } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { createLink, findLink, LINK_TTL_MS, purgeLinks, revokeLinks, useLink } from '../auth/links.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.js';
-import { deleteSessionsOf, type PrincipalRef } from '../auth/sessions.js';
+import { endSessionsOf, type PrincipalRef } from '../auth/sessions.js';
 
 export const PASSWORD_LINK_TTL_MS = LINK_TTL_MS.setPassword;
 
@@ -36,29 +37,37 @@ export function setPasswordUrl(services: Services, token: string): string {
   return `${services.publicUrl}/set-password?token=${encodeURIComponent(token)}`;
 }
 
-/** Revokes every unused link of the account, of any purpose (deactivation): an old link can never be used. */
+/**
+ * Revokes every unused link of the account, of any purpose (deactivation): an old link can
+ * never be used. Synchronous, for staff deactivation's better-sqlite3 transaction
+ * (src/team/staff-active.ts), which releases cases through the case engine in the same
+ * transaction, until it moves onto the storage port (then: `revokeLinks(q, ref)`).
+ */
 export function revokePasswordTokens(db: Db, ref: PrincipalRef): number {
-  return revokeLinks(db, ref);
+  return db
+    .delete(passwordTokens)
+    .where(and(eq(passwordTokens.principalType, ref.type), eq(passwordTokens.principalId, ref.id), isNull(passwordTokens.usedAt)))
+    .run().changes;
 }
 
 /**
  * Creates a one-time password link for `ref`, revoking the account's earlier password
  * links; call inside the transaction that creates the account or issues the link.
  */
-export function createPasswordToken(db: Db, ref: PrincipalRef, now: number, ttlMs = PASSWORD_LINK_TTL_MS, purpose: PasswordLinkPurpose = 'set-password'): PasswordLink {
-  revokeLinks(db, ref, PASSWORD_PURPOSES);
-  purgeLinks(db, now);
-  return createLink(db, ref, purpose, now, ttlMs);
+export async function createPasswordToken(q: Handle, ref: PrincipalRef, now: number, ttlMs = PASSWORD_LINK_TTL_MS, purpose: PasswordLinkPurpose = 'set-password'): Promise<PasswordLink> {
+  await revokeLinks(q, ref, PASSWORD_PURPOSES);
+  await purgeLinks(q, now);
+  return createLink(q, ref, purpose, now, ttlMs);
 }
 
 /** The account a still-valid (unused, unexpired) password link is for, or null. */
-export function findPasswordToken(db: Db, token: string, now: number): PrincipalRef | null {
-  return findLink(db, token, PASSWORD_PURPOSES, now)?.ref ?? null;
+export async function findPasswordToken(q: Handle, token: string, now: number): Promise<PrincipalRef | null> {
+  return (await findLink(q, token, PASSWORD_PURPOSES, now))?.ref ?? null;
 }
 
 /** What a still-valid password link is for (the page's wording), or null. */
-export function passwordLinkPurpose(db: Db, token: string, now: number): PasswordLinkPurpose | null {
-  const link = findLink(db, token, PASSWORD_PURPOSES, now);
+export async function passwordLinkPurpose(q: Handle, token: string, now: number): Promise<PasswordLinkPurpose | null> {
+  const link = await findLink(q, token, PASSWORD_PURPOSES, now);
   return link ? (link.purpose as PasswordLinkPurpose) : null;
 }
 
@@ -67,18 +76,22 @@ export async function setPasswordWithToken(services: Services, token: string, pa
   const checked = passwordSchema.safeParse(password);
   if (!checked.success) throw new ValidationError(checked.error.issues.map((i) => ({ path: 'password', message: i.message })));
   const passwordHash = await hashPassword(checked.data);
-  const { db } = services;
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
+    const { staff, customers } = q.tables;
     const now = services.clock.now();
-    const ref = useLink(db, token, PASSWORD_PURPOSES, now)?.ref;
+    const ref = (await useLink(q, token, PASSWORD_PURPOSES, now))?.ref;
     if (!ref) throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask for a new one.');
     if (ref.type === 'staff') {
-      const changed = db.update(staff).set({ passwordHash, updatedAt: now }).where(and(eq(staff.id, ref.id), eq(staff.active, true))).run().changes;
-      if (changed !== 1) throw new DomainError('NOT_FOUND', 'This account is no longer active.');
+      const changed = await q.db
+        .update(staff)
+        .set({ passwordHash, updatedAt: now })
+        .where(and(eq(staff.id, ref.id), eq(staff.active, true)))
+        .returning({ id: staff.id });
+      if (changed.length !== 1) throw new DomainError('NOT_FOUND', 'This account is no longer active.');
     } else {
-      db.update(customers).set({ passwordHash, updatedAt: now }).where(eq(customers.id, ref.id)).run();
+      await q.db.update(customers).set({ passwordHash, updatedAt: now }).where(eq(customers.id, ref.id));
     }
-    deleteSessionsOf(db, ref);
+    await endSessionsOf(q, ref);
     return ref;
   });
 }
@@ -87,15 +100,16 @@ export async function setPasswordWithToken(services: Services, token: string, pa
  * A new one-time link for an existing account, found by email: customers who first wrote
  * in through the API or by mail get portal access this way, staff a password reset.
  */
-export function issuePasswordLink(services: Services, email: string): { ref: PrincipalRef; url: string; expiresAt: number } {
+export function issuePasswordLink(services: Services, email: string): Promise<{ ref: PrincipalRef; url: string; expiresAt: number }> {
   const address = email.trim().toLowerCase();
-  return transaction(services.db, () => {
-    const member = services.db.select({ id: staff.id, active: staff.active }).from(staff).where(eq(staff.email, address)).get();
-    const customer = member ? undefined : services.db.select({ id: customers.id }).from(customers).where(eq(customers.email, address)).get();
+  return services.store.write(async (q) => {
+    const { staff, customers } = q.tables;
+    const [member] = await q.db.select({ id: staff.id, active: staff.active }).from(staff).where(eq(staff.email, address)).limit(1);
+    const [customer] = member ? [] : await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, address)).limit(1);
     if (member && !member.active) throw new DomainError('FORBIDDEN', `The account ${address} is deactivated.`);
     if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${address}.`);
     const ref: PrincipalRef = member ? { type: 'staff', id: member.id } : { type: 'customer', id: customer!.id };
-    const link = createPasswordToken(services.db, ref, services.clock.now());
+    const link = await createPasswordToken(q, ref, services.clock.now());
     return { ref, url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt };
   });
 }

@@ -8,8 +8,7 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import type { PrincipalRef } from '../auth/sessions.js';
-import { transaction } from '../db/client.js';
-import { customers, sessions, staff } from '../db/schema/index.js';
+import type { Handle, Tables } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { normalizeTimeZone } from '../text/time-zones.js';
@@ -42,14 +41,19 @@ export interface Profile {
   hasPassword: boolean;
 }
 
-function table(ref: PrincipalRef) {
-  return ref.type === 'staff' ? staff : customers;
+function table(tables: Tables, ref: PrincipalRef): Tables['staff'] | Tables['customers'] {
+  return ref.type === 'staff' ? tables.staff : tables.customers;
 }
 
-export function loadProfile(services: Services, ref: PrincipalRef): Profile {
-  const t = table(ref);
-  const row = services.db.select({ name: t.name, email: t.email, timeZone: t.timeZone, passwordHash: t.passwordHash }).from(t).where(eq(t.id, ref.id)).get();
+async function profileRow(q: Handle, ref: PrincipalRef) {
+  const t = table(q.tables, ref);
+  const [row] = await q.db.select({ name: t.name, email: t.email, timeZone: t.timeZone, passwordHash: t.passwordHash }).from(t).where(eq(t.id, ref.id)).limit(1);
   if (!row) throw new DomainError('NOT_FOUND', 'No such account.');
+  return row;
+}
+
+export async function loadProfile(services: Services, ref: PrincipalRef): Promise<Profile> {
+  const row = await services.store.query((q) => profileRow(q, ref));
   return { name: row.name, email: row.email, timeZone: row.timeZone, hasPassword: row.passwordHash !== null };
 }
 
@@ -57,13 +61,13 @@ export function loadProfile(services: Services, ref: PrincipalRef): Profile {
  * Name and time zone; returns the profile as it is now. A customer's new name joins their
  * profile's audit trail (`customer_changes`), as staff edits of it do.
  */
-export function updateProfile(services: Services, ref: PrincipalRef, input: ProfileInput, actor: Actor): Profile {
+export async function updateProfile(services: Services, ref: PrincipalRef, input: ProfileInput, actor: Actor): Promise<Profile> {
   const parsed = profileSchema.parse(input);
-  const t = table(ref);
-  const before = loadProfile(services, ref);
-  transaction(services.db, () => {
+  await services.store.write(async (q) => {
+    const t = table(q.tables, ref);
+    const before = await profileRow(q, ref);
     const now = services.clock.now();
-    services.db.update(t).set({ name: parsed.name, timeZone: parsed.timeZone, updatedAt: now }).where(eq(t.id, ref.id)).run();
+    await q.db.update(t).set({ name: parsed.name, timeZone: parsed.timeZone, updatedAt: now }).where(eq(t.id, ref.id));
     if (ref.type === 'customer' && before.name !== parsed.name) {
       recordProfileChange(services.db, ref.id, { name: { from: before.name, to: parsed.name } }, { actor, at: now, via: 'edit', reason: 'changed on their profile page' });
     }
@@ -72,17 +76,17 @@ export function updateProfile(services: Services, ref: PrincipalRef, input: Prof
 }
 
 /** The zone the browser reported, kept only while the account has none; returns the zone in force. */
-export function setBrowserTimeZone(services: Services, ref: PrincipalRef, zone: string): string {
+export async function setBrowserTimeZone(services: Services, ref: PrincipalRef, zone: string): Promise<string> {
   const valid = normalizeTimeZone(zone);
   if (!valid) throw new ValidationError([{ path: 'timeZone', message: 'not an IANA time zone' }]);
-  const t = table(ref);
-  return transaction(services.db, () => {
-    services.db
+  return services.store.write(async (q) => {
+    const t = table(q.tables, ref);
+    await q.db
       .update(t)
       .set({ timeZone: valid })
-      .where(and(eq(t.id, ref.id), isNull(t.timeZone)))
-      .run();
-    return services.db.select({ timeZone: t.timeZone }).from(t).where(eq(t.id, ref.id)).get()?.timeZone ?? valid;
+      .where(and(eq(t.id, ref.id), isNull(t.timeZone)));
+    const [row] = await q.db.select({ timeZone: t.timeZone }).from(t).where(eq(t.id, ref.id)).limit(1);
+    return row?.timeZone ?? valid;
   });
 }
 
@@ -92,18 +96,18 @@ export function setBrowserTimeZone(services: Services, ref: PrincipalRef, zone: 
  * ends; the one in use (`keepSession`, its id hash) stays signed in.
  */
 export async function changePassword(services: Services, ref: PrincipalRef, input: { current: string; next: string }, keepSession: string | null): Promise<void> {
-  const profile = loadProfile(services, ref);
-  const t = table(ref);
-  const stored = services.db.select({ hash: t.passwordHash }).from(t).where(eq(t.id, ref.id)).get()?.hash ?? null;
-  if (profile.hasPassword && !(await verifyPassword(input.current, stored))) {
+  const stored = (await services.store.query((q) => profileRow(q, ref))).passwordHash;
+  if (stored !== null && !(await verifyPassword(input.current, stored))) {
     throw new ValidationError([{ path: 'current', message: 'this is not your current password' }]);
   }
   const checked = passwordSchema.safeParse(input.next);
   if (!checked.success) throw new ValidationError(checked.error.issues.map((i) => ({ path: 'next', message: i.message })));
   const passwordHash = await hashPassword(checked.data);
-  transaction(services.db, () => {
-    services.db.update(t).set({ passwordHash, updatedAt: services.clock.now() }).where(eq(t.id, ref.id)).run();
+  await services.store.write(async (q) => {
+    const t = table(q.tables, ref);
+    const { sessions } = q.tables;
+    await q.db.update(t).set({ passwordHash, updatedAt: services.clock.now() }).where(eq(t.id, ref.id));
     const others = and(eq(sessions.principalType, ref.type), eq(sessions.principalId, ref.id), ...(keepSession ? [ne(sessions.idHash, keepSession)] : []));
-    services.db.delete(sessions).where(others).run();
+    await q.db.delete(sessions).where(others);
   });
 }

@@ -41,14 +41,14 @@ describe('API token authentication', () => {
   });
 
   it('stops a revoked token at once', async () => {
-    const { id, token } = createApiToken(h.db, { type: 'staff', id: admin.id }, 'revoked', h.clock.now());
+    const { id, token } = await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'revoked', h.clock.now()));
     expect(await get('/api/v1/workflows', token)).toBe(200);
     expect((await h.api('DELETE', `/api/v1/tokens/${id}`, { token: ADMIN_TOKEN })).status).toBe(204);
     expect(await get('/api/v1/workflows', token)).toBe(401);
   });
 
   it('stops a token at its expiry, to the millisecond', async () => {
-    const { token } = createApiToken(h.db, { type: 'staff', id: admin.id }, 'short', h.clock.now(), h.clock.now() + 1_000);
+    const { token } = await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'short', h.clock.now(), h.clock.now() + 1_000));
     expect(await get('/api/v1/workflows', token)).toBe(200);
     h.clock.advance(999);
     expect(await get('/api/v1/workflows', token)).toBe(200);
@@ -69,13 +69,13 @@ describe('API token authentication', () => {
   });
 
   it('keeps a scoped token to its routes', async () => {
-    const { token } = createApiToken(h.db, { type: 'staff', id: admin.id }, 'inbound only', h.clock.now(), null, ['inbound']);
+    const { token } = await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'inbound only', h.clock.now(), null, ['inbound']));
     expect(await get('/api/v1/workflows', token)).toBe(403);
     expect(await get(`/api/v1/cases/${caseId}`, token)).toBe(403);
   });
 
   it('records the last use at most once a minute', async () => {
-    const { id, token } = createApiToken(h.db, { type: 'staff', id: admin.id }, 'used', h.clock.now());
+    const { id, token } = await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'used', h.clock.now()));
     expect(lastUsed(id)).toBeNull();
     const first = h.clock.now();
     expect(await get('/api/v1/workflows', token)).toBe(200);

@@ -364,7 +364,7 @@ describe('POST /api/v1/inbound/email', () => {
     const manager = h.agent({ role: 'manager' });
     expect((await postMail(h, fixture('new-request.eml'), h.tokenFor(admin))).status).toBe(202);
     expect((await postMail(h, fixture('html-only.eml'), h.tokenFor(manager))).status).toBe(403);
-    const scoped = createApiToken(h.db, { type: 'staff', id: manager.id }, 'mail provider', h.clock.now(), null, ['inbound']).token;
+    const scoped = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: manager.id }, 'mail provider', h.clock.now(), null, ['inbound']))).token;
     expect((await postMail(h, fixture('html-only.eml'), scoped)).status).toBe(202);
     expect((await h.api('GET', '/api/v1/cases', { token: scoped })).status).toBe(403);
     expect((await h.api('GET', '/api/v1/cases', { token: h.tokenFor(manager) })).status).toBe(200);

@@ -179,7 +179,7 @@ describe('the churn API', () => {
     h.clock.advance(86_400_000);
     const from = h.clock.now();
     h.clock.advance(3_600_000);
-    const token = createApiToken(h.db, { type: 'staff', id: manager.id }, 'billing', h.clock.now(), null, ['churn']).token;
+    const token = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: manager.id }, 'billing', h.clock.now(), null, ['churn']))).token;
     const res = await h.api('POST', `/api/v1/customers/${a.id}/churn`, { token, body: { source: 'billing', reason: 'Card declined 3 times' } });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ customer: { id: a.id }, mark: { source: 'billing', reason: 'Card declined 3 times' } });

@@ -106,7 +106,7 @@ describe('/metrics', () => {
     expect((await scrape('not-a-token-at-all')).status).toBe(401);
     expect((await scrape(h.tokenFor(agent))).status).toBe(403);
     expect((await scrape(h.tokenFor(customer))).status).toBe(403);
-    const scoped = createApiToken(h.db, { type: 'staff', id: admin.id }, 'inbound only', h.clock.now(), null, ['inbound']).token;
+    const scoped = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'inbound only', h.clock.now(), null, ['inbound']))).token;
     expect((await scrape(scoped)).status).toBe(403);
     // Without METRICS_TOKEN configured, that token is nothing.
     expect((await h.app.request('/metrics', { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(401);

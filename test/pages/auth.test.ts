@@ -203,7 +203,7 @@ describe('sessions on pages', () => {
 describe('/set-password', () => {
   it('works once: sets the password, signs in, then the link is dead', async () => {
     const sam = h.customer({ email: 'sam@example.org', name: 'Sam' });
-    const { token } = createPasswordToken(h.db, { type: 'customer', id: sam.id }, h.clock.now());
+    const { token } = await h.services.store.write((q) => createPasswordToken(q, { type: 'customer', id: sam.id }, h.clock.now()));
     const v = visitor(h);
     const page = await v.get(`/set-password?token=${token}`);
     expect(page.status).toBe(200);

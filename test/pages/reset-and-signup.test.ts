@@ -46,8 +46,8 @@ describe('forgot password', () => {
     w = await accessWorld();
     const chloe = w.h.customer({ email: 'chloe@example.com', name: 'Chloe' });
     await setPassword(w.h, chloe, 'the old password');
-    const laptop = createSession(w.h.db, { type: 'customer', id: chloe.id }, w.h.clock.now());
-    const phone = createSession(w.h.db, { type: 'customer', id: chloe.id }, w.h.clock.now());
+    const laptop = await w.h.services.store.write((q) => createSession(q, { type: 'customer', id: chloe.id }, w.h.clock.now()));
+    const phone = await w.h.services.store.write((q) => createSession(q, { type: 'customer', id: chloe.id }, w.h.clock.now()));
 
     const page = await w.h.app.request('http://localhost/forgot-password');
     expect(page.status).toBe(200);
@@ -62,12 +62,12 @@ describe('forgot password', () => {
 
     const { v, page: form } = await open(link);
     expect(await form.text()).toContain('Choose a new password');
-    expect(findSession(w.h.db, laptop.id, w.h.clock.now())).not.toBeNull(); // opening the link changed nothing
+    expect(await w.h.services.store.write((q) => findSession(q, laptop.id, w.h.clock.now()))).not.toBeNull(); // opening the link changed nothing
     const done = await v.post('/set-password', { token: tokenOf(link), password: 'a brand new password', confirm: 'a brand new password' });
     expect(done.status).toBe(303);
     expect(done.headers.get('Location')).toBe('/portal');
-    expect(findSession(w.h.db, laptop.id, w.h.clock.now())).toBeNull();
-    expect(findSession(w.h.db, phone.id, w.h.clock.now())).toBeNull();
+    expect(await w.h.services.store.write((q) => findSession(q, laptop.id, w.h.clock.now()))).toBeNull();
+    expect(await w.h.services.store.write((q) => findSession(q, phone.id, w.h.clock.now()))).toBeNull();
     expect(w.h.db.select().from(sessions).all()).toHaveLength(1);
     expect((await v.get('/portal')).status).toBe(200);
     expect(await signsIn('chloe@example.com', 'the old password')).toBe('UNAUTHENTICATED');

@@ -94,7 +94,7 @@ describe('asking for a sign-in link', () => {
 
 describe('opening and using a sign-in link', () => {
   it('GET shows who signs in and uses nothing (a mail scanner may fetch it); the button signs in with a new session, once', async () => {
-    const { url } = issueSignInLink(w.h.services, chloe.id, 'requested');
+    const { url } = await issueSignInLink(w.h.services, chloe.id, 'requested');
     const link = new URL(url).pathname + new URL(url).search;
     for (let i = 0; i < 3; i++) {
       const scanned = await w.h.app.request(`http://localhost${link}`);
@@ -124,7 +124,7 @@ describe('opening and using a sign-in link', () => {
     const sam = w.h.customer({ email: 'sam@example.org', name: 'Sam' });
     const browser = signedIn(w.h, sam);
     const before = browser.cookies.get('casebook_session');
-    const { url } = issueSignInLink(w.h.services, chloe.id, 'requested');
+    const { url } = await issueSignInLink(w.h.services, chloe.id, 'requested');
     const { client } = await open(new URL(url).pathname + new URL(url).search, browser);
     const res = await client.post('/login/link/confirm', { token: tokenOf(url) });
     expect(res.status).toBe(303);
@@ -134,7 +134,7 @@ describe('opening and using a sign-in link', () => {
   });
 
   it('an expired link is refused on GET and POST (injected clock)', async () => {
-    const { url } = issueSignInLink(w.h.services, chloe.id, 'requested');
+    const { url } = await issueSignInLink(w.h.services, chloe.id, 'requested');
     const link = new URL(url).pathname + new URL(url).search;
     const { client } = await open(link);
     w.h.clock.advance(LINK_TTL_MS.signIn);
@@ -144,11 +144,11 @@ describe('opening and using a sign-in link', () => {
   });
 
   it('using one link revokes every other outstanding link of the customer: sign-in, reset and set-password alike', async () => {
-    const first = issueSignInLink(w.h.services, chloe.id, 'requested');
-    const second = issueSignInLink(w.h.services, chloe.id, 'case-mail', '/cases/C-1001');
-    const reset = createPasswordToken(w.h.db, { type: 'customer', id: chloe.id }, w.h.clock.now(), LINK_TTL_MS.reset, 'reset');
+    const first = await issueSignInLink(w.h.services, chloe.id, 'requested');
+    const second = await issueSignInLink(w.h.services, chloe.id, 'case-mail', '/cases/C-1001');
+    const reset = await w.h.services.store.write((q) => createPasswordToken(q, { type: 'customer', id: chloe.id }, w.h.clock.now(), LINK_TTL_MS.reset, 'reset'));
     const other = w.h.customer({ email: 'sam@example.org' });
-    const samsLink = issueSignInLink(w.h.services, other.id, 'requested');
+    const samsLink = await issueSignInLink(w.h.services, other.id, 'requested');
     expect(unusedLinks()).toHaveLength(4);
 
     const { client } = await open(new URL(second.url).pathname + new URL(second.url).search);

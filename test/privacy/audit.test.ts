@@ -123,7 +123,7 @@ describe('the audit log', () => {
 
   it('is shown on /manage/audit with the same filters', async () => {
     const { createSession } = await import('../../src/auth/sessions.js');
-    const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
+    const session = await h.services.store.write((q) => createSession(q, { type: 'staff', id: manager.id }, h.clock.now()));
     const res = await h.app.request('http://localhost/manage/audit?entity=queue', { headers: { Cookie: `casebook_session=${session.id}` } });
     expect(res.status).toBe(200);
     const html = await res.text();

@@ -111,10 +111,10 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await ok(await h.api('POST', `/api/v1/cases/${apiRef}/transitions`, { token: agentToken, body: { transition: 'resolve', solution: `Cleaned the ${MARKER} roller` } }));
   rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: `Thanks ${MARKER}!` }, customer);
   await ok(await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(manager), body: { organization: `Acme ${MARKER}`, phone: '+49 30 1234567', reason: `asked by ${MARKER}` } }));
-  setBrowserTimeZone(h.services, { type: 'customer', id: customerId }, 'Europe/Berlin');
+  await setBrowserTimeZone(h.services, { type: 'customer', id: customerId }, 'Europe/Berlin');
   logCall(h.services, parseCaseRef(mailedRef)!, { durationSeconds: 240, direction: 'inbound', from: '+49301234567', notes: `Called about the ${MARKER} refund` }, agent);
-  createSession(h.db, { type: 'customer', id: customerId }, h.clock.now(), `Browser ${MARKER}`);
-  requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
+  await h.services.store.write((q) => createSession(q, { type: 'customer', id: customerId }, h.clock.now(), `Browser ${MARKER}`));
+  await requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
 
   // A live chat through the chat domain: lines both ways, ended by the visitor, transcript asked for.
   const site = await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });

@@ -159,7 +159,7 @@ describe('names on the pages mailed links open', () => {
     w = await accessWorld({ signup: { mode: 'open' } });
     const payload = '<script>alert("xss")</script>';
     const chloe = w.h.customer({ email: 'chloe@example.com', name: payload });
-    const { url } = issueSignInLink(w.h.services, chloe.id, 'requested');
+    const { url } = await issueSignInLink(w.h.services, chloe.id, 'requested');
     const signIn = await (await w.h.app.request(url.replace('http://127.0.0.1:3000', 'http://localhost'))).text();
     expect(signIn).toContain('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;');
     expect(signIn).not.toContain(payload);

@@ -270,7 +270,7 @@ async function world(): Promise<World> {
   const now = h.clock.now();
   const problem = h.db.insert(problems).values({ title: 'P', symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning().get();
   const report = await createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
-  const token = createApiToken(h.db, { type: 'customer', id: actors.otherCustomer.id }, 'x', now);
+  const token = await h.services.store.write((q) => createApiToken(q, { type: 'customer', id: actors.otherCustomer.id }, 'x', now));
   // A mailbox on a port nothing listens on (a test of its connection fails at once); no password stored.
   const mailbox = h.db.insert(mailboxes).values({ name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', path: 'INBOX', queueId: 'billing', createdAt: now, updatedAt: now }).returning().get();
   const webhook = h.db.insert(webhookSubscriptions).values({ url: 'https://hooks.example.com/casebook', events: ['case.created'], secret: 'whsec_dGVzdA==', createdBy: 'test', createdAt: now }).returning().get();
@@ -364,7 +364,7 @@ async function call(w: World, caller: Caller, route: string): Promise<string> {
   const headers: Record<string, string> = {};
   const form = FORMS[route] ?? {};
   if (isApi) {
-    if (caller !== 'anonymous') headers.Authorization = `Bearer ${createApiToken(w.h.db, { type: w.actors[caller].type as 'staff' | 'customer', id: w.actors[caller].id }, 't', w.h.clock.now()).token}`;
+    if (caller !== 'anonymous') headers.Authorization = `Bearer ${(await w.h.services.store.write((q) => createApiToken(q, { type: w.actors[caller].type as 'staff' | 'customer', id: w.actors[caller].id }, 't', w.h.clock.now()))).token}`;
     const body = method === 'GET' || method === 'DELETE' ? undefined : '{}';
     if (body) headers['Content-Type'] = 'application/json';
     return outcome(await w.h.app.request(url, { method, headers, ...(body ? { body } : {}) }), true);
@@ -376,7 +376,7 @@ async function call(w: World, caller: Caller, route: string): Promise<string> {
     csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
     headers.Cookie = cookie;
   } else {
-    const session = createSession(w.h.db, { type: w.actors[caller].type as 'staff' | 'customer', id: w.actors[caller].id }, w.h.clock.now());
+    const session = await w.h.services.store.write((q) => createSession(q, { type: w.actors[caller].type as 'staff' | 'customer', id: w.actors[caller].id }, w.h.clock.now()));
     headers.Cookie = `casebook_session=${session.id}`;
     csrf = session.csrfToken;
   }
@@ -430,7 +430,7 @@ describe('the authorization matrix', () => {
   it('refuses state-changing page requests without the CSRF token or from another origin, on every route', async () => {
     current = await world();
     const w = current;
-    const session = createSession(w.h.db, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now());
+    const session = await w.h.services.store.write((q) => createSession(q, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now()));
     // (The live chat's visitor API, /chat/api, has no session or CSRF token: its checks are the Origin and the visitor token, test/chat/.)
     const posts = routes(w.h).filter((r) => r.startsWith('POST /') && !r.startsWith('POST /api/') && !r.startsWith('POST /chat/'));
     expect(posts.length).toBeGreaterThan(35);
@@ -450,9 +450,9 @@ describe('the authorization matrix', () => {
   });
 
   it('never accepts a session cookie on the API', async () => {
-    current = await world();
-    const session = createSession(current.h.db, { type: 'staff', id: current.actors.admin.id }, current.h.clock.now());
-    const res = await current.h.app.request('/api/v1/cases', { headers: { Cookie: `casebook_session=${session.id}` } });
+    const w = (current = await world());
+    const session = await w.h.services.store.write((q) => createSession(q, { type: 'staff', id: w.actors.admin.id }, w.h.clock.now()));
+    const res = await w.h.app.request('/api/v1/cases', { headers: { Cookie: `casebook_session=${session.id}` } });
     expect(res.status).toBe(401);
   });
 });

@@ -87,7 +87,7 @@ describe('bidi controls in user text', () => {
     let checked = 0;
     let sawText = 0;
     for (const actor of [customer, agent, manager]) {
-      const session = createSession(h.db, { type: actor.type as 'staff' | 'customer', id: actor.id }, h.clock.now());
+      const session = await h.services.store.write((q) => createSession(q, { type: actor.type as 'staff' | 'customer', id: actor.id }, h.clock.now()));
       for (const url of urls) {
         for (const htmx of [false, true]) {
           const res = await h.app.request(`http://localhost${url}`, { headers: { Cookie: `casebook_session=${session.id}`, ...(htmx ? { 'HX-Request': 'true' } : {}) } });
@@ -124,7 +124,7 @@ describe('bidi controls in user text', () => {
   it('right-to-left text itself is shown as written', async () => {
     const arabic = h.customer({ email: 'salma@example.com', name: 'سلمى' });
     const c = await createCase(h.services, { subject: 'الفاتورة مرتين', description: 'שלום, invoice 42' }, arabic, { customerId: arabic.id });
-    const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
+    const session = await h.services.store.write((q) => createSession(q, { type: 'staff', id: manager.id }, h.clock.now()));
     const res = await h.app.request(`http://localhost/cases/C-${c.id}`, { headers: { Cookie: `casebook_session=${session.id}` } });
     const html = await res.text();
     expect(res.status, html).toBe(200);

@@ -63,8 +63,8 @@ describe('sessions and secrets', () => {
     await v.start();
     await v.post('/login', { email: 'alice@casebook.test', password: PASSWORD });
     const sessionId = v.cookies.get('casebook_session')!;
-    const apiToken = createApiToken(h.db, { type: 'staff', id: alice.id }, 'ci', h.clock.now()).token;
-    const link = createPasswordToken(h.db, { type: 'staff', id: alice.id }, h.clock.now()).token;
+    const apiToken = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: alice.id }, 'ci', h.clock.now()))).token;
+    const link = (await h.services.store.write((q) => createPasswordToken(q, { type: 'staff', id: alice.id }, h.clock.now()))).token;
 
     const dump = JSON.stringify([
       h.db.$client.prepare('SELECT * FROM sessions').all(),

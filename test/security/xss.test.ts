@@ -166,7 +166,7 @@ describe('stored and reflected payloads on every page and fragment', () => {
     const problemsFound: string[] = [];
     let checked = 0;
     for (const actor of [customer, agent, manager, admin]) {
-      const session = createSession(h.db, { type: actor.type as 'staff' | 'customer', id: actor.id }, h.clock.now());
+      const session = await h.services.store.write((q) => createSession(q, { type: actor.type as 'staff' | 'customer', id: actor.id }, h.clock.now()));
       for (const url of [...pages().map(concrete), ...ECHOES]) {
         for (const htmx of [false, true]) {
           const res = await h.app.request(`http://localhost${url}`, { headers: { Cookie: `casebook_session=${session.id}`, ...(htmx ? { 'HX-Request': 'true' } : {}) } });
@@ -190,7 +190,7 @@ describe('stored and reflected payloads on every page and fragment', () => {
   }, 60_000);
 
   it('are inert in the answers to the workspace forms that echo what was sent', async () => {
-    const session = createSession(h.db, { type: 'staff', id: agent.id }, h.clock.now());
+    const session = await h.services.store.write((q) => createSession(q, { type: 'staff', id: agent.id }, h.clock.now()));
     const post = async (url: string, fields: [string, string][], htmx: boolean) => {
       const body = new URLSearchParams([...fields, ['_csrf', session.csrfToken]]);
       const res = await h.app.request(`http://localhost${url}`, {
@@ -216,7 +216,7 @@ describe('stored and reflected payloads on every page and fragment', () => {
   });
 
   it('the payloads do reach the pages (escaped), so the check above means something', async () => {
-    const session = createSession(h.db, { type: 'staff', id: manager.id }, h.clock.now());
+    const session = await h.services.store.write((q) => createSession(q, { type: 'staff', id: manager.id }, h.clock.now()));
     const html = await (await h.app.request(`http://localhost/cases/${caseRef}`, { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(html).toContain('&lt;script&gt;alert(&quot;xss-1&quot;)&lt;/script&gt;');
     const template = await (await h.app.request('http://localhost/manage/templates/case-resolved/customer', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
@@ -225,7 +225,7 @@ describe('stored and reflected payloads on every page and fragment', () => {
     // Search snippets: the payload's words marked, the rest of it escaped around the marks.
     const found = await (await h.app.request('http://localhost/search?q=xss', { headers: { Cookie: `casebook_session=${session.id}` } })).text();
     expect(found).toMatch(/&lt;(script|img|svg)[^<]*<mark>xss<\/mark>-\d/);
-    const agentSession = createSession(h.db, { type: 'staff', id: agent.id }, h.clock.now());
+    const agentSession = await h.services.store.write((q) => createSession(q, { type: 'staff', id: agent.id }, h.clock.now()));
     const macrosPage = await (await h.app.request('http://localhost/macros', { headers: { Cookie: `casebook_session=${agentSession.id}` } })).text();
     expect(macrosPage).toContain('&lt;iframe srcdoc=&quot;&lt;script&gt;alert(6)&lt;/script&gt;&quot;&gt;');
     const inbox = await (await h.app.request('http://localhost/inbox', { headers: { Cookie: `casebook_session=${agentSession.id}` } })).text();

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
-import { createApiToken } from '../../src/auth/api-tokens.js';
+import { newTokenRow } from '../../src/auth/api-tokens.js';
 import { ManualClock } from '../../src/clock.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
-import { customers, queues, staff, staffQueues, type StaffRole } from '../../src/db/schema/index.js';
+import { apiTokens, customers, queues, staff, staffQueues, type StaffRole } from '../../src/db/schema/index.js';
 import { loadDefinitionFiles, type DefinitionFiles } from '../../src/definitions/files.js';
 import { createApp } from '../../src/http/app.js';
 import type { Actor } from '../../src/roles.js';
@@ -74,7 +74,12 @@ export interface Harness {
   /** Adds a staff member; returns their actor. */
   agent(options?: AgentOptions): TestActor;
   customer(options: { email: string; name?: string; tier?: string; organization?: string }): TestActor;
-  /** An API token for a staff member or customer; the ADMIN_TOKEN for the system actor. */
+  /**
+   * An API token for a staff member or customer; the ADMIN_TOKEN for the system actor.
+   * Synchronous: the row goes straight into the harness's SQLite file (its values from
+   * newTokenRow, the token format's one place). After moveToPostgres make tokens first, or
+   * through the API.
+   */
   tokenFor(actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): string;
   /** Calls the API with an optional bearer token and JSON body. */
   api(method: string, url: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
@@ -146,7 +151,9 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     },
     tokenFor(actor) {
       if (actor.type === 'system') return ADMIN_TOKEN;
-      return createApiToken(db, { type: actor.type, id: actor.id! }, 'test', clock.now()).token;
+      const { token, row } = newTokenRow({ type: actor.type, id: actor.id! }, 'test', clock.now());
+      db.insert(apiTokens).values(row).run();
+      return token;
     },
     async api(method, url, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };

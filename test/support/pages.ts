@@ -4,8 +4,8 @@
  */
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../../src/auth/password.js';
-import { createSession } from '../../src/auth/sessions.js';
-import { customers, staff } from '../../src/db/schema/index.js';
+import { newSessionRow } from '../../src/auth/sessions.js';
+import { customers, sessions, staff } from '../../src/db/schema/index.js';
 import type { Harness } from './harness.js';
 
 export interface RequestOptions {
@@ -94,10 +94,15 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>): PageCli
   return self;
 }
 
-/** A client signed in as `actor` (a session created directly, no password needed). */
+/**
+ * A client signed in as `actor` (a session created directly, no password needed). Synchronous:
+ * the row (newSessionRow's) goes straight into the harness's SQLite file; after moveToPostgres
+ * sign in before moving, or through the sign-in page.
+ */
 export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): PageClient {
   if (actor.type === 'system' || actor.id === null) throw new Error('pages need a staff member or a customer');
-  const session = createSession(h.db, { type: actor.type, id: actor.id }, h.clock.now());
+  const { session, row } = newSessionRow({ type: actor.type, id: actor.id }, h.clock.now());
+  h.db.insert(sessions).values(row).run();
   return client(h, session.csrfToken, new Map([['casebook_session', session.id]]));
 }
 

@@ -1,11 +1,10 @@
 /** `/api/v1/tokens`, `/api/v1/queues`, `/api/v1/workflows`: setup and reference data. */
-import { asc, eq } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { issueApiToken, revokeApiTokenAudited, TOKEN_SCOPES } from '../../auth/api-tokens.js';
-import { findCustomerByEmail, normalizeEmail } from '../../cases/customers.js';
+import { normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
-import { staff } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
@@ -45,22 +44,15 @@ export function tokenRoutes(): Hono<AppEnv> {
     const services = c.get('services');
     const input = await jsonBody(c, createTokenRoute.body);
     const email = normalizeEmail(input.email);
-    const member = services.db.select().from(staff).where(eq(staff.email, email)).get();
-    const customer = member ? undefined : findCustomerByEmail(services.db, email);
-    if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);
-    if (member && !member.active) throw new DomainError('FORBIDDEN', `${member.name} is deactivated.`);
-    const now = services.clock.now();
-    const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
-    const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
     const scopes = [...new Set(input.scopes ?? [])];
-    const created = issueApiToken(services, c.get('principal')!.actor, principal, input.name, expiresAt, scopes);
-    return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...principal, email }, scopes, expiresAt: iso(expiresAt) }, 201);
+    const created = await issueApiToken(services, c.get('principal')!.actor, { email, name: input.name, expiresInDays: input.expiresInDays, scopes });
+    return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...created.principal, email }, scopes, expiresAt: iso(created.expiresAt) }, 201);
   });
 
-  on(app, revokeTokenRoute, (c) => {
+  on(app, revokeTokenRoute, async (c) => {
     const services = c.get('services');
     const id = Number(c.req.param('id'));
-    if (!Number.isSafeInteger(id) || !revokeApiTokenAudited(services, c.get('principal')!.actor, id)) {
+    if (!Number.isSafeInteger(id) || !(await revokeApiTokenAudited(services, c.get('principal')!.actor, id))) {
       throw new DomainError('NOT_FOUND', `No active token ${c.req.param('id')}.`);
     }
     return c.body(null, 204);

@@ -61,7 +61,7 @@ export function userRoutes(): Hono<AppEnv> {
   /** A one-time link to set a password for an existing account (portal access, reset). */
   on(app, passwordLinkRoute, async (c) => {
     const { email } = await jsonBody(c, passwordLinkRoute.body);
-    const link = issuePasswordLink(c.get('services'), email);
+    const link = await issuePasswordLink(c.get('services'), email);
     return c.json({ id: link.ref.id, type: link.ref.type, email: email.toLowerCase(), setPasswordUrl: link.url, setPasswordExpiresAt: iso(link.expiresAt) }, 201);
   });
   return app;

@@ -27,7 +27,7 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<AppEnv> {
     const digest = sha256Bytes(token);
     const admin = adminDigest !== null && sameDigest(digest, adminDigest);
     const tokenHash = admin ? null : digest.toString('hex');
-    const principal = tokenHash === null ? ADMIN_TOKEN_PRINCIPAL : principalForTokenHash(services.db, tokenHash, services.clock.now());
+    const principal = tokenHash === null ? ADMIN_TOKEN_PRINCIPAL : await services.store.query((q) => principalForTokenHash(q, tokenHash, services.clock.now()));
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.');
     c.set('principal', principal);
     c.set('tokenKey', tokenHash === null ? null : tokenHash.slice(0, 32));

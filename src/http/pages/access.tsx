@@ -49,7 +49,7 @@ export function waysIn(c: PageContext): WaysIn {
 type Refusal = { errors: Record<string, string>; status: 429 | 503 };
 
 /** Counts the ask against the link limits and queues the mail; a refusal says why (the same for every address). */
-function askForLink(c: PageContext, purpose: AccessMailPurpose, address: string, extra: { name?: string; next?: string | null } = {}): Refusal | null {
+async function askForLink(c: PageContext, purpose: AccessMailPurpose, address: string, extra: { name?: string; next?: string | null } = {}): Promise<Refusal | null> {
   const services = c.get('services');
   if (!services.mailer) return { errors: { '(form)': NO_MAIL_MESSAGE }, status: 503 };
   const { limiter, rates } = c.get('limits');
@@ -60,7 +60,7 @@ function askForLink(c: PageContext, purpose: AccessMailPurpose, address: string,
     c.header('Retry-After', retryAfterOf(error));
     return { errors: { '(form)': error.message }, status: 429 };
   }
-  requestAccessMail(services, { purpose, email: address, ...extra });
+  await requestAccessMail(services, { purpose, email: address, ...extra });
   return null;
 }
 
@@ -87,23 +87,23 @@ export function accessPages(): Hono<PageEnv> {
     };
     const parsed = parseForm(emailSchema, values);
     if (!parsed.ok) return render({ errors: parsed.errors }, 422);
-    const refused = askForLink(c, 'sign-in', parsed.data.email, { next });
+    const refused = await askForLink(c, 'sign-in', parsed.data.email, { next });
     return refused ? render({ errors: refused.errors }, refused.status) : render({ notice: LINK_ON_ITS_WAY }, 200);
   });
 
   // The page a mailed sign-in link opens: nothing is used up until its button is pressed.
-  app.get('/login/link', (c) => {
+  app.get('/login/link', async (c) => {
     const token = c.req.query('token') ?? '';
     if (token === '') return redirectTo(c, '/login');
-    const target = peekSignInLink(c.get('services'), token);
+    const target = await peekSignInLink(c.get('services'), token);
     if (!target) throw new DomainError('NOT_FOUND', DEAD_SIGN_IN_LINK);
     return sendHtml(c, <SignInLinkPage csrfToken={c.get('csrfToken')} token={token} next={safeNext(c.req.query('next'))} name={target.name} email={target.email} />);
   });
 
   app.post('/login/link/confirm', async (c) => {
     const values = await readForm(c);
-    const ref = signInWithLink(c.get('services'), (values.token ?? '').slice(0, 300));
-    startSession(c, ref);
+    const ref = await signInWithLink(c.get('services'), (values.token ?? '').slice(0, 300));
+    await startSession(c, ref);
     return redirectTo(c, safeNext(values.next) ?? homeFor(ref));
   });
 
@@ -123,7 +123,7 @@ export function accessPages(): Hono<PageEnv> {
     };
     const parsed = parseForm(emailSchema, values);
     if (!parsed.ok) return render({ errors: parsed.errors }, 422);
-    const refused = askForLink(c, 'reset', parsed.data.email);
+    const refused = await askForLink(c, 'reset', parsed.data.email);
     return refused ? render({ errors: refused.errors }, refused.status) : render({ notice: LINK_ON_ITS_WAY }, 200);
   });
 
@@ -152,14 +152,14 @@ export function accessPages(): Hono<PageEnv> {
     };
     const parsed = parseForm(signupSchema, values);
     if (!parsed.ok) return render({ errors: parsed.errors }, 422);
-    const refused = askForLink(c, 'sign-up', parsed.data.email, { name: parsed.data.name });
+    const refused = await askForLink(c, 'sign-up', parsed.data.email, { name: parsed.data.name });
     return refused ? render({ errors: refused.errors }, refused.status) : render({ notice: SIGNUP_LINK_ON_ITS_WAY }, 200);
   });
 
   // The page the confirmation link opens (GET uses nothing up).
-  app.get('/signup/confirm', (c) => {
+  app.get('/signup/confirm', async (c) => {
     const token = c.req.query('token') ?? '';
-    const pending = peekSignUp(c.get('services'), token);
+    const pending = await peekSignUp(c.get('services'), token);
     if (!pending) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
     return sendHtml(c, <SignupConfirmPage csrfToken={c.get('csrfToken')} token={token} email={pending.email} state={{ values: { name: pending.name } }} />);
   });
@@ -167,7 +167,7 @@ export function accessPages(): Hono<PageEnv> {
   app.post('/signup/confirm', async (c) => {
     const values = await readForm(c);
     const token = (values.token ?? '').slice(0, 300);
-    const pending = peekSignUp(c.get('services'), token);
+    const pending = await peekSignUp(c.get('services'), token);
     if (!pending) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
     const render = (errors: Record<string, string>) => {
       const state = { values: { name: values.name ?? '' }, errors };
@@ -182,7 +182,7 @@ export function accessPages(): Hono<PageEnv> {
     if (!parsed.ok) return render(parsed.errors);
     try {
       const ref = await confirmSignUp(c.get('services'), { token: parsed.data.token, name: parsed.data.name, password: parsed.data.password });
-      startSession(c, ref);
+      await startSession(c, ref);
       return redirectTo(c, homeFor(ref));
     } catch (error) {
       const errors = formErrorsOf(error);

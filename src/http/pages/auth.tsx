@@ -77,21 +77,22 @@ export function authPages(): Hono<PageEnv> {
       }
       throw error;
     }
-    startSession(c, ref);
+    await startSession(c, ref);
     return redirectTo(c, next ?? homeFor(ref));
   });
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const options = c.get('pageOptions');
     const session = c.get('session');
-    if (session) endSession(c.get('services').db, session.idHash);
+    if (session) await c.get('services').store.write((q) => endSession(q, session.idHash));
     deleteCookie(c, cookieNames(options.secureCookies).session, cookieOptions(options));
     return redirectTo(c, '/login?signed_out=1');
   });
 
-  app.get('/set-password', (c) => {
+  app.get('/set-password', async (c) => {
     const token = c.req.query('token') ?? '';
-    const purpose = passwordLinkPurpose(c.get('services').db, token, c.get('services').clock.now());
+    const services = c.get('services');
+    const purpose = await services.store.query((q) => passwordLinkPurpose(q, token, services.clock.now()));
     if (!purpose) throw new DomainError('NOT_FOUND', 'This link has expired or was already used. Ask for a new one with "Forgot your password?" on the sign-in page.');
     return sendHtml(c, <SetPasswordPage csrfToken={c.get('csrfToken')} token={token} reset={purpose === 'reset'} />);
   });
@@ -99,7 +100,8 @@ export function authPages(): Hono<PageEnv> {
   app.post('/set-password', async (c) => {
     const values = await readForm(c);
     const token = values.token ?? '';
-    const reset = passwordLinkPurpose(c.get('services').db, token, c.get('services').clock.now()) === 'reset';
+    const services = c.get('services');
+    const reset = (await services.store.query((q) => passwordLinkPurpose(q, token, services.clock.now()))) === 'reset';
     const render = (errors: Record<string, string>) =>
       sendForm(
         c,
@@ -117,7 +119,7 @@ export function authPages(): Hono<PageEnv> {
       if (errors) return render(errors);
       throw error;
     }
-    startSession(c, ref);
+    await startSession(c, ref);
     return redirectTo(c, homeFor(ref));
   });
 

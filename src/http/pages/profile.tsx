@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { PrincipalRef } from '../../auth/sessions.js';
 import { DomainError } from '../../errors.js';
 import { timeZoneNames } from '../../text/time-zones.js';
-import { changePassword, loadProfile, profileSchema, setBrowserTimeZone, updateProfile } from '../../users/profile.js';
+import { changePassword, loadProfile, profileSchema, setBrowserTimeZone, updateProfile, type Profile } from '../../users/profile.js';
 import { PasswordForm, PROFILE, ProfileForm, ProfilePage } from '../../../views/pages/profile.js';
 import type { FormState } from '../../../views/components.js';
 import { requirePrincipal, type PageContext, type PageEnv } from './env.js';
@@ -25,18 +25,17 @@ function accountOf(c: PageContext): PrincipalRef {
   throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
 }
 
-function page(c: PageContext, extra: { profileState?: FormState; passwordState?: FormState; saved?: 'profile' | 'password' } = {}) {
-  const profile = loadProfile(c.get('services'), accountOf(c));
+function page(c: PageContext, profile: Profile, extra: { profileState?: FormState; passwordState?: FormState; saved?: 'profile' | 'password' } = {}) {
   return <ProfilePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} profile={profile} zones={timeZoneNames()} {...extra} />;
 }
 
 export function profilePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(PROFILE, (c) => {
-    accountOf(c);
+  app.get(PROFILE, async (c) => {
+    const profile = await loadProfile(c.get('services'), accountOf(c));
     const saved = c.req.query('saved');
-    return sendHtml(c, page(c, saved === 'profile' || saved === 'password' ? { saved } : {}));
+    return sendHtml(c, page(c, profile, saved === 'profile' || saved === 'password' ? { saved } : {}));
   });
 
   app.post(PROFILE, async (c) => {
@@ -44,12 +43,13 @@ export function profilePages(): Hono<PageEnv> {
     const services = c.get('services');
     const values = await readForm(c);
     const parsed = parseForm(profileSchema, values);
-    const fail = (errors: Record<string, string>) => {
+    const fail = async (errors: Record<string, string>) => {
       const state = { values, errors };
-      return sendForm(c, 'profile-form', () => <ProfileForm profile={loadProfile(services, ref)} zones={timeZoneNames()} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, { profileState: state }));
+      const current = await loadProfile(services, ref);
+      return sendForm(c, 'profile-form', () => <ProfileForm profile={current} zones={timeZoneNames()} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, current, { profileState: state }));
     };
     if (!parsed.ok) return fail(parsed.errors);
-    const profile = updateProfile(services, ref, parsed.data, requirePrincipal(c).actor);
+    const profile = await updateProfile(services, ref, parsed.data, requirePrincipal(c).actor);
     if (!isHtmx(c)) return redirectTo(c, `${PROFILE}?saved=profile`);
     // The new zone applies to this answer already.
     const principal = c.get('principal')!;
@@ -62,14 +62,14 @@ export function profilePages(): Hono<PageEnv> {
     const services = c.get('services');
     const values = await readForm(c);
     const input = passwordForm.parse(values);
-    const hasPassword = loadProfile(services, ref).hasPassword;
+    const before = await loadProfile(services, ref);
     try {
       await changePassword(services, ref, input, c.get('session')?.idHash ?? null);
     } catch (error) {
       const errors = formErrorsOf(error);
       if (!errors) throw error;
       const state = { errors };
-      return sendForm(c, 'password-form', () => <PasswordForm hasPassword={hasPassword} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, { passwordState: state }));
+      return sendForm(c, 'password-form', () => <PasswordForm hasPassword={before.hasPassword} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, before, { passwordState: state }));
     }
     if (!isHtmx(c)) return redirectTo(c, `${PROFILE}?saved=password`);
     return sendHtml(c, <PasswordForm hasPassword csrfToken={c.get('csrfToken')} saved />);
@@ -78,7 +78,7 @@ export function profilePages(): Hono<PageEnv> {
   app.post(`${PROFILE}/time-zone`, async (c) => {
     const ref = accountOf(c);
     const values = await readForm(c);
-    setBrowserTimeZone(c.get('services'), ref, values.timeZone ?? '');
+    await setBrowserTimeZone(c.get('services'), ref, values.timeZone ?? '');
     c.header('Cache-Control', 'no-store');
     return c.body(null, 204);
   });

@@ -72,7 +72,7 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
     const cookie = getCookie(c, names.session);
     // Live-update polls carry `stamp`: they read the session without counting as activity.
     const background = c.req.method === 'GET' && c.req.query('stamp') !== undefined;
-    const session = cookie ? findSession(services.db, cookie, services.clock.now(), { touch: !background }) : null;
+    const session = cookie ? await services.store.query((q) => findSession(q, cookie, services.clock.now(), { touch: !background })) : null;
     if (cookie && !session) deleteCookie(c, names.session, cookieOptions(options));
     if (session) {
       c.set('session', session);

@@ -13,15 +13,17 @@ export function homeFor(ref: PrincipalRef): string {
  * link, new password, sign-up; any session the browser had is ended, so a planted session id
  * never becomes a signed-in one).
  */
-export function startSession(c: PageContext, ref: PrincipalRef): void {
+export async function startSession(c: PageContext, ref: PrincipalRef): Promise<void> {
   const services = c.get('services');
   const options = c.get('pageOptions');
   const names = cookieNames(options.secureCookies);
   const previous = c.get('session');
-  if (previous) endSession(services.db, previous.idHash);
   const now = services.clock.now();
-  purgeSessions(services.db, now);
-  const session = createSession(services.db, ref, now, c.req.header('User-Agent') ?? null);
+  const session = await services.store.write(async (q) => {
+    if (previous) await endSession(q, previous.idHash);
+    await purgeSessions(q, now);
+    return createSession(q, ref, now, c.req.header('User-Agent') ?? null);
+  });
   setCookie(c, names.session, session.id, { ...cookieOptions(options), maxAge: Math.floor(SESSION_MAX_AGE_MS / 1000) });
   deleteCookie(c, names.csrf, cookieOptions(options));
 }
