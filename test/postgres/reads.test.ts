@@ -11,6 +11,8 @@ import { ADMIN } from '../support/harness.js';
 import { moveToPostgres, type Moved } from '../support/on-postgres.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 import { createProblem } from '../../src/team/problems.js';
+import { diagnose, diagnoseOn, type Diagnosis } from '../../src/diagnosis/search-problems.js';
+import { signedIn, type PageClient } from '../support/pages.js';
 import { addMessage, createDesk, type Desk } from '../search/support.js';
 
 let cluster: PostgresCluster;
@@ -45,13 +47,23 @@ const SEARCHES: Ask[] = [
   ['chloe', '/api/v1/search?q=refund%20status:open'],
 ];
 
+/** API tokens and page sessions, made on SQLite before the move (the copy takes them along). */
+const tokens = new Map<string, string>();
+const pages = new Map<string, PageClient>();
+
 async function ask([who, url]: Ask): Promise<{ status: number; body: unknown }> {
-  const res = await desk.h.api('GET', url, { token: desk.h.tokenFor(desk[who]) });
+  const res = await desk.h.api('GET', url, { token: tokens.get(who)! });
   const body = (await res.json()) as Record<string, unknown>;
   // A problem's requestId differs per request.
   if ('requestId' in body) delete body.requestId;
   return { status: res.status, body };
 }
+
+/** Texts a customer types (diagnosis suggestions): plain words, inflections, accents, nothing known. */
+const DIAGNOSED = ['my printer prints faint pages', 'printers offline again', 'Tönér lów on the prínter', 'nothing to see here', 'toner'];
+const suggestionsUrl = (text: string) => `/portal/suggestions?subject=${encodeURIComponent(text)}&description=`;
+const suggestedOnSqlite = new Map<string, string>();
+const diagnosedOnSqlite = new Map<string, Diagnosis>();
 
 const onSqlite = new Map<string, { status: number; body: unknown }>();
 
@@ -67,7 +79,15 @@ beforeAll(async () => {
   tagged = await desk.open(sam, 'Printer offline', 'The office printer is offline, toner low.', { queue: 'technical', tags: ['hardware'] });
   createProblem(desk.h.services, { title: 'Toner empty', symptoms: 'printer prints faint pages, toner low', solution: 'Replace the toner cartridge.' }, ADMIN);
   createProblem(desk.h.services, { title: 'Printer offline', symptoms: 'printer shows offline', solution: 'Restart the printer and the spooler.' }, ADMIN);
+  for (const who of ['maria', 'alice', 'bob', 'chloe', 'sam'] as const) {
+    tokens.set(who, desk.h.tokenFor(desk[who]));
+    pages.set(who, signedIn(desk.h, desk[who]));
+  }
   for (const request of SEARCHES) onSqlite.set(request.join(' '), await ask(request));
+  for (const text of DIAGNOSED) {
+    suggestedOnSqlite.set(text, await (await pages.get('chloe')!.get(suggestionsUrl(text), { htmx: true })).text());
+    diagnosedOnSqlite.set(text, diagnose(desk.h.db, text, ''));
+  }
   moved = await moveToPostgres(desk.h.services, desk.h.dbPath, cluster);
 }, 60_000);
 
@@ -105,5 +125,28 @@ describe('search through HTTP', () => {
     expect(found.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
     const own = (await ask(['sam', '/api/v1/search?q=quokka'])).body as { cases: { items: { id: string }[] } };
     expect(own.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
+  });
+});
+
+describe('diagnosis suggestions', () => {
+  it('suggest the same problems on PostgreSQL, on the portal and for the intake', async () => {
+    for (const text of DIAGNOSED) {
+      const res = await pages.get('chloe')!.get(suggestionsUrl(text), { htmx: true });
+      expect(res.status).toBe(200);
+      expect(await res.text(), text).toBe(suggestedOnSqlite.get(text));
+      expect(await desk.h.services.store.query((q) => diagnoseOn(q, text, '')), text).toEqual(diagnosedOnSqlite.get(text));
+    }
+    expect(diagnosedOnSqlite.get('my printer prints faint pages')!.matched).toBe(true);
+    expect(diagnosedOnSqlite.get('Tönér lów on the prínter')!.suggestions.length).toBeGreaterThan(0);
+    expect(diagnosedOnSqlite.get('nothing to see here')!.suggestions).toEqual([]);
+  });
+
+  it('follow the library on PostgreSQL: a problem added there is suggested', async () => {
+    await desk.h.services.store.write(async (q) => {
+      await q.db.insert(q.tables.problems).values({ title: 'Paper jam', symptoms: 'paper stuck in the tray', solution: 'Open the tray.', synonyms: '', createdAt: desk.h.clock.now(), updatedAt: desk.h.clock.now() });
+    });
+    const found = await desk.h.services.store.query((q) => diagnoseOn(q, 'paper stuck', ''));
+    expect(found.suggestions.map((s) => s.title)).toEqual(['Paper jam']);
+    expect(await (await pages.get('chloe')!.get(suggestionsUrl('paper stuck'), { htmx: true })).text()).toContain('Paper jam');
   });
 });
