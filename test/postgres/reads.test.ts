@@ -11,6 +11,8 @@ import { ADMIN } from '../support/harness.js';
 import { moveToPostgres, type Moved } from '../support/on-postgres.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 import { createProblem } from '../../src/team/problems.js';
+import { staffPrincipal } from '../../src/auth/principal.js';
+import { saveInboxView } from '../../src/cases/inbox-views.js';
 import { diagnose, diagnoseOn, type Diagnosis } from '../../src/diagnosis/search-problems.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 import { addMessage, createDesk, type Desk } from '../search/support.js';
@@ -65,6 +67,27 @@ const suggestionsUrl = (text: string) => `/portal/suggestions?subject=${encodeUR
 const suggestedOnSqlite = new Map<string, string>();
 const diagnosedOnSqlite = new Map<string, Diagnosis>();
 
+/** Pages compared on both databases: [who, url, htmx]. */
+type Visit = [who: 'maria' | 'alice' | 'bob' | 'chloe' | 'sam', url: string, htmx: boolean];
+const PAGES: Visit[] = [
+  ['maria', '/inbox?view=all', false],
+  ['maria', '/inbox?view=all&tag=VIP', true],
+  ['maria', '/inbox?view=queues&limit=1', true],
+  ['alice', '/inbox?view=mine', false],
+  ['alice', '/inbox?view=breaching', true],
+  ['bob', '/inbox?view=queues', true],
+  ['bob', '/inbox/counts?current=inbox:mine', true],
+  ['maria', '/inbox/views?current=', true],
+  ['alice', '/inbox?view=all', false],
+];
+const pagesOnSqlite = new Map<string, { status: number; html: string }>();
+
+async function visit([who, url, htmx]: Visit): Promise<{ status: number; html: string }> {
+  const res = await pages.get(who)!.get(url, { htmx });
+  // An error page names its request's id: the one part that differs per request.
+  return { status: res.status, html: (await res.text()).replace(/Request id: <code>[^<]*<\/code>/, 'Request id') };
+}
+
 const onSqlite = new Map<string, { status: number; body: unknown }>();
 
 beforeAll(async () => {
@@ -84,6 +107,8 @@ beforeAll(async () => {
     pages.set(who, signedIn(desk.h, desk[who]));
   }
   for (const request of SEARCHES) onSqlite.set(request.join(' '), await ask(request));
+  await saveInboxView(desk.h.services, staffPrincipal(desk.h.db, desk.maria.id)!, { view: 'all', tag: 'VIP' }, { name: 'Shared VIP', shared: true });
+  for (const page of PAGES) pagesOnSqlite.set(page.join(' '), await visit(page));
   for (const text of DIAGNOSED) {
     suggestedOnSqlite.set(text, await (await pages.get('chloe')!.get(suggestionsUrl(text), { htmx: true })).text());
     diagnosedOnSqlite.set(text, diagnose(desk.h.db, text, ''));
@@ -113,18 +138,19 @@ describe('search through HTTP', () => {
     void missing;
   });
 
-  it('reads PostgreSQL, not the SQLite file: a case stored there only is found', async () => {
-    const id = await desk.h.services.store.write(async (q) => {
-      const { cases } = q.tables;
-      const [row] = await q.db.select().from(cases).where(eq(cases.id, tagged));
-      const { id: _id, ...copy } = row!;
-      const [made] = await q.db.insert(cases).values({ ...copy, subject: 'Quokka printer', description: 'only on PostgreSQL' }).returning({ id: cases.id });
-      return made!.id;
-    });
-    const found = (await ask(['maria', '/api/v1/search?q=quokka'])).body as { cases: { items: { id: string }[] } };
-    expect(found.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
-    const own = (await ask(['sam', '/api/v1/search?q=quokka'])).body as { cases: { items: { id: string }[] } };
-    expect(own.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
+});
+
+describe('the inbox', () => {
+  it('renders every view, filter, count and saved view as on SQLite', async () => {
+    for (const page of PAGES) {
+      const expected = pagesOnSqlite.get(page.join(' '))!;
+      expect(await visit(page), page.join(' ')).toEqual(expected);
+    }
+    const all = pagesOnSqlite.get('maria /inbox?view=all false')!;
+    expect(all.status).toBe(200);
+    expect(all.html).toContain('Refund for a double charge');
+    expect(all.html).toContain('Shared VIP');
+    expect(pagesOnSqlite.get('alice /inbox?view=all false')!.status).toBe(403);
   });
 });
 
@@ -139,6 +165,43 @@ describe('diagnosis suggestions', () => {
     expect(diagnosedOnSqlite.get('my printer prints faint pages')!.matched).toBe(true);
     expect(diagnosedOnSqlite.get('Tönér lów on the prínter')!.suggestions.length).toBeGreaterThan(0);
     expect(diagnosedOnSqlite.get('nothing to see here')!.suggestions).toEqual([]);
+  });
+});
+
+describe('on PostgreSQL only (after the comparisons: these change the copy)', () => {
+  it('search reads PostgreSQL, not the SQLite file: a case stored there only is found', async () => {
+    const id = await desk.h.services.store.write(async (q) => {
+      const { cases } = q.tables;
+      const [row] = await q.db.select().from(cases).where(eq(cases.id, tagged));
+      const { id: _id, ...copy } = row!;
+      const [made] = await q.db.insert(cases).values({ ...copy, subject: 'Quokka printer', description: 'only on PostgreSQL' }).returning({ id: cases.id });
+      return made!.id;
+    });
+    const found = (await ask(['maria', '/api/v1/search?q=quokka'])).body as { cases: { items: { id: string }[] } };
+    expect(found.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
+    const own = (await ask(['sam', '/api/v1/search?q=quokka'])).body as { cases: { items: { id: string }[] } };
+    expect(own.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
+  });
+
+  it('lists, counts and saves on PostgreSQL, not the SQLite file', async () => {
+    const before = await visit(['maria', '/inbox/counts?current=inbox:all', true]);
+    await desk.h.services.store.write(async (q) => {
+      const { cases } = q.tables;
+      const [row] = await q.db.select().from(cases).where(eq(cases.id, refund));
+      const { id: _id, ...copy } = row!;
+      await q.db.insert(cases).values({ ...copy, subject: 'Wombat on PostgreSQL only', tags: ['vip'] });
+    });
+    const list = await visit(['maria', '/inbox?view=all&tag=vip', true]);
+    expect(list.html).toContain('Wombat on PostgreSQL only');
+    const after = await visit(['maria', '/inbox/counts?current=inbox:all', true]);
+    expect(after.html).not.toEqual(before.html);
+    const maria = pages.get('maria')!;
+    expect((await maria.post('/inbox/views', { name: 'Mine on PG', view: 'mine' })).status).toBe(303);
+    expect((await visit(['maria', '/inbox/views?current=', true])).html).toContain('Mine on PG');
+    const sqliteViews = desk.h.db.$client.prepare("SELECT count(*) AS n FROM inbox_views WHERE name = 'Mine on PG'").get() as { n: number };
+    expect(sqliteViews.n).toBe(0);
+    // A name taken is refused (422, the form again), on PostgreSQL too.
+    expect((await maria.post('/inbox/views', { name: 'mine on pg', view: 'mine' })).status).toBe(422);
   });
 
   it('follow the library on PostgreSQL: a problem added there is suggested', async () => {
