@@ -12,6 +12,8 @@ import { editCase } from '../../cases/edit-case.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, isImport } from '../../cases/import-case.js';
 import { listCases } from '../../cases/list-cases.js';
+import { findCase, readCaseView, readCustomerCaseView, readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
+import type { Handle } from '../../db/store/index.js';
 import { reassignCase } from '../../cases/reassign-case.js';
 import { sendMessage } from '../../cases/send-message.js';
 import { answerSolutionOffer } from '../../cases/solution-offer.js';
@@ -41,6 +43,24 @@ function visibleCase(c: Context<AppEnv>): CaseRow {
   const row = loadCase(c.get('services'), id);
   assertCanSee(principalOf(c), row);
   return row;
+}
+
+/** `visibleCase` on the storage port, for the routes that only read. */
+async function visibleCaseOn(c: Context<AppEnv>, q: Handle): Promise<CaseRow> {
+  const id = parseCaseRef(c.req.param('id') ?? '');
+  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
+  const row = await findCase(q, id);
+  assertCanSee(principalOf(c), row);
+  return row;
+}
+
+/** `fullView` on the storage port. */
+async function readFullView(c: Context<AppEnv>, q: Handle, row: CaseRow) {
+  const services = c.get('services');
+  if (isCustomer(c)) return readCustomerCaseView(q, services, row);
+  const view = await readCaseView(q, services, row);
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
 }
 
 function isCustomer(c: Context<AppEnv>): boolean {
@@ -196,19 +216,22 @@ export function caseRoutes(): Hono<AppEnv> {
     ),
   );
 
-  on(app, listCasesRoute, (c) => {
+  on(app, listCasesRoute, async (c) => {
     const query = parseWith(listCasesRoute.query, c.req.query());
-    const { rows, nextCursor } = listCases(c.get('services'), principalOf(c), query);
+    const { rows, nextCursor } = await listCases(c.get('services'), principalOf(c), query);
     const services = c.get('services');
     return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
   });
 
-  on(app, getCaseRoute, (c) => {
-    const row = visibleCase(c);
-    // Staff may send the version back as If-Match on PATCH; customers are not shown it.
-    const tag = versionTag(c, row);
-    if (tag !== null && noneMatch(c.req.header('If-None-Match'), tag)) return c.body(null, 304);
-    return c.json(fullView(c, row));
+  on(app, getCaseRoute, async (c) => {
+    const answer = await c.get('services').store.query(async (q) => {
+      const row = await visibleCaseOn(c, q);
+      // Staff may send the version back as If-Match on PATCH; customers are not shown it.
+      const tag = versionTag(c, row);
+      if (tag !== null && noneMatch(c.req.header('If-None-Match'), tag)) return null;
+      return readFullView(c, q, row);
+    });
+    return answer === null ? c.body(null, 304) : c.json(answer);
   });
 
   /** Edit priority, tags, subject (staff): `If-Match: "<version>"` or `expectedVersion` makes it conditional (409 CONFLICT). */
@@ -223,10 +246,14 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json({ ...fullView(c, settled), changes });
   });
 
-  on(app, caseEventsRoute, (c) => {
-    const row = visibleCase(c);
-    if (isCustomer(c)) return c.json(customerTimeline(c.get('services'), row, principalOf(c).customerId));
-    return c.json(timeline(c.get('services'), row.id));
+  on(app, caseEventsRoute, async (c) => {
+    const services = c.get('services');
+    return c.json(
+      await services.store.query(async (q) => {
+        const row = await visibleCaseOn(c, q);
+        return isCustomer(c) ? readCustomerTimeline(q, services, row, principalOf(c).customerId) : readTimeline(q, row.id);
+      }),
+    );
   });
 
   on(app, transitionRoute, async (c) => {
