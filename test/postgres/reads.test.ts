@@ -49,6 +49,9 @@ const SEARCHES: Ask[] = [
   ['chloe', '/api/v1/search?q=refund%20status:open'],
 ];
 
+/** The case read models through the API (filled in once the cases exist). */
+const CASE_READS: Ask[] = [];
+
 /** API tokens and page sessions, made on SQLite before the move (the copy takes them along). */
 const tokens = new Map<string, string>();
 const pages = new Map<string, PageClient>();
@@ -106,7 +109,26 @@ beforeAll(async () => {
     tokens.set(who, desk.h.tokenFor(desk[who]));
     pages.set(who, signedIn(desk.h, desk[who]));
   }
-  for (const request of SEARCHES) onSqlite.set(request.join(' '), await ask(request));
+  CASE_READS.push(
+    ['maria', '/api/v1/cases'],
+    ['maria', '/api/v1/cases?limit=1'],
+    ['maria', '/api/v1/cases?queue=technical&assignee=none'],
+    ['alice', '/api/v1/cases'],
+    ['chloe', '/api/v1/cases'],
+    ['chloe', '/api/v1/cases?queue=billing'],
+    ['maria', `/api/v1/cases/C-${refund}`],
+    ['alice', `/api/v1/cases/C-${refund}`],
+    ['bob', `/api/v1/cases/C-${refund}`],
+    ['chloe', `/api/v1/cases/C-${refund}`],
+    ['sam', `/api/v1/cases/C-${refund}`],
+    ['maria', `/api/v1/cases/C-${refund}/events`],
+    ['chloe', `/api/v1/cases/C-${refund}/events`],
+    ['sam', `/api/v1/cases/C-${missing}/events`],
+    ['maria', '/api/v1/cases/C-999999'],
+  );
+  const first = (await ask(['maria', '/api/v1/cases?limit=1'])).body as { nextCursor: string };
+  CASE_READS.push(['maria', `/api/v1/cases?limit=1&cursor=${first.nextCursor}`]);
+  for (const request of [...SEARCHES, ...CASE_READS]) onSqlite.set(request.join(' '), await ask(request));
   await saveInboxView(desk.h.services, staffPrincipal(desk.h.db, desk.maria.id)!, { view: 'all', tag: 'VIP' }, { name: 'Shared VIP', shared: true });
   for (const page of PAGES) pagesOnSqlite.set(page.join(' '), await visit(page));
   for (const text of DIAGNOSED) {
@@ -138,6 +160,23 @@ describe('search through HTTP', () => {
     void missing;
   });
 
+});
+
+describe('case read models through the API', () => {
+  it('list, view and timeline every case as on SQLite, for staff and customers', async () => {
+    for (const request of CASE_READS) {
+      const expected = onSqlite.get(request.join(' '))!;
+      expect(await ask(request), request.join(' ')).toEqual(expected);
+    }
+    const answer = (who: string, url: string) => onSqlite.get(`${who} ${url}`)!;
+    expect((answer('maria', '/api/v1/cases').body as { items: unknown[] }).items).toHaveLength(3);
+    expect((answer('maria', `/api/v1/cases/C-${refund}/events`).body as { type: string }[]).map((e) => e.type)).toContain('staff.noted');
+    expect(JSON.stringify(answer('chloe', `/api/v1/cases/C-${refund}/events`).body)).not.toContain('chargeback');
+    expect(answer('sam', `/api/v1/cases/C-${refund}`).status).toBe(404);
+    expect(answer('bob', `/api/v1/cases/C-${refund}`).status).toBe(404);
+    expect(answer('chloe', '/api/v1/cases?queue=billing').status).toBe(422);
+    expect(answer('maria', '/api/v1/cases/C-999999').status).toBe(404);
+  });
 });
 
 describe('the inbox', () => {
@@ -181,6 +220,12 @@ describe('on PostgreSQL only (after the comparisons: these change the copy)', ()
     expect(found.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
     const own = (await ask(['sam', '/api/v1/search?q=quokka'])).body as { cases: { items: { id: string }[] } };
     expect(own.cases.items.map((i) => i.id)).toEqual([`C-${id}`]);
+    // The case reads too: the case, its (empty) timeline and the list.
+    const view = await ask(['maria', `/api/v1/cases/C-${id}`]);
+    expect(view.status).toBe(200);
+    expect((view.body as { subject: string }).subject).toBe('Quokka printer');
+    expect((await ask(['sam', `/api/v1/cases/C-${id}/events`])).body).toEqual([]);
+    expect(((await ask(['sam', '/api/v1/cases'])).body as { items: { id: string }[] }).items[0]!.id).toBe(`C-${id}`);
   });
 
   it('lists, counts and saves on PostgreSQL, not the SQLite file', async () => {
