@@ -1,25 +1,26 @@
 /**
  * A case's read models on the storage port (docs/postgres.md "Converted: reads"): the case by
  * id, the staff view and timeline (case-view.ts), the customer projection and timeline
- * (customer-view.ts), read through a handle — the same builders as the synchronous loaders
- * there, which the commands that run inside a case's transaction keep using until they move
- * onto the port themselves. Every query here is drizzle's builder, the same on both dialects.
+ * (customer-view.ts), read through a handle — the same pure builders as the synchronous
+ * loaders there, which the commands that run inside a case's transaction keep using until they
+ * move onto the port themselves. The case and its view's parts are read per dialect
+ * (case-read/: SQLite's cached statements, as the synchronous loaders read them; drizzle's
+ * builder on PostgreSQL); the timelines are drizzle's builder on both.
  */
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { attachmentView, byEvent } from '../attachments/read.js';
-import type { CrmFact } from '../crm/records.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
+import { caseReads } from './case-read/queries.js';
 import { caseRef } from './case-ref.js';
-import { actorsOf, buildCaseView, knownViewParts, timelineEntries, type CaseRow, type CaseView, type TimelineEntry } from './case-view.js';
-import type { ChatIdentity } from './chat-identity.js';
+import { actorsOf, buildCaseView, timelineEntries, type CaseRow, type CaseView, type TimelineEntry } from './case-view.js';
 import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
 import { OFFER_EVENTS, offerOf } from './solution-offer.js';
 
 /** The case, or CASE_NOT_FOUND. */
 export async function findCase(q: Handle, caseId: number): Promise<CaseRow> {
-  const [row] = await q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, caseId)).limit(1);
+  const row = await caseReads(q).caseById(q, caseId);
   if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
   return row;
 }
@@ -30,29 +31,9 @@ async function names(q: Handle, table: 'staff' | 'customers', ids: number[]): Pr
   return new Map((await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, ids))).map((r) => [r.id, r.name]));
 }
 
-/** The chat of a case as chat-identity.ts's `chatIdentity` reads it: the open session first, else the newest. */
-async function chatIdentityOf(q: Handle, caseId: number): Promise<ChatIdentity | null> {
-  const s = q.tables.chatSessions;
-  const sessions = await q.db.select({ id: s.id, siteId: s.siteId, state: s.state, email: s.email, verified: s.verified }).from(s).where(eq(s.caseId, caseId));
-  if (sessions.length === 0) return null;
-  const [shown] = [...sessions].sort((a, b) => Number(b.state === 'open') - Number(a.state === 'open') || b.id - a.id);
-  return { site: shown!.siteId, state: shown!.state as ChatIdentity['state'], visitorEmail: shown!.email, emailVerified: sessions.every((x) => x.verified) };
-}
-
 /** The staff view of `row` (case-view.ts `caseView`). */
 export async function readCaseView(q: Handle, services: Services, row: CaseRow): Promise<CaseView> {
-  const known = knownViewParts(row);
-  const { customers, staff, slaTimers, crmRecords } = q.tables;
-  const [customer] = known ? [known.customer] : await q.db.select().from(customers).where(eq(customers.id, row.customerId)).limit(1);
-  const [assignee] = known ? [known.assignee] : row.assigneeId === null ? [null] : await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).limit(1);
-  const timers = known?.timers ?? (await q.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)));
-  let crm: CrmFact | null = known ? known.crm : null;
-  if (!known) {
-    const [record] = await q.db.select({ data: crmRecords.data }).from(crmRecords).where(eq(crmRecords.email, customer!.email.trim().toLowerCase())).limit(1);
-    crm = record?.data ? (record.data as unknown as CrmFact) : null;
-  }
-  const chat = row.channel === 'chat' ? await chatIdentityOf(q, row.id) : null;
-  return buildCaseView(services, row, { customer: customer!, assignee: assignee ?? null, timers, crm, chat });
+  return buildCaseView(services, row, await caseReads(q).viewParts(q, row));
 }
 
 /** The full timeline, oldest first, for staff (case-view.ts `timeline`). */

@@ -9,6 +9,7 @@ import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
 import { storedCrmRecord, type CrmFact } from '../crm/records.js';
 import { hideNotifyUrls } from '../im/hidden-urls.js';
+import type { Db } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerRow, type TimerView } from '../sla/timer-view.js';
@@ -103,7 +104,11 @@ export interface CaseViewParts {
 }
 
 export function caseView(services: Services, row: CaseRow): CaseView {
-  const { db } = services;
+  return buildCaseView(services, row, caseViewParts(services.db, row));
+}
+
+/** The parts of `row`'s view, on SQLite's cached statements (none read when its command remembered them). */
+export function caseViewParts(db: Db, row: CaseRow): CaseViewParts {
   const known = viewIsKnown(row) ? knownParts.get(row)! : undefined;
   const customer = known?.customer ?? rowById(db, customers, row.customerId)!;
   const assignee = known
@@ -117,13 +122,13 @@ export function caseView(services: Services, row: CaseRow): CaseView {
     statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
       .all(row.id)
       .map((t) => timerRows.fromRow(t));
-  return buildCaseView(services, row, {
+  return {
     customer,
     assignee: assignee ?? null,
     timers,
     crm: known ? known.crm : storedCrmRecord(db, customer.email),
     chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
-  });
+  };
 }
 
 /** The view of `row` with the parts read (PURE but for the clock and the definitions). */
