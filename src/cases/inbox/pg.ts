@@ -1,7 +1,8 @@
 /** The inbox's SQL that differs on PostgreSQL: tags are a jsonb array (containment), booleans are booleans. */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
-import { breachingCountSql, type InboxQueries } from './queries.js';
+import { breachingCountSql } from './count-sql.js';
+import type { InboxQueries } from './queries.js';
 
 export const pgInbox: InboxQueries = {
   hasTag(q: Handle, tag: string): SQL {

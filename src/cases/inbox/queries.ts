@@ -7,8 +7,7 @@ import type { Handle } from '../../db/store/index.js';
 import { pgInbox } from './pg.js';
 import { sqliteInbox } from './sqlite.js';
 
-/** Sidebar counts stop at this many (inbox.ts). */
-export const COUNT_CAP = 1000;
+export { COUNT_CAP } from './count-sql.js';
 
 export interface InboxQueries {
   /** The case has the tag (exactly). */
@@ -19,13 +18,6 @@ export interface InboxQueries {
    * columns would read every due case's row instead. At most COUNT_CAP.
    */
   breachingCount(q: Handle, queues: readonly string[], staffId: number, soon: number): Promise<number>;
-}
-
-/** The count's SQL: `param()` writes the next placeholder, `yes` is the dialect's true. */
-export function breachingCountSql(queues: number, param: () => string, yes: string): string {
-  const branch = (column: 'queue_id' | 'assignee_id') => `SELECT id FROM cases WHERE ${column} = ${param()} AND open = ${yes} AND sla_due_at <= ${param()}`;
-  const branches = [...Array.from({ length: queues }, () => branch('queue_id')), branch('assignee_id')];
-  return `SELECT count(*) AS n FROM (${branches.join(' UNION ')} LIMIT ${COUNT_CAP}) AS capped`;
 }
 
 export function inboxSql(q: Handle): InboxQueries {

@@ -5,7 +5,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { statement } from '../../db/fast.js';
 import { sqliteOf, type Handle } from '../../db/store/index.js';
-import { breachingCountSql, type InboxQueries } from './queries.js';
+import { breachingCountSql } from './count-sql.js';
+import type { InboxQueries } from './queries.js';
 
 export const sqliteInbox: InboxQueries = {
   hasTag(q: Handle, tag: string): SQL {
