@@ -12,8 +12,8 @@ import { editCase } from '../../cases/edit-case.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, isImport } from '../../cases/import-case.js';
 import { listCases } from '../../cases/list-cases.js';
-import { findCase, readCaseView, readCustomerCaseView, readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
-import type { Handle } from '../../db/store/index.js';
+import { readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
+import { readFullView, visibleCaseOn } from './case-reads.js';
 import { reassignCase } from '../../cases/reassign-case.js';
 import { sendMessage } from '../../cases/send-message.js';
 import { answerSolutionOffer } from '../../cases/solution-offer.js';
@@ -43,24 +43,6 @@ function visibleCase(c: Context<AppEnv>): CaseRow {
   const row = loadCase(c.get('services'), id);
   assertCanSee(principalOf(c), row);
   return row;
-}
-
-/** `visibleCase` on the storage port, for the routes that only read. */
-async function visibleCaseOn(c: Context<AppEnv>, q: Handle): Promise<CaseRow> {
-  const id = parseCaseRef(c.req.param('id') ?? '');
-  if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = await findCase(q, id);
-  assertCanSee(principalOf(c), row);
-  return row;
-}
-
-/** `fullView` on the storage port. */
-async function readFullView(c: Context<AppEnv>, q: Handle, row: CaseRow) {
-  const services = c.get('services');
-  if (isCustomer(c)) return readCustomerCaseView(q, services, row);
-  const view = await readCaseView(q, services, row);
-  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
-  return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
 }
 
 function isCustomer(c: Context<AppEnv>): boolean {
