@@ -106,7 +106,7 @@ async function savedViewCounts(services: ReturnType<typeof createServices>, db: 
     ['agent', ids.agent],
   ] as const) {
     const principal = staffPrincipal(db, staffId)!;
-    const shown = savedViews(services, principal).length;
+    const shown = (await savedViews(services, principal)).length;
     const counts = await timings(30, () => savedViews(services, principal));
     const sidebar = await timings(30, () => inboxCounts(services, principal));
     log(`${label}, ${shown} saved views: p50 ${counts.p50.toFixed(1)} ms, p99 ${counts.p99.toFixed(1)} ms (sidebar counts p99 ${sidebar.p99.toFixed(1)} ms)`);
@@ -151,7 +151,7 @@ const bench: Bench = {
       // Walk DEPTH pages with the domain query to find a deep cursor.
       let cursor: string | undefined;
       for (let i = 0; i < DEPTH; i++) {
-        const page = inboxPage(services, principal, inboxQuerySchema.parse({ view, limit: 25, ...(cursor ? { cursor } : {}) }));
+        const page = await inboxPage(services, principal, inboxQuerySchema.parse({ view, limit: 25, ...(cursor ? { cursor } : {}) }));
         if (!page.nextCursor) break;
         cursor = page.nextCursor;
       }

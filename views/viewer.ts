@@ -12,7 +12,8 @@ export interface NavLink {
 export interface StaffNav {
   available: boolean;
   views: InboxView[];
-  counts: InboxCounts;
+  /** Read when the sidebar renders (an async component): a page that shows no sidebar reads none. */
+  counts: () => Promise<InboxCounts>;
 }
 
 export interface Viewer {

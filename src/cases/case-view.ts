@@ -9,6 +9,7 @@ import { rowById, rowMapper, statement } from '../db/fast.js';
 import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
 import { storedCrmRecord, type CrmFact } from '../crm/records.js';
 import { hideNotifyUrls } from '../im/hidden-urls.js';
+import type { Db } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerRow, type TimerView } from '../sla/timer-view.js';
@@ -81,14 +82,33 @@ export function rememberViewParts(row: CaseRow, parts: KnownViewParts): void {
   knownParts.set(row, parts);
 }
 
+/** The parts the command that returned `row` remembered, if they still fit it. */
+export function knownViewParts(row: CaseRow): KnownViewParts | undefined {
+  return viewIsKnown(row) ? knownParts.get(row) : undefined;
+}
+
 /** Whether `caseView(services, row)` needs no database read (the command that returned `row` remembered its parts). */
 export function viewIsKnown(row: CaseRow): boolean {
   const known = knownParts.get(row);
   return known !== undefined && (known.assignee?.id ?? null) === row.assigneeId && known.customer.id === row.customerId;
 }
 
+/** What a case's view shows besides the case's own row. */
+export interface CaseViewParts {
+  customer: typeof customers.$inferSelect;
+  assignee: { id: number; name: string } | null;
+  /** Oldest first. */
+  timers: TimerRow[];
+  crm: CrmFact | null;
+  chat: ChatIdentity | null;
+}
+
 export function caseView(services: Services, row: CaseRow): CaseView {
-  const { db } = services;
+  return buildCaseView(services, row, caseViewParts(services.db, row));
+}
+
+/** The parts of `row`'s view, on SQLite's cached statements (none read when its command remembered them). */
+export function caseViewParts(db: Db, row: CaseRow): CaseViewParts {
   const known = viewIsKnown(row) ? knownParts.get(row)! : undefined;
   const customer = known?.customer ?? rowById(db, customers, row.customerId)!;
   const assignee = known
@@ -96,14 +116,26 @@ export function caseView(services: Services, row: CaseRow): CaseView {
     : row.assigneeId === null
       ? undefined
       : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
-  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
-  const now = services.clock.now();
   const timerRows = rowMapper(slaTimers);
   const timers =
     known?.timers ??
     statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
       .all(row.id)
       .map((t) => timerRows.fromRow(t));
+  return {
+    customer,
+    assignee: assignee ?? null,
+    timers,
+    crm: known ? known.crm : storedCrmRecord(db, customer.email),
+    chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
+  };
+}
+
+/** The view of `row` with the parts read (PURE but for the clock and the definitions). */
+export function buildCaseView(services: Services, row: CaseRow, parts: CaseViewParts): CaseView {
+  const { customer, assignee, timers } = parts;
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+  const now = services.clock.now();
   return {
     id: caseRef(row.id),
     subject: row.subject,
@@ -127,7 +159,7 @@ export function caseView(services: Services, row: CaseRow): CaseView {
       tier: customer.tier,
       organization: customer.organization,
       phone: customer.phone,
-      crm: known ? known.crm : storedCrmRecord(db, customer.email),
+      crm: parts.crm,
     },
     workflow: { name: row.workflow, version: row.workflowVersion },
     solution: row.solution,
@@ -153,7 +185,7 @@ export function caseView(services: Services, row: CaseRow): CaseView {
         }
       : null,
     suggestions: row.suggestions,
-    chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
+    chat: parts.chat,
     version: row.version,
   };
 }
@@ -176,13 +208,24 @@ export function timeline(services: Services, caseId: number, options: { types?: 
   const { db } = services;
   const where = options.types ? and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...options.types])) : eq(caseEvents.caseId, caseId);
   const rows = db.select().from(caseEvents).where(where).orderBy(asc(caseEvents.id)).all();
-  const staffIds = [...new Set(rows.filter((r) => r.actorType === 'staff' && r.actorId !== null).map((r) => r.actorId!))];
-  const customerIds = [...new Set(rows.filter((r) => r.actorType === 'customer' && r.actorId !== null).map((r) => r.actorId!))];
+  const { staffIds, customerIds } = actorsOf(rows);
   const staffNames = new Map(staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : []);
   const customerNames = new Map(
     customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
   );
-  const files = byEvent(attachmentsOfCase(db, caseId), attachmentView);
+  return timelineEntries(rows, staffNames, customerNames, byEvent(attachmentsOfCase(db, caseId), attachmentView));
+}
+
+export type EventRow = typeof caseEvents.$inferSelect;
+
+/** The staff and customers who wrote `rows` (whose names the timeline shows). */
+export function actorsOf(rows: readonly Pick<EventRow, 'actorType' | 'actorId'>[]): { staffIds: number[]; customerIds: number[] } {
+  const ids = (type: 'staff' | 'customer') => [...new Set(rows.filter((r) => r.actorType === type && r.actorId !== null).map((r) => r.actorId!))];
+  return { staffIds: ids('staff'), customerIds: ids('customer') };
+}
+
+/** Timeline entries of `rows` with the names read and the files by entry (PURE). */
+export function timelineEntries(rows: readonly EventRow[], staffNames: Map<number, string>, customerNames: Map<number, string>, files: Map<number, AttachmentView[]>): TimelineEntry[] {
   return rows.map((r) => ({
     id: r.id,
     type: r.type,

@@ -87,8 +87,12 @@ export function customerCaseSummary(services: Services, row: CaseRow): CustomerC
 
 export function customerCaseView(services: Services, row: CaseRow): CustomerCaseView {
   const rating = services.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
+  return buildCustomerCaseView(services, row, rating, loadOffer(services, row.id));
+}
+
+/** The customer's view of `row` with its rating and offer read (PURE but for the definitions). */
+export function buildCustomerCaseView(services: Services, row: CaseRow, rating: typeof caseRatings.$inferSelect | undefined, offer: SolutionOffer | null): CustomerCaseView {
   const workflow = workflowOf(services, row);
-  const offer = loadOffer(services, row.id);
   return {
     ...customerCaseSummary(services, row),
     description: row.description,
@@ -114,6 +118,11 @@ export function customerAttachments(services: Services, caseId: number): Map<num
     `SELECT a.id, a.event_id, a.file_name, a.size, a.media_type FROM attachments a JOIN case_events e ON e.id = a.event_id
      WHERE a.case_id = ? AND a.kind != 'original-mail' AND e.type IN (${CUSTOMER_ATTACHMENT_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY a.id`,
   ).all(caseId);
+  return customerFiles(rows);
+}
+
+/** The customer's files by the entry they came with (PURE). */
+export function customerFiles(rows: readonly { id: number; event_id: number; file_name: string; size: number; media_type: string }[]): Map<number, CustomerAttachment[]> {
   const out = new Map<number, CustomerAttachment[]>();
   for (const r of rows) {
     const file = { id: r.id, name: r.file_name, size: r.size, mediaType: r.media_type };
@@ -130,7 +139,7 @@ export function customerMaySee(services: Services, caseId: number, attachmentId:
   return false;
 }
 
-const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.subject_changed', 'case.rated', ...OFFER_EVENTS];
+export const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.subject_changed', 'case.rated', ...OFFER_EVENTS];
 
 /**
  * The case's history as the customer sees it, oldest first: the request, the public
@@ -140,7 +149,6 @@ const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'c
  */
 export function customerTimeline(services: Services, row: CaseRow, viewerId: number | null = row.customerId): CustomerTimelineEntry[] {
   const { db } = services;
-  const workflow = workflowOf(services, row);
   const events = db
     .select()
     .from(caseEvents)
@@ -154,7 +162,20 @@ export function customerTimeline(services: Services, row: CaseRow, viewerId: num
   const customerNames = new Map(
     customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
   );
-  const files = customerAttachments(services, row.id);
+  return customerTimelineOf(services, row, viewerId, events, staffNames, customerNames, customerAttachments(services, row.id));
+}
+
+/** The customer's timeline of `events` with the names and files read (PURE but for the definitions). */
+export function customerTimelineOf(
+  services: Services,
+  row: CaseRow,
+  viewerId: number | null,
+  events: readonly (typeof caseEvents.$inferSelect)[],
+  staffNames: Map<number, string>,
+  customerNames: Map<number, string>,
+  files: Map<number, CustomerAttachment[]>,
+): CustomerTimelineEntry[] {
+  const workflow = workflowOf(services, row);
   const filesOf = (id: number) => (files.has(id) ? { attachments: files.get(id)! } : {});
   const out: CustomerTimelineEntry[] = [];
   for (const e of events) {

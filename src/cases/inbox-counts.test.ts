@@ -24,10 +24,10 @@ describe('sidebar counts', () => {
          tags, skills, workflow, workflow_version, sla_due_at, suggestions, created_at, updated_at FROM cases WHERE id = ?`,
     );
     for (let i = 0; i < COUNT_CAP - 2; i++) copy.run(c.id);
-    expect(inboxCounts(h.services, staffPrincipal(h.db, maria.id)!).all).toBe(COUNT_CAP - 1);
+    expect((await inboxCounts(h.services, staffPrincipal(h.db, maria.id)!)).all).toBe(COUNT_CAP - 1);
     copy.run(c.id);
     copy.run(c.id);
-    const counts = inboxCounts(h.services, staffPrincipal(h.db, maria.id)!);
+    const counts = await inboxCounts(h.services, staffPrincipal(h.db, maria.id)!);
     expect(counts.all).toBe(COUNT_CAP);
     expect(formatCount(counts.all!)).toBe('1,000+');
     expect(formatCount(999)).toBe('999');

@@ -6,8 +6,8 @@
  */
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
-import { inboxViews } from '../db/schema/index.js';
+import type { inboxViews } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
@@ -61,7 +61,8 @@ export function parseViewQuery(query: string): ViewFilters | null {
   return filters;
 }
 
-function visibleTo(principal: Principal) {
+function visibleTo(q: Handle, principal: Principal) {
+  const { inboxViews } = q.tables;
   return or(isNull(inboxViews.ownerId), eq(inboxViews.ownerId, principal.staffId ?? -1));
 }
 
@@ -70,25 +71,29 @@ function mayDelete(principal: Principal, row: Pick<InboxViewRow, 'ownerId'>): bo
 }
 
 /** The viewer's views and the shared ones they can open, with counts: their own first, then by name. */
-export function savedViews(services: Services, principal: Principal): SavedView[] {
+export async function savedViews(services: Services, principal: Principal): Promise<SavedView[]> {
   if (principal.actor.type !== 'staff') return [];
-  const rows = services.db
-    .select()
-    .from(inboxViews)
-    .where(visibleTo(principal))
-    .orderBy(sql`${inboxViews.ownerId} IS NULL`, sql`lower(${inboxViews.name})`, asc(inboxViews.id))
-    .all();
-  const open = viewsFor(principal);
-  return rows.flatMap((row) => {
-    const filters = parseViewQuery(row.query);
-    // A shared "All open" view is for managers; agents do not get it.
-    if (!filters || !open.includes(filters.view)) return [];
-    return [{ id: row.id, name: row.name, query: row.query, shared: row.ownerId === null, count: inboxCount(services, principal, filters), mayDelete: mayDelete(principal, row) }];
+  return services.store.query(async (q) => {
+    const { inboxViews } = q.tables;
+    const rows = await q.db
+      .select()
+      .from(inboxViews)
+      .where(visibleTo(q, principal))
+      .orderBy(sql`${inboxViews.ownerId} IS NULL`, sql`lower(${inboxViews.name})`, asc(inboxViews.id));
+    const open = viewsFor(principal);
+    const out: SavedView[] = [];
+    for (const row of rows) {
+      const filters = parseViewQuery(row.query);
+      // A shared "All open" view is for managers; agents do not get it.
+      if (!filters || !open.includes(filters.view)) continue;
+      out.push({ id: row.id, name: row.name, query: row.query, shared: row.ownerId === null, count: await inboxCount(q, services, principal, filters), mayDelete: mayDelete(principal, row) });
+    }
+    return out;
   });
 }
 
 /** Saves `filters` under a name: the viewer's own view, or (managers) a shared one. */
-export function saveInboxView(services: Services, principal: Principal, filters: ViewFilters, raw: SaveViewInput): InboxViewRow {
+export function saveInboxView(services: Services, principal: Principal, filters: ViewFilters, raw: SaveViewInput): Promise<InboxViewRow> {
   if (principal.actor.type !== 'staff' || principal.staffId === null) throw new DomainError('FORBIDDEN', 'Saved views are for staff accounts.');
   const parsed = saveViewSchema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'name', message: i.message })));
@@ -96,26 +101,30 @@ export function saveInboxView(services: Services, principal: Principal, filters:
   if (shared && !isManagerRole(principal.actor.role)) throw new DomainError('FORBIDDEN', 'Only managers share views with the team.');
   if (!viewsFor(principal).includes(filters.view)) throw new DomainError('FORBIDDEN', `The "${filters.view}" view is for managers.`);
   const ownerId = shared ? null : principal.staffId;
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
+    const { inboxViews } = q.tables;
     const scope = ownerId === null ? isNull(inboxViews.ownerId) : eq(inboxViews.ownerId, ownerId);
-    const existing = services.db.select({ id: inboxViews.id, name: inboxViews.name }).from(inboxViews).where(scope).all();
+    const existing = await q.db.select({ id: inboxViews.id, name: inboxViews.name }).from(inboxViews).where(scope);
     if (existing.some((v) => v.name.toLowerCase() === name.toLowerCase())) {
       throw new ValidationError([{ path: 'name', message: `${shared ? 'A shared view' : 'One of your views'} is already called "${name}".` }]);
     }
     if (existing.length >= MAX_VIEWS) throw new ValidationError([{ path: 'name', message: `At most ${MAX_VIEWS} ${shared ? 'shared views' : 'views each'}; delete one first.` }]);
-    return services.db
+    const [row] = await q.db
       .insert(inboxViews)
       .values({ name, query: filtersQuery(filters), ownerId, createdById: principal.staffId, createdBy: principal.actor.name, createdAt: services.clock.now() })
-      .returning()
-      .get();
+      .returning();
+    return row!;
   });
 }
 
 /** Deletes a view: one's own, or (managers) a shared one. Someone else's view is not found. */
-export function deleteInboxView(services: Services, principal: Principal, id: number): InboxViewRow {
-  const row = services.db.select().from(inboxViews).where(and(eq(inboxViews.id, id), visibleTo(principal))).get();
-  if (!row || principal.actor.type !== 'staff') throw new DomainError('VIEW_NOT_FOUND', `No saved view ${id}.`);
-  if (!mayDelete(principal, row)) throw new DomainError('FORBIDDEN', 'Shared views are deleted by managers.');
-  services.db.delete(inboxViews).where(eq(inboxViews.id, row.id)).run();
-  return row;
+export function deleteInboxView(services: Services, principal: Principal, id: number): Promise<InboxViewRow> {
+  return services.store.write(async (q) => {
+    const { inboxViews } = q.tables;
+    const [row] = await q.db.select().from(inboxViews).where(and(eq(inboxViews.id, id), visibleTo(q, principal))).limit(1);
+    if (!row || principal.actor.type !== 'staff') throw new DomainError('VIEW_NOT_FOUND', `No saved view ${id}.`);
+    if (!mayDelete(principal, row)) throw new DomainError('FORBIDDEN', 'Shared views are deleted by managers.');
+    await q.db.delete(inboxViews).where(eq(inboxViews.id, row.id));
+    return row;
+  });
 }

@@ -70,35 +70,35 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 describe('inbox views', () => {
-  it('mine: open cases assigned to me, the most urgent SLA first, no-SLA last', () => {
-    expect(subjects(page(alice, { view: 'mine' }).rows)).toEqual(['A mine late', 'I mine in technical', 'B mine later', 'C mine no sla']);
+  it('mine: open cases assigned to me, the most urgent SLA first, no-SLA last', async () => {
+    expect(subjects((await page(alice, { view: 'mine' })).rows)).toEqual(['A mine late', 'I mine in technical', 'B mine later', 'C mine no sla']);
   });
 
-  it('queues: unassigned cases of my queues (managers: every queue)', () => {
-    expect(subjects(page(alice, { view: 'queues' }).rows)).toEqual(['D general unassigned soon', 'E billing unassigned']);
-    expect(subjects(page(bob, { view: 'queues' }).rows)).toEqual(['F technical unassigned soon']);
-    expect(subjects(page(maria, { view: 'queues' }).rows)).toEqual(['F technical unassigned soon', 'D general unassigned soon', 'E billing unassigned']);
+  it('queues: unassigned cases of my queues (managers: every queue)', async () => {
+    expect(subjects((await page(alice, { view: 'queues' })).rows)).toEqual(['D general unassigned soon', 'E billing unassigned']);
+    expect(subjects((await page(bob, { view: 'queues' })).rows)).toEqual(['F technical unassigned soon']);
+    expect(subjects((await page(maria, { view: 'queues' })).rows)).toEqual(['F technical unassigned soon', 'D general unassigned soon', 'E billing unassigned']);
   });
 
-  it('breaching: due within two hours or overdue, among the cases I may see', () => {
+  it('breaching: due within two hours or overdue, among the cases I may see', async () => {
     expect(BREACHING_SOON_MS).toBe(2 * HOUR);
-    expect(subjects(page(alice, { view: 'breaching' }).rows)).toEqual(['A mine late', 'D general unassigned soon', 'I mine in technical']);
-    expect(subjects(page(bob, { view: 'breaching' }).rows)).toEqual(['F technical unassigned soon', 'I mine in technical', 'G technical bob']);
-    expect(subjects(page(maria, { view: 'breaching' }).rows)).toEqual(['A mine late', 'F technical unassigned soon', 'D general unassigned soon', 'I mine in technical', 'G technical bob']);
+    expect(subjects((await page(alice, { view: 'breaching' })).rows)).toEqual(['A mine late', 'D general unassigned soon', 'I mine in technical']);
+    expect(subjects((await page(bob, { view: 'breaching' })).rows)).toEqual(['F technical unassigned soon', 'I mine in technical', 'G technical bob']);
+    expect(subjects((await page(maria, { view: 'breaching' })).rows)).toEqual(['A mine late', 'F technical unassigned soon', 'D general unassigned soon', 'I mine in technical', 'G technical bob']);
   });
 
-  it('all open: managers only', () => {
-    expect(page(maria, { view: 'all' }).rows).toHaveLength(8);
-    expect(() => page(alice, { view: 'all' })).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  it('all open: managers only', async () => {
+    expect((await page(maria, { view: 'all' })).rows).toHaveLength(8);
+    await expect(page(alice, { view: 'all' })).rejects.toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 
-  it('filters by queue, status, priority and tag', () => {
-    expect(subjects(page(alice, { view: 'mine', queue: 'general' }).rows)).toEqual(['A mine late', 'C mine no sla']);
-    expect(subjects(page(alice, { view: 'queues', queue: 'technical' }).rows)).toEqual([]);
-    expect(subjects(page(alice, { view: 'mine', status: 'pending' }).rows)).toEqual(['C mine no sla']);
-    expect(subjects(page(alice, { view: 'mine', priority: 'high' }).rows)).toEqual(['A mine late']);
-    expect(subjects(page(maria, { view: 'all', tag: 'vip' }).rows)).toEqual(['A mine late', 'E billing unassigned']);
-    expect(subjects(page(maria, { view: 'all', tag: 'vi' }).rows)).toEqual([]);
+  it('filters by queue, status, priority and tag', async () => {
+    expect(subjects((await page(alice, { view: 'mine', queue: 'general' })).rows)).toEqual(['A mine late', 'C mine no sla']);
+    expect(subjects((await page(alice, { view: 'queues', queue: 'technical' })).rows)).toEqual([]);
+    expect(subjects((await page(alice, { view: 'mine', status: 'pending' })).rows)).toEqual(['C mine no sla']);
+    expect(subjects((await page(alice, { view: 'mine', priority: 'high' })).rows)).toEqual(['A mine late']);
+    expect(subjects((await page(maria, { view: 'all', tag: 'vip' })).rows)).toEqual(['A mine late', 'E billing unassigned']);
+    expect(subjects((await page(maria, { view: 'all', tag: 'vi' })).rows)).toEqual([]);
   });
 
   it('pages with a keyset cursor on (sla_due_at, id), also across merged branches and ties', async () => {
@@ -110,28 +110,30 @@ describe('inbox views', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let n = 0; n < 10; n++) {
-      const result = page(alice, { view: 'queues', limit: '2', ...(cursor ? { cursor } : {}) });
+      const result = await page(alice, { view: 'queues', limit: '2', ...(cursor ? { cursor } : {}) });
       seen.push(...subjects(result.rows));
       if (!result.nextCursor) break;
       cursor = result.nextCursor;
     }
     expect(seen).toEqual(['D general unassigned soon', 'E billing unassigned', 'T0', 'T1', 'T2']);
-    expect(() => page(alice, { view: 'mine', cursor: 'garbage' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    await expect(page(alice, { view: 'mine', cursor: 'garbage' })).rejects.toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 
-  it('counts each view for the sidebar', () => {
-    expect(inboxCounts(h.services, principal(alice))).toEqual({ mine: 4, queues: 2, breaching: 3 });
-    expect(inboxCounts(h.services, principal(maria))).toEqual({ mine: 0, queues: 3, breaching: 5, all: 8 });
+  it('counts each view for the sidebar', async () => {
+    expect(await inboxCounts(h.services, principal(alice))).toEqual({ mine: 4, queues: 2, breaching: 3 });
+    expect(await inboxCounts(h.services, principal(maria))).toEqual({ mine: 0, queues: 3, breaching: 5, all: 8 });
   });
 
-  it('reads each branch in index order (no sort step), with the cursor as an index range', () => {
+  it('reads each branch in index order (no sort step), with the cursor as an index range', async () => {
     const plans: string[] = [];
-    const queries = [
-      ...inboxQueries(h.services, principal(alice), inboxQuerySchema.parse({ view: 'mine', cursor: 'MTAwOjEwMDE' })),
-      ...inboxQueries(h.services, principal(alice), inboxQuerySchema.parse({ view: 'queues' })),
-      ...inboxQueries(h.services, principal(maria), inboxQuerySchema.parse({ view: 'all' })),
-      ...inboxQueries(h.services, principal(maria), inboxQuerySchema.parse({ view: 'breaching' })),
-    ];
+    const queries = await h.services.store.query((q) =>
+      Promise.resolve([
+        ...inboxQueries(q, h.services, principal(alice), inboxQuerySchema.parse({ view: 'mine', cursor: 'MTAwOjEwMDE' })),
+        ...inboxQueries(q, h.services, principal(alice), inboxQuerySchema.parse({ view: 'queues' })),
+        ...inboxQueries(q, h.services, principal(maria), inboxQuerySchema.parse({ view: 'all' })),
+        ...inboxQueries(q, h.services, principal(maria), inboxQuerySchema.parse({ view: 'breaching' })),
+      ]),
+    );
     for (const q of queries) {
       const { sql, params } = q.toSQL();
       const rows = h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as { detail: string }[];

@@ -12,17 +12,16 @@
  * - all (managers and admins): every open case → cases_open_due_idx
  * Branch results are merged, de-duplicated and cut to one page in memory.
  */
-import { and, asc, count, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
-import { union } from 'drizzle-orm/sqlite-core';
+import { and, asc, count, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { statement } from '../db/fast.js';
-import { cases, customers, PRIORITIES, slaTimers, staff } from '../db/schema/index.js';
+import { PRIORITIES, type slaTimers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
 import type { Services } from '../services.js';
 import type { CaseRow } from './case-view.js';
-import { unverifiedChatCases } from './chat-identity.js';
+import { COUNT_CAP, inboxSql } from './inbox/queries.js';
 
 export const INBOX_VIEWS = ['mine', 'queues', 'breaching', 'all'] as const;
 export type InboxView = (typeof INBOX_VIEWS)[number];
@@ -81,7 +80,8 @@ function assertView(principal: Principal, view: InboxView): void {
 }
 
 /** Index-aligned branches of a view (without `open`, the due-time window and filters). */
-function branches(principal: Principal, view: InboxView, queueFilter: string | undefined): SQL[] {
+function branches(q: Handle, principal: Principal, view: InboxView, queueFilter: string | undefined): SQL[] {
+  const { cases } = q.tables;
   const me = eq(cases.assigneeId, principal.staffId ?? -1);
   const manager = isManagerRole(principal.actor.role);
   const everything = sql`1 = 1`;
@@ -98,26 +98,28 @@ function branches(principal: Principal, view: InboxView, queueFilter: string | u
   }
 }
 
-function filters(services: Services, view: InboxView, query: InboxFilters): SQL[] {
+function filters(q: Handle, services: Services, view: InboxView, query: InboxFilters): SQL[] {
+  const { cases } = q.tables;
   const out: SQL[] = [eq(cases.open, true)];
   if (view === 'breaching') out.push(lte(cases.slaDueAt, services.clock.now() + BREACHING_SOON_MS));
   if (query.queue) out.push(eq(cases.queueId, query.queue));
   if (query.status) out.push(eq(cases.status, query.status));
   if (query.priority) out.push(eq(cases.priority, query.priority));
-  if (query.tag) out.push(sql`exists (select 1 from json_each(${cases.tags}) where json_each.value = ${query.tag})`);
+  if (query.tag) out.push(inboxSql(q).hasTag(q, query.tag));
   return out;
 }
 
 /** One query per branch, each reading its index in (sla_due_at, id) order (exported for plan tests). */
-export function inboxQueries(services: Services, principal: Principal, query: InboxQuery) {
+export function inboxQueries(q: Handle, services: Services, principal: Principal, query: InboxQuery) {
   assertView(principal, query.view);
-  const common = filters(services, query.view, query);
+  const { cases } = q.tables;
+  const common = filters(q, services, query.view, query);
   if (query.cursor) {
     const after = decodeInboxCursor(query.cursor);
     common.push(sql`(${cases.slaDueAt}, ${cases.id}) > (${after.slaDueAt}, ${after.id})`);
   }
-  return branches(principal, query.view, query.queue).map((branch) =>
-    services.db
+  return branches(q, principal, query.view, query.queue).map((branch) =>
+    q.db
       .select()
       .from(cases)
       .where(and(branch, ...common))
@@ -126,10 +128,14 @@ export function inboxQueries(services: Services, principal: Principal, query: In
   );
 }
 
-export function inboxPage(services: Services, principal: Principal, query: InboxQuery): InboxPage {
+export function inboxPage(services: Services, principal: Principal, query: InboxQuery): Promise<InboxPage> {
+  return services.store.query((q) => inboxPageOn(q, services, principal, query));
+}
+
+async function inboxPageOn(q: Handle, services: Services, principal: Principal, query: InboxQuery): Promise<InboxPage> {
   const seen = new Map<number, CaseRow>();
-  for (const q of inboxQueries(services, principal, query)) {
-    for (const row of q.all()) seen.set(row.id, row);
+  for (const branch of inboxQueries(q, services, principal, query)) {
+    for (const row of await branch) seen.set(row.id, row);
   }
   const merged = [...seen.values()].sort((a, b) => a.slaDueAt - b.slaDueAt || a.id - b.id).slice(0, query.limit + 1);
   const page = merged.slice(0, query.limit);
@@ -138,20 +144,24 @@ export function inboxPage(services: Services, principal: Principal, query: Inbox
 }
 
 /**
- * Sidebar counts stop at this many: counting is O(rows), and past a thousand open cases the
+ * Sidebar counts stop at COUNT_CAP: counting is O(rows), and past a thousand open cases the
  * exact number helps nobody while costing tens of milliseconds on every page over a large
  * store. The views show it as "1,000+".
  */
-export const COUNT_CAP = 1000;
+export { COUNT_CAP };
 
 /** How many open cases each view holds (no filters), for the sidebar; at most COUNT_CAP. */
-export function inboxCounts(services: Services, principal: Principal): InboxCounts {
+export function inboxCounts(services: Services, principal: Principal): Promise<InboxCounts> {
+  return services.store.query((q) => inboxCountsOn(q, services, principal));
+}
+
+async function inboxCountsOn(q: Handle, services: Services, principal: Principal): Promise<InboxCounts> {
+  const { cases } = q.tables;
   const out: InboxCounts = {};
-  const countWhere = (where: SQL | undefined) =>
-    services.db
-      .select({ n: count() })
-      .from(services.db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP).as('capped'))
-      .get()!.n;
+  const countWhere = async (where: SQL | undefined) => {
+    const [row] = await q.db.select({ n: count() }).from(q.db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP).as('capped'));
+    return row!.n;
+  };
   const manager = isManagerRole(principal.actor.role);
   const queues = [...principal.queues];
   const open = eq(cases.open, true);
@@ -160,20 +170,22 @@ export function inboxCounts(services: Services, principal: Principal): InboxCoun
   for (const view of viewsFor(principal)) {
     switch (view) {
       case 'mine':
-        out.mine = countWhere(and(open, me));
+        out.mine = await countWhere(and(open, me));
         break;
       case 'queues':
         out.queues = manager
-          ? countWhere(and(open, isNull(cases.assigneeId)))
+          ? await countWhere(and(open, isNull(cases.assigneeId)))
           : queues.length === 0
             ? 0
-            : countWhere(and(open, isNull(cases.assigneeId), inArray(cases.queueId, queues)));
+            : await countWhere(and(open, isNull(cases.assigneeId), inArray(cases.queueId, queues)));
         break;
       case 'breaching':
-        out.breaching = manager ? countWhere(and(open, soon)) : breachingCount(services, principal, queues);
+        out.breaching = manager
+          ? await countWhere(and(open, soon))
+          : await inboxSql(q).breachingCount(q, queues, principal.staffId ?? -1, services.clock.now() + BREACHING_SOON_MS);
         break;
       case 'all':
-        out.all = countWhere(open);
+        out.all = await countWhere(open);
         break;
     }
   }
@@ -184,27 +196,17 @@ export function inboxCounts(services: Services, principal: Principal): InboxCoun
  * How many open cases a view with filters holds (a saved view's count), at most COUNT_CAP:
  * the view's index-aligned branches with the filters, merged by UNION, in one query.
  */
-export function inboxCount(services: Services, principal: Principal, query: InboxFilters): number {
+export async function inboxCount(q: Handle, services: Services, principal: Principal, query: InboxFilters): Promise<number> {
   assertView(principal, query.view);
-  const common = filters(services, query.view, query);
-  const selects = branches(principal, query.view, query.queue).map((branch) => services.db.select({ id: cases.id }).from(cases).where(and(branch, ...common)));
-  const [first, second, ...rest] = selects;
+  const { cases } = q.tables;
+  const common = filters(q, services, query.view, query);
+  const selects = branches(q, principal, query.view, query.queue).map((branch) => q.db.select({ id: cases.id }).from(cases).where(and(branch, ...common)));
+  const [first, ...rest] = selects;
   if (!first) return 0;
-  const merged = second ? union(first, second, ...rest).limit(COUNT_CAP) : first.limit(COUNT_CAP);
-  return services.db.select({ n: count() }).from(merged.as('capped')).get()!.n;
-}
-
-/**
- * An agent's "breaching soon": one branch per queue plus their own cases, each read from its
- * covering (queue|assignee, open, sla_due_at, id) index, merged by UNION — an OR over the
- * columns would read every due case's row instead.
- */
-function breachingCount(services: Services, principal: Principal, queues: string[]): number {
-  const branch = (column: 'queue_id' | 'assignee_id') => `SELECT id FROM cases WHERE ${column} = ? AND open = 1 AND sla_due_at <= ?`;
-  const sqlText = `SELECT count(*) AS n FROM (${[...queues.map(() => branch('queue_id')), branch('assignee_id')].join(' UNION ')} LIMIT ${COUNT_CAP})`;
-  const soon = services.clock.now() + BREACHING_SOON_MS;
-  const params = [...queues.flatMap((q) => [q, soon]), principal.staffId ?? -1, soon];
-  return statement<unknown[], { n: number }>(services.db, sqlText).get(...params)!.n;
+  let merged = first.$dynamic();
+  for (const next of rest) merged = merged.union(next).$dynamic();
+  const [row] = await q.db.select({ n: count() }).from(merged.limit(COUNT_CAP).as('capped'));
+  return row!.n;
 }
 
 export interface InboxRow {
@@ -216,29 +218,33 @@ export interface InboxRow {
   chatUnverified: boolean;
 }
 
-/** Names and SLA timers for a page of cases, in three queries. */
-export function describeRows(services: Services, rows: readonly CaseRow[]): InboxRow[] {
-  if (rows.length === 0) return [];
-  const { db } = services;
-  const customerIds = [...new Set(rows.map((r) => r.customerId))];
-  const staffIds = [...new Set(rows.flatMap((r) => (r.assigneeId === null ? [] : [r.assigneeId])))];
-  const customerNames = new Map(db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]));
-  const staffNames = new Map(
-    staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : [],
-  );
-  const timers = db
-    .select()
-    .from(slaTimers)
-    .where(inArray(slaTimers.caseId, rows.map((r) => r.id)))
-    .orderBy(asc(slaTimers.id))
-    .all();
-  const unverified = unverifiedChatCases(db, rows.filter((r) => r.channel === 'chat').map((r) => r.id));
-  return rows.map((row) => ({
-    case: row,
-    customerName: customerNames.get(row.customerId) ?? '',
-    assigneeName: row.assigneeId === null ? null : (staffNames.get(row.assigneeId) ?? null),
-    timers: timers.filter((t) => t.caseId === row.id),
-    chatUnverified: unverified.has(row.id),
-  }));
+/** Names and SLA timers for a page of cases, in four queries. */
+export function describeRows(services: Services, rows: readonly CaseRow[]): Promise<InboxRow[]> {
+  if (rows.length === 0) return Promise.resolve([]);
+  return services.store.query(async (q) => {
+    const { customers, staff, slaTimers, chatSessions } = q.tables;
+    const customerIds = [...new Set(rows.map((r) => r.customerId))];
+    const staffIds = [...new Set(rows.flatMap((r) => (r.assigneeId === null ? [] : [r.assigneeId])))];
+    const customerNames = new Map((await q.db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds))).map((c) => [c.id, c.name]));
+    const staffNames = new Map(staffIds.length ? (await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds))).map((s) => [s.id, s.name]) : []);
+    const timers = await q.db
+      .select()
+      .from(slaTimers)
+      .where(inArray(slaTimers.caseId, rows.map((r) => r.id)))
+      .orderBy(asc(slaTimers.id));
+    // Chat cases whose visitor the site did not identify (chat-identity.ts): only typed the customer's address.
+    const chats = rows.filter((r) => r.channel === 'chat').map((r) => r.id);
+    const unverified = new Set(
+      chats.length === 0
+        ? []
+        : (await q.db.selectDistinct({ caseId: chatSessions.caseId }).from(chatSessions).where(and(eq(chatSessions.verified, false), inArray(chatSessions.caseId, chats)))).map((r) => r.caseId),
+    );
+    return rows.map((row) => ({
+      case: row,
+      customerName: customerNames.get(row.customerId) ?? '',
+      assigneeName: row.assigneeId === null ? null : (staffNames.get(row.assigneeId) ?? null),
+      timers: timers.filter((t) => t.caseId === row.id),
+      chatUnverified: unverified.has(row.id),
+    }));
+  });
 }
-

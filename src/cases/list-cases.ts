@@ -4,7 +4,7 @@
  */
 import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { cases } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
@@ -30,7 +30,8 @@ export function decodeCursor(cursor: string): number {
 }
 
 /** SQL for the cases `principal` may see. */
-export function visibleTo(principal: Principal): SQL | undefined {
+export function visibleTo(q: Handle, principal: Principal): SQL | undefined {
+  const { cases } = q.tables;
   const { actor } = principal;
   if (actor.role === 'customer') return eq(cases.customerId, principal.customerId ?? -1);
   if (isManagerRole(actor.role)) return undefined;
@@ -48,22 +49,26 @@ function assertCustomerFilters(principal: Principal, query: ListCasesQuery): voi
   if (issues.length > 0) throw new ValidationError(issues, `Customers may not filter by ${issues.map((i) => i.path).join(', ')}.`);
 }
 
-export function listCases(services: Services, principal: Principal, query: ListCasesQuery) {
+export async function listCases(services: Services, principal: Principal, query: ListCasesQuery) {
   assertCustomerFilters(principal, query);
-  const filters: (SQL | undefined)[] = [visibleTo(principal)];
+  return services.store.query((q) => listCasesOn(q, principal, query));
+}
+
+async function listCasesOn(q: Handle, principal: Principal, query: ListCasesQuery) {
+  const { cases } = q.tables;
+  const filters: (SQL | undefined)[] = [visibleTo(q, principal)];
   if (query.queue) filters.push(eq(cases.queueId, query.queue));
   if (query.status) filters.push(eq(cases.status, query.status));
   if (query.assignee === 'me') filters.push(eq(cases.assigneeId, principal.staffId ?? -1));
   else if (query.assignee === 'none') filters.push(isNull(cases.assigneeId));
   else if (typeof query.assignee === 'number') filters.push(eq(cases.assigneeId, query.assignee));
   if (query.cursor) filters.push(lt(cases.id, decodeCursor(query.cursor)));
-  const rows = services.db
+  const rows = await q.db
     .select()
     .from(cases)
     .where(and(...filters))
     .orderBy(desc(cases.id))
-    .limit(query.limit + 1)
-    .all();
+    .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };

@@ -1,5 +1,7 @@
 /**
- * Diagnosis: match a request's text against the problem library with SQLite FTS5.
+ * Diagnosis: match a request's text against the problem library, ranked as SQLite FTS5 ranks
+ * it (the ranking per dialect: sqlite.ts, pg.ts; `searchProblemsOn`/`diagnoseOn` on the
+ * storage port, `searchProblems`/`diagnose` synchronously on SQLite for the intake).
  *
  * The text is reduced to distinct meaningful words (stop words dropped) and searched with
  * OR, ranked by bm25. A problem counts as a *match* (the `diagnosis.matched` fact) when
@@ -12,14 +14,13 @@
  * than expanding queries) keeps bm25 ranking each problem on its own vocabulary.
  *
  * The ranking runs on an in-memory copy of the FTS5 index (problem-index.ts: the same
- * tokens, the same bm25 arithmetic), so a request costs no FTS5 query; a request with words
- * that are not plain ASCII is searched by FTS5 itself.
+ * tokens, the same bm25 arithmetic), so a request costs no FTS5 query.
  */
 import type { Db } from '../db/client.js';
-import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
 import { stemWord } from '../rules/words.js';
-import { porterStem } from './porter.js';
-import { problemIndex, rankProblems, type IndexedProblem } from './problem-index.js';
+import { pgDiagnosis } from './pg.js';
+import { rankedOnSqlite, sqliteDiagnosis, type RankedProblem } from './sqlite.js';
 
 export interface ProblemMatch {
   problemId: number;
@@ -60,21 +61,6 @@ export function searchTerms(text: string, max = MAX_TERMS): string[] {
   return out;
 }
 
-interface Row {
-  id: number;
-  title: string;
-  symptoms: string;
-  synonyms: string;
-  solution: string;
-  rank: number;
-}
-
-const SEARCH = `
-  SELECT p.id, p.title, p.symptoms, p.synonyms, p.solution, bm25(problems_fts, 4.0, 2.0, 0.5, 2.0) AS rank
-  FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
-  WHERE problems_fts MATCH ? AND p.active = 1
-  ORDER BY rank LIMIT ?`;
-
 /**
  * All of a problem's words, folded to their stems; its synonyms come after long symptom lists
  * and are never cut off.
@@ -111,22 +97,29 @@ function sharedWords(stems: readonly string[], problemWords: ReadonlySet<string>
   return shared.size;
 }
 
-const PLAIN = /^[a-z0-9]+$/;
-
-/** The rows FTS5 finds for `terms`, best bm25 rank first: from the in-memory index, or from FTS5. */
-function ranked(db: Db, terms: readonly string[], rows: number): (Row & { indexed?: IndexedProblem })[] {
-  const index = terms.every((t) => PLAIN.test(t)) ? problemIndex(db) : null;
-  if (index) {
-    // A plain ASCII word is one unicode61 token as it is: the porter step is FTS5's.
-    return rankProblems(index, terms.map(porterStem), rows).map(({ problem: p, rank }) => ({ id: p.id, title: p.title, symptoms: p.symptoms, synonyms: p.synonyms, solution: p.solution, rank, indexed: p }));
-  }
-  // Quoted terms: user text never reaches FTS5 as query syntax; the porter tokenizer
-  // matches word forms ("charged" finds "charge").
-  const query = terms.map((t) => `"${t}"`).join(' OR ');
-  return statement<[string, number], Row>(db, SEARCH).all(query, rows);
+/** The problem ranking that differs per dialect: FTS5 and its vocabulary on SQLite, the JavaScript tokenizer on PostgreSQL. */
+export interface DiagnosisQueries {
+  /** The active problems FTS5 would find for `terms` (OR), best bm25 rank first, at most `rows`. */
+  ranked(q: Handle, terms: readonly string[], rows: number): Promise<RankedProblem[]>;
 }
 
-/** The problem library entries that best match `text`, best first. */
+function diagnosisQueries(q: Handle): DiagnosisQueries {
+  return q.dialect === 'sqlite' ? sqliteDiagnosis : pgDiagnosis;
+}
+
+/** How many rows to rank for `limit` matches (shared words decide among them). */
+function rowsFor(limit: number): number {
+  return Math.max(limit * 4, 12);
+}
+
+/** The problem library entries that best match `text`, best first (on the storage port). */
+export async function searchProblemsOn(q: Handle, text: string, limit = 3): Promise<ProblemMatch[]> {
+  const terms = searchTerms(text);
+  if (terms.length === 0) return [];
+  return scoreRows(await diagnosisQueries(q).ranked(q, terms, rowsFor(limit)), terms.map(stemWord), limit);
+}
+
+/** `searchProblemsOn` synchronously on SQLite (the intake's diagnosis runs inside its own reads). */
 export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] {
   const terms = searchTerms(text);
   return matchTerms(db, terms, terms.map(stemWord), limit);
@@ -135,7 +128,11 @@ export function searchProblems(db: Db, text: string, limit = 3): ProblemMatch[] 
 /** `searchProblems` for the text's terms and their stems, already computed. */
 function matchTerms(db: Db, terms: readonly string[], stems: readonly string[], limit: number): ProblemMatch[] {
   if (terms.length === 0) return [];
-  const rows = ranked(db, terms, Math.max(limit * 4, 12));
+  return scoreRows(rankedOnSqlite(db, terms, rowsFor(limit)), stems, limit);
+}
+
+/** The ranked rows as matches: shared words first, then bm25, then id. */
+function scoreRows(rows: readonly RankedProblem[], stems: readonly string[], limit: number): ProblemMatch[] {
   const matches = rows.map((row) => {
     const problemStems = row.indexed ? (row.indexed.words ??= stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`)) : stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
     return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: sharedWords(stems, problemStems), score: Number((-row.rank).toFixed(4)) };
@@ -152,7 +149,18 @@ export function diagnose(db: Db, subject: string, description: string): Diagnosi
   // The text's words once: for the search and for the count of distinct words.
   const words = searchTerms(`${subject}\n${description}`);
   const stems = words.map(stemWord);
-  const suggestions = matchTerms(db, words, stems, 3);
+  return diagnosis(matchTerms(db, words, stems, 3), stems);
+}
+
+/** `diagnose` on the storage port. */
+export async function diagnoseOn(q: Handle, subject: string, description: string): Promise<Diagnosis> {
+  const words = searchTerms(`${subject}\n${description}`);
+  const stems = words.map(stemWord);
+  const suggestions = words.length === 0 ? [] : scoreRows(await diagnosisQueries(q).ranked(q, words, rowsFor(3)), stems, 3);
+  return diagnosis(suggestions, stems);
+}
+
+function diagnosis(suggestions: ProblemMatch[], stems: readonly string[]): Diagnosis {
   // Distinct words as sharedWords counts them: "charges charged" is one word.
   const terms = new Set(stems).size;
   const best = suggestions[0];

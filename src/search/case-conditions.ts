@@ -1,53 +1,66 @@
 /**
  * The conditions a case must meet to be a result: the caller's visibility (the same rules as
- * src/cases/access.ts) and the query's filters, as SQL over `cases c` with their parameters.
- * Filter values are checked here (an unknown queue, state or person is a 422, not an empty
- * page); customers may filter by `created:` only — the others are internal fields.
+ * src/cases/access.ts) and the query's filters, resolved to values (ids, lower-cased names,
+ * a time range). Filter values are checked here (an unknown queue, state or person is a 422,
+ * not an empty page); customers may filter by `created:` only — the others are internal
+ * fields. The dialect's search queries (sqlite.ts / pg.ts) turn them into SQL over `cases c`.
  */
+import { eq, sql } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import type { FieldIssue } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
 import type { Services } from '../services.js';
-import { statement } from '../db/fast.js';
 import type { Filters } from './parse-query.js';
+import { searchQueries } from './queries.js';
+
+/** Who sees which cases (src/cases/access.ts). */
+export type Visibility =
+  | { kind: 'all' }
+  | { kind: 'customer'; customerId: number }
+  /** An agent: the cases of their queues and those assigned to them. */
+  | { kind: 'staff'; queues: string[]; staffId: number }
+  | { kind: 'none' };
+
+/** A set of few cases a search is narrowed to (read inside the index scan). */
+export type Narrowing =
+  | { kind: 'customer'; customerId: number }
+  | { kind: 'assignee'; staffId: number }
+  | { kind: 'assignees'; ids: number[] }
+  /** An agent filtering by queues they do not work: their own cases there. */
+  | { kind: 'assigned-in-queues'; staffId: number; queues: string[] }
+  | { kind: 'customers'; ids: number[] };
 
 export interface CaseConditions {
-  /** SQL conditions on `c` (cases), all of which must hold. */
-  sql: string[];
-  params: unknown[];
+  visibility: Visibility;
+  /** Lower-cased state names, or null without the filter. */
+  status: string[] | null;
+  /** Lower-cased queue ids. */
+  queue: string[] | null;
+  assignee: { ids: number[]; none: boolean } | null;
+  /** Lower-cased tags: any of them. */
+  tag: string[] | null;
+  customer: number[] | null;
+  /** `from` inclusive, `to` exclusive. */
+  created: { from: number; to: number } | null;
   /** Customers see no internal notes. */
   notes: boolean;
-  /** Whether `sql` holds anything beyond visibility (a filter was given). */
+  /** Whether a filter was given (beyond visibility). */
   filtered: boolean;
   /** A set of few cases the results must be among (own cases, `assignee:`, `customer:`), or null. */
   narrowing: Narrowing | null;
 }
 
-/** A set of cases, as `SELECT id FROM cases WHERE …`, that a search is narrowed to. */
-export interface Narrowing {
-  sql: string;
-  params: unknown[];
-}
-
 /** Most customers a `customer:` filter may stand for. */
 export const MAX_FILTER_CUSTOMERS = 1000;
 
-/**
- * Lists are bound as one JSON parameter (`IN (SELECT value FROM json_each(?))`), so a
- * statement's text depends only on which filters are present, never on their values: the
- * per-connection statement cache stays small whatever callers send.
- */
-const IN_LIST = 'IN (SELECT value FROM json_each(?))';
-
 /** Visibility of cases to `principal`, as in src/cases/access.ts and list-cases.ts. */
-export function visibility(principal: Principal): { sql: string | null; params: unknown[] } {
+export function visibility(principal: Principal): Visibility {
   const { actor } = principal;
-  if (actor.role === 'customer') return { sql: 'c.customer_id = ?', params: [principal.customerId ?? -1] };
-  if (isManagerRole(actor.role)) return { sql: null, params: [] };
-  if (actor.role === 'agent' || actor.role === 'advanced') {
-    return { sql: `(c.queue_id ${IN_LIST} OR c.assignee_id = ?)`, params: [JSON.stringify([...principal.queues]), principal.staffId ?? -1] };
-  }
-  return { sql: '0', params: [] };
+  if (actor.role === 'customer') return { kind: 'customer', customerId: principal.customerId ?? -1 };
+  if (isManagerRole(actor.role)) return { kind: 'all' };
+  if (actor.role === 'agent' || actor.role === 'advanced') return { kind: 'staff', queues: [...principal.queues], staffId: principal.staffId ?? -1 };
+  return { kind: 'none' };
 }
 
 function stateNames(services: Services): Set<string> {
@@ -58,42 +71,34 @@ function stateNames(services: Services): Set<string> {
   return names;
 }
 
-interface Id {
-  id: number;
-}
-const ofIds = (rows: Id[]) => rows.map((r) => r.id);
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 /** Customers a `customer:` value names: an email, `@domain`, or words of a name or organization. */
-function customersNamed(services: Services, value: string, issues: FieldIssue[]): number[] {
-  const db = services.db;
+async function customersNamed(q: Handle, value: string, issues: FieldIssue[]): Promise<number[]> {
+  const { customers } = q.tables;
   let ids: number[];
   if (value.startsWith('@')) {
-    ids = ofIds(statement<[string, number], Id>(db, "SELECT id FROM customers WHERE email LIKE ? ESCAPE '\\' LIMIT ?").all(`%${escapeLike(value)}`, MAX_FILTER_CUSTOMERS + 1));
+    // lower() on both sides: LIKE is case-insensitive (ASCII) on SQLite, not on PostgreSQL.
+    const rows = await q.all<{ id: number }>(
+      sql`SELECT id FROM customers WHERE lower(email) LIKE lower(${`%${escapeLike(value)}`}) ESCAPE '\\' LIMIT ${MAX_FILTER_CUSTOMERS + 1}`,
+    );
+    ids = rows.map((r) => Number(r.id));
   } else if (value.includes('@')) {
-    ids = ofIds(statement<[string], Id>(db, 'SELECT id FROM customers WHERE email = ?').all(value));
+    ids = (await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, value))).map((r) => r.id);
   } else {
     const words = value.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
     if (words.length === 0) return [];
-    const query = words.map((w) => `"${w}"`).join(' AND ');
-    ids = ofIds(statement<[string, number], Id>(db, 'SELECT -rowid AS id FROM search_fts WHERE search_fts MATCH ? AND rowid < 0 LIMIT ?').all(query, MAX_FILTER_CUSTOMERS + 1));
+    ids = await searchQueries(q).customersMatching(q, { terms: words.map((text) => ({ text, phrase: false })), excluded: [] }, MAX_FILTER_CUSTOMERS + 1);
   }
   if (ids.length > MAX_FILTER_CUSTOMERS) issues.push({ path: 'q', message: `customer:${value} names more than ${MAX_FILTER_CUSTOMERS} customers; be more specific` });
   return ids;
 }
 
-export function caseConditions(services: Services, principal: Principal, filters: Filters, issues: FieldIssue[]): CaseConditions {
-  const sql: string[] = [];
-  const params: unknown[] = [];
-  let narrowing: Narrowing | null = null;
+export async function caseConditions(q: Handle, services: Services, principal: Principal, filters: Filters, issues: FieldIssue[]): Promise<CaseConditions> {
   const seen = visibility(principal);
-  if (seen.sql) {
-    sql.push(seen.sql);
-    params.push(...seen.params);
-  }
+  const out: CaseConditions = { visibility: seen, status: null, queue: null, assignee: null, tag: null, customer: null, created: null, notes: true, filtered: false, narrowing: null };
   const customer = principal.actor.role === 'customer';
   if (customer) {
     for (const key of ['status', 'queue', 'assignee', 'tag', 'customer'] as const) {
@@ -103,18 +108,16 @@ export function caseConditions(services: Services, principal: Principal, filters
     if (filters.status.length > 0) {
       const known = stateNames(services);
       for (const s of filters.status) if (!known.has(s)) issues.push({ path: 'q', message: `status:${s} — no such state (${[...known].join(', ')})` });
-      sql.push(`lower(c.status) ${IN_LIST}`);
-      params.push(JSON.stringify(filters.status));
+      out.status = filters.status;
     }
     if (filters.queue.length > 0) {
-      const known = new Set(statement<[], { id: string }>(services.db, 'SELECT lower(id) AS id FROM queues').all().map((r) => r.id));
-      for (const q of filters.queue) if (!known.has(q)) issues.push({ path: 'q', message: `queue:${q} — no such queue` });
-      sql.push(`lower(c.queue_id) ${IN_LIST}`);
-      params.push(JSON.stringify(filters.queue));
+      const known = new Set((await q.db.select({ id: q.tables.queues.id }).from(q.tables.queues)).map((r) => r.id.toLowerCase()));
+      for (const name of filters.queue) if (!known.has(name)) issues.push({ path: 'q', message: `queue:${name} — no such queue` });
+      out.queue = filters.queue;
       // An agent filtering by queues they do not work sees only their own cases there: few.
-      const own = [...principal.queues].map((q) => q.toLowerCase());
-      if (!isManagerRole(principal.actor.role) && !filters.queue.some((q) => own.includes(q))) {
-        narrowing = { sql: `SELECT id FROM cases WHERE assignee_id = ? AND lower(queue_id) ${IN_LIST}`, params: [principal.staffId ?? -1, JSON.stringify(filters.queue)] };
+      const own = [...principal.queues].map((name) => name.toLowerCase());
+      if (!isManagerRole(principal.actor.role) && !filters.queue.some((name) => own.includes(name))) {
+        out.narrowing = { kind: 'assigned-in-queues', staffId: principal.staffId ?? -1, queues: filters.queue };
       }
     }
     if (filters.assignee.length > 0) {
@@ -126,37 +129,33 @@ export function caseConditions(services: Services, principal: Principal, filters
           if (principal.staffId === null) issues.push({ path: 'q', message: 'assignee:me needs a staff account' });
           ids.push(principal.staffId ?? -1);
         } else {
-          const id = statement<[string], Id>(services.db, 'SELECT id FROM staff WHERE email = ?').get(a)?.id;
-          if (id === undefined) issues.push({ path: 'q', message: `assignee:${a} — use me, none or a staff email address` });
-          ids.push(id ?? -1);
+          const [row] = await q.db.select({ id: q.tables.staff.id }).from(q.tables.staff).where(eq(q.tables.staff.email, a)).limit(1);
+          if (row === undefined) issues.push({ path: 'q', message: `assignee:${a} — use me, none or a staff email address` });
+          ids.push(row?.id ?? -1);
         }
       }
-      sql.push(`(c.assignee_id ${IN_LIST} OR (? AND c.assignee_id IS NULL))`);
-      params.push(JSON.stringify(ids), none ? 1 : 0);
-      if (!none) narrowing = { sql: `SELECT id FROM cases WHERE assignee_id ${IN_LIST}`, params: [JSON.stringify(ids)] };
+      out.assignee = { ids, none };
+      if (!none) out.narrowing = { kind: 'assignees', ids };
     }
-    if (filters.tag.length > 0) {
-      sql.push(`EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE lower(t.value) ${IN_LIST})`);
-      params.push(JSON.stringify(filters.tag));
-    }
+    if (filters.tag.length > 0) out.tag = filters.tag;
     if (filters.customer.length > 0) {
-      const ids = [...new Set(filters.customer.flatMap((v) => customersNamed(services, v, issues)))];
-      sql.push(`c.customer_id ${IN_LIST}`);
-      params.push(JSON.stringify(ids));
-      narrowing = { sql: `SELECT id FROM cases WHERE customer_id ${IN_LIST}`, params: [JSON.stringify(ids)] };
+      const ids: number[] = [];
+      for (const value of filters.customer) ids.push(...(await customersNamed(q, value, issues)));
+      out.customer = [...new Set(ids)];
+      out.narrowing = { kind: 'customers', ids: out.customer };
     }
   }
   if (filters.created.length > 0) {
     // Every created: condition holds at once: their intersection.
     const from = Math.max(...filters.created.map((r) => r.from ?? Number.MIN_SAFE_INTEGER));
     const to = Math.min(...filters.created.map((r) => r.to ?? Number.MAX_SAFE_INTEGER));
-    sql.push('c.created_at >= ? AND c.created_at < ?');
-    params.push(from, to);
+    out.created = { from, to };
   }
-  const filtered = sql.length > (seen.sql ? 1 : 0);
-  if (customer) narrowing = { sql: 'SELECT id FROM cases WHERE customer_id = ?', params: [principal.customerId ?? -1] };
-  else if (narrowing === null && principal.queues.size === 0 && !isManagerRole(principal.actor.role)) {
-    narrowing = { sql: 'SELECT id FROM cases WHERE assignee_id = ?', params: [principal.staffId ?? -1] };
+  out.filtered = out.status !== null || out.queue !== null || out.assignee !== null || out.tag !== null || out.customer !== null || out.created !== null;
+  out.notes = !customer;
+  if (customer) out.narrowing = { kind: 'customer', customerId: principal.customerId ?? -1 };
+  else if (out.narrowing === null && principal.queues.size === 0 && !isManagerRole(principal.actor.role)) {
+    out.narrowing = { kind: 'assignee', staffId: principal.staffId ?? -1 };
   }
-  return { sql, params, notes: !customer, filtered, narrowing };
+  return out;
 }

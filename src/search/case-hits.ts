@@ -3,12 +3,12 @@
  * and one snippet — from the description, or the newest matching message (a reply or, for
  * staff, an internal note) with who wrote it and when — read back from the base tables.
  */
-import { rowMapper, statement } from '../db/fast.js';
-import { cases } from '../db/schema/index.js';
-import type { Services } from '../services.js';
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import type { CaseRow } from '../workflow/context.js';
 import type { CaseMatch } from './search-cases.js';
-import { excerpt, highlightAll, plain, type HighlightInput, type Marked } from './highlight.js';
+import { excerpt, plain, type HighlightInput, type Marked } from './highlight.js';
+import { searchQueries, type Words } from './queries.js';
 
 export type MatchKind = 'description' | 'reply' | 'note';
 
@@ -36,37 +36,46 @@ interface EventRow {
   at: number;
   actorType: 'customer' | 'staff' | 'system';
   actorId: number | null;
-  data: string;
+  data: Record<string, unknown>;
 }
 
 const KIND: Record<string, MatchKind> = { 'customer.replied': 'reply', 'staff.replied': 'reply', 'staff.noted': 'note' };
 
-function loadRows(services: Services, ids: number[]): Map<number, CaseRow> {
-  const mapper = rowMapper(cases);
-  const rows = statement<[string], Record<string, unknown>>(services.db, 'SELECT * FROM cases WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
-  return new Map(rows.map((r) => mapper.fromRow(r)).map((row) => [row.id, row]));
+async function loadRows(q: Handle, ids: number[]): Promise<Map<number, CaseRow>> {
+  if (ids.length === 0) return new Map();
+  const { cases } = q.tables;
+  const rows = await q.db.select().from(cases).where(inArray(cases.id, ids));
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** The message at `position` (1-based) in the case's timeline. */
-function messageAt(services: Services, caseId: number, position: number): EventRow | undefined {
-  return statement<[number, number], EventRow>(services.db, 'SELECT id, type, at, actor_type AS actorType, actor_id AS actorId, data FROM case_events WHERE case_id = ? ORDER BY id LIMIT 1 OFFSET ?').get(
-    caseId,
-    position - 1,
-  );
+async function messageAt(q: Handle, caseId: number, position: number): Promise<EventRow | undefined> {
+  const e = q.tables.caseEvents;
+  const [row] = await q.db
+    .select({ id: e.id, type: e.type, at: e.at, actorType: e.actorType, actorId: e.actorId, data: e.data })
+    .from(e)
+    .where(eq(e.caseId, caseId))
+    .orderBy(asc(e.id))
+    .limit(1)
+    .offset(position - 1);
+  return row;
 }
 
-function names(services: Services, table: 'customers' | 'staff', ids: number[]): Map<number, string> {
-  const rows = statement<[string], { id: number; name: string }>(services.db, `SELECT id, name FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify([...new Set(ids)]));
+async function names(q: Handle, table: 'customers' | 'staff', ids: number[]): Promise<Map<number, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const t = q.tables[table];
+  const rows = await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, unique));
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /**
- * `notes`: whether internal notes may be shown (staff). `fts`: the query the documents
- * matched (null when searching by filters only: nothing is highlighted).
+ * `notes`: whether internal notes may be shown (staff). `words`: what the documents matched
+ * (null when searching by filters only: nothing is highlighted).
  */
-export function caseHits(services: Services, matches: CaseMatch[], fts: string | null, notes: boolean): CaseHit[] {
-  const rows = loadRows(services, matches.map((m) => m.caseId));
-  const customerNames = names(services, 'customers', [...rows.values()].map((r) => r.customerId));
+export async function caseHits(q: Handle, matches: CaseMatch[], words: Words | null, notes: boolean): Promise<CaseHit[]> {
+  const rows = await loadRows(q, matches.map((m) => m.caseId));
+  const customerNames = await names(q, 'customers', [...rows.values()].map((r) => r.customerId));
   const inputs: HighlightInput[] = [];
   const plans: { row: CaseRow; caseInput: number; message: { input: number; event: EventRow; data: Record<string, unknown> } | null; more: number }[] = [];
   for (const m of matches) {
@@ -77,18 +86,18 @@ export function caseHits(services: Services, matches: CaseMatch[], fts: string |
     const messageDocs = m.docs.filter((d) => d.kind === 'message' && (notes || !d.note));
     for (const doc of messageDocs) {
       if (doc.kind !== 'message') continue;
-      const event = messageAt(services, m.caseId, doc.position);
+      const event = await messageAt(q, m.caseId, doc.position);
       if (!event || !(event.type in KIND) || (!notes && event.type === 'staff.noted')) continue;
-      const data = JSON.parse(event.data) as Record<string, unknown>;
+      const { data } = event;
       message = { input: inputs.push({ title: null, body: typeof data.body === 'string' ? data.body : '' }) - 1, event, data };
       break;
     }
     plans.push({ row, caseInput, message, more: Math.max(0, messageDocs.length - (message ? 1 : 0)) });
   }
-  const marked = highlightAll(services.db, fts, inputs);
+  const marked = await searchQueries(q).highlight(q, words, inputs);
   // Names as the timeline shows them (customer-view.ts): the account's name now.
-  const staffNames = names(
-    services,
+  const staffNames = await names(
+    q,
     'staff',
     plans.flatMap((p) => (p.message?.event.actorType === 'staff' && p.message.event.actorId !== null ? [p.message.event.actorId] : [])),
   );

@@ -10,7 +10,7 @@
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { MAX_POSITION } from './documents.js';
-import type { Source } from './search-cases.js';
+import type { Source } from './queries.js';
 
 export const OWN_CASES_LIMIT = 300;
 

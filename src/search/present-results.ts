@@ -7,7 +7,7 @@
 import { caseRef } from '../cases/case-ref.js';
 import { iso } from '../cases/case-view.js';
 import { customerCaseSummary } from '../cases/customer-view.js';
-import { statement } from '../db/fast.js';
+import { inArray } from 'drizzle-orm';
 import type { Principal } from '../http/types.js';
 import type { Services } from '../services.js';
 import type { StateCategory } from '../workflow/definition.js';
@@ -46,10 +46,13 @@ export interface SearchResults {
   library: LibraryHit[];
 }
 
-function people(services: Services, table: 'staff' | 'customers', ids: number[]): Map<number, { name: string; email: string }> {
-  const rows = statement<[string], { id: number; name: string; email: string }>(services.db, `SELECT id, name, email FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).all(
-    JSON.stringify([...new Set(ids)]),
-  );
+async function people(services: Services, table: 'staff' | 'customers', ids: number[]): Promise<Map<number, { name: string; email: string }>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await services.store.query((q) => {
+    const t = q.tables[table];
+    return q.db.select({ id: t.id, name: t.name, email: t.email }).from(t).where(inArray(t.id, unique));
+  });
   return new Map(rows.map((r) => [r.id, { name: r.name, email: r.email }]));
 }
 
@@ -57,7 +60,7 @@ function match(hit: CaseHit): CaseResult['match'] {
   return { in: hit.match.kind, at: iso(hit.match.at)!, author: hit.match.author, snippet: hit.match.snippet };
 }
 
-export function presentResults(services: Services, principal: Principal, result: SearchResult, caseUrl: (ref: string) => string): SearchResults {
+export async function presentResults(services: Services, principal: Principal, result: SearchResult, caseUrl: (ref: string) => string): Promise<SearchResults> {
   const jump = result.jump === null ? null : { id: caseRef(result.jump), url: caseUrl(caseRef(result.jump)) };
   const hits = result.cases.items;
   if (principal.actor.type === 'customer') {
@@ -78,8 +81,8 @@ export function presentResults(services: Services, principal: Principal, result:
     });
     return { q: result.q, jump, cases: { ...result.cases, items }, library: result.library };
   }
-  const staff = people(services, 'staff', hits.map((h) => h.row.assigneeId).filter((id): id is number => id !== null));
-  const customers = people(services, 'customers', hits.map((h) => h.row.customerId));
+  const staff = await people(services, 'staff', hits.map((h) => h.row.assigneeId).filter((id): id is number => id !== null));
+  const customers = await people(services, 'customers', hits.map((h) => h.row.customerId));
   const items = hits.map((hit): CaseResult => {
     const { row } = hit;
     const state = services.definitions.workflow(row.workflow, row.workflowVersion).definition.states[row.status];

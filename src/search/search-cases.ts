@@ -10,11 +10,12 @@
  * without filling the page, the page says so (`partial`) and its cursor continues the scan.
  * Without words (filters only) cases are read by id, newest first, in a bounded id window.
  */
-import { DomainError, ValidationError } from '../errors.js';
-import type { Services } from '../services.js';
-import { statement } from '../db/fast.js';
-import type { CaseConditions, Narrowing } from './case-conditions.js';
+import { max, min } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
+import { ValidationError } from '../errors.js';
+import type { CaseConditions } from './case-conditions.js';
 import { caseDocEnd, caseDocStart, caseOfDoc, documentOf, type SearchDocument } from './documents.js';
+import { searchQueries, type Source, type Words } from './queries.js';
 
 export interface CaseMatch {
   caseId: number;
@@ -30,16 +31,6 @@ export interface CasePage {
   partial: boolean;
 }
 
-/** Where the documents are searched: the search index, or a customer's own documents (own-cases.ts). */
-export interface Source {
-  /** The FTS5 table, e.g. `search_fts`. */
-  table: string;
-  /** Its name on the left of MATCH. */
-  match: string;
-}
-
-export const SEARCH_INDEX: Source = { table: 'search_fts', match: 'search_fts' };
-
 export interface SearchCasesOptions {
   limit: number;
   cursor: string | null;
@@ -47,7 +38,7 @@ export interface SearchCasesOptions {
   budget?: number;
   /** Case ids scanned per page without words (default 20,000). */
   window?: number;
-  /** Default: the search index. */
+  /** SQLite: a customer's own documents (own-cases.ts); default the search index. */
   source?: Source;
 }
 
@@ -68,47 +59,25 @@ function decodeCursor(cursor: string | null, kind: 'd' | 'c'): number {
   return Number(match[2]);
 }
 
-/** The oldest case of a narrowing set, as the lowest rowid worth reading; null when the set is empty. */
-function lowerBound(services: Services, narrowing: Narrowing): number | null {
-  const row = statement<unknown[], { id: number | null }>(services.db, `SELECT min(id) AS id FROM (${narrowing.sql})`).get(...narrowing.params);
-  return row?.id == null ? null : caseDocStart(row.id);
-}
-
-/** Of `ids`, those that exist and meet the conditions. */
-function passing(services: Services, conditions: CaseConditions, ids: number[]): Set<number> {
-  const where = ['c.id IN (SELECT value FROM json_each(?))', ...conditions.sql].join(' AND ');
-  const rows = statement<unknown[], { id: number }>(services.db, `SELECT c.id FROM cases c WHERE ${where}`).all(JSON.stringify(ids), ...conditions.params);
-  return new Set(rows.map((r) => r.id));
-}
-
-export function searchCasesByText(services: Services, fts: string, conditions: CaseConditions, options: SearchCasesOptions): CasePage {
+export async function searchCasesByText(q: Handle, words: Words, conditions: CaseConditions, options: SearchCasesOptions): Promise<CasePage> {
+  const dialect = searchQueries(q);
   const { narrowing } = conditions;
   const budget = options.budget ?? DEFAULT_BUDGET;
   let before = decodeCursor(options.cursor, 'd');
   let floor = 0;
   if (narrowing) {
-    const bound = lowerBound(services, narrowing);
-    if (bound === null) return { items: [], nextCursor: null, partial: false };
-    floor = bound - 1;
+    const oldest = await dialect.oldestCase(q, narrowing);
+    if (oldest === null) return { items: [], nextCursor: null, partial: false };
+    floor = caseDocStart(oldest) - 1;
   }
-  const docFilter = [conditions.notes ? '' : ' AND (rowid & 1) = 0', narrowing ? ` AND (rowid >> 20) IN (${narrowing.sql})` : ''].join('');
-  const source = options.source ?? SEARCH_INDEX;
-  const chunkSql = `SELECT rowid AS doc FROM ${source.table} WHERE ${source.match} MATCH ? AND rowid > ? AND rowid < ?${docFilter} ORDER BY rowid DESC LIMIT ?`;
   const items = new Map<number, SearchDocument[]>();
   let scanned = 0;
   let chunk = Math.min(FIRST_CHUNK, budget);
   for (;;) {
-    let docs: number[];
-    try {
-      docs = statement<unknown[], { doc: number }>(services.db, chunkSql)
-        .all(fts, floor, before, ...(narrowing?.params ?? []), chunk)
-        .map((r) => r.doc);
-    } catch (error) {
-      throw ftsError(error);
-    }
+    const docs = await dialect.documents(q, words, { floor, before, notes: conditions.notes, narrowing, limit: chunk, ...(options.source ? { source: options.source } : {}) });
     if (docs.length === 0) return { items: toItems(items), nextCursor: null, partial: false };
     scanned += docs.length;
-    const ok = passing(services, conditions, [...new Set(docs.map(caseOfDoc))]);
+    const ok = await dialect.passing(q, conditions, [...new Set(docs.map(caseOfDoc))]);
     for (const doc of docs) {
       const caseId = caseOfDoc(doc);
       if (!ok.has(caseId)) continue;
@@ -131,40 +100,23 @@ export function searchCasesByText(services: Services, fts: string, conditions: C
   }
 }
 
-export function searchCasesByFilters(services: Services, conditions: CaseConditions, options: SearchCasesOptions): CasePage {
-  const { narrowing } = conditions;
+export async function searchCasesByFilters(q: Handle, conditions: CaseConditions, options: SearchCasesOptions): Promise<CasePage> {
   const before = decodeCursor(options.cursor, 'c');
-  const where = [...conditions.sql];
-  const params = [...conditions.params];
-  let floor = 0;
-  if (narrowing) {
-    where.push(`c.id IN (${narrowing.sql})`);
-    params.push(...narrowing.params);
-  } else {
-    floor = Math.max(0, Math.min(before, lastCaseId(services) + 1) - (options.window ?? DEFAULT_WINDOW));
-  }
-  const sql = `SELECT c.id FROM cases c WHERE c.id < ? AND c.id >= ?${where.map((w) => ` AND ${w}`).join('')} ORDER BY c.id DESC LIMIT ?`;
-  const rows = statement<unknown[], { id: number }>(services.db, sql).all(before, floor, ...params, options.limit + 1);
-  const items = rows.slice(0, options.limit).map((r) => ({ caseId: r.id, docs: [] }));
-  if (rows.length > options.limit) return { items, nextCursor: encodeCursor('c', items.at(-1)!.caseId), partial: false };
-  if (floor > 0 && floor > firstCaseId(services)) return { items, nextCursor: encodeCursor('c', floor), partial: true };
+  const floor = conditions.narrowing ? 0 : Math.max(0, Math.min(before, (await caseIdEnd(q, 'last')) + 1) - (options.window ?? DEFAULT_WINDOW));
+  const ids = await searchQueries(q).casesByFilters(q, conditions, { before, floor, limit: options.limit + 1 });
+  const items = ids.slice(0, options.limit).map((caseId) => ({ caseId, docs: [] }));
+  if (ids.length > options.limit) return { items, nextCursor: encodeCursor('c', items.at(-1)!.caseId), partial: false };
+  if (floor > 0 && floor > (await caseIdEnd(q, 'first'))) return { items, nextCursor: encodeCursor('c', floor), partial: true };
   return { items, nextCursor: null, partial: false };
 }
 
-function lastCaseId(services: Services): number {
-  return statement<[], { id: number | null }>(services.db, 'SELECT max(id) AS id FROM cases').get()?.id ?? 0;
-}
-
-function firstCaseId(services: Services): number {
-  return statement<[], { id: number | null }>(services.db, 'SELECT min(id) AS id FROM cases').get()?.id ?? 0;
+/** The newest (`last`) or oldest case id; 0 without cases. */
+async function caseIdEnd(q: Handle, end: 'first' | 'last'): Promise<number> {
+  const { cases } = q.tables;
+  const [row] = await q.db.select({ id: end === 'last' ? max(cases.id) : min(cases.id) }).from(cases);
+  return row?.id ?? 0;
 }
 
 function toItems(items: Map<number, SearchDocument[]>): CaseMatch[] {
   return [...items].map(([caseId, docs]) => ({ caseId, docs }));
-}
-
-/** The queries are built from quoted user text; an FTS5 error here is ours, not the caller's. */
-function ftsError(error: unknown): Error {
-  if (error instanceof Error && /fts5/i.test(error.message)) return new DomainError('INTERNAL', `The search index refused a query: ${error.message}`);
-  return error as Error;
 }

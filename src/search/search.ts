@@ -8,11 +8,12 @@ import { ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { canSeeCase } from '../cases/access.js';
 import type { Services } from '../services.js';
-import { statement } from '../db/fast.js';
+import { eq } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import { caseConditions, type CaseConditions } from './case-conditions.js';
-import { ownCasesSource } from './own-cases.js';
 import { caseHits, type CaseHit } from './case-hits.js';
-import { ftsQuery, hasFilters, parseQuery, type ParsedQuery } from './parse-query.js';
+import { hasFilters, parseQuery, type ParsedQuery } from './parse-query.js';
+import { searchQueries, type Words } from './queries.js';
 import { searchCasesByFilters, searchCasesByText, type CasePage, type SearchCasesOptions } from './search-cases.js';
 import { searchCustomers, searchLibrary, type CustomerHit, type LibraryHit } from './search-people.js';
 
@@ -46,44 +47,51 @@ export function isEmptyQuery(q: string): boolean {
   return parsed.issues.length === 0 && parsed.terms.length === 0 && parsed.excluded.length === 0 && !hasFilters(parsed.filters) && parsed.ref === null;
 }
 
-function visibleRef(services: Services, principal: Principal, id: number | null): number | null {
+async function visibleRef(q: Handle, principal: Principal, id: number | null): Promise<number | null> {
   if (id === null) return null;
-  const row = statement<[number], { id: number; customerId: number; queueId: string; assigneeId: number | null }>(
-    services.db,
-    'SELECT id, customer_id AS customerId, queue_id AS queueId, assignee_id AS assigneeId FROM cases WHERE id = ?',
-  ).get(id);
+  const { cases } = q.tables;
+  const [row] = await q.db
+    .select({ id: cases.id, customerId: cases.customerId, queueId: cases.queueId, assigneeId: cases.assigneeId })
+    .from(cases)
+    .where(eq(cases.id, id))
+    .limit(1);
   return row && canSeeCase(principal, row) ? row.id : null;
 }
 
 /** A customer's words are searched among their own documents (own-cases.ts) when they have few cases. */
-function byText(services: Services, principal: Principal, fts: string, conditions: CaseConditions, options: SearchCasesOptions): CasePage {
-  const own = principal.actor.type === 'customer' ? ownCasesSource(services.db, principal.customerId ?? -1) : null;
-  if (!own) return searchCasesByText(services, fts, conditions, options);
+async function byText(q: Handle, principal: Principal, words: Words, conditions: CaseConditions, options: SearchCasesOptions): Promise<CasePage> {
+  const own = principal.actor.type === 'customer' ? await searchQueries(q).ownDocuments(q, principal.customerId ?? -1) : null;
+  if (!own) return searchCasesByText(q, words, conditions, options);
   try {
-    return searchCasesByText(services, fts, conditions, { ...options, source: own });
+    return await searchCasesByText(q, words, conditions, { ...options, source: own });
   } finally {
-    own.done();
+    await own.done();
   }
 }
 
-export function search(services: Services, principal: Principal, request: SearchRequest): SearchResult {
-  const q = request.q.trim();
-  const parsed = parseQuery(q);
+/** The search, on the storage port: statements each by itself (no snapshot: a page of results, as before). */
+export function search(services: Services, principal: Principal, request: SearchRequest): Promise<SearchResult> {
+  return services.store.query((q) => searchOn(q, services, principal, request));
+}
+
+async function searchOn(q: Handle, services: Services, principal: Principal, request: SearchRequest): Promise<SearchResult> {
+  const text = request.q.trim();
+  const parsed = parseQuery(text);
   const issues = [...parsed.issues];
-  const conditions = caseConditions(services, principal, parsed.filters, issues);
-  const fts = ftsQuery(parsed);
-  if (issues.length === 0 && fts === null && !conditions.filtered && parsed.ref === null) issues.push({ path: 'q', message: 'type words, a filter or a case reference (C-1042)' });
+  const conditions = await caseConditions(q, services, principal, parsed.filters, issues);
+  const words: Words | null = parsed.terms.length > 0 ? { terms: parsed.terms, excluded: parsed.excluded } : null;
+  if (issues.length === 0 && words === null && !conditions.filtered && parsed.ref === null) issues.push({ path: 'q', message: 'type words, a filter or a case reference (C-1042)' });
   if (issues.length > 0) throw new ValidationError(issues, `The search is not valid: ${issues.map((i) => i.message).join('; ')}.`);
 
   const options = { limit: request.limit ?? DEFAULT_LIMIT, cursor: request.cursor ?? null, ...(request.budget ? { budget: request.budget } : {}) };
-  const page = fts !== null ? byText(services, principal, fts, conditions, options) : conditions.filtered ? searchCasesByFilters(services, conditions, options) : { items: [], nextCursor: null, partial: false };
-  const groups = fts !== null && !conditions.filtered && options.cursor === null;
+  const page = words !== null ? await byText(q, principal, words, conditions, options) : conditions.filtered ? await searchCasesByFilters(q, conditions, options) : { items: [], nextCursor: null, partial: false };
+  const groups = words !== null && !conditions.filtered && options.cursor === null;
   return {
-    q,
+    q: text,
     parsed,
-    jump: visibleRef(services, principal, parsed.ref),
-    cases: { items: caseHits(services, page.items, fts, conditions.notes), nextCursor: page.nextCursor, partial: page.partial },
-    customers: groups ? searchCustomers(services, principal, fts, GROUP_LIMIT) : [],
-    library: groups ? searchLibrary(services, fts, GROUP_LIMIT) : [],
+    jump: await visibleRef(q, principal, parsed.ref),
+    cases: { items: await caseHits(q, page.items, words, conditions.notes), nextCursor: page.nextCursor, partial: page.partial },
+    customers: groups && words ? await searchCustomers(q, principal, words, GROUP_LIMIT) : [],
+    library: groups && words ? await searchLibrary(q, words, GROUP_LIMIT) : [],
   };
 }

@@ -55,34 +55,34 @@ describe('filters', () => {
     ['invoice created:2026-03-01..2026-04-30', () => refs(april, march)],
     ['invoice created:>=2026-03-03 created:<2026-05-01', () => refs(april)],
     ['invoice queue:billing tag:vip', () => refs(march)],
-  ])('%s', (q, expected) => {
-    expect(desk.find(desk.maria, q)).toEqual(expected());
+  ])('%s', async (q, expected) => {
+    expect(await desk.find(desk.maria, q)).toEqual(expected());
   });
 
-  it('assignee:me is the caller', () => {
-    expect(desk.find(desk.alice, 'invoice assignee:me')).toEqual(refs(april));
-    expect(desk.find(desk.bob, 'assignee:me')).toEqual(refs(may));
+  it('assignee:me is the caller', async () => {
+    expect(await desk.find(desk.alice, 'invoice assignee:me')).toEqual(refs(april));
+    expect(await desk.find(desk.bob, 'assignee:me')).toEqual(refs(may));
   });
 
-  it('work without words, newest case first, with the description as the snippet', () => {
-    expect(desk.find(desk.maria, 'tag:vip')).toEqual(refs(may, march));
-    expect(desk.find(desk.maria, 'status:pending')).toEqual(refs(april));
-    expect(desk.find(desk.maria, 'queue:billing created:>2026-03-15')).toEqual(refs(april));
-    const hit = search(desk.h.services, desk.principal(desk.maria), { q: 'customer:sam@example.org' }).cases.items[0]!;
+  it('work without words, newest case first, with the description as the snippet', async () => {
+    expect(await desk.find(desk.maria, 'tag:vip')).toEqual(refs(may, march));
+    expect(await desk.find(desk.maria, 'status:pending')).toEqual(refs(april));
+    expect(await desk.find(desk.maria, 'queue:billing created:>2026-03-15')).toEqual(refs(april));
+    const hit = (await search(desk.h.services, desk.principal(desk.maria), { q: 'customer:sam@example.org' })).cases.items[0]!;
     expect(hit.match).toMatchObject({ kind: 'description', snippet: { text: 'Please send an invoice copy', highlights: [] } });
   });
 
-  it('keep to what the caller may see', () => {
+  it('keep to what the caller may see', async () => {
     // Alice works billing: Bob's technical case stays hidden whatever the filter says.
-    expect(desk.find(desk.alice, 'invoice queue:technical')).toEqual([]);
-    expect(desk.find(desk.alice, 'tag:vip')).toEqual(refs(march));
-    expect(desk.find(desk.bob, 'invoice queue:billing')).toEqual([]);
+    expect(await desk.find(desk.alice, 'invoice queue:technical')).toEqual([]);
+    expect(await desk.find(desk.alice, 'tag:vip')).toEqual(refs(march));
+    expect(await desk.find(desk.bob, 'invoice queue:billing')).toEqual([]);
   });
 
-  it('customers may filter by created: only', () => {
-    expect(desk.find(desk.chloe, 'invoice created:>2026-04-01')).toEqual(refs(may));
+  it('customers may filter by created: only', async () => {
+    expect(await desk.find(desk.chloe, 'invoice created:>2026-04-01')).toEqual(refs(may));
     for (const q of ['invoice status:new', 'invoice queue:billing', 'invoice assignee:me', 'invoice tag:vip', 'invoice customer:sam@example.org']) {
-      expect(() => desk.find(desk.chloe, q), q).toThrow(/is not a filter for customers/);
+      await expect(desk.find(desk.chloe, q), q).rejects.toThrow(/is not a filter for customers/);
     }
   });
 });
@@ -95,9 +95,9 @@ describe('filter values that name nothing', () => {
     ['invoice created:>foo', 'created:>foo is not a date'],
     ['invoice created:', 'created: needs a value'],
     ['-invoice', 'add a word to search for'],
-  ])('%s is refused', (q, message) => {
-    expect(() => desk.find(desk.maria, q)).toThrow(ValidationError);
-    expect(() => desk.find(desk.maria, q)).toThrow(message);
+  ])('%s is refused', async (q, message) => {
+    await expect(desk.find(desk.maria, q)).rejects.toThrow(ValidationError);
+    await expect(desk.find(desk.maria, q)).rejects.toThrow(message);
   });
 
   it('the API answers 422 problem+json naming the problem', async () => {

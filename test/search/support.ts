@@ -19,7 +19,12 @@ export interface Desk {
   sam: TestActor; // customer
   principal(actor: TestActor): Principal;
   /** Case refs (`C-…`) found by `q` for `actor`, in result order. */
-  find(actor: TestActor, q: string, request?: Omit<SearchRequest, 'q'>): string[];
+  find(actor: TestActor, q: string, request?: Omit<SearchRequest, 'q'>): Promise<string[]>;
+  /**
+   * Case refs whose documents hold `word` in the search index, newest first, read synchronously:
+   * what a command's transaction sees of the index from inside (the search itself is async).
+   */
+  indexed(word: string): string[];
   /** A case by `customer`, then placed in `queue` with `assignee` (test setup, not the behaviour under test). */
   open(customer: TestActor, subject: string, description: string, place: { queue: string; assignee?: number | null; tags?: string[] }): Promise<number>;
 }
@@ -43,8 +48,12 @@ export function createDesk(): Desk {
     chloe,
     sam,
     principal,
-    find(actor, q, request = {}) {
-      return search(h.services, principal(actor), { q, ...request }).cases.items.map((hit) => `C-${hit.row.id}`);
+    async find(actor, q, request = {}) {
+      return (await search(h.services, principal(actor), { q, ...request })).cases.items.map((hit) => `C-${hit.row.id}`);
+    },
+    indexed(word) {
+      const rows = h.db.$client.prepare('SELECT DISTINCT rowid >> 20 AS id FROM search_fts WHERE search_fts MATCH ? AND rowid > 0 ORDER BY id DESC').all(`"${word}"`) as { id: number }[];
+      return rows.map((r) => `C-${r.id}`);
     },
     async open(customer, subject, description, place) {
       const row = await createCase(h.services, { subject, description }, customer, { customerId: customer.id });

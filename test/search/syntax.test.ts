@@ -97,27 +97,27 @@ describe('hostile and broken queries', () => {
     }
   });
 
-  it('operators are words: "password OR reset" needs all three', () => {
-    expect(desk.find(desk.maria, 'password reset')).toEqual([`C-${words}`, `C-${phrase}`]);
-    expect(desk.find(desk.maria, 'password OR reset')).toEqual([]);
-    expect(desk.find(desk.maria, 'NEAR(password reset')).toEqual([]);
-    expect(desk.find(desk.maria, 'password* reset')).toEqual([`C-${words}`, `C-${phrase}`]);
-    expect(desk.find(desk.maria, 'password\u0000reset')).toEqual([`C-${words}`, `C-${phrase}`]);
+  it('operators are words: "password OR reset" needs all three', async () => {
+    expect(await desk.find(desk.maria, 'password reset')).toEqual([`C-${words}`, `C-${phrase}`]);
+    expect(await desk.find(desk.maria, 'password OR reset')).toEqual([]);
+    expect(await desk.find(desk.maria, 'NEAR(password reset')).toEqual([]);
+    expect(await desk.find(desk.maria, 'password* reset')).toEqual([`C-${words}`, `C-${phrase}`]);
+    expect(await desk.find(desk.maria, 'password\u0000reset')).toEqual([`C-${words}`, `C-${phrase}`]);
   });
 });
 
 describe('phrases and exclusions', () => {
-  it('a phrase needs its words in order, words do not', () => {
-    expect(desk.find(desk.maria, '"password reset"')).toEqual([`C-${phrase}`]);
-    expect(desk.find(desk.maria, 'password reset')).toEqual([`C-${words}`, `C-${phrase}`]);
-    expect(desk.find(desk.maria, '"reset link"')).toEqual([`C-${phrase}`]);
+  it('a phrase needs its words in order, words do not', async () => {
+    expect(await desk.find(desk.maria, '"password reset"')).toEqual([`C-${phrase}`]);
+    expect(await desk.find(desk.maria, 'password reset')).toEqual([`C-${words}`, `C-${phrase}`]);
+    expect(await desk.find(desk.maria, '"reset link"')).toEqual([`C-${phrase}`]);
   });
 
-  it('-word leaves out documents with the word', () => {
-    expect(desk.find(desk.maria, 'password -arrives')).toEqual([`C-${words}`]);
-    expect(desk.find(desk.maria, 'password -"link never"')).toEqual([`C-${words}`]);
+  it('-word leaves out documents with the word', async () => {
+    expect(await desk.find(desk.maria, 'password -arrives')).toEqual([`C-${words}`]);
+    expect(await desk.find(desk.maria, 'password -"link never"')).toEqual([`C-${words}`]);
     // The paypal reply is its own document: the case's text still matches without it.
-    expect(desk.find(desk.maria, 'reset -paypal')).toEqual([`C-${words}`, `C-${phrase}`]);
+    expect(await desk.find(desk.maria, 'reset -paypal')).toEqual([`C-${words}`, `C-${phrase}`]);
   });
 });
 
@@ -135,7 +135,7 @@ describe('pages', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const result = search(local.h.services, local.principal(local.maria), { q: 'gadget', cursor });
+        const result: Awaited<ReturnType<typeof search>> = await search(local.h.services, local.principal(local.maria), { q: 'gadget', cursor });
         seen.push(...result.cases.items.map((i) => i.row.id));
         expect(result.cases.partial).toBe(false);
         cursor = result.cases.nextCursor;
@@ -143,7 +143,8 @@ describe('pages', () => {
       } while (cursor);
       expect(pages).toBe(3);
       expect(seen).toEqual([...ids].reverse());
-      expect(() => search(local.h.services, local.principal(local.maria), { q: 'tag:x', cursor: search(local.h.services, local.principal(local.maria), { q: 'gadget' }).cases.nextCursor })).toThrow(/cursor/);
+      const first = (await search(local.h.services, local.principal(local.maria), { q: 'gadget' })).cases.nextCursor;
+      await expect(search(local.h.services, local.principal(local.maria), { q: 'tag:x', cursor: first })).rejects.toThrow(/cursor/);
     } finally {
       local.h.close();
     }
@@ -155,13 +156,13 @@ describe('pages', () => {
       const visible = await local.open(local.chloe, 'Widget', 'widget old', { queue: 'billing' });
       for (let i = 0; i < 30; i++) await local.open(local.sam, `Widget ${i}`, 'widget', { queue: 'technical' });
       const alice = local.principal(local.alice);
-      const first = search(local.h.services, alice, { q: 'widget', budget: 10 });
+      const first = await search(local.h.services, alice, { q: 'widget', budget: 10 });
       expect(first.cases.items).toEqual([]);
       expect(first.cases.partial).toBe(true);
       let cursor = first.cases.nextCursor;
       const found: number[] = [];
       while (cursor) {
-        const next = search(local.h.services, alice, { q: 'widget', budget: 10, cursor });
+        const next: Awaited<ReturnType<typeof search>> = await search(local.h.services, alice, { q: 'widget', budget: 10, cursor });
         found.push(...next.cases.items.map((i) => i.row.id));
         cursor = next.cases.nextCursor;
       }
@@ -186,10 +187,10 @@ describe('a customer with many cases', () => {
       const mine = await local.open(chloe, 'Sprocket jammed', 'the sprocket', { queue: 'general' });
       addMessage(h.services, mine, { body: 'sprocket secret note', public: false }, alice);
       const theirs = await local.open(sam, 'Sprocket too', 'another sprocket', { queue: 'general' });
-      expect(local.find(chloe, 'sprocket')).toEqual([`C-${mine}`]);
-      expect(local.find(chloe, 'secret')).toEqual([]);
-      expect(local.find(sam, 'sprocket')).toEqual([`C-${theirs}`]);
-      expect(local.find(chloe, 'bulk order')).toHaveLength(20);
+      expect(await local.find(chloe, 'sprocket')).toEqual([`C-${mine}`]);
+      expect(await local.find(chloe, 'secret')).toEqual([]);
+      expect(await local.find(sam, 'sprocket')).toEqual([`C-${theirs}`]);
+      expect(await local.find(chloe, 'bulk order')).toHaveLength(20);
     } finally {
       local.h.close();
     }

@@ -34,21 +34,21 @@ afterAll(() => desk.h.close());
 const ref = (id: number) => `C-${id}`;
 
 describe('customers', () => {
-  it('find their own cases only', () => {
-    expect(desk.find(desk.chloe, 'refund')).toEqual([ref(refund)]);
-    expect(desk.find(desk.sam, 'refund')).toEqual([ref(missing)]);
-    expect(desk.find(desk.chloe, '7781')).toEqual([]);
-    expect(desk.find(desk.sam, 'march invoice')).toEqual([]);
+  it('find their own cases only', async () => {
+    expect(await desk.find(desk.chloe, 'refund')).toEqual([ref(refund)]);
+    expect(await desk.find(desk.sam, 'refund')).toEqual([ref(missing)]);
+    expect(await desk.find(desk.chloe, '7781')).toEqual([]);
+    expect(await desk.find(desk.sam, 'march invoice')).toEqual([]);
   });
 
-  it('never find note text, nor learn that a note matched', () => {
-    expect(desk.find(desk.chloe, 'chargeback')).toEqual([]);
-    expect(desk.find(desk.chloe, 'approved internally')).toEqual([]);
-    const hit = search(desk.h.services, desk.principal(desk.chloe), { q: 'refund' }).cases.items[0]!;
+  it('never find note text, nor learn that a note matched', async () => {
+    expect(await desk.find(desk.chloe, 'chargeback')).toEqual([]);
+    expect(await desk.find(desk.chloe, 'approved internally')).toEqual([]);
+    const hit = (await search(desk.h.services, desk.principal(desk.chloe), { q: 'refund' })).cases.items[0]!;
     expect(hit.match).toMatchObject({ kind: 'reply', author: { type: 'staff', name: 'Alice Archer' } });
     expect(hit.moreMatches).toBe(0);
     // Staff see the same case with the note counted.
-    expect(search(desk.h.services, desk.principal(desk.maria), { q: 'refund' }).cases.items.find((i) => i.row.id === refund)!.moreMatches).toBe(1);
+    expect((await search(desk.h.services, desk.principal(desk.maria), { q: 'refund' })).cases.items.find((i) => i.row.id === refund)!.moreMatches).toBe(1);
   });
 
   it('get their projection from the API: no internal fields, no notes, no customer directory', async () => {
@@ -62,55 +62,55 @@ describe('customers', () => {
     for (const internal of ['chargeback', 'internally', 'billing', 'queue', 'assignee', 'tags', 'priority', 'chloe@example.com']) expect(text).not.toContain(internal);
   });
 
-  it('do not find customers', () => {
-    expect(search(desk.h.services, desk.principal(desk.chloe), { q: 'sam' }).customers).toEqual([]);
-    expect(search(desk.h.services, desk.principal(desk.chloe), { q: 'chloe' }).customers).toEqual([]);
+  it('do not find customers', async () => {
+    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: 'sam' })).customers).toEqual([]);
+    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: 'chloe' })).customers).toEqual([]);
   });
 });
 
 describe('staff', () => {
-  it('agents find the cases of their queues and those assigned to them', () => {
-    expect(desk.find(desk.alice, 'refund')).toEqual([ref(refund)]);
-    expect(desk.find(desk.alice, 'offline')).toEqual([ref(assigned)]);
-    expect(desk.find(desk.bob, 'refund')).toEqual([ref(missing)]);
-    expect(desk.find(desk.bob, 'chargeback')).toEqual([]);
-    expect(desk.find(desk.alice, 'reset link')).toEqual([]);
+  it('agents find the cases of their queues and those assigned to them', async () => {
+    expect(await desk.find(desk.alice, 'refund')).toEqual([ref(refund)]);
+    expect(await desk.find(desk.alice, 'offline')).toEqual([ref(assigned)]);
+    expect(await desk.find(desk.bob, 'refund')).toEqual([ref(missing)]);
+    expect(await desk.find(desk.bob, 'chargeback')).toEqual([]);
+    expect(await desk.find(desk.alice, 'reset link')).toEqual([]);
   });
 
-  it('advanced agents find tier-2 cases, managers everything, notes included', () => {
-    expect(desk.find(desk.dana, 'reset link')).toEqual([ref(login)]);
-    expect(desk.find(desk.dana, 'refund')).toEqual([]);
-    expect(desk.find(desk.maria, 'refund')).toEqual([ref(missing), ref(refund)]);
-    const note = search(desk.h.services, desk.principal(desk.maria), { q: 'chargeback' }).cases.items[0]!;
+  it('advanced agents find tier-2 cases, managers everything, notes included', async () => {
+    expect(await desk.find(desk.dana, 'reset link')).toEqual([ref(login)]);
+    expect(await desk.find(desk.dana, 'refund')).toEqual([]);
+    expect(await desk.find(desk.maria, 'refund')).toEqual([ref(missing), ref(refund)]);
+    const note = (await search(desk.h.services, desk.principal(desk.maria), { q: 'chargeback' })).cases.items[0]!;
     expect(note.match).toMatchObject({ kind: 'note', author: { type: 'staff', name: 'Alice Archer' } });
   });
 
-  it('every caller finds exactly the cases canSeeCase allows them', () => {
+  it('every caller finds exactly the cases canSeeCase allows them', async () => {
     const all = [refund, missing, login, assigned];
     for (const actor of [desk.chloe, desk.sam, desk.alice, desk.bob, desk.dana, desk.maria]) {
       const principal = desk.principal(actor);
       const expected = all.filter((id) => canSeeCase(principal, loadCase(desk.h.services, id))).sort().reverse().map(ref);
-      expect(desk.find(actor, 'zebra'), actor.name).toEqual(expected);
+      expect(await desk.find(actor, 'zebra'), actor.name).toEqual(expected);
     }
   });
 
-  it('agents find only customers with a case they may see; managers all of them', () => {
-    const customers = (actor: typeof desk.alice, q: string) => search(desk.h.services, desk.principal(actor), { q }).customers.map((c) => c.email);
-    expect(customers(desk.maria, 'sam')).toEqual(['sam@example.org']);
-    expect(customers(desk.bob, 'sam')).toEqual(['sam@example.org']);
-    expect(customers(desk.dana, 'sam')).toEqual([]);
-    expect(customers(desk.dana, 'acme rockets')).toEqual(['chloe@example.com']);
-    expect(customers(desk.bob, 'acme')).toEqual([]);
+  it('agents find only customers with a case they may see; managers all of them', async () => {
+    const customers = async (actor: typeof desk.alice, q: string) => (await search(desk.h.services, desk.principal(actor), { q })).customers.map((c) => c.email);
+    expect(await customers(desk.maria, 'sam')).toEqual(['sam@example.org']);
+    expect(await customers(desk.bob, 'sam')).toEqual(['sam@example.org']);
+    expect(await customers(desk.dana, 'sam')).toEqual([]);
+    expect(await customers(desk.dana, 'acme rockets')).toEqual(['chloe@example.com']);
+    expect(await customers(desk.bob, 'acme')).toEqual([]);
   });
 });
 
 describe('case references', () => {
   it('jump only to a case the caller may see', async () => {
-    expect(search(desk.h.services, desk.principal(desk.maria), { q: ref(missing) }).jump).toBe(missing);
-    expect(search(desk.h.services, desk.principal(desk.alice), { q: ref(missing) }).jump).toBeNull();
-    expect(search(desk.h.services, desk.principal(desk.chloe), { q: ref(missing) }).jump).toBeNull();
-    expect(search(desk.h.services, desk.principal(desk.chloe), { q: ref(refund) }).jump).toBe(refund);
-    expect(search(desk.h.services, desk.principal(desk.maria), { q: 'C-999999' }).jump).toBeNull();
+    expect((await search(desk.h.services, desk.principal(desk.maria), { q: ref(missing) })).jump).toBe(missing);
+    expect((await search(desk.h.services, desk.principal(desk.alice), { q: ref(missing) })).jump).toBeNull();
+    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: ref(missing) })).jump).toBeNull();
+    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: ref(refund) })).jump).toBe(refund);
+    expect((await search(desk.h.services, desk.principal(desk.maria), { q: 'C-999999' })).jump).toBeNull();
 
     const hidden = await signedIn(desk.h, desk.alice).get(`/search?q=${ref(missing)}`);
     expect(hidden.status).toBe(200);

@@ -98,8 +98,8 @@ beforeAll(async () => {
   await createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
   const third = await createCase(h.services, { subject: p(2), description: 'login fails' }, customer, { customerId: customer.id });
   applyMacro(h.services, third.id, macro.id, {}, agent);
-  saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
-  saveInboxView(h.services, staffPrincipal(h.db, manager.id)!, { view: 'queues' }, { name: p(1).slice(0, 60), shared: true });
+  await saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
+  await saveInboxView(h.services, staffPrincipal(h.db, manager.id)!, { view: 'queues' }, { name: p(1).slice(0, 60), shared: true });
   Object.assign(params, {
     macro: String(macro.id),
     case: caseRef,

@@ -4,8 +4,9 @@ import type { Role } from '../../src/roles.js';
 import { CsrfField } from '../components.js';
 import { viewLabel, type StaffNav } from '../viewer.js';
 
-/** Inbox views with their counts; swapped out-of-band when the inbox refreshes. */
-export function InboxNav(p: { nav: StaffNav; role: Role; current: string | undefined; oob?: boolean }) {
+/** Inbox views with their counts; swapped out-of-band when the inbox refreshes. Async: it reads the counts as it renders. */
+export async function InboxNav(p: { nav: StaffNav; role: Role; current: string | undefined; oob?: boolean }) {
+  const counts = await p.nav.counts();
   return (
     <ul
       class="nav-list"
@@ -21,8 +22,8 @@ export function InboxNav(p: { nav: StaffNav; role: Role; current: string | undef
           <a href={`/inbox?view=${view}`} aria-current={p.current === `inbox:${view}` ? 'page' : undefined}>
             <span>{viewLabel(view, p.role)}</span>
             <span class="count">
-              {formatCount(p.nav.counts[view] ?? 0)}
-              <span class="visually-hidden">{(p.nav.counts[view] ?? 0) === 1 ? ' case' : ' cases'}</span>
+              {formatCount(counts[view] ?? 0)}
+              <span class="visually-hidden">{(counts[view] ?? 0) === 1 ? ' case' : ' cases'}</span>
             </span>
           </a>
         </li>

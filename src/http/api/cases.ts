@@ -12,6 +12,8 @@ import { editCase } from '../../cases/edit-case.js';
 import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, isImport } from '../../cases/import-case.js';
 import { listCases } from '../../cases/list-cases.js';
+import { readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
+import { readFullView, visibleCaseOn } from './case-reads.js';
 import { reassignCase } from '../../cases/reassign-case.js';
 import { sendMessage } from '../../cases/send-message.js';
 import { answerSolutionOffer } from '../../cases/solution-offer.js';
@@ -196,19 +198,22 @@ export function caseRoutes(): Hono<AppEnv> {
     ),
   );
 
-  on(app, listCasesRoute, (c) => {
+  on(app, listCasesRoute, async (c) => {
     const query = parseWith(listCasesRoute.query, c.req.query());
-    const { rows, nextCursor } = listCases(c.get('services'), principalOf(c), query);
+    const { rows, nextCursor } = await listCases(c.get('services'), principalOf(c), query);
     const services = c.get('services');
     return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
   });
 
-  on(app, getCaseRoute, (c) => {
-    const row = visibleCase(c);
-    // Staff may send the version back as If-Match on PATCH; customers are not shown it.
-    const tag = versionTag(c, row);
-    if (tag !== null && noneMatch(c.req.header('If-None-Match'), tag)) return c.body(null, 304);
-    return c.json(fullView(c, row));
+  on(app, getCaseRoute, async (c) => {
+    const answer = await c.get('services').store.query(async (q) => {
+      const row = await visibleCaseOn(c, q);
+      // Staff may send the version back as If-Match on PATCH; customers are not shown it.
+      const tag = versionTag(c, row);
+      if (tag !== null && noneMatch(c.req.header('If-None-Match'), tag)) return null;
+      return readFullView(c, q, row);
+    });
+    return answer === null ? c.body(null, 304) : c.json(answer);
   });
 
   /** Edit priority, tags, subject (staff): `If-Match: "<version>"` or `expectedVersion` makes it conditional (409 CONFLICT). */
@@ -223,10 +228,14 @@ export function caseRoutes(): Hono<AppEnv> {
     return c.json({ ...fullView(c, settled), changes });
   });
 
-  on(app, caseEventsRoute, (c) => {
-    const row = visibleCase(c);
-    if (isCustomer(c)) return c.json(customerTimeline(c.get('services'), row, principalOf(c).customerId));
-    return c.json(timeline(c.get('services'), row.id));
+  on(app, caseEventsRoute, async (c) => {
+    const services = c.get('services');
+    return c.json(
+      await services.store.query(async (q) => {
+        const row = await visibleCaseOn(c, q);
+        return isCustomer(c) ? readCustomerTimeline(q, services, row, principalOf(c).customerId) : readTimeline(q, row.id);
+      }),
+    );
   });
 
   on(app, transitionRoute, async (c) => {

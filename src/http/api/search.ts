@@ -34,12 +34,12 @@ export const searchRoute = searchApi.route({
 
 export function searchRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  on(app, searchRoute, (c) => {
+  on(app, searchRoute, async (c) => {
     const query = parseWith(searchRoute.query, c.req.query());
     const services = c.get('services');
     const principal = c.get('principal')!;
-    const result = search(services, principal, { q: query.q, cursor: query.cursor ?? null, limit: query.limit });
-    return c.json(presentResults(services, principal, result, (ref) => `/api/v1/cases/${ref}`));
+    const result = await search(services, principal, { q: query.q, cursor: query.cursor ?? null, limit: query.limit });
+    return c.json(await presentResults(services, principal, result, (ref) => `/api/v1/cases/${ref}`));
   });
   return app;
 }

@@ -49,9 +49,9 @@ async function readBulkForm(c: PageContext): Promise<{ values: FormValues; cases
 }
 
 /** The inbox page the form came from (its hidden filter fields), carrying `forms`. */
-function inboxPage(c: PageContext, values: FormValues, forms: InboxForms, status: 200 | 422) {
+async function inboxPage(c: PageContext, values: FormValues, forms: InboxForms, status: 200 | 422) {
   const raw = Object.fromEntries(FILTERS.flatMap((k) => (values[k] ? [[k, values[k]]] : [])));
-  const data = loadInbox(c, parseQuery(c, raw));
+  const data = await loadInbox(c, parseQuery(c, raw));
   return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={c.get('pageOptions').pollSeconds} forms={forms} />, status);
 }
 
@@ -122,7 +122,7 @@ export function inboxActionPages(): Hono<PageEnv> {
     const query = parseQuery(c, Object.fromEntries(FILTERS.flatMap((k) => (k !== 'cursor' && values[k] ? [[k, values[k]]] : []))));
     const form = saveViewForm.parse(values);
     try {
-      saveInboxView(c.get('services'), principal, query, { name: form.name, shared: form.shared === 'on' });
+      await saveInboxView(c.get('services'), principal, query, { name: form.name, shared: form.shared === 'on' });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return inboxPage(c, values, { saveView: { values, errors: errorsFrom(error.issues) } }, 422);
@@ -135,7 +135,7 @@ export function inboxActionPages(): Hono<PageEnv> {
     const principal = requireStaff(c);
     const raw = c.req.param('id');
     if (!/^\d{1,12}$/.test(raw)) throw new DomainError('VIEW_NOT_FOUND', `No saved view ${raw}.`);
-    deleteInboxView(c.get('services'), principal, Number(raw));
+    await deleteInboxView(c.get('services'), principal, Number(raw));
     // Back to the list the person was looking at (`back`: its filters).
     const { values } = await readBulkForm(c);
     const back = parseQuery(c, Object.fromEntries(new URLSearchParams(values.back ?? '')));

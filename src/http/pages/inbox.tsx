@@ -7,7 +7,6 @@ import { parseCaseRef } from '../../cases/case-ref.js';
 import { caseDeparture, describeDeparture } from '../../cases/departure.js';
 import { describeRows, inboxPage, inboxQuerySchema, type InboxQuery } from '../../cases/inbox.js';
 import { savedViews, filtersQuery } from '../../cases/inbox-views.js';
-import { queues, staff, staffQueues } from '../../db/schema/index.js';
 import { usableMacros } from '../../macros/macro-store.js';
 import type { Principal } from '../types.js';
 import { SavedViews, type InboxTools } from '../../../views/partials/inbox-tools.js';
@@ -31,20 +30,21 @@ export function parseQuery(c: PageContext, raw: Record<string, string> = c.req.q
 }
 
 /** What the bulk bar offers: the people the viewer may assign to, the transitions of their role, their macros. */
-function inboxTools(c: PageContext, principal: Principal): InboxTools {
+async function inboxTools(c: PageContext, principal: Principal): Promise<InboxTools> {
   const services = c.get('services');
   const manager = isManagerRole(principal.actor.role);
-  const people = manager
-    ? services.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.active, true)).orderBy(asc(staff.name)).all()
-    : principal.queues.size === 0
-      ? []
-      : services.db
-          .selectDistinct({ id: staff.id, name: staff.name })
-          .from(staff)
-          .innerJoin(staffQueues, eq(staffQueues.staffId, staff.id))
-          .where(and(eq(staff.active, true), inArray(staffQueues.queueId, [...principal.queues])))
-          .orderBy(asc(staff.name))
-          .all();
+  const people = await services.store.query(({ db, tables: { staff, staffQueues } }) =>
+    manager
+      ? db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.active, true)).orderBy(asc(staff.name))
+      : principal.queues.size === 0
+        ? Promise.resolve([])
+        : db
+            .selectDistinct({ id: staff.id, name: staff.name })
+            .from(staff)
+            .innerJoin(staffQueues, eq(staffQueues.staffId, staff.id))
+            .where(and(eq(staff.active, true), inArray(staffQueues.queueId, [...principal.queues])))
+            .orderBy(asc(staff.name)),
+  );
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
   return {
     assignees: people.filter((p) => p.id !== principal.staffId).map((p) => ({ value: String(p.id), label: p.name })),
@@ -65,26 +65,27 @@ const NO_TOOLS: InboxTools = { assignees: [], transitions: [], macros: [], canSh
  * An htmx answer for the list (`fragment`) needs neither the bar (it is not part of it) nor,
  * on a poll (`views` false), the views.
  */
-export function loadInbox(c: PageContext, query: InboxQuery, list: InboxList = loadList(c, query), options: { views?: boolean; fragment?: boolean } = {}): InboxData {
+export async function loadInbox(c: PageContext, query: InboxQuery, given?: InboxList, options: { views?: boolean; fragment?: boolean } = {}): Promise<InboxData> {
   const principal = requireStaff(c);
+  const list = given ?? (await loadList(c, query));
   return {
     ...list,
-    views: options.views === false ? [] : savedViews(c.get('services'), principal),
+    views: options.views === false ? [] : await savedViews(c.get('services'), principal),
     viewQuery: filtersQuery(query),
-    tools: options.fragment ? NO_TOOLS : inboxTools(c, principal),
+    tools: options.fragment ? NO_TOOLS : await inboxTools(c, principal),
   };
 }
 
 /** The list alone (enough for a live poll to know nothing changed). */
-function loadList(c: PageContext, query: InboxQuery): InboxList {
+async function loadList(c: PageContext, query: InboxQuery): Promise<InboxList> {
   const services = c.get('services');
   const principal = requireStaff(c);
-  const page = inboxPage(services, principal, query);
-  const rows = describeRows(services, page.rows);
+  const page = await inboxPage(services, principal, query);
+  const rows = await describeRows(services, page.rows);
   const now = services.clock.now();
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
   const states = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, { label: s.label ?? name, category: s.category }]));
-  const allQueues = services.db.select().from(queues).where(eq(queues.active, true)).orderBy(asc(queues.tier), asc(queues.id)).all();
+  const allQueues = await services.store.query(({ db, tables: { queues } }) => db.select().from(queues).where(eq(queues.active, true)).orderBy(asc(queues.tier), asc(queues.id)));
   const visibleQueues = isManagerRole(principal.actor.role) ? allQueues : allQueues.filter((q) => principal.queues.has(q.id));
   const fingerprint = rows.map((r) => {
     const sla = caseSlaStatus(r.timers, r.case.slaDueAt, now);
@@ -109,9 +110,9 @@ const availabilityForm = z.object({ available: z.enum(['true', 'false']) });
 export function inboxPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get('/inbox', (c) => {
+  app.get('/inbox', async (c) => {
     const query = parseQuery(c);
-    const list = loadList(c, query);
+    const list = await loadList(c, query);
     const pollSeconds = c.get('pageOptions').pollSeconds;
     if (isHtmx(c) && c.req.query('stamp') === list.stamp) {
       c.header('Vary', 'HX-Request');
@@ -120,7 +121,7 @@ export function inboxPages(): Hono<PageEnv> {
     }
     // A poll or a refresh (it carries the list's stamp) leaves the saved views' counts alone; a change of filters updates them.
     const withViews = !isHtmx(c) || c.req.query('stamp') === undefined;
-    const data = loadInbox(c, query, list, { views: withViews, fragment: isHtmx(c) });
+    const data = await loadInbox(c, query, list, { views: withViews, fragment: isHtmx(c) });
     if (isHtmx(c)) {
       return sendHtml(c, <InboxFragment data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} withViews={withViews} />);
     }
@@ -132,10 +133,10 @@ export function inboxPages(): Hono<PageEnv> {
   });
 
   /** The saved views with fresh counts (they refresh after commands and once a minute); `current`: the list's filters. */
-  app.get('/inbox/views', (c) => {
+  app.get('/inbox/views', async (c) => {
     const principal = requireStaff(c);
     const current = (c.req.query('current') ?? '').slice(0, 400);
-    return sendHtml(c, <SavedViews views={savedViews(c.get('services'), principal)} current={current} csrfToken={c.get('csrfToken')} />);
+    return sendHtml(c, <SavedViews views={await savedViews(c.get('services'), principal)} current={current} csrfToken={c.get('csrfToken')} />);
   });
 
   app.get('/inbox/counts', (c) => {

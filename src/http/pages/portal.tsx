@@ -9,7 +9,7 @@ import { retryAfterOf, takeRateLimit } from '../limits.js';
 import { createCase } from '../../cases/create-case.js';
 import { customerCases } from '../../cases/customer-cases.js';
 import { customerCaseSummary } from '../../cases/customer-view.js';
-import { searchProblems, searchTerms } from '../../diagnosis/search-problems.js';
+import { searchProblemsOn, searchTerms } from '../../diagnosis/search-problems.js';
 import { NewRequestForm, NewRequestPage, PortalCases } from '../../../views/pages/portal.js';
 import { SuggestionList } from '../../../views/partials/suggestions.js';
 import { requireCustomer, type PageEnv } from './env.js';
@@ -40,11 +40,11 @@ export function portalPages(): Hono<PageEnv> {
   });
 
   /** Fragment: problem-library matches for the text typed so far. */
-  app.get('/portal/suggestions', (c) => {
+  app.get('/portal/suggestions', async (c) => {
     requireCustomer(c);
     const text = `${c.req.query('subject') ?? ''}\n${c.req.query('description') ?? ''}`.slice(0, 20_000);
     const searched = searchTerms(text).length > 0;
-    const matches = searched ? searchProblems(c.get('services').db, text, 3).filter((m) => m.sharedWords > 0) : [];
+    const matches = searched ? (await c.get('services').store.query((q) => searchProblemsOn(q, text, 3))).filter((m) => m.sharedWords > 0) : [];
     return sendHtml(c, <SuggestionList matches={matches} searched={searched} />);
   });
 

@@ -71,7 +71,7 @@ export function viewerOf(c: PageContext): Viewer | null {
     kind: 'staff',
     name: principal.actor.name,
     role: principal.actor.role,
-    staff: { available: row?.available ?? false, views: viewsFor(principal), counts: inboxCounts(services, principal) },
+    staff: { available: row?.available ?? false, views: viewsFor(principal), counts: () => inboxCounts(services, principal) },
     manage: (options?.manageLinks ?? []).filter((link) => !link.adminOnly || principal.actor.role === 'admin'),
     timeZone: principal.timeZone ?? null,
   };

@@ -14,14 +14,14 @@ import { SearchPage, SearchResultsRegion, searchUrl, type SearchData } from '../
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
 
-function run(c: PageContext, q: string, cursor: string | null): { data: SearchData; jump: string | null } {
+async function run(c: PageContext, q: string, cursor: string | null): Promise<{ data: SearchData; jump: string | null }> {
   const services = c.get('services');
   const principal = requirePrincipal(c);
   if (q.length > MAX_QUERY_LENGTH) return { data: { q: q.slice(0, MAX_QUERY_LENGTH), results: null, error: `The search is at most ${MAX_QUERY_LENGTH} characters.` }, jump: null };
   if (isEmptyQuery(q)) return { data: { q, results: null, error: null }, jump: null };
   try {
-    const result = search(services, principal, { q, cursor });
-    const results = presentResults(services, principal, result, (ref) => `/cases/${ref}`);
+    const result = await search(services, principal, { q, cursor });
+    const results = await presentResults(services, principal, result, (ref) => `/cases/${ref}`);
     return { data: { q, results, error: null }, jump: results.jump?.url ?? null };
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -31,12 +31,12 @@ function run(c: PageContext, q: string, cursor: string | null): { data: SearchDa
 
 export function searchPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
-  app.get('/search', (c) => {
+  app.get('/search', async (c) => {
     requirePrincipal(c);
     const q = (c.req.query('q') ?? '').trim();
     const cursor = c.req.query('cursor') || null;
     const live = c.req.query('live') === '1';
-    const { data, jump } = run(c, q, cursor);
+    const { data, jump } = await run(c, q, cursor);
     if (jump && !live && cursor === null) return redirectTo(c, jump);
     const status = data.error ? 422 : 200;
     const viewer = viewerOf(c)!;

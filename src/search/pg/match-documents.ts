@@ -4,13 +4,12 @@
  * id, search-cases.ts reads its chunks that way), customers newest first (ascending negative
  * ids, search-people.ts). The ids are src/search/documents.ts's.
  */
-import type pg from 'pg';
 import type { ParsedQuery } from '../parse-query.js';
 import { tsQuery } from './ts-query.js';
 
-/** A pool, a pool's client or a client: whatever runs one query. */
+/** A pool, a pool's client, a client or a store handle (queryable.ts): whatever runs one query. */
 export interface Queryable {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface MatchOptions {
