@@ -36,8 +36,8 @@ describe('rateCase', () => {
     expect(rate(true, '')).toMatchObject({ code: 'INVALID_TRANSITION' });
   });
 
-  it('records one rating per case (a new one replaces it) and puts case.rated on the timeline', () => {
-    transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Settings → Profile.' }, alice);
+  it('records one rating per case (a new one replaces it) and puts case.rated on the timeline', async () => {
+    await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Settings → Profile.' }, alice);
     rate(false, 'Took a while');
     h.clock.advanceMinutes(5);
     rate(true, 'All good now');
@@ -51,14 +51,14 @@ describe('rateCase', () => {
     ]);
   });
 
-  it('works on closed cases too', () => {
-    transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
-    transitionCase(h.services, caseId, { transition: 'close' }, alice);
+  it('works on closed cases too', async () => {
+    await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
+    await transitionCase(h.services, caseId, { transition: 'close' }, alice);
     expect(rate(true, '')).not.toBeInstanceOf(DomainError);
   });
 
-  it('only the case’s own customer may rate', () => {
-    transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
+  it('only the case’s own customer may rate', async () => {
+    await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
     const other = h.customer({ email: 'sam@example.org' });
     expect(rate(true, '', other)).toMatchObject({ code: 'FORBIDDEN' });
     expect(rate(true, '', alice)).toMatchObject({ code: 'FORBIDDEN' });

@@ -1,6 +1,8 @@
 /** What the CRM last answered about an address (`crm_records`): read by the `customer.crm` fact, webhooks and the case page. */
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { get, json } from '../db/store/rows.js';
 
 /** The `customer.crm` fact: what CRM_LOOKUP_URL returned (fields it did not return are null). */
 export interface CrmFact {
@@ -14,6 +16,12 @@ export interface CrmFact {
 export function storedCrmRecord(db: Db, email: string): CrmFact | null {
   const row = statement<[string], { data: string | null }>(db, 'SELECT data FROM crm_records WHERE email = ?').get(email.trim().toLowerCase());
   return row?.data ? (JSON.parse(row.data) as CrmFact) : null;
+}
+
+/** `storedCrmRecord` in a transaction of the storage port (intake's `customer.crm` fact and its answer). */
+export async function crmRecordOn(q: Handle, email: string): Promise<CrmFact | null> {
+  const row = await get<{ data: unknown }>(q, 'SELECT data FROM crm_records WHERE email = ?', [email.trim().toLowerCase()]);
+  return row?.data ? json<CrmFact>(row.data) : null;
 }
 
 /** Stores what the CRM answered (null: it does not know the address). */

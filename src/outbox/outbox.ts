@@ -13,6 +13,8 @@
  */
 import type { Db } from '../db/client.js';
 import { perConnection, withLimit } from '../db/fast.js';
+import { sqliteOf, type Handle } from '../db/store/index.js';
+import { get, run } from '../db/store/rows.js';
 import { isProcessGone, PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import type { LaneContext, OutboxLane, OutboxLanes } from './lanes.js';
@@ -135,6 +137,15 @@ export function markDone(db: Db, id: number, now: number): boolean {
   return done;
 }
 
+/**
+ * `markDone` in a transaction of the storage port: a handler that changes a case marks its
+ * item done in the case's own `store.write` (SQLite: the same statement, remembered for the drain).
+ */
+export async function markDoneOn(q: Handle, id: number, now: number): Promise<boolean> {
+  if (q.dialect === 'sqlite') return markDone(sqliteOf(q), id, now);
+  return (await run(q, 'UPDATE outbox SET done_at = ?, locked_until = NULL, locked_by = NULL, last_error = NULL WHERE id = ? AND done_at IS NULL', [now, id])) === 1;
+}
+
 /** Whether the handler marked the item done itself (then the drain need not); forgets it. */
 export function handlerMarkedDone(db: Db, id: number): boolean {
   return markedDone.get(db.$client)?.delete(id) ?? false;
@@ -146,6 +157,14 @@ export function handlerMarkedDone(db: Db, id: number): boolean {
  */
 export function pendingItemDue(db: Db, now: number): boolean {
   const next = outboxStatements(db).nextPending.get()?.at;
+  return next !== null && next !== undefined && next <= now;
+}
+
+/** `pendingItemDue` in a transaction of the storage port (the same probe on either dialect). */
+export async function pendingItemDueOn(q: Handle, now: number): Promise<boolean> {
+  if (q.dialect === 'sqlite') return pendingItemDue(sqliteOf(q), now);
+  const row = await get<{ at: number | null }>(q, 'SELECT min(available_at) AS at FROM outbox WHERE done_at IS NULL AND failed_at IS NULL');
+  const next = row?.at;
   return next !== null && next !== undefined && next <= now;
 }
 

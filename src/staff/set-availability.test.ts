@@ -18,7 +18,7 @@ const question = (subject: string) => ({ customer: { email: 'chloe@example.com' 
 describe('setAvailability', () => {
   it('going away records nothing on cases and stops new assignments', async () => {
     const alice = h.agent({ name: 'Alice', queues: ['general'] });
-    expect(setAvailability(h.services, alice.id, false, alice)).toEqual({ available: false, assigned: 0 });
+    expect(await setAvailability(h.services, alice.id, false, alice)).toEqual({ available: false, assigned: 0 });
     expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()?.available).toBe(false);
     const c = await createCase(h.services, question('One'), ADMIN);
     expect(c.assigneeId).toBeNull();
@@ -32,15 +32,15 @@ describe('setAvailability', () => {
     const second = await createCase(h.services, question('Second'), ADMIN);
     h.clock.advanceMinutes(1);
     const third = await createCase(h.services, question('Third'), ADMIN);
-    expect(setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 2 });
+    expect(await setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 2 });
     expect(loadCase(h.services, first.id).assigneeId).toBe(alice.id);
     expect(loadCase(h.services, second.id).assigneeId).toBe(alice.id);
     expect(loadCase(h.services, third.id).assigneeId).toBeNull();
   });
 
-  it('is a no-op when nothing changes, and refuses unknown staff', () => {
+  it('is a no-op when nothing changes, and refuses unknown staff', async () => {
     const alice = h.agent({ name: 'Alice' });
-    expect(setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 0 });
-    expect(() => setAvailability(h.services, 999, true, alice)).toThrow(expect.objectContaining({ code: 'STAFF_NOT_FOUND' }));
+    expect(await setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 0 });
+    expect(async () => await setAvailability(h.services, 999, true, alice)).toThrow(expect.objectContaining({ code: 'STAFF_NOT_FOUND' }));
   });
 });

@@ -6,7 +6,6 @@
  */
 import { eq } from 'drizzle-orm';
 import { fillCapacity } from '../assignment/fill-capacity.js';
-import { transaction } from '../db/client.js';
 import { staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -18,14 +17,14 @@ export interface AvailabilityResult {
   assigned: number;
 }
 
-export function setAvailability(services: Services, staffId: number, available: boolean, actor: Actor): AvailabilityResult {
+export async function setAvailability(services: Services, staffId: number, available: boolean, actor: Actor): Promise<AvailabilityResult> {
   const { db } = services;
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
     const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
     if (!row || !row.active) throw new DomainError('STAFF_NOT_FOUND', `No active staff member ${staffId}.`, { staffId });
     if (row.available === available) return { available, assigned: 0 };
     db.update(staff).set({ available, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).run();
-    const assigned = available ? fillCapacity(services, staffId, actor) : 0;
+    const assigned = available ? await fillCapacity(q, services, staffId, actor) : 0;
     return { available, assigned };
   });
 }

@@ -16,7 +16,6 @@ import { hashPassword } from '../auth/password.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import { normalizeEmail } from '../cases/customers.js';
 import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
 import { customers, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -99,7 +98,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const { db } = services;
 
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
     const now = services.clock.now();
     assertEmailFree(services, email);
     if (input.role === 'customer') {
@@ -143,7 +142,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
     const ref: PrincipalRef = { type: 'staff', id: row.id };
     const link = passwordHash === null ? createPasswordToken(db, ref, now) : null;
     audit(services, actor, 'staff', row.id, 'created', null, { ...row, queues: queueIds });
-    if (available) fillCapacity(services, row.id, actor);
+    if (available) await fillCapacity(q, services, row.id, actor);
     return {
       ref,
       email,

@@ -61,7 +61,7 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: h.tokenFor(alice), body: { body: 'Internal: called twice', public: false } }), 201);
     await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/assignment`, { token: h.tokenFor(maria), body: { queue: 'advanced', reason: 'Escalating the refund' } }));
     await ok(await h.api('POST', `/api/v1/cases/${apiRef}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Cleaned the roller' } }));
-    rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: 'Thanks!' }, chloe);
+    await rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: 'Thanks!' }, chloe);
     await ok(await h.api('PATCH', `/api/v1/customers/${chloeId}`, { token: h.tokenFor(maria), body: { organization: 'Northwind GmbH', phone: '+49 30 1234567', reason: 'asked by phone' } }));
 
     const site = createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });

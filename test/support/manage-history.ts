@@ -67,8 +67,8 @@ export async function buildHistory(): Promise<History> {
     await h.services.outbox.settle(row.id);
     return row.id;
   };
-  const reply = (id: number, agent: TestActor, body = 'Here is what to do.') => addMessage(h.services, id, { body, public: true }, agent);
-  const resolve = (id: number, agent: TestActor) => transitionCase(h.services, id, { transition: 'resolve', solution: 'Done.' }, agent);
+  const reply = async (id: number, agent: TestActor, body = 'Here is what to do.') => await addMessage(h.services, id, { body, public: true }, agent);
+  const resolve = async (id: number, agent: TestActor) => await transitionCase(h.services, id, { transition: 'resolve', solution: 'Done.' }, agent);
   const sweep = async (local: string) => {
     at(local);
     await runSlaSweep(h.services);
@@ -81,7 +81,7 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-02T12:00');
   resolve(A, alice);
   at('2026-03-02T12:30');
-  rateCase(h.services, A, { satisfied: true, comment: 'Quick, thanks' }, chloe);
+  await rateCase(h.services, A, { satisfied: true, comment: 'Quick, thanks' }, chloe);
   at('2026-03-02T16:00');
   const B = await open(dave, 'Invoice question', 'Where is my invoice for February?');
   at('2026-03-03T09:30');
@@ -95,14 +95,14 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-03T15:00');
   resolve(C, dana);
   at('2026-03-03T16:00');
-  rateCase(h.services, C, { satisfied: true }, erin);
+  await rateCase(h.services, C, { satisfied: true }, erin);
   at('2026-03-04T10:00');
   resolve(B, alice);
-  transitionCase(h.services, C, { transition: 'reopen' }, erin);
+  await transitionCase(h.services, C, { transition: 'reopen' }, erin);
   await h.services.outbox.settle(C);
   const D = await open(fay, 'Export settings', 'How do I export my contacts?');
   at('2026-03-04T11:00');
-  rateCase(h.services, B, { satisfied: false, comment: 'Too slow' }, dave);
+  await rateCase(h.services, B, { satisfied: false, comment: 'Too slow' }, dave);
   at('2026-03-04T12:00');
   markChurn(h.services, dave.id, { churned: false, at: h.clock.now(), note: 'came back' }, mia);
   await sweep('2026-03-05T08:00');
@@ -114,7 +114,7 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-05T12:00');
   markChurn(h.services, fay.id, { churned: true, at: h.clock.now() }, mia);
   at('2026-03-05T15:00');
-  addMessage(h.services, E, { body: 'Checking the docs.', public: false }, alice);
+  await addMessage(h.services, E, { body: 'Checking the docs.', public: false }, alice);
   at('2026-03-06T09:00');
   reply(E, alice);
   at('2026-03-06T10:00');

@@ -149,7 +149,7 @@ export function inboxPages(): Hono<PageEnv> {
     const principal = requireStaff(c);
     const parsed = availabilityForm.safeParse(await readForm(c));
     if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error.issues), 'Choose available or away.');
-    const result = setAvailability(c.get('services'), principal.staffId!, parsed.data.available === 'true', principal.actor);
+    const result = await setAvailability(c.get('services'), principal.staffId!, parsed.data.available === 'true', principal.actor);
     if (result.assigned > 0) c.get('services').outbox.kick();
     if (!isHtmx(c)) return redirectTo(c, '/inbox');
     c.header('HX-Trigger', 'case-updated');
