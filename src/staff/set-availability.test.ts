@@ -41,6 +41,6 @@ describe('setAvailability', () => {
   it('is a no-op when nothing changes, and refuses unknown staff', async () => {
     const alice = h.agent({ name: 'Alice' });
     expect(await setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 0 });
-    expect(async () => await setAvailability(h.services, 999, true, alice)).toThrow(expect.objectContaining({ code: 'STAFF_NOT_FOUND' }));
+    await expect(setAvailability(h.services, 999, true, alice)).rejects.toThrow(expect.objectContaining({ code: 'STAFF_NOT_FOUND' }));
   });
 });

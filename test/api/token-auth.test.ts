@@ -92,7 +92,7 @@ describe('API token authentication', () => {
     const other = h.agent({ role: 'manager', email: 'leaving@casebook.test' });
     const token = h.tokenFor(other);
     expect(await get('/api/v1/workflows', token)).toBe(200);
-    deactivateStaff(h.services, other.id, admin);
+    await deactivateStaff(h.services, other.id, admin);
     expect(await get('/api/v1/workflows', token)).toBe(401);
   });
 });

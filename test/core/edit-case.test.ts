@@ -19,7 +19,7 @@ afterEach(() => d.h.close());
 
 const types = (prefix: string) => timeline(d.h.services, id).filter((e) => e.type.startsWith(prefix));
 
-describe('editCase', () => {
+describe('editCase', async () => {
   it('records each changed field with before and after, in one new version', async () => {
     const before = loadCase(d.h.services, id);
     expect(before).toMatchObject({ priority: 'normal', tags: [], subject: 'Question about my account' });
@@ -50,11 +50,11 @@ describe('editCase', () => {
   it('refuses a stale version with CONFLICT and writes nothing', async () => {
     const { version } = loadCase(d.h.services, id);
     await editCase(d.h.services, id, { tags: ['first'], expectedVersion: version }, d.alice);
-    expect(async () => await editCase(d.h.services, id, { priority: 'urgent', expectedVersion: version }, d.alice)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    await expect(editCase(d.h.services, id, { priority: 'urgent', expectedVersion: version }, d.alice)).rejects.toThrow(expect.objectContaining({ code: 'CONFLICT' }));
     expect(loadCase(d.h.services, id)).toMatchObject({ priority: 'normal', tags: ['first'], version: version + 1 });
   });
 
-  it('validates: known priorities, tag characters and count, subject length, at least one field', () => {
+  it('validates: known priorities, tag characters and count, subject length, at least one field', async () => {
     const { version } = loadCase(d.h.services, id);
     const invalid = async (input: Record<string, unknown>) => {
       try {
@@ -65,22 +65,22 @@ describe('editCase', () => {
       }
       throw new Error('accepted');
     };
-    expect(invalid({ priority: 'critical' })).toEqual(['priority']);
-    expect(invalid({ tags: 'ok, not ok!' })).toEqual(['tags']);
-    expect(invalid({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toEqual(['tags']);
-    expect(invalid({ subject: '   ' })).toEqual(['subject']);
-    expect(invalid({ subject: 'x'.repeat(201) })).toEqual(['subject']);
-    expect(invalid({})).toEqual(['(form)']);
-    expect(invalid({ queue: 'billing', priority: 'high' })).toEqual(['(form)']);
+    expect((await invalid({ priority: 'critical' }))).toEqual(['priority']);
+    expect((await invalid({ tags: 'ok, not ok!' }))).toEqual(['tags']);
+    expect((await invalid({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }))).toEqual(['tags']);
+    expect((await invalid({ subject: '   ' }))).toEqual(['subject']);
+    expect((await invalid({ subject: 'x'.repeat(201) }))).toEqual(['subject']);
+    expect((await invalid({}))).toEqual(['(form)']);
+    expect((await invalid({ queue: 'billing', priority: 'high' }))).toEqual(['(form)']);
     expect(loadCase(d.h.services, id).version).toBe(version);
   });
 
   it('is for staff only, and not for closed cases', async () => {
-    expect(async () => await editCase(d.h.services, id, { priority: 'high' }, d.chloe)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    await expect(editCase(d.h.services, id, { priority: 'high' }, d.chloe)).rejects.toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     await d.transition(ref, 'resolve', { solution: 'Settings → Profile.' });
     await editCase(d.h.services, id, { tags: ['display-name'] }, d.alice); // resolved: still tagged for reports
     await d.transition(ref, 'close');
-    expect(async () => await editCase(d.h.services, id, { tags: ['late'] }, d.alice)).toThrow(DomainError);
+    await expect(editCase(d.h.services, id, { tags: ['late'] }, d.alice)).rejects.toThrow(DomainError);
     expect(loadCase(d.h.services, id).tags).toEqual(['display-name']);
   });
 

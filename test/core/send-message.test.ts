@@ -45,7 +45,7 @@ afterEach(async () => {
 
 const types = () => timeline(h.services, id).map((e) => e.type);
 
-describe('a message and a transition in one transaction', () => {
+describe('a message and a transition in one transaction', async () => {
   it('replies and waits on the customer', async () => {
     const sent = await sendMessage(h.services, id, { body: 'Which plan are you on?', transition: 'waitOnCustomer' }, alice);
     expect(sent).toMatchObject({ transition: 'waitOnCustomer', case: { status: 'pending' } });
@@ -63,13 +63,13 @@ describe('a message and a transition in one transaction', () => {
     expect(loadCase(h.services, id)).toMatchObject({ status: 'resolved', solution: 'Settings → Workspace → Rename.' });
   });
 
-  it('keeps nothing when the transition is refused: a note cannot be the solution, a reason is missing, not possible now', () => {
+  it('keeps nothing when the transition is refused: a note cannot be the solution, a reason is missing, not possible now', async () => {
     const before = loadCase(h.services, id);
     const count = types().length;
-    expect(async () => await sendMessage(h.services, id, { body: 'internal', public: false, transition: 'resolve' }, alice)).toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
-    expect(async () => await sendMessage(h.services, id, { body: 'over to tier 2', transition: 'escalate' }, alice)).toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
-    expect(async () => await sendMessage(h.services, id, { body: 'back to work', transition: 'resume' }, alice)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
-    expect(async () => await sendMessage(h.services, id, { body: 'customer only', transition: 'markSolved' }, alice)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+    await expect(sendMessage(h.services, id, { body: 'internal', public: false, transition: 'resolve' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
+    await expect(sendMessage(h.services, id, { body: 'over to tier 2', transition: 'escalate' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
+    await expect(sendMessage(h.services, id, { body: 'back to work', transition: 'resume' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+    await expect(sendMessage(h.services, id, { body: 'customer only', transition: 'markSolved' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
     expect(types()).toHaveLength(count);
     expect(loadCase(h.services, id)).toMatchObject({ status: 'open', version: before.version, firstResponseAt: null });
     expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'email.reply'").get()).toEqual({ n: 0 });
