@@ -47,7 +47,7 @@ export async function applyDecisions(ctx: CaseContext, evaluations: readonly Eva
   }
   if (Object.keys(changes).length > 0) {
     await ctx.record('case.updated', { changes, by: 'rules', event });
-    ctx.services.subscribers.emit(ctx, { type: 'case.updated', data: { changes } });
+    await ctx.services.subscribers.emit(ctx, { type: 'case.updated', data: { changes } });
   }
 
   if (d.queue && d.queue !== c.queueId) {

@@ -99,5 +99,5 @@ export async function sendTranscript(services: Services, item: OutboxItem): Prom
     messageId: `casebook.chat.${session.id}.${item.id}@casebook`,
     headers: { 'Auto-Submitted': 'auto-generated' },
   });
-  done({ delivered: true, to: session.email, lines: lines.length });
+  await done({ delivered: true, to: session.email, lines: lines.length });
 }

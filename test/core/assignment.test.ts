@@ -194,24 +194,24 @@ describe('an agent’s load (staff.open_cases, kept by triggers)', () => {
     const tier2 = h.agent({ role: 'advanced', queues: ['advanced'] });
     const ids = [];
     for (let i = 0; i < 4; i++) ids.push((await intake()).id);
-    expect([await loadOf(a.id), await loadOf(b.id)]).toEqual([2, 2]);
+    expect([loadOf(a.id), loadOf(b.id)]).toEqual([2, 2]);
     expect(drift()).toEqual([]);
 
     await transitionCase(h.services, ids[0]!, { transition: 'resolve', solution: 'Done' }, a);
-    expect(await loadOf(a.id) + await loadOf(b.id)).toBe(3);
+    expect(loadOf(a.id) + loadOf(b.id)).toBe(3);
     await transitionCase(h.services, ids[0]!, { transition: 'reopen' }, a);
-    expect(await loadOf(a.id) + await loadOf(b.id)).toBe(4);
+    expect(loadOf(a.id) + loadOf(b.id)).toBe(4);
     expect(drift()).toEqual([]);
 
     const onA = ids.find((id) => assigneeOf(id) === a.id)!;
     transaction(h.db, () => h.db.update(cases).set({ assigneeId: b.id }).where(eq(cases.id, onA)).run());
-    expect([await loadOf(a.id), await loadOf(b.id)]).toEqual([1, 3]);
+    expect([loadOf(a.id), loadOf(b.id)]).toEqual([1, 3]);
     await transitionCase(h.services, ids[1]!, { transition: 'escalate', reason: 'needs tier 2' }, { ...ADMIN, role: 'admin' });
-    expect(await loadOf(tier2.id)).toBe(1);
+    expect(loadOf(tier2.id)).toBe(1);
     expect(drift()).toEqual([]);
 
     h.db.$client.prepare('UPDATE cases SET open = 0').run();
-    expect([await loadOf(a.id), await loadOf(b.id), await loadOf(tier2.id)]).toEqual([0, 0, 0]);
+    expect([loadOf(a.id), loadOf(b.id), loadOf(tier2.id)]).toEqual([0, 0, 0]);
     expect(drift()).toEqual([]);
   });
 });

@@ -67,7 +67,7 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     const site = createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
     const chat = startSession(h.services, site, 'https://shop.example', { name: 'Vic Visitor', email: 'vic@example.com' });
     await sendVisitorMessage(h.services, site, chat.session, 'Where is my parcel?');
-    endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
+    await endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
 
     // Three days later: first-response and resolution clocks breach.
     h.clock.advance(3 * 86_400_000);

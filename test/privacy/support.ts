@@ -122,7 +122,7 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   const { caseId: chatCase } = await sendVisitorMessage(h.services, site, chat.session, `Where is parcel ${MARKER}?`);
   await sendVisitorMessage(h.services, site, chat.session, `It was sent to ${MARKER} street.`);
   await sendMessage(h.services, chatCase, { body: `Found parcel ${MARKER}, Chloe.`, public: true }, agent);
-  endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
+  await endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
   requestTranscript(h.services, { ...chat.session, caseId: chatCase });
   startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Again`, email: `chloe.${MARKER}@example.com` });
 

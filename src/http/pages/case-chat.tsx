@@ -37,9 +37,9 @@ export function caseChatPages(): Hono<PageEnv> {
     if (session.state === 'open') c.get('services').chat.hub.publish(session.id, row.id, { kind: 'typing', who: 'agent', name: principal.actor.name });
     return c.body(null, 204);
   });
-  app.post('/cases/:id/chat/end', (c) => {
+  app.post('/cases/:id/chat/end', async (c) => {
     const { principal, row, session } = staffChat(c);
-    endChat(c.get('services'), session.id, 'agent', principal.actor);
+    await endChat(c.get('services'), session.id, 'agent', principal.actor);
     return redirectTo(c, `/cases/C-${row.id}`);
   });
   return app;
