@@ -141,7 +141,7 @@ export async function lookupCrm(services: Services, input: CreateCaseInput, opti
 /** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes (but the CRM's record). */
 export async function evaluateIntake(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake> {
   const crm = options.crm !== undefined ? options.crm : await lookupCrm(services, input, options);
-  const facts = await services.store.read((q) => intakeFacts(q, services, input, at, crm === undefined ? options : { ...options, crm }));
+  const facts = await services.store.query((q) => intakeFacts(q, services, input, at, crm === undefined ? options : { ...options, crm }));
   return decided(facts, await runTriggers(services, facts.rulesets, facts.inputs));
 }
 

@@ -55,7 +55,8 @@ export async function handleCaseEvent(services: Services, item: OutboxItem): Pro
   const { caseId } = item;
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
     // The snapshot and its facts in one read; the rules (json-rules-engine may run) outside any transaction.
-    const read = await services.store.read(async (q) => {
+    // store.query, not store.read: on SQLite a read transaction held across awaits would refuse other requests' writes meanwhile.
+    const read = await services.store.query(async (q) => {
       const snapshot = caseId === null ? undefined : await byId(q, q.tables.cases, caseId);
       return snapshot ? { snapshot, ...(await trigger(q, services, snapshot, type, data)) } : null;
     });

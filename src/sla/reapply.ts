@@ -116,7 +116,7 @@ export async function reapplySlaPolicy(services: Services, options: ReapplyOptio
     const each = async (q: Handle) => {
       for (const id of batch) await reapplyOne(q, id);
     };
-    if (dryRun) await services.store.read(each);
+    if (dryRun) await services.store.query(each);
     else await services.store.write(each);
   }
   if (!dryRun && result.cases > 0) {

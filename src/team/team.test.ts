@@ -53,35 +53,35 @@ describe('queues', () => {
   it('creates a queue with a unique slug; validation errors name the field', async () => {
     const row = await createQueue(h.services, { id: 'returns', name: 'Returns', description: 'Parcels coming back', tier: 1 }, mia);
     expect(row).toMatchObject({ id: 'returns', name: 'Returns', tier: 1, active: true });
-    expect((await issues(async () => await createQueue(h.services, { id: 'returns', name: 'Again', tier: 1 }, mia)))).toEqual([{ path: 'id', message: 'a queue "returns" already exists' }]);
-    expect((await issues(async () => await createQueue(h.services, { id: 'Bad Id', name: '', tier: 3 }, mia))).map((i) => i.path)).toEqual(['id', 'name', 'tier']);
+    expect((await issues(async () => createQueue(h.services, { id: 'returns', name: 'Again', tier: 1 }, mia)))).toEqual([{ path: 'id', message: 'a queue "returns" already exists' }]);
+    expect((await issues(async () => createQueue(h.services, { id: 'Bad Id', name: '', tier: 3 }, mia))).map((i) => i.path)).toEqual(['id', 'name', 'tier']);
   });
 
   it('only managers and admins change the team', async () => {
-    expect((await caught(async () => await createQueue(h.services, { id: 'x', name: 'X', tier: 1 }, alice))).code).toBe('FORBIDDEN');
+    expect((await caught(async () => createQueue(h.services, { id: 'x', name: 'X', tier: 1 }, alice))).code).toBe('FORBIDDEN');
   });
 
   it('edits name and description; the tier only without open cases, general stays tier 1, tier 2 only without plain agents', async () => {
     expect((await updateQueue(h.services, 'billing', { name: 'Billing & invoices', description: 'Money', tier: 1 }, mia))).toMatchObject({ name: 'Billing & invoices', description: 'Money' });
-    expect((await issues(async () => await updateQueue(h.services, 'general', { name: 'General', tier: 2 }, mia)))[0]!.message).toContain('stays tier 1');
-    expect((await issues(async () => await updateQueue(h.services, 'billing', { name: 'Billing', tier: 2 }, mia)))[0]!.message).toBe('only advanced agents work tier-2 queues; remove Alice from this queue first');
+    expect((await issues(async () => updateQueue(h.services, 'general', { name: 'General', tier: 2 }, mia)))[0]!.message).toContain('stays tier 1');
+    expect((await issues(async () => updateQueue(h.services, 'billing', { name: 'Billing', tier: 2 }, mia)))[0]!.message).toBe('only advanced agents work tier-2 queues; remove Alice from this queue first');
     h.queue('returns');
     h.agent({ name: 'Rita', role: 'advanced', queues: ['returns'] });
     const id = await newCase();
     h.db.$client.prepare("UPDATE cases SET queue_id = 'returns' WHERE id = ?").run(id);
-    expect((await issues(async () => await updateQueue(h.services, 'returns', { name: 'Returns', tier: 2 }, mia)))[0]!.message).toBe('1 open case is in this queue; move or resolve them before changing its tier');
+    expect((await issues(async () => updateQueue(h.services, 'returns', { name: 'Returns', tier: 2 }, mia)))[0]!.message).toBe('1 open case is in this queue; move or resolve them before changing its tier');
     h.db.$client.prepare("UPDATE cases SET queue_id = 'general' WHERE id = ?").run(id);
     expect((await updateQueue(h.services, 'returns', { name: 'Returns', tier: 2 }, mia)).tier).toBe(2);
-    expect((await caught(async () => await updateQueue(h.services, 'nope', { name: 'N', tier: 1 }, mia))).code).toBe('NOT_FOUND');
+    expect((await caught(async () => updateQueue(h.services, 'nope', { name: 'N', tier: 1 }, mia))).code).toBe('NOT_FOUND');
   });
 
   it('never deactivates general; a queue with open cases needs a target, and its cases move there', async () => {
-    expect((await caught(async () => await deactivateQueue(h.services, 'general', {}, mia))).code).toBe('CONFLICT');
+    expect((await caught(async () => deactivateQueue(h.services, 'general', {}, mia))).code).toBe('CONFLICT');
     const bob = h.agent({ name: 'Bob', queues: ['technical'] });
     const id = await newCase('Invoice question', 'Where is my invoice?');
     expect(caseRow(id)).toMatchObject({ queue: 'billing', assignee: alice.id });
-    expect((await issues(async () => await deactivateQueue(h.services, 'billing', {}, mia)))).toEqual([{ path: 'moveTo', message: '1 open case is in this queue: choose a queue to move it to' }]);
-    expect((await issues(async () => await deactivateQueue(h.services, 'billing', { moveTo: 'billing' }, mia)))[0]!.path).toBe('moveTo');
+    expect((await issues(async () => deactivateQueue(h.services, 'billing', {}, mia)))).toEqual([{ path: 'moveTo', message: '1 open case is in this queue: choose a queue to move it to' }]);
+    expect((await issues(async () => deactivateQueue(h.services, 'billing', { moveTo: 'billing' }, mia)))[0]!.path).toBe('moveTo');
     expect((await deactivateQueue(h.services, 'billing', { moveTo: 'technical' }, mia))).toMatchObject({ moved: 1, queue: { active: false } });
     expect(caseRow(id)).toMatchObject({ queue: 'technical', assignee: bob.id });
     expect(events(id, 'case.transferred')).toEqual([{ fromQueue: 'billing', queue: 'technical', tier: 1, reason: 'queue billing deactivated by Mia' }]);
@@ -117,20 +117,20 @@ describe('staff', () => {
     const r = await updateStaff(h.services, alice.id, edit({ name: 'Alice A.', skills: ['refunds', 'refunds', 'vat'], capacity: 8, queues: ['general'] }), mia);
     expect(r.staff).toMatchObject({ name: 'Alice A.', skills: ['refunds', 'vat'], capacity: 8 });
     expect(r.queues).toEqual(['general']);
-    expect((await issues(async () => await updateStaff(h.services, alice.id, edit({ queues: ['advanced'] }), mia)))).toEqual([{ path: 'queues', message: '"advanced" is a tier-2 queue; only advanced agents work there' }]);
-    expect((await issues(async () => await updateStaff(h.services, alice.id, edit({ queues: ['nowhere'] }), mia)))).toEqual([{ path: 'queues', message: 'no active queue "nowhere"' }]);
+    expect((await issues(async () => updateStaff(h.services, alice.id, edit({ queues: ['advanced'] }), mia)))).toEqual([{ path: 'queues', message: '"advanced" is a tier-2 queue; only advanced agents work there' }]);
+    expect((await issues(async () => updateStaff(h.services, alice.id, edit({ queues: ['nowhere'] }), mia)))).toEqual([{ path: 'queues', message: 'no active queue "nowhere"' }]);
     expect((await updateStaff(h.services, alice.id, edit({ role: 'advanced', queues: ['advanced', 'general'] }), mia)).queues).toEqual(['advanced', 'general']);
-    expect((await issues(async () => await updateStaff(h.services, alice.id, edit({ role: 'agent', queues: ['advanced'] }), mia)))[0]!.path).toBe('queues');
-    expect((await issues(async () => await updateStaff(h.services, alice.id, edit({ capacity: -1, name: '' }), mia))).map((i) => i.path)).toEqual(['name', 'capacity']);
+    expect((await issues(async () => updateStaff(h.services, alice.id, edit({ role: 'agent', queues: ['advanced'] }), mia)))[0]!.path).toBe('queues');
+    expect((await issues(async () => updateStaff(h.services, alice.id, edit({ capacity: -1, name: '' }), mia))).map((i) => i.path)).toEqual(['name', 'capacity']);
   });
 
   it('only admins grant or change the admin role; nobody changes their own role', async () => {
     const root = h.agent({ name: 'Root', role: 'admin' });
-    expect((await issues(async () => await updateStaff(h.services, alice.id, edit({ role: 'admin' }), mia)))).toEqual([{ path: 'role', message: 'only admins can grant the admin role' }]);
-    expect((await caught(async () => await updateStaff(h.services, root.id, edit({ name: 'Root', role: 'admin', queues: [] }), mia))).code).toBe('FORBIDDEN');
+    expect((await issues(async () => updateStaff(h.services, alice.id, edit({ role: 'admin' }), mia)))).toEqual([{ path: 'role', message: 'only admins can grant the admin role' }]);
+    expect((await caught(async () => updateStaff(h.services, root.id, edit({ name: 'Root', role: 'admin', queues: [] }), mia))).code).toBe('FORBIDDEN');
     expect((await caught(() => deactivateStaff(h.services, root.id, mia))).code).toBe('FORBIDDEN');
     expect((await updateStaff(h.services, alice.id, edit({ role: 'manager' }), root)).staff.role).toBe('manager');
-    expect((await issues(async () => await updateStaff(h.services, mia.id, edit({ name: 'Mia', role: 'agent', queues: [] }), mia)))).toEqual([{ path: 'role', message: 'you cannot change your own role' }]);
+    expect((await issues(async () => updateStaff(h.services, mia.id, edit({ name: 'Mia', role: 'agent', queues: [] }), mia)))).toEqual([{ path: 'role', message: 'you cannot change your own role' }]);
   });
 
   it('leaving a queue hands its cases back to automatic assignment; more capacity takes waiting cases', async () => {
@@ -161,7 +161,7 @@ describe('staff', () => {
     expect(r).toMatchObject({ released: 1, reassigned: 1, staff: { active: false, available: false } });
     expect(caseRow(id).assignee).toBe(gina.id);
     expect(events(id, 'case.unassigned')).toEqual([{ previousAssigneeId: alice.id, reason: 'Alice was deactivated' }]);
-    expect((await caught(async () => await updateStaff(h.services, alice.id, edit(), mia))).code).toBe('CONFLICT');
+    expect((await caught(async () => updateStaff(h.services, alice.id, edit(), mia))).code).toBe('CONFLICT');
     expect((await caught(() => deactivateStaff(h.services, mia.id, mia))).code).toBe('CONFLICT');
     expect(reactivateStaff(h.services, alice.id, mia)).toMatchObject({ active: true, available: false });
     expect(listStaff(h.services).map((s) => [s.name, s.active, s.queues, s.load])).toEqual([
