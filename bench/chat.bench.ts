@@ -92,7 +92,7 @@ const bench: Bench = {
       const text = `reply-${i}-end`;
       const arrived = new Promise<void>((resolve) => (waiting = { text, done: resolve }));
       const start = performance.now();
-      sendMessage(h.services, caseId, { body: text, public: true }, agent);
+      await sendMessage(h.services, caseId, { body: text, public: true }, agent);
       await arrived;
       times.push(performance.now() - start);
     }

@@ -146,7 +146,7 @@ const bench: Bench = {
           const { type, data } = JSON.parse(item.payload) as { type: string; data: Record<string, unknown> & { sla: never } };
           await runTriggers(services, ['escalation'], {
             case: snapshot,
-            customer: customerFact(db, customer),
+            customer: await services.store.query((q) => customerFact(q, customer)),
             event: { ...data, type },
             sla: data.sla,
             now,

@@ -2,22 +2,22 @@
  * Assigning a case inside its unit of work. A case that finds no agent waits
  * (`waiting_since`), and is offered to the next agent whose capacity frees up.
  */
-import { statement } from '../db/fast.js';
+import { run } from '../db/store/rows.js';
 import type { CaseContext } from '../workflow/context.js';
 import { pickAgent, type Candidate } from './pick-agent.js';
 
 /** Assigns an open, unassigned case to the best agent of its queue, or marks it waiting. */
-export function assignCase(ctx: CaseContext): boolean {
+export async function assignCase(ctx: CaseContext): Promise<boolean> {
   const c = ctx.case;
   if (!c.open || c.assigneeId !== null) return false;
-  const agent = pickAgent(ctx.services.db, c.queueId, c.skills, c.channel);
+  const agent = await pickAgent(ctx.q, c.queueId, c.skills, c.channel);
   if (agent) {
-    assignTo(ctx, agent);
+    await assignTo(ctx, agent);
     return true;
   }
   if (c.waitingSince === null) {
     c.waitingSince = ctx.now;
-    ctx.record('case.queued', {
+    await ctx.record('case.queued', {
       queue: c.queueId,
       skills: c.skills,
       reason: 'No available agent with the required skills and spare capacity',
@@ -35,13 +35,13 @@ export interface CapacityOverride {
   capacity: number;
 }
 
-export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>, reason?: string, override: CapacityOverride | null = null): void {
+export async function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>, reason?: string, override: CapacityOverride | null = null): Promise<void> {
   const c = ctx.case;
   const waitedMs = c.waitingSince === null ? null : ctx.now - c.waitingSince;
   c.assigneeId = agent.id;
   c.waitingSince = null;
-  statement<[number, number]>(ctx.services.db, 'UPDATE staff SET last_assigned_at = ? WHERE id = ?').run(ctx.now, agent.id);
-  ctx.raise('case.assigned', {
+  await run(ctx.q, 'UPDATE staff SET last_assigned_at = ? WHERE id = ?', [ctx.now, agent.id]);
+  await ctx.raise('case.assigned', {
     assigneeId: agent.id,
     assignee: agent.name,
     queue: c.queueId,
@@ -52,11 +52,11 @@ export function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>
 }
 
 /** Takes the case away from its assignee (their capacity frees after save). */
-export function unassign(ctx: CaseContext, reason: string): void {
+export async function unassign(ctx: CaseContext, reason: string): Promise<void> {
   const c = ctx.case;
   if (c.assigneeId === null) return;
   const previous = c.assigneeId;
   c.assigneeId = null;
   if (c.open) ctx.freeCapacity(previous);
-  ctx.raise('case.unassigned', { previousAssigneeId: previous, reason });
+  await ctx.raise('case.unassigned', { previousAssigneeId: previous, reason });
 }

@@ -6,7 +6,8 @@
  * oldest first, and rank as `normal` against cases of the agent's other queues. Runs
  * inside the caller's transaction.
  */
-import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { all, get, json } from '../db/store/rows.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
@@ -15,7 +16,7 @@ import { hasRoomFor, hasSkills, loadOf } from './pick-agent.js';
 
 interface WaitingRow {
   id: number;
-  skills: string;
+  skills: unknown;
   channel: string;
 }
 
@@ -25,26 +26,27 @@ const SCAN = 200;
 export const WAITING_RANK_SQL = `CASE WHEN q.waiting_order = 'fifo' THEN 2 ELSE
   CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END END`;
 
-export function fillCapacity(services: Services, staffId: number, actor: Actor): number {
-  const db = services.db;
-  // The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on every call (src/db/fast.ts, withLimit).
-  const waiting = statement<[number], WaitingRow>(db, `
+// The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on every call (src/db/fast.ts, withLimit).
+const WAITING = `
     SELECT c.id, c.skills, c.channel FROM cases c JOIN queues q ON q.id = c.queue_id
     WHERE c.waiting_since IS NOT NULL
       AND c.queue_id IN (SELECT queue_id FROM staff_queues WHERE staff_id = ?)
     ORDER BY ${WAITING_RANK_SQL}, c.waiting_since, c.id
-    LIMIT ${SCAN}`);
-  const available = statement<[number], { ok: number }>(db, 'SELECT 1 AS ok FROM staff WHERE id = ? AND active = 1 AND available = 1');
+    LIMIT ${SCAN}`;
+
+/** Inside the caller's transaction (`q`): offers the agent waiting cases until their capacity is full; how many were assigned. */
+export async function fillCapacity(q: Handle, services: Services, staffId: number, actor: Actor): Promise<number> {
   let assigned = 0;
-  if (!available.get(staffId)) return 0;
+  if (!(await get(q, 'SELECT 1 AS ok FROM staff WHERE id = ? AND active = TRUE AND available = TRUE', [staffId]))) return 0;
   for (;;) {
-    const agent = loadOf(db, staffId);
+    const agent = await loadOf(q, staffId);
     if (!agent || agent.load >= agent.capacity) break;
-    const next = waiting.all(staffId).find((row) => hasRoomFor(agent, row.channel) && hasSkills(agent, JSON.parse(row.skills) as string[]));
+    const waiting = await all<WaitingRow>(q, WAITING, [staffId]);
+    const next = waiting.find((row) => hasRoomFor(agent, row.channel) && hasSkills(agent, json<string[]>(row.skills)));
     if (!next) break;
-    const ctx = CaseContext.load(services, next.id, actor);
-    assignTo(ctx, agent, 'capacity freed');
-    ctx.save();
+    const ctx = await CaseContext.load(q, services, next.id, actor);
+    await assignTo(ctx, agent, 'capacity freed');
+    await ctx.save();
     assigned++;
   }
   return assigned;

@@ -4,92 +4,21 @@
  * limit, `chat_limit`; chats count toward capacity as the open cases they are), the one with the fewest open cases; ties go to
  * whoever was assigned least recently, then to the lowest id (deterministic).
  */
-import type { Db } from '../db/client.js';
-import { perConnection } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { toCandidate, type Candidate } from './candidates.js';
+import * as pgRows from './pg.js';
+import * as sqliteRows from './sqlite.js';
 
-export interface Candidate {
-  id: number;
-  name: string;
-  skills: string[];
-  capacity: number;
-  load: number;
-  lastAssignedAt: number;
-  /** Open live chats of cases assigned to them (counted for a chat's assignment and `loadOf`; 0 otherwise), and the most they take at once. */
-  chats: number;
-  chatLimit: number;
-}
+export { compareCandidates, hasRoomFor, hasSkills, type Candidate } from './candidates.js';
 
-interface CandidateRow {
-  id: number;
-  name: string;
-  skills: string;
-  capacity: number;
-  load: number;
-  last_assigned_at: number;
-  chats: number;
-  chat_limit: number;
-}
+const rowsOf = (q: Handle) => (q.dialect === 'sqlite' ? sqliteRows : pgRows);
 
-/** Open chat sessions of cases assigned to `s`. */
-const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') AS chats`;
-
-// The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
-// Open chats are counted only where they decide (a live chat's assignment, one agent's load):
-// for every other intake the per-candidate subquery was most of the query's time.
-const MEMBERS = (chats: string) => `
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats},
-             s.open_cases AS load
-      FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = 1 AND s.available = 1 AND s.open_cases < s.capacity
-      ORDER BY s.open_cases, s.last_assigned_at, s.id`;
-const stmts = perConnection((db: Db) => ({
-    members: db.$client.prepare<[string], CandidateRow>(MEMBERS('0 AS chats')),
-    membersForChat: db.$client.prepare<[string], CandidateRow>(MEMBERS(CHATS_SQL)),
-    one: db.$client.prepare<[number], CandidateRow>(`
-      SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${CHATS_SQL},
-             s.open_cases AS load
-      FROM staff s WHERE s.id = ?`),
-}));
-
-function toCandidate(row: CandidateRow): Candidate {
-  return {
-    id: row.id,
-    name: row.name,
-    skills: JSON.parse(row.skills) as string[],
-    capacity: row.capacity,
-    load: row.load,
-    lastAssignedAt: row.last_assigned_at,
-    chats: row.chats,
-    chatLimit: row.chat_limit,
-  };
-}
-
-export function hasSkills(candidate: { skills: readonly string[] }, required: readonly string[]): boolean {
-  return required.every((skill) => candidate.skills.includes(skill));
-}
-
-/** Orders candidates: fewest open cases, then least recently assigned, then id. */
-export function compareCandidates(a: Candidate, b: Candidate): number {
-  return a.load - b.load || a.lastAssignedAt - b.lastAssignedAt || a.id - b.id;
-}
-
-/** Whether the agent can take one more case of this channel: a live chat also needs room under their chat limit. */
-export function hasRoomFor(candidate: Pick<Candidate, 'load' | 'capacity' | 'chats' | 'chatLimit'>, channel?: string): boolean {
-  return candidate.load < candidate.capacity && (channel !== 'chat' || candidate.chats < candidate.chatLimit);
-}
-
-export function pickAgent(db: Db, queueId: string, requiredSkills: readonly string[], channel?: string): Candidate | null {
-  const { members, membersForChat } = stmts(db);
-  // In `compareCandidates` order: the first member with room and the skills is the one.
-  for (const row of (channel === 'chat' ? membersForChat : members).iterate(queueId)) {
-    const candidate = toCandidate(row);
-    if (hasRoomFor(candidate, channel) && hasSkills(candidate, requiredSkills)) return candidate;
-  }
-  return null;
+export function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string): Promise<Candidate | null> {
+  return rowsOf(q).pickAgent(q, queueId, requiredSkills, channel);
 }
 
 /** One staff member with their current load, or null. */
-export function loadOf(db: Db, staffId: number): Candidate | null {
-  const row = stmts(db).one.get(staffId);
+export async function loadOf(q: Handle, staffId: number): Promise<Candidate | null> {
+  const row = await rowsOf(q).one(q, staffId);
   return row ? toCandidate(row) : null;
 }

@@ -4,8 +4,8 @@
  * transaction of the timeline entry they belong to. If that transaction fails the files stay
  * as orphans no row names; a row never names a file that is not there.
  */
-import type { Db } from '../db/client.js';
-import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
 import type { AttachmentKind } from '../db/schema/index.js';
 import { declaredMediaType, sanitizeFileName } from './file-name.js';
 import type { IncomingFile } from './limits.js';
@@ -38,10 +38,14 @@ export interface AttachmentTarget {
 }
 
 /** Inside the entry's transaction: one row per file; returns their ids. */
-export function recordAttachments(db: Db, target: AttachmentTarget, files: readonly StoredFile[]): number[] {
-  const insert = statement<unknown[], { id: number }>(
-    db,
-    'INSERT INTO attachments (case_id, event_id, kind, file_name, media_type, size, sha256, uploaded_by_type, uploaded_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-  );
-  return files.map((f) => insert.get(target.caseId, target.eventId, f.kind, f.fileName, f.mediaType, f.size, f.sha256, target.by.type, target.by.id, target.at)!.id);
+const INSERT =
+  'INSERT INTO attachments (case_id, event_id, kind, file_name, media_type, size, sha256, uploaded_by_type, uploaded_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
+
+export async function recordAttachments(q: Handle, target: AttachmentTarget, files: readonly StoredFile[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (const f of files) {
+    const row = await get<{ id: number }>(q, INSERT, [target.caseId, target.eventId, f.kind, f.fileName, f.mediaType, f.size, f.sha256, target.by.type, target.by.id, target.at]);
+    ids.push(Number(row!.id));
+  }
+  return ids;
 }

@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
-import { transaction } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -26,7 +25,7 @@ export interface AddMessageOptions {
   /** Files already in the attachment store (`storeFiles`), recorded with the message in its transaction. */
   attachments?: readonly StoredFile[];
   /** Runs inside the transaction before the case is saved (a channel records what it received); `eventId` is the message's timeline entry. */
-  within?: (ctx: CaseContext, eventId: number) => void;
+  within?: (ctx: CaseContext, eventId: number) => void | Promise<void>;
 }
 
 /** What a message did beside being recorded: its timeline entry and the colleagues a note mentioned. */
@@ -35,28 +34,28 @@ export interface MessageOutcome {
   mentions: ResolvedMentions;
 }
 
-export function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor, options: AddMessageOptions = {}): CaseRow {
+export async function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor, options: AddMessageOptions = {}): Promise<CaseRow> {
   const parsed = messageSchema.parse(input);
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
-    const { eventId } = recordMessage(ctx, parsed, options.data);
-    finishMessage(ctx, eventId, options);
-    ctx.save();
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
+    const { eventId } = await recordMessage(ctx, parsed, options.data);
+    await finishMessage(ctx, eventId, options);
+    await ctx.save();
     return ctx.case;
   });
 }
 
 /** Inside a unit of work, after `recordMessage`: the message's files, then the caller's `within`. */
-export function finishMessage(ctx: CaseContext, eventId: number, options: Pick<AddMessageOptions, 'attachments' | 'within'>): void {
+export async function finishMessage(ctx: CaseContext, eventId: number, options: Pick<AddMessageOptions, 'attachments' | 'within'>): Promise<void> {
   if (options.attachments?.length) {
     const { actor } = ctx;
-    recordAttachments(ctx.services.db, { caseId: ctx.case.id, eventId, by: { type: actor.type, id: actor.id }, at: ctx.now }, options.attachments);
+    await recordAttachments(ctx.q, { caseId: ctx.case.id, eventId, by: { type: actor.type, id: actor.id }, at: ctx.now }, options.attachments);
   }
-  options.within?.(ctx, eventId);
+  await options.within?.(ctx, eventId);
 }
 
 /** Inside a unit of work: records the message as its author's (the caller saves). */
-export function recordMessage(ctx: CaseContext, message: { body: string; public: boolean }, extra: Record<string, unknown> = {}): MessageOutcome {
+export async function recordMessage(ctx: CaseContext, message: { body: string; public: boolean }, extra: Record<string, unknown> = {}): Promise<MessageOutcome> {
   const { actor } = ctx;
   const { body, public: isPublic } = message;
   let mentions: ResolvedMentions = { notified: [], cannotSee: [], unknown: [] };
@@ -66,13 +65,13 @@ export function recordMessage(ctx: CaseContext, message: { body: string; public:
     if (ctx.workflow.states[ctx.case.status]?.final) {
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
     }
-    eventId = ctx.raise('customer.replied', { ...extra, body });
+    eventId = await ctx.raise('customer.replied', { ...extra, body });
   } else if (isPublic) {
-    eventId = ctx.raise('staff.replied', { ...extra, body, author: actor.name });
+    eventId = await ctx.raise('staff.replied', { ...extra, body, author: actor.name });
   } else {
-    eventId = ctx.raise('staff.noted', { ...extra, body, author: actor.name });
+    eventId = await ctx.raise('staff.noted', { ...extra, body, author: actor.name });
     // Only staff mention colleagues: a mail filed for review (a system note) never notifies anyone.
-    if (actor.type === 'staff') mentions = recordMentions(ctx, body);
+    if (actor.type === 'staff') mentions = await recordMentions(ctx, body);
   }
   // A message is added to a case already stored (CaseContext.load): its entry has its id.
   if (eventId === null) throw new Error(`${ctx.ref}: a message is recorded on a stored case`);

@@ -11,18 +11,18 @@ import { escalateCase, findQueue, transferCase } from './move-case.js';
 import { offerSolution } from './solution-offer.js';
 
 /** Records each evaluation on the timeline (`rules.evaluated`, and `rules.failed` on errors). */
-export function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): void {
+export async function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): Promise<void> {
   for (const e of evaluations) {
     if (e.error !== null) {
-      ctx.record('rules.failed', { ruleset: e.ruleset, version: e.version, event, error: e.error });
+      await ctx.record('rules.failed', { ruleset: e.ruleset, version: e.version, event, error: e.error });
     } else {
-      ctx.record('rules.evaluated', { ruleset: e.ruleset, version: e.version, event, fired: e.fired });
+      await ctx.record('rules.evaluated', { ruleset: e.ruleset, version: e.version, event, fired: e.fired });
     }
   }
 }
 
-export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluation[], event: string, eventData: Record<string, unknown> = {}): void {
-  recordEvaluations(ctx, evaluations, event);
+export async function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluation[], event: string, eventData: Record<string, unknown> = {}): Promise<void> {
+  await recordEvaluations(ctx, evaluations, event);
   const d = mergeDecisions(evaluations.filter((e) => e.error === null));
   const c = ctx.case;
   const changes: Record<string, [unknown, unknown]> = {};
@@ -46,16 +46,16 @@ export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluatio
     c.slaPolicy = d.slaPolicy;
   }
   if (Object.keys(changes).length > 0) {
-    ctx.record('case.updated', { changes, by: 'rules', event });
-    ctx.services.subscribers.emit(ctx, { type: 'case.updated', data: { changes } });
+    await ctx.record('case.updated', { changes, by: 'rules', event });
+    await ctx.services.subscribers.emit(ctx, { type: 'case.updated', data: { changes } });
   }
 
   if (d.queue && d.queue !== c.queueId) {
-    const queue = findQueue(ctx, d.queue);
-    if (queue?.active) transferCase(ctx, d.queue, `routed by rules on ${event}`);
-    else ctx.record('rules.failed', { event, error: `queue "${d.queue}" does not exist or is inactive; the case stays in ${c.queueId}` });
+    const queue = await findQueue(ctx, d.queue);
+    if (queue?.active) await transferCase(ctx, d.queue, `routed by rules on ${event}`);
+    else await ctx.record('rules.failed', { event, error: `queue "${d.queue}" does not exist or is inactive; the case stays in ${c.queueId}` });
   }
-  applyFollowUps(ctx, d, event, eventData);
+  await applyFollowUps(ctx, d, event, eventData);
 }
 
 /**
@@ -63,22 +63,22 @@ export function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluatio
  * queue is recorded as `rules.failed`, the case stays where it is), the known solution
  * offered to the customer, and the notifications, sent after commit. Shared by intake and later events.
  */
-export function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): void {
+export async function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): Promise<void> {
   if (d.escalate) {
     try {
-      escalateCase(ctx, { tier: d.escalate.tier, queue: d.escalate.queue, reason: d.escalate.reason, rule: d.escalate.rule });
+      await escalateCase(ctx, { tier: d.escalate.tier, queue: d.escalate.queue, reason: d.escalate.reason, rule: d.escalate.rule });
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'QUEUE_NOT_FOUND') throw error;
-      ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });
+      await ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });
     }
   }
   if (d.offerSolution) {
     // An acknowledgement mail sent now carries the offer: then no second mail for it.
     const acknowledged = d.notify.some((n) => n.to === 'customer' && n.template === 'case-received');
-    offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged });
+    await offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged });
   }
   for (const n of d.notify) {
-    if (isImTarget(n.to)) ctx.enqueue(IM_POST, { to: n.to, template: n.template, source: n.rule, ...(n.url ? { url: n.url } : {}) });
-    else ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
+    if (isImTarget(n.to)) await ctx.enqueue(IM_POST, { to: n.to, template: n.template, source: n.rule, ...(n.url ? { url: n.url } : {}) });
+    else await ctx.enqueue('notification.send', { to: n.to, template: n.template, source: n.rule, event, data: eventData });
   }
 }

@@ -7,7 +7,6 @@
  * back (reported, and listed in `held`) unless the agent confirmed it, as on the case page.
  * At most BULK_MAX cases per request.
  */
-import { transaction } from '../db/client.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { applyMacro } from '../macros/apply-macro.js';
@@ -65,33 +64,33 @@ function transitionFields(services: Services, caseId: number, name: string, text
 }
 
 /** Adds a tag in its own transaction; false when the case has it already. */
-function tagCase(services: Services, caseId: number, tag: string, principal: Principal): boolean {
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, principal.actor);
+async function tagCase(services: Services, caseId: number, tag: string, principal: Principal): Promise<boolean> {
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, principal.actor);
     if (ctx.case.tags.includes(tag)) return false;
-    changeTags(ctx, [tag], []);
-    ctx.save();
+    await changeTags(ctx, [tag], []);
+    await ctx.save();
     return true;
   });
 }
 
 /** Performs the action on one case; false when nothing needed to change. */
-function perform(services: Services, principal: Principal, caseId: number, action: BulkAction): boolean {
+async function perform(services: Services, principal: Principal, caseId: number, action: BulkAction): Promise<boolean> {
   switch (action.type) {
     case 'assign': {
       const assignee = action.assignee === 'me' ? principal.staffId : action.assignee;
       if (action.assignee === 'me' && assignee === null) throw new DomainError('STAFF_NOT_FOUND', 'This account has no staff record to assign to.');
       if (assignee !== null && loadCase(services, caseId).assigneeId === assignee) return false;
-      reassignCase(services, caseId, { assignee }, principal.actor);
+      await reassignCase(services, caseId, { assignee }, principal.actor);
       return true;
     }
     case 'transition':
-      transitionCase(services, caseId, { transition: action.transition, ...transitionFields(services, caseId, action.transition, action.text) }, principal.actor);
+      await transitionCase(services, caseId, { transition: action.transition, ...transitionFields(services, caseId, action.transition, action.text) }, principal.actor);
       return true;
     case 'tag':
       return tagCase(services, caseId, action.tag, principal);
     case 'macro':
-      applyMacro(services, caseId, action.macroId, {}, principal.actor);
+      await applyMacro(services, caseId, action.macroId, {}, principal.actor);
       return true;
   }
 }
@@ -115,7 +114,7 @@ export async function bulkUpdate(services: Services, principal: Principal, rawRe
         summary.held.refs.push(ref);
         continue;
       }
-      if (perform(services, principal, id, action)) {
+      if (await perform(services, principal, id, action)) {
         summary.changed.push(ref);
         await services.outbox.settle(id);
       } else {

@@ -50,17 +50,17 @@ export interface TagsChange {
 }
 
 /** Sets the priority; null (nothing recorded) when it already is that. */
-export function setPriority(ctx: CaseContext, priority: Priority): PriorityChange | null {
+export async function setPriority(ctx: CaseContext, priority: Priority): Promise<PriorityChange | null> {
   const from = ctx.case.priority;
   if (from === priority) return null;
   ctx.case.priority = priority;
   const change = { from, to: priority };
-  ctx.raise('case.priority_changed', { ...change });
+  await ctx.raise('case.priority_changed', { ...change });
   return change;
 }
 
 /** Replaces the tags; null (nothing recorded) when the set stays the same. */
-export function setTags(ctx: CaseContext, to: string[]): TagsChange | null {
+export async function setTags(ctx: CaseContext, to: string[]): Promise<TagsChange | null> {
   const from = ctx.case.tags;
   const added = to.filter((t) => !from.includes(t));
   const removed = from.filter((t) => !to.includes(t));
@@ -68,12 +68,12 @@ export function setTags(ctx: CaseContext, to: string[]): TagsChange | null {
   if (to.length > MAX_TAGS) throw new ValidationError([{ path: 'tags', message: `at most ${MAX_TAGS} tags` }], `${ctx.ref} would have ${to.length} tags; at most ${MAX_TAGS}.`);
   ctx.case.tags = to;
   const change = { from, to, added, removed };
-  ctx.raise('case.tags_changed', { ...change });
+  await ctx.raise('case.tags_changed', { ...change });
   return change;
 }
 
 /** Adds and removes tags (a macro, a bulk action). */
-export function changeTags(ctx: CaseContext, add: readonly string[], remove: readonly string[]): TagsChange | null {
+export function changeTags(ctx: CaseContext, add: readonly string[], remove: readonly string[]): Promise<TagsChange | null> {
   const from = ctx.case.tags;
   return setTags(ctx, [...from.filter((t) => !remove.includes(t)), ...add.filter((t) => !from.includes(t) && !remove.includes(t))]);
 }

@@ -23,7 +23,7 @@ export interface CallCaseInput {
   call: CallInput;
 }
 
-export async function createCallCase(services: Services, input: CallCaseInput, actor: Actor, within?: (ctx: CaseContext, eventId: number) => void): Promise<{ case: CaseRow; eventId: number }> {
+export async function createCallCase(services: Services, input: CallCaseInput, actor: Actor, within?: (ctx: CaseContext, eventId: number) => void | Promise<void>): Promise<{ case: CaseRow; eventId: number }> {
   const call = callSchema.parse(input.call);
   let eventId = 0;
   const row = await createCase(
@@ -39,9 +39,9 @@ export async function createCallCase(services: Services, input: CallCaseInput, a
     {
       channel: call.channel,
       ...(input.customerId !== undefined ? { customerId: input.customerId } : {}),
-      within: (ctx) => {
-        eventId = recordCall(ctx, call);
-        within?.(ctx, eventId);
+      within: async (ctx) => {
+        eventId = await recordCall(ctx, call);
+        await within?.(ctx, eventId);
       },
     },
   );

@@ -12,18 +12,20 @@
  */
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
-import { groupCommit } from '../db/group-commit.js';
-import { insertRow, statement } from '../db/fast.js';
-import { cases, CHANNELS, NO_DUE_AT, PRIORITIES, type Channel, type RoutingRecord } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { insertOne } from '../db/store/rows.js';
+import { CHANNELS, NO_DUE_AT, PRIORITIES, type Channel, type RoutingRecord } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
-import { customerTier, recordProfileChange, upsertCustomer, type CustomerRow } from './customers.js';
+import { customerTier, recordProfileChangeOn, upsertCustomer, type CustomerRow } from './customers.js';
 import { captureIntakeView } from './intake-view.js';
 import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
+import * as pgIntake from './intake/pg.js';
+import * as sqliteIntake from './intake/sqlite.js';
 import { phoneField } from '../text/phone.js';
 
 export { evaluateIntake, FALLBACK_QUEUE, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
@@ -60,13 +62,13 @@ export interface CreateCaseOptions {
    * it is saved: a channel records what it received with the case (exactly once), and a
    * failure there stores nothing.
    */
-  within?: (ctx: CaseContext) => void;
+  within?: (ctx: CaseContext) => void | Promise<void>;
   /**
    * Runs inside the intake transaction once the case is inserted, in its final state: for rows
    * that only refer to the case (an Idempotency-Key). Unlike `within`, the case is not stored
    * early and then updated (fewer statements and WAL pages); a failure there stores nothing.
    */
-  whenStored?: (ctx: CaseContext) => void;
+  whenStored?: (ctx: CaseContext) => void | Promise<void>;
   /** Files of the request, already in the attachment store (`storeFiles`): recorded with its `case.created` entry. */
   attachments?: readonly StoredFile[];
   /** A routing hint (a mailbox's default queue): the queue unless a rule picks one; rules see it as `case.queue`; inactive → `general`. */
@@ -104,12 +106,9 @@ export interface StoreCaseOptions {
   sameTransaction?: boolean;
 }
 
-/** The id the next case gets (cases use AUTOINCREMENT: never reused); inside a transaction. */
-function nextCaseId(services: Services): number {
-  return statement<[], { id: number }>(
-    services.db,
-    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), coalesce((SELECT max(id) FROM cases), 0)) + 1 AS id",
-  ).get()!.id;
+/** The id the next case gets (never reused); inside the intake's transaction. */
+function nextCaseId(q: Handle): Promise<number> {
+  return (q.dialect === 'sqlite' ? sqliteIntake : pgIntake).nextCaseId(q);
 }
 
 /**
@@ -117,18 +116,23 @@ function nextCaseId(services: Services): number {
  * `case.created`, `case.diagnosed`, rule and `case.routed` entries. Nothing reacts yet: the
  * caller dispatches `case.created` and enters the initial state (live intake) or not (history).
  */
-export function storeCase(services: Services, intake: Intake, actor: Actor, options: StoreCaseOptions = {}): { ctx: CaseContext; createdData: Record<string, unknown>; customer: CustomerRow } {
-  const { db } = services;
+export async function storeCase(
+  q: Handle,
+  services: Services,
+  intake: Intake,
+  actor: Actor,
+  options: StoreCaseOptions = {},
+): Promise<{ ctx: CaseContext; createdData: Record<string, unknown>; customer: CustomerRow }> {
   const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
   const upserted =
     existingCustomer && !customerInput
       ? { row: existingCustomer, filled: {} }
-      : upsertCustomer(db, customerInput!, at, options.sameTransaction ? (existingCustomer ?? null) : undefined);
+      : await upsertCustomer(q, customerInput!, at, options.sameTransaction ? (existingCustomer ?? null) : undefined);
   const storedCustomer = upserted.row;
   const wanted = options.queue ?? decisions.queue ?? defaultQueue;
-  const routedQueue = queueById(db, wanted ?? FALLBACK_QUEUE);
-  const queue = routedQueue?.active ? routedQueue : queueById(db, FALLBACK_QUEUE);
+  const routedQueue = await queueById(q, wanted ?? FALLBACK_QUEUE);
+  const queue = routedQueue?.active ? routedQueue : await queueById(q, FALLBACK_QUEUE);
   if (!queue) throw new DomainError('QUEUE_NOT_FOUND', `The fallback queue "${FALLBACK_QUEUE}" does not exist.`);
   const policy = decisions.slaPolicy && sla.config.policy(decisions.slaPolicy) ? decisions.slaPolicy : null;
   const tags = options.tags ? [...new Set([...decisions.tags, ...options.tags])] : decisions.tags;
@@ -161,7 +165,7 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
   if (options.insertAtSave) {
     // Every column as the database would default it; save() inserts the row as it is then.
     const row: CaseRow = {
-      id: nextCaseId(services),
+      id: await nextCaseId(q),
       previousStatus: null,
       open: true,
       assigneeId: null,
@@ -177,9 +181,9 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
       closedAt: null,
       ...values,
     };
-    ctx = CaseContext.create(services, row, actor, at);
+    ctx = CaseContext.create(q, services, row, actor, at);
   } else {
-    ctx = new CaseContext(services, insertRow(db, cases, values), actor, at);
+    ctx = new CaseContext(q, services, await insertOne(q, q.tables.cases, values), actor, at);
   }
   const row = ctx.case;
   ctx.skipTriggers.add('case.created');
@@ -219,21 +223,21 @@ export function storeCase(services: Services, intake: Intake, actor: Actor, opti
     ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
     ...mark,
   };
-  ctx.record('case.created', createdData);
+  await ctx.record('case.created', createdData);
   if (Object.keys(upserted.filled).length > 0) {
     // Intake only fills empty profile fields, and says so on the case and in the audit trail.
-    recordProfileChange(db, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
-    ctx.record('customer.updated', { customerId: storedCustomer.id, source: 'intake', changes: upserted.filled });
+    await recordProfileChangeOn(q, storedCustomer.id, upserted.filled, { actor, at, via: 'intake', caseId: row.id });
+    await ctx.record('customer.updated', { customerId: storedCustomer.id, source: 'intake', changes: upserted.filled });
   }
   if (diagnosis.suggestions.length > 0) {
-    ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions, ...mark });
+    await ctx.record('case.diagnosed', { matched: diagnosis.matched, problemId: diagnosis.problemId, suggestions: row.suggestions, ...mark });
   }
   // The first (routing) evaluation is told by case.routed below, unless it failed.
-  recordEvaluations(ctx, evaluations.filter((e, i) => i > 0 || e.error !== null), 'case.created');
+  await recordEvaluations(ctx, evaluations.filter((e, i) => i > 0 || e.error !== null), 'case.created');
   if (wanted && queue.id !== wanted) {
-    ctx.record('rules.failed', { event: 'case.created', error: `queue "${wanted}" does not exist or is inactive; routed to ${queue.id}` });
+    await ctx.record('rules.failed', { event: 'case.created', error: `queue "${wanted}" does not exist or is inactive; routed to ${queue.id}` });
   }
-  ctx.record('case.routed', {
+  await ctx.record('case.routed', {
     queue: queue.id,
     priority: row.priority,
     tags: row.tags,
@@ -257,45 +261,47 @@ export async function createCase(services: Services, input: CreateCaseInput, act
   const evaluateOptions: EvaluateIntakeOptions = crm === undefined ? options : { ...options, crm };
   const at = services.clock.now();
   if (services.rulesEngine === 'compiled') {
-    // Compiled rules decide synchronously: read, decide and write in one (shared) transaction.
-    const row = await groupCommit(services.db, () => {
-      const intake = evaluateIntakeNow(services, input, at, evaluateOptions);
-      return intake === null ? null : intakeCase(services, intake, actor, options, true);
+    // Compiled rules decide without awaiting anything but the database: read, decide and write in one (shared) transaction.
+    const row = await services.store.write(async (q) => {
+      const intake = await evaluateIntakeNow(q, services, input, at, evaluateOptions);
+      return intake === null ? null : intakeCase(q, services, intake, actor, options, true);
     });
     if (row !== null) return row;
   }
   // json-rules-engine runs (RULES_ENGINE=reference, or a ruleset compiled rules do not cover): decide first, then write.
   const intake = await evaluateIntake(services, input, at, evaluateOptions);
-  return groupCommit(services.db, () => intakeCase(services, intake, actor, options, false));
+  return services.store.write((q) => intakeCase(q, services, intake, actor, options, false));
 }
 
 /** Inside the transaction: stores the case and lets the workflow take it from there. */
-function intakeCase(services: Services, intake: Intake, actor: Actor, options: CreateCaseOptions, sameTransaction: boolean): CaseRow {
-  const { ctx, createdData, customer } = storeCase(services, intake, actor, { insertAtSave: true, sameTransaction });
+async function intakeCase(q: Handle, services: Services, intake: Intake, actor: Actor, options: CreateCaseOptions, sameTransaction: boolean): Promise<CaseRow> {
+  const { ctx, createdData, customer } = await storeCase(q, services, intake, actor, { insertAtSave: true, sameTransaction });
   const { whenStored } = options;
-  if (whenStored) ctx.whenStored(() => whenStored(ctx));
+  if (whenStored) await ctx.whenStored(() => whenStored(ctx));
   const files = options.attachments;
   if (files?.length) {
     // Intake by the system (a mail from a new customer) files the customer's own files, with
     // the `case.created` entry (it has its id once the case is inserted).
     const by = actor.type === 'system' ? { type: 'customer' as const, id: ctx.case.customerId } : { type: actor.type, id: actor.id };
-    ctx.whenStored(() => recordAttachments(services.db, { caseId: ctx.case.id, eventId: ctx.storedEntryId('case.created')!, by, at: ctx.now }, files));
+    await ctx.whenStored(async () => {
+      await recordAttachments(q, { caseId: ctx.case.id, eventId: (await ctx.storedEntryId('case.created'))!, by, at: ctx.now }, files);
+    });
   }
   // Already on the timeline; subscribers (SLA clocks) and the workflow react now.
-  ctx.dispatch('case.created', createdData);
+  await ctx.dispatch('case.created', createdData);
   // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
-  applyFollowUps(ctx, intake.decisions, 'case.created');
-  if (ctx.case.status === intake.workflow.definition.initial) ctx.enterInitialState();
+  await applyFollowUps(ctx, intake.decisions, 'case.created');
+  if (ctx.case.status === intake.workflow.definition.initial) await ctx.enterInitialState();
   if (options.within) {
     // What a channel records with the case refers to it: the case is stored first.
-    ctx.store();
-    options.within(ctx);
-    ctx.save();
+    await ctx.store();
+    await options.within(ctx);
+    await ctx.save();
     return ctx.case;
   }
   // The answer's view as committed, from what the unit of work holds (no read back).
-  const remember = captureIntakeView(services, ctx, customer);
-  ctx.save();
-  remember();
+  const remember = await captureIntakeView(ctx, customer);
+  await ctx.save();
+  await remember();
   return ctx.case;
 }

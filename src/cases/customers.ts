@@ -4,9 +4,11 @@ import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { insertRow, rowMapper, statement } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { get, insertOne } from '../db/store/rows.js';
 import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
-import { storedCrmRecord, type CrmFact } from '../crm/records.js';
+import { crmRecordOn, type CrmFact } from '../crm/records.js';
 import type { CustomerFact } from '../rules/facts.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -30,6 +32,12 @@ export function normalizeEmail(email: string): string {
 export function findCustomerByEmail(db: Db, email: string): CustomerRow | undefined {
   const row = statement<[string], Record<string, unknown>>(db, 'SELECT * FROM customers WHERE email = ?').get(normalizeEmail(email));
   return row ? rowMapper(customers).fromRow(row) : undefined;
+}
+
+/** `findCustomerByEmail` in a transaction of the storage port. */
+export async function customerByEmail(q: Handle, email: string): Promise<CustomerRow | undefined> {
+  const row = await get<Record<string, unknown>>(q, 'SELECT * FROM customers WHERE email = ?', [normalizeEmail(email)]);
+  return row ? rowMapper(q.tables.customers).fromRow(row) : undefined;
 }
 
 export function defaultName(email: string): string {
@@ -69,14 +77,36 @@ export function recordProfileChange(
   });
 }
 
+/** `recordProfileChange` in a transaction of the storage port. */
+export async function recordProfileChangeOn(
+  q: Handle,
+  customerId: number,
+  changes: ProfileChanges,
+  by: { actor: Actor; at: number; via: 'edit' | 'intake'; caseId?: number; reason?: string | undefined },
+): Promise<void> {
+  await insertOne(q, q.tables.customerChanges, {
+    customerId,
+    at: by.at,
+    via: by.via,
+    caseId: by.caseId ?? null,
+    actorType: by.actor.type,
+    actorId: by.actor.id,
+    actorName: by.actor.name,
+    changes,
+    reason: by.reason ?? null,
+  });
+}
+
 /** Sets the given profile fields; returns the row after the change. Inside a transaction. */
-export function applyProfileChanges(db: Db, customerId: number, changes: ProfileChanges, now: number): CustomerRow {
+export async function applyProfileChanges(q: Handle, customerId: number, changes: ProfileChanges, now: number): Promise<CustomerRow> {
   const set: Partial<CustomerRow> = { updatedAt: now };
   if (changes.name) set.name = changes.name.to!;
   if (changes.tier) set.tier = changes.tier.to!;
   if (changes.organization) set.organization = changes.organization.to;
   if (changes.phone) set.phone = changes.phone.to;
-  return db.update(customers).set(set).where(eq(customers.id, customerId)).returning().get();
+  const { customers: table } = q.tables;
+  const [row] = await q.db.update(table).set(set).where(eq(table.id, customerId)).returning();
+  return row!;
 }
 
 /**
@@ -84,18 +114,18 @@ export function applyProfileChanges(db: Db, customerId: number, changes: Profile
  * fields only (`intakeFill`) and returns what it filled, for the audit trail. Inside a
  * transaction; `known` is the customer with this address (or null) when it was looked up in it.
  */
-export function upsertCustomer(db: Db, input: CustomerInput, now: number, known?: CustomerRow | null): { row: CustomerRow; filled: ProfileChanges } {
+export async function upsertCustomer(q: Handle, input: CustomerInput, now: number, known?: CustomerRow | null): Promise<{ row: CustomerRow; filled: ProfileChanges }> {
   const email = normalizeEmail(input.email);
-  const existing = known === undefined ? findCustomerByEmail(db, email) : (known ?? undefined);
+  const existing = known === undefined ? await customerByEmail(q, email) : (known ?? undefined);
   if (existing) {
     const filled = intakeFill(existing, input);
     if (Object.keys(filled).length === 0) return { row: existing, filled };
-    return { row: applyProfileChanges(db, existing.id, filled, now), filled };
+    return { row: await applyProfileChanges(q, existing.id, filled, now), filled };
   }
-  if (statement<[string]>(db, 'SELECT 1 FROM staff WHERE email = ?').get(email)) {
+  if (await get(q, 'SELECT 1 AS one FROM staff WHERE email = ?', [email])) {
     throw new ValidationError([{ path: 'customer.email', message: 'this address belongs to a staff account' }]);
   }
-  const row = insertRow(db, customers, {
+  const row = await insertOne(q, q.tables.customers, {
     email,
     name: input.name ?? defaultName(email),
     tier: input.tier ?? 'standard',
@@ -107,20 +137,20 @@ export function upsertCustomer(db: Db, input: CustomerInput, now: number, known?
   return { row, filled: {} };
 }
 
-export function openCaseCount(db: Db, customerId: number): number {
-  return statement<[number], { n: number }>(db, 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1').get(customerId)!.n;
+export async function openCaseCount(q: Handle, customerId: number): Promise<number> {
+  return (await get<{ n: number }>(q, 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = TRUE', [customerId]))!.n;
 }
 
 /**
  * The `customer` fact: an existing customer as stored (plus what intake would fill), or the new
  * one. `crm`: what the CRM just answered (intake asked it); otherwise its stored record is read.
  */
-export function customerFact(
-  db: Db,
+export async function customerFact(
+  q: Handle,
   customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null,
   input?: CustomerInput,
   crm?: CrmFact | null,
-): CustomerFact {
+): Promise<CustomerFact> {
   if (customer) {
     const filled = intakeFill(customer, input);
     return {
@@ -128,10 +158,10 @@ export function customerFact(
       name: filled.name?.to ?? customer.name,
       tier: customer.tier,
       organization: filled.organization?.to ?? customer.organization,
-      openCases: openCaseCount(db, customer.id),
-      crm: crm !== undefined ? crm : storedCrmRecord(db, customer.email),
+      openCases: await openCaseCount(q, customer.id),
+      crm: crm !== undefined ? crm : await crmRecordOn(q, customer.email),
     };
   }
   const email = normalizeEmail(input!.email);
-  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: crm !== undefined ? crm : storedCrmRecord(db, email) };
+  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: crm !== undefined ? crm : await crmRecordOn(q, email) };
 }

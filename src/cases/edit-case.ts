@@ -11,7 +11,6 @@
  * Customers never edit a case. A closed (final) case is not edited any more.
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import { PRIORITIES } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -52,30 +51,30 @@ export interface EditCaseResult {
   changes: CaseChanges;
 }
 
-export function editCase(services: Services, caseId: number, input: EditCaseInput, actor: Actor): EditCaseResult {
+export async function editCase(services: Services, caseId: number, input: EditCaseInput, actor: Actor): Promise<EditCaseResult> {
   if (actor.type === 'customer') throw new DomainError('FORBIDDEN', 'Customers cannot edit a case.');
   const parsed = editCaseSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(form)', message: i.message })));
   const edit = parsed.data;
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     assertVersion(ctx, edit.expectedVersion);
     if (ctx.workflow.states[ctx.case.status]?.final) {
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.workflow.states[ctx.case.status]?.label ?? ctx.case.status}; it is not edited any more.`);
     }
     const c = ctx.case;
     const changes: CaseChanges = {};
-    const priority = edit.priority === undefined ? null : setPriority(ctx, edit.priority);
+    const priority = edit.priority === undefined ? null : await setPriority(ctx, edit.priority);
     if (priority) changes.priority = priority;
-    const tags = edit.tags === undefined ? null : setTags(ctx, edit.tags);
+    const tags = edit.tags === undefined ? null : await setTags(ctx, edit.tags);
     if (tags) changes.tags = tags;
     if (edit.subject !== undefined && edit.subject !== c.subject) {
       changes.subject = { from: c.subject, to: edit.subject };
       c.subject = edit.subject;
-      ctx.raise('case.subject_changed', { ...changes.subject });
+      await ctx.raise('case.subject_changed', { ...changes.subject });
     }
     // Nothing changed: nothing recorded, the version stays.
-    if (Object.keys(changes).length > 0) ctx.save();
+    if (Object.keys(changes).length > 0) await ctx.save();
     return { case: ctx.case, changes };
   });
 }

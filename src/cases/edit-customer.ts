@@ -7,13 +7,12 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
-import { rowById } from '../db/fast.js';
-import { caseEvents, cases, customerChanges, customers, PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
+import { customerChanges, PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
+import { byId } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { applyProfileChanges, customerTier, recordProfileChange, type CustomerRow } from './customers.js';
+import { applyProfileChanges, customerTier, recordProfileChangeOn, type CustomerRow } from './customers.js';
 import { iso } from './case-view.js';
 import { phoneField } from '../text/phone.js';
 
@@ -52,10 +51,10 @@ export function assertMayEditCustomers(actor: Actor): void {
   if (!isManagerRole(actor.role)) throw new DomainError('FORBIDDEN', 'Only managers and admins change customer profiles.');
 }
 
-export function editCustomer(services: Services, customerId: number, input: EditCustomerInput, actor: Actor): { customer: CustomerRow; changes: ProfileChanges } {
+export async function editCustomer(services: Services, customerId: number, input: EditCustomerInput, actor: Actor): Promise<{ customer: CustomerRow; changes: ProfileChanges }> {
   assertMayEditCustomers(actor);
-  return transaction(services.db, () => {
-    const existing = rowById(services.db, customers, customerId);
+  return services.store.write(async (q) => {
+    const existing = await byId(q, q.tables.customers, customerId);
     if (!existing) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`);
     const changes: ProfileChanges = {};
     for (const field of PROFILE_FIELDS) {
@@ -64,12 +63,13 @@ export function editCustomer(services: Services, customerId: number, input: Edit
     }
     if (Object.keys(changes).length === 0) return { customer: existing, changes };
     const now = services.clock.now();
-    const customer = applyProfileChanges(services.db, customerId, changes, now);
-    recordProfileChange(services.db, customerId, changes, { actor, at: now, via: 'edit', reason: input.reason });
+    const customer = await applyProfileChanges(q, customerId, changes, now);
+    await recordProfileChangeOn(q, customerId, changes, { actor, at: now, via: 'edit', reason: input.reason });
     // Staff working the customer's open cases see the change on those timelines (never customers).
-    const openCases = services.db.select({ id: cases.id }).from(cases).where(and(eq(cases.customerId, customerId), eq(cases.open, true))).all();
+    const { cases, caseEvents } = q.tables;
+    const openCases = await q.db.select({ id: cases.id }).from(cases).where(and(eq(cases.customerId, customerId), eq(cases.open, true)));
     for (const c of openCases) {
-      services.db
+      await q.db
         .insert(caseEvents)
         .values({
           caseId: c.id,
@@ -78,8 +78,7 @@ export function editCustomer(services: Services, customerId: number, input: Edit
           actorType: actor.type,
           actorId: actor.id,
           data: { customerId, source: 'edit', changes, ...(input.reason ? { reason: input.reason } : {}), ...(actor.type === 'system' ? { via: actor.name } : {}) },
-        })
-        .run();
+        });
     }
     return { customer, changes };
   });

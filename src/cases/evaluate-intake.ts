@@ -12,10 +12,11 @@ import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type F
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
 import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
 import type { Services } from '../services.js';
-import { rowById } from '../db/fast.js';
-import { customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { byId } from '../db/store/rows.js';
 import type { CreateCaseInput, CreateCaseOptions } from './create-case.js';
-import { customerFact, findCustomerByEmail, type CustomerRow } from './customers.js';
+import { customerByEmail, customerFact, type CustomerRow } from './customers.js';
+import type { CustomerFact } from '../rules/facts.js';
 import type { CrmFact } from '../crm/records.js';
 
 export const FALLBACK_QUEUE = 'general';
@@ -35,7 +36,7 @@ export interface Intake {
   workflow: ReturnType<Services['definitions']['workflow']>;
   sla: ReturnType<Services['definitions']['sla']>;
   priority: Priority;
-  customer: ReturnType<typeof customerFact>;
+  customer: CustomerFact;
   diagnosisFact: { matched: boolean; problemId: number | null };
   inBusinessHours: boolean;
   evaluations: Evaluation[];
@@ -51,16 +52,19 @@ export interface EvaluateIntakeOptions extends CreateCaseOptions {
 
 type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; inputs: FactInputs };
 
-/** Everything but the evaluations: reads only. */
-function intakeFacts(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions): Facts {
+/**
+ * Everything but the evaluations: reads only (the customer through `q`; the diagnosis's
+ * full-text search still on the SQLite connection, src/diagnosis belongs to the read side).
+ */
+async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions): Promise<Facts> {
   const { db, definitions } = services;
   let existingCustomer: CustomerRow | undefined;
   if (options.customerId !== undefined) {
-    existingCustomer = rowById(db, customers, options.customerId);
+    existingCustomer = await byId(q, q.tables.customers, options.customerId);
     if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
   } else {
     if (!input.customer) throw new ValidationError([{ path: 'customer', message: 'required' }], 'The customer is required.');
-    existingCustomer = findCustomerByEmail(db, input.customer.email);
+    existingCustomer = await customerByEmail(q, input.customer.email);
   }
   const customerInput = options.customerId === undefined ? input.customer : undefined;
 
@@ -92,7 +96,7 @@ function intakeFacts(services: Services, input: CreateCaseInput, at: number, opt
     diagnosisMatched: diagnosis.matched,
     suggestions: diagnosis.suggestions,
   };
-  const customer = customerFact(db, existingCustomer ?? null, customerInput, options.crm);
+  const customer = await customerFact(q, existingCustomer ?? null, customerInput, options.crm);
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
   const triggers = workflow.definition.triggers?.['case.created'] ?? [];
@@ -128,7 +132,8 @@ function decided(facts: Facts, evaluations: Evaluation[]): Intake {
  */
 export async function lookupCrm(services: Services, input: CreateCaseInput, options: CreateCaseOptions): Promise<CrmFact | null | undefined> {
   if (!services.crm) return undefined;
-  const email = options.customerId !== undefined ? rowById(services.db, customers, options.customerId)?.email : input.customer?.email;
+  const { customerId } = options;
+  const email = customerId !== undefined ? (await services.store.query((q) => byId(q, q.tables.customers, customerId)))?.email : input.customer?.email;
   if (email === undefined) return undefined;
   return (await services.crm.lookup(services.db, email)).value;
 }
@@ -136,13 +141,16 @@ export async function lookupCrm(services: Services, input: CreateCaseInput, opti
 /** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes (but the CRM's record). */
 export async function evaluateIntake(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake> {
   const crm = options.crm !== undefined ? options.crm : await lookupCrm(services, input, options);
-  const facts = intakeFacts(services, input, at, crm === undefined ? options : { ...options, crm });
+  const facts = await services.store.query((q) => intakeFacts(q, services, input, at, crm === undefined ? options : { ...options, crm }));
   return decided(facts, await runTriggers(services, facts.rulesets, facts.inputs));
 }
 
-/** `evaluateIntake` done synchronously, or null when json-rules-engine must run (then use `evaluateIntake`). */
-export function evaluateIntakeNow(services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Intake | null {
-  const facts = intakeFacts(services, input, at, options);
+/**
+ * `evaluateIntake` inside the intake's transaction (`q`), the rules compiled (they decide
+ * without awaiting anything), or null when json-rules-engine must run (then use `evaluateIntake`).
+ */
+export async function evaluateIntakeNow(q: Handle, services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake | null> {
+  const facts = await intakeFacts(q, services, input, at, options);
   const evaluations = runTriggersNow(services, facts.rulesets, facts.inputs);
   return evaluations === null ? null : decided(facts, evaluations);
 }

@@ -1,24 +1,22 @@
 /**
  * Outbox handler for `workflow.timer`: a state's timer (e.g. auto-close 72h after
- * resolved) fires its transition if the case is still in the state it was started in.
+ * resolved) fires its transition if the case is still in the state it was started in, in one
+ * `store.write` that also marks the item done.
  */
-import { transaction } from '../db/client.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import type { Handle } from '../db/store/index.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 
-function fire(services: Services, item: OutboxItem): boolean {
-  const ctx = CaseContext.load(services, item.caseId!, SYSTEM_ACTOR);
+async function fire(q: Handle, services: Services, item: OutboxItem): Promise<void> {
+  const ctx = await CaseContext.load(q, services, item.caseId!, SYSTEM_ACTOR);
   const { state, enteredAt, transition } = item.payload as { state: string; enteredAt: number; transition: string };
-  if (ctx.case.status === state && ctx.case.stateEnteredAt === enteredAt && ctx.fireTimer(transition)) ctx.save();
-  markDone(services.db, item.id, ctx.now);
-  return true;
+  if (ctx.case.status === state && ctx.case.stateEnteredAt === enteredAt && (await ctx.fireTimer(transition))) await ctx.save();
+  await markItemDone(q, item.id, ctx.now);
 }
 
-export function fireWorkflowTimer(services: Services, item: OutboxItem): void {
-  transaction(services.db, () => fire(services, item));
+export function fireWorkflowTimer(services: Services, item: OutboxItem): Promise<void> {
+  return services.store.write((q) => fire(q, services, item));
 }
-
-/** Nothing to wait for: performed inside the drain's transaction. */
-fireWorkflowTimer.inTransaction = fire;

@@ -4,13 +4,13 @@
  * the decisions are applied in one transaction that also marks the item done, and only if
  * the case has not changed meanwhile (otherwise: evaluate again on the new snapshot).
  */
-import { groupCommit } from '../db/group-commit.js';
-import { rowById } from '../db/fast.js';
-import { cases, customers } from '../db/schema/index.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import type { Handle } from '../db/store/index.js';
+import { byId } from '../db/store/rows.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import { calendarZone, localTimeFact, withinBusinessHours } from '../rules/build-facts.js';
 import type { EventFact, SlaFact } from '../rules/facts.js';
-import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
+import { runTriggers } from '../rules/run-triggers.js';
 import type { FactInputs } from '../rules/build-facts.js';
 import type { Evaluation } from '../rules/evaluate.js';
 import { SYSTEM_ACTOR } from '../roles.js';
@@ -22,17 +22,16 @@ import { customerFact } from './customers.js';
 const MAX_TRIES = 5;
 
 /** The rulesets the case's workflow runs on the event, and the facts they see. */
-function trigger(services: Services, snapshot: CaseRow, type: string, data: Record<string, unknown>): { rulesets: string[]; inputs: FactInputs } {
-  const { db } = services;
+async function trigger(q: Handle, services: Services, snapshot: CaseRow, type: string, data: Record<string, unknown>): Promise<{ rulesets: string[]; inputs: FactInputs }> {
   const workflow = services.definitions.workflow(snapshot.workflow, snapshot.workflowVersion).definition;
-  const customer = rowById(db, customers, snapshot.customerId)!;
+  const customer = (await byId(q, q.tables.customers, snapshot.customerId))!;
   const now = services.clock.now();
   const sla = (data.sla ?? null) as SlaFact | null;
   return {
     rulesets: workflow.triggers?.[type] ?? [],
     inputs: {
       case: snapshot,
-      customer: customerFact(db, customer),
+      customer: await customerFact(q, customer),
       event: { ...data, type } as EventFact,
       ...(sla ? { sla } : {}),
       now,
@@ -42,39 +41,33 @@ function trigger(services: Services, snapshot: CaseRow, type: string, data: Reco
   };
 }
 
-function apply(services: Services, item: OutboxItem, caseId: number, evaluations: Evaluation[], type: string, data: Record<string, unknown>, version?: number): boolean {
-  const ctx = CaseContext.load(services, caseId, SYSTEM_ACTOR);
+async function apply(q: Handle, services: Services, item: OutboxItem, caseId: number, evaluations: Evaluation[], type: string, data: Record<string, unknown>, version?: number): Promise<boolean> {
+  const ctx = await CaseContext.load(q, services, caseId, SYSTEM_ACTOR);
   if (version !== undefined && ctx.case.version !== version) return false;
-  applyDecisions(ctx, evaluations, type, data);
-  ctx.save();
-  if (!markDone(services.db, item.id, ctx.now)) throw new Error(`outbox item ${item.id} was performed by someone else`);
+  await applyDecisions(ctx, evaluations, type, data);
+  await ctx.save();
+  if (!(await markItemDone(q, item.id, ctx.now))) throw new Error(`outbox item ${item.id} was performed by someone else`);
   return true;
 }
 
 export async function handleCaseEvent(services: Services, item: OutboxItem): Promise<void> {
-  const { db } = services;
   const type = String(item.payload.type);
   const data = (item.payload.data ?? {}) as Record<string, unknown>;
+  const { caseId } = item;
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-    const snapshot = item.caseId === null ? undefined : rowById(db, cases, item.caseId);
-    if (!snapshot) {
-      markDone(db, item.id, services.clock.now());
+    // The snapshot and its facts in one read; the rules (json-rules-engine may run) outside any transaction.
+    // store.query, not store.read: on SQLite a read transaction held across awaits would refuse other requests' writes meanwhile.
+    const read = await services.store.query(async (q) => {
+      const snapshot = caseId === null ? undefined : await byId(q, q.tables.cases, caseId);
+      return snapshot ? { snapshot, ...(await trigger(q, services, snapshot, type, data)) } : null;
+    });
+    if (!read) {
+      await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
       return;
     }
-    const { rulesets, inputs } = trigger(services, snapshot, type, data);
+    const { snapshot, rulesets, inputs } = read;
     const evaluations = await runTriggers(services, rulesets, inputs);
-    if (await groupCommit(db, () => apply(services, item, snapshot.id, evaluations, type, data, snapshot.version))) return;
+    if (await services.store.write((q) => apply(q, services, item, snapshot.id, evaluations, type, data, snapshot.version))) return;
   }
   throw new Error(`case ${item.caseId} kept changing while its rules ran`);
 }
-
-/** Inside the drain's transaction when the rules are compiled: evaluated on the case as it is, and applied at once. */
-handleCaseEvent.inTransaction = (services: Services, item: OutboxItem): boolean => {
-  const type = String(item.payload.type);
-  const data = (item.payload.data ?? {}) as Record<string, unknown>;
-  const snapshot = item.caseId === null ? undefined : rowById(services.db, cases, item.caseId);
-  if (!snapshot) return markDone(services.db, item.id, services.clock.now()) || true;
-  const { rulesets, inputs } = trigger(services, snapshot, type, data);
-  const evaluations = runTriggersNow(services, rulesets, inputs);
-  return evaluations !== null && apply(services, item, snapshot.id, evaluations, type, data);
-};

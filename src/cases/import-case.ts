@@ -10,9 +10,8 @@
  * SLA clocks start now. docs/import.md describes the format and these rules.
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
-import { rowById, statement } from '../db/fast.js';
-import { cases, caseRatings } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { byId, get, run } from '../db/store/rows.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -85,7 +84,7 @@ interface Plan {
 }
 
 /** Checks what zod cannot: times in order and not in the future, known states and queue. */
-function planImport(services: Services, workflow: WorkflowDefinition, input: ImportCaseInput, now: number): Plan {
+async function planImport(services: Services, workflow: WorkflowDefinition, input: ImportCaseInput, now: number): Promise<Plan> {
   const issues: FieldIssue[] = [];
   const time = (path: string, value: string | undefined, after: number | null, afterLabel: string): number | null => {
     if (value === undefined) return null;
@@ -137,16 +136,17 @@ function planImport(services: Services, workflow: WorkflowDefinition, input: Imp
     const at = time('rating.at', input.rating.at, terminal.resolvedAt, 'resolvedAt') ?? terminal.closedAt ?? terminal.resolvedAt;
     rating = { satisfied: input.rating.satisfied, comment: input.rating.comment, at };
   }
-  if (input.queue !== undefined && !queueById(services.db, input.queue)?.active) {
+  const { queue } = input;
+  if (queue !== undefined && !(await services.store.query((q) => queueById(q, queue)))?.active) {
     issues.push({ path: 'queue', message: `unknown or inactive queue "${input.queue}"` });
   }
   if (issues.length > 0) throw new ValidationError(issues, 'The imported case is not valid.');
   return { createdAt, terminal, messages, rating };
 }
 
-export function findImported(services: Services, externalId: string): CaseRow | undefined {
-  const row = statement<[string], { id: number }>(services.db, 'SELECT id FROM cases WHERE external_id = ?').get(externalId);
-  return row ? rowById(services.db, cases, row.id) : undefined;
+export async function findImported(q: Handle, externalId: string): Promise<CaseRow | undefined> {
+  const row = await get<{ id: number }>(q, 'SELECT id FROM cases WHERE external_id = ?', [externalId]);
+  return row ? byId(q, q.tables.cases, row.id) : undefined;
 }
 
 /** The workflow transition that leads from one state to another, for the timeline's wording. */
@@ -163,32 +163,32 @@ function staffAuthor(name: string | undefined): Actor {
 }
 
 /** Records the history at its own times, in time order, and returns the context at the import moment. */
-function recordHistory(services: Services, ctx: CaseContext, plan: Plan, actor: Actor, input: ImportCaseInput, now: number): CaseContext {
+async function recordHistory(services: Services, ctx: CaseContext, plan: Plan, actor: Actor, input: ImportCaseInput, now: number): Promise<CaseContext> {
   const c = ctx.case;
-  const at = (time: number, who: Actor = actor) => new CaseContext(services, c, who, time);
+  const at = (time: number, who: Actor = actor) => new CaseContext(ctx.q, services, c, who, time);
   const customer: Actor = { type: 'customer', id: c.customerId, role: 'customer', name: 'customer' };
-  const steps: { at: number; run: () => void }[] = [];
+  const steps: { at: number; run: () => Promise<unknown> }[] = [];
 
   for (const m of plan.messages) {
     steps.push({
       at: m.at,
-      run: () => {
+      run: async () => {
         if (m.from === 'customer') {
-          at(m.at, customer).record('customer.replied', { body: m.body, ...MARK });
+          await at(m.at, customer).record('customer.replied', { body: m.body, ...MARK });
           return;
         }
         const author = staffAuthor(m.author);
-        at(m.at, author).record(m.public ? 'staff.replied' : 'staff.noted', { body: m.body, author: author.name, ...MARK });
+        await at(m.at, author).record(m.public ? 'staff.replied' : 'staff.noted', { body: m.body, author: author.name, ...MARK });
         if (m.public) c.firstResponseAt ??= m.at;
       },
     });
   }
   if (plan.terminal) {
     const t = plan.terminal;
-    const enter = (to: string, time: number) => {
+    const enter = async (to: string, time: number) => {
       const from = c.status;
       const solution = to === t.resolvedState && input.solution ? { solution: input.solution } : {};
-      at(time).record('case.transitioned', { transition: transitionName(ctx.workflow, from, to), from, to, ...solution, ...MARK });
+      await at(time).record('case.transitioned', { transition: transitionName(ctx.workflow, from, to), from, to, ...solution, ...MARK });
       c.previousStatus = from;
       c.status = to;
       c.stateEnteredAt = time;
@@ -205,22 +205,22 @@ function recordHistory(services: Services, ctx: CaseContext, plan: Plan, actor: 
     const r = plan.rating;
     steps.push({
       at: r.at,
-      run: () => {
-        const rated = services.db
+      run: async () => {
+        const { caseRatings } = ctx.q.tables;
+        const [rated] = await ctx.q.db
           .insert(caseRatings)
           .values({ caseId: c.id, customerId: c.customerId, satisfied: r.satisfied, comment: r.comment, createdAt: r.at })
-          .returning({ id: caseRatings.id })
-          .get();
-        at(r.at, customer).record('case.rated', { satisfied: r.satisfied, comment: r.comment, ratingId: rated.id, ...MARK });
+          .returning({ id: caseRatings.id });
+        await at(r.at, customer).record('case.rated', { satisfied: r.satisfied, comment: r.comment, ratingId: rated!.id, ...MARK });
       },
     });
   }
   // Stable: at the same instant, messages come before the state change and the rating.
   steps.sort((a, b) => a.at - b.at);
-  for (const step of steps) step.run();
+  for (const step of steps) await step.run();
 
   const live = at(now);
-  live.record('case.imported', {
+  await live.record('case.imported', {
     ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
     live: plan.terminal === null,
     ...(input.status !== undefined && plan.terminal === null ? { sourceStatus: input.status } : {}),
@@ -230,61 +230,62 @@ function recordHistory(services: Services, ctx: CaseContext, plan: Plan, actor: 
 }
 
 /** An open case goes live now: SLA clocks from now for what is still owed, then assignment. */
-function goLive(ctx: CaseContext, plan: Plan): void {
+async function goLive(ctx: CaseContext, plan: Plan): Promise<void> {
   const publicMessages = plan.messages.filter((m) => m.public);
   const answered = publicMessages.some((m) => m.from === 'staff');
   ctx.case.stateEnteredAt = ctx.now;
-  startCaseTimers(ctx, answered ? ['resolution'] : undefined);
-  if (answered && publicMessages.at(-1)?.from === 'customer') startNextResponse(ctx);
-  ctx.enterInitialState();
+  await startCaseTimers(ctx, answered ? ['resolution'] : undefined);
+  if (answered && publicMessages.at(-1)?.from === 'customer') await startNextResponse(ctx);
+  await ctx.enterInitialState();
 }
 
 /** A resolved (not closed) case keeps its state timers (e.g. auto-close), counted from its resolution. */
-function scheduleStateTimers(ctx: CaseContext): void {
+async function scheduleStateTimers(ctx: CaseContext): Promise<void> {
   const c = ctx.case;
   for (const timer of ctx.workflow.states[c.status]?.timers ?? []) {
-    ctx.enqueue('workflow.timer', { transition: timer.transition, state: c.status, enteredAt: c.stateEnteredAt }, Math.max(ctx.now, c.stateEnteredAt + durationMs(timer.after)));
+    await ctx.enqueue('workflow.timer', { transition: timer.transition, state: c.status, enteredAt: c.stateEnteredAt }, Math.max(ctx.now, c.stateEnteredAt + durationMs(timer.after)));
   }
 }
 
 export interface ImportCaseOptions {
   /** Runs inside the transaction once a new case is stored (not when the externalId was already imported). */
-  within?: (ctx: CaseContext) => void;
+  within?: (ctx: CaseContext) => void | Promise<void>;
 }
 
 export async function importCase(services: Services, input: ImportCaseInput, actor: Actor, options: ImportCaseOptions = {}): Promise<ImportResult> {
   assertMayImport(actor);
   if (input.externalId !== undefined) {
-    const existing = findImported(services, input.externalId);
+    const { externalId } = input;
+    const existing = await services.store.query((q) => findImported(q, externalId));
     if (existing) return { case: existing, created: false };
   }
   const now = services.clock.now();
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
-  const plan = planImport(services, workflow, input, now);
+  const plan = await planImport(services, workflow, input, now);
   const intakeInput: CreateCaseInput = { subject: input.subject, description: input.description, customer: input.customer, channel: input.channel, priority: input.priority };
   const intake = await evaluateIntake(services, intakeInput, plan.createdAt, { routingOnly: true });
 
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
     if (input.externalId !== undefined) {
       // A concurrent import of the same externalId may have committed meanwhile.
-      const existing = findImported(services, input.externalId);
+      const existing = await findImported(q, input.externalId);
       if (existing) return { case: existing, created: false };
     }
-    const { ctx } = storeCase(services, intake, actor, {
+    const { ctx } = await storeCase(q, services, intake, actor, {
       ...(input.queue !== undefined ? { queue: input.queue } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
       ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
       importedAt: now,
       mark: MARK,
     });
-    const live = recordHistory(services, ctx, plan, actor, input, now);
-    if (plan.terminal === null) goLive(live, plan);
-    else scheduleStateTimers(live);
+    const live = await recordHistory(services, ctx, plan, actor, input, now);
+    if (plan.terminal === null) await goLive(live, plan);
+    else await scheduleStateTimers(live);
     // An import notifies nobody, even if the initial state's entry actions would on intake:
     // the customer heard about the case from the old help desk.
-    statement<[number]>(services.db, "DELETE FROM outbox WHERE case_id = ? AND type = 'notification.send'").run(live.case.id);
-    options.within?.(live);
-    live.save();
+    await run(q, "DELETE FROM outbox WHERE case_id = ? AND type = 'notification.send'", [live.case.id]);
+    await options.within?.(live);
+    await live.save();
     return { case: live.case, created: true };
   });
 }

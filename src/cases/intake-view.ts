@@ -4,8 +4,7 @@
  * customer's CRM record (read inside the transaction). `caseView` then builds the committed
  * case's view without reading it back (case-view.ts, `rememberViewParts`).
  */
-import { storedCrmRecord } from '../crm/records.js';
-import type { Services } from '../services.js';
+import { crmRecordOn } from '../crm/records.js';
 import { unstoredTimerRows } from '../sla/timer-rows.js';
 import type { CaseContext } from '../workflow/context.js';
 import { rememberViewParts } from './case-view.js';
@@ -15,12 +14,12 @@ import type { CustomerRow } from './customers.js';
  * Call before `ctx.save()` of a new case (not stored yet); call what it returns after the save
  * succeeded, in the same transaction. Nothing is remembered when the case was stored early.
  */
-export function captureIntakeView(services: Services, ctx: CaseContext, customer: CustomerRow): () => void {
+export async function captureIntakeView(ctx: CaseContext, customer: CustomerRow): Promise<() => Promise<void>> {
   const timers = unstoredTimerRows(ctx);
-  const assigned = ctx.case.assigneeId === null ? undefined : ctx.timelineOf(['case.assigned']).at(-1)?.data;
-  return () => {
+  const assigned = ctx.case.assigneeId === null ? undefined : (await ctx.timelineOf(['case.assigned'])).at(-1)?.data;
+  return async () => {
     if (!timers || (assigned !== undefined && assigned.assigneeId !== ctx.case.assigneeId)) return;
     const assignee = assigned === undefined ? null : { id: ctx.case.assigneeId!, name: String(assigned.assignee) };
-    rememberViewParts(ctx.case, { customer, assignee, timers, crm: storedCrmRecord(services.db, customer.email) });
+    rememberViewParts(ctx.case, { customer, assignee, timers, crm: await crmRecordOn(ctx.q, customer.email) });
   };
 }

@@ -5,7 +5,6 @@
  * telephony hook) or appended to the caller's open phone case (the hook).
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
@@ -35,23 +34,23 @@ export type CallInput = z.input<typeof callSchema>;
 export type Call = z.output<typeof callSchema>;
 
 /** Inside a unit of work, on a stored case (intake's `within` runs after the case is stored): the call on the timeline; returns its entry's id. */
-export function recordCall(ctx: CaseContext, call: Call): number {
+export async function recordCall(ctx: CaseContext, call: Call): Promise<number> {
   const data: Record<string, unknown> = { channel: call.channel, durationSeconds: call.durationSeconds };
   for (const key of ['direction', 'from', 'notes', 'recordingUrl', 'transcriptUrl', 'provider', 'callId'] as const) {
     if (call[key] !== undefined && call[key] !== '') data[key] = call[key];
   }
   if (ctx.actor.type === 'staff') data.author = ctx.actor.name;
-  return ctx.raise('call.logged', data)!;
+  return (await ctx.raise('call.logged', data))!;
 }
 
 /** Appends a call to an existing case (its own transaction); `within` runs before the save with the entry's id. */
-export function logCall(services: Services, caseId: number, input: CallInput, actor: Actor, within?: (ctx: CaseContext, eventId: number) => void): CaseRow {
+export async function logCall(services: Services, caseId: number, input: CallInput, actor: Actor, within?: (ctx: CaseContext, eventId: number) => void | Promise<void>): Promise<CaseRow> {
   const call = callSchema.parse(input);
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
-    const eventId = recordCall(ctx, call);
-    within?.(ctx, eventId);
-    ctx.save();
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
+    const eventId = await recordCall(ctx, call);
+    await within?.(ctx, eventId);
+    await ctx.save();
     return ctx.case;
   });
 }

@@ -128,16 +128,16 @@ export function resolveMentions(services: Services, text: string, c: CaseScope, 
  * Inside the note's transaction: records `staff.mentioned` (who was notified, who may not see
  * the case) and queues one mail per notified colleague. Returns who was named.
  */
-export function recordMentions(ctx: CaseContext, body: string): ResolvedMentions {
+export async function recordMentions(ctx: CaseContext, body: string): Promise<ResolvedMentions> {
   const result = resolveMentions(ctx.services, body, ctx.case, ctx.actor.type === 'staff' ? ctx.actor.id : null);
   if (result.notified.length === 0 && result.cannotSee.length === 0) return result;
   const note = statement<[number], { id: number | null }>(ctx.services.db, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.noted'").get(ctx.case.id)?.id ?? null;
   const people = (list: Colleague[]) => list.map((m) => ({ id: m.id, name: m.name }));
-  ctx.record('staff.mentioned', {
+  await ctx.record('staff.mentioned', {
     note,
     mentioned: people(result.notified),
     ...(result.cannotSee.length ? { notNotified: people(result.cannotSee), reason: 'cannot see this case' } : {}),
   });
-  for (const member of result.notified) ctx.enqueue(MENTION_MAIL, { staffId: member.id, note, by: ctx.actor.name });
+  for (const member of result.notified) await ctx.enqueue(MENTION_MAIL, { staffId: member.id, note, by: ctx.actor.name });
   return result;
 }

@@ -22,9 +22,9 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-function rate(satisfied: boolean, comment: string, actor: TestActor | typeof ADMIN = chloe) {
+async function rate(satisfied: boolean, comment: string, actor: TestActor | typeof ADMIN = chloe) {
   try {
-    return rateCase(h.services, caseId, { satisfied, comment }, actor);
+    return await rateCase(h.services, caseId, { satisfied, comment }, actor);
   } catch (error) {
     if (error instanceof DomainError) return error;
     throw error;
@@ -32,15 +32,15 @@ function rate(satisfied: boolean, comment: string, actor: TestActor | typeof ADM
 }
 
 describe('rateCase', () => {
-  it('refuses until the case is resolved', () => {
-    expect(rate(true, '')).toMatchObject({ code: 'INVALID_TRANSITION' });
+  it('refuses until the case is resolved', async () => {
+    expect((await rate(true, ''))).toMatchObject({ code: 'INVALID_TRANSITION' });
   });
 
-  it('records one rating per case (a new one replaces it) and puts case.rated on the timeline', () => {
-    transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Settings → Profile.' }, alice);
-    rate(false, 'Took a while');
+  it('records one rating per case (a new one replaces it) and puts case.rated on the timeline', async () => {
+    await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Settings → Profile.' }, alice);
+    (await rate(false, 'Took a while'));
     h.clock.advanceMinutes(5);
-    rate(true, 'All good now');
+    (await rate(true, 'All good now'));
     const ratings = h.db.select().from(caseRatings).all();
     expect(ratings).toHaveLength(1);
     expect(ratings[0]).toMatchObject({ caseId, customerId: chloe.id, satisfied: true, comment: 'All good now', createdAt: h.clock.now() });
@@ -51,17 +51,17 @@ describe('rateCase', () => {
     ]);
   });
 
-  it('works on closed cases too', () => {
-    transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
-    transitionCase(h.services, caseId, { transition: 'close' }, alice);
-    expect(rate(true, '')).not.toBeInstanceOf(DomainError);
+  it('works on closed cases too', async () => {
+    await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
+    await transitionCase(h.services, caseId, { transition: 'close' }, alice);
+    expect((await rate(true, ''))).not.toBeInstanceOf(DomainError);
   });
 
-  it('only the case’s own customer may rate', () => {
-    transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
+  it('only the case’s own customer may rate', async () => {
+    await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
     const other = h.customer({ email: 'sam@example.org' });
-    expect(rate(true, '', other)).toMatchObject({ code: 'FORBIDDEN' });
-    expect(rate(true, '', alice)).toMatchObject({ code: 'FORBIDDEN' });
-    expect(rate(true, '', ADMIN)).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await rate(true, '', other))).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await rate(true, '', alice))).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await rate(true, '', ADMIN))).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -4,7 +4,6 @@
  * `case.rated` goes on the timeline; `case_ratings` feeds the CSAT reports.
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import { caseRatings } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -22,12 +21,12 @@ export interface RateOptions {
   via?: 'mail-link';
 }
 
-export function rateCase(services: Services, caseId: number, input: RateInput, actor: Actor, options: RateOptions = {}): CaseRow {
+export async function rateCase(services: Services, caseId: number, input: RateInput, actor: Actor, options: RateOptions = {}): Promise<CaseRow> {
   const parsed = rateSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const { satisfied, comment } = parsed.data;
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     if (actor.type !== 'customer' || actor.id !== ctx.case.customerId) {
       throw new DomainError('FORBIDDEN', 'Only the customer who asked for help can rate it.');
     }
@@ -41,8 +40,8 @@ export function rateCase(services: Services, caseId: number, input: RateInput, a
       .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
       .returning({ id: caseRatings.id })
       .get();
-    ctx.raise('case.rated', { satisfied, comment, ratingId: replaced.id, ...(options.via ? { via: options.via } : {}) });
-    ctx.save();
+    await ctx.raise('case.rated', { satisfied, comment, ratingId: replaced.id, ...(options.via ? { via: options.via } : {}) });
+    await ctx.save();
     return ctx.case;
   });
 }

@@ -12,8 +12,6 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
-import { staff, staffQueues } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -35,48 +33,49 @@ export const reassignSchema = z
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { message: 'give a queue, an assignee, or both' });
 export type ReassignInput = z.infer<typeof reassignSchema>;
 
-export function reassignCase(services: Services, caseId: number, input: ReassignInput, actor: Actor): CaseRow {
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
+export async function reassignCase(services: Services, caseId: number, input: ReassignInput, actor: Actor): Promise<CaseRow> {
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     assertVersion(ctx, input.expectedVersion);
-    reassignWithin(ctx, input);
-    ctx.save();
+    await reassignWithin(ctx, input);
+    await ctx.save();
     return ctx.case;
   });
 }
 
 /** The reassignment inside the caller's unit of work (a macro reassigns along with its reply); the caller saves. */
-export function reassignWithin(ctx: CaseContext, input: Omit<ReassignInput, 'expectedVersion'>): void {
-  const { services, actor } = ctx;
+export async function reassignWithin(ctx: CaseContext, input: Omit<ReassignInput, 'expectedVersion'>): Promise<void> {
+  const { q, actor } = ctx;
+  const { staff, staffQueues } = q.tables;
   if (!ctx.case.open) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.workflow.states[ctx.case.status]?.label ?? ctx.case.status}; reopen it first.`);
   const reason = input.reason || `reassigned by ${actor.name}`;
-  if (input.queue !== undefined) moveToQueue(ctx, input.queue, input.reason);
+  if (input.queue !== undefined) await moveToQueue(ctx, input.queue, input.reason);
   if (input.assignee === null) {
-    unassign(ctx, reason);
-    assignCase(ctx);
+    await unassign(ctx, reason);
+    await assignCase(ctx);
   } else if (input.assignee !== undefined && input.assignee !== ctx.case.assigneeId) {
-    const agent = services.db.select().from(staff).where(eq(staff.id, input.assignee)).get();
+    const [agent] = await q.db.select().from(staff).where(eq(staff.id, input.assignee)).limit(1);
     if (!agent || !agent.active) throw new DomainError('STAFF_NOT_FOUND', `No active staff member ${input.assignee}.`, { assignee: input.assignee });
-    const member = services.db
+    const [member] = await q.db
       .select({ id: staffQueues.staffId })
       .from(staffQueues)
       .where(and(eq(staffQueues.staffId, agent.id), eq(staffQueues.queueId, ctx.case.queueId)))
-      .get();
+      .limit(1);
     if (!member) {
-      const queueName = queueById(services.db, ctx.case.queueId)?.name ?? ctx.case.queueId;
+      const queueName = (await queueById(q, ctx.case.queueId))?.name ?? ctx.case.queueId;
       throw new DomainError('STAFF_NOT_FOUND', `${agent.name} does not work the ${queueName} queue.`, { assignee: agent.id, queue: ctx.case.queueId });
     }
-    const override = capacityCheck(ctx, agent, input.overrideCapacity === true);
-    unassign(ctx, reason);
-    assignTo(ctx, agent, reason, override);
+    const override = await capacityCheck(ctx, agent, input.overrideCapacity === true);
+    await unassign(ctx, reason);
+    await assignTo(ctx, agent, reason, override);
   }
 }
 
 /** A move to a higher tier escalates (reason required); any other move is a transfer. */
-function moveToQueue(ctx: CaseContext, queueId: string, reason: string | undefined): void {
-  const target = queueById(ctx.services.db, queueId);
+async function moveToQueue(ctx: CaseContext, queueId: string, reason: string | undefined): Promise<void> {
+  const target = await queueById(ctx.q, queueId);
   if (!target || !target.active || target.tier <= ctx.case.tier) {
-    transferCase(ctx, queueId, reason || `reassigned by ${ctx.actor.name}`);
+    await transferCase(ctx, queueId, reason || `reassigned by ${ctx.actor.name}`);
     return;
   }
   if (!reason) {
@@ -86,15 +85,15 @@ function moveToQueue(ctx: CaseContext, queueId: string, reason: string | undefin
       { missing: ['reason'], queue: target.id, tier: target.tier },
     );
   }
-  escalateCase(ctx, { tier: target.tier, queue: target.id, reason });
+  await escalateCase(ctx, { tier: target.tier, queue: target.id, reason });
 }
 
 /**
  * Refuses an assignment beyond the agent's capacity unless a manager explicitly overrides
  * it; returns the override to record, or null when the agent has room.
  */
-function capacityCheck(ctx: CaseContext, agent: { id: number; name: string }, override: boolean): CapacityOverride | null {
-  const current = loadOf(ctx.services.db, agent.id);
+async function capacityCheck(ctx: CaseContext, agent: { id: number; name: string }, override: boolean): Promise<CapacityOverride | null> {
+  const current = await loadOf(ctx.q, agent.id);
   if (!current || current.load < current.capacity) return null;
   const details = { assignee: agent.id, load: current.load, capacity: current.capacity };
   const full = `${agent.name} is at capacity (${current.load} of ${current.capacity} open cases)`;

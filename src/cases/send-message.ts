@@ -7,7 +7,6 @@
  * requiring a reason or a note are not offered here: they have their own form.
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -29,15 +28,15 @@ export interface SendMessageResult extends MessageOutcome {
   transition: string | null;
 }
 
-export function sendMessage(services: Services, caseId: number, input: SendMessageInput, actor: Actor, options: Pick<AddMessageOptions, 'attachments' | 'within'> = {}): SendMessageResult {
+export async function sendMessage(services: Services, caseId: number, input: SendMessageInput, actor: Actor, options: Pick<AddMessageOptions, 'attachments' | 'within'> = {}): Promise<SendMessageResult> {
   const { body, public: isPublic, transition, expectedVersion } = sendMessageSchema.parse(input);
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     assertVersion(ctx, expectedVersion);
-    const outcome = recordMessage(ctx, { body, public: isPublic });
-    finishMessage(ctx, outcome.eventId, options);
-    if (transition !== undefined) ctx.invoke(transition, actor.role, fieldsFor(ctx, transition, body, isPublic));
-    ctx.save();
+    const outcome = await recordMessage(ctx, { body, public: isPublic });
+    await finishMessage(ctx, outcome.eventId, options);
+    if (transition !== undefined) await ctx.invoke(transition, actor.role, fieldsFor(ctx, transition, body, isPublic));
+    await ctx.save();
     return { ...outcome, case: ctx.case, transition: transition ?? null };
   });
 }

@@ -8,7 +8,6 @@
  * workflow events, so a workflow can run rulesets on them (`triggers`).
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -63,16 +62,16 @@ interface OfferedProblem {
  * customer unless `mail` is false (an acknowledgement mail going out carries it). Nothing
  * happens when the case matched no active problem, or when that problem was offered already.
  */
-export function offerSolution(ctx: CaseContext, rule: string, event: string, options: { mail?: boolean } = {}): void {
+export async function offerSolution(ctx: CaseContext, rule: string, event: string, options: { mail?: boolean } = {}): Promise<void> {
   const c = ctx.case;
   const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
   if (problemId === undefined) return;
   const problem = statement<[number], OfferedProblem>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
   if (!problem) return;
-  if (offerOf(ctx.timelineOf(OFFER_EVENTS))?.problemId === problem.id) return;
+  if (offerOf(await ctx.timelineOf(OFFER_EVENTS))?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
-  ctx.raise('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
-  if (options.mail !== false) ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });
+  await ctx.raise('case.solutionOffered', { problemId: problem.id, title: problem.title, solution: problem.solution });
+  if (options.mail !== false) await ctx.enqueue('notification.send', { to: 'customer', template: 'solution-offered', source: rule, event, data: {} });
 }
 
 export const offerAnswerSchema = z.strictObject({ answer: z.enum(['solved', 'notSolved'], { error: 'answer solved or notSolved' }) });
@@ -82,25 +81,25 @@ export type OfferAnswer = z.infer<typeof offerAnswerSchema>;
  * The customer's answer to the open offer. "solved" takes the first transition the
  * customer may use from here into a resolved state, recording the offered solution.
  */
-export function answerSolutionOffer(services: Services, caseId: number, input: OfferAnswer, actor: Actor): CaseRow {
+export async function answerSolutionOffer(services: Services, caseId: number, input: OfferAnswer, actor: Actor): Promise<CaseRow> {
   if (actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     const offer = loadOffer(services, caseId);
     if (!offer || offer.answer !== 'open') {
       throw new DomainError('NO_SOLUTION_OFFERED', `${ctx.ref} has no offered solution waiting for an answer.`, { caseId: ctx.ref });
     }
     const data = { problemId: offer.problemId, title: offer.title };
     if (input.answer === 'notSolved') {
-      ctx.raise('case.solutionDeclined', data);
+      await ctx.raise('case.solutionDeclined', data);
     } else {
       const solve = availableTransitions(ctx.workflow, ctx.case, 'customer').find((t) => ctx.workflow.states[t.to]?.category === 'resolved');
       if (!solve) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} cannot be marked solved in its current state.`, { caseId: ctx.ref });
-      ctx.raise('case.solutionAccepted', data);
+      await ctx.raise('case.solutionAccepted', data);
       // The solution is the library's, not the customer's words: Casebook supplies it.
-      ctx.invoke(solve.name, 'customer', {}, { solution: offer.solution });
+      await ctx.invoke(solve.name, 'customer', {}, { solution: offer.solution });
     }
-    ctx.save();
+    await ctx.save();
     return ctx.case;
   });
 }

@@ -1,6 +1,5 @@
 /** A person (or the API) moves a case through a named workflow transition. */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -16,17 +15,17 @@ export const transitionSchema = z.strictObject({
 });
 export type TransitionInput = z.infer<typeof transitionSchema>;
 
-export function transitionCase(services: Services, caseId: number, input: TransitionInput, actor: Actor): CaseRow {
-  return transaction(services.db, () => {
-    const ctx = CaseContext.load(services, caseId, actor);
+export async function transitionCase(services: Services, caseId: number, input: TransitionInput, actor: Actor): Promise<CaseRow> {
+  return services.store.write(async (q) => {
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     assertVersion(ctx, input.expectedVersion);
     const fields = {
       ...(input.note ? { note: input.note } : {}),
       ...(input.solution ? { solution: input.solution } : {}),
       ...(input.reason ? { reason: input.reason } : {}),
     };
-    ctx.invoke(input.transition, actor.role, fields);
-    ctx.save();
+    await ctx.invoke(input.transition, actor.role, fields);
+    await ctx.save();
     return ctx.case;
   });
 }

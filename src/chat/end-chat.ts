@@ -5,8 +5,7 @@
  * (its version goes up, so open case pages re-render). The case's state stays as it is: the
  * agent resolves it as any other. Ending twice is harmless (nothing happens the second time).
  */
-import { transaction } from '../db/client.js';
-import { statement } from '../db/fast.js';
+import { all, run } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
@@ -22,17 +21,17 @@ const ENDED_TEXT: Record<EndedBy, (name: string) => string> = {
 };
 
 /** Ends an open session; false when it had already ended. */
-export function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor): boolean {
-  const ended = transaction(services.db, () => {
+export async function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor): Promise<boolean> {
+  const ended = await services.store.write(async (q) => {
     const now = services.clock.now();
-    const changed = statement<[number, string, number]>(services.db, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'").run(now, by, sessionId).changes;
+    const changed = await run(q, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'", [now, by, sessionId]);
     if (changed === 0) return null;
     const session = sessionById(services, sessionId)!;
     appendLine(services.db, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
     if (session.caseId !== null) {
-      const ctx = CaseContext.load(services, session.caseId, actor);
-      ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });
-      ctx.save();
+      const ctx = await CaseContext.load(q, services, session.caseId, actor);
+      await ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });
+      await ctx.save();
     }
     return session;
   });
@@ -43,11 +42,11 @@ export function endChat(services: Services, sessionId: number, by: EndedBy, acto
 }
 
 /** The chat sweep: ends every open chat idle for longer than the inactivity timeout; returns how many. */
-export function endInactiveChats(services: Services): number {
+export async function endInactiveChats(services: Services): Promise<number> {
   const cutoff = services.clock.now() - services.chat.settings.inactivityMinutes * 60_000;
-  const idle = statement<[number], { id: number }>(services.db, "SELECT id FROM chat_sessions WHERE state = 'open' AND last_activity_at <= ? LIMIT 500").all(cutoff);
+  const idle = await services.store.query((q) => all<{ id: number }>(q, "SELECT id FROM chat_sessions WHERE state = 'open' AND last_activity_at <= ? LIMIT 500", [cutoff]));
   let ended = 0;
-  for (const { id } of idle) if (endChat(services, id, 'inactivity', SYSTEM_ACTOR)) ended++;
+  for (const { id } of idle) if (await endChat(services, id, 'inactivity', SYSTEM_ACTOR)) ended++;
   return ended;
 }
 

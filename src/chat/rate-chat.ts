@@ -4,8 +4,7 @@
  * `via: "chat"`), so the CSAT reports count it; unlike the portal's rating it does not wait for
  * the case to be resolved, because the chat is over. Rating again replaces it.
  */
-import { transaction } from '../db/client.js';
-import { caseRatings } from '../db/schema/index.js';
+import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { rateSchema, type RateInput } from '../cases/rate-case.js';
 import { ValidationError } from '../errors.js';
@@ -13,23 +12,23 @@ import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import type { ChatSession } from './sessions.js';
 
-export function rateChat(services: Services, session: ChatSession, input: RateInput): void {
+export async function rateChat(services: Services, session: ChatSession, input: RateInput): Promise<void> {
   if (session.caseId === null) throw new DomainError('CHAT_UNAVAILABLE', 'Nothing was written in this chat yet.');
   if (session.state !== 'ended') throw new DomainError('CHAT_UNAVAILABLE', 'Rate the chat once it has ended.');
   const parsed = rateSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const { satisfied, comment } = parsed.data;
   const caseId = session.caseId;
-  transaction(services.db, () => {
-    const customerId = services.db.$client.prepare<[number], number>('SELECT customer_id FROM cases WHERE id = ?').pluck().get(caseId)!;
-    const ctx = CaseContext.load(services, caseId, { type: 'customer', id: customerId, role: 'customer', name: session.name });
-    const row = services.db
+  await services.store.write(async (q) => {
+    const { caseRatings } = q.tables;
+    const customerId = (await get<{ customer_id: number }>(q, 'SELECT customer_id FROM cases WHERE id = ?', [caseId]))!.customer_id;
+    const ctx = await CaseContext.load(q, services, caseId, { type: 'customer', id: customerId, role: 'customer', name: session.name });
+    const [row] = await q.db
       .insert(caseRatings)
       .values({ caseId, customerId, satisfied, comment, createdAt: ctx.now })
       .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
-      .returning({ id: caseRatings.id })
-      .get();
-    ctx.raise('case.rated', { satisfied, comment, ratingId: row.id, via: 'chat' });
-    ctx.save();
+      .returning({ id: caseRatings.id });
+    await ctx.raise('case.rated', { satisfied, comment, ratingId: row!.id, via: 'chat' });
+    await ctx.save();
   });
 }

@@ -16,7 +16,7 @@ export interface ChatSweepRun {
 }
 
 export async function runChatSweep(services: Services): Promise<ChatSweepRun> {
-  const ended = endInactiveChats(services);
+  const ended = await endInactiveChats(services);
   const open = statement<[], number>(services.db, "SELECT count(*) FROM chat_sessions WHERE state = 'open' AND case_id IS NOT NULL").pluck().get() ?? 0;
   if (open === 0) return { ended, warnings: 0, breaches: 0 };
   const sla = await sweepSla(services, { detailLimit: 0 });

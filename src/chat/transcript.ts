@@ -12,12 +12,12 @@
  * visitors (the address is theirs) are not counted against their own address, so nobody can
  * use up a real customer's transcripts by typing their address.
  */
-import { transaction } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import { describeRate, type Rate } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR } from '../roles.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { CaseContext } from '../workflow/context.js';
@@ -81,13 +81,13 @@ export function transcriptText(session: ChatSession, lines: readonly ChatLine[],
 export async function sendTranscript(services: Services, item: OutboxItem): Promise<void> {
   const session = sessionById(services, Number(item.payload.session));
   const done = (data: Record<string, unknown>) =>
-    transaction(services.db, () => {
+    services.store.write(async (q) => {
       if (session?.caseId != null) {
-        const ctx = CaseContext.load(services, session.caseId, SYSTEM_ACTOR);
-        ctx.record('chat.transcript_sent', data);
-        ctx.save();
+        const ctx = await CaseContext.load(q, services, session.caseId, SYSTEM_ACTOR);
+        await ctx.record('chat.transcript_sent', data);
+        await ctx.save();
       }
-      markDone(services.db, item.id, services.clock.now());
+      await markItemDone(q, item.id, services.clock.now());
     });
   if (!session || session.caseId === null) return done({ delivered: false, reason: 'the chat no longer exists' });
   if (!services.mailer) return done({ delivered: false, to: session.email, reason: 'SMTP_URL is not set' });
@@ -100,5 +100,5 @@ export async function sendTranscript(services: Services, item: OutboxItem): Prom
     messageId: `casebook.chat.${session.id}.${item.id}@casebook`,
     headers: { 'Auto-Submitted': 'auto-generated' },
   });
-  done({ delivered: true, to: session.email, lines: lines.length });
+  await done({ delivered: true, to: session.email, lines: lines.length });
 }

@@ -8,6 +8,7 @@
 import { addMessage, newestMessageEventId } from '../cases/add-message.js';
 import { createCase } from '../cases/create-case.js';
 import { statement } from '../db/fast.js';
+import { run } from '../db/store/rows.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -35,7 +36,7 @@ export interface SentLine {
   caseId: number;
 }
 
-export function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown): Promise<SentLine> {
+export async function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown): Promise<SentLine> {
   const body = checkBody(services, text);
   return services.chat.hub.serialize(session.id, async () => {
     const current = sessionById(services, session.id)!;
@@ -53,9 +54,9 @@ export function sendVisitorMessage(services: Services, site: ChatSite, session: 
           channel: 'chat',
           defaultQueue: site.queueId,
           eventData: { chatSite: site.id },
-          within: (ctx) => {
-            statement(services.db, 'UPDATE chat_sessions SET case_id = ? WHERE id = ?').run(ctx.case.id, current.id);
-            seq = appendLine(services.db, current.id, line, ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
+          within: async (ctx) => {
+            await run(ctx.q, 'UPDATE chat_sessions SET case_id = ? WHERE id = ?', [ctx.case.id, current.id]);
+            seq = appendLine(services.db, current.id, line, await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
           },
         },
       );
@@ -64,7 +65,7 @@ export function sendVisitorMessage(services: Services, site: ChatSite, session: 
       caseId = current.caseId;
       const customer = statement<[number], { customer_id: number; name: string }>(services.db, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?').get(caseId)!;
       const actor: Actor = { type: 'customer', id: customer.customer_id, role: 'customer', name: customer.name };
-      addMessage(services, caseId, { body, public: true }, actor, {
+      await addMessage(services, caseId, { body, public: true }, actor, {
         data: { via: 'chat' },
         within: (_ctx, eventId) => {
           seq = appendLine(services.db, current.id, line, eventId ?? newestMessageEventId(services, caseId));

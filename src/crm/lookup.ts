@@ -19,7 +19,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import type { Store } from '../db/store/index.js';
 import type { Logger } from '../logger.js';
-import { crmRecordIn, saveCrmRecord, saveCrmRecordIn, storedCrmRecord, type CrmFact } from './records.js';
+import { crmRecordOn, saveCrmRecord, saveCrmRecordIn, storedCrmRecord, type CrmFact } from './records.js';
 
 export interface CrmSettings {
   url: string;
@@ -83,7 +83,7 @@ export class CrmClient {
 
   /** What the CRM says about `email` now, from the cache, or null when it does not know them or cannot be asked. */
   async lookup(db: Db | Store, email: string): Promise<{ value: CrmFact | null; source: 'cache' | 'crm' | 'stored' }> {
-    const stored = (key: string) => ('write' in db ? db.query((q) => crmRecordIn(q, key)) : Promise.resolve(storedCrmRecord(db, key)));
+    const stored = (key: string) => ('write' in db ? db.query((q) => crmRecordOn(q, key)) : Promise.resolve(storedCrmRecord(db, key)));
     const save = (key: string, value: CrmFact | null, at: number) => ('write' in db ? db.query((q) => saveCrmRecordIn(q, key, value, at)) : Promise.resolve(saveCrmRecord(db, key, value, at)));
     const key = email.trim().toLowerCase();
     const now = this.#clock.now();

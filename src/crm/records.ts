@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import type { Handle } from '../db/store/index.js';
+import { get, json } from '../db/store/rows.js';
 
 /** The `customer.crm` fact: what CRM_LOOKUP_URL returned (fields it did not return are null). */
 export interface CrmFact {
@@ -18,11 +19,10 @@ export function storedCrmRecord(db: Db, email: string): CrmFact | null {
   return row?.data ? (JSON.parse(row.data) as CrmFact) : null;
 }
 
-/** `storedCrmRecord` on the storage port (webhook payloads). */
-export async function crmRecordIn(q: Handle, email: string): Promise<CrmFact | null> {
-  const records = q.tables.crmRecords;
-  const [row] = await q.db.select({ data: records.data }).from(records).where(eq(records.email, email.trim().toLowerCase())).limit(1);
-  return row?.data ? (row.data as unknown as CrmFact) : null;
+/** `storedCrmRecord` in a transaction of the storage port (intake's `customer.crm` fact and its answer). */
+export async function crmRecordOn(q: Handle, email: string): Promise<CrmFact | null> {
+  const row = await get<{ data: unknown }>(q, 'SELECT data FROM crm_records WHERE email = ?', [email.trim().toLowerCase()]);
+  return row?.data ? json<CrmFact>(row.data) : null;
 }
 
 /** `saveCrmRecord` on the storage port: an upsert through the builder, the same on both dialects. */

@@ -10,11 +10,11 @@
  * it lists are the ones applying would make now, or it says why applying would fail.
  */
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { reassignWithin } from '../cases/reassign-case.js';
 import { assertVersion } from '../cases/transition-case.js';
-import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { run } from '../db/store/rows.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow, type TransitionFields } from '../workflow/context.js';
@@ -101,7 +101,7 @@ function assigneeFor(ctx: CaseContext, assignee: NonNullable<MacroActions['assig
   return ctx.actor.id;
 }
 
-function invokeTransition(ctx: CaseContext, name: string, text: string, isPublic: boolean): void {
+async function invokeTransition(ctx: CaseContext, name: string, text: string, isPublic: boolean): Promise<void> {
   const requires = ctx.workflow.transitions[name]?.requires ?? [];
   const label = ctx.workflow.transitions[name]?.label ?? name;
   if (requires.includes('solution') && text !== '' && !isPublic) {
@@ -109,24 +109,24 @@ function invokeTransition(ctx: CaseContext, name: string, text: string, isPublic
   }
   // What the transition asks for (a solution, a reason, a note) is the reply itself.
   const fields: TransitionFields = Object.fromEntries(text === '' ? [] : requires.map((field) => [field, text]));
-  ctx.invoke(name, ctx.actor.role, fields);
+  await ctx.invoke(name, ctx.actor.role, fields);
 }
 
 /** The macro's reply and changes inside the caller's unit of work; the caller saves. */
-function runMacro(ctx: CaseContext, macro: MacroRow, text: string, isPublic: boolean): MacroChange[] {
+async function runMacro(ctx: CaseContext, macro: MacroRow, text: string, isPublic: boolean): Promise<MacroChange[]> {
   const before = snapshot(ctx.case);
   const a = macro.actions;
-  if (text !== '') ctx.raise(isPublic ? 'staff.replied' : 'staff.noted', { body: text, author: ctx.actor.name });
-  if (a.priority) setPriority(ctx, a.priority);
-  if (a.tags) changeTags(ctx, a.tags.add, a.tags.remove);
+  if (text !== '') await ctx.raise(isPublic ? 'staff.replied' : 'staff.noted', { body: text, author: ctx.actor.name });
+  if (a.priority) await setPriority(ctx, a.priority);
+  if (a.tags) await changeTags(ctx, a.tags.add, a.tags.remove);
   // A resolved case is reopened before it is reassigned (only open cases are); otherwise the
   // assignment comes first, so that resolving does not leave it out.
   const transitionFirst = !ctx.case.open;
-  if (a.transition && transitionFirst) invokeTransition(ctx, a.transition, text, isPublic);
-  if (a.assignee !== undefined) reassignWithin(ctx, { assignee: assigneeFor(ctx, a.assignee), reason: `macro "${macro.name}" applied by ${ctx.actor.name}` });
-  if (a.transition && !transitionFirst) invokeTransition(ctx, a.transition, text, isPublic);
+  if (a.transition && transitionFirst) await invokeTransition(ctx, a.transition, text, isPublic);
+  if (a.assignee !== undefined) await reassignWithin(ctx, { assignee: assigneeFor(ctx, a.assignee), reason: `macro "${macro.name}" applied by ${ctx.actor.name}` });
+  if (a.transition && !transitionFirst) await invokeTransition(ctx, a.transition, text, isPublic);
   const changes = diff(ctx, before);
-  ctx.record('macro.applied', { macroId: macro.id, macro: macro.name, scope: scopeOf(macro), reply: text === '' ? 'none' : isPublic ? 'public' : 'internal', changes: changes.map((c) => c.text) });
+  await ctx.record('macro.applied', { macroId: macro.id, macro: macro.name, scope: scopeOf(macro), reply: text === '' ? 'none' : isPublic ? 'public' : 'internal', changes: changes.map((c) => c.text) });
   return changes;
 }
 
@@ -135,26 +135,26 @@ export function renderFor(services: Services, macro: MacroRow, row: CaseRow, act
   return renderMacroBody(macro.body, macroValues(services, row, actor)).trim();
 }
 
-function countUse(services: Services, macroId: number, now: number): void {
-  statement<[number, number]>(services.db, 'UPDATE macros SET usage_count = usage_count + 1, last_used_at = ? WHERE id = ?').run(now, macroId);
+async function countUse(q: Handle, macroId: number, now: number): Promise<void> {
+  await run(q, 'UPDATE macros SET usage_count = usage_count + 1, last_used_at = ? WHERE id = ?', [now, macroId]);
 }
 
-export function applyMacro(services: Services, caseId: number, macroId: number, raw: ApplyMacroInput, actor: Actor): MacroResult {
+export async function applyMacro(services: Services, caseId: number, macroId: number, raw: ApplyMacroInput, actor: Actor): Promise<MacroResult> {
   const parsed = applyMacroSchema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message })));
   const input = parsed.data;
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
     const macro = findMacro(services.db, macroId, actor);
     if (input.macroVersion !== undefined && input.macroVersion !== macro.version) {
       throw new DomainError('CONFLICT', `The macro "${macro.name}" changed since you previewed it; preview it again.`, { macro: macro.id, version: macro.version });
     }
-    const ctx = CaseContext.load(services, caseId, actor);
+    const ctx = await CaseContext.load(q, services, caseId, actor);
     assertVersion(ctx, input.expectedVersion);
     const text = (input.body ?? renderFor(services, macro, ctx.case, actor)).replace(/\r\n?/g, '\n').trim();
     if (text.length > MESSAGE_MAX) throw new ValidationError([{ path: 'body', message: `The reply is ${text.length} characters long; at most ${MESSAGE_MAX}.` }]);
-    const changes = runMacro(ctx, macro, text, input.public);
-    countUse(services, macro.id, ctx.now);
-    ctx.save();
+    const changes = await runMacro(ctx, macro, text, input.public);
+    await countUse(q, macro.id, ctx.now);
+    await ctx.save();
     return { macro: { ...macro, usageCount: macro.usageCount + 1, lastUsedAt: ctx.now }, text, public: input.public, changes, case: ctx.case };
   });
 }
@@ -166,16 +166,16 @@ class RolledBack extends Error {
   }
 }
 
-export function previewMacro(services: Services, caseId: number, macroId: number, actor: Actor): MacroPreview {
+export async function previewMacro(services: Services, caseId: number, macroId: number, actor: Actor): Promise<MacroPreview> {
   const macro = findMacro(services.db, macroId, actor);
-  const row = CaseContext.load(services, caseId, actor).case;
+  const row = await services.store.query(async (q) => (await CaseContext.load(q, services, caseId, actor)).case);
   const text = renderFor(services, macro, row, actor);
   const base = { macro, text, planned: describeActions(services, macro.actions), caseVersion: row.version };
   try {
-    transaction(services.db, () => {
-      const ctx = CaseContext.load(services, caseId, actor);
-      const changes = runMacro(ctx, macro, text, true);
-      ctx.save();
+    await services.store.write(async (q) => {
+      const ctx = await CaseContext.load(q, services, caseId, actor);
+      const changes = await runMacro(ctx, macro, text, true);
+      await ctx.save();
       throw new RolledBack(changes);
     });
   } catch (error) {

@@ -3,7 +3,9 @@
  * handlers converted to the storage port do in their own `store.write`: mark their item done,
  * queue a follow-up item that is not about a case.
  */
-import type { Dialect, Handle } from '../db/store/index.js';
+import { sqliteOf, type Dialect, type Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
+import { pendingItemDue } from './outbox.js';
 import { pgQueue } from './pg.js';
 import type { OutboxQueue } from './queue.js';
 import { sqliteQueue } from './sqlite.js';
@@ -24,4 +26,15 @@ export function markItemDone(q: Handle, id: number, now: number): Promise<boolea
 /** Queues an item not about a case (`case_id` NULL), due at `at`, in `q`'s transaction. */
 export async function enqueueIn(q: Handle, type: string, payload: Record<string, unknown>, now: number, at: number = now): Promise<void> {
   await q.db.insert(q.tables.outbox).values({ type, caseId: null, payload, createdAt: now, availableAt: at });
+}
+
+/**
+ * `pendingItemDue` in a transaction of the storage port: whether any pending item at all is due
+ * at `now` (a command that left nothing due spares the drain after it). On SQLite the cached probe.
+ */
+export async function pendingItemDueOn(q: Handle, now: number): Promise<boolean> {
+  if (q.dialect === 'sqlite') return pendingItemDue(sqliteOf(q), now);
+  const row = await get<{ at: number | null }>(q, 'SELECT min(available_at) AS at FROM outbox WHERE done_at IS NULL AND failed_at IS NULL');
+  const next = row?.at;
+  return next !== null && next !== undefined && next <= now;
 }

@@ -148,10 +148,10 @@ export async function seedDemo(services: Services, options: { password?: string 
 
   const bob = db.select().from(staff).where(eq(staff.email, 'bob@casebook.test')).get()!;
   const bobActor: Actor = { type: 'staff', id: bob.id, role: 'agent', name: bob.name };
-  addMessage(services, login.id, { body: 'Sorry about that! Could you tell me which browser you use, and whether you opened the reset link on the same device?', public: true }, bobActor);
-  transitionCase(services, login.id, { transition: 'waitOnCustomer' }, bobActor);
-  addMessage(services, invoice.id, { body: 'You can change the billing address under Settings → Billing. I have reissued the April invoice with the new address.', public: true }, aliceActor);
-  transitionCase(services, invoice.id, { transition: 'resolve', solution: 'Billing address updated and the April invoice reissued.' }, aliceActor);
+  await addMessage(services, login.id, { body: 'Sorry about that! Could you tell me which browser you use, and whether you opened the reset link on the same device?', public: true }, bobActor);
+  await transitionCase(services, login.id, { transition: 'waitOnCustomer' }, bobActor);
+  await addMessage(services, invoice.id, { body: 'You can change the billing address under Settings → Billing. I have reissued the April invoice with the new address.', public: true }, aliceActor);
+  await transitionCase(services, invoice.id, { transition: 'resolve', solution: 'Billing address updated and the April invoice reissued.' }, aliceActor);
   await services.outbox.drain();
 
   return {

@@ -35,8 +35,8 @@ const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
 /** Metrics a public staff reply fulfils. */
 const ANSWERED_BY_REPLY: ReadonlySet<string> = new Set<SlaMetric>(['firstResponse', 'nextResponse']);
 
-function record(ctx: CaseContext, type: string, data: Record<string, unknown>): void {
-  ctx.record(type, data, SYSTEM_ACTOR);
+async function record(ctx: CaseContext, type: string, data: Record<string, unknown>): Promise<void> {
+  await ctx.record(type, data, SYSTEM_ACTOR);
 }
 
 /** The SLA config version the case is pinned to. */
@@ -96,48 +96,48 @@ function fulfilledData(ctx: CaseContext, before: TimerRow, after: TimerRow, stop
  * `case.created`: firstResponse and resolution for the case's policy and priority (`metrics`
  * narrows that, e.g. an imported case whose first response is already history).
  */
-export function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMetric[] = AT_CREATION): void {
+export async function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMetric[] = AT_CREATION): Promise<void> {
   const { version, config } = caseSlaConfig(ctx);
   const policy = effectivePolicy(config, ctx.case.slaPolicy);
   const clocks = stateClocks(ctx, ctx.case.status);
-  const existing = new Set(loadTimers(ctx).map((t) => t.metric));
+  const existing = new Set((await loadTimers(ctx)).map((t) => t.metric));
   for (const metric of metrics) {
     if (existing.has(metric)) continue;
     const target = findTarget(config, version, policy, ctx.case.priority, metric, ctx.case.channel);
     if (!target) continue;
     const clock = clocks.clock(metric);
     const row = startTimer(ctx.case.id, metric, target, ctx.now, clock === 'run' ? null : clocks.label);
-    insertTimer(ctx, row);
-    record(ctx, 'sla.started', startedData(row));
+    await insertTimer(ctx, row);
+    await record(ctx, 'sla.started', startedData(row));
   }
-  refreshSlaDueAt(ctx);
+  await refreshSlaDueAt(ctx);
 }
 
 /** `staff.replied` (public): fulfils firstResponse and nextResponse. */
-export function fulfilByReply(ctx: CaseContext): void {
+export async function fulfilByReply(ctx: CaseContext): Promise<void> {
   let changed = false;
-  for (const t of loadTimers(ctx)) {
+  for (const t of await loadTimers(ctx)) {
     if (!ANSWERED_BY_REPLY.has(t.metric)) continue;
     if (isUnfulfilled(t)) {
       const done = fulfilTimer(t, timerCalendar(ctx.services, t), ctx.now, null);
-      saveTimer(ctx, done);
-      record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, null));
+      await saveTimer(ctx, done);
+      await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, null));
       changed = true;
     } else if (isStoppedByState(t)) {
       // Stopped by a state, now answered too: a reopen must not resume it.
-      saveTimer(ctx, { ...t, pauseReason: null, updatedAt: ctx.now });
+      await saveTimer(ctx, { ...t, pauseReason: null, updatedAt: ctx.now });
     }
   }
-  if (changed) refreshSlaDueAt(ctx);
+  if (changed) await refreshSlaDueAt(ctx);
 }
 
 /**
  * `customer.replied`: starts nextResponse, unless a first response is still owed (that clock
  * covers the message) or an earlier message is still unanswered (the oldest one counts).
  */
-export function startNextResponse(ctx: CaseContext): void {
+export async function startNextResponse(ctx: CaseContext): Promise<void> {
   if (ctx.case.firstResponseAt === null) return;
-  const timers = loadTimers(ctx);
+  const timers = await loadTimers(ctx);
   const current = timers.find((t) => t.metric === 'nextResponse');
   if (current && isUnfulfilled(current)) return;
   const { version, config } = caseSlaConfig(ctx);
@@ -146,10 +146,10 @@ export function startNextResponse(ctx: CaseContext): void {
   const clocks = stateClocks(ctx, ctx.case.status);
   const pausedBy = clocks.clock('nextResponse') === 'run' ? null : clocks.label;
   const row = current ? restartTimer(current, target, ctx.now, pausedBy) : startTimer(ctx.case.id, 'nextResponse', target, ctx.now, pausedBy);
-  if (current) saveTimer(ctx, row as TimerRow);
-  else insertTimer(ctx, row);
-  record(ctx, 'sla.started', startedData(row));
-  refreshSlaDueAt(ctx);
+  if (current) await saveTimer(ctx, row as TimerRow);
+  else await insertTimer(ctx, row);
+  await record(ctx, 'sla.started', startedData(row));
+  await refreshSlaDueAt(ctx);
 }
 
 /**
@@ -157,39 +157,39 @@ export function startNextResponse(ctx: CaseContext): void {
  * pauses them (a closed state pauses every clock), and metrics the new state no longer pauses
  * or stops resume, e.g. a reopen resumes resolution.
  */
-export function applyStateClocks(ctx: CaseContext, to: string, category?: StateCategory): void {
+export async function applyStateClocks(ctx: CaseContext, to: string, category?: StateCategory): Promise<void> {
   const clocks = stateClocks(ctx, to, category);
   let changed = false;
-  for (const t of loadTimers(ctx)) {
+  for (const t of await loadTimers(ctx)) {
     const want = clocks.clock(t.metric);
     const cal = () => timerCalendar(ctx.services, t);
     if (isCounting(t) || t.state === 'paused') {
       if (want === 'stop') {
         const done = fulfilTimer(t, cal(), ctx.now, clocks.label);
-        saveTimer(ctx, done);
-        record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, clocks.label));
+        await saveTimer(ctx, done);
+        await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, clocks.label));
         changed = true;
       } else if (want === 'pause' && isCounting(t)) {
         const paused = pauseTimer(t, cal(), ctx.now, clocks.label);
-        saveTimer(ctx, paused);
-        record(ctx, 'sla.paused', { metric: t.metric, reason: clocks.label, usedMinutes: roundMinutes(paused.usedMinutes) });
+        await saveTimer(ctx, paused);
+        await record(ctx, 'sla.paused', { metric: t.metric, reason: clocks.label, usedMinutes: roundMinutes(paused.usedMinutes) });
         changed = true;
       } else if (want === 'pause' && t.pauseReason !== clocks.label) {
-        saveTimer(ctx, { ...t, pauseReason: clocks.label, updatedAt: ctx.now });
+        await saveTimer(ctx, { ...t, pauseReason: clocks.label, updatedAt: ctx.now });
       } else if (want === 'run' && t.state === 'paused') {
         const running = resumeTimer(t, cal(), ctx.now);
-        saveTimer(ctx, running);
-        record(ctx, 'sla.resumed', { metric: t.metric, dueAt: running.dueAt, usedMinutes: roundMinutes(running.usedMinutes) });
+        await saveTimer(ctx, running);
+        await record(ctx, 'sla.resumed', { metric: t.metric, dueAt: running.dueAt, usedMinutes: roundMinutes(running.usedMinutes) });
         changed = true;
       }
     } else if (isStoppedByState(t) && want === 'run') {
       const running = resumeTimer(t, cal(), ctx.now);
-      saveTimer(ctx, running);
-      record(ctx, 'sla.resumed', { metric: t.metric, dueAt: running.dueAt, usedMinutes: roundMinutes(running.usedMinutes) });
+      await saveTimer(ctx, running);
+      await record(ctx, 'sla.resumed', { metric: t.metric, dueAt: running.dueAt, usedMinutes: roundMinutes(running.usedMinutes) });
       changed = true;
     }
   }
-  if (changed) refreshSlaDueAt(ctx);
+  if (changed) await refreshSlaDueAt(ctx);
 }
 
 /** A timer moved to another target, or cancelled (`after` null: no target any more). */
@@ -238,7 +238,7 @@ function movesTimer(ctx: CaseContext, before: TimerRow, after: TimerRow): boolea
 export function planRetarget(
   ctx: CaseContext,
   sla: { version: number; config: SlaConfig },
-  timers: readonly TimerRow[] = loadTimers(ctx),
+  timers: readonly TimerRow[],
 ): (RetargetChange & { changed: boolean })[] {
   const policy = effectivePolicy(sla.config, ctx.case.slaPolicy);
   return timers.filter(retargetable).map((before) => {
@@ -250,16 +250,16 @@ export function planRetarget(
 }
 
 /** Writes a plan from `planRetarget`, recording `sla.retargeted` / `sla.cancelled` for real changes. */
-export function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange & { changed: boolean })[], reason: string): void {
+export async function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange & { changed: boolean })[], reason: string): Promise<void> {
   for (const { before, after, changed } of plan) {
     if (after === null) {
-      deleteTimer(ctx, before);
-      record(ctx, 'sla.cancelled', { metric: before.metric, policy: before.policy, reason: `${reason}: no ${before.metric} target for ${ctx.case.priority} priority` });
+      await deleteTimer(ctx, before);
+      await record(ctx, 'sla.cancelled', { metric: before.metric, policy: before.policy, reason: `${reason}: no ${before.metric} target for ${ctx.case.priority} priority` });
       continue;
     }
-    saveTimer(ctx, after);
+    await saveTimer(ctx, after);
     if (changed) {
-      record(ctx, 'sla.retargeted', {
+      await record(ctx, 'sla.retargeted', {
         metric: after.metric,
         policy: after.policy,
         policyVersion: after.policyVersion,
@@ -271,11 +271,11 @@ export function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange &
       });
     }
   }
-  refreshSlaDueAt(ctx);
+  await refreshSlaDueAt(ctx);
 }
 
 /** `case.updated` with a new priority or policy: re-targets in the case's pinned SLA version. */
-export function retargetCaseTimers(ctx: CaseContext, reason: string): void {
-  const plan = planRetarget(ctx, caseSlaConfig(ctx)).filter((p) => p.changed);
-  if (plan.length > 0) applyRetarget(ctx, plan, reason);
+export async function retargetCaseTimers(ctx: CaseContext, reason: string): Promise<void> {
+  const plan = planRetarget(ctx, caseSlaConfig(ctx), await loadTimers(ctx)).filter((p) => p.changed);
+  if (plan.length > 0) await applyRetarget(ctx, plan, reason);
 }

@@ -5,37 +5,34 @@
  * event is not recorded again and no rules run here (the sweep wrote a `case.event` item for
  * those).
  */
-import { groupCommit } from '../db/group-commit.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 
 /** Lets the case react; inside a transaction. */
-function dispatch(services: Services, item: OutboxItem): boolean {
+async function dispatch(q: Handle, services: Services, item: OutboxItem): Promise<void> {
   const type = String(item.payload.type);
   const data = (item.payload.data ?? {}) as Record<string, unknown>;
   let ctx: CaseContext;
   try {
-    ctx = CaseContext.load(services, item.caseId ?? 0, SYSTEM_ACTOR);
+    ctx = await CaseContext.load(q, services, item.caseId ?? 0, SYSTEM_ACTOR);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'CASE_NOT_FOUND') {
-      markDone(services.db, item.id, services.clock.now());
-      return true;
+      await markItemDone(q, item.id, services.clock.now());
+      return;
     }
     throw error;
   }
   const before = JSON.stringify(ctx.case);
-  ctx.dispatch(type, data);
-  if (JSON.stringify(ctx.case) !== before) ctx.save();
-  if (!markDone(services.db, item.id, ctx.now)) throw new Error(`outbox item ${item.id} was performed by someone else`);
-  return true;
+  await ctx.dispatch(type, data);
+  if (JSON.stringify(ctx.case) !== before) await ctx.save();
+  if (!(await markItemDone(q, item.id, ctx.now))) throw new Error(`outbox item ${item.id} was performed by someone else`);
 }
 
 export async function dispatchSlaEvent(services: Services, item: OutboxItem): Promise<void> {
-  await groupCommit(services.db, () => dispatch(services, item));
+  await services.store.write((q) => dispatch(q, services, item));
 }
-
-/** Nothing to wait for: performed inside the drain's transaction. */
-dispatchSlaEvent.inTransaction = dispatch;

@@ -5,11 +5,13 @@
  * the version they started with until a manager re-applies explicitly. `dryRun` shows what
  * would change without writing.
  */
-import { transaction } from '../db/client.js';
+import type { Handle } from '../db/store/index.js';
+import { all, get } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { applyRetarget, planRetarget } from './case-timers.js';
+import { loadTimers } from './timer-rows.js';
 import { effectivePolicy } from './targets.js';
 
 export interface ReapplyOptions {
@@ -57,26 +59,24 @@ export interface ReapplyResult {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function reapplySlaPolicy(services: Services, options: ReapplyOptions = {}): ReapplyResult {
-  const { db } = services;
+export async function reapplySlaPolicy(services: Services, options: ReapplyOptions = {}): Promise<ReapplyResult> {
   const dryRun = options.dryRun ?? false;
   const limit = options.limit ?? 1000;
   const batchSize = options.batchSize ?? 200;
   const actor = options.actor ?? SYSTEM_ACTOR;
   const sla = services.definitions.sla();
   const result: ReapplyResult = { dryRun, version: sla.version, cases: 0, changedCases: 0, changedTimers: 0, changes: [], truncated: false };
-  const ids = db.$client
-    .prepare<[number], { id: number }>(
-      'SELECT id FROM cases WHERE open = 1 AND (sla_config_version IS NULL OR sla_config_version <> ?) ORDER BY id',
+  const ids = (
+    await services.store.query((q) =>
+      all<{ id: number }>(q, 'SELECT id FROM cases WHERE open = TRUE AND (sla_config_version IS NULL OR sla_config_version <> ?) ORDER BY id', [sla.version]),
     )
-    .all(sla.version)
-    .map((r) => r.id);
+  ).map((r) => r.id);
 
-  const reapplyOne = (id: number) => {
-    const ctx = CaseContext.load(services, id, actor);
+  const reapplyOne = async (q: Handle, id: number) => {
+    const ctx = await CaseContext.load(q, services, id, actor);
     if (!ctx.case.open || ctx.case.slaConfigVersion === sla.version) return;
     result.cases++;
-    const plan = planRetarget(ctx, sla);
+    const plan = planRetarget(ctx, sla, await loadTimers(ctx));
     const fromVersion = ctx.case.slaConfigVersion;
     const fromPolicy = ctx.case.slaPolicy;
     const toPolicy = effectivePolicy(sla.config, fromPolicy);
@@ -103,18 +103,21 @@ export function reapplySlaPolicy(services: Services, options: ReapplyOptions = {
     if (dryRun) return;
     ctx.case.slaConfigVersion = sla.version;
     ctx.case.slaPolicy = toPolicy;
-    ctx.record('case.updated', {
+    await ctx.record('case.updated', {
       changes: { slaConfigVersion: [fromVersion, sla.version], ...(toPolicy !== fromPolicy ? { slaPolicy: [fromPolicy, toPolicy] } : {}) },
       by: 'reapply',
     });
-    applyRetarget(ctx, plan, `SLA config version ${fromVersion ?? '?'} → ${sla.version} re-applied`);
-    ctx.save();
+    await applyRetarget(ctx, plan, `SLA config version ${fromVersion ?? '?'} → ${sla.version} re-applied`);
+    await ctx.save();
   };
 
   for (let i = 0; i < ids.length; i += batchSize) {
     const batch = ids.slice(i, i + batchSize);
-    if (dryRun) batch.forEach(reapplyOne);
-    else transaction(db, () => batch.forEach(reapplyOne));
+    const each = async (q: Handle) => {
+      for (const id of batch) await reapplyOne(q, id);
+    };
+    if (dryRun) await services.store.query(each);
+    else await services.store.write(each);
   }
   if (!dryRun && result.cases > 0) {
     services.logger.info('SLA config re-applied', { version: sla.version, cases: result.cases, changedCases: result.changedCases });
@@ -123,10 +126,10 @@ export function reapplySlaPolicy(services: Services, options: ReapplyOptions = {
 }
 
 /** Open cases pinned to an SLA config version other than the one in force. */
-export function casesOnOtherSlaVersions(services: Services): number {
+export async function casesOnOtherSlaVersions(services: Services): Promise<number> {
   const version = services.definitions.sla().version;
-  const row = services.db.$client
-    .prepare<[number], { n: number }>('SELECT count(*) AS n FROM cases WHERE open = 1 AND (sla_config_version IS NULL OR sla_config_version <> ?)')
-    .get(version);
+  const row = await services.store.query((q) =>
+    get<{ n: number }>(q, 'SELECT count(*) AS n FROM cases WHERE open = TRUE AND (sla_config_version IS NULL OR sla_config_version <> ?)', [version]),
+  );
   return row?.n ?? 0;
 }

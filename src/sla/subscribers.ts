@@ -23,16 +23,16 @@ export function registerSlaSubscribers(subscribers: Subscribers): Subscribers {
   subscribers.on('staff.replied', (ctx) => fulfilByReply(ctx));
   subscribers.on('customer.replied', (ctx) => startNextResponse(ctx));
   subscribers.on('case.transitioned', (ctx, event) => {
-    applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);
+    return applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);
   });
   subscribers.on('case.updated', (ctx, event) => {
     const changes = (event.data.changes ?? {}) as Record<string, unknown>;
     const reasons = ['priority', 'slaPolicy'].filter((k) => k in changes).map((k) => describeChange(k, changes[k]));
-    if (reasons.length > 0) retargetCaseTimers(ctx, reasons.join(', '));
+    return reasons.length > 0 ? retargetCaseTimers(ctx, reasons.join(', ')) : undefined;
   });
   // Staff changed the priority by hand (src/cases/edit-case.ts): the same re-targeting.
   subscribers.on('case.priority_changed', (ctx, event) => {
-    retargetCaseTimers(ctx, describeChange('priority', [event.data.from, event.data.to]));
+    return retargetCaseTimers(ctx, describeChange('priority', [event.data.from, event.data.to]));
   });
   return subscribers;
 }

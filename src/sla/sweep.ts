@@ -18,8 +18,12 @@
  * breach (a warning after the fact helps nobody), and its warning is dropped for good.
  */
 import { caseRef } from '../cases/case-ref.js';
-import { transaction, type Db } from '../db/client.js';
-import { slaNextAtSql } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { run } from '../db/store/rows.js';
+export { DUE_TIMERS_SQL } from './sweep/due-sql.js';
+import type { DueRow } from './sweep/due-sql.js';
+import * as pgSweep from './sweep/pg.js';
+import * as sqliteSweep from './sweep/sqlite.js';
 import type { SlaFact } from '../rules/facts.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
@@ -56,63 +60,14 @@ export interface SweepResult {
   truncated: boolean;
 }
 
-interface DueRow {
-  id: number;
-  case_id: number;
-  metric: string;
-  policy: string;
-  due_at: number;
-  queue_id: string;
-  priority: string;
-  workflow: string;
-  workflow_version: number;
-  breach_due: 0 | 1;
-}
+const MARK_BREACHED = `UPDATE sla_timers SET state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?
+       WHERE id = ? AND breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?`;
+const MARK_WARNED = `UPDATE sla_timers SET warned_at = ?, updated_at = ?
+       WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at IS NOT NULL AND warn_at <= ?`;
+const INSERT_EVENT = `INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, 'system', NULL, ?)`;
+const INSERT_OUTBOX = `INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)`;
 
-const DUE_COLUMNS = `t.id, t.case_id, t.metric, t.policy, t.due_at, c.queue_id, c.priority, c.workflow, c.workflow_version`;
-
-const NEXT_AT = slaNextAtSql('t.');
-
-/**
- * Timers with a warning or a breach due at @now, the earliest first, at most @limit (INDEXED BY:
- * never a table scan). Each row says which: a breach when `breach_due` is 1, else a warning.
- */
-export const DUE_TIMERS_SQL = `SELECT ${DUE_COLUMNS},
-    (t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now) AS breach_due
-  FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
-  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @now ORDER BY (${NEXT_AT}) LIMIT @limit`;
-
-function prepare(db: Db) {
-  const c = db.$client;
-  return {
-    due: c.prepare<[{ now: number; limit: number }], DueRow>(DUE_TIMERS_SQL),
-    markBreached: c.prepare<[number, number, number, number]>(
-      `UPDATE sla_timers SET state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?
-       WHERE id = ? AND breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?`,
-    ),
-    markWarned: c.prepare<[number, number, number, number]>(
-      `UPDATE sla_timers SET warned_at = ?, updated_at = ?
-       WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at IS NOT NULL AND warn_at <= ?`,
-    ),
-    insertEvent: c.prepare<[number, string, number, string]>(
-      `INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, 'system', NULL, ?)`,
-    ),
-    insertOutbox: c.prepare<[string, number, string, number, number]>(
-      `INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)`,
-    ),
-  };
-}
-
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-
-function stmts(db: Db): ReturnType<typeof prepare> {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const dueTimers = (q: Handle, now: number, limit: number): Promise<DueRow[]> => (q.dialect === 'sqlite' ? sqliteSweep : pgSweep).dueTimers(q, now, limit);
 
 /** How a workflow version reacts to an SLA event: rules to run, transitions listening. */
 interface Reaction {
@@ -146,8 +101,6 @@ function eventData(type: SlaEventType, row: DueRow, now: number): { timeline: Re
 
 /** Records every warning and breach due at `now` (see the file comment). */
 export async function sweepSla(services: Services, options: SweepOptions = {}): Promise<SweepResult> {
-  const { db } = services;
-  const s = stmts(db);
   const now = options.now ?? services.clock.now();
   const batchSize = options.batchSize ?? 250;
   const detailLimit = options.detailLimit ?? 100;
@@ -164,20 +117,20 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
     return r;
   };
 
-  const recordBatch = (type: SlaEventType, rows: readonly DueRow[]): number => {
-    const mark = type === 'sla.breached' ? s.markBreached : s.markWarned;
+  const recordBatch = async (q: Handle, type: SlaEventType, rows: readonly DueRow[]): Promise<number> => {
+    const mark = type === 'sla.breached' ? MARK_BREACHED : MARK_WARNED;
     const won = new Set<number>();
     // Written in row order: neighbouring timers and cases share pages (a third faster when cold).
     for (const row of [...rows].sort((a, b) => a.id - b.id)) {
-      if (mark.run(now, now, row.id, now).changes !== 1) continue;
+      if ((await run(q, mark, [now, now, row.id, now])) !== 1) continue;
       won.add(row.id);
       const { timeline, sla } = eventData(type, row, now);
-      s.insertEvent.run(row.case_id, type, now, JSON.stringify(timeline));
+      await run(q, INSERT_EVENT, [row.case_id, type, now, JSON.stringify(timeline)]);
       const react = reaction(row, type);
-      if (react.transitions) s.insertOutbox.run('sla.dispatch', row.case_id, JSON.stringify({ type, data: timeline }), now, now);
+      if (react.transitions) await run(q, INSERT_OUTBOX, ['sla.dispatch', row.case_id, JSON.stringify({ type, data: timeline }), now, now]);
       if (react.rules) {
         const payload = { type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR };
-        s.insertOutbox.run('case.event', row.case_id, JSON.stringify(payload), now, now);
+        await run(q, INSERT_OUTBOX, ['case.event', row.case_id, JSON.stringify(payload), now, now]);
       }
     }
     for (const row of rows) {
@@ -193,7 +146,7 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
 
   const lostIds = new Set<number>();
   for (;;) {
-    const rows = s.due.all({ now, limit: batchSize });
+    const rows = await services.store.query((q) => dueTimers(q, now, batchSize));
     // Timers this sweep failed to update and that are still due were not taken by another
     // sweep (they would have left the index): stop instead of looping on them.
     if (rows.length === 0 || rows.every((r) => lostIds.has(r.id))) break;
@@ -201,7 +154,7 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
     if (options.signal?.aborted) break;
     const breaches = rows.filter((r) => r.breach_due === 1);
     const warnings = rows.filter((r) => r.breach_due !== 1);
-    const [breached, warned] = transaction(db, () => [recordBatch('sla.breached', breaches), recordBatch('sla.warning', warnings)] as const);
+    const [breached, warned] = await services.store.write(async (q) => [await recordBatch(q, 'sla.breached', breaches), await recordBatch(q, 'sla.warning', warnings)] as const);
     result.breaches += breached;
     result.warnings += warned;
     result.skipped += rows.length - breached - warned;

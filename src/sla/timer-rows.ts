@@ -3,16 +3,18 @@
  * case not yet stored (intake, `CaseContext.create`) — with the unit of work, inserted after
  * the case in one statement when it is saved. case-timers.ts reads and writes them only here.
  */
-import { insertMany, insertRow, rowMapper, rowUpdate, statement } from '../db/fast.js';
-import { NO_DUE_AT, slaTimers } from '../db/schema/index.js';
+import { rowMapper } from '../db/fast.js';
+import { NO_DUE_AT } from '../db/schema/index.js';
+import type { Tables } from '../db/store/index.js';
+import { all, get, insertOne, insertRows, run, updateOf } from '../db/store/rows.js';
 import type { CaseContext } from '../workflow/context.js';
 import type { NewTimerRow, TimerRow } from './timer.js';
 
 /** The columns a new timer is inserted with (all but the id), computed once: insertMany keeps its SQL with the array. */
 let insertColumns: { keys: (keyof TimerRow & string)[]; columns: string[] } | null = null;
-function timerInsert(): { keys: (keyof TimerRow & string)[]; columns: string[] } {
+function timerInsert(table: Tables['slaTimers']): { keys: (keyof TimerRow & string)[]; columns: string[] } {
   if (!insertColumns) {
-    const m = rowMapper(slaTimers);
+    const m = rowMapper(table);
     const keys = m.keys.filter((k) => k !== 'id');
     insertColumns = { keys, columns: keys.map((k) => m.columns[m.keys.indexOf(k)]!) };
   }
@@ -28,10 +30,11 @@ function pendingTimers(ctx: CaseContext): TimerRow[] | null {
   if (!timers) {
     const list: TimerRow[] = [];
     unstoredTimers.set(ctx, list);
-    ctx.whenStored(() => {
-      const m = rowMapper(slaTimers);
-      const { keys, columns } = timerInsert();
-      if (list.length > 0) insertMany(ctx.services.db, m.table, columns, list.map((row) => keys.map((k) => m.toDriver(k, row[k]))));
+    void ctx.whenStored(async () => {
+      const table = ctx.q.tables.slaTimers;
+      const m = rowMapper(table);
+      const { keys, columns } = timerInsert(table);
+      if (list.length > 0) await insertRows(ctx.q, m.table, columns, list.map((row) => keys.map((k) => m.toDriver(k, row[k]))));
       unstoredTimers.delete(ctx);
     });
     timers = list;
@@ -45,51 +48,51 @@ export function unstoredTimerRows(ctx: CaseContext): TimerRow[] | null {
   return (unstoredTimers.get(ctx) ?? []).map((t) => ({ ...t }));
 }
 
-export function loadTimers(ctx: CaseContext): TimerRow[] {
+export async function loadTimers(ctx: CaseContext): Promise<TimerRow[]> {
   const pending = pendingTimers(ctx);
   if (pending) return pending.map((t) => ({ ...t }));
-  const m = rowMapper(slaTimers);
-  return statement<[number], Record<string, unknown>>(ctx.services.db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-    .all(ctx.case.id)
-    .map((r) => m.fromRow(r));
+  const m = rowMapper(ctx.q.tables.slaTimers);
+  const rows = await all<Record<string, unknown>>(ctx.q, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id', [ctx.case.id]);
+  return rows.map((r) => m.fromRow(r));
 }
 
-export function insertTimer(ctx: CaseContext, row: NewTimerRow): void {
+export async function insertTimer(ctx: CaseContext, row: NewTimerRow): Promise<void> {
   const pending = pendingTimers(ctx);
   if (pending) pending.push({ ...row, id: -(pending.length + 1) });
-  else insertRow(ctx.services.db, slaTimers, row);
+  else await insertOne(ctx.q, ctx.q.tables.slaTimers, row);
 }
 
-const UPDATE_TIMER = rowUpdate(slaTimers, { except: ['id'], where: 'id = ?' });
+const UPDATE_TIMER = { except: ['id'] as 'id'[], where: 'id = ?' };
 
-export function saveTimer(ctx: CaseContext, row: TimerRow): void {
+export async function saveTimer(ctx: CaseContext, row: TimerRow): Promise<void> {
   const pending = pendingTimers(ctx);
   if (pending) {
     const i = pending.findIndex((t) => t.id === row.id);
     if (i >= 0) pending[i] = { ...row };
     return;
   }
-  statement(ctx.services.db, UPDATE_TIMER.sql).run(...UPDATE_TIMER.values(row), row.id);
+  const update = updateOf(ctx.q.tables.slaTimers, UPDATE_TIMER);
+  await run(ctx.q, update.sql, [...update.values(row), row.id]);
 }
 
-export function deleteTimer(ctx: CaseContext, row: TimerRow): void {
+export async function deleteTimer(ctx: CaseContext, row: TimerRow): Promise<void> {
   const pending = pendingTimers(ctx);
   if (pending) {
     const i = pending.findIndex((t) => t.id === row.id);
     if (i >= 0) pending.splice(i, 1);
     return;
   }
-  statement<[number]>(ctx.services.db, 'DELETE FROM sla_timers WHERE id = ?').run(row.id);
+  await run(ctx.q, 'DELETE FROM sla_timers WHERE id = ?', [row.id]);
 }
 
 /** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
-export function refreshSlaDueAt(ctx: CaseContext): void {
+export async function refreshSlaDueAt(ctx: CaseContext): Promise<void> {
   const pending = pendingTimers(ctx);
   if (pending) {
     const due = pending.reduce((min, t) => (t.dueAt !== null && t.dueAt < min ? t.dueAt : min), NO_DUE_AT);
     ctx.case.slaDueAt = due;
     return;
   }
-  const row = statement<[number], { due: number | null }>(ctx.services.db, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL').get(ctx.case.id);
+  const row = await get<{ due: number | null }>(ctx.q, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL', [ctx.case.id]);
   ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
 }

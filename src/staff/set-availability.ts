@@ -6,8 +6,6 @@
  */
 import { eq } from 'drizzle-orm';
 import { fillCapacity } from '../assignment/fill-capacity.js';
-import { transaction } from '../db/client.js';
-import { staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -28,25 +26,7 @@ export function setAvailability(services: Services, staffId: number, available: 
     if (!row?.active) throw notFound(staffId);
     if (row.available === available) return { available, assigned: 0 };
     await q.db.update(t).set({ available, updatedAt: services.clock.now() }).where(eq(t.id, staffId));
-    // fillCapacity (src/assignment, the case engine's) still runs on better-sqlite3: on SQLite it writes in this unit's transaction.
-    const assigned = available ? fillCapacity(services, staffId, actor) : 0;
-    return { available, assigned };
-  });
-}
-
-/**
- * setAvailability for a caller still inside one of better-sqlite3's synchronous transactions
- * (src/team/staff.ts updateStaff, the case engine's) until it moves onto the storage port; then
- * it awaits setAvailability, which joins its write as a savepoint.
- */
-export function setAvailabilitySync(services: Services, staffId: number, available: boolean, actor: Actor): AvailabilityResult {
-  const { db } = services;
-  return transaction(db, () => {
-    const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
-    if (!row || !row.active) throw notFound(staffId);
-    if (row.available === available) return { available, assigned: 0 };
-    db.update(staff).set({ available, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).run();
-    const assigned = available ? fillCapacity(services, staffId, actor) : 0;
+    const assigned = available ? await fillCapacity(q, services, staffId, actor) : 0;
     return { available, assigned };
   });
 }

@@ -17,7 +17,6 @@ import { z } from 'zod';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
 import { transferCase } from '../cases/move-case.js';
 import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { targetUrlProblem } from '../net/guarded-post.js';
@@ -106,10 +105,10 @@ function plainAgentsIn(services: Services, queueId: string): string[] {
     .map((r) => r.name);
 }
 
-export function createQueue(services: Services, raw: CreateQueueInput, actor: Actor): QueueRow {
+export async function createQueue(services: Services, raw: CreateQueueInput, actor: Actor): Promise<QueueRow> {
   assertManager(actor);
   const input = parseInput(createQueueSchema, raw);
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
     if (services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, input.id)).get()) {
       throw fieldError('id', `a queue "${input.id}" already exists`);
     }
@@ -132,10 +131,10 @@ export function createQueue(services: Services, raw: CreateQueueInput, actor: Ac
   });
 }
 
-export function updateQueue(services: Services, id: string, raw: UpdateQueueInput, actor: Actor): QueueRow {
+export async function updateQueue(services: Services, id: string, raw: UpdateQueueInput, actor: Actor): Promise<QueueRow> {
   assertManager(actor);
   const input = parseInput(updateQueueSchema, raw);
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
     const queue = getQueue(services, id);
     if (input.tier !== queue.tier) {
       const issues: FieldIssue[] = [];
@@ -173,9 +172,9 @@ export interface DeactivateQueueResult {
 }
 
 /** Deactivates a queue; its open cases go to `moveTo` (required when there are any). */
-export function deactivateQueue(services: Services, id: string, options: { moveTo?: string | null }, actor: Actor): DeactivateQueueResult {
+export async function deactivateQueue(services: Services, id: string, options: { moveTo?: string | null }, actor: Actor): Promise<DeactivateQueueResult> {
   assertManager(actor);
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
     const queue = getQueue(services, id);
     if (id === FALLBACK_QUEUE) throw new DomainError('CONFLICT', `"${FALLBACK_QUEUE}" is the fallback queue of routing; it cannot be deactivated.`);
     if (!queue.active) return { queue, moved: 0 };
@@ -188,9 +187,9 @@ export function deactivateQueue(services: Services, id: string, options: { moveT
       const target = services.db.select().from(queues).where(eq(queues.id, moveTo)).get();
       if (!target || !target.active || target.id === id) throw fieldError('moveTo', 'choose another active queue');
       for (const caseId of open) {
-        const ctx = CaseContext.load(services, caseId, actor);
-        transferCase(ctx, target.id, `queue ${id} deactivated by ${actor.name}`);
-        ctx.save();
+        const ctx = await CaseContext.load(q, services, caseId, actor);
+        await transferCase(ctx, target.id, `queue ${id} deactivated by ${actor.name}`);
+        await ctx.save();
       }
     }
     const row = services.db.update(queues).set({ active: false }).where(eq(queues.id, id)).returning().get()!;
@@ -199,9 +198,9 @@ export function deactivateQueue(services: Services, id: string, options: { moveT
   });
 }
 
-export function reactivateQueue(services: Services, id: string, actor: Actor): QueueRow {
+export async function reactivateQueue(services: Services, id: string, actor: Actor): Promise<QueueRow> {
   assertManager(actor);
-  return transaction(services.db, () => {
+  return services.store.write(async (q) => {
     const before = getQueue(services, id);
     if (before.active) return before;
     const row = services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;

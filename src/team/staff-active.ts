@@ -31,10 +31,10 @@ export interface DeactivateStaffResult {
   tokensRevoked: number;
 }
 
-export function deactivateStaff(services: Services, staffId: number, actor: Actor): DeactivateStaffResult {
+export async function deactivateStaff(services: Services, staffId: number, actor: Actor): Promise<DeactivateStaffResult> {
   assertManager(actor);
   const { db } = services;
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
     const row = getStaff(services, staffId);
     assertMayChange(actor, row);
     if (actor.type === 'staff' && actor.id === staffId) throw new DomainError('CONFLICT', 'You cannot deactivate yourself.');
@@ -48,7 +48,7 @@ export function deactivateStaff(services: Services, staffId: number, actor: Acto
     const open = db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).orderBy(asc(cases.id)).all();
     let reassigned = 0;
     for (const { id } of open) {
-      releaseCase(services, id, `${row.name} was deactivated`, actor);
+      await releaseCase(q, services, id, `${row.name} was deactivated`, actor);
       const after = db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).get();
       if (after?.assigneeId !== null && after?.assigneeId !== undefined) reassigned++;
     }

@@ -12,17 +12,17 @@
  * - Only admins grant the admin role or change an admin's account; nobody changes their own
  *   role (a manager cannot lock themselves out of the console).
  */
+import type { Handle } from '../db/store/index.js';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignCase, unassign } from '../assignment/assign.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
 import { audit } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
 import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { setAvailabilitySync } from '../staff/set-availability.js';
+import { setAvailability } from '../staff/set-availability.js';
 import { CAPACITY, CHAT_LIMIT, createUser, type CreatedUser } from '../users/create-user.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, parseInput } from './input.js';
@@ -99,11 +99,11 @@ export interface UpdateStaffResult {
  * Edits a staff member. `queues` lists the queues they work after the change; memberships
  * of inactive queues not listed are kept (the form shows active queues only).
  */
-export function updateStaff(services: Services, staffId: number, raw: UpdateStaffInput, actor: Actor): UpdateStaffResult {
+export async function updateStaff(services: Services, staffId: number, raw: UpdateStaffInput, actor: Actor): Promise<UpdateStaffResult> {
   assertManager(actor);
   const input = parseInput(updateStaffSchema, raw);
   const { db } = services;
-  return transaction(db, () => {
+  return services.store.write(async (q) => {
     const row = getStaff(services, staffId);
     if (!row.active) throw new DomainError('CONFLICT', `${row.name} is deactivated; reactivate them first.`);
     assertMayChange(actor, row, input.role);
@@ -138,15 +138,15 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
         .orderBy(asc(cases.id))
         .all();
       for (const { id } of affected) {
-        releaseCase(services, id, `${row.name} no longer works this queue`, actor);
+        await releaseCase(q, services, id, `${row.name} no longer works this queue`, actor);
         released++;
       }
     }
     // Availability through setAvailability (it offers waiting cases when they become
     // available); otherwise more capacity or a new queue may take waiting cases now.
     let assigned = 0;
-    if (input.available !== row.available) assigned = setAvailabilitySync(services, staffId, input.available, actor).assigned;
-    else if (row.available) assigned = fillCapacity(services, staffId, actor);
+    if (input.available !== row.available) assigned = (await setAvailability(services, staffId, input.available, actor)).assigned;
+    else if (row.available) assigned = await fillCapacity(q, services, staffId, actor);
     const after = getStaff(services, staffId);
     audit(services, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });
     return { staff: after, queues: next, released, assigned };
@@ -154,11 +154,11 @@ export function updateStaff(services: Services, staffId: number, raw: UpdateStaf
 }
 
 /** Takes an open case from its assignee and lets automatic assignment pick someone (inside a transaction). */
-export function releaseCase(services: Services, caseId: number, reason: string, actor: Actor): void {
-  const ctx = CaseContext.load(services, caseId, actor);
-  unassign(ctx, reason);
-  assignCase(ctx);
-  ctx.save();
+export async function releaseCase(q: Handle, services: Services, caseId: number, reason: string, actor: Actor): Promise<void> {
+  const ctx = await CaseContext.load(q, services, caseId, actor);
+  await unassign(ctx, reason);
+  await assignCase(ctx);
+  await ctx.save();
 }
 
 export interface StaffListRow extends StaffRow {

@@ -142,8 +142,7 @@ export async function createUser(services: Services, raw: unknown, actor: Actor)
     const ref: PrincipalRef = { type: 'staff', id: member.id };
     const link = passwordHash === null ? await createPasswordToken(q, ref, now) : null;
     await auditIn(q, services.clock, actor, 'staff', member.id, 'created', null, { ...member, queues: queueIds });
-    // fillCapacity (src/assignment, the case engine's) still runs on better-sqlite3: on SQLite it writes in this unit's transaction.
-    if (available) fillCapacity(services, member.id, actor);
+    if (available) await fillCapacity(q, services, member.id, actor);
     return {
       ref,
       email,

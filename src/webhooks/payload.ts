@@ -11,7 +11,7 @@ import { rowById } from '../db/fast.js';
 import { customers, type cases, type staff } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { caseRef } from '../cases/case-ref.js';
-import { crmRecordIn, storedCrmRecord, type CrmFact } from '../crm/records.js';
+import { crmRecordOn, storedCrmRecord, type CrmFact } from '../crm/records.js';
 import type { Services } from '../services.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -48,7 +48,7 @@ export function customerPart(services: Services, customerId: number): Record<str
 /** The customer part, read with `q` (the storage port). */
 export async function customerPartIn(q: Handle, customerId: number): Promise<Record<string, unknown> | null> {
   const [c] = await q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, customerId)).limit(1);
-  return c ? customerFields(c, await crmRecordIn(q, c.email)) : null;
+  return c ? customerFields(c, await crmRecordOn(q, c.email)) : null;
 }
 
 function caseFields(services: Services, c: CaseRow, assignee: StaffRow | undefined): Record<string, unknown> {

@@ -11,29 +11,34 @@
  * until then (unstored-case.ts), and `save()` inserts the case once, in its final state, and
  * them after it in multi-row inserts (fewer statements and WAL pages than insert-then-update).
  */
-import { cases } from '../db/schema/index.js';
-import { rowById, rowUpdate, statement } from '../db/fast.js';
+import type { cases } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { all, byId, get, insertRows, json, run, updateOf } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
-import { pendingItemDue } from '../outbox/outbox.js';
-import { markLeftNothingDue, mayHaveFollowUps, UnstoredCase } from './unstored-case.js';
+import { pendingItemDueOn } from '../outbox/dialect.js';
+import { EVENT_COLUMNS, markLeftNothingDue, mayHaveFollowUps, OUTBOX_COLUMNS, UnstoredCase } from './unstored-case.js';
 
 export { mayHaveFollowUps, mayHaveLeftWorkDue } from './unstored-case.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type TransitionFields = Partial<Record<TransitionField, string>>;
 
-/** Every column, and the version bumped, only if the version is still the one loaded. */
-const UPDATE_CASE = rowUpdate(cases, { except: ['id', 'version'], also: 'version = ?', where: 'id = ? AND version = ?' });
+/** Every column, and the version bumped, only if the version is still the one loaded (per dialect's table: updateOf). */
+const UPDATE_CASE = { except: ['id', 'version'] as ('id' | 'version')[], also: 'version = ?', where: 'id = ? AND version = ?' };
+
+const INSERT_OUTBOX = 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)';
 
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
 
 export class CaseContext {
+  /** The transaction the unit of work runs in (services.store.write). */
+  readonly q: Handle;
   readonly services: Services;
   readonly actor: Actor;
   readonly now: number;
@@ -52,7 +57,8 @@ export class CaseContext {
   #unstored: UnstoredCase | null = null;
 
   /** `now` defaults to the clock; imports of history pass the case's own time. */
-  constructor(services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
+  constructor(q: Handle, services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
+    this.q = q;
     this.services = services;
     this.actor = actor;
     this.now = now;
@@ -61,18 +67,18 @@ export class CaseContext {
   }
 
   /** Loads a case for change; call inside a transaction. */
-  static load(services: Services, caseId: number, actor: Actor): CaseContext {
-    const row = rowById(services.db, cases, caseId);
+  static async load(q: Handle, services: Services, caseId: number, actor: Actor): Promise<CaseContext> {
+    const row = await byId(q, q.tables.cases, caseId);
     if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
-    return new CaseContext(services, row, actor);
+    return new CaseContext(q, services, row, actor);
   }
 
   /**
    * A new case, not yet in the database: `row` is complete (its id reserved); `save()`
    * inserts it in its final state, then everything written for it meanwhile.
    */
-  static create(services: Services, row: CaseRow, actor: Actor, now: number): CaseContext {
-    const ctx = new CaseContext(services, row, actor, now);
+  static create(q: Handle, services: Services, row: CaseRow, actor: Actor, now: number): CaseContext {
+    const ctx = new CaseContext(q, services, row, actor, now);
     ctx.#unstored = new UnstoredCase();
     return ctx;
   }
@@ -87,9 +93,9 @@ export class CaseContext {
   }
 
   /** Runs `write` once the case row is in the database: at once, or (new case) when `save()` inserts it. */
-  whenStored(write: () => void): void {
+  async whenStored(write: () => void | Promise<void>): Promise<void> {
     if (this.#unstored) this.#unstored.whenStored(write);
-    else write();
+    else await write();
   }
 
   /**
@@ -97,31 +103,33 @@ export class CaseContext {
    * null for a new case not stored yet (its entries get their ids when `save()` or `store()`
    * inserts them; `storedEntryId` finds one then).
    */
-  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): number | null {
+  async record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): Promise<number | null> {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
     const values = [this.case.id, type, this.now, actor.type, actor.id, JSON.stringify(stored)];
     if (this.#unstored) {
       this.#unstored.record(values, type, stored);
       return null;
     }
-    const inserted = statement(this.services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(...values);
-    return Number(inserted.lastInsertRowid);
+    const [id] = await insertRows(this.q, 'case_events', EVENT_COLUMNS, [values]);
+    return id!;
   }
 
   /** The id of the case's first stored timeline entry of this type (e.g. `case.created`), or null. */
-  storedEntryId(type: string): number | null {
+  async storedEntryId(type: string): Promise<number | null> {
     if (this.#unstored) return null;
-    return statement<[number, string], number>(this.services.db, 'SELECT min(id) FROM case_events WHERE case_id = ? AND type = ?').pluck().get(this.case.id, type) ?? null;
+    const row = await get<{ id: number | null }>(this.q, 'SELECT min(id) AS id FROM case_events WHERE case_id = ? AND type = ?', [this.case.id, type]);
+    return row?.id ?? null;
   }
 
   /** The case's timeline entries of these types written so far in this unit of work or before, oldest first. */
-  timelineOf(types: readonly string[]): { type: string; data: Record<string, unknown> }[] {
+  async timelineOf(types: readonly string[]): Promise<{ type: string; data: Record<string, unknown> }[]> {
     if (this.#unstored) return this.#unstored.entries(types);
-    const rows = statement<[number], { type: string; data: string }>(
-      this.services.db,
+    const rows = await all<{ type: string; data: unknown }>(
+      this.q,
       `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}) ORDER BY id`,
-    ).all(this.case.id);
-    return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+      [this.case.id],
+    );
+    return rows.map((r) => ({ type: r.type, data: json<Record<string, unknown>>(r.data) }));
   }
 
   /**
@@ -129,12 +137,12 @@ export class CaseContext {
    * (`on` transitions) and, when the workflow names rulesets for it, writes an outbox item
    * so the rules run after commit.
    */
-  raise(type: string, data: Record<string, unknown> = {}): number | null {
-    const id = this.record(type, data);
+  async raise(type: string, data: Record<string, unknown> = {}): Promise<number | null> {
+    const id = await this.record(type, data);
     if (this.workflow.triggers?.[type]?.length && !this.skipTriggers.has(type)) {
-      this.enqueue('case.event', { type, data, actor: this.actor });
+      await this.enqueue('case.event', { type, data, actor: this.actor });
     }
-    this.dispatch(type, data);
+    await this.dispatch(type, data);
     return id;
   }
 
@@ -142,10 +150,10 @@ export class CaseContext {
    * Lets subscribers and the workflow's `on` transitions react to an event that is already
    * on the timeline (recorded by a batch job such as the SLA sweep): no record, no rules.
    */
-  dispatch(type: string, data: Record<string, unknown> = {}): void {
-    this.services.subscribers.emit(this, { type, data });
+  async dispatch(type: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.services.subscribers.emit(this, { type, data });
     this.#pending.push(type);
-    this.#drain();
+    await this.#drain();
   }
 
   /** Invokes a named transition for `role`; throws INVALID_TRANSITION / TRANSITION_REQUIREMENT_MISSING. */
@@ -154,25 +162,25 @@ export class CaseContext {
    * what the transition requires or allows; `supplied` are Casebook's own (e.g. the library's
    * solution a customer accepted), recorded with them but never taken from a request.
    */
-  invoke(name: string, role: Role, fields: TransitionFields = {}, supplied: TransitionFields = {}): TransitionOutcome {
+  async invoke(name: string, role: Role, fields: TransitionFields = {}, supplied: TransitionFields = {}): Promise<TransitionOutcome> {
     const outcome = transition(this.workflow, this.case, { kind: 'command', transition: name, role, fields });
     if (!outcome.ok) throw new DomainError(outcome.code, outcome.message, { transition: name, missing: outcome.missing ?? [], ...(outcome.refused ? { refused: outcome.refused } : {}) });
     if (outcome.transition === null) throw new Error('a command always names a transition');
     this.fields = { ...fields, ...supplied };
-    this.#run(() => this.#apply(outcome));
+    await this.#run(() => this.#apply(outcome));
     return outcome;
   }
 
   /** Fires a transition on behalf of a state timer; false when it no longer applies. */
-  fireTimer(name: string): boolean {
+  async fireTimer(name: string): Promise<boolean> {
     const outcome = transition(this.workflow, this.case, { kind: 'timer', transition: name });
     if (!outcome.ok || outcome.transition === null) return false;
-    this.#run(() => this.#apply(outcome, { on: 'timer' }));
+    await this.#run(() => this.#apply(outcome, { on: 'timer' }));
     return true;
   }
 
   /** Enters the workflow's initial state (new cases). */
-  enterInitialState(): void {
+  async enterInitialState(): Promise<void> {
     const initial = this.workflow.initial;
     const state = this.workflow.states[initial]!;
     const effects: Effect[] = [];
@@ -180,13 +188,13 @@ export class CaseContext {
     for (const timer of state.timers ?? []) {
       effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), state: initial });
     }
-    this.#run(() => this.#perform(effects, null));
+    await this.#run(() => this.#perform(effects, null));
   }
 
-  enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): void {
+  async enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): Promise<void> {
     const values = [type, this.case.id, JSON.stringify(payload), this.now, availableAt];
     if (this.#unstored) this.#unstored.enqueue(values, type, availableAt <= this.now);
-    else statement(this.services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(...values);
+    else await run(this.q, INSERT_OUTBOX, values);
   }
 
   /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
@@ -199,61 +207,63 @@ export class CaseContext {
    * from here on the context writes through (a channel that records what it received with
    * the case needs it stored). Nothing for a stored case.
    */
-  store(): void {
-    this.#store(false);
+  store(): Promise<void> {
+    return this.#store(false);
   }
 
-  #store(saving: boolean): void {
+  async #store(saving: boolean): Promise<void> {
     const unstored = this.#unstored;
     if (!unstored) return;
     this.case.updatedAt = this.now;
     // Saved now, with nothing for `settle`: the committed row is the answer.
-    const written = unstored.flush(this.services.db, this.case, { settled: saving });
+    const written = await unstored.flush(this.q, this.case, { settled: saving });
     this.#unstored = null;
-    for (const write of unstored.afterwards()) write();
-    // Its acknowledgement in this transaction, not in a second one of the drain (src/outbox/perform-now.ts).
-    if (written.length > 0) this.services.outbox.performWritten(written);
+    for (const write of unstored.afterwards()) await write();
+    // Its acknowledgement in this transaction, not in a second one of the drain (src/outbox/perform-now.ts,
+    // on SQLite's connection; on PostgreSQL the drain performs it after commit).
+    if (written.length > 0 && this.q.dialect === 'sqlite') this.services.outbox.performWritten(written);
     // With nothing pending and due now (its mail done), the command's kick of the drain can be left out.
-    if (saving && !mayHaveFollowUps(this.case) && !pendingItemDue(this.services.db, this.now)) markLeftNothingDue(this.case);
+    if (saving && !mayHaveFollowUps(this.case) && !(await pendingItemDueOn(this.q, this.now))) markLeftNothingDue(this.case);
   }
 
   /** Writes the case if nobody changed it since it was loaded (optimistic concurrency); inserts a new one. */
-  save(): void {
+  async save(): Promise<void> {
     if (this.#unstored) {
-      this.#store(true);
-      this.#afterSave();
+      await this.#store(true);
+      await this.#afterSave();
       return;
     }
     const { id, version } = this.case;
     this.case.updatedAt = this.now;
-    const result = statement(this.services.db, UPDATE_CASE.sql).run(...UPDATE_CASE.values(this.case), version + 1, id, version);
-    if (result.changes !== 1) {
+    const update = updateOf(this.q.tables.cases, UPDATE_CASE);
+    const changes = await run(this.q, update.sql, [...update.values(this.case), version + 1, id, version]);
+    if (changes !== 1) {
       throw new DomainError('CONFLICT', `${this.ref} was changed by someone else; reload and try again.`, { caseId: this.ref });
     }
     this.case.version = version + 1;
-    this.#afterSave();
+    await this.#afterSave();
   }
 
-  #afterSave(): void {
-    for (const staffId of this.#freed) this.services.subscribers.capacityFreed(this.services, staffId, this.actor);
+  async #afterSave(): Promise<void> {
+    for (const staffId of this.#freed) await this.services.subscribers.capacityFreed(this.q, this.services, staffId, this.actor);
     this.#freed.clear();
   }
 
-  #run(fn: () => void): void {
+  async #run(fn: () => Promise<void>): Promise<void> {
     if (this.#processing) {
-      fn();
+      await fn();
       return;
     }
     this.#processing = true;
     try {
-      fn();
+      await fn();
     } finally {
       this.#processing = false;
     }
-    this.#drain();
+    await this.#drain();
   }
 
-  #drain(): void {
+  async #drain(): Promise<void> {
     if (this.#processing) return;
     this.#processing = true;
     try {
@@ -261,7 +271,7 @@ export class CaseContext {
         if (++this.#steps > MAX_STEPS) throw new Error(`Workflow "${this.workflow.workflow}" loops on ${this.ref}`);
         const type = this.#pending.shift()!;
         const outcome = transition(this.workflow, this.case, { kind: 'event', type });
-        if (outcome.ok && outcome.transition !== null) this.#apply(outcome, { on: type });
+        if (outcome.ok && outcome.transition !== null) await this.#apply(outcome, { on: type });
       }
     } finally {
       this.#processing = false;
@@ -269,43 +279,43 @@ export class CaseContext {
   }
 
   /** `automatic`: the transition fired on an event or a timer, not by a command. */
-  #apply(outcome: TransitionOutcome, automatic: { on: string } | null = null): void {
+  async #apply(outcome: TransitionOutcome, automatic: { on: string } | null = null): Promise<void> {
     const previous = this.#automatic;
     this.#automatic = automatic;
     try {
-      this.#perform(outcome.effects, outcome);
+      await this.#perform(outcome.effects, outcome);
     } finally {
       this.#automatic = previous;
     }
   }
 
-  #perform(effects: readonly Effect[], outcome: TransitionOutcome | null): void {
+  async #perform(effects: readonly Effect[], outcome: TransitionOutcome | null): Promise<void> {
     for (const effect of effects) {
       switch (effect.type) {
         case 'action': {
           const action = this.services.actions.get(effect.call.action);
           const { action: _name, ...params } = effect.call;
-          action.run(this, action.params.parse(params));
+          await action.run(this, action.params.parse(params));
           break;
         }
         case 'enter':
-          this.#enter(effect);
+          await this.#enter(effect);
           break;
         case 'startTimer':
-          this.enqueue(
+          await this.enqueue(
             'workflow.timer',
             { transition: effect.transition, state: effect.state, enteredAt: this.now },
             this.now + effect.afterMs,
           );
           break;
         case 'emit':
-          this.raise(effect.event, outcome ? { transition: outcome.transition } : {});
+          await this.raise(effect.event, outcome ? { transition: outcome.transition } : {});
           break;
       }
     }
   }
 
-  #enter(effect: Extract<Effect, { type: 'enter' }>): void {
+  async #enter(effect: Extract<Effect, { type: 'enter' }>): Promise<void> {
     const c = this.case;
     const wasOpen = c.open;
     c.previousStatus = c.status;
@@ -325,8 +335,8 @@ export class CaseContext {
     const automatic = this.#automatic;
     const data = { transition: effect.transition, from: effect.from, to: effect.to, ...(automatic ? {} : fields) };
     // Automatic transitions are Casebook's doing; the timeline says what set them off.
-    if (automatic) this.record('case.transitioned', { ...data, on: automatic.on, ...(this.actor.type !== 'system' ? { after: this.actor.name } : {}) }, SYSTEM_ACTOR);
-    else this.record('case.transitioned', data);
-    this.services.subscribers.emit(this, { type: 'case.transitioned', data: { ...data, category: effect.category } });
+    if (automatic) await this.record('case.transitioned', { ...data, on: automatic.on, ...(this.actor.type !== 'system' ? { after: this.actor.name } : {}) }, SYSTEM_ACTOR);
+    else await this.record('case.transitioned', data);
+    await this.services.subscribers.emit(this, { type: 'case.transitioned', data: { ...data, category: effect.category } });
   }
 }

@@ -12,8 +12,8 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   description: string;
   /** Validates the call's fields other than `action` (e.g. `{ "tier": 2 }`). */
   params: z.ZodType<P>;
-  /** Runs inside the case's transaction: synchronous, no I/O beyond the database. */
-  run(ctx: CaseContext, params: P): void;
+  /** Runs inside the case's transaction: awaits nothing but the database (ctx.q). */
+  run(ctx: CaseContext, params: P): void | Promise<void>;
 }
 
 export class ActionRegistry {

@@ -1,8 +1,10 @@
 /**
  * In-transaction reactions to case events that are not workflow transitions: the SLA
  * clocks (start, pause, fulfil), capacity bookkeeping, and whatever a later module
- * needs. Subscribers run synchronously inside the case's transaction.
+ * needs. Subscribers run inside the case's transaction, one after the other (each awaited):
+ * they await only the database (the handle `ctx.q`).
  */
+import type { Handle } from '../db/store/index.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import type { CaseContext } from './context.js';
@@ -12,10 +14,10 @@ export interface CaseEventPayload {
   data: Record<string, unknown>;
 }
 
-export type Subscriber = (ctx: CaseContext, event: CaseEventPayload) => void;
+export type Subscriber = (ctx: CaseContext, event: CaseEventPayload) => void | Promise<void>;
 
 /** Runs after a case is saved when an agent's load dropped (assignment offers them waiting cases). */
-export type CapacityFreedHandler = (services: Services, staffId: number, actor: Actor) => void;
+export type CapacityFreedHandler = (q: Handle, services: Services, staffId: number, actor: Actor) => unknown;
 
 export class Subscribers {
   readonly #byType = new Map<string, Subscriber[]>();
@@ -29,9 +31,9 @@ export class Subscribers {
     return this;
   }
 
-  emit(ctx: CaseContext, event: CaseEventPayload): void {
-    for (const subscriber of this.#byType.get(event.type) ?? []) subscriber(ctx, event);
-    for (const subscriber of this.#byType.get('*') ?? []) subscriber(ctx, event);
+  async emit(ctx: CaseContext, event: CaseEventPayload): Promise<void> {
+    for (const subscriber of this.#byType.get(event.type) ?? []) await subscriber(ctx, event);
+    for (const subscriber of this.#byType.get('*') ?? []) await subscriber(ctx, event);
   }
 
   onCapacityFreed(handler: CapacityFreedHandler): this {
@@ -39,7 +41,7 @@ export class Subscribers {
     return this;
   }
 
-  capacityFreed(services: Services, staffId: number, actor: Actor): void {
-    for (const handler of this.#capacityFreed) handler(services, staffId, actor);
+  async capacityFreed(q: Handle, services: Services, staffId: number, actor: Actor): Promise<void> {
+    for (const handler of this.#capacityFreed) await handler(q, services, staffId, actor);
   }
 }

@@ -4,15 +4,15 @@
  * inserts the case once, in its final state, then all of it in multi-row inserts (fewer
  * statements and WAL pages than inserting the case first and updating it at the end).
  */
-import { insertMany, insertWhole, ROWS_PER_INSERT } from '../db/fast.js';
-import type { Db } from '../db/client.js';
-import { cases } from '../db/schema/index.js';
+import type { cases } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { insertRows, insertWholeRow } from '../db/store/rows.js';
 import { MAIL_ITEMS, type OutboxItem } from '../outbox/outbox.js';
 
 type CaseRow = typeof cases.$inferSelect;
 
-const EVENT_COLUMNS = ['case_id', 'type', 'at', 'actor_type', 'actor_id', 'data'] as const;
-const OUTBOX_COLUMNS = ['type', 'case_id', 'payload', 'created_at', 'available_at'] as const;
+export const EVENT_COLUMNS = ['case_id', 'type', 'at', 'actor_type', 'actor_id', 'data'] as const;
+export const OUTBOX_COLUMNS = ['type', 'case_id', 'payload', 'created_at', 'available_at'] as const;
 
 /** New cases saved without follow-up work for `settle` (no outbox item but mail due now): their row is the answer. */
 const settledRows = new WeakSet<CaseRow>();
@@ -47,7 +47,7 @@ export class UnstoredCase {
   /** The same entries, parsed, for reads inside the unit of work (`entries`). */
   readonly #entries: { type: string; data: Record<string, unknown> }[] = [];
   readonly #outbox: unknown[][] = [];
-  readonly #after: (() => void)[] = [];
+  readonly #after: (() => void | Promise<void>)[] = [];
   /** Outbox items due now that `settle` performs (not mail). */
   #followUps = 0;
 
@@ -64,7 +64,7 @@ export class UnstoredCase {
   }
 
   /** Rows another module writes once the case is stored. */
-  whenStored(write: () => void): void {
+  whenStored(write: () => void | Promise<void>): void {
     this.#after.push(write);
   }
 
@@ -78,17 +78,15 @@ export class UnstoredCase {
    * is left for `settle`. Returns the outbox items it wrote when they are all mail or scheduled
    * (none due that could change the case): the caller may perform them in this transaction.
    */
-  flush(db: Db, row: CaseRow, options: { settled: boolean }): OutboxItem[] {
-    insertWhole(db, cases, row);
-    insertMany(db, 'case_events', EVENT_COLUMNS, this.#events);
-    const last = insertMany(db, 'outbox', OUTBOX_COLUMNS, this.#outbox);
+  async flush(q: Handle, row: CaseRow, options: { settled: boolean }): Promise<OutboxItem[]> {
+    await insertWholeRow(q, q.tables.cases, row);
+    await insertRows(q, 'case_events', EVENT_COLUMNS, this.#events);
+    const ids = await insertRows(q, 'outbox', OUTBOX_COLUMNS, this.#outbox);
     if (!options.settled || this.#followUps > 0) return [];
     settledRows.add(row);
-    if (last === null || this.#outbox.length > ROWS_PER_INSERT) return [];
-    // One multi-row INSERT: consecutive ids ending at the last one.
-    const first = last - this.#outbox.length + 1;
+    if (ids.length === 0) return [];
     return this.#outbox.map(([type, caseId, payload, createdAt, availableAt], i) => ({
-      id: first + i,
+      id: ids[i]!,
       type: type as string,
       caseId: caseId as number,
       payload: JSON.parse(payload as string) as Record<string, unknown>,
@@ -99,7 +97,7 @@ export class UnstoredCase {
   }
 
   /** The deferred writes: run once the context writes through. */
-  afterwards(): (() => void)[] {
+  afterwards(): (() => void | Promise<void>)[] {
     return this.#after;
   }
 }

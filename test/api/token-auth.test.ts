@@ -60,10 +60,10 @@ describe('API token authentication', () => {
     const token = h.tokenFor(agent);
     expect(await get('/api/v1/workflows', token)).toBe(403);
     expect(await get(`/api/v1/cases/${caseId}`, token)).toBe(404);
-    updateStaff(h.services, agent.id, { name: 'Agent', role: 'manager', skills: [], capacity: 10, queues: ['general', 'billing'], available: false }, admin);
+    await updateStaff(h.services, agent.id, { name: 'Agent', role: 'manager', skills: [], capacity: 10, queues: ['general', 'billing'], available: false }, admin);
     expect(await get('/api/v1/workflows', token)).toBe(200);
     expect(await get(`/api/v1/cases/${caseId}`, token)).toBe(200);
-    updateStaff(h.services, agent.id, { name: 'Agent', role: 'agent', skills: [], capacity: 10, queues: ['general'], available: false }, admin);
+    await updateStaff(h.services, agent.id, { name: 'Agent', role: 'agent', skills: [], capacity: 10, queues: ['general'], available: false }, admin);
     expect(await get('/api/v1/workflows', token)).toBe(403);
     expect(await get(`/api/v1/cases/${caseId}`, token)).toBe(404);
   });
@@ -92,7 +92,7 @@ describe('API token authentication', () => {
     const other = h.agent({ role: 'manager', email: 'leaving@casebook.test' });
     const token = h.tokenFor(other);
     expect(await get('/api/v1/workflows', token)).toBe(200);
-    deactivateStaff(h.services, other.id, admin);
+    await deactivateStaff(h.services, other.id, admin);
     expect(await get('/api/v1/workflows', token)).toBe(401);
   });
 });

@@ -92,7 +92,7 @@ describe('live chat', () => {
     expect(h.db.select().from(caseEvents).where(and(eq(caseEvents.caseId, id), eq(caseEvents.type, 'customer.replied'))).all()).toHaveLength(1);
 
     // The agent answers from the ordinary composer path: a chat line, and no mail.
-    sendMessage(h.services, id, { body: 'It ships today.', public: true }, agent);
+    await sendMessage(h.services, id, { body: 'It ships today.', public: true }, agent);
     await h.services.outbox.drain();
     const poll = await call('GET', '/chat/api/messages?after=3', { token });
     const { lines } = (await poll.json()) as { lines: { seq: number; author: string; name: string; body: string }[] };

@@ -87,7 +87,7 @@ describe('the composer', () => {
 
   it('after a note asks once for both reasons; confirming that prompt sends (plain form and htmx)', async () => {
     const ref = await chat('nina@example.com');
-    addMessage(h.services, idOf(ref), { body: 'Maybe not the real Nina.', public: false }, alice);
+    await addMessage(h.services, idOf(ref), { body: 'Maybe not the real Nina.', public: false }, alice);
     const ask = await desk.post(`/cases/${ref}/messages`, { body: 'Refund issued.', visibility: 'public', then: 'waitOnCustomer' }, { htmx: true });
     expect(ask.status).toBe(200);
     expect(ask.headers.get('HX-Retarget')).toBe('#composer');

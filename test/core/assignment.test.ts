@@ -25,27 +25,27 @@ function intake(subject = 'Account question', description = 'How do I rename my 
 const assigneeOf = (id: number) => h.db.select().from(cases).where(eq(cases.id, id)).get()!.assigneeId;
 
 describe('pickAgent', () => {
-  it('prefers the least-loaded available member with the skills and spare capacity', () => {
+  it('prefers the least-loaded available member with the skills and spare capacity', async () => {
     const a = h.agent({ queues: ['general'], capacity: 5 });
     const b = h.agent({ queues: ['general'], capacity: 5 });
     h.agent({ queues: ['general'], available: false });
     h.agent({ queues: ['billing'] });
-    expect(pickAgent(h.db, 'general', [])?.id).toBe(a.id);
+    expect((await h.services.store.query((q) => pickAgent(q, 'general', [])))?.id).toBe(a.id);
     h.db.update(staff).set({ lastAssignedAt: 10 }).where(eq(staff.id, a.id)).run();
-    expect(pickAgent(h.db, 'general', [])?.id).toBe(b.id);
-    expect(pickAgent(h.db, 'general', ['refunds'])).toBeNull();
+    expect((await h.services.store.query((q) => pickAgent(q, 'general', [])))?.id).toBe(b.id);
+    expect(await h.services.store.query((q) => pickAgent(q, 'general', ['refunds']))).toBeNull();
   });
 
-  it('breaks ties by least recently assigned, then lowest id (deterministic)', () => {
+  it('breaks ties by least recently assigned, then lowest id (deterministic)', async () => {
     const a = h.agent({ queues: ['general'] });
     const b = h.agent({ queues: ['general'] });
-    expect(pickAgent(h.db, 'general', [])?.id).toBe(Math.min(a.id, b.id));
+    expect((await h.services.store.query((q) => pickAgent(q, 'general', [])))?.id).toBe(Math.min(a.id, b.id));
   });
 
-  it('ignores deactivated staff', () => {
+  it('ignores deactivated staff', async () => {
     const a = h.agent({ queues: ['general'] });
     h.db.update(staff).set({ active: false }).where(eq(staff.id, a.id)).run();
-    expect(pickAgent(h.db, 'general', [])).toBeNull();
+    expect(await h.services.store.query((q) => pickAgent(q, 'general', []))).toBeNull();
   });
 });
 
@@ -92,7 +92,7 @@ describe('the waiting queue', () => {
     expect([older.assigneeId, newer.assigneeId]).toEqual([null, null]);
 
     h.clock.advanceMinutes(5);
-    transitionCase(h.services, busy.id, { transition: 'resolve', solution: 'Done.' }, agent);
+    await transitionCase(h.services, busy.id, { transition: 'resolve', solution: 'Done.' }, agent);
     expect(assigneeOf(older.id)).toBe(agent.id);
     expect(assigneeOf(newer.id)).toBeNull();
     const older2 = h.db.select().from(cases).where(eq(cases.id, older.id)).get()!;
@@ -105,7 +105,7 @@ describe('the waiting queue', () => {
     const other = await intake('Billing', 'invoice address');
     expect([refund.assigneeId, other.assigneeId]).toEqual([null, null]);
     h.db.update(staff).set({ available: true }).where(eq(staff.id, plain.id)).run();
-    transaction(h.db, () => fillCapacity(h.services, plain.id, SYSTEM_ACTOR));
+    await h.services.store.write((q) => fillCapacity(q, h.services, plain.id, SYSTEM_ACTOR));
     expect(assigneeOf(refund.id)).toBeNull();
     expect(assigneeOf(other.id)).toBe(plain.id);
   });
@@ -118,7 +118,7 @@ describe('the waiting queue', () => {
       h.clock.advanceMinutes(1);
     }
     h.db.update(staff).set({ available: true }).where(eq(staff.id, agent.id)).run();
-    const assigned = transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
+    const assigned = await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR));
     expect(assigned).toBe(2);
     expect(ids.map(assigneeOf)).toEqual([agent.id, agent.id, null]);
   });
@@ -140,9 +140,9 @@ describe('the waiting queue takes priority into account', () => {
   }
 
   /** Resolves the agent's current case and returns the waiting case they get next. */
-  function next(agent: TestActor, current: number): number {
+  async function next(agent: TestActor, current: number): Promise<number> {
     h.clock.advanceMinutes(1);
-    transitionCase(h.services, current, { transition: 'resolve', solution: 'Done.' }, agent);
+    await transitionCase(h.services, current, { transition: 'resolve', solution: 'Done.' }, agent);
     return h.db.select().from(cases).where(eq(cases.assigneeId, agent.id)).all().find((c) => c.open)!.id;
   }
 
@@ -150,17 +150,17 @@ describe('the waiting queue takes priority into account', () => {
     const { agent, busy, waiting } = await backlog();
     const order: number[] = [];
     let current = busy;
-    for (let i = 0; i < 4; i++) order.push((current = next(agent, current)));
+    for (let i = 0; i < 4; i++) order.push((current = await next(agent, current)));
     expect(order).toEqual([waiting.urgent, waiting.urgent2, waiting.normal, waiting.low]);
   });
 
   it('a queue set to FIFO takes the oldest first, whatever the priority', async () => {
     const mia = h.agent({ role: 'manager' });
-    updateQueue(h.services, 'general', { name: 'General', tier: 1, waitingOrder: 'fifo' }, mia);
+    await updateQueue(h.services, 'general', { name: 'General', tier: 1, waitingOrder: 'fifo' }, mia);
     const { agent, busy, waiting } = await backlog();
     const order: number[] = [];
     let current = busy;
-    for (let i = 0; i < 4; i++) order.push((current = next(agent, current)));
+    for (let i = 0; i < 4; i++) order.push((current = await next(agent, current)));
     expect(order).toEqual([waiting.low, waiting.normal, waiting.urgent, waiting.urgent2]);
   });
 
@@ -174,10 +174,10 @@ describe('the waiting queue takes priority into account', () => {
     const high = await intake('Account question', 'How do I rename my workspace?', 'high');
     expect(billingUrgent.queueId).toBe('billing');
     h.db.update(staff).set({ available: true, capacity: 1 }).where(eq(staff.id, agent.id)).run();
-    transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
+    await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR));
     expect([assigneeOf(high.id), assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null, null]);
     h.db.update(staff).set({ capacity: 2 }).where(eq(staff.id, agent.id)).run();
-    transaction(h.db, () => fillCapacity(h.services, agent.id, SYSTEM_ACTOR));
+    await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR));
     expect([assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null]);
   });
 });
@@ -197,16 +197,16 @@ describe('an agent’s load (staff.open_cases, kept by triggers)', () => {
     expect([loadOf(a.id), loadOf(b.id)]).toEqual([2, 2]);
     expect(drift()).toEqual([]);
 
-    transitionCase(h.services, ids[0]!, { transition: 'resolve', solution: 'Done' }, a);
+    await transitionCase(h.services, ids[0]!, { transition: 'resolve', solution: 'Done' }, a);
     expect(loadOf(a.id) + loadOf(b.id)).toBe(3);
-    transitionCase(h.services, ids[0]!, { transition: 'reopen' }, a);
+    await transitionCase(h.services, ids[0]!, { transition: 'reopen' }, a);
     expect(loadOf(a.id) + loadOf(b.id)).toBe(4);
     expect(drift()).toEqual([]);
 
     const onA = ids.find((id) => assigneeOf(id) === a.id)!;
     transaction(h.db, () => h.db.update(cases).set({ assigneeId: b.id }).where(eq(cases.id, onA)).run());
     expect([loadOf(a.id), loadOf(b.id)]).toEqual([1, 3]);
-    transitionCase(h.services, ids[1]!, { transition: 'escalate', reason: 'needs tier 2' }, { ...ADMIN, role: 'admin' });
+    await transitionCase(h.services, ids[1]!, { transition: 'escalate', reason: 'needs tier 2' }, { ...ADMIN, role: 'admin' });
     expect(loadOf(tier2.id)).toBe(1);
     expect(drift()).toEqual([]);
 

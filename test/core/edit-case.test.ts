@@ -19,11 +19,11 @@ afterEach(() => d.h.close());
 
 const types = (prefix: string) => timeline(d.h.services, id).filter((e) => e.type.startsWith(prefix));
 
-describe('editCase', () => {
-  it('records each changed field with before and after, in one new version', () => {
+describe('editCase', async () => {
+  it('records each changed field with before and after, in one new version', async () => {
     const before = loadCase(d.h.services, id);
     expect(before).toMatchObject({ priority: 'normal', tags: [], subject: 'Question about my account' });
-    const { case: after, changes } = editCase(d.h.services, id, { priority: 'high', tags: ' #VIP, after hours ,vip', subject: 'Display name change' }, d.alice);
+    const { case: after, changes } = await editCase(d.h.services, id, { priority: 'high', tags: ' #VIP, after hours ,vip', subject: 'Display name change' }, d.alice);
     expect(changes).toEqual({
       priority: { from: 'normal', to: 'high' },
       tags: { from: [], to: ['vip', 'after-hours'], added: ['vip', 'after-hours'], removed: [] },
@@ -39,48 +39,48 @@ describe('editCase', () => {
     ]);
   });
 
-  it('changes nothing (no entry, same version) when the values are the same', () => {
+  it('changes nothing (no entry, same version) when the values are the same', async () => {
     const before = loadCase(d.h.services, id);
-    const { changes, case: after } = editCase(d.h.services, id, { priority: 'normal', tags: [], subject: ' Question about my account ' }, d.alice);
+    const { changes, case: after } = await editCase(d.h.services, id, { priority: 'normal', tags: [], subject: ' Question about my account ' }, d.alice);
     expect(changes).toEqual({});
     expect(after.version).toBe(before.version);
     expect(types('case.').filter((e) => e.type.endsWith('_changed'))).toEqual([]);
   });
 
-  it('refuses a stale version with CONFLICT and writes nothing', () => {
+  it('refuses a stale version with CONFLICT and writes nothing', async () => {
     const { version } = loadCase(d.h.services, id);
-    editCase(d.h.services, id, { tags: ['first'], expectedVersion: version }, d.alice);
-    expect(() => editCase(d.h.services, id, { priority: 'urgent', expectedVersion: version }, d.alice)).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    await editCase(d.h.services, id, { tags: ['first'], expectedVersion: version }, d.alice);
+    await expect(editCase(d.h.services, id, { priority: 'urgent', expectedVersion: version }, d.alice)).rejects.toThrow(expect.objectContaining({ code: 'CONFLICT' }));
     expect(loadCase(d.h.services, id)).toMatchObject({ priority: 'normal', tags: ['first'], version: version + 1 });
   });
 
-  it('validates: known priorities, tag characters and count, subject length, at least one field', () => {
+  it('validates: known priorities, tag characters and count, subject length, at least one field', async () => {
     const { version } = loadCase(d.h.services, id);
-    const invalid = (input: Record<string, unknown>) => {
+    const invalid = async (input: Record<string, unknown>) => {
       try {
-        editCase(d.h.services, id, input as never, d.alice);
+        await editCase(d.h.services, id, input as never, d.alice);
       } catch (error) {
         expect(error).toBeInstanceOf(ValidationError);
         return (error as ValidationError).issues.map((i) => i.path);
       }
       throw new Error('accepted');
     };
-    expect(invalid({ priority: 'critical' })).toEqual(['priority']);
-    expect(invalid({ tags: 'ok, not ok!' })).toEqual(['tags']);
-    expect(invalid({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toEqual(['tags']);
-    expect(invalid({ subject: '   ' })).toEqual(['subject']);
-    expect(invalid({ subject: 'x'.repeat(201) })).toEqual(['subject']);
-    expect(invalid({})).toEqual(['(form)']);
-    expect(invalid({ queue: 'billing', priority: 'high' })).toEqual(['(form)']);
+    expect((await invalid({ priority: 'critical' }))).toEqual(['priority']);
+    expect((await invalid({ tags: 'ok, not ok!' }))).toEqual(['tags']);
+    expect((await invalid({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }))).toEqual(['tags']);
+    expect((await invalid({ subject: '   ' }))).toEqual(['subject']);
+    expect((await invalid({ subject: 'x'.repeat(201) }))).toEqual(['subject']);
+    expect((await invalid({}))).toEqual(['(form)']);
+    expect((await invalid({ queue: 'billing', priority: 'high' }))).toEqual(['(form)']);
     expect(loadCase(d.h.services, id).version).toBe(version);
   });
 
   it('is for staff only, and not for closed cases', async () => {
-    expect(() => editCase(d.h.services, id, { priority: 'high' }, d.chloe)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    await expect(editCase(d.h.services, id, { priority: 'high' }, d.chloe)).rejects.toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     await d.transition(ref, 'resolve', { solution: 'Settings → Profile.' });
-    editCase(d.h.services, id, { tags: ['display-name'] }, d.alice); // resolved: still tagged for reports
+    await editCase(d.h.services, id, { tags: ['display-name'] }, d.alice); // resolved: still tagged for reports
     await d.transition(ref, 'close');
-    expect(() => editCase(d.h.services, id, { tags: ['late'] }, d.alice)).toThrow(DomainError);
+    await expect(editCase(d.h.services, id, { tags: ['late'] }, d.alice)).rejects.toThrow(DomainError);
     expect(loadCase(d.h.services, id).tags).toEqual(['display-name']);
   });
 
@@ -88,7 +88,7 @@ describe('editCase', () => {
     // Monday 10:00 Berlin, normal priority: first response in 8 business hours → Tuesday 10:00.
     expect((await d.timers(ref)).firstResponse).toMatchObject({ targetMinutes: 480, dueAt: berlin('2026-03-03T10:00') });
     d.h.clock.advanceMinutes(30);
-    editCase(d.h.services, id, { priority: 'urgent' }, d.alice);
+    await editCase(d.h.services, id, { priority: 'urgent' }, d.alice);
     const timers = await d.timers(ref);
     // Urgent: 1h first response, 30 minutes used → due 11:00; 8h resolution → Tuesday 10:00.
     expect(timers.firstResponse).toMatchObject({ targetMinutes: 60, dueAt: berlin('2026-03-02T11:00') });
@@ -100,12 +100,12 @@ describe('editCase', () => {
     // The inbox sort key follows the earliest due time.
     expect(loadCase(d.h.services, id).slaDueAt).toBe(Date.parse(berlin('2026-03-02T11:00')));
     // Tags and subject leave the clocks alone.
-    editCase(d.h.services, id, { tags: ['vip'], subject: 'Renamed' }, d.alice);
+    await editCase(d.h.services, id, { tags: ['vip'], subject: 'Renamed' }, d.alice);
     expect(await d.events(ref, 'sla.retargeted')).toHaveLength(2);
   });
 
-  it('shows the customer the new subject only: never the priority or the tags', () => {
-    editCase(d.h.services, id, { priority: 'urgent', tags: ['fraud-risk'], subject: 'Display name' }, d.alice);
+  it('shows the customer the new subject only: never the priority or the tags', async () => {
+    await editCase(d.h.services, id, { priority: 'urgent', tags: ['fraud-risk'], subject: 'Display name' }, d.alice);
     const seen = JSON.stringify(customerTimeline(d.h.services, loadCase(d.h.services, id)));
     expect(customerTimeline(d.h.services, loadCase(d.h.services, id)).at(-1)).toEqual({ id: expect.any(Number), type: 'case.subject_changed', at: expect.any(String), subject: 'Display name' });
     for (const secret of ['urgent', 'fraud-risk', 'priority', 'tags', 'Question about my account']) expect(seen).not.toContain(secret);

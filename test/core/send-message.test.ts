@@ -45,9 +45,9 @@ afterEach(async () => {
 
 const types = () => timeline(h.services, id).map((e) => e.type);
 
-describe('a message and a transition in one transaction', () => {
-  it('replies and waits on the customer', () => {
-    const sent = sendMessage(h.services, id, { body: 'Which plan are you on?', transition: 'waitOnCustomer' }, alice);
+describe('a message and a transition in one transaction', async () => {
+  it('replies and waits on the customer', async () => {
+    const sent = await sendMessage(h.services, id, { body: 'Which plan are you on?', transition: 'waitOnCustomer' }, alice);
     expect(sent).toMatchObject({ transition: 'waitOnCustomer', case: { status: 'pending' } });
     const entries = timeline(h.services, id);
     const reply = entries.findIndex((e) => e.type === 'staff.replied');
@@ -58,18 +58,18 @@ describe('a message and a transition in one transaction', () => {
     expect(loadCase(h.services, id).firstResponseAt).not.toBeNull();
   });
 
-  it('resolves with the public reply as the solution', () => {
-    sendMessage(h.services, id, { body: 'Settings → Workspace → Rename.', transition: 'resolve' }, alice);
+  it('resolves with the public reply as the solution', async () => {
+    await sendMessage(h.services, id, { body: 'Settings → Workspace → Rename.', transition: 'resolve' }, alice);
     expect(loadCase(h.services, id)).toMatchObject({ status: 'resolved', solution: 'Settings → Workspace → Rename.' });
   });
 
-  it('keeps nothing when the transition is refused: a note cannot be the solution, a reason is missing, not possible now', () => {
+  it('keeps nothing when the transition is refused: a note cannot be the solution, a reason is missing, not possible now', async () => {
     const before = loadCase(h.services, id);
     const count = types().length;
-    expect(() => sendMessage(h.services, id, { body: 'internal', public: false, transition: 'resolve' }, alice)).toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
-    expect(() => sendMessage(h.services, id, { body: 'over to tier 2', transition: 'escalate' }, alice)).toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
-    expect(() => sendMessage(h.services, id, { body: 'back to work', transition: 'resume' }, alice)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
-    expect(() => sendMessage(h.services, id, { body: 'customer only', transition: 'markSolved' }, alice)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+    await expect(sendMessage(h.services, id, { body: 'internal', public: false, transition: 'resolve' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
+    await expect(sendMessage(h.services, id, { body: 'over to tier 2', transition: 'escalate' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
+    await expect(sendMessage(h.services, id, { body: 'back to work', transition: 'resume' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+    await expect(sendMessage(h.services, id, { body: 'customer only', transition: 'markSolved' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
     expect(types()).toHaveLength(count);
     expect(loadCase(h.services, id)).toMatchObject({ status: 'open', version: before.version, firstResponseAt: null });
     expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'email.reply'").get()).toEqual({ n: 0 });
@@ -78,7 +78,7 @@ describe('a message and a transition in one transaction', () => {
 
 describe('mentions in internal notes', () => {
   it('notifies colleagues who may see the case, by mail, and names those who may not', async () => {
-    const sent = sendMessage(h.services, id, { body: 'Ask @bob and @Maria, maybe @dana.diaz — not @nobody, not alice@casebook.test. @alice is me.', public: false }, alice);
+    const sent = await sendMessage(h.services, id, { body: 'Ask @bob and @Maria, maybe @dana.diaz — not @nobody, not alice@casebook.test. @alice is me.', public: false }, alice);
     expect(sent.mentions.notified.map((m) => m.name)).toEqual(['Bob Baker', 'Maria Manager']);
     expect(sent.mentions.cannotSee.map((m) => m.name)).toEqual(['Dana Diaz']);
     expect(sent.mentions.unknown).toEqual(['nobody']);
@@ -111,8 +111,8 @@ describe('mentions in internal notes', () => {
   });
 
   it('a colleague who can no longer see the case when the mail goes out is not mailed', async () => {
-    sendMessage(h.services, id, { body: '@bob please check', public: false }, alice);
-    reassignCase(h.services, id, { queue: 'technical' }, maria);
+    await sendMessage(h.services, id, { body: '@bob please check', public: false }, alice);
+    await reassignCase(h.services, id, { queue: 'technical' }, maria);
     await h.services.outbox.drain();
     expect(smtp.messages.filter((m) => m.to.includes('bob@casebook.test'))).toEqual([]);
     const outcome = timeline(h.services, id).find((e) => e.type === 'notification.sent' && e.data.template === 'staff-mentioned')!;
@@ -120,8 +120,8 @@ describe('mentions in internal notes', () => {
   });
 
   it('only internal notes by staff mention anyone: not a public reply, not a mail filed for review', async () => {
-    sendMessage(h.services, id, { body: 'Thanks! @bob will follow up.' }, alice);
-    addMessage(h.services, id, { body: '@bob look at this', public: false }, SYSTEM_ACTOR, { data: { review: true, from: 'x@example.org' } });
+    await sendMessage(h.services, id, { body: 'Thanks! @bob will follow up.' }, alice);
+    await addMessage(h.services, id, { body: '@bob look at this', public: false }, SYSTEM_ACTOR, { data: { review: true, from: 'x@example.org' } });
     await h.services.outbox.drain();
     expect(types()).not.toContain('staff.mentioned');
     expect(smtp.messages.filter((m) => m.to.includes('bob@casebook.test'))).toEqual([]);

@@ -250,7 +250,7 @@ describe('a reply', () => {
     const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
     const ref = await newRequest();
     expect(caseRow(ref).status).toBe('open');
-    transitionCase(h.services, parseCaseRef(ref)!, { transition: 'waitOnCustomer' }, agent);
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'waitOnCustomer' }, agent);
     expect(caseRow(ref).status).toBe('pending');
     await postMail(h, fixture('reply-gmail.eml'));
     expect(caseRow(ref).status).toBe('open');
@@ -268,8 +268,8 @@ describe('a reply', () => {
     h = emailHarness();
     const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
     const ref = await newRequest();
-    transitionCase(h.services, parseCaseRef(ref)!, { transition: 'resolve', solution: 'Refunded.' }, agent);
-    transitionCase(h.services, parseCaseRef(ref)!, { transition: 'close' }, agent);
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'resolve', solution: 'Refunded.' }, agent);
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'close' }, agent);
     const { body } = await postMail(h, fixture('reply-gmail.eml'));
     expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
     expect(body.case).not.toBe(ref);

@@ -276,7 +276,7 @@ describe('delivery failures', () => {
     const id = parseCaseRef(((await created.json()) as { id: string }).id)!;
     await h.services.outbox.idle();
     await h.services.outbox.drain();
-    addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
+    await addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
     // Settling the command's own follow-up work leaves the mail to the background.
     await drainOutbox(h.services, builtinOutboxHandlers(), { caseId: id });
     expect(h.db.select().from(outbox).all().filter((i) => i.type === 'email.reply' && i.attempts > 0)).toHaveLength(0);
@@ -302,7 +302,7 @@ describe('a customer’s own reply', () => {
     const { ref, id } = await newEmailCase();
     await flush();
     const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
-    addMessage(h.services, id, { body: 'Any news?' }, { type: 'customer', id: c.customerId, role: 'customer', name: 'Chloe Martin' });
+    await addMessage(h.services, id, { body: 'Any news?' }, { type: 'customer', id: c.customerId, role: 'customer', name: 'Chloe Martin' });
     const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor({ type: 'customer', id: c.customerId }), body: { body: 'Hello?' } });
     expect(res.status).toBe(201);
     await flush();

@@ -98,8 +98,8 @@ describe('webhooks', () => {
 
     // A public reply is message.created; an internal note is not (its text goes nowhere).
     receiver.received.length = 0;
-    addMessage(h.services, c.id, { body: 'We are on it', public: true }, agent);
-    addMessage(h.services, c.id, { body: 'SECRET-NOTE-TEXT', public: false }, agent);
+    await addMessage(h.services, c.id, { body: 'We are on it', public: true }, agent);
+    await addMessage(h.services, c.id, { body: 'SECRET-NOTE-TEXT', public: false }, agent);
     await drain();
     const types = receiver.received.map((r) => JSON.parse(r.body).type);
     expect(types).toEqual(['message.created']);
@@ -210,7 +210,7 @@ describe('webhooks', () => {
     const { id } = await subscribe(['note.created']);
     receiver.received.length = 0;
     const c = await createCase(h.services, { subject: 'Note', description: 'x' }, customer, { customerId: customer.id });
-    addMessage(h.services, c.id, { body: 'check the ledger', public: false }, agent);
+    await addMessage(h.services, c.id, { body: 'check the ledger', public: false }, agent);
     await drain();
     expect(receiver.received.map((r) => JSON.parse(r.body))).toMatchObject([{ type: 'note.created', data: { note: { body: 'check the ledger', author: 'Alice' } } }]);
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });

@@ -55,7 +55,7 @@ describe('GET /manage', () => {
     const routing = h.services.definitions.ruleset('routing').definition;
     await saveDraft(h.services, 'ruleset', 'routing', routing, h.maria, 'Try VIP routing');
     // the rules send billing questions to a queue that is gone: the evaluation fails
-    deactivateQueue(h.services, 'billing', {}, h.maria);
+    await deactivateQueue(h.services, 'billing', {}, h.maria);
     // the only agent with the refunds skill is away: the refund waits (Maria has room but not the skill)
     await setAvailability(h.services, h.alice.id, false, h.alice);
     const billing = await h.intake({ customer: { email: 'pat@example.com' }, subject: 'Refund for a double charge', description: 'My card was charged twice for the invoice.' });

@@ -85,7 +85,7 @@ describe('case visibility on every page and fragment', () => {
     expect((await own.get(`/cases/${ref}/live?stamp=x`, { htmx: true })).status).toBe(200);
     const agent = signedIn(h, alice);
     expect((await agent.get(`/cases/${ref}`)).status).toBe(200);
-    transitionCase(h.services, 1001, { transition: 'escalate', reason: 'tier 2' }, alice);
+    await transitionCase(h.services, 1001, { transition: 'escalate', reason: 'tier 2' }, alice);
     // out of her reach now: she is sent to the inbox, told where it went, and shown nothing of it
     const after = await agent.get(`/cases/${ref}`);
     expect(after.status).toBe(303);

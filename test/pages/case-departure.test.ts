@@ -53,7 +53,7 @@ describe('a case that leaves the agent’s queues', () => {
   });
 
   it('when someone else moves it, the open page’s next poll (and any stale button) goes to the inbox instead of "not found"', async () => {
-    reassignCase(h.services, Number(ref.slice(2)), { queue: 'technical' }, maria);
+    await reassignCase(h.services, Number(ref.slice(2)), { queue: 'technical' }, maria);
     const live = await desk.get(`/cases/${ref}/live?stamp=old`, { htmx: true });
     expect(live.status).toBe(200);
     expect(live.headers.get('HX-Redirect')).toBe(`/inbox?moved=${ref}`);
@@ -69,7 +69,7 @@ describe('a case that leaves the agent’s queues', () => {
   });
 
   it('stays hidden (404, no message) from agents the move did not concern', async () => {
-    transitionCase(h.services, Number(ref.slice(2)), { transition: 'escalate', reason: 'Needs a developer' }, alice);
+    await transitionCase(h.services, Number(ref.slice(2)), { transition: 'escalate', reason: 'Needs a developer' }, alice);
     const other = signedIn(h, bob);
     expect((await other.get(`/cases/${ref}`)).status).toBe(404);
     expect((await other.get(`/cases/${ref}/live?stamp=x`, { htmx: true })).status).toBe(404);

@@ -74,7 +74,7 @@ describe('POST /cases/:id/edit', () => {
 
   it('a change made meanwhile by someone else: the form says what the case is now, keeps the typed values, and saves on the second try', async () => {
     const version = versionOn(await (await desk.get(`/cases/${ref}`)).text());
-    editCase(h.services, id, { priority: 'high' }, bob);
+    await editCase(h.services, id, { priority: 'high' }, bob);
     const res = await desk.post(`/cases/${ref}/edit`, { subject: 'Workspace rename', priority: 'low', tags: 'later', expectedVersion: version }, { htmx: true });
     expect(res.status).toBe(422);
     const form = await res.text();
@@ -95,21 +95,21 @@ describe('POST /cases/:id/edit', () => {
     expect((await desk.post(`/cases/${ref}/edit`, form, { origin: 'https://evil.example' })).status).toBe(403);
     expect(loadCase(h.services, id).subject).toBe('Workspace rename');
 
-    transitionCase(h.services, id, { transition: 'resolve', solution: 'Done.' }, alice);
-    transitionCase(h.services, id, { transition: 'close' }, alice);
+    await transitionCase(h.services, id, { transition: 'resolve', solution: 'Done.' }, alice);
+    await transitionCase(h.services, id, { transition: 'close' }, alice);
     expect(await (await desk.get(`/cases/${ref}`)).text()).not.toContain('Edit case…');
     expect((await desk.post(`/cases/${ref}/edit`, form, { htmx: true })).status).toBe(409);
   });
 
   it('a stale form on a case that left the agent’s queues goes to the inbox, told where it went', async () => {
-    transitionCase(h.services, id, { transition: 'escalate', reason: 'Needs tier 2' }, bob);
+    await transitionCase(h.services, id, { transition: 'escalate', reason: 'Needs tier 2' }, bob);
     const res = await desk.post(`/cases/${ref}/edit`, { subject: 'x', priority: 'low', tags: '' }, { htmx: true });
     expect(res.headers.get('HX-Redirect')).toBe(`/inbox?moved=${ref}`);
     expect(loadCase(h.services, id).priority).toBe('normal');
   });
 
   it('shows the customer the new subject, never the priority or the tags', async () => {
-    editCase(h.services, id, { subject: 'Renaming a workspace', priority: 'urgent', tags: ['churn-risk'] }, alice);
+    await editCase(h.services, id, { subject: 'Renaming a workspace', priority: 'urgent', tags: ['churn-risk'] }, alice);
     const portal = signedIn(h, chloe);
     const html = await (await portal.get(`/cases/${ref}`)).text();
     expect(html).toContain('Subject changed to “Renaming a workspace”');

@@ -67,7 +67,7 @@ describe('presence', () => {
 describe('a reply from a stale view', () => {
   it('is held back with what changed, the draft kept; "Send anyway" sends it', async () => {
     const seen = seenOf(await (await aliceDesk.get(`/cases/${ref}`)).text());
-    addMessage(h.services, id, { body: 'Any news? It is urgent.', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
+    await addMessage(h.services, id, { body: 'Any news? It is urgent.', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
     const before = replies().length;
     const held = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'We refunded the duplicate charge.', visibility: 'public', then: '', seen: String(seen) }, { htmx: true });
     expect(held.status).toBe(200);
@@ -109,7 +109,7 @@ describe('the API', () => {
     const token = h.tokenFor(alice);
     const got = await h.api('GET', `/api/v1/cases/${ref}`, { token });
     const etag = got.headers.get('ETag')!;
-    addMessage(h.services, id, { body: 'One more thing', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
+    await addMessage(h.services, id, { body: 'One more thing', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
     const stale = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Reply', public: true }, headers: { 'If-Match': etag } });
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { code: string }).code).toBe('CONFLICT');

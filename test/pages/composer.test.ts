@@ -50,7 +50,7 @@ describe('modes', () => {
     expect(composer).toContain('id="composer-then-resolve" name="then" value="resolve"');
     expect(composer).toMatch(/class="button button-secondary when-public" id="composer-then-resolve"/);
     expect(composer).toContain('“Send and resolve” records your reply as the solution.');
-    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     const pending = composerOf(await (await desk.get(`/cases/${ref}`)).text());
     expect([...pending.matchAll(/name="then" value="([a-zA-Z]*)"/g)].map((m) => m[1])).toEqual(['', 'resume', 'resolve']);
     expect(pending).toContain(' and resume work</span></button>');
@@ -81,7 +81,7 @@ describe('modes', () => {
 
 describe('a public reply after an internal note', () => {
   it('asks first (without JavaScript), sends nothing until confirmed, keeps the text and the chosen button', async () => {
-    addMessage(h.services, id, { body: 'Customer seems upset; refund?', public: false }, alice);
+    await addMessage(h.services, id, { body: 'Customer seems upset; refund?', public: false }, alice);
     const ask = await desk.post(`/cases/${ref}/messages`, { body: 'We refunded you.', visibility: 'public', then: 'waitOnCustomer' });
     expect(ask.status).toBe(200);
     const html = await ask.text();
@@ -103,7 +103,7 @@ describe('a public reply after an internal note', () => {
   });
 
   it('with htmx the composer alone comes back asking; a note after a note is never asked about', async () => {
-    addMessage(h.services, id, { body: 'internal', public: false }, alice);
+    await addMessage(h.services, id, { body: 'internal', public: false }, alice);
     const ask = await desk.post(`/cases/${ref}/messages`, { body: 'Public text', visibility: 'public', then: '' }, { htmx: true });
     expect(ask.status).toBe(200);
     expect(ask.headers.get('HX-Retarget')).toBe('#composer');
@@ -144,10 +144,10 @@ describe('send and set status', () => {
   it('the live poll refreshes the buttons when the transitions change, never the text', async () => {
     const page = await (await desk.get(`/cases/${ref}`)).text();
     const stamp = /live\?stamp=([a-f0-9-]+)/.exec(page)![1];
-    addMessage(h.services, id, { body: 'Any news?', public: true }, chloe);
+    await addMessage(h.services, id, { body: 'Any news?', public: true }, chloe);
     const quiet = await (await desk.get(`/cases/${ref}/live?stamp=${stamp}`, { htmx: true })).text();
     expect(quiet).not.toContain('id="composer-actions"');
-    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     const live = await (await desk.get(`/cases/${ref}/live?stamp=${stamp}`, { htmx: true })).text();
     expect(live).toMatch(/<div id="composer-actions" class="composer-actions" hx-swap-oob="true">[^]*value="resume"/);
     expect(live).not.toContain('id="composer-body"');

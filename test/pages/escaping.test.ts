@@ -22,10 +22,10 @@ beforeEach(async () => {
   h.agent({ name: 'Maria', role: 'manager' });
   mallory = h.customer({ email: 'mallory@example.com', name: `Mallory ${SCRIPT}${ATTR}` });
   const row = await createCase(h.services, { subject: `Help ${SCRIPT}`, description: `Text ${ATTR} ${QUOTE}` }, mallory, { customerId: mallory.id });
-  addMessage(h.services, row.id, { body: `Reply ${SCRIPT} ${ATTR}`, public: true }, mallory);
-  addMessage(h.services, row.id, { body: `Staff ${ATTR}`, public: true }, alice);
-  transitionCase(h.services, row.id, { transition: 'resolve', solution: `Solution ${SCRIPT}` }, alice);
-  rateCase(h.services, row.id, { satisfied: false, comment: `Comment ${ATTR}` }, mallory);
+  await addMessage(h.services, row.id, { body: `Reply ${SCRIPT} ${ATTR}`, public: true }, mallory);
+  await addMessage(h.services, row.id, { body: `Staff ${ATTR}`, public: true }, alice);
+  await transitionCase(h.services, row.id, { transition: 'resolve', solution: `Solution ${SCRIPT}` }, alice);
+  await rateCase(h.services, row.id, { satisfied: false, comment: `Comment ${ATTR}` }, mallory);
 });
 afterEach(() => h.close());
 
@@ -49,7 +49,7 @@ describe('escaping', () => {
       ['workspace case', await agent.get('/cases/C-1001')],
       ['workspace live', await agent.get('/cases/C-1001/live?stamp=x', { htmx: true })],
     ];
-    transitionCase(h.services, 1001, { transition: 'reopen' }, alice);
+    await transitionCase(h.services, 1001, { transition: 'reopen' }, alice);
     pages.push(['inbox', await agent.get('/inbox?view=mine')], ['inbox fragment', await agent.get('/inbox?view=mine', { htmx: true })]);
     for (const [where, res] of pages) {
       expect(res.status, where).toBe(200);

@@ -69,7 +69,7 @@ describe('bulk actions', () => {
   it('sets a status case by case and says which failed and why', async () => {
     const refs = await cases(4);
     // One is resolved already, so "Wait on customer" is not open to it.
-    transitionCase(h.services, id(refs[1]!), { transition: 'resolve', solution: 'Done' }, alice);
+    await transitionCase(h.services, id(refs[1]!), { transition: 'resolve', solution: 'Done' }, alice);
     const res = await bulk(desk, [...refs, 'C-999999'], { action: 'transition', transition: 'waitOnCustomer', view: 'mine' });
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -131,7 +131,7 @@ describe('bulk actions', () => {
 describe('saved views', () => {
   it('saves the current filters, lists them with counts, opens them', async () => {
     const refs = await cases(3);
-    transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
     const saved = await desk.post('/inbox/views', { name: 'Waiting on them', view: 'mine', status: 'pending' });
     expect(saved.status).toBe(303);
     expect(saved.headers.get('Location')).toBe('/inbox?view=mine&status=pending');
@@ -182,7 +182,7 @@ describe('saved views', () => {
     const refs = await cases(3);
     const principal = staffPrincipal(h.db, alice.id)!;
     expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'mine' }))).toBe(3);
-    transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
     expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'mine', status: 'pending' }))).toBe(1);
     expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'queues' }))).toBe(0);
     expect(await h.services.store.query((q) => inboxCount(q, h.services, staffPrincipal(h.db, mia.id)!, { view: 'all', queue: 'general' }))).toBe(3);

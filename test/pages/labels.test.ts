@@ -27,7 +27,7 @@ afterEach(() => h.close());
 
 describe('refusals speak in labels', () => {
   it('a stale transition button', async () => {
-    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     const res = await desk.post(`/cases/C-${id}/transitions`, { transition: 'waitOnCustomer' }, { htmx: true });
     expect(res.status).toBe(409);
     expect(res.headers.get('HX-Retarget')).toBe('#flash');
@@ -38,14 +38,14 @@ describe('refusals speak in labels', () => {
   });
 
   it('reassigning a resolved case', async () => {
-    transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
+    await transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
     const res = await desk.post(`/cases/C-${id}/assignment`, { queue: 'billing' }, { htmx: true });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain(`C-${id} is Resolved; reopen it first.`);
   });
 
   it('the API says the same', async () => {
-    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     const res = await h.api('POST', `/api/v1/cases/C-${id}/transitions`, { token: h.tokenFor(alice), body: { transition: 'waitOnCustomer' } });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { detail: string }).detail).toBe('"Wait on customer" is not possible while the case is Pending customer.');
@@ -54,7 +54,7 @@ describe('refusals speak in labels', () => {
 
 describe('the timeline speaks in sentences', () => {
   it('a notification that could not be mailed, and a change the rules made', async () => {
-    transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     await h.services.outbox.drain(); // no SMTP_URL: the case-pending mail is recorded as not sent
     // what apply-decisions records when an escalation rule raises the priority and adds a tag
     h.db.insert(caseEvents).values({ caseId: id, type: 'case.updated', at: h.clock.now(), actorType: 'system', actorId: null, data: { changes: { priority: ['normal', 'urgent'], tags: [[], ['vip']] }, by: 'rules', event: 'sla.breached' } }).run();
@@ -69,7 +69,7 @@ describe('the timeline speaks in sentences', () => {
   });
 
   it('states, transitions, queues, rulesets and events by the names people know, not their ids', async () => {
-    transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
+    await transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
     const html = await (await desk.get(`/cases/C-${id}`)).text();
     const timeline = html.slice(html.indexOf('id="case-timeline"'), html.indexOf('</section>', html.indexOf('id="case-timeline"')));
     expect(timeline).toContain('New → Open (Start) by Casebook');

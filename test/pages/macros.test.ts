@@ -164,7 +164,7 @@ describe('the macro picker on a case', () => {
     const c = await newCase();
     const macro = await createMacro(h.services, WAIT, alice);
     const version = loadCase(h.services, c.id).version;
-    addMessage(h.services, c.id, { body: 'Also, my phone number changed.', public: true }, chloe);
+    await addMessage(h.services, c.id, { body: 'Also, my phone number changed.', public: true }, chloe);
     const count = timeline(h.services, c.id).length;
     const res = await desk.post(`/cases/C-${c.id}/macros/apply`, { body: 'My edited text', appliedMacro: String(macro.id), macroVersion: '1', caseVersion: String(version) });
     expect(res.status).toBe(422);

@@ -89,9 +89,9 @@ describe('my requests and the case page', () => {
 
   it('shows the public conversation only: no internal notes, no internal reasons', async () => {
     await submit();
-    addMessage(h.services, 1001, { body: 'Internal: customer seems upset', public: false }, alice);
-    addMessage(h.services, 1001, { body: 'We are looking into it.', public: true }, alice);
-    transitionCase(h.services, 1001, { transition: 'escalate', reason: 'Secret escalation reason' }, alice);
+    await addMessage(h.services, 1001, { body: 'Internal: customer seems upset', public: false }, alice);
+    await addMessage(h.services, 1001, { body: 'We are looking into it.', public: true }, alice);
+    await transitionCase(h.services, 1001, { transition: 'escalate', reason: 'Secret escalation reason' }, alice);
     const html = await (await portal.get('/cases/C-1001')).text();
     expect(html).toContain('We are looking into it.');
     expect(html).not.toContain('customer seems upset');
@@ -104,7 +104,7 @@ describe('my requests and the case page', () => {
 
   it('a reply to a case waiting on the customer puts it back in the agents’ hands', async () => {
     await submit();
-    transitionCase(h.services, 1001, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, 1001, { transition: 'waitOnCustomer' }, alice);
     expect(loadCase(h.services, 1001).status).toBe('pending');
     const res = await portal.post('/cases/C-1001/messages', { body: 'Here is the receipt.' }, { htmx: true, csrfHeader: true });
     expect(res.status).toBe(200);
@@ -125,8 +125,8 @@ describe('my requests and the case page', () => {
     const stamp = /live\?stamp=([a-f0-9-]+)/.exec(page)![1];
     h.clock.advanceMinutes(30);
     expect((await portal.get(`/cases/C-1001/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
-    addMessage(h.services, 1001, { body: 'Internal only', public: false }, alice);
-    addMessage(h.services, 1001, { body: 'Here is an update.', public: true }, alice);
+    await addMessage(h.services, 1001, { body: 'Internal only', public: false }, alice);
+    await addMessage(h.services, 1001, { body: 'Here is an update.', public: true }, alice);
     const live = await (await portal.get(`/cases/C-1001/live?stamp=${stamp}`, { htmx: true })).text();
     expect(live).toContain('Here is an update.');
     expect(live).not.toContain('Internal only');
@@ -164,7 +164,7 @@ describe('my requests and the case page', () => {
 
   it('staff may not rate, and customers may not reassign (404: the other side’s forms)', async () => {
     await submit();
-    transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded.' }, alice);
+    await transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded.' }, alice);
     expect((await signedIn(h, alice).post('/cases/C-1001/rating', { satisfied: 'yes' })).status).toBe(404);
     expect((await portal.post('/cases/C-1001/assignment', { queue: 'general' })).status).toBe(404);
     expect(h.db.$client.prepare('SELECT count(*) AS n FROM case_ratings').get()).toEqual({ n: 0 });

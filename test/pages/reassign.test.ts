@@ -34,7 +34,7 @@ async function intake(subject = 'Cannot find the export') {
 /** Bob (capacity 1) is full; returns a case of Alice's. */
 async function bobFull() {
   const first = await intake('First');
-  if (first.assigneeId !== bob.id) reassignCase(h.services, first.id, { assignee: bob.id }, alice);
+  if (first.assigneeId !== bob.id) await reassignCase(h.services, first.id, { assignee: bob.id }, alice);
   const second = await intake('Second');
   expect(second.assigneeId).toBe(alice.id);
   return second;

@@ -110,7 +110,7 @@ describe('an offered solution', () => {
     const path = await submit('Charged twice', 'My card was charged twice, a double charge.');
     await portal.post(`${path}/offered-solution`, { answer: 'notSolved' });
     expect(await (await portal.get(path)).text()).toContain('You told us you still need help: an agent is on it.');
-    transitionCase(h.services, idOf(path), { transition: 'resolve', solution: 'We refunded the duplicate.' }, alice);
+    await transitionCase(h.services, idOf(path), { transition: 'resolve', solution: 'We refunded the duplicate.' }, alice);
     const solved = await (await portal.get(path)).text();
     expect(solved).toContain('You told us you still need help.');
     expect(solved).not.toContain('an agent is on it');

@@ -125,7 +125,7 @@ describe('case page (workspace)', () => {
     const other = await refundCase('Older refund');
     const hidden = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'API is down', description: 'error 500 everywhere' }, ADMIN);
     const c = await refundCase();
-    addMessage(h.services, c.id, { body: 'Checking with finance', public: false }, alice);
+    await addMessage(h.services, c.id, { body: 'Checking with finance', public: false }, alice);
     const html = await (await desk.get(`/cases/C-${c.id}`)).text();
     expect(html).toContain('Chloe');
     expect(html).toContain(`C-${other.id}: Older refund`);
@@ -150,7 +150,7 @@ describe('case page (workspace)', () => {
     expect(offered.sort()).toEqual(['escalate', 'resolve', 'waitOnCustomer']);
     expect(html).toContain('id="transition-resolve-solution"');
     expect(html).toContain('id="transition-escalate-reason"');
-    transitionCase(h.services, c.id, { transition: 'escalate', reason: 'Needs tier 2' }, alice);
+    await transitionCase(h.services, c.id, { transition: 'escalate', reason: 'Needs tier 2' }, alice);
     const tier2 = await (await signedIn(h, dana).get(`/cases/C-${c.id}`)).text();
     const danaOffered = [...tier2.matchAll(/name="transition" value="([a-zA-Z]+)"/g)].map((m) => m[1]);
     expect(danaOffered.sort()).toEqual(['resolve', 'waitOnCustomer']);
@@ -211,7 +211,7 @@ describe('case page (workspace)', () => {
     const page = await (await desk.get(`/cases/C-${c.id}`)).text();
     const stamp = /live\?stamp=([a-f0-9-]+)/.exec(page)![1];
     expect((await desk.get(`/cases/C-${c.id}/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
-    addMessage(h.services, c.id, { body: 'Any news?', public: true }, chloe);
+    await addMessage(h.services, c.id, { body: 'Any news?', public: true }, chloe);
     const live = await desk.get(`/cases/C-${c.id}/live?stamp=${stamp}`, { htmx: true });
     expect(live.status).toBe(200);
     const html = await live.text();
@@ -219,7 +219,7 @@ describe('case page (workspace)', () => {
     const oob = (id: string) => new RegExp(`id="${id}"[^>]*hx-swap-oob="true"|hx-swap-oob="true"[^>]*id="${id}"`);
     for (const id of ['case-poll', 'case-header', 'case-timeline', 'case-why']) expect(html).toMatch(oob(id));
     expect(html).not.toContain('id="case-actions"');
-    transitionCase(h.services, c.id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, c.id, { transition: 'waitOnCustomer' }, alice);
     const changed = await (await desk.get(`/cases/C-${c.id}/live?stamp=${stamp}`, { htmx: true })).text();
     expect(changed).toMatch(oob('case-actions'));
     expect(changed).toContain('value="resume"');

@@ -61,13 +61,13 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: h.tokenFor(alice), body: { body: 'Internal: called twice', public: false } }), 201);
     await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/assignment`, { token: h.tokenFor(maria), body: { queue: 'advanced', reason: 'Escalating the refund' } }));
     await ok(await h.api('POST', `/api/v1/cases/${apiRef}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Cleaned the roller' } }));
-    rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: 'Thanks!' }, chloe);
+    await rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: 'Thanks!' }, chloe);
     await ok(await h.api('PATCH', `/api/v1/customers/${chloeId}`, { token: h.tokenFor(maria), body: { organization: 'Northwind GmbH', phone: '+49 30 1234567', reason: 'asked by phone' } }));
 
     const site = await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi! How can we help?', calendar: '', queue: 'general' });
     const chat = await startSession(h.services, site, 'https://shop.example', { name: 'Vic Visitor', email: 'vic@example.com' });
     await sendVisitorMessage(h.services, site, chat.session, 'Where is my parcel?');
-    endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
+    await endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
 
     // Three days later: first-response and resolution clocks breach.
     h.clock.advance(3 * 86_400_000);

@@ -98,13 +98,13 @@ beforeAll(async () => {
   desk = createDesk();
   const { chloe, sam, alice, bob } = desk;
   refund = await desk.open(chloe, 'Refund for a double charge', 'Charged twice for the March invoice.', { queue: 'billing', tags: ['VIP'] });
-  addMessage(desk.h.services, refund, { body: 'We have issued the refund.', public: true }, alice);
-  addMessage(desk.h.services, refund, { body: 'Refund approved internally, chargeback risk', public: false }, alice);
+  await addMessage(desk.h.services, refund, { body: 'We have issued the refund.', public: true }, alice);
+  await addMessage(desk.h.services, refund, { body: 'Refund approved internally, chargeback risk', public: false }, alice);
   missing = await desk.open(sam, 'Refund missing', 'Still no refund for order 7781, charged twice.', { queue: 'technical' });
-  addMessage(desk.h.services, missing, { body: 'Checking the 7781 refund', public: true }, bob);
+  await addMessage(desk.h.services, missing, { body: 'Checking the 7781 refund', public: true }, bob);
   tagged = await desk.open(sam, 'Printer offline', 'The office printer is offline, toner low.', { queue: 'technical', tags: ['hardware'] });
-  createProblem(desk.h.services, { title: 'Toner empty', symptoms: 'printer prints faint pages, toner low', solution: 'Replace the toner cartridge.' }, ADMIN);
-  createProblem(desk.h.services, { title: 'Printer offline', symptoms: 'printer shows offline', solution: 'Restart the printer and the spooler.' }, ADMIN);
+  await createProblem(desk.h.services, { title: 'Toner empty', symptoms: 'printer prints faint pages, toner low', solution: 'Replace the toner cartridge.' }, ADMIN);
+  await createProblem(desk.h.services, { title: 'Printer offline', symptoms: 'printer shows offline', solution: 'Restart the printer and the spooler.' }, ADMIN);
   for (const who of ['maria', 'alice', 'bob', 'chloe', 'sam'] as const) {
     tokens.set(who, desk.h.tokenFor(desk[who]));
     pages.set(who, signedIn(desk.h, desk[who]));

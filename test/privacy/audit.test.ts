@@ -49,10 +49,10 @@ beforeAll(async () => {
   const mgr = h.tokenFor(manager);
 
   const created = await createStaffMember(h.services, { email: 'newbie@casebook.test', name: 'Nina New', role: 'agent', queues: ['general'], password: 'a-long-password-1' }, manager);
-  updateStaff(h.services, created.ref.id, { name: 'Nina New', role: 'advanced', skills: ['refunds'], capacity: 5, queues: ['general', 'advanced'], available: true }, admin);
-  deactivateStaff(h.services, created.ref.id, manager);
-  createQueue(h.services, { id: 'vip', name: 'VIP', description: '', tier: 1 }, manager);
-  updateQueue(h.services, 'vip', { name: 'VIP customers', description: 'Top accounts', tier: 1 }, manager);
+  await updateStaff(h.services, created.ref.id, { name: 'Nina New', role: 'advanced', skills: ['refunds'], capacity: 5, queues: ['general', 'advanced'], available: true }, admin);
+  await deactivateStaff(h.services, created.ref.id, manager);
+  await createQueue(h.services, { id: 'vip', name: 'VIP', description: '', tier: 1 }, manager);
+  await updateQueue(h.services, 'vip', { name: 'VIP customers', description: 'Top accounts', tier: 1 }, manager);
   await createProblem(h.services, { title: 'Printer jams', symptoms: 'paper stuck', solution: 'Open tray B' }, manager);
 
   const token = await expectOk(await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'agent1@casebook.test', name: 'CI token' } }));

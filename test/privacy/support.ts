@@ -109,10 +109,10 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: agentToken, body: { body: `Internal: ${MARKER} called twice`, public: false } }), 201);
   await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/assignment`, { token: h.tokenFor(manager), body: { queue: 'advanced', reason: `Escalating ${MARKER} refund` } }));
   await ok(await h.api('POST', `/api/v1/cases/${apiRef}/transitions`, { token: agentToken, body: { transition: 'resolve', solution: `Cleaned the ${MARKER} roller` } }));
-  rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: `Thanks ${MARKER}!` }, customer);
+  await rateCase(h.services, parseCaseRef(apiRef)!, { satisfied: true, comment: `Thanks ${MARKER}!` }, customer);
   await ok(await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(manager), body: { organization: `Acme ${MARKER}`, phone: '+49 30 1234567', reason: `asked by ${MARKER}` } }));
   await setBrowserTimeZone(h.services, { type: 'customer', id: customerId }, 'Europe/Berlin');
-  logCall(h.services, parseCaseRef(mailedRef)!, { durationSeconds: 240, direction: 'inbound', from: '+49301234567', notes: `Called about the ${MARKER} refund` }, agent);
+  await logCall(h.services, parseCaseRef(mailedRef)!, { durationSeconds: 240, direction: 'inbound', from: '+49301234567', notes: `Called about the ${MARKER} refund` }, agent);
   await h.services.store.write((q) => createSession(q, { type: 'customer', id: customerId }, h.clock.now(), `Browser ${MARKER}`));
   await requestAccessMail(h.services, { purpose: 'sign-in', email: `chloe.${MARKER}@example.com` });
 
@@ -121,8 +121,8 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   const chat = await startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Web`, email: `chloe.${MARKER}@example.com` });
   const { caseId: chatCase } = await sendVisitorMessage(h.services, site, chat.session, `Where is parcel ${MARKER}?`);
   await sendVisitorMessage(h.services, site, chat.session, `It was sent to ${MARKER} street.`);
-  sendMessage(h.services, chatCase, { body: `Found parcel ${MARKER}, Chloe.`, public: true }, agent);
-  endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
+  await sendMessage(h.services, chatCase, { body: `Found parcel ${MARKER}, Chloe.`, public: true }, agent);
+  await endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
   requestTranscript(h.services, { ...chat.session, caseId: chatCase });
   await startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Again`, email: `chloe.${MARKER}@example.com` });
 

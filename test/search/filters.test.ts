@@ -21,7 +21,7 @@ beforeAll(async () => {
   h.clock.set('2026-04-01T10:00:00Z');
   april = await desk.open(sam, 'Invoice copy', 'Please send an invoice copy', { queue: 'billing', assignee: alice.id });
   h.db.$client.prepare("UPDATE cases SET status = 'open' WHERE id = ?").run(april);
-  transitionCase(h.services, april, { transition: 'waitOnCustomer' }, alice);
+  await transitionCase(h.services, april, { transition: 'waitOnCustomer' }, alice);
   h.clock.set('2026-05-01T10:00:00Z');
   may = await desk.open(chloe, 'Invoice export broken', 'Exporting the invoice fails', { queue: 'technical', assignee: bob.id, tags: ['VIP', 'legal'] });
   h.db.$client.prepare("UPDATE cases SET status = 'open' WHERE id IN (?, ?)").run(march, may);

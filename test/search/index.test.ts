@@ -43,13 +43,13 @@ describe('kept in step inside the transaction', () => {
     expect(await desk.find(maria, 'quokka')).toEqual([ref]);
 
     let insideReply: string[] = [];
-    addMessage(h.services, row.id, { body: 'We refunded the platypus fee', public: true }, alice, {
+    await addMessage(h.services, row.id, { body: 'We refunded the platypus fee', public: true }, alice, {
       within: () => {
         insideReply = desk.indexed('platypus');
       },
     });
     expect(insideReply).toEqual([ref]);
-    addMessage(h.services, row.id, { body: 'Internal: echidna escalation path', public: false }, alice);
+    await addMessage(h.services, row.id, { body: 'Internal: echidna escalation path', public: false }, alice);
     expect(await desk.find(maria, 'echidna')).toEqual([ref]);
     expect(await desk.find(chloe, 'echidna')).toEqual([]);
 
@@ -78,13 +78,13 @@ describe('kept in step inside the transaction', () => {
     expect(await desk.find(maria, 'axolotl')).toEqual([]);
 
     const row = await createCase(h.services, { subject: 'Kept', description: 'stored' }, chloe, { customerId: chloe.id });
-    expect(() =>
+    await expect(
       addMessage(h.services, row.id, { body: 'pangolin reply', public: true }, alice, {
         within: () => {
           throw new Error('mail failed');
         },
       }),
-    ).toThrow('mail failed');
+    ).rejects.toThrow('mail failed');
     expect(await desk.find(maria, 'pangolin')).toEqual([]);
     expect(() =>
       transaction(h.db, () => {
@@ -104,11 +104,11 @@ describe('kept in step inside the transaction', () => {
     const segments = () => h.db.$client.prepare('SELECT count(*) AS n FROM search_fts_idx').get() as { n: number };
     const before = segments();
     h.db.$client.prepare("UPDATE cases SET status = 'open' WHERE id = ?").run(row.id);
-    transitionCase(h.services, row.id, { transition: 'waitOnCustomer' }, alice);
+    await transitionCase(h.services, row.id, { transition: 'waitOnCustomer' }, alice);
     expect(segments()).toEqual(before);
 
     expect((await search(h.services, desk.principal(maria), { q: 'chloe' })).customers.map((c) => c.id)).toEqual([chloe.id]);
-    editCustomer(h.services, chloe.id, { name: 'Clementine Carter', organization: 'Orbital Ltd' }, maria);
+    await editCustomer(h.services, chloe.id, { name: 'Clementine Carter', organization: 'Orbital Ltd' }, maria);
     expect((await search(h.services, desk.principal(maria), { q: 'clementine orbital' })).customers.map((c) => c.id)).toEqual([chloe.id]);
     expect((await search(h.services, desk.principal(maria), { q: 'acme' })).customers).toEqual([]);
     integrityOk(desk);
@@ -119,7 +119,7 @@ describe('kept in step inside the transaction', () => {
     const { h, chloe, sam, alice, maria } = desk;
     for (let i = 0; i < 6; i++) {
       const row = await createCase(h.services, { subject: `Refund ${i}`, description: `charged twice ${i % 2 ? 'march' : 'april'}` }, i % 2 ? chloe : sam, { customerId: (i % 2 ? chloe : sam).id });
-      addMessage(h.services, row.id, { body: `reply ${i} refund issued`, public: i % 3 !== 0 }, alice);
+      await addMessage(h.services, row.id, { body: `reply ${i} refund issued`, public: i % 3 !== 0 }, alice);
     }
     const queries = ['refund', 'march', 'april issued', '"charged twice"', 'chloe', 'sam'];
     const snapshot = async () => {

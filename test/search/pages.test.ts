@@ -14,7 +14,7 @@ let technical: number;
 beforeAll(async () => {
   desk = createDesk();
   billing = await desk.open(desk.chloe, 'Refund <b>now</b>', 'Charged twice', { queue: 'billing' });
-  addMessage(desk.h.services, billing, { body: 'Refund issued <script>alert(1)</script>', public: true }, desk.alice);
+  await addMessage(desk.h.services, billing, { body: 'Refund issued <script>alert(1)</script>', public: true }, desk.alice);
   technical = await desk.open(desk.sam, 'Refund missing', 'x', { queue: 'technical' });
 });
 afterAll(() => desk.h.close());

@@ -18,7 +18,7 @@ beforeAll(async () => {
   const { chloe, sam, alice } = desk;
   phrase = await desk.open(chloe, 'Password reset link', 'The password reset link never arrives', { queue: 'general' });
   words = await desk.open(sam, 'Reset my password', 'I want to reset the password of my link account', { queue: 'general' });
-  addMessage(desk.h.services, words, { body: 'Sent via paypal', public: true }, alice);
+  await addMessage(desk.h.services, words, { body: 'Sent via paypal', public: true }, alice);
 });
 afterAll(() => desk.h.close());
 
@@ -128,7 +128,7 @@ describe('pages', () => {
       const ids: number[] = [];
       for (let i = 0; i < 45; i++) {
         const id = await local.open(local.chloe, `Gadget ${i}`, `gadget broken ${i}`, { queue: 'general' });
-        if (i % 3 === 0) addMessage(local.h.services, id, { body: `gadget reply ${i}`, public: true }, local.alice);
+        if (i % 3 === 0) await addMessage(local.h.services, id, { body: `gadget reply ${i}`, public: true }, local.alice);
         ids.push(id);
       }
       const seen: number[] = [];
@@ -185,7 +185,7 @@ describe('a customer with many cases', () => {
         for (let i = 0; i <= OWN_CASES_LIMIT; i++) insert.run(chloe.id, `Bulk order ${i}`);
       })();
       const mine = await local.open(chloe, 'Sprocket jammed', 'the sprocket', { queue: 'general' });
-      addMessage(h.services, mine, { body: 'sprocket secret note', public: false }, alice);
+      await addMessage(h.services, mine, { body: 'sprocket secret note', public: false }, alice);
       const theirs = await local.open(sam, 'Sprocket too', 'another sprocket', { queue: 'general' });
       expect(await local.find(chloe, 'sprocket')).toEqual([`C-${mine}`]);
       expect(await local.find(chloe, 'secret')).toEqual([]);

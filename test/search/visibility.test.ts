@@ -21,10 +21,10 @@ beforeAll(async () => {
   desk = createDesk();
   const { chloe, sam, alice, bob, maria } = desk;
   refund = await desk.open(chloe, 'Refund for a double charge', 'Charged twice for the March invoice. zebra', { queue: 'billing' });
-  addMessage(desk.h.services, refund, { body: 'We have issued the refund. zebra', public: true }, alice);
-  addMessage(desk.h.services, refund, { body: 'Refund approved internally, chargeback risk', public: false }, alice);
+  await addMessage(desk.h.services, refund, { body: 'We have issued the refund. zebra', public: true }, alice);
+  await addMessage(desk.h.services, refund, { body: 'Refund approved internally, chargeback risk', public: false }, alice);
   missing = await desk.open(sam, 'Refund missing', 'Still no refund for order 7781. zebra', { queue: 'technical' });
-  addMessage(desk.h.services, missing, { body: 'Checking the 7781 refund', public: true }, bob);
+  await addMessage(desk.h.services, missing, { body: 'Checking the 7781 refund', public: true }, bob);
   login = await desk.open(chloe, 'Login fails after reset', 'The reset link expired. zebra', { queue: 'advanced' });
   assigned = await desk.open(sam, 'Printer offline', 'The office printer is offline. zebra', { queue: 'technical', assignee: alice.id });
   void maria;

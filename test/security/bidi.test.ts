@@ -41,13 +41,13 @@ beforeAll(async () => {
   customer = h.customer({ email: 'chloe@example.com', name: `Chloe ${spoof(3)}`, organization: `Org ${spoof(4)}` });
   const c = await createCase(h.services, { subject: `Subject ${spoof(5)}`, description: `Description ${spoof(6)}` }, customer, { customerId: customer.id });
   caseRef = `C-${c.id}`;
-  addMessage(h.services, c.id, { body: `Customer says ${spoof(7)}`, public: true }, customer);
-  addMessage(h.services, c.id, { body: `Agent replies ${spoof(8)}`, public: true }, agent);
-  addMessage(h.services, c.id, { body: `Note ${spoof(0)}`, public: false }, agent);
-  transitionCase(h.services, c.id, { transition: 'resolve', solution: `Solution ${spoof(1)}` }, agent);
-  rateCase(h.services, c.id, { satisfied: true, comment: `Comment ${spoof(2)}` }, customer);
+  await addMessage(h.services, c.id, { body: `Customer says ${spoof(7)}`, public: true }, customer);
+  await addMessage(h.services, c.id, { body: `Agent replies ${spoof(8)}`, public: true }, agent);
+  await addMessage(h.services, c.id, { body: `Note ${spoof(0)}`, public: false }, agent);
+  await transitionCase(h.services, c.id, { transition: 'resolve', solution: `Solution ${spoof(1)}` }, agent);
+  await rateCase(h.services, c.id, { satisfied: true, comment: `Comment ${spoof(2)}` }, customer);
   const second = await createCase(h.services, { subject: `Second ${spoof(3)}`, description: `Text ${spoof(4)}` }, customer, { customerId: customer.id });
-  transitionCase(h.services, second.id, { transition: 'escalate', reason: `Reason ${spoof(5)}` }, agent);
+  await transitionCase(h.services, second.id, { transition: 'escalate', reason: `Reason ${spoof(5)}` }, agent);
   await createCase(h.services, { subject: `Waiting ${spoof(7)}`, description: `Open ${spoof(8)}` }, customer, { customerId: customer.id }); // warned → mail
   markChurn(h.services, customer.id, { churned: true, at: h.clock.now(), note: `Churn ${spoof(6)}` }, manager);
   h.clock.advanceMinutes(390); // past the warning (80% of 8 business hours), before the breach

@@ -67,20 +67,20 @@ beforeAll(async () => {
 
   const c = await createCase(h.services, { subject: p(0), description: `login fails ${p(1)}` }, customer, { customerId: customer.id });
   caseRef = `C-${c.id}`;
-  addMessage(h.services, c.id, { body: p(2), public: true }, customer);
+  await addMessage(h.services, c.id, { body: p(2), public: true }, customer);
   // A file whose name is a payload (stored sanitised) and whose declared type is HTML: its link and its download stay inert.
   const file = storeFiles(h.services.attachments.store, [{ name: `${p(3)}.html`, mediaType: 'text/html', bytes: Buffer.from(p(0)) }]);
-  addMessage(h.services, c.id, { body: p(3), public: true }, agent, { attachments: file });
+  await addMessage(h.services, c.id, { body: p(3), public: true }, agent, { attachments: file });
   params.attachment = String(h.db.select().from(attachments).get()!.id);
-  addMessage(h.services, c.id, { body: p(4), public: false }, agent);
-  transitionCase(h.services, c.id, { transition: 'waitOnCustomer', note: p(5) }, agent);
-  transitionCase(h.services, c.id, { transition: 'resolve', solution: p(6) }, agent);
-  rateCase(h.services, c.id, { satisfied: false, comment: p(0) }, customer);
+  await addMessage(h.services, c.id, { body: p(4), public: false }, agent);
+  await transitionCase(h.services, c.id, { transition: 'waitOnCustomer', note: p(5) }, agent);
+  await transitionCase(h.services, c.id, { transition: 'resolve', solution: p(6) }, agent);
+  await rateCase(h.services, c.id, { satisfied: false, comment: p(0) }, customer);
   // A subject changed to a payload, and a note mentioning the manager (whose name is one).
-  editCase(h.services, c.id, { subject: p(5) }, agent);
-  addMessage(h.services, c.id, { body: `@${managerEmail.split('@')[0]} ${p(6)}`, public: false }, agent);
+  await editCase(h.services, c.id, { subject: p(5) }, agent);
+  await addMessage(h.services, c.id, { body: `@${managerEmail.split('@')[0]} ${p(6)}`, public: false }, agent);
   const second = await createCase(h.services, { subject: p(1), description: p(2) }, customer, { customerId: customer.id });
-  transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
+  await transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
   markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
   const report = await createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
   // A mail template worded with payloads: its page shows the wording, the preview and the history.
@@ -97,7 +97,7 @@ beforeAll(async () => {
   const macro = await createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
   await createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
   const third = await createCase(h.services, { subject: p(2), description: 'login fails' }, customer, { customerId: customer.id });
-  applyMacro(h.services, third.id, macro.id, {}, agent);
+  await applyMacro(h.services, third.id, macro.id, {}, agent);
   await saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
   await saveInboxView(h.services, staffPrincipal(h.db, manager.id)!, { view: 'queues' }, { name: p(1).slice(0, 60), shared: true });
   Object.assign(params, {

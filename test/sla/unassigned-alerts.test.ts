@@ -104,7 +104,7 @@ describe('SLA alerts on unassigned cases', () => {
 
 describe('cases waiting too long in a queue', () => {
   it('alert the queue managers once the queue threshold passes, exactly once across sweeps and restarts', async () => {
-    updateQueue(h.services, 'general', { name: 'General', tier: 1, waitAlertMinutes: 15 }, mia);
+    await updateQueue(h.services, 'general', { name: 'General', tier: 1, waitAlertMinutes: 15 }, mia);
     const c = await intake({ priority: 'high' });
     expect(c.waitingSince).toBe(h.clock.now());
 
@@ -141,17 +141,17 @@ describe('cases waiting too long in a queue', () => {
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(1);
 
     // A stricter threshold is a new threshold: alerted once more.
-    updateQueue(h.services, 'general', { name: 'General', tier: 1, waitAlertMinutes: 10 }, mia);
+    await updateQueue(h.services, 'general', { name: 'General', tier: 1, waitAlertMinutes: 10 }, mia);
     expect((await runSlaSweep(h.services)).waiting).toMatchObject({ alerted: 1, cases: [`C-${c.id}`] });
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(0);
 
     // Moved to billing (nobody there either): a new waiting spell, alerted after billing's threshold.
-    reassignCase(h.services, c.id, { queue: 'billing', reason: 'Billing question after all' }, mia);
+    await reassignCase(h.services, c.id, { queue: 'billing', reason: 'Billing question after all' }, mia);
     expect(loadCase(h.services, c.id)).toMatchObject({ queueId: 'billing', assigneeId: null });
     h.clock.advanceMinutes(31);
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(1);
 
-    updateQueue(h.services, 'billing', { name: 'Billing', tier: 1, waitAlertMinutes: 0 }, mia);
+    await updateQueue(h.services, 'billing', { name: 'Billing', tier: 1, waitAlertMinutes: 0 }, mia);
     const quiet = await intake({ subject: 'Invoice', priority: 'low' });
     expect(loadCase(h.services, quiet.id).queueId).toBe('billing');
     h.clock.advanceMinutes(600);

@@ -47,6 +47,6 @@ export function fileCounts(files: MailFiles): { attachments?: { stored: number; 
 }
 
 /** Inside the mail's transaction: the original mail, named by the timeline entry the mail became (staff only). */
-export function recordOriginal(ctx: CaseContext, eventId: number, files: MailFiles): void {
-  recordAttachments(ctx.services.db, { caseId: ctx.case.id, eventId, by: { type: 'system', id: null }, at: ctx.now }, [files.original]);
+export async function recordOriginal(ctx: CaseContext, eventId: number, files: MailFiles): Promise<void> {
+  await recordAttachments(ctx.q, { caseId: ctx.case.id, eventId, by: { type: 'system', id: null }, at: ctx.now }, [files.original]);
 }

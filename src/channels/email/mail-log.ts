@@ -5,6 +5,8 @@
 import type { Db } from '../../db/client.js';
 import { statement } from '../../db/fast.js';
 import type { InboundOutcome } from '../../db/schema/index.js';
+import type { Handle } from '../../db/store/index.js';
+import { get, run } from '../../db/store/rows.js';
 
 export interface LogEntry {
   messageId: string;
@@ -81,4 +83,38 @@ export function isContact(db: Db, caseId: number, address: string): boolean {
 
 export function contactsOf(db: Db, caseId: number): { address: string; name: string | null }[] {
   return statement<[number], { address: string; name: string | null }>(db, 'SELECT address, name FROM case_email_contacts WHERE case_id = ? ORDER BY added_at, address').all(caseId);
+}
+
+/*
+ * The same writes inside a case's transaction of the storage port (the channel's intake and
+ * appends, src/cases' `within`): one SQL on both dialects (`ON CONFLICT DO NOTHING`).
+ */
+
+/** `claimMessageId` in a transaction of the storage port. */
+export async function claimMessageIdOn(q: Handle, messageId: string, caseId: number | null, at: number): Promise<void> {
+  const inserted = await run(q, "INSERT INTO email_messages (message_id, case_id, direction, at) VALUES (?, ?, 'in', ?) ON CONFLICT DO NOTHING", [messageId, caseId, at]);
+  if (inserted === 0) throw new DuplicateMailError(messageId);
+}
+
+/** `logMail` in a transaction of the storage port. */
+export async function logMailOn(q: Handle, e: LogEntry): Promise<void> {
+  await run(
+    q,
+    'INSERT INTO inbound_mail (message_id, via, mailbox, mailbox_id, from_address, subject, size, outcome, reason, case_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [e.messageId, e.via, e.mailbox, e.mailboxId, e.from, e.subject === null ? null : e.subject.slice(0, 300), e.size, e.outcome, e.reason, e.caseId, e.at],
+  );
+}
+
+/** `addContacts` in a transaction of the storage port. */
+export async function addContactsOn(q: Handle, caseId: number, contacts: readonly { address: string; name: string }[], at: number): Promise<number> {
+  let count = (await get<{ n: number }>(q, 'SELECT count(*) AS n FROM case_email_contacts WHERE case_id = ?', [caseId]))!.n;
+  let leftOut = 0;
+  for (const c of contacts) {
+    if (count >= MAX_CONTACTS) {
+      if (!(await get(q, 'SELECT 1 AS one FROM case_email_contacts WHERE case_id = ? AND address = ?', [caseId, c.address]))) leftOut++;
+      continue;
+    }
+    count += await run(q, 'INSERT INTO case_email_contacts (case_id, address, name, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [caseId, c.address, c.name || null, at]);
+  }
+  return leftOut;
 }

@@ -4,17 +4,19 @@
  * contacts, `email.received` (staff only) with the raw mail, and the acknowledgement queued.
  * A mail an agent forwarded opens the case for the customer who wrote it.
  */
-import { statement } from '../../db/fast.js';
+import { and, eq } from 'drizzle-orm';
+import type { Handle } from '../../db/store/index.js';
+import { get } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { createCase, createCaseSchema } from '../../cases/create-case.js';
-import { findCustomerByEmail } from '../../cases/customers.js';
+import { customerByEmail } from '../../cases/customers.js';
 import { DomainError } from '../../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import type { Forwarded } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipientData, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
-import { addContacts, claimMessageId, logMail } from './mail-log.js';
+import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
 import type { InboundMail } from './parse-mail.js';
 import type { Thread } from './thread.js';
 
@@ -30,8 +32,8 @@ const ACK_WINDOW_MS = 3_600_000;
 const ACK_SKIPPED = `${ACK_LIMIT} cases from this address were already acknowledged within the hour`;
 
 /** Cases opened by mail from this address within the window (forwards are logged under the agent's address). */
-function acknowledgedLately(services: Services, address: string, at: number): number {
-  return statement<[string, number], { n: number }>(services.db, "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND outcome = 'created'").get(address, at - ACK_WINDOW_MS)!.n;
+async function acknowledgedLately(q: Handle, address: string, at: number): Promise<number> {
+  return (await get<{ n: number }>(q, "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND outcome = 'created'", [address, at - ACK_WINDOW_MS]))!.n;
 }
 
 export async function openCase(
@@ -50,7 +52,7 @@ export async function openCase(
   const subject = forwarded ? forwarded.subject : mail.subject;
   const contacts = forwarded ? [] : others(services, mail);
   const at = services.clock.now();
-  const existing = findCustomerByEmail(db, sender.address);
+  const existing = await services.store.query((q) => customerByEmail(q, sender.address));
   const name = sender.name.replace(/\s+/g, ' ').trim().slice(0, 200);
   const full = mail.text.trim();
   // A known customer files as themselves (their profile is never rewritten by a From header);
@@ -71,12 +73,12 @@ export async function openCase(
     ...(options.mailboxName ? { eventData: { mailbox: options.mailboxName } } : {}),
     ...(existing ? { customerId: existing.id } : {}),
     attachments: files.stored,
-    within: (ctx) => {
+    within: async (ctx) => {
       // Checked before this mail's own log line is written.
-      const quiet = !forwarded && acknowledgedLately(services, sender.address, at) >= ACK_LIMIT;
-      claimMessageId(db, mail.messageId, ctx.case.id, at);
-      const contactsLeftOut = addContacts(db, ctx.case.id, contacts, at);
-      const received = ctx.record('email.received', {
+      const quiet = !forwarded && (await acknowledgedLately(ctx.q, sender.address, at)) >= ACK_LIMIT;
+      await claimMessageIdOn(ctx.q, mail.messageId, ctx.case.id, at);
+      const contactsLeftOut = await addContactsOn(ctx.q, ctx.case.id, contacts, at);
+      const received = await ctx.record('email.received', {
         messageId: mail.messageId,
         from: sender.address,
         ...recipientData(mail),
@@ -90,10 +92,12 @@ export async function openCase(
         ...(quiet ? { acknowledged: false, ackSkipped: ACK_SKIPPED } : {}),
       });
       // createCase stores the case before `within` runs: the entry has its id.
-      recordOriginal(ctx, received!, files);
-      const acknowledged = statement<[number]>(db, "SELECT 1 FROM outbox WHERE case_id = ? AND type = 'notification.send' AND json_extract(payload, '$.template') = 'case-received'").get(ctx.case.id);
-      if (!acknowledged && !quiet) ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
-      logMail(db, entry('created', reason, ctx.case.id));
+      await recordOriginal(ctx, received!, files);
+      const { outbox } = ctx.q.tables;
+      const notices = await ctx.q.db.select({ payload: outbox.payload }).from(outbox).where(and(eq(outbox.caseId, ctx.case.id), eq(outbox.type, 'notification.send')));
+      const acknowledged = notices.some((n) => n.payload.template === 'case-received');
+      if (!acknowledged && !quiet) await ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
+      await logMailOn(ctx.q, entry('created', reason, ctx.case.id));
     },
   });
   return { result: 'created', case: caseRef(row.id), ...(reason ? { reason } : {}), ...fileCounts(files) };

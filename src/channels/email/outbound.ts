@@ -20,6 +20,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { cases } from '../../db/schema/index.js';
 import { statement } from '../../db/fast.js';
+import { get } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { customerTimeline } from '../../cases/customer-view.js';
 import type { CaseRow } from '../../cases/case-view.js';
@@ -41,11 +42,11 @@ export const REPLY_MAIL = 'email.reply';
 
 /** Queues the mail of every public staff reply, whichever path (API, page, rule) added it. */
 export function registerEmailSubscribers(subscribers: Subscribers): Subscribers {
-  subscribers.on('staff.replied', (ctx) => {
+  subscribers.on('staff.replied', async (ctx) => {
     // The entry's id names the reply: known once it is written (a new case's entries are written when it is stored).
-    ctx.whenStored(() => {
-      const row = statement<[number], { id: number | null }>(ctx.services.db, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.replied'").get(ctx.case.id);
-      if (row?.id != null) ctx.enqueue(REPLY_MAIL, { event: row.id });
+    await ctx.whenStored(async () => {
+      const row = await get<{ id: number | null }>(ctx.q, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.replied'", [ctx.case.id]);
+      if (row?.id != null) await ctx.enqueue(REPLY_MAIL, { event: row.id });
     });
   });
   return subscribers;

@@ -20,7 +20,7 @@ import { findBounceCase } from './bounce.js';
 import { forwardedOriginal } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
-import { addContacts, claimMessageId, DuplicateMailError, isContact, logMail, mailsFrom, wasReceived, type LogEntry } from './mail-log.js';
+import { addContactsOn, claimMessageIdOn, claimMessageId, DuplicateMailError, isContact, logMail, logMailOn, mailsFrom, wasReceived, type LogEntry } from './mail-log.js';
 import { isAutoReply, isBounce } from './noise.js';
 import { openCase } from './open-mail-case.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail } from './parse-mail.js';
@@ -85,11 +85,11 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     const caseId = findBounceCase(db, mail, raw);
     if (caseId === null) return ignore('bounce');
     try {
-      transaction(db, () => {
-        const ctx = CaseContext.load(services, caseId, SYSTEM_ACTOR);
-        ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: mail.text.slice(0, 2000) });
-        claimMessageId(db, mail.messageId, caseId, at);
-        logMail(db, entry('appended', 'bounce', caseId));
+      await services.store.write(async (q) => {
+        const ctx = await CaseContext.load(q, services, caseId, SYSTEM_ACTOR);
+        await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: mail.text.slice(0, 2000) });
+        await claimMessageIdOn(q, mail.messageId, caseId, at);
+        await logMailOn(q, entry('appended', 'bounce', caseId));
       });
     } catch (error) {
       if (error instanceof DuplicateMailError) return duplicate();
@@ -120,9 +120,9 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     const files = storeMailFiles(services, mail, raw);
     const thread = findThread(db, settings, mail, options.recipients ?? []);
     if (thread) {
-      let appended: ReturnType<typeof appendToCase>;
+      let appended: Awaited<ReturnType<typeof appendToCase>>;
       try {
-        appended = appendToCase(services, mail, thread, entry, files);
+        appended = await appendToCase(services, mail, thread, entry, files);
       } catch (error) {
         // Closed between the check and the write: the reply opens a follow-up case all the same.
         if (!(error instanceof DomainError) || error.code !== 'INVALID_TRANSITION') throw error;
@@ -144,7 +144,7 @@ function isStaff(services: Services, address: string): boolean {
 }
 
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
-function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry, files: MailFiles): InboundResult | 'follow-up' | 'unverified-sender' {
+async function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry, files: MailFiles): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
   const { db } = services;
   const sender = mail.from!.address;
   const c = statement<[number], { customer_id: number; status: string; workflow: string; workflow_version: number }>(
@@ -169,13 +169,13 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
     // Only the case's customer and those copied on it post as the customer. Anyone else who
     // names the case only by its subject tag may be spoofing it.
     if (thread.by === 'subject' && services.email.unverifiedReply === 'new-case') return 'unverified-sender';
-    addMessage(services, thread.caseId, { body: clip(full || emptyBody(mail)).text, public: false }, SYSTEM_ACTOR, {
+    await addMessage(services, thread.caseId, { body: clip(full || emptyBody(mail)).text, public: false }, SYSTEM_ACTOR, {
       data: { ...stored, review: true, from: sender, threadedBy: thread.by, reviewReason: `mail from ${sender}, who is neither the customer nor copied on the case` },
       attachments: files.stored,
-      within: (ctx, eventId) => {
-        recordOriginal(ctx, eventId, files);
-        claimMessageId(db, mail.messageId, thread.caseId, at);
-        logMail(db, entry('appended', 'review', thread.caseId));
+      within: async (ctx, eventId) => {
+        await recordOriginal(ctx, eventId, files);
+        await claimMessageIdOn(ctx.q, mail.messageId, thread.caseId, at);
+        await logMailOn(ctx.q, entry('appended', 'review', thread.caseId));
       },
     });
     return { result: 'appended', case: caseRef(thread.caseId), reason: 'review', ...fileCounts(files) };
@@ -185,14 +185,14 @@ function appendToCase(services: Services, mail: InboundMail, thread: Thread, ent
   // A reply to a closed case opens a follow-up case, as the portal asks the customer to do.
   if (workflow.states[c.status]?.final) return 'follow-up';
   const actor: Actor = { type: 'customer', id: c.customer_id, role: 'customer', name: customer?.id === c.customer_id ? customer.name : sender };
-  addMessage(services, thread.caseId, { body: body.text, public: true }, actor, {
+  await addMessage(services, thread.caseId, { body: body.text, public: true }, actor, {
     data: { ...stored, ...(customer?.id === c.customer_id ? {} : { from: sender }) },
     attachments: files.stored,
-    within: (ctx, eventId) => {
-      recordOriginal(ctx, eventId, files);
-      claimMessageId(db, mail.messageId, thread.caseId, at);
-      addContacts(db, thread.caseId, others(services, mail), at);
-      logMail(db, entry('appended', null, thread.caseId));
+    within: async (ctx, eventId) => {
+      await recordOriginal(ctx, eventId, files);
+      await claimMessageIdOn(ctx.q, mail.messageId, thread.caseId, at);
+      await addContactsOn(ctx.q, thread.caseId, others(services, mail), at);
+      await logMailOn(ctx.q, entry('appended', null, thread.caseId));
     },
   });
   return { result: 'appended', case: caseRef(thread.caseId), ...fileCounts(files) };

@@ -100,7 +100,7 @@ export async function receiveCall(services: Services, payload: unknown): Promise
       : undefined;
     if (open) {
       let eventId = 0;
-      const row = logCall(services, open.id, call, PHONE_ACTOR, (ctx, id) => {
+      const row = await logCall(services, open.id, call, PHONE_ACTOR, (ctx, id) => {
         eventId = id;
         remember('appended')(ctx, id);
       });

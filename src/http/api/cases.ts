@@ -222,7 +222,7 @@ export function caseRoutes(): Hono<AppEnv> {
     const input = await jsonBody(c, editCaseRoute.body);
     const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
     const expectedVersion = input.expectedVersion ?? ifMatch;
-    const { changes } = editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
+    const { changes } = await editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
     const settled = await settle(c, row.id);
     versionTag(c, settled);
     return c.json({ ...fullView(c, settled), changes });
@@ -241,7 +241,7 @@ export function caseRoutes(): Hono<AppEnv> {
   on(app, transitionRoute, async (c) => {
     const row = visibleCase(c);
     const input = await jsonBody(c, transitionRoute.body);
-    transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
+    await transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
   });
 
@@ -267,7 +267,7 @@ export function caseRoutes(): Hono<AppEnv> {
         assertWithinLimits(settings, files);
         takeRateLimit(c, principalOf(c), 'messages');
         const within = record && ((ctx: CaseContext, eventId: number) => record({ caseId: ctx.case.id, eventId }));
-        const sent = sendMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
+        const sent = await sendMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
         return messageAnswer(c, await settle(c, row.id), sent.eventId);
       },
       async (entry) => messageAnswer(c, await settle(c, row.id), entry.eventId),
@@ -286,14 +286,14 @@ export function caseRoutes(): Hono<AppEnv> {
     const row = visibleCase(c);
     if (principalOf(c).actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
     const input = await jsonBody(c, offeredSolutionRoute.body);
-    answerSolutionOffer(c.get('services'), row.id, input, principalOf(c).actor);
+    await answerSolutionOffer(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
   });
 
   on(app, assignmentRoute, async (c) => {
     const row = visibleCase(c);
     const input = await jsonBody(c, assignmentRoute.body);
-    reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
+    await reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
   });
 

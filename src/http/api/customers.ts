@@ -122,7 +122,7 @@ export function customerRoutes(): Hono<AppEnv> {
     const id = customerId(c.req.param('id'));
     const services = c.get('services');
     const input = await jsonBody(c, editCustomerRoute.body);
-    const { customer, changes } = editCustomer(services, id, input, c.get('principal')!.actor);
+    const { customer, changes } = await editCustomer(services, id, input, c.get('principal')!.actor);
     return c.json({
       id: customer.id,
       email: customer.email,

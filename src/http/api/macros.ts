@@ -169,7 +169,7 @@ export function macroRoutes(): Hono<AppEnv> {
     const row = visibleCase(c);
     const id = macroId(c, 'macroId');
     await optionalBody(c, previewMacroRoute.body);
-    const p = previewMacro(c.get('services'), row.id, id, actorOf(c));
+    const p = await previewMacro(c.get('services'), row.id, id, actorOf(c));
     return c.json({ case: caseRef(row.id), macro: { id: p.macro.id, name: p.macro.name }, text: p.text, planned: p.planned, changes: p.changes, problem: p.problem, caseVersion: p.caseVersion, macroVersion: p.macro.version });
   });
 
@@ -180,7 +180,7 @@ export function macroRoutes(): Hono<AppEnv> {
     // A reply through the API counts against the token's message limit, as POST …/messages does.
     takeRateLimit(c, c.get('principal')!, 'messages');
     const services = c.get('services');
-    const result = applyMacro(services, row.id, id, input, actorOf(c));
+    const result = await applyMacro(services, row.id, id, input, actorOf(c));
     await services.outbox.settle(row.id);
     services.outbox.kick();
     const settled = loadCase(services, row.id);

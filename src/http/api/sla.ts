@@ -81,14 +81,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function slaRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  on(app, getSlaConfigRoute, (c) => {
+  on(app, getSlaConfigRoute, async (c) => {
     const services = c.get('services');
     const { definitions } = services;
     const { version } = parseWith(getSlaConfigRoute.query, c.req.query());
     const v = version ?? definitions.publishedVersion('sla', SLA_CONFIG_NAME);
     const row = v === null ? undefined : definitions.version('sla', SLA_CONFIG_NAME, v);
     if (!row) throw new DomainError('NOT_FOUND', `No SLA config${version ? ` version ${version}` : ''}.`);
-    return c.json({ ...versionBody(row), openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
+    return c.json({ ...versionBody(row), openCasesOnOtherVersions: await casesOnOtherSlaVersions(services) });
   });
 
   on(app, slaVersionsRoute, (c) => {
@@ -117,7 +117,7 @@ export function slaRoutes(): Hono<AppEnv> {
       await auditIn(q, services.clock, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'published', before, auditedVersion(created));
       return { row: created, warnings: problems.filter((p) => p.severity === 'warning') };
     });
-    return c.json({ ...versionBody(row), warnings, openCasesOnOtherVersions: casesOnOtherSlaVersions(services) });
+    return c.json({ ...versionBody(row), warnings, openCasesOnOtherVersions: await casesOnOtherSlaVersions(services) });
   });
 
   on(app, sweepRoute, async (c) => c.json(await runSlaSweep(c.get('services'))));
@@ -125,7 +125,7 @@ export function slaRoutes(): Hono<AppEnv> {
   /** Body (optional): `{ "dryRun": true }` previews; `limit` caps the listed cases. */
   on(app, reapplyRoute, async (c) => {
     const input = parseWith(reapplyRoute.body, await optionalJson(c));
-    const result = reapplySlaPolicy(c.get('services'), {
+    const result = await reapplySlaPolicy(c.get('services'), {
       dryRun: input.dryRun,
       actor: c.get('principal')!.actor,
       ...(input.limit !== undefined ? { limit: input.limit } : {}),

@@ -128,7 +128,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.post('/chat/api/end', async (c) => {
     const { session } = await visitorChat(c);
-    endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
+    await endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
     return c.json({ state: 'ended' });
   });
 
@@ -142,7 +142,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.post('/chat/api/rating', async (c) => {
     const { session } = await visitorChat(c);
     const input = await jsonBody(c, z.object({ satisfied: z.boolean(), comment: z.string().max(2_000).optional() }));
-    rateChat(c.get('services'), session, input);
+    await rateChat(c.get('services'), session, input);
     return c.json({ rated: true });
   });
   return app;

@@ -39,7 +39,7 @@ export function caseChatPages(): Hono<PageEnv> {
   });
   app.post('/cases/:id/chat/end', async (c) => {
     const { principal, row, session } = await staffChat(c);
-    endChat(c.get('services'), session.id, 'agent', principal.actor);
+    await endChat(c.get('services'), session.id, 'agent', principal.actor);
     return redirectTo(c, `/cases/C-${row.id}`);
   });
   return app;

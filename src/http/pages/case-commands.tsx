@@ -228,7 +228,7 @@ export async function command<T>(
   form: FormName | ((v: Visible) => FormName),
   schema: z.ZodType<T>,
   /** `files`: those sent with a multipart form (only the message forms offer them). */
-  run: (v: Visible, input: T, files: IncomingFile[]) => string | Done,
+  run: (v: Visible, input: T, files: IncomingFile[]) => string | Done | Promise<string | Done>,
   /** Who may use this form at all: checked before the form is read, so a refusal is never a 422. */
   allowed: (v: Visible) => boolean = () => true,
   recover?: Recover,
@@ -242,7 +242,7 @@ export async function command<T>(
   if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
   let outcome: string | Done;
   try {
-    outcome = run(v, parsed.data, files);
+    outcome = await run(v, parsed.data, files);
   } catch (error) {
     if (error instanceof ConfirmationNeeded) return formFailure(c, v, formName, values, {}, 200, { then: error.then, note: error.note, mailTo: error.mailTo });
     // Nothing was sent: the composer comes back with the changes and the draft (200, as for the note confirmation: nothing was refused).

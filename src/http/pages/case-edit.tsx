@@ -63,8 +63,8 @@ export function caseEditPages(): Hono<PageEnv> {
       c,
       'edit',
       editForm,
-      (v, input) => {
-        const { changes } = editCase(
+      async (v, input) => {
+        const { changes } = await editCase(
           c.get('services'),
           v.row.id,
           { subject: input.subject, priority: input.priority, tags: input.tags, ...(input.expectedVersion !== undefined ? { expectedVersion: input.expectedVersion } : {}) },

@@ -93,7 +93,7 @@ export function caseMacroPages(): Hono<PageEnv> {
         state = { error: 'Choose a macro first.' };
       } else {
         try {
-          const p = previewMacro(c.get('services'), v.caseId, id, v.principal.actor);
+          const p = await previewMacro(c.get('services'), v.caseId, id, v.principal.actor);
           text = p.text;
           state = { inserted: inserted(p, isHtmx(c) ? p.text : undefined) };
         } catch (error) {
@@ -123,7 +123,7 @@ export function caseMacroPages(): Hono<PageEnv> {
     const mailTo = input.visibility === 'public' && input.body.trim() !== '' && values.confirmedUnverified !== '1' ? unverifiedMailAddress(services.db, v.caseId) : null;
     if (mailTo) {
       try {
-        return await casePage(c, v, keep, { inserted: inserted(previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor)), confirmMailTo: mailTo }, 200);
+        return await casePage(c, v, keep, { inserted: inserted(await previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor)), confirmMailTo: mailTo }, 200);
       } catch (error) {
         if (!(error instanceof DomainError) || !SHOWN.has(error.code)) throw error;
         return casePage(c, v, keep, { error: error.message }, 422);
@@ -131,13 +131,13 @@ export function caseMacroPages(): Hono<PageEnv> {
     }
     let result;
     try {
-      result = applyMacro(services, v.caseId, input.appliedMacro, { body: input.body, public: input.visibility === 'public', expectedVersion: input.caseVersion, macroVersion: input.macroVersion }, v.principal.actor);
+      result = await applyMacro(services, v.caseId, input.appliedMacro, { body: input.body, public: input.visibility === 'public', expectedVersion: input.caseVersion, macroVersion: input.macroVersion }, v.principal.actor);
     } catch (error) {
       if (!(error instanceof DomainError) || !SHOWN.has(error.code)) throw error;
       // A fresh preview on the case as it is now: checking it and sending again is one click.
       let again: MacroPanelState = { error: error.message };
       try {
-        const p = previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor);
+        const p = await previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor);
         again = { error: error.code === 'CONFLICT' ? `${error.message} Check what changed, then send again.` : error.message, inserted: inserted(p) };
       } catch (previewError) {
         if (!(previewError instanceof DomainError)) throw previewError;

@@ -176,7 +176,7 @@ export function casePages(): Hono<PageEnv> {
   });
 
   app.post('/cases/:id/messages', (c) =>
-    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, (v, input, files) => {
+    command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, async (v, input, files) => {
       const services = c.get('services');
       const staff = v.principal.actor.type !== 'customer';
       const isPublic = !staff || input.visibility === 'public';
@@ -200,7 +200,7 @@ export function casePages(): Hono<PageEnv> {
       assertWithinLimits(settings, files);
       takeRateLimit(c, v.principal, 'messages');
       const stored = storeFiles(store, files);
-      const sent = sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor, { attachments: stored });
+      const sent = await sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor, { attachments: stored });
       return { message: sentMessage(c, sent, isPublic, stored.length), composer: isPublic ? 'public' : 'note' };
     }, undefined, keepTheText),
   );
@@ -220,8 +220,8 @@ export function casePages(): Hono<PageEnv> {
   });
 
   app.post('/cases/:id/transitions', (c) =>
-    command(c, 'transition', transitionForm, (v, input) => {
-      const row = transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
+    command(c, 'transition', transitionForm, async (v, input) => {
+      const row = await transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
       const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
       const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
       return `Done: the case is now ${label}.`;
@@ -233,14 +233,14 @@ export function casePages(): Hono<PageEnv> {
       c,
       'reassign',
       reassignForm,
-      (v, input) => {
+      async (v, input) => {
         const change: ReassignInput = {
           ...(input.queue !== undefined ? { queue: input.queue } : {}),
           ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),
           ...(input.reason ? { reason: input.reason } : {}),
           ...(input.overrideCapacity ? { overrideCapacity: true } : {}),
         };
-        reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
+        await reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
         return 'Reassigned.';
       },
       (v) => v.principal.actor.type === 'staff',
@@ -260,7 +260,7 @@ export function casePages(): Hono<PageEnv> {
       const canAnswer = d.category !== 'resolved' && d.category !== 'closed';
       return sendForm(c, 'solution-offer', () => <SolutionOfferPanel ctx={ctxOf(d, c.get('csrfToken'))} offer={d.view.offer} canAnswer={canAnswer} state={state} />, () => fullPage(c, d, { offer: state }));
     }
-    answerSolutionOffer(c.get('services'), v.row.id, parsed.data, v.principal.actor);
+    await answerSolutionOffer(c.get('services'), v.row.id, parsed.data, v.principal.actor);
     return done(c, v, parsed.data.answer === 'solved' ? 'Glad it is solved: your request is resolved.' : 'Thanks for telling us: an agent will help you.');
   });
 
@@ -269,8 +269,8 @@ export function casePages(): Hono<PageEnv> {
       c,
       'customer',
       customerForm,
-      (v, input) => {
-        const { changes } = editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor);
+      async (v, input) => {
+        const { changes } = await editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor);
         return Object.keys(changes).length > 0 ? 'Customer profile updated.' : 'Nothing to change.';
       },
       (v) => v.principal.actor.type === 'staff' && isManagerRole(v.principal.actor.role),
@@ -282,8 +282,8 @@ export function casePages(): Hono<PageEnv> {
       c,
       'rating',
       ratingForm,
-      (v, input) => {
-        rateCase(c.get('services'), v.row.id, { satisfied: input.satisfied === 'yes', comment: input.comment }, v.principal.actor);
+      async (v, input) => {
+        await rateCase(c.get('services'), v.row.id, { satisfied: input.satisfied === 'yes', comment: input.comment }, v.principal.actor);
         return 'Thank you for your rating.';
       },
       (v) => v.principal.actor.type === 'customer',

@@ -93,7 +93,7 @@ export function csatPages(): Hono<PageEnv> {
     const answer = answerOf(values.answer);
     if (!answer) return page(c, holder.view, { values, errors: { answer: 'Choose yes or no.' } }, 422);
     try {
-      rateCase(services, holder.caseId, { satisfied: answer === 'yes', comment: values.comment ?? '' }, holder.actor, { via: 'mail-link' });
+      await rateCase(services, holder.caseId, { satisfied: answer === 'yes', comment: values.comment ?? '' }, holder.actor, { via: 'mail-link' });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'INVALID_TRANSITION') return page(c, { ...holder.view, rateable: false }, { values }, 409);
       const errors = formErrorsOf(error);

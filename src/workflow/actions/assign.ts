@@ -6,7 +6,7 @@ export const assignAction: ActionDefinition<Record<string, never>> = {
   name: 'assign',
   description: 'Assign the case to the least-loaded available agent of its queue with the required skills, or let it wait.',
   params: z.strictObject({}),
-  run(ctx) {
-    assignCase(ctx);
+  async run(ctx) {
+    await assignCase(ctx);
   },
 };

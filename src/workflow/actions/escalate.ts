@@ -10,7 +10,7 @@ export const escalateAction: ActionDefinition<{ tier: number; queue?: string | u
     queue: z.string().min(1).optional(),
     reason: z.string().min(1).optional(),
   }),
-  run(ctx, params) {
-    escalateCase(ctx, { tier: params.tier, queue: params.queue ?? null, reason: params.reason ?? ctx.fields.reason ?? null });
+  async run(ctx, params) {
+    await escalateCase(ctx, { tier: params.tier, queue: params.queue ?? null, reason: params.reason ?? ctx.fields.reason ?? null });
   },
 };

@@ -10,8 +10,8 @@ export const notifyAction: ActionDefinition<{ to: string; template: string; url?
   params: z
     .strictObject({ to: z.union([z.enum(NOTIFY_TARGETS), z.enum(IM_TARGETS), z.email()]), template: z.enum(TEMPLATE_NAMES), url: imUrlSchema.optional() })
     .refine((p) => p.url === undefined || isImTarget(p.to), { path: ['url'], message: 'only the slack and teams targets take a url' }),
-  run(ctx, params) {
-    if (isImTarget(params.to)) ctx.enqueue(IM_POST, { to: params.to, template: params.template, source: 'workflow', ...(params.url ? { url: params.url } : {}) });
-    else ctx.enqueue('notification.send', { to: params.to, template: params.template, source: 'workflow' });
+  async run(ctx, params) {
+    if (isImTarget(params.to)) await ctx.enqueue(IM_POST, { to: params.to, template: params.template, source: 'workflow', ...(params.url ? { url: params.url } : {}) });
+    else await ctx.enqueue('notification.send', { to: params.to, template: params.template, source: 'workflow' });
   },
 };

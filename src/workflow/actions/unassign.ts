@@ -6,7 +6,7 @@ export const unassignAction: ActionDefinition<{ reason?: string | undefined }> =
   name: 'unassign',
   description: 'Take the case away from its assignee.',
   params: z.strictObject({ reason: z.string().min(1).optional() }),
-  run(ctx, params) {
-    unassign(ctx, params.reason ?? 'workflow');
+  async run(ctx, params) {
+    await unassign(ctx, params.reason ?? 'workflow');
   },
 };

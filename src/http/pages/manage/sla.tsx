@@ -31,15 +31,15 @@ function defaultCalc(c: PageContext): CalcState {
   return { values: { created: localInputValue(services.clock.now(), zone), policy: config.defaultPolicy, priority: 'normal', metric: 'firstResponse' } };
 }
 
-function reapplyState(c: PageContext, extra: Partial<ReapplyState> = {}): ReapplyState {
+async function reapplyState(c: PageContext, extra: Partial<ReapplyState> = {}): Promise<ReapplyState> {
   const services = c.get('services');
-  return { pending: casesOnOtherSlaVersions(services), version: services.definitions.sla().version, ...extra };
+  return { pending: await casesOnOtherSlaVersions(services), version: services.definitions.sla().version, ...extra };
 }
 
-function page(c: PageContext, view: DefinitionView, parts: { calc?: CalcState; reapply?: ReapplyState } = {}, status: 200 | 422 = 200) {
+async function page(c: PageContext, view: DefinitionView, parts: { calc?: CalcState; reapply?: ReapplyState } = {}, status: 200 | 422 = 200) {
   return sendHtml(
     c,
-    <SlaPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} calc={parts.calc ?? defaultCalc(c)} reapply={parts.reapply ?? reapplyState(c)} />,
+    <SlaPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} view={view} calc={parts.calc ?? defaultCalc(c)} reapply={parts.reapply ?? (await reapplyState(c))} />,
     status,
   );
 }
@@ -66,9 +66,9 @@ export function slaPages(): Hono<PageEnv> {
 
   app.get('/manage/sla/reapply', async (c) => {
     const principal = managerOf(c);
-    const preview = reapplySlaPolicy(c.get('services'), { dryRun: true, actor: principal.actor, limit: PREVIEW_LIMIT });
+    const preview = await reapplySlaPolicy(c.get('services'), { dryRun: true, actor: principal.actor, limit: PREVIEW_LIMIT });
     if (isHtmx(c)) return sendHtml(c, <ReapplyPreview result={preview} csrfToken={c.get('csrfToken')} />);
-    return page(c, await slaView(c), { reapply: reapplyState(c, { preview }) });
+    return page(c, await slaView(c), { reapply: await reapplyState(c, { preview }) });
   });
 
   app.post('/manage/sla/reapply', async (c) => {
@@ -81,8 +81,8 @@ export function slaPages(): Hono<PageEnv> {
     if (current !== expected) {
       throw new DomainError('CONFLICT', `v${current} is in force now, not v${expected}: preview the changes again before re-applying.`);
     }
-    const done = reapplySlaPolicy(services, { actor: principal.actor, limit: 0 });
-    return page(c, await slaView(c), { reapply: reapplyState(c, { done }) });
+    const done = await reapplySlaPolicy(services, { actor: principal.actor, limit: 0 });
+    return page(c, await slaView(c), { reapply: await reapplyState(c, { done }) });
   });
 
   app.route(

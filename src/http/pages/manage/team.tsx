@@ -149,7 +149,7 @@ export function teamPages(): Hono<PageEnv> {
     const { actor } = managerOf(c);
     const values = await readForm(c);
     const result = await attempt(
-      () => createQueue(c.get('services'), { id: values.id ?? '', ...queueInput(values) }, actor),
+      async () => createQueue(c.get('services'), { id: values.id ?? '', ...queueInput(values) }, actor),
       (errors, status) => {
         const state: FormState = { values, errors };
         return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={null} defaultWaitAlert={c.get('services').queueWaitAlertMinutes} />, () => <NewQueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} defaultWaitAlert={c.get('services').queueWaitAlertMinutes} />, status);
@@ -170,7 +170,7 @@ export function teamPages(): Hono<PageEnv> {
     const id = c.req.param('id');
     const values = await readForm(c);
     const result = await attempt(
-      () => updateQueue(c.get('services'), id, queueInput(values), actor),
+      async () => updateQueue(c.get('services'), id, queueInput(values), actor),
       (errors, status) => {
         const data = queueData(c, id);
         const state: FormState = { values, errors };
@@ -186,7 +186,7 @@ export function teamPages(): Hono<PageEnv> {
     const id = c.req.param('id');
     const values = await readForm(c);
     const result = await attempt(
-      () => deactivateQueue(c.get('services'), id, { moveTo: values.moveTo ?? null }, actor),
+      async () => deactivateQueue(c.get('services'), id, { moveTo: values.moveTo ?? null }, actor),
       (errors, status) => {
         const data = queueData(c, id);
         const state: FormState = { values, errors };
@@ -203,10 +203,10 @@ export function teamPages(): Hono<PageEnv> {
     return redirectTo(c, `${TEAM}/queues/${id}?done=queue-deactivated&moved=${result.value.moved}`);
   });
 
-  app.post(`${TEAM}/queues/:id/reactivate`, (c) => {
+  app.post(`${TEAM}/queues/:id/reactivate`, async (c) => {
     const { actor } = managerOf(c);
     const id = c.req.param('id');
-    reactivateQueue(c.get('services'), id, actor);
+    await reactivateQueue(c.get('services'), id, actor);
     return redirectTo(c, `${TEAM}/queues/${id}?done=queue-reactivated`);
   });
 
@@ -265,7 +265,7 @@ export function teamPages(): Hono<PageEnv> {
     const selected = await checkedQueues(c);
     const input = { name: values.name ?? '', role: (values.role ?? '') as 'agent', skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), chatLimit: chatLimitOf(values.chatLimit), queues: selected, available: values.available === 'on' };
     const result = await attempt(
-      () => updateStaff(c.get('services'), id, input, principal.actor),
+      async () => updateStaff(c.get('services'), id, input, principal.actor),
       (errors, status) => {
         const member = getStaff(c.get('services'), id);
         const state: FormState = { values, errors: fieldNames(errors) };
@@ -295,10 +295,10 @@ export function teamPages(): Hono<PageEnv> {
     return redirectTo(c, `${TEAM}/staff/${id}?done=staff-saved&released=${result.value.released}&assigned=${result.value.assigned}`);
   });
 
-  app.post(`${TEAM}/staff/:id/deactivate`, (c) => {
+  app.post(`${TEAM}/staff/:id/deactivate`, async (c) => {
     const { actor } = managerOf(c);
     const id = idParam(c, 'staff member');
-    const result = deactivateStaff(c.get('services'), id, actor);
+    const result = await deactivateStaff(c.get('services'), id, actor);
     c.get('services').outbox.kick();
     return redirectTo(c, `${TEAM}/staff/${id}?done=staff-deactivated&released=${result.released}`);
   });

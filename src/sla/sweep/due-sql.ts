@@ -1,0 +1,28 @@
+/** The due timers' SQL, shared by sweep.ts and its dialect modules (sqlite.ts, pg.ts). */
+import { slaNextAtSql } from '../../db/schema/index.js';
+
+export interface DueRow {
+  id: number;
+  case_id: number;
+  metric: string;
+  policy: string;
+  due_at: number;
+  queue_id: string;
+  priority: string;
+  workflow: string;
+  workflow_version: number;
+  breach_due: 0 | 1;
+}
+
+export const DUE_COLUMNS = `t.id, t.case_id, t.metric, t.policy, t.due_at, c.queue_id, c.priority, c.workflow, c.workflow_version`;
+
+export const NEXT_AT = slaNextAtSql('t.');
+
+/**
+ * Timers with a warning or a breach due at @now, the earliest first, at most @limit (INDEXED BY:
+ * never a table scan). Each row says which: a breach when `breach_due` is 1, else a warning.
+ */
+export const DUE_TIMERS_SQL = `SELECT ${DUE_COLUMNS},
+    (t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now) AS breach_due
+  FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
+  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @now ORDER BY (${NEXT_AT}) LIMIT @limit`;
