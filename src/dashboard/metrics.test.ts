@@ -25,7 +25,7 @@ describe('the seeded week', () => {
     const rows = hist.h.db.$client.prepare('SELECT id, queue_id AS queue, open, status FROM cases ORDER BY id').all();
     const { A, B, C, D, E } = hist.ids;
     expect(rows).toEqual([
-      { id: A, queue: 'general', open: 0, status: 'resolved' },
+      { id: A, queue: 'general', open: 0, status: 'closed' }, // auto-closed Thu 12:00, 72 h after resolving
       { id: B, queue: 'billing', open: 0, status: 'resolved' },
       { id: C, queue: 'advanced', open: 0, status: 'resolved' },
       { id: D, queue: 'advanced', open: 1, status: 'escalated' },

@@ -16,8 +16,11 @@
  *   Thu 09:00   Dana resolves C again
  *   Thu 10:00   sweep: D's first response (8 business hours) breaches → escalated to advanced
  *   Thu 11:00   E (Chloe, general) created; 12:00 Fay marked churned; 15:00 internal note on E
+ *   Thu 12:00   A closes itself (the workflow's auto-close, 72 h after it was resolved)
  *   Fri 09:00   Alice replies E; 10:00 Erin marked churned
- *   Mon 9 Mar   Hal created (after the week); the clock then stays at Fri 6 Mar 12:00
+ *   Mon 9 Mar   Hal created (after the week); the clock then stays at Fri 6 Mar 12:00, and the
+ *               outbox performs what is due by then (A's auto-close), so every test starts from
+ *               the same settled week
  */
 import { DateTime } from 'luxon';
 import { addMessage } from '../../src/cases/add-message.js';
@@ -122,6 +125,8 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-09T10:00');
   const hal = h.customer({ email: 'hal@example.com', name: 'Hal' });
   at('2026-03-06T12:00');
+  await h.services.outbox.idle();
+  await h.services.outbox.drain();
 
   return {
     h,
