@@ -16,7 +16,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
 import { transferCase } from '../cases/move-case.js';
-import { audit } from '../audit/record-audit.js';
+import { auditIn } from '../audit/record-audit.js';
 import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { targetUrlProblem } from '../net/guarded-post.js';
@@ -126,7 +126,7 @@ export async function createQueue(services: Services, raw: CreateQueueInput, act
       })
       .returning()
       .get();
-    audit(services, actor, 'queue', created.id, 'created', null, created);
+    await auditIn(q, services.clock, actor, 'queue', created.id, 'created', null, created);
     return created;
   });
 }
@@ -160,7 +160,7 @@ export async function updateQueue(services: Services, id: string, raw: UpdateQue
       .where(eq(queues.id, id))
       .returning()
       .get()!;
-    audit(services, actor, 'queue', id, 'updated', queue, updated);
+    await auditIn(q, services.clock, actor, 'queue', id, 'updated', queue, updated);
     return updated;
   });
 }
@@ -193,7 +193,7 @@ export async function deactivateQueue(services: Services, id: string, options: {
       }
     }
     const row = services.db.update(queues).set({ active: false }).where(eq(queues.id, id)).returning().get()!;
-    audit(services, actor, 'queue', id, 'deactivated', queue, { ...row, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
+    await auditIn(q, services.clock, actor, 'queue', id, 'deactivated', queue, { ...row, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
     return { queue: row, moved: open.length };
   });
 }
@@ -204,7 +204,7 @@ export async function reactivateQueue(services: Services, id: string, actor: Act
     const before = getQueue(services, id);
     if (before.active) return before;
     const row = services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
-    audit(services, actor, 'queue', id, 'reactivated', before, row);
+    await auditIn(q, services.clock, actor, 'queue', id, 'reactivated', before, row);
     return row;
   });
 }

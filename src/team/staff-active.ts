@@ -10,7 +10,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { revokeApiTokensOf } from '../auth/api-tokens.js';
 import { deleteSessionsOf } from '../auth/sessions.js';
-import { audit } from '../audit/record-audit.js';
+import { audit, auditIn } from '../audit/record-audit.js';
 import { transaction } from '../db/client.js';
 import { cases, staff } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
@@ -52,7 +52,7 @@ export async function deactivateStaff(services: Services, staffId: number, actor
       const after = db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).get();
       if (after?.assigneeId !== null && after?.assigneeId !== undefined) reassigned++;
     }
-    audit(services, actor, 'staff', staffId, 'deactivated', row, { ...updated, sessionsEnded, tokensRevoked, released: open.length });
+    await auditIn(q, services.clock, actor, 'staff', staffId, 'deactivated', row, { ...updated, sessionsEnded, tokensRevoked, released: open.length });
     return { staff: updated, released: open.length, reassigned, sessionsEnded, tokensRevoked };
   });
 }

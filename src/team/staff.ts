@@ -17,7 +17,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignCase, unassign } from '../assignment/assign.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
-import { audit } from '../audit/record-audit.js';
+import { auditIn } from '../audit/record-audit.js';
 import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -148,7 +148,7 @@ export async function updateStaff(services: Services, staffId: number, raw: Upda
     if (input.available !== row.available) assigned = (await setAvailability(services, staffId, input.available, actor)).assigned;
     else if (row.available) assigned = await fillCapacity(q, services, staffId, actor);
     const after = getStaff(services, staffId);
-    audit(services, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });
+    await auditIn(q, services.clock, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });
     return { staff: after, queues: next, released, assigned };
   });
 }
