@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { insertRow, rowMapper, statement } from '../db/fast.js';
+import { rowMapper, statement } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { get, insertOne } from '../db/store/rows.js';
@@ -57,27 +57,7 @@ export function intakeFill(existing: Pick<CustomerRow, 'organization' | 'phone'>
   return changes;
 }
 
-/** Appends to the profile audit trail (`customer_changes`). Inside a transaction. */
-export function recordProfileChange(
-  db: Db,
-  customerId: number,
-  changes: ProfileChanges,
-  by: { actor: Actor; at: number; via: 'edit' | 'intake'; caseId?: number; reason?: string | undefined },
-): void {
-  insertRow(db, customerChanges, {
-    customerId,
-    at: by.at,
-    via: by.via,
-    caseId: by.caseId ?? null,
-    actorType: by.actor.type,
-    actorId: by.actor.id,
-    actorName: by.actor.name,
-    changes,
-    reason: by.reason ?? null,
-  });
-}
-
-/** `recordProfileChange` in a transaction of the storage port. */
+/** Appends to the profile audit trail (`customer_changes`), in the change's `store.write`. */
 export async function recordProfileChangeOn(
   q: Handle,
   customerId: number,

@@ -13,7 +13,7 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { normalizeTimeZone } from '../text/time-zones.js';
 import { passwordSchema } from './password-tokens.js';
-import { recordProfileChange } from '../cases/customers.js';
+import { recordProfileChangeOn } from '../cases/customers.js';
 import type { Actor } from '../roles.js';
 
 export const timeZoneField = z
@@ -69,7 +69,7 @@ export async function updateProfile(services: Services, ref: PrincipalRef, input
     const now = services.clock.now();
     await q.db.update(t).set({ name: parsed.name, timeZone: parsed.timeZone, updatedAt: now }).where(eq(t.id, ref.id));
     if (ref.type === 'customer' && before.name !== parsed.name) {
-      recordProfileChange(services.db, ref.id, { name: { from: before.name, to: parsed.name } }, { actor, at: now, via: 'edit', reason: 'changed on their profile page' });
+      await recordProfileChangeOn(q, ref.id, { name: { from: before.name, to: parsed.name } }, { actor, at: now, via: 'edit', reason: 'changed on their profile page' });
     }
   });
   return loadProfile(services, ref);
