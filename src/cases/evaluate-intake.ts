@@ -135,7 +135,7 @@ export async function lookupCrm(services: Services, input: CreateCaseInput, opti
   const { customerId } = options;
   const email = customerId !== undefined ? (await services.store.query((q) => byId(q, q.tables.customers, customerId)))?.email : input.customer?.email;
   if (email === undefined) return undefined;
-  return (await services.crm.lookup(services.db, email)).value;
+  return (await services.crm.lookup(services.store, email)).value;
 }
 
 /** Diagnoses the case and evaluates the `case.created` rulesets as of `at`; no writes (but the CRM's record). */

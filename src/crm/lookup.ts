@@ -11,15 +11,14 @@
  * - whatever the CRM said last is kept in `crm_records`, so when a lookup fails or is
  *   skipped the fact is the last known record (rules and the case page read it there).
  *
- * The records are read and written on better-sqlite3 (`Db`, intake today) or on the storage
- * port (`Store`: each statement by itself, outside any transaction — the lookup waits on the
- * network, so it never runs inside one).
+ * The records are read and written on the storage port, each statement by itself
+ * (`store.query`, outside any transaction: the lookup waits on the network, so it never runs
+ * inside one).
  */
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/client.js';
 import type { Store } from '../db/store/index.js';
 import type { Logger } from '../logger.js';
-import { crmRecordOn, saveCrmRecord, saveCrmRecordIn, storedCrmRecord, type CrmFact } from './records.js';
+import { crmRecordOn, saveCrmRecordIn, type CrmFact } from './records.js';
 
 export interface CrmSettings {
   url: string;
@@ -82,9 +81,9 @@ export class CrmClient {
   }
 
   /** What the CRM says about `email` now, from the cache, or null when it does not know them or cannot be asked. */
-  async lookup(db: Db | Store, email: string): Promise<{ value: CrmFact | null; source: 'cache' | 'crm' | 'stored' }> {
-    const stored = (key: string) => ('write' in db ? db.query((q) => crmRecordOn(q, key)) : Promise.resolve(storedCrmRecord(db, key)));
-    const save = (key: string, value: CrmFact | null, at: number) => ('write' in db ? db.query((q) => saveCrmRecordIn(q, key, value, at)) : Promise.resolve(saveCrmRecord(db, key, value, at)));
+  async lookup(store: Store, email: string): Promise<{ value: CrmFact | null; source: 'cache' | 'crm' | 'stored' }> {
+    const stored = (key: string) => store.query((q) => crmRecordOn(q, key));
+    const save = (key: string, value: CrmFact | null, at: number) => store.query((q) => saveCrmRecordIn(q, key, value, at));
     const key = email.trim().toLowerCase();
     const now = this.#clock.now();
     const cached = this.#cache.get(key);

@@ -32,10 +32,3 @@ export async function saveCrmRecordIn(q: Handle, email: string, data: CrmFact | 
   await q.db.insert(records).values(row).onConflictDoUpdate({ target: records.email, set: { data: row.data, fetchedAt: row.fetchedAt } });
 }
 
-/** Stores what the CRM answered (null: it does not know the address). */
-export function saveCrmRecord(db: Db, email: string, data: CrmFact | null, at: number): void {
-  statement<[string, string | null, number]>(
-    db,
-    'INSERT INTO crm_records (email, data, fetched_at) VALUES (?, ?, ?) ON CONFLICT (email) DO UPDATE SET data = excluded.data, fetched_at = excluded.fetched_at',
-  ).run(email.trim().toLowerCase(), data === null ? null : JSON.stringify(data), at);
-}

@@ -133,8 +133,8 @@ describe('CRM enrichment', () => {
   it('caches answers for the TTL, times out at 300 ms, opens the breaker after consecutive failures and half-opens later', async () => {
     const client = new CrmClient({ url: `http://127.0.0.1:${crm.port}/lookup`, timeoutMs: 300, ttlMs: 60_000, failureThreshold: 3, openMs: 60_000 }, h.clock, h.services.logger);
     crm.received.length = 0;
-    expect((await client.lookup(h.db, 'big@example.com')).source).toBe('crm');
-    expect((await client.lookup(h.db, 'big@example.com')).source).toBe('cache');
+    expect((await client.lookup(h.services.store, 'big@example.com')).source).toBe('crm');
+    expect((await client.lookup(h.services.store, 'big@example.com')).source).toBe('cache');
     expect(crm.received).toHaveLength(1);
     h.clock.advance(60_001);
 
@@ -142,20 +142,20 @@ describe('CRM enrichment', () => {
     // (600 ms against a 1 s answer failed on a loaded machine).
     crm.delay(5000);
     const started = performance.now();
-    const slow = await client.lookup(h.db, 'big@example.com');
+    const slow = await client.lookup(h.services.store, 'big@example.com');
     expect(performance.now() - started).toBeLessThan(2500);
     expect(slow).toMatchObject({ source: 'stored', value: { plan: 'enterprise' } }); // the last known record
-    await client.lookup(h.db, 'big@example.com');
-    await client.lookup(h.db, 'big@example.com');
+    await client.lookup(h.services.store, 'big@example.com');
+    await client.lookup(h.services.store, 'big@example.com');
     expect(client.state).toBe('open');
     crm.delay(0);
     const calls = crm.received.length;
-    const skipped = await client.lookup(h.db, 'big@example.com');
+    const skipped = await client.lookup(h.services.store, 'big@example.com');
     expect(skipped.source).toBe('stored');
     expect(crm.received.length).toBe(calls); // open: not called
     h.clock.advance(60_000);
     expect(client.state).toBe('half-open');
-    expect((await client.lookup(h.db, 'big@example.com')).source).toBe('crm');
+    expect((await client.lookup(h.services.store, 'big@example.com')).source).toBe('crm');
     expect(client.state).toBe('closed');
   });
 
