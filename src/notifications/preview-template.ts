@@ -62,7 +62,7 @@ export async function previewTemplate(services: Services, name: string, audience
   if (issues.length > 0 || !source) throw new ValidationError(issues, 'The template has problems; nothing to preview.');
   const caseRef = c ? `C-${c.id}` : null;
   const values = c
-    ? await services.store.read(async (q) =>
+    ? await services.store.query(async (q) =>
         caseValues(q, services, c, spec.name, state.audience, { data: await previewData(q, c.id, spec.name), reply: spec.name === 'staff-reply' ? await latestReply(q, services, c) : null, csat: 'example' }),
       )
     : sampleValues(services, spec.name, state.audience);

@@ -20,7 +20,7 @@ export const MENTION_TEMPLATE = 'staff-mentioned';
 export async function sendMentionMail(services: Services, item: OutboxItem): Promise<void> {
   const { store } = services;
   const { staffId, note, by } = item.payload as { staffId: number; note: number | null; by: string };
-  const read = await store.read(async (q) => {
+  const read = await store.query(async (q) => {
     const { cases, staff, caseEvents, staffQueues } = q.tables;
     const [c] = item.caseId === null ? [] : await q.db.select().from(cases).where(eq(cases.id, item.caseId)).limit(1);
     if (!c) return null;
@@ -40,7 +40,7 @@ export async function sendMentionMail(services: Services, item: OutboxItem): Pro
   if (!member || !member.active) {
     outcome = { ...base, delivered: false, reason: 'no longer an active staff member' };
   } else if (!canSeeCase({ actor: { type: 'staff', id: member.id, role: member.role, name: member.name }, staffId: member.id, customerId: null, queues: new Set(inQueue ? [c.queueId] : []) }, c)) {
-    // The same rule as every page (and `staffCanSee` of src/cases/mentions.ts), read in the snapshot above.
+    // The same rule as every page (and `staffCanSee` of src/cases/mentions.ts), read above.
     outcome = { ...base, delivered: false, reason: 'cannot see this case any more' };
   } else if (!services.mailer) {
     outcome = { ...base, recipients: [member.email], delivered: false, reason: 'SMTP_URL is not set' };

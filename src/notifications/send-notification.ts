@@ -126,7 +126,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const { store } = services;
   // Without SMTP there is nothing to wait for: read, decide and record in one unit of a group commit.
   if (!services.mailer) return store.write((q) => undelivered(q, services, item));
-  const plan = await store.read((q) => planOf(q, item));
+  const plan = await store.query((q) => planOf(q, item));
   if (!plan || plan.addresses.length === 0) return store.write((q) => undelivered(q, services, item));
   const { c, to, template, addresses, customer, toCustomer } = plan;
   // A customer without a password gets in with a one-time link that opens the case.
@@ -136,7 +136,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   }
   const messageId = toCustomer ? outboundMessageId(services, item, c.id) : null;
   // A customer's mail continues the case's thread (src/channels/email/outbound.ts).
-  const { message, thread } = await store.read(async (q) => ({
+  const { message, thread } = await store.query(async (q) => ({
     message: await compose(q, services, item, plan, signIn),
     thread: messageId ? await threadHeaders(q, services, c.id, messageId) : null,
   }));

@@ -136,7 +136,7 @@ async function replyAttachments(q: Handle, services: Services, caseId: number, f
 
 type Outcome = Record<string, unknown>;
 
-/** What the reply's mail is, read in one snapshot: the mail to send, or why none is sent. */
+/** What the reply's mail is, read before it is sent: the mail to send, or why none is sent. */
 async function replyMail(q: Handle, services: Services, item: OutboxItem, c: CaseRow): Promise<{ mail: MailMessage; outcome: Outcome } | { mail: null; outcome: Outcome }> {
   const eventId = Number(item.payload.event);
   const entry = (await customerTimelineIn(q, services, c)).find((e) => e.id === eventId && e.type === 'staff.replied');
@@ -187,7 +187,7 @@ async function replyMail(q: Handle, services: Services, item: OutboxItem, c: Cas
 
 /** Outbox handler of `email.reply`: mails one public staff reply to the customer and the case's CCs. */
 export async function sendReplyMail(services: Services, item: OutboxItem): Promise<void> {
-  const read = await services.store.read(async (q) => {
+  const read = await services.store.query(async (q) => {
     const [c] = item.caseId === null ? [] : await q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, item.caseId)).limit(1);
     return c ? { c, ...(await replyMail(q, services, item, c)) } : null;
   });

@@ -162,7 +162,7 @@ async function threadFacts(q: Handle, caseId: number, sender: string) {
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
 async function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry, files: MailFiles): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
   const sender = mail.from!.address;
-  const { c, customer, participant } = await services.store.read((q) => threadFacts(q, thread.caseId, sender));
+  const { c, customer, participant } = await services.store.query((q) => threadFacts(q, thread.caseId, sender));
   const at = services.clock.now();
   const full = mail.text.trim();
   const { text: cutText, cut } = replyText(full);

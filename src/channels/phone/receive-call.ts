@@ -100,7 +100,7 @@ export async function receiveCall(services: Services, payload: unknown): Promise
   };
 
   try {
-    const { customer, open } = await services.store.read((q) => caller(q, number));
+    const { customer, open } = await services.store.query((q) => caller(q, number));
     if (open !== undefined) {
       let eventId = 0;
       const row = await logCall(services, open, call, PHONE_ACTOR, async (ctx, id) => {
