@@ -23,8 +23,8 @@ export interface MailChecks {
   /**
    * The Message-IDs received or sent for a case but `except`, oldest first (ids derived for
    * mail without one left out): what a mail about the case continues (outbound.ts). SQLite
-   * orders a millisecond's rows by rowid, PostgreSQL, which has none, by ctid (the table is
-   * append-only: insertion order).
+   * orders a millisecond's rows by rowid, PostgreSQL, which has none, by ctid (insertion
+   * order: rows are never updated; only a VACUUM reusing space an erasure freed can reorder).
    */
   threadOf(q: Handle, caseId: number, except: string): Promise<string[]>;
 }
