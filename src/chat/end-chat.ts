@@ -10,7 +10,7 @@ import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { appendLine } from './lines.js';
-import { sessionById, type ChatSession } from './sessions.js';
+import { findSession, type ChatSession } from './sessions.js';
 
 export type EndedBy = 'visitor' | 'agent' | 'inactivity';
 
@@ -26,8 +26,8 @@ export async function endChat(services: Services, sessionId: number, by: EndedBy
     const now = services.clock.now();
     const changed = await run(q, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'", [now, by, sessionId]);
     if (changed === 0) return null;
-    const session = sessionById(services, sessionId)!;
-    appendLine(services.db, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
+    const session = (await findSession(q, sessionId))!;
+    await appendLine(q, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
     if (session.caseId !== null) {
       const ctx = await CaseContext.load(q, services, session.caseId, actor);
       await ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });

@@ -84,13 +84,9 @@ async function sessionWhere(q: Handle, where: SQL): Promise<ChatSession | undefi
   return row;
 }
 
-/** The session with this id, or null (on the storage port; `sessionById` is the synchronous one the chat's case commands still use). */
+/** The session with this id, or null. */
 export async function findSession(q: Handle, id: number): Promise<ChatSession | null> {
   return (await sessionWhere(q, eq(q.tables.chatSessions.id, id))) ?? null;
-}
-
-export function sessionById(services: Services, id: number): ChatSession | null {
-  return services.db.select().from(chatSessions).where(eq(chatSessions.id, id)).get() ?? null;
 }
 
 /** The case's most recent chat session (open first), or null. `state = 'open'` sorts true first on both dialects (1/0, true/false). */

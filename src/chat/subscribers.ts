@@ -5,19 +5,18 @@
  * a reply was delivered live, so the email channel does not mail it too (outbound.ts checks
  * `chat_messages`); a reply after the chat ended is mailed as usual.
  */
-import { statement } from '../db/fast.js';
+import { get } from '../db/store/rows.js';
 import type { Subscribers } from '../workflow/subscribers.js';
 import { appendLine } from './lines.js';
 
 export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
-  subscribers.on('staff.replied', (ctx, { data }) => {
+  subscribers.on('staff.replied', async (ctx, { data }) => {
     if (ctx.case.channel !== 'chat') return;
-    const db = ctx.services.db;
-    const session = statement<[number], { id: number }>(db, "SELECT id FROM chat_sessions WHERE case_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1").get(ctx.case.id);
+    const session = await get<{ id: number }>(ctx.q, "SELECT id FROM chat_sessions WHERE case_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1", [ctx.case.id]);
     if (!session) return;
-    const eventId = statement<[number], number | null>(db, "SELECT max(id) FROM case_events WHERE case_id = ? AND type = 'staff.replied'").pluck().get(ctx.case.id) ?? null;
+    const eventId = (await get<{ id: number | null }>(ctx.q, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.replied'", [ctx.case.id]))?.id ?? null;
     const body = typeof data.body === 'string' ? data.body : '';
-    appendLine(db, session.id, { author: 'agent', name: ctx.actor.name, body, at: ctx.now }, eventId);
+    await appendLine(ctx.q, session.id, { author: 'agent', name: ctx.actor.name, body, at: ctx.now }, eventId);
     ctx.services.chat.hub.afterCommit(session.id, ctx.case.id, { kind: 'messages' });
   });
   return subscribers;

@@ -4,7 +4,7 @@
  * warnings and breaches, so a chat's targets in seconds are not recorded up to a minute late
  * by the minute sweep. Times come from the injected clock: tests advance it and run this.
  */
-import { statement } from '../db/fast.js';
+import { get } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { sweepSla } from '../sla/sweep.js';
 import { endInactiveChats } from './end-chat.js';
@@ -17,7 +17,7 @@ export interface ChatSweepRun {
 
 export async function runChatSweep(services: Services): Promise<ChatSweepRun> {
   const ended = await endInactiveChats(services);
-  const open = statement<[], number>(services.db, "SELECT count(*) FROM chat_sessions WHERE state = 'open' AND case_id IS NOT NULL").pluck().get() ?? 0;
+  const open = (await services.store.query((q) => get<{ n: number }>(q, "SELECT count(*) AS n FROM chat_sessions WHERE state = 'open' AND case_id IS NOT NULL")))?.n ?? 0;
   if (open === 0) return { ended, warnings: 0, breaches: 0 };
   const sla = await sweepSla(services, { detailLimit: 0 });
   if (sla.warnings + sla.breaches > 0) services.outbox.kick();

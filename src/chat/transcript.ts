@@ -12,7 +12,8 @@
  * visitors (the address is theirs) are not counted against their own address, so nobody can
  * use up a real customer's transcripts by typing their address.
  */
-import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { all, get, run } from '../db/store/rows.js';
 import { describeRate, type Rate } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR } from '../roles.js';
@@ -21,7 +22,7 @@ import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { CaseContext } from '../workflow/context.js';
-import { sessionById, type ChatSession } from './sessions.js';
+import { findSession, type ChatSession } from './sessions.js';
 
 export const TRANSCRIPT_MAIL = 'chat.transcript';
 
@@ -33,40 +34,41 @@ function assertWindow(times: readonly number[], rate: Rate, now: number, what: s
   throw new DomainError('TOO_MANY_REQUESTS', `Too many ${what}: at most ${describeRate(rate)}. Try again in ${when}.`, { retryAfterSeconds });
 }
 
-function checkTranscriptLimits(services: Services, session: ChatSession, now: number): void {
+/** The request times (newest first) of the window's look-up. */
+async function times(q: Handle, text: string, params: unknown[]): Promise<number[]> {
+  return (await all<{ at: number }>(q, text, params)).map((r) => r.at);
+}
+
+async function checkTranscriptLimits(q: Handle, services: Services, session: ChatSession, now: number): Promise<void> {
   const { transcriptsPerAddress, transcriptsPerSite } = services.chat.settings;
   if (!session.verified) {
-    const asked = statement<[number], number | null>(services.db, 'SELECT transcript_requested_at FROM chat_sessions WHERE id = ?').pluck().get(session.id);
+    const asked = (await get<{ at: number | null }>(q, 'SELECT transcript_requested_at AS at FROM chat_sessions WHERE id = ?', [session.id]))?.at;
     if (asked != null) throw new DomainError('CHAT_UNAVAILABLE', `The transcript of this chat was already sent to ${session.email}.`);
-    const toAddress = statement<[string, number, number], number>(
-      services.db,
-      'SELECT t.requested_at FROM chat_sessions s JOIN chat_transcripts t ON t.session_id = s.id WHERE s.email = ? AND s.verified = 0 AND t.requested_at > ? ORDER BY t.requested_at DESC LIMIT ?',
-    )
-      .pluck()
-      .all(session.email, now - transcriptsPerAddress.windowMs, Math.max(1, transcriptsPerAddress.count));
+    const toAddress = await times(
+      q,
+      'SELECT t.requested_at AS at FROM chat_sessions s JOIN chat_transcripts t ON t.session_id = s.id WHERE s.email = ? AND s.verified = FALSE AND t.requested_at > ? ORDER BY t.requested_at DESC LIMIT ?',
+      [session.email, now - transcriptsPerAddress.windowMs, Math.max(1, transcriptsPerAddress.count)],
+    );
     assertWindow(toAddress, transcriptsPerAddress, now, 'chat transcripts to this address');
   }
-  const onSite = statement<[string, number, number], number>(services.db, 'SELECT requested_at FROM chat_transcripts WHERE site_id = ? AND requested_at > ? ORDER BY requested_at DESC LIMIT ?')
-    .pluck()
-    .all(session.siteId, now - transcriptsPerSite.windowMs, Math.max(1, transcriptsPerSite.count));
+  const onSite = await times(q, 'SELECT requested_at AS at FROM chat_transcripts WHERE site_id = ? AND requested_at > ? ORDER BY requested_at DESC LIMIT ?', [
+    session.siteId,
+    now - transcriptsPerSite.windowMs,
+    Math.max(1, transcriptsPerSite.count),
+  ]);
   assertWindow(onSite, transcriptsPerSite, now, 'chat transcripts on this website');
 }
 
-export function requestTranscript(services: Services, session: ChatSession): void {
-  if (session.caseId === null) throw new DomainError('CHAT_UNAVAILABLE', 'Nothing was written in this chat yet.');
+export async function requestTranscript(services: Services, session: ChatSession): Promise<void> {
+  const caseId = session.caseId;
+  if (caseId === null) throw new DomainError('CHAT_UNAVAILABLE', 'Nothing was written in this chat yet.');
   const now = services.clock.now();
-  services.db.$client.transaction(() => {
-    checkTranscriptLimits(services, session, now);
-    statement(services.db, 'INSERT INTO chat_transcripts (session_id, site_id, requested_at) VALUES (?, ?, ?)').run(session.id, session.siteId, now);
-    statement(services.db, 'UPDATE chat_sessions SET transcript_requested_at = ? WHERE id = ?').run(now, session.id);
-    statement(services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)').run(
-      TRANSCRIPT_MAIL,
-      session.caseId,
-      JSON.stringify({ session: session.id, upTo: session.lastSeq }),
-      now,
-      now,
-    );
-  })();
+  await services.store.write(async (q) => {
+    await checkTranscriptLimits(q, services, session, now);
+    await run(q, 'INSERT INTO chat_transcripts (session_id, site_id, requested_at) VALUES (?, ?, ?)', [session.id, session.siteId, now]);
+    await run(q, 'UPDATE chat_sessions SET transcript_requested_at = ? WHERE id = ?', [now, session.id]);
+    await q.db.insert(q.tables.outbox).values({ type: TRANSCRIPT_MAIL, caseId, payload: { session: session.id, upTo: session.lastSeq }, createdAt: now, availableAt: now });
+  });
   services.outbox.kick();
 }
 
@@ -79,7 +81,7 @@ export function transcriptText(session: ChatSession, lines: readonly ChatLine[],
 }
 
 export async function sendTranscript(services: Services, item: OutboxItem): Promise<void> {
-  const session = sessionById(services, Number(item.payload.session));
+  const session = await services.store.query((q) => findSession(q, Number(item.payload.session)));
   const done = (data: Record<string, unknown>) =>
     services.store.write(async (q) => {
       if (session?.caseId != null) {

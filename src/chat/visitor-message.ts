@@ -5,15 +5,14 @@
  * line is written in the same transaction as the timeline entry, so they exist together or
  * not at all.
  */
-import { addMessage, newestMessageEventId } from '../cases/add-message.js';
+import { addMessage } from '../cases/add-message.js';
 import { createCase } from '../cases/create-case.js';
-import { statement } from '../db/fast.js';
-import { run } from '../db/store/rows.js';
+import { get, run } from '../db/store/rows.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { appendLine } from './lines.js';
-import { sessionById, type ChatSession } from './sessions.js';
+import { findSession, type ChatSession } from './sessions.js';
 import type { ChatSite } from './sites.js';
 
 const SUBJECT_CHARS = 80;
@@ -39,7 +38,7 @@ export interface SentLine {
 export async function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown): Promise<SentLine> {
   const body = checkBody(services, text);
   return services.chat.hub.serialize(session.id, async () => {
-    const current = sessionById(services, session.id)!;
+    const current = (await services.store.query((q) => findSession(q, session.id)))!;
     if (current.state === 'ended') throw new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
     const at = services.clock.now();
     const line = { author: 'visitor' as const, name: current.name, body, at };
@@ -56,19 +55,19 @@ export async function sendVisitorMessage(services: Services, site: ChatSite, ses
           eventData: { chatSite: site.id },
           within: async (ctx) => {
             await run(ctx.q, 'UPDATE chat_sessions SET case_id = ? WHERE id = ?', [ctx.case.id, current.id]);
-            seq = appendLine(services.db, current.id, line, await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
+            seq = await appendLine(ctx.q, current.id, line, await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
           },
         },
       );
       caseId = row.id;
     } else {
       caseId = current.caseId;
-      const customer = statement<[number], { customer_id: number; name: string }>(services.db, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?').get(caseId)!;
+      const customer = (await services.store.query((q) => get<{ customer_id: number; name: string }>(q, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?', [caseId])))!;
       const actor: Actor = { type: 'customer', id: customer.customer_id, role: 'customer', name: customer.name };
       await addMessage(services, caseId, { body, public: true }, actor, {
         data: { via: 'chat' },
-        within: (_ctx, eventId) => {
-          seq = appendLine(services.db, current.id, line, eventId ?? newestMessageEventId(services, caseId));
+        within: async (ctx, eventId) => {
+          seq = await appendLine(ctx.q, current.id, line, eventId);
         },
       });
     }

@@ -9,7 +9,6 @@
  * case's posts one after the other; a command never waits for one, nor does mail.
  */
 import { eq } from 'drizzle-orm';
-import { statement } from '../db/fast.js';
 import type { Handle } from '../db/store/index.js';
 import { caseRef } from '../cases/case-ref.js';
 import { guardedPost } from '../net/guarded-post.js';
@@ -49,21 +48,19 @@ function urlOf(item: OutboxItem, queue: QueueUrls): string | null {
 }
 
 /**
- * The lane's target of an item (its URL), read synchronously on better-sqlite3 while the drain
- * picks items (src/outbox/lanes.ts: the outbox lane's to move onto the port).
+ * The lane's target of an item, known without reading anything (the drain picks items
+ * synchronously, on either database): the rule's own URL, else the kind of the case queue's
+ * URL — posts to the queues' Slack (or Teams) URLs share two slots, fewer at once than one
+ * pair per URL, never more.
  */
-function laneUrlOf(services: Services, item: OutboxItem): string | null {
-  const queueId = item.caseId === null ? undefined : statement<[number], { queue_id: string }>(services.db, 'SELECT queue_id FROM cases WHERE id = ?').get(item.caseId)?.queue_id;
-  if (queueId === undefined) return null;
-  const queue = statement<[string], { slack_webhook_url: string | null; teams_webhook_url: string | null }>(services.db, 'SELECT slack_webhook_url, teams_webhook_url FROM queues WHERE id = ?').get(queueId);
-  return urlOf(item, queue && { slackWebhookUrl: queue.slack_webhook_url, teamsWebhookUrl: queue.teams_webhook_url });
-}
-
 export const IM_LANE: OutboxLane = {
   name: 'im',
   concurrency: 4,
   perTarget: 2,
-  target: (services, item) => laneUrlOf(services, item) ?? 'none',
+  target: (_services, item) => {
+    const p = item.payload as unknown as ImPostPayload;
+    return p.url ?? `queue-${p.to}`;
+  },
 };
 
 /** What a post needs, read in one statement group: the case, its queue and its customer. */

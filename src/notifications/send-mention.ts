@@ -6,33 +6,41 @@
  * another queue), is not mailed. The outcome is on the staff timeline (`notification.sent`,
  * template `staff-mentioned`); failures are retried by the outbox and logged (`email.failed`).
  */
-import { eq } from 'drizzle-orm';
-import { caseEvents, cases, staff } from '../db/schema/index.js';
+import { and, eq } from 'drizzle-orm';
+import { canSeeCase } from '../cases/access.js';
 import { caseRef } from '../cases/case-ref.js';
-import { staffCanSee } from '../cases/mentions.js';
 import { sendCaseMail } from '../channels/email/outbound.js';
-import { markDone, type OutboxItem } from '../outbox/outbox.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { displayText } from '../text/display.js';
 
 export const MENTION_TEMPLATE = 'staff-mentioned';
 
 export async function sendMentionMail(services: Services, item: OutboxItem): Promise<void> {
-  const { db } = services;
-  const c = item.caseId === null ? undefined : db.select().from(cases).where(eq(cases.id, item.caseId)).get();
-  if (!c) {
-    markDone(db, item.id, services.clock.now());
+  const { store } = services;
+  const { staffId, note, by } = item.payload as { staffId: number; note: number | null; by: string };
+  const read = await store.query(async (q) => {
+    const { cases, staff, caseEvents, staffQueues } = q.tables;
+    const [c] = item.caseId === null ? [] : await q.db.select().from(cases).where(eq(cases.id, item.caseId)).limit(1);
+    if (!c) return null;
+    const [member] = await q.db.select().from(staff).where(eq(staff.id, Number(staffId))).limit(1);
+    const [entry] = note === null ? [] : await q.db.select().from(caseEvents).where(eq(caseEvents.id, Number(note))).limit(1);
+    const [inQueue] = member ? await q.db.select({ id: staffQueues.staffId }).from(staffQueues).where(and(eq(staffQueues.staffId, member.id), eq(staffQueues.queueId, c.queueId))).limit(1) : [];
+    return { c, member, entry, inQueue: inQueue !== undefined };
+  });
+  if (!read) {
+    await store.write((q) => markItemDone(q, item.id, services.clock.now()));
     return;
   }
-  const { staffId, note, by } = item.payload as { staffId: number; note: number | null; by: string };
-  const member = db.select().from(staff).where(eq(staff.id, Number(staffId))).get();
-  const entry = note === null ? undefined : db.select().from(caseEvents).where(eq(caseEvents.id, Number(note))).get();
+  const { c, member, entry, inQueue } = read;
   const body = entry && entry.caseId === c.id && entry.type === 'staff.noted' ? String(entry.data.body ?? '') : '';
   const base = { template: MENTION_TEMPLATE, to: 'mentioned', staffId: member?.id ?? staffId, name: member?.name ?? null };
   let outcome: Record<string, unknown>;
   if (!member || !member.active) {
     outcome = { ...base, delivered: false, reason: 'no longer an active staff member' };
-  } else if (!staffCanSee(services, member, c)) {
+  } else if (!canSeeCase({ actor: { type: 'staff', id: member.id, role: member.role, name: member.name }, staffId: member.id, customerId: null, queues: new Set(inQueue ? [c.queueId] : []) }, c)) {
+    // The same rule as every page (and `staffCanSee` of src/cases/mentions.ts), read above.
     outcome = { ...base, delivered: false, reason: 'cannot see this case any more' };
   } else if (!services.mailer) {
     outcome = { ...base, recipients: [member.email], delivered: false, reason: 'SMTP_URL is not set' };
@@ -49,8 +57,8 @@ export async function sendMentionMail(services: Services, item: OutboxItem): Pro
     );
     outcome = { ...base, recipients: [member.email], delivered: true };
   }
-  db.$client.transaction(() => {
-    db.insert(caseEvents).values({ caseId: c.id, type: 'notification.sent', at: services.clock.now(), actorType: 'system', actorId: null, data: outcome }).run();
-    markDone(db, item.id, services.clock.now());
-  })();
+  await store.write(async (q) => {
+    await q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'notification.sent', at: services.clock.now(), actorType: 'system', actorId: null, data: outcome });
+    await markItemDone(q, item.id, services.clock.now());
+  });
 }

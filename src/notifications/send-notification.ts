@@ -2,92 +2,34 @@
  * Outbox handler for `notification.send`: resolves the recipients (`customer`,
  * `assignee`, `queue`, `queueManagers`, `managers` or an address), renders the template
  * and mails it: the customer (or their address) gets the template's customer version, built
- * from the customer projection of the case; staff get the full one. An unassigned case's
- * `assignee` is its queue's managers (members of the queue with the manager or admin role),
- * or every manager when the queue has none: an SLA warning or breach always reaches someone.
+ * from the customer projection of the case; staff get the full one (recipients.ts).
  * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
  * the outbox with back-off and written to the case's delivery log (`email.failed`). Mail to
  * the customer continues the case's thread (Message-ID, In-Reply-To/References, signed
  * Reply-To, HTML beside the text: src/channels/email/outbound.ts).
+ *
+ * On the storage port; without SMTP_URL the outcome is also recorded synchronously on SQLite's
+ * connection inside the transaction that queued it (`inTransaction`: intake's
+ * acknowledgement, src/outbox/perform-now.ts), with the same look-ups (recipients.ts).
  */
-import { isCallerOnlyEmail } from '../text/phone.js';
-import { and, eq, inArray } from 'drizzle-orm';
-import { readTransaction } from '../db/client.js';
-import { groupCommit } from '../db/group-commit.js';
-import { rowById, statement } from '../db/fast.js';
-import { cases, customers, staff, staffQueues } from '../db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { statement } from '../db/fast.js';
+import type { cases, customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
 import { revokeLink } from '../auth/links.js';
 import { issueSignInLink, type SignInLink } from '../auth/sign-in-link.js';
 import { caseRef } from '../cases/case-ref.js';
+import { markItemDone } from '../outbox/dialect.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { outboundMessageId, recordSentMessageId, sendCaseMail, textToHtml, threadHeaders } from '../channels/email/outbound.js';
 import type { MailMessage } from './mailer.js';
-import { templateOverride } from './template-store.js';
+import { resolveIn, resolveOnSqlite, type CaseRecipients, type Recipients } from './recipients.js';
+import { templateOverrideIn, templateOverrideOnSqlite } from './template-store.js';
 import { caseValues } from './template-values.js';
 import { overrideInUse, renderMail, type TemplateName } from './templates.js';
-
-interface Recipients {
-  addresses: string[];
-  /** Who stood in for an absent assignee, or the queue's absent managers. */
-  fallback?: 'queue managers' | 'managers';
-}
-
-const MANAGER_ROLES = ['manager', 'admin'] as const;
-
-function managers(services: Services): string[] {
-  return services.db
-    .select({ email: staff.email })
-    .from(staff)
-    .where(and(inArray(staff.role, [...MANAGER_ROLES]), eq(staff.active, true)))
-    .all()
-    .map((r) => r.email);
-}
-
-/** The case queue's managers, or all managers when the queue has none. */
-function queueManagers(services: Services, queueId: string): Recipients {
-  const members = services.db
-    .select({ email: staff.email })
-    .from(staffQueues)
-    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
-    .where(and(eq(staffQueues.queueId, queueId), inArray(staff.role, [...MANAGER_ROLES]), eq(staff.active, true)))
-    .all()
-    .map((r) => r.email);
-  return members.length > 0 ? { addresses: members } : { addresses: managers(services), fallback: 'managers' };
-}
-
-function recipients(services: Services, to: string, c: Pick<typeof cases.$inferSelect, 'customerId' | 'assigneeId' | 'queueId'>): Recipients {
-  const { db } = services;
-  switch (to) {
-    case 'customer': {
-      const email = statement<[number], { email: string }>(db, 'SELECT email FROM customers WHERE id = ?').get(c.customerId)?.email;
-      // A caller known only by their phone number has an address under .invalid that nobody receives.
-      return { addresses: email === undefined || isCallerOnlyEmail(email) ? [] : [email] };
-    }
-    case 'assignee': {
-      const assignee = c.assigneeId === null ? [] : db.select({ email: staff.email }).from(staff).where(and(eq(staff.id, c.assigneeId), eq(staff.active, true))).all();
-      if (assignee.length > 0) return { addresses: assignee.map((r) => r.email) };
-      const stand = queueManagers(services, c.queueId);
-      return { addresses: stand.addresses, fallback: stand.fallback ?? 'queue managers' };
-    }
-    case 'queueManagers':
-      return queueManagers(services, c.queueId);
-    case 'queue':
-      return {
-        addresses: db
-          .select({ email: staff.email })
-          .from(staffQueues)
-          .innerJoin(staff, eq(staff.id, staffQueues.staffId))
-          .where(and(eq(staffQueues.queueId, c.queueId), eq(staff.active, true)))
-          .all()
-          .map((r) => r.email),
-      };
-    case 'managers':
-      return { addresses: managers(services) };
-    default:
-      return { addresses: [to] };
-  }
-}
 
 interface Plan {
   c: typeof cases.$inferSelect;
@@ -100,99 +42,113 @@ interface Plan {
 }
 
 /** What the item asks for: the case, who gets it and how; null when the case is gone. */
-function planOf(services: Services, item: OutboxItem): Plan | null {
-  const { db } = services;
-  const c = item.caseId === null ? undefined : rowById(db, cases, item.caseId);
+async function planOf(q: Handle, item: OutboxItem): Promise<Plan | null> {
+  const { cases: t, customers: people } = q.tables;
+  const [c] = item.caseId === null ? [] : await q.db.select().from(t).where(eq(t.id, item.caseId)).limit(1);
   if (!c) return null;
   const { to, template } = item.payload as { to: string; template: TemplateName };
-  const { addresses, fallback } = recipients(services, to, c);
-  const customer = rowById(db, customers, c.customerId)!;
+  const { addresses, fallback } = await resolveIn(q, to, c);
+  const [customer] = await q.db.select().from(people).where(eq(people.id, c.customerId)).limit(1);
   // The customer (by target or by address) gets the customer projection, never staff detail.
-  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer.email.toLowerCase()));
-  return { c, to, template, addresses, fallback, customer, toCustomer };
+  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customer!.email.toLowerCase()));
+  return { c, to, template, addresses, fallback, customer: customer!, toCustomer };
 }
 
 /** The message for the plan's audience (a manager's saved version of the template if there is one). */
-function compose(services: Services, item: OutboxItem, plan: Plan, signIn: SignInLink | null) {
+async function compose(q: Handle, services: Services, item: OutboxItem, plan: Plan, signIn: SignInLink | null) {
   const { c, template, toCustomer } = plan;
   const audience = toCustomer ? 'customer' : 'staff';
-  const values = caseValues(services, c, template, audience, { data: (item.payload.data ?? {}) as Record<string, unknown>, signInUrl: signIn?.url ?? null });
-  return renderMail(template, audience, values, caseRef(c.id), templateOverride(services.db, template, audience));
+  const values = await caseValues(q, services, c, template, audience, { data: (item.payload.data ?? {}) as Record<string, unknown>, signInUrl: signIn?.url ?? null });
+  return renderMail(template, audience, values, caseRef(c.id), await templateOverrideIn(q, template, audience));
 }
 
-/** Records the outcome on the timeline and marks the item done (inside a transaction). */
-function record(services: Services, item: OutboxItem, caseId: number, outcome: Record<string, unknown>, messageId: string | null): void {
-  const { db } = services;
+const NOTED = 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)';
+const CASE = 'SELECT id, customer_id AS "customerId", assignee_id AS "assigneeId", queue_id AS "queueId" FROM cases WHERE id = ?';
+const CUSTOMER_EMAIL = 'SELECT lower(email) AS email FROM customers WHERE id = ?';
+
+/** Records the outcome on the timeline and marks the item done (inside the caller's transaction). */
+async function record(q: Handle, services: Services, item: OutboxItem, caseId: number, outcome: Record<string, unknown>, messageId: string | null): Promise<void> {
   const now = services.clock.now();
-  if (messageId) recordSentMessageId(db, messageId, caseId, now);
-  statement(db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(caseId, 'notification.sent', now, 'system', null, JSON.stringify(outcome));
-  markDone(db, item.id, now);
+  if (messageId) await recordSentMessageId(q, messageId, caseId, now);
+  await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'notification.sent', at: now, actorType: 'system', actorId: null, data: outcome });
+  await markItemDone(q, item.id, now);
 }
 
-interface CaseRecipients {
-  id: number;
-  customerId: number;
-  assigneeId: number | null;
-  queueId: string;
+type Undelivered = Pick<Plan, 'to' | 'template'> & Recipients & { customized: boolean };
+
+/** Nothing is sent (no recipients, or no SMTP_URL): what the timeline says. */
+function undeliveredOutcome(u: Undelivered): Record<string, unknown> {
+  const { template, to, addresses } = u;
+  const via = { ...(u.fallback ? { fallback: u.fallback } : {}), ...(u.customized ? { customized: true } : {}) };
+  return addresses.length === 0 ? { template, to, ...via, delivered: false, reason: 'no recipients' } : { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
+}
+
+/** Whether the recipients are the customer (by target, or all by the customer's address, lower-cased). */
+function isCustomer(to: string, r: Recipients, customerEmail: () => string | undefined): boolean {
+  return to === 'customer' || (r.addresses.length > 0 && r.addresses.every((a) => a.toLowerCase() === customerEmail()));
 }
 
 /**
- * Nothing is sent (no recipients, or no SMTP_URL): the timeline says so. Reads only what says
- * who would get it and whether a manager's version of the template would have been used.
+ * Nothing is sent: the timeline says so. Reads only what says who would get it and whether a
+ * manager's version of the template would have been used.
  */
-function undelivered(services: Services, item: OutboxItem): void {
-  const { db } = services;
-  const row =
-    item.caseId === null
-      ? undefined
-      : statement<[number], { id: number; customer_id: number; assignee_id: number | null; queue_id: string }>(db, 'SELECT id, customer_id, assignee_id, queue_id FROM cases WHERE id = ?').get(item.caseId);
-  if (!row) {
-    markDone(db, item.id, services.clock.now());
+async function undelivered(q: Handle, services: Services, item: OutboxItem): Promise<void> {
+  const c = item.caseId === null ? undefined : await get<CaseRecipients & { id: number }>(q, CASE, [item.caseId]);
+  if (!c) {
+    await markItemDone(q, item.id, services.clock.now());
     return;
   }
-  const c: CaseRecipients = { id: row.id, customerId: row.customer_id, assigneeId: row.assignee_id, queueId: row.queue_id };
   const { to, template } = item.payload as { to: string; template: TemplateName };
-  const { addresses, fallback } = recipients(services, to, c);
-  const toCustomer = to === 'customer' || (addresses.length > 0 && addresses.every((a) => a.toLowerCase() === customerEmail(services, c.customerId)));
-  const customized = overrideInUse(template, toCustomer ? 'customer' : 'staff', templateOverride(db, template, toCustomer ? 'customer' : 'staff'));
-  const via = { ...(fallback ? { fallback } : {}), ...(customized ? { customized: true } : {}) };
-  const outcome =
-    addresses.length === 0
-      ? { template, to, ...via, delivered: false, reason: 'no recipients' }
-      : { template, to, ...via, recipients: addresses, delivered: false, reason: 'SMTP_URL is not set' };
-  record(services, item, c.id, outcome, null);
+  const r = await resolveIn(q, to, c);
+  const email = to === 'customer' || r.addresses.length === 0 ? undefined : (await get<{ email: string }>(q, CUSTOMER_EMAIL, [c.customerId]))?.email;
+  const audience = isCustomer(to, r, () => email) ? 'customer' : 'staff';
+  const customized = overrideInUse(template, audience, await templateOverrideIn(q, template, audience));
+  await record(q, services, item, c.id, undeliveredOutcome({ to, template, ...r, customized }), null);
 }
 
-function customerEmail(services: Services, customerId: number): string | undefined {
-  return statement<[number], string>(services.db, 'SELECT lower(email) FROM customers WHERE id = ?').pluck().get(customerId);
+/** `undelivered` synchronously on SQLite's connection, inside the transaction that queued the item. */
+function undeliveredOnSqlite(db: Db, services: Services, item: OutboxItem): void {
+  const now = services.clock.now();
+  const c = item.caseId === null ? undefined : statement<[number], CaseRecipients & { id: number }>(db, CASE).get(item.caseId);
+  if (!c) {
+    markDone(db, item.id, now);
+    return;
+  }
+  const { to, template } = item.payload as { to: string; template: TemplateName };
+  const r = resolveOnSqlite(db, to, c);
+  const audience = isCustomer(to, r, () => statement<[number], { email: string }>(db, CUSTOMER_EMAIL).get(c.customerId)?.email) ? 'customer' : 'staff';
+  const customized = overrideInUse(template, audience, templateOverrideOnSqlite(db, template, audience));
+  statement(db, NOTED).run(c.id, 'notification.sent', now, 'system', null, JSON.stringify(undeliveredOutcome({ to, template, ...r, customized })));
+  markDone(db, item.id, now);
 }
 
 export async function sendNotification(services: Services, item: OutboxItem): Promise<void> {
-  const { db } = services;
+  const { store } = services;
   // Without SMTP there is nothing to wait for: read, decide and record in one unit of a group commit.
-  if (!services.mailer) return groupCommit(db, () => undelivered(services, item));
-  const plan = readTransaction(db, () => planOf(services, item));
-  if (!plan || plan.addresses.length === 0) return groupCommit(db, () => undelivered(services, item));
+  if (!services.mailer) return store.write((q) => undelivered(q, services, item));
+  const plan = await store.query((q) => planOf(q, item));
+  if (!plan || plan.addresses.length === 0) return store.write((q) => undelivered(q, services, item));
   const { c, to, template, addresses, customer, toCustomer } = plan;
   // A customer without a password gets in with a one-time link that opens the case.
   let signIn: SignInLink | null = null;
   if (toCustomer && template === 'case-received' && customer.passwordHash === null) {
     signIn = await issueSignInLink(services, customer.id, 'case-mail', `/cases/${caseRef(c.id)}`);
   }
-  const message = compose(services, item, plan, signIn);
+  const messageId = toCustomer ? outboundMessageId(services, item, c.id) : null;
+  // A customer's mail continues the case's thread (src/channels/email/outbound.ts).
+  const { message, thread } = await store.query(async (q) => ({
+    message: await compose(q, services, item, plan, signIn),
+    thread: messageId ? await threadHeaders(q, services, c.id, messageId) : null,
+  }));
   const via = { ...(plan.fallback ? { fallback: plan.fallback } : {}), ...(message.customized ? { customized: true } : {}) };
   let outcome: Record<string, unknown>;
-  let messageId: string | null = null;
-  if (toCustomer) {
-    // A customer's mail continues the case's thread (src/channels/email/outbound.ts).
-    messageId = outboundMessageId(services, item, c.id);
-    const thread = threadHeaders(services, c.id, messageId);
+  if (thread) {
     const mail: MailMessage = {
       to: addresses,
       subject: message.subject,
       text: message.text,
       html: textToHtml(message.text),
-      messageId,
+      messageId: thread.messageId,
       ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
       references: thread.references,
       replyTo: thread.replyTo,
@@ -201,7 +157,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     try {
       await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
     } catch (error) {
-      if (signIn) await services.store.write((q) => revokeLink(q, signIn!.token)); // the retry mails a new one
+      if (signIn) await store.write((q) => revokeLink(q, signIn!.token)); // the retry mails a new one
       throw error;
     }
     outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true, ...(signIn ? { signInLink: true } : {}) };
@@ -210,13 +166,12 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     outcome = { template, to, ...via, recipients: addresses, delivered: true };
   }
   // With the commands arriving meanwhile (group commit): no transaction of its own.
-  const sent = messageId;
-  await groupCommit(db, () => record(services, item, c.id, outcome, sent));
+  await store.write((q) => record(q, services, item, c.id, outcome, messageId));
 }
 
-/** Without SMTP there is nothing to wait for: performed inside the drain's transaction. */
-sendNotification.inTransaction = (services: Services, item: OutboxItem): boolean => {
+/** Without SMTP there is nothing to wait for: performed inside the transaction on SQLite's connection `db`. */
+sendNotification.inTransaction = (services: Services, item: OutboxItem, db: Db): boolean => {
   if (services.mailer) return false;
-  undelivered(services, item);
+  undeliveredOnSqlite(db, services, item);
   return true;
 };

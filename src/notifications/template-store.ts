@@ -8,6 +8,7 @@ import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import type { notificationTemplateChanges, notificationTemplates } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { isAudienceOf, MAIL_TEMPLATE_NAMES, templateSpec, variablesFor, type MailTemplateName, type TemplateAudience, type TemplateSource, type TemplateSpec, type VariableSpec } from './template-catalog.js';
 import { defaultTemplate } from './templates.js';
@@ -25,9 +26,16 @@ export interface TemplateState {
   variables: VariableSpec[];
 }
 
+const OVERRIDE = 'SELECT subject, body FROM notification_templates WHERE name = ? AND audience = ?';
+
 /** The override of one template version, if a manager saved one (read on every mail sent). */
-export function templateOverride(db: Db, name: MailTemplateName, audience: TemplateAudience): TemplateSource | null {
-  return statement<[string, string], TemplateSource>(db, 'SELECT subject, body FROM notification_templates WHERE name = ? AND audience = ?').get(name, audience) ?? null;
+export async function templateOverrideIn(q: Handle, name: MailTemplateName, audience: TemplateAudience): Promise<TemplateSource | null> {
+  return (await get<TemplateSource>(q, OVERRIDE, [name, audience])) ?? null;
+}
+
+/** `templateOverrideIn` synchronously on SQLite's connection (a notification performed inside the transaction that queued it). */
+export function templateOverrideOnSqlite(db: Db, name: MailTemplateName, audience: TemplateAudience): TemplateSource | null {
+  return statement<[string, string], TemplateSource>(db, OVERRIDE).get(name, audience) ?? null;
 }
 
 /** The spec of `name` for `audience`, or TEMPLATE_NOT_FOUND (also for names taken from a URL that are not templates). */

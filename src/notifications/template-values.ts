@@ -8,10 +8,10 @@ import { and, desc, eq } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
 import { customerStatus } from '../cases/customer-view.js';
-import { loadOffer } from '../cases/solution-offer.js';
 import { csatLinks } from '../channels/email/csat-link.js';
-import { caseEvents, customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
+import { offerIn } from './case-reads.js';
 import type { MailTemplateName, TemplateAudience } from './template-catalog.js';
 import type { TemplateValues } from './template-language.js';
 import { customerValues, staffValues } from './templates.js';
@@ -28,15 +28,10 @@ export interface ValueOptions {
 }
 
 /** What the message explains: the escalation's reason, or the SLA timer at stake, or how long the case waited. */
-export function reasonFor(services: Services, template: MailTemplateName, caseId: number, data: Record<string, unknown>): string | null {
+export async function reasonFor(q: Handle, template: MailTemplateName, caseId: number, data: Record<string, unknown>): Promise<string | null> {
   if (template === 'case-escalated') {
-    const last = services.db
-      .select({ data: caseEvents.data })
-      .from(caseEvents)
-      .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, 'case.escalated')))
-      .orderBy(desc(caseEvents.id))
-      .get();
-    return (last?.data.reason as string | undefined) ?? null;
+    const last = await lastData(q, caseId, 'case.escalated');
+    return (last?.reason as string | undefined) ?? null;
   }
   if (template === 'sla-warning' || template === 'sla-breached') {
     const sla = (data.sla ?? null) as { metric?: string; dueAt?: number | null; policy?: string } | null;
@@ -58,36 +53,43 @@ function exampleCsat(services: Services): { yesUrl: string; noUrl: string } {
   return { yesUrl: `${services.publicUrl}/csat/example?answer=yes`, noUrl: `${services.publicUrl}/csat/example?answer=no` };
 }
 
-/** The values of one version of a template for case `c`. */
-export function caseValues(services: Services, c: CaseRow, name: MailTemplateName, audience: TemplateAudience, options: ValueOptions = {}): TemplateValues {
-  const customer = services.db.select({ name: customers.name }).from(customers).where(eq(customers.id, c.customerId)).get();
+/** The data of the case's latest entry of `type`, or undefined. */
+async function lastData(q: Handle, caseId: number, type: string): Promise<Record<string, unknown> | undefined> {
+  const t = q.tables.caseEvents;
+  const [last] = await q.db
+    .select({ data: t.data })
+    .from(t)
+    .where(and(eq(t.caseId, caseId), eq(t.type, type)))
+    .orderBy(desc(t.id))
+    .limit(1);
+  return last?.data;
+}
+
+/** The values of one version of a template for case `c`, read with `q`. */
+export async function caseValues(q: Handle, services: Services, c: CaseRow, name: MailTemplateName, audience: TemplateAudience, options: ValueOptions = {}): Promise<TemplateValues> {
+  const [customer] = await q.db.select({ name: q.tables.customers.name }).from(q.tables.customers).where(eq(q.tables.customers.id, c.customerId)).limit(1);
   const ref = caseRef(c.id);
   const url = `${services.publicUrl}/cases/${ref}`;
-  const offered = name === 'case-received' || name === 'solution-offered' ? loadOffer(services, c.id) : null;
+  const offered = name === 'case-received' || name === 'solution-offered' ? await offerIn(q, c.id) : null;
   const offer = offered?.answer === 'open' ? { title: offered.title, solution: offered.solution } : null;
   const customerName = customer?.name ?? '';
   if (audience === 'customer') {
     const csat = name !== 'case-resolved' ? null : options.csat === 'example' ? exampleCsat(services) : csatLinks(services, c.id, c.customerId);
     return customerValues({ caseRef: ref, subject: c.subject, status: customerStatus(services, c).status, customerName, solution: c.solution, offer, url, csat, reply: options.reply ?? null, signInUrl: name === 'case-received' ? options.signInUrl ?? null : null });
   }
-  const reason = reasonFor(services, name, c.id, options.data ?? {});
+  const reason = await reasonFor(q, name, c.id, options.data ?? {});
   return staffValues({ caseRef: ref, subject: c.subject, status: c.status, queue: c.queueId, priority: c.priority, customerName, reason, solution: c.solution, offer, url });
 }
 
 const EVENT_OF: Partial<Record<MailTemplateName, string>> = { 'sla-warning': 'sla.warning', 'sla-breached': 'sla.breached', 'case-waiting': 'case.waitAlerted' };
 
 /** For a preview against a real case: the data its latest matching event would have given the mail. */
-export function previewData(services: Services, caseId: number, name: MailTemplateName): Record<string, unknown> {
+export async function previewData(q: Handle, caseId: number, name: MailTemplateName): Promise<Record<string, unknown>> {
   const type = EVENT_OF[name];
   if (!type) return {};
-  const last = services.db
-    .select({ data: caseEvents.data })
-    .from(caseEvents)
-    .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.type, type)))
-    .orderBy(desc(caseEvents.id))
-    .get();
+  const last = await lastData(q, caseId, type);
   if (!last) return {};
-  return name === 'case-waiting' ? last.data : { sla: last.data };
+  return name === 'case-waiting' ? last : { sla: last };
 }
 
 const SAMPLE_REASONS: Partial<Record<MailTemplateName, string>> = {

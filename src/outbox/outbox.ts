@@ -30,15 +30,15 @@ export interface OutboxItem {
  * Performs one item. Must call `markDone` (ideally inside its own transaction).
  *
  * `inTransaction`, when a handler has it, performs the item inside the drain's transaction
- * (nothing to wait for outside the database: rules compiled, no mail to send) and marks it
- * done there, returning true; or returns false, writing nothing, and the handler itself runs
+ * on SQLite's connection `db`, synchronously (nothing to wait for outside the database: rules
+ * compiled, no mail to send) and marks it done there, returning true; or returns false, writing nothing, and the handler itself runs
  * once the item's claim is committed.
  *
  * `lane`, when a handler has it, is where its items are performed: off the drain's critical
  * path, a few at a time per lane and per target (lanes.ts: receivers outside the process).
  */
 export type OutboxHandler = ((services: Services, item: OutboxItem, context?: LaneContext) => Promise<void> | void) & {
-  inTransaction?: (services: Services, item: OutboxItem) => boolean;
+  inTransaction?: (services: Services, item: OutboxItem, db: Db) => boolean;
   lane?: OutboxLane;
 };
 

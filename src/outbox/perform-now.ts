@@ -12,15 +12,14 @@
  * a failing attempt) as before. The items of a case keep their order: the first item not
  * performed here stops the rest.
  */
-import { inSavepoint } from '../db/client.js';
+import { inSavepoint, type Db } from '../db/client.js';
 import type { Services } from '../services.js';
 import { claimItem, handlerMarkedDone, MAIL_ITEMS, type OutboxHandler, type OutboxItem } from './outbox.js';
 
 class NotHere extends Error {}
 
-/** Performs the leading items it can (see the file comment); returns how many are done. */
-export function performWrittenItems(services: Services, handlers: ReadonlyMap<string, OutboxHandler>, items: readonly OutboxItem[]): number {
-  const { db } = services;
+/** Performs the leading items it can (see the file comment) on SQLite's connection `db`, in its transaction; returns how many are done. */
+export function performWrittenItems(services: Services, handlers: ReadonlyMap<string, OutboxHandler>, db: Db, items: readonly OutboxItem[]): number {
   const now = services.clock.now();
   let done = 0;
   for (const item of items) {
@@ -30,7 +29,7 @@ export function performWrittenItems(services: Services, handlers: ReadonlyMap<st
     try {
       inSavepoint(db, () => {
         if (!claimItem(db, item.id, now)) throw new NotHere();
-        if (!inTransaction(services, { ...item, attempts: item.attempts + 1 })) throw new NotHere();
+        if (!inTransaction(services, { ...item, attempts: item.attempts + 1 }, db)) throw new NotHere();
         if (!handlerMarkedDone(db, item.id)) throw new NotHere(); // a handler that does not mark it: the drain's job
       });
     } catch (error) {

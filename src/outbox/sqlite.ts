@@ -63,7 +63,7 @@ function performHere(q: Handle, ctx: WaveContext, item: OutboxItem): boolean {
   try {
     return inSavepoint(db, () => {
       if (!claimItem(db, item.id, ctx.now, ctx.owner)) return false;
-      if (!inTransaction(ctx.services, { ...item, attempts: item.attempts + 1 })) throw new NotHere();
+      if (!inTransaction(ctx.services, { ...item, attempts: item.attempts + 1 }, db)) throw new NotHere();
       handlerMarkedDone(db, item.id);
       ctx.result.done++;
       return true;

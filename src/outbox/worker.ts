@@ -10,6 +10,7 @@
  * drains again (its slot is free).
  */
 import type { Services } from '../services.js';
+import type { Db } from '../db/client.js';
 import { drainOutbox, type DrainResult } from './drain.js';
 import { OutboxLanes } from './lanes.js';
 import type { OutboxHandler, OutboxItem } from './outbox.js';
@@ -51,8 +52,8 @@ export class OutboxWorker {
    * Inside the transaction that just wrote them: performs a new case's leading mail items whose
    * handler works in a transaction (perform-now.ts); the others stay for the drain.
    */
-  performWritten(items: readonly OutboxItem[]): number {
-    return this.#stopped ? 0 : performWrittenItems(this.#services, this.#handlers, items);
+  performWritten(db: Db, items: readonly OutboxItem[]): number {
+    return this.#stopped ? 0 : performWrittenItems(this.#services, this.#handlers, db, items);
   }
 
   /** Drains in the background soon; calls while a drain runs schedule one more. */

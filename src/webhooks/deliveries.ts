@@ -38,22 +38,20 @@ export const WEBHOOK_DISABLED_MAIL = 'webhook.disabled';
  * Deliveries run in their own outbox lane (src/outbox/lanes.ts): at most 16 at once, 4 per
  * subscription, never holding up mail or other work. Items name their subscription
  * (`target`), so a slow subscription's backlog is left in the database, not read each wave.
+ * An item queued before items named their subscription counts against one shared target
+ * (`webhook:unnamed`): the drain picks items synchronously on either database, so it reads
+ * nothing to find out, and such items are only ever fewer at once, never more.
  */
 export const WEBHOOK_LANE: OutboxLane = {
   name: 'webhook',
   concurrency: 16,
   perTarget: 4,
-  target: (services, item) => String(subscriptionOf(services, item) ?? 'none'),
+  target: () => 'unnamed',
 };
 
 /** What a delivery item names as its target: its subscription, as the lane counts it. */
 export function targetOf(subscriptionId: number): string {
   return `${WEBHOOK_LANE.name}:${subscriptionId}`;
-}
-
-/** The subscription of a `webhook.deliver` item queued before items named their target. */
-function subscriptionOf(services: Services, item: OutboxItem): number | undefined {
-  return statement<[number], { subscription_id: number }>(services.db, 'SELECT subscription_id FROM webhook_deliveries WHERE id = ?').get(Number(item.payload.delivery))?.subscription_id;
 }
 
 /** Waits before attempts 2…8. */

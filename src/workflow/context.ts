@@ -12,7 +12,7 @@
  * them after it in multi-row inserts (fewer statements and WAL pages than insert-then-update).
  */
 import type { cases } from '../db/schema/index.js';
-import type { Handle } from '../db/store/index.js';
+import { sqliteOf, type Handle } from '../db/store/index.js';
 import { all, byId, get, insertRows, json, run, updateOf } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
@@ -221,7 +221,7 @@ export class CaseContext {
     for (const write of unstored.afterwards()) await write();
     // Its acknowledgement in this transaction, not in a second one of the drain (src/outbox/perform-now.ts,
     // on SQLite's connection; on PostgreSQL the drain performs it after commit).
-    if (written.length > 0 && this.q.dialect === 'sqlite') this.services.outbox.performWritten(written);
+    if (written.length > 0 && this.q.dialect === 'sqlite') this.services.outbox.performWritten(sqliteOf(this.q), written);
     // With nothing pending and due now (its mail done), the command's kick of the drain can be left out.
     if (saving && !mayHaveFollowUps(this.case) && !(await pendingItemDueOn(this.q, this.now))) markLeftNothingDue(this.case);
   }

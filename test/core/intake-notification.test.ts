@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
+import type { Db } from '../../src/db/client.js';
 import { problems } from '../../src/db/schema/index.js';
 import type { OutboxHandler } from '../../src/outbox/outbox.js';
 import { sendNotification } from '../../src/notifications/send-notification.js';
@@ -68,8 +69,8 @@ describe('the intake’s notification in the intake’s transaction', () => {
   it('keeps the case when the handler fails there: its writes roll back and the drain retries the item', async () => {
     let failing = true;
     const flaky: OutboxHandler = Object.assign((services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]) => sendNotification(services, item), {
-      inTransaction: (services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]): boolean => {
-        const ok = sendNotification.inTransaction!(services, item); // writes its entry and marks it done…
+      inTransaction: (services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1], db: Db): boolean => {
+        const ok = sendNotification.inTransaction!(services, item, db); // writes its entry and marks it done…
         if (failing) throw new Error('template store unavailable'); // …then fails: all of it rolls back
         return ok;
       },

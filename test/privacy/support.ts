@@ -123,7 +123,7 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await sendVisitorMessage(h.services, site, chat.session, `It was sent to ${MARKER} street.`);
   await sendMessage(h.services, chatCase, { body: `Found parcel ${MARKER}, Chloe.`, public: true }, agent);
   await endChat(h.services, chat.session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: chat.session.name });
-  requestTranscript(h.services, { ...chat.session, caseId: chatCase });
+  await requestTranscript(h.services, { ...chat.session, caseId: chatCase });
   await startSession(h.services, site, 'https://shop.example', { name: `Chloe ${MARKER} Again`, email: `chloe.${MARKER}@example.com` });
 
   const other = h.customer({ email: 'sam@example.org', name: 'Sam Stone' });

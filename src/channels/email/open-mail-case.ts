@@ -46,7 +46,6 @@ export async function openCase(
   options: ReceiveEmailOptions,
   forwarded: Forwarded | null = null,
 ): Promise<InboundResult> {
-  const { db } = services;
   // A forward opens the case for the customer who wrote the forwarded mail; whom the agent copied is not theirs.
   const sender = forwarded?.from ?? mail.from!;
   const subject = forwarded ? forwarded.subject : mail.subject;

@@ -17,21 +17,21 @@
  * with back-off. Without SMTP_URL nothing is sent and the timeline says so.
  */
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { cases } from '../../db/schema/index.js';
-import { statement } from '../../db/fast.js';
-import { get } from '../../db/store/rows.js';
+import type { Handle } from '../../db/store/index.js';
+import { all, get, run } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
-import { customerTimeline } from '../../cases/customer-view.js';
 import type { CaseRow } from '../../cases/case-view.js';
-import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
+import { markItemDone } from '../../outbox/dialect.js';
+import { MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
+import { customerTimelineIn } from '../../notifications/case-reads.js';
 import type { MailAttachment, MailMessage } from '../../notifications/mailer.js';
-import { templateOverride } from '../../notifications/template-store.js';
+import { templateOverrideIn } from '../../notifications/template-store.js';
 import { caseValues } from '../../notifications/template-values.js';
 import { renderMail } from '../../notifications/templates.js';
 import type { Services } from '../../services.js';
 import type { Subscribers } from '../../workflow/subscribers.js';
-import { contactsOf } from './mail-log.js';
+import { contactsOn } from './mail-log.js';
+import { mailChecks } from './prechecks.js';
 import { isSupportAddress, makeReplyAddress } from './reply-address.js';
 
 /** "Re:" and its translations (and a reference) already at the start of a subject: not repeated. */
@@ -88,13 +88,8 @@ export interface ThreadHeaders {
  * sent for the case, References the first one and up to 19 of the latest (ids Casebook had to
  * derive for mail without one are not real and left out).
  */
-export function threadHeaders(services: Services, caseId: number, messageId: string): ThreadHeaders {
-  const ids = statement<[number, string], { message_id: string }>(
-    services.db,
-    "SELECT message_id FROM email_messages WHERE case_id = ? AND message_id != ? AND message_id NOT LIKE '%@derived.casebook' ORDER BY at, rowid",
-  )
-    .all(caseId, messageId)
-    .map((r) => r.message_id);
+export async function threadHeaders(q: Handle, services: Services, caseId: number, messageId: string): Promise<ThreadHeaders> {
+  const ids = await mailChecks(q).threadOf(q, caseId, messageId);
   const references = ids.length > 20 ? [ids[0]!, ...ids.slice(-19)] : ids;
   const { supportAddress, secret } = services.email;
   return {
@@ -106,8 +101,8 @@ export function threadHeaders(services: Services, caseId: number, messageId: str
 }
 
 /** Inside the transaction that records the sending: the Message-ID threads replies to the case. */
-export function recordSentMessageId(db: Db, messageId: string, caseId: number, at: number): void {
-  statement<[string, number, number]>(db, "INSERT OR IGNORE INTO email_messages (message_id, case_id, direction, at) VALUES (?, ?, 'out', ?)").run(messageId, caseId, at);
+export async function recordSentMessageId(q: Handle, messageId: string, caseId: number, at: number): Promise<void> {
+  await run(q, "INSERT INTO email_messages (message_id, case_id, direction, at) VALUES (?, ?, 'out', ?) ON CONFLICT DO NOTHING", [messageId, caseId, at]);
 }
 
 function smtpError(error: unknown): string {
@@ -125,99 +120,87 @@ export async function sendCaseMail(services: Services, item: OutboxItem, caseId:
     await services.mailer!.send(mail);
   } catch (error) {
     const retry = item.attempts < MAX_ATTEMPTS;
-    statement(services.db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(
-      caseId,
-      'email.failed',
-      services.clock.now(),
-      'system',
-      null,
-      JSON.stringify({ ...what, to: mail.to, cc: mail.cc ?? [], ...(mail.messageId ? { messageId: mail.messageId } : {}), error: smtpError(error), attempt: item.attempts, retry }),
-    );
+    const data = { ...what, to: mail.to, cc: mail.cc ?? [], ...(mail.messageId ? { messageId: mail.messageId } : {}), error: smtpError(error), attempt: item.attempts, retry };
+    await services.store.query((q) => q.db.insert(q.tables.caseEvents).values({ caseId, type: 'email.failed', at: services.clock.now(), actorType: 'system', actorId: null, data }));
     throw error;
   }
 }
 
 /** The reply's files as mail attachments, read from the store when the mail is sent. */
-function replyAttachments(services: Services, caseId: number, files: readonly { id: number }[]): MailAttachment[] {
+async function replyAttachments(q: Handle, services: Services, caseId: number, files: readonly { id: number }[]): Promise<MailAttachment[]> {
   if (files.length === 0) return [];
-  const rows = statement<[number], { id: number; file_name: string; media_type: string; sha256: string }>(
-    services.db,
-    'SELECT id, file_name, media_type, sha256 FROM attachments WHERE case_id = ? ORDER BY id',
-  ).all(caseId);
+  const rows = await all<{ id: number; file_name: string; media_type: string; sha256: string }>(q, 'SELECT id, file_name, media_type, sha256 FROM attachments WHERE case_id = ? ORDER BY id', [caseId]);
   const wanted = new Set(files.map((f) => f.id));
   return rows.filter((r) => wanted.has(r.id)).map((r) => ({ filename: r.file_name, path: services.attachments.store.pathOf(r.sha256), contentType: r.media_type }));
 }
 
-function loadCase(services: Services, id: number | null): CaseRow | undefined {
-  if (id === null) return undefined;
-  return services.db.select().from(cases).where(eq(cases.id, id)).get();
+type Outcome = Record<string, unknown>;
+
+/** What the reply's mail is, read before it is sent: the mail to send, or why none is sent. */
+async function replyMail(q: Handle, services: Services, item: OutboxItem, c: CaseRow): Promise<{ mail: MailMessage; outcome: Outcome } | { mail: null; outcome: Outcome }> {
+  const eventId = Number(item.payload.event);
+  const entry = (await customerTimelineIn(q, services, c)).find((e) => e.id === eventId && e.type === 'staff.replied');
+  const customer = await get<{ email: string }>(q, 'SELECT email FROM customers WHERE id = ?', [c.customerId]);
+  const { supportAddress } = services.email;
+  const to = customer ? [customer.email.toLowerCase()] : [];
+  const cc = (await contactsOn(q, c.id))
+    .map((r) => r.address.toLowerCase())
+    .filter((a, i, all) => !to.includes(a) && !isSupportAddress(supportAddress, a) && all.indexOf(a) === i);
+  const what = { kind: 'reply', reply: eventId };
+  if (!entry || entry.type !== 'staff.replied') return { mail: null, outcome: { ...what, delivered: false, reason: 'the reply is not public' } };
+  // Delivered live in the visitor's chat (src/chat/subscribers.ts): not mailed as well.
+  if ((await get(q, 'SELECT 1 AS one FROM chat_messages WHERE case_event_id = ?', [eventId])) !== undefined) return { mail: null, outcome: { ...what, delivered: false, reason: 'delivered in the live chat' } };
+  if (to.length === 0) return { mail: null, outcome: { ...what, delivered: false, reason: 'no recipients' } };
+  if (!services.mailer) return { mail: null, outcome: { ...what, to, cc, delivered: false, reason: 'SMTP_URL is not set' } };
+  // The wrapper is the editable `staff-reply` template (customer version): the reply as the
+  // customer sees it, its author's name and the link; bidi controls removed, as in every mail.
+  const values = await caseValues(q, services, { ...c, subject: c.subject.replace(REPLY_PREFIX, '') }, 'staff-reply', 'customer', { reply: { text: entry.body.trim(), author: entry.author.name } });
+  const message = renderMail('staff-reply', 'customer', values, caseRef(c.id), await templateOverrideIn(q, 'staff-reply', 'customer'));
+  const text = message.text;
+  const messageId = outboundMessageId(services, item, c.id);
+  const headers = await threadHeaders(q, services, c.id, messageId);
+  const attachments = await replyAttachments(q, services, c.id, entry.attachments ?? []);
+  const mail: MailMessage = {
+    to,
+    cc,
+    subject: message.subject,
+    text,
+    html: textToHtml(text),
+    messageId,
+    ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
+    references: headers.references,
+    replyTo: headers.replyTo,
+    ...(attachments.length ? { attachments } : {}),
+  };
+  const outcome = {
+    ...what,
+    to,
+    cc,
+    messageId,
+    delivered: true,
+    attempts: item.attempts,
+    ...(message.customized ? { customized: true } : {}),
+    ...(attachments.length ? { attachments: attachments.map((a) => a.filename) } : {}),
+  };
+  return { mail, outcome };
 }
 
 /** Outbox handler of `email.reply`: mails one public staff reply to the customer and the case's CCs. */
 export async function sendReplyMail(services: Services, item: OutboxItem): Promise<void> {
-  const { db } = services;
-  const c = loadCase(services, item.caseId);
-  if (!c) {
-    markDone(db, item.id, services.clock.now());
+  const read = await services.store.query(async (q) => {
+    const [c] = item.caseId === null ? [] : await q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, item.caseId)).limit(1);
+    return c ? { c, ...(await replyMail(q, services, item, c)) } : null;
+  });
+  if (!read) {
+    await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
     return;
   }
-  const eventId = Number(item.payload.event);
-  const entry = customerTimeline(services, c).find((e) => e.id === eventId && e.type === 'staff.replied');
-  const customer = statement<[number], { email: string; name: string }>(db, 'SELECT email, name FROM customers WHERE id = ?').get(c.customerId);
-  const { supportAddress } = services.email;
-  const to = customer ? [customer.email.toLowerCase()] : [];
-  const cc = contactsOf(db, c.id)
-    .map((r) => r.address.toLowerCase())
-    .filter((a, i, all) => !to.includes(a) && !isSupportAddress(supportAddress, a) && all.indexOf(a) === i);
-  const what = { kind: 'reply', reply: eventId };
-  let outcome: Record<string, unknown>;
-  let messageId: string | null = null;
-  if (!entry || entry.type !== 'staff.replied') {
-    outcome = { ...what, delivered: false, reason: 'the reply is not public' };
-  } else if (statement<[number], number>(db, 'SELECT 1 FROM chat_messages WHERE case_event_id = ?').pluck().get(eventId) !== undefined) {
-    // Delivered live in the visitor's chat (src/chat/subscribers.ts): not mailed as well.
-    outcome = { ...what, delivered: false, reason: 'delivered in the live chat' };
-  } else if (to.length === 0) {
-    outcome = { ...what, delivered: false, reason: 'no recipients' };
-  } else if (!services.mailer) {
-    outcome = { ...what, to, cc, delivered: false, reason: 'SMTP_URL is not set' };
-  } else {
-    // The wrapper is the editable `staff-reply` template (customer version): the reply as the
-    // customer sees it, its author's name and the link; bidi controls removed, as in every mail.
-    const values = caseValues(services, { ...c, subject: c.subject.replace(REPLY_PREFIX, '') }, 'staff-reply', 'customer', { reply: { text: entry.body.trim(), author: entry.author.name } });
-    const message = renderMail('staff-reply', 'customer', values, caseRef(c.id), templateOverride(db, 'staff-reply', 'customer'));
-    const text = message.text;
-    messageId = outboundMessageId(services, item, c.id);
-    const headers = threadHeaders(services, c.id, messageId);
-    const attachments = replyAttachments(services, c.id, entry.attachments ?? []);
-    const mail: MailMessage = {
-      to,
-      cc,
-      subject: message.subject,
-      text,
-      html: textToHtml(text),
-      messageId,
-      ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
-      references: headers.references,
-      replyTo: headers.replyTo,
-      ...(attachments.length ? { attachments } : {}),
-    };
-    await sendCaseMail(services, item, c.id, mail, what);
-    outcome = {
-      ...what,
-      to,
-      cc,
-      messageId,
-      delivered: true,
-      attempts: item.attempts,
-      ...(message.customized ? { customized: true } : {}),
-      ...(attachments.length ? { attachments: attachments.map((a) => a.filename) } : {}),
-    };
-  }
-  db.$client.transaction(() => {
+  const { c, mail, outcome } = read;
+  if (mail) await sendCaseMail(services, item, c.id, mail, { kind: 'reply', reply: Number(item.payload.event) });
+  await services.store.write(async (q) => {
     const now = services.clock.now();
-    if (messageId) recordSentMessageId(db, messageId, c.id, now);
-    statement(db, 'INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, ?, ?, ?)').run(c.id, 'email.sent', now, 'system', null, JSON.stringify(outcome));
-    markDone(db, item.id, now);
-  })();
+    if (mail?.messageId) await recordSentMessageId(q, mail.messageId, c.id, now);
+    await q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'email.sent', at: now, actorType: 'system', actorId: null, data: outcome });
+    await markItemDone(q, item.id, now);
+  });
 }

@@ -6,12 +6,12 @@
  * Message-ID is claimed in the same transaction as the case change, so a mail is processed
  * exactly once however often it is delivered; every mail's outcome goes to `inbound_mail`.
  */
-import { transaction } from '../../db/client.js';
-import { statement } from '../../db/fast.js';
 import type { InboundOutcome } from '../../db/schema/index.js';
+import type { Handle } from '../../db/store/index.js';
+import { get } from '../../db/store/rows.js';
 import { addMessage } from '../../cases/add-message.js';
 import { caseRef } from '../../cases/case-ref.js';
-import { findCustomerByEmail } from '../../cases/customers.js';
+import { customerByEmail } from '../../cases/customers.js';
 import { DomainError } from '../../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -20,9 +20,10 @@ import { findBounceCase } from './bounce.js';
 import { forwardedOriginal } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
-import { addContactsOn, claimMessageIdOn, claimMessageId, DuplicateMailError, isContact, logMail, logMailOn, mailsFrom, wasReceived, type LogEntry } from './mail-log.js';
+import { addContactsOn, claimMessageIdOn, DuplicateMailError, isContactOn, logMailOn, type LogEntry } from './mail-log.js';
 import { isAutoReply, isBounce } from './noise.js';
 import { openCase } from './open-mail-case.js';
+import { mailChecks } from './prechecks.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail } from './parse-mail.js';
 import { replyText } from './quoted-text.js';
 import { isBlocked, isOwnAddress } from './settings.js';
@@ -31,14 +32,14 @@ import { findThread, type Thread } from './thread.js';
 export type { InboundResult, InboundVia, ReceiveEmailOptions } from './mail-case-data.js';
 
 export async function receiveEmail(services: Services, raw: Buffer, options: ReceiveEmailOptions): Promise<InboundResult> {
-  const { db, clock } = services;
+  const { clock, store } = services;
   const settings = services.email;
   const at = clock.now();
   const size = Math.max(options.size ?? 0, raw.length);
   const base = { via: options.via, mailbox: options.mailbox ?? null, mailboxId: options.mailboxId ?? null, size, at };
-  const ignoredUnparsed = (reason: string): InboundResult => {
+  const ignoredUnparsed = async (reason: string): Promise<InboundResult> => {
     const head = headersOnly(raw);
-    logMail(db, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason, caseId: null });
+    await store.query((q) => logMailOn(q, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason, caseId: null }));
     return { result: 'ignored', reason };
   };
 
@@ -60,11 +61,11 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     reason,
     caseId,
   });
-  const ignore = (reason: string, caseId: number | null = null): InboundResult => {
+  const ignore = async (reason: string, caseId: number | null = null): Promise<InboundResult> => {
     try {
-      transaction(db, () => {
-        claimMessageId(db, mail.messageId, caseId, at);
-        logMail(db, entry('ignored', reason, caseId));
+      await store.write(async (q) => {
+        await claimMessageIdOn(q, mail.messageId, caseId, at);
+        await logMailOn(q, entry('ignored', reason, caseId));
       });
       return { result: 'ignored', reason, ...(caseId !== null ? { case: caseRef(caseId) } : {}) };
     } catch (error) {
@@ -72,17 +73,17 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
       throw error;
     }
   };
-  const duplicate = (): InboundResult => {
-    logMail(db, entry('ignored', 'duplicate', null));
+  const duplicate = async (): Promise<InboundResult> => {
+    await store.query((q) => logMailOn(q, entry('ignored', 'duplicate', null)));
     return { result: 'ignored', reason: 'duplicate' };
   };
 
-  if (wasReceived(db, mail.messageId)) return duplicate();
+  if (await store.query((q) => mailChecks(q).received(q, mail.messageId))) return duplicate();
   if (!sender) return ignore(mail.parsed.headerLines.length === 0 ? 'malformed' : 'no-sender');
   if (isOwnAddress(settings, sender)) return ignore('loop');
   if (isBlocked(settings, sender)) return ignore('blocked');
   if (isBounce(mail.parsed)) {
-    const caseId = findBounceCase(db, mail, raw);
+    const caseId = await store.query((q) => findBounceCase(q, mail, raw));
     if (caseId === null) return ignore('bounce');
     try {
       await services.store.write(async (q) => {
@@ -98,11 +99,11 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     return { result: 'appended', case: caseRef(caseId), reason: 'bounce' };
   }
   if (isAutoReply(mail.parsed)) return ignore('auto-reply');
-  if (isStaff(services, sender)) {
+  if (await isStaff(services, sender)) {
     // Staff work cases in Casebook; a mail of theirs counts only as a customer's mail forwarded on their behalf.
     const forwarded = forwardedOriginal(mail);
     const original = forwarded?.from.address;
-    if (!forwarded || !original || isOwnAddress(settings, original) || isStaff(services, original) || isBlocked(settings, original)) return ignore('staff-sender');
+    if (!forwarded || !original || isOwnAddress(settings, original) || (await isStaff(services, original)) || isBlocked(settings, original)) return ignore('staff-sender');
     try {
       const files = storeMailFiles(services, mail, raw);
       return await openCase(services, mail, entry, files, null, 'forwarded', options, forwarded);
@@ -113,12 +114,12 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     }
   }
   const rate = settings.ratePerSender;
-  if (rate.count > 0 && mailsFrom(db, sender, at - rate.windowMs) >= rate.count) return ignore('rate-limited');
+  if (rate.count > 0 && (await store.query((q) => mailChecks(q).mailsFrom(q, sender, at - rate.windowMs))) >= rate.count) return ignore('rate-limited');
 
   try {
     // Written to the store before the transaction that names them (a failure leaves orphans only).
     const files = storeMailFiles(services, mail, raw);
-    const thread = findThread(db, settings, mail, options.recipients ?? []);
+    const thread = await store.query((q) => findThread(q, settings, mail, options.recipients ?? []));
     if (thread) {
       let appended: Awaited<ReturnType<typeof appendToCase>>;
       try {
@@ -139,20 +140,29 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   }
 }
 
-function isStaff(services: Services, address: string): boolean {
-  return statement<[string]>(services.db, 'SELECT 1 FROM staff WHERE email = ?').get(address) !== undefined;
+function isStaff(services: Services, address: string): Promise<boolean> {
+  return services.store.query((q) => mailChecks(q).isStaff(q, address));
+}
+
+interface Continued {
+  customerId: number;
+  status: string;
+  workflow: string;
+  workflowVersion: number;
+}
+
+/** What appending to the thread's case needs to know: the case, the sender as a customer, whether they are copied on it. */
+async function threadFacts(q: Handle, caseId: number, sender: string) {
+  const c = (await get<Continued>(q, 'SELECT customer_id AS "customerId", status, workflow, workflow_version AS "workflowVersion" FROM cases WHERE id = ?', [caseId]))!;
+  const customer = await customerByEmail(q, sender);
+  const participant = (customer !== undefined && customer.id === c.customerId) || (await isContactOn(q, caseId, sender));
+  return { c, customer, participant };
 }
 
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
 async function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry, files: MailFiles): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
-  const { db } = services;
   const sender = mail.from!.address;
-  const c = statement<[number], { customer_id: number; status: string; workflow: string; workflow_version: number }>(
-    db,
-    'SELECT customer_id, status, workflow, workflow_version FROM cases WHERE id = ?',
-  ).get(thread.caseId)!;
-  const customer = findCustomerByEmail(db, sender);
-  const participant = (customer !== undefined && customer.id === c.customer_id) || isContact(db, thread.caseId, sender);
+  const { c, customer, participant } = await services.store.query((q) => threadFacts(q, thread.caseId, sender));
   const at = services.clock.now();
   const full = mail.text.trim();
   const { text: cutText, cut } = replyText(full);
@@ -181,12 +191,12 @@ async function appendToCase(services: Services, mail: InboundMail, thread: Threa
     return { result: 'appended', case: caseRef(thread.caseId), reason: 'review', ...fileCounts(files) };
   }
 
-  const workflow = services.definitions.workflow(c.workflow, c.workflow_version).definition;
+  const workflow = services.definitions.workflow(c.workflow, c.workflowVersion).definition;
   // A reply to a closed case opens a follow-up case, as the portal asks the customer to do.
   if (workflow.states[c.status]?.final) return 'follow-up';
-  const actor: Actor = { type: 'customer', id: c.customer_id, role: 'customer', name: customer?.id === c.customer_id ? customer.name : sender };
+  const actor: Actor = { type: 'customer', id: c.customerId, role: 'customer', name: customer?.id === c.customerId ? customer.name : sender };
   await addMessage(services, thread.caseId, { body: body.text, public: true }, actor, {
-    data: { ...stored, ...(customer?.id === c.customer_id ? {} : { from: sender }) },
+    data: { ...stored, ...(customer?.id === c.customerId ? {} : { from: sender }) },
     attachments: files.stored,
     within: async (ctx, eventId) => {
       await recordOriginal(ctx, eventId, files);

@@ -3,9 +3,9 @@
  * Message-IDs Casebook received or sent for a case; a signed reply address among its
  * recipients; `[C-1042]` in its subject (which anyone can type: see receive-email.ts).
  */
-import type { Db } from '../../db/client.js';
-import { statement } from '../../db/fast.js';
+import type { Handle } from '../../db/store/index.js';
 import type { InboundMail } from './parse-mail.js';
+import { mailChecks } from './prechecks.js';
 import { verifyReplyAddress } from './reply-address.js';
 import type { EmailSettings } from './settings.js';
 
@@ -18,33 +18,32 @@ export interface Thread {
 
 export const SUBJECT_REF = /\[C-(\d{1,15})\]/i;
 
-function caseExists(db: Db, id: number): boolean {
-  return Number.isSafeInteger(id) && statement<[number]>(db, 'SELECT 1 FROM cases WHERE id = ?').get(id) !== undefined;
+/** The ids a mail names its thread by: In-Reply-To first, then References from the newest (last) to the oldest. */
+export function threadIds(mail: InboundMail): string[] {
+  return [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 100);
 }
 
-/** The case a known Message-ID belongs to (received or sent), or null. */
-export function caseOfMessageId(db: Db, messageId: string): number | null {
-  const row = statement<[string], { case_id: number | null }>(db, 'SELECT case_id FROM email_messages WHERE message_id = ?').get(messageId);
-  return row?.case_id ?? null;
+/** A case number as written in a subject or a reply address: a safe integer, or nothing. */
+export function caseIds(ids: readonly (number | null)[]): number[] {
+  return ids.filter((id): id is number => id !== null && Number.isSafeInteger(id));
 }
 
-export function findThread(db: Db, settings: EmailSettings, mail: InboundMail, recipients: readonly string[]): Thread | null {
-  // In-Reply-To first, then References from the newest (last) to the oldest.
-  for (const id of [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 100)) {
-    const caseId = caseOfMessageId(db, id);
-    if (caseId !== null) return { caseId, by: 'header' };
-  }
+/** The thread a mail continues (look-ups: prechecks.ts), or null. */
+export async function findThread(q: Handle, settings: EmailSettings, mail: InboundMail, recipients: readonly string[]): Promise<Thread | null> {
+  const checks = mailChecks(q);
+  const byHeader = await checks.firstCaseOf(q, threadIds(mail));
+  if (byHeader !== null) return { caseId: byHeader, by: 'header' };
   if (settings.secret) {
+    const secret = settings.secret;
     const candidates = [...recipients, ...mail.to.map((a) => a.address), ...mail.cc.map((a) => a.address), ...mail.deliveredTo];
-    for (const address of candidates) {
-      const caseId = verifyReplyAddress(settings.supportAddress, settings.secret, address);
-      if (caseId !== null && caseExists(db, caseId)) return { caseId, by: 'address' };
-    }
+    const signed = caseIds(candidates.map((address) => verifyReplyAddress(settings.supportAddress, secret, address)));
+    const byAddress = await checks.firstExistingCase(q, signed);
+    if (byAddress !== null) return { caseId: byAddress, by: 'address' };
   }
   const tag = SUBJECT_REF.exec(mail.subject);
   if (tag) {
-    const caseId = Number(tag[1]);
-    if (caseExists(db, caseId)) return { caseId, by: 'subject' };
+    const bySubject = await checks.firstExistingCase(q, caseIds([Number(tag[1])]));
+    if (bySubject !== null) return { caseId: bySubject, by: 'subject' };
   }
   return null;
 }

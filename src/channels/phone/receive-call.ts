@@ -9,9 +9,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { createCallCase } from '../../cases/create-call-case.js';
-import { customerByPhone } from '../../cases/find-customers.js';
 import { formatDuration, logCall, type CallInput } from '../../cases/log-call.js';
-import { cases, phoneCalls } from '../../db/schema/index.js';
+import { isUniqueViolation, type Handle } from '../../db/store/index.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -51,20 +50,33 @@ export interface CallResult {
 /** The phone channel acts as itself on timelines ("Phone"). */
 export const PHONE_ACTOR: Actor = { type: 'system', id: null, role: 'system', name: 'Phone' };
 
-function known(services: Services, provider: string, callId: string): CallResult | null {
-  const row = services.db.select().from(phoneCalls).where(and(eq(phoneCalls.provider, provider), eq(phoneCalls.callId, callId))).get();
+async function known(services: Services, provider: string, callId: string): Promise<CallResult | null> {
+  const [row] = await services.store.query((q) => {
+    const t = q.tables.phoneCalls;
+    return q.db.select().from(t).where(and(eq(t.provider, provider), eq(t.callId, callId))).limit(1);
+  });
   return row ? { result: row.result, caseId: row.caseId, customerId: row.customerId, eventId: row.eventId, replayed: true } : null;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+/** The caller by phone number (the newest customer with it), and their newest open phone case. */
+async function caller(q: Handle, number: string): Promise<{ customer: { id: number; name: string } | undefined; open: number | undefined }> {
+  const { customers, cases } = q.tables;
+  const [customer] = await q.db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.phone, number)).orderBy(desc(customers.id)).limit(1);
+  if (!customer) return { customer, open: undefined };
+  const [open] = await q.db
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.customerId, customer.id), eq(cases.open, true), eq(cases.channel, 'phone')))
+    .orderBy(desc(cases.id))
+    .limit(1);
+  return { customer, open: open?.id };
 }
 
 export async function receiveCall(services: Services, payload: unknown): Promise<CallResult> {
   const parsed = callWebhookSchema.safeParse(payload);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const hook = parsed.data;
-  const seen = known(services, hook.provider, hook.callId);
+  const seen = await known(services, hook.provider, hook.callId);
   if (seen) return seen;
   const raw = hook.direction === 'outbound' ? hook.to : hook.from;
   const number = normalizePhone(raw);
@@ -81,28 +93,19 @@ export async function receiveCall(services: Services, payload: unknown): Promise
     ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
     ...(hook.summary ? { notes: hook.summary } : {}),
   };
-  const remember = (result: 'created' | 'appended') => (ctx: CaseContext, eventId: number) => {
-    services.db
-      .insert(phoneCalls)
-      .values({ provider: hook.provider, callId: hook.callId, caseId: ctx.case.id, customerId: ctx.case.customerId, eventId, result, receivedAt: ctx.now })
-      .run();
+  const remember = (result: 'created' | 'appended') => async (ctx: CaseContext, eventId: number) => {
+    await ctx.q.db
+      .insert(ctx.q.tables.phoneCalls)
+      .values({ provider: hook.provider, callId: hook.callId, caseId: ctx.case.id, customerId: ctx.case.customerId, eventId, result, receivedAt: ctx.now });
   };
 
   try {
-    const customer = customerByPhone(services.db, number);
-    const open = customer
-      ? services.db
-          .select({ id: cases.id })
-          .from(cases)
-          .where(and(eq(cases.customerId, customer.id), eq(cases.open, true), eq(cases.channel, 'phone')))
-          .orderBy(desc(cases.id))
-          .get()
-      : undefined;
-    if (open) {
+    const { customer, open } = await services.store.query((q) => caller(q, number));
+    if (open !== undefined) {
       let eventId = 0;
-      const row = await logCall(services, open.id, call, PHONE_ACTOR, (ctx, id) => {
+      const row = await logCall(services, open, call, PHONE_ACTOR, async (ctx, id) => {
         eventId = id;
-        remember('appended')(ctx, id);
+        await remember('appended')(ctx, id);
       });
       return { result: 'appended', caseId: row.id, customerId: row.customerId, eventId, replayed: false };
     }
@@ -122,7 +125,7 @@ export async function receiveCall(services: Services, payload: unknown): Promise
   } catch (error) {
     // The same call delivered twice at once: the other delivery stored it first.
     if (isUniqueViolation(error)) {
-      const first = known(services, hook.provider, hook.callId);
+      const first = await known(services, hook.provider, hook.callId);
       if (first) return first;
     }
     throw error;

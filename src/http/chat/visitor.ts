@@ -135,7 +135,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.post('/chat/api/transcript', async (c) => {
     const { session } = await visitorChat(c);
     takeChatLimits(c, [{ key: `chat:transcript:${session.id}`, rate: { count: 3, windowMs: 3_600_000 }, what: 'transcripts of this chat' }]);
-    requestTranscript(c.get('services'), session);
+    await requestTranscript(c.get('services'), session);
     return c.json({ to: session.email }, 202);
   });
 

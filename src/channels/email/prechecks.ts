@@ -1,0 +1,34 @@
+/**
+ * The mail pipeline's look-ups before it writes anything (every inbound mail: a hot path):
+ * whether the Message-ID was received already, whether the sender is staff, how many mails a
+ * sender sent lately, and the case a mail continues by Message-ID or by case number; and the
+ * thread a mail about a case continues (outbound.ts: In-Reply-To, References). One pair
+ * per dialect (sqlite.ts: the cached prepared statements, run synchronously and awaited once
+ * per look-up; pg.ts: one statement each, a list of ids in one `IN (…)`), chosen here.
+ */
+import type { Handle } from '../../db/store/index.js';
+import * as pgChecks from './pg.js';
+import * as sqliteChecks from './sqlite.js';
+
+export interface MailChecks {
+  /** A mail with this Message-ID was received before. */
+  received(q: Handle, messageId: string): Promise<boolean>;
+  isStaff(q: Handle, address: string): Promise<boolean>;
+  /** Mails from this sender counted against the rate limit since `since` (duplicates and refusals for the limit itself do not count). */
+  mailsFrom(q: Handle, address: string, since: number): Promise<number>;
+  /** The case of the first of `ids` (in order) that is a Message-ID Casebook received or sent for a case, or null. */
+  firstCaseOf(q: Handle, ids: readonly string[]): Promise<number | null>;
+  /** The first of `ids` (in order) that is a case, or null. */
+  firstExistingCase(q: Handle, ids: readonly number[]): Promise<number | null>;
+  /**
+   * The Message-IDs received or sent for a case but `except`, oldest first (ids derived for
+   * mail without one left out): what a mail about the case continues (outbound.ts). SQLite
+   * orders a millisecond's rows by rowid, PostgreSQL, which has none, by ctid (insertion
+   * order: rows are never updated; only a VACUUM reusing space an erasure freed can reorder).
+   */
+  threadOf(q: Handle, caseId: number, except: string): Promise<string[]>;
+}
+
+export function mailChecks(q: Handle): MailChecks {
+  return q.dialect === 'sqlite' ? sqliteChecks : pgChecks;
+}

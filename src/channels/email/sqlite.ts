@@ -1,0 +1,44 @@
+/**
+ * The mail pipeline's look-ups on SQLite (prechecks.ts): cached prepared statements, run at
+ * once; the caller awaits each look-up once.
+ */
+import { statement } from '../../db/fast.js';
+import { sqliteOf, type Handle } from '../../db/store/index.js';
+
+const RECEIVED = "SELECT 1 FROM email_messages WHERE message_id = ? AND direction = 'in'";
+const STAFF = 'SELECT 1 FROM staff WHERE email = ?';
+const MAILS_FROM = "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND coalesce(reason, '') NOT IN ('duplicate', 'rate-limited')";
+const CASE_OF = 'SELECT case_id FROM email_messages WHERE message_id = ?';
+const CASE = 'SELECT 1 FROM cases WHERE id = ?';
+const THREAD = "SELECT message_id FROM email_messages WHERE case_id = ? AND message_id != ? AND message_id NOT LIKE '%@derived.casebook' ORDER BY at, rowid";
+
+export async function received(q: Handle, messageId: string): Promise<boolean> {
+  return statement<[string]>(sqliteOf(q), RECEIVED).get(messageId) !== undefined;
+}
+
+export async function isStaff(q: Handle, address: string): Promise<boolean> {
+  return statement<[string]>(sqliteOf(q), STAFF).get(address) !== undefined;
+}
+
+export async function mailsFrom(q: Handle, address: string, since: number): Promise<number> {
+  return statement<[string, number], { n: number }>(sqliteOf(q), MAILS_FROM).get(address, since)!.n;
+}
+
+export async function firstCaseOf(q: Handle, ids: readonly string[]): Promise<number | null> {
+  const caseOf = statement<[string], { case_id: number | null }>(sqliteOf(q), CASE_OF);
+  for (const id of ids) {
+    const caseId = caseOf.get(id)?.case_id ?? null;
+    if (caseId !== null) return caseId;
+  }
+  return null;
+}
+
+export async function firstExistingCase(q: Handle, ids: readonly number[]): Promise<number | null> {
+  const exists = statement<[number]>(sqliteOf(q), CASE);
+  for (const id of ids) if (exists.get(id) !== undefined) return id;
+  return null;
+}
+
+export async function threadOf(q: Handle, caseId: number, except: string): Promise<string[]> {
+  return statement<[number, string], string>(sqliteOf(q), THREAD).pluck().all(caseId, except);
+}
