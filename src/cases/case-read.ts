@@ -13,9 +13,10 @@ import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { caseReads } from './case-read/queries.js';
+import type { ChatIdentity } from './chat-identity.js';
 import { caseRef } from './case-ref.js';
 import { actorsOf, buildCaseView, timelineEntries, type CaseRow, type CaseView, type TimelineEntry } from './case-view.js';
-import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
+import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerAttachment, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
 import { OFFER_EVENTS, offerOf } from './solution-offer.js';
 
 /** The case, or CASE_NOT_FOUND. */
@@ -67,11 +68,68 @@ export async function readCustomerTimeline(q: Handle, services: Services, row: C
     .where(and(eq(caseEvents.caseId, row.id), inArray(caseEvents.type, [...CUSTOMER_EVENTS])))
     .orderBy(asc(caseEvents.id));
   const { staffIds, customerIds } = actorsOf(events);
+  const files = await readCustomerAttachments(q, row.id);
+  return customerTimelineOf(services, row, viewerId, events, await names(q, 'staff', staffIds), await names(q, 'customers', customerIds), files);
+}
+
+/** The files the customer sees (customer-view.ts `CUSTOMER_ATTACHMENT_EVENTS`), by the entry they came with. */
+export async function readCustomerAttachments(q: Handle, caseId: number): Promise<Map<number, CustomerAttachment[]>> {
+  const { caseEvents, attachments } = q.tables;
   const files = await q.db
     .select({ id: attachments.id, event_id: attachments.eventId, file_name: attachments.fileName, size: attachments.size, media_type: attachments.mediaType })
     .from(attachments)
     .innerJoin(caseEvents, eq(caseEvents.id, attachments.eventId))
-    .where(and(eq(attachments.caseId, row.id), ne(attachments.kind, 'original-mail'), inArray(caseEvents.type, [...CUSTOMER_ATTACHMENT_EVENTS])))
+    .where(and(eq(attachments.caseId, caseId), ne(attachments.kind, 'original-mail'), inArray(caseEvents.type, [...CUSTOMER_ATTACHMENT_EVENTS])))
     .orderBy(asc(attachments.id));
-  return customerTimelineOf(services, row, viewerId, events, await names(q, 'staff', staffIds), await names(q, 'customers', customerIds), customerFiles(files));
+  return customerFiles(files);
+}
+
+/** Whether the attachment is one the customer projection of the case lists. */
+export async function customerMaySee(q: Handle, caseId: number, attachmentId: number): Promise<boolean> {
+  for (const files of (await readCustomerAttachments(q, caseId)).values()) if (files.some((f) => f.id === attachmentId)) return true;
+  return false;
+}
+
+/** The chat identity of a case (chat-identity.ts), or null when no chat belongs to it. */
+export function readChatIdentity(q: Handle, caseId: number): Promise<ChatIdentity | null> {
+  return caseReads(q).chatIdentity(q, caseId);
+}
+
+/**
+ * The address a public reply on the case would be MAILED to although a chat visitor of the case
+ * only typed it, or null (chat-identity.ts explains when).
+ */
+export async function unverifiedMailAddress(q: Handle, caseId: number): Promise<string | null> {
+  const identity = await readChatIdentity(q, caseId);
+  return identity && identity.state === 'ended' && !identity.emailVerified ? identity.visitorEmail : null;
+}
+
+/*
+ * Each read by itself through `services.store.query` (no common snapshot), for routes, pages
+ * and tests that need one of them outside a handle's reads.
+ */
+
+/** The case, or CASE_NOT_FOUND. */
+export function loadCase(services: Services, caseId: number): Promise<CaseRow> {
+  return services.store.query((q) => findCase(q, caseId));
+}
+
+/** The staff view of `row` (no read when the command that returned `row` remembered its parts). */
+export function caseView(services: Services, row: CaseRow): Promise<CaseView> {
+  return services.store.query((q) => readCaseView(q, services, row));
+}
+
+/** The full timeline, oldest first, for staff; `types` reads only entries of those types. */
+export function timeline(services: Services, caseId: number, options: { types?: readonly string[] } = {}): Promise<TimelineEntry[]> {
+  return services.store.query((q) => readTimeline(q, caseId, options));
+}
+
+/** The customer projection of `row`. */
+export function customerCaseView(services: Services, row: CaseRow): Promise<CustomerCaseView> {
+  return services.store.query((q) => readCustomerCaseView(q, services, row));
+}
+
+/** The case's history as the customer sees it; `viewerId` marks the customer's own messages. */
+export function customerTimeline(services: Services, row: CaseRow, viewerId: number | null = row.customerId): Promise<CustomerTimelineEntry[]> {
+  return services.store.query((q) => readCustomerTimeline(q, services, row, viewerId));
 }

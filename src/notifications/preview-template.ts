@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { parseCaseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
-import { customerTimeline } from '../cases/customer-view.js';
+import { customerTimeline } from '../cases/case-read.js';
 import { textToHtml } from '../channels/email/outbound.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
@@ -36,8 +36,8 @@ export interface TemplatePreview {
 }
 
 /** The case's latest public staff reply as the customer sees it, or a stand-in when it has none. */
-function latestReply(services: Services, c: CaseRow): { text: string; author: string } {
-  const last = customerTimeline(services, c).findLast((e) => e.type === 'staff.replied');
+async function latestReply(services: Services, c: CaseRow): Promise<{ text: string; author: string }> {
+  const last = (await customerTimeline(services, c)).findLast((e) => e.type === 'staff.replied');
   return last?.type === 'staff.replied' ? { text: last.body.trim(), author: last.author.name } : { text: '(The reply as written: this case has no public staff reply yet.)', author: 'Support' };
 }
 
@@ -61,7 +61,7 @@ export async function previewTemplate(services: Services, name: string, audience
   if (issues.length > 0 || !source) throw new ValidationError(issues, 'The template has problems; nothing to preview.');
   const caseRef = c ? `C-${c.id}` : null;
   const values = c
-    ? caseValues(services, c, spec.name, state.audience, { data: previewData(services, c.id, spec.name), reply: spec.name === 'staff-reply' ? latestReply(services, c) : null, csat: 'example' })
+    ? caseValues(services, c, spec.name, state.audience, { data: previewData(services, c.id, spec.name), reply: spec.name === 'staff-reply' ? await latestReply(services, c) : null, csat: 'example' })
     : sampleValues(services, spec.name, state.audience);
   const message = renderSource(source, values, caseRef ?? 'C-1042');
   return { ...message, html: textToHtml(message.text), case: caseRef };

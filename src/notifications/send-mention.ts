@@ -32,7 +32,7 @@ export async function sendMentionMail(services: Services, item: OutboxItem): Pro
   let outcome: Record<string, unknown>;
   if (!member || !member.active) {
     outcome = { ...base, delivered: false, reason: 'no longer an active staff member' };
-  } else if (!staffCanSee(services, member, c)) {
+  } else if (!(await services.store.query((q) => staffCanSee(q, member, c)))) {
     outcome = { ...base, delivered: false, reason: 'cannot see this case any more' };
   } else if (!services.mailer) {
     outcome = { ...base, recipients: [member.email], delivered: false, reason: 'SMTP_URL is not set' };

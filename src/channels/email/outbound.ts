@@ -22,7 +22,7 @@ import { cases } from '../../db/schema/index.js';
 import { statement } from '../../db/fast.js';
 import { get } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
-import { customerTimeline } from '../../cases/customer-view.js';
+import { customerTimeline } from '../../cases/case-read.js';
 import type { CaseRow } from '../../cases/case-view.js';
 import { markDone, MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
 import type { MailAttachment, MailMessage } from '../../notifications/mailer.js';
@@ -162,7 +162,7 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
     return;
   }
   const eventId = Number(item.payload.event);
-  const entry = customerTimeline(services, c).find((e) => e.id === eventId && e.type === 'staff.replied');
+  const entry = (await customerTimeline(services, c)).find((e) => e.id === eventId && e.type === 'staff.replied');
   const customer = statement<[number], { email: string; name: string }>(db, 'SELECT email, name FROM customers WHERE id = ?').get(c.customerId);
   const { supportAddress } = services.email;
   const to = customer ? [customer.email.toLowerCase()] : [];
