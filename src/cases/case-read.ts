@@ -1,11 +1,10 @@
 /**
- * A case's read models on the storage port (docs/postgres.md "Converted: reads"): the case by
- * id, the staff view and timeline (case-view.ts), the customer projection and timeline
- * (customer-view.ts), read through a handle — the same pure builders as the synchronous
- * loaders there, which the commands that run inside a case's transaction keep using until they
- * move onto the port themselves. The case and its view's parts are read per dialect
- * (case-read/: SQLite's cached statements, as the synchronous loaders read them; drizzle's
- * builder on PostgreSQL); the timelines are drizzle's builder on both.
+ * A case's read models on the storage port (docs/postgres.md "Converted: reads" and
+ * "Converted: pages"): the case by id, the staff view and timeline (built by case-view.ts), the
+ * customer projection and timeline (customer-view.ts), read through a handle, and the same
+ * each through `services.store.query` by itself (`loadCase`, `caseView`, … at the end). The
+ * case, its view's parts and its chat identity are read per dialect (case-read/: SQLite's
+ * cached statements; drizzle's builder on PostgreSQL); the timelines are drizzle's builder on both.
  */
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { attachmentView, byEvent } from '../attachments/read.js';
@@ -32,12 +31,12 @@ async function names(q: Handle, table: 'staff' | 'customers', ids: number[]): Pr
   return new Map((await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, ids))).map((r) => [r.id, r.name]));
 }
 
-/** The staff view of `row` (case-view.ts `caseView`). */
+/** The staff view of `row` (built by case-view.ts `buildCaseView`). */
 export async function readCaseView(q: Handle, services: Services, row: CaseRow): Promise<CaseView> {
   return buildCaseView(services, row, await caseReads(q).viewParts(q, row));
 }
 
-/** The full timeline, oldest first, for staff (case-view.ts `timeline`). */
+/** The full timeline, oldest first, for staff (built by case-view.ts `timelineEntries`). */
 export async function readTimeline(q: Handle, caseId: number, options: { types?: readonly string[] } = {}): Promise<TimelineEntry[]> {
   const { caseEvents, attachments } = q.tables;
   const where = options.types ? and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...options.types])) : eq(caseEvents.caseId, caseId);
@@ -47,7 +46,7 @@ export async function readTimeline(q: Handle, caseId: number, options: { types?:
   return timelineEntries(rows, await names(q, 'staff', staffIds), await names(q, 'customers', customerIds), byEvent(files, attachmentView));
 }
 
-/** The customer projection of `row` (customer-view.ts `customerCaseView`). */
+/** The customer projection of `row` (built by customer-view.ts `buildCustomerCaseView`). */
 export async function readCustomerCaseView(q: Handle, services: Services, row: CaseRow): Promise<CustomerCaseView> {
   const { caseRatings, caseEvents } = q.tables;
   const [rating] = await q.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).limit(1);
@@ -59,7 +58,7 @@ export async function readCustomerCaseView(q: Handle, services: Services, row: C
   return buildCustomerCaseView(services, row, rating, offerOf(offers));
 }
 
-/** The case's history as the customer sees it (customer-view.ts `customerTimeline`). */
+/** The case's history as the customer sees it (built by customer-view.ts `customerTimelineOf`). */
 export async function readCustomerTimeline(q: Handle, services: Services, row: CaseRow, viewerId: number | null = row.customerId): Promise<CustomerTimelineEntry[]> {
   const { caseEvents, attachments } = q.tables;
   const events = await q.db

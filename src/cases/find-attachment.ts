@@ -1,7 +1,7 @@
 /**
  * An attachment of a case as the viewer may see it: staff who may see the case see all of its
  * files (internal notes' files and inbound mails' originals too); the case's customer only
- * those their projection lists (`customerAttachments`). Anything else is NOT_FOUND, so a hidden
+ * those their projection lists (`readCustomerAttachments`, case-read.ts). Anything else is NOT_FOUND, so a hidden
  * file's existence is not revealed.
  */
 import { findAttachment, type AttachmentRow } from '../attachments/read.js';

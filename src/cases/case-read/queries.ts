@@ -11,7 +11,7 @@ import { sqliteCaseReads } from './sqlite.js';
 
 export interface CaseReads {
   caseById(q: Handle, caseId: number): Promise<CaseRow | undefined>;
-  /** What the view shows besides the row (case-view.ts `caseViewParts`). */
+  /** What the view shows besides the row (`CaseViewParts`, case-view.ts). */
   viewParts(q: Handle, row: CaseRow): Promise<CaseViewParts>;
   /** The case's chat: the open session first, else the newest (chat-identity.ts). */
   chatIdentity(q: Handle, caseId: number): Promise<ChatIdentity | null>;

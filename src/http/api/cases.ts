@@ -48,9 +48,9 @@ function isCustomer(c: Context<AppEnv>): boolean {
   return principalOf(c).actor.type === 'customer';
 }
 
-/** The case as the caller may see it: the customer projection for customers, everything for staff (its reads in one snapshot). */
+/** The case as the caller may see it: the customer projection for customers, everything for staff. */
 function fullView(c: Context<AppEnv>, row: CaseRow) {
-  return c.get('services').store.read((q) => readFullView(c, q, row));
+  return c.get('services').store.query((q) => readFullView(c, q, row));
 }
 
 /**
@@ -129,10 +129,10 @@ async function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Promise<Respo
   if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
   c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
   versionTag(c, settled);
-  // Staff: the view as intake committed it, when it remembered its parts (no reads, so no
-  // transaction); otherwise one read transaction for the view's reads (customer, assignee, timers).
-  if (!isCustomer(c) && viewIsKnown(settled)) return c.json(await c.get('services').store.query((q) => readFullView(c, q, settled)), 201);
-  return c.json(await fullView(c, settled), 201);
+  // Staff: the view as intake committed it, when it remembered its parts (no reads); otherwise
+  // one read transaction for the view's reads (customer, assignee, timers).
+  if (!isCustomer(c) && viewIsKnown(settled)) return c.json(await fullView(c, settled), 201);
+  return c.json(await c.get('services').store.read((q) => readFullView(c, q, settled)), 201);
 }
 
 /** 200 with the case a command changed, and its new version as `ETag` (staff). */
@@ -144,7 +144,7 @@ async function changedAnswer(c: Context<AppEnv>, settled: CaseRow): Promise<Resp
 /** 201 with the message (the given timeline entry, else the newest message) and the case. */
 async function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | null): Promise<Response> {
   const services = c.get('services');
-  const { message, view } = await services.store.read(async (q) => ({
+  const { message, view } = await services.store.query(async (q) => ({
     message: isCustomer(c)
       ? (await readCustomerTimeline(q, services, settled, principalOf(c).customerId)).filter((e) => e.type === 'customer.replied' && (eventId === null || e.id === eventId)).at(-1)
       : (await readTimeline(q, settled.id, { types: MESSAGE_EVENTS })).filter((e) => eventId === null || e.id === eventId).at(-1),
