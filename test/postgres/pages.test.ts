@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
+import { createProblem } from '../../src/team/problems.js';
+import { ADMIN } from '../support/harness.js';
 import type { Handle } from '../../src/db/store/index.js';
 import { moveToPostgres, type Moved } from '../support/on-postgres.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -71,6 +73,7 @@ beforeAll(async () => {
   samsCase = await desk.open(sam, 'Where is my order', 'Order 7781 is late.', { queue: 'billing' });
   resolved = await desk.open(chloe, 'Login loop', 'The sign-in page loops.', { queue: 'billing', assignee: alice.id });
   await transitionCase(desk.h.services, resolved, { transition: 'resolve', solution: 'Cleared the stale session.' }, maria);
+  await createProblem(desk.h.services, { title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment', solution: 'The second charge is refunded within 3 days.' }, ADMIN);
   macroId = (await createMacro(desk.h.services, { name: 'Refund sent', body: 'Hi {{customer.firstName}}, the refund is on its way.', actions: { tags: { add: ['refunded'], remove: [] } }, shared: true }, maria)).id;
   for (const who of ['maria', 'alice', 'bob', 'chloe', 'sam'] as const) clients.set(who, signedIn(desk.h, desk[who]));
   for (const [who, url, htmx] of COMPARED) onSqlite.set(`${who} ${url()} ${htmx}`, await casePage(who, url(), htmx));
@@ -208,6 +211,17 @@ describe('the case pages on PostgreSQL', () => {
     const forged = makeCsatToken(await csatKey(desk.h.services), resolved, desk.sam.id, desk.h.clock.now() + 86_400_000);
     expect((await page('chloe').get(`/csat/${forged}`)).status).toBe(404);
     expect(sqliteCount('case_ratings')).toBe(0);
+  });
+
+  it('offers a known solution on a portal request, and the customer’s "This solved it" resolves the case', async () => {
+    const made = await page('chloe').post('/portal/cases', { subject: 'Charged twice', description: 'My card was charged twice, a double charge.' });
+    expect(made.status).toBe(303);
+    const offered = Number(made.headers.get('Location')!.replace(/^\/cases\/C-|\?.*$/g, ''));
+    expect(await (await page('chloe').get(`/cases/${ref(offered)}`)).text()).toContain('The second charge is refunded within 3 days.');
+    expect((await page('chloe').post(`/cases/${ref(offered)}/offered-solution`, { answer: 'maybe' }, { htmx: true })).status).toBe(422);
+    expect((await page('chloe').post(`/cases/${ref(offered)}/offered-solution`, { answer: 'solved' })).status).toBe(303);
+    expect(await caseRow(offered)).toMatchObject({ status: 'resolved', solution: 'The second charge is refunded within 3 days.' });
+    expect(await events(offered, 'case.solutionAccepted')).toHaveLength(1);
   });
 
   it('answers a customer with no offered solution, and tells an agent where a moved case went', async () => {
