@@ -1,8 +1,8 @@
-import { customerTimeline, loadCase } from './case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caseRatings } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../../test/support/harness.js';
+import { customerTimeline, loadCase } from './case-read.js';
 import { createCase } from './create-case.js';
 import { rateCase } from './rate-case.js';
 import { transitionCase } from './transition-case.js';
@@ -32,7 +32,7 @@ async function rate(satisfied: boolean, comment: string, actor: TestActor | type
 
 describe('rateCase', () => {
   it('refuses until the case is resolved', async () => {
-    expect(await rate(true, '')).toMatchObject({ code: 'INVALID_TRANSITION' });
+    expect((await rate(true, ''))).toMatchObject({ code: 'INVALID_TRANSITION' });
   });
 
   it('records one rating per case (a new one replaces it) and puts case.rated on the timeline', async () => {
@@ -53,14 +53,14 @@ describe('rateCase', () => {
   it('works on closed cases too', async () => {
     await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
     await transitionCase(h.services, caseId, { transition: 'close' }, alice);
-    expect(await rate(true, '')).not.toBeInstanceOf(DomainError);
+    expect((await rate(true, ''))).not.toBeInstanceOf(DomainError);
   });
 
   it('only the case’s own customer may rate', async () => {
     await transitionCase(h.services, caseId, { transition: 'resolve', solution: 'Done.' }, alice);
     const other = h.customer({ email: 'sam@example.org' });
-    expect(await rate(true, '', other)).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await rate(true, '', alice)).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await rate(true, '', ADMIN)).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await rate(true, '', other))).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await rate(true, '', alice))).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await rate(true, '', ADMIN))).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

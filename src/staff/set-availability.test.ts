@@ -1,9 +1,9 @@
-import { loadCase, timeline } from '../cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createCase } from '../cases/create-case.js';
 import { staff } from '../db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
+import { loadCase, timeline } from '../cases/case-read.js';
 import { setAvailability } from './set-availability.js';
 
 let h: Harness;

@@ -1,4 +1,3 @@
-import { loadCase } from '../cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createCase } from '../cases/create-case.js';
@@ -6,6 +5,7 @@ import { customers, passwordTokens, staff, staffQueues } from '../db/schema/inde
 import { DomainError, ValidationError } from '../errors.js';
 import { verifyPassword } from '../auth/password.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
+import { loadCase } from '../cases/case-read.js';
 import { createUser } from './create-user.js';
 
 let h: Harness;

@@ -2,8 +2,8 @@
  * `POST /api/v1/cases/:id/assignment`: capacity is a limit only a manager's explicit
  * override may pass (recorded as such), and a move to a higher tier is an escalation.
  */
-import { loadCase } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCase } from '../../src/cases/case-read.js';
 import { escalations } from '../../src/dashboard/over-time.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 

@@ -4,8 +4,8 @@
  * for the case, the changes applying would make), and apply: the reply and every change in
  * one transaction — all or nothing, version-checked — with the usage counted.
  */
-import { loadCase } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
+import { loadCase } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caseEvents, macros } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';

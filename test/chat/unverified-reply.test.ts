@@ -6,9 +6,9 @@
  * (such cases are listed as failed with the reason and can be confirmed). The API sends as it
  * always did (docs/chat.md "Unverified visitors").
  */
-import { timeline } from '../../src/cases/case-read.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
+import { timeline } from '../../src/cases/case-read.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { signIdentity } from '../../src/chat/identity.js';
 import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';

@@ -1,6 +1,6 @@
 /** editCase: priority, tags and subject in one transaction, each change on the timeline; SLA re-targeting. */
-import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { editCase, normalizeTags } from '../../src/cases/edit-case.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { DomainError, ValidationError } from '../../src/errors.js';
@@ -64,13 +64,13 @@ describe('editCase', async () => {
       }
       throw new Error('accepted');
     };
-    expect(await invalid({ priority: 'critical' })).toEqual(['priority']);
-    expect(await invalid({ tags: 'ok, not ok!' })).toEqual(['tags']);
-    expect(await invalid({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toEqual(['tags']);
-    expect(await invalid({ subject: '   ' })).toEqual(['subject']);
-    expect(await invalid({ subject: 'x'.repeat(201) })).toEqual(['subject']);
-    expect(await invalid({})).toEqual(['(form)']);
-    expect(await invalid({ queue: 'billing', priority: 'high' })).toEqual(['(form)']);
+    expect((await invalid({ priority: 'critical' }))).toEqual(['priority']);
+    expect((await invalid({ tags: 'ok, not ok!' }))).toEqual(['tags']);
+    expect((await invalid({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }))).toEqual(['tags']);
+    expect((await invalid({ subject: '   ' }))).toEqual(['subject']);
+    expect((await invalid({ subject: 'x'.repeat(201) }))).toEqual(['subject']);
+    expect((await invalid({}))).toEqual(['(form)']);
+    expect((await invalid({ queue: 'billing', priority: 'high' }))).toEqual(['(form)']);
     expect((await loadCase(d.h.services, id)).version).toBe(version);
   });
 

@@ -3,9 +3,9 @@
  * in internal notes: `staff.mentioned` on the staff timeline, a mail to each colleague who may
  * see the case (real SMTP), nothing for anyone else and nothing ever for the customer.
  */
-import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
+import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { sendMessage } from '../../src/cases/send-message.js';

@@ -4,8 +4,8 @@
  * skipped, the original mail is kept for staff as a `.eml`; public staff replies are mailed
  * with their files. Real SQLite, the real store, real HTTP, a real SMTP sink.
  */
-import { customerTimeline } from '../../src/cases/case-read.js';
 import fs from 'node:fs';
+import { customerTimeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -2,11 +2,11 @@
  * The email channel through `POST /api/v1/inbound/email`: real SQLite with the migrations,
  * real HTTP through the app, real-shaped raw mails from test/fixtures/email/.
  */
-import { customerTimeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
+import { customerTimeline } from '../../src/cases/case-read.js';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { transitionCase } from '../../src/cases/transition-case.js';

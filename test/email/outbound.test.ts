@@ -3,11 +3,11 @@
  * to a real SMTP sink, threaded, with the signed Reply-To, escaped HTML and the customer
  * projection only; the delivery log on the staff timeline. Real SQLite, real HTTP.
  */
-import { customerTimeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { addMessage } from '../../src/cases/add-message.js';
+import { customerTimeline } from '../../src/cases/case-read.js';
 import { caseRef, parseCaseRef } from '../../src/cases/case-ref.js';
 import { caseEvents, cases, emailMessages, outbox } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';

@@ -3,8 +3,8 @@
  * case (another customer, an agent outside its queues), and every state-changing page
  * request needs the CSRF token and a same-site origin.
  */
-import { loadCase } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCase } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';

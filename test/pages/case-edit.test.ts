@@ -1,6 +1,6 @@
 /** "Edit case…" on the workspace: POST /cases/:id/edit with and without htmx, 422, conflicts, who may, the timeline. */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { editCase } from '../../src/cases/edit-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';

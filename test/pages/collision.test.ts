@@ -3,9 +3,9 @@
  * heartbeats that expire by the clock; a reply or note from a stale view is held back with
  * what changed, the draft kept, until the agent sends anyway; the API's If-Match on messages.
  */
-import { timeline } from '../../src/cases/case-read.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
+import { timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';

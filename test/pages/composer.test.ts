@@ -4,9 +4,9 @@
  * JavaScript), "Send and …" buttons from the workflow's transitions (all or nothing),
  * mentions (flash, preview), and the live poll refreshing the buttons but never the text.
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';

@@ -3,7 +3,6 @@
  * what failed, and why; the batch capped) and saved views (personal and shared, counts,
  * who may delete them).
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { inboxCount } from '../../src/cases/inbox.js';
@@ -11,6 +10,7 @@ import { saveInboxView } from '../../src/cases/inbox-views.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { inboxViews, macros } from '../../src/db/schema/index.js';
 import { staffPrincipal } from '../../src/auth/principal.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';

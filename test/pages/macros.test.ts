@@ -4,10 +4,10 @@
  * form and htmx), Send with macro (one transaction), a stale preview refused with the message
  * kept and a fresh preview.
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { macros } from '../../src/db/schema/index.js';
 import { createMacro } from '../../src/macros/edit-macro.js';

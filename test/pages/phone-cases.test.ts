@@ -3,8 +3,8 @@
  * customer; the telephony hook, signed with PHONE_WEBHOOK_SECRET, creates or appends by the
  * caller's number, exactly once per provider call id; customers gain an E.164 phone.
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase, createCaseSchema } from '../../src/cases/create-case.js';

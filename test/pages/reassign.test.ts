@@ -2,8 +2,8 @@
  * The case page's reassignment form: capacity (only a manager's explicit override passes
  * it) and moves to a higher tier (an escalation, reason required), with 422 re-rendered forms.
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';

@@ -4,8 +4,8 @@
  * case through the customer's workflow transition with that solution, "No, I still need
  * help" keeps it open; the mail carries it too.
  */
-import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
+import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { outbox, problems } from '../../src/db/schema/index.js';

@@ -1,7 +1,7 @@
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { addMessage } from '../../src/cases/add-message.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { problems, staff } from '../../src/db/schema/index.js';

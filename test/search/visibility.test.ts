@@ -4,9 +4,9 @@
  * queues and those assigned to them; advanced agents tier 2; managers everything. The same
  * rules as src/cases/access.ts, checked against canSeeCase for every caller and case.
  */
-import { loadCase } from '../../src/cases/case-read.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canSeeCase } from '../../src/cases/access.js';
+import { loadCase } from '../../src/cases/case-read.js';
 import { search } from '../../src/search/search.js';
 import { signedIn } from '../support/pages.js';
 import { addMessage, createDesk, type Desk } from './support.js';

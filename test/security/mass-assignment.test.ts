@@ -5,8 +5,8 @@
  * `PATCH /api/v1/customers/:id` (managers, admins) and are recorded; whoever cannot see the
  * case they filed gets its reference only.
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { customerChanges, customers } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';

@@ -4,9 +4,9 @@
  * long in a queue alert them too — exactly once per case, waiting spell and threshold.
  * Mail goes through the real notification outbox to a real SMTP server.
  */
-import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertLongWaits } from '../../src/assignment/wait-alerts.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { loadConfig } from '../../src/config.js';
