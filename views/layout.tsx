@@ -7,7 +7,7 @@
 import type { Child, PropsWithChildren } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { assetUrl } from '../src/http/pages/assets.js';
-import { Availability, InboxNav, JumpBox } from './partials/staff-nav.js';
+import { InboxNav, JumpBox, NavAvailability } from './partials/staff-nav.js';
 import { CsrfField } from './components.js';
 import type { Viewer } from './viewer.js';
 
@@ -71,7 +71,7 @@ function StaffSidebar({ viewer, current, csrfToken }: { viewer: Viewer; current:
     <nav class="sidebar" aria-label="Workspace">
       <h2 class="nav-heading">Inbox</h2>
       {viewer.staff ? <InboxNav nav={viewer.staff} role={viewer.role} current={current} /> : null}
-      {viewer.staff ? <Availability available={viewer.staff.available} csrfToken={csrfToken} /> : null}
+      {viewer.staff ? <NavAvailability nav={viewer.staff} csrfToken={csrfToken} /> : null}
       <ul class="nav-list">
         <NavItem href="/cases/new" current={current === 'cases:new'}>
           Log a call or visit

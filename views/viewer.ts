@@ -10,7 +10,8 @@ export interface NavLink {
 }
 
 export interface StaffNav {
-  available: boolean;
+  /** Read when the sidebar renders (the availability switch is an async component), like `counts`. */
+  available: () => Promise<boolean>;
   views: InboxView[];
   /** Read when the sidebar renders (an async component): a page that shows no sidebar reads none. */
   counts: () => Promise<InboxCounts>;

@@ -1,7 +1,7 @@
 /** Reading attachment rows: a case's, one by id, and the short view pages and the API show. */
-import type { Db } from '../db/client.js';
-import { rowMapper, statement } from '../db/fast.js';
-import { attachments, type AttachmentKind } from '../db/schema/index.js';
+import { and, eq } from 'drizzle-orm';
+import type { attachments, AttachmentKind } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 
 export type AttachmentRow = typeof attachments.$inferSelect;
 
@@ -18,18 +18,11 @@ export function attachmentView(row: Pick<AttachmentRow, 'id' | 'fileName' | 'siz
   return { id: row.id, name: row.fileName, size: row.size, mediaType: row.mediaType, kind: row.kind };
 }
 
-/** Every attachment of a case, oldest first. */
-export function attachmentsOfCase(db: Db, caseId: number): AttachmentRow[] {
-  const m = rowMapper(attachments);
-  return statement<[number], Record<string, unknown>>(db, 'SELECT * FROM attachments WHERE case_id = ? ORDER BY id')
-    .all(caseId)
-    .map((r) => m.fromRow(r));
-}
-
 /** The attachment with this id if it belongs to this case. */
-export function findAttachment(db: Db, caseId: number, id: number): AttachmentRow | undefined {
-  const row = statement<[number, number], Record<string, unknown>>(db, 'SELECT * FROM attachments WHERE id = ? AND case_id = ?').get(id, caseId);
-  return row ? rowMapper(attachments).fromRow(row) : undefined;
+export async function findAttachment(q: Handle, caseId: number, id: number): Promise<AttachmentRow | undefined> {
+  const t = q.tables.attachments;
+  const [row] = await q.db.select().from(t).where(and(eq(t.id, id), eq(t.caseId, caseId))).limit(1);
+  return row;
 }
 
 /** Attachment views grouped by the timeline entry they came with. */

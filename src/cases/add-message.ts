@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
 import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -79,18 +81,23 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
 }
 
 /** The kind of the case's latest message from staff (replies and notes by a person), or null. */
-export function lastStaffMessage(services: Services, caseId: number): 'staff.replied' | 'staff.noted' | null {
-  const row = statement<[number], { type: 'staff.replied' | 'staff.noted' }>(
-    services.db,
+export async function lastStaffMessage(q: Handle, caseId: number): Promise<'staff.replied' | 'staff.noted' | null> {
+  const row = await get<{ type: 'staff.replied' | 'staff.noted' }>(
+    q,
     "SELECT type FROM case_events WHERE case_id = ? AND type IN ('staff.replied', 'staff.noted') AND actor_type = 'staff' ORDER BY id DESC LIMIT 1",
-  ).get(caseId);
+    [caseId],
+  );
   return row?.type ?? null;
 }
 
 /** The types of the timeline entries that are messages. */
 export const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'] as const;
 
-/** The case's newest message entry (inside `addMessage`'s transaction, from `within`: the one just added). */
+/**
+ * The case's newest message entry (inside `addMessage`'s transaction, from `within`: the one
+ * just added). Synchronous on SQLite for its one caller still on better-sqlite3, the chat's
+ * visitor message (src/chat/visitor-message.ts, the mailchat lane's).
+ */
 export function newestMessageEventId(services: Services, caseId: number): number | null {
   const sql = `SELECT max(id) FROM case_events WHERE case_id = ? AND type IN (${MESSAGE_EVENTS.map((t) => `'${t}'`).join(', ')})`;
   return statement<[number], number | null>(services.db, sql).pluck().get(caseId) ?? null;

@@ -11,14 +11,13 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { applyMacro } from '../macros/apply-macro.js';
 import { changeTags } from './case-changes.js';
-import { findMacro } from '../macros/macro-store.js';
+import { findMacroIn } from '../macros/macro-store.js';
 import type { Services } from '../services.js';
 import type { TransitionFields } from '../workflow/context.js';
 import { CaseContext } from '../workflow/context.js';
 import { canSeeCase } from './access.js';
-import { unverifiedMailAddress } from './chat-identity.js';
 import { caseRef, parseCaseRef } from './case-ref.js';
-import { loadCase } from './case-view.js';
+import { findCase, loadCase, unverifiedMailAddress } from './case-read.js';
 import { reassignCase } from './reassign-case.js';
 import { transitionCase } from './transition-case.js';
 
@@ -54,9 +53,9 @@ export function bulkSelection(raw: readonly string[]): string[] {
 }
 
 /** What the transition asks for, from the one text the bulk form has (a solution, a reason, or a note). */
-function transitionFields(services: Services, caseId: number, name: string, text: string | undefined): TransitionFields {
+async function transitionFields(services: Services, caseId: number, name: string, text: string | undefined): Promise<TransitionFields> {
   if (!text) return {};
-  const row = loadCase(services, caseId);
+  const row = await loadCase(services, caseId);
   const t = services.definitions.workflow(row.workflow, row.workflowVersion).definition.transitions[name];
   const requires = t?.requires ?? [];
   if (requires.length > 0) return Object.fromEntries(requires.map((f) => [f, text]));
@@ -80,12 +79,12 @@ async function perform(services: Services, principal: Principal, caseId: number,
     case 'assign': {
       const assignee = action.assignee === 'me' ? principal.staffId : action.assignee;
       if (action.assignee === 'me' && assignee === null) throw new DomainError('STAFF_NOT_FOUND', 'This account has no staff record to assign to.');
-      if (assignee !== null && loadCase(services, caseId).assigneeId === assignee) return false;
+      if (assignee !== null && (await loadCase(services, caseId)).assigneeId === assignee) return false;
       await reassignCase(services, caseId, { assignee }, principal.actor);
       return true;
     }
     case 'transition':
-      await transitionCase(services, caseId, { transition: action.transition, ...transitionFields(services, caseId, action.transition, action.text) }, principal.actor);
+      await transitionCase(services, caseId, { transition: action.transition, ...(await transitionFields(services, caseId, action.transition, action.text)) }, principal.actor);
       return true;
     case 'tag':
       return tagCase(services, caseId, action.tag, principal);
@@ -98,7 +97,7 @@ async function perform(services: Services, principal: Principal, caseId: number,
 export async function bulkUpdate(services: Services, principal: Principal, rawRefs: readonly string[], action: BulkAction): Promise<BulkSummary> {
   const refs = bulkSelection(rawRefs);
   // A macro the viewer cannot use fails the whole request, not every case.
-  const macro = action.type === 'macro' ? findMacro(services.db, action.macroId, principal.actor) : null;
+  const macro = action.type === 'macro' ? await services.store.query((q) => findMacroIn(q, action.macroId, principal.actor)) : null;
   // Its public reply is held back from cases where it would be mailed to an address a chat visitor only typed, unless confirmed.
   const askFirst = macro !== null && action.type === 'macro' && action.confirmedUnverified !== true && macro.body.trim() !== '';
   const summary: BulkSummary = { changed: [], unchanged: [], failed: [] };
@@ -106,8 +105,11 @@ export async function bulkUpdate(services: Services, principal: Principal, rawRe
     const id = parseCaseRef(raw);
     const ref = id === null ? raw.slice(0, 20) : caseRef(id);
     try {
-      if (id === null || !canSeeCase(principal, loadCase(services, id))) throw new DomainError('CASE_NOT_FOUND', 'not found');
-      const mailTo = askFirst ? unverifiedMailAddress(services.db, id) : null;
+      if (id === null) throw new DomainError('CASE_NOT_FOUND', 'not found');
+      const mailTo = await services.store.query(async (q) => {
+        if (!canSeeCase(principal, await findCase(q, id))) throw new DomainError('CASE_NOT_FOUND', 'not found');
+        return askFirst ? unverifiedMailAddress(q, id) : null;
+      });
       if (mailTo && macro) {
         summary.failed.push({ ref, message: `not sent: the reply would be e-mailed to ${mailTo}, an address the chat visitor typed and did not verify` });
         summary.held ??= { macroId: macro.id, macro: macro.name, refs: [] };

@@ -1,11 +1,10 @@
 /**
- * A case's read models on the storage port (docs/postgres.md "Converted: reads"): the case by
- * id, the staff view and timeline (case-view.ts), the customer projection and timeline
- * (customer-view.ts), read through a handle — the same pure builders as the synchronous
- * loaders there, which the commands that run inside a case's transaction keep using until they
- * move onto the port themselves. The case and its view's parts are read per dialect
- * (case-read/: SQLite's cached statements, as the synchronous loaders read them; drizzle's
- * builder on PostgreSQL); the timelines are drizzle's builder on both.
+ * A case's read models on the storage port (docs/postgres.md "Converted: reads" and
+ * "Converted: pages"): the case by id, the staff view and timeline (built by case-view.ts), the
+ * customer projection and timeline (customer-view.ts), read through a handle, and the same
+ * each through `services.store.query` by itself (`loadCase`, `caseView`, … at the end). The
+ * case, its view's parts and its chat identity are read per dialect (case-read/: SQLite's
+ * cached statements; drizzle's builder on PostgreSQL); the timelines are drizzle's builder on both.
  */
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import { attachmentView, byEvent } from '../attachments/read.js';
@@ -13,9 +12,10 @@ import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { caseReads } from './case-read/queries.js';
+import type { ChatIdentity } from './chat-identity.js';
 import { caseRef } from './case-ref.js';
 import { actorsOf, buildCaseView, timelineEntries, type CaseRow, type CaseView, type TimelineEntry } from './case-view.js';
-import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
+import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerAttachment, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
 import { OFFER_EVENTS, offerOf } from './solution-offer.js';
 
 /** The case, or CASE_NOT_FOUND. */
@@ -31,12 +31,12 @@ async function names(q: Handle, table: 'staff' | 'customers', ids: number[]): Pr
   return new Map((await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, ids))).map((r) => [r.id, r.name]));
 }
 
-/** The staff view of `row` (case-view.ts `caseView`). */
+/** The staff view of `row` (built by case-view.ts `buildCaseView`). */
 export async function readCaseView(q: Handle, services: Services, row: CaseRow): Promise<CaseView> {
   return buildCaseView(services, row, await caseReads(q).viewParts(q, row));
 }
 
-/** The full timeline, oldest first, for staff (case-view.ts `timeline`). */
+/** The full timeline, oldest first, for staff (built by case-view.ts `timelineEntries`). */
 export async function readTimeline(q: Handle, caseId: number, options: { types?: readonly string[] } = {}): Promise<TimelineEntry[]> {
   const { caseEvents, attachments } = q.tables;
   const where = options.types ? and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...options.types])) : eq(caseEvents.caseId, caseId);
@@ -46,7 +46,7 @@ export async function readTimeline(q: Handle, caseId: number, options: { types?:
   return timelineEntries(rows, await names(q, 'staff', staffIds), await names(q, 'customers', customerIds), byEvent(files, attachmentView));
 }
 
-/** The customer projection of `row` (customer-view.ts `customerCaseView`). */
+/** The customer projection of `row` (built by customer-view.ts `buildCustomerCaseView`). */
 export async function readCustomerCaseView(q: Handle, services: Services, row: CaseRow): Promise<CustomerCaseView> {
   const { caseRatings, caseEvents } = q.tables;
   const [rating] = await q.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).limit(1);
@@ -58,7 +58,7 @@ export async function readCustomerCaseView(q: Handle, services: Services, row: C
   return buildCustomerCaseView(services, row, rating, offerOf(offers));
 }
 
-/** The case's history as the customer sees it (customer-view.ts `customerTimeline`). */
+/** The case's history as the customer sees it (built by customer-view.ts `customerTimelineOf`). */
 export async function readCustomerTimeline(q: Handle, services: Services, row: CaseRow, viewerId: number | null = row.customerId): Promise<CustomerTimelineEntry[]> {
   const { caseEvents, attachments } = q.tables;
   const events = await q.db
@@ -67,11 +67,68 @@ export async function readCustomerTimeline(q: Handle, services: Services, row: C
     .where(and(eq(caseEvents.caseId, row.id), inArray(caseEvents.type, [...CUSTOMER_EVENTS])))
     .orderBy(asc(caseEvents.id));
   const { staffIds, customerIds } = actorsOf(events);
+  const files = await readCustomerAttachments(q, row.id);
+  return customerTimelineOf(services, row, viewerId, events, await names(q, 'staff', staffIds), await names(q, 'customers', customerIds), files);
+}
+
+/** The files the customer sees (customer-view.ts `CUSTOMER_ATTACHMENT_EVENTS`), by the entry they came with. */
+export async function readCustomerAttachments(q: Handle, caseId: number): Promise<Map<number, CustomerAttachment[]>> {
+  const { caseEvents, attachments } = q.tables;
   const files = await q.db
     .select({ id: attachments.id, event_id: attachments.eventId, file_name: attachments.fileName, size: attachments.size, media_type: attachments.mediaType })
     .from(attachments)
     .innerJoin(caseEvents, eq(caseEvents.id, attachments.eventId))
-    .where(and(eq(attachments.caseId, row.id), ne(attachments.kind, 'original-mail'), inArray(caseEvents.type, [...CUSTOMER_ATTACHMENT_EVENTS])))
+    .where(and(eq(attachments.caseId, caseId), ne(attachments.kind, 'original-mail'), inArray(caseEvents.type, [...CUSTOMER_ATTACHMENT_EVENTS])))
     .orderBy(asc(attachments.id));
-  return customerTimelineOf(services, row, viewerId, events, await names(q, 'staff', staffIds), await names(q, 'customers', customerIds), customerFiles(files));
+  return customerFiles(files);
+}
+
+/** Whether the attachment is one the customer projection of the case lists. */
+export async function customerMaySee(q: Handle, caseId: number, attachmentId: number): Promise<boolean> {
+  for (const files of (await readCustomerAttachments(q, caseId)).values()) if (files.some((f) => f.id === attachmentId)) return true;
+  return false;
+}
+
+/** The chat identity of a case (chat-identity.ts), or null when no chat belongs to it. */
+export function readChatIdentity(q: Handle, caseId: number): Promise<ChatIdentity | null> {
+  return caseReads(q).chatIdentity(q, caseId);
+}
+
+/**
+ * The address a public reply on the case would be MAILED to although a chat visitor of the case
+ * only typed it, or null (chat-identity.ts explains when).
+ */
+export async function unverifiedMailAddress(q: Handle, caseId: number): Promise<string | null> {
+  const identity = await readChatIdentity(q, caseId);
+  return identity && identity.state === 'ended' && !identity.emailVerified ? identity.visitorEmail : null;
+}
+
+/*
+ * Each read by itself through `services.store.query` (no common snapshot), for routes, pages
+ * and tests that need one of them outside a handle's reads.
+ */
+
+/** The case, or CASE_NOT_FOUND. */
+export function loadCase(services: Services, caseId: number): Promise<CaseRow> {
+  return services.store.query((q) => findCase(q, caseId));
+}
+
+/** The staff view of `row` (no read when the command that returned `row` remembered its parts). */
+export function caseView(services: Services, row: CaseRow): Promise<CaseView> {
+  return services.store.query((q) => readCaseView(q, services, row));
+}
+
+/** The full timeline, oldest first, for staff; `types` reads only entries of those types. */
+export function timeline(services: Services, caseId: number, options: { types?: readonly string[] } = {}): Promise<TimelineEntry[]> {
+  return services.store.query((q) => readTimeline(q, caseId, options));
+}
+
+/** The customer projection of `row`. */
+export function customerCaseView(services: Services, row: CaseRow): Promise<CustomerCaseView> {
+  return services.store.query((q) => readCustomerCaseView(q, services, row));
+}
+
+/** The case's history as the customer sees it; `viewerId` marks the customer's own messages. */
+export function customerTimeline(services: Services, row: CaseRow, viewerId: number | null = row.customerId): Promise<CustomerTimelineEntry[]> {
+  return services.store.query((q) => readCustomerTimeline(q, services, row, viewerId));
 }

@@ -1,20 +1,17 @@
 /**
  * The staff JSON shape of a case (`GET /api/v1/cases/:id` for staff tokens) and the pieces
- * the workspace reuses: timeline entries and SLA timers. Customers get the customer
- * projection (`customer-view.ts`) instead.
+ * the workspace reuses: timeline entries and SLA timers, built from rows read elsewhere
+ * (case-read.ts reads them through the storage port). Customers get the customer projection
+ * (`customer-view.ts`) instead.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import { attachmentsOfCase, attachmentView, byEvent, type AttachmentView } from '../attachments/read.js';
-import { rowById, rowMapper, statement } from '../db/fast.js';
-import { caseEvents, cases, customers, slaTimers, staff } from '../db/schema/index.js';
-import { storedCrmRecord, type CrmFact } from '../crm/records.js';
+import type { AttachmentView } from '../attachments/read.js';
+import type { caseEvents, cases, customers } from '../db/schema/index.js';
+import type { CrmFact } from '../crm/records.js';
 import { hideNotifyUrls } from '../im/hidden-urls.js';
-import type { Db } from '../db/client.js';
-import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerRow, type TimerView } from '../sla/timer-view.js';
 import { caseRef } from './case-ref.js';
-import { chatIdentity, type ChatIdentity } from './chat-identity.js';
+import type { ChatIdentity } from './chat-identity.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 
@@ -57,12 +54,6 @@ export interface CaseView {
   version: number;
 }
 
-export function loadCase(services: Services, caseId: number): CaseRow {
-  const row = rowById(services.db, cases, caseId);
-  if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
-  return row;
-}
-
 /**
  * What the command that stored a case holds of its view as committed (intake): the customer,
  * the assignee's name, the SLA timers (oldest first) and the customer's CRM record. With them
@@ -87,7 +78,7 @@ export function knownViewParts(row: CaseRow): KnownViewParts | undefined {
   return viewIsKnown(row) ? knownParts.get(row) : undefined;
 }
 
-/** Whether `caseView(services, row)` needs no database read (the command that returned `row` remembered its parts). */
+/** Whether the view of `row` needs no database read (the command that returned `row` remembered its parts). */
 export function viewIsKnown(row: CaseRow): boolean {
   const known = knownParts.get(row);
   return known !== undefined && (known.assignee?.id ?? null) === row.assigneeId && known.customer.id === row.customerId;
@@ -101,34 +92,6 @@ export interface CaseViewParts {
   timers: TimerRow[];
   crm: CrmFact | null;
   chat: ChatIdentity | null;
-}
-
-export function caseView(services: Services, row: CaseRow): CaseView {
-  return buildCaseView(services, row, caseViewParts(services.db, row));
-}
-
-/** The parts of `row`'s view, on SQLite's cached statements (none read when its command remembered them). */
-export function caseViewParts(db: Db, row: CaseRow): CaseViewParts {
-  const known = viewIsKnown(row) ? knownParts.get(row)! : undefined;
-  const customer = known?.customer ?? rowById(db, customers, row.customerId)!;
-  const assignee = known
-    ? known.assignee
-    : row.assigneeId === null
-      ? undefined
-      : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
-  const timerRows = rowMapper(slaTimers);
-  const timers =
-    known?.timers ??
-    statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-      .all(row.id)
-      .map((t) => timerRows.fromRow(t));
-  return {
-    customer,
-    assignee: assignee ?? null,
-    timers,
-    crm: known ? known.crm : storedCrmRecord(db, customer.email),
-    chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
-  };
 }
 
 /** The view of `row` with the parts read (PURE but for the clock and the definitions). */
@@ -198,22 +161,6 @@ export interface TimelineEntry {
   data: Record<string, unknown>;
   /** Files that came with the entry (a message, a note, the request, an inbound mail's original). */
   attachments?: AttachmentView[];
-}
-
-/**
- * The full timeline, oldest first, for staff; `types` reads only entries of those types.
- * Customers get `customerTimeline` (customer-view.ts) instead.
- */
-export function timeline(services: Services, caseId: number, options: { types?: readonly string[] } = {}): TimelineEntry[] {
-  const { db } = services;
-  const where = options.types ? and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...options.types])) : eq(caseEvents.caseId, caseId);
-  const rows = db.select().from(caseEvents).where(where).orderBy(asc(caseEvents.id)).all();
-  const { staffIds, customerIds } = actorsOf(rows);
-  const staffNames = new Map(staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : []);
-  const customerNames = new Map(
-    customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
-  );
-  return timelineEntries(rows, staffNames, customerNames, byEvent(attachmentsOfCase(db, caseId), attachmentView));
 }
 
 export type EventRow = typeof caseEvents.$inferSelect;

@@ -4,9 +4,8 @@
  * case page shows a customer's other cases (filtered by what the agent may see).
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { cases } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { ValidationError } from '../errors.js';
-import type { Services } from '../services.js';
 import type { CaseRow } from './case-view.js';
 
 export interface CustomerCasesPage {
@@ -24,20 +23,20 @@ function decode(cursor: string): { updatedAt: number; id: number } {
   return { updatedAt: Number(match[1]), id: Number(match[2]) };
 }
 
-export function customerCases(services: Services, customerId: number, options: { limit?: number; cursor?: string | undefined } = {}): CustomerCasesPage {
+export async function customerCases(q: Handle, customerId: number, options: { limit?: number; cursor?: string | undefined } = {}): Promise<CustomerCasesPage> {
   const limit = options.limit ?? 25;
+  const { cases } = q.tables;
   const where = [eq(cases.customerId, customerId)];
   if (options.cursor) {
     const after = decode(options.cursor);
     where.push(sql`(${cases.updatedAt}, ${cases.id}) < (${after.updatedAt}, ${after.id})`);
   }
-  const rows = services.db
+  const rows = await q.db
     .select()
     .from(cases)
     .where(and(...where))
     .orderBy(desc(cases.updatedAt), desc(cases.id))
-    .limit(limit + 1)
-    .all();
+    .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > limit && last ? encode(last) : null };

@@ -5,15 +5,13 @@
  * field by field from what may be shown — never by removing internals from the staff view,
  * so a column added to cases later stays internal until someone adds it here.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import { statement } from '../db/fast.js';
-import { caseEvents, caseRatings, customers, staff } from '../db/schema/index.js';
+import type { caseEvents, caseRatings } from '../db/schema/index.js';
 import type { Services } from '../services.js';
 import type { StateCategory, WorkflowDefinition } from '../workflow/definition.js';
 import { availableTransitions } from '../workflow/transition.js';
 import { caseRef } from './case-ref.js';
 import { iso, type CaseRow } from './case-view.js';
-import { loadOffer, OFFER_EVENTS, type SolutionOffer } from './solution-offer.js';
+import { OFFER_EVENTS, type SolutionOffer } from './solution-offer.js';
 
 export interface CustomerStatus {
   /** The state in customer wording. */
@@ -85,11 +83,6 @@ export function customerCaseSummary(services: Services, row: CaseRow): CustomerC
   return { id: caseRef(row.id), subject: row.subject, ...customerStatus(services, row), createdAt: iso(row.createdAt)!, updatedAt: iso(row.updatedAt)! };
 }
 
-export function customerCaseView(services: Services, row: CaseRow): CustomerCaseView {
-  const rating = services.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
-  return buildCustomerCaseView(services, row, rating, loadOffer(services, row.id));
-}
-
 /** The customer's view of `row` with its rating and offer read (PURE but for the definitions). */
 export function buildCustomerCaseView(services: Services, row: CaseRow, rating: typeof caseRatings.$inferSelect | undefined, offer: SolutionOffer | null): CustomerCaseView {
   const workflow = workflowOf(services, row);
@@ -112,15 +105,6 @@ export function buildCustomerCaseView(services: Services, row: CaseRow, rating: 
  */
 export const CUSTOMER_ATTACHMENT_EVENTS = ['case.created', 'customer.replied', 'staff.replied'] as const;
 
-export function customerAttachments(services: Services, caseId: number): Map<number, CustomerAttachment[]> {
-  const rows = statement<[number], { id: number; event_id: number; file_name: string; size: number; media_type: string }>(
-    services.db,
-    `SELECT a.id, a.event_id, a.file_name, a.size, a.media_type FROM attachments a JOIN case_events e ON e.id = a.event_id
-     WHERE a.case_id = ? AND a.kind != 'original-mail' AND e.type IN (${CUSTOMER_ATTACHMENT_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY a.id`,
-  ).all(caseId);
-  return customerFiles(rows);
-}
-
 /** The customer's files by the entry they came with (PURE). */
 export function customerFiles(rows: readonly { id: number; event_id: number; file_name: string; size: number; media_type: string }[]): Map<number, CustomerAttachment[]> {
   const out = new Map<number, CustomerAttachment[]>();
@@ -133,12 +117,6 @@ export function customerFiles(rows: readonly { id: number; event_id: number; fil
   return out;
 }
 
-/** Whether the attachment is one the customer projection of the case lists. */
-export function customerMaySee(services: Services, caseId: number, attachmentId: number): boolean {
-  for (const files of customerAttachments(services, caseId).values()) if (files.some((f) => f.id === attachmentId)) return true;
-  return false;
-}
-
 export const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.subject_changed', 'case.rated', ...OFFER_EVENTS];
 
 /**
@@ -146,26 +124,9 @@ export const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.repli
  * conversation, status changes in customer wording (only those that change the wording;
  * with the solution when staff gave one), a new subject, ratings. Never notes, mentions,
  * reasons, transition names, routing, priority, tags, SLA or assignment. `viewerId` marks the customer's own messages.
+ * Built here from the rows read (PURE but for the definitions); case-read.ts reads them through
+ * the storage port (`readCustomerTimeline`).
  */
-export function customerTimeline(services: Services, row: CaseRow, viewerId: number | null = row.customerId): CustomerTimelineEntry[] {
-  const { db } = services;
-  const events = db
-    .select()
-    .from(caseEvents)
-    .where(and(eq(caseEvents.caseId, row.id), inArray(caseEvents.type, CUSTOMER_EVENTS)))
-    .orderBy(asc(caseEvents.id))
-    .all();
-  const ids = (type: 'staff' | 'customer') => [...new Set(events.filter((e) => e.actorType === type && e.actorId !== null).map((e) => e.actorId!))];
-  const staffIds = ids('staff');
-  const customerIds = ids('customer');
-  const staffNames = new Map(staffIds.length ? db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)).all().map((s) => [s.id, s.name]) : []);
-  const customerNames = new Map(
-    customerIds.length ? db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, customerIds)).all().map((c) => [c.id, c.name]) : [],
-  );
-  return customerTimelineOf(services, row, viewerId, events, staffNames, customerNames, customerAttachments(services, row.id));
-}
-
-/** The customer's timeline of `events` with the names and files read (PURE but for the definitions). */
 export function customerTimelineOf(
   services: Services,
   row: CaseRow,

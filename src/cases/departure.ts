@@ -5,10 +5,9 @@
  * hidden (404), as `access.ts` wants.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { rowById } from '../db/fast.js';
-import { caseEvents, cases, queues, staff } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { byId } from '../db/store/rows.js';
 import type { Principal } from '../http/types.js';
-import type { Services } from '../services.js';
 import { canSeeCase } from './access.js';
 import { caseRef } from './case-ref.js';
 
@@ -27,18 +26,17 @@ const MOVES = ['case.escalated', 'case.transferred', 'case.unassigned'] as const
 const LOOK_BACK = 20;
 
 /** Null while the viewer can still see the case, for customers, and when the move did not concern them. */
-export function caseDeparture(services: Services, principal: Principal, caseId: number): Departure | null {
+export async function caseDeparture(q: Handle, principal: Principal, caseId: number): Promise<Departure | null> {
   if (principal.actor.type !== 'staff' || principal.staffId === null) return null;
-  const { db } = services;
-  const row = rowById(db, cases, caseId);
+  const { caseEvents, queues, staff } = q.tables;
+  const row = await byId(q, q.tables.cases, caseId);
   if (!row || canSeeCase(principal, row)) return null;
-  const moves = db
+  const moves = await q.db
     .select()
     .from(caseEvents)
     .where(and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...MOVES])))
     .orderBy(desc(caseEvents.id))
-    .limit(LOOK_BACK)
-    .all();
+    .limit(LOOK_BACK);
   const staffId = principal.staffId;
   const move = moves.find((e) => {
     const byViewer = e.actorType === 'staff' && e.actorId === staffId;
@@ -46,8 +44,9 @@ export function caseDeparture(services: Services, principal: Principal, caseId: 
     return byViewer || (typeof e.data.fromQueue === 'string' && principal.queues.has(e.data.fromQueue));
   });
   if (!move) return null;
-  const queue = db.select({ name: queues.name, tier: queues.tier }).from(queues).where(eq(queues.id, row.queueId)).get();
-  const assignee = row.assigneeId === null ? null : (db.select({ name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).get()?.name ?? null);
+  const [queue] = await q.db.select({ name: queues.name, tier: queues.tier }).from(queues).where(eq(queues.id, row.queueId)).limit(1);
+  const [assigned] = row.assigneeId === null ? [] : await q.db.select({ name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).limit(1);
+  const assignee = assigned?.name ?? null;
   return {
     ref: caseRef(caseId),
     how: move.type === 'case.escalated' ? 'escalated' : move.type === 'case.transferred' ? 'transferred' : 'reassigned',

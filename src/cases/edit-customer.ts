@@ -7,7 +7,8 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { customerChanges, PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
+import { PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
@@ -85,15 +86,10 @@ export async function editCustomer(services: Services, customerId: number, input
 }
 
 /** The customer's profile changes, newest first. */
-export function profileHistory(services: Services, customerId: number, limit = 50): CustomerProfileEntry[] {
-  return services.db
-    .select()
-    .from(customerChanges)
-    .where(eq(customerChanges.customerId, customerId))
-    .orderBy(desc(customerChanges.id))
-    .limit(limit)
-    .all()
-    .map((r) => ({
+export async function profileHistory(q: Handle, customerId: number, limit = 50): Promise<CustomerProfileEntry[]> {
+  const { customerChanges } = q.tables;
+  const rows = await q.db.select().from(customerChanges).where(eq(customerChanges.customerId, customerId)).orderBy(desc(customerChanges.id)).limit(limit);
+  return rows.map((r) => ({
       at: iso(r.at)!,
       via: r.via,
       by: { type: r.actorType, id: r.actorId, name: r.actorName },

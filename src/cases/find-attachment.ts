@@ -1,7 +1,7 @@
 /**
  * An attachment of a case as the viewer may see it: staff who may see the case see all of its
  * files (internal notes' files and inbound mails' originals too); the case's customer only
- * those their projection lists (`customerAttachments`). Anything else is NOT_FOUND, so a hidden
+ * those their projection lists (`readCustomerAttachments`, case-read.ts). Anything else is NOT_FOUND, so a hidden
  * file's existence is not revealed.
  */
 import { findAttachment, type AttachmentRow } from '../attachments/read.js';
@@ -11,19 +11,21 @@ import type { Services } from '../services.js';
 import { assertCanSee } from './access.js';
 import { caseRef } from './case-ref.js';
 import type { CaseRow } from './case-view.js';
-import { customerMaySee } from './customer-view.js';
+import { customerMaySee } from './case-read.js';
 
 export function parseAttachmentId(raw: string | undefined): number | null {
   return raw !== undefined && /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : null;
 }
 
-export function findVisibleAttachment(services: Services, principal: Principal, row: CaseRow, rawId: string | undefined): AttachmentRow {
+export async function findVisibleAttachment(services: Services, principal: Principal, row: CaseRow, rawId: string | undefined): Promise<AttachmentRow> {
   assertCanSee(principal, row);
   const id = parseAttachmentId(rawId);
   const notFound = () => new DomainError('NOT_FOUND', `No attachment ${rawId ?? ''} on ${caseRef(row.id)}.`);
   if (id === null) throw notFound();
-  const attachment = findAttachment(services.db, row.id, id);
+  const attachment = await services.store.query(async (q) => {
+    const found = await findAttachment(q, row.id, id);
+    return found && (principal.actor.type !== 'customer' || (await customerMaySee(q, row.id, id))) ? found : undefined;
+  });
   if (!attachment) throw notFound();
-  if (principal.actor.type === 'customer' && !customerMaySee(services, row.id, id)) throw notFound();
   return attachment;
 }

@@ -6,7 +6,11 @@
  */
 import { statement } from '../db/fast.js';
 import type { Db } from '../db/client.js';
+import type { Handle } from '../db/store/index.js';
+import { all } from '../db/store/rows.js';
 import { normalizePhone } from '../text/phone.js';
+import * as pgQueries from './find-customers/pg.js';
+import * as sqliteQueries from './find-customers/sqlite.js';
 
 export interface FoundCustomer {
   id: number;
@@ -17,9 +21,13 @@ export interface FoundCustomer {
   openCases: number;
 }
 
-const COLUMNS = 'c.id, c.name, c.email, c.phone, c.organization, (SELECT count(*) FROM cases k WHERE k.customer_id = c.id AND k.open = 1) AS openCases';
+const COLUMNS = 'c.id, c.name, c.email, c.phone, c.organization, (SELECT count(*) FROM cases k WHERE k.customer_id = c.id AND k.open = TRUE) AS "openCases"';
 
-/** The customer with exactly this number (normalised first), if any: the newest when several share it. */
+/**
+ * The customer with exactly this number (normalised first), if any: the newest when several
+ * share it. Synchronous on SQLite for its caller still on better-sqlite3 (an incoming call,
+ * src/channels/phone/receive-call.ts, the mailchat lane's).
+ */
 export function customerByPhone(db: Db, phone: string): FoundCustomer | undefined {
   const e164 = normalizePhone(phone);
   if (!e164) return undefined;
@@ -27,25 +35,23 @@ export function customerByPhone(db: Db, phone: string): FoundCustomer | undefine
 }
 
 /** A phone-like query ("+49 30 12", "0049301") as the E.164 prefix it stands for, else null. */
-function phonePrefix(q: string): string | null {
-  const compact = q.replace(/[\s\-.()/]/g, '');
+function phonePrefix(text: string): string | null {
+  const compact = text.replace(/[\s\-.()/]/g, '');
   const plus = compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
   return /^\+\d{2,15}$/.test(plus) ? plus : null;
 }
 
-export function findCustomers(db: Db, q: string, limit = 10): FoundCustomer[] {
-  const query = q.trim().slice(0, 200);
+export async function findCustomers(q: Handle, text: string, limit = 10): Promise<FoundCustomer[]> {
+  const query = text.trim().slice(0, 200);
   if (query === '') return [];
   const prefix = phonePrefix(query);
   if (prefix) {
     // The partial index on phone serves the range: every number starting with the prefix.
-    return statement<[string, string, number], FoundCustomer>(db, `SELECT ${COLUMNS} FROM customers c WHERE c.phone >= ? AND c.phone < ? ORDER BY c.phone LIMIT ?`).all(prefix, `${prefix}:`, limit);
+    return all<FoundCustomer>(q, `SELECT ${COLUMNS} FROM customers c WHERE c.phone >= ? AND c.phone < ? ORDER BY c.phone LIMIT ?`, [prefix, `${prefix}:`, limit]);
   }
   const words = query.match(/[\p{L}\p{N}]+/gu) ?? [];
   if (words.length === 0) return [];
-  const fts = words.slice(0, 8).map((w) => `"${w}"*`).join(' ');
-  return statement<[string, number], FoundCustomer>(
-    db,
-    `SELECT ${COLUMNS} FROM customers c WHERE c.id IN (SELECT -rowid FROM search_fts WHERE search_fts MATCH ? AND rowid < 0 ORDER BY rowid LIMIT ?) ORDER BY c.name, c.id`,
-  ).all(fts, limit);
+  // The index differs: FTS5 on SQLite, search_documents' tsvectors on PostgreSQL.
+  const dialect = q.dialect === 'sqlite' ? sqliteQueries : pgQueries;
+  return dialect.customersMatching<FoundCustomer>(q, COLUMNS, words.slice(0, 8), limit);
 }

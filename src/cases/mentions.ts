@@ -8,9 +8,9 @@
  * mentions are read from internal notes only, and the customer projection has no such entry.
  */
 import { and, eq } from 'drizzle-orm';
-import { statement } from '../db/fast.js';
-import { staff, staffQueues, type StaffRole } from '../db/schema/index.js';
-import type { Services } from '../services.js';
+import type { StaffRole } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
 import type { CaseContext } from '../workflow/context.js';
 import { canSeeCase, type CaseScope } from './access.js';
 
@@ -50,8 +50,9 @@ interface StaffRow {
   role: StaffRole;
 }
 
-function activeStaff(services: Services): StaffRow[] {
-  return services.db.select({ id: staff.id, name: staff.name, email: staff.email, role: staff.role }).from(staff).where(eq(staff.active, true)).all();
+function activeStaff(q: Handle): Promise<StaffRow[]> {
+  const { staff } = q.tables;
+  return q.db.select({ id: staff.id, name: staff.name, email: staff.email, role: staff.role }).from(staff).where(eq(staff.active, true));
 }
 
 function colleagues(rows: StaffRow[]): Colleague[] {
@@ -70,8 +71,9 @@ function colleagues(rows: StaffRow[]): Colleague[] {
 }
 
 /** The staff ids working the case's queue (one query for everyone). */
-function queueMembers(services: Services, queueId: string): Set<number> {
-  return new Set(services.db.select({ id: staffQueues.staffId }).from(staffQueues).where(eq(staffQueues.queueId, queueId)).all().map((r) => r.id));
+async function queueMembers(q: Handle, queueId: string): Promise<Set<number>> {
+  const { staffQueues } = q.tables;
+  return new Set((await q.db.select({ id: staffQueues.staffId }).from(staffQueues).where(eq(staffQueues.queueId, queueId))).map((r) => r.id));
 }
 
 function canSee(member: Pick<StaffRow, 'id' | 'name' | 'role'>, c: CaseScope, members: ReadonlySet<number>): boolean {
@@ -80,19 +82,20 @@ function canSee(member: Pick<StaffRow, 'id' | 'name' | 'role'>, c: CaseScope, me
 }
 
 /** Whether a staff member may see the case (the same rule as every page: `canSeeCase`). */
-export function staffCanSee(services: Services, member: Pick<StaffRow, 'id' | 'name' | 'role'>, c: CaseScope): boolean {
-  const membership = services.db
+export async function staffCanSee(q: Handle, member: Pick<StaffRow, 'id' | 'name' | 'role'>, c: CaseScope): Promise<boolean> {
+  const { staffQueues } = q.tables;
+  const [membership] = await q.db
     .select({ id: staffQueues.staffId })
     .from(staffQueues)
     .where(and(eq(staffQueues.staffId, member.id), eq(staffQueues.queueId, c.queueId)))
-    .get();
+    .limit(1);
   return canSee(member, c, new Set(membership ? [member.id] : []));
 }
 
 /** The active colleagues who may see the case (everyone the composer offers to mention), by name. */
-export function mentionable(services: Services, c: CaseScope, authorId: number | null): Colleague[] {
-  const members = queueMembers(services, c.queueId);
-  return colleagues(activeStaff(services))
+export async function mentionable(q: Handle, c: CaseScope, authorId: number | null): Promise<Colleague[]> {
+  const members = await queueMembers(q, c.queueId);
+  return colleagues(await activeStaff(q))
     .filter((m) => m.id !== authorId && canSee(m, c, members))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -107,11 +110,11 @@ export interface ResolvedMentions {
 }
 
 /** Who the handles in `text` name (the author is left out), split by whether they may see the case. */
-export function resolveMentions(services: Services, text: string, c: CaseScope, authorId: number | null): ResolvedMentions {
+export async function resolveMentions(q: Handle, text: string, c: CaseScope, authorId: number | null): Promise<ResolvedMentions> {
   const handles = mentionHandles(text);
   const out: ResolvedMentions = { notified: [], cannotSee: [], unknown: [] };
   if (handles.length === 0) return out;
-  const all = colleagues(activeStaff(services));
+  const all = colleagues(await activeStaff(q));
   const found = new Map<number, Colleague>();
   for (const handle of handles) {
     // The address's local part first: it is unique; a name could be shared.
@@ -119,7 +122,7 @@ export function resolveMentions(services: Services, text: string, c: CaseScope, 
     if (!member) out.unknown.push(handle);
     else if (member.id !== authorId) found.set(member.id, member);
   }
-  const members = queueMembers(services, c.queueId);
+  const members = await queueMembers(q, c.queueId);
   for (const member of found.values()) (canSee(member, c, members) ? out.notified : out.cannotSee).push(member);
   return out;
 }
@@ -129,9 +132,9 @@ export function resolveMentions(services: Services, text: string, c: CaseScope, 
  * the case) and queues one mail per notified colleague. Returns who was named.
  */
 export async function recordMentions(ctx: CaseContext, body: string): Promise<ResolvedMentions> {
-  const result = resolveMentions(ctx.services, body, ctx.case, ctx.actor.type === 'staff' ? ctx.actor.id : null);
+  const result = await resolveMentions(ctx.q, body, ctx.case, ctx.actor.type === 'staff' ? ctx.actor.id : null);
   if (result.notified.length === 0 && result.cannotSee.length === 0) return result;
-  const note = statement<[number], { id: number | null }>(ctx.services.db, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.noted'").get(ctx.case.id)?.id ?? null;
+  const note = (await get<{ id: number | null }>(ctx.q, "SELECT max(id) AS id FROM case_events WHERE case_id = ? AND type = 'staff.noted'", [ctx.case.id]))?.id ?? null;
   const people = (list: Colleague[]) => list.map((m) => ({ id: m.id, name: m.name }));
   await ctx.record('staff.mentioned', {
     note,

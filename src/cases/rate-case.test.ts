@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caseRatings } from '../db/schema/index.js';
 import { DomainError } from '../errors.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../../test/support/harness.js';
-import { loadCase } from './case-view.js';
-import { customerTimeline } from './customer-view.js';
+import { customerTimeline, loadCase } from './case-read.js';
 import { createCase } from './create-case.js';
 import { rateCase } from './rate-case.js';
 import { transitionCase } from './transition-case.js';
@@ -44,7 +43,7 @@ describe('rateCase', () => {
     const ratings = h.db.select().from(caseRatings).all();
     expect(ratings).toHaveLength(1);
     expect(ratings[0]).toMatchObject({ caseId, customerId: chloe.id, satisfied: true, comment: 'All good now', createdAt: h.clock.now() });
-    const rated = customerTimeline(h.services, loadCase(h.services, caseId)).filter((e) => e.type === 'case.rated');
+    const rated = (await customerTimeline(h.services, await loadCase(h.services, caseId))).filter((e) => e.type === 'case.rated');
     expect(rated).toMatchObject([
       { satisfied: false, comment: 'Took a while' },
       { satisfied: true, comment: 'All good now' },

@@ -4,7 +4,6 @@
  * `case.rated` goes on the timeline; `case_ratings` feeds the CSAT reports.
  */
 import { z } from 'zod';
-import { caseRatings } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -34,13 +33,13 @@ export async function rateCase(services: Services, caseId: number, input: RateIn
     if (category !== 'resolved' && category !== 'closed') {
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is not resolved yet; you can rate it once it is.`, { caseId: ctx.ref });
     }
-    const replaced = services.db
+    const { caseRatings } = q.tables;
+    const [replaced] = await q.db
       .insert(caseRatings)
       .values({ caseId, customerId: ctx.case.customerId, satisfied, comment, createdAt: ctx.now })
       .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
-      .returning({ id: caseRatings.id })
-      .get();
-    await ctx.raise('case.rated', { satisfied, comment, ratingId: replaced.id, ...(options.via ? { via: options.via } : {}) });
+      .returning({ id: caseRatings.id });
+    await ctx.raise('case.rated', { satisfied, comment, ratingId: replaced!.id, ...(options.via ? { via: options.via } : {}) });
     await ctx.save();
     return ctx.case;
   });

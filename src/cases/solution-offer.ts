@@ -7,8 +7,10 @@
  * help" (`case.solutionDeclined`) leaves it open for the agents. All three are raised as
  * workflow events, so a workflow can run rulesets on them (`triggers`).
  */
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -43,18 +45,27 @@ interface EventRow {
   data: string;
 }
 
+/** The case's offer through a handle. */
+export async function readOffer(q: Handle, caseId: number): Promise<SolutionOffer | null> {
+  const { caseEvents } = q.tables;
+  const rows = await q.db
+    .select({ type: caseEvents.type, data: caseEvents.data })
+    .from(caseEvents)
+    .where(and(eq(caseEvents.caseId, caseId), inArray(caseEvents.type, [...OFFER_EVENTS])))
+    .orderBy(asc(caseEvents.id));
+  return offerOf(rows);
+}
+
+/**
+ * `readOffer` synchronously on SQLite, for the one caller still on better-sqlite3: the mail
+ * templates' values (`caseValues`, src/notifications/template-values.ts, the mailchat lane's).
+ */
 export function loadOffer(services: Services, caseId: number): SolutionOffer | null {
   const rows = statement<[number], EventRow>(
     services.db,
     `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${OFFER_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY id`,
   ).all(caseId);
   return offerOf(rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> })));
-}
-
-interface OfferedProblem {
-  id: number;
-  title: string;
-  solution: string;
 }
 
 /**
@@ -66,7 +77,12 @@ export async function offerSolution(ctx: CaseContext, rule: string, event: strin
   const c = ctx.case;
   const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
   if (problemId === undefined) return;
-  const problem = statement<[number], OfferedProblem>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
+  const { problems } = ctx.q.tables;
+  const [problem] = await ctx.q.db
+    .select({ id: problems.id, title: problems.title, solution: problems.solution })
+    .from(problems)
+    .where(and(eq(problems.id, problemId), eq(problems.active, true)))
+    .limit(1);
   if (!problem) return;
   if (offerOf(await ctx.timelineOf(OFFER_EVENTS))?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
@@ -85,7 +101,7 @@ export async function answerSolutionOffer(services: Services, caseId: number, in
   if (actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
   return services.store.write(async (q) => {
     const ctx = await CaseContext.load(q, services, caseId, actor);
-    const offer = loadOffer(services, caseId);
+    const offer = await readOffer(q, caseId);
     if (!offer || offer.answer !== 'open') {
       throw new DomainError('NO_SOLUTION_OFFERED', `${ctx.ref} has no offered solution waiting for an answer.`, { caseId: ctx.ref });
     }

@@ -5,8 +5,8 @@
  * tags, subject, calls), so the agent reads it before sending anyway. The viewer's own
  * entries and bookkeeping (SLA ticks, rule runs, mail delivery) do not count.
  */
-import { statement, withLimit } from '../db/fast.js';
-import type { Services } from '../services.js';
+import type { Handle } from '../db/store/index.js';
+import { all, json } from '../db/store/rows.js';
 
 export interface CaseChange {
   id: number;
@@ -37,12 +37,13 @@ interface Row {
   type: string;
   actor_type: string;
   actor_id: number | null;
-  data: string;
+  /** JSON text on SQLite, parsed on PostgreSQL. */
+  data: unknown;
   name: string | null;
 }
 
 function describe(r: Row, states: Record<string, string>): string {
-  const d = JSON.parse(r.data) as Record<string, unknown>;
+  const d = json<Record<string, unknown>>(r.data);
   const who = r.name ?? (typeof d.author === 'string' ? d.author : r.actor_type === 'customer' ? 'The customer' : 'Casebook');
   const s = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : String(v ?? ''));
   switch (r.type) {
@@ -77,21 +78,18 @@ function describe(r: Row, states: Record<string, string>): string {
 }
 
 /** Changes after entry `seen` by anyone but `viewerStaffId`, oldest first (at most `limit`). */
-export function changesSince(services: Services, caseId: number, seen: number, viewerStaffId: number | null, states: Record<string, string> = {}, limit = 20): CaseChange[] {
-  // The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on every call (src/db/fast.ts, withLimit).
-  const rows = withLimit<[number, number, number], Row>(
-    services.db,
+export async function changesSince(q: Handle, caseId: number, seen: number, viewerStaffId: number | null, states: Record<string, string> = {}, limit = 20): Promise<CaseChange[]> {
+  // The limit is written into the SQL (a bound LIMIT makes SQLite prepare the statement again on
+  // every call: src/db/fast.ts); a staff entry without an actor id counts, as it did with `IS ?`.
+  const rows = await all<Row>(
+    q,
     `SELECT e.id, e.type, e.actor_type, e.actor_id, e.data,
             CASE e.actor_type WHEN 'staff' THEN (SELECT name FROM staff WHERE id = e.actor_id) WHEN 'customer' THEN (SELECT name FROM customers WHERE id = e.actor_id) END AS name
      FROM case_events e
      WHERE e.case_id = ? AND e.id > ? AND e.type IN (${COUNTED.map((t) => `'${t}'`).join(', ')})
-       AND NOT (e.actor_type = 'staff' AND e.actor_id IS ?)
-     ORDER BY e.id`,
-  )(limit).all(caseId, seen, viewerStaffId ?? -1);
+       AND NOT (e.actor_type = 'staff' AND COALESCE(e.actor_id, -2) = ?)
+     ORDER BY e.id LIMIT ${Math.max(1, Math.floor(limit))}`,
+    [caseId, seen, viewerStaffId ?? -1],
+  );
   return rows.map((r) => ({ id: r.id, type: r.type, text: describe(r, states) }));
-}
-
-/** The case's newest timeline entry (what a page rendered now shows last). */
-export function newestEventId(services: Services, caseId: number): number {
-  return statement<[number], number | null>(services.db, 'SELECT max(id) FROM case_events WHERE case_id = ?').pluck().get(caseId) ?? 0;
 }

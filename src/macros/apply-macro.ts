@@ -19,9 +19,9 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow, type TransitionFields } from '../workflow/context.js';
 import { changeTags, setPriority } from '../cases/case-changes.js';
-import { describeActions, staffNames, type MacroActions } from './macro-actions.js';
+import { assigneeNamesIn, describeActions, staffNames, type MacroActions } from './macro-actions.js';
 import { macroValues, renderMacroBody } from './macro-language.js';
-import { findMacro, scopeOf, type MacroRow } from './macro-store.js';
+import { findMacroIn, scopeOf, type MacroRow } from './macro-store.js';
 
 export const MESSAGE_MAX = 20_000;
 
@@ -74,7 +74,7 @@ function snapshot(c: CaseRow): Snapshot {
   return { status: c.status, priority: c.priority, tags: [...c.tags], assigneeId: c.assigneeId, queueId: c.queueId };
 }
 
-function diff(ctx: CaseContext, before: Snapshot): MacroChange[] {
+async function diff(ctx: CaseContext, before: Snapshot): Promise<MacroChange[]> {
   const after = ctx.case;
   const out: MacroChange[] = [];
   const label = (s: string) => ctx.workflow.states[s]?.label ?? s;
@@ -87,7 +87,7 @@ function diff(ctx: CaseContext, before: Snapshot): MacroChange[] {
   }
   if (before.queueId !== after.queueId) out.push({ field: 'queue', from: before.queueId, to: after.queueId, text: `Queue: ${before.queueId} → ${after.queueId}` });
   if (before.assigneeId !== after.assigneeId) {
-    const names = staffNames(ctx.services, [before.assigneeId, after.assigneeId].filter((id): id is number => id !== null));
+    const names = await staffNames(ctx.q, [before.assigneeId, after.assigneeId].filter((id): id is number => id !== null));
     const name = (id: number | null) => (id === null ? 'nobody' : (names.get(id) ?? `staff ${id}`));
     out.push({ field: 'assignee', from: before.assigneeId, to: after.assigneeId, text: `Assignee: ${name(before.assigneeId)} → ${name(after.assigneeId)}` });
   }
@@ -125,14 +125,14 @@ async function runMacro(ctx: CaseContext, macro: MacroRow, text: string, isPubli
   if (a.transition && transitionFirst) await invokeTransition(ctx, a.transition, text, isPublic);
   if (a.assignee !== undefined) await reassignWithin(ctx, { assignee: assigneeFor(ctx, a.assignee), reason: `macro "${macro.name}" applied by ${ctx.actor.name}` });
   if (a.transition && !transitionFirst) await invokeTransition(ctx, a.transition, text, isPublic);
-  const changes = diff(ctx, before);
+  const changes = await diff(ctx, before);
   await ctx.record('macro.applied', { macroId: macro.id, macro: macro.name, scope: scopeOf(macro), reply: text === '' ? 'none' : isPublic ? 'public' : 'internal', changes: changes.map((c) => c.text) });
   return changes;
 }
 
 /** The macro's reply rendered for case `row`. */
-export function renderFor(services: Services, macro: MacroRow, row: CaseRow, actor: Actor): string {
-  return renderMacroBody(macro.body, macroValues(services, row, actor)).trim();
+export async function renderFor(q: Handle, services: Services, macro: MacroRow, row: CaseRow, actor: Actor): Promise<string> {
+  return renderMacroBody(macro.body, await macroValues(q, services, row, actor)).trim();
 }
 
 async function countUse(q: Handle, macroId: number, now: number): Promise<void> {
@@ -144,13 +144,13 @@ export async function applyMacro(services: Services, caseId: number, macroId: nu
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message })));
   const input = parsed.data;
   return services.store.write(async (q) => {
-    const macro = findMacro(services.db, macroId, actor);
+    const macro = await findMacroIn(q, macroId, actor);
     if (input.macroVersion !== undefined && input.macroVersion !== macro.version) {
       throw new DomainError('CONFLICT', `The macro "${macro.name}" changed since you previewed it; preview it again.`, { macro: macro.id, version: macro.version });
     }
     const ctx = await CaseContext.load(q, services, caseId, actor);
     assertVersion(ctx, input.expectedVersion);
-    const text = (input.body ?? renderFor(services, macro, ctx.case, actor)).replace(/\r\n?/g, '\n').trim();
+    const text = (input.body ?? (await renderFor(q, services, macro, ctx.case, actor))).replace(/\r\n?/g, '\n').trim();
     if (text.length > MESSAGE_MAX) throw new ValidationError([{ path: 'body', message: `The reply is ${text.length} characters long; at most ${MESSAGE_MAX}.` }]);
     const changes = await runMacro(ctx, macro, text, input.public);
     await countUse(q, macro.id, ctx.now);
@@ -167,10 +167,12 @@ class RolledBack extends Error {
 }
 
 export async function previewMacro(services: Services, caseId: number, macroId: number, actor: Actor): Promise<MacroPreview> {
-  const macro = findMacro(services.db, macroId, actor);
-  const row = await services.store.query(async (q) => (await CaseContext.load(q, services, caseId, actor)).case);
-  const text = renderFor(services, macro, row, actor);
-  const base = { macro, text, planned: describeActions(services, macro.actions), caseVersion: row.version };
+  const { macro, row, text, names } = await services.store.query(async (q) => {
+    const macro = await findMacroIn(q, macroId, actor);
+    const row = (await CaseContext.load(q, services, caseId, actor)).case;
+    return { macro, row, text: await renderFor(q, services, macro, row, actor), names: await assigneeNamesIn(q, [macro.actions]) };
+  });
+  const base = { macro, text, planned: describeActions(services, macro.actions, names), caseVersion: row.version };
   try {
     await services.store.write(async (q) => {
       const ctx = await CaseContext.load(q, services, caseId, actor);

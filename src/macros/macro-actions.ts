@@ -5,7 +5,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { PRIORITIES, staff, type MacroActions } from '../db/schema/index.js';
+import { PRIORITIES, type MacroActions } from '../db/schema/index.js';
 import type { FieldIssue } from '../errors.js';
 import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
@@ -84,7 +84,7 @@ export async function checkActions(q: Handle, services: Services, actions: Macro
 }
 
 /** The actions as people read them, e.g. "Status: Wait on customer", "Tags: +refund −new". */
-export function describeActions(services: Services, actions: MacroActions, names?: ReadonlyMap<number, string>): string[] {
+export function describeActions(services: Services, actions: MacroActions, names: ReadonlyMap<number, string>): string[] {
   const out: string[] = [];
   if (actions.transition) {
     const t = defaultWorkflow(services).transitions[actions.transition];
@@ -92,27 +92,26 @@ export function describeActions(services: Services, actions: MacroActions, names
   }
   if (actions.priority) out.push(`Priority: ${actions.priority}`);
   if (actions.tags) out.push(`Tags: ${[...actions.tags.add.map((t) => `+${t}`), ...actions.tags.remove.map((t) => `−${t}`)].join(' ')}`);
-  if (actions.assignee !== undefined) out.push(`Assign: ${assigneeLabel(services, actions.assignee, names)}`);
+  if (actions.assignee !== undefined) out.push(`Assign: ${assigneeLabel(actions.assignee, names)}`);
   return out;
 }
 
-function assigneeLabel(services: Services, assignee: NonNullable<MacroActions['assignee']>, names?: ReadonlyMap<number, string>): string {
+function assigneeLabel(assignee: NonNullable<MacroActions['assignee']>, names: ReadonlyMap<number, string>): string {
   if (assignee === 'me') return 'to whoever applies it';
   if (assignee === 'unassign') return 'back to automatic assignment';
-  return `to ${(names ?? staffNames(services, [assignee])).get(assignee) ?? `staff ${assignee}`}`;
+  return `to ${names.get(assignee) ?? `staff ${assignee}`}`;
 }
 
 /** Names of the staff members the actions of `list` assign to, read through the store (for `describeActions`). */
-export async function assigneeNamesIn(q: Handle, list: readonly MacroActions[]): Promise<Map<number, string>> {
-  const ids = [...new Set(list.map((a) => a.assignee).filter((a): a is number => typeof a === 'number'))];
+export function assigneeNamesIn(q: Handle, list: readonly MacroActions[]): Promise<Map<number, string>> {
+  return staffNames(q, list.map((a) => a.assignee).filter((a): a is number => typeof a === 'number'));
+}
+
+/** The names of these staff members. */
+export async function staffNames(q: Handle, list: readonly number[]): Promise<Map<number, string>> {
+  const ids = [...new Set(list)];
   if (ids.length === 0) return new Map();
   const t = q.tables.staff;
   const rows = await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, ids));
   return new Map(rows.map((s) => [s.id, s.name]));
-}
-
-/** Synchronously on SQLite: for applying a macro inside its case change (core's). */
-export function staffNames(services: Services, ids: readonly number[]): Map<number, string> {
-  if (ids.length === 0) return new Map();
-  return new Map(services.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, [...ids])).all().map((s) => [s.id, s.name]));
 }

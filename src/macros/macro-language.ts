@@ -11,7 +11,7 @@ import { caseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
 import { openUnverifiedVisitor } from '../cases/chat-identity.js';
 import { customerStatus } from '../cases/customer-view.js';
-import { customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -60,10 +60,11 @@ function firstName(name: string): string {
 }
 
 /** The values of one case, for the agent applying the macro. */
-export function macroValues(services: Services, c: CaseRow, actor: Actor): TemplateValues {
+export async function macroValues(q: Handle, services: Services, c: CaseRow, actor: Actor): Promise<TemplateValues> {
   // An unverified chat visitor reads the reply live: they get the name they gave, not the stored customer's (chat-identity.ts).
-  const visitor = c.channel === 'chat' ? openUnverifiedVisitor(services.db, c.id) : null;
-  const customer = visitor ?? services.db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).get();
+  const visitor = c.channel === 'chat' ? await openUnverifiedVisitor(q, c.id) : null;
+  const { customers } = q.tables;
+  const [customer] = visitor ? [visitor] : await q.db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, c.customerId)).limit(1);
   const ref = caseRef(c.id);
   const customerName = customer?.name ?? '';
   return new Map<string, string | null>([

@@ -4,8 +4,7 @@
  * Shared macros are changed by managers and admins only; personal ones by their owner.
  */
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { macros } from '../db/schema/index.js';
+import type { macros } from '../db/schema/index.js';
 import type { Handle, Tables } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
@@ -26,7 +25,7 @@ export function assertStaff(actor: Actor): void {
   if (actor.type === 'customer') throw new DomainError('FORBIDDEN', 'Macros are for staff.');
 }
 
-type MacroTable = typeof macros | Tables['macros'];
+type MacroTable = Tables['macros'];
 
 function visibleTo(t: MacroTable, actor: Actor) {
   const me = staffIdOf(actor);
@@ -52,29 +51,6 @@ export async function findMacroIn(q: Handle, id: number, actor: Actor): Promise<
   assertStaff(actor);
   const t = q.tables.macros;
   const [row] = Number.isSafeInteger(id) ? await q.db.select().from(t).where(and(eq(t.id, id), visibleTo(t, actor))).limit(1) : [];
-  if (!row) throw notFound(id);
-  return row;
-}
-
-/**
- * `usableMacrosIn` / `findMacroIn` synchronously on SQLite, for the callers still on
- * better-sqlite3 (applying a macro and bulk updates inside a case change; the case page and
- * the inbox: other lanes').
- */
-export function usableMacros(db: Db, actor: Actor): MacroRow[] {
-  assertStaff(actor);
-  return db
-    .select()
-    .from(macros)
-    .where(visibleTo(macros, actor))
-    .orderBy(...usableOrder(macros))
-    .all();
-}
-
-/** One macro `actor` may use; MACRO_NOT_FOUND otherwise. */
-export function findMacro(db: Db, id: number, actor: Actor): MacroRow {
-  assertStaff(actor);
-  const row = Number.isSafeInteger(id) ? db.select().from(macros).where(and(eq(macros.id, id), visibleTo(macros, actor))).get() : undefined;
   if (!row) throw notFound(id);
   return row;
 }

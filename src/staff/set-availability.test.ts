@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { loadCase, timeline } from '../cases/case-view.js';
 import { createCase } from '../cases/create-case.js';
 import { staff } from '../db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
+import { loadCase, timeline } from '../cases/case-read.js';
 import { setAvailability } from './set-availability.js';
 
 let h: Harness;
@@ -22,7 +22,7 @@ describe('setAvailability', () => {
     expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()?.available).toBe(false);
     const c = await createCase(h.services, question('One'), ADMIN);
     expect(c.assigneeId).toBeNull();
-    expect(timeline(h.services, c.id).map((e) => e.type)).not.toContain('case.assigned');
+    expect((await timeline(h.services, c.id)).map((e) => e.type)).not.toContain('case.assigned');
   });
 
   it('becoming available assigns the oldest waiting cases first, up to capacity', async () => {
@@ -33,9 +33,9 @@ describe('setAvailability', () => {
     h.clock.advanceMinutes(1);
     const third = await createCase(h.services, question('Third'), ADMIN);
     expect(await setAvailability(h.services, alice.id, true, alice)).toEqual({ available: true, assigned: 2 });
-    expect(loadCase(h.services, first.id).assigneeId).toBe(alice.id);
-    expect(loadCase(h.services, second.id).assigneeId).toBe(alice.id);
-    expect(loadCase(h.services, third.id).assigneeId).toBeNull();
+    expect((await loadCase(h.services, first.id)).assigneeId).toBe(alice.id);
+    expect((await loadCase(h.services, second.id)).assigneeId).toBe(alice.id);
+    expect((await loadCase(h.services, third.id)).assigneeId).toBeNull();
   });
 
   it('is a no-op when nothing changes, and refuses unknown staff', async () => {

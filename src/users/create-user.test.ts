@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createCase } from '../cases/create-case.js';
-import { loadCase } from '../cases/case-view.js';
 import { customers, passwordTokens, staff, staffQueues } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { verifyPassword } from '../auth/password.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
+import { loadCase } from '../cases/case-read.js';
 import { createUser } from './create-user.js';
 
 let h: Harness;
@@ -82,6 +82,6 @@ describe('createUser', () => {
     const waiting = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Question', description: 'How do I change my display name?' }, ADMIN);
     expect(waiting.assigneeId).toBeNull();
     const user = await createUser(h.services, { email: 'gil@casebook.test', name: 'Gil', role: 'agent', queues: ['general'], password: 'a long password' }, ADMIN);
-    expect(loadCase(h.services, waiting.id).assigneeId).toBe(user.ref.id);
+    expect((await loadCase(h.services, waiting.id)).assigneeId).toBe(user.ref.id);
   });
 });

@@ -3,7 +3,7 @@
  * override may pass (recorded as such), and a move to a higher tier is an escalation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase } from '../../src/cases/case-view.js';
+import { loadCase } from '../../src/cases/case-read.js';
 import { escalations } from '../../src/dashboard/over-time.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -65,7 +65,7 @@ describe('capacity', () => {
     expect(typeof refused.json.requestId).toBe('string');
     const flagged = await assign(id, aliceToken, { assignee: bob.id, overrideCapacity: true });
     expect(flagged).toMatchObject({ status: 409, json: { code: 'CAPACITY_EXCEEDED' } });
-    expect(loadCase(h.services, numeric(id)).assigneeId).toBe(alice.id);
+    expect((await loadCase(h.services, numeric(id))).assigneeId).toBe(alice.id);
     expect((await events(id)).filter((e) => e.type === 'case.assigned')).toHaveLength(1);
   });
 
@@ -98,7 +98,7 @@ describe('capacity', () => {
   it('the admin token may override too', async () => {
     const id = await bobIsFull();
     expect((await assign(id, ADMIN_TOKEN, { assignee: bob.id, overrideCapacity: true })).status).toBe(200);
-    expect(loadCase(h.services, numeric(id)).assigneeId).toBe(bob.id);
+    expect((await loadCase(h.services, numeric(id))).assigneeId).toBe(bob.id);
     const assigned = (await events(id)).filter((e) => e.type === 'case.assigned').at(-1)!;
     expect(assigned.data.capacityOverride).toMatchObject({ by: 'admin token', byId: null, load: 2, capacity: 1 });
   });
@@ -107,11 +107,11 @@ describe('capacity', () => {
 describe('moving a case to a higher tier', () => {
   it('without a reason is refused (422) and changes nothing', async () => {
     const id = await newCase();
-    const before = loadCase(h.services, numeric(id));
+    const before = await loadCase(h.services, numeric(id));
     const res = await assign(id, aliceToken, { queue: 'advanced' });
     expect(res).toMatchObject({ status: 422, json: { code: 'TRANSITION_REQUIREMENT_MISSING', missing: ['reason'], queue: 'advanced', tier: 2 } });
     expect(res.json.detail).toContain('is an escalation: give a reason');
-    expect(loadCase(h.services, numeric(id))).toMatchObject({ queueId: 'general', tier: 1, status: before.status, version: before.version, escalationCount: 0 });
+    expect(await loadCase(h.services, numeric(id))).toMatchObject({ queueId: 'general', tier: 1, status: before.status, version: before.version, escalationCount: 0 });
     expect((await events(id)).map((e) => e.type)).not.toContain('case.transferred');
   });
 
@@ -125,7 +125,7 @@ describe('moving a case to a higher tier', () => {
     const escalated = (await events(id)).find((e) => e.type === 'case.escalated')!;
     expect(escalated.data).toMatchObject({ fromQueue: 'general', fromTier: 1, queue: 'advanced', tier: 2, reason: 'Needs a database fix' });
     expect(escalated.actor).toMatchObject({ name: 'Alice' });
-    expect(loadCase(h.services, numeric(id)).escalationCount).toBe(1);
+    expect((await loadCase(h.services, numeric(id))).escalationCount).toBe(1);
     const now = h.clock.now();
     const series = escalations(h.services, { from: now - 86_400_000, to: now + 86_400_000, queue: null, zone: 'UTC' });
     expect(series.caseIds.flat()).toEqual([numeric(id)]);
@@ -136,6 +136,6 @@ describe('moving a case to a higher tier', () => {
     const res = await assign(id, aliceToken, { queue: 'billing' });
     expect(res).toMatchObject({ status: 200, json: { queue: 'billing', tier: 1, status: 'open' } });
     expect((await events(id)).map((e) => e.type)).toContain('case.transferred');
-    expect(loadCase(h.services, numeric(id)).escalationCount).toBe(0);
+    expect((await loadCase(h.services, numeric(id))).escalationCount).toBe(0);
   });
 });

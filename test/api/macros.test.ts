@@ -5,8 +5,8 @@
  * one transaction — all or nothing, version-checked — with the usage counted.
  */
 import { eq } from 'drizzle-orm';
+import { loadCase } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase } from '../../src/cases/case-view.js';
 import { caseEvents, macros } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -122,7 +122,7 @@ describe('preview and apply', () => {
   it('previews the reply for the case and the changes it would make, without changing anything', async () => {
     const ref = await newCase();
     const macro = (await call('POST', '/api/v1/macros', tokens.alice, WAIT)).json;
-    const before = loadCase(h.services, Number(ref.slice(2)));
+    const before = await loadCase(h.services, Number(ref.slice(2)));
     const preview = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.alice);
     expect(preview.status).toBe(200);
     expect(preview.json).toMatchObject({
@@ -134,7 +134,7 @@ describe('preview and apply', () => {
       macroVersion: 1,
     });
     expect(preview.json.changes.map((c: Json) => c.text)).toEqual(['Status: Open → Pending customer', 'Priority: normal → high', 'Tags: +needs-info +billing']);
-    expect(loadCase(h.services, before.id)).toEqual(before);
+    expect(await loadCase(h.services, before.id)).toEqual(before);
     expect(h.db.select().from(macros).get()!.usageCount).toBe(0);
     // Bob does not work the general queue: the case is not found for him.
     expect((await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.bob)).status).toBe(404);
@@ -155,20 +155,20 @@ describe('preview and apply', () => {
     expect(added.map((e) => e.type)).toEqual(expect.arrayContaining(['staff.replied', 'case.priority_changed', 'case.tags_changed', 'case.transitioned', 'macro.applied']));
     expect(added.find((e) => e.type === 'macro.applied')!.data).toMatchObject({ macro: 'Waiting on you', reply: 'public', changes: ['Status: Open → Pending customer', 'Priority: normal → high', 'Tags: +needs-info +billing'] });
     // One transaction: one version step.
-    expect(loadCase(h.services, Number(ref.slice(2))).version).toBe(preview.caseVersion + 1);
+    expect((await loadCase(h.services, Number(ref.slice(2)))).version).toBe(preview.caseVersion + 1);
   });
 
   it('is all or nothing: a change that fails leaves no reply, no other change and no count behind', async () => {
     const ref = await newCase();
     // Bob works the technical queue only: assigning him a general case is refused.
     const macro = (await call('POST', '/api/v1/macros', tokens.alice, { name: 'To Bob', body: 'Bob will help you, {{customer.firstName}}.', actions: { priority: 'urgent', assignee: bob.id } })).json;
-    const before = loadCase(h.services, Number(ref.slice(2)));
+    const before = await loadCase(h.services, Number(ref.slice(2)));
     const count = events(ref).length;
     const res = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, {});
     expect(res.status).toBe(422);
     expect(res.json).toMatchObject({ code: 'STAFF_NOT_FOUND', detail: 'Bob Baker does not work the General queue.' });
     expect(events(ref).length).toBe(count);
-    expect(loadCase(h.services, before.id)).toEqual(before);
+    expect(await loadCase(h.services, before.id)).toEqual(before);
     expect(h.db.select().from(macros).get()!.usageCount).toBe(0);
     // The preview says so beforehand.
     const preview = (await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.alice)).json;

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
-import { timeline } from '../../src/cases/case-view.js';
+import { timeline } from '../../src/cases/case-read.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { signIdentity } from '../../src/chat/identity.js';
 import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
@@ -43,7 +43,7 @@ async function chat(email: string, o: { signed?: boolean; open?: boolean } = {})
 }
 
 const idOf = (ref: string) => parseCaseRef(ref)!;
-const replies = (ref: string) => timeline(h.services, idOf(ref)).filter((e) => e.type === 'staff.replied').map((e) => e.data.body);
+const replies = async (ref: string) => (await timeline(h.services, idOf(ref))).filter((e) => e.type === 'staff.replied').map((e) => e.data.body);
 const composerOf = (html: string) => html.slice(html.indexOf('<form id="composer"'), html.indexOf('</form>', html.indexOf('<form id="composer"')) + 7);
 
 beforeAll(async () => {
@@ -66,11 +66,11 @@ describe('the composer', () => {
     expect(composer).not.toContain('name="confirmed"');
     expect(composer).toContain('id="composer-confirm-submit" name="then" value="">Yes, e-mail it to rosa@example.com</button>');
     expect(composer).toContain('>Your order ships Monday.</textarea>');
-    expect(replies(ref)).toEqual([]);
+    expect(await replies(ref)).toEqual([]);
 
     const sent = await desk.post(`/cases/${ref}/messages`, { body: 'Your order ships Monday.', visibility: 'public', then: '', confirmedUnverified: '1' });
     expect(sent.status).toBe(303);
-    expect(replies(ref)).toEqual(['Your order ships Monday.']);
+    expect(await replies(ref)).toEqual(['Your order ships Monday.']);
     // Every reply mailed there is asked about, not only the first; a note never is.
     expect((await desk.post(`/cases/${ref}/messages`, { body: 'And one more thing.', visibility: 'public', then: '' })).status).toBe(200);
     expect((await desk.post(`/cases/${ref}/messages`, { body: 'Checked the warehouse.', visibility: 'internal', then: '' })).status).toBe(303);
@@ -81,8 +81,8 @@ describe('the composer', () => {
     expect((await desk.post(`/cases/${open}/messages`, { body: 'Hi Otto', visibility: 'public', then: '' })).status).toBe(303);
     const signed = await chat('sam@example.com', { signed: true });
     expect((await desk.post(`/cases/${signed}/messages`, { body: 'Hi Sam', visibility: 'public', then: '' })).status).toBe(303);
-    expect(replies(open)).toEqual(['Hi Otto']);
-    expect(replies(signed)).toEqual(['Hi Sam']);
+    expect(await replies(open)).toEqual(['Hi Otto']);
+    expect(await replies(signed)).toEqual(['Hi Sam']);
   });
 
   it('after a note asks once for both reasons; confirming that prompt sends (plain form and htmx)', async () => {
@@ -96,11 +96,11 @@ describe('the composer', () => {
     expect(html).toContain('<input type="hidden" name="confirmed" value="1"/><input type="hidden" name="confirmedUnverified" value="1"/>');
     expect(html).toContain('Yes, e-mail it to nina@example.com and wait on customer</button>');
     expect(html.match(/id="composer-confirm"/g)).toHaveLength(1);
-    expect(replies(ref)).toEqual([]);
+    expect(await replies(ref)).toEqual([]);
     // What the prompt posts: both answers at once, and the reply goes out.
     const sent = await desk.post(`/cases/${ref}/messages`, { body: 'Refund issued.', visibility: 'public', then: 'waitOnCustomer', confirmed: '1', confirmedUnverified: '1' });
     expect(sent.status).toBe(303);
-    expect(replies(ref)).toEqual(['Refund issued.']);
+    expect(await replies(ref)).toEqual(['Refund issued.']);
   });
 });
 
@@ -114,12 +114,12 @@ describe('macros and bulk', () => {
     const html = await ask.text();
     expect(html).toMatch(/id="macro-confirm"[^>]*><p><strong>This reply will be e-mailed to mo@example.com, an address the chat visitor typed and did not verify/);
     expect(html).toContain('Yes, e-mail it to mo@example.com with the macro');
-    expect(replies(ref)).toEqual([]);
-    expect(timeline(h.services, idOf(ref)).some((e) => e.type === 'macro.applied')).toBe(false);
+    expect(await replies(ref)).toEqual([]);
+    expect((await timeline(h.services, idOf(ref))).some((e) => e.type === 'macro.applied')).toBe(false);
 
     const sent = await desk.post(`/cases/${ref}/macros/apply`, { ...form, confirmedUnverified: '1' });
     expect(sent.status).toBe(303);
-    expect(replies(ref)).toEqual(['It shipped today.']);
+    expect(await replies(ref)).toEqual(['It shipped today.']);
     // As a note nothing is mailed: no question.
     expect((await desk.post(`/cases/${ref}/macros/apply`, { ...form, visibility: 'internal' })).status).toBe(303);
   });
@@ -134,14 +134,14 @@ describe('macros and bulk', () => {
     expect(summary).toContain(`<strong>${typed}</strong> — not sent: the reply would be e-mailed to tia@example.com, an address the chat visitor typed and did not verify`);
     expect(summary).toContain(`<input type="hidden" name="heldCases" value="${typed}"/>`);
     expect(summary).toContain(`Apply “Ack” to ${typed} anyway (e-mail the reply)`);
-    expect(replies(typed)).toEqual([]);
-    expect(replies(signed)).toEqual(['Thanks, we are on it.']);
+    expect(await replies(typed)).toEqual([]);
+    expect(await replies(signed)).toEqual(['Thanks, we are on it.']);
 
     // The confirm button posts the held cases (the ticked ones stay ticked and are not applied to again).
     const confirmed = await desk.post('/inbox/bulk', [['action', 'confirm-macro'], ['heldMacro', String(macro.id)], ['heldCases', typed], ['cases', typed], ['cases', signed]], { htmx: true });
     expect(await confirmed.text()).toContain('<strong>1 changed</strong>.');
-    expect(replies(typed)).toEqual(['Thanks, we are on it.']);
-    expect(replies(signed)).toEqual(['Thanks, we are on it.']);
+    expect(await replies(typed)).toEqual(['Thanks, we are on it.']);
+    expect(await replies(signed)).toEqual(['Thanks, we are on it.']);
   });
 });
 
@@ -152,6 +152,6 @@ describe('the API', () => {
     expect(view.chat).toMatchObject({ state: 'ended', emailVerified: false });
     const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(alice), body: { body: 'From the integration.', public: true } });
     expect(res.status).toBe(201);
-    expect(replies(ref)).toEqual(['From the integration.']);
+    expect(await replies(ref)).toEqual(['From the integration.']);
   });
 });

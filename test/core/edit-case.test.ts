@@ -1,7 +1,6 @@
 /** editCase: priority, tags and subject in one transaction, each change on the timeline; SLA re-targeting. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
-import { customerTimeline } from '../../src/cases/customer-view.js';
+import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { editCase, normalizeTags } from '../../src/cases/edit-case.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { DomainError, ValidationError } from '../../src/errors.js';
@@ -17,11 +16,11 @@ beforeEach(async () => {
 });
 afterEach(() => d.h.close());
 
-const types = (prefix: string) => timeline(d.h.services, id).filter((e) => e.type.startsWith(prefix));
+const types = async (prefix: string) => (await timeline(d.h.services, id)).filter((e) => e.type.startsWith(prefix));
 
 describe('editCase', async () => {
   it('records each changed field with before and after, in one new version', async () => {
-    const before = loadCase(d.h.services, id);
+    const before = await loadCase(d.h.services, id);
     expect(before).toMatchObject({ priority: 'normal', tags: [], subject: 'Question about my account' });
     const { case: after, changes } = await editCase(d.h.services, id, { priority: 'high', tags: ' #VIP, after hours ,vip', subject: 'Display name change' }, d.alice);
     expect(changes).toEqual({
@@ -30,8 +29,8 @@ describe('editCase', async () => {
       subject: { from: 'Question about my account', to: 'Display name change' },
     });
     expect(after.version).toBe(before.version + 1);
-    expect(loadCase(d.h.services, id)).toMatchObject({ priority: 'high', tags: ['vip', 'after-hours'], subject: 'Display name change' });
-    const entries = types('case.').filter((e) => e.type.endsWith('_changed'));
+    expect(await loadCase(d.h.services, id)).toMatchObject({ priority: 'high', tags: ['vip', 'after-hours'], subject: 'Display name change' });
+    const entries = (await types('case.')).filter((e) => e.type.endsWith('_changed'));
     expect(entries.map((e) => [e.type, e.actor.name, e.data])).toEqual([
       ['case.priority_changed', 'Alice', { from: 'normal', to: 'high' }],
       ['case.tags_changed', 'Alice', { from: [], to: ['vip', 'after-hours'], added: ['vip', 'after-hours'], removed: [] }],
@@ -40,22 +39,22 @@ describe('editCase', async () => {
   });
 
   it('changes nothing (no entry, same version) when the values are the same', async () => {
-    const before = loadCase(d.h.services, id);
+    const before = await loadCase(d.h.services, id);
     const { changes, case: after } = await editCase(d.h.services, id, { priority: 'normal', tags: [], subject: ' Question about my account ' }, d.alice);
     expect(changes).toEqual({});
     expect(after.version).toBe(before.version);
-    expect(types('case.').filter((e) => e.type.endsWith('_changed'))).toEqual([]);
+    expect((await types('case.')).filter((e) => e.type.endsWith('_changed'))).toEqual([]);
   });
 
   it('refuses a stale version with CONFLICT and writes nothing', async () => {
-    const { version } = loadCase(d.h.services, id);
+    const { version } = await loadCase(d.h.services, id);
     await editCase(d.h.services, id, { tags: ['first'], expectedVersion: version }, d.alice);
     await expect(editCase(d.h.services, id, { priority: 'urgent', expectedVersion: version }, d.alice)).rejects.toThrow(expect.objectContaining({ code: 'CONFLICT' }));
-    expect(loadCase(d.h.services, id)).toMatchObject({ priority: 'normal', tags: ['first'], version: version + 1 });
+    expect(await loadCase(d.h.services, id)).toMatchObject({ priority: 'normal', tags: ['first'], version: version + 1 });
   });
 
   it('validates: known priorities, tag characters and count, subject length, at least one field', async () => {
-    const { version } = loadCase(d.h.services, id);
+    const { version } = await loadCase(d.h.services, id);
     const invalid = async (input: Record<string, unknown>) => {
       try {
         await editCase(d.h.services, id, input as never, d.alice);
@@ -72,7 +71,7 @@ describe('editCase', async () => {
     expect((await invalid({ subject: 'x'.repeat(201) }))).toEqual(['subject']);
     expect((await invalid({}))).toEqual(['(form)']);
     expect((await invalid({ queue: 'billing', priority: 'high' }))).toEqual(['(form)']);
-    expect(loadCase(d.h.services, id).version).toBe(version);
+    expect((await loadCase(d.h.services, id)).version).toBe(version);
   });
 
   it('is for staff only, and not for closed cases', async () => {
@@ -81,7 +80,7 @@ describe('editCase', async () => {
     await editCase(d.h.services, id, { tags: ['display-name'] }, d.alice); // resolved: still tagged for reports
     await d.transition(ref, 'close');
     await expect(editCase(d.h.services, id, { tags: ['late'] }, d.alice)).rejects.toThrow(DomainError);
-    expect(loadCase(d.h.services, id).tags).toEqual(['display-name']);
+    expect((await loadCase(d.h.services, id)).tags).toEqual(['display-name']);
   });
 
   it('re-targets the SLA clocks on a new priority, keeping the minutes used (docs/sla.md)', async () => {
@@ -98,7 +97,7 @@ describe('editCase', async () => {
       expect.objectContaining({ metric: 'resolution', fromTargetMinutes: 2400, targetMinutes: 480, reason: 'priority normal → urgent' }),
     ]);
     // The inbox sort key follows the earliest due time.
-    expect(loadCase(d.h.services, id).slaDueAt).toBe(Date.parse(berlin('2026-03-02T11:00')));
+    expect((await loadCase(d.h.services, id)).slaDueAt).toBe(Date.parse(berlin('2026-03-02T11:00')));
     // Tags and subject leave the clocks alone.
     await editCase(d.h.services, id, { tags: ['vip'], subject: 'Renamed' }, d.alice);
     expect(await d.events(ref, 'sla.retargeted')).toHaveLength(2);
@@ -106,8 +105,8 @@ describe('editCase', async () => {
 
   it('shows the customer the new subject only: never the priority or the tags', async () => {
     await editCase(d.h.services, id, { priority: 'urgent', tags: ['fraud-risk'], subject: 'Display name' }, d.alice);
-    const seen = JSON.stringify(customerTimeline(d.h.services, loadCase(d.h.services, id)));
-    expect(customerTimeline(d.h.services, loadCase(d.h.services, id)).at(-1)).toEqual({ id: expect.any(Number), type: 'case.subject_changed', at: expect.any(String), subject: 'Display name' });
+    const seen = JSON.stringify(await customerTimeline(d.h.services, await loadCase(d.h.services, id)));
+    expect((await customerTimeline(d.h.services, await loadCase(d.h.services, id))).at(-1)).toEqual({ id: expect.any(Number), type: 'case.subject_changed', at: expect.any(String), subject: 'Display name' });
     for (const secret of ['urgent', 'fraud-risk', 'priority', 'tags', 'Question about my account']) expect(seen).not.toContain(secret);
   });
 });

@@ -5,9 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
-import { customerTimeline } from '../../src/cases/customer-view.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { sendMessage } from '../../src/cases/send-message.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
@@ -35,7 +34,7 @@ beforeEach(async () => {
   maria = h.agent({ name: 'Maria Manager', email: 'maria@casebook.test', role: 'manager' });
   h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   id = (await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Workspace rename', description: 'How do I rename my workspace?' }, SYSTEM_ACTOR)).id;
-  expect(loadCase(h.services, id)).toMatchObject({ status: 'open', assigneeId: alice.id });
+  expect(await loadCase(h.services, id)).toMatchObject({ status: 'open', assigneeId: alice.id });
 });
 afterEach(async () => {
   h.close();
@@ -43,35 +42,35 @@ afterEach(async () => {
   await smtp.close();
 });
 
-const types = () => timeline(h.services, id).map((e) => e.type);
+const types = async () => (await timeline(h.services, id)).map((e) => e.type);
 
 describe('a message and a transition in one transaction', async () => {
   it('replies and waits on the customer', async () => {
     const sent = await sendMessage(h.services, id, { body: 'Which plan are you on?', transition: 'waitOnCustomer' }, alice);
     expect(sent).toMatchObject({ transition: 'waitOnCustomer', case: { status: 'pending' } });
-    const entries = timeline(h.services, id);
+    const entries = await timeline(h.services, id);
     const reply = entries.findIndex((e) => e.type === 'staff.replied');
     const moved = entries.findIndex((e) => e.type === 'case.transitioned' && e.data.to === 'pending');
     expect(reply).toBeGreaterThan(-1);
     expect(moved).toBeGreaterThan(reply);
     // One version for both: one save.
-    expect(loadCase(h.services, id).firstResponseAt).not.toBeNull();
+    expect((await loadCase(h.services, id)).firstResponseAt).not.toBeNull();
   });
 
   it('resolves with the public reply as the solution', async () => {
     await sendMessage(h.services, id, { body: 'Settings → Workspace → Rename.', transition: 'resolve' }, alice);
-    expect(loadCase(h.services, id)).toMatchObject({ status: 'resolved', solution: 'Settings → Workspace → Rename.' });
+    expect(await loadCase(h.services, id)).toMatchObject({ status: 'resolved', solution: 'Settings → Workspace → Rename.' });
   });
 
   it('keeps nothing when the transition is refused: a note cannot be the solution, a reason is missing, not possible now', async () => {
-    const before = loadCase(h.services, id);
-    const count = types().length;
+    const before = await loadCase(h.services, id);
+    const count = (await types()).length;
     await expect(sendMessage(h.services, id, { body: 'internal', public: false, transition: 'resolve' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
     await expect(sendMessage(h.services, id, { body: 'over to tier 2', transition: 'escalate' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'TRANSITION_REQUIREMENT_MISSING' }));
     await expect(sendMessage(h.services, id, { body: 'back to work', transition: 'resume' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
     await expect(sendMessage(h.services, id, { body: 'customer only', transition: 'markSolved' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
-    expect(types()).toHaveLength(count);
-    expect(loadCase(h.services, id)).toMatchObject({ status: 'open', version: before.version, firstResponseAt: null });
+    expect(await types()).toHaveLength(count);
+    expect(await loadCase(h.services, id)).toMatchObject({ status: 'open', version: before.version, firstResponseAt: null });
     expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'email.reply'").get()).toEqual({ n: 0 });
   });
 });
@@ -82,8 +81,8 @@ describe('mentions in internal notes', () => {
     expect(sent.mentions.notified.map((m) => m.name)).toEqual(['Bob Baker', 'Maria Manager']);
     expect(sent.mentions.cannotSee.map((m) => m.name)).toEqual(['Dana Diaz']);
     expect(sent.mentions.unknown).toEqual(['nobody']);
-    const entry = timeline(h.services, id).find((e) => e.type === 'staff.mentioned')!;
-    const note = timeline(h.services, id).find((e) => e.type === 'staff.noted')!;
+    const entry = (await timeline(h.services, id)).find((e) => e.type === 'staff.mentioned')!;
+    const note = (await timeline(h.services, id)).find((e) => e.type === 'staff.noted')!;
     expect(entry.actor.name).toBe('Alice Archer');
     expect(entry.data).toEqual({
       note: note.id,
@@ -102,11 +101,11 @@ describe('mentions in internal notes', () => {
     expect(mails[0]!.mail.text).toContain('Ask @bob and @Maria');
     expect(mails[0]!.mail.text).toContain(`https://help.example.com/cases/C-${id}`);
     expect(smtp.messages.some((m) => m.to.includes('chloe@example.com') || m.to.includes('dana@casebook.test'))).toBe(false);
-    const sentEntries = timeline(h.services, id).filter((e) => e.type === 'notification.sent' && e.data.template === 'staff-mentioned');
+    const sentEntries = (await timeline(h.services, id)).filter((e) => e.type === 'notification.sent' && e.data.template === 'staff-mentioned');
     expect(sentEntries.map((e) => e.data.delivered)).toEqual([true, true]);
 
     // The customer sees none of it.
-    const customer = JSON.stringify(customerTimeline(h.services, loadCase(h.services, id)));
+    const customer = JSON.stringify(await customerTimeline(h.services, await loadCase(h.services, id)));
     for (const secret of ['Ask @bob', 'mentioned', 'Bob Baker', 'Maria']) expect(customer).not.toContain(secret);
   });
 
@@ -115,7 +114,7 @@ describe('mentions in internal notes', () => {
     await reassignCase(h.services, id, { queue: 'technical' }, maria);
     await h.services.outbox.drain();
     expect(smtp.messages.filter((m) => m.to.includes('bob@casebook.test'))).toEqual([]);
-    const outcome = timeline(h.services, id).find((e) => e.type === 'notification.sent' && e.data.template === 'staff-mentioned')!;
+    const outcome = (await timeline(h.services, id)).find((e) => e.type === 'notification.sent' && e.data.template === 'staff-mentioned')!;
     expect(outcome.data).toMatchObject({ delivered: false, reason: 'cannot see this case any more', staffId: bob.id });
   });
 
@@ -123,7 +122,7 @@ describe('mentions in internal notes', () => {
     await sendMessage(h.services, id, { body: 'Thanks! @bob will follow up.' }, alice);
     await addMessage(h.services, id, { body: '@bob look at this', public: false }, SYSTEM_ACTOR, { data: { review: true, from: 'x@example.org' } });
     await h.services.outbox.drain();
-    expect(types()).not.toContain('staff.mentioned');
+    expect(await types()).not.toContain('staff.mentioned');
     expect(smtp.messages.filter((m) => m.to.includes('bob@casebook.test'))).toEqual([]);
   });
 });

@@ -5,11 +5,11 @@
  * with their files. Real SQLite, the real store, real HTTP, a real SMTP sink.
  */
 import fs from 'node:fs';
+import { customerTimeline } from '../../src/cases/case-read.js';
 import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
-import { customerTimeline } from '../../src/cases/customer-view.js';
 import { attachments, caseEvents, cases } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import type { Harness } from '../support/harness.js';
@@ -70,7 +70,7 @@ describe('an inbound mail’s files', () => {
     const original = files.find((f) => f.kind === 'original-mail')!;
     const ref = `C-${id}`;
 
-    const listed = customerTimeline(h.services, h.db.select().from(cases).where(eq(cases.id, id)).get()!).flatMap((e) => ('attachments' in e ? (e.attachments ?? []) : []));
+    const listed = (await customerTimeline(h.services, h.db.select().from(cases).where(eq(cases.id, id)).get()!)).flatMap((e) => ('attachments' in e ? (e.attachments ?? []) : []));
     expect(listed.map((f) => f.name)).toEqual(['logo.png', 'statement.pdf', 'Überweisung März.pdf', 'Rechnung € 42.txt', 'Monatsübersicht Februar 2026.csv', 'Grüße.txt']);
     const portal = signedIn(h, customerOf(id));
     expect((await portal.get(`/cases/${ref}/attachments/${files[1]!.id}`)).status).toBe(200);

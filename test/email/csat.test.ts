@@ -56,7 +56,7 @@ describe('the resolved mail', () => {
   it('carries signed yes/no links for the case and its customer, valid 30 days', async () => {
     const { id, yes, no } = await resolvedCase();
     expect(tokenOf(yes)).toBe(tokenOf(no));
-    const check = verifyCsatToken(csatKey(h.services), tokenOf(yes), h.clock.now());
+    const check = verifyCsatToken(await csatKey(h.services), tokenOf(yes), h.clock.now());
     expect(check).toMatchObject({ ok: true, caseId: id, expiresAt: h.clock.now() + 30 * 86_400_000 });
     expect(smtp.messages.find((m) => m.mail.subject?.includes('Resolved'))!.mail.text).toContain('Solution:\nWe refunded the second charge.\n\nDid this solve it?\n');
   });

@@ -4,7 +4,7 @@
  * request needs the CSRF token and a same-site origin.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase } from '../../src/cases/case-view.js';
+import { loadCase } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -60,7 +60,7 @@ afterEach(() => h.close());
 describe('case visibility on every page and fragment', () => {
   it('another customer gets 404 everywhere, full page and htmx, and nothing changes', async () => {
     const other = signedIn(h, sam);
-    const before = loadCase(h.services, 1001).version;
+    const before = (await loadCase(h.services, 1001)).version;
     for (const route of caseRoutes()) {
       for (const htmx of [false, true]) {
         const res = await call(other, route, htmx);
@@ -68,7 +68,7 @@ describe('case visibility on every page and fragment', () => {
         expect(await res.text()).not.toContain('charged twice');
       }
     }
-    expect(loadCase(h.services, 1001).version).toBe(before);
+    expect((await loadCase(h.services, 1001)).version).toBe(before);
   });
 
   it('an agent outside the case’s queues gets 404 everywhere', async () => {
@@ -105,7 +105,7 @@ describe('CSRF on every state-changing page request', () => {
   it('refuses a missing or wrong token and a foreign origin before doing anything', async () => {
     const own = signedIn(h, chloe);
     const agent = signedIn(h, alice);
-    const before = loadCase(h.services, 1001).version;
+    const before = (await loadCase(h.services, 1001)).version;
     for (const route of postRoutes()) {
       for (const client of [own, agent]) {
         expect((await client.post(route.path, route.form ?? {}, { csrf: false })).status, route.path).toBe(403);
@@ -114,7 +114,7 @@ describe('CSRF on every state-changing page request', () => {
       }
     }
     expect((await own.post(`/cases/${ref}/messages`, { body: 'hi' }, { csrf: agent.csrf })).status).toBe(403);
-    expect(loadCase(h.services, 1001).version).toBe(before);
+    expect((await loadCase(h.services, 1001)).version).toBe(before);
     expect((await own.post(`/cases/${ref}/messages`, { body: 'hi' }, { csrfHeader: true, origin: 'http://localhost', htmx: true })).status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 /** "Edit case…" on the workspace: POST /cases/:id/edit with and without htmx, 422, conflicts, who may, the timeline. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { editCase } from '../../src/cases/edit-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
@@ -48,11 +48,11 @@ describe('POST /cases/:id/edit', () => {
     expect(html).toContain('Subject changed by Alice (the customer sees it)');
     expect(html).toContain('urgent priority');
     expect(html).toContain('#vip');
-    expect(loadCase(h.services, id)).toMatchObject({ subject: 'Rename the workspace', priority: 'urgent', tags: ['billing', 'vip'] });
+    expect(await loadCase(h.services, id)).toMatchObject({ subject: 'Rename the workspace', priority: 'urgent', tags: ['billing', 'vip'] });
     // Saving the same values again changes nothing.
     const same = await desk.post(`/cases/${ref}/edit`, { subject: 'Rename the workspace', priority: 'urgent', tags: 'billing, vip' }, { htmx: true });
     expect(await same.text()).toContain('Nothing to change.');
-    expect(timeline(h.services, id).filter((e) => e.type.endsWith('_changed'))).toHaveLength(4);
+    expect((await timeline(h.services, id)).filter((e) => e.type.endsWith('_changed'))).toHaveLength(4);
   });
 
   it('re-renders the form with the messages and what was typed on bad input (422)', async () => {
@@ -69,7 +69,7 @@ describe('POST /cases/:id/edit', () => {
     expect(page).toContain('<details class="disclosure" open="">');
     expect(page).toContain('id="edit-tags-error"');
     expect(page).toContain('value="ok, not ok!"');
-    expect(loadCase(h.services, id)).toMatchObject({ subject: 'Workspace rename', priority: 'normal', tags: [] });
+    expect(await loadCase(h.services, id)).toMatchObject({ subject: 'Workspace rename', priority: 'normal', tags: [] });
   });
 
   it('a change made meanwhile by someone else: the form says what the case is now, keeps the typed values, and saves on the second try', async () => {
@@ -80,10 +80,10 @@ describe('POST /cases/:id/edit', () => {
     const form = await res.text();
     expect(form).toContain('Someone else changed this case while you were editing (it now has subject “Workspace rename”, priority high, tags none)');
     expect(form).toContain('value="later"');
-    expect(loadCase(h.services, id).priority).toBe('high');
+    expect((await loadCase(h.services, id)).priority).toBe('high');
     const retry = await desk.post(`/cases/${ref}/edit`, { subject: 'Workspace rename', priority: 'low', tags: 'later', expectedVersion: versionOn(form) }, { htmx: true });
     expect(retry.status).toBe(200);
-    expect(loadCase(h.services, id)).toMatchObject({ priority: 'low', tags: ['later'] });
+    expect(await loadCase(h.services, id)).toMatchObject({ priority: 'low', tags: ['later'] });
   });
 
   it('is for staff who may see the case; CSRF protected; closed cases have no edit form', async () => {
@@ -93,7 +93,7 @@ describe('POST /cases/:id/edit', () => {
     expect((await signedIn(h, { type: 'staff', id: tom.id }).post(`/cases/${ref}/edit`, form)).status).toBe(404);
     expect((await desk.post(`/cases/${ref}/edit`, form, { csrf: false })).status).toBe(403);
     expect((await desk.post(`/cases/${ref}/edit`, form, { origin: 'https://evil.example' })).status).toBe(403);
-    expect(loadCase(h.services, id).subject).toBe('Workspace rename');
+    expect((await loadCase(h.services, id)).subject).toBe('Workspace rename');
 
     await transitionCase(h.services, id, { transition: 'resolve', solution: 'Done.' }, alice);
     await transitionCase(h.services, id, { transition: 'close' }, alice);
@@ -105,7 +105,7 @@ describe('POST /cases/:id/edit', () => {
     await transitionCase(h.services, id, { transition: 'escalate', reason: 'Needs tier 2' }, bob);
     const res = await desk.post(`/cases/${ref}/edit`, { subject: 'x', priority: 'low', tags: '' }, { htmx: true });
     expect(res.headers.get('HX-Redirect')).toBe(`/inbox?moved=${ref}`);
-    expect(loadCase(h.services, id).priority).toBe('normal');
+    expect((await loadCase(h.services, id)).priority).toBe('normal');
   });
 
   it('shows the customer the new subject, never the priority or the tags', async () => {

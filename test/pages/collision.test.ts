@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
-import { timeline } from '../../src/cases/case-view.js';
+import { timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const seenOf = (html: string) => Number(/name="seen" id="composer-seen" value="(\d+)"/.exec(html)![1]);
-const replies = () => timeline(h.services, id).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted');
+const replies = async () => (await timeline(h.services, id)).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted');
 
 describe('presence', () => {
   it('shows who else has the case open and who is typing, and forgets them by the clock', async () => {
@@ -68,7 +68,7 @@ describe('a reply from a stale view', () => {
   it('is held back with what changed, the draft kept; "Send anyway" sends it', async () => {
     const seen = seenOf(await (await aliceDesk.get(`/cases/${ref}`)).text());
     await addMessage(h.services, id, { body: 'Any news? It is urgent.', public: true }, { type: 'customer', id: chloe.id, role: 'customer', name: 'Chloe' });
-    const before = replies().length;
+    const before = (await replies()).length;
     const held = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'We refunded the duplicate charge.', visibility: 'public', then: '', seen: String(seen) }, { htmx: true });
     expect(held.status).toBe(200);
     expect(held.headers.get('HX-Retarget')).toBe('#composer');
@@ -81,10 +81,10 @@ describe('a reply from a stale view', () => {
     expect(html).toMatch(/id="case-timeline"[^>]*hx-swap-oob="true"/);
     expect(html).toContain('Any news? It is urgent.');
     expect(seenOf(html)).toBeGreaterThan(seen);
-    expect(replies()).toHaveLength(before);
+    expect(await replies()).toHaveLength(before);
     const sent = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'We refunded the duplicate charge.', visibility: 'public', then: '', seen: String(seen), confirmedStale: '1' });
     expect(sent.status).toBe(303);
-    expect(replies()).toHaveLength(before + 1);
+    expect(await replies()).toHaveLength(before + 1);
   });
 
   it('is not held back for the agent’s own entries, nor once the page has shown the change (the live poll updates `seen`)', async () => {
@@ -92,7 +92,7 @@ describe('a reply from a stale view', () => {
     const seen = seenOf(page);
     const stamp = /hx-get="\/cases\/[^"]+\/live\?stamp=([^"]+)"/.exec(page)![1]!;
     await aliceDesk.post(`/cases/${ref}/messages`, { body: 'Note to self', visibility: 'internal', then: '', seen: String(seen) });
-    expect(replies().at(-1)!.data.body).toBe('Note to self');
+    expect((await replies()).at(-1)!.data.body).toBe('Note to self');
     // Bob replies; Alice's live poll shows it and brings the new `seen` out of band.
     await bobDesk.post(`/cases/${ref}/messages`, { body: 'Bob here, looking into it.', visibility: 'internal', then: '' });
     const live = await (await aliceDesk.get(`/cases/${ref}/live?stamp=${encodeURIComponent(stamp)}`, { htmx: true })).text();
@@ -100,7 +100,7 @@ describe('a reply from a stale view', () => {
     const updated = Number(/name="seen" id="composer-seen" value="(\d+)" hx-swap-oob="true"/.exec(live)![1]);
     const res = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'Thanks Bob', visibility: 'internal', then: '', seen: String(updated) });
     expect(res.status).toBe(303);
-    expect(replies().at(-1)!.data.body).toBe('Thanks Bob');
+    expect((await replies()).at(-1)!.data.body).toBe('Thanks Bob');
   });
 });
 

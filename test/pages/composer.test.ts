@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -33,7 +33,7 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 const composerOf = (html: string) => html.slice(html.indexOf('<form id="composer"'), html.indexOf('</form>', html.indexOf('<form id="composer"')) + 7);
-const messages = () => timeline(h.services, id).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted').map((e) => [e.type, e.data.body]);
+const messages = async () => (await timeline(h.services, id)).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted').map((e) => [e.type, e.data.body]);
 
 describe('modes', () => {
   it('offers a reply and an internal note as tabs, with the note’s warning and the buttons the workflow allows', async () => {
@@ -70,7 +70,7 @@ describe('modes', () => {
     expect(composerOf(html)).toContain('composer composer-note');
     expect(composerOf(html)).toMatch(/<textarea[^>]*><\/textarea>/);
     expect(html).toContain('Internal note added.');
-    expect(messages()).toEqual([
+    expect(await messages()).toEqual([
       ['staff.noted', 'Checked the logs.'],
       ['staff.noted', 'And the billing system.'],
     ]);
@@ -91,13 +91,13 @@ describe('a public reply after an internal note', () => {
     expect(composer).toContain('<input type="hidden" name="confirmed" value="1"/>');
     expect(composer).toContain('id="composer-confirm-submit" name="then" value="waitOnCustomer">Yes, send it to the customer and wait on customer</button>');
     expect(composer).toContain('>We refunded you.</textarea>');
-    expect(messages()).toEqual([['staff.noted', 'Customer seems upset; refund?']]);
-    expect(loadCase(h.services, id).status).toBe('open');
+    expect(await messages()).toEqual([['staff.noted', 'Customer seems upset; refund?']]);
+    expect((await loadCase(h.services, id)).status).toBe('open');
 
     const sent = await desk.post(`/cases/${ref}/messages`, { body: 'We refunded you.', visibility: 'public', then: 'waitOnCustomer', confirmed: '1' });
     expect(sent.status).toBe(303);
-    expect(messages().at(-1)).toEqual(['staff.replied', 'We refunded you.']);
-    expect(loadCase(h.services, id).status).toBe('pending');
+    expect((await messages()).at(-1)).toEqual(['staff.replied', 'We refunded you.']);
+    expect((await loadCase(h.services, id)).status).toBe('pending');
     // The last staff entry is a reply now: no question.
     expect((await desk.post(`/cases/${ref}/messages`, { body: 'One more thing.', visibility: 'public', then: '' })).status).toBe(303);
   });
@@ -122,10 +122,10 @@ describe('send and set status', () => {
     const html = await res.text();
     expect(html).toContain('Reply sent. The case is now Pending customer.');
     expect(res.headers.get('HX-Trigger')).toBe('case-updated');
-    expect(loadCase(h.services, id).status).toBe('pending');
+    expect((await loadCase(h.services, id)).status).toBe('pending');
     const resolved = await desk.post(`/cases/${ref}/messages`, { body: 'Settings → Workspace → Rename.', visibility: 'public', then: 'resolve' });
     expect(resolved.status).toBe(303);
-    expect(loadCase(h.services, id)).toMatchObject({ status: 'resolved', solution: 'Settings → Workspace → Rename.' });
+    expect(await loadCase(h.services, id)).toMatchObject({ status: 'resolved', solution: 'Settings → Workspace → Rename.' });
   });
 
   it('sends nothing when the transition is refused, and keeps the text (422)', async () => {
@@ -138,7 +138,7 @@ describe('send and set status', () => {
     const stale = await desk.post(`/cases/${ref}/messages`, { body: 'Back to it', visibility: 'public', then: 'resume' });
     expect(stale.status).toBe(422);
     expect(await stale.text()).toContain('Nothing was sent: &quot;Resume work&quot; is not possible while the case is Open.');
-    expect(messages()).toEqual([]);
+    expect(await messages()).toEqual([]);
   });
 
   it('the live poll refreshes the buttons when the transitions change, never the text', async () => {

@@ -4,13 +4,13 @@
  * who may delete them).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { inboxCount } from '../../src/cases/inbox.js';
 import { saveInboxView } from '../../src/cases/inbox-views.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { inboxViews, macros } from '../../src/db/schema/index.js';
 import { staffPrincipal } from '../../src/auth/principal.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -76,8 +76,8 @@ describe('bulk actions', () => {
     expect(html).toContain('<strong>3 changed, 2 failed</strong>:');
     expect(html).toContain(`<strong>${refs[1]}</strong> — &quot;Wait on customer&quot; is not possible while the case is Resolved`);
     expect(html).toContain('<strong>C-999999</strong> — not found');
-    for (const ref of [refs[0]!, refs[2]!, refs[3]!]) expect(loadCase(h.services, id(ref)).status).toBe('pending');
-    expect(loadCase(h.services, id(refs[1]!)).status).toBe('resolved');
+    for (const ref of [refs[0]!, refs[2]!, refs[3]!]) expect((await loadCase(h.services, id(ref))).status).toBe('pending');
+    expect((await loadCase(h.services, id(refs[1]!))).status).toBe('resolved');
   });
 
   it('gives a transition what it asks for from the one text field (resolve: the solution)', async () => {
@@ -87,7 +87,7 @@ describe('bulk actions', () => {
     expect(missing).toContain('solution');
     const done = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve', text: 'Duplicate of C-1000: answered there.' }, true)).text();
     expect(done).toContain('2 changed');
-    for (const ref of refs) expect(loadCase(h.services, id(ref))).toMatchObject({ status: 'resolved', solution: 'Duplicate of C-1000: answered there.' });
+    for (const ref of refs) expect(await loadCase(h.services, id(ref))).toMatchObject({ status: 'resolved', solution: 'Duplicate of C-1000: answered there.' });
   });
 
   it('assigns, tags and applies a macro; htmx gets the summary and the list refreshes', async () => {
@@ -97,7 +97,7 @@ describe('bulk actions', () => {
     const tagged = await bulk(desk, refs, { action: 'tag', tag: ' #VIP ' }, true);
     expect(tagged.headers.get('HX-Trigger')).toBe('case-updated');
     expect(await tagged.text()).toMatch(/^<div id="bulk-summary"><div class="alert alert-ok" role="status"><p><strong>3 changed<\/strong>\.<\/p>/);
-    for (const ref of refs) expect(loadCase(h.services, id(ref)).tags).toContain('vip');
+    for (const ref of refs) expect((await loadCase(h.services, id(ref))).tags).toContain('vip');
     const again = await (await bulk(desk, refs.slice(0, 2), { action: 'tag', tag: 'vip' }, true)).text();
     expect(again).toContain('0 changed, 2 already so');
 
@@ -105,8 +105,8 @@ describe('bulk actions', () => {
     const applied = await (await bulk(desk, refs, { action: 'macro', macro: String(macro.id) }, true)).text();
     expect(applied).toContain('3 changed');
     for (const ref of refs) {
-      expect(loadCase(h.services, id(ref)).priority).toBe('high');
-      expect(timeline(h.services, id(ref)).find((e) => e.type === 'staff.replied')!.data.body).toBe(`Thanks Chloe, we are on ${ref}.`);
+      expect((await loadCase(h.services, id(ref))).priority).toBe('high');
+      expect((await timeline(h.services, id(ref))).find((e) => e.type === 'staff.replied')!.data.body).toBe(`Thanks Chloe, we are on ${ref}.`);
     }
     expect(h.db.select().from(macros).get()!.usageCount).toBe(3);
   });
@@ -121,7 +121,7 @@ describe('bulk actions', () => {
     const tooMany = await bulk(desk, [...refs, ...many], { action: 'tag', tag: 'x' }, true);
     expect(tooMany.status).toBe(422);
     expect(await tooMany.text()).toContain('At most 200 cases at once; 202 were selected.');
-    expect(loadCase(h.services, id(refs[0]!)).tags).not.toContain('x');
+    expect((await loadCase(h.services, id(refs[0]!))).tags).not.toContain('x');
     // Somebody else's personal macro is not found, for the whole batch.
     const private_ = await createMacro(h.services, { name: 'Mine', body: 'x' }, mia);
     expect(await (await bulk(desk, refs, { action: 'macro', macro: String(private_.id) })).text()).toContain(`No macro ${private_.id}.`);

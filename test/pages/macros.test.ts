@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { macros } from '../../src/db/schema/index.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
@@ -119,9 +119,9 @@ describe('the macro picker on a case', () => {
     expect(html).toContain('Thanks for writing.\n\nHi Chloe, which address?\n— Alice</textarea>');
     expect(html).toContain('<li>Status: Open → Pending customer</li>');
     expect(html).toContain('<li>Tags: +needs-info</li>');
-    expect(html).toContain(`name="caseVersion" value="${loadCase(h.services, c.id).version}"`);
+    expect(html).toContain(`name="caseVersion" value="${(await loadCase(h.services, c.id)).version}"`);
     // Nothing changed yet.
-    expect(timeline(h.services, c.id).some((e) => e.type === 'staff.replied')).toBe(false);
+    expect((await timeline(h.services, c.id)).some((e) => e.type === 'staff.replied')).toBe(false);
   });
 
   it('Insert with htmx answers the panel, the reply in data-macro-insert for the script', async () => {
@@ -140,12 +140,12 @@ describe('the macro picker on a case', () => {
   it('Send with macro posts the edited message and the changes together, and counts the use', async () => {
     const c = await newCase();
     const macro = await createMacro(h.services, WAIT, alice);
-    const version = loadCase(h.services, c.id).version;
+    const version = (await loadCase(h.services, c.id)).version;
     const res = await desk.post(`/cases/C-${c.id}/macros/apply`, { body: 'Hi Chloe, which street?', visibility: 'public', appliedMacro: String(macro.id), macroVersion: '1', caseVersion: String(version) });
     expect(res.status).toBe(303);
-    const after = loadCase(h.services, c.id);
+    const after = await loadCase(h.services, c.id);
     expect(after).toMatchObject({ status: 'pending', tags: expect.arrayContaining(['needs-info']), version: version + 1 });
-    const reply = timeline(h.services, c.id).find((e) => e.type === 'staff.replied')!;
+    const reply = (await timeline(h.services, c.id)).find((e) => e.type === 'staff.replied')!;
     expect(reply.data.body).toBe('Hi Chloe, which street?');
     expect(h.db.select().from(macros).where(eq(macros.id, macro.id)).get()!.usageCount).toBe(1);
     const page = await (await desk.get(`/cases/C-${c.id}`)).text();
@@ -163,16 +163,16 @@ describe('the macro picker on a case', () => {
   it('refuses a stale preview (the customer wrote meanwhile): the message is kept, a fresh preview offered, nothing sent', async () => {
     const c = await newCase();
     const macro = await createMacro(h.services, WAIT, alice);
-    const version = loadCase(h.services, c.id).version;
+    const version = (await loadCase(h.services, c.id)).version;
     await addMessage(h.services, c.id, { body: 'Also, my phone number changed.', public: true }, chloe);
-    const count = timeline(h.services, c.id).length;
+    const count = (await timeline(h.services, c.id)).length;
     const res = await desk.post(`/cases/C-${c.id}/macros/apply`, { body: 'My edited text', appliedMacro: String(macro.id), macroVersion: '1', caseVersion: String(version) });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('My edited text</textarea>');
     expect(html).toContain('Check what changed, then send again.');
-    expect(html).toContain(`name="caseVersion" value="${loadCase(h.services, c.id).version}"`);
-    expect(timeline(h.services, c.id).length).toBe(count);
+    expect(html).toContain(`name="caseVersion" value="${(await loadCase(h.services, c.id)).version}"`);
+    expect((await timeline(h.services, c.id)).length).toBe(count);
   });
 
   it('is for staff only: customers get 404', async () => {

@@ -4,9 +4,9 @@
  * caller's number, exactly once per provider call id; customers gain an E.164 phone.
  */
 import { eq } from 'drizzle-orm';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
 import { createCase, createCaseSchema } from '../../src/cases/create-case.js';
 import { signCall } from '../../src/channels/phone/signature.js';
 import { caseEvents, customers, phoneCalls } from '../../src/db/schema/index.js';
@@ -65,9 +65,9 @@ describe('/cases/new', () => {
     const res = await desk.post('/cases/new', { find: 'chloe', customer: String(chloe.id), channel: 'phone', subject: 'Refund for a double charge', duration: '12:30', notes: 'Charged twice for the March invoice; wants a refund.', priority: '' });
     expect(res.status).toBe(303);
     const ref = res.headers.get('Location')!.replace('/cases/', '');
-    const row = loadCase(h.services, Number(ref.slice(2)));
+    const row = await loadCase(h.services, Number(ref.slice(2)));
     expect(row).toMatchObject({ channel: 'phone', customerId: chloe.id, queueId: 'billing' });
-    const call = timeline(h.services, row.id).find((e) => e.type === 'call.logged')!;
+    const call = (await timeline(h.services, row.id)).find((e) => e.type === 'call.logged')!;
     expect(call.data).toMatchObject({ channel: 'phone', durationSeconds: 750, author: 'Alice' });
     const page = await (await desk.get(`/cases/${ref}`)).text();
     expect(page).toContain('Phone call logged by Alice · 12m 30s');
@@ -89,11 +89,11 @@ describe('/cases/new', () => {
     const ok = await desk.post('/cases/new', { customer: 'new', name: 'Walter White', email: '', phone: '+44 20 7946 0958', channel: 'walk-in', subject: 'Printer', notes: 'Printer broken', duration: '5' }, { htmx: true });
     expect(ok.status).toBe(200);
     const ref = ok.headers.get('HX-Redirect')!.replace('/cases/', '');
-    const row = loadCase(h.services, Number(ref.slice(2)));
+    const row = await loadCase(h.services, Number(ref.slice(2)));
     expect(row.channel).toBe('walk-in');
     const walter = h.db.select().from(customers).where(eq(customers.id, row.customerId)).get()!;
     expect(walter).toMatchObject({ name: 'Walter White', phone: '+442079460958', email: 'caller-442079460958@phone.invalid' });
-    expect(timeline(h.services, row.id).find((e) => e.type === 'call.logged')!.data).toMatchObject({ channel: 'walk-in', durationSeconds: 300 });
+    expect((await timeline(h.services, row.id)).find((e) => e.type === 'call.logged')!.data).toMatchObject({ channel: 'walk-in', durationSeconds: 300 });
   });
 
   it('is for staff only', async () => {
@@ -149,7 +149,7 @@ describe('POST /api/v1/channels/phone/calls', () => {
     expect(first).toMatchObject({ result: 'created', replayed: false });
     const camille = h.db.select().from(customers).where(eq(customers.id, first.customer)).get()!;
     expect(camille).toMatchObject({ name: 'Camille', phone: '+33123456789' });
-    const row = loadCase(h.services, Number(first.case.slice(2)));
+    const row = await loadCase(h.services, Number(first.case.slice(2)));
     expect(row).toMatchObject({ channel: 'phone', subject: 'Phone call from Camille', description: 'Cannot log in since the update.' });
     const again = await hook(h, body);
     expect(again.status).toBe(200);
@@ -164,11 +164,11 @@ describe('POST /api/v1/channels/phone/calls', () => {
     const first = (await (await hook(h, { callId: 'call-2', from: '+49 30 1234567', durationSeconds: 60 })).json()) as { case: string; result: string };
     // Chloe's open phone case from the /cases/new test above.
     expect(first.result).toBe('appended');
-    const row = loadCase(h.services, Number(first.case.slice(2)));
+    const row = await loadCase(h.services, Number(first.case.slice(2)));
     expect(row).toMatchObject({ customerId: chloe.id, channel: 'phone' });
     const second = (await (await hook(h, { callId: 'call-3', from: '+49301234567', durationSeconds: 30, transcriptUrl: 'https://rec.example/t/3' })).json()) as { case: string; result: string };
     expect(second).toMatchObject({ result: 'appended', case: first.case });
-    const calls = timeline(h.services, row.id).filter((e) => e.type === 'call.logged');
+    const calls = (await timeline(h.services, row.id)).filter((e) => e.type === 'call.logged');
     expect(calls.map((e) => e.data.callId)).toEqual([undefined, 'call-2', 'call-3']);
     expect(calls[2]!.data.transcriptUrl).toBe('https://rec.example/t/3');
   });

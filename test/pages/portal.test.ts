@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { addMessage } from '../../src/cases/add-message.js';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { caseRatings, problems } from '../../src/db/schema/index.js';
@@ -52,7 +52,7 @@ describe('new request', () => {
   it('creates the case (routed as usual) and shows its id', async () => {
     const location = await submit();
     expect(location).toBe('/cases/C-1001?created=1');
-    const row = loadCase(h.services, 1001);
+    const row = await loadCase(h.services, 1001);
     expect(row).toMatchObject({ customerId: chloe.id, channel: 'web', queueId: 'billing', assigneeId: alice.id });
     const page = await (await portal.get(location)).text();
     expect(page).toContain('<strong id="created-ref">C-1001</strong>');
@@ -105,7 +105,7 @@ describe('my requests and the case page', () => {
   it('a reply to a case waiting on the customer puts it back in the agents’ hands', async () => {
     await submit();
     await transitionCase(h.services, 1001, { transition: 'waitOnCustomer' }, alice);
-    expect(loadCase(h.services, 1001).status).toBe('pending');
+    expect((await loadCase(h.services, 1001)).status).toBe('pending');
     const res = await portal.post('/cases/C-1001/messages', { body: 'Here is the receipt.' }, { htmx: true, csrfHeader: true });
     expect(res.status).toBe(200);
     expect(res.headers.get('HX-Trigger')).toBe('case-updated');
@@ -113,7 +113,7 @@ describe('my requests and the case page', () => {
     expect(html).toMatch(/^<div id="case-page"/);
     expect(html).toContain('Here is the receipt.');
     expect(html).toContain('hx-swap-oob="innerHTML"');
-    expect(loadCase(h.services, 1001).status).toBe('open');
+    expect((await loadCase(h.services, 1001)).status).toBe('open');
     const empty = await portal.post('/cases/C-1001/messages', { body: '  ' }, { htmx: true });
     expect(empty.status).toBe(422);
     expect(empty.headers.get('HX-Retarget')).toBe('#reply-form');
@@ -137,7 +137,7 @@ describe('my requests and the case page', () => {
     await submit();
     await portal.post('/cases/C-1001/messages', { body: 'Sneaky', visibility: 'internal' });
     // (The case's acknowledgement, performed in the background, may be recorded before or after it.)
-    const messages = timeline(h.services, 1001, { types: ['customer.replied', 'staff.replied', 'staff.noted'] });
+    const messages = await timeline(h.services, 1001, { types: ['customer.replied', 'staff.replied', 'staff.noted'] });
     expect(messages.map((e) => e.type)).toEqual(['customer.replied']);
     expect(messages[0]!.data.body).toBe('Sneaky');
   });
@@ -149,7 +149,7 @@ describe('my requests and the case page', () => {
     expect(before).not.toContain('id="rating-form"');
     const solved = await portal.post('/cases/C-1001/transitions', { transition: 'markSolved' });
     expect(solved.status).toBe(303);
-    expect(loadCase(h.services, 1001).status).toBe('resolved');
+    expect((await loadCase(h.services, 1001)).status).toBe('resolved');
     const page = await (await portal.get('/cases/C-1001')).text();
     expect(page).toContain('id="rating-form"');
     expect(page).toContain('Reopen');

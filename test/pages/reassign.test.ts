@@ -3,7 +3,7 @@
  * it) and moves to a higher tier (an escalation, reason required), with 422 re-rendered forms.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -53,7 +53,7 @@ describe('capacity on the case page', () => {
     expect(res.headers.get('HX-Retarget')).toBe('#reassign-form');
     const html = await res.text();
     expect(html).toContain('Bob is at capacity (1 of 1 open cases); only a manager can assign beyond capacity.');
-    expect(loadCase(h.services, c.id).assigneeId).toBe(alice.id);
+    expect((await loadCase(h.services, c.id)).assigneeId).toBe(alice.id);
   });
 
   it('a manager ticks "override capacity"; the timeline says it was an override and by whom', async () => {
@@ -68,8 +68,8 @@ describe('capacity on the case page', () => {
 
     const ok = await desk.post(`/cases/C-${c.id}/assignment`, { queue: '', assignee: String(bob.id), overrideCapacity: 'on', reason: 'Bob knows them' });
     expect(ok.status).toBe(303);
-    expect(loadCase(h.services, c.id).assigneeId).toBe(bob.id);
-    const assigned = timeline(h.services, c.id).filter((e) => e.type === 'case.assigned').at(-1)!;
+    expect((await loadCase(h.services, c.id)).assigneeId).toBe(bob.id);
+    const assigned = (await timeline(h.services, c.id)).filter((e) => e.type === 'case.assigned').at(-1)!;
     expect(assigned.data.capacityOverride).toMatchObject({ by: 'Mia', byId: mia.id, load: 2, capacity: 1 });
     const after = await (await desk.get(`/cases/C-${c.id}`)).text();
     expect(after).toContain('Assigned to Bob beyond capacity (2 of 1): capacity override by Mia');
@@ -87,12 +87,12 @@ describe('moving to a higher tier on the case page', () => {
     expect(bare.status).toBe(422);
     expect(bare.headers.get('HX-Retarget')).toBe('#reassign-form');
     expect(await bare.text()).toMatch(/id="reassign-reason"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="reassign-reason"/);
-    expect(loadCase(h.services, c.id)).toMatchObject({ queueId: 'general', tier: 1 });
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'general', tier: 1 });
 
     const ok = await desk.post(`/cases/C-${c.id}/assignment`, { queue: 'advanced', assignee: '', reason: 'Database corruption' });
     expect(ok.status).toBe(303);
-    expect(loadCase(h.services, c.id)).toMatchObject({ queueId: 'advanced', tier: 2, status: 'escalated', assigneeId: dana.id, escalationCount: 1 });
-    const escalated = timeline(h.services, c.id).find((e) => e.type === 'case.escalated')!;
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'advanced', tier: 2, status: 'escalated', assigneeId: dana.id, escalationCount: 1 });
+    const escalated = (await timeline(h.services, c.id)).find((e) => e.type === 'case.escalated')!;
     expect(escalated.data).toMatchObject({ reason: 'Database corruption', fromQueue: 'general', queue: 'advanced' });
   });
 });

@@ -5,10 +5,9 @@
  * help" keeps it open; the mail carries it too.
  */
 import { eq } from 'drizzle-orm';
+import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { customerTimeline } from '../../src/cases/customer-view.js';
 import { outbox, problems } from '../../src/db/schema/index.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -58,15 +57,14 @@ describe('an offered solution', () => {
 
     const path = await submit('Charged twice', 'My card was charged twice, a double charge.');
     expect((await portal.post(`${path}/offered-solution`, { answer: 'notSolved' })).status).toBe(303);
-    expect(loadCase(h.services, idOf(path)).tags).toContain('solution-declined');
+    expect((await loadCase(h.services, idOf(path))).tags).toContain('solution-declined');
   });
-
 
   it('is shown on the portal page, and "This solved it" resolves the case with it', async () => {
     const path = await submit('Billed 2 times', 'I was billed 2 times for March.');
     const id = idOf(path);
-    expect(loadCase(h.services, id)).toMatchObject({ diagnosisMatched: true, status: 'open', assigneeId: alice.id });
-    expect(customerTimeline(h.services, loadCase(h.services, id)).map((e) => e.type)).toContain('case.solutionOffered');
+    expect(await loadCase(h.services, id)).toMatchObject({ diagnosisMatched: true, status: 'open', assigneeId: alice.id });
+    expect((await customerTimeline(h.services, await loadCase(h.services, id))).map((e) => e.type)).toContain('case.solutionOffered');
 
     const page = await (await portal.get(path)).text();
     expect(page).toContain('id="solution-offer"');
@@ -81,9 +79,9 @@ describe('an offered solution', () => {
     const res = await portal.post(`${path}/offered-solution`, { answer: 'solved' });
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe(path);
-    const row = loadCase(h.services, id);
+    const row = await loadCase(h.services, id);
     expect(row).toMatchObject({ status: 'resolved', solution: SOLUTION });
-    const types = timeline(h.services, id).map((e) => e.type);
+    const types = (await timeline(h.services, id)).map((e) => e.type);
     expect(types.slice(types.indexOf('case.solutionAccepted'))).toEqual(expect.arrayContaining(['case.solutionAccepted', 'case.transitioned', 'case.resolved']));
     const after = await (await portal.get(path)).text();
     expect(after).toContain('You told us this solved it.');
@@ -102,8 +100,8 @@ describe('an offered solution', () => {
     const html = await res.text();
     expect(html).toContain('You told us you still need help');
     expect(html).not.toContain('offer-notSolved-submit');
-    expect(loadCase(h.services, id)).toMatchObject({ status: 'open', assigneeId: alice.id, solution: null });
-    expect(timeline(h.services, id).map((e) => e.type)).toContain('case.solutionDeclined');
+    expect(await loadCase(h.services, id)).toMatchObject({ status: 'open', assigneeId: alice.id, solution: null });
+    expect((await timeline(h.services, id)).map((e) => e.type)).toContain('case.solutionDeclined');
   });
 
   it('once the case is solved, no longer says an agent is on it', async () => {
@@ -133,7 +131,7 @@ describe('an offered solution', () => {
     expect((await staff.post(`${path}/offered-solution`, { answer: 'solved' })).status).toBe(404);
     const other = signedIn(h, h.customer({ email: 'eve@example.com' }));
     expect((await other.post(`${path}/offered-solution`, { answer: 'solved' })).status).toBe(404);
-    expect(loadCase(h.services, idOf(path)).status).toBe('open');
+    expect((await loadCase(h.services, idOf(path))).status).toBe('open');
   });
 
   it('is not offered when nothing is diagnosed; then there is nothing to answer', async () => {

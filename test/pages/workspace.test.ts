@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { addMessage } from '../../src/cases/add-message.js';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { problems, staff } from '../../src/db/schema/index.js';
@@ -112,7 +112,7 @@ describe('inbox', () => {
     expect(waiting.assigneeId).toBeNull();
     const back = await desk.post('/availability', { available: 'true' });
     expect(back.status).toBe(303);
-    expect(loadCase(h.services, waiting.id).assigneeId).toBe(alice.id);
+    expect((await loadCase(h.services, waiting.id)).assigneeId).toBe(alice.id);
     const counts = await (await desk.get('/inbox/counts?current=inbox:mine', { htmx: true })).text();
     expect(counts).toMatch(/^<ul class="nav-list" id="inbox-counts"/);
   });
@@ -170,7 +170,7 @@ describe('case page (workspace)', () => {
     const ok = await desk.post(`/cases/C-${c.id}/transitions`, { transition: 'resolve', solution: 'Refunded the duplicate.' }, { htmx: true });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('Done: the case is now Resolved.');
-    expect(loadCase(h.services, c.id)).toMatchObject({ status: 'resolved', solution: 'Refunded the duplicate.' });
+    expect(await loadCase(h.services, c.id)).toMatchObject({ status: 'resolved', solution: 'Refunded the duplicate.' });
   });
 
   it('refuses a transition the case no longer allows (409 into #flash with the request id)', async () => {
@@ -187,7 +187,7 @@ describe('case page (workspace)', () => {
     const c = await refundCase();
     expect((await desk.post(`/cases/C-${c.id}/messages`, { body: 'Hello Chloe', visibility: 'public' })).status).toBe(303);
     expect((await desk.post(`/cases/C-${c.id}/messages`, { body: 'Note to self', visibility: 'internal' }, { htmx: true })).status).toBe(200);
-    expect(timeline(h.services, c.id).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted').map((e) => [e.type, e.data.body])).toEqual([
+    expect((await timeline(h.services, c.id)).filter((e) => e.type === 'staff.replied' || e.type === 'staff.noted').map((e) => [e.type, e.data.body])).toEqual([
       ['staff.replied', 'Hello Chloe'],
       ['staff.noted', 'Note to self'],
     ]);
@@ -199,11 +199,11 @@ describe('case page (workspace)', () => {
     expect(nothing.status).toBe(422);
     const moved = await desk.post(`/cases/C-${c.id}/assignment`, { queue: 'general', assignee: '', reason: 'Not billing' });
     expect(moved.status).toBe(303);
-    expect(loadCase(h.services, c.id).queueId).toBe('general');
+    expect((await loadCase(h.services, c.id)).queueId).toBe('general');
     const escalated = await desk.post(`/cases/C-${c.id}/transitions`, { transition: 'escalate', reason: 'Needs a specialist' });
     expect(escalated.status).toBe(303);
-    expect(loadCase(h.services, c.id)).toMatchObject({ tier: 2, queueId: 'advanced', assigneeId: dana.id });
-    expect(timeline(h.services, c.id).find((e) => e.type === 'case.escalated')?.data.reason).toBe('Needs a specialist');
+    expect(await loadCase(h.services, c.id)).toMatchObject({ tier: 2, queueId: 'advanced', assigneeId: dana.id });
+    expect((await timeline(h.services, c.id)).find((e) => e.type === 'case.escalated')?.data.reason).toBe('Needs a specialist');
   });
 
   it('live updates: 204 while unchanged, the changed parts out-of-band; action forms only when they change', async () => {

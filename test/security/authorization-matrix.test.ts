@@ -290,7 +290,7 @@ async function world(): Promise<World> {
       customer: String(actors.otherCustomer.id),
       report: String(report.id),
       token: String(token.id),
-      csat: makeCsatToken(csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
+      csat: makeCsatToken(await csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment.id),
       mailbox: String(mailbox.id),
       webhook: String(webhook.id),

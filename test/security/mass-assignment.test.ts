@@ -6,8 +6,8 @@
  * case they filed gets its reference only.
  */
 import { eq } from 'drizzle-orm';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
 import { customerChanges, customers } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
@@ -58,22 +58,22 @@ describe('intake: customers choose neither priority nor channel', () => {
   it('sets the channel by how the case came in: api for customer tokens, web for the portal', async () => {
     const created = await call('POST', '/api/v1/cases', h.tokenFor(chloe), { subject: 'Help', description: 'Please' });
     expect(created.status).toBe(201);
-    expect(loadCase(h.services, 1001)).toMatchObject({ channel: 'api', priority: 'normal', requestedPriority: 'normal' });
+    expect(await loadCase(h.services, 1001)).toMatchObject({ channel: 'api', priority: 'normal', requestedPriority: 'normal' });
 
     // An edited portal form cannot choose either.
     const portal = signedIn(h, chloe);
     const res = await portal.post('/portal/cases', { subject: 'Help again', description: 'Please', priority: 'urgent', channel: 'phone' });
     expect(res.status).toBe(303);
-    expect(loadCase(h.services, 1002)).toMatchObject({ channel: 'web', priority: 'normal', requestedPriority: 'normal' });
+    expect(await loadCase(h.services, 1002)).toMatchObject({ channel: 'web', priority: 'normal', requestedPriority: 'normal' });
   });
 
   it('lets staff log how a case came in and set its priority', async () => {
     const res = await call('POST', '/api/v1/cases', h.tokenFor(alice), { customer: { email: 'chloe@example.com' }, subject: 'Phone call', description: 'Called about a question', channel: 'phone', priority: 'high' });
     expect(res.status).toBe(201);
-    expect(loadCase(h.services, 1001)).toMatchObject({ channel: 'phone', priority: 'high' });
+    expect(await loadCase(h.services, 1001)).toMatchObject({ channel: 'phone', priority: 'high' });
     const api = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'chloe@example.com' }, subject: 'Mail', description: 'Forwarded question' });
     expect(api.status).toBe(201);
-    expect(loadCase(h.services, 1002).channel).toBe('api');
+    expect((await loadCase(h.services, 1002)).channel).toBe('api');
   });
 });
 
@@ -86,14 +86,14 @@ describe('transitions take only the fields they require or allow', () => {
   it('refuses a customer-written solution (and note, reason) on markSolved through the API; nothing changes', async () => {
     const id = await openCase();
     const token = h.tokenFor(chloe);
-    const before = loadCase(h.services, 1001);
+    const before = await loadCase(h.services, 1001);
     for (const body of [{ solution: 'Official: it was my fault' }, { note: 'n' }, { reason: 'r' }]) {
       const res = await call('POST', `/api/v1/cases/${id}/transitions`, token, { transition: 'markSolved', ...body });
       expect(res.status).toBe(422);
       expect(res.type).toContain('application/problem+json');
       expect(res.json).toMatchObject({ code: 'TRANSITION_FIELD_NOT_ALLOWED', refused: Object.keys(body), requestId: expect.any(String) });
     }
-    expect(loadCase(h.services, 1001)).toMatchObject({ status: before.status, solution: null, version: before.version });
+    expect(await loadCase(h.services, 1001)).toMatchObject({ status: before.status, solution: null, version: before.version });
     const ok = await call('POST', `/api/v1/cases/${id}/transitions`, token, { transition: 'markSolved' });
     expect(ok.json).toMatchObject({ status: 'Solved', solution: null });
   });
@@ -104,7 +104,7 @@ describe('transitions take only the fields they require or allow', () => {
     const res = await portal.post(`/cases/${id}/transitions`, { transition: 'markSolved', solution: 'Official: it was my fault' }, { htmx: true });
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('Only support staff record the solution');
-    expect(loadCase(h.services, 1001)).toMatchObject({ status: 'open', solution: null });
+    expect(await loadCase(h.services, 1001)).toMatchObject({ status: 'open', solution: null });
   });
 
   it('refuses staff fields a transition does not take', async () => {
@@ -123,7 +123,7 @@ describe('transitions take only the fields they require or allow', () => {
     expect(page).toContain('id="transition-escalate-note"');
     expect(page).not.toContain('id="transition-waitOnCustomer-note"');
     expect((await desk.post(`/cases/${id}/transitions`, { transition: 'resolve', solution: 'Settings → Export.', note: 'Walked them through it' })).status).toBe(303);
-    expect(timeline(h.services, 1001).find((e) => e.type === 'case.transitioned' && e.data.to === 'resolved')?.data).toMatchObject({
+    expect((await timeline(h.services, 1001)).find((e) => e.type === 'case.transitioned' && e.data.to === 'resolved')?.data).toMatchObject({
       solution: 'Settings → Export.',
       note: 'Walked them through it',
     });
@@ -163,7 +163,7 @@ describe('intake never rewrites a customer profile', () => {
         changes: { organization: { from: null, to: 'Jones & Co' } },
       }),
     ]);
-    expect(timeline(h.services, 1001).find((e) => e.type === 'customer.updated')).toMatchObject({ actor: { name: 'Alice' }, data: { source: 'intake' } });
+    expect((await timeline(h.services, 1001)).find((e) => e.type === 'customer.updated')).toMatchObject({ actor: { name: 'Alice' }, data: { source: 'intake' } });
     expect(res.status).toBe(201);
   });
 
@@ -172,7 +172,7 @@ describe('intake never rewrites a customer profile', () => {
     const res = await call('POST', '/api/v1/cases', h.tokenFor(bob), { customer: { email: 'chloe@example.com' }, subject: 'Invoice', description: 'I was charged twice.' });
     expect(res.status).toBe(201);
     expect(res.json).toEqual({ id: 'C-1001' });
-    expect(loadCase(h.services, 1001).queueId).toBe('billing');
+    expect((await loadCase(h.services, 1001)).queueId).toBe('billing');
     const seen = await call('POST', '/api/v1/cases', h.tokenFor(bob), { customer: { email: 'chloe@example.com' }, subject: 'Hello', description: 'A question' });
     expect(seen.json).toMatchObject({ id: 'C-1002', queue: 'general', customer: { email: 'chloe@example.com' } });
   });
@@ -204,10 +204,10 @@ describe('PATCH /api/v1/customers/:id', () => {
     // The new tier counts for new cases.
     const created = await call('POST', '/api/v1/cases', h.tokenFor(chloe), { subject: 'Hello', description: 'A question' });
     expect(created.status).toBe(201);
-    expect(loadCase(h.services, 1001)).toMatchObject({ slaPolicy: 'premium' });
+    expect(await loadCase(h.services, 1001)).toMatchObject({ slaPolicy: 'premium' });
     // Staff see later changes on the customer's open cases; the customer does not.
     await call('PATCH', `/api/v1/customers/${chloe.id}`, ADMIN_TOKEN, { organization: null });
-    expect(timeline(h.services, 1001).filter((e) => e.type === 'customer.updated')).toMatchObject([
+    expect((await timeline(h.services, 1001)).filter((e) => e.type === 'customer.updated')).toMatchObject([
       { actor: { type: 'system', name: 'admin token' }, data: { source: 'edit', changes: { organization: { from: 'Chloe Ltd', to: null } } } },
     ]);
     const seenByChloe = await h.api('GET', '/api/v1/cases/C-1001/events', { token: h.tokenFor(chloe) });

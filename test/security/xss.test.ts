@@ -108,7 +108,7 @@ beforeAll(async () => {
     customer: String(customer.id),
     staff: String(agent.id),
     // The CSAT page of the resolved, rated case (subject and comment are payloads).
-    csat: makeCsatToken(csatKey(h.services), c.id, customer.id, now + 86_400_000),
+    csat: makeCsatToken(await csatKey(h.services), c.id, customer.id, now + 86_400_000),
     mailbox: String(mailbox.id),
   });
   expect(h.db.select({ name: customers.name }).from(customers).where(eq(customers.id, customer.id)).get()?.name).toBe(p(4));

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertLongWaits } from '../../src/assignment/wait-alerts.js';
-import { loadCase, timeline } from '../../src/cases/case-view.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { loadConfig } from '../../src/config.js';
@@ -56,7 +56,7 @@ async function intake(input: { subject?: string; priority?: 'urgent' | 'high' | 
 }
 
 const mails = (subject: string) => smtp.messages.filter((m) => m.mail.subject?.includes(subject));
-const sent = (caseId: number, template: string) => timeline(h.services, caseId).filter((e) => e.type === 'notification.sent' && e.data.template === template).map((e) => e.data);
+const sent = async (caseId: number, template: string) => (await timeline(h.services, caseId)).filter((e) => e.type === 'notification.sent' && e.data.template === template).map((e) => e.data);
 
 function dueAt(caseId: number, metric: string): number {
   return (h.db.$client.prepare('SELECT due_at FROM sla_timers WHERE case_id = ? AND metric = ?').get(caseId, metric) as { due_at: number }).due_at;
@@ -65,7 +65,7 @@ function dueAt(caseId: number, metric: string): number {
 describe('SLA alerts on unassigned cases', () => {
   it('a warning reaches the managers of the queue instead of "no recipients"', async () => {
     const c = await intake();
-    expect(loadCase(h.services, c.id)).toMatchObject({ queueId: 'general', assigneeId: null });
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'general', assigneeId: null });
     h.clock.advanceMinutes(8 * 60 * 0.8 + 1);
     await runSlaSweep(h.services);
     await h.services.outbox.drain();
@@ -74,7 +74,7 @@ describe('SLA alerts on unassigned cases', () => {
     expect(warning).toHaveLength(1);
     expect(warning[0]!.to).toEqual(['mia@casebook.test']);
     expect(warning[0]!.mail.subject).toBe(`[C-${c.id}] SLA at risk: Account question`);
-    expect(sent(c.id, 'sla-warning')).toEqual([
+    expect(await sent(c.id, 'sla-warning')).toEqual([
       { template: 'sla-warning', to: 'assignee', fallback: 'queue managers', recipients: ['mia@casebook.test'], delivered: true },
     ]);
   });
@@ -82,9 +82,9 @@ describe('SLA alerts on unassigned cases', () => {
   it('an urgent enterprise case breaching in a full tier-2 queue is not silent: all managers hear of it', async () => {
     const dana = h.agent({ name: 'Dana', email: 'dana@casebook.test', role: 'advanced', queues: ['advanced'], capacity: 1 });
     const first = await intake({ subject: 'Outage', priority: 'urgent', tier: 'enterprise' });
-    expect(loadCase(h.services, first.id)).toMatchObject({ queueId: 'advanced', assigneeId: dana.id });
+    expect(await loadCase(h.services, first.id)).toMatchObject({ queueId: 'advanced', assigneeId: dana.id });
     const c = await intake({ subject: 'Outage again', priority: 'urgent', tier: 'enterprise' });
-    expect(loadCase(h.services, c.id)).toMatchObject({ queueId: 'advanced', tier: 2, assigneeId: null });
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'advanced', tier: 2, assigneeId: null });
 
     h.clock.set(dueAt(c.id, 'firstResponse') + MIN);
     await runSlaSweep(h.services);
@@ -94,7 +94,7 @@ describe('SLA alerts on unassigned cases', () => {
     expect(breach).toHaveLength(1);
     expect(breach[0]!.to.sort()).toEqual(['max@casebook.test', 'mia@casebook.test']);
     expect(breach[0]!.mail.text).toContain('breached its SLA');
-    expect(sent(c.id, 'sla-breached')).toEqual([
+    expect(await sent(c.id, 'sla-breached')).toEqual([
       { template: 'sla-breached', to: 'assignee', fallback: 'managers', recipients: expect.arrayContaining(['max@casebook.test', 'mia@casebook.test']), delivered: true },
     ]);
     // Dana's own case breached too: the notice goes to her, the assignee.
@@ -119,7 +119,7 @@ describe('cases waiting too long in a queue', () => {
     expect(waiting[0]!.to).toEqual(['mia@casebook.test']);
     expect(waiting[0]!.mail.subject).toBe(`[C-${c.id}] Waiting for an agent in general: Account question`);
     expect(waiting[0]!.mail.text).toContain('(the queue alerts after 15 min)');
-    const alerts = timeline(h.services, c.id).filter((e) => e.type === 'case.waitAlerted');
+    const alerts = (await timeline(h.services, c.id)).filter((e) => e.type === 'case.waitAlerted');
     expect(alerts.map((e) => e.data)).toEqual([{ queue: 'general', waitingSince: c.waitingSince, waitedMinutes: 16, thresholdMinutes: 15 }]);
 
     // Later sweeps, and a restarted server on the same database, do not alert again.
@@ -130,7 +130,7 @@ describe('cases waiting too long in a queue', () => {
     restarted.db.$client.close();
     await h.services.outbox.drain();
     expect(mails('Waiting for an agent')).toHaveLength(1);
-    expect(timeline(h.services, c.id).filter((e) => e.type === 'case.waitAlerted')).toHaveLength(1);
+    expect((await timeline(h.services, c.id)).filter((e) => e.type === 'case.waitAlerted')).toHaveLength(1);
   });
 
   it('use the server default where the queue has no setting; 0 turns alerts off; a new waiting spell alerts again', async () => {
@@ -147,17 +147,17 @@ describe('cases waiting too long in a queue', () => {
 
     // Moved to billing (nobody there either): a new waiting spell, alerted after billing's threshold.
     await reassignCase(h.services, c.id, { queue: 'billing', reason: 'Billing question after all' }, mia);
-    expect(loadCase(h.services, c.id)).toMatchObject({ queueId: 'billing', assigneeId: null });
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'billing', assigneeId: null });
     h.clock.advanceMinutes(31);
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(1);
 
     await updateQueue(h.services, 'billing', { name: 'Billing', tier: 1, waitAlertMinutes: 0 }, mia);
     const quiet = await intake({ subject: 'Invoice', priority: 'low' });
-    expect(loadCase(h.services, quiet.id).queueId).toBe('billing');
+    expect((await loadCase(h.services, quiet.id)).queueId).toBe('billing');
     h.clock.advanceMinutes(600);
     const run = await runSlaSweep(h.services);
     expect(run.waiting.cases).not.toContain(`C-${quiet.id}`);
-    expect(timeline(h.services, quiet.id).filter((e) => e.type === 'case.waitAlerted')).toHaveLength(0);
+    expect((await timeline(h.services, quiet.id)).filter((e) => e.type === 'case.waitAlerted')).toHaveLength(0);
   });
 
   it('QUEUE_WAIT_ALERT_MINUTES sets the server default (30 when unset, 0 for never)', () => {

@@ -32,6 +32,11 @@ export async function InboxNav(p: { nav: StaffNav; role: Role; current: string |
   );
 }
 
+/** The sidebar's switch: reads the viewer's availability as it renders. */
+export async function NavAvailability(p: { nav: StaffNav; csrfToken: string }) {
+  return <Availability available={await p.nav.available()} csrfToken={p.csrfToken} />;
+}
+
 /** Available / away: assignment only offers cases to available people. */
 export function Availability(p: { available: boolean; csrfToken: string }) {
   return (

@@ -34,4 +34,5 @@ export const pgCaseReads: CaseReads = {
     const chat = row.channel === 'chat' ? await chatIdentityOf(q, row.id) : null;
     return { customer: customer!, assignee: assignee ?? null, timers, crm, chat };
   },
+  chatIdentity: chatIdentityOf,
 };

@@ -1,11 +1,49 @@
-/** Case reads on SQLite: the cached statements of src/db/fast.ts, as the synchronous loaders read them. */
-import { rowById } from '../../db/fast.js';
-import { cases } from '../../db/schema/index.js';
+/** Case reads on SQLite: the cached statements of src/db/fast.ts (a case view is read on every API GET of a case). */
+import type { Db } from '../../db/client.js';
+import { rowById, rowMapper, statement } from '../../db/fast.js';
+import { cases, customers, slaTimers } from '../../db/schema/index.js';
 import { sqliteOf } from '../../db/store/index.js';
-import { caseViewParts } from '../case-view.js';
+import { storedCrmRecord } from '../../crm/records.js';
+import { knownViewParts, type CaseRow, type CaseViewParts } from '../case-view.js';
+import type { ChatIdentity } from '../chat-identity.js';
 import type { CaseReads } from './queries.js';
+
+/** The case's chat: the open session first, else the newest; verified when every session was. */
+function chatIdentity(db: Db, caseId: number): ChatIdentity | null {
+  const row = statement<[number], { site_id: string; state: 'open' | 'ended'; email: string; unverified: number }>(
+    db,
+    `SELECT site_id, state, email, (SELECT count(*) FROM chat_sessions u WHERE u.case_id = s.case_id AND u.verified = 0) AS unverified
+     FROM chat_sessions s WHERE s.case_id = ? ORDER BY s.state = 'open' DESC, s.id DESC LIMIT 1`,
+  ).get(caseId);
+  return row ? { site: row.site_id, state: row.state, visitorEmail: row.email, emailVerified: row.unverified === 0 } : null;
+}
+
+/** The parts of `row`'s view (none read when its command remembered them). */
+function caseViewParts(db: Db, row: CaseRow): CaseViewParts {
+  const known = knownViewParts(row);
+  const customer = known?.customer ?? rowById(db, customers, row.customerId)!;
+  const assignee = known
+    ? known.assignee
+    : row.assigneeId === null
+      ? undefined
+      : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
+  const timerRows = rowMapper(slaTimers);
+  const timers =
+    known?.timers ??
+    statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
+      .all(row.id)
+      .map((t) => timerRows.fromRow(t));
+  return {
+    customer,
+    assignee: assignee ?? null,
+    timers,
+    crm: known ? known.crm : storedCrmRecord(db, customer.email),
+    chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
+  };
+}
 
 export const sqliteCaseReads: CaseReads = {
   caseById: (q, caseId) => Promise.resolve(rowById(sqliteOf(q), cases, caseId)),
   viewParts: (q, row) => Promise.resolve(caseViewParts(sqliteOf(q), row)),
+  chatIdentity: (q, caseId) => Promise.resolve(chatIdentity(sqliteOf(q), caseId)),
 };

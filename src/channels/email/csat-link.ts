@@ -10,12 +10,15 @@
  * links work without configuration. Changing EMAIL_SECRET voids the links already sent.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { serverSecret } from '../../auth/server-secrets.js';
+import { serverSecret, serverSecretIn } from '../../auth/server-secrets.js';
+import type { Handle } from '../../db/store/index.js';
 import type { Services } from '../../services.js';
 
 export const CSAT_LINK_DAYS = 30;
 const DAY_MS = 86_400_000;
 const PURPOSE = 'casebook-csat-link-v1';
+/** The name of the database's own key (`server_secrets`). */
+const SECRET = 'csat-links';
 const SHAPE = /^([1-9]\d{0,14})\.([1-9]\d{0,14})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$/;
 
 export type CsatTokenCheck =
@@ -23,10 +26,18 @@ export type CsatTokenCheck =
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'expired'; caseId: number; expiresAt: number };
 
-/** The signing key: a purpose-bound derivative of the email secret or of the database's own key. */
-export function csatKey(services: Services): string {
-  const secret = services.email.secret ?? serverSecret(services.db, 'csat-links', services.clock.now());
+function keyOf(secret: string): string {
   return createHmac('sha256', secret).update(PURPOSE).digest('base64url');
+}
+
+/** The signing key: a purpose-bound derivative of the email secret or of the database's own key. */
+export async function csatKeyIn(q: Handle, services: Services): Promise<string> {
+  return keyOf(services.email.secret ?? (await serverSecretIn(q, SECRET, services.clock.now())));
+}
+
+/** `csatKeyIn`, read through the store by itself (the CSAT pages). */
+export function csatKey(services: Services): Promise<string> {
+  return services.store.query((q) => csatKeyIn(q, services));
 }
 
 function mac(key: string, payload: string): string {
@@ -54,10 +65,28 @@ export function verifyCsatToken(key: string, token: string, now: number): CsatTo
   return { ok: true, caseId, customerId, expiresAt };
 }
 
-/** The yes and no links for a case's customer, valid CSAT_LINK_DAYS from now. */
-export function csatLinks(services: Services, caseId: number, customerId: number): { yesUrl: string; noUrl: string; token: string } {
-  const token = makeCsatToken(csatKey(services), caseId, customerId, services.clock.now() + CSAT_LINK_DAYS * DAY_MS);
+export interface CsatLinks {
+  yesUrl: string;
+  noUrl: string;
+  token: string;
+}
+
+function linksOf(services: Services, key: string, caseId: number, customerId: number): CsatLinks {
+  const token = makeCsatToken(key, caseId, customerId, services.clock.now() + CSAT_LINK_DAYS * DAY_MS);
   const base = `${services.publicUrl}/csat/${token}`;
   return { yesUrl: `${base}?answer=yes`, noUrl: `${base}?answer=no`, token };
+}
+
+/** The yes and no links for a case's customer, valid CSAT_LINK_DAYS from now. */
+export async function csatLinksIn(q: Handle, services: Services, caseId: number, customerId: number): Promise<CsatLinks> {
+  return linksOf(services, await csatKeyIn(q, services), caseId, customerId);
+}
+
+/**
+ * `csatLinksIn` synchronously on SQLite, for its one caller still on better-sqlite3: the mail
+ * templates' values (`caseValues`, src/notifications/template-values.ts, the mailchat lane's).
+ */
+export function csatLinks(services: Services, caseId: number, customerId: number): CsatLinks {
+  return linksOf(services, keyOf(services.email.secret ?? serverSecret(services.db, SECRET, services.clock.now())), caseId, customerId);
 }
 

@@ -5,20 +5,19 @@ import { storeFiles } from '../../attachments/record.js';
 import { MESSAGE_EVENTS } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
-import { caseView, iso, loadCase, timeline, viewIsKnown, type CaseRow } from '../../cases/case-view.js';
+import { iso, viewIsKnown, type CaseRow } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { editCase } from '../../cases/edit-case.js';
-import { customerCaseSummary, customerCaseView, customerTimeline } from '../../cases/customer-view.js';
+import { customerCaseSummary } from '../../cases/customer-view.js';
 import { assertMayImport, importCase, isImport } from '../../cases/import-case.js';
 import { listCases } from '../../cases/list-cases.js';
-import { readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
+import { findCase, loadCase, readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
 import { readFullView, visibleCaseOn } from './case-reads.js';
 import { reassignCase } from '../../cases/reassign-case.js';
 import { sendMessage } from '../../cases/send-message.js';
 import { answerSolutionOffer } from '../../cases/solution-offer.js';
 import { transitionCase } from '../../cases/transition-case.js';
-import { readTransaction } from '../../db/client.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { mayHaveFollowUps, mayHaveLeftWorkDue, type CaseContext } from '../../workflow/context.js';
@@ -37,10 +36,10 @@ function principalOf(c: Context<AppEnv>): Principal {
 }
 
 /** The case named in the path, if the caller may see it (404 otherwise). */
-function visibleCase(c: Context<AppEnv>): CaseRow {
+async function visibleCase(c: Context<AppEnv>): Promise<CaseRow> {
   const id = parseCaseRef(c.req.param('id') ?? '');
   if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = loadCase(c.get('services'), id);
+  const row = await loadCase(c.get('services'), id);
   assertCanSee(principalOf(c), row);
   return row;
 }
@@ -51,11 +50,7 @@ function isCustomer(c: Context<AppEnv>): boolean {
 
 /** The case as the caller may see it: the customer projection for customers, everything for staff. */
 function fullView(c: Context<AppEnv>, row: CaseRow) {
-  const services = c.get('services');
-  if (isCustomer(c)) return customerCaseView(services, row);
-  const view = caseView(services, row);
-  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
-  return { ...view, transitions: availableTransitions(workflow, row, principalOf(c).actor.role) };
+  return c.get('services').store.query((q) => readFullView(c, q, row));
 }
 
 /**
@@ -70,7 +65,7 @@ async function settle(c: Context<AppEnv>, caseId: number, committed?: CaseRow): 
     return committed;
   }
   await services.outbox.settle(caseId);
-  return loadCase(services, caseId);
+  return services.store.query((q) => findCase(q, caseId));
 }
 
 function summary(row: CaseRow) {
@@ -130,32 +125,33 @@ function noneMatch(header: string | undefined, tag: string): boolean {
 }
 
 /** 201 with the case (the reference only for someone filing into a queue they do not work). */
-function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
+async function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Promise<Response> {
   if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
   c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
   versionTag(c, settled);
   // Staff: the view as intake committed it, when it remembered its parts (no reads); otherwise
   // one read transaction for the view's reads (customer, assignee, timers).
-  if (!isCustomer(c) && viewIsKnown(settled)) return c.json(fullView(c, settled), 201);
-  return c.json(readTransaction(c.get('services').db, () => fullView(c, settled)), 201);
+  if (!isCustomer(c) && viewIsKnown(settled)) return c.json(await fullView(c, settled), 201);
+  return c.json(await c.get('services').store.read((q) => readFullView(c, q, settled)), 201);
 }
 
 /** 200 with the case a command changed, and its new version as `ETag` (staff). */
-function changedAnswer(c: Context<AppEnv>, settled: CaseRow): Response {
+async function changedAnswer(c: Context<AppEnv>, settled: CaseRow): Promise<Response> {
   versionTag(c, settled);
-  return c.json(fullView(c, settled));
+  return c.json(await fullView(c, settled));
 }
 
 /** 201 with the message (the given timeline entry, else the newest message) and the case. */
-function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | null): Response {
+async function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number | null): Promise<Response> {
   const services = c.get('services');
-  const message = isCustomer(c)
-    ? customerTimeline(services, settled, principalOf(c).customerId)
-        .filter((e) => e.type === 'customer.replied' && (eventId === null || e.id === eventId))
-        .at(-1)
-    : timeline(services, settled.id, { types: MESSAGE_EVENTS }).filter((e) => eventId === null || e.id === eventId).at(-1);
+  const { message, view } = await services.store.query(async (q) => ({
+    message: isCustomer(c)
+      ? (await readCustomerTimeline(q, services, settled, principalOf(c).customerId)).filter((e) => e.type === 'customer.replied' && (eventId === null || e.id === eventId)).at(-1)
+      : (await readTimeline(q, settled.id, { types: MESSAGE_EVENTS })).filter((e) => eventId === null || e.id === eventId).at(-1),
+    view: await readFullView(c, q, settled),
+  }));
   versionTag(c, settled);
-  return c.json({ message, case: fullView(c, settled) }, 201);
+  return c.json({ message, case: view }, 201);
 }
 
 /** `If-Match: "7"` (or `W/"7"`, `7`) → 7; absent or `*` (any version): undefined; anything else 422. */
@@ -185,7 +181,7 @@ export function caseRoutes(): Hono<AppEnv> {
           const settled = await settle(c, imported.case.id);
           c.header('Location', `/api/v1/cases/${caseRef(imported.case.id)}`);
           versionTag(c, settled);
-          return c.json(fullView(c, settled), imported.created ? 201 : 200);
+          return c.json(await fullView(c, settled), imported.created ? 201 : 200);
         }
         takeRateLimit(c, principal, 'cases');
         const row =
@@ -218,14 +214,14 @@ export function caseRoutes(): Hono<AppEnv> {
 
   /** Edit priority, tags, subject (staff): `If-Match: "<version>"` or `expectedVersion` makes it conditional (409 CONFLICT). */
   on(app, editCaseRoute, async (c) => {
-    const row = visibleCase(c);
+    const row = await visibleCase(c);
     const input = await jsonBody(c, editCaseRoute.body);
     const ifMatch = versionFromIfMatch(c.req.header('If-Match'));
     const expectedVersion = input.expectedVersion ?? ifMatch;
     const { changes } = await editCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principalOf(c).actor);
     const settled = await settle(c, row.id);
     versionTag(c, settled);
-    return c.json({ ...fullView(c, settled), changes });
+    return c.json({ ...(await fullView(c, settled)), changes });
   });
 
   on(app, caseEventsRoute, async (c) => {
@@ -239,7 +235,7 @@ export function caseRoutes(): Hono<AppEnv> {
   });
 
   on(app, transitionRoute, async (c) => {
-    const row = visibleCase(c);
+    const row = await visibleCase(c);
     const input = await jsonBody(c, transitionRoute.body);
     await transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
@@ -250,8 +246,8 @@ export function caseRoutes(): Hono<AppEnv> {
    * ("true"/"false"), `transition` and `files` (any number): the message, its files and the
    * transition in one transaction.
    */
-  on(app, messageRoute, (c) => {
-    const row = visibleCase(c);
+  on(app, messageRoute, async (c) => {
+    const row = await visibleCase(c);
     return withIdempotency(
       c,
       async (record) => {
@@ -275,15 +271,15 @@ export function caseRoutes(): Hono<AppEnv> {
   });
 
   /** A file of the case, as a download (staff: any; the customer: those their projection lists). */
-  on(app, attachmentRoute, (c) => {
-    const row = visibleCase(c);
+  on(app, attachmentRoute, async (c) => {
+    const row = await visibleCase(c);
     const services = c.get('services');
-    return attachmentResponse(c, services, findVisibleAttachment(services, principalOf(c), row, c.req.param('attachment')));
+    return attachmentResponse(c, services, await findVisibleAttachment(services, principalOf(c), row, c.req.param('attachment')));
   });
 
   /** The customer's answer to the known solution offered to them: { "answer": "solved" | "notSolved" }. */
   on(app, offeredSolutionRoute, async (c) => {
-    const row = visibleCase(c);
+    const row = await visibleCase(c);
     if (principalOf(c).actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
     const input = await jsonBody(c, offeredSolutionRoute.body);
     await answerSolutionOffer(c.get('services'), row.id, input, principalOf(c).actor);
@@ -291,7 +287,7 @@ export function caseRoutes(): Hono<AppEnv> {
   });
 
   on(app, assignmentRoute, async (c) => {
-    const row = visibleCase(c);
+    const row = await visibleCase(c);
     const input = await jsonBody(c, assignmentRoute.body);
     await reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));

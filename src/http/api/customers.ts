@@ -131,7 +131,7 @@ export function customerRoutes(): Hono<AppEnv> {
       organization: customer.organization,
       phone: customer.phone,
       changes,
-      history: profileHistory(services, customer.id).map((h) => ({ ...h, caseId: h.caseId === null ? null : caseRef(h.caseId) })),
+      history: (await services.store.query((q) => profileHistory(q, customer.id))).map((h) => ({ ...h, caseId: h.caseId === null ? null : caseRef(h.caseId) })),
     });
   });
 

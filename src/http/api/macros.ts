@@ -18,7 +18,8 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { assertCanSee } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
-import { caseView, iso, loadCase, timeline, type CaseRow } from '../../cases/case-view.js';
+import { caseView, loadCase, timeline } from '../../cases/case-read.js';
+import { iso, type CaseRow } from '../../cases/case-view.js';
 import { DomainError } from '../../errors.js';
 import { applyMacro, applyMacroSchema, previewMacro } from '../../macros/apply-macro.js';
 import { createMacro, deleteMacro, macroInputSchema, macroPatchSchema, updateMacro } from '../../macros/edit-macro.js';
@@ -120,10 +121,10 @@ function macroId(c: Context<AppEnv>, param = 'id'): number {
   return id;
 }
 
-function visibleCase(c: Context<AppEnv>): CaseRow {
+async function visibleCase(c: Context<AppEnv>): Promise<CaseRow> {
   const id = parseCaseRef(c.req.param('id') ?? '');
   if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = loadCase(c.get('services'), id);
+  const row = await loadCase(c.get('services'), id);
   assertCanSee(c.get('principal')!, row);
   return row;
 }
@@ -166,7 +167,7 @@ export function macroRoutes(): Hono<AppEnv> {
   });
 
   on(app, previewMacroRoute, async (c) => {
-    const row = visibleCase(c);
+    const row = await visibleCase(c);
     const id = macroId(c, 'macroId');
     await optionalBody(c, previewMacroRoute.body);
     const p = await previewMacro(c.get('services'), row.id, id, actorOf(c));
@@ -174,7 +175,7 @@ export function macroRoutes(): Hono<AppEnv> {
   });
 
   on(app, applyMacroRoute, async (c) => {
-    const row = visibleCase(c);
+    const row = await visibleCase(c);
     const id = macroId(c, 'macroId');
     const input = await optionalBody(c, applyMacroRoute.body);
     // A reply through the API counts against the token's message limit, as POST …/messages does.
@@ -183,15 +184,15 @@ export function macroRoutes(): Hono<AppEnv> {
     const result = await applyMacro(services, row.id, id, input, actorOf(c));
     await services.outbox.settle(row.id);
     services.outbox.kick();
-    const settled = loadCase(services, row.id);
+    const settled = await loadCase(services, row.id);
     c.header('ETag', `"${settled.version}"`);
     const workflow = services.definitions.workflow(settled.workflow, settled.workflowVersion).definition;
-    const message = result.text === '' ? null : (timeline(services, row.id, { types: ['staff.replied', 'staff.noted'] }).at(-1) ?? null);
+    const message = result.text === '' ? null : ((await timeline(services, row.id, { types: ['staff.replied', 'staff.noted'] })).at(-1) ?? null);
     return c.json({
       macro: macroBody(result.macro, actorOf(c)),
       message,
       changes: result.changes,
-      case: { ...caseView(services, settled), transitions: availableTransitions(workflow, settled, actorOf(c).role) },
+      case: { ...(await caseView(services, settled)), transitions: availableTransitions(workflow, settled, actorOf(c).role) },
     });
   });
 

@@ -19,7 +19,7 @@ import { redirectTo } from './render.js';
 
 async function staffChat(c: PageContext) {
   requireStaff(c);
-  const v = visibleCase(c);
+  const v = await visibleCase(c);
   const session = await c.get('services').store.query((q) => sessionOfCase(q, v.row.id));
   if (!session) throw new DomainError('NOT_FOUND', 'This case has no chat.');
   return { ...v, session };

@@ -9,7 +9,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
-import { loadCase, type CaseRow } from '../../cases/case-view.js';
+import { loadCase } from '../../cases/case-read.js';
+import type { CaseRow } from '../../cases/case-view.js';
 import { caseDeparture } from '../../cases/departure.js';
 import type { IncomingFile } from '../../attachments/limits.js';
 import { DomainError } from '../../errors.js';
@@ -34,11 +35,11 @@ export interface Visible {
 }
 
 /** The case in the path if the signed-in viewer may see it; 404 CASE_NOT_FOUND otherwise. */
-export function visibleCase(c: PageContext): Visible {
+export async function visibleCase(c: PageContext): Promise<Visible> {
   const principal = requirePrincipal(c);
   const id = parseCaseRef(c.req.param('id') ?? '');
   if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  const row = loadCase(c.get('services'), id);
+  const row = await loadCase(c.get('services'), id);
   assertCanSee(principal, row);
   return { principal, row };
 }
@@ -63,7 +64,7 @@ export type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'ratin
  * composer asking to confirm a public reply (after a note, or mailed to an address a chat
  * visitor only typed: one prompt for both; 200: nothing was refused).
  */
-export function formFailure(
+export async function formFailure(
   c: PageContext,
   v: Visible,
   form: FormName,
@@ -73,7 +74,8 @@ export function formFailure(
   composerConfirm?: Omit<ReplyConfirm, 'label'>,
   composerStale?: { changes: CaseChange[]; then: string },
 ) {
-  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
+  const services = c.get('services');
+  const d = await loadCasePage(services, v.principal, await loadCase(services, v.row.id));
   const ctx = ctxOf(d, c.get('csrfToken'));
   const state = { values, errors };
   const forms: CaseForms = {};
@@ -158,7 +160,7 @@ function toInboxAfterDeparture(c: PageContext, caseId: number) {
 export const departedCase: MiddlewareHandler<PageEnv> = async function departedCase(c, next) {
   const principal = c.get('principal');
   const id = parseCaseRef(c.req.param('id') ?? '');
-  if (principal?.actor.type === 'staff' && id !== null && caseDeparture(c.get('services'), principal, id)) return toInboxAfterDeparture(c, id);
+  if (principal?.actor.type === 'staff' && id !== null && (await c.get('services').store.query((q) => caseDeparture(q, principal, id)))) return toInboxAfterDeparture(c, id);
   await next();
 };
 
@@ -178,11 +180,11 @@ export async function done(c: PageContext, v: Visible, outcome: string | Done) {
   const { message, composer } = typeof outcome === 'string' ? { message: outcome, composer: undefined } : outcome;
   const services = c.get('services');
   await services.outbox.settle(v.row.id);
-  const row = loadCase(services, v.row.id);
+  const row = await loadCase(services, v.row.id);
   // The command (or the rules it set off) took the case out of the viewer's reach.
   if (!canSeeCase(v.principal, row)) return toInboxAfterDeparture(c, v.row.id);
   if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}${composer === 'note' ? '?mode=note' : ''}`);
-  const d = loadCasePage(services, v.principal, row);
+  const d = await loadCasePage(services, v.principal, row);
   c.header('HX-Trigger', 'case-updated');
   return sendHtml(
     c,
@@ -221,7 +223,7 @@ export class StaleView extends Error {
 }
 
 /** A domain error a route turns into a form failure itself, with the values the form should show. */
-export type Recover = (error: unknown, values: FormValues) => { values: FormValues; errors: FormErrors } | null;
+export type Recover = (error: unknown, values: FormValues) => { values: FormValues; errors: FormErrors } | null | Promise<{ values: FormValues; errors: FormErrors } | null>;
 
 export async function command<T>(
   c: PageContext,
@@ -233,7 +235,7 @@ export async function command<T>(
   allowed: (v: Visible) => boolean = () => true,
   recover?: Recover,
 ) {
-  const v = visibleCase(c);
+  const v = await visibleCase(c);
   if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
   const formName = typeof form === 'function' ? form(v) : form;
   const values = await readForm(c);
@@ -251,7 +253,7 @@ export async function command<T>(
       c.header('Retry-After', retryAfterOf(error));
       return formFailure(c, v, formName, values, { '(form)': error.message }, 429);
     }
-    const recovered = recover?.(error, values);
+    const recovered = await recover?.(error, values);
     if (recovered) return formFailure(c, v, formName, recovered.values, recovered.errors);
     const errors = formErrorsOf(error);
     if (!errors) throw error;

@@ -1,20 +1,19 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
-import type { ChatPanelData } from '../../chat/panel.js';
-import type { ChatLine } from '../../chat/lines.js';
-import type { ChatSession } from '../../chat/sessions.js';
-import { statement } from '../../db/fast.js';
-import { chatSessions } from '../../db/schema/index.js';
-import { and, asc, eq, inArray, max, sql } from 'drizzle-orm';
+import { chatPanelData, type ChatPanelData } from '../../chat/panel.js';
+import { sessionOfCase, type ChatSession } from '../../chat/sessions.js';
+import { and, asc, count, eq, inArray, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
+import { readCaseView, readCustomerCaseView, readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
 import { caseRef } from '../../cases/case-ref.js';
-import { caseView, timeline, type CaseRow, type CaseView, type TimelineEntry } from '../../cases/case-view.js';
+import type { CaseRow, CaseView, TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
 import { mentionable } from '../../cases/mentions.js';
 import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
 import { isManagerRole } from '../../roles.js';
-import { customerCaseView, customerTimeline, type CustomerCaseView, type CustomerTimelineEntry } from '../../cases/customer-view.js';
-import { caseEvents, problems, queues, slaTimers, staff, staffQueues } from '../../db/schema/index.js';
-import { usableMacros } from '../../macros/macro-store.js';
+import type { CustomerCaseView, CustomerTimelineEntry } from '../../cases/customer-view.js';
+import type { slaTimers } from '../../db/schema/index.js';
+import type { Handle } from '../../db/store/index.js';
+import { usableMacrosIn } from '../../macros/macro-store.js';
 import type { MacroOption } from '../../../views/partials/macro-picker.js';
 import type { TimelineNames } from '../../../views/partials/timeline.js';
 import type { Services } from '../../services.js';
@@ -120,9 +119,8 @@ export function parseStamp(stamp: string): CaseStamp {
  * The customer's stamp is taken from the customer projection only, so the poll reveals
  * nothing of internal activity (a note, a reassignment) by changing when it happens.
  */
-function customerStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
-  const view = customerCaseView(services, row);
-  const last = customerTimeline(services, row, principal.customerId).at(-1)?.id ?? 0;
+function customerStamp(view: CustomerCaseView, timeline: readonly CustomerTimelineEntry[]): CaseStamp {
+  const last = timeline.at(-1)?.id ?? 0;
   return {
     actions: sha256(JSON.stringify([view.status, view.open, view.transitions, view.rating?.ratedAt ?? 0, view.offer?.answer ?? null])).slice(0, 12),
     version: sha256(JSON.stringify([view.status, view.updatedAt])).slice(0, 8),
@@ -130,131 +128,134 @@ function customerStamp(services: Services, principal: Principal, row: CaseRow): 
   };
 }
 
-export function caseStamp(services: Services, principal: Principal, row: CaseRow): CaseStamp {
-  if (principal.actor.type === 'customer') return customerStamp(services, principal, row);
-  const { db } = services;
+/** What a staff stamp needs besides the row: the newest timeline entry, the SLA timers, the chat's session. */
+interface StaffStampParts {
+  lastEvent: number;
+  timers: (typeof slaTimers.$inferSelect)[];
+  chat: Pick<ChatSession, 'id' | 'state'> | null;
+}
+
+function staffStamp(services: Services, principal: Principal, row: CaseRow, parts: StaffStampParts): CaseStamp {
   const now = services.clock.now();
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const transitions = availableTransitions(workflow, row, principal.actor.role).map((t) => t.name);
-  const lastEvent = db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id)).get()?.id ?? 0;
-  const clocks = db
-    .select()
-    .from(slaTimers)
-    .where(eq(slaTimers.caseId, row.id))
-    .all()
-    .map((t) => {
-      const s = timerStatus(t, now);
-      return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
-    });
+  const clocks = parts.timers.map((t) => {
+    const s = timerStatus(t, now);
+    return `${s.metric}:${s.level}:${s.minutesLeft ?? ''}`;
+  });
   // A chat case's live chat panel (its "End chat" form) is an action too: re-rendered when the chat ends or a new one starts.
-  const chat = row.channel === 'chat' ? chatSessionOf(services, row.id) : null;
+  const chat = parts.chat;
   return {
     // The edit form shows subject, priority and tags: it is refreshed when someone else changes them.
     actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags, chat ? [chat.id, chat.state] : null])).slice(0, 12),
     version: sha256(`${row.id}:${row.version}`).slice(0, 8),
-    content: sha256(`${row.version}|${lastEvent}|${clocks.join(',')}`).slice(0, 12),
+    content: sha256(`${row.version}|${parts.lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
 }
 
-export function loadCasePage(services: Services, principal: Principal, row: CaseRow): CasePageData {
-  const { db } = services;
-  const now = services.clock.now();
+async function staffStampParts(q: Handle, row: CaseRow): Promise<StaffStampParts> {
+  const { caseEvents, slaTimers } = q.tables;
+  const [last] = await q.db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id));
+  const timers = await q.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id));
+  const chat = row.channel === 'chat' ? await sessionOfCase(q, row.id) : null;
+  return { lastEvent: last?.id ?? 0, timers, chat };
+}
+
+/** The stamp of the page the viewer would get now (the live poll compares it with the one it sent). */
+export function caseStamp(services: Services, principal: Principal, row: CaseRow): Promise<CaseStamp> {
+  return services.store.query(async (q) => {
+    if (principal.actor.type === 'customer') {
+      return customerStamp(await readCustomerCaseView(q, services, row), await readCustomerTimeline(q, services, row, principal.customerId));
+    }
+    return staffStamp(services, principal, row, await staffStampParts(q, row));
+  });
+}
+
+/** Everything the case page shows, read through the store (each read by itself: a page's lookups need no common snapshot). */
+export function loadCasePage(services: Services, principal: Principal, row: CaseRow): Promise<CasePageData> {
+  return services.store.query((q) => casePageOn(q, services, principal, row));
+}
+
+function basePage(services: Services, principal: Principal, row: CaseRow, stamp: CaseStamp): CasePageBase {
   const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const state = workflow.states[row.status];
-  const stamp = caseStamp(services, principal, row);
-  const base: CasePageBase = {
+  return {
     ref: caseRef(row.id),
     category: state?.category,
     final: state?.final === true,
     transitions: availableTransitions(workflow, row, principal.actor.role),
     stamp: formatStamp(stamp),
     stampParts: stamp,
-    now,
+    now: services.clock.now(),
     uploads: services.attachments.settings,
   };
-  if (principal.actor.type === 'customer') {
-    return { ...base, audience: 'customer', view: customerCaseView(services, row), timeline: customerTimeline(services, row, principal.customerId) };
-  }
+}
 
+async function casePageOn(q: Handle, services: Services, principal: Principal, row: CaseRow): Promise<CasePageData> {
+  const now = services.clock.now();
+  if (principal.actor.type === 'customer') {
+    const view = await readCustomerCaseView(q, services, row);
+    const timeline = await readCustomerTimeline(q, services, row, principal.customerId);
+    return { ...basePage(services, principal, row, customerStamp(view, timeline)), audience: 'customer', view, timeline };
+  }
+  const { queues, problems, staff, staffQueues, cases } = q.tables;
+  const stampParts = await staffStampParts(q, row);
+  const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   const stateLabels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
-  const timerRows = db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)).all();
-  const entries = timeline(services, row.id);
+  const entries = await readTimeline(q, row.id);
+  const allQueues = await q.db.select({ id: queues.id, name: queues.name, tier: queues.tier, active: queues.active }).from(queues).orderBy(asc(queues.tier), asc(queues.id));
+  const others = await customerCases(q, row.customerId, { limit: 11 });
+  const suggestionIds = row.suggestions.map((s) => s.problemId);
+  const found = suggestionIds.length
+    ? await q.db.select({ id: problems.id, title: problems.title, solution: problems.solution }).from(problems).where(and(inArray(problems.id, suggestionIds), eq(problems.active, true)))
+    : [];
+  // Each member's open cases: a correlated count, booleans compared as each dialect stores them.
+  const load = q.db
+    .select({ n: count() })
+    .from(cases)
+    .where(and(eq(cases.assigneeId, staff.id), eq(cases.open, true)));
+  const assignees = await q.db
+    .select({ id: staff.id, name: staff.name, capacity: staff.capacity, load: sql<number>`(${load})` })
+    .from(staffQueues)
+    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
+    .where(and(eq(staffQueues.queueId, row.queueId), eq(staff.active, true)))
+    .orderBy(asc(staff.name));
   const data: StaffCasePageData = {
-    ...base,
+    ...basePage(services, principal, row, staffStamp(services, principal, row, stampParts)),
     audience: 'staff',
     row,
-    view: caseView(services, row),
+    view: await readCaseView(q, services, row),
     timeline: entries,
     lastEventId: entries.reduce((m, e) => Math.max(m, e.id), 0),
     presence: services.presence.others(row.id, principal.staffId, now),
-    timers: timerRows.map((t) => timerStatus(t, now)),
+    timers: stampParts.timers.map((t) => timerStatus(t, now)),
     stateLabels,
     timelineNames: {
       states: stateLabels,
       transitions: Object.fromEntries(Object.entries(workflow.transitions).map(([name, t]) => [name, t.label ?? name])),
-      queues: Object.fromEntries(db.select({ id: queues.id, name: queues.name }).from(queues).all().map((q) => [q.id, q.name])),
+      queues: Object.fromEntries(allQueues.map((x) => [x.id, x.name])),
     },
-    otherCases: [],
-    suggestions: [],
-    queues: [],
-    assignees: [],
-    canOverrideCapacity: false,
-    escalations: [],
-    profileHistory: profileHistory(services, row.customerId, 5),
+    otherCases: others.rows
+      .filter((other) => other.id !== row.id && canSeeCase(principal, other))
+      .slice(0, 10)
+      .map((other) => {
+        const wf = services.definitions.workflow(other.workflow, other.workflowVersion).definition;
+        return { ref: caseRef(other.id), subject: other.subject, status: wf.states[other.status]?.label ?? other.status, category: wf.states[other.status]?.category, updatedAt: other.updatedAt };
+      }),
+    suggestions: suggestionIds.flatMap((id) => found.filter((p) => p.id === id).map((p) => ({ problemId: p.id, title: p.title, solution: p.solution }))),
+    queues: allQueues.filter((x) => x.active).map(({ id, name, tier }) => ({ id, name, tier })),
+    assignees: assignees.map((a) => ({ ...a, load: Number(a.load) })),
+    canOverrideCapacity: isManagerRole(principal.actor.role),
+    escalations: entries.filter((e) => e.type === 'case.escalated'),
+    profileHistory: await profileHistory(q, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
-    mentionable: mentionable(services, row, principal.staffId).map((m) => ({ handle: m.handle, name: m.name })),
-    macros: usableMacros(db, principal.actor).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
-    chat: row.channel === 'chat' ? chatPanelOf(services, row.id) : null,
+    mentionable: (await mentionable(q, row, principal.staffId)).map((m) => ({ handle: m.handle, name: m.name })),
+    macros: (await usableMacrosIn(q, principal.actor)).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
+    chat: row.channel === 'chat' ? await chatPanelData(q, row.id) : null,
     exampleRulesets:
       isManagerRole(principal.actor.role) && row.routing
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
         : [],
   };
-
-  data.otherCases = customerCases(services, row.customerId, { limit: 11 })
-    .rows.filter((other) => other.id !== row.id && canSeeCase(principal, other))
-    .slice(0, 10)
-    .map((other) => {
-      const wf = services.definitions.workflow(other.workflow, other.workflowVersion).definition;
-      return { ref: caseRef(other.id), subject: other.subject, status: wf.states[other.status]?.label ?? other.status, category: wf.states[other.status]?.category, updatedAt: other.updatedAt };
-    });
-  const suggestionIds = row.suggestions.map((s) => s.problemId);
-  const found = suggestionIds.length
-    ? db.select({ id: problems.id, title: problems.title, solution: problems.solution }).from(problems).where(and(inArray(problems.id, suggestionIds), eq(problems.active, true))).all()
-    : [];
-  data.suggestions = suggestionIds.flatMap((id) => found.filter((p) => p.id === id).map((p) => ({ problemId: p.id, title: p.title, solution: p.solution })));
-  data.queues = db.select({ id: queues.id, name: queues.name, tier: queues.tier }).from(queues).where(eq(queues.active, true)).orderBy(asc(queues.tier), asc(queues.id)).all();
-  data.canOverrideCapacity = isManagerRole(principal.actor.role);
-  data.assignees = db
-    .select({
-      id: staff.id,
-      name: staff.name,
-      capacity: staff.capacity,
-      load: sql<number>`(SELECT count(*) FROM cases c WHERE c.assignee_id = ${staff.id} AND c.open = 1)`,
-    })
-    .from(staffQueues)
-    .innerJoin(staff, eq(staff.id, staffQueues.staffId))
-    .where(and(eq(staffQueues.queueId, row.queueId), eq(staff.active, true)))
-    .orderBy(asc(staff.name))
-    .all();
-  data.escalations = entries.filter((e) => e.type === 'case.escalated');
   return data;
-}
-
-/**
- * The chat panel's reads for this synchronous page model: src/chat/panel.ts and
- * sessionOfCase (src/chat/sessions.ts) have them on the storage port; these two go once the
- * case page reads through the store (the "reads" lane).
- */
-function chatSessionOf(services: Services, caseId: number): ChatSession | null {
-  const row = statement<[number], { id: number }>(services.db, "SELECT id FROM chat_sessions WHERE case_id = ? ORDER BY state = 'open' DESC, id DESC LIMIT 1").get(caseId);
-  return row ? (services.db.select().from(chatSessions).where(eq(chatSessions.id, row.id)).get() ?? null) : null;
-}
-
-function chatPanelOf(services: Services, caseId: number): ChatPanelData | null {
-  const session = chatSessionOf(services, caseId);
-  if (!session) return null;
-  const site = statement<[string], { name: string }>(services.db, 'SELECT name FROM chat_sites WHERE id = ?').get(session.siteId)?.name ?? session.siteId;
-  const lines = statement<[number], ChatLine>(services.db, 'SELECT seq, author, author_name AS name, body, at FROM chat_messages WHERE session_id = ? ORDER BY seq LIMIT 1000').all(session.id);
-  return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site, endedBy: session.endedBy, lines };
 }

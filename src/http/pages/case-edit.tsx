@@ -6,7 +6,6 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { loadCase } from '../../cases/case-view.js';
 import { editCase, type CaseChanges } from '../../cases/edit-case.js';
 import { resolveMentions } from '../../cases/mentions.js';
 import { PRIORITIES } from '../../db/schema/index.js';
@@ -44,9 +43,10 @@ function describeChanges(changes: CaseChanges): string {
 
 /** Someone else changed the case since the form was opened: say what it is now, keep the typed values, take the new version. */
 function conflict(c: PageContext): Recover {
-  return (error, values) => {
+  return async (error, values) => {
     if (!(error instanceof DomainError) || error.code !== 'CONFLICT') return null;
-    const row = loadCase(c.get('services'), visibleCase(c).row.id);
+    // The case as it is now (read again: the command's row is the one before the conflict).
+    const { row } = await visibleCase(c);
     const now = `subject “${row.subject}”, priority ${row.priority}, tags ${row.tags.join(', ') || 'none'}`;
     return {
       values: { ...values, expectedVersion: String(row.version) },
@@ -78,10 +78,10 @@ export function caseEditPages(): Hono<PageEnv> {
   );
 
   app.post('/cases/:id/mentions', async (c) => {
-    const v = visibleCase(c);
+    const v = await visibleCase(c);
     if (!isStaff(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
     const values = await readForm(c);
-    const found = resolveMentions(c.get('services'), (values.body ?? '').slice(0, 20_000), v.row, v.principal.staffId);
+    const found = await c.get('services').store.query((q) => resolveMentions(q, (values.body ?? '').slice(0, 20_000), v.row, v.principal.staffId));
     return sendHtml(c, <MentionPreview found={found} isPublic={values.visibility !== 'internal'} />);
   });
 

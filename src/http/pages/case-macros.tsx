@@ -14,11 +14,10 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
-import { unverifiedMailAddress } from '../../cases/chat-identity.js';
-import { loadCase } from '../../cases/case-view.js';
+import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
 import { DomainError } from '../../errors.js';
 import { applyMacro, previewMacro, type MacroPreview } from '../../macros/apply-macro.js';
-import { parseMacroId } from '../../macros/macro-store.js';
+import { parseMacroId, usableMacrosIn } from '../../macros/macro-store.js';
 import type { Principal } from '../types.js';
 import { Alert, type FormValues } from '../../../views/components.js';
 import { CasePageDocument, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
@@ -47,16 +46,17 @@ interface Visible {
   caseId: number;
 }
 
-function visibleCase(c: PageContext): Visible {
+async function visibleCase(c: PageContext): Promise<Visible> {
   const principal = requireStaff(c);
   const id = parseCaseRef(c.req.param('id') ?? '');
   if (id === null) throw new DomainError('CASE_NOT_FOUND', `No case ${c.req.param('id')}.`);
-  assertCanSee(principal, loadCase(c.get('services'), id));
+  assertCanSee(principal, await loadCase(c.get('services'), id));
   return { principal, caseId: id };
 }
 
-function staffPage(c: PageContext, v: Visible): StaffCasePageData {
-  const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.caseId));
+async function staffPage(c: PageContext, v: Visible): Promise<StaffCasePageData> {
+  const services = c.get('services');
+  const d = await loadCasePage(services, v.principal, await loadCase(services, v.caseId));
   if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
   return d;
 }
@@ -66,8 +66,8 @@ function inserted(p: MacroPreview, insert?: string): InsertedMacro {
 }
 
 /** The case again with the composer as typed and the picker's state (422 for a refusal). */
-function casePage(c: PageContext, v: Visible, values: FormValues, macro: MacroPanelState, status: 200 | 422) {
-  const d = staffPage(c, v);
+async function casePage(c: PageContext, v: Visible, values: FormValues, macro: MacroPanelState, status: 200 | 422) {
+  const d = await staffPage(c, v);
   const forms: CaseForms = { composer: { values }, macro };
   const props = { d, csrfToken: c.get('csrfToken'), pollSeconds: c.get('pageOptions').pollSeconds, forms };
   if (isHtmx(c)) return sendHtml(c, <WorkspaceCase {...props} />, status);
@@ -81,7 +81,7 @@ export function caseMacroPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
   app.post('/cases/:id/macros/preview', async (c) => {
-    const v = visibleCase(c);
+    const v = await visibleCase(c);
     const values = await readForm(c);
     const id = parseMacroId(values.macro);
     const body = values.body ?? '';
@@ -102,14 +102,17 @@ export function caseMacroPages(): Hono<PageEnv> {
         }
       }
     }
-    if (isHtmx(c)) return sendHtml(c, <MacroPicker caseRef={caseRef(v.caseId)} macros={staffPage(c, v).macros} state={state} />);
+    if (isHtmx(c)) {
+      const macros = await c.get('services').store.query((q) => usableMacrosIn(q, v.principal.actor));
+      return sendHtml(c, <MacroPicker caseRef={caseRef(v.caseId)} macros={macros.map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null }))} state={state} />);
+    }
     // Without JavaScript the reply is added to what was typed, and the page comes back.
     const combined = text === '' ? body : body.trim() === '' ? text : `${body.trimEnd()}\n\n${text}`;
     return casePage(c, v, { ...keep, body: combined }, state, state.error ? 422 : 200);
   });
 
   app.post('/cases/:id/macros/apply', async (c) => {
-    const v = visibleCase(c);
+    const v = await visibleCase(c);
     const services = c.get('services');
     const values = await readForm(c);
     const keep = { body: values.body ?? '', visibility: values.visibility ?? 'public' };
@@ -120,7 +123,7 @@ export function caseMacroPages(): Hono<PageEnv> {
     }
     const input = parsed.data;
     // A public reply mailed to an address a chat visitor only typed: asked first (as the composer does), nothing refused.
-    const mailTo = input.visibility === 'public' && input.body.trim() !== '' && values.confirmedUnverified !== '1' ? unverifiedMailAddress(services.db, v.caseId) : null;
+    const mailTo = input.visibility === 'public' && input.body.trim() !== '' && values.confirmedUnverified !== '1' ? await services.store.query((q) => unverifiedMailAddress(q, v.caseId)) : null;
     if (mailTo) {
       try {
         return await casePage(c, v, keep, { inserted: inserted(await previewMacro(services, v.caseId, input.appliedMacro, v.principal.actor)), confirmMailTo: mailTo }, 200);
@@ -146,12 +149,12 @@ export function caseMacroPages(): Hono<PageEnv> {
     }
     await services.outbox.settle(v.caseId);
     services.outbox.kick();
-    const row = loadCase(services, v.caseId);
+    const row = await loadCase(services, v.caseId);
     // The macro (or the rules it set off) took the case out of the viewer's reach.
     if (!canSeeCase(v.principal, row)) return redirectTo(c, `/inbox?moved=${caseRef(v.caseId)}`);
     if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.caseId)}`);
     c.header('HX-Trigger', 'case-updated');
-    const d = staffPage(c, v);
+    const d = await staffPage(c, v);
     const what = result.changes.length ? `: ${result.changes.map((x) => x.text).join('; ')}` : '';
     return sendHtml(
       c,

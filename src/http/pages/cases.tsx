@@ -14,9 +14,8 @@ import { z } from 'zod';
 import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
 import { lastStaffMessage } from '../../cases/add-message.js';
-import { unverifiedMailAddress } from '../../cases/chat-identity.js';
+import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
 import { changesSince } from '../../cases/stale-view.js';
-import { loadCase } from '../../cases/case-view.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { rateCase } from '../../cases/rate-case.js';
@@ -135,16 +134,16 @@ export function casePages(): Hono<PageEnv> {
   app.use('/cases/:id/*', departedCase);
 
   /** A file of the case, as a download (staff: any; the customer: those of the public conversation). */
-  app.get('/cases/:id/attachments/:attachment', (c) => {
-    const v = visibleCase(c);
+  app.get('/cases/:id/attachments/:attachment', async (c) => {
+    const v = await visibleCase(c);
     const services = c.get('services');
-    return attachmentResponse(c, services, findVisibleAttachment(services, v.principal, v.row, c.req.param('attachment')));
+    return attachmentResponse(c, services, await findVisibleAttachment(services, v.principal, v.row, c.req.param('attachment')));
   });
 
-  app.get('/cases/:id', (c) => {
-    const v = visibleCase(c);
+  app.get('/cases/:id', async (c) => {
+    const v = await visibleCase(c);
     beat(c, v);
-    const d = loadCasePage(c.get('services'), v.principal, v.row);
+    const d = await loadCasePage(c.get('services'), v.principal, v.row);
     // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands).
     const forms = d.audience === 'staff' ? composerIn(c.req.query('mode') === 'note' ? 'note' : undefined) : undefined;
     if (isHtmx(c)) return sendHtml(c, pageFragment(c, d, forms));
@@ -156,18 +155,18 @@ export function casePages(): Hono<PageEnv> {
    * action forms are only replaced when what they offer changed, so text being typed
    * into them survives other updates (a customer reply, SLA minutes ticking).
    */
-  app.get('/cases/:id/live', (c) => {
-    const v = visibleCase(c);
+  app.get('/cases/:id/live', async (c) => {
+    const v = await visibleCase(c);
     beat(c, v);
     const services = c.get('services');
     const sent = c.req.query('stamp') ?? '';
-    const current = caseStamp(services, v.principal, v.row);
+    const current = await caseStamp(services, v.principal, v.row);
     if (sent === formatStamp(current)) {
       c.header('Vary', 'HX-Request');
       c.header('Cache-Control', 'no-store');
       return c.body(null, 204);
     }
-    const d = loadCasePage(services, v.principal, v.row);
+    const d = await loadCasePage(services, v.principal, v.row);
     const before = parseStamp(sent);
     const withActions = before.actions !== current.actions;
     // A message about the last action ("Done: the case is now Pending customer") is stale once the case changed again.
@@ -185,14 +184,17 @@ export function casePages(): Hono<PageEnv> {
       if (staff && input.seen !== undefined && input.confirmedStale !== '1') {
         const workflow = services.definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
         const labels = Object.fromEntries(Object.entries(workflow.states).map(([name, s]) => [name, s.label ?? name]));
-        const changes = changesSince(services, v.row.id, input.seen, v.principal.staffId, labels);
+        const seen = input.seen;
+        const changes = await services.store.query((q) => changesSince(q, v.row.id, seen, v.principal.staffId, labels));
         if (changes.length > 0) throw new StaleView(changes, then ?? '');
       }
       if (staff && isPublic) {
         // A public reply right after an internal note may be a note sent in the wrong mode, and one
         // mailed to an address a chat visitor only typed may reach someone else: ask first, once for both.
-        const note = input.confirmed !== '1' && lastStaffMessage(services, v.row.id) === 'staff.noted';
-        const mailTo = input.confirmedUnverified === '1' ? null : unverifiedMailAddress(services.db, v.row.id);
+        const { note, mailTo } = await services.store.query(async (q) => ({
+          note: input.confirmed !== '1' && (await lastStaffMessage(q, v.row.id)) === 'staff.noted',
+          mailTo: input.confirmedUnverified === '1' ? null : await unverifiedMailAddress(q, v.row.id),
+        }));
         if (note || mailTo) throw new ConfirmationNeeded(then ?? '', note, mailTo);
       }
       const { settings, store } = services.attachments;
@@ -210,7 +212,7 @@ export function casePages(): Hono<PageEnv> {
    * the presence panel (who else is on the case); a plain form post goes back to the case.
    */
   app.post('/cases/:id/presence', async (c) => {
-    const v = visibleCase(c);
+    const v = await visibleCase(c);
     if (v.principal.actor.type !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
     const values = await readForm(c);
     beat(c, v, values.typing === '1');
@@ -248,13 +250,13 @@ export function casePages(): Hono<PageEnv> {
   );
 
   app.post('/cases/:id/offered-solution', async (c) => {
-    const v = visibleCase(c);
+    const v = await visibleCase(c);
     if (v.principal.actor.type !== 'customer') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
     const values = await readForm(c);
     const parsed = offerAnswerSchema.safeParse({ answer: values.answer });
     if (!parsed.success) {
       // The panel again (422), asking for one of its two answers.
-      const d = loadCasePage(c.get('services'), v.principal, loadCase(c.get('services'), v.row.id));
+      const d = await loadCasePage(c.get('services'), v.principal, await loadCase(c.get('services'), v.row.id));
       if (d.audience !== 'customer') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
       const state = { values, errors: { '(form)': 'Choose “This solved it” or “No, I still need help”.' } };
       const canAnswer = d.category !== 'resolved' && d.category !== 'closed';

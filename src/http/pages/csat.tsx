@@ -17,8 +17,7 @@ import { eq } from 'drizzle-orm';
 import { caseRef } from '../../cases/case-ref.js';
 import { customerStatus } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
-import { csatKey, verifyCsatToken } from '../../channels/email/csat-link.js';
-import { caseRatings, cases, customers } from '../../db/schema/index.js';
+import { csatKeyIn, verifyCsatToken } from '../../channels/email/csat-link.js';
 import { DomainError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { FormState } from '../../../views/components.js';
@@ -42,18 +41,24 @@ function viewer(c: PageContext) {
 }
 
 /** The case and customer the link names, or the page saying the link is not valid or expired. */
-function holderOf(c: PageContext): Holder | Response | Promise<Response> {
+async function holderOf(c: PageContext): Promise<Holder | Response> {
   const services = c.get('services');
   c.header('X-Robots-Tag', 'noindex');
   const token = c.req.param('token') ?? '';
-  const check = verifyCsatToken(csatKey(services), token, services.clock.now());
   const problem = (expired: boolean, ref: string | null) => sendHtml(c, <CsatLinkProblemPage viewer={viewer(c)} csrfToken={c.get('csrfToken')} expired={expired} ref={ref} />, expired ? 410 : 404);
-  if (!check.ok) return check.reason === 'expired' ? problem(true, caseRef(check.caseId)) : problem(false, null);
-  const row = services.db.select().from(cases).where(eq(cases.id, check.caseId)).get();
-  const customer = services.db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.id, check.customerId)).get();
-  // A case moved to another customer since the mail: the link no longer speaks for its customer.
-  if (!row || !customer || row.customerId !== customer.id) return problem(false, null);
-  const rating = services.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).get();
+  const found = await services.store.query(async (q) => {
+    const check = verifyCsatToken(await csatKeyIn(q, services), token, services.clock.now());
+    if (!check.ok) return check;
+    const { cases, customers, caseRatings } = q.tables;
+    const [row] = await q.db.select().from(cases).where(eq(cases.id, check.caseId)).limit(1);
+    const [customer] = await q.db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.id, check.customerId)).limit(1);
+    // A case moved to another customer since the mail: the link no longer speaks for its customer.
+    if (!row || !customer || row.customerId !== customer.id) return { ok: false as const, reason: 'invalid' as const };
+    const [rating] = await q.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).limit(1);
+    return { ok: true as const, row, customer, rating };
+  });
+  if (!found.ok) return found.reason === 'expired' ? problem(true, caseRef(found.caseId)) : problem(false, null);
+  const { row, customer, rating } = found;
   const category = customerStatus(services, row).statusCategory;
   return {
     caseId: row.id,
@@ -77,17 +82,17 @@ export function csatPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   const page = (c: PageContext, view: CsatView, state: FormState, status: 200 | 409 | 422 = 200) => sendHtml(c, <CsatPage viewer={viewer(c)} csrfToken={c.get('csrfToken')} view={view} state={state} />, status);
 
-  app.get('/csat/:token', (c) => {
-    const holder = holderOf(c);
-    if (holder instanceof Response || holder instanceof Promise) return holder;
+  app.get('/csat/:token', async (c) => {
+    const holder = await holderOf(c);
+    if (holder instanceof Response) return holder;
     const answer = answerOf(c.req.query('answer')) ?? (holder.view.rating ? (holder.view.rating.satisfied ? 'yes' : 'no') : '');
     const view = { ...holder.view, thanked: c.req.query('done') === '1' && holder.view.rating !== null };
     return page(c, view, { values: { answer, comment: holder.view.rating?.comment ?? '' } });
   });
 
   app.post('/csat/:token', async (c) => {
-    const holder = holderOf(c);
-    if (holder instanceof Response || holder instanceof Promise) return holder;
+    const holder = await holderOf(c);
+    if (holder instanceof Response) return holder;
     const services = c.get('services');
     const values = await readForm(c);
     const answer = answerOf(values.answer);

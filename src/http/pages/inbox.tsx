@@ -7,7 +7,7 @@ import { parseCaseRef } from '../../cases/case-ref.js';
 import { caseDeparture, describeDeparture } from '../../cases/departure.js';
 import { describeRows, inboxPage, inboxQuerySchema, type InboxQuery } from '../../cases/inbox.js';
 import { savedViews, filtersQuery } from '../../cases/inbox-views.js';
-import { usableMacros } from '../../macros/macro-store.js';
+import { usableMacrosIn } from '../../macros/macro-store.js';
 import type { Principal } from '../types.js';
 import { SavedViews, type InboxTools } from '../../../views/partials/inbox-tools.js';
 import { ValidationError } from '../../errors.js';
@@ -33,25 +33,27 @@ export function parseQuery(c: PageContext, raw: Record<string, string> = c.req.q
 async function inboxTools(c: PageContext, principal: Principal): Promise<InboxTools> {
   const services = c.get('services');
   const manager = isManagerRole(principal.actor.role);
-  const people = await services.store.query(({ db, tables: { staff, staffQueues } }) =>
-    manager
-      ? db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.active, true)).orderBy(asc(staff.name))
+  const { people, macros } = await services.store.query(async (q) => {
+    const { staff, staffQueues } = q.tables;
+    const people = manager
+      ? await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.active, true)).orderBy(asc(staff.name))
       : principal.queues.size === 0
-        ? Promise.resolve([])
-        : db
+        ? []
+        : await q.db
             .selectDistinct({ id: staff.id, name: staff.name })
             .from(staff)
             .innerJoin(staffQueues, eq(staffQueues.staffId, staff.id))
             .where(and(eq(staff.active, true), inArray(staffQueues.queueId, [...principal.queues])))
-            .orderBy(asc(staff.name)),
-  );
+            .orderBy(asc(staff.name));
+    return { people, macros: await usableMacrosIn(q, principal.actor) };
+  });
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
   return {
     assignees: people.filter((p) => p.id !== principal.staffId).map((p) => ({ value: String(p.id), label: p.name })),
     transitions: Object.entries(workflow.transitions)
       .filter(([, t]) => t.roles?.includes(principal.actor.role))
       .map(([name, t]) => ({ value: name, label: t.requires?.length ? `${t.label ?? name} (needs the ${t.requires.join(' and ')})` : (t.label ?? name) })),
-    macros: usableMacros(services.db, principal.actor).map((m) => ({ value: String(m.id), label: m.ownerId === null ? `${m.name} (shared)` : m.name })),
+    macros: macros.map((m) => ({ value: String(m.id), label: m.ownerId === null ? `${m.name} (shared)` : m.name })),
     canShare: manager,
   };
 }
@@ -127,7 +129,7 @@ export function inboxPages(): Hono<PageEnv> {
     }
     // `?moved=C-1011`: a case just left the viewer's reach; say where it went (only to those it concerned).
     const movedId = parseCaseRef(c.req.query('moved') ?? '');
-    const departure = movedId === null ? null : caseDeparture(c.get('services'), requireStaff(c), movedId);
+    const departure = movedId === null ? null : await c.get('services').store.query((q) => caseDeparture(q, requireStaff(c), movedId));
     const notice = departure ? describeDeparture(departure) : null;
     return sendHtml(c, <InboxPage data={data} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds} notice={notice} />);
   });

@@ -10,7 +10,7 @@ import { caseRef } from '../../cases/case-ref.js';
 import { createCallCase } from '../../cases/create-call-case.js';
 import { findCustomers } from '../../cases/find-customers.js';
 import { CALL_CHANNELS } from '../../cases/log-call.js';
-import { customers, PRIORITIES } from '../../db/schema/index.js';
+import { PRIORITIES } from '../../db/schema/index.js';
 import { eq } from 'drizzle-orm';
 import { phoneField, callerOnlyEmail } from '../../text/phone.js';
 import { CustomerChoice, NEW_CASE, NewCaseForm, NewCasePage, type NewCaseData } from '../../../views/pages/new-case.js';
@@ -58,17 +58,17 @@ const newCaseForm = z
     if (v.email === '' && v.phone === null) ctx.addIssue({ code: 'custom', path: ['email'], message: 'an email address or a phone number' });
   });
 
-function dataOf(c: PageContext, find: string): NewCaseData {
-  const q = find.trim().slice(0, 200);
-  return { find: q, found: q ? findCustomers(c.get('services').db, q) : [] };
+async function dataOf(c: PageContext, find: string): Promise<NewCaseData> {
+  const text = find.trim().slice(0, 200);
+  return { find: text, found: text ? await c.get('services').store.query((q) => findCustomers(q, text)) : [] };
 }
 
 export function newCasePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(NEW_CASE, (c) => {
+  app.get(NEW_CASE, async (c) => {
     requireStaff(c);
-    const data = dataOf(c, c.req.query('find') ?? '');
+    const data = await dataOf(c, c.req.query('find') ?? '');
     if (isHtmx(c)) return sendHtml(c, <CustomerChoice data={data} />);
     return sendHtml(c, <NewCasePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} />);
   });
@@ -77,7 +77,7 @@ export function newCasePages(): Hono<PageEnv> {
     const principal = requireStaff(c);
     const services = c.get('services');
     const values = await readForm(c);
-    const data = dataOf(c, values.find ?? '');
+    const data = await dataOf(c, values.find ?? '');
     const fail = (errors: Record<string, string>) => {
       const state: FormState = { values, errors };
       return sendForm(c, 'new-case-form', () => <NewCaseForm data={data} csrfToken={c.get('csrfToken')} state={state} />, () => <NewCasePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={state} />);
@@ -86,7 +86,10 @@ export function newCasePages(): Hono<PageEnv> {
     if (!parsed.ok) return fail(parsed.errors);
     const input = parsed.data;
     const customerId = input.customer === 'new' ? undefined : Number(input.customer);
-    if (customerId !== undefined && !services.db.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).get()) {
+    const known =
+      customerId === undefined ||
+      (await services.store.query(async (q) => (await q.db.select({ id: q.tables.customers.id }).from(q.tables.customers).where(eq(q.tables.customers.id, customerId)).limit(1)).length > 0));
+    if (!known) {
       return fail({ customer: 'that customer no longer exists; search again' });
     }
     let created;

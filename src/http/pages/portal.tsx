@@ -25,11 +25,11 @@ const requestForm = z.object({
 export function portalPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get('/portal', (c) => {
+  app.get('/portal', async (c) => {
     const principal = requireCustomer(c);
     const services = c.get('services');
     const cursor = c.req.query('cursor') || undefined;
-    const page = customerCases(services, principal.customerId!, { limit: 25, cursor });
+    const page = await services.store.query((q) => customerCases(q, principal.customerId!, { limit: 25, cursor }));
     const rows = page.rows.map((row) => customerCaseSummary(services, row));
     return sendHtml(c, <PortalCases viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={rows} nextCursor={page.nextCursor} paged={cursor !== undefined} />);
   });

@@ -6,7 +6,6 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { eq } from 'drizzle-orm';
 import { inboxCounts, viewsFor } from '../../cases/inbox.js';
-import { staff } from '../../db/schema/index.js';
 import type { Viewer } from '../../../views/viewer.js';
 import { isHtmx, type PageContext } from './env.js';
 import { jsx } from 'hono/jsx';
@@ -66,12 +65,17 @@ export function viewerOf(c: PageContext): Viewer | null {
   if (principal.actor.type === 'customer') {
     return { kind: 'customer', name: principal.actor.name, role: 'customer', staff: null, manage: [], timeZone: principal.timeZone ?? null };
   }
-  const row = services.db.select({ available: staff.available }).from(staff).where(eq(staff.id, principal.staffId!)).get();
+  const available = () =>
+    services.store.query(async (q) => {
+      const { staff } = q.tables;
+      const [row] = await q.db.select({ available: staff.available }).from(staff).where(eq(staff.id, principal.staffId!)).limit(1);
+      return row?.available ?? false;
+    });
   return {
     kind: 'staff',
     name: principal.actor.name,
     role: principal.actor.role,
-    staff: { available: row?.available ?? false, views: viewsFor(principal), counts: () => inboxCounts(services, principal) },
+    staff: { available, views: viewsFor(principal), counts: () => inboxCounts(services, principal) },
     manage: (options?.manageLinks ?? []).filter((link) => !link.adminOnly || principal.actor.role === 'admin'),
     timeZone: principal.timeZone ?? null,
   };
