@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
-import { statement } from '../db/fast.js';
 import type { Handle } from '../db/store/index.js';
 import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
@@ -93,12 +92,3 @@ export async function lastStaffMessage(q: Handle, caseId: number): Promise<'staf
 /** The types of the timeline entries that are messages. */
 export const MESSAGE_EVENTS = ['customer.replied', 'staff.replied', 'staff.noted'] as const;
 
-/**
- * The case's newest message entry (inside `addMessage`'s transaction, from `within`: the one
- * just added). Synchronous on SQLite for its one caller still on better-sqlite3, the chat's
- * visitor message (src/chat/visitor-message.ts, the mailchat lane's).
- */
-export function newestMessageEventId(services: Services, caseId: number): number | null {
-  const sql = `SELECT max(id) FROM case_events WHERE case_id = ? AND type IN (${MESSAGE_EVENTS.map((t) => `'${t}'`).join(', ')})`;
-  return statement<[number], number | null>(services.db, sql).pluck().get(caseId) ?? null;
-}

@@ -1,8 +1,7 @@
 /** Finding and creating customers when cases arrive; the profile audit trail. */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../db/client.js';
-import { rowMapper, statement } from '../db/fast.js';
+import { rowMapper } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { get, insertOne } from '../db/store/rows.js';
@@ -29,12 +28,8 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function findCustomerByEmail(db: Db, email: string): CustomerRow | undefined {
-  const row = statement<[string], Record<string, unknown>>(db, 'SELECT * FROM customers WHERE email = ?').get(normalizeEmail(email));
-  return row ? rowMapper(customers).fromRow(row) : undefined;
-}
 
-/** `findCustomerByEmail` in a transaction of the storage port. */
+/** The customer with this address (normalised), read with `q`. */
 export async function customerByEmail(q: Handle, email: string): Promise<CustomerRow | undefined> {
   const row = await get<Record<string, unknown>>(q, 'SELECT * FROM customers WHERE email = ?', [normalizeEmail(email)]);
   return row ? rowMapper(q.tables.customers).fromRow(row) : undefined;

@@ -4,11 +4,8 @@
  * the search index (every word a prefix: `chl car` finds Chloe Carter). Staff file cases for
  * any customer, so this is not narrowed to the cases they see.
  */
-import { statement } from '../db/fast.js';
-import type { Db } from '../db/client.js';
 import type { Handle } from '../db/store/index.js';
 import { all } from '../db/store/rows.js';
-import { normalizePhone } from '../text/phone.js';
 import * as pgQueries from './find-customers/pg.js';
 import * as sqliteQueries from './find-customers/sqlite.js';
 
@@ -23,16 +20,6 @@ export interface FoundCustomer {
 
 const COLUMNS = 'c.id, c.name, c.email, c.phone, c.organization, (SELECT count(*) FROM cases k WHERE k.customer_id = c.id AND k.open = TRUE) AS "openCases"';
 
-/**
- * The customer with exactly this number (normalised first), if any: the newest when several
- * share it. Synchronous on SQLite for its caller still on better-sqlite3 (an incoming call,
- * src/channels/phone/receive-call.ts, the mailchat lane's).
- */
-export function customerByPhone(db: Db, phone: string): FoundCustomer | undefined {
-  const e164 = normalizePhone(phone);
-  if (!e164) return undefined;
-  return statement<[string], FoundCustomer>(db, `SELECT ${COLUMNS} FROM customers c WHERE c.phone = ? ORDER BY c.id DESC LIMIT 1`).get(e164);
-}
 
 /** A phone-like query ("+49 30 12", "0049301") as the E.164 prefix it stands for, else null. */
 function phonePrefix(text: string): string | null {

@@ -9,7 +9,6 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { statement } from '../db/fast.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -40,11 +39,6 @@ export function offerOf(entries: readonly { type: string; data: Record<string, u
   return offer;
 }
 
-interface EventRow {
-  type: string;
-  data: string;
-}
-
 /** The case's offer through a handle. */
 export async function readOffer(q: Handle, caseId: number): Promise<SolutionOffer | null> {
   const { caseEvents } = q.tables;
@@ -56,17 +50,6 @@ export async function readOffer(q: Handle, caseId: number): Promise<SolutionOffe
   return offerOf(rows);
 }
 
-/**
- * `readOffer` synchronously on SQLite, for the one caller still on better-sqlite3: the mail
- * templates' values (`caseValues`, src/notifications/template-values.ts, the mailchat lane's).
- */
-export function loadOffer(services: Services, caseId: number): SolutionOffer | null {
-  const rows = statement<[number], EventRow>(
-    services.db,
-    `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${OFFER_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY id`,
-  ).all(caseId);
-  return offerOf(rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> })));
-}
 
 /**
  * Offers the case's diagnosed known problem (inside the unit of work) and mails it to the

@@ -8,7 +8,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
 import { customerStatus } from '../cases/customer-view.js';
-import { csatLinks } from '../channels/email/csat-link.js';
+import { csatLinksIn } from '../channels/email/csat-link.js';
 import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import { offerIn } from './case-reads.js';
@@ -74,7 +74,7 @@ export async function caseValues(q: Handle, services: Services, c: CaseRow, name
   const offer = offered?.answer === 'open' ? { title: offered.title, solution: offered.solution } : null;
   const customerName = customer?.name ?? '';
   if (audience === 'customer') {
-    const csat = name !== 'case-resolved' ? null : options.csat === 'example' ? exampleCsat(services) : csatLinks(services, c.id, c.customerId);
+    const csat = name !== 'case-resolved' ? null : options.csat === 'example' ? exampleCsat(services) : await csatLinksIn(q, services, c.id, c.customerId);
     return customerValues({ caseRef: ref, subject: c.subject, status: customerStatus(services, c).status, customerName, solution: c.solution, offer, url, csat, reply: options.reply ?? null, signInUrl: name === 'case-received' ? options.signInUrl ?? null : null });
   }
   const reason = await reasonFor(q, name, c.id, options.data ?? {});

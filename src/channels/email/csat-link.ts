@@ -10,7 +10,7 @@
  * links work without configuration. Changing EMAIL_SECRET voids the links already sent.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { serverSecret, serverSecretIn } from '../../auth/server-secrets.js';
+import { serverSecretIn } from '../../auth/server-secrets.js';
 import type { Handle } from '../../db/store/index.js';
 import type { Services } from '../../services.js';
 
@@ -82,11 +82,4 @@ export async function csatLinksIn(q: Handle, services: Services, caseId: number,
   return linksOf(services, await csatKeyIn(q, services), caseId, customerId);
 }
 
-/**
- * `csatLinksIn` synchronously on SQLite, for its one caller still on better-sqlite3: the mail
- * templates' values (`caseValues`, src/notifications/template-values.ts, the mailchat lane's).
- */
-export function csatLinks(services: Services, caseId: number, customerId: number): CsatLinks {
-  return linksOf(services, keyOf(services.email.secret ?? serverSecret(services.db, SECRET, services.clock.now())), caseId, customerId);
-}
 
