@@ -96,7 +96,9 @@ describe('the team on PostgreSQL', () => {
     expect(await duplicate.text()).toContain('a queue “returns” already exists'.replace(/[“”]/g, '&quot;'));
     expect((await mia.post('/manage/team/queues/returns', { name: 'Returns desk', tier: '2', waitAlertMinutes: '15' })).status).toBe(303);
     // The tier of a queue with open cases stays (D is open in advanced).
-    expect((await mia.post('/manage/team/queues/advanced', { name: 'Advanced', tier: '1' })).status).toBe(422);
+    const tier = await mia.post('/manage/team/queues/advanced', { name: 'Advanced', tier: '1' });
+    expect(tier.status).toBe(422);
+    expect(await tier.text()).toContain('1 open case is in this queue');
     const row = await store().query(async (q) => (await q.db.select().from(q.tables.queues).where(eq(q.tables.queues.id, 'returns')))[0]);
     expect(row).toMatchObject({ name: 'Returns desk', tier: 2, waitAlertMinutes: 15, active: true });
     expect(await audit('queue')).toEqual(['returns created', 'returns updated']);
