@@ -1,16 +1,12 @@
 /**
- * The audit log's one way in: `recordAudit(tx, entry)` inside the transaction of the change it
- * records (outside one it throws: an entry must never exist without its change, nor a change
- * without its entry). `before` / `after` are the entity as it was and as it became, with every
- * secret replaced by `[redacted]` (passwords, hashes, sealed values, tokens, keys).
+ * The audit log's one way in: `recordAuditIn(q, entry)` / `auditIn(q, clock, …)` with the
+ * handle of the change's `store.write` (docs/postgres.md), so the entry commits or rolls back
+ * with the change it records: an entry never exists without its change, nor a change without
+ * its entry. `before` / `after` are the entity as it was and as it became, with every secret
+ * replaced by `[redacted]` (passwords, hashes, sealed values, tokens, keys).
  * The table is append-only (triggers in the `privacy` migration).
- *
- * On the storage port (docs/postgres.md): `recordAuditIn(q, entry)` / `auditIn(q, clock, …)`
- * with the handle of the change's `store.write`. The synchronous `recordAudit(tx, …)` /
- * `audit(services, …)` stay for the commands still on better-sqlite3.
  */
-import type { Db } from '../db/client.js';
-import { auditLog } from '../db/schema/index.js';
+import type { auditLog } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import type { Actor } from '../roles.js';
 
@@ -69,31 +65,12 @@ function auditRow(entry: AuditEntry): typeof auditLog.$inferInsert {
   };
 }
 
-export function recordAudit(tx: Db, entry: AuditEntry): void {
-  if (!tx.$client.inTransaction) throw new Error('recordAudit must run inside the transaction of the change it records');
-  tx.insert(auditLog).values(auditRow(entry)).run();
-}
-
 /**
- * `recordAudit` on the storage port: `q` is the handle of the change's `store.write` (a
- * handle of `store.query` runs each statement by itself: the entry would not share the
- * change's fate — never pass one).
+ * Records `entry`: `q` is the handle of the change's `store.write` (a handle of `store.query`
+ * runs each statement by itself: the entry would not share the change's fate — never pass one).
  */
 export async function recordAuditIn(q: Handle, entry: AuditEntry): Promise<void> {
   await q.db.insert(q.tables.auditLog).values(auditRow(entry));
-}
-
-/** `recordAudit` with the time taken from the services' clock. */
-export function audit(
-  services: { db: Db; clock: { now(): number } },
-  actor: AuditEntry['actor'],
-  entity: AuditEntity,
-  entityId: string | number,
-  action: string,
-  before: unknown,
-  after: unknown,
-): void {
-  recordAudit(services.db, { at: services.clock.now(), actor, entity, entityId, action, before: before ?? undefined, after: after ?? undefined });
 }
 
 /** `recordAuditIn` with the time taken from `clock`. */

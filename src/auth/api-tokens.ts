@@ -1,8 +1,7 @@
 /** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
 import { and, eq, isNull } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
-import type { Db } from '../db/client.js';
-import { apiTokens, type PrincipalType } from '../db/schema/index.js';
+import type { apiTokens, PrincipalType } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Principal } from '../http/types.js';
@@ -83,17 +82,15 @@ export async function revokeApiToken(q: Handle, id: number, now: number): Promis
   return revoked.length === 1;
 }
 
-/**
- * Revokes every live token of an account (deactivation); returns how many. Synchronous, for
- * staff deactivation's better-sqlite3 transaction (src/team/staff-active.ts), which releases
- * cases through the case engine in the same transaction, until it moves onto the storage port.
- */
-export function revokeApiTokensOf(db: Db, principal: { type: PrincipalType; id: number }, now: number): number {
-  return db
-    .update(apiTokens)
+/** Revokes every live token of an account (deactivation, inside its transaction); returns how many. */
+export async function revokeApiTokensOf(q: Handle, principal: { type: PrincipalType; id: number }, now: number): Promise<number> {
+  const t = q.tables.apiTokens;
+  const revoked = await q.db
+    .update(t)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.principalType, principal.type), eq(apiTokens.principalId, principal.id), isNull(apiTokens.revokedAt)))
-    .run().changes;
+    .where(and(eq(t.principalType, principal.type), eq(t.principalId, principal.id), isNull(t.revokedAt)))
+    .returning({ id: t.id });
+  return revoked.length;
 }
 
 type TokenRow = typeof apiTokens.$inferSelect;

@@ -6,8 +6,7 @@
  * `store.query`.
  */
 import { and, eq, lt, or } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { sessions } from '../db/schema/index.js';
+import type { sessions } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS, type ActiveSession, type PrincipalRef } from './credential-rules.js';
 import { lookups } from './lookups.js';
@@ -80,18 +79,6 @@ export async function endSessionsOf(q: Handle, ref: PrincipalRef): Promise<numbe
     .where(and(eq(t.principalType, ref.type), eq(t.principalId, ref.id)))
     .returning({ idHash: t.idHash });
   return ended.length;
-}
-
-/**
- * endSessionsOf for a caller still inside one of better-sqlite3's synchronous transactions —
- * staff deactivation (src/team/staff-active.ts), which releases cases through the case engine
- * in the same transaction — until it moves onto the storage port.
- */
-export function deleteSessionsOf(db: Db, ref: PrincipalRef): number {
-  return db
-    .delete(sessions)
-    .where(and(eq(sessions.principalType, ref.type), eq(sessions.principalId, ref.id)))
-    .run().changes;
 }
 
 /** Removes expired and idle sessions. */

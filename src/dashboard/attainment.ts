@@ -5,8 +5,8 @@
  * missed). With a queue: outcomes recorded with that queue (the queue responsible when it
  * happened).
  */
-import { attainmentPercent, slaOutcomes, type SlaOutcome } from '../reports/sla-outcomes.js';
-import type { Services } from '../services.js';
+import type { Handle } from '../db/store/index.js';
+import { attainmentPercent, readSlaOutcomes, type SlaOutcome } from '../reports/sla-outcomes.js';
 import type { DashboardQuery } from './period.js';
 
 export interface AttainmentGroup {
@@ -50,8 +50,9 @@ const metricOrder = (a: string, b: string) => {
   return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
 };
 
-export function attainment(services: Services, q: DashboardQuery): AttainmentMetric {
-  const outcomes = slaOutcomes(services.db, q.from, q.to).filter((o) => q.queue === null || o.queue === q.queue);
+/** Inside the caller's read (`tx`). */
+export async function attainment(tx: Handle, q: DashboardQuery): Promise<AttainmentMetric> {
+  const outcomes = (await readSlaOutcomes(tx, q.from, q.to)).filter((o) => q.queue === null || o.queue === q.queue);
   return {
     total: group('all', outcomes),
     byMetric: groupBy(outcomes, (o) => o.metric, metricOrder),

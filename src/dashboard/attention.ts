@@ -4,9 +4,10 @@
  * available agents can take, and SLA breaches since midnight (UTC). Each list is short
  * (the newest first) with its full count beside it.
  */
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, max, sql } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import { caseEvents, cases, DEFINITION_KINDS, definitionVersions, queues, type DefinitionKind } from '../db/schema/index.js';
+import { DEFINITION_KINDS, type DefinitionKind } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 
 /** How far back failed rule evaluations count. */
@@ -70,19 +71,18 @@ function startOfUtcDay(ms: number): number {
 }
 
 /** The newest draft of each definition that is newer than its published version. */
-function unpublishedDrafts(services: Services): DraftItem[] {
-  const { db } = services;
+async function unpublishedDrafts(tx: Handle): Promise<DraftItem[]> {
+  const { definitionVersions } = tx.tables;
   const published = new Map<string, number>();
-  for (const r of db
-    .select({ kind: definitionVersions.kind, name: definitionVersions.name, version: sql<number>`max(${definitionVersions.version})` })
+  for (const r of await tx.db
+    .select({ kind: definitionVersions.kind, name: definitionVersions.name, version: max(definitionVersions.version) })
     .from(definitionVersions)
     .where(eq(definitionVersions.state, 'published'))
-    .groupBy(definitionVersions.kind, definitionVersions.name)
-    .all()) {
-    published.set(`${r.kind}:${r.name}`, r.version);
+    .groupBy(definitionVersions.kind, definitionVersions.name)) {
+    if (r.version !== null) published.set(`${r.kind}:${r.name}`, r.version);
   }
   const newest = new Map<string, DraftItem>();
-  for (const r of db.select().from(definitionVersions).where(eq(definitionVersions.state, 'draft')).orderBy(desc(definitionVersions.version)).all()) {
+  for (const r of await tx.db.select().from(definitionVersions).where(eq(definitionVersions.state, 'draft')).orderBy(desc(definitionVersions.version))) {
     const key = `${r.kind}:${r.name}`;
     const inForce = published.get(key) ?? null;
     if (newest.has(key) || (inForce !== null && r.version <= inForce)) continue;
@@ -93,25 +93,24 @@ function unpublishedDrafts(services: Services): DraftItem[] {
 }
 
 /** How many `type` timeline entries were recorded since `since`, and the newest of them with their case. */
-function recentEvents(services: Services, type: string, since: number) {
-  const { db } = services;
+async function recentEvents(tx: Handle, type: string, since: number) {
+  const { caseEvents, cases } = tx.tables;
   const where = and(eq(caseEvents.type, type), gte(caseEvents.at, since));
-  const total = db.select({ n: sql<number>`count(*)` }).from(caseEvents).where(where).get()?.n ?? 0;
-  const rows = db
+  const [counted] = await tx.db.select({ n: count() }).from(caseEvents).where(where);
+  const rows = await tx.db
     .select({ caseId: caseEvents.caseId, at: caseEvents.at, data: caseEvents.data, subject: cases.subject, queue: cases.queueId })
     .from(caseEvents)
     .innerJoin(cases, eq(cases.id, caseEvents.caseId))
     .where(where)
     .orderBy(desc(caseEvents.at), desc(caseEvents.id))
-    .limit(ATTENTION_LIST_LIMIT)
-    .all();
-  return { total, rows };
+    .limit(ATTENTION_LIST_LIMIT);
+  return { total: counted?.n ?? 0, rows };
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-function failedRules(services: Services, since: number): Attention['failedRules'] {
-  const { total, rows } = recentEvents(services, 'rules.failed', since);
+async function failedRules(tx: Handle, since: number): Promise<Attention['failedRules']> {
+  const { total, rows } = await recentEvents(tx, 'rules.failed', since);
   return {
     total,
     since,
@@ -126,26 +125,34 @@ function failedRules(services: Services, since: number): Attention['failedRules'
   };
 }
 
-function queueLoads(services: Services): QueueLoad[] {
-  return services.db
+// Subqueries per queue, the same SQL on both dialects (booleans compared with TRUE; no
+// SQLite-only two-argument max(): a CASE).
+const OPEN = sql`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = TRUE)`;
+const WAITING = sql`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = TRUE AND c.waiting_since IS NOT NULL)`;
+const AVAILABLE = sql`(SELECT count(*) FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = TRUE AND s.available = TRUE)`;
+const LOAD = '(SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = TRUE)';
+const FREE_SLOTS = sql.raw(`(SELECT coalesce(sum(CASE WHEN s.capacity > ${LOAD} THEN s.capacity - ${LOAD} ELSE 0 END), 0)
+        FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = TRUE AND s.available = TRUE)`);
+
+async function queueLoads(tx: Handle): Promise<QueueLoad[]> {
+  const { queues } = tx.tables;
+  return tx.db
     .select({
       id: queues.id,
       name: queues.name,
       tier: queues.tier,
-      open: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1)`,
-      waiting: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1 AND c.waiting_since IS NOT NULL)`,
-      availableAgents: sql<number>`(SELECT count(*) FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = 1 AND s.available = 1)`,
-      freeSlots: sql<number>`(SELECT coalesce(sum(max(0, s.capacity - (SELECT count(*) FROM cases c WHERE c.assignee_id = s.id AND c.open = 1))), 0)
-        FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = 1 AND s.available = 1)`,
+      open: OPEN.mapWith(Number),
+      waiting: WAITING.mapWith(Number),
+      availableAgents: AVAILABLE.mapWith(Number),
+      freeSlots: FREE_SLOTS.mapWith(Number),
     })
     .from(queues)
     .where(eq(queues.active, true))
-    .orderBy(queues.tier, queues.id)
-    .all();
+    .orderBy(asc(queues.tier), asc(queues.id));
 }
 
-function breachesSince(services: Services, since: number): Attention['breaches'] {
-  const { total, rows } = recentEvents(services, 'sla.breached', since);
+async function breachesSince(tx: Handle, since: number): Promise<Attention['breaches']> {
+  const { total, rows } = await recentEvents(tx, 'sla.breached', since);
   return {
     total,
     since,
@@ -160,14 +167,17 @@ function breachesSince(services: Services, since: number): Attention['breaches']
   };
 }
 
-export function needsAttention(services: Services): Attention {
+/** Every section from one snapshot (`store.read`): the counts agree with their lists. */
+export function needsAttention(services: Services): Promise<Attention> {
   const now = services.clock.now();
-  const overloaded = queueLoads(services).filter((q) => q.waiting > 0 || (q.open > 0 && q.availableAgents === 0));
-  return {
-    now,
-    drafts: unpublishedDrafts(services),
-    failedRules: failedRules(services, now - FAILING_RULES_WINDOW_MS),
-    overloaded,
-    breaches: breachesSince(services, startOfUtcDay(now)),
-  };
+  return services.store.read(async (tx) => {
+    const overloaded = (await queueLoads(tx)).filter((q) => q.waiting > 0 || (q.open > 0 && q.availableAgents === 0));
+    return {
+      now,
+      drafts: await unpublishedDrafts(tx),
+      failedRules: await failedRules(tx, now - FAILING_RULES_WINDOW_MS),
+      overloaded,
+      breaches: await breachesSince(tx, startOfUtcDay(now)),
+    };
+  });
 }

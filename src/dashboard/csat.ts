@@ -4,7 +4,8 @@
  * case counts once, in the period of its latest rating). With a queue: ratings of cases
  * now in that queue.
  */
-import type { Services } from '../services.js';
+import { and, asc, eq, gte, lt } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 import type { DashboardQuery } from './period.js';
 import { percent } from './stats.js';
 
@@ -17,20 +18,21 @@ export interface CsatMetric {
   satisfiedCaseIds: number[];
 }
 
-export function csat(services: Services, q: DashboardQuery): CsatMetric {
-  const rows = services.db.$client
-    .prepare<[number, number, string | null, string | null], { case_id: number; satisfied: number }>(
-      `SELECT r.case_id, r.satisfied FROM case_ratings r JOIN cases c ON c.id = r.case_id
-       WHERE r.created_at >= ? AND r.created_at < ? AND (? IS NULL OR c.queue_id = ?)
-       ORDER BY r.created_at, r.id`,
-    )
-    .all(q.from, q.to, q.queue, q.queue);
-  const satisfiedCaseIds = rows.filter((r) => r.satisfied === 1).map((r) => r.case_id);
+/** Inside the caller's read (`tx`). */
+export async function csat(tx: Handle, q: DashboardQuery): Promise<CsatMetric> {
+  const { caseRatings: r, cases: c } = tx.tables;
+  const rows = await tx.db
+    .select({ caseId: r.caseId, satisfied: r.satisfied })
+    .from(r)
+    .innerJoin(c, eq(c.id, r.caseId))
+    .where(and(gte(r.createdAt, q.from), lt(r.createdAt, q.to), q.queue === null ? undefined : eq(c.queueId, q.queue)))
+    .orderBy(asc(r.createdAt), asc(r.id));
+  const satisfiedCaseIds = rows.filter((r) => r.satisfied).map((r) => r.caseId);
   return {
     ratings: rows.length,
     satisfied: satisfiedCaseIds.length,
     percent: percent(satisfiedCaseIds.length, rows.length),
-    ratedCaseIds: rows.map((r) => r.case_id),
+    ratedCaseIds: rows.map((r) => r.caseId),
     satisfiedCaseIds,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { inArray } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import { cases, customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import { zoneAbbreviation } from '../text/time-zones.js';
 import { attainment, type AttainmentGroup, type AttainmentMetric } from './attainment.js';
@@ -27,18 +27,20 @@ export interface Dashboard {
   escalations: EscalationSeries;
 }
 
-export function buildDashboard(services: Services, q: DashboardQuery): Dashboard {
-  return {
+/** Every metric from one snapshot (`store.read`), so the numbers agree with each other. */
+export function buildDashboard(services: Services, q: DashboardQuery): Promise<Dashboard> {
+  const generatedAt = services.clock.now();
+  return services.store.read(async (tx) => ({
     query: q,
-    generatedAt: services.clock.now(),
-    csat: csat(services, q),
-    churn: churn(services, q),
-    processing: processingTime(services, q),
-    firstResponse: firstResponseTime(services, q),
-    attainment: attainment(services, q),
-    backlog: backlog(services, q),
-    escalations: escalations(services, q),
-  };
+    generatedAt,
+    csat: await csat(tx, q),
+    churn: await churn(tx, q),
+    processing: await processingTime(tx, services, q),
+    firstResponse: await firstResponseTime(tx, services, q),
+    attainment: await attainment(tx, q),
+    backlog: await backlog(tx, services, q),
+    escalations: await escalations(tx, q),
+  }));
 }
 
 /** What a drill-down link asks for. */
@@ -86,28 +88,29 @@ function formatAt(ms: number, zone: string): string {
   return `${text} ${zoneAbbreviation(zone, ms)}`;
 }
 
-function caseRows(services: Services, ids: readonly number[], details: (id: number, index: number) => string): DrillCase[] {
+async function caseRows(tx: Handle, ids: readonly number[], details: (id: number, index: number) => string): Promise<DrillCase[]> {
+  const { cases } = tx.tables;
   const found = new Map<number, { subject: string; queue: string; status: string; customerId: number }>();
   for (const part of chunks([...new Set(ids)])) {
-    for (const r of services.db
+    for (const r of await tx.db
       .select({ id: cases.id, subject: cases.subject, queue: cases.queueId, status: cases.status, customerId: cases.customerId })
       .from(cases)
-      .where(inArray(cases.id, part))
-      .all()) {
+      .where(inArray(cases.id, part))) {
       found.set(r.id, r);
     }
   }
-  const names = customerNames(services, [...found.values()].map((r) => r.customerId));
+  const names = await customerNames(tx, [...found.values()].map((r) => r.customerId));
   return ids.flatMap((id, index) => {
     const r = found.get(id);
     return r ? [{ id, ref: caseRef(id), subject: r.subject, queue: r.queue, status: r.status, customer: names.get(r.customerId) ?? '', detail: details(id, index) }] : [];
   });
 }
 
-function customerNames(services: Services, ids: readonly number[]): Map<number, string> {
+async function customerNames(tx: Handle, ids: readonly number[]): Promise<Map<number, string>> {
+  const { customers } = tx.tables;
   const out = new Map<number, string>();
   for (const part of chunks([...new Set(ids)])) {
-    for (const r of services.db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, part)).all()) out.set(r.id, r.name);
+    for (const r of await tx.db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, part))) out.set(r.id, r.name);
   }
   return out;
 }
@@ -119,30 +122,34 @@ function findGroup(metric: AttainmentMetric, group: 'all' | 'metric' | 'policy',
   return (group === 'metric' ? metric.byMetric : metric.byPolicy).find((g) => g.key === key);
 }
 
-/** The cases or customers behind one number of the dashboard. */
-export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec): Drill {
+/** The cases or customers behind one number of the dashboard, read in one snapshot. */
+export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec): Promise<Drill> {
+  return services.store.read((tx) => drillIn(tx, services, q, spec));
+}
+
+async function drillIn(tx: Handle, services: Services, q: DashboardQuery, spec: DrillSpec): Promise<Drill> {
   switch (spec.metric) {
     case 'csat':
     case 'csat-satisfied': {
-      const m = csat(services, q);
+      const m = await csat(tx, q);
       const satisfied = new Set(m.satisfiedCaseIds);
       const ids = spec.metric === 'csat' ? m.ratedCaseIds : m.satisfiedCaseIds;
       return {
         title: spec.metric === 'csat' ? 'Rated cases' : 'Cases rated satisfied',
         kind: 'cases',
-        rows: caseRows(services, ids, (id) => (satisfied.has(id) ? 'satisfied' : 'not satisfied')),
+        rows: await caseRows(tx, ids, (id) => (satisfied.has(id) ? 'satisfied' : 'not satisfied')),
       };
     }
     case 'churn': {
-      const m = churn(services, q);
+      const m = await churn(tx, q);
+      const { customers } = tx.tables;
       const rows: DrillCustomer[] = [];
       for (const part of chunks(m.churnedCustomerIds)) {
         rows.push(
-          ...services.db
+          ...(await tx.db
             .select({ id: customers.id, name: customers.name, email: customers.email, organization: customers.organization, churnedAt: customers.churnedAt })
             .from(customers)
-            .where(inArray(customers.id, part))
-            .all(),
+            .where(inArray(customers.id, part))),
         );
       }
       rows.sort((a, b) => a.id - b.id);
@@ -150,38 +157,38 @@ export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec
     }
     case 'processing':
     case 'first-response': {
-      const m = spec.metric === 'processing' ? processingTime(services, q) : firstResponseTime(services, q);
+      const m = spec.metric === 'processing' ? await processingTime(tx, services, q) : await firstResponseTime(tx, services, q);
       return {
         title: spec.metric === 'processing' ? 'Cases resolved' : 'Cases with their first response',
         kind: 'cases',
-        rows: caseRows(services, m.rows.map((r) => r.caseId), (_id, i) => `${minutes(m.rows[i]!.calendarMinutes)} calendar, ${minutes(m.rows[i]!.businessMinutes)} business`),
+        rows: await caseRows(tx, m.rows.map((r) => r.caseId), (_id, i) => `${minutes(m.rows[i]!.calendarMinutes)} calendar, ${minutes(m.rows[i]!.businessMinutes)} business`),
       };
     }
     case 'attainment': {
-      const g = findGroup(attainment(services, q), spec.group, spec.key);
+      const g = findGroup(await attainment(tx, q), spec.group, spec.key);
       const outcomes = (g?.outcomes ?? []).filter((o) => o.outcome === spec.outcome);
       const label = spec.group === 'all' ? 'all metrics and policies' : `${spec.group} ${spec.key}`;
       return {
         title: `SLA targets ${spec.outcome} (${label})`,
         kind: 'cases',
-        rows: caseRows(services, outcomes.map((o) => o.caseId), (_id, i) => {
+        rows: await caseRows(tx, outcomes.map((o) => o.caseId), (_id, i) => {
           const o = outcomes[i]!;
           return `${METRIC_NAMES[o.metric] ?? o.metric}, policy ${o.policy}, queue ${o.queue}: ${spec.outcome} ${formatAt(o.at, q.zone)}`;
         }),
       };
     }
     case 'backlog': {
-      const series = backlog(services, q, spec.bucket);
+      const series = await backlog(tx, services, q, spec.bucket);
       const bucket = series.points[spec.bucket]?.bucket;
-      return { title: `Open cases at the end of the ${series.unit} starting ${bucket?.label ?? '?'}`, kind: 'cases', rows: caseRows(services, series.caseIds, () => 'open') };
+      return { title: `Open cases at the end of the ${series.unit} starting ${bucket?.label ?? '?'}`, kind: 'cases', rows: await caseRows(tx, series.caseIds, () => 'open') };
     }
     case 'escalations': {
-      const series = escalations(services, q);
+      const series = await escalations(tx, q);
       const bucket = series.points[spec.bucket]?.bucket;
       return {
         title: `Escalations in the ${series.unit} starting ${bucket?.label ?? '?'}`,
         kind: 'cases',
-        rows: caseRows(services, series.caseIds[spec.bucket] ?? [], () => 'escalated'),
+        rows: await caseRows(tx, series.caseIds[spec.bucket] ?? [], () => 'escalated'),
       };
     }
   }

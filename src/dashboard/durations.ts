@@ -10,6 +10,8 @@
  * Each gives the count, the total, the average (total / count), the median and the p90
  * (nearest rank, see stats.ts). With a queue: cases now in that queue.
  */
+import type { Handle } from '../db/store/index.js';
+import { all } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { businessMinutesBetween, MINUTE_MS, type BusinessCalendar } from '../sla/calendar.js';
 import type { DashboardQuery } from './period.js';
@@ -34,7 +36,7 @@ export interface DurationMetric {
 interface CaseTimes {
   id: number;
   created_at: number;
-  end: number;
+  end_at: number;
   sla_policy: string | null;
   sla_config_version: number | null;
 }
@@ -59,9 +61,9 @@ function measure(services: Services, rows: CaseTimes[]): DurationMetric {
   const out = rows.map((r) => ({
     caseId: r.id,
     start: r.created_at,
-    end: r.end,
-    calendarMinutes: Math.max(0, r.end - r.created_at) / MINUTE_MS,
-    businessMinutes: businessMinutesBetween(calendarOf(r.sla_config_version, r.sla_policy), r.created_at, r.end),
+    end: r.end_at,
+    calendarMinutes: Math.max(0, r.end_at - r.created_at) / MINUTE_MS,
+    businessMinutes: businessMinutesBetween(calendarOf(r.sla_config_version, r.sla_policy), r.created_at, r.end_at),
   }));
   return {
     count: out.length,
@@ -71,27 +73,31 @@ function measure(services: Services, rows: CaseTimes[]): DurationMetric {
   };
 }
 
-export function processingTime(services: Services, q: DashboardQuery): DurationMetric {
-  const rows = services.db.$client
-    .prepare<[number, number, string | null, string | null], CaseTimes>(
-      `SELECT id, created_at, resolved_at AS end, sla_policy, sla_config_version FROM cases
-       WHERE resolved_at >= ? AND resolved_at < ? AND (? IS NULL OR queue_id = ?)
-       ORDER BY resolved_at, id`,
-    )
-    .all(q.from, q.to, q.queue, q.queue);
-  return measure(services, rows);
+// The same SQL on both dialects; with a queue, one more condition (a `? IS NULL` test would
+// leave PostgreSQL without the parameter's type).
+const RESOLVED = (queue: string) => `SELECT id, created_at, resolved_at AS end_at, sla_policy, sla_config_version FROM cases
+       WHERE resolved_at >= ? AND resolved_at < ?${queue}
+       ORDER BY resolved_at, id`;
+const RESOLVED_ALL = RESOLVED('');
+const RESOLVED_IN_QUEUE = RESOLVED(' AND queue_id = ?');
+
+// The first public staff reply is a `staff.replied` entry at exactly first_response_at:
+// the timeline's (type, at) index finds the period's replies without scanning the cases.
+const FIRST_RESPONSES = (queue: string) => `SELECT DISTINCT c.id, c.created_at, c.first_response_at AS end_at, c.sla_policy, c.sla_config_version
+       FROM case_events e JOIN cases c ON c.id = e.case_id
+       WHERE e.type = 'staff.replied' AND e.at >= ? AND e.at < ? AND c.first_response_at = e.at${queue}
+       ORDER BY c.first_response_at, c.id`;
+const FIRST_RESPONSES_ALL = FIRST_RESPONSES('');
+const FIRST_RESPONSES_IN_QUEUE = FIRST_RESPONSES(' AND c.queue_id = ?');
+
+const params = (q: DashboardQuery) => (q.queue === null ? [q.from, q.to] : [q.from, q.to, q.queue]);
+
+/** Inside the caller's read (`tx`). */
+export async function processingTime(tx: Handle, services: Services, q: DashboardQuery): Promise<DurationMetric> {
+  return measure(services, await all<CaseTimes>(tx, q.queue === null ? RESOLVED_ALL : RESOLVED_IN_QUEUE, params(q)));
 }
 
-export function firstResponseTime(services: Services, q: DashboardQuery): DurationMetric {
-  // The first public staff reply is a `staff.replied` entry at exactly first_response_at:
-  // the timeline's (type, at) index finds the period's replies without scanning the cases.
-  const rows = services.db.$client
-    .prepare<[number, number, string | null, string | null], CaseTimes>(
-      `SELECT DISTINCT c.id, c.created_at, c.first_response_at AS end, c.sla_policy, c.sla_config_version
-       FROM case_events e JOIN cases c ON c.id = e.case_id
-       WHERE e.type = 'staff.replied' AND e.at >= ? AND e.at < ? AND c.first_response_at = e.at AND (? IS NULL OR c.queue_id = ?)
-       ORDER BY c.first_response_at, c.id`,
-    )
-    .all(q.from, q.to, q.queue, q.queue);
-  return measure(services, rows);
+/** Inside the caller's read (`tx`). */
+export async function firstResponseTime(tx: Handle, services: Services, q: DashboardQuery): Promise<DurationMetric> {
+  return measure(services, await all<CaseTimes>(tx, q.queue === null ? FIRST_RESPONSES_ALL : FIRST_RESPONSES_IN_QUEUE, params(q)));
 }

@@ -12,6 +12,8 @@
  * Escalations: `case.escalated` entries per bucket. With a queue: escalations out of or
  * into that queue.
  */
+import type { Handle } from '../db/store/index.js';
+import { all, json } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { isOpenCategory } from '../workflow/transition.js';
 import { bucketsOf, type Bucket, type DashboardQuery } from './period.js';
@@ -38,8 +40,19 @@ interface EventRow {
   case_id: number;
   type: string;
   at: number;
-  data: string;
+  /** JSON text on SQLite, parsed on PostgreSQL (rows.ts `json`). */
+  data: unknown;
 }
+
+// The same SQL on both dialects (booleans compared with TRUE). Parameters: up to, from.
+const CANDIDATES = `SELECT id, created_at, queue_id, workflow, workflow_version FROM cases
+       WHERE created_at < ? AND (open = TRUE OR updated_at >= ?) ORDER BY id`;
+const CANDIDATE_EVENTS = `SELECT e.case_id, e.type, e.at, e.data FROM cases c JOIN case_events e ON e.case_id = c.id
+     WHERE c.created_at < ? AND (c.open = TRUE OR c.updated_at >= ?)
+       AND e.type IN ('case.routed', 'case.transitioned', 'case.escalated', 'case.transferred')
+     ORDER BY e.case_id, e.id`;
+// Parameters: from, to.
+const ESCALATIONS = `SELECT case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? ORDER BY at, id`;
 
 /** An interval in which a case was open (and in one queue): it counts at points p with start < p ≤ end. */
 interface Stretch {
@@ -53,23 +66,11 @@ function measurePoints(buckets: readonly Bucket[], now: number): number[] {
   return buckets.map((b) => (b.end > now ? now + 1 : b.end));
 }
 
-function openStretches(services: Services, q: DashboardQuery, upTo: number): Stretch[] {
-  const db = services.db.$client;
-  const candidates = db
-    .prepare<[number, number], CandidateRow>(
-      `SELECT id, created_at, queue_id, workflow, workflow_version FROM cases
-       WHERE created_at < ? AND (open = 1 OR updated_at >= ?) ORDER BY id`,
-    )
-    .all(upTo, q.from);
+async function openStretches(tx: Handle, services: Services, q: DashboardQuery, upTo: number): Promise<Stretch[]> {
+  const candidates = await all<CandidateRow>(tx, CANDIDATES, [upTo, q.from]);
   if (candidates.length === 0) return [];
   const events = new Map<number, EventRow[]>();
-  const select = db.prepare<[number, number], EventRow>(
-    `SELECT e.case_id, e.type, e.at, e.data FROM cases c JOIN case_events e ON e.case_id = c.id
-     WHERE c.created_at < ? AND (c.open = 1 OR c.updated_at >= ?)
-       AND e.type IN ('case.routed', 'case.transitioned', 'case.escalated', 'case.transferred')
-     ORDER BY e.case_id, e.id`,
-  );
-  for (const row of select.iterate(upTo, q.from)) {
+  for (const row of await all<EventRow>(tx, CANDIDATE_EVENTS, [upTo, q.from])) {
     const list = events.get(row.case_id) ?? [];
     list.push(row);
     events.set(row.case_id, list);
@@ -88,7 +89,7 @@ function openStretches(services: Services, q: DashboardQuery, upTo: number): Str
 
   const out: Stretch[] = [];
   for (const c of candidates) {
-    const list = (events.get(c.id) ?? []).map((e) => ({ ...e, parsed: JSON.parse(e.data) as Record<string, unknown> }));
+    const list = (events.get(c.id) ?? []).map((e) => ({ ...e, parsed: json<Record<string, unknown>>(e.data) }));
     const first = list.find((e) => e.type !== 'case.transitioned');
     const initialQueue =
       first?.type === 'case.routed' && typeof first.parsed.queue === 'string'
@@ -124,8 +125,8 @@ function openStretches(services: Services, q: DashboardQuery, upTo: number): Str
   return out;
 }
 
-/** Open cases at the end of each bucket; `idsAt` also collects the case ids of one bucket. */
-export function backlog(services: Services, q: DashboardQuery, idsAt?: number): Series & { caseIds: number[] } {
+/** Open cases at the end of each bucket; `idsAt` also collects the case ids of one bucket. Inside the caller's read (`tx`). */
+export async function backlog(tx: Handle, services: Services, q: DashboardQuery, idsAt?: number): Promise<Series & { caseIds: number[] }> {
   const now = services.clock.now();
   const all = bucketsOf(q);
   const unit = all.unit;
@@ -134,7 +135,7 @@ export function backlog(services: Services, q: DashboardQuery, idsAt?: number): 
   const counts = new Array<number>(buckets.length).fill(0);
   const caseIds = new Set<number>();
   const last = points.length ? Math.max(...points) : q.to;
-  for (const s of openStretches(services, q, last)) {
+  for (const s of await openStretches(tx, services, q, last)) {
     points.forEach((p, i) => {
       if (s.start < p && p <= s.end) {
         counts[i]!++;
@@ -150,18 +151,15 @@ export interface EscalationSeries extends Series {
   caseIds: number[][];
 }
 
-export function escalations(services: Services, q: DashboardQuery): EscalationSeries {
+/** Inside the caller's read (`tx`). */
+export async function escalations(tx: Handle, q: DashboardQuery): Promise<EscalationSeries> {
   const { unit, buckets } = bucketsOf(q);
-  const rows = services.db.$client
-    .prepare<[number, number], { case_id: number; at: number; data: string }>(
-      `SELECT case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? ORDER BY at, id`,
-    )
-    .all(q.from, q.to);
+  const rows = await all<{ case_id: number; at: number; data: unknown }>(tx, ESCALATIONS, [q.from, q.to]);
   const ids: number[][] = buckets.map(() => []);
   let index = 0;
   for (const row of rows) {
     if (q.queue !== null) {
-      const data = JSON.parse(row.data) as Record<string, unknown>;
+      const data = json<Record<string, unknown>>(row.data);
       if (data.queue !== q.queue && data.fromQueue !== q.queue) continue;
     }
     while (index < buckets.length - 1 && row.at >= buckets[index]!.end) index++;

@@ -1,7 +1,14 @@
 /** Reading the record of erasures. */
-import type { Services } from '../services.js';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
+import type { Handle } from '../db/store/index.js';
 
 /** Whether the customer's personal data has been erased (a completed erasure of the whole customer). */
-export function isErased(services: Pick<Services, 'db'>, customerId: number): boolean {
-  return services.db.$client.prepare('SELECT 1 FROM erasures WHERE customer_id = ? AND case_id IS NULL AND completed_at IS NOT NULL').get(customerId) !== undefined;
+export async function isErased(q: Handle, customerId: number): Promise<boolean> {
+  const t = q.tables.erasures;
+  const [row] = await q.db
+    .select({ id: t.id })
+    .from(t)
+    .where(and(eq(t.customerId, customerId), isNull(t.caseId), isNotNull(t.completedAt)))
+    .limit(1);
+  return row !== undefined;
 }

@@ -9,7 +9,6 @@
  * that moment, before any escalation a breach causes).
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
 import type { Handle } from '../db/store/index.js';
 
 export type SlaOutcomeKind = 'met' | 'missed';
@@ -37,20 +36,7 @@ interface Row {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : UNKNOWN);
 
-/** Every met and missed outcome recorded in [from, to), in timeline order (on better-sqlite3: the dashboard). */
-export function slaOutcomes(db: Db, from: number, to: number): SlaOutcome[] {
-  const rows = db.$client
-    .prepare<[number, number, number, number], Row>(
-      `SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ? AND at < ?
-       UNION ALL
-       SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ? AND at < ?
-       ORDER BY at, id`,
-    )
-    .all(from, to, from, to);
-  return outcomesOf(rows);
-}
-
-/** `slaOutcomes` on the storage port: the same SQL on both dialects. */
+/** Every met and missed outcome recorded in [from, to), in timeline order: the same SQL on both dialects. */
 export async function readSlaOutcomes(q: Handle, from: number, to: number): Promise<SlaOutcome[]> {
   const rows = await q.all<Row>(
     sql`SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ${from} AND at < ${to}

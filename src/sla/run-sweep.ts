@@ -38,7 +38,7 @@ export async function runSlaSweep(services: Services, options: SweepOptions = {}
   const started = performance.now();
   const sweep = await sweepSla(services, { signal: services.outbox.signal, ...options });
   services.metrics.slaSweep.observe({ phase: 'sweep' }, (performance.now() - started) / 1000);
-  const waiting = alertLongWaits(services, options.now !== undefined ? { now: options.now } : {});
+  const waiting = await alertLongWaits(services, options.now !== undefined ? { now: options.now } : {});
   const outbox = await drainOutboxFully(services);
   services.metrics.slaSweep.observe({ phase: 'total' }, (performance.now() - started) / 1000);
   return { sweep, waiting, outbox };

@@ -9,16 +9,16 @@
  * - History is appended, never rewritten: a mark's date cannot be before the customer's
  *   latest mark, nor in the future.
  */
-import { and, asc, desc, eq, like, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { transaction } from '../db/client.js';
-import { customerChurnMarks, customers } from '../db/schema/index.js';
+import type { customerChurnMarks, customers } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { assertManager, fieldError, parseInput } from './input.js';
-import { queueWebhookEvent } from '../webhooks/deliveries.js';
-import { customerPart } from '../webhooks/payload.js';
+import { queueWebhookEventIn } from '../webhooks/deliveries.js';
+import { customerPartIn } from '../webhooks/payload.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type ChurnMarkRow = typeof customerChurnMarks.$inferSelect;
@@ -31,29 +31,34 @@ export const churnSchema = z.strictObject({
 });
 export type ChurnInput = z.input<typeof churnSchema>;
 
-export function getCustomer(services: Services, id: number): CustomerRow {
-  const row = services.db.select().from(customers).where(eq(customers.id, id)).get();
+async function customerIn(q: Handle, id: number): Promise<CustomerRow> {
+  const t = q.tables.customers;
+  const [row] = await q.db.select().from(t).where(eq(t.id, id)).limit(1);
   if (!row) throw new DomainError('NOT_FOUND', `No customer ${id}.`, { customerId: id });
   return row;
 }
 
+export function getCustomer(services: Services, id: number): Promise<CustomerRow> {
+  return services.store.query((q) => customerIn(q, id));
+}
+
+function historyIn(q: Handle, customerId: number): Promise<ChurnMarkRow[]> {
+  const t = q.tables.customerChurnMarks;
+  return q.db.select().from(t).where(eq(t.customerId, customerId)).orderBy(desc(t.at), desc(t.id));
+}
+
 /** The customer's marks, newest first. */
-export function churnHistory(services: Services, customerId: number): ChurnMarkRow[] {
-  return services.db
-    .select()
-    .from(customerChurnMarks)
-    .where(eq(customerChurnMarks.customerId, customerId))
-    .orderBy(desc(customerChurnMarks.at), desc(customerChurnMarks.id))
-    .all();
+export function churnHistory(services: Services, customerId: number): Promise<ChurnMarkRow[]> {
+  return services.store.query((q) => historyIn(q, customerId));
 }
 
 /** `source`: who marked it — `manual` (the console) or the system calling the churn API. */
-export function markChurn(services: Services, customerId: number, raw: ChurnInput, actor: Actor, source = 'manual'): CustomerRow {
+export async function markChurn(services: Services, customerId: number, raw: ChurnInput, actor: Actor, source = 'manual'): Promise<CustomerRow> {
   if (source === 'manual') assertManager(actor);
   const input = parseInput(churnSchema, raw);
-  return transaction(services.db, () => {
-    const customer = getCustomer(services, customerId);
-    const latest = churnHistory(services, customerId)[0];
+  return services.store.write(async (q) => {
+    const customer = await customerIn(q, customerId);
+    const [latest] = await historyIn(q, customerId);
     const churnedNow = latest?.churned ?? false;
     if (input.churned === churnedNow) {
       throw new DomainError('CONFLICT', input.churned ? `${customer.name} is already marked churned.` : `${customer.name} is not marked churned.`);
@@ -63,20 +68,14 @@ export function markChurn(services: Services, customerId: number, raw: ChurnInpu
     if (latest && input.at < latest.at) {
       throw fieldError('at', `cannot be before the latest mark (${new Date(latest.at).toISOString().slice(0, 10)})`);
     }
-    services.db
-      .insert(customerChurnMarks)
-      .values({ customerId, churned: input.churned, at: input.at, actorId: actor.type === 'staff' ? actor.id : null, note: input.note || null, source })
-      .run();
-    const row = services.db
-      .update(customers)
-      .set({ churnedAt: input.churned ? input.at : null, updatedAt: now })
-      .where(eq(customers.id, customerId))
-      .returning()
-      .get()!;
+    const { customerChurnMarks: marks, customers: t } = q.tables;
+    await q.db.insert(marks).values({ customerId, churned: input.churned, at: input.at, actorId: actor.type === 'staff' ? actor.id : null, note: input.note || null, source });
+    const [row] = await q.db.update(t).set({ churnedAt: input.churned ? input.at : null, updatedAt: now }).where(eq(t.id, customerId)).returning();
     if (input.churned) {
-      queueWebhookEvent(services, 'customer.churned', { customer: customerPart(services, customerId), churn: { at: new Date(input.at).toISOString(), source, reason: input.note || null } });
+      const churn = { at: new Date(input.at).toISOString(), source, reason: input.note || null };
+      await queueWebhookEventIn(q, services, 'customer.churned', { customer: await customerPartIn(q, customerId), churn });
     }
-    return row;
+    return row!;
   });
 }
 
@@ -90,27 +89,33 @@ export interface CustomerListRow {
   cases: number;
 }
 
-/** Customers matching `q` (name, email or organization), by name; churned only when asked. */
-export function searchCustomers(services: Services, options: { q?: string; churnedOnly?: boolean; limit?: number } = {}): CustomerListRow[] {
+/**
+ * Customers matching `q` (name, email or organization, ignoring case: `lower(…) LIKE lower(…)`,
+ * as PostgreSQL's LIKE tells cases apart), by name; churned only when asked.
+ */
+export function searchCustomers(services: Services, options: { q?: string; churnedOnly?: boolean; limit?: number } = {}): Promise<CustomerListRow[]> {
   const text = (options.q ?? '').trim();
-  const pattern = sql`${`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`} ESCAPE '\\'`;
-  const conditions = [
-    text ? or(like(customers.name, pattern), like(customers.email, pattern), like(customers.organization, pattern)) : undefined,
-    options.churnedOnly ? sql`${customers.churnedAt} IS NOT NULL` : undefined,
-  ].filter((c) => c !== undefined);
-  return services.db
-    .select({
-      id: customers.id,
-      name: customers.name,
-      email: customers.email,
-      organization: customers.organization,
-      tier: customers.tier,
-      churnedAt: customers.churnedAt,
-      cases: sql<number>`(SELECT count(*) FROM cases c WHERE c.customer_id = "customers"."id")`,
-    })
-    .from(customers)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(asc(customers.name), asc(customers.id))
-    .limit(options.limit ?? 50)
-    .all();
+  const pattern = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return services.store.query((q) => {
+    const customers = q.tables.customers;
+    const matches = (column: typeof customers.name | typeof customers.email | typeof customers.organization): SQL => sql`lower(${column}) LIKE lower(${pattern}) ESCAPE '\\'`;
+    const conditions = [
+      text ? or(matches(customers.name), matches(customers.email), matches(customers.organization)) : undefined,
+      options.churnedOnly ? sql`${customers.churnedAt} IS NOT NULL` : undefined,
+    ].filter((c) => c !== undefined);
+    return q.db
+      .select({
+        id: customers.id,
+        name: customers.name,
+        email: customers.email,
+        organization: customers.organization,
+        tier: customers.tier,
+        churnedAt: customers.churnedAt,
+        cases: sql<number>`(SELECT count(*) FROM cases c WHERE c.customer_id = "customers"."id")`.mapWith(Number),
+      })
+      .from(customers)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(asc(customers.name), asc(customers.id))
+      .limit(options.limit ?? 50);
+  });
 }

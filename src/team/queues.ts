@@ -12,12 +12,13 @@
  *   reactivating restores the queue as it was. Published rules that still send cases to an
  *   inactive queue fall back to `general` (recorded as `rules.failed` on the case).
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
 import { transferCase } from '../cases/move-case.js';
 import { auditIn } from '../audit/record-audit.js';
-import { cases, queues, staff, staffQueues, WAITING_ORDERS } from '../db/schema/index.js';
+import { WAITING_ORDERS, type queues } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { targetUrlProblem } from '../net/guarded-post.js';
 import type { Actor } from '../roles.js';
@@ -77,43 +78,67 @@ export type CreateQueueInput = z.input<typeof createQueueSchema>;
 export const updateQueueSchema = z.strictObject(details);
 export type UpdateQueueInput = z.input<typeof updateQueueSchema>;
 
-export function getQueue(services: Services, id: string): QueueRow {
-  const row = services.db.select().from(queues).where(eq(queues.id, id)).get();
+/** The queue inside the caller's transaction (`q`); NOT_FOUND when there is none. */
+export async function queueIn(q: Handle, id: string): Promise<QueueRow> {
+  const t = q.tables.queues;
+  const [row] = await q.db.select().from(t).where(eq(t.id, id)).limit(1);
   if (!row) throw new DomainError('NOT_FOUND', `No queue "${id}".`, { queue: id });
   return row;
 }
 
-export function openCasesIn(services: Services, queueId: string): number[] {
-  return services.db
-    .select({ id: cases.id })
-    .from(cases)
-    .where(and(eq(cases.queueId, queueId), eq(cases.open, true)))
-    .orderBy(asc(cases.id))
-    .all()
-    .map((r) => r.id);
+export function getQueue(services: Services, id: string): Promise<QueueRow> {
+  return services.store.query((q) => queueIn(q, id));
+}
+
+/** The open cases in the queue, by id. */
+export async function openCasesIn(q: Handle, queueId: string): Promise<number[]> {
+  const t = q.tables.cases;
+  const rows = await q.db
+    .select({ id: t.id })
+    .from(t)
+    .where(and(eq(t.queueId, queueId), eq(t.open, true)))
+    .orderBy(asc(t.id));
+  return rows.map((r) => r.id);
 }
 
 /** Plain agents (role `agent`) who are members of the queue. */
-function plainAgentsIn(services: Services, queueId: string): string[] {
-  return services.db
+async function plainAgentsIn(q: Handle, queueId: string): Promise<string[]> {
+  const { staff, staffQueues } = q.tables;
+  const rows = await q.db
     .select({ name: staff.name })
     .from(staffQueues)
     .innerJoin(staff, eq(staff.id, staffQueues.staffId))
     .where(and(eq(staffQueues.queueId, queueId), eq(staff.role, 'agent'), eq(staff.active, true)))
-    .orderBy(asc(staff.name))
-    .all()
-    .map((r) => r.name);
+    .orderBy(asc(staff.name));
+  return rows.map((r) => r.name);
+}
+
+/** Active queues by id (the choices of the staff and queue forms). */
+export function activeQueues(services: Services): Promise<QueueRow[]> {
+  return services.store.query((q) => {
+    const t = q.tables.queues;
+    return q.db.select().from(t).where(eq(t.active, true)).orderBy(asc(t.id));
+  });
+}
+
+/** Ids of inactive queues. */
+export function inactiveQueueIds(services: Services): Promise<string[]> {
+  return services.store.query(async (q) => {
+    const t = q.tables.queues;
+    return (await q.db.select({ id: t.id }).from(t).where(eq(t.active, false))).map((r) => r.id);
+  });
 }
 
 export async function createQueue(services: Services, raw: CreateQueueInput, actor: Actor): Promise<QueueRow> {
   assertManager(actor);
   const input = parseInput(createQueueSchema, raw);
+  const urls = chatUrls(services, input);
   return services.store.write(async (q) => {
-    if (services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, input.id)).get()) {
-      throw fieldError('id', `a queue "${input.id}" already exists`);
-    }
-    const created = services.db
-      .insert(queues)
+    const t = q.tables.queues;
+    const [existing] = await q.db.select({ id: t.id }).from(t).where(eq(t.id, input.id)).limit(1);
+    if (existing) throw fieldError('id', `a queue "${input.id}" already exists`);
+    const [created] = await q.db
+      .insert(t)
       .values({
         id: input.id,
         name: input.name,
@@ -121,47 +146,47 @@ export async function createQueue(services: Services, raw: CreateQueueInput, act
         tier: input.tier,
         waitingOrder: input.waitingOrder ?? 'priority',
         waitAlertMinutes: input.waitAlertMinutes ?? null,
-        ...chatUrls(services, input),
+        ...urls,
         createdAt: services.clock.now(),
       })
-      .returning()
-      .get();
-    await auditIn(q, services.clock, actor, 'queue', created.id, 'created', null, created);
-    return created;
+      .returning();
+    await auditIn(q, services.clock, actor, 'queue', created!.id, 'created', null, created);
+    return created!;
   });
 }
 
 export async function updateQueue(services: Services, id: string, raw: UpdateQueueInput, actor: Actor): Promise<QueueRow> {
   assertManager(actor);
   const input = parseInput(updateQueueSchema, raw);
+  const urls = chatUrls(services, input);
   return services.store.write(async (q) => {
-    const queue = getQueue(services, id);
+    const queue = await queueIn(q, id);
     if (input.tier !== queue.tier) {
       const issues: FieldIssue[] = [];
-      const open = openCasesIn(services, id).length;
+      const open = (await openCasesIn(q, id)).length;
       if (id === FALLBACK_QUEUE) issues.push({ path: 'tier', message: `"${FALLBACK_QUEUE}" is the fallback queue of routing and stays tier 1` });
       else if (open > 0) issues.push({ path: 'tier', message: `${open} open case${open === 1 ? ' is' : 's are'} in this queue; move or resolve them before changing its tier` });
       else if (input.tier >= 2) {
-        const agents = plainAgentsIn(services, id);
+        const agents = await plainAgentsIn(q, id);
         if (agents.length > 0) issues.push({ path: 'tier', message: `only advanced agents work tier-2 queues; remove ${agents.join(', ')} from this queue first` });
       }
       if (issues.length > 0) throw new ValidationError(issues);
     }
-    const updated = services.db
-      .update(queues)
+    const t = q.tables.queues;
+    const [updated] = await q.db
+      .update(t)
       .set({
         name: input.name,
         description: input.description,
         tier: input.tier,
         ...(input.waitingOrder !== undefined ? { waitingOrder: input.waitingOrder } : {}),
         ...(input.waitAlertMinutes !== undefined ? { waitAlertMinutes: input.waitAlertMinutes } : {}),
-        ...chatUrls(services, input),
+        ...urls,
       })
-      .where(eq(queues.id, id))
-      .returning()
-      .get()!;
+      .where(eq(t.id, id))
+      .returning();
     await auditIn(q, services.clock, actor, 'queue', id, 'updated', queue, updated);
-    return updated;
+    return updated!;
   });
 }
 
@@ -175,16 +200,17 @@ export interface DeactivateQueueResult {
 export async function deactivateQueue(services: Services, id: string, options: { moveTo?: string | null }, actor: Actor): Promise<DeactivateQueueResult> {
   assertManager(actor);
   return services.store.write(async (q) => {
-    const queue = getQueue(services, id);
+    const t = q.tables.queues;
+    const queue = await queueIn(q, id);
     if (id === FALLBACK_QUEUE) throw new DomainError('CONFLICT', `"${FALLBACK_QUEUE}" is the fallback queue of routing; it cannot be deactivated.`);
     if (!queue.active) return { queue, moved: 0 };
-    const open = openCasesIn(services, id);
+    const open = await openCasesIn(q, id);
     const moveTo = options.moveTo?.trim() || null;
     if (open.length > 0) {
       if (!moveTo) {
         throw fieldError('moveTo', `${open.length} open case${open.length === 1 ? ' is' : 's are'} in this queue: choose a queue to move ${open.length === 1 ? 'it' : 'them'} to`);
       }
-      const target = services.db.select().from(queues).where(eq(queues.id, moveTo)).get();
+      const [target] = await q.db.select().from(t).where(eq(t.id, moveTo)).limit(1);
       if (!target || !target.active || target.id === id) throw fieldError('moveTo', 'choose another active queue');
       for (const caseId of open) {
         const ctx = await CaseContext.load(q, services, caseId, actor);
@@ -192,20 +218,21 @@ export async function deactivateQueue(services: Services, id: string, options: {
         await ctx.save();
       }
     }
-    const row = services.db.update(queues).set({ active: false }).where(eq(queues.id, id)).returning().get()!;
-    await auditIn(q, services.clock, actor, 'queue', id, 'deactivated', queue, { ...row, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
-    return { queue: row, moved: open.length };
+    const [row] = await q.db.update(t).set({ active: false }).where(eq(t.id, id)).returning();
+    await auditIn(q, services.clock, actor, 'queue', id, 'deactivated', queue, { ...row!, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
+    return { queue: row!, moved: open.length };
   });
 }
 
 export async function reactivateQueue(services: Services, id: string, actor: Actor): Promise<QueueRow> {
   assertManager(actor);
   return services.store.write(async (q) => {
-    const before = getQueue(services, id);
+    const t = q.tables.queues;
+    const before = await queueIn(q, id);
     if (before.active) return before;
-    const row = services.db.update(queues).set({ active: true }).where(eq(queues.id, id)).returning().get()!;
+    const [row] = await q.db.update(t).set({ active: true }).where(eq(t.id, id)).returning();
     await auditIn(q, services.clock, actor, 'queue', id, 'reactivated', before, row);
-    return row;
+    return row!;
   });
 }
 
@@ -248,24 +275,26 @@ export interface QueueListRow extends QueueRow {
 }
 
 /** Every queue (active first, then by id) with its open and waiting cases and members. */
-export function listQueues(services: Services): QueueListRow[] {
-  return services.db
-    .select({
-      id: queues.id,
-      name: queues.name,
-      description: queues.description,
-      tier: queues.tier,
-      waitingOrder: queues.waitingOrder,
-      waitAlertMinutes: queues.waitAlertMinutes,
-      slackWebhookUrl: queues.slackWebhookUrl,
-      teamsWebhookUrl: queues.teamsWebhookUrl,
-      active: queues.active,
-      createdAt: queues.createdAt,
-      openCases: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = 1)`,
-      waiting: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.waiting_since IS NOT NULL)`,
-      members: sql<number>`(SELECT count(*) FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = 1)`,
-    })
-    .from(queues)
-    .orderBy(sql`${queues.active} DESC`, asc(queues.id))
-    .all();
+export function listQueues(services: Services): Promise<QueueListRow[]> {
+  return services.store.query((q) => {
+    const queues = q.tables.queues;
+    return q.db
+      .select({
+        id: queues.id,
+        name: queues.name,
+        description: queues.description,
+        tier: queues.tier,
+        waitingOrder: queues.waitingOrder,
+        waitAlertMinutes: queues.waitAlertMinutes,
+        slackWebhookUrl: queues.slackWebhookUrl,
+        teamsWebhookUrl: queues.teamsWebhookUrl,
+        active: queues.active,
+        createdAt: queues.createdAt,
+        openCases: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.open = TRUE)`.mapWith(Number),
+        waiting: sql<number>`(SELECT count(*) FROM cases c WHERE c.queue_id = "queues"."id" AND c.waiting_since IS NOT NULL)`.mapWith(Number),
+        members: sql<number>`(SELECT count(*) FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id WHERE sq.queue_id = "queues"."id" AND s.active = TRUE)`.mapWith(Number),
+      })
+      .from(queues)
+      .orderBy(desc(queues.active), asc(queues.id));
+  });
 }

@@ -9,16 +9,14 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { revokeApiTokensOf } from '../auth/api-tokens.js';
-import { deleteSessionsOf } from '../auth/sessions.js';
-import { audit, auditIn } from '../audit/record-audit.js';
-import { transaction } from '../db/client.js';
-import { cases, staff } from '../db/schema/index.js';
+import { endSessionsOf } from '../auth/sessions.js';
+import { revokeLinks } from '../auth/links.js';
+import { auditIn } from '../audit/record-audit.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { revokePasswordTokens } from '../users/password-tokens.js';
 import { assertManager } from './input.js';
-import { assertMayChange, getStaff, releaseCase, type StaffRow } from './staff.js';
+import { assertMayChange, releaseCase, staffIn, type StaffRow } from './staff.js';
 
 export interface DeactivateStaffResult {
   staff: StaffRow;
@@ -33,38 +31,39 @@ export interface DeactivateStaffResult {
 
 export async function deactivateStaff(services: Services, staffId: number, actor: Actor): Promise<DeactivateStaffResult> {
   assertManager(actor);
-  const { db } = services;
   return services.store.write(async (q) => {
-    const row = getStaff(services, staffId);
+    const { cases, staff } = q.tables;
+    const row = await staffIn(q, staffId);
     assertMayChange(actor, row);
     if (actor.type === 'staff' && actor.id === staffId) throw new DomainError('CONFLICT', 'You cannot deactivate yourself.');
     if (!row.active) return { staff: row, released: 0, reassigned: 0, sessionsEnded: 0, tokensRevoked: 0 };
     const now = services.clock.now();
-    const updated = db.update(staff).set({ active: false, available: false, updatedAt: now }).where(eq(staff.id, staffId)).returning().get()!;
+    const [updated] = await q.db.update(staff).set({ active: false, available: false, updatedAt: now }).where(eq(staff.id, staffId)).returning();
     const ref = { type: 'staff' as const, id: staffId };
-    const sessionsEnded = deleteSessionsOf(db, ref);
-    const tokensRevoked = revokeApiTokensOf(db, ref, now);
-    revokePasswordTokens(db, ref);
-    const open = db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).orderBy(asc(cases.id)).all();
+    const sessionsEnded = await endSessionsOf(q, ref);
+    const tokensRevoked = await revokeApiTokensOf(q, ref, now);
+    await revokeLinks(q, ref);
+    const open = await q.db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).orderBy(asc(cases.id));
     let reassigned = 0;
     for (const { id } of open) {
       await releaseCase(q, services, id, `${row.name} was deactivated`, actor);
-      const after = db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).get();
+      const [after] = await q.db.select({ assigneeId: cases.assigneeId }).from(cases).where(eq(cases.id, id)).limit(1);
       if (after?.assigneeId !== null && after?.assigneeId !== undefined) reassigned++;
     }
-    await auditIn(q, services.clock, actor, 'staff', staffId, 'deactivated', row, { ...updated, sessionsEnded, tokensRevoked, released: open.length });
-    return { staff: updated, released: open.length, reassigned, sessionsEnded, tokensRevoked };
+    await auditIn(q, services.clock, actor, 'staff', staffId, 'deactivated', row, { ...updated!, sessionsEnded, tokensRevoked, released: open.length });
+    return { staff: updated!, released: open.length, reassigned, sessionsEnded, tokensRevoked };
   });
 }
 
-export function reactivateStaff(services: Services, staffId: number, actor: Actor): StaffRow {
+export async function reactivateStaff(services: Services, staffId: number, actor: Actor): Promise<StaffRow> {
   assertManager(actor);
-  return transaction(services.db, () => {
-    const row = getStaff(services, staffId);
+  return services.store.write(async (q) => {
+    const t = q.tables.staff;
+    const row = await staffIn(q, staffId);
     assertMayChange(actor, row);
     if (row.active) return row;
-    const updated = services.db.update(staff).set({ active: true, available: false, updatedAt: services.clock.now() }).where(eq(staff.id, staffId)).returning().get()!;
-    audit(services, actor, 'staff', staffId, 'reactivated', row, updated);
-    return updated;
+    const [updated] = await q.db.update(t).set({ active: true, available: false, updatedAt: services.clock.now() }).where(eq(t.id, staffId)).returning();
+    await auditIn(q, services.clock, actor, 'staff', staffId, 'reactivated', row, updated);
+    return updated!;
   });
 }

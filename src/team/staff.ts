@@ -12,13 +12,13 @@
  * - Only admins grant the admin role or change an admin's account; nobody changes their own
  *   role (a manager cannot lock themselves out of the console).
  */
-import type { Handle } from '../db/store/index.js';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { assignCase, unassign } from '../assignment/assign.js';
 import { fillCapacity } from '../assignment/fill-capacity.js';
 import { auditIn } from '../audit/record-audit.js';
-import { cases, queues, staff, staffQueues, STAFF_ROLES, type StaffRole } from '../db/schema/index.js';
+import { STAFF_ROLES, type staff, type StaffRole } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -43,20 +43,27 @@ export const updateStaffSchema = z.strictObject({
 });
 export type UpdateStaffInput = z.input<typeof updateStaffSchema>;
 
-export function getStaff(services: Services, id: number): StaffRow {
-  const row = services.db.select().from(staff).where(eq(staff.id, id)).get();
+/** The staff member inside the caller's transaction (`q`); NOT_FOUND when there is none. */
+export async function staffIn(q: Handle, id: number): Promise<StaffRow> {
+  const t = q.tables.staff;
+  const [row] = await q.db.select().from(t).where(eq(t.id, id)).limit(1);
   if (!row) throw new DomainError('NOT_FOUND', `No staff member ${id}.`, { staffId: id });
   return row;
 }
 
-export function memberships(services: Services, staffId: number): string[] {
-  return services.db
-    .select({ id: staffQueues.queueId })
-    .from(staffQueues)
-    .where(eq(staffQueues.staffId, staffId))
-    .orderBy(asc(staffQueues.queueId))
-    .all()
-    .map((r) => r.id);
+export function getStaff(services: Services, id: number): Promise<StaffRow> {
+  return services.store.query((q) => staffIn(q, id));
+}
+
+/** The queues a staff member works, by id. */
+export async function membershipsIn(q: Handle, staffId: number): Promise<string[]> {
+  const t = q.tables.staffQueues;
+  const rows = await q.db.select({ id: t.queueId }).from(t).where(eq(t.staffId, staffId)).orderBy(asc(t.queueId));
+  return rows.map((r) => r.id);
+}
+
+export function memberships(services: Services, staffId: number): Promise<string[]> {
+  return services.store.query((q) => membershipsIn(q, staffId));
 }
 
 /** Only admins grant the admin role or change an admin. */
@@ -74,9 +81,10 @@ export async function createStaffMember(services: Services, raw: Record<string, 
   return createUser(services, raw, actor);
 }
 
-function checkQueues(services: Services, role: StaffRole, wanted: readonly string[], current: readonly string[]): FieldIssue[] {
-  const rows = wanted.length === 0 ? [] : services.db.select().from(queues).where(inArray(queues.id, [...wanted])).all();
-  const found = new Map(rows.map((q) => [q.id, q]));
+async function checkQueues(q: Handle, role: StaffRole, wanted: readonly string[], current: readonly string[]): Promise<FieldIssue[]> {
+  const t = q.tables.queues;
+  const rows = wanted.length === 0 ? [] : await q.db.select().from(t).where(inArray(t.id, [...wanted]));
+  const found = new Map(rows.map((r) => [r.id, r]));
   const issues: FieldIssue[] = [];
   for (const id of wanted) {
     const queue = found.get(id);
@@ -102,41 +110,39 @@ export interface UpdateStaffResult {
 export async function updateStaff(services: Services, staffId: number, raw: UpdateStaffInput, actor: Actor): Promise<UpdateStaffResult> {
   assertManager(actor);
   const input = parseInput(updateStaffSchema, raw);
-  const { db } = services;
   return services.store.write(async (q) => {
-    const row = getStaff(services, staffId);
+    const { cases, queues, staff, staffQueues } = q.tables;
+    const row = await staffIn(q, staffId);
     if (!row.active) throw new DomainError('CONFLICT', `${row.name} is deactivated; reactivate them first.`);
     assertMayChange(actor, row, input.role);
     if (actor.type === 'staff' && actor.id === staffId && input.role !== row.role) {
       throw new ValidationError([{ path: 'role', message: 'you cannot change your own role' }]);
     }
-    const current = memberships(services, staffId);
+    const current = await membershipsIn(q, staffId);
     const inactive = new Set(
-      current.length === 0 ? [] : db.select({ id: queues.id }).from(queues).where(and(inArray(queues.id, current), eq(queues.active, false))).all().map((q) => q.id),
+      current.length === 0 ? [] : (await q.db.select({ id: queues.id }).from(queues).where(and(inArray(queues.id, current), eq(queues.active, false)))).map((r) => r.id),
     );
     const next = [...new Set([...input.queues, ...current.filter((id) => inactive.has(id))])].sort();
-    const issues = checkQueues(services, input.role, next, current);
+    const issues = await checkQueues(q, input.role, next, current);
     if (issues.length > 0) throw new ValidationError(issues);
 
     const now = services.clock.now();
-    db
+    await q.db
       .update(staff)
       .set({ name: input.name, role: input.role, skills: [...new Set(input.skills)], capacity: input.capacity, chatLimit: input.chatLimit ?? row.chatLimit, updatedAt: now })
-      .where(eq(staff.id, staffId))
-      .run();
+      .where(eq(staff.id, staffId));
     const left = current.filter((id) => !next.includes(id));
     const joined = next.filter((id) => !current.includes(id));
-    if (left.length > 0) db.delete(staffQueues).where(and(eq(staffQueues.staffId, staffId), inArray(staffQueues.queueId, left))).run();
-    for (const queueId of joined) db.insert(staffQueues).values({ staffId, queueId }).run();
+    if (left.length > 0) await q.db.delete(staffQueues).where(and(eq(staffQueues.staffId, staffId), inArray(staffQueues.queueId, left)));
+    for (const queueId of joined) await q.db.insert(staffQueues).values({ staffId, queueId });
 
     let released = 0;
     if (left.length > 0) {
-      const affected = db
+      const affected = await q.db
         .select({ id: cases.id })
         .from(cases)
         .where(and(eq(cases.assigneeId, staffId), eq(cases.open, true), inArray(cases.queueId, left)))
-        .orderBy(asc(cases.id))
-        .all();
+        .orderBy(asc(cases.id));
       for (const { id } of affected) {
         await releaseCase(q, services, id, `${row.name} no longer works this queue`, actor);
         released++;
@@ -147,7 +153,7 @@ export async function updateStaff(services: Services, staffId: number, raw: Upda
     let assigned = 0;
     if (input.available !== row.available) assigned = (await setAvailability(services, staffId, input.available, actor)).assigned;
     else if (row.available) assigned = await fillCapacity(q, services, staffId, actor);
-    const after = getStaff(services, staffId);
+    const after = await staffIn(q, staffId);
     await auditIn(q, services.clock, actor, 'staff', staffId, input.role !== row.role ? 'role-changed' : 'updated', { ...row, queues: current }, { ...after, queues: next });
     return { staff: after, queues: next, released, assigned };
   });
@@ -167,17 +173,19 @@ export interface StaffListRow extends StaffRow {
 }
 
 /** Every staff member (active first, then by name) with their queues and open assigned cases. */
-export function listStaff(services: Services): StaffListRow[] {
-  const rows = services.db
-    .select({ row: staff, load: sql<number>`(SELECT count(*) FROM cases c WHERE c.assignee_id = "staff"."id" AND c.open = 1)` })
-    .from(staff)
-    .orderBy(sql`${staff.active} DESC`, asc(staff.name), asc(staff.id))
-    .all();
-  const byStaff = new Map<number, string[]>();
-  for (const m of services.db.select().from(staffQueues).orderBy(asc(staffQueues.queueId)).all()) {
-    const list = byStaff.get(m.staffId) ?? [];
-    list.push(m.queueId);
-    byStaff.set(m.staffId, list);
-  }
-  return rows.map(({ row, load }) => ({ ...row, queues: byStaff.get(row.id) ?? [], load }));
+export function listStaff(services: Services): Promise<StaffListRow[]> {
+  return services.store.read(async (q) => {
+    const { staff, staffQueues } = q.tables;
+    const rows = await q.db
+      .select({ row: staff, load: sql<number>`(SELECT count(*) FROM cases c WHERE c.assignee_id = "staff"."id" AND c.open = TRUE)`.mapWith(Number) })
+      .from(staff)
+      .orderBy(desc(staff.active), asc(staff.name), asc(staff.id));
+    const byStaff = new Map<number, string[]>();
+    for (const m of await q.db.select().from(staffQueues).orderBy(asc(staffQueues.queueId))) {
+      const list = byStaff.get(m.staffId) ?? [];
+      list.push(m.queueId);
+      byStaff.set(m.staffId, list);
+    }
+    return rows.map(({ row, load }) => ({ ...row, queues: byStaff.get(row.id) ?? [], load }));
+  });
 }

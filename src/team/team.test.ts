@@ -88,9 +88,9 @@ describe('queues', () => {
     // Routing to the inactive queue falls back to general; memberships stay for a reactivation.
     const later = await newCase('Invoice again', 'Another invoice question');
     expect(caseRow(later).queue).toBe('general');
-    expect(memberships(h.services, alice.id)).toEqual(['billing', 'general']);
+    expect(await memberships(h.services, alice.id)).toEqual(['billing', 'general']);
     expect((await reactivateQueue(h.services, 'billing', mia)).active).toBe(true);
-    expect(listQueues(h.services).map((q) => [q.id, q.openCases, q.members])).toEqual([
+    expect((await listQueues(h.services)).map((q) => [q.id, q.openCases, q.members])).toEqual([
       ['advanced', 0, 0],
       ['billing', 0, 1],
       ['general', 1, 1],
@@ -163,8 +163,8 @@ describe('staff', () => {
     expect(events(id, 'case.unassigned')).toEqual([{ previousAssigneeId: alice.id, reason: 'Alice was deactivated' }]);
     expect((await caught(async () => updateStaff(h.services, alice.id, edit(), mia))).code).toBe('CONFLICT');
     expect((await caught(() => deactivateStaff(h.services, mia.id, mia))).code).toBe('CONFLICT');
-    expect(reactivateStaff(h.services, alice.id, mia)).toMatchObject({ active: true, available: false });
-    expect(listStaff(h.services).map((s) => [s.name, s.active, s.queues, s.load])).toEqual([
+    expect(await reactivateStaff(h.services, alice.id, mia)).toMatchObject({ active: true, available: false });
+    expect((await listStaff(h.services)).map((s) => [s.name, s.active, s.queues, s.load])).toEqual([
       ['Alice', true, ['billing', 'general'], 0],
       ['Gina', true, ['general'], 1],
       ['Mia', true, [], 0],
@@ -177,7 +177,7 @@ describe('staff', () => {
     const link = new URL((await issuePasswordLink(h.services, 'agent2@casebook.test')).url).searchParams.get('token')!;
     expect(await h.services.store.write((q) => findSession(q, session.id, h.clock.now()))).not.toBeNull();
     expect(await deactivateStaff(h.services, alice.id, mia)).toMatchObject({ sessionsEnded: 1, tokensRevoked: 1 });
-    reactivateStaff(h.services, alice.id, mia);
+    await reactivateStaff(h.services, alice.id, mia);
     expect(await h.services.store.write((q) => findSession(q, session.id, h.clock.now()))).toBeNull();
     expect(await h.services.store.write((q) => principalForToken(q, token, h.clock.now()))).toBeNull();
     expect(await h.services.store.write((q) => findPasswordToken(q, link, h.clock.now()))).toBeNull();
@@ -218,13 +218,13 @@ describe('churn marks', async () => {
   it('marks and un-marks with a date and note; churned_at mirrors the current state', async () => {
     const t0 = h.clock.now();
     h.clock.advanceMinutes(60);
-    const marked = markChurn(h.services, chloe.id, { churned: true, at: t0, note: 'cancelled' }, mia);
+    const marked = await markChurn(h.services, chloe.id, { churned: true, at: t0, note: 'cancelled' }, mia);
     expect(marked.churnedAt).toBe(t0);
     expect((await caught(() => markChurn(h.services, chloe.id, { churned: true, at: t0 }, mia))).code).toBe('CONFLICT');
     expect((await issues(() => markChurn(h.services, chloe.id, { churned: false, at: t0 - 1 }, mia)))[0]!.path).toBe('at');
     expect((await issues(() => markChurn(h.services, chloe.id, { churned: false, at: h.clock.now() + 1 }, mia)))).toEqual([{ path: 'at', message: 'cannot be in the future' }]);
-    expect(markChurn(h.services, chloe.id, { churned: false, at: h.clock.now(), note: '' }, mia).churnedAt).toBeNull();
-    expect(churnHistory(h.services, chloe.id).map((m) => [m.churned, m.note, m.actorId])).toEqual([
+    expect((await markChurn(h.services, chloe.id, { churned: false, at: h.clock.now(), note: '' }, mia)).churnedAt).toBeNull();
+    expect((await churnHistory(h.services, chloe.id)).map((m) => [m.churned, m.note, m.actorId])).toEqual([
       [false, null, mia.id],
       [true, 'cancelled', mia.id],
     ]);
@@ -233,13 +233,13 @@ describe('churn marks', async () => {
     expect(h.db.select({ c: customers.churnedAt }).from(customers).where(eq(customers.id, chloe.id)).get()).toEqual({ c: null });
   });
 
-  it('searches customers by name, email or organization', () => {
+  it('searches customers by name, email or organization', async () => {
     h.customer({ email: 'erin@acme.example', name: 'Erin', organization: 'Acme' });
-    expect(searchCustomers(h.services, { q: 'acme' }).map((c) => c.name)).toEqual(['Erin']);
-    expect(searchCustomers(h.services, { q: 'CHLOE' }).map((c) => c.email)).toEqual(['chloe@example.com']);
-    expect(searchCustomers(h.services).map((c) => c.name)).toEqual(['Chloe', 'Erin']);
-    markChurn(h.services, chloe.id, { churned: true, at: h.clock.now() }, mia);
-    expect(searchCustomers(h.services, { churnedOnly: true }).map((c) => c.name)).toEqual(['Chloe']);
+    expect((await searchCustomers(h.services, { q: 'acme' })).map((c) => c.name)).toEqual(['Erin']);
+    expect((await searchCustomers(h.services, { q: 'CHLOE' })).map((c) => c.email)).toEqual(['chloe@example.com']);
+    expect((await searchCustomers(h.services)).map((c) => c.name)).toEqual(['Chloe', 'Erin']);
+    await markChurn(h.services, chloe.id, { churned: true, at: h.clock.now() }, mia);
+    expect((await searchCustomers(h.services, { churnedOnly: true })).map((c) => c.name)).toEqual(['Chloe']);
   });
 });
 

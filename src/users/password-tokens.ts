@@ -6,10 +6,8 @@
  * account's earlier password links, and setting a password (with any link) revokes every
  * outstanding link of the account — sign-in links too — and ends the account's sessions.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../db/client.js';
-import { passwordTokens } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -35,19 +33,6 @@ export interface PasswordLink {
 
 export function setPasswordUrl(services: Services, token: string): string {
   return `${services.publicUrl}/set-password?token=${encodeURIComponent(token)}`;
-}
-
-/**
- * Revokes every unused link of the account, of any purpose (deactivation): an old link can
- * never be used. Synchronous, for staff deactivation's better-sqlite3 transaction
- * (src/team/staff-active.ts), which releases cases through the case engine in the same
- * transaction, until it moves onto the storage port (then: `revokeLinks(q, ref)`).
- */
-export function revokePasswordTokens(db: Db, ref: PrincipalRef): number {
-  return db
-    .delete(passwordTokens)
-    .where(and(eq(passwordTokens.principalType, ref.type), eq(passwordTokens.principalId, ref.id), isNull(passwordTokens.usedAt)))
-    .run().changes;
 }
 
 /**

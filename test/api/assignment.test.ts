@@ -127,7 +127,7 @@ describe('moving a case to a higher tier', () => {
     expect(escalated.actor).toMatchObject({ name: 'Alice' });
     expect((await loadCase(h.services, numeric(id))).escalationCount).toBe(1);
     const now = h.clock.now();
-    const series = escalations(h.services, { from: now - 86_400_000, to: now + 86_400_000, queue: null, zone: 'UTC' });
+    const series = await h.services.store.read((tx) => escalations(tx, { from: now - 86_400_000, to: now + 86_400_000, queue: null, zone: 'UTC' }));
     expect(series.caseIds.flat()).toEqual([numeric(id)]);
   });
 

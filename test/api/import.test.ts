@@ -128,7 +128,7 @@ describe('importing closed history', () => {
     h.clock.advance(60_000);
     await runSlaSweep(h.services);
 
-    const today = buildDashboard(h.services, day('2026-03-02'));
+    const today = await buildDashboard(h.services, day('2026-03-02'));
     expect([today.processing.count, today.firstResponse.count, today.csat.ratings]).toEqual([0, 0, 0]);
     expect(today.attainment.total).toMatchObject({ met: 0, missed: 0 });
     expect(today.escalations.points.reduce((n, p) => n + p.value, 0)).toBe(0);
@@ -136,7 +136,7 @@ describe('importing closed history', () => {
     const report = await buildReport(h.services, { from: day('2026-03-02').from, to: day('2026-03-02').to });
     expect(report.totals).toMatchObject({ breaches: 0, warnings: 0, escalations: 0, met: 0, missed: 0 });
 
-    const january = buildDashboard(h.services, { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-02-01T00:00:00Z'), queue: null, zone: 'UTC' });
+    const january = await buildDashboard(h.services, { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-02-01T00:00:00Z'), queue: null, zone: 'UTC' });
     expect(january.processing.rows).toEqual([expect.objectContaining({ start: Date.parse('2026-01-05T10:00:00Z'), end: Date.parse('2026-01-06T12:00:00Z') })]);
     expect(january.firstResponse.rows).toEqual([expect.objectContaining({ end: Date.parse('2026-01-05T10:30:00Z') })]);
     expect(january.csat).toMatchObject({ ratings: 1, satisfied: 1 });

@@ -38,7 +38,7 @@ describe('case_events_type_at_idx (only the types read by time)', () => {
       for (const file of fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
         const text = fs.readFileSync(path.join(ROOT, dir, file), 'utf8');
         for (const m of text.matchAll(/type = '([a-z]+\.[a-zA-Z]+)' AND (?:e\.)?at/g)) used.add(m[1]!);
-        for (const m of text.matchAll(/(?:recentEvents\(services, |events\()'([a-z]+\.[a-zA-Z]+)'/g)) used.add(m[1]!);
+        for (const m of text.matchAll(/(?:recentEvents\((?:services|tx), |events\()'([a-z]+\.[a-zA-Z]+)'/g)) used.add(m[1]!);
       }
     }
     expect(used.size).toBeGreaterThanOrEqual(6);

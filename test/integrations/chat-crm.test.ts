@@ -187,8 +187,8 @@ describe('the churn API', () => {
     // The scoped token reaches nothing else; an agent may not mark churn.
     expect((await h.api('PATCH', `/api/v1/customers/${a.id}`, { token, body: { name: 'x' } })).status).toBe(403);
     expect((await h.api('POST', `/api/v1/customers/${b.id}/churn`, { token: h.tokenFor(h.agent({ queues: ['general'] })), body: {} })).status).toBe(403);
-    markChurn(h.services, b.id, { churned: true, at: h.clock.now(), note: 'asked to cancel' }, manager);
-    const metric = churn(h.services, { from, to: h.clock.now() + 1, queue: null, zone: 'UTC' });
+    await markChurn(h.services, b.id, { churned: true, at: h.clock.now(), note: 'asked to cancel' }, manager);
+    const metric = await h.services.store.read((tx) => churn(tx, { from, to: h.clock.now() + 1, queue: null, zone: 'UTC' }));
     expect(metric.churnedCustomerIds).toEqual(expect.arrayContaining([a.id, b.id]));
     expect(metric.churned).toBeGreaterThanOrEqual(2);
     expect(h.db.select().from(customerChurnMarks).all().map((m) => m.source)).toEqual(['billing', 'manual']);

@@ -5,7 +5,7 @@
  * append-only; `GET /api/v1/audit` filters and pages it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordAudit } from '../../src/audit/record-audit.js';
+import { recordAuditIn } from '../../src/audit/record-audit.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createProblem } from '../../src/team/problems.js';
 import { createQueue, updateQueue } from '../../src/team/queues.js';
@@ -100,11 +100,16 @@ describe('the audit log', () => {
     expect(after.token!.tokenHash).toBeUndefined();
   });
 
-  it('is append-only, and is written only inside the transaction of a change', () => {
+  it('is append-only, and an entry shares the fate of the change it records', async () => {
     const sql = h.db.$client;
     expect(() => sql.prepare("UPDATE audit_log SET action = 'x'").run()).toThrow(/append-only/);
     expect(() => sql.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
-    expect(() => recordAudit(h.db, { at: 0, actor: manager, entity: 'queue', entityId: 'x', action: 'created' })).toThrow(/inside the transaction/);
+    const refused = h.services.store.write(async (q) => {
+      await recordAuditIn(q, { at: 0, actor: manager, entity: 'queue', entityId: 'never-made', action: 'created' });
+      throw new Error('the change failed');
+    });
+    await expect(refused).rejects.toThrow('the change failed');
+    expect(sql.prepare("SELECT count(*) AS n FROM audit_log WHERE entity_id = 'never-made'").get()).toEqual({ n: 0 });
   });
 
   it('filters by actor, entity and date, and pages newest first', async () => {

@@ -28,8 +28,8 @@ function chatShape(): unknown {
 let erased: Response;
 let erasedBody: Record<string, unknown>;
 
-function metrics(): unknown {
-  const { generatedAt: _g, ...rest } = buildDashboard(w.h.services, { from: Date.parse('2026-02-01T00:00:00Z'), to: w.h.clock.now() + 86_400_000, queue: null, zone: 'Europe/Berlin' });
+async function metrics(): Promise<unknown> {
+  const { generatedAt: _g, ...rest } = await buildDashboard(w.h.services, { from: Date.parse('2026-02-01T00:00:00Z'), to: w.h.clock.now() + 86_400_000, queue: null, zone: 'Europe/Berlin' });
   return rest;
 }
 
@@ -41,7 +41,7 @@ function bytesHold(file: string, text: string): boolean {
 beforeAll(async () => {
   w = await privacyWorld();
   await w.h.services.outbox.drain();
-  before = metrics();
+  before = await metrics();
   chatsBefore = chatShape();
   expect(w.inbox.messages.some((m) => m.to.includes(`chloe.${MARKER}@example.com`) && String(m.mail.text).includes(`parcel ${MARKER}`))).toBe(true); // the transcript went out
   expect(bytesHold(w.h.dbPath, MARKER) || bytesHold(`${w.h.dbPath}-wal`, MARKER)).toBe(true);
@@ -66,7 +66,7 @@ describe('erasing a customer', () => {
 
   it('leaves every dashboard number as it was', async () => {
     await w.h.services.outbox.drain();
-    expect(metrics()).toEqual(before);
+    expect(await metrics()).toEqual(before);
   });
 
   it('leaves no trace of the marker in the database file, its WAL or the attachments folder', () => {

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const second = await createCase(h.services, { subject: `Second ${spoof(3)}`, description: `Text ${spoof(4)}` }, customer, { customerId: customer.id });
   await transitionCase(h.services, second.id, { transition: 'escalate', reason: `Reason ${spoof(5)}` }, agent);
   await createCase(h.services, { subject: `Waiting ${spoof(7)}`, description: `Open ${spoof(8)}` }, customer, { customerId: customer.id }); // warned → mail
-  markChurn(h.services, customer.id, { churned: true, at: h.clock.now(), note: `Churn ${spoof(6)}` }, manager);
+  await markChurn(h.services, customer.id, { churned: true, at: h.clock.now(), note: `Churn ${spoof(6)}` }, manager);
   h.clock.advanceMinutes(390); // past the warning (80% of 8 business hours), before the breach
   await runSlaSweep(h.services);
   await h.services.outbox.drain();

@@ -81,7 +81,7 @@ beforeAll(async () => {
   await addMessage(h.services, c.id, { body: `@${managerEmail.split('@')[0]} ${p(6)}`, public: false }, agent);
   const second = await createCase(h.services, { subject: p(1), description: p(2) }, customer, { customerId: customer.id });
   await transitionCase(h.services, second.id, { transition: 'escalate', reason: p(3) }, agent);
-  markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
+  await markChurn(h.services, customer.id, { churned: true, at: now, note: p(4) }, manager);
   const report = await createReport(h.services, { from: now - 86_400_000, to: now + 1, trigger: 'manual' });
   // A mail template worded with payloads: its page shows the wording, the preview and the history.
   await saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);

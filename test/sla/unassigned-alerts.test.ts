@@ -126,7 +126,7 @@ describe('cases waiting too long in a queue', () => {
     h.clock.advanceMinutes(60);
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(0);
     const restarted = createServices(openDatabase(h.dbPath), h.clock, { queueWaitAlertMinutes: 30 });
-    expect(alertLongWaits(restarted).alerted).toBe(0);
+    expect((await alertLongWaits(restarted)).alerted).toBe(0);
     restarted.db.$client.close();
     await h.services.outbox.drain();
     expect(mails('Waiting for an agent')).toHaveLength(1);

@@ -63,7 +63,7 @@ export async function buildHistory(): Promise<History> {
   const erin = h.customer({ email: 'erin@acme.example', name: 'Erin', tier: 'enterprise', organization: 'Acme' });
   const fay = h.customer({ email: 'fay@example.com', name: 'Fay' });
   at('2026-02-28T10:00');
-  markChurn(h.services, gus.id, { churned: true, at: h.clock.now(), note: 'moved to a competitor' }, mia);
+  await markChurn(h.services, gus.id, { churned: true, at: h.clock.now(), note: 'moved to a competitor' }, mia);
 
   const open = async (customer: TestActor, subject: string, description: string) => {
     const row = await createCase(h.services, { subject, description }, customer, { customerId: customer.id });
@@ -92,7 +92,7 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-03T10:00');
   const C = await open(erin, 'Team settings', 'How do I add a colleague to our team?');
   await sweep('2026-03-03T12:00');
-  markChurn(h.services, dave.id, { churned: true, at: h.clock.now(), note: 'cancelled' }, mia);
+  await markChurn(h.services, dave.id, { churned: true, at: h.clock.now(), note: 'cancelled' }, mia);
   at('2026-03-03T13:00');
   await reply(C, dana);
   at('2026-03-03T15:00');
@@ -107,7 +107,7 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-04T11:00');
   await rateCase(h.services, B, { satisfied: false, comment: 'Too slow' }, dave);
   at('2026-03-04T12:00');
-  markChurn(h.services, dave.id, { churned: false, at: h.clock.now(), note: 'came back' }, mia);
+  await markChurn(h.services, dave.id, { churned: false, at: h.clock.now(), note: 'came back' }, mia);
   await sweep('2026-03-05T08:00');
   at('2026-03-05T09:00');
   await resolve(C, dana);
@@ -115,13 +115,13 @@ export async function buildHistory(): Promise<History> {
   at('2026-03-05T11:00');
   const E = await open(chloe, 'Profile photo', 'How do I change my profile photo?');
   at('2026-03-05T12:00');
-  markChurn(h.services, fay.id, { churned: true, at: h.clock.now() }, mia);
+  await markChurn(h.services, fay.id, { churned: true, at: h.clock.now() }, mia);
   at('2026-03-05T15:00');
   await addMessage(h.services, E, { body: 'Checking the docs.', public: false }, alice);
   at('2026-03-06T09:00');
   await reply(E, alice);
   at('2026-03-06T10:00');
-  markChurn(h.services, erin.id, { churned: true, at: h.clock.now() }, mia);
+  await markChurn(h.services, erin.id, { churned: true, at: h.clock.now() }, mia);
   at('2026-03-09T10:00');
   const hal = h.customer({ email: 'hal@example.com', name: 'Hal' });
   at('2026-03-06T12:00');

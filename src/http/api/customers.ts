@@ -94,15 +94,15 @@ export function customerRoutes(): Hono<AppEnv> {
     const id = customerId(c.req.param('id'));
     const services = c.get('services');
     const input = await jsonBody(c, markChurnRoute.body);
-    const customer = markChurn(
+    const customer = await markChurn(
       services,
       id,
       { churned: true, at: input.at === undefined ? services.clock.now() : Date.parse(input.at), note: input.reason ?? '' },
       c.get('principal')!.actor,
       input.source ?? 'api',
     );
-    const mark = churnHistory(services, id)[0]!;
-    return c.json({ customer: { id: customer.id, email: customer.email, name: customer.name, churnedAt: new Date(customer.churnedAt!).toISOString() }, mark: { at: new Date(mark.at).toISOString(), source: mark.source, reason: mark.note } }, 201);
+    const [mark] = await churnHistory(services, id);
+    return c.json({ customer: { id: customer.id, email: customer.email, name: customer.name, churnedAt: new Date(customer.churnedAt!).toISOString() }, mark: { at: new Date(mark!.at).toISOString(), source: mark!.source, reason: mark!.note } }, 201);
   });
 
   on(app, exportCustomerRoute, async (c) => {

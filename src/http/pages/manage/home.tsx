@@ -8,12 +8,12 @@ import { managerOf } from './guard.js';
 
 export function homePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
-  app.get('/manage', (c) => {
+  app.get('/manage', async (c) => {
     managerOf(c);
     const viewer = viewerOf(c)!;
     // The navigation's links, already narrowed to the viewer's role (Webhooks is for admins).
     const areas = viewer.manage.filter((l) => l.href !== '/manage');
-    return sendHtml(c, <ManageHomePage viewer={viewer} csrfToken={c.get('csrfToken')} attention={needsAttention(c.get('services'))} areas={areas} />);
+    return sendHtml(c, <ManageHomePage viewer={viewer} csrfToken={c.get('csrfToken')} attention={await needsAttention(c.get('services'))} areas={areas} />);
   });
   return app;
 }

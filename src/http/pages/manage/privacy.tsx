@@ -61,10 +61,10 @@ export function privacyPages(): Hono<PageEnv> {
     const { actor } = managerOf(c);
     if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins erase customers.');
     const id = idParam(c, 'customer');
-    const customer = getCustomer(c.get('services'), id);
+    const customer = await getCustomer(c.get('services'), id);
     const values = await readForm(c);
     if ((values.confirm ?? '').trim().toLowerCase() !== customer.email.toLowerCase()) {
-      const d = customerPage(c, id, {}, 422, { values, errors: { confirm: 'type the customer’s email address exactly to confirm' } });
+      const d = await customerPage(c, id, {}, 422, { values, errors: { confirm: 'type the customer’s email address exactly to confirm' } });
       return sendHtml(c, <CustomerPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} {...d} today={DateTime.fromMillis(c.get('services').clock.now(), { zone: 'utc' }).toISODate()!} notice={null} />, 422);
     }
     await eraseCustomer(c.get('services'), id, actor);

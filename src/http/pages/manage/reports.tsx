@@ -85,7 +85,7 @@ export function reportPages(): Hono<PageEnv> {
     managerOf(c);
     const services = c.get('services');
     const parsed = await parseDashboardQuery(services, c.req.query());
-    const dashboard = parsed.ok ? buildDashboard(services, parsed.query) : null;
+    const dashboard = parsed.ok ? await buildDashboard(services, parsed.query) : null;
     const state = parsed.ok ? { values: parsed.values } : { values: parsed.values, errors: parsed.errors };
     const options = await queueOptions(c);
     const queueName = parsed.ok && parsed.query.queue ? (options.find((o) => o.value === parsed.query.queue)?.label ?? parsed.query.queue) : null;
@@ -98,7 +98,7 @@ export function reportPages(): Hono<PageEnv> {
     managerOf(c);
     const { query, values } = await periodOrThrow(c);
     const name = c.req.param('name');
-    const d = buildDashboard(c.get('services'), query);
+    const d = await buildDashboard(c.get('services'), query);
     const bodies: Record<string, () => string> = {
       summary: () => summaryCsv(d),
       backlog: () => seriesCsv(d.backlog, 'open_cases'),
@@ -117,7 +117,7 @@ export function reportPages(): Hono<PageEnv> {
     const { query, values } = await periodOrThrow(c);
     const raw = c.req.query();
     const spec = drillSpec(raw);
-    const drill = drillDown(c.get('services'), query, spec);
+    const drill = await drillDown(c.get('services'), query, spec);
     const extra = Object.fromEntries(['metric', 'group', 'key', 'outcome', 'bucket'].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]!]));
     return sendHtml(c, <DrillPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} drill={drill} values={values} csv={`${BASE}/drill.csv?${queryString(values, extra)}`} />);
   });
@@ -126,7 +126,7 @@ export function reportPages(): Hono<PageEnv> {
     managerOf(c);
     const { query, values } = await periodOrThrow(c);
     const spec = drillSpec(c.req.query());
-    return csv(c, `drill-${spec.metric}`, values, drillCsv(drillDown(c.get('services'), query, spec)));
+    return csv(c, `drill-${spec.metric}`, values, drillCsv(await drillDown(c.get('services'), query, spec)));
   });
 
   app.get(`${BASE}/sla`, async (c) => {

@@ -10,10 +10,9 @@
  *   POST /manage/team/customers/:id/churn         churned=true|false, at (UTC date; today = now), note
  *   (the customer page's export and erase: privacy.tsx)
  */
-import { inArray } from 'drizzle-orm';
+import { count, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { DateTime } from 'luxon';
-import { staff } from '../../../db/schema/index.js';
 import { churnHistory, getCustomer, markChurn, searchCustomers } from '../../../team/churn.js';
 import { createProblem, getProblem, listProblems, setProblemActive, updateProblem } from '../../../team/problems.js';
 import type { FormState, FormValues } from '../../../../views/components.js';
@@ -61,15 +60,19 @@ function markInstant(c: PageContext, text: string | undefined): number {
 }
 
 /** What the customer page shows; `erase` is the erase form's state (its errors after a wrong confirmation). */
-export function customerPage(c: PageContext, id: number, state: FormState, status: 200 | 403 | 409 | 422 = 200, erase: FormState = {}) {
+export async function customerPage(c: PageContext, id: number, state: FormState, status: 200 | 403 | 409 | 422 = 200, erase: FormState = {}) {
   const services = c.get('services');
-  const customer = getCustomer(services, id);
-  const history = churnHistory(services, id);
+  const customer = await getCustomer(services, id);
+  const history = await churnHistory(services, id);
   const actorIds = [...new Set(history.map((m) => m.actorId).filter((a): a is number => a !== null))];
-  const actors = new Map(actorIds.length ? services.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, actorIds)).all().map((r) => [r.id, r.name] as const) : []);
-  const cases = services.db.$client.prepare<[number], { n: number }>('SELECT count(*) AS n FROM cases WHERE customer_id = ?').get(id)!.n;
+  const { actors, cases, erased } = await services.store.query(async (q) => {
+    const { staff, cases: t } = q.tables;
+    const names = actorIds.length ? await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, actorIds)) : [];
+    const [n] = await q.db.select({ n: count() }).from(t).where(eq(t.customerId, id));
+    return { actors: new Map(names.map((r) => [r.id, r.name] as const)), cases: n?.n ?? 0, erased: await isErased(q, id) };
+  });
   const privacy = (
-    <PrivacyPanel csrfToken={c.get('csrfToken')} customer={customer} erased={isErased(services, id)} mayErase={requireStaff(c).actor.role === 'admin'} state={erase} />
+    <PrivacyPanel csrfToken={c.get('csrfToken')} customer={customer} erased={erased} mayErase={requireStaff(c).actor.role === 'admin'} state={erase} />
   );
   return { customer, history, actors, cases, state, status, privacy };
 }
@@ -133,19 +136,19 @@ export function libraryPages(): Hono<PageEnv> {
     });
   }
 
-  app.get(CUSTOMERS, (c) => {
+  app.get(CUSTOMERS, async (c) => {
     managerOf(c);
     const q = (c.req.query('q') ?? '').slice(0, 200);
     const churnedOnly = c.req.query('churned') === '1';
-    const rows = searchCustomers(c.get('services'), { q, churnedOnly });
+    const rows = await searchCustomers(c.get('services'), { q, churnedOnly });
     if (isHtmx(c)) return sendHtml(c, <CustomerResults rows={rows} searched={q !== '' || churnedOnly} />);
     return sendHtml(c, <CustomersPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} rows={rows} q={q} churnedOnly={churnedOnly} />);
   });
 
 
-  app.get(`${CUSTOMERS}/:id`, (c) => {
+  app.get(`${CUSTOMERS}/:id`, async (c) => {
     managerOf(c);
-    const d = customerPage(c, idParam(c, 'customer'), {});
+    const d = await customerPage(c, idParam(c, 'customer'), {});
     return sendHtml(c, <CustomerPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} {...d} today={today(c)} notice={notice(c)} />);
   });
 
@@ -156,8 +159,8 @@ export function libraryPages(): Hono<PageEnv> {
     const churned = values.churned === 'true';
     const result = await attempt(
       () => markChurn(c.get('services'), id, { churned, at: markInstant(c, values.at), note: values.note ?? '' }, actor),
-      (errors, status) => {
-        const d = customerPage(c, id, { values, errors });
+      async (errors, status) => {
+        const d = await customerPage(c, id, { values, errors });
         return sendForm(
           c,
           'churn-form',

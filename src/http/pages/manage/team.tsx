@@ -13,12 +13,10 @@
  * Forms answer 422 with the form and the messages next to the fields (htmx: the form alone);
  * refusals that concern the whole form (a conflict) come back on the form too.
  */
-import { and, asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { cases, queues, STAFF_ROLES } from '../../../db/schema/index.js';
+import { STAFF_ROLES } from '../../../db/schema/index.js';
 import type { Actor } from '../../../roles.js';
-import { FALLBACK_QUEUE } from '../../../cases/create-case.js';
-import { createQueue, deactivateQueue, definitionsUsingQueue, getQueue, listQueues, openCasesIn, reactivateQueue, updateQueue } from '../../../team/queues.js';
+import { createQueue, deactivateQueue, listQueues, reactivateQueue, updateQueue } from '../../../team/queues.js';
 import { deactivateStaff, reactivateStaff } from '../../../team/staff-active.js';
 import { createStaffMember, getStaff, listStaff, memberships, updateStaff } from '../../../team/staff.js';
 import type { FormErrors, FormState, FormValues } from '../../../../views/components.js';
@@ -30,7 +28,6 @@ import {
   ROLE_LABELS,
   TeamPage,
   TEAM,
-  type QueuePageData,
 } from '../../../../views/pages/manage/team.js';
 import { NewStaffPage, StaffCreatedPage, StaffCreatedPanel, StaffForm, StaffPage, type StaffFormData } from '../../../../views/pages/manage/team-staff.js';
 import { isHtmx, type PageContext, type PageEnv } from '../env.js';
@@ -39,6 +36,7 @@ import { redirectTo, sendForm, sendHtml, viewerOf } from '../render.js';
 import { managerOf } from './guard.js';
 import { libraryPages } from './team-library.js';
 import { attempt, idParam } from './team-forms.js';
+import { activeQueueChoices, inactiveMemberships, openAssigned, queueData } from './team-data.js';
 
 const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 const num = (c: PageContext, key: string) => (/^\d{1,6}$/.test(c.req.query(key) ?? '') ? Number(c.req.query(key)) : 0);
@@ -67,20 +65,6 @@ function notice(c: PageContext): string | null {
 
 /* Queues */
 
-function queueData(c: PageContext, id: string): QueuePageData {
-  const services = c.get('services');
-  const queue = getQueue(services, id);
-  const targets = services.db
-    .select()
-    .from(queues)
-    .where(eq(queues.active, true))
-    .orderBy(asc(queues.id))
-    .all()
-    .filter((q) => q.id !== id)
-    .map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` }));
-  return { queue, openCases: openCasesIn(services, id).length, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
-}
-
 const queueInput = (v: FormValues) => ({
   name: v.name ?? '',
   description: v.description ?? '',
@@ -104,9 +88,8 @@ function roleOptions(actor: Actor) {
   return STAFF_ROLES.filter((r) => r !== 'admin' || actor.role === 'admin').map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 }
 
-function staffFormData(c: PageContext, actor: Actor, selected: string[]): StaffFormData {
-  const active = c.get('services').db.select().from(queues).where(eq(queues.active, true)).orderBy(asc(queues.id)).all();
-  return { roles: roleOptions(actor), queues: active.map((q) => ({ id: q.id, name: q.name, tier: q.tier })), selected };
+async function staffFormData(c: PageContext, actor: Actor, selected: string[]): Promise<StaffFormData> {
+  return { roles: roleOptions(actor), queues: await activeQueueChoices(c.get('services')), selected };
 }
 
 async function checkedQueues(c: PageContext): Promise<string[]> {
@@ -121,23 +104,15 @@ const capacityOf = (text: string | undefined) => (/^\d{1,6}$/.test((text ?? '').
 /** The chat limit field: a form without it (an older page) leaves the limit as it is. */
 const chatLimitOf = (text: string | undefined) => (text === undefined ? undefined : capacityOf(text));
 
-function inactiveMemberships(c: PageContext, staffId: number): string[] {
-  const services = c.get('services');
-  const inactive = new Set(services.db.select({ id: queues.id }).from(queues).where(eq(queues.active, false)).all().map((q) => q.id));
-  return memberships(services, staffId).filter((id) => inactive.has(id));
-}
-
-function openAssigned(c: PageContext, staffId: number): number {
-  return c.get('services').db.select({ id: cases.id }).from(cases).where(and(eq(cases.assigneeId, staffId), eq(cases.open, true))).all().length;
-}
-
 export function teamPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  app.get(TEAM, (c) => {
+  app.get(TEAM, async (c) => {
     managerOf(c);
     const services = c.get('services');
-    return sendHtml(c, <TeamPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} queues={listQueues(services)} staff={listStaff(services)} notice={notice(c)} />);
+    const queues = await listQueues(services);
+    const staff = await listStaff(services);
+    return sendHtml(c, <TeamPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} queues={queues} staff={staff} notice={notice(c)} />);
   });
 
   app.get(`${TEAM}/queues/new`, (c) => {
@@ -159,9 +134,9 @@ export function teamPages(): Hono<PageEnv> {
     return redirectTo(c, `${TEAM}/queues/${result.value.id}?done=queue-created`);
   });
 
-  app.get(`${TEAM}/queues/:id`, (c) => {
+  app.get(`${TEAM}/queues/:id`, async (c) => {
     managerOf(c);
-    const data = queueData(c, c.req.param('id'));
+    const data = await queueData(c.get('services'), c.req.param('id'));
     return sendHtml(c, <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={{}} notice={notice(c)} />);
   });
 
@@ -171,8 +146,8 @@ export function teamPages(): Hono<PageEnv> {
     const values = await readForm(c);
     const result = await attempt(
       async () => updateQueue(c.get('services'), id, queueInput(values), actor),
-      (errors, status) => {
-        const data = queueData(c, id);
+      async (errors, status) => {
+        const data = await queueData(c.get('services'), id);
         const state: FormState = { values, errors };
         return sendForm(c, 'queue-form', () => <QueueForm csrfToken={c.get('csrfToken')} state={state} queue={data.queue} defaultWaitAlert={data.defaultWaitAlert} />, () => <QueuePage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} data={data} state={state} notice={null} />, status);
       },
@@ -187,8 +162,8 @@ export function teamPages(): Hono<PageEnv> {
     const values = await readForm(c);
     const result = await attempt(
       async () => deactivateQueue(c.get('services'), id, { moveTo: values.moveTo ?? null }, actor),
-      (errors, status) => {
-        const data = queueData(c, id);
+      async (errors, status) => {
+        const data = await queueData(c.get('services'), id);
         const state: FormState = { values, errors };
         return sendForm(
           c,
@@ -210,9 +185,9 @@ export function teamPages(): Hono<PageEnv> {
     return redirectTo(c, `${TEAM}/queues/${id}?done=queue-reactivated`);
   });
 
-  app.get(`${TEAM}/staff/new`, (c) => {
+  app.get(`${TEAM}/staff/new`, async (c) => {
     const { actor } = managerOf(c);
-    return sendHtml(c, <NewStaffPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} data={staffFormData(c, actor, [])} />);
+    return sendHtml(c, <NewStaffPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={{}} data={await staffFormData(c, actor, [])} />);
   });
 
   app.post(`${TEAM}/staff`, async (c) => {
@@ -222,9 +197,9 @@ export function teamPages(): Hono<PageEnv> {
     const input = { email: (values.email ?? '').trim(), name: values.name ?? '', role: values.role ?? '', queues: selected, skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), chatLimit: chatLimitOf(values.chatLimit) };
     const result = await attempt(
       () => createStaffMember(c.get('services'), input, actor),
-      (errors, status) => {
+      async (errors, status) => {
         const state: FormState = { values, errors: fieldNames(errors) };
-        const data = staffFormData(c, actor, selected);
+        const data = await staffFormData(c, actor, selected);
         return sendForm(c, 'staff-form', () => <StaffForm csrfToken={c.get('csrfToken')} state={state} member={null} data={data} />, () => <NewStaffPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} data={data} />, status);
       },
     );
@@ -238,10 +213,11 @@ export function teamPages(): Hono<PageEnv> {
     return sendHtml(c, <StaffCreatedPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} created={created} />, 201);
   });
 
-  app.get(`${TEAM}/staff/:id`, (c) => {
+  app.get(`${TEAM}/staff/:id`, async (c) => {
     const principal = managerOf(c);
     const id = idParam(c, 'staff member');
-    const member = getStaff(c.get('services'), id);
+    const services = c.get('services');
+    const member = await getStaff(services, id);
     return sendHtml(
       c,
       <StaffPage
@@ -249,9 +225,9 @@ export function teamPages(): Hono<PageEnv> {
         csrfToken={c.get('csrfToken')}
         member={member}
         state={{}}
-        data={staffFormData(c, principal.actor, memberships(c.get('services'), id))}
-        inactiveMemberships={inactiveMemberships(c, id)}
-        openCases={openAssigned(c, id)}
+        data={await staffFormData(c, principal.actor, await memberships(services, id))}
+        inactiveMemberships={await inactiveMemberships(services, id)}
+        openCases={await openAssigned(services, id)}
         self={principal.staffId === id}
         notice={notice(c)}
       />,
@@ -266,14 +242,17 @@ export function teamPages(): Hono<PageEnv> {
     const input = { name: values.name ?? '', role: (values.role ?? '') as 'agent', skills: skillsOf(values.skills), capacity: capacityOf(values.capacity), chatLimit: chatLimitOf(values.chatLimit), queues: selected, available: values.available === 'on' };
     const result = await attempt(
       async () => updateStaff(c.get('services'), id, input, principal.actor),
-      (errors, status) => {
-        const member = getStaff(c.get('services'), id);
+      async (errors, status) => {
+        const services = c.get('services');
+        const member = await getStaff(services, id);
         const state: FormState = { values, errors: fieldNames(errors) };
-        const data = staffFormData(c, principal.actor, selected);
+        const data = await staffFormData(c, principal.actor, selected);
+        const inactive = await inactiveMemberships(services, id);
+        const openCases = await openAssigned(services, id);
         return sendForm(
           c,
           'staff-form',
-          () => <StaffForm csrfToken={c.get('csrfToken')} state={state} member={member} data={data} inactiveMemberships={inactiveMemberships(c, id)} />,
+          () => <StaffForm csrfToken={c.get('csrfToken')} state={state} member={member} data={data} inactiveMemberships={inactive} />,
           () => (
             <StaffPage
               viewer={viewerOf(c)!}
@@ -281,8 +260,8 @@ export function teamPages(): Hono<PageEnv> {
               member={member}
               state={state}
               data={data}
-              inactiveMemberships={inactiveMemberships(c, id)}
-              openCases={openAssigned(c, id)}
+              inactiveMemberships={inactive}
+              openCases={openCases}
               self={principal.staffId === id}
               notice={null}
             />
@@ -303,10 +282,10 @@ export function teamPages(): Hono<PageEnv> {
     return redirectTo(c, `${TEAM}/staff/${id}?done=staff-deactivated&released=${result.released}`);
   });
 
-  app.post(`${TEAM}/staff/:id/reactivate`, (c) => {
+  app.post(`${TEAM}/staff/:id/reactivate`, async (c) => {
     const { actor } = managerOf(c);
     const id = idParam(c, 'staff member');
-    reactivateStaff(c.get('services'), id, actor);
+    await reactivateStaff(c.get('services'), id, actor);
     return redirectTo(c, `${TEAM}/staff/${id}?done=staff-reactivated`);
   });
 

@@ -1,0 +1,34 @@
+/** What the team pages read beside the commands (team.tsx): a queue's page, the forms' choices, a member's cases. */
+import { and, count, eq } from 'drizzle-orm';
+import { FALLBACK_QUEUE } from '../../../cases/create-case.js';
+import type { Services } from '../../../services.js';
+import { activeQueues, definitionsUsingQueue, inactiveQueueIds, openCasesIn, queueIn } from '../../../team/queues.js';
+import { memberships } from '../../../team/staff.js';
+import type { QueuePageData } from '../../../../views/pages/manage/team.js';
+
+/** A queue's page: the queue, its open cases, the definitions naming it, where its cases may go. */
+export async function queueData(services: Services, id: string): Promise<QueuePageData> {
+  const { queue, openCases } = await services.store.read(async (q) => ({ queue: await queueIn(q, id), openCases: (await openCasesIn(q, id)).length }));
+  const targets = (await activeQueues(services)).filter((q) => q.id !== id).map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` }));
+  return { queue, openCases, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
+}
+
+/** The active queues a staff member may be put in. */
+export async function activeQueueChoices(services: Services): Promise<{ id: string; name: string; tier: number }[]> {
+  return (await activeQueues(services)).map((q) => ({ id: q.id, name: q.name, tier: q.tier }));
+}
+
+/** The member's queues that are inactive now (kept, not shown as choices). */
+export async function inactiveMemberships(services: Services, staffId: number): Promise<string[]> {
+  const inactive = new Set(await inactiveQueueIds(services));
+  return (await memberships(services, staffId)).filter((id) => inactive.has(id));
+}
+
+/** Open cases assigned to the member. */
+export function openAssigned(services: Services, staffId: number): Promise<number> {
+  return services.store.query(async (q) => {
+    const t = q.tables.cases;
+    const [row] = await q.db.select({ n: count() }).from(t).where(and(eq(t.assigneeId, staffId), eq(t.open, true)));
+    return row?.n ?? 0;
+  });
+}
