@@ -13,6 +13,7 @@
  *   npm run bench -- --filter intake-cpu
  *   INTAKE_CPU_ROUNDS=15 node --import tsx bench/intake-cpu.bench.ts   # alone, prints one line
  *   INTAKE_CPU_PROFILE=/tmp/intake.cpuprofile …                        # and a CPU profile of the timed rounds
+ *   INTAKE_CPU_HTTP=1 …                                                # through POST /api/v1/cases in process
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -28,11 +29,14 @@ import { openDatabase } from '../src/db/client.js';
 import { createServices } from '../src/compose.js';
 import { createCase } from '../src/cases/create-case.js';
 import type { Actor } from '../src/roles.js';
-import { tempDir } from '../test/support/harness.js';
+import { createApp } from '../src/http/app.js';
+import { ADMIN_TOKEN, tempDir } from '../test/support/harness.js';
 import type { Bench, BenchRow } from './bench.js';
 import { prepareStore } from './intake.bench.js';
 
 const ROUNDS = Number(process.env.INTAKE_CPU_ROUNDS ?? 9);
+/** INTAKE_CPU_HTTP=1: through the route in process (`app.request()`: auth, validation, the answer), not createCase. */
+const HTTP = process.env.INTAKE_CPU_HTTP === '1';
 const PER_ROUND = 500;
 const GROUP = 20;
 const INPUTS: [string, string][] = [
@@ -74,10 +78,18 @@ export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
   const admin = db.$client.prepare("SELECT id, name FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1").get() as { id: number; name: string };
   const actor: Actor = { type: 'staff', id: admin.id, role: 'admin', name: admin.name };
   let n = 0;
+  const app = HTTP ? createApp(services, { adminToken: ADMIN_TOKEN }) : null;
   const one = async () => {
     const i = n++;
     const [subject, description] = INPUTS[i % INPUTS.length]!;
-    await createCase(services, { customer: { email: `customer${i % 500}@example.com` }, subject, description }, actor);
+    const input = { customer: { email: `customer${i % 500}@example.com` }, subject, description };
+    if (!app) {
+      await createCase(services, input, actor);
+      return;
+    }
+    const res = await app.request('/api/v1/cases', { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(input) });
+    if (res.status !== 201) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
   };
   const round = async (count: number) => {
     for (let done = 0; done < count; done += GROUP) await Promise.all(Array.from({ length: GROUP }, one));
