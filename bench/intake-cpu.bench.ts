@@ -14,6 +14,7 @@
  *   INTAKE_CPU_ROUNDS=15 node --import tsx bench/intake-cpu.bench.ts   # alone, prints one line
  *   INTAKE_CPU_PROFILE=/tmp/intake.cpuprofile …                        # and a CPU profile of the timed rounds
  *   INTAKE_CPU_HTTP=1 …                                                # through POST /api/v1/cases in process
+ *   INTAKE_CPU_OUTBOX=1 …                                              # the outbox running (notifications performed)
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -37,6 +38,8 @@ import { prepareStore } from './intake.bench.js';
 const ROUNDS = Number(process.env.INTAKE_CPU_ROUNDS ?? 9);
 /** INTAKE_CPU_HTTP=1: through the route in process (`app.request()`: auth, validation, the answer), not createCase. */
 const HTTP = process.env.INTAKE_CPU_HTTP === '1';
+/** INTAKE_CPU_OUTBOX=1: the outbox runs (each intake's notification is performed, as in a server), not stopped. */
+const OUTBOX = process.env.INTAKE_CPU_OUTBOX === '1';
 const PER_ROUND = 500;
 const GROUP = 20;
 const INPUTS: [string, string][] = [
@@ -74,7 +77,7 @@ export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
   await prepareStore(file);
   const db = openDatabase(file);
   const services = createServices(db, systemClock);
-  services.outbox.stop();
+  if (!OUTBOX) services.outbox.stop();
   const admin = db.$client.prepare("SELECT id, name FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1").get() as { id: number; name: string };
   const actor: Actor = { type: 'staff', id: admin.id, role: 'admin', name: admin.name };
   let n = 0;
@@ -93,6 +96,7 @@ export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
   };
   const round = async (count: number) => {
     for (let done = 0; done < count; done += GROUP) await Promise.all(Array.from({ length: GROUP }, one));
+    if (OUTBOX) await services.outbox.idle();
   };
   try {
     await round(1000); // warm-up: JIT, caches, the desk's loads
