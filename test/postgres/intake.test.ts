@@ -52,8 +52,8 @@ async function intake(email: string, subject: string, description: string): Prom
 }
 
 const caseRow = async (id: number) => (await h.services.store.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id))))[0]!;
-const entryTypes = async (id: number) =>
-  (await h.services.store.query((q) => q.db.select({ type: q.tables.caseEvents.type, data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(asc(q.tables.caseEvents.id))));
+const entries = (id: number) =>
+  h.services.store.query((q) => q.db.select({ type: q.tables.caseEvents.type, data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(asc(q.tables.caseEvents.id)));
 
 describe('the intake reads PostgreSQL', () => {
   it('diagnoses against the problem library on PostgreSQL', async () => {
@@ -62,7 +62,7 @@ describe('the intake reads PostgreSQL', () => {
     const [problem] = await h.services.store.query((q) => q.db.select({ id: q.tables.problems.id }).from(q.tables.problems).where(eq(q.tables.problems.title, 'Paper jam in the printer')));
     expect(row.diagnosisMatched).toBe(true);
     expect(row.suggestions[0]).toMatchObject({ problemId: problem!.id, title: 'Paper jam in the printer' });
-    expect((await entryTypes(id)).find((e) => e.type === 'case.diagnosed')?.data).toMatchObject({ matched: true, problemId: problem!.id });
+    expect((await entries(id)).find((e) => e.type === 'case.diagnosed')?.data).toMatchObject({ matched: true, problemId: problem!.id });
     expect((h.db.$client.prepare('SELECT count(*) AS n FROM problems').get() as { n: number }).n).toBe(0);
   });
 
