@@ -24,8 +24,7 @@ import { customerTier, recordProfileChangeOn, upsertCustomer, type CustomerRow }
 import { captureIntakeView } from './intake-view.js';
 import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
-import * as pgIntake from './intake/pg.js';
-import * as sqliteIntake from './intake/sqlite.js';
+import { intakeQueries } from './intake/dialect.js';
 import { phoneField } from '../text/phone.js';
 
 export { evaluateIntake, FALLBACK_QUEUE, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
@@ -108,7 +107,7 @@ export interface StoreCaseOptions {
 
 /** The id the next case gets (never reused); inside the intake's transaction. */
 function nextCaseId(q: Handle): Promise<number> {
-  return (q.dialect === 'sqlite' ? sqliteIntake : pgIntake).nextCaseId(q);
+  return intakeQueries(q).nextCaseId(q);
 }
 
 /**
@@ -300,7 +299,7 @@ async function intakeCase(q: Handle, services: Services, intake: Intake, actor: 
     return ctx.case;
   }
   // The answer's view as committed, from what the unit of work holds (no read back).
-  const remember = await captureIntakeView(ctx, customer);
+  const remember = await captureIntakeView(ctx, customer, sameTransaction ? intake.storedCrm : undefined);
   await ctx.save();
   await remember();
   return ctx.case;

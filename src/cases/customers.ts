@@ -126,6 +126,18 @@ export async function customerFact(
   input?: CustomerInput,
   crm?: CrmFact | null,
 ): Promise<CustomerFact> {
+  const openCases = customer ? await openCaseCount(q, customer.id) : 0;
+  const record = crm !== undefined ? crm : await crmRecordOn(q, customer ? customer.email : normalizeEmail(input!.email));
+  return customerFactOf(customer, input, openCases, record);
+}
+
+/** `customerFact` from what was read already: the customer's open cases and CRM record. */
+export function customerFactOf(
+  customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null,
+  input: CustomerInput | undefined,
+  openCases: number,
+  crm: CrmFact | null,
+): CustomerFact {
   if (customer) {
     const filled = intakeFill(customer, input);
     return {
@@ -133,10 +145,10 @@ export async function customerFact(
       name: filled.name?.to ?? customer.name,
       tier: customer.tier,
       organization: filled.organization?.to ?? customer.organization,
-      openCases: await openCaseCount(q, customer.id),
-      crm: crm !== undefined ? crm : await crmRecordOn(q, customer.email),
+      openCases,
+      crm,
     };
   }
   const email = normalizeEmail(input!.email);
-  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm: crm !== undefined ? crm : await crmRecordOn(q, email) };
+  return { email, name: input?.name ?? defaultName(email), tier: input?.tier ?? 'standard', organization: input?.organization ?? null, openCases: 0, crm };
 }

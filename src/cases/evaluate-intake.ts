@@ -6,7 +6,7 @@
  * history (import-case.ts).
  */
 import type { Channel, Priority } from '../db/schema/index.js';
-import { diagnose } from '../diagnosis/search-problems.js';
+import { diagnoseOn, type Diagnosis } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
@@ -15,7 +15,8 @@ import type { Services } from '../services.js';
 import type { Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
 import type { CreateCaseInput, CreateCaseOptions } from './create-case.js';
-import { customerByEmail, customerFact, type CustomerRow } from './customers.js';
+import { customerFactOf, type CustomerRow } from './customers.js';
+import { intakeQueries } from './intake/dialect.js';
 import type { CustomerFact } from '../rules/facts.js';
 import type { CrmFact } from '../crm/records.js';
 
@@ -32,7 +33,7 @@ export interface Intake {
   defaultQueue: string | null;
   /** The `case.created` event fact rules saw. */
   event: { type: 'case.created' } & Record<string, string>;
-  diagnosis: ReturnType<typeof diagnose>;
+  diagnosis: Diagnosis;
   workflow: ReturnType<Services['definitions']['workflow']>;
   sla: ReturnType<Services['definitions']['sla']>;
   priority: Priority;
@@ -41,6 +42,11 @@ export interface Intake {
   inBusinessHours: boolean;
   evaluations: Evaluation[];
   decisions: Decisions;
+  /**
+   * The customer's CRM record as read from `crm_records` with the facts (the CRM was not
+   * asked); undefined when the CRM answered. The intake's answer reuses it in the same transaction.
+   */
+  storedCrm: CrmFact | null | undefined;
 }
 
 export interface EvaluateIntakeOptions extends CreateCaseOptions {
@@ -53,22 +59,20 @@ export interface EvaluateIntakeOptions extends CreateCaseOptions {
 type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; inputs: FactInputs };
 
 /**
- * Everything but the evaluations: reads only (the customer through `q`; the diagnosis's
- * full-text search still on the SQLite connection, src/diagnosis belongs to the read side).
+ * Everything but the evaluations: reads only, through `q` (the customer's through the intake's
+ * dialect pair, intake/; the diagnosis through src/diagnosis's: on SQLite its in-memory index).
  */
 async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions): Promise<Facts> {
-  const { db, definitions } = services;
-  let existingCustomer: CustomerRow | undefined;
-  if (options.customerId !== undefined) {
-    existingCustomer = await byId(q, q.tables.customers, options.customerId);
-    if (!existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
-  } else {
-    if (!input.customer) throw new ValidationError([{ path: 'customer', message: 'required' }], 'The customer is required.');
-    existingCustomer = await customerByEmail(q, input.customer.email);
-  }
+  const { definitions } = services;
+  if (options.customerId === undefined && !input.customer) throw new ValidationError([{ path: 'customer', message: 'required' }], 'The customer is required.');
+  const key = options.customerId !== undefined ? { id: options.customerId } : { email: input.customer!.email };
+  // The customer, their open cases and CRM record: on SQLite one synchronous call (intake/sqlite.ts).
+  const reads = await intakeQueries(q).intakeCustomer(q, key, options.crm);
+  const existingCustomer = reads.existing;
+  if (options.customerId !== undefined && !existingCustomer) throw new DomainError('FORBIDDEN', 'Unknown customer.');
   const customerInput = options.customerId === undefined ? input.customer : undefined;
 
-  const diagnosis = diagnose(db, input.subject, input.description);
+  const diagnosis = await diagnoseOn(q, input.subject, input.description);
   const workflow = definitions.workflow(services.defaultWorkflow);
   const sla = definitions.sla();
   const priority: Priority = input.priority ?? 'normal';
@@ -96,7 +100,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     diagnosisMatched: diagnosis.matched,
     suggestions: diagnosis.suggestions,
   };
-  const customer = await customerFact(q, existingCustomer ?? null, customerInput, options.crm);
+  const customer = customerFactOf(existingCustomer ?? null, customerInput, reads.openCases, reads.crm);
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
   const triggers = workflow.definition.triggers?.['case.created'] ?? [];
@@ -115,6 +119,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     customer,
     diagnosisFact,
     inBusinessHours,
+    storedCrm: options.crm === undefined ? reads.crm : undefined,
     rulesets: options.routingOnly ? triggers.slice(0, 1) : triggers,
     inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours, localTime: localTimeFact(at, calendarZone(services, null, sla.version)) },
   };

@@ -4,7 +4,7 @@
  * customer's CRM record (read inside the transaction). `caseView` then builds the committed
  * case's view without reading it back (case-view.ts, `rememberViewParts`).
  */
-import { crmRecordOn } from '../crm/records.js';
+import { crmRecordOn, type CrmFact } from '../crm/records.js';
 import { unstoredTimerRows } from '../sla/timer-rows.js';
 import type { CaseContext } from '../workflow/context.js';
 import { rememberViewParts } from './case-view.js';
@@ -13,13 +13,14 @@ import type { CustomerRow } from './customers.js';
 /**
  * Call before `ctx.save()` of a new case (not stored yet); call what it returns after the save
  * succeeded, in the same transaction. Nothing is remembered when the case was stored early.
+ * `crm`: the customer's record as this transaction read it already (else it is read).
  */
-export async function captureIntakeView(ctx: CaseContext, customer: CustomerRow): Promise<() => Promise<void>> {
+export async function captureIntakeView(ctx: CaseContext, customer: CustomerRow, crm?: CrmFact | null): Promise<() => Promise<void>> {
   const timers = unstoredTimerRows(ctx);
   const assigned = ctx.case.assigneeId === null ? undefined : (await ctx.timelineOf(['case.assigned'])).at(-1)?.data;
   return async () => {
     if (!timers || (assigned !== undefined && assigned.assigneeId !== ctx.case.assigneeId)) return;
     const assignee = assigned === undefined ? null : { id: ctx.case.assigneeId!, name: String(assigned.assignee) };
-    rememberViewParts(ctx.case, { customer, assignee, timers, crm: await crmRecordOn(ctx.q, customer.email) });
+    rememberViewParts(ctx.case, { customer, assignee, timers, crm: crm !== undefined ? crm : await crmRecordOn(ctx.q, customer.email) });
   };
 }

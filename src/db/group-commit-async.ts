@@ -113,6 +113,7 @@ export async function flushAsync(db: Db, committer: Committer, schedule: (db: Db
       committer.asyncQueued += left.filter((unit) => unit.async).length;
     }
   } finally {
+    committer.open = 0;
     committer.busy = false;
     if (committer.queue.length > 0) schedule(db, committer);
   }
@@ -127,14 +128,17 @@ async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committ
   try {
     beforeWrite(db);
     statement(db, 'BEGIN IMMEDIATE').run();
+    committer.open = ++committer.serial;
     value = unit.async ? await runAsyncUnit(db, committer, unit, true) : runSyncUnit(db, committer, unit, true);
     statement(db, 'COMMIT').run();
   } catch (error) {
+    committer.open = 0;
     if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
     afterWrite(db, error);
     unit.reject(error);
     return [];
   }
+  committer.open = 0;
   afterWrite(db);
   unit.resolve(value);
   return [];
@@ -149,6 +153,7 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
   try {
     beforeWrite(db);
     statement(db, 'BEGIN IMMEDIATE').run();
+    committer.open = ++committer.serial;
   } catch (error) {
     afterWrite(db, error);
     for (const unit of units) unit.reject(error);
@@ -177,6 +182,7 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
     }
   }
   stats.largest = Math.max(stats.largest, units.length);
+  committer.open = 0;
   commitGroup(db, units, outcomes, full);
   return left;
 }

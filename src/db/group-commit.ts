@@ -76,6 +76,10 @@ export interface Committer {
   yielded: boolean;
   /** The check for a unit that yields is armed for this turn's drain (group-commit-async.ts). */
   armed: boolean;
+  /** The async group's transaction open now (a number of its own per transaction), 0 when none: `groupTransaction`. */
+  open: number;
+  /** The last number `open` took. */
+  serial: number;
 }
 
 const committers = new WeakMap<Sqlite, Committer>();
@@ -93,6 +97,8 @@ function committerOf(sqlite: Sqlite): Committer {
       current: null,
       yielded: false,
       armed: false,
+      open: 0,
+      serial: 0,
     };
     committers.set(sqlite, committer);
   }
@@ -102,6 +108,18 @@ function committerOf(sqlite: Sqlite): Committer {
 /** Whether units are waiting for this turn's group: one more joins it at almost no cost. */
 export function groupCommitPending(db: Db): boolean {
   return committerOf(db.$client).queue.length > 0;
+}
+
+/**
+ * The write transaction an async group (store.write on SQLite) holds on this connection now: a
+ * number of its own per transaction, 0 when there is none (or SQLite rolled it back). While it
+ * is open no other connection can commit (the write lock), so what a lookup learned about other
+ * connections' commits in it (`PRAGMA data_version`) holds until it ends: the definitions
+ * registry checks once per transaction instead of once per lookup.
+ */
+export function groupTransaction(sqlite: Sqlite): number {
+  const committer = committers.get(sqlite);
+  return committer !== undefined && committer.open !== 0 && sqlite.inTransaction ? committer.open : 0;
 }
 
 /** How the group committer of this connection has batched so far (benchmarks, tests). */

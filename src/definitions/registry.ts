@@ -90,6 +90,8 @@ export class Definitions {
   /** SQLite: this process stored a version in a transaction that may not have ended yet. */
   #stored = false;
   #seenDataVersion = -1;
+  /** SQLite: the group commit transaction (sqlite.ts `writeTransaction`) `#seenDataVersion` was read in; 0: none. */
+  #checkedIn = 0;
   /** SQLite: the view inside a transaction that stored a version, by the table's fingerprint; never kept after it. */
   #inTransaction: { print: string; snapshot: Snapshot } | null = null;
 
@@ -130,10 +132,16 @@ export class Definitions {
   #view(): Snapshot {
     const source = this.#sqlite;
     if (!source) return this.#snapshot;
-    const dataVersion = source.dataVersion();
-    if (dataVersion !== this.#seenDataVersion) {
-      this.#seenDataVersion = dataVersion;
-      this.#stale = true;
+    // Other processes' commits (a publish by `npm run rules:import`): asked once per write
+    // transaction of group commit (nobody else commits while it is open), else on every lookup.
+    const transaction = source.writeTransaction();
+    if (transaction === 0 || transaction !== this.#checkedIn) {
+      const dataVersion = source.dataVersion();
+      if (dataVersion !== this.#seenDataVersion) {
+        this.#seenDataVersion = dataVersion;
+        this.#stale = true;
+      }
+      this.#checkedIn = transaction;
     }
     if (!this.#stale) return this.#snapshot;
     const inTransaction = source.inTransaction();

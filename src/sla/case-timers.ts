@@ -35,8 +35,8 @@ const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
 /** Metrics a public staff reply fulfils. */
 const ANSWERED_BY_REPLY: ReadonlySet<string> = new Set<SlaMetric>(['firstResponse', 'nextResponse']);
 
-async function record(ctx: CaseContext, type: string, data: Record<string, unknown>): Promise<void> {
-  await ctx.record(type, data, SYSTEM_ACTOR);
+function record(ctx: CaseContext, type: string, data: Record<string, unknown>): Promise<unknown> {
+  return ctx.record(type, data, SYSTEM_ACTOR);
 }
 
 /** The SLA config version the case is pinned to. */

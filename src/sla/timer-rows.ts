@@ -48,18 +48,25 @@ export function unstoredTimerRows(ctx: CaseContext): TimerRow[] | null {
   return (unstoredTimers.get(ctx) ?? []).map((t) => ({ ...t }));
 }
 
-export async function loadTimers(ctx: CaseContext): Promise<TimerRow[]> {
+/** A new case's rows are kept here, so these answer at once for it (no promise made per call: the intake's path). */
+const DONE: Promise<void> = Promise.resolve();
+
+export function loadTimers(ctx: CaseContext): Promise<TimerRow[]> {
   const pending = pendingTimers(ctx);
-  if (pending) return pending.map((t) => ({ ...t }));
+  return pending ? Promise.resolve(pending.map((t) => ({ ...t }))) : storedTimers(ctx);
+}
+
+async function storedTimers(ctx: CaseContext): Promise<TimerRow[]> {
   const m = rowMapper(ctx.q.tables.slaTimers);
   const rows = await all<Record<string, unknown>>(ctx.q, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id', [ctx.case.id]);
   return rows.map((r) => m.fromRow(r));
 }
 
-export async function insertTimer(ctx: CaseContext, row: NewTimerRow): Promise<void> {
+export function insertTimer(ctx: CaseContext, row: NewTimerRow): Promise<void> {
   const pending = pendingTimers(ctx);
-  if (pending) pending.push({ ...row, id: -(pending.length + 1) });
-  else await insertOne(ctx.q, ctx.q.tables.slaTimers, row);
+  if (!pending) return insertOne(ctx.q, ctx.q.tables.slaTimers, row).then(() => undefined);
+  pending.push({ ...row, id: -(pending.length + 1) });
+  return DONE;
 }
 
 const UPDATE_TIMER = { except: ['id'] as 'id'[], where: 'id = ?' };
@@ -86,13 +93,14 @@ export async function deleteTimer(ctx: CaseContext, row: TimerRow): Promise<void
 }
 
 /** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
-export async function refreshSlaDueAt(ctx: CaseContext): Promise<void> {
+export function refreshSlaDueAt(ctx: CaseContext): Promise<void> {
   const pending = pendingTimers(ctx);
-  if (pending) {
-    const due = pending.reduce((min, t) => (t.dueAt !== null && t.dueAt < min ? t.dueAt : min), NO_DUE_AT);
-    ctx.case.slaDueAt = due;
-    return;
-  }
+  if (!pending) return refreshStoredDueAt(ctx);
+  ctx.case.slaDueAt = pending.reduce((min, t) => (t.dueAt !== null && t.dueAt < min ? t.dueAt : min), NO_DUE_AT);
+  return DONE;
+}
+
+async function refreshStoredDueAt(ctx: CaseContext): Promise<void> {
   const row = await get<{ due: number | null }>(ctx.q, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL', [ctx.case.id]);
   ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
 }

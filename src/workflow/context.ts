@@ -33,6 +33,14 @@ const UPDATE_CASE = { except: ['id', 'version'] as ('id' | 'version')[], also: '
 
 const INSERT_OUTBOX = 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)';
 
+/**
+ * Settled answers for what a new case keeps with its unit of work (no statement): methods that
+ * may write return a promise, but on that path none is made per call (an intake records and
+ * enqueues a dozen times; docs/performance.md, "Winning back the intake's price").
+ */
+const DONE: Promise<void> = Promise.resolve();
+const NO_ID: Promise<null> = Promise.resolve(null);
+
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
 
@@ -93,9 +101,10 @@ export class CaseContext {
   }
 
   /** Runs `write` once the case row is in the database: at once, or (new case) when `save()` inserts it. */
-  async whenStored(write: () => void | Promise<void>): Promise<void> {
-    if (this.#unstored) this.#unstored.whenStored(write);
-    else await write();
+  whenStored(write: () => void | Promise<void>): Promise<void> {
+    if (!this.#unstored) return (async () => write())();
+    this.#unstored.whenStored(write);
+    return DONE;
   }
 
   /**
@@ -103,27 +112,37 @@ export class CaseContext {
    * null for a new case not stored yet (its entries get their ids when `save()` or `store()`
    * inserts them; `storedEntryId` finds one then).
    */
-  async record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): Promise<number | null> {
+  record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): Promise<number | null> {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
     const values = [this.case.id, type, this.now, actor.type, actor.id, JSON.stringify(stored)];
     if (this.#unstored) {
       this.#unstored.record(values, type, stored);
-      return null;
+      return NO_ID;
     }
+    return this.#insertEntry(values);
+  }
+
+  async #insertEntry(values: unknown[]): Promise<number> {
     const [id] = await insertRows(this.q, 'case_events', EVENT_COLUMNS, [values]);
     return id!;
   }
 
   /** The id of the case's first stored timeline entry of this type (e.g. `case.created`), or null. */
-  async storedEntryId(type: string): Promise<number | null> {
-    if (this.#unstored) return null;
+  storedEntryId(type: string): Promise<number | null> {
+    return this.#unstored ? NO_ID : this.#storedEntryId(type);
+  }
+
+  async #storedEntryId(type: string): Promise<number | null> {
     const row = await get<{ id: number | null }>(this.q, 'SELECT min(id) AS id FROM case_events WHERE case_id = ? AND type = ?', [this.case.id, type]);
     return row?.id ?? null;
   }
 
   /** The case's timeline entries of these types written so far in this unit of work or before, oldest first. */
-  async timelineOf(types: readonly string[]): Promise<{ type: string; data: Record<string, unknown> }[]> {
-    if (this.#unstored) return this.#unstored.entries(types);
+  timelineOf(types: readonly string[]): Promise<{ type: string; data: Record<string, unknown> }[]> {
+    return this.#unstored ? Promise.resolve(this.#unstored.entries(types)) : this.#storedTimelineOf(types);
+  }
+
+  async #storedTimelineOf(types: readonly string[]): Promise<{ type: string; data: Record<string, unknown> }[]> {
     const rows = await all<{ type: string; data: unknown }>(
       this.q,
       `SELECT type, data FROM case_events WHERE case_id = ? AND type IN (${types.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}) ORDER BY id`,
@@ -191,10 +210,15 @@ export class CaseContext {
     await this.#run(() => this.#perform(effects, null));
   }
 
-  async enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): Promise<void> {
+  enqueue(type: string, payload: Record<string, unknown>, availableAt: number = this.now): Promise<void> {
     const values = [type, this.case.id, JSON.stringify(payload), this.now, availableAt];
-    if (this.#unstored) this.#unstored.enqueue(values, type, availableAt <= this.now);
-    else await run(this.q, INSERT_OUTBOX, values);
+    if (!this.#unstored) return this.#insertItem(values);
+    this.#unstored.enqueue(values, type, availableAt <= this.now);
+    return DONE;
+  }
+
+  async #insertItem(values: unknown[]): Promise<void> {
+    await run(this.q, INSERT_OUTBOX, values);
   }
 
   /** Notes that an agent's load dropped; waiting cases are offered to them after save(). */
@@ -263,8 +287,11 @@ export class CaseContext {
     await this.#drain();
   }
 
-  async #drain(): Promise<void> {
-    if (this.#processing) return;
+  #drain(): Promise<void> {
+    return this.#processing || this.#pending.length === 0 ? DONE : this.#drainPending();
+  }
+
+  async #drainPending(): Promise<void> {
     this.#processing = true;
     try {
       while (this.#pending.length > 0) {

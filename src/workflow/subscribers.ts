@@ -19,6 +19,9 @@ export type Subscriber = (ctx: CaseContext, event: CaseEventPayload) => void | P
 /** Runs after a case is saved when an agent's load dropped (assignment offers them waiting cases). */
 export type CapacityFreedHandler = (q: Handle, services: Services, staffId: number, actor: Actor) => unknown;
 
+const DONE: Promise<void> = Promise.resolve();
+const NONE: readonly Subscriber[] = [];
+
 export class Subscribers {
   readonly #byType = new Map<string, Subscriber[]>();
   readonly #capacityFreed: CapacityFreedHandler[] = [];
@@ -31,9 +34,17 @@ export class Subscribers {
     return this;
   }
 
-  async emit(ctx: CaseContext, event: CaseEventPayload): Promise<void> {
-    for (const subscriber of this.#byType.get(event.type) ?? []) await subscriber(ctx, event);
-    for (const subscriber of this.#byType.get('*') ?? []) await subscriber(ctx, event);
+  /** Runs the event's subscribers, then `*`'s, each awaited; none made for an event nobody subscribed to. */
+  emit(ctx: CaseContext, event: CaseEventPayload): Promise<void> {
+    const own = this.#byType.get(event.type);
+    const all = this.#byType.get('*');
+    if (own === undefined && all === undefined) return DONE;
+    return this.#emit(ctx, event, own ?? NONE, all ?? NONE);
+  }
+
+  async #emit(ctx: CaseContext, event: CaseEventPayload, own: readonly Subscriber[], all: readonly Subscriber[]): Promise<void> {
+    for (const subscriber of own) await subscriber(ctx, event);
+    for (const subscriber of all) await subscriber(ctx, event);
   }
 
   onCapacityFreed(handler: CapacityFreedHandler): this {

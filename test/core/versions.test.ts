@@ -135,6 +135,35 @@ describe('the published version in force (cached in memory)', () => {
     expect(h.services.definitions.ruleset('routing').version).toBe(2);
   });
 
+  it('asks SQLite for other processes\' commits once per write transaction, and again in the next one', async () => {
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(1);
+    const proto = Object.getPrototypeOf(h.db.$client.prepare('SELECT 1')) as { get: (...args: unknown[]) => unknown };
+    const get = proto.get;
+    let asked = 0;
+    proto.get = function (this: { source: string }, ...args: unknown[]) {
+      if (this.source === 'PRAGMA data_version') asked++;
+      return get.apply(this, args);
+    };
+    try {
+      await h.services.store.write(async () => {
+        for (let i = 0; i < 5; i++) expect(h.services.definitions.ruleset('routing').version).toBe(1);
+      });
+      expect(asked).toBe(1);
+    } finally {
+      proto.get = get;
+    }
+    // A publish by another process between two transactions that looked the ruleset up: the next one sees it.
+    const other = openDatabase(h.dbPath);
+    try {
+      await publishVersion(createServices(other, h.clock), 'ruleset', 'routing', vipFirst(routing()), maria, 'from the command line');
+    } finally {
+      other.$client.close();
+    }
+    await h.services.store.write(async () => {
+      expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
+    });
+  });
+
   it('takes a publish back when its transaction rolls back, and keeps one that commits', async () => {
     await expect(
       h.services.store.write(async () => {

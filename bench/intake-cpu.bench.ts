@@ -1,0 +1,202 @@
+/**
+ * The intake's main-thread CPU in process (no HTTP): `createCase` in groups of 20 started
+ * together (one group commit each, as requests arriving in one turn), on a temp copy of the
+ * benchmark's store (bench/intake.bench.ts `prepareStore`: default definitions, the demo desk
+ * and 45 more agents), the outbox stopped so that only the intake runs. Rounds of 500 intakes;
+ * per round the main thread's CPU time (Linux `/proc/self/task/<pid>/schedstat`, ns; GC helper
+ * threads not counted) and the whole process's (`process.cpuUsage`). The best round is the
+ * figure: on a shared machine the others' load only ever adds. Then, in passes of their own
+ * (they slow the intake down), statement executions per intake (better-sqlite3's statement
+ * methods wrapped) and promises created per intake (an async_hooks `init` hook: each is at
+ * least one microtask turn when awaited).
+ *
+ *   npm run bench -- --filter intake-cpu
+ *   INTAKE_CPU_ROUNDS=15 node --import tsx bench/intake-cpu.bench.ts   # alone, prints one line
+ *   INTAKE_CPU_PROFILE=/tmp/intake.cpuprofile …                        # and a CPU profile of the timed rounds
+ *   INTAKE_CPU_HTTP=1 …                                                # through POST /api/v1/cases in process
+ *   INTAKE_CPU_OUTBOX=1 …                                              # the outbox running (notifications performed)
+ *
+ * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
+ * busy with the intake, not waiting for the machine.
+ */
+import { createHook } from 'node:async_hooks';
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Statement } from 'better-sqlite3';
+import { systemClock } from '../src/clock.js';
+import { openDatabase } from '../src/db/client.js';
+import { createServices } from '../src/compose.js';
+import { createCase } from '../src/cases/create-case.js';
+import type { Actor } from '../src/roles.js';
+import { createApp } from '../src/http/app.js';
+import { ADMIN_TOKEN, tempDir } from '../test/support/harness.js';
+import type { Bench, BenchRow } from './bench.js';
+import { prepareStore } from './intake.bench.js';
+
+const ROUNDS = Number(process.env.INTAKE_CPU_ROUNDS ?? 9);
+/** INTAKE_CPU_HTTP=1: through the route in process (`app.request()`: auth, validation, the answer), not createCase. */
+const HTTP = process.env.INTAKE_CPU_HTTP === '1';
+/** INTAKE_CPU_OUTBOX=1: the outbox runs (each intake's notification is performed, as in a server), not stopped. */
+const OUTBOX = process.env.INTAKE_CPU_OUTBOX === '1';
+const PER_ROUND = 500;
+const GROUP = 20;
+const INPUTS: [string, string][] = [
+  ['Refund for a double charge', 'My card was charged twice for the March invoice, please refund.'],
+  ['Login error after the update', 'I get error 500 when I try to sign in since this morning.'],
+  ['How do I export my data?', 'Where do I find the CSV export of all our records?'],
+  ['Calendar not syncing', 'Events from Google calendar are missing, the sync stopped yesterday.'],
+  ['Change our plan', 'We would like to downgrade to the smaller plan next month.'],
+];
+
+/** The main thread's CPU time so far, µs (schedstat: ns on the CPU). */
+function mainThreadMicros(): number {
+  return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+}
+
+function processMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+export interface IntakeCpu {
+  /** Main-thread CPU per intake, µs, every round (in order). */
+  mainRounds: number[];
+  /** Whole-process CPU per intake, µs, every round. */
+  processRounds: number[];
+  /** Wall time per intake, µs, every round. */
+  wallRounds: number[];
+  statements: number;
+  promises: number;
+}
+
+export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
+  const dir = tempDir('casebook-intake-cpu-');
+  const file = path.join(dir, 'intake.db');
+  await prepareStore(file);
+  const db = openDatabase(file);
+  const services = createServices(db, systemClock);
+  if (!OUTBOX) services.outbox.stop();
+  const admin = db.$client.prepare("SELECT id, name FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1").get() as { id: number; name: string };
+  const actor: Actor = { type: 'staff', id: admin.id, role: 'admin', name: admin.name };
+  let n = 0;
+  const app = HTTP ? createApp(services, { adminToken: ADMIN_TOKEN }) : null;
+  const one = async () => {
+    const i = n++;
+    const [subject, description] = INPUTS[i % INPUTS.length]!;
+    const input = { customer: { email: `customer${i % 500}@example.com` }, subject, description };
+    if (!app) {
+      await createCase(services, input, actor);
+      return;
+    }
+    const res = await app.request('/api/v1/cases', { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(input) });
+    if (res.status !== 201) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const round = async (count: number) => {
+    for (let done = 0; done < count; done += GROUP) await Promise.all(Array.from({ length: GROUP }, one));
+    if (OUTBOX) await services.outbox.idle();
+  };
+  try {
+    await round(1000); // warm-up: JIT, caches, the desk's loads
+    const result: IntakeCpu = { mainRounds: [], processRounds: [], wallRounds: [], statements: 0, promises: 0 };
+    const profile = process.env.INTAKE_CPU_PROFILE ? await startProfile() : null;
+    for (let r = 0; r < rounds; r++) {
+      const main = mainThreadMicros();
+      const proc = processMicros();
+      const wall = performance.now();
+      await round(PER_ROUND);
+      result.wallRounds.push(((performance.now() - wall) * 1000) / PER_ROUND);
+      result.processRounds.push((processMicros() - proc) / PER_ROUND);
+      result.mainRounds.push((mainThreadMicros() - main) / PER_ROUND);
+    }
+    if (profile) fs.writeFileSync(process.env.INTAKE_CPU_PROFILE!, JSON.stringify(await profile()));
+
+    const proto = Object.getPrototypeOf(db.$client.prepare('SELECT 1')) as Record<string, (...args: unknown[]) => unknown>;
+    const methods = ['run', 'get', 'all', 'iterate'] as const;
+    const originals = methods.map((m) => proto[m]!);
+    let statements = 0;
+    methods.forEach((m, i) => {
+      proto[m] = function (this: Statement, ...args: unknown[]) {
+        statements++;
+        return originals[i]!.apply(this, args);
+      };
+    });
+    try {
+      await round(PER_ROUND);
+    } finally {
+      methods.forEach((m, i) => (proto[m] = originals[i]!));
+    }
+    result.statements = statements / PER_ROUND;
+
+    let promises = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'PROMISE') promises++;
+      },
+    }).enable();
+    try {
+      await round(PER_ROUND);
+    } finally {
+      hook.disable();
+    }
+    result.promises = promises / PER_ROUND;
+    return result;
+  } finally {
+    services.outbox.stop();
+    await services.outbox.idle();
+    db.$client.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A CPU profile of the timed rounds only (INTAKE_CPU_PROFILE=file.cpuprofile): call the result to stop it. */
+async function startProfile(): Promise<() => Promise<object>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    session.disconnect();
+    return profile;
+  };
+}
+
+const us = (v: number) => `${v.toFixed(0)} µs`;
+const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[list.length >> 1]!;
+
+function summary(r: IntakeCpu): string {
+  return (
+    `main thread best ${us(Math.min(...r.mainRounds))} median ${us(median(r.mainRounds))}; process best ${us(Math.min(...r.processRounds))}; ` +
+    `wall best ${us(Math.min(...r.wallRounds))}; statements ${r.statements.toFixed(1)}; promises ${r.promises.toFixed(1)} per intake; ` +
+    `rounds ${r.mainRounds.map((v) => v.toFixed(0)).join(' ')}`
+  );
+}
+
+const bench: Bench = {
+  name: 'intake CPU in process',
+  async run(ctx): Promise<BenchRow[]> {
+    const r = await measureIntakeCpu();
+    ctx.log(summary(r));
+    return [
+      {
+        figure: `createCase in groups of ${GROUP}, main-thread CPU per intake (best of ${r.mainRounds.length} rounds of ${PER_ROUND})`,
+        ms: Math.min(...r.mainRounds) / 1000,
+        baseline: 'wall time per intake (best round)',
+        baselineMs: Math.min(...r.wallRounds) / 1000,
+        note: `${r.statements.toFixed(1)} statements, ${r.promises.toFixed(0)} promises per intake`,
+      },
+    ];
+  },
+};
+export default bench;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const r = await measureIntakeCpu();
+  process.stdout.write(`${summary(r)}\n`);
+}
