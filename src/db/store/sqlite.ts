@@ -47,6 +47,13 @@ function sqliteHandle(db: Db, write: (fn: (q: Handle) => Promise<unknown>) => Pr
   return handle;
 }
 
+const stores = new WeakMap<Store, Db>();
+
+/** The better-sqlite3 database behind a SQLite store; null for another dialect's. */
+export function sqliteOfStore(store: Store): Db | null {
+  return stores.get(store) ?? null;
+}
+
 /** Reads open on a connection (they share one read transaction: the last one out commits). */
 const readers = new WeakMap<Sqlite, { count: number }>();
 
@@ -86,7 +93,7 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     if (sqlite.inTransaction) statement(db, 'COMMIT').run();
   }
 
-  return {
+  const store: Store = {
     dialect: 'sqlite',
     read,
     write,
@@ -97,4 +104,6 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
       return Promise.resolve();
     },
   };
+  stores.set(store, db);
+  return store;
 }

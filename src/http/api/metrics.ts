@@ -14,7 +14,6 @@ import { z } from 'zod';
 import { buildDashboard } from '../../dashboard/dashboard.js';
 import { dashboardJson } from '../../dashboard/metrics-json.js';
 import { daysIn, isZone, MAX_PERIOD_DAYS, periodOf } from '../../dashboard/period.js';
-import { queues } from '../../db/schema/index.js';
 import { ValidationError } from '../../errors.js';
 import { parseWith } from '../json-body.js';
 import { apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
@@ -48,7 +47,7 @@ export const getMetricsRoute = metricsApi.route({
 export function metricsRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  on(app, getMetricsRoute, (c) => {
+  on(app, getMetricsRoute, async (c) => {
     const services = c.get('services');
     const input = parseWith(getMetricsRoute.query, c.req.query());
     const zone = input.tz;
@@ -57,7 +56,8 @@ export function metricsRoutes(): Hono<AppEnv> {
     const period = periodOf(from, to, zone);
     if (period.from >= period.to) throw new ValidationError([{ path: 'from', message: `must not be after to (${to})` }]);
     if (daysIn(period.from, period.to, zone) > MAX_PERIOD_DAYS) throw new ValidationError([{ path: 'to', message: `at most ${MAX_PERIOD_DAYS} days after from` }]);
-    if (input.queue !== undefined && !services.db.select({ id: queues.id }).from(queues).where(eq(queues.id, input.queue)).get()) {
+    const queue = input.queue;
+    if (queue !== undefined && !(await services.store.query((q) => q.db.select({ id: q.tables.queues.id }).from(q.tables.queues).where(eq(q.tables.queues.id, queue)).limit(1)))[0]) {
       throw new ValidationError([{ path: 'queue', message: `no queue "${input.queue}"` }]);
     }
     const dashboard = buildDashboard(services, { ...period, queue: input.queue ?? null, zone });
