@@ -6,7 +6,7 @@
  * history (import-case.ts).
  */
 import type { Channel, Priority } from '../db/schema/index.js';
-import { diagnose } from '../diagnosis/search-problems.js';
+import { diagnose, diagnoseOn } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
@@ -57,7 +57,7 @@ type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; i
  * full-text search still on the SQLite connection, src/diagnosis belongs to the read side).
  */
 async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions): Promise<Facts> {
-  const { db, definitions } = services;
+  const { sqlite, definitions } = services;
   let existingCustomer: CustomerRow | undefined;
   if (options.customerId !== undefined) {
     existingCustomer = await byId(q, q.tables.customers, options.customerId);
@@ -68,7 +68,8 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   }
   const customerInput = options.customerId === undefined ? input.customer : undefined;
 
-  const diagnosis = diagnose(db, input.subject, input.description);
+  // SQLite: the synchronous FTS5 path as before (hot); PostgreSQL: the port's ranking (src/diagnosis/pg.ts).
+  const diagnosis = sqlite ? diagnose(sqlite, input.subject, input.description) : await diagnoseOn(q, input.subject, input.description);
   const workflow = definitions.workflow(services.defaultWorkflow);
   const sla = definitions.sla();
   const priority: Priority = input.priority ?? 'normal';

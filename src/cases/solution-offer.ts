@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { statement } from '../db/fast.js';
+import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -66,7 +67,7 @@ export async function offerSolution(ctx: CaseContext, rule: string, event: strin
   const c = ctx.case;
   const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
   if (problemId === undefined) return;
-  const problem = statement<[number], OfferedProblem>(ctx.services.db, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = 1').get(problemId);
+  const problem = await get<OfferedProblem>(ctx.q, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = TRUE', [problemId]);
   if (!problem) return;
   if (offerOf(await ctx.timelineOf(OFFER_EVENTS))?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.
