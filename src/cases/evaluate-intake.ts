@@ -12,7 +12,7 @@ import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type F
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
 import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
 import type { Services } from '../services.js';
-import type { Handle } from '../db/store/index.js';
+import { sqliteOf, type Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
 import type { CreateCaseInput, CreateCaseOptions } from './create-case.js';
 import { customerByEmail, customerFact, type CustomerRow } from './customers.js';
@@ -53,11 +53,11 @@ export interface EvaluateIntakeOptions extends CreateCaseOptions {
 type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; inputs: FactInputs };
 
 /**
- * Everything but the evaluations: reads only (the customer through `q`; the diagnosis's
- * full-text search still on the SQLite connection, src/diagnosis belongs to the read side).
+ * Everything but the evaluations: reads only (the customer through `q`; the diagnosis on
+ * SQLite through the connection's FTS5 as before, on PostgreSQL through the port's ranking).
  */
 async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions): Promise<Facts> {
-  const { sqlite, definitions } = services;
+  const { definitions } = services;
   let existingCustomer: CustomerRow | undefined;
   if (options.customerId !== undefined) {
     existingCustomer = await byId(q, q.tables.customers, options.customerId);
@@ -69,7 +69,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   const customerInput = options.customerId === undefined ? input.customer : undefined;
 
   // SQLite: the synchronous FTS5 path as before (hot); PostgreSQL: the port's ranking (src/diagnosis/pg.ts).
-  const diagnosis = sqlite ? diagnose(sqlite, input.subject, input.description) : await diagnoseOn(q, input.subject, input.description);
+  const diagnosis = q.dialect === 'sqlite' ? diagnose(sqliteOf(q), input.subject, input.description) : await diagnoseOn(q, input.subject, input.description);
   const workflow = definitions.workflow(services.defaultWorkflow);
   const sla = definitions.sla();
   const priority: Priority = input.priority ?? 'normal';
