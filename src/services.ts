@@ -212,7 +212,7 @@ export function assembleServices(database: ServiceDatabase, clock: Clock, plugin
     metrics: createMetrics(),
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, shutdownGraceMs: 5_000, ...options.integrations },
     crm: null,
-    chat: { hub: new ChatHub(options.relay ? { relay: options.relay } : {}), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
+    chat: { hub: new ChatHub({ ...(options.relay ? { relay: options.relay } : {}), afterCommit: (fn) => services.store.afterCommit(fn) }), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };
   const logger = services.logger;
   if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);

@@ -218,6 +218,29 @@ describe('live chat signals across instances', () => {
   });
 });
 
+describe('signals after commit on PostgreSQL (the chat hub’s afterCommit)', () => {
+  it('runs once the outermost write has committed, never after a rollback', async () => {
+    const ran: string[] = [];
+    await store.write(async (q) => {
+      await q.run(sql`INSERT INTO job_runs (job, scheduled_at, claimed_at, claimed_by) VALUES ('after-commit', 1, 1, 'test')`);
+      store.afterCommit(() => ran.push('outer'));
+      await store.write(async () => store.afterCommit(() => ran.push('nested')));
+      await new Promise((resolve) => setImmediate(resolve)); // SQLite's old setImmediate would have fired here, before COMMIT
+      expect(ran).toEqual([]);
+    });
+    expect(ran).toEqual(['outer', 'nested']);
+    expect(await count(sql`SELECT count(*) AS n FROM job_runs WHERE job = 'after-commit'`)).toBe(1);
+    await expect(
+      store.write(async () => {
+        store.afterCommit(() => ran.push('rolled back'));
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual(['outer', 'nested']);
+  });
+});
+
 describe('start-up refusals on DATABASE_URL', () => {
   async function refused(databaseUrl: string): Promise<string> {
     const error = await startServer({ databasePath: path.join(dir, 'refused', 'casebook.db'), databaseUrl, timeoutMs: 30_000 }).then(

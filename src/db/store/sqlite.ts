@@ -99,6 +99,8 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     write,
     // Autocommit: each statement is its own transaction (or runs in the unit or read in progress).
     query: (fn) => fn(handle),
+    // The unit's transaction commits within this turn (group commit): after it, as the chat hub always did.
+    afterCommit: (fn) => void setImmediate(fn),
     close() {
       if (options.close) sqlite.close();
       return Promise.resolve();
