@@ -12,7 +12,7 @@
  * `seedRows` plans.
  */
 import { and, eq } from 'drizzle-orm';
-import { transaction, type Db } from '../db/client.js';
+import { transaction } from '../db/client.js';
 import { definitionVersions, queues } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import type { DefinitionFiles } from '../definitions/files.js';
@@ -106,8 +106,9 @@ export async function seedDefinitions(services: Services, files: DefinitionFiles
 }
 
 /** The same on an open SQLite database, synchronously (the test harness, benchmarks). */
-export function seedDefinitionsSync(services: Pick<Services, 'clock' | 'definitions'> & { db: Db }, files: DefinitionFiles): SeedReport {
-  const { db, definitions } = services;
+export function seedDefinitionsSync(services: Pick<Services, 'clock' | 'definitions' | 'sqlite'>, files: DefinitionFiles): SeedReport {
+  const { sqlite: db, definitions } = services;
+  if (!db) throw new TypeError('seedDefinitionsSync seeds a SQLite database; on PostgreSQL use seedDefinitions');
   const { queueRows, versionRows } = seedRows(files, services.clock.now());
   const report: SeedReport = { definitions: [], queues: [] };
   transaction(db, () => {
