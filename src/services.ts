@@ -116,7 +116,7 @@ const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined, release: 
 export interface Services {
   /**
    * @deprecated SQLite's synchronous handle, for code not yet on the storage port. On SQLite it
-   * is `sqlite`; on PostgreSQL a guard that throws SQLITE_ONLY on any use (sqlite-only.ts), so
+   * is `sqlite`; on PostgreSQL a guard that throws SqliteOnlyError on any use (db/store/sqlite-only.ts), so
    * code still on it fails loudly instead of reading or writing a file beside the database.
    * New code uses `store` (every command and read) or `sqlite` (SQLite-only machinery).
    */
