@@ -63,10 +63,16 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-runtime-'));
   const env = { SEED_DEMO: 'true', DEMO_PASSWORD: 'demo-password-1', LOG_LEVEL: 'warn', CHAT_SWEEP_CRON: '0 0 1 1 *', CHANNELS_KEY };
   // Both at once: they race for the migration and start-up locks.
-  [a, b] = await Promise.all([
-    startServer({ databasePath: path.join(dir, 'a', 'casebook.db'), databaseUrl: url, env: { ...env, ATTACHMENTS_DIR: path.join(dir, 'files') }, timeoutMs: 60_000 }),
-    startServer({ databasePath: path.join(dir, 'b', 'casebook.db'), databaseUrl: url, env: { ...env, ATTACHMENTS_DIR: path.join(dir, 'files') }, timeoutMs: 60_000 }),
-  ]);
+  const started = await Promise.allSettled(
+    ['a', 'b'].map((name) => startServer({ databasePath: path.join(dir, name, 'casebook.db'), databaseUrl: url, env: { ...env, ATTACHMENTS_DIR: path.join(dir, 'files') }, timeoutMs: 60_000 })),
+  );
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    // One did not come up: stop the other rather than leave it running.
+    for (const result of started) if (result.status === 'fulfilled') await result.value.stop();
+    throw failed.reason;
+  }
+  [a, b] = started.map((result) => (result as PromiseFulfilledResult<RunningServer>).value) as [RunningServer, RunningServer];
   store = openStore({ postgresUrl: url, max: 2 });
 }, 90_000);
 
