@@ -26,7 +26,7 @@ import { compileRuleset } from '../src/rules/engine.js';
 import { evaluateRuleset } from '../src/rules/evaluate.js';
 import type { Facts } from '../src/rules/facts.js';
 import type { Actor } from '../src/roles.js';
-import { seedDefinitions } from '../src/seed/seed-definitions.js';
+import { seedDefinitionsSync } from '../src/seed/seed-definitions.js';
 import { createServices } from '../src/compose.js';
 import { type Services } from '../src/services.js';
 import { builtinActions } from '../src/compose.js';
@@ -99,8 +99,8 @@ async function ensureDryRunStore(n: number, log: (line: string) => void): Promis
   const started = performance.now();
   const from = STORE_NOW - 30 * DAY;
   const services = openServices(file, from);
-  const c = services.db.$client;
-  seedDefinitions(
+  const c = services.sqlite!.$client;
+  seedDefinitionsSync(
     services,
     loadDefinitionFiles({ workflowsDir: path.join(ROOT, 'workflows'), rulesDir: path.join(ROOT, 'rules'), actions: builtinActions() }),
   );
@@ -164,7 +164,7 @@ const bench: Bench = {
     const n = Math.min(ctx.cases, CASES);
     const file = await ensureDryRunStore(n, ctx.log);
     const services = openServices(file, STORE_NOW);
-    const c = services.db.$client;
+    const c = services.sqlite!.$client;
     try {
       const published = services.definitions.ruleset('routing').definition;
       const draft = changedRouting(published);

@@ -21,7 +21,7 @@ import { systemClock } from '../src/clock.js';
 import { startCheckpointer } from '../src/db/checkpointer.js';
 import { openDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
-import { seedDefinitions } from '../src/seed/seed-definitions.js';
+import { seedDefinitionsSync } from '../src/seed/seed-definitions.js';
 import { createServices } from '../src/compose.js';
 import { loadRepoDefinitions } from '../test/support/harness.js';
 import { time, type Bench } from './bench.js';
@@ -100,7 +100,7 @@ const bench: Bench = {
         logger,
         email: defaultEmailSettings({ supportAddress: 'support@example.com', secret: 'bench-email-secret-0123456789', ratePerSender: { count: 0, windowMs: 3_600_000 } }),
       });
-      seedDefinitions(services, loadRepoDefinitions());
+      seedDefinitionsSync(services, loadRepoDefinitions());
       const now = Date.now();
       for (const [id, tier] of [['general', 1], ['billing', 1], ['technical', 1], ['advanced', 2]] as const) db.$client.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET tier = excluded.tier, active = 1').run(id, id, tier, now);
       for (let a = 0; a < 12; a++) {

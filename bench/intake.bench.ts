@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 type Result = Awaited<ReturnType<typeof autocannon>>;
 import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
-import { seedDefinitions } from '../src/seed/seed-definitions.js';
+import { seedDefinitionsSync } from '../src/seed/seed-definitions.js';
 import { seedDemo } from '../src/seed/seed-demo.js';
 import { createServices } from '../src/compose.js';
 import { newTokenRow } from '../src/auth/api-tokens.js';
@@ -40,7 +40,7 @@ export async function prepareStore(file: string): Promise<void> {
   fs.rmSync(file, { force: true });
   const db = openDatabase(file);
   const services = createServices(db, systemClock);
-  seedDefinitions(services, loadRepoDefinitions());
+  seedDefinitionsSync(services, loadRepoDefinitions());
   await seedDemo(services, { password: 'benchmark password' });
   // A desk of 45 more tier-1 agents (capacity 50 each) so that, for the length of a run,
   // intake assigns cases rather than queueing them, with realistic agent loads.

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../src/clock.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { loadDefinitionFiles } from '../src/definitions/files.js';
-import { seedDefinitions } from '../src/seed/seed-definitions.js';
+import { seedDefinitionsSync } from '../src/seed/seed-definitions.js';
 import { builtinActions, createServices } from '../src/compose.js';
 import { rebuildSearchIndex } from '../src/search/rebuild-index.js';
 import { readCommandLine, runCli, UsageError } from '../src/cli.js';
@@ -96,7 +96,7 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
   const db = openDatabase(options.file);
   const c = db.$client;
   const services = createServices(db, new ManualClock(STORE_NOW));
-  seedDefinitions(
+  seedDefinitionsSync(
     services,
     loadDefinitionFiles({ workflowsDir: path.join(ROOT, 'workflows'), rulesDir: path.join(ROOT, 'rules'), actions: builtinActions() }),
   );

@@ -15,14 +15,14 @@ import { sendTranscript, TRANSCRIPT_MAIL } from './chat/transcript.js';
 import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
-import type { Db } from './db/client.js';
+import type { Store } from './db/store/index.js';
 import { MENTION_MAIL } from './cases/mentions.js';
 import { registerMetricSubscribers } from './metrics/subscribers.js';
 import { sendMentionMail } from './notifications/send-mention.js';
 import { sendNotification } from './notifications/send-notification.js';
 import type { OutboxHandler } from './outbox/outbox.js';
 import { deliverReport } from './reports/deliver-report.js';
-import { assembleServices, type ServiceOptions, type Services } from './services.js';
+import { assembleServices, type ServiceDatabase, type ServiceOptions, type Services } from './services.js';
 import { dispatchSlaEvent } from './sla/dispatch-event.js';
 import { registerSlaSubscribers } from './sla/subscribers.js';
 import { assignAction } from './workflow/actions/assign.js';
@@ -71,9 +71,23 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
   ]);
 }
 
-/** Services with every built-in plug-in; `options.outboxHandlers` add to or replace the built-in handlers. */
-export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}): Services {
+/**
+ * Services with every built-in plug-in over an open SQLite database (or a SQLite store);
+ * `options.outboxHandlers` add to or replace the built-in handlers. A PostgreSQL store:
+ * `createServicesOn`.
+ */
+export function createServices(database: ServiceDatabase, clock: Clock, options: ServiceOptions = {}): Services {
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);
-  return assembleServices(db, clock, { actions: builtinActions(), subscribers: builtinSubscribers(), outboxHandlers: handlers }, options);
+  return assembleServices(database, clock, { actions: builtinActions(), subscribers: builtinSubscribers(), outboxHandlers: handlers }, options);
+}
+
+/**
+ * Services over a store of either dialect, its definitions loaded (PostgreSQL: `openStore({
+ * postgresUrl })`, with `options.relay` when several instances share the database).
+ */
+export async function createServicesOn(store: Store, clock: Clock, options: ServiceOptions = {}): Promise<Services> {
+  const services = createServices(store, clock, options);
+  await services.definitions.refresh();
+  return services;
 }

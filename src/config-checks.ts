@@ -27,6 +27,26 @@ export function smtpUrl(raw: string | undefined): string | null {
   return value;
 }
 
+/** DATABASE_URL: `postgres://` or `postgresql://` with a host and a database name; null when unset (SQLite). */
+export function postgresUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  const example = 'such as postgres://casebook:password@db.example.com:5432/casebook (percent-encode @, : and / in the user name and password)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`DATABASE_URL must be a PostgreSQL URL ${example}; got "${redactUrl(value)}"`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, ${example} (unset it to run on SQLite at DATABASE_PATH); got "${redactUrl(value)}"`);
+  }
+  // A unix socket folder may come as ?host=/run/postgresql instead of a host name.
+  if (!url.hostname && !url.searchParams.get('host')) throw new ConfigError(`DATABASE_URL names no database server, ${example}; got "${redactUrl(value)}"`);
+  if (url.pathname.replace(/^\//, '') === '') throw new ConfigError(`DATABASE_URL names no database (the path after the server), ${example}; got "${redactUrl(value)}"`);
+  return value;
+}
+
 /** PUBLIC_URL: the http(s) address people reach Casebook at; trailing slashes dropped. */
 export function publicUrl(raw: string | undefined, fallback: string): string {
   const value = raw?.trim();

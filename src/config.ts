@@ -7,7 +7,7 @@ import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSett
 import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './channels/email/settings.js';
 import { ChannelsKeyError, parseChannelsKey, type ChannelsKey } from './channels/secrets.js';
 import { RULES_ENGINES, type RulesEngine } from './rules/run-ruleset.js';
-import { ConfigError, mailFrom, publicUrl, smtpUrl, timeZone, wholeNumber } from './config-checks.js';
+import { ConfigError, mailFrom, postgresUrl, publicUrl, smtpUrl, timeZone, wholeNumber } from './config-checks.js';
 
 export { ConfigError } from './config-checks.js';
 
@@ -16,6 +16,8 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
+  /** DATABASE_URL: the PostgreSQL database Casebook runs on (docs/deploying.md "Running on PostgreSQL"); null: SQLite at `databasePath`. */
+  databaseUrl: string | null;
   /** How long a statement waits for a lock held by another process before answering 503. */
   busyTimeoutMs: number;
   /** `worker`: WAL checkpoints from a worker thread (default); `auto`: SQLite's own, inside commits (for comparison). */
@@ -169,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port,
     host,
     databasePath,
+    databaseUrl: postgresUrl(env.DATABASE_URL),
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
     walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
     walSizeLimit: Math.round(positive('WAL_SIZE_LIMIT_MB', env.WAL_SIZE_LIMIT_MB, 64) * 1024 * 1024),

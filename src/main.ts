@@ -1,8 +1,10 @@
 /**
  * Start-up: read config → load and validate every definition file (a bad file stops here,
  * before the database is touched) → bind the port (a port in use stops here, before the
- * database is touched) → open and migrate the database → seed an empty one → serve HTTP and
- * run the scheduled jobs → catch up on work that fell due while down, in the background.
+ * database is touched) → open and migrate the database (SQLite at DATABASE_PATH, or
+ * PostgreSQL at DATABASE_URL: src/db/server-database.ts) → seed an empty one (on PostgreSQL
+ * under the start-up lock: instances starting together seed once) → serve HTTP and run the
+ * scheduled jobs → catch up on work that fell due while down, in the background.
  */
 import { createApiToken } from './auth/api-tokens.js';
 import { startImapPoller } from './channels/email/imap.js';
@@ -10,11 +12,9 @@ import { createMailboxSupervisor } from './channels/email/mailbox-supervisor.js'
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startCheckpointer } from './db/checkpointer.js';
 import { DatabaseAccessError } from './db/access.js';
-import { openServerDatabase } from './db/startup.js';
-import { DatabaseInUseError, lockFileOf, lockServerDatabase, type ServerLock } from './db/server-lock.js';
-import { watchDatabaseFile } from './db/file-watch.js';
+import { openDatabaseForServer } from './db/server-database.js';
+import { DatabaseInUseError } from './db/server-lock.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
@@ -26,14 +26,14 @@ import { serverJobs } from './scheduler/jobs.js';
 import { closeDeadRuns } from './scheduler/claim-tick.js';
 import { ScheduleError, startScheduler, validateSchedule } from './scheduler/scheduler.js';
 import { seedDefinitions } from './seed/seed-definitions.js';
-import { seedDemo, type DemoReport } from './seed/seed-demo.js';
+import { hasStaff, seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { firstAccountsHint } from './seed/first-accounts.js';
-import { createServices } from './compose.js';
+import { createServicesOn } from './compose.js';
 import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
 import { catchUp } from './sla/run-sweep.js';
 import { builtinActions } from './compose.js';
 import { eq } from 'drizzle-orm';
-import { staff } from './db/schema/index.js';
+import type { Services } from './services.js';
 
 /** How long shutdown may take (in-flight requests, the item being performed) before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -53,6 +53,31 @@ function printDemo(config: Config, report: DemoReport, token: string): void {
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/**
+ * The demo (SEED_DEMO) on a new database: on SQLite a file this start created, on PostgreSQL
+ * a database without staff (under the start-up lock, so instances starting together seed it
+ * once). Returns what to print, or null.
+ */
+async function seedDemoOnce(config: Config, services: Services, created: boolean | null): Promise<{ report: DemoReport; token: string } | null> {
+  const { logger } = services;
+  if (!config.seedDemo && config.seedDemoSource === 'production-default') {
+    process.stdout.write('No demo data: NODE_ENV=production turns SEED_DEMO off (set SEED_DEMO=true to seed the demo accounts anyway).\n');
+  }
+  if (config.seedDemo && config.seedDemoSource === 'explicit' && process.env.NODE_ENV === 'production') {
+    logger.warn('SEED_DEMO=true with NODE_ENV=production: an empty database gets the demo accounts, an admin among them');
+  }
+  if (!config.seedDemo) return null;
+  if (created === false) {
+    if (!(await hasStaff(services))) logger.info('no demo data: the database file existed before this start (demo data only goes into a database Casebook creates)', { database: config.databasePath });
+    return null;
+  }
+  const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
+  if (!report) return null;
+  const [admin] = await services.store.query((q) => q.db.select({ id: q.tables.staff.id }).from(q.tables.staff).where(eq(q.tables.staff.email, 'admin@casebook.test')).limit(1));
+  const { token } = await services.store.write((q) => createApiToken(q, { type: 'staff', id: admin!.id }, 'demo token', systemClock.now()));
+  return { report, token };
 }
 
 async function main(): Promise<void> {
@@ -75,24 +100,9 @@ async function main(): Promise<void> {
   // Bind the port before the database is opened: a port in use stops here, nothing written.
   const http = await bindServer({ port: config.port, host: config.host });
 
-  // One server per database file: a second one stops here, before it looks at the file. A
-  // lock file that cannot be created (a read-only folder) is left to opening the database to
-  // explain, in its own words; should the database open all the same, the server runs unlocked.
-  let lock: ServerLock | null = null;
-  let unlocked: DatabaseAccessError | null = null;
-  try {
-    lock = lockServerDatabase(config.databasePath);
-  } catch (error) {
-    if (!(error instanceof DatabaseAccessError)) throw error;
-    unlocked = error;
-  }
-  // Refuses a damaged, empty or foreign file with one line; `created`: no file was there.
-  const { db, created } = await openServerDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs, logger });
-  if (unlocked) logger.warn('the server lock file cannot be created: a second server on this database would not be refused', { lockFile: lockFileOf(config.databasePath), reason: unlocked.message });
-  const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
-  const fileWatch = watchDatabaseFile(db, config.databasePath, logger);
+  const database = await openDatabaseForServer(config, logger);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, {
+  const services = await createServicesOn(database.store, systemClock, {
     logger,
     mailer,
     publicUrl: config.publicUrl,
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
     integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
     crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
     chat: config.chat,
+    ...(database.relay ? { relay: database.relay } : {}),
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
   try {
@@ -117,29 +128,15 @@ async function main(): Promise<void> {
   }
   const staleTemp = services.attachments.store.removeStaleTemp(systemClock.now());
   if (staleTemp > 0) logger.info('removed unfinished attachment files of a stopped process', { files: staleTemp });
-  const seeded = seedDefinitions(services, files);
-  if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
+  const demo = await database.withStartupLock(async () => {
+    const seeded = await seedDefinitions(services, files);
+    if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
+    return seedDemoOnce(config, services, database.created);
+  });
+  if (demo) printDemo(config, demo.report, demo.token);
   for (const refused of services.definitions.refusedRulesets()) {
     const { msg, problems } = describeRefusedRuleset(refused);
     logger.error(msg, { ruleset: refused.name, version: refused.version, problems });
-  }
-
-  if (!config.seedDemo && config.seedDemoSource === 'production-default') {
-    process.stdout.write('No demo data: NODE_ENV=production turns SEED_DEMO off (set SEED_DEMO=true to seed the demo accounts anyway).\n');
-  }
-  if (config.seedDemo && config.seedDemoSource === 'explicit' && process.env.NODE_ENV === 'production') {
-    logger.warn('SEED_DEMO=true with NODE_ENV=production: an empty database gets the demo accounts, an admin among them');
-  }
-  if (config.seedDemo && !created && !db.select({ id: staff.id }).from(staff).limit(1).get()) {
-    logger.info('no demo data: the database file existed before this start (demo data only goes into a database Casebook creates)', { database: config.databasePath });
-  }
-  if (config.seedDemo && created) {
-    const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
-    if (report) {
-      const admin = db.select().from(staff).where(eq(staff.email, 'admin@casebook.test')).get()!;
-      const { token } = await services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'demo token', systemClock.now()));
-      printDemo(config, report, token);
-    }
   }
 
   const firstAccounts = await firstAccountsHint(services.store, { adminToken: config.adminToken, publicUrl: config.publicUrl });
@@ -191,12 +188,9 @@ async function main(): Promise<void> {
     });
     await scheduler.stop();
     await Promise.all([closed, catchingUp, smtpReceiver?.close(), imapPoller?.stop(), mailboxes.stop(), services.outbox.idle()]);
-    fileWatch.stop();
-    await checkpointer?.stop();
     mailer?.close();
     await services.store.close();
-    db.$client.close();
-    lock?.release();
+    await database.close(); // SQLite: checkpointer, file watch, the file, the lock; PostgreSQL: the relay, the pool
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -204,7 +198,7 @@ async function main(): Promise<void> {
 
   // Only now (signal handlers in place: a SIGTERM from here on is a clean stop) serve the app.
   http.attach(app.fetch);
-  logger.info('Casebook is listening', { url: `http://${config.host}:${http.port}`, database: config.databasePath });
+  logger.info('Casebook is listening', { url: `http://${config.host}:${http.port}`, database: database.where });
   process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
 }
 

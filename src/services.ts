@@ -20,6 +20,7 @@ import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import type { LiveRelay } from './db/live-relay.js';
 import { openStore, type Store } from './db/store/index.js';
+import { sqliteBehind } from './db/store/sqlite-only.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -94,8 +95,8 @@ export interface Attachments {
 }
 
 /** A `files` folder beside the database file (a temp folder for an in-memory database). */
-function defaultAttachmentsDir(db: Db): string {
-  const file = db.$client.name;
+function defaultAttachmentsDir(db: Db | null): string {
+  const file = db?.$client.name;
   return file && file !== ':memory:' ? path.join(path.dirname(path.resolve(file)), 'files') : path.join(os.tmpdir(), `casebook-files-${process.pid}`);
 }
 
@@ -113,11 +114,15 @@ export interface MailboxControl {
 const NO_MAILBOX_CONTROL: MailboxControl = { changed: () => undefined, release: async () => undefined };
 
 export interface Services {
-  db: Db;
   /**
-   * The storage port over `db` (src/db/store; docs/postgres.md, "Phase 2: the storage port"):
-   * the commands converted so far (the scheduler's tick claims) run on it. Closed with the
-   * services: `await services.store.close()` before the database (on SQLite it leaves `db` open).
+   * The SQLite database when Casebook runs on SQLite (its file, WAL checkpoints, integrity
+   * check, backup, cached statements); null on PostgreSQL (DATABASE_URL).
+   */
+  sqlite: Db | null;
+  /**
+   * The storage port (src/db/store; docs/postgres.md, "Phase 2: the storage port"): every
+   * command and read runs on it, on SQLite (over `sqlite`) or PostgreSQL. Closed with the
+   * services: `await services.store.close()` before the database (on SQLite it leaves `sqlite` open).
    */
   store: Store;
   clock: Clock;
@@ -147,7 +152,7 @@ export interface Services {
   chat: ChatServices;
 }
 
-function attachmentsFor(db: Db, options: Partial<AttachmentSettings> = {}): Attachments {
+function attachmentsFor(db: Db | null, options: Partial<AttachmentSettings> = {}): Attachments {
   const dir = options.dir ?? defaultAttachmentsDir(db);
   const settings = { ...defaultAttachmentSettings(dir), ...options, dir };
   return { settings, store: createAttachmentStore(settings.dir) };
@@ -160,14 +165,26 @@ export interface ServicePlugins {
   outboxHandlers: Map<string, OutboxHandler>;
 }
 
-export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, options: ServiceOptions = {}): Services {
+/** Where services keep their data: an open SQLite database, or a store (a PostgreSQL one: `openStore({ postgresUrl })`). */
+export type ServiceDatabase = Db | Store;
+
+function isStore(database: ServiceDatabase): database is Store {
+  return typeof (database as Partial<Store>).write === 'function' && typeof (database as Partial<Store>).dialect === 'string';
+}
+
+/**
+ * The services over `database`. On a PostgreSQL store the definitions registry starts empty:
+ * `await services.definitions.refresh()` loads it (createServicesOn in compose.ts does).
+ */
+export function assembleServices(database: ServiceDatabase, clock: Clock, plugins: ServicePlugins, options: ServiceOptions = {}): Services {
   const { actions, subscribers } = plugins;
-  const store = openStore({ sqlite: db });
+  const store = isStore(database) ? database : openStore({ sqlite: database });
+  const sqlite = isStore(database) ? (database.dialect === 'sqlite' ? sqliteBehind(database) : null) : database;
   const services: Services = {
-    db,
+    sqlite,
     store,
     clock,
-    definitions: new Definitions(actions, store, db),
+    definitions: new Definitions(actions, store, sqlite, options.relay),
     actions,
     subscribers,
     outbox: undefined as unknown as OutboxWorker,
@@ -178,7 +195,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     queueWaitAlertMinutes: options.queueWaitAlertMinutes ?? 30,
     email: options.email ?? defaultEmailSettings(),
     access: { signup: options.signup ?? DEFAULT_SIGNUP_POLICY },
-    attachments: attachmentsFor(db, options.attachments),
+    attachments: attachmentsFor(sqlite, options.attachments),
     channelsKey: options.channelsKey ?? null,
     mailboxes: NO_MAILBOX_CONTROL,
     rulesEngine: options.rulesEngine ?? rulesEngineFromEnv(),
@@ -187,7 +204,7 @@ export function assembleServices(db: Db, clock: Clock, plugins: ServicePlugins, 
     metrics: createMetrics(),
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, shutdownGraceMs: 5_000, ...options.integrations },
     crm: null,
-    chat: { hub: new ChatHub(options.relay ? { relay: options.relay } : {}), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
+    chat: { hub: new ChatHub({ ...(options.relay ? { relay: options.relay } : {}), afterCommit: (fn) => services.store.afterCommit(fn) }), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
   };
   const logger = services.logger;
   if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);

@@ -12,7 +12,7 @@ import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type F
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
 import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
 import type { Services } from '../services.js';
-import type { Handle } from '../db/store/index.js';
+import { sqliteOf, type Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
 import type { CreateCaseInput, CreateCaseOptions } from './create-case.js';
 import { customerFactOf, type CustomerRow } from './customers.js';

@@ -10,6 +10,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Handle } from '../db/store/index.js';
+import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -51,6 +52,12 @@ export async function readOffer(q: Handle, caseId: number): Promise<SolutionOffe
 }
 
 
+interface OfferedProblem {
+  id: number;
+  title: string;
+  solution: string;
+}
+
 /**
  * Offers the case's diagnosed known problem (inside the unit of work) and mails it to the
  * customer unless `mail` is false (an acknowledgement mail going out carries it). Nothing
@@ -60,12 +67,7 @@ export async function offerSolution(ctx: CaseContext, rule: string, event: strin
   const c = ctx.case;
   const problemId = c.diagnosisMatched ? c.suggestions[0]?.problemId : undefined;
   if (problemId === undefined) return;
-  const { problems } = ctx.q.tables;
-  const [problem] = await ctx.q.db
-    .select({ id: problems.id, title: problems.title, solution: problems.solution })
-    .from(problems)
-    .where(and(eq(problems.id, problemId), eq(problems.active, true)))
-    .limit(1);
+  const problem = await get<OfferedProblem>(ctx.q, 'SELECT id, title, solution FROM problems WHERE id = ? AND active = TRUE', [problemId]);
   if (!problem) return;
   if (offerOf(await ctx.timelineOf(OFFER_EVENTS))?.problemId === problem.id) return;
   // Public (the customer's timeline shows it): which rule decided it is on `rules.evaluated`.

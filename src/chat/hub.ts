@@ -39,6 +39,8 @@ const relayed = z.object({
 export interface ChatHubOptions {
   /** Other instances on the same database (default none: this process is the only one). */
   relay?: LiveRelay;
+  /** Runs a signal once the write in progress has committed (the store's `afterCommit`; default: the next turn, right for SQLite). */
+  afterCommit?: (fn: () => void) => void;
 }
 
 export class ChatHub {
@@ -46,9 +48,11 @@ export class ChatHub {
   readonly #cases = new Map<number, Set<HubListener>>();
   readonly #queues = new Map<number, Promise<unknown>>();
   readonly #relay: LiveRelay | null;
+  readonly #afterCommit: (fn: () => void) => void;
 
   constructor(options: ChatHubOptions = {}) {
     this.#relay = options.relay ?? null;
+    this.#afterCommit = options.afterCommit ?? ((fn) => void setImmediate(fn));
     this.#relay?.receive(HUB_TOPIC, (message) => {
       const parsed = relayed.safeParse(message);
       if (parsed.success) this.#deliver(parsed.data.session, parsed.data.case, parsed.data.signal);
@@ -90,12 +94,12 @@ export class ChatHub {
   }
 
   /**
-   * Delivers a signal once the current synchronous transaction is over (better-sqlite3 commits
-   * synchronously), to the relay too: other instances never hear of a change before it is
-   * committed (a rolled-back one costs them a spurious re-read).
+   * Delivers a signal once the write in progress has committed (SQLite: after the turn, as
+   * better-sqlite3 commits synchronously; PostgreSQL: after its COMMIT was answered, never after
+   * a rollback), to the relay too: no listener hears of a change before it is visible.
    */
   afterCommit(sessionId: number, caseId: number | null, signal: HubSignal): void {
-    setImmediate(() => this.publish(sessionId, caseId, signal));
+    this.#afterCommit(() => this.publish(sessionId, caseId, signal));
   }
 
   #deliver(sessionId: number, caseId: number | null, signal: HubSignal): void {

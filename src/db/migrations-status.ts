@@ -42,12 +42,17 @@ export function migrationStatus(sqlite: Database.Database, journal: readonly Jou
   } catch (error) {
     return { state: 'unknown', reason: `the migrations table cannot be read: ${(error as Error).message}` };
   }
-  const applied = last?.created_at === null || last === undefined ? null : Number(last.created_at);
+  return statusFrom(last?.created_at ?? null, last?.n ?? 0, journal);
+}
+
+/** The status, given the newest recorded migration's `created_at` (null: none) and how many are recorded. */
+export function statusFrom(createdAt: number | string | null, n: number, journal: readonly JournalEntry[]): MigrationStatus {
+  const applied = createdAt === null ? null : Number(createdAt);
   const missing = journal.filter((e) => applied === null || e.when > applied).map((e) => e.tag);
   if (missing.length > 0) return { state: 'behind', missing };
   const newest = journal[journal.length - 1];
   if (newest && applied !== null && applied > newest.when) {
     return { state: 'ahead', reason: `the database was migrated by a newer Casebook (its last migration is dated ${new Date(applied).toISOString()}, this code's last is ${newest.tag})` };
   }
-  return { state: 'current', applied: last?.n ?? 0, latest: newest?.tag ?? '' };
+  return { state: 'current', applied: n, latest: newest?.tag ?? '' };
 }

@@ -12,12 +12,14 @@
  *   or not: a lookup inside it sees the version, one after a rollback does not) or when
  *   another process has written (`PRAGMA data_version`), so `npm run rules:import` beside a
  *   running server takes effect at once.
- * - PostgreSQL: loaded by `Definitions.open(store, …)` at start and reloaded by `refresh()`
- *   after this process's own commands commit. A version published by another instance is
- *   seen after this one's next refresh or restart (following other instances at once is the
- *   live-signal relay's job, not done yet: docs/postgres.md).
+ * - PostgreSQL: loaded by `Definitions.open(store, …)` (or `refresh()`) at start and reloaded
+ *   by `refresh()` after this process's own commands commit. With a live-signal relay
+ *   (several instances, src/db/live-relay.ts) a refresh that finds the versions changed tells
+ *   the other instances (topic `definitions`, no data), which reload at once; after the
+ *   relay reconnects every instance reloads (signals may have been missed meanwhile).
  */
 import type { Db } from '../db/client.js';
+import type { LiveRelay } from '../db/live-relay.js';
 import type { DefinitionKind } from '../db/schema/index.js';
 import { sqliteOf, type Handle, type Store } from '../db/store/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
@@ -44,6 +46,9 @@ import {
 export type { DefinitionVersionRow, NewVersionOptions } from './version-rows.js';
 
 export const SLA_CONFIG_NAME = 'sla';
+
+/** The relay's topic: "the stored versions changed, reload" (no data). */
+export const DEFINITIONS_TOPIC = 'definitions';
 
 const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
 const NOT_FOUND = { workflow: 'WORKFLOW_NOT_FOUND', ruleset: 'RULESET_NOT_FOUND', sla: 'NOT_FOUND' } as const;
@@ -95,11 +100,27 @@ export class Definitions {
   /** SQLite: the view inside a transaction that stored a version, by the table's fingerprint; never kept after it. */
   #inTransaction: { print: string; snapshot: Snapshot } | null = null;
 
-  /** `sqlite`: the database behind a SQLite store (its lookups follow it synchronously); null on PostgreSQL, then `refresh()` loads. */
-  constructor(actions: ActionRegistry, store: Store, sqlite: Db | null) {
+  /** PostgreSQL: what the loaded versions were (ids and states), to tell a change from a reload that found none; null before the first load. */
+  #loaded: string | null = null;
+  readonly #relay: LiveRelay | null;
+  /** PostgreSQL: the reload in progress (reloads run one after the other, the last one wins). */
+  #reloading: Promise<void> = Promise.resolve();
+
+  /**
+   * `sqlite`: the database behind a SQLite store (its lookups follow it synchronously); null on
+   * PostgreSQL, then `refresh()` loads. `relay` (PostgreSQL, several instances): publishes
+   * reach the other instances.
+   */
+  constructor(actions: ActionRegistry, store: Store, sqlite: Db | null, relay?: LiveRelay) {
     this.#actions = actions;
     this.#store = store;
     this.#sqlite = sqlite ? sqliteDefinitionSource(sqlite) : null;
+    this.#relay = sqlite ? null : (relay ?? null);
+    if (this.#relay) {
+      const reload = () => void this.#reload().catch(() => undefined); // a failed reload is repaired by the next signal or refresh
+      this.#relay.receive(DEFINITIONS_TOPIC, reload);
+      this.#relay.onResync(reload);
+    }
   }
 
   /** A registry over `store`, loaded (a new process, or services pointed at another database). */
@@ -125,8 +146,21 @@ export class Definitions {
       this.#stored = true;
       return;
     }
-    const rows = await this.#store.query(allVersionRows);
-    this.#snapshot = snapshotOf(rows);
+    const before = this.#loaded;
+    await this.#reload();
+    // Another instance learns of a version this one stored (or saw first) at once; a first load tells nobody.
+    if (before !== null && before !== this.#loaded) this.#relay?.send(DEFINITIONS_TOPIC, {});
+  }
+
+  /** PostgreSQL: reads every version again (after the reloads already running). */
+  #reload(): Promise<void> {
+    const next = this.#reloading.then(async () => {
+      const rows = await this.#store.query(allVersionRows);
+      this.#snapshot = snapshotOf(rows);
+      this.#loaded = rows.map((row) => `${row.id}:${row.state}`).join(',');
+    });
+    this.#reloading = next.catch(() => undefined);
+    return next;
   }
 
   #view(): Snapshot {

@@ -127,18 +127,19 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     }),
   );
 
-  const faults = faultsOf(services.db.$client);
+  // SQLite's file faults (a full disk, a file gone or damaged); PostgreSQL reports its own.
+  const faults = services.sqlite ? faultsOf(services.sqlite.$client) : null;
   // Storage and database faults fail every write alike: one line a minute says so (no stack trace per request).
   const logFault = throttledLog(services.logger, () => services.clock.now());
-  faults.onStorageRecovered(() => services.logger.warn('storage available again: writes succeed', { database: faults.file }));
+  faults?.onStorageRecovered(() => services.logger.warn('storage available again: writes succeed', { database: faults.file }));
   app.onError((error, c) => {
-    const domain = asDomainError(error, faults);
-    if (domain.code === 'STORAGE_FULL') {
+    const domain = asDomainError(error, faults ?? undefined);
+    if (domain.code === 'STORAGE_FULL' && faults) {
       faults.storageFull();
       logFault('STORAGE_FULL', 'error', 'storage full: writes answer 503 STORAGE_FULL until space is freed', { database: faults.file, error: errorText(error), lastRequestId: c.get('requestId') });
-    } else if (domain.code === 'DATABASE_UNAVAILABLE' && !faults.refusal) {
+    } else if (domain.code === 'DATABASE_UNAVAILABLE' && !faults?.refusal) {
       // (Refused writes — file gone or damaged — are logged once a minute by whoever found out.)
-      logFault(domain.code, 'error', `writes refused: ${domain.code}`, { database: faults.file, reason: errorText(error), lastRequestId: c.get('requestId') });
+      logFault(domain.code, 'error', `writes refused: ${domain.code}`, { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, route: routeOf(c), error });
     }

@@ -11,7 +11,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
+import type { Db } from '../db/client.js';
 import { checkDatabase } from '../db/access.js';
 import { faultsOf } from '../db/faults.js';
 import { throttledLog } from '../logger.js';
@@ -42,9 +44,36 @@ export function healthCheck(services: Services, access: ProbeAccess): (c: Contex
 /** What `/health` and `/readyz` say about the database; `logged`: whoever found the fault logged it. */
 export type DatabaseState = { state: 'ok' | 'busy' } | { state: 'gone' | 'full' | 'failed'; reason: string; logged: boolean };
 
-/** The database right now: the file watcher's and the storage faults' state, then the write probe. */
-export function databaseState(services: Services): DatabaseState {
-  const { db } = services;
+/** How long PostgreSQL may take to answer the probe before the database counts as failed. */
+export const POSTGRES_PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * The database right now. SQLite: the file watcher's and the storage faults' state, then the
+ * write probe. PostgreSQL: a statement through the pool, answered within
+ * POSTGRES_PROBE_TIMEOUT_MS, on a server that takes writes (not a standby in recovery).
+ */
+export function databaseState(services: Services): Promise<DatabaseState> {
+  return services.sqlite ? Promise.resolve(sqliteState(services.sqlite)) : postgresState(services);
+}
+
+async function postgresState(services: Services): Promise<DatabaseState> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${POSTGRES_PROBE_TIMEOUT_MS} ms`)), POSTGRES_PROBE_TIMEOUT_MS);
+  });
+  try {
+    const row = await Promise.race([services.store.query((q) => q.get<{ recovery: boolean }>(sql`SELECT pg_is_in_recovery() AS recovery`)), timeout]);
+    if (row?.recovery) return { state: 'failed', reason: 'the PostgreSQL server is a standby in recovery: it takes no writes', logged: false };
+    return { state: 'ok' };
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return { state: 'failed', reason: `PostgreSQL: ${cause instanceof Error ? cause.message : (error as Error).message}`, logged: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sqliteState(db: Db): DatabaseState {
   const faults = faultsOf(db.$client);
   if (db.$client.open) faults.runChecks();
   // Refused writes are logged (once a minute) by whoever found the fault.
@@ -60,7 +89,7 @@ export function databaseState(services: Services): DatabaseState {
 
 async function checkHealth(c: Context<AppEnv>, services: Services, access: ProbeAccess, log: (database: string, reason: string) => void): Promise<Response> {
   c.header('Cache-Control', 'no-store');
-  const database = databaseState(services);
+  const database = await databaseState(services);
   if (!('reason' in database)) return c.json({ status: 'ok', checks: { database: database.state } });
   if (!database.logged) log(database.state, database.reason);
   const body = { status: 'unavailable', checks: { database: database.state } };

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { DomainError } from '../errors.js';
 import { findKey, keyReused, recordKey, sameRequest, storeAnswer, type KeyEntry, type RequestFingerprint } from '../idempotency/store.js';
+import type { Handle } from '../db/store/index.js';
 import type { AppEnv, Principal } from './types.js';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -29,17 +30,17 @@ export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 export type KeysInFlight = Map<string, RequestFingerprint>;
 
 /** After the commit the answer is stored for replays; if that fails (a full disk), a retry rebuilds it. */
-function tryStoreAnswer(c: Context<AppEnv>, principal: string, key: string, answer: { body: string; location: string | null }): void {
+async function tryStoreAnswer(c: Context<AppEnv>, principal: string, key: string, answer: { body: string; location: string | null }): Promise<void> {
   const services = c.get('services');
   try {
-    storeAnswer(services.db, principal, key, answer);
+    await services.store.query((q) => storeAnswer(q, principal, key, answer));
   } catch (error) {
     services.logger.warn('the answer to an Idempotency-Key request could not be stored; a retry rebuilds it', { requestId: c.get('requestId'), error: (error as Error).message });
   }
 }
 
-/** What a command records inside its transaction: the case (and message event) it created. */
-export type RecordKey = (created: { caseId: number; eventId?: number | null }) => void;
+/** What a command records inside its transaction (on its handle): the case (and message event) it created. */
+export type RecordKey = (q: Handle, created: { caseId: number; eventId?: number | null }) => Promise<void>;
 
 export function parseIdempotencyKey(raw: string): string {
   let key = raw.trim();
@@ -111,14 +112,14 @@ export async function withIdempotency(
   const inFlight = c.get('idempotencyKeys');
   const slot = `${principal}\n${key}`;
 
-  const existing = findKey(services.db, principal, key, services.clock.now());
+  const existing = await services.store.query((q) => findKey(q, principal, key, services.clock.now()));
   if (existing) {
     if (!sameRequest(existing, request)) throw keyReused();
     if (existing.response !== null) return replay(c, existing, existing.response);
     if (inFlight.has(slot)) throw inProgress();
     const rebuilt = await rebuild(existing);
     const body = await rebuilt.clone().text();
-    tryStoreAnswer(c, principal, key, { body, location: existing.location ?? rebuilt.headers.get('Location') });
+    await tryStoreAnswer(c, principal, key, { body, location: existing.location ?? rebuilt.headers.get('Location') });
     return replay(c, { ...existing, location: existing.location ?? rebuilt.headers.get('Location') }, body);
   }
   const running = inFlight.get(slot);
@@ -127,11 +128,11 @@ export async function withIdempotency(
   inFlight.set(slot, request);
   try {
     let recorded = false;
-    const response = await handle((created) => {
-      recordKey(services.db, { principal, key, request, status: 201, caseId: created.caseId, eventId: created.eventId ?? null, at: services.clock.now() });
+    const response = await handle(async (q, created) => {
+      await recordKey(q, { principal, key, request, status: 201, caseId: created.caseId, eventId: created.eventId ?? null, at: services.clock.now() });
       recorded = true;
     });
-    if (recorded) tryStoreAnswer(c, principal, key, { body: await response.clone().text(), location: response.headers.get('Location') });
+    if (recorded) await tryStoreAnswer(c, principal, key, { body: await response.clone().text(), location: response.headers.get('Location') });
     return response;
   } finally {
     inFlight.delete(slot);

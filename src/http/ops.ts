@@ -17,6 +17,7 @@ import { Hono, type Context } from 'hono';
 import { principalForToken } from '../auth/api-tokens.js';
 import { safeEqual } from '../auth/tokens.js';
 import { migrationStatus } from '../db/migrations-status.js';
+import { postgresMigrationStatus } from '../db/pg/migrations-status.js';
 import { DomainError } from '../errors.js';
 import { throttledLog } from '../logger.js';
 import { METRICS_CONTENT_TYPE, scrapeMetrics } from '../metrics/scrape.js';
@@ -29,14 +30,15 @@ export type OpsOptions = ProbeAccess;
 
 type Check = { ok: true; detail?: Record<string, unknown> } | { ok: false; reason: string };
 
-function databaseCheck(services: Services): Check {
-  const database = databaseState(services);
+async function databaseCheck(services: Services): Promise<Check> {
+  const database = await databaseState(services);
   return 'reason' in database ? { ok: false, reason: `${database.state}: ${database.reason}` } : { ok: true, detail: { state: database.state } };
 }
 
-function migrationsCheck(services: Services): Check {
-  if (!services.db.$client.open) return { ok: false, reason: 'the database connection is closed' };
-  const status = migrationStatus(services.db.$client);
+async function migrationsCheck(services: Services): Promise<Check> {
+  const { sqlite } = services;
+  if (sqlite && !sqlite.$client.open) return { ok: false, reason: 'the database connection is closed' };
+  const status = sqlite ? migrationStatus(sqlite.$client) : await postgresMigrationStatus(services.store);
   switch (status.state) {
     case 'current':
       return { ok: true, detail: { applied: status.applied, latest: status.latest } };
@@ -59,11 +61,12 @@ function definitionsCheck(services: Services): Check {
   }
 }
 
-function checkAll(services: Services): Record<string, Check> {
-  const database = databaseCheck(services);
-  // Without a readable database the other two cannot be asked.
-  if (!database.ok && !services.db.$client.open) return { database, migrations: { ok: false, reason: 'not checked: no database' }, definitions: { ok: false, reason: 'not checked: no database' } };
-  return { database, migrations: migrationsCheck(services), definitions: definitionsCheck(services) };
+async function checkAll(services: Services): Promise<Record<string, Check>> {
+  const database = await databaseCheck(services);
+  // Without a readable database the other two cannot be asked (a closed SQLite file; a PostgreSQL server that does not answer).
+  const unreadable = services.sqlite ? !services.sqlite.$client.open : !database.ok;
+  if (!database.ok && unreadable) return { database, migrations: { ok: false, reason: 'not checked: no database' }, definitions: { ok: false, reason: 'not checked: no database' } };
+  return { database, migrations: await migrationsCheck(services), definitions: definitionsCheck(services) };
 }
 
 /** METRICS_TOKEN, ADMIN_TOKEN, or an admin's API token (not one limited to scopes). */
@@ -91,7 +94,7 @@ export function opsRoutes(options: OpsOptions): Hono<AppEnv> {
   app.get('/readyz', async (c) => {
     const services = c.get('services');
     c.header('Cache-Control', 'no-store');
-    const checks = checkAll(services);
+    const checks = await checkAll(services);
     const failed = Object.entries(checks).filter(([, check]) => !check.ok);
     const details = await mayReadDetails(c, options);
     const body = {

@@ -26,7 +26,7 @@ export async function mayReadDetails(c: Context<AppEnv>, options: ProbeAccess): 
   if (options.metricsToken !== null && safeEqual(token, options.metricsToken)) return true;
   if (options.adminToken !== null && safeEqual(token, options.adminToken)) return true;
   const services = c.get('services');
-  if (!services.db.$client.open) return false;
+  if (services.sqlite && !services.sqlite.$client.open) return false;
   try {
     const principal = await services.store.query((q) => principalForToken(q, token, services.clock.now()));
     return principal !== null && principal.actor.role === 'admin' && (principal.scopes?.length ?? 0) === 0;

@@ -6,9 +6,13 @@
  * is added by `storeAnswer` just after the commit, once it is built (it shows the case after
  * its follow-up work). A retry finds the entry with `findKey`; an entry older than
  * `KEY_TTL_MS` counts as absent and is purged by a scheduled job (`purgeKeys`).
+ *
+ * On the storage port, the same SQL on both dialects (src/db/store/rows.ts: SQLite's cached
+ * statements, as before, on every API POST with a key; the same text bound on PostgreSQL).
  */
-import type { Db } from '../db/client.js';
-import { statement } from '../db/fast.js';
+import type { Handle } from '../db/store/index.js';
+import { isUniqueViolation } from '../db/store/index.js';
+import { get, run } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 
 /** How long a key is remembered (the IETF draft leaves the expiry to the server; we publish 24 h). */
@@ -63,8 +67,8 @@ function fromRow(row: KeyRow): KeyEntry {
 }
 
 /** The live (not expired) entry for this principal's key, or null. */
-export function findKey(db: Db, principal: string, key: string, now: number): KeyEntry | null {
-  const row = statement<[string, string, number], KeyRow>(db, 'SELECT * FROM idempotency_keys WHERE principal = ? AND key = ? AND created_at > ?').get(principal, key, now - KEY_TTL_MS);
+export async function findKey(q: Handle, principal: string, key: string, now: number): Promise<KeyEntry | null> {
+  const row = await get<KeyRow>(q, 'SELECT * FROM idempotency_keys WHERE principal = ? AND key = ? AND created_at > ?', [principal, key, now - KEY_TTL_MS]);
   return row ? fromRow(row) : null;
 }
 
@@ -87,36 +91,45 @@ export interface NewKey {
  * committed first (another process, or one that finished meanwhile) makes this one fail with
  * `IDEMPOTENCY_IN_PROGRESS` and roll back, so a key never creates two cases.
  */
-export function recordKey(db: Db, entry: NewKey): void {
-  if (!db.$client.inTransaction) throw new Error('recordKey runs inside the transaction of the change it belongs to');
-  const existing = findKey(db, entry.principal, entry.key, entry.at);
+export async function recordKey(q: Handle, entry: NewKey): Promise<void> {
+  const existing = await findKey(q, entry.principal, entry.key, entry.at);
   if (existing) {
     if (!sameRequest(existing, entry.request)) throw keyReused();
-    throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key was just completed; retry to get its answer.');
+    throw justCompleted();
   }
   // An expired entry for the same key may still be there (the purge runs hourly).
-  statement<[string, string]>(db, 'DELETE FROM idempotency_keys WHERE principal = ? AND key = ?').run(entry.principal, entry.key);
-  statement(db, 'INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, case_id, event_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-    entry.principal,
-    entry.key,
-    entry.request.method,
-    entry.request.path,
-    entry.request.bodyHash,
-    entry.status,
-    entry.caseId,
-    entry.eventId ?? null,
-    entry.at,
-  );
+  await run(q, 'DELETE FROM idempotency_keys WHERE principal = ? AND key = ?', [entry.principal, entry.key]);
+  try {
+    await run(q, 'INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, case_id, event_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      entry.principal,
+      entry.key,
+      entry.request.method,
+      entry.request.path,
+      entry.request.bodyHash,
+      entry.status,
+      entry.caseId,
+      entry.eventId ?? null,
+      entry.at,
+    ]);
+  } catch (error) {
+    // PostgreSQL: another instance's transaction inserted the key meanwhile and committed (its insert waited for it).
+    if (isUniqueViolation(error)) throw justCompleted();
+    throw error;
+  }
+}
+
+function justCompleted(): DomainError {
+  return new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key was just completed; retry to get its answer.');
 }
 
 /** After the commit: the answer as sent, for replays. */
-export function storeAnswer(db: Db, principal: string, key: string, answer: { body: string; location: string | null }): void {
-  statement<[string, string | null, string, string]>(db, 'UPDATE idempotency_keys SET response = ?, location = ? WHERE principal = ? AND key = ?').run(answer.body, answer.location, principal, key);
+export async function storeAnswer(q: Handle, principal: string, key: string, answer: { body: string; location: string | null }): Promise<void> {
+  await run(q, 'UPDATE idempotency_keys SET response = ?, location = ? WHERE principal = ? AND key = ?', [answer.body, answer.location, principal, key]);
 }
 
 /** Removes entries older than the TTL; returns how many. */
-export function purgeKeys(db: Db, now: number): number {
-  return statement<[number]>(db, 'DELETE FROM idempotency_keys WHERE created_at <= ?').run(now - KEY_TTL_MS).changes;
+export function purgeKeys(q: Handle, now: number): Promise<number> {
+  return run(q, 'DELETE FROM idempotency_keys WHERE created_at <= ?', [now - KEY_TTL_MS]);
 }
 
 export function keyReused(): DomainError {

@@ -18,7 +18,7 @@ const post: OutboxHandler = Object.assign(
     log.push(`start ${name}`);
     await new Promise<void>((resolve) => pending.set(name, resolve));
     pending.delete(name);
-    markDone(services.db, item.id, services.clock.now());
+    markDone(services.sqlite!, item.id, services.clock.now());
     log.push(`end ${name}`);
   },
   { lane: LANE },
@@ -27,17 +27,17 @@ const post: OutboxHandler = Object.assign(
 /** Work in the process (mail, say): done in a turn. */
 const local: OutboxHandler = async (services, item) => {
   await new Promise((resolve) => setImmediate(resolve));
-  markDone(services.db, item.id, services.clock.now());
+  markDone(services.sqlite!, item.id, services.clock.now());
   log.push(`local ${item.payload.name}`);
 };
 
 /** Local work that queues a post (a webhook event's fan-out, say). */
 const fanOut: OutboxHandler = async (services, item) => {
   await new Promise((resolve) => setImmediate(resolve));
-  services.db.$client
+  services.sqlite!.$client
     .prepare('INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, NULL, ?, ?, ?)')
     .run('test.post', JSON.stringify({ name: `${String(item.payload.name)}-post` }), services.clock.now(), services.clock.now());
-  markDone(services.db, item.id, services.clock.now());
+  markDone(services.sqlite!, item.id, services.clock.now());
 };
 
 const handlers = new Map<string, OutboxHandler>([

@@ -10,7 +10,7 @@ const log: string[] = [];
 const slow: OutboxHandler = async (services, item) => {
   log.push(`start ${item.payload.name}`);
   await new Promise((resolve) => setImmediate(resolve));
-  await groupCommit(services.db, () => markDone(services.db, item.id, services.clock.now()));
+  await groupCommit(services.sqlite!, () => markDone(services.sqlite!, item.id, services.clock.now()));
   log.push(`end ${item.payload.name}`);
 };
 
@@ -18,15 +18,15 @@ const slow: OutboxHandler = async (services, item) => {
 const quick: OutboxHandler = Object.assign(
   async (services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]) => {
     log.push(`claimed ${item.payload.name}`);
-    await groupCommit(services.db, () => markDone(services.db, item.id, services.clock.now()));
+    await groupCommit(services.sqlite!, () => markDone(services.sqlite!, item.id, services.clock.now()));
   },
   {
     inTransaction: (services: Parameters<OutboxHandler>[0], item: Parameters<OutboxHandler>[1]) => {
       if (item.payload.async) return false;
-      services.db.$client.prepare("UPDATE queues SET description = description || ? WHERE id = 'general'").run(`${item.payload.name};`);
+      services.sqlite!.$client.prepare("UPDATE queues SET description = description || ? WHERE id = 'general'").run(`${item.payload.name};`);
       if (item.payload.fail) throw new Error('cannot do it');
       log.push(`here ${item.payload.name}`);
-      return markDone(services.db, item.id, services.clock.now());
+      return markDone(services.sqlite!, item.id, services.clock.now());
     },
   },
 );

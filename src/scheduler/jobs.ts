@@ -44,7 +44,7 @@ export function serverJobs(
       // Idempotency-Key entries are kept 24 h (a lookup ignores older ones; this frees their rows).
       name: 'idempotency-purge',
       schedule: IDEMPOTENCY_PURGE_CRON,
-      run: async () => ({ purged: purgeKeys(services.db, services.clock.now()) }),
+      run: async () => ({ purged: await services.store.write((q) => purgeKeys(q, services.clock.now())) }),
     },
     // RETENTION_DAYS: closed cases' personal data erased after the period (daily, 03:23 server time).
     ...(retentionDays === null ? [] : [{ name: 'retention', schedule: RETENTION_CRON, run: async () => eraseExpiredCases(services, retentionDays) }]),

@@ -4,16 +4,17 @@
  * and every queue the rulesets name are created, so the shipped rules are valid from the
  * first request. Later starts leave stored definitions alone (use `npm run rules:import`).
  *
- * Synchronous, on SQLite only, and not on the storage port (docs/postgres.md, "Converted:
- * admin"): it runs once per database before anything else, from `main.ts` and from the test
- * harness (`createHarness`, synchronous, behind ~113 call sites); a PostgreSQL database gets
- * its seeded definitions by `npm run db:migrate-to-postgres` copying a seeded SQLite file (as
- * the tests' `moveToPostgres` does). Seeding a PostgreSQL database directly comes with
- * start-up on `DATABASE_URL`, which is async anyway.
+ * `seedDefinitions` runs on the storage port (main.ts, both dialects): one write that inserts
+ * what is missing with ON CONFLICT DO NOTHING, so instances starting together on one
+ * PostgreSQL database seed once (main.ts also holds the start-up lock). `seedDefinitionsSync`
+ * does the same on an open SQLite database, synchronously, for the test harness and the
+ * benchmarks (`createHarness` is synchronous behind ~120 call sites); both insert the rows
+ * `seedRows` plans.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { transaction } from '../db/client.js';
 import { definitionVersions, queues } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { DefinitionFiles } from '../definitions/files.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
@@ -53,28 +54,74 @@ export function queuesNamedBy(files: DefinitionFiles): Map<string, number> {
   return out;
 }
 
-export function seedDefinitions(services: Services, files: DefinitionFiles): SeedReport {
-  const { db, definitions } = services;
+type QueueRow = typeof queues.$inferInsert;
+type VersionRow = typeof definitionVersions.$inferInsert;
+
+/** The queues and version-1 definitions the folders need, all of them (the callers skip what exists). */
+function seedRows(files: DefinitionFiles, now: number): { queueRows: QueueRow[]; versionRows: VersionRow[] } {
+  const queueRows = [...queuesNamedBy(files)].map(([id, tier]) => ({ id, name: titleCase(id), tier, description: id === FALLBACK_QUEUE ? 'Everything no rule routes elsewhere.' : '', createdAt: now }));
+  const version = (kind: 'workflow' | 'ruleset' | 'sla', name: string, body: unknown, file: string): VersionRow => ({
+    kind,
+    name,
+    version: 1,
+    state: 'published',
+    body,
+    note: `Seeded from ${file}`,
+    author: 'files',
+    createdAt: now,
+    publishedAt: now,
+  });
+  const versionRows = [
+    version('sla', SLA_CONFIG_NAME, files.sla.body, 'rules/sla.json'),
+    ...[...files.rulesets.values()].map((r) => version('ruleset', r.name, r.body, `rules/${r.name}.json`)),
+    ...[...files.workflows.values()].map((w) => version('workflow', w.name, w.body, `workflows/${w.name}.json`)),
+  ];
+  return { queueRows, versionRows };
+}
+
+/** Inside a write: inserts the missing queues and the definitions without any version. */
+export async function seedDefinitionsIn(q: Handle, files: DefinitionFiles, now: number): Promise<SeedReport> {
+  const { queueRows, versionRows } = seedRows(files, now);
+  const report: SeedReport = { definitions: [], queues: [] };
+  const t = q.tables;
+  for (const row of queueRows) {
+    const [inserted] = await q.db.insert(t.queues).values(row).onConflictDoNothing().returning({ id: t.queues.id });
+    if (inserted) report.queues.push(row.id);
+  }
+  for (const row of versionRows) {
+    const [existing] = await q.db.select({ id: t.definitionVersions.id }).from(t.definitionVersions).where(and(eq(t.definitionVersions.kind, row.kind), eq(t.definitionVersions.name, row.name))).limit(1);
+    if (existing) continue;
+    const [inserted] = await q.db.insert(t.definitionVersions).values(row).onConflictDoNothing().returning({ id: t.definitionVersions.id });
+    if (inserted) report.definitions.push(`${row.kind}:${row.name}`);
+  }
+  return report;
+}
+
+/** Seeds through the storage port (start-up, either dialect); the registry follows. */
+export async function seedDefinitions(services: Services, files: DefinitionFiles): Promise<SeedReport> {
   const now = services.clock.now();
+  const report = await services.store.write((q) => seedDefinitionsIn(q, files, now));
+  await services.definitions.refresh();
+  return report;
+}
+
+/** The same on an open SQLite database, synchronously (the test harness, benchmarks). */
+export function seedDefinitionsSync(services: Pick<Services, 'clock' | 'definitions' | 'sqlite'>, files: DefinitionFiles): SeedReport {
+  const { sqlite: db, definitions } = services;
+  if (!db) throw new TypeError('seedDefinitionsSync seeds a SQLite database; on PostgreSQL use seedDefinitions');
+  const { queueRows, versionRows } = seedRows(files, services.clock.now());
   const report: SeedReport = { definitions: [], queues: [] };
   transaction(db, () => {
-    for (const [id, tier] of queuesNamedBy(files)) {
-      if (db.select({ id: queues.id }).from(queues).where(eq(queues.id, id)).get()) continue;
-      db.insert(queues)
-        .values({ id, name: titleCase(id), tier, description: id === FALLBACK_QUEUE ? 'Everything no rule routes elsewhere.' : '', createdAt: now })
-        .run();
-      report.queues.push(id);
+    for (const row of queueRows) {
+      if (db.select({ id: queues.id }).from(queues).where(eq(queues.id, row.id)).get()) continue;
+      db.insert(queues).values(row).run();
+      report.queues.push(row.id);
     }
-    const seed = (kind: 'workflow' | 'ruleset' | 'sla', name: string, body: unknown, file: string) => {
-      if (definitions.history(kind, name).length > 0) return;
-      db.insert(definitionVersions)
-        .values({ kind, name, version: 1, state: 'published', body, note: `Seeded from ${file}`, author: 'files', createdAt: now, publishedAt: now })
-        .run();
-      report.definitions.push(`${kind}:${name}`);
-    };
-    seed('sla', SLA_CONFIG_NAME, files.sla.body, 'rules/sla.json');
-    for (const r of files.rulesets.values()) seed('ruleset', r.name, r.body, `rules/${r.name}.json`);
-    for (const w of files.workflows.values()) seed('workflow', w.name, w.body, `workflows/${w.name}.json`);
+    for (const row of versionRows) {
+      if (definitions.history(row.kind, row.name).length > 0) continue;
+      db.insert(definitionVersions).values(row).run();
+      report.definitions.push(`${row.kind}:${row.name}`);
+    }
   });
   // On SQLite the registry follows this connection's writes at its next lookup; this only says so.
   void definitions.refresh();

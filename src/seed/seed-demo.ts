@@ -4,13 +4,13 @@
  * cases that went through the real intake (routed, assigned, escalated). Runs only on a
  * database without staff, so it never touches real data.
  */
-import { count, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { hashPassword, randomPassword } from '../auth/password.js';
 import { addMessage } from '../cases/add-message.js';
 import { createCase } from '../cases/create-case.js';
 import { transitionCase } from '../cases/transition-case.js';
-import { transaction } from '../db/client.js';
-import { customers, problems, queues, staff, staffQueues, type StaffRole } from '../db/schema/index.js';
+import type { StaffRole } from '../db/schema/index.js';
+import type { Handle } from '../db/store/index.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 
@@ -97,34 +97,44 @@ export const DEMO_PROBLEMS = [
   },
 ];
 
-export function hasStaff(services: Services): boolean {
-  return services.db.select({ n: count() }).from(staff).get()!.n > 0;
+export async function hasStaff(services: Services): Promise<boolean> {
+  return services.store.query(async (q) => {
+    const [row] = await q.db.select({ id: q.tables.staff.id }).from(q.tables.staff).limit(1);
+    return row !== undefined;
+  });
+}
+
+/** Inside a write: the queues, people and problems of the demo desk. */
+async function seedDesk(q: Handle, passwordHash: string, now: number): Promise<void> {
+  const t = q.tables;
+  for (const queue of QUEUES) {
+    const [existing] = await q.db.select({ id: t.queues.id }).from(t.queues).where(eq(t.queues.id, queue.id)).limit(1);
+    if (existing) await q.db.update(t.queues).set({ name: queue.name, tier: queue.tier, description: queue.description }).where(eq(t.queues.id, queue.id));
+    else await q.db.insert(t.queues).values({ ...queue, createdAt: now });
+  }
+  for (const s of STAFF) {
+    const [row] = await q.db
+      .insert(t.staff)
+      .values({ name: s.name, email: s.email, role: s.role, skills: s.skills, capacity: s.capacity, available: s.available, passwordHash, createdAt: now, updatedAt: now })
+      .returning({ id: t.staff.id });
+    for (const queueId of s.queues) await q.db.insert(t.staffQueues).values({ staffId: row!.id, queueId });
+  }
+  for (const c of CUSTOMERS) await q.db.insert(t.customers).values({ ...c, passwordHash, createdAt: now, updatedAt: now });
+  for (const p of DEMO_PROBLEMS) await q.db.insert(t.problems).values({ ...p, createdAt: now, updatedAt: now });
+}
+
+async function staffByEmail(services: Services, email: string): Promise<{ id: number; name: string }> {
+  const [row] = await services.store.query((q) => q.db.select({ id: q.tables.staff.id, name: q.tables.staff.name }).from(q.tables.staff).where(eq(q.tables.staff.email, email)).limit(1));
+  return row!;
 }
 
 export async function seedDemo(services: Services, options: { password?: string } = {}): Promise<DemoReport | null> {
-  const { db } = services;
-  if (hasStaff(services)) return null;
+  if (await hasStaff(services)) return null;
   const password = options.password || randomPassword();
   const passwordHash = await hashPassword(password);
   const now = services.clock.now();
 
-  transaction(db, () => {
-    for (const q of QUEUES) {
-      const existing = db.select().from(queues).where(eq(queues.id, q.id)).get();
-      if (existing) db.update(queues).set({ name: q.name, tier: q.tier, description: q.description }).where(eq(queues.id, q.id)).run();
-      else db.insert(queues).values({ ...q, createdAt: now }).run();
-    }
-    for (const s of STAFF) {
-      const row = db
-        .insert(staff)
-        .values({ name: s.name, email: s.email, role: s.role, skills: s.skills, capacity: s.capacity, available: s.available, passwordHash, createdAt: now, updatedAt: now })
-        .returning()
-        .get();
-      for (const queueId of s.queues) db.insert(staffQueues).values({ staffId: row.id, queueId }).run();
-    }
-    for (const c of CUSTOMERS) db.insert(customers).values({ ...c, passwordHash, createdAt: now, updatedAt: now }).run();
-    for (const p of DEMO_PROBLEMS) db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
-  });
+  await services.store.write((q) => seedDesk(q, passwordHash, now));
 
   const admin: Actor = { type: 'system', id: null, role: 'admin', name: 'demo seed' };
   const cases: string[] = [];
@@ -137,7 +147,7 @@ export async function seedDemo(services: Services, options: { password?: string 
     return row;
   };
 
-  const alice = db.select().from(staff).where(eq(staff.email, 'alice@casebook.test')).get()!;
+  const alice = await staffByEmail(services, 'alice@casebook.test');
   const aliceActor: Actor = { type: 'staff', id: alice.id, role: 'agent', name: alice.name };
 
   await make('chloe@example.com', 'Charged twice for my subscription', 'My credit card was charged twice for the March invoice. Please refund the duplicate charge.', 30);
@@ -146,7 +156,7 @@ export async function seedDemo(services: Services, options: { password?: string 
   await make('chloe@example.com', 'How do I export my data?', 'We want a CSV export of all our records for an audit. Where do I find it?', 20);
   const invoice = await make('sam@example.org', 'Invoice shows the wrong address', 'The invoice for April has our old company address on it.', 50, 'low');
 
-  const bob = db.select().from(staff).where(eq(staff.email, 'bob@casebook.test')).get()!;
+  const bob = await staffByEmail(services, 'bob@casebook.test');
   const bobActor: Actor = { type: 'staff', id: bob.id, role: 'agent', name: bob.name };
   await addMessage(services, login.id, { body: 'Sorry about that! Could you tell me which browser you use, and whether you opened the reset link on the same device?', public: true }, bobActor);
   await transitionCase(services, login.id, { transition: 'waitOnCustomer' }, bobActor);

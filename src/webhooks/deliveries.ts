@@ -2,7 +2,7 @@
  * Webhook delivery, through the outbox (docs/integrations.md):
  *
  * - `webhook.event` (queued by a trigger on `case_events`, migration `integrations`, or by
- *   `queueWebhookEvent` for events that are not on a case timeline): the entry becomes its
+ *   `queueWebhookEventIn` for events that are not on a case timeline): the entry becomes its
  *   webhook types (events.ts); each enabled subscription to a type gets a delivery — the
  *   body built once (payload.ts) — and a `webhook.deliver` item, in one transaction with the
  *   item's completion.
@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { auditIn } from '../audit/record-audit.js';
-import { statement } from '../db/fast.js';
 import type { webhookAttempts, webhookDeliveries } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { guardedPost } from '../net/guarded-post.js';
@@ -93,25 +92,8 @@ function eventItem(type: WebhookEventType, now: number, data: Record<string, unk
   return { type, timestamp: new Date(now).toISOString(), data };
 }
 
-/**
- * Announces an event that is not on a case timeline (e.g. `customer.churned`), inside the
- * change's better-sqlite3 transaction (src/team/churn.ts, not on the storage port yet).
- */
-export function queueWebhookEvent(services: Services, type: WebhookEventType, data: Record<string, unknown>): void {
-  const now = services.clock.now();
-  const subscribed = statement<[], { events: string; deleted_at: number | null }>(services.db, 'SELECT events, deleted_at FROM webhook_subscriptions WHERE enabled = 1')
-    .all()
-    .some((s) => s.deleted_at === null && (JSON.parse(s.events) as string[]).includes(type));
-  if (!subscribed) return;
-  statement<[string, string, number, number]>(services.db, 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, NULL, ?, ?, ?)').run(
-    WEBHOOK_EVENT,
-    JSON.stringify(eventItem(type, now, data)),
-    now,
-    now,
-  );
-}
 
-/** `queueWebhookEvent` on the storage port: in the change's `store.write` (`q`). */
+/** Queues a webhook event that is not on a case timeline, in the change's `store.write` (`q`). */
 export async function queueWebhookEventIn(q: Handle, services: Services, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
   const now = services.clock.now();
   if ((await subscribersOf(q, type)).length === 0) return;

@@ -7,11 +7,10 @@
  * delivery is created: retries and replays send the same bytes.
  */
 import { eq } from 'drizzle-orm';
-import { rowById } from '../db/fast.js';
 import { customers, type cases, type staff } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { caseRef } from '../cases/case-ref.js';
-import { crmRecordOn, storedCrmRecord, type CrmFact } from '../crm/records.js';
+import { crmRecordOn, type CrmFact } from '../crm/records.js';
 import type { Services } from '../services.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -39,11 +38,6 @@ function customerFields(c: CustomerRow, crm: CrmFact | null): Record<string, unk
   };
 }
 
-/** The customer part, on better-sqlite3 inside the change's transaction (churn marks: src/team/churn.ts). */
-export function customerPart(services: Services, customerId: number): Record<string, unknown> | null {
-  const c = rowById(services.db, customers, customerId);
-  return c ? customerFields(c, storedCrmRecord(services.db, c.email)) : null;
-}
 
 /** The customer part, read with `q` (the storage port). */
 export async function customerPartIn(q: Handle, customerId: number): Promise<Record<string, unknown> | null> {

@@ -92,7 +92,7 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     const request = { method: 'POST', path: '/api/v1/cases', bodyHash: 'x' };
     h.db.$client.prepare("INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, case_id, created_at) VALUES ('admin-token', 'k', 'POST', '/api/v1/cases', 'x', 201, 999, ?)").run(h.clock.now());
     await expect(
-      createCase(h.services, intake(), ADMIN, { within: (ctx) => recordKey(h.db, { principal: 'admin-token', key: 'k', request, status: 201, caseId: ctx.case.id, at: h.clock.now() }) }),
+      createCase(h.services, intake(), ADMIN, { within: (ctx) => recordKey(ctx.q, { principal: 'admin-token', key: 'k', request, status: 201, caseId: ctx.case.id, at: h.clock.now() }) }),
     ).rejects.toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
     expect(cases()).toBe(0);
     expect(count('SELECT count(*) FROM case_events')).toBe(0);

@@ -15,7 +15,7 @@ beforeEach(() => {
   d = createDesk(); // Monday 2026-03-02 10:00 Berlin
 });
 afterEach(() => {
-  for (const s of extra.splice(0)) s.db.$client.close();
+  for (const s of extra.splice(0)) s.sqlite!.$client.close();
   d.h.close();
 });
 
@@ -151,7 +151,7 @@ describe('exactly once', () => {
     expect(first.outbox.done).toBeGreaterThanOrEqual(2);
     const again = secondServices();
     expect((await runSlaSweep(again)).sweep.breaches).toBe(0);
-    const db = again.db.$client;
+    const db = again.sqlite!.$client;
     expect(db.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'sla.breached'`).get()).toEqual({ n: 2 });
     expect(db.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated'`).get()).toEqual({ n: 2 });
   });
@@ -166,9 +166,9 @@ describe('exactly once', () => {
     const run = await runSlaSweep(restarted);
     expect(run.sweep.breaches).toBe(0);
     expect(run.outbox.done).toBeGreaterThanOrEqual(1);
-    const row = restarted.db.$client.prepare('SELECT queue_id AS queue, tier FROM cases WHERE id = ?').get(Number(id.slice(2)));
+    const row = restarted.sqlite!.$client.prepare('SELECT queue_id AS queue, tier FROM cases WHERE id = ?').get(Number(id.slice(2)));
     expect(row).toEqual({ queue: 'advanced', tier: 2 });
-    expect(restarted.db.$client.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated'`).get()).toEqual({ n: 1 });
+    expect(restarted.sqlite!.$client.prepare(`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated'`).get()).toEqual({ n: 1 });
   });
 });
 

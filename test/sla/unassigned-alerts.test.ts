@@ -127,7 +127,7 @@ describe('cases waiting too long in a queue', () => {
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(0);
     const restarted = createServices(openDatabase(h.dbPath), h.clock, { queueWaitAlertMinutes: 30 });
     expect((await alertLongWaits(restarted)).alerted).toBe(0);
-    restarted.db.$client.close();
+    restarted.sqlite!.$client.close();
     await h.services.outbox.drain();
     expect(mails('Waiting for an agent')).toHaveLength(1);
     expect((await timeline(h.services, c.id)).filter((e) => e.type === 'case.waitAlerted')).toHaveLength(1);

@@ -15,7 +15,7 @@ import { apiTokens, customers, queues, staff, staffQueues, type StaffRole } from
 import { loadDefinitionFiles, type DefinitionFiles } from '../../src/definitions/files.js';
 import { createApp } from '../../src/http/app.js';
 import type { Actor } from '../../src/roles.js';
-import { seedDefinitions } from '../../src/seed/seed-definitions.js';
+import { seedDefinitionsSync } from '../../src/seed/seed-definitions.js';
 import { createServices } from '../../src/compose.js';
 import { type ServiceOptions, type Services } from '../../src/services.js';
 import { builtinActions } from '../../src/compose.js';
@@ -100,7 +100,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const db = openDatabase(dbPath, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
   const clock = new ManualClock(options.start ?? '2026-03-02T09:00:00Z');
   const services = createServices(db, clock, options.services);
-  seedDefinitions(services, options.files ?? loadRepoDefinitions());
+  seedDefinitionsSync(services, options.files ?? loadRepoDefinitions());
   // The console's export/import works on copies: no test rewrites the repository's own definitions.
   const definitionFolders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
   fs.cpSync(path.join(ROOT, 'rules'), definitionFolders.rulesDir, { recursive: true });

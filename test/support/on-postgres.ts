@@ -19,18 +19,24 @@ export interface Moved {
   close(): Promise<void>;
 }
 
-/** Copies the SQLite file behind `services` into a new database of `cluster` and switches `services.store` to it. */
+/**
+ * Copies the SQLite file behind `services` into a new database of `cluster`, switches
+ * `services.store` to it and sets `services.sqlite` to null, as a server on PostgreSQL has it.
+ */
 export async function moveToPostgres(services: Services, dbPath: string, cluster: PostgresCluster): Promise<Moved> {
   const url = await cluster.createDatabase();
   await migrateToPostgres({ from: dbPath, to: url });
   const store = openStore({ postgresUrl: url, max: 4 });
-  const sqlite = services.store;
+  const before = { store: services.store, sqlite: services.sqlite };
+  // As on a server started with DATABASE_URL: no SQLite database among the services.
   services.store = store;
+  services.sqlite = null;
   return {
     store,
     url,
     async close() {
-      services.store = sqlite;
+      services.store = before.store;
+      services.sqlite = before.sqlite;
       await store.close();
     },
   };

@@ -57,7 +57,10 @@ export async function builtServerArgs(): Promise<string[]> {
 export { freePort };
 
 export interface StartOptions {
+  /** The SQLite file (DATABASE_PATH); with `databaseUrl` it only places the default attachments folder. */
   databasePath: string;
+  /** DATABASE_URL: run on this PostgreSQL database instead of the SQLite file. */
+  databaseUrl?: string;
   /** The TypeScript file to run (default src/main.ts). */
   script?: string;
   /** Run the build (`dist/`) exactly as `npm start` does, instead of the sources. */
@@ -96,6 +99,8 @@ async function startServerOnce(options: StartOptions): Promise<RunningServer> {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_PATH: options.databasePath,
+      // Never one inherited from the test's environment: SQLite unless the test asks.
+      DATABASE_URL: options.databaseUrl ?? '',
       SEED_DEMO: 'false',
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',

@@ -63,6 +63,8 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
   const attempts = Math.max(1, options.attempts ?? 5);
   const retryDelayMs = options.retryDelayMs ?? 5;
   const current = new AsyncLocalStorage<Handle>();
+  /** What runs after the outermost write in progress commits (afterCommit). */
+  const committed = new AsyncLocalStorage<(() => void)[]>();
   const pooled = pgHandle(db as Tx, current);
 
   function inTransaction<T>(fn: (q: Handle) => Promise<T>, config: Parameters<PgDb['transaction']>[1]): Promise<T> {
@@ -87,14 +89,28 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
       const outer = current.getStore();
       if (outer) return outer.savepoint(fn);
       for (let attempt = 1; ; attempt++) {
+        const after: (() => void)[] = []; // a retried run registers its own again
         try {
-          return await inTransaction(fn, { isolationLevel: 'read committed' });
+          const result = await committed.run(after, () => inTransaction(fn, { isolationLevel: 'read committed' }));
+          for (const run of after) {
+            try {
+              run();
+            } catch {
+              // committed all the same: a signal's listener failing is not the write's failure
+            }
+          }
+          return result;
         } catch (error) {
           if (attempt >= attempts || !isRetryable(error)) throw error;
           // Jitter: writers that collided do not collide again in step.
           await sleep(retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
         }
       }
+    },
+    afterCommit(fn) {
+      const after = current.getStore() ? committed.getStore() : undefined;
+      if (after) after.push(fn);
+      else setImmediate(fn);
     },
     close: () => options.close?.() ?? Promise.resolve(),
   };

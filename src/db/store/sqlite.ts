@@ -47,6 +47,13 @@ function sqliteHandle(db: Db, write: (fn: (q: Handle) => Promise<unknown>) => Pr
   return handle;
 }
 
+const stores = new WeakMap<Store, Db>();
+
+/** The better-sqlite3 database behind a SQLite store; null for another dialect's. */
+export function sqliteOfStore(store: Store): Db | null {
+  return stores.get(store) ?? null;
+}
+
 /** Reads open on a connection (they share one read transaction: the last one out commits). */
 const readers = new WeakMap<Sqlite, { count: number }>();
 
@@ -86,15 +93,19 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     if (sqlite.inTransaction) statement(db, 'COMMIT').run();
   }
 
-  return {
+  const store: Store = {
     dialect: 'sqlite',
     read,
     write,
     // Autocommit: each statement is its own transaction (or runs in the unit or read in progress).
     query: (fn) => fn(handle),
+    // The unit's transaction commits within this turn (group commit): after it, as the chat hub always did.
+    afterCommit: (fn) => void setImmediate(fn),
     close() {
       if (options.close) sqlite.close();
       return Promise.resolve();
     },
   };
+  stores.set(store, db);
+  return store;
 }

@@ -70,5 +70,13 @@ export interface Store {
    * in a savepoint of that transaction.
    */
   write<T>(fn: (q: Handle) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once the write in progress has committed (a live signal that must not reach
+   * another listener before the change is visible): on SQLite after the current turn
+   * (better-sqlite3 commits synchronously in it); on PostgreSQL after the outermost
+   * transaction's COMMIT has been answered — never when it rolls back, once per successful
+   * run. Outside a write, soon (next turn). `fn` must not throw.
+   */
+  afterCommit(fn: () => void): void;
   close(): Promise<void>;
 }

@@ -98,13 +98,13 @@ async function multipartFields(c: Context<AppEnv>): Promise<Record<string, unkno
 }
 
 /** An import's `within` option that records the Idempotency-Key with the case it stores. */
-function recordCase(record: RecordKey | undefined): { within?: (ctx: CaseContext) => void } {
-  return record ? { within: (ctx) => record({ caseId: ctx.case.id }) } : {};
+function recordCase(record: RecordKey | undefined): { within?: (ctx: CaseContext) => Promise<void> } {
+  return record ? { within: (ctx) => record(ctx.q, { caseId: ctx.case.id }) } : {};
 }
 
 /** Intake's `whenStored` option that records the Idempotency-Key once the new case is inserted. */
-function recordNewCase(record: RecordKey | undefined): { whenStored?: (ctx: CaseContext) => void } {
-  return record ? { whenStored: (ctx) => record({ caseId: ctx.case.id }) } : {};
+function recordNewCase(record: RecordKey | undefined): { whenStored?: (ctx: CaseContext) => Promise<void> } {
+  return record ? { whenStored: (ctx) => record(ctx.q, { caseId: ctx.case.id }) } : {};
 }
 
 /** The case's version as GET /api/v1/cases/:id gives it (`"7"`), for `If-Match` next: staff only, customers are not shown it. */
@@ -262,7 +262,7 @@ export function caseRoutes(): Hono<AppEnv> {
         // Limits before anything else: a refused upload stores nothing and counts for nothing.
         assertWithinLimits(settings, files);
         takeRateLimit(c, principalOf(c), 'messages');
-        const within = record && ((ctx: CaseContext, eventId: number) => record({ caseId: ctx.case.id, eventId }));
+        const within = record && ((ctx: CaseContext, eventId: number) => record(ctx.q, { caseId: ctx.case.id, eventId }));
         const sent = await sendMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
         return messageAnswer(c, await settle(c, row.id), sent.eventId);
       },
