@@ -256,11 +256,13 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
 /**
  * Runs `fn` — async, awaiting only the database — in a transaction shared with the units
  * queued in the same turn (sync ones included, in order); resolves after COMMIT. Called
- * inside an async unit, `fn` runs at once in a savepoint of its transaction.
+ * inside an async unit, `fn` runs at once in a savepoint of its transaction. `queue`: the
+ * transaction open now is not the caller's (another request's read, src/db/store/sqlite.ts),
+ * so `fn` waits for the turn's group, which begins after that read has ended.
  */
-export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>, options?: { queue: true }): Promise<T> {
   const sqlite = db.$client;
-  if (sqlite.inTransaction) {
+  if (sqlite.inTransaction && !options?.queue) {
     const refused = nestedRefusal(sqlite, committers.get(sqlite), 'async');
     return refused ? Promise.reject(refused) : inSavepointAsync(db, fn);
   }

@@ -144,4 +144,22 @@ describe('the store on SQLite: async units of group commit', () => {
     expect([a, b]).toEqual([{ n: 1 }, { n: 2 }]);
     expect(sqliteDb.$client.inTransaction).toBe(false);
   });
+
+  it("queues a write that starts while another request's read is open: the read keeps its snapshot, the write commits after it", async () => {
+    const store = stores.sqlite;
+    const count = (q: Handle) => q.get<{ n: number }>(sql`SELECT count(*) AS n FROM queues WHERE id LIKE 'concurrent-%'`).then((r) => r!.n);
+    // The read begins and awaits its first statement; the write is called in the same turn (another request's).
+    const reading = store.read(async (q) => [await count(q), await count(q)]);
+    const writing = store.write((q) => insertQueue(q, 'concurrent-1').then(() => 'written'));
+    expect(await Promise.all([reading, writing])).toEqual([[0, 0], 'written']);
+    expect(await store.query(count)).toBe(1);
+    expect(sqliteDb.$client.inTransaction).toBe(false);
+  });
+
+  it('still refuses a write made inside a read (it would run in the read transaction)', async () => {
+    const store = stores.sqlite;
+    await expect(store.read(async (q) => store.write((w) => insertQueue(w, `inside-read-${q.dialect}`)))).rejects.toThrow(/cannot run inside a synchronous transaction or a read/);
+    expect(queueIds('inside-read-%')).toEqual([]);
+    expect(sqliteDb.$client.inTransaction).toBe(false);
+  });
 });

@@ -5,6 +5,7 @@
  * the database: better-sqlite3 answers at once, and a `fn` still pending once the microtask
  * queue has drained fails with UnitAwaitedIoError (group-commit-async.ts).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SQL } from 'drizzle-orm';
 import type { Db, Sqlite } from '../client.js';
 import { statement } from '../fast.js';
@@ -57,10 +58,20 @@ export function sqliteOfStore(store: Store): Db | null {
 /** Reads open on a connection (they share one read transaction: the last one out commits). */
 const readers = new WeakMap<Sqlite, { count: number }>();
 
+/** Which connection's read the code running now is inside of (a write there is refused, not queued). */
+const insideRead = new AsyncLocalStorage<Sqlite>();
+
 export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
-  const write = <T>(fn: (q: Handle) => Promise<T>): Promise<T> => groupCommitAsync(db, () => fn(handle));
-  const handle = sqliteHandle(db, write as (fn: (q: Handle) => Promise<unknown>) => Promise<unknown>);
   const sqlite = db.$client;
+  const write = <T>(fn: (q: Handle) => Promise<T>): Promise<T> => {
+    const run = () => fn(handle);
+    // Another request's read holds this turn's read transaction (it ends within the turn's
+    // microtasks): the write joins the group that begins after it instead of nesting in it.
+    // A write inside a read itself still nests, and is refused (group-commit-async.ts).
+    if ((readers.get(sqlite)?.count ?? 0) > 0 && insideRead.getStore() !== sqlite) return groupCommitAsync(db, run, { queue: true });
+    return groupCommitAsync(db, run);
+  };
+  const handle = sqliteHandle(db, write as (fn: (q: Handle) => Promise<unknown>) => Promise<unknown>);
 
   async function read<T>(fn: (q: Handle) => Promise<T>): Promise<T> {
     let state = readers.get(sqlite);
@@ -77,7 +88,7 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     let yielded = false;
     try {
       // A read that waits for the event loop holds the read transaction: nothing may write in it meanwhile.
-      return await watched(() => fn(handle), 'a read', () => {
+      return await watched(() => insideRead.run(sqlite, () => fn(handle)), 'a read', () => {
         yielded = true;
         markYielded(sqlite, true);
       });
