@@ -281,7 +281,7 @@ async function sweepRows(server: PostgresServer, cases: number, log: (line: stri
       goalMs: 5,
       note: `${fmt(cases)} open cases`,
     });
-    await services.outbox.stop();
+    services.outbox.stop();
     return rows;
   } finally {
     await store.close();

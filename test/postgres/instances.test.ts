@@ -164,7 +164,7 @@ describe('three instances on one PostgreSQL database', () => {
       const runs = await Promise.all(instances.map((services) => runSlaSweep(services)));
       expect(runs.reduce((n, run) => n + run.sweep.breaches, 0)).toBe(moved.changes);
     } finally {
-      for (const services of instances) await services.outbox.stop();
+      for (const services of instances) services.outbox.stop();
       await Promise.all(stores.map((s) => s.close()));
       mailer.close();
     }
@@ -224,7 +224,7 @@ describe('three instances on one PostgreSQL database', () => {
     const HOST = 'https://shop.example';
     const services = await createServicesOn(store, systemClock, { logger: createLogger('warn'), channelsKey: parseChannelsKey(CHANNELS_KEY) });
     const site = await createSite(services, { name: 'Shop', origins: HOST, queue: 'general' });
-    await services.outbox.stop();
+    services.outbox.stop();
     for (let round = 0; round < 3; round++) {
       const started = await fetch(`${a.url}/chat/api/sites/${site.id}/sessions`, { method: 'POST', headers: { Origin: a.url, 'Content-Type': 'application/json' }, body: JSON.stringify({ host: HOST, name: 'Vera', email: `vera${round}@example.com` }) });
       expect(started.status).toBe(201);
