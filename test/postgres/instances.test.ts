@@ -2,8 +2,9 @@
  * Three Casebook instances on one PostgreSQL database (issue 16's multi-instance test): three
  * real servers (`src/main.ts` children, DATABASE_URL) started together, sharing one fresh
  * database and a real SMTP server. Checked: every intake acknowledged is stored once (spread
- * over the three, Idempotency-Keys replayed on another instance); sweeps run at once on three
- * sets of services record each breach once and escalate once; the scheduled report (REPORT_CRON
+ * over the three, Idempotency-Keys replayed on another instance); the scheduled sweeps of the
+ * three (SLA_SWEEP_CRON every 2 s), and three sweeps run at once by three sets of services in
+ * this process, record each breach once and escalate once; the scheduled report (REPORT_CRON
  * every 3 s on all three) is built once per tick and mailed once; a reply made on A shows on
  * an agent's case page polling B; a visitor's first two chat messages sent to A and B at once
  * make one case; and `kill -9` of one instance mid-load loses no acknowledged intake, the
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSessionRow } from '../../src/auth/sessions.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createSite } from '../../src/chat/sites.js';
-import { systemClock } from '../../src/clock.js';
+import { ManualClock, systemClock } from '../../src/clock.js';
 import { createServicesOn } from '../../src/compose.js';
 import { openStore, type Store } from '../../src/db/store/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -87,6 +88,7 @@ beforeAll(async () => {
     DEMO_PASSWORD: 'demo-password-1',
     LOG_LEVEL: 'warn',
     CHAT_SWEEP_CRON: '0 0 1 1 *',
+    SLA_SWEEP_CRON: '*/2 * * * * *',
     REPORT_CRON: '*/3 * * * * *',
     SMTP_URL: `smtp://127.0.0.1:${inbox.port}`,
     CHANNELS_KEY,
@@ -139,43 +141,71 @@ describe('three instances on one PostgreSQL database', () => {
     expect(Math.max(...acknowledged)).toBeLessThanOrEqual(Number(seq!.last));
   });
 
-  it('record each breach once when three sweeps run at once, and escalate each case once', async () => {
+  /** `n` new cases through the three instances, their ids and the SQL list of them. */
+  async function newCases(n: number, from: number): Promise<{ ids: number[]; list: ReturnType<typeof sql> }> {
     const ids: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const res = await intake(servers[i % 3]!, 1000 + i);
+    for (let i = 0; i < n; i++) {
+      const res = await intake(servers[i % 3]!, from + i);
       ids.push(Number(((await res.json()) as { id: string }).id.replace(/\D/g, '')));
     }
     const list = sql.join(
       ids.map((id) => sql`${id}`),
       sql`, `,
     );
-    const escalatedBefore = await count(sql`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated' AND case_id IN (${list})`);
-    expect(escalatedBefore).toBe(0);
-    const past = Date.now() - 60_000;
-    const moved = await store.write((q) => q.run(sql`UPDATE sla_timers SET warn_at = ${past - 1000}, due_at = ${past} WHERE state = 'running' AND case_id IN (${list})`));
-    expect(moved.changes).toBeGreaterThanOrEqual(ids.length);
+    expect(await count(sql`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated' AND case_id IN (${list})`)).toBe(0);
+    return { ids, list };
+  }
+
+  /** Moves the cases' running timers' due times to `due` (the test owns the database); how many. */
+  async function makeDue(list: ReturnType<typeof sql>, due: number): Promise<number> {
+    const moved = await store.write((q) => q.run(sql`UPDATE sla_timers SET warn_at = ${due - 1000}, due_at = ${due} WHERE state = 'running' AND case_id IN (${list})`));
+    return moved.changes;
+  }
+
+  /** Each moved timer breached once (one `sla.breached` entry per case and metric), each case escalated once. */
+  async function expectOnce(ids: number[], list: ReturnType<typeof sql>, moved: number): Promise<void> {
+    const breaches = await rows<{ caseId: number; metric: string; n: number }>(
+      sql`SELECT case_id AS "caseId", data->>'metric' AS metric, count(*) AS n FROM case_events WHERE type = 'sla.breached' AND case_id IN (${list}) GROUP BY case_id, data->>'metric'`,
+    );
+    expect(breaches.reduce((n, r) => n + Number(r.n), 0)).toBe(moved);
+    expect(breaches.every((r) => Number(r.n) === 1)).toBe(true);
+    const escalated = await rows<{ caseId: number; n: number }>(sql`SELECT case_id AS "caseId", count(*) AS n FROM case_events WHERE type = 'case.escalated' AND case_id IN (${list}) GROUP BY case_id`);
+    expect(escalated).toHaveLength(ids.length);
+    expect(escalated.every((r) => Number(r.n) === 1)).toBe(true);
+  }
+
+  it('record each breach once when their schedulers sweep (SLA_SWEEP_CRON every 2 s on all three), and escalate each case once', async () => {
+    const { ids, list } = await newCases(6, 1000);
+    const moved = await makeDue(list, Date.now() - 60_000);
+    expect(moved).toBeGreaterThanOrEqual(ids.length);
+    // A tick of the real processes is the event waited for.
+    await until(async () => (await count(sql`SELECT count(*) AS n FROM case_events WHERE type = 'case.escalated' AND case_id IN (${list})`)) >= ids.length, 'the scheduled sweep and its escalations');
+    await expectOnce(ids, list, moved);
+    // Each sweep tick ran on one instance.
+    expect(await count(sql`SELECT count(*) AS n FROM (SELECT scheduled_at FROM job_runs WHERE job = 'sla-sweep' GROUP BY scheduled_at HAVING count(*) > 1) d`)).toBe(0);
+  });
+
+  it('record each breach once when three sweeps run at once, and escalate each case once', async () => {
+    const { ids, list } = await newCases(9, 1100);
+    // Due a little ahead of the servers' clocks, swept by services whose clock is later still: the scheduled sweeps leave them to these three.
+    const at = Date.now();
+    const moved = await makeDue(list, at + 20_000);
+    expect(moved).toBeGreaterThanOrEqual(ids.length);
 
     // Three instances' services on the database, sweeping together.
     const mailer = createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <casebook@localhost>');
     const stores = [0, 1, 2].map(() => openStore({ postgresUrl: url, max: 3 }));
     const instances: Services[] = [];
     try {
-      for (const s of stores) instances.push(await createServicesOn(s, systemClock, { mailer, logger: createLogger('warn'), channelsKey: parseChannelsKey(CHANNELS_KEY) }));
+      for (const s of stores) instances.push(await createServicesOn(s, new ManualClock(at + 30_000), { mailer, logger: createLogger('warn'), channelsKey: parseChannelsKey(CHANNELS_KEY) }));
       const runs = await Promise.all(instances.map((services) => runSlaSweep(services)));
-      expect(runs.reduce((n, run) => n + run.sweep.breaches, 0)).toBe(moved.changes);
+      expect(runs.reduce((n, run) => n + run.sweep.breaches, 0)).toBe(moved);
     } finally {
       for (const services of instances) services.outbox.stop();
       await Promise.all(stores.map((s) => s.close()));
       mailer.close();
     }
-    const breaches = await rows<{ caseId: number; metric: string; n: number }>(
-      sql`SELECT case_id AS "caseId", data->>'metric' AS metric, count(*) AS n FROM case_events WHERE type = 'sla.breached' AND case_id IN (${list}) GROUP BY case_id, data->>'metric'`,
-    );
-    expect(breaches.reduce((n, r) => n + Number(r.n), 0)).toBe(moved.changes);
-    expect(breaches.every((r) => Number(r.n) === 1)).toBe(true);
-    const escalated = await rows<{ caseId: number; n: number }>(sql`SELECT case_id AS "caseId", count(*) AS n FROM case_events WHERE type = 'case.escalated' AND case_id IN (${list}) GROUP BY case_id`);
-    expect(escalated).toHaveLength(ids.length);
-    expect(escalated.every((r) => Number(r.n) === 1)).toBe(true);
+    await expectOnce(ids, list, moved);
   });
 
   it('build the scheduled report once per tick and mail it once to each recipient', async () => {
