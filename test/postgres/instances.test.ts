@@ -115,7 +115,7 @@ describe('three instances on one PostgreSQL database', () => {
     const acknowledged: number[] = [];
     const keyed = new Map<string, number>();
     const before = await count(sql`SELECT count(*) AS n FROM cases`);
-    await pool(240, 12, async (i) => {
+    await pool(180, 12, async (i) => {
       const server = servers[i % 3]!;
       const key = i % 4 === 0 ? `load-${i}` : undefined;
       const res = await intake(server, i, key);
@@ -133,10 +133,10 @@ describe('three instances on one PostgreSQL database', () => {
       expect(res.headers.get('Idempotent-Replayed')).toBe('true');
       expect(Number(((await res.json()) as { id: string }).id.replace(/\D/g, ''))).toBe(keyed.get(`load-${i}`));
     });
-    expect(new Set(acknowledged).size).toBe(240);
+    expect(new Set(acknowledged).size).toBe(180);
     const stored = await rows<{ id: number }>(sql`SELECT id FROM cases WHERE subject LIKE 'Invoice question %'`);
     expect(stored.map((r) => r.id).sort((x, y) => x - y)).toEqual([...acknowledged].sort((x, y) => x - y));
-    expect(await count(sql`SELECT count(*) AS n FROM cases`)).toBe(before + 240);
+    expect(await count(sql`SELECT count(*) AS n FROM cases`)).toBe(before + 180);
     const [seq] = await rows<{ last: number }>(sql`SELECT last_value AS last FROM cases_id_seq`);
     expect(Math.max(...acknowledged)).toBeLessThanOrEqual(Number(seq!.last));
   });
@@ -277,9 +277,11 @@ describe('three instances on one PostgreSQL database', () => {
     let sent = 0;
     let crashed = false;
     const deadPid = c.child.pid!;
-    const load = pool(180, 9, async (i) => {
+    // Mail is not answered during the load: each instance's drain keeps the mail items it claimed (the killed one's stay claimed).
+    inbox.hold();
+    const load = pool(120, 9, async (i) => {
       const server = servers[i % 3]!;
-      if (i === 90) {
+      if (i === 60) {
         crashed = true;
         await c.crash();
       }
@@ -289,8 +291,8 @@ describe('three instances on one PostgreSQL database', () => {
       else expect(server === c && crashed).toBe(true); // only the dead one fails to answer
     });
     await load;
-    expect(sent).toBe(180);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(120); // A and B answered all theirs
+    expect(sent).toBe(120);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(80); // A and B answered all theirs
     const stored = await rows<{ id: number }>(sql`SELECT id FROM cases WHERE subject LIKE 'Invoice question 3%'`);
     const ids = new Set(stored.map((r) => r.id));
     expect(acknowledged.filter((id) => !ids.has(id))).toEqual([]);
@@ -298,16 +300,16 @@ describe('three instances on one PostgreSQL database', () => {
 
     // Its claims: left leased to the dead process; once the lease ran out (moved into the past here), a survivor performs them.
     const held = await rows<{ id: number }>(sql`SELECT id FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND locked_by LIKE ${`%:${deadPid}:%`}`);
+    expect(held.length).toBeGreaterThan(0);
+    inbox.release();
     await store.write((q) => q.run(sql`UPDATE outbox SET locked_until = ${Date.now() - 1} WHERE locked_by LIKE ${`%:${deadPid}:%`} AND done_at IS NULL AND failed_at IS NULL`));
     const swept = await fetch(`${a.url}/api/v1/sla/sweep`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(swept.status).toBe(200);
-    if (held.length > 0) {
-      const list = sql.join(
-        held.map((r) => sql`${r.id}`),
-        sql`, `,
-      );
-      await until(async () => (await count(sql`SELECT count(*) AS n FROM outbox WHERE id IN (${list}) AND done_at IS NULL`)) === 0, 'the dead claims to be performed');
-    }
+    const list = sql.join(
+      held.map((r) => sql`${r.id}`),
+      sql`, `,
+    );
+    await until(async () => (await count(sql`SELECT count(*) AS n FROM outbox WHERE id IN (${list}) AND done_at IS NULL`)) === 0, 'the dead claims to be performed');
     expect(await count(sql`SELECT count(*) AS n FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND locked_by LIKE ${`%:${deadPid}:%`}`)).toBe(0);
   });
 });
