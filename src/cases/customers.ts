@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { rowMapper } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
-import { get, insertOne } from '../db/store/rows.js';
+import { get, insertOne, insertOneUnlessExists } from '../db/store/rows.js';
 import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import { crmRecordOn, type CrmFact } from '../crm/records.js';
@@ -100,16 +100,17 @@ export async function upsertCustomer(q: Handle, input: CustomerInput, now: numbe
   if (await get(q, 'SELECT 1 AS one FROM staff WHERE email = ?', [email])) {
     throw new ValidationError([{ path: 'customer.email', message: 'this address belongs to a staff account' }]);
   }
-  const row = await insertOne(q, q.tables.customers, {
-    email,
-    name: input.name ?? defaultName(email),
-    tier: input.tier ?? 'standard',
-    organization: input.organization ?? null,
-    phone: input.phone ?? null,
-    createdAt: now,
-    updatedAt: now,
-  });
-  return { row, filled: {} };
+  const row = await insertOneUnlessExists(
+    q,
+    q.tables.customers,
+    { email, name: input.name ?? defaultName(email), tier: input.tier ?? 'standard', organization: input.organization ?? null, phone: input.phone ?? null, createdAt: now, updatedAt: now },
+    'email',
+  );
+  if (row) return { row, filled: {} };
+  // Another instance's intake created this customer meanwhile (PostgreSQL): take it as found.
+  const found = await customerByEmail(q, email);
+  if (!found) throw new Error(`the customer ${email} was neither inserted nor found`);
+  return upsertCustomer(q, input, now, found);
 }
 
 export async function openCaseCount(q: Handle, customerId: number): Promise<number> {

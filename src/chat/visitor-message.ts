@@ -4,6 +4,13 @@
  * assign it like any other); later ones are customer replies on it (`addMessage`). The chat
  * line is written in the same transaction as the timeline entry, so they exist together or
  * not at all.
+ *
+ * A visitor's first messages must not make two cases: in one process the hub queues a
+ * session's messages (`serialize`); across instances on one database the case is tied to the
+ * chat by a conditional update (`case_id IS NULL`) in the case's own transaction. The loser —
+ * its update found the case set by another instance's committed transaction (PostgreSQL's row
+ * lock makes it wait for that commit, then re-check) — rolls its case back and posts its
+ * message as a reply on the winner's case.
  */
 import { addMessage } from '../cases/add-message.js';
 import { createCase } from '../cases/create-case.js';
@@ -35,44 +42,56 @@ export interface SentLine {
   caseId: number;
 }
 
+/** Another instance made this chat's case first (its transaction committed before ours tied the case). */
+class CaseMadeElsewhere extends Error {}
+
 export async function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown): Promise<SentLine> {
   const body = checkBody(services, text);
   return services.chat.hub.serialize(session.id, async () => {
-    const current = (await services.store.query((q) => findSession(q, session.id)))!;
-    if (current.state === 'ended') throw new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
-    const at = services.clock.now();
-    const line = { author: 'visitor' as const, name: current.name, body, at };
-    let seq = 0;
-    let caseId: number;
-    if (current.caseId === null) {
-      const row = await createCase(
-        services,
-        { customer: { email: current.email, name: current.name }, subject: chatSubject(body), description: body },
-        SYSTEM_ACTOR,
-        {
-          channel: 'chat',
-          defaultQueue: site.queueId,
-          eventData: { chatSite: site.id },
-          within: async (ctx) => {
-            await run(ctx.q, 'UPDATE chat_sessions SET case_id = ? WHERE id = ?', [ctx.case.id, current.id]);
-            seq = await appendLine(ctx.q, current.id, line, await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
-          },
-        },
-      );
-      caseId = row.id;
-    } else {
-      caseId = current.caseId;
-      const customer = (await services.store.query((q) => get<{ customer_id: number; name: string }>(q, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?', [caseId])))!;
-      const actor: Actor = { type: 'customer', id: customer.customer_id, role: 'customer', name: customer.name };
-      await addMessage(services, caseId, { body, public: true }, actor, {
-        data: { via: 'chat' },
-        within: async (ctx, eventId) => {
-          seq = await appendLine(ctx.q, current.id, line, eventId);
-        },
-      });
+    try {
+      return await sendOnce(services, site, session, body);
+    } catch (error) {
+      if (!(error instanceof CaseMadeElsewhere)) throw error;
+      return sendOnce(services, site, session, body); // the session now has its case: a reply
     }
-    services.chat.hub.publish(current.id, caseId, { kind: 'messages' });
-    services.outbox.kick();
-    return { seq, caseId };
   });
+}
+
+async function sendOnce(services: Services, site: ChatSite, session: ChatSession, body: string): Promise<SentLine> {
+  const current = (await services.store.query((q) => findSession(q, session.id)))!;
+  if (current.state === 'ended') throw new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
+  const at = services.clock.now();
+  const line = { author: 'visitor' as const, name: current.name, body, at };
+  let seq = 0;
+  let caseId: number;
+  if (current.caseId === null) {
+    const row = await createCase(
+      services,
+      { customer: { email: current.email, name: current.name }, subject: chatSubject(body), description: body },
+      SYSTEM_ACTOR,
+      {
+        channel: 'chat',
+        defaultQueue: site.queueId,
+        eventData: { chatSite: site.id },
+        within: async (ctx) => {
+          if ((await run(ctx.q, 'UPDATE chat_sessions SET case_id = ? WHERE id = ? AND case_id IS NULL', [ctx.case.id, current.id])) === 0) throw new CaseMadeElsewhere();
+          seq = await appendLine(ctx.q, current.id, line, await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
+        },
+      },
+    );
+    caseId = row.id;
+  } else {
+    caseId = current.caseId;
+    const customer = (await services.store.query((q) => get<{ customer_id: number; name: string }>(q, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?', [caseId])))!;
+    const actor: Actor = { type: 'customer', id: customer.customer_id, role: 'customer', name: customer.name };
+    await addMessage(services, caseId, { body, public: true }, actor, {
+      data: { via: 'chat' },
+      within: async (ctx, eventId) => {
+        seq = await appendLine(ctx.q, current.id, line, eventId);
+      },
+    });
+  }
+  services.chat.hub.publish(current.id, caseId, { kind: 'messages' });
+  services.outbox.kick();
+  return { seq, caseId };
 }

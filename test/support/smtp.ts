@@ -8,11 +8,16 @@ export interface Inbox {
   messages: { to: string[]; mail: ParsedMail }[];
   /** Refuse the next `n` messages with a temporary error. */
   refuse(n: number): void;
+  /** Answer no message until `release()` (senders wait: their outbox items stay claimed). */
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startSmtp(): Promise<Inbox> {
   let refusals = 0;
+  let held: Promise<void> | null = null;
+  let release: () => void = () => undefined;
   const messages: Inbox['messages'] = [];
   const server = new SMTPServer({
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -20,7 +25,7 @@ export async function startSmtp(): Promise<Inbox> {
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
+      const answer = () => {
         if (refusals > 0) {
           refusals--;
           const error = Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 });
@@ -34,7 +39,8 @@ export async function startSmtp(): Promise<Inbox> {
           },
           (error: Error) => callback(error),
         );
-      });
+      };
+      stream.on('end', () => (held ? void held.then(answer) : answer()));
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,6 +49,13 @@ export async function startSmtp(): Promise<Inbox> {
     messages,
     refuse(n) {
       refusals = n;
+    },
+    hold() {
+      held ??= new Promise<void>((resolve) => (release = resolve));
+    },
+    release() {
+      held = null;
+      release();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

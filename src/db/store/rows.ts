@@ -76,6 +76,26 @@ export async function insertOne<T extends Table>(q: Handle, table: T, values: Pa
 }
 
 /**
+ * Inserts a row unless one with the same `key` (a column with a unique index) exists: the
+ * stored row, or undefined. For a look-up-then-insert whose row another instance may be
+ * inserting at the same moment: PostgreSQL's `ON CONFLICT DO NOTHING` waits for that
+ * transaction and skips the row once it committed (the caller then reads it: under READ
+ * COMMITTED its next statement sees it). On SQLite the one writer makes the caller's look-up
+ * in the same transaction final, so it is `insertOne`'s cached statement.
+ */
+export async function insertOneUnlessExists<T extends Table>(q: Handle, table: T, values: Partial<T['$inferInsert']>, key: keyof T['$inferInsert'] & string): Promise<T['$inferSelect'] | undefined> {
+  if (q.dialect === 'sqlite') return insertRow(sqliteOf(q), table, values);
+  const m = rowMapper(table);
+  const given = values as Record<string, unknown>;
+  const keys = m.keys.filter((k) => given[k] !== undefined);
+  const columns = keys.map((k) => m.columns[m.keys.indexOf(k)]!);
+  const conflict = m.columns[m.keys.indexOf(key)]!;
+  const text = `INSERT INTO ${m.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (${conflict}) DO NOTHING RETURNING *`;
+  const row = await q.get(bound(text, keys.map((k) => m.toDriver(k, given[k]))));
+  return row ? m.fromRow(row) : undefined;
+}
+
+/**
  * Inserts many rows (driver values in `columns` order; pass the same constant `columns` array
  * each time). The ids of the rows inserted, in order, when `ids` is asked for: on SQLite from
  * the last row id of each multi-row INSERT (consecutive in one statement), on PostgreSQL by
