@@ -293,8 +293,10 @@ const bench: Bench = {
   async run(ctx) {
     const server = await postgresServer(ctx.log);
     try {
-      const rows = await intakeRows(server, ctx.log);
-      rows.push(...(await sweepRows(server, ctx.cases, ctx.log)));
+      // POSTGRES_BENCH=intake or =sweep runs that part only (default: both).
+      const only = process.env.POSTGRES_BENCH;
+      const rows = only === 'sweep' ? [] : await intakeRows(server, ctx.log);
+      if (only !== 'intake') rows.push(...(await sweepRows(server, ctx.cases, ctx.log)));
       return rows;
     } finally {
       await server.stop();

@@ -19,9 +19,8 @@
  */
 import { caseRef } from '../cases/case-ref.js';
 import type { Handle } from '../db/store/index.js';
-import { run } from '../db/store/rows.js';
 export { DUE_TIMERS_SQL } from './sweep/due-sql.js';
-import type { DueRow } from './sweep/due-sql.js';
+import type { DueRow, SweepEvent, SweepOutboxItem } from './sweep/due-sql.js';
 import * as pgSweep from './sweep/pg.js';
 import * as sqliteSweep from './sweep/sqlite.js';
 import type { SlaFact } from '../rules/facts.js';
@@ -60,14 +59,8 @@ export interface SweepResult {
   truncated: boolean;
 }
 
-const MARK_BREACHED = `UPDATE sla_timers SET state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?
-       WHERE id = ? AND breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?`;
-const MARK_WARNED = `UPDATE sla_timers SET warned_at = ?, updated_at = ?
-       WHERE id = ? AND warned_at IS NULL AND state = 'running' AND warn_at IS NOT NULL AND warn_at <= ?`;
-const INSERT_EVENT = `INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, 'system', NULL, ?)`;
-const INSERT_OUTBOX = `INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)`;
-
-const dueTimers = (q: Handle, now: number, limit: number): Promise<DueRow[]> => (q.dialect === 'sqlite' ? sqliteSweep : pgSweep).dueTimers(q, now, limit);
+/** The SQL that differs: the due timers' query, and how a batch is recorded (row by row on SQLite's cached statements, set-based on PostgreSQL). */
+const sweepSql = (q: Handle) => (q.dialect === 'sqlite' ? sqliteSweep : pgSweep);
 
 /** How a workflow version reacts to an SLA event: rules to run, transitions listening. */
 interface Reaction {
@@ -118,21 +111,20 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
   };
 
   const recordBatch = async (q: Handle, type: SlaEventType, rows: readonly DueRow[]): Promise<number> => {
-    const mark = type === 'sla.breached' ? MARK_BREACHED : MARK_WARNED;
-    const won = new Set<number>();
     // Written in row order: neighbouring timers and cases share pages (a third faster when cold).
-    for (const row of [...rows].sort((a, b) => a.id - b.id)) {
-      if ((await run(q, mark, [now, now, row.id, now])) !== 1) continue;
-      won.add(row.id);
+    const ordered = [...rows].sort((a, b) => a.id - b.id);
+    const won = await sweepSql(q).markTimers(q, type, ordered.map((r) => r.id), now);
+    const events: SweepEvent[] = [];
+    const outbox: SweepOutboxItem[] = [];
+    for (const row of ordered) {
+      if (!won.has(row.id)) continue;
       const { timeline, sla } = eventData(type, row, now);
-      await run(q, INSERT_EVENT, [row.case_id, type, now, JSON.stringify(timeline)]);
+      events.push({ caseId: row.case_id, type, data: JSON.stringify(timeline) });
       const react = reaction(row, type);
-      if (react.transitions) await run(q, INSERT_OUTBOX, ['sla.dispatch', row.case_id, JSON.stringify({ type, data: timeline }), now, now]);
-      if (react.rules) {
-        const payload = { type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR };
-        await run(q, INSERT_OUTBOX, ['case.event', row.case_id, JSON.stringify(payload), now, now]);
-      }
+      if (react.transitions) outbox.push({ type: 'sla.dispatch', caseId: row.case_id, payload: JSON.stringify({ type, data: timeline }) });
+      if (react.rules) outbox.push({ type: 'case.event', caseId: row.case_id, payload: JSON.stringify({ type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR }) });
     }
+    await sweepSql(q).insertRecords(q, events, outbox, now);
     for (const row of rows) {
       if (!won.has(row.id)) continue;
       if (result.entries.length < detailLimit) {
@@ -146,7 +138,7 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
 
   const lostIds = new Set<number>();
   for (;;) {
-    const rows = await services.store.query((q) => dueTimers(q, now, batchSize));
+    const rows = await services.store.query((q) => sweepSql(q).dueTimers(q, now, batchSize));
     // Timers this sweep failed to update and that are still due were not taken by another
     // sweep (they would have left the index): stop instead of looping on them.
     if (rows.length === 0 || rows.every((r) => lostIds.has(r.id))) break;

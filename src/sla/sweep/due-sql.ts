@@ -26,3 +26,27 @@ export const DUE_TIMERS_SQL = `SELECT ${DUE_COLUMNS},
     (t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now) AS breach_due
   FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
   WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @now ORDER BY (${NEXT_AT}) LIMIT @limit`;
+
+/** A timeline entry a sweep records (its data as JSON text). */
+export interface SweepEvent {
+  caseId: number;
+  type: 'sla.warning' | 'sla.breached';
+  data: string;
+}
+
+/** An outbox item a sweep queues (its payload as JSON text). */
+export interface SweepOutboxItem {
+  type: 'sla.dispatch' | 'case.event';
+  caseId: number;
+  payload: string;
+}
+
+/**
+ * How a sweep marks a timer warned or breached — `SET …` (now, now) and the condition after
+ * `WHERE id = …` (now): the conditional update a sweep must win to record it (another sweep
+ * may have won it first).
+ */
+export const MARK = {
+  'sla.breached': { set: "state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?", when: "breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?" },
+  'sla.warning': { set: 'warned_at = ?, updated_at = ?', when: "warned_at IS NULL AND state = 'running' AND warn_at IS NOT NULL AND warn_at <= ?" },
+} as const;
