@@ -24,7 +24,6 @@ import fs from 'node:fs';
 import inspector from 'node:inspector';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Statement } from 'better-sqlite3';
 import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
 import { createServices } from '../src/compose.js';
@@ -34,6 +33,8 @@ import { createApp } from '../src/http/app.js';
 import { ADMIN_TOKEN, tempDir } from '../test/support/harness.js';
 import type { Bench, BenchRow } from './bench.js';
 import { prepareStore } from './intake.bench.js';
+import { countStatements } from './support/count-statements.js';
+import { INTAKE_INPUTS } from './support/intake-inputs.js';
 
 const ROUNDS = Number(process.env.INTAKE_CPU_ROUNDS ?? 9);
 /** INTAKE_CPU_HTTP=1: through the route in process (`app.request()`: auth, validation, the answer), not createCase. */
@@ -42,13 +43,7 @@ const HTTP = process.env.INTAKE_CPU_HTTP === '1';
 const OUTBOX = process.env.INTAKE_CPU_OUTBOX === '1';
 const PER_ROUND = 500;
 const GROUP = 20;
-const INPUTS: [string, string][] = [
-  ['Refund for a double charge', 'My card was charged twice for the March invoice, please refund.'],
-  ['Login error after the update', 'I get error 500 when I try to sign in since this morning.'],
-  ['How do I export my data?', 'Where do I find the CSV export of all our records?'],
-  ['Calendar not syncing', 'Events from Google calendar are missing, the sync stopped yesterday.'],
-  ['Change our plan', 'We would like to downgrade to the smaller plan next month.'],
-];
+const INPUTS = INTAKE_INPUTS;
 
 /** The main thread's CPU time so far, µs (schedstat: ns on the CPU). */
 function mainThreadMicros(): number {
@@ -113,21 +108,7 @@ export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
     }
     if (profile) fs.writeFileSync(process.env.INTAKE_CPU_PROFILE!, JSON.stringify(await profile()));
 
-    const proto = Object.getPrototypeOf(db.$client.prepare('SELECT 1')) as Record<string, (...args: unknown[]) => unknown>;
-    const methods = ['run', 'get', 'all', 'iterate'] as const;
-    const originals = methods.map((m) => proto[m]!);
-    let statements = 0;
-    methods.forEach((m, i) => {
-      proto[m] = function (this: Statement, ...args: unknown[]) {
-        statements++;
-        return originals[i]!.apply(this, args);
-      };
-    });
-    try {
-      await round(PER_ROUND);
-    } finally {
-      methods.forEach((m, i) => (proto[m] = originals[i]!));
-    }
+    const statements = await countStatements(db, () => round(PER_ROUND));
     result.statements = statements / PER_ROUND;
 
     let promises = 0;

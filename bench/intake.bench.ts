@@ -25,16 +25,11 @@ import { ADMIN_TOKEN, loadRepoDefinitions } from '../test/support/harness.js';
 import { startServer, type RunningServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';
 import { measureIntakePages } from './support/intake-pages.js';
+import { INTAKE_INPUTS } from './support/intake-inputs.js';
 import { ROOT } from './seed-store.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const INPUTS: [string, string][] = [
-  ['Refund for a double charge', 'My card was charged twice for the March invoice, please refund.'],
-  ['Login error after the update', 'I get error 500 when I try to sign in since this morning.'],
-  ['How do I export my data?', 'Where do I find the CSV export of all our records?'],
-  ['Calendar not syncing', 'Events from Google calendar are missing, the sync stopped yesterday.'],
-  ['Change our plan', 'We would like to downgrade to the smaller plan next month.'],
-];
+const INPUTS = INTAKE_INPUTS;
 
 export async function prepareStore(file: string): Promise<void> {
   fs.rmSync(file, { force: true });

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import type { Statement } from 'better-sqlite3';
+import { countStatements } from './count-statements.js';
 import { systemClock } from '../../src/clock.js';
 import { openDatabase } from '../../src/db/client.js';
 import { groupCommitStats } from '../../src/db/group-commit.js';
@@ -79,26 +80,17 @@ export async function measureIntakePages(file: string, inputs: readonly (readonl
     await settle();
 
     // Statements and CPU per intake alone (with its notification performed in the background).
+    const cpu = mainThreadCpuMicros();
+    const COUNT = 300;
+    const statements = await countStatements(db, async () => {
+      for (let i = 0; i < COUNT; i++) await intake();
+      await settle();
+    });
+    const used = mainThreadCpuMicros() - cpu;
+
     const proto = Object.getPrototypeOf(db.$client.prepare('SELECT 1')) as Record<string, (...args: unknown[]) => unknown>;
     const methods = ['run', 'get', 'all', 'iterate'] as const;
     const originals = methods.map((m) => proto[m]!);
-    let statements = 0;
-    methods.forEach((m, i) => {
-      proto[m] = function (this: Statement, ...args: unknown[]) {
-        statements++;
-        return originals[i]!.apply(this, args);
-      };
-    });
-    const cpu = mainThreadCpuMicros();
-    const COUNT = 300;
-    try {
-      for (let i = 0; i < COUNT; i++) await intake();
-      await settle();
-    } finally {
-      methods.forEach((m, i) => (proto[m] = originals[i]!));
-    }
-    const used = mainThreadCpuMicros() - cpu;
-
     /** Every statement execution timed during `rounds` groups of intakes (see `sqlInGroups`). */
     const statementTimes = async (group: number) => {
       const times = new Map<string, number[]>();
