@@ -11,14 +11,18 @@ import { eq } from 'drizzle-orm';
 import { newTokenRow } from '../../src/auth/api-tokens.js';
 import { ManualClock } from '../../src/clock.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
+import { openPostgresStore } from '../../src/db/store/pg.js';
+import { all as allRows, get as getRow, run as runStatement } from '../../src/db/store/rows.js';
+import type { Dialect, Handle } from '../../src/db/store/index.js';
 import { apiTokens, customers, queues, staff, staffQueues, type StaffRole } from '../../src/db/schema/index.js';
 import { loadDefinitionFiles, type DefinitionFiles } from '../../src/definitions/files.js';
 import { createApp } from '../../src/http/app.js';
 import type { Actor } from '../../src/roles.js';
-import { seedDefinitionsSync } from '../../src/seed/seed-definitions.js';
+import { seedDefinitionsIn, seedDefinitionsSync } from '../../src/seed/seed-definitions.js';
 import { createServices } from '../../src/compose.js';
 import { type ServiceOptions, type Services } from '../../src/services.js';
 import { builtinActions } from '../../src/compose.js';
+import { createTestDatabase, gatedStore, ON_POSTGRES } from './harness-postgres.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -64,9 +68,16 @@ export interface AgentOptions {
 }
 
 export interface Harness {
+  /**
+   * The harness's SQLite database, synchronously (SQLite only: on PostgreSQL reading it throws;
+   * a test for both databases reads through `query`, `all`, `get` and `run`).
+   */
   db: Db;
+  /** Which database the services run on (the vitest project: CASEBOOK_TEST_DATABASE). */
+  dialect: Dialect;
   clock: ManualClock;
   services: Services;
+  /** The SQLite file (SQLite only). */
   dbPath: string;
   app: ReturnType<typeof createApp>;
   /** Adds (or re-activates) a queue. */
@@ -75,14 +86,23 @@ export interface Harness {
   agent(options?: AgentOptions): TestActor;
   customer(options: { email: string; name?: string; tier?: string; organization?: string }): TestActor;
   /**
-   * An API token for a staff member or customer; the ADMIN_TOKEN for the system actor.
-   * Synchronous: the row goes straight into the harness's SQLite file (its values from
-   * newTokenRow, the token format's one place). After moveToPostgres make tokens first, or
-   * through the API.
+   * An API token for a staff member or customer; the ADMIN_TOKEN for the system actor (its row
+   * from newTokenRow, the token format's one place). Synchronous, like every fixture here: on
+   * PostgreSQL the row is written before the next statement of the services.
    */
   tokenFor(actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): string;
   /** Calls the API with an optional bearer token and JSON body. */
   api(method: string, url: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  /** `fn` on the services' store, each statement by itself (for assertions on either database). */
+  query<T>(fn: (q: Handle) => Promise<T>): Promise<T>;
+  /** Raw SQL valid on both databases, with `?` placeholders: its rows (PostgreSQL hands out booleans and jsonb as such; SQLite 1/0 and text). */
+  all<R = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<R[]>;
+  /** The first row, or undefined. */
+  get<R = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<R | undefined>;
+  /** A statement without rows: how many rows it changed. */
+  run(text: string, ...params: unknown[]): Promise<number>;
+  /** Resolves once the fixtures so far are written (they are before any statement of the services anyway). */
+  settled(): Promise<void>;
   close(): void;
 }
 
@@ -94,27 +114,114 @@ export interface HarnessOptions {
   busyTimeoutMs?: number;
 }
 
-export function createHarness(options: HarnessOptions = {}): Harness {
-  const dir = tempDir();
+/** What the harness writes for a fixture, on the database it runs on. */
+interface Backend {
+  dialect: Dialect;
+  services: Services;
+  db: Db;
+  dbPath: string;
+  /** Runs `fn` on the services' database: at once on SQLite (its result returned), queued before the next statement on PostgreSQL. */
+  fixture(fn: (q: Handle) => Promise<unknown>): void;
+  settled(): Promise<void>;
+  close(): void;
+}
+
+function sqliteBackend(dir: string, clock: ManualClock, files: DefinitionFiles, options: HarnessOptions): Backend {
   const dbPath = path.join(dir, 'casebook.db');
   const db = openDatabase(dbPath, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
-  const clock = new ManualClock(options.start ?? '2026-03-02T09:00:00Z');
   const services = createServices(db, clock, options.services);
-  seedDefinitionsSync(services, options.files ?? loadRepoDefinitions());
+  seedDefinitionsSync(services, files);
+  return {
+    dialect: 'sqlite',
+    services,
+    db,
+    dbPath,
+    fixture() {
+      throw new TypeError('SQLite fixtures run synchronously on the harness database');
+    },
+    settled: () => Promise.resolve(),
+    close() {
+      services.outbox.stop();
+      db.$client.close();
+    },
+  };
+}
+
+function postgresBackend(clock: ManualClock, files: DefinitionFiles, options: HarnessOptions): Backend {
+  const database = createTestDatabase();
+  const inner = openPostgresStore(database.url, { max: 4 });
+  const gated = gatedStore(inner);
+  const services = createServices(gated.store, clock, options.services);
+  gated.step(async () => {
+    await database.created;
+    await inner.write((q) => seedDefinitionsIn(q, files, clock.now()));
+    await services.definitions.refresh();
+  });
+  const noSqlite = () => {
+    throw new TypeError('h.db and h.dbPath are the SQLite harness\'s: on PostgreSQL read through h.query, h.all, h.get, h.run or h.services.store');
+  };
+  return {
+    dialect: 'postgres',
+    services,
+    get db(): Db {
+      return noSqlite();
+    },
+    get dbPath(): string {
+      return noSqlite();
+    },
+    fixture(fn) {
+      gated.step(() => inner.write(fn));
+    },
+    settled: () => gated.settled(),
+    close() {
+      services.outbox.stop();
+      void gated.store
+        .close()
+        .then(() => database.drop())
+        .catch(() => undefined);
+    },
+  };
+}
+
+export function createHarness(options: HarnessOptions = {}): Harness {
+  const dir = tempDir();
+  const clock = new ManualClock(options.start ?? '2026-03-02T09:00:00Z');
+  const files = options.files ?? loadRepoDefinitions();
+  const backend = ON_POSTGRES ? postgresBackend(clock, files, options) : sqliteBackend(dir, clock, files, options);
+  const { services } = backend;
   // The console's export/import works on copies: no test rewrites the repository's own definitions.
   const definitionFolders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
   fs.cpSync(path.join(ROOT, 'rules'), definitionFolders.rulesDir, { recursive: true });
   fs.cpSync(path.join(ROOT, 'workflows'), definitionFolders.workflowsDir, { recursive: true });
   const app = createApp(services, { adminToken: ADMIN_TOKEN, definitionFolders });
   let counter = 0;
+  // PostgreSQL: the fixtures' own ids (postgres-global.ts starts the sequences past them).
+  let staffId = 0;
+  let customerId = 0;
+  const query = <T>(fn: (q: Handle) => Promise<T>) => services.store.query(fn);
 
   return {
-    db,
+    get db() {
+      return backend.db;
+    },
+    dialect: backend.dialect,
     clock,
     services,
-    dbPath,
+    get dbPath() {
+      return backend.dbPath;
+    },
     app,
     queue(id, tier = 1) {
+      if (backend.dialect === 'postgres') {
+        backend.fixture((q) =>
+          q.db
+            .insert(q.tables.queues)
+            .values({ id, name: id, tier, createdAt: clock.now() })
+            .onConflictDoUpdate({ target: q.tables.queues.id, set: { tier, active: true } }),
+        );
+        return id;
+      }
+      const { db } = backend;
       const existing = db.select().from(queues).where(eq(queues.id, id)).get();
       if (existing) db.update(queues).set({ tier, active: true }).where(eq(queues.id, id)).run();
       else db.insert(queues).values({ id, name: id, tier, createdAt: clock.now() }).run();
@@ -123,36 +230,45 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     agent(o = {}) {
       counter++;
       const now = clock.now();
-      const row = db
-        .insert(staff)
-        .values({
-          name: o.name ?? `Agent ${counter}`,
-          email: o.email ?? `agent${counter}@casebook.test`,
-          role: o.role ?? 'agent',
-          skills: o.skills ?? [],
-          capacity: o.capacity ?? 10,
-          available: o.available ?? true,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
+      const values = {
+        name: o.name ?? `Agent ${counter}`,
+        email: o.email ?? `agent${counter}@casebook.test`,
+        role: o.role ?? 'agent',
+        skills: o.skills ?? [],
+        capacity: o.capacity ?? 10,
+        available: o.available ?? true,
+        createdAt: now,
+        updatedAt: now,
+      } satisfies Partial<typeof staff.$inferInsert>;
+      if (backend.dialect === 'postgres') {
+        const id = ++staffId;
+        backend.fixture(async (q) => {
+          await q.db.insert(q.tables.staff).values({ id, ...values });
+          for (const queueId of o.queues ?? []) await q.db.insert(q.tables.staffQueues).values({ staffId: id, queueId });
+        });
+        return { type: 'staff', id, role: values.role, name: values.name };
+      }
+      const { db } = backend;
+      const row = db.insert(staff).values(values).returning().get();
       for (const q of o.queues ?? []) db.insert(staffQueues).values({ staffId: row.id, queueId: q }).run();
       return { type: 'staff', id: row.id, role: row.role, name: row.name };
     },
     customer(o) {
       const now = clock.now();
-      const row = db
-        .insert(customers)
-        .values({ email: o.email, name: o.name ?? o.email, tier: o.tier ?? 'standard', organization: o.organization ?? null, createdAt: now, updatedAt: now })
-        .returning()
-        .get();
+      const values = { email: o.email, name: o.name ?? o.email, tier: o.tier ?? 'standard', organization: o.organization ?? null, createdAt: now, updatedAt: now };
+      if (backend.dialect === 'postgres') {
+        const id = ++customerId;
+        backend.fixture((q) => q.db.insert(q.tables.customers).values({ id, ...values }));
+        return { type: 'customer', id, role: 'customer', name: values.name };
+      }
+      const row = backend.db.insert(customers).values(values).returning().get();
       return { type: 'customer', id: row.id, role: 'customer', name: row.name };
     },
     tokenFor(actor) {
       if (actor.type === 'system') return ADMIN_TOKEN;
       const { token, row } = newTokenRow({ type: actor.type, id: actor.id! }, 'test', clock.now());
-      db.insert(apiTokens).values(row).run();
+      if (backend.dialect === 'postgres') backend.fixture((q) => q.db.insert(q.tables.apiTokens).values(row));
+      else backend.db.insert(apiTokens).values(row).run();
       return token;
     },
     async api(method, url, o = {}) {
@@ -165,10 +281,12 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       }
       return app.request(url, { method, headers, ...(body !== undefined ? { body } : {}) });
     },
-    close() {
-      services.outbox.stop();
-      db.$client.close();
-    },
+    query,
+    all: (text, ...params) => query((q) => allRows(q, text, params)),
+    get: (text, ...params) => query((q) => getRow(q, text, params)),
+    run: (text, ...params) => query((q) => runStatement(q, text, params)),
+    settled: () => backend.settled(),
+    close: () => backend.close(),
   };
 }
 

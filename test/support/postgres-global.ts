@@ -1,0 +1,34 @@
+/**
+ * Vitest global setup of the `postgres` project (vitest.config.ts): one throw-away cluster for
+ * the whole run (./postgres.ts) and a template database with Casebook's PostgreSQL migrations
+ * (drizzle/pg), which every harness of the project copies (./harness-postgres.ts).
+ *
+ * In the template the staff and customer sequences start at 1,000,001: the harness's fixtures
+ * (`h.agent()`, `h.customer()`) are synchronous, so on PostgreSQL they hand out their own ids
+ * (1, 2, … as SQLite's would be) and write the rows before the next statement; what the
+ * application creates takes the sequence's ids, which never meet them.
+ */
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { migratePostgres } from '../../src/db/pg/migrate.js';
+import { startPostgres } from './postgres.js';
+import type { PostgresTemplate } from './harness-postgres.js';
+
+export const FIXTURE_ID_CEILING = 1_000_000;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cluster = await startPostgres();
+  const template = 'casebook_template';
+  const url = await cluster.createDatabase(template);
+  await migratePostgres(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const table of ['staff', 'customers']) await client.query(`ALTER SEQUENCE ${table}_id_seq RESTART WITH ${FIXTURE_ID_CEILING + 1}`);
+  } finally {
+    await client.end();
+  }
+  const provided: PostgresTemplate = { url: cluster.url, template };
+  project.provide('postgresTemplate', provided);
+  return () => cluster.stop();
+}
