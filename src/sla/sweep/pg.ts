@@ -3,12 +3,13 @@
  * planner uses sla_timers_next_idx, the same expression index) and with positional
  * parameters; `breach_due` comes back as a boolean and is handed out as 1/0, as on SQLite.
  * A batch is recorded set-based — one conditional UPDATE … RETURNING for its timers, one
- * multi-row INSERT for its timeline entries and one for its outbox items — since every
- * statement is a round trip to the server (row by row, 10,000 breaches took 8–9 s).
+ * INSERT … SELECT FROM unnest(arrays) for its timeline entries and one for its outbox items —
+ * since every statement is a round trip to the server (row by row, 10,000 breaches took 8–9 s).
+ * Each statement takes its values as one array per column, not a parameter per value.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
-import { all, bound } from '../../db/store/rows.js';
+import { all, run } from '../../db/store/rows.js';
 import { DUE_COLUMNS, MARK, NEXT_AT, type DueRow, type SweepEvent, type SweepOutboxItem } from './due-sql.js';
 
 const DUE = `SELECT ${DUE_COLUMNS},
@@ -21,31 +22,32 @@ export async function dueTimers(q: Handle, now: number, limit: number): Promise<
   return rows.map((r) => ({ ...r, breach_due: r.breach_due ? 1 : 0 }));
 }
 
-/** Rows of values as `(v, v, …), (…)`, each value a parameter. */
-function valuesList(rows: readonly (readonly unknown[])[]): SQL {
-  return sql.join(
-    rows.map((row) => sql`(${sql.join(row.map((v) => sql`${v}`), sql`, `)})`),
-    sql`, `,
-  );
-}
-
-/** The timers of `ids` this sweep marks (wins): one conditional update. */
+/** The timers of `ids` this sweep marks (wins): one conditional update, the ids as one array parameter (`sql.param`: drizzle would spread an array into a list). */
 export async function markTimers(q: Handle, type: keyof typeof MARK, ids: readonly number[], now: number): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const list = sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  );
-  const won = await q.all<{ id: number }>(sql`${bound(`UPDATE sla_timers SET ${MARK[type].set}`, [now, now])} WHERE id IN (${list}) AND ${bound(MARK[type].when, [now])} RETURNING id`);
+  const won = await all<{ id: number }>(q, `UPDATE sla_timers SET ${MARK[type].set} WHERE id = ANY(?::bigint[]) AND ${MARK[type].when} RETURNING id`, [now, now, sql.param(ids), now]);
   return new Set(won.map((r) => Number(r.id)));
 }
 
-/** The timeline entries and outbox items of a batch, in order: one INSERT each. */
+/**
+ * The timeline entries and outbox items of a batch, in order: one INSERT each, its rows from
+ * `unnest` over one array per column (a statement of 4–5 parameters, not 5–6 per row).
+ */
 export async function insertRecords(q: Handle, events: readonly SweepEvent[], outbox: readonly SweepOutboxItem[], now: number): Promise<void> {
   if (events.length > 0) {
-    await q.run(sql`INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES ${valuesList(events.map((e) => [e.caseId, e.type, now, 'system', null, e.data]))}`);
+    await run(
+      q,
+      `INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data)
+       SELECT e.case_id, e.type, ?, 'system', NULL, e.data FROM unnest(?::bigint[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS e(case_id, type, data, n) ORDER BY e.n`,
+      [now, ...[events.map((e) => e.caseId), events.map((e) => e.type), events.map((e) => e.data)].map((column) => sql.param(column))],
+    );
   }
   if (outbox.length > 0) {
-    await q.run(sql`INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES ${valuesList(outbox.map((o) => [o.type, o.caseId, o.payload, now, now]))}`);
+    await run(
+      q,
+      `INSERT INTO outbox (type, case_id, payload, created_at, available_at)
+       SELECT o.type, o.case_id, o.payload, ?, ? FROM unnest(?::text[], ?::bigint[], ?::jsonb[]) WITH ORDINALITY AS o(type, case_id, payload, n) ORDER BY o.n`,
+      [now, now, ...[outbox.map((o) => o.type), outbox.map((o) => o.caseId), outbox.map((o) => o.payload)].map((column) => sql.param(column))],
+    );
   }
 }
