@@ -13,7 +13,10 @@
  *   another process has written (`PRAGMA data_version`), so `npm run rules:import` beside a
  *   running server takes effect at once.
  * - PostgreSQL: loaded by `Definitions.open(store, …)` (or `refresh()`) at start and reloaded
- *   by `refresh()` after this process's own commands commit. With a live-signal relay
+ *   by `refresh()` after this process's own commands commit. A `refresh()` inside a write
+ *   transaction (a publish inside a larger command) is that transaction's view only: lookups
+ *   inside it see its versions, the others do not; it becomes the view in force when the
+ *   transaction commits, and is forgotten when it rolls back. With a live-signal relay
  *   (several instances, src/db/live-relay.ts) a refresh that finds the versions changed tells
  *   the other instances (topic `definitions`, no data), which reload at once; after the
  *   relay reconnects every instance reloads (signals may have been missed meanwhile).
@@ -21,7 +24,7 @@
 import type { Db } from '../db/client.js';
 import type { LiveRelay } from '../db/live-relay.js';
 import type { DefinitionKind } from '../db/schema/index.js';
-import { sqliteOf, type Handle, type Store } from '../db/store/index.js';
+import { postgresWriteInProgress, sqliteOf, type Handle, type Store } from '../db/store/index.js';
 import { DefinitionError, DomainError } from '../errors.js';
 import { prepareRuleset } from '../rules/compile.js';
 import type { CompiledRuleset } from '../rules/engine.js';
@@ -105,6 +108,8 @@ export class Definitions {
   readonly #relay: LiveRelay | null;
   /** PostgreSQL: the reload in progress (reloads run one after the other, the last one wins). */
   #reloading: Promise<void> = Promise.resolve();
+  /** PostgreSQL: what a write transaction that stored versions sees, by its token (postgresWriteInProgress), until it ends. */
+  readonly #inWrite = new WeakMap<object, Snapshot>();
 
   /**
    * `sqlite`: the database behind a SQLite store (its lookups follow it synchronously); null on
@@ -146,6 +151,17 @@ export class Definitions {
       this.#stored = true;
       return;
     }
+    const write = postgresWriteInProgress();
+    if (write) {
+      // Its own uncommitted versions: seen inside it only, in force once it commits (never after a rollback).
+      const snapshot = snapshotOf(await this.#store.query(allVersionRows));
+      this.#inWrite.set(write, snapshot);
+      this.#store.afterCommit(() => {
+        this.#snapshot = snapshot;
+        void this.refresh().catch(() => undefined); // and what others committed meanwhile; tells the other instances
+      });
+      return;
+    }
     const before = this.#loaded;
     await this.#reload();
     // Another instance learns of a version this one stored (or saw first) at once; a first load tells nobody.
@@ -165,7 +181,10 @@ export class Definitions {
 
   #view(): Snapshot {
     const source = this.#sqlite;
-    if (!source) return this.#snapshot;
+    if (!source) {
+      const write = postgresWriteInProgress();
+      return (write && this.#inWrite.get(write)) ?? this.#snapshot;
+    }
     // Other processes' commits (a publish by `npm run rules:import`): asked once per write
     // transaction of group commit (nobody else commits while it is open), else on every lookup.
     const transaction = source.writeTransaction();

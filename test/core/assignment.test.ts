@@ -4,8 +4,7 @@ import { fillCapacity } from '../../src/assignment/fill-capacity.js';
 import { pickAgent } from '../../src/assignment/pick-agent.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { transaction } from '../../src/db/client.js';
-import { cases, queues, staff, type Priority } from '../../src/db/schema/index.js';
+import type { Priority } from '../../src/db/schema/index.js';
 import { updateQueue } from '../../src/team/queues.js';
 import { SYSTEM_ACTOR } from '../../src/roles.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -22,7 +21,11 @@ function intake(subject = 'Account question', description = 'How do I rename my 
   n++;
   return createCase(h.services, { customer: { email: `c${n}@example.com` }, subject, description, ...(priority ? { priority } : {}) }, ADMIN);
 }
-const assigneeOf = (id: number) => h.db.select().from(cases).where(eq(cases.id, id)).get()!.assigneeId;
+const caseRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id))))[0]!;
+const assigneeOf = async (id: number) => (await caseRow(id)).assigneeId;
+/** Sets staff columns (a fixture written through the store, as an admin's edit would be). */
+const setStaff = (id: number, set: { lastAssignedAt?: number; active?: boolean; available?: boolean; capacity?: number }) =>
+  h.query((q) => q.db.update(q.tables.staff).set(set).where(eq(q.tables.staff.id, id)));
 
 describe('pickAgent', () => {
   it('prefers the least-loaded available member with the skills and spare capacity', async () => {
@@ -31,7 +34,7 @@ describe('pickAgent', () => {
     h.agent({ queues: ['general'], available: false });
     h.agent({ queues: ['billing'] });
     expect((await h.services.store.query((q) => pickAgent(q, 'general', [])))?.id).toBe(a.id);
-    h.db.update(staff).set({ lastAssignedAt: 10 }).where(eq(staff.id, a.id)).run();
+    await setStaff(a.id, { lastAssignedAt: 10 });
     expect((await h.services.store.query((q) => pickAgent(q, 'general', [])))?.id).toBe(b.id);
     expect(await h.services.store.query((q) => pickAgent(q, 'general', ['refunds']))).toBeNull();
   });
@@ -44,7 +47,7 @@ describe('pickAgent', () => {
 
   it('ignores deactivated staff', async () => {
     const a = h.agent({ queues: ['general'] });
-    h.db.update(staff).set({ active: false }).where(eq(staff.id, a.id)).run();
+    await setStaff(a.id, { active: false });
     expect(await h.services.store.query((q) => pickAgent(q, 'general', []))).toBeNull();
   });
 });
@@ -59,7 +62,10 @@ describe('assignment at intake', () => {
       h.clock.advanceMinutes(1);
     }
     const counts = new Map<number | null, number>();
-    for (const c of created) counts.set(assigneeOf(c.id), (counts.get(assigneeOf(c.id)) ?? 0) + 1);
+    for (const c of created) {
+      const assignee = await assigneeOf(c.id);
+      counts.set(assignee, (counts.get(assignee) ?? 0) + 1);
+    }
     expect(counts.get(a.id)).toBe(2);
     expect(counts.get(b.id)).toBe(2);
   });
@@ -93,9 +99,9 @@ describe('the waiting queue', () => {
 
     h.clock.advanceMinutes(5);
     await transitionCase(h.services, busy.id, { transition: 'resolve', solution: 'Done.' }, agent);
-    expect(assigneeOf(older.id)).toBe(agent.id);
-    expect(assigneeOf(newer.id)).toBeNull();
-    const older2 = h.db.select().from(cases).where(eq(cases.id, older.id)).get()!;
+    expect(await assigneeOf(older.id)).toBe(agent.id);
+    expect(await assigneeOf(newer.id)).toBeNull();
+    const older2 = await caseRow(older.id);
     expect(older2).toMatchObject({ status: 'open', waitingSince: null });
   });
 
@@ -104,10 +110,10 @@ describe('the waiting queue', () => {
     const refund = await intake('Refund', 'refund the duplicate charge');
     const other = await intake('Billing', 'invoice address');
     expect([refund.assigneeId, other.assigneeId]).toEqual([null, null]);
-    h.db.update(staff).set({ available: true }).where(eq(staff.id, plain.id)).run();
+    await setStaff(plain.id, { available: true });
     await h.services.store.write((q) => fillCapacity(q, h.services, plain.id, SYSTEM_ACTOR));
-    expect(assigneeOf(refund.id)).toBeNull();
-    expect(assigneeOf(other.id)).toBe(plain.id);
+    expect(await assigneeOf(refund.id)).toBeNull();
+    expect(await assigneeOf(other.id)).toBe(plain.id);
   });
 
   it('fills all spare capacity, oldest first, when an agent becomes available', async () => {
@@ -117,10 +123,10 @@ describe('the waiting queue', () => {
       ids.push((await intake()).id);
       h.clock.advanceMinutes(1);
     }
-    h.db.update(staff).set({ available: true }).where(eq(staff.id, agent.id)).run();
+    await setStaff(agent.id, { available: true });
     const assigned = await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR));
     expect(assigned).toBe(2);
-    expect(ids.map(assigneeOf)).toEqual([agent.id, agent.id, null]);
+    expect(await Promise.all(ids.map(assigneeOf))).toEqual([agent.id, agent.id, null]);
   });
 });
 
@@ -143,7 +149,8 @@ describe('the waiting queue takes priority into account', () => {
   async function next(agent: TestActor, current: number): Promise<number> {
     h.clock.advanceMinutes(1);
     await transitionCase(h.services, current, { transition: 'resolve', solution: 'Done.' }, agent);
-    return h.db.select().from(cases).where(eq(cases.assigneeId, agent.id)).all().find((c) => c.open)!.id;
+    const assigned = await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.assigneeId, agent.id)));
+    return assigned.find((c) => c.open)!.id;
   }
 
   it('by priority, then oldest first (an urgent case does not wait behind a low one)', async () => {
@@ -165,7 +172,7 @@ describe('the waiting queue takes priority into account', () => {
   });
 
   it('across an agent\'s queues, cases of a FIFO queue rank as normal priority', async () => {
-    h.db.update(queues).set({ waitingOrder: 'fifo' }).where(eq(queues.id, 'billing')).run();
+    await h.query((q) => q.db.update(q.tables.queues).set({ waitingOrder: 'fifo' }).where(eq(q.tables.queues.id, 'billing')));
     const agent = h.agent({ queues: ['general', 'billing'], capacity: 3, available: false });
     const low = await intake('Account question', 'How do I rename my workspace?', 'low');
     h.clock.advanceMinutes(1);
@@ -173,20 +180,19 @@ describe('the waiting queue takes priority into account', () => {
     h.clock.advanceMinutes(1);
     const high = await intake('Account question', 'How do I rename my workspace?', 'high');
     expect(billingUrgent.queueId).toBe('billing');
-    h.db.update(staff).set({ available: true, capacity: 1 }).where(eq(staff.id, agent.id)).run();
+    await setStaff(agent.id, { available: true, capacity: 1 });
     await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR));
-    expect([assigneeOf(high.id), assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null, null]);
-    h.db.update(staff).set({ capacity: 2 }).where(eq(staff.id, agent.id)).run();
+    expect([await assigneeOf(high.id), await assigneeOf(billingUrgent.id), await assigneeOf(low.id)]).toEqual([agent.id, null, null]);
+    await setStaff(agent.id, { capacity: 2 });
     await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR));
-    expect([assigneeOf(billingUrgent.id), assigneeOf(low.id)]).toEqual([agent.id, null]);
+    expect([await assigneeOf(billingUrgent.id), await assigneeOf(low.id)]).toEqual([agent.id, null]);
   });
 });
 
 describe('an agent’s load (staff.open_cases, kept by triggers)', () => {
   /** Staff whose stored load differs from a count of their open cases. */
-  const drift = () =>
-    h.db.$client.prepare('SELECT id, open_cases FROM staff WHERE open_cases != (SELECT count(*) FROM cases c WHERE c.assignee_id = staff.id AND c.open = 1)').all();
-  const loadOf = (id: number) => h.db.select({ n: staff.openCases }).from(staff).where(eq(staff.id, id)).get()!.n;
+  const drift = () => h.all('SELECT id, open_cases FROM staff WHERE open_cases != (SELECT count(*) FROM cases c WHERE c.assignee_id = staff.id AND c.open = true)');
+  const loadOf = async (id: number) => (await h.query((q) => q.db.select({ n: q.tables.staff.openCases }).from(q.tables.staff).where(eq(q.tables.staff.id, id))))[0]!.n;
 
   it('follows assignment, resolution, reopening, reassignment and escalation', async () => {
     const a = h.agent({ queues: ['general'], capacity: 5 });
@@ -194,24 +200,25 @@ describe('an agent’s load (staff.open_cases, kept by triggers)', () => {
     const tier2 = h.agent({ role: 'advanced', queues: ['advanced'] });
     const ids = [];
     for (let i = 0; i < 4; i++) ids.push((await intake()).id);
-    expect([loadOf(a.id), loadOf(b.id)]).toEqual([2, 2]);
-    expect(drift()).toEqual([]);
+    expect([await loadOf(a.id), await loadOf(b.id)]).toEqual([2, 2]);
+    expect(await drift()).toEqual([]);
 
     await transitionCase(h.services, ids[0]!, { transition: 'resolve', solution: 'Done' }, a);
-    expect(loadOf(a.id) + loadOf(b.id)).toBe(3);
+    expect((await loadOf(a.id)) + (await loadOf(b.id))).toBe(3);
     await transitionCase(h.services, ids[0]!, { transition: 'reopen' }, a);
-    expect(loadOf(a.id) + loadOf(b.id)).toBe(4);
-    expect(drift()).toEqual([]);
+    expect((await loadOf(a.id)) + (await loadOf(b.id))).toBe(4);
+    expect(await drift()).toEqual([]);
 
-    const onA = ids.find((id) => assigneeOf(id) === a.id)!;
-    transaction(h.db, () => h.db.update(cases).set({ assigneeId: b.id }).where(eq(cases.id, onA)).run());
-    expect([loadOf(a.id), loadOf(b.id)]).toEqual([1, 3]);
+    const assignees = await Promise.all(ids.map(assigneeOf));
+    const onA = ids[assignees.indexOf(a.id)]!;
+    await h.services.store.write((q) => q.db.update(q.tables.cases).set({ assigneeId: b.id }).where(eq(q.tables.cases.id, onA)));
+    expect([await loadOf(a.id), await loadOf(b.id)]).toEqual([1, 3]);
     await transitionCase(h.services, ids[1]!, { transition: 'escalate', reason: 'needs tier 2' }, { ...ADMIN, role: 'admin' });
-    expect(loadOf(tier2.id)).toBe(1);
-    expect(drift()).toEqual([]);
+    expect(await loadOf(tier2.id)).toBe(1);
+    expect(await drift()).toEqual([]);
 
-    h.db.$client.prepare('UPDATE cases SET open = 0').run();
-    expect([loadOf(a.id), loadOf(b.id), loadOf(tier2.id)]).toEqual([0, 0, 0]);
-    expect(drift()).toEqual([]);
+    await h.run('UPDATE cases SET open = false');
+    expect([await loadOf(a.id), await loadOf(b.id), await loadOf(tier2.id)]).toEqual([0, 0, 0]);
+    expect(await drift()).toEqual([]);
   });
 });

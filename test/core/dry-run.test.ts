@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase, type CreateCaseInput } from '../../src/cases/create-case.js';
-import { cases } from '../../src/db/schema/index.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
 import { dryRun, type Outcome } from '../../src/rules/dry-run.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
@@ -35,8 +34,10 @@ async function intake(): Promise<number[]> {
   return ids;
 }
 
-function outcomeOf(id: number): Outcome {
-  const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+const caseRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id))))[0]!;
+
+async function outcomeOf(id: number): Promise<Outcome> {
+  const c = await caseRow(id);
   return { queue: c.queueId, priority: c.priority, tier: c.tier, slaPolicy: c.slaPolicy!, tags: [...c.tags].sort(), skills: [...c.skills].sort(), escalated: c.escalationCount > 0 };
 }
 
@@ -106,6 +107,7 @@ describe('dryRun', () => {
     await intake();
     const bad = { ruleset: 'escalation', rules: [{ name: 'old', conditions: { all: [{ fact: 'event', path: '$..type', operator: 'equal', value: 'case.created' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }] };
     const { version } = await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', 'escalation', bad, { state: 'published', now: h.clock.now() }));
+    await h.services.definitions.refresh(); // insertVersion's contract: the registry follows once the transaction has ended
     const result = await dryRun(h.services, { ruleset: 'routing', draft: publishedRouting(), selection: { kind: 'last', count: 100 } });
     expect(result).toMatchObject({ total: INPUTS.length, changed: 0 });
     const escalation = await dryRun(h.services, { ruleset: 'escalation', draft: { ruleset: 'escalation', rules: [] }, selection: { kind: 'last', count: 100 } });
@@ -119,12 +121,13 @@ describe('dryRun', () => {
     const predicted = new Map(result.changes.map((c) => [c.caseId, c]));
 
     await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', draft, { state: 'published', now: h.clock.now() }));
+    await h.services.definitions.refresh();
     const replayed = await intake();
-    history.forEach((id, i) => {
+    for (const [i, id] of history.entries()) {
       const change = predicted.get(`C-${id}`);
-      if (change) expect(change.before).toEqual(outcomeOf(id));
-      expect(outcomeOf(replayed[i]!)).toEqual(change ? change.after : outcomeOf(id));
-    });
+      if (change) expect(change.before).toEqual(await outcomeOf(id));
+      expect(await outcomeOf(replayed[i]!)).toEqual(change ? change.after : await outcomeOf(id));
+    }
   });
 
   it('shows escalations a changed escalation ruleset would make at intake', async () => {
@@ -182,7 +185,7 @@ describe('dryRun', () => {
 describe('localTime in a dry-run', () => {
   it('is the case’s created time in the default calendar’s zone (Europe/Berlin), not now', async () => {
     const ids = await intake();
-    const created = h.db.select().from(cases).where(eq(cases.id, ids[0]!)).get()!.createdAt;
+    const created = (await caseRow(ids[0]!)).createdAt;
     const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: 'numeric', hourCycle: 'h23' }).format(created);
     h.clock.advanceMinutes(5 * 60); // now is five hours later: a rule reading now's hour would match nothing
     const draft = publishedRouting();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -15,12 +16,15 @@ beforeEach(() => {
 });
 afterEach(() => h.close());
 
+/** SQLite only: these are SQLite's query plans (EXPLAIN QUERY PLAN, INDEXED BY); PostgreSQL plans its own way. */
+const planned = it.skipIf(ON_POSTGRES);
+
 function plan(sql: string, ...params: unknown[]): string {
   return (h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
 }
 
 describe('case_events_type_at_idx (only the types read by time)', () => {
-  it.each([
+  planned.each([
     ['reports: breaches and escalations of the period (build-report.ts)', `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`, ['sla.breached', 0, 1]],
     ['reports: the same, escalations', `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`, ['case.escalated', 0, 1]],
     ['reports: warnings (build-report.ts)', `SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ? AND at < ?`, [0, 1]],
@@ -52,18 +56,18 @@ describe('case_events_type_at_idx (only the types read by time)', () => {
 });
 
 describe('cases_resolved_idx (resolved cases only)', () => {
-  it('serves the processing-time query (durations.ts)', () => {
+  planned('serves the processing-time query (durations.ts)', () => {
     const sql = `SELECT id, created_at, resolved_at AS end FROM cases WHERE resolved_at >= ? AND resolved_at < ? AND (? IS NULL OR queue_id = ?) ORDER BY resolved_at, id`;
     expect(plan(sql, 0, 1, null, null)).toMatch(/USING INDEX cases_resolved_idx \(resolved_at>\? AND resolved_at<\?\)/);
   });
 });
 
 describe('cases_customer_open_idx (customer; partial: open) and cases_customer_updated_idx (customer, updated_at, open)', () => {
-  it('counts a customer’s open cases from the partial index, never their closed history (the customer.openCases fact)', () => {
+  planned('counts a customer’s open cases from the partial index, never their closed history (the customer.openCases fact)', () => {
     expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_open_idx \(customer_id=\?\)/);
   });
 
-  it('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {
+  planned('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {
     const sql = `SELECT * FROM cases WHERE customer_id = ? AND (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`;
     expect(plan(sql, 1, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND updated_at<\?\)/);
   });
@@ -71,7 +75,7 @@ describe('cases_customer_open_idx (customer; partial: open) and cases_customer_u
 
 describe('sla_timers_next_idx (the next warning or breach of a counting timer)', () => {
   const next = slaNextAtSql('t.');
-  it.each([
+  planned.each([
     ['reports: timers at risk (build-report.ts)', `SELECT t.case_id, t.due_at FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id WHERE (${next}) IS NOT NULL AND (${next}) <= @now AND t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now ORDER BY t.due_at, t.id`],
     ['metrics: breaches due (scrape.ts)', `SELECT count(*) AS n FROM sla_timers t INDEXED BY sla_timers_next_idx WHERE (${next}) IS NOT NULL AND (${next}) <= @now AND t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now`],
     ['metrics: warnings due (scrape.ts)', `SELECT count(*) AS n FROM sla_timers t INDEXED BY sla_timers_next_idx WHERE (${next}) IS NOT NULL AND (${next}) <= @now AND t.warned_at IS NULL AND t.warn_at IS NOT NULL AND t.warn_at <= @now`],
@@ -79,8 +83,13 @@ describe('sla_timers_next_idx (the next warning or breach of a counting timer)',
     expect(plan(sql, { now: 0 })).toMatch(/SEARCH t USING INDEX sla_timers_next_idx \((<expr>>\? AND )?<expr><\?\)/);
   });
 
-  it('is the only index over the timers’ due times', () => {
-    const names = (h.db.$client.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sla_timers' AND sql IS NOT NULL ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  it('is the only index over the timers’ due times', async () => {
+    // The indexes written in the schema (SQLite's automatic ones have no SQL; PostgreSQL's primary key index is <table>_pkey).
+    const rows =
+      h.dialect === 'postgres'
+        ? await h.all<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'sla_timers' AND indexname <> 'sla_timers_pkey' ORDER BY indexname`)
+        : await h.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sla_timers' AND sql IS NOT NULL ORDER BY name`);
+    const names = rows.map((r) => r.name);
     expect(names).toEqual(['sla_timers_case_metric_idx', 'sla_timers_next_idx']);
   });
 });

@@ -1,6 +1,5 @@
 /** Rule `notify` events delivered by mail through a real SMTP server. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { problems } from '../../src/db/schema/index.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { renderTemplate } from '../../src/notifications/templates.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
@@ -62,7 +61,9 @@ describe('notifications', () => {
 
   it('mails the customer the known solution the rules offer, with how to answer it', async () => {
     const now = h.clock.now();
-    h.db.insert(problems).values({ title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired', synonyms: 'locked out of my account', solution: 'Request a new reset link.', createdAt: now, updatedAt: now }).run();
+    await h.services.store.write((q) =>
+      q.db.insert(q.tables.problems).values({ title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired', synonyms: 'locked out of my account', solution: 'Request a new reset link.', createdAt: now, updatedAt: now }),
+    );
     const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com', name: 'Chloe' }, subject: 'Locked out of my account', description: 'Locked out of my account since this morning.' } })).json()) as Json;
     await h.services.outbox.drain();
     const mails = smtp.messages.filter((m) => m.mail.subject?.includes('A solution for'));
@@ -77,10 +78,13 @@ describe('notifications', () => {
 
   it('sends one mail when the rules also acknowledge the request: the acknowledgement carries the offer', async () => {
     const now = h.clock.now();
-    h.db.insert(problems).values({ title: 'Charged twice', symptoms: 'charged twice, double charge', synonyms: 'billed 2 times', solution: 'Wait 3 business days.', createdAt: now, updatedAt: now }).run();
+    await h.services.store.write((q) =>
+      q.db.insert(q.tables.problems).values({ title: 'Charged twice', symptoms: 'charged twice, double charge', synonyms: 'billed 2 times', solution: 'Wait 3 business days.', createdAt: now, updatedAt: now }),
+    );
     const escalation = structuredClone(h.services.definitions.ruleset('escalation').definition);
     escalation.rules.push({ name: 'Acknowledge', conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.created' }] }, event: { type: 'notify', params: { to: 'customer', template: 'case-received' } } });
     await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'escalation', escalation, { state: 'published', now }));
+    await h.services.definitions.refresh();
     const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com', name: 'Chloe' }, subject: 'Billed 2 times', description: 'I was billed 2 times.' } })).json()) as Json;
     await h.services.outbox.drain();
     const mine = smtp.messages.filter((m) => m.to.includes('c@example.com'));

@@ -5,7 +5,6 @@
  */
 import { Engine } from 'json-rules-engine';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { problems } from '../../src/db/schema/index.js';
 import type { RulesEngine } from '../../src/rules/run-ruleset.js';
 import { DEMO_PROBLEMS } from '../../src/seed/seed-demo.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
@@ -20,14 +19,14 @@ const REQUESTS: [string, string, string][] = [
   ['Cannot log in', 'The password reset link expired.', 'boss@acme.example'],
 ];
 
-function desk(rulesEngine: RulesEngine): Harness {
+async function desk(rulesEngine: RulesEngine): Promise<Harness> {
   const h = createHarness({ services: { rulesEngine } });
   standardQueues(h);
   h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds', 'api'] });
   h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'] });
   h.customer({ email: 'boss@acme.example', name: 'Boss', tier: 'enterprise', organization: 'Acme' });
   const now = h.clock.now();
-  for (const p of DEMO_PROBLEMS) h.db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+  await h.services.store.write((q) => q.db.insert(q.tables.problems).values(DEMO_PROBLEMS.map((p) => ({ ...p, createdAt: now, updatedAt: now }))));
   return h;
 }
 
@@ -57,13 +56,13 @@ afterEach(() => {
 describe('the rules engine that runs intake', () => {
   it('decides every intake exactly as json-rules-engine, which compiled rules replace', async () => {
     const run = vi.spyOn(Engine.prototype, 'run');
-    const compiled = desk('compiled');
+    const compiled = await desk('compiled');
     desks.push(compiled);
     const byCompiled = await intake(compiled);
     expect(run).not.toHaveBeenCalled();
     expect(compiled.services.definitions.ruleset('routing').fast).not.toBeNull();
 
-    const reference = desk('reference');
+    const reference = await desk('reference');
     desks.push(reference);
     const byReference = await intake(reference);
     expect(run).toHaveBeenCalledTimes(REQUESTS.length * 2); // routing and escalation, every intake

@@ -71,7 +71,7 @@ describe('a message and a transition in one transaction', async () => {
     await expect(sendMessage(h.services, id, { body: 'customer only', transition: 'markSolved' }, alice)).rejects.toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
     expect(await types()).toHaveLength(count);
     expect(await loadCase(h.services, id)).toMatchObject({ status: 'open', version: before.version, firstResponseAt: null });
-    expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'email.reply'").get()).toEqual({ n: 0 });
+    expect(await h.get("SELECT count(*) AS n FROM outbox WHERE type = 'email.reply'")).toEqual({ n: 0 });
   });
 });
 

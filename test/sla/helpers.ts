@@ -35,6 +35,8 @@ export function createDesk(options: HarnessOptions = {}): Desk {
   const chloeToken = h.tokenFor(chloe);
 
   const call: Desk['call'] = async (method, url, token = ADMIN_TOKEN, body) => {
+    // PostgreSQL: the harness seeds (and loads the definitions) in the background; a request with the admin token reads no row before its handler looks definitions up, as a server does only once started.
+    await h.settled();
     const res = await h.api(method, url, { token, body });
     const text = await res.text();
     return { status: res.status, json: text && res.headers.get('Content-Type')?.includes('json') ? (JSON.parse(text) as Json) : { text } };

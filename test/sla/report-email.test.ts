@@ -18,7 +18,7 @@ beforeEach(async () => {
   d.h.agent({ name: 'Mia', email: 'mia@casebook.test', role: 'manager' });
   d.h.agent({ name: 'Ada', email: 'ada@casebook.test', role: 'admin' });
   d.h.agent({ name: 'Max', email: 'max@casebook.test', role: 'manager' });
-  d.h.db.$client.prepare(`UPDATE staff SET active = 0 WHERE email = 'max@casebook.test'`).run();
+  await d.h.run(`UPDATE staff SET active = false WHERE email = 'max@casebook.test'`);
 });
 afterEach(async () => {
   d.h.close();
@@ -104,7 +104,7 @@ describe('report email', () => {
     }
     const failed = (await d.call('GET', `/api/v1/reports/${report.id}`)).json;
     expect(failed.delivery).toMatchObject({ state: 'failed', attempts: MAX_ATTEMPTS, error: expect.stringContaining('Mailbox busy') });
-    const item = d.h.db.$client.prepare(`SELECT attempts, failed_at AS failedAt FROM outbox WHERE type = 'report.deliver'`).get() as { attempts: number; failedAt: number | null };
+    const item = (await d.h.get<{ attempts: number; failedAt: number | null }>(`SELECT attempts, failed_at AS "failedAt" FROM outbox WHERE type = 'report.deliver'`))!;
     expect(item.attempts).toBe(MAX_ATTEMPTS);
     expect(item.failedAt).not.toBeNull();
 

@@ -53,7 +53,7 @@ const period = { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(be
 
 describe('the report for a seeded history', () => {
   it('has exact counts, lists and attainment', async () => {
-    expect((d.h.db.$client.prepare('SELECT queue_id AS q FROM cases ORDER BY id').all() as { q: string }[]).map((r) => r.q)).toEqual([
+    expect((await d.h.all<{ q: string }>('SELECT queue_id AS q FROM cases ORDER BY id')).map((r) => r.q)).toEqual([
       'general', 'advanced', 'advanced', 'general', 'general',
     ]);
     const r = await buildReport(d.h.services, { ...period, timezone: 'Europe/Berlin' });

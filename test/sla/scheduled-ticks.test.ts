@@ -14,9 +14,10 @@ import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { RETENTION_MS } from '../../src/scheduler/claim-tick.js';
 import { serverJobs } from '../../src/scheduler/jobs.js';
 import { runJobTick, type Job, type SchedulerOptions } from '../../src/scheduler/scheduler.js';
-import { createServices } from '../../src/compose.js';
+import { createServices, createServicesOn } from '../../src/compose.js';
 import { type Services } from '../../src/services.js';
 import { ROOT } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { tsNodeArgs } from '../support/server.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { createDesk, type Desk } from './helpers.js';
@@ -29,6 +30,7 @@ let smtp: Inbox;
 let d: Desk;
 const mailers: Mailer[] = [];
 const others: Db[] = [];
+const instances: Services[] = [];
 
 interface Instance {
   services: Services;
@@ -42,18 +44,25 @@ function newMailer(): Mailer {
   return mailer;
 }
 
-/** Another scheduler instance: its own connection to the desk's database file and its own clock. */
-function instance(now: number, owner: string): Instance {
-  const db = openDatabase(d.h.dbPath);
-  others.push(db);
+/** Another scheduler instance and its own clock: its own connection to the desk's database file (SQLite), its own services on the desk's pool (PostgreSQL). */
+async function instance(now: number, owner: string): Promise<Instance> {
   const clock = new ManualClock(now);
-  const services = createServices(db, clock, { mailer: newMailer(), logger });
+  const options = { mailer: newMailer(), logger };
+  let services: Services;
+  if (ON_POSTGRES) {
+    services = await createServicesOn(d.h.services.store, clock, options);
+  } else {
+    const db = openDatabase(d.h.dbPath);
+    others.push(db);
+    services = createServices(db, clock, options);
+  }
+  instances.push(services);
   return { services, jobs: serverJobs(services, CONFIG), options: { store: services.store, clock, logger, owner } };
 }
 
 const job = (i: Instance, name: string) => i.jobs.find((j) => j.name === name)!;
-const reports = () => d.h.db.$client.prepare('SELECT period_start AS fromMs, period_end AS toMs, trigger FROM sla_reports ORDER BY id').all();
-const runs = () => d.h.db.$client.prepare('SELECT job, scheduled_at AS scheduledAt, claimed_by AS claimedBy, state, error FROM job_runs ORDER BY id').all();
+const reports = () => d.h.all('SELECT period_start AS "fromMs", period_end AS "toMs", trigger FROM sla_reports ORDER BY id');
+const runs = () => d.h.all('SELECT job, scheduled_at AS "scheduledAt", claimed_by AS "claimedBy", state, error FROM job_runs ORDER BY id');
 
 beforeEach(async () => {
   smtp = await startSmtp();
@@ -61,6 +70,7 @@ beforeEach(async () => {
   d.h.agent({ name: 'Mia', email: 'mia@casebook.test', role: 'manager' });
 });
 afterEach(async () => {
+  for (const services of instances.splice(0)) services.outbox.stop();
   for (const db of others.splice(0)) db.$client.close();
   for (const mailer of mailers.splice(0)) mailer.close();
   d.h.close();
@@ -70,13 +80,13 @@ afterEach(async () => {
 describe('scheduled job ticks are claimed in the database', () => {
   it('two scheduler instances firing the same tick build one report and send one mail', async () => {
     // The second instance wakes up 6 ms later: before, it reported on those 6 ms.
-    const a = instance(TICK + 2, 'instance-a');
-    const b = instance(TICK + 8, 'instance-b');
+    const a = await instance(TICK + 2, 'instance-a');
+    const b = await instance(TICK + 8, 'instance-b');
     const outcomes = await Promise.all([runJobTick(job(a, 'sla-report'), TICK, a.options), runJobTick(job(b, 'sla-report'), TICK, b.options)]);
     expect(outcomes.map((o) => o.ran).sort()).toEqual([false, true]);
     // The period ends at the scheduled instant, not when the process woke up.
-    expect(reports()).toEqual([{ fromMs: TICK - 86_400_000, toMs: TICK, trigger: 'schedule' }]);
-    expect(runs()).toEqual([{ job: 'sla-report', scheduledAt: TICK, claimedBy: outcomes[0]!.ran ? 'instance-a' : 'instance-b', state: 'done', error: null }]);
+    expect(await reports()).toEqual([{ fromMs: TICK - 86_400_000, toMs: TICK, trigger: 'schedule' }]);
+    expect(await runs()).toEqual([{ job: 'sla-report', scheduledAt: TICK, claimedBy: outcomes[0]!.ran ? 'instance-a' : 'instance-b', state: 'done', error: null }]);
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.to).toEqual(['mia@casebook.test']);
 
@@ -88,7 +98,7 @@ describe('scheduled job ticks are claimed in the database', () => {
     (b.options.clock as ManualClock).set(next + 1);
     const again = await Promise.all([runJobTick(job(b, 'sla-report'), next, b.options), runJobTick(job(a, 'sla-report'), next, a.options)]);
     expect(again.filter((o) => o.ran)).toHaveLength(1);
-    expect(reports()).toEqual([
+    expect(await reports()).toEqual([
       { fromMs: TICK - 86_400_000, toMs: TICK, trigger: 'schedule' },
       { fromMs: TICK, toMs: next, trigger: 'schedule' },
     ]);
@@ -96,17 +106,18 @@ describe('scheduled job ticks are claimed in the database', () => {
   });
 
   it('records a failing run, never throws, and prunes runs older than the retention', async () => {
-    const a = instance(TICK, 'instance-a');
+    const a = await instance(TICK, 'instance-a');
     const failing: Job = { name: 'flaky', schedule: '* * * * *', run: () => Promise.reject(new Error('disk on fire')) };
     expect(await runJobTick(failing, TICK, a.options)).toMatchObject({ ran: true, error: expect.any(Error) });
     expect(await runJobTick(failing, TICK, a.options)).toEqual({ ran: false });
-    expect(runs()).toEqual([{ job: 'flaky', scheduledAt: TICK, claimedBy: 'instance-a', state: 'failed', error: 'disk on fire' }]);
+    expect(await runs()).toEqual([{ job: 'flaky', scheduledAt: TICK, claimedBy: 'instance-a', state: 'failed', error: 'disk on fire' }]);
     const ok: Job = { ...failing, run: () => Promise.resolve('fine') };
     expect(await runJobTick(ok, TICK + RETENTION_MS + 60_000, a.options)).toEqual({ ran: true, result: 'fine' });
-    expect(runs()).toEqual([expect.objectContaining({ job: 'flaky', scheduledAt: TICK + RETENTION_MS + 60_000, state: 'done' })]);
+    expect(await runs()).toEqual([expect.objectContaining({ job: 'flaky', scheduledAt: TICK + RETENTION_MS + 60_000, state: 'done' })]);
   });
 
-  it('two processes on one database file, released at the same moment, run the tick once', async () => {
+  // SQLite only: two processes on the database file (test/support/run-job-tick.ts); instances on PostgreSQL: test/postgres/instances.test.ts.
+  it.skipIf(ON_POSTGRES)('two processes on one database file, released at the same moment, run the tick once', async () => {
     const children = ['p1', 'p2'].map(() => {
       const child = spawn(
         process.execPath,
@@ -129,8 +140,8 @@ describe('scheduled job ticks are claimed in the database', () => {
     const results = await Promise.all(children.map((c) => c.exited));
     for (const r of results) expect(r.code, r.err).toBe(0);
     expect(results.map((r) => JSON.parse(r.output.at(-1)!).ran).sort()).toEqual([false, true]);
-    expect(reports()).toEqual([{ fromMs: TICK - 86_400_000, toMs: TICK, trigger: 'schedule' }]);
-    expect(runs()).toEqual([expect.objectContaining({ job: 'sla-report', scheduledAt: TICK, state: 'done' })]);
+    expect(await reports()).toEqual([{ fromMs: TICK - 86_400_000, toMs: TICK, trigger: 'schedule' }]);
+    expect(await runs()).toEqual([expect.objectContaining({ job: 'sla-report', scheduledAt: TICK, state: 'done' })]);
     expect(smtp.messages).toHaveLength(1);
   }, 60_000);
 });

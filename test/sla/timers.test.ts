@@ -121,7 +121,7 @@ describe('the inbox sort key', () => {
     await d.reply(id);
     expect((await list()).slaDueAt).toBe((await d.timers(id)).resolution!.dueAt);
     await d.transition(id, 'resolve', { solution: 'Done.' });
-    const row = d.h.db.$client.prepare('SELECT sla_due_at AS due FROM cases').get() as { due: number };
+    const row = (await d.h.get<{ due: number }>('SELECT sla_due_at AS due FROM cases'))!;
     expect(row.due).toBe(NO_DUE_AT);
   });
 });

@@ -10,9 +10,8 @@ import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/client.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
-import { createServices } from '../../src/compose.js';
+import { createServicesOn } from '../../src/compose.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { updateQueue } from '../../src/team/queues.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -58,8 +57,8 @@ async function intake(input: { subject?: string; priority?: 'urgent' | 'high' | 
 const mails = (subject: string) => smtp.messages.filter((m) => m.mail.subject?.includes(subject));
 const sent = async (caseId: number, template: string) => (await timeline(h.services, caseId)).filter((e) => e.type === 'notification.sent' && e.data.template === template).map((e) => e.data);
 
-function dueAt(caseId: number, metric: string): number {
-  return (h.db.$client.prepare('SELECT due_at FROM sla_timers WHERE case_id = ? AND metric = ?').get(caseId, metric) as { due_at: number }).due_at;
+async function dueAt(caseId: number, metric: string): Promise<number> {
+  return (await h.get<{ due_at: number }>('SELECT due_at FROM sla_timers WHERE case_id = ? AND metric = ?', caseId, metric))!.due_at;
 }
 
 describe('SLA alerts on unassigned cases', () => {
@@ -86,7 +85,7 @@ describe('SLA alerts on unassigned cases', () => {
     const c = await intake({ subject: 'Outage again', priority: 'urgent', tier: 'enterprise' });
     expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'advanced', tier: 2, assigneeId: null });
 
-    h.clock.set(dueAt(c.id, 'firstResponse') + MIN);
+    h.clock.set((await dueAt(c.id, 'firstResponse')) + MIN);
     await runSlaSweep(h.services);
     await h.services.outbox.drain();
 
@@ -125,9 +124,9 @@ describe('cases waiting too long in a queue', () => {
     // Later sweeps, and a restarted server on the same database, do not alert again.
     h.clock.advanceMinutes(60);
     expect((await runSlaSweep(h.services)).waiting.alerted).toBe(0);
-    const restarted = createServices(openDatabase(h.dbPath), h.clock, { queueWaitAlertMinutes: 30 });
+    const restarted = await createServicesOn(h.services.store, h.clock, { queueWaitAlertMinutes: 30 }); // nothing of the first one's memory
     expect((await alertLongWaits(restarted)).alerted).toBe(0);
-    restarted.sqlite!.$client.close();
+    restarted.outbox.stop();
     await h.services.outbox.drain();
     expect(mails('Waiting for an agent')).toHaveLength(1);
     expect((await timeline(h.services, c.id)).filter((e) => e.type === 'case.waitAlerted')).toHaveLength(1);

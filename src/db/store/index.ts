@@ -10,6 +10,7 @@ import type { Store } from './store.js';
 export type { Dialect, Handle, Store, StoreDb, Tables } from './store.js';
 export { driverError, isRetryable, isUniqueViolation, sqlState } from './errors.js';
 export { sqliteOf } from './sqlite.js';
+export { postgresWriteInProgress } from './pg.js';
 export { UnitAwaitedIoError } from '../unit-rule.js';
 
 export type OpenStoreOptions = { sqlite: Db } | ({ postgresUrl: string } & PostgresStoreOptions);

@@ -28,6 +28,18 @@ export interface PostgresStoreOptions extends OpenPostgresOptions {
 
 type Tx = PgDatabase<NodePgQueryResultHKT, typeof schema>;
 
+/**
+ * The outermost write in progress, on any PostgreSQL store, in this async context: a token per
+ * run of a transaction, for what keeps a view of that transaction's own
+ * uncommitted rows apart from the committed one (the definitions registry).
+ */
+const openWrite = new AsyncLocalStorage<object>();
+
+/** The token of the PostgreSQL write transaction this code runs in, or undefined outside one. */
+export function postgresWriteInProgress(): object | undefined {
+  return openWrite.getStore();
+}
+
 const NUMBERS = new Set([20, 1700]); // int8 (count(*), bigint columns), numeric (sum of bigints)
 
 /**
@@ -90,8 +102,9 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
       if (outer) return outer.savepoint(fn);
       for (let attempt = 1; ; attempt++) {
         const after: (() => void)[] = []; // a retried run registers its own again
+        const token = {}; // and sees only its own rows
         try {
-          const result = await committed.run(after, () => inTransaction(fn, { isolationLevel: 'read committed' }));
+          const result = await committed.run(after, () => openWrite.run(token, () => inTransaction(fn, { isolationLevel: 'read committed' })));
           for (const run of after) {
             try {
               run();
