@@ -18,7 +18,10 @@ import type { Store } from '../../src/db/store/index.js';
 /** What the project's global setup provides: the cluster's admin URL and the migrated template's name. */
 export interface PostgresTemplate {
   url: string;
+  /** Migrated. */
   template: string;
+  /** Migrated, and the repository's definitions seeded at the harness's default start. */
+  seeded: string;
 }
 
 declare module 'vitest' {
@@ -52,8 +55,10 @@ export interface TestDatabase {
 }
 
 /** A copy of the migrated template for one harness (the name is known at once; the copy is made in the background). */
-export function createTestDatabase(): TestDatabase {
-  const { url: adminUrl, template } = inject('postgresTemplate');
+export function createTestDatabase(from: 'migrated' | 'seeded'): TestDatabase {
+  const provided = inject('postgresTemplate');
+  const { url: adminUrl } = provided;
+  const template = from === 'seeded' ? provided.seeded : provided.template;
   const name = `h_${process.pid}_${++counter}`;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -72,13 +77,20 @@ export function createTestDatabase(): TestDatabase {
 }
 
 /**
- * `inner` behind a queue of the harness's own steps (creating, seeding, fixtures): read, query
- * and write wait until every step queued before them has run. The steps themselves run inside
- * `step`, which passes the gate (a step writing through the services does not wait for itself).
+ * `inner` behind the harness's own steps. Everything the test or the services do waits, before
+ * each read, query or write, for every step queued so far: the database's preparation (copy,
+ * seed), the definitions' first load, the fixtures. The steps themselves wait only for the
+ * preparation: the first load reads through the services' registry, where a reload somebody
+ * else starts later (an export) queues behind it — had the load waited for the whole queue,
+ * and that reload sat in the queue, each would wait for the other.
  */
 export interface GatedStore {
   store: Store;
-  /** Queues `fn` after the steps queued so far. */
+  /** Prepares the database: the steps and everything else wait for it. */
+  prepare(fn: () => Promise<unknown>): void;
+  /** Starts `fn` now, as a step (waiting for the preparation only); everything else waits for it too. */
+  inside(fn: () => Promise<unknown>): Promise<void>;
+  /** Queues `fn` after the steps so far. */
   step(fn: () => Promise<unknown>): void;
   /** Resolves once every step queued so far has run (rejects with the first that failed). */
   settled(): Promise<void>;
@@ -86,8 +98,9 @@ export interface GatedStore {
 
 export function gatedStore(inner: Store): GatedStore {
   const internal = new AsyncLocalStorage<true>();
+  let prepared: Promise<void> = Promise.resolve();
   let queue: Promise<void> = Promise.resolve();
-  const gate = () => (internal.getStore() ? Promise.resolve() : queue);
+  const gate = () => (internal.getStore() ? prepared : queue);
   const store: Store = {
     get dialect() {
       return inner.dialect;
@@ -110,8 +123,21 @@ export function gatedStore(inner: Store): GatedStore {
       await inner.close();
     },
   };
+  const after = (done: Promise<unknown>) => {
+    const before = queue;
+    queue = before.then(() => done).then(() => undefined);
+  };
   return {
     store,
+    prepare(fn) {
+      prepared = prepared.then(() => internal.run(true, fn)).then(() => undefined);
+      after(prepared);
+    },
+    inside(fn) {
+      const done = internal.run(true, fn).then(() => undefined);
+      after(done);
+      return done;
+    },
     step(fn) {
       queue = queue.then(() => internal.run(true, fn)).then(() => undefined);
     },

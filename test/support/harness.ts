@@ -57,6 +57,9 @@ export function loadRepoDefinitions(dirs: { workflowsDir?: string; rulesDir?: st
 
 export type TestActor = Actor & { id: number };
 
+/** The harness clock's default start: Monday 2026-03-02 09:00Z (10:00 in Berlin, inside office hours). */
+export const HARNESS_START = '2026-03-02T09:00:00Z';
+
 export interface AgentOptions {
   name?: string;
   email?: string;
@@ -101,7 +104,11 @@ export interface Harness {
   get<R = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<R | undefined>;
   /** A statement without rows: how many rows it changed. */
   run(text: string, ...params: unknown[]): Promise<number>;
-  /** Resolves once the fixtures so far are written (they are before any statement of the services anyway). */
+  /**
+   * Resolves once the database is ready, the definitions loaded and the fixtures so far written
+   * (PostgreSQL: they are before any statement of the services anyway; `h.api` waits for it; a
+   * test calling a command that looks up definitions before any statement awaits it first).
+   */
   settled(): Promise<void>;
   close(): void;
 }
@@ -147,16 +154,17 @@ function sqliteBackend(dir: string, clock: ManualClock, files: DefinitionFiles, 
   };
 }
 
-function postgresBackend(clock: ManualClock, files: DefinitionFiles, options: HarnessOptions): Backend {
-  const database = createTestDatabase();
+function postgresBackend(clock: ManualClock, files: DefinitionFiles | null, options: HarnessOptions): Backend {
+  // The repository's definitions at the default start are in the template already (postgres-global.ts).
+  const database = createTestDatabase(files === null ? 'seeded' : 'migrated');
   const inner = openPostgresStore(database.url, { max: 4 });
   const gated = gatedStore(inner);
   const services = createServices(gated.store, clock, options.services);
-  gated.step(async () => {
+  gated.prepare(async () => {
     await database.created;
-    await inner.write((q) => seedDefinitionsIn(q, files, clock.now()));
-    await services.definitions.refresh();
+    if (files !== null) await inner.write((q) => seedDefinitionsIn(q, files, clock.now()));
   });
+  gated.inside(() => services.definitions.refresh()).catch(() => undefined); // fails settled() and the next statement
   const noSqlite = () => {
     throw new TypeError('h.db and h.dbPath are the SQLite harness\'s: on PostgreSQL read through h.query, h.all, h.get, h.run or h.services.store');
   };
@@ -185,9 +193,10 @@ function postgresBackend(clock: ManualClock, files: DefinitionFiles, options: Ha
 
 export function createHarness(options: HarnessOptions = {}): Harness {
   const dir = tempDir();
-  const clock = new ManualClock(options.start ?? '2026-03-02T09:00:00Z');
-  const files = options.files ?? loadRepoDefinitions();
-  const backend = ON_POSTGRES ? postgresBackend(clock, files, options) : sqliteBackend(dir, clock, files, options);
+  const clock = new ManualClock(options.start ?? HARNESS_START);
+  const backend = ON_POSTGRES
+    ? postgresBackend(clock, options.files ?? (options.start === undefined ? null : loadRepoDefinitions()), options)
+    : sqliteBackend(dir, clock, options.files ?? loadRepoDefinitions(), options);
   const { services } = backend;
   // The console's export/import works on copies: no test rewrites the repository's own definitions.
   const definitionFolders = { rulesDir: path.join(dir, 'rules'), workflowsDir: path.join(dir, 'workflows') };
@@ -272,6 +281,8 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       return token;
     },
     async api(method, url, o = {}) {
+      // On PostgreSQL the definitions load in the background: a route reading none first would miss them.
+      if (backend.dialect === 'postgres') await backend.settled();
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       if (o.token !== undefined) headers.Authorization = `Bearer ${o.token}`;
       let body: string | undefined;

@@ -1,7 +1,8 @@
 /**
  * Vitest global setup of the `postgres` project (vitest.config.ts): one throw-away cluster for
  * the whole run (./postgres.ts) and a template database with Casebook's PostgreSQL migrations
- * (drizzle/pg), which every harness of the project copies (./harness-postgres.ts).
+ * (drizzle/pg), which every harness of the project copies (./harness-postgres.ts), and a second
+ * one with the repository's definitions seeded at the harness's default start (most harnesses).
  *
  * In the template the staff and customer sequences start at 1,000,001: the harness's fixtures
  * (`h.agent()`, `h.customer()`) are synchronous, so on PostgreSQL they hand out their own ids
@@ -11,6 +12,9 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migratePostgres } from '../../src/db/pg/migrate.js';
+import { openPostgresStore } from '../../src/db/store/pg.js';
+import { seedDefinitionsIn } from '../../src/seed/seed-definitions.js';
+import { HARNESS_START, loadRepoDefinitions } from './harness.js';
 import { startPostgres } from './postgres.js';
 import type { PostgresTemplate } from './harness-postgres.js';
 
@@ -28,7 +32,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } finally {
     await client.end();
   }
-  const provided: PostgresTemplate = { url: cluster.url, template };
+  // The definitions most harnesses seed, once: a copy of this instead (harness.ts).
+  const seeded = 'casebook_seeded';
+  const seededUrl = await cluster.createDatabase(seeded, { template });
+  const store = openPostgresStore(seededUrl, { max: 1 });
+  try {
+    await store.write((q) => seedDefinitionsIn(q, loadRepoDefinitions(), new Date(HARNESS_START).getTime()));
+  } finally {
+    await store.close();
+  }
+  const provided: PostgresTemplate = { url: cluster.url, template, seeded };
   project.provide('postgresTemplate', provided);
   return () => cluster.stop();
 }
