@@ -12,7 +12,8 @@
  *   integer mode boolean                  boolean
  *   integer mode timestamp(_ms)           timestamp with time zone (precision 0 / 3), mode date
  *   text, text { enum }                   text, text { enum } (the same literal union)
- *   text mode json .$type<T>()            jsonb .$type<T>() (T read from the SQLite column)
+ *   text mode json .$type<T>()            jsonb .$type<T>() (T read from the SQLite column);
+ *                                         json for the columns in JSON_AS_WRITTEN
  *   real                                  double precision
  *
  * What does not carry over as written goes in the tables of overrides below (keyed by table
@@ -66,6 +67,15 @@ const INT4_COLUMNS = new Set([
 ]);
 
 /** Where an identity starts other than at 1 (SQLite: a row in sqlite_sequence, migration 0001). */
+/**
+ * JSON columns kept as written (`json`, not `jsonb`): documents whose key order means
+ * something. jsonb stores an object's keys shortest first, so a workflow's transitions (the
+ * order of the case page's buttons, which of two transitions on one event fires), an SLA
+ * config's policies and an exported definition file would come back reordered. No SQL reads
+ * into them, so jsonb's operators and indexes are not missed.
+ */
+const JSON_AS_WRITTEN = new Set(['definition_versions.body', 'definition_versions.examples_override']);
+
 const IDENTITY_START: Record<string, number> = {
   cases: 1001, // C-1001 is the first case
 };
@@ -152,7 +162,7 @@ function columnCode(tableName: string, exportName: string, key: string, column: 
       code = column.enumValues ? `text(${name}, { enum: ${literal(column.enumValues)} })` : `text(${name})`;
       break;
     case 'SQLiteTextJson':
-      code = `jsonb(${name})${jsonType}`;
+      code = `${JSON_AS_WRITTEN.has(where) ? 'json' : 'jsonb'}(${name})${jsonType}`;
       isJson = true;
       break;
     case 'SQLiteReal':
@@ -172,7 +182,7 @@ function columnCode(tableName: string, exportName: string, key: string, column: 
   if (column.default !== undefined) {
     if (is(column.default, SQL)) {
       const body = templateBody(column.default.queryChunks, keyOf);
-      if (isJson && /^'.*'$/s.test(body)) code += `.default(sql\`${body}::jsonb\`)`;
+      if (isJson && /^'.*'$/s.test(body)) code += `.default(sql\`${body}::${JSON_AS_WRITTEN.has(where) ? 'json' : 'jsonb'}\`)`;
       else if (/^('.*'|-?\d+(\.\d+)?)$/s.test(body)) code += `.default(sql\`${body}\`)`;
       else throw new Error(`${where}: the SQL default ${body} is not portable; write the PostgreSQL one in scripts/gen-pg-schema.ts`);
     } else if (column.default instanceof Date) code += `.default(new Date(${column.default.getTime()}))`;
@@ -246,7 +256,7 @@ export async function renderPgSchema(modules?: SchemaModule[]): Promise<string> 
     sections.push(`// src/db/schema/${module}.ts\n\n${rendered.map((r) => r.code).join('\n')}`);
   }
   const body = sections.join('\n');
-  const pgCore = ['AnyPgColumn', 'bigint', 'boolean', 'doublePrecision', 'index', 'integer', 'jsonb', 'pgTable', 'primaryKey', 'text', 'timestamp', 'unique', 'uniqueIndex'].filter((name) =>
+  const pgCore = ['AnyPgColumn', 'bigint', 'boolean', 'doublePrecision', 'index', 'integer', 'json', 'jsonb', 'pgTable', 'primaryKey', 'text', 'timestamp', 'unique', 'uniqueIndex'].filter((name) =>
     name === 'AnyPgColumn' ? body.includes('(): AnyPgColumn') : new RegExp(`(?<![.\\w])${name}\\(`).test(body),
   );
   const imports = [

@@ -7,7 +7,7 @@
  * (docs/postgres.md). test/postgres/schema-file.test.ts fails while this file is stale.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, integer, json, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type * as s from '../schema/index.js';
 
 /** A SQLite column's value type (its `$type`): the PostgreSQL column hands out the same. */
@@ -253,14 +253,14 @@ export const definitionVersions = pgTable(
     name: text('name').notNull(),
     version: integer('version').notNull(),
     state: text('state', { enum: ['draft', 'published'] }).notNull(),
-    body: jsonb('body').$type<Data<typeof s.definitionVersions.body>>().notNull(),
+    body: json('body').$type<Data<typeof s.definitionVersions.body>>().notNull(),
     note: text('note').notNull().default(''),
     authorId: bigint('author_id', { mode: 'number' }),
     author: text('author').notNull().default('system'),
     basedOn: integer('based_on'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     publishedAt: bigint('published_at', { mode: 'number' }),
-    examplesOverride: jsonb('examples_override').$type<Data<typeof s.definitionVersions.examplesOverride>>(),
+    examplesOverride: json('examples_override').$type<Data<typeof s.definitionVersions.examplesOverride>>(),
   },
   (t) => [
     uniqueIndex('definition_versions_kind_name_version_idx').on(t.kind, t.name, t.version),
