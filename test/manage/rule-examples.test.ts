@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cases } from '../../src/db/schema/index.js';
 import { canonicalJson } from '../../src/definitions/diff.js';
 import { exportDefinitions, importDefinitions } from '../../src/definitions/export-import.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
@@ -20,8 +19,9 @@ import { formFields, withFields } from '../support/forms.js';
 import { manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
-beforeEach(() => {
+beforeEach(async () => {
   h = manageHarness();
+  await h.settled(); // on PostgreSQL the definitions registry is loaded once the seeding step has run
 });
 afterEach(() => h.close());
 
@@ -95,7 +95,7 @@ describe('keep this as an example', () => {
     expect(draft.state).toBe('draft');
     expect(draft.note).toBe(`Kept C-${id} as an example`);
     const example = (draft.body as RulesetDefinition).examples![0]!;
-    const row = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const row = (await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id))))[0]!;
     expect(example).toEqual({
       name: `C-${id}: Invoice wrong`,
       case: {
