@@ -60,15 +60,16 @@ function call(client: PageClient, route: Route, htmx = false) {
 }
 
 /** What a refused request must not change: definition versions, the exported files, cases. */
-function snapshot() {
-  const versions = h.db.$client.prepare('SELECT count(*) AS n FROM definition_versions').get();
+async function snapshot() {
+  const versions = await h.get('SELECT count(*) AS n FROM definition_versions');
   const files = fs.existsSync(path.join(h.folders.rulesDir, 'routing.json')) ? fs.readFileSync(path.join(h.folders.rulesDir, 'routing.json'), 'utf8') : null;
-  const cases = h.db.$client.prepare('SELECT id, version, sla_config_version FROM cases ORDER BY id').all();
+  const cases = await h.all('SELECT id, version, sla_config_version FROM cases ORDER BY id');
   return JSON.stringify({ versions, files, cases });
 }
 
 beforeEach(async () => {
   h = manageHarness();
+  await h.settled(); // on PostgreSQL the definitions registry is loaded once the seeding step has run
   // A draft v2 of each, so publish routes have something they could publish.
   await saveDraft(h.services, 'ruleset', 'routing', h.services.definitions.ruleset('routing').definition, h.maria, 'same');
   await saveDraft(h.services, 'workflow', 'support', h.services.definitions.workflow('support').definition, h.maria);
@@ -80,7 +81,7 @@ afterEach(() => h.close());
 
 describe('manager console authorization (rules, workflows, SLA)', () => {
   it('agents and advanced agents get 403 on every route, full page and htmx, and nothing changes', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     for (const client of [h.as.agent, h.as.advanced]) {
       for (const route of routes()) {
         for (const htmx of [false, true]) {
@@ -92,23 +93,23 @@ describe('manager console authorization (rules, workflows, SLA)', () => {
         }
       }
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('customers get 404 on every route', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     for (const route of routes()) {
       const res = await call(h.as.customer, route);
       expect(res.status, `${route.method} ${route.path}`).toBe(404);
       expect(await res.text()).not.toContain('Billing questions go to billing');
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('visitors are sent to sign in', async () => {
     const guest = visitor(h);
     await guest.start();
-    const before = snapshot();
+    const before = await snapshot();
     for (const route of routes()) {
       const res = await call(guest, route);
       expect(res.status, `${route.method} ${route.path}`).toBe(303);
@@ -116,7 +117,7 @@ describe('manager console authorization (rules, workflows, SLA)', () => {
     }
     const page = await h.app.request('http://localhost/manage/rules/routing');
     expect(page.headers.get('Location')).toBe(`/login?next=${encodeURIComponent('/manage/rules/routing')}`);
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('managers and admins may use them (control)', async () => {
@@ -130,7 +131,7 @@ describe('manager console authorization (rules, workflows, SLA)', () => {
   });
 
   it('every state-changing request needs the CSRF token and a same-site origin', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     for (const route of routes().filter((r) => r.method === 'POST')) {
       for (const client of [h.as.manager, h.as.admin]) {
         expect((await client.post(route.path, route.form ?? {}, { csrf: false })).status, route.path).toBe(403);
@@ -139,6 +140,6 @@ describe('manager console authorization (rules, workflows, SLA)', () => {
       }
       expect((await h.as.manager.post(route.path, route.form ?? {}, { csrf: h.as.admin.csrf })).status, route.path).toBe(403);
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 });

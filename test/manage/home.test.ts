@@ -11,8 +11,9 @@ import { deactivateQueue } from '../../src/team/queues.js';
 import { manageHarness, textOf, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
-beforeEach(() => {
+beforeEach(async () => {
   h = manageHarness({ start: '2026-03-02T08:00:00Z' });
+  await h.settled(); // on PostgreSQL the definitions registry is loaded once the seeding step has run
 });
 afterEach(() => h.close());
 

@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cases } from '../../src/db/schema/index.js';
 import { canonicalJson } from '../../src/definitions/diff.js';
 import type { RulesetDefinition, RuleJson } from '../../src/rules/definition.js';
-import { manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
+import { KEEPS_KEY_ORDER, manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
-beforeEach(() => {
+beforeEach(async () => {
   h = manageHarness();
+  await h.settled(); // on PostgreSQL the definitions registry is loaded once the seeding step has run
 });
 afterEach(() => h.close());
 
@@ -34,8 +34,9 @@ function withAcme(def = routing()): RulesetDefinition {
   return { ...def, rules: [structuredClone(ACME_RULE), ...def.rules] };
 }
 
-function caseRow(id: number) {
-  return h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+async function caseRow(id: number) {
+  const [row] = await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id)));
+  return row!;
 }
 
 async function saveDraft(body: unknown, note = 'Acme first'): Promise<Response> {
@@ -174,7 +175,7 @@ describe('draft → diff → dry-run → publish → rollback', () => {
 
   it('saves a draft, shows its diff, replays it exactly over past cases, publishes it and rolls back', async () => {
     const ids = await seedHistory();
-    const before = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, caseRow(id).queueId]));
+    const before = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, (await caseRow(id)).queueId])));
     // The login error matches no known problem: the escalation rules send it to advanced support.
     expect(before).toEqual({ acmeInvoice: 'billing', acmeHello: 'general', acmeError: 'advanced', otherInvoice: 'billing', otherHello: 'general' });
 
@@ -187,10 +188,14 @@ describe('draft → diff → dry-run → publish → rollback', () => {
     expect(text).toContain('Draft v2 saved.');
     expect(text).toContain('Draft v2 v2 draft by Maria Manager on 2 Mar 2026, 09:10 UTC — Acme first');
     expect(text).toContain('Changes against the published v1');
-    expect(page).toContain(
-      '<tr class="diff-added"><td class="diff-num"></td><td class="diff-num">6</td><td class="diff-sign"><span aria-hidden="true">+</span><span class="visually-hidden">added</span></td><td class="diff-text"><pre>      &quot;name&quot;: &quot;Acme goes to technical&quot;,</pre>',
-    );
-    expect(page).toContain('<td colspan="4">… 2 unchanged lines</td>');
+    expect(page).toMatch(/<tr class="diff-added"><td class="diff-num"><\/td><td class="diff-num">\d+<\/td>(?:(?!<\/tr>).)*<pre> {6}&quot;name&quot;: &quot;Acme goes to technical&quot;,<\/pre>/);
+    if (KEEPS_KEY_ORDER) {
+      // Its line, and the lines around it, as the JSON text was written.
+      expect(page).toContain(
+        '<tr class="diff-added"><td class="diff-num"></td><td class="diff-num">6</td><td class="diff-sign"><span aria-hidden="true">+</span><span class="visually-hidden">added</span></td><td class="diff-text"><pre>      &quot;name&quot;: &quot;Acme goes to technical&quot;,</pre>',
+      );
+      expect(page).toContain('<td colspan="4">… 2 unchanged lines</td>');
+    }
     expect(page).not.toContain('diff-removed"');
     expect(text).toContain('Checks passed: no errors, no warnings.');
     expect(page).toContain('id="dry-run-form"');
@@ -222,7 +227,7 @@ describe('draft → diff → dry-run → publish → rollback', () => {
     expect(result).toContain(`C-${ids.acmeInvoice} Invoice question 2 Mar 2026, 09:00 UTC Queue : billing → advanced Tier : 1 → 2 escalation: Undiagnosed technical problems go to advanced support routing: Acme goes to technical`);
     expect(result).toContain(`C-${ids.acmeHello} Hello 2 Mar 2026, 09:00 UTC Queue : general → advanced`);
     // Nothing was written by the dry-run.
-    expect(caseRow(ids.acmeInvoice).queueId).toBe('billing');
+    expect((await caseRow(ids.acmeInvoice)).queueId).toBe('billing');
 
     // The job is the manager's own: the admin cannot read it.
     expect((await h.as.admin.get(url, { htmx: true })).status).toBe(404);
@@ -255,8 +260,8 @@ describe('draft → diff → dry-run → publish → rollback', () => {
 
     // A new Acme case is routed by v3; the earlier cases keep v1.
     const fresh = await h.intake({ customer: { email: 'a4@acme.example', organization: 'Acme' }, subject: 'Hello again', description: 'A question' });
-    expect(caseRow(fresh)).toMatchObject({ queueId: 'advanced', routing: { version: 3 } });
-    expect(caseRow(ids.acmeHello)).toMatchObject({ queueId: 'general', routing: { version: 1 } });
+    expect(await caseRow(fresh)).toMatchObject({ queueId: 'advanced', routing: { version: 3 } });
+    expect(await caseRow(ids.acmeHello)).toMatchObject({ queueId: 'general', routing: { version: 1 } });
 
     // Roll back to v1: a new version v4, a copy of v1.
     h.clock.advanceMinutes(5);
@@ -267,8 +272,8 @@ describe('draft → diff → dry-run → publish → rollback', () => {
     expect(rolledPage).toContain('Rolled back: v4, a copy of v1, is in force now.');
     expect(rolledPage).toMatch(/v4 in force Maria Manager 2 Mar 2026, 09:20 UTC Acme asked us not to v1 /);
     const later = await h.intake({ customer: { email: 'a5@acme.example', organization: 'Acme' }, subject: 'Hello', description: 'A question' });
-    expect(caseRow(later)).toMatchObject({ queueId: 'general', routing: { version: 4 } });
-    expect(caseRow(fresh).routing?.version).toBe(3);
+    expect(await caseRow(later)).toMatchObject({ queueId: 'general', routing: { version: 4 } });
+    expect((await caseRow(fresh)).routing?.version).toBe(3);
     expect(h.services.definitions.history('ruleset', 'routing').map((r) => [r.version, r.state, r.basedOn, r.note])).toEqual([
       [4, 'published', 1, 'Acme asked us not to'],
       [3, 'published', 2, 'Acme is our biggest customer'],
@@ -311,7 +316,7 @@ describe('draft → diff → dry-run → publish → rollback', () => {
       'Publish draft v2 1 warning warning $.rules[9] "Acme to technical" and "Acme to billing" set different queue values at the same rule priority (1) and can match the same case',
     );
 
-    h.db.$client.prepare("UPDATE queues SET active = 0 WHERE id = 'technical'").run();
+    await h.run("UPDATE queues SET active = false WHERE id = 'technical'");
     const refused = await h.as.manager.post('/manage/rules/routing/publish', { draft: '2', note: 'try' });
     expect(refused.status).toBe(422);
     const text = textOf(await refused.text());
@@ -386,7 +391,7 @@ describe('rules as code', () => {
     expect(files()).toEqual(first);
   });
 
-  it('imports a changed file as a new published version, and export gives the same file back', async () => {
+  it.skipIf(!KEEPS_KEY_ORDER)('imports a changed file as a new published version, and export gives the same file back', async () => {
     const file = path.join(h.folders.rulesDir, 'routing.json');
     fs.writeFileSync(file, canonicalJson(withAcme()));
     const res = await h.as.admin.post('/manage/rules/import');
@@ -418,9 +423,12 @@ describe('rules as code', () => {
 
 describe('rulesets whose version in force is no longer valid', () => {
   const EXPLOIT = "$..[?(@.constructor[( @.getPrototypeOf ? @.getPrototypeOf(@).constructor('x')() : 'x' )])]";
-  /** A version stored before today's checks existed (written straight to the database). */
-  const storeUnchecked = async (name: string, rules: unknown[]) =>
-    (await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }))).version;
+  /** A version stored before today's checks existed (written straight to the database; the registry refreshed after, as insertVersion asks). */
+  const storeUnchecked = async (name: string, rules: unknown, body: Record<string, unknown> = { ruleset: name, description: '', rules }) => {
+    const row = await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', name, body, { state: 'published', note: 'old', now: h.clock.now() }));
+    await h.services.definitions.refresh();
+    return row.version;
+  };
 
   it('are marked "not run" in the list, and the ruleset page says which version and why', async () => {
     const version = await storeUnchecked('escalation', [{ name: 'old', conditions: { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] }, event: { type: 'addTags', params: { tags: ['x'] } } }]);
@@ -448,7 +456,7 @@ describe('rulesets whose version in force is no longer valid', () => {
 
   it('still shows the pages when the refused version does not even have the shape of a ruleset', async () => {
     await storeUnchecked('escalation', [{ conditions: { all: [{ not: null }, 7] }, event: 'escalate' }]);
-    await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', 'routing', { ruleset: 'routing', rules: 'none' }, { state: 'published', note: 'old', now: h.clock.now() }));
+    await storeUnchecked('routing', 'none', { ruleset: 'routing', rules: 'none' });
     expect((await h.as.manager.get('/manage/rules')).status).toBe(200);
     for (const name of ['escalation', 'routing']) {
       const page = await h.as.manager.get(`/manage/rules/${name}`);

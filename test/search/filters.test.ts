@@ -20,11 +20,11 @@ beforeAll(async () => {
   march = await desk.open(chloe, 'Invoice question', 'The invoice total is wrong', { queue: 'billing', tags: ['vip'] });
   h.clock.set('2026-04-01T10:00:00Z');
   april = await desk.open(sam, 'Invoice copy', 'Please send an invoice copy', { queue: 'billing', assignee: alice.id });
-  h.db.$client.prepare("UPDATE cases SET status = 'open' WHERE id = ?").run(april);
+  await h.run("UPDATE cases SET status = 'open' WHERE id = ?", april);
   await transitionCase(h.services, april, { transition: 'waitOnCustomer' }, alice);
   h.clock.set('2026-05-01T10:00:00Z');
   may = await desk.open(chloe, 'Invoice export broken', 'Exporting the invoice fails', { queue: 'technical', assignee: bob.id, tags: ['VIP', 'legal'] });
-  h.db.$client.prepare("UPDATE cases SET status = 'open' WHERE id IN (?, ?)").run(march, may);
+  await h.run("UPDATE cases SET status = 'open' WHERE id IN (?, ?)", march, may);
 });
 afterAll(() => desk.h.close());
 
@@ -68,7 +68,7 @@ describe('filters', () => {
     expect(await desk.find(desk.maria, 'tag:vip')).toEqual(refs(may, march));
     expect(await desk.find(desk.maria, 'status:pending')).toEqual(refs(april));
     expect(await desk.find(desk.maria, 'queue:billing created:>2026-03-15')).toEqual(refs(april));
-    const hit = (await search(desk.h.services, desk.principal(desk.maria), { q: 'customer:sam@example.org' })).cases.items[0]!;
+    const hit = (await search(desk.h.services, await desk.principal(desk.maria), { q: 'customer:sam@example.org' })).cases.items[0]!;
     expect(hit.match).toMatchObject({ kind: 'description', snippet: { text: 'Please send an invoice copy', highlights: [] } });
   });
 

@@ -135,7 +135,7 @@ describe('pages', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const result: Awaited<ReturnType<typeof search>> = await search(local.h.services, local.principal(local.maria), { q: 'gadget', cursor });
+        const result: Awaited<ReturnType<typeof search>> = await search(local.h.services, await local.principal(local.maria), { q: 'gadget', cursor });
         seen.push(...result.cases.items.map((i) => i.row.id));
         expect(result.cases.partial).toBe(false);
         cursor = result.cases.nextCursor;
@@ -143,8 +143,8 @@ describe('pages', () => {
       } while (cursor);
       expect(pages).toBe(3);
       expect(seen).toEqual([...ids].reverse());
-      const first = (await search(local.h.services, local.principal(local.maria), { q: 'gadget' })).cases.nextCursor;
-      await expect(search(local.h.services, local.principal(local.maria), { q: 'tag:x', cursor: first })).rejects.toThrow(/cursor/);
+      const first = (await search(local.h.services, await local.principal(local.maria), { q: 'gadget' })).cases.nextCursor;
+      await expect(search(local.h.services, await local.principal(local.maria), { q: 'tag:x', cursor: first })).rejects.toThrow(/cursor/);
     } finally {
       local.h.close();
     }
@@ -155,7 +155,7 @@ describe('pages', () => {
     try {
       const visible = await local.open(local.chloe, 'Widget', 'widget old', { queue: 'billing' });
       for (let i = 0; i < 30; i++) await local.open(local.sam, `Widget ${i}`, 'widget', { queue: 'technical' });
-      const alice = local.principal(local.alice);
+      const alice = await local.principal(local.alice);
       const first = await search(local.h.services, alice, { q: 'widget', budget: 10 });
       expect(first.cases.items).toEqual([]);
       expect(first.cases.partial).toBe(true);
@@ -178,12 +178,19 @@ describe('a customer with many cases', () => {
     const local = createDesk();
     try {
       const { h, chloe, sam, alice } = local;
-      const insert = h.db.$client.prepare(
-        "INSERT INTO cases (customer_id, subject, description, status, state_entered_at, queue_id, workflow, workflow_version, created_at, updated_at) VALUES (?, ?, 'bulk', 'new', 0, 'general', 'support', 1, 0, 0)",
-      );
-      h.db.$client.transaction(() => {
-        for (let i = 0; i <= OWN_CASES_LIMIT; i++) insert.run(chloe.id, `Bulk order ${i}`);
-      })();
+      const bulk = Array.from({ length: OWN_CASES_LIMIT + 1 }, (_, i) => ({
+        customerId: chloe.id,
+        subject: `Bulk order ${i}`,
+        description: 'bulk',
+        status: 'new' as const,
+        stateEnteredAt: 0,
+        queueId: 'general',
+        workflow: 'support',
+        workflowVersion: 1,
+        createdAt: 0,
+        updatedAt: 0,
+      }));
+      await h.services.store.write((q) => q.db.insert(q.tables.cases).values(bulk));
       const mine = await local.open(chloe, 'Sprocket jammed', 'the sprocket', { queue: 'general' });
       await addMessage(h.services, mine, { body: 'sprocket secret note', public: false }, alice);
       const theirs = await local.open(sam, 'Sprocket too', 'another sprocket', { queue: 'general' });

@@ -44,11 +44,11 @@ describe('customers', () => {
   it('never find note text, nor learn that a note matched', async () => {
     expect(await desk.find(desk.chloe, 'chargeback')).toEqual([]);
     expect(await desk.find(desk.chloe, 'approved internally')).toEqual([]);
-    const hit = (await search(desk.h.services, desk.principal(desk.chloe), { q: 'refund' })).cases.items[0]!;
+    const hit = (await search(desk.h.services, await desk.principal(desk.chloe), { q: 'refund' })).cases.items[0]!;
     expect(hit.match).toMatchObject({ kind: 'reply', author: { type: 'staff', name: 'Alice Archer' } });
     expect(hit.moreMatches).toBe(0);
     // Staff see the same case with the note counted.
-    expect((await search(desk.h.services, desk.principal(desk.maria), { q: 'refund' })).cases.items.find((i) => i.row.id === refund)!.moreMatches).toBe(1);
+    expect((await search(desk.h.services, await desk.principal(desk.maria), { q: 'refund' })).cases.items.find((i) => i.row.id === refund)!.moreMatches).toBe(1);
   });
 
   it('get their projection from the API: no internal fields, no notes, no customer directory', async () => {
@@ -63,8 +63,8 @@ describe('customers', () => {
   });
 
   it('do not find customers', async () => {
-    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: 'sam' })).customers).toEqual([]);
-    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: 'chloe' })).customers).toEqual([]);
+    expect((await search(desk.h.services, await desk.principal(desk.chloe), { q: 'sam' })).customers).toEqual([]);
+    expect((await search(desk.h.services, await desk.principal(desk.chloe), { q: 'chloe' })).customers).toEqual([]);
   });
 });
 
@@ -81,14 +81,14 @@ describe('staff', () => {
     expect(await desk.find(desk.dana, 'reset link')).toEqual([ref(login)]);
     expect(await desk.find(desk.dana, 'refund')).toEqual([]);
     expect(await desk.find(desk.maria, 'refund')).toEqual([ref(missing), ref(refund)]);
-    const note = (await search(desk.h.services, desk.principal(desk.maria), { q: 'chargeback' })).cases.items[0]!;
+    const note = (await search(desk.h.services, await desk.principal(desk.maria), { q: 'chargeback' })).cases.items[0]!;
     expect(note.match).toMatchObject({ kind: 'note', author: { type: 'staff', name: 'Alice Archer' } });
   });
 
   it('every caller finds exactly the cases canSeeCase allows them', async () => {
     const all = [refund, missing, login, assigned];
     for (const actor of [desk.chloe, desk.sam, desk.alice, desk.bob, desk.dana, desk.maria]) {
-      const principal = desk.principal(actor);
+      const principal = await desk.principal(actor);
       const rows = await Promise.all(all.map((id) => loadCase(desk.h.services, id)));
       const expected = rows.filter((row) => canSeeCase(principal, row)).map((row) => row.id).sort().reverse().map(ref);
       expect(await desk.find(actor, 'zebra'), actor.name).toEqual(expected);
@@ -96,7 +96,7 @@ describe('staff', () => {
   });
 
   it('agents find only customers with a case they may see; managers all of them', async () => {
-    const customers = async (actor: typeof desk.alice, q: string) => (await search(desk.h.services, desk.principal(actor), { q })).customers.map((c) => c.email);
+    const customers = async (actor: typeof desk.alice, q: string) => (await search(desk.h.services, await desk.principal(actor), { q })).customers.map((c) => c.email);
     expect(await customers(desk.maria, 'sam')).toEqual(['sam@example.org']);
     expect(await customers(desk.bob, 'sam')).toEqual(['sam@example.org']);
     expect(await customers(desk.dana, 'sam')).toEqual([]);
@@ -107,11 +107,11 @@ describe('staff', () => {
 
 describe('case references', () => {
   it('jump only to a case the caller may see', async () => {
-    expect((await search(desk.h.services, desk.principal(desk.maria), { q: ref(missing) })).jump).toBe(missing);
-    expect((await search(desk.h.services, desk.principal(desk.alice), { q: ref(missing) })).jump).toBeNull();
-    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: ref(missing) })).jump).toBeNull();
-    expect((await search(desk.h.services, desk.principal(desk.chloe), { q: ref(refund) })).jump).toBe(refund);
-    expect((await search(desk.h.services, desk.principal(desk.maria), { q: 'C-999999' })).jump).toBeNull();
+    expect((await search(desk.h.services, await desk.principal(desk.maria), { q: ref(missing) })).jump).toBe(missing);
+    expect((await search(desk.h.services, await desk.principal(desk.alice), { q: ref(missing) })).jump).toBeNull();
+    expect((await search(desk.h.services, await desk.principal(desk.chloe), { q: ref(missing) })).jump).toBeNull();
+    expect((await search(desk.h.services, await desk.principal(desk.chloe), { q: ref(refund) })).jump).toBe(refund);
+    expect((await search(desk.h.services, await desk.principal(desk.maria), { q: 'C-999999' })).jump).toBeNull();
 
     const hidden = await signedIn(desk.h, desk.alice).get(`/search?q=${ref(missing)}`);
     expect(hidden.status).toBe(200);
