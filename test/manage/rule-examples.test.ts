@@ -16,7 +16,7 @@ import type { RuleExample } from '../../src/rules/example-format.js';
 import { runExamples } from '../../src/rules/examples.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
 import { formFields, withFields } from '../support/forms.js';
-import { KEEPS_KEY_ORDER, manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
+import { manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
 beforeEach(async () => {
@@ -222,7 +222,7 @@ describe('publishing', () => {
 });
 
 describe('rules as code', () => {
-  it.skipIf(!KEEPS_KEY_ORDER)('exports the examples beside the rules (rules/<name>.examples.json), and import then changes nothing', async () => {
+  it('exports the examples beside the rules (rules/<name>.examples.json), and import then changes nothing', async () => {
     await publishWithExamples([REFUND]);
     const changes = await exportDefinitions(h.services, h.folders);
     const examplesFile = path.join(h.folders.rulesDir, 'routing.examples.json');

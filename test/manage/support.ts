@@ -9,17 +9,7 @@ import { createCase } from '../../src/cases/create-case.js';
 import { importCase, isImport, type ImportCaseInput } from '../../src/cases/import-case.js';
 import { createApp } from '../../src/http/app.js';
 import { ADMIN, ADMIN_TOKEN, ROOT, createHarness, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
-import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { signedIn, type PageClient } from '../support/pages.js';
-
-/**
- * Whether stored definition bodies come back with their keys in the order they were written.
- * Not on PostgreSQL: `definition_versions.body` is jsonb there, which keeps keys in its own
- * order (by length, then bytes), so whatever shows that order — the JSON text and its diffs,
- * exported files, the editor's order of states and transitions — differs from SQLite. A known
- * bug (the column needs to be json, a schema change): checks of that order run on SQLite only.
- */
-export const KEEPS_KEY_ORDER = !ON_POSTGRES;
 
 export interface ManageHarness extends Harness {
   folders: { rulesDir: string; workflowsDir: string };
