@@ -11,7 +11,8 @@ import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { buildDashboard } from '../../src/dashboard/dashboard.js';
 import { sessionByToken } from '../../src/chat/sessions.js';
 import { json } from '../../src/db/store/rows.js';
-import { ADMIN_TOKEN } from '../support/harness.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { ADMIN_TOKEN, createHarness, standardQueues } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { filesUnder, MARKER, privacyWorld, refusal, type PrivacyWorld } from './support.js';
 
@@ -170,5 +171,37 @@ describe('erasing a customer', () => {
   it('is for admins only, and answers 404 for an unknown customer', async () => {
     expect((await w.h.api('POST', `/api/v1/customers/${w.otherId}/erase`, { token: w.h.tokenFor(w.manager) })).status).toBe(403);
     expect((await w.h.api('POST', '/api/v1/customers/999999/erase', { token: ADMIN_TOKEN })).status).toBe(404);
+  });
+});
+
+// Concurrent writes to one case exist only on PostgreSQL (SQLite has one writer, in order).
+describe.runIf(ON_POSTGRES)('erasing a customer whose messages were written beside other writes to the case', () => {
+  it('forgets every message in search, though an entry with a lower id committed after the message', async () => {
+    const h = createHarness();
+    try {
+      standardQueues(h);
+      const customer = h.customer({ email: 'pat@example.com', name: 'Pat' });
+      const c = await createCase(h.services, { subject: 'Printer', description: 'It jams.' }, customer, { customerId: customer.id });
+      // An entry of another write, its id taken before the reply's, committed after it.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let taken!: () => void;
+      const idTaken = new Promise<void>((resolve) => (taken = resolve));
+      const other = h.services.store.write(async (q) => {
+        await q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'case.viewed', at: h.clock.now(), actorType: 'system', data: {} });
+        taken();
+        await held;
+      });
+      await idTaken;
+      expect((await h.api('POST', `/api/v1/cases/C-${c.id}/messages`, { token: ADMIN_TOKEN, body: { body: `About ${MARKER} again`, public: true } })).status).toBe(201);
+      release();
+      await other;
+      const search = async () => ((await (await h.api('GET', `/api/v1/search?q=${MARKER}`, { token: ADMIN_TOKEN })).json()) as { cases: { items: unknown[] } }).cases.items;
+      expect(await search()).toHaveLength(1);
+      expect((await h.api('POST', `/api/v1/customers/${customer.id}/erase`, { token: ADMIN_TOKEN })).status).toBe(200);
+      expect(await search()).toEqual([]);
+    } finally {
+      h.close();
+    }
   });
 });
