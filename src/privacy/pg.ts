@@ -2,8 +2,10 @@
  * An erasure's SQL that differs on PostgreSQL (the pair of sqlite.ts):
  * - no secure_delete or WAL to truncate: PostgreSQL keeps dead row versions until VACUUM
  *   (autovacuum, or `VACUUM` by the operator: docs/privacy.md);
- * - the search documents follow the redaction by themselves (the `search_documents_*`
- *   triggers delete a message's document when its entry is redacted);
+ * - every message document of the cases is deleted by its range of `doc` (a message's place,
+ *   counted by its insert trigger, misses an entry with a lower id that another transaction
+ *   committed after it: the redaction trigger's recount then names another document); the
+ *   case's own document follows its erased text through its trigger;
  * - JSON text read with `::jsonb` and `->`/`->>`, substrings found with `strpos`; the report
  *   summary is `jsonb`: its text form is edited and cast back.
  */
@@ -18,8 +20,9 @@ export function checkpoint(_q: Handle): Promise<void> {
   return Promise.resolve();
 }
 
-export function forgetMessageDocuments(_q: Handle, _list: string): Promise<void> {
-  return Promise.resolve();
+/** The search documents of the cases' messages (ids checked integers): `doc` between `id << 20` and `(id + 1) << 20`. */
+export async function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
+  await q.run(sql.raw(`DELETE FROM search_documents d USING unnest(ARRAY[${list}]::bigint[]) AS c(id) WHERE d.doc > c.id << 20 AND d.doc < (c.id + 1) << 20`));
 }
 
 export function deliveriesAboutCases(refs: readonly string[]): SQL {

@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
-import { attachments, caseEvents } from '../../src/db/schema/index.js';
 import type { AttachmentSettings } from '../../src/attachments/settings.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -98,7 +97,7 @@ describe('multipart messages', () => {
     expect(((await missing.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body']);
     expect((await post(w.ref, token, form({ body: 'x', public: 'maybe' }, []))).status).toBe(422);
     expect((await post(w.ref, token, form({ body: 'x', author: 'someone else' }, []))).status).toBe(422);
-    expect(h.db.select().from(attachments).all()).toEqual([]);
+    expect(await h.query((q) => q.db.select().from(q.tables.attachments))).toEqual([]);
   });
 
   it('JSON messages work as before, and keep the 256 KiB limit', async () => {
@@ -121,7 +120,7 @@ describe('limits', () => {
     const large = await post(w.ref, token, form({ body: 'Large' }, [{ name: 'large.txt', content: 'x'.repeat(11) }]));
     expect(large.status).toBe(422);
     expect(await large.json()).toMatchObject({ code: 'ATTACHMENT_TOO_LARGE', file: 'large.txt', size: 11, limit: 10 });
-    expect(h.db.select().from(attachments).all()).toEqual([]);
-    expect(h.db.select().from(caseEvents).all().filter((e) => e.type === 'customer.replied')).toEqual([]);
+    expect(await h.query((q) => q.db.select().from(q.tables.attachments))).toEqual([]);
+    expect((await h.query((q) => q.db.select().from(q.tables.caseEvents))).filter((e) => e.type === 'customer.replied')).toEqual([]);
   });
 });

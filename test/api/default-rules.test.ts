@@ -4,18 +4,17 @@
  * problem gets its solution offered; an unknown technical problem goes to advanced support.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { problems } from '../../src/db/schema/index.js';
 import { DEMO_PROBLEMS } from '../../src/seed/seed-demo.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
 let h: Harness;
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
   h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'] });
   const now = h.clock.now();
-  for (const p of DEMO_PROBLEMS) h.db.insert(problems).values({ ...p, createdAt: now, updatedAt: now }).run();
+  await h.services.store.write((q) => q.db.insert(q.tables.problems).values(DEMO_PROBLEMS.map((p) => ({ ...p, createdAt: now, updatedAt: now }))));
 });
 afterEach(() => h.close());
 

@@ -4,6 +4,7 @@
  * still in flight is 409; the entry commits with the case or not at all; keys expire after
  * 24 h and the scheduled purge removes them.
  */
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { recordKey } from '../../src/idempotency/store.js';
@@ -24,8 +25,8 @@ function post(path: string, body: unknown, key: string | null, token = ADMIN_TOK
   return h.api('POST', path, { token, body, headers: key === null ? {} : { 'Idempotency-Key': key } });
 }
 
-const count = (sql: string): number => (h.db.$client.prepare(sql).pluck().get() as number) ?? 0;
-const cases = () => count('SELECT count(*) FROM cases');
+const count = async (sql: string): Promise<number> => (await h.get<{ n: number }>(sql))?.n ?? 0;
+const cases = () => count('SELECT count(*) AS n FROM cases');
 
 describe('Idempotency-Key on POST /api/v1/cases', () => {
   it('replays the first answer to a retry, with Idempotent-Replayed, and stores one case', async () => {
@@ -44,13 +45,14 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     // A bare token is the same key as the quoted sf-string.
     const bare = await post('/api/v1/cases', intake(), 'a3c4f6d0-0001');
     expect(bare.headers.get('Idempotent-Replayed')).toBe('true');
-    expect(cases()).toBe(1);
-    expect(count("SELECT count(*) FROM case_events WHERE type = 'case.created' AND json_extract(data, '$.channel') IS NOT NULL")).toBe(1);
+    expect(await cases()).toBe(1);
+    const created = await h.query((q) => q.db.select({ data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(eq(q.tables.caseEvents.type, 'case.created')));
+    expect(created.filter((e) => (e.data as { channel?: unknown }).channel != null)).toHaveLength(1);
 
     // Without a key nothing changes: every request creates.
     await post('/api/v1/cases', intake(), null);
     await post('/api/v1/cases', intake(), null);
-    expect(cases()).toBe(3);
+    expect(await cases()).toBe(3);
   });
 
   it('refuses the same key for another body or path with 422 IDEMPOTENCY_KEY_REUSED', async () => {
@@ -62,7 +64,7 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     expect(await other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
     const elsewhere = await post(`/api/v1/cases/${id}/messages`, { body: 'Hello' }, 'key-1');
     expect(elsewhere.status).toBe(422);
-    expect(cases()).toBe(1);
+    expect(await cases()).toBe(1);
   });
 
   it('scopes keys per principal', async () => {
@@ -73,7 +75,7 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     const b = await post('/api/v1/cases', body, 'same-key', dave);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(b.headers.get('Idempotent-Replayed')).toBeNull();
-    expect(cases()).toBe(2);
+    expect(await cases()).toBe(2);
   });
 
   it('answers a duplicate that arrives while the first is in flight with 409 IDEMPOTENCY_IN_PROGRESS, then replays', async () => {
@@ -85,30 +87,30 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     expect(await conflict.json()).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
     const again = await post('/api/v1/cases', intake(), 'racing');
     expect(again.headers.get('Idempotent-Replayed')).toBe('true');
-    expect(cases()).toBe(1);
+    expect(await cases()).toBe(1);
   });
 
   it('commits the key with the case or not at all: a key another process recorded first rolls the case back', async () => {
     const request = { method: 'POST', path: '/api/v1/cases', bodyHash: 'x' };
-    h.db.$client.prepare("INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, case_id, created_at) VALUES ('admin-token', 'k', 'POST', '/api/v1/cases', 'x', 201, 999, ?)").run(h.clock.now());
+    await h.run("INSERT INTO idempotency_keys (principal, key, method, path, body_hash, status, case_id, created_at) VALUES ('admin-token', 'k', 'POST', '/api/v1/cases', 'x', 201, 999, ?)", h.clock.now());
     await expect(
       createCase(h.services, intake(), ADMIN, { within: (ctx) => recordKey(ctx.q, { principal: 'admin-token', key: 'k', request, status: 201, caseId: ctx.case.id, at: h.clock.now() }) }),
     ).rejects.toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
-    expect(cases()).toBe(0);
-    expect(count('SELECT count(*) FROM case_events')).toBe(0);
+    expect(await cases()).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM case_events')).toBe(0);
   });
 
   it('rebuilds the answer when the process died between the commit and storing it', async () => {
     const first = await post('/api/v1/cases', intake(), 'crashed');
     const id = ((await first.json()) as { id: string }).id;
-    h.db.$client.prepare('UPDATE idempotency_keys SET response = NULL, location = NULL').run();
+    await h.run('UPDATE idempotency_keys SET response = NULL, location = NULL');
     const retry = await post('/api/v1/cases', intake(), 'crashed');
     expect(retry.status).toBe(201);
     expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
     expect(retry.headers.get('Location')).toBe(`/api/v1/cases/${id}`);
     expect(await retry.json()).toMatchObject({ id, subject: 'Refund please' });
-    expect(cases()).toBe(1);
-    expect(count('SELECT count(*) FROM idempotency_keys WHERE response IS NOT NULL')).toBe(1);
+    expect(await cases()).toBe(1);
+    expect(await count('SELECT count(*) AS n FROM idempotency_keys WHERE response IS NOT NULL')).toBe(1);
   });
 
   it('stores nothing for a request that failed: its retry runs', async () => {
@@ -117,7 +119,7 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     const good = await post('/api/v1/cases', intake(), 'fix-and-retry');
     expect(good.status).toBe(201);
     expect(good.headers.get('Idempotent-Replayed')).toBeNull();
-    expect(cases()).toBe(1);
+    expect(await cases()).toBe(1);
   });
 
   it('refuses a key that is not 1–255 printable ASCII characters with 400', async () => {
@@ -126,7 +128,7 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
       expect(res.status, key).toBe(400);
       expect(await res.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_INVALID' });
     }
-    expect(cases()).toBe(0);
+    expect(await cases()).toBe(0);
   });
 
   it('forgets keys after 24 h; the hourly job purges them', async () => {
@@ -136,13 +138,13 @@ describe('Idempotency-Key on POST /api/v1/cases', () => {
     h.clock.advance(1);
     const fresh = await post('/api/v1/cases', intake(), 'daily');
     expect(fresh.headers.get('Idempotent-Replayed')).toBeNull();
-    expect(cases()).toBe(2);
+    expect(await cases()).toBe(2);
     await post('/api/v1/cases', intake(), 'other');
 
     const purge = serverJobs(h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'UTC', reportAtRiskHours: 4 }).find((j) => j.name === 'idempotency-purge')!;
     h.clock.advance(24 * 60 * 60 * 1000);
     expect(await purge.run({ scheduledAt: h.clock.now() })).toEqual({ purged: 2 });
-    expect(count('SELECT count(*) FROM idempotency_keys')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM idempotency_keys')).toBe(0);
   });
 });
 
@@ -159,11 +161,11 @@ describe('Idempotency-Key on POST /api/v1/cases/:id/messages', () => {
     expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
     expect(((await retry.json()) as { message: { id: number } }).message.id).toBe(firstJson.message.id);
 
-    h.db.$client.prepare('UPDATE idempotency_keys SET response = NULL').run();
+    await h.run('UPDATE idempotency_keys SET response = NULL');
     const rebuilt = await post(path, { body: 'We are on it.', public: true }, 'reply-1');
     expect(rebuilt.headers.get('Idempotent-Replayed')).toBe('true');
     expect(((await rebuilt.json()) as { message: { id: number; data: { body: string } } }).message).toMatchObject({ id: firstJson.message.id, data: { body: 'We are on it.' } });
-    expect(count("SELECT count(*) FROM case_events WHERE type = 'staff.replied'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM case_events WHERE type = 'staff.replied'")).toBe(1);
   });
 });
 
@@ -187,8 +189,8 @@ describe('Idempotency-Key on a multipart message with files', () => {
     expect(retry.status).toBe(201);
     expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
     expect(await retry.text()).toBe(firstBody);
-    expect(count("SELECT count(*) FROM case_events WHERE type = 'staff.replied'")).toBe(1);
-    expect(count("SELECT count(*) FROM attachments WHERE kind = 'attachment'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM case_events WHERE type = 'staff.replied'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM attachments WHERE kind = 'attachment'")).toBe(1);
     const other = await upload(`/api/v1/cases/${id}/messages`, 'upload-1', '%PDF-1.4 another file');
     expect(other.status).toBe(422);
     expect(((await other.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');

@@ -22,11 +22,13 @@ let alice: TestActor;
 // The harness clock: Monday 2026-03-02 09:00Z.
 const NOW = Date.parse('2026-03-02T09:00:00Z');
 
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   alice = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], capacity: 5 });
   h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'], capacity: 5 });
+  // PostgreSQL: the registry is loaded by the harness's first step; an import reads it before any statement.
+  await h.settled();
 });
 afterEach(() => h.close());
 
@@ -65,8 +67,8 @@ async function events(id: string): Promise<Json[]> {
   return (await (await h.api('GET', `/api/v1/cases/${id}/events`, { token: ADMIN_TOKEN })).json()) as Json[];
 }
 
-function count(sql: string, ...params: unknown[]): number {
-  return (h.db.$client.prepare(sql).get(...params) as { n: number }).n;
+async function count(sql: string, ...params: unknown[]): Promise<number> {
+  return (await h.get<{ n: number }>(sql, ...params))!.n;
 }
 
 const day = (iso: string) => ({ from: Date.parse(`${iso}T00:00:00Z`), to: Date.parse(`${iso}T00:00:00Z`) + 86_400_000, queue: null, zone: 'UTC' });
@@ -111,16 +113,17 @@ describe('importing closed history', () => {
     expect(page).toContain('Zoe (old desk) replied to the customer');
     expect(page).toContain('Imported as ZD-4711 by');
     expect(page).toContain('History only: nothing live was started');
-    expect(h.db.$client.prepare('SELECT satisfied, comment, created_at AS at FROM case_ratings').all()).toEqual([{ satisfied: 1, comment: 'Fast!', at: Date.parse('2026-01-07T08:00:00Z') }]);
+    const ratings = await h.query((q) => q.db.select({ satisfied: q.tables.caseRatings.satisfied, comment: q.tables.caseRatings.comment, at: q.tables.caseRatings.createdAt }).from(q.tables.caseRatings));
+    expect(ratings).toEqual([{ satisfied: true, comment: 'Fast!', at: Date.parse('2026-01-07T08:00:00Z') }]);
 
     // No timers, no rules to run, no mails — now or a minute later when the SLA job runs.
-    expect(count('SELECT count(*) AS n FROM sla_timers')).toBe(0);
-    expect(count('SELECT count(*) AS n FROM outbox')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM sla_timers')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM outbox')).toBe(0);
     h.clock.advance(60_000);
     const run = await runSlaSweep(h.services);
     expect(run.sweep.breaches).toBe(0);
-    expect(count("SELECT count(*) AS n FROM case_events WHERE type LIKE 'sla.%' OR type IN ('case.escalated', 'case.assigned', 'notification.sent')")).toBe(0);
-    expect(count("SELECT count(*) AS n FROM outbox WHERE type IN ('case.event', 'notification.send')")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM case_events WHERE type LIKE 'sla.%' OR type IN ('case.escalated', 'case.assigned', 'notification.sent')")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE type IN ('case.event', 'notification.send')")).toBe(0);
   });
 
   it('counts in the reports of its own dates, never in those of the import day', async () => {
@@ -150,7 +153,7 @@ describe('importing closed history', () => {
     expect(json).toMatchObject({ status: 'closed', resolvedAt: '2026-01-06T12:00:00.000Z', assignee: null, sla: [] });
     const closing = (await events(json.id)).filter((e) => e.type === 'case.transitioned').at(-1)!;
     expect(closing).toMatchObject({ at: '2026-03-02T09:00:00.000Z', data: { transition: 'autoClose', on: 'timer' } });
-    expect(count("SELECT count(*) AS n FROM outbox WHERE type IN ('case.event', 'notification.send')")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE type IN ('case.event', 'notification.send')")).toBe(0);
   });
 });
 
@@ -160,7 +163,7 @@ describe('importing a case that is still open', () => {
     expect(status).toBe(201);
     // Routed to technical; the intake rule that escalates urgent undiagnosed technical cases does not run.
     expect(json).toMatchObject({ status: 'open', tier: 1, queue: 'technical', assignee: { id: alice.id }, createdAt: '2026-01-02T09:00:00.000Z' });
-    const timers = h.db.$client.prepare('SELECT metric, started_at AS startedAt, breached_at AS breachedAt FROM sla_timers ORDER BY metric').all() as Json[];
+    const timers = await h.all('SELECT metric, started_at AS "startedAt", breached_at AS "breachedAt" FROM sla_timers ORDER BY metric');
     expect(timers).toEqual([
       { metric: 'firstResponse', startedAt: NOW, breachedAt: null },
       { metric: 'resolution', startedAt: NOW, breachedAt: null },
@@ -171,7 +174,7 @@ describe('importing a case that is still open', () => {
     h.clock.advance(60_000);
     const run = await runSlaSweep(h.services);
     expect(run.sweep.breaches + run.sweep.warnings).toBe(0);
-    expect(count("SELECT count(*) AS n FROM case_events WHERE type IN ('sla.breached', 'sla.warning', 'case.escalated')")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM case_events WHERE type IN ('sla.breached', 'sla.warning', 'case.escalated')")).toBe(0);
     const report = await buildReport(h.services, { from: day('2026-03-02').from, to: day('2026-03-02').to });
     expect(report.totals).toMatchObject({ breaches: 0, escalations: 0 });
   });
@@ -186,7 +189,7 @@ describe('importing a case that is still open', () => {
       }),
     );
     expect(json.firstResponseAt).toBe('2026-01-05T10:30:00.000Z');
-    const timers = h.db.$client.prepare('SELECT metric, started_at AS startedAt FROM sla_timers ORDER BY metric').all();
+    const timers = await h.all('SELECT metric, started_at AS "startedAt" FROM sla_timers ORDER BY metric');
     expect(timers).toEqual([
       { metric: 'nextResponse', startedAt: NOW },
       { metric: 'resolution', startedAt: NOW },
@@ -203,12 +206,13 @@ describe('importing a case that is still open', () => {
     h = createHarness({ files: loadRepoDefinitions(folders) });
     standardQueues(h);
     h.agent({ name: 'Alice', queues: ['general', 'technical'] });
+    await h.settled();
     const plain = { customer: { email: 'sam@example.org' }, priority: 'normal', subject: 'Display name', description: 'How do I change my display name?' };
     const live = await post({ ...history({ ...plain, externalId: undefined }), createdAt: undefined });
     expect(live.status, JSON.stringify(live.json)).toBe(201);
-    expect(count("SELECT count(*) AS n FROM outbox WHERE type = 'notification.send'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE type = 'notification.send'")).toBe(1);
     expect((await post(history({ ...plain, createdAt: '2026-02-20T10:00:00Z' }))).json).toMatchObject({ status: 'open', assignee: { name: 'Alice' } });
-    expect(count("SELECT count(*) AS n FROM outbox WHERE type = 'notification.send'")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE type = 'notification.send'")).toBe(1);
   });
 });
 
@@ -218,7 +222,7 @@ describe('refusals', () => {
     expect(status).toBe(422);
     expect(json).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'createdAt', message: 'must not be in the future' }] });
     expect(json.requestId).toBeTruthy();
-    expect(count('SELECT count(*) AS n FROM cases')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM cases')).toBe(0);
   });
 
   it('refuses times out of order, unknown states and queues, and history fields on an open case', async () => {
@@ -238,7 +242,7 @@ describe('refusals', () => {
     expect(open.json.errors).toEqual([expect.objectContaining({ path: 'resolvedAt' })]);
     const closedWithout = await post(history({ status: 'closed' }));
     expect(closedWithout.json.errors).toEqual([expect.objectContaining({ path: 'closedAt', message: 'required with a closed status' })]);
-    expect(count('SELECT count(*) AS n FROM cases')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM cases')).toBe(0);
   });
 
   it('lets only managers and admins import', async () => {
@@ -254,6 +258,6 @@ describe('refusals', () => {
     const again = await post(closedHistory({ subject: 'Changed meanwhile' }));
     expect([first.status, again.status]).toEqual([201, 200]);
     expect(again.json).toMatchObject({ id: first.json.id, subject: 'Production is down' });
-    expect(count('SELECT count(*) AS n FROM cases')).toBe(1);
+    expect(await count('SELECT count(*) AS n FROM cases')).toBe(1);
   });
 });

@@ -4,10 +4,9 @@
  * for the case, the changes applying would make), and apply: the reply and every change in
  * one transaction — all or nothing, version-checked — with the usage counted.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { loadCase } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { caseEvents, macros } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 let h: Harness;
@@ -43,11 +42,10 @@ async function newCase(): Promise<string> {
 }
 
 const events = (ref: string) =>
-  h.db
-    .select()
-    .from(caseEvents)
-    .where(eq(caseEvents.caseId, Number(ref.slice(2))))
-    .all();
+  h.query((q) => {
+    const t = q.tables.caseEvents;
+    return q.db.select().from(t).where(eq(t.caseId, Number(ref.slice(2)))).orderBy(asc(t.id));
+  });
 
 const WAIT = { name: 'Waiting on you', body: 'Hi {{customer.firstName}},\n\ncould you send us the invoice number for {{case.id}}?\n\n{{agent.firstName}}', actions: { transition: 'waitOnCustomer', priority: 'high', tags: { add: ['needs-info', ' #Billing '] }, assignee: 'me' } };
 
@@ -69,7 +67,7 @@ describe('saving a macro', () => {
     expect((await call('POST', '/api/v1/macros', tokens.alice, { name: 'Empty' })).json.errors).toEqual([{ path: 'body', message: 'A macro needs a reply, or at least one change to make.' }]);
     expect((await call('POST', '/api/v1/macros', tokens.alice, { name: 'Resolve silently', actions: { transition: 'resolve' } })).json.errors[0].message).toContain('"Resolve" asks for solution');
     expect((await call('POST', '/api/v1/macros', tokens.alice, { name: 'x', actions: { priority: 'asap' } })).status).toBe(422);
-    expect(h.db.select().from(macros).all()).toEqual([]);
+    expect(await h.query((q) => q.db.select().from(q.tables.macros))).toEqual([]);
   });
 
   it('stores normalised tags and refuses a second macro of the same name in the same scope', async () => {
@@ -114,7 +112,7 @@ describe('personal and shared macros', () => {
     expect((await call('PATCH', `/api/v1/macros/${mine.id}`, tokens.alice, { body: 'Hi {{nope}}' })).json.errors[0].message).toBe('line 1: unknown variable {{nope}}: use {{case.id}}, {{case.subject}}, {{case.status}}, {{case.url}}, {{customer.name}}, {{customer.firstName}}, {{customer.email}}, {{agent.name}}, {{agent.firstName}}');
     expect((await call('DELETE', `/api/v1/macros/${mine.id}`, tokens.alice)).status).toBe(204);
     expect((await call('DELETE', `/api/v1/macros/${shared.id}`, ADMIN_TOKEN)).status).toBe(204);
-    expect(h.db.select().from(macros).all()).toEqual([]);
+    expect(await h.query((q) => q.db.select().from(q.tables.macros))).toEqual([]);
   });
 });
 
@@ -135,7 +133,7 @@ describe('preview and apply', () => {
     });
     expect(preview.json.changes.map((c: Json) => c.text)).toEqual(['Status: Open → Pending customer', 'Priority: normal → high', 'Tags: +needs-info +billing']);
     expect(await loadCase(h.services, before.id)).toEqual(before);
-    expect(h.db.select().from(macros).get()!.usageCount).toBe(0);
+    expect((await h.query((q) => q.db.select().from(q.tables.macros)))[0]!.usageCount).toBe(0);
     // Bob does not work the general queue: the case is not found for him.
     expect((await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.bob)).status).toBe(404);
     expect((await call('POST', `/api/v1/cases/${ref}/macros/99999/preview`, tokens.alice)).json.code).toBe('MACRO_NOT_FOUND');
@@ -145,13 +143,13 @@ describe('preview and apply', () => {
     const ref = await newCase();
     const macro = (await call('POST', '/api/v1/macros', tokens.alice, WAIT)).json;
     const preview = (await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.alice)).json;
-    const count = events(ref).length;
+    const count = (await events(ref)).length;
     const applied = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, { body: `${preview.text}\n\nP.S. edited`, expectedVersion: preview.caseVersion, macroVersion: 1 });
     expect(applied.status).toBe(200);
     expect(applied.json.case).toMatchObject({ status: 'pending', priority: 'high', tags: expect.arrayContaining(['needs-info', 'billing']) });
     expect(applied.json.message).toMatchObject({ type: 'staff.replied', data: { body: expect.stringContaining('P.S. edited') } });
     expect(applied.json.macro).toMatchObject({ usageCount: 1, lastUsedAt: expect.any(String) });
-    const added = events(ref).slice(count);
+    const added = (await events(ref)).slice(count);
     expect(added.map((e) => e.type)).toEqual(expect.arrayContaining(['staff.replied', 'case.priority_changed', 'case.tags_changed', 'case.transitioned', 'macro.applied']));
     expect(added.find((e) => e.type === 'macro.applied')!.data).toMatchObject({ macro: 'Waiting on you', reply: 'public', changes: ['Status: Open → Pending customer', 'Priority: normal → high', 'Tags: +needs-info +billing'] });
     // One transaction: one version step.
@@ -163,13 +161,13 @@ describe('preview and apply', () => {
     // Bob works the technical queue only: assigning him a general case is refused.
     const macro = (await call('POST', '/api/v1/macros', tokens.alice, { name: 'To Bob', body: 'Bob will help you, {{customer.firstName}}.', actions: { priority: 'urgent', assignee: bob.id } })).json;
     const before = await loadCase(h.services, Number(ref.slice(2)));
-    const count = events(ref).length;
+    const count = (await events(ref)).length;
     const res = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, {});
     expect(res.status).toBe(422);
     expect(res.json).toMatchObject({ code: 'STAFF_NOT_FOUND', detail: 'Bob Baker does not work the General queue.' });
-    expect(events(ref).length).toBe(count);
+    expect((await events(ref)).length).toBe(count);
     expect(await loadCase(h.services, before.id)).toEqual(before);
-    expect(h.db.select().from(macros).get()!.usageCount).toBe(0);
+    expect((await h.query((q) => q.db.select().from(q.tables.macros)))[0]!.usageCount).toBe(0);
     // The preview says so beforehand.
     const preview = (await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.alice)).json;
     expect(preview.problem).toEqual({ code: 'STAFF_NOT_FOUND', message: 'Bob Baker does not work the General queue.' });
@@ -180,7 +178,7 @@ describe('preview and apply', () => {
     const macro = (await call('POST', '/api/v1/macros', tokens.alice, { name: 'Ack', body: 'Thanks {{customer.firstName}}', actions: { tags: { add: ['acked'] } } })).json;
     const preview = (await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/preview`, tokens.alice)).json;
     await call('POST', `/api/v1/cases/${ref}/messages`, tokens.chloe, { body: 'Any news?' });
-    const count = events(ref).length;
+    const count = (await events(ref)).length;
     const stale = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, { expectedVersion: preview.caseVersion });
     expect(stale.status).toBe(409);
     expect(stale.json.code).toBe('CONFLICT');
@@ -188,7 +186,7 @@ describe('preview and apply', () => {
     const changed = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, { macroVersion: 1 });
     expect(changed.status).toBe(409);
     expect(changed.json.detail).toBe('The macro "Ack" changed since you previewed it; preview it again.');
-    expect(events(ref).length).toBe(count);
+    expect((await events(ref)).length).toBe(count);
     const ok = await call('POST', `/api/v1/cases/${ref}/macros/${macro.id}/apply`, tokens.alice, { macroVersion: 2, public: false });
     expect(ok.json.message).toMatchObject({ type: 'staff.noted', data: { body: 'Thank you Chloe' } });
     expect(ok.json.case.tags).toContain('acked');

@@ -179,7 +179,7 @@ describe('answers match the OpenAPI document', () => {
     await call('POST /api/v1/macros', 'alice', '/api/v1/macros', { body: { name: 'Bad', body: 'Hi {{customer.age}}' } });
     for (const who of ['chloe', 'alice'] as const) await call('GET /api/v1/search', who, '/api/v1/search?q=charge');
     await call('GET /api/v1/search', 'alice', '/api/v1/search?q=created:%3Efoo');
-    const customer = h.db.$client.prepare("SELECT id FROM customers WHERE email = 'chloe@example.com'").get() as { id: number };
+    const customer = (await h.get<{ id: number }>("SELECT id FROM customers WHERE email = 'chloe@example.com'"))!;
     await call('PATCH /api/v1/customers/:id', 'mia', `/api/v1/customers/${customer.id}`, { body: { organization: 'Carter Ltd', reason: 'Told us on the phone' } });
     const withPhone = await call('PATCH /api/v1/customers/:id', 'mia', `/api/v1/customers/${customer.id}`, { body: { phone: '+44 20 7946 0958' } });
     expect(withPhone).toMatchObject({ phone: '+442079460958', changes: { phone: { from: null, to: '+442079460958' } } });
@@ -257,9 +257,9 @@ describe('answers match the OpenAPI document', () => {
   });
 
   it('privacy: a customer\'s export, erasure and the audit log', async () => {
-    const idOf = (email: string) => (h.db.$client.prepare('SELECT id FROM customers WHERE email = ?').get(email) as { id: number }).id;
-    const chloe = idOf('chloe@example.com');
-    const sam = idOf('sam@example.org');
+    const idOf = async (email: string) => (await h.get<{ id: number }>('SELECT id FROM customers WHERE email = ?', email))!.id;
+    const chloe = await idOf('chloe@example.com');
+    const sam = await idOf('sam@example.org');
     const full = await call('GET /api/v1/customers/:id/export', 'mia', `/api/v1/customers/${chloe}/export`);
     expect(full.profile).toMatchObject({ phone: '+442079460958', timeZone: null });
     expect(full.cases[0].messages.some((m: Json) => m.internal)).toBe(true);

@@ -115,7 +115,7 @@ describe('tokens and reference data', () => {
 
   it('stores only a hash of each token', async () => {
     const minted = await call('POST', '/api/v1/tokens', ADMIN_TOKEN, { email: 'c@example.com' });
-    const rows = h.db.$client.prepare('SELECT token_hash FROM api_tokens').all() as { token_hash: string }[];
+    const rows = await h.all<{ token_hash: string }>('SELECT token_hash FROM api_tokens');
     expect(rows.some((r) => r.token_hash === minted.json.token)).toBe(false);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true);
   });

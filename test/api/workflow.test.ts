@@ -8,7 +8,7 @@ let chloe: TestActor;
 let chloeToken: string;
 let aliceToken: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], capacity: 5 });
@@ -16,6 +16,8 @@ beforeEach(() => {
   chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   chloeToken = h.tokenFor(chloe);
   aliceToken = h.tokenFor(alice);
+  // PostgreSQL: the registry is loaded by the harness's first step; PUT /rulesets reads it before any statement.
+  await h.settled();
 });
 afterEach(() => h.close());
 
@@ -42,13 +44,22 @@ describe('transitions', () => {
     const resolved = await transition(id, aliceToken, { transition: 'resolve', solution: 'Settings → Export.', note: 'Walked them through it' });
     expect(resolved.status).toBe(200);
     expect(resolved.json).toMatchObject({ status: 'resolved', open: false, solution: 'Settings → Export.' });
-    expect(resolved.json.transitions.map((t: Json) => t.name)).toEqual(['reopen', 'close']);
+    expect(resolved.json.transitions.map((t: Json) => t.name).sort()).toEqual(['close', 'reopen']);
     const steps = (await events(id)).filter((e) => e.type === 'case.transitioned').map((e) => e.data);
     expect(steps).toEqual([
       { transition: 'start', from: 'new', to: 'open', on: 'case.assigned', after: 'Chloe' },
       { transition: 'waitOnCustomer', from: 'open', to: 'pending' },
       { transition: 'resolve', from: 'pending', to: 'resolved', solution: 'Settings → Export.', note: 'Walked them through it' },
     ]);
+  });
+
+  // On both databases (PostgreSQL keeps definition bodies as json: drizzle/pg/0002).
+  it('offers the transitions in the order of the workflow file', async () => {
+    const id = await newCase();
+    const resolved = await transition(id, aliceToken, { transition: 'resolve', solution: 'Settings → Export.' });
+    expect(resolved.json.transitions.map((t: Json) => t.name)).toEqual(['reopen', 'close']);
+    const open = await call('GET', `/api/v1/cases/${id}`, aliceToken);
+    expect(open.json.transitions.map((t: Json) => t.name)).toEqual(['reopen', 'close']);
   });
 
   it('answers 409 INVALID_TRANSITION when the workflow does not allow it now or for this role', async () => {
@@ -222,6 +233,6 @@ describe('rules that fail at run time', () => {
     expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json).toMatchObject({ status: 'open', tier: 1, queue: 'general' });
     const failed = (await events(id)).filter((e) => e.type === 'rules.failed');
     expect(failed.map((e) => e.data)).toEqual([{ event: 'case.reopened', error: 'cannot escalate: No active queue at tier 3.' }]);
-    expect(h.db.$client.prepare("SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND (failed_at IS NOT NULL OR done_at IS NULL)").get()).toEqual({ n: 0 });
+    expect(await h.get("SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND (failed_at IS NOT NULL OR done_at IS NULL)")).toEqual({ n: 0 });
   });
 });

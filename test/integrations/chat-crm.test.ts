@@ -4,13 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { CrmClient } from '../../src/crm/lookup.js';
 import { churn } from '../../src/dashboard/churn.js';
-import { caseEvents, customerChurnMarks, queues } from '../../src/db/schema/index.js';
 import { markChurn } from '../../src/team/churn.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -63,7 +62,7 @@ describe('notify slack / teams', () => {
   });
 
   it('posts a Block Kit message to the queue’s Slack webhook and an Adaptive Card to the rule’s Teams URL', async () => {
-    h.db.update(queues).set({ slackWebhookUrl: slack.url }).where(eq(queues.id, 'billing')).run();
+    await h.query((q) => q.db.update(q.tables.queues).set({ slackWebhookUrl: slack.url }).where(eq(q.tables.queues.id, 'billing')));
     const res = await publish([
       rule('Urgent billing to Slack', { all: [{ fact: 'case', path: '$.subject', operator: 'textContains', value: 'refund' }] }, { type: 'notify', params: { to: 'slack', template: 'case-received' } }),
       rule('Refunds to Teams', { all: [{ fact: 'case', path: '$.subject', operator: 'textContains', value: 'refund' }] }, { type: 'notify', params: { to: 'teams', template: 'case-escalated', url: teams.url } }),
@@ -76,7 +75,8 @@ describe('notify slack / teams', () => {
     expect(body.blocks.map((b) => b.type)).toEqual(['header', 'section', 'actions']);
     const section = body.blocks[1]!;
     expect(section.text!.text).toBe(`*<${h.services.publicUrl}/cases/C-${c.id}|C-${c.id}>* Refund for &lt;double&gt; charge`);
-    const billing = h.db.select().from(queues).where(eq(queues.id, 'billing')).get()!;
+    const [billing] = await h.query((q) => q.db.select().from(q.tables.queues).where(eq(q.tables.queues.id, 'billing')));
+    if (!billing) throw new Error('no billing queue');
     expect(section.fields!.map((f) => f.text)).toEqual(expect.arrayContaining([`*Queue*\n${billing.name}`, `*Priority*\n${c.priority}`]));
     expect(body.blocks[2]!.elements![0]!.url).toBe(`${h.services.publicUrl}/cases/C-${c.id}`);
     const card = JSON.parse(teams.received[0]!.body) as { attachments: { contentType: string; content: { type: string; body: { facts?: { title: string; value: string }[] }[]; actions: { url: string }[] } }[] };
@@ -84,7 +84,7 @@ describe('notify slack / teams', () => {
     expect(card.attachments[0]!.content.type).toBe('AdaptiveCard');
     expect(card.attachments[0]!.content.body[2]!.facts).toEqual(expect.arrayContaining([{ title: 'Queue', value: billing.name }]));
     expect(card.attachments[0]!.content.actions[0]!.url).toBe(`${h.services.publicUrl}/cases/C-${c.id}`);
-    const sent = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, c.id)).all().filter((e) => e.type === 'notification.sent');
+    const sent = (await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, c.id)))).filter((e) => e.type === 'notification.sent');
     expect(sent.map((e) => e.data.channel).sort()).toEqual(['slack', 'teams']);
   });
 
@@ -191,7 +191,8 @@ describe('the churn API', () => {
     const metric = await h.services.store.read((tx) => churn(tx, { from, to: h.clock.now() + 1, queue: null, zone: 'UTC' }));
     expect(metric.churnedCustomerIds).toEqual(expect.arrayContaining([a.id, b.id]));
     expect(metric.churned).toBeGreaterThanOrEqual(2);
-    expect(h.db.select().from(customerChurnMarks).all().map((m) => m.source)).toEqual(['billing', 'manual']);
+    const marks = await h.query((q) => q.db.select().from(q.tables.customerChurnMarks).orderBy(asc(q.tables.customerChurnMarks.id)));
+    expect(marks.map((m) => m.source)).toEqual(['billing', 'manual']);
     expect(start).toBeLessThan(from);
   });
 });

@@ -7,7 +7,6 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
-import { webhookSubscriptions } from '../../src/db/schema/index.js';
 import { blockedAddressReason } from '../../src/net/address-guard.js';
 import { guardedPost } from '../../src/net/guarded-post.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
@@ -91,6 +90,6 @@ describe('outbound posts with WEBHOOKS_ALLOW_PRIVATE unset', () => {
     const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { log: { error: string; responseStatus: null }[] }[];
     expect(delivery!.log[0]).toMatchObject({ responseStatus: null });
     expect(delivery!.log[0]!.error).toMatch(new RegExp(`^refused: ${os.hostname()} resolves to`));
-    expect(h.db.select().from(webhookSubscriptions).all().length).toBe(1);
+    expect(await h.query((q) => q.db.select().from(q.tables.webhookSubscriptions))).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@
  * and leaves open cases, recently closed cases and the customer's profile alone. Time moves
  * with the injected clock.
  */
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createLogger } from '../../src/logger.js';
@@ -29,7 +30,7 @@ async function newCase(subject: string, close: boolean): Promise<number> {
   return parseCaseRef(ref)!;
 }
 
-const subjectOf = (id: number) => (h.db.$client.prepare('SELECT subject FROM cases WHERE id = ?').get(id) as { subject: string }).subject;
+const subjectOf = async (id: number) => (await h.get<{ subject: string }>('SELECT subject FROM cases WHERE id = ?', id))!.subject;
 const tick = (at: number) => runJobTick(job, at, { store: h.services.store, clock: h.clock, logger: createLogger('silent') });
 
 beforeAll(() => {
@@ -55,7 +56,7 @@ describe('the retention job', () => {
 
     h.clock.advance(5 * DAY);
     expect(await tick(h.clock.now())).toMatchObject({ ran: true, result: { erased: 0 } });
-    expect(subjectOf(old)).toBe('Old invoice question');
+    expect(await subjectOf(old)).toBe('Old invoice question');
 
     h.clock.advance(6 * DAY); // old: closed 31 days ago; recent: 11 days ago
     const at = h.clock.now();
@@ -63,14 +64,14 @@ describe('the retention job', () => {
     expect(await tick(at)).toEqual({ ran: false }); // the same tick again: claimed already
     expect(await tick(at + 60_000)).toMatchObject({ ran: true, result: { erased: 0 } });
 
-    expect(subjectOf(old)).toBe('[erased]');
-    expect(subjectOf(open)).toBe('Still open question');
-    expect(subjectOf(recent)).toBe('Recent invoice question');
-    const sql = h.db.$client;
-    expect(sql.prepare('SELECT case_id AS caseId, reason, actor_type AS actor FROM erasures').all()).toEqual([{ caseId: old, reason: 'retention', actor: 'system' }]);
-    expect(sql.prepare("SELECT entity_type AS entity, entity_id AS id, action FROM audit_log WHERE action = 'erased'").all()).toEqual([{ entity: 'case', id: `C-${old}`, action: 'erased' }]);
-    expect(sql.prepare('SELECT name, email FROM customers WHERE id = ?').get(customer.id)).toEqual({ name: 'Chloe Carter', email: 'chloe@example.com' });
-    const body = sql.prepare("SELECT json_extract(data, '$.solution') AS s FROM case_events WHERE case_id = ? AND type = 'case.transitioned' AND json_extract(data, '$.to') = 'resolved'").get(old) as { s: string };
-    expect(body.s).toBe('[erased]');
+    expect(await subjectOf(old)).toBe('[erased]');
+    expect(await subjectOf(open)).toBe('Still open question');
+    expect(await subjectOf(recent)).toBe('Recent invoice question');
+    expect(await h.all('SELECT case_id AS "caseId", reason, actor_type AS actor FROM erasures')).toEqual([{ caseId: old, reason: 'retention', actor: 'system' }]);
+    expect(await h.all("SELECT entity_type AS entity, entity_id AS id, action FROM audit_log WHERE action = 'erased'")).toEqual([{ entity: 'case', id: `C-${old}`, action: 'erased' }]);
+    expect(await h.get('SELECT name, email FROM customers WHERE id = ?', customer.id)).toEqual({ name: 'Chloe Carter', email: 'chloe@example.com' });
+    const transitions = await h.query((q) => q.db.select({ data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(and(eq(q.tables.caseEvents.caseId, old), eq(q.tables.caseEvents.type, 'case.transitioned'))));
+    const resolved = transitions.map((e) => e.data as { to?: string; solution?: string }).filter((data) => data.to === 'resolved');
+    expect(resolved.map((data) => data.solution)).toEqual(['[erased]']);
   });
 });

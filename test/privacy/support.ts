@@ -18,7 +18,7 @@ import { rateCase } from '../../src/cases/rate-case.js';
 import { setBrowserTimeZone } from '../../src/users/profile.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createReport } from '../../src/reports/create-report.js';
-import { ok, type Harness, type TestActor } from '../support/harness.js';
+import { ok, tempDir, type Harness, type TestActor } from '../support/harness.js';
 import { emailHarness, postMail } from '../email/support.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createSite } from '../../src/chat/sites.js';
@@ -75,22 +75,27 @@ function mail(): string {
 
 export async function privacyWorld(): Promise<PrivacyWorld> {
   const inbox = await startSmtp();
-  const h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>'), channelsKey: parseChannelsKey('55'.repeat(32)) });
+  // A file store of its own (on PostgreSQL the default is one temp folder per process, shared by every harness).
+  const h = emailHarness(
+    {},
+    { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>'), channelsKey: parseChannelsKey('55'.repeat(32)), attachments: { dir: path.join(tempDir(), 'files') } },
+  );
   const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] });
   h.agent({ name: 'Dana', role: 'advanced', queues: ['advanced'] });
   const manager = h.agent({ name: 'Maria', role: 'manager' });
   const admin = h.agent({ name: 'Adam', role: 'admin' });
 
   // A webhook subscriber (its deliveries keep the staff view of each case) and the CRM's record of the address.
-  h.db.$client
-    .prepare("INSERT INTO webhook_subscriptions (url, description, events, secret, enabled, created_by, created_at) VALUES ('https://crm.example/hook', '', ?, 'whsec_dGVzdA==', 1, 'test', ?)")
-    .run(JSON.stringify(['case.created', 'message.created']), h.clock.now());
-  h.db.$client.prepare('INSERT INTO crm_records (email, data, fetched_at) VALUES (?, ?, ?)').run(`chloe.${MARKER}@example.com`, JSON.stringify({ plan: 'pro', accountOwner: `Owner of ${MARKER}` }), h.clock.now());
+  const now = h.clock.now();
+  await h.services.store.write(async (q) => {
+    await q.db.insert(q.tables.webhookSubscriptions).values({ url: 'https://crm.example/hook', description: '', events: ['case.created', 'message.created'], secret: 'whsec_dGVzdA==', enabled: true, createdBy: 'test', createdAt: now });
+    await q.db.insert(q.tables.crmRecords).values({ email: `chloe.${MARKER}@example.com`, data: { plan: 'pro', accountOwner: `Owner of ${MARKER}` }, fetchedAt: now });
+  });
 
   const posted = await postMail(h, mail());
   if (posted.body.result !== 'created') throw new Error(JSON.stringify(posted));
   const mailedRef = posted.body.case!;
-  const customerId = (h.db.$client.prepare('SELECT customer_id AS id FROM cases WHERE id = ?').get(parseCaseRef(mailedRef)) as { id: number }).id;
+  const customerId = (await h.get<{ id: number }>('SELECT customer_id AS id FROM cases WHERE id = ?', parseCaseRef(mailedRef)))!.id;
   const customer: TestActor = { type: 'customer', id: customerId, role: 'customer', name: `Chloe ${MARKER}` };
   const customerToken = h.tokenFor(customer);
   const agentToken = h.tokenFor(agent);
@@ -143,4 +148,15 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
 export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+}
+
+/** A statement's refusal as text: the error's message and its cause's (drizzle's error names the query, its cause is PostgreSQL's refusal). */
+export async function refusal(statement: Promise<unknown>): Promise<string> {
+  try {
+    await statement;
+  } catch (error) {
+    const { message, cause } = error as Error & { cause?: Error };
+    return `${message} ${cause?.message ?? ''}`;
+  }
+  return 'not refused';
 }
