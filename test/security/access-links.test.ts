@@ -8,7 +8,6 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../src/auth/rate-limit.js';
 import { NO_MAIL_MESSAGE } from '../../src/auth/request-access-mail.js';
-import { outbox, staff } from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, createHarness, type Harness } from '../support/harness.js';
 import { issueSignInLink } from '../../src/auth/sign-in-link.js';
@@ -40,7 +39,7 @@ function withLimits(world: AccessWorld, rates: Partial<RateLimits>): void {
   world.h.app = createApp(world.h.services, { adminToken: ADMIN_TOKEN, trustProxy: 1, rateLimits: { ...DEFAULT_RATE_LIMITS, ...rates } });
 }
 
-const queued = (h: Harness) => h.db.select().from(outbox).where(eq(outbox.type, 'access.mail')).all();
+const queued = (h: Harness) => h.query((q) => q.db.select().from(q.tables.outbox).where(eq(q.tables.outbox.type, 'access.mail')).orderBy(q.tables.outbox.id));
 
 /** The answer with the visitor's own CSRF token blanked out. */
 async function normalized(res: Response, csrf: string): Promise<string> {
@@ -53,7 +52,7 @@ describe('no account enumeration', () => {
     w.h.customer({ email: 'chloe@example.com', name: 'Chloe' });
     w.h.agent({ email: 'alice@casebook.test' });
     const gone = w.h.agent({ email: 'gone@casebook.test' });
-    w.h.db.update(staff).set({ active: false }).where(eq(staff.id, gone.id)).run();
+    await w.h.services.store.write((q) => q.db.update(q.tables.staff).set({ active: false }).where(eq(q.tables.staff.id, gone.id)));
     withLimits(w, { linksPerAddress: { count: 0, windowMs: 60_000 }, linksPerClient: { count: 0, windowMs: 60_000 } });
     const addresses = ['chloe@example.com', 'alice@casebook.test', 'gone@casebook.test', 'stranger@example.com'];
     for (const [path, extra] of ASKS) {
@@ -69,7 +68,7 @@ describe('no account enumeration', () => {
       }
     }
     // The request did the same work for all: one item each, the address and the purpose only.
-    const items = queued(w.h);
+    const items = await queued(w.h);
     expect(items).toHaveLength(addresses.length * ASKS.length * 2);
     for (const item of items) expect(Object.keys(item.payload).sort()).toEqual(['email', 'name', 'next', 'purpose']);
   });
@@ -108,12 +107,12 @@ describe('rate limits on asking for links', () => {
     withLimits(w, { linksPerAddress: { count: 3, windowMs: 3_600_000 } });
     for (const email of ['chloe@example.com', 'ghost@example.com']) {
       for (const [path, extra] of ASKS) expect((await ask(w.h, path, email, extra, { 'X-Forwarded-For': `198.51.100.${email.length}` })).status).toBe(200);
-      const before = queued(w.h).length;
+      const before = (await queued(w.h)).length;
       const refused = await ask(w.h, '/login/link', email.toUpperCase(), {}, { 'X-Forwarded-For': '192.0.2.77' });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('Retry-After'))).toBe(1200);
       expect(await refused.text()).toContain('Too many links mailed to this address: at most 3 per hour.');
-      expect(queued(w.h)).toHaveLength(before);
+      expect(await queued(w.h)).toHaveLength(before);
     }
     w.h.clock.advanceMinutes(20);
     expect((await ask(w.h, '/login/link', 'chloe@example.com')).status).toBe(200);
@@ -150,7 +149,7 @@ describe('CSRF on the forms of the ways in', () => {
       expect((await v.post(path, form, { origin: 'https://evil.example' })).status, `${path} from another origin`).toBe(403);
       expect((await v.post(path, form, { headers: { 'Sec-Fetch-Site': 'cross-site' } })).status, `${path} cross-site`).toBe(403);
     }
-    expect(queued(w.h)).toEqual([]);
+    expect(await queued(w.h)).toEqual([]);
   });
 });
 
@@ -187,6 +186,6 @@ describe('without SMTP_URL', () => {
         expect(await res.text()).toContain(NO_MAIL_MESSAGE);
       }
     }
-    expect(queued(plain)).toEqual([]);
+    expect(await queued(plain)).toEqual([]);
   });
 });

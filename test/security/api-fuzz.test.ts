@@ -25,12 +25,22 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Every table's row count and the sum of case versions: any write changes it. */
-function fingerprint(): string {
-  const tables = (h.db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'").all() as { name: string }[]).map((t) => t.name);
-  const counts = tables.map((t) => `${t}:${(h.db.$client.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n}`);
-  const versions = (h.db.$client.prepare('SELECT coalesce(sum(version), 0) AS v FROM cases').get() as { v: number }).v;
-  return `${counts.join(',')};versions:${versions}`;
+let counting: string | null = null;
+
+/** Every table's row count and the sum of case versions: any write changes it (one statement). */
+async function fingerprint(): Promise<string> {
+  if (counting === null) {
+    const tables =
+      h.dialect === 'postgres'
+        ? await h.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        : await h.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name");
+    const counts = tables.map(({ name }) => `(SELECT count(*) FROM "${name}") AS "${name}"`);
+    counting = `SELECT ${counts.join(', ')}, (SELECT coalesce(sum(version), 0) FROM cases) AS "case versions"`;
+  }
+  const row = (await h.get(counting))!;
+  return Object.entries(row)
+    .map(([name, n]) => `${name}:${Number(n)}`)
+    .join(',');
 }
 
 function apiRoutes(): { method: string; path: string }[] {
@@ -79,11 +89,11 @@ describe('every API route, fuzzed', () => {
     for (const route of apiRoutes().filter((r) => r.method !== 'GET')) {
       await fc.assert(
         fc.asyncProperty(body, async (text) => {
-          const before = fingerprint();
+          const before = await fingerprint();
           const res = await h.api(route.method, concrete(route.path), { token: ADMIN_TOKEN, body: text, headers: { 'Content-Type': 'application/json' } });
           expect(res.status, `${route.method} ${route.path} with ${text.slice(0, 200)}`).toBeLessThan(500);
           if (res.status >= 400) {
-            expect(fingerprint(), `${route.method} ${route.path} wrote on ${res.status}`).toBe(before);
+            expect(await fingerprint(), `${route.method} ${route.path} wrote on ${res.status}`).toBe(before);
             const problem = (await res.json()) as { code?: string; requestId?: string };
             expect(problem.code).toBeTruthy();
             expect(problem.requestId).toBeTruthy();

@@ -52,6 +52,8 @@ beforeAll(async () => {
   await markChurn(h.services, customer.id, { churned: true, at: h.clock.now(), note: `Churn ${spoof(6)}` }, manager);
   h.clock.advanceMinutes(390); // past the warning (80% of 8 business hours), before the breach
   await runSlaSweep(h.services);
+  // After the drain a command kicked (on PostgreSQL beside this one, holding its items), the rest.
+  await h.services.outbox.idle();
   await h.services.outbox.drain();
 });
 afterAll(async () => {

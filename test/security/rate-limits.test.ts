@@ -6,10 +6,9 @@ import { count, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../src/auth/rate-limit.js';
 import { loadConfig } from '../../src/config.js';
-import { cases } from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
+import { signedIn } from './sign-in.js';
 
 let h: Harness;
 let chloe: TestActor;
@@ -32,7 +31,7 @@ async function api(method: string, url: string, o: { token: string; body: unknow
   return h.app.request(url, { method, headers: { Authorization: `Bearer ${o.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(o.body) });
 }
 
-const casesOf = (customerId: number) => h.db.select({ n: count() }).from(cases).where(eq(cases.customerId, customerId)).get()!.n;
+const casesOf = async (customerId: number) => (await h.query((q) => q.db.select({ n: count() }).from(q.tables.cases).where(eq(q.tables.cases.customerId, customerId))))[0]!.n;
 const newCase = (token: string, i: number, customer?: string) =>
   api('POST', '/api/v1/cases', { token, body: { subject: `Printer ${i}`, description: 'It jams.', ...(customer ? { customer: { email: customer } } : {}) } });
 
@@ -47,7 +46,7 @@ describe('intake over the API', () => {
     const problem = (await refused.json()) as { code: string; requestId: string; detail: string };
     expect(problem).toMatchObject({ code: 'TOO_MANY_REQUESTS', requestId: refused.headers.get('X-Request-Id') });
     expect(problem.detail).toContain('at most 10 per 10 minutes');
-    expect(casesOf(chloe.id)).toBe(10);
+    expect(await casesOf(chloe.id)).toBe(10);
     h.clock.advance(60_000);
     expect((await newCase(token, 11)).status).toBe(201);
     expect((await newCase(token, 12)).status).toBe(429);
@@ -58,7 +57,7 @@ describe('intake over the API', () => {
     expect((await newCase(h.tokenFor(chloe), 1)).status).toBe(201);
     expect((await newCase(h.tokenFor(chloe), 2)).status).toBe(201);
     expect((await newCase(h.tokenFor(chloe), 3)).status).toBe(429);
-    const portal = signedIn(h, chloe);
+    const portal = await signedIn(h, chloe);
     const res = await portal.post('/portal/cases', { subject: 'One more', description: 'Please' });
     expect(res.status).toBe(429);
     const sam = h.customer({ email: 'sam@example.org' });
@@ -98,7 +97,7 @@ describe('messages', () => {
   it('in the portal: the reply form comes back with the message (429, Retry-After), plain and htmx', async () => {
     withLimits({ messagesPerCustomer: { count: 1, windowMs: 60_000 } });
     const created = (await (await newCase(h.tokenFor(chloe), 1)).json()) as { id: string };
-    const portal = signedIn(h, chloe);
+    const portal = await signedIn(h, chloe);
     expect((await portal.post(`/cases/${created.id}/messages`, { body: 'first' })).status).toBe(303);
     const plain = await portal.post(`/cases/${created.id}/messages`, { body: 'second, typed text kept' });
     expect(plain.status).toBe(429);
@@ -116,7 +115,7 @@ describe('messages', () => {
 describe('the portal form', () => {
   it('re-renders with the message and the typed text (429, Retry-After) and creates nothing', async () => {
     withLimits({ casesPerCustomer: { count: 1, windowMs: 5 * 60_000 } });
-    const portal = signedIn(h, chloe);
+    const portal = await signedIn(h, chloe);
     expect((await portal.post('/portal/cases', { subject: 'First', description: 'Works' })).status).toBe(303);
     const res = await portal.post('/portal/cases', { subject: 'Second subject', description: 'Second text' });
     expect(res.status).toBe(429);
@@ -127,14 +126,14 @@ describe('the portal form', () => {
     const htmx = await portal.post('/portal/cases', { subject: 'Third', description: 'Third' }, { htmx: true });
     expect(htmx.status).toBe(429);
     expect(htmx.headers.get('HX-Retarget')).toBe('#new-request-form');
-    expect(casesOf(chloe.id)).toBe(1);
+    expect(await casesOf(chloe.id)).toBe(1);
     h.clock.advance(5 * 60_000);
     expect((await portal.post('/portal/cases', { subject: 'Later', description: 'Fine' })).status).toBe(303);
   });
 
   it('invalid forms do not count', async () => {
     withLimits({ casesPerCustomer: { count: 1, windowMs: 60_000 } });
-    const portal = signedIn(h, chloe);
+    const portal = await signedIn(h, chloe);
     for (let i = 0; i < 3; i++) expect((await portal.post('/portal/cases', { subject: '', description: '' })).status).toBe(422);
     expect((await portal.post('/portal/cases', { subject: 'Now', description: 'Complete' })).status).toBe(303);
   });

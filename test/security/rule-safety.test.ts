@@ -5,21 +5,30 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Handle } from '../../src/db/store/index.js';
+import { openPostgresStore } from '../../src/db/store/pg.js';
 import { exportDefinitions } from '../../src/definitions/export-import.js';
+import { insertVersionRow } from '../../src/definitions/version-rows.js';
 import { publishVersion } from '../../src/definitions/versions.js';
-import { ADMIN_TOKEN, createHarness, standardQueues, tempDir, type Harness } from '../support/harness.js';
+import { seedDefinitionsIn } from '../../src/seed/seed-definitions.js';
+import { ADMIN_TOKEN, createHarness, loadRepoDefinitions, standardQueues, tempDir, type Harness } from '../support/harness.js';
+import { createTestDatabase, ON_POSTGRES } from '../support/harness-postgres.js';
 import { startServer } from '../support/server.js';
 
 let h: Harness;
 let managerToken: string;
 let customerToken: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   managerToken = h.tokenFor(h.agent({ name: 'Maria', role: 'manager' }));
   customerToken = h.tokenFor(h.customer({ email: 'c@example.com' }));
+  // PostgreSQL: the harness loads the registry in its set-up; a test whose first statement is a
+  // reload of the registry (exportDefinitions) would wait for that set-up, which waits for it.
+  await h.settled();
 });
 afterEach(() => {
   delete (globalThis as { pwned?: unknown }).pwned;
@@ -44,7 +53,30 @@ const rule = (condition: Record<string, unknown>, name = 'r') => ({
 
 /** Stores a version without any check, as one stored before today's checks existed would be. */
 async function storeUnchecked(name: string, rules: unknown[]): Promise<number> {
-  return (await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', name, { ruleset: name, description: '', rules }, { state: 'published', note: 'old', now: h.clock.now() }))).version;
+  const row = await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'ruleset', name, uncheckedBody(name, rules), { state: 'published', note: 'old', now: h.clock.now() }));
+  await h.services.definitions.refresh(); // insertVersion's contract, once the transaction has ended
+  return row.version;
+}
+
+const uncheckedBody = (name: string, rules: unknown[]) => ({ ruleset: name, description: '', rules });
+
+/**
+ * A database a server process can start on, seeded as the harness's, with `fn` written to it:
+ * the harness's SQLite file; on PostgreSQL (the harness's database is not reachable from
+ * another process) a database of its own.
+ */
+async function serverDatabase<T>(fn: (q: Handle) => Promise<T>): Promise<{ databasePath: string; databaseUrl?: string; written: T; drop(): Promise<void> }> {
+  if (!ON_POSTGRES) return { databasePath: h.dbPath, written: await h.services.store.write(fn), drop: async () => undefined };
+  const database = createTestDatabase();
+  await database.created;
+  const store = openPostgresStore(database.url, { max: 1 });
+  try {
+    await store.write((q) => seedDefinitionsIn(q, loadRepoDefinitions(), h.clock.now()));
+    const written = await store.write(fn);
+    return { databasePath: path.join(tempDir(), 'casebook.db'), databaseUrl: database.url, written, drop: () => database.drop() };
+  } finally {
+    await store.close();
+  }
 }
 
 describe('rule paths', () => {
@@ -97,8 +129,10 @@ describe('rule paths', () => {
   });
 
   it('start-up says which stored version is refused and why, and the server still starts', async () => {
-    const version = await storeUnchecked('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit')]);
-    const server = await startServer({ databasePath: h.dbPath });
+    const body = uncheckedBody('escalation', [rule({ fact: 'event', operator: 'equal', value: 'never', path: EXPLOIT_PATH }, 'exploit')]);
+    const database = await serverDatabase((q) => insertVersionRow(q, 'ruleset', 'escalation', body, { state: 'published', note: 'old', now: h.clock.now() }));
+    const version = database.written.version;
+    const server = await startServer({ databasePath: database.databasePath, ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}) });
     try {
       const line = server
         .output()
@@ -112,6 +146,7 @@ describe('rule paths', () => {
       expect((await fetch(`${server.url}/api/v1/rulesets/routing`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
     } finally {
       await server.stop();
+      await database.drop();
     }
   }, 60_000);
 
@@ -281,8 +316,8 @@ describe('a notify rule or action’s incoming-webhook URL is a secret', () => {
       expect(JSON.stringify(events.json)).not.toContain('s3cr3t');
     }
     // What the rule decided still posts to the real URL.
-    const posts = h.db.$client.prepare("SELECT payload FROM outbox WHERE type = 'im.post'").all() as { payload: string }[];
-    expect(posts.map((p) => JSON.parse(p.payload).url)).toContain(SECRET);
+    const posts = await h.query((q) => q.db.select({ payload: q.tables.outbox.payload }).from(q.tables.outbox).where(eq(q.tables.outbox.type, 'im.post')));
+    expect(posts.map((p) => p.payload.url)).toContain(SECRET);
   });
 
   it('a case routed before URLs were hidden shows none either', async () => {
@@ -290,11 +325,11 @@ describe('a notify rule or action’s incoming-webhook URL is a secret', () => {
     const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'Hello', description: 'A question' });
     const caseId = Number(String(created.json.id).replace(/^C-/, ''));
     const fired = [{ rule: 'Old Slack rule', priority: 1, event: { type: 'notify', params: { to: 'slack', template: 'case-received', url: SECRET } } }];
-    const row = h.db.$client.prepare('SELECT routing FROM cases WHERE id = ?').get(caseId) as { routing: string };
-    h.db.$client.prepare('UPDATE cases SET routing = ? WHERE id = ?').run(JSON.stringify({ ...JSON.parse(row.routing), fired }), caseId);
-    h.db.$client
-      .prepare("INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, 'rules.evaluated', ?, 'system', NULL, ?)")
-      .run(caseId, h.clock.now(), JSON.stringify({ ruleset: 'escalation', version: 1, event: 'sla.breached', fired }));
+    await h.services.store.write(async (q) => {
+      const [row] = await q.db.select({ routing: q.tables.cases.routing }).from(q.tables.cases).where(eq(q.tables.cases.id, caseId));
+      await q.db.update(q.tables.cases).set({ routing: { ...row!.routing!, fired } as NonNullable<typeof row>["routing"] }).where(eq(q.tables.cases.id, caseId));
+      await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'rules.evaluated', at: h.clock.now(), actorType: 'system', actorId: null, data: { ruleset: 'escalation', version: 1, event: 'sla.breached', fired } });
+    });
     const view = await call('GET', `/api/v1/cases/${created.json.id}`, agentToken);
     expect(view.json.routing.fired[0].event.params.url).toBe('(hidden)');
     const events = await call('GET', `/api/v1/cases/${created.json.id}/events`, agentToken);

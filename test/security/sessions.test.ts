@@ -3,13 +3,15 @@
  * sign-in is throttled, passwords are stored with a slow KDF, and no secret (session id, API
  * token, set-password link) is stored in a form that could be replayed from the database.
  */
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { verifyPassword } from '../../src/auth/password.js';
 import { sha256 } from '../../src/auth/tokens.js';
 import { createPasswordToken } from '../../src/users/password-tokens.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
-import { setPassword, visitor } from '../support/pages.js';
+import { visitor } from '../support/pages.js';
+import { setPassword } from './sign-in.js';
 
 const PASSWORD = 'a good long password';
 let h: Harness;
@@ -49,7 +51,8 @@ describe('sessions and secrets', () => {
   });
 
   it('stores passwords with scrypt (N ≥ 2^15), never in the clear', async () => {
-    const stored = (h.db.$client.prepare('SELECT password_hash AS hash FROM staff WHERE id = ?').get(alice.id) as { hash: string }).hash;
+    const [row] = await h.query((q) => q.db.select({ hash: q.tables.staff.passwordHash }).from(q.tables.staff).where(eq(q.tables.staff.id, alice.id)));
+    const stored = row!.hash!;
     const [scheme, n] = stored.split('$');
     expect(scheme).toBe('scrypt');
     expect(Number(n)).toBeGreaterThanOrEqual(2 ** 15);
@@ -67,9 +70,9 @@ describe('sessions and secrets', () => {
     const link = (await h.services.store.write((q) => createPasswordToken(q, { type: 'staff', id: alice.id }, h.clock.now()))).token;
 
     const dump = JSON.stringify([
-      h.db.$client.prepare('SELECT * FROM sessions').all(),
-      h.db.$client.prepare('SELECT * FROM api_tokens').all(),
-      h.db.$client.prepare('SELECT * FROM password_tokens').all(),
+      await h.all('SELECT * FROM sessions'),
+      await h.all('SELECT * FROM api_tokens'),
+      await h.all('SELECT * FROM password_tokens'),
     ]);
     for (const secret of [sessionId, apiToken, link]) {
       expect(dump).not.toContain(secret);

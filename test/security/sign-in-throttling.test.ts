@@ -8,7 +8,8 @@ import { createApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { ADMIN_TOKEN, createHarness, type Harness, type TestActor } from '../support/harness.js';
-import { setPassword, visitor } from '../support/pages.js';
+import { visitor } from '../support/pages.js';
+import { setPassword } from './sign-in.js';
 
 const PASSWORD = 'a good long password';
 let h: Harness;

@@ -16,13 +16,12 @@ import { editCase } from '../../src/cases/edit-case.js';
 import { rateCase } from '../../src/cases/rate-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { storeFiles } from '../../src/attachments/record.js';
-import { attachments, customers, inboundMail, mailboxes, problems, queues, staff } from '../../src/db/schema/index.js';
 import { saveDraft } from '../../src/definitions/versions.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { saveTemplate } from '../../src/notifications/edit-template.js';
 import { markChurn } from '../../src/team/churn.js';
 import { saveInboxView } from '../../src/cases/inbox-views.js';
-import { staffPrincipal } from '../../src/auth/principal.js';
+import { principalOf } from '../../src/auth/principal.js';
 import { applyMacro } from '../../src/macros/apply-macro.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -51,13 +50,14 @@ const params: Record<string, string> = {};
 beforeAll(async () => {
   h = createHarness();
   standardQueues(h);
-  h.db.update(queues).set({ name: p(0), description: p(1) }).where(eq(queues.id, 'general')).run();
+  await h.services.store.write((q) => q.db.update(q.tables.queues).set({ name: p(0), description: p(1) }).where(eq(q.tables.queues.id, 'general')));
   agent = h.agent({ name: p(2), queues: ['general', 'billing', 'technical'] });
   manager = h.agent({ name: p(3), role: 'manager', email: managerEmail });
   admin = h.agent({ name: 'Adam Admin', role: 'admin' });
   customer = h.customer({ email: 'chloe@example.com', name: p(4), organization: p(5) });
   const now = h.clock.now();
-  const problem = h.db.insert(problems).values({ title: p(6), symptoms: `login fails ${p(0)}`, synonyms: p(2), solution: p(1), createdAt: now, updatedAt: now }).returning().get();
+  const write = h.services.store.write.bind(h.services.store);
+  const [problem] = await write((q) => q.db.insert(q.tables.problems).values({ title: p(6), symptoms: `login fails ${p(0)}`, synonyms: p(2), solution: p(1), createdAt: now, updatedAt: now }).returning());
 
   // A rule whose name is a payload, firing on the case: it shows in "why is this case here".
   const routing = structuredClone(h.services.definitions.ruleset('routing').definition);
@@ -71,7 +71,7 @@ beforeAll(async () => {
   // A file whose name is a payload (stored sanitised) and whose declared type is HTML: its link and its download stay inert.
   const file = storeFiles(h.services.attachments.store, [{ name: `${p(3)}.html`, mediaType: 'text/html', bytes: Buffer.from(p(0)) }]);
   await addMessage(h.services, c.id, { body: p(3), public: true }, agent, { attachments: file });
-  params.attachment = String(h.db.select().from(attachments).get()!.id);
+  params.attachment = String((await h.query((q) => q.db.select().from(q.tables.attachments)))[0]!.id);
   await addMessage(h.services, c.id, { body: p(4), public: false }, agent);
   await transitionCase(h.services, c.id, { transition: 'waitOnCustomer', note: p(5) }, agent);
   await transitionCase(h.services, c.id, { transition: 'resolve', solution: p(6) }, agent);
@@ -86,33 +86,35 @@ beforeAll(async () => {
   // A mail template worded with payloads: its page shows the wording, the preview and the history.
   await saveTemplate(h.services, 'case-resolved', 'customer', { subject: p(0), body: `${p(1)}\n{{case.subject}} {{customer.name}}\n${p(5)}` }, manager);
   // The channels console: a mailbox and a status, and mail log lines, made of payloads.
-  const mailbox = h.db
-    .insert(mailboxes)
-    .values({ name: p(5), host: 'imap.example.com', port: 993, tls: true, username: p(6), path: p(0), queueId: 'general', processed: `move:${p(1)}`, status: 'error', statusText: p(2), statusAt: now, createdAt: now, updatedAt: now })
-    .returning()
-    .get();
-  h.db.insert(inboundMail).values({ messageId: p(3), via: 'imap', mailbox: p(4), mailboxId: mailbox.id, fromAddress: p(5), subject: p(6), size: 1, outcome: 'ignored', reason: p(0), receivedAt: now }).run();
-  h.db.insert(inboundMail).values({ messageId: 'x@y', via: 'smtp', mailbox: p(1), fromAddress: p(2), subject: p(3), size: 1, outcome: 'ignored', reason: 'malformed', receivedAt: now }).run();
+  const [mailbox] = await write((q) =>
+    q.db
+      .insert(q.tables.mailboxes)
+      .values({ name: p(5), host: 'imap.example.com', port: 993, tls: true, username: p(6), path: p(0), queueId: 'general', processed: `move:${p(1)}`, status: 'error', statusText: p(2), statusAt: now, createdAt: now, updatedAt: now })
+      .returning(),
+  );
+  await write((q) => q.db.insert(q.tables.inboundMail).values({ messageId: p(3), via: 'imap', mailbox: p(4), mailboxId: mailbox!.id, fromAddress: p(5), subject: p(6), size: 1, outcome: 'ignored', reason: p(0), receivedAt: now }));
+  await write((q) => q.db.insert(q.tables.inboundMail).values({ messageId: 'x@y', via: 'smtp', mailbox: p(1), fromAddress: p(2), subject: p(3), size: 1, outcome: 'ignored', reason: 'malformed', receivedAt: now }));
   // Macros and saved views named with payloads: the macros pages, the composer's picker, the inbox.
   const macro = await createMacro(h.services, { name: p(5), body: `${p(6)} {{customer.name}}`, actions: { tags: { add: ['vip'] } } }, agent);
   await createMacro(h.services, { name: p(6), body: p(0), shared: true }, manager);
   const third = await createCase(h.services, { subject: p(2), description: 'login fails' }, customer, { customerId: customer.id });
   await applyMacro(h.services, third.id, macro.id, {}, agent);
-  await saveInboxView(h.services, staffPrincipal(h.db, agent.id)!, { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
-  await saveInboxView(h.services, staffPrincipal(h.db, manager.id)!, { view: 'queues' }, { name: p(1).slice(0, 60), shared: true });
+  const principal = async (id: number) => (await h.query((q) => principalOf(q, { type: 'staff', id })))!;
+  await saveInboxView(h.services, await principal(agent.id), { view: 'mine', tag: p(1).slice(0, 60) }, { name: p(0).slice(0, 60) });
+  await saveInboxView(h.services, await principal(manager.id), { view: 'queues' }, { name: p(1).slice(0, 60), shared: true });
   Object.assign(params, {
     macro: String(macro.id),
     case: caseRef,
-    problem: String(problem.id),
+    problem: String(problem!.id),
     report: String(report.id),
     customer: String(customer.id),
     staff: String(agent.id),
     // The CSAT page of the resolved, rated case (subject and comment are payloads).
     csat: makeCsatToken(await csatKey(h.services), c.id, customer.id, now + 86_400_000),
-    mailbox: String(mailbox.id),
+    mailbox: String(mailbox!.id),
   });
-  expect(h.db.select({ name: customers.name }).from(customers).where(eq(customers.id, customer.id)).get()?.name).toBe(p(4));
-  expect(h.db.select({ name: staff.name }).from(staff).where(eq(staff.id, agent.id)).get()?.name).toBe(p(2));
+  expect(await h.query((q) => q.db.select({ name: q.tables.customers.name }).from(q.tables.customers).where(eq(q.tables.customers.id, customer.id)))).toEqual([{ name: p(4) }]);
+  expect(await h.query((q) => q.db.select({ name: q.tables.staff.name }).from(q.tables.staff).where(eq(q.tables.staff.id, agent.id)))).toEqual([{ name: p(2) }]);
 });
 afterAll(() => h.close());
 
