@@ -34,7 +34,15 @@ declare module 'vitest' {
 export const ON_POSTGRES = process.env.CASEBOOK_TEST_DATABASE === 'postgres';
 
 let admin: Promise<pg.Client> | null = null;
+/** The admin connection's statements, one after the other (a pg client queues them anyway, with a warning). */
+let adminTurn: Promise<unknown> = Promise.resolve();
 let counter = 0;
+
+function onAdmin(url: string, statement: string): Promise<void> {
+  const turn = adminTurn.then(async () => void (await (await adminClient(url)).query(statement)));
+  adminTurn = turn.catch(() => undefined);
+  return turn;
+}
 
 function adminClient(url: string): Promise<pg.Client> {
   admin ??= (async () => {
@@ -54,24 +62,21 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A copy of the migrated template for one harness (the name is known at once; the copy is made in the background). */
-export function createTestDatabase(from: 'migrated' | 'seeded'): TestDatabase {
+/** A copy of the migrated template (or the seeded one) for one harness: the name is known at once, the copy is made in the background. */
+export function createTestDatabase(from: 'migrated' | 'seeded' = 'migrated'): TestDatabase {
   const provided = inject('postgresTemplate');
   const { url: adminUrl } = provided;
   const template = from === 'seeded' ? provided.seeded : provided.template;
   const name = `h_${process.pid}_${++counter}`;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const created = adminClient(adminUrl).then(async (client) => {
-    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
-  });
+  const created = onAdmin(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   return {
     url: url.toString(),
     created,
     async drop() {
       await created.catch(() => undefined);
-      const client = await adminClient(adminUrl);
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
+      await onAdmin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
     },
   };
 }
