@@ -1,9 +1,13 @@
 /** Shared set-up for the email channel tests: a harness with the channel configured, fixtures, posting raw mail. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { hashPassword } from '../../src/auth/password.js';
+import { newSessionRow } from '../../src/auth/sessions.js';
 import { defaultEmailSettings, type EmailSettings } from '../../src/channels/email/settings.js';
 import type { ServiceOptions } from '../../src/services.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, type Harness } from '../support/harness.js';
+import { visitor, type PageClient } from '../support/pages.js';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures/email');
 export const EMAIL_SECRET = 'email-secret-for-tests-0123456789';
@@ -33,4 +37,45 @@ export async function postMail(h: Harness, raw: Buffer | string, token = ADMIN_T
     body: typeof raw === 'string' ? raw : new Uint8Array(raw),
   });
   return { status: res.status, body: (await res.json()) as Posted['body'] };
+}
+
+/**
+ * A page client signed in as `actor`, on either database (test/support/pages.ts's `signedIn`
+ * writes the session into the SQLite file, which PostgreSQL's harness has not). Synchronous like
+ * it: the session row is written through the store, after the fixtures queued so far, and the
+ * client's first request waits for it.
+ */
+export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): PageClient {
+  if (actor.type === 'system' || actor.id === null) throw new Error('pages need a staff member or a customer');
+  const { session, row } = newSessionRow({ type: actor.type, id: actor.id }, h.clock.now());
+  const ready = h.services.store.write((q) => q.db.insert(q.tables.sessions).values(row));
+  ready.catch(() => undefined); // the first request rethrows it
+  const c: PageClient = visitor(h);
+  c.csrf = session.csrfToken;
+  c.cookies.set('casebook_session', session.id);
+  const { get, post, upload } = c;
+  c.get = async (...args) => {
+    await ready;
+    return get(...args);
+  };
+  c.post = async (...args) => {
+    await ready;
+    return post(...args);
+  };
+  c.upload = async (...args) => {
+    await ready;
+    return upload(...args);
+  };
+  return c;
+}
+
+/** Gives a staff member or customer a password (for sign-in tests), on either database. */
+export async function setPassword(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }, password: string): Promise<void> {
+  if (actor.type === 'system' || actor.id === null) throw new Error('only staff and customers have passwords');
+  const passwordHash = await hashPassword(password);
+  const id = actor.id;
+  await h.services.store.write(async (q) => {
+    if (actor.type === 'staff') await q.db.update(q.tables.staff).set({ passwordHash }).where(eq(q.tables.staff.id, id));
+    else await q.db.update(q.tables.customers).set({ passwordHash }).where(eq(q.tables.customers.id, id));
+  });
 }
