@@ -7,20 +7,21 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LINK_TTL_MS } from '../../src/auth/links.js';
 import { defaultEmailSettings } from '../../src/channels/email/settings.js';
-import { caseEvents, customers, passwordTokens } from '../../src/db/schema/index.js';
 import { ADMIN_TOKEN, standardQueues } from '../support/harness.js';
 import { accessWorld, linkIn, tokenOf, type AccessWorld } from '../support/access.js';
-import { csrfFrom, setPassword, visitor } from '../support/pages.js';
-import { EMAIL_SECRET, fixture, postMail } from './support.js';
+import { csrfFrom, visitor } from '../support/pages.js';
+import { EMAIL_SECRET, fixture, postMail, setPassword } from './support.js';
 
 let w: AccessWorld;
 afterEach(() => w.close());
 
 /** Routing that acknowledges every new case to its customer (mail cases are acknowledged anyway). */
 async function acknowledgeEveryCase(): Promise<void> {
+  await w.h.settled(); // the definitions seeded (on PostgreSQL, before the registry is read)
   const routing = structuredClone(w.h.services.definitions.ruleset('routing').definition);
   routing.rules.unshift({ name: 'Acknowledge every request', conditions: { all: [] }, event: { type: 'notify', params: { to: 'customer', template: 'case-received' } } });
   await w.h.services.store.write((q) => w.h.services.definitions.createVersion(q, 'ruleset', 'routing', routing, { state: 'published', now: w.h.clock.now() }));
+  await w.h.services.definitions.refresh(); // as every command that stores a version does once it has committed
 }
 
 async function world(): Promise<void> {
@@ -29,6 +30,8 @@ async function world(): Promise<void> {
   w.h.agent({ name: 'Alice', role: 'manager', queues: ['general', 'billing', 'technical'] });
   await acknowledgeEveryCase();
 }
+
+const tokens = () => w.h.query((q) => q.db.select().from(q.tables.passwordTokens));
 
 async function apiCase(email: string): Promise<string> {
   const res = await w.h.api('POST', '/api/v1/cases', {
@@ -57,12 +60,12 @@ describe('the acknowledgement of a new case', () => {
     expect(ack!.text).toContain('this link signs you in; it works once, within 7 days');
     const link = linkIn(ack!.text, '/login/link');
     expect(new URL(link, 'http://x').searchParams.get('next')).toBe(`/cases/${ref}`);
-    const pat = w.h.db.select().from(customers).where(eq(customers.email, 'pat@example.com')).get()!;
-    expect(w.h.db.select().from(passwordTokens).all()).toEqual([
-      expect.objectContaining({ purpose: 'sign-in', principalType: 'customer', principalId: pat.id, expiresAt: w.h.clock.now() + LINK_TTL_MS.caseMail, usedAt: null }),
+    const [pat] = await w.h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.email, 'pat@example.com')));
+    expect(await tokens()).toEqual([
+      expect.objectContaining({ purpose: 'sign-in', principalType: 'customer', principalId: pat!.id, expiresAt: w.h.clock.now() + LINK_TTL_MS.caseMail, usedAt: null }),
     ]);
     // The timeline says a link went out, never the link.
-    const sent = w.h.db.select().from(caseEvents).where(eq(caseEvents.type, 'notification.sent')).all();
+    const sent = await w.h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.type, 'notification.sent')).orderBy(q.tables.caseEvents.id));
     expect(sent.map((e) => e.data)).toEqual([expect.objectContaining({ template: 'case-received', delivered: true, signInLink: true })]);
     expect(JSON.stringify(sent)).not.toContain(tokenOf(link));
 
@@ -96,7 +99,7 @@ describe('the acknowledgement of a new case', () => {
     const [ack] = w.mailsTo('chloe@example.com');
     expect(ack!.text).toContain(`Follow it here: http://127.0.0.1:3000/cases/${ref}`);
     expect(ack!.text).not.toContain('/login/link');
-    expect(w.h.db.select().from(passwordTokens).all()).toEqual([]);
+    expect(await tokens()).toEqual([]);
   });
 
   it('of a case that came in by mail carries the link too', async () => {
@@ -115,7 +118,7 @@ describe('the acknowledgement of a new case', () => {
     await apiCase('pat@example.com');
     await w.flush();
     expect(w.mailsTo('pat@example.com')).toEqual([]);
-    expect(w.h.db.select().from(passwordTokens).all()).toEqual([]);
+    expect(await tokens()).toEqual([]);
     w.h.clock.advance(30_000);
     await w.h.services.outbox.drain();
     const [ack] = w.mailsTo('pat@example.com');

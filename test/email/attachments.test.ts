@@ -10,12 +10,10 @@ import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
-import { attachments, caseEvents, cases } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import type { Harness } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { emailHarness, fixture, postMail } from './support.js';
+import { emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 let inbox: Inbox | null = null;
@@ -26,16 +24,20 @@ afterEach(async () => {
 });
 
 function rowsOf(caseId: number) {
-  return h.db.select().from(attachments).where(eq(attachments.caseId, caseId)).all();
+  return h.query((q) => q.db.select().from(q.tables.attachments).where(eq(q.tables.attachments.caseId, caseId)).orderBy(q.tables.attachments.id));
 }
 function events(caseId: number, type: string) {
-  return h.db.select().from(caseEvents).where(eq(caseEvents.caseId, caseId)).all().filter((e) => e.type === type);
+  return eventsOf(h, caseId, type);
+}
+async function caseRow(caseId: number) {
+  const [row] = await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, caseId)));
+  return row!;
 }
 function bytesOf(sha256: string): Buffer {
   return fs.readFileSync(h.services.attachments.store.pathOf(sha256));
 }
-function customerOf(caseId: number) {
-  return { type: 'customer' as const, id: h.db.select().from(cases).where(eq(cases.id, caseId)).get()!.customerId };
+async function customerOf(caseId: number) {
+  return { type: 'customer' as const, id: (await caseRow(caseId)).customerId };
 }
 
 describe('an inbound mail’s files', () => {
@@ -45,9 +47,9 @@ describe('an inbound mail’s files', () => {
     const posted = await postMail(h, raw);
     expect(posted).toMatchObject({ status: 202, body: { result: 'created', attachments: { stored: 6, skipped: 0 } } });
     const id = parseCaseRef(posted.body.case!)!;
-    const created = events(id, 'case.created').find((e) => e.data.channel === 'email')!;
-    const received = events(id, 'email.received')[0]!;
-    const files = rowsOf(id);
+    const created = (await events(id, 'case.created')).find((e) => e.data.channel === 'email')!;
+    const received = (await events(id, 'email.received'))[0]!;
+    const files = await rowsOf(id);
     expect(files.map((f) => [f.fileName, f.mediaType, f.kind, f.eventId])).toEqual([
       ['logo.png', 'image/png', 'inline', created.id],
       ['statement.pdf', 'application/pdf', 'attachment', created.id],
@@ -66,13 +68,13 @@ describe('an inbound mail’s files', () => {
     h = emailHarness();
     const raw = fixture('attachments.eml');
     const id = parseCaseRef((await postMail(h, raw)).body.case!)!;
-    const files = rowsOf(id);
+    const files = await rowsOf(id);
     const original = files.find((f) => f.kind === 'original-mail')!;
     const ref = `C-${id}`;
 
-    const listed = (await customerTimeline(h.services, h.db.select().from(cases).where(eq(cases.id, id)).get()!)).flatMap((e) => ('attachments' in e ? (e.attachments ?? []) : []));
+    const listed = (await customerTimeline(h.services, await caseRow(id))).flatMap((e) => ('attachments' in e ? (e.attachments ?? []) : []));
     expect(listed.map((f) => f.name)).toEqual(['logo.png', 'statement.pdf', 'Überweisung März.pdf', 'Rechnung € 42.txt', 'Monatsübersicht Februar 2026.csv', 'Grüße.txt']);
-    const portal = signedIn(h, customerOf(id));
+    const portal = signedIn(h, await customerOf(id));
     expect((await portal.get(`/cases/${ref}/attachments/${files[1]!.id}`)).status).toBe(200);
     expect((await portal.get(`/cases/${ref}/attachments/${original.id}`)).status).toBe(404);
     expect(await (await portal.get(`/cases/${ref}`)).text()).not.toContain('.eml');
@@ -99,9 +101,9 @@ describe('an inbound mail’s files', () => {
     const { body } = await postMail(h, sent.message as Buffer);
     expect(body).toMatchObject({ result: 'created', attachments: { stored: 20, skipped: 180 } });
     const id = parseCaseRef(body.case!)!;
-    const stored = rowsOf(id).filter((f) => f.kind === 'attachment');
+    const stored = (await rowsOf(id)).filter((f) => f.kind === 'attachment');
     expect(stored.map((f) => f.fileName)).toEqual(files.slice(0, 20).map((f) => f.filename));
-    const skipped = events(id, 'email.received')[0]!.data.skippedAttachments as { filename: string; reason: string }[];
+    const skipped = (await events(id, 'email.received'))[0]!.data.skippedAttachments as { filename: string; reason: string }[];
     expect(skipped).toHaveLength(180);
     expect(skipped[0]).toEqual({ filename: 'scan-21.txt', contentType: 'text/plain', size: 7, reason: 'too-many' });
     expect(skipped.every((f) => f.reason === 'too-many')).toBe(true);
@@ -127,8 +129,8 @@ describe('an inbound mail’s files', () => {
     const { body } = await postMail(h, sent.message as Buffer);
     expect(body).toMatchObject({ result: 'created', attachments: { stored: 1, skipped: 1 } });
     const id = parseCaseRef(body.case!)!;
-    expect(rowsOf(id).filter((f) => f.kind === 'attachment').map((f) => f.fileName)).toEqual(['small.log']);
-    expect(events(id, 'email.received')[0]!.data).toMatchObject({ skippedAttachments: [{ filename: 'huge.log', size: 2048, reason: 'too-large' }], attachmentLimits: { maxBytes: 1024 } });
+    expect((await rowsOf(id)).filter((f) => f.kind === 'attachment').map((f) => f.fileName)).toEqual(['small.log']);
+    expect((await events(id, 'email.received'))[0]!.data).toMatchObject({ skippedAttachments: [{ filename: 'huge.log', size: 2048, reason: 'too-large' }], attachmentLimits: { maxBytes: 1024 } });
   });
 
   it('a reply’s files go on the customer’s message; a stranger’s mail (for review) keeps its files from the customer', async () => {
@@ -145,8 +147,8 @@ describe('an inbound mail’s files', () => {
       attachments: [{ filename: 'bank.pdf', content: '%PDF bank', contentType: 'application/pdf' }],
     });
     expect((await postMail(h, reply.message as Buffer)).body).toMatchObject({ result: 'appended', case: ref, attachments: { stored: 1, skipped: 0 } });
-    const replied = events(id, 'customer.replied')[0]!;
-    expect(rowsOf(id).filter((f) => f.eventId === replied.id).map((f) => [f.fileName, f.kind])).toEqual([
+    const replied = (await events(id, 'customer.replied'))[0]!;
+    expect((await rowsOf(id)).filter((f) => f.eventId === replied.id).map((f) => [f.fileName, f.kind])).toEqual([
       ['bank.pdf', 'attachment'],
       ['Re: [C-1001] Invoice 2026-03 charged twice.eml'.replace('C-1001', ref).replace(/[:]/g, '_'), 'original-mail'],
     ]);
@@ -159,13 +161,13 @@ describe('an inbound mail’s files', () => {
       attachments: [{ filename: 'new-bank-details.pdf', content: '%PDF evil', contentType: 'application/pdf' }],
     });
     expect((await postMail(h, stranger.message as Buffer)).body).toMatchObject({ result: 'appended', reason: 'review' });
-    const note = events(id, 'staff.noted')[0]!;
-    const evil = rowsOf(id).find((f) => f.fileName === 'new-bank-details.pdf')!;
+    const note = (await events(id, 'staff.noted'))[0]!;
+    const evil = (await rowsOf(id)).find((f) => f.fileName === 'new-bank-details.pdf')!;
     expect(evil.eventId).toBe(note.id);
-    const portal = signedIn(h, customerOf(id));
+    const portal = signedIn(h, await customerOf(id));
     expect((await portal.get(`/cases/${ref}/attachments/${evil.id}`)).status).toBe(404);
     expect(await (await portal.get(`/cases/${ref}`)).text()).not.toContain('new-bank-details');
-    expect((await portal.get(`/cases/${ref}/attachments/${rowsOf(id).find((f) => f.fileName === 'bank.pdf')!.id}`)).status).toBe(200);
+    expect((await portal.get(`/cases/${ref}/attachments/${(await rowsOf(id)).find((f) => f.fileName === 'bank.pdf')!.id}`)).status).toBe(200);
   });
 });
 
@@ -186,7 +188,7 @@ describe('a public staff reply with files', () => {
     const mail = mails[0]!.mail;
     expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString()])).toEqual([['Bestätigung.pdf', 'application/pdf', pdf.toString()]]);
     expect(inbox.messages.flatMap((m) => m.mail.attachments.map((a) => a.filename))).not.toContain('draft.txt');
-    const sent = events(id, 'email.sent').find((e) => e.data.delivered === true && e.data.kind === 'reply')!;
+    const sent = (await events(id, 'email.sent')).find((e) => e.data.delivered === true && e.data.kind === 'reply')!;
     expect(sent.data.attachments).toEqual(['Bestätigung.pdf']);
     expect(await (await desk.get(`/cases/${ref}`)).text()).toContain('Reply mailed to chloe@example.com, copied: bob@example.com with 1 attachment');
   });

@@ -1,8 +1,7 @@
 /** What staff and the customer see of email entries on the case page (rendered as text, staff-only parts hidden). */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Harness } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
-import { emailHarness, fixture, postMail } from './support.js';
+import { emailHarness, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -25,7 +24,7 @@ describe('email entries on the case page', () => {
     expect(staffPage).not.toContain('<script>alert(1)');
     expect(staffPage).toContain('Mail delivery failed');
 
-    const c = h.db.$client.prepare('SELECT customer_id FROM cases WHERE id = ?').get(Number(ref.slice(2))) as { customer_id: number };
+    const c = (await h.get<{ customer_id: number }>('SELECT customer_id FROM cases WHERE id = ?', Number(ref.slice(2))))!;
     const customerPage = await (await signedIn(h, { type: 'customer', id: c.customer_id }).get(`/cases/${ref}`)).text();
     expect(customerPage).not.toContain('mallory');
     expect(customerPage).not.toContain('Mail delivery failed');

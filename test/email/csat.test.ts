@@ -8,12 +8,12 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csatKey, makeCsatToken, verifyCsatToken } from '../../src/channels/email/csat-link.js';
-import { caseEvents, caseRatings } from '../../src/db/schema/index.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
-import { csrfFrom, signedIn, visitor } from '../support/pages.js';
+import { csrfFrom, visitor } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
+import { signedIn } from './support.js';
 
 let h: Harness;
 let smtp: Inbox;
@@ -48,8 +48,9 @@ async function resolvedCase(): Promise<{ ref: string; id: number; yes: string; n
   return { ref, id: parseCaseRef(ref)!, yes, no };
 }
 
-const ratings = () => h.db.select().from(caseRatings).all();
-const rated = (id: number) => h.db.select().from(caseEvents).where(eq(caseEvents.caseId, id)).all().filter((e) => e.type === 'case.rated');
+const ratings = () => h.query((q) => q.db.select().from(q.tables.caseRatings));
+const rated = async (id: number) =>
+  (await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(q.tables.caseEvents.id))).filter((e) => e.type === 'case.rated');
 const tokenOf = (link: string) => link.slice('/csat/'.length, link.indexOf('?'));
 
 describe('the resolved mail', () => {
@@ -75,7 +76,7 @@ describe('a rating link', () => {
     expect(html).toContain(`action="/csat/${tokenOf(yes)}"`);
     expect(html).toContain('Nothing is recorded until you press the button.');
     expect(await (await scanner.get(no)).text()).toMatch(/id="csat-answer-no" name="answer" value="no" checked/);
-    expect(ratings()).toEqual([]);
+    expect(await ratings()).toEqual([]);
   });
 
   it('records the rating with one button, without signing in, and lets the customer change it', async () => {
@@ -85,8 +86,8 @@ describe('a rating link', () => {
     const res = await person.post(`/csat/${tokenOf(yes)}`, { answer: 'yes', comment: 'Quick, thanks <3' }, { origin: 'http://localhost' });
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe(`/csat/${tokenOf(yes)}?done=1`);
-    expect(ratings()).toEqual([expect.objectContaining({ caseId: id, satisfied: true, comment: 'Quick, thanks <3' })]);
-    const events = rated(id);
+    expect(await ratings()).toEqual([expect.objectContaining({ caseId: id, satisfied: true, comment: 'Quick, thanks <3' })]);
+    const events = await rated(id);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actorType: 'customer', data: { satisfied: true, comment: 'Quick, thanks <3', via: 'mail-link' } });
     const thanks = await (await person.get(`/csat/${tokenOf(yes)}?done=1`)).text();
@@ -95,8 +96,8 @@ describe('a rating link', () => {
 
     // Changing the answer replaces the rating (one per case), as on the portal.
     expect((await person.post(`/csat/${tokenOf(yes)}`, { answer: 'no', comment: '' })).status).toBe(303);
-    expect(ratings()).toEqual([expect.objectContaining({ caseId: id, satisfied: false, comment: '' })]);
-    expect(rated(id)).toHaveLength(2);
+    expect(await ratings()).toEqual([expect.objectContaining({ caseId: id, satisfied: false, comment: '' })]);
+    expect(await rated(id)).toHaveLength(2);
 
     // Staff see where it came from.
     const staffPage = await (await signedIn(h, maria).get(`/cases/C-${id}`)).text();
@@ -114,7 +115,7 @@ describe('a rating link', () => {
     expect(forged.status).toBe(403);
     const foreign = await person.post(`/csat/${tokenOf(yes)}`, { answer: 'no' }, { origin: 'https://evil.example' });
     expect(foreign.status).toBe(403);
-    expect(ratings()).toEqual([]);
+    expect(await ratings()).toEqual([]);
   });
 
   it('refuses a tampered link (404) and an expired one (410), and records nothing', async () => {
@@ -146,7 +147,7 @@ describe('a rating link', () => {
     expect(expired.status).toBe(410);
     expect(await expired.text()).toContain(`Go to C-${id}`);
     expect((await person.post(`/csat/${token}`, { answer: 'yes' })).status).toBe(410);
-    expect(ratings()).toEqual([]);
+    expect(await ratings()).toEqual([]);
   });
 
   it('cannot rate a case that was reopened meanwhile (409), and says so', async () => {
@@ -162,7 +163,7 @@ describe('a rating link', () => {
     expect(html).not.toContain('id="csat-form"');
     await person.start();
     expect((await person.post(`/csat/${tokenOf(yes)}`, { answer: 'yes' })).status).toBe(409);
-    expect(ratings()).toEqual([]);
+    expect(await ratings()).toEqual([]);
   });
 });
 

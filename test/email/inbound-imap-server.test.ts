@@ -4,15 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
-import { ADMIN_TOKEN, tempDir } from '../support/harness.js';
+import { ADMIN_TOKEN } from '../support/harness.js';
 import { startServer } from '../support/server.js';
+import { serverDatabase, type ServerDatabase } from './support.js';
 
 let dovecot: Dovecot;
+let database: ServerDatabase | undefined;
 beforeAll(async () => {
   dovecot = await startDovecot();
 }, 30_000);
 afterAll(async () => {
   await dovecot?.stop();
+  await database?.drop();
 });
 
 const raw = [
@@ -28,8 +31,10 @@ const raw = [
 
 describe('the server reading IMAP_URL', () => {
   it('files mail from the mailbox and stops cleanly on SIGTERM', async () => {
+    database = await serverDatabase();
     const server = await startServer({
-      databasePath: `${tempDir()}/casebook.db`,
+      databasePath: database.databasePath,
+      ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}),
       env: { IMAP_URL: dovecot.url(), IMAP_POLL_SECONDS: '60', SUPPORT_ADDRESS: 'support@example.com', LOG_LEVEL: 'info' },
     });
     try {

@@ -8,7 +8,6 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
 import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
-import { cases, imapCheckpoints, inboundMail } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
 import type { Harness } from '../support/harness.js';
@@ -23,6 +22,9 @@ afterAll(async () => {
 });
 
 let h: Harness;
+const allCases = () => h.query((q) => q.db.select().from(q.tables.cases).orderBy(q.tables.cases.id));
+const mailLog = () => h.query((q) => q.db.select().from(q.tables.inboundMail).orderBy(q.tables.inboundMail.id));
+const checkpoints = () => h.query((q) => q.db.select().from(q.tables.imapCheckpoints));
 let logs: { level: string; msg: string; [key: string]: unknown }[];
 const pollers: ImapPoller[] = [];
 afterEach(async () => {
@@ -48,12 +50,27 @@ async function stop(poller: ImapPoller): Promise<void> {
 }
 
 /** Waits (for the real server and the poller, never for a clock) until `check` holds. */
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${dovecot.log().slice(-2000)}\n${JSON.stringify(logs.slice(-10))}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The database refuses new cases (a full disk, say) until acceptCases(): a trigger, in the dialect's SQL. */
+async function refuseCases(): Promise<void> {
+  if (h.dialect === 'sqlite') {
+    await h.run("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    return;
+  }
+  await h.run("CREATE FUNCTION refuse_cases() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'database or disk is full'; END $$");
+  await h.run('CREATE TRIGGER refuse_cases BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_cases()');
+}
+
+async function acceptCases(): Promise<void> {
+  if (h.dialect === 'sqlite') await h.run('DROP TRIGGER refuse_cases');
+  else await h.run('DROP TRIGGER refuse_cases ON cases');
 }
 
 let serial = 0;
@@ -123,22 +140,22 @@ describe('reading an IMAP mailbox', () => {
     const first = mail('Invoice charged twice');
     const uid = await dovecot.deliver(first.raw, 'First');
     start({ url: dovecot.url('First') });
-    await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
-    const c = h.db.select().from(cases).all()[0]!;
+    await until(async () => (await allCases()).length === 1, 'the first case');
+    const c = (await allCases())[0]!;
     expect(c.channel).toBe('email');
     expect(c.subject).toBe('Invoice charged twice');
-    const log = h.db.select().from(inboundMail).all();
+    const log = await mailLog();
     expect(log).toEqual([expect.objectContaining({ via: 'imap', mailbox: label('First'), outcome: 'created', messageId: first.messageId.slice(1, -1) })]);
     expect(log[0]!.mailbox).not.toContain('secret');
 
-    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === uid), 'the checkpoint');
-    expect(h.db.select().from(imapCheckpoints).all()).toEqual([expect.objectContaining({ mailbox: label('First'), uidValidity: await uidValidityOf('First'), lastUid: uid })]);
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === uid), 'the checkpoint');
+    expect(await checkpoints()).toEqual([expect.objectContaining({ mailbox: label('First'), uidValidity: await uidValidityOf('First'), lastUid: uid })]);
     expect(await flagsOf('First')).toEqual([expect.objectContaining({ uid, seen: true })]);
 
     // A mail arriving while the poller waits is noticed (IDLE on Dovecot) without a restart.
     const second = mail('Second question');
     await dovecot.deliver(second.raw, 'First');
-    await until(() => h.db.select().from(cases).all().length === 2, 'the second case');
+    await until(async () => (await allCases()).length === 2, 'the second case');
   });
 
   it('after a restart neither repeats nor loses mail, also when a mail was committed but not yet checkpointed', async () => {
@@ -148,22 +165,22 @@ describe('reading an IMAP mailbox', () => {
     const a = mail('Before the restart');
     await dovecot.deliver(a.raw, 'Restart');
     let poller = start(restart);
-    await until(() => h.db.select().from(cases).all().length === 1, 'the case of the first mail');
-    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid > 0), 'the checkpoint');
+    await until(async () => (await allCases()).length === 1, 'the case of the first mail');
+    await until(async () => (await checkpoints()).some((r) => r.lastUid > 0), 'the checkpoint');
     await stop(poller);
 
     // Appended while Casebook was down.
     const b = mail('While stopped');
     await dovecot.deliver(b.raw, 'Restart');
     // The checkpoint of the first mail was lost (a crash between commit and checkpoint): it is read again.
-    const [row] = h.db.select().from(imapCheckpoints).all();
-    h.db.update(imapCheckpoints).set({ lastUid: row!.lastUid - 1 }).run();
+    const [row] = await checkpoints();
+    await h.services.store.write((q) => q.db.update(q.tables.imapCheckpoints).set({ lastUid: row!.lastUid - 1 }));
 
     poller = start(restart);
-    await until(() => h.db.select().from(cases).all().length === 2, 'the case of the mail sent while stopped');
-    await until(() => h.db.select().from(inboundMail).all().length === 3, 'the log of both mails');
-    expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['Before the restart', 'While stopped']);
-    const outcomes = h.db.select().from(inboundMail).all().map((r) => [r.subject, r.outcome, r.reason]);
+    await until(async () => (await allCases()).length === 2, 'the case of the mail sent while stopped');
+    await until(async () => (await mailLog()).length === 3, 'the log of both mails');
+    expect((await allCases()).map((c) => c.subject).sort()).toEqual(['Before the restart', 'While stopped']);
+    const outcomes = (await mailLog()).map((r) => [r.subject, r.outcome, r.reason]);
     expect(outcomes).toEqual(expect.arrayContaining([['Before the restart', 'created', null], ['Before the restart', 'ignored', 'duplicate'], ['While stopped', 'created', null]]));
 
     // Another restart with the checkpoint intact reads nothing again.
@@ -171,8 +188,8 @@ describe('reading an IMAP mailbox', () => {
     start(restart);
     const c = mail('After the second restart');
     await dovecot.deliver(c.raw, 'Restart');
-    await until(() => h.db.select().from(cases).all().length === 3, 'the third case');
-    expect(h.db.select().from(inboundMail).all()).toHaveLength(4);
+    await until(async () => (await allCases()).length === 3, 'the third case');
+    expect(await mailLog()).toHaveLength(4);
   });
 
   it('on its first read of a mailbox leaves mail someone already read alone, and files the unread', async () => {
@@ -183,23 +200,23 @@ describe('reading an IMAP mailbox', () => {
     await dovecot.deliver(read.raw, 'Old', ['\\Seen']);
     const last = await dovecot.deliver(unread.raw, 'Old');
     start({ url: dovecot.url('Old') });
-    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === last), 'the checkpoint');
-    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Still waiting']);
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === last), 'the checkpoint');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Still waiting']);
     expect(logs.find((l) => l.msg.includes('first read'))).toMatchObject({ skipped: 1 });
   });
 
   it('starts an interrupted first read over as a first read: mail already read stays alone', async () => {
     harness();
     await recreate('Interrupted');
-    h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    await refuseCases();
     await dovecot.deliver(mail('Read before').raw, 'Interrupted', ['\\Seen']);
     await dovecot.deliver(mail('Unread').raw, 'Interrupted');
     const last = await dovecot.deliver(mail('Read as well').raw, 'Interrupted', ['\\Seen']);
     start({ url: dovecot.url('Interrupted') }, { retryMs: 50, maxRetryMs: 100 });
     await until(() => logs.some((l) => l.level === 'error' && String(l.error).includes('disk is full')), 'the interrupted first read');
-    h.db.$client.exec('DROP TRIGGER refuse_cases');
-    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === last), 'the checkpoint');
-    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Unread']);
+    await acceptCases();
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === last), 'the checkpoint');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Unread']);
   });
 
   it('moves processed mail to a folder when IMAP_PROCESSED is move:Folder', async () => {
@@ -208,7 +225,7 @@ describe('reading an IMAP mailbox', () => {
     const m = mail('Please move me');
     await dovecot.deliver(m.raw, 'Support');
     start({ url: dovecot.url('Support'), processed: { kind: 'move', folder: 'Processed' } });
-    await until(() => h.db.select().from(cases).all().length === 1, 'the case');
+    await until(async () => (await allCases()).length === 1, 'the case');
     const moved = async () => (await flagsOf('Processed')).some((f) => f.messageId === m.messageId);
     const deadline = Date.now() + 10_000;
     while (!(await moved()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -222,10 +239,10 @@ describe('reading an IMAP mailbox', () => {
     const old = mail('Received before the change');
     await dovecot.deliver(old.raw, 'Sales');
     let poller = start({ url: dovecot.url('Sales') });
-    await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
-    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid > 0), 'the checkpoint');
+    await until(async () => (await allCases()).length === 1, 'the first case');
+    await until(async () => (await checkpoints()).some((r) => r.lastUid > 0), 'the checkpoint');
     await stop(poller);
-    const firstValidity = h.db.select().from(imapCheckpoints).all()[0]!.uidValidity;
+    const firstValidity = (await checkpoints())[0]!.uidValidity;
 
     // The mailbox is rebuilt (a server migration): new UIDVALIDITY, the old mail again plus a new one.
     let validity = firstValidity;
@@ -237,11 +254,11 @@ describe('reading an IMAP mailbox', () => {
     const fresh = mail('After the change');
     await dovecot.deliver(fresh.raw, 'Sales');
     poller = start({ url: dovecot.url('Sales') });
-    await until(() => h.db.select().from(cases).all().length === 2, 'the case of the new mail');
-    await until(() => h.db.select().from(inboundMail).all().length === 3, 'both mails logged');
-    expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the change', 'Received before the change']);
-    expect(h.db.select().from(inboundMail).all().filter((r) => r.reason === 'duplicate').map((r) => r.subject)).toEqual(['Received before the change']);
-    expect(h.db.select().from(imapCheckpoints).all().map((r) => r.uidValidity).sort()).toEqual([firstValidity, validity].sort());
+    await until(async () => (await allCases()).length === 2, 'the case of the new mail');
+    await until(async () => (await mailLog()).length === 3, 'both mails logged');
+    expect((await allCases()).map((c) => c.subject).sort()).toEqual(['After the change', 'Received before the change']);
+    expect((await mailLog()).filter((r) => r.reason === 'duplicate').map((r) => r.subject)).toEqual(['Received before the change']);
+    expect((await checkpoints()).map((r) => r.uidValidity).sort()).toEqual([firstValidity, validity].sort());
     expect(logs.some((l) => l.msg.includes('UIDVALIDITY changed'))).toBe(true);
   });
 
@@ -251,17 +268,17 @@ describe('reading an IMAP mailbox', () => {
     const big = mail('A huge attachment');
     await dovecot.deliver(`${big.raw}${'x'.repeat(76)}\r\n`.repeat(1) + `${'y'.repeat(76)}\r\n`.repeat(200), 'Big');
     start({ url: dovecot.url('Big') });
-    await until(() => h.db.select().from(inboundMail).all().length === 1, 'the log entry');
-    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ via: 'imap', outcome: 'ignored', reason: 'too-large', subject: 'A huge attachment', fromAddress: 'chloe@example.com' })]);
-    expect(h.db.select().from(inboundMail).all()[0]!.size).toBeGreaterThan(15_000);
-    expect(h.db.select().from(cases).all()).toHaveLength(0);
+    await until(async () => (await mailLog()).length === 1, 'the log entry');
+    expect(await mailLog()).toEqual([expect.objectContaining({ via: 'imap', outcome: 'ignored', reason: 'too-large', subject: 'A huge attachment', fromAddress: 'chloe@example.com' })]);
+    expect((await mailLog())[0]!.size).toBeGreaterThan(15_000);
+    expect(await allCases()).toHaveLength(0);
   });
 
   it('leaves a mail that could not be stored unmarked and behind the checkpoint, and files it once storing works again', async () => {
     harness();
     await recreate('Faulty');
     // The database refuses new cases (a full disk, say) until the trigger is dropped.
-    h.db.$client.exec("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    await refuseCases();
     const m = mail('Stored at the second try');
     const uid = await dovecot.deliver(m.raw, 'Faulty');
     start({ url: dovecot.url('Faulty') }, { retryMs: 50, maxRetryMs: 400 });
@@ -270,12 +287,12 @@ describe('reading an IMAP mailbox', () => {
     // Reading the mailbox again does not restart the back-off while the mail keeps failing: 50, 100, 200 ms …
     const at = failures().map((l) => Date.parse(l.time as string));
     expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(195);
-    expect(h.db.select().from(imapCheckpoints).all().every((r) => r.lastUid < uid)).toBe(true);
+    expect((await checkpoints()).every((r) => r.lastUid < uid)).toBe(true);
     expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: false })]);
 
-    h.db.$client.exec('DROP TRIGGER refuse_cases');
-    await until(() => h.db.select().from(imapCheckpoints).all().some((r) => r.lastUid === uid), 'the checkpoint after the retry');
-    expect(h.db.select().from(cases).all().map((c) => c.subject)).toEqual(['Stored at the second try']);
+    await acceptCases();
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === uid), 'the checkpoint after the retry');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Stored at the second try']);
     expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: true })]);
   });
 
@@ -288,7 +305,7 @@ describe('reading an IMAP mailbox', () => {
     expect(JSON.stringify(failures)).not.toContain('wrong-password');
     const health = await h.app.request('/health');
     expect(health.status).toBe(200);
-    expect(h.db.select().from(cases).all()).toHaveLength(0);
+    expect(await allCases()).toHaveLength(0);
   }, 60_000);
 });
 
@@ -308,7 +325,7 @@ describe('reading an IMAP mailbox from a server without IDLE', () => {
     await until(() => logs.some((l) => l.msg === 'email: reading IMAP mailbox'), 'the session');
     expect(logs.find((l) => l.msg === 'email: reading IMAP mailbox')).toMatchObject({ idle: false });
     await plain.deliver(mail('Found by polling').raw);
-    await until(() => h.db.select().from(cases).all().length === 1, 'the case');
+    await until(async () => (await allCases()).length === 1, 'the case');
   });
 });
 
@@ -321,7 +338,7 @@ describe('an IMAP server that goes away', () => {
       const poller = startImapPoller(h.services, { url: server.url(), processed: { kind: 'seen' }, pollSeconds: 60 }, { retryMs: 50, maxRetryMs: 500 });
       pollers.push(poller);
       await server.deliver(mail('Before the outage').raw);
-      await until(() => h.db.select().from(cases).all().length === 1, 'the first case');
+      await until(async () => (await allCases()).length === 1, 'the first case');
       await server.stop();
       await until(() => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed')).length >= 5, 'the outage logged, and retried');
       // Each attempt waited 50 ms, then 100, 200, 400 (the back-off doubles up to 500 ms).
@@ -329,8 +346,8 @@ describe('an IMAP server that goes away', () => {
       for (let i = 1; i < 5; i += 1) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(Math.min(50 * 2 ** (i - 1), 500) - 5);
       server = await startDovecot({ port, mailOf: server }); // the same server back, its mailbox kept
       await server.deliver(mail('After the outage').raw);
-      await until(() => h.db.select().from(cases).all().length === 2, 'the case after the outage', 20_000);
-      expect(h.db.select().from(cases).all().map((c) => c.subject).sort()).toEqual(['After the outage', 'Before the outage']);
+      await until(async () => (await allCases()).length === 2, 'the case after the outage', 20_000);
+      expect((await allCases()).map((c) => c.subject).sort()).toEqual(['After the outage', 'Before the outage']);
     } finally {
       await server.stop();
     }

@@ -13,12 +13,10 @@ import { MAX_CONTACTS } from '../../src/channels/email/mail-log.js';
 import { ACK_LIMIT } from '../../src/channels/email/open-mail-case.js';
 import { receiveEmail } from '../../src/channels/email/receive-email.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
-import { caseEmailContacts, caseEvents, cases, customers, inboundMail, outbox } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import type { Harness, TestActor } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
 import { startSmtp } from '../support/smtp.js';
-import { emailHarness, fixture, postMail } from './support.js';
+import { emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 let receiver: SmtpReceiver;
@@ -40,12 +38,12 @@ function mail(headers: Record<string, string>, body = 'Hello, my order has not a
   return Buffer.from(`${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}\r\n`);
 }
 
-function caseOf(ref: string) {
-  return h.db.select().from(cases).where(eq(cases.id, parseCaseRef(ref)!)).get()!;
+async function caseOf(ref: string) {
+  return (await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, parseCaseRef(ref)!))))[0]!;
 }
 
 function entries(ref: string, type: string) {
-  return h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all().filter((e) => e.type === type);
+  return eventsOf(h, parseCaseRef(ref)!, type);
 }
 
 describe('auto-replies and receipts', () => {
@@ -74,7 +72,7 @@ describe('auto-replies and receipts', () => {
     for (const subject of genuine) {
       const posted = await postMail(h, mail({ Subject: subject, From: `customer${++n}@example.org` }));
       expect(posted.body, subject).toMatchObject({ result: 'created', reason: null });
-      expect(caseOf(posted.body.case!).subject).toBe(subject);
+      expect((await caseOf(posted.body.case!)).subject).toBe(subject);
     }
   });
 
@@ -82,7 +80,7 @@ describe('auto-replies and receipts', () => {
     const ref = (await postMail(h, mail({ Subject: 'Receipt test', From: 'rita@example.com', 'Message-ID': '<receipt-original@example.com>' }))).body.case!;
     await h.services.outbox.idle();
     await h.services.outbox.drain();
-    const before = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all().length;
+    const before = (await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, parseCaseRef(ref)!)).orderBy(q.tables.caseEvents.id))).length;
     const receipt = mail(
       { From: 'Rita <rita@example.com>', Subject: `Read: [${ref}] Receipt test`, 'In-Reply-To': '<receipt-original@example.com>' },
       `--r\r\nContent-Type: text/plain\r\n\r\nYour message was displayed.\r\n--r\r\nContent-Type: message/disposition-notification\r\n\r\nReporting-UA: mail.example.com\r\nFinal-Recipient: rfc822;rita@example.com\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n--r--`,
@@ -91,7 +89,7 @@ describe('auto-replies and receipts', () => {
     expect((await postMail(h, receipt)).body).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
     await h.services.outbox.idle();
     await h.services.outbox.drain();
-    expect(h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all()).toHaveLength(before);
+    expect(await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, parseCaseRef(ref)!)).orderBy(q.tables.caseEvents.id))).toHaveLength(before);
   });
 
   it('mail with a null return path is noise: a Return-Path: <> header, or MAIL FROM:<> at the SMTP receiver', async () => {
@@ -103,7 +101,7 @@ describe('auto-replies and receipts', () => {
     const real = await transport.sendMail({ envelope: { from: 'helpdesk@vendor.example', to: ['support@example.com'] }, raw: mail({ From: 'helpdesk@vendor.example', Subject: 'Ticket 5513 received' }) });
     expect(real.response).toMatch(/Queued as C-\d+/);
     transport.close();
-    const log = h.db.select().from(inboundMail).where(eq(inboundMail.via, 'smtp')).all();
+    const log = await h.query((q) => q.db.select().from(q.tables.inboundMail).where(eq(q.tables.inboundMail.via, 'smtp')).orderBy(q.tables.inboundMail.id));
     expect(log.map((r) => [r.subject, r.outcome, r.reason])).toEqual([
       ['Ticket 5512 received', 'ignored', 'auto-reply'],
       ['Ticket 5513 received', 'created', null],
@@ -129,11 +127,11 @@ describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
       }
       await storm.services.outbox.idle();
       await storm.services.outbox.drain();
-      const log = storm.db.select().from(inboundMail).all();
+      const log = await storm.query((q) => q.db.select().from(q.tables.inboundMail).orderBy(q.tables.inboundMail.id));
       expect(log.filter((r) => r.outcome === 'created')).toHaveLength(20);
       expect(log.filter((r) => r.reason === 'rate-limited')).toHaveLength(30);
       expect(sink.messages.filter((m) => m.to.includes('robot@vendor.example'))).toHaveLength(ACK_LIMIT);
-      const last = storm.db.select().from(caseEvents).all().filter((e) => e.type === 'email.received').at(-1)!;
+      const last = (await storm.query((q) => q.db.select().from(q.tables.caseEvents).orderBy(q.tables.caseEvents.id))).filter((e) => e.type === 'email.received').at(-1)!;
       expect(last.data).toMatchObject({ acknowledged: false });
       // An hour later the sender is acknowledged again.
       storm.clock.advance(3_600_000);
@@ -156,9 +154,9 @@ describe('a mail to 5,000 people', () => {
     const posted = await postMail(h, mail({ From: 'sender@list.example', To: `support@example.com, ${many.join(', ')}`, Subject: 'To everyone' }));
     expect(posted.body).toMatchObject({ result: 'created' });
     const id = parseCaseRef(posted.body.case!)!;
-    const contacts = h.db.select().from(caseEmailContacts).where(eq(caseEmailContacts.caseId, id)).all();
+    const contacts = await h.query((q) => q.db.select().from(q.tables.caseEmailContacts).where(eq(q.tables.caseEmailContacts.caseId, id)));
     expect(contacts).toHaveLength(MAX_CONTACTS);
-    const received = entries(posted.body.case!, 'email.received')[0]!.data as Record<string, unknown>;
+    const received = (await entries(posted.body.case!, 'email.received'))[0]!.data as Record<string, unknown>;
     expect(received).toMatchObject({ contactsLeftOut: 5000 - MAX_CONTACTS, toCount: 5001 });
     expect(received.to).toHaveLength(500);
     const page = await (await signedIn(h, manager).get(`/cases/${posted.body.case}`)).text();
@@ -170,17 +168,17 @@ describe('an agent forwards a customer’s mail', () => {
   it('opens the case for the customer who wrote it (Gmail’s inline forward), not for the agent, and acknowledges it to the customer', async () => {
     const posted = await postMail(h, fixture('forwarded.eml').toString('latin1').replace('Omar Diaz <omar@example.net>', 'Agent Ada <ada@example.com>').replace('forwarded-8@', 'forwarded-agent-1@'));
     expect(posted.body).toMatchObject({ result: 'created', reason: 'forwarded' });
-    const c = caseOf(posted.body.case!);
+    const c = await caseOf(posted.body.case!);
     expect(c.subject).toBe('Order 5531 never arrived');
     expect(c.description).toContain('The parcel for order 5531 never arrived.');
-    expect(h.db.select().from(customers).where(eq(customers.id, c.customerId)).get()).toMatchObject({ email: 'lena@example.net', name: 'Lena Diaz' });
-    expect(entries(posted.body.case!, 'email.received')[0]!.data).toMatchObject({ from: 'lena@example.net', forwardedBy: 'ada@example.com' });
+    expect((await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, c.customerId))))[0]).toMatchObject({ email: 'lena@example.net', name: 'Lena Diaz' });
+    expect((await entries(posted.body.case!, 'email.received'))[0]!.data).toMatchObject({ from: 'lena@example.net', forwardedBy: 'ada@example.com' });
     // No contact is made of the agent's recipients; the acknowledgement goes to the customer.
-    expect(h.db.select().from(caseEmailContacts).where(eq(caseEmailContacts.caseId, c.id)).all()).toEqual([]);
-    expect(h.db.select().from(outbox).where(eq(outbox.caseId, c.id)).all().filter((o) => o.type === 'notification.send').map((o) => o.payload)).toEqual([
+    expect(await h.query((q) => q.db.select().from(q.tables.caseEmailContacts).where(eq(q.tables.caseEmailContacts.caseId, c.id)))).toEqual([]);
+    expect((await h.query((q) => q.db.select().from(q.tables.outbox).where(eq(q.tables.outbox.caseId, c.id)).orderBy(q.tables.outbox.id))).filter((o) => o.type === 'notification.send').map((o) => o.payload)).toEqual([
       expect.objectContaining({ to: 'customer', template: 'case-received' }),
     ]);
-    expect(h.db.select().from(inboundMail).where(eq(inboundMail.caseId, c.id)).get()).toMatchObject({ fromAddress: 'ada@example.com', outcome: 'created', reason: 'forwarded' });
+    expect((await h.query((q) => q.db.select().from(q.tables.inboundMail).where(eq(q.tables.inboundMail.caseId, c.id))))[0]).toMatchObject({ fromAddress: 'ada@example.com', outcome: 'created', reason: 'forwarded' });
   });
 
   it('forwarded as an attachment (Outlook), the attached mail’s sender is the customer', async () => {
@@ -188,9 +186,9 @@ describe('an agent forwards a customer’s mail', () => {
     const body = `--f\r\nContent-Type: text/plain\r\n\r\nPlease look after Tom.\r\n--f\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="Login fails since Monday.eml"\r\n\r\n${attached}--f--`;
     const posted = await postMail(h, mail({ From: 'ada@example.com', Subject: 'FW: Login fails since Monday' }, body, 'multipart/mixed; boundary="f"'));
     expect(posted.body).toMatchObject({ result: 'created', reason: 'forwarded' });
-    const c = caseOf(posted.body.case!);
+    const c = await caseOf(posted.body.case!);
     expect(c.subject).toBe('Login fails since Monday');
-    expect(h.db.select().from(customers).where(eq(customers.id, c.customerId)).get()).toMatchObject({ email: 'tom.ng@example.org', name: 'Ng, Tom' });
+    expect((await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, c.customerId))))[0]).toMatchObject({ email: 'tom.ng@example.org', name: 'Ng, Tom' });
   });
 
   it('an agent’s own mail that forwards nothing, or forwards Casebook’s own mail, is still ignored', async () => {
@@ -209,7 +207,7 @@ describe('an HTML-only reply from Outlook', () => {
       `<b>To:</b> Pia &lt;pia@example.com&gt;<br><b>Subject:</b> [${ref}] We received your request</div><div>We received your request.</div></body></html>`;
     const posted = await postMail(h, mail({ From: 'Pia <pia@example.com>', Subject: 'RE: Printer offline', 'In-Reply-To': '<pia-1@example.com>' }, html, 'text/html; charset=utf-8'));
     expect(posted.body).toMatchObject({ result: 'appended', case: ref });
-    const reply = entries(ref, 'customer.replied')[0]!.data as { body: string; original: string };
+    const reply = (await entries(ref, 'customer.replied'))[0]!.data as { body: string; original: string };
     expect(reply.body).toBe('It works again, thank you!\n\nKind regards\nPia');
     expect(reply.original).toContain('We received your request.');
   });

@@ -8,13 +8,14 @@ import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
-import { caseEvents, cases, inboundMail } from '../../src/db/schema/index.js';
 import type { Harness } from '../support/harness.js';
 import { EMAIL_SECRET, emailHarness, fixture } from './support.js';
 
 type Transport = ReturnType<typeof nodemailer.createTransport>;
 
 let h: Harness;
+const allCases = () => h.query((q) => q.db.select().from(q.tables.cases).orderBy(q.tables.cases.id));
+const mailLog = () => h.query((q) => q.db.select().from(q.tables.inboundMail).orderBy(q.tables.inboundMail.id));
 let receiver: SmtpReceiver | null = null;
 afterEach(async () => {
   await receiver?.close();
@@ -38,42 +39,42 @@ describe('the SMTP receiver', () => {
     const info = await send(transport, fixture('new-request.eml'), ['support@example.com']);
     expect(info.accepted).toEqual(['support@example.com']);
     // The 250 came after the commit: the case is there when sendMail resolves.
-    const all = h.db.select().from(cases).all();
+    const all = await allCases();
     expect(all).toHaveLength(1);
     expect(info.response).toContain(`C-${all[0]!.id}`);
     expect(all[0]!.channel).toBe('email');
-    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ via: 'smtp', outcome: 'created' })]);
+    expect(await mailLog()).toEqual([expect.objectContaining({ via: 'smtp', outcome: 'created' })]);
     // Delivered again (the sender did not see our 250): accepted, and ignored as a duplicate.
     await send(transport, fixture('new-request.eml'), ['support@example.com']);
-    expect(h.db.select().from(cases).all()).toHaveLength(1);
-    expect(h.db.select().from(inboundMail).all().map((r) => r.reason)).toEqual([null, 'duplicate']);
+    expect(await allCases()).toHaveLength(1);
+    expect((await mailLog()).map((r) => r.reason)).toEqual([null, 'duplicate']);
   });
 
   it('refuses other recipients at RCPT with 550', async () => {
     const transport = await start();
     await expect(send(transport, fixture('new-request.eml'), ['sales@example.com'])).rejects.toMatchObject({ responseCode: 550 });
     await expect(send(transport, fixture('new-request.eml'), ['support@example.org'])).rejects.toMatchObject({ responseCode: 550 });
-    expect(h.db.select().from(cases).all()).toHaveLength(0);
+    expect(await allCases()).toHaveLength(0);
   });
 
   it('threads a reply sent to the signed plus-address in the envelope only', async () => {
     const transport = await start();
     await send(transport, fixture('new-request.eml'), ['support@example.com']);
-    const id = h.db.select().from(cases).all()[0]!.id;
+    const id = (await allCases())[0]!.id;
     const address = makeReplyAddress('support@example.com', EMAIL_SECRET, id);
     // The To header names the plain address (a relay rewrote it); the envelope has the signed one.
     const raw = fixture('reply-apple.eml', { REPLY_ADDRESS: 'support@example.com' });
     await send(transport, raw, [address]);
-    const replies = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, id)).all().filter((e) => e.type === 'customer.replied');
+    const replies = (await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(q.tables.caseEvents.id))).filter((e) => e.type === 'customer.replied');
     expect(replies).toHaveLength(1);
-    expect(h.db.select().from(cases).all()).toHaveLength(1);
+    expect(await allCases()).toHaveLength(1);
   });
 
   it('refuses a mail over the size limit (552) and logs it as too-large', async () => {
     const transport = await start({ maxBytes: 8192 });
     const raw = Buffer.concat([fixture('forwarded.eml'), Buffer.from(`${'x'.repeat(76)}\r\n`.repeat(200))]);
     await expect(send(transport, raw, ['support@example.com'], 'omar@example.net')).rejects.toMatchObject({ responseCode: 552 });
-    expect(h.db.select().from(cases).all()).toHaveLength(0);
-    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ via: 'smtp', outcome: 'ignored', reason: 'too-large', fromAddress: 'omar@example.net' })]);
+    expect(await allCases()).toHaveLength(0);
+    expect(await mailLog()).toEqual([expect.objectContaining({ via: 'smtp', outcome: 'ignored', reason: 'too-large', fromAddress: 'omar@example.net' })]);
   });
 });

@@ -8,12 +8,10 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { receiveEmail, type ReceiveEmailOptions } from '../../src/channels/email/receive-email.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
-import { caseEvents, cases, queues } from '../../src/db/schema/index.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
 import { dryRun } from '../../src/rules/dry-run.js';
 import type { Harness } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
-import { emailHarness } from './support.js';
+import { emailHarness, eventsOf, signedIn } from './support.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -29,13 +27,17 @@ function mail(subject: string, from = 'pat@example.com'): Buffer {
 async function file(subject: string, options: ReceiveEmailOptions = SALES, from?: string) {
   const outcome = await receiveEmail(h.services, mail(subject, from), options);
   expect(outcome.result).toBe('created');
-  return h.db.select().from(cases).where(eq(cases.id, parseCaseRef(outcome.case!)!)).get()!;
+  const id = parseCaseRef(outcome.case!)!;
+  const [row] = await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id)));
+  return row!;
 }
 
 async function publish(mutate: (routing: RulesetDefinition) => void): Promise<void> {
+  await h.settled(); // the definitions seeded (on PostgreSQL, before the registry is read)
   const routing = structuredClone(h.services.definitions.ruleset('routing').definition);
   mutate(routing);
   await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', routing, { state: 'published', now: h.clock.now() }));
+  await h.services.definitions.refresh(); // as every command that stores a version does once it has committed
 }
 
 describe("a mailbox's default queue", () => {
@@ -49,11 +51,11 @@ describe("a mailbox's default queue", () => {
     const viaHttp = await file('Question about our contract', { via: 'http' }, 'sam@example.com');
     expect(viaHttp.queueId).toBe('general');
 
-    const routed = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, neutral.id)).all().find((e) => e.type === 'case.routed')!;
-    expect(routed.data).toMatchObject({ queue: 'sales', defaultQueue: 'sales', fired: [] });
+    const [routed] = await eventsOf(h, neutral.id, 'case.routed');
+    expect(routed!.data).toMatchObject({ queue: 'sales', defaultQueue: 'sales', fired: [] });
     expect(neutral.routing?.input).toMatchObject({ defaultQueue: 'sales', event: { type: 'case.created', mailbox: 'Sales' } });
-    const received = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, neutral.id)).all().find((e) => e.type === 'email.received')!;
-    expect(received.data).toMatchObject({ mailbox: 'Sales' });
+    const [received] = await eventsOf(h, neutral.id, 'email.received');
+    expect(received!.data).toMatchObject({ mailbox: 'Sales' });
     expect(viaHttp.routing?.input).not.toHaveProperty('defaultQueue');
 
     // "Why is this case here?" says where the queue came from.
@@ -100,10 +102,10 @@ describe("a mailbox's default queue", () => {
   it('falls back to general, recorded, when the queue was deactivated meanwhile', async () => {
     h = emailHarness();
     h.queue('sales');
-    h.db.update(queues).set({ active: false }).where(eq(queues.id, 'sales')).run();
+    await h.services.store.write((q) => q.db.update(q.tables.queues).set({ active: false }).where(eq(q.tables.queues.id, 'sales')));
     const c = await file('Question about our contract');
     expect(c.queueId).toBe('general');
-    const failed = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, c.id)).all().find((e) => e.type === 'rules.failed');
+    const [failed] = await eventsOf(h, c.id, 'rules.failed');
     expect(failed?.data).toMatchObject({ error: 'queue "sales" does not exist or is inactive; routed to general' });
   });
 });

@@ -9,14 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startImapPoller } from '../../src/channels/email/imap.js';
 import { createMailboxSupervisor } from '../../src/channels/email/mailbox-supervisor.js';
 import { parseChannelsKey, type ChannelsKey } from '../../src/channels/secrets.js';
-import { openDatabase } from '../../src/db/client.js';
-import { inboundMail, mailboxes } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createServices } from '../../src/compose.js';
+import { createServicesOn } from '../../src/compose.js';
 import { ManualClock } from '../../src/clock.js';
 import { ADMIN_TOKEN, type Harness } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
-import { emailHarness } from './support.js';
+import { emailHarness, signedIn } from './support.js';
 
 const KEY = parseChannelsKey('11'.repeat(32))!;
 const OTHER_KEY = parseChannelsKey('22'.repeat(32))!;
@@ -36,7 +33,8 @@ function setUp(key: ChannelsKey | null = KEY, imapUrl?: string): void {
 const body = (overrides: Record<string, unknown> = {}) => ({ name: 'Sales', host: 'imap.example.com', username: 'sales@example.com', password: PASSWORD, queue: 'sales', ...overrides });
 const post = (b: unknown, token = ADMIN_TOKEN) => h.api('POST', '/api/v1/channels/mailboxes', { token, body: b });
 const patch = (id: number, b: unknown) => h.api('PATCH', `/api/v1/channels/mailboxes/${id}`, { token: ADMIN_TOKEN, body: b });
-const row = (id: number) => h.db.select().from(mailboxes).where(eq(mailboxes.id, id)).get()!;
+const row = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.mailboxes).where(eq(q.tables.mailboxes.id, id))))[0]!;
+const allMailboxes = () => h.query((q) => q.db.select().from(q.tables.mailboxes).orderBy(q.tables.mailboxes.id));
 
 describe('the mailboxes API', () => {
   it('adds a mailbox with defaults, answers without the password, seals it, and tells the supervisor', async () => {
@@ -49,8 +47,8 @@ describe('the mailboxes API', () => {
     expect(created).toMatchObject({ name: 'Sales', host: 'imap.example.com', port: 993, tls: true, path: 'INBOX', queue: 'sales', processed: 'seen', pollSeconds: 60, enabled: true, passwordSet: true, url: 'imaps://sales%40example.com@imap.example.com:993/INBOX' });
     expect(created).not.toHaveProperty('password');
     const id = created.id as number;
-    expect(row(id).passwordSealed).toMatch(new RegExp(`^v1\\.${KEY.id}\\.`));
-    expect(row(id).passwordSealed).not.toContain(PASSWORD);
+    expect((await row(id)).passwordSealed).toMatch(new RegExp(`^v1\\.${KEY.id}\\.`));
+    expect((await row(id)).passwordSealed).not.toContain(PASSWORD);
     expect(changed).toEqual([id]);
 
     const list = await h.api('GET', '/api/v1/channels/mailboxes', { token: ADMIN_TOKEN });
@@ -59,7 +57,7 @@ describe('the mailboxes API', () => {
 
   it('refuses, with every field path: an unknown or inactive queue, a taken name, a folder another mailbox or IMAP_URL reads, bad values', async () => {
     setUp(KEY, 'imaps://support%40example.com:pw@imap.example.com/INBOX');
-    h.db.insert(mailboxes).values({ name: 'Existing', host: 'mail.example.com', port: 993, tls: true, username: 'x', path: 'INBOX', queueId: 'sales', createdAt: 0, updatedAt: 0 }).run();
+    await h.services.store.write((q) => q.db.insert(q.tables.mailboxes).values({ name: 'Existing', host: 'mail.example.com', port: 993, tls: true, username: 'x', path: 'INBOX', queueId: 'sales', createdAt: 0, updatedAt: 0 }));
     const problems = async (b: unknown) => {
       const res = await post(b);
       expect(res.status).toBe(422);
@@ -77,7 +75,7 @@ describe('the mailboxes API', () => {
       'pollSeconds: 1 to 86400 seconds',
     ]);
     expect(await problems({ ...body(), password: undefined })).toEqual(['password: required']);
-    expect(h.db.select().from(mailboxes).all()).toHaveLength(1);
+    expect(await allMailboxes()).toHaveLength(1);
     expect(changed).toEqual([]);
   });
 
@@ -86,7 +84,7 @@ describe('the mailboxes API', () => {
     const res = await post(body());
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ code: 'CHANNELS_KEY_MISSING', detail: expect.stringContaining('never stores them in plain text') });
-    expect(h.db.select().from(mailboxes).all()).toEqual([]);
+    expect(await allMailboxes()).toEqual([]);
 
     const admin = signedIn(h, h.agent({ role: 'admin' }));
     const page = await (await admin.get('/manage/channels')).text();
@@ -97,32 +95,32 @@ describe('the mailboxes API', () => {
     const html = await form.text();
     expect(html).toMatch(/id="mailbox-password-error">CHANNELS_KEY is not set on the server/);
     expect(html).not.toContain(PASSWORD);
-    expect(h.db.select().from(mailboxes).all()).toEqual([]);
+    expect(await allMailboxes()).toEqual([]);
   });
 
   it('changes only what is given; a new password replaces the old; another server or user name needs the password again', async () => {
     setUp();
     const id = ((await (await post(body())).json()) as { id: number }).id;
-    const sealed = row(id).passwordSealed;
+    const sealed = (await row(id)).passwordSealed;
 
     const renamed = await patch(id, { name: 'Sales EU', pollSeconds: 30, processed: 'move:Casebook/Done' });
     expect(renamed.status).toBe(200);
     expect(await renamed.json()).toMatchObject({ name: 'Sales EU', pollSeconds: 30, processed: 'move:Casebook/Done', host: 'imap.example.com', passwordSet: true });
-    expect(row(id).passwordSealed).toBe(sealed);
+    expect((await row(id)).passwordSealed).toBe(sealed);
 
     const moved = await patch(id, { host: 'evil.example.net' });
     expect(moved.status).toBe(422);
     expect(await moved.json()).toMatchObject({ errors: [{ path: 'password', message: expect.stringContaining('enter the password again') }] });
     expect((await patch(id, { tls: false })).status).toBe(422);
-    expect(row(id).host).toBe('imap.example.com');
+    expect((await row(id)).host).toBe('imap.example.com');
 
     const replaced = await patch(id, { host: 'imap2.example.com', password: 'the-new-one-123' });
     expect(replaced.status).toBe(200);
-    expect(row(id).passwordSealed).not.toBe(sealed);
-    expect(row(id)).toMatchObject({ host: 'imap2.example.com', port: 993 });
+    expect((await row(id)).passwordSealed).not.toBe(sealed);
+    expect(await row(id)).toMatchObject({ host: 'imap2.example.com', port: 993 });
 
     expect((await patch(id, { tls: false, password: 'x' })).status).toBe(200);
-    expect(row(id)).toMatchObject({ tls: false, port: 143 });
+    expect(await row(id)).toMatchObject({ tls: false, port: 143 });
     expect((await patch(999, { name: 'x' })).status).toBe(404);
     expect((await patch(id, { bogus: 1 })).status).toBe(422);
     expect(changed).toEqual([id, id, id, id]);
@@ -131,10 +129,10 @@ describe('the mailboxes API', () => {
   it('deletes a mailbox; its log lines stay, without the link', async () => {
     setUp();
     const id = ((await (await post(body())).json()) as { id: number }).id;
-    h.db.insert(inboundMail).values({ messageId: 'm1@x', via: 'imap', mailbox: 'imaps://x@y:993/INBOX', mailboxId: id, size: 10, outcome: 'ignored', reason: 'malformed', receivedAt: 1 }).run();
+    await h.services.store.write((q) => q.db.insert(q.tables.inboundMail).values({ messageId: 'm1@x', via: 'imap', mailbox: 'imaps://x@y:993/INBOX', mailboxId: id, size: 10, outcome: 'ignored', reason: 'malformed', receivedAt: 1 }));
     expect((await h.api('DELETE', `/api/v1/channels/mailboxes/${id}`, { token: ADMIN_TOKEN })).status).toBe(204);
-    expect(h.db.select().from(mailboxes).all()).toEqual([]);
-    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ messageId: 'm1@x', mailboxId: null, mailbox: 'imaps://x@y:993/INBOX' })]);
+    expect(await allMailboxes()).toEqual([]);
+    expect(await h.query((q) => q.db.select().from(q.tables.inboundMail))).toEqual([expect.objectContaining({ messageId: 'm1@x', mailboxId: null, mailbox: 'imaps://x@y:993/INBOX' })]);
     expect((await h.api('DELETE', `/api/v1/channels/mailboxes/${id}`, { token: ADMIN_TOKEN })).status).toBe(404);
     // Created; its poller released before the row went; told it is gone.
     expect(changed).toEqual([id, -id, id]);
@@ -145,7 +143,7 @@ describe('the console for managers', () => {
   it('shows mailboxes, settings and the log read-only; the forms are for admins', async () => {
     setUp();
     const id = ((await (await post(body())).json()) as { id: number }).id;
-    h.db.insert(inboundMail).values({ messageId: 'bad@x', via: 'smtp', size: 10, fromAddress: 'x@example.com', subject: 'Broken MIME', outcome: 'ignored', reason: 'malformed', receivedAt: h.clock.now() }).run();
+    await h.services.store.write((q) => q.db.insert(q.tables.inboundMail).values({ messageId: 'bad@x', via: 'smtp', size: 10, fromAddress: 'x@example.com', subject: 'Broken MIME', outcome: 'ignored', reason: 'malformed', receivedAt: h.clock.now() }));
     const manager = signedIn(h, h.agent({ role: 'manager' }));
     const page = await (await manager.get('/manage/channels')).text();
     expect(page).toContain('Sales');
@@ -160,7 +158,7 @@ describe('the console for managers', () => {
     expect(detail).not.toContain('id="mailbox-form"');
     expect((await manager.get('/manage/channels/mailboxes/new')).status).toBe(403);
     expect((await manager.post(`/manage/channels/mailboxes/${id}/disable`)).status).toBe(403);
-    expect(row(id).enabled).toBe(true);
+    expect((await row(id)).enabled).toBe(true);
 
     // The log filter: ignored mail only (htmx: the results alone).
     const ignored = await (await manager.get('/manage/channels?outcome=ignored', { htmx: true })).text();
@@ -191,7 +189,7 @@ describe('a server that cannot be reached', () => {
     try {
       const deadline = Date.now() + 10_000;
       while (!seen.some((t) => t.includes('Retrying in 200 ms')) && Date.now() < deadline) {
-        const r = row(id);
+        const r = await row(id);
         const text = `${r.status}: ${r.statusText}`;
         if (seen.at(-1) !== text) seen.push(text);
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -202,7 +200,7 @@ describe('a server that cannot be reached', () => {
     } finally {
       await supervisor.stop();
     }
-    expect(row(id)).toMatchObject({ status: 'stopped', statusText: 'Not running: Casebook stopped' });
+    expect(await row(id)).toMatchObject({ status: 'stopped', statusText: 'Not running: Casebook stopped' });
 
     // Every status the poller reports: reconnecting keeps the last failure in view.
     const reports: string[] = [];
@@ -217,13 +215,13 @@ describe('a server that cannot be reached', () => {
 });
 
 describe('passwords that cannot be opened at start-up', () => {
+  /** Casebook started again on the same database (new services), with `key`. */
   async function restartWith(key: ChannelsKey | null) {
     const lines: { level: string; msg: string; [k: string]: unknown }[] = [];
-    const db = openDatabase(h.dbPath);
-    const services = createServices(db, new ManualClock(h.clock.now()), { channelsKey: key, logger: createLogger('info', (l) => lines.push(JSON.parse(l) as (typeof lines)[number])) });
+    const services = await createServicesOn(h.services.store, new ManualClock(h.clock.now()), { channelsKey: key, logger: createLogger('info', (l) => lines.push(JSON.parse(l) as (typeof lines)[number])) });
     const supervisor = createMailboxSupervisor(services);
     await supervisor.start();
-    return { db, supervisor, lines };
+    return { services, supervisor, lines };
   }
 
   it.each([
@@ -232,34 +230,34 @@ describe('passwords that cannot be opened at start-up', () => {
   ])('%s: the mailbox is not read, the log says why at start-up and the console shows it', async (_name, key, message) => {
     setUp();
     const id = ((await (await post(body())).json()) as { id: number }).id;
-    const { db, supervisor, lines } = await restartWith(key);
+    const { services, supervisor, lines } = await restartWith(key);
     try {
       await supervisor.settled();
       expect(supervisor.running()).toEqual([]);
       expect(lines).toContainEqual(expect.objectContaining({ level: 'error', msg: 'channels: the mailbox "Sales" is not read: its password cannot be opened', at: 'start-up', error: expect.stringMatching(message) }));
-      expect(row(id)).toMatchObject({ status: 'error', statusText: expect.stringMatching(message) });
+      expect(await row(id)).toMatchObject({ status: 'error', statusText: expect.stringMatching(message) });
     } finally {
       await supervisor.stop();
-      db.$client.close();
+      services.outbox.stop();
     }
   });
 
   it('an altered password is refused, never used', async () => {
     setUp();
     const id = ((await (await post(body())).json()) as { id: number }).id;
-    const sealed = row(id).passwordSealed!;
+    const sealed = (await row(id)).passwordSealed!;
     const parts = sealed.split('.');
     parts[4] = Buffer.from('x'.repeat(Buffer.from(parts[4]!, 'base64url').length)).toString('base64url');
-    h.db.update(mailboxes).set({ passwordSealed: parts.join('.') }).where(eq(mailboxes.id, id)).run();
-    const { db, supervisor, lines } = await restartWith(KEY);
+    await h.services.store.write((q) => q.db.update(q.tables.mailboxes).set({ passwordSealed: parts.join('.') }).where(eq(q.tables.mailboxes.id, id)));
+    const { services, supervisor, lines } = await restartWith(KEY);
     try {
       await supervisor.settled();
       expect(supervisor.running()).toEqual([]);
-      expect(row(id)).toMatchObject({ status: 'error', statusText: expect.stringContaining('failed its integrity check') });
+      expect(await row(id)).toMatchObject({ status: 'error', statusText: expect.stringContaining('failed its integrity check') });
       expect(lines.some((l) => l.level === 'error' && l.reason === 'tampered')).toBe(true);
     } finally {
       await supervisor.stop();
-      db.$client.close();
+      services.outbox.stop();
     }
   });
 });

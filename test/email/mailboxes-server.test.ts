@@ -4,17 +4,19 @@
  * status "stopped"); started again with another key, the server runs, says at start-up that
  * the mailbox's password cannot be opened, and shows it as the mailbox's error.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
-import { ADMIN_TOKEN, createHarness, standardQueues } from '../support/harness.js';
+import { get as getRow } from '../../src/db/store/rows.js';
+import { ADMIN_TOKEN } from '../support/harness.js';
 import { startServer, type RunningServer } from '../support/server.js';
+import { serverDatabase, type ServerDatabase } from './support.js';
 
 const PASSWORD = 'server-imap-Pw-4410';
 const KEY = 'ab'.repeat(32);
 const OTHER_KEY = 'a passphrase that is not the key';
 
 let dovecot: Dovecot;
+let database: ServerDatabase | undefined;
 beforeAll(async () => {
   dovecot = await startDovecot({ password: PASSWORD });
   const client = await dovecot.connect();
@@ -23,6 +25,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await dovecot?.stop();
+  await database?.drop();
 });
 
 function api(server: RunningServer, method: string, path: string, body?: unknown): Promise<Response> {
@@ -43,14 +46,12 @@ type MailboxJson = { id: number; status: { state: string; text: string | null; l
 
 describe('the server reading console mailboxes', () => {
   it('reads a mailbox added while it runs, stops it on SIGTERM, and after a key change says why it cannot read it', async () => {
-    const h = createHarness({ start: Date.now() });
-    standardQueues(h);
-    h.queue('sales');
-    const databasePath = h.dbPath;
-    h.close();
+    // The demo's queues (standardQueues) and sales.
+    database = await serverDatabase({ general: 1, billing: 1, technical: 1, advanced: 2, sales: 1 });
+    const { databasePath, databaseUrl } = database;
     const env = { SUPPORT_ADDRESS: 'support@example.com', LOG_LEVEL: 'info', CHANNELS_KEY: KEY };
 
-    const server = await startServer({ databasePath, env });
+    const server = await startServer({ databasePath, ...(databaseUrl ? { databaseUrl } : {}), env });
     let id: number;
     try {
       const created = await api(server, 'POST', '/api/v1/channels/mailboxes', { name: 'Sales', host: '127.0.0.1', port: dovecot.port, tls: false, username: dovecot.user, password: PASSWORD, path: 'Sales', queue: 'sales' });
@@ -76,11 +77,9 @@ describe('the server reading console mailboxes', () => {
       expect(code, server.output()).toBe(0);
     }
     expect(server.output()).not.toContain(PASSWORD);
-    const db = new Database(databasePath, { readonly: true });
-    expect(db.prepare('SELECT status, status_text FROM mailboxes WHERE id = ?').get(id)).toEqual({ status: 'stopped', status_text: 'Not running: Casebook stopped' });
-    db.close();
+    expect(await database.query((q) => getRow(q, 'SELECT status, status_text FROM mailboxes WHERE id = ?', [id]))).toEqual({ status: 'stopped', status_text: 'Not running: Casebook stopped' });
 
-    const again = await startServer({ databasePath, env: { ...env, CHANNELS_KEY: OTHER_KEY } });
+    const again = await startServer({ databasePath, ...(databaseUrl ? { databaseUrl } : {}), env: { ...env, CHANNELS_KEY: OTHER_KEY } });
     try {
       expect(again.output()).toContain('channels: the mailbox \\"Sales\\" is not read: its password cannot be opened');
       expect(again.output()).toMatch(/another CHANNELS_KEY \(key id [0-9a-f]{8}; the current key's id is [0-9a-f]{8}\)/);

@@ -7,16 +7,13 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
-import { caseEvents } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { retryDelayMs } from '../../src/outbox/outbox.js';
 import type { Harness } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { emailHarness, fixture, postMail } from './support.js';
+import { emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 let inbox: Inbox;
@@ -67,7 +64,7 @@ describe('a reply while the mail server hangs', () => {
     const started = performance.now();
     await flush();
     expect(performance.now() - started).toBeLessThan(5_000);
-    const failed = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all().filter((e) => e.type === 'email.failed');
+    const failed = await eventsOf(h, parseCaseRef(ref)!, 'email.failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.data).toMatchObject({ kind: 'reply', attempt: 1, retry: true });
     expect(String(failed[0]!.data.error)).toMatch(/timeout|greeting never received/i);
@@ -78,7 +75,7 @@ describe('a reply while the mail server hangs', () => {
     h.clock.advance(retryDelayMs(1));
     await flush();
     expect(inbox.messages.map((m) => m.mail.text?.includes('Your refund is on its way.'))).toEqual([false, true]);
-    const sent = h.db.select().from(caseEvents).where(eq(caseEvents.caseId, parseCaseRef(ref)!)).all().filter((e) => e.type === 'email.sent');
+    const sent = await eventsOf(h, parseCaseRef(ref)!, 'email.sent');
     expect(sent.map((e) => e.data)).toEqual([expect.objectContaining({ delivered: true, attempts: 2 })]);
   });
 });

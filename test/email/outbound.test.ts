@@ -9,15 +9,13 @@ import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { customerTimeline } from '../../src/cases/case-read.js';
 import { caseRef, parseCaseRef } from '../../src/cases/case-ref.js';
-import { caseEvents, cases, emailMessages, outbox } from '../../src/db/schema/index.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { builtinOutboxHandlers } from '../../src/compose.js';
 import { drainOutbox } from '../../src/outbox/drain.js';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/outbox.js';
 import type { Harness, TestActor } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { EMAIL_SECRET, emailHarness, fixture, postMail } from './support.js';
+import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 let inbox: Inbox | null = null;
@@ -45,27 +43,24 @@ async function flush(): Promise<void> {
 }
 
 function events(id: number, type: string) {
-  return h.db
-    .select()
-    .from(caseEvents)
-    .where(eq(caseEvents.caseId, id))
-    .all()
-    .filter((e) => e.type === type);
+  return eventsOf(h, id, type);
 }
+
+async function caseRow(id: number) {
+  const [row] = await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id)));
+  return row!;
+}
+
+const outboxItems = () => h.query((q) => q.db.select().from(q.tables.outbox).orderBy(q.tables.outbox.id));
 
 async function staffReply(agent: TestActor, ref: string, body: string, isPublic = true): Promise<void> {
   const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(agent), body: { body, public: isPublic } });
   expect(res.status).toBe(201);
 }
 
-function sentIds(id: number): string[] {
-  return h.db
-    .select()
-    .from(emailMessages)
-    .where(eq(emailMessages.caseId, id))
-    .all()
-    .filter((r) => r.direction === 'out')
-    .map((r) => r.messageId);
+async function sentIds(id: number): Promise<string[]> {
+  const rows = await h.query((q) => q.db.select().from(q.tables.emailMessages).where(eq(q.tables.emailMessages.caseId, id)).orderBy(q.tables.emailMessages.at));
+  return rows.filter((r) => r.direction === 'out').map((r) => r.messageId);
 }
 
 describe('a public staff reply', () => {
@@ -80,7 +75,7 @@ describe('a public staff reply', () => {
     expect(ack.inReplyTo).toBe('<CAF=new-request-1@mail.gmail.com>');
     expect(ack.replyTo?.value[0]?.address).toBe(makeReplyAddress('support@example.com', EMAIL_SECRET, id));
     expect(ack.headers.get('auto-submitted')).toBe('auto-generated');
-    expect(sentIds(id)).toEqual([ack.messageId!.slice(1, -1)]);
+    expect(await sentIds(id)).toEqual([ack.messageId!.slice(1, -1)]);
 
     await staffReply(agent, ref, 'Hello Chloe,\n\nwe refunded one charge <script>alert(1)</script> & "more".\nIt takes 3 days.');
     await flush();
@@ -101,13 +96,13 @@ describe('a public staff reply', () => {
     expect(html).toContain('we refunded one charge &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;.<br>\nIt takes 3 days.</p>');
     expect(html).not.toContain('<script>');
     // Recorded as sent, staff-only, and never again.
-    const ids = sentIds(id);
+    const ids = await sentIds(id);
     expect(ids).toHaveLength(2);
     expect(ids).toContain(mail.messageId!.slice(1, -1));
-    const sent = events(id, 'email.sent');
+    const sent = await events(id, 'email.sent');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.data).toMatchObject({ kind: 'reply', to: ['chloe@example.com'], cc: ['bob@example.com'], delivered: true, messageId: mail.messageId!.slice(1, -1) });
-    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const c = await caseRow(id);
     expect((await customerTimeline(h.services, c)).map((e) => e.type)).not.toContain('email.sent');
     await flush();
     expect(smtp.messages).toHaveLength(2);
@@ -121,11 +116,11 @@ describe('a public staff reply', () => {
     await staffReply(agent, ref, 'Internal: customer is on the VIP list, refund anyway', false);
     await flush();
     expect(smtp.messages).toHaveLength(1);
-    expect(events(id, 'email.sent')).toHaveLength(0);
+    expect(await events(id, 'email.sent')).toHaveLength(0);
     await staffReply(agent, ref, 'We are on it.');
     await flush();
     expect(smtp.messages).toHaveLength(2);
-    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const c = await caseRow(id);
     for (const { mail } of smtp.messages) {
       const all = `${mail.subject}\n${mail.text}\n${String(mail.html)}`;
       expect(all).not.toContain('VIP list');
@@ -157,7 +152,7 @@ describe('a public staff reply', () => {
     ].join('\r\n');
     const posted = await postMail(h, answer);
     expect(posted.body).toMatchObject({ result: 'appended', case: ref });
-    const replied = events(id, 'customer.replied');
+    const replied = await events(id, 'customer.replied');
     expect(replied.at(-1)!.data.body).toBe('The Visa ending in 4242.');
     // The next reply continues from the customer's answer.
     await staffReply(agent, ref, 'Thanks, refunded.');
@@ -176,14 +171,14 @@ describe('a public staff reply', () => {
     await staffReply(agent, ref, 'Your refund is on its way.');
     await flush();
     expect(smtp.messages).toHaveLength(1);
-    const failed = events(id, 'email.failed');
+    const failed = await events(id, 'email.failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.data).toMatchObject({ kind: 'reply', to: ['chloe@example.com'], attempt: 1, retry: true });
     expect(String(failed[0]!.data.error)).toContain('451');
     h.clock.advance(retryDelayMs(1));
     await flush();
     expect(smtp.messages).toHaveLength(2);
-    expect(events(id, 'email.sent')[0]!.data).toMatchObject({ delivered: true, attempts: 2 });
+    expect((await events(id, 'email.sent'))[0]!.data).toMatchObject({ delivered: true, attempts: 2 });
     // The staff timeline shows the log.
     const page = await (await signedIn(h, agent).get(`/cases/${ref}`)).text();
     expect(page).toContain('sending failed (attempt 1), will retry');
@@ -199,8 +194,8 @@ describe('a public staff reply', () => {
     const { ref, id } = await newEmailCase();
     await staffReply(agent, ref, 'Hello');
     await flush();
-    expect(events(id, 'email.sent')[0]!.data).toMatchObject({ delivered: false, reason: 'SMTP_URL is not set' });
-    expect(sentIds(id)).toEqual([]);
+    expect((await events(id, 'email.sent'))[0]!.data).toMatchObject({ delivered: false, reason: 'SMTP_URL is not set' });
+    expect(await sentIds(id)).toEqual([]);
     const page = await (await signedIn(h, agent).get(`/cases/${ref}`)).text();
     expect(page).toContain('Reply not mailed: SMTP_URL is not set');
   });
@@ -215,7 +210,7 @@ describe('the case page', () => {
     const desk = signedIn(h, agent);
     expect((await desk.post(`/cases/${ref}/messages`, { body: 'Hello <Chloe>', visibility: 'public' })).status).toBe(303);
     expect((await desk.post(`/cases/${ref}/messages`, { body: 'Secret note', visibility: 'internal' }, { htmx: true })).status).toBe(200);
-    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const c = await caseRow(id);
     const portal = signedIn(h, { type: 'customer', id: c.customerId });
     expect((await portal.post(`/cases/${ref}/messages`, { body: 'Thanks!' })).status).toBe(303);
     await flush();
@@ -246,7 +241,7 @@ describe('mail about a case from another channel', () => {
     expect(reply.to).toEqual(['dana@example.com']);
     expect(reply.mail.subject).toBe(`Re: [${ref}] Cannot export <b>CSV</b>`);
     // A subject that already starts with "Re:" (or "AW:", or the reference) does not get them twice.
-    h.db.update(cases).set({ subject: 'AW: Re: [C-7] Cannot export' }).where(eq(cases.id, id)).run();
+    await h.services.store.write((q) => q.db.update(q.tables.cases).set({ subject: 'AW: Re: [C-7] Cannot export' }).where(eq(q.tables.cases.id, id)));
     await staffReply(agent, ref, 'One more thing.');
     await flush();
     expect(smtp.messages.at(-1)!.mail.subject).toBe(`Re: [${ref}] Cannot export`);
@@ -262,7 +257,7 @@ describe('mail about a case from another channel', () => {
       .replace('In-Reply-To: <CAF=new-request-1@mail.gmail.com>\n', '')
       .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
     expect((await postMail(h, bounce)).body).toEqual({ result: 'appended', case: ref, reason: 'bounce' });
-    expect(events(id, 'email.bounced')).toHaveLength(1);
+    expect(await events(id, 'email.bounced')).toHaveLength(1);
   });
 });
 
@@ -279,17 +274,17 @@ describe('delivery failures', () => {
     await addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
     // Settling the command's own follow-up work leaves the mail to the background.
     await drainOutbox(h.services, builtinOutboxHandlers(), { caseId: id });
-    expect(h.db.select().from(outbox).all().filter((i) => i.type === 'email.reply' && i.attempts > 0)).toHaveLength(0);
+    expect((await outboxItems()).filter((i) => i.type === 'email.reply' && i.attempts > 0)).toHaveLength(0);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       await h.services.outbox.drain();
       h.clock.advance(retryDelayMs(attempt));
     }
-    const failed = events(id, 'email.failed').filter((e) => e.data.kind === 'reply');
+    const failed = (await events(id, 'email.failed')).filter((e) => e.data.kind === 'reply');
     expect(failed).toHaveLength(MAX_ATTEMPTS);
     expect(failed.map((e) => e.data.retry)).toEqual([...Array<boolean>(MAX_ATTEMPTS - 1).fill(true), false]);
     expect(String(failed[0]!.data.error)).toMatch(/ECONNREFUSED|connect/i);
-    expect(events(id, 'email.sent')).toHaveLength(0);
-    const item = h.db.select().from(outbox).all().find((i) => i.type === 'email.reply')!;
+    expect(await events(id, 'email.sent')).toHaveLength(0);
+    const item = (await outboxItems()).find((i) => i.type === 'email.reply')!;
     expect(item.failedAt).not.toBeNull();
     const page = await (await signedIn(h, agent).get(`/cases/${caseRef(id)}`)).text();
     expect(page).toContain(`sending failed (attempt ${MAX_ATTEMPTS}), gave up`);
@@ -301,12 +296,12 @@ describe('a customer’s own reply', () => {
     const smtp = await withSmtp();
     const { ref, id } = await newEmailCase();
     await flush();
-    const c = h.db.select().from(cases).where(eq(cases.id, id)).get()!;
+    const c = await caseRow(id);
     await addMessage(h.services, id, { body: 'Any news?' }, { type: 'customer', id: c.customerId, role: 'customer', name: 'Chloe Martin' });
     const res = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor({ type: 'customer', id: c.customerId }), body: { body: 'Hello?' } });
     expect(res.status).toBe(201);
     await flush();
     expect(smtp.messages).toHaveLength(1);
-    expect(events(id, 'email.sent')).toHaveLength(0);
+    expect(await events(id, 'email.sent')).toHaveLength(0);
   });
 });

@@ -1,7 +1,6 @@
 /** The pipeline called directly, as the IMAP reader will call it; and the case reference in every mail subject. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { receiveEmail } from '../../src/channels/email/receive-email.js';
-import { inboundMail } from '../../src/db/schema/index.js';
 import { renderTemplate, TEMPLATE_NAMES } from '../../src/notifications/templates.js';
 import type { Harness } from '../support/harness.js';
 import { emailHarness, fixture } from './support.js';
@@ -14,7 +13,7 @@ describe('receiveEmail', () => {
     h = emailHarness();
     const outcome = await receiveEmail(h.services, fixture('html-only.eml'), { via: 'imap', mailbox: 'INBOX' });
     expect(outcome).toMatchObject({ result: 'created', case: expect.stringMatching(/^C-\d+$/) });
-    expect(h.db.select().from(inboundMail).all()).toEqual([expect.objectContaining({ via: 'imap', mailbox: 'INBOX', outcome: 'created', fromAddress: 'hanna@example.org', subject: 'Cannot log in' })]);
+    expect(await h.query((q) => q.db.select().from(q.tables.inboundMail))).toEqual([expect.objectContaining({ via: 'imap', mailbox: 'INBOX', outcome: 'created', fromAddress: 'hanna@example.org', subject: 'Cannot log in' })]);
   });
 
   it('an ignored mail is claimed too: delivered again it is a duplicate', async () => {

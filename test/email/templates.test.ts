@@ -5,13 +5,11 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { caseEvents } from '../../src/db/schema/index.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { ADMIN_TOKEN, type Harness, type TestActor } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { emailHarness, fixture, postMail } from './support.js';
+import { emailHarness, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 let smtp: Inbox;
@@ -35,13 +33,8 @@ async function put(name: string, audience: string, subject: string, body: string
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
-const events = (id: number, type: string) =>
-  h.db
-    .select()
-    .from(caseEvents)
-    .where(eq(caseEvents.caseId, id))
-    .all()
-    .filter((e) => e.type === type);
+const events = async (id: number, type: string) =>
+  (await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(q.tables.caseEvents.id))).filter((e) => e.type === type);
 
 describe('a customized template', () => {
   it('is what the customer receives: the acknowledgement and the staff-reply wrapper, threaded and escaped', async () => {
@@ -59,7 +52,7 @@ describe('a customized template', () => {
     expect(ack.text).toBe(`Hi Chloe <3,\n\nwe have ${ref}.\nSee http://127.0.0.1:3000/cases/${ref}\n`);
     expect(String(ack.html)).toContain('<p>Hi Chloe &lt;3,</p>');
     expect(ack.inReplyTo).toBe('<CAF=new-request-1@mail.gmail.com>');
-    expect(events(id, 'notification.sent')[0]!.data).toMatchObject({ template: 'case-received', customized: true, delivered: true });
+    expect((await events(id, 'notification.sent'))[0]!.data).toMatchObject({ template: 'case-received', customized: true, delivered: true });
 
     const replied = await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(maria), body: { body: 'We refunded one charge.', public: true } });
     expect(replied.status).toBe(201);
@@ -68,7 +61,7 @@ describe('a customized template', () => {
     expect(reply.subject).toBe(`[${ref}] Answer on Invoice 2026-03 charged twice`);
     expect(reply.text).toBe('Maria wrote:\n\nWe refunded one charge.\n\n-- The support team');
     expect(reply.cc && !Array.isArray(reply.cc) ? reply.cc.value.map((a) => a.address) : []).toEqual(['bob@example.com']);
-    expect(events(id, 'email.sent')[0]!.data).toMatchObject({ kind: 'reply', customized: true, delivered: true });
+    expect((await events(id, 'email.sent'))[0]!.data).toMatchObject({ kind: 'reply', customized: true, delivered: true });
 
     // Reset: the built-in wording again.
     expect((await h.api('DELETE', '/api/v1/templates/staff-reply/customer', { token: h.tokenFor(maria) })).status).toBe(200);
@@ -77,7 +70,7 @@ describe('a customized template', () => {
     const again = smtp.messages[2]!.mail;
     expect(again.subject).toBe(`Re: [${ref}] Invoice 2026-03 charged twice`);
     expect(again.text).toBe(`It shows in 3 days.\n\nMaria, support\n\nReply to this mail to answer, or follow your request at http://127.0.0.1:3000/cases/${ref}\n`);
-    expect(events(id, 'email.sent')[1]!.data).not.toHaveProperty('customized');
+    expect((await events(id, 'email.sent'))[1]!.data).not.toHaveProperty('customized');
   });
 
   it('is what staff receive: an SLA alert saved on the console page, with the staff-only values', async () => {

@@ -1,6 +1,11 @@
+import { DrizzleQueryError } from 'drizzle-orm';
+
 /** An IMAP error in words an operator can act on (the console's status, the log). */
 export function describeImapError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  // A failed statement (storing the mail): the database's own words. drizzle's wrapper (on
+  // PostgreSQL) says "Failed query: <SQL> params: <values>", the mail's sender and text among them.
+  if (error instanceof DrizzleQueryError && error.cause) return describeImapError(error.cause);
   const e = error as Error & { responseText?: string; authenticationFailed?: boolean; code?: string };
   const server = e.responseText ? ` (the server said: ${e.responseText})` : '';
   if (e.authenticationFailed) return `Login refused: wrong user name or password, or IMAP access is off for the account${server}`;
