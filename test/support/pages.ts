@@ -40,7 +40,8 @@ export interface PageClient {
 
 const BASE = 'http://localhost';
 
-function client(h: Harness, csrf: string, cookies: Map<string, string>): PageClient {
+/** `ready`: what must be written before the client's first request (its session row, on PostgreSQL). */
+function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: Promise<unknown> = Promise.resolve()): PageClient {
   const headersFor = (options: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (cookies.size > 0) headers.Cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -62,9 +63,11 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>): PageCli
     csrf,
     cookies,
     async get(url, options) {
+      await ready;
       return remember(await h.app.request(`${BASE}${url}`, { headers: headersFor(options) }));
     },
     async post(url, form = {}, options = {}) {
+      await ready;
       const headers = headersFor(options);
       const token = options.csrf === undefined ? self.csrf : options.csrf;
       const body = new URLSearchParams(form);
@@ -77,6 +80,7 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>): PageCli
       return remember(await h.app.request(`${BASE}${url}`, { method: 'POST', headers, body: body.toString() }));
     },
     async upload(url, form, files, options = {}) {
+      await ready;
       const headers = headersFor(options);
       const token = options.csrf === undefined ? self.csrf : options.csrf;
       const body = new FormData();
@@ -96,14 +100,21 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>): PageCli
 
 /**
  * A client signed in as `actor` (a session created directly, no password needed). Synchronous:
- * the row (newSessionRow's) goes straight into the harness's SQLite file; after moveToPostgres
- * sign in before moving, or through the sign-in page.
+ * on SQLite the row (newSessionRow's) goes straight into the harness's file (after
+ * moveToPostgres sign in before moving, or through the sign-in page); on PostgreSQL it is
+ * written through the store, and the client's requests wait for it.
  */
 export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): PageClient {
   if (actor.type === 'system' || actor.id === null) throw new Error('pages need a staff member or a customer');
   const { session, row } = newSessionRow({ type: actor.type, id: actor.id }, h.clock.now());
-  h.db.insert(sessions).values(row).run();
-  return client(h, session.csrfToken, new Map([['casebook_session', session.id]]));
+  const cookies = new Map([['casebook_session', session.id]]);
+  if (h.dialect === 'sqlite') {
+    h.db.insert(sessions).values(row).run();
+    return client(h, session.csrfToken, cookies);
+  }
+  const written = h.services.store.write((q) => q.db.insert(q.tables.sessions).values(row));
+  written.catch(() => undefined); // a failure fails the client's first request, not the process
+  return client(h, session.csrfToken, cookies, written);
 }
 
 /** A visitor who is not signed in; `start()` loads the sign-in page to get a CSRF cookie. */
@@ -128,6 +139,13 @@ export function csrfFrom(html: string): string {
 export async function setPassword(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }, password: string): Promise<void> {
   if (actor.type === 'system' || actor.id === null) throw new Error('only staff and customers have passwords');
   const passwordHash = await hashPassword(password);
-  if (actor.type === 'staff') h.db.update(staff).set({ passwordHash }).where(eq(staff.id, actor.id)).run();
-  else h.db.update(customers).set({ passwordHash }).where(eq(customers.id, actor.id)).run();
+  const id = actor.id;
+  if (h.dialect === 'postgres') {
+    await h.services.store.write((q) =>
+      actor.type === 'staff'
+        ? q.db.update(q.tables.staff).set({ passwordHash }).where(eq(q.tables.staff.id, id))
+        : q.db.update(q.tables.customers).set({ passwordHash }).where(eq(q.tables.customers.id, id)),
+    );
+  } else if (actor.type === 'staff') h.db.update(staff).set({ passwordHash }).where(eq(staff.id, id)).run();
+  else h.db.update(customers).set({ passwordHash }).where(eq(customers.id, id)).run();
 }
