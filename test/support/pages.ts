@@ -31,6 +31,8 @@ export interface UploadFile {
 export interface PageClient {
   csrf: string;
   cookies: Map<string, string>;
+  /** Resolves once the client's session is written (at once on SQLite; the requests wait for it anyway). */
+  ready: Promise<void>;
   get(url: string, options?: RequestOptions): Promise<Response>;
   /** A form post; pairs keep repeated names (checkbox groups) and their order. */
   post(url: string, form?: Record<string, string> | [string, string][], options?: PostOptions): Promise<Response>;
@@ -41,7 +43,7 @@ export interface PageClient {
 const BASE = 'http://localhost';
 
 /** `ready`: what must be written before the client's first request (its session row, on PostgreSQL). */
-function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: Promise<unknown> = Promise.resolve()): PageClient {
+function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: Promise<void> = Promise.resolve()): PageClient {
   const headersFor = (options: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (cookies.size > 0) headers.Cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -62,6 +64,7 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: P
   const self: PageClient = {
     csrf,
     cookies,
+    ready,
     async get(url, options) {
       await ready;
       return remember(await h.app.request(`${BASE}${url}`, { headers: headersFor(options) }));
@@ -112,7 +115,7 @@ export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'syst
     h.db.insert(sessions).values(row).run();
     return client(h, session.csrfToken, cookies);
   }
-  const written = h.services.store.write((q) => q.db.insert(q.tables.sessions).values(row));
+  const written = h.services.store.write(async (q) => void (await q.db.insert(q.tables.sessions).values(row)));
   written.catch(() => undefined); // a failure fails the client's first request, not the process
   return client(h, session.csrfToken, cookies, written);
 }
