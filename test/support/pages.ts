@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../../src/auth/password.js';
 import { newSessionRow } from '../../src/auth/sessions.js';
-import { customers, sessions, staff } from '../../src/db/schema/index.js';
+import { sessions } from '../../src/db/schema/index.js';
 import type { Harness } from './harness.js';
 
 export interface RequestOptions {
@@ -32,7 +32,7 @@ export interface PageClient {
   csrf: string;
   cookies: Map<string, string>;
   /** Resolves once the client's session is written (at once on SQLite; the requests wait for it anyway). */
-  ready: Promise<void>;
+  ready: Promise<unknown>;
   get(url: string, options?: RequestOptions): Promise<Response>;
   /** A form post; pairs keep repeated names (checkbox groups) and their order. */
   post(url: string, form?: Record<string, string> | [string, string][], options?: PostOptions): Promise<Response>;
@@ -43,7 +43,7 @@ export interface PageClient {
 const BASE = 'http://localhost';
 
 /** `ready`: what must be written before the client's first request (its session row, on PostgreSQL). */
-function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: Promise<void> = Promise.resolve()): PageClient {
+function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: Promise<unknown> = Promise.resolve()): PageClient {
   const headersFor = (options: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (cookies.size > 0) headers.Cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -103,9 +103,9 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: P
 
 /**
  * A client signed in as `actor` (a session created directly, no password needed). Synchronous:
- * on SQLite the row (newSessionRow's) goes straight into the harness's file (after
- * moveToPostgres sign in before moving, or through the sign-in page); on PostgreSQL it is
- * written through the store, and the client's requests wait for it.
+ * on SQLite the row (newSessionRow's) goes straight into the harness's file; on PostgreSQL it is
+ * written through the services' store (after the fixtures queued so far) and the client's
+ * requests wait for it. After moveToPostgres sign in before moving, or through the sign-in page.
  */
 export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'system'; id: number | null }): PageClient {
   if (actor.type === 'system' || actor.id === null) throw new Error('pages need a staff member or a customer');
@@ -115,9 +115,9 @@ export function signedIn(h: Harness, actor: { type: 'staff' | 'customer' | 'syst
     h.db.insert(sessions).values(row).run();
     return client(h, session.csrfToken, cookies);
   }
-  const written = h.services.store.write(async (q) => void (await q.db.insert(q.tables.sessions).values(row)));
-  written.catch(() => undefined); // a failure fails the client's first request, not the process
-  return client(h, session.csrfToken, cookies, written);
+  const ready = h.services.store.write((q) => q.db.insert(q.tables.sessions).values(row));
+  ready.catch(() => undefined); // a client never used leaves no unhandled rejection; a used one fails with it
+  return client(h, session.csrfToken, cookies, ready);
 }
 
 /** A visitor who is not signed in; `start()` loads the sign-in page to get a CSRF cookie. */
@@ -143,12 +143,9 @@ export async function setPassword(h: Harness, actor: { type: 'staff' | 'customer
   if (actor.type === 'system' || actor.id === null) throw new Error('only staff and customers have passwords');
   const passwordHash = await hashPassword(password);
   const id = actor.id;
-  if (h.dialect === 'postgres') {
-    await h.services.store.write((q) =>
-      actor.type === 'staff'
-        ? q.db.update(q.tables.staff).set({ passwordHash }).where(eq(q.tables.staff.id, id))
-        : q.db.update(q.tables.customers).set({ passwordHash }).where(eq(q.tables.customers.id, id)),
-    );
-  } else if (actor.type === 'staff') h.db.update(staff).set({ passwordHash }).where(eq(staff.id, id)).run();
-  else h.db.update(customers).set({ passwordHash }).where(eq(customers.id, id)).run();
+  await h.services.store.write(async (q) => {
+    const { staff, customers } = q.tables;
+    if (actor.type === 'staff') await q.db.update(staff).set({ passwordHash }).where(eq(staff.id, id));
+    else await q.db.update(customers).set({ passwordHash }).where(eq(customers.id, id));
+  });
 }
