@@ -103,7 +103,8 @@ export async function drainOutbox(
   let flights = performing.get(key);
   if (!flights) performing.set(key, (flights = new Map()));
   const inFlight = flights;
-  const caseInFlight = (): boolean => options.caseId !== undefined && [...inFlight.values()].some((f) => f.caseId === options.caseId);
+  /** Items in flight in this process that this drain waits for: its case's for a settle, any for a full drain. */
+  const flightsToAwait = (): boolean => (options.caseId === undefined ? inFlight.size > 0 : [...inFlight.values()].some((f) => f.caseId === options.caseId));
 
   interface Claimed {
     item: OutboxItem;
@@ -186,7 +187,7 @@ export async function drainOutbox(
       // after a command whose items were all performed in its own transaction (perform-now.ts)
       // costs the probe, neither a write transaction nor a unit in the next command's group.
       const now = services.clock.now();
-      const look = { now, caseId: options.caseId, inLanes, lookLanes, busyTargets, caseInFlight: caseInFlight() };
+      const look = { now, caseId: options.caseId, inLanes, lookLanes, busyTargets, flightsToAwait: flightsToAwait() };
       if (!(await store.query((q) => queue.worthAWave(q, look)))) break;
       const ctx = context(now);
       let claimed: ClaimedWave;

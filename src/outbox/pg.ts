@@ -86,7 +86,11 @@ async function claimCandidates(q: Handle, ctx: WaveContext, n: number): Promise<
     RETURNING o.id, o.type, o.case_id, o.payload, o.attempts - 1 AS attempts, o.available_at, o.created_at`);
   // RETURNING keeps no order: the wave's is the candidates'.
   const key = ctx.caseId !== undefined ? (r: PgRow) => [r.id, 0] : (r: PgRow) => [r.available_at, r.id];
-  return rows.sort((a, b) => key(a)[0]! - key(b)[0]! || key(a)[1]! - key(b)[1]!).map(toItem);
+  const wave = rows.sort((a, b) => key(a)[0]! - key(b)[0]! || key(a)[1]! - key(b)[1]!).map(toItem);
+  // In flight at once, as on SQLite: another drain of this process that skipped these locked
+  // rows waits for them (a run that rolls back untracks them: drain.ts).
+  for (const item of wave) ctx.track(item);
+  return wave;
 }
 
 /** Locks the due lane items whose target has a free slot, reserves what it can, and claims those. */
@@ -107,17 +111,27 @@ export const pgQueue: OutboxQueue = {
   // Outside a transaction the store's query handle is its pool's: one per store.
   key: (q) => q.db,
   async worthAWave(q, look) {
-    if (look.caseInFlight) return true;
+    if (look.flightsToAwait) return true;
     const wave = sql`EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(look, 'wave')})`;
     const lanes = look.caseId === undefined && look.inLanes !== '[]' && look.lookLanes(true) ? sql` OR EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(look, 'lanes', look.busyTargets())})` : sql``;
     const row = await q.get<{ due: boolean }>(sql`SELECT (${wave}${lanes}) AS due`);
     return row?.due === true;
   },
   async claimWave(q, ctx): Promise<ClaimedWave> {
-    // A settle waits for its case's items other drains of this process perform (their rows are leased, so not read).
-    const elsewhere = ctx.caseId === undefined ? [] : [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
-    const wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, ctx.caseId !== undefined ? 1 : Math.min(ctx.limit, WAVE));
+    // Items other drains of this process perform are leased, so not read: a drain waits for
+    // them as SQLite's does for the held rows it reads. A settle for its case's, before claiming
+    // (one item of a case at a time); a full drain for all of them, looked up after its claim
+    // (a row another drain locked in the meantime is in flight by then).
+    if (ctx.caseId !== undefined) {
+      const elsewhere = [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
+      const wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, 1);
+      if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
+      return { wave, elsewhere, here: 0 };
+    }
+    const wave = await claimCandidates(q, ctx, Math.min(ctx.limit, WAVE));
     if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
+    const mine = new Set(wave.map((item) => item.id));
+    const elsewhere = [...ctx.inFlight].filter(([id]) => !mine.has(id)).map(([, f]) => f.done);
     return { wave, elsewhere, here: 0 };
   },
   async complete(q, id, now) {

@@ -34,12 +34,12 @@ export interface Look {
   lookLanes(nothingElse: boolean, mark?: boolean): boolean;
   /** Targets without a free slot, as a JSON array. */
   busyTargets(): string;
-  /** Items of this drain's case in flight in this process (a settle waits for them). */
-  caseInFlight: boolean;
+  /** Items in flight in this process that this drain waits for (a settle its case's, a full drain any). */
+  flightsToAwait: boolean;
 }
 
 /** A wave's claim: the drain's state the dialect reads and updates. */
-export interface WaveContext extends Omit<Look, 'caseInFlight'> {
+export interface WaveContext extends Omit<Look, 'flightsToAwait'> {
   services: Services;
   handlers: ReadonlyMap<string, OutboxHandler>;
   owner: string;
