@@ -245,8 +245,23 @@ describe('stored SLA escalation reports', () => {
     await hist.h.services.outbox.drain();
     expect((await report(failedId))?.deliveryState).toBe('sent');
     expect(sent).toEqual([['mia@casebook.test']]);
-    expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(303);
-    expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(409); // already waiting
+    // The second delivery is held in the mailer, so the report is still waiting when it is asked
+    // for again (on PostgreSQL the background drain would otherwise deliver it between the two posts).
+    const services = hist.h.services as { mailer: { send(msg: unknown): Promise<void>; close(): void } };
+    const recorder = services.mailer;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    services.mailer = { send: async (msg) => (await held, recorder.send(msg)), close: () => undefined };
+    try {
+      expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(303);
+      expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(409); // already waiting
+    } finally {
+      release();
+      await hist.h.services.outbox.idle();
+      await hist.h.services.outbox.drain();
+      services.mailer = recorder;
+    }
+    expect((await report(reportId))?.deliveryState).toBe('sent');
   });
 });
 
