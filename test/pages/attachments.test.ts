@@ -6,14 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/attachments/store.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createCase } from '../../src/cases/create-case.js';
-import { attachments, caseEvents, cases } from '../../src/db/schema/index.js';
 import type { AttachmentSettings } from '../../src/attachments/settings.js';
-import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { createHarness, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
 let h: Harness;
@@ -30,7 +29,8 @@ interface World {
 }
 
 async function world(limits: Partial<AttachmentSettings> = {}): Promise<World> {
-  h = createHarness({ services: { attachments: limits } });
+  // A store of its own (on PostgreSQL the default is one temp folder per process, shared by every harness).
+  h = createHarness({ services: { attachments: { dir: path.join(tempDir(), 'files'), ...limits } } });
   standardQueues(h);
   const customer = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   const other = h.customer({ email: 'sam@example.org', name: 'Sam' });
@@ -45,10 +45,10 @@ async function world(limits: Partial<AttachmentSettings> = {}): Promise<World> {
 const PDF = Buffer.from('%PDF-1.4\n% a small invoice\n%%EOF\n');
 
 function rows() {
-  return h.db.select().from(attachments).all();
+  return h.query((q) => q.db.select().from(q.tables.attachments).orderBy(asc(q.tables.attachments.id)));
 }
-function events(id: number, type: string) {
-  return h.db.select().from(caseEvents).where(eq(caseEvents.caseId, id)).all().filter((e) => e.type === type);
+async function events(id: number, type: string) {
+  return (await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(asc(q.tables.caseEvents.id)))).filter((e) => e.type === type);
 }
 /** Files in the store (the temp folder aside). */
 function storedFiles(): string[] {
@@ -69,8 +69,8 @@ describe('attaching files', () => {
       { name: 'Überweisung März.txt', type: 'text/plain', content: 'IBAN DE00 1234' },
     ]);
     expect(res.status).toBe(303);
-    const reply = events(w.id, 'staff.replied')[0]!;
-    const stored = rows();
+    const reply = (await events(w.id, 'staff.replied'))[0]!;
+    const stored = await rows();
     expect(stored.map((r) => ({ name: r.fileName, type: r.mediaType, size: r.size, event: r.eventId, by: [r.uploadedByType, r.uploadedById], kind: r.kind }))).toEqual([
       { name: 'invoice.pdf', type: 'application/pdf', size: PDF.length, event: reply.id, by: ['staff', w.agent.id], kind: 'attachment' },
       { name: 'Überweisung März.txt', type: 'text/plain', size: 14, event: reply.id, by: ['staff', w.agent.id], kind: 'attachment' },
@@ -97,8 +97,8 @@ describe('attaching files', () => {
     for (const body of ['First', 'Second']) {
       expect((await desk.upload(`/cases/${w.ref}/messages`, { body, visibility: 'public' }, [{ name: 'same.pdf', type: 'application/pdf', content: PDF }])).status).toBe(303);
     }
-    expect(rows()).toHaveLength(2);
-    expect(new Set(rows().map((r) => r.sha256)).size).toBe(1);
+    expect(await rows()).toHaveLength(2);
+    expect(new Set((await rows()).map((r) => r.sha256)).size).toBe(1);
     expect(storedFiles()).toHaveLength(1);
   });
 
@@ -108,8 +108,8 @@ describe('attaching files', () => {
     expect((await desk.post(`/cases/${w.ref}/messages`, { body: 'No files', visibility: 'public' })).status).toBe(303);
     // What a browser sends for a file field left empty: a part with no name and no bytes.
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'Still no files', visibility: 'public' }, [{ name: '', content: '' }])).status).toBe(303);
-    expect(events(w.id, 'staff.replied')).toHaveLength(2);
-    expect(rows()).toEqual([]);
+    expect(await events(w.id, 'staff.replied')).toHaveLength(2);
+    expect(await rows()).toEqual([]);
   });
 
   it('customers attach files to their replies and to a new request; agents see and download them', async () => {
@@ -120,13 +120,13 @@ describe('attaching files', () => {
     expect(created.status).toBe(303);
     const newRef = /\/cases\/(C-\d+)/.exec(created.headers.get('Location')!)![1]!;
     const newId = parseCaseRef(newRef)!;
-    const onRequest = rows().find((r) => r.caseId === newId)!;
-    const createdEvent = events(newId, 'case.created').find((e) => e.data.channel === 'web')!;
+    const onRequest = (await rows()).find((r) => r.caseId === newId)!;
+    const createdEvent = (await events(newId, 'case.created')).find((e) => e.data.channel === 'web')!;
     expect(onRequest).toMatchObject({ fileName: 'error-log.txt', eventId: createdEvent.id, uploadedByType: 'customer', uploadedById: w.customer.id });
     expect(await (await portal.get(`/cases/${newRef}`)).text()).toContain(`href="${link(newRef, onRequest.id)}"`);
 
-    const reply = rows().find((r) => r.caseId === w.id)!;
-    expect(reply.eventId).toBe(events(w.id, 'customer.replied')[0]!.id);
+    const reply = (await rows()).find((r) => r.caseId === w.id)!;
+    expect(reply.eventId).toBe((await events(w.id, 'customer.replied'))[0]!.id);
     const desk = signedIn(h, w.agent);
     expect(await (await desk.get(`/cases/${w.ref}`)).text()).toContain(`href="${link(w.ref, reply.id)}"`);
     const download = await desk.get(link(w.ref, reply.id));
@@ -138,8 +138,8 @@ describe('attaching files', () => {
     const w = await world();
     const desk = signedIn(h, w.agent);
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'Internal: the raw export', visibility: 'internal' }, [{ name: 'secret-export.csv', type: 'text/csv', content: 'a,b\n1,2\n' }])).status).toBe(303);
-    const note = rows()[0]!;
-    expect(note.eventId).toBe(events(w.id, 'staff.noted')[0]!.id);
+    const note = (await rows())[0]!;
+    expect(note.eventId).toBe((await events(w.id, 'staff.noted'))[0]!.id);
     expect((await desk.get(link(w.ref, note.id))).status).toBe(200);
     const portal = signedIn(h, w.customer);
     expect(await (await portal.get(`/cases/${w.ref}`)).text()).not.toContain('secret-export');
@@ -153,7 +153,7 @@ describe('downloads', () => {
   async function withFile(name: string, type: string, content: string | Uint8Array): Promise<{ w: World; id: number }> {
     const w = await world();
     expect((await signedIn(h, w.customer).upload(`/cases/${w.ref}/messages`, { body: 'See attached.' }, [{ name, type, content }])).status).toBe(303);
-    return { w, id: rows().at(-1)!.id };
+    return { w, id: (await rows()).at(-1)!.id };
   }
 
   it('are for the case’s customer and the staff who may see the case; everyone else gets 404 or the sign-in page', async () => {
@@ -197,12 +197,12 @@ describe('downloads', () => {
     expect(res.headers.get('Content-Type')).toBe('application/octet-stream');
     expect(res.headers.get('Content-Disposition')).toMatch(/^attachment; /);
     expect(res.headers.get('Content-Security-Policy')).toContain('sandbox');
-    expect(rows()[0]!.mediaType).toBe('text/html'); // kept as declared
+    expect((await rows())[0]!.mediaType).toBe('text/html'); // kept as declared
   });
 
   it('a file missing from the store is a 404 (and logged), not an empty download', async () => {
     const { w, id } = await withFile('gone.pdf', 'application/pdf', PDF);
-    fs.rmSync(h.services.attachments.store.pathOf(rows()[0]!.sha256));
+    fs.rmSync(h.services.attachments.store.pathOf((await rows())[0]!.sha256));
     expect((await signedIn(h, w.agent).get(link(w.ref, id))).status).toBe(404);
   });
 });
@@ -223,9 +223,9 @@ describe('limits', () => {
     expect(html).toContain('At most 2 files per message; 3 were attached.');
     expect(html).toMatch(/<textarea[^>]*id="composer-body"[^>]*>Three files<\/textarea>/);
     expect(html).toContain('id="composer-files-error"');
-    expect(rows()).toEqual([]);
+    expect(await rows()).toEqual([]);
     expect(storedFiles()).toEqual([]);
-    expect(events(w.id, 'staff.replied')).toEqual([]);
+    expect(await events(w.id, 'staff.replied')).toEqual([]);
   });
 
   it('a file too large, or files too large together: refused the same way (htmx gets the form fragment)', async () => {
@@ -241,14 +241,14 @@ describe('limits', () => {
     ]);
     expect(together.status).toBe(422);
     expect(await together.text()).toContain('The files are 1.6 KB together; at most 1.5 KB per message.');
-    expect(rows()).toEqual([]);
+    expect(await rows()).toEqual([]);
     expect(storedFiles()).toEqual([]);
-    expect(events(w.id, 'customer.replied')).toEqual([]);
+    expect(await events(w.id, 'customer.replied')).toEqual([]);
   });
 
   it('a new request over the limits is not filed: the form again with the subject and description kept', async () => {
     const w = await world(LIMITS);
-    const before = h.db.select().from(cases).all().length;
+    const before = (await h.query((q) => q.db.select().from(q.tables.cases))).length;
     const res = await signedIn(h, w.customer).upload('/portal/cases', { subject: 'With files', description: 'Three logs attached' }, [
       { name: 'a.log', content: 'a' },
       { name: 'b.log', content: 'b' },
@@ -258,7 +258,7 @@ describe('limits', () => {
     const html = await res.text();
     expect(html).toContain('At most 2 files per message; 3 were attached.');
     expect(html).toContain('value="With files"');
-    expect(h.db.select().from(cases).all()).toHaveLength(before);
+    expect(await h.query((q) => q.db.select().from(q.tables.cases))).toHaveLength(before);
     expect(storedFiles()).toEqual([]);
   });
 
@@ -267,7 +267,7 @@ describe('limits', () => {
     const desk = signedIn(h, w.agent);
     const huge = await desk.upload(`/cases/${w.ref}/messages`, { body: 'Huge', visibility: 'public' }, [{ name: 'huge.bin', content: new Uint8Array(1500 + 1024 * 1024 + 1) }]);
     expect(huge.status).toBe(413);
-    expect(rows()).toEqual([]);
+    expect(await rows()).toEqual([]);
     const transition = await desk.upload(`/cases/${w.ref}/transitions`, { transition: 'waitOnCustomer' }, [{ name: 'x.bin', content: new Uint8Array(70 * 1024) }]);
     expect(transition.status).toBe(413);
   });
@@ -281,11 +281,11 @@ describe('CSRF on multipart forms', () => {
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'No token', visibility: 'public' }, file, { csrf: false })).status).toBe(403);
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'Wrong token', visibility: 'public' }, file, { csrf: 'x'.repeat(43) })).status).toBe(403);
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'Other site', visibility: 'public' }, file, { origin: 'https://evil.example' })).status).toBe(403);
-    expect(rows()).toEqual([]);
-    expect(events(w.id, 'staff.replied')).toEqual([]);
+    expect(await rows()).toEqual([]);
+    expect(await events(w.id, 'staff.replied')).toEqual([]);
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'Field', visibility: 'public' }, file)).status).toBe(303);
     expect((await desk.upload(`/cases/${w.ref}/messages`, { body: 'Header', visibility: 'public' }, file, { csrfHeader: true, htmx: true })).status).toBe(200);
-    expect(events(w.id, 'staff.replied')).toHaveLength(2);
+    expect(await events(w.id, 'staff.replied')).toHaveLength(2);
   });
 });
 
@@ -297,7 +297,7 @@ describe('a failure while storing', () => {
     fs.mkdirSync(path.join(h.services.attachments.store.pathOf(sha256Hex(Buffer.from(content))), 'in-the-way'), { recursive: true });
     const res = await signedIn(h, w.agent).upload(`/cases/${w.ref}/messages`, { body: 'With a file', visibility: 'public' }, [{ name: 'a.txt', content }]);
     expect(res.status).toBe(500);
-    expect(rows()).toEqual([]);
-    expect(events(w.id, 'staff.replied')).toEqual([]);
+    expect(await rows()).toEqual([]);
+    expect(await events(w.id, 'staff.replied')).toEqual([]);
   });
 });

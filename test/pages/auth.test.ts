@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createApp } from '../../src/http/app.js';
-import { sessions, staff } from '../../src/db/schema/index.js';
 import { createPasswordToken } from '../../src/users/password-tokens.js';
 import { ADMIN_TOKEN, createHarness, type Harness, type TestActor } from '../support/harness.js';
-import { csrfFrom, setPassword, signedIn, visitor } from '../support/pages.js';
+import { csrfFrom, setPassword, signedIn, visitor, type PageClient } from '../support/pages.js';
 
 const PASSWORD = 'a good long password';
 let h: Harness;
@@ -20,6 +19,13 @@ beforeEach(async () => {
   await setPassword(h, chloe, PASSWORD);
 });
 afterEach(() => h.close());
+
+const sessionRows = () => h.query((q) => q.db.select().from(q.tables.sessions));
+/** Deletes every session once `c`'s is written. */
+async function endSessions(c: PageClient): Promise<void> {
+  await c.ready;
+  await h.services.store.write((q) => q.db.delete(q.tables.sessions));
+}
 
 describe('GET /login', () => {
   it('renders the form with a CSRF token, secure headers and a CSP that allows only our own files', async () => {
@@ -71,7 +77,7 @@ describe('POST /login', () => {
     const again = await v.post('/login', { email: 'chloe@example.com', password: PASSWORD }, { csrf: (await (await v.get('/inbox')).text()).match(/name="_csrf" value="([^"]+)"/)![1]! });
     expect(again.status).toBe(303);
     expect(v.cookies.get('casebook_session')).not.toBe(first);
-    expect(h.db.select().from(sessions).all()).toHaveLength(1);
+    expect(await sessionRows()).toHaveLength(1);
   });
 
   it('returns to a local `next` only', async () => {
@@ -135,7 +141,7 @@ describe('sessions on pages', () => {
     const res = await c.post('/logout');
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe('/login?signed_out=1');
-    expect(h.db.select().from(sessions).all()).toEqual([]);
+    expect(await sessionRows()).toEqual([]);
     const after = await c.get('/inbox');
     expect(after.status).toBe(303);
   });
@@ -152,33 +158,34 @@ describe('sessions on pages', () => {
     const forged = await h.app.request('http://localhost/inbox', { headers: { Cookie: 'casebook_session=forged' } });
     expect(forged.status).toBe(303);
     const c = signedIn(h, alice);
-    h.db.update(staff).set({ active: false }).where(eq(staff.id, alice.id)).run();
+    await h.services.store.write((q) => q.db.update(q.tables.staff).set({ active: false }).where(eq(q.tables.staff.id, alice.id)));
     expect((await c.get('/inbox')).status).toBe(303);
   });
 
   it('a form sent after the session ended goes to sign-in (not a CSRF error); sign-out still works', async () => {
     const c = signedIn(h, alice);
-    h.db.delete(sessions).run();
+    await endSessions(c);
     const res = await c.post('/cases/C-1001/messages', { body: 'late' });
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe('/login');
     const htmx = signedIn(h, alice);
-    h.db.delete(sessions).run();
+    await endSessions(htmx);
     expect((await htmx.post('/availability', { available: 'false' }, { htmx: true })).headers.get('HX-Redirect')).toBe('/login');
     const out = signedIn(h, alice);
-    h.db.delete(sessions).run();
+    await endSessions(out);
     expect((await out.post('/logout', {}, { csrf: false })).headers.get('Location')).toBe('/login?signed_out=1');
   });
 
   it('live-update polls do not count as activity; page views do', async () => {
     const c = signedIn(h, alice);
-    const lastSeen = () => h.db.select().from(sessions).get()!.lastSeenAt;
-    const start = lastSeen();
+    const lastSeen = async () => (await sessionRows())[0]!.lastSeenAt;
+    await c.ready;
+    const start = await lastSeen();
     h.clock.advanceMinutes(5);
     expect((await c.get('/inbox?view=mine&stamp=abc', { htmx: true })).status).toBe(200);
-    expect(lastSeen()).toBe(start);
+    expect(await lastSeen()).toBe(start);
     await c.get('/inbox');
-    expect(lastSeen()).toBe(h.clock.now());
+    expect(await lastSeen()).toBe(h.clock.now());
   });
 
   it('uses Secure __Host- cookies behind https', async () => {

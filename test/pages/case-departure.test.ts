@@ -31,7 +31,7 @@ beforeEach(async () => {
   const row = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Where is my order?', description: 'It has not arrived yet.', channel: 'web' }, ADMIN);
   ref = `C-${row.id}`;
   desk = signedIn(h, alice);
-  expect(h.services.sqlite!.$client.prepare('SELECT queue_id FROM cases WHERE id = ?').pluck().get(row.id)).toBe('general');
+  expect(await h.get('SELECT queue_id FROM cases WHERE id = ?', row.id)).toEqual({ queue_id: 'general' });
 });
 afterEach(() => h.close());
 
@@ -65,7 +65,7 @@ describe('a case that leaves the agent’s queues', () => {
     const text = textOf(await (await desk.get(`/inbox?moved=${ref}`)).text());
     expect(text).toContain(`${ref} was moved to the Technical queue (tier 1) and is assigned to Bob.`);
     // nothing was written by the stale button
-    expect(h.services.sqlite!.$client.prepare("SELECT count(*) FROM case_events WHERE type = 'staff.replied'").pluck().get()).toBe(0);
+    expect(await h.get("SELECT count(*) AS n FROM case_events WHERE type = 'staff.replied'")).toEqual({ n: 0 });
   });
 
   it('stays hidden (404, no message) from agents the move did not concern', async () => {

@@ -89,7 +89,7 @@ describe('POST /cases/:id/edit', () => {
   it('is for staff who may see the case; CSRF protected; closed cases have no edit form', async () => {
     const form = { subject: 'Hacked', priority: 'urgent', tags: '' };
     expect((await signedIn(h, chloe).post(`/cases/${ref}/edit`, form)).status).toBe(404);
-    const tom = h.db.$client.prepare("SELECT id FROM staff WHERE name = 'Tom'").get() as { id: number };
+    const tom = (await h.get<{ id: number }>("SELECT id FROM staff WHERE name = 'Tom'"))!;
     expect((await signedIn(h, { type: 'staff', id: tom.id }).post(`/cases/${ref}/edit`, form)).status).toBe(404);
     expect((await desk.post(`/cases/${ref}/edit`, form, { csrf: false })).status).toBe(403);
     expect((await desk.post(`/cases/${ref}/edit`, form, { origin: 'https://evil.example' })).status).toBe(403);

@@ -46,7 +46,10 @@ describe('error pages', () => {
 
   it('unexpected failures: 500 page with the request id, no details', async () => {
     const client = signedIn(h, chloe);
-    h.db.$client.close();
+    await client.ready;
+    // The database goes away under the app: SQLite's file closed, PostgreSQL's pool ended.
+    if (h.dialect === 'postgres') await h.services.store.close();
+    else h.db.$client.close();
     const res = await client.get('/portal');
     expect(res.status).toBe(500);
     const html = await res.text();

@@ -3,13 +3,13 @@
  * what failed, and why; the batch capped) and saved views (personal and shared, counts,
  * who may delete them).
  */
+import { asc } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { inboxCount } from '../../src/cases/inbox.js';
 import { saveInboxView } from '../../src/cases/inbox-views.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { inboxViews, macros } from '../../src/db/schema/index.js';
-import { staffPrincipal } from '../../src/auth/principal.js';
+import { principalOf } from '../../src/auth/principal.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -34,6 +34,13 @@ beforeEach(() => {
   boss = signedIn(h, mia);
 });
 afterEach(() => h.close());
+
+const views = () => h.query((q) => q.db.select().from(q.tables.inboxViews).orderBy(asc(q.tables.inboxViews.id)));
+async function staffPrincipal(id: number) {
+  const principal = await h.query((q) => principalOf(q, { type: 'staff', id }));
+  if (!principal) throw new Error(`no principal for staff ${id}`);
+  return principal;
+}
 
 async function cases(n: number): Promise<string[]> {
   const out: string[] = [];
@@ -108,7 +115,7 @@ describe('bulk actions', () => {
       expect((await loadCase(h.services, id(ref))).priority).toBe('high');
       expect((await timeline(h.services, id(ref))).find((e) => e.type === 'staff.replied')!.data.body).toBe(`Thanks Chloe, we are on ${ref}.`);
     }
-    expect(h.db.select().from(macros).get()!.usageCount).toBe(3);
+    expect((await h.query((q) => q.db.select().from(q.tables.macros)))[0]!.usageCount).toBe(3);
   });
 
   it('refuses an empty selection, no action, and more than 200 cases, changing nothing', async () => {
@@ -148,7 +155,7 @@ describe('saved views', () => {
     await cases(2);
     expect((await boss.post('/inbox/views', { name: 'Team: my queues', view: 'queues', shared: 'on' })).status).toBe(303);
     expect((await boss.post('/inbox/views', { name: 'Everything', view: 'all', shared: 'on' })).status).toBe(303);
-    const rows = h.db.select().from(inboxViews).all();
+    const rows = await views();
     const team = rows.find((r) => r.name === 'Team: my queues')!;
     const page = await (await desk.get('/inbox')).text();
     expect(page).toContain('Team: my queues');
@@ -158,16 +165,16 @@ describe('saved views', () => {
     expect((await desk.post(`/inbox/views/${team.id}/delete`)).status).toBe(403);
     const bobs = signedIn(h, bob);
     expect(await (await bobs.get('/inbox')).text()).toContain('Team: my queues');
-    const mine = await saveInboxView(h.services, staffPrincipal(h.db, alice.id)!, { view: 'mine' }, { name: 'Mine only' });
+    const mine = await saveInboxView(h.services, await staffPrincipal(alice.id), { view: 'mine' }, { name: 'Mine only' });
     expect((await bobs.post(`/inbox/views/${mine.id}/delete`)).status).toBe(404);
     expect((await desk.post(`/inbox/views/${mine.id}/delete`, { back: 'view=mine' })).headers.get('Location')).toBe('/inbox?view=mine');
     expect((await boss.post(`/inbox/views/${team.id}/delete`)).status).toBe(303);
-    expect(h.db.select().from(inboxViews).all().map((r) => r.name)).toEqual(['Everything']);
+    expect((await views()).map((r) => r.name)).toEqual(['Everything']);
   });
 
   it('the list’s poll leaves the counts alone; they refresh on their own, and with a change of filters', async () => {
     await cases(2);
-    await saveInboxView(h.services, staffPrincipal(h.db, alice.id)!, { view: 'mine' }, { name: 'All mine' });
+    await saveInboxView(h.services, await staffPrincipal(alice.id), { view: 'mine' }, { name: 'All mine' });
     const poll = await (await desk.get('/inbox?view=mine&stamp=stale', { htmx: true })).text();
     expect(poll).toContain('id="inbox-results"');
     expect(poll).not.toContain('id="saved-views"');
@@ -180,11 +187,12 @@ describe('saved views', () => {
 
   it('counts with the filters, capped like the sidebar', async () => {
     const refs = await cases(3);
-    const principal = staffPrincipal(h.db, alice.id)!;
+    const principal = await staffPrincipal(alice.id);
     expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'mine' }))).toBe(3);
     await transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
     expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'mine', status: 'pending' }))).toBe(1);
     expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'queues' }))).toBe(0);
-    expect(await h.services.store.query((q) => inboxCount(q, h.services, staffPrincipal(h.db, mia.id)!, { view: 'all', queue: 'general' }))).toBe(3);
+    const manager = await staffPrincipal(mia.id);
+    expect(await h.services.store.query((q) => inboxCount(q, h.services, manager, { view: 'all', queue: 'general' }))).toBe(3);
   });
 });

@@ -6,7 +6,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { caseEvents } from '../../src/db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -57,7 +56,7 @@ describe('the timeline speaks in sentences', () => {
     await transitionCase(h.services, id, { transition: 'waitOnCustomer' }, alice);
     await h.services.outbox.drain(); // no SMTP_URL: the case-pending mail is recorded as not sent
     // what apply-decisions records when an escalation rule raises the priority and adds a tag
-    h.db.insert(caseEvents).values({ caseId: id, type: 'case.updated', at: h.clock.now(), actorType: 'system', actorId: null, data: { changes: { priority: ['normal', 'urgent'], tags: [[], ['vip']] }, by: 'rules', event: 'sla.breached' } }).run();
+    await h.services.store.write((q) => q.db.insert(q.tables.caseEvents).values({ caseId: id, type: 'case.updated', at: h.clock.now(), actorType: 'system', actorId: null, data: { changes: { priority: ['normal', 'urgent'], tags: [[], ['vip']] }, by: 'rules', event: 'sla.breached' } }));
     const html = await (await desk.get(`/cases/C-${id}`)).text();
     expect(html).toContain('Mail “Waiting on you” to the customer not sent');
     expect(html).toContain('SMTP_URL is not set (for chloe@example.com)');

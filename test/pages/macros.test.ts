@@ -4,12 +4,11 @@
  * form and htmx), Send with macro (one transaction), a stale preview refused with the message
  * kept and a fresh preview.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
-import { macros } from '../../src/db/schema/index.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -32,6 +31,8 @@ beforeEach(() => {
 });
 afterEach(() => h.close());
 
+const macroRows = () => h.query((q) => q.db.select().from(q.tables.macros).orderBy(asc(q.tables.macros.id)));
+
 async function newCase() {
   return createCase(h.services, { subject: 'Question about my account', description: 'How do I change my address?' }, chloe, { customerId: chloe.id });
 }
@@ -51,11 +52,11 @@ describe('the macros console', () => {
     expect(html).toContain('id="macro-name-error"');
     expect(html).toContain('line 1: unknown variable {{customer.age}}');
     expect(html).toContain('id="macro-tags-add-error"');
-    expect(h.db.select().from(macros).all()).toEqual([]);
+    expect(await macroRows()).toEqual([]);
 
     const ok = await desk.post('/macros', { name: 'Need info', body: WAIT.body, transition: 'waitOnCustomer', tagsAdd: 'needs-info', priority: '', assignee: 'me' });
     expect(ok.status).toBe(303);
-    const row = h.db.select().from(macros).get()!;
+    const row = (await macroRows())[0]!;
     expect(row).toMatchObject({ name: 'Need info', ownerId: alice.id, actions: { transition: 'waitOnCustomer', tags: { add: ['needs-info'], remove: [] }, assignee: 'me' } });
     expect(ok.headers.get('Location')).toBe(`/macros/${row.id}?done=created`);
     const list = await (await desk.get('/macros')).text();
@@ -79,7 +80,7 @@ describe('the macros console', () => {
   it('managers share macros; agents use them but cannot change them', async () => {
     const created = await boss.post('/macros', { name: 'Team hello', body: 'Hello {{customer.firstName}}', shared: 'on' });
     expect(created.status).toBe(303);
-    const shared = h.db.select().from(macros).get()!;
+    const shared = (await macroRows())[0]!;
     expect(shared.ownerId).toBeNull();
     // An agent's "shared" box is ignored by nothing: refused.
     expect((await desk.post('/macros', { name: 'Mine', body: 'x', shared: 'on' })).status).toBe(403);
@@ -94,7 +95,7 @@ describe('the macros console', () => {
     expect(stale.status).toBe(422);
     expect(await stale.text()).toContain('changed since you loaded it');
     expect((await boss.post(`/macros/${shared.id}/delete`)).status).toBe(303);
-    expect(h.db.select().from(macros).all()).toEqual([]);
+    expect(await macroRows()).toEqual([]);
   });
 
   it('keeps somebody else’s personal macro hidden', async () => {
@@ -147,7 +148,7 @@ describe('the macro picker on a case', () => {
     expect(after).toMatchObject({ status: 'pending', tags: expect.arrayContaining(['needs-info']), version: version + 1 });
     const reply = (await timeline(h.services, c.id)).find((e) => e.type === 'staff.replied')!;
     expect(reply.data.body).toBe('Hi Chloe, which street?');
-    expect(h.db.select().from(macros).where(eq(macros.id, macro.id)).get()!.usageCount).toBe(1);
+    expect((await h.query((q) => q.db.select().from(q.tables.macros).where(eq(q.tables.macros.id, macro.id))))[0]!.usageCount).toBe(1);
     const page = await (await desk.get(`/cases/C-${c.id}`)).text();
     expect(page).toContain('Alice Archer applied the macro “Need info”');
     expect(page).toContain('<span class="detail-label">Changed: </span>Status: Open → Pending customer; Tags: +needs-info');

@@ -3,10 +3,9 @@
  * the dashboard's numbers, every drill-down and CSV link on the page, the stored SLA
  * escalation reports with their delivery, authorization, CSRF and escaping (HTML and SVG).
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
-import { customers, queues, slaReports } from '../../src/db/schema/index.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { BarChart, ColumnChart, LineChart } from '../../views/pages/manage/charts.js';
 import { buildHistory, type History } from '../support/manage-history.js';
@@ -35,9 +34,14 @@ beforeAll(async () => {
   m = signedIn(hist.h, hist.mia);
   reportId = (await createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'schedule', timezone: 'Europe/Berlin', deliver: false })).id;
   failedId = (await createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'manual', deliver: false })).id;
-  hist.h.db.update(slaReports).set({ deliveryState: 'failed', deliveryAttempts: 8, deliveryError: 'SMTP 550 <mailbox> unavailable' }).where(eq(slaReports.id, failedId)).run();
+  await hist.h.services.store.write((q) =>
+    q.db.update(q.tables.slaReports).set({ deliveryState: 'failed', deliveryAttempts: 8, deliveryError: 'SMTP 550 <mailbox> unavailable' }).where(eq(q.tables.slaReports.id, failedId)),
+  );
 }, 60_000);
 afterAll(() => hist.h.close());
+
+const reports = () => hist.h.query((q) => q.db.select().from(q.tables.slaReports).orderBy(asc(q.tables.slaReports.id)));
+const report = async (id: number) => (await hist.h.query((q) => q.db.select().from(q.tables.slaReports).where(eq(q.tables.slaReports.id, id))))[0];
 
 const links = (html: string, prefix: string) => [...new Set([...html.matchAll(/href="([^"]+)"/g)].map((x) => x[1]!.replaceAll('&amp;', '&')).filter((u) => u.startsWith(prefix)))];
 
@@ -218,7 +222,7 @@ describe('stored SLA escalation reports', () => {
   it('serves the stored CSV and HTML as downloads', async () => {
     const csv = await m.get(`/manage/reports/sla/${reportId}/report.csv`);
     expect(csv.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.csv"`);
-    const row = hist.h.db.select().from(slaReports).where(eq(slaReports.id, reportId)).get()!;
+    const row = (await report(reportId))!;
     expect(await csv.text()).toBe(row.csv);
     const html = await m.get(`/manage/reports/sla/${reportId}/report.html`);
     expect(html.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.html"`);
@@ -232,17 +236,32 @@ describe('stored SLA escalation reports', () => {
   it('queues a failed delivery again (CSRF checked)', async () => {
     expect((await m.post(`/manage/reports/sla/${failedId}/deliver`, {}, { csrf: false })).status).toBe(403);
     expect((await m.post(`/manage/reports/sla/${failedId}/deliver`, {}, { origin: 'https://evil.example' })).status).toBe(403);
-    expect(hist.h.db.select().from(slaReports).where(eq(slaReports.id, failedId)).get()?.deliveryState).toBe('failed');
+    expect((await report(failedId))?.deliveryState).toBe('failed');
     const res = await m.post(`/manage/reports/sla/${failedId}/deliver`);
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe(`/manage/reports/sla?queued=${failedId}`);
-    expect(hist.h.db.select().from(slaReports).where(eq(slaReports.id, failedId)).get()?.deliveryState).toBe('pending');
+    expect((await report(failedId))?.deliveryState).toBe('pending');
     expect(await (await m.get(res.headers.get('Location')!)).text()).toContain(`Delivery of report ${failedId} queued again.`);
     await hist.h.services.outbox.drain();
-    expect(hist.h.db.select().from(slaReports).where(eq(slaReports.id, failedId)).get()?.deliveryState).toBe('sent');
+    expect((await report(failedId))?.deliveryState).toBe('sent');
     expect(sent).toEqual([['mia@casebook.test']]);
-    expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(303);
-    expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(409); // already waiting
+    // The second delivery is held in the mailer, so the report is still waiting when it is asked
+    // for again (on PostgreSQL the background drain would otherwise deliver it between the two posts).
+    const services = hist.h.services as { mailer: { send(msg: unknown): Promise<void>; close(): void } };
+    const recorder = services.mailer;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    services.mailer = { send: async (msg) => (await held, recorder.send(msg)), close: () => undefined };
+    try {
+      expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(303);
+      expect((await m.post(`/manage/reports/sla/${reportId}/deliver`)).status).toBe(409); // already waiting
+    } finally {
+      release();
+      await hist.h.services.outbox.idle();
+      await hist.h.services.outbox.drain();
+      services.mailer = recorder;
+    }
+    expect((await report(reportId))?.deliveryState).toBe('sent');
   });
 });
 
@@ -259,7 +278,7 @@ describe('authorization', () => {
   ];
 
   it('agents and advanced agents get 403, customers 404, visitors sign in — pages, fragments and the retry', async () => {
-    const before = hist.h.db.select().from(slaReports).all();
+    const before = await reports();
     for (const [actor, status] of [
       [hist.alice, 403],
       [hist.dana, 403],
@@ -282,17 +301,19 @@ describe('authorization', () => {
       expect(res.status, path).toBe(303);
       expect(res.headers.get('Location')).toBe(`/login?next=${encodeURIComponent(path)}`);
     }
-    expect(hist.h.db.select().from(slaReports).all()).toEqual(before);
+    expect(await reports()).toEqual(before);
   });
 });
 
 describe('escaping', () => {
   it('renders hostile queue names, case subjects and customer names as text in pages, CSV and SVG', async () => {
     const { h } = hist;
-    h.db.update(queues).set({ name: XSS }).where(eq(queues.id, 'billing')).run();
-    h.db.update(customers).set({ name: XSS }).where(eq(customers.id, hist.customers.dave.id)).run();
+    await h.services.store.write(async (q) => {
+      await q.db.update(q.tables.queues).set({ name: XSS }).where(eq(q.tables.queues.id, 'billing'));
+      await q.db.update(q.tables.customers).set({ name: XSS }).where(eq(q.tables.customers.id, hist.customers.dave.id));
+    });
     const nasty = await createCase(h.services, { subject: `=HYPERLINK("x") ${XSS}`, description: 'Hostile subject' }, hist.customers.chloe, { customerId: hist.customers.chloe.id });
-    h.db.$client.prepare('UPDATE cases SET created_at = ?, resolved_at = ? WHERE id = ?').run(hist.week.from + 1000, hist.week.from + 61_000, nasty.id);
+    await h.run('UPDATE cases SET created_at = ?, resolved_at = ? WHERE id = ?', hist.week.from + 1000, hist.week.from + 61_000, nasty.id);
     try {
       for (const path of [`/manage/reports?${WEEK}&queue=billing`, `/manage/reports?${WEEK}`, `/manage/reports/drill?${WEEK}&metric=processing`, `/manage/reports/drill?${WEEK}&metric=csat`]) {
         const html = await (await m.get(path.replace('&queue=&', '&'))).text();
@@ -305,7 +326,7 @@ describe('escaping', () => {
       const csv = await (await m.get(`/manage/reports/drill.csv?${WEEK}&metric=processing`)).text();
       expect(csv).toContain(`"'=HYPERLINK(""x"") <script>`);
     } finally {
-      h.db.$client.prepare('UPDATE cases SET resolved_at = NULL WHERE id = ?').run(nasty.id);
+      await h.run('UPDATE cases SET resolved_at = NULL WHERE id = ?', nasty.id);
     }
   });
 

@@ -4,11 +4,10 @@
  * validation errors re-rendered (422, htmx: the form alone), escaping of user-controlled
  * names.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
-import { diagnose } from '../../src/diagnosis/search-problems.js';
-import { customerChurnMarks, customers, problems, queues, staff, staffQueues } from '../../src/db/schema/index.js';
+import { diagnoseOn } from '../../src/diagnosis/search-problems.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, visitor, type PageClient } from '../support/pages.js';
 
@@ -22,7 +21,7 @@ let chloe: TestActor;
 let problemId: number;
 let m: PageClient;
 
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   mia = h.agent({ name: 'Mia', email: 'mia@casebook.test', role: 'manager' });
@@ -30,10 +29,19 @@ beforeEach(() => {
   dana = h.agent({ name: 'Dana', email: 'dana@casebook.test', role: 'advanced', queues: ['advanced'] });
   chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   const now = h.clock.now();
-  problemId = h.db.insert(problems).values({ title: 'Printer jams', symptoms: 'paper stuck', solution: 'Open the flap.', createdAt: now, updatedAt: now }).returning().get().id;
+  const [problem] = await h.services.store.write((q) =>
+    q.db.insert(q.tables.problems).values({ title: 'Printer jams', symptoms: 'paper stuck', solution: 'Open the flap.', createdAt: now, updatedAt: now }).returning(),
+  );
+  problemId = problem!.id;
   m = signedIn(h, mia);
 });
 afterEach(() => h.close());
+
+const queueRow = async (id: string) => (await h.query((q) => q.db.select().from(q.tables.queues).where(eq(q.tables.queues.id, id))))[0];
+const staffRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.staff).where(eq(q.tables.staff.id, id))))[0];
+const problemRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.problems).where(eq(q.tables.problems.id, id))))[0];
+const customerRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, id))))[0];
+const diagnose = (subject: string, description: string) => h.query((q) => diagnoseOn(q, subject, description));
 
 interface Route {
   method: 'GET' | 'POST';
@@ -68,15 +76,18 @@ const routes = (): Route[] => [
 ];
 
 /** Everything a refused command could have changed. */
-function snapshot() {
-  return JSON.stringify([
-    h.db.select().from(queues).all(),
-    h.db.select().from(staff).all().map(({ lastAssignedAt: _l, ...s }) => s),
-    h.db.select().from(staffQueues).all(),
-    h.db.select().from(problems).all(),
-    h.db.select().from(customers).all(),
-    h.db.select().from(customerChurnMarks).all(),
-  ]);
+async function snapshot() {
+  return h.query(async (q) => {
+    const { queues, staff, staffQueues, problems, customers, customerChurnMarks } = q.tables;
+    return JSON.stringify([
+      await q.db.select().from(queues).orderBy(asc(queues.id)),
+      (await q.db.select().from(staff).orderBy(asc(staff.id))).map(({ lastAssignedAt: _l, ...s }) => s),
+      await q.db.select().from(staffQueues).orderBy(asc(staffQueues.staffId), asc(staffQueues.queueId)),
+      await q.db.select().from(problems).orderBy(asc(problems.id)),
+      await q.db.select().from(customers).orderBy(asc(customers.id)),
+      await q.db.select().from(customerChurnMarks).orderBy(asc(customerChurnMarks.id)),
+    ]);
+  });
 }
 
 async function call(client: PageClient, route: Route, options: { htmx?: boolean; csrf?: string | false; origin?: string } = {}) {
@@ -85,7 +96,7 @@ async function call(client: PageClient, route: Route, options: { htmx?: boolean;
 
 describe('authorization', () => {
   it('agents and advanced agents get 403 on every route, full page and htmx; nothing changes', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     for (const actor of [alice, dana]) {
       const client = signedIn(h, actor);
       for (const route of routes()) {
@@ -95,21 +106,21 @@ describe('authorization', () => {
         }
       }
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('customers get 404 on every route; nothing changes', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const client = signedIn(h, chloe);
     for (const route of routes()) {
       const res = await call(client, route);
       expect(res.status, `${route.method} ${route.path}`).toBe(404);
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('visitors are sent to sign in; their posts change nothing', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const v = visitor(h);
     await v.start();
     for (const route of routes()) {
@@ -121,18 +132,18 @@ describe('authorization', () => {
         expect([303, 403], route.path).toContain(res.status);
       }
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('every POST needs the CSRF token and a same-site origin', async () => {
-    const before = snapshot();
+    const before = await snapshot();
     for (const route of routes().filter((r) => r.method === 'POST')) {
       for (const options of [{ csrf: false as const }, { csrf: 'wrong-token-wrong-token-wrong-token-00' }, { origin: 'https://evil.example' }]) {
         const res = await call(m, route, options);
         expect(res.status, `${route.path} ${JSON.stringify(options)}`).toBe(403);
       }
     }
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   });
 
   it('managers and admins reach every page; the navigation links Team', async () => {
@@ -195,12 +206,12 @@ describe('queues', () => {
     expect(await (await m.get('/manage/team/queues/returns?done=queue-created')).text()).toContain('Queue created.');
     const htmx = await m.post('/manage/team/queues', { id: 'returns2', name: 'Returns 2', tier: '2' }, { htmx: true });
     expect(htmx.headers.get('HX-Redirect')).toBe('/manage/team/queues/returns2?done=queue-created');
-    expect(h.db.select().from(queues).where(eq(queues.id, 'returns2')).get()).toMatchObject({ tier: 2, active: true });
+    expect((await queueRow('returns2'))).toMatchObject({ tier: 2, active: true });
   });
 
   it('edits a queue; deactivating one with open cases asks for a target and moves them', async () => {
     expect((await m.post('/manage/team/queues/billing', { name: 'Billing & money', description: '', tier: '1' })).status).toBe(303);
-    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()?.name).toBe('Billing & money');
+    expect((await queueRow('billing'))?.name).toBe('Billing & money');
     const refused = await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '2' });
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('only advanced agents work tier-2 queues; remove Alice from this queue first');
@@ -217,7 +228,7 @@ describe('queues', () => {
     expect(done.headers.get('Location')).toBe('/manage/team/queues/billing?done=queue-deactivated&moved=1');
     expect(await (await m.get(done.headers.get('Location')!)).text()).toContain('Queue deactivated. 1 open case moved.');
     expect((await m.post('/manage/team/queues/billing/reactivate')).status).toBe(303);
-    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()?.active).toBe(true);
+    expect((await queueRow('billing'))?.active).toBe(true);
   });
 
   it('sets how waiting cases are taken and when managers are alerted about long waits', async () => {
@@ -230,15 +241,15 @@ describe('queues', () => {
     expect(errors).toContain('choose by priority or first come, first served');
     expect(errors).toContain('a whole number of minutes');
     expect((await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '1', waitingOrder: 'fifo', waitAlertMinutes: '15' })).status).toBe(303);
-    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()).toMatchObject({ waitingOrder: 'fifo', waitAlertMinutes: 15 });
+    expect((await queueRow('billing'))).toMatchObject({ waitingOrder: 'fifo', waitAlertMinutes: 15 });
     const edited = await (await m.get('/manage/team/queues/billing')).text();
     expect(edited).toMatch(/<option value="fifo" selected="">/);
     expect(edited).toContain('value="15"');
     expect(await (await m.get('/manage/team')).text()).toContain('First come, first served · alert after 15 min');
     expect((await m.post('/manage/team/queues/billing', { name: 'Billing', tier: '1', waitingOrder: 'priority', waitAlertMinutes: '' })).status).toBe(303);
-    expect(h.db.select().from(queues).where(eq(queues.id, 'billing')).get()).toMatchObject({ waitingOrder: 'priority', waitAlertMinutes: null });
+    expect((await queueRow('billing'))).toMatchObject({ waitingOrder: 'priority', waitAlertMinutes: null });
     expect((await m.post('/manage/team/queues', { id: 'vip', name: 'VIP', tier: '1', waitingOrder: 'fifo', waitAlertMinutes: '0' })).status).toBe(303);
-    expect(h.db.select().from(queues).where(eq(queues.id, 'vip')).get()).toMatchObject({ waitingOrder: 'fifo', waitAlertMinutes: 0 });
+    expect((await queueRow('vip'))).toMatchObject({ waitingOrder: 'fifo', waitAlertMinutes: 0 });
   });
 
   it('general cannot be deactivated (409 page), unknown queues are 404', async () => {
@@ -266,7 +277,7 @@ describe('staff', () => {
     expect(res.status).toBe(201);
     const html = await res.text();
     expect(html).toMatch(/http:\/\/127\.0\.0\.1:3000\/set-password\?token=[\w-]+/);
-    const row = h.db.select().from(staff).where(eq(staff.email, 'nia@casebook.test')).get()!;
+    const row = (await h.query((q) => q.db.select().from(q.tables.staff).where(eq(q.tables.staff.email, 'nia@casebook.test'))))[0]!;
     expect(row).toMatchObject({ name: 'Nia', role: 'agent', capacity: 4, chatLimit: 2, skills: ['refunds', 'vat'], available: false });
     const taken = await m.post('/manage/team/staff', { email: 'nia@casebook.test', name: 'Nia', role: 'agent', capacity: '4' });
     expect(taken.status).toBe(409);
@@ -289,13 +300,14 @@ describe('staff', () => {
       ['available', 'on'],
       ['_csrf', m.csrf],
     ]);
+    await m.ready; // the request goes around the client: its session must be written first
     const res = await h.app.request(`http://localhost/manage/team/staff/${alice.id}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: [...m.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
       body: form.toString(),
     });
     expect(res.status).toBe(303);
-    expect(h.db.select().from(staffQueues).where(eq(staffQueues.staffId, alice.id)).all().map((r) => r.queueId).sort()).toEqual(['general', 'technical']);
+    expect((await h.query((q) => q.db.select().from(q.tables.staffQueues).where(eq(q.tables.staffQueues.staffId, alice.id)))).map((r) => r.queueId).sort()).toEqual(['general', 'technical']);
     const admin = await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'admin', capacity: '6', queues: 'general' }, { htmx: true });
     expect(admin.status).toBe(422);
     expect(admin.headers.get('HX-Retarget')).toBe('#staff-form');
@@ -316,21 +328,21 @@ describe('staff', () => {
       expect(res.status).toBe(422);
       expect(await res.text()).toContain('a whole number from 0 to 100');
     }
-    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()!.chatLimit).toBe(3);
+    expect((await staffRow(alice.id))!.chatLimit).toBe(3);
     expect((await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'agent', capacity: '6', chatLimit: '0', queues: 'general' })).status).toBe(303);
-    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()).toMatchObject({ capacity: 6, chatLimit: 0 });
+    expect((await staffRow(alice.id))).toMatchObject({ capacity: 6, chatLimit: 0 });
     expect((await m.post(`/manage/team/staff/${alice.id}`, { name: 'Alice', role: 'agent', capacity: '7', queues: 'general' })).status).toBe(303);
-    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()).toMatchObject({ capacity: 7, chatLimit: 0 });
+    expect((await staffRow(alice.id))).toMatchObject({ capacity: 7, chatLimit: 0 });
     expect(await (await m.get(`/manage/team/staff/${alice.id}`)).text()).toMatch(/name="chatLimit"[^>]*value="0"|value="0"[^>]*name="chatLimit"/);
   });
 
   it('deactivates and reactivates; a manager cannot deactivate themselves', async () => {
     const res = await m.post(`/manage/team/staff/${alice.id}/deactivate`);
     expect(res.headers.get('Location')).toBe(`/manage/team/staff/${alice.id}?done=staff-deactivated&released=0`);
-    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()?.active).toBe(false);
+    expect((await staffRow(alice.id))?.active).toBe(false);
     expect((await signedIn(h, alice).get('/inbox')).status).toBe(303); // signed out at the next request
     expect((await m.post(`/manage/team/staff/${alice.id}/reactivate`)).status).toBe(303);
-    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()).toMatchObject({ active: true, available: false });
+    expect((await staffRow(alice.id))).toMatchObject({ active: true, available: false });
     expect(await (await m.get(`/manage/team/staff/${mia.id}`)).text()).toContain('You cannot deactivate yourself.');
     expect((await m.post(`/manage/team/staff/${mia.id}/deactivate`)).status).toBe(409);
   });
@@ -339,14 +351,14 @@ describe('staff', () => {
 describe('problem library and customers', () => {
   it('edits synonyms, and diagnosis follows them', async () => {
     const text = 'my printer is wedged, a page is wedged inside';
-    expect(diagnose(h.db, 'Printer wedged', text).matched).toBe(false);
+    expect((await diagnose('Printer wedged', text)).matched).toBe(false);
     expect(await (await m.get(`/manage/team/problems/${problemId}`)).text()).toContain('name="synonyms"');
     const long = 'x'.repeat(5_001);
     expect((await m.post(`/manage/team/problems/${problemId}`, { title: 'Printer jams', symptoms: 'paper stuck', synonyms: long, solution: 'Open the flap.' })).status).toBe(422);
     const res = await m.post(`/manage/team/problems/${problemId}`, { title: 'Printer jams', symptoms: 'paper stuck', synonyms: 'page wedged\nprinter wedged', solution: 'Open the flap.' });
     expect(res.status).toBe(303);
-    expect(h.db.select().from(problems).where(eq(problems.id, problemId)).get()?.synonyms).toBe('page wedged\nprinter wedged');
-    expect(diagnose(h.db, 'Printer wedged', text)).toMatchObject({ matched: true, problemId });
+    expect((await problemRow(problemId))?.synonyms).toBe('page wedged\nprinter wedged');
+    expect(await diagnose('Printer wedged', text)).toMatchObject({ matched: true, problemId });
     expect(await (await m.get('/manage/team/problems?q=wedged')).text()).toContain('Printer jams');
   });
 
@@ -354,13 +366,13 @@ describe('problem library and customers', () => {
     expect((await m.post('/manage/team/problems', { title: '', symptoms: '', solution: '' })).status).toBe(422);
     const res = await m.post('/manage/team/problems', { title: 'Scanner stripes', symptoms: 'stripes on scans', solution: 'Clean the glass.' });
     expect(res.status).toBe(303);
-    const id = h.db.select().from(problems).where(eq(problems.title, 'Scanner stripes')).get()!.id;
+    const id = (await h.query((q) => q.db.select().from(q.tables.problems).where(eq(q.tables.problems.title, 'Scanner stripes'))))[0]!.id;
     expect(res.headers.get('Location')).toBe(`/manage/team/problems/${id}?done=problem-created`);
     expect((await m.post(`/manage/team/problems/${id}`, { title: 'Scanner stripes', symptoms: 'lines on scans', solution: 'Clean it.' })).status).toBe(303);
     expect(await (await m.get('/manage/team/problems?q=scanner')).text()).toContain('lines on scans');
     expect(await (await m.get('/manage/team/problems?q=zzz')).text()).toContain('No problem matches.');
     expect((await m.post(`/manage/team/problems/${id}/deactivate`)).headers.get('Location')).toBe(`/manage/team/problems/${id}?done=problem-deactivated`);
-    expect(h.db.select().from(problems).where(eq(problems.id, id)).get()?.active).toBe(false);
+    expect((await problemRow(id))?.active).toBe(false);
     expect((await m.post(`/manage/team/problems/${id}/reactivate`)).status).toBe(303);
     expect((await m.get('/manage/team/problems/123456')).status).toBe(404);
   });
@@ -379,7 +391,7 @@ describe('problem library and customers', () => {
     expect(await future.text()).toContain('cannot be in the future');
     const ok = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2026-02-20', note: 'moved away' });
     expect(ok.headers.get('Location')).toBe(`/manage/team/customers/${chloe.id}?done=churned`);
-    expect(h.db.select().from(customers).where(eq(customers.id, chloe.id)).get()?.churnedAt).toBe(Date.parse('2026-02-20T00:00:00Z'));
+    expect((await customerRow(chloe.id))?.churnedAt).toBe(Date.parse('2026-02-20T00:00:00Z'));
     const again = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2026-02-21' });
     expect(again.status).toBe(409);
     const page = await (await m.get(`/manage/team/customers/${chloe.id}?done=churned`)).text();
@@ -388,7 +400,7 @@ describe('problem library and customers', () => {
     expect(page).toContain('Un-mark churned');
     // Today means now.
     expect((await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'false', at: '2026-03-02' })).status).toBe(303);
-    expect(h.db.select().from(customerChurnMarks).all().map((r) => [r.churned, r.at])).toEqual([
+    expect((await h.query((q) => q.db.select().from(q.tables.customerChurnMarks).orderBy(asc(q.tables.customerChurnMarks.id)))).map((r) => [r.churned, r.at])).toEqual([
       [true, Date.parse('2026-02-20T00:00:00Z')],
       [false, h.clock.now()],
     ]);
@@ -398,10 +410,13 @@ describe('problem library and customers', () => {
 
 describe('escaping', () => {
   it('renders hostile queue names, staff names, problem titles and customer names as text', async () => {
-    h.db.update(queues).set({ name: XSS, description: XSS }).where(eq(queues.id, 'billing')).run();
-    h.db.update(staff).set({ name: XSS }).where(eq(staff.id, alice.id)).run();
-    h.db.update(problems).set({ title: XSS, symptoms: XSS, solution: XSS }).where(eq(problems.id, problemId)).run();
-    h.db.update(customers).set({ name: XSS, organization: XSS }).where(eq(customers.id, chloe.id)).run();
+    await h.services.store.write(async (q) => {
+      const { queues, staff, problems, customers } = q.tables;
+      await q.db.update(queues).set({ name: XSS, description: XSS }).where(eq(queues.id, 'billing'));
+      await q.db.update(staff).set({ name: XSS }).where(eq(staff.id, alice.id));
+      await q.db.update(problems).set({ title: XSS, symptoms: XSS, solution: XSS }).where(eq(problems.id, problemId));
+      await q.db.update(customers).set({ name: XSS, organization: XSS }).where(eq(customers.id, chloe.id));
+    });
     const markChurn = await m.post(`/manage/team/customers/${chloe.id}/churn`, { churned: 'true', at: '2026-03-01', note: XSS });
     expect(markChurn.status).toBe(303);
     for (const path of [

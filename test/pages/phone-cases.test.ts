@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase, createCaseSchema } from '../../src/cases/create-case.js';
 import { signCall } from '../../src/channels/phone/signature.js';
-import { caseEvents, customers, phoneCalls } from '../../src/db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -21,20 +20,22 @@ let maria: TestActor;
 let chloe: TestActor;
 let desk: PageClient;
 
-beforeAll(() => {
+beforeAll(async () => {
   h = createHarness({ services: { phone: { webhookSecret: SECRET, toleranceSeconds: 300 } } });
   off = createHarness();
   standardQueues(h);
   alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
   maria = h.agent({ name: 'Maria', role: 'manager' });
   chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe Carter', organization: 'Acme' });
-  h.db.update(customers).set({ phone: '+49301234567' }).where(eq(customers.id, chloe.id)).run();
+  await h.services.store.write((q) => q.db.update(q.tables.customers).set({ phone: '+49301234567' }).where(eq(q.tables.customers.id, chloe.id)));
   desk = signedIn(h, alice);
 });
 afterAll(() => {
   h.close();
   off.close();
 });
+
+const customerRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, id))))[0];
 
 function hook(target: Harness, body: unknown, options: { secret?: string; at?: number; signature?: string } = {}) {
   const raw = JSON.stringify(body);
@@ -91,7 +92,7 @@ describe('/cases/new', () => {
     const ref = ok.headers.get('HX-Redirect')!.replace('/cases/', '');
     const row = await loadCase(h.services, Number(ref.slice(2)));
     expect(row.channel).toBe('walk-in');
-    const walter = h.db.select().from(customers).where(eq(customers.id, row.customerId)).get()!;
+    const walter = (await customerRow(row.customerId))!;
     expect(walter).toMatchObject({ name: 'Walter White', phone: '+442079460958', email: 'caller-442079460958@phone.invalid' });
     expect((await timeline(h.services, row.id)).find((e) => e.type === 'call.logged')!.data).toMatchObject({ channel: 'walk-in', durationSeconds: 300 });
   });
@@ -104,7 +105,7 @@ describe('/cases/new', () => {
 describe('customer phone numbers', () => {
   it('managers edit the phone (E.164, recorded with the profile changes); the API shows it', async () => {
     const c = await createCase(h.services, createCaseSchema.parse({ customer: { email: 'pat@example.com', name: 'Pat', phone: '+1 (415) 555-0100' }, subject: 'Hello', description: 'A question' }), ADMIN);
-    const pat = h.db.select().from(customers).where(eq(customers.id, c.customerId)).get()!;
+    const pat = (await customerRow(c.customerId))!;
     expect(pat.phone).toBe('+14155550100');
     const res = await h.api('PATCH', `/api/v1/customers/${pat.id}`, { token: h.tokenFor(maria), body: { phone: '+1 415 555 0199' } });
     expect(res.status).toBe(200);
@@ -117,7 +118,7 @@ describe('customer phone numbers', () => {
     const page = signedIn(h, maria);
     const form = await page.post(`/cases/C-${c.id}/customer`, { name: 'Pat', tier: 'standard', organization: '', phone: '', reason: 'number no longer valid' });
     expect(form.status).toBe(303);
-    expect(h.db.select().from(customers).where(eq(customers.id, pat.id)).get()!.phone).toBeNull();
+    expect((await customerRow(pat.id))!.phone).toBeNull();
   });
 });
 
@@ -138,7 +139,7 @@ describe('POST /api/v1/channels/phone/calls', () => {
       expect(res.status).toBe(401);
       expect(((await res.json()) as { code: string }).code).toBe('INVALID_SIGNATURE');
     }
-    expect(h.db.select().from(phoneCalls).all()).toHaveLength(0);
+    expect(await h.query((q) => q.db.select().from(q.tables.phoneCalls))).toHaveLength(0);
   });
 
   it('an unknown number: a new customer with that phone and a new phone case with the recording link; a redelivery changes nothing', async () => {
@@ -147,14 +148,14 @@ describe('POST /api/v1/channels/phone/calls', () => {
     expect(res.status).toBe(201);
     const first = (await res.json()) as { result: string; case: string; customer: number; replayed: boolean };
     expect(first).toMatchObject({ result: 'created', replayed: false });
-    const camille = h.db.select().from(customers).where(eq(customers.id, first.customer)).get()!;
+    const camille = (await customerRow(first.customer))!;
     expect(camille).toMatchObject({ name: 'Camille', phone: '+33123456789' });
     const row = await loadCase(h.services, Number(first.case.slice(2)));
     expect(row).toMatchObject({ channel: 'phone', subject: 'Phone call from Camille', description: 'Cannot log in since the update.' });
     const again = await hook(h, body);
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ result: 'created', case: first.case, replayed: true });
-    expect(h.db.select().from(caseEvents).where(eq(caseEvents.type, 'call.logged')).all().filter((e) => e.caseId === row.id)).toHaveLength(1);
+    expect((await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.type, 'call.logged')))).filter((e) => e.caseId === row.id)).toHaveLength(1);
     const page = await (await signedIn(h, maria).get(`/cases/${first.case}`)).text();
     expect(page).toContain('Phone call from +33123456789 · 3m 12s');
     expect(page).toContain('<a href="https://rec.example/call-1.mp3" rel="noopener noreferrer nofollow" target="_blank" class="call-link">Recording</a>');

@@ -4,7 +4,6 @@ import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { caseRatings, problems } from '../../src/db/schema/index.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -13,17 +12,18 @@ let alice: TestActor;
 let chloe: TestActor;
 let portal: PageClient;
 
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
   chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   portal = signedIn(h, chloe);
   const now = h.clock.now();
-  h.db
-    .insert(problems)
-    .values({ title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment', solution: 'Pending authorisations disappear within 3 days.', createdAt: now, updatedAt: now })
-    .run();
+  await h.services.store.write((q) =>
+    q.db
+      .insert(q.tables.problems)
+      .values({ title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment', solution: 'Pending authorisations disappear within 3 days.', createdAt: now, updatedAt: now }),
+  );
 });
 afterEach(() => h.close());
 
@@ -73,7 +73,7 @@ describe('new request', () => {
     const frag = await htmx.text();
     expect(frag).toMatch(/^<form id="new-request-form"/);
     expect(frag).toContain('value="Hi"');
-    expect(h.db.$client.prepare('SELECT count(*) AS n FROM cases').get()).toEqual({ n: 0 });
+    expect(await h.get('SELECT count(*) AS n FROM cases')).toEqual({ n: 0 });
   });
 });
 
@@ -159,7 +159,7 @@ describe('my requests and the case page', () => {
     expect((await portal.post('/cases/C-1001/rating', { satisfied: 'no', comment: 'Slow' })).status).toBe(303);
     const rated = await portal.post('/cases/C-1001/rating', { satisfied: 'yes', comment: 'Great help' }, { htmx: true });
     expect(await rated.text()).toContain('You rated this: satisfied');
-    expect(h.db.select().from(caseRatings).where(eq(caseRatings.caseId, 1001)).all()).toMatchObject([{ satisfied: true, comment: 'Great help' }]);
+    expect(await h.query((q) => q.db.select().from(q.tables.caseRatings).where(eq(q.tables.caseRatings.caseId, 1001)))).toMatchObject([{ satisfied: true, comment: 'Great help' }]);
   });
 
   it('staff may not rate, and customers may not reassign (404: the other side’s forms)', async () => {
@@ -167,7 +167,7 @@ describe('my requests and the case page', () => {
     await transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded.' }, alice);
     expect((await signedIn(h, alice).post('/cases/C-1001/rating', { satisfied: 'yes' })).status).toBe(404);
     expect((await portal.post('/cases/C-1001/assignment', { queue: 'general' })).status).toBe(404);
-    expect(h.db.$client.prepare('SELECT count(*) AS n FROM case_ratings').get()).toEqual({ n: 0 });
+    expect(await h.get('SELECT count(*) AS n FROM case_ratings')).toEqual({ n: 0 });
   });
 
   it('keeps staff and customer pages apart (404 both ways)', async () => {

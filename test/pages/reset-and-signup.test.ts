@@ -3,14 +3,13 @@
  * self sign-up in each PORTAL_SIGNUP mode (open, known, domains, off), with the address
  * confirmed by a mailed link before any account exists. Real SMTP sink, real SQLite.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LINK_TTL_MS } from '../../src/auth/links.js';
 import { createSession, findSession } from '../../src/auth/sessions.js';
 import { signIn } from '../../src/auth/sign-in.js';
 import { SIGN_UP_TTL_MS } from '../../src/auth/sign-up.js';
 import type { SignupPolicy } from '../../src/auth/signup-policy.js';
-import { customers, sessions, signUps } from '../../src/db/schema/index.js';
 import { DomainError } from '../../src/errors.js';
 import { LINK_ON_ITS_WAY, SIGNUP_LINK_ON_ITS_WAY } from '../../src/http/pages/access.js';
 import { accessWorld, linkIn, tokenOf, type AccessWorld } from '../support/access.js';
@@ -18,6 +17,10 @@ import { csrfFrom, setPassword, visitor } from '../support/pages.js';
 
 let w: AccessWorld;
 afterEach(() => w.close());
+
+const sessionRows = () => w.h.query((q) => q.db.select().from(q.tables.sessions));
+const customerRows = () => w.h.query((q) => q.db.select().from(q.tables.customers).orderBy(asc(q.tables.customers.id)));
+const signUpRows = () => w.h.query((q) => q.db.select().from(q.tables.signUps));
 
 async function post(path: string, form: Record<string, string>) {
   const v = visitor(w.h);
@@ -68,7 +71,7 @@ describe('forgot password', () => {
     expect(done.headers.get('Location')).toBe('/portal');
     expect(await w.h.services.store.write((q) => findSession(q, laptop.id, w.h.clock.now()))).toBeNull();
     expect(await w.h.services.store.write((q) => findSession(q, phone.id, w.h.clock.now()))).toBeNull();
-    expect(w.h.db.select().from(sessions).all()).toHaveLength(1);
+    expect(await sessionRows()).toHaveLength(1);
     expect((await v.get('/portal')).status).toBe(200);
     expect(await signsIn('chloe@example.com', 'the old password')).toBe('UNAUTHENTICATED');
     expect(await signsIn('chloe@example.com', 'a brand new password')).toEqual({ type: 'customer', id: chloe.id });
@@ -106,7 +109,7 @@ async function signUp(email: string, name = 'New Person') {
   return w.mailsTo(email).at(-1);
 }
 
-const customerNamed = (email: string) => w.h.db.select().from(customers).where(eq(customers.email, email)).get();
+const customerNamed = async (email: string) => (await w.h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.email, email))))[0];
 
 describe('sign-up', () => {
   it('open: the address is confirmed by a mailed link (24 h) before the account exists; the link creates it once and signs in', async () => {
@@ -118,13 +121,13 @@ describe('sign-up', () => {
     const mail = await signUp('Pat@Example.net', 'Pat Doe');
     expect(mail!.subject).toBe('Confirm your address');
     expect(mail!.text).toContain('within 1 day');
-    expect(customerNamed('pat@example.net')).toBeUndefined(); // nothing usable before the link
+    expect(await customerNamed('pat@example.net')).toBeUndefined(); // nothing usable before the link
     const link = linkIn(mail!.text, '/signup/confirm');
     const { v, page: confirm } = await open(link);
     const html = await confirm.text();
     expect(html).toContain('pat@example.net');
     expect(html).toContain('value="Pat Doe"');
-    expect(customerNamed('pat@example.net')).toBeUndefined(); // opening is not confirming
+    expect(await customerNamed('pat@example.net')).toBeUndefined(); // opening is not confirming
 
     const mismatch = await v.post('/signup/confirm', { token: tokenOf(link), name: 'Pat Doe', password: 'a long password', confirm: 'another one' });
     expect(mismatch.status).toBe(422);
@@ -132,12 +135,12 @@ describe('sign-up', () => {
     expect(done.status).toBe(303);
     expect(done.headers.get('Location')).toBe('/portal');
     expect((await v.get('/portal')).status).toBe(200);
-    const pat = customerNamed('pat@example.net')!;
+    const pat = (await customerNamed('pat@example.net'))!;
     expect(pat.name).toBe('Pat Doe');
     expect(await signsIn('pat@example.net', 'a long password')).toEqual({ type: 'customer', id: pat.id });
     const again = await open(link);
     expect(again.page.status).toBe(404);
-    expect(w.h.db.select().from(customers).all()).toHaveLength(1);
+    expect(await customerRows()).toHaveLength(1);
   });
 
   it('open: a confirmation link expires; without a password the customer signs in with mailed links', async () => {
@@ -148,8 +151,8 @@ describe('sign-up', () => {
     const fresh = linkIn((await signUp('late@example.net'))!.text, '/signup/confirm');
     const { v } = await open(fresh);
     expect((await v.post('/signup/confirm', { token: tokenOf(fresh), name: 'Late', password: '', confirm: '' })).status).toBe(303);
-    expect(customerNamed('late@example.net')!.passwordHash).toBeNull();
-    expect(w.h.db.select().from(signUps).all().filter((s) => s.usedAt === null)).toEqual([]);
+    expect((await customerNamed('late@example.net'))!.passwordHash).toBeNull();
+    expect((await signUpRows()).filter((s) => s.usedAt === null)).toEqual([]);
   });
 
   it('open or not: an existing customer gets a link to their account, never a second account; staff get the staff note', async () => {
@@ -160,7 +163,7 @@ describe('sign-up', () => {
     expect(claim!.subject).toBe('Your account is waiting');
     linkIn(claim!.text, '/login/link');
     expect((await signUp('alice@casebook.test'))!.subject).toBe('Signing in to Casebook');
-    expect(w.h.db.select().from(signUps).all()).toEqual([]);
+    expect(await signUpRows()).toEqual([]);
   });
 
   it('known (the default): existing customers claim their account by a sign-in link; strangers get nothing', async () => {
@@ -173,8 +176,8 @@ describe('sign-up', () => {
     const { v } = await open(link);
     const res = await v.post('/login/link/confirm', { token: tokenOf(link) });
     expect(res.headers.get('Location')).toBe('/portal');
-    expect(w.h.db.select().from(sessions).get()).toMatchObject({ principalType: 'customer', principalId: chloe.id });
-    expect(w.h.db.select().from(customers).all()).toHaveLength(1);
+    expect((await sessionRows())[0]).toMatchObject({ principalType: 'customer', principalId: chloe.id });
+    expect(await customerRows()).toHaveLength(1);
   });
 
   it('domains: new accounts only at the listed domains (not their subdomains); known customers anywhere claim theirs', async () => {
@@ -205,6 +208,6 @@ describe('sign-up', () => {
     w.h.services.access.signup = { mode: 'known' };
     const res = await v.post('/signup/confirm', { token: tokenOf(link), name: 'Ann', password: '', confirm: '' });
     expect(res.status).toBe(404);
-    expect(customerNamed('ann@example.com')).toBeUndefined();
+    expect(await customerNamed('ann@example.com')).toBeUndefined();
   });
 });

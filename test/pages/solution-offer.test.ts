@@ -8,7 +8,6 @@ import { eq } from 'drizzle-orm';
 import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { outbox, problems } from '../../src/db/schema/index.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -19,7 +18,7 @@ let alice: TestActor;
 let chloe: TestActor;
 let portal: PageClient;
 
-beforeEach(() => {
+beforeEach(async () => {
   h = createHarness();
   standardQueues(h);
   alice = h.agent({ name: 'Alice', queues: ['general', 'billing'], skills: ['refunds'] });
@@ -27,10 +26,11 @@ beforeEach(() => {
   chloe = h.customer({ email: 'chloe@example.com', name: 'Chloe' });
   portal = signedIn(h, chloe);
   const now = h.clock.now();
-  h.db
-    .insert(problems)
-    .values({ title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment', synonyms: 'billed 2 times', solution: SOLUTION, createdAt: now, updatedAt: now })
-    .run();
+  await h.services.store.write((q) =>
+    q.db
+      .insert(q.tables.problems)
+      .values({ title: 'Charged twice for one invoice', symptoms: 'charged twice, double charge, duplicate payment', synonyms: 'billed 2 times', solution: SOLUTION, createdAt: now, updatedAt: now }),
+  );
 });
 afterEach(() => h.close());
 
@@ -54,6 +54,7 @@ describe('an offered solution', () => {
       event: { type: 'addTags', params: { tags: ['solution-declined'] } },
     });
     await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'escalation', escalation, { state: 'published', now: h.clock.now() }));
+    await h.services.definitions.refresh(); // the versions in force once their writes commit (PostgreSQL's registry reloads)
 
     const path = await submit('Charged twice', 'My card was charged twice, a double charge.');
     expect((await portal.post(`${path}/offered-solution`, { answer: 'notSolved' })).status).toBe(303);
@@ -73,7 +74,7 @@ describe('an offered solution', () => {
     expect(page).toContain('No, I still need help');
 
     // The customer mail with the solution is queued.
-    const mails = h.db.select().from(outbox).where(eq(outbox.caseId, id)).all().filter((o) => o.type === 'notification.send');
+    const mails = (await h.query((q) => q.db.select().from(q.tables.outbox).where(eq(q.tables.outbox.caseId, id)))).filter((o) => o.type === 'notification.send');
     expect(mails.map((m) => m.payload)).toContainEqual(expect.objectContaining({ to: 'customer', template: 'solution-offered' }));
 
     const res = await portal.post(`${path}/offered-solution`, { answer: 'solved' });

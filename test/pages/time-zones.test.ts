@@ -2,10 +2,9 @@
  * Time zones (issue 13, item 6): every time a person is shown is in their zone with the zone
  * named, relative where it helps; the zone is set on /profile or reported once by the browser.
  */
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
-import { customerChanges, customers, staff } from '../../src/db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { setPassword, signedIn, type PageClient } from '../support/pages.js';
 import { formatRelative, formatTime, formatTimeShort } from '../../views/time.js';
@@ -28,7 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const zoneOf = (id: number) => h.db.select({ z: staff.timeZone }).from(staff).where(eq(staff.id, id)).get()!.z;
+const staffRow = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.staff).where(eq(q.tables.staff.id, id))))[0]!;
+const zoneOf = async (id: number) => (await staffRow(id)).timeZone;
 
 describe('formatting', () => {
   it('names the zone, also across daylight saving, and says how far from now', () => {
@@ -58,9 +58,9 @@ describe('the viewer’s zone', () => {
   it('takes the browser’s zone once, and never over a zone already set', async () => {
     const res = await desk.post('/profile/time-zone', { timeZone: 'America/New_York' }, { csrfHeader: true });
     expect(res.status).toBe(204);
-    expect(zoneOf(alice.id)).toBe('America/New_York');
+    expect(await zoneOf(alice.id)).toBe('America/New_York');
     await desk.post('/profile/time-zone', { timeZone: 'Asia/Tokyo' }, { csrfHeader: true });
-    expect(zoneOf(alice.id)).toBe('America/New_York');
+    expect(await zoneOf(alice.id)).toBe('America/New_York');
     expect((await desk.post('/profile/time-zone', { timeZone: 'Mars/Olympus' }, { csrfHeader: true })).status).toBe(422);
     const html = await (await desk.get(`/cases/${caseRef}`)).text();
     expect(html).toContain('data-time-zone="America/New_York"');
@@ -74,12 +74,12 @@ describe('the viewer’s zone', () => {
     const bad = await desk.post('/profile', { name: 'Alice A.', timeZone: 'Europe/Atlantis' });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('choose a time zone from the list');
-    expect(zoneOf(alice.id)).toBe('America/New_York');
+    expect(await zoneOf(alice.id)).toBe('America/New_York');
     const ok = await desk.post('/profile', { name: 'Alice A.', timeZone: 'europe/berlin' });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('Location')).toBe('/profile?saved=profile');
-    expect(zoneOf(alice.id)).toBe('Europe/Berlin');
-    expect(h.db.select({ n: staff.name }).from(staff).where(eq(staff.id, alice.id)).get()!.n).toBe('Alice A.');
+    expect(await zoneOf(alice.id)).toBe('Europe/Berlin');
+    expect((await staffRow(alice.id)).name).toBe('Alice A.');
   });
 
   it('shows the case page, the SLA due times and the inbox in the zone, with relative times where they help', async () => {
@@ -114,19 +114,19 @@ describe('the viewer’s zone', () => {
     const portal = signedIn(h, chloe);
     expect(await (await portal.get('/portal')).text()).toMatch(/UTC<\/time>/);
     expect((await portal.post('/profile/time-zone', { timeZone: 'Asia/Tokyo' }, { csrfHeader: true })).status).toBe(204);
-    expect(h.db.select({ z: customers.timeZone }).from(customers).where(eq(customers.id, chloe.id)).get()!.z).toBe('Asia/Tokyo');
+    expect((await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, chloe.id))))[0]!.timeZone).toBe('Asia/Tokyo');
     const html = await (await portal.get(`/cases/${caseRef}`)).text();
     expect(html).toContain('2 Mar 2026, 18:00 GMT+9');
     expect((await portal.get('/profile')).status).toBe(200);
     // A customer's own name change joins their profile's audit trail.
     expect((await portal.post('/profile', { name: 'Chloe C.', timeZone: 'Asia/Tokyo' })).status).toBe(303);
-    const trail = h.db.select().from(customerChanges).where(eq(customerChanges.customerId, chloe.id)).all();
+    const trail = await h.query((q) => q.db.select().from(q.tables.customerChanges).where(eq(q.tables.customerChanges.customerId, chloe.id)).orderBy(asc(q.tables.customerChanges.id)));
     expect(trail.at(-1)).toMatchObject({ via: 'edit', actorType: 'customer', changes: { name: { from: 'Chloe', to: 'Chloe C.' } } });
   });
 
   it('a stored zone this runtime does not know (older time-zone data, a restored backup) shows UTC instead of breaking every page', async () => {
     const bob = h.agent({ name: 'Bob', queues: ['general', 'billing'] });
-    h.db.update(staff).set({ timeZone: 'Mars/Olympus' }).where(eq(staff.id, bob.id)).run();
+    await h.services.store.write((q) => q.db.update(q.tables.staff).set({ timeZone: 'Mars/Olympus' }).where(eq(q.tables.staff.id, bob.id)));
     const bobDesk = signedIn(h, bob);
     for (const path of ['/inbox', `/cases/${caseRef}`, '/search?q=refund']) {
       const res = await bobDesk.get(path);
@@ -140,7 +140,7 @@ describe('the viewer’s zone', () => {
     expect((await bobDesk.post('/profile', { name: 'Bob', timeZone: 'Europe/Berlin' })).status).toBe(303);
     expect(await (await bobDesk.get(`/cases/${caseRef}`)).text()).toContain('2 Mar 2026, 10:00 CET');
     const sam = h.customer({ email: 'sam@example.com', name: 'Sam' });
-    h.db.update(customers).set({ timeZone: 'Not a zone' }).where(eq(customers.id, sam.id)).run();
+    await h.services.store.write((q) => q.db.update(q.tables.customers).set({ timeZone: 'Not a zone' }).where(eq(q.tables.customers.id, sam.id)));
     const samPortal = signedIn(h, sam);
     expect((await samPortal.get('/portal')).status).toBe(200);
     expect((await samPortal.get('/profile')).status).toBe(200);

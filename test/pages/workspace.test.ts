@@ -4,7 +4,6 @@ import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { problems, staff } from '../../src/db/schema/index.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -31,9 +30,9 @@ async function refundCase(subject = 'Refund please') {
   return createCase(h.services, { customer: { email: 'chloe@example.com' }, subject, description: 'I was charged twice, please refund the duplicate charge.', channel: 'web' }, ADMIN);
 }
 
-function setTimer(caseId: number, metric: string, values: Record<string, number | string | null>) {
-  const sets = Object.keys(values).map((k) => `${k} = @${k}`).join(', ');
-  h.db.$client.prepare(`UPDATE sla_timers SET ${sets} WHERE case_id = @caseId AND metric = @metric`).run({ ...values, caseId, metric });
+async function setTimer(caseId: number, metric: string, values: Record<string, number | string | null>) {
+  const sets = Object.keys(values).map((k) => `${k} = ?`).join(', ');
+  await h.run(`UPDATE sla_timers SET ${sets} WHERE case_id = ? AND metric = ?`, ...Object.values(values), caseId, metric);
 }
 
 describe('inbox', () => {
@@ -57,11 +56,11 @@ describe('inbox', () => {
     const late = await refundCase('late one');
     const paused = await refundCase('paused one');
     const now = h.clock.now();
-    for (const id of [ok.id, warn.id, late.id, paused.id]) setTimer(id, 'resolution', { state: 'fulfilled', fulfilled_at: now });
-    setTimer(ok.id, 'firstResponse', { due_at: now + 120 * MIN, warn_at: now + 60 * MIN });
-    setTimer(warn.id, 'firstResponse', { due_at: now + 20 * MIN, warn_at: now - MIN });
-    setTimer(late.id, 'firstResponse', { due_at: now - 5 * MIN, warn_at: now - 30 * MIN });
-    setTimer(paused.id, 'firstResponse', { state: 'paused', due_at: null, warn_at: null, pause_reason: 'Pending customer' });
+    for (const id of [ok.id, warn.id, late.id, paused.id]) await setTimer(id, 'resolution', { state: 'fulfilled', fulfilled_at: now });
+    await setTimer(ok.id, 'firstResponse', { due_at: now + 120 * MIN, warn_at: now + 60 * MIN });
+    await setTimer(warn.id, 'firstResponse', { due_at: now + 20 * MIN, warn_at: now - MIN });
+    await setTimer(late.id, 'firstResponse', { due_at: now - 5 * MIN, warn_at: now - 30 * MIN });
+    await setTimer(paused.id, 'firstResponse', { state: 'paused', due_at: null, warn_at: null, pause_reason: 'Pending customer' });
     const html = await (await desk.get('/inbox?view=mine')).text();
     const row = (subject: string) => html.slice(html.indexOf(subject), html.indexOf('</tr>', html.indexOf(subject)));
     expect(row('ok one')).toMatch(/sla-ok.*2h 00m left/);
@@ -107,7 +106,7 @@ describe('inbox', () => {
     expect(away.status).toBe(200);
     expect(away.headers.get('HX-Trigger')).toBe('case-updated');
     expect(await away.text()).toContain('Set me available');
-    expect(h.db.select().from(staff).where(eq(staff.id, alice.id)).get()?.available).toBe(false);
+    expect((await h.query((q) => q.db.select().from(q.tables.staff).where(eq(q.tables.staff.id, alice.id))))[0]?.available).toBe(false);
     const waiting = await refundCase();
     expect(waiting.assigneeId).toBeNull();
     const back = await desk.post('/availability', { available: 'true' });
@@ -121,7 +120,9 @@ describe('inbox', () => {
 describe('case page (workspace)', () => {
   it('shows the customer and their other cases, the timeline, why it is here, SLA and suggested solutions', async () => {
     const now = h.clock.now();
-    h.db.insert(problems).values({ title: 'Charged twice for one invoice', symptoms: 'charged twice duplicate charge refund', solution: 'Refund the duplicate.', createdAt: now, updatedAt: now }).run();
+    await h.services.store.write((q) =>
+      q.db.insert(q.tables.problems).values({ title: 'Charged twice for one invoice', symptoms: 'charged twice duplicate charge refund', solution: 'Refund the duplicate.', createdAt: now, updatedAt: now }),
+    );
     const other = await refundCase('Older refund');
     const hidden = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'API is down', description: 'error 500 everywhere' }, ADMIN);
     const c = await refundCase();

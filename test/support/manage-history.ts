@@ -75,6 +75,9 @@ export async function buildHistory(): Promise<History> {
   const sweep = async (local: string) => {
     at(local);
     await runSlaSweep(h.services);
+    // What the sweep recorded is dispatched before the story goes on: on SQLite in the sweep's
+    // own transaction, on PostgreSQL by the drain after its commit (racing the next command).
+    await h.services.outbox.idle();
   };
 
   at('2026-03-02T10:00');

@@ -31,6 +31,8 @@ export interface UploadFile {
 export interface PageClient {
   csrf: string;
   cookies: Map<string, string>;
+  /** Resolves once the client's session is written (at once on SQLite; the requests wait for it anyway). */
+  ready: Promise<unknown>;
   get(url: string, options?: RequestOptions): Promise<Response>;
   /** A form post; pairs keep repeated names (checkbox groups) and their order. */
   post(url: string, form?: Record<string, string> | [string, string][], options?: PostOptions): Promise<Response>;
@@ -62,6 +64,7 @@ function client(h: Harness, csrf: string, cookies: Map<string, string>, ready: P
   const self: PageClient = {
     csrf,
     cookies,
+    ready,
     async get(url, options) {
       await ready;
       return remember(await h.app.request(`${BASE}${url}`, { headers: headersFor(options) }));

@@ -26,12 +26,16 @@ export function describeData(d: Record<string, unknown>): string {
     .join('; ');
 }
 
-const FIELD_LABELS: Record<string, string> = { queue: 'queue', priority: 'priority', tags: 'tags', skills: 'skills', slaPolicy: 'SLA policy', slaConfigVersion: 'SLA config version', tier: 'tier' };
+/** The case's fields in the order their changes are told (the order the commands make them in: PostgreSQL's jsonb keeps no key order). */
+const FIELD_LABELS: Record<string, string> = { queue: 'queue', priority: 'priority', tags: 'tags', skills: 'skills', slaConfigVersion: 'SLA config version', slaPolicy: 'SLA policy', tier: 'tier' };
+const FIELD_ORDER = Object.keys(FIELD_LABELS);
+const fieldRank = (field: string) => (FIELD_ORDER.includes(field) ? FIELD_ORDER.indexOf(field) : FIELD_ORDER.length);
 
-/** `{ priority: ['normal', 'urgent'] }` → "priority normal → urgent". */
+/** `{ priority: ['normal', 'urgent'] }` → "priority normal → urgent"; known fields in FIELD_LABELS's order, others after. */
 export function describeChanges(changes: unknown): string {
   if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) return str(changes);
   return Object.entries(changes as Record<string, unknown>)
+    .sort(([a], [b]) => fieldRank(a) - fieldRank(b))
     .map(([field, v]) => {
       const name = FIELD_LABELS[field] ?? field;
       if (Array.isArray(v) && v.length === 2) return `${name} ${list(v[0]) || 'none'} → ${list(v[1]) || 'none'}`;
