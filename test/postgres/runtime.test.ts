@@ -105,7 +105,7 @@ describe('two servers started together on one PostgreSQL database', () => {
       const body = (await ready.json()) as { status: string; checks: Record<string, { status: string; latest?: string; applied?: number }> };
       expect(ready.status).toBe(200);
       expect(body.status).toBe('ready');
-      expect(body.checks.migrations).toMatchObject({ status: 'ok', latest: '0001_search', applied: 2 });
+      expect(body.checks.migrations).toMatchObject({ status: 'ok', latest: '0002_definitions_as_written', applied: 3 });
       const health = await fetch(`${server.url}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });

@@ -1,7 +1,7 @@
 /** The side panels of the workspace case page and the status/priority badges. */
 import type { StaffCasePageData } from '../../src/http/pages/case-data.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
-import type { ProfileChanges } from '../../src/db/schema/index.js';
+import { PROFILE_FIELDS, type ProfileChanges } from '../../src/db/schema/index.js';
 import { Badge, CsrfField, Time, type FormState, type Tone } from '../components.js';
 import { CustomerEditDisclosure } from './case-forms.js';
 import { SlaList } from './sla.js';
@@ -23,7 +23,13 @@ export function PriorityBadge({ priority, short }: { priority: string; short?: b
 
 /** `tier standard → enterprise; organization — → Acme` */
 export function describeProfileChanges(changes: ProfileChanges): string {
+  // In PROFILE_FIELDS's order, the order editCustomer records them in (PostgreSQL's jsonb keeps no key order).
+  const rank = (field: string) => {
+    const i = (PROFILE_FIELDS as readonly string[]).indexOf(field);
+    return i === -1 ? PROFILE_FIELDS.length : i;
+  };
   return Object.entries(changes)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([field, change]) => `${field} ${change?.from ?? '—'} → ${change?.to ?? '—'}`)
     .join('; ');
 }
