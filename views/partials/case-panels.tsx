@@ -5,6 +5,7 @@ import { PROFILE_FIELDS, type ProfileChanges } from '../../src/db/schema/index.j
 import { Badge, CsrfField, Time, type FormState, type Tone } from '../components.js';
 import { CustomerEditDisclosure } from './case-forms.js';
 import { SlaList } from './sla.js';
+import { inFieldOrder } from './timeline-text.js';
 import { eventChoice } from '../../src/rules/catalogue.js';
 import { templateSpec } from '../../src/notifications/template-catalog.js';
 
@@ -23,13 +24,8 @@ export function PriorityBadge({ priority, short }: { priority: string; short?: b
 
 /** `tier standard → enterprise; organization — → Acme` */
 export function describeProfileChanges(changes: ProfileChanges): string {
-  // In PROFILE_FIELDS's order, the order editCustomer records them in (PostgreSQL's jsonb keeps no key order).
-  const rank = (field: string) => {
-    const i = (PROFILE_FIELDS as readonly string[]).indexOf(field);
-    return i === -1 ? PROFILE_FIELDS.length : i;
-  };
-  return Object.entries(changes)
-    .sort(([a], [b]) => rank(a) - rank(b))
+  // In PROFILE_FIELDS's order, the order editCustomer records them in.
+  return inFieldOrder(changes, PROFILE_FIELDS)
     .map(([field, change]) => `${field} ${change?.from ?? '—'} → ${change?.to ?? '—'}`)
     .join('; ');
 }

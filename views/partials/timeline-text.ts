@@ -28,14 +28,17 @@ export function describeData(d: Record<string, unknown>): string {
 
 /** The case's fields in the order their changes are told (the order the commands make them in: PostgreSQL's jsonb keeps no key order). */
 const FIELD_LABELS: Record<string, string> = { queue: 'queue', priority: 'priority', tags: 'tags', skills: 'skills', slaConfigVersion: 'SLA config version', slaPolicy: 'SLA policy', tier: 'tier' };
-const FIELD_ORDER = Object.keys(FIELD_LABELS);
-const fieldRank = (field: string) => (FIELD_ORDER.includes(field) ? FIELD_ORDER.indexOf(field) : FIELD_ORDER.length);
+
+/** Entries of a stored change set in `order` (fields it does not name after): PostgreSQL's jsonb hands the keys out in its own order. */
+export function inFieldOrder<V>(changes: Record<string, V>, order: readonly string[]): [string, V][] {
+  const rank = (field: string) => (order.includes(field) ? order.indexOf(field) : order.length);
+  return Object.entries(changes).sort(([a], [b]) => rank(a) - rank(b));
+}
 
 /** `{ priority: ['normal', 'urgent'] }` → "priority normal → urgent"; known fields in FIELD_LABELS's order, others after. */
 export function describeChanges(changes: unknown): string {
   if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) return str(changes);
-  return Object.entries(changes as Record<string, unknown>)
-    .sort(([a], [b]) => fieldRank(a) - fieldRank(b))
+  return inFieldOrder(changes as Record<string, unknown>, Object.keys(FIELD_LABELS))
     .map(([field, v]) => {
       const name = FIELD_LABELS[field] ?? field;
       if (Array.isArray(v) && v.length === 2) return `${name} ${list(v[0]) || 'none'} → ${list(v[1]) || 'none'}`;
