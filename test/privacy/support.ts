@@ -135,6 +135,10 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   const otherChat = await startSession(h.services, site, 'https://shop.example', { name: 'Sam Stone', email: 'sam@example.org' });
   await sendVisitorMessage(h.services, site, otherChat.session, 'Where is my order?');
   const otherCase = await ok(await h.api('POST', '/api/v1/cases', { token: h.tokenFor(other), body: { subject: 'Scanner offline', description: 'The scanner in the lobby is offline.' } }), 201);
+  // The transcript goes out through the outbox, which records chat.transcript_sent on the case;
+  // let it finish so every read below sees the same world.
+  await h.services.outbox.idle();
+  await h.services.outbox.drain();
   h.clock.advance(60 * 60_000);
   await createReport(h.services, { from: h.clock.now() - 86_400_000, to: h.clock.now(), trigger: 'manual' });
   const close = async () => {
