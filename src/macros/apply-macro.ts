@@ -169,7 +169,7 @@ class RolledBack extends Error {
 export async function previewMacro(services: Services, caseId: number, macroId: number, actor: Actor): Promise<MacroPreview> {
   const { macro, row, text, names } = await services.store.query(async (q) => {
     const macro = await findMacroIn(q, macroId, actor);
-    const row = (await CaseContext.load(q, services, caseId, actor)).case;
+    const row = await CaseContext.row(q, caseId);
     return { macro, row, text: await renderFor(q, services, macro, row, actor), names: await assigneeNamesIn(q, [macro.actions]) };
   });
   const base = { macro, text, planned: describeActions(services, macro.actions, names), caseVersion: row.version };

@@ -13,7 +13,7 @@
  */
 import type { cases } from '../db/schema/index.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
-import { all, byId, get, insertRows, json, run, updateOf } from '../db/store/rows.js';
+import { all, byId, get, insertRows, json, lockedById, run, updateOf } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
@@ -43,6 +43,11 @@ const NO_ID: Promise<null> = Promise.resolve(null);
 
 /** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
 const MAX_STEPS = 64;
+
+function found(row: CaseRow | undefined, caseId: number): CaseRow {
+  if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
+  return row;
+}
 
 export class CaseContext {
   /** The transaction the unit of work runs in (services.store.write). */
@@ -74,11 +79,18 @@ export class CaseContext {
     this.workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
   }
 
-  /** Loads a case for change; call inside a transaction. */
+  /**
+   * Loads a case for change; call inside a write transaction. The row is locked until the
+   * transaction ends (lockedById): commands on one case run one after the other, each on what
+   * the one before committed. A caller's stale `expectedVersion` is still refused (assertVersion).
+   */
   static async load(q: Handle, services: Services, caseId: number, actor: Actor): Promise<CaseContext> {
-    const row = await byId(q, q.tables.cases, caseId);
-    if (!row) throw new DomainError('CASE_NOT_FOUND', `No case ${caseRef(caseId)}.`, { caseId: caseRef(caseId) });
-    return new CaseContext(q, services, row, actor);
+    return new CaseContext(q, services, found(await lockedById(q, q.tables.cases, caseId), caseId), actor);
+  }
+
+  /** The case as stored, for reading only (a preview, in any transaction): nothing locked. */
+  static async row(q: Handle, caseId: number): Promise<CaseRow> {
+    return found(await byId(q, q.tables.cases, caseId), caseId);
   }
 
   /**

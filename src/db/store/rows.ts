@@ -63,6 +63,21 @@ export async function byId<T extends Table>(q: Handle, table: T, id: number): Pr
   return row ? m.fromRow(row) : undefined;
 }
 
+/**
+ * The row to change in this write transaction, locked until it ends. On PostgreSQL `FOR NO KEY
+ * UPDATE` (the lock an UPDATE that keeps the key takes): a second transaction changing the same
+ * row waits for this one and then reads what it committed, instead of both reading the same
+ * version and one failing the optimistic check; rows that only refer to it (a timeline entry's
+ * foreign key, FOR KEY SHARE) are not held up. On SQLite the write transaction already holds the
+ * database's only write lock: a plain read.
+ */
+export async function lockedById<T extends Table>(q: Handle, table: T, id: number): Promise<T['$inferSelect'] | undefined> {
+  if (q.dialect === 'sqlite') return rowById(sqliteOf(q), table, id);
+  const m = rowMapper(table);
+  const row = await q.get(bound(`SELECT * FROM ${m.table} WHERE id = ? FOR NO KEY UPDATE`, [id]));
+  return row ? m.fromRow(row) : undefined;
+}
+
 /** Inserts the given columns of a row and returns the stored row (defaults applied). */
 export async function insertOne<T extends Table>(q: Handle, table: T, values: Partial<T['$inferInsert']>): Promise<T['$inferSelect']> {
   if (q.dialect === 'sqlite') return insertRow(sqliteOf(q), table, values);
