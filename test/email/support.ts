@@ -136,5 +136,5 @@ export async function serverDatabase(queues: Record<string, number> = {}): Promi
     }
   };
   await onDatabase(seed);
-  return { databasePath, databaseUrl: database.url, query: onDatabase, drop: () => database.drop() };
+  return { databasePath, databaseUrl: database.url, query: onDatabase, drop: () => database.release() };
 }

@@ -73,7 +73,7 @@ async function serverDatabase<T>(fn: (q: Handle) => Promise<T>): Promise<{ datab
   try {
     await store.write((q) => seedDefinitionsIn(q, loadRepoDefinitions(), h.clock.now()));
     const written = await store.write(fn);
-    return { databasePath: path.join(tempDir(), 'casebook.db'), databaseUrl: database.url, written, drop: () => database.drop() };
+    return { databasePath: path.join(tempDir(), 'casebook.db'), databaseUrl: database.url, written, drop: () => database.release() };
   } finally {
     await store.close();
   }

@@ -13,7 +13,7 @@ let database: TestDatabase | null = null;
 afterEach(async () => {
   await server?.stop();
   server = null;
-  await database?.drop();
+  await database?.release();
   database = null;
 });
 

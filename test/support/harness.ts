@@ -185,7 +185,7 @@ function postgresBackend(clock: ManualClock, files: DefinitionFiles | null, opti
       services.outbox.stop();
       void gated.store
         .close()
-        .then(() => database.drop())
+        .then(() => database.release())
         .catch(() => undefined);
     },
   };

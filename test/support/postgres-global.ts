@@ -4,11 +4,15 @@
  * (drizzle/pg), which every harness of the project copies (./harness-postgres.ts), and a second
  * one with the repository's definitions seeded at the harness's default start (most harnesses).
  *
+ * Both templates carry `harness.reset()` and the snapshot it restores: a harness's database is
+ * reset and reused by the next harness of its process (harness-postgres.ts).
+ *
  * In the template the staff and customer sequences start at 1,000,001: the harness's fixtures
  * (`h.agent()`, `h.customer()`) are synchronous, so on PostgreSQL they hand out their own ids
  * (1, 2, … as SQLite's would be) and write the rows before the next statement; what the
  * application creates takes the sequence's ids, which never meet them.
  */
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migratePostgres } from '../../src/db/pg/migrate.js';
@@ -16,7 +20,7 @@ import { openPostgresStore } from '../../src/db/store/pg.js';
 import { seedDefinitionsIn } from '../../src/seed/seed-definitions.js';
 import { HARNESS_START, loadRepoDefinitions } from './harness.js';
 import { startPostgres } from './postgres.js';
-import type { PostgresTemplate } from './harness-postgres.js';
+import { RESET_FUNCTIONS, type PostgresTemplate } from './harness-postgres.js';
 
 export const FIXTURE_ID_CEILING = 1_000_000;
 
@@ -29,6 +33,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await client.connect();
   try {
     for (const table of ['staff', 'customers']) await client.query(`ALTER SEQUENCE ${table}_id_seq RESTART WITH ${FIXTURE_ID_CEILING + 1}`);
+    // What a harness's database is reset to when it is given back for the next (harness-postgres.ts).
+    await client.query(RESET_FUNCTIONS);
+    await client.query('SELECT harness.snapshot()');
   } finally {
     await client.end();
   }
@@ -38,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const store = openPostgresStore(seededUrl, { max: 1 });
   try {
     await store.write((q) => seedDefinitionsIn(q, loadRepoDefinitions(), new Date(HARNESS_START).getTime()));
+    await store.query((q) => q.run(sql`SELECT harness.snapshot()`));
   } finally {
     await store.close();
   }
