@@ -1,9 +1,12 @@
 /** editCase: priority, tags and subject in one transaction, each change on the timeline; SLA re-targeting. */
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { customerTimeline, loadCase, timeline } from '../../src/cases/case-read.js';
 import { editCase, normalizeTags } from '../../src/cases/edit-case.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { DomainError, ValidationError } from '../../src/errors.js';
+import { CaseContext } from '../../src/workflow/context.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { berlin, createDesk, type Desk } from '../sla/helpers.js';
 
 let d: Desk;
@@ -108,6 +111,37 @@ describe('editCase', async () => {
     const seen = JSON.stringify(await customerTimeline(d.h.services, await loadCase(d.h.services, id)));
     expect((await customerTimeline(d.h.services, await loadCase(d.h.services, id))).at(-1)).toEqual({ id: expect.any(Number), type: 'case.subject_changed', at: expect.any(String), subject: 'Display name' });
     for (const secret of ['urgent', 'fraud-risk', 'priority', 'tags', 'Question about my account']) expect(seen).not.toContain(secret);
+  });
+});
+
+// Two writers on one case at once exist only on PostgreSQL (SQLite has one writer, in order).
+describe.runIf(ON_POSTGRES)('two commands on one case at once', () => {
+  it('run one after the other: the second waits for the first, then changes what it committed', async () => {
+    const before = await loadCase(d.h.services, id);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let loaded!: () => void;
+    const first = new Promise<void>((resolve) => (loaded = resolve));
+    const holder = d.h.services.store.write(async (q) => {
+      const ctx = await CaseContext.load(q, d.h.services, id, d.alice);
+      loaded();
+      await held;
+      ctx.case.priority = 'high';
+      await ctx.save();
+    });
+    await first;
+    let edited = false;
+    const second = editCase(d.h.services, id, { tags: ['second'] }, d.alice).then((r) => ((edited = true), r));
+    const stale = editCase(d.h.services, id, { subject: 'Stale', expectedVersion: before.version }, d.alice).then(() => null, (error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve));
+    await d.h.services.store.query((q) => q.all(sql`SELECT 1`)); // a round trip: the editor is at its lock by now
+    expect(edited).toBe(false);
+    release();
+    await holder;
+    expect((await second).case).toMatchObject({ priority: 'high', tags: ['second'], version: before.version + 2 });
+    // A caller who read the case before either change is still refused.
+    expect(await stale).toMatchObject({ code: 'CONFLICT' });
+    expect(await loadCase(d.h.services, id)).toMatchObject({ priority: 'high', tags: ['second'], subject: before.subject, version: before.version + 2 });
   });
 });
 
