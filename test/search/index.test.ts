@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
@@ -170,6 +171,33 @@ describe('kept in step inside the transaction', () => {
 });
 
 // SQLite's migrations on a SQLite file (PostgreSQL's 0001_search fills its documents likewise: test/postgres/search-documents.test.ts).
+// Two writers on one case at once exist only on PostgreSQL (SQLite has one writer, in order).
+describe.runIf(ON_POSTGRES)('two messages on one case at once', () => {
+  it('are both found: the second waits for the first, so their places in the case differ', async () => {
+    desk = createDesk();
+    const { h, chloe, alice, maria } = desk;
+    const row = await createCase(h.services, { subject: 'Printer', description: 'It jams' }, chloe, { customerId: chloe.id });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const inserted = new Promise<void>((resolve) => (written = resolve));
+    const first = addMessage(h.services, row.id, { body: 'The axolotl tray is empty', public: true }, alice, {
+      within: async () => {
+        written();
+        await held;
+      },
+    });
+    await inserted;
+    const second = addMessage(h.services, row.id, { body: 'Internal: the narwhal roller is worn', public: false }, alice);
+    await h.query((q) => q.all(sql`SELECT 1`)); // a round trip: the second is at the case's lock by now
+    release();
+    await Promise.all([first, second]);
+    expect(await desk.find(maria, 'axolotl')).toEqual([`C-${row.id}`]);
+    expect(await desk.find(maria, 'narwhal')).toEqual([`C-${row.id}`]);
+    await integrityOk(desk);
+  });
+});
+
 describe.skipIf(ON_POSTGRES)('upgrading an existing database', () => {
   it('makes its cases, messages, notes and customers searchable', () => {
     const dir = tempDir();
