@@ -7,7 +7,9 @@
  * any depth (`headers.authorization`, `webhook.signingSecret`), are written as `[redacted]`,
  * and in every string (the message, an error's message and stack) the password of a URL
  * (`smtp://user:[redacted]@host`), a bearer token and a Casebook API token (`cb_…`) are too.
+ * A failed query's values (customer data) are never written (errorFields).
  */
+import { DrizzleQueryError } from 'drizzle-orm';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -72,6 +74,22 @@ export function redactText(text: string): string {
   return out;
 }
 
+/**
+ * An error as `{ message, stack }`. drizzle's query error (PostgreSQL) says "Failed query: <SQL>
+ * params: <values>", and the values are what the statement wrote — a customer's address, a
+ * mail's text: written as the SQL, how many values it had, and the driver's own message.
+ */
+function errorFields(error: Error): { message: string; stack?: string } {
+  let message = error.message;
+  let stack = error.stack;
+  if (error instanceof DrizzleQueryError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    message = `Failed query: ${error.query} (${error.params.length} values, not logged)${cause}`;
+    stack = stack?.replace(error.message, message);
+  }
+  return { message: redactText(message), ...(stack ? { stack: redactText(stack) } : {}) };
+}
+
 /** How deep fields are looked at; deeper objects are written as `[…]`. */
 const MAX_DEPTH = 6;
 
@@ -79,7 +97,7 @@ const MAX_DEPTH = 6;
 function scrub(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { message: redactText(value.message), ...(value.stack ? { stack: redactText(value.stack) } : {}) };
+  if (value instanceof Error) return errorFields(value);
   if (depth >= MAX_DEPTH) return '[…]';
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
   if (value instanceof Date) return value.toISOString();

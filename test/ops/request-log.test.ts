@@ -1,4 +1,5 @@
 /** One structured line per request (pino), nothing secret in any line, LOG_FORMAT=pretty. */
+import { DrizzleQueryError } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
@@ -132,6 +133,21 @@ describe('log settings', () => {
       // what only names a credential stays: the token's id, whether a password is set
       expect(line).toMatch(/"?tokenId"?[=:]12/);
       expect(line).toMatch(/"?passwordSet"?[=:]true/);
+    }
+  });
+
+  it("writes a failed query's SQL and the database's reason, never the values it carried", () => {
+    for (const format of ['json', 'pretty'] as const) {
+      const out: string[] = [];
+      const logger = createLogger('info', (line) => out.push(line), format);
+      // As drizzle's PostgreSQL session throws it: the driver's error as the cause.
+      const cause = Object.assign(new Error('duplicate key value violates unique constraint "customers_email_idx"'), { code: '23505' });
+      logger.error('intake failed', { error: new DrizzleQueryError('INSERT INTO customers (email, name) VALUES ($1, $2)', ['chloe@example.com', 'Chloe Secret'], cause) });
+      const line = out.join('\n');
+      expect(line).toContain('Failed query: INSERT INTO customers (email, name) VALUES ($1, $2) (2 values, not logged): duplicate key value violates unique constraint');
+      expect(line).not.toContain('chloe@example.com');
+      expect(line).not.toContain('Chloe Secret');
+      expect(line).toContain('request-log.test.ts'); // the stack stays
     }
   });
 
