@@ -98,7 +98,6 @@ export function rulesetRoutes(): Hono<AppEnv> {
     const { definitions } = services;
     const name = c.req.param('name');
     const input = await jsonBody(c, putRulesetRoute.body);
-    const isNew = definitions.history('ruleset', name).length === 0;
     const published = definitions.publishedVersion('ruleset', name);
     const previous = published === null ? undefined : (definitions.version('ruleset', name, published)?.body as { description?: unknown; examples?: unknown } | undefined);
     const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
@@ -108,7 +107,9 @@ export function rulesetRoutes(): Hono<AppEnv> {
       ...(input.overrideFailingExamples ? { overrideExamples: input.overrideFailingExamples } : {}),
     });
     const results = run.results.map((r) => ({ name: r.name, passed: r.passed, differences: r.differences }));
-    return c.json({ ...rulesetBody(version), warnings, exampleResults: { passed: run.passed, failed: run.failed, results } }, isNew ? 201 : 200);
+    // New when the version stored is the name's first: decided in the publish's transaction, not
+    // from this instance's copy of the definitions, which another instance's publish can outrun.
+    return c.json({ ...rulesetBody(version), warnings, exampleResults: { passed: run.passed, failed: run.failed, results } }, version.version === 1 ? 201 : 200);
   });
 
   return app;
