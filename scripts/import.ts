@@ -19,7 +19,7 @@ runCli(async () => {
   const { options: args, args: [file] } = readCommandLine(process.argv.slice(2), { usage, options: { json: 'flag' }, positional: 1 });
   if (!file) throw new UsageError('Name the file to import.', usage);
   const input = file === '-' ? process.stdin : fs.createReadStream(file);
-  const cli = openForCli();
+  const cli = await openForCli();
   try {
     const summary = await importCases(cli.services, ndjsonLines(input), IMPORT_ACTOR, {
       onEvent(event) {
@@ -32,6 +32,6 @@ runCli(async () => {
     else process.stdout.write(`${summary.lines} lines: ${summary.imported} imported, ${summary.skipped} already imported (skipped), ${summary.failed} failed\n`);
     if (summary.failed > 0) process.exitCode = 2;
   } finally {
-    cli.close();
+    await cli.close();
   }
 });

@@ -34,7 +34,7 @@ runCli(async () => {
     ].join('\n'),
     options: { from: 'value', to: 'value', 'at-risk-hours': 'value', out: 'value', 'no-email': 'flag' },
   });
-  const cli = openForCli();
+  const cli = await openForCli();
   try {
     const zone = cli.config.reportTimezone;
     const now = cli.services.clock.now();
@@ -72,6 +72,6 @@ runCli(async () => {
       process.stdout.write(`  wrote ${html} and ${csv}\n`);
     }
   } finally {
-    cli.close();
+    await cli.close();
   }
 });

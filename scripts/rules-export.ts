@@ -8,7 +8,7 @@ runCli(async () => {
     usage: 'Usage: npm run rules:export [-- --rules-dir DIR --workflows-dir DIR]   write the published definitions to the folders (default: RULES_DIR, WORKFLOWS_DIR)',
     options: { 'rules-dir': 'value', 'workflows-dir': 'value' },
   });
-  const cli = openForCli();
+  const cli = await openForCli();
   try {
     const rulesDir = path.resolve(String(args.get('rules-dir') ?? cli.config.rulesDir));
     const workflowsDir = path.resolve(String(args.get('workflows-dir') ?? cli.config.workflowsDir));
@@ -16,6 +16,6 @@ runCli(async () => {
       process.stdout.write(`${c.changed ? 'wrote    ' : 'unchanged'} ${path.relative(process.cwd(), c.file)} (${c.kind} ${c.name} v${c.version})\n`);
     }
   } finally {
-    cli.close();
+    await cli.close();
   }
 });

@@ -8,7 +8,7 @@ runCli(async () => {
     usage: 'Usage: npm run rules:import [-- --rules-dir DIR --workflows-dir DIR]   publish the definition files that differ from what is in force (default: RULES_DIR, WORKFLOWS_DIR)',
     options: { 'rules-dir': 'value', 'workflows-dir': 'value' },
   });
-  const cli = openForCli();
+  const cli = await openForCli();
   try {
     const rulesDir = path.resolve(String(args.get('rules-dir') ?? cli.config.rulesDir));
     const workflowsDir = path.resolve(String(args.get('workflows-dir') ?? cli.config.workflowsDir));
@@ -17,6 +17,6 @@ runCli(async () => {
       process.stdout.write(`${c.changed ? 'published' : 'unchanged'} ${c.kind} ${c.name} v${c.version}\n`);
     }
   } finally {
-    cli.close();
+    await cli.close();
   }
 });

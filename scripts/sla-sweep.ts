@@ -7,7 +7,7 @@ runCli(async () => {
     usage: 'Usage: npm run sla:sweep [-- --json]   record the SLA warnings, breaches and queue wait alerts due now and do the work they cause',
     options: { json: 'flag' },
   });
-  const cli = openForCli();
+  const cli = await openForCli();
   try {
     const run = await runSlaSweep(cli.services);
     if (args.has('json')) {
@@ -22,6 +22,6 @@ runCli(async () => {
     if (waiting.alerted > 0) process.stdout.write(`Waiting too long (managers alerted): ${waiting.cases.join(', ')}${waiting.alerted > waiting.cases.length ? ' …' : ''}\n`);
     process.stdout.write(`Outbox: ${outbox.done} item(s) done, ${outbox.failed} failed (will be retried)\n`);
   } finally {
-    cli.close();
+    await cli.close();
   }
 });

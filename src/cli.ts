@@ -1,51 +1,71 @@
 /**
  * What command-line scripts (`npm run rules:export`, `sla:sweep`, `report` …) share: the
- * same configuration as the server, the same database file, real time.
+ * same configuration as the server, the same database — the SQLite file at DATABASE_PATH, or
+ * PostgreSQL at DATABASE_URL — the same services, real time.
  */
 import fs from 'node:fs';
 import { systemClock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
-import { createLogger } from './logger.js';
+import type { LiveRelay } from './db/live-relay.js';
+import { openServerPostgres } from './db/pg/startup.js';
+import { openStore, type Store } from './db/store/index.js';
+import { createLogger, type Logger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';
-import { createServices } from './compose.js';
+import { createServicesOn, serviceOptionsOf } from './compose.js';
 import { type Services } from './services.js';
 import { DefinitionError } from './errors.js';
 
 export interface CliContext {
   config: Config;
   services: Services;
-  close(): void;
+  /** Stops the outbox's work and closes the mailer and the database (PostgreSQL: after the live signals are sent). */
+  close(): Promise<void>;
 }
 
-export function openForCli(): CliContext {
+interface CliDatabase {
+  store: Store;
+  relay?: LiveRelay;
+  close(): Promise<void>;
+}
+
+export async function openForCli(): Promise<CliContext> {
   const config = loadConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, config.logFormat);
+  const database = await openCliDatabase(config, logger);
+  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
+  try {
+    // On PostgreSQL with the relay: a version a script publishes reaches the running servers at once.
+    const services = await createServicesOn(database.store, systemClock, { ...serviceOptionsOf(config), logger, mailer, ...(database.relay ? { relay: database.relay } : {}) });
+    return {
+      config,
+      services,
+      async close() {
+        services.outbox.stop();
+        mailer?.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    mailer?.close();
+    await database.close();
+    throw error;
+  }
+}
+
+async function openCliDatabase(config: Config, logger: Logger): Promise<CliDatabase> {
+  if (config.databaseUrl) {
+    // As the server opens it: reachable, migrated under the advisory lock, the live-signal relay.
+    const postgres = await openServerPostgres(config.databaseUrl, { logger, max: 4 });
+    return { store: postgres.store, relay: postgres.relay, close: () => postgres.close() };
+  }
   // A script run from the wrong folder (or with DATABASE_PATH unset) must not create an empty
   // database there: the server creates and seeds it on its first start.
   if (!fs.existsSync(config.databasePath)) {
-    throw new Error(`There is no database at ${config.databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start).`);
+    throw new Error(`There is no database at ${config.databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start), or DATABASE_URL to its PostgreSQL database.`);
   }
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
-  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
-  const services = createServices(db, systemClock, {
-    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, config.logFormat),
-    mailer,
-    publicUrl: config.publicUrl,
-    defaultWorkflow: config.defaultWorkflow,
-    queueWaitAlertMinutes: config.queueWaitAlertMinutes,
-    email: config.email,
-    attachments: config.attachments,
-    rulesEngine: config.rulesEngine,
-  });
-  return {
-    config,
-    services,
-    close() {
-      services.outbox.stop();
-      mailer?.close();
-      db.$client.close();
-    },
-  };
+  return { store: openStore({ sqlite: db }), close: async () => db.$client.close() };
 }
 
 /** Parses `--name value` and `--flag` arguments. */

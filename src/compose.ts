@@ -15,6 +15,8 @@ import { sendTranscript, TRANSCRIPT_MAIL } from './chat/transcript.js';
 import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
 import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
 import type { Store } from './db/store/index.js';
 import { MENTION_MAIL } from './cases/mentions.js';
 import { registerMetricSubscribers } from './metrics/subscribers.js';
@@ -90,4 +92,26 @@ export async function createServicesOn(store: Store, clock: Clock, options: Serv
   const services = createServices(store, clock, options);
   await services.definitions.refresh();
   return services;
+}
+
+/**
+ * What the configuration sets in the services, the same for the server and the command-line
+ * scripts (a script that drains the outbox delivers as the server would: the same channels key,
+ * webhook targets, CRM); the caller adds its logger, mailer and relay.
+ */
+export function serviceOptionsOf(config: Config): ServiceOptions {
+  return {
+    publicUrl: config.publicUrl,
+    defaultWorkflow: config.defaultWorkflow,
+    queueWaitAlertMinutes: config.queueWaitAlertMinutes,
+    email: config.email,
+    signup: config.signup,
+    attachments: config.attachments,
+    channelsKey: config.channelsKey,
+    rulesEngine: config.rulesEngine,
+    phone: config.phone,
+    integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
+    crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
+    chat: config.chat,
+  };
 }

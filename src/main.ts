@@ -28,8 +28,7 @@ import { ScheduleError, startScheduler, validateSchedule } from './scheduler/sch
 import { seedDefinitions } from './seed/seed-definitions.js';
 import { hasStaff, seedDemo, type DemoReport } from './seed/seed-demo.js';
 import { firstAccountsHint } from './seed/first-accounts.js';
-import { createServicesOn } from './compose.js';
-import { DEFAULT_CRM_SETTINGS } from './crm/lookup.js';
+import { createServicesOn, serviceOptionsOf } from './compose.js';
 import { catchUp } from './sla/run-sweep.js';
 import { builtinActions } from './compose.js';
 import { eq } from 'drizzle-orm';
@@ -103,20 +102,9 @@ async function main(): Promise<void> {
   const database = await openDatabaseForServer(config, logger);
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = await createServicesOn(database.store, systemClock, {
+    ...serviceOptionsOf(config),
     logger,
     mailer,
-    publicUrl: config.publicUrl,
-    defaultWorkflow: config.defaultWorkflow,
-    queueWaitAlertMinutes: config.queueWaitAlertMinutes,
-    email: config.email,
-    signup: config.signup,
-    attachments: config.attachments,
-    channelsKey: config.channelsKey,
-    rulesEngine: config.rulesEngine,
-    phone: config.phone,
-    integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
-    crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
-    chat: config.chat,
     ...(database.relay ? { relay: database.relay } : {}),
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');

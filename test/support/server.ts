@@ -44,6 +44,29 @@ export function tsNodeArgs(script: string, ...args: string[]): string[] {
   return [...startFlags(), '--import', 'tsx', script, ...args];
 }
 
+export interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command-line script (`scripts/x.ts`) as `npm run` runs it, from the repository; killed after 30 s. */
+export function runScript(script: string, args: string[], env: Record<string, string>, stdin?: string): Promise<ScriptResult> {
+  const child = spawn(process.execPath, tsNodeArgs(script, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (stdin !== undefined) child.stdin!.end(stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) => {
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 let built: Promise<void> | null = null;
 
 /** Node's arguments to run the server as `npm start` does, after its `prestart` build. */

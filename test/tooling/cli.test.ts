@@ -6,33 +6,11 @@
  * mailed the last day's report); and a database that is not there is not created by a script
  * run from the wrong folder. The real scripts, as `npm run` runs them.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/harness.js';
-import { tsNodeArgs } from '../support/server.js';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(script: string, args: string[], env: Record<string, string>): Promise<Result> {
-  const child = spawn(process.execPath, tsNodeArgs(script, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => {
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runScript } from '../support/server.js';
 
 /** `npm run <name>` → its script file, from package.json. */
 const SCRIPTS = (() => {
@@ -85,7 +63,7 @@ describe('the command-line scripts', () => {
   it('a database that is not there is named, not created', async () => {
     const result = await runScript('scripts/sla-sweep.ts', [], { DATABASE_PATH: databasePath });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`There is no database at ${databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start).\n`);
+    expect(result.stderr).toBe(`There is no database at ${databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start), or DATABASE_URL to its PostgreSQL database.\n`);
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
   }, 60_000);
 });
