@@ -11,6 +11,12 @@ const INTEGRATION = ['api', 'pages', 'core', 'sla', 'manage', 'chat', 'integrati
  */
 const SQLITE_ONLY = ['test/db/store-sqlite.test.ts'];
 
+/**
+ * Every project's servers start from the build `npm start` runs (test/support/server.ts): made
+ * once, before any worker starts one, so two never write `dist/` at once (a no-op when current).
+ */
+const BUILD = 'test/support/build-global.ts';
+
 export default defineConfig({
   test: {
     environment: 'node',
@@ -27,6 +33,7 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['src/**/*.test.{ts,tsx}', ...INTEGRATION],
+          globalSetup: [BUILD],
           // One module graph per worker, not per file: importing the app again for each of
           // ~190 files cost more than their tests (import 45 s → 9 s for test/api + test/pages).
           // These files share no module state: each builds its own harness and services.
@@ -40,16 +47,21 @@ export default defineConfig({
           include: INTEGRATION,
           exclude: SQLITE_ONLY,
           env: { CASEBOOK_TEST_DATABASE: 'postgres' },
-          globalSetup: ['test/support/postgres-global.ts'],
+          globalSetup: [BUILD, 'test/support/postgres-global.ts'],
           isolate: false,
         },
       },
       {
         extends: true,
         test: {
-          // Browsers, servers in child processes, crashes, clusters of their own: a fresh module graph each.
+          // Browsers, servers in child processes, crashes, clusters of their own.
           name: 'processes',
           include: ['test/{browser,reliability,ops,tooling,postgres}/**/*.test.{ts,tsx}'],
+          globalSetup: [BUILD],
+          // One module graph per worker here too: these files start their servers, browsers
+          // and clusters themselves and share no module state; importing the test support (and
+          // the app behind it) again per file cost ~150 s of CPU in a full run.
+          isolate: false,
         },
       },
     ],

@@ -99,14 +99,14 @@ describe('a second server on the same DATABASE_PATH', () => {
 
   it('is refused with one line naming the running one, and the database is left to it', async () => {
     const databasePath = path.join(dir, 'shared', 'casebook.db');
-    first = await startServer({ databasePath, built: true });
+    first = await startServer({ databasePath });
     const second = await refusedStart(databasePath, {});
     expectOneLine(second, new RegExp(`the database ${databasePath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is in use by another Casebook server \\(pid ${first.child.pid} on .*\\)\\. Fix: stop that server first, or set DATABASE_PATH to another database file$`));
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
 
     // the lock goes with the process: after kill -9 the next start gets the database
     await first.crash();
-    first = await startServer({ databasePath, built: true });
+    first = await startServer({ databasePath });
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
   }, 60_000);
 });

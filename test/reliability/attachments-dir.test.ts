@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, tsNodeArgs } from '../support/server.js';
+import { builtServerArgs, freePort } from '../support/server.js';
 import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
 
 describe('ATTACHMENTS_DIR at start-up', () => {
   it('a path through a file stops start-up with the folder and the fix', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'not-a-folder'), 'x');
-    const result = spawnSync(process.execPath, tsNodeArgs('src/main.ts'), {
+    const result = spawnSync(process.execPath, await builtServerArgs(), {
       cwd: ROOT,
       env: { ...process.env, PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_PATH: path.join(dir, 'casebook.db'), ATTACHMENTS_DIR: path.join(dir, 'not-a-folder', 'files'), SEED_DEMO: 'false', ADMIN_TOKEN, LOG_LEVEL: 'warn' },
       encoding: 'utf8',

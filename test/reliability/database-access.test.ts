@@ -22,7 +22,7 @@ import * as schema from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
 import { createServices } from '../../src/compose.js';
 import { ADMIN_TOKEN, createHarness, ROOT, tempDir, type Harness } from '../support/harness.js';
-import { freePort, tsNodeArgs } from '../support/server.js';
+import { builtServerArgs, freePort } from '../support/server.js';
 
 const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
@@ -37,7 +37,7 @@ afterEach(() => {
 /** Runs the real server until it exits (or, wrongly, starts serving: then it is stopped). */
 async function startUp(databasePath: string): Promise<{ code: number | null; output: string; served: boolean }> {
   const port = await freePort();
-  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
+  const child = spawn(process.execPath, await builtServerArgs(), {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath, SEED_DEMO: 'false', ADMIN_TOKEN, LOG_LEVEL: 'warn', SLA_SWEEP_CRON: '0 0 1 1 *' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,12 +22,12 @@ import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/compose.js';
 import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
-import { freePort, startServer, tsNodeArgs } from '../support/server.js';
+import { builtServerArgs, freePort, startServer } from '../support/server.js';
 
 /** Runs the real server until it exits (or, wrongly, starts serving: then it is stopped). */
 async function startUp(databasePath: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string; served: boolean }> {
   const port = await freePort();
-  const child = spawn(process.execPath, tsNodeArgs('src/main.ts'), {
+  const child = spawn(process.execPath, await builtServerArgs(), {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath, SEED_DEMO: 'false', ADMIN_TOKEN, LOG_LEVEL: 'warn', SLA_SWEEP_CRON: '0 0 1 1 *', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
-import { freePort, startServer } from '../support/server.js';
+import { builtServerArgs, freePort, startServer } from '../support/server.js';
 
 /** Every process below `pid` (Linux /proc). */
 function descendants(pid: number): number[] {
@@ -103,8 +103,11 @@ describe('a port already in use', () => {
     return { port, close: () => new Promise((resolve) => blocker.close(() => resolve())) };
   }
 
+  let serverArgs: string[];
+  beforeAll(async () => void (serverArgs = await builtServerArgs()));
+
   function start(port: number, databasePath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: env(port, databasePath), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, serverArgs, { cwd: ROOT, env: env(port, databasePath), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
