@@ -3,14 +3,16 @@
  * `POST /cases` takes `application/x-ndjson`, one case per line, read as it arrives (the API's
  * body limit does not apply; each line has its own). The answer is the summary as JSON, or —
  * with `Accept: application/x-ndjson` — a stream of NDJSON lines: one per imported, skipped
- * or failed line, a progress line every 1000 lines, and the summary last.
+ * or failed line, a progress line every 1000 lines (`?progressEvery=`), and the summary last.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { stream } from 'hono/streaming';
 import { caseRef } from '../../cases/case-ref.js';
 import { DomainError } from '../../errors.js';
 import { importCases, type ImportEvent } from '../../import/import-cases.js';
 import { ndjsonLines } from '../../import/ndjson-lines.js';
+import { parseWith } from '../json-body.js';
 import { apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
 import { importCaseSchema } from '../../cases/import-case.js';
 import { importEvent, importSummary } from './schemas/admin.js';
@@ -21,12 +23,17 @@ const ACCEPTED_TYPES = new Set([NDJSON, 'application/ndjson', 'application/jsonl
 
 export const importApi = apiGroup('/import', 'Import');
 
+const importQuery = z.strictObject({
+  progressEvery: z.coerce.number().int().min(1).max(1_000_000).optional().meta({ description: 'Lines between two progress lines of the NDJSON stream (default 1000).' }),
+});
+
 export const importCasesRoute = importApi.route({
   method: 'post',
   path: '/cases',
   summary: 'Bulk import cases (NDJSON)',
-  description: 'One case per line, each like the body of `POST /cases` with import fields (docs/import.md), read as it arrives. Lines whose externalId was imported before are skipped. With `Accept: application/x-ndjson` the answer streams one line per imported, skipped or failed line, progress every 1000 lines, and the summary last.',
+  description: 'One case per line, each like the body of `POST /cases` with import fields (docs/import.md), read as it arrives. Lines whose externalId was imported before are skipped. With `Accept: application/x-ndjson` the answer streams one line per imported, skipped or failed line, progress every 1000 lines (`?progressEvery=`), and the summary last.',
   access: MANAGERS_ONLY,
+  query: importQuery,
   body: importCaseSchema,
   bodyType: NDJSON,
   responses: { 200: { description: 'The summary', schema: importSummary, alternatives: { [NDJSON]: importEvent } } },
@@ -62,6 +69,7 @@ export function importRoutes(): Hono<AppEnv> {
     if (!ACCEPTED_TYPES.has(mediaType(c.req.header('Content-Type')))) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the cases as ${NDJSON}: one JSON object per line.`);
     }
+    const { progressEvery } = parseWith(importCasesRoute.query, c.req.query());
     const services = c.get('services');
     const actor = c.get('principal')!.actor;
     const lines = ndjsonLines(bodyChunks(c.req.raw.body));
@@ -74,7 +82,7 @@ export function importRoutes(): Hono<AppEnv> {
     return stream(c, async (out) => {
       const write = (value: Record<string, unknown>) => out.write(`${JSON.stringify(value)}\n`);
       try {
-        const summary = await importCases(services, lines, actor, { onEvent: async (event) => void (await write(wire(event))) });
+        const summary = await importCases(services, lines, actor, { ...(progressEvery ? { progressEvery } : {}), onEvent: async (event) => void (await write(wire(event))) });
         const { errors: _listed, ...counts } = summary;
         await write({ type: 'summary', ...counts });
       } catch (error) {
