@@ -24,9 +24,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Vitest's default is one worker fewer than the cores: on the 2-core machines we run on,
     // one file at a time. Most files wait on a browser, a mail server, a child process or
-    // PostgreSQL, so three files side by side keep both cores busy; `--maxWorkers=N` still
+    // PostgreSQL, so four files side by side keep both cores busy; `--maxWorkers=N` still
     // overrides it.
-    maxWorkers: 3,
+    maxWorkers: 4,
     projects: [
       {
         extends: true,
