@@ -11,6 +11,7 @@
  */
 import { DrizzleQueryError } from 'drizzle-orm';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
+import { queryErrorMessage } from './db/store/errors.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFormat = 'json' | 'pretty';
@@ -75,16 +76,14 @@ export function redactText(text: string): string {
 }
 
 /**
- * An error as `{ message, stack }`. drizzle's query error (PostgreSQL) says "Failed query: <SQL>
- * params: <values>", and the values are what the statement wrote — a customer's address, a
- * mail's text: written as the SQL, how many values it had, and the driver's own message.
+ * An error as `{ message, stack }`; drizzle's query error without the values it carried (the
+ * PostgreSQL store already takes them out; this keeps them out of a line logged elsewhere).
  */
 function errorFields(error: Error): { message: string; stack?: string } {
   let message = error.message;
   let stack = error.stack;
   if (error instanceof DrizzleQueryError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    message = `Failed query: ${error.query} (${error.params.length} values, not logged)${cause}`;
+    message = queryErrorMessage(error);
     stack = stack?.replace(error.message, message);
   }
   return { message: redactText(message), ...(stack ? { stack: redactText(stack) } : {}) };

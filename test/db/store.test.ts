@@ -243,3 +243,25 @@ describe('the store on PostgreSQL: retries', () => {
     expect(sqlState(error)).toBe('25006'); // read_only_sql_transaction
   });
 });
+
+describe('the store on PostgreSQL: errors', () => {
+  it("lets no failed query's values out, in a write, a read or a query: the SQL and the database's reason instead", async () => {
+    const email = 'chloe.secret@example.com';
+    const failures = [
+      stores.postgres.write(async (q) => {
+        await q.db.insert(q.tables.customers).values({ email, name: 'Chloe Secret', createdAt: T0, updatedAt: T0 });
+        await q.db.insert(q.tables.customers).values({ email, name: 'Chloe Secret', createdAt: T0, updatedAt: T0 });
+      }),
+      stores.postgres.read((q) => q.get(sql`SELECT * FROM customers WHERE email = ${email} AND id = ${'not a number'}`)),
+      stores.postgres.query((q) => q.get(sql`SELECT * FROM customers WHERE email = ${email} AND id = ${'not a number'}`)),
+    ];
+    const errors = await Promise.all(failures.map((f) => f.then(() => null, (e: unknown) => e as Error))); // prettier-ignore
+    expect(errors.map((e) => sqlState(e))).toEqual(['23505', '22P02', '22P02']); // the driver's error is still the cause
+    for (const error of errors) {
+      expect(error!.message).toMatch(/^Failed query: (insert into|SELECT).*\(\d+ values, not logged\): /);
+      expect(`${error!.message}\n${error!.stack}`).not.toContain(email);
+      expect(error!.message).not.toContain('Chloe Secret');
+    }
+    expect(errors[0]!.message).toContain('duplicate key value violates unique constraint');
+  });
+});

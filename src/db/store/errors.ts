@@ -3,6 +3,31 @@
  * DrizzleQueryError whose `cause` is the driver's error: better-sqlite3's SqliteError
  * (`code` SQLITE_CONSTRAINT_UNIQUE…) or node-postgres's DatabaseError (`code` the SQLSTATE).
  */
+import { DrizzleQueryError } from 'drizzle-orm';
+
+/**
+ * drizzle's query error says "Failed query: <SQL>\nparams: <values>" (on PostgreSQL), and the
+ * values are what the statement carried — a customer's address, a mail's text. This message
+ * says the SQL, how many values it had and the database's own reason instead.
+ */
+export function queryErrorMessage(error: DrizzleQueryError): string {
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `Failed query: ${error.query} (${error.params.length} values, not logged)${cause}`;
+}
+
+/**
+ * `error` with the values out of its message and stack, if it is drizzle's query error: every
+ * error leaving the PostgreSQL store goes through here (store/pg.ts), so no log line, API
+ * problem or status page made from its message can carry them. Anything else as it is.
+ */
+export function withoutQueryValues(error: unknown): unknown {
+  if (error instanceof DrizzleQueryError && error.message.startsWith('Failed query: ') && error.message.includes('\nparams: ')) {
+    const message = queryErrorMessage(error);
+    error.stack = error.stack?.replace(error.message, message);
+    error.message = message;
+  }
+  return error;
+}
 
 /** The driver's error under drizzle's wrapper (or `error` itself). */
 export function driverError(error: unknown): { code?: unknown; constraint?: unknown; message?: unknown } | undefined {

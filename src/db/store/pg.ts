@@ -3,7 +3,9 @@
  * COMMITTED (PostgreSQL groups concurrent commits itself), run again — up to `attempts` times,
  * after a short jittered pause — when PostgreSQL reports a serialization failure or a deadlock
  * (SQLSTATE 40001, 40P01); `read` is a READ ONLY transaction. Other errors pass through as
- * drizzle throws them (the driver's error, with its SQLSTATE `code`, as `cause`: errors.ts).
+ * drizzle throws them (the driver's error, with its SQLSTATE `code`, as `cause`: errors.ts),
+ * except that a failed query's message loses the values drizzle writes into it
+ * (`withoutQueryValues`): customer data never reaches a log line or a page from here.
  *
  * A write (or read) called inside a write's `fn` joins its transaction — in a savepoint for a
  * write — as on SQLite: the transaction in progress is found through an AsyncLocalStorage,
@@ -16,7 +18,7 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { openPostgres, type OpenPostgresOptions, type PgDb } from '../pg/client.js';
 import * as schema from '../pg/schema.js';
-import { isRetryable } from './errors.js';
+import { isRetryable, withoutQueryValues } from './errors.js';
 import type { Handle, Store, StoreDb } from './store.js';
 
 export interface PostgresStoreOptions extends OpenPostgresOptions {
@@ -86,16 +88,21 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
     }, config);
   }
 
+  /** What leaves the store: a failed query's values out of its message (errors.ts). */
+  const valuesOut = (error: unknown): never => {
+    throw withoutQueryValues(error);
+  };
+
   return {
     dialect: 'postgres',
     read(fn) {
       const outer = current.getStore();
       if (outer) return fn(outer);
-      return inTransaction(fn, { accessMode: 'read only' });
+      return inTransaction(fn, { accessMode: 'read only' }).catch(valuesOut);
     },
     query(fn) {
       // Each statement on a pooled connection by itself; its savepoint() opens a transaction.
-      return fn(current.getStore() ?? pooled);
+      return fn(current.getStore() ?? pooled).catch(valuesOut);
     },
     async write(fn) {
       const outer = current.getStore();
@@ -114,7 +121,7 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
           }
           return result;
         } catch (error) {
-          if (attempt >= attempts || !isRetryable(error)) throw error;
+          if (attempt >= attempts || !isRetryable(error)) throw withoutQueryValues(error);
           // Jitter: writers that collided do not collide again in step.
           await sleep(retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
         }
