@@ -31,7 +31,10 @@ const FIELD_LABELS: Record<string, string> = { queue: 'queue', priority: 'priori
 
 /** Entries of a stored change set in `order` (fields it does not name after): PostgreSQL's jsonb hands the keys out in its own order. */
 export function inFieldOrder<V>(changes: Record<string, V>, order: readonly string[]): [string, V][] {
-  const rank = (field: string) => (order.includes(field) ? order.indexOf(field) : order.length);
+  const rank = (field: string) => {
+    const at = order.indexOf(field);
+    return at < 0 ? order.length : at;
+  };
   return Object.entries(changes).sort(([a], [b]) => rank(a) - rank(b));
 }
 

@@ -56,11 +56,8 @@ export function json<T>(value: unknown): T {
 }
 
 /** One row by its integer primary key `id`, mapped. */
-export async function byId<T extends Table>(q: Handle, table: T, id: number): Promise<T['$inferSelect'] | undefined> {
-  if (q.dialect === 'sqlite') return rowById(sqliteOf(q), table, id);
-  const m = rowMapper(table);
-  const row = await q.get(bound(`SELECT * FROM ${m.table} WHERE id = ?`, [id]));
-  return row ? m.fromRow(row) : undefined;
+export function byId<T extends Table>(q: Handle, table: T, id: number): Promise<T['$inferSelect'] | undefined> {
+  return rowByIdOn(q, table, id, '');
 }
 
 /**
@@ -71,10 +68,15 @@ export async function byId<T extends Table>(q: Handle, table: T, id: number): Pr
  * foreign key, FOR KEY SHARE) are not held up. On SQLite the write transaction already holds the
  * database's only write lock: a plain read.
  */
-export async function lockedById<T extends Table>(q: Handle, table: T, id: number): Promise<T['$inferSelect'] | undefined> {
+export function lockedById<T extends Table>(q: Handle, table: T, id: number): Promise<T['$inferSelect'] | undefined> {
+  return rowByIdOn(q, table, id, ' FOR NO KEY UPDATE');
+}
+
+/** SQLite: the cached statement; PostgreSQL: the row's SELECT with `lock` after it. */
+async function rowByIdOn<T extends Table>(q: Handle, table: T, id: number, lock: string): Promise<T['$inferSelect'] | undefined> {
   if (q.dialect === 'sqlite') return rowById(sqliteOf(q), table, id);
   const m = rowMapper(table);
-  const row = await q.get(bound(`SELECT * FROM ${m.table} WHERE id = ? FOR NO KEY UPDATE`, [id]));
+  const row = await q.get(bound(`SELECT * FROM ${m.table} WHERE id = ?${lock}`, [id]));
   return row ? m.fromRow(row) : undefined;
 }
 
