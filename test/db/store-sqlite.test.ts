@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, transaction, type Db } from '../../src/db/client.js';
 import { groupCommit, groupCommitStats, setGroupSlice } from '../../src/db/group-commit.js';
 import { openStore, UnitAwaitedIoError, type Handle, type Store } from '../../src/db/store/index.js';
+import { openReadCount, readContextEnabled } from '../../src/db/store/sqlite.js';
 import { tempDir } from '../support/harness.js';
 
 let sqliteDb: Db;
@@ -161,5 +162,40 @@ describe('the store on SQLite: async units of group commit', () => {
     await expect(store.read(async (q) => store.write((w) => insertQueue(w, `inside-read-${q.dialect}`)))).rejects.toThrow(/cannot run inside a synchronous transaction or a read/);
     expect(queueIds('inside-read-%')).toEqual([]);
     expect(sqliteDb.$client.inTransaction).toBe(false);
+  });
+
+  it('keeps its read context (which costs every promise in the process) on only while a read is open, and it works again after', async () => {
+    const store = stores.sqlite;
+    expect(openReadCount()).toBe(0);
+    // Reads of one turn, one that fails and one that yields: each ends its share; the last one out turns the context off.
+    const seen: number[] = [];
+    const outcomes = await Promise.allSettled([
+      store.read(async (q) => {
+        seen.push(openReadCount());
+        return q.get(sql`SELECT 1 AS n`);
+      }),
+      store.read(async () => {
+        throw new Error('a read fails');
+      }),
+      store.read(async () => {
+        await sleep(1);
+      }),
+    ]);
+    expect(seen).toEqual([1]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(openReadCount()).toBe(0);
+    // Node 20 and 22 keep the flag on the storage (it decides whether the process's promise hooks run).
+    if (process.versions.node.startsWith('20.') || process.versions.node.startsWith('22.')) expect(readContextEnabled()).toBe(false);
+    // A read inside a write reads the write's transaction: it opens no read.
+    await store.write(async () => store.read(async () => void seen.push(openReadCount())));
+    expect(seen).toEqual([1, 0]);
+    // Turned on again by the next read: a write inside it is still told apart from another request's write.
+    const queued = store.read(async (q) => [await q.get(sql`SELECT 1 AS n`), await q.get(sql`SELECT 2 AS n`)]);
+    const other = store.write((q) => insertQueue(q, 'context-other').then(() => 'written'));
+    await expect(store.read(async (q) => store.write((w) => insertQueue(w, `context-inside-${q.dialect}`)))).rejects.toThrow(/cannot run inside a synchronous transaction or a read/);
+    expect(await Promise.all([queued, other])).toEqual([[{ n: 1 }, { n: 2 }], 'written']);
+    expect(queueIds('context-%')).toEqual(['context-other']);
+    expect(openReadCount()).toBe(0);
+    if (readContextEnabled() !== undefined) expect(readContextEnabled()).toBe(false);
   });
 });
