@@ -200,7 +200,7 @@ const bench: Bench = {
     const copy = path.join(ROOT, '.bench', 'inbox-rss.db');
     fs.copyFileSync(store.file, copy);
     shiftToNow(copy);
-    const server = await startServer({ databasePath: copy, built: true, env: { LOG_LEVEL: 'error' }, timeoutMs: 120_000 });
+    const server = await startServer({ databasePath: copy, env: { LOG_LEVEL: 'error' }, timeoutMs: 120_000 });
     const session = (() => {
       const d = openDatabase(copy);
       const s = sessionOf(d, managerId, Date.now());

@@ -150,7 +150,7 @@ const bench: Bench = {
     const store = path.join(dir, 'casebook.db');
     await prepareStore(store);
     const apiToken = apiTokenOf(store);
-    let server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
+    let server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, undefined, 2);
     for (const c of [1, 10, 50]) {
       const m = await measured(server, c);
@@ -255,7 +255,7 @@ const bench: Bench = {
     // the baseline is the same steady load without the writer.
     const RATE = 200;
     await prepareStore(store);
-    server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error' } });
+    server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error' } });
     await load(server.url, 10, RATE, 2); // warm-up: a fresh process compiles and JITs on its first requests
     const quiet = await load(server.url, 10, RATE);
     check(quiet, 'steady load');
@@ -264,7 +264,7 @@ const bench: Bench = {
     const results: Record<string, Result> = {};
     for (const mode of ['worker', 'auto'] as const) {
       await prepareStore(store);
-      server = await startServer({ databasePath: store, built: true, env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode } });
+      server = await startServer({ databasePath: store, env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode } });
       await load(server.url, 10, RATE, 2);
       results[mode] = await underDiskLoad(dir, () => load(server.url, 10, RATE));
       check(results[mode]!, `disk load ${mode}`);

@@ -33,7 +33,6 @@ async function run(mode: 'worker' | 'auto', store: string, log: (line: string) =
   await prepareStore(store);
   const server = await startServer({
     databasePath: store,
-    built: true,
     env: { LOG_LEVEL: 'error', WAL_CHECKPOINTS: mode, RATE_LIMIT_CASES_PER_TOKEN: 'off', RATE_LIMIT_CASES_PER_CUSTOMER: 'off' },
   });
   let largest = 0;

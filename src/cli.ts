@@ -65,7 +65,12 @@ async function openCliDatabase(config: Config, logger: Logger): Promise<CliDatab
     throw new Error(`There is no database at ${config.databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start), or DATABASE_URL to its PostgreSQL database.`);
   }
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs });
-  return { store: openStore({ sqlite: db }), close: async () => db.$client.close() };
+  return {
+    store: openStore({ sqlite: db }),
+    close: async () => {
+      db.$client.close();
+    },
+  };
 }
 
 /** Parses `--name value` and `--flag` arguments. */
