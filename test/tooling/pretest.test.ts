@@ -170,10 +170,10 @@ describe('.ci/run (CI from a clean clone)', () => {
   const CI = path.join(ROOT, '.ci', 'run');
   const missing = `$DIR/chromium  chromium  browser tests`;
 
-  it('with everything installed: npm ci, the promise lint, then npm test, no sudo', () => {
+  it('with everything installed: npm ci, the promise lint, the typecheck, then npm test, no sudo', () => {
     const r = runScript(CI, { uid: 1000, sudo: 'nopasswd', list: `/bin/sh  dash  a shell` });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.calls).toEqual(['npm ci --no-audit --no-fund', 'npm run lint', 'npm test']);
+    expect(r.calls).toEqual(['npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
   });
 
   it('not root, with sudo: installs what is missing through sudo, without a prompt, before npm ci', () => {
@@ -191,7 +191,7 @@ describe('.ci/run (CI from a clean clone)', () => {
     const chromium = path.join(dir, 'chromium');
     const r = runScript(CI, { uid: 1000, sudo: 'nopasswd', list: `${chromium}  chromium  browser tests`, provides: { chromium: [chromium] } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.calls).toEqual(['sudo -n true', 'sudo -n env bash scripts/pretest.sh', 'apt-get update -qq', 'apt-get install -y -qq chromium', 'npm ci --no-audit --no-fund', 'npm run lint', 'npm test']);
+    expect(r.calls).toEqual(['sudo -n true', 'sudo -n env bash scripts/pretest.sh', 'apt-get update -qq', 'apt-get install -y -qq chromium', 'npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
   });
 
   it('neither root nor sudo without a password: stops at once with what to do, nothing downloaded', () => {
@@ -209,6 +209,6 @@ describe('.ci/run (CI from a clean clone)', () => {
   it('as root: npm test installs what is missing itself', () => {
     const r = runScript(CI, { uid: 0, list: missing });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.calls).toEqual(['npm ci --no-audit --no-fund', 'npm run lint', 'npm test']);
+    expect(r.calls).toEqual(['npm ci --no-audit --no-fund', 'npm run lint', 'npm run typecheck', 'npm test']);
   });
 });
