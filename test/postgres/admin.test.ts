@@ -10,6 +10,7 @@ import path from 'node:path';
 import { and, asc, count, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Definitions } from '../../src/definitions/registry.js';
+import { insertVersionRow } from '../../src/definitions/version-rows.js';
 import { canonicalJson } from '../../src/definitions/diff.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
 import { dryRun } from '../../src/rules/dry-run.js';
@@ -160,6 +161,17 @@ describe('definitions on PostgreSQL', () => {
     expect(fresh.sla().version).toBe(2);
     expect(fresh.history('workflow', 'support').map((r) => r.version)).toEqual([4, 3, 2, 1]);
     expect(fresh.names('ruleset')).toEqual(['escalation', 'routing']);
+  });
+
+  it("PUT keeps the description in force as the database holds it, when this instance's copy is behind another instance's publish", async () => {
+    const inForce = h.services.definitions.version('ruleset', 'routing', 3)!.body as RulesetDefinition;
+    // Another instance publishes version 4 with a new description; this one has not heard of it (no relay here).
+    await store().write((q) => insertVersionRow(q, 'ruleset', 'routing', { ...inForce, description: 'Written on another instance' }, { state: 'published', note: 'elsewhere', now: h.clock.now() }));
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(3);
+    const res = await api('PUT', '/api/v1/rulesets/routing', managerToken, { rules: inForce.rules, note: 'rules only' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ version: 5, description: 'Written on another instance' });
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(5);
   });
 });
 

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { iso } from '../../cases/case-view.js';
 import type { DefinitionVersionRow } from '../../definitions/registry.js';
-import { publishVersion } from '../../definitions/versions.js';
+import { definitionInForce, publishChecked, writeDefinitions } from '../../definitions/versions.js';
 import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
@@ -95,16 +95,19 @@ export function rulesetRoutes(): Hono<AppEnv> {
 
   on(app, putRulesetRoute, async (c) => {
     const services = c.get('services');
-    const { definitions } = services;
     const name = c.req.param('name');
     const input = await jsonBody(c, putRulesetRoute.body);
-    const published = definitions.publishedVersion('ruleset', name);
-    const previous = published === null ? undefined : (definitions.version('ruleset', name, published)?.body as { description?: unknown; examples?: unknown } | undefined);
-    const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
-    const examples = input.examples ?? (Array.isArray(previous?.examples) ? previous.examples : []);
-    const body = { ruleset: name, description, rules: input.rules, ...(examples.length > 0 ? { examples } : {}) };
-    const { version, warnings, examples: run } = await publishVersion(services, 'ruleset', name, body, c.get('principal')!.actor, input.note ?? 'Published through the API', {
-      ...(input.overrideFailingExamples ? { overrideExamples: input.overrideFailingExamples } : {}),
+    const actor = c.get('principal')!.actor;
+    const options = input.overrideFailingExamples ? { overrideExamples: input.overrideFailingExamples } : {};
+    const { version, warnings, examples: run } = await writeDefinitions(services, async (q) => {
+      // A description or examples left out are kept from the version in force as the publish's
+      // own transaction reads it, not from this instance's copy of the definitions, which another
+      // instance's publish can outrun (PostgreSQL: the copy follows a notification).
+      const previous = (await definitionInForce(q, 'ruleset', name))?.body as { description?: unknown; examples?: unknown } | undefined;
+      const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
+      const examples = input.examples ?? (Array.isArray(previous?.examples) ? previous.examples : []);
+      const body = { ruleset: name, description, rules: input.rules, ...(examples.length > 0 ? { examples } : {}) };
+      return publishChecked(q, services, 'ruleset', name, body, actor, input.note ?? 'Published through the API', null, options);
     });
     const results = run.results.map((r) => ({ name: r.name, passed: r.passed, differences: r.differences }));
     // New when the version stored is the name's first: decided in the publish's transaction, not
