@@ -160,14 +160,31 @@ describe('live chat', () => {
     await frame.getByLabel('Your name').fill('Pia Proxy');
     await frame.getByLabel('Your e-mail').fill('pia@example.com');
     await frame.getByRole('button', { name: 'Start chat' }).click();
-    // Three failed attempts (1 s, then 2 s apart), then polling.
+    // Three failed attempts (1 s, then 2 s apart), then polling. The page schedules each retry
+    // once it has seen the attempt fail, a moment after the request went out: its clock is moved
+    // on in steps until the next request comes, never in one jump that could land before the
+    // retry's timer exists (it would then never fire on the paused clock).
+    const advanceUntil = async (done: () => boolean): Promise<number> => {
+      let advanced = 0;
+      await expect
+        .poll(
+          async () => {
+            if (!done()) {
+              await page.clock.runFor(100);
+              advanced += 100;
+            }
+            return done();
+          },
+          { interval: 50, timeout: 20_000 },
+        )
+        .toBe(true);
+      return advanced;
+    };
     await expect.poll(() => streams).toBe(1);
-    await page.clock.runFor(1000);
-    await expect.poll(() => streams).toBe(2);
-    await page.clock.runFor(2000);
-    await expect.poll(() => streams).toBe(3);
-    await page.clock.runFor(3000);
-    await expect.poll(() => polls).toBeGreaterThan(0);
+    expect(await advanceUntil(() => streams === 2)).toBeGreaterThanOrEqual(1000);
+    expect(await advanceUntil(() => streams === 3)).toBeGreaterThanOrEqual(2000);
+    await advanceUntil(() => polls > 0);
+    expect(streams).toBe(3);
     await frame.getByText('checking for new messages every few seconds').waitFor();
     await frame.getByLabel('Your message').fill('Anyone there?');
     const sent = page.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
