@@ -99,9 +99,10 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     } else {
       // Inside a write unit: its reads see what it wrote.
       if (sqlite.inTransaction) return fn(handle);
+      // Counted once it has begun: a BEGIN that throws (the connection closed) leaves no read behind.
+      statement(db, 'BEGIN DEFERRED').run();
       state = { count: 1 };
       readers.set(sqlite, state);
-      statement(db, 'BEGIN DEFERRED').run();
       openReads++;
     }
     let yielded = false;
