@@ -1,8 +1,10 @@
 /**
  * Rate limits for intake, messages and mailed links: token buckets per key (an API token, a customer),
- * in memory, on the injected clock. A rate "N per window" lets N through at once and refills
- * one every window/N, so a steady N per window is always allowed. Counts are per process:
- * Casebook runs as one process.
+ * on the injected clock. A rate "N per window" lets N through at once and refills one every
+ * window/N, so a steady N per window is always allowed. Where the buckets live: in memory
+ * (`RateLimiter`) on SQLite, where one process serves a store; in the database
+ * (`SharedRateLimiter`, shared-rate-limit.ts) on PostgreSQL, where every instance takes from
+ * the same buckets. Both take with `takeFrom` below.
  */
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
@@ -65,14 +67,61 @@ export interface Limit {
   what: string;
 }
 
-interface Bucket {
+/** A bucket: requests left (fractional while refilling) as of `at`. */
+export interface Bucket {
   tokens: number;
   at: number;
   /** When the bucket is full again if nothing more is taken (then it is as good as new). */
   fullAt: number;
 }
 
-export class RateLimiter {
+/** What takes one request from every limit of a request, or none (TOO_MANY_REQUESTS). */
+export interface Limiter {
+  take(limits: readonly Limit[]): void | Promise<void>;
+}
+
+/** The limits that count (a rate of 0 is off). */
+export function activeLimits(limits: readonly Limit[]): Limit[] {
+  return limits.filter((l) => l.rate.count > 0);
+}
+
+/** `bucket` refilled up to `now`; a bucket never seen (or forgotten) is full. */
+function refill(rate: Rate, bucket: Bucket | undefined, now: number): Bucket {
+  if (!bucket) return { tokens: rate.count, at: now, fullAt: now };
+  const elapsed = Math.max(0, now - bucket.at);
+  return { tokens: Math.min(rate.count, bucket.tokens + (elapsed * rate.count) / rate.windowMs), at: now, fullAt: bucket.fullAt };
+}
+
+/**
+ * One request from every limit, or none: the buckets after taking, in the order of `limits`
+ * (each found with `current`); TOO_MANY_REQUESTS with `retryAfterSeconds` (the longest wait
+ * among the exhausted limits) when any is used up.
+ */
+export function takeFrom(limits: readonly Limit[], current: (limit: Limit) => Bucket | undefined, now: number): Bucket[] {
+  let waitMs = 0;
+  let blocking: Limit | null = null;
+  const buckets = limits.map((limit) => {
+    const bucket = refill(limit.rate, current(limit), now);
+    if (bucket.tokens < 1) {
+      const wait = ((1 - bucket.tokens) * limit.rate.windowMs) / limit.rate.count;
+      if (wait > waitMs) (waitMs = wait), (blocking = limit);
+    }
+    return bucket;
+  });
+  if (blocking) {
+    const { what, rate } = blocking as Limit;
+    const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+    const when = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+    throw new DomainError('TOO_MANY_REQUESTS', `Too many ${what}: at most ${describeRate(rate)}. Try again in ${when}.`, { retryAfterSeconds });
+  }
+  return limits.map((limit, i) => {
+    const tokens = buckets[i]!.tokens - 1;
+    return { tokens, at: now, fullAt: now + ((limit.rate.count - tokens) * limit.rate.windowMs) / limit.rate.count };
+  });
+}
+
+/** Buckets in memory: one process's counts. */
+export class RateLimiter implements Limiter {
   readonly #clock: Clock;
   readonly #maxKeys: number;
   readonly #buckets = new Map<string, Bucket>();
@@ -82,36 +131,15 @@ export class RateLimiter {
     this.#maxKeys = maxKeys;
   }
 
-  /**
-   * Takes one request from every limit, or none: TOO_MANY_REQUESTS with `retryAfterSeconds`
-   * (the longest wait among the exhausted limits) when any is used up.
-   */
+  /** See `takeFrom`. */
   take(limits: readonly Limit[]): void {
     const now = this.#clock.now();
-    const active = limits.filter((l) => l.rate.count > 0);
-    let waitMs = 0;
-    let blocking: Limit | null = null;
-    const buckets = active.map((limit) => {
-      const bucket = this.#refill(limit, now);
-      if (bucket.tokens < 1) {
-        const wait = ((1 - bucket.tokens) * limit.rate.windowMs) / limit.rate.count;
-        if (wait > waitMs) (waitMs = wait), (blocking = limit);
-      }
-      return bucket;
-    });
-    if (blocking) {
-      const { what, rate } = blocking as Limit;
-      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-      const when = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
-      throw new DomainError('TOO_MANY_REQUESTS', `Too many ${what}: at most ${describeRate(rate)}. Try again in ${when}.`, { retryAfterSeconds });
-    }
+    const active = activeLimits(limits);
+    const taken = takeFrom(active, (limit) => this.#buckets.get(limit.key), now);
     active.forEach((limit, i) => {
-      const bucket = buckets[i]!;
-      bucket.tokens -= 1;
-      bucket.fullAt = now + ((limit.rate.count - bucket.tokens) * limit.rate.windowMs) / limit.rate.count;
       // Deleted first so that the map's order is the order of last use (oldest first).
       this.#buckets.delete(limit.key);
-      this.#buckets.set(limit.key, bucket);
+      this.#buckets.set(limit.key, taken[i]!);
     });
     if (this.#buckets.size > this.#maxKeys) this.#prune(now);
   }
@@ -119,14 +147,6 @@ export class RateLimiter {
   /** Buckets held (for tests and metrics). */
   get size(): number {
     return this.#buckets.size;
-  }
-
-  #refill(limit: Limit, now: number): Bucket {
-    const { count, windowMs } = limit.rate;
-    const bucket = this.#buckets.get(limit.key);
-    if (!bucket) return { tokens: count, at: now, fullAt: now };
-    const elapsed = Math.max(0, now - bucket.at);
-    return { tokens: Math.min(count, bucket.tokens + (elapsed * count) / windowMs), at: now, fullAt: bucket.fullAt };
   }
 
   /**

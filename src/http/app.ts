@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import type { Folders } from '../definitions/export-import.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from '../auth/rate-limit.js';
+import { SharedRateLimiter } from '../auth/shared-rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { apiDocument, apiMethods, apiRoutes } from './api/index.js';
@@ -77,7 +78,9 @@ function errorText(error: unknown): string {
 
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const limits = { limiter: new RateLimiter(services.clock), rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
+  // On PostgreSQL several instances may serve one database: they take from the same buckets.
+  const limiter = services.store.dialect === 'postgres' ? new SharedRateLimiter(services.store, services.clock) : new RateLimiter(services.clock);
+  const limits = { limiter, rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
   const idempotencyKeys = new Map<string, RequestFingerprint>();
   // Pages, fragments, JSON and CSV go out compressed when the client accepts it; static
   // assets come precompressed (assets.ts) and are left alone.

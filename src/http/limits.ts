@@ -42,8 +42,8 @@ export function retryAfterOf(error: DomainError): string {
 }
 
 /** Counts one request of this kind against the caller's limits; TOO_MANY_REQUESTS when one is used up. */
-export function takeRateLimit<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): void {
-  c.get('limits').limiter.take(limitsFor(c, principal, kind));
+export async function takeRateLimit<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): Promise<void> {
+  await c.get('limits').limiter.take(limitsFor(c, principal, kind));
 }
 
 /** Room for a form's text fields and the multipart framing beside its files. */

@@ -1,4 +1,4 @@
-import type { RateLimiter, RateLimits } from '../auth/rate-limit.js';
+import type { Limiter, RateLimits } from '../auth/rate-limit.js';
 import type { RequestFingerprint } from '../idempotency/store.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -29,8 +29,8 @@ export interface AppVariables {
   tokenKey: string | null;
   /** Idempotency-Key requests being worked on in this app (idempotency.ts), by principal and key. */
   idempotencyKeys: Map<string, RequestFingerprint>;
-  /** Intake and message limits (one limiter per app). */
-  limits: { limiter: RateLimiter; rates: RateLimits };
+  /** Intake and message limits (one limiter per app; shared through the database on PostgreSQL). */
+  limits: { limiter: Limiter; rates: RateLimits };
 }
 
 export interface AppEnv {

@@ -20,7 +20,8 @@
  * Rows, ids, states, times and flags stay: every dashboard number is the same afterwards.
  */
 import fs from 'node:fs';
-import { and, eq, isNotNull, isNull, like, or, sql, type Column } from 'drizzle-orm';
+import { bucketKey } from '../auth/shared-rate-limit.js';
+import { and, eq, inArray, isNotNull, isNull, like, or, sql, type Column } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
@@ -119,6 +120,10 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     count('signUps', affected(await q.db.delete(t.signUps).where(eq(t.signUps.email, customer.email)).returning({ id: t.signUps.tokenHash })));
     const attempts = t.signInAttempts;
     count('signInAttempts', affected(await q.db.delete(attempts).where(or(eq(attempts.key, `email:${customer.email}`), like(attempts.key, `% ${customer.email}`))).returning({ key: attempts.key })));
+    // Rate-limit buckets named by the address or the customer (rows on PostgreSQL; SQLite's limiter keeps its buckets in memory only).
+    const buckets = t.rateBuckets;
+    const bucketKeys = [`links:address:${customer.email}`, `cases:customer:${customerId}`, `messages:customer:${customerId}`].map(bucketKey);
+    count('rateBuckets', affected(await q.db.delete(buckets).where(inArray(buckets.key, bucketKeys)).returning({ key: buckets.key })));
     const mail = t.inboundMail;
     count(
       'inboundMail',

@@ -1,5 +1,6 @@
 /** The scheduled jobs of a running server. */
 import type { Config } from '../config.js';
+import { purgeRateBuckets } from '../auth/shared-rate-limit.js';
 import { purgeKeys } from '../idempotency/store.js';
 import { eraseExpiredCases, RETENTION_CRON } from '../privacy/retention.js';
 import { runScheduledReport } from '../reports/create-report.js';
@@ -10,6 +11,9 @@ import type { Job } from './scheduler.js';
 
 /** Hourly, at minute 7. */
 export const IDEMPOTENCY_PURGE_CRON = '7 * * * *';
+
+/** Hourly, at minute 17. */
+export const RATE_LIMIT_PURGE_CRON = '17 * * * *';
 
 export function serverJobs(
   services: Services,
@@ -45,6 +49,12 @@ export function serverJobs(
       name: 'idempotency-purge',
       schedule: IDEMPOTENCY_PURGE_CRON,
       run: async () => ({ purged: await services.store.write((q) => purgeKeys(q, services.clock.now())) }),
+    },
+    {
+      // Rate-limit buckets full again are as good as new (PostgreSQL keeps them in the database; SQLite in memory: nothing to do).
+      name: 'rate-limit-purge',
+      schedule: RATE_LIMIT_PURGE_CRON,
+      run: async () => ({ purged: await services.store.write((q) => purgeRateBuckets(q, services.clock.now())) }),
     },
     // RETENTION_DAYS: closed cases' personal data erased after the period (daily, 03:23 server time).
     ...(retentionDays === null ? [] : [{ name: 'retention', schedule: RETENTION_CRON, run: async () => eraseExpiredCases(services, retentionDays) }]),

@@ -12,8 +12,8 @@ import { PG_MIGRATIONS_DIR } from '../../src/db/pg/client.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from '../../src/db/pg/migrate.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
-/** The schema's 45 tables and search_documents (drizzle/pg/0001_search.sql). */
-const TABLES = 46;
+/** The schema's 46 tables and search_documents (drizzle/pg/0001_search.sql). */
+const TABLES = 47;
 
 let cluster: PostgresCluster;
 const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };

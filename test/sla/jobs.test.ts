@@ -18,6 +18,7 @@ describe('server jobs', () => {
       ['chat-sweep', '*/10 * * * * *', undefined],
       ['sla-report', '0 7 * * *', 'Europe/Berlin'],
       ['idempotency-purge', '7 * * * *', undefined],
+      ['rate-limit-purge', '17 * * * *', undefined],
     ]);
     for (const job of jobs) expect(() => validateSchedule(job.name, job.schedule)).not.toThrow();
 

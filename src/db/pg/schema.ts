@@ -328,6 +328,16 @@ export const passwordTokens = pgTable(
   ],
 );
 
+export const rateBuckets = pgTable(
+  'rate_buckets',
+  {
+    key: text('key').primaryKey(),
+    tokens: doublePrecision('tokens').notNull(),
+    at: bigint('at', { mode: 'number' }).notNull(),
+    fullAt: bigint('full_at', { mode: 'number' }).notNull(),
+  },
+);
+
 export const sessions = pgTable(
   'sessions',
   {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type PrincipalType = 'staff' | 'customer';
 
@@ -46,6 +46,24 @@ export const signInAttempts = sqliteTable('sign_in_attempts', {
   failures: integer('failures').notNull(),
   windowStartedAt: integer('window_started_at').notNull(),
   lockedUntil: integer('locked_until'),
+});
+
+/**
+ * Rate-limit buckets shared by every instance on PostgreSQL (src/auth/shared-rate-limit.ts):
+ * one token bucket per limit key (`cases:token:…`, `links:address:…`), as the in-memory
+ * limiter keeps them, named by a SHA-256 of the key (`bucketKey`: keys name client and e-mail
+ * addresses). On SQLite, where one process serves a store, the limiter keeps its buckets in
+ * memory and this table stays empty.
+ */
+export const rateBuckets = sqliteTable('rate_buckets', {
+  /** `bucketKey(limit key)`. */
+  key: text('key').primaryKey(),
+  /** Requests left, fractional while refilling. */
+  tokens: real('tokens').notNull(),
+  /** When `tokens` was counted. */
+  at: integer('at').notNull(),
+  /** When the bucket is full again if nothing more is taken: from then on the row can go. */
+  fullAt: integer('full_at').notNull(),
 });
 
 /**

@@ -183,7 +183,7 @@ export function caseRoutes(): Hono<AppEnv> {
           versionTag(c, settled);
           return c.json(await fullView(c, settled), imported.created ? 201 : 200);
         }
-        takeRateLimit(c, principal, 'cases');
+        await takeRateLimit(c, principal, 'cases');
         const row =
           principal.actor.type === 'customer'
             ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...recordNewCase(record) })
@@ -261,7 +261,7 @@ export function caseRoutes(): Hono<AppEnv> {
         const { settings, store } = services.attachments;
         // Limits before anything else: a refused upload stores nothing and counts for nothing.
         assertWithinLimits(settings, files);
-        takeRateLimit(c, principalOf(c), 'messages');
+        await takeRateLimit(c, principalOf(c), 'messages');
         const within = record && ((ctx: CaseContext, eventId: number) => record(ctx.q, { caseId: ctx.case.id, eventId }));
         const sent = await sendMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
         return messageAnswer(c, await settle(c, row.id), sent.eventId);

@@ -179,7 +179,7 @@ export function macroRoutes(): Hono<AppEnv> {
     const id = macroId(c, 'macroId');
     const input = await optionalBody(c, applyMacroRoute.body);
     // A reply through the API counts against the token's message limit, as POST …/messages does.
-    takeRateLimit(c, c.get('principal')!, 'messages');
+    await takeRateLimit(c, c.get('principal')!, 'messages');
     const services = c.get('services');
     const result = await applyMacro(services, row.id, id, input, actorOf(c));
     await services.outbox.settle(row.id);

@@ -49,8 +49,8 @@ export async function visitorChat(c: ChatContext): Promise<VisitorChat> {
 }
 
 /** Takes from every chat limit named; TOO_MANY_REQUESTS when one is used up. */
-export function takeChatLimits(c: ChatContext, limits: Limit[]): void {
-  c.get('limits').limiter.take(limits);
+export async function takeChatLimits(c: ChatContext, limits: Limit[]): Promise<void> {
+  await c.get('limits').limiter.take(limits);
 }
 
 export function messageLimits(c: ChatContext, chat: VisitorChat): Limit[] {

@@ -71,7 +71,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const { host, ...input } = { ...body, ...parseWith(hostOnly, body ?? {}) };
     const site = await siteFor(c, c.req.param('site')!, host);
     const s = services.chat.settings;
-    takeChatLimits(c, [
+    await takeChatLimits(c, [
       { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: `${what} on this website` },
       { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: `${what} from your address` },
     ]);
@@ -113,7 +113,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.post('/chat/api/messages', async (c) => {
     const chat = await visitorChat(c);
     const { body } = await jsonBody(c, z.object({ body: z.unknown() }));
-    takeChatLimits(c, messageLimits(c, chat));
+    await takeChatLimits(c, messageLimits(c, chat));
     const sent = await sendVisitorMessage(c.get('services'), chat.site, chat.session, body);
     return c.json({ seq: sent.seq, case: caseRef(sent.caseId) }, 201);
   });
@@ -121,7 +121,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.post('/chat/api/typing', async (c) => {
     const services = c.get('services');
     const { session } = await visitorChat(c);
-    takeChatLimits(c, [{ key: `chat:typing:${session.id}`, rate: { count: 30, windowMs: 60_000 }, what: 'typing signals' }]);
+    await takeChatLimits(c, [{ key: `chat:typing:${session.id}`, rate: { count: 30, windowMs: 60_000 }, what: 'typing signals' }]);
     if (session.state === 'open') services.chat.hub.publish(session.id, session.caseId, { kind: 'typing', who: 'visitor', name: session.name });
     return c.body(null, 204);
   });
@@ -134,7 +134,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.post('/chat/api/transcript', async (c) => {
     const { session } = await visitorChat(c);
-    takeChatLimits(c, [{ key: `chat:transcript:${session.id}`, rate: { count: 3, windowMs: 3_600_000 }, what: 'transcripts of this chat' }]);
+    await takeChatLimits(c, [{ key: `chat:transcript:${session.id}`, rate: { count: 3, windowMs: 3_600_000 }, what: 'transcripts of this chat' }]);
     await requestTranscript(c.get('services'), session);
     return c.json({ to: session.email }, 202);
   });

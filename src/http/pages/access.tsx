@@ -54,7 +54,7 @@ async function askForLink(c: PageContext, purpose: AccessMailPurpose, address: s
   if (!services.mailer) return { errors: { '(form)': NO_MAIL_MESSAGE }, status: 503 };
   const { limiter, rates } = c.get('limits');
   try {
-    limiter.take(accessMailLimits(rates, address, clientAddress(c, c.get('pageOptions').trustProxy)));
+    await limiter.take(accessMailLimits(rates, address, clientAddress(c, c.get('pageOptions').trustProxy)));
   } catch (error) {
     if (!(error instanceof DomainError) || error.code !== 'TOO_MANY_REQUESTS') throw error;
     c.header('Retry-After', retryAfterOf(error));

@@ -200,7 +200,7 @@ export function casePages(): Hono<PageEnv> {
       const { settings, store } = services.attachments;
       // Limits before anything else: a refused upload stores nothing and counts for nothing.
       assertWithinLimits(settings, files);
-      takeRateLimit(c, v.principal, 'messages');
+      await takeRateLimit(c, v.principal, 'messages');
       const stored = storeFiles(store, files);
       const sent = await sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor, { attachments: stored });
       return { message: sentMessage(c, sent, isPublic, stored.length), composer: isPublic ? 'public' : 'note' };

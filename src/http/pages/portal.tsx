@@ -70,7 +70,7 @@ export function portalPages(): Hono<PageEnv> {
     try {
       // Limits before anything else: a refused upload stores nothing and counts for nothing.
       assertWithinLimits(uploads, files);
-      takeRateLimit(c, principal, 'cases');
+      await takeRateLimit(c, principal, 'cases');
     } catch (error) {
       const errors = formErrorsOf(error);
       if (errors) return render(errors);
