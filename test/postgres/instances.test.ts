@@ -6,8 +6,8 @@
  * three (SLA_SWEEP_CRON every 2 s), and three sweeps run at once by three sets of services in
  * this process, record each breach once and escalate once; the scheduled report (REPORT_CRON
  * every 3 s on all three) is built once per tick and mailed once; a reply made on A shows on
- * an agent's case page polling B; a visitor's first two chat messages sent to A and B at once
- * make one case; and `kill -9` of one instance mid-load loses no acknowledged intake, the
+ * an agent's case page polling B; an API token's intake limit holds across the three; a
+ * visitor's first two chat messages sent to A and B at once make one case; and `kill -9` of one instance mid-load loses no acknowledged intake, the
  * survivors keep serving, and the outbox items it had claimed are performed by them once their
  * lease has run out (the test moves the lease into the past: the database is the test's).
  */
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newTokenRow } from '../../src/auth/api-tokens.js';
 import { newSessionRow } from '../../src/auth/sessions.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createSite } from '../../src/chat/sites.js';
@@ -93,6 +94,8 @@ beforeAll(async () => {
     SMTP_URL: `smtp://127.0.0.1:${inbox.port}`,
     CHANNELS_KEY,
     ATTACHMENTS_DIR: path.join(dir, 'files'),
+    // A staff API token's intake limit (the ADMIN_TOKEN the load uses is not limited).
+    RATE_LIMIT_CASES_PER_TOKEN: '4/1h',
   };
   const started = await Promise.allSettled(['a', 'b', 'c'].map((name) => startServer({ databasePath: path.join(dir, name, 'casebook.db'), databaseUrl: url, env, timeoutMs: 90_000 })));
   servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -248,6 +251,25 @@ describe('three instances on one PostgreSQL database', () => {
     const live = await poll();
     expect(live.status).toBe(200);
     expect(await live.text()).toContain('Answered on instance A');
+  });
+
+  it('hold an API token to its intake rate across all three (4 per hour: not 4 on each)', async () => {
+    const [agent] = await rows<{ id: number }>(sql`SELECT id FROM staff WHERE role = 'agent' AND active ORDER BY id LIMIT 1`);
+    const { token, row } = newTokenRow({ type: 'staff', id: agent!.id }, 'integration', Date.now());
+    await store.write((q) => q.db.insert(q.tables.apiTokens).values(row));
+    const post = (server: RunningServer, i: number) =>
+      fetch(`${server.url}/api/v1/cases`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ customer: { email: `limited${i}@example.com` }, subject: `Limited ${i}`, description: 'Through the integration.' }),
+      });
+    // Four at once over the three instances, then one more on each.
+    const first = await Promise.all([a, b, c, a].map((server, i) => post(server, i)));
+    expect(first.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const more = await Promise.all([a, b, c].map((server, i) => post(server, 4 + i)));
+    expect(more.map((r) => r.status)).toEqual([429, 429, 429]);
+    expect(Number(more[0]!.headers.get('Retry-After'))).toBeGreaterThan(800);
+    expect(await count(sql`SELECT count(*) AS n FROM cases WHERE subject LIKE 'Limited %'`)).toBe(4);
   });
 
   it('make one case of a visitor’s first two chat messages sent to A and B at once', async () => {
