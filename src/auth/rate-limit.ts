@@ -116,7 +116,8 @@ export function takeFrom(limits: readonly Limit[], current: (limit: Limit) => Bu
   }
   return limits.map((limit, i) => {
     const tokens = buckets[i]!.tokens - 1;
-    return { tokens, at: now, fullAt: now + ((limit.rate.count - tokens) * limit.rate.windowMs) / limit.rate.count };
+    // Whole milliseconds (rounded up: full by then), as the shared limiter's integer column holds them.
+    return { tokens, at: now, fullAt: now + Math.ceil(((limit.rate.count - tokens) * limit.rate.windowMs) / limit.rate.count) };
   });
 }
 

@@ -96,6 +96,21 @@ describe('the shared limiter', () => {
     ]);
   });
 
+  it('keeps rates whose refill is not a whole number of milliseconds (7 per minute, 3 per 7 s)', async () => {
+    await h.settled();
+    const limiter = new SharedRateLimiter(h.services.store, h.clock);
+    const odd: Limit[] = [
+      { key: 'chat:site:1', rate: { count: 7, windowMs: 60_000 }, what: 'chat messages on this website' },
+      { key: 'chat:visitor:1', rate: { count: 3, windowMs: 7_000 }, what: 'chat messages from you' },
+    ];
+    for (let i = 0; i < 3; i++) expect(await attempt(limiter, odd)).toBe('ok');
+    expect(await attempt(limiter, odd)).toBe(3);
+    h.clock.advance(1_234);
+    expect(await attempt(limiter, odd)).toBe(2);
+    h.clock.advance(1_100);
+    expect(await attempt(limiter, odd)).toBe('ok');
+  });
+
   it('ignores limits that are off, and keeps no row for them', async () => {
     await h.settled();
     const limiter = new SharedRateLimiter(h.services.store, h.clock);
