@@ -7,6 +7,7 @@
  * the same buckets. Both take with `takeFrom` below.
  */
 import type { Clock } from '../clock.js';
+import { normalizeEmail } from '../cases/customers.js';
 import { DomainError } from '../errors.js';
 
 export interface Rate {
@@ -66,6 +67,17 @@ export interface Limit {
   /** What is limited, for the message: "new requests for your account". */
   what: string;
 }
+
+/**
+ * The keys of the limits that name a person: one place for the routes that count against them
+ * and for erasure, which removes the shared buckets (shared-rate-limit.ts) of a customer.
+ */
+export const personLimitKey = {
+  /** Mailed links asked for one address. */
+  address: (email: string) => `links:address:${normalizeEmail(email).slice(0, 254)}`,
+  /** New cases or messages of a customer acting themselves. */
+  customer: (kind: 'cases' | 'messages', customerId: number) => `${kind}:customer:${customerId}`,
+};
 
 /** A bucket: requests left (fractional while refilling) as of `at`. */
 export interface Bucket {

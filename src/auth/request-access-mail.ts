@@ -12,7 +12,7 @@
 import { normalizeEmail } from '../cases/customers.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
-import type { Limit, RateLimits } from './rate-limit.js';
+import { personLimitKey, type Limit, type RateLimits } from './rate-limit.js';
 
 export const ACCESS_MAIL = 'access.mail';
 
@@ -41,7 +41,7 @@ export const NO_MAIL_MESSAGE = 'This server cannot send mail (SMTP_URL is not se
 /** The link limits one request counts against: the address asked for, and the client asking. */
 export function accessMailLimits(rates: RateLimits, email: string, clientAddress: string): Limit[] {
   return [
-    { key: `links:address:${normalizeEmail(email).slice(0, 254)}`, rate: rates.linksPerAddress, what: 'links mailed to this address' },
+    { key: personLimitKey.address(email), rate: rates.linksPerAddress, what: 'links mailed to this address' },
     { key: `links:client:${clientAddress.slice(0, 64)}`, rate: rates.linksPerClient, what: 'links asked for from your network address' },
   ];
 }

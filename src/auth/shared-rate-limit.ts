@@ -47,8 +47,8 @@ export class SharedRateLimiter implements Limiter {
         .values(ordered.map((limit, i) => ({ key: rowKeys[i]!, tokens: limit.rate.count, at: now, fullAt: now })))
         .onConflictDoUpdate({ target: t.key, set: { at: sql`${sql.identifier(getTableName(t))}.${sql.identifier(t.at.name)}` } })
         .returning();
-      const stored = new Map(rows.map((row) => [row.key, row]));
-      const taken = takeFrom(ordered, (limit) => stored.get(bucketKey(limit.key)), now);
+      const stored = new Map(rows.map((row) => [byRow.get(row.key)!, row]));
+      const taken = takeFrom(ordered, (limit) => stored.get(limit), now);
       for (const [i, bucket] of taken.entries()) {
         await q.db.update(t).set({ tokens: bucket.tokens, at: bucket.at, fullAt: bucket.fullAt }).where(eq(t.key, rowKeys[i]!));
       }

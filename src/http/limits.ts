@@ -9,7 +9,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from './middleware/body-limit.js';
 import { formatBytes } from '../attachments/settings.js';
-import type { Limit } from '../auth/rate-limit.js';
+import { personLimitKey, type Limit } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { AppEnv, Principal } from './types.js';
 
@@ -28,7 +28,7 @@ function limitsFor<E extends AppEnv>(c: Context<E>, principal: Principal, kind: 
   }
   if (principal.actor.type === 'customer' && principal.customerId !== null) {
     out.push({
-      key: `${kind}:customer:${principal.customerId}`,
+      key: personLimitKey.customer(kind, principal.customerId),
       rate: kind === 'cases' ? rates.casesPerCustomer : rates.messagesPerCustomer,
       what: kind === 'cases' ? 'new requests from your account' : 'messages from your account',
     });

@@ -20,6 +20,7 @@
  * Rows, ids, states, times and flags stay: every dashboard number is the same afterwards.
  */
 import fs from 'node:fs';
+import { personLimitKey } from '../auth/rate-limit.js';
 import { bucketKey } from '../auth/shared-rate-limit.js';
 import { and, eq, inArray, isNotNull, isNull, like, or, sql, type Column } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
@@ -122,7 +123,7 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     count('signInAttempts', affected(await q.db.delete(attempts).where(or(eq(attempts.key, `email:${customer.email}`), like(attempts.key, `% ${customer.email}`))).returning({ key: attempts.key })));
     // Rate-limit buckets named by the address or the customer (rows on PostgreSQL; SQLite's limiter keeps its buckets in memory only).
     const buckets = t.rateBuckets;
-    const bucketKeys = [`links:address:${customer.email}`, `cases:customer:${customerId}`, `messages:customer:${customerId}`].map(bucketKey);
+    const bucketKeys = [personLimitKey.address(customer.email), personLimitKey.customer('cases', customerId), personLimitKey.customer('messages', customerId)].map(bucketKey);
     count('rateBuckets', affected(await q.db.delete(buckets).where(inArray(buckets.key, bucketKeys)).returning({ key: buckets.key })));
     const mail = t.inboundMail;
     count(
