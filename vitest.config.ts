@@ -28,6 +28,11 @@ export default defineConfig({
     // clone (687 s of vitest against 664 s) and timing-sensitive browser tests failed.
     // `--maxWorkers=N` still overrides it.
     maxWorkers: 3,
+    // scrypt at N = 2^10 instead of 2^15 for the passwords the suite sets and checks, in process
+    // and in the servers it starts (they inherit the environment): honoured only under
+    // NODE_ENV=test (src/auth/password.ts). Hashing at production cost was ~10 s of CPU in
+    // each of the sign-in files alone.
+    env: { CASEBOOK_TEST_PASSWORD_COST: '10' },
     projects: [
       {
         extends: true,

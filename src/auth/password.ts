@@ -5,7 +5,8 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const N = 2 ** 15;
+/** scrypt's cost: N = 2^15 with r = 8 is 32 MiB and ~60–100 ms of one core per hash. */
+export const PASSWORD_COST_LOG2 = 15;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
@@ -19,7 +20,21 @@ function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptO
 
 export const MIN_PASSWORD_LENGTH = 10;
 
+/**
+ * The test suite's cheaper cost: `CASEBOOK_TEST_PASSWORD_COST` (log2 of N, 10–15), honoured only
+ * when NODE_ENV is `test`. The suite hashes and checks passwords a few thousand times (every
+ * account it makes, every sign-in, in process and in the servers it starts); at N = 2^15 that
+ * was a large part of a run's CPU. Anywhere else the variable is ignored: production always
+ * hashes at 2^15. test/security/sessions.test.ts checks both.
+ */
+export function passwordCost(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = env.CASEBOOK_TEST_PASSWORD_COST;
+  if (env.NODE_ENV !== 'test' || asked === undefined || !/^\d+$/.test(asked)) return 2 ** PASSWORD_COST_LOG2;
+  return 2 ** Math.min(PASSWORD_COST_LOG2, Math.max(10, Number(asked)));
+}
+
 export async function hashPassword(password: string): Promise<string> {
+  const N = passwordCost();
   const salt = randomBytes(16);
   const key = await scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r: R, p: P, maxmem: MAX_MEM });
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;

@@ -4,9 +4,9 @@
  * token, set-password link) is stored in a form that could be replayed from the database.
  */
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
-import { verifyPassword } from '../../src/auth/password.js';
+import { passwordCost, verifyPassword } from '../../src/auth/password.js';
 import { sha256 } from '../../src/auth/tokens.js';
 import { createPasswordToken } from '../../src/users/password-tokens.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -51,6 +51,14 @@ describe('sessions and secrets', () => {
   });
 
   it('stores passwords with scrypt (N ≥ 2^15), never in the clear', async () => {
+    // The suite hashes at a lower cost (vitest.config.ts); a password set without that setting
+    // is hashed as production hashes it.
+    vi.stubEnv('CASEBOOK_TEST_PASSWORD_COST', undefined);
+    try {
+      await setPassword(h, alice, PASSWORD);
+    } finally {
+      vi.unstubAllEnvs();
+    }
     const [row] = await h.query((q) => q.db.select({ hash: q.tables.staff.passwordHash }).from(q.tables.staff).where(eq(q.tables.staff.id, alice.id)));
     const stored = row!.hash!;
     const [scheme, n] = stored.split('$');
@@ -59,6 +67,17 @@ describe('sessions and secrets', () => {
     expect(stored).not.toContain(PASSWORD);
     expect(await verifyPassword(PASSWORD, stored)).toBe(true);
     expect(await verifyPassword('not the password', stored)).toBe(false);
+  });
+
+  it("lowers scrypt's cost only for the test suite: the setting is ignored unless NODE_ENV is test, and never goes below 2^10", () => {
+    expect(passwordCost({})).toBe(2 ** 15);
+    expect(passwordCost({ CASEBOOK_TEST_PASSWORD_COST: '10' })).toBe(2 ** 15);
+    expect(passwordCost({ NODE_ENV: 'production', CASEBOOK_TEST_PASSWORD_COST: '10' })).toBe(2 ** 15);
+    expect(passwordCost({ NODE_ENV: 'development', CASEBOOK_TEST_PASSWORD_COST: '10' })).toBe(2 ** 15);
+    expect(passwordCost({ NODE_ENV: 'test', CASEBOOK_TEST_PASSWORD_COST: '10' })).toBe(2 ** 10);
+    expect(passwordCost({ NODE_ENV: 'test', CASEBOOK_TEST_PASSWORD_COST: '4' })).toBe(2 ** 10);
+    expect(passwordCost({ NODE_ENV: 'test', CASEBOOK_TEST_PASSWORD_COST: '20' })).toBe(2 ** 15);
+    expect(passwordCost({ NODE_ENV: 'test', CASEBOOK_TEST_PASSWORD_COST: 'cheap' })).toBe(2 ** 15);
   });
 
   it('keeps only hashes of session ids, API tokens and set-password links', async () => {
