@@ -33,7 +33,6 @@ process.once('exit', () => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh temp folder, removed when the process exits. */
 /** The JSON body of an answer that must have `status` (a setup step: anything else throws with the body). */
 export async function ok(res: Response, status = 200): Promise<Record<string, unknown>> {
   const body = (await res.json()) as Record<string, unknown>;
@@ -41,8 +40,9 @@ export async function ok(res: Response, status = 200): Promise<Record<string, un
   return body;
 }
 
+/** A fresh temp folder, in the run's folder (./build-global.ts) when there is one, removed when the process exits. */
 export function tempDir(prefix = 'casebook-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(process.env.CASEBOOK_TEST_TMP ?? os.tmpdir(), prefix));
   tempDirs.push(dir);
   return dir;
 }
