@@ -4,14 +4,14 @@
  * no navigation strip stretched over empty space above a short page, the
  * workflow diagram's and the report charts' text at 12 px or more, and on a phone the
  * inbox's SLA on screen.
- * Screenshots of each page at each size land in /tmp/casebook-layout/ (and in
- * test-results/screenshots/).
+ * With CASEBOOK_SCREENSHOTS=1, screenshots of each page at each size land in
+ * /tmp/casebook-layout/ (and in test-results/screenshots/).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { SCREENSHOTS, seriousViolations, signIn, useBrowserSuite, type Server } from './support.js';
+import { SAVE_SCREENSHOTS, SCREENSHOTS, seriousViolations, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser layout password';
 const SHOTS = '/tmp/casebook-layout';
@@ -135,6 +135,7 @@ function measure(page: Page): Promise<Measured> {
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
+  if (!SAVE_SCREENSHOTS) return;
   fs.mkdirSync(SHOTS, { recursive: true });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -1,7 +1,8 @@
 /**
  * Browser test support: the real server (started as `npm start` starts it) on a temp
  * database and a free port, Debian's Chromium through playwright-core, axe-core run
- * inside the page, and screenshots under test-results/screenshots/ (git-ignored).
+ * inside the page, and screenshots under test-results/screenshots/ (git-ignored) with
+ * CASEBOOK_SCREENSHOTS=1.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -92,7 +93,16 @@ export async function signIn(page: Page, server: Server, email: string, password
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
 
-export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+/**
+ * Whether screenshots are saved: `CASEBOOK_SCREENSHOTS=1`. Each is a full-page render and a PNG
+ * encoding, ~0.3 s of Chromium on an idle machine and several seconds inside a full run; the
+ * suite takes ~150, and no test reads them back, so a plain `npm test` skips them. A failed
+ * accessibility check saves its page whatever this says.
+ */
+export const SAVE_SCREENSHOTS = process.env.CASEBOOK_SCREENSHOTS === '1';
+
+export async function screenshot(page: Page, name: string, fullPage = true, always = false): Promise<void> {
+  if (!SAVE_SCREENSHOTS && !always) return;
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
 }
@@ -163,18 +173,18 @@ export function useBrowserSuite(users: UserSpec[], setup?: (server: Server) => P
       expect(res.status, await res.clone().text()).toBe(201);
     }
     await setup?.(suite.server);
-  }, 90_000);
+  });
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await suite.browser?.close();
     await suite.server?.stop();
-  }, 30_000);
+  });
   return suite;
 }
 
-/** Screenshot the page, then fail on serious or critical accessibility violations. */
+/** Fail on serious or critical accessibility violations (the page's screenshot saved when it does, or when asked). */
 export async function expectAccessible(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
   const violations = await seriousViolations(page);
+  await screenshot(page, name, true, violations.length > 0);
   expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
 }
