@@ -63,6 +63,12 @@ export default defineConfig({
           // Browsers, servers in child processes, crashes, clusters of their own.
           name: 'processes',
           include: ['test/{browser,reliability,ops,tooling,postgres}/**/*.test.{ts,tsx}'],
+          // A browser scenario is tens of steps through a real server and Chromium; inside a full
+          // run on two cores each step can take several times as long as alone (a 7 s test took
+          // over 30 s). The timeout is there to catch a hang, not to time the steps: the
+          // benchmarks time things. Explicit waits in test/browser use Playwright's 30 s default.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           globalSetup: [BUILD],
           // One module graph per worker here too: these files start their servers, browsers
           // and clusters themselves and share no module state; importing the test support (and

@@ -34,6 +34,6 @@ describe('the API reference page', () => {
       // axe over the whole reference is slow: once, at the phone size.
       if (size.name === 'phone') expect(await seriousViolations(page), 'serious accessibility violations').toEqual([]);
       expect(suite.problems()).toEqual([]);
-    }, 60_000);
+    });
   }
 });

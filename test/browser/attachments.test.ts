@@ -45,7 +45,7 @@ describe('attachments in the browser', () => {
     const [download] = await Promise.all([customer.waitForEvent('download'), link.click()]);
     expect(download.suggestedFilename()).toBe('Bestätigung.pdf');
     expect(fs.readFileSync((await download.path())!)).toEqual(PDF);
-  }, 90_000);
+  });
 
   it('with JavaScript: htmx posts the composer as multipart, the file shows in the timeline without a reload', async () => {
     const created = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Export', description: 'The export is empty.' });
@@ -72,5 +72,5 @@ describe('attachments in the browser', () => {
     await customer.locator('#case-timeline').getByRole('link', { name: 'export.csv' }).waitFor();
     await expectAccessible(customer, '72-portal-case-with-files');
     expect(suite.problems()).toEqual([]);
-  }, 90_000);
+  });
 });

@@ -108,7 +108,7 @@ describe('chat: nobody there', () => {
     const width = await visitor.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(PHONE.width);
     expect(suite.problems()).toEqual([]);
-  }, 40_000);
+  });
 });
 
 describe('chat: the agent’s side', () => {
@@ -135,14 +135,14 @@ describe('chat: the agent’s side', () => {
 
     // No reload: the inbox's live update brings the new chat.
     const row = agent.locator('tr', { hasText: 'Chat: Where is my parcel?' });
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor();
     await screenshot(agent, 'chat-desk-03-inbox-1280');
     await Promise.all([agent.waitForURL(/\/cases\/C-\d+$/), row.getByRole('link').click()]);
     const panel = agent.locator('#chat-panel');
     await panel.getByText('Where is my parcel?').waitFor();
     await frame.getByLabel('Your message').fill('Order 5521.');
     await frame.getByRole('button', { name: 'Send' }).click();
-    await panel.getByText('Order 5521.').waitFor({ timeout: 10_000 });
+    await panel.getByText('Order 5521.').waitFor();
 
     // The composer says where a reply goes on a chat case.
     await agent.getByText('Public reply: the customer sees it in the live chat while it is open, by email once it ended.').waitFor();
@@ -153,14 +153,14 @@ describe('chat: the agent’s side', () => {
     await agent.keyboard.press('Enter');
     await expect.poll(() => agent.locator('#composer-body').inputValue()).toBe('Hi Vic, your parcel is on its way: it arrives tomorrow.');
     await agent.locator('#macro-send').click();
-    await frame.locator('#chat-lines li', { hasText: 'your parcel is on its way' }).waitFor({ timeout: 10_000 });
+    await frame.locator('#chat-lines li', { hasText: 'your parcel is on its way' }).waitFor();
     await panel.getByText('your parcel is on its way').waitFor();
     await expectAccessible(agent, 'chat-desk-04-case-page-1280');
 
     // The agent ends it; the visitor sees it end and rates it.
     await agent.locator('#chat-end').click();
-    await panel.getByText('Chat (ended)').waitFor({ timeout: 10_000 });
-    await frame.getByText('The chat has ended.').waitFor({ timeout: 10_000 });
+    await panel.getByText('Chat (ended)').waitFor();
+    await frame.getByText('The chat has ended.').waitFor();
     await frame.getByLabel('Anything to add? (optional)').fill('Too slow.');
     await frame.getByRole('button', { name: 'Not good', exact: true }).click();
     await frame.getByText('Thank you for your feedback!').waitFor();
@@ -184,5 +184,5 @@ describe('chat: the agent’s side', () => {
     await timeline.getByText('Your parcel was delivered to the neighbour.').waitFor();
     expect(await agent.locator('#composer-confirm').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -84,7 +84,7 @@ describe('live chat', () => {
     const agent = await suite.newPage({ width: 1280, height: 800 });
     await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
     await agent.goto(`${suite.server.url}/inbox`);
-    await agent.getByRole('cell', { name: /Chat: Hi, my parcel has not arrived/ }).waitFor({ timeout: 15_000 });
+    await agent.getByRole('cell', { name: /Chat: Hi, my parcel has not arrived/ }).waitFor();
     const row = agent.locator('tr', { hasText: 'Chat: Hi, my parcel' }).getByRole('link');
     await Promise.all([agent.waitForURL(/\/cases\/C-\d+$/), row.click()]);
     const panel = agent.locator('#chat-panel');
@@ -95,14 +95,14 @@ describe('live chat', () => {
     // person does (a signal held back by the 3 s throttle goes out when its window ends).
     await frame.getByLabel('Your message').fill('It was due yesterday');
     await frame.getByRole('button', { name: 'Send' }).click();
-    await panel.getByText('It was due yesterday').waitFor({ timeout: 10_000 });
+    await panel.getByText('It was due yesterday').waitFor();
     await frame.getByLabel('Your message').pressSequentially('Is it lost', { delay: 50 });
-    await panel.getByText('Vera Visitor is typing…').waitFor({ timeout: 8_000 });
+    await panel.getByText('Vera Visitor is typing…').waitFor();
     await agent.getByLabel('Message').fill('Sorry about that! Let me check the tracking.');
     await agent.getByRole('button', { name: 'Send', exact: true }).click();
-    await frame.locator('#chat-lines li', { hasText: 'Let me check the tracking' }).waitFor({ timeout: 10_000 });
+    await frame.locator('#chat-lines li', { hasText: 'Let me check the tracking' }).waitFor();
     await agent.getByLabel('Message').pressSequentially('One moment', { delay: 50 });
-    await frame.getByText('Alice Archer is typing…').waitFor({ timeout: 8_000 });
+    await frame.getByText('Alice Archer is typing…').waitFor();
     await screenshot(agent, 'chat-02-agent-case-page');
     await screenshot(visitor, 'chat-03-visitor-1280');
 
@@ -113,10 +113,10 @@ describe('live chat', () => {
     await panel.getByText('arrives tomorrow').waitFor();
     await new Promise((r) => setTimeout(r, 1500)); // a real outage, long enough for the stream to drop
     await visitor.context().setOffline(false);
-    await frame.locator('#chat-lines li', { hasText: 'arrives tomorrow' }).waitFor({ timeout: 20_000 });
+    await frame.locator('#chat-lines li', { hasText: 'arrives tomorrow' }).waitFor();
     await frame.getByLabel('Your message').fill('Great, thank you!');
     await frame.getByRole('button', { name: 'Send' }).click();
-    await panel.getByText('Great, thank you!').waitFor({ timeout: 10_000 });
+    await panel.getByText('Great, thank you!').waitFor();
     const seen = await lineTexts(frame);
     expect(seen.seqs).toEqual([1, 2, 3, 4, 5, 6]); // greeting, 2 from the visitor, 2 from the agent, the visitor's thanks: each once
     expect(seen.texts.filter((t) => t.includes('arrives tomorrow'))).toHaveLength(1);
@@ -138,9 +138,9 @@ describe('live chat', () => {
     await frame.getByRole('button', { name: 'Good', exact: true }).click();
     await frame.getByText('Thank you for your feedback!').waitFor();
     await screenshot(visitor, 'chat-05-visitor-ended-390');
-    await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor({ timeout: 15_000 });
+    await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor();
     expect(suite.problems()).toEqual([]);
-  }, 90_000);
+  });
 
   it('falls back to polling when streaming keeps failing, and streams again later (on the page’s own clock)', async () => {
     // The shop registered in the test above; a visitor whose streams are cut by "a proxy".
@@ -175,7 +175,7 @@ describe('live chat', () => {
             }
             return done();
           },
-          { interval: 50, timeout: 20_000 },
+          { interval: 50, timeout: 30_000 },
         )
         .toBe(true);
       return advanced;
@@ -200,10 +200,10 @@ describe('live chat', () => {
     const pollsBefore = polls;
     // With the page's clock standing still no poll runs: the agent's answer can only come by the stream.
     expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Yes, here!', public: true })).status).toBe(201);
-    await frame.locator('#chat-lines li', { hasText: 'Yes, here!' }).waitFor({ timeout: 5_000 });
+    await frame.locator('#chat-lines li', { hasText: 'Yes, here!' }).waitFor();
     expect(polls).toBe(pollsBefore);
     expect(suite.problems()).toEqual([]);
-  }, 30_000);
+  });
 });
 
 export type { Page };

@@ -105,7 +105,7 @@ describe('the composer with htmx', () => {
       await fitsTheScreen(page);
       await expectAccessible(page, `73-case-edited-${viewport.name}`);
       expect(suite.problems()).toEqual([]);
-    }, 90_000);
+    });
   }
 });
 
@@ -138,5 +138,5 @@ describe('the composer without JavaScript', () => {
       ['staff.replied', 'Could you send a screenshot?'],
     ]);
     expect(suite.problems()).toEqual([]);
-  }, 90_000);
+  });
 });

@@ -64,7 +64,7 @@ describe('hostile text in the browser', () => {
     await screenshot(agent, '10-escaping-workspace-case');
 
     // The customer's page receives the agent's reply through the live poll (out-of-band fragment).
-    await customer.locator('#case-timeline').getByText('click').waitFor({ timeout: 15_000 });
+    await customer.locator('#case-timeline').getByText('click').waitFor();
     await expectInert(customer, 'portal case after live update', [AGENT_REPLY]);
     await screenshot(customer, '11-escaping-portal-case');
     await customer.goto(`${suite.server.url}/portal`);

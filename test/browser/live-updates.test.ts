@@ -48,7 +48,7 @@ describe('the case page while the case changes', () => {
     await expect(notice.textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2) and is assigned to Dana Diaz. It is no longer in your queues.`);
     await screenshot(page, 'live-01-escalated-to-inbox');
     // The inbox keeps polling; no "not found" ever shows up.
-    await page.waitForResponse((r) => r.url().includes('/inbox?') && r.request().headers()['hx-request'] === 'true', { timeout: 15_000 });
+    await page.waitForResponse((r) => r.url().includes('/inbox?') && r.request().headers()['hx-request'] === 'true');
     expect(await page.locator('.alert-error').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   });
@@ -57,7 +57,7 @@ describe('the case page while the case changes', () => {
     const ref = await newCase(suite.server, 'Printer settings question');
     const page = await agentOn(ref);
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
-    await page.waitForURL(/\/inbox\?moved=C-\d+$/, { timeout: 15_000 });
+    await page.waitForURL(/\/inbox\?moved=C-\d+$/);
     await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2)`);
     expect(await page.locator('.alert-error').count()).toBe(0);
   });
@@ -72,8 +72,8 @@ describe('the case page while the case changes', () => {
 
     // Someone resumes work elsewhere: the page catches up and the message about "Pending customer" is gone.
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resume' });
-    await page.locator('#case-header').getByText('Open', { exact: true }).waitFor({ timeout: 15_000 });
-    await page.waitForFunction(() => (document.getElementById('flash')?.textContent ?? '').trim() === '', null, { timeout: 15_000 });
+    await page.locator('#case-header').getByText('Open', { exact: true }).waitFor();
+    await page.waitForFunction(() => (document.getElementById('flash')?.textContent ?? '').trim() === '', null);
     await screenshot(page, 'live-03-message-cleared');
 
     // A button that went stale before the next poll: the refusal speaks in labels.

@@ -48,5 +48,5 @@ describe('without JavaScript', () => {
 
     // Signing out is a form post too.
     await Promise.all([customer.waitForURL(/\/login/), customer.getByRole('button', { name: 'Sign out' }).click()]);
-  }, 90_000);
+  });
 });

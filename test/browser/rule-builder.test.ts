@@ -180,7 +180,7 @@ describe('the rule builder with JavaScript', () => {
     json.rules[n - 1]!.conditions.all.push(odd);
     await page.locator('#definition-json').fill(JSON.stringify(json, null, 2));
     const marked = page.locator(`#rule-card-${n - 1} .json-node`);
-    await marked.getByText('shown as JSON').waitFor({ timeout: 10_000 });
+    await marked.getByText('shown as JSON').waitFor();
     await screenshot(page, '62-rule-builder-unknown-construct-1280');
     await page.getByLabel(`Rule ${n}: name`).fill('VIP refunds and reopeners');
     await command(page, true, () => page.getByLabel(`Rule ${n}: name`).press('Tab'));

@@ -22,13 +22,13 @@ beforeAll(async () => {
     const res = await server.api('POST', '/api/v1/users', { email, name: 'Chloe Carter', role: 'customer' });
     expect(res.status, await res.clone().text()).toBe(201);
   }
-}, 90_000);
+});
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await smtp?.close();
-}, 30_000);
+});
 
 async function newPage(javaScriptEnabled = true): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled });
@@ -78,7 +78,7 @@ describe('signing in with a mailed link', () => {
     expect(res?.status()).toBe(404);
     await again.getByText('expired or was already used').waitFor();
     expect(problems.flat()).toEqual([]);
-  }, 60_000);
+  });
 
   it('works without JavaScript too', async () => {
     const page = await newPage(false);
@@ -90,5 +90,5 @@ describe('signing in with a mailed link', () => {
     await Promise.all([page.waitForURL(/\/portal$/), page.getByRole('button', { name: 'Sign in' }).click()]);
     await page.getByRole('heading', { name: /requests/i }).first().waitFor();
     expect(problems.flat()).toEqual([]);
-  }, 60_000);
+  });
 });

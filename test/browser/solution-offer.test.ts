@@ -35,7 +35,7 @@ describe('offered solution in the browser', () => {
     expect(await customer.getByRole('button', { name: 'This solved it' }).count()).toBe(0);
     await expectAccessible(customer, '21-portal-solution-accepted');
     expect(suite.problems()).toEqual([]);
-  }, 90_000);
+  });
 
   it('"No, I still need help" keeps the case open', async () => {
     const customer = await request('Charged twice again', 'There is a double charge on my card.');
@@ -43,5 +43,5 @@ describe('offered solution in the browser', () => {
     await customer.locator('#solution-offer').getByText('You told us you still need help').waitFor();
     await customer.locator('#case-header').getByText('In progress').waitFor();
     expect(suite.problems()).toEqual([]);
-  }, 90_000);
+  });
 });

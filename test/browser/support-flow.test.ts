@@ -32,7 +32,7 @@ describe('support flow in the browser', () => {
     await customer.getByRole('link', { name: 'New request' }).first().click();
     await customer.getByLabel('Subject').fill('Charged twice this month');
     await customer.getByLabel('Describe the problem').pressSequentially('My card was charged twice for the March invoice.', { delay: 5 });
-    await customer.locator('#suggestions').getByText('Charged twice for one invoice').waitFor({ timeout: 10_000 });
+    await customer.locator('#suggestions').getByText('Charged twice for one invoice').waitFor();
     await expectAccessible(customer, '02-new-request-with-suggestion');
     await Promise.all([customer.waitForURL(/\/cases\/C-\d+\?created=1$/), customer.getByRole('button', { name: 'Send request' }).click()]);
     const ref = (await customer.locator('#created-ref').textContent())!;
@@ -41,7 +41,7 @@ describe('support flow in the browser', () => {
 
     // The agent's inbox refreshes by itself; the case is routed to billing and assigned.
     const row = agent.locator(`#row-${ref}`);
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor();
     await expectAccessible(agent, '04-agent-inbox');
     await row.click();
     await agent.waitForURL(new RegExp(`/cases/${ref}$`));
@@ -55,7 +55,7 @@ describe('support flow in the browser', () => {
     await agent.locator('#flash').getByText('Reply sent.').waitFor();
 
     // The customer's open case page shows the reply without reloading.
-    await customer.locator('#case-timeline').getByText('The duplicate is a pending authorisation').waitFor({ timeout: 15_000 });
+    await customer.locator('#case-timeline').getByText('The duplicate is a pending authorisation').waitFor();
     await expectAccessible(customer, '06-portal-case-with-reply');
 
     // The agent resolves; the workflow asks for the solution.
@@ -67,7 +67,7 @@ describe('support flow in the browser', () => {
 
     // The customer sees the solution and rates the help.
     const rating = customer.locator('#rating-form');
-    await rating.waitFor({ timeout: 15_000 });
+    await rating.waitFor();
     await customer.locator('.solution').getByText('has been released').waitFor();
     await customer.getByLabel('Yes, I am satisfied').check();
     await customer.getByLabel('Comment (optional)').fill('Quick and clear, thanks!');
@@ -101,5 +101,5 @@ describe('support flow in the browser', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('login-submit');
     expect(suite.problems()).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -121,10 +121,10 @@ describe('collision', () => {
     await beat;
     // Alice's panel asks now instead of at its next poll.
     await alice.evaluate(() => document.body.dispatchEvent(new CustomEvent('composer-typing')));
-    await alice.locator('#case-presence').getByText('Bob Baker is typing…').waitFor({ timeout: 8_000 });
+    await alice.locator('#case-presence').getByText('Bob Baker is typing…').waitFor();
     await expectAccessible(alice, '94-presence-desktop');
     await bob.evaluate(() => document.body.dispatchEvent(new CustomEvent('composer-typing')));
-    await bob.locator('#case-presence').getByText('Alice Archer is viewing').waitFor({ timeout: 8_000 });
+    await bob.locator('#case-presence').getByText('Alice Archer is viewing').waitFor();
     await expectAccessible(bob, '94-presence-phone');
 
     // Bob sends a note; Alice, who has not reloaded, replies from her older view before her poll brings it.
