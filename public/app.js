@@ -1,5 +1,6 @@
 // Casebook's own script, loaded from our origin (CSP script-src 'self'; nothing inline).
-// Pages work without it; it only adds keyboard shortcuts.
+// Pages work without it; it adds keyboard shortcuts, the browser's time zone, and stops a
+// page's requests once it is on its way elsewhere.
 
 // "/" focuses the search box in the top bar (unless the key is typed into a field).
 document.addEventListener('keydown', (event) => {
@@ -36,4 +37,20 @@ document.addEventListener('DOMContentLoaded', () => {
   fetch('/profile/time-zone', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf }, body: form }).then((res) => {
     if (res.ok) body.dataset.timeZone = zone;
   }, () => undefined);
+});
+
+// A response that sends the page elsewhere (HX-Redirect: a full page load) ends this page's
+// requests: a poll answered while the next page loads would start a second navigation and abort
+// the first (the case page's poll, once the case had moved away, on a slow server). A page
+// restored from the back-forward cache is live again.
+let leaving = false;
+document.addEventListener('htmx:beforeOnLoad', (event) => {
+  const xhr = event.detail && event.detail.xhr;
+  if (xhr && xhr.getResponseHeader('HX-Redirect')) leaving = true;
+});
+document.addEventListener('htmx:beforeRequest', (event) => {
+  if (leaving) event.preventDefault();
+});
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) leaving = false;
 });

@@ -3,7 +3,8 @@
  * escalates a case lands in the inbox with a message saying where it went (no "Page not
  * found" banner over stale buttons, every 5 s); an agent whose case is moved away by
  * someone else is taken there by the live poll; a "Done" message disappears once the case
- * changes again; a refusal names the transition and the state by their labels.
+ * changes again; a refusal names the transition and the state by their labels; a page sent
+ * elsewhere sends no more polls (each would start the navigation again).
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,36 @@ describe('the case page while the case changes', () => {
     await page.waitForURL(/\/inbox\?moved=C-\d+$/);
     await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2)`);
     expect(await page.locator('.alert-error').count()).toBe(0);
+  });
+
+  it('a page on its way elsewhere sends nothing more: a poll during the navigation would start a second one and abort the first', async () => {
+    const ref = await newCase(suite.server, 'Keyboard layout question');
+    const page = await agentOn(ref);
+    // The inbox never loads here (204: the browser stays on the page), which holds the page in the
+    // state a slow inbox leaves it in: sent elsewhere, still showing the case, its timers running.
+    let asked!: () => void;
+    const inboxAsked = new Promise<void>((resolve) => (asked = resolve));
+    await page.route('**/inbox?moved=*', async (route) => {
+      asked();
+      await route.fulfill({ status: 204 });
+    });
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'xhr' || request.resourceType() === 'fetch') sent.push(new URL(request.url()).pathname);
+    });
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
+    // The next poll (of the case or of who is on it) learns that the case left: the page is sent to the inbox.
+    await inboxAsked;
+    const sentWhenLeaving = sent.length;
+    // Three more polls come due, sent by htmx as its timer sends them: none goes out.
+    await page.evaluate(async () => {
+      const htmx = (window as unknown as { htmx: { ajax(verb: string, path: string, context: object): Promise<void> } }).htmx;
+      const url = document.getElementById('case-poll')!.getAttribute('hx-get')!;
+      for (let i = 0; i < 3; i++) await htmx.ajax('GET', url, { swap: 'none' });
+    });
+    expect(sent.slice(sentWhenLeaving)).toEqual([]);
+    await page.unroute('**/inbox?moved=*');
+    expect(suite.problems()).toEqual([]);
   });
 
   it('a "Done" message goes away when the case changes again, and refusals use labels', async () => {
