@@ -5,7 +5,7 @@
  *   `dist/` at once; when the sources have not changed since the last build it does nothing;
  * - the run's folder for the harness's temp folders (`CASEBOOK_TEST_TMP`, read by `tempDir`),
  *   removed when the run ends. Each folder is also removed when its worker exits, but vitest
- *   ends its workers without that handler running: a full run left ~1,200 folders in /tmp.
+ *   ends its workers without that handler running: a full run left ~1,900 folders in /tmp.
  */
 import fs from 'node:fs';
 import os from 'node:os';
