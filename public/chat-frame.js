@@ -194,7 +194,7 @@
     li.appendChild(document.createTextNode(line.body));
     linesEl.appendChild(li);
     linesEl.scrollTop = linesEl.scrollHeight;
-    if (line.author === 'agent') { typingEl.textContent = ''; status('Chatting with ' + line.name + '.'); }
+    if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); }
   }
   function showTyping(who) {
     typingEl.textContent = who.name + ' is typing…';
@@ -206,7 +206,7 @@
   function streaming() {
     // A stream delivers (its first event or a heartbeat): back from polling, if we were.
     failures = 0;
-    if (mode === 'stream') return;
+    if (ended || mode === 'stream') return;
     mode = 'stream';
     streamRetryDelay = 0;
     clearTimeout(pollTimer);
@@ -275,11 +275,15 @@
     if (ended || !token || mode === 'stream') return;
     api('GET', '/chat/api/messages?after=' + lastSeq).then(function (res) {
       res.lines.forEach(addLine);
+      // An answer that arrives after the chat ended (asked before the visitor ended it) is
+      // read for its lines only: it must not bring "Connected" and the polling back.
+      if (ended) return;
       if (res.session.state === 'ended') return showEnded();
       if (mode === 'stream') return; // a stream took over while this poll was under way
       status('Connected (checking for new messages every few seconds).');
       pollTimer = setTimeout(poll, 3000);
     }, function (x) {
+      if (ended) return;
       if (x.status === 403 || x.status === 404) { forget(); return boot(); }
       pollTimer = setTimeout(poll, 5000);
     });

@@ -51,6 +51,62 @@ async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: 
   return { seqs: (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))), texts: await items.allTextContents() };
 }
 
+/** A visitor on the shop's page whose chat streams "a proxy" cuts: after three failed attempts the window polls. The page's clock stands still and moves only when the test says. */
+async function visitorBehindProxy(name: string, email: string) {
+  const page = await suite.newPage({ width: 390, height: 844 });
+  await page.clock.install();
+  await page.clock.pauseAt(Date.now() + 1000);
+  const counts = { streams: 0, polls: 0 };
+  page.on('request', (r) => {
+    if (r.url().endsWith('/chat/api/stream')) counts.streams++;
+    if (r.url().includes('/chat/api/messages?after=')) counts.polls++;
+  });
+  await page.context().route('**/chat/api/stream', (route) => route.abort());
+  await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
+  await frame.getByLabel('Your name').fill(name);
+  await frame.getByLabel('Your e-mail').fill(email);
+  await frame.getByRole('button', { name: 'Start chat' }).click();
+  // Three failed attempts (1 s, then 2 s apart), then polling. The page schedules each retry
+  // once it has seen the attempt fail, a moment after the request went out: its clock is moved
+  // on in steps until the next request comes, never in one jump that could land before the
+  // retry's timer exists (it would then never fire on the paused clock).
+  const advanceUntil = async (done: () => boolean): Promise<number> => {
+    let advanced = 0;
+    await expect
+      .poll(
+        async () => {
+          if (!done()) {
+            await page.clock.runFor(100);
+            advanced += 100;
+          }
+          return done();
+        },
+        { interval: 50, timeout: 30_000 },
+      )
+      .toBe(true);
+    return advanced;
+  };
+  await expect.poll(() => counts.streams).toBe(1);
+  expect(await advanceUntil(() => counts.streams === 2)).toBeGreaterThanOrEqual(1000);
+  expect(await advanceUntil(() => counts.streams === 3)).toBeGreaterThanOrEqual(2000);
+  await advanceUntil(() => counts.polls > 0);
+  expect(counts.streams).toBe(3);
+  await frame.getByText('checking for new messages every few seconds').waitFor();
+  return { page, frame, counts, advanceUntil };
+}
+
+/** The visitor sends a line; the case it went to. */
+async function visitorSays(page: Page, frame: FrameLocator, text: string): Promise<string> {
+  await frame.getByLabel('Your message').fill(text);
+  const sent = page.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
+  await frame.getByRole('button', { name: 'Send' }).click();
+  const caseRef = ((await (await sent).json()) as { case: string }).case;
+  await frame.locator('#chat-lines li', { hasText: text }).waitFor();
+  return caseRef;
+}
+
 describe('live chat', () => {
   it('a visitor on another origin chats with a signed-in agent, through a reconnect, and gets the transcript', async () => {
     // The admin registers the shop.
@@ -143,65 +199,42 @@ describe('live chat', () => {
   });
 
   it('falls back to polling when streaming keeps failing, and streams again later (on the page’s own clock)', async () => {
-    // The shop registered in the test above; a visitor whose streams are cut by "a proxy".
-    const page = await suite.newPage({ width: 390, height: 844 });
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now() + 1000);
-    let streams = 0;
-    let polls = 0;
-    page.on('request', (r) => {
-      if (r.url().endsWith('/chat/api/stream')) streams++;
-      if (r.url().includes('/chat/api/messages?after=')) polls++;
-    });
-    await page.context().route('**/chat/api/stream', (route) => route.abort());
-    await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
-    await page.getByRole('button', { name: 'Chat with us' }).click();
-    const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
-    await frame.getByLabel('Your name').fill('Pia Proxy');
-    await frame.getByLabel('Your e-mail').fill('pia@example.com');
-    await frame.getByRole('button', { name: 'Start chat' }).click();
-    // Three failed attempts (1 s, then 2 s apart), then polling. The page schedules each retry
-    // once it has seen the attempt fail, a moment after the request went out: its clock is moved
-    // on in steps until the next request comes, never in one jump that could land before the
-    // retry's timer exists (it would then never fire on the paused clock).
-    const advanceUntil = async (done: () => boolean): Promise<number> => {
-      let advanced = 0;
-      await expect
-        .poll(
-          async () => {
-            if (!done()) {
-              await page.clock.runFor(100);
-              advanced += 100;
-            }
-            return done();
-          },
-          { interval: 50, timeout: 30_000 },
-        )
-        .toBe(true);
-      return advanced;
-    };
-    await expect.poll(() => streams).toBe(1);
-    expect(await advanceUntil(() => streams === 2)).toBeGreaterThanOrEqual(1000);
-    expect(await advanceUntil(() => streams === 3)).toBeGreaterThanOrEqual(2000);
-    await advanceUntil(() => polls > 0);
-    expect(streams).toBe(3);
-    await frame.getByText('checking for new messages every few seconds').waitFor();
-    await frame.getByLabel('Your message').fill('Anyone there?');
-    const sent = page.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
-    await frame.getByRole('button', { name: 'Send' }).click();
-    const caseRef = ((await (await sent).json()) as { case: string }).case;
-    await frame.locator('#chat-lines li', { hasText: 'Anyone there?' }).waitFor();
+    const { page, frame, counts } = await visitorBehindProxy('Pia Proxy', 'pia@example.com');
+    const caseRef = await visitorSays(page, frame, 'Anyone there?');
 
     // The proxy is gone; 15 s later (polling meanwhile) the window streams again and stops polling.
     await page.context().unroute('**/chat/api/stream');
     await page.clock.runFor(15_000);
-    await expect.poll(() => streams).toBe(4);
+    await expect.poll(() => counts.streams).toBe(4);
     await frame.getByText('Connected.', { exact: true }).waitFor();
-    const pollsBefore = polls;
+    const pollsBefore = counts.polls;
     // With the page's clock standing still no poll runs: the agent's answer can only come by the stream.
     expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Yes, here!', public: true })).status).toBe(201);
     await frame.locator('#chat-lines li', { hasText: 'Yes, here!' }).waitFor();
-    expect(polls).toBe(pollsBefore);
+    expect(counts.polls).toBe(pollsBefore);
+    expect(suite.problems()).toEqual([]);
+  });
+  it('stays ended when a poll sent before the end is answered after it (a late answer once brought "Connected" back)', async () => {
+    const { page, frame, counts, advanceUntil } = await visitorBehindProxy('Nell Late', 'nell@example.com');
+    const caseRef = await visitorSays(page, frame, 'Is my order on its way?');
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'It left the warehouse today.', public: true })).status).toBe(201);
+    // The next poll is answered at once (the chat still open, the agent's line in it) but the
+    // answer reaches the page only after the visitor has ended the chat: a slow network.
+    const held: { release?: () => Promise<void> } = {};
+    await page.context().route('**/chat/api/messages?after=*', async (route) => {
+      const response = await route.fetch();
+      held.release = () => route.fulfill({ response });
+    });
+    await advanceUntil(() => held.release !== undefined);
+    const polls = counts.polls;
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+    await held.release!();
+    await frame.locator('#chat-lines li', { hasText: 'It left the warehouse today.' }).waitFor(); // the late answer was read
+    await page.clock.runFor(30_000);
+    expect(await frame.locator('#chat-status').textContent()).toBe('The chat has ended.');
+    expect(await frame.getByRole('button', { name: 'Email me the transcript' }).isVisible()).toBe(true);
+    expect(counts.polls).toBe(polls); // and nothing more is asked
     expect(suite.problems()).toEqual([]);
   });
 });
