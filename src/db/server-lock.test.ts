@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DatabaseAccessError } from './access.js';
 import { DatabaseInUseError, lockFileOf, lockServerDatabase, type ServerLock } from './server-lock.js';
 
@@ -9,9 +9,19 @@ const held: ServerLock[] = [];
 afterEach(() => {
   for (const lock of held.splice(0)) lock.release();
 });
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-lock-'));
+  dirs.push(dir);
+  return dir;
+}
 
 function tempDb(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-lock-')), 'data', 'casebook.db');
+  return path.join(tempFolder(), 'data', 'casebook.db');
 }
 
 describe('lockServerDatabase', () => {
@@ -43,7 +53,7 @@ describe('lockServerDatabase', () => {
   });
 
   it('a folder path that runs through a file is the same one line as for the database', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-lock-'));
+    const dir = tempFolder();
     fs.writeFileSync(path.join(dir, 'plain'), 'x');
     const file = path.join(dir, 'plain', 'casebook.db');
     expect(() => lockServerDatabase(file, { waitMs: 50 })).toThrow(DatabaseAccessError);

@@ -11,7 +11,10 @@ import { firstAccountsHint } from './first-accounts.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-first-'));
 const db = openDatabase(path.join(dir, 'casebook.db'));
 const store = openStore({ sqlite: db });
-afterAll(() => db.$client.close());
+afterAll(() => {
+  db.$client.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const publicUrl = 'https://support.example.com';
 

@@ -154,12 +154,14 @@ function sqliteBackend(dir: string, clock: ManualClock, files: DefinitionFiles, 
   };
 }
 
-function postgresBackend(clock: ManualClock, files: DefinitionFiles | null, options: HarnessOptions): Backend {
+function postgresBackend(dir: string, clock: ManualClock, files: DefinitionFiles | null, options: HarnessOptions): Backend {
   // The repository's definitions at the default start are in the template already (postgres-global.ts).
   const database = createTestDatabase(files === null ? 'seeded' : 'migrated');
   const inner = openPostgresStore(database.url, { max: 4 });
   const gated = gatedStore(inner);
-  const services = createServices(gated.store, clock, options.services);
+  // Attachments in the harness's folder, as on SQLite (beside the database file), not in a
+  // folder of the OS's temp dir that nothing removes.
+  const services = createServices(gated.store, clock, { ...options.services, attachments: { dir: path.join(dir, 'files'), ...options.services?.attachments } });
   gated.prepare(async () => {
     await database.created;
     if (files !== null) await inner.write((q) => seedDefinitionsIn(q, files, clock.now()));
@@ -195,7 +197,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const dir = tempDir();
   const clock = new ManualClock(options.start ?? HARNESS_START);
   const backend = ON_POSTGRES
-    ? postgresBackend(clock, options.files ?? (options.start === undefined ? null : loadRepoDefinitions()), options)
+    ? postgresBackend(dir, clock, options.files ?? (options.start === undefined ? null : loadRepoDefinitions()), options)
     : sqliteBackend(dir, clock, options.files ?? loadRepoDefinitions(), options);
   const { services } = backend;
   // The console's export/import works on copies: no test rewrites the repository's own definitions.
