@@ -53,6 +53,8 @@ export interface ScriptResult {
 }
 
 /** A command-line script (`scripts/x.ts`) as `npm run` runs it, from the repository; killed after 30 s. */
+const SCRIPT_HANG_MS = 100_000;
+
 export function runScript(script: string, args: string[], env: Record<string, string>, stdin?: string): Promise<ScriptResult> {
   const child = spawn(process.execPath, tsNodeArgs(script, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (stdin !== undefined) child.stdin!.end(stdin);
@@ -60,11 +62,17 @@ export function runScript(script: string, args: string[], env: Record<string, st
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  // A guard against a script that hangs, not a time limit: inside a full run on two cores a
+  // script that loads in 2 s alone has taken over 30 s.
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, SCRIPT_HANG_MS);
   return new Promise((resolve) => {
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr: killed ? `${stderr}(killed: still running after ${SCRIPT_HANG_MS / 1000} s)\n` : stderr });
     });
   });
 }

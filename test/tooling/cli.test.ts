@@ -51,19 +51,19 @@ describe('the command-line scripts', () => {
       expect(result.stderr).toBe('');
     }
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
-  }, 60_000);
+  });
 
   it('an option a script does not take stops it with the usage before it opens anything (src/cli.test.ts has the rest)', async () => {
     const typo = await runScript('scripts/report.ts', ['--form', '2026-03-01'], { DATABASE_PATH: databasePath });
     expect(typo.code).toBe(1);
     expect(typo.stderr).toMatch(/^Unknown option --form\.\nUsage: npm run report -- /);
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
-  }, 60_000);
+  });
 
   it('a database that is not there is named, not created', async () => {
     const result = await runScript('scripts/sla-sweep.ts', [], { DATABASE_PATH: databasePath });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`There is no database at ${databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start), or DATABASE_URL to its PostgreSQL database.\n`);
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
-  }, 60_000);
+  });
 });
