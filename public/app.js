@@ -40,11 +40,16 @@ document.addEventListener('DOMContentLoaded', () => {
 });
 
 // A response that sends the page elsewhere (HX-Redirect: a full page load) ends this page's
-// requests: a poll answered while the next page loads would start a second navigation and abort
-// the first (the case page's poll, once the case had moved away, on a slow server). A page
-// restored from the back-forward cache is live again.
+// requests: no new one goes out, and the answers to those already under way are dropped. A poll
+// answered while the next page loads would start a second navigation and abort the first (the
+// case page's two polls, once the case had moved away, on a slow server: both answered with the
+// redirect). A page restored from the back-forward cache is live again.
 let leaving = false;
 document.addEventListener('htmx:beforeOnLoad', (event) => {
+  if (leaving) {
+    event.preventDefault();
+    return;
+  }
   const xhr = event.detail && event.detail.xhr;
   if (xhr && xhr.getResponseHeader('HX-Redirect')) leaving = true;
 });

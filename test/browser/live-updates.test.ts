@@ -6,7 +6,7 @@
  * changes again; a refusal names the transition and the state by their labels; a page sent
  * elsewhere sends no more polls (each would start the navigation again).
  */
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { screenshot, signIn, useBrowserSuite, type Server } from './support.js';
 
@@ -90,6 +90,45 @@ describe('the case page while the case changes', () => {
     });
     expect(sent.slice(sentWhenLeaving)).toEqual([]);
     await page.unroute('**/inbox?moved=*');
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('drops the answers still under way once one has sent the page elsewhere: a second redirect would abort the first navigation', async () => {
+    const ref = await newCase(suite.server, 'Mouse double-clicks');
+    const page = await agentOn(ref);
+    // Two polls under way at once (the case page has two: the case and who is on it), held here
+    // and answered one after the other, each with the redirect the server sends once the case has moved.
+    const held: Route[] = [];
+    await page.route(/[?&]held=\d/, (route) => {
+      held.push(route);
+    });
+    await page.evaluate(() => {
+      type Htmx = { location: unknown; ajax(verb: string, path: string, context: object): Promise<void> };
+      const w = window as unknown as { htmx: Htmx; went: string[]; answered: Promise<unknown> };
+      // Where htmx sends the page, recorded instead of followed (htmx.location is what it assigns to).
+      w.went = [];
+      w.htmx.location = {
+        set href(url: string) {
+          w.went.push(url);
+        },
+        reload() {
+          w.went.push('reload');
+        },
+      };
+      const url = document.getElementById('case-poll')!.getAttribute('hx-get')!;
+      const join = url.includes('?') ? '&' : '?';
+      w.answered = Promise.all(
+        [1, 2].map((n) => {
+          const source = document.body.appendChild(document.createElement('div'));
+          return w.htmx.ajax('GET', `${url}${join}held=${n}`, { source, swap: 'none' });
+        }),
+      );
+    });
+    await expect.poll(() => held.length).toBe(2);
+    await held[0]!.fulfill({ status: 200, headers: { 'HX-Redirect': `/inbox?moved=${ref}` }, body: '' });
+    await held[1]!.fulfill({ status: 200, headers: { 'HX-Redirect': `/inbox?moved=${ref}&again=1` }, body: '' });
+    await page.evaluate(() => (window as unknown as { answered: Promise<unknown> }).answered);
+    expect(await page.evaluate(() => (window as unknown as { went: string[] }).went)).toEqual([`/inbox?moved=${ref}`]);
     expect(suite.problems()).toEqual([]);
   });
 
