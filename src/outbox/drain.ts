@@ -25,6 +25,8 @@ import type { OutboxHandler, OutboxItem } from './outbox.js';
 import { failureOf, type ClaimedWave, type Flight, type WaveContext } from './queue.js';
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** How long a settle keeps looking for its case's item while another transaction holds it. */
+const SKIPPED_WAIT_MS = 5_000;
 
 export interface DrainOptions {
   limit?: number;
@@ -176,6 +178,8 @@ export async function drainOutbox(
 
   // Items written while draining (e.g. an escalation's follow-ups) are picked up by later waves.
   let performed = 0;
+  /** Until when a settle looks again for an item another transaction holds (a claim takes milliseconds). */
+  let skippedUntil: number | undefined;
   const waves = async (): Promise<void> => {
     while (performed < limit * ROUNDS) {
       if (performance.now() - sliceStart >= SLICE_MS) {
@@ -212,7 +216,22 @@ export async function drainOutbox(
           performItem(item, context).catch((error: unknown) => services.logger.error('outbox lane item not recorded', { id: item.id, type: item.type, error })),
         );
       }
-      if (wave.length === 0 && elsewhere.length === 0 && here === 0 && ctx.toLanes.length === 0) break;
+      if (wave.length === 0 && elsewhere.length === 0 && here === 0 && ctx.toLanes.length === 0) {
+        // A settle must not return before its case's item is performed: another drain of this
+        // process may have claimed it meanwhile (then it waits for it), or be claiming it right
+        // now (PostgreSQL: the row locked, the claim not yet in flight here; it looks again).
+        const claimedMeanwhile = options.caseId === undefined ? [] : [...inFlight.values()].filter((f) => f.caseId === options.caseId);
+        if (claimedMeanwhile.length > 0) {
+          await Promise.allSettled(claimedMeanwhile.map((f) => f.done));
+          continue;
+        }
+        if (claimed.skipped && (skippedUntil ??= performance.now() + SKIPPED_WAIT_MS) > performance.now()) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          continue;
+        }
+        break;
+      }
+      skippedUntil = undefined;
       const settled = await Promise.allSettled(wave.map(perform));
       await Promise.allSettled(elsewhere);
       for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;

@@ -126,7 +126,10 @@ export const pgQueue: OutboxQueue = {
       const elsewhere = [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
       const wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, 1);
       if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
-      return { wave, elsewhere, here: 0 };
+      // Nothing claimed, nothing in flight here, yet the case's item still reads as claimable:
+      // another transaction has it locked (a drain's claim between its UPDATE and its commit).
+      const skipped = elsewhere.length === 0 && wave.length === 0 && (await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(ctx, 'wave')}) AS due`))?.due === true;
+      return { wave, elsewhere, here: 0, skipped };
     }
     const wave = await claimCandidates(q, ctx, Math.min(ctx.limit, WAVE));
     if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);

@@ -61,6 +61,11 @@ export interface ClaimedWave {
   elsewhere: Promise<void>[];
   /** Items performed (or failed) inside the transaction. */
   here: number;
+  /**
+   * A settle's claim got nothing although its case has an item due: another transaction holds
+   * that row (PostgreSQL's SKIP LOCKED), a claim under way that is not yet in flight here.
+   */
+  skipped?: boolean;
 }
 
 /** Why an attempt failed and what follows: retried later with back-off, or given up after MAX_ATTEMPTS. */

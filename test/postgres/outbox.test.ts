@@ -162,6 +162,37 @@ describe('the outbox on PostgreSQL', () => {
     expect((await rows()).map((r) => [r.name, r.lockedBy, r.attempts])).toEqual([['a', 'one', 1], ['b', 'one', 1], ['c', 'two', 1], ['x1', 'two', 1], ['x2', null, 0]]);
   });
 
+  it('a case’s settle does not return while another drain’s claim of its item is under way (locked, not yet in flight here)', async () => {
+    await enqueue([{ caseId: caseIds[1]!, name: 'follow-up' }]);
+    const services = Object.assign(worker(), { who: 'settle' });
+    // Another drain has locked the row in its claim's transaction and not yet told this process
+    // (the moment between its UPDATE and its tracking): here that transaction then rolls back.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = false;
+    const other = worker()
+      .store.write(async (q) => {
+        await q.run(sql`SELECT id FROM outbox WHERE case_id = ${caseIds[1]!} FOR UPDATE`);
+        locked = true;
+        await held;
+        throw new Error('the claim rolls back');
+      })
+      .catch(() => undefined);
+    while (!locked) await turn();
+    let returned = false;
+    const settle = drainOutbox(services, handlers, { caseId: caseIds[1]!, owner: 'host:settle:1' }).finally(() => (returned = true));
+    try {
+      // Before, the settle found the row skipped and nothing in flight, and returned at once.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(returned).toBe(false);
+    } finally {
+      release();
+      await other;
+    }
+    expect(await settle).toEqual({ done: 1, failed: 0 });
+    expect(log).toEqual(['start follow-up settle', 'end follow-up settle']);
+  });
+
   it('retries a failing item with back-off by the clock, then gives up on it for good', async () => {
     await enqueue([{ type: 'test.fail', name: 'f' }]);
     const w = worker();
