@@ -23,10 +23,13 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Vitest's default is one worker fewer than the cores: on the 2-core machines we run on,
-    // one file at a time. Most files wait on a browser, a mail server, a child process or
-    // PostgreSQL, so three files side by side keep both cores busy. Four were slower on a fresh
-    // clone (687 s of vitest against 664 s) and timing-sensitive browser tests failed.
-    // `--maxWorkers=N` still overrides it.
+    // one file at a time. The run is in two groups (sequence.groupOrder below): first the files
+    // that run the app in the worker (sqlite, postgres), three side by side, since most of them
+    // wait on PostgreSQL or a mail server part of the time; then the files that start servers,
+    // browsers and clusters of their own (processes), two side by side: each already runs several
+    // processes, and with three, steps of a browser scenario took several times as long as alone
+    // (timeouts, and races no user on an idle machine would meet, were what failed CI). A group
+    // shares one worker count. `--maxWorkers=N` still overrides both.
     maxWorkers: 3,
     // scrypt at N = 2^10 instead of 2^15 for the passwords the suite sets and checks, in process
     // and in the servers it starts (they inherit the environment): honoured only under
@@ -38,6 +41,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'sqlite',
+          sequence: { groupOrder: 0 },
           include: ['src/**/*.test.{ts,tsx}', ...INTEGRATION],
           globalSetup: [BUILD],
           // One module graph per worker, not per file: importing the app again for each of
@@ -50,6 +54,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
+          sequence: { groupOrder: 0 },
           include: INTEGRATION,
           exclude: SQLITE_ONLY,
           env: { CASEBOOK_TEST_DATABASE: 'postgres' },
@@ -62,6 +67,8 @@ export default defineConfig({
         test: {
           // Browsers, servers in child processes, crashes, clusters of their own.
           name: 'processes',
+          sequence: { groupOrder: 1 },
+          maxWorkers: 2,
           include: ['test/{browser,reliability,ops,tooling,postgres}/**/*.test.{ts,tsx}'],
           // A browser scenario is tens of steps through a real server and Chromium; inside a full
           // run on two cores each step can take several times as long as alone (a 7 s test took
