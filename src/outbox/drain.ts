@@ -106,7 +106,9 @@ export async function drainOutbox(
   if (!flights) performing.set(key, (flights = new Map()));
   const inFlight = flights;
   /** Items in flight in this process that this drain waits for: its case's for a settle, any for a full drain. */
-  const flightsToAwait = (): boolean => (options.caseId === undefined ? inFlight.size > 0 : [...inFlight.values()].some((f) => f.caseId === options.caseId));
+  const flightsToAwait = (): boolean => (options.caseId === undefined ? inFlight.size > 0 : caseFlights().length > 0);
+  /** A settle's case's items in flight in this process. */
+  const caseFlights = (): Flight[] => [...inFlight.values()].filter((f) => f.caseId === options.caseId);
 
   interface Claimed {
     item: OutboxItem;
@@ -220,7 +222,7 @@ export async function drainOutbox(
         // A settle must not return before its case's item is performed: another drain of this
         // process may have claimed it meanwhile (then it waits for it), or be claiming it right
         // now (PostgreSQL: the row locked, the claim not yet in flight here; it looks again).
-        const claimedMeanwhile = options.caseId === undefined ? [] : [...inFlight.values()].filter((f) => f.caseId === options.caseId);
+        const claimedMeanwhile = options.caseId === undefined ? [] : caseFlights();
         if (claimedMeanwhile.length > 0) {
           await Promise.allSettled(claimedMeanwhile.map((f) => f.done));
           continue;
