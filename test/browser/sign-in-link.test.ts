@@ -4,10 +4,10 @@
  * JavaScript), opens the mailed link, presses its button and lands on the page they wanted;
  * the link is dead afterwards. Pages checked with axe-core and saved as screenshots.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { expectAccessible, launchChromium, startServer, watchPage, type Server } from './support.js';
+import { expectAccessible, sharedChromium, startServer, watchPage, type Server } from './support.js';
 
 let smtp: Inbox;
 let server: Server;
@@ -17,21 +17,24 @@ const problems: string[][] = [];
 beforeAll(async () => {
   smtp = await startSmtp();
   server = await startServer({ SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Casebook <casebook@example.com>' });
-  browser = await launchChromium();
+  browser = await sharedChromium();
   for (const email of ['chloe@example.com', 'noscript@example.com']) {
     const res = await server.api('POST', '/api/v1/users', { email, name: 'Chloe Carter', role: 'customer' });
     expect(res.status, await res.clone().text()).toBe(201);
   }
 });
 
+const contexts: BrowserContext[] = [];
+
 afterAll(async () => {
-  await browser?.close();
+  for (const context of contexts) await context.close();
   await server?.stop();
   await smtp?.close();
 });
 
 async function newPage(javaScriptEnabled = true): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled });
+  contexts.push(context);
   const page = await context.newPage();
   problems.push(watchPage(page).problems);
   return page;
