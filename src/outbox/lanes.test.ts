@@ -177,4 +177,37 @@ describe('outbox lanes', () => {
       { name: 'later', attempts: 0, locked_by: null, last_error: null },
     ]);
   });
+
+  it('lets as many posts as the lanes allow listen for the abort at once, without a listener warning, and aborts each', async () => {
+    await oneCase();
+    const wide: OutboxLane = { name: 'wide', concurrency: 16, perTarget: 16 };
+    const signals: AbortSignal[] = [];
+    const listening: OutboxHandler = Object.assign(
+      async (_services: Parameters<OutboxHandler>[0], _item: Parameters<OutboxHandler>[1], context?: { signal: AbortSignal }) => {
+        const signal = context!.signal;
+        signals.push(signal);
+        // As a webhook post does (src/net/guarded-post.ts): it listens while it waits for its receiver.
+        await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      },
+      { lane: wide },
+    );
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 16; i++) enqueue('test.listen', `p${i}`);
+      await drainOutbox(h.services, new Map([['test.listen', listening]]), { lanes });
+      expect(lanes.size).toBe(16);
+      await turns();
+      lanes.stop();
+      await lanes.settled();
+      await turns(); // Node emits its warnings on a later tick
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+      expect(signals).toHaveLength(16);
+      expect(signals.every((s) => s.aborted)).toBe(true);
+      expect(h.db.$client.prepare("SELECT count(*) FROM outbox WHERE done_at IS NULL AND last_error = 'Casebook is shutting down'").pluck().get()).toBe(16);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

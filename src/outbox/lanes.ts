@@ -40,6 +40,12 @@ interface Flight {
   target: string;
   caseId: number | null;
   done: Promise<void>;
+  /**
+   * Its own, not one shared by every item in flight: the webhook and IM lanes run up to 20
+   * posts at once, each listening for the abort, and a shared signal passed Node's limit of 10
+   * listeners (MaxListenersExceededWarning), the warning that would tell a leak.
+   */
+  abort: AbortController;
 }
 
 export interface LanesOptions {
@@ -56,7 +62,6 @@ export class OutboxLanes {
   /** Items in flight per target, with the target's lane's limit. */
   readonly #byTarget = new Map<string, { n: number; limit: number }>();
   readonly #cases = new Set<number>();
-  readonly #abort = new AbortController();
   readonly #options: LanesOptions;
   #stopped = false;
 
@@ -94,7 +99,7 @@ export class OutboxLanes {
     if (inFlight) inFlight.n++;
     else this.#byTarget.set(target, { n: 1, limit: lane.perTarget });
     if (item.caseId !== null) this.#cases.add(item.caseId);
-    this.#flights.set(item.id, { lane: lane.name, target, caseId: item.caseId, done: Promise.resolve() });
+    this.#flights.set(item.id, { lane: lane.name, target, caseId: item.caseId, done: Promise.resolve(), abort: new AbortController() });
     return true;
   }
 
@@ -115,7 +120,7 @@ export class OutboxLanes {
   start(id: number, run: (context: LaneContext) => Promise<void>): Promise<void> {
     const flight = this.#flights.get(id);
     if (!flight) throw new Error(`outbox item ${id} has no reserved lane slot`);
-    flight.done = run({ signal: this.#abort.signal }).finally(() => {
+    flight.done = run({ signal: flight.abort.signal }).finally(() => {
       this.release(id);
       if (!this.#stopped) this.#options.onFree();
     });
@@ -137,7 +142,10 @@ export class OutboxLanes {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#flights.size === 0) return;
-    const timer = setTimeout(() => this.#abort.abort(new Error('Casebook is shutting down')), this.#options.graceMs);
+    const timer = setTimeout(() => {
+      const reason = new Error('Casebook is shutting down');
+      for (const flight of this.#flights.values()) flight.abort.abort(reason);
+    }, this.#options.graceMs);
     timer.unref();
     void this.settled().then(() => clearTimeout(timer));
   }
