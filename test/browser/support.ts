@@ -34,6 +34,9 @@ const PROBLEMS = [
   { title: 'Cannot log in after a password reset', symptoms: 'login fails, password reset link expired, cannot sign in', solution: 'Request a new reset link and open it in the same browser.' },
 ];
 
+/** Sessions signed in on the sign-in page, per server, account and password: their cookies and the page sign-in led to. */
+const sessions = new Map<string, { cookies: Cookie[]; landing: string }>();
+
 /** Seeds the demo queue layout and a small problem library, then starts the server on that database (with `env` added to its environment). */
 export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const h = createHarness({ start: Date.now() });
@@ -52,6 +55,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     output: server.output,
     async stop() {
       await server.stop();
+      // A later server may get the same port: its sign-ins start from the form.
+      for (const key of sessions.keys()) if (key.startsWith(`${url} `)) sessions.delete(key);
     },
     api(method, path, body) {
       return fetch(`${url}${path}`, {
@@ -108,9 +113,6 @@ export function watchPage(page: Page): { problems: string[] } {
   });
   return { problems: found };
 }
-
-/** Sessions signed in on the sign-in page, per server, account and password: their cookies and the page sign-in led to. */
-const sessions = new Map<string, { cookies: Cookie[]; landing: string }>();
 
 /**
  * Signs in on the sign-in page, as a user does, and lands where it leads. A later sign-in as the
