@@ -20,7 +20,7 @@ import { ManualClock } from '../src/clock.js';
 import { createServicesOn } from '../src/compose.js';
 import { migratePostgres } from '../src/db/pg/migrate.js';
 import { slaNextAtSql } from '../src/db/schema/index.js';
-import { openStore } from '../src/db/store/index.js';
+import { openStore } from '../src/db/store/open.js';
 import { all } from '../src/db/store/rows.js';
 import { createLogger } from '../src/logger.js';
 import { seedDefinitions } from '../src/seed/seed-definitions.js';

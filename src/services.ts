@@ -19,7 +19,8 @@ import type { Clock } from './clock.js';
 import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import type { LiveRelay } from './db/live-relay.js';
-import { openStore, type Store } from './db/store/index.js';
+import type { Store } from './db/store/index.js';
+import { sqliteStore } from './db/store/sqlite.js';
 import { sqliteBehind } from './db/store/sqlite-only.js';
 import { Definitions } from './definitions/registry.js';
 import { createLogger, type Logger } from './logger.js';
@@ -165,7 +166,7 @@ export interface ServicePlugins {
   outboxHandlers: Map<string, OutboxHandler>;
 }
 
-/** Where services keep their data: an open SQLite database, or a store (a PostgreSQL one: `openStore({ postgresUrl })`). */
+/** Where services keep their data: an open SQLite database, or a store (a PostgreSQL one: `openStore({ postgresUrl })`, src/db/store/open.ts). */
 export type ServiceDatabase = Db | Store;
 
 function isStore(database: ServiceDatabase): database is Store {
@@ -178,7 +179,7 @@ function isStore(database: ServiceDatabase): database is Store {
  */
 export function assembleServices(database: ServiceDatabase, clock: Clock, plugins: ServicePlugins, options: ServiceOptions = {}): Services {
   const { actions, subscribers } = plugins;
-  const store = isStore(database) ? database : openStore({ sqlite: database });
+  const store = isStore(database) ? database : sqliteStore(database);
   const sqlite = isStore(database) ? (database.dialect === 'sqlite' ? sqliteBehind(database) : null) : database;
   const services: Services = {
     sqlite,

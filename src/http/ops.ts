@@ -17,7 +17,6 @@ import { Hono, type Context } from 'hono';
 import { principalForToken } from '../auth/api-tokens.js';
 import { safeEqual } from '../auth/tokens.js';
 import { migrationStatus } from '../db/migrations-status.js';
-import { postgresMigrationStatus } from '../db/pg/migrations-status.js';
 import { DomainError } from '../errors.js';
 import { throttledLog } from '../logger.js';
 import { METRICS_CONTENT_TYPE, scrapeMetrics } from '../metrics/scrape.js';
@@ -38,7 +37,7 @@ async function databaseCheck(services: Services): Promise<Check> {
 async function migrationsCheck(services: Services): Promise<Check> {
   const { sqlite } = services;
   if (sqlite && !sqlite.$client.open) return { ok: false, reason: 'the database connection is closed' };
-  const status = sqlite ? migrationStatus(sqlite.$client) : await postgresMigrationStatus(services.store);
+  const status = sqlite ? migrationStatus(sqlite.$client) : await (await import('../db/pg/migrations-status.js')).postgresMigrationStatus(services.store);
   switch (status.state) {
     case 'current':
       return { ok: true, detail: { applied: status.applied, latest: status.latest } };

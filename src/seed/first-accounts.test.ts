@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client.js';
 import { staff } from '../db/schema/index.js';
-import { openStore } from '../db/store/index.js';
+import { openStore } from '../db/store/open.js';
 import { firstAccountsHint } from './first-accounts.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-first-'));

@@ -10,7 +10,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, transaction, type Db } from '../../src/db/client.js';
 import { groupCommit, groupCommitStats, setGroupSlice } from '../../src/db/group-commit.js';
-import { openStore, UnitAwaitedIoError, type Handle, type Store } from '../../src/db/store/index.js';
+import { UnitAwaitedIoError, type Handle, type Store } from '../../src/db/store/index.js';
+import { openStore } from '../../src/db/store/open.js';
 import { openReadCount, readContextEnabled } from '../../src/db/store/sqlite.js';
 import { tempDir } from '../support/harness.js';
 

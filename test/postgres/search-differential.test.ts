@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { openPostgres, type Postgres } from '../../src/db/pg/client.js';
-import { openStore } from '../../src/db/store/index.js';
+import { openStore } from '../../src/db/store/open.js';
 import { eraseCaseContent } from '../../src/privacy/erase-cases.js';
 import { ERASED, redactEventData } from '../../src/privacy/redact.js';
 import { caseOfDoc, documentOf, MAX_POSITION } from '../../src/search/documents.js';

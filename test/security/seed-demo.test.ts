@@ -3,7 +3,7 @@ import path from 'node:path';
 import { count } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
-import { openStore } from '../../src/db/store/index.js';
+import { openStore } from '../../src/db/store/open.js';
 import { tempDir } from '../support/harness.js';
 import { createTestDatabase, ON_POSTGRES, type TestDatabase } from '../support/harness-postgres.js';
 import { startServer, type RunningServer } from '../support/server.js';

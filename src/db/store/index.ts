@@ -1,20 +1,10 @@
 /**
- * The storage port (store.ts): `openStore({ sqlite: db })` over an open SQLite database (the
- * caller keeps closing it), or `openStore({ postgresUrl })` with a pool of its own.
+ * The storage port (store.ts) as the code of both dialects sees it: its types, the driver
+ * errors, SQLite's handle. Opening a store is ./open.ts (`openStore`), which loads
+ * node-postgres: nothing here does, so a server on SQLite never loads it.
  */
-import type { Db } from '../client.js';
-import { openPostgresStore, type PostgresStoreOptions } from './pg.js';
-import { sqliteStore } from './sqlite.js';
-import type { Store } from './store.js';
-
 export type { Dialect, Handle, Store, StoreDb, Tables } from './store.js';
 export { driverError, isRetryable, isUniqueViolation, sqlState } from './errors.js';
 export { sqliteOf } from './sqlite.js';
-export { postgresWriteInProgress } from './pg.js';
+export { postgresWriteInProgress } from './pg-write.js';
 export { UnitAwaitedIoError } from '../unit-rule.js';
-
-export type OpenStoreOptions = { sqlite: Db } | ({ postgresUrl: string } & PostgresStoreOptions);
-
-export function openStore(options: OpenStoreOptions): Store {
-  return 'sqlite' in options ? sqliteStore(options.sqlite) : openPostgresStore(options.postgresUrl, options);
-}

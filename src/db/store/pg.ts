@@ -19,6 +19,7 @@ import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { openPostgres, type OpenPostgresOptions, type PgDb } from '../pg/client.js';
 import * as schema from '../pg/schema.js';
 import { isRetryable, withoutQueryValues } from './errors.js';
+import { openWrite } from './pg-write.js';
 import type { Handle, Store, StoreDb } from './store.js';
 
 export interface PostgresStoreOptions extends OpenPostgresOptions {
@@ -30,17 +31,6 @@ export interface PostgresStoreOptions extends OpenPostgresOptions {
 
 type Tx = PgDatabase<NodePgQueryResultHKT, typeof schema>;
 
-/**
- * The outermost write in progress, on any PostgreSQL store, in this async context: a token per
- * run of a transaction, for what keeps a view of that transaction's own
- * uncommitted rows apart from the committed one (the definitions registry).
- */
-const openWrite = new AsyncLocalStorage<object>();
-
-/** The token of the PostgreSQL write transaction this code runs in, or undefined outside one. */
-export function postgresWriteInProgress(): object | undefined {
-  return openWrite.getStore();
-}
 
 const NUMBERS = new Set([20, 1700]); // int8 (count(*), bigint columns), numeric (sum of bigints)
 
