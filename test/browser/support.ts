@@ -161,8 +161,10 @@ export interface AxeViolation {
 
 /** Runs axe-core in the page (evaluated source: a script tag would be blocked by our CSP). */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  // Once per document: a second check of the same page (after an htmx swap) reuses it.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  // The page between requests: while htmx waits for an answer its buttons are dimmed (app.css),
+  // which is not the contrast the page has.
+  await page.waitForFunction(() => !document.querySelector('.htmx-request'));
+  await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
