@@ -48,7 +48,7 @@ export function openDatabaseForServer(config: ServerDatabaseConfig, logger: Logg
 
 async function openPostgresForServer(url: string, logger: Logger): Promise<ServerDatabase> {
   // Loaded here, not with this module: a server on SQLite never loads node-postgres, drizzle's
-  // PostgreSQL half and the PostgreSQL schema (~4.6 MiB of heap it would keep for nothing).
+  // node-postgres driver and src/db/pg/ (1.8 MiB of live heap it kept for nothing; docs/performance.md).
   const { openServerPostgres } = await import('./pg/startup.js');
   const postgres = await openServerPostgres(url, { logger });
   return {

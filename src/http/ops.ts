@@ -37,7 +37,8 @@ async function databaseCheck(services: Services): Promise<Check> {
 async function migrationsCheck(services: Services): Promise<Check> {
   const { sqlite } = services;
   if (sqlite && !sqlite.$client.open) return { ok: false, reason: 'the database connection is closed' };
-  const status = sqlite ? migrationStatus(sqlite.$client) : await (await import('../db/pg/migrations-status.js')).postgresMigrationStatus(services.store);
+  // PostgreSQL's status is loaded on PostgreSQL only: a server on SQLite never loads its modules (src/db/server-database.ts).
+  const status = sqlite ? migrationStatus(sqlite.$client) : await import('../db/pg/migrations-status.js').then((m) => m.postgresMigrationStatus(services.store));
   switch (status.state) {
     case 'current':
       return { ok: true, detail: { applied: status.applied, latest: status.latest } };

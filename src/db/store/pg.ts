@@ -31,7 +31,6 @@ export interface PostgresStoreOptions extends OpenPostgresOptions {
 
 type Tx = PgDatabase<NodePgQueryResultHKT, typeof schema>;
 
-
 const NUMBERS = new Set([20, 1700]); // int8 (count(*), bigint columns), numeric (sum of bigints)
 
 /**
