@@ -16,7 +16,7 @@ import path from 'node:path';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { statement } from '../src/db/fast.js';
 import { groupCommit } from '../src/db/group-commit.js';
-import { type Store } from '../src/db/store/index.js';
+import type { Store } from '../src/db/store/index.js';
 import { openStore } from '../src/db/store/open.js';
 import { tempDir } from '../test/support/harness.js';
 import type { Bench, BenchRow } from './bench.js';

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import type { LiveRelay } from './db/live-relay.js';
 import { openServerPostgres } from './db/pg/startup.js';
-import { type Store } from './db/store/index.js';
+import type { Store } from './db/store/index.js';
 import { openStore } from './db/store/open.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMailer } from './notifications/mailer.js';

@@ -6,7 +6,7 @@ import { hashPassword } from '../../src/auth/password.js';
 import { newSessionRow } from '../../src/auth/sessions.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { caseEvents } from '../../src/db/schema/index.js';
-import { type Handle } from '../../src/db/store/index.js';
+import type { Handle } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import { defaultEmailSettings, type EmailSettings } from '../../src/channels/email/settings.js';
 import type { ServiceOptions } from '../../src/services.js';

@@ -22,7 +22,7 @@ import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createSite } from '../../src/chat/sites.js';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { createServicesOn } from '../../src/compose.js';
-import { type Store } from '../../src/db/store/index.js';
+import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import { createLogger } from '../../src/logger.js';
 import { createMailer } from '../../src/notifications/mailer.js';

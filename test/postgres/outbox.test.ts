@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Store } from '../../src/db/store/index.js';
+import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import { releaseDeadClaims } from '../../src/outbox/dead-claims.js';
 import { markItemDone } from '../../src/outbox/dialect.js';

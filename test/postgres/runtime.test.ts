@@ -21,7 +21,7 @@ import type { Services } from '../../src/services.js';
 import { journalEntries } from '../../src/db/migrations-status.js';
 import { PG_MIGRATIONS_DIR } from '../../src/db/pg/client.js';
 import { postgresRelay, type PostgresRelay } from '../../src/db/pg/notify-relay.js';
-import { type Store } from '../../src/db/store/index.js';
+import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';

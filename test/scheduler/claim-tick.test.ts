@@ -11,7 +11,7 @@ import path from 'node:path';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
-import { type Store } from '../../src/db/store/index.js';
+import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import { claimTick, closeDeadRuns, finishTick, PROCESS_ID, RETENTION_MS } from '../../src/scheduler/claim-tick.js';
 import { tempDir } from '../support/harness.js';

@@ -8,7 +8,7 @@
  * results back through the store fails — which is what tells a conversion is complete.
  */
 import { migrateToPostgres } from '../../src/db/pg/copy/migrate-to-postgres.js';
-import { type Store } from '../../src/db/store/index.js';
+import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import type { Services } from '../../src/services.js';
 import type { PostgresCluster } from './postgres.js';
