@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
 import { caseReads } from './case-read/queries.js';
 import type { ChatIdentity } from './chat-identity.js';
 import { caseRef } from './case-ref.js';
-import { actorsOf, buildCaseView, timelineEntries, type CaseRow, type CaseView, type TimelineEntry } from './case-view.js';
+import { actorsOf, buildCaseView, partsFit, timelineEntries, type CaseRow, type CaseView, type KnownViewParts, type TimelineEntry } from './case-view.js';
 import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerAttachment, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
 import { OFFER_EVENTS, offerOf } from './solution-offer.js';
 
@@ -31,8 +31,15 @@ async function names(q: Handle, table: 'staff' | 'customers', ids: number[]): Pr
   return new Map((await q.db.select({ id: t.id, name: t.name }).from(t).where(inArray(t.id, ids))).map((r) => [r.id, r.name]));
 }
 
-/** The staff view of `row` (built by case-view.ts `buildCaseView`). */
-export async function readCaseView(q: Handle, services: Services, row: CaseRow): Promise<CaseView> {
+/**
+ * The staff view of `row` (built by case-view.ts `buildCaseView`); `known`: the parts the command
+ * that returned `row` handed over (an intake's), read only when they no longer fit it.
+ */
+export async function readCaseView(q: Handle, services: Services, row: CaseRow, known?: KnownViewParts): Promise<CaseView> {
+  if (known && partsFit(row, known)) {
+    const chat = row.channel === 'chat' ? await caseReads(q).chatIdentity(q, row.id) : null;
+    return buildCaseView(services, row, { chat, ...known });
+  }
   return buildCaseView(services, row, await caseReads(q).viewParts(q, row));
 }
 

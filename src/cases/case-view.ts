@@ -57,7 +57,10 @@ export interface CaseView {
 /**
  * What the command that stored a case holds of its view as committed (intake): the customer,
  * the assignee's name, the SLA timers (oldest first) and the customer's CRM record. With them
- * the answer is built without reading the case's rows back (no read transaction).
+ * the answer is built without reading the case's rows back (no read transaction). They are
+ * handed to the caller with the row (`CreateCaseOptions.view`), not kept in a table keyed by
+ * the row: a WeakMap's values outlive their key by a scavenge and were promoted to the old
+ * generation with it, ~1 KiB an intake (docs/performance.md, "New hidden classes").
  */
 export interface KnownViewParts {
   customer: typeof customers.$inferSelect;
@@ -66,22 +69,9 @@ export interface KnownViewParts {
   crm: CrmFact | null;
 }
 
-const knownParts = new WeakMap<CaseRow, KnownViewParts>();
-
-/** Remembers the view parts of `row` as its command committed it (the row object itself is the key). */
-export function rememberViewParts(row: CaseRow, parts: KnownViewParts): void {
-  knownParts.set(row, parts);
-}
-
-/** The parts the command that returned `row` remembered, if they still fit it. */
-export function knownViewParts(row: CaseRow): KnownViewParts | undefined {
-  return viewIsKnown(row) ? knownParts.get(row) : undefined;
-}
-
-/** Whether the view of `row` needs no database read (the command that returned `row` remembered its parts). */
-export function viewIsKnown(row: CaseRow): boolean {
-  const known = knownParts.get(row);
-  return known !== undefined && (known.assignee?.id ?? null) === row.assigneeId && known.customer.id === row.customerId;
+/** Whether parts a command handed over still fit `row` (its assignee and customer are theirs). */
+export function partsFit(row: CaseRow, known: KnownViewParts): boolean {
+  return (known.assignee?.id ?? null) === row.assigneeId && known.customer.id === row.customerId;
 }
 
 /** What a case's view shows besides the case's own row. */

@@ -21,6 +21,7 @@ import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
 import { customerTier, recordProfileChangeOn, upsertCustomer, type CustomerRow } from './customers.js';
+import type { KnownViewParts } from './case-view.js';
 import { captureIntakeView } from './intake-view.js';
 import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
@@ -70,6 +71,12 @@ export interface CreateCaseOptions {
   whenStored?: (ctx: CaseContext) => void | Promise<void>;
   /** Files of the request, already in the attachment store (`storeFiles`): recorded with its `case.created` entry. */
   attachments?: readonly StoredFile[];
+  /**
+   * Receives, inside the intake transaction once the case is saved, what its unit of work holds
+   * of the case's view (customer, assignee, SLA timers, CRM record): the API answers with the
+   * case without reading it back. Not called when the case was stored early (`within`).
+   */
+  view?: (parts: KnownViewParts) => void;
   /** A routing hint (a mailbox's default queue): the queue unless a rule picks one; rules see it as `case.queue`; inactive → `general`. */
   defaultQueue?: string;
   /** Where the case came from, for rules: added to the `case.created` event fact (e.g. `{ mailbox: "Sales" }`). */
@@ -298,9 +305,14 @@ async function intakeCase(q: Handle, services: Services, intake: Intake, actor: 
     await ctx.save();
     return ctx.case;
   }
+  if (!options.view) {
+    await ctx.save();
+    return ctx.case;
+  }
   // The answer's view as committed, from what the unit of work holds (no read back).
-  const remember = await captureIntakeView(ctx, customer, sameTransaction ? intake.storedCrm : undefined);
+  const capture = await captureIntakeView(ctx, customer, sameTransaction ? intake.storedCrm : undefined);
   await ctx.save();
-  await remember();
+  const parts = await capture();
+  if (parts) options.view(parts);
   return ctx.case;
 }

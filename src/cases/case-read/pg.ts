@@ -2,7 +2,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { CrmFact } from '../../crm/records.js';
 import type { Handle } from '../../db/store/index.js';
-import { knownViewParts, type CaseRow, type CaseViewParts } from '../case-view.js';
+import type { CaseRow, CaseViewParts } from '../case-view.js';
 import type { ChatIdentity } from '../chat-identity.js';
 import type { CaseReads } from './queries.js';
 
@@ -21,16 +21,12 @@ export const pgCaseReads: CaseReads = {
     return row;
   },
   async viewParts(q, row): Promise<CaseViewParts> {
-    const known = knownViewParts(row);
     const { customers, staff, slaTimers, crmRecords } = q.tables;
-    const [customer] = known ? [known.customer] : await q.db.select().from(customers).where(eq(customers.id, row.customerId)).limit(1);
-    const [assignee] = known ? [known.assignee] : row.assigneeId === null ? [null] : await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).limit(1);
-    const timers = known?.timers ?? (await q.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id)));
-    let crm: CrmFact | null = known ? known.crm : null;
-    if (!known) {
-      const [record] = await q.db.select({ data: crmRecords.data }).from(crmRecords).where(eq(crmRecords.email, customer!.email.trim().toLowerCase())).limit(1);
-      crm = record?.data ? (record.data as unknown as CrmFact) : null;
-    }
+    const [customer] = await q.db.select().from(customers).where(eq(customers.id, row.customerId)).limit(1);
+    const [assignee] = row.assigneeId === null ? [null] : await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId)).limit(1);
+    const timers = await q.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id));
+    const [record] = await q.db.select({ data: crmRecords.data }).from(crmRecords).where(eq(crmRecords.email, customer!.email.trim().toLowerCase())).limit(1);
+    const crm = record?.data ? (record.data as unknown as CrmFact) : null;
     const chat = row.channel === 'chat' ? await chatIdentityOf(q, row.id) : null;
     return { customer: customer!, assignee: assignee ?? null, timers, crm, chat };
   },

@@ -4,7 +4,7 @@ import { rowById, rowMapper, statement } from '../../db/fast.js';
 import { cases, customers, slaTimers } from '../../db/schema/index.js';
 import { sqliteOf } from '../../db/store/index.js';
 import { storedCrmRecord } from '../../crm/records.js';
-import { knownViewParts, type CaseRow, type CaseViewParts } from '../case-view.js';
+import type { CaseRow, CaseViewParts } from '../case-view.js';
 import type { ChatIdentity } from '../chat-identity.js';
 import type { CaseReads } from './queries.js';
 
@@ -18,26 +18,19 @@ function chatIdentity(db: Db, caseId: number): ChatIdentity | null {
   return row ? { site: row.site_id, state: row.state, visitorEmail: row.email, emailVerified: row.unverified === 0 } : null;
 }
 
-/** The parts of `row`'s view (none read when its command remembered them). */
+/** The parts of `row`'s view. */
 function caseViewParts(db: Db, row: CaseRow): CaseViewParts {
-  const known = knownViewParts(row);
-  const customer = known?.customer ?? rowById(db, customers, row.customerId)!;
-  const assignee = known
-    ? known.assignee
-    : row.assigneeId === null
-      ? undefined
-      : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
+  const customer = rowById(db, customers, row.customerId)!;
+  const assignee = row.assigneeId === null ? undefined : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
   const timerRows = rowMapper(slaTimers);
-  const timers =
-    known?.timers ??
-    statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-      .all(row.id)
-      .map((t) => timerRows.fromRow(t));
+  const timers = statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
+    .all(row.id)
+    .map((t) => timerRows.fromRow(t));
   return {
     customer,
     assignee: assignee ?? null,
     timers,
-    crm: known ? known.crm : storedCrmRecord(db, customer.email),
+    crm: storedCrmRecord(db, customer.email),
     chat: row.channel === 'chat' ? chatIdentity(db, row.id) : null,
   };
 }

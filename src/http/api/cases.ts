@@ -5,7 +5,7 @@ import { storeFiles } from '../../attachments/record.js';
 import { MESSAGE_EVENTS } from '../../cases/add-message.js';
 import { assertCanSee, canSeeCase } from '../../cases/access.js';
 import { parseCaseRef, caseRef } from '../../cases/case-ref.js';
-import { iso, viewIsKnown, type CaseRow } from '../../cases/case-view.js';
+import { iso, partsFit, type CaseRow, type KnownViewParts } from '../../cases/case-view.js';
 import { createCase } from '../../cases/create-case.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { editCase } from '../../cases/edit-case.js';
@@ -124,14 +124,17 @@ function noneMatch(header: string | undefined, tag: string): boolean {
   });
 }
 
-/** 201 with the case (the reference only for someone filing into a queue they do not work). */
-async function intakeAnswer(c: Context<AppEnv>, settled: CaseRow): Promise<Response> {
+/**
+ * 201 with the case (the reference only for someone filing into a queue they do not work).
+ * `known`: the view parts the intake handed over with `settled` (CreateCaseOptions.view).
+ */
+async function intakeAnswer(c: Context<AppEnv>, settled: CaseRow, known?: KnownViewParts): Promise<Response> {
   if (!canSeeCase(principalOf(c), settled)) return c.json({ id: caseRef(settled.id) }, 201);
   c.header('Location', `/api/v1/cases/${caseRef(settled.id)}`);
   versionTag(c, settled);
-  // Staff: the view as intake committed it, when it remembered its parts (no reads); otherwise
+  // Staff: the view as intake committed it, when its parts still fit (no reads); otherwise
   // one read transaction for the view's reads (customer, assignee, timers).
-  if (!isCustomer(c) && viewIsKnown(settled)) return c.json(await fullView(c, settled), 201);
+  if (!isCustomer(c) && known && partsFit(settled, known)) return c.json(await c.get('services').store.query((q) => readFullView(c, q, settled, known)), 201);
   return c.json(await c.get('services').store.read((q) => readFullView(c, q, settled)), 201);
 }
 
@@ -184,11 +187,14 @@ export function caseRoutes(): Hono<AppEnv> {
           return c.json(await fullView(c, settled), imported.created ? 201 : 200);
         }
         await takeRateLimit(c, principal, 'cases');
+        let known: KnownViewParts | undefined;
+        const view = (parts: KnownViewParts) => void (known = parts);
         const row =
           principal.actor.type === 'customer'
             ? await createCase(services, input, principal.actor, { customerId: principal.customerId!, channel: 'api', ...recordNewCase(record) })
-            : await createCase(services, input, principal.actor, { channel: 'api', ...recordNewCase(record) });
-        return intakeAnswer(c, await settle(c, row.id, row));
+            : await createCase(services, input, principal.actor, { channel: 'api', view, ...recordNewCase(record) });
+        const settled = await settle(c, row.id, row);
+        return intakeAnswer(c, settled, settled === row ? known : undefined);
       },
       async (entry) => intakeAnswer(c, await settle(c, entry.caseId!)),
     ),
