@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { bindServer, PortInUseError } from './listen.js';
+import http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bindServer, PortInUseError, type BoundServer } from './listen.js';
+
+/** One request on `agent` (keep-alive): its status, `Connection` header and body. */
+function get(port: number, agent: http.Agent, path: string): Promise<{ status: number; connection: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+    });
+    req.on('error', reject);
+  });
+}
 
 describe('bindServer', () => {
   it('answers 503 starting until the app is attached, then the app', async () => {
@@ -38,5 +51,63 @@ describe('bindServer', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('bindServer: the graceful stop', () => {
+  let bound: BoundServer | null = null;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  afterEach(async () => {
+    await bound?.close(1000);
+    bound = null;
+  });
+
+  it('answers the requests in progress and those on open connections with Connection: close, keep-alive before', async () => {
+    bound = await bindServer({ port: 0, host: '127.0.0.1' });
+    const server = bound;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inProgress = new Promise<void>((resolve) => (arrived = resolve));
+    server.attach(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/slow') {
+        arrived();
+        await held;
+      }
+      return new Response(path);
+    });
+
+    // Before the drain: keep-alive, two connections open.
+    const [first, second] = await Promise.all([get(server.port, agent, '/a'), get(server.port, agent, '/b')]);
+    expect([first.status, first.connection, second.connection]).toEqual([200, 'keep-alive', 'keep-alive']);
+
+    // A request in progress when the drain begins, then one arriving on the other open connection.
+    const slow = get(server.port, agent, '/slow');
+    await inProgress;
+    const closed = server.close(5000);
+    const during = await get(server.port, agent, '/during');
+    expect(during).toEqual({ status: 200, connection: 'close', body: '/during' });
+    release();
+    expect(await slow).toEqual({ status: 200, connection: 'close', body: '/slow' });
+    // Every response answered, none cut: the stop resolves once the connections are closed.
+    expect((await closed).cut).toBe(0);
+    bound = null;
+  });
+
+  it('counts the requests still running when the grace runs out as cut', async () => {
+    bound = await bindServer({ port: 0, host: '127.0.0.1' });
+    const server = bound;
+    let arrived!: () => void;
+    const inProgress = new Promise<void>((resolve) => (arrived = resolve));
+    server.attach(async () => {
+      arrived();
+      return new Promise<Response>(() => undefined); // never answers
+    });
+    const hanging = get(server.port, agent, '/hang').catch((error: Error) => error);
+    await inProgress;
+    expect((await server.close(100)).cut).toBe(1);
+    expect(await hanging).toBeInstanceOf(Error);
+    bound = null;
   });
 });

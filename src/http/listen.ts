@@ -6,7 +6,7 @@
  * load balancer sees the process is alive while it opens and migrates the database.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
 
@@ -64,8 +64,12 @@ function starting(request: Request): Response {
 
 export function bindServer(options: { port: number; host: string }): Promise<BoundServer> {
   let handler: Fetch = starting;
-  const server = createAdaptorServer({ fetch: (request: Request, env: unknown) => handler(request, env) });
-  const inFlight = trackRequests(server);
+  const inFlight: InFlight = { count: 0, draining: false, onIdle: null };
+  const server = createAdaptorServer({
+    fetch: (request: Request, env: unknown) => handler(request, env),
+    serverOptions: { ServerResponse: drainAwareResponse(inFlight) },
+  });
+  trackRequests(server, inFlight);
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
@@ -95,31 +99,47 @@ export function bindServer(options: { port: number; host: string }): Promise<Bou
   });
 }
 
-/** Responses not yet finished; once draining, each one closes its connection when done. */
+/**
+ * Responses not yet finished, counted; once draining, each one whose headers are still to be
+ * written closes its connection when done (`drainAwareResponse`).
+ *
+ * Counted, not kept in a Set: a Set that grows and shrinks with the responses in flight
+ * rehashes into a new table as it does, and the table it leaves behind still points at the
+ * responses it held. Once that table is in the old generation, the scavenges keep every
+ * response it names alive — with its request, headers and body — until the next full
+ * collection: at c=50 that promoted ~4 KiB an intake, most of the old generation's growth and
+ * the server's peak RSS (docs/performance.md, "Issue 11: what the old generation kept").
+ */
 interface InFlight {
-  responses: Set<ServerResponse>;
+  count: number;
   draining: boolean;
   /** While draining: the last response in progress finished. */
   onIdle: (() => void) | null;
 }
 
-function trackRequests(server: ServerType): InFlight {
-  const state: InFlight = { responses: new Set(), draining: false, onIdle: null };
-  // Before the app's listener: the header must be set before anything is written.
+function trackRequests(server: ServerType, state: InFlight): void {
+  // Before the app's listener, so that a response is counted before anything of it is written.
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
-    state.responses.add(response);
+    state.count++;
     response.once('close', () => {
-      state.responses.delete(response);
-      if (state.responses.size === 0) state.onIdle?.();
+      if (--state.count === 0) state.onIdle?.();
     });
-    if (state.draining) closeAfter(response);
   });
-  return state;
 }
 
-/** The connection closes after this response, and the client is told so (it will not send another request on it). */
-function closeAfter(response: ServerResponse): void {
-  if (!response.headersSent) response.setHeader('Connection', 'close');
+/**
+ * The server's responses: once the server drains, a response whose headers are still to be
+ * written says `Connection: close` (the client will not send another request on it), whether
+ * it began before the drain or after. Node writes every response's headers through `writeHead`.
+ */
+function drainAwareResponse(state: InFlight): typeof ServerResponse {
+  return class DrainAwareResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+    override writeHead(statusCode: number, reasonOrHeaders?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+      if (state.draining && !this.headersSent) this.setHeader('Connection', 'close');
+      // Node takes the headers from the second argument when it is not a reason phrase.
+      return super.writeHead(statusCode, reasonOrHeaders as string | undefined, headers);
+    }
+  };
 }
 
 /**
@@ -134,7 +154,6 @@ function closeAfter(response: ServerResponse): void {
 function drain(server: ServerType, state: InFlight, graceMs: number): Promise<DrainResult> {
   const started = performance.now();
   state.draining = true;
-  for (const response of state.responses) closeAfter(response);
   const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
   return new Promise<DrainResult>((resolve) => {
     let done = false;
@@ -157,7 +176,7 @@ function drain(server: ServerType, state: InFlight, graceMs: number): Promise<Dr
       if (lingered) http.closeIdleConnections();
     };
     const grace = setTimeout(() => {
-      const cut = state.responses.size;
+      const cut = state.count;
       http.closeAllConnections();
       finish(cut);
     }, graceMs);

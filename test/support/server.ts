@@ -101,6 +101,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** The port to listen on (default: a free one). */
   port?: number;
+  /** Node's flags before the server's own (e.g. `--trace-gc-nvp`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -122,7 +124,7 @@ class PortTakenError extends Error {}
 
 async function startServerOnce(options: StartOptions): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
-  const args = options.script ? tsNodeArgs(options.script) : await builtServerArgs();
+  const args = [...(options.nodeArgs ?? []), ...(options.script ? tsNodeArgs(options.script) : await builtServerArgs())];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
