@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptsCompression } from '../../src/http/middleware/compress.js';
+import { acceptsCompression, chosenEncoding } from '../../src/http/middleware/compress.js';
 import { acceptedEncoding } from '../../src/http/pages/assets.js';
 import { ADMIN_TOKEN, createHarness, ROOT, type Harness } from '../support/harness.js';
 
@@ -56,10 +56,27 @@ describe('compression', () => {
     expect(page.headers.get('Content-Encoding')).toBe('gzip');
     expect(zlib.gunzipSync(await bytes(page)).toString('utf8')).toContain('Sign in');
 
-    const api = await get('/api/v1/queues', { 'Accept-Encoding': 'gzip', Authorization: `Bearer ${ADMIN_TOKEN}` });
+    // Compressed in memory, with its length (not streamed out chunked); a strong ETag made weak.
+    const api = await get('/api/v1/openapi.json', { 'Accept-Encoding': 'gzip', Authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(api.status).toBe(200);
     expect(api.headers.get('Content-Encoding')).toBe('gzip');
-    expect(JSON.parse(zlib.gunzipSync(await bytes(api)).toString('utf8'))).toBeTruthy();
+    expect(api.headers.get('Vary')).toContain('Accept-Encoding');
+    const body = await bytes(api);
+    expect(Number(api.headers.get('Content-Length'))).toBe(body.length);
+    expect(JSON.parse(zlib.gunzipSync(body).toString('utf8'))).toHaveProperty('openapi');
+    const deflated = await get('/api/v1/openapi.json', { 'Accept-Encoding': 'deflate', Authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(deflated.headers.get('Content-Encoding')).toBe('deflate');
+    expect(JSON.parse(zlib.inflateSync(await bytes(deflated)).toString('utf8'))).toHaveProperty('openapi');
+  });
+
+  it('sends answers under 1 KiB as they are, saying they vary by Accept-Encoding', async () => {
+    const small = await get('/api/v1/queues', { 'Accept-Encoding': 'gzip', Authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(small.status).toBe(200);
+    expect(small.headers.get('Content-Encoding')).toBeNull();
+    expect(small.headers.get('Vary')).toContain('Accept-Encoding');
+    const body = await bytes(small);
+    expect(body.length).toBeLessThan(1024);
+    expect(JSON.parse(body.toString('utf8'))).toBeTruthy();
   });
 
   it('answers a client that takes no compression as it is, still saying the answer varies by Accept-Encoding', async () => {
@@ -75,6 +92,10 @@ describe('compression', () => {
     expect(acceptsCompression('br')).toBe(false);
     expect(acceptsCompression('deflate')).toBe(true);
     expect(acceptsCompression('*')).toBe(true);
+    expect(chosenEncoding('deflate, gzip;q=0.5')).toBe('deflate');
+    expect(chosenEncoding('gzip;q=0.4, deflate;q=0.8')).toBe('deflate');
+    expect(chosenEncoding('br, *;q=0.1')).toBe('gzip');
+    expect(chosenEncoding('gzip;q=0, *')).toBe('deflate');
   });
 
   it('reads Accept-Encoding with its q-values', () => {
