@@ -52,6 +52,17 @@ afterAll(async () => {
   await Promise.all([slack.close(), teams.close(), crm.close()]);
 });
 
+/**
+ * Everything due performed, posts to Slack and Teams included. A case's posts go one at a time
+ * (src/outbox/lanes.ts): `drain()` waits for the one it claimed, and the case's next post is
+ * claimed by the background drain the lane kicks when that one ends — `idle()` waits for it.
+ * Without it a loaded machine answered `drain()` before the Teams post (CI, 2026-12-03).
+ */
+async function delivered(): Promise<void> {
+  await h.services.outbox.drain();
+  await h.services.outbox.idle();
+}
+
 describe('notify slack / teams', () => {
   it('refuses a rule with a bad incoming-webhook URL (422) and a url on a mail target', async () => {
     const bad = await publish([rule('Bad hook', { all: [] }, { type: 'notify', params: { to: 'slack', template: 'case-received', url: 'ftp://hooks.example.com/x' } })]);
@@ -69,7 +80,7 @@ describe('notify slack / teams', () => {
     ]);
     expect(res.status).toBe(200);
     const c = await createCase(h.services, { subject: 'Refund for <double> charge', description: 'Charged twice on the invoice' }, customer, { customerId: customer.id });
-    await h.services.outbox.drain();
+    await delivered();
     expect(slack.received).toHaveLength(1);
     const body = JSON.parse(slack.received[0]!.body) as { text: string; blocks: { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { url: string }[] }[] };
     expect(body.blocks.map((b) => b.type)).toEqual(['header', 'section', 'actions']);
@@ -101,10 +112,10 @@ describe('notify slack / teams', () => {
     slack.received.length = 0;
     slack.answer(503);
     await createCase(h.services, { subject: 'Another refund', description: 'x' }, customer, { customerId: customer.id });
-    await h.services.outbox.drain();
+    await delivered();
     expect(slack.received).toHaveLength(1);
     h.clock.advance(30_000);
-    await h.services.outbox.drain();
+    await delivered();
     expect(slack.received).toHaveLength(2);
     await publish([]);
   });
