@@ -54,6 +54,13 @@ describe('bindServer', () => {
   });
 });
 
+/** A promise and the function that resolves it. */
+function signal(): { done: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return { done, resolve };
+}
+
 describe('bindServer: the graceful stop', () => {
   let bound: BoundServer | null = null;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -63,17 +70,13 @@ describe('bindServer: the graceful stop', () => {
   });
 
   it('answers the requests in progress and those on open connections with Connection: close, keep-alive before', async () => {
-    bound = await bindServer({ port: 0, host: '127.0.0.1' });
-    const server = bound;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let arrived!: () => void;
-    const inProgress = new Promise<void>((resolve) => (arrived = resolve));
+    const server = (bound = await bindServer({ port: 0, host: '127.0.0.1' }));
+    const [held, arrived] = [signal(), signal()];
     server.attach(async (request) => {
       const path = new URL(request.url).pathname;
       if (path === '/slow') {
-        arrived();
-        await held;
+        arrived.resolve();
+        await held.done;
       }
       return new Response(path);
     });
@@ -84,11 +87,11 @@ describe('bindServer: the graceful stop', () => {
 
     // A request in progress when the drain begins, then one arriving on the other open connection.
     const slow = get(server.port, agent, '/slow');
-    await inProgress;
+    await arrived.done;
     const closed = server.close(5000);
     const during = await get(server.port, agent, '/during');
     expect(during).toEqual({ status: 200, connection: 'close', body: '/during' });
-    release();
+    held.resolve();
     expect(await slow).toEqual({ status: 200, connection: 'close', body: '/slow' });
     // Every response answered, none cut: the stop resolves once the connections are closed.
     expect((await closed).cut).toBe(0);
@@ -96,16 +99,14 @@ describe('bindServer: the graceful stop', () => {
   });
 
   it('counts the requests still running when the grace runs out as cut', async () => {
-    bound = await bindServer({ port: 0, host: '127.0.0.1' });
-    const server = bound;
-    let arrived!: () => void;
-    const inProgress = new Promise<void>((resolve) => (arrived = resolve));
+    const server = (bound = await bindServer({ port: 0, host: '127.0.0.1' }));
+    const arrived = signal();
     server.attach(async () => {
-      arrived();
+      arrived.resolve();
       return new Promise<Response>(() => undefined); // never answers
     });
     const hanging = get(server.port, agent, '/hang').catch((error: Error) => error);
-    await inProgress;
+    await arrived.done;
     expect((await server.close(100)).cut).toBe(1);
     expect(await hanging).toBeInstanceOf(Error);
     bound = null;
