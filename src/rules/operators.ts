@@ -6,22 +6,55 @@
 import { Operator } from 'json-rules-engine';
 import { hasSequence, textWords } from './words.js';
 
-// Conditions on one case often test the same description several times in a row:
-// remember recent lower-cased texts and needles (dry-runs over 100,000 cases profit most).
-const recent = new Map<string, string>();
+/**
+ * What was computed from the last few texts of facts (a case's description is tested by many
+ * conditions in a row: dry-runs over 100,000 cases profit most). A few slots written in turn, not
+ * a cache of hundreds: a case's text must not stay for hundreds of cases after it, long enough to
+ * be promoted to V8's old generation with every intake (docs/performance.md, "Issue 11: what the
+ * old generation kept"). The rules' own values are few and stable: they keep a larger cache.
+ */
+class RecentFacts<T> {
+  static readonly SLOTS = 16;
+  readonly #keys: (string | undefined)[] = Array<string | undefined>(RecentFacts.SLOTS).fill(undefined);
+  readonly #values: (T | undefined)[] = Array<T | undefined>(RecentFacts.SLOTS).fill(undefined);
+  #next = 0;
 
-function lower(value: string): string {
-  let out = recent.get(value);
-  if (out === undefined) {
-    out = value.toLocaleLowerCase();
-    if (recent.size >= 512) recent.delete(recent.keys().next().value!);
-    recent.set(value, out);
+  get(key: string): T | undefined {
+    for (let i = 0; i < RecentFacts.SLOTS; i++) if (this.#keys[i] === key) return this.#values[i];
+    return undefined;
   }
+
+  set(key: string, value: T): void {
+    this.#keys[this.#next] = key;
+    this.#values[this.#next] = value;
+    this.#next = (this.#next + 1) % RecentFacts.SLOTS;
+  }
+}
+
+/** The rules' own values (needles, words), computed once each: at most this many kept. */
+const RULE_VALUES = 512;
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size >= RULE_VALUES) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+const recentFacts = new RecentFacts<string>();
+const ruleValues = new Map<string, string>();
+
+/** `value` lower-cased; `fromFact`: a fact's text (the few kept), else a rule's value. */
+function lower(value: string, fromFact: boolean): string {
+  const known = fromFact ? recentFacts.get(value) : ruleValues.get(value);
+  if (known !== undefined) return known;
+  const out = value.toLocaleLowerCase();
+  if (fromFact) recentFacts.set(value, out);
+  else remember(ruleValues, value, out);
   return out;
 }
 
-function text(value: unknown): string | null {
-  if (typeof value === 'string') return lower(value);
+function text(value: unknown, fromFact: boolean): string | null {
+  if (typeof value === 'string') return lower(value, fromFact);
   if (typeof value === 'number') return String(value);
   return null;
 }
@@ -30,8 +63,8 @@ function text(value: unknown): string | null {
 export const textContains = new Operator<unknown, unknown>(
   'textContains',
   (factValue, value) => {
-    const haystack = text(factValue);
-    const needle = text(value);
+    const haystack = text(factValue, true);
+    const needle = text(value, false);
     return haystack !== null && needle !== null && haystack.includes(needle);
   },
 );
@@ -40,27 +73,28 @@ export const textContains = new Operator<unknown, unknown>(
 export const textContainsAny = new Operator<unknown, unknown>(
   'textContainsAny',
   (factValue, value) => {
-    const haystack = text(factValue);
+    const haystack = text(factValue, true);
     if (haystack === null || !Array.isArray(value)) return false;
     return value.some((needle) => {
-      const n = text(needle);
+      const n = text(needle, false);
       return n !== null && n.length > 0 && haystack.includes(n);
     });
   },
 );
 
 // The same texts are split into words again and again (one description, many conditions).
-const recentWords = new Map<string, string[]>();
+const recentFactWords = new RecentFacts<string[]>();
+const ruleWords = new Map<string, string[]>();
 
-function words(value: unknown): string[] | null {
+/** `value` split into words; `fromFact`: a fact's text (the few kept), else a rule's value. */
+function words(value: unknown, fromFact: boolean): string[] | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
   const key = String(value);
-  let out = recentWords.get(key);
-  if (out === undefined) {
-    out = textWords(key);
-    if (recentWords.size >= 512) recentWords.delete(recentWords.keys().next().value!);
-    recentWords.set(key, out);
-  }
+  const known = fromFact ? recentFactWords.get(key) : ruleWords.get(key);
+  if (known !== undefined) return known;
+  const out = textWords(key);
+  if (fromFact) recentFactWords.set(key, out);
+  else remember(ruleWords, key, out);
   return out;
 }
 
@@ -71,8 +105,8 @@ function words(value: unknown): string[] | null {
 export const textHasWord = new Operator<unknown, unknown>(
   'textHasWord',
   (factValue, value) => {
-    const haystack = words(factValue);
-    const phrase = words(value);
+    const haystack = words(factValue, true);
+    const phrase = words(value, false);
     return haystack !== null && phrase !== null && hasSequence(haystack, phrase);
   },
 );
@@ -81,10 +115,10 @@ export const textHasWord = new Operator<unknown, unknown>(
 export const textHasAnyWord = new Operator<unknown, unknown>(
   'textHasAnyWord',
   (factValue, value) => {
-    const haystack = words(factValue);
+    const haystack = words(factValue, true);
     if (haystack === null || !Array.isArray(value)) return false;
     return value.some((v) => {
-      const phrase = words(v);
+      const phrase = words(v, false);
       return phrase !== null && hasSequence(haystack, phrase);
     });
   },
