@@ -305,14 +305,11 @@ async function intakeCase(q: Handle, services: Services, intake: Intake, actor: 
     await ctx.save();
     return ctx.case;
   }
-  if (!options.view) {
-    await ctx.save();
-    return ctx.case;
-  }
-  // The answer's view as committed, from what the unit of work holds (no read back).
-  const capture = await captureIntakeView(ctx, customer, sameTransaction ? intake.storedCrm : undefined);
+  // The answer's view as committed, from what the unit of work holds (no read back): asked for by the API only.
+  const { view } = options;
+  const capture = view ? await captureIntakeView(ctx, customer, sameTransaction ? intake.storedCrm : undefined) : null;
   await ctx.save();
-  const parts = await capture();
-  if (parts) options.view(parts);
+  const parts = capture ? await capture() : null;
+  if (parts) view!(parts);
   return ctx.case;
 }

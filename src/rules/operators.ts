@@ -7,11 +7,11 @@ import { Operator } from 'json-rules-engine';
 import { hasSequence, textWords } from './words.js';
 
 /**
- * What was computed from the last few texts of facts (a case's description is tested by many
- * conditions in a row: dry-runs over 100,000 cases profit most). A few slots written in turn, not
- * a cache of hundreds: a case's text must not stay for hundreds of cases after it, long enough to
- * be promoted to V8's old generation with every intake (docs/performance.md, "Issue 11: what the
- * old generation kept"). The rules' own values are few and stable: they keep a larger cache.
+ * The last few texts of facts (a case's description is tested by many conditions in a row:
+ * dry-runs over 100,000 cases profit most), in slots written in turn — not a cache of hundreds:
+ * a case's text must not stay for hundreds of cases after it, long enough to be promoted to V8's
+ * old generation with every intake (docs/performance.md, "Issue 11: what the old generation
+ * kept"). Keyed by the text, with what was computed from it.
  */
 class RecentFacts<T> {
   static readonly SLOTS = 16;
@@ -31,30 +31,38 @@ class RecentFacts<T> {
   }
 }
 
-/** The rules' own values (needles, words), computed once each: at most this many kept. */
+/** The rules' own values (needles, words) kept at most: few and stable, computed once each. */
 const RULE_VALUES = 512;
 
-function remember<T>(cache: Map<string, T>, key: string, value: T): T {
-  if (cache.size >= RULE_VALUES) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-  return value;
+/** `compute` of a text, remembered: a fact's in the few recent slots, a rule's value in a bounded map. */
+class TextCache<T> {
+  readonly #facts = new RecentFacts<T>();
+  readonly #rules = new Map<string, T>();
+  readonly #compute: (text: string) => T;
+
+  constructor(compute: (text: string) => T) {
+    this.#compute = compute;
+  }
+
+  of(text: string, fromFact: boolean): T {
+    const known = fromFact ? this.#facts.get(text) : this.#rules.get(text);
+    if (known !== undefined) return known;
+    const out = this.#compute(text);
+    if (fromFact) {
+      this.#facts.set(text, out);
+    } else {
+      if (this.#rules.size >= RULE_VALUES) this.#rules.delete(this.#rules.keys().next().value!);
+      this.#rules.set(text, out);
+    }
+    return out;
+  }
 }
 
-const recentFacts = new RecentFacts<string>();
-const ruleValues = new Map<string, string>();
+const lowered = new TextCache((value) => value.toLocaleLowerCase());
 
-/** `value` lower-cased; `fromFact`: a fact's text (the few kept), else a rule's value. */
-function lower(value: string, fromFact: boolean): string {
-  const known = fromFact ? recentFacts.get(value) : ruleValues.get(value);
-  if (known !== undefined) return known;
-  const out = value.toLocaleLowerCase();
-  if (fromFact) recentFacts.set(value, out);
-  else remember(ruleValues, value, out);
-  return out;
-}
-
+/** `value` lower-cased (a number as it is written); `fromFact`: a fact's text, else a rule's value. */
 function text(value: unknown, fromFact: boolean): string | null {
-  if (typeof value === 'string') return lower(value, fromFact);
+  if (typeof value === 'string') return lowered.of(value, fromFact);
   if (typeof value === 'number') return String(value);
   return null;
 }
@@ -83,19 +91,12 @@ export const textContainsAny = new Operator<unknown, unknown>(
 );
 
 // The same texts are split into words again and again (one description, many conditions).
-const recentFactWords = new RecentFacts<string[]>();
-const ruleWords = new Map<string, string[]>();
+const split = new TextCache(textWords);
 
-/** `value` split into words; `fromFact`: a fact's text (the few kept), else a rule's value. */
+/** `value` split into words; `fromFact`: a fact's text, else a rule's value. */
 function words(value: unknown, fromFact: boolean): string[] | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const key = String(value);
-  const known = fromFact ? recentFactWords.get(key) : ruleWords.get(key);
-  if (known !== undefined) return known;
-  const out = textWords(key);
-  if (fromFact) recentFactWords.set(key, out);
-  else remember(ruleWords, key, out);
-  return out;
+  return split.of(String(value), fromFact);
 }
 
 /**

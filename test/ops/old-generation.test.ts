@@ -66,7 +66,9 @@ function promotedSince(from: number): { scavenges: number; bytes: number } {
   const isolates = new Map<string, string[]>();
   for (const line of lines) {
     const isolate = line.slice(0, line.indexOf(']') + 1);
-    isolates.set(isolate, [...(isolates.get(isolate) ?? []), line]);
+    const own = isolates.get(isolate);
+    if (own) own.push(line);
+    else isolates.set(isolate, [line]);
   }
   const main = [...isolates.values()].sort((a, b) => b.length - a.length)[0] ?? [];
   const bytes = main.reduce((sum, line) => sum + Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0), 0);
