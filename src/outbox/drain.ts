@@ -222,6 +222,7 @@ export async function drainOutbox(
         // A settle must not return before its case's item is performed: another drain of this
         // process may have claimed it meanwhile (then it waits for it), or be claiming it right
         // now (PostgreSQL: the row locked, the claim not yet in flight here; it looks again).
+        // A full drain looks again the same way; what is in flight it met in `elsewhere`.
         const claimedMeanwhile = options.caseId === undefined ? [] : caseFlights();
         if (claimedMeanwhile.length > 0) {
           await Promise.allSettled(claimedMeanwhile.map((f) => f.done));

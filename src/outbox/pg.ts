@@ -120,8 +120,8 @@ export const pgQueue: OutboxQueue = {
   async claimWave(q, ctx): Promise<ClaimedWave> {
     // Items other drains of this process perform are leased, so not read: a drain waits for
     // them as SQLite's does for the held rows it reads. A settle for its case's, before claiming
-    // (one item of a case at a time); a full drain for all of them, looked up after its claim
-    // (a row another drain locked in the meantime is in flight by then).
+    // (one item of a case at a time); a full drain for all of them, looked up after its claim.
+    // A row another drain has locked but not yet tracked is `skipped`: drain.ts looks again.
     if (ctx.caseId !== undefined) {
       const elsewhere = [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
       const wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, 1);
@@ -135,7 +135,11 @@ export const pgQueue: OutboxQueue = {
     if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
     const mine = new Set(wave.map((item) => item.id));
     const elsewhere = [...ctx.inFlight].filter(([id]) => !mine.has(id)).map(([, f]) => f.done);
-    return { wave, elsewhere, here: 0 };
+    // As for a settle: nothing claimed, nothing in flight here, yet an item still reads as
+    // claimable — another drain's claim has it locked and has not told this process yet (its
+    // statement's answer can arrive after this one's), so drain.ts looks again.
+    const skipped = wave.length === 0 && elsewhere.length === 0 && (await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(ctx, 'wave')}) AS due`))?.due === true;
+    return { wave, elsewhere, here: 0, skipped };
   },
   async complete(q, id, now) {
     await pgQueue.markDone(q, id, now);

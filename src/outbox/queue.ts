@@ -62,8 +62,8 @@ export interface ClaimedWave {
   /** Items performed (or failed) inside the transaction. */
   here: number;
   /**
-   * A settle's claim got nothing although its case has an item due: another transaction holds
-   * that row (PostgreSQL's SKIP LOCKED), a claim under way that is not yet in flight here.
+   * The claim got nothing although an item is due (a settle: of its case): another transaction
+   * holds that row (PostgreSQL's SKIP LOCKED), a claim under way that is not yet in flight here.
    */
   skipped?: boolean;
 }

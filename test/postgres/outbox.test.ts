@@ -194,6 +194,36 @@ describe('the outbox on PostgreSQL', () => {
     expect(log).toEqual(['start follow-up settle', 'end follow-up settle']);
   });
 
+  it('a full drain does not return while another drain’s claim of a due item is under way (locked, not yet in flight here)', async () => {
+    await enqueue([{ caseId: caseIds[2]!, name: 'auto-close' }]);
+    const services = Object.assign(worker(), { who: 'full' });
+    // As above, for `drain()` (the sweep's, a test's): before, it found the row skipped and
+    // nothing in flight, and returned before the background drain holding it had performed it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = false;
+    const other = worker()
+      .store.write(async (q) => {
+        await q.run(sql`SELECT id FROM outbox WHERE case_id = ${caseIds[2]!} FOR UPDATE`);
+        locked = true;
+        await held;
+        throw new Error('the claim rolls back');
+      })
+      .catch(() => undefined);
+    while (!locked) await turn();
+    let returned = false;
+    const drain = drainOutbox(services, handlers, { owner: 'host:full:1' }).finally(() => (returned = true));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(returned).toBe(false);
+    } finally {
+      release();
+      await other;
+    }
+    expect(await drain).toEqual({ done: 1, failed: 0 });
+    expect(log).toEqual(['start auto-close full', 'end auto-close full']);
+  });
+
   it('retries a failing item with back-off by the clock, then gives up on it for good', async () => {
     await enqueue([{ type: 'test.fail', name: 'f' }]);
     const w = worker();
