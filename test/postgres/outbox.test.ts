@@ -12,7 +12,7 @@ import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
 import { releaseDeadClaims } from '../../src/outbox/dead-claims.js';
 import { markItemDone } from '../../src/outbox/dialect.js';
-import { drainOutbox } from '../../src/outbox/drain.js';
+import { drainOutbox, type DrainResult } from '../../src/outbox/drain.js';
 import { OutboxLanes, type OutboxLane } from '../../src/outbox/lanes.js';
 import { LOCK_MS, MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/limits.js';
 import type { OutboxHandler } from '../../src/outbox/outbox.js';
@@ -112,6 +112,36 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/**
+ * Runs `drain` while another transaction holds the case's due row locked — a drain's claim
+ * between its UPDATE and its tracking in this process, which here then rolls back — and checks
+ * that `drain` has not returned 100 ms in; its result once the row is free.
+ */
+async function whileAnotherClaimHolds(caseId: number, drain: () => Promise<DrainResult>): Promise<DrainResult> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let locked = false;
+  const other = worker()
+    .store.write(async (q) => {
+      await q.run(sql`SELECT id FROM outbox WHERE case_id = ${caseId} FOR UPDATE`);
+      locked = true;
+      await held;
+      throw new Error('the claim rolls back');
+    })
+    .catch(() => undefined);
+  while (!locked) await turn();
+  let returned = false;
+  const running = drain().finally(() => (returned = true));
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(returned).toBe(false);
+  } finally {
+    release();
+    await other;
+  }
+  return running;
+}
+
 describe('the outbox on PostgreSQL', () => {
   it('three workers draining at once perform every item exactly once, each case’s items in order', async () => {
     const items = [];
@@ -166,61 +196,17 @@ describe('the outbox on PostgreSQL', () => {
   it('a case’s settle does not return while another drain’s claim of its item is under way (locked, not yet in flight here)', async () => {
     await enqueue([{ caseId: caseIds[1]!, name: 'follow-up' }]);
     const services = Object.assign(worker(), { who: 'settle' });
-    // Another drain has locked the row in its claim's transaction and not yet told this process
-    // (the moment between its UPDATE and its tracking): here that transaction then rolls back.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked = false;
-    const other = worker()
-      .store.write(async (q) => {
-        await q.run(sql`SELECT id FROM outbox WHERE case_id = ${caseIds[1]!} FOR UPDATE`);
-        locked = true;
-        await held;
-        throw new Error('the claim rolls back');
-      })
-      .catch(() => undefined);
-    while (!locked) await turn();
-    let returned = false;
-    const settle = drainOutbox(services, handlers, { caseId: caseIds[1]!, owner: 'host:settle:1' }).finally(() => (returned = true));
-    try {
-      // Before, the settle found the row skipped and nothing in flight, and returned at once.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(returned).toBe(false);
-    } finally {
-      release();
-      await other;
-    }
-    expect(await settle).toEqual({ done: 1, failed: 0 });
+    // Before, the settle found the row skipped and nothing in flight, and returned at once.
+    expect(await whileAnotherClaimHolds(caseIds[1]!, () => drainOutbox(services, handlers, { caseId: caseIds[1]!, owner: 'host:settle:1' }))).toEqual({ done: 1, failed: 0 });
     expect(log).toEqual(['start follow-up settle', 'end follow-up settle']);
   });
 
   it('a full drain does not return while another drain’s claim of a due item is under way (locked, not yet in flight here)', async () => {
     await enqueue([{ caseId: caseIds[2]!, name: 'auto-close' }]);
     const services = Object.assign(worker(), { who: 'full' });
-    // As above, for `drain()` (the sweep's, a test's): before, it found the row skipped and
-    // nothing in flight, and returned before the background drain holding it had performed it.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked = false;
-    const other = worker()
-      .store.write(async (q) => {
-        await q.run(sql`SELECT id FROM outbox WHERE case_id = ${caseIds[2]!} FOR UPDATE`);
-        locked = true;
-        await held;
-        throw new Error('the claim rolls back');
-      })
-      .catch(() => undefined);
-    while (!locked) await turn();
-    let returned = false;
-    const drain = drainOutbox(services, handlers, { owner: 'host:full:1' }).finally(() => (returned = true));
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(returned).toBe(false);
-    } finally {
-      release();
-      await other;
-    }
-    expect(await drain).toEqual({ done: 1, failed: 0 });
+    // `drain()` (the sweep's, a test's) returned the same way, before the background drain
+    // holding the item had performed it.
+    expect(await whileAnotherClaimHolds(caseIds[2]!, () => drainOutbox(services, handlers, { owner: 'host:full:1' }))).toEqual({ done: 1, failed: 0 });
     expect(log).toEqual(['start auto-close full', 'end auto-close full']);
   });
 
