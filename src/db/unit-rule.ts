@@ -51,7 +51,7 @@ interface Watch {
  * read settles last, and the array stays short), a microtask marks how far the next check may
  * look — every watch begun before it ran began before the queue drained — and one tick checks
  * up to that mark. A watch begun inside another tick callback of the same pass, before the
- * check, is past the mark: its own microtask moves the mark for the next check.
+ * check, is past the mark: the microtask it queued moves the mark for the next check.
  */
 const watches: Watch[] = [];
 let nextSeq = 0;
@@ -76,10 +76,6 @@ function check(): void {
     if (watch.settled) continue;
     watch.yielded = true;
     watch.onYield?.();
-  }
-  if (watches.length > 0 && !markDue) {
-    markDue = true;
-    queueMicrotask(mark);
   }
 }
 

@@ -122,22 +122,21 @@ export const pgQueue: OutboxQueue = {
     // them as SQLite's does for the held rows it reads. A settle for its case's, before claiming
     // (one item of a case at a time); a full drain for all of them, looked up after its claim.
     // A row another drain has locked but not yet tracked is `skipped`: drain.ts looks again.
+    let wave: OutboxItem[];
+    let elsewhere: Promise<void>[];
     if (ctx.caseId !== undefined) {
-      const elsewhere = [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
-      const wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, 1);
+      elsewhere = [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
+      wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, 1);
       if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
-      // Nothing claimed, nothing in flight here, yet the case's item still reads as claimable:
-      // another transaction has it locked (a drain's claim between its UPDATE and its commit).
-      const skipped = elsewhere.length === 0 && wave.length === 0 && (await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(ctx, 'wave')}) AS due`))?.due === true;
-      return { wave, elsewhere, here: 0, skipped };
+    } else {
+      wave = await claimCandidates(q, ctx, Math.min(ctx.limit, WAVE));
+      if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
+      const mine = new Set(wave.map((item) => item.id));
+      elsewhere = [...ctx.inFlight].filter(([id]) => !mine.has(id)).map(([, f]) => f.done);
     }
-    const wave = await claimCandidates(q, ctx, Math.min(ctx.limit, WAVE));
-    if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
-    const mine = new Set(wave.map((item) => item.id));
-    const elsewhere = [...ctx.inFlight].filter(([id]) => !mine.has(id)).map(([, f]) => f.done);
-    // As for a settle: nothing claimed, nothing in flight here, yet an item still reads as
-    // claimable — another drain's claim has it locked and has not told this process yet (its
-    // statement's answer can arrive after this one's), so drain.ts looks again.
+    // Nothing claimed, nothing in flight here, yet an item (a settle: its case's) still reads as
+    // claimable: another transaction has it locked — a drain's claim between its UPDATE and its
+    // commit, whose answer has not reached this process yet.
     const skipped = wave.length === 0 && elsewhere.length === 0 && (await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(ctx, 'wave')}) AS due`))?.due === true;
     return { wave, elsewhere, here: 0, skipped };
   },
