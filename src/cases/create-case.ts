@@ -309,7 +309,9 @@ async function intakeCase(q: Handle, services: Services, intake: Intake, actor: 
   const { view } = options;
   const capture = view ? await captureIntakeView(ctx, customer, sameTransaction ? intake.storedCrm : undefined) : null;
   await ctx.save();
-  const parts = capture ? await capture() : null;
-  if (parts) view!(parts);
+  if (view && capture) {
+    const parts = await capture();
+    if (parts) view(parts);
+  }
   return ctx.case;
 }
