@@ -17,6 +17,8 @@ import { createMigratedDatabase } from '../support/postgres-store.js';
 
 let cluster: PostgresCluster;
 let sqliteDb: Db;
+/** A second connection to the SQLite file: another process's writes. */
+let sqliteOther: Db;
 let pgUrl: string;
 const stores: Record<'sqlite' | 'postgres', Store> = {} as Record<'sqlite' | 'postgres', Store>;
 
@@ -25,11 +27,13 @@ beforeAll(async () => {
   pgUrl = await createMigratedDatabase(cluster);
   stores.postgres = openStore({ postgresUrl: pgUrl, max: 8 });
   sqliteDb = openDatabase(path.join(tempDir(), 'store.db'));
+  sqliteOther = openDatabase(sqliteDb.$client.name);
   stores.sqlite = openStore({ sqlite: sqliteDb });
 });
 
 afterAll(async () => {
   await stores.postgres?.close();
+  sqliteOther?.$client.close();
   sqliteDb?.$client.close();
   await cluster?.stop();
 });
@@ -77,8 +81,39 @@ export function unconvertedCallsDoNotCompile(q: Handle): void {
   void q.db.update(q.tables.cases).set({ version: 2 }).run();
 }
 
+/**
+ * Runs `text` (`?` for the one parameter) on a connection of its own, committed at once: on
+ * SQLite synchronously (a read there may await only its own database), on PostgreSQL through a
+ * client of its own.
+ */
+async function commitElsewhere(dialect: 'sqlite' | 'postgres', text: string, param: unknown): Promise<void> {
+  if (dialect === 'sqlite') {
+    sqliteOther.$client.prepare(text).run(param);
+    return;
+  }
+  const other = new pg.Client({ connectionString: pgUrl });
+  await other.connect();
+  try {
+    await other.query(text.replace('?', '$1'), [param]);
+  } finally {
+    await other.end();
+  }
+}
+
 describe.each(['sqlite', 'postgres'] as const)('the store on %s', (dialect) => {
   const store = () => stores[dialect];
+
+  it('reads one snapshot: a write committed elsewhere between two statements of a read is not seen by the second', async () => {
+    const id = await store().write((q) => seedCase(q, `snapshot-${dialect}`));
+    const subject = async (q: Handle) => (await q.db.select({ subject: q.tables.cases.subject }).from(q.tables.cases).where(eq(q.tables.cases.id, id)))[0]!.subject;
+    const [first, second] = await store().read(async (q) => {
+      const before = await subject(q);
+      await commitElsewhere(dialect, `UPDATE cases SET subject = 'Changed elsewhere' WHERE id = ?`, id);
+      return [before, await subject(q)];
+    });
+    expect(second).toBe(first);
+    expect(await store().read(subject)).toBe('Changed elsewhere');
+  });
 
   it('commits a write and reads it back with the same JavaScript values', async () => {
     const id = await store().write((q) => seedCase(q, `values-${dialect}`));

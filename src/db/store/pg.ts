@@ -2,10 +2,11 @@
  * The storage port on PostgreSQL: `write` is a transaction on a pooled connection at READ
  * COMMITTED (PostgreSQL groups concurrent commits itself), run again — up to `attempts` times,
  * after a short jittered pause — when PostgreSQL reports a serialization failure or a deadlock
- * (SQLSTATE 40001, 40P01); `read` is a READ ONLY transaction. Other errors pass through as
- * drizzle throws them (the driver's error, with its SQLSTATE `code`, as `cause`: errors.ts),
- * except that a failed query's message loses the values drizzle writes into it
- * (`withoutQueryValues`): customer data never reaches a log line or a page from here.
+ * (SQLSTATE 40001, 40P01); `read` is a READ ONLY transaction at REPEATABLE READ (one
+ * snapshot). Other errors pass through as drizzle throws them (the driver's error, with its
+ * SQLSTATE `code`, as `cause`: errors.ts), except that a failed query's message loses the
+ * values drizzle writes into it (`withoutQueryValues`): customer data never reaches a log line
+ * or a page from here.
  *
  * A write (or read) called inside a write's `fn` joins its transaction — in a savepoint for a
  * write — as on SQLite: the transaction in progress is found through an AsyncLocalStorage,
@@ -87,7 +88,10 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
     read(fn) {
       const outer = current.getStore();
       if (outer) return fn(outer);
-      return inTransaction(fn, { accessMode: 'read only' }).catch(valuesOut);
+      // REPEATABLE READ: one snapshot for the whole read, as the port promises (at READ
+      // COMMITTED each statement would see what committed since the one before). Read only,
+      // it never fails with a serialization error.
+      return inTransaction(fn, { isolationLevel: 'repeatable read', accessMode: 'read only' }).catch(valuesOut);
     },
     query(fn) {
       // Each statement on a pooled connection by itself; its savepoint() opens a transaction.
