@@ -38,13 +38,21 @@ const WAITING = `
 export async function fillCapacity(q: Handle, services: Services, staffId: number, actor: Actor): Promise<number> {
   let assigned = 0;
   if (!(await get(q, 'SELECT 1 AS ok FROM staff WHERE id = ? AND active = TRUE AND available = TRUE', [staffId]))) return 0;
+  /** Waiting cases found taken once locked (below): not offered again in this fill. */
+  const taken = new Set<number>();
   for (;;) {
     const agent = await loadOf(q, staffId);
     if (!agent || agent.load >= agent.capacity) break;
     const waiting = await all<WaitingRow>(q, WAITING, [staffId]);
-    const next = waiting.find((row) => hasRoomFor(agent, row.channel) && hasSkills(agent, json<string[]>(row.skills)));
+    const next = waiting.find((row) => !taken.has(row.id) && hasRoomFor(agent, row.channel) && hasSkills(agent, json<string[]>(row.skills)));
     if (!next) break;
+    // Loading locks the case (PostgreSQL: another agent's fill may have chosen it too, and
+    // this one then reads what that one committed): only a case still waiting is taken.
     const ctx = await CaseContext.load(q, services, next.id, actor);
+    if (!ctx.case.open || ctx.case.assigneeId !== null || ctx.case.waitingSince === null) {
+      taken.add(next.id);
+      continue;
+    }
     await assignTo(ctx, agent, 'capacity freed');
     await ctx.save();
     assigned++;

@@ -1,16 +1,39 @@
 /**
  * Assignment's candidate reads on PostgreSQL: the same SQL as SQLite's (pick-agent.ts), its
  * rows read at once (a queue's available members: a few).
+ *
+ * On SQLite a write transaction holds the database's only write lock, so a load read there is
+ * still true when the case is assigned. Here writes overlap at READ COMMITTED: two intakes
+ * would read the same loads and both give the last free place to the same agent. So the
+ * staff rows a choice depends on are locked first (`FOR NO KEY UPDATE`, the lock the
+ * `open_cases` triggers' UPDATE takes; foreign keys to the row are not held up), in id order,
+ * and read after: the read is a new statement, so it sees every assignment committed by
+ * whoever held them before, and nobody changes their load until this transaction ends.
  */
 import type { Handle } from '../db/store/index.js';
 import { all, get } from '../db/store/rows.js';
 import { CANDIDATE_SQL, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
 
+/** The queue's members who could take a case now, locked (re-checked after any wait). */
+const LOCK_MEMBERS = `
+  SELECT s.id FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
+  WHERE sq.queue_id = ? AND s.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity
+  ORDER BY s.id FOR NO KEY UPDATE OF s`;
+
 export async function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string): Promise<Candidate | null> {
+  const locked = new Set((await all<{ id: number }>(q, LOCK_MEMBERS, [queueId])).map((row) => Number(row.id)));
+  if (locked.size === 0) return null;
   const rows = await all<CandidateRow>(q, channel === 'chat' ? CANDIDATE_SQL.membersForChat : CANDIDATE_SQL.members, [queueId]);
-  return firstFitting(rows, requiredSkills, channel);
+  // One who became available between the two statements is not locked: left for the next case.
+  return firstFitting(
+    rows.filter((row) => locked.has(Number(row.id))),
+    requiredSkills,
+    channel,
+  );
 }
 
-export function one(q: Handle, staffId: number): Promise<CandidateRow | undefined> {
+/** One staff member with their load, their row locked (a capacity check, then an assignment). */
+export async function one(q: Handle, staffId: number): Promise<CandidateRow | undefined> {
+  if (!(await get(q, 'SELECT id FROM staff WHERE id = ? FOR NO KEY UPDATE', [staffId]))) return undefined;
   return get<CandidateRow>(q, CANDIDATE_SQL.one, [staffId]);
 }

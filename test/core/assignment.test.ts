@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fillCapacity } from '../../src/assignment/fill-capacity.js';
 import { pickAgent } from '../../src/assignment/pick-agent.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { reassignCase } from '../../src/cases/reassign-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import type { Priority } from '../../src/db/schema/index.js';
 import { updateQueue } from '../../src/team/queues.js';
@@ -220,5 +221,53 @@ describe('an agent’s load (staff.open_cases, kept by triggers)', () => {
     await h.run('UPDATE cases SET open = false');
     expect([await loadOf(a.id), await loadOf(b.id), await loadOf(tier2.id)]).toEqual([0, 0, 0]);
     expect(await drift()).toEqual([]);
+  });
+});
+
+/**
+ * Commands at once. On SQLite writes take turns, so these hold by construction; on PostgreSQL
+ * (the `postgres` project runs this file there) the transactions overlap at READ COMMITTED,
+ * and each once broke capacity: every intake saw the same loads and chose the same agent.
+ */
+describe('at once', () => {
+  const openCasesOf = async (id: number) => (await h.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.assigneeId, id)))).filter((c) => c.open).length;
+
+  it('intakes arriving together never fill an agent beyond capacity', async () => {
+    const a = h.agent({ queues: ['general'], capacity: 2 });
+    const b = h.agent({ queues: ['general'], capacity: 1 });
+    const made = await Promise.all(Array.from({ length: 8 }, () => intake()));
+    expect(made.filter((c) => c.assigneeId === a.id)).toHaveLength(2);
+    expect(made.filter((c) => c.assigneeId === b.id)).toHaveLength(1);
+    expect(made.filter((c) => c.assigneeId === null && c.waitingSince !== null)).toHaveLength(5);
+    expect([await openCasesOf(a.id), await openCasesOf(b.id)]).toEqual([2, 1]);
+  });
+
+  it('agents assigning cases to one colleague with room for one at once: one is assigned, the others refused', async () => {
+    const target = h.agent({ queues: ['general'], capacity: 1 });
+    const owners = Array.from({ length: 4 }, () => h.agent({ queues: ['general'], capacity: 5 }));
+    await setStaff(target.id, { available: false }); // the intakes go to the others, one each
+    const cases = [];
+    for (let i = 0; i < owners.length; i++) cases.push(await intake());
+    const ownerOf = (c: { assigneeId: number | null }) => owners.find((o) => o.id === c.assigneeId)!;
+    const results = await Promise.allSettled(cases.map((c) => reassignCase(h.services, c.id, { assignee: target.id }, ownerOf(c))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(r.reason).toMatchObject({ code: 'CAPACITY_EXCEEDED' });
+    expect(await openCasesOf(target.id)).toBe(1);
+  });
+
+  it('agents freeing capacity at once: each waiting case goes to one of them, and every resolution stands', async () => {
+    const agents = Array.from({ length: 4 }, () => h.agent({ queues: ['general'], capacity: 1 }));
+    const busy = [];
+    for (let i = 0; i < agents.length; i++) busy.push(await intake());
+    const waiting = [await intake(), await intake()];
+    expect(waiting.map((c) => c.assigneeId)).toEqual([null, null]);
+    const ownerOf = (c: { assigneeId: number | null }) => agents.find((o) => o.id === c.assigneeId)!;
+    await Promise.all(busy.map((c) => transitionCase(h.services, c.id, { transition: 'resolve', solution: 'Done.' }, ownerOf(c))));
+    for (const c of busy) expect((await caseRow(c.id)).status).toBe('resolved');
+    const takers = await Promise.all(waiting.map((c) => assigneeOf(c.id)));
+    expect(new Set(takers).size).toBe(2);
+    for (const taker of takers) expect(agents.map((a) => a.id)).toContain(taker);
+    // Assigned once each: no agent took a case another had just been given.
+    for (const c of waiting) expect(await h.query((q) => q.db.select().from(q.tables.caseEvents).where(and(eq(q.tables.caseEvents.caseId, c.id), eq(q.tables.caseEvents.type, 'case.assigned'))))).toHaveLength(1);
   });
 });
