@@ -96,7 +96,14 @@ export async function confirmSignUp(services: Services, input: ConfirmSignUpInpu
             .where(and(eq(signUps.tokenHash, hash), isNull(signUps.usedAt), gt(signUps.expiresAt, now)))
             .limit(1);
     if (!row) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
-    await q.db.update(signUps).set({ usedAt: now }).where(eq(signUps.tokenHash, hash));
+    // Marked only if still unused: the same link sent twice at once (PostgreSQL runs both
+    // transactions side by side) passes the read above twice, but only one marks it.
+    const marked = await q.db
+      .update(signUps)
+      .set({ usedAt: now })
+      .where(and(eq(signUps.tokenHash, hash), isNull(signUps.usedAt)))
+      .returning({ tokenHash: signUps.tokenHash });
+    if (marked.length !== 1) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
     await q.db.delete(signUps).where(and(eq(signUps.email, row.email), isNull(signUps.usedAt), ne(signUps.tokenHash, hash)));
     const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, row.email)).limit(1);
     if (member) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);

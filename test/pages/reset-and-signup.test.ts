@@ -143,6 +143,17 @@ describe('sign-up', () => {
     expect(await customerRows()).toHaveLength(1);
   });
 
+  it('open: a confirmation sent twice at once (a double click) makes one account; the other answer says the link is used', async () => {
+    w = await accessWorld({ signup: { mode: 'open' } });
+    const link = linkIn((await signUp('sam@example.net', 'Sam Doe'))!.text, '/signup/confirm');
+    const [a, b] = [await open(link), await open(link)];
+    const form = { token: tokenOf(link), name: 'Sam Doe', password: 'a long password', confirm: 'a long password' };
+    const answers = await Promise.all([a.v.post('/signup/confirm', form), b.v.post('/signup/confirm', form)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([303, 404]);
+    expect(await (answers.find((r) => r.status === 404)!).text()).toContain('was already used');
+    expect((await customerRows()).filter((c) => c.email === 'sam@example.net')).toHaveLength(1);
+  });
+
   it('open: a confirmation link expires; without a password the customer signs in with mailed links', async () => {
     w = await accessWorld({ signup: { mode: 'open' } });
     const stale = linkIn((await signUp('late@example.net'))!.text, '/signup/confirm');
