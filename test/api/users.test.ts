@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 import { csrfFrom, visitor } from '../support/pages.js';
@@ -56,6 +57,14 @@ describe('POST /api/v1/users', () => {
       expect(res.status).toBe(409);
       expect(await res.json()).toMatchObject({ code: 'EMAIL_TAKEN', requestId: expect.any(String) });
     }
+  });
+
+  it('the same address sent twice at once (a double submit): one 201, one 409 EMAIL_TAKEN, one account', async () => {
+    const body = { email: 'nia@casebook.test', name: 'Nia', role: 'agent', queues: ['general'] };
+    const answers = await Promise.all([post(body), post(body)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(await answers.find((r) => r.status === 409)!.json()).toMatchObject({ code: 'EMAIL_TAKEN' });
+    expect(await h.query((q) => q.db.select().from(q.tables.staff).where(eq(q.tables.staff.email, 'nia@casebook.test')))).toHaveLength(1);
   });
 
   it('422 with field paths: unknown queues, tier-2 queues for plain agents, bad fields', async () => {

@@ -271,6 +271,40 @@ describe('the store on PostgreSQL: retries', () => {
     }
   });
 
+  it('runs a write once more after a unique violation, which then sees the row committed meanwhile; its own second one is thrown', async () => {
+    const store = openStore({ postgresUrl: pgUrl, attempts: 3, retryDelayMs: 1 });
+    const other = new pg.Client({ connectionString: pgUrl });
+    await other.connect();
+    try {
+      let runs = 0;
+      // A form sent twice at once: both look the key up, find nothing, and insert it.
+      const answer = await store.write(async (q) => {
+        runs++;
+        const [found] = await q.db.select().from(q.tables.queues).where(eq(q.tables.queues.id, 'twice'));
+        if (found) return `found ${found.name}`;
+        if (runs === 1) await other.query(`INSERT INTO queues (id, name, created_at) VALUES ('twice', 'The other one', 0)`);
+        await q.db.insert(q.tables.queues).values({ id: 'twice', name: 'Mine', createdAt: T0 });
+        return 'inserted';
+      });
+      expect([answer, runs]).toEqual(['found The other one', 2]);
+
+      runs = 0;
+      const error = await store
+        .write(async (q) => {
+          runs++;
+          await q.db.insert(q.tables.queues).values({ id: 'twice', name: 'Mine', createdAt: T0 });
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect([sqlState(error), runs]).toEqual(['23505', 2]);
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  });
+
   it('reads in a read-only transaction', async () => {
     const error = await stores.postgres.read((q) => q.run(sql`INSERT INTO queues (id, name, created_at) VALUES ('ro', 'ro', 0)`)).then(
       () => null,

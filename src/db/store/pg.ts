@@ -2,11 +2,12 @@
  * The storage port on PostgreSQL: `write` is a transaction on a pooled connection at READ
  * COMMITTED (PostgreSQL groups concurrent commits itself), run again — up to `attempts` times,
  * after a short jittered pause — when PostgreSQL reports a serialization failure or a deadlock
- * (SQLSTATE 40001, 40P01); `read` is a READ ONLY transaction at REPEATABLE READ (one
- * snapshot). Other errors pass through as drizzle throws them (the driver's error, with its
- * SQLSTATE `code`, as `cause`: errors.ts), except that a failed query's message loses the
- * values drizzle writes into it (`withoutQueryValues`): customer data never reaches a log line
- * or a page from here.
+ * (SQLSTATE 40001, 40P01), and once after a unique violation (23505: most often a concurrent
+ * insert of the same key, which the second run sees); `read` is a READ ONLY transaction at
+ * REPEATABLE READ (one snapshot). Other errors pass through as drizzle throws them (the
+ * driver's error, with its SQLSTATE `code`, as `cause`: errors.ts), except that a failed
+ * query's message loses the values drizzle writes into it (`withoutQueryValues`): customer
+ * data never reaches a log line or a page from here.
  *
  * A write (or read) called inside a write's `fn` joins its transaction — in a savepoint for a
  * write — as on SQLite: the transaction in progress is found through an AsyncLocalStorage,
@@ -19,7 +20,7 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { openPostgres, type OpenPostgresOptions, type PgDb } from '../pg/client.js';
 import * as schema from '../pg/schema.js';
-import { isRetryable, withoutQueryValues } from './errors.js';
+import { isRetryable, isUniqueViolation, withoutQueryValues } from './errors.js';
 import { openWrite } from './pg-write.js';
 import type { Handle, Store, StoreDb } from './store.js';
 
@@ -114,7 +115,12 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
           }
           return result;
         } catch (error) {
-          if (attempt >= attempts || !isRetryable(error)) throw withoutQueryValues(error);
+          // A unique violation gets one more run: at READ COMMITTED it is most often another
+          // transaction that inserted the same key and committed while this one ran (a form sent
+          // twice at once); run again, `fn` sees that row and answers as it does on SQLite, where
+          // writes take turns (EMAIL_TAKEN, "already used"…). A second one is `fn`'s own.
+          const again = isRetryable(error) || (attempt === 1 && isUniqueViolation(error));
+          if (attempt >= attempts || !again) throw withoutQueryValues(error);
           // Jitter: writers that collided do not collide again in step.
           await sleep(retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
         }
