@@ -1,7 +1,8 @@
 /**
  * Graceful shutdown under load, through the real server: a stream of intake requests, each
  * with its own Idempotency-Key, while SIGTERM arrives. Every request either gets an answer or
- * is refused before the server accepted it; a request the server accepted is never cut. A
+ * is refused before the server accepted it (or, rarely, is reset unread: see the loop); a
+ * request the server accepted is never cut. A
  * client that retries its failed requests (same key, same body) on the restarted server
  * never creates a duplicate — and no retry is a replay, which would mean the server had
  * processed a request whose client got an error. The process exits 0 within the bound.
@@ -121,9 +122,13 @@ describe('SIGTERM under load', () => {
       expect(r.exitCode, server.output()).toBe(0);
       expect(r.exitMs).toBeLessThan(EXIT_BOUND_MS);
       expect(r.other).toEqual([]);
-      // Not even a request the server never read is reset: open connections are told to close
-      // (Connection: close) and only closed once idle, new ones are refused.
-      expect(r.failed.map((f) => f.key)).toEqual([]);
+      // Open connections are told to close (Connection: close) and closed once idle; new ones
+      // are refused. A reset (ECONNRESET) is still possible: a connection the kernel had
+      // completed but the server had not yet accepted when the listening socket closed is reset
+      // by the kernel, its request unread (1 of ~170 requests: once in CI, and in 2 of 5 runs
+      // alone). What is checked is that such a request was never read: its retry in
+      // the next round is a new request, not a replay, and in the end the database holds
+      // exactly the acknowledged cases. A request the drain read and then cut would fail both.
       expect(r.acked.size).toBeGreaterThanOrEqual(ACK_BEFORE_SIGNAL);
       expect(server.output()).not.toMatch(/were cut/);
       for (const [key, { id }] of r.acked) acked.set(key, id);
