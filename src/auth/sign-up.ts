@@ -87,23 +87,17 @@ export async function confirmSignUp(services: Services, input: ConfirmSignUpInpu
     const { signUps, staff, customers } = q.tables;
     const now = services.clock.now();
     const hash = sha256(input.token);
+    // One conditional UPDATE finds the link and marks it used: the same link sent twice at once
+    // (on PostgreSQL both transactions run side by side) is marked by one of them only.
     const [row] =
       input.token.length > 200
         ? []
         : await q.db
-            .select({ email: signUps.email })
-            .from(signUps)
+            .update(signUps)
+            .set({ usedAt: now })
             .where(and(eq(signUps.tokenHash, hash), isNull(signUps.usedAt), gt(signUps.expiresAt, now)))
-            .limit(1);
+            .returning({ email: signUps.email });
     if (!row) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
-    // Marked only if still unused: the same link sent twice at once (PostgreSQL runs both
-    // transactions side by side) passes the read above twice, but only one marks it.
-    const marked = await q.db
-      .update(signUps)
-      .set({ usedAt: now })
-      .where(and(eq(signUps.tokenHash, hash), isNull(signUps.usedAt)))
-      .returning({ tokenHash: signUps.tokenHash });
-    if (marked.length !== 1) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
     await q.db.delete(signUps).where(and(eq(signUps.email, row.email), isNull(signUps.usedAt), ne(signUps.tokenHash, hash)));
     const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, row.email)).limit(1);
     if (member) throw new DomainError('NOT_FOUND', DEAD_SIGN_UP_LINK);
