@@ -50,6 +50,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const ZONE_HINT = '(an IANA zone such as "Europe/Berlin")';
 const WEEKLY_HINT = 'use "24x7" or an object such as { "mon": [["09:00","17:00"]] }';
 
+/**
+ * Business minutes in one week of a valid calendar definition (10,080 for "24x7"), before
+ * holidays: what a policy's targets are checked against (config.ts).
+ */
+export function weeklyBusinessMinutes(def: CalendarDefinition): number {
+  if (def.weekly === '24x7') return 7 * 1440;
+  let minutes = 0;
+  for (const day of WEEKDAYS) {
+    for (const [from, to] of def.weekly[day] ?? []) minutes += (parseClock(to) ?? 0) - (parseClock(from) ?? 0);
+  }
+  return minutes;
+}
+
 /** Every problem of a calendar definition, with JSON paths under `at`. Never throws. */
 export function calendarDefinitionProblems(
   def: unknown,

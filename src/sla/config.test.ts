@@ -269,6 +269,25 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
     expect(target?.warnOffsetMinutes).toBe(30);
   });
 
+  it('refuses a target its calendar cannot reach, but still compiles a stored version with one', () => {
+    const config = shipped();
+    // A weekend desk: 8 business hours a week, 416 in a year.
+    config.calendars.weekend = { timezone: 'Europe/Berlin', weekly: { sat: [['10:00', '14:00']], sun: [['10:00', '14:00']] } };
+    config.policies.standard.calendar = 'weekend';
+    config.policies.standard.targets.normal.resolution = '400h';
+    expect(hasErrors(validateSlaConfig(config))).toBe(false);
+    config.policies.standard.targets.normal.resolution = '1300h';
+    expect(validateSlaConfig(config)).toEqual([
+      {
+        path: '$.policies.standard.targets.normal.resolution',
+        message: '"1300h" is more business time than a year of calendar "weekend" (8h a week, 416h in 52 weeks)',
+        severity: 'error',
+      },
+    ]);
+    // Stored before the check: it compiles, and only that target has no due time.
+    expect(compileSlaConfig(config).target('standard', 'normal', 'resolution')?.minutes).toBe(1300 * 60);
+  });
+
   it('puts every problem into the error thrown by compileSlaConfig', () => {
     const config = shipped();
     config.default = 'gold';

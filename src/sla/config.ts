@@ -42,6 +42,7 @@ import {
   type BusinessCalendar,
   type CalendarDefinition,
 } from './calendar.js';
+import { weeklyBusinessMinutes } from './calendar-definition.js';
 import {
   describeValue,
   formatDuration,
@@ -245,7 +246,7 @@ function shapeProblems(json: unknown): DefinitionProblem[] {
 
 const names = (record: Record<string, unknown>) => Object.keys(record).join(', ') || 'none';
 
-function referenceProblems(json: Record<string, unknown>): DefinitionProblem[] {
+function referenceProblems(json: Record<string, unknown>, reach: boolean): DefinitionProblem[] {
   const out: DefinitionProblem[] = [];
   const calendars = isRecord(json.calendars) ? json.calendars : {};
   const policies = isRecord(json.policies) ? json.policies : {};
@@ -259,11 +260,48 @@ function referenceProblems(json: Record<string, unknown>): DefinitionProblem[] {
       out.push(problem(['policies', name, 'calendar'], message));
     }
     out.push(...earlyWarningProblems(name, policy));
+    const calendar = typeof policy.calendar === 'string' && Object.hasOwn(calendars, policy.calendar) ? calendars[policy.calendar] : undefined;
+    if (reach && calendar !== undefined && calendarDefinitionProblems(calendar).length === 0) {
+      out.push(...reachProblems(name, policy, policy.calendar as string, weeklyBusinessMinutes(calendar as CalendarDefinition)));
+    }
   }
   if (typeof json.default === 'string' && !Object.hasOwn(policies, json.default)) {
     const message = `unknown policy "${json.default}" (policies: ${names(policies)})`;
     out.push(problem(['default'], message));
   }
+  return out;
+}
+
+/** Weeks of a calendar's hours a target may take: more than a year of business time is a typo. */
+const MAX_TARGET_WEEKS = 52;
+
+/**
+ * An error for each target longer than a year of its calendar's weekly hours (a weekend-only
+ * desk and a 1300h target): it would have no due time — the calendar arithmetic gives up after
+ * three years of it (calendar.ts) — and every case at that priority would fail at intake. (A
+ * calendar without any hours is refused with the calendar.)
+ */
+function reachProblems(name: string, policy: Record<string, unknown>, calendarName: string, weekly: number): DefinitionProblem[] {
+  const out: DefinitionProblem[] = [];
+  const check = (targets: unknown, at: readonly PathSegment[], parse: (text: unknown) => { ok: boolean; value?: number }) => {
+    if (!isRecord(targets)) return;
+    for (const priority of PRIORITIES) {
+      const row = targets[priority];
+      if (!isRecord(row)) continue;
+      for (const metric of METRICS) {
+        const target = parse(row[metric]);
+        if (!target.ok || target.value === undefined) continue;
+        if (target.value > weekly * MAX_TARGET_WEEKS) {
+          const message =
+            `${describeValue(row[metric])} is more business time than a year of calendar "${calendarName}" ` +
+            `(${formatDuration(weekly)} a week, ${formatDuration(weekly * MAX_TARGET_WEEKS)} in ${MAX_TARGET_WEEKS} weeks)`;
+          out.push(problem(['policies', name, ...at, priority, metric], message));
+        }
+      }
+    }
+  };
+  check(policy.targets, ['targets'], parseDuration);
+  if (isRecord(policy.chat)) check(policy.chat.targets, ['chat', 'targets'], parseChatDuration);
   return out;
 }
 
@@ -289,11 +327,15 @@ function earlyWarningProblems(name: string, policy: Record<string, unknown>): De
   return [];
 }
 
-/** Every problem in an SLA config, with JSON paths. Never throws. */
-export function validateSlaConfig(json: unknown): DefinitionProblem[] {
+/**
+ * Every problem in an SLA config, with JSON paths. Never throws. `reach: false` leaves out the
+ * targets a calendar cannot reach (checked when a config is saved or loaded from files): a
+ * version stored before that check still compiles, and only cases at such a target fail.
+ */
+export function validateSlaConfig(json: unknown, { reach = true }: { reach?: boolean } = {}): DefinitionProblem[] {
   try {
     const shape = shapeProblems(json);
-    return isRecord(json) ? [...shape, ...referenceProblems(json)] : shape;
+    return isRecord(json) ? [...shape, ...referenceProblems(json, reach)] : shape;
   } catch (error) {
     // Only exotic values (proxies, throwing getters) get here; JSON never does.
     return [problem([], `the SLA config could not be read: ${String(error)}`)];
@@ -302,7 +344,7 @@ export function validateSlaConfig(json: unknown): DefinitionProblem[] {
 
 /** Validates and compiles; throws INVALID_SLA_CONFIG with every problem when it has errors. */
 export function compileSlaConfig(json: unknown): SlaConfig {
-  const problems = validateSlaConfig(json);
+  const problems = validateSlaConfig(json, { reach: false });
   if (hasErrors(problems)) {
     throw new SlaConfigError(
       'INVALID_SLA_CONFIG',
