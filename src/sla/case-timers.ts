@@ -12,6 +12,7 @@ import type { StateCategory } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
 import { calendarKey } from './calendar.js';
 import type { SlaConfig } from './config.js';
+import { recordSlaEvents } from './sweep.js';
 import { effectivePolicy, findTarget, timerCalendar } from './targets.js';
 import { deleteTimer, insertTimer, loadTimers, refreshSlaDueAt, saveTimer } from './timer-rows.js';
 import {
@@ -113,19 +114,52 @@ export async function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMet
   await refreshSlaDueAt(ctx);
 }
 
+/**
+ * A clock that is stopped or paused after its due time has breached, whether or not a sweep
+ * has seen it yet (the sweep runs once a minute by default, or less often): the breach is
+ * recorded first, with the sweep's conditional mark and timeline entry (sweep.ts,
+ * `recordSlaEvents`), so a late answer counts as late however soon after the due time it came,
+ * and is recorded once even when a sweep runs at the same moment. The workflow does not react
+ * to it (no escalation rules, no `on` transitions): those are for clocks still running late,
+ * and this one is being answered, stopped or paused by the command at hand — reacting after it
+ * would undo the command (a case put to wait on the customer, then escalated out of waiting).
+ * The entry says which (`stoppedBy`: "reply", or the state's label). Returns the timer as it
+ * now stands.
+ */
+async function breachIfOverdue(ctx: CaseContext, t: TimerRow, stoppedBy: string): Promise<TimerRow> {
+  if (t.state !== 'running' || t.breachedAt !== null || t.dueAt === null || ctx.now < t.dueAt || !ctx.stored) return t;
+  const row = {
+    id: t.id,
+    case_id: ctx.case.id,
+    metric: t.metric,
+    policy: t.policy,
+    due_at: t.dueAt,
+    queue_id: ctx.case.queueId,
+    priority: ctx.case.priority,
+    workflow: ctx.case.workflow,
+    workflow_version: ctx.case.workflowVersion,
+    breach_due: 1 as const,
+  };
+  const won = await recordSlaEvents(ctx.services, ctx.q, 'sla.breached', [row], ctx.now, { react: false, data: { stoppedBy } });
+  if (won.has(t.id)) return { ...t, state: 'breached', breachedAt: ctx.now, warnAt: null, updatedAt: ctx.now };
+  // Recorded by a sweep at the same moment: take the timer as it left it.
+  return (await loadTimers(ctx)).find((r) => r.id === t.id) ?? t;
+}
+
 /** `staff.replied` (public): fulfils firstResponse and nextResponse. */
 export async function fulfilByReply(ctx: CaseContext): Promise<void> {
   let changed = false;
-  for (const t of await loadTimers(ctx)) {
-    if (!ANSWERED_BY_REPLY.has(t.metric)) continue;
-    if (isUnfulfilled(t)) {
+  for (const loaded of await loadTimers(ctx)) {
+    if (!ANSWERED_BY_REPLY.has(loaded.metric)) continue;
+    if (isUnfulfilled(loaded)) {
+      const t = await breachIfOverdue(ctx, loaded, 'reply');
       const done = fulfilTimer(t, timerCalendar(ctx.services, t), ctx.now, null);
       await saveTimer(ctx, done);
       await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, null));
       changed = true;
-    } else if (isStoppedByState(t)) {
+    } else if (isStoppedByState(loaded)) {
       // Stopped by a state, now answered too: a reopen must not resume it.
-      await saveTimer(ctx, { ...t, pauseReason: null, updatedAt: ctx.now });
+      await saveTimer(ctx, { ...loaded, pauseReason: null, updatedAt: ctx.now });
     }
   }
   if (changed) await refreshSlaDueAt(ctx);
@@ -133,13 +167,15 @@ export async function fulfilByReply(ctx: CaseContext): Promise<void> {
 
 /**
  * `customer.replied`: starts nextResponse, unless a first response is still owed (that clock
- * covers the message) or an earlier message is still unanswered (the oldest one counts).
+ * covers the message) or an earlier message is still unanswered (the oldest one counts) — also
+ * when a state stopped its clock unanswered (a resolved case): a reopen resumes that clock with
+ * the minutes it had used, whether staff reopen the case or this message does.
  */
 export async function startNextResponse(ctx: CaseContext): Promise<void> {
   if (ctx.case.firstResponseAt === null) return;
   const timers = await loadTimers(ctx);
   const current = timers.find((t) => t.metric === 'nextResponse');
-  if (current && isUnfulfilled(current)) return;
+  if (current && (isUnfulfilled(current) || isStoppedByState(current))) return;
   const { version, config } = caseSlaConfig(ctx);
   const target = findTarget(config, version, effectivePolicy(config, ctx.case.slaPolicy), ctx.case.priority, 'nextResponse', ctx.case.channel);
   if (!target) return;
@@ -160,8 +196,9 @@ export async function startNextResponse(ctx: CaseContext): Promise<void> {
 export async function applyStateClocks(ctx: CaseContext, to: string, category?: StateCategory): Promise<void> {
   const clocks = stateClocks(ctx, to, category);
   let changed = false;
-  for (const t of await loadTimers(ctx)) {
-    const want = clocks.clock(t.metric);
+  for (const loaded of await loadTimers(ctx)) {
+    const want = clocks.clock(loaded.metric);
+    const t = want === 'run' ? loaded : await breachIfOverdue(ctx, loaded, clocks.label);
     const cal = () => timerCalendar(ctx.services, t);
     if (isCounting(t) || t.state === 'paused') {
       if (want === 'stop') {

@@ -92,15 +92,26 @@ function eventData(type: SlaEventType, row: DueRow, now: number): { timeline: Re
   };
 }
 
-/** Records every warning and breach due at `now` (see the file comment). */
-export async function sweepSla(services: Services, options: SweepOptions = {}): Promise<SweepResult> {
-  const now = options.now ?? services.clock.now();
-  const batchSize = options.batchSize ?? 250;
-  const detailLimit = options.detailLimit ?? 100;
-  const result: SweepResult = { at: new Date(now).toISOString(), warnings: 0, breaches: 0, skipped: 0, entries: [], truncated: false };
-  const reactions = new Map<string, Reaction>();
+/** How each workflow version reacts to each SLA event, looked up once per sweep. */
+export type Reactions = Map<string, Reaction>;
 
-  const reaction = (row: DueRow, type: SlaEventType): Reaction => {
+/**
+ * Records `type` for the timers of `rows` that are still due at `now`, as one batch inside the
+ * caller's transaction: the conditional mark decides, per timer, whether this call records it
+ * (another sweep, or a command that noticed the breach, may have been first); for each won timer
+ * the timeline entry (with `data` added) and, when `react`, the outbox items of the workflow's
+ * reaction. Returns the won ids. Used by the sweep, and without the reaction by a command that
+ * stops or pauses a clock already past its due time (case-timers.ts).
+ */
+export async function recordSlaEvents(
+  services: Services,
+  q: Handle,
+  type: SlaEventType,
+  rows: readonly DueRow[],
+  now: number,
+  { reactions = new Map(), react: reacts = true, data = {} }: { reactions?: Reactions; react?: boolean; data?: Record<string, unknown> } = {},
+): Promise<Set<number>> {
+  const reaction = (row: DueRow): Reaction => {
     const key = `${row.workflow}@${row.workflow_version}\u0000${type}`;
     let r = reactions.get(key);
     if (!r) {
@@ -109,22 +120,34 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
     }
     return r;
   };
+  // Written in row order: neighbouring timers and cases share pages (a third faster when cold).
+  const ordered = [...rows].sort((a, b) => a.id - b.id);
+  const won = await sweepSql(q).markTimers(q, type, ordered.map((r) => r.id), now);
+  const events: SweepEvent[] = [];
+  const outbox: SweepOutboxItem[] = [];
+  for (const row of ordered) {
+    if (!won.has(row.id)) continue;
+    const { timeline, sla } = eventData(type, row, now);
+    events.push({ caseId: row.case_id, type, data: JSON.stringify({ ...timeline, ...data }) });
+    if (!reacts) continue;
+    const react = reaction(row);
+    if (react.transitions) outbox.push({ type: 'sla.dispatch', caseId: row.case_id, payload: JSON.stringify({ type, data: timeline }) });
+    if (react.rules) outbox.push({ type: 'case.event', caseId: row.case_id, payload: JSON.stringify({ type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR }) });
+  }
+  await sweepSql(q).insertRecords(q, events, outbox, now);
+  return won;
+}
+
+/** Records every warning and breach due at `now` (see the file comment). */
+export async function sweepSla(services: Services, options: SweepOptions = {}): Promise<SweepResult> {
+  const now = options.now ?? services.clock.now();
+  const batchSize = options.batchSize ?? 250;
+  const detailLimit = options.detailLimit ?? 100;
+  const result: SweepResult = { at: new Date(now).toISOString(), warnings: 0, breaches: 0, skipped: 0, entries: [], truncated: false };
+  const reactions: Reactions = new Map();
 
   const recordBatch = async (q: Handle, type: SlaEventType, rows: readonly DueRow[]): Promise<number> => {
-    // Written in row order: neighbouring timers and cases share pages (a third faster when cold).
-    const ordered = [...rows].sort((a, b) => a.id - b.id);
-    const won = await sweepSql(q).markTimers(q, type, ordered.map((r) => r.id), now);
-    const events: SweepEvent[] = [];
-    const outbox: SweepOutboxItem[] = [];
-    for (const row of ordered) {
-      if (!won.has(row.id)) continue;
-      const { timeline, sla } = eventData(type, row, now);
-      events.push({ caseId: row.case_id, type, data: JSON.stringify(timeline) });
-      const react = reaction(row, type);
-      if (react.transitions) outbox.push({ type: 'sla.dispatch', caseId: row.case_id, payload: JSON.stringify({ type, data: timeline }) });
-      if (react.rules) outbox.push({ type: 'case.event', caseId: row.case_id, payload: JSON.stringify({ type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR }) });
-    }
-    await sweepSql(q).insertRecords(q, events, outbox, now);
+    const won = await recordSlaEvents(services, q, type, rows, now, { reactions });
     for (const row of rows) {
       if (!won.has(row.id)) continue;
       if (result.entries.length < detailLimit) {

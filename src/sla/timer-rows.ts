@@ -8,7 +8,7 @@ import { NO_DUE_AT } from '../db/schema/index.js';
 import type { Tables } from '../db/store/index.js';
 import { all, get, insertOne, insertRows, run, updateOf } from '../db/store/rows.js';
 import type { CaseContext } from '../workflow/context.js';
-import type { NewTimerRow, TimerRow } from './timer.js';
+import { isCounting, type NewTimerRow, type TimerRow } from './timer.js';
 
 /** The columns a new timer is inserted with (all but the id), computed once: insertMany keeps its SQL with the array. */
 let insertColumns: { keys: (keyof TimerRow & string)[]; columns: string[] } | null = null;
@@ -94,15 +94,18 @@ export async function deleteTimer(ctx: CaseContext, row: TimerRow): Promise<void
   await run(ctx.q, 'DELETE FROM sla_timers WHERE id = ?', [row.id]);
 }
 
-/** `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT. */
+/**
+ * `cases.sla_due_at` = the earliest due time of the case's counting timers, or NO_DUE_AT (a
+ * breached timer that is paused or stopped keeps its due time, but sorts nothing: timer.ts).
+ */
 export function refreshSlaDueAt(ctx: CaseContext): Promise<void> {
   const pending = pendingTimers(ctx);
   if (!pending) return refreshStoredDueAt(ctx);
-  ctx.case.slaDueAt = pending.reduce((min, t) => (t.dueAt !== null && t.dueAt < min ? t.dueAt : min), NO_DUE_AT);
+  ctx.case.slaDueAt = pending.reduce((min, t) => (t.dueAt !== null && t.dueAt < min && isCounting(t) ? t.dueAt : min), NO_DUE_AT);
   return DONE;
 }
 
 async function refreshStoredDueAt(ctx: CaseContext): Promise<void> {
-  const row = await get<{ due: number | null }>(ctx.q, 'SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL', [ctx.case.id]);
+  const row = await get<{ due: number | null }>(ctx.q, "SELECT min(due_at) AS due FROM sla_timers WHERE case_id = ? AND due_at IS NOT NULL AND state IN ('running', 'breached')", [ctx.case.id]);
   ctx.case.slaDueAt = row?.due ?? NO_DUE_AT;
 }

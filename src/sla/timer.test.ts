@@ -55,12 +55,14 @@ describe('a timer’s life', () => {
     expect(resumed.dueAt).toBe(at('2026-03-04T11:00:00Z')); // Wed 12:00
   });
 
-  it('stays breached through a pause and never warns again', () => {
+  it('stays breached through a pause, keeps the due time it breached at and never warns again', () => {
     const t = { ...startTimer(7, 'firstResponse', target(60), MON_10), breachedAt: MON_10 + 3_600_000, state: 'breached' as const, warnAt: null };
+    expect(t.dueAt).toBe(MON_10 + 3_600_000);
     const paused = pauseTimer(t, office, MON_10 + 2 * 3_600_000, 'Pending customer');
-    expect(paused.breachedAt).toBe(t.breachedAt);
+    expect(paused).toMatchObject({ state: 'paused', breachedAt: t.breachedAt, dueAt: MON_10 + 3_600_000, warnAt: null });
     const resumed = resumeTimer(paused, office, MON_10 + 3 * 3_600_000);
-    expect(resumed).toMatchObject({ state: 'breached', usedMinutes: 120, warnAt: null, dueAt: MON_10 + 3 * 3_600_000 });
+    expect(resumed).toMatchObject({ state: 'breached', usedMinutes: 120, warnAt: null, dueAt: MON_10 + 3_600_000 });
+    expect(fulfilTimer(resumed, office, MON_10 + 4 * 3_600_000, null)).toMatchObject({ state: 'fulfilled', usedMinutes: 180, dueAt: MON_10 + 3_600_000 });
   });
 
   it('tells a fulfilment by reply from a stop by a workflow state', () => {

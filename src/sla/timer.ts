@@ -14,8 +14,12 @@
  *             timer stopped by a state resumes, when the case leaves for a state that no longer
  *             stops it (a reopen); a timer a reply fulfilled stays fulfilled.
  *
- * `due_at` / `warn_at` are non-null only while the clock runs (running or breached), which is
- * what the partial index `sla_timers_next_idx` (`slaNextAtSql`) relies on.
+ * `warn_at` is non-null only while the clock runs (running or breached), `due_at` only while it
+ * runs or once it has breached: a breached clock keeps the due time it breached at when it is
+ * paused or stopped, so it shows when it fell due and, when it runs again still past its target,
+ * is overdue from then on (not from the resume). The partial index `sla_timers_next_idx`
+ * (`slaNextAtSql`) holds only timers with a warning or breach pending, so never a breached one;
+ * `cases.sla_due_at` counts only running clocks (timer-rows.ts).
  */
 import type { slaTimers, SlaMetric } from '../db/schema/index.js';
 import { businessMinutesBetween, type BusinessCalendar } from './calendar.js';
@@ -65,12 +69,14 @@ function runFrom<T extends Timer>(t: T, cal: BusinessCalendar, now: number, used
     targetMinutes: t.targetMinutes,
     warnOffsetMinutes: t.warnOffsetMinutes,
   });
+  // Breached and still past its target: it stays due at the time it breached.
+  const breachedDue = t.breachedAt !== null && t.dueAt !== null && usedMinutes >= t.targetMinutes ? t.dueAt : null;
   return {
     ...t,
     state: t.breachedAt !== null ? 'breached' : 'running',
     usedMinutes,
     segmentStartedAt: now,
-    dueAt,
+    dueAt: breachedDue ?? dueAt,
     // A warning is given once per timer, and never after the breach.
     warnAt: t.warnedAt !== null || t.breachedAt !== null ? null : warnAt,
     pausedAt: null,
@@ -116,7 +122,7 @@ export function pauseTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: nu
     state: 'paused',
     usedMinutes: usedMinutesAt(t, cal, now),
     segmentStartedAt: null,
-    dueAt: null,
+    dueAt: t.breachedAt !== null ? t.dueAt : null,
     warnAt: null,
     pausedAt: now,
     pauseReason: reason,
@@ -136,7 +142,7 @@ export function fulfilTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: n
     state: 'fulfilled',
     usedMinutes: usedMinutesAt(t, cal, now),
     segmentStartedAt: null,
-    dueAt: null,
+    dueAt: t.breachedAt !== null ? t.dueAt : null,
     warnAt: null,
     fulfilledAt: now,
     pausedAt: null,

@@ -1,6 +1,7 @@
 /** SLA timers following case events, through the API (default workflow, policy "standard"). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_DUE_AT } from '../../src/db/schema/index.js';
+import { buildReport } from '../../src/reports/build-report.js';
 import { ADMIN_TOKEN, berlin, createDesk, type Desk, type Json } from './helpers.js';
 
 let d: Desk;
@@ -157,5 +158,85 @@ describe('priority changes', () => {
       ['resolution', 2400, 480, 'priority normal → urgent'],
       ['nextResponse', 240, 60, 'priority normal → urgent'],
     ]);
+  });
+});
+
+describe('a clock stopped or paused after its due time, before any sweep saw it', () => {
+  const sweep = async () => (await d.call('POST', '/api/v1/sla/sweep')).json.sweep as Json;
+
+  it('breaches when a late reply answers it: recorded once, as the sweep records it, without the workflow reacting to it', async () => {
+    const id = await d.create(); // normal: firstResponse 8h, due Tue 10:00
+    d.h.clock.set(Date.parse(berlin('2026-03-03T10:00')) + 40_000);
+    await d.reply(id);
+    const timer = (await d.timers(id)).firstResponse!;
+    expect(timer).toMatchObject({ state: 'fulfilled', breachedAt: new Date(d.h.clock.now()).toISOString(), dueAt: berlin('2026-03-03T10:00'), usedMinutes: 480.67 });
+    const entries = (await d.events(id)).filter((e) => e.data.metric === 'firstResponse');
+    expect(entries.map((e) => e.type)).toEqual(['sla.started', 'sla.breached', 'sla.fulfilled']);
+    expect(entries[1]!.data).toMatchObject({ policy: 'standard', queue: 'general', priority: 'normal', dueAt: Date.parse(berlin('2026-03-03T10:00')), overdueMinutes: 0, stoppedBy: 'reply' });
+    expect(entries[2]!.data).toMatchObject({ by: 'reply', breached: true, usedMinutes: 480.67, targetMinutes: 480 });
+    // Answered: the escalation rules of a breach (tier 2, the assignee told) are for clocks still running late.
+    expect(await d.events(id, 'case.escalated')).toEqual([]);
+    expect(await d.get(id)).toMatchObject({ status: 'open', tier: 1, queue: 'general' });
+    const report = await buildReport(d.h.services, { from: Date.parse(berlin('2026-03-02T00:00')), to: Date.parse(berlin('2026-03-04T00:00')), timezone: 'Europe/Berlin' });
+    expect(report.totals).toMatchObject({ breaches: 1, met: 0, missed: 1 });
+
+    d.h.clock.advanceMinutes(1);
+    expect(await sweep()).toMatchObject({ breaches: 0, warnings: 0 });
+    expect((await d.events(id)).filter((e) => e.type === 'sla.breached')).toHaveLength(1);
+  });
+
+  it('breaches when a resolve stops it late; an answer in time is no breach', async () => {
+    const late = await d.create({ priority: 'urgent' }); // resolution 8h: due Tue 10:00
+    const onTime = await d.create({ priority: 'urgent' });
+    await d.reply(late);
+    await d.reply(onTime);
+    d.h.clock.set(Date.parse(berlin('2026-03-03T10:00')) - 1000);
+    await d.transition(onTime, 'resolve', { solution: 'Done in time.' });
+    d.h.clock.advanceMinutes(1);
+    await d.transition(late, 'resolve', { solution: 'Done late.' });
+    expect((await d.events(onTime)).filter((e) => e.data.metric === 'resolution').map((e) => e.type)).toEqual(['sla.started', 'sla.fulfilled']);
+    const resolution = (await d.events(late)).filter((e) => e.data.metric === 'resolution');
+    expect(resolution.map((e) => [e.type, e.data.breached, e.data.stoppedBy])).toEqual([['sla.started', undefined, undefined], ['sla.breached', undefined, 'Resolved'], ['sla.fulfilled', true, undefined]]);
+    expect(await d.get(late)).toMatchObject({ status: 'resolved', tier: 1 });
+  });
+
+  it('breaches when a pause stops it late, and keeps the due time it breached at through the pause and after', async () => {
+    const id = await d.create({ priority: 'urgent' }); // resolution 8h: due Tue 10:00
+    await d.reply(id);
+    d.h.clock.set(Date.parse(berlin('2026-03-03T10:00')) + 30_000);
+    expect((await d.transition(id, 'waitOnCustomer')).status).toBe(200);
+    const paused = (await d.timers(id)).resolution!;
+    expect(paused).toMatchObject({ state: 'paused', breachedAt: new Date(d.h.clock.now()).toISOString(), dueAt: berlin('2026-03-03T10:00'), usedMinutes: 480.5 });
+    // Paused, it sorts nothing in the inbox.
+    const caseRow = () => d.h.get<{ due: number }>('SELECT sla_due_at AS due FROM cases WHERE id = ?', Number(id.slice(2)));
+    expect((await caseRow())!.due).toBe(NO_DUE_AT);
+
+    d.h.clock.set(berlin('2026-03-04T09:00'));
+    await d.customerReply(id, 'Here is the log you asked for.');
+    const resumed = (await d.timers(id)).resolution!;
+    expect(resumed).toMatchObject({ state: 'breached', dueAt: berlin('2026-03-03T10:00'), usedMinutes: 480.5, overdueMinutes: 23 * 60 });
+    expect(Number((await caseRow())!.due)).toBe(Date.parse(berlin('2026-03-03T10:00')));
+    d.h.clock.advanceMinutes(5);
+    expect(await sweep()).toMatchObject({ breaches: 0 });
+    expect((await d.events(id)).filter((e) => e.type === 'sla.breached')).toHaveLength(1);
+  });
+});
+
+describe('a customer message that reopens a resolved case', () => {
+  it('resumes the clock of their earlier unanswered message with the minutes it had used, as a reopen by staff does', async () => {
+    const id = await d.create();
+    await d.reply(id);
+    d.h.clock.advanceMinutes(60);
+    await d.customerReply(id, 'One more question'); // nextResponse from Mon 11:00
+    d.h.clock.advanceMinutes(60);
+    await d.transition(id, 'resolve', { solution: 'Answered on the phone.' });
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'fulfilled', stopReason: 'Resolved', usedMinutes: 60 });
+
+    d.h.clock.set(berlin('2026-03-03T09:00'));
+    const reopened = await d.customerReply(id, 'The phone call did not help');
+    expect(reopened.status).toBe('open');
+    // 4h target, 1h used: 3h from Tue 09:00.
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'running', usedMinutes: 60, startedAt: berlin('2026-03-02T11:00'), dueAt: berlin('2026-03-03T12:00') });
+    expect((await d.events(id)).filter((e) => e.data.metric === 'nextResponse').map((e) => e.type)).toEqual(['sla.started', 'sla.fulfilled', 'sla.resumed']);
   });
 });
