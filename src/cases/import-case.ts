@@ -189,7 +189,7 @@ async function recordHistory(services: Services, ctx: CaseContext, plan: Plan, a
       const from = c.status;
       const solution = to === t.resolvedState && input.solution ? { solution: input.solution } : {};
       await at(time).record('case.transitioned', { transition: transitionName(ctx.workflow, from, to), from, to, ...solution, ...MARK });
-      c.previousStatus = from;
+      if (to !== from) c.previousStatus = from;
       c.status = to;
       c.stateEnteredAt = time;
     };

@@ -357,7 +357,8 @@ export class CaseContext {
   async #enter(effect: Extract<Effect, { type: 'enter' }>): Promise<void> {
     const c = this.case;
     const wasOpen = c.open;
-    c.previousStatus = c.status;
+    // "@previous" is the last *other* state: a transition back into the same state (a reminder) keeps it.
+    if (effect.to !== c.status) c.previousStatus = c.status;
     c.status = effect.to;
     c.stateEnteredAt = this.now;
     c.open = isOpenCategory(effect.category);
