@@ -18,7 +18,7 @@ import type { Services } from '../services.js';
 import { startCaseTimers, startNextResponse } from '../sla/case-timers.js';
 import type { StateCategory, WorkflowDefinition } from '../workflow/definition.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
-import { durationMs } from '../workflow/transition.js';
+import { durationMs, fromStates } from '../workflow/transition.js';
 import { createCaseSchema, evaluateIntake, storeCase, type CreateCaseInput } from './create-case.js';
 import { queueById } from './move-case.js';
 
@@ -151,7 +151,7 @@ export async function findImported(q: Handle, externalId: string): Promise<CaseR
 
 /** The workflow transition that leads from one state to another, for the timeline's wording. */
 function transitionName(workflow: WorkflowDefinition, from: string, to: string): string {
-  const found = Object.entries(workflow.transitions).find(([, t]) => t.to === to && (t.from === '*' || t.from.includes(from)) && t.roles !== undefined);
+  const found = Object.entries(workflow.transitions).find(([, t]) => t.to === to && fromStates(workflow, t).includes(from) && t.roles !== undefined);
   return found?.[0] ?? 'import';
 }
 

@@ -126,7 +126,6 @@ export function layoutWorkflow(def: WorkflowDefinition): WorkflowDiagram {
   for (const [name, t] of Object.entries(def.transitions)) {
     for (const from of fromStates(def, t)) {
       if (!nodes.has(from) || (t.to !== PREVIOUS_STATE && !nodes.has(t.to))) continue;
-      if (def.states[from]?.final && t.from === '*') continue;
       const key = `${from}\u0000${t.to}`;
       const pair = pairs.get(key) ?? { from, to: t.to, names: [] };
       pair.names.push(name);

@@ -123,6 +123,27 @@ describe('transition (pure)', () => {
     expect(availableTransitions(support, at('open'), 'agent').find((t) => t.name === 'resolve')).toEqual({ name: 'resolve', label: 'Resolve', to: 'resolved', requires: ['solution'], allows: ['note'] });
   });
 
+  it('never leaves a final state through "from": "*": not offered, refused as a command, not fired by an event', () => {
+    const withCatchAll = structuredClone(support);
+    withCatchAll.transitions.cancel = { label: 'Cancel', from: '*', to: 'closed', roles: ['manager'], requires: ['reason'] };
+    withCatchAll.transitions.takeBack = { label: 'Take back', from: '*', to: 'open', roles: ['manager'], on: ['customer.replied'] };
+    const names = (state: string) => availableTransitions(withCatchAll, at(state, 'open'), 'manager').map((t) => t.name);
+    expect(names('open')).toEqual(['escalate', 'waitOnCustomer', 'resolve', 'cancel', 'takeBack']);
+    expect(names('resolved')).toEqual(['reopen', 'close', 'cancel', 'takeBack']);
+    expect(names('closed')).toEqual([]);
+    expect(transition(withCatchAll, at('closed', 'resolved'), { kind: 'command', transition: 'takeBack', role: 'manager' })).toEqual({
+      ok: false,
+      code: 'INVALID_TRANSITION',
+      message: '"Take back" is not possible while the case is Closed.',
+    });
+    expect(transition(withCatchAll, at('closed', 'resolved'), { kind: 'command', transition: 'cancel', role: 'manager', fields: { reason: 'spam' } })).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+    expect(transition(withCatchAll, at('closed', 'resolved'), { kind: 'event', type: 'customer.replied' })).toEqual({ ok: true, transition: null });
+    expect(transition(withCatchAll, at('open'), { kind: 'command', transition: 'cancel', role: 'manager', fields: { reason: 'spam' } })).toMatchObject({ ok: true, to: 'closed' });
+    // A from that names the final state still leaves it (validation warns about it).
+    withCatchAll.transitions.takeBack.from = ['closed'];
+    expect(transition(withCatchAll, at('closed', 'resolved'), { kind: 'command', transition: 'takeBack', role: 'manager' })).toMatchObject({ ok: true, to: 'open' });
+  });
+
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('refuses the transition %s: names are looked up as own entries only', (name) => {
     for (const kind of ['command', 'timer'] as const) {
       const outcome = transition(support, at('open'), { kind, transition: name, role: 'customer' } as never);

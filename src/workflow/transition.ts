@@ -52,8 +52,13 @@ export interface NoTransition {
   transition: null;
 }
 
+/**
+ * The states a transition may start from. `"*"` is every state that is not final: a final
+ * state has no way out, so a catch-all (e.g. "cancel" from anywhere) never reopens a closed
+ * case; only a `from` that names a final state leaves it (and validation warns about that).
+ */
 export function fromStates(def: WorkflowDefinition, t: TransitionDefinition): string[] {
-  return t.from === '*' ? Object.keys(def.states) : t.from;
+  return t.from === '*' ? Object.entries(def.states).filter(([, state]) => !state.final).map(([name]) => name) : t.from;
 }
 
 function appliesIn(def: WorkflowDefinition, t: TransitionDefinition, state: string): boolean {

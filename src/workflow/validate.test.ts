@@ -44,6 +44,19 @@ describe('validateWorkflow', () => {
     expect(paths(w)).toEqual(expected);
   });
 
+  it('leaves final states out of "from": "*"; a from that names one is still warned about', () => {
+    const w = support();
+    w.transitions.cancel = { from: '*', to: 'closed', roles: ['manager'], requires: ['reason'] };
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+    w.transitions.takeBack = { from: ['closed'], to: 'open', roles: ['manager'], requires: ['reason'] };
+    expect(paths(w)).toEqual(['warning $.states.closed.final']);
+    // A final state's timer cannot name a "*" transition: it never starts there.
+    const timed = support();
+    timed.transitions.cancel = { from: '*', to: 'resolved', roles: ['manager'] };
+    timed.states.closed.timers = [{ after: '1h', transition: 'cancel' }];
+    expect(paths(timed)).toEqual(['error $.states.closed.timers[0].transition']);
+  });
+
   it('warns about dead ends that are not final', () => {
     const w = support();
     w.states.closed.final = false;

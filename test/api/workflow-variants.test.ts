@@ -1,6 +1,6 @@
 /**
  * Workflows other than the shipped one, at run time: a reminder that re-enters the waiting
- * state and "@previous".
+ * state and "@previous", catch-all transitions ("from": "*") and final states.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
@@ -89,5 +89,34 @@ describe('"@previous" after the waiting state re-entered itself', () => {
     await h.services.outbox.drain();
     expect(steps(await desk.events()).filter((s) => s.startsWith('remind'))).toEqual(['remind: pending → pending', 'remindNow: pending → pending', 'remind: pending → pending']);
     expect((await desk.transition(desk.tokens.alice, { transition: 'resume' })).json).toMatchObject({ status: 'open' });
+  });
+});
+
+describe('"from": "*" and final states', () => {
+  const withCatchAll = (w: WorkflowDefinition) => {
+    w.transitions.cancel = { label: 'Cancel', from: '*', to: 'closed', roles: ['manager'], requires: ['reason'] };
+    w.transitions.takeBack = { label: 'Take back to work', from: '*', to: 'open', roles: ['manager'], requires: ['reason'] };
+  };
+
+  it('a closed (final) case offers no catch-all transition and refuses them (409); an open one has them', async () => {
+    const desk = await deskWith(withCatchAll);
+    expect((await desk.call('GET', `/api/v1/cases/${desk.id}`, desk.tokens.maria)).json.transitions.map((t: Json) => t.name)).toContain('cancel');
+    await desk.transition(desk.tokens.alice, { transition: 'resolve', solution: 'Settings → Export.' });
+    await desk.transition(desk.tokens.alice, { transition: 'close' });
+
+    const closed = await desk.call('GET', `/api/v1/cases/${desk.id}`, desk.tokens.maria);
+    expect(closed.json).toMatchObject({ status: 'closed', open: false, transitions: [] });
+    for (const name of ['takeBack', 'cancel']) {
+      const refused = await desk.transition(desk.tokens.maria, { transition: name, reason: 'oops' });
+      expect(refused).toMatchObject({ status: 409, json: { code: 'INVALID_TRANSITION' } });
+    }
+    expect(await desk.get()).toMatchObject({ status: 'closed', open: false });
+    expect(steps(await desk.events()).at(-1)).toBe('close: resolved → closed');
+  });
+
+  it('cancelling from anywhere closes the case for good', async () => {
+    const desk = await deskWith(withCatchAll);
+    expect((await desk.transition(desk.tokens.maria, { transition: 'cancel', reason: 'spam' })).json).toMatchObject({ status: 'closed', open: false, transitions: [] });
+    expect((await desk.transition(desk.tokens.maria, { transition: 'takeBack', reason: 'oops' })).status).toBe(409);
   });
 });

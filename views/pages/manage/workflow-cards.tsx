@@ -216,7 +216,7 @@ export function TransitionCard({ name, transition, doc, options, messages, focus
         </span>
       </div>
       <div class="wf-fields">
-        <CheckboxSet kind="xr" at={[...at, 'from']} label={`${l}: from`} legend="From" value={t.from} choices={[{ value: '*', label: 'any state' }, ...states]} messages={messages} />
+        <CheckboxSet kind="xr" at={[...at, 'from']} label={`${l}: from`} legend="From" value={t.from} choices={[{ value: '*', label: 'any state but final ones' }, ...states]} messages={messages} />
         <span class="wf-field">
           <span>To</span>
           <Select kind="s" at={[...at, 'to']} label={`${l}: to`} value={t.to} choices={[...states, { value: '@previous', label: 'the previous state' }]} messages={messages} />

@@ -102,7 +102,7 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
             <td>
               <Named label={t.label ?? name} name={name} />
             </td>
-            <td>{t.from === '*' ? 'any state' : t.from.map(stateLabel).join(', ')}</td>
+            <td>{t.from === '*' ? 'any state but final ones' : t.from.map(stateLabel).join(', ')}</td>
             <td>{t.to === '@previous' ? 'the previous state' : stateLabel(t.to)}</td>
             <td>{t.roles?.length ? t.roles.join(', ') : 'nobody by hand'}</td>
             <td>{list(t.on?.map(event))}</td>
