@@ -41,7 +41,10 @@ const INSERT_OUTBOX = 'INSERT INTO outbox (type, case_id, payload, created_at, a
 const DONE: Promise<void> = Promise.resolve();
 const NO_ID: Promise<null> = Promise.resolve(null);
 
-/** Bound on events processed by one unit of work: a workflow that loops fails loudly. */
+/**
+ * Bound on the transitions events fire in one unit of work, behind the check for a repeat
+ * (#drainPending): past it the chain is stopped as a cycle is.
+ */
 const MAX_STEPS = 64;
 
 function found(row: CaseRow | undefined, caseId: number): CaseRow {
@@ -303,18 +306,41 @@ export class CaseContext {
     return this.#processing || this.#pending.length === 0 ? DONE : this.#drainPending();
   }
 
+  /**
+   * Fires the transitions the queued events call for, one after the other. An event that would
+   * fire the same transition from the same state as earlier in this chain means the workflow's
+   * automatic transitions cycle (each would set the next off for ever): the chain stops there,
+   * before the repeat, and the timeline says so (`workflow.cycleStopped`). What the command did
+   * stays — a customer's message is kept and answered as usual — and the case stays where the
+   * chain left it, for staff to move on.
+   */
   async #drainPending(): Promise<void> {
     this.#processing = true;
+    const fired = new Set<string>();
     try {
       while (this.#pending.length > 0) {
-        if (++this.#steps > MAX_STEPS) throw new Error(`Workflow "${this.workflow.workflow}" loops on ${this.ref}`);
         const type = this.#pending.shift()!;
         const outcome = transition(this.workflow, this.case, { kind: 'event', type });
-        if (outcome.ok && outcome.transition !== null) await this.#apply(outcome, { on: type });
+        if (!outcome.ok || outcome.transition === null) continue;
+        const step = JSON.stringify([outcome.transition, outcome.from, type]);
+        if (fired.has(step) || ++this.#steps > MAX_STEPS) {
+          await this.#stopCycle(outcome, type);
+          break;
+        }
+        fired.add(step);
+        await this.#apply(outcome, { on: type });
       }
     } finally {
       this.#processing = false;
     }
+  }
+
+  /** Ends a chain of automatic transitions that cycles: nothing still queued fires; recorded on the timeline and logged. */
+  async #stopCycle(outcome: TransitionOutcome, on: string): Promise<void> {
+    const dropped = this.#pending.splice(0);
+    const data = { transition: outcome.transition, state: outcome.from, on, ...(dropped.length ? { dropped } : {}) };
+    this.services.logger.warn('workflow stopped an automatic cycle', { case: this.ref, workflow: this.workflow.workflow, version: this.case.workflowVersion, ...data });
+    await this.record('workflow.cycleStopped', data, SYSTEM_ACTOR);
   }
 
   /** `automatic`: the transition fired on an event or a timer, not by a command. */

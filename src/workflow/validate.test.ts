@@ -44,6 +44,46 @@ describe('validateWorkflow', () => {
     expect(paths(w)).toEqual(expected);
   });
 
+  it('refuses automatic transitions that set each other off for ever, at the emits of the first in the file', () => {
+    const w = support();
+    // Re-triggers itself: "reopen" leads to open emitting case.reopened, which fires "echo" in open, again and again.
+    w.transitions.echo = { from: ['open'], to: 'open', on: ['case.reopened'], emits: 'case.reopened' };
+    const result = validateWorkflow(w, context);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([
+      {
+        severity: 'error',
+        path: '$.transitions.echo.emits',
+        message: '"echo" emits "case.reopened", which fires "echo" again in "open": these automatic transitions would set each other off for ever; drop one "emits" or narrow one "from"',
+      },
+    ]);
+
+    // Two that fire each other, reached from a third: reported once, at the one first in the file.
+    const pair = support();
+    pair.transitions.waitOnCustomer.emits = 'desk.asked';
+    pair.transitions.ask = { from: ['open'], to: 'pending', on: ['desk.answered'], emits: 'desk.asked' };
+    pair.transitions.answer = { from: ['pending'], to: 'open', on: ['desk.asked'], emits: 'desk.answered' };
+    expect(validateWorkflow(pair, context).problems).toEqual([
+      {
+        severity: 'error',
+        path: '$.transitions.ask.emits',
+        message: '"ask" emits "desk.asked", which fires "answer" in "pending"; "answer" emits "desk.answered", which fires "ask" again in "open": these automatic transitions would set each other off for ever; drop one "emits" or narrow one "from"',
+      },
+    ]);
+  });
+
+  it('accepts chains of automatic transitions that end, and leaves "@previous" to the run-time guard', () => {
+    const chain = support();
+    // resolved --case.resolved--> closed: the event fires a transition that emits nothing further here.
+    chain.transitions.closeAtOnce = { from: ['resolved'], to: 'closed', on: ['case.resolved'], emits: 'case.closed' };
+    expect(validateWorkflow(chain, context)).toMatchObject({ ok: true, problems: [] });
+    // Where a cycle goes through "@previous" depends on the case: not refused here.
+    const back = support();
+    back.transitions.customerReplied.emits = 'desk.back';
+    back.transitions.again = { from: ['open'], to: 'pending', on: ['desk.back'], emits: 'customer.replied' };
+    expect(validateWorkflow(back, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
   it('leaves final states out of "from": "*"; a from that names one is still warned about', () => {
     const w = support();
     w.transitions.cancel = { from: '*', to: 'closed', roles: ['manager'], requires: ['reason'] };

@@ -12,6 +12,7 @@ import {
   type WorkflowDefinition,
 } from './definition.js';
 import { fromStates } from './transition.js';
+import { eventCycleProblems } from './event-cycles.js';
 import { own } from '../own.js';
 
 export interface WorkflowValidationContext {
@@ -85,6 +86,8 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       }
     });
   }
+
+  problems.push(...eventCycleProblems(def));
 
   if (states.has(def.initial)) {
     for (const state of unreachableStates(def)) {

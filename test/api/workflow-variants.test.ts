@@ -1,10 +1,14 @@
 /**
  * Workflows other than the shipped one, at run time: a reminder that re-enters the waiting
- * state and "@previous", catch-all transitions ("from": "*") and final states.
+ * state and "@previous", catch-all transitions ("from": "*") and final states, and automatic
+ * transitions that set each other off for ever.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WorkflowDefinition } from '../../src/workflow/definition.js';
+import { builtinActions } from '../../src/compose.js';
+import type { TransitionDefinition, WorkflowDefinition } from '../../src/workflow/definition.js';
+import { validateWorkflow } from '../../src/workflow/validate.js';
 import { ADMIN_TOKEN, createHarness, loadRepoDefinitions, standardQueues, type Harness } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
 
 type Json = Record<string, any>;
 
@@ -118,5 +122,65 @@ describe('"from": "*" and final states', () => {
     const desk = await deskWith(withCatchAll);
     expect((await desk.transition(desk.tokens.maria, { transition: 'cancel', reason: 'spam' })).json).toMatchObject({ status: 'closed', open: false, transitions: [] });
     expect((await desk.transition(desk.tokens.maria, { transition: 'takeBack', reason: 'oops' })).status).toBe(409);
+  });
+});
+
+describe('automatic transitions that set each other off', () => {
+  // A version stored before validation refused it: the reply moves the case to open emitting desk.loop, which fires "ping" in open, which emits desk.loop…
+  const looping = (w: WorkflowDefinition) => {
+    w.transitions.customerReplied!.emits = 'desk.loop';
+    w.transitions.ping = { label: 'Ping', from: ['open'], to: 'open', on: ['desk.loop'], emits: 'desk.loop' } satisfies TransitionDefinition;
+  };
+
+  it('stops the cycle at run time: the customer’s message is kept and answered (201), the timeline says why', async () => {
+    const desk = await deskWith(looping);
+    await desk.transition(desk.tokens.alice, { transition: 'waitOnCustomer' });
+    const reply = await desk.message(desk.tokens.chloe, { body: 'Here are the details.' });
+    expect(reply.status).toBe(201);
+    expect(reply.json.case).toMatchObject({ status: 'In progress', open: true });
+
+    const events = await desk.events();
+    expect(events.filter((e) => e.type === 'customer.replied').map((e) => e.data.body)).toEqual(['Here are the details.']);
+    // One round of the cycle, then the stop: "ping" would have fired again.
+    expect(steps(events).slice(-2)).toEqual(['customerReplied: pending → open', 'ping: open → open']);
+    const stopped = events.filter((e) => e.type === 'workflow.cycleStopped');
+    expect(stopped).toMatchObject([{ data: { transition: 'ping', state: 'open', on: 'desk.loop' }, actor: { type: 'system' } }]);
+    expect(events.map((e) => e.type).slice(events.indexOf(stopped[0]!) - 3, events.indexOf(stopped[0]!) + 1)).toEqual([
+      'desk.loop',
+      'case.transitioned',
+      'desk.loop',
+      'workflow.cycleStopped',
+    ]);
+    expect(await desk.get()).toMatchObject({ status: 'open', assignee: { name: 'Alice' } });
+
+    // Staff read it in words; customers never see it.
+    const html = await (await signedIn(h, desk.alice).get(`/cases/${desk.id}`)).text();
+    expect(html).toContain('The workflow stopped a cycle of automatic transitions: “Ping” would have fired again in Open when “desk loop” happened.');
+    const customerView = (await desk.call('GET', `/api/v1/cases/${desk.id}/events`, desk.tokens.chloe)).json as unknown as { type: string }[];
+    expect(customerView.map((e) => e.type)).not.toContain('workflow.cycleStopped');
+
+    // The case still works: the next reply is answered as well, and the staff move it on by hand.
+    await desk.transition(desk.tokens.alice, { transition: 'waitOnCustomer' });
+    expect((await desk.message(desk.tokens.chloe, { body: 'And one more thing.' })).status).toBe(201);
+    expect((await desk.transition(desk.tokens.alice, { transition: 'resolve', solution: 'Settings → Export.' })).json).toMatchObject({ status: 'resolved' });
+  });
+
+  // Validation refuses the workflow above ($.transitions.ping.emits: src/workflow/validate.test.ts); this one it cannot see through.
+  it('stops a cycle the validator cannot see (events raised by actions): the reassignment is answered, the case stays open', async () => {
+    // Assigning in open fires "recheck", which unassigns; entering open assigns again, and so on.
+    const recheck = (w: WorkflowDefinition) => {
+      w.transitions.recheck = { label: 'Recheck', from: ['open'], to: 'open', on: ['case.assigned'], actions: [{ action: 'unassign', reason: 'recheck' }] };
+    };
+    const body = structuredClone(loadRepoDefinitions().workflows.get('support')!.body);
+    recheck(body);
+    expect(validateWorkflow(body, { actions: builtinActions(), rulesets: null })).toMatchObject({ ok: true });
+
+    const desk = await deskWith(recheck);
+    const moved = await desk.call('POST', `/api/v1/cases/${desk.id}/assignment`, desk.tokens.maria, { assignee: desk.maria.id });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ status: 'open', open: true });
+    const events = await desk.events();
+    expect(steps(events).filter((s) => s.startsWith('recheck'))).toEqual(['recheck: open → open']);
+    expect(events.filter((e) => e.type === 'workflow.cycleStopped').map((e) => e.data)).toEqual([{ transition: 'recheck', state: 'open', on: 'case.assigned' }]);
   });
 });

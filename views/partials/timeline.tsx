@@ -233,6 +233,12 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
       );
     case 'rules.failed':
       return <Line entry={e} kind="error" detail={str(d.error)}>{`Rules failed ${whenEvent(str(d.event))}`}</Line>;
+    case 'workflow.cycleStopped':
+      return (
+        <Line entry={e} kind="error" detail={Array.isArray(d.dropped) ? d.dropped.map((t) => eventClause(str(t))).join('; ') : undefined} detailLabel="Not acted on">
+          {`The workflow stopped a cycle of automatic transitions: “${transition(d.transition)}” would have fired again in ${state(d.state)} ${whenEvent(str(d.on))}. The case stays here; move it on by hand.`}
+        </Line>
+      );
     case 'case.solutionOffered':
       return <Line entry={e} kind="system" detail={str(d.title)} detailLabel="Known problem">Solution offered to the customer</Line>;
     case 'case.solutionAccepted':
