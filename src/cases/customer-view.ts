@@ -9,9 +9,10 @@ import type { caseEvents, caseRatings } from '../db/schema/index.js';
 import type { Services } from '../services.js';
 import type { StateCategory, WorkflowDefinition } from '../workflow/definition.js';
 import { availableTransitions } from '../workflow/transition.js';
+import { CUSTOMER_EVENTS, customerLabel, customerTransition } from '../workflow/customer-visible.js';
 import { caseRef } from './case-ref.js';
 import { iso, type CaseRow } from './case-view.js';
-import { OFFER_EVENTS, type SolutionOffer } from './solution-offer.js';
+import type { SolutionOffer } from './solution-offer.js';
 
 export interface CustomerStatus {
   /** The state in customer wording. */
@@ -64,11 +65,7 @@ export type CustomerTimelineEntry =
   | { id: number; type: 'case.solutionOffered'; at: string; title: string; solution: string }
   | { id: number; type: 'case.solutionAccepted' | 'case.solutionDeclined'; at: string; title: string };
 
-/** The state named `status` in customer wording. */
-export function customerLabel(workflow: WorkflowDefinition, status: string): string {
-  const state = workflow.states[status];
-  return state?.customerLabel ?? state?.label ?? status;
-}
+export { customerLabel };
 
 function workflowOf(services: Services, row: Pick<CaseRow, 'workflow' | 'workflowVersion'>): WorkflowDefinition {
   return services.definitions.workflow(row.workflow, row.workflowVersion).definition;
@@ -117,7 +114,7 @@ export function customerFiles(rows: readonly { id: number; event_id: number; fil
   return out;
 }
 
-export const CUSTOMER_EVENTS = ['case.created', 'customer.replied', 'staff.replied', 'case.transitioned', 'case.subject_changed', 'case.rated', ...OFFER_EVENTS];
+export { CUSTOMER_EVENTS };
 
 /**
  * The case's history as the customer sees it, oldest first: the request, the public
@@ -161,12 +158,8 @@ export function customerTimelineOf(
         out.push({ id: e.id, type: 'staff.replied', at, author: { type: 'staff', name: staffNames.get(e.actorId ?? -1) ?? 'Support', you: false }, body: String(d.body ?? ''), ...filesOf(e.id) });
         break;
       case 'case.transitioned': {
-        const to = customerLabel(workflow, String(d.to ?? ''));
-        const from = customerLabel(workflow, String(d.from ?? ''));
-        // Only a solution staff gave is the case's official solution.
-        const solution = e.actorType === 'staff' || e.actorType === 'system' ? d.solution : undefined;
-        if (to === from && typeof solution !== 'string') break;
-        out.push({ id: e.id, type: 'case.transitioned', at, status: to, ...(typeof solution === 'string' && solution ? { solution } : {}) });
+        const shown = customerTransition(workflow, d, e.actorType);
+        if (shown) out.push({ id: e.id, type: 'case.transitioned', at, ...shown });
         break;
       }
       case 'case.subject_changed':
