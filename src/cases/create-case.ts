@@ -182,6 +182,7 @@ export async function storeCase(
       reopenCount: 0,
       escalationCount: 0,
       version: 1,
+      customerUpdatedAt: null,
       firstResponseAt: null,
       resolvedAt: null,
       closedAt: null,

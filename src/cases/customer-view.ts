@@ -76,8 +76,12 @@ export function customerStatus(services: Services, row: CaseRow): CustomerStatus
   return { status: customerLabel(workflow, row.status), statusCategory: workflow.states[row.status]?.category ?? null, open: row.open };
 }
 
+/**
+ * `updatedAt` is the last change the customer sees (`customer_updated_at`, else the request's
+ * time), never the row's `updated_at`: that one moves with internal work too.
+ */
 export function customerCaseSummary(services: Services, row: CaseRow): CustomerCaseSummary {
-  return { id: caseRef(row.id), subject: row.subject, ...customerStatus(services, row), createdAt: iso(row.createdAt)!, updatedAt: iso(row.updatedAt)! };
+  return { id: caseRef(row.id), subject: row.subject, ...customerStatus(services, row), createdAt: iso(row.createdAt)!, updatedAt: iso(row.customerUpdatedAt ?? row.createdAt)! };
 }
 
 /** The customer's view of `row` with its rating and offer read (PURE but for the definitions). */

@@ -19,6 +19,7 @@ import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
 import type { TransitionField, WorkflowDefinition } from './definition.js';
+import { changesCustomerView } from './customer-visible.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
 import { pendingItemDueOn } from '../outbox/dialect.js';
 import { EVENT_COLUMNS, markLeftNothingDue, mayHaveFollowUps, OUTBOX_COLUMNS, UnstoredCase } from './unstored-case.js';
@@ -125,10 +126,12 @@ export class CaseContext {
   /**
    * Appends an entry to the case timeline (no workflow reaction); returns the entry's id, or
    * null for a new case not stored yet (its entries get their ids when `save()` or `store()`
-   * inserts them; `storedEntryId` finds one then).
+   * inserts them; `storedEntryId` finds one then). An entry the customer sees moves the case's
+   * `customerUpdatedAt` to its time (customer-visible.ts); `save()` writes it with the case.
    */
   record(type: string, data: Record<string, unknown> = {}, actor: Actor = this.actor): Promise<number | null> {
     const stored = actor.type === 'system' && actor.role !== 'system' ? { ...data, via: actor.name } : data;
+    if (changesCustomerView(this.workflow, type, data, actor.type)) this.case.customerUpdatedAt = Math.max(this.case.customerUpdatedAt ?? this.now, this.now);
     const values = [this.case.id, type, this.now, actor.type, actor.id, JSON.stringify(stored)];
     if (this.#unstored) {
       this.#unstored.record(values, type, stored);

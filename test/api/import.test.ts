@@ -113,6 +113,10 @@ describe('importing closed history', () => {
     expect(page).toContain('Zoe (old desk) replied to the customer');
     expect(page).toContain('Imported as ZD-4711 by');
     expect(page).toContain('History only: nothing live was started');
+    // Its customer is shown the old desk's last change they saw (closed: Solved → Closed) as the last update, not the import.
+    const eve = await h.get<{ id: number }>("SELECT id FROM customers WHERE email = 'eve@acme.example'");
+    const mine = await h.api('GET', `/api/v1/cases/${json.id}`, { token: h.tokenFor({ type: 'customer', id: Number(eve!.id) }) });
+    expect(await mine.json()).toMatchObject({ status: 'Closed', updatedAt: '2026-01-09T12:00:00.000Z' });
     const ratings = await h.query((q) => q.db.select({ satisfied: q.tables.caseRatings.satisfied, comment: q.tables.caseRatings.comment, at: q.tables.caseRatings.createdAt }).from(q.tables.caseRatings));
     expect(ratings).toEqual([{ satisfied: true, comment: 'Fast!', at: Date.parse('2026-01-07T08:00:00Z') }]);
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
+import { customerCases } from '../../src/cases/customer-cases.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 
@@ -62,14 +63,20 @@ describe('cases_resolved_idx (resolved cases only)', () => {
   });
 });
 
-describe('cases_customer_open_idx (customer; partial: open) and cases_customer_updated_idx (customer, updated_at, open)', () => {
+describe('cases_customer_open_idx (customer; partial: open) and cases_customer_updated_idx (customer, the customer’s last update, open)', () => {
   planned('counts a customer’s open cases from the partial index, never their closed history (the customer.openCases fact)', () => {
     expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_open_idx \(customer_id=\?\)/);
   });
 
-  planned('still serves a customer’s cases, newest update first (customer-cases.ts)', () => {
-    const sql = `SELECT * FROM cases WHERE customer_id = ? AND (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`;
-    expect(plan(sql, 1, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND updated_at<\?\)/);
+  planned('serves a customer’s cases, the one they last saw change first, a page after a cursor (customer-cases.ts, as drizzle writes it)', async () => {
+    const statements: string[] = [];
+    const prepare = h.db.$client.prepare.bind(h.db.$client);
+    h.db.$client.prepare = ((text: string) => (statements.push(text), prepare(text))) as typeof prepare;
+    const cursor = Buffer.from('0:0').toString('base64url');
+    await h.query((q) => customerCases(q, 1, { limit: 25, cursor }));
+    h.db.$client.prepare = prepare;
+    const sql = statements.find((s) => s.includes('coalesce(customer_updated_at, created_at)'))!;
+    expect(plan(sql, 1, 0, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND <expr><\?\)/);
   });
 });
 

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { editCase } from '../../src/cases/edit-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -85,6 +86,38 @@ describe('my requests and the case page', () => {
     expect(html).toContain('Mine');
     expect(html).not.toContain('Not mine');
     expect(html).toContain('<time datetime=');
+  });
+
+  it('pages my requests by the last change I saw: staff’s internal work moves no case and no cursor', async () => {
+    // C-1001 … C-1026, a minute apart: 25 on the first page, C-1001 on the second.
+    for (let i = 1; i <= 26; i++) {
+      await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: `Request ${i}`, description: 'A question' }, alice);
+      h.clock.advanceMinutes(1);
+    }
+    const refs = (html: string) => [...html.matchAll(/<a href="\/cases\/(C-\d+)">/g)].map((m) => m[1]);
+    const cursorOf = (html: string) => /href="\/portal\?cursor=([A-Za-z0-9_-]+)"/.exec(html)?.[1];
+    const first = await (await portal.get('/portal')).text();
+    expect(refs(first)).toHaveLength(25);
+    expect(refs(first)[0]).toBe('C-1026');
+    expect(refs(first).at(-1)).toBe('C-1002');
+    const cursor = cursorOf(first)!;
+    expect(refs(await (await portal.get(`/portal?cursor=${cursor}`)).text())).toEqual(['C-1001']);
+
+    // Internal work on the last case of the first page and on the one on the second: nothing moves.
+    // (Not an escalation: it would free Alice for a waiting case, whose customer sees it start.)
+    h.clock.advanceMinutes(10);
+    await addMessage(h.services, 1002, { body: 'Internal: check the ledger', public: false }, alice);
+    await editCase(h.services, 1001, { priority: 'urgent', tags: ['ledger'] }, alice);
+    const again = await (await portal.get('/portal')).text();
+    expect(refs(again)).toEqual(refs(first));
+    expect(cursorOf(again)).toBe(cursor);
+    expect(refs(await (await portal.get(`/portal?cursor=${cursor}`)).text())).toEqual(['C-1001']);
+
+    // A public reply moves C-1001 to the top, and C-1002 to the second page.
+    await addMessage(h.services, 1001, { body: 'We are on it.', public: true }, alice);
+    const moved = await (await portal.get('/portal')).text();
+    expect(refs(moved)[0]).toBe('C-1001');
+    expect(refs(await (await portal.get(`/portal?cursor=${cursorOf(moved)!}`)).text())).toEqual(['C-1002']);
   });
 
   it('shows the public conversation only: no internal notes, no internal reasons', async () => {

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_MIGRATIONS_DIR } from '../../src/db/pg/client.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from '../../src/db/pg/migrate.js';
+import { EXPECTED_CUSTOMER_UPDATED_AT, historyStatements } from '../support/customer-updated-at-history.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 /** The schema's 46 tables and search_documents (drizzle/pg/0001_search.sql). */
@@ -94,6 +95,28 @@ describe('migratePostgres', () => {
       expect((await pool.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n).toBe(journal.entries.length);
     } finally {
       await pool.end();
+    }
+  });
+
+  it('fills in the last change each customer saw from the timeline when customer_updated_at comes (0004), as on SQLite', async () => {
+    const url = await cluster.createDatabase();
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-pg-migrations-'));
+    try {
+      fs.cpSync(PG_MIGRATIONS_DIR, folder, { recursive: true });
+      const index = journal.entries.findIndex((e) => e.tag.endsWith('_customer_updated_at'));
+      expect(index).toBeGreaterThan(0);
+      for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(folder, `${entry.tag}.sql`));
+      fs.writeFileSync(path.join(folder, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+      await migratePostgres(url, { migrationsFolder: folder });
+      await withClient(url, async (c) => {
+        for (const statement of historyStatements()) await c.query(statement);
+      });
+
+      await migratePostgres(url);
+      const rows = await withClient(url, async (c) => (await c.query<{ id: string; at: string | null }>('SELECT id, customer_updated_at AS at FROM cases ORDER BY id')).rows);
+      expect(Object.fromEntries(rows.map((r) => [Number(r.id), r.at === null ? null : Number(r.at)]))).toEqual(EXPECTED_CUSTOMER_UPDATED_AT);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 

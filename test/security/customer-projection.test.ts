@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
-import { createHarness, loadRepoDefinitions, ROOT, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { ADMIN, createHarness, loadRepoDefinitions, ROOT, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from './sign-in.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 
@@ -231,22 +232,116 @@ describe('the customer projection', () => {
     expect(desk).toContain('customer flagged as fraud risk');
   });
 
-  it('keeps the customer’s live poll quiet through internal activity (notes, escalation to an unchanged status)', async () => {
-    const created = await call('POST', '/api/v1/cases', chloeToken, { subject: 'Invoice question', description: 'I was charged twice this month.' });
-    const id = created.json.id as string;
-    const portal = await signedIn(h, chloe);
-    const stamp = /live\?stamp=([a-f0-9-]+)/.exec(await (await portal.get(`/cases/${id}`)).text())![1];
-    await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false });
-    await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk' });
-    h.clock.advanceMinutes(30);
-    expect((await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
-    await call('POST', `/api/v1/cases/${id}/messages`, danaToken, { body: 'We are on it.' });
-    const live = await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true });
-    expect(live.status).toBe(200);
-    const html = await live.text();
-    // Dana replied publicly, so her name is shown with her reply; nothing else of hers.
-    expect(html).toContain('Dana (support) wrote');
-    expectNoSecrets('live fragment', html.replaceAll('Dana (support) wrote', ''));
+  describe('moves for the customer only with what they can see (issue: internal work woke the poll and moved updatedAt)', () => {
+    /** Everything of the case a customer sees with a time in it: the API's case and list, the portal list's last update. */
+    async function customerSide(id: string, portal: Awaited<ReturnType<typeof signedIn>>) {
+      const list = await (await portal.get('/portal')).text();
+      const row = new RegExp(`href="/cases/${id}"[\\s\\S]*?<time datetime="([^"]+)"`).exec(list);
+      return {
+        case: (await call('GET', `/api/v1/cases/${id}`, chloeToken)).json,
+        list: (await call('GET', '/api/v1/cases', chloeToken)).json,
+        portalLastUpdate: row?.[1] ?? null,
+        portalOrder: [...list.matchAll(/<a href="\/cases\/(C-\d+)">/g)].map((m) => m[1]),
+      };
+    }
+
+    async function openCase(subject = 'Invoice question') {
+      const created = await call('POST', '/api/v1/cases', chloeToken, { subject, description: 'I was charged twice this month.' });
+      expect(created.status).toBe(201);
+      return created.json.id as string;
+    }
+
+    const stampOf = (html: string) => /live\?stamp=([a-f0-9-]+)/.exec(html)![1]!;
+
+    /** Staff work the customer must not learn of, even by when it happened: each on a fresh case, some minutes after the last customer-visible change. */
+    const internal: [string, (id: string) => Promise<void>][] = [
+      ['an internal note', async (id) => expect((await call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false })).status).toBe(201)],
+      ['a priority change', async (id) => expect((await call('PATCH', `/api/v1/cases/${id}`, aliceToken, { priority: 'urgent' })).status).toBe(200)],
+      ['a tag', async (id) => expect((await call('PATCH', `/api/v1/cases/${id}`, aliceToken, { tags: ['fraud-watch'] })).status).toBe(200)],
+      [
+        'a move to another queue',
+        async (id) => {
+          h.agent({ name: 'Tomasz', email: 'tomasz@casebook.test', queues: ['technical'] });
+          expect((await call('POST', `/api/v1/cases/${id}/assignment`, h.tokenFor(ADMIN), { queue: 'technical', assignee: null })).status).toBe(200);
+        },
+      ],
+      [
+        'a reassignment',
+        async (id) => {
+          const robert = h.agent({ name: 'Robert', email: 'robert@casebook.test', queues: ['billing'], skills: ['refunds'] });
+          const moved = await call('POST', `/api/v1/cases/${id}/assignment`, aliceToken, { assignee: robert.id });
+          expect(moved.json).toMatchObject({ assignee: { name: 'Robert' } });
+        },
+      ],
+      ['an escalation to a state the customer sees as the same', async (id) => expect((await call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'escalate', reason: 'customer flagged as fraud risk' })).status).toBe(200)],
+      [
+        'an SLA warning and breach (and the escalation and reassignment the rules make of it)',
+        async (id) => {
+          // Premium, normal: a first response within 2 h, warned 15 min before.
+          h.clock.advanceMinutes(100);
+          await runSlaSweep(h.services);
+          h.clock.advanceMinutes(20);
+          await runSlaSweep(h.services);
+          // Escalated to advanced support and Dana by the rules: out of Alice's queues.
+          const types = ((await call('GET', `/api/v1/cases/${id}/events`, h.tokenFor(ADMIN))).json as unknown as Json[]).map((e) => e.type);
+          expect(types).toEqual(expect.arrayContaining(['sla.warning', 'sla.breached', 'case.escalated', 'case.assigned']));
+        },
+      ],
+    ];
+
+    it.each(internal)('%s: the live poll stays quiet and no time the customer sees moves', async (_what, act) => {
+      const id = await openCase();
+      const portal = await signedIn(h, chloe);
+      const stamp = stampOf(await (await portal.get(`/cases/${id}`)).text());
+      const before = await customerSide(id, portal);
+      expect(before.portalLastUpdate).toBe(before.case.updatedAt);
+      h.clock.advanceMinutes(7);
+      await act(id);
+      h.clock.advanceMinutes(1);
+      expect((await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true })).status).toBe(204);
+      expect(await customerSide(id, portal)).toEqual(before);
+    });
+
+    it('moves with a public reply, a status the customer sees change, a new subject and their rating', async () => {
+      const id = await openCase();
+      const portal = await signedIn(h, chloe);
+      let stamp = stampOf(await (await portal.get(`/cases/${id}`)).text());
+      const visible: [string, () => Promise<unknown>][] = [
+        ['a public reply', () => call('POST', `/api/v1/cases/${id}/messages`, aliceToken, { body: 'We are on it.' })],
+        ['waiting on the customer', () => call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'waitOnCustomer', note: 'WAIT-NOTE-9921' })],
+        ['their reply', () => call('POST', `/api/v1/cases/${id}/messages`, chloeToken, { body: 'Here are the details.' })],
+        ['a new subject', () => call('PATCH', `/api/v1/cases/${id}`, aliceToken, { subject: 'Duplicate charge in March' })],
+        ['the solution', () => call('POST', `/api/v1/cases/${id}/transitions`, aliceToken, { transition: 'resolve', solution: 'We refunded the duplicate charge.' })],
+        ['their rating', () => portal.post(`/cases/${id}/rating`, { satisfied: 'yes', comment: 'Quick, thanks' })],
+      ];
+      for (const [what, act] of visible) {
+        h.clock.advanceMinutes(7);
+        expect((await act() as { status: number }).status, what).toBeLessThan(400);
+        const at = new Date(h.clock.now()).toISOString();
+        h.clock.advanceMinutes(1);
+        const live = await portal.get(`/cases/${id}/live?stamp=${stamp}`, { htmx: true });
+        expect(live.status, what).toBe(200);
+        expectNoSecrets(`live fragment after ${what}`, await live.text());
+        const side = await customerSide(id, portal);
+        expect([side.case.updatedAt, side.list.items[0].updatedAt, side.portalLastUpdate], what).toEqual([at, at, at]);
+        stamp = stampOf(await (await portal.get(`/cases/${id}`)).text());
+      }
+    });
+
+    it('keeps the portal list in the order of what the customer saw happen, whatever staff did since', async () => {
+      const older = await openCase('Older question');
+      h.clock.advanceMinutes(5);
+      const newer = await openCase('Newer question');
+      const portal = await signedIn(h, chloe);
+      expect((await customerSide(older, portal)).portalOrder).toEqual([newer, older]);
+      h.clock.advanceMinutes(5);
+      await call('POST', `/api/v1/cases/${older}/messages`, aliceToken, { body: 'INTERNAL-NOTE-7731', public: false });
+      await call('PATCH', `/api/v1/cases/${older}`, aliceToken, { priority: 'urgent', tags: ['fraud-watch'] });
+      expect((await customerSide(older, portal)).portalOrder).toEqual([newer, older]);
+      h.clock.advanceMinutes(5);
+      await call('POST', `/api/v1/cases/${older}/messages`, aliceToken, { body: 'Refund on its way.' });
+      expect((await customerSide(older, portal)).portalOrder).toEqual([older, newer]);
+    });
   });
 
   it('mails the customer the projection only, whatever template a workflow or rule names', async () => {

@@ -8,6 +8,13 @@ export type Priority = (typeof PRIORITIES)[number];
 export const CHANNELS = ['web', 'api', 'email', 'phone', 'walk-in', 'chat'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/**
+ * When the customer last saw their case change: `customer_updated_at`, or the request's own time
+ * while nothing has changed since. Their `updatedAt`, the order of their list, and (in these
+ * words, so the plans use it) the middle of `cases_customer_updated_idx`.
+ */
+export const CUSTOMER_UPDATED_AT_SQL = 'coalesce(customer_updated_at, created_at)';
+
 /** `sla_due_at` of a case with no running SLA timer: sorts after every real due time. */
 export const NO_DUE_AT = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
@@ -95,7 +102,16 @@ export const cases = sqliteTable(
     /** Optimistic concurrency: bumped by every change. */
     version: integer('version').notNull().default(1),
     createdAt: integer('created_at').notNull(),
+    /** Every change of the case, internal ones too (staff views, the inbox). */
     updatedAt: integer('updated_at').notNull(),
+    /**
+     * The last change its customer sees (CaseContext.record, src/workflow/customer-visible.ts): a
+     * public message either way, a status change in their wording, the solution, a new subject,
+     * a rating, an offered solution and their answer — never a note, routing, priority, tags, a
+     * queue, an assignee or an SLA event. Null while nothing has changed since the request: the
+     * customer's `updatedAt` is then `created_at` (CUSTOMER_UPDATED_AT_SQL).
+     */
+    customerUpdatedAt: integer('customer_updated_at'),
     firstResponseAt: integer('first_response_at'),
     resolvedAt: integer('resolved_at'),
     closedAt: integer('closed_at'),
@@ -108,8 +124,8 @@ export const cases = sqliteTable(
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
     index('cases_assignee_open_due_idx').on(t.assigneeId, t.open, t.slaDueAt, t.id),
     index('cases_open_due_idx').on(t.open, t.slaDueAt, t.id),
-    // A customer's cases newest first (portal, API, the agent's customer panel).
-    index('cases_customer_updated_idx').on(t.customerId, t.updatedAt, t.open),
+    // A customer's cases, the one they last saw change first (the portal, the agent's customer panel).
+    index('cases_customer_updated_idx').on(t.customerId, sql.raw(`(${CUSTOMER_UPDATED_AT_SQL})`), t.open),
     // Partial: the `customer.openCases` fact counts only the customer's open cases (every intake
     // asks), not their whole history — a customer with 10,000 closed cases costs what one with none does.
     index('cases_customer_open_idx').on(t.customerId).where(sql`${t.open} = 1`),

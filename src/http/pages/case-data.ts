@@ -117,7 +117,8 @@ export function parseStamp(stamp: string): CaseStamp {
 
 /**
  * The customer's stamp is taken from the customer projection only, so the poll reveals
- * nothing of internal activity (a note, a reassignment) by changing when it happens.
+ * nothing of internal activity (a note, a reassignment) by changing when it happens: its
+ * `updatedAt` is the last change the customer sees (`customer_updated_at`), not the row's.
  */
 function customerStamp(view: CustomerCaseView, timeline: readonly CustomerTimelineEntry[]): CaseStamp {
   const last = timeline.at(-1)?.id ?? 0;
