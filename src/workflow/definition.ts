@@ -42,7 +42,8 @@ export const BUILTIN_EVENTS = [
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'use letters, digits, "-" and "_", starting with a letter');
 const eventType = z.string().regex(/^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9_]*$/, 'event types look like "entity.verb"');
-const duration = z.string().regex(/^(\d+d)?(\d+h)?(\d+m)?$/, 'use a duration such as 72h, 3d or 90m').refine((s) => s.length > 0 && !/^0+[dhm]?$/.test(s), 'must be longer than zero');
+/** Calendar time. Zero in any spelling ("0h", "0h0m", "0d0h0m", "") is refused: some part must not be zero. */
+const duration = z.string().regex(/^(\d+d)?(\d+h)?(\d+m)?$/, { message: 'use a duration such as 72h, 3d or 90m', abort: true }).refine((s) => /[1-9]/.test(s), 'must be longer than zero');
 
 export const actionCallSchema = z.looseObject({ action: name });
 export type ActionCall = z.infer<typeof actionCallSchema>;

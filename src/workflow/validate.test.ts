@@ -97,6 +97,18 @@ describe('validateWorkflow', () => {
     expect(paths(timed)).toEqual(['error $.states.closed.timers[0].transition']);
   });
 
+  it.each(['0m', '0h', '0h0m', '0d0h', '0d0h0m', '00h00m', ''])('refuses the zero-length timer %j', (after) => {
+    const w = support();
+    w.states.resolved.timers = [{ after, transition: 'autoClose' }];
+    expect(validateWorkflow(w, context).problems).toEqual([{ severity: 'error', path: '$.states.resolved.timers[0].after', message: 'must be longer than zero' }]);
+  });
+
+  it.each(['1m', '0d1m', '0h30m', '1d0h0m', '10h', '72h'])('accepts the timer %j', (after) => {
+    const w = support();
+    w.states.resolved.timers = [{ after, transition: 'autoClose' }];
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
   it('warns about dead ends that are not final', () => {
     const w = support();
     w.states.closed.final = false;
