@@ -129,7 +129,8 @@ export function loadDefinitionFiles(options: LoadDefinitionFilesOptions): Defini
   }
   for (const file of workflowFiles) {
     const name = path.basename(file, '.json');
-    const result = validateWorkflow(readJson(file), { actions: options.actions, rulesets: new Set(rulesets.keys()) });
+    // Queues are not checked here, as for rulesets: a new database gets the queues the files name (seed-definitions.ts).
+    const result = validateWorkflow(readJson(file), { actions: options.actions, rulesets: new Set(rulesets.keys()), queues: null });
     if (!result.ok) throw new DefinitionFileError(file, result.problems);
     if (result.definition.workflow !== name) {
       throw new DefinitionFileError(file, [problem(['workflow'], `the workflow is named "${result.definition.workflow}" but the file is ${name}.json`)]);

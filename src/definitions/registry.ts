@@ -309,7 +309,7 @@ export class Definitions {
       case 'ruleset':
         return validateRuleset(body, { queues: await activeQueueIdsIn(q), policies: await this.#policyNames(q) }, name).problems;
       case 'workflow': {
-        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')) }).problems;
+        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')), queues: await activeQueueIdsIn(q) }).problems;
         const named = (body as { workflow?: unknown } | null)?.workflow;
         if (typeof named === 'string' && named !== name) {
           problems.push(problem(['workflow'], `the workflow is named "${named}" but is stored as "${name}"`));

@@ -6,7 +6,7 @@ import { builtinActions } from '../compose.js';
 import { validateWorkflow } from './validate.js';
 
 const actions = builtinActions();
-const context = { actions, rulesets: new Set(['routing', 'escalation']) };
+const context = { actions, rulesets: new Set(['routing', 'escalation']), queues: new Set(['general', 'billing', 'technical', 'advanced']) };
 const support = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8')) as Record<string, any>;
 
 function paths(json: unknown) {
@@ -31,6 +31,8 @@ describe('validateWorkflow', () => {
     ['timer on a transition that cannot start there', (w: any) => (w.states.open.timers = [{ after: '1h', transition: 'autoClose' }]), ['error $.states.open.timers[0].transition']],
     ['timer on a transition named like an Object.prototype member', (w: any) => w.states.resolved.timers.push({ after: '1h', transition: 'constructor' }), ['error $.states.resolved.timers[1].transition']],
     ['bad timer duration', (w: any) => (w.states.resolved.timers = [{ after: 'soon', transition: 'autoClose' }]), ['error $.states.resolved.timers[0].after']],
+    ['escalation to a queue that does not exist', (w: any) => (w.transitions.escalate.actions = [{ action: 'escalate', tier: 2, queue: 'advnaced' }]), ['error $.transitions.escalate.actions[0].queue']],
+    ['escalation on entry to a queue that does not exist', (w: any) => (w.states.escalated.onEnter = [{ action: 'escalate', tier: 2, queue: 'tier2' }]), ['error $.states.escalated.onEnter[0].queue']],
     ['unknown key', (w: any) => (w.states.open.colour = 'blue'), ['error $.states.open']],
     [
       'unreachable state',
@@ -107,6 +109,13 @@ describe('validateWorkflow', () => {
     const w = support();
     w.states.resolved.timers = [{ after, transition: 'autoClose' }];
     expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('names the unknown queue and the known ones; without queues to check against (files at start-up) it passes', () => {
+    const w = support();
+    w.transitions.escalate.actions = [{ action: 'escalate', tier: 2, queue: 'advnaced' }];
+    expect(validateWorkflow(w, context).problems[0]!.message).toBe('unknown queue "advnaced" (known: advanced, billing, general, technical)');
+    expect(validateWorkflow(w, { ...context, queues: null })).toMatchObject({ ok: true, problems: [] });
   });
 
   it('warns about dead ends that are not final', () => {

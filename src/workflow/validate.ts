@@ -1,6 +1,7 @@
 /**
  * Validates a workflow definition: its shape (zod), then its names against the state
- * table, the action registry and the known rulesets. Every problem carries a JSON path.
+ * table, the action registry, the known rulesets and the active queues. Every problem
+ * carries a JSON path.
  */
 import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
 import type { ActionRegistry } from './registry.js';
@@ -19,6 +20,11 @@ export interface WorkflowValidationContext {
   actions: ActionRegistry;
   /** Ruleset names that exist; null skips the check. */
   rulesets: ReadonlySet<string> | null;
+  /**
+   * Active queue ids, which an action's `queue` param must name (as a ruleset's event params'
+   * must); null skips the check: the files at start-up, whose queues a new database is seeded with.
+   */
+  queues: ReadonlySet<string> | null;
 }
 
 export type WorkflowValidation =
@@ -44,7 +50,14 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       }
       const { action: _name, ...params } = call;
       const result = context.actions.get(call.action).params.safeParse(params);
-      if (!result.success) problems.push(...problemsFromZod(result.error.issues, [...at, i], params));
+      if (!result.success) {
+        problems.push(...problemsFromZod(result.error.issues, [...at, i], params));
+        return;
+      }
+      const queue = (result.data as { queue?: unknown }).queue;
+      if (typeof queue === 'string' && context.queues && !context.queues.has(queue)) {
+        problems.push(problem([...at, i, 'queue'], `unknown queue "${queue}" (known: ${[...context.queues].sort().join(', ')})`));
+      }
     });
   };
 

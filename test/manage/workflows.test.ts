@@ -114,6 +114,26 @@ describe('workflows', () => {
     expect(textOf(v3)).toContain('Roll back to v3');
   });
 
+  it('refuses an escalation to a queue that does not exist (or no longer is active), as you type, on save and on publish', async () => {
+    const typo = support();
+    typo.transitions.escalate!.actions = [{ action: 'escalate', tier: 2, queue: 'advnaced' }];
+    const validated = textOf(await (await h.as.manager.post('/manage/workflows/support/validate', { body: JSON.stringify(typo) }, { htmx: true })).text());
+    expect(validated).toContain('error $.transitions.escalate.actions[0].queue unknown queue "advnaced" (known: ');
+    expect((await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(typo, null, 2) })).status).toBe(422);
+    expect(h.services.definitions.history('workflow', 'support')).toHaveLength(1);
+
+    // A draft naming a queue that exists is saved; the queue is switched off before it is published.
+    h.queue('vendors', 2);
+    const vendors = support();
+    vendors.transitions.escalate!.actions = [{ action: 'escalate', tier: 2, queue: 'vendors' }];
+    expect((await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(vendors, null, 2) })).status).toBe(303);
+    await h.query((q) => q.db.update(q.tables.queues).set({ active: false }).where(eq(q.tables.queues.id, 'vendors')));
+    const refused = await h.as.manager.post('/manage/workflows/support/publish', { draft: '2', note: 'Escalations go to vendors' });
+    expect(refused.status).toBe(422);
+    expect(textOf(await refused.text())).toContain('error $.transitions.escalate.actions[0].queue unknown queue "vendors"');
+    expect(h.services.definitions.publishedVersion('workflow', 'support')).toBe(1);
+  });
+
   it('refuses a draft that breaks the workflow, keeping the text', async () => {
     const def = support();
     delete (def.states as Record<string, unknown>).closed;
