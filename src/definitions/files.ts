@@ -11,7 +11,7 @@ import type { WorkflowDefinition } from '../workflow/definition.js';
 import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
 import { validateExamples, type RuleExample } from '../rules/example-format.js';
 import { validateSlaConfig, type SlaConfigJson } from '../sla/config.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { parseDefinitionJson } from './parse-json.js';
 import { formatProblems, hasErrors, problem, type DefinitionProblem } from './problems.js';
 
 export const SLA_FILE = 'sla.json';
@@ -40,15 +40,11 @@ export class DefinitionFileError extends Error {
   }
 }
 
-/** Parses JSON, turning a syntax error into a problem with line and column. */
+/** Parses a definition file: a syntax error (with line and column) or a key twice in one object (with its JSON path) refuses it. */
 export function parseJsonFile(file: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const at = findJsonSyntaxError(text);
-    const where = at ? ` (line ${at.line}, column ${at.column}): ${at.message}` : `: ${(error as Error).message}`;
-    throw new DefinitionFileError(file, [problem([], `not valid JSON${where}`)]);
-  }
+  const parsed = parseDefinitionJson(text);
+  if (!parsed.ok) throw new DefinitionFileError(file, parsed.problems);
+  return parsed.value;
 }
 
 /** A ruleset's examples live beside it: `rules/<name>.examples.json`. */

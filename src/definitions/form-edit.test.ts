@@ -114,7 +114,14 @@ describe('applyFields', () => {
     const edit = applyFields(doc, form([['j:/odd', '{ "fact": ']]));
     expect(edit.doc.odd).toEqual(doc.odd);
     expect(edit.pending.get('j:/odd')).toBe('{ "fact": ');
-    expect(edit.errors.get('j:/odd')).toMatch(/^not valid JSON: /);
+    expect(edit.errors.get('j:/odd')).toBe('not valid JSON (line 1, column 11): unexpected end of the text');
+  });
+
+  it('keeps JSON with a key twice as typed, naming the key: JSON.parse would drop one of them silently', () => {
+    const edit = applyFields(doc, form([['j:/odd', '{ "fact": "customer",\n  "fact": "case" }']]));
+    expect(edit.doc.odd).toEqual(doc.odd);
+    expect(edit.pending.get('j:/odd')).toBe('{ "fact": "customer",\n  "fact": "case" }');
+    expect(edit.errors.get('j:/odd')).toBe('$.fact: duplicate key "fact" (lines 1 and 2): JSON keeps only the last one and drops the other; rename or merge them');
   });
 
   it('shows and keeps an object whose keys shadow Object.prototype in a time field (found by the property below)', () => {

@@ -21,6 +21,7 @@
  * Domain kinds (a rule's field, operator, event type…) are handled by hooks.
  */
 import { canonicalJson } from './diff.js';
+import { parseDefinitionJson } from './parse-json.js';
 
 import { getAt, parsePointer, pointer, removeAt, setAt, type Doc, type Segment } from './json-pointer.js';
 
@@ -224,14 +225,15 @@ function applyPlain(result: FormEdit, name: string, kind: string, segments: stri
       if (text === 'true' || text === 'false') setAt(doc, segments, text === 'true');
       else if (text === '') removeAt(doc, segments);
       return;
-    case 'j':
-      try {
-        setAt(doc, segments, JSON.parse(text));
-      } catch (error) {
+    case 'j': {
+      const parsed = parseDefinitionJson(text);
+      if (parsed.ok) setAt(doc, segments, parsed.value);
+      else {
         result.pending.set(name, posted);
-        result.errors.set(name, `not valid JSON: ${(error as Error).message}`);
+        result.errors.set(name, parsed.problems.map((p) => (p.path === '$' ? p.message : `${p.path}: ${p.message}`)).join('; '));
       }
       return;
+    }
   }
 }
 

@@ -90,6 +90,17 @@ describe('PUT /api/v1/rulesets/:name', () => {
     expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.version).toBe(1);
   });
 
+  it('refuses a body with a key twice in one object (JSON keeps only the last one) with its JSON path, and keeps the old one', async () => {
+    const rule = JSON.stringify(vipRule).replace('"event":', '"event": { "type": "route", "params": { "queue": "billing" } },\n"event":');
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, `{ "rules": [${rule}], "note": "VIPs" }`);
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({
+      code: 'INVALID_RULESET',
+      problems: [{ severity: 'error', path: '$.rules[0].event', message: 'duplicate key "event" (lines 1 and 2): JSON keeps only the last one and drops the other; rename or merge them' }],
+    });
+    expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.version).toBe(1);
+  });
+
   it('creates a new ruleset (201) and is for managers and admins only', async () => {
     expect((await call('PUT', '/api/v1/rulesets/routing', agentToken, { rules: [] })).status).toBe(403);
     expect((await call('PUT', '/api/v1/rulesets/routing', customerToken, { rules: [] })).status).toBe(403);

@@ -55,6 +55,37 @@ describe('loadDefinitionFiles', () => {
     expect((error as Error).message).toContain(jsonPath);
   });
 
+  /** Adds `extra` (a member written again, as a copy-paste without renaming would) right after the text `after` in the file. */
+  const insertAfter = (file: string, after: string, extra: string) => {
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain(after);
+    fs.writeFileSync(file, text.replace(after, `${after}${extra}`));
+  };
+
+  it.each([
+    [
+      'a workflow with a transition twice',
+      (d: ReturnType<typeof copyDefinitions>) => insertAfter(path.join(d.workflowsDir, 'support.json'), '"transitions": {', '\n    "resolve": { "label": "Resolve (tier 2)", "from": ["escalated"], "to": "resolved", "roles": ["advanced"], "requires": ["solution"] },'),
+      'support.json',
+      'error at $.transitions.resolve: duplicate key "resolve" (lines',
+    ],
+    ['a workflow with a state twice', (d: ReturnType<typeof copyDefinitions>) => insertAfter(path.join(d.workflowsDir, 'support.json'), '"states": {', '\n    "open": { "label": "Open", "customerLabel": "In progress", "category": "closed" },'), 'support.json', 'error at $.states.open: duplicate key "open"'],
+    ['a rule with its event twice', (d: ReturnType<typeof copyDefinitions>) => insertAfter(path.join(d.rulesDir, 'routing.json'), '"rules": [\n    {', '\n      "event": { "type": "route", "params": { "queue": "general" } },'), 'routing.json', 'error at $.rules[0].event: duplicate key "event"'],
+    ['an SLA config with a calendar twice', (d: ReturnType<typeof copyDefinitions>) => insertAfter(path.join(d.rulesDir, 'sla.json'), '"calendars": {', '\n    "always": { "timezone": "Europe/Berlin", "weekly": "24x7" },'), 'sla.json', 'error at $.calendars.always: duplicate key "always"'],
+  ])('refuses %s (JSON.parse would keep one silently), naming the file and the JSON path', (_name, breakIt, file, expected) => {
+    const dirs = copyDefinitions();
+    breakIt(dirs);
+    let error: unknown;
+    try {
+      load(dirs);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DefinitionFileError);
+    expect((error as DefinitionFileError).file.endsWith(file)).toBe(true);
+    expect((error as Error).message).toContain(expected);
+  });
+
   it('reports JSON syntax errors with a line and column', () => {
     const dirs = copyDefinitions();
     fs.writeFileSync(path.join(dirs.rulesDir, 'escalation.json'), '{\n  "ruleset": "escalation",\n  "rules": [,]\n}');

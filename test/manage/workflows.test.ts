@@ -114,6 +114,23 @@ describe('workflows', () => {
     expect(textOf(v3)).toContain('Roll back to v3');
   });
 
+  it('refuses a transition written twice (JSON keeps only the last one), as you type and on save, keeping the text', async () => {
+    const text = JSON.stringify(support(), null, 2).replace(
+      '"transitions": {',
+      '"transitions": {\n    "waitOnCustomer": { "label": "Wait (tier 2)", "from": ["escalated"], "to": "pending", "roles": ["advanced"] },',
+    );
+    const validated = textOf(await (await h.as.manager.post('/manage/workflows/support/validate', { body: text }, { htmx: true })).text());
+    expect(validated).toMatch(/error \$\.transitions\.waitOnCustomer duplicate key "waitOnCustomer" \(lines \d+ and \d+\): JSON keeps only the last one/);
+    expect(validated).not.toContain('No problems found');
+
+    const saved = await h.as.manager.post('/manage/workflows/support/drafts', { body: text, note: 'tier 2 can wait too' });
+    expect(saved.status).toBe(422);
+    const page = await saved.text();
+    expect(textOf(page)).toContain('error $.transitions.waitOnCustomer duplicate key "waitOnCustomer"');
+    expect(page).toContain('&quot;label&quot;: &quot;Wait (tier 2)&quot;'); // the text as typed
+    expect(h.services.definitions.history('workflow', 'support')).toHaveLength(1);
+  });
+
   it('refuses an escalation to a queue that does not exist (or no longer is active), as you type, on save and on publish', async () => {
     const typo = support();
     typo.transitions.escalate!.actions = [{ action: 'escalate', tier: 2, queue: 'advnaced' }];

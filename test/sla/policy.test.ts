@@ -57,6 +57,15 @@ describe('GET/PUT /api/v1/sla-config', () => {
     expect((await currentConfig()).version).toBe(1);
   });
 
+  it('refuses a config with a calendar twice (JSON keeps only the last one) with its JSON path in the body', async () => {
+    const config = structuredClone((await currentConfig()).config);
+    const text = JSON.stringify({ config, note: 'two offices' }).replace('"calendars":{', '"calendars":{"office":{"timezone":"America/New_York","weekly":"24x7"},\n');
+    const res = await d.call('PUT', '/api/v1/sla-config', managerToken, text);
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ code: 'INVALID_SLA_CONFIG', problems: [{ severity: 'error', path: '$.config.calendars.office', message: expect.stringMatching(/^duplicate key "office" \(lines 1 and 2\)/) }] });
+    expect((await currentConfig()).version).toBe(1);
+  });
+
   it('accepts the bare config as the body and returns warnings', async () => {
     const config = structuredClone((await currentConfig()).config);
     config.policies.premium.warnBefore = '45m'; // not shorter than the 30m urgent targets

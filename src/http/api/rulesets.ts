@@ -7,7 +7,7 @@ import { definitionInForce, publishChecked, writeDefinitions } from '../../defin
 import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
-import { jsonBody, parseWith } from '../json-body.js';
+import { parseWith, readDefinitionJson } from '../json-body.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import { apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { definitionVersion, publishedRuleset, ruleset, rulesetListItem } from './schemas/definitions.js';
@@ -35,7 +35,7 @@ export const putRulesetRoute = rulesetApi.route({
   method: 'put',
   path: '/:name',
   summary: 'Publish a new version',
-  description: '422 INVALID_RULESET with every problem’s JSON path, or 422 EXAMPLES_FAILED naming each failing example (docs/rules.md, "Examples"). 201 for a new ruleset.',
+  description: '422 INVALID_RULESET with every problem’s JSON path (a key twice in one object of the body included), or 422 EXAMPLES_FAILED naming each failing example (docs/rules.md, "Examples"). 201 for a new ruleset.',
   access: MANAGERS_ONLY,
   params: nameParam,
   body: rulesetBodySchema,
@@ -96,7 +96,7 @@ export function rulesetRoutes(): Hono<AppEnv> {
   on(app, putRulesetRoute, async (c) => {
     const services = c.get('services');
     const name = c.req.param('name');
-    const input = await jsonBody(c, putRulesetRoute.body);
+    const input = parseWith(putRulesetRoute.body, await readDefinitionJson(c, 'INVALID_RULESET'));
     const actor = c.get('principal')!.actor;
     const options = input.overrideFailingExamples ? { overrideExamples: input.overrideFailingExamples } : {};
     const { version, warnings, examples: run } = await writeDefinitions(services, async (q) => {

@@ -9,7 +9,7 @@ import { SLA_CONFIG_NAME, type DefinitionVersionRow } from '../../definitions/re
 import { DomainError } from '../../errors.js';
 import { casesOnOtherSlaVersions, reapplySlaPolicy } from '../../sla/reapply.js';
 import { runSlaSweep } from '../../sla/run-sweep.js';
-import { parseWith, readJson } from '../json-body.js';
+import { parseWith, readDefinitionJson, readJson } from '../json-body.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { definitionVersion, publishedSlaConfig, reapplyResult, slaConfig, slaConfigVersion, sweepRun } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
@@ -39,7 +39,7 @@ export const putSlaConfigRoute = slaApi.route({
   method: 'put',
   path: '/sla-config',
   summary: 'Publish an SLA config',
-  description: 'The config itself, or `{ "config": {…}, "note": "…" }`. 422 INVALID_SLA_CONFIG lists every problem with its JSON path. Running cases keep their version until re-applied.',
+  description: 'The config itself, or `{ "config": {…}, "note": "…" }`. 422 INVALID_SLA_CONFIG lists every problem with its JSON path (a key twice in one object of the body included). Running cases keep their version until re-applied.',
   access: MANAGERS_ONLY,
   body: z.union([z.strictObject({ config: slaConfig, note: noteSchema }), slaConfig]),
   responses: { 200: publishedSlaConfig },
@@ -99,7 +99,7 @@ export function slaRoutes(): Hono<AppEnv> {
   /** Body: the SLA config itself, or `{ "config": {…}, "note": "…" }`. */
   on(app, putSlaConfigRoute, async (c) => {
     const services = c.get('services');
-    const body = await readJson(c);
+    const body = await readDefinitionJson(c, 'INVALID_SLA_CONFIG');
     const wrapped = isRecord(body) && 'config' in body;
     const config = wrapped ? body.config : body;
     const note = parseWith(noteSchema, wrapped ? body.note : undefined);

@@ -16,7 +16,7 @@ import type { Child } from 'hono/jsx';
 import { Hono } from 'hono';
 import type { DefinitionKind } from '../../../db/schema/index.js';
 import { canonicalJson } from '../../../definitions/diff.js';
-import { findJsonSyntaxError } from '../../../definitions/json-syntax.js';
+import { parseDefinitionJson } from '../../../definitions/parse-json.js';
 import { problem, type DefinitionProblem } from '../../../definitions/problems.js';
 import type { DefinitionVersionRow } from '../../../definitions/registry.js';
 import { checkDefinition, checkExamples, diffVersions, publishDraft, rollbackTo, saveDraft } from '../../../definitions/versions.js';
@@ -83,15 +83,10 @@ export async function loadDefinitionView(services: Services, kind: DefinitionKin
   };
 }
 
-/** Parses the editor's text: the body, or a problem saying where the JSON breaks. */
+/** Parses the editor's text: the body, or problems saying where the JSON breaks or which key it has twice. */
 export function parseEditorJson(text: string): { ok: true; body: unknown } | { ok: false; problems: DefinitionProblem[] } {
-  try {
-    return { ok: true, body: JSON.parse(text) };
-  } catch (error) {
-    const at = findJsonSyntaxError(text);
-    const where = at ? ` (line ${at.line}, column ${at.column}): ${at.message}` : `: ${(error as Error).message}`;
-    return { ok: false, problems: [problem([], `not valid JSON${where}`)] };
-  }
+  const parsed = parseDefinitionJson(text);
+  return parsed.ok ? { ok: true, body: parsed.value } : parsed;
 }
 
 function positiveInt(value: string | undefined): number | null {
