@@ -6,7 +6,6 @@
  * under the start-up lock: instances starting together seed once) → serve HTTP and run the
  * scheduled jobs → catch up on work that fell due while down, in the background.
  */
-import { createApiToken } from './auth/api-tokens.js';
 import { startImapPoller } from './channels/email/imap.js';
 import { createMailboxSupervisor } from './channels/email/mailbox-supervisor.js';
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
@@ -31,7 +30,6 @@ import { firstAccountsHint } from './seed/first-accounts.js';
 import { createServicesOn, serviceOptionsOf } from './compose.js';
 import { catchUp } from './sla/run-sweep.js';
 import { builtinActions } from './compose.js';
-import { eq } from 'drizzle-orm';
 import type { Services } from './services.js';
 
 /** How long shutdown may take (in-flight requests, the item being performed) before exiting anyway. */
@@ -39,15 +37,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** How long requests already received get to finish once SIGTERM came (src/http/listen.ts). */
 const REQUEST_DRAIN_MS = 7_000;
 
-function printDemo(config: Config, report: DemoReport, token: string): void {
+function printDemo(config: Config, report: DemoReport): void {
   const width = Math.max(...report.accounts.map((a) => a.email.length));
   const lines = [
     '',
     'Casebook demo data created (shown once).',
     `Sign in at ${config.publicUrl}/login with the password: ${report.password}`,
     ...report.accounts.map((a) => `  ${a.email.padEnd(width)}  ${a.role.padEnd(8)}  ${a.name}`),
-    `Demo admin API token: ${token}`,
-    `  curl -H "Authorization: Bearer ${token}" ${config.publicUrl}/api/v1/cases`,
+    `Demo admin API token: ${report.token}`,
+    `  curl -H "Authorization: Bearer ${report.token}" ${config.publicUrl}/api/v1/cases`,
     `Demo cases: ${report.cases.join(', ')}`,
     '',
   ];
@@ -57,9 +55,10 @@ function printDemo(config: Config, report: DemoReport, token: string): void {
 /**
  * The demo (SEED_DEMO) on a new database: on SQLite a file this start created, on PostgreSQL
  * a database without staff (under the start-up lock, so instances starting together seed it
- * once). Returns what to print, or null.
+ * once). Returns what to print, or null. The demo is all or nothing (seedDemo): one that fails
+ * wrote nothing, and the start goes on without it, saying why.
  */
-async function seedDemoOnce(config: Config, services: Services, created: boolean | null): Promise<{ report: DemoReport; token: string } | null> {
+async function seedDemoOnce(config: Config, services: Services, created: boolean | null): Promise<DemoReport | null> {
   const { logger } = services;
   if (!config.seedDemo && config.seedDemoSource === 'production-default') {
     process.stdout.write('No demo data: NODE_ENV=production turns SEED_DEMO off (set SEED_DEMO=true to seed the demo accounts anyway).\n');
@@ -72,11 +71,12 @@ async function seedDemoOnce(config: Config, services: Services, created: boolean
     if (!(await hasStaff(services))) logger.info('no demo data: the database file existed before this start (demo data only goes into a database Casebook creates)', { database: config.databasePath });
     return null;
   }
-  const report = await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
-  if (!report) return null;
-  const [admin] = await services.store.query((q) => q.db.select({ id: q.tables.staff.id }).from(q.tables.staff).where(eq(q.tables.staff.email, 'admin@casebook.test')).limit(1));
-  const { token } = await services.store.write((q) => createApiToken(q, { type: 'staff', id: admin!.id }, 'demo token', systemClock.now()));
-  return { report, token };
+  try {
+    return await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
+  } catch (error) {
+    logger.error('no demo data: adding it failed and was rolled back, nothing of it is in the database', { error });
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     if (seeded.definitions.length > 0) logger.info('seeded definitions', { ...seeded });
     return seedDemoOnce(config, services, database.created);
   });
-  if (demo) printDemo(config, demo.report, demo.token);
+  if (demo) printDemo(config, demo);
   for (const refused of services.definitions.refusedRulesets()) {
     const { msg, problems } = describeRefusedRuleset(refused);
     logger.error(msg, { ruleset: refused.name, version: refused.version, problems });
