@@ -2,8 +2,8 @@
  * CSV downloads of the dashboard: one file per chart holding exactly the chart's data, one
  * for the headline numbers and one per drill-down list. RFC 4180 and the formula guard of
  * the SLA report (`csvCell`): CRLF line ends, every text field quoted, and a quote put
- * before = + - @ TAB or CR wherever a cell could start under any common separator
- * (, ; TAB |). Times are ISO 8601 UTC; minutes have 2 decimals.
+ * before = + - @ TAB CR or LF wherever a cell could start under any common separator
+ * (, ; TAB | and line breaks; the field's start too). Times are ISO 8601 UTC; minutes have 2 decimals.
  */
 import { csvCell } from '../reports/render-csv.js';
 import type { AttainmentGroup } from './attainment.js';

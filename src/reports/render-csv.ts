@@ -2,13 +2,16 @@
  * The report as one CSV table (RFC 4180: CRLF line ends, quotes doubled). Each row belongs
  * to a `section`; a section fills the columns that apply to it. Times are ISO 8601 UTC.
  *
- * Formula guard (`csvCell`): a spreadsheet may open the file with another separator than
- * the comma (`;` in much of Europe, TAB, `|`), and then a text field splits into several
- * cells. So every text field is quoted, and wherever a cell could start (the field's start,
- * or after any of , ; TAB | CR LF, past spaces and quotes) with = + - @ TAB or CR, a single
- * quote is put in front: `Refund;=cmd|'/C calc'!A0` becomes `"Refund;'=cmd|'/C calc'!A0"`.
- * Numbers stay unquoted numbers (a negative count is not a formula). Bidi controls are
- * removed from text (src/text/display.ts).
+ * Formula guard (`csvCell`, OWASP's CSV injection advice): a spreadsheet runs a cell that
+ * starts with = + - @ as a formula, and may drop a leading TAB, CR or LF first. It may also
+ * open the file with another separator than the comma (`;` in much of Europe, TAB, `|`), and
+ * then a text field splits into several cells. So every text field is quoted, and wherever a
+ * cell could start — the field's start, or after any of , ; TAB | and a line break (LF, CR,
+ * CRLF), past blanks and double quotes — a single quote is put in front of = + - @ TAB CR or
+ * LF: `Refund;=cmd|'/C calc'!A0` becomes `"Refund;'=cmd|'/C calc'!A0"`, and a field that
+ * starts with a TAB before its formula, `\t=cmd`, becomes `"'\t'=cmd"` (the TAB is a separator
+ * too, so the cell after it is guarded as well). Numbers stay unquoted numbers (a negative
+ * count is not a formula). Bidi controls are removed from text (src/text/display.ts).
  */
 import { displayText } from '../text/display.js';
 import type { ReportSummary } from './build-report.js';
@@ -20,12 +23,18 @@ export const CSV_COLUMNS = [
 type Column = (typeof CSV_COLUMNS)[number];
 type Row = Partial<Record<Column, string | number | null>>;
 
-/** A place where a cell could start under any common separator, followed by a formula trigger. */
-const FORMULA_AFTER_SEPARATOR = /(^|[,;\t|\r\n])([ "]*)(?=[=+\-@\t\r])/g;
+/**
+ * A place where a cell could start under any common separator (the text's start, or just after
+ * , ; TAB | LF, or a CR that does not begin a CRLF), then blanks and double quotes (whitespace
+ * other than TAB, CR and LF, which are separators themselves), then a formula trigger. The
+ * start is a lookbehind, so a match consumes no separator: a separator that is itself a
+ * trigger (a TAB at the field's start) is guarded, and the cell after it is looked at too.
+ */
+const FORMULA_AT_CELL_START = /(?<=^|[,;\t|\n]|\r(?!\n))((?:[^\S\t\r\n]|")*)(?=[=+\-@\t\r\n])/g;
 
 /** Text with a `'` before every would-be cell start that a spreadsheet would run as a formula. */
 export function guardFormulas(text: string): string {
-  return text.replace(FORMULA_AFTER_SEPARATOR, "$1$2'");
+  return text.replace(FORMULA_AT_CELL_START, "$1'");
 }
 
 /** One CSV field: numbers as they are, text formula-guarded and always quoted. */

