@@ -7,6 +7,10 @@
  * stay, so counts and durations still add up).
  */
 
+import { guardFormulas } from '../reports/render-csv.js';
+import { escapeHtml } from '../reports/render-html.js';
+import { displayText } from '../text/display.js';
+
 export const ERASED = '[erased]';
 
 /** Data keys whose values are kept as they are, on every entry type. */
@@ -46,11 +50,17 @@ export function eraseStrings(value: unknown): unknown {
   return erase(value);
 }
 
-/** The ways a text may appear in a stored document: as is, HTML-escaped, CSV-quoted, JSON-escaped. */
+/**
+ * The ways a text may appear in a stored document: as is, HTML-escaped (named entities, and the
+ * report's numeric ones without bidi controls), CSV-quoted (plain, and as the report's `csvCell`
+ * writes it: bidi controls removed, formula-guarded, so `Refund;=x` is stored as `Refund;'=x`),
+ * JSON-escaped.
+ */
 export function textForms(text: string): string[] {
   if (text.trim() === '') return [];
   const html = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
   const csv = text.replace(/"/g, '""');
+  const reportCsv = guardFormulas(displayText(text)).replace(/"/g, '""');
   const json = JSON.stringify(text).slice(1, -1);
-  return [...new Set([text, html, csv, json])];
+  return [...new Set([text, html, escapeHtml(text), csv, reportCsv, json])];
 }
