@@ -2,7 +2,8 @@
  * `npm run report -- --from 2026-03-01 --to 2026-03-02 [--at-risk-hours 4] [--out DIR] [--no-email]`
  * builds an SLA escalation report on demand, stores it (the UI lists it) and, when SMTP_URL is
  * set, emails it to the managers. Dates without a time are midnight in REPORT_TIMEZONE; full ISO
- * instants are taken as they are. Defaults: the last 24 hours.
+ * instants are taken as they are. Defaults: the last 24 hours, REPORT_TIMEZONE's times and
+ * REPORT_AT_RISK_HOURS (the services' report settings, as for the scheduled report and the API).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,15 @@ function instant(name: string, text: string | true | undefined, zone: string, fa
   return parsed.toMillis();
 }
 
+function hoursOf(text: string | true | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const hours = text === true ? Number.NaN : Number(text);
+  if (text === true || text.trim() === '' || !Number.isFinite(hours) || hours < 0 || hours > 200) {
+    throw new Error(`--at-risk-hours needs a number of business hours from 0 to 200${text === true ? '' : ` (not "${text}")`}`);
+  }
+  return hours;
+}
+
 runCli(async () => {
   const { options: args } = readCommandLine(process.argv.slice(2), {
     usage: [
@@ -34,21 +44,15 @@ runCli(async () => {
     ].join('\n'),
     options: { from: 'value', to: 'value', 'at-risk-hours': 'value', out: 'value', 'no-email': 'flag' },
   });
+  const hours = hoursOf(args.get('at-risk-hours'));
   const cli = await openForCli();
   try {
-    const zone = cli.config.reportTimezone;
+    const zone = cli.services.reports.timezone;
     const now = cli.services.clock.now();
     const to = instant('to', args.get('to'), zone, now);
     const from = instant('from', args.get('from'), zone, to - 86_400_000);
-    const hours = args.get('at-risk-hours');
-    const report = await createReport(cli.services, {
-      from,
-      to,
-      trigger: 'manual',
-      timezone: zone,
-      deliver: !args.has('no-email'),
-      ...(typeof hours === 'string' ? { atRiskHours: Number(hours) } : {}),
-    });
+    // Time zone and at-risk hours default to the services' (REPORT_TIMEZONE, REPORT_AT_RISK_HOURS).
+    const report = await createReport(cli.services, { from, to, trigger: 'manual', deliver: !args.has('no-email'), ...(hours !== undefined ? { atRiskHours: hours } : {}) });
     if (report.deliveryState === 'pending') await drainOutboxFully(cli.services);
     const [stored] = await cli.services.store.query(({ db, tables: { slaReports } }) =>
       db.select({ state: slaReports.deliveryState, error: slaReports.deliveryError }).from(slaReports).where(eq(slaReports.id, report.id)).limit(1),

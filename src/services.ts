@@ -61,12 +61,28 @@ export interface ServiceOptions {
   crm?: CrmSettings | null;
   /** Live chat's limits and timers (default DEFAULT_CHAT_SETTINGS). */
   chat?: Partial<ChatSettings>;
+  /** The defaults of every report built (REPORT_TIMEZONE, REPORT_AT_RISK_HOURS); default UTC and 4. */
+  reports?: Partial<ReportSettings>;
   /**
    * Live signals to and from other instances on the same database (chat hub, presence); default
    * none: one process. PostgreSQL's is `postgresRelay` (src/db/pg/notify-relay.ts).
    */
   relay?: LiveRelay;
 }
+
+/**
+ * What a report uses when its builder does not say (REPORT_TIMEZONE, REPORT_AT_RISK_HOURS): the
+ * scheduled SLA report, `POST /api/v1/reports`, `npm run report`, the reports dashboard
+ * (/manage/reports) and `GET /api/v1/metrics` alike.
+ */
+export interface ReportSettings {
+  /** The IANA zone reports show times and read dates in. */
+  timezone: string;
+  /** Business hours ahead that count as "at risk" in the SLA report. */
+  atRiskHours: number;
+}
+
+export const DEFAULT_REPORT_SETTINGS: ReportSettings = { timezone: 'UTC', atRiskHours: 4 };
 
 /** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
 export interface IntegrationSettings {
@@ -151,6 +167,8 @@ export interface Services {
   /** The CRM lookup (src/crm/lookup.ts), null without CRM_LOOKUP_URL. */
   crm: CrmClient | null;
   chat: ChatServices;
+  /** Report defaults (REPORT_TIMEZONE, REPORT_AT_RISK_HOURS). */
+  reports: ReportSettings;
 }
 
 function attachmentsFor(db: Db | null, options: Partial<AttachmentSettings> = {}): Attachments {
@@ -206,6 +224,7 @@ export function assembleServices(database: ServiceDatabase, clock: Clock, plugin
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, shutdownGraceMs: 5_000, ...options.integrations },
     crm: null,
     chat: { hub: new ChatHub({ ...(options.relay ? { relay: options.relay } : {}), afterCommit: (fn) => services.store.afterCommit(fn) }), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
+    reports: { ...DEFAULT_REPORT_SETTINGS, ...options.reports },
   };
   const logger = services.logger;
   if (options.crm) services.crm = new CrmClient(options.crm, clock, logger);

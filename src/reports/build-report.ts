@@ -33,9 +33,9 @@ import * as sqliteQueries from './sqlite.js';
 export interface ReportOptions {
   from: number;
   to: number;
-  /** Business hours ahead that count as "at risk" (default 4). */
+  /** Business hours ahead that count as "at risk" (default `services.reports`: REPORT_AT_RISK_HOURS, else 4). */
   atRiskHours?: number;
-  /** Time zone the report shows times in (default UTC). */
+  /** Time zone the report shows times in (default `services.reports`: REPORT_TIMEZONE, else UTC). */
   timezone?: string;
   /** Cap of each list (default 1000); counts are exact. */
   listLimit?: number;
@@ -143,7 +143,7 @@ export function buildReport(services: Services, options: ReportOptions): Promise
 async function reportIn(q: Handle, services: Services, options: ReportOptions): Promise<ReportSummary> {
   const now = services.clock.now();
   const { from, to } = options;
-  const atRiskHours = options.atRiskHours ?? 4;
+  const atRiskHours = options.atRiskHours ?? services.reports.atRiskHours;
   const listLimit = options.listLimit ?? 1000;
   const { caseEvents: e, cases: c } = q.tables;
   const events = (type: string) =>
@@ -178,7 +178,7 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
   const summary: ReportSummary = {
     period: { from: iso(from), to: iso(to) },
     generatedAt: iso(now),
-    timezone: options.timezone ?? 'UTC',
+    timezone: options.timezone ?? services.reports.timezone,
     atRiskHours,
     totals: {
       breaches: breachRows.length,

@@ -60,6 +60,15 @@ describe('the command-line scripts', () => {
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
   });
 
+  it('report: an --at-risk-hours that is not a number of hours stops it before it opens anything (it was passed on unchecked)', async () => {
+    for (const value of ['abc', '-1', '']) {
+      const bad = await runScript('scripts/report.ts', ['--at-risk-hours', value, '--no-email'], { DATABASE_PATH: databasePath });
+      expect(bad.code, bad.stderr).toBe(1);
+      expect(bad.stderr).toBe(`--at-risk-hours needs a number of business hours from 0 to 200 (not "${value}")\n`);
+    }
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
+  });
+
   it('a database that is not there is named, not created', async () => {
     const result = await runScript('scripts/sla-sweep.ts', [], { DATABASE_PATH: databasePath });
     expect(result.code).toBe(1);

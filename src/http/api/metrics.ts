@@ -2,8 +2,8 @@
  * `GET /api/v1/metrics?from=&to=&queue=&tz=` (managers and admins): the reports dashboard's
  * numbers — CSAT, churn, processing and first-response times (mean, median, p90), SLA
  * attainment, backlog and escalations — computed by the same code as /manage/reports
- * (src/dashboard/). `from` and `to` are local dates in `tz` (`to` included; default the last
- * 30 days up to today, UTC), at most 366 days; `queue` one queue. Bad input is 422
+ * (src/dashboard/). `from` and `to` are local dates in `tz` (default REPORT_TIMEZONE; `to`
+ * included; default the last 30 days up to today), at most 366 days; `queue` one queue. Bad input is 422
  * VALIDATION_FAILED naming each field (an unknown time zone, a date that is not one, from
  * after to, an unknown queue).
  */
@@ -29,7 +29,7 @@ export const metricsQuery = z.strictObject({
   from: date.optional().meta({ description: 'The first local day (default: 29 days before `to`).' }),
   to: date.optional().meta({ description: 'The last local day, included (default: today in `tz`).' }),
   queue: z.string().min(1).max(64).optional().meta({ description: 'One queue’s id (default: every queue).' }),
-  tz: z.string().max(64).refine(isZone, 'an IANA time zone such as Europe/Berlin or UTC').default('UTC').meta({ description: 'The IANA time zone of `from`, `to` and the buckets.' }),
+  tz: z.string().max(64).refine(isZone, 'an IANA time zone such as Europe/Berlin or UTC').optional().meta({ description: 'The IANA time zone of `from`, `to` and the buckets (default REPORT_TIMEZONE, else UTC).' }),
 });
 
 export const metricsApi = apiGroup('/metrics', 'Metrics');
@@ -50,7 +50,7 @@ export function metricsRoutes(): Hono<AppEnv> {
   on(app, getMetricsRoute, async (c) => {
     const services = c.get('services');
     const input = parseWith(getMetricsRoute.query, c.req.query());
-    const zone = input.tz;
+    const zone = input.tz ?? services.reports.timezone;
     const to = input.to ?? DateTime.fromMillis(services.clock.now(), { zone }).toISODate()!;
     const from = input.from ?? DateTime.fromISO(to, { zone }).minus({ days: 29 }).toISODate()!;
     const period = periodOf(from, to, zone);

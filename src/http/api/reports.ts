@@ -23,8 +23,12 @@ const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500
 const createSchema = z.strictObject({
   from: z.iso.datetime({ offset: true }),
   to: z.iso.datetime({ offset: true }),
-  atRiskHours: z.number().min(0).max(200).optional(),
-  timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone such as Europe/Berlin').optional(),
+  atRiskHours: z.number().min(0).max(200).optional().meta({ description: 'Business hours ahead that count as at risk (default REPORT_AT_RISK_HOURS, else 4).' }),
+  timezone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone such as Europe/Berlin')
+    .optional()
+    .meta({ description: 'The zone the report shows times in, and its file names’ date (default REPORT_TIMEZONE, else UTC).' }),
   deliver: z.boolean().optional(),
 });
 
@@ -36,7 +40,7 @@ export const createReportRoute = reportApi.route({
   method: 'post',
   path: '/',
   summary: 'Build a report now',
-  description: 'For a period; `deliver` mails it to the report recipients.',
+  description: 'For a period; `deliver` mails it to the report recipients. Without `timezone` and `atRiskHours`, the server’s REPORT_TIMEZONE and REPORT_AT_RISK_HOURS apply, as for the scheduled report.',
   access: MANAGERS_ONLY,
   body: createSchema,
   responses: { 201: { description: 'The report', schema: report, headers: { Location: 'The report’s URL' } } },

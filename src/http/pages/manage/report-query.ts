@@ -1,6 +1,6 @@
 /**
  * The reports dashboard's query string: `from` and `to` (local dates, `to` included),
- * `queue` (empty for all) and `tz` (an IANA zone, default UTC). Without dates it shows the
+ * `queue` (empty for all) and `tz` (an IANA zone, default REPORT_TIMEZONE). Without dates it shows the
  * last 30 days up to today. The same parameters drive the page, its CSV downloads and its
  * drill-down pages, so every link carries them.
  */
@@ -24,9 +24,10 @@ async function queueExists(services: Services, id: string): Promise<boolean> {
 }
 
 export async function parseDashboardQuery(services: Services, raw: Record<string, string | undefined>): Promise<ParsedQuery> {
-  const tz = (raw.tz ?? '').trim().slice(0, 64) || 'UTC';
+  const fallback = services.reports.timezone;
+  const tz = (raw.tz ?? '').trim().slice(0, 64) || fallback;
   const errors: FormErrors = {};
-  const zone = isZone(tz) ? tz : 'UTC';
+  const zone = isZone(tz) ? tz : fallback;
   if (!isZone(tz)) errors.tz = 'an IANA time zone such as Europe/Berlin or UTC';
   const today = DateTime.fromMillis(services.clock.now(), { zone }).toISODate()!;
   const to = (raw.to ?? '').trim() || today;
