@@ -66,7 +66,8 @@ export async function applyDecisions(ctx: CaseContext, evaluations: readonly Eva
 export async function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): Promise<void> {
   if (d.escalate) {
     try {
-      await escalateCase(ctx, { tier: d.escalate.tier, queue: d.escalate.queue, reason: d.escalate.reason, rule: d.escalate.rule });
+      const { tier, queue, reason, rule, ruleset, version } = d.escalate;
+      await escalateCase(ctx, { tier, queue, reason, rule, ruleset, version });
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'QUEUE_NOT_FOUND') throw error;
       await ctx.record('rules.failed', { event, error: `cannot escalate: ${error.message}` });

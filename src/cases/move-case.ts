@@ -41,13 +41,16 @@ export interface EscalateOptions {
   tier: number;
   queue?: string | null;
   reason?: string | null;
-  /** The rule that decided it, when rules did. */
+  /** The rule that decided it, when rules did, with its ruleset and version. */
   rule?: string | null;
+  ruleset?: string | undefined;
+  version?: number | undefined;
 }
 
 /**
  * Moves the case to `tier` (and the given queue, or the first active queue of that tier),
- * records `case.escalated` with the reason and reassigns it there. Returns false when the
+ * records `case.escalated` with the reason (and the rule that decided it, with its ruleset and
+ * version) and reassigns it there. Returns false when the
  * case is already at that tier in that queue (escalating twice changes nothing).
  */
 export async function escalateCase(ctx: CaseContext, options: EscalateOptions): Promise<boolean> {
@@ -77,6 +80,7 @@ export async function escalateCase(ctx: CaseContext, options: EscalateOptions): 
     tier: options.tier,
     reason: options.reason ?? ctx.fields.reason ?? null,
     ...(options.rule ? { rule: options.rule } : {}),
+    ...(options.rule && options.ruleset ? { ruleset: options.ruleset, version: options.version } : {}),
   });
   await assignCase(ctx);
   return true;

@@ -15,6 +15,9 @@ export interface Escalation {
   queue: string | null;
   reason: string | null;
   rule: string;
+  /** The rule's ruleset and its version: set when evaluations are merged (`mergeDecisions`). */
+  ruleset?: string;
+  version?: number;
 }
 
 export interface Decisions {
@@ -133,11 +136,11 @@ export function mergeDecisions(evaluations: readonly Evaluation[]): Decisions {
   const merged = emptyDecisions();
   const tags = new Set<string>();
   const skills = new Set<string>();
-  for (const { decisions } of evaluations) {
+  for (const { ruleset, version, decisions } of evaluations) {
     merged.queue ??= decisions.queue;
     merged.priority ??= decisions.priority;
     merged.slaPolicy ??= decisions.slaPolicy;
-    merged.escalate ??= decisions.escalate;
+    merged.escalate ??= decisions.escalate && { ...decisions.escalate, ruleset, version };
     merged.offerSolution ??= decisions.offerSolution;
     decisions.tags.forEach((t) => tags.add(t));
     decisions.skills.forEach((s) => skills.add(s));

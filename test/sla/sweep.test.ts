@@ -82,7 +82,7 @@ describe('warnings, breaches and escalation', () => {
     const view = await d.get(id);
     expect(view).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, assignee: { name: 'Dana' }, escalationCount: 1 });
     const escalated = (await d.events(id, 'case.escalated'))[0]!;
-    expect(escalated.data).toMatchObject({ fromQueue: 'general', queue: 'advanced', tier: 2, reason: 'SLA breached', rule: 'Breached SLAs go to advanced support' });
+    expect(escalated.data).toMatchObject({ fromQueue: 'general', queue: 'advanced', tier: 2, reason: 'SLA breached', rule: 'Breached SLAs go to advanced support', ruleset: 'escalation', version: 1 });
     const breach = (await d.events(id)).find((e) => e.type === 'sla.breached')!;
     expect(breach.data).toMatchObject({ metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'normal', overdueMinutes: 0 });
 
