@@ -3,7 +3,9 @@ import { eq } from 'drizzle-orm';
 import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { reassignCase } from '../../src/cases/reassign-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -234,5 +236,61 @@ describe('case page (workspace)', () => {
     const stamp = /live\?stamp=([a-f0-9-]+)/.exec(page)![1];
     h.clock.advanceMinutes(3);
     expect((await desk.get(`/cases/C-${c.id}/live?stamp=${stamp}`, { htmx: true })).status).toBe(200);
+  });
+});
+
+/** The "Why is this case here?" panel of a case page, as its text reads (tags dropped, entities decoded, spaces collapsed). */
+function whyPanel(html: string): string {
+  const start = html.indexOf('id="case-why"');
+  const section = html.slice(start, html.indexOf('</section>', start));
+  return section
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .replace(/ ([:.,])/g, '$1');
+}
+
+describe('"Why is this case here?"', () => {
+  it('tells a manual transfer — who, when, why — and which routing rule decided the queue and which it overruled', async () => {
+    const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Invoice error', description: 'The invoice page shows an error.' }, ADMIN);
+    expect(c.queueId).toBe('billing');
+    h.clock.advanceMinutes(20);
+    await reassignCase(h.services, c.id, { queue: 'technical', reason: 'It is a bug in the invoice page' }, alice);
+    const html = await (await signedIn(h, bob).get(`/cases/C-${c.id}`)).text();
+    const why = whyPanel(html);
+    expect(why).toMatch(/Queue Technical \(tier 1\) Moved here from Billing by Alice, .+?: “It is a bug in the invoice page” Priority/);
+    expect(why).toContain('The routing rules (version 1), when the case was created: Billing questions go to billing → route to queue Billing — decided the queue');
+    expect(why).toContain('Technical problems go to technical → route to queue Technical — overruled by “Billing questions go to billing” (it has a higher priority), which set the queue');
+    expect(html).toMatch(/<li class="why-overruled"><strong>Technical problems go to technical<\/strong>/);
+    expect(why).toMatch(/Transfers From Billing to Technical by Alice: It is a bug in the invoice page · \S/);
+    expect(why).toContain('Priority normal As requested when the case was created: no rule set it.');
+    expect(why).toContain('SLA policy standard (SLA config version 1) The default policy: no rule set one.');
+    expect(why).toContain('Escalations None');
+  });
+
+  it('names the rule of an escalation with its ruleset and version, marks the rule it overruled, and lists escalation rules that fired without escalating', async () => {
+    const c = await createCase(h.services, { customer: { email: 'eve@acme.example', name: 'Eve', tier: 'enterprise' }, subject: 'Outage: the API is down', description: 'error 500 everywhere', priority: 'urgent' }, ADMIN);
+    expect(c).toMatchObject({ queueId: 'advanced', priority: 'urgent', slaPolicy: 'premium' });
+    expect((await timeline(h.services, c.id)).find((e) => e.type === 'case.escalated')?.data).toMatchObject({ rule: 'Urgent enterprise cases go straight to advanced support', ruleset: 'escalation', version: 1 });
+    // Premium: a first response within 30 minutes; missed, the escalation rules run again (and only tell the assignee).
+    h.clock.advanceMinutes(45);
+    await runSlaSweep(h.services);
+    await h.services.outbox.idle();
+    const why = whyPanel(await (await signedIn(h, dana).get(`/cases/C-${c.id}`)).text());
+    const urgent = '“Urgent enterprise cases go straight to advanced support” (escalation rules, version 1)';
+    expect(why).toContain(`Queue Advanced (tier 2) Escalated here from Technical by the rule ${urgent} when the case was created: Urgent request from an enterprise customer.`);
+    expect(why).toContain('Priority urgent Set by the rule “Outages are urgent” (routing rules, version 1) when the case was created.');
+    expect(why).toContain('SLA policy premium (SLA config version 1) Set by the rule “Enterprise customers get premium SLAs” (routing rules, version 1) when the case was created.');
+    expect(why).toContain('Technical problems go to technical → route to queue Technical — decided the queue');
+    expect(why).toContain(
+      'The escalation rules (version 1), when the case was created: Urgent enterprise cases go straight to advanced support → escalate to tier 2; queue Advanced; reason Urgent request from an enterprise customer — escalated the case',
+    );
+    expect(why).toContain('Undiagnosed technical problems go to advanced support → escalate to tier 2; queue Advanced; reason Technical problem that matches no known problem — overruled by “Urgent enterprise cases go straight to advanced support” (it has a higher priority), which escalated instead');
+    expect(why).toMatch(/The escalation rules \(version 1\), when an SLA target was missed \d.+?: Tell the assignee about a breach → notify assignee; mail SLA breached(?! —)/);
+    expect(why).toMatch(/Escalations To Advanced \(tier 2\): Urgent request from an enterprise customer \(rule “Urgent enterprise cases go straight to advanced support”, escalation rules, version 1\) · \S/);
   });
 });

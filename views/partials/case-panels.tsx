@@ -1,10 +1,9 @@
-/** The side panels of the workspace case page and the status/priority badges. */
+/** The side panels of the workspace case page (the "why" panel: why-panel.tsx) and the status/priority badges. */
 import type { StaffCasePageData } from '../../src/http/pages/case-data.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
 import { PROFILE_FIELDS, type ProfileChanges } from '../../src/db/schema/index.js';
-import { Badge, CsrfField, Time, type FormState, type Tone } from '../components.js';
+import { Badge, Time, type FormState, type Tone } from '../components.js';
 import { CustomerEditDisclosure } from './case-forms.js';
-import { SlaList } from './sla.js';
 import { inFieldOrder } from './timeline-text.js';
 import { eventChoice } from '../../src/rules/catalogue.js';
 import { templateSpec } from '../../src/notifications/template-catalog.js';
@@ -49,103 +48,6 @@ export function describeRuleEvent(event: unknown, queues: Record<string, string>
   const head = first && given(first) ? `${choice.label} ${shown(params![first.name], first.options)}` : choice.label;
   const more = rest.filter(given).map((p) => `${p.label.replace(/ \(.*\)$/, '').toLowerCase()} ${shown(params![p.name], p.options)}`);
   return [head, ...more].join('; ');
-}
-
-/** "Keep this as an example": one click adds the case, with what happened to it, to a ruleset's examples (a new draft). */
-function KeepAsExample({ d, csrfToken }: { d: StaffCasePageData; csrfToken: string }) {
-  if (d.exampleRulesets.length === 0) return null;
-  return (
-    <form method="post" action={`/manage/rules/${encodeURIComponent(d.exampleRulesets[0]!)}/examples`} class="keep-example" id="keep-example">
-      <CsrfField token={csrfToken} />
-      <input type="hidden" name="case" value={d.ref} />
-      <span class="keep-example-label">Keep this case as an example of the rules:</span>{' '}
-      {d.exampleRulesets.map((name, i) => (
-        <button type="submit" class="button button-secondary button-small" formaction={`/manage/rules/${encodeURIComponent(name)}/examples`} id={`keep-example-${i}`}>
-          {name}
-        </button>
-      ))}
-    </form>
-  );
-}
-
-export function WhyPanel({ d, oob, csrfToken }: { d: StaffCasePageData; oob?: boolean; csrfToken?: string }) {
-  const v = d.view;
-  const paused = d.timers.filter((t) => t.level === 'paused');
-  return (
-    <section class="panel" id="case-why" aria-labelledby="why-heading" hx-swap-oob={oob ? 'true' : undefined}>
-      <h2 id="why-heading">Why is this case here?</h2>
-      <dl class="facts">
-        <dt>Queue</dt>
-        <dd>{`${d.timelineNames.queues?.[v.queue] ?? v.queue} (tier ${v.tier})`}</dd>
-        <dt>Routing</dt>
-        <dd>
-          {v.routing ? `${v.routing.ruleset} ruleset, version ${v.routing.version}` : 'Not routed by rules'}
-          {v.routing?.error ? <p class="field-error">{`Rules failed: ${v.routing.error}`}</p> : null}
-          {v.routing?.defaultQueue ? <p class="muted">{`Came in through ${v.routing.mailbox ? `the mailbox ${v.routing.mailbox}` : 'an intake path'}, whose default queue is ${d.timelineNames.queues?.[v.routing.defaultQueue] ?? v.routing.defaultQueue}: it applies unless a rule routes the case.`}</p> : null}
-        </dd>
-        <dt>Rules that fired</dt>
-        <dd>
-          {v.routing && v.routing.fired.length > 0 ? (
-            <ul class="plain-list">
-              {v.routing.fired.map((f) => (
-                <li>
-                  <strong>{f.rule}</strong>
-                  {` → ${describeRuleEvent(f.event, d.timelineNames.queues)}`}
-                </li>
-              ))}
-            </ul>
-          ) : (
-            v.routing?.defaultQueue ? 'None: the case went to its default queue with its requested priority.' : 'None: the case went to the fallback queue with its requested priority.'
-          )}
-        </dd>
-        <dt>SLA policy</dt>
-        <dd>{v.slaPolicy ? `${v.slaPolicy} (SLA config version ${d.row.slaConfigVersion ?? '—'})` : 'None'}</dd>
-        <dt>SLA clocks</dt>
-        <dd>
-          <SlaList timers={d.timers} />
-        </dd>
-        {paused.length > 0 ? (
-          <>
-            <dt>Paused because</dt>
-            <dd>{paused.map((t) => t.pauseReason ?? 'paused by the workflow state').join('; ')}</dd>
-          </>
-        ) : null}
-        {v.skills.length > 0 ? (
-          <>
-            <dt>Required skills</dt>
-            <dd>{v.skills.join(', ')}</dd>
-          </>
-        ) : null}
-        {v.waitingSince ? (
-          <>
-            <dt>Waiting</dt>
-            <dd>
-              For an available agent since <Time at={v.waitingSince} />
-            </dd>
-          </>
-        ) : null}
-        <dt>Escalations</dt>
-        <dd>
-          {d.escalations.length === 0 ? (
-            'None'
-          ) : (
-            <ul class="plain-list">
-              {d.escalations.map((e) => (
-                <li>
-                  {`To ${d.timelineNames.queues?.[String(e.data.queue ?? '')] ?? String(e.data.queue ?? '')} (tier ${String(e.data.tier ?? '')})`}
-                  {e.data.reason ? `: ${String(e.data.reason)}` : ''}
-                  {e.data.rule ? ` (rule “${String(e.data.rule)}”)` : ` by ${e.actor.name}`}
-                </li>
-              ))}
-            </ul>
-          )}
-        </dd>
-        <dt>Workflow</dt>
-        <dd>{`${v.workflow.name} version ${v.workflow.version}, state ${v.statusLabel}`}</dd>
-      </dl>
-      {csrfToken ? <KeepAsExample d={d} csrfToken={csrfToken} /> : null}
-    </section>
-  );
 }
 
 export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; csrfToken: string; state?: FormState | undefined }) {

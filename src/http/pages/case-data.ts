@@ -8,6 +8,7 @@ import { caseRef } from '../../cases/case-ref.js';
 import type { CaseRow, CaseView, TimelineEntry } from '../../cases/case-view.js';
 import { customerCases } from '../../cases/customer-cases.js';
 import { mentionable } from '../../cases/mentions.js';
+import { explainCase, type CaseStory } from '../../cases/why-here.js';
 import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
 import { isManagerRole } from '../../roles.js';
 import type { CustomerCaseView, CustomerTimelineEntry } from '../../cases/customer-view.js';
@@ -64,7 +65,8 @@ export interface StaffCasePageData extends CasePageBase {
   assignees: { id: number; name: string; load: number; capacity: number }[];
   /** Managers and admins may assign beyond capacity (explicitly). */
   canOverrideCapacity: boolean;
-  escalations: TimelineEntry[];
+  /** "Why is this case here?": how it got its queue, priority and policy, the rules that fired, the moves (src/cases/why-here.ts). */
+  why: CaseStory;
   /** The customer's latest profile changes (who changed what from what to what). */
   profileHistory: CustomerProfileEntry[];
   /** Managers and admins may edit the customer's profile from the case page. */
@@ -247,7 +249,7 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
     queues: allQueues.filter((x) => x.active).map(({ id, name, tier }) => ({ id, name, tier })),
     assignees: assignees.map((a) => ({ ...a, load: Number(a.load) })),
     canOverrideCapacity: isManagerRole(principal.actor.role),
-    escalations: entries.filter((e) => e.type === 'case.escalated'),
+    why: explainCase(entries, { queue: row.queueId, priority: row.priority, slaPolicy: row.slaPolicy }),
     profileHistory: await profileHistory(q, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: (await mentionable(q, row, principal.staffId)).map((m) => ({ handle: m.handle, name: m.name })),
