@@ -30,6 +30,7 @@ import { registerSlaSubscribers } from './sla/subscribers.js';
 import { assignAction } from './workflow/actions/assign.js';
 import { escalateAction } from './workflow/actions/escalate.js';
 import { notifyAction } from './workflow/actions/notify.js';
+import { runRulesetAction } from './workflow/actions/run-ruleset.js';
 import { unassignAction } from './workflow/actions/unassign.js';
 import { registerCaseBookkeeping } from './workflow/builtin-subscribers.js';
 import { ActionRegistry } from './workflow/registry.js';
@@ -39,7 +40,7 @@ import { WEBHOOK_DELIVER, WEBHOOK_DISABLED_MAIL, WEBHOOK_EVENT, deliverWebhook, 
 
 /** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
 export function builtinActions(): ActionRegistry {
-  return new ActionRegistry().register(assignAction).register(unassignAction).register(escalateAction).register(notifyAction);
+  return new ActionRegistry().register(assignAction).register(unassignAction).register(escalateAction).register(notifyAction).register(runRulesetAction);
 }
 
 /** In-transaction reactions to case events, and to an agent's capacity freeing up. */

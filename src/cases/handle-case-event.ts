@@ -1,6 +1,7 @@
 /**
  * Outbox handler for `case.event`: an event on an existing case whose workflow names
- * rulesets for it (reopen, SLA warning or breach…). Rules are evaluated on a snapshot;
+ * rulesets for it (reopen, SLA warning or breach…), or a state entered whose `runRuleset`
+ * action names one (the item carries `rulesets`). Rules are evaluated on a snapshot;
  * the decisions are applied in one transaction that also marks the item done, and only if
  * the case has not changed meanwhile (otherwise: evaluate again on the new snapshot).
  */
@@ -21,14 +22,17 @@ import { customerFact } from './customers.js';
 
 const MAX_TRIES = 5;
 
-/** The rulesets the case's workflow runs on the event, and the facts they see. */
-async function trigger(q: Handle, services: Services, snapshot: CaseRow, type: string, data: Record<string, unknown>): Promise<{ rulesets: string[]; inputs: FactInputs }> {
+/**
+ * The rulesets run on the event — the item's own (a `runRuleset` action on entering a state),
+ * else the ones the case's workflow names in `triggers` — and the facts they see.
+ */
+async function trigger(q: Handle, services: Services, snapshot: CaseRow, type: string, data: Record<string, unknown>, named: string[] | null): Promise<{ rulesets: string[]; inputs: FactInputs }> {
   const workflow = services.definitions.workflow(snapshot.workflow, snapshot.workflowVersion).definition;
   const customer = (await byId(q, q.tables.customers, snapshot.customerId))!;
   const now = services.clock.now();
   const sla = (data.sla ?? null) as SlaFact | null;
   return {
-    rulesets: workflow.triggers?.[type] ?? [],
+    rulesets: named ?? workflow.triggers?.[type] ?? [],
     inputs: {
       case: snapshot,
       customer: await customerFact(q, customer),
@@ -53,13 +57,14 @@ async function apply(q: Handle, services: Services, item: OutboxItem, caseId: nu
 export async function handleCaseEvent(services: Services, item: OutboxItem): Promise<void> {
   const type = String(item.payload.type);
   const data = (item.payload.data ?? {}) as Record<string, unknown>;
+  const named = Array.isArray(item.payload.rulesets) ? item.payload.rulesets.map(String) : null;
   const { caseId } = item;
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
     // The snapshot and its facts in one read; the rules (json-rules-engine may run) outside any transaction.
     // store.query, not store.read: on SQLite a read transaction held across awaits would refuse other requests' writes meanwhile.
     const read = await services.store.query(async (q) => {
       const snapshot = caseId === null ? undefined : await byId(q, q.tables.cases, caseId);
-      return snapshot ? { snapshot, ...(await trigger(q, services, snapshot, type, data)) } : null;
+      return snapshot ? { snapshot, ...(await trigger(q, services, snapshot, type, data, named)) } : null;
     });
     if (!read) {
       await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));

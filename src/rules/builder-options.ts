@@ -4,7 +4,7 @@
  * the default workflow's states and the events it knows.
  */
 import type { Services } from '../services.js';
-import { BUILTIN_EVENTS } from '../workflow/definition.js';
+import { BUILTIN_EVENTS, STATE_ENTERED } from '../workflow/definition.js';
 import { FIXED_OPTIONS, type OptionSource, type Options } from './catalogue.js';
 import type { BuilderDefaults } from './builder.js';
 import { activeQueuesByTier, activeStaffSkills, defaultQueues, recentCaseTags, recentCustomerTiers } from './builder-values/index.js';
@@ -45,7 +45,8 @@ export async function builderOptions(services: Services): Promise<Options> {
     tiers: await recentCustomerTiers(q),
   }));
   const workflow = services.definitions.workflow(services.defaultWorkflow).definition;
-  const events = new Set<string>(BUILTIN_EVENTS);
+  // STATE_ENTERED: what rulesets run by a state's runRuleset action see.
+  const events = new Set<string>([...BUILTIN_EVENTS, STATE_ENTERED]);
   for (const t of Object.values(workflow.transitions)) if (t.emits) events.add(t.emits);
   const sla = services.definitions.sla().config;
   const fixed = (source: OptionSource) => (FIXED_OPTIONS[source] ?? []).map((v) => ({ value: v, label: v }));

@@ -94,8 +94,18 @@ function fulfilledData(ctx: CaseContext, before: TimerRow, after: TimerRow, stop
 }
 
 /**
+ * Whether a metric waits for a state that starts it (`sla.start`): some state of the workflow
+ * names it, and the case's current state does not.
+ */
+function waitsForState(ctx: CaseContext, metric: SlaMetric): boolean {
+  const starts = (state: { sla?: { start?: readonly SlaMetric[] | undefined } | undefined } | undefined) => state?.sla?.start?.includes(metric) === true;
+  return !starts(ctx.workflow.states[ctx.case.status]) && Object.values(ctx.workflow.states).some(starts);
+}
+
+/**
  * `case.created`: firstResponse and resolution for the case's policy and priority (`metrics`
- * narrows that, e.g. an imported case whose first response is already history).
+ * narrows that, e.g. an imported case whose first response is already history), except those
+ * a later state of the workflow starts (`sla.start`; the initial state's start with the case).
  */
 export async function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMetric[] = AT_CREATION): Promise<void> {
   const { version, config } = caseSlaConfig(ctx);
@@ -103,7 +113,7 @@ export async function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMet
   const clocks = stateClocks(ctx, ctx.case.status);
   const existing = new Set((await loadTimers(ctx)).map((t) => t.metric));
   for (const metric of metrics) {
-    if (existing.has(metric)) continue;
+    if (existing.has(metric) || waitsForState(ctx, metric)) continue;
     const target = findTarget(config, version, policy, ctx.case.priority, metric, ctx.case.channel);
     if (!target) continue;
     const clock = clocks.clock(metric);
@@ -112,6 +122,16 @@ export async function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMet
     await record(ctx, 'sla.started', startedData(row));
   }
   await refreshSlaDueAt(ctx);
+}
+
+/**
+ * `case.transitioned`: the entered state's `sla.start` starts those clocks for the case's policy
+ * and priority, unless the case has one already (a state entered again starts nothing) or, for
+ * firstResponse, a public reply already answered the case.
+ */
+export async function startStateClocks(ctx: CaseContext, to: string): Promise<void> {
+  const metrics = ctx.workflow.states[to]?.sla?.start?.filter((m) => m !== 'firstResponse' || ctx.case.firstResponseAt === null);
+  if (metrics?.length) await startCaseTimers(ctx, metrics);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * SLA clocks follow case events: started at creation, fulfilled by public staff replies,
+ * SLA clocks follow case events: started at creation (or by a workflow state), fulfilled by public staff replies,
  * started again by customer messages, paused, stopped and resumed by workflow states, and
  * re-targeted when the priority or policy changes. See docs/sla.md for the semantics.
  */
@@ -11,6 +11,7 @@ import {
   retargetCaseTimers,
   startCaseTimers,
   startNextResponse,
+  startStateClocks,
 } from './case-timers.js';
 
 function describeChange(name: string, change: unknown): string {
@@ -22,8 +23,9 @@ export function registerSlaSubscribers(subscribers: Subscribers): Subscribers {
   subscribers.on('case.created', (ctx) => startCaseTimers(ctx));
   subscribers.on('staff.replied', (ctx) => fulfilByReply(ctx));
   subscribers.on('customer.replied', (ctx) => startNextResponse(ctx));
-  subscribers.on('case.transitioned', (ctx, event) => {
-    return applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);
+  subscribers.on('case.transitioned', async (ctx, event) => {
+    await applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);
+    await startStateClocks(ctx, String(event.data.to));
   });
   subscribers.on('case.updated', (ctx, event) => {
     const changes = (event.data.changes ?? {}) as Record<string, unknown>;

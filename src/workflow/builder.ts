@@ -18,7 +18,7 @@ function isObject(value: unknown): value is Json {
 export const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /** Parameters of the built-in actions, as form fields. Other actions' params stay JSON. */
-export const ACTION_PARAMS: Record<string, { name: string; label: string; kind: 'number' | 'text' | 'choice'; required: boolean; options?: 'queues' | 'templates' | 'notifyTargets' }[]> = {
+export const ACTION_PARAMS: Record<string, { name: string; label: string; kind: 'number' | 'text' | 'choice'; required: boolean; options?: 'queues' | 'templates' | 'notifyTargets' | 'rulesets' }[]> = {
   assign: [],
   unassign: [{ name: 'reason', label: 'Reason', kind: 'text', required: false }],
   notify: [
@@ -30,6 +30,7 @@ export const ACTION_PARAMS: Record<string, { name: string; label: string; kind: 
     { name: 'queue', label: 'Queue', kind: 'choice', required: false, options: 'queues' },
     { name: 'reason', label: 'Reason', kind: 'text', required: false },
   ],
+  runRuleset: [{ name: 'ruleset', label: 'Ruleset', kind: 'choice', required: true, options: 'rulesets' }],
 };
 
 /** Whether an action call shows as fields (a known action with params of the right kinds). */

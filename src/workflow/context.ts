@@ -72,6 +72,7 @@ export class CaseContext {
   #steps = 0;
   #automatic: { on: string } | null = null;
   #unstored: UnstoredCase | null = null;
+  #entered: { from: string; to: string; transition: string } | null = null;
 
   /** `now` defaults to the clock; imports of history pass the case's own time. */
   constructor(q: Handle, services: Services, row: CaseRow, actor: Actor, now: number = services.clock.now()) {
@@ -109,6 +110,11 @@ export class CaseContext {
 
   get ref(): string {
     return caseRef(this.case.id);
+  }
+
+  /** The last state entered by a transition in this unit of work (null: none yet, e.g. a new case's initial state). */
+  get entered(): { from: string; to: string; transition: string } | null {
+    return this.#entered;
   }
 
   /** False for a new case until `save()` (or `store()`) has inserted it. */
@@ -407,5 +413,6 @@ export class CaseContext {
     if (automatic) await this.record('case.transitioned', { ...data, on: automatic.on, ...(this.actor.type !== 'system' ? { after: this.actor.name } : {}) }, SYSTEM_ACTOR);
     else await this.record('case.transitioned', data);
     await this.services.subscribers.emit(this, { type: 'case.transitioned', data: { ...data, category: effect.category } });
+    this.#entered = { from: effect.from, to: effect.to, transition: effect.transition };
   }
 }

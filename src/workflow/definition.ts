@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ROLES } from '../roles.js';
-import { SLA_METRICS } from '../db/schema/cases.js';
+import { SLA_METRICS, type SlaMetric } from '../db/schema/cases.js';
 
 export const STATE_CATEGORIES = ['new', 'open', 'pending', 'resolved', 'closed'] as const;
 export type StateCategory = (typeof STATE_CATEGORIES)[number];
@@ -40,6 +40,12 @@ export const BUILTIN_EVENTS = [
   'sla.breached',
 ] as const;
 
+/**
+ * The event rulesets run by a state's `runRuleset` action see (`event.type`, with `state`,
+ * `from`, `transition`). Never raised: `on` and `triggers` cannot name it.
+ */
+export const STATE_ENTERED = 'state.entered';
+
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'use letters, digits, "-" and "_", starting with a letter');
 const eventType = z.string().regex(/^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9_]*$/, 'event types look like "entity.verb"');
 /** Calendar time. Zero in any spelling ("0h", "0h0m", "0d0h0m", "") is refused: some part must not be zero. */
@@ -47,6 +53,20 @@ const duration = z.string().regex(/^(\d+d)?(\d+h)?(\d+m)?$/, { message: 'use a d
 
 export const actionCallSchema = z.looseObject({ action: name });
 export type ActionCall = z.infer<typeof actionCallSchema>;
+
+/** Metrics a state may start (`sla.start`): nextResponse starts with each customer message. */
+export const STATE_STARTED_METRICS: readonly SlaMetric[] = ['firstResponse', 'resolution'];
+
+/** A state's `sla.start`: only startable metrics, none it also pauses or stops. */
+function checkStartedClocks(sla: { start?: SlaMetric[] | undefined; pause?: SlaMetric[] | undefined; stop?: SlaMetric[] | undefined }, ctx: z.RefinementCtx): void {
+  sla.start?.forEach((metric, i) => {
+    if (!STATE_STARTED_METRICS.includes(metric)) {
+      ctx.addIssue({ code: 'custom', path: ['start', i], message: `a state cannot start "${metric}": it starts with each customer message (a state can start ${STATE_STARTED_METRICS.join(' and ')})` });
+    } else if (sla.pause?.includes(metric) || sla.stop?.includes(metric)) {
+      ctx.addIssue({ code: 'custom', path: ['start', i], message: `"${metric}" is also ${sla.pause?.includes(metric) ? 'paused' : 'stopped'} here: a state cannot start and ${sla.pause?.includes(metric) ? 'pause' : 'stop'} the same clock` });
+    }
+  });
+}
 
 const stateSchema = z.strictObject({
   label: z.string().min(1).optional(),
@@ -60,7 +80,10 @@ const stateSchema = z.strictObject({
       pause: z.array(z.enum(SLA_METRICS)).optional(),
       /** Metrics that are complete in this state (resolution on resolved); leaving resumes them. */
       stop: z.array(z.enum(SLA_METRICS)).optional(),
+      /** Metrics whose clocks start on entering this state, not when the case is created (unless it is the initial state). */
+      start: z.array(z.enum(SLA_METRICS)).optional(),
     })
+    .superRefine(checkStartedClocks)
     .optional(),
   onEnter: z.array(actionCallSchema).optional(),
   onExit: z.array(actionCallSchema).optional(),

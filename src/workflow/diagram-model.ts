@@ -8,7 +8,7 @@ export interface DiagramNode {
   category: string;
   initial: boolean;
   final: boolean;
-  /** Detail lines under the label: clocks paused and stopped, timers. */
+  /** Detail lines under the label: clocks started, paused and stopped, timers. */
   details: string[];
   level: number;
   /** Centre and size. */

@@ -70,6 +70,7 @@ export function transitionLines(t: DiagramTransition): string[] {
 function nodeDetails(def: WorkflowDefinition, name: string): string[] {
   const s = def.states[name]!;
   const out: string[] = [];
+  if (s.sla?.start?.length) out.push(`starts: ${s.sla.start.join(', ')}`);
   if (s.sla?.pause?.length) out.push(`paused: ${s.sla.pause.join(', ')}`);
   if (s.sla?.stop?.length) out.push(`stopped: ${s.sla.stop.join(', ')}`);
   for (const t of s.timers ?? []) out.push(`timer: after ${t.after} → ${t.transition}`);

@@ -12,6 +12,10 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   description: string;
   /** Validates the call's fields other than `action` (e.g. `{ "tier": 2 }`). */
   params: z.ZodType<P>;
+  /** Params that name a ruleset: validation checks them against the rulesets that exist, as `triggers`. */
+  rulesetParams?: readonly (keyof P & string)[];
+  /** False: the action is about entering a state and cannot be used in a state's `onExit`. */
+  onExit?: false;
   /** Runs inside the case's transaction: awaits nothing but the database (ctx.q). */
   run(ctx: CaseContext, params: P): void | Promise<void>;
 }

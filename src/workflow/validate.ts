@@ -14,6 +14,7 @@ import {
 } from './definition.js';
 import { fromStates } from './transition.js';
 import { eventCycleProblems } from './event-cycles.js';
+import { actionCallProblems } from './validate-actions.js';
 import { own } from '../own.js';
 
 export interface WorkflowValidationContext {
@@ -90,6 +91,8 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
     }
     checkActions(t.actions, ['transitions', name, 'actions']);
   }
+
+  problems.push(...actionCallProblems(def, context));
 
   for (const [event, rulesets] of Object.entries(def.triggers ?? {})) {
     if (!emitted.has(event)) problems.push(problem(['triggers', event], `no one raises the event "${event}"`));

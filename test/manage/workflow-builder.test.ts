@@ -85,6 +85,24 @@ describe('the workflow editor', () => {
     });
   });
 
+  it('shows and keeps the clocks a state starts and a runRuleset action, as it does the clocks it pauses', async () => {
+    let html = await page();
+    expect(html).toContain('SLA clocks started here (not at creation)');
+    ({ html } = await post(withFields(fieldsOf(html), { add: [['x:/states/open/sla/start', 'resolution']] }), 'addAction /states/open onEnter'));
+    ({ html } = await post(withFields(fieldsOf(html), { set: { 'act:/states/open/onEnter/1': 'runRuleset' } }), 'refresh'));
+    ({ html } = await post(withFields(fieldsOf(html), { set: { 's:/states/open/onEnter/1/ruleset': 'escalation' } }), 'refresh'));
+    expect(docOf(html).states.open).toMatchObject({ sla: { start: ['resolution'] }, onEnter: [{ action: 'assign' }, { action: 'runRuleset', ruleset: 'escalation' }] });
+    expect(textOf(html)).toContain('No problems found.');
+    const res = await post(fieldsOf(html), 'save');
+    expect(res.status).toBe(303);
+    const saved = latest().body as WorkflowDefinition;
+    expect(saved.states.open).toMatchObject({ sla: { start: ['resolution'] }, onEnter: [{ action: 'assign' }, { action: 'runRuleset', ruleset: 'escalation' }] });
+    // The saved draft, opened again and saved untouched, is the same document.
+    const again = await post(fieldsOf(await page()), 'save');
+    expect(again.status).toBe(303);
+    expect(canonicalJson(latest().body)).toBe(canonicalJson(saved));
+  });
+
   it('renames a state and a transition in place: the initial state, from, to and timers follow', async () => {
     let html = await page();
     ({ html } = await post(withFields(fieldsOf(html), { set: { 'wk:/states/new': 'triage', 'wk:/transitions/autoClose': 'closeQuietly', 'o:/states/new/label': 'Triage' } }), 'refresh'));

@@ -51,8 +51,8 @@ describe('workflows', () => {
     expect(html).toContain('hx-post="/manage/workflows/support/validate"');
     const text = textOf(html);
     // The tables read in words (labels, clocks, events), each definition name small beside its label.
-    expect(text).toContain('Pending customer pending pending Resolution — notify —');
-    expect(text).toContain('Resolved resolved resolved — First response, Next response, Resolution — after 72h → Closed automatically');
+    expect(text).toContain('Pending customer pending pending — Resolution — notify —');
+    expect(text).toContain('Resolved resolved resolved — — First response, Next response, Resolution — after 72h → Closed automatically');
     expect(text).toContain('Wait on customer waitOnCustomer Open, Escalated Pending customer agent, advanced, manager, admin — — —');
     expect(text).toContain('Resolve resolve New, Open, Pending customer, Escalated Resolved agent, advanced, manager, admin — solution The case was resolved case.resolved');
     expect(text).toContain('Customer replied customerReplied Pending customer the previous state nobody by hand The customer replied — —');
@@ -104,7 +104,7 @@ describe('workflows', () => {
     const published = textOf(await (await h.as.manager.get('/manage/workflows/support?published=3')).text());
     expect(published).toContain('Published v3 (draft v2).');
     expect(published).toContain('State diagram (v3)');
-    expect(published).toContain('On hold onHold pending Resolution');
+    expect(published).toContain('On hold onHold pending — Resolution');
 
     expect((await h.as.manager.post('/manage/workflows/support/rollback', { version: '1', note: '' })).status).toBe(303);
     expect(h.services.definitions.version('workflow', 'support', 4)).toMatchObject({ state: 'published', basedOn: 1, note: 'Rolled back to v1' });
@@ -159,5 +159,21 @@ describe('workflows', () => {
     const text = textOf(await res.text());
     expect(text).toContain('error $.transitions.close.to unknown state "closed"');
     expect(h.services.definitions.history('workflow', 'support')).toHaveLength(1);
+  });
+
+  it('refuses a draft whose state runs an unknown ruleset or starts a clock it may not, at their paths', async () => {
+    const def = support();
+    def.states.new!.onEnter = [{ action: 'assign' }, { action: 'runRuleset', ruleset: 'triaging' }];
+    def.states.open!.sla = { start: ['nextResponse'] };
+    const res = await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(def, null, 2) });
+    expect(res.status).toBe(422);
+    expect(textOf(await res.text())).toContain('error $.states.open.sla.start[0] a state cannot start "nextResponse"');
+    def.states.open!.sla = { start: ['resolution'] };
+    const named = await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(def, null, 2) });
+    expect(named.status).toBe(422);
+    expect(textOf(await named.text())).toContain('error $.states.new.onEnter[1].ruleset unknown ruleset "triaging"');
+    def.states.new!.onEnter = [{ action: 'assign' }, { action: 'runRuleset', ruleset: 'escalation' }];
+    expect((await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(def, null, 2) })).status).toBe(303);
+    expect(h.services.definitions.history('workflow', 'support')[0]!.body).toMatchObject({ states: { open: { sla: { start: ['resolution'] } } } });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The workflow editor as forms (`/manage/workflows/:name`): each state (labels, category,
- * the SLA clocks it pauses or stops, actions on entering and leaving, timers, final) and
+ * the SLA clocks it starts, pauses or stops, actions on entering and leaving, timers, final) and
  * each transition (labels, from, to, who may use it, the events that fire it, required and
  * allowed fields, the event it emits, actions) as a card the diagram links to; the
  * rulesets run on events. One form, like the rule builder: each change re-renders it
@@ -15,6 +15,8 @@ import { StateCard, TransitionCard, Triggers } from './workflow-cards.js';
 export interface WorkflowOptions {
   categories: Choice[];
   metrics: Choice[];
+  /** The metrics a state may start (`sla.start`). */
+  startMetrics: Choice[];
   roles: Choice[];
   fields: Choice[];
   events: Choice[];

@@ -1,6 +1,6 @@
 /**
- * The workflow editor's cards: a state (labels, category, final, SLA clocks paused and
- * stopped, actions on entering and leaving, timers), a transition (labels, from, to, who may
+ * The workflow editor's cards: a state (labels, category, final, SLA clocks started, paused
+ * and stopped, actions on entering and leaving, timers), a transition (labels, from, to, who may
  * use it, events, required and allowed fields, emits, actions), the rulesets run on events.
  */
 import type { Segment } from '../../../src/definitions/form-edit.js';
@@ -125,6 +125,7 @@ export function StateCard({ name, state, doc, options, messages, focus }: { name
         <JsonNode at={[...at, 'sla']} value={state.sla} reason="its sla is not an object" label={`${l}: SLA (JSON)`} messages={messages} />
       ) : (
         <div class="wf-fields">
+          <CheckboxSet kind="x" at={[...at, 'sla', 'start']} label={`${l}: SLA clocks started`} legend="SLA clocks started here (not at creation)" value={sla.start} choices={options.startMetrics} messages={messages} />
           <CheckboxSet kind="x" at={[...at, 'sla', 'pause']} label={`${l}: SLA clocks paused`} legend="SLA clocks paused here" value={sla.pause} choices={options.metrics} messages={messages} />
           <CheckboxSet kind="x" at={[...at, 'sla', 'stop']} label={`${l}: SLA clocks stopped`} legend="SLA clocks stopped (met) here" value={sla.stop} choices={options.metrics} messages={messages} />
         </div>

@@ -1,7 +1,7 @@
 /**
  * The state diagram of a workflow as SVG, drawn on the server from the definition
  * (`layoutWorkflow` in src/workflow/diagram.ts): states as rounded boxes with their label,
- * name, category, the SLA clocks they pause or stop and their timers; transitions as arrows
+ * name, category, the SLA clocks they start, pause or stop and their timers; transitions as arrows
  * labelled with their names and roles (dashed when they only fire by themselves: on events
  * or timers). Colours are presentation attributes, so the SVG also stands on its own and
  * needs no inline style (CSP). Every text is escaped by hono/jsx.

@@ -82,13 +82,14 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
   const event = (type: string) => capitalized(eventClause(type));
   return (
     <>
-      <ManageTable caption="States" head={['State', 'Category', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
+      <ManageTable caption="States" head={['State', 'Category', 'Clocks started', 'Clocks paused', 'Clocks stopped', 'On entering', 'Timers']} id={`${idPrefix}-states`}>
         {Object.entries(definition.states).map(([name, s]) => (
           <tr>
             <td>
               <Named label={s.label ?? name} name={name} /> {name === definition.initial ? <Badge tone="info">initial</Badge> : null} {s.final ? <Badge tone="muted">final</Badge> : null}
             </td>
             <td>{s.category}</td>
+            <td>{clocks(s.sla?.start)}</td>
             <td>{clocks(s.sla?.pause)}</td>
             <td>{clocks(s.sla?.stop)}</td>
             <td>{list(s.onEnter?.map((a) => a.action))}</td>

@@ -17,7 +17,7 @@ import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../../../notifications/templates
 import { ROLES } from '../../../roles.js';
 import type { Services } from '../../../services.js';
 import { editWorkflow } from '../../../workflow/builder.js';
-import { BUILTIN_EVENTS, STATE_CATEGORIES, TRANSITION_FIELDS } from '../../../workflow/definition.js';
+import { BUILTIN_EVENTS, STATE_CATEGORIES, STATE_STARTED_METRICS, TRANSITION_FIELDS } from '../../../workflow/definition.js';
 import { WorkflowBuilder, type WorkflowBuilderState, type WorkflowOptions } from '../../../../views/pages/manage/workflow-builder.js';
 import { JsonTextarea, ProblemList } from '../../../../views/pages/manage/parts.js';
 import { isHtmx, type PageContext, type PageEnv } from '../env.js';
@@ -42,6 +42,7 @@ export async function workflowOptions(services: Services, doc: Doc | null): Prom
   return {
     categories: plain(STATE_CATEGORIES),
     metrics: plain(SLA_METRICS),
+    startMetrics: plain(STATE_STARTED_METRICS),
     roles: plain(ROLES.filter((r) => r !== 'system')),
     fields: plain(TRANSITION_FIELDS),
     events: plain([...events].sort()),
