@@ -169,7 +169,7 @@ describe('runRuleset on entering a state', () => {
 });
 
 describe('validation', () => {
-  const validate = (wf: Workflow) => validateWorkflow(wf, { actions: builtinActions(), rulesets: new Set(['routing', 'escalation', 'triage']) });
+  const validate = (wf: Workflow) => validateWorkflow(wf, { actions: builtinActions(), rulesets: new Set(['routing', 'escalation', 'triage']), queues: null });
   const errors = (wf: Workflow) => validate(wf).problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`);
 
   it('accepts the triage workflow', () => {
