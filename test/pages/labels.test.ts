@@ -84,7 +84,7 @@ describe('the timeline speaks in sentences', () => {
     const maria = signedIn(h, h.agent({ name: 'Maria', role: 'manager' }));
     const html = await (await maria.get(`/cases/C-${billing.id}`)).text();
     expect(html).toContain(`C-${billing.id} · Billing queue · tier 1`);
-    expect(html).toContain('<dt>Queue</dt><dd>Billing (tier 1)</dd>');
+    expect(html).toContain('<dt>Queue</dt><dd id="why-queue"><span>Billing (tier 1)</span>');
     expect(html).toContain('Billing questions go to billing</strong> → route to queue Billing');
     expect(html).not.toMatch(/→ route: queue|addTags: tags/);
   });
