@@ -27,13 +27,14 @@ import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type Eval
 import { queueById } from './move-case.js';
 import { intakeQueries } from './intake/dialect.js';
 import { phoneField } from '../text/phone.js';
+import { emailField } from '../text/email-address.js';
 
 export { evaluateIntake, FALLBACK_QUEUE, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 
 export const createCaseSchema = z.strictObject({
   customer: z
     .strictObject({
-      email: z.email().max(254),
+      email: emailField(),
       name: z.string().trim().min(1).max(200).optional(),
       tier: customerTier.optional(),
       organization: z.string().trim().max(200).optional(),

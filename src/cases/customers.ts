@@ -9,6 +9,7 @@ import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import { crmRecordOn, type CrmFact } from '../crm/records.js';
 import type { CustomerFact } from '../rules/facts.js';
+import { canonicalEmail } from '../text/email-address.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
 
@@ -24,8 +25,9 @@ export interface CustomerInput {
   phone?: string | undefined;
 }
 
+/** The address as stored and compared: lower case, the domain in its ASCII (punycode) form (src/text/email-address.ts). */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return canonicalEmail(email);
 }
 
 

@@ -13,12 +13,13 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { verifyIdentity } from './identity.js';
 import { siteSecret, type ChatSite } from './sites.js';
+import { canonicalEmail, emailField } from '../text/email-address.js';
 
 export type ChatSession = typeof chatSessions.$inferSelect;
 
 export const startSchema = z.strictObject({
   name: z.string().trim().min(1, 'required').max(200).optional(),
-  email: z.email('a valid e-mail address').max(254).optional(),
+  email: emailField('a valid e-mail address').optional(),
   /** The host site's signature of `email` (identity.ts). */
   signature: z.string().max(128).optional(),
   /** When the signature stops being good, epoch seconds (signed with the e-mail). */
@@ -64,7 +65,7 @@ export async function startSession(services: Services, site: ChatSite, hostOrigi
     // The site's greeting is the chat's first line (sequence 1), written with the session.
     const [row] = await q.db
       .insert(chatSessions)
-      .values({ siteId: site.id, tokenHash, hostOrigin, name: name ?? email.split('@')[0]!, email: email.toLowerCase(), verified, lastSeq: greeting === '' ? 0 : 1, createdAt: now, lastActivityAt: now })
+      .values({ siteId: site.id, tokenHash, hostOrigin, name: name ?? email.split('@')[0]!, email: canonicalEmail(email), verified, lastSeq: greeting === '' ? 0 : 1, createdAt: now, lastActivityAt: now })
       .returning();
     if (greeting !== '') await q.db.insert(chatMessages).values({ sessionId: row!.id, seq: 1, author: 'system', authorName: site.name, body: greeting, at: now, caseEventId: null });
     return row!;

@@ -19,6 +19,7 @@ import type { Clock } from '../clock.js';
 import type { Store } from '../db/store/index.js';
 import type { Logger } from '../logger.js';
 import { crmRecordOn, saveCrmRecordIn, type CrmFact } from './records.js';
+import { canonicalEmail } from '../text/email-address.js';
 
 export interface CrmSettings {
   url: string;
@@ -84,7 +85,7 @@ export class CrmClient {
   async lookup(store: Store, email: string): Promise<{ value: CrmFact | null; source: 'cache' | 'crm' | 'stored' }> {
     const stored = (key: string) => store.query((q) => crmRecordOn(q, key));
     const save = (key: string, value: CrmFact | null, at: number) => store.query((q) => saveCrmRecordIn(q, key, value, at));
-    const key = email.trim().toLowerCase();
+    const key = canonicalEmail(email);
     const now = this.#clock.now();
     const cached = this.#cache.get(key);
     if (cached && cached.until > now) return { value: cached.value, source: 'cache' };

@@ -22,6 +22,7 @@ import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { createPasswordToken, passwordSchema, setPasswordUrl } from './password-tokens.js';
+import { emailField } from '../text/email-address.js';
 
 export const USER_ROLES = ['customer', ...STAFF_ROLES] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -37,7 +38,7 @@ export const DEFAULT_CHAT_LIMIT = 3;
 
 export const createUserSchema = z
   .strictObject({
-    email: z.email({ error: 'an email address, e.g. nia@example.com' }).max(254, 'at most 254 characters'),
+    email: emailField('an email address, e.g. nia@example.com'),
     name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
     role: z.enum(USER_ROLES, { error: 'choose a role' }),
     password: passwordSchema.optional(),

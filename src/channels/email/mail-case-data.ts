@@ -5,6 +5,7 @@
  */
 import type { InboundOutcome } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
+import { isEmailAddress } from '../../text/email-address.js';
 import type { LogEntry } from './mail-log.js';
 import type { InboundMail } from './parse-mail.js';
 import { isOwnAddress } from './settings.js';
@@ -64,7 +65,8 @@ export function others(services: Services, mail: InboundMail): { address: string
   const sender = mail.from?.address;
   const seen = new Set<string>();
   return [...mail.to, ...mail.cc].filter((a) => {
-    if (a.address === sender || seen.has(a.address) || isOwnAddress(services.email, a.address)) return false;
+    // An address that cannot be written to (a group's leftovers, a domain literal) is no contact.
+    if (a.address === sender || seen.has(a.address) || isOwnAddress(services.email, a.address) || !isEmailAddress(a.address)) return false;
     seen.add(a.address);
     return true;
   });

@@ -97,7 +97,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
       bytes: a.content,
       inline: a.contentDisposition === 'inline' || a.related === true,
     })),
-    deliveredTo: ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((name) => headerText(parsed, name)).flatMap((v) => v.split(/[\s,]+/)).map((v) => v.replace(/^<|>$/g, '').toLowerCase()).filter((v) => v.includes('@')),
+    deliveredTo: ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((name) => headerText(parsed, name)).flatMap((v) => v.split(/[\s,]+/)).map((v) => normalizeEmail(v.replace(/^<|>$/g, ''))).filter((v) => v.includes('@')),
     parsed,
   };
 }

@@ -14,6 +14,7 @@ import { caseRef } from '../../cases/case-ref.js';
 import { customerByEmail } from '../../cases/customers.js';
 import { DomainError } from '../../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
+import { isEmailAddress } from '../../text/email-address.js';
 import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
 import { findBounceCase } from './bounce.js';
@@ -73,6 +74,11 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
       throw error;
     }
   };
+  // Intake refused what the mail would make (nothing the checks above foresaw): logged with why, never silent.
+  const rejected = (error: DomainError): Promise<InboundResult> => {
+    services.logger.warn('email: intake refused a mail', { messageId: mail.messageId, from: sender, code: error.code, error: error.message });
+    return ignore('rejected');
+  };
   const duplicate = async (): Promise<InboundResult> => {
     await store.query((q) => logMailOn(q, entry('ignored', 'duplicate', null)));
     return { result: 'ignored', reason: 'duplicate' };
@@ -104,15 +110,18 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     const forwarded = forwardedOriginal(mail);
     const original = forwarded?.from.address;
     if (!forwarded || !original || isOwnAddress(settings, original) || (await isStaff(services, original)) || isBlocked(settings, original)) return ignore('staff-sender');
+    if (!isEmailAddress(original)) return ignore('invalid-sender');
     try {
       const files = storeMailFiles(services, mail, raw);
       return await openCase(services, mail, entry, files, null, 'forwarded', options, forwarded);
     } catch (error) {
       if (error instanceof DuplicateMailError) return duplicate();
-      if (error instanceof DomainError && error.code === 'VALIDATION_FAILED') return ignore('rejected');
+      if (error instanceof DomainError && error.code === 'VALIDATION_FAILED') return rejected(error);
       throw error;
     }
   }
+  // Whoever a customer's mail comes from becomes a customer or a contact: an address that cannot be one is refused, never dropped silently.
+  if (!isEmailAddress(sender)) return ignore('invalid-sender');
   const rate = settings.ratePerSender;
   if (rate.count > 0 && (await store.query((q) => mailChecks(q).mailsFrom(q, sender, at - rate.windowMs))) >= rate.count) return ignore('rate-limited');
 
@@ -135,7 +144,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     return await openCase(services, mail, entry, files, null, null, options);
   } catch (error) {
     if (error instanceof DuplicateMailError) return duplicate();
-    if (error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'FORBIDDEN')) return ignore('rejected');
+    if (error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'FORBIDDEN')) return rejected(error);
     throw error;
   }
 }

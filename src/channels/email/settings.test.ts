@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config.js';
-import { defaultEmailSettings, isBlocked } from './settings.js';
+import { defaultEmailSettings, isBlocked, isOwnAddress } from './settings.js';
 
 describe('email channel settings from the environment', () => {
   it('has safe defaults: the SMTP receiver off, 25 MB, 20 mails per sender per hour, unverified replies as notes', () => {
@@ -82,5 +82,15 @@ describe('email channel settings from the environment', () => {
     expect(isBlocked(settings, 'bad@example.org')).toBe(true);
     expect(isBlocked(settings, 'good@example.org')).toBe(false);
     expect(isBlocked(settings, 'x@notspam.example')).toBe(false);
+  });
+
+  it('compares internationalized domains in their ASCII form, whichever form the settings use', () => {
+    const email = loadConfig({ SUPPORT_ADDRESS: 'Hilfe@Bücher.de', MAIL_FROM: 'Bücher <Post@BÜCHER.de>', EMAIL_BLOCKLIST: 'spam.bücher.de böse@example.org' }, '/srv').email;
+    expect(email).toMatchObject({ supportAddress: 'hilfe@xn--bcher-kva.de', fromAddress: 'post@xn--bcher-kva.de', blocklist: ['spam.xn--bcher-kva.de', 'böse@example.org'] });
+    expect(isBlocked(email, 'x@mail.spam.xn--bcher-kva.de')).toBe(true);
+    expect(isBlocked(email, 'x@mail.spam.bücher.de')).toBe(true);
+    expect(isBlocked(email, 'Böse@Example.org')).toBe(true);
+    expect(isOwnAddress(email, 'post@bücher.de')).toBe(true);
+    expect(isOwnAddress(email, 'hilfe+c-1@xn--bcher-kva.de')).toBe(true);
   });
 });

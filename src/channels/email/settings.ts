@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseRate, type Rate } from '../../auth/rate-limit.js';
+import { asciiDomain, canonicalEmail } from '../../text/email-address.js';
 import { isSupportAddress } from './reply-address.js';
 import { ImapConfigError, imapMailboxFromEnv, type ImapMailboxConfig } from './imap-config.js';
 
@@ -59,7 +60,7 @@ export function defaultEmailSettings(overrides: Partial<EmailSettings> = {}): Em
 const ADDRESS = /^[^\s@<>()",;:]+@[a-z0-9.-]+\.[a-z]{2,}$|^[^\s@<>()",;:]+@localhost$/i;
 
 export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string | null): EmailSettings {
-  const supportAddress = (env.SUPPORT_ADDRESS || 'support@localhost').trim().toLowerCase();
+  const supportAddress = canonicalEmail(env.SUPPORT_ADDRESS || 'support@localhost');
   if (!ADDRESS.test(supportAddress) || supportAddress.includes('+')) {
     throw new EmailSettingsError(`SUPPORT_ADDRESS must be a plain address such as support@example.com, got "${env.SUPPORT_ADDRESS}"`);
   }
@@ -76,8 +77,10 @@ export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string 
   }
   const blocklist = (env.EMAIL_BLOCKLIST ?? '')
     .split(/[\s,]+/)
-    .map((entry) => entry.trim().toLowerCase().replace(/^@/, ''))
-    .filter(Boolean);
+    .map((entry) => entry.trim().replace(/^@/, ''))
+    .filter(Boolean)
+    // In the form addresses are compared in: an internationalized domain in its ASCII form.
+    .map((entry) => (entry.includes('@') ? canonicalEmail(entry) : asciiDomain(entry) || entry.toLowerCase()));
   let ratePerSender: Rate = { count: 20, windowMs: 3_600_000 };
   if (env.EMAIL_RATE_LIMIT) {
     const parsed = parseRate(env.EMAIL_RATE_LIMIT);
@@ -115,22 +118,22 @@ export function emailSettingsFromEnv(env: NodeJS.ProcessEnv, adminToken: string 
   };
 }
 
-/** The address in MAIL_FROM (`Name <address>` or `address`; Casebook's default when unset), lower-cased; null when it has none. */
+/** The address in MAIL_FROM (`Name <address>` or `address`; Casebook's default when unset) in the canonical form; null when it has none. */
 function fromAddressOf(raw: string | undefined): string | null {
   const value = raw?.trim() || 'Casebook <casebook@localhost>';
   const address = /<\s*([^\s<>@]+@[^\s<>@]+)\s*>/.exec(value)?.[1] ?? /^([^\s<>@]+@[^\s<>@]+)$/.exec(value)?.[1];
-  return address ? address.toLowerCase() : null;
+  return address ? canonicalEmail(address) : null;
 }
 
 /** Whether mail from this address is Casebook's own: the support address, its plus-addresses, or MAIL_FROM's address. */
 export function isOwnAddress(settings: EmailSettings, address: string): boolean {
-  const lower = address.toLowerCase();
+  const lower = canonicalEmail(address);
   return isSupportAddress(settings.supportAddress, lower) || (settings.fromAddress !== null && lower === settings.fromAddress);
 }
 
 /** Whether an address is on the blocklist: the address itself, its domain or a parent domain. */
 export function isBlocked(settings: EmailSettings, address: string): boolean {
-  const lower = address.toLowerCase();
+  const lower = canonicalEmail(address);
   const domain = lower.split('@')[1] ?? '';
   return settings.blocklist.some((entry) => (entry.includes('@') ? entry === lower : domain === entry || domain.endsWith(`.${entry}`)));
 }

@@ -3,11 +3,14 @@
  * relay that forwards support mail. It accepts mail only for SUPPORT_ADDRESS and its
  * plus-addresses (others: 550 at RCPT), refuses mail over the size limit (552), and answers
  * 250 only once the pipeline has committed what the mail became; if that fails, a temporary
- * 451 makes the sender try again later, so no mail is lost. Mail with a null envelope sender
+ * 451 makes the sender try again later, so no mail is lost. A mail the pipeline refuses (a From
+ * address that cannot be a customer's: 550; anything else intake refused: 554) is bounced by
+ * the sending server, so its sender learns. Mail with a null envelope sender
  * gets `Return-Path: <>`, as a final delivery hop adds it, so the pipeline treats it as noise.
  */
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../../services.js';
+import { canonicalEmail } from '../../text/email-address.js';
 import { receiveEmail } from './receive-email.js';
 import { isSupportAddress } from './reply-address.js';
 
@@ -37,7 +40,7 @@ export async function startSmtpReceiver(services: Services, options: SmtpReceive
     size: settings.maxBytes,
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (isSupportAddress(settings.supportAddress, address.address.toLowerCase())) callback();
+      if (isSupportAddress(settings.supportAddress, canonicalEmail(address.address))) callback();
       else callback(smtpError(`No such mailbox here: ${address.address}`, 550));
     },
     onData(stream, session, callback) {
@@ -57,11 +60,20 @@ export async function startSmtpReceiver(services: Services, options: SmtpReceive
         const mailFrom = session.envelope.mailFrom;
         const nullSender = mailFrom === false || mailFrom.address === '';
         const raw = Buffer.concat(nullSender ? [Buffer.from('Return-Path: <>\r\n'), ...chunks] : chunks);
-        const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+        const recipients = session.envelope.rcptTo.map((r) => canonicalEmail(r.address));
         receiveEmail(services, raw, { via: 'smtp', recipients, size: tooLarge ? Math.max(size, settings.maxBytes + 1) : size }).then(
           (outcome) => {
             if (outcome.reason === 'too-large') {
               callback(smtpError(`Message too large: the limit is ${settings.maxBytes} bytes`, 552));
+              return;
+            }
+            // Refused, not filed: the sending server bounces it, so its sender learns (the log has it too).
+            if (outcome.reason === 'invalid-sender') {
+              callback(smtpError('The From address is not one Casebook can answer', 550));
+              return;
+            }
+            if (outcome.reason === 'rejected') {
+              callback(smtpError('The mail could not be filed', 554));
               return;
             }
             services.outbox.kick();

@@ -14,9 +14,10 @@ import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi
 import { createdToken } from './schemas/admin.js';
 import { queue, workflow } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
+import { emailField } from '../../text/email-address.js';
 
 const tokenSchema = z.strictObject({
-  email: z.email(),
+  email: emailField(),
   name: z.string().trim().min(1).max(100).default('API token'),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
   scopes: z.array(z.enum(TOKEN_SCOPES)).max(TOKEN_SCOPES.length).optional(),

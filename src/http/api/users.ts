@@ -12,6 +12,7 @@ import { requireRole } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { ADMINS_ONLY, apiGroup, on } from '../openapi/route-spec.js';
 import { createdUser, passwordLink } from './schemas/admin.js';
+import { emailField } from '../../text/email-address.js';
 
 export const userApi = apiGroup('/users', 'Setup');
 
@@ -31,7 +32,7 @@ export const passwordLinkRoute = userApi.route({
   summary: 'A one-time set-password link',
   description: 'For an existing account (portal access, reset).',
   access: ADMINS_ONLY,
-  body: z.strictObject({ email: z.email() }),
+  body: z.strictObject({ email: emailField() }),
   responses: { 201: passwordLink },
 });
 

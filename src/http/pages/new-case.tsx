@@ -18,6 +18,7 @@ import type { FormState } from '../../../views/components.js';
 import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
+import { isEmailAddress } from '../../text/email-address.js';
 
 /** "12" (minutes), "12:30" (minutes:seconds), "1:02:03"; empty: unknown (0). */
 const durationField = z
@@ -54,7 +55,7 @@ const newCaseForm = z
   })
   .superRefine((v, ctx) => {
     if (v.customer !== 'new') return;
-    if (v.email !== '' && !z.email().safeParse(v.email).success) ctx.addIssue({ code: 'custom', path: ['email'], message: 'not an email address' });
+    if (v.email !== '' && !isEmailAddress(v.email)) ctx.addIssue({ code: 'custom', path: ['email'], message: 'not an email address' });
     if (v.email === '' && v.phone === null) ctx.addIssue({ code: 'custom', path: ['email'], message: 'an email address or a phone number' });
   });
 
