@@ -11,6 +11,7 @@ describe('PORTAL_SIGNUP', () => {
     ['known', { mode: 'known' }],
     ['domains:example.com,foo.org', { mode: 'domains', domains: ['example.com', 'foo.org'] }],
     ['domains: Example.com, @foo.org example.com', { mode: 'domains', domains: ['example.com', 'foo.org'] }],
+    ['domains:bücher.de,xn--mnchen-3ya.example,пример.рф', { mode: 'domains', domains: ['xn--bcher-kva.de', 'xn--mnchen-3ya.example', 'xn--e1afmkfd.xn--p1ai'] }],
   ])('%j', (raw, policy) => expect(parseSignupPolicy(raw)).toEqual(policy));
 
   it.each(['yes', 'domains:', 'domains:localhost', 'domains:exa mple', 'domains:-bad.com', 'domain:example.com'])('refuses %j with what is wrong', (raw) => {
@@ -38,6 +39,8 @@ describe('allowsNewAccount', () => {
     [{ mode: 'off' }, 'anyone@anywhere.net', false],
     [{ mode: 'domains', domains: ['example.com'] }, 'ann@example.com', true],
     [{ mode: 'domains', domains: ['example.com'] }, 'Ann@EXAMPLE.com', true],
+    [{ mode: 'domains', domains: ['xn--bcher-kva.de'] }, 'ann@bücher.de', true],
+    [{ mode: 'domains', domains: ['xn--bcher-kva.de'] }, 'ann@xn--bcher-kva.de', true],
     [{ mode: 'domains', domains: ['example.com'] }, 'ann@mail.example.com', false],
     [{ mode: 'domains', domains: ['example.com'] }, 'ann@example.com.evil.net', false],
     [{ mode: 'domains', domains: ['example.com'] }, 'example.com@evil.net', false],

@@ -8,11 +8,13 @@
  *   separately), confirmed by a mailed link; known customers anywhere may claim theirs too.
  * - `off` — no sign-up page. Customers still sign in with a password or a mailed link.
  */
+import { asciiDomain } from '../text/email-address.js';
+
 export type SignupPolicy = { mode: 'open' } | { mode: 'known' } | { mode: 'off' } | { mode: 'domains'; domains: string[] };
 
 export const DEFAULT_SIGNUP_POLICY: SignupPolicy = { mode: 'known' };
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 export class SignupPolicyError extends Error {}
 
@@ -27,7 +29,9 @@ export function parseSignupPolicy(raw: string | undefined): SignupPolicy {
       .slice('domains:'.length)
       .split(/[\s,]+/)
       .map((d) => d.replace(/^@/, ''))
-      .filter((d) => d !== '');
+      .filter((d) => d !== '')
+      // Compared with addresses in their one form: an internationalized domain in its ASCII form.
+      .map((d) => asciiDomain(d) || d);
     const bad = domains.filter((d) => !DOMAIN.test(d));
     if (domains.length === 0) throw new SignupPolicyError('PORTAL_SIGNUP=domains: needs at least one domain, e.g. domains:example.com,foo.org');
     if (bad.length > 0) throw new SignupPolicyError(`PORTAL_SIGNUP has domains that are not domain names: ${bad.join(', ')}`);
@@ -36,10 +40,12 @@ export function parseSignupPolicy(raw: string | undefined): SignupPolicy {
   throw new SignupPolicyError(`PORTAL_SIGNUP must be open, known, off or domains:example.com,foo.org; got "${text}"`);
 }
 
-/** The domain of an address, lower-cased ("" when there is none). */
+/** The domain of an address, lower-cased and in its ASCII form ("" when there is none). */
 export function domainOf(email: string): string {
   const at = email.lastIndexOf('@');
-  return at < 0 ? '' : email.slice(at + 1).trim().toLowerCase();
+  if (at < 0) return '';
+  const domain = email.slice(at + 1).trim();
+  return asciiDomain(domain) || domain.toLowerCase();
 }
 
 /**

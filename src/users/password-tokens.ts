@@ -14,6 +14,7 @@ import type { Services } from '../services.js';
 import { createLink, findLink, LINK_TTL_MS, purgeLinks, revokeLinks, useLink } from '../auth/links.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.js';
 import { endSessionsOf, type PrincipalRef } from '../auth/sessions.js';
+import { canonicalEmail } from '../text/email-address.js';
 
 export const PASSWORD_LINK_TTL_MS = LINK_TTL_MS.setPassword;
 
@@ -86,7 +87,7 @@ export async function setPasswordWithToken(services: Services, token: string, pa
  * in through the API or by mail get portal access this way, staff a password reset.
  */
 export function issuePasswordLink(services: Services, email: string): Promise<{ ref: PrincipalRef; url: string; expiresAt: number }> {
-  const address = email.trim().toLowerCase();
+  const address = canonicalEmail(email);
   return services.store.write(async (q) => {
     const { staff, customers } = q.tables;
     const [member] = await q.db.select({ id: staff.id, active: staff.active }).from(staff).where(eq(staff.email, address)).limit(1);

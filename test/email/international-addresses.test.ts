@@ -71,6 +71,13 @@ describe('a customer at an internationalized domain', () => {
     expect(again.status).toBe(201);
     expect(await customers()).toHaveLength(1);
   });
+
+  it('gets portal access by either form of the address', async () => {
+    h = emailHarness();
+    await postMail(h, mail('Hans <info@xn--bcher-kva.de>', 'Bestellung', 'idn-1@xn--bcher-kva.de'));
+    const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'Info@Bücher.de' } });
+    expect(res.status).toBe(201);
+  });
 });
 
 describe('an SMTPUTF8 address (zoë@kunde.example)', () => {
