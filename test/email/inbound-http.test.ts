@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
+import { addMessage } from '../../src/cases/add-message.js';
 import { customerTimeline } from '../../src/cases/case-read.js';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
@@ -276,6 +277,30 @@ describe('a reply', () => {
     expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
     expect(body.case).not.toBe(ref);
     expect((await events(body.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref, threadedBy: 'header' });
+  });
+
+  it('to a closed case opens a follow-up whose request is only what the customer wrote: the quote cut, the full text kept', async () => {
+    h = emailHarness();
+    const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
+    const customer = h.customer({ email: 'fu@example.com', name: 'Fu' });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Printer jams', description: 'The printer jams on every page.' } });
+    const ref = ((await created.json()) as { id: string }).id;
+    const id = parseCaseRef(ref)!;
+    await addMessage(h.services, id, { body: 'Please issue a refund via the billing portal.\n\nAlice Archer, support', public: true }, agent);
+    await transitionCase(h.services, id, { transition: 'resolve', solution: 'Replaced.' }, agent);
+    await transitionCase(h.services, id, { transition: 'close' }, agent);
+    const text = `It broke again.\r\n\r\nOn Thu, 3 Dec 2026 at 14:05, Casebook <casebook@localhost> wrote:\r\n> Please issue a refund via the billing portal.\r\n>\r\n> Alice Archer, support\r\n`;
+    const raw = `From: Fu <fu@example.com>\r\nTo: support@example.com\r\nSubject: Re: [${ref}] Printer jams\r\nMessage-ID: <fu-again@example.com>\r\nContent-Type: text/plain\r\n\r\n${text}`;
+    const { body } = await postMail(h, raw);
+    expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
+    const followUp = await caseRow(body.case!);
+    expect(followUp).toMatchObject({ subject: 'Printer jams', description: 'It broke again.', queueId: 'general' });
+    const received = (await events(body.case!, 'email.received'))[0]!.data;
+    expect(received).toMatchObject({ followUpOf: ref, threadedBy: 'subject' });
+    expect(received.original).toContain('> Please issue a refund via the billing portal.');
+    // Routing read the customer's words only: no rule about billing or refunds fired.
+    const routed = (await events(body.case!, 'case.routed'))[0]!.data as { fired?: { rule: string }[] };
+    expect((routed.fired ?? []).map((f) => f.rule).join()).not.toMatch(/billing|refund/i);
   });
 });
 

@@ -18,7 +18,8 @@ import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipi
 import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
 import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
 import type { InboundMail } from './parse-mail.js';
-import type { Thread } from './thread.js';
+import { replyText } from './quoted-text.js';
+import { subjectOfReply, type Thread } from './thread.js';
 
 /**
  * Acknowledgements per sender address and hour. A robot that answers every mail with a new
@@ -54,12 +55,17 @@ export async function openCase(
   const existing = await services.store.query((q) => customerByEmail(q, sender.address));
   const name = sender.name.replace(/\s+/g, ' ').trim().slice(0, 200);
   const full = mail.text.trim();
+  // A reply that opens a case (a follow-up of a closed case, a stranger's answer) is cut at
+  // the quoted history and the signature like any reply: its request — what the customer sees
+  // as theirs, what diagnosis and routing read — is what they wrote this time; the full text is
+  // kept on `email.received` as `original`. A new mail or an agent's forward keeps it whole.
+  const { text: own, cut } = thread ? replyText(full) : { text: full, cut: false };
   // A known customer files as themselves (their profile is never rewritten by a From header);
   // the channel is the intake path's to say, never the mail's.
   const parsed = createCaseSchema.safeParse({
     ...(existing ? {} : { customer: { email: sender.address, ...(name && name !== sender.address ? { name } : {}) } }),
-    subject: (subject || '(no subject)').slice(0, 200),
-    description: clip(full || emptyBody(mail)).text,
+    subject: ((thread ? subjectOfReply(subject, thread.caseId) : subject) || '(no subject)').slice(0, 200),
+    description: clip(own || emptyBody(mail)).text,
   });
   if (!parsed.success) throw new DomainError('VALIDATION_FAILED', parsed.error.message);
   const input = parsed.data;
@@ -84,7 +90,7 @@ export async function openCase(
         ...(contactsLeftOut > 0 ? { contactsLeftOut } : {}),
         ...(forwarded ? { forwardedBy: mail.from!.address } : {}),
         ...(options.mailboxName ? { mailbox: options.mailboxName } : {}),
-        ...(full.length > MAX_BODY ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
+        ...(full.length > MAX_BODY || cut ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
         ...attachmentData(mail),
         ...skippedData(services, files),
         ...followUp,

@@ -33,9 +33,8 @@ import type { Subscribers } from '../../workflow/subscribers.js';
 import { contactsOn } from './mail-log.js';
 import { mailChecks } from './prechecks.js';
 import { isSupportAddress, makeReplyAddress } from './reply-address.js';
+import { REPLY_PREFIX } from './thread.js';
 
-/** "Re:" and its translations (and a reference) already at the start of a subject: not repeated. */
-const REPLY_PREFIX = /^(?:\s*(?:re|aw|sv|antw|rif)\s*(?:\[\d+\])?\s*:\s*|\s*\[C-\d+\]\s*)+/i;
 
 /** Outbox item type of a staff reply to mail. */
 export const REPLY_MAIL = 'email.reply';

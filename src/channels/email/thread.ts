@@ -18,6 +18,21 @@ export interface Thread {
 
 export const SUBJECT_REF = /\[C-(\d{1,15})\]/i;
 
+/** "Re:" and its translations (and case references) at the start of a subject. */
+export const REPLY_PREFIX = /^(?:\s*(?:re|aw|sv|antw|rif)\s*(?:\[\d+\])?\s*:\s*|\s*\[C-\d+\]\s*)+/i;
+
+/**
+ * The subject of a case a reply opens (a follow-up of a closed case, a stranger's own case):
+ * without the reply prefixes and without the reference of the case it answered, which is
+ * another case's (the new case's mails carry their own).
+ */
+export function subjectOfReply(subject: string, caseId: number): string {
+  return subject
+    .replace(REPLY_PREFIX, '')
+    .replace(new RegExp(`\\s*\\[C-0*${caseId}\\]`, 'gi'), '')
+    .trim();
+}
+
 /** The ids a mail names its thread by: In-Reply-To first, then References from the newest (last) to the oldest. */
 export function threadIds(mail: InboundMail): string[] {
   return [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 100);
