@@ -162,6 +162,59 @@ describe('a public staff reply', () => {
     expect(next.references).toContain(ours);
   });
 
+  it('references only mail of the customer’s side of the thread: never a stranger’s mail filed for review, a bounce or an agent’s forward', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager', email: 'alice@staff.example' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    const ack = smtp.messages[0]!.mail.messageId!;
+    // A stranger names the case (an internal note for review), and a bounce comes back.
+    const stranger = fixture('spoofed-subject.eml', { REF: ref });
+    expect((await postMail(h, stranger)).body).toMatchObject({ result: 'appended', reason: 'review' });
+    expect((await postMail(h, fixture('bounce-dsn.eml', { REF: ref }))).body).toMatchObject({ result: 'appended', reason: 'bounce' });
+    await staffReply(agent, ref, 'We are on it.');
+    await flush();
+    const reply = smtp.messages.at(-1)!.mail;
+    expect(reply.inReplyTo).toBe(ack);
+    expect(reply.references).toEqual(['<CAF=new-request-1@mail.gmail.com>', ack]);
+    // The customer answers: their mail is part of the thread, and the next reply continues from it.
+    const answer = ['From: Chloe Martin <chloe@example.com>', 'To: support@example.com', `Subject: Re: [${ref}] Invoice`, 'Message-ID: <answer-2@mail.example.com>', '', 'Thanks.', ''].join('\r\n');
+    expect((await postMail(h, answer)).body).toMatchObject({ result: 'appended', reason: null });
+    await staffReply(agent, ref, 'Refunded.');
+    await flush();
+    const next = smtp.messages.at(-1)!.mail;
+    expect(next.inReplyTo).toBe('<answer-2@mail.example.com>');
+    const all = smtp.messages.map(({ mail }) => [mail.inReplyTo ?? '', ...[mail.references ?? []].flat()].join(' ')).join(' ');
+    expect(all).not.toMatch(/evil\.example|mx\.example\.com/);
+    expect((await eventsOf(h, id, 'staff.noted')).map((e) => e.data.messageId)).toHaveLength(1);
+
+    // A case an agent forwarded: the agent's mail to the support address is not the customer's.
+    const forward = [
+      'From: Alice <alice@staff.example>',
+      'To: support@example.com',
+      'Subject: Fwd: Broken export',
+      'Message-ID: <fwd-1@staff.example>',
+      '',
+      'Please help this customer.',
+      '',
+      '---------- Forwarded message ---------',
+      'From: Omar Diaz <omar@example.net>',
+      'Date: Mon, 2 Mar 2026 at 10:00',
+      'Subject: Broken export',
+      'To: Alice <alice@staff.example>',
+      '',
+      'The export is broken.',
+      '',
+    ].join('\r\n');
+    const forwarded = await postMail(h, forward);
+    expect(forwarded.body).toMatchObject({ result: 'created', reason: 'forwarded' });
+    await flush();
+    const ackOfForward = smtp.messages.at(-1)!;
+    expect(ackOfForward.to).toEqual(['omar@example.net']);
+    expect(ackOfForward.mail.inReplyTo).toBeUndefined();
+    expect(ackOfForward.mail.references ?? []).toEqual([]);
+  });
+
   it('is retried after an SMTP failure, with each outcome in the delivery log, and delivered exactly once', async () => {
     const smtp = await withSmtp();
     const agent = h.agent({ role: 'manager' });

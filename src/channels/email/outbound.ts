@@ -83,9 +83,11 @@ export interface ThreadHeaders {
 }
 
 /**
- * The headers continuing a case's thread: In-Reply-To is the last Message-ID received or
- * sent for the case, References the first one and up to 19 of the latest (ids Casebook had to
- * derive for mail without one are not real and left out).
+ * The headers continuing a case's thread as the customer knows it: In-Reply-To is the last
+ * Message-ID of the customer's side of the thread (their mails and ours to them; never a
+ * stranger's mail filed for review, a bounce or an agent's forward: prechecks.ts `threadOf`),
+ * References the first one and up to 19 of the latest (ids Casebook had to derive for mail
+ * without one are not real and left out).
  */
 export async function threadHeaders(q: Handle, services: Services, caseId: number, messageId: string): Promise<ThreadHeaders> {
   const ids = await mailChecks(q).threadOf(q, caseId, messageId);

@@ -45,7 +45,10 @@ export async function firstExistingCase(q: Handle, ids: readonly number[]): Prom
 
 export async function threadOf(q: Handle, caseId: number, except: string): Promise<string[]> {
   const rows = await q.all<{ message_id: string }>(
-    sql`SELECT message_id FROM email_messages WHERE case_id = ${caseId} AND message_id != ${except} AND message_id NOT LIKE '%@derived.casebook' ORDER BY at, ctid`,
+    sql`SELECT m.message_id FROM email_messages m WHERE m.case_id = ${caseId} AND m.message_id != ${except} AND m.message_id NOT LIKE '%@derived.casebook'
+      AND (m.direction = 'out' OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = m.case_id AND e.type IN ('email.received', 'customer.replied')
+        AND e.data->>'messageId' = m.message_id AND e.data->>'forwardedBy' IS NULL))
+      ORDER BY m.at, m.ctid`,
   );
   return rows.map((r) => r.message_id);
 }

@@ -21,8 +21,12 @@ export interface MailChecks {
   /** The first of `ids` (in order) that is a case, or null. */
   firstExistingCase(q: Handle, ids: readonly number[]): Promise<number | null>;
   /**
-   * The Message-IDs received or sent for a case but `except`, oldest first (ids derived for
-   * mail without one left out): what a mail about the case continues (outbound.ts). SQLite
+   * The Message-IDs of the customer's side of a case's thread but `except`, oldest first: what
+   * a mail to the customer continues (outbound.ts). That is the mails Casebook sent (to the
+   * customer and those copied: staff notifications are not recorded) and the mails received
+   * that a customer entry records (`email.received` of the request — not of an agent's
+   * forward — and `customer.replied`); never a stranger's mail filed for review or a bounce,
+   * which only staff see, nor ids derived for mail without one. SQLite
    * orders a millisecond's rows by rowid, PostgreSQL, which has none, by ctid (insertion
    * order: rows are never updated; only a VACUUM reusing space an erasure freed can reorder).
    */

@@ -10,7 +10,11 @@ const STAFF = 'SELECT 1 FROM staff WHERE email = ?';
 const MAILS_FROM = "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND coalesce(reason, '') NOT IN ('duplicate', 'rate-limited')";
 const CASE_OF = 'SELECT case_id FROM email_messages WHERE message_id = ?';
 const CASE = 'SELECT 1 FROM cases WHERE id = ?';
-const THREAD = "SELECT message_id FROM email_messages WHERE case_id = ? AND message_id != ? AND message_id NOT LIKE '%@derived.casebook' ORDER BY at, rowid";
+/** The customer's side of the thread (prechecks.ts `threadOf`): our mails to them, and the mails of theirs a customer entry records. */
+const THREAD = `SELECT m.message_id FROM email_messages m WHERE m.case_id = ? AND m.message_id != ? AND m.message_id NOT LIKE '%@derived.casebook'
+  AND (m.direction = 'out' OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = m.case_id AND e.type IN ('email.received', 'customer.replied')
+    AND json_extract(e.data, '$.messageId') = m.message_id AND json_extract(e.data, '$.forwardedBy') IS NULL))
+  ORDER BY m.at, m.rowid`;
 
 export async function received(q: Handle, messageId: string): Promise<boolean> {
   return statement<[string]>(sqliteOf(q), RECEIVED).get(messageId) !== undefined;
