@@ -191,6 +191,37 @@ describe('an agent forwards a customer’s mail', () => {
     expect((await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, c.customerId))))[0]).toMatchObject({ email: 'tom.ng@example.org', name: 'Ng, Tom' });
   });
 
+  it('forwarded as an attachment: the sender’s encoded name is decoded, and the description is the agent’s words and the forwarded mail', async () => {
+    // A harness of its own, with a mail server: the acknowledgement's greeting is checked.
+    const smtp = await startSmtp();
+    const own = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <notifications@example.com>') });
+    try {
+      own.agent({ name: 'Agent Ada', email: 'ada@example.com' });
+      const attached =
+        'From: =?UTF-8?Q?S=C3=B8ren_Kierkeg=C3=A5rd?= <soren@kunde.example>\r\nTo: ada@example.com\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n' +
+        'Subject: =?UTF-8?Q?Login_geht_nicht_=E2=80=93_seit_Montag?=\r\nMessage-ID: <orig-soren@kunde.example>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nI cannot log in since Monday. Gr=C3=BC=C3=9Fe\r\n';
+      const body = `--f\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--f\r\nContent-Type: message/rfc822\r\n\r\n${attached}--f--`;
+      const posted = await postMail(own, mail({ From: 'Agent Ada <ada@example.com>', Subject: 'Fwd: Login' }, body, 'multipart/mixed; boundary="f"'));
+      expect(posted.body).toMatchObject({ result: 'created', reason: 'forwarded' });
+      const id = parseCaseRef(posted.body.case!)!;
+      const [c] = await own.query((q) => q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, id)));
+      expect((await own.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, c!.customerId))))[0]).toMatchObject({ email: 'soren@kunde.example', name: 'Søren Kierkegård' });
+      expect(c!.description).toBe(
+        'See attached.\n\n---------- Forwarded message ---------\nFrom: Søren Kierkegård <soren@kunde.example>\nDate: Mon, 02 Mar 2026 10:00:00 GMT\n' +
+          'Subject: Login geht nicht – seit Montag\nTo: ada@example.com\n\nI cannot log in since Monday. Grüße',
+      );
+      // The attached mail is kept as a file with a name that says what it is.
+      expect((await eventsOf(own, id, 'email.received'))[0]!.data.attachments).toEqual([{ filename: 'message.eml', contentType: 'message/rfc822', size: expect.any(Number) }]);
+      await own.services.outbox.idle();
+      await own.services.outbox.drain();
+      expect(smtp.messages.map((m) => m.to)).toEqual([['soren@kunde.example']]);
+      expect(smtp.messages[0]!.mail.text).toMatch(/^Hello Søren Kierkegård,/);
+    } finally {
+      own.close();
+      await smtp.close();
+    }
+  });
+
   it('an agent’s own mail that forwards nothing, or forwards Casebook’s own mail, is still ignored', async () => {
     expect((await postMail(h, mail({ From: 'ada@example.com', Subject: 'Lunch?' }))).body).toMatchObject({ result: 'ignored', reason: 'staff-sender' });
     const ownForward = 'FYI\r\n\r\n---------- Forwarded message ---------\r\nFrom: Example Support <notifications@example.com>\r\nSubject: [C-1001] We received your request\r\n\r\nThanks.';

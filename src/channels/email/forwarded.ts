@@ -6,7 +6,7 @@
  * subject without its Fwd:/FW:/WG:/TR: prefixes.
  */
 import { normalizeEmail } from '../../cases/customers.js';
-import { headersOnly, type InboundMail, type MailAddress } from './parse-mail.js';
+import { parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
 
 const FORWARD_SUBJECT = /^\s*((fwd?|fw|wg|tr|rv|enc|vs|vl|doorst)\s*:\s*)+/i;
 const MARKER = /^\s*(begin forwarded message:?|-{2,}\s*(forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|message transféré|message d'origine|mensaje reenviado|mensaje original|messaggio inoltrato|messaggio originale)\s*-{2,}|_{20,})\s*$/i;
@@ -16,6 +16,11 @@ const ADDRESS = /([^\s<>"'[\]():;,]+@[^\s<>"'[\]():;,]+\.[^\s<>"'[\]():;,]+)/;
 export interface Forwarded {
   from: MailAddress;
   subject: string;
+  /**
+   * A mail forwarded as an attachment, as text (a forwarded header block and its text) for the
+   * description after the agent's words; null for a forward in the text, which has it already.
+   */
+  attached: string | null;
 }
 
 function addressIn(value: string): MailAddress | null {
@@ -48,17 +53,42 @@ export function isForward(mail: InboundMail): boolean {
   return FORWARD_SUBJECT.test(mail.subject) || mail.files.some((f) => f.mediaType === 'message/rfc822') || fromText(mail.text) !== null;
 }
 
-/** Who wrote the mail an agent forwarded, or null when it is not a forward or names no address. */
-export function forwardedOriginal(mail: InboundMail): Forwarded | null {
+/** An address as a header shows it: `Name <address>`. */
+function shown(a: MailAddress): string {
+  return a.name ? `${a.name} <${a.address}>` : a.address;
+}
+
+/** The attached mail as a forwarded header block and its text, the way mail clients forward in the text. */
+function forwardedText(original: InboundMail): string {
+  const date = original.parsed.date;
+  const header = [
+    '---------- Forwarded message ---------',
+    `From: ${shown(original.from!)}`,
+    ...(date && !Number.isNaN(date.getTime()) ? [`Date: ${date.toUTCString()}`] : []),
+    `Subject: ${original.subject}`,
+    ...(original.to.length > 0 ? [`To: ${original.to.map(shown).join(', ')}`] : []),
+  ];
+  return `${header.join('\n')}\n\n${original.text.trim()}`;
+}
+
+/**
+ * Who wrote the mail an agent forwarded, or null when it is not a forward or names no address.
+ * A mail attached whole is parsed like any mail (encoded words, character sets, HTML), so its
+ * sender's name is decoded and its text joins the agent's words in the description.
+ */
+export async function forwardedOriginal(mail: InboundMail): Promise<Forwarded | null> {
   if (!isForward(mail)) return null;
   const subject = mail.subject.replace(FORWARD_SUBJECT, '').trim();
   const inline = fromText(mail.text);
-  if (inline) return { from: inline, subject };
+  if (inline) return { from: inline, subject, attached: null };
   const attached = mail.files.find((f) => f.mediaType === 'message/rfc822');
   if (!attached) return null;
-  const bytes = Buffer.from(attached.bytes.buffer, attached.bytes.byteOffset, attached.bytes.byteLength);
-  const head = headersOnly(bytes);
-  if (!head.from) return null;
-  const fromField = /^from:[ \t]*(.*)$/im.exec(bytes.subarray(0, 64 * 1024).toString('utf8'))?.[1] ?? '';
-  return { from: { address: head.from, name: addressIn(fromField)?.name ?? '' }, subject: subject || (head.subject ?? '') };
+  let original: InboundMail;
+  try {
+    original = await parseMail(Buffer.from(attached.bytes.buffer, attached.bytes.byteOffset, attached.bytes.byteLength));
+  } catch {
+    return null;
+  }
+  if (!original.from) return null;
+  return { from: original.from, subject: subject || original.subject, attached: forwardedText(original) };
 }

@@ -54,7 +54,8 @@ export async function openCase(
   const at = services.clock.now();
   const existing = await services.store.query((q) => customerByEmail(q, sender.address));
   const name = sender.name.replace(/\s+/g, ' ').trim().slice(0, 200);
-  const full = mail.text.trim();
+  // An agent's forward is the whole text: their words, then the forwarded mail (one attached whole comes after them).
+  const full = [mail.text.trim(), forwarded?.attached ?? ''].filter((part) => part !== '').join('\n\n');
   // A reply that opens a case (a follow-up of a closed case, a stranger's answer) is cut at
   // the quoted history and the signature like any reply: its request — what the customer sees
   // as theirs, what diagnosis and routing read — is what they wrote this time; the full text is

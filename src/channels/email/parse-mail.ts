@@ -90,9 +90,10 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     text: (parsed.text ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''),
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
-    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '(no name)', contentType: a.contentType, size: a.size })),
+    // A mail attached whole ("forward as attachment") rarely has a file name: it is a mail.
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? (a.contentType === 'message/rfc822' ? 'message.eml' : '(no name)'), contentType: a.contentType, size: a.size })),
     files: parsed.attachments.map((a, i) => ({
-      name: a.filename ?? `attachment-${i + 1}`,
+      name: a.filename ?? (a.contentType === 'message/rfc822' ? 'message.eml' : `attachment-${i + 1}`),
       mediaType: a.contentType,
       bytes: a.content,
       inline: a.contentDisposition === 'inline' || a.related === true,

@@ -107,7 +107,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   if (isAutoReply(mail.parsed)) return ignore('auto-reply');
   if (await isStaff(services, sender)) {
     // Staff work cases in Casebook; a mail of theirs counts only as a customer's mail forwarded on their behalf.
-    const forwarded = forwardedOriginal(mail);
+    const forwarded = await forwardedOriginal(mail);
     const original = forwarded?.from.address;
     if (!forwarded || !original || isOwnAddress(settings, original) || (await isStaff(services, original)) || isBlocked(settings, original)) return ignore('staff-sender');
     if (!isEmailAddress(original)) return ignore('invalid-sender');
