@@ -113,6 +113,43 @@ describe('a new mail', () => {
     expect(customer.name).toBe('Hanna Berg');
   });
 
+  it('HTML-only mail keeps its tables readable: a row per line, cells separated, layout cells as paragraphs', async () => {
+    h = emailHarness();
+    const html =
+      '<p>My orders:</p><table><tr><th>Order</th><th>Amount</th></tr><tr><td>1042</td><td>99.00</td></tr><tr><td>1043</td><td></td><td>15.50</td></tr></table>' +
+      '<table width="600"><tr><td><p>Kind regards,</p><p>Tab</p></td><td width="20">&nbsp;</td><td>ACME GmbH<br>Berlin</td></tr></table>';
+    const raw = `From: Tab <tab@example.com>\r\nTo: support@example.com\r\nSubject: Orders\r\nMessage-ID: <tab-1@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`;
+    const { body } = await postMail(h, raw);
+    expect((await caseRow(body.case!)).description).toBe('My orders:\n\nOrder | Amount\n1042 | 99.00\n1043 | 15.50\n\nKind regards,\n\nTab\n\nACME GmbH\nBerlin');
+  });
+
+  it('an HTML part with attachments (no text part) is the mail’s text, not “no text”', async () => {
+    h = emailHarness();
+    const raw = [
+      'From: Ann <ann@example.com>',
+      'To: support@example.com',
+      'Subject: Scan',
+      'Message-ID: <scan-1@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="m"',
+      '',
+      '--m',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>The scan is attached.</p><table><tr><td>Invoice</td><td>2026-03</td></tr></table>',
+      '--m',
+      'Content-Type: application/pdf; name="scan.pdf"',
+      'Content-Disposition: attachment; filename="scan.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'JVBERi0xLjQK',
+      '--m--',
+      '',
+    ].join('\r\n');
+    const { body } = await postMail(h, raw);
+    expect((await caseRow(body.case!)).description).toBe('The scan is attached.\n\nInvoice | 2026-03');
+  });
+
   it('a forwarded mail keeps the forwarded text (nothing is cut from a new case)', async () => {
     h = emailHarness();
     const { body } = await postMail(h, fixture('forwarded.eml'));

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
+import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
 
 export interface MailAddress {
   address: string;
@@ -73,10 +74,35 @@ function headerText(mail: ParsedMail, name: string): string[] {
   return lines;
 }
 
+/** The header block of a raw mail (its first 64 KB at most), folded lines joined, as latin1. */
+function headerBlock(raw: Buffer): string {
+  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  return (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
+}
+
+function headerField(block: string, name: string): string | null {
+  return new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
+}
+
+/**
+ * The text of a mail: its text parts, or its HTML converted (html-text.ts: tables row by row)
+ * when the mail is HTML only — the whole mail one HTML part, or no text beside its HTML (an
+ * HTML part with attachments, in multipart/alternative alone), which mailparser leaves empty.
+ * A mail of text and HTML parts side by side keeps mailparser's joined text.
+ */
+function textOf(parsed: ParsedMail, htmlOnly: boolean): string {
+  const text = parsed.text ?? '';
+  if (typeof parsed.html === 'string' && (htmlOnly || text.trim() === '')) return htmlText(parsed.html);
+  return text;
+}
+
 export async function parseMail(raw: Buffer): Promise<InboundMail> {
   // mailparser is loaded with the first mail (a server that receives none never holds it).
   const { simpleParser } = await import('mailparser');
-  const parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 5 * 1024 * 1024 });
+  // A mail that is one HTML part is converted here, not by mailparser as well.
+  const htmlOnly = /^text\/html\b/i.test(headerField(headerBlock(raw), 'Content-Type') ?? '');
+  const parsed = await simpleParser(raw, { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
   return {
@@ -87,7 +113,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     cc: addresses(parsed.cc),
     subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
     // Control characters other than tab and newline carry no text (malformed mail has NULs).
-    text: (parsed.text ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''),
+    text: textOf(parsed, htmlOnly).replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''),
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     // A mail attached whole ("forward as attachment") rarely has a file name: it is a mail.
@@ -105,10 +131,8 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
 
 /** The Message-ID, From and Subject of a mail too large to parse, from its first bytes. */
 export function headersOnly(raw: Buffer): { messageId: string | null; from: string | null; subject: string | null } {
-  const head = raw.subarray(0, 64 * 1024).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const block = (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
-  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
+  const block = headerBlock(raw);
+  const field = (name: string) => headerField(block, name);
   const fromField = field('From');
   const fromAddress = fromField ? (/<([^<>\s]+@[^<>\s]+)>/.exec(fromField)?.[1] ?? /([^\s<>"]+@[^\s<>"]+)/.exec(fromField)?.[1] ?? null) : null;
   return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: field('Subject')?.slice(0, 300) ?? null };
