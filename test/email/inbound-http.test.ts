@@ -181,6 +181,30 @@ describe('a new mail', () => {
     expect((await events(body.case!, 'email.received'))[0]!.data.attachments).toEqual([{ filename, contentType: 'text/plain', size: 5 }]);
   });
 
+  it('a long subject, name and text are cut between characters, never inside an emoji or an accented letter', async () => {
+    h = emailHarness();
+    const subject = `${'a'.repeat(199)}😀 tail`;
+    const name = `${'N'.repeat(199)}👍🏽 Ng`;
+    // The text's cut (before the note that it was shortened) falls inside a flag, then inside e + combining accent.
+    const text = `${'x'.repeat(20_000 - 61)}🇩🇪${'y'.repeat(100)}`;
+    const mailOf = (id: string, body: string) =>
+      Buffer.from(
+        `From: =?UTF-8?B?${Buffer.from(name).toString('base64')}?= <long@example.com>\r\nTo: support@example.com\r\nSubject: =?UTF-8?B?${Buffer.from(subject).toString('base64')}?=\r\nMessage-ID: <${id}@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body}\r\n`,
+        'utf8',
+      );
+    const { body } = await postMail(h, mailOf('long-1', text));
+    const c = await caseRow(body.case!);
+    expect(c.subject).toBe('a'.repeat(199));
+    expect(c.description.startsWith(`${'x'.repeat(20_000 - 61)}\n\n[… shortened`)).toBe(true);
+    expect(c.description.length).toBeLessThanOrEqual(20_000);
+    expect((await customerOf(body.case!)).name).toBe('N'.repeat(199));
+    const accent = await postMail(h, mailOf('long-2', `${'x'.repeat(20_000 - 61)}e\u0301${'y'.repeat(100)}`));
+    expect((await caseRow(accent.body.case!)).description.startsWith(`${'x'.repeat(20_000 - 61)}\n\n[…`)).toBe(true);
+    // Nothing stored reads back as a replacement character.
+    expect(JSON.stringify(await allCases())).not.toContain('\uFFFD');
+    expect((await mailLog()).map((r) => r.subject)).toEqual([subject, subject]);
+  });
+
   it('an empty mail (no subject, no text) still becomes a case that says so', async () => {
     h = emailHarness();
     const { body } = await postMail(h, fixture('empty-body.eml'));

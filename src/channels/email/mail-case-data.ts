@@ -5,6 +5,7 @@
  */
 import type { InboundOutcome } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
+import { clipText } from '../../text/clip-text.js';
 import { isEmailAddress } from '../../text/email-address.js';
 import type { LogEntry } from './mail-log.js';
 import type { InboundMail } from './parse-mail.js';
@@ -41,7 +42,7 @@ export const MAX_BODY = 20_000;
 export const MAX_ORIGINAL = 200_000;
 
 export function clip(text: string): { text: string; clipped: boolean } {
-  return text.length <= MAX_BODY ? { text, clipped: false } : { text: `${text.slice(0, MAX_BODY - 60).trimEnd()}\n\n[… shortened; the full text is kept with the mail]`, clipped: true };
+  return text.length <= MAX_BODY ? { text, clipped: false } : { text: `${clipText(text, MAX_BODY - 60).trimEnd()}\n\n[… shortened; the full text is kept with the mail]`, clipped: true };
 }
 
 export function emptyBody(mail: InboundMail): string {

@@ -8,6 +8,7 @@
 import { partitionWithinLimits, type SkippedFile } from '../../attachments/limits.js';
 import { recordAttachments, storeFile, storeFiles, type StoredFile } from '../../attachments/record.js';
 import type { Services } from '../../services.js';
+import { clipText } from '../../text/clip-text.js';
 import type { CaseContext } from '../../workflow/context.js';
 import type { InboundMail } from './parse-mail.js';
 
@@ -24,7 +25,7 @@ export function storeMailFiles(services: Services, mail: InboundMail, raw: Buffe
   const { settings, store } = services.attachments;
   const { keep, skipped } = partitionWithinLimits(settings, mail.files);
   const stored = storeFiles(store, keep);
-  const original = storeFile(store, { name: `${mail.subject.slice(0, 80) || 'mail'}.eml`, mediaType: 'message/rfc822', bytes: raw }, 'original-mail');
+  const original = storeFile(store, { name: `${clipText(mail.subject, 80) || 'mail'}.eml`, mediaType: 'message/rfc822', bytes: raw }, 'original-mail');
   return { stored, skipped, original };
 }
 

@@ -5,6 +5,7 @@
 import type { InboundOutcome } from '../../db/schema/index.js';
 import type { Handle } from '../../db/store/index.js';
 import { all, get, run } from '../../db/store/rows.js';
+import { clipText } from '../../text/clip-text.js';
 
 export interface LogEntry {
   messageId: string;
@@ -52,7 +53,7 @@ export async function logMailOn(q: Handle, e: LogEntry): Promise<void> {
   await run(
     q,
     'INSERT INTO inbound_mail (message_id, via, mailbox, mailbox_id, from_address, subject, size, outcome, reason, case_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [e.messageId, e.via, e.mailbox, e.mailboxId, e.from, e.subject === null ? null : e.subject.slice(0, 300), e.size, e.outcome, e.reason, e.caseId, e.at],
+    [e.messageId, e.via, e.mailbox, e.mailboxId, e.from, e.subject === null ? null : clipText(e.subject, 300), e.size, e.outcome, e.reason, e.caseId, e.at],
   );
 }
 

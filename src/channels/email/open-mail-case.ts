@@ -12,6 +12,7 @@ import { createCase, createCaseSchema } from '../../cases/create-case.js';
 import { customerByEmail } from '../../cases/customers.js';
 import { DomainError } from '../../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
+import { clipText } from '../../text/clip-text.js';
 import type { Services } from '../../services.js';
 import type { Forwarded } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipientData, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
@@ -53,7 +54,7 @@ export async function openCase(
   const contacts = forwarded ? [] : others(services, mail);
   const at = services.clock.now();
   const existing = await services.store.query((q) => customerByEmail(q, sender.address));
-  const name = sender.name.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const name = clipText(sender.name.replace(/\s+/g, ' ').trim(), 200);
   // An agent's forward is the whole text: their words, then the forwarded mail (one attached whole comes after them).
   const full = [mail.text.trim(), forwarded?.attached ?? ''].filter((part) => part !== '').join('\n\n');
   // A reply that opens a case (a follow-up of a closed case, a stranger's answer) is cut at
@@ -65,7 +66,7 @@ export async function openCase(
   // the channel is the intake path's to say, never the mail's.
   const parsed = createCaseSchema.safeParse({
     ...(existing ? {} : { customer: { email: sender.address, ...(name && name !== sender.address ? { name } : {}) } }),
-    subject: ((thread ? subjectOfReply(subject, thread.caseId) : subject) || '(no subject)').slice(0, 200),
+    subject: clipText((thread ? subjectOfReply(subject, thread.caseId) : subject) || '(no subject)', 200),
     description: clip(own || emptyBody(mail)).text,
   });
   if (!parsed.success) throw new DomainError('VALIDATION_FAILED', parsed.error.message);
@@ -91,7 +92,7 @@ export async function openCase(
         ...(contactsLeftOut > 0 ? { contactsLeftOut } : {}),
         ...(forwarded ? { forwardedBy: mail.from!.address } : {}),
         ...(options.mailboxName ? { mailbox: options.mailboxName } : {}),
-        ...(full.length > MAX_BODY || cut ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
+        ...(full.length > MAX_BODY || cut ? { original: clipText(full, MAX_ORIGINAL) } : {}),
         ...attachmentData(mail),
         ...skippedData(services, files),
         ...followUp,

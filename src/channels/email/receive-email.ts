@@ -14,6 +14,7 @@ import { caseRef } from '../../cases/case-ref.js';
 import { customerByEmail } from '../../cases/customers.js';
 import { DomainError } from '../../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../../roles.js';
+import { clipText } from '../../text/clip-text.js';
 import { isEmailAddress } from '../../text/email-address.js';
 import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
@@ -94,7 +95,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     try {
       await services.store.write(async (q) => {
         const ctx = await CaseContext.load(q, services, caseId, SYSTEM_ACTOR);
-        await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: mail.text.slice(0, 2000) });
+        await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000) });
         await claimMessageIdOn(q, mail.messageId, caseId, at);
         await logMailOn(q, entry('appended', 'bounce', caseId));
       });
@@ -179,7 +180,7 @@ async function appendToCase(services: Services, mail: InboundMail, thread: Threa
   const stored = {
     via: 'email',
     messageId: mail.messageId,
-    ...(cut || body.clipped ? { original: full.slice(0, MAX_ORIGINAL) } : {}),
+    ...(cut || body.clipped ? { original: clipText(full, MAX_ORIGINAL) } : {}),
     ...attachmentData(mail),
     ...skippedData(services, files),
   };

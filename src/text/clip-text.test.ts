@@ -1,0 +1,29 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { clipText } from './clip-text.js';
+
+describe('clipText', () => {
+  it.each([
+    ['short', 10, 'short'],
+    ['a'.repeat(199) + '😀 tail', 200, 'a'.repeat(199)],
+    ['a'.repeat(198) + '😀 tail', 200, 'a'.repeat(198) + '😀'],
+    // e + combining acute: the accent stays with its letter or both go.
+    ['a'.repeat(199) + 'e\u0301x', 200, 'a'.repeat(199)],
+    // A family emoji (ZWJ sequence) and a flag are one character each.
+    ['ab👨‍👩‍👧x', 5, 'ab'],
+    ['ab🇩🇪x', 5, 'ab'],
+    ['ab🇩🇪x', 6, 'ab🇩🇪'],
+  ])('%j to %i', (text, max, expected) => expect(clipText(text, max)).toBe(expected));
+
+  it('never exceeds the limit, never leaves a lone surrogate, and is a prefix', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 0, max: 120 }), (text, max) => {
+        const clipped = clipText(text, max);
+        expect(clipped.length).toBeLessThanOrEqual(max);
+        expect(text.startsWith(clipped)).toBe(true);
+        expect(clipped).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        if (text.length <= max) expect(clipped).toBe(text);
+      }),
+    );
+  });
+});
