@@ -205,6 +205,19 @@ describe('a new mail', () => {
     expect((await mailLog()).map((r) => r.subject)).toEqual([subject, subject]);
   });
 
+  it('removes control characters from the subject, the sender’s name and the text (terminal escapes whole)', async () => {
+    h = emailHarness();
+    const raw =
+      'From: =?UTF-8?Q?Ctl=07_=1B[1mBold=1B[0m?= <ctl@example.com>\r\nTo: support@example.com\r\nSubject: del\x7fchar bell\x07 esc\x1b[31mred\x1b[0m =?UTF-8?Q?broken=7F?=\r\n' +
+      'Message-ID: <ctl-1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nerror: \x1b[31mFAILED\x1b[0m\x00 at\tline 3\x85\r\n';
+    const { body } = await postMail(h, raw);
+    const c = await caseRow(body.case!);
+    expect(c.subject).toBe('delchar bell escred broken');
+    expect(c.description).toBe('error: FAILED at\tline 3');
+    expect((await customerOf(body.case!)).name).toBe('Ctl Bold');
+    expect((await mailLog())[0]!.subject).toBe('delchar bell escred broken');
+  });
+
   it('an empty mail (no subject, no text) still becomes a case that says so', async () => {
     h = emailHarness();
     const { body } = await postMail(h, fixture('empty-body.eml'));

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
+import { clipText } from '../../text/clip-text.js';
+import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
 
 export interface MailAddress {
@@ -62,7 +64,7 @@ function addresses(value: AddressObject | AddressObject[] | undefined): MailAddr
   const visit = (entries: AddressObject['value']) => {
     for (const entry of entries) {
       if (entry.group) visit(entry.group);
-      else if (entry.address && entry.address.includes('@')) out.push({ address: normalizeEmail(entry.address), name: (entry.name ?? '').trim() });
+      else if (entry.address && entry.address.includes('@')) out.push({ address: normalizeEmail(entry.address), name: lineWithoutControls(entry.name ?? '') });
     }
   };
   for (const object of objects) visit(object.value);
@@ -74,11 +76,20 @@ function headerText(mail: ParsedMail, name: string): string[] {
   return lines;
 }
 
-/** The header block of a raw mail (its first 64 KB at most), folded lines joined, as latin1. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The header block of a raw mail (its first 64 KB at most), folded lines joined: as UTF-8 (raw 8-bit headers) when it is that, else as latin1. */
 function headerBlock(raw: Buffer): string {
-  const head = raw.subarray(0, 64 * 1024).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  return (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
+  const bytes = raw.subarray(0, 64 * 1024);
+  const ends = [bytes.indexOf('\r\n\r\n'), bytes.indexOf('\n\n')].filter((i) => i >= 0);
+  const block = ends.length > 0 ? bytes.subarray(0, Math.min(...ends)) : bytes;
+  let head: string;
+  try {
+    head = UTF8.decode(block);
+  } catch {
+    head = block.toString('latin1');
+  }
+  return head.replace(/\r?\n[ \t]+/g, ' ');
 }
 
 function headerField(block: string, name: string): string | null {
@@ -111,9 +122,9 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
-    subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
-    // Control characters other than tab and newline carry no text (malformed mail has NULs).
-    text: textOf(parsed, htmlOnly).replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, ''),
+    // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text.
+    subject: lineWithoutControls(parsed.subject ?? ''),
+    text: withoutControls(textOf(parsed, htmlOnly)),
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     // A mail attached whole ("forward as attachment") rarely has a file name: it is a mail.
@@ -135,5 +146,6 @@ export function headersOnly(raw: Buffer): { messageId: string | null; from: stri
   const field = (name: string) => headerField(block, name);
   const fromField = field('From');
   const fromAddress = fromField ? (/<([^<>\s]+@[^<>\s]+)>/.exec(fromField)?.[1] ?? /([^\s<>"]+@[^\s<>"]+)/.exec(fromField)?.[1] ?? null) : null;
-  return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: field('Subject')?.slice(0, 300) ?? null };
+  const subject = field('Subject');
+  return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: subject === null ? null : clipText(lineWithoutControls(subject), 300) };
 }
