@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalEmail, emailField, isEmailAddress } from './email-address.js';
+import { canonicalEmail, emailField, isEmailAddress, storedForms } from './email-address.js';
 
 describe('canonicalEmail', () => {
   it.each([
@@ -52,5 +52,13 @@ describe('emailField', () => {
     expect(emailField().parse(' Info@Bücher.de ')).toBe('Info@Bücher.de');
     expect(emailField().safeParse('a@localhost').error?.issues[0]?.message).toBe('Invalid email address');
     expect(emailField('a valid e-mail address').safeParse('x').error?.issues[0]?.message).toBe('a valid e-mail address');
+  });
+});
+
+describe('storedForms', () => {
+  it('is the canonical form, and the Unicode one for an internationalized domain', () => {
+    expect(storedForms('Chloe@Example.com')).toEqual(['chloe@example.com']);
+    expect(storedForms('eva@Bücher.de')).toEqual(['eva@xn--bcher-kva.de', 'eva@bücher.de']);
+    expect(storedForms('eva@xn--bcher-kva.de')).toEqual(['eva@xn--bcher-kva.de', 'eva@bücher.de']);
   });
 });

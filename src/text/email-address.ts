@@ -12,7 +12,7 @@
  * characters in all. Quoted local parts, domain literals (`[192.0.2.1]`) and single-label
  * domains (`localhost`) are not customers' addresses.
  */
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { z } from 'zod';
 
 /** The domain in its ASCII form, lower-cased, without a final dot; '' when it is none. */
@@ -33,6 +33,19 @@ export function canonicalEmail(address: string): string {
   const local = trimmed.slice(0, at).normalize('NFC').toLowerCase();
   const domain = asciiDomain(trimmed.slice(at + 1));
   return domain === '' ? trimmed.toLowerCase() : `${local}@${domain}`;
+}
+
+/**
+ * The forms an address may have been stored in before addresses had one form: the canonical one
+ * and, for an internationalized domain, the Unicode one (mailparser's; case contacts were kept
+ * as it gave them).
+ */
+export function storedForms(address: string): string[] {
+  const canonical = canonicalEmail(address);
+  const at = canonical.lastIndexOf('@');
+  if (at <= 0 || !/(^|\.)xn--/.test(canonical.slice(at + 1))) return [canonical];
+  const unicode = `${canonical.slice(0, at)}@${domainToUnicode(canonical.slice(at + 1))}`;
+  return unicode === canonical || unicode.endsWith('@') ? [canonical] : [canonical, unicode];
 }
 
 /** RFC 5322 atext, and every character beyond ASCII but spaces, controls and format characters (bidi controls among them). */

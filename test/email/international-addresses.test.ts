@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
 import { createMailer } from '../../src/notifications/mailer.js';
+import { canonicalEmail } from '../../src/text/email-address.js';
 import { ADMIN_TOKEN, type Harness } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { emailHarness, eventsOf, postMail } from './support.js';
@@ -77,6 +78,25 @@ describe('a customer at an internationalized domain', () => {
     await postMail(h, mail('Hans <info@xn--bcher-kva.de>', 'Bestellung', 'idn-1@xn--bcher-kva.de'));
     const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'Info@Bücher.de' } });
     expect(res.status).toBe(201);
+  });
+});
+
+describe('a contact kept before addresses had one form (the Unicode domain mailparser gave)', () => {
+  it('still posts as the customer, and is copied once', async () => {
+    inbox = await startSmtp();
+    h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>') });
+    const agent = h.agent({ role: 'manager' });
+    const { body } = await postMail(h, mail('Hans <info@xn--bcher-kva.de>', 'Bestellung', 'legacy-1@xn--bcher-kva.de'));
+    const id = parseCaseRef(body.case!)!;
+    await h.services.store.write((q) => q.db.insert(q.tables.caseEmailContacts).values({ caseId: id, address: 'eva@bücher.de', name: 'Eva', addedAt: h.clock.now() }));
+    const reply = await postMail(h, mail('Eva <eva@xn--bcher-kva.de>', `Re: [${body.case}] Bestellung`, 'legacy-2@xn--bcher-kva.de', 'Ich auch.'));
+    expect(reply.body).toMatchObject({ result: 'appended', reason: null });
+    // Her reply copied her again in the one form: she is mailed once all the same.
+    await h.api('POST', `/api/v1/cases/${body.case}/messages`, { token: h.tokenFor(agent), body: { body: 'Unterwegs.', public: true } });
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    // (The test server hands the envelope's domains over in Unicode.)
+    expect(inbox.messages.at(-1)!.to.map(canonicalEmail).sort()).toEqual(['eva@xn--bcher-kva.de', 'info@xn--bcher-kva.de']);
   });
 });
 

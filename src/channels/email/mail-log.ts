@@ -6,6 +6,7 @@ import type { InboundOutcome } from '../../db/schema/index.js';
 import type { Handle } from '../../db/store/index.js';
 import { all, get, run } from '../../db/store/rows.js';
 import { clipText } from '../../text/clip-text.js';
+import { storedForms } from '../../text/email-address.js';
 
 export interface LogEntry {
   messageId: string;
@@ -71,8 +72,10 @@ export async function addContactsOn(q: Handle, caseId: number, contacts: readonl
   return leftOut;
 }
 
+/** Whether the address is copied on the case (in either form of an internationalized domain: contacts kept before addresses had one form have the Unicode one). */
 export async function isContactOn(q: Handle, caseId: number, address: string): Promise<boolean> {
-  return (await get(q, 'SELECT 1 AS one FROM case_email_contacts WHERE case_id = ? AND address = ?', [caseId, address])) !== undefined;
+  const [canonical, unicode = canonical] = storedForms(address);
+  return (await get(q, 'SELECT 1 AS one FROM case_email_contacts WHERE case_id = ? AND address IN (?, ?)', [caseId, canonical, unicode])) !== undefined;
 }
 
 export async function contactsOn(q: Handle, caseId: number): Promise<{ address: string; name: string | null }[]> {

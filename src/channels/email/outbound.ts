@@ -29,6 +29,7 @@ import { templateOverrideIn } from '../../notifications/template-store.js';
 import { caseValues } from '../../notifications/template-values.js';
 import { renderMail } from '../../notifications/templates.js';
 import type { Services } from '../../services.js';
+import { canonicalEmail } from '../../text/email-address.js';
 import type { Subscribers } from '../../workflow/subscribers.js';
 import { contactsOn } from './mail-log.js';
 import { mailChecks } from './prechecks.js';
@@ -143,9 +144,10 @@ async function replyMail(q: Handle, services: Services, item: OutboxItem, c: Cas
   const entry = (await customerTimelineIn(q, services, c)).find((e) => e.id === eventId && e.type === 'staff.replied');
   const customer = await get<{ email: string }>(q, 'SELECT email FROM customers WHERE id = ?', [c.customerId]);
   const { supportAddress } = services.email;
-  const to = customer ? [customer.email.toLowerCase()] : [];
+  const to = customer ? [canonicalEmail(customer.email)] : [];
+  // One form per address (a contact kept before addresses had one form may be there in both).
   const cc = (await contactsOn(q, c.id))
-    .map((r) => r.address.toLowerCase())
+    .map((r) => canonicalEmail(r.address))
     .filter((a, i, all) => !to.includes(a) && !isSupportAddress(supportAddress, a) && all.indexOf(a) === i);
   const what = { kind: 'reply', reply: eventId };
   if (!entry || entry.type !== 'staff.replied') return { mail: null, outcome: { ...what, delivered: false, reason: 'the reply is not public' } };
