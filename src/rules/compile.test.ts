@@ -93,12 +93,18 @@ const operator = fc.constantFrom(
   'everyValue:notEqual', 'swap:in', 'noSuchOperator',
 );
 
+/**
+ * Whole priorities, and the ones validation refuses but a version stored before that check may
+ * hold: json-rules-engine parseInt's them (10.5 runs as 10, 1e21 as 1, a rule at 0.5 is refused).
+ */
+const priority = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(0.5, 1.5, 2.5, 2.9, 3.1, 1e21, 1e-7) });
+
 const leaf: fc.Arbitrary<RuleCondition> = fc
   .record({
     target: factPath,
     operator,
     value: fc.oneof({ weight: 5, arbitrary: value }, { weight: 1, arbitrary: factPath }),
-    priority: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    priority: fc.option(priority, { nil: undefined }),
   })
   .map(({ target, operator: op, value: v, priority }) => ({ ...target, operator: op, value: v, ...(priority ? { priority } : {}) }));
 
@@ -133,7 +139,7 @@ const ruleEvent: fc.Arbitrary<RuleJson['event']> = fc.oneof(
 
 const ruleset = fc
   .array(
-    fc.record({ conditions: topCondition, priority: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), named: fc.boolean(), event: ruleEvent }),
+    fc.record({ conditions: topCondition, priority: fc.option(priority, { nil: undefined }), named: fc.boolean(), event: ruleEvent }),
     { minLength: 1, maxLength: 5 },
   )
   .map(
@@ -222,6 +228,20 @@ describe('compiled rules', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('are built by json-rules-engine whenever validation passes them, new or stored', async () => {
+    let passed = 0;
+    await fc.assert(
+      fc.asyncProperty(ruleset, fc.boolean(), async (def, storedBefore) => {
+        const d = stored(def);
+        if (!validateRuleset(d, { queues: null, policies: null, stored: storedBefore }, 'random').ok) return;
+        passed++;
+        expect(built(() => prepareRuleset(d, 1))).not.toHaveProperty('refused');
+      }),
+      { numRuns: 1500 },
+    );
+    expect(passed).toBeGreaterThan(0);
   });
 
   it('support every construct of a ruleset that passes validation, and not the ones it refuses', () => {

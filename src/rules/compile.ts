@@ -13,10 +13,13 @@
  *   paths only) on object-like fact values, otherwise the fact value itself is used;
  *   `value: { fact, path }` references likewise;
  * - `all` / `any` with no conditions are true; one condition is that condition;
- * - more conditions are grouped by `priority` (default 1), highest first; every condition of
+ * - more conditions are grouped by `priority` (default 1, read as json-rules-engine reads it:
+ *   priority.ts), highest first; every condition of
  *   a group is evaluated (so an operator that throws throws), then `all` stops at the first
  *   failing group and `any` at the first passing one;
- * - a rule that throws makes the whole evaluation fail, as `engine.run()` rejects.
+ * - a rule that throws makes the whole evaluation fail, as `engine.run()` rejects;
+ * - a rule's priority is json-rules-engine's reading of it (10.5 runs as 10), and a priority it
+ *   refuses (0.5, read as 0) refuses the ruleset with its message.
  * `compile.test.ts` checks all of this against json-rules-engine with random rules and facts.
  */
 import type { Engine } from 'json-rules-engine';
@@ -26,6 +29,7 @@ import type { RuleCondition, RulesetDefinition } from './definition.js';
 import { compileRuleset, createEngine, type CompiledRuleset } from './engine.js';
 import { parsePlainPath, pathReader } from './path.js';
 import { decide, emptyDecisions, type Decisions, type Evaluation } from './evaluate.js';
+import { conditionPriority, rulePriority } from './priority.js';
 
 type FactBag = Record<string, unknown>;
 type Predicate = (facts: FactBag) => boolean;
@@ -51,16 +55,12 @@ function isFactRef(value: unknown): value is { fact: string; path?: string } {
   return value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, 'fact');
 }
 
-function priorityOf(condition: RuleCondition): number {
-  return condition.priority || 1;
-}
-
 function compileGroup(children: RuleCondition[], mode: 'all' | 'any', operators: OperatorMapLike): Predicate {
   if (children.length === 0) return () => true;
   if (children.length === 1) return compileCondition(children[0]!, operators);
   const byPriority = new Map<number, Predicate[]>();
   for (const child of children) {
-    const p = priorityOf(child);
+    const p = conditionPriority(child);
     const list = byPriority.get(p) ?? [];
     list.push(compileCondition(child, operators));
     byPriority.set(p, list);
@@ -116,6 +116,7 @@ function compileCondition(condition: RuleCondition, operators: OperatorMapLike):
 export interface FastRule {
   index: number;
   label: string;
+  /** As json-rules-engine reads it (priority.ts). */
   priority: number;
   event: FiredRule['event'];
   /** The event as fired rules report it (timeline, case view): a notify `url` hidden (src/im/hidden-urls.ts). */
@@ -152,8 +153,12 @@ function frozen<T>(value: T): T {
 export function compileFast(definition: RulesetDefinition, version: number): FastRuleset {
   const operators = operatorMap();
   const rules: FastRule[] = definition.rules.map((rule, index) => {
+    const test = compileCondition(rule.conditions, operators);
+    // json-rules-engine's Rule.setPriority (after the conditions, as its constructor), word for word.
+    const priority = rulePriority(rule.priority);
+    if (priority <= 0) throw new Error('Priority must be greater than zero');
     const event = frozen({ type: rule.event.type, ...(rule.event.params ? { params: structuredClone(rule.event.params) } : {}) });
-    return { index, label: rule.name ?? `#${index}`, priority: rule.priority ?? 1, event, recorded: frozen(hideNotifyUrls(event)), test: compileCondition(rule.conditions, operators) };
+    return { index, label: rule.name ?? `#${index}`, priority, event, recorded: frozen(hideNotifyUrls(event)), test };
   });
   // The engine evaluates higher rule priorities first; the order matters only for which
   // error is thrown first, and results are reported in file order either way.
@@ -225,7 +230,7 @@ export function unsupportedConstructs(definition: RulesetDefinition): string[] {
   const out: string[] = [];
   const operators = operatorMap();
   definition.rules.forEach((rule, i) => {
-    if (rule.priority !== undefined && (typeof rule.priority !== 'number' || rule.priority <= 0)) out.push(`rules[${i}].priority: not a positive number`);
+    if (rule.priority !== undefined && (typeof rule.priority !== 'number' || rulePriority(rule.priority) <= 0)) out.push(`rules[${i}].priority: not a priority json-rules-engine accepts`);
     if (!isPlainObject(rule.event) || typeof rule.event.type !== 'string') out.push(`rules[${i}].event: not an event`);
     conditionProblems(rule.conditions, `rules[${i}].conditions`, operators, out);
   });

@@ -90,6 +90,39 @@ describe('validateRuleset', () => {
     expect(problems.map((p) => p.split(':')[0])).toContain(expectedPath);
   });
 
+  // json-rules-engine parseInt's priorities (priority.ts): 10.5 runs as 10, 1e21 as 1, and a rule at 0.5 (read 0) is refused when built.
+  it.each([
+    ['0.5', { priority: 0.5 }, '$.rules[0].priority', 'must be a whole number, 1 or more: json-rules-engine reads 0.5 as 0 and refuses the rule'],
+    ['10.5', { priority: 10.5 }, '$.rules[0].priority', 'must be a whole number, 1 or more: json-rules-engine reads 10.5 as 10'],
+    ['1e21', { priority: 1e21 }, '$.rules[0].priority', 'must be a whole number from 1 to 9007199254740991'],
+    ['1e-7', { priority: 1e-7 }, '$.rules[0].priority', 'must be a whole number, 1 or more: json-rules-engine reads 1e-7 as 1'],
+    ['0', { priority: 0 }, '$.rules[0].priority', 'must be a whole number, 1 or more'],
+    ['-2', { priority: -2 }, '$.rules[0].priority', 'must be a whole number, 1 or more'],
+    ['"5"', { priority: '5' }, '$.rules[0].priority', 'must be a whole number, 1 or more'],
+    ['a condition at 1.5', { conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textContains', value: 'x', priority: 1.5 }] } }, '$.rules[0].conditions.all[0].priority', 'must be a whole number, 1 or more'],
+    ['a group at 0.5', { conditions: { any: [{ all: [], priority: 0.5 }] } }, '$.rules[0].conditions.any[0].priority', 'must be a whole number, 1 or more: json-rules-engine reads 0.5 as 1'],
+  ])('refuses the priority %s: a whole number, 1 or more, is what json-rules-engine reads unchanged', (_name, over, at, message) => {
+    expect(problemsOf([rule(over)])).toEqual([`${at}: ${message}`]);
+  });
+
+  it('accepts whole priorities from 1 to the largest exact number', () => {
+    expect(problemsOf([rule({ priority: 1 }), rule({ name: 'b', priority: 9_007_199_254_740_991, conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 1, priority: 3 }] } })])).toEqual([]);
+  });
+
+  it('a stored version: a priority json-rules-engine runs as another whole number only warns; one it refuses is still an error', () => {
+    const stored = { queues: null, policies: null, stored: true };
+    const leaf = { fact: 'case', path: '$.tier', operator: 'equal', value: 1, priority: 1.5 }; // run as written: nothing to say
+    const warned = validateRuleset({ ruleset: 'routing', rules: [rule({ priority: 10.5 }), rule({ name: 'b', priority: 1e21, conditions: { any: [{ all: [], priority: 0.5 }, leaf] } })] }, stored, 'routing');
+    expect(warned.ok).toBe(true);
+    expect(warned.problems).toEqual([
+      { path: '$.rules[0].priority', severity: 'warning', message: '10.5 is not a whole number: json-rules-engine reads it as 10, and this version runs so (publish a version with a whole number)' },
+      { path: '$.rules[1].priority', severity: 'warning', message: expect.stringContaining('reads it as 1,') },
+      { path: '$.rules[1].conditions.any[0].priority', severity: 'warning', message: expect.stringContaining('reads it as 1,') },
+    ]);
+    const refused = validateRuleset({ ruleset: 'routing', rules: [rule({ priority: 0.5 })] }, stored, 'routing');
+    expect(refused).toMatchObject({ ok: false, problems: [{ path: '$.rules[0].priority', severity: 'error', message: expect.stringContaining('refuses the rule') }] });
+  });
+
   it('reports every problem, not only the first', () => {
     const problems = problemsOf([
       rule({ conditions: { all: [{ fact: 'weather', operator: 'equal', value: 1 }, { fact: 'case', path: '$.subject', operator: 'nope', value: 1 }] } }),

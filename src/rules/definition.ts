@@ -9,12 +9,14 @@
  */
 import { z } from 'zod';
 import { PRIORITIES } from '../db/schema/cases.js';
-import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
+import { hasErrors, problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
 import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
+import { ruleRefusal } from './engine.js';
 import { CRM_FIELDS, FACT_FIELDS, FACT_NAMES, OPEN_FACTS } from './facts.js';
 import { IM_TARGETS, imUrlSchema } from '../im/targets.js';
 import { OPERATOR_DECORATORS, OPERATOR_NAMES } from './operators.js';
 import { parsePlainPath } from './path.js';
+import { conditionPriority, isWholePriority, MAX_PRIORITY, rulePriority } from './priority.js';
 import { textWords } from './words.js';
 import { tagSchema } from './tags.js';
 import { validateExamples, type RuleExample } from './example-format.js';
@@ -88,6 +90,13 @@ export interface RulesetValidationContext {
   queues: ReadonlySet<string> | null;
   /** Existing SLA policy names; null skips the check. */
   policies: ReadonlySet<string> | null;
+  /**
+   * The version is already stored (a stored version being loaded, a file read at start-up):
+   * a priority json-rules-engine runs as another whole number (10.5 as 10) is a warning, not
+   * an error, and the version runs as json-rules-engine reads it (priority.ts). New versions
+   * are refused for it.
+   */
+  stored?: boolean;
 }
 
 /** Ruleset names: they become file names (`rules/<name>.json`) and URL segments. */
@@ -136,7 +145,9 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
 
   const names = new Map<string, number>();
   json.rules.forEach((rule, i) => {
+    const before = problems.length;
     validateRule(rule, ['rules', i], context, problems);
+    if (!hasErrors(problems.slice(before))) problems.push(...engineRefusal(rule, ['rules', i]));
     if (isObject(rule) && typeof rule.name === 'string') {
       const first = names.get(rule.name);
       if (first !== undefined) problems.push(problem(['rules', i, 'name'], `the name "${rule.name}" is already used by rules[${first}]`));
@@ -163,24 +174,54 @@ function validateRule(rule: unknown, at: PathSegment[], context: RulesetValidati
   if (rule.name !== undefined && (typeof rule.name !== 'string' || rule.name.trim() === '')) {
     problems.push(problem([...at, 'name'], 'must be a non-empty string'));
   }
-  if (rule.priority !== undefined && !(typeof rule.priority === 'number' && Number.isFinite(rule.priority) && rule.priority > 0)) {
-    problems.push(problem([...at, 'priority'], 'must be a number greater than 0'));
-  }
+  if (rule.priority !== undefined) validatePriority(rule.priority, null, [...at, 'priority'], context.stored === true, problems);
   if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') problems.push(problem([...at, 'enabled'], 'must be true or false'));
   if (rule.conditions === undefined) problems.push(problem([...at, 'conditions'], 'missing: a rule needs conditions (all, any or not)'));
-  else validateTopCondition(rule.conditions, [...at, 'conditions'], problems);
+  else validateTopCondition(rule.conditions, [...at, 'conditions'], problems, context.stored === true);
   validateEvent(rule.event, [...at, 'event'], context, problems);
 }
 
-function validateTopCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[]): void {
+/**
+ * A rule's or a condition's priority: a whole number from 1, which json-rules-engine reads
+ * unchanged (it parseInt's a rule's and a group's: priority.ts). Stored before this check, a
+ * priority it runs as another number from 1 only warns (the version runs as json-rules-engine
+ * reads it); a leaf's runs as written.
+ */
+function validatePriority(value: unknown, of: Record<string, unknown> | null, at: PathSegment[], stored: boolean, problems: DefinitionProblem[]): void {
+  if (isWholePriority(value)) return;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    problems.push(problem(at, 'must be a whole number, 1 or more'));
+    return;
+  }
+  const read = of === null ? rulePriority(value) : conditionPriority(of);
+  // What was accepted before whole numbers were asked for: any number above 0.
+  if (stored && value > 0 && read >= 1) {
+    if (read !== value) problems.push(problem(at, `${value} is not a whole number: json-rules-engine reads it as ${read}, and this version runs so (publish a version with a whole number)`, 'warning'));
+    return;
+  }
+  if (Number.isInteger(value)) {
+    problems.push(problem(at, value > MAX_PRIORITY ? `must be a whole number from 1 to ${MAX_PRIORITY}` : 'must be a whole number, 1 or more'));
+    return;
+  }
+  const reading = read === value ? '' : `: json-rules-engine reads ${value} as ${read}${of === null && read < 1 ? ' and refuses the rule' : ''}`;
+  problems.push(problem(at, `must be a whole number, 1 or more${reading}`));
+}
+
+/** What json-rules-engine itself says when it builds the rule (engine.ts), as a problem: a last check that what passed will build. */
+function engineRefusal(rule: unknown, at: PathSegment[]): DefinitionProblem[] {
+  const refusal = ruleRefusal(rule as RuleJson);
+  return refusal === null ? [] : [problem(at, `json-rules-engine refuses the rule: ${refusal}`)];
+}
+
+function validateTopCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[], stored: boolean): void {
   if (!isObject(condition) || !('all' in condition || 'any' in condition || 'not' in condition || 'condition' in condition)) {
     problems.push(problem(at, 'the top level of conditions must be { "all": [...] }, { "any": [...] } or { "not": {...} }'));
     return;
   }
-  validateCondition(condition, at, problems, 0);
+  validateCondition(condition, at, problems, 0, stored);
 }
 
-function validateCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[], depth: number): void {
+function validateCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[], depth: number, stored: boolean): void {
   if (depth > MAX_CONDITION_DEPTH) {
     problems.push(problem(at, `conditions nest deeper than ${MAX_CONDITION_DEPTH} levels of all / any / not`));
     return;
@@ -195,9 +236,7 @@ function validateCondition(condition: unknown, at: PathSegment[], problems: Defi
     return;
   }
   const common = ['name', 'priority'];
-  if (condition.priority !== undefined && !(typeof condition.priority === 'number' && condition.priority > 0)) {
-    problems.push(problem([...at, 'priority'], 'must be a number greater than 0'));
-  }
+  if (condition.priority !== undefined) validatePriority(condition.priority, condition, [...at, 'priority'], stored, problems);
   const key = boolKeys[0];
   if (key === 'condition') {
     problems.push(problem([...at, 'condition'], 'shared condition references are not supported: write the condition inline'));
@@ -210,12 +249,12 @@ function validateCondition(condition: unknown, at: PathSegment[], problems: Defi
       problems.push(problem([...at, key], 'must be an array of conditions'));
       return;
     }
-    list.forEach((child, i) => validateCondition(child, [...at, key, i], problems, depth + 1));
+    list.forEach((child, i) => validateCondition(child, [...at, key, i], problems, depth + 1, stored));
     return;
   }
   if (key === 'not') {
     for (const k of Object.keys(condition)) if (k !== key && !common.includes(k)) problems.push(problem([...at, k], `unknown key "${k}"`));
-    validateCondition(condition.not, [...at, 'not'], problems, depth + 1);
+    validateCondition(condition.not, [...at, 'not'], problems, depth + 1, stored);
     return;
   }
   validateLeaf(condition, at, problems);

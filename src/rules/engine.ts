@@ -2,17 +2,20 @@
  * One json-rules-engine Engine per ruleset version, built once and reused. Rules run
  * exactly as json-rules-engine runs them; we only add our operators.
  */
-import { Engine, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
+import { Engine, Rule, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
+import type { DefinitionProblem } from '../definitions/problems.js';
 import type { FastRuleset } from './compile.js';
-import type { RulesetDefinition } from './definition.js';
+import type { RuleJson, RulesetDefinition } from './definition.js';
 import { CUSTOM_OPERATORS } from './operators.js';
 import { resolvePath } from './path.js';
+import { rulePriority } from './priority.js';
 
 export interface CompiledRule {
   /** Position in the file: breaks priority ties (earlier wins). */
   index: number;
   /** The rule's name, or `#<index>` when it has none. */
   label: string;
+  /** As json-rules-engine reads it (priority.ts: 10.5 is 10). */
   priority: number;
 }
 
@@ -25,6 +28,8 @@ export interface CompiledRuleset {
   rules: Map<string, CompiledRule>;
   /** The same rules compiled to plain functions (compile.ts), when they support every construct; set by `prepareRuleset`. */
   fast: FastRuleset | null;
+  /** A stored version: what loading it warned about, though it runs (registry.ts). */
+  warnings?: DefinitionProblem[];
 }
 
 /** Names handed to json-rules-engine; unnamed rules get their position. */
@@ -38,18 +43,33 @@ export function createEngine(rules: RuleProperties[] = []): Engine {
   return engine;
 }
 
+/** A rule as handed to json-rules-engine (its priority as written: the engine reads it itself). */
+function ruleProperties(rule: RuleJson, label: string): RuleProperties {
+  return {
+    name: label,
+    ...(rule.priority === undefined ? {} : { priority: rule.priority }),
+    conditions: structuredClone(rule.conditions) as TopLevelCondition,
+    event: structuredClone(rule.event) as RuleProperties['event'],
+  };
+}
+
+/** Why json-rules-engine refuses to build `rule` (its own message), or null when it builds it. */
+export function ruleRefusal(rule: RuleJson): string | null {
+  try {
+    new Rule(ruleProperties(rule, rule.name ?? '#0'));
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Throws json-rules-engine's own error when it refuses a rule (validated rulesets never do). */
 export function compileRuleset(definition: RulesetDefinition, version: number): CompiledRuleset {
   const rules = new Map<string, CompiledRule>();
   const props: RuleProperties[] = definition.rules.map((rule, index) => {
     const label = engineName(rule, index);
-    const priority = rule.priority ?? 1;
-    rules.set(label, { index, label, priority });
-    return {
-      name: label,
-      priority,
-      conditions: structuredClone(rule.conditions) as TopLevelCondition,
-      event: structuredClone(rule.event) as RuleProperties['event'],
-    };
+    rules.set(label, { index, label, priority: rulePriority(rule.priority) });
+    return ruleProperties(rule, label);
   });
   return { name: definition.ruleset, version, definition, engine: createEngine(props), rules, fast: null };
 }

@@ -19,6 +19,7 @@ import { jsonPath, problem, type DefinitionProblem } from '../definitions/proble
 import type { RuleCondition, RuleJson, RulesetDefinition } from './definition.js';
 import { emptyGroupProblem } from './lint-empty-groups.js';
 import { parsePlainPath } from './path.js';
+import { rulePriority } from './priority.js';
 
 interface Constraint {
   key: string;
@@ -215,7 +216,7 @@ export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] 
       return;
     }
     if (!Object.hasOwn(SINGLE_VALUED, rule.event.type)) return;
-    const group = `${rule.event.type} ${rule.priority ?? 1}`;
+    const group = `${rule.event.type} ${rulePriority(rule.priority)}`; // as json-rules-engine reads it (priority.ts)
     const list = groups.get(group);
     if (list) list.push(i);
     else groups.set(group, [i]);
@@ -235,7 +236,7 @@ export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] 
       overlaps.push(
         problem(
           ['rules', j],
-          `${label(b, j)} and ${label(a, first)} set different ${SINGLE_VALUED[a.event.type]} values at the same rule priority (${a.priority ?? 1}) and can match the same case; ${label(a, first)} wins by file order — give one a higher priority or make their conditions exclusive`,
+          `${label(b, j)} and ${label(a, first)} set different ${SINGLE_VALUED[a.event.type]} values at the same rule priority (${rulePriority(a.priority)}) and can match the same case; ${label(a, first)} wins by file order — give one a higher priority or make their conditions exclusive`,
           'warning',
         ),
       );

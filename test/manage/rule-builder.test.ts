@@ -172,11 +172,20 @@ describe('building rules', () => {
     expect(latest().version).toBe(1);
     // Beside the name, the priority and the empty word list, each wired to its field.
     expect(res.html).toMatch(new RegExp(`aria-describedby="f-s-rules-${n}-name-messages"[^>]*>.{0,40}<ul class="field-messages" id="f-s-rules-${n}-name-messages"><li class="field-error">the name &quot;Billing questions go to billing&quot; is already used by rules\\[0\\]</li>`, 's'));
-    expect(res.html).toContain(`id="f-n-rules-${n}-priority-messages"><li class="field-error">must be a number greater than 0</li>`);
+    expect(res.html).toContain(`id="f-n-rules-${n}-priority-messages"><li class="field-error">must be a whole number, 1 or more</li>`);
     expect(res.html).toMatch(new RegExp(`id="f-l-rules-${n}-conditions-all-0-value-messages"><li class="field-error">textHasAnyWord compares with a non-empty array`));
     expect(textOf(res.html)).toContain('Not saved: fix the problems shown beside the fields.');
     // What was typed is still there.
     expect(docOf(res.html).rules[n]!.name).toBe('Billing questions go to billing');
+  });
+
+  it('takes a rule priority as a whole number from 1: the field says so, and 0.5 (json-rules-engine reads 0 and refuses) is not saved', async () => {
+    const html = await page();
+    expect(html).toMatch(/<input type="number"[^>]*id="f-n-rules-0-priority"[^>]*step="1" min="1" inputmode="numeric"/);
+    const res = await post(withFields(fieldsOf(html), { set: { 'n:/rules/0/priority': '0.5' } }), 'save');
+    expect(res.status).toBe(422);
+    expect(res.html).toContain('id="f-n-rules-0-priority-messages"><li class="field-error">must be a whole number, 1 or more: json-rules-engine reads 0.5 as 0 and refuses the rule</li>');
+    expect(latest().version).toBe(1);
   });
 
   it('moves, duplicates, switches off and removes rules; a switched-off rule is kept but not run', async () => {

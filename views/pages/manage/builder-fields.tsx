@@ -86,12 +86,14 @@ function wiring(p: InputBase) {
   };
 }
 
-export function TextInput(p: InputBase & { type?: 'text' | 'number' | 'datetime-local'; list?: string; placeholder?: string; size?: number }) {
+/** `whole`: a number field that takes whole numbers from 1 (a rule's priority: json-rules-engine parseInt's it). */
+export function TextInput(p: InputBase & { type?: 'text' | 'number' | 'datetime-local'; whole?: boolean; list?: string; placeholder?: string; size?: number }) {
   const w = wiring(p);
   const value = p.messages.pending.get(w.name) ?? formText(p.kind, p.value);
+  const number = p.type !== 'number' ? {} : p.whole ? { step: '1', min: '1', inputmode: 'numeric' as const } : { step: 'any' };
   return (
     <span class={`bf ${p.class ?? ''} ${w.messages.length ? 'has-error' : ''}`}>
-      <input type={p.type ?? 'text'} value={value} {...w.attrs} list={p.list} placeholder={p.placeholder} step={p.type === 'number' ? 'any' : undefined} size={p.size} />
+      <input type={p.type ?? 'text'} value={value} {...w.attrs} list={p.list} placeholder={p.placeholder} {...number} size={p.size} />
       <FieldMessages id={w.errorId} messages={w.messages} />
     </span>
   );

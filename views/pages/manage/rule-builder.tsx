@@ -131,7 +131,7 @@ export function RuleCard({ i, rule, count, options, messages, focus }: { i: numb
             <label class="bf-label" for={`f-n-rules-${i}-priority`}>
               Priority
             </label>
-            <TextInput kind="n" type="number" at={[...at, 'priority']} label={`Rule ${i + 1}: rule priority (higher wins; empty is 1)`} value={r.priority} messages={messages} class="bf-narrow" placeholder="1" />
+            <TextInput kind="n" type="number" whole at={[...at, 'priority']} label={`Rule ${i + 1}: rule priority (a whole number, 1 or more; higher wins; empty is 1)`} value={r.priority} messages={messages} class="bf-narrow" placeholder="1" />
             <Switch kind="en" at={[...at, 'enabled']} label={`Rule ${i + 1}: on`} value={r.enabled} on={!off} text="On" messages={messages} />
           </div>
           {said ? <p class="rule-sentence muted">{said}</p> : null}
