@@ -126,6 +126,12 @@ async function main(): Promise<void> {
     const { msg, problems } = describeRefusedRuleset(refused);
     logger.error(msg, { ruleset: refused.name, version: refused.version, problems });
   }
+  for (const name of services.definitions.names('ruleset')) {
+    const warnings = services.definitions.rulesetWarnings(name);
+    if (warnings.length === 0) continue;
+    const version = services.definitions.publishedVersion('ruleset', name);
+    logger.warn(`The ruleset "${name}" v${version} (the published version) runs, but not quite as written`, { ruleset: name, version, problems: warnings.map((p) => `${p.path}: ${p.message}`) });
+  }
 
   const firstAccounts = await firstAccountsHint(services.store, { adminToken: config.adminToken, publicUrl: config.publicUrl });
   if (firstAccounts) process.stdout.write(`${firstAccounts}\n`);

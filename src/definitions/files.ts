@@ -107,7 +107,8 @@ export function loadDefinitionFiles(options: LoadDefinitionFilesOptions): Defini
     if (examples !== undefined && typeof json === 'object' && json !== null && Object.hasOwn(json, 'examples')) {
       throw new DefinitionFileError(file, [problem(['examples'], `the examples are in ${path.basename(examplesFile)}: keep them in one place`)]);
     }
-    const result = validateRuleset(json, { queues: null, policies }, name);
+    // A file is already written (by hand or by an export of a version in force): what json-rules-engine runs as written is not refused here (definition.ts, `stored`); importing it publishes it through every check.
+    const result = validateRuleset(json, { queues: null, policies, stored: true }, name);
     if (!result.ok) throw new DefinitionFileError(file, result.problems);
     const body = examples === undefined ? result.definition : { ...result.definition, examples };
     rulesets.set(name, { file, name, body, warnings: result.problems });

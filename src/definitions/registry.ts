@@ -247,9 +247,18 @@ export class Definitions {
    */
   ruleset(name: string, version?: number): CompiledRuleset {
     const { value } = this.#compiled(this.#rulesets, 'ruleset', name, version, (body, v) => {
-      const result = validateRuleset(body, { queues: null, policies: null }, name);
-      // Rules switched off ("enabled": false) stay in the stored body but are not compiled.
-      return result.ok ? prepareRuleset(enabledRules(result.definition), v) : { name, version: v, problems: result.problems };
+      const result = validateRuleset(body, { queues: null, policies: null, stored: true }, name);
+      if (!result.ok) return { name, version: v, problems: result.problems };
+      try {
+        // Rules switched off ("enabled": false) stay in the stored body but are not compiled.
+        const ruleset = prepareRuleset(enabledRules(result.definition), v);
+        ruleset.warnings = result.problems.filter((p) => p.severity === 'warning');
+        return ruleset;
+      } catch (error) {
+        // json-rules-engine refuses what validation let through: that version is not run either (never a crash at start-up or intake).
+        const message = error instanceof Error ? error.message : String(error);
+        return { name, version: v, problems: [...result.problems, problem([], `json-rules-engine refuses to build this version: ${message}`)] };
+      }
     });
     if (!('engine' in value)) throw new RefusedRulesetError(value);
     return value;
@@ -263,6 +272,20 @@ export class Definitions {
     } catch (error) {
       if (error instanceof RefusedRulesetError) return error.refused;
       if (error instanceof DomainError && error.code === 'RULESET_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  /**
+   * What loading the published version of `name` warns about, though it runs (a priority stored
+   * before whole numbers were asked for, run as json-rules-engine reads it); none when it is
+   * refused or missing.
+   */
+  rulesetWarnings(name: string): DefinitionProblem[] {
+    try {
+      return this.ruleset(name).warnings ?? [];
+    } catch (error) {
+      if (error instanceof RefusedRulesetError || (error instanceof DomainError && error.code === 'RULESET_NOT_FOUND')) return [];
       throw error;
     }
   }
@@ -349,7 +372,7 @@ export class Definitions {
     if (typeof policies !== 'object' || policies === null) return [];
     const out: DefinitionProblem[] = [];
     for (const [name, { body: rulesetBody }] of await publishedBodiesIn(q, 'ruleset')) {
-      const result = validateRuleset(structuredClone(rulesetBody), { queues: null, policies: null }, name);
+      const result = validateRuleset(structuredClone(rulesetBody), { queues: null, policies: null, stored: true }, name);
       if (!result.ok) continue; // a refused version runs no rules
       enabledRules(result.definition).rules.forEach((rule) => {
         const policy = rule.event.type === 'applySlaPolicy' ? (rule.event.params?.policy as string | undefined) : undefined;

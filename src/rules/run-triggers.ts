@@ -14,9 +14,10 @@ import type { CompiledRuleset } from './engine.js';
 import { emptyDecisions, type Evaluation } from './evaluate.js';
 import { runRuleset } from './run-ruleset.js';
 
-function failed(name: string, error: unknown): Evaluation {
-  // A refused version (stored, no longer valid) names itself: the timeline says which one did not run.
-  const version = error instanceof RefusedRulesetError ? error.refused.version : 0;
+function failed(services: Services, name: string, error: unknown): Evaluation {
+  // The timeline says which version did not run: a refused one (stored, no longer valid) names
+  // itself; otherwise the version in force (0: none is published).
+  const version = error instanceof RefusedRulesetError ? error.refused.version : (services.definitions.publishedVersion('ruleset', name) ?? 0);
   return { ruleset: name, version, fired: [], decisions: emptyDecisions(), error: error instanceof Error ? error.message : String(error) };
 }
 
@@ -43,7 +44,7 @@ export async function runTriggers(services: Services, rulesets: readonly string[
       const result = runRuleset(services.definitions.ruleset(name), buildFacts({ ...inputs, case: draft }), services.rulesEngine);
       evaluation = result instanceof Promise ? await result : result;
     } catch (error) {
-      evaluation = failed(name, error);
+      evaluation = failed(services, name, error);
     }
     evaluations.push(evaluation);
     applyToDraft(draft, evaluation);
@@ -65,7 +66,7 @@ export function runTriggersNow(services: Services, rulesets: readonly string[], 
     try {
       ruleset = services.definitions.ruleset(name);
     } catch (error) {
-      const evaluation = failed(name, error);
+      const evaluation = failed(services, name, error);
       evaluations.push(evaluation);
       applyToDraft(draft, evaluation);
       continue;

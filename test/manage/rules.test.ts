@@ -441,6 +441,19 @@ describe('rulesets whose version in force is no longer valid', () => {
     expect(text).toContain('plain property path');
   });
 
+  it('a version in force json-rules-engine runs otherwise than written (a priority of 10.5, read as 10) is run so, and its page says why', async () => {
+    const rules = [...routing().rules, { ...structuredClone(ACME_RULE), priority: 10.5 }];
+    const version = await storeUnchecked('routing', rules);
+    const list = textOf(await (await h.as.manager.get('/manage/rules')).text());
+    expect(list).not.toContain('not run: invalid');
+    const text = textOf(await (await h.as.manager.get('/manage/rules/routing')).text());
+    expect(text).toContain(`v${version}, the version in force, runs as json-rules-engine reads it, which is not quite as it is written`);
+    expect(text).toContain(`$.rules[${rules.length - 1}].priority`);
+    expect(text).toContain('10.5 is not a whole number: json-rules-engine reads it as 10');
+    expect((await h.as.manager.get('/manage/rules/escalation')).status).toBe(200);
+    expect(textOf(await (await h.as.manager.get('/manage/rules/escalation')).text())).not.toContain('not quite as it is written');
+  });
+
   it('the editor refuses a draft with a filter path (422, the problem with its JSON path), and nothing is saved', async () => {
     const draft = routing();
     draft.rules[0]!.conditions = { all: [{ fact: 'event', path: EXPLOIT, operator: 'equal', value: 'never' }] };

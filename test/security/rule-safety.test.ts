@@ -1,7 +1,8 @@
 /**
  * Issue 9.1 (code execution and regex blow-ups through a rule condition's `path`), 9.5 (ruleset
- * names and export; names looked up with Object.hasOwn) and 17.4 (one publish path): through
- * the real API, a real SQLite file and the real migrations.
+ * names and export; names looked up with Object.hasOwn), 17.4 (one publish path) and rule
+ * priorities json-rules-engine refuses or reads otherwise (one stored version must never stop
+ * the server): through the real API, a real SQLite file and the real migrations.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -160,6 +161,91 @@ describe('rule paths', () => {
     expect(res.json.code).toBe('INVALID_RULESET');
     expect(res.json.problems).toHaveLength(1);
     expect(res.json.problems[0].message).toMatch(/nest deeper than 32 levels/);
+  });
+});
+
+describe('rule priorities, which json-rules-engine parseInt\'s (0.5 is 0 and refused, 10.5 is 10, 1e21 is 1)', () => {
+  const zebra = (priority: number, name = 'Zebra tag') => ({ ...rule({ fact: 'case', path: '$.subject', operator: 'textHasWord', value: 'zebra' }, name), priority });
+  const shipped = () => structuredClone(h.services.definitions.ruleset('routing').definition.rules);
+  /** Runs as written by json-rules-engine: 10.5 is 10, which ties with "Billing questions go to billing" (10), which comes first. */
+  const apiInvoices = { name: 'API invoices go to technical', priority: 10.5, conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textHasWord', value: 'api' }] }, event: { type: 'route', params: { queue: 'technical' } } };
+
+  it.each([
+    ['0.5', 'probe05', 0.5, /json-rules-engine reads 0\.5 as 0 and refuses the rule/],
+    ['10.5', 'routing', 10.5, /json-rules-engine reads 10\.5 as 10/],
+    ['1e21', 'routing', 1e21, /whole number from 1 to 9007199254740991/],
+  ])('a new version with the priority %s is refused with 422 at its JSON path, and nothing is stored', async (_name, ruleset, priority, message) => {
+    const res = await call('PUT', `/api/v1/rulesets/${ruleset}`, managerToken, { rules: [zebra(priority)] });
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ code: 'INVALID_RULESET', problems: [{ path: '$.rules[0].priority', message: expect.stringMatching(message) }] });
+    expect(h.services.definitions.history('ruleset', ruleset)).toHaveLength(ruleset === 'routing' ? 1 : 0);
+  });
+
+  it('a stored version json-rules-engine would refuse is not run, in any ruleset: cases are still taken in, and rules.failed names the version in force', async () => {
+    const rules = shipped();
+    const unused = await storeUnchecked('probe05', [zebra(0.5)]);
+    const version = await storeUnchecked('routing', [...rules, zebra(0.5)]);
+    expect(h.services.definitions.refusedRulesets()).toEqual([
+      { name: 'probe05', version: unused, problems: [expect.objectContaining({ path: '$.rules[0].priority', severity: 'error' })] },
+      { name: 'routing', version, problems: [expect.objectContaining({ path: `$.rules[${rules.length}].priority`, message: expect.stringContaining('refuses the rule') })] },
+    ]);
+    const created = await call('POST', '/api/v1/cases', customerToken, { subject: 'Invoice question', description: 'My invoice total is wrong' });
+    expect(created.status).toBe(201);
+    expect((await call('GET', `/api/v1/cases/${created.json.id}`, ADMIN_TOKEN)).json.queue).toBe('general');
+    const events = (await call('GET', `/api/v1/cases/${created.json.id}/events`, ADMIN_TOKEN)).json as Json[];
+    expect(events.find((e) => e.type === 'rules.failed')?.data).toMatchObject({ ruleset: 'routing', version, error: expect.stringContaining(`"routing" v${version} is not run`) });
+    expect(events.find((e) => e.type === 'case.routed')?.data).toMatchObject({ queue: 'general', version, fallback: true });
+  });
+
+  it('start-up logs a stored version json-rules-engine would refuse (an unused ruleset) and one it runs otherwise than written, and serves', async () => {
+    const database = await serverDatabase(async (q) => {
+      const now = h.clock.now();
+      const refused = await insertVersionRow(q, 'ruleset', 'probe05', uncheckedBody('probe05', [zebra(0.5)]), { state: 'published', note: 'old', now });
+      const read = await insertVersionRow(q, 'ruleset', 'routing', uncheckedBody('routing', [...shipped(), apiInvoices]), { state: 'published', note: 'old', now });
+      return { refused: refused.version, read: read.version };
+    });
+    const server = await startServer({ databasePath: database.databasePath, ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}) });
+    try {
+      const lines = server
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Json);
+      expect(lines.find((l) => l.ruleset === 'probe05')).toMatchObject({ level: 'error', version: database.written.refused, problems: [expect.stringMatching(/^\$\.rules\[0\]\.priority: .*refuses the rule/)] });
+      expect(lines.find((l) => l.ruleset === 'routing')).toMatchObject({
+        level: 'warn',
+        version: database.written.read,
+        problems: [expect.stringMatching(/^\$\.rules\[\d+\]\.priority: 10\.5 is not a whole number: json-rules-engine reads it as 10/)],
+      });
+      const headers = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
+      const created = await fetch(`${server.url}/api/v1/cases`, { method: 'POST', headers, body: JSON.stringify({ subject: 'API invoice is wrong', description: 'The amount is wrong', customer: { email: 'c@example.com' } }) });
+      expect(created.status).toBe(201);
+      expect(((await created.json()) as Json).queue).toBe('billing');
+    } finally {
+      await server.stop();
+      await database.drop();
+    }
+  }, 60_000);
+
+  it.each(['compiled', 'reference'] as const)('a version stored with a priority of 10.5 runs as json-rules-engine reads it, 10, with the %s evaluator', async (rulesEngine) => {
+    const desk = createHarness({ services: { rulesEngine } });
+    try {
+      standardQueues(desk);
+      await desk.settled();
+      const rules = shipped();
+      const row = await desk.services.store.write((q) => desk.services.definitions.insertVersion(q, 'ruleset', 'routing', uncheckedBody('routing', [...rules, apiInvoices]), { state: 'published', note: 'old', now: desk.clock.now() }));
+      await desk.services.definitions.refresh();
+      expect(desk.services.definitions.rulesetWarnings('routing')).toEqual([expect.objectContaining({ path: `$.rules[${rules.length}].priority`, severity: 'warning' })]);
+      const customer = desk.tokenFor(desk.customer({ email: 'api@example.com' }));
+      const res = await desk.api('POST', '/api/v1/cases', { token: customer, body: { subject: 'API invoice is wrong', description: 'The amount is wrong' } });
+      const id = ((await res.json()) as Json).id as number;
+      const events = (await (await desk.api('GET', `/api/v1/cases/${id}/events`, { token: ADMIN_TOKEN })).json()) as Json[];
+      const routed = events.find((e) => e.type === 'case.routed')!.data as Json;
+      expect(routed).toMatchObject({ queue: 'billing', version: row.version });
+      expect(routed.fired).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'API invoices go to technical', priority: 10 }), expect.objectContaining({ rule: 'Billing questions go to billing', priority: 10 })]));
+    } finally {
+      desk.close();
+    }
   });
 });
 

@@ -37,6 +37,16 @@ export function RefusedAlert({ version, problems }: { version: number; problems:
   );
 }
 
+/** The version in force runs, but not quite as written (a priority stored before whole numbers were asked for). */
+export function LoadWarningsAlert({ version, problems }: { version: number; problems: DefinitionProblem[] }) {
+  return (
+    <Alert tone="info" id="load-warnings">
+      <p>{`v${version}, the version in force, runs as json-rules-engine reads it, which is not quite as it is written. Publish a version that fixes these:`}</p>
+      <ProblemList problems={problems} />
+    </Alert>
+  );
+}
+
 export interface ExportImportResult {
   action: 'export' | 'import';
   changes: FileChange[];
@@ -180,7 +190,7 @@ function ruleItems(definition: RulesetDefinition, idPrefix: string) {
   );
 }
 
-export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[]; refused: DefinitionProblem[] | null; builder: BuilderState; options: Options }) {
+export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[]; refused: DefinitionProblem[] | null; loadWarnings: DefinitionProblem[]; builder: BuilderState; options: Options }) {
   const { view } = p;
   const published = view.published?.body as RulesetDefinition | undefined;
   return (
@@ -189,6 +199,7 @@ export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: Defini
       {published?.description ? <p class="lead">{published.description}</p> : null}
       <NoticeAlert notice={view.notice} />
       {p.refused && view.published ? <RefusedAlert version={view.published.version} problems={p.refused} /> : null}
+      {p.loadWarnings.length > 0 && view.published ? <LoadWarningsAlert version={view.published.version} problems={p.loadWarnings} /> : null}
       <InForce view={view} />
       <DraftPanel view={view} csrfToken={p.csrfToken}>
         {view.draft ? (

@@ -226,6 +226,7 @@ export function rulesPages(): Hono<PageEnv> {
         view={view}
         queues={await activeQueues(services)}
         refused={refusedProblems(services, view.name)}
+        loadWarnings={services.definitions.rulesetWarnings(view.name)}
         builder={state}
         options={await builderOptions(services)}
       />,
