@@ -119,6 +119,7 @@ describe('validateRuleset', () => {
       { path: '$.rules[1].priority', severity: 'warning', message: expect.stringContaining('reads it as 1,') },
       { path: '$.rules[1].conditions.any[0].priority', severity: 'warning', message: expect.stringContaining('reads it as 1,') },
     ]);
+    expect(leaf.priority).toBe(1.5); // json-rules-engine's own check (it parseInt's a leaf's priority in place) ran on a copy
     const refused = validateRuleset({ ruleset: 'routing', rules: [rule({ priority: 0.5 })] }, stored, 'routing');
     expect(refused).toMatchObject({ ok: false, problems: [{ path: '$.rules[0].priority', severity: 'error', message: expect.stringContaining('refuses the rule') }] });
   });

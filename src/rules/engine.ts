@@ -53,10 +53,22 @@ function ruleProperties(rule: RuleJson, label: string): RuleProperties {
   };
 }
 
+/**
+ * The condition tree with each node copied (values shared): all json-rules-engine's
+ * constructors change in what they are given is a leaf's `priority` (parseInt'd).
+ */
+function nodesCopied(condition: unknown): unknown {
+  if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return condition;
+  const copy: Record<string, unknown> = { ...condition };
+  for (const key of ['all', 'any'] as const) if (Array.isArray(copy[key])) copy[key] = (copy[key] as unknown[]).map(nodesCopied);
+  if ('not' in copy) copy.not = nodesCopied(copy.not);
+  return copy;
+}
+
 /** Why json-rules-engine refuses to build `rule` (its own message), or null when it builds it. */
 export function ruleRefusal(rule: RuleJson): string | null {
   try {
-    new Rule(ruleProperties(rule, rule.name ?? '#0'));
+    new Rule({ name: rule.name ?? '#0', ...(rule.priority === undefined ? {} : { priority: rule.priority }), conditions: nodesCopied(rule.conditions) as TopLevelCondition, event: rule.event });
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
