@@ -4,6 +4,10 @@
  * case fact, then the outcome as createCase decides it (queue, escalation, priority, tier, SLA
  * policy, tags). Each ruleset is evaluated as intake evaluates it (`run-ruleset.ts`): compiled
  * rules, synchronously, where they apply; json-rules-engine, awaited, otherwise.
+ *
+ * A later event (an SLA breach, a reopen…) is replayed the same way (`replayEvent`) on the case
+ * as it was then, and its outcome is that case with the decisions applied as applyDecisions
+ * applies them (priority, tags, SLA policy, a move to the queue decided, then the escalation).
  */
 import type { FiredRule, Priority } from '../db/schema/cases.js';
 import { compileFast, evaluateFast, prepareRuleset } from './compile.js';
@@ -19,7 +23,6 @@ export interface Outcome {
   tier: number;
   slaPolicy: string;
   tags: string[];
-  /** Not compared by dry-runs (OUTCOME_FIELDS); examples check them. */
   skills: string[];
   /** Moved to a higher tier by an escalation at intake. */
   escalated: boolean;
@@ -80,7 +83,10 @@ class ReplayState {
   escalate: Decisions['escalate'] = null;
 
   constructor(readonly baseFacts: Record<string, unknown> & { case: CaseFact }) {
-    this.caseFact = { ...baseFacts.case, tags: [], skills: [] };
+    // The case's own tags and skills (none at intake) and the decisions' accumulate.
+    this.caseFact = { ...baseFacts.case, tags: [...baseFacts.case.tags], skills: [...baseFacts.case.skills] };
+    for (const t of baseFacts.case.tags) this.tags.add(t);
+    for (const k of baseFacts.case.skills) this.skills.add(k);
     this.facts = { ...baseFacts, case: this.caseFact } as unknown as Facts;
   }
 
@@ -103,24 +109,42 @@ class ReplayState {
     c.skills = [...new Set([...c.skills, ...decisions.skills])];
   }
 
+  /** The escalation decided, from `queue` at `tier`: where it leaves the case (escalateCase: no move when already there). */
+  #escalated(context: ReplayContext, queue: string, tier: number): { queue: string; tier: number; escalated: boolean } {
+    const escalate = this.escalate;
+    if (!escalate) return { queue, tier, escalated: false };
+    const target = escalate.queue ?? [...context.tiers].find(([, t]) => t === escalate.tier)?.[0] ?? null;
+    if (!target || !context.tiers.has(target) || (tier >= escalate.tier && queue === target)) return { queue, tier, escalated: false };
+    return { queue: target, tier: escalate.tier, escalated: true };
+  }
+
+  /** A later event's outcome: the case as it was (`slaPolicy` its policy then) with the decisions applied. */
+  finishEvent(context: ReplayContext, slaPolicy: string | null): Replay {
+    const c = this.baseFacts.case;
+    // A queue decided moves the case there (and to its tier) when it exists; then the escalation.
+    const moved = this.queue !== null && this.queue !== c.queue && context.tiers.has(this.queue);
+    const { queue, tier, escalated } = this.#escalated(context, moved ? this.queue! : c.queue, moved ? context.tiers.get(this.queue!)! : c.tier);
+    return {
+      outcome: {
+        queue,
+        priority: this.priority ?? (c.priority as Priority),
+        tier,
+        slaPolicy: this.policy ?? slaPolicy ?? context.defaultPolicy,
+        tags: [...this.tags].sort(),
+        skills: [...this.skills].sort(),
+        escalated,
+      },
+      fired: this.fired,
+    };
+  }
+
   finish(context: ReplayContext): Replay {
     const { tiers } = context;
     const requested = this.baseFacts.case.priority as Priority;
     // The intake path's routing hint (a mailbox's default queue) when no rule picked one.
     const hint = this.baseFacts.case.queue;
     const routedQueue = this.queue && tiers.has(this.queue) ? this.queue : !this.queue && tiers.has(hint) ? hint : 'general';
-    let finalQueue = routedQueue;
-    let tier = tiers.get(routedQueue) ?? 1;
-    const escalate = this.escalate;
-    let escalated = false;
-    if (escalate) {
-      const target = escalate.queue ?? [...tiers].find(([, t]) => t === escalate.tier)?.[0] ?? null;
-      if (target && tiers.has(target) && !(tier >= escalate.tier && routedQueue === target)) {
-        finalQueue = target;
-        tier = escalate.tier;
-        escalated = true;
-      }
-    }
+    const { queue: finalQueue, tier, escalated } = this.#escalated(context, routedQueue, tiers.get(routedQueue) ?? 1);
     return {
       outcome: {
         queue: finalQueue,
@@ -136,25 +160,39 @@ class ReplayState {
   }
 }
 
-async function finishAsync(chain: Chain, state: ReplayState, from: number, pending: Promise<Evaluation>, context: ReplayContext): Promise<Replay> {
+type Finish = (state: ReplayState) => Replay;
+
+async function finishAsync(chain: Chain, state: ReplayState, from: number, pending: Promise<Evaluation>, finish: Finish): Promise<Replay> {
   state.apply(chain.rulesets[from]!.name, await pending);
   for (let i = from + 1; i < chain.rulesets.length; i++) {
     const ruleset = chain.rulesets[i]!;
     state.apply(ruleset.name, await ruleset.evaluate(state.facts));
   }
-  return state.finish(context);
+  return finish(state);
 }
 
-/** Intake's outcome for these facts, decided as createCase decides it (a promise only when json-rules-engine runs). */
-export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay | Promise<Replay> {
+function run(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, finish: Finish): Replay | Promise<Replay> {
   const state = new ReplayState(baseFacts);
   for (let i = 0; i < chain.rulesets.length; i++) {
     const ruleset = chain.rulesets[i]!;
     const evaluation = ruleset.evaluate(state.facts);
-    if (evaluation instanceof Promise) return finishAsync(chain, state, i, evaluation, context);
+    if (evaluation instanceof Promise) return finishAsync(chain, state, i, evaluation, finish);
     state.apply(ruleset.name, evaluation);
   }
-  return state.finish(context);
+  return finish(state);
+}
+
+/** Intake's outcome for these facts, decided as createCase decides it (a promise only when json-rules-engine runs). */
+export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay | Promise<Replay> {
+  return run(chain, baseFacts, (state) => state.finish(context));
+}
+
+/**
+ * A later event's outcome: the chain the workflow runs on it, on the facts it was handled with
+ * (`baseFacts.case`: the case as it was then; `slaPolicy`: its SLA policy then).
+ */
+export function replayEvent(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext, slaPolicy: string | null): Replay | Promise<Replay> {
+  return run(chain, baseFacts, (state) => state.finishEvent(context, slaPolicy));
 }
 
 /** `replay` of a chain of compiled rulesets only (`compiledOnly`): the answer at once. */

@@ -94,13 +94,22 @@ describe('dryRun', () => {
       after: { queue: 'advanced', priority: 'urgent', tier: 2 },
       rules: ['escalation: Urgent enterprise cases go straight to advanced support', 'routing: Enterprise invoices are urgent'],
     });
-    expect(result.byField).toEqual({ queue: 2, priority: 1, tier: 2, slaPolicy: 0, tags: 0 });
+    expect(result.byField).toEqual({ queue: 2, priority: 1, tier: 2, slaPolicy: 0, tags: 0, skills: 0 });
     expect(result.byRule).toEqual({
       'escalation: Undiagnosed technical problems go to advanced support': 1,
       'escalation: Urgent enterprise cases go straight to advanced support': 1,
       'routing: Enterprise invoices are urgent': 1,
       'routing: Payment failures are technical': 1,
     });
+  });
+
+  it('lists a case whose required skills would change (routing decides them too)', async () => {
+    const ids = await intake();
+    const draft = publishedRouting();
+    draft.rules = draft.rules.filter((r) => r.name !== 'Refunds need the refunds skill');
+    const result = await dryRun(h.services, { ruleset: 'routing', draft, selection: { kind: 'last', count: 100 } });
+    expect(result).toMatchObject({ changed: 1, byField: { skills: 1, queue: 0 }, byRule: { 'routing: Refunds need the refunds skill': 1 } });
+    expect(result.changes[0]).toMatchObject({ caseId: `C-${ids[1]}`, fields: ['skills'], before: { skills: ['refunds'] }, after: { skills: [] } });
   });
 
   it('replays a refused ruleset version (stored, no longer valid) as what it is: not run, no decisions', async () => {

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { DryRunJobs } from '../../src/rules/dry-run-jobs.js';
 import type { DryRunResult } from '../../src/rules/dry-run.js';
+import { DryRunStatus } from '../../views/pages/manage/dry-run.js';
+import { textOf } from './support.js';
 
 const META = { ruleset: 'routing', draftVersion: 2, label: 'the last 10 cases' };
 
@@ -12,10 +14,12 @@ function result(total: number): DryRunResult {
     selection: { kind: 'last', count: total },
     total,
     changed: 0,
-    byField: { queue: 0, priority: 0, tier: 0, slaPolicy: 0, tags: 0 },
+    byField: { queue: 0, priority: 0, tier: 0, slaPolicy: 0, tags: 0, skills: 0 },
     byRule: {},
     changes: [],
     truncated: false,
+    eventsReplayed: 0,
+    notReplayed: {},
     timings: { loadMs: 1, evaluateMs: 1, totalMs: 2 },
   };
 }
@@ -88,5 +92,18 @@ describe('DryRunJobs', () => {
     now += 1;
     expect(jobs.get('staff:1', job.id)).toBeUndefined();
     expect(jobs.size).toBe(0);
+  });
+
+  it('results say how many later events were replayed, and which could not be and why', async () => {
+    const jobs = new DryRunJobs();
+    const job = jobs.start('staff:1', { ...META, ruleset: 'escalation' }, async () => ({ ...result(5), ruleset: 'escalation', eventsReplayed: 7, notReplayed: { imported: 2, unrouted: 1 } }));
+    await tick();
+    await tick();
+    const html = String(await DryRunStatus({ job: jobs.get('staff:1', job.id)!, url: '/manage/rules/escalation/dry-runs/x', polling: false }));
+    const text = textOf(html);
+    expect(text).toContain('replayed against v1 in force, with 7 later events the ruleset runs on.');
+    expect(text).toContain('Not replayed: 2 events: recorded by an import from another help desk: no rules ran on it');
+    expect(text).toContain('1 event: the case’s timeline no longer shows how it was routed, so the case cannot be rebuilt');
+    expect(text).toContain('No case would be routed, prioritised, escalated or tagged differently.');
   });
 });

@@ -10,6 +10,8 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/definitions/diff.js';
 import type { RulesetDefinition, RuleJson } from '../../src/rules/definition.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { signedIn } from '../support/pages.js';
 import { manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
@@ -278,6 +280,28 @@ describe('draft → diff → dry-run → publish → rollback', () => {
       [2, 'draft', null, 'Acme first'],
       [1, 'published', null, 'Seeded from rules/routing.json'],
     ]);
+  });
+
+  it('dry-runs the escalation ruleset over the SLA events of past cases too, saying when a case would end differently', async () => {
+    const id = await h.intake({ customer: { email: 'c@example.com' }, subject: 'Question about my account', description: 'How do I change my display name?' });
+    // The first-response SLA warns, then breaches the next working day: the shipped rule escalates it.
+    for (let i = 0; i < 30; i++) {
+      h.clock.advanceMinutes(60);
+      await runSlaSweep(h.services);
+    }
+    expect((await caseRow(id)).queueId).toBe('advanced');
+    const draft = structuredClone(h.services.definitions.ruleset('escalation').definition);
+    draft.rules = draft.rules.filter((r) => r.name !== 'Breached SLAs go to advanced support');
+    const manager = signedIn(h, h.maria); // a day later: a session of today
+    expect((await manager.post('/manage/rules/escalation/drafts', { body: JSON.stringify(draft, null, 2), note: 'No escalation on breach', from: '1' })).status).toBe(303);
+    const start = await manager.post('/manage/rules/escalation/dry-runs', { draft: '2', scope: 'last', count: '100' }, { htmx: true });
+    const result = textOf(await waitForJob(manager, /hx-get="([^"]+)"/.exec(await start.text())![1]!));
+    expect(result).toContain('Dry-run of draft v2: 1 case of 1 would change');
+    expect(result).toContain('The last 100 cases, replayed against v1 in force, with 2 later events the ruleset runs on.');
+    expect(result).toMatch(
+      new RegExp(`C-${id} Question about my account 2 Mar 2026, 09:00 UTC SLA breach \\(first response\\), 3 Mar 2026, \\d\\d:\\d\\d UTC Queue : advanced → general Tier : 2 → 1 escalation: Breached SLAs go to advanced support`),
+    );
+    expect(result).not.toContain('Not replayed');
   });
 
   it('dry-runs a date range or one queue, and refuses a bad selection with the form', async () => {

@@ -8,10 +8,10 @@
  */
 import type { Handle, Store } from '../../db/store/index.js';
 import * as pgQueries from './pg.js';
-import type { CaseRowLite } from './rows.js';
+import type { CaseRowLite, EventRowLite } from './rows.js';
 import * as sqliteQueries from './sqlite.js';
 
-export type { CaseRowLite } from './rows.js';
+export type { CaseRowLite, EventRowLite } from './rows.js';
 
 export type CaseSelection = { kind: 'last'; count: number } | { kind: 'range'; from: number; to: number } | { kind: 'queue'; queue: string; count: number };
 
@@ -48,4 +48,10 @@ export async function caseReader(store: Store, selection: CaseSelection, size: n
       return rows;
     },
   };
+}
+
+/** The timeline entries of these types of these cases (a page of `caseReader`'s), by case then in order. */
+export function caseEvents(store: Store, caseIds: readonly number[], types: readonly string[]): Promise<EventRowLite[]> {
+  if (caseIds.length === 0 || types.length === 0) return Promise.resolve([]);
+  return store.query((q) => queriesOf(q).eventsOf(q, caseIds, types));
 }

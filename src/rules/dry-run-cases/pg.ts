@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
-import { type CaseRowLite } from './rows.js';
+import { type CaseRowLite, type EventRowLite } from './rows.js';
 
 const COLUMNS = sql.raw('id, subject, description, channel, requested_priority, created_at, routing::text AS routing, workflow, workflow_version');
 
@@ -33,5 +33,12 @@ export function pageLatest(q: Handle, queue: string | null, before: number, size
     queue === null
       ? sql`SELECT ${COLUMNS} FROM cases WHERE id < ${before} ORDER BY id DESC LIMIT ${size}`
       : sql`SELECT ${COLUMNS} FROM cases WHERE queue_id = ${queue} AND id < ${before} ORDER BY id DESC LIMIT ${size}`,
+  );
+}
+
+/** The timeline entries of these types of these cases, by case then in order (`data` as text, as on SQLite). */
+export function eventsOf(q: Handle, caseIds: readonly number[], types: readonly string[]): Promise<EventRowLite[]> {
+  return q.all<EventRowLite>(
+    sql`SELECT case_id, id, type, at, actor_type, data::text AS data FROM case_events WHERE case_id = ANY(${[...caseIds]}::int[]) AND type = ANY(${[...types]}::text[]) ORDER BY case_id, id`,
   );
 }

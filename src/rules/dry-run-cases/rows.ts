@@ -14,3 +14,13 @@ export interface CaseRowLite {
 }
 
 export const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version';
+
+/** A timeline entry as the dry-run replays a case's later events (`data` as JSON text). */
+export interface EventRowLite {
+  case_id: number;
+  id: number;
+  type: string;
+  at: number;
+  actor_type: string;
+  data: string;
+}

@@ -4,7 +4,7 @@
  * results (totals by outcome and by rule, each changed case before → after).
  */
 import type { DryRunJob } from '../../../src/rules/dry-run-jobs.js';
-import type { DryRunChange, OutcomeField } from '../../../src/rules/dry-run.js';
+import { NOT_REPLAYED, type DryRunChange, type DryRunMoment, type NotReplayedReason, type OutcomeField } from '../../../src/rules/dry-run.js';
 import { Button, CsrfField, Field, PageHeader, SelectField, Time, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ManagePage, ManageTable } from './parts.js';
@@ -34,7 +34,10 @@ export function DryRunForm(p: { base: string; draft: number; csrfToken: string; 
       <CsrfField token={p.csrfToken} />
       <input type="hidden" name="draft" value={String(p.draft)} />
       <h3>{`Dry-run draft v${p.draft} against past cases`}</h3>
-      <p class="hint">Replays the draft and the version in force over past cases and lists every case whose queue, priority, tier, SLA policy or tags would change. Nothing is written.</p>
+      <p class="hint">
+        Replays the draft and the version in force over past cases — their intake, and the later events the ruleset runs on (SLA warnings and breaches, reopens…) with the case as it was
+        then — and lists every case whose queue, priority, tier, SLA policy, tags or required skills would change. Nothing is written.
+      </p>
       {p.error ? (
         <p class="alert alert-error" role="alert">
           {p.error}
@@ -66,7 +69,7 @@ export function DryRunForm(p: { base: string; draft: number; csrfToken: string; 
   );
 }
 
-const FIELD_LABEL: Record<OutcomeField, string> = { queue: 'Queue', priority: 'Priority', tier: 'Tier', slaPolicy: 'SLA policy', tags: 'Tags' };
+const FIELD_LABEL: Record<OutcomeField, string> = { queue: 'Queue', priority: 'Priority', tier: 'Tier', slaPolicy: 'SLA policy', tags: 'Tags', skills: 'Required skills' };
 
 function showValue(value: unknown): string {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
@@ -77,7 +80,44 @@ function seconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
+const EVENT_LABEL: Record<string, string> = {
+  'case.created': 'At intake',
+  'sla.warning': 'SLA warning',
+  'sla.breached': 'SLA breach',
+  'case.reopened': 'Reopened',
+  'customer.replied': 'Customer reply',
+  'staff.replied': 'Agent reply',
+  'case.escalated': 'Escalated',
+};
+const METRIC_LABEL: Record<string, string> = { firstResponse: 'first response', nextResponse: 'next response', resolution: 'resolution' };
+
+function MomentFields({ moment }: { moment: DryRunMoment }) {
+  return (
+    <ul class="plain-list change-list">
+      {moment.fields.map((f) => (
+        <li>
+          <strong>{FIELD_LABEL[f]}</strong>: <span class="before">{showValue(moment.before[f])}</span> → <span class="after">{showValue(moment.after[f])}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** "SLA breach (first response), 3 Mar 2026, 09:00 UTC": which moment of the case. */
+function MomentLabel({ moment }: { moment: DryRunMoment }) {
+  if (moment.event === 'case.created') return <p class="moment">{EVENT_LABEL['case.created']}</p>;
+  const what = `${EVENT_LABEL[moment.event] ?? moment.event}${moment.metric ? ` (${METRIC_LABEL[moment.metric] ?? moment.metric})` : ''}`;
+  return (
+    <p class="moment">
+      {`${what}, `}
+      <Time at={moment.at} />
+    </p>
+  );
+}
+
 function ChangeRow({ change }: { change: DryRunChange }) {
+  // A case that differs at intake only reads as before; later events say when.
+  const atIntakeOnly = change.moments.length === 1 && change.moments[0]!.event === 'case.created';
   return (
     <tr>
       <td class="cell-ref">
@@ -88,13 +128,14 @@ function ChangeRow({ change }: { change: DryRunChange }) {
         <Time at={change.createdAt} />
       </td>
       <td>
-        <ul class="plain-list change-list">
-          {change.fields.map((f) => (
-            <li>
-              <strong>{FIELD_LABEL[f]}</strong>: <span class="before">{showValue(change.before[f])}</span> → <span class="after">{showValue(change.after[f])}</span>
-            </li>
-          ))}
-        </ul>
+        {atIntakeOnly
+          ? <MomentFields moment={change.moments[0]!} />
+          : change.moments.map((m) => (
+              <div class="dry-run-moment">
+                <MomentLabel moment={m} />
+                <MomentFields moment={m} />
+              </div>
+            ))}
       </td>
       <td>
         <ul class="plain-list">
@@ -104,6 +145,22 @@ function ChangeRow({ change }: { change: DryRunChange }) {
         </ul>
       </td>
     </tr>
+  );
+}
+
+/** Later events the ruleset runs on that the dry-run could not replay, and why. */
+function NotReplayed({ counts }: { counts: Partial<Record<NotReplayedReason, number>> }) {
+  const reasons = (Object.keys(counts) as NotReplayedReason[]).filter((k) => (counts[k] ?? 0) > 0);
+  if (reasons.length === 0) return null;
+  return (
+    <div id="dry-run-not-replayed">
+      <p>Not replayed:</p>
+      <ul>
+        {reasons.map((k) => (
+          <li>{`${plural(counts[k]!, 'event')}: ${NOT_REPLAYED[k]}`}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -143,11 +200,12 @@ export function DryRunStatus(p: { job: DryRunJob; url: string; polling: boolean;
     <div id="dry-run" class="dry-run dry-run-done">
       <h3 id="dry-run-heading">{`Dry-run of draft v${job.draftVersion}: ${plural(r.changed, 'case')} of ${r.total.toLocaleString('en')} would change`}</h3>
       <p class="muted">
-        {`${job.label[0]!.toUpperCase()}${job.label.slice(1)}, replayed against v${r.baseVersion} in force. ${seconds(r.timings.totalMs)} (loading ${seconds(r.timings.loadMs)}, evaluating ${seconds(r.timings.evaluateMs)}). Nothing was written.`}
+        {`${job.label[0]!.toUpperCase()}${job.label.slice(1)}, replayed against v${r.baseVersion} in force${r.eventsReplayed > 0 ? `, with ${plural(r.eventsReplayed, 'later event')} the ruleset runs on` : ''}. ${seconds(r.timings.totalMs)} (loading ${seconds(r.timings.loadMs)}, evaluating ${seconds(r.timings.evaluateMs)}). Nothing was written.`}
       </p>
+      <NotReplayed counts={r.notReplayed} />
       {r.examples && r.examples.results.length > 0 ? <ExampleResults run={r.examples} id="dry-run-examples" /> : null}
       {r.changed === 0 ? (
-        <p id="dry-run-none">No case would be routed, prioritised or tagged differently.</p>
+        <p id="dry-run-none">No case would be routed, prioritised, escalated or tagged differently.</p>
       ) : (
         <>
           <div class="dry-run-totals">

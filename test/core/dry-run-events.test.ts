@@ -1,0 +1,184 @@
+/**
+ * The dry-run of a ruleset that runs after intake (docs/manager-console.md, "Dry-run"): the
+ * later events of past cases — SLA warnings and breaches, reopens, customer replies — are
+ * replayed with the case as its timeline says it was then, so a draft that changes what the
+ * escalation ruleset does on them shows the cases it would have escalated differently; and what
+ * cannot be replayed is counted, with why.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RuleJson, RulesetDefinition } from '../../src/rules/definition.js';
+import { dryRun, type DryRunChange, type DryRunResult } from '../../src/rules/dry-run.js';
+import type { WorkflowDefinition } from '../../src/workflow/definition.js';
+import { createDesk, type Desk } from '../sla/helpers.js';
+
+let d: Desk;
+beforeEach(async () => {
+  d = createDesk();
+  await d.h.settled();
+});
+afterEach(() => d.h.close());
+
+const BREACH_RULE = 'Breached SLAs go to advanced support';
+const REOPEN_RULE = 'Cases reopened twice go to advanced support';
+
+function escalation(): RulesetDefinition {
+  return structuredClone(d.h.services.definitions.ruleset('escalation').definition);
+}
+
+function run(draft: RulesetDefinition, ruleset = 'escalation'): Promise<DryRunResult> {
+  return dryRun(d.h.services, { ruleset, draft, selection: { kind: 'last', count: 100 } });
+}
+
+const changeOf = (result: DryRunResult, id: string): DryRunChange | undefined => result.changes.find((c) => c.caseId === id);
+
+/** Hour by hour, with a sweep each hour (its warnings and breaches, and the escalation rules they run), for `hours`. */
+async function sweepHours(hours: number): Promise<void> {
+  for (let i = 0; i < hours; i++) {
+    d.h.clock.advanceMinutes(60);
+    expect((await d.call('POST', '/api/v1/sla/sweep')).status).toBe(200);
+  }
+}
+
+/** The first-response SLA (8 business hours, standard policy) warns, then breaches, on the next working day. */
+async function twoBreachedCases(): Promise<{ general: string; billing: string; breachedAt: number }> {
+  const general = await d.create();
+  const billing = await d.create({ subject: 'Invoice copy please', description: 'Please send a copy of the last invoice' });
+  await sweepHours(30);
+  const breach = (await d.events(general, 'sla.breached'))[0]!;
+  for (const id of [general, billing]) expect(await d.get(id)).toMatchObject({ queue: 'advanced', tier: 2, escalationCount: 1 });
+  return { general, billing, breachedAt: Date.parse(breach.at) };
+}
+
+describe('dry-run of the escalation ruleset: SLA events', () => {
+  it('lists the cases a draft without "Breached SLAs go to advanced support" would not have escalated on their breach', async () => {
+    const { general, billing, breachedAt } = await twoBreachedCases();
+    const draft = escalation();
+    draft.rules = draft.rules.filter((r) => r.name !== BREACH_RULE);
+    const result = await run(draft);
+    // A warning and a breach per case, each replayed on both sides.
+    expect(result).toMatchObject({ total: 2, changed: 2, eventsReplayed: 4, notReplayed: {}, byField: { queue: 2, tier: 2, priority: 0, slaPolicy: 0, tags: 0, skills: 0 }, byRule: { [`escalation: ${BREACH_RULE}`]: 2 } });
+    for (const [id, queue] of [[general, 'general'], [billing, 'billing']] as const) {
+      expect(changeOf(result, id)).toMatchObject({
+        fields: ['queue', 'tier'],
+        before: { queue: 'advanced', tier: 2, escalated: true },
+        after: { queue, tier: 1, escalated: false },
+        rules: [`escalation: ${BREACH_RULE}`],
+        moments: [{ event: 'sla.breached', metric: 'firstResponse', at: breachedAt, fields: ['queue', 'tier'] }],
+      });
+    }
+  });
+
+  it('finds nothing to change for the published rules, and routing (which runs at intake only) reads no later event', async () => {
+    await twoBreachedCases();
+    expect(await run(escalation())).toMatchObject({ total: 2, changed: 0, eventsReplayed: 4 });
+    const routing = structuredClone(d.h.services.definitions.ruleset('routing').definition);
+    expect(await run(routing, 'routing')).toMatchObject({ total: 2, changed: 0, eventsReplayed: 0 });
+  });
+
+  it('predicts what a breach does once the draft is published', async () => {
+    const { general, billing } = await twoBreachedCases();
+    const draft = escalation();
+    const breached = { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'sla.breached' }] };
+    draft.rules = draft.rules.map((r): RuleJson => (r.name === BREACH_RULE ? { name: 'Breached SLAs are high priority', conditions: breached, event: { type: 'setPriority', params: { priority: 'high' } } } : r));
+    draft.rules.push({ name: 'Breaches are tagged', conditions: breached, event: { type: 'addTags', params: { tags: ['breached'] } } });
+    const predicted = await run(draft);
+    expect(predicted.changed).toBe(2);
+
+    await d.h.services.store.write((q) => d.h.services.definitions.createVersion(q, 'ruleset', 'escalation', draft, { state: 'published', now: d.h.clock.now() }));
+    await d.h.services.definitions.refresh();
+    // The same requests on the same weekday and time, two days later, breaching the same way.
+    d.h.clock.set(Date.parse('2026-03-04T09:00:00Z'));
+    const again = [await d.create(), await d.create({ subject: 'Invoice copy please', description: 'Please send a copy of the last invoice' })];
+    await sweepHours(30);
+    for (const [i, id] of [general, billing].entries()) {
+      const moment = changeOf(predicted, id)!.moments[0]!;
+      expect(moment).toMatchObject({ event: 'sla.breached', before: { queue: 'advanced', tier: 2 } });
+      const now = await d.get(again[i]!);
+      expect({ queue: now.queue, tier: now.tier, priority: now.priority, tags: [...now.tags].sort() }).toEqual({ queue: moment.after.queue, tier: moment.after.tier, priority: moment.after.priority, tags: moment.after.tags });
+    }
+  });
+});
+
+describe('dry-run of the escalation ruleset: reopens and customer replies', () => {
+  async function resolveAndReopen(id: string): Promise<void> {
+    expect((await d.transition(id, 'resolve', { solution: 'Change it under Settings.' })).status).toBe(200);
+    d.h.clock.advanceMinutes(30);
+    expect((await d.transition(id, 'reopen')).status).toBe(200);
+    d.h.clock.advanceMinutes(30);
+  }
+
+  it('replays each reopen with the case as it was: its reopen count then, its tier before the rules moved it', async () => {
+    const id = await d.create();
+    await d.reply(id);
+    await resolveAndReopen(id);
+    expect(await d.get(id)).toMatchObject({ queue: 'general', tier: 1, reopenCount: 1 });
+    await resolveAndReopen(id);
+    expect(await d.get(id)).toMatchObject({ queue: 'advanced', tier: 2, reopenCount: 2 });
+
+    // Escalating on the first reopen: that one differs; on the second both sides escalate.
+    const once = escalation();
+    once.rules.find((r) => r.name === REOPEN_RULE)!.conditions = {
+      all: [
+        { fact: 'event', path: '$.type', operator: 'equal', value: 'case.reopened' },
+        { fact: 'case', path: '$.reopenCount', operator: 'greaterThanInclusive', value: 1 },
+        { fact: 'case', path: '$.tier', operator: 'lessThan', value: 2 },
+      ],
+    };
+    const earlier = await run(once);
+    expect(earlier).toMatchObject({ changed: 1, eventsReplayed: 2 });
+    expect(changeOf(earlier, id)!.moments).toEqual([expect.objectContaining({ event: 'case.reopened', before: expect.objectContaining({ queue: 'general', tier: 1 }), after: expect.objectContaining({ queue: 'advanced', tier: 2 }) })]);
+
+    // Without the rule: the second reopen is the one that differs.
+    const none = escalation();
+    none.rules = none.rules.filter((r) => r.name !== REOPEN_RULE);
+    const moments = changeOf(await run(none), id)!.moments;
+    expect(moments).toHaveLength(1);
+    expect(moments[0]).toMatchObject({ event: 'case.reopened', before: { queue: 'advanced', tier: 2 }, after: { queue: 'general', tier: 1 }, rules: [`escalation: ${REOPEN_RULE}`] });
+    expect(moments[0]!.at).toBe(Date.parse((await d.events(id, 'case.reopened'))[1]!.at));
+  });
+
+  it('replays the customer replies a workflow runs the ruleset on; an imported history ran no rules and is counted as not replayed', async () => {
+    const workflow = structuredClone(d.h.services.definitions.workflow('support').definition) as WorkflowDefinition;
+    workflow.triggers = { ...workflow.triggers, 'customer.replied': ['escalation'] };
+    await d.h.services.store.write((q) => d.h.services.definitions.createVersion(q, 'workflow', 'support', workflow, { state: 'published', now: d.h.clock.now() }));
+    await d.h.services.definitions.refresh();
+
+    const urgent = await d.create({ priority: 'urgent' });
+    const calm = await d.create();
+    await d.reply(urgent);
+    await d.customerReply(urgent, 'Still broken.');
+    await d.reply(calm);
+    await d.customerReply(calm, 'Thanks.');
+    const imported = await d.call('POST', '/api/v1/cases', undefined, {
+      customer: { email: 'old@example.com' },
+      subject: 'From the old desk',
+      description: 'History',
+      createdAt: '2026-01-05T10:00:00Z',
+      messages: [
+        { from: 'customer', body: 'Hello?', at: '2026-01-05T10:05:00Z' },
+        { from: 'customer', body: 'Anyone?', at: '2026-01-05T11:05:00Z' },
+      ],
+    });
+    expect(imported.status).toBe(201);
+
+    const draft = escalation();
+    draft.rules.push({
+      name: 'Urgent cases the customer chases go to advanced support',
+      conditions: {
+        all: [
+          { fact: 'event', path: '$.type', operator: 'equal', value: 'customer.replied' },
+          { fact: 'case', path: '$.priority', operator: 'equal', value: 'urgent' },
+          { fact: 'event', path: '$.body', operator: 'textHasWord', value: 'broken' },
+        ],
+      },
+      event: { type: 'escalate', params: { tier: 2, queue: 'advanced', reason: 'Chased' } },
+    });
+    const result = await run(draft);
+    expect(result).toMatchObject({ changed: 1, eventsReplayed: 2, notReplayed: { imported: 2 } });
+    expect(changeOf(result, urgent)).toMatchObject({
+      before: { queue: 'general', tier: 1 },
+      after: { queue: 'advanced', tier: 2 },
+      moments: [{ event: 'customer.replied', rules: ['escalation: Urgent cases the customer chases go to advanced support'] }],
+    });
+  });
+});
