@@ -39,6 +39,7 @@ export function pageLatest(q: Handle, queue: string | null, before: number, size
 /** The timeline entries of these types of these cases, by case then in order (`data` as text, as on SQLite). */
 export function eventsOf(q: Handle, caseIds: readonly number[], types: readonly string[]): Promise<EventRowLite[]> {
   return q.all<EventRowLite>(
-    sql`SELECT case_id, id, type, at, actor_type, data::text AS data FROM case_events WHERE case_id = ANY(${[...caseIds]}::int[]) AND type = ANY(${[...types]}::text[]) ORDER BY case_id, id`,
+    // Each list bound as one array parameter (a plain array would be spread into one parameter per value).
+    sql`SELECT case_id, id, type, at, actor_type, data::text AS data FROM case_events WHERE case_id = ANY(${sql.param([...caseIds])}::bigint[]) AND type = ANY(${sql.param([...types])}::text[]) ORDER BY case_id, id`,
   );
 }
