@@ -187,8 +187,10 @@ describe('the mail pipeline on PostgreSQL', () => {
     expect(out.mail.text).toContain('We refunded the difference.');
     expect(out.mail.text).toContain('Ada Agent');
     expect(out.mail.references).toContain(original);
-    // In-Reply-To: the newest Message-ID of the case, received or sent (the bounce's).
-    expect(out.mail.inReplyTo).toBe('<20260302101500.ABC123@mx.example.com>');
+    // In-Reply-To: the newest Message-ID of the customer's side of the thread, received or sent —
+    // the customer's last mail, not the bounce's (staff-only mail is never referenced to the customer).
+    expect(out.mail.inReplyTo).toBe('<pg-mail-3@mail.example.com>');
+    expect(out.mail.references).not.toContain('<20260302101500.ABC123@mx.example.com>');
     const reply = (await sent(id)).find((d) => d.kind === 'reply')!;
     const replyId = out.mail.messageId!.slice(1, -1);
     expect(reply).toMatchObject({ delivered: true, to: ['fay@example.com'], messageId: replyId });
