@@ -151,7 +151,9 @@ describe('automatic transitions that set each other off', () => {
     expect(steps(events).slice(-2)).toEqual(['customerReplied: pending → open', 'ping: open → open']);
     const stopped = events.filter((e) => e.type === 'workflow.cycleStopped');
     expect(stopped).toMatchObject([{ data: { transition: 'ping', state: 'open', on: 'desk.loop' }, actor: { type: 'system' } }]);
-    expect(events.map((e) => e.type).slice(events.indexOf(stopped[0]!) - 3, events.indexOf(stopped[0]!) + 1)).toEqual([
+    // The chain's own entries (the round's SLA and assignment entries may come between them).
+    const chain = events.slice(0, events.indexOf(stopped[0]!) + 1).map((e) => e.type).filter((t) => ['desk.loop', 'case.transitioned', 'workflow.cycleStopped'].includes(t));
+    expect(chain.slice(-4)).toEqual([
       'desk.loop',
       'case.transitioned',
       'desk.loop',
