@@ -91,28 +91,37 @@ function parse(row: EventRowLite): Entry {
   return { id: row.id, type: row.type, at: row.at, system: row.actor_type === 'system', data: isRecord(data) ? data : {} };
 }
 
+/** The case fact as intake first built it, from the case's row (before any rule ran); `queue` is intake's routing hint. */
+export function initialCaseFact(
+  row: Pick<CaseRowLite, 'id' | 'subject' | 'description' | 'channel' | 'requested_priority' | 'created_at'>,
+  initialState: string,
+  queue = 'general',
+): CaseFact {
+  return {
+    id: caseRef(row.id),
+    subject: row.subject,
+    description: row.description,
+    channel: row.channel,
+    priority: row.requested_priority,
+    tags: [],
+    skills: [],
+    status: initialState,
+    tier: 1,
+    queue,
+    assigned: false,
+    reopenCount: 0,
+    escalationCount: 0,
+    createdAt: row.created_at,
+  };
+}
+
 /** The case fact and SLA policy, changed entry by entry. */
 class CaseState {
   readonly fact: CaseFact;
   slaPolicy: string | null = null;
 
   constructor(row: CaseRowLite, initialState: string, private readonly tiers: ReadonlyMap<string, number>) {
-    this.fact = {
-      id: caseRef(row.id),
-      subject: row.subject,
-      description: row.description,
-      channel: row.channel,
-      priority: row.requested_priority,
-      tags: [],
-      skills: [],
-      status: initialState,
-      tier: 1,
-      queue: 'general',
-      assigned: false,
-      reopenCount: 0,
-      escalationCount: 0,
-      createdAt: row.created_at,
-    };
+    this.fact = initialCaseFact(row, initialState);
   }
 
   #queue(queue: unknown, tier: unknown): void {

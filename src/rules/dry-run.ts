@@ -34,7 +34,7 @@ import { enabledRules, type RulesetDefinition } from './definition.js';
 import { compiledOnly, fromDefinition, inForce, replay, replayEvent, type Chain, type Evaluator, type Replay, type ReplayContext } from './dry-run-replay.js';
 import type { CaseFact } from './facts.js';
 import { caseEvents, caseReader, type CaseRowLite, type EventRowLite } from './dry-run-cases/index.js';
-import { CASE_ENTRY_TYPES, EVALUATION_ENTRY_TYPES, laterEvents, type LaterEvent, type NotReplayedReason } from './dry-run-events.js';
+import { CASE_ENTRY_TYPES, EVALUATION_ENTRY_TYPES, initialCaseFact, laterEvents, type LaterEvent, type NotReplayedReason } from './dry-run-events.js';
 import { calendarZone, localTimeFact, withinBusinessHours } from './build-facts.js';
 import type { ExampleRun } from './examples.js';
 
@@ -120,23 +120,8 @@ export function intakeFacts(
 ): Record<string, unknown> & { case: CaseFact } {
   const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
   return {
-    case: {
-      id: caseRef(row.id),
-      subject: row.subject,
-      description: row.description,
-      channel: row.channel,
-      priority: row.requested_priority,
-      tags: [],
-      skills: [],
-      status: initialState,
-      tier: 1,
-      // The intake path's routing hint (a mailbox's default queue), as rules saw it.
-      queue: routing?.input.defaultQueue ?? 'general',
-      assigned: false,
-      reopenCount: 0,
-      escalationCount: 0,
-      createdAt: row.created_at,
-    },
+    // The intake path's routing hint (a mailbox's default queue), as rules saw it.
+    case: initialCaseFact(row, initialState, routing?.input.defaultQueue ?? 'general'),
     customer: routing?.input.customer ?? {},
     diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
     event: { ...(routing?.input.event ?? {}), type: 'case.created' },
