@@ -218,6 +218,7 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/workflows/:name', 'alice', '/api/v1/workflows/support');
     await call('GET /api/v1/workflows', 'mia', '/api/v1/workflows');
     await call('GET /api/v1/workflows', 'alice', '/api/v1/workflows');
+    await call('POST /api/v1/workflows/:name/reapply', 'mia', '/api/v1/workflows/support/reapply', { body: { dryRun: true } });
   });
 
   it('setup and channels: tokens, users, mailboxes, mail in, bulk import, the document itself', async () => {

@@ -239,6 +239,16 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
           {`The workflow stopped a cycle of automatic transitions: “${transition(d.transition)}” would have fired again in ${state(d.state)} ${whenEvent(str(d.on))}. The case stays here; move it on by hand.`}
         </Line>
       );
+    case 'workflow.reapplied': {
+      const scheduled = Array.isArray(d.timersScheduled) ? d.timersScheduled.map((t) => transition((t as { transition?: unknown }).transition)) : [];
+      const cancelled = Array.isArray(d.timersCancelled) ? d.timersCancelled.map((t) => transition(t)) : [];
+      const timers = [scheduled.length ? `started: ${scheduled.join(', ')}` : '', cancelled.length ? `cancelled: ${cancelled.join(', ')}` : ''].filter(Boolean).join('; ');
+      return (
+        <Line entry={e} kind="state" detail={timers || undefined} detailLabel="Timers">
+          {`Workflow version ${str(d.fromVersion)} → ${str(d.toVersion)} re-applied by ${by}${d.to ? `: ${state(d.from)} → ${state(d.to)}` : ''}`}
+        </Line>
+      );
+    }
     case 'case.solutionOffered':
       return <Line entry={e} kind="system" detail={str(d.title)} detailLabel="Known problem">Solution offered to the customer</Line>;
     case 'case.solutionAccepted':

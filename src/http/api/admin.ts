@@ -8,11 +8,12 @@ import { iso } from '../../cases/case-view.js';
 import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
-import { jsonBody } from '../json-body.js';
+import { jsonBody, parseWith, readJson } from '../json-body.js';
+import { reapplyWorkflow } from '../../workflow/reapply.js';
 import { requireRole } from '../middleware/api-auth.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { createdToken } from './schemas/admin.js';
-import { queue, workflow } from './schemas/definitions.js';
+import { queue, workflow, workflowReapplyResult } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
 import { emailField } from '../../text/email-address.js';
 
@@ -75,6 +76,27 @@ export const workflowRoute = referenceApi.route({
 });
 export const workflowsRoute = referenceApi.route({ method: 'get', path: '/workflows', summary: 'Workflow names', access: MANAGERS_ONLY, responses: { 200: z.array(z.string()) } });
 
+const stateName = z.string().min(1).max(100);
+const workflowReapplySchema = z.strictObject({
+  dryRun: z.boolean().default(false),
+  version: z.number().int().positive().optional().meta({ description: 'The version previewed: 409 CONFLICT when another is in force by now.' }),
+  stateMap: z.record(stateName, stateName).optional().meta({ description: 'A case state → the state it takes in the version in force.' }),
+  limit: z.number().int().min(0).max(10_000).optional(),
+});
+export const workflowReapplyRoute = referenceApi.route({
+  method: 'post',
+  path: '/workflows/:name/reapply',
+  summary: 'Re-apply a workflow to running cases',
+  description:
+    'Cases on another version of the workflow (not in a final state) move to the version in force. `{ "dryRun": true }` previews; `stateMap` moves cases in a state to another (one the new version no longer has, or renamed); cases that cannot move are listed in `blocked` and stay on their version. `limit` caps the listed cases. The body may be empty.',
+  access: MANAGERS_ONLY,
+  params: { name: z.string().meta({ examples: ['support'] }) },
+  body: workflowReapplySchema,
+  bodyOptional: true,
+  responses: { 200: workflowReapplyResult },
+  errors: [404, 409, 422],
+});
+
 export function referenceRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // A queue's Slack/Teams incoming-webhook URLs carry their credentials: never in this answer (every staff member reads it).
@@ -89,5 +111,18 @@ export function referenceRoutes(): Hono<AppEnv> {
     return c.json({ version, definition: isManagerRole(c.get('principal')!.actor.role) ? definition : hideNotifyUrls(definition) });
   });
   on(app, workflowsRoute, (c) => c.json(c.get('services').definitions.names('workflow')));
+  on(app, workflowReapplyRoute, async (c) => {
+    const text = await c.req.text(); // Hono caches the body: readJson reads it again
+    const input = parseWith(workflowReapplyRoute.body, text.trim() === '' ? {} : await readJson(c));
+    const result = await reapplyWorkflow(c.get('services'), c.req.param('name'), {
+      dryRun: input.dryRun,
+      actor: c.get('principal')!.actor,
+      ...(input.version !== undefined ? { version: input.version } : {}),
+      ...(input.stateMap ? { stateMap: input.stateMap } : {}),
+      ...(input.limit !== undefined ? { limit: input.limit } : {}),
+    });
+    return c.json(result);
+  });
+
   return app;
 }

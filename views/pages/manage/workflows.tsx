@@ -164,7 +164,7 @@ export function Diagram({ definition, id, zoom = 1, zoomBase, link }: { definiti
   );
 }
 
-export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; draftDefinition: WorkflowDefinition | null; builder: WorkflowBuilderState; options: WorkflowOptions; zoom: number }) {
+export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; draftDefinition: WorkflowDefinition | null; builder: WorkflowBuilderState; options: WorkflowOptions; zoom: number; onOtherVersions: number }) {
   const { view } = p;
   const published = view.published?.body as WorkflowDefinition | undefined;
   return (
@@ -173,6 +173,12 @@ export function WorkflowPage(p: { viewer: Viewer; csrfToken: string; view: Defin
       {published?.description ? <p class="lead">{published.description}</p> : null}
       <NoticeAlert notice={view.notice} />
       <InForce view={view} />
+      {p.onOtherVersions > 0 ? (
+        <p id="reapply-hint">
+          {`${p.onOtherVersions.toLocaleString('en')} running case${p.onOtherVersions === 1 ? ' is' : 's are'} on another version of this workflow. `}
+          <a href={`${view.base}/reapply`}>Re-apply the version in force…</a>
+        </p>
+      ) : null}
       <DraftPanel view={view} csrfToken={p.csrfToken}>
         {p.draftDefinition && view.draft ? (
           <details class="draft-diagram">

@@ -64,6 +64,30 @@ export const reapplyResult = z.object({
   truncated: z.boolean(),
 });
 
+const scheduledTimer = z.object({ transition: z.string(), at: instant });
+const clockEffect = z.enum(['run', 'pause', 'stop']);
+
+export const workflowReapplyResult = z.object({
+  dryRun: z.boolean(),
+  workflow: z.string(),
+  version: z.number().int(),
+  cases: z.number().int().meta({ description: 'Cases on another version that move (moved, unless dryRun).' }),
+  changedCases: z.number().int().meta({ description: 'Of those, the ones whose state, SLA clocks or state timers change.' }),
+  changes: z.array(
+    z.object({
+      caseId: caseRef,
+      fromVersion: z.number().int(),
+      state: z.object({ from: z.string(), to: z.string() }),
+      clocks: z.array(z.object({ metric: z.string(), from: clockEffect, to: clockEffect })),
+      timers: z.object({ cancelled: z.array(scheduledTimer), scheduled: z.array(scheduledTimer) }),
+    }),
+  ),
+  blockedCases: z.number().int().meta({ description: 'Cases that cannot move as asked and stay on their version.' }),
+  blocked: z.array(z.object({ caseId: caseRef, fromVersion: z.number().int(), state: z.string(), reason: z.string() })),
+  blockedStates: z.array(z.object({ state: z.string(), cases: z.number().int(), reason: z.string() })),
+  truncated: z.boolean(),
+});
+
 export const sweepRun = z.object({
   sweep: z.object({ at: instant, warnings: z.number().int(), breaches: z.number().int(), skipped: z.number().int(), entries: z.array(jsonObject), truncated: z.boolean() }),
   waiting: z.object({ alerted: z.number().int(), skipped: z.number().int(), cases: z.array(z.string()) }),

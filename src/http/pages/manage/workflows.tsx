@@ -3,7 +3,7 @@
  * state diagram beside its JSON, drafts, publish, rollback, history: versions.tsx).
  */
 import { Hono } from 'hono';
-import { DomainError } from '../../../errors.js';
+import { DomainError, ValidationError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
 import type { WorkflowDefinition } from '../../../workflow/definition.js';
 import { Diagram, WorkflowPage, WorkflowsListPage, WORKFLOWS_NAV, ZOOMS, type WorkflowSummary } from '../../../../views/pages/manage/workflows.js';
@@ -13,7 +13,55 @@ import { managerOf } from './guard.js';
 import { loadDefinitionView, versionRoutes } from './versions.js';
 import { workflowBuilderRoutes, workflowBuilderState, workflowBuilderStateOfText, workflowOptions } from './workflow-builder.js';
 import { WorkflowBuilder, type WorkflowBuilderState } from '../../../../views/pages/manage/workflow-builder.js';
+import { WorkflowReapplyPage } from '../../../../views/pages/manage/workflow-reapply.js';
+import { casesOnOtherWorkflowVersions, reapplyWorkflow, type WorkflowReapplyResult } from '../../../workflow/reapply.js';
+import { readFormAll } from '../forms.js';
 import type { DefinitionView } from '../../../../views/pages/manage/parts.js';
+
+const PREVIEW_LIMIT = 200;
+
+/** `map.<state>` fields: the state map (an empty choice leaves that state's cases where they are). */
+function mapOf(entries: Iterable<[string, string]>): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const [key, value] of entries) if (key.startsWith('map.') && key.length > 4 && value.trim() !== '') map[key.slice(4)] = value.trim();
+  return map;
+}
+
+/**
+ * The re-apply page after `work`: a stale version or a map naming states cases cannot take
+ * is shown above a fresh preview (422 / 409), nothing moved.
+ */
+async function reapplyPage(c: PageContext, name: string, stateMap: Record<string, string>, work: () => Promise<{ preview?: WorkflowReapplyResult; done?: WorkflowReapplyResult }>) {
+  const services = c.get('services');
+  let result: { preview?: WorkflowReapplyResult; done?: WorkflowReapplyResult } = {};
+  let error: string | null = null;
+  let status: 200 | 409 | 422 = 200;
+  try {
+    result = await work();
+  } catch (e) {
+    if (!(e instanceof DomainError) || (e.code !== 'CONFLICT' && e.code !== 'VALIDATION_FAILED')) throw e;
+    status = e.code === 'CONFLICT' ? 409 : 422;
+    const issues = e instanceof ValidationError ? e.issues.map((i) => `${i.path.replace(/^stateMap\./, '')}: ${i.message}`) : [];
+    error = [e.message, ...issues].join(' ');
+    result = { preview: await reapplyWorkflow(services, name, { dryRun: true, limit: PREVIEW_LIMIT }) };
+  }
+  const { version, definition } = services.definitions.workflow(name);
+  return sendHtml(
+    c,
+    <WorkflowReapplyPage
+      viewer={viewerOf(c)!}
+      csrfToken={c.get('csrfToken')}
+      name={name}
+      version={version}
+      definition={definition}
+      preview={result.preview ?? null}
+      done={result.done ?? null}
+      stateMap={error ? {} : stateMap}
+      error={error}
+    />,
+    status,
+  );
+}
 
 function workflowName(c: PageContext): string {
   const name = c.req.param('name') ?? '';
@@ -62,6 +110,7 @@ async function renderWorkflow(c: PageContext, view: DefinitionView, status: 200 
       builder={state}
       options={await workflowOptions(services, state.doc)}
       zoom={zoomOf(c)}
+      onOtherVersions={await casesOnOtherWorkflowVersions(services, view.name)}
     />,
     status,
   );
@@ -82,6 +131,28 @@ export function workflowPages(): Hono<PageEnv> {
       workflowHref,
     ),
   );
+
+  // Re-apply: GET previews (with `map.<state>=<state>` from the map's form), POST confirms that preview.
+  app.get('/manage/workflows/:name/reapply', async (c) => {
+    const principal = managerOf(c);
+    const name = workflowName(c);
+    const stateMap = mapOf(new URL(c.req.url).searchParams.entries());
+    return reapplyPage(c, name, stateMap, async () => ({ preview: await reapplyWorkflow(c.get('services'), name, { dryRun: true, actor: principal.actor, stateMap, limit: PREVIEW_LIMIT }) }));
+  });
+
+  app.post('/manage/workflows/:name/reapply', async (c) => {
+    const principal = managerOf(c);
+    const name = workflowName(c);
+    const form = await readFormAll(c);
+    const stateMap = mapOf([...form].map(([k, v]) => [k, v[0] ?? ''] as [string, string]));
+    const version = /^\d{1,9}$/.test(form.get('version')?.[0] ?? '') ? Number(form.get('version')![0]) : null;
+    if (version === null) throw new DomainError('VALIDATION_FAILED', 'Preview the changes first, then confirm.');
+    return reapplyPage(c, name, stateMap, async () => {
+      const services = c.get('services');
+      const done = await reapplyWorkflow(services, name, { actor: principal.actor, stateMap, version, limit: 0 });
+      return { done, preview: await reapplyWorkflow(services, name, { dryRun: true, actor: principal.actor, stateMap, limit: PREVIEW_LIMIT }) };
+    });
+  });
 
   app.get('/manage/workflows', (c) => {
     managerOf(c);
