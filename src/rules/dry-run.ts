@@ -120,8 +120,9 @@ export function intakeFacts(
 ): Record<string, unknown> & { case: CaseFact } {
   const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
   return {
-    // The intake path's routing hint (a mailbox's default queue), as rules saw it.
-    case: initialCaseFact(row, initialState, routing?.input.defaultQueue ?? 'general'),
+    // The intake path's routing hint (a mailbox's default queue), as rules saw it; and no case
+    // reference yet: intake's rules run before the case is stored (build-facts.ts `caseFact`: "").
+    case: { ...initialCaseFact(row, initialState, routing?.input.defaultQueue ?? 'general'), id: '' },
     customer: routing?.input.customer ?? {},
     diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
     event: { ...(routing?.input.event ?? {}), type: 'case.created' },

@@ -139,6 +139,28 @@ describe('dryRun', () => {
     }
   });
 
+  it('gives rules the case fact intake gave them: no case reference yet ("")', async () => {
+    const history = await intake();
+    const draft = publishedRouting();
+    draft.rules.push({
+      name: 'Cases without a reference are technical',
+      priority: 90,
+      conditions: { all: [{ fact: 'case', path: '$.id', operator: 'equal', value: '' }] },
+      event: { type: 'route', params: { queue: 'technical' } },
+    });
+    const result = await dryRun(h.services, { ruleset: 'routing', draft, selection: { kind: 'last', count: 100 } });
+    expect(result.changed).toBeGreaterThan(0);
+    const predicted = new Map(result.changes.map((c) => [c.caseId, c]));
+    // What intake then does, case for case.
+    await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', draft, { state: 'published', now: h.clock.now() }));
+    await h.services.definitions.refresh();
+    const replayed = await intake();
+    for (const [i, id] of history.entries()) {
+      const change = predicted.get(`C-${id}`);
+      expect(await outcomeOf(replayed[i]!)).toEqual(change ? change.after : await outcomeOf(id));
+    }
+  });
+
   it('shows escalations a changed escalation ruleset would make at intake', async () => {
     const ids = await intake();
     const draft = structuredClone(h.services.definitions.ruleset('escalation').definition);
