@@ -13,6 +13,7 @@ import type { ExamplesOverride } from '../db/schema/index.js';
 import type { RulesetDefinition } from '../rules/definition.js';
 import { runExamples, type ExampleRun } from '../rules/examples.js';
 import { lintRuleset } from '../rules/lint.js';
+import { lintRulesetOrder } from '../rules/lint-order.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { canonicalJson, diffLines, sameDefinition, type DiffLine } from './diff.js';
@@ -29,7 +30,7 @@ function authorOf(actor: Actor) {
 /** Validation problems plus the publish checks (warnings) for a body, against what `q` sees. */
 export async function checkDefinitionIn(q: Handle, services: Services, kind: DefinitionKind, name: string, body: unknown): Promise<DefinitionProblem[]> {
   const problems = await services.definitions.validate(q, kind, name, body);
-  if (kind === 'ruleset' && !hasErrors(problems)) problems.push(...lintRuleset(body as RulesetDefinition));
+  if (kind === 'ruleset' && !hasErrors(problems)) problems.push(...lintRuleset(body as RulesetDefinition), ...lintRulesetOrder(services, name, body as RulesetDefinition));
   return problems;
 }
 

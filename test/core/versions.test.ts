@@ -101,6 +101,28 @@ describe('drafts, publishing and rollback', () => {
     expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/"Impossible" can never fire/) })]);
   });
 
+  it('warns about a rule a ruleset run earlier on the same event always overrules', async () => {
+    const escalation = structuredClone(h.services.definitions.ruleset('escalation').definition);
+    escalation.rules.push(
+      { name: 'Outages to technical', priority: 100, conditions: { all: [{ fact: 'case', path: '$.description', operator: 'textHasWord', value: 'outage' }] }, event: { type: 'route', params: { queue: 'technical' } } },
+      { name: 'Switched off', enabled: false, conditions: { all: [] }, event: { type: 'setPriority', params: { priority: 'low' } } },
+      { name: 'Tags accumulate', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 2 }] }, event: { type: 'addTags', params: { tags: ['tier2'] } } },
+    );
+    const { warnings } = await publishVersion(h.services, 'ruleset', 'escalation', escalation, maria, 'route outages');
+    const index = escalation.rules.length - 3;
+    expect(warnings).toEqual([
+      {
+        path: `$.rules[${index}].event.type`,
+        severity: 'warning',
+        message:
+          '"route" applies only when "routing" sets no queue: workflow "support" runs "routing" before this ruleset on case.created, and the first ruleset to set an outcome decides it, whatever the rule priorities',
+      },
+    ]);
+    // The shipped rulesets overrule nothing of each other: no such warning for them.
+    const { warnings: none } = await publishVersion(h.services, 'ruleset', 'escalation', structuredClone(h.services.definitions.ruleset('escalation', 1).definition), maria, 'back');
+    expect(none).toEqual([]);
+  });
+
   it('diffs a draft against the published version', async () => {
     await saveDraft(h.services, 'ruleset', 'routing', vipFirst(routing()), maria);
     const { against, lines, same } = diffVersions(h.services, 'ruleset', 'routing', 2);
