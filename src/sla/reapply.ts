@@ -5,6 +5,8 @@
  * the version they started with until a manager re-applies explicitly. `dryRun` shows what
  * would change without writing.
  */
+import { auditIn } from '../audit/record-audit.js';
+import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Handle } from '../db/store/index.js';
 import { all, get } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
@@ -120,7 +122,9 @@ export async function reapplySlaPolicy(services: Services, options: ReapplyOptio
     else await services.store.write(each);
   }
   if (!dryRun && result.cases > 0) {
-    services.logger.info('SLA config re-applied', { version: sla.version, cases: result.cases, changedCases: result.changedCases });
+    const summary = { version: sla.version, cases: result.cases, changedCases: result.changedCases, changedTimers: result.changedTimers };
+    await services.store.write((q) => auditIn(q, services.clock, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'reapplied', null, summary));
+    services.logger.info('SLA config re-applied', summary);
   }
   return result;
 }

@@ -18,6 +18,7 @@
  * (CONFLICT) when another version is in force by then.
  */
 import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
+import { auditIn } from '../audit/record-audit.js';
 import { SLA_METRICS, type SlaMetric } from '../db/schema/cases.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -231,7 +232,9 @@ export async function reapplyWorkflow(services: Services, name: string, options:
   }
   result.blockedStates = [...blockedStates].map(([state, b]) => ({ state, ...b }));
   if (!dryRun && result.cases + result.blockedCases > 0) {
-    services.logger.info('workflow re-applied', { workflow: name, version, cases: result.cases, changedCases: result.changedCases, blockedCases: result.blockedCases });
+    const summary = { version, stateMap, cases: result.cases, changedCases: result.changedCases, blockedCases: result.blockedCases };
+    await services.store.write((q) => auditIn(q, services.clock, actor, 'definition', `workflow/${name}`, 'reapplied', null, summary));
+    services.logger.info('workflow re-applied', { workflow: name, ...summary });
   }
   return result;
 }

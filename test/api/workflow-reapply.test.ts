@@ -154,6 +154,15 @@ describe('re-applying a workflow to running cases', () => {
 
     // Again: nothing left on another version.
     expect((await d.reapply({ dryRun: true })).json).toMatchObject({ cases: 0, blockedCases: 0 });
+    // Who moved the running cases, in the audit log (previews are not changes).
+    const audit = (await d.call('GET', '/api/v1/audit?entity=definition&action=reapplied', ADMIN_TOKEN)).json;
+    expect(audit.items).toEqual([
+      expect.objectContaining({
+        entity: { type: 'definition', id: 'workflow/support' },
+        actor: expect.objectContaining({ name: 'Maria' }),
+        after: { version: 2, stateMap: { pending: 'waiting' }, cases: 3, changedCases: 2, blockedCases: 0 },
+      }),
+    ]);
   });
 
   it('leaves cases it cannot move on their version, and moves the rest', async () => {

@@ -1,5 +1,6 @@
 /** The SLA config API, policy edits that leave running cases alone, and the explicit re-apply. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../support/harness.js';
 import { berlin, createDesk, type Desk, type Json } from './helpers.js';
 
 let d: Desk;
@@ -129,6 +130,9 @@ describe('policy edits and re-apply', () => {
     ]);
     expect((await d.events(old, 'case.updated'))[0]!.data).toEqual({ changes: { slaConfigVersion: [1, 2] }, by: 'reapply' });
     expect((await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true })).json).toMatchObject({ cases: 0, changedCases: 0 });
+    // Who moved the running cases, in the audit log (previews are not changes).
+    const audit = (await d.call('GET', '/api/v1/audit?entity=definition&action=reapplied', ADMIN_TOKEN)).json;
+    expect(audit.items).toEqual([expect.objectContaining({ entity: { type: 'definition', id: 'sla/sla' }, action: 'reapplied', after: { version: 2, cases: 1, changedCases: 1, changedTimers: 1 } })]);
   });
 
   it('re-applies a calendar change (a holiday): previews and records every timer it moves, with old and new due times', async () => {
