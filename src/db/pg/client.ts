@@ -43,6 +43,13 @@ export function openPostgres(url: string, options: OpenPostgresOptions = {}): Po
   const pool = new pg.Pool({ connectionString: url, types: PG_TYPES, ...(options.max !== undefined ? { max: options.max } : {}) });
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (error) => options.onError?.(error));
+  // The pool listens to idle connections only: one checked out (a transaction in progress,
+  // between two of its statements or in one) emits its error on the client, which without a
+  // listener of its own ends the process too — every instance at once when the server
+  // restarts. Its query fails with the error; released, the broken client is dropped.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = drizzle(pool, { schema }) as PgDb;
   let closed: Promise<void> | null = null;
   return {
