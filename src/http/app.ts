@@ -142,7 +142,9 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
       logFault('STORAGE_FULL', 'error', 'storage full: writes answer 503 STORAGE_FULL until space is freed', { database: faults.file, error: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'DATABASE_UNAVAILABLE' && !faults?.refusal) {
       // (Refused writes — file gone or damaged — are logged once a minute by whoever found out.)
-      logFault(domain.code, 'error', `writes refused: ${domain.code}`, { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
+      // On PostgreSQL: the server restarting or out of reach; requests succeed again once it is back (no restart of Casebook).
+      const what = faults ? `writes refused: ${domain.code}` : `the database cannot be reached: requests answer 503 ${domain.code} until it is back`;
+      logFault(domain.code, 'error', what, { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, route: routeOf(c), error });
     }

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isStorageFull, type DatabaseFaults } from '../db/faults.js';
+import { isUnreachableDatabaseError } from '../db/store/errors.js';
 import { DefinitionError, DomainError, VALIDATION_FAILED_MESSAGE, ValidationError, type ErrorCode, type FieldIssue } from '../errors.js';
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
@@ -110,6 +111,9 @@ function isSqliteUnavailable(error: unknown): boolean {
 /** Seconds a client is asked to wait before retrying a write refused for lack of space. */
 export const STORAGE_FULL_RETRY_AFTER_S = 30;
 
+/** Seconds a client is asked to wait before retrying while PostgreSQL cannot be reached (a restart takes seconds). */
+export const DATABASE_UNREACHABLE_RETRY_AFTER_S = 5;
+
 /**
  * Normalises anything thrown into a DomainError (unknown errors become INTERNAL). With the
  * connection's faults, a write refused because the file is gone or damaged says so.
@@ -121,6 +125,13 @@ export function asDomainError(error: unknown, faults?: DatabaseFaults): DomainEr
   const refused = faults?.refusalError();
   if (refused && isSqliteUnavailable(error)) return refused;
   if (isSqliteUnavailable(error)) return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be written right now; nothing was saved. Please retry later.');
+  // PostgreSQL restarting, out of reach or out of connections: the request is not at fault, and a
+  // retry in a moment usually succeeds. (A connection lost during COMMIT leaves its outcome
+  // unknown, so this does not promise that nothing was saved: a retry with the same
+  // Idempotency-Key is the safe one.)
+  if (isUnreachableDatabaseError(error)) {
+    return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be reached right now. Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S });
+  }
   return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
 }
 
@@ -163,6 +174,7 @@ export function problemResponse(c: Context, error: DomainError): Response {
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
   if (error.code === 'DATABASE_BUSY' || error.code === 'IDEMPOTENCY_IN_PROGRESS') headers['Retry-After'] = '1';
   if (error.code === 'STORAGE_FULL') headers['Retry-After'] = String(STORAGE_FULL_RETRY_AFTER_S);
+  if (error.code === 'DATABASE_UNAVAILABLE' && typeof error.details.retryAfterSeconds === 'number') headers['Retry-After'] = String(error.details.retryAfterSeconds);
   if (error.code === 'TOO_MANY_REQUESTS') headers['Retry-After'] = String(error.details.retryAfterSeconds ?? 60);
   if (error.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer';
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, headers);

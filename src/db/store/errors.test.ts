@@ -1,6 +1,7 @@
 import { DrizzleQueryError } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { isRetryable, isUniqueViolation, sqlState } from './errors.js';
+import { asDomainError } from '../../http/problem.js';
+import { isRetryable, isUniqueViolation, isUnreachableDatabaseError, markUnreachable, sqlState } from './errors.js';
 
 /** A driver error as drizzle throws it: wrapped, the driver's error as `cause`. */
 const wrapped = (code: string) => new DrizzleQueryError('INSERT …', [], Object.assign(new Error('driver'), { code }));
@@ -28,5 +29,46 @@ describe('database errors on both dialects', () => {
       expect(sqlState(error)).toBeUndefined();
       expect(isUniqueViolation(error)).toBe(false);
     }
+  });
+});
+
+describe('a PostgreSQL database out of reach', () => {
+  const socket = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code });
+  const message = (text: string) => new DrizzleQueryError('begin', [], new Error(text));
+
+  it.each([
+    ['the server stopping (57P01), wrapped', () => wrapped('57P01')],
+    ['a crash (57P02)', () => wrapped('57P02')],
+    ['starting up or in recovery (57P03)', () => wrapped('57P03')],
+    ['too many connections (53300)', () => wrapped('53300')],
+    ['a connection exception (08006)', () => wrapped('08006')],
+    ['refused, bare (pool.connect)', () => socket('ECONNREFUSED')],
+    ['reset, wrapped', () => new DrizzleQueryError('select 1', [], socket('ECONNRESET'))],
+    ['node-postgres: terminated unexpectedly', () => message('Connection terminated unexpectedly')],
+    ['node-postgres: not queryable', () => message('Client has encountered a connection error and is not queryable')],
+    ['node-postgres: connect timeout', () => new Error('timeout exceeded when trying to connect')],
+  ])('%s: marked as it leaves the store, 503 DATABASE_UNAVAILABLE with a retry', (_, make) => {
+    const error = make();
+    expect(isUnreachableDatabaseError(error)).toBe(false); // not before the store marks it
+    expect(markUnreachable(markUnreachable(error))).toBe(error);
+    expect(isUnreachableDatabaseError(error)).toBe(true);
+    const domain = asDomainError(error);
+    expect(domain.code).toBe('DATABASE_UNAVAILABLE');
+    expect(domain.details).toEqual({ retryAfterSeconds: 5 });
+  });
+
+  it.each([
+    ['a unique violation', () => wrapped('23505')],
+    ['a serialization failure', () => wrapped('40001')],
+    ['an unknown table', () => wrapped('42P01')],
+    ['SQLite busy', () => wrapped('SQLITE_BUSY')],
+    ['a plain error', () => new Error('boom')],
+  ])('%s: not marked', (_, make) => {
+    const error = make();
+    expect(isUnreachableDatabaseError(markUnreachable(error))).toBe(false);
+  });
+
+  it('a socket error that did not leave the store (a mail server, a webhook target) stays a 500', () => {
+    expect(asDomainError(socket('ECONNREFUSED')).code).toBe('INTERNAL');
   });
 });

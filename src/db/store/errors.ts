@@ -57,3 +57,54 @@ export function isRetryable(error: unknown): boolean {
   const code = sqlState(error);
   return code === '40001' || code === '40P01';
 }
+
+/** SQLSTATEs of a database that cannot be reached or is going away (not the statement's fault). */
+const UNREACHABLE_SQLSTATES = new Set([
+  '57P01', // admin_shutdown: the server is stopping (or a backend was terminated)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up, shutting down, in recovery
+  '53300', // too_many_connections
+]);
+/** The socket's own failures (Node's `code`) when connecting to, or talking with, the server. */
+const UNREACHABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+/** node-postgres's messages for a connection that ended or could not be had (they carry no code). */
+const UNREACHABLE_MESSAGES = [
+  /^Connection terminated/, // "Connection terminated unexpectedly", "… due to connection timeout"
+  /^Client has encountered a connection error and is not queryable/,
+  /^timeout exceeded when trying to connect/,
+  /^Client was closed and is not queryable/,
+];
+
+/**
+ * PostgreSQL cannot be reached, or dropped the connection (the server restarting, the network,
+ * a connection limit): a fault of the moment, not of the request — SQLSTATE class 08 and the
+ * codes above, a socket error, or node-postgres's own messages, anywhere in the cause chain
+ * under drizzle's wrapper. Never true for SQLite's errors. A socket error says nothing of
+ * where it came from (a mail server, a webhook's target): the PostgreSQL store marks the
+ * errors leaving it (`markUnreachable`), and callers ask `isUnreachableDatabaseError`.
+ */
+function isDatabaseUnreachable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (code.startsWith('08') || UNREACHABLE_SQLSTATES.has(code) || UNREACHABLE_SOCKET_CODES.has(code))) return true;
+    if (typeof message === 'string' && UNREACHABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+const UNREACHABLE = Symbol('casebook.databaseUnreachable');
+
+/** The PostgreSQL store's errors on their way out: one that says the database cannot be reached is marked so. */
+export function markUnreachable(error: unknown): unknown {
+  if (error && typeof error === 'object' && !isUnreachableDatabaseError(error) && isDatabaseUnreachable(error)) {
+    Object.defineProperty(error, UNREACHABLE, { value: true, enumerable: false });
+  }
+  return error;
+}
+
+/** The error left the PostgreSQL store because the database could not be reached (503, not 500). */
+export function isUnreachableDatabaseError(error: unknown): boolean {
+  return Boolean(error && typeof error === 'object' && (error as { [UNREACHABLE]?: boolean })[UNREACHABLE]);
+}

@@ -20,7 +20,7 @@ import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { openPostgres, type OpenPostgresOptions, type PgDb } from '../pg/client.js';
 import * as schema from '../pg/schema.js';
-import { isRetryable, isUniqueViolation, withoutQueryValues } from './errors.js';
+import { isRetryable, isUniqueViolation, markUnreachable, withoutQueryValues } from './errors.js';
 import { openWrite } from './pg-write.js';
 import type { Handle, Store, StoreDb } from './store.js';
 
@@ -79,9 +79,9 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
     }, config);
   }
 
-  /** What leaves the store: a failed query's values out of its message (errors.ts). */
+  /** What leaves the store: a failed query's values out of its message, a database out of reach marked (errors.ts). */
   const valuesOut = (error: unknown): never => {
-    throw withoutQueryValues(error);
+    throw markUnreachable(withoutQueryValues(error));
   };
 
   return {
@@ -120,7 +120,7 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
           // twice at once); run again, `fn` sees that row and answers as it does on SQLite, where
           // writes take turns (EMAIL_TAKEN, "already used"…). A second one is `fn`'s own.
           const again = isRetryable(error) || (attempt === 1 && isUniqueViolation(error));
-          if (attempt >= attempts || !again) throw withoutQueryValues(error);
+          if (attempt >= attempts || !again) throw markUnreachable(withoutQueryValues(error));
           // Jitter: writers that collided do not collide again in step.
           await sleep(retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
         }
