@@ -145,6 +145,11 @@ describe('a server whose database restarts', () => {
     expect(problem).toMatchObject({ code: 'DATABASE_UNAVAILABLE', detail: 'The database cannot be reached right now. Please retry in a moment.', retryAfterSeconds: 5 });
     const page = await fetch(`${server.url}/login`);
     expect(page.status).toBe(200); // the sign-in page needs no database
+    // A page whose session must be looked up: the error page, with the same advice.
+    const signedIn = await fetch(`${server.url}/inbox`, { headers: { Cookie: 'casebook_session=some-session' } });
+    expect(signedIn.status).toBe(503);
+    expect(signedIn.headers.get('retry-after')).toBe('5');
+    expect(await signedIn.text()).toContain('The database cannot be reached right now. Please retry in a moment.');
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
     expect(server.child.exitCode).toBeNull();
 

@@ -47,6 +47,9 @@ export function pageErrorResponse(c: Context, error: DomainError): Response | Pr
   }
   if (error.code === 'DATABASE_BUSY') c.header('Retry-After', '1');
   if (error.code === 'STORAGE_FULL') c.header('Retry-After', String(STORAGE_FULL_RETRY_AFTER_S));
+  if (error.code === 'DATABASE_UNAVAILABLE' && typeof error.details.retryAfterSeconds === 'number') {
+    c.header('Retry-After', String(error.details.retryAfterSeconds)); // PostgreSQL out of reach (problem.ts)
+  }
   if (isHtmx(c)) {
     c.header('HX-Retarget', '#flash');
     c.header('HX-Reswap', 'innerHTML');
