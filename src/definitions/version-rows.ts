@@ -4,7 +4,7 @@
  * a ruleset, then a workflow naming it). The registry's in-memory snapshot (registry.ts) is
  * for lookups outside a transaction of definitions.
  */
-import { and, asc, desc, eq, max } from 'drizzle-orm';
+import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
 import type { DefinitionKind, DefinitionState, ExamplesOverride } from '../db/schema/index.js';
 import type { definitionVersions } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
@@ -64,9 +64,21 @@ export async function activeQueueIdsIn(q: Handle): Promise<Set<string>> {
   return new Set(rows.map((r) => r.id));
 }
 
-/** Stores a version as the next number of kind/name, without validation (registry.ts validates). */
+/** The first key of the advisory locks on a definition's versions (the second: hashtext of kind and name). */
+const VERSION_LOCK_CLASS = 716167711;
+
+/**
+ * Stores a version as the next number of kind/name, without validation (registry.ts validates).
+ * The number is the largest stored + 1: on PostgreSQL, at READ COMMITTED, two instances (or two
+ * requests) storing a version of the same definition at once read the same largest number, and
+ * the second insert broke the unique (kind, name, version) index — a publish answered 500 (4 of
+ * 10 concurrent publishes over two instances). So they take turns on a transaction-level
+ * advisory lock per definition: the second waits for the first's commit, then reads its number.
+ * SQLite's writes take turns anyway.
+ */
 export async function insertVersionRow(q: Handle, kind: DefinitionKind, name: string, body: unknown, options: NewVersionOptions): Promise<DefinitionVersionRow> {
   const t = q.tables.definitionVersions;
+  if (q.dialect === 'postgres') await q.run(sql`SELECT pg_advisory_xact_lock(${VERSION_LOCK_CLASS}::int, hashtext(${`${kind}:${name}`}::text))`);
   const [last] = await q.db.select({ v: max(t.version) }).from(t).where(and(eq(t.kind, kind), eq(t.name, name)));
   const [row] = await q.db
     .insert(t)

@@ -1,3 +1,4 @@
+import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
@@ -51,6 +52,21 @@ describe('PUT /api/v1/rulesets/:name', () => {
     expect(put.json.warnings).toEqual([
       { severity: 'warning', path: `$.rules[${current.rules.length}].conditions.not.all`, message: expect.stringMatching(/^"Never tagged" never fires: json-rules-engine treats an empty "all" group as true, and "not" makes it false/) },
     ]);
+  });
+
+  it('publishes every one of several versions sent at once, each its own number (PostgreSQL: they took the same one, 500)', async () => {
+    const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    const puts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: current.rules, description: `at once ${i}`, note: `at once ${i}` })),
+    );
+    expect(puts.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(puts.map((p) => p.json.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7]);
+    const versions = await h.query((q) => q.db.select({ version: q.tables.definitionVersions.version, note: q.tables.definitionVersions.note }).from(q.tables.definitionVersions).where(and(eq(q.tables.definitionVersions.kind, 'ruleset'), eq(q.tables.definitionVersions.name, 'routing'))));
+    expect(versions.map((v) => v.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // The one in force is the last number stored, whichever request that was.
+    const inForce = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    expect(inForce.version).toBe(7);
+    expect(inForce.note).toBe(versions.find((v) => v.version === 7)!.note);
   });
 
   it('publishes a new version that new cases use while existing cases keep theirs', async () => {
