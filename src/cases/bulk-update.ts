@@ -7,6 +7,7 @@
  * back (reported, and listed in `held`) unless the agent confirmed it, as on the case page.
  * At most BULK_MAX cases per request.
  */
+import { eq } from 'drizzle-orm';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { applyMacro } from '../macros/apply-macro.js';
@@ -19,6 +20,7 @@ import { canSeeCase } from './access.js';
 import { caseRef, parseCaseRef } from './case-ref.js';
 import { findCase, loadCase, unverifiedMailAddress } from './case-read.js';
 import { reassignCase } from './reassign-case.js';
+import type { ListedCase } from './bulk-listed.js';
 import { transitionCase } from './transition-case.js';
 
 export const BULK_MAX = 200;
@@ -73,28 +75,67 @@ async function tagCase(services: Services, caseId: number, tag: string, principa
   });
 }
 
+/**
+ * The case as it is now, if it is still as the list showed it; otherwise a refusal saying
+ * what changed. Its version then guards the change itself (a change in between is a conflict).
+ */
+async function asListed(services: Services, caseId: number, listed: ListedCase | undefined): Promise<number | undefined> {
+  if (!listed) return undefined;
+  return services.store.query(async (q) => {
+    const row = await findCase(q, caseId);
+    const changed: string[] = [];
+    if (row.assigneeId !== listed.assigneeId) {
+      const { staff } = q.tables;
+      const [who] = row.assigneeId === null ? [] : await q.db.select({ name: staff.name }).from(staff).where(eq(staff.id, row.assigneeId));
+      changed.push(row.assigneeId === null ? 'now unassigned' : `now assigned to ${who?.name ?? 'someone else'}`);
+    }
+    if (row.status !== listed.status) {
+      const state = services.definitions.workflow(row.workflow, row.workflowVersion).definition.states;
+      changed.push(`now ${Object.hasOwn(state, row.status) ? (state[row.status]?.label ?? row.status) : row.status}`);
+    }
+    if (row.queueId !== listed.queueId) {
+      const { queues } = q.tables;
+      const [queue] = await q.db.select({ name: queues.name }).from(queues).where(eq(queues.id, row.queueId));
+      changed.push(`now in ${queue?.name ?? row.queueId}`);
+    }
+    if (changed.length > 0) throw new DomainError('CONFLICT', `changed since the list was shown (${changed.join(', ')}); nothing done: look at it again`);
+    return row.version;
+  });
+}
+
 /** Performs the action on one case; false when nothing needed to change. */
-async function perform(services: Services, principal: Principal, caseId: number, action: BulkAction): Promise<boolean> {
+async function perform(services: Services, principal: Principal, caseId: number, action: BulkAction, listed: ListedCase | undefined): Promise<boolean> {
   switch (action.type) {
     case 'assign': {
       const assignee = action.assignee === 'me' ? principal.staffId : action.assignee;
       if (action.assignee === 'me' && assignee === null) throw new DomainError('STAFF_NOT_FOUND', 'This account has no staff record to assign to.');
       if (assignee !== null && (await loadCase(services, caseId)).assigneeId === assignee) return false;
-      await reassignCase(services, caseId, { assignee }, principal.actor);
+      const expectedVersion = await asListed(services, caseId, listed);
+      await reassignCase(services, caseId, { assignee, ...(expectedVersion ? { expectedVersion } : {}) }, principal.actor);
       return true;
     }
-    case 'transition':
-      await transitionCase(services, caseId, { transition: action.transition, ...(await transitionFields(services, caseId, action.transition, action.text)) }, principal.actor);
+    case 'transition': {
+      const expectedVersion = await asListed(services, caseId, listed);
+      const fields = await transitionFields(services, caseId, action.transition, action.text);
+      await transitionCase(services, caseId, { transition: action.transition, ...fields, ...(expectedVersion ? { expectedVersion } : {}) }, principal.actor);
       return true;
+    }
     case 'tag':
+      // Adding a tag takes nothing from anyone: it goes ahead whatever changed.
       return tagCase(services, caseId, action.tag, principal);
-    case 'macro':
-      await applyMacro(services, caseId, action.macroId, {}, principal.actor);
+    case 'macro': {
+      const expectedVersion = await asListed(services, caseId, listed);
+      await applyMacro(services, caseId, action.macroId, expectedVersion ? { expectedVersion } : {}, principal.actor);
       return true;
+    }
   }
 }
 
-export async function bulkUpdate(services: Services, principal: Principal, rawRefs: readonly string[], action: BulkAction): Promise<BulkSummary> {
+/**
+ * `listed`: what the list showed of the ticked cases (parseListed); a case not in it (a form
+ * without the field, the held cases of a macro being confirmed) is not compared.
+ */
+export async function bulkUpdate(services: Services, principal: Principal, rawRefs: readonly string[], action: BulkAction, listed: ReadonlyMap<number, ListedCase> = new Map()): Promise<BulkSummary> {
   const refs = bulkSelection(rawRefs);
   // A macro the viewer cannot use fails the whole request, not every case.
   const macro = action.type === 'macro' ? await services.store.query((q) => findMacroIn(q, action.macroId, principal.actor)) : null;
@@ -116,7 +157,7 @@ export async function bulkUpdate(services: Services, principal: Principal, rawRe
         summary.held.refs.push(ref);
         continue;
       }
-      if (await perform(services, principal, id, action)) {
+      if (await perform(services, principal, id, action, listed.get(id))) {
         summary.changed.push(ref);
         await services.outbox.settle(id);
       } else {

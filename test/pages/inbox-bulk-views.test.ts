@@ -11,6 +11,7 @@ import { saveInboxView } from '../../src/cases/inbox-views.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { principalOf } from '../../src/auth/principal.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
+import { reassignCase } from '../../src/cases/reassign-case.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -54,9 +55,10 @@ async function cases(n: number): Promise<string[]> {
 const id = (ref: string) => Number(ref.slice(2));
 
 /** A bulk post: `cases` repeated once per ticked case. */
-function bulk(client: PageClient, refs: string[], fields: Record<string, string>, htmx = false) {
+function bulk(client: PageClient, refs: string[], fields: Record<string, string>, htmx = false, listed: string[] = []) {
   const body = new URLSearchParams({ ...fields, _csrf: client.csrf });
   for (const ref of refs) body.append('cases', ref);
+  for (const value of listed) body.append('listed', value);
   return h.app.request('http://localhost/inbox/bulk', {
     method: 'POST',
     headers: { Cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'Content-Type': 'application/x-www-form-urlencoded', ...(htmx ? { 'HX-Request': 'true' } : {}) },
@@ -116,6 +118,37 @@ describe('bulk actions', () => {
       expect((await timeline(h.services, id(ref))).find((e) => e.type === 'staff.replied')!.data.body).toBe(`Thanks Chloe, we are on ${ref}.`);
     }
     expect((await h.query((q) => q.db.select().from(q.tables.macros)))[0]!.usageCount).toBe(3);
+  });
+
+  it('does not act on a case changed since the list showed it: a colleague took it, its status moved', async () => {
+    const refs = await cases(4);
+    const gus = h.agent({ name: 'Gus Green', queues: ['general'], capacity: 50 });
+    // What Alice's list shows: every row says what it showed of its case.
+    const html = await (await desk.get('/inbox?view=mine')).text();
+    const listed = [...html.matchAll(/<input type="hidden" name="listed" value="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&'));
+    expect(listed).toHaveLength(4);
+    // Meanwhile: the manager gives one to Gus; another is put to wait on the customer.
+    await reassignCase(h.services, id(refs[0]!), { assignee: gus.id }, mia);
+    await transitionCase(h.services, id(refs[1]!), { transition: 'waitOnCustomer' }, mia);
+
+    const resolved = await (await bulk(desk, refs.slice(0, 3), { action: 'transition', transition: 'resolve', text: 'Answered in the FAQ.' }, true, listed)).text();
+    expect(resolved).toContain('1 changed, 2 failed');
+    expect(resolved).toContain(`<strong>${refs[0]}</strong> — changed since the list was shown (now assigned to Gus Green); nothing done`);
+    expect(resolved).toContain(`<strong>${refs[1]}</strong> — changed since the list was shown (now Pending customer); nothing done`);
+    expect(await loadCase(h.services, id(refs[0]!))).toMatchObject({ status: 'open', assigneeId: gus.id });
+    expect((await loadCase(h.services, id(refs[1]!))).status).toBe('pending');
+    expect(await loadCase(h.services, id(refs[2]!))).toMatchObject({ status: 'resolved', solution: 'Answered in the FAQ.' });
+
+    // "Assign to me" does not take Gus's case back from a stale list; a fresh list does.
+    const taken = await (await bulk(desk, [refs[0]!], { action: 'assign', assignee: 'me' }, true, listed)).text();
+    expect(taken).toContain('0 changed, 1 failed');
+    expect(taken).toContain('now assigned to Gus Green');
+    expect((await loadCase(h.services, id(refs[0]!))).assigneeId).toBe(gus.id);
+    const fresh = [...(await (await boss.get('/inbox?view=all')).text()).matchAll(/<input type="hidden" name="listed" value="([^"]+)"/g)].map((m) => m[1]!);
+    expect(await (await bulk(boss, [refs[0]!], { action: 'assign', assignee: String(alice.id) }, true, fresh)).text()).toContain('1 changed');
+    expect((await loadCase(h.services, id(refs[0]!))).assigneeId).toBe(alice.id);
+    // Adding a tag takes nothing from anyone: it goes ahead on a changed case.
+    expect(await (await bulk(desk, [refs[1]!], { action: 'tag', tag: 'faq' }, true, listed)).text()).toContain('1 changed');
   });
 
   it('refuses an empty selection, no action, and more than 200 cases, changing nothing', async () => {

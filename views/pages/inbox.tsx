@@ -2,6 +2,7 @@
 import type { BulkSummary } from '../../src/cases/bulk-update.js';
 import type { InboxQuery, InboxRow, InboxView } from '../../src/cases/inbox.js';
 import type { SavedView } from '../../src/cases/inbox-views.js';
+import { listedValue } from '../../src/cases/bulk-listed.js';
 import { caseRef } from '../../src/cases/case-ref.js';
 import { caseSlaStatus } from '../../src/http/pages/sla-status.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
@@ -94,6 +95,8 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
                 <td class="cell-select" data-label="Select">
                   {/* hx-preserve: a refresh of the list keeps what is ticked. */}
                   <input type="checkbox" name="cases" value={ref} id={`select-${ref}`} class="select-case" aria-label={`Select ${ref}`} hx-preserve="true" />
+                  {/* What this row shows (assignee, state, queue): a bulk action is not applied over a change the list has not shown yet. Refreshed with the list. */}
+                  <input type="hidden" name="listed" value={listedValue(ref, r.case)} />
                 </td>
                 <td class="cell-ref" data-label="Case">
                   <a href={`/cases/${ref}`} id={`row-${ref}`}>

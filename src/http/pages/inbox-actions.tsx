@@ -15,6 +15,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { bulkUpdate, type BulkAction } from '../../cases/bulk-update.js';
+import { parseListed } from '../../cases/bulk-listed.js';
 import { deleteInboxView, filtersQuery, saveInboxView } from '../../cases/inbox-views.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { normalizeTag, tagProblem } from '../../cases/case-changes.js';
@@ -29,23 +30,25 @@ import { redirectTo, sendHtml, viewerOf } from './render.js';
 
 const FILTERS = ['view', 'queue', 'status', 'priority', 'tag', 'cursor'] as const;
 
-/** The form's fields, with every ticked case (`cases` repeats). */
-async function readBulkForm(c: PageContext): Promise<{ values: FormValues; cases: string[] }> {
+/** The form's fields, with every ticked case (`cases` repeats) and what the list showed of each (`listed`). */
+async function readBulkForm(c: PageContext): Promise<{ values: FormValues; cases: string[]; listed: string[] }> {
   const type = c.req.header('Content-Type') ?? '';
-  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return { values: {}, cases: [] };
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return { values: {}, cases: [], listed: [] };
   const body = await c.req.parseBody({ all: true });
   const values: FormValues = {};
   let cases: string[] = [];
   let held: string[] = [];
+  let listed: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (key === '_csrf') continue;
     const list = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
     if (key === 'cases') cases = list;
     else if (key === 'heldCases') held = list;
+    else if (key === 'listed') listed = list;
     else if (list.length > 0) values[key] = list.at(-1)!;
   }
-  // Confirming a held-back macro reply: the cases it was held back from, not the ticked ones.
-  return { values, cases: values.action === 'confirm-macro' ? held : cases };
+  // Confirming a held-back macro reply: the cases it was held back from, not the ticked ones (nor what the list showed).
+  return values.action === 'confirm-macro' ? { values, cases: held, listed: [] } : { values, cases, listed };
 }
 
 /** The inbox page the form came from (its hidden filter fields), carrying `forms`. */
@@ -97,10 +100,10 @@ export function inboxActionPages(): Hono<PageEnv> {
 
   app.post('/inbox/bulk', async (c) => {
     const principal = requireStaff(c);
-    const { values, cases } = await readBulkForm(c);
+    const { values, cases, listed } = await readBulkForm(c);
     let forms: InboxForms;
     try {
-      const summary = await bulkUpdate(c.get('services'), principal, cases, actionOf(values));
+      const summary = await bulkUpdate(c.get('services'), principal, cases, actionOf(values), parseListed(listed));
       forms = { bulk: { summary } };
     } catch (error) {
       // A request the whole batch cannot take (nothing ticked, too many, no action, a macro not theirs): said above the list.
