@@ -213,11 +213,27 @@ export interface UploadLimits {
  * `<input type=file multiple>` with its label, the limits as a hint and its error. The form
  * around it must be `enctype="multipart/form-data"` (htmx then sends it as multipart too).
  */
+/**
+ * The form value naming the files a form was sent with when it comes back (an error, a
+ * question): a browser cannot fill a file field again, so FileField says which files were
+ * not sent and must be chosen again. Set by `withFilesNotSent`.
+ */
+export const FILES_NOT_SENT = '(files not sent)';
+
+/** `values` with the names of the files sent along (at most five named), for a form that comes back unsent. */
+export function withFilesNotSent(values: FormValues, names: readonly string[]): FormValues {
+  if (names.length === 0) return values;
+  const shown = names.slice(0, 5).map((n) => `“${n}”`);
+  const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
+  return { ...values, [FILES_NOT_SENT]: `${shown.join(', ')}${more}` };
+}
+
 export function FileField(p: { id: string; name: string; label: Child; limits: UploadLimits; state?: FormState | undefined }) {
   const error = p.state?.errors?.[p.name];
-  const describedBy = [`${p.id}-hint`, error ? `${p.id}-error` : ''].filter(Boolean).join(' ');
+  const notSent = p.state?.values?.[FILES_NOT_SENT];
+  const describedBy = [`${p.id}-hint`, error ? `${p.id}-error` : '', notSent ? `${p.id}-again` : ''].filter(Boolean).join(' ');
   return (
-    <div class={error ? 'field has-error' : 'field'}>
+    <div class={error || notSent ? 'field has-error' : 'field'}>
       <label for={p.id}>{p.label}</label>
       <p class="hint" id={`${p.id}-hint`}>
         {`Optional: up to ${p.limits.maxCount} files, ${formatBytes(p.limits.maxBytes)} each, ${formatBytes(p.limits.maxTotalBytes)} together.`}
@@ -226,6 +242,11 @@ export function FileField(p: { id: string; name: string; label: Child; limits: U
       {error ? (
         <p class="field-error" id={`${p.id}-error`}>
           {error}
+        </p>
+      ) : null}
+      {notSent ? (
+        <p class="field-error" id={`${p.id}-again`}>
+          {`Not sent yet: ${notSent}. A browser cannot keep files in a form that comes back: choose them again.`}
         </p>
       ) : null}
     </div>

@@ -262,6 +262,32 @@ describe('limits', () => {
     expect(storedFiles()).toEqual([]);
   });
 
+  it('a form that comes back unsent says which files must be chosen again (a browser cannot keep them)', async () => {
+    const w = await world();
+    const before = (await h.query((q) => q.db.select().from(q.tables.cases))).length;
+    const portal = signedIn(h, w.customer);
+    // A new request without a subject: the text is kept, the screenshot cannot be.
+    const request = await portal.upload('/portal/cases', { subject: '', description: 'See the screenshot' }, [{ name: 'shot <1>.png', type: 'image/png', content: 'PNG' }]);
+    expect(request.status).toBe(422);
+    const page = await request.text();
+    expect(page).toContain('Not sent yet: “shot &lt;1&gt;.png”. A browser cannot keep files in a form that comes back: choose them again.');
+    expect(page).toContain('aria-describedby="request-files-hint request-files-again"');
+    expect(await h.query((q) => q.db.select().from(q.tables.cases))).toHaveLength(before);
+    // A reply without text, as htmx sends it: the fragment says so too.
+    const reply = await portal.upload(`/cases/${w.ref}/messages`, { body: '' }, [{ name: 'a.log', content: 'a' }, { name: 'b.log', content: 'b' }], { htmx: true });
+    expect(reply.status).toBe(422);
+    expect(await reply.text()).toContain('Not sent yet: “a.log”, “b.log”.');
+    // Staff: a public reply after a note asks first (200), and the files go with the question only by name.
+    const desk = signedIn(h, w.agent);
+    expect((await desk.post(`/cases/${w.ref}/messages`, { body: 'Checked the logs', visibility: 'internal' })).status).toBe(303);
+    const asked = await desk.upload(`/cases/${w.ref}/messages`, { body: 'Here is the invoice', visibility: 'public' }, [{ name: 'invoice.pdf', type: 'application/pdf', content: PDF }]);
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain('Not sent yet: “invoice.pdf”.');
+    expect(await rows()).toEqual([]);
+    // A form without files says nothing of the kind.
+    expect(await (await portal.upload('/portal/cases', { subject: '', description: 'No files' }, [])).text()).not.toContain('Not sent yet');
+  });
+
   it('a body beyond the upload limit is refused before it is read (413); other forms keep their 64 KiB limit', async () => {
     const w = await world(LIMITS);
     const desk = signedIn(h, w.agent);

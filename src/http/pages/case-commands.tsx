@@ -17,7 +17,7 @@ import { DomainError } from '../../errors.js';
 import { retryAfterOf } from '../limits.js';
 import { readUploads } from '../uploads.js';
 import type { Principal } from '../types.js';
-import { Alert, type FormErrors, type FormValues } from '../../../views/components.js';
+import { Alert, withFilesNotSent, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
@@ -238,8 +238,9 @@ export async function command<T>(
   const v = await visibleCase(c);
   if (!allowed(v)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
   const formName = typeof form === 'function' ? form(v) : form;
-  const values = await readForm(c);
   const files = await readUploads(c);
+  // Whatever form comes back (an error, a question), it says which files were sent along: they must be chosen again.
+  const values = withFilesNotSent(await readForm(c), files.map((f) => f.name));
   const parsed = parseForm(schema, values);
   if (!parsed.ok) return formFailure(c, v, formName, values, parsed.errors);
   let outcome: string | Done;

@@ -12,6 +12,7 @@ import { customerCaseSummary } from '../../cases/customer-view.js';
 import { searchProblemsOn, searchTerms } from '../../diagnosis/search-problems.js';
 import { NewRequestForm, NewRequestPage, PortalCases } from '../../../views/pages/portal.js';
 import { SuggestionList } from '../../../views/partials/suggestions.js';
+import { withFilesNotSent } from '../../../views/components.js';
 import { requireCustomer, type PageEnv } from './env.js';
 import { readUploads } from '../uploads.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
@@ -51,8 +52,9 @@ export function portalPages(): Hono<PageEnv> {
   app.post('/portal/cases', async (c) => {
     const principal = requireCustomer(c);
     const services = c.get('services');
-    const values = await readForm(c);
     const files = await readUploads(c);
+    // A form that comes back says which files were sent along: a browser cannot keep them.
+    const values = withFilesNotSent(await readForm(c), files.map((f) => f.name));
     const uploads = services.attachments.settings;
     const render = (errors: Record<string, string>, status: 422 | 429 = 422) => {
       const state = { values, errors };
