@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
 import { timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
+import { transitionCase } from '../../src/cases/transition-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -101,6 +102,26 @@ describe('a reply from a stale view', () => {
     const res = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'Thanks Bob', visibility: 'internal', then: '', seen: String(updated) });
     expect(res.status).toBe(303);
     expect((await replies()).at(-1)!.data.body).toBe('Thanks Bob');
+  });
+});
+
+describe('a reply written while the case closed', () => {
+  it('comes back with the page (no JavaScript): the draft kept in a composer, not dropped with it', async () => {
+    const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Closed meanwhile', description: 'A question about my invoice address.', channel: 'web' }, ADMIN);
+    const caseRef = `C-${c.id}`;
+    const seen = seenOf(await (await aliceDesk.get(`/cases/${caseRef}`)).text());
+    await transitionCase(h.services, c.id, { transition: 'resolve', solution: 'Address updated.' }, bob);
+    await transitionCase(h.services, c.id, { transition: 'close' }, bob);
+    const res = await aliceDesk.post(`/cases/${caseRef}/messages`, { body: 'One more thing about your invoice: it is reissued.', visibility: 'public', then: '', seen: String(seen) });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('This case is closed.');
+    expect(html).toContain('Not sent yet: the case changed since you opened it.');
+    expect(html).toContain('One more thing about your invoice: it is reissued.</textarea>');
+    expect(html).toContain('name="confirmedStale" value="1"');
+    expect((await timeline(h.services, c.id)).filter((e) => e.type === 'staff.replied')).toHaveLength(0);
+    // A closed case's page has no composer otherwise.
+    expect(await (await aliceDesk.get(`/cases/${caseRef}`)).text()).not.toContain('id="composer"');
   });
 });
 

@@ -166,6 +166,32 @@ describe('my requests and the case page', () => {
     expect(live).not.toContain('case-why');
   });
 
+  it('a reply to a case closed while the page was open is not lost: it comes back as a new request, text and all', async () => {
+    const location = await submit('Invoice address', 'The invoice has our old address.');
+    const ref = /C-\d+/.exec(location)![0];
+    const id = Number(ref.slice(2));
+    await transitionCase(h.services, id, { transition: 'resolve', solution: 'Address updated.' }, alice);
+    await transitionCase(h.services, id, { transition: 'close' }, alice);
+    // Without JavaScript: the page again, the reply offered as a new request.
+    const res = await portal.upload(`/cases/${ref}/messages`, { body: 'The new invoice still shows the old street.', visibility: 'public' }, []);
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain(`${ref} was closed before your message reached us, so it was not sent.`);
+    expect(html).toContain('<form id="reply-form" class="panel stack" method="post" action="/portal/cases" enctype="multipart/form-data">');
+    expect(html).toContain(`value="Follow-up to ${ref}: Invoice address"`);
+    expect(html).toContain('The new invoice still shows the old street.</textarea>');
+    // htmx swaps the same form in place of the reply form.
+    const fragment = await portal.upload(`/cases/${ref}/messages`, { body: 'The new invoice still shows the old street.', visibility: 'public' }, [], { htmx: true });
+    expect(fragment.headers.get('HX-Retarget')).toBe('#reply-form');
+    expect(await fragment.text()).toMatch(/^<form id="reply-form"[^>]*action="\/portal\/cases"/);
+    expect((await timeline(h.services, id)).filter((e) => e.type === 'customer.replied')).toHaveLength(0);
+    // Sending it files the new request with the text.
+    const sent = await portal.post('/portal/cases', { subject: `Follow-up to ${ref}: Invoice address`, description: 'The new invoice still shows the old street.' });
+    expect(sent.status).toBe(303);
+    const follow = await loadCase(h.services, Number(/C-(\d+)/.exec(sent.headers.get('Location')!)![1]));
+    expect(follow).toMatchObject({ subject: `Follow-up to ${ref}: Invoice address`, description: 'The new invoice still shows the old street.' });
+  });
+
   it('customers cannot write internal notes, even by editing the form', async () => {
     await submit();
     await portal.post('/cases/C-1001/messages', { body: 'Sneaky', visibility: 'internal' });

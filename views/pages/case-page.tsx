@@ -7,7 +7,7 @@ import { ChatPanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
-import { Composer, CustomerReply, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
+import { Composer, CustomerReply, FollowUpRequest, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
 import { CaseEditDisclosure } from '../partials/case-edit.js';
 import { ComposerActions, type ReplyConfirm } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions } from '../partials/case-panels.js';
@@ -137,11 +137,11 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           <Description d={d} />
           {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
           <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} />
-          {d.final ? (
-            <p class="muted panel">This case is closed.</p>
-          ) : (
+          {d.final ? <p class="muted panel">This case is closed.</p> : null}
+          {/* A closed case has no composer, unless a draft comes back (the case closed while it was written): it is not lost. */}
+          {!d.final || p.forms?.composer ? (
             <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} />
-          )}
+          ) : null}
         </div>
         <aside class="case-side" aria-label="Case details">
           <StaffActions d={d} csrfToken={p.csrfToken} forms={p.forms} />
@@ -205,7 +205,15 @@ export function PortalCase(p: { d: CustomerCasePageData; csrfToken: string; poll
           <Description d={d} />
           <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.view.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
           <CustomerTimeline caseRef={d.ref} entries={d.timeline} />
-          {d.final ? <p class="muted panel">This case is closed. Please open a new request if you need more help.</p> : <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />}
+          {d.final ? (
+            p.forms?.reply ? (
+              <FollowUpRequest ctx={ctxOf(d, p.csrfToken)} subject={d.view.subject} state={p.forms.reply} />
+            ) : (
+              <p class="muted panel">This case is closed. Please open a new request if you need more help.</p>
+            )
+          ) : (
+            <CustomerReply ctx={ctxOf(d, p.csrfToken)} state={p.forms?.reply} />
+          )}
         </div>
         <aside class="case-side" aria-label="Case actions">
           <CustomerActions d={d} csrfToken={p.csrfToken} forms={p.forms} />

@@ -4,9 +4,10 @@
  * messages). Form ids are stable so htmx can retarget and restore focus.
  */
 import type { CaseChange } from '../../src/cases/stale-view.js';
+import { clipText } from '../../src/text/clip-text.js';
 import { SeenField, StaleWarning } from './collision.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
-import { Button, CsrfField, Field, FileField, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
+import { Button, CsrfField, Field, FileField, FILES_NOT_SENT, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
 import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, ReplyConfirmation, type ComposerMode, type ReplyConfirm } from './composer-parts.js';
 import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
@@ -108,6 +109,36 @@ export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefin
       <Field id="reply-body" name="body" label="Your message" rows={5} required maxlength={20000} state={p.state} />
       <FileField id="reply-files" name="files" label="Attach files" limits={p.ctx.uploads} state={p.state} />
       <Button id="reply-submit">Send reply</Button>
+    </form>
+  );
+}
+
+/**
+ * A customer's reply to a case that was closed before it was sent (the page was open while the
+ * case closed): it was not sent, and comes back as a new request — the subject naming the
+ * closed case, the text as typed — in a plain form to `/portal/cases`, so nothing typed is
+ * lost, with or without JavaScript. It stands where the reply form was (`#reply-form`).
+ */
+export function FollowUpRequest(p: { ctx: FormContext; subject: string; state: FormState }) {
+  const values = p.state.values ?? {};
+  const state: FormState = {
+    values: {
+      subject: clipText(`Follow-up to ${p.ctx.ref}: ${p.subject}`, 200),
+      description: values.body ?? '',
+      ...(values[FILES_NOT_SENT] ? { [FILES_NOT_SENT]: values[FILES_NOT_SENT] } : {}),
+    },
+  };
+  return (
+    <form id="reply-form" class="panel stack" method="post" action="/portal/cases" enctype="multipart/form-data">
+      <h2>Your message was not sent</h2>
+      <CsrfField token={p.ctx.csrfToken} />
+      <p class="form-error" role="alert">
+        {`${p.ctx.ref} was closed before your message reached us, so it was not sent. Send it as a new request: your text is below.`}
+      </p>
+      <Field id="followup-subject" name="subject" label="Subject" required maxlength={200} state={state} />
+      <Field id="followup-description" name="description" label="Your message" rows={5} required maxlength={20000} state={state} />
+      <FileField id="followup-files" name="files" label="Attach files" limits={p.ctx.uploads} state={state} />
+      <Button id="followup-submit">Send as a new request</Button>
     </form>
   );
 }

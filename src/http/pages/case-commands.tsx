@@ -19,7 +19,7 @@ import { readUploads } from '../uploads.js';
 import type { Principal } from '../types.js';
 import { Alert, withFilesNotSent, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerEditForm, CustomerReply, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { Composer, CustomerEditForm, CustomerReply, FollowUpRequest, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
 import { Timeline } from '../../../views/partials/timeline.js';
 import type { ComposerMode, ReplyConfirm } from '../../../views/partials/composer-parts.js';
@@ -112,7 +112,8 @@ export async function formFailure(
     case 'reply':
       forms.reply = state;
       formId = 'reply-form';
-      fragment = () => <CustomerReply ctx={ctx} state={state} />;
+      // A reply to a case closed meanwhile comes back as a new request with its text.
+      fragment = () => (d.audience === 'customer' && d.final ? <FollowUpRequest ctx={ctx} subject={d.view.subject} state={state} /> : <CustomerReply ctx={ctx} state={state} />);
       break;
     case 'reassign':
       if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);

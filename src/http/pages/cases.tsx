@@ -100,11 +100,18 @@ const ratingForm = z.object({
  * A "Send and …" whose transition was refused (no longer possible, or a note where a solution
  * is needed): nothing was sent, and the composer comes back with the text and the reason.
  */
-const keepTheText: Recover = (error, values) =>
-  // Only the staff composer's buttons carry `then`; a customer's reply keeps its own error handling.
-  'then' in values && error instanceof DomainError && ['INVALID_TRANSITION', 'TRANSITION_REQUIREMENT_MISSING', 'TRANSITION_FIELD_NOT_ALLOWED'].includes(error.code)
-    ? { values, errors: { '(form)': `Nothing was sent: ${error.message}` } }
-    : null;
+const keepTheText: Recover = (error, values) => {
+  if (!(error instanceof DomainError)) return null;
+  // Only the staff composer's buttons carry `then`.
+  if ('then' in values && ['INVALID_TRANSITION', 'TRANSITION_REQUIREMENT_MISSING', 'TRANSITION_FIELD_NOT_ALLOWED'].includes(error.code)) {
+    return { values, errors: { '(form)': `Nothing was sent: ${error.message}` } };
+  }
+  // A customer's reply to a case closed meanwhile: the page offers it as a new request (FollowUpRequest), text and all.
+  if (!('then' in values) && error.code === 'INVALID_TRANSITION') {
+    return { values, errors: { '(form)': `Not sent: ${error.message}` } };
+  }
+  return null;
+};
 
 /** "Reply sent. The case is now Pending customer." / "Internal note added. Notified: Bob." */
 function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean, files = 0): string {
