@@ -21,6 +21,7 @@ import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
 import type { Services } from '../services.js';
 import type { CaseRow } from './case-view.js';
+import { normalizeTag } from './case-changes.js';
 import { COUNT_CAP, inboxSql } from './inbox/queries.js';
 
 export const INBOX_VIEWS = ['mine', 'queues', 'breaching', 'all'] as const;
@@ -44,7 +45,8 @@ export const inboxQuerySchema = z.object({
     .union([z.enum(PRIORITIES), z.literal('')])
     .optional()
     .transform((v) => (v === '' ? undefined : v)),
-  tag: optionalText,
+  // Read as tags are stored (lower case, no leading '#', spaces as '-'): `VIP`, `#vip` find the cases tagged vip.
+  tag: optionalText.transform((v) => (v === undefined ? undefined : normalizeTag(v) || undefined)),
   cursor: optionalText,
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });

@@ -184,6 +184,21 @@ describe('saved views', () => {
     expect((await desk.post('/inbox/views', { name: 'Team', view: 'mine', shared: 'on' })).status).toBe(403);
   });
 
+  it('reads the tag filter as tags are stored: `VIP`, `#vip`, `after hours` find the cases, lists and saved views alike', async () => {
+    const refs = await cases(3);
+    expect((await bulk(desk, refs.slice(0, 2), { action: 'tag', tag: 'vip' })).status).toBe(200);
+    expect((await bulk(desk, refs.slice(2), { action: 'tag', tag: 'after hours' })).status).toBe(200);
+    const listed = async (query: string) => [...new Set([...(await (await desk.get(`/inbox?${query}`)).text()).matchAll(/<a href="\/cases\/(C-\d+)"/g)].map((m) => m[1]))].sort();
+    for (const tag of ['vip', 'VIP', '%23vip', '+%23Vip+']) expect(await listed(`view=mine&tag=${tag}`)).toEqual(refs.slice(0, 2).sort());
+    expect(await listed('view=mine&tag=After+Hours')).toEqual([refs[2]]);
+    // A view saved with the tag as typed is stored, counted and opened as the tag.
+    const saved = await desk.post('/inbox/views', { name: 'VIPs', view: 'mine', tag: '#VIP' });
+    expect(saved.headers.get('Location')).toBe('/inbox?view=mine&tag=vip');
+    const principal = await staffPrincipal(alice.id);
+    expect(await h.services.store.query((q) => inboxCount(q, h.services, principal, { view: 'mine', tag: 'vip' }))).toBe(2);
+    expect(await (await desk.get('/inbox?view=mine&tag=vip')).text()).toMatch(/<span>VIPs<\/span><span class="count">2</);
+  });
+
   it('shared views show to the team with each person’s count; agents cannot delete them', async () => {
     await cases(2);
     expect((await boss.post('/inbox/views', { name: 'Team: my queues', view: 'queues', shared: 'on' })).status).toBe(303);
