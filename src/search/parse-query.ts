@@ -185,6 +185,11 @@ export function parseQuery(raw: string): ParsedQuery {
         continue;
       }
       if (token.key === 'created') {
+        // One time span per created: (conditions all hold, so two days in one would find nothing): say how to write it.
+        if (values.length > 1) {
+          issues.push({ path: 'q', message: `${label}${token.text} names several dates: give one date or a range (created:2026-11-01..2026-11-30); several created: conditions must all hold` });
+          continue;
+        }
         for (const value of values) {
           const range = parseCreated(value);
           if (range) filters.created.push(range);
