@@ -36,6 +36,22 @@ describe('refusals speak in labels', () => {
     expect(html).not.toMatch(/case is pending/);
   });
 
+  it('a stale transition form without JavaScript: the page says why and gives back what was typed', async () => {
+    await transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
+    const reason = 'The customer has written four times about this order <b>and</b> the carrier lost it.';
+    const res = await desk.post(`/cases/C-${id}/transitions`, { transition: 'escalate', reason });
+    expect(res.status).toBe(409);
+    const html = await res.text();
+    expect(html).toContain('<div class="alert alert-error stack" id="transition-gone" role="alert"><p>Nothing was done: &quot;Escalate to advanced support&quot; is not possible while the case is Resolved.</p>');
+    expect(html).toContain('What you wrote (reason)');
+    expect(html).toContain('The customer has written four times about this order &lt;b&gt;and&lt;/b&gt; the carrier lost it.</textarea>');
+    // The rest of the page is the case as it is now: its own actions.
+    expect(html).toContain('id="transition-reopen"');
+    // A button without text, and htmx (which keeps the form on screen), get the refusal as before.
+    expect((await desk.post(`/cases/C-${id}/transitions`, { transition: 'waitOnCustomer' })).status).toBe(409);
+    expect(await (await desk.post(`/cases/C-${id}/transitions`, { transition: 'escalate', reason }, { htmx: true })).text()).not.toContain('transition-gone');
+  });
+
   it('reassigning a resolved case', async () => {
     await transitionCase(h.services, id, { transition: 'resolve', solution: 'Sent again.' }, alice);
     const res = await desk.post(`/cases/C-${id}/assignment`, { queue: 'billing' }, { htmx: true });

@@ -7,7 +7,7 @@ import { ChatPanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
-import { Composer, CustomerReply, FollowUpRequest, RatingForm, ReassignDisclosure, TransitionForms, type FormContext } from '../partials/case-forms.js';
+import { Composer, CustomerReply, FollowUpRequest, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, type FormContext, type GoneTransition } from '../partials/case-forms.js';
 import { CaseEditDisclosure } from '../partials/case-edit.js';
 import { ComposerActions, type ReplyConfirm } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions } from '../partials/case-panels.js';
@@ -29,6 +29,8 @@ export interface CaseForms {
   edit?: FormState;
   reply?: FormState;
   transition?: { name: string; state: FormState };
+  /** A transition form sent after the case moved on (no JavaScript): why nothing was done, and what was typed. */
+  transitionGone?: GoneTransition;
   reassign?: FormState;
   rating?: FormState;
   offer?: FormState;
@@ -115,6 +117,7 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageDat
   return (
     <section class="panel" id="case-actions" aria-labelledby="actions-heading" hx-swap-oob={oob ? 'true' : undefined}>
       <h2 id="actions-heading">Actions</h2>
+      {forms?.transitionGone ? <TransitionGone gone={forms.transitionGone} /> : null}
       {d.transitions.length === 0 ? <p class="muted">No transitions are open to you in this state.</p> : null}
       <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />
       {d.row.open ? (

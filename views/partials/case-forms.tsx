@@ -40,6 +40,33 @@ const OPTIONAL_LABELS: Record<string, string> = {
   solution: 'Solution (the customer sees it)',
 };
 
+/** What a transition form held when it came back unused: its label and the texts typed into it. */
+export interface GoneTransition {
+  message: string;
+  texts: { field: string; value: string }[];
+}
+
+/**
+ * A transition form used from a page the case has moved on from (no JavaScript: htmx keeps the
+ * form on screen and says why in #flash): the transition is no longer offered, so its form is
+ * not there to keep the text — this says why and gives back what was typed, to copy.
+ */
+export function TransitionGone({ gone }: { gone: GoneTransition }) {
+  return (
+    <div class="alert alert-error stack" id="transition-gone" role="alert">
+      <p>{`Nothing was done: ${gone.message}`}</p>
+      {gone.texts.map((t) => (
+        <div class="field">
+          <label for={`transition-gone-${t.field}`}>{`What you wrote (${(OPTIONAL_LABELS[t.field] ?? t.field).replace(/ \(.*\)$/, '').toLowerCase()})`}</label>
+          <textarea id={`transition-gone-${t.field}`} rows={4} readonly>
+            {t.value}
+          </textarea>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 /** Staff: a public reply or an internal note (the mode, buttons and mentions: composer-parts.tsx). */
 export interface ComposerProps {
   ctx: FormContext;

@@ -137,7 +137,13 @@ export async function formFailure(
       if (!transition) {
         const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
         const label = workflow.transitions[values.transition ?? '']?.label ?? values.transition ?? '';
-        throw new DomainError('INVALID_TRANSITION', `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`);
+        // The workflow's own refusal when there was one (keepTransitionText), else why the form is not offered.
+        const message = errors['(form)'] ?? `"${label}" is not possible now: the case is ${d.audience === 'staff' ? d.view.statusLabel : d.view.status}.`;
+        // What was typed into the form (a solution, a reason, a note): without JavaScript the page is all there is, so it comes back on it.
+        const texts = TRANSITION_TEXT_FIELDS.filter((field) => (values[field] ?? '').trim() !== '').map((field) => ({ field, value: values[field]! }));
+        if (isHtmx(c) || d.audience !== 'staff' || texts.length === 0) throw new DomainError('INVALID_TRANSITION', message);
+        forms.transitionGone = { message, texts };
+        return sendHtml(c, fullPage(c, d, forms), 409);
       }
       forms.transition = { name: transition.name, state };
       formId = `transition-${transition.name}`;
@@ -147,6 +153,9 @@ export async function formFailure(
   }
   return sendForm(c, formId, fragment, () => fullPage(c, d, forms), status);
 }
+
+/** The texts a transition form may carry (its `requires` and `allows`). */
+const TRANSITION_TEXT_FIELDS = ['solution', 'reason', 'note'] as const;
 
 /** The inbox, telling the viewer where the case went (see `caseDeparture`). */
 function toInboxAfterDeparture(c: PageContext, caseId: number) {

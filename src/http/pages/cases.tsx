@@ -113,6 +113,13 @@ const keepTheText: Recover = (error, values) => {
   return null;
 };
 
+/**
+ * A transition the case has moved on from (someone else moved it meanwhile): the form comes
+ * back through formFailure, which gives a page without JavaScript what was typed into it.
+ */
+const keepTransitionText: Recover = (error, values) =>
+  error instanceof DomainError && error.code === 'INVALID_TRANSITION' ? { values, errors: { '(form)': error.message } } : null;
+
 /** "Reply sent. The case is now Pending customer." / "Internal note added. Notified: Bob." */
 function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean, files = 0): string {
   const withFiles = files > 0 ? ` with ${files} file${files === 1 ? '' : 's'}` : '';
@@ -229,12 +236,19 @@ export function casePages(): Hono<PageEnv> {
   });
 
   app.post('/cases/:id/transitions', (c) =>
-    command(c, 'transition', transitionForm, async (v, input) => {
-      const row = await transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
-      const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
-      const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
-      return `Done: the case is now ${label}.`;
-    }),
+    command(
+      c,
+      'transition',
+      transitionForm,
+      async (v, input) => {
+        const row = await transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
+        const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
+        const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
+        return `Done: the case is now ${label}.`;
+      },
+      undefined,
+      keepTransitionText,
+    ),
   );
 
   app.post('/cases/:id/assignment', (c) =>
