@@ -46,7 +46,18 @@ export interface BulkSummary {
 
 /** The selection, checked: case references, each once, at most BULK_MAX. */
 export function bulkSelection(raw: readonly string[]): string[] {
-  const refs = [...new Set(raw.map((r) => r.trim()).filter((r) => r !== ''))];
+  // Each case once, however its reference is written (`C-1017`, `c-1017`, `1017`): a macro applied twice mails its reply twice.
+  const refs = [
+    ...new Set(
+      raw
+        .map((r) => r.trim())
+        .filter((r) => r !== '')
+        .map((r) => {
+          const id = parseCaseRef(r);
+          return id === null ? r : caseRef(id);
+        }),
+    ),
+  ];
   if (refs.length === 0) throw new ValidationError([{ path: 'cases', message: 'Select at least one case.' }], 'Select at least one case.');
   if (refs.length > BULK_MAX) {
     throw new ValidationError([{ path: 'cases', message: `At most ${BULK_MAX} cases at once; ${refs.length} were selected.` }], `At most ${BULK_MAX} cases at once; ${refs.length} were selected.`);

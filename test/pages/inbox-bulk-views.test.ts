@@ -151,6 +151,14 @@ describe('bulk actions', () => {
     expect(await (await bulk(desk, [refs[1]!], { action: 'tag', tag: 'faq' }, true, listed)).text()).toContain('1 changed');
   });
 
+  it('acts on each case once, however its reference is written', async () => {
+    const [ref] = await cases(1);
+    const macro = await createMacro(h.services, { name: 'Ack', body: 'We are on it.' }, alice);
+    const res = await (await bulk(desk, [ref!, ref!.toLowerCase(), ref!.slice(2), ` ${ref!} `], { action: 'macro', macro: String(macro.id) }, true)).text();
+    expect(res).toContain('<strong>1 changed</strong>');
+    expect((await timeline(h.services, id(ref!))).filter((e) => e.type === 'staff.replied')).toHaveLength(1);
+  });
+
   it('refuses an empty selection, no action, and more than 200 cases, changing nothing', async () => {
     const refs = await cases(1);
     const empty = await bulk(desk, [], { action: 'tag', tag: 'x' });
