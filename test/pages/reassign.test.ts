@@ -77,6 +77,28 @@ describe('capacity on the case page', () => {
 });
 
 describe('moving to a higher tier on the case page', () => {
+  it('does not override a reassignment made since the form was shown (no JavaScript): says where the case is now', async () => {
+    const c = await intake();
+    const ref = `C-${c.id}`;
+    const desk = signedIn(h, alice);
+    const page = await (await desk.get(`/cases/${ref}`)).text();
+    const shown = /<input type="hidden" name="shown" value="([^"]+)"\/>/.exec(page)![1]!;
+    expect(shown).toBe(`general ${c.assigneeId ?? '-'}`);
+    // Meanwhile the manager gives the case to Dana's advanced queue.
+    await reassignCase(h.services, c.id, { queue: 'advanced', assignee: dana.id, reason: 'Needs tier 2' }, mia);
+    const manager = signedIn(h, mia);
+    const stale = await manager.post(`/cases/${ref}/assignment`, { queue: 'general', assignee: 'auto', shown });
+    expect(stale.status).toBe(422);
+    const html = await stale.text();
+    expect(html).toContain(`Nothing was changed: since this form was shown, ${ref} was reassigned — it is now in Advanced, assigned to Dana. Choose again.`);
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'advanced', assigneeId: dana.id });
+    // The form that came back shows the case as it is now: sent again, it applies.
+    const fresh = /<input type="hidden" name="shown" value="([^"]+)"\/>/.exec(html)![1]!;
+    expect(fresh).toBe(`advanced ${dana.id}`);
+    expect((await manager.post(`/cases/${ref}/assignment`, { queue: 'general', assignee: String(alice.id), shown: fresh })).status).toBe(303);
+    expect(await loadCase(h.services, c.id)).toMatchObject({ queueId: 'general', assigneeId: alice.id });
+  });
+
   it('asks for a reason (422 on the reason field), then escalates', async () => {
     const c = await intake();
     const desk = signedIn(h, alice);

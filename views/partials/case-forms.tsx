@@ -249,6 +249,8 @@ export function ReassignForm(p: ReassignProps) {
   return (
     <form id="reassign-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/assignment`)}>
       <CsrfField token={p.ctx.csrfToken} />
+      {/* Where the case was when the form was shown: a reassignment made since is not overridden (refreshed with the actions). */}
+      <input type="hidden" name="shown" value={`${p.queue} ${p.assigneeId ?? '-'}`} />
       <FormError state={p.state} />
       <SelectField
         id="reassign-queue"

@@ -9,6 +9,7 @@
  * (`confirmedUnverified=1`; both in one prompt). The shared machinery is in case-commands.tsx; the case
  * edit and the mention preview in case-edit.tsx.
  */
+import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertWithinLimits } from '../../attachments/limits.js';
@@ -24,7 +25,7 @@ import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { sendMessage, type SendMessageResult } from '../../cases/send-message.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { editCustomer } from '../../cases/edit-customer.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, ValidationError } from '../../errors.js';
 import { phoneField } from '../../text/phone.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { takeRateLimit } from '../limits.js';
@@ -80,8 +81,32 @@ const reassignForm = z
       .transform((v) => (v === undefined || v === '' ? undefined : v === 'auto' ? null : Number(v))),
     reason: z.string().trim().max(2_000).optional(),
     overrideCapacity: z.literal('on').optional(),
+    /** The queue and assignee the form was shown with (`<queue> <staff id or ->`): a reassignment made since is not overridden. */
+    shown: z.string().max(200).optional(),
   })
   .refine((v) => v.queue !== undefined || v.assignee !== undefined, { path: ['(form)'], message: 'Choose another queue, an assignee, or both.' });
+
+/**
+ * Refuses a reassignment from a form that showed another queue or assignee than the case has
+ * now (a colleague moved or took it meanwhile; without JavaScript the form is not refreshed):
+ * the form comes back saying where the case is now, with its current choices.
+ */
+async function assertAsShown(c: PageContext, v: Visible, shown: string | undefined): Promise<void> {
+  const match = /^(\S+) (-|\d{1,12})$/.exec(shown ?? '');
+  if (!match) return;
+  const queue = match[1]!;
+  const assignee = match[2] === '-' ? null : Number(match[2]);
+  if (queue === v.row.queueId && assignee === v.row.assigneeId) return;
+  const names = await c.get('services').store.query(async (q) => {
+    const { queues, staff } = q.tables;
+    const [row] = await q.db.select({ name: queues.name }).from(queues).where(eq(queues.id, v.row.queueId));
+    const [who] = v.row.assigneeId === null ? [] : await q.db.select({ name: staff.name }).from(staff).where(eq(staff.id, v.row.assigneeId));
+    return { queue: row?.name ?? v.row.queueId, assignee: who?.name ?? null };
+  });
+  const now = `${names.queue}, ${names.assignee === null ? 'unassigned' : `assigned to ${names.assignee}`}`;
+  const message = `Nothing was changed: since this form was shown, ${caseRef(v.row.id)} was reassigned — it is now in ${now}. Choose again.`;
+  throw new ValidationError([{ path: '(form)', message }], message);
+}
 
 const customerForm = z.object({
   name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
@@ -263,7 +288,9 @@ export function casePages(): Hono<PageEnv> {
           ...(input.reason ? { reason: input.reason } : {}),
           ...(input.overrideCapacity ? { overrideCapacity: true } : {}),
         };
-        await reassignCase(c.get('services'), v.row.id, change, v.principal.actor);
+        await assertAsShown(c, v, input.shown);
+        // Made at the version just checked: a change in between is a conflict, not overridden.
+        await reassignCase(c.get('services'), v.row.id, { ...change, ...(input.shown ? { expectedVersion: v.row.version } : {}) }, v.principal.actor);
         return 'Reassigned.';
       },
       (v) => v.principal.actor.type === 'staff',
