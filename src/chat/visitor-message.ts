@@ -18,6 +18,7 @@ import { get, run } from '../db/store/rows.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { withoutControls } from '../text/control-chars.js';
 import { appendLine } from './lines.js';
 import { findSession, type ChatSession } from './sessions.js';
 import type { ChatSite } from './sites.js';
@@ -30,11 +31,17 @@ export function chatSubject(body: string): string {
   return `Chat: ${line.length > SUBJECT_CHARS ? `${line.slice(0, SUBJECT_CHARS - 1)}…` : line}`;
 }
 
+/**
+ * A visitor's message as it is stored: control characters removed like mail's (NUL cannot be
+ * stored on PostgreSQL, a terminal escape or BEL is noise to the agent), line breaks as `\n`,
+ * trimmed; refused when nothing is left or it is too long.
+ */
 export function checkBody(services: Services, body: unknown): string {
-  if (typeof body !== 'string' || body.trim() === '') throw new ValidationError([{ path: 'body', message: 'write a message first' }]);
+  const text = typeof body === 'string' ? withoutControls(body).trim() : '';
+  if (text === '') throw new ValidationError([{ path: 'body', message: 'write a message first' }]);
   const max = services.chat.settings.maxMessageChars;
-  if (body.length > max) throw new ValidationError([{ path: 'body', message: `at most ${max} characters` }], `A chat message may have at most ${max} characters.`);
-  return body.trim();
+  if (text.length > max) throw new ValidationError([{ path: 'body', message: `at most ${max} characters` }], `A chat message may have at most ${max} characters.`);
+  return text;
 }
 
 export interface SentLine {

@@ -1,0 +1,74 @@
+/**
+ * What a visitor types, as it is stored (docs/chat.md *Widget, window and the visitor's
+ * session*): control characters are removed from names, messages, left messages and rating
+ * comments, as from mail (NUL cannot be stored on PostgreSQL: it was a 500 there), and a chat
+ * case's subject is cut between characters, never inside an emoji.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSite, type ChatSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { createHarness, standardQueues, type Harness } from '../support/harness.js';
+
+const OWN = 'http://localhost';
+const HOST = 'https://shop.example';
+let h: Harness;
+let site: ChatSite;
+
+function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { Origin: OWN };
+  if (o.token) headers.Authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+}
+
+async function start(email: string, name: string): Promise<string> {
+  const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name, email } });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function send(token: string, body: string): Promise<{ status: number; caseId: number }> {
+  const res = await call('POST', '/chat/api/messages', { token, body: { body } });
+  const json = (await res.json()) as { case?: string };
+  return { status: res.status, caseId: json.case ? Number(json.case.slice(2)) : 0 };
+}
+
+beforeAll(async () => {
+  h = createHarness({ services: { channelsKey: parseChannelsKey('66'.repeat(32)) } });
+  standardQueues(h);
+  h.agent({ name: 'Alice', queues: ['general'] });
+  await h.settled();
+  site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
+});
+afterAll(() => h.close());
+
+describe('control characters', () => {
+  it('are removed from the visitor’s name, messages, left message and rating comment (never a 500)', async () => {
+    const token = await start('nul@example.com', 'N\u0000ina \u001b[31mNul\u0007');
+    const first = await send(token, 'first \u0000line\r\nsecond\u001b[0m line\u007f');
+    expect(first.status).toBe(201);
+    const later = await send(token, 'again\u0000');
+    expect(later.status).toBe(201);
+    expect((await send(token, '\u0000\u0007 \u001b[31m')).status).toBe(422); // nothing left: "write a message first"
+
+    const lines = await h.all<{ author_name: string; body: string }>("SELECT author_name, body FROM chat_messages WHERE author = 'visitor' ORDER BY seq");
+    expect(lines).toEqual([
+      { author_name: 'Nina Nul', body: 'first line\nsecond line' },
+      { author_name: 'Nina Nul', body: 'again' },
+    ]);
+    const row = (await h.get<{ subject: string; description: string }>('SELECT subject, description FROM cases WHERE id = ?', first.caseId))!;
+    expect(row).toEqual({ subject: 'Chat: first line second line', description: 'first line\nsecond line' });
+
+    expect((await call('POST', '/chat/api/end', { token })).status).toBe(200);
+    expect((await call('POST', '/chat/api/rating', { token, body: { satisfied: true, comment: 'fine\u0000 thanks' } })).status).toBe(200);
+    expect((await h.get<{ comment: string }>('SELECT comment FROM case_ratings WHERE case_id = ?', first.caseId))!.comment).toBe('fine thanks');
+
+    const left = await call('POST', `/chat/api/sites/${site.id}/offline`, { body: { host: HOST, name: 'Off\u0000 Line', email: 'off@example.com', message: 'call\u0000 me\u001b[1m back' } });
+    expect(left.status).toBe(201);
+    const leftId = Number(((await left.json()) as { case: string }).case.slice(2));
+    expect(await h.get('SELECT c.description, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?', leftId)).toEqual({ description: 'call me back', name: 'Off Line' });
+    const blank = await call('POST', `/chat/api/sites/${site.id}/offline`, { body: { host: HOST, name: '\u0000', email: 'off@example.com', message: '\u0007' } });
+    expect(blank.status).toBe(422);
+    expect(((await blank.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['name', 'message']);
+  });
+});
