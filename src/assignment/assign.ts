@@ -33,6 +33,9 @@ export interface CapacityOverride {
   /** The agent's open cases including this one. */
   load: number;
   capacity: number;
+  /** A case with a live chat: the agent's open chats including this one, and their chat limit. */
+  chats?: number;
+  chatLimit?: number;
 }
 
 export async function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | 'name'>, reason?: string, override: CapacityOverride | null = null): Promise<void> {

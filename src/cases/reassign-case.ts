@@ -2,8 +2,8 @@
  * Manual reassignment: move a case to another queue, to a named agent, or back to
  * automatic assignment (`assignee: null`).
  *
- * - A named agent must be active and work the case's queue, and have spare capacity.
- *   Only a manager (or admin) may go beyond it, and only explicitly
+ * - A named agent must be active and work the case's queue, and have spare capacity (and,
+ *   for a case whose live chat is open, be under their chat limit). Only a manager (or admin) may go beyond it, and only explicitly
  *   (`overrideCapacity: true`); the `case.assigned` entry records the override and who
  *   made it.
  * - A move to a queue of a higher tier is an escalation, not a transfer: it needs a
@@ -12,6 +12,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -89,19 +90,27 @@ async function moveToQueue(ctx: CaseContext, queueId: string, reason: string | u
 }
 
 /**
- * Refuses an assignment beyond the agent's capacity unless a manager explicitly overrides
- * it; returns the override to record, or null when the agent has room.
+ * Refuses an assignment beyond the agent's capacity — or, for a case whose live chat is open,
+ * beyond their chat limit (docs/chat.md *Capacity*: a chat goes only to an agent under both) —
+ * unless a manager explicitly overrides it; returns the override to record, or null when the
+ * agent has room.
  */
 async function capacityCheck(ctx: CaseContext, agent: { id: number; name: string }, override: boolean): Promise<CapacityOverride | null> {
   const current = await loadOf(ctx.q, agent.id);
-  if (!current || current.load < current.capacity) return null;
-  const details = { assignee: agent.id, load: current.load, capacity: current.capacity };
-  const full = `${agent.name} is at capacity (${current.load} of ${current.capacity} open cases)`;
+  if (!current) return null;
+  const liveChat = ctx.case.channel === 'chat' && (await get(ctx.q, "SELECT 1 AS one FROM chat_sessions WHERE case_id = ? AND state = 'open'", [ctx.case.id])) !== undefined;
+  const overCapacity = current.load >= current.capacity;
+  const overChats = liveChat && current.chats >= current.chatLimit;
+  if (!overCapacity && !overChats) return null;
+  const details = { assignee: agent.id, load: current.load, capacity: current.capacity, ...(liveChat ? { chats: current.chats, chatLimit: current.chatLimit } : {}) };
+  const full = overCapacity
+    ? `${agent.name} is at capacity (${current.load} of ${current.capacity} open cases)`
+    : `${agent.name} is at their chat limit (${current.chats} of ${current.chatLimit} live chats)`;
   if (!isManagerRole(ctx.actor.role)) {
-    throw new DomainError('CAPACITY_EXCEEDED', `${full}; only a manager can assign beyond capacity.`, details);
+    throw new DomainError('CAPACITY_EXCEEDED', `${full}; only a manager can assign beyond ${overCapacity ? 'capacity' : 'it'}.`, details);
   }
   if (!override) {
     throw new DomainError('CAPACITY_EXCEEDED', `${full}; choose "override capacity" to assign anyway.`, details);
   }
-  return { by: ctx.actor.name, byId: ctx.actor.id, load: current.load + 1, capacity: current.capacity };
+  return { by: ctx.actor.name, byId: ctx.actor.id, load: current.load + 1, capacity: current.capacity, ...(liveChat ? { chats: current.chats + 1, chatLimit: current.chatLimit } : {}) };
 }

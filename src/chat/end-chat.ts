@@ -3,7 +3,9 @@
  * CHAT_INACTIVITY_MINUTES without a message. The session is closed, a last line says who
  * ended it, and `chat.ended` goes on the case's timeline, a change of the case like any other
  * (its version goes up, so open case pages re-render). The case's state stays as it is: the
- * agent resolves it as any other. Ending twice is harmless (nothing happens the second time).
+ * agent resolves it as any other. The agent's chat slot is free again: a chat case waiting in
+ * their queues is assigned to them (fillCapacity). Ending twice is harmless (nothing happens the
+ * second time).
  */
 import { all, run } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
@@ -32,10 +34,15 @@ export async function endChat(services: Services, sessionId: number, by: EndedBy
       const ctx = await CaseContext.load(q, services, session.caseId, actor);
       await ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });
       await ctx.save();
+      // The agent has room for one more chat: a chat waiting in their queues is theirs now, before
+      // any newer one (the oldest waiting first, as when capacity frees). Assigned by the system,
+      // not by whoever ended this chat (a visitor has nothing to do with the other case).
+      if (ctx.case.assigneeId !== null) await services.subscribers.capacityFreed(q, services, ctx.case.assigneeId, SYSTEM_ACTOR);
     }
     return session;
   });
   if (!ended) return false;
+  services.outbox.kick();
   services.chat.hub.publish(ended.id, ended.caseId, { kind: 'messages' });
   services.chat.hub.publish(ended.id, ended.caseId, { kind: 'state' });
   return true;

@@ -160,11 +160,14 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
     case 'case.waitAlerted':
       return <Line entry={e} kind="sla-alert">{`Waiting in ${queue(d.queue)} for over ${str(d.thresholdMinutes)} min: managers alerted`}</Line>;
     case 'case.assigned': {
-      const override = d.capacityOverride as { by?: unknown; load?: unknown; capacity?: unknown } | undefined;
+      const override = d.capacityOverride as { by?: unknown; load?: unknown; capacity?: unknown; chats?: unknown; chatLimit?: unknown } | undefined;
       if (override) {
+        // A live chat's override may be for the chat limit alone (docs/chat.md *Capacity*).
+        const chatLimitOnly = override.chatLimit !== undefined && Number(override.load) <= Number(override.capacity);
+        const beyond = chatLimitOnly ? `the chat limit (${str(override.chats)} of ${str(override.chatLimit)} live chats)` : `capacity (${str(override.load)} of ${str(override.capacity)})`;
         return (
           <Line entry={e} kind="system" detail={str(d.reason)} detailLabel="Reason">
-            {`Assigned to ${str(d.assignee)} beyond capacity (${str(override.load)} of ${str(override.capacity)}): capacity override by ${str(override.by)}`}
+            {`Assigned to ${str(d.assignee)} beyond ${beyond}: capacity override by ${str(override.by)}`}
           </Line>
         );
       }
