@@ -18,6 +18,7 @@ import { get, run } from '../db/store/rows.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { clipText } from '../text/clip-text.js';
 import { withoutControls } from '../text/control-chars.js';
 import { appendLine } from './lines.js';
 import { findSession, type ChatSession } from './sessions.js';
@@ -28,7 +29,8 @@ const SUBJECT_CHARS = 80;
 /** A chat case's subject: "Chat: " and the start of the first message, on one line. */
 export function chatSubject(body: string): string {
   const line = body.replace(/\s+/g, ' ').trim();
-  return `Chat: ${line.length > SUBJECT_CHARS ? `${line.slice(0, SUBJECT_CHARS - 1)}…` : line}`;
+  // Cut between characters (clipText): a plain slice could split an emoji, stored as a lone surrogate and read back as U+FFFD.
+  return `Chat: ${line.length > SUBJECT_CHARS ? `${clipText(line, SUBJECT_CHARS - 1)}…` : line}`;
 }
 
 /**

@@ -72,3 +72,24 @@ describe('control characters', () => {
     expect(((await blank.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['name', 'message']);
   });
 });
+
+describe('a chat case’s subject', () => {
+  it('is cut between characters, never inside an emoji or a letter with its accent (chat and left message)', async () => {
+    const token = await start('emoji@example.com', 'Emma');
+    const text = `${'a'.repeat(78)}😀😀 and more`;
+    const sent = await send(token, text);
+    expect(sent.status).toBe(201);
+    const subject = (await h.get<{ subject: string }>('SELECT subject FROM cases WHERE id = ?', sent.caseId))!.subject;
+    expect(subject).toBe(`Chat: ${'a'.repeat(78)}…`);
+    expect(subject).not.toContain('\uFFFD');
+
+    const accent = `${'b'.repeat(78)}e\u0301tude`; // "é" as e + combining acute at the cut
+    const left = await call('POST', `/chat/api/sites/${site.id}/offline`, { body: { host: HOST, name: 'Emma', email: 'emoji@example.com', message: accent } });
+    expect(left.status).toBe(201);
+    const leftSubject = (await h.get<{ subject: string }>('SELECT subject FROM cases WHERE id = ?', Number(((await left.json()) as { case: string }).case.slice(2))))!.subject;
+    expect(leftSubject).toBe(`Message from the chat: ${'b'.repeat(78)}…`);
+
+    const api = await h.api('GET', `/api/v1/cases/C-${sent.caseId}`, { token: h.tokenFor(h.agent({ name: 'Reader', role: 'manager' })) });
+    expect(((await api.json()) as { subject: string }).subject).toBe(`Chat: ${'a'.repeat(78)}…`);
+  });
+});
