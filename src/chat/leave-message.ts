@@ -11,16 +11,16 @@ import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import type { CaseRow } from '../workflow/context.js';
 import { chatSubject } from './visitor-message.js';
+import { visitorLineText, visitorText } from './visitor-text.js';
 import type { ChatSite } from './sites.js';
-import { lineWithoutControls, withoutControls } from '../text/control-chars.js';
 import { emailField } from '../text/email-address.js';
 
 export const leaveMessageSchema = z.strictObject({
-  name: z.string().transform(lineWithoutControls).pipe(z.string().min(1, 'required').max(200)),
+  name: z.string().transform(visitorLineText).pipe(z.string().min(1, 'required').max(200)),
   email: emailField('a valid e-mail address'),
   message: z
     .string()
-    .transform((text) => withoutControls(text).trim())
+    .transform(visitorText)
     .pipe(z.string().min(1, 'write a message first').max(20_000)),
 });
 export type LeaveMessageInput = z.input<typeof leaveMessageSchema>;

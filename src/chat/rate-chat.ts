@@ -9,15 +9,15 @@ import { DomainError } from '../errors.js';
 import { rateSchema, type RateInput } from '../cases/rate-case.js';
 import { ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
-import { withoutControls } from '../text/control-chars.js';
 import { CaseContext } from '../workflow/context.js';
 import type { ChatSession } from './sessions.js';
+import { visitorText } from './visitor-text.js';
 
 export async function rateChat(services: Services, session: ChatSession, input: RateInput): Promise<void> {
   if (session.caseId === null) throw new DomainError('CHAT_UNAVAILABLE', 'Nothing was written in this chat yet.');
   if (session.state !== 'ended') throw new DomainError('CHAT_UNAVAILABLE', 'Rate the chat once it has ended.');
   // The comment's control characters removed, as in the visitor's messages (NUL cannot be stored on PostgreSQL).
-  const parsed = rateSchema.safeParse(typeof input.comment === 'string' ? { ...input, comment: withoutControls(input.comment) } : input);
+  const parsed = rateSchema.safeParse(typeof input.comment === 'string' ? { ...input, comment: visitorText(input.comment) } : input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const { satisfied, comment } = parsed.data;
   const caseId = session.caseId;

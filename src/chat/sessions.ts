@@ -13,14 +13,14 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
 import { verifyIdentity } from './identity.js';
 import { siteSecret, type ChatSite } from './sites.js';
-import { lineWithoutControls } from '../text/control-chars.js';
+import { visitorLineText } from './visitor-text.js';
 import { canonicalEmail, emailField } from '../text/email-address.js';
 
 export type ChatSession = typeof chatSessions.$inferSelect;
 
 export const startSchema = z.strictObject({
-  /** Control characters removed (NUL cannot be stored on PostgreSQL; the others are noise): docs/chat.md. */
-  name: z.string().transform(lineWithoutControls).pipe(z.string().min(1, 'required').max(200)).optional(),
+  /** Control characters removed, lone surrogates replaced (visitor-text.ts). */
+  name: z.string().transform(visitorLineText).pipe(z.string().min(1, 'required').max(200)).optional(),
   email: emailField('a valid e-mail address').optional(),
   /** The host site's signature of `email` (identity.ts). */
   signature: z.string().max(128).optional(),

@@ -19,10 +19,10 @@ import { DomainError, ValidationError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { clipText } from '../text/clip-text.js';
-import { withoutControls } from '../text/control-chars.js';
 import { appendLine } from './lines.js';
 import { findSession, type ChatSession } from './sessions.js';
 import type { ChatSite } from './sites.js';
+import { visitorText } from './visitor-text.js';
 
 const SUBJECT_CHARS = 80;
 
@@ -34,12 +34,11 @@ export function chatSubject(body: string): string {
 }
 
 /**
- * A visitor's message as it is stored: control characters removed like mail's (NUL cannot be
- * stored on PostgreSQL, a terminal escape or BEL is noise to the agent), line breaks as `\n`,
- * trimmed; refused when nothing is left or it is too long.
+ * A visitor's message as it is stored (visitor-text.ts: control characters removed, lone
+ * surrogates replaced, line breaks as `\n`, trimmed); refused when nothing is left or it is too long.
  */
 export function checkBody(services: Services, body: unknown): string {
-  const text = typeof body === 'string' ? withoutControls(body).trim() : '';
+  const text = typeof body === 'string' ? visitorText(body) : '';
   if (text === '') throw new ValidationError([{ path: 'body', message: 'write a message first' }]);
   const max = services.chat.settings.maxMessageChars;
   if (text.length > max) throw new ValidationError([{ path: 'body', message: `at most ${max} characters` }], `A chat message may have at most ${max} characters.`);

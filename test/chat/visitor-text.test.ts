@@ -73,6 +73,25 @@ describe('control characters', () => {
   });
 });
 
+describe('half an emoji (a lone surrogate, which JSON can carry)', () => {
+  it('is replaced by U+FFFD in a name and messages (never a 500)', async () => {
+    const raw = (path: string, body: string, token?: string) =>
+      h.app.request(`${OWN}${path}`, { method: 'POST', headers: { Origin: OWN, 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body });
+    const started = await raw(`/chat/api/sites/${site.id}/sessions`, `{"host":"${HOST}","name":"Lone \\ud83d","email":"lone@example.com"}`);
+    expect(started.status).toBe(201);
+    const { token } = (await started.json()) as { token: string };
+    const first = await raw('/chat/api/messages', '{"body":"first \\ud83d half"}', token);
+    expect(first.status).toBe(201);
+    expect((await raw('/chat/api/messages', '{"body":"then \\udc00 the other"}', token)).status).toBe(201);
+    const session = (await h.get<{ id: number }>("SELECT id FROM chat_sessions WHERE email = 'lone@example.com'"))!;
+    const lines = await h.all<{ author_name: string; body: string }>("SELECT author_name, body FROM chat_messages WHERE session_id = ? AND author = 'visitor' ORDER BY seq", session.id);
+    expect(lines).toEqual([
+      { author_name: 'Lone \uFFFD', body: 'first \uFFFD half' },
+      { author_name: 'Lone \uFFFD', body: 'then \uFFFD the other' },
+    ]);
+  });
+});
+
 describe('a chat case’s subject', () => {
   it('is cut between characters, never inside an emoji or a letter with its accent (chat and left message)', async () => {
     const token = await start('emoji@example.com', 'Emma');
