@@ -1,8 +1,9 @@
 /**
  * Where a case went when it left a staff member's reach: escalated or moved out of their
- * queues, or reassigned away from them. Only someone the move concerned is told (it came
- * from one of their queues, was theirs, or they made it); for everyone else the case stays
- * hidden (404), as `access.ts` wants.
+ * queues, or reassigned away from them — or, filed by them (a call logged on `/cases/new`),
+ * routed by the rules to a queue they do not work. Only someone the move concerned is told
+ * (it came from one of their queues, was theirs, or they made it); for everyone else the case
+ * stays hidden (404), as `access.ts` wants.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
@@ -13,7 +14,7 @@ import { caseRef } from './case-ref.js';
 
 export interface Departure {
   ref: string;
-  how: 'escalated' | 'transferred' | 'reassigned';
+  how: 'escalated' | 'transferred' | 'reassigned' | 'filed';
   queue: string;
   queueName: string;
   tier: number;
@@ -21,7 +22,7 @@ export interface Departure {
   at: number;
 }
 
-const MOVES = ['case.escalated', 'case.transferred', 'case.unassigned'] as const;
+const MOVES = ['case.escalated', 'case.transferred', 'case.unassigned', 'case.created'] as const;
 /** How many of the newest moves are looked at for one that concerned the viewer. */
 const LOOK_BACK = 20;
 
@@ -41,6 +42,7 @@ export async function caseDeparture(q: Handle, principal: Principal, caseId: num
   const move = moves.find((e) => {
     const byViewer = e.actorType === 'staff' && e.actorId === staffId;
     if (e.type === 'case.unassigned') return byViewer || e.data.previousAssigneeId === staffId;
+    if (e.type === 'case.created') return byViewer; // they filed it, and the rules routed it out of their reach
     return byViewer || (typeof e.data.fromQueue === 'string' && principal.queues.has(e.data.fromQueue));
   });
   if (!move) return null;
@@ -49,7 +51,7 @@ export async function caseDeparture(q: Handle, principal: Principal, caseId: num
   const assignee = assigned?.name ?? null;
   return {
     ref: caseRef(caseId),
-    how: move.type === 'case.escalated' ? 'escalated' : move.type === 'case.transferred' ? 'transferred' : 'reassigned',
+    how: move.type === 'case.escalated' ? 'escalated' : move.type === 'case.transferred' ? 'transferred' : move.type === 'case.created' ? 'filed' : 'reassigned',
     queue: row.queueId,
     queueName: queue?.name ?? row.queueId,
     tier: queue?.tier ?? row.tier,
@@ -67,6 +69,8 @@ export function describeDeparture(d: Departure): string {
       ? `${d.ref} was escalated to ${where} and ${who}.`
       : d.how === 'transferred'
         ? `${d.ref} was moved to ${where} and ${who}.`
-        : `${d.ref} was reassigned ${d.assignee ? `to ${d.assignee}` : 'for automatic assignment'} in ${where}.`;
-  return `${what} It is no longer in your queues.`;
+        : d.how === 'filed'
+          ? `${d.ref} was filed: the routing rules put it in ${where}, where it ${d.assignee ? `is assigned to ${d.assignee}` : 'waits for an available agent'}.`
+          : `${d.ref} was reassigned ${d.assignee ? `to ${d.assignee}` : 'for automatic assignment'} in ${where}.`;
+  return `${what} It is ${d.how === 'filed' ? 'not' : 'no longer'} in your queues.`;
 }

@@ -97,6 +97,23 @@ describe('/cases/new', () => {
     expect((await timeline(h.services, row.id)).find((e) => e.type === 'call.logged')!.data).toMatchObject({ channel: 'walk-in', durationSeconds: 300 });
   });
 
+  it('a call the rules route to a queue the agent does not work: filed, and the agent is told where it went instead of "not found"', async () => {
+    const gina = h.agent({ name: 'Gina', queues: ['general'] });
+    const page = signedIn(h, gina);
+    const res = await page.post('/cases/new', { customer: String(chloe.id), channel: 'phone', subject: 'Refund for invoice 42', notes: 'Wants a refund for the invoice.', duration: '3' });
+    expect(res.status).toBe(303);
+    const ref = res.headers.get('Location')!.replace('/cases/', '');
+    const row = await loadCase(h.services, Number(ref.slice(2)));
+    expect(row).toMatchObject({ channel: 'phone', queueId: 'billing', assigneeId: alice.id });
+    const opened = await page.get(`/cases/${ref}`);
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('Location')).toBe(`/inbox?moved=${ref}`);
+    const inbox = await (await page.get(`/inbox?moved=${ref}`)).text();
+    expect(inbox).toContain(`${ref} was filed: the routing rules put it in the Billing queue (tier 1), where it is assigned to Alice. It is not in your queues.`);
+    // Someone who did not file it still gets "not found": the case is not theirs to hear about.
+    expect((await signedIn(h, h.agent({ name: 'Hank', queues: ['general'] })).get(`/cases/${ref}`)).status).toBe(404);
+  });
+
   it('is for staff only', async () => {
     expect((await signedIn(h, chloe).get('/cases/new')).status).toBe(404);
   });
