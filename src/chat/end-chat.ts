@@ -5,8 +5,10 @@
  * (its version goes up, so open case pages re-render). The case's state stays as it is: the
  * agent resolves it as any other. The agent's chat slot is free again: a chat case waiting in
  * their queues is assigned to them (fillCapacity). Ending twice is harmless (nothing happens the
- * second time).
+ * second time). A case that is closed ends its open chat in the same transaction
+ * (`endChatsOfClosedCase`, src/chat/subscribers.ts): a closed case takes no more messages.
  */
+import type { Handle } from '../db/store/index.js';
 import { all, run } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -14,22 +16,45 @@ import { CaseContext } from '../workflow/context.js';
 import { appendLine } from './lines.js';
 import { findSession, type ChatSession } from './sessions.js';
 
-export type EndedBy = 'visitor' | 'agent' | 'inactivity';
+export type EndedBy = 'visitor' | 'agent' | 'inactivity' | 'closed';
 
 const ENDED_TEXT: Record<EndedBy, (name: string) => string> = {
   visitor: (name) => `${name} ended the chat.`,
   agent: (name) => `${name} ended the chat.`,
   inactivity: () => 'The chat ended after a while without messages.',
+  closed: () => 'The chat ended: this request is closed. Start a new chat to write again.',
 };
+
+/** Inside the caller's write: ends the session with its last line; the session, or null when it had ended already. */
+async function closeSession(q: Handle, services: Services, sessionId: number, by: EndedBy, actor: Actor): Promise<ChatSession | null> {
+  const now = services.clock.now();
+  const changed = await run(q, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'", [now, by, sessionId]);
+  if (changed === 0) return null;
+  const session = (await findSession(q, sessionId))!;
+  await appendLine(q, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
+  return session;
+}
+
+/**
+ * Inside the unit of work that closed a chat case: its open chat ends too (`chat.ended` with
+ * `by: "closed"`), and the visitor's window is told after the commit.
+ */
+export async function endChatsOfClosedCase(ctx: CaseContext): Promise<void> {
+  const open = await all<{ id: number }>(ctx.q, "SELECT id FROM chat_sessions WHERE case_id = ? AND state = 'open'", [ctx.case.id]);
+  for (const { id } of open) {
+    const session = await closeSession(ctx.q, ctx.services, id, 'closed', ctx.actor);
+    if (!session) continue;
+    await ctx.record('chat.ended', { by: 'closed', name: ctx.actor.name, messages: session.lastSeq });
+    ctx.services.chat.hub.afterCommit(id, ctx.case.id, { kind: 'messages' });
+    ctx.services.chat.hub.afterCommit(id, ctx.case.id, { kind: 'state' });
+  }
+}
 
 /** Ends an open session; false when it had already ended. */
 export async function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor): Promise<boolean> {
   const ended = await services.store.write(async (q) => {
-    const now = services.clock.now();
-    const changed = await run(q, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'", [now, by, sessionId]);
-    if (changed === 0) return null;
-    const session = (await findSession(q, sessionId))!;
-    await appendLine(q, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
+    const session = await closeSession(q, services, sessionId, by, actor);
+    if (!session) return null;
     if (session.caseId !== null) {
       const ctx = await CaseContext.load(q, services, session.caseId, actor);
       await ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });

@@ -3,10 +3,12 @@
  * session (the composer, a macro, the API: whichever path raised `staff.replied`) becomes a
  * chat line in the same transaction, and the visitor's stream is told after the commit. Such
  * a reply was delivered live, so the email channel does not mail it too (outbound.ts checks
- * `chat_messages`); a reply after the chat ended is mailed as usual.
+ * `chat_messages`); a reply after the chat ended is mailed as usual. A case that is closed
+ * (a state of category `closed`) ends its open chat in the same transaction.
  */
 import { get } from '../db/store/rows.js';
 import type { Subscribers } from '../workflow/subscribers.js';
+import { endChatsOfClosedCase } from './end-chat.js';
 import { appendLine } from './lines.js';
 
 export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
@@ -18,6 +20,10 @@ export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
     const body = typeof data.body === 'string' ? data.body : '';
     await appendLine(ctx.q, session.id, { author: 'agent', name: ctx.actor.name, body, at: ctx.now }, eventId);
     ctx.services.chat.hub.afterCommit(session.id, ctx.case.id, { kind: 'messages' });
+  });
+  // A closed case takes no more messages: its open chat ends with it (the visitor is told, may start a new one).
+  subscribers.on('case.transitioned', async (ctx, { data }) => {
+    if (ctx.case.channel === 'chat' && data.category === 'closed') await endChatsOfClosedCase(ctx);
   });
   return subscribers;
 }

@@ -65,9 +65,11 @@ export async function sendVisitorMessage(services: Services, site: ChatSite, ses
   });
 }
 
+const endedError = () => new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
+
 async function sendOnce(services: Services, site: ChatSite, session: ChatSession, body: string): Promise<SentLine> {
   const current = (await services.store.query((q) => findSession(q, session.id)))!;
-  if (current.state === 'ended') throw new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
+  if (current.state === 'ended') throw endedError();
   const at = services.clock.now();
   const line = { author: 'visitor' as const, name: current.name, body, at };
   let seq = 0;
@@ -92,12 +94,19 @@ async function sendOnce(services: Services, site: ChatSite, session: ChatSession
     caseId = current.caseId;
     const customer = (await services.store.query((q) => get<{ customer_id: number; name: string }>(q, 'SELECT c.customer_id, cu.name FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?', [caseId])))!;
     const actor: Actor = { type: 'customer', id: customer.customer_id, role: 'customer', name: customer.name };
-    await addMessage(services, caseId, { body, public: true }, actor, {
-      data: { via: 'chat' },
-      within: async (ctx, eventId) => {
-        seq = await appendLine(ctx.q, current.id, line, eventId);
-      },
-    });
+    try {
+      await addMessage(services, caseId, { body, public: true }, actor, {
+        data: { via: 'chat' },
+        within: async (ctx, eventId) => {
+          seq = await appendLine(ctx.q, current.id, line, eventId);
+        },
+      });
+    } catch (error) {
+      // The case was closed since this message was read (closing ends its chat): the chat is over, not a transition refused.
+      const now = (await services.store.query((q) => findSession(q, current.id)))!;
+      if (error instanceof DomainError && error.code === 'INVALID_TRANSITION' && now.state === 'ended') throw endedError();
+      throw error;
+    }
   }
   services.chat.hub.publish(current.id, caseId, { kind: 'messages' });
   services.outbox.kick();
