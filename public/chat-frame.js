@@ -192,9 +192,33 @@
     var li = el('li', { class: 'chat-line ' + line.author, 'data-seq': String(line.seq) });
     li.appendChild(el('span', { class: 'who' }, line.author === 'visitor' ? 'You' : line.name));
     li.appendChild(document.createTextNode(line.body));
+    // Files of an agent's reply: fetched with the token (a header, so not a plain link), saved from a blob URL.
+    (line.files || []).forEach(function (file) {
+      var button = el('button', { type: 'button', class: 'chat-file' }, file.name + ' (' + fileSize(file.size) + ')');
+      button.addEventListener('click', function () { download(file, button); });
+      li.appendChild(button);
+    });
     linesEl.appendChild(li);
     linesEl.scrollTop = linesEl.scrollHeight;
     if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); }
+  }
+  function fileSize(n) {
+    return n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
+  }
+  function download(file, button) {
+    button.disabled = true;
+    fetch('/chat/api/files/' + file.id, { headers: { Authorization: 'Bearer ' + token }, credentials: 'omit', cache: 'no-store' }).then(function (res) {
+      if (!res.ok) throw new Error('The file could not be downloaded.');
+      return res.blob();
+    }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      var a = el('a', { href: url, download: file.name });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      button.disabled = false;
+    }, function (x) { button.disabled = false; status(x.message, true); });
   }
   function showTyping(who) {
     typingEl.textContent = who.name + ' is typing…';

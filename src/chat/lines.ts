@@ -4,10 +4,18 @@
  * Appending runs inside the caller's transaction (with the case's timeline entry). On the
  * storage port; the same SQL on both dialects (cached statements on SQLite: rows.ts).
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray } from 'drizzle-orm';
+import type { AttachmentRow } from '../attachments/read.js';
 import type { ChatAuthor } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { get, run } from '../db/store/rows.js';
+
+/** A file sent with an agent's reply: the visitor downloads it with their token (`GET /chat/api/files/:id`). */
+export interface ChatFile {
+  id: number;
+  name: string;
+  size: number;
+}
 
 export interface ChatLine {
   seq: number;
@@ -15,6 +23,8 @@ export interface ChatLine {
   name: string;
   body: string;
   at: number;
+  /** The files of an agent's reply (its timeline entry's attachments); absent when none. */
+  files?: ChatFile[];
 }
 
 /** Appends one line and returns its sequence number; the session's activity clock restarts. */
@@ -33,13 +43,36 @@ export async function appendLine(q: Handle, sessionId: number, line: Omit<ChatLi
   return row.seq;
 }
 
-/** The lines after `afterSeq`, oldest first (at most `limit`). */
+/** The lines after `afterSeq`, oldest first (at most `limit`), an agent's reply with its files. */
 export async function linesAfter(q: Handle, sessionId: number, afterSeq: number, limit = 500): Promise<ChatLine[]> {
   const t = q.tables.chatMessages;
-  return q.db
-    .select({ seq: t.seq, author: t.author, name: t.authorName, body: t.body, at: t.at })
+  const rows = await q.db
+    .select({ seq: t.seq, author: t.author, name: t.authorName, body: t.body, at: t.at, eventId: t.caseEventId })
     .from(t)
     .where(and(eq(t.sessionId, sessionId), gt(t.seq, afterSeq)))
     .orderBy(asc(t.seq))
     .limit(limit);
+  const replies = rows.filter((r) => r.author === 'agent' && r.eventId !== null).map((r) => r.eventId!);
+  const files = new Map<number, ChatFile[]>();
+  if (replies.length > 0) {
+    const a = q.tables.attachments;
+    const found = await q.db.select({ id: a.id, name: a.fileName, size: a.size, eventId: a.eventId }).from(a).where(inArray(a.eventId, replies)).orderBy(asc(a.id));
+    for (const { eventId, ...file } of found) files.set(eventId, [...(files.get(eventId) ?? []), file]);
+  }
+  return rows.map(({ eventId, ...line }) => {
+    const own = eventId === null ? undefined : files.get(eventId);
+    return own ? { ...line, files: own } : line;
+  });
+}
+
+/** A file of an agent's reply in this chat (the only files a visitor may download), or undefined. */
+export async function chatFile(q: Handle, sessionId: number, attachmentId: number): Promise<AttachmentRow | undefined> {
+  const { attachments: a, chatMessages: m } = q.tables;
+  const [row] = await q.db
+    .select(getTableColumns(a))
+    .from(a)
+    .innerJoin(m, eq(m.caseEventId, a.eventId))
+    .where(and(eq(a.id, attachmentId), eq(m.sessionId, sessionId), eq(m.author, 'agent')))
+    .limit(1);
+  return row;
 }

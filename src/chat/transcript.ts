@@ -77,7 +77,8 @@ const time = (at: number) => new Date(at).toISOString().slice(11, 16);
 /** The transcript as plain text: one block per line, with its time (UTC) and author. */
 export function transcriptText(session: ChatSession, lines: readonly ChatLine[], ref: string): string {
   const head = `Your chat with us (${ref}), ${new Date(session.createdAt).toISOString().slice(0, 10)}\n`;
-  return `${head}\n${lines.map((l) => `[${time(l.at)} UTC] ${l.name}:\n${l.body}\n`).join('\n')}`;
+  const files = (l: ChatLine) => (l.files ?? []).map((f) => `[file: ${f.name}]\n`).join('');
+  return `${head}\n${lines.map((l) => `[${time(l.at)} UTC] ${l.name}:\n${l.body}\n${files(l)}`).join('\n')}`;
 }
 
 export async function sendTranscript(services: Services, item: OutboxItem): Promise<void> {

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { screenshot, signIn, useBrowserSuite } from './support.js';
 
@@ -195,6 +196,32 @@ describe('live chat', () => {
     await frame.getByText('Thank you for your feedback!').waitFor();
     await screenshot(visitor, 'chat-05-visitor-ended-390');
     await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a file the agent sends is a button on the reply’s line, and clicking it downloads the file', async () => {
+    const visitor = await suite.newPage({ width: 390, height: 844 });
+    await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Fay File');
+    await frame.getByLabel('Your e-mail').fill('fay@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const caseRef = await visitorSays(visitor, frame, 'Could you send me the manual?');
+    const form = new FormData();
+    form.append('body', 'Here it is.');
+    form.append('public', 'true');
+    form.append('files', new File(['%PDF-1.4 manual'], 'Manual ü.pdf', { type: 'application/pdf' }));
+    const sent = await fetch(`${suite.server.url}/api/v1/cases/${caseRef}/messages`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, body: form });
+    expect(sent.status).toBe(201);
+    const button = frame.getByRole('button', { name: 'Manual ü.pdf (15 B)' });
+    await button.waitFor();
+    const [download] = await Promise.all([visitor.waitForEvent('download'), button.click()]);
+    expect(download.suggestedFilename()).toBe('Manual ü.pdf');
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await download.createReadStream())!) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('%PDF-1.4 manual');
+    await screenshot(visitor, 'chat-06-visitor-file-390');
     expect(suite.problems()).toEqual([]);
   });
 

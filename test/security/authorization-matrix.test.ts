@@ -195,6 +195,7 @@ const MATRIX: Record<string, string> = {
   'GET /chat/api/session':                         '-     -     -     -     -     -     -     -',
   'GET /chat/api/stream':                          '-     -     -     -     -     -     -     -',
   'GET /chat/api/messages':                        '-     -     -     -     -     -     -     -',
+  'GET /chat/api/files/:id':                       '-     -     -     -     -     -     -     -',
   'POST /chat/api/messages':                       '-     -     -     -     -     -     -     -',
   'POST /chat/api/typing':                         '-     -     -     -     -     -     -     -',
   'POST /chat/api/end':                            '-     -     -     -     -     -     -     -',

@@ -7,6 +7,7 @@
  *   GET  /chat/api/session                    the session (state, case, lines so far)
  *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=)
  *   GET  /chat/api/messages?after=            the same lines for polling
+ *   GET  /chat/api/files/:id                  a file an agent sent in this chat (a line's `files`)
  *   POST /chat/api/messages                   { body }
  *   POST /chat/api/typing                     the visitor is typing (ephemeral)
  *   POST /chat/api/end | /transcript | /rating
@@ -17,9 +18,11 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { caseRef } from '../../cases/case-ref.js';
+import { DomainError } from '../../errors.js';
+import { attachmentResponse } from '../attachment-download.js';
 import { chatAvailability } from '../../chat/availability.js';
 import { endChat } from '../../chat/end-chat.js';
-import { linesAfter, type ChatLine } from '../../chat/lines.js';
+import { chatFile, linesAfter, type ChatLine } from '../../chat/lines.js';
 import { leaveMessage, leaveMessageSchema } from '../../chat/leave-message.js';
 import { rateChat } from '../../chat/rate-chat.js';
 import { startSchema, startSession, type ChatSession } from '../../chat/sessions.js';
@@ -44,7 +47,7 @@ function sessionView(session: ChatSession) {
 }
 
 /** A line as the visitor sees it: agents by name, no internal ids. */
-export const visitorLine = (l: ChatLine) => ({ seq: l.seq, author: l.author, name: l.name, body: l.body, at: new Date(l.at).toISOString() });
+export const visitorLine = (l: ChatLine) => ({ seq: l.seq, author: l.author, name: l.name, body: l.body, at: new Date(l.at).toISOString(), ...(l.files ? { files: l.files } : {}) });
 
 export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -108,6 +111,16 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const after = resumeFrom(c);
     const lines = await services.store.query((q) => linesAfter(q, session.id, after));
     return c.json({ session: sessionView(session), lines: lines.map(visitorLine) });
+  });
+
+  // A file an agent sent in this chat (a line's `files`): downloaded with the visitor's token, like the API's attachments.
+  app.get('/chat/api/files/:id', async (c) => {
+    const services = c.get('services');
+    const { session } = await visitorChat(c);
+    const id = Number(c.req.param('id'));
+    const row = Number.isSafeInteger(id) && id > 0 ? await services.store.query((q) => chatFile(q, session.id, id)) : undefined;
+    if (!row) throw new DomainError('NOT_FOUND', 'No such file in this chat.');
+    return attachmentResponse(c, services, row);
   });
 
   app.post('/chat/api/messages', async (c) => {
