@@ -61,6 +61,7 @@ describe('closing a chat case', () => {
 
     const page = await (await signedIn(h, alice).get(`/cases/${ref}`)).text();
     expect(page).toContain('Ended when the case was closed. Replies from now on are mailed to vera@example.com.');
+    expect(page).toContain('The live chat ended after 1 message: Alice closed the case');
     // The visitor's rating and transcript still work on the ended chat.
     expect((await call('POST', '/chat/api/rating', { token, body: { satisfied: true } })).status).toBe(200);
   });

@@ -91,7 +91,9 @@ export function describeChat(type: string, d: Record<string, unknown>, by: strin
       return { text: `${str(d.visitor) || by} started a live chat on ${str(d.siteName) || 'the website'}`, ...(d.hostOrigin ? { detail: str(d.hostOrigin), detailLabel: 'From the page at' } : {}) };
     case 'chat.ended': {
       const lines = typeof d.messages === 'number' ? ` after ${d.messages} message${d.messages === 1 ? '' : 's'}` : '';
-      return { text: d.by === 'inactivity' ? `The live chat ended by itself, without messages for a while${lines}` : `${str(d.name) || by} ended the live chat${lines}` };
+      if (d.by === 'inactivity') return { text: `The live chat ended by itself, without messages for a while${lines}` };
+      if (d.by === 'closed') return { text: `The live chat ended${lines}: ${str(d.name) || by} closed the case` };
+      return { text: `${str(d.name) || by} ended the live chat${lines}` };
     }
     case 'chat.transcript_sent':
       return d.delivered === true ? { text: `Chat transcript mailed to ${str(d.to)}` } : { text: 'Chat transcript not mailed', detail: str(d.reason), detailLabel: 'Why' };
