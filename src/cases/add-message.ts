@@ -5,6 +5,7 @@
  * colleagues (`@alice`, src/cases/mentions.ts).
  */
 import { z } from 'zod';
+import { cleanText } from '../text/control-chars.js';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
 import type { Handle } from '../db/store/index.js';
 import { get } from '../db/store/rows.js';
@@ -15,7 +16,7 @@ import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { recordMentions, type ResolvedMentions } from './mentions.js';
 
 export const messageSchema = z.strictObject({
-  body: z.string().trim().min(1, 'required').max(20_000),
+  body: z.string().overwrite(cleanText).trim().min(1, 'required').max(20_000),
   public: z.boolean().default(true),
 });
 export type MessageInput = z.input<typeof messageSchema>;

@@ -28,6 +28,7 @@ import { queueById } from './move-case.js';
 import { intakeQueries } from './intake/dialect.js';
 import { phoneField } from '../text/phone.js';
 import { emailField } from '../text/email-address.js';
+import { cleanLine, cleanText } from '../text/control-chars.js';
 
 export { evaluateIntake, FALLBACK_QUEUE, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 
@@ -35,15 +36,16 @@ export const createCaseSchema = z.strictObject({
   customer: z
     .strictObject({
       email: emailField(),
-      name: z.string().trim().min(1).max(200).optional(),
+      name: z.string().overwrite(cleanLine).min(1).max(200).optional(),
       tier: customerTier.optional(),
-      organization: z.string().trim().max(200).optional(),
+      organization: z.string().overwrite(cleanLine).max(200).optional(),
       /** E.164 after normalising; fills an existing customer's empty phone. */
       phone: phoneField.transform((v) => v ?? undefined).optional(),
     })
     .optional(),
-  subject: z.string().trim().min(1, 'required').max(200),
-  description: z.string().trim().min(1, 'required').max(20_000),
+  // Controls and half emoji removed (src/text/control-chars.ts), whatever path the request came by.
+  subject: z.string().overwrite(cleanLine).min(1, 'required').max(200),
+  description: z.string().overwrite(cleanText).trim().min(1, 'required').max(20_000),
   channel: z.enum(CHANNELS).optional(),
   priority: z.enum(PRIORITIES).optional(),
 });
