@@ -38,6 +38,18 @@ export async function versionIn(q: Handle, kind: DefinitionKind, name: string, v
   return row;
 }
 
+/** The newest version of kind/name, draft or published (who saved it and when), or undefined. */
+export async function newestVersionIn(q: Handle, kind: DefinitionKind, name: string): Promise<Pick<DefinitionVersionRow, 'version' | 'state' | 'author' | 'createdAt'> | undefined> {
+  const t = q.tables.definitionVersions;
+  const [row] = await q.db
+    .select({ version: t.version, state: t.state, author: t.author, createdAt: t.createdAt })
+    .from(t)
+    .where(and(eq(t.kind, kind), eq(t.name, name)))
+    .orderBy(desc(t.version))
+    .limit(1);
+  return row;
+}
+
 /** Names with a published version, sorted. */
 export async function publishedNamesIn(q: Handle, kind: DefinitionKind): Promise<string[]> {
   const t = q.tables.definitionVersions;

@@ -19,7 +19,7 @@ import type { Services } from '../services.js';
 import { canonicalJson, diffLines, sameDefinition, type DiffLine } from './diff.js';
 import { hasErrors, problem, type DefinitionProblem } from './problems.js';
 import type { DefinitionVersionRow } from './registry.js';
-import { versionIn } from './version-rows.js';
+import { newestVersionIn, versionIn } from './version-rows.js';
 
 const ERROR_CODE = { workflow: 'INVALID_WORKFLOW', ruleset: 'INVALID_RULESET', sla: 'INVALID_SLA_CONFIG' } as const;
 
@@ -56,6 +56,12 @@ export interface PublishOptions {
   overrideExamples?: string;
   /** How the audit log names the change (default `published`; a rollback says so). */
   auditAction?: 'published' | 'rolled-back';
+}
+
+/** Publishing and rolling back from a page: the version in force the page showed (0: none). */
+export interface SeenOptions {
+  /** When another version is in force by now, nothing is published (CONFLICT, `staleEditError`). Left out: no check. */
+  inForce?: number | null;
 }
 
 /** A version as the audit log keeps it. */
@@ -97,10 +103,70 @@ export async function writeDefinitions<T>(services: Services, fn: (q: Handle) =>
   }
 }
 
-export function saveDraft(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note = ''): Promise<DefinitionVersionRow> {
+/** Who stored a version the person editing did not see, for `StaleEdit`. */
+export interface StaleEdit {
+  /** The version the page showed: the one an editor started from, or the one in force (0: none). */
+  seen: number;
+  /** Which of the two `seen` is. */
+  seenAs: 'started from' | 'in force';
+  version: number;
+  state: 'draft' | 'published';
+  author: string;
+  at: number;
+}
+
+const KIND_WORD: Record<DefinitionKind, string> = { ruleset: 'ruleset', workflow: 'workflow', sla: 'SLA configuration' };
+
+function utc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * CONFLICT (`details.stale`): someone stored a version after the page this change comes from
+ * was drawn. Two managers editing at once would otherwise drop each other's work without a
+ * word: a later draft hides an earlier one, and a draft published over a newer version in
+ * force takes that version's changes back out.
+ */
+export function staleEditError(kind: DefinitionKind, name: string, stale: StaleEdit, what: string): DomainError {
+  const did = stale.state === 'published' ? 'published' : 'saved';
+  return new DomainError(
+    'CONFLICT',
+    `${stale.author} ${did} v${stale.version} of the ${KIND_WORD[kind]} "${name}" on ${utc(stale.at)}, ${stale.seenAs === 'started from' ? `after this page started from v${stale.seen}` : stale.seen === 0 ? 'after this page showed nothing in force' : `after this page showed v${stale.seen} in force`}. ${what}`,
+    { stale },
+  );
+}
+
+/** The newer version, if someone stored one after `from` (the version an editor started from). */
+async function newerThan(q: Handle, kind: DefinitionKind, name: string, from: number): Promise<StaleEdit | null> {
+  const newest = await newestVersionIn(q, kind, name);
+  if (!newest || newest.version <= from) return null;
+  return { seen: from, seenAs: 'started from', version: newest.version, state: newest.state, author: newest.author, at: newest.createdAt };
+}
+
+/** The version in force, if it is not `seen` (0: none was) any more. */
+async function inForceIfNot(q: Handle, kind: DefinitionKind, name: string, seen: number): Promise<StaleEdit | null> {
+  const current = await definitionInForce(q, kind, name);
+  if ((current?.version ?? 0) === seen || !current) return null;
+  const row = await versionIn(q, kind, name, current.version);
+  return { seen, seenAs: 'in force', version: current.version, state: 'published', author: row?.author ?? 'someone', at: row?.publishedAt ?? row?.createdAt ?? 0 };
+}
+
+export interface SaveDraftOptions {
+  /**
+   * The version the text or forms started from (the page's "started from version N"): when a
+   * newer version exists by now, nothing is stored (CONFLICT, `staleEditError`). Left out: no check.
+   */
+  from?: number | null;
+}
+
+export function saveDraft(services: Services, kind: DefinitionKind, name: string, body: unknown, actor: Actor, note = '', options: SaveDraftOptions = {}): Promise<DefinitionVersionRow> {
   return writeDefinitions(services, async (q) => {
     const problems = await services.definitions.validate(q, kind, name, body);
     if (hasErrors(problems)) refuse(kind, name, problems);
+    if (options.from !== undefined && options.from !== null) {
+      const stale = await newerThan(q, kind, name, options.from);
+      if (stale) throw staleEditError(kind, name, stale, 'Your changes were not saved, so as not to hide theirs: they are still here. Look at theirs, then save again to keep yours as the newest draft.');
+    }
     const before = await definitionInForce(q, kind, name);
     const row = await services.definitions.insertVersion(q, kind, name, body, { state: 'draft', note, ...authorOf(actor), now: services.clock.now() });
     await auditIn(q, services.clock, actor, 'definition', `${kind}/${name}`, 'draft-saved', before, auditedVersion(row));
@@ -144,20 +210,28 @@ export function publishVersion(services: Services, kind: DefinitionKind, name: s
 }
 
 /** Publishes a stored draft as a new version; re-validated against what exists now. */
-export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string, options: PublishOptions = {}): Promise<PublishResult> {
+export function publishDraft(services: Services, kind: DefinitionKind, name: string, draftVersion: number, actor: Actor, note: string, options: PublishOptions & SeenOptions = {}): Promise<PublishResult> {
   return writeDefinitions(services, async (q) => {
     const draft = await versionIn(q, kind, name, draftVersion);
     if (!draft) throw new DomainError('NOT_FOUND', `No version ${draftVersion} of the ${kind} "${name}".`);
     if (draft.state !== 'draft') throw new DomainError('CONFLICT', `Version ${draftVersion} of "${name}" is already published.`);
+    await refuseIfInForceChanged(q, kind, name, options.inForce, `Draft v${draftVersion} was not published: compare it with v{version} first — publishing it as it is would take out what v{version} changed.`);
     return publishChecked(q, services, kind, name, draft.body, actor, note.trim() || `Published draft v${draftVersion}`, draftVersion, options);
   });
 }
 
+async function refuseIfInForceChanged(q: Handle, kind: DefinitionKind, name: string, seen: number | null | undefined, what: string): Promise<void> {
+  if (seen === undefined || seen === null) return;
+  const stale = await inForceIfNot(q, kind, name, seen);
+  if (stale) throw staleEditError(kind, name, stale, what.replaceAll('{version}', String(stale.version)));
+}
+
 /** Publishes a copy of an earlier version. The rollback is itself a new version. */
-export function rollbackTo(services: Services, kind: DefinitionKind, name: string, targetVersion: number, actor: Actor, note: string, options: PublishOptions = {}): Promise<PublishResult> {
+export function rollbackTo(services: Services, kind: DefinitionKind, name: string, targetVersion: number, actor: Actor, note: string, options: PublishOptions & SeenOptions = {}): Promise<PublishResult> {
   return writeDefinitions(services, async (q) => {
     const target = await versionIn(q, kind, name, targetVersion);
     if (!target) throw new DomainError('NOT_FOUND', `No version ${targetVersion} of the ${kind} "${name}".`);
+    await refuseIfInForceChanged(q, kind, name, options.inForce, `Nothing was rolled back: v{version} is in force now, and rolling back to v${targetVersion} would undo it too. Check the history, then roll back again if that is still what you want.`);
     return publishChecked(q, services, kind, name, target.body, actor, note.trim() || `Rolled back to v${targetVersion}`, targetVersion, { ...options, auditAction: 'rolled-back' });
   });
 }

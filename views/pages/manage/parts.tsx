@@ -188,6 +188,7 @@ export function PublishForm(p: { view: DefinitionView; draft: DefinitionVersionR
     <form id="publish-form" class="stack" method="post" action={`${view.base}/publish`} hx-boost="true" hx-push-url="false">
       <CsrfField token={p.csrfToken} />
       <input type="hidden" name="draft" value={String(draft.version)} />
+      <input type="hidden" name="inForce" value={String(view.published?.version ?? 0)} />
       <h3>{`Publish draft v${draft.version}`}</h3>
       <FormError state={view.publish} />
       <div id="publish-checks">
@@ -293,9 +294,10 @@ export function RollbackForm(p: { view: DefinitionView; row: DefinitionVersionRo
   return (
     <details class="disclosure">
       <summary class="button button-secondary">{`Roll back to v${v}…`}</summary>
-      <form method="post" action={`${p.view.base}/rollback`} class="stack" id={`rollback-${v}`} hx-boost="true" hx-push-url="false">
+      <form id={`rollback-${v}`} method="post" action={`${p.view.base}/rollback`} class="stack" hx-boost="true" hx-push-url="false">
         <CsrfField token={p.csrfToken} />
         <input type="hidden" name="version" value={String(v)} />
+        <input type="hidden" name="inForce" value={String(p.view.published?.version ?? 0)} />
         <p>{`Publishes a copy of v${v} as a new version. Cases already routed keep their version.`}</p>
         <Field id={`rollback-note-${v}`} name="note" label="Note (why)" maxlength={2000} />
         {p.view.kind === 'ruleset' ? (

@@ -29,7 +29,7 @@ import { isHtmx, type PageContext, type PageEnv } from '../env.js';
 import { readFormAll } from '../forms.js';
 import { redirectTo, sendHtml } from '../render.js';
 import { managerOf } from './guard.js';
-import { loadDefinitionView, parseEditorJson } from './versions.js';
+import { loadDefinitionView, parseEditorJson, staleOf } from './versions.js';
 
 const first = (form: PostedForm, key: string) => form.get(key)?.[0];
 
@@ -121,9 +121,16 @@ export function ruleBuilderRoutes(render: (c: PageContext, overrides: { text: st
     if (command.verb === 'save') {
       if (edit.errors.size === 0) {
         try {
-          const row = await saveDraft(services, 'ruleset', name, edit.doc, principal.actor, draftNote.trim());
+          const row = await saveDraft(services, 'ruleset', name, edit.doc, principal.actor, draftNote.trim(), { from });
           return redirectTo(c, `${href(name)}?saved=${row.version}#builder-panel`);
         } catch (error) {
+          const stale = staleOf(error);
+          if (stale) {
+            // Everything in the forms stays; it now counts as started from the newer version, so saving again keeps it.
+            state.note = `Not saved. ${(error as Error).message}`;
+            state.from = stale.version;
+            return respond(c, state, render, 422);
+          }
           if (!(error instanceof DefinitionError)) throw error;
           state.problems = error.problems;
         }

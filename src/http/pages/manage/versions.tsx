@@ -19,7 +19,7 @@ import { canonicalJson } from '../../../definitions/diff.js';
 import { parseDefinitionJson } from '../../../definitions/parse-json.js';
 import { problem, type DefinitionProblem } from '../../../definitions/problems.js';
 import type { DefinitionVersionRow } from '../../../definitions/registry.js';
-import { checkDefinition, checkExamples, diffVersions, publishDraft, rollbackTo, saveDraft } from '../../../definitions/versions.js';
+import { checkDefinition, checkExamples, diffVersions, publishDraft, rollbackTo, saveDraft, type StaleEdit } from '../../../definitions/versions.js';
 import { DefinitionError, DomainError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
 import { ProblemList, type DefinitionView, type EditorState, type Notice } from '../../../../views/pages/manage/parts.js';
@@ -93,6 +93,16 @@ function positiveInt(value: string | undefined): number | null {
   return value && /^\d{1,9}$/.test(value) && Number(value) > 0 ? Number(value) : null;
 }
 
+/** The version in force a publish or rollback form showed (`inForce`, 0: none); null when the form does not say. */
+function seenInForce(value: string | undefined): number | null {
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : null;
+}
+
+/** The newer version of a CONFLICT from `staleEditError`, if that is what `error` is. */
+export function staleOf(error: unknown): StaleEdit | null {
+  return error instanceof DomainError && error.code === 'CONFLICT' && error.details.stale ? (error.details.stale as StaleEdit) : null;
+}
+
 /** The notice after a redirect (`?saved=3`, `?published=4`, `?rolledBack=5`). */
 function noticeFrom(c: PageContext, view: DefinitionView): Notice | null {
   const find = (key: string) => {
@@ -152,9 +162,12 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     if (!parsed.ok) return area.render(c, await view(c, { editor: editor(parsed.problems) }), 422);
     let row: DefinitionVersionRow;
     try {
-      row = await saveDraft(services, kind, name, parsed.body, principal.actor, note);
+      row = await saveDraft(services, kind, name, parsed.body, principal.actor, note, { from: positiveInt(form.from) });
     } catch (error) {
       if (error instanceof DefinitionError) return area.render(c, await view(c, { editor: editor(error.problems) }), 422);
+      const stale = staleOf(error);
+      // The text stays as typed; it now counts as started from the newer version, so saving again keeps it.
+      if (stale) return area.render(c, await view(c, { editor: { ...editor([]), problems: null, from: stale.version }, notice: { tone: 'error', text: (error as Error).message } }), 422);
       throw error;
     }
     return redirectTo(c, `${area.href(name)}?saved=${row.version}#draft`);
@@ -176,8 +189,14 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
     if (override && overrideNote === '') return area.render(c, await view(c, { publish: { values, errors: { overrideNote: 'say why it is right to publish while examples fail' } } }), 422);
     let version: number;
     try {
-      version = (await publishDraft(services, kind, name, draft, principal.actor, note, override ? { overrideExamples: overrideNote.slice(0, 2000) } : {})).version.version;
+      const inForce = seenInForce(form.inForce);
+      version = (await publishDraft(services, kind, name, draft, principal.actor, note, { ...(override ? { overrideExamples: overrideNote.slice(0, 2000) } : {}), inForce })).version.version;
     } catch (error) {
+      if (staleOf(error)) {
+        // The version published meanwhile is newer than the draft, so the page has no draft panel now: the draft's own page compares it with the version in force.
+        const text = `${(error as Error).message} Draft v${draft}'s page shows what it changes against the version in force: ${area.href(name)}/versions/${draft}.`;
+        return area.render(c, await view(c, { notice: { tone: 'error', text } }), 422);
+      }
       if (error instanceof DefinitionError) {
         // Failing examples are listed with the form (and can be overridden); other problems block it.
         const problems = error.code === 'EXAMPLES_FAILED' ? undefined : error.problems;
@@ -204,8 +223,9 @@ export function versionRoutes(area: VersionedArea): Hono<PageEnv> {
       if (form.overrideExamples === 'on' && note.trim() === '') {
         return await area.render(c, await view(c, { notice: { tone: 'error', text: `To roll back to v${target} even though its examples fail, write a note saying why.` } }), 422);
       }
-      version = (await rollbackTo(services, kind, name, target, principal.actor, note, form.overrideExamples === 'on' ? { overrideExamples: note } : {})).version.version;
+      version = (await rollbackTo(services, kind, name, target, principal.actor, note, { ...(form.overrideExamples === 'on' ? { overrideExamples: note } : {}), inForce: seenInForce(form.inForce) })).version.version;
     } catch (error) {
+      if (staleOf(error)) return area.render(c, await view(c, { notice: { tone: 'error', text: (error as Error).message } }), 422);
       if (error instanceof DefinitionError) {
         return area.render(c, await view(c, { notice: { tone: 'error', text: `v${target} cannot be published again as it is: ${error.message}`, problems: error.problems } }), 422);
       }

@@ -24,7 +24,7 @@ import { isHtmx, type PageContext, type PageEnv } from '../env.js';
 import { readFormAll } from '../forms.js';
 import { redirectTo, sendHtml } from '../render.js';
 import { managerOf } from './guard.js';
-import { parseEditorJson } from './versions.js';
+import { parseEditorJson, staleOf } from './versions.js';
 import { activeQueuesByTier } from '../../../rules/builder-values/index.js';
 
 const first = (form: PostedForm, key: string) => form.get(key)?.[0];
@@ -109,9 +109,16 @@ export function workflowBuilderRoutes(render: Render, nameOf: (c: PageContext) =
     if (command.verb === 'save') {
       if (edit.errors.size === 0) {
         try {
-          const row = await saveDraft(services, 'workflow', name, edit.doc, principal.actor, draftNote.trim());
+          const row = await saveDraft(services, 'workflow', name, edit.doc, principal.actor, draftNote.trim(), { from });
           return redirectTo(c, `${href(name)}?saved=${row.version}#builder-panel`);
         } catch (error) {
+          const stale = staleOf(error);
+          if (stale) {
+            // Everything in the forms stays; it now counts as started from the newer version, so saving again keeps it.
+            state.note = `Not saved. ${(error as Error).message}`;
+            state.from = stale.version;
+            return respond(c, services, state, render, 422);
+          }
           if (!(error instanceof DefinitionError)) throw error;
           state.problems = error.problems;
         }
