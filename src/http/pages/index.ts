@@ -28,13 +28,24 @@ import { isPagePath, pageSession } from './session.js';
 
 export const PAGE_BODY_LIMIT = 64 * 1024;
 
+/**
+ * The definition editors' forms (the rule builder, the workflow editor, the JSON editors and
+ * what they post as you type, the dry-run): they carry the whole document — the builder also a
+ * field per value, 3–4 times the JSON — and the API takes a definition of up to 256 KiB
+ * (API_BODY_LIMIT). 64 KiB stopped the builder at about 45 rules.
+ */
+export const DEFINITION_FORM_LIMIT = 2 * 1024 * 1024;
+const DEFINITION_FORMS = /^\/manage\/(?:(?:rules|workflows)\/[^/]+\/(?:builder|drafts|validate|publish|rollback|dry-runs)|sla\/(?:drafts|validate|publish|rollback))$/;
+
 export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   const limit = limitBody(PAGE_BODY_LIMIT, 'The form');
+  const definitionLimit = limitBody(DEFINITION_FORM_LIMIT, 'The form');
   // Forms with files (a message, a new request) take the attachment limits instead.
   app.use(async function pageBodyLimit(c, next) {
     if (!isPagePath(c.req.path)) return next();
-    return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
+    if (isUpload(c)) return uploadLimit(c)(c, next);
+    return c.req.method === 'POST' && DEFINITION_FORMS.test(c.req.path) ? definitionLimit(c, next) : limit(c, next);
   });
   app.use(pageSession(options));
 
