@@ -14,6 +14,7 @@ import type { RulesetDefinition } from '../rules/definition.js';
 import { runExamples, type ExampleRun } from '../rules/examples.js';
 import { lintRuleset } from '../rules/lint.js';
 import { lintRulesetOrder } from '../rules/lint-order.js';
+import type { KnownValues } from '../rules/lint-values.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { canonicalJson, diffLines, sameDefinition, type DiffLine } from './diff.js';
@@ -30,8 +31,23 @@ function authorOf(actor: Actor) {
 /** Validation problems plus the publish checks (warnings) for a body, against what `q` sees. */
 export async function checkDefinitionIn(q: Handle, services: Services, kind: DefinitionKind, name: string, body: unknown): Promise<DefinitionProblem[]> {
   const problems = await services.definitions.validate(q, kind, name, body);
-  if (kind === 'ruleset' && !hasErrors(problems)) problems.push(...lintRuleset(body as RulesetDefinition), ...lintRulesetOrder(services, name, body as RulesetDefinition));
+  if (kind === 'ruleset' && !hasErrors(problems)) {
+    problems.push(...lintRuleset(body as RulesetDefinition, await knownValuesIn(q, services)), ...lintRulesetOrder(services, name, body as RulesetDefinition));
+  }
   return problems;
+}
+
+/** What a condition may compare a queue or a state with: every queue (active or not), every state of any workflow version. */
+async function knownValuesIn(q: Handle, services: Services): Promise<KnownValues> {
+  const queues = (await q.db.select({ id: q.tables.queues.id }).from(q.tables.queues)).map((r) => r.id);
+  const states = new Set<string>();
+  for (const name of services.definitions.names('workflow')) {
+    for (const row of services.definitions.history('workflow', name)) {
+      const body = row.body as { states?: unknown } | null;
+      if (body && typeof body.states === 'object' && body.states !== null) for (const state of Object.keys(body.states)) states.add(state);
+    }
+  }
+  return { queues, states: [...states].sort() };
 }
 
 /** Validation problems plus the publish checks (warnings) for a body. */

@@ -202,3 +202,60 @@ describe('lintRuleset: empty condition groups (true in json-rules-engine)', () =
     expect(hit({ any: [leaf('$.priority', 'equal', 'urgent')] })).toEqual([]);
   });
 });
+
+describe('lintRuleset: values a field never has (json-rules-engine compares with ===)', () => {
+  const one = (condition: object, known = {}) => lintRuleset(ruleset([{ name: 'Typed by hand', conditions: { all: [condition] }, event: route('billing') }]), known);
+
+  it.each([
+    ['the tier as text', leaf('$.tier', 'equal', '1'), 'Tier is a number, never the text "1" (write 1 without quotes), so this condition never holds'],
+    ['business hours as text', { fact: 'withinBusinessHours', operator: 'equal', value: 'true' }, 'Within business hours is true or false, never the text "true" (write true without quotes), so this condition never holds'],
+    ['a priority in capitals', leaf('$.priority', 'equal', 'Urgent'), 'Priority is never "Urgent": it is one of the priorities (urgent, high, normal, low; "urgent" is written so), so this condition never holds'],
+    ['a channel that does not exist, negated', leaf('$.channel', 'notEqual', 'portal'), 'Channel is never "portal": it is one of the channels (web, api, email, phone, walk-in, chat), so this condition always holds'],
+    ['a number for a text field', leaf('$.email', 'equal', 42, 'customer'), 'Customer email is text, never 42, so this condition never holds'],
+    ['open cases as text, in a list', leaf('$.openCases', 'in', ['3', '4'], 'customer'), 'Customer\'s open cases is a number, never the text "3" (write 3 without quotes); Customer\'s open cases is a number, never the text "4" (write 4 without quotes), so this condition never holds'],
+  ])('warns about %s, at the value', (_name, condition, message) => {
+    expect(one(condition)).toEqual([{ path: '$.rules[0].conditions.all[0].value', message: `"Typed by hand": ${message}`, severity: 'warning' }]);
+  });
+
+  it('names each impossible value of a list that has possible ones too, and looks inside any and not', () => {
+    expect(one({ any: [{ not: leaf('$.channel', 'in', ['email', 'Email', 'portal']) }] })).toEqual([
+      { path: '$.rules[0].conditions.all[0].any[0].not.value[1]', message: '"Typed by hand": Channel is never "Email": it is one of the channels (web, api, email, phone, walk-in, chat; "email" is written so), so this value never matches', severity: 'warning' },
+      { path: '$.rules[0].conditions.all[0].any[0].not.value[2]', message: '"Typed by hand": Channel is never "portal": it is one of the channels (web, api, email, phone, walk-in, chat), so this value never matches', severity: 'warning' },
+    ]);
+  });
+
+  it('judges queues and states by those given (every queue, every state of any workflow version)', () => {
+    const known = { queues: ['billing', 'general'], states: ['new', 'open'] };
+    expect(one(leaf('$.status', 'equal', 'waiting'), known)[0]!.message).toBe('"Typed by hand": State is never "waiting": it is one of the states of the workflows (new, open), so this condition never holds');
+    expect(one(leaf('$.queue', 'in', ['nowhere']), known)[0]!.message).toContain('Queue is never "nowhere": it is one of the queues (billing, general)');
+    expect(one(leaf('$.status', 'equal', 'waiting'))).toEqual([]); // nothing known: not judged
+  });
+
+  it('stays quiet about values that fit, null, fields outside the catalogue, the CRM\'s fields and switched-off rules', () => {
+    for (const condition of [
+      leaf('$.tier', 'equal', 2),
+      leaf('$.priority', 'in', ['urgent', 'high']),
+      { fact: 'withinBusinessHours', operator: 'notEqual', value: false },
+      leaf('$.organization', 'equal', null, 'customer'),
+      leaf('$.tags[0]', 'equal', 3),
+      leaf('$.crm.mrr', 'equal', '100', 'customer'),
+      leaf('$.subject', 'textContains', 'Urgent'),
+    ]) {
+      expect(one(condition)).toEqual([]);
+    }
+    expect(lintRuleset(ruleset([{ enabled: false, conditions: { all: [leaf('$.tier', 'equal', '1')] }, event: route('billing') }]))).toEqual([]);
+  });
+
+  it('agrees with json-rules-engine: such conditions never hold (and their negations always do)', async () => {
+    const { Engine } = await import('json-rules-engine');
+    const fires = async (condition: object) => {
+      const engine = new Engine([], { allowUndefinedFacts: true });
+      engine.addRule({ conditions: { all: [condition] } as never, event: { type: 'x' } });
+      return (await engine.run({ case: { tier: 1, priority: 'urgent', channel: 'email' }, withinBusinessHours: true })).events.length === 1;
+    };
+    expect(await fires(leaf('$.tier', 'equal', '1'))).toBe(false);
+    expect(await fires(leaf('$.priority', 'equal', 'Urgent'))).toBe(false);
+    expect(await fires({ fact: 'withinBusinessHours', operator: 'equal', value: 'true' })).toBe(false);
+    expect(await fires(leaf('$.channel', 'notEqual', 'portal'))).toBe(true);
+  });
+});

@@ -8,7 +8,10 @@
  *   outcome (queue, priority, SLA policy, escalation) and whose conditions can hold at the
  *   same time — a warning: file order silently decides between them;
  * - an empty `all` / `any` group (true in json-rules-engine): a rule that fires on every
- *   case, never fires, or has a group that narrows nothing — a warning (lint-empty-groups.ts).
+ *   case, never fires, or has a group that narrows nothing — a warning (lint-empty-groups.ts);
+ * - a condition comparing a field with a value it never has (the text "1" for the tier,
+ *   "Urgent" for the priority, a state no workflow has): it never holds, or always — a
+ *   warning (lint-values.ts).
  *
  * The analysis looks at the conditions every match must meet: leaves reached from the top
  * through `all` only, with constant values. What it cannot decide (`any`, `not`, text
@@ -18,6 +21,7 @@
 import { jsonPath, problem, type DefinitionProblem } from '../definitions/problems.js';
 import type { RuleCondition, RuleJson, RulesetDefinition } from './definition.js';
 import { emptyGroupProblem } from './lint-empty-groups.js';
+import { valueProblems, type KnownValues } from './lint-values.js';
 import { parsePlainPath } from './path.js';
 import { rulePriority } from './priority.js';
 
@@ -196,7 +200,7 @@ function describeFact(key: string): string {
  * reduced to domains once), and each rule gets one warning, naming the first earlier rule
  * it overlaps with.
  */
-export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] {
+export function lintRuleset(definition: RulesetDefinition, known: KnownValues = {}): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const rules = definition.rules.map((rule) => domainsOf(requiredLeaves(rule.conditions, [], [])));
   const groups = new Map<string, number[]>();
@@ -204,6 +208,7 @@ export function lintRuleset(definition: RulesetDefinition): DefinitionProblem[] 
     if (rule.enabled === false) return; // switched off: it never fires, so it conflicts with nothing
     const empty = emptyGroupProblem(rule, i, label(rule, i));
     if (empty) problems.push(empty);
+    problems.push(...valueProblems(rule, i, label(rule, i), known));
     const clash = rules[i]!.clash;
     if (clash) {
       problems.push(

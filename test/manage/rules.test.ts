@@ -147,6 +147,16 @@ describe('validation as you type', () => {
     expect(text).toContain('warning $.rules[8].conditions.any "Everything" fires on every case: json-rules-engine treats an empty "any" group as true');
   });
 
+  it('warns about a condition comparing a field with a value it never has: the tier as text, a state no workflow has', async () => {
+    const typed = routing();
+    typed.rules.push({ name: 'Tier one', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: '1' }] }, event: { type: 'addTags', params: { tags: ['one'] } } });
+    typed.rules.push({ name: 'Waiting', conditions: { all: [{ fact: 'case', path: '$.status', operator: 'in', value: ['pending', 'waiting'] }] }, event: { type: 'addTags', params: { tags: ['w'] } } });
+    const text = textOf(await validate(JSON.stringify(typed)));
+    expect(text).toContain('0 errors');
+    expect(text).toContain('warning $.rules[8].conditions.all[0].value "Tier one": Tier is a number, never the text "1" (write 1 without quotes), so this condition never holds');
+    expect(text).toContain('warning $.rules[9].conditions.all[0].value[1] "Waiting": State is never "waiting": it is one of the states of the workflows (closed, escalated, new, open, pending, resolved), so this value never matches');
+  });
+
   it('escapes what was typed', async () => {
     const evil = routing();
     evil.rules[0]!.event = { type: 'route', params: { queue: '<img src=x onerror=alert(1)>' } };
