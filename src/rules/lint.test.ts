@@ -154,6 +154,18 @@ describe('describeRule', () => {
       { conditions: { all: [leaf('$.type', 'equal', 'sla.breached', 'event'), { any: [leaf('$.tier', 'lessThan', 2), leaf('$.matched', 'equal', false, 'diagnosis')] }] }, event: { type: 'setPriority', params: { priority: 'urgent' } } },
       'if the event is sla.breached and (the tier is less than 2 or no known problem matches) → set the priority to urgent',
     ],
+    // Times as the builder entered them (UTC), the local clock and the CRM in words, text where a number or yes/no belongs quoted.
+    [
+      { conditions: { all: [{ fact: 'now', operator: 'greaterThanInclusive', value: Date.UTC(2026, 2, 1, 10, 0) }, leaf('$.createdAt', 'lessThan', Date.UTC(2026, 11, 24, 17, 30))] }, event: route('billing') },
+      'if now is at or after 1 Mar 2026, 10:00 UTC and the creation time is before 24 Dec 2026, 17:30 UTC → route to billing',
+    ],
+    [
+      { conditions: { all: [leaf('$.hour', 'lessThan', 9, 'localTime'), leaf('$.weekday', 'in', [6, 7], 'localTime'), leaf('$.dueAt', 'greaterThan', Date.UTC(2026, 2, 2, 8, 0), 'sla')] }, event: route('billing') },
+      'if the local hour is less than 9 and the local weekday is Saturday or Sunday and the SLA due time is after 2 Mar 2026, 08:00 UTC → route to billing',
+    ],
+    [{ conditions: { all: [leaf('$.crm.plan', 'equal', 'gold', 'customer'), leaf('$.id', 'equal', 'C-1042')] }, event: route('billing') }, "if the customer's CRM plan is gold and the reference is C-1042 → route to billing"],
+    [{ conditions: { all: [leaf('$.tier', 'equal', '1'), leaf('$.reopenCount', 'in', ['1', 2]), leaf('$.subject', 'equal', '')] }, event: route('billing') }, 'if the tier is "1" and the number of reopens is "1" or 2 and the subject is "" → route to billing'],
+    [{ conditions: { not: { any: [] } }, event: route('billing') }, 'never → route to billing'],
   ] as [RuleJson, string][])('reads %# as a sentence', (rule, sentence) => {
     expect(describeRule(rule)).toBe(sentence);
   });
