@@ -12,6 +12,7 @@ import { canonicalJson } from '../../src/definitions/diff.js';
 import type { RulesetDefinition, RuleJson } from '../../src/rules/definition.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { signedIn } from '../support/pages.js';
+import { formFields } from '../support/forms.js';
 import { manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
@@ -336,6 +337,24 @@ describe('draft → diff → dry-run → publish → rollback', () => {
     const unknownQueue = await h.as.manager.post('/manage/rules/routing/dry-runs', { draft: '2', scope: 'queue', queue: 'nowhere', count: '5' }, { htmx: true });
     expect(textOf(await unknownQueue.text())).toContain('queue: unknown queue "nowhere"');
     expect((await h.as.manager.post('/manage/rules/routing/dry-runs', { draft: '9', scope: 'last', count: '5' })).status).toBe(404);
+  });
+
+  it('refuses a date that does not exist (not read as another day), and without JavaScript shows the page with the form as typed', async () => {
+    await saveDraft(withAcme());
+    // Date.parse reads 2026-02-30 as 2 March: the range would have started two days later than asked.
+    const feb30 = await h.as.manager.post('/manage/rules/routing/dry-runs', { draft: '2', scope: 'range', from: '2026-02-30', to: '2026-03-31' }, { htmx: true });
+    expect(feb30.status).toBe(422);
+    expect(textOf(await feb30.text())).toContain('from: no such date');
+
+    const plain = await h.as.manager.post('/manage/rules/routing/dry-runs', { draft: '2', scope: 'last', count: 'ten' });
+    expect(plain.status).toBe(422);
+    const html = await plain.text();
+    expect(html).toContain('<title>Ruleset routing');
+    const form = formFields(html, 'dry-run-form');
+    expect(form).toContainEqual(['count', 'ten']);
+    expect(textOf(html)).toContain('count: a whole number');
+    const odd = await h.as.manager.post('/manage/rules/routing/dry-runs', { draft: '2', scope: 'weird' });
+    expect(textOf(await odd.text())).toContain('scope: choose the last cases, a date range or a queue');
   });
 
   it('shows the publish warnings of a draft and refuses to publish one that no longer validates', async () => {

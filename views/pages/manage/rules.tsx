@@ -190,7 +190,18 @@ function ruleItems(definition: RulesetDefinition, idPrefix: string) {
   );
 }
 
-export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: DefinitionView; queues: Option[]; refused: DefinitionProblem[] | null; loadWarnings: DefinitionProblem[]; builder: BuilderState; options: Options }) {
+export function RulesetPage(p: {
+  viewer: Viewer;
+  csrfToken: string;
+  view: DefinitionView;
+  queues: Option[];
+  refused: DefinitionProblem[] | null;
+  loadWarnings: DefinitionProblem[];
+  builder: BuilderState;
+  options: Options;
+  /** A dry-run refused without JavaScript: its form with what was typed and why. */
+  dryRunForm?: { values: Record<string, string>; error: string };
+}) {
   const { view } = p;
   const published = view.published?.body as RulesetDefinition | undefined;
   return (
@@ -204,7 +215,7 @@ export function RulesetPage(p: { viewer: Viewer; csrfToken: string; view: Defini
       <DraftPanel view={view} csrfToken={p.csrfToken}>
         {view.draft ? (
           <div class="dry-run-section">
-            <DryRunForm base={view.base} draft={view.draft.version} csrfToken={p.csrfToken} queues={p.queues} />
+            <DryRunForm base={view.base} draft={view.draft.version} csrfToken={p.csrfToken} queues={p.queues} {...(p.dryRunForm ? { values: p.dryRunForm.values, error: p.dryRunForm.error } : {})} />
             <div id="dry-run-area" aria-live="polite"></div>
           </div>
         ) : null}

@@ -108,14 +108,20 @@ function summaries(services: Services): RulesetSummary[] {
   });
 }
 
-const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-03-01');
-const countText = z.coerce.number().int('a whole number').min(1, 'at least 1').max(MAX_DRY_RUN_CASES, `at most ${MAX_DRY_RUN_CASES.toLocaleString('en')}`);
+/** A calendar date that exists (Date.parse would read 2026-02-30 as 2 March). */
+function isCalendarDate(text: string): boolean {
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text;
+}
+
+const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-03-01').refine(isCalendarDate, 'no such date');
+const countText = z.coerce.number({ error: 'a whole number' }).int('a whole number').min(1, 'at least 1').max(MAX_DRY_RUN_CASES, `at most ${MAX_DRY_RUN_CASES.toLocaleString('en')}`);
 
 const dryRunForm = z.discriminatedUnion('scope', [
   z.object({ scope: z.literal('last'), count: countText }),
   z.object({ scope: z.literal('queue'), count: countText, queue: z.string().min(1, 'choose a queue') }),
   z.object({ scope: z.literal('range'), from: dateText, to: dateText }),
-]);
+], { error: 'choose the last cases, a date range or a queue' });
 
 interface ParsedSelection {
   selection: DryRunSelection;
@@ -215,7 +221,7 @@ export function rulesPages(): Hono<PageEnv> {
     });
   });
 
-  const renderRuleset = async (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState) => {
+  const renderRuleset = async (c: PageContext, view: DefinitionView, status: 200 | 422, builder?: BuilderState, dryRunForm?: { values: Record<string, string>; error: string }) => {
     const services = c.get('services');
     const state = builder ?? await builderStateOfText(services, view.name, view.editor.text, view.editor.from);
     return sendHtml(
@@ -229,6 +235,7 @@ export function rulesPages(): Hono<PageEnv> {
         loadWarnings={services.definitions.rulesetWarnings(view.name)}
         builder={state}
         options={await builderOptions(services)}
+        {...(dryRunForm ? { dryRunForm } : {})}
       />,
       status,
     );
@@ -289,6 +296,9 @@ export function rulesPages(): Hono<PageEnv> {
         c.header('HX-Reswap', 'outerHTML');
         return sendHtml(c, form, 422);
       }
+      // Without JavaScript: the ruleset's page again, the dry-run form with what was typed and why not.
+      const view = await loadDefinitionView(services, 'ruleset', name, base);
+      if (view.draft?.version === row.version) return renderRuleset(c, view, 422, undefined, { values, error: parsed });
       throw new DomainError('VALIDATION_FAILED', parsed);
     }
     const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
