@@ -83,6 +83,32 @@ describe('the due-time calculator (the business-time code of the timers)', () =>
     expect(unknown.status).toBe(422);
     expect(textOf(unknown.html)).toContain('unknown policy "gold"');
   });
+
+  it('computes on the draft too, before it is published: a holiday added there moves the due time, the version in force keeps its own', async () => {
+    const draft = sla();
+    draft.calendars.office!.holidays = [...(draft.calendars.office!.holidays ?? []), '2026-03-09'];
+    draft.calendars.always!.timezone = 'America/New_York';
+    expect((await h.as.manager.post('/manage/sla/drafts', { body: JSON.stringify(draft), note: 'Monday off; premium in New York' })).status).toBe(303);
+    const page = await (await h.as.manager.get('/manage/sla')).text();
+    expect(page).toMatch(/<select[^>]*id="calc-version" name="version"/);
+    expect(textOf(page)).toContain('Configuration v1, in force draft v2');
+
+    // Fri 16:30 + 2h: 30 min on Friday; Monday 9 March is a holiday in the draft, so Tuesday 10:30.
+    const query = { created: '2026-03-06T16:30', policy: 'standard', priority: 'high', metric: 'firstResponse' };
+    const inForce = textOf((await calculate(query, true)).html);
+    expect(inForce).toContain('with priority high under policy standard (v1, in force) is due (first response, 2h of business time) at Mon 9 Mar 2026, 10:30 Europe/Berlin.');
+    const withDraft = textOf((await calculate({ ...query, version: '2' }, true)).html);
+    expect(withDraft).toContain('with priority high under policy standard (draft v2) is due (first response, 2h of business time) at Tue 10 Mar 2026, 10:30 Europe/Berlin.');
+    // The draft's zone: premium's calendar reads the creation time in New York (EST, UTC−5) now.
+    const premium = textOf((await calculate({ created: '2026-03-06T16:30', policy: 'premium', priority: 'high', metric: 'firstResponse', version: '2' }, true)).html);
+    expect(premium).toContain('A case created at Fri 6 Mar 2026, 16:30 (America/New_York) with priority high under policy premium (draft v2) is due (first response, 1h of business time) at Fri 6 Mar 2026, 17:30 America/New_York.');
+    expect(premium).toContain('Fri 6 Mar 2026, 22:30 UTC');
+
+    // Any other version is refused beside the field.
+    const other = await calculate({ ...query, version: '7' }, true);
+    expect(other.status).toBe(422);
+    expect(textOf(other.html)).toContain('choose the version in force or the draft');
+  });
 });
 
 describe('SLA versions and re-apply', () => {

@@ -99,15 +99,18 @@ export function CalendarsView({ config }: { config: SlaConfigJson }) {
 
 export interface CalcState extends FormState {
   answer?: CalcAnswer | null;
+  /** The versions it can compute with (the one in force, a newer draft) and the one chosen, with its config. */
+  versions?: { options: Option[]; chosen: number; label: string; config: SlaConfigJson };
 }
 
-function Answer({ a }: { a: CalcAnswer }) {
+function Answer({ a, version }: { a: CalcAnswer; version: string | null }) {
   const { input } = a;
+  const under = `policy ${input.policy}${version ? ` (${version})` : ''}`;
   const when = `${formatInZone(a.createdAt, a.timezone)} (${a.timezone})`;
   if (!a.target) {
     return (
       <div class="calc-result" id="calc-answer" role="status">
-        <p>{`Under policy ${input.policy}, priority ${input.priority} has no ${METRIC_LABEL[input.metric]!.toLowerCase()} target: a case created at ${when} gets no such timer.`}</p>
+        <p>{`Under ${under}, priority ${input.priority} has no ${METRIC_LABEL[input.metric]!.toLowerCase()} target: a case created at ${when} gets no such timer.`}</p>
       </div>
     );
   }
@@ -115,7 +118,7 @@ function Answer({ a }: { a: CalcAnswer }) {
   return (
     <div class="calc-result" id="calc-answer" role="status">
       <p class="calc-sentence">
-        {`A case created at ${when} with priority ${input.priority} under policy ${input.policy} is due (${METRIC_LABEL[input.metric]!.toLowerCase()}, ${t.text} of business time) at `}
+        {`A case created at ${when} with priority ${input.priority} under ${under} is due (${METRIC_LABEL[input.metric]!.toLowerCase()}, ${t.text} of business time) at `}
         <strong id="calc-due">{formatInZone(t.dueAt, a.timezone)}</strong>
         {` ${a.timezone}.`}
       </p>
@@ -141,9 +144,11 @@ function Answer({ a }: { a: CalcAnswer }) {
 }
 
 export function Calculator(p: { config: SlaConfigJson; state: CalcState }) {
-  const policies: Option[] = Object.keys(p.config.policies).map((name) => ({ value: name, label: name }));
-  const zones = Object.entries(p.config.policies)
-    .map(([name, policy]) => `${name}: ${p.config.calendars[policy.calendar]?.timezone ?? '?'}`)
+  const versions = p.state.versions;
+  const config = versions?.config ?? p.config;
+  const policies: Option[] = Object.keys(config.policies).map((name) => ({ value: name, label: name }));
+  const zones = Object.entries(config.policies)
+    .map(([name, policy]) => `${name}: ${config.calendars[policy.calendar]?.timezone ?? '?'}`)
     .join('; ');
   return (
     <form
@@ -166,14 +171,17 @@ export function Calculator(p: { config: SlaConfigJson; state: CalcState }) {
           state={p.state}
           required
         />
-        <SelectField id="calc-policy" name="policy" label="Policy" options={policies} state={p.state} value={p.config.default} />
+        {versions && versions.options.length > 1 ? (
+          <SelectField id="calc-version" name="version" label="Configuration" options={versions.options} state={p.state} value={String(versions.chosen)} />
+        ) : null}
+        <SelectField id="calc-policy" name="policy" label="Policy" options={policies} state={p.state} value={config.default} />
         <SelectField id="calc-priority" name="priority" label="Priority" options={PRIORITIES.map((x) => ({ value: x, label: x }))} state={p.state} value="normal" />
         <SelectField id="calc-metric" name="metric" label="Metric" options={METRICS.map((m) => ({ value: m, label: METRIC_LABEL[m]! }))} state={p.state} value="firstResponse" />
       </div>
       <Button variant="secondary" id="calc-button">
         Calculate the due time
       </Button>
-      {p.state.answer ? <Answer a={p.state.answer} /> : null}
+      {p.state.answer ? <Answer a={p.state.answer} version={versions && versions.options.length > 1 ? versions.label : null} /> : null}
     </form>
   );
 }
@@ -279,7 +287,7 @@ export function SlaPage(p: { viewer: Viewer; csrfToken: string; view: Definition
           </section>
           <section class="panel" id="calc" aria-labelledby="calc-heading">
             <h2 id="calc-heading">Due-time calculator</h2>
-            <p class="hint">Uses the version in force and the same business-time code as the SLA timers.</p>
+            <p class="hint">Uses the same business-time code as the SLA timers, on the version in force — or on the draft, to see what it changes before publishing it.</p>
             <Calculator config={config} state={p.calc} />
           </section>
           <ReapplySection state={p.reapply} csrfToken={p.csrfToken} />

@@ -12,6 +12,7 @@ import { SLA_CONFIG_NAME } from '../../../definitions/registry.js';
 import { DomainError } from '../../../errors.js';
 import { casesOnOtherSlaVersions, reapplySlaPolicy } from '../../../sla/reapply.js';
 import type { SlaConfigJson } from '../../../sla/config.js';
+import type { Services } from '../../../services.js';
 import type { DefinitionView } from '../../../../views/pages/manage/parts.js';
 import { Calculator, ReapplyPreview, SlaPage, SLA_NAV, type CalcState, type ReapplyState } from '../../../../views/pages/manage/sla.js';
 import { isHtmx, type PageContext, type PageEnv } from '../env.js';
@@ -24,11 +25,28 @@ import { loadDefinitionView, versionRoutes } from './versions.js';
 const BASE = '/manage/sla';
 const PREVIEW_LIMIT = 200;
 
+/**
+ * The SLA configuration versions the calculator offers: the one in force and, when there is
+ * one, the newest draft saved after it (to check a calendar or target change before publishing).
+ * `asked` picks one of them (default: in force); anything else is null.
+ */
+function calcVersions(services: Services, asked?: string): NonNullable<CalcState['versions']> | null {
+  const { definitions } = services;
+  const inForce = definitions.sla().version;
+  const draft = definitions.history('sla', SLA_CONFIG_NAME).find((r) => r.state === 'draft' && r.version > inForce) ?? null;
+  const options = [{ value: String(inForce), label: `v${inForce}, in force` }, ...(draft ? [{ value: String(draft.version), label: `draft v${draft.version}` }] : [])];
+  const chosen = asked === undefined || asked === '' ? inForce : /^\d{1,9}$/.test(asked) ? Number(asked) : NaN;
+  if (chosen !== inForce && chosen !== draft?.version) return null;
+  const row = definitions.version('sla', SLA_CONFIG_NAME, chosen)!;
+  return { options, chosen, label: chosen === inForce ? `v${inForce}, in force` : `draft v${chosen}`, config: row.body as SlaConfigJson };
+}
+
 function defaultCalc(c: PageContext): CalcState {
   const services = c.get('services');
   const { config } = services.definitions.sla();
   const zone = config.policy(config.defaultPolicy)?.calendar.timezone ?? 'UTC';
-  return { values: { created: localInputValue(services.clock.now(), zone), policy: config.defaultPolicy, priority: 'normal', metric: 'firstResponse' } };
+  const versions = calcVersions(services)!;
+  return { values: { created: localInputValue(services.clock.now(), zone), policy: config.defaultPolicy, priority: 'normal', metric: 'firstResponse' }, versions };
 }
 
 async function reapplyState(c: PageContext, extra: Partial<ReapplyState> = {}): Promise<ReapplyState> {
@@ -53,10 +71,17 @@ export function slaPages(): Hono<PageEnv> {
 
   app.get('/manage/sla/calculator', async (c) => {
     managerOf(c);
+    const services = c.get('services');
     const values = c.req.query();
-    const outcome = calculateDue(c.get('services').definitions.sla().config, values);
-    const state: CalcState = outcome.ok ? { values, answer: outcome.answer } : { values, errors: outcome.errors };
-    const status = outcome.ok ? 200 : 422;
+    const versions = calcVersions(services, values.version);
+    let state: CalcState;
+    if (!versions) {
+      state = { values: { ...values, version: '' }, errors: { version: 'choose the version in force or the draft' }, versions: calcVersions(services)! };
+    } else {
+      const outcome = calculateDue(services.definitions.sla(versions.chosen).config, values);
+      state = outcome.ok ? { values, answer: outcome.answer, versions } : { values, errors: outcome.errors, versions };
+    }
+    const status = state.answer !== undefined ? 200 : 422;
     if (isHtmx(c)) {
       const config = (await slaView(c)).published!.body as SlaConfigJson;
       return sendHtml(c, <Calculator config={config} state={state} />, status);
