@@ -4,7 +4,7 @@
  * stored (`checkTemplate`: a ValidationError with the field and line of every problem);
  * every change is recorded with who made it and when (`notification_template_changes`).
  */
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditIn } from '../audit/record-audit.js';
 import type { Handle } from '../db/store/index.js';
@@ -54,7 +54,23 @@ async function storedWording(q: Handle, name: string, audience: TemplateState['a
   return row ?? null;
 }
 
-export function saveTemplate(services: Services, name: string, audience: string, raw: TemplateInputBody, actor: Actor): Promise<TemplateState> {
+/** The id of the newest change of a template version (0: none yet). */
+export async function lastChangeIn(q: Handle, name: string, audience: TemplateState['audience']): Promise<{ id: number; actor: string; action: 'saved' | 'reset'; at: number } | null> {
+  const t = q.tables.notificationTemplateChanges;
+  const [row] = await q.db.select({ id: t.id, actor: t.actor, action: t.action, at: t.at }).from(t).where(and(eq(t.name, name), eq(t.audience, audience))).orderBy(desc(t.id)).limit(1);
+  return row ?? null;
+}
+
+export interface SaveTemplateOptions {
+  /**
+   * The newest change the page showed (its id; 0: none). When someone saved or reset the
+   * template since, nothing is stored: a ValidationError on the form says who and when, so
+   * two managers rewording one mail do not drop each other's wording without a word.
+   */
+  seen?: number | null;
+}
+
+export function saveTemplate(services: Services, name: string, audience: string, raw: TemplateInputBody, actor: Actor, options: SaveTemplateOptions = {}): Promise<TemplateState> {
   assertManager(actor);
   const source = checkedSource(name, audience, raw);
   const { spec, audience: who } = findTemplate(name, audience);
@@ -62,6 +78,15 @@ export function saveTemplate(services: Services, name: string, audience: string,
   const row = { ...source, updatedById: actor.type === 'staff' ? actor.id : null, updatedBy: actor.name, updatedAt: now };
   return services.store.write(async (q) => {
     const t = q.tables.notificationTemplates;
+    if (options.seen !== undefined && options.seen !== null) {
+      const last = await lastChangeIn(q, spec.name, who);
+      if ((last?.id ?? 0) !== options.seen && last) {
+        const when = `${new Date(last.at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+        throw new ValidationError([
+          { path: '(form)', message: `${last.actor} ${last.action === 'saved' ? 'saved' : 'reset'} this template on ${when}, after this page was opened. Your wording was not saved; it is still below, and theirs is in the history. Save again to replace theirs with yours.` },
+        ]);
+      }
+    }
     const before = await storedWording(q, spec.name, who);
     await q.db
       .insert(t)

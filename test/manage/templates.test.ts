@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../support/harness.js';
+import { formFields, withFields } from '../support/forms.js';
 import { visitor } from '../support/pages.js';
 import { manageHarness, textOf, type ManageHarness } from './support.js';
 
@@ -19,6 +20,8 @@ afterEach(() => h.close());
 const BASE = '/manage/templates/case-resolved/customer';
 const GOOD = { subject: 'Done: {{case.subject}}', body: 'Hi {{customer.firstName}},\n\n{{#csat}}\nHappy? {{csat.yesUrl}} / {{csat.noUrl}}\n{{/csat}}\n{{case.url}}\n' };
 const stored = () => h.query((q) => q.db.select().from(q.tables.notificationTemplates).orderBy(q.tables.notificationTemplates.name, q.tables.notificationTemplates.audience));
+/** A form's fields as the admin posts them (their own CSRF token). */
+const asAdmin = (fields: [string, string][]): [string, string][] => fields.map(([k, v]) => [k, k === '_csrf' ? h.as.admin.csrf : v]);
 const changes = () => h.query((q) => q.db.select().from(q.tables.notificationTemplateChanges).orderBy(q.tables.notificationTemplateChanges.id));
 
 describe('the templates page', () => {
@@ -135,6 +138,28 @@ describe('the templates page', () => {
     expect(text).toContain('Reset: mails use the built-in wording again.');
     expect(text).toContain('reset to the default');
     expect(text).toContain('Subject: [C-1042] Resolved: Invoice 2026-03 charged twice');
+  });
+
+  it('does not save over a wording someone saved after the page was opened: 422 with the text kept and who saved; saving again does', async () => {
+    const maria = await (await h.as.manager.get(BASE)).text();
+    const ada = await (await h.as.admin.get(BASE)).text();
+    expect(formFields(maria, 'template-form')).toContainEqual(['seen', '0']);
+    const adaWording = { subject: 'Ada: {{case.subject}}', body: 'Ada wrote this.\n{{case.url}}\n' };
+    expect((await h.as.admin.post(BASE, withFields(asAdmin(formFields(ada, 'template-form')), { set: adaWording }))).status).toBe(303);
+
+    const mine = withFields(formFields(maria, 'template-form'), { set: GOOD });
+    const res = await h.as.manager.post(BASE, mine);
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(textOf(html)).toContain('Ada Admin saved this template on 2026-03-02 09:00 UTC, after this page was opened. Your wording was not saved; it is still below, and theirs is in the history.');
+    const again = formFields(html, 'template-form');
+    expect(again).toContainEqual(['body', GOOD.body]);
+    expect((await stored())[0]).toMatchObject({ subject: adaWording.subject, updatedBy: 'Ada Admin' });
+
+    // Having looked, Maria saves again: hers replaces Ada's (both in the history).
+    expect((await h.as.manager.post(BASE, again)).status).toBe(303);
+    expect((await stored())[0]).toMatchObject({ subject: GOOD.subject, updatedBy: 'Maria Manager' });
+    expect((await changes()).map((c) => c.actor)).toEqual(['Ada Admin', 'Maria Manager']);
   });
 
   it('answers 404 for templates and audiences that do not exist', async () => {

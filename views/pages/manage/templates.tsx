@@ -108,12 +108,13 @@ export function PreviewPanel(p: { preview: TemplatePreview | null; problems?: Fi
   );
 }
 
-export function TemplateForm(p: { state: TemplateState; csrfToken: string; form: FormState }) {
+export function TemplateForm(p: { state: TemplateState; csrfToken: string; form: FormState; seen: number }) {
   const base = templateHref(p.state);
   const live = { 'hx-post': `${base}/preview`, 'hx-trigger': 'input changed delay:400ms', 'hx-target': '#template-preview', 'hx-swap': 'outerHTML' };
   return (
     <form id="template-form" class="panel stack" method="post" action={base}>
       <CsrfField token={p.csrfToken} />
+      <input type="hidden" name="seen" value={String(p.seen)} />
       <FormError state={p.form} />
       <Field id="template-subject" name="subject" label="Subject" required maxlength={200} state={p.form} value={p.state.source.subject} attrs={live} hint="The case reference ([C-1042]) is added when the subject lacks it." />
       <Field id="template-body" name="body" label="Text" required rows={16} maxlength={10000} state={p.form} value={p.state.source.body} attrs={{ ...live, class: 'code-editor', spellcheck: false }} />
@@ -210,7 +211,7 @@ export function TemplatePage(p: TemplatePageProps) {
       ) : null}
       <div class="template-split">
         <div>
-          <TemplateForm state={s} csrfToken={p.csrfToken} form={p.form} />
+          <TemplateForm state={s} csrfToken={p.csrfToken} form={p.form} seen={p.history[0]?.id ?? 0} />
           {s.override ? (
             <section class="panel danger-zone" aria-labelledby="reset-heading">
               <h2 id="reset-heading">Reset to the default</h2>

@@ -9,7 +9,7 @@
  */
 import { Hono } from 'hono';
 import { ValidationError, type FieldIssue } from '../../../errors.js';
-import { resetTemplate, saveTemplate } from '../../../notifications/edit-template.js';
+import { lastChangeIn, resetTemplate, saveTemplate } from '../../../notifications/edit-template.js';
 import { previewTemplate, type TemplatePreview } from '../../../notifications/preview-template.js';
 import { allTemplateStates, templateHistory, templateState, type TemplateState } from '../../../notifications/template-store.js';
 import type { FormErrors, FormState, FormValues } from '../../../../views/components.js';
@@ -92,11 +92,14 @@ export function templatePages(): Hono<PageEnv> {
     const { actor } = managerOf(c);
     const state = await stateOf(c);
     const values = await readForm(c);
-    const issues = await refused(() => saveTemplate(c.get('services'), state.spec.name, state.audience, wording(values), actor));
+    const seen = /^\d{1,12}$/.test(values.seen ?? '') ? Number(values.seen) : null;
+    const issues = await refused(() => saveTemplate(c.get('services'), state.spec.name, state.audience, wording(values), actor, { seen }));
     if (issues) {
-      const form: FormState = { values, errors: fieldErrors(issues) };
+      // The form again as typed; it now counts as having seen the newest change, so saving again stores it.
+      const last = (await c.get('services').store.query((q) => lastChangeIn(q, state.spec.name, state.audience)))?.id ?? 0;
+      const form: FormState = { values: { ...values, seen: String(last) }, errors: fieldErrors(issues) };
       const full = await page(c, state, form, null, null, issues);
-      return sendForm(c, 'template-form', () => <TemplateForm state={state} csrfToken={c.get('csrfToken')} form={form} />, () => full, 422);
+      return sendForm(c, 'template-form', () => <TemplateForm state={state} csrfToken={c.get('csrfToken')} form={form} seen={last} />, () => full, 422);
     }
     return redirectTo(c, `${templateHref(state)}?done=saved`);
   });
