@@ -1,11 +1,12 @@
 /**
  * Start-up: read config → load and validate every definition file (a bad file stops here,
- * before the database is touched) → bind the port (a port in use stops here, before the
- * database is touched) → open and migrate the database (SQLite at DATABASE_PATH, or
+ * before the database is touched) → check the attachment folder and bind the port (a folder
+ * it cannot write or a port in use stops here, before the database is touched) → open and migrate the database (SQLite at DATABASE_PATH, or
  * PostgreSQL at DATABASE_URL: src/db/server-database.ts) → seed an empty one (on PostgreSQL
  * under the start-up lock: instances starting together seed once) → serve HTTP and run the
  * scheduled jobs → catch up on work that fell due while down, in the background.
  */
+import { createAttachmentStore } from './attachments/store.js';
 import { startImapPoller } from './channels/email/imap.js';
 import { createMailboxSupervisor } from './channels/email/mailbox-supervisor.js';
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
@@ -96,6 +97,15 @@ async function main(): Promise<void> {
     throw new ConfigError(`DEFAULT_WORKFLOW is "${config.defaultWorkflow}" but ${config.workflowsDir} has no ${config.defaultWorkflow}.json`);
   }
 
+  // The attachment folder is checked before the database is opened: a refusal leaves no
+  // database behind (the corrected start then creates it, with the demo).
+  try {
+    createAttachmentStore(config.attachments.dir).check();
+  } catch (error) {
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    throw new ConfigError(`ATTACHMENTS_DIR ${config.attachments.dir} cannot be written (${reason}). Fix: let the user running Casebook create and write that folder, or set ATTACHMENTS_DIR to one it can write`);
+  }
+
   // Bind the port before the database is opened: a port in use stops here, nothing written.
   const http = await bindServer({ port: config.port, host: config.host });
 
@@ -108,12 +118,6 @@ async function main(): Promise<void> {
     ...(database.relay ? { relay: database.relay } : {}),
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
-  try {
-    services.attachments.store.check();
-  } catch (error) {
-    const reason = (error as { code?: string }).code ?? (error as Error).message;
-    throw new ConfigError(`ATTACHMENTS_DIR ${config.attachments.dir} cannot be written (${reason}). Fix: let the user running Casebook create and write that folder, or set ATTACHMENTS_DIR to one it can write`);
-  }
   const staleTemp = services.attachments.store.removeStaleTemp(systemClock.now());
   if (staleTemp > 0) logger.info('removed unfinished attachment files of a stopped process', { files: staleTemp });
   const demo = await database.withStartupLock(async () => {

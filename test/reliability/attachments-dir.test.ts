@@ -1,6 +1,7 @@
 /**
  * Start-up refuses an attachment folder it could not write, with one clear line, instead of
- * failing on the first upload; a folder that does not exist yet is left to the first file.
+ * failing on the first upload — before it opens the database, so nothing is left behind; a
+ * folder that does not exist yet is left to the first file.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,5 +23,7 @@ describe('ATTACHMENTS_DIR at start-up', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`Casebook cannot start: ATTACHMENTS_DIR ${path.join(dir, 'not-a-folder', 'files')} cannot be written (ENOTDIR). Fix:`);
     expect(result.stdout).not.toContain('Casebook is running');
+    // Refused before the database is opened: the corrected start creates it, with the demo.
+    expect(fs.readdirSync(dir)).toEqual(['not-a-folder']);
   }, 40_000);
 });
