@@ -5,6 +5,8 @@
  * overwritten in the file rather than left in free space:
  *
  * - every case of theirs: eraseCaseContent (src/privacy/erase-cases.ts);
+ * - other customers' cases they were copied on or mailed to: their address and what they
+ *   wrote there, and they are copied on no case any more (src/privacy/erase-mentions.ts);
  * - the profile anonymised (`erased-<id>@erased.invalid`, "Erased customer", no
  *   organization, phone number, time zone or password); its search document replaced by
  *   the index trigger; the profile history's values and reasons erased; churn-mark notes
@@ -31,6 +33,7 @@ import type { Services } from '../services.js';
 import { privacySql } from './dialect.js';
 import { eraseCaseContent, eraseWebhookPayloads, type ErasureSummary } from './erase-cases.js';
 import { eraseChatSessions } from './erase-chats.js';
+import { eraseMentions } from './erase-mentions.js';
 import { ERASED, eraseStrings } from './redact.js';
 
 export interface ErasureResult {
@@ -90,6 +93,11 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     const caseIds = (await q.db.select({ id: t.cases.id }).from(t.cases).where(eq(t.cases.customerId, customerId)).orderBy(t.cases.id)).map((r) => r.id);
     const { summary, files } = await eraseCaseContent(q, caseIds, now);
     const count = (key: string, n: number) => (summary[key] = (summary[key] ?? 0) + n);
+
+    // Other customers' cases they were copied on or mailed to: their address and what they wrote (before the mail log forgets who sent what).
+    const elsewhere = await eraseMentions(q, { customerId, email: customer.email, ownCaseIds: caseIds, actor, now });
+    for (const [key, n] of Object.entries(elsewhere.summary)) count(key, n);
+    files.push(...elsewhere.files.filter((hash) => !files.includes(hash)));
 
     // The profile's history: its values and reasons go; who changed it and when stay.
     const history = await q.db.select({ id: t.customerChanges.id, changes: t.customerChanges.changes, actorType: t.customerChanges.actorType, actorName: t.customerChanges.actorName }).from(t.customerChanges).where(eq(t.customerChanges.customerId, customerId));

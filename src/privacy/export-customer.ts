@@ -93,7 +93,12 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
   const sessions = await q.db.select().from(t.sessions).where(mine(t.sessions)).orderBy(asc(t.sessions.createdAt));
   const tokens = await q.db.select().from(t.apiTokens).where(mine(t.apiTokens)).orderBy(asc(t.apiTokens.id));
   const links = await q.db.select().from(t.passwordTokens).where(mine(t.passwordTokens)).orderBy(asc(t.passwordTokens.createdAt));
-  const erasures = await q.db.select().from(t.erasures).where(eq(t.erasures.customerId, customerId)).orderBy(asc(t.erasures.id));
+  // Their erasures; not the rows that took them off other customers' cases (those cases are not theirs).
+  const erasures = await q.db
+    .select()
+    .from(t.erasures)
+    .where(and(eq(t.erasures.customerId, customerId), or(isNull(t.erasures.caseId), ofCases(t.erasures.caseId))))
+    .orderBy(asc(t.erasures.id));
 
   return {
     format: EXPORT_FORMAT,

@@ -25,6 +25,25 @@ export async function forgetMessageDocuments(q: Handle, list: string): Promise<v
   await q.run(sql.raw(`DELETE FROM search_documents d USING unnest(ARRAY[${list}]::bigint[]) AS c(id) WHERE d.doc > c.id << 20 AND d.doc < (c.id + 1) << 20`));
 }
 
+/** Nothing to do: the redaction trigger (search_documents_redaction) deletes a message's document when its data changes. */
+export function forgetEntryDocuments(_q: Handle, _entryIds: readonly number[]): Promise<void> {
+  return Promise.resolve();
+}
+
+/** These message entries indexed again with their (changed) text, at the place the insert trigger gives them. */
+export async function indexEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
+  const ids = entryIds.map((id) => Math.trunc(id)).join(',');
+  await q.run(
+    sql.raw(
+      `INSERT INTO search_documents (doc, words)
+       SELECT (e.case_id << 20) + (p.place << 1) + (e.type = 'staff.noted')::int, casebook_search_vector(e.data ->> 'body')
+       FROM case_events e CROSS JOIN LATERAL (SELECT count(*) AS place FROM case_events x WHERE x.case_id = e.case_id AND x.id <= e.id) p
+       WHERE e.id IN (${ids}) AND e.type IN ('customer.replied', 'staff.replied', 'staff.noted') AND p.place < 524288
+       ON CONFLICT (doc) DO UPDATE SET words = EXCLUDED.words`,
+    ),
+  );
+}
+
 export function deliveriesAboutCases(refs: readonly string[]): SQL {
   return sql`(payload::jsonb -> 'data' -> 'case' ->> 'id') IN (${sql.join(
     refs.map((ref) => sql`${ref}`),
@@ -34,6 +53,11 @@ export function deliveriesAboutCases(refs: readonly string[]): SQL {
 
 export function deliveriesAboutCustomer(customerId: number): SQL {
   return sql`(payload::jsonb -> 'data' -> 'customer' ->> 'id') = ${String(customerId)}`;
+}
+
+export function deliveriesMentioning(email: string, entryIds: readonly number[]): SQL {
+  const entries = entryIds.length ? sql`(payload::jsonb -> 'data' -> 'event' ->> 'id') IN (${sql.join(entryIds.map((id) => sql`${String(id)}`), sql`, `)}) OR ` : sql``;
+  return sql`(${entries}strpos(lower(payload::text), ${email}) > 0)`;
 }
 
 export function outboxMentioning(email: string): SQL {

@@ -22,10 +22,14 @@ export interface RetentionResult {
   more: boolean;
 }
 
-/** Closed before `cutoff`, never erased (nor its customer since it closed); standard SQL, the same on both dialects. */
+/**
+ * Closed before `cutoff`, never erased (nor its customer since it closed); standard SQL, the
+ * same on both dialects. An erasure of another customer that only took their address and words
+ * off this case (src/privacy/erase-mentions.ts: its `customer_id` is theirs) does not count.
+ */
 const due = (cutoff: number, limit: number, caseId?: number) => sql`SELECT c.id, c.customer_id FROM cases c
   WHERE c.closed_at IS NOT NULL AND c.closed_at <= ${cutoff}${caseId === undefined ? sql`` : sql` AND c.id = ${caseId}`}
-    AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.case_id = c.id
+    AND NOT EXISTS (SELECT 1 FROM erasures e WHERE (e.case_id = c.id AND e.customer_id = c.customer_id)
                     OR (e.case_id IS NULL AND e.customer_id = c.customer_id AND e.started_at >= c.closed_at))
   ORDER BY c.closed_at, c.id LIMIT ${limit}`;
 

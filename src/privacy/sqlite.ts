@@ -42,6 +42,34 @@ export async function forgetMessageDocuments(q: Handle, list: string): Promise<v
   );
 }
 
+/** The search index forgets the documents of these message entries (ids checked integers), at their place in their case's timeline. */
+export async function forgetEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
+  const ids = entryIds.map((id) => Math.trunc(id)).join(',');
+  await q.run(
+    sql.raw(
+      `INSERT INTO search_fts(search_fts, rowid, body)
+       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
+       FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position
+             FROM case_events WHERE case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids})))
+       WHERE id IN (${ids}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
+    ),
+  );
+}
+
+/** These message entries indexed again with their (changed) text, at the same place as the insert trigger puts them. */
+export async function indexEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
+  const ids = entryIds.map((id) => Math.trunc(id)).join(',');
+  await q.run(
+    sql.raw(
+      `INSERT INTO search_fts(rowid, body)
+       SELECT (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
+       FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position
+             FROM case_events WHERE case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids})))
+       WHERE id IN (${ids}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
+    ),
+  );
+}
+
 /** Webhook deliveries whose payload is about one of the cases (`C-1042` references). */
 export function deliveriesAboutCases(refs: readonly string[]): SQL {
   return sql`json_extract(payload, '$.data.case.id') IN (${sql.join(
@@ -53,6 +81,12 @@ export function deliveriesAboutCases(refs: readonly string[]): SQL {
 /** Webhook deliveries whose payload names the customer. */
 export function deliveriesAboutCustomer(customerId: number): SQL {
   return sql`json_extract(payload, '$.data.customer.id') = ${customerId}`;
+}
+
+/** Webhook deliveries of these timeline entries, or whose payload names `email` (lower-case). */
+export function deliveriesMentioning(email: string, entryIds: readonly number[]): SQL {
+  const entries = entryIds.length ? sql`json_extract(payload, '$.data.event.id') IN (${sql.join(entryIds.map((id) => sql`${id}`), sql`, `)}) OR ` : sql``;
+  return sql`(${entries}instr(lower(payload), ${email}) > 0)`;
 }
 
 /** Outbox items whose payload or last error mentions `email` (lower-case). */
