@@ -50,7 +50,7 @@ export function eraseAddress(value: unknown, email: string): unknown {
 }
 
 /** An entry they wrote: a mail of theirs (a reply as a copied contact, a mail filed for review) names them as its `from`. */
-function writtenBy(data: Record<string, unknown>, email: string): boolean {
+export function writtenBy(data: Record<string, unknown>, email: string): boolean {
   if (typeof data.from !== 'string') return false;
   const from = data.from.toLowerCase();
   return from === email || from.endsWith(`<${email}>`);

@@ -12,13 +12,17 @@
  *   host site vouched for the address), the site and page origin, times, and every line with
  *   its author, name and time (never the visitor's token or its hash); chats they started
  *   without writing anything (no case) apart, found by their address;
+ * - each case's calls and visits logged by staff (`call.logged`: number, duration, notes, links);
+ * - the CRM's record kept for their address;
+ * - what they wrote on other customers' cases (a reply as a copied contact, a mail filed for review);
  * - the mail received from their address or on their cases (the channel log);
  * - how they get in: sessions, API tokens, one-time links (times and names, never secrets).
  */
-import { and, asc, eq, inArray, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
+import { writtenBy } from './erase-mentions.js';
 
 export const EXPORT_FORMAT = 'casebook.customer-export/1';
 
@@ -59,6 +63,38 @@ async function exportChats(q: Handle, where: SQL | undefined) {
   return out;
 }
 
+/** A call or visit logged on their case (`call.logged`): staff's record of talking to them, with the number they called from. */
+function exportedCall(at: number, data: Record<string, unknown>, by: string) {
+  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  return {
+    at: iso(at),
+    channel: text('channel') ?? 'phone',
+    direction: text('direction'),
+    durationSeconds: typeof data.durationSeconds === 'number' ? data.durationSeconds : 0,
+    from: text('from'),
+    notes: text('notes'),
+    recordingUrl: text('recordingUrl'),
+    transcriptUrl: text('transcriptUrl'),
+    by,
+  };
+}
+
+/**
+ * What they wrote on other customers' cases (a reply as a copied contact, a mail filed for
+ * review there): the messages whose `from` is their address, on the cases they were copied on
+ * or mailed to.
+ */
+async function writtenElsewhere(q: Handle, email: string, ownCaseIds: readonly number[]) {
+  const { caseEmailContacts: contacts, inboundMail: mail, caseEvents: events } = q.tables;
+  const copiedOn = await q.db.selectDistinct({ id: contacts.caseId }).from(contacts).where(eq(contacts.address, email));
+  const mailedTo = await q.db.selectDistinct({ id: mail.caseId }).from(mail).where(and(eq(sql`lower(${mail.fromAddress})`, email), isNotNull(mail.caseId)));
+  const own = new Set(ownCaseIds);
+  const others = [...new Set([...copiedOn, ...mailedTo].map((r) => Number(r.id)))].filter((id) => !own.has(id));
+  if (others.length === 0) return [];
+  const rows = await q.db.select().from(events).where(and(inArray(events.caseId, others), inArray(events.type, [...MESSAGES]))).orderBy(asc(events.id));
+  return rows.filter((e) => writtenBy(e.data, email));
+}
+
 /** Everything held about the customer, read in one snapshot. */
 export function exportCustomer(services: Services, customerId: number): Promise<Record<string, unknown>> {
   return services.store.read((q) => exportIn(q, services, customerId));
@@ -94,6 +130,8 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
   const tokens = await q.db.select().from(t.apiTokens).where(mine(t.apiTokens)).orderBy(asc(t.apiTokens.id));
   const links = await q.db.select().from(t.passwordTokens).where(mine(t.passwordTokens)).orderBy(asc(t.passwordTokens.createdAt));
   // Their erasures; not the rows that took them off other customers' cases (those cases are not theirs).
+  const crm = (await q.db.select().from(t.crmRecords).where(eq(t.crmRecords.email, email)).limit(1))[0] ?? null;
+  const elsewhere = await writtenElsewhere(q, email, caseIds);
   const erasures = await q.db
     .select()
     .from(t.erasures)
@@ -148,10 +186,13 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
           .filter((f) => f.caseId === id)
           .map((f) => ({ id: f.id, fileName: f.fileName, mediaType: f.mediaType, size: f.size, sha256: f.sha256, kind: f.kind, uploadedBy: f.uploadedByType, internal: noteIds.has(Number(f.eventId)), at: iso(f.createdAt) })),
         chats: chats.filter((s) => s.caseId === id).map((s) => s.export),
+        calls: own.filter((e) => e.type === 'call.logged').map((e) => exportedCall(e.at, e.data, who(e.actorType, e.actorId))),
         timeline: own.map((e) => ({ type: e.type, at: iso(e.at), actor: who(e.actorType, e.actorId), ...(CUSTOMER_VISIBLE.has(e.type) ? { data: e.data } : {}) })),
       };
     }),
+    crm: crm === null ? null : { record: crm.data, fetchedAt: iso(crm.fetchedAt) },
     chatsWithoutCase: withoutCase.map((s) => s.export),
+    messagesOnOtherCases: elsewhere.map((e) => ({ case: `C-${e.caseId}`, at: iso(e.at), body: typeof e.data.body === 'string' ? e.data.body : '' })),
     mail: mail.map((m) => ({
       receivedAt: iso(m.receivedAt),
       via: m.via,

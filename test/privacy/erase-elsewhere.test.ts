@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { json } from '../../src/db/store/rows.js';
+import { customerExport } from '../../src/http/api/schemas/privacy.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { eraseExpiredCases } from '../../src/privacy/retention.js';
 import { ok, tempDir, type Harness, type TestActor } from '../support/harness.js';
@@ -30,6 +31,7 @@ let annId: number;
 let bobRef: string;
 let carlRef: string;
 let erased: Record<string, unknown>;
+let exportedBefore: Record<string, unknown>;
 
 const mail = (lines: string[]) => lines.join('\r\n');
 
@@ -93,6 +95,7 @@ beforeAll(async () => {
   expect(await search(WORDS)).toEqual(expect.arrayContaining([bobRef, carlRef]));
   expect(await tablesHolding(ANN)).toEqual(expect.arrayContaining(['case_email_contacts', 'case_events']));
 
+  exportedBefore = await ok(await h.api('GET', `/api/v1/customers/${annId}/export`, { token: h.tokenFor(admin) }));
   erased = await ok(await h.api('POST', `/api/v1/customers/${annId}/erase`, { token: h.tokenFor(admin) }));
   await h.services.outbox.drain();
 });
@@ -102,6 +105,14 @@ afterAll(async () => {
 });
 
 describe('erasing a customer who is on other customers\u2019 cases', () => {
+  it('exported, before, what she wrote on the other cases', () => {
+    expect(exportedBefore.messagesOnOtherCases).toEqual([
+      { case: bobRef, at: expect.any(String), body: `Ann here: ${WORDS}, call me on +49 555 123.` },
+      { case: carlRef, at: expect.any(String), body: expect.stringContaining(`Wrong thread ${WORDS}.`) },
+    ]);
+    expect(customerExport.safeParse(exportedBefore).success).toBe(true);
+  });
+
   it('counts the other cases and what was erased there', () => {
     expect(erased).toMatchObject({ erased: true, customer: annId, cases: 1 });
     // Her file and the originals of her two mails.

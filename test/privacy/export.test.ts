@@ -1,8 +1,8 @@
 /**
  * The export (GET /api/v1/customers/:id/export, managers and admins; the console's download):
  * everything held about the customer — profile and its history, cases with messages (internal
- * notes marked), ratings, attachments with sizes and hashes, timeline, mail, ways in — and
- * never a secret.
+ * notes marked), ratings, attachments with sizes and hashes, calls logged, timeline, the CRM's
+ * record, mail, ways in — and never a secret.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/auth/sessions.js';
@@ -72,6 +72,17 @@ describe('a customer export', () => {
     expect(text).not.toContain(w.chatToken);
     expect(text).not.toContain(sha256(w.chatToken));
     expect(text).not.toContain('Where is my order?');
+    expect(customerExport.safeParse(data).success).toBe(true);
+  });
+
+  it('holds what erasure takes as theirs too: the CRM’s record of the address, the calls logged with their notes', () => {
+    expect(data.crm).toEqual({ record: { plan: 'pro', accountOwner: `Owner of ${MARKER}` }, fetchedAt: expect.any(String) });
+    const mailed = data.cases.find((c: { id: string }) => c.id === w.mailedRef);
+    expect(mailed.calls).toEqual([
+      { at: expect.any(String), channel: 'phone', direction: 'inbound', durationSeconds: 240, from: '+49301234567', notes: `Called about the ${MARKER} refund`, recordingUrl: null, transcriptUrl: null, by: 'Alice' },
+    ]);
+    expect(data.cases.find((c: { id: string }) => c.id === w.apiRef).calls).toEqual([]);
+    expect(data.messagesOnOtherCases).toEqual([]);
     expect(customerExport.safeParse(data).success).toBe(true);
   });
 

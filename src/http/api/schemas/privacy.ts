@@ -49,6 +49,21 @@ const exportedCase = z.object({
     }),
   ),
   chats: z.array(exportedChat).meta({ description: 'The case’s live chats (docs/chat.md).' }),
+  calls: z
+    .array(
+      z.object({
+        at: instant,
+        channel: z.string().meta({ description: '`phone` or `walk-in`.' }),
+        direction: z.string().nullable(),
+        durationSeconds: z.number().int(),
+        from: z.string().nullable().meta({ description: 'The number they called from, as the provider gave it.' }),
+        notes: z.string().nullable().meta({ description: 'Staff’s notes of the call.' }),
+        recordingUrl: z.string().nullable(),
+        transcriptUrl: z.string().nullable(),
+        by: z.string().meta({ description: 'The staff member’s name, or `system` (the telephony provider).' }),
+      }),
+    )
+    .meta({ description: 'Calls and visits logged on the case (staff only on the case page; data held about them).' }),
   timeline: z
     .array(z.object({ type: z.string(), at: instant, actor: z.string(), data: jsonObject.optional() }))
     .meta({ description: 'Every entry’s type, time and who; `data` only for entries the customer sees anyway (created, replies, rating, offered solutions).' }),
@@ -74,6 +89,13 @@ export const customerExport = z
     profileHistory: z.array(z.object({ at: instant, via: z.enum(['edit', 'intake']), by: z.string(), case: caseRef.nullable(), changes: jsonObject, reason: z.string().nullable() })),
     churnMarks: z.array(z.object({ churned: z.boolean(), at: instant, staffNote: z.string().nullable() })),
     cases: z.array(exportedCase),
+    crm: z
+      .object({ record: jsonObject.nullable().meta({ description: '`{ plan, mrr, accountOwner, churned }` as the CRM answered; null when it did not know the address.' }), fetchedAt: instant })
+      .nullable()
+      .meta({ description: 'The CRM’s record kept for their address (docs/integrations.md, "CRM"); null when none is kept.' }),
+    messagesOnOtherCases: z
+      .array(z.object({ case: caseRef, at: instant, body: z.string() }))
+      .meta({ description: 'What they wrote on other customers’ cases: a reply as a copied contact, a mail filed for review there.' }),
     chatsWithoutCase: z.array(exportedChat).meta({ description: 'Chats started under their address in which nothing was written (no case).' }),
     mail: z
       .array(z.object({ receivedAt: instant, via: z.enum(['http', 'smtp', 'imap']), from: z.string().nullable(), subject: z.string().nullable(), size: z.number().int(), outcome: z.enum(INBOUND_OUTCOMES), case: caseRef.nullable() }))
