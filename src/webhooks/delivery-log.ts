@@ -59,6 +59,9 @@ export function listDeliveries(services: Services, webhookId: number, limit = 50
 }
 
 /** Sends a delivery's message again (same `webhook-id` and body) as a new delivery, now. */
+/** What an erasure leaves of a delivery's payload (src/privacy/erase-cases.ts `eraseWebhookPayloads`). */
+const ERASED_PAYLOAD = '{"erased":true}';
+
 export async function replayDelivery(services: Services, webhookId: number, deliveryId: number, actor: Actor): Promise<DeliveryView> {
   if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins manage webhooks.');
   return services.store.write(async (q) => {
@@ -71,6 +74,8 @@ export async function replayDelivery(services: Services, webhookId: number, deli
       .limit(1);
     if (!original) throw new DomainError('NOT_FOUND', `No delivery ${deliveryId} of webhook ${webhookId}.`);
     if (!sub.enabled) throw new DomainError('CONFLICT', 'The webhook is disabled: enable it before replaying.');
+    // An erasure emptied it (docs/privacy.md): sending `{"erased":true}` as the event would be no event at all.
+    if (original.payload === ERASED_PAYLOAD) throw new DomainError('CONFLICT', 'This delivery was about personal data that has been erased: there is nothing left to replay.');
     const now = services.clock.now();
     const [row] = await q.db
       .insert(deliveries)

@@ -156,6 +156,26 @@ describe('webhooks', () => {
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 
+  it('refuses to replay a delivery whose payload an erasure emptied (409), sending nothing', async () => {
+    const { id } = await subscribe(['case.created']);
+    try {
+      const pat = h.customer({ email: 'pat@example.com', name: 'Pat' });
+      await createCase(h.services, { subject: 'About to be erased', description: 'x' }, pat, { customerId: pat.id });
+      await drain();
+      const [first] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { id: number }[];
+      expect((await h.api('POST', `/api/v1/customers/${pat.id}/erase`, { token: ADMIN_TOKEN })).status).toBe(200);
+      receiver.received.length = 0;
+      const res = await h.api('POST', `/api/v1/webhooks/${id}/deliveries/${first!.id}/replay`, { token: ADMIN_TOKEN });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ code: 'CONFLICT', detail: expect.stringContaining('erased') });
+      await h.services.outbox.idle();
+      await drain();
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+    }
+  });
+
   it('does not follow redirects: a 3xx is a failed attempt', async () => {
     const { id } = await subscribe(['case.created']);
     receiver.received.length = 0;
