@@ -1,14 +1,20 @@
 /**
  * `npm run restore -- <file>`: puts a backup made by `npm run backup` in place of the
  * database (DATABASE_PATH) and its files into ATTACHMENTS_DIR. Stop the server first: a
- * database in use is refused (docs/deploying.md "Backups").
+ * database in use is refused (docs/deploying.md "Backups"). Customers the replaced database
+ * erased after the backup was made are erased again (docs/privacy.md).
  */
 import { refuseOnPostgres } from '../src/backup/backup.js';
 import { restoreDatabase } from '../src/backup/restore.js';
-import { readCommandLine, runCli, UsageError } from '../src/cli.js';
+import { eq } from 'drizzle-orm';
+import { openForCli, readCommandLine, runCli, UsageError } from '../src/cli.js';
+import { eraseCustomer, erasedEmail } from '../src/privacy/erase-customer.js';
+import type { Actor } from '../src/roles.js';
 import { loadConfig } from '../src/config.js';
 
-runCli(() => {
+const RESTORE_ACTOR: Actor = { type: 'system', id: null, role: 'admin', name: 'restore' };
+
+runCli(async () => {
   const usage = 'Usage: npm run restore -- <file>   put a backup made by npm run backup in place of DATABASE_PATH (stop the server first)';
   const [source] = readCommandLine(process.argv.slice(2), { usage, options: {}, positional: 1 }).args;
   if (!source) throw new UsageError('Name the backup file to restore.', usage);
@@ -19,4 +25,18 @@ runCli(() => {
   if (result.previous) process.stdout.write(`The database it replaced is kept as ${result.previous}\n`);
   if (result.migrations.state === 'behind') process.stdout.write(`${result.migrations.missing.length} newer migration(s) will be applied when Casebook starts\n`);
   if (result.attachments > 0) process.stdout.write(`Attachments: ${result.attachments} file(s) copied to ${config.attachments.dir}\n`);
+  // The backup predates these erasures: the customers' data is back, so it is erased again (docs/privacy.md).
+  if (result.erasedSince.length === 0) return;
+  const cli = await openForCli();
+  try {
+    for (const { erasure, customerId } of result.erasedSince) {
+      const exists = await cli.services.store.query((q) => q.db.select({ email: q.tables.customers.email }).from(q.tables.customers).where(eq(q.tables.customers.id, customerId)).limit(1));
+      if (exists.length === 0) continue; // created after the backup: not in it
+      if (exists[0]!.email === erasedEmail(customerId)) continue; // erased before the backup too
+      const done = await eraseCustomer(cli.services, customerId, { ...RESTORE_ACTOR, name: `restore (erasure ${erasure} made after the backup)` });
+      process.stdout.write(`Erased customer ${customerId} again: erased (erasure ${erasure}) after this backup was made (${done.cases} case(s))\n`);
+    }
+  } finally {
+    await cli.close();
+  }
 });

@@ -7,7 +7,8 @@
  * backup made by a newer Casebook is refused. The database it replaces is kept beside it as
  * `<name>.before-restore-<time>` (with its -wal, so nothing committed is lost), and the new
  * file is copied to `<name>.restoring` and renamed into place, so a crash midway leaves one
- * whole database or the other.
+ * whole database or the other. Customers erased in the replaced database after the backup was
+ * made are listed (`erasedSince`) for the command to erase again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,12 @@ export interface RestoreResult {
   previous: string | null;
   migrations: MigrationStatus;
   attachments: number;
+  /**
+   * Customers erased in the replaced database after this backup was made (their erasures are
+   * not in the backup): the backup still holds their data, so the restore erases them again
+   * (scripts/restore.ts, with `eraseCustomer`). Empty when nothing was replaced.
+   */
+  erasedSince: { erasure: number; customerId: number }[];
 }
 
 /** Throws when some connection has the database open (a running server). */
@@ -58,6 +65,28 @@ function backupMigrations(file: string): MigrationStatus {
   }
 }
 
+/**
+ * The customer erasures (request, whole customer, completed) of `previous` that `restored` has
+ * not: made after the backup was taken. Matched by id and time, the two files being one
+ * database at two moments.
+ */
+export function erasuresSince(previous: string, restored: string): { erasure: number; customerId: number }[] {
+  const read = (file: string) => {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const table = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'erasures'").get()!.n;
+      if (table === 0) return [];
+      return db.prepare<[], { id: number; customer_id: number; started_at: number }>("SELECT id, customer_id, started_at FROM erasures WHERE case_id IS NULL AND reason = 'request' AND completed_at IS NOT NULL ORDER BY id").all();
+    } finally {
+      db.close();
+    }
+  };
+  const known = new Set(read(restored).map((e) => `${e.id}:${e.started_at}`));
+  return read(previous)
+    .filter((e) => !known.has(`${e.id}:${e.started_at}`))
+    .map((e) => ({ erasure: e.id, customerId: e.customer_id }));
+}
+
 function stamp(now: number): string {
   return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
@@ -86,5 +115,6 @@ export function restoreDatabase(backup: string, target: string, options: { attac
   fs.renameSync(incoming, file);
   const dir = options.attachmentsDir ?? null;
   const attachments = dir ? copyFiles(filesDirOf(source), dir) : 0;
-  return { file, cases, previous, migrations, attachments };
+  const erasedSince = previous === null ? [] : erasuresSince(previous, file);
+  return { file, cases, previous, migrations, attachments, erasedSince };
 }

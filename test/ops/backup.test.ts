@@ -1,13 +1,15 @@
 /**
  * `npm run backup` while the server runs and takes cases, `npm run restore` into a fresh
- * folder (refused while a server holds the database), and the server starting on the copy.
+ * folder (refused while a server holds the database), and the server starting on the copy;
+ * a restore of a backup made before an erasure erases that customer again.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
+import { backupDatabase } from '../../src/backup/backup.js';
+import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir } from '../support/harness.js';
 import { startServer } from '../support/server.js';
 
 function run(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -126,5 +128,46 @@ describe('backup and restore', () => {
       expect(await server.stop()).toBe(0);
     }
     expect(restoredUrl).not.toBeNull();
+  }, 90_000);
+
+  it('restoring a backup made before an erasure erases that customer again, files included', async () => {
+    const files = path.join(tempDir('casebook-erased-files-'), 'files');
+    const h = createHarness({ services: { attachments: { dir: files } } });
+    let backupFile: string;
+    let patId: number;
+    try {
+      standardQueues(h);
+      const pat = h.customer({ email: 'pat.9rstq@example.com', name: 'Pat 9rstq' });
+      const sam = h.customer({ email: 'sam@example.org', name: 'Sam Stone' });
+      patId = pat.id;
+      const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(pat), body: { subject: 'Invoice 9rstq wrong', description: 'The invoice 9rstq lists a plan I never had.' } });
+      expect(created.status).toBe(201);
+      const upload = new FormData();
+      upload.set('body', 'The scan of invoice 9rstq.');
+      upload.set('public', 'true');
+      upload.append('files', new Blob(['scan of invoice 9rstq'], { type: 'text/plain' }), 'invoice-9rstq.txt');
+      const ref = ((await created.json()) as { id: string }).id;
+      const posted = await h.app.request(`/api/v1/cases/${ref}/messages`, { method: 'POST', headers: { Authorization: `Bearer ${h.tokenFor(pat)}` }, body: upload });
+      expect(posted.status, await posted.clone().text()).toBe(201);
+      expect((await h.api('POST', '/api/v1/cases', { token: h.tokenFor(sam), body: { subject: 'Scanner offline', description: 'The scanner is offline.' } })).status).toBe(201);
+      backupFile = path.join(tempDir('casebook-backup-'), 'before-erasure.db');
+      await backupDatabase(h.dbPath, backupFile, { attachmentsDir: files });
+      expect((await h.api('POST', `/api/v1/customers/${pat.id}/erase`, { token: ADMIN_TOKEN })).status).toBe(200);
+    } finally {
+      h.close();
+    }
+
+    const restored = await run('restore', [backupFile], { DATABASE_PATH: h.dbPath, ATTACHMENTS_DIR: files, SEED_DEMO: 'false' });
+    expect(restored.code, restored.output).toBe(0);
+    expect(restored.output).toMatch(new RegExp(`Erased customer ${patId} again: erased \\(erasure \\d+\\) after this backup was made \\(1 case\\(s\\)\\)`));
+    const db = new Database(h.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      expect(db.prepare('SELECT email, name FROM customers WHERE id = ?').get(patId)).toEqual({ email: `erased-${patId}@erased.invalid`, name: 'Erased customer' });
+      expect(db.prepare('SELECT subject FROM cases ORDER BY id').all()).toEqual([{ subject: '[erased]' }, { subject: 'Scanner offline' }]);
+    } finally {
+      db.close();
+    }
+    const held = (fs.readdirSync(files, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(files, f)).isFile() && fs.readFileSync(path.join(files, f)).includes('9rstq'));
+    expect(held).toEqual([]);
   }, 90_000);
 });
