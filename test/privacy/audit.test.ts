@@ -125,6 +125,9 @@ describe('the audit log', () => {
     expect(second.items[0]!.id).toBeLessThan(first.items[2]!.id);
     expect((await audit('?from=2030-01-01')).items).toEqual([]);
     expect((await h.api('GET', '/api/v1/audit?from=yesterday', { token: ADMIN_TOKEN })).status).toBe(422);
+    // A date that does not exist is refused, not read as another (Date.parse takes 2026-02-30 for 2 March).
+    for (const bad of ['from=2026-02-30', 'to=2026-04-31T10:00:00Z', 'from=2025-02-29']) expect((await h.api('GET', `/api/v1/audit?${bad}`, { token: ADMIN_TOKEN })).status, bad).toBe(422);
+    expect((await h.api('GET', '/api/v1/audit?from=2028-02-29', { token: ADMIN_TOKEN })).status).toBe(200);
   });
 
   it('is shown on /manage/audit with the same filters', async () => {

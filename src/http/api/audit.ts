@@ -8,11 +8,18 @@ import { ADMINS_ONLY, apiGroup, on } from '../openapi/route-spec.js';
 import { auditPage } from './schemas/privacy.js';
 import type { AppEnv } from '../types.js';
 
+/** Whether `v`'s calendar date exists: Date.parse reads 2026-02-30 as 2 March. */
+function realDate(v: string): boolean {
+  const day = v.slice(0, 10);
+  const parsed = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(parsed) && new Date(parsed).toISOString().slice(0, 10) === day;
+}
+
 /** A date (`2026-03-02`, UTC midnight) or an ISO instant → epoch ms. */
 const instant = z
   .string()
   .trim()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), 'a date (2026-03-02) or an ISO instant')
+  .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && realDate(v) && !Number.isNaN(Date.parse(v)), 'a date (2026-03-02) or an ISO instant')
   .meta({ description: 'A date (UTC midnight) or an ISO instant.', examples: ['2026-03-02', '2026-03-02T09:00:00Z'] })
   .transform((v) => Date.parse(v));
 
