@@ -16,6 +16,9 @@ import { OutboxLanes } from './lanes.js';
 import type { OutboxHandler, OutboxItem } from './outbox.js';
 import { performWrittenItems } from './perform-now.js';
 
+/** A retry due within this long gets a timer of its own; later ones are found by the minute sweep (SLA_SWEEP_CRON). */
+export const WAKE_WITHIN_MS = 60_000;
+
 export class OutboxWorker {
   readonly #services: Services;
   readonly #handlers: ReadonlyMap<string, OutboxHandler>;
@@ -24,6 +27,9 @@ export class OutboxWorker {
   #stopped = false;
   readonly #abort = new AbortController();
   readonly #lanes: OutboxLanes;
+  /** Times (on the services' clock) to drain again before the next sweep (wakeAt), and the timer of the earliest. */
+  #wakes: number[] = [];
+  #wake: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
 
   constructor(services: Services, handlers: ReadonlyMap<string, OutboxHandler>) {
     this.#services = services;
@@ -78,6 +84,36 @@ export class OutboxWorker {
       });
   }
 
+  /**
+   * Drains again at `at` (a retry's time, on the services' clock) when that is before the next
+   * minute sweep would: a webhook's first retry 5 s after a failure is sent then, not up to a
+   * minute later. One timer, for the earliest time asked for; it keeps no process alive.
+   */
+  wakeAt(at: number): void {
+    if (this.#stopped || at - this.#services.clock.now() > WAKE_WITHIN_MS) return;
+    this.#wakes.push(at);
+    this.#arm();
+  }
+
+  #arm(): void {
+    const now = this.#services.clock.now();
+    const next = this.#wakes.length === 0 ? null : Math.min(...this.#wakes);
+    // A timer already set for the earliest time stays, unless that time has passed (then it is due now).
+    if (this.#wake !== null && this.#wake.at === next && next > now) return;
+    if (this.#wake) clearTimeout(this.#wake.timer);
+    this.#wake = null;
+    if (next === null || this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#wake = null;
+      const at = this.#services.clock.now();
+      this.#wakes = this.#wakes.filter((t) => t > at);
+      this.kick();
+      this.#arm();
+    }, Math.max(0, next - now));
+    timer.unref();
+    this.#wake = { at: next, timer };
+  }
+
   /** Resolves when no background drain is running and no lane item is in flight (for tests and shutdown). */
   async idle(): Promise<void> {
     while (this.#running || this.#lanes.size > 0) {
@@ -92,6 +128,9 @@ export class OutboxWorker {
    */
   stop(): void {
     this.#stopped = true;
+    if (this.#wake) clearTimeout(this.#wake.timer);
+    this.#wake = null;
+    this.#wakes = [];
     this.#abort.abort();
     this.#lanes.stop();
   }

@@ -167,8 +167,10 @@ export async function deliverWebhook(services: Services, item: OutboxItem, conte
     headers: signedHeaders(sub.secret, delivery.messageId, at, delivery.payload),
     ...(context ? { signal: context.signal } : {}),
   });
-  const disabled = await store.write((q) => recordAttempt(q, services, item, { delivery, sub, attempt, at, result }));
+  const { disabled, nextAttemptAt } = await store.write((q) => recordAttempt(q, services, item, { delivery, sub, attempt, at, result }));
   if (disabled !== null) services.logger.warn('webhook disabled after persistent failure', { webhook: sub.id, reason: disabled });
+  // The retry is sent when it falls due, not at the next minute sweep.
+  if (nextAttemptAt !== null) services.outbox.wakeAt(nextAttemptAt);
 }
 
 deliverWebhook.lane = WEBHOOK_LANE;
@@ -186,13 +188,15 @@ export interface AttemptOutcome {
  * The bookkeeping of one attempt, in `q`'s transaction with the item's completion: the attempt
  * logged; the delivery succeeded, retrying (its next item queued) or failed; the
  * subscription's failure streak; and, after a day of failures, the subscription disabled,
- * audited and its admins' mail queued. Returns the reason when it disabled it, else null.
+ * audited and its admins' mail queued. Returns the reason when it disabled it (else null) and
+ * when the next attempt is due (null: none).
  */
-export async function recordAttempt(q: Handle, services: Services, item: OutboxItem, outcome: AttemptOutcome): Promise<string | null> {
+export async function recordAttempt(q: Handle, services: Services, item: OutboxItem, outcome: AttemptOutcome): Promise<{ disabled: string | null; nextAttemptAt: number | null }> {
   const { delivery, sub, attempt, at, result } = outcome;
   const { webhookAttempts: attempts, webhookDeliveries: deliveries, webhookSubscriptions: subs } = q.tables;
   const now = services.clock.now();
   let disabled: string | null = null;
+  let nextAttemptAt: number | null = null;
   await q.db.insert(attempts).values({ deliveryId: delivery.id, attempt, at, responseStatus: result.status, durationMs: result.durationMs, ok: result.ok, error: result.error });
   if (result.ok) {
     await q.db.update(deliveries).set({ status: 'succeeded', attempts: attempt, nextAttemptAt: null, updatedAt: now }).where(eq(deliveries.id, delivery.id));
@@ -205,6 +209,7 @@ export async function recordAttempt(q: Handle, services: Services, item: OutboxI
       .set({ status: next === null ? 'failed' : 'retrying', attempts: attempt, nextAttemptAt: next, updatedAt: now })
       .where(eq(deliveries.id, delivery.id));
     if (next !== null) await enqueueIn(q, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, now, next);
+    nextAttemptAt = next;
     const [current] = await q.db.select().from(subs).where(eq(subs.id, sub.id)).limit(1);
     const failingSince = current!.failingSince ?? at;
     if (current!.failingSince === null) await q.db.update(subs).set({ failingSince }).where(eq(subs.id, sub.id));
@@ -216,7 +221,7 @@ export async function recordAttempt(q: Handle, services: Services, item: OutboxI
     }
   }
   await markItemDone(q, item.id, now);
-  return disabled;
+  return { disabled, nextAttemptAt: disabled === null ? nextAttemptAt : null };
 }
 
 /** Outbox handler of `webhook.disabled`: tells the active admins (without SMTP_URL: logged only). */

@@ -137,6 +137,33 @@ describe('webhooks', () => {
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 
+  it('sends a retry when it falls due, not at the next minute sweep', async () => {
+    const { id } = await subscribe(['case.created']);
+    // The worker's wake-up is a timer: faked, so the test moves it with the clock instead of waiting 5 s.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      receiver.received.length = 0;
+      receiver.answer(500);
+      await createCase(h.services, { subject: 'Retry soon', description: 'x' }, customer, { customerId: customer.id });
+      await drain();
+      expect(receiver.received).toHaveLength(1);
+      h.clock.advance(RETRY_SCHEDULE_MS[0] - 1);
+      vi.advanceTimersByTime(RETRY_SCHEDULE_MS[0] - 1);
+      await h.services.outbox.idle();
+      expect(receiver.received).toHaveLength(1); // not before its time
+      h.clock.advance(1);
+      vi.advanceTimersByTime(1);
+      // No drain, no sweep: the worker woke up by itself.
+      await h.services.outbox.idle();
+      expect(receiver.received).toHaveLength(2);
+      const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; attempts: number }[];
+      expect(delivery).toMatchObject({ status: 'succeeded', attempts: 2 });
+    } finally {
+      vi.useRealTimers();
+      await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+    }
+  });
+
   it('replays a delivery with the same message id and body', async () => {
     const { id, secret } = await subscribe(['case.created']);
     receiver.received.length = 0;
