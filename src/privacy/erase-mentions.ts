@@ -33,7 +33,8 @@ export interface MentionErasure {
 
 /** `value` with their address (lower-case `email`, in any case) replaced by `[erased]` wherever a string holds it; null when none did. */
 export function eraseAddress(value: unknown, email: string): unknown {
-  const address = new RegExp(email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+  // The whole address only: not the tail of joann@… when erasing ann@…, nor the head of ann@example.com.au.
+  const address = new RegExp(`(?<![A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-])${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`, 'gi');
   let changed = false;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
