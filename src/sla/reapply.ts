@@ -8,6 +8,7 @@
 import { auditIn } from '../audit/record-audit.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Handle } from '../db/store/index.js';
+import { eachCaseInBatches } from '../cases/each-case-in-batches.js';
 import { all, get } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -113,14 +114,7 @@ export async function reapplySlaPolicy(services: Services, options: ReapplyOptio
     await ctx.save();
   };
 
-  for (let i = 0; i < ids.length; i += batchSize) {
-    const batch = ids.slice(i, i + batchSize);
-    const each = async (q: Handle) => {
-      for (const id of batch) await reapplyOne(q, id);
-    };
-    if (dryRun) await services.store.query(each);
-    else await services.store.write(each);
-  }
+  await eachCaseInBatches(services, ids, { batchSize, readOnly: dryRun }, reapplyOne);
   if (!dryRun && result.cases > 0) {
     const summary = { version: sla.version, cases: result.cases, changedCases: result.changedCases, changedTimers: result.changedTimers };
     await services.store.write((q) => auditIn(q, services.clock, actor, 'definition', `sla/${SLA_CONFIG_NAME}`, 'reapplied', null, summary));

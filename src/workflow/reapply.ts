@@ -21,6 +21,7 @@ import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import { SLA_METRICS, type SlaMetric } from '../db/schema/cases.js';
 import type { Handle } from '../db/store/index.js';
+import { eachCaseInBatches } from '../cases/each-case-in-batches.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { markItemDone } from '../outbox/dialect.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
@@ -222,14 +223,7 @@ export async function reapplyWorkflow(services: Services, name: string, options:
     await move(q, services, actor, row, { from, target, version, plan: p, stateMap });
   };
 
-  for (let i = 0; i < ids.length; i += batchSize) {
-    const batch = ids.slice(i, i + batchSize);
-    const each = async (q: Handle) => {
-      for (const id of batch) await reapplyOne(q, id);
-    };
-    if (dryRun) await services.store.query(each);
-    else await services.store.write(each);
-  }
+  await eachCaseInBatches(services, ids, { batchSize, readOnly: dryRun }, reapplyOne);
   result.blockedStates = [...blockedStates].map(([state, b]) => ({ state, ...b }));
   if (!dryRun && result.cases + result.blockedCases > 0) {
     const summary = { version, stateMap, cases: result.cases, changedCases: result.changedCases, blockedCases: result.blockedCases };
