@@ -4,6 +4,7 @@
  * and `00` for `+`; all of those become the same E.164 string. A number without its country
  * code cannot be placed and is refused (no guessing of a default country).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 export const PHONE_HINT = 'with the country code, e.g. +49 30 1234567';
@@ -45,6 +46,24 @@ export const CALLER_EMAIL_DOMAIN = 'phone.invalid';
 
 export function callerOnlyEmail(e164: string): string {
   return `caller-${e164.slice(1)}@${CALLER_EMAIL_DOMAIN}`;
+}
+
+/**
+ * What telephony providers send as the caller when the number was withheld: a word, nothing, or
+ * (Twilio) a stand-in number for ANONYMOUS, UNKNOWN, RESTRICTED and BLOCKED.
+ */
+const WITHHELD = new Set(['', 'anonymous', 'restricted', 'private', 'withheld', 'unknown', 'unavailable', 'blocked', '+266696687', '+86282452253', '+7378742833', '+2562533']);
+
+export function isWithheldNumber(raw: string | undefined): boolean {
+  return WITHHELD.has((raw ?? '').trim().toLowerCase());
+}
+
+/**
+ * The address of the caller of one call whose number was withheld: such callers cannot be told
+ * apart, so each call is a customer (and a case) of its own, by the provider's call id.
+ */
+export function withheldCallerEmail(provider: string, callId: string): string {
+  return `withheld-${createHash('sha256').update(`${provider}:${callId}`).digest('hex').slice(0, 20)}@${CALLER_EMAIL_DOMAIN}`;
 }
 
 export function isCallerOnlyEmail(address: string): boolean {

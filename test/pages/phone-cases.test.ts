@@ -206,8 +206,30 @@ describe('POST /api/v1/channels/phone/calls', () => {
     );
   });
 
+  it('a withheld number: a case of its own for each call, never appended to another caller\'s, never mailed', async () => {
+    const cases: string[] = [];
+    for (const [i, from] of ['anonymous', '', 'Restricted', '+266696687'].entries()) {
+      const res = await hook(h, { provider: 'acmetel', callId: `withheld-${i}`, from, durationSeconds: 65, ...(i === 3 ? { callerName: 'Sam' } : {}) });
+      expect(res.status, from).toBe(201);
+      const body = (await res.json()) as { result: string; case: string; customer: number };
+      expect(body.result).toBe('created');
+      cases.push(body.case);
+      const row = await loadCase(h.services, Number(body.case.slice(2)));
+      expect(row).toMatchObject({ channel: 'phone', subject: i === 3 ? 'Phone call from Sam' : 'Phone call from a withheld number' });
+      expect(await customerRow(body.customer)).toMatchObject({ name: i === 3 ? 'Sam' : 'Withheld number', phone: null });
+    }
+    expect(new Set(cases).size).toBe(4);
+    // A redelivery answers what the first delivery did.
+    const again = await hook(h, { provider: 'acmetel', callId: 'withheld-0', from: 'anonymous', durationSeconds: 65 });
+    expect(await again.json()).toMatchObject({ case: cases[0], replayed: true });
+    const page = await (await signedIn(h, maria).get(`/cases/${cases[0]}`)).text();
+    expect(page).toContain('Phone call from a withheld number · 1m 05s');
+    // An outbound call needs the number it went to.
+    expect((await hook(h, { callId: 'out-1', direction: 'outbound', from: '+4930999888', to: 'anonymous', durationSeconds: 5 })).status).toBe(422);
+  });
+
   it('refuses a body without a usable number (422) and a body that is not JSON (400)', async () => {
-    const res = await hook(h, { callId: 'call-4', from: 'anonymous', durationSeconds: 3 });
+    const res = await hook(h, { callId: 'call-4', from: '12ab', durationSeconds: 3 });
     expect(res.status).toBe(422);
     const raw = 'not json';
     const at = Math.floor(h.clock.now() / 1000);

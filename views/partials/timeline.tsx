@@ -77,7 +77,7 @@ function CallEntry({ e }: { e: TimelineEntry }) {
   const seconds = typeof d.durationSeconds === 'number' ? d.durationSeconds : 0;
   const walkIn = d.channel === 'walk-in';
   const what = walkIn ? 'Visit' : d.direction === 'outbound' ? 'Outbound call' : 'Phone call';
-  const who = d.author ? ` logged by ${str(d.author)}` : typeof d.from === 'string' ? ` ${d.direction === 'outbound' ? 'to' : 'from'} ${d.from}` : '';
+  const who = d.author ? ` logged by ${str(d.author)}` : d.from === 'withheld' ? ' from a withheld number' : typeof d.from === 'string' ? ` ${d.direction === 'outbound' ? 'to' : 'from'} ${d.from}` : '';
   const links = [
     typeof d.recordingUrl === 'string' ? { href: d.recordingUrl, label: 'Recording' } : null,
     typeof d.transcriptUrl === 'string' ? { href: d.transcriptUrl, label: 'Transcript' } : null,

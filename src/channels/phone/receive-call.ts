@@ -14,7 +14,7 @@ import { isUniqueViolation, type Handle } from '../../db/store/index.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
-import { normalizePhone, PHONE_HINT, callerOnlyEmail } from '../../text/phone.js';
+import { normalizePhone, PHONE_HINT, callerOnlyEmail, isWithheldNumber, withheldCallerEmail } from '../../text/phone.js';
 import type { CaseContext } from '../../workflow/context.js';
 
 /** What providers send when a call ends (more fields are ignored). */
@@ -72,6 +72,63 @@ async function caller(q: Handle, number: string): Promise<{ customer: { id: numb
   return { customer, open: open?.id };
 }
 
+type ParsedCall = z.output<typeof callWebhookSchema>;
+
+/** Records the provider's call id with the case and entry it became (exactly once per call). */
+function rememberCall(hook: ParsedCall) {
+  return (result: 'created' | 'appended') => async (ctx: CaseContext, eventId: number) => {
+    await ctx.q.db
+      .insert(ctx.q.tables.phoneCalls)
+      .values({ provider: hook.provider, callId: hook.callId, caseId: ctx.case.id, customerId: ctx.case.customerId, eventId, result, receivedAt: ctx.now });
+  };
+}
+
+/** The call id stored first by a delivery of the same call at the same time, or the error. */
+async function storedFirst(services: Services, hook: ParsedCall, error: unknown): Promise<CallResult> {
+  if (isUniqueViolation(error)) {
+    const first = await known(services, hook.provider, hook.callId);
+    if (first) return first;
+  }
+  throw error;
+}
+
+/**
+ * An inbound call whose number was withheld: a new case each time, for a caller of that call
+ * alone (callers without a number cannot be told apart, so none is appended to another's case),
+ * named by the name the provider gives, else "Withheld number". Staff see who it was from the
+ * call and the notes; the case is never mailed (the address is not one).
+ */
+async function withheldCall(services: Services, hook: ParsedCall): Promise<CallResult> {
+  const name = hook.callerName ?? 'Withheld number';
+  const call: CallInput = {
+    channel: 'phone',
+    durationSeconds: hook.durationSeconds,
+    direction: 'inbound',
+    from: 'withheld',
+    provider: hook.provider,
+    callId: hook.callId,
+    ...(hook.recordingUrl ? { recordingUrl: hook.recordingUrl } : {}),
+    ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
+    ...(hook.summary ? { notes: hook.summary } : {}),
+  };
+  try {
+    const created = await createCallCase(
+      services,
+      {
+        customer: { email: withheldCallerEmail(hook.provider, hook.callId), name },
+        subject: `Phone call from ${hook.callerName ?? 'a withheld number'}`,
+        notes: hook.summary ?? `Phone call from a withheld number, ${formatDuration(hook.durationSeconds)}.`,
+        call,
+      },
+      PHONE_ACTOR,
+      rememberCall(hook)('created'),
+    );
+    return { result: 'created', caseId: created.case.id, customerId: created.case.customerId, eventId: created.eventId, replayed: false };
+  } catch (error) {
+    return storedFirst(services, hook, error);
+  }
+}
+
 export async function receiveCall(services: Services, payload: unknown): Promise<CallResult> {
   const parsed = callWebhookSchema.safeParse(payload);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
@@ -79,8 +136,9 @@ export async function receiveCall(services: Services, payload: unknown): Promise
   const seen = await known(services, hook.provider, hook.callId);
   if (seen) return seen;
   const raw = hook.direction === 'outbound' ? hook.to : hook.from;
+  if (hook.direction === 'inbound' && isWithheldNumber(raw)) return withheldCall(services, hook);
   const number = normalizePhone(raw);
-  if (!number) throw new ValidationError([{ path: hook.direction === 'outbound' ? 'to' : 'from', message: `the customer's number ${PHONE_HINT}` }]);
+  if (!number) throw new ValidationError([{ path: hook.direction === 'outbound' ? 'to' : 'from', message: `the customer's number ${PHONE_HINT}, or "anonymous" for a withheld one` }]);
 
   const call: CallInput = {
     channel: 'phone',
@@ -93,11 +151,7 @@ export async function receiveCall(services: Services, payload: unknown): Promise
     ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
     ...(hook.summary ? { notes: hook.summary } : {}),
   };
-  const remember = (result: 'created' | 'appended') => async (ctx: CaseContext, eventId: number) => {
-    await ctx.q.db
-      .insert(ctx.q.tables.phoneCalls)
-      .values({ provider: hook.provider, callId: hook.callId, caseId: ctx.case.id, customerId: ctx.case.customerId, eventId, result, receivedAt: ctx.now });
-  };
+  const remember = rememberCall(hook);
 
   try {
     const { customer, open } = await services.store.query((q) => caller(q, number));
@@ -124,10 +178,6 @@ export async function receiveCall(services: Services, payload: unknown): Promise
     return { result: 'created', caseId: created.case.id, customerId: created.case.customerId, eventId: created.eventId, replayed: false };
   } catch (error) {
     // The same call delivered twice at once: the other delivery stored it first.
-    if (isUniqueViolation(error)) {
-      const first = await known(services, hook.provider, hook.callId);
-      if (first) return first;
-    }
-    throw error;
+    return storedFirst(services, hook, error);
   }
 }
