@@ -17,13 +17,14 @@ describe('SEED_DEMO', () => {
 
 describe('attachments', () => {
   it('default to ./data/files (beside the database), 20 MB a file, 20 files and 25 MB a message', () => {
-    expect(loadConfig({}, '/srv').attachments).toEqual({ dir: '/srv/data/files', maxBytes: 20 * 1024 * 1024, maxCount: 20, maxTotalBytes: 25 * 1024 * 1024 });
+    expect(loadConfig({}, '/srv').attachments).toEqual({ dir: '/srv/data/files', besideDatabase: true, maxBytes: 20 * 1024 * 1024, maxCount: 20, maxTotalBytes: 25 * 1024 * 1024 });
     expect(loadConfig({ DATABASE_PATH: '/var/lib/casebook/casebook.db' }, '/srv').attachments.dir).toBe('/var/lib/casebook/files');
   });
 
   it('read ATTACHMENTS_DIR and the limits, and refuse limits that are not whole positive numbers', () => {
     expect(loadConfig({ ATTACHMENTS_DIR: 'files', ATTACHMENT_MAX_BYTES: '1024', ATTACHMENT_MAX_COUNT: '3', ATTACHMENT_MAX_TOTAL_BYTES: '2048' }, '/srv').attachments).toEqual({
       dir: '/srv/files',
+      besideDatabase: false,
       maxBytes: 1024,
       maxCount: 3,
       maxTotalBytes: 2048,

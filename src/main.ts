@@ -80,6 +80,16 @@ async function seedDemoOnce(config: Config, services: Services, created: boolean
   }
 }
 
+/** ATTACHMENTS_DIR can be created and written, or start-up stops with one line saying how to fix it. */
+function checkAttachmentsDir(dir: string): void {
+  try {
+    createAttachmentStore(dir).check();
+  } catch (error) {
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    throw new ConfigError(`ATTACHMENTS_DIR ${dir} cannot be written (${reason}). Fix: let the user running Casebook create and write that folder, or set ATTACHMENTS_DIR to one it can write`);
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
@@ -98,13 +108,11 @@ async function main(): Promise<void> {
   }
 
   // The attachment folder is checked before the database is opened: a refusal leaves no
-  // database behind (the corrected start then creates it, with the demo).
-  try {
-    createAttachmentStore(config.attachments.dir).check();
-  } catch (error) {
-    const reason = (error as { code?: string }).code ?? (error as Error).message;
-    throw new ConfigError(`ATTACHMENTS_DIR ${config.attachments.dir} cannot be written (${reason}). Fix: let the user running Casebook create and write that folder, or set ATTACHMENTS_DIR to one it can write`);
-  }
+  // database behind (the corrected start then creates it, with the demo). The default folder
+  // beside an SQLite database is checked once the database is open: a folder the database
+  // cannot be created in is the database's problem, and its own message says so first.
+  const attachmentsBesideDatabase = !config.databaseUrl && config.attachments.besideDatabase === true;
+  if (!attachmentsBesideDatabase) checkAttachmentsDir(config.attachments.dir);
 
   // Bind the port before the database is opened: a port in use stops here, nothing written.
   const http = await bindServer({ port: config.port, host: config.host });
@@ -118,6 +126,7 @@ async function main(): Promise<void> {
     ...(database.relay ? { relay: database.relay } : {}),
   });
   if (!mailer) logger.info('SMTP_URL is not set: sign-in links, password resets and sign-up confirmations cannot be mailed (the sign-in page says so)');
+  if (attachmentsBesideDatabase) checkAttachmentsDir(config.attachments.dir);
   const staleTemp = services.attachments.store.removeStaleTemp(systemClock.now());
   if (staleTemp > 0) logger.info('removed unfinished attachment files of a stopped process', { files: staleTemp });
   const demo = await database.withStartupLock(async () => {

@@ -8,6 +8,8 @@ import path from 'node:path';
 export interface AttachmentSettings {
   /** The content-addressed store (`ATTACHMENTS_DIR`; default a `files` folder beside the database: `./data/files`). */
   dir: string;
+  /** True when `dir` is the default, beside the SQLite database (ATTACHMENTS_DIR not set). */
+  besideDatabase?: boolean;
   /** Largest file, in bytes (`ATTACHMENT_MAX_BYTES`, default 20 MiB). */
   maxBytes: number;
   /** Most files on one message (`ATTACHMENT_MAX_COUNT`, default 20). */
@@ -39,6 +41,7 @@ const GIB = 1024 * 1024 * 1024;
 export function attachmentSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string, databasePath: string): AttachmentSettings {
   return {
     dir: env.ATTACHMENTS_DIR ? path.resolve(cwd, env.ATTACHMENTS_DIR) : path.join(path.dirname(databasePath), 'files'),
+    besideDatabase: !env.ATTACHMENTS_DIR,
     maxBytes: whole('ATTACHMENT_MAX_BYTES', env.ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_MAX_BYTES, GIB),
     maxCount: whole('ATTACHMENT_MAX_COUNT', env.ATTACHMENT_MAX_COUNT, DEFAULT_ATTACHMENT_MAX_COUNT, 500),
     maxTotalBytes: whole('ATTACHMENT_MAX_TOTAL_BYTES', env.ATTACHMENT_MAX_TOTAL_BYTES, DEFAULT_ATTACHMENT_MAX_TOTAL_BYTES, 4 * GIB),
