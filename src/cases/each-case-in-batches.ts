@@ -1,7 +1,7 @@
 /**
  * Runs `each` on many cases, a transaction per `batchSize` of them: write transactions (each
  * case under its row lock), or read-only ones for a preview. What re-applying a definition to
- * running cases needs (src/sla/reapply.ts, src/workflow/reapply.ts): bounded transactions,
+ * running cases needs (src/sla/reapply.ts, src/cases/reapply-workflow.ts): bounded transactions,
  * so other commands go on between batches.
  */
 import type { Handle } from '../db/store/index.js';

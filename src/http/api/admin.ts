@@ -9,7 +9,7 @@ import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
 import { jsonBody, parseWith, readJson } from '../json-body.js';
-import { reapplyWorkflow } from '../../workflow/reapply.js';
+import { reapplyWorkflow } from '../../cases/reapply-workflow.js';
 import { requireRole } from '../middleware/api-auth.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { createdToken } from './schemas/admin.js';

@@ -3,7 +3,7 @@
  * first (what moves, each case's state, SLA clocks and timers, what cannot move and why), a map
  * for the states the new version no longer has, then a confirmation for exactly that preview.
  */
-import type { WorkflowReapplyResult } from '../../../src/workflow/reapply.js';
+import type { WorkflowReapplyResult } from '../../../src/cases/reapply-workflow.js';
 import type { WorkflowDefinition } from '../../../src/workflow/definition.js';
 import { Alert, Button, CsrfField, EmptyState, PageHeader, SelectField } from '../../components.js';
 import type { Viewer } from '../../viewer.js';

@@ -14,7 +14,7 @@ import { loadDefinitionView, versionRoutes } from './versions.js';
 import { workflowBuilderRoutes, workflowBuilderState, workflowBuilderStateOfText, workflowOptions } from './workflow-builder.js';
 import { WorkflowBuilder, type WorkflowBuilderState } from '../../../../views/pages/manage/workflow-builder.js';
 import { WorkflowReapplyPage } from '../../../../views/pages/manage/workflow-reapply.js';
-import { casesOnOtherWorkflowVersions, reapplyWorkflow, type WorkflowReapplyResult } from '../../../workflow/reapply.js';
+import { casesOnOtherWorkflowVersions, reapplyWorkflow, type WorkflowReapplyResult } from '../../../cases/reapply-workflow.js';
 import { readFormAll } from '../forms.js';
 import type { DefinitionView } from '../../../../views/pages/manage/parts.js';
 

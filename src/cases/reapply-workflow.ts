@@ -21,17 +21,17 @@ import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import { SLA_METRICS, type SlaMetric } from '../db/schema/cases.js';
 import type { Handle } from '../db/store/index.js';
-import { eachCaseInBatches } from '../cases/each-case-in-batches.js';
+import { eachCaseInBatches } from './each-case-in-batches.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { markItemDone } from '../outbox/dialect.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { applyStateClocks } from '../sla/case-timers.js';
-import { caseRef } from '../cases/case-ref.js';
-import { CaseContext, type CaseRow } from './context.js';
-import { customerLabel } from './customer-visible.js';
-import type { StateDefinition, WorkflowDefinition } from './definition.js';
-import { durationMs, isOpenCategory } from './transition.js';
+import { caseRef } from './case-ref.js';
+import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { customerLabel } from '../workflow/customer-visible.js';
+import type { StateDefinition, WorkflowDefinition } from '../workflow/definition.js';
+import { durationMs, isOpenCategory } from '../workflow/transition.js';
 
 export interface WorkflowReapplyOptions {
   dryRun?: boolean;
