@@ -83,7 +83,13 @@ describe('the server reading console mailboxes', () => {
     try {
       expect(again.output()).toContain('channels: the mailbox \\"Sales\\" is not read: its password cannot be opened');
       expect(again.output()).toMatch(/another CHANNELS_KEY \(key id [0-9a-f]{8}; the current key's id is [0-9a-f]{8}\)/);
-      const [mailbox] = (await (await api(again, 'GET', '/api/v1/channels/mailboxes')).json()) as MailboxJson[];
+      // The supervisor logs, then writes the status (not awaited): on PostgreSQL the read may come first.
+      const [mailbox] = await until(
+        async () => (await (await api(again, 'GET', '/api/v1/channels/mailboxes')).json()) as MailboxJson[],
+        (v) => v[0]?.status.state === 'error',
+        'the status after the key change',
+        again,
+      );
       expect(mailbox!.status).toMatchObject({ state: 'error', text: expect.stringContaining('another CHANNELS_KEY') });
       expect((await fetch(`${again.url}/health`)).status).toBe(200);
     } finally {
