@@ -26,7 +26,7 @@ import { DomainError, ValidationError } from '../errors.js';
 import { markItemDone } from '../outbox/dialect.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { applyStateClocks } from '../sla/case-timers.js';
+import { applyStateClocks, stateClockEffect, type Clock } from '../sla/case-timers.js';
 import { caseRef } from './case-ref.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { customerLabel } from '../workflow/customer-visible.js';
@@ -47,7 +47,7 @@ export interface WorkflowReapplyOptions {
 }
 
 /** What a state does to an SLA clock (docs/sla.md): lets it run, pauses it, or stops it. */
-export type ClockEffect = 'run' | 'pause' | 'stop';
+export type ClockEffect = Clock;
 
 export interface ScheduledTimer {
   transition: string;
@@ -94,13 +94,6 @@ function stateOf(workflow: WorkflowDefinition, name: string): StateDefinition | 
   return Object.hasOwn(workflow.states, name) ? workflow.states[name] : undefined;
 }
 
-/** The same reading as the SLA subscribers' (case-timers.ts `stateClocks`). */
-function clockEffect(state: StateDefinition | undefined, metric: SlaMetric): ClockEffect {
-  if (state?.sla?.stop?.includes(metric)) return 'stop';
-  if (state?.category === 'closed' || state?.sla?.pause?.includes(metric)) return 'pause';
-  return 'run';
-}
-
 /** Why a case in `from` (of its own version) cannot take `to` in `target`; null when it can. */
 function refusal(target: WorkflowDefinition, version: number, row: CaseRow, to: string, mapped: boolean): string | null {
   const state = stateOf(target, to);
@@ -141,7 +134,7 @@ function plan(row: CaseRow, from: WorkflowDefinition, target: WorkflowDefinition
   const enteredAt = to === row.status ? row.stateEnteredAt : now;
   const before = stateOf(from, row.status);
   const after = stateOf(target, to)!;
-  const clocks = SLA_METRICS.map((metric) => ({ metric, from: clockEffect(before, metric), to: clockEffect(after, metric) })).filter((c) => c.from !== c.to);
+  const clocks = SLA_METRICS.map((metric) => ({ metric, from: stateClockEffect(before, metric), to: stateClockEffect(after, metric) })).filter((c) => c.from !== c.to);
   const scheduled = (after.timers ?? []).map((t) => ({ transition: t.transition, at: Math.max(now, enteredAt + durationMs(t.after)) }));
   // In the same state, the same timer at the same time is no change: it is kept as it is.
   const kept = (p: PendingTimer) => to === row.status && scheduled.some((s) => s.transition === p.transition && s.at === p.at);

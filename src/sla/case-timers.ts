@@ -8,7 +8,7 @@
  */
 import type { SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
-import type { StateCategory } from '../workflow/definition.js';
+import type { StateCategory, StateDefinition } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
 import { calendarKey } from './calendar.js';
 import type { SlaConfig } from './config.js';
@@ -45,25 +45,30 @@ export function caseSlaConfig(ctx: CaseContext): { version: number; config: SlaC
   return ctx.services.definitions.sla(ctx.case.slaConfigVersion ?? undefined);
 }
 
-type Clock = 'run' | 'pause' | 'stop';
+export type Clock = 'run' | 'pause' | 'stop';
 
 interface StateClocks {
   label: string;
   clock(metric: string): Clock;
 }
 
-/** What a workflow state does to each metric: stop (complete), pause, or let it run. */
+/**
+ * What a workflow state (of `category`, by default its own) does to a metric's clock: stop
+ * (complete), pause, or let it run. Also what a workflow re-apply compares between versions.
+ */
+export function stateClockEffect(state: StateDefinition | undefined, metric: SlaMetric, category: StateCategory | undefined = state?.category): Clock {
+  if (state?.sla?.stop?.includes(metric)) return 'stop';
+  // A closed case never breaches: every clock still running stands still.
+  if (category === 'closed' || state?.sla?.pause?.includes(metric)) return 'pause';
+  return 'run';
+}
+
+/** What a workflow state does to each metric, and its label (the reason recorded). */
 function stateClocks(ctx: CaseContext, stateName: string, category?: StateCategory): StateClocks {
   const state = ctx.workflow.states[stateName];
-  const closed = (category ?? state?.category) === 'closed';
   return {
     label: state?.label ?? stateName,
-    clock(metric) {
-      if (state?.sla?.stop?.includes(metric as SlaMetric)) return 'stop';
-      // A closed case never breaches: every clock still running stands still.
-      if (closed || state?.sla?.pause?.includes(metric as SlaMetric)) return 'pause';
-      return 'run';
-    },
+    clock: (metric) => stateClockEffect(state, metric as SlaMetric, category ?? state?.category),
   };
 }
 
