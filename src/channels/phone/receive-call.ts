@@ -74,6 +74,21 @@ async function caller(q: Handle, number: string): Promise<{ customer: { id: numb
 
 type ParsedCall = z.output<typeof callWebhookSchema>;
 
+/** The call's timeline entry from the hook: `from` is the customer's number, or "withheld". */
+function callOf(hook: ParsedCall, from: string): CallInput {
+  return {
+    channel: 'phone',
+    durationSeconds: hook.durationSeconds,
+    direction: hook.direction,
+    from,
+    provider: hook.provider,
+    callId: hook.callId,
+    ...(hook.recordingUrl ? { recordingUrl: hook.recordingUrl } : {}),
+    ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
+    ...(hook.summary ? { notes: hook.summary } : {}),
+  };
+}
+
 /** Records the provider's call id with the case and entry it became (exactly once per call). */
 function rememberCall(hook: ParsedCall) {
   return (result: 'created' | 'appended') => async (ctx: CaseContext, eventId: number) => {
@@ -100,17 +115,7 @@ async function storedFirst(services: Services, hook: ParsedCall, error: unknown)
  */
 async function withheldCall(services: Services, hook: ParsedCall): Promise<CallResult> {
   const name = hook.callerName ?? 'Withheld number';
-  const call: CallInput = {
-    channel: 'phone',
-    durationSeconds: hook.durationSeconds,
-    direction: 'inbound',
-    from: 'withheld',
-    provider: hook.provider,
-    callId: hook.callId,
-    ...(hook.recordingUrl ? { recordingUrl: hook.recordingUrl } : {}),
-    ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
-    ...(hook.summary ? { notes: hook.summary } : {}),
-  };
+  const call = callOf(hook, 'withheld');
   try {
     const created = await createCallCase(
       services,
@@ -140,17 +145,7 @@ export async function receiveCall(services: Services, payload: unknown): Promise
   const number = normalizePhone(raw);
   if (!number) throw new ValidationError([{ path: hook.direction === 'outbound' ? 'to' : 'from', message: `the customer's number ${PHONE_HINT}, or "anonymous" for a withheld one` }]);
 
-  const call: CallInput = {
-    channel: 'phone',
-    durationSeconds: hook.durationSeconds,
-    direction: hook.direction,
-    from: number,
-    provider: hook.provider,
-    callId: hook.callId,
-    ...(hook.recordingUrl ? { recordingUrl: hook.recordingUrl } : {}),
-    ...(hook.transcriptUrl ? { transcriptUrl: hook.transcriptUrl } : {}),
-    ...(hook.summary ? { notes: hook.summary } : {}),
-  };
+  const call = callOf(hook, number);
   const remember = rememberCall(hook);
 
   try {
