@@ -96,14 +96,22 @@ describe('every API route, fuzzed', () => {
   });
 
   it('never answers 500 and never half-writes, whatever the body', async () => {
+    // The fingerprint after a refused request is the one before the next: nothing writes between
+    // them (the manual clock stands still, the test sends nothing else). After a request that
+    // succeeded it is taken again. Once a body instead of twice: on PostgreSQL the fingerprint
+    // (a count of every table) was half of this test's time.
+    let unchanged: string | null = null;
     for (const route of apiRoutes().filter((r) => r.method !== 'GET')) {
       await fc.assert(
         fc.asyncProperty(body, async (text) => {
-          const before = await fingerprint();
+          const before = unchanged ?? (await fingerprint());
+          unchanged = null;
           const res = await h.api(route.method, concrete(route.path), { token: ADMIN_TOKEN, body: text, headers: { 'Content-Type': 'application/json' } });
           expect(res.status, `${route.method} ${route.path} with ${text.slice(0, 200)}`).toBeLessThan(500);
           if (res.status >= 400) {
-            expect(await fingerprint(), `${route.method} ${route.path} wrote on ${res.status}`).toBe(before);
+            const after = await fingerprint();
+            expect(after, `${route.method} ${route.path} wrote on ${res.status}`).toBe(before);
+            unchanged = after;
             const problem = (await res.json()) as { code?: string; requestId?: string };
             expect(problem.code).toBeTruthy();
             expect(problem.requestId).toBeTruthy();
