@@ -1,7 +1,9 @@
 /**
  * A page of matching cases made showable: the case rows, the subject with its hits marked
- * and one snippet — from the description, or the newest matching message (a reply or, for
- * staff, an internal note) with who wrote it and when — read back from the base tables.
+ * and one snippet — from the document of the case holding the most of the searched terms:
+ * the description, or a matching message (a reply or, for staff, an internal note; the newest
+ * of those holding as many) with who wrote it and when; the description on a tie when it
+ * holds a term itself — read back from the base tables, every term it holds marked.
  */
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
@@ -77,36 +79,41 @@ export async function caseHits(q: Handle, matches: CaseMatch[], words: Words | n
   const rows = await loadRows(q, matches.map((m) => m.caseId));
   const customerNames = await names(q, 'customers', [...rows.values()].map((r) => r.customerId));
   const inputs: HighlightInput[] = [];
-  const plans: { row: CaseRow; caseInput: number; message: { input: number; event: EventRow; data: Record<string, unknown> } | null; more: number }[] = [];
+  const plans: { row: CaseRow; caseInput: number; caseTerms: number; message: { input: number; event: EventRow; data: Record<string, unknown>; terms: number } | null; more: number }[] = [];
   for (const m of matches) {
     const row = rows.get(m.caseId);
     if (!row) continue;
     const caseInput = inputs.push({ title: row.subject, body: row.description }) - 1;
     let message: (typeof plans)[number]['message'] = null;
     const messageDocs = m.docs.filter((d) => d.kind === 'message' && (notes || !d.note));
-    for (const doc of messageDocs) {
+    // The message holding the most terms; among those the newest (docs are newest first).
+    const best = [...messageDocs].sort((a, b) => b.terms - a.terms);
+    for (const doc of best) {
       if (doc.kind !== 'message') continue;
       const event = await messageAt(q, m.caseId, doc.position);
       if (!event || !(event.type in KIND) || (!notes && event.type === 'staff.noted')) continue;
       const { data } = event;
-      message = { input: inputs.push({ title: null, body: typeof data.body === 'string' ? data.body : '' }) - 1, event, data };
+      message = { input: inputs.push({ title: null, body: typeof data.body === 'string' ? data.body : '' }) - 1, event, data, terms: doc.terms };
       break;
     }
-    plans.push({ row, caseInput, message, more: Math.max(0, messageDocs.length - (message ? 1 : 0)) });
+    const caseTerms = m.docs.find((d) => d.kind === 'case')?.terms ?? 0;
+    plans.push({ row, caseInput, caseTerms, message, more: Math.max(0, messageDocs.length - (message ? 1 : 0)) });
   }
-  const marked = await searchQueries(q).highlight(q, words, inputs);
+  // Each text marked with every term it holds: a case's terms may be spread over its texts.
+  const marked = await searchQueries(q).highlight(q, words, inputs, { any: true });
   // Names as the timeline shows them (customer-view.ts): the account's name now.
   const staffNames = await names(
     q,
     'staff',
     plans.flatMap((p) => (p.message?.event.actorType === 'staff' && p.message.event.actorId !== null ? [p.message.event.actorId] : [])),
   );
-  return plans.map(({ row, caseInput, message, more }) => {
+  return plans.map(({ row, caseInput, caseTerms, message, more }) => {
     const own = marked[caseInput]!;
     const description: MatchShown = { kind: 'description', at: row.createdAt, author: null, snippet: own.body ?? plain(excerpt(row.description)) };
     let match = description;
     const inDescription = own.matched && (own.body?.highlights.length ?? 0) > 0;
-    if (message && !inDescription) {
+    // The description unless a message holds more of the terms (or it holds none of them itself).
+    if (message && (!inDescription || message.terms > caseTerms)) {
       const shown = marked[message.input]!;
       const { event, data } = message;
       const author =
@@ -114,7 +121,7 @@ export async function caseHits(q: Handle, matches: CaseMatch[], words: Words | n
           ? { type: 'customer' as const, name: customerNames.get(event.actorId ?? row.customerId) ?? 'Customer' }
           : { type: 'staff' as const, name: staffNames.get(event.actorId ?? -1) ?? (typeof data.author === 'string' ? data.author : 'Support') };
       match = { kind: KIND[event.type]!, at: event.at, author, snippet: shown.body ?? plain('') };
-    } else if (message && inDescription) {
+    } else if (message) {
       more += 1;
     }
     return { row, subject: own.title ?? plain(row.subject), match, moreMatches: more };

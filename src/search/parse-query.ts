@@ -235,3 +235,17 @@ export function ftsQuery(parsed: Pick<ParsedQuery, 'terms' | 'excluded'>): strin
   for (const term of parsed.excluded) query = `(${query} NOT ${quote(term.text)})`;
   return query;
 }
+
+/**
+ * The FTS5 query for one term alone (a word, or a phrase of its tokens), or for any of the
+ * terms (`anyOf`: what highlighting marks in each text of a case, where every term is found
+ * somewhere in the case but not necessarily in one text). Excluded terms play no part.
+ */
+export function ftsTermQuery(term: Term): string {
+  return quote(term.text);
+}
+
+export function ftsAnyQuery(parsed: Pick<ParsedQuery, 'terms'>): string | null {
+  if (parsed.terms.length === 0) return null;
+  return `(${parsed.terms.map((term) => quote(term.text)).join(' OR ')})`;
+}

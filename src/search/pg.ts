@@ -92,6 +92,28 @@ export const pgSearch: SearchQueries = {
     const found = await rows<{ doc: number }>(q, `SELECT doc FROM search_documents WHERE ${where.join(' AND ')} AND ${ts.guard} AND words @@ (${ts.query}) ORDER BY doc DESC LIMIT ${limit}`, p);
     return found.map((r) => Number(r.doc));
   },
+  async termDocuments(q, terms, scan) {
+    if (terms.length === 0 || scan.cases.length === 0) return [];
+    const p = new Params();
+    const cases = p.add(scan.cases, '::bigint[]');
+    const texts = p.add(terms.map((t) => t.text), '::text[]');
+    // Each case's documents by the primary key's range (a case's ids are adjacent; MATERIALIZED
+    // keeps the planner off the words' GIN index, which would read a common word's every
+    // document), each tested against each term; a term with no word PostgreSQL indexes matches
+    // nothing (ts-query.ts's guard).
+    const found = await rows<{ doc: number; term: number }>(
+      q,
+      `WITH docs AS MATERIALIZED (
+         SELECT d.doc, d.words FROM unnest(${cases}) AS c(id)
+           JOIN search_documents d ON d.doc >= c.id << 20 AND d.doc < (c.id + 1) << 20${scan.notes ? '' : ' AND (d.doc & 1) = 0'}),
+       terms AS MATERIALIZED (
+         SELECT i, phraseto_tsquery('casebook', casebook_search_text(text)) AS query FROM unnest(${texts}) WITH ORDINALITY AS t(text, i))
+       SELECT docs.doc, terms.i - 1 AS term FROM docs CROSS JOIN terms
+        WHERE numnode(terms.query) > 0 AND docs.words @@ terms.query`,
+      p,
+    );
+    return found.map((r) => ({ doc: Number(r.doc), term: Number(r.term) }));
+  },
   async passing(q, conditions, ids) {
     const p = new Params();
     const where = [`c.id = ANY(${p.add(ids, '::bigint[]')})`, ...conditionsSql(conditions, p)];
@@ -148,8 +170,8 @@ export const pgSearch: SearchQueries = {
       .sort((a, b) => at(a.id) - at(b.id) || a.id - b.id)
       .slice(0, limit);
   },
-  highlight(q, words, inputs) {
-    return highlightAll(queryableOf(q), words ?? { terms: [], excluded: [] }, inputs);
+  highlight(q, words, inputs, options) {
+    return highlightAll(queryableOf(q), words ?? { terms: [], excluded: [] }, inputs, options);
   },
   ownDocuments() {
     return Promise.resolve(null);

@@ -7,7 +7,7 @@
 import type { Handle } from '../db/store/index.js';
 import type { CaseConditions, Narrowing, Visibility } from './case-conditions.js';
 import type { Highlighted, HighlightInput } from './highlight.js';
-import type { ParsedQuery } from './parse-query.js';
+import type { ParsedQuery, Term } from './parse-query.js';
 import { pgSearch } from './pg.js';
 import { sqliteSearch } from './sqlite.js';
 
@@ -45,6 +45,13 @@ export interface CustomerRow {
 export interface SearchQueries {
   /** Case and message documents matching `words`, newest first (descending document id). */
   documents(q: Handle, words: Words, scan: DocumentScan): Promise<number[]>;
+  /**
+   * Which documents of the cases `cases` hold which term: a row per (document, term) for every
+   * term of `terms` a document holds, `term` its index in `terms`. Only the documents the scan
+   * may see (no internal notes without `notes`; a customer's own documents with `source`).
+   * One statement for every case and term: the cases of a page are checked together.
+   */
+  termDocuments(q: Handle, terms: Term[], scan: { cases: number[]; notes: boolean; source?: Source }): Promise<{ doc: number; term: number }[]>;
   /** Of `ids`, the cases that exist and meet the conditions. */
   passing(q: Handle, conditions: CaseConditions, ids: number[]): Promise<Set<number>>;
   /** The oldest case of a narrowing set; null when the set is empty. */
@@ -57,8 +64,12 @@ export interface SearchQueries {
   customerRows(q: Handle, visibility: Visibility, ids: number[], limit: number): Promise<CustomerRow[]>;
   /** Active problems of the library matching `words`, best first. */
   library(q: Handle, words: Words, limit: number): Promise<{ id: number; title: string; solution: string }[]>;
-  /** The texts with what `words` match marked (highlight.ts's contract). */
-  highlight(q: Handle, words: Words | null, inputs: HighlightInput[]): Promise<Highlighted[]>;
+  /**
+   * The texts with what `words` match marked (highlight.ts's contract). With `any`, a text is
+   * matched and marked when it holds any of the terms (a case's texts: its terms may be spread
+   * over several of them); otherwise only when it matches the whole query.
+   */
+  highlight(q: Handle, words: Words | null, inputs: HighlightInput[], options?: { any?: boolean }): Promise<Highlighted[]>;
   /**
    * A customer's own documents to search instead of the shared index (SQLite, own-cases.ts);
    * null to search the index narrowed to their cases. Call `done()` after searching.

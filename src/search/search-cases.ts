@@ -2,9 +2,14 @@
  * The case part of a search: the cases the caller may see that match the words and the
  * filters, newest case first, one entry per case with the documents that matched.
  *
- * With words, the index is read newest first in growing chunks (rowids only, no table read);
- * each chunk's cases are checked against the conditions in one statement, and reading stops
- * when the page is full. Filters that name few cases (the customer's own cases, `assignee:`,
+ * A case matches the words when each searched word or phrase is in one of its documents the
+ * caller may see (subject and description, a reply, an internal note for staff) — not
+ * necessarily the same one; a phrase within one document — and no excluded one is in any.
+ * The index is read newest first in growing chunks (rowids only, no table read) for the
+ * documents of one term, the driving term (the rarest of a first chunk of each); each chunk's
+ * cases are checked against the conditions in one statement, then every term in every
+ * visible document of those cases in one more (termDocuments), and reading stops when the
+ * page is full. A chunk's last case is read whole, so a cursor always falls between cases. Filters that name few cases (the customer's own cases, `assignee:`,
  * `customer:`) are applied inside the index scan instead, from a set built once, and bound it
  * below by their oldest case. The scan has a budget: when that many documents were read
  * without filling the page, the page says so (`partial`) and its cursor continues the scan.
@@ -17,10 +22,13 @@ import type { CaseConditions } from './case-conditions.js';
 import { caseDocEnd, caseDocStart, caseOfDoc, documentOf, type SearchDocument } from './documents.js';
 import { searchQueries, type Source, type Words } from './queries.js';
 
+/** A document of a matching case and how many of the searched terms it holds (at least one). */
+export type MatchedDocument = SearchDocument & { terms: number };
+
 export interface CaseMatch {
   caseId: number;
-  /** The documents of the case that matched, newest first (none when searching by filters only). */
-  docs: SearchDocument[];
+  /** The documents of the case holding a searched term, newest first (none when searching by filters only). */
+  docs: MatchedDocument[];
 }
 
 export interface CasePage {
@@ -70,34 +78,67 @@ export async function searchCasesByText(q: Handle, words: Words, conditions: Cas
     if (oldest === null) return { items: [], nextCursor: null, partial: false };
     floor = caseDocStart(oldest) - 1;
   }
-  const items = new Map<number, SearchDocument[]>();
-  let scanned = 0;
+  const source = options.source ? { source: options.source } : {};
+  const scanOf = (limit: number) => ({ floor, before, notes: conditions.notes, narrowing, limit, ...source });
+  const terms = [...words.terms, ...words.excluded];
   let chunk = Math.min(FIRST_CHUNK, budget);
+  // The driving term: a matching case holds every term, so the documents of any one of them
+  // find it. The rarest here (fewest documents in a first chunk, or reaching furthest back)
+  // reads the fewest documents.
+  let driver = words.terms[0]!;
+  let pending: number[] | null = null;
+  if (words.terms.length > 1) {
+    for (const term of words.terms) {
+      const docs = await dialect.documents(q, { terms: [term], excluded: [] }, scanOf(chunk));
+      if (pending === null || reach(docs, chunk) < reach(pending, chunk)) [driver, pending] = [term, docs];
+    }
+  }
+  const items = new Map<number, MatchedDocument[]>();
+  let scanned = 0;
   for (;;) {
-    const docs = await dialect.documents(q, words, { floor, before, notes: conditions.notes, narrowing, limit: chunk, ...(options.source ? { source: options.source } : {}) });
+    const docs = pending ?? (await dialect.documents(q, { terms: [driver], excluded: [] }, scanOf(chunk)));
+    pending = null;
     if (docs.length === 0) return { items: toItems(items), nextCursor: null, partial: false };
     scanned += docs.length;
     const ok = await dialect.passing(q, conditions, [...new Set(docs.map(caseOfDoc))]);
-    for (const doc of docs) {
-      const caseId = caseOfDoc(doc);
-      if (!ok.has(caseId)) continue;
-      let found = items.get(caseId);
-      if (!found) {
-        if (items.size === options.limit) return { items: toItems(items), nextCursor: encodeCursor('d', caseDocEnd(caseId)), partial: false };
-        found = [];
-        items.set(caseId, found);
-      }
-      found.push(documentOf(doc));
+    const candidates = [...ok].sort((a, b) => b - a);
+    // Every term in every visible document of the candidate cases, in one statement.
+    const held = new Map<number, Set<number>>();
+    for (const row of await dialect.termDocuments(q, terms, { cases: candidates, notes: conditions.notes, ...source })) {
+      const set = held.get(row.doc) ?? new Set<number>();
+      set.add(row.term);
+      held.set(row.doc, set);
     }
-    before = docs.at(-1)!;
+    const byCase = new Map<number, number[]>();
+    for (const doc of [...held.keys()].sort((a, b) => b - a)) {
+      const list = byCase.get(caseOfDoc(doc)) ?? [];
+      list.push(doc);
+      byCase.set(caseOfDoc(doc), list);
+    }
+    for (const caseId of candidates) {
+      const docs = byCase.get(caseId) ?? [];
+      const found = new Set(docs.flatMap((doc) => [...held.get(doc)!]));
+      if (words.terms.some((_, i) => !found.has(i)) || words.excluded.some((_, j) => found.has(words.terms.length + j))) continue;
+      if (items.size === options.limit) return { items: toItems(items), nextCursor: encodeCursor('d', caseDocEnd(caseId)), partial: false };
+      items.set(
+        caseId,
+        docs.flatMap((doc) => {
+          const count = [...held.get(doc)!].filter((i) => i < words.terms.length).length;
+          return count > 0 ? [{ ...documentOf(doc), terms: count }] : [];
+        }),
+      );
+    }
+    // The last case was read whole (termDocuments): the next chunk starts below it.
+    before = caseDocStart(caseOfDoc(docs.at(-1)!));
     if (docs.length < chunk) return { items: toItems(items), nextCursor: null, partial: false };
-    if (scanned >= budget) {
-      const last = caseOfDoc(before);
-      // A case already on the page is not continued on the next one.
-      return { items: toItems(items), nextCursor: encodeCursor('d', items.has(last) ? caseDocStart(last) : before), partial: true };
-    }
+    if (scanned >= budget) return { items: toItems(items), nextCursor: encodeCursor('d', before), partial: true };
     chunk = Math.max(1, Math.min(chunk * 4, MAX_CHUNK, budget - scanned));
   }
+}
+
+/** How far back a term's first chunk reaches: lower is rarer; a chunk not full holds all its documents. */
+function reach(docs: number[], chunk: number): number {
+  return docs.length < chunk ? -1 - (chunk - docs.length) : docs.at(-1)!;
 }
 
 export async function searchCasesByFilters(q: Handle, conditions: CaseConditions, options: SearchCasesOptions): Promise<CasePage> {
@@ -117,6 +158,6 @@ async function caseIdEnd(q: Handle, end: 'first' | 'last'): Promise<number> {
   return row?.id ?? 0;
 }
 
-function toItems(items: Map<number, SearchDocument[]>): CaseMatch[] {
+function toItems(items: Map<number, MatchedDocument[]>): CaseMatch[] {
   return [...items].map(([caseId, docs]) => ({ caseId, docs }));
 }

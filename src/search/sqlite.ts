@@ -11,7 +11,7 @@ import { DomainError } from '../errors.js';
 import type { CaseConditions, Narrowing, Visibility } from './case-conditions.js';
 import { highlightAll } from './highlight.js';
 import { ownCasesSource } from './own-cases.js';
-import { ftsQuery } from './parse-query.js';
+import { ftsAnyQuery, ftsQuery, ftsTermQuery } from './parse-query.js';
 import type { SearchQueries, Source } from './queries.js';
 
 const IN_LIST = 'IN (SELECT value FROM json_each(?))';
@@ -104,6 +104,20 @@ export const sqliteSearch: SearchQueries = {
       return Promise.reject(ftsError(error));
     }
   },
+  termDocuments(q, terms, scan) {
+    if (terms.length === 0 || scan.cases.length === 0) return Promise.resolve([]);
+    const source = scan.source ?? SEARCH_INDEX;
+    // CROSS JOIN keeps the cases and terms outside: each (case, term) is one FTS5 lookup bounded
+    // by the case's rowids (plan `M2><`), never a term's whole doclist.
+    const sql = `SELECT f.rowid AS doc, t.key AS term FROM json_each(?) c CROSS JOIN json_each(?) t CROSS JOIN ${source.table} AS f
+      WHERE f.${source.match} MATCH t.value AND f.rowid >= (c.value << 20) AND f.rowid < ((c.value + 1) << 20)${scan.notes ? '' : ' AND (f.rowid & 1) = 0'}`;
+    try {
+      const rows = statement<[string, string], { doc: number; term: number }>(sqliteOf(q), sql).all(JSON.stringify(scan.cases), JSON.stringify(terms.map(ftsTermQuery)));
+      return Promise.resolve(rows);
+    } catch (error) {
+      return Promise.reject(ftsError(error));
+    }
+  },
   passing(q, conditions, ids) {
     const where = conditionsSql(conditions);
     const sql = ['c.id IN (SELECT value FROM json_each(?))', ...where.sql].join(' AND ');
@@ -155,8 +169,8 @@ export const sqliteSearch: SearchQueries = {
     ).all(fts, limit);
     return Promise.resolve(rows);
   },
-  highlight(q, words, inputs) {
-    return Promise.resolve(highlightAll(sqliteOf(q), words === null ? null : ftsQuery(words), inputs));
+  highlight(q, words, inputs, options) {
+    return Promise.resolve(highlightAll(sqliteOf(q), words === null ? null : options?.any ? ftsAnyQuery(words) : ftsQuery(words), inputs));
   },
   ownDocuments(q, customerId) {
     const db = sqliteOf(q);

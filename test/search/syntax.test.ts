@@ -113,11 +113,11 @@ describe('phrases and exclusions', () => {
     expect(await desk.find(desk.maria, '"reset link"')).toEqual([`C-${phrase}`]);
   });
 
-  it('-word leaves out documents with the word', async () => {
+  it('-word leaves out cases with the word in any of their documents', async () => {
     expect(await desk.find(desk.maria, 'password -arrives')).toEqual([`C-${words}`]);
     expect(await desk.find(desk.maria, 'password -"link never"')).toEqual([`C-${words}`]);
-    // The paypal reply is its own document: the case's text still matches without it.
-    expect(await desk.find(desk.maria, 'reset -paypal')).toEqual([`C-${words}`, `C-${phrase}`]);
+    // The paypal reply is a document of its own, and it leaves its case out.
+    expect(await desk.find(desk.maria, 'reset -paypal')).toEqual([`C-${phrase}`]);
   });
 });
 
@@ -196,6 +196,12 @@ describe('a customer with many cases', () => {
       const theirs = await local.open(sam, 'Sprocket too', 'another sprocket', { queue: 'general' });
       expect(await local.find(chloe, 'sprocket')).toEqual([`C-${mine}`]);
       expect(await local.find(chloe, 'secret')).toEqual([]);
+      // Words over the case's documents, still never the note's for the customer.
+      expect(await local.find(chloe, 'jammed sprocket')).toEqual([`C-${mine}`]);
+      expect(await local.find(chloe, 'jammed secret')).toEqual([]);
+      expect(await local.find(chloe, 'jammed -secret')).toEqual([`C-${mine}`]);
+      expect(await local.find(local.maria, 'jammed secret')).toEqual([`C-${mine}`]);
+      expect(await local.find(local.maria, 'jammed -secret')).toEqual([]);
       expect(await local.find(sam, 'sprocket')).toEqual([`C-${theirs}`]);
       expect(await local.find(chloe, 'bulk order')).toHaveLength(20);
     } finally {

@@ -118,10 +118,16 @@ const WORD_OF_TERM = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
 
 /**
  * The texts with what the words of `parsed` match marked; `matched` when the text (title and
- * body as two columns) matches the whole query, as FTS5's MATCH does. A text the query does
+ * body as two columns) matches the whole query, as FTS5's MATCH does (with `any`: any of its
+ * terms, as FTS5 does with parse-query.ts's `ftsAnyQuery`). A text the query does
  * not match comes back unmarked, its body cut to its beginning (highlight.ts's contract).
  */
-export async function highlightAll(client: Queryable, parsed: Pick<ParsedQuery, 'terms' | 'excluded'>, inputs: HighlightInput[]): Promise<Highlighted[]> {
+export async function highlightAll(
+  client: Queryable,
+  parsed: Pick<ParsedQuery, 'terms' | 'excluded'>,
+  inputs: HighlightInput[],
+  options: { any?: boolean } = {},
+): Promise<Highlighted[]> {
   const texts = inputs.map((i) => ({ title: clean(i.title), body: clean(i.body) }));
   const out: Highlighted[] = texts.map((t) => ({ title: t.title === null ? null : plain(t.title), body: t.body === null ? null : plain(excerpt(t.body)), matched: false }));
   const ts = tsQuery(parsed, 4);
@@ -138,7 +144,7 @@ export async function highlightAll(client: Queryable, parsed: Pick<ParsedQuery, 
   const { rows } = await client.query<{ i: number; j: number; title: string | null; body: string | null }>(
     `WITH matched AS (
        SELECT title, body, i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(title, body, i)
-        WHERE ${ts.guard} AND casebook_search_vector(title, body) @@ (${ts.query}))
+        WHERE ${ts.guard} AND casebook_search_vector(title, body) @@ (${options.any ? ts.any : ts.query}))
      SELECT m.i::int AS i, w.j::int AS j,
             ts_headline('casebook', ${HEADLINE_TEXT('m.title')}, phraseto_tsquery('casebook', casebook_search_text(w.word)), $4) AS title,
             ts_headline('casebook', ${HEADLINE_TEXT('m.body')}, phraseto_tsquery('casebook', casebook_search_text(w.word)), $4) AS body

@@ -16,6 +16,8 @@ export interface TsQuery {
   query: string;
   /** The terms alone (what highlighting marks). */
   positive: string;
+  /** Any of the terms (a text of a case holding some of them: what case highlighting marks). */
+  any: string;
   /**
    * True when every term has a word PostgreSQL indexes: a term with none is an empty tsquery,
    * which `&&` would drop (matching more than FTS5 does), so such a query matches nothing.
@@ -35,7 +37,8 @@ export function tsQuery(parsed: Pick<ParsedQuery, 'terms' | 'excluded'>, offset 
   const terms = parsed.terms.map((t) => phrase(t.text));
   const excluded = parsed.excluded.map((t) => phrase(t.text));
   const positive = terms.map((t) => `(${t})`).join(' && ');
+  const any = terms.map((t) => `(${t})`).join(' || ');
   const query = [positive, ...excluded.map((e) => `(!! ${e})`)].join(' && ');
   const guard = terms.map((t) => `numnode(${t}) > 0`).join(' AND ');
-  return { query, positive, guard, params };
+  return { query, positive, any, guard, params };
 }
