@@ -102,13 +102,20 @@ export async function searchCasesByText(q: Handle, words: Words, conditions: Cas
     scanned += docs.length;
     const ok = await dialect.passing(q, conditions, [...new Set(docs.map(caseOfDoc))]);
     const candidates = [...ok].sort((a, b) => b - a);
-    // Every term in every visible document of the candidate cases, in one statement.
+    // Every term in every visible document of the candidate cases, in one statement. A lone
+    // word needs it only for the chunk's last case, whose older documents may lie below the chunk:
+    // the others' documents with the word are the chunk's own.
     const held = new Map<number, Set<number>>();
-    for (const row of await dialect.termDocuments(q, terms, { cases: candidates, notes: conditions.notes, ...source })) {
-      const set = held.get(row.doc) ?? new Set<number>();
-      set.add(row.term);
-      held.set(row.doc, set);
-    }
+    const hold = (doc: number, term: number) => {
+      const set = held.get(doc) ?? new Set<number>();
+      set.add(term);
+      held.set(doc, set);
+    };
+    const alone = terms.length === 1;
+    if (alone) for (const doc of docs) if (ok.has(caseOfDoc(doc))) hold(doc, 0);
+    const last = caseOfDoc(docs.at(-1)!);
+    const check = !alone ? candidates : docs.length === chunk && ok.has(last) ? [last] : [];
+    for (const row of await dialect.termDocuments(q, terms, { cases: check, notes: conditions.notes, ...source })) hold(row.doc, row.term);
     const byCase = new Map<number, number[]>();
     for (const doc of [...held.keys()].sort((a, b) => b - a)) {
       const list = byCase.get(caseOfDoc(doc)) ?? [];
@@ -129,7 +136,7 @@ export async function searchCasesByText(q: Handle, words: Words, conditions: Cas
       );
     }
     // The last case was read whole (termDocuments): the next chunk starts below it.
-    before = caseDocStart(caseOfDoc(docs.at(-1)!));
+    before = caseDocStart(last);
     if (docs.length < chunk) return { items: toItems(items), nextCursor: null, partial: false };
     if (scanned >= budget) return { items: toItems(items), nextCursor: encodeCursor('d', before), partial: true };
     chunk = Math.max(1, Math.min(chunk * 4, MAX_CHUNK, budget - scanned));

@@ -126,4 +126,20 @@ describe('pages', () => {
       }
     }
   });
+
+  it('a lone word: a case cut by a chunk is still whole, on one page', async () => {
+    // "answer" is in the first and the last reply of each: one shown, one more.
+    const expected = [...spreadOut].reverse();
+    for (const [limit, budget] of [[2, 1], [3, 2], [20, 3000]] as const) {
+      const hits: { id: number; more: number; text: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: SearchResult = await run(desk.maria, 'answer', { cursor, limit, budget });
+        hits.push(...page.cases.items.map((i) => ({ id: i.row.id, more: i.moreMatches, text: i.match.snippet.text })));
+        cursor = page.cases.nextCursor;
+      } while (cursor);
+      expect(hits.map((h) => h.id), `limit ${limit}, budget ${budget}`).toEqual(expected);
+      expect(hits.every((h) => h.more === 1 && h.text === 'last answer')).toBe(true);
+    }
+  });
 });
