@@ -181,7 +181,7 @@
       }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
     });
     endButton.addEventListener('click', function () {
-      api('POST', '/chat/api/end').then(function () { showEnded(); }, function (x) { err.textContent = x.message; });
+      api('POST', '/chat/api/end', { seen: lastSeq }).then(function () { showEnded(); }, function (x) { err.textContent = x.message; });
     });
     input.focus();
   }
@@ -200,7 +200,19 @@
     });
     linesEl.appendChild(li);
     linesEl.scrollTop = linesEl.scrollHeight;
-    if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); }
+    if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); acknowledge(); }
+  }
+  // Tells the server the agent's lines shown so far (at most once a second): replies the window
+  // never showed are mailed to the visitor when the chat ends.
+  var ackTimer = null, ackedSeq = 0;
+  function acknowledge() {
+    if (ackTimer) return;
+    ackTimer = setTimeout(function () {
+      ackTimer = null;
+      if (!token || lastSeq <= ackedSeq) return;
+      var seq = lastSeq;
+      api('POST', '/chat/api/seen', { seq: seq }).then(function () { if (seq > ackedSeq) ackedSeq = seq; }, function () {});
+    }, 1000);
   }
   function fileSize(n) {
     return n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
@@ -350,7 +362,7 @@
       api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }).then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
-    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
+    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; ackedSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
     wrap.appendChild(transcript);
     wrap.appendChild(rating);
     wrap.appendChild(el('form', {})).appendChild(again);

@@ -11,6 +11,7 @@ import { ACCESS_MAIL } from './auth/request-access-mail.js';
 import { sendAccessMail } from './auth/send-access-mail.js';
 import { REPLY_MAIL, registerEmailSubscribers, sendReplyMail } from './channels/email/outbound.js';
 import { registerChatSubscribers } from './chat/subscribers.js';
+import { MISSED_REPLIES_MAIL, sendMissedReplies } from './chat/missed-replies.js';
 import { sendTranscript, TRANSCRIPT_MAIL } from './chat/transcript.js';
 import { fireWorkflowTimer } from './cases/fire-workflow-timer.js';
 import { handleCaseEvent } from './cases/handle-case-event.js';
@@ -71,6 +72,7 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     [WEBHOOK_DISABLED_MAIL, mailWebhookDisabled],
     [IM_POST, postImMessage],
     [TRANSCRIPT_MAIL, sendTranscript],
+    [MISSED_REPLIES_MAIL, sendMissedReplies],
   ]);
 }
 

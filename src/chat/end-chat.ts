@@ -5,7 +5,8 @@
  * (its version goes up, so open case pages re-render). The case's state stays as it is: the
  * agent resolves it as any other. The agent's chat slot is free again: a chat case waiting in
  * their queues is assigned to them (fillCapacity). Ending twice is harmless (nothing happens the
- * second time). A case that is closed ends its open chat in the same transaction
+ * second time). Agents' replies the visitor's window never acknowledged are mailed to them in
+ * one mail (missed-replies.ts). A case that is closed ends its open chat in the same transaction
  * (`endChatsOfClosedCase`, src/chat/subscribers.ts): a closed case takes no more messages.
  */
 import type { Handle } from '../db/store/index.js';
@@ -14,6 +15,7 @@ import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { appendLine } from './lines.js';
+import { queueMissedReplies } from './missed-replies.js';
 import { findSession, type ChatSession } from './sessions.js';
 
 export type EndedBy = 'visitor' | 'agent' | 'inactivity' | 'closed';
@@ -31,6 +33,8 @@ async function closeSession(q: Handle, services: Services, sessionId: number, by
   const changed = await run(q, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'", [now, by, sessionId]);
   if (changed === 0) return null;
   const session = (await findSession(q, sessionId))!;
+  // Agents' replies the visitor's window never had are mailed (missed-replies.ts).
+  await queueMissedReplies(q, session, now);
   await appendLine(q, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
   return session;
 }

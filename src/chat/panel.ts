@@ -1,6 +1,8 @@
 /** What the case page shows of a chat case's live chat (views/partials/chat-panel.tsx). */
 import { eq } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
+import { heldMails } from '../notifications/held-mail.js';
+import { templateSpec } from '../notifications/template-catalog.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { sessionOfCase } from './sessions.js';
 
@@ -12,6 +14,14 @@ export interface ChatPanelData {
   site: string;
   endedBy: string | null;
   lines: ChatLine[];
+  /** Mails held for the agent's confirmation (to an address the visitor only typed): what each is, and when. */
+  held: { id: number; what: string; to: string; at: number }[];
+}
+
+/** A held mail in words: the template's title, or the missed replies. */
+function heldWhat(m: { kind: string; template?: string }): string {
+  if (m.kind === 'missed-replies') return 'Replies you may have missed (the chat replies the visitor did not see)';
+  return `“${(m.template && templateSpec(m.template)?.title) ?? m.template ?? 'Case update'}”`;
 }
 
 export async function chatPanelData(q: Handle, caseId: number): Promise<ChatPanelData | null> {
@@ -20,5 +30,6 @@ export async function chatPanelData(q: Handle, caseId: number): Promise<ChatPane
   const sites = q.tables.chatSites;
   const [site] = await q.db.select({ name: sites.name }).from(sites).where(eq(sites.id, session.siteId)).limit(1);
   const lines = await linesAfter(q, session.id, 0, 1000);
-  return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site: site?.name ?? session.siteId, endedBy: session.endedBy, lines };
+  const held = (await heldMails(q, caseId)).map((m) => ({ id: m.id, what: heldWhat(m), to: m.to, at: m.at }));
+  return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site: site?.name ?? session.siteId, endedBy: session.endedBy, lines, held };
 }

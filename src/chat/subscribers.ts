@@ -4,7 +4,8 @@
  * chat line in the same transaction, and the visitor's stream is told after the commit. Such
  * a reply was delivered live, so the email channel does not mail it too (outbound.ts checks
  * `chat_messages`); a reply after the chat ended is mailed as usual. A case that is closed
- * (a state of category `closed`) ends its open chat in the same transaction.
+ * (a state of category `closed`) ends its open chat in the same transaction; one resolved while
+ * the chat is open says so in the chat, with the solution.
  */
 import { get } from '../db/store/rows.js';
 import type { Subscribers } from '../workflow/subscribers.js';
@@ -24,6 +25,15 @@ export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
   // A closed case takes no more messages: its open chat ends with it (the visitor is told, may start a new one).
   subscribers.on('case.transitioned', async (ctx, { data }) => {
     if (ctx.case.channel === 'chat' && data.category === 'closed') await endChatsOfClosedCase(ctx);
+    // A visitor still in the chat is told their request was resolved, with the solution (the
+    // resolved mail may be held: an address the visitor only typed waits for the agent).
+    if (ctx.case.channel === 'chat' && data.category === 'resolved') {
+      const session = await get<{ id: number }>(ctx.q, "SELECT id FROM chat_sessions WHERE case_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1", [ctx.case.id]);
+      if (!session) return;
+      const solution = typeof data.solution === 'string' && data.solution.trim() !== '' ? `\nSolution: ${data.solution.trim()}` : '';
+      await appendLine(ctx.q, session.id, { author: 'system', name: 'Casebook', body: `This request is resolved.${solution}\nWrite here if you still need help.`, at: ctx.now }, null);
+      ctx.services.chat.hub.afterCommit(session.id, ctx.case.id, { kind: 'messages' });
+    }
   });
   return subscribers;
 }

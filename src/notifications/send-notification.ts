@@ -6,7 +6,8 @@
  * Without SMTP_URL nothing is sent and the timeline says so. Failures are retried by
  * the outbox with back-off and written to the case's delivery log (`email.failed`). Mail to
  * the customer continues the case's thread (Message-ID, In-Reply-To/References, signed
- * Reply-To, HTML beside the text: src/channels/email/outbound.ts).
+ * Reply-To, HTML beside the text: src/channels/email/outbound.ts). Mail to an address a chat
+ * visitor only typed is held until an agent confirms it (held-mail.ts).
  *
  * On the storage port; without SMTP_URL the outcome is also recorded synchronously on SQLite's
  * connection inside the transaction that queued it (`inTransaction`: intake's
@@ -25,6 +26,7 @@ import { markItemDone } from '../outbox/dialect.js';
 import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { outboundMessageId, recordSentMessageId, sendCaseMail, textToHtml, threadHeaders } from '../channels/email/outbound.js';
+import { holdMail, isConfirmed, typedAddressAmong } from './held-mail.js';
 import type { MailMessage } from './mailer.js';
 import { resolveIn, resolveOnSqlite, type CaseRecipients, type Recipients } from './recipients.js';
 import { templateOverrideIn, templateOverrideOnSqlite } from './template-store.js';
@@ -129,6 +131,11 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
   const plan = await store.query((q) => planOf(q, item));
   if (!plan || plan.addresses.length === 0) return store.write((q) => undelivered(q, services, item));
   const { c, to, template, addresses, customer, toCustomer } = plan;
+  // To an address a chat visitor only typed: held until an agent confirms it (held-mail.ts).
+  if (toCustomer && !isConfirmed(item)) {
+    const typed = await store.query((q) => typedAddressAmong(q, c.id, addresses));
+    if (typed) return store.write((q) => holdMail(q, services, item, c.id, typed, { kind: 'notification', template }));
+  }
   // A customer without a password gets in with a one-time link that opens the case.
   let signIn: SignInLink | null = null;
   if (toCustomer && template === 'case-received' && customer.passwordHash === null) {

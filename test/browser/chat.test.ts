@@ -155,9 +155,12 @@ describe('live chat', () => {
     await panel.getByText('It was due yesterday').waitFor();
     await frame.getByLabel('Your message').pressSequentially('Is it lost', { delay: 50 });
     await panel.getByText('Vera Visitor is typing…').waitFor();
+    // The window acknowledges an agent's line once it has shown it: replies it never showed are mailed when the chat ends.
+    const acknowledged = visitor.waitForRequest((r) => r.url().endsWith('/chat/api/seen') && r.method() === 'POST');
     await agent.getByLabel('Message').fill('Sorry about that! Let me check the tracking.');
     await agent.getByRole('button', { name: 'Send', exact: true }).click();
     await frame.locator('#chat-lines li', { hasText: 'Let me check the tracking' }).waitFor();
+    expect(JSON.parse((await acknowledged).postData() ?? '{}')).toEqual({ seq: 4 });
     await agent.getByLabel('Message').pressSequentially('One moment', { delay: 50 });
     await frame.getByText('Alice Archer is typing…').waitFor();
     await screenshot(agent, 'chat-02-agent-case-page');

@@ -43,14 +43,16 @@ describe('closing a chat case', () => {
 
     expect((await transition(ref, { transition: 'resolve', solution: 'It arrives tomorrow.' })).status).toBe(200);
     const session = async () => ((await (await call('GET', '/chat/api/session', { token })).json()) as { session: { state: string; endedBy: string | null }; lines: { author: string; body: string }[] });
-    expect((await session()).session.state).toBe('open'); // resolved: the visitor may still answer
+    const resolved = await session();
+    expect(resolved.session.state).toBe('open'); // resolved: the visitor may still answer, and is told so
+    expect(resolved.lines.at(-1)).toMatchObject({ author: 'system', body: 'This request is resolved.\nSolution: It arrives tomorrow.\nWrite here if you still need help.' });
     expect((await transition(ref, { transition: 'close' })).status).toBe(200);
 
     const after = await session();
     expect(after.session).toMatchObject({ state: 'ended', endedBy: 'closed' });
     expect(after.lines.at(-1)).toMatchObject({ author: 'system', body: 'The chat ended: this request is closed. Start a new chat to write again.' });
     const ended = await h.all<{ data: string | Record<string, unknown> }>("SELECT data FROM case_events WHERE case_id = ? AND type = 'chat.ended'", Number(ref.slice(2)));
-    expect(ended.map((e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data))).toEqual([{ by: 'closed', name: 'Alice', messages: 1 }]);
+    expect(ended.map((e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data))).toEqual([{ by: 'closed', name: 'Alice', messages: 2 }]);
 
     const refused = await call('POST', '/chat/api/messages', { token, body: { body: 'Hello?' } });
     expect(refused.status).toBe(409);
@@ -61,7 +63,7 @@ describe('closing a chat case', () => {
 
     const page = await (await signedIn(h, alice).get(`/cases/${ref}`)).text();
     expect(page).toContain('Ended when the case was closed. Replies from now on are mailed to vera@example.com.');
-    expect(page).toContain('The live chat ended after 1 message: Alice closed the case');
+    expect(page).toContain('The live chat ended after 2 messages: Alice closed the case');
     // The visitor's rating and transcript still work on the ended chat.
     expect((await call('POST', '/chat/api/rating', { token, body: { satisfied: true } })).status).toBe(200);
   });

@@ -186,6 +186,7 @@ const MATRIX: Record<string, string> = {
   'GET /cases/:id/chat/stream':                    'login 404   404   404   404   404   404   404',
   'POST /cases/:id/chat/typing':                   'login 404   404   404   404   404   404   404',
   'POST /cases/:id/chat/end':                      'login 404   404   404   404   404   404   404',
+  'POST /cases/:id/chat/held-mail':                'login 404   404   404   404   404   404   404',
   // The widget and its window: public (the site's allowed origins and the visitor token are the checks: test/chat/)
   'GET /chat/widget.js':                           'ok    ok    ok    ok    ok    ok    ok    ok',
   'GET /chat/frame/:site':                         '-     -     -     -     -     -     -     -',
@@ -198,6 +199,7 @@ const MATRIX: Record<string, string> = {
   'GET /chat/api/files/:id':                       '-     -     -     -     -     -     -     -',
   'POST /chat/api/messages':                       '-     -     -     -     -     -     -     -',
   'POST /chat/api/typing':                         '-     -     -     -     -     -     -     -',
+  'POST /chat/api/seen':                           '-     -     -     -     -     -     -     -',
   'POST /chat/api/end':                            '-     -     -     -     -     -     -     -',
   'POST /chat/api/transcript':                     '-     -     -     -     -     -     -     -',
   'POST /chat/api/rating':                         '-     -     -     -     -     -     -     -',

@@ -38,6 +38,25 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
           {`Anyone can type ${chat.email} into the chat: this visitor may not be that customer. Don’t tell them about the customer’s other cases or account.`}
         </p>
       )}
+      {chat.held.length > 0 ? (
+        <div class="alert alert-info" role="alert" id="chat-held-mail">
+          <p>
+            <strong>{`${chat.held.length === 1 ? 'A mail is' : `${chat.held.length} mails are`} held: not sent to ${chat.held[0]!.to} until you confirm that address.`}</strong>
+            {` The chat visitor typed it and did not verify it; whoever reads it may not be the person who chatted.`}
+          </p>
+          <ul>
+            {chat.held.map((m) => (
+              <li>{`${m.what}, held ${new Date(m.at).toISOString().slice(0, 16).replace('T', ' ')} UTC`}</li>
+            ))}
+          </ul>
+          <form method="post" action={`/cases/${p.caseRef}/chat/held-mail`} hx-boost="false">
+            <input type="hidden" name="_csrf" value={p.csrfToken} />
+            <button type="submit" class="button" id="chat-held-send">
+              {`Yes, e-mail ${chat.held.length === 1 ? 'it' : 'them'} to ${chat.held[0]!.to}`}
+            </button>
+          </form>
+        </div>
+      ) : null}
       <ol class="chat-lines" id="chat-lines" aria-live="polite">
         {chat.lines.map((l) => (
           <li class={`chat-line chat-${l.author}`} data-seq={String(l.seq)}>

@@ -10,6 +10,7 @@ import { metricLabel } from '../../src/http/pages/sla-status.js';
 import type { ProfileChanges } from '../../src/db/schema/index.js';
 import { Time } from '../components.js';
 import { skipReasonText, type SkippedFile } from '../../src/attachments/limits.js';
+import { templateSpec } from '../../src/notifications/template-catalog.js';
 import { formatBytes } from '../../src/attachments/settings.js';
 import { formatDuration } from '../../src/cases/log-call.js';
 import { AttachmentList, type FileLink } from './attachments.js';
@@ -122,15 +123,30 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
       );
     case 'email.sent': {
       const copied = Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : '';
+      if (d.kind === 'missed-replies') {
+        const n = Array.isArray(d.replies) ? d.replies.length : 0;
+        const what = `${n} chat ${n === 1 ? 'reply' : 'replies'} the visitor did not see`;
+        if (d.delivered !== true) return <Line entry={e} kind="system">{`“Replies you may have missed” not mailed (${what}): ${str(d.reason)}`}</Line>;
+        const attached = Array.isArray(d.attachments) && d.attachments.length ? ` with ${d.attachments.length} attachment${d.attachments.length === 1 ? '' : 's'}` : '';
+        return <Line entry={e} kind="system">{`“Replies you may have missed” mailed to ${list(d.to)}${attached}: ${what}`}</Line>;
+      }
       if (d.delivered !== true) return <Line entry={e} kind="system">{`Reply not mailed: ${str(d.reason)}`}</Line>;
       const tries = typeof d.attempts === 'number' && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : '';
       const attached = Array.isArray(d.attachments) && d.attachments.length ? ` with ${d.attachments.length} attachment${d.attachments.length === 1 ? '' : 's'}` : '';
       return <Line entry={e} kind="system">{`Reply mailed to ${list(d.to)}${copied}${attached}${tries}`}</Line>;
     }
+    case 'email.held': {
+      const what = d.kind === 'missed-replies' ? '“Replies you may have missed”' : `“${templateSpec(str(d.template))?.title ?? str(d.template)}”`;
+      return <Line entry={e} kind="sla-alert" detail={str(d.reason)} detailLabel="Why">{`Mail ${what} to ${list(d.to)} held until an agent confirms the address`}</Line>;
+    }
+    case 'email.released': {
+      const n = Array.isArray(d.held) ? d.held.length : 0;
+      return <Line entry={e} kind="system">{`${by} confirmed ${list(d.to)}: ${n} held mail${n === 1 ? '' : 's'} sent`}</Line>;
+    }
     case 'email.failed':
       return (
         <Line entry={e} kind="sla-alert" detail={str(d.error)} detailLabel="SMTP">
-          {`${d.kind === 'reply' ? 'Reply' : `Notification ${str(d.template)}`} to ${list(d.to)}: sending failed (attempt ${str(d.attempt)}), ${d.retry ? 'will retry' : 'gave up'}`}
+          {`${d.kind === 'reply' ? 'Reply' : d.kind === 'missed-replies' ? '“Replies you may have missed”' : `Notification ${str(d.template)}`} to ${list(d.to)}: sending failed (attempt ${str(d.attempt)}), ${d.retry ? 'will retry' : 'gave up'}`}
         </Line>
       );
     case 'email.bounced':

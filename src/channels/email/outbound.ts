@@ -129,7 +129,7 @@ export async function sendCaseMail(services: Services, item: OutboxItem, caseId:
 }
 
 /** The reply's files as mail attachments, read from the store when the mail is sent. */
-async function replyAttachments(q: Handle, services: Services, caseId: number, files: readonly { id: number }[]): Promise<MailAttachment[]> {
+export async function replyAttachments(q: Handle, services: Services, caseId: number, files: readonly { id: number }[]): Promise<MailAttachment[]> {
   if (files.length === 0) return [];
   const rows = await all<{ id: number; file_name: string; media_type: string; sha256: string }>(q, 'SELECT id, file_name, media_type, sha256 FROM attachments WHERE case_id = ? ORDER BY id', [caseId]);
   const wanted = new Set(files.map((f) => f.id));

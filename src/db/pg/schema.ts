@@ -857,6 +857,7 @@ export const chatSessions = pgTable(
     caseId: bigint('case_id', { mode: 'number' }).references(() => cases.id),
     state: text('state', { enum: ['open', 'ended'] }).notNull().default('open'),
     lastSeq: integer('last_seq').notNull().default(0),
+    seenSeq: bigint('seen_seq', { mode: 'number' }).notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     lastActivityAt: bigint('last_activity_at', { mode: 'number' }).notNull(),
     endedAt: bigint('ended_at', { mode: 'number' }),

@@ -52,6 +52,11 @@ export const chatSessions = sqliteTable(
     state: text('state', { enum: CHAT_STATES }).notNull().default('open'),
     /** The last message's sequence number. */
     lastSeq: integer('last_seq').notNull().default(0),
+    /**
+     * The highest line the visitor's window acknowledged having (a poll's `after`, a stream's
+     * Last-Event-ID, `POST /chat/api/seen`): agents' replies after it are mailed when the chat ends.
+     */
+    seenSeq: integer('seen_seq').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     lastActivityAt: integer('last_activity_at').notNull(),
     endedAt: integer('ended_at'),

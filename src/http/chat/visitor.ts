@@ -10,7 +10,11 @@
  *   GET  /chat/api/files/:id                  a file an agent sent in this chat (a line's `files`)
  *   POST /chat/api/messages                   { body }
  *   POST /chat/api/typing                     the visitor is typing (ephemeral)
- *   POST /chat/api/end | /transcript | /rating
+ *   POST /chat/api/seen                       { seq }: the window has shown the lines up to seq
+ *   POST /chat/api/end ({ seen }?) | /transcript | /rating
+ *
+ * A poll's `after`, a stream's Last-Event-ID / `?after=` and `POST /chat/api/seen` move the
+ * session's "seen up to" (src/chat/seen.ts): agents' replies after it are mailed when the chat ends.
  *
  * Session routes take `Authorization: Bearer <visitor token>`. Every request passes the
  * origin check (guard.ts); no cookie is ever set.
@@ -25,6 +29,7 @@ import { endChat } from '../../chat/end-chat.js';
 import { chatFile, linesAfter, type ChatLine } from '../../chat/lines.js';
 import { leaveMessage, leaveMessageSchema } from '../../chat/leave-message.js';
 import { rateChat } from '../../chat/rate-chat.js';
+import { markSeen } from '../../chat/seen.js';
 import { startSchema, startSession, type ChatSession } from '../../chat/sessions.js';
 import { requestTranscript } from '../../chat/transcript.js';
 import { sendVisitorMessage } from '../../chat/visitor-message.js';
@@ -41,6 +46,7 @@ export interface ChatRouteOptions {
 }
 
 const hostOnly = z.object({ host: z.string().max(300) });
+const seenSchema = z.object({ seq: z.number().int().min(0) });
 
 function sessionView(session: ChatSession) {
   return { state: session.state, case: session.caseId === null ? null : caseRef(session.caseId), name: session.name, email: session.email, verified: session.verified, lastSeq: session.lastSeq, endedBy: session.endedBy };
@@ -102,6 +108,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.get('/chat/api/stream', async (c) => {
     const services = c.get('services');
     const { session } = await visitorChat(c);
+    await markSeen(services, session, resumeFrom(c));
     return chatStream(c, services, { sessionId: session.id, ownSide: 'visitor', subscribe: (l) => services.chat.hub.subscribe(session.id, l), present: visitorLine });
   });
 
@@ -109,6 +116,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const services = c.get('services');
     const { session } = await visitorChat(c);
     const after = resumeFrom(c);
+    await markSeen(services, session, after);
     const lines = await services.store.query((q) => linesAfter(q, session.id, after));
     return c.json({ session: sessionView(session), lines: lines.map(visitorLine) });
   });
@@ -139,8 +147,19 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     return c.body(null, 204);
   });
 
+  // The window has shown the lines up to `seq` (a stream's or a poll's): they count as seen.
+  app.post('/chat/api/seen', async (c) => {
+    const { session } = await visitorChat(c);
+    const { seq } = await jsonBody(c, seenSchema);
+    await markSeen(c.get('services'), session, seq);
+    return c.body(null, 204);
+  });
+
   app.post('/chat/api/end', async (c) => {
     const { session } = await visitorChat(c);
+    // The window says what it has shown as it ends the chat (an acknowledgement may still be on its way).
+    const body = (await c.req.raw.clone().text()).trim() === '' ? null : ((await readJson(c)) as Record<string, unknown> | null);
+    if (body && typeof body === 'object' && body.seen !== undefined) await markSeen(c.get('services'), session, parseWith(seenSchema, { seq: body.seen }).seq);
     await endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
     return c.json({ state: 'ended' });
   });

@@ -4,6 +4,7 @@
  *   GET  /cases/:id/chat/stream   SSE: the chat's lines (ids = sequence numbers) and the visitor's typing
  *   POST /cases/:id/chat/typing   the agent is typing (the visitor's widget shows it)
  *   POST /cases/:id/chat/end      ends the chat (the case stays open for the agent to resolve)
+ *   POST /cases/:id/chat/held-mail the agent confirms the typed address: the mails held for it are sent
  *
  * Replies go through the page's normal composer (and macros): src/chat/subscribers.ts turns
  * them into chat lines.
@@ -12,6 +13,7 @@ import { Hono } from 'hono';
 import { endChat } from '../../chat/end-chat.js';
 import { sessionOfCase } from '../../chat/sessions.js';
 import { DomainError } from '../../errors.js';
+import { releaseHeldMails } from '../../notifications/held-mail.js';
 import { chatStream } from '../chat/stream.js';
 import { visibleCase } from './case-commands.js';
 import { requireStaff, type PageContext, type PageEnv } from './env.js';
@@ -40,6 +42,12 @@ export function caseChatPages(): Hono<PageEnv> {
   app.post('/cases/:id/chat/end', async (c) => {
     const { principal, row, session } = await staffChat(c);
     await endChat(c.get('services'), session.id, 'agent', principal.actor);
+    return redirectTo(c, `/cases/C-${row.id}`);
+  });
+  // Mail held for an address the visitor only typed (src/notifications/held-mail.ts): the agent confirmed it.
+  app.post('/cases/:id/chat/held-mail', async (c) => {
+    const { principal, row } = await staffChat(c);
+    await releaseHeldMails(c.get('services'), row.id, principal.actor);
     return redirectTo(c, `/cases/C-${row.id}`);
   });
   return app;

@@ -15,6 +15,7 @@ import type { CustomerCaseView, CustomerTimelineEntry } from '../../cases/custom
 import type { slaTimers } from '../../db/schema/index.js';
 import type { Handle } from '../../db/store/index.js';
 import { usableMacrosIn } from '../../macros/macro-store.js';
+import { HELD_MAIL, RELEASED_MAIL } from '../../notifications/held-mail.js';
 import type { MacroOption } from '../../../views/partials/macro-picker.js';
 import type { TimelineNames } from '../../../views/partials/timeline.js';
 import type { Services } from '../../services.js';
@@ -136,6 +137,8 @@ interface StaffStampParts {
   lastEvent: number;
   timers: (typeof slaTimers.$inferSelect)[];
   chat: Pick<ChatSession, 'id' | 'state'> | null;
+  /** The newest held or released mail of a chat case (its panel lists the held ones, with a form). */
+  heldMail: number;
 }
 
 function staffStamp(services: Services, principal: Principal, row: CaseRow, parts: StaffStampParts): CaseStamp {
@@ -150,7 +153,7 @@ function staffStamp(services: Services, principal: Principal, row: CaseRow, part
   const chat = parts.chat;
   return {
     // The edit form shows subject, priority and tags: it is refreshed when someone else changes them.
-    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags, chat ? [chat.id, chat.state] : null])).slice(0, 12),
+    actions: sha256(JSON.stringify([row.status, row.queueId, row.assigneeId, row.open, transitions, row.subject, row.priority, row.tags, chat ? [chat.id, chat.state, parts.heldMail] : null])).slice(0, 12),
     version: sha256(`${row.id}:${row.version}`).slice(0, 8),
     content: sha256(`${row.version}|${parts.lastEvent}|${clocks.join(',')}`).slice(0, 12),
   };
@@ -161,7 +164,13 @@ async function staffStampParts(q: Handle, row: CaseRow): Promise<StaffStampParts
   const [last] = await q.db.select({ id: max(caseEvents.id) }).from(caseEvents).where(eq(caseEvents.caseId, row.id));
   const timers = await q.db.select().from(slaTimers).where(eq(slaTimers.caseId, row.id)).orderBy(asc(slaTimers.id));
   const chat = row.channel === 'chat' ? await sessionOfCase(q, row.id) : null;
-  return { lastEvent: last?.id ?? 0, timers, chat };
+  const [held] = chat
+    ? await q.db
+        .select({ id: max(caseEvents.id) })
+        .from(caseEvents)
+        .where(and(eq(caseEvents.caseId, row.id), inArray(caseEvents.type, [HELD_MAIL, RELEASED_MAIL])))
+    : [];
+  return { lastEvent: last?.id ?? 0, timers, chat, heldMail: held?.id ?? 0 };
 }
 
 /** The stamp of the page the viewer would get now (the live poll compares it with the one it sent). */

@@ -1,0 +1,91 @@
+/**
+ * Mail Casebook sends by itself (a notification such as "Resolved" with its rating links, the
+ * replies a chat visitor missed) to an address a chat visitor only typed (the site did not sign
+ * it: docs/chat.md "Unverified visitors") is held, as a reply to such an address waits for the
+ * agent's confirmation: anyone can type anyone's address. The outbox item is then done and
+ * `email.held` on the timeline keeps what it was (its type and payload); the case page lists the
+ * held mails, and an agent's *Send the held mail* (`releaseHeldMails`) records `email.released`
+ * and queues each again, marked `confirmed`, so it is sent (rendered then, as any other).
+ */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { readChatIdentity } from '../cases/case-read.js';
+import type { Handle } from '../db/store/index.js';
+import { markItemDone } from '../outbox/dialect.js';
+import type { OutboxItem } from '../outbox/outbox.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { CaseContext } from '../workflow/context.js';
+
+export const HELD_MAIL = 'email.held';
+export const RELEASED_MAIL = 'email.released';
+
+/**
+ * The address among `recipients` that a chat visitor of the case typed without the site's
+ * signature (the case's chat identity is not verified), or null: mail to it is held.
+ */
+export async function typedAddressAmong(q: Handle, caseId: number, recipients: readonly string[]): Promise<string | null> {
+  const identity = await readChatIdentity(q, caseId);
+  if (!identity || identity.emailVerified) return null;
+  const typed = identity.visitorEmail.toLowerCase();
+  return recipients.some((a) => a.toLowerCase() === typed) ? identity.visitorEmail : null;
+}
+
+/** Whether the item was queued again by an agent's confirmation (sent without asking again). */
+export function isConfirmed(item: OutboxItem): boolean {
+  return item.payload.confirmed !== undefined;
+}
+
+/** Inside the caller's write: the item is held (`email.held`, what it was kept) and done. */
+export async function holdMail(q: Handle, services: Services, item: OutboxItem, caseId: number, to: string, what: Record<string, unknown>): Promise<void> {
+  const now = services.clock.now();
+  const data = { ...what, to: [to], reason: 'the address was typed in the chat and not verified', item: { type: item.type, payload: item.payload } };
+  await q.db.insert(q.tables.caseEvents).values({ caseId, type: HELD_MAIL, at: now, actorType: 'system', actorId: null, data });
+  await markItemDone(q, item.id, now);
+}
+
+export interface HeldMail {
+  /** The `email.held` entry's id. */
+  id: number;
+  at: number;
+  /** `notification` (with its template) or `missed-replies`. */
+  kind: string;
+  template?: string;
+  to: string;
+  item: { type: string; payload: Record<string, unknown> };
+}
+
+/** The case's held mails no agent has confirmed yet, oldest first. */
+export async function heldMails(q: Handle, caseId: number): Promise<HeldMail[]> {
+  const t = q.tables.caseEvents;
+  const rows = await q.db
+    .select({ id: t.id, type: t.type, at: t.at, data: t.data })
+    .from(t)
+    .where(and(eq(t.caseId, caseId), inArray(t.type, [HELD_MAIL, RELEASED_MAIL])))
+    .orderBy(asc(t.id));
+  const released = new Set(rows.filter((r) => r.type === RELEASED_MAIL).flatMap((r) => ((r.data as { held?: unknown }).held as number[] | undefined) ?? []));
+  return rows
+    // An erased entry (docs/privacy.md) keeps nothing to send.
+    .filter((r) => r.type === HELD_MAIL && !released.has(r.id) && (r.data as { erased?: unknown }).erased !== true)
+    .map((r) => {
+      const d = r.data as { kind?: string; template?: string; to?: string[]; item: HeldMail['item'] };
+      return { id: r.id, at: r.at, kind: d.kind ?? 'notification', ...(d.template ? { template: d.template } : {}), to: d.to?.[0] ?? '', item: d.item };
+    });
+}
+
+/**
+ * An agent confirmed the address: every mail held on the case is queued again (`confirmed`) and
+ * `email.released` names them; the number released (0 when none was held).
+ */
+export async function releaseHeldMails(services: Services, caseId: number, actor: Actor): Promise<number> {
+  const released = await services.store.write(async (q) => {
+    const held = await heldMails(q, caseId);
+    if (held.length === 0) return 0;
+    const ctx = await CaseContext.load(q, services, caseId, actor);
+    await ctx.record(RELEASED_MAIL, { held: held.map((m) => m.id), to: [...new Set(held.map((m) => m.to))] });
+    for (const m of held) await ctx.enqueue(m.item.type, { ...m.item.payload, confirmed: m.id });
+    await ctx.save();
+    return held.length;
+  });
+  if (released > 0) services.outbox.kick();
+  return released;
+}

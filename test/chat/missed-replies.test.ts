@@ -1,0 +1,201 @@
+/**
+ * Replies the visitor never saw (docs/chat.md *The end*): an agent's public reply in an open chat
+ * is a chat line and is not mailed, so an answer written after the visitor left (tab closed) was
+ * never delivered, and nothing was mailed when the chat ended. Now the window acknowledges what
+ * it has (a poll's `after`, `POST /chat/api/seen`, `seen` with *End chat*) and, when the chat
+ * ends (the visitor, the agent, inactivity, the case closed), the agents' replies after that are
+ * mailed in one "Replies you may have missed" mail with their files, threaded on the case.
+ * Automatic mail to an address the visitor only typed (that one, and the resolved mail with its
+ * rating links) is held until an agent confirms the address, then sent; before, the resolved
+ * mail went straight to whoever's address was typed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timeline } from '../../src/cases/case-read.js';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
+import { signIdentity } from '../../src/chat/identity.js';
+import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
+import { runChatSweep } from '../../src/chat/sweep.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { createMailer } from '../../src/notifications/mailer.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn, type PageClient } from '../support/pages.js';
+import { startSmtp, type Inbox } from '../support/smtp.js';
+
+const OWN = 'http://localhost';
+const HOST = 'https://shop.example';
+let h: Harness;
+let smtp: Inbox;
+let site: ChatSite;
+let alice: TestActor;
+let desk: PageClient;
+
+function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { Origin: OWN };
+  if (o.token) headers.Authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+}
+
+/** A chat with one visitor message; the visitor's token, the case ref and the message's seq. */
+async function chat(email: string, o: { signed?: boolean; name?: string } = {}) {
+  const identity = o.signed ? { signature: signIdentity(siteSecret(h.services, site), email) } : { name: o.name ?? 'Visitor' };
+  const started = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email, ...identity } });
+  expect(started.status).toBe(201);
+  const { token } = (await started.json()) as { token: string };
+  const sent = await call('POST', '/chat/api/messages', { token, body: { body: 'Where is my parcel?' } });
+  expect(sent.status).toBe(201);
+  const { case: ref, seq } = (await sent.json()) as { case: string; seq: number };
+  return { token, ref, id: parseCaseRef(ref)!, seq };
+}
+
+/** An agent's reply through the API (multipart, with files): the chat line's seq. */
+async function reply(ref: string, body: string, o: { files?: { name: string; content: string }[]; internal?: boolean } = {}) {
+  const form = new FormData();
+  form.append('body', body);
+  form.append('public', o.internal ? 'false' : 'true');
+  for (const f of o.files ?? []) form.append('files', new File([f.content], f.name, { type: 'application/pdf' }));
+  const res = await h.app.request(`${OWN}/api/v1/cases/${ref}/messages`, { method: 'POST', headers: { Authorization: `Bearer ${h.tokenFor(alice)}` }, body: form });
+  expect(res.status).toBe(201);
+}
+
+async function lastSeq(token: string): Promise<number> {
+  const { session } = (await (await call('GET', '/chat/api/session', { token })).json()) as { session: { lastSeq: number } };
+  return session.lastSeq;
+}
+
+async function settle() {
+  await h.services.outbox.drain();
+  await h.services.outbox.idle();
+}
+
+const mailsTo = (address: string) => smtp.messages.filter((m) => m.to.includes(address));
+const entries = async (id: number, type: string) => (await timeline(h.services, id)).filter((e) => e.type === type);
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  h = createHarness({ start: '2026-03-02T09:00:00Z', services: { mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@localhost>'), channelsKey: parseChannelsKey('77'.repeat(32)) } });
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general'], capacity: 50 });
+  await h.settled();
+  site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
+  desk = signedIn(h, alice);
+});
+afterAll(async () => {
+  h.close();
+  await smtp.close();
+});
+
+describe('replies the visitor never saw', () => {
+  it('are mailed in one mail when the chat ends by inactivity: the unseen public replies with their files, never a note or a seen reply', async () => {
+    const v = await chat('signed@example.com', { signed: true });
+    await reply(v.ref, 'Let me check the tracking.');
+    // The window showed that one and says so; then the visitor closed the tab.
+    expect((await call('POST', '/chat/api/seen', { token: v.token, body: { seq: await lastSeq(v.token) } })).status).toBe(204);
+    h.clock.advance(5 * 60_000);
+    await reply(v.ref, 'It arrives tomorrow, tracking 123.');
+    await reply(v.ref, 'Checked with the depot.', { internal: true });
+    h.clock.advance(60_000);
+    await reply(v.ref, 'Here is the delivery note.', { files: [{ name: 'note.pdf', content: '%PDF-note' }] });
+    await settle();
+    expect(mailsTo('signed@example.com')).toHaveLength(0); // delivered in the live chat, as before
+
+    h.clock.advance(16 * 60_000);
+    expect((await runChatSweep(h.services)).ended).toBe(1);
+    await settle();
+    const mails = mailsTo('signed@example.com');
+    expect(mails).toHaveLength(1);
+    const { mail } = mails[0]!;
+    expect(mail.subject).toBe(`[${v.ref}] Replies you may have missed: Chat: Where is my parcel?`);
+    expect(mail.text).toContain('Alice, 2026-03-02 09:05 UTC:\nIt arrives tomorrow, tracking 123.\n');
+    expect(mail.text).toContain('Alice, 2026-03-02 09:06 UTC:\nHere is the delivery note.\n[file: note.pdf]');
+    expect(mail.text).not.toContain('Let me check the tracking.');
+    expect(mail.text).not.toContain('depot');
+    expect(mail.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['note.pdf', '%PDF-note']]);
+    // Threaded on the case: our Message-ID, recorded, so the customer's answer finds the case.
+    const sent = await entries(v.id, 'email.sent');
+    expect(sent.at(-1)!.data).toMatchObject({ kind: 'missed-replies', delivered: true, to: ['signed@example.com'], attachments: ['note.pdf'] });
+    expect(mail.messageId).toBe(`<${String(sent.at(-1)!.data.messageId)}>`);
+    expect(await h.get("SELECT case_id FROM email_messages WHERE message_id = ? AND direction = 'out'", String(sent.at(-1)!.data.messageId))).toEqual({ case_id: v.id });
+    const page = await (await desk.get(`/cases/${v.ref}`)).text();
+    expect(page).toContain('“Replies you may have missed” mailed to signed@example.com with 1 attachment: 2 chat replies the visitor did not see');
+  });
+
+  it('mails nothing when the window had every reply (a poll’s `after`, or `seen` with End chat), also when the agent or a closed case ends it', async () => {
+    const polled = await chat('polly@example.com', { signed: true });
+    await reply(polled.ref, 'Answer one.');
+    expect((await call('GET', `/chat/api/messages?after=${await lastSeq(polled.token)}`, { token: polled.token })).status).toBe(200);
+    expect((await desk.post(`/cases/${polled.ref}/chat/end`, {})).status).toBe(303);
+
+    const ended = await chat('enda@example.com', { signed: true });
+    await reply(ended.ref, 'Answer two.');
+    expect((await call('POST', '/chat/api/end', { token: ended.token, body: { seen: await lastSeq(ended.token) } })).status).toBe(200);
+
+    // Closing the case ends the chat too: the reply after the last acknowledgement is mailed.
+    const closed = await chat('clo@example.com', { signed: true });
+    await reply(closed.ref, 'Answer three.');
+    for (const transition of ['resolve', 'close']) {
+      const res = await h.api('POST', `/api/v1/cases/${closed.ref}/transitions`, { token: h.tokenFor(alice), body: { transition, ...(transition === 'resolve' ? { solution: 'Reset it.' } : {}) } });
+      expect(res.status).toBe(200);
+    }
+    await settle();
+    expect(mailsTo('polly@example.com')).toHaveLength(0);
+    expect(mailsTo('enda@example.com')).toHaveLength(0);
+    const missed = mailsTo('clo@example.com').filter((m) => m.mail.subject!.includes('Replies you may have missed'));
+    expect(missed).toHaveLength(1);
+    expect(missed[0]!.mail.text).toContain('Answer three.');
+    // A bad acknowledgement is refused, not stored.
+    expect((await call('POST', '/chat/api/seen', { token: closed.token, body: { seq: 'all' } })).status).toBe(422);
+  });
+});
+
+describe('automatic mail to an address the visitor only typed', () => {
+  it('the resolved mail is held (the visitor sees the resolution in the chat) until an agent confirms the address, then sent', async () => {
+    const v = await chat('victim@example.com', { name: 'Mallory' });
+    const resolved = await h.api('POST', `/api/v1/cases/${v.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Restart the router, code 1234' } });
+    expect(resolved.status).toBe(200);
+    await settle();
+    expect(mailsTo('victim@example.com')).toHaveLength(0);
+    const { lines } = (await (await call('GET', '/chat/api/session', { token: v.token })).json()) as { lines: { author: string; body: string }[] };
+    expect(lines.at(-1)).toMatchObject({ author: 'system', body: 'This request is resolved.\nSolution: Restart the router, code 1234\nWrite here if you still need help.' });
+    const held = await entries(v.id, 'email.held');
+    expect(held.map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'notification', template: 'case-resolved', to: ['victim@example.com'] })]);
+    const page = await (await desk.get(`/cases/${v.ref}`)).text();
+    expect(page).toContain('A mail is held: not sent to victim@example.com until you confirm that address.');
+    expect(page).toContain('<li>“Resolved”, held 2026-03-02');
+    expect(page).toContain('Mail “Resolved” to victim@example.com held until an agent confirms the address');
+
+    expect((await desk.post(`/cases/${v.ref}/chat/held-mail`, {})).status).toBe(303);
+    await settle();
+    const mails = mailsTo('victim@example.com');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.mail.text).toContain('Restart the router, code 1234');
+    const after = await (await desk.get(`/cases/${v.ref}`)).text();
+    expect(after).not.toContain('id="chat-held-mail"');
+    expect(after).toContain('Alice confirmed victim@example.com: 1 held mail sent');
+    // Confirming again sends nothing more.
+    await desk.post(`/cases/${v.ref}/chat/held-mail`, {});
+    await settle();
+    expect(mailsTo('victim@example.com')).toHaveLength(1);
+  });
+
+  it('the missed replies are held too, and sent once confirmed; a signed visitor’s resolved mail is not held', async () => {
+    const v = await chat('typed@example.com', { name: 'Tim' });
+    await reply(v.ref, 'Your refund is approved.');
+    expect((await call('POST', '/chat/api/end', { token: v.token, body: { seen: v.seq } })).status).toBe(200);
+    await settle();
+    expect(mailsTo('typed@example.com')).toHaveLength(0);
+    expect((await entries(v.id, 'email.held')).map((e) => e.data.kind)).toEqual(['missed-replies']);
+    expect(await (await desk.get(`/cases/${v.ref}`)).text()).toContain('Replies you may have missed (the chat replies the visitor did not see), held');
+    await desk.post(`/cases/${v.ref}/chat/held-mail`, {});
+    await settle();
+    const mails = mailsTo('typed@example.com');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.mail.subject).toContain('Replies you may have missed');
+    expect(mails[0]!.mail.text).toContain('Your refund is approved.');
+
+    const signed = await chat('sig@example.com', { signed: true });
+    await h.api('POST', `/api/v1/cases/${signed.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Done.' } });
+    await settle();
+    expect(mailsTo('sig@example.com').map((m) => m.mail.text)).toEqual([expect.stringContaining('Done.')]);
+  });
+});
