@@ -202,17 +202,20 @@
     linesEl.scrollTop = linesEl.scrollHeight;
     if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); acknowledge(); }
   }
-  // Tells the server the agent's lines shown so far (at most once a second): replies the window
-  // never showed are mailed to the visitor when the chat ends.
-  var ackTimer = null, ackedSeq = 0;
+  // Tells the server the agent's lines shown so far, at once and then at most once a second (a
+  // batch of lines, a resumed stream): replies the window never showed are mailed to the visitor
+  // when the chat ends.
+  var ackTimer = null, ackedSeq = 0, lastAckAt = 0;
+  function sendAck() {
+    ackTimer = null;
+    if (!token || lastSeq <= ackedSeq) return;
+    var seq = lastSeq;
+    lastAckAt = Date.now();
+    api('POST', '/chat/api/seen', { seq: seq }).then(function () { if (seq > ackedSeq) ackedSeq = seq; }, function () {});
+  }
   function acknowledge() {
     if (ackTimer) return;
-    ackTimer = setTimeout(function () {
-      ackTimer = null;
-      if (!token || lastSeq <= ackedSeq) return;
-      var seq = lastSeq;
-      api('POST', '/chat/api/seen', { seq: seq }).then(function () { if (seq > ackedSeq) ackedSeq = seq; }, function () {});
-    }, 1000);
+    ackTimer = setTimeout(sendAck, Math.max(0, lastAckAt + 1000 - Date.now()));
   }
   function fileSize(n) {
     return n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
