@@ -6,6 +6,7 @@
  * entries and bookkeeping (SLA ticks, rule runs, mail delivery) do not count.
  */
 import type { Handle } from '../db/store/index.js';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import { all, json } from '../db/store/rows.js';
 
 export interface CaseChange {
@@ -92,4 +93,33 @@ export async function changesSince(q: Handle, caseId: number, seen: number, view
     [caseId, seen, viewerStaffId ?? -1],
   );
   return rows.map((r) => ({ id: r.id, type: r.type, text: describe(r, states) }));
+}
+
+/** A customer's message the page did not show: who, when, and what they wrote. */
+export interface CustomerMessage {
+  id: number;
+  at: number;
+  name: string;
+  body: string;
+}
+
+/**
+ * The customer's messages after entry `seen` (oldest first, at most `limit`): a transition
+ * that answers the customer or closes the loop (Resolve, Wait on customer, Close, Escalate)
+ * from a page that did not show them is held back (src/http/pages/cases.tsx).
+ */
+export async function customerMessagesSince(q: Handle, caseId: number, seen: number, limit = 20): Promise<CustomerMessage[]> {
+  const { caseEvents, customers } = q.tables;
+  const rows = await q.db
+    .select({ id: caseEvents.id, at: caseEvents.at, data: caseEvents.data, name: customers.name })
+    .from(caseEvents)
+    .leftJoin(customers, and(eq(caseEvents.actorType, 'customer'), eq(customers.id, caseEvents.actorId)))
+    .where(and(eq(caseEvents.caseId, caseId), gt(caseEvents.id, seen), eq(caseEvents.type, 'customer.replied')))
+    .orderBy(asc(caseEvents.id))
+    .limit(limit);
+  return rows.map((r) => {
+    const d = json<Record<string, unknown>>(r.data);
+    const author = typeof d.author === 'string' ? d.author : 'The customer';
+    return { id: r.id, at: r.at, name: r.name ?? author, body: typeof d.body === 'string' ? d.body : '' };
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMessage } from '../../src/cases/add-message.js';
-import { timeline } from '../../src/cases/case-read.js';
+import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -102,6 +102,70 @@ describe('a reply from a stale view', () => {
     const res = await aliceDesk.post(`/cases/${ref}/messages`, { body: 'Thanks Bob', visibility: 'internal', then: '', seen: String(updated) });
     expect(res.status).toBe(303);
     expect((await replies()).at(-1)!.data.body).toBe('Thanks Bob');
+  });
+});
+
+describe('a transition from a page that did not show the customer’s latest message', () => {
+  const customer = () => ({ type: 'customer' as const, id: chloe.id, role: 'customer' as const, name: 'Chloe' });
+  const transitionSeenOf = (html: string, name: string) => Number(new RegExp(`name="seen" id="transition-${name}-seen" value="(\\d+)"`).exec(html)![1]);
+  const newCase = async (subject: string) => {
+    const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject, description: 'My order has not arrived yet, can you check?', channel: 'web' }, ADMIN);
+    return { id: c.id, ref: `C-${c.id}` };
+  };
+  const statusOf = async (caseId: number) => (await loadCase(h.services, caseId)).status;
+
+  it('is held back without JavaScript: the page comes back (422) with the message, the solution kept and "Resolve anyway"', async () => {
+    const c = await newCase('Held resolve');
+    const seen = transitionSeenOf(await (await aliceDesk.get(`/cases/${c.ref}`)).text(), 'resolve');
+    await addMessage(h.services, c.id, { body: 'Never mind the old address: please ship to Gartenstraße 5.', public: true }, customer());
+    const held = await aliceDesk.post(`/cases/${c.ref}/transitions`, { transition: 'resolve', solution: 'Shipped to your old address today.', seen: String(seen) });
+    expect(held.status).toBe(422);
+    const html = await held.text();
+    expect(html).toContain('Not done yet: the customer wrote since you opened this case (1 new message).');
+    expect(html).toContain('Never mind the old address: please ship to Gartenstraße 5.');
+    expect(html).toContain('Shipped to your old address today.</textarea>');
+    expect(html).toContain('Resolve anyway');
+    expect(await statusOf(c.id)).toBe('open');
+    // "Resolve anyway" carries the new `seen`: it goes through.
+    const fresh = transitionSeenOf(html, 'resolve');
+    expect(fresh).toBeGreaterThan(seen);
+    expect((await aliceDesk.post(`/cases/${c.ref}/transitions`, { transition: 'resolve', solution: 'Shipped to Gartenstraße 5 today.', seen: String(fresh) })).status).toBe(303);
+    expect(await statusOf(c.id)).toBe('resolved');
+  });
+
+  it('is held back with htmx (the form alone, the timeline out of band), for Wait on customer and Escalate too', async () => {
+    const c = await newCase('Held wait');
+    const page = await (await aliceDesk.get(`/cases/${c.ref}`)).text();
+    const seen = transitionSeenOf(page, 'escalate');
+    await addMessage(h.services, c.id, { body: 'It arrived after all, sorry!', public: true }, customer());
+    const escalate = await aliceDesk.post(`/cases/${c.ref}/transitions`, { transition: 'escalate', reason: 'Courier lost it', seen: String(seen) }, { htmx: true });
+    expect(escalate.status).toBe(422);
+    expect(escalate.headers.get('HX-Retarget')).toBe('#transition-escalate');
+    const fragment = await escalate.text();
+    expect(fragment).toContain('Escalate to advanced support anyway');
+    expect(fragment).toContain('Courier lost it</textarea>');
+    expect(fragment).toMatch(/id="case-timeline"[^>]*hx-swap-oob="true"/);
+    expect(fragment).toContain('It arrived after all, sorry!');
+    const wait = await aliceDesk.post(`/cases/${c.ref}/transitions`, { transition: 'waitOnCustomer', seen: String(seen) }, { htmx: true });
+    expect(wait.status).toBe(422);
+    expect(await wait.text()).toContain('Wait on customer anyway');
+    expect(await statusOf(c.id)).toBe('open');
+  });
+
+  it('is not held back once the live poll has shown the message (it updates each form’s `seen` out of band), nor without `seen`', async () => {
+    const c = await newCase('Live seen');
+    const page = await (await aliceDesk.get(`/cases/${c.ref}`)).text();
+    const stamp = /hx-get="\/cases\/[^"]+\/live\?stamp=([^"]+)"/.exec(page)![1]!;
+    await addMessage(h.services, c.id, { body: 'Any news?', public: true }, customer());
+    const live = await (await aliceDesk.get(`/cases/${c.ref}/live?stamp=${encodeURIComponent(stamp)}`, { htmx: true })).text();
+    const updated = Number(/name="seen" id="transition-resolve-seen" value="(\d+)" hx-swap-oob="true"/.exec(live)![1]);
+    expect(updated).toBeGreaterThan(transitionSeenOf(page, 'resolve'));
+    expect((await aliceDesk.post(`/cases/${c.ref}/transitions`, { transition: 'resolve', solution: 'Delivered yesterday.', seen: String(updated) })).status).toBe(303);
+    // A post without `seen` (an older page, a script) behaves as before.
+    const other = await newCase('No seen');
+    await addMessage(h.services, other.id, { body: 'Hello?', public: true }, customer());
+    expect((await aliceDesk.post(`/cases/${other.ref}/transitions`, { transition: 'resolve', solution: 'Delivered.' })).status).toBe(303);
+    expect(await statusOf(other.id)).toBe('resolved');
   });
 });
 

@@ -7,14 +7,14 @@ import { ChatPanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
-import { Composer, CustomerReply, FollowUpRequest, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, type FormContext, type GoneTransition } from '../partials/case-forms.js';
+import { Composer, CustomerReply, FollowUpRequest, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, TransitionSeenField, type FormContext, type GoneTransition } from '../partials/case-forms.js';
 import { CaseEditDisclosure } from '../partials/case-edit.js';
 import { ComposerActions, type ReplyConfirm } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions } from '../partials/case-panels.js';
 import { WhyPanel } from '../partials/why-panel.js';
 import { SlaBadge } from '../partials/sla.js';
 import { PresencePanel, SeenField } from '../partials/collision.js';
-import type { CaseChange } from '../../src/cases/stale-view.js';
+import type { CaseChange, CustomerMessage } from '../../src/cases/stale-view.js';
 import type { MacroPanelState } from '../partials/macro-picker.js';
 import { SolutionOfferPanel } from '../partials/solution-offer.js';
 import { CustomerTimeline, Timeline } from '../partials/timeline.js';
@@ -28,7 +28,8 @@ export interface CaseForms {
   composerConfirm?: ReplyConfirm;
   edit?: FormState;
   reply?: FormState;
-  transition?: { name: string; state: FormState };
+  /** A transition form that came back: its values and messages; `held`: the customer's messages the page had not shown. */
+  transition?: { name: string; state: FormState; held?: CustomerMessage[] };
   /** A transition form sent after the case moved on (no JavaScript): why nothing was done, and what was typed. */
   transitionGone?: GoneTransition;
   reassign?: FormState;
@@ -119,7 +120,7 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageDat
       <h2 id="actions-heading">Actions</h2>
       {forms?.transitionGone ? <TransitionGone gone={forms.transitionGone} /> : null}
       {d.transitions.length === 0 ? <p class="muted">No transitions are open to you in this state.</p> : null}
-      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />
+      <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} seen={d.lastEventId} />
       {d.row.open ? (
         <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={forms?.reassign} />
       ) : null}
@@ -248,6 +249,8 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
           {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}
           {/* What the timeline shows now: a send from this page is not stale. */}
           {d.final ? null : <SeenField seen={d.lastEventId} oob />}
+          {/* Likewise the transition forms' `seen` (the forms themselves come along when what they offer changed). */}
+          {p.withActions ? null : d.transitions.map((t) => <TransitionSeenField name={t.name} seen={d.lastEventId} oob />)}
         </>
       ) : (
         <>

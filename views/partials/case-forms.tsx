@@ -3,11 +3,11 @@
  * with htmx (the case page is swapped in place; a 422 swaps just the form back with its
  * messages). Form ids are stable so htmx can retarget and restore focus.
  */
-import type { CaseChange } from '../../src/cases/stale-view.js';
+import type { CaseChange, CustomerMessage } from '../../src/cases/stale-view.js';
 import { clipText } from '../../src/text/clip-text.js';
 import { SeenField, StaleWarning } from './collision.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
-import { Button, CsrfField, Field, FileField, FILES_NOT_SENT, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
+import { Alert, Button, CsrfField, Time, Field, FileField, FILES_NOT_SENT, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
 import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, ReplyConfirmation, type ComposerMode, type ReplyConfirm } from './composer-parts.js';
 import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
@@ -170,18 +170,52 @@ export function FollowUpRequest(p: { ctx: FormContext; subject: string; state: F
   );
 }
 
+/** The hidden `seen` of a transition form (staff): the live poll keeps it current, out of band, like `#composer-seen`. */
+export function TransitionSeenField({ name, seen, oob }: { name: string; seen: number; oob?: boolean }) {
+  return <input type="hidden" name="seen" id={`transition-${name}-seen`} value={String(seen)} hx-swap-oob={oob ? 'true' : undefined} />;
+}
+
+/**
+ * A transition held back: the customer wrote after the page was loaded (`seen`). Their
+ * messages, what was typed kept in the form, and the button again as "… anyway" (the form
+ * now carries a `seen` that includes them).
+ */
+function HeldWarning({ messages }: { messages: CustomerMessage[] }) {
+  return (
+    <Alert tone="error" id="transition-held">
+      <p>
+        <strong>{`Not done yet: the customer wrote since you opened this case (${messages.length === 1 ? '1 new message' : `${messages.length} new messages`}).`}</strong>
+      </p>
+      <ul class="stale-changes">
+        {messages.map((m) => (
+          <li>
+            <a href={`#event-${m.id}`}>{`${m.name} wrote`}</a> <Time at={m.at} relative />
+            <div class="message-body">{m.body}</div>
+          </li>
+        ))}
+      </ul>
+      <p>What you typed is kept below. Read it first; if it still stands, go ahead:</p>
+    </Alert>
+  );
+}
+
 /**
  * One transition's form: a button, plus fields for what the transition requires (and, when
- * it asks for something anyway, the optional fields it allows).
+ * it asks for something anyway, the optional fields it allows). Staff forms carry `seen`
+ * (the newest timeline entry the page shows): a customer message after it holds back a
+ * transition that answers the customer or closes the loop (`held`: the form comes back).
  */
-export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined }) {
+export function TransitionForm(p: { ctx: FormContext; transition: AvailableTransition; state?: FormState | undefined; seen?: number | undefined; held?: CustomerMessage[] | undefined }) {
   const t = p.transition;
   const plain = t.requires.length === 0;
+  const held = p.held !== undefined && p.held.length > 0;
   return (
-    <form id={`transition-${t.name}`} class={plain ? 'inline-form' : 'stack'} {...actionAttrs(`/cases/${p.ctx.ref}/transitions`)}>
+    <form id={`transition-${t.name}`} class={plain && !held ? 'inline-form' : 'stack'} {...actionAttrs(`/cases/${p.ctx.ref}/transitions`)}>
       <CsrfField token={p.ctx.csrfToken} />
       <input type="hidden" name="transition" value={t.name} />
+      {p.seen !== undefined ? <TransitionSeenField name={t.name} seen={p.seen} /> : null}
       <FormError state={p.state} />
+      {held ? <HeldWarning messages={p.held!} /> : null}
       {t.requires.map((field) => (
         <Field id={`transition-${t.name}-${field}`} name={field} label={REQUIREMENT_LABELS[field] ?? field} rows={4} required maxlength={20000} state={p.state} />
       ))}
@@ -192,8 +226,8 @@ export function TransitionForm(p: { ctx: FormContext; transition: AvailableTrans
             .map((field) => (
               <Field id={`transition-${t.name}-${field}`} name={field} label={`${OPTIONAL_LABELS[field] ?? field} (optional)`} rows={2} maxlength={20000} state={p.state} />
             ))}
-      <Button variant={plain ? 'secondary' : 'primary'} id={`transition-${t.name}-submit`}>
-        {t.label}
+      <Button variant={plain && !held ? 'secondary' : 'primary'} id={`transition-${t.name}-submit`}>
+        {held ? `${t.label} anyway` : t.label}
       </Button>
     </form>
   );
@@ -206,14 +240,17 @@ export function TransitionForm(p: { ctx: FormContext; transition: AvailableTrans
 export function TransitionForms(p: {
   ctx: FormContext;
   transitions: AvailableTransition[];
-  failed?: { name: string; state: FormState } | undefined;
+  failed?: { name: string; state: FormState; held?: CustomerMessage[] | undefined } | undefined;
+  /** Staff: the newest timeline entry the page shows (each form's `seen`). */
+  seen?: number | undefined;
 }) {
   if (p.transitions.length === 0) return null;
   return (
     <ul class="transition-list">
       {p.transitions.map((t) => {
-        const state = p.failed?.name === t.name ? p.failed.state : undefined;
-        const form = <TransitionForm ctx={p.ctx} transition={t} state={state} />;
+        const failed = p.failed?.name === t.name ? p.failed : undefined;
+        const form = <TransitionForm ctx={p.ctx} transition={t} state={failed?.state} seen={p.seen} held={failed?.held} />;
+        const state = failed?.state;
         if (t.requires.length === 0) return <li>{form}</li>;
         return (
           <li>

@@ -23,7 +23,7 @@ import { Composer, CustomerEditForm, CustomerReply, FollowUpRequest, RatingForm,
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
 import { Timeline } from '../../../views/partials/timeline.js';
 import type { ComposerMode, ReplyConfirm } from '../../../views/partials/composer-parts.js';
-import type { CaseChange } from '../../cases/stale-view.js';
+import type { CaseChange, CustomerMessage } from '../../cases/stale-view.js';
 import { loadCasePage, type CasePageData } from './case-data.js';
 import { isHtmx, requirePrincipal, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
@@ -73,6 +73,8 @@ export async function formFailure(
   status: 200 | 422 | 429 = 422,
   composerConfirm?: Omit<ReplyConfirm, 'label'>,
   composerStale?: { changes: CaseChange[]; then: string },
+  /** A transition held back: the customer's messages the page had not shown. */
+  transitionHeld?: CustomerMessage[],
 ) {
   const services = c.get('services');
   const d = await loadCasePage(services, v.principal, await loadCase(services, v.row.id));
@@ -145,9 +147,21 @@ export async function formFailure(
         forms.transitionGone = { message, texts };
         return sendHtml(c, fullPage(c, d, forms), 409);
       }
-      forms.transition = { name: transition.name, state };
+      forms.transition = { name: transition.name, state, ...(transitionHeld ? { held: transitionHeld } : {}) };
       formId = `transition-${transition.name}`;
-      fragment = () => <TransitionForm ctx={ctx} transition={transition} state={state} />;
+      // Staff forms carry `seen`: the one posted (the form alone is swapped in), or, held back, the current one and the timeline out of band, so the new messages are on screen.
+      const postedSeen = /^\d{1,15}$/.test(values.seen ?? '') ? Number(values.seen) : undefined;
+      const seen = d.audience === 'staff' ? (transitionHeld ? d.lastEventId : (postedSeen ?? d.lastEventId)) : undefined;
+      const form = () => <TransitionForm ctx={ctx} transition={transition} state={state} seen={seen} held={transitionHeld} />;
+      fragment =
+        transitionHeld && d.audience === 'staff'
+          ? () => (
+              <>
+                {form()}
+                <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} oob />
+              </>
+            )
+          : form;
       break;
     }
   }
@@ -232,6 +246,13 @@ export class StaleView extends Error {
   }
 }
 
+/** Thrown by a transition (answering the customer or closing the loop) from a page that did not show the customer's latest messages. */
+export class TransitionHeld extends Error {
+  constructor(readonly messages: CustomerMessage[]) {
+    super('transition held back');
+  }
+}
+
 /** A domain error a route turns into a form failure itself, with the values the form should show. */
 export type Recover = (error: unknown, values: FormValues) => { values: FormValues; errors: FormErrors } | null | Promise<{ values: FormValues; errors: FormErrors } | null>;
 
@@ -260,6 +281,8 @@ export async function command<T>(
     if (error instanceof ConfirmationNeeded) return formFailure(c, v, formName, values, {}, 200, { then: error.then, note: error.note, mailTo: error.mailTo });
     // Nothing was sent: the composer comes back with the changes and the draft (200, as for the note confirmation: nothing was refused).
     if (error instanceof StaleView) return formFailure(c, v, formName, values, {}, 200, undefined, { changes: error.changes, then: error.then });
+    // Nothing was done: the transition form comes back with the customer's new messages and what was typed (422).
+    if (error instanceof TransitionHeld) return formFailure(c, v, formName, values, {}, 422, undefined, undefined, error.messages);
     if (error instanceof DomainError && error.code === 'TOO_MANY_REQUESTS') {
       c.header('Retry-After', retryAfterOf(error));
       return formFailure(c, v, formName, values, { '(form)': error.message }, 429);

@@ -16,7 +16,8 @@ import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
 import { lastStaffMessage } from '../../cases/add-message.js';
 import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
-import { changesSince } from '../../cases/stale-view.js';
+import { changesSince, customerMessagesSince } from '../../cases/stale-view.js';
+import { availableTransitions } from '../../workflow/transition.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { rateCase } from '../../cases/rate-case.js';
@@ -33,7 +34,7 @@ import { isManagerRole } from '../../roles.js';
 import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
-import { command, ConfirmationNeeded, StaleView, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover, type Visible } from './case-commands.js';
+import { command, ConfirmationNeeded, StaleView, TransitionHeld, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover, type Visible } from './case-commands.js';
 import { isHtmx, type PageContext, type PageEnv } from './env.js';
 import { readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml } from './render.js';
@@ -70,7 +71,31 @@ const transitionForm = z.object({
   solution: optional,
   reason: optional,
   note: optional,
+  /** Staff: the newest timeline entry the page showed; a customer message after it holds back a transition that answers them or closes the loop. */
+  seen: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Number(v))),
 });
+
+/**
+ * Holds back a staff transition that answers the customer or closes the loop — into a state
+ * waiting on the customer, resolved or closed, or one that asks for a text (a solution, an
+ * escalation's reason) — when the customer wrote after the page the form came from (`seen`).
+ * Without `seen` (an older page, a hand-made post) nothing is checked, as before.
+ */
+async function assertNoUnseenCustomerMessage(c: PageContext, v: Visible, transitionName: string, seen: number | undefined): Promise<void> {
+  if (seen === undefined || v.principal.actor.type !== 'staff') return;
+  const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
+  const t = availableTransitions(workflow, v.row, v.principal.actor.role).find((a) => a.name === transitionName);
+  if (!t) return; // The workflow refuses it, with its own message.
+  const category = workflow.states[t.to]?.category;
+  const answersOrCloses = category === 'pending' || category === 'resolved' || category === 'closed' || t.requires.length > 0;
+  if (!answersOrCloses) return;
+  const messages = await c.get('services').store.query((q) => customerMessagesSince(q, v.row.id, seen));
+  if (messages.length > 0) throw new TransitionHeld(messages);
+}
 
 const reassignForm = z
   .object({
@@ -265,7 +290,8 @@ export function casePages(): Hono<PageEnv> {
       c,
       'transition',
       transitionForm,
-      async (v, input) => {
+      async (v, { seen, ...input }) => {
+        await assertNoUnseenCustomerMessage(c, v, input.transition, seen);
         const row = await transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
         const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
         const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
