@@ -35,6 +35,25 @@ describe('error pages', () => {
     expect(html).not.toContain('<html');
   });
 
+  it('a form over the size limit (413): the page knows who is signed in, without reading the body', async () => {
+    const big = { body: 'x'.repeat(70 * 1024) };
+    const customerPage = await (await signedIn(h, chloe).post('/portal/cases', big)).text();
+    expect(customerPage).toContain('The form is larger than 64 KB.');
+    expect(customerPage).toContain('aria-label="Portal"');
+    expect(customerPage).toContain('<a href="/portal">Back to the start page</a>');
+    expect(customerPage).not.toContain('Go to sign-in');
+    const agent = h.agent({ name: 'Alice', queues: ['general'] });
+    const res = await signedIn(h, agent).post('/inbox/bulk', big);
+    expect(res.status).toBe(413);
+    const staffPage = await res.text();
+    expect(staffPage).toContain('<a href="/inbox">Back to the start page</a>');
+    expect(staffPage).toContain('Alice');
+    // Nobody signed in: sign-in, as before.
+    const visitor = await h.app.request('http://localhost/login', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `email=${'x'.repeat(70 * 1024)}` });
+    expect(visitor.status).toBe(413);
+    expect(await visitor.text()).toContain('Go to sign-in');
+  });
+
   it('keeps problem+json for the API', async () => {
     const res = await h.app.request('http://localhost/api/v1/nothing-here');
     expect(res.status).toBe(401);

@@ -24,7 +24,7 @@ import { newCasePages } from './new-case.js';
 import { profilePages } from './profile.js';
 import { redirectTo } from './render.js';
 import { searchPages } from './search.js';
-import { isPagePath, pageSession } from './session.js';
+import { isPagePath, pageCsrf, pageSession } from './session.js';
 
 export const PAGE_BODY_LIMIT = 64 * 1024;
 
@@ -41,13 +41,16 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   const limit = limitBody(PAGE_BODY_LIMIT, 'The form');
   const definitionLimit = limitBody(DEFINITION_FORM_LIMIT, 'The form');
+  // The session first (cookies only, no body), so a form over the limit answers a page that knows who is signed in.
+  app.use(pageSession(options));
   // Forms with files (a message, a new request) take the attachment limits instead.
   app.use(async function pageBodyLimit(c, next) {
     if (!isPagePath(c.req.path)) return next();
     if (isUpload(c)) return uploadLimit(c)(c, next);
     return c.req.method === 'POST' && DEFINITION_FORMS.test(c.req.path) ? definitionLimit(c, next) : limit(c, next);
   });
-  app.use(pageSession(options));
+  // The CSRF token may be in the body: checked once the body is known to be within the limit.
+  app.use(pageCsrf(options));
 
   app.get('/', (c) => {
     const principal = c.get('principal');

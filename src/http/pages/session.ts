@@ -84,12 +84,23 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
       if (!session) setCookie(c, names.csrf, csrf, cookieOptions(options));
     }
     c.set('csrfToken', csrf);
-    if (!SAFE_METHODS.has(c.req.method)) {
-      const ended = cookie !== undefined && !session;
-      if (ended && c.req.path === '/logout') return next(); // nothing left to sign out of
-      if (ended && !isVisitorForm(c.req.path)) throw new DomainError('UNAUTHENTICATED', 'Your session has ended. Please sign in again.');
-      await verifyCsrf(c, csrf, options);
-    }
+    await next();
+  };
+}
+
+/**
+ * The CSRF check of state-changing page requests (after `pageSession`, and after the body
+ * limit: the token may be in the body, and a body over the limit is never read — its 413 page
+ * still knows who is signed in).
+ */
+export function pageCsrf(options: PageOptions): MiddlewareHandler<PageEnv> {
+  const names = cookieNames(options.secureCookies);
+  return async function pageCsrfMiddleware(c, next) {
+    if (!isPagePath(c.req.path) || SAFE_METHODS.has(c.req.method)) return next();
+    const ended = getCookie(c, names.session) !== undefined && !c.get('session');
+    if (ended && c.req.path === '/logout') return next(); // nothing left to sign out of
+    if (ended && !isVisitorForm(c.req.path)) throw new DomainError('UNAUTHENTICATED', 'Your session has ended. Please sign in again.');
+    await verifyCsrf(c, c.get('csrfToken'), options);
     await next();
   };
 }
