@@ -6,7 +6,7 @@
  * case, its view's parts and its chat identity are read per dialect (case-read/: SQLite's
  * cached statements; drizzle's builder on PostgreSQL); the timelines are drizzle's builder on both.
  */
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import { attachmentView, byEvent } from '../attachments/read.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
@@ -56,7 +56,8 @@ export async function readTimeline(q: Handle, caseId: number, options: { types?:
 /** The customer projection of `row` (built by customer-view.ts `buildCustomerCaseView`). */
 export async function readCustomerCaseView(q: Handle, services: Services, row: CaseRow): Promise<CustomerCaseView> {
   const { caseRatings, caseEvents } = q.tables;
-  const [rating] = await q.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).limit(1);
+  // The current rating: of this resolution (a reopen supersedes it).
+  const [rating] = await q.db.select().from(caseRatings).where(and(eq(caseRatings.caseId, row.id), isNull(caseRatings.supersededAt))).limit(1);
   const offers = await q.db
     .select({ type: caseEvents.type, data: caseEvents.data })
     .from(caseEvents)

@@ -1,8 +1,10 @@
 /**
  * Customer satisfaction: the case's own customer rates a resolved or closed case
- * (satisfied or not, with a comment). One rating per case; rating again replaces it.
+ * (satisfied or not, with a comment). One rating per resolution: rating again replaces it, and
+ * a reopen makes it an earlier rating (kept; the next resolution is rated anew).
  * `case.rated` goes on the timeline; `case_ratings` feeds the CSAT reports.
  */
+import { isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
@@ -37,7 +39,7 @@ export async function rateCase(services: Services, caseId: number, input: RateIn
     const [replaced] = await q.db
       .insert(caseRatings)
       .values({ caseId, customerId: ctx.case.customerId, satisfied, comment, createdAt: ctx.now })
-      .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
+      .onConflictDoUpdate({ target: caseRatings.caseId, targetWhere: isNull(caseRatings.supersededAt), set: { satisfied, comment, createdAt: ctx.now } })
       .returning({ id: caseRatings.id });
     await ctx.raise('case.rated', { satisfied, comment, ratingId: replaced!.id, ...(options.via ? { via: options.via } : {}) });
     await ctx.save();

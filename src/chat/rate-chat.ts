@@ -2,8 +2,10 @@
  * CSAT asked in the widget when a chat ends: the visitor rates the conversation (satisfied
  * or not, a comment). It is the case's rating (`case_ratings`, `case.rated` with
  * `via: "chat"`), so the CSAT reports count it; unlike the portal's rating it does not wait for
- * the case to be resolved, because the chat is over. Rating again replaces it.
+ * the case to be resolved, because the chat is over. Rating again replaces it (the current
+ * rating, until a reopen makes it an earlier one: rate-case.ts).
  */
+import { isNull } from 'drizzle-orm';
 import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import { rateSchema, type RateInput } from '../cases/rate-case.js';
@@ -28,7 +30,7 @@ export async function rateChat(services: Services, session: ChatSession, input: 
     const [row] = await q.db
       .insert(caseRatings)
       .values({ caseId, customerId, satisfied, comment, createdAt: ctx.now })
-      .onConflictDoUpdate({ target: caseRatings.caseId, set: { satisfied, comment, createdAt: ctx.now } })
+      .onConflictDoUpdate({ target: caseRatings.caseId, targetWhere: isNull(caseRatings.supersededAt), set: { satisfied, comment, createdAt: ctx.now } })
       .returning({ id: caseRatings.id });
     await ctx.raise('case.rated', { satisfied, comment, ratingId: row!.id, via: 'chat' });
     await ctx.save();

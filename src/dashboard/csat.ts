@@ -1,8 +1,9 @@
 /**
  * CSAT % = satisfied ratings / all ratings × 100, over the ratings given in [from, to)
- * (`case_ratings.created_at`; a case holds one rating, and rating again replaces it, so a
- * case counts once, in the period of its latest rating). With a queue: ratings of cases
- * now in that queue.
+ * (`case_ratings.created_at`; a rating belongs to a resolution and rating again replaces it, so
+ * a resolution counts once, in the period of its latest rating; the rating of an earlier
+ * resolution, superseded by a reopen, still counts when it was given). With a queue: ratings
+ * of cases now in that queue.
  */
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';

@@ -3,7 +3,9 @@
  * reopen count. The SLA module and the email channel add their own subscribers; the
  * composition root (src/compose.ts) registers them all.
  */
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Subscribers } from './subscribers.js';
+import { isOpenCategory } from './transition.js';
 
 export function registerCaseBookkeeping(subscribers: Subscribers): Subscribers {
   subscribers.on('staff.replied', (ctx) => {
@@ -11,6 +13,18 @@ export function registerCaseBookkeeping(subscribers: Subscribers): Subscribers {
   });
   subscribers.on('case.reopened', (ctx) => {
     ctx.case.reopenCount += 1;
+  });
+  // A rating belongs to a resolution: once the case is open again (whatever the workflow calls
+  // it), the current rating becomes an earlier one — kept, and counted by CSAT when it was given.
+  subscribers.on('case.transitioned', async (ctx, event) => {
+    const from = ctx.workflow.states[String(event.data.from)]?.category;
+    const to = event.data.category;
+    if (from === undefined || isOpenCategory(from) || typeof to !== 'string' || !isOpenCategory(to as never)) return;
+    const { caseRatings } = ctx.q.tables;
+    await ctx.q.db
+      .update(caseRatings)
+      .set({ supersededAt: ctx.now })
+      .where(and(eq(caseRatings.caseId, ctx.case.id), isNull(caseRatings.supersededAt)));
   });
   return subscribers;
 }

@@ -403,8 +403,10 @@ export class CaseContext {
     if (effect.category === 'resolved') c.resolvedAt = this.now;
     if (effect.category === 'closed') c.closedAt = this.now;
     if (!wasOpen && c.open) {
+      // Reopened: the solution belonged to the resolution that ended (the timeline keeps it); a new one comes with the next.
       c.resolvedAt = null;
       c.closedAt = null;
+      c.solution = null;
     }
     if (!c.open) c.waitingSince = null;
     if (this.fields.solution?.trim()) c.solution = this.fields.solution.trim();

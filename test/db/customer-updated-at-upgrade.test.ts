@@ -4,7 +4,6 @@
  * rules the unit of work keeps from then on (src/workflow/customer-visible.ts). PostgreSQL's
  * migration: test/postgres/migrate.test.ts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -14,20 +13,7 @@ import { MIGRATIONS_DIR } from '../../src/db/client.js';
 import { EXPECTED_CUSTOMER_UPDATED_AT, historyStatements } from '../support/customer-updated-at-history.js';
 import { tempDir } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
-
-/** A copy of the migrations up to (not including) the one whose tag ends with `tag`. */
-function migrationsBefore(dir: string, tag: string): string {
-  const before = path.join(dir, 'migrations-before');
-  fs.cpSync(MIGRATIONS_DIR, before, { recursive: true });
-  const journalFile = path.join(before, 'meta', '_journal.json');
-  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  const index = journal.entries.findIndex((e) => e.tag.endsWith(tag));
-  expect(index).toBeGreaterThan(0);
-  for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(before, `${entry.tag}.sql`));
-  journal.entries = journal.entries.slice(0, index);
-  fs.writeFileSync(journalFile, JSON.stringify(journal));
-  return before;
-}
+import { migrationsBefore } from '../support/migrations-before.js';
 
 describe.skipIf(ON_POSTGRES)('upgrading an existing SQLite database to customer_updated_at', () => {
   it('fills in the last change each customer saw from the timeline, and orders their cases by it', () => {

@@ -4,6 +4,7 @@ import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { editCase } from '../../src/cases/edit-case.js';
+import { csat } from '../../src/dashboard/csat.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -219,6 +220,43 @@ describe('my requests and the case page', () => {
     const rated = await portal.post('/cases/C-1001/rating', { satisfied: 'yes', comment: 'Great help' }, { htmx: true });
     expect(await rated.text()).toContain('You rated this: satisfied');
     expect(await h.query((q) => q.db.select().from(q.tables.caseRatings).where(eq(q.tables.caseRatings.caseId, 1001)))).toMatchObject([{ satisfied: true, comment: 'Great help' }]);
+  });
+
+  it('a reopen ends the resolution: no current solution or rating, the earlier ones labelled and still counted in their period', async () => {
+    await submit();
+    const hour = 60 * 60 * 1000;
+    const start = h.clock.now();
+    const ratingsIn = (from: number, to: number) => h.query((q) => csat(q, { from, to, queue: null, zone: 'UTC' }));
+    await transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refunded the duplicate charge.' }, alice);
+    expect((await portal.post('/cases/C-1001/rating', { satisfied: 'yes', comment: 'Quick' })).status).toBe(303);
+    const firstPeriod = await ratingsIn(start, start + hour);
+    expect(firstPeriod).toMatchObject({ ratings: 1, satisfied: 1 });
+    // Two hours later the customer reopens: the refund never arrived.
+    h.clock.advance(2 * hour);
+    expect((await portal.post('/cases/C-1001/transitions', { transition: 'reopen' })).status).toBe(303);
+    const reopened = await (await portal.get('/cases/C-1001')).text();
+    const yourCase = reopened.slice(reopened.indexOf('id="case-actions"'));
+    expect(yourCase).not.toContain('<h3>Solution</h3>');
+    expect(yourCase).not.toContain('You rated this');
+    expect(reopened).toContain('Earlier solution (the case was reopened since)');
+    expect(reopened).toContain('Rated: satisfied (an earlier resolution: the case was reopened since)');
+    const api = (await (await h.api('GET', '/api/v1/cases/C-1001', { token: h.tokenFor(chloe) })).json()) as { solution: unknown; rating: unknown };
+    expect(api).toMatchObject({ solution: null, rating: null });
+    const staffPage = await (await signedIn(h, alice).get('/cases/C-1001')).text();
+    expect(staffPage).toContain('Earlier solution (the case was reopened since)');
+    expect(staffPage).toContain('(an earlier resolution: the case was reopened since)');
+    // Resolved again and rated anew: the new rating is the case's, the earlier one stays in its period.
+    await transitionCase(h.services, 1001, { transition: 'resolve', solution: 'Refund sent again, reference R-77.' }, alice);
+    const again = await (await portal.get('/cases/C-1001')).text();
+    expect(again).toContain('Refund sent again, reference R-77.');
+    expect(again).toContain('Send rating');
+    expect(again).not.toContain('You rated this');
+    expect((await portal.post('/cases/C-1001/rating', { satisfied: 'no', comment: 'Took two tries' })).status).toBe(303);
+    expect((await portal.post('/cases/C-1001/rating', { satisfied: 'no', comment: 'Took two tries, twice' })).status).toBe(303);
+    expect(await (await portal.get('/cases/C-1001')).text()).toContain('You rated this: not satisfied');
+    expect(await ratingsIn(start, start + hour)).toEqual(firstPeriod);
+    expect(await ratingsIn(start + 2 * hour, start + 3 * hour)).toMatchObject({ ratings: 1, satisfied: 0 });
+    expect(await ratingsIn(start, start + 3 * hour)).toMatchObject({ ratings: 2, satisfied: 1 });
   });
 
   it('staff may not rate, and customers may not reassign (404: the other side’s forms)', async () => {

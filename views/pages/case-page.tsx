@@ -208,7 +208,7 @@ export function PortalCase(p: { d: CustomerCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           <SolutionOfferPanel ctx={ctxOf(d, p.csrfToken)} offer={d.view.offer} canAnswer={d.category !== 'resolved' && d.category !== 'closed'} state={p.forms?.offer} />
-          <CustomerTimeline caseRef={d.ref} entries={d.timeline} />
+          <CustomerTimeline caseRef={d.ref} entries={d.timeline} current={{ solution: d.view.solution !== null, rating: d.view.rating !== null }} />
           {d.final ? (
             p.forms?.reply ? (
               <FollowUpRequest ctx={ctxOf(d, p.csrfToken)} subject={d.view.subject} state={p.forms.reply} />
@@ -254,7 +254,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
         </>
       ) : (
         <>
-          <CustomerTimeline caseRef={d.ref} entries={d.timeline} oob />
+          <CustomerTimeline caseRef={d.ref} entries={d.timeline} current={{ solution: d.view.solution !== null, rating: d.view.rating !== null }} oob />
           {p.withActions ? <CustomerActions d={d} csrfToken={p.csrfToken} oob /> : null}
         </>
       )}

@@ -25,6 +25,25 @@ export interface TimelineNames {
   states: Labels;
   transitions?: Labels;
   queues?: Labels;
+  /** Whether the case has a current solution and rating (see `earlierEntries`); omitted: both. */
+  current?: Current;
+}
+
+/** Whether the case has a current solution and a current rating: a reopen leaves it neither. */
+export interface Current {
+  solution: boolean;
+  rating: boolean;
+}
+
+/**
+ * The solution and rating entries of earlier resolutions: a solution and a rating belong to a
+ * resolution, so only the last of each is current, and none once the case was reopened (the
+ * case has no current one). Those are labelled *Earlier solution* / *earlier rating*.
+ */
+export function earlierEntries(entries: readonly { id: number; type: string; solution?: unknown }[], current: Current = { solution: true, rating: true }): Set<number> {
+  const solutions = entries.filter((e) => e.type === 'case.transitioned' && typeof e.solution === 'string' && e.solution !== '').map((e) => e.id);
+  const ratings = entries.filter((e) => e.type === 'case.rated').map((e) => e.id);
+  return new Set([...(current.solution ? solutions.slice(0, -1) : solutions), ...(current.rating ? ratings.slice(0, -1) : ratings)]);
 }
 
 /** What every entry has, staff or customer. */
@@ -98,7 +117,7 @@ function CallEntry({ e }: { e: TimelineEntry }) {
   );
 }
 
-function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
+function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, earlier: Set<number>) {
   const d = e.data;
   const files: Files = { caseRef, files: e.attachments };
   const by = e.actor.name;
@@ -200,11 +219,11 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
         </Line>
       );
     case 'case.transitioned': {
-      const extra = d.solution ? { detail: str(d.solution), detailLabel: 'Solution' } : d.reason ? { detail: str(d.reason), detailLabel: 'Reason' } : d.note ? { detail: str(d.note), detailLabel: 'Note' } : {};
+      const extra = d.solution ? { detail: str(d.solution), detailLabel: earlier.has(e.id) ? 'Earlier solution (the case was reopened since)' : 'Solution' } : d.reason ? { detail: str(d.reason), detailLabel: 'Reason' } : d.note ? { detail: str(d.note), detailLabel: 'Note' } : {};
       return <Line entry={e} kind="state" {...extra}>{`${state(d.from)} → ${state(d.to)} (${transition(d.transition)}) by ${by}`}</Line>;
     }
     case 'case.rated':
-      return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}${d.via === 'mail-link' ? ' (from the link in the resolved mail)' : ''}`}</Line>;
+      return <Line entry={e} kind="rating" detail={str(d.comment)} detailLabel="Comment">{`${by} rated the help: ${d.satisfied ? 'satisfied' : 'not satisfied'}${d.via === 'mail-link' ? ' (from the link in the resolved mail)' : ''}${earlier.has(e.id) ? ' (an earlier resolution: the case was reopened since)' : ''}`}</Line>;
     case 'customer.updated':
       return (
         <Line entry={e} kind="system" detail={describeProfileChanges((d.changes ?? {}) as ProfileChanges)}>
@@ -308,7 +327,7 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string) {
   }
 }
 
-function customerEntry(e: CustomerTimelineEntry, caseRef: string) {
+function customerEntry(e: CustomerTimelineEntry, caseRef: string, earlier: Set<number>) {
   switch (e.type) {
     case 'customer.replied':
       return <Message entry={e} body={e.body} kind="customer" heading={e.author.you ? 'You wrote' : `${e.author.name} wrote`} files={{ caseRef, files: e.attachments }} />;
@@ -322,12 +341,12 @@ function customerEntry(e: CustomerTimelineEntry, caseRef: string) {
       );
     case 'case.transitioned':
       return (
-        <Line entry={e} kind="state" {...(e.solution ? { detail: e.solution, detailLabel: 'Solution' } : {})}>
+        <Line entry={e} kind="state" {...(e.solution ? { detail: e.solution, detailLabel: earlier.has(e.id) ? 'Earlier solution (the case was reopened since)' : 'Solution' } : {})}>
           {`Status changed to ${e.status}`}
         </Line>
       );
     case 'case.rated':
-      return <Line entry={e} kind="rating" detail={e.comment} detailLabel="Comment">{`Rated: ${e.satisfied ? 'satisfied' : 'not satisfied'}`}</Line>;
+      return <Line entry={e} kind="rating" detail={e.comment} detailLabel="Comment">{`Rated: ${e.satisfied ? 'satisfied' : 'not satisfied'}${earlier.has(e.id) ? ' (an earlier resolution: the case was reopened since)' : ''}`}</Line>;
     case 'case.subject_changed':
       return <Line entry={e} kind="system">{`Subject changed to “${e.subject}”`}</Line>;
     case 'case.solutionOffered':
@@ -340,21 +359,26 @@ function customerEntry(e: CustomerTimelineEntry, caseRef: string) {
 }
 
 /** The customer's conversation: rendered from the customer projection only. */
-export function CustomerTimeline(p: { caseRef: string; entries: CustomerTimelineEntry[]; oob?: boolean }) {
+export function CustomerTimeline(p: { caseRef: string; entries: CustomerTimelineEntry[]; current?: Current; oob?: boolean }) {
+  const earlier = earlierEntries(p.entries, p.current);
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
       <h2 id="timeline-heading">Conversation</h2>
-      <ol class="events">{p.entries.map((e) => customerEntry(e, p.caseRef))}</ol>
+      <ol class="events">{p.entries.map((e) => customerEntry(e, p.caseRef, earlier))}</ol>
     </section>
   );
 }
 
 /** The staff timeline: every entry. */
 export function Timeline(p: { caseRef: string; entries: TimelineEntry[]; names: TimelineNames; oob?: boolean }) {
+  const earlier = earlierEntries(
+    p.entries.map((e) => ({ id: e.id, type: e.type, solution: e.data.solution })),
+    p.names.current,
+  );
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
       <h2 id="timeline-heading">Timeline</h2>
-      <ol class="events">{p.entries.map((e) => staffEntry(e, p.names, p.caseRef))}</ol>
+      <ol class="events">{p.entries.map((e) => staffEntry(e, p.names, p.caseRef, earlier))}</ol>
     </section>
   );
 }

@@ -152,9 +152,11 @@ export const caseRatings = pgTable(
     satisfied: boolean('satisfied').notNull(),
     comment: text('comment').notNull().default(''),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    supersededAt: bigint('superseded_at', { mode: 'number' }),
   },
   (t) => [
-    uniqueIndex('case_ratings_case_idx').on(t.caseId),
+    uniqueIndex('case_ratings_current_idx').on(t.caseId).where(sql`superseded_at IS NULL`),
+    index('case_ratings_case_idx').on(t.caseId),
     index('case_ratings_created_idx').on(t.createdAt),
   ],
 );

@@ -170,7 +170,11 @@ export const caseEvents = sqliteTable(
   ],
 );
 
-/** Customer satisfaction: one rating per case (a new rating replaces the old one). */
+/**
+ * Customer satisfaction: a rating belongs to a resolution. One current rating per case
+ * (`superseded_at` null; rating again replaces it); a reopen supersedes it, so the customer
+ * rates the next resolution, and the earlier rating stays (CSAT counts it when it was given).
+ */
 export const caseRatings = sqliteTable(
   'case_ratings',
   {
@@ -184,8 +188,14 @@ export const caseRatings = sqliteTable(
     satisfied: integer('satisfied', { mode: 'boolean' }).notNull(),
     comment: text('comment').notNull().default(''),
     createdAt: integer('created_at').notNull(),
+    /** When the case was reopened after this rating (it rated an earlier resolution); null: the current rating. */
+    supersededAt: integer('superseded_at'),
   },
-  (t) => [uniqueIndex('case_ratings_case_idx').on(t.caseId), index('case_ratings_created_idx').on(t.createdAt)],
+  (t) => [
+    uniqueIndex('case_ratings_current_idx').on(t.caseId).where(sql`superseded_at IS NULL`),
+    index('case_ratings_case_idx').on(t.caseId),
+    index('case_ratings_created_idx').on(t.createdAt),
+  ],
 );
 
 export const SLA_METRICS = ['firstResponse', 'nextResponse', 'resolution'] as const;

@@ -1,7 +1,7 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
 import { chatPanelData, type ChatPanelData } from '../../chat/panel.js';
 import { sessionOfCase, type ChatSession } from '../../chat/sessions.js';
-import { and, asc, count, eq, inArray, max, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
 import { readCaseView, readCustomerCaseView, readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
 import { caseRef } from '../../cases/case-ref.js';
@@ -203,6 +203,12 @@ function basePage(services: Services, principal: Principal, row: CaseRow, stamp:
   };
 }
 
+async function hasCurrentRating(q: Handle, caseId: number): Promise<boolean> {
+  const { caseRatings } = q.tables;
+  const [rating] = await q.db.select({ id: caseRatings.id }).from(caseRatings).where(and(eq(caseRatings.caseId, caseId), isNull(caseRatings.supersededAt))).limit(1);
+  return rating !== undefined;
+}
+
 async function casePageOn(q: Handle, services: Services, principal: Principal, row: CaseRow): Promise<CasePageData> {
   const now = services.clock.now();
   if (principal.actor.type === 'customer') {
@@ -246,6 +252,8 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
       states: stateLabels,
       transitions: Object.fromEntries(Object.entries(workflow.transitions).map(([name, t]) => [name, t.label ?? name])),
       queues: Object.fromEntries(allQueues.map((x) => [x.id, x.name])),
+      // A reopen leaves the case no current solution or rating: the earlier ones are labelled so.
+      current: { solution: row.solution !== null, rating: await hasCurrentRating(q, row.id) },
     },
     otherCases: others.rows
       .filter((other) => other.id !== row.id && canSeeCase(principal, other))
