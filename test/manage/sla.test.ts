@@ -70,6 +70,21 @@ describe('the due-time calculator (the business-time code of the timers)', () =>
     expect(premium).toContain('Warning Fri 6 Mar 2026, 17:15 (UTC)');
   });
 
+  it('says which time it used for a local time the clocks skip or repeat (Berlin, spring forward and fall back)', async () => {
+    const query = { policy: 'standard', priority: 'high', metric: 'firstResponse' };
+    // 29 Mar 2026: 02:00 CET becomes 03:00 CEST; 02:30 is no time in Berlin. Read as 03:30 CEST (01:30 UTC), a Sunday: due Mon 30 Mar 11:00.
+    const skipped = textOf((await calculate({ ...query, created: '2026-03-29T02:30' })).html);
+    expect(skipped).toContain(
+      '2026-03-29 02:30 does not exist in Europe/Berlin: the clocks go forward over it (UTC+01:00 to UTC+02:00). The calculator used Sun 29 Mar 2026, 03:30 (UTC+02:00, Sun 29 Mar 2026, 01:30 UTC), as far past the change as the time asked for.',
+    );
+    expect(skipped).toContain('Due Mon 30 Mar 2026, 11:00 (Europe/Berlin, UTC+02:00)');
+    // 25 Oct 2026: 03:00 CEST becomes 02:00 CET; 02:30 happens at 00:30 and at 01:30 UTC.
+    const repeated = textOf((await calculate({ ...query, created: '2026-10-25T02:30' })).html);
+    expect(repeated).toMatch(/2026-10-25 02:30 happens twice in Europe\/Berlin: the clocks go back \(UTC\+0[12]:00 and UTC\+0[12]:00\)\. The calculator used the one at UTC\+0[12]:00: Sun 25 Oct 2026, 02:30 \(UTC\+0[12]:00, Sun 25 Oct 2026, 0[01]:30 UTC\)\./);
+    // An ordinary time gets no note.
+    expect((await calculate({ ...query, created: '2026-03-29T04:30' })).html).not.toContain('id="calc-local-time"');
+  });
+
   it('answers htmx with the form fragment, and refuses bad input with 422 and the field', async () => {
     const fragment = await calculate({ created: '2026-03-06T16:30', policy: 'standard', priority: 'high', metric: 'firstResponse' }, true);
     expect(fragment.html).toMatch(/^<form id="calculator"/);

@@ -103,6 +103,23 @@ export interface CalcState extends FormState {
   versions?: { options: Option[]; chosen: number; label: string; config: SlaConfigJson };
 }
 
+/** What the calculator did with a local time that is skipped or repeated by a clock change, in words. */
+function LocalTimeNote({ a }: { a: CalcAnswer }) {
+  const lt = a.localTime;
+  if (!lt) return null;
+  const asked = lt.asked.replace('T', ' ');
+  const used = `${formatInZone(a.createdAt, a.timezone)} (UTC${lt.used}, ${formatInZone(a.createdAt, 'UTC')} UTC)`;
+  const text =
+    lt.kind === 'skipped'
+      ? `${asked} does not exist in ${a.timezone}: the clocks go forward over it (UTC${lt.other} to UTC${lt.used}). The calculator used ${used}, as far past the change as the time asked for.`
+      : `${asked} happens twice in ${a.timezone}: the clocks go back (UTC${lt.other} and UTC${lt.used}). The calculator used the one at UTC${lt.used}: ${used}.`;
+  return (
+    <p class="calc-note" id="calc-local-time">
+      {text}
+    </p>
+  );
+}
+
 function Answer({ a, version }: { a: CalcAnswer; version: string | null }) {
   const { input } = a;
   const under = `policy ${input.policy}${version ? ` (${version})` : ''}`;
@@ -110,6 +127,7 @@ function Answer({ a, version }: { a: CalcAnswer; version: string | null }) {
   if (!a.target) {
     return (
       <div class="calc-result" id="calc-answer" role="status">
+        <LocalTimeNote a={a} />
         <p>{`Under ${under}, priority ${input.priority} has no ${METRIC_LABEL[input.metric]!.toLowerCase()} target: a case created at ${when} gets no such timer.`}</p>
       </div>
     );
@@ -117,6 +135,7 @@ function Answer({ a, version }: { a: CalcAnswer; version: string | null }) {
   const t = a.target;
   return (
     <div class="calc-result" id="calc-answer" role="status">
+      <LocalTimeNote a={a} />
       <p class="calc-sentence">
         {`A case created at ${when} with priority ${input.priority} under ${under} is due (${METRIC_LABEL[input.metric]!.toLowerCase()}, ${t.text} of business time) at `}
         <strong id="calc-due">{formatInZone(t.dueAt, a.timezone)}</strong>

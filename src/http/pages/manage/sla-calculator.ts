@@ -23,6 +23,13 @@ export interface CalcAnswer {
   calendar: string;
   timezone: string;
   createdAt: number;
+  /**
+   * Set when the local time asked for is not one instant of the zone: it does not exist (the
+   * clocks skip it going forward; the calculator uses the time as far past the change, as the
+   * zone's rules read it: 02:30 → 03:30), or it happens twice (the clocks go back; `used` is the
+   * offset of the occurrence used, `other` the other one's).
+   */
+  localTime?: { asked: string; kind: 'skipped' | 'repeated'; used: string; other: string };
   /** null: the policy sets no target for this priority and metric (no timer). */
   target: { minutes: number; text: string; warnOffsetMinutes: number; dueAt: number; warnAt: number } | null;
 }
@@ -53,13 +60,29 @@ export function calculateDue(config: SlaConfig, values: FormValues): CalcOutcome
   if (!created.isValid) return { ok: false, errors: { created: `not a valid time: ${created.invalidExplanation ?? input.created}` } };
   const createdAt = created.toMillis();
   const target = policy.target(input.priority, input.metric);
-  const base = { input, calendar: policy.calendarName, timezone: policy.calendar.timezone, createdAt };
+  const localTime = unusualLocalTime(input.created, created);
+  const base = { input, calendar: policy.calendarName, timezone: policy.calendar.timezone, createdAt, ...(localTime ? { localTime } : {}) };
   if (!target) return { ok: true, answer: { ...base, target: null } };
   const due = computeDue(target.calendar, { startMs: createdAt, usedMinutes: 0, targetMinutes: target.minutes, warnOffsetMinutes: target.warnOffsetMinutes });
   return {
     ok: true,
     answer: { ...base, target: { minutes: target.minutes, text: formatDuration(target.minutes), warnOffsetMinutes: target.warnOffsetMinutes, dueAt: due.dueAt, warnAt: due.warnAt } },
   };
+}
+
+/**
+ * Whether `asked` (a local "yyyy-MM-ddTHH:mm") names exactly one instant of `read`'s zone: null,
+ * or what is unusual about it. Luxon reads a time in a gap as that far past the change (02:30 →
+ * 03:30 where 02:00 becomes 03:00) and picks one of a repeated time's two offsets.
+ */
+function unusualLocalTime(asked: string, read: DateTime): CalcAnswer['localTime'] | null {
+  if (read.toFormat("yyyy-LL-dd'T'HH:mm") !== asked) {
+    // Skipped: `other` is the offset before the change (a few hours earlier, before any gap).
+    return { asked, kind: 'skipped', used: read.toFormat('ZZ'), other: read.minus({ hours: 6 }).toFormat('ZZ') };
+  }
+  const offsets = read.getPossibleOffsets();
+  const other = offsets.find((o) => o.offset !== read.offset);
+  return other ? { asked, kind: 'repeated', used: read.toFormat('ZZ'), other: other.toFormat('ZZ') } : null;
 }
 
 /** "Mon 9 Mar 2026, 10:30" in `zone`. */
