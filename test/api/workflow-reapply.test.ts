@@ -4,8 +4,11 @@
  * preview that writes nothing, a map for states the new version no longer has, the new
  * state's SLA clocks and timers, and cases that cannot move left where they are.
  */
+import { and, eq, isNull } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fireWorkflowTimer } from '../../src/cases/fire-workflow-timer.js';
 import { publishVersion } from '../../src/definitions/versions.js';
+import type { OutboxItem } from '../../src/outbox/outbox.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
@@ -201,5 +204,34 @@ describe('re-applying a workflow to running cases', () => {
     expect((await d.reapply({ dryRun: 'yes' })).status).toBe(422);
     // Nothing moved by any of these.
     expect((await d.events(d.cases.working)).some((e) => e.type === 'workflow.reapplied')).toBe(false);
+  });
+
+  it('and a state timer falling due at the same moment: whichever commits second sees the other, never both from the old state', async () => {
+    const d = await desk();
+    const caseRef = await d.open('Password reset');
+    await d.move(caseRef, 'resolve');
+    const id = Number(caseRef.slice(2));
+    const timerItem = async (): Promise<OutboxItem> => {
+      const rows = await h.query((q) => {
+        const o = q.tables.outbox;
+        return q.db.select().from(o).where(and(eq(o.caseId, id), eq(o.type, 'workflow.timer'), isNull(o.doneAt)));
+      });
+      expect(rows).toHaveLength(1);
+      const r = rows[0]!;
+      return { id: r.id, type: r.type, caseId: r.caseId, payload: r.payload as Record<string, unknown>, attempts: r.attempts, availableAt: r.availableAt, createdAt: r.createdAt };
+    };
+    // v2 closes resolved cases after 96 h, not 72.
+    const v2 = structuredClone(h.services.definitions.workflow('support').definition);
+    v2.states.resolved!.timers = [{ after: '96h', transition: 'autoClose' }];
+    await publishVersion(h.services, 'workflow', 'support', v2, ADMIN, 'Auto-close later');
+    await h.services.outbox.idle();
+    h.clock.advanceMinutes(72 * HOUR);
+    // The drain has claimed v1's auto-close (due now) when the re-apply, at the same moment, cancels it and commits first.
+    const claimed = await timerItem();
+    const done = await d.reapply({ version: 2 });
+    expect(done.json).toMatchObject({ cases: 1, changes: [{ timers: { cancelled: [{ transition: 'autoClose' }], scheduled: [{ transition: 'autoClose' }] } }] });
+    await fireWorkflowTimer(h.services, claimed);
+    expect(await d.get(caseRef)).toMatchObject({ status: 'resolved', workflow: { version: 2 } });
+    expect((await d.events(caseRef)).filter((e) => e.type === 'case.transitioned' && e.data.transition === 'autoClose')).toEqual([]);
   });
 });
