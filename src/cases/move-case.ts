@@ -9,6 +9,7 @@ import type { Handle } from '../db/store/index.js';
 import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
+import { transition } from '../workflow/transition.js';
 import { assignCase, unassign } from '../assignment/assign.js';
 
 export type QueueRow = typeof queues.$inferSelect;
@@ -86,17 +87,36 @@ export async function escalateCase(ctx: CaseContext, options: EscalateOptions): 
   return true;
 }
 
-/** Moves the case to another queue (tier follows the queue) and reassigns if needed. */
+/**
+ * Moves the case to another queue (tier follows the queue) and reassigns if needed. A move to a
+ * lower tier (out of advanced support, by hand or because its queue was deactivated) also raises
+ * `case.deescalated` for the workflow, as escalating raises `case.escalated`: its `on`
+ * transition takes the case out of its escalation state (the default workflow's
+ * `deescalateAutomatically`: escalated → open), with the state's clocks and entry actions as any
+ * transition. A case waiting on the customer stays waiting; the state it returns to
+ * (`@previous`) becomes the one the de-escalation leads to from there.
+ */
 export async function transferCase(ctx: CaseContext, queueId: string, reason: string): Promise<boolean> {
   const target = await activeQueue(ctx, queueId);
   const c = ctx.case;
   if (c.queueId === target.id) return false;
-  const from = c.queueId;
+  const from = { queue: c.queueId, tier: c.tier };
   c.queueId = target.id;
   c.tier = target.tier;
   c.waitingSince = null;
   await keepOrRelease(ctx, `moved to ${target.id}`);
-  await ctx.record('case.transferred', { fromQueue: from, queue: target.id, tier: target.tier, reason });
+  await ctx.record('case.transferred', { fromQueue: from.queue, queue: target.id, tier: target.tier, reason });
   await assignCase(ctx);
+  if (target.tier < from.tier) await deescalate(ctx, { fromQueue: from.queue, fromTier: from.tier, queue: target.id, tier: target.tier, reason });
   return true;
+}
+
+async function deescalate(ctx: CaseContext, data: Record<string, unknown>): Promise<void> {
+  const before = ctx.case.status;
+  await ctx.raiseTold('case.deescalated', data);
+  const c = ctx.case;
+  if (c.status !== before || c.previousStatus === null) return;
+  // Not moved (waiting on the customer, say): where it returns to follows the de-escalation.
+  const back = transition(ctx.workflow, { status: c.previousStatus, previousStatus: null }, { kind: 'event', type: 'case.deescalated' });
+  if (back.ok && back.transition !== null && back.to !== c.status) c.previousStatus = back.to;
 }

@@ -185,11 +185,20 @@ export class CaseContext {
    */
   async raise(type: string, data: Record<string, unknown> = {}): Promise<number | null> {
     const id = await this.record(type, data);
+    await this.raiseTold(type, data);
+    return id;
+  }
+
+  /**
+   * `raise` for an event another entry already tells on the timeline (a de-escalation is its
+   * `case.transferred`): the rulesets the workflow names for it run, and its `on` transitions
+   * fire, without a second entry.
+   */
+  async raiseTold(type: string, data: Record<string, unknown> = {}): Promise<void> {
     if (this.workflow.triggers?.[type]?.length && !this.skipTriggers.has(type)) {
       await this.enqueue('case.event', { type, data, actor: this.actor });
     }
     await this.dispatch(type, data);
-    return id;
   }
 
   /**

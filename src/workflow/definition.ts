@@ -23,6 +23,7 @@ export const BUILTIN_EVENTS = [
   'case.assigned',
   'case.unassigned',
   'case.escalated',
+  'case.deescalated',
   'case.reopened',
   'case.resolved',
   'case.closed',
