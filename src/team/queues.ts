@@ -11,6 +11,10 @@
  *   (`case.transferred`, reassigned as usual) in the same transaction. Memberships stay, so
  *   reactivating restores the queue as it was. Published rules that still send cases to an
  *   inactive queue fall back to `general` (recorded as `rules.failed` on the case).
+ * - Mailboxes and chat sites whose new cases start in the queue (their default queue) need a
+ *   replacement queue too: they are pointed at it in the same transaction (each mailbox's
+ *   change in the audit log as an admin's edit would be, the sites in the queue's entry), and
+ *   the mailboxes' pollers restart on it after commit. Reactivating does not point them back.
  */
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -194,34 +198,98 @@ export interface DeactivateQueueResult {
   queue: QueueRow;
   /** Open cases moved to `moveTo`. */
   moved: number;
+  /** The mailboxes and chat sites pointed at `channelsTo` (none: empty lists, `channelsTo` null). */
+  channels: QueueChannels;
+  channelsTo: string | null;
 }
 
-/** Deactivates a queue; its open cases go to `moveTo` (required when there are any). */
-export async function deactivateQueue(services: Services, id: string, options: { moveTo?: string | null }, actor: Actor): Promise<DeactivateQueueResult> {
+/** The mailboxes and chat sites whose new cases start in a queue (their default queue), by name. */
+export interface QueueChannels {
+  mailboxes: { id: number; name: string; enabled: boolean }[];
+  chatSites: { id: string; name: string; active: boolean }[];
+}
+
+export async function channelsOfQueue(q: Handle, queueId: string): Promise<QueueChannels> {
+  const { mailboxes, chatSites } = q.tables;
+  return {
+    mailboxes: await q.db.select({ id: mailboxes.id, name: mailboxes.name, enabled: mailboxes.enabled }).from(mailboxes).where(eq(mailboxes.queueId, queueId)).orderBy(asc(mailboxes.name), asc(mailboxes.id)),
+    chatSites: await q.db.select({ id: chatSites.id, name: chatSites.name, active: chatSites.active }).from(chatSites).where(eq(chatSites.queueId, queueId)).orderBy(asc(chatSites.name), asc(chatSites.id)),
+  };
+}
+
+/** "1 mailbox and 2 chat sites". */
+export function channelsText(c: { mailboxes: number; chatSites: number }): string {
+  const parts = [c.mailboxes > 0 ? `${c.mailboxes} mailbox${c.mailboxes === 1 ? '' : 'es'}` : '', c.chatSites > 0 ? `${c.chatSites} chat site${c.chatSites === 1 ? '' : 's'}` : ''];
+  return parts.filter(Boolean).join(' and ');
+}
+
+/** Another active queue, for `field`; a field error otherwise. */
+async function otherActiveQueue(q: Handle, id: string, field: string, wanted: string): Promise<QueueRow> {
+  const t = q.tables.queues;
+  const [target] = await q.db.select().from(t).where(eq(t.id, wanted)).limit(1);
+  if (!target || !target.active || target.id === id) throw fieldError(field, 'choose another active queue');
+  return target;
+}
+
+/**
+ * Deactivates a queue; its open cases go to `moveTo`, and the mailboxes and chat sites whose
+ * default queue it is to `channelsTo` (each required when there are any), in one transaction.
+ */
+export async function deactivateQueue(services: Services, id: string, options: { moveTo?: string | null; channelsTo?: string | null }, actor: Actor): Promise<DeactivateQueueResult> {
   assertManager(actor);
-  return services.store.write(async (q) => {
+  const result = await services.store.write(async (q) => {
     const t = q.tables.queues;
     const queue = await queueIn(q, id);
     if (id === FALLBACK_QUEUE) throw new DomainError('CONFLICT', `"${FALLBACK_QUEUE}" is the fallback queue of routing; it cannot be deactivated.`);
-    if (!queue.active) return { queue, moved: 0 };
+    if (!queue.active) return { queue, moved: 0, channels: { mailboxes: [], chatSites: [] } as QueueChannels, channelsTo: null as string | null };
     const open = await openCasesIn(q, id);
+    const channels = await channelsOfQueue(q, id);
+    const channelCount = channels.mailboxes.length + channels.chatSites.length;
     const moveTo = options.moveTo?.trim() || null;
-    if (open.length > 0) {
-      if (!moveTo) {
-        throw fieldError('moveTo', `${open.length} open case${open.length === 1 ? ' is' : 's are'} in this queue: choose a queue to move ${open.length === 1 ? 'it' : 'them'} to`);
-      }
-      const [target] = await q.db.select().from(t).where(eq(t.id, moveTo)).limit(1);
-      if (!target || !target.active || target.id === id) throw fieldError('moveTo', 'choose another active queue');
+    const channelsTo = options.channelsTo?.trim() || null;
+    const issues: FieldIssue[] = [];
+    if (open.length > 0 && !moveTo) {
+      issues.push({ path: 'moveTo', message: `${open.length} open case${open.length === 1 ? ' is' : 's are'} in this queue: choose a queue to move ${open.length === 1 ? 'it' : 'them'} to` });
+    }
+    if (channelCount > 0 && !channelsTo) {
+      const what = channelsText({ mailboxes: channels.mailboxes.length, chatSites: channels.chatSites.length });
+      issues.push({ path: 'channelsTo', message: `${what} start${channelCount === 1 ? 's' : ''} new cases in this queue: choose the queue ${channelCount === 1 ? 'it uses' : 'they use'} instead` });
+    }
+    if (issues.length > 0) throw new ValidationError(issues);
+    const target = open.length > 0 ? await otherActiveQueue(q, id, 'moveTo', moveTo!) : null;
+    const channelsTarget = channelCount > 0 ? await otherActiveQueue(q, id, 'channelsTo', channelsTo!) : null;
+    if (target) {
       for (const caseId of open) {
         const ctx = await CaseContext.load(q, services, caseId, actor);
         await transferCase(ctx, target.id, `queue ${id} deactivated by ${actor.name}`);
         await ctx.save();
       }
     }
+    if (channelsTarget) await repointChannels(q, services, actor, id, channels, channelsTarget.id);
     const [row] = await q.db.update(t).set({ active: false }).where(eq(t.id, id)).returning();
-    await auditIn(q, services.clock, actor, 'queue', id, 'deactivated', queue, { ...row!, movedTo: open.length > 0 ? moveTo : null, moved: open.length });
-    return { queue: row!, moved: open.length };
+    await auditIn(q, services.clock, actor, 'queue', id, 'deactivated', queue, {
+      ...row!,
+      movedTo: target?.id ?? null,
+      moved: open.length,
+      ...(channelsTarget ? { channelsTo: channelsTarget.id, mailboxes: channels.mailboxes.map((m) => m.id), chatSites: channels.chatSites.map((s) => s.id) } : {}),
+    });
+    return { queue: row!, moved: open.length, channels, channelsTo: channelsTarget?.id ?? null };
   });
+  // Their pollers read the default queue when they start.
+  for (const mailbox of result.channels.mailboxes) services.mailboxes.changed(mailbox.id);
+  return result;
+}
+
+/** Points the queue's mailboxes and chat sites at `to`, each mailbox's change audited as an edit of it. */
+async function repointChannels(q: Handle, services: Services, actor: Actor, from: string, channels: QueueChannels, to: string): Promise<void> {
+  const { mailboxes, chatSites } = q.tables;
+  const now = services.clock.now();
+  const reason = `queue ${from} deactivated`;
+  for (const m of channels.mailboxes) {
+    await q.db.update(mailboxes).set({ queueId: to, updatedAt: now }).where(eq(mailboxes.id, m.id));
+    await auditIn(q, services.clock, actor, 'mailbox', m.id, 'updated', { name: m.name, queueId: from }, { name: m.name, queueId: to, reason });
+  }
+  for (const s of channels.chatSites) await q.db.update(chatSites).set({ queueId: to, updatedAt: now }).where(eq(chatSites.id, s.id));
 }
 
 export async function reactivateQueue(services: Services, id: string, actor: Actor): Promise<QueueRow> {

@@ -1,12 +1,15 @@
 /**
  * Deactivating a queue in the console (`/manage/team/queues/:id`): its open cases move to the
  * queue chosen, and cases leaving advanced support for a tier-1 queue leave the workflow's
- * escalation state through the workflow (`case.deescalated`).
+ * escalation state through the workflow (`case.deescalated`); the mailboxes and chat sites
+ * whose default queue it is are listed and take the replacement queue chosen, in the same
+ * transaction; intake never lands in an inactive queue without saying so.
  */
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN } from '../support/harness.js';
-import { manageHarness, type ManageHarness } from './support.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
+import { manageHarness, textOf, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
 beforeEach(async () => {
@@ -57,5 +60,66 @@ describe('deactivating advanced support', () => {
     expect(reply.status).toBe(201);
     await h.settled();
     expect(await caseOf(waiting)).toMatchObject({ status: 'open', queue: 'general', tier: 1 });
+  });
+});
+
+describe('deactivating a queue that mailboxes and chat sites start new cases in', () => {
+  async function channelsOn(queue: string) {
+    const now = h.clock.now();
+    return h.services.store.write(async (q) => {
+      const [mailbox] = await q.db
+        .insert(q.tables.mailboxes)
+        .values({ name: 'Billing inbox', host: 'imap.example.com', port: 993, tls: true, username: 'billing', path: 'INBOX', queueId: queue, enabled: false, createdAt: now, updatedAt: now })
+        .returning();
+      await q.db.insert(q.tables.chatSites).values({ id: 'site_shop', name: 'Shop', allowedOrigins: ['https://shop.example'], queueId: queue, secretSealed: 'v1.sealed', createdAt: now, updatedAt: now });
+      return mailbox!.id;
+    });
+  }
+  const defaults = async () => ({
+    mailboxes: (await h.query((q) => q.db.select({ queue: q.tables.mailboxes.queueId }).from(q.tables.mailboxes))).map((r) => r.queue),
+    sites: (await h.query((q) => q.db.select({ queue: q.tables.chatSites.queueId }).from(q.tables.chatSites))).map((r) => r.queue),
+  });
+
+  it('lists them with links, asks for the queue they use instead, and changes them with the deactivation', async () => {
+    const mailbox = await channelsOn('billing');
+    const open = await h.intake({ customer: { email: 'pat@example.com' }, subject: 'Refund for a double charge', description: 'My card was charged twice for the invoice.' });
+    const page = await (await h.as.manager.get('/manage/team/queues/billing')).text();
+    expect(textOf(page)).toContain('New cases from 1 mailbox and 1 chat site start in this queue; they start in the queue you choose instead');
+    expect(page).toContain(`<a href="/manage/channels/mailboxes/${mailbox}">Billing inbox</a>`);
+    expect(page).toContain('<a href="/manage/channels/chat-sites/site_shop">Shop</a>');
+    expect(textOf(page)).toContain('Mailbox Billing inbox (disabled)');
+
+    // Without a replacement: refused beside the field (htmx: the form alone), nothing changed.
+    const refused = await h.as.manager.post('/manage/team/queues/billing/deactivate', { moveTo: 'general', channelsTo: '' }, { htmx: true });
+    expect(refused.status).toBe(422);
+    expect(textOf(await refused.text())).toContain('1 mailbox and 1 chat site start new cases in this queue: choose the queue they use instead');
+    const self = await h.as.manager.post('/manage/team/queues/billing/deactivate', { moveTo: 'general', channelsTo: 'billing' });
+    expect(self.status).toBe(422);
+    expect((await h.query((q) => q.db.select({ active: q.tables.queues.active }).from(q.tables.queues).where(eq(q.tables.queues.id, 'billing'))))[0]!.active).toBe(true);
+    expect(await defaults()).toEqual({ mailboxes: ['billing'], sites: ['billing'] });
+
+    const done = await h.as.manager.post('/manage/team/queues/billing/deactivate', { moveTo: 'general', channelsTo: 'technical' });
+    expect(done.status).toBe(303);
+    const notice = textOf(await (await h.as.manager.get(done.headers.get('Location')!)).text());
+    expect(notice).toContain('Queue deactivated. 1 open case moved. New cases from 1 mailbox and 1 chat site now start in technical.');
+    expect(await defaults()).toEqual({ mailboxes: ['technical'], sites: ['technical'] });
+    expect(await caseOf(open)).toMatchObject({ queue: 'general' });
+    const audit = await h.query((q) => q.db.select().from(q.tables.auditLog));
+    expect(audit.find((a) => a.entityType === 'mailbox')).toMatchObject({ entityId: String(mailbox), action: 'updated', actorName: 'Maria Manager', after: { name: 'Billing inbox', queueId: 'technical', reason: 'queue billing deactivated' } });
+    expect(audit.find((a) => a.entityType === 'queue' && a.action === 'deactivated')?.after).toMatchObject({ channelsTo: 'technical', mailboxes: [mailbox], chatSites: ['site_shop'], movedTo: 'general', moved: 1 });
+
+    // What the mailbox and the chat site file next starts in technical (their default queue, as intake passes it).
+    const [site] = await h.query((q) => q.db.select().from(q.tables.chatSites));
+    const chat = await createCase(h.services, { customer: { email: 'sam@example.com' }, subject: 'Hello', description: 'A question about my order.' }, ADMIN, { channel: 'chat', defaultQueue: site!.queueId });
+    expect((await entries(chat.id, 'case.routed'))[0]).toMatchObject({ queue: 'technical', defaultQueue: 'technical' });
+  });
+
+  it('a default queue inactive all the same (changed behind the console) routes to general, recorded and shown to managers', async () => {
+    await channelsOn('technical');
+    await h.services.store.write((q) => q.db.update(q.tables.queues).set({ active: false }).where(eq(q.tables.queues.id, 'technical')));
+    const c = await createCase(h.services, { customer: { email: 'sam@example.com' }, subject: 'Hello', description: 'A question about my order.' }, ADMIN, { channel: 'chat', defaultQueue: 'technical' });
+    expect((await entries(c.id, 'case.routed'))[0]).toMatchObject({ queue: 'general' });
+    expect(await entries(c.id, 'rules.failed')).toEqual([expect.objectContaining({ event: 'case.created', error: 'queue "technical" does not exist or is inactive; routed to general' })]);
+    expect(textOf(await (await h.as.manager.get('/manage')).text())).toContain('queue "technical" does not exist or is inactive');
   });
 });

@@ -5,11 +5,13 @@
  */
 import type { Child } from 'hono/jsx';
 import type { StaffRole } from '../../../src/db/schema/index.js';
-import type { QueueListRow, QueueRow, QueueUse } from '../../../src/team/queues.js';
+import { channelsText, type QueueChannels, type QueueListRow, type QueueRow, type QueueUse } from '../../../src/team/queues.js';
 import type { StaffListRow } from '../../../src/team/staff.js';
 import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ManagePage, ManageTable } from './parts.js';
+import { CHAT_SITES } from './chat-sites.js';
+import { MAILBOXES } from './channels.js';
 import { ReportsStyles } from './reports-parts.js';
 
 export const TEAM = '/manage/team';
@@ -179,11 +181,43 @@ export function NewQueuePage(p: { viewer: Viewer; csrfToken: string; state: Form
 export interface QueuePageData {
   queue: QueueRow;
   openCases: number;
+  /** Mailboxes and chat sites whose new cases start in the queue. */
+  channels: QueueChannels;
   uses: QueueUse[];
   targets: Option[];
   fallback: boolean;
   /** QUEUE_WAIT_ALERT_MINUTES, for queues without their own wait alert. */
   defaultWaitAlert: number;
+}
+
+/** The mailboxes and chat sites whose default queue this is, linked, and the queue they take instead. */
+function QueueChannelsPart(p: { channels: QueueChannels; targets: Option[]; state: FormState }) {
+  const { mailboxes, chatSites } = p.channels;
+  const n = mailboxes.length + chatSites.length;
+  if (n === 0) return null;
+  const what = channelsText({ mailboxes: mailboxes.length, chatSites: chatSites.length });
+  return (
+    <>
+      <p>{`New cases from ${what} start in this queue; ${n === 1 ? 'it starts' : 'they start'} in the queue you choose instead (their settings are changed with the deactivation, in the audit log):`}</p>
+      <ul class="plain-list" id="queue-channels">
+        {mailboxes.map((m) => (
+          <li>
+            {'Mailbox '}
+            <a href={`${MAILBOXES}/${m.id}`}>{m.name}</a>
+            {m.enabled ? '' : ' (disabled)'}
+          </li>
+        ))}
+        {chatSites.map((site) => (
+          <li>
+            {'Chat site '}
+            <a href={`${CHAT_SITES}/${site.id}`}>{site.name}</a>
+            {site.active ? '' : ' (inactive)'}
+          </li>
+        ))}
+      </ul>
+      <SelectField id="queue-channels-to" name="channelsTo" label="New cases from them start in" options={[{ value: '', label: 'Choose a queue' }, ...p.targets]} state={p.state} />
+    </>
+  );
 }
 
 export function DeactivateQueueForm(p: { csrfToken: string; data: QueuePageData; state: FormState }) {
@@ -195,6 +229,7 @@ export function DeactivateQueueForm(p: { csrfToken: string; data: QueuePageData;
       <FormError state={p.state} />
       <p>{openCases === 0 ? 'No open cases are in this queue.' : `${openCases} open case${openCases === 1 ? ' is' : 's are'} in this queue; ${openCases === 1 ? 'it moves' : 'they move'} to the queue you choose (and are reassigned there).`}</p>
       {openCases > 0 ? <SelectField id="queue-move-to" name="moveTo" label="Move open cases to" options={[{ value: '', label: 'Choose a queue' }, ...p.data.targets]} state={p.state} /> : null}
+      <QueueChannelsPart channels={p.data.channels} targets={p.data.targets} state={p.state} />
       <Button variant="danger" id="queue-deactivate">
         Deactivate queue
       </Button>

@@ -2,15 +2,15 @@
 import { and, count, eq } from 'drizzle-orm';
 import { FALLBACK_QUEUE } from '../../../cases/create-case.js';
 import type { Services } from '../../../services.js';
-import { activeQueues, definitionsUsingQueue, inactiveQueueIds, openCasesIn, queueIn } from '../../../team/queues.js';
+import { activeQueues, channelsOfQueue, definitionsUsingQueue, inactiveQueueIds, openCasesIn, queueIn } from '../../../team/queues.js';
 import { memberships } from '../../../team/staff.js';
 import type { QueuePageData } from '../../../../views/pages/manage/team.js';
 
-/** A queue's page: the queue, its open cases, the definitions naming it, where its cases may go. */
+/** A queue's page: the queue, its open cases, the definitions and channels naming it, where its cases may go. */
 export async function queueData(services: Services, id: string): Promise<QueuePageData> {
-  const { queue, openCases } = await services.store.read(async (q) => ({ queue: await queueIn(q, id), openCases: (await openCasesIn(q, id)).length }));
+  const { queue, openCases, channels } = await services.store.read(async (q) => ({ queue: await queueIn(q, id), openCases: (await openCasesIn(q, id)).length, channels: await channelsOfQueue(q, id) }));
   const targets = (await activeQueues(services)).filter((q) => q.id !== id).map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` }));
-  return { queue, openCases, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
+  return { queue, openCases, channels, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
 }
 
 /** The active queues a staff member may be put in. */

@@ -5,7 +5,7 @@
  *   GET  /manage/team                               queues and staff
  *   GET  /manage/team/queues/new, POST /manage/team/queues             create a queue
  *   GET  /manage/team/queues/:id, POST /manage/team/queues/:id         edit it
- *   POST /manage/team/queues/:id/deactivate (moveTo), …/reactivate
+ *   POST /manage/team/queues/:id/deactivate (moveTo, channelsTo), …/reactivate
  *   GET  /manage/team/staff/new, POST /manage/team/staff               add a staff member (one-time link)
  *   GET  /manage/team/staff/:id, POST /manage/team/staff/:id           edit them
  *   POST /manage/team/staff/:id/deactivate, …/reactivate
@@ -16,7 +16,7 @@
 import { Hono } from 'hono';
 import { STAFF_ROLES } from '../../../db/schema/index.js';
 import type { Actor } from '../../../roles.js';
-import { createQueue, deactivateQueue, listQueues, reactivateQueue, updateQueue } from '../../../team/queues.js';
+import { channelsText, createQueue, deactivateQueue, listQueues, reactivateQueue, updateQueue } from '../../../team/queues.js';
 import { deactivateStaff, reactivateStaff } from '../../../team/staff-active.js';
 import { createStaffMember, getStaff, listStaff, memberships, updateStaff } from '../../../team/staff.js';
 import type { FormErrors, FormState, FormValues } from '../../../../views/components.js';
@@ -49,7 +49,7 @@ function notice(c: PageContext): string | null {
     case 'queue-saved':
       return 'Queue saved.';
     case 'queue-deactivated':
-      return `Queue deactivated.${num(c, 'moved') ? ` ${count(num(c, 'moved'), 'open case')} moved.` : ''}`;
+      return `Queue deactivated.${num(c, 'moved') ? ` ${count(num(c, 'moved'), 'open case')} moved.` : ''}${num(c, 'mailboxes') + num(c, 'chatSites') ? ` New cases from ${channelsText({ mailboxes: num(c, 'mailboxes'), chatSites: num(c, 'chatSites') })} now start in ${c.req.query('channelsTo') && /^[a-z0-9][a-z0-9_-]{0,39}$/.test(c.req.query('channelsTo')!) ? c.req.query('channelsTo') : 'the queue chosen'}.` : ''}`;
     case 'queue-reactivated':
       return 'Queue reactivated.';
     case 'staff-saved':
@@ -161,7 +161,7 @@ export function teamPages(): Hono<PageEnv> {
     const id = c.req.param('id');
     const values = await readForm(c);
     const result = await attempt(
-      async () => deactivateQueue(c.get('services'), id, { moveTo: values.moveTo ?? null }, actor),
+      async () => deactivateQueue(c.get('services'), id, { moveTo: values.moveTo ?? null, channelsTo: values.channelsTo ?? null }, actor),
       async (errors, status) => {
         const data = await queueData(c.get('services'), id);
         const state: FormState = { values, errors };
@@ -175,7 +175,9 @@ export function teamPages(): Hono<PageEnv> {
       },
     );
     if (!result.ok) return result.response;
-    return redirectTo(c, `${TEAM}/queues/${id}?done=queue-deactivated&moved=${result.value.moved}`);
+    const { moved, channels, channelsTo } = result.value;
+    const repointed = channelsTo ? `&mailboxes=${channels.mailboxes.length}&chatSites=${channels.chatSites.length}&channelsTo=${encodeURIComponent(channelsTo)}` : '';
+    return redirectTo(c, `${TEAM}/queues/${id}?done=queue-deactivated&moved=${moved}${repointed}`);
   });
 
   app.post(`${TEAM}/queues/:id/reactivate`, async (c) => {
