@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_MIGRATIONS_DIR } from '../../src/db/pg/client.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from '../../src/db/pg/migrate.js';
 import { EXPECTED_CUSTOMER_UPDATED_AT, historyStatements } from '../support/customer-updated-at-history.js';
+import { EXPECTED_PREVIOUS_STATUS, previousStatusStatements } from '../support/previous-status-history.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 /** The schema's 46 tables and search_documents (drizzle/pg/0001_search.sql). */
@@ -115,6 +116,28 @@ describe('migratePostgres', () => {
       await migratePostgres(url);
       const rows = await withClient(url, async (c) => (await c.query<{ id: string; at: string | null }>('SELECT id, customer_updated_at AS at FROM cases ORDER BY id')).rows);
       expect(Object.fromEntries(rows.map((r) => [Number(r.id), r.at === null ? null : Number(r.at)]))).toEqual(EXPECTED_CUSTOMER_UPDATED_AT);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('repairs cases whose previous_status was their own state from their timeline (0005), as on SQLite', async () => {
+    const url = await cluster.createDatabase();
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-pg-migrations-'));
+    try {
+      fs.cpSync(PG_MIGRATIONS_DIR, folder, { recursive: true });
+      const index = journal.entries.findIndex((e) => e.tag.endsWith('_previous_status_repair'));
+      expect(index).toBeGreaterThan(0);
+      for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(folder, `${entry.tag}.sql`));
+      fs.writeFileSync(path.join(folder, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+      await migratePostgres(url, { migrationsFolder: folder });
+      await withClient(url, async (c) => {
+        for (const statement of previousStatusStatements()) await c.query(statement);
+      });
+
+      await migratePostgres(url);
+      const rows = await withClient(url, async (c) => (await c.query<{ id: string; previous: string | null }>('SELECT id, previous_status AS previous FROM cases ORDER BY id')).rows);
+      expect(Object.fromEntries(rows.map((r) => [Number(r.id), r.previous]))).toEqual(EXPECTED_PREVIOUS_STATUS);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
     }

@@ -1,0 +1,55 @@
+/**
+ * Repairing `previous_status` on a SQLite database (drizzle/0031_previous_status_repair.sql):
+ * cases an earlier defect left with their own state as the state to return to get the last
+ * other state of their timeline back, and `@previous` (a customer's reply to a waiting case)
+ * leads there again. PostgreSQL's migration: test/postgres/migrate.test.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/db/client.js';
+import type { WorkflowDefinition } from '../../src/workflow/definition.js';
+import { transition } from '../../src/workflow/transition.js';
+import { ROOT, tempDir } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
+import { EXPECTED_PREVIOUS_STATUS, previousStatusStatements } from '../support/previous-status-history.js';
+
+/** A copy of the migrations up to (not including) the one whose tag ends with `tag`. */
+function migrationsBefore(dir: string, tag: string): string {
+  const before = path.join(dir, 'migrations-before');
+  fs.cpSync(MIGRATIONS_DIR, before, { recursive: true });
+  const journalFile = path.join(before, 'meta', '_journal.json');
+  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+  const index = journal.entries.findIndex((e) => e.tag.endsWith(tag));
+  expect(index).toBeGreaterThan(0);
+  for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(before, `${entry.tag}.sql`));
+  journal.entries = journal.entries.slice(0, index);
+  fs.writeFileSync(journalFile, JSON.stringify(journal));
+  return before;
+}
+
+describe.skipIf(ON_POSTGRES)('repairing previous_status on an existing SQLite database', () => {
+  it('recomputes the state to return to from the timeline, so "@previous" leads somewhere again', () => {
+    const dir = tempDir();
+    const sqlite = new Database(path.join(dir, 'old.db'));
+    try {
+      const db = drizzle(sqlite);
+      migrate(db, { migrationsFolder: migrationsBefore(dir, '_previous_status_repair') });
+      for (const statement of previousStatusStatements()) sqlite.prepare(statement).run();
+
+      migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      const rows = sqlite.prepare('SELECT id, status, previous_status AS previous FROM cases ORDER BY id').all() as { id: number; status: string; previous: string | null }[];
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.previous]))).toEqual(EXPECTED_PREVIOUS_STATUS);
+
+      // The customer's reply to the waiting case returns it to where it was worked on, not to "pending".
+      const support = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows/support.json'), 'utf8')) as WorkflowDefinition;
+      const waiting = rows.find((r) => r.id === 2001)!;
+      expect(transition(support, { status: waiting.status, previousStatus: waiting.previous }, { kind: 'event', type: 'customer.replied' })).toMatchObject({ ok: true, transition: 'customerReplied', to: 'open' });
+    } finally {
+      sqlite.close();
+    }
+  });
+});
