@@ -17,7 +17,7 @@
  * `dryRun` shows the same without writing. Confirming with the `version` previewed is refused
  * (CONFLICT) when another version is in force by then.
  */
-import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, ne } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import { SLA_METRICS, type SlaMetric } from '../db/schema/cases.js';
 import type { Handle } from '../db/store/index.js';
@@ -236,11 +236,32 @@ function onOtherVersions(q: Handle, name: string, version: number) {
   return q.db.select({ id: q.tables.cases.id }).from(q.tables.cases).where(onOtherVersionsWhere(q, name, version)).orderBy(asc(q.tables.cases.id));
 }
 
-/** How many running cases are on another version of the workflow than the one in force (the console's hint). */
+/**
+ * The states a case of the workflow not closed can be in: every state of any version of it that
+ * is not of the `closed` category in that version (entering one sets `closed_at`).
+ */
+function statesNotClosed(services: Services, name: string): string[] {
+  const states = new Set<string>();
+  for (const row of services.definitions.history('workflow', name)) {
+    const body = row.body as Partial<WorkflowDefinition> | null;
+    for (const [state, definition] of Object.entries(body?.states ?? {})) if (definition.category !== 'closed') states.add(state);
+  }
+  return [...states].sort();
+}
+
+/**
+ * How many running cases are on another version of the workflow than the one in force (the
+ * console's hint, on every visit of the workflow's page). Read through `cases_status_idx` by the
+ * states a case not closed can be in: the cases table has no index by workflow and version (each
+ * costs every intake, docs/performance.md), and without the states SQLite scanned every case ever
+ * filed, closed ones included.
+ */
 export async function casesOnOtherWorkflowVersions(services: Services, name: string): Promise<number> {
   const version = services.definitions.publishedVersion('workflow', name);
   if (version === null) return 0;
-  const [row] = await services.store.query((q) => q.db.select({ n: count() }).from(q.tables.cases).where(onOtherVersionsWhere(q, name, version)));
+  const states = statesNotClosed(services, name);
+  if (states.length === 0) return 0;
+  const [row] = await services.store.query((q) => q.db.select({ n: count() }).from(q.tables.cases).where(and(inArray(q.tables.cases.status, states), onOtherVersionsWhere(q, name, version))));
   return row?.n ?? 0;
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
 import { customerCases } from '../../src/cases/customer-cases.js';
+import { casesOnOtherWorkflowVersions } from '../../src/cases/reapply-workflow.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 
@@ -77,6 +78,19 @@ describe('cases_customer_open_idx (customer; partial: open) and cases_customer_u
     h.db.$client.prepare = prepare;
     const sql = statements.find((s) => s.includes('coalesce(customer_updated_at, created_at)'))!;
     expect(plan(sql, 1, 0, 0, 0, 26)).toMatch(/USING INDEX cases_customer_updated_idx \(customer_id=\? AND <expr><\?\)/);
+  });
+});
+
+describe('cases_status_idx (state, id)', () => {
+  planned('serves the workflow page’s count of running cases on other versions by the states a running case can be in, never a scan of every case (reapply-workflow.ts, as drizzle writes it)', async () => {
+    const statements: string[] = [];
+    const prepare = h.db.$client.prepare.bind(h.db.$client);
+    h.db.$client.prepare = ((text: string) => (statements.push(text), prepare(text))) as typeof prepare;
+    expect(await casesOnOtherWorkflowVersions(h.services, 'support')).toBe(0);
+    h.db.$client.prepare = prepare;
+    const sql = statements.find((s) => s.includes('"workflow_version" <>'))!;
+    // support's states but closed: escalated, new, open, pending, resolved.
+    expect(plan(sql, 'escalated', 'new', 'open', 'pending', 'resolved', 'support', 1)).toMatch(/^SEARCH cases USING INDEX cases_status_idx \(status=\?\)$/);
   });
 });
 
