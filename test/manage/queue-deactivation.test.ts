@@ -63,6 +63,17 @@ describe('deactivating advanced support', () => {
   });
 });
 
+describe('moving a case out of advanced support by hand', () => {
+  it('is the same de-escalation: a transfer to a tier-1 queue takes the escalated case back to open', async () => {
+    const id = await escalated('Export fails');
+    const res = await h.api('POST', `/api/v1/cases/C-${id}/assignment`, { token: ADMIN_TOKEN, body: { queue: 'technical', reason: 'Not a bug after all' } });
+    expect(res.status).toBe(200);
+    await h.settled();
+    expect(await caseOf(id)).toMatchObject({ status: 'open', queue: 'technical', tier: 1 });
+    expect((await entries(id, 'case.transitioned')).at(-1)).toMatchObject({ transition: 'deescalateAutomatically', from: 'escalated', to: 'open', on: 'case.deescalated' });
+  });
+});
+
 describe('deactivating a queue that mailboxes and chat sites start new cases in', () => {
   async function channelsOn(queue: string) {
     const now = h.clock.now();
