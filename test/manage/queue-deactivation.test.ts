@@ -8,6 +8,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
+import { publishVersion } from '../../src/definitions/versions.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
 import { manageHarness, textOf, type ManageHarness } from './support.js';
 
@@ -71,6 +72,20 @@ describe('moving a case out of advanced support by hand', () => {
     await h.settled();
     expect(await caseOf(id)).toMatchObject({ status: 'open', queue: 'technical', tier: 1 });
     expect((await entries(id, 'case.transitioned')).at(-1)).toMatchObject({ transition: 'deescalateAutomatically', from: 'escalated', to: 'open', on: 'case.deescalated' });
+  });
+});
+
+describe('a workflow without a de-escalation transition', () => {
+  it('is named on the deactivation form, before its escalated cases keep their state in a tier-1 queue', async () => {
+    const page = async () => textOf(await (await h.as.manager.get('/manage/team/queues/advanced')).text());
+    await escalated('Export fails');
+    expect(await page()).not.toContain('case.deescalated');
+    // Cases on a version without one (a database seeded before it, say): the manager is told.
+    const old = structuredClone(h.services.definitions.workflow('support').definition);
+    delete old.transitions.deescalateAutomatically;
+    await publishVersion(h.services, 'workflow', 'support', old, ADMIN, 'As seeded long ago');
+    await escalated('Import fails');
+    expect(await page()).toContain("support v2 has none, so its cases would keep their state (escalated). Publish a version with one (the shipped support workflow's deescalateAutomatically) and re-apply it first");
   });
 });
 

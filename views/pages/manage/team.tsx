@@ -183,6 +183,8 @@ export interface QueuePageData {
   openCases: number;
   /** Mailboxes and chat sites whose new cases start in the queue. */
   channels: QueueChannels;
+  /** Workflow versions of the (tier-2) queue's open cases without a transition on `case.deescalated`. */
+  noDeescalation: string[];
   uses: QueueUse[];
   targets: Option[];
   fallback: boolean;
@@ -228,6 +230,9 @@ export function DeactivateQueueForm(p: { csrfToken: string; data: QueuePageData;
       <CsrfField token={p.csrfToken} />
       <FormError state={p.state} />
       <p>{openCases === 0 ? 'No open cases are in this queue.' : `${openCases} open case${openCases === 1 ? ' is' : 's are'} in this queue; ${openCases === 1 ? 'it moves' : 'they move'} to the queue you choose (and are reassigned there).`}</p>
+      {openCases > 0 && p.data.noDeescalation.length > 0 ? (
+        <p id="queue-no-deescalation">{`Moved to a tier-1 queue, cases leave their escalation state through their workflow's transition on case.deescalated; ${p.data.noDeescalation.join(', ')} ${p.data.noDeescalation.length === 1 ? 'has' : 'have'} none, so ${p.data.noDeescalation.length === 1 ? 'its' : 'their'} cases would keep their state (escalated). Publish a version with one (the shipped support workflow's deescalateAutomatically) and re-apply it first, or move them to another tier-2 queue.`}</p>
+      ) : null}
       {openCases > 0 ? <SelectField id="queue-move-to" name="moveTo" label="Move open cases to" options={[{ value: '', label: 'Choose a queue' }, ...p.data.targets]} state={p.state} /> : null}
       <QueueChannelsPart channels={p.data.channels} targets={p.data.targets} state={p.state} />
       <Button variant="danger" id="queue-deactivate">
