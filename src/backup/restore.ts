@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { makeFolder } from '../db/make-folder.js';
 import { migrationStatus, type MigrationStatus } from '../db/migrations-status.js';
 import { BackupError, checkBackupFile, copyFiles, filesDirOf } from './backup.js';
 
@@ -99,7 +100,7 @@ export function restoreDatabase(backup: string, target: string, options: { attac
   const migrations = backupMigrations(source);
   if (migrations.state === 'ahead' || migrations.state === 'unknown') throw new BackupError(`${source} cannot be restored by this Casebook: ${migrations.reason}`);
   assertNotInUse(file);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeFolder(path.dirname(file));
   const incoming = `${file}.restoring`;
   fs.copyFileSync(source, incoming);
   fs.rmSync(`${incoming}-wal`, { force: true });

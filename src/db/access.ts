@@ -101,6 +101,9 @@ function accessError(file: string, code: string, detail: string): DatabaseAccess
     case 'EPERM':
     case 'EROFS':
       return new DatabaseAccessError(file, `cannot be created: its folder ${dir} cannot be created (${code})`, `create ${dir} and let ${who} write it, ${elsewhere}`);
+    case 'ENOENT':
+      // A folder that exists refused a sub-folder as if it did not (/proc, /sys, a vanished mount): make-folder.ts.
+      return new DatabaseAccessError(file, `cannot be created: its folder ${dir} cannot be created there (${code}; is it on a special file system such as /proc?)`, `set DATABASE_PATH to a file in a folder ${who} can write`);
     case 'SQLITE_CANTOPEN':
       return new DatabaseAccessError(file, `cannot be opened or created in ${dir} (${code})`, `make ${dir} a folder ${who} can write (SQLite keeps its -wal and -shm files beside the database), ${elsewhere}`);
     case 'SQLITE_NOTADB':

@@ -5,6 +5,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
 import { faultsOf, isStorageFull } from './faults.js';
+import { makeFolder } from './make-folder.js';
 import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
@@ -33,7 +34,7 @@ export interface OpenDatabaseOptions {
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   let sqlite: Database.Database | undefined;
   try {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') makeFolder(path.dirname(file));
     sqlite = new Database(file);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     sqlite.pragma('journal_mode = WAL');

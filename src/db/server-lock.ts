@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { databaseAccessError } from './access.js';
+import { makeFolder } from './make-folder.js';
 
 /** How long taking the lock waits for another process's short write of the holder row. */
 const LOCK_WAIT_MS = 1000;
@@ -66,7 +67,7 @@ export function lockServerDatabase(databaseFile: string, options: { now?: Date; 
   const file = lockFileOf(databaseFile);
   let sqlite: Database.Database | undefined;
   try {
-    fs.mkdirSync(path.dirname(databaseFile), { recursive: true });
+    makeFolder(path.dirname(databaseFile));
     sqlite = new Database(file);
     sqlite.pragma(`busy_timeout = ${options.waitMs ?? LOCK_WAIT_MS}`);
   } catch (error) {

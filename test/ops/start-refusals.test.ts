@@ -110,3 +110,11 @@ describe('a second server on the same DATABASE_PATH', () => {
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
   }, 60_000);
 });
+
+describe('a DATABASE_PATH whose folder a special file system refuses (/proc)', () => {
+  // Node's recursive mkdir looped for ever on /proc's ENOENT: the start hung with no word.
+  it.runIf(process.platform === 'linux')('stops start-up with one line naming the folder', async () => {
+    const result = await refusedStart('/proc/casebook-test/data/casebook.db', {});
+    expectOneLine(result, /the database \/proc\/casebook-test\/data\/casebook\.db cannot be created: its folder \/proc\/casebook-test\/data cannot be created there \(ENOENT; .*\)\. Fix: set DATABASE_PATH/);
+  }, 30_000);
+});
