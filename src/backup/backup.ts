@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { makeFolder } from '../db/make-folder.js';
 
 export interface BackupResult {
   file: string;
@@ -81,7 +82,7 @@ export function copyFiles(from: string, to: string): number {
       } else if (entry.isFile()) {
         const target = path.join(to, child);
         if (fs.existsSync(target)) continue;
-        fs.mkdirSync(path.dirname(target), { recursive: true });
+        makeFolder(path.dirname(target));
         fs.copyFileSync(path.join(from, child), target);
         count++;
       }
@@ -91,11 +92,51 @@ export function copyFiles(from: string, to: string): number {
   return count;
 }
 
+/** `file` resolved through the symbolic links of its longest existing ancestor (it need not exist itself). */
+function realPathOf(file: string): string {
+  const resolved = path.resolve(file);
+  const rest: string[] = [];
+  let current = resolved;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(current), ...rest);
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return resolved;
+      rest.unshift(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+/** Whether `file` is `dir` or lies under it. */
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * A backup (or its `-files/` folder) inside ATTACHMENTS_DIR would be copied, as attachment
+ * files, into every later backup — each one holding all the earlier ones, growing without
+ * end, and a restore putting them all into the attachments. Refused before anything is written.
+ */
+function refuseInsideAttachments(file: string, attachmentsDir: string | null): void {
+  if (!attachmentsDir) return;
+  const dir = realPathOf(attachmentsDir);
+  const target = realPathOf(file);
+  if (isInside(target, dir)) {
+    throw new BackupError(
+      `${file} is inside ATTACHMENTS_DIR (${attachmentsDir}): the next backup would copy this one as attachment files, and every backup would hold all the earlier ones. Write backups to a folder outside ATTACHMENTS_DIR (e.g. /backups)`,
+    );
+  }
+}
+
 export async function backupDatabase(source: string, target: string, options: { attachmentsDir?: string | null } = {}): Promise<BackupResult> {
   const file = path.resolve(target);
   if (fs.existsSync(file)) throw new BackupError(`${file} exists already; a backup never overwrites a file (choose another name or remove it)`);
   if (!fs.existsSync(source)) throw new BackupError(`there is no database at ${source} (DATABASE_PATH)`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  refuseInsideAttachments(file, options.attachmentsDir ?? null);
+  makeFolder(path.dirname(file));
   const partial = `${file}.partial`;
   fs.rmSync(partial, { force: true });
   const db = new Database(source, { fileMustExist: true });

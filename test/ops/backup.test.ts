@@ -130,6 +130,27 @@ describe('backup and restore', () => {
     expect(restoredUrl).not.toBeNull();
   }, 90_000);
 
+  it('refuses a backup inside ATTACHMENTS_DIR (the next one would copy it as attachments), writing nothing', async () => {
+    const files = path.join(tempDir('casebook-backup-in-files-'), 'files');
+    const h = createHarness({ services: { attachments: { dir: files } } });
+    try {
+      fs.mkdirSync(files, { recursive: true });
+      fs.writeFileSync(path.join(files, 'ab'), 'x');
+      const inside = path.join(files, 'backups', 'casebook.db');
+      await expect(backupDatabase(h.dbPath, inside, { attachmentsDir: files })).rejects.toThrow(/is inside ATTACHMENTS_DIR .*Write backups to a folder outside ATTACHMENTS_DIR/);
+      // Through a symbolic link to the folder too.
+      const link = path.join(path.dirname(files), 'link');
+      fs.symlinkSync(files, link);
+      await expect(backupDatabase(h.dbPath, path.join(link, 'b.db'), { attachmentsDir: files })).rejects.toThrow(/is inside ATTACHMENTS_DIR/);
+      expect(fs.readdirSync(files)).toEqual(['ab']);
+      // Beside it is fine.
+      const beside = path.join(path.dirname(files), 'casebook-backup.db');
+      expect((await backupDatabase(h.dbPath, beside, { attachmentsDir: files })).attachments).toMatchObject({ files: 1 });
+    } finally {
+      h.close();
+    }
+  });
+
   it('restoring a backup made before an erasure erases that customer again, files included', async () => {
     const files = path.join(tempDir('casebook-erased-files-'), 'files');
     const h = createHarness({ services: { attachments: { dir: files } } });
