@@ -20,6 +20,13 @@ export interface Config {
   databaseUrl: string | null;
   /** How long a statement waits for a lock held by another process before answering 503. */
   busyTimeoutMs: number;
+  /**
+   * PostgreSQL: how long a server's request waits for the database — each statement
+   * (statement_timeout: a lock held by another session, a stalled server) and a pooled
+   * connection — before answering 503 (DATABASE_STATEMENT_TIMEOUT_MS, default 10 s; 0: no
+   * limit). The command-line jobs (backup, import, reports…) run without it.
+   */
+  statementTimeoutMs: number;
   /** `worker`: WAL checkpoints from a worker thread (default); `auto`: SQLite's own, inside commits (for comparison). */
   walCheckpoints: 'worker' | 'auto';
   /** With `worker` checkpoints: a WAL this large (bytes) is checkpointed and truncated at once (WAL_SIZE_LIMIT_MB, default 64). */
@@ -173,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databasePath,
     databaseUrl: postgresUrl(env.DATABASE_URL),
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
+    statementTimeoutMs: millis('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 10_000),
     walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
     walSizeLimit: Math.round(positive('WAL_SIZE_LIMIT_MB', env.WAL_SIZE_LIMIT_MB, 64) * 1024 * 1024),
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),

@@ -38,19 +38,21 @@ export interface ServerDatabaseConfig {
   databasePath: string;
   databaseUrl: string | null;
   busyTimeoutMs: number;
+  /** PostgreSQL: a request's statement and pool checkout timeout (0: none). */
+  statementTimeoutMs: number;
   walCheckpoints: 'worker' | 'auto';
   walSizeLimit: number;
 }
 
 export function openDatabaseForServer(config: ServerDatabaseConfig, logger: Logger): Promise<ServerDatabase> {
-  return config.databaseUrl ? openPostgresForServer(config.databaseUrl, logger) : openSqliteForServer(config, logger);
+  return config.databaseUrl ? openPostgresForServer(config.databaseUrl, config.statementTimeoutMs, logger) : openSqliteForServer(config, logger);
 }
 
-async function openPostgresForServer(url: string, logger: Logger): Promise<ServerDatabase> {
+async function openPostgresForServer(url: string, timeoutMs: number, logger: Logger): Promise<ServerDatabase> {
   // Loaded here, not with this module: a server on SQLite never loads node-postgres, drizzle's
   // node-postgres driver and src/db/pg/ (1.8 MiB of live heap it kept for nothing; docs/performance.md).
   const { openServerPostgres } = await import('./pg/startup.js');
-  const postgres = await openServerPostgres(url, { logger });
+  const postgres = await openServerPostgres(url, { logger, timeoutMs });
   return {
     dialect: 'postgres',
     store: postgres.store,

@@ -143,8 +143,12 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
     } else if (domain.code === 'DATABASE_UNAVAILABLE' && !faults?.refusal) {
       // (Refused writes — file gone or damaged — are logged once a minute by whoever found out.)
       // On PostgreSQL: the server restarting or out of reach; requests succeed again once it is back (no restart of Casebook).
-      const what = faults ? `writes refused: ${domain.code}` : `the database cannot be reached: requests answer 503 ${domain.code} until it is back`;
-      logFault(domain.code, 'error', what, { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
+      const what = faults
+        ? `writes refused: ${domain.code}`
+        : domain.details.timedOut === true
+          ? `the database did not answer within DATABASE_STATEMENT_TIMEOUT_MS (a lock held by another session, or the server stalled): requests answer 503 ${domain.code}`
+          : `the database cannot be reached: requests answer 503 ${domain.code} until it is back`;
+      logFault(domain.details.timedOut === true ? 'DATABASE_TIMEOUT' : domain.code, 'error', what, { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, route: routeOf(c), error });
     }

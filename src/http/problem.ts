@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isStorageFull, type DatabaseFaults } from '../db/faults.js';
-import { isUnreachableDatabaseError } from '../db/store/errors.js';
+import { isDatabaseTimeout, isUnreachableDatabaseError } from '../db/store/errors.js';
 import { DefinitionError, DomainError, VALIDATION_FAILED_MESSAGE, ValidationError, type ErrorCode, type FieldIssue } from '../errors.js';
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
@@ -129,6 +129,12 @@ export function asDomainError(error: unknown, faults?: DatabaseFaults): DomainEr
   // retry in a moment usually succeeds. (A connection lost during COMMIT leaves its outcome
   // unknown, so this does not promise that nothing was saved: a retry with the same
   // Idempotency-Key is the safe one.)
+  // PostgreSQL did not answer within DATABASE_STATEMENT_TIMEOUT_MS (a lock held by another
+  // session, a stalled server) or no pooled connection was free in time: the request is cut
+  // rather than left waiting while requests pile up behind it.
+  if (isDatabaseTimeout(error)) {
+    return new DomainError('DATABASE_UNAVAILABLE', 'The database did not answer in time (it is busy, or a lock is held). Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S, timedOut: true });
+  }
   if (isUnreachableDatabaseError(error)) {
     return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be reached right now. Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S });
   }

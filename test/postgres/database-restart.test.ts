@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openForCli } from '../../src/cli.js';
 import { openPostgres, type Postgres } from '../../src/db/pg/client.js';
 import { isUnreachableDatabaseError, type Store } from '../../src/db/store/index.js';
 import { postgresStore } from '../../src/db/store/pg.js';
@@ -97,6 +98,68 @@ describe('a pooled connection terminated while a write holds it', () => {
     );
     expect(failed).toBeInstanceOf(Error);
     expect(isUnreachableDatabaseError(failed)).toBe(false);
+  });
+});
+
+describe('a database that hangs rather than refuses (a lock held by another session)', () => {
+  let server: RunningServer;
+  let holder: pg.Client;
+  let url: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    url = await cluster.createDatabase();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-pg-hang-'));
+    server = await startServer({ databasePath: path.join(dir, 'casebook.db'), databaseUrl: url, env: { ATTACHMENTS_DIR: path.join(dir, 'files'), CHAT_SWEEP_CRON: '0 0 1 1 *', DATABASE_STATEMENT_TIMEOUT_MS: '400' }, timeoutMs: 60_000 });
+    holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+  }, 90_000);
+
+  afterAll(async () => {
+    await holder?.end().catch(() => undefined);
+    await server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const intake = (n: number) =>
+    fetch(`${server.url}/api/v1/cases`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ customer: { email: `hang-${n}@example.com` }, subject: `Hang ${n}`, description: 'While a lock is held' }),
+    });
+
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After after the statement timeout, logs it once, and serves once the lock goes', async () => {
+    expect((await intake(0)).status).toBe(201);
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE cases IN ACCESS EXCLUSIVE MODE');
+
+    const answers = await Promise.all([intake(1), intake(2), fetch(`${server.url}/api/v1/cases`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })]);
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('content-type')).toContain('application/problem+json');
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect(await answer.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE', detail: 'The database did not answer in time (it is busy, or a lock is held). Please retry in a moment.' });
+    }
+
+    await holder.query('ROLLBACK');
+    expect((await intake(3)).status).toBe(201);
+    expect(server.child.exitCode).toBeNull();
+    const lines = server.output().split('\n').filter((line) => line.includes('the database did not answer within DATABASE_STATEMENT_TIMEOUT_MS'));
+    expect(lines).toHaveLength(1);
+    expect(server.output()).not.toContain('"msg":"request failed"');
+  }, 90_000);
+
+  it('does not cut a command-line job (backup, import, reports): its statements run as long as they need', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { DATABASE_URL: url, DATABASE_PATH: path.join(dir, 'casebook.db'), DATABASE_STATEMENT_TIMEOUT_MS: '400', LOG_LEVEL: 'error' });
+    const cli = await openForCli();
+    try {
+      const slept = await cli.services.store.query((q) => q.all<{ ok: number }>(sql`SELECT 1 AS ok FROM pg_sleep(0.8)`));
+      expect(slept).toEqual([{ ok: 1 }]);
+    } finally {
+      await cli.close();
+      process.env = saved;
+    }
   });
 });
 

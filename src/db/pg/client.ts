@@ -30,6 +30,14 @@ export interface OpenPostgresOptions {
   max?: number;
   /** An idle connection failed (the server restarted, the network dropped): the pool drops it; default: ignored. */
   onError?: (error: Error) => void;
+  /**
+   * The longest a statement may run or wait (PostgreSQL's statement_timeout, set on every
+   * connection) and a checkout may wait for a pooled connection (node-postgres's
+   * connectionTimeoutMillis); 0 or unset: no limit. A statement cut fails with SQLSTATE 57014
+   * and a checkout with "timeout exceeded when trying to connect" (store/errors.ts:
+   * isDatabaseTimeout).
+   */
+  timeoutMs?: number;
 }
 
 export interface Postgres {
@@ -40,7 +48,8 @@ export interface Postgres {
 }
 
 export function openPostgres(url: string, options: OpenPostgresOptions = {}): Postgres {
-  const pool = new pg.Pool({ connectionString: url, types: PG_TYPES, ...(options.max !== undefined ? { max: options.max } : {}) });
+  const timeout = options.timeoutMs ? { statement_timeout: options.timeoutMs, connectionTimeoutMillis: options.timeoutMs } : {};
+  const pool = new pg.Pool({ connectionString: url, types: PG_TYPES, ...(options.max !== undefined ? { max: options.max } : {}), ...timeout });
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (error) => options.onError?.(error));
   // The pool listens to idle connections only: one checked out (a transaction in progress,

@@ -26,6 +26,8 @@ export async function migratePostgres(target: string | pg.Pool, options: Migrate
     const client = await pool.connect();
     let failure: { error: unknown } | undefined;
     try {
+      // Migrations (and waiting for another instance's) are not cut by the requests' statement timeout.
+      await client.query('SET statement_timeout = 0');
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await migrate(drizzle(client), { migrationsFolder: options.migrationsFolder ?? PG_MIGRATIONS_DIR });
     } catch (error) {
@@ -33,6 +35,7 @@ export async function migratePostgres(target: string | pg.Pool, options: Migrate
     }
     try {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query('RESET statement_timeout');
     } catch (error) {
       failure ??= { error };
     }

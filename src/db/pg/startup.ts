@@ -65,10 +65,14 @@ async function tryConnect(url: string): Promise<void> {
   }
 }
 
-export async function openServerPostgres(url: string, options: { logger: Logger; max?: number }): Promise<ServerPostgres> {
+/**
+ * `timeoutMs`: the server's requests' statement and checkout timeout (DATABASE_STATEMENT_TIMEOUT_MS);
+ * unset (the command-line jobs: backup, import, reports): no limit.
+ */
+export async function openServerPostgres(url: string, options: { logger: Logger; max?: number; timeoutMs?: number }): Promise<ServerPostgres> {
   const { logger } = options;
   await tryConnect(url);
-  const postgres = openPostgres(url, { ...(options.max !== undefined ? { max: options.max } : {}), onError: (error) => logger.warn('a pooled PostgreSQL connection failed (the pool replaces it)', { error: redactMessage(error, url) }) });
+  const postgres = openPostgres(url, { ...(options.max !== undefined ? { max: options.max } : {}), timeoutMs: options.timeoutMs ?? 0, onError: (error) => logger.warn('a pooled PostgreSQL connection failed (the pool replaces it)', { error: redactMessage(error, url) }) });
   try {
     await migratePostgres(postgres.pool);
   } catch (error) {
@@ -101,6 +105,9 @@ export async function withSessionLock<T>(pool: pg.Pool, key: string, fn: () => P
   const client = await pool.connect();
   let broken = false;
   try {
+    // Waits as long as the instance holding it needs (its seeding, its demo): not cut by the
+    // requests' statement timeout (the session's default again once released).
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [key]);
     try {
       return await fn();
@@ -108,6 +115,7 @@ export async function withSessionLock<T>(pool: pg.Pool, key: string, fn: () => P
       await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
         broken = true; // the connection is closed below: PostgreSQL drops its locks with it
       });
+      if (!broken) await client.query('RESET statement_timeout').catch(() => (broken = true));
     }
   } catch (error) {
     broken = true;

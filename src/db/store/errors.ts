@@ -94,6 +94,23 @@ function isDatabaseUnreachable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * PostgreSQL did not answer in time: a statement cut by statement_timeout (SQLSTATE 57014,
+ * query_canceled: a lock held by another session, a stalled server — pg/client.ts `timeoutMs`)
+ * or no pooled connection free within the checkout timeout (node-postgres's message, which
+ * `isDatabaseUnreachable` counts too). Never true for SQLite's errors.
+ */
+export function isDatabaseTimeout(error: unknown): boolean {
+  if (sqlState(error) === '57014') return true;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { message } = current as { message?: unknown };
+    if (typeof message === 'string' && /^timeout exceeded when trying to connect/.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 const UNREACHABLE = Symbol('casebook.databaseUnreachable');
 
 /** The PostgreSQL store's errors on their way out: one that says the database cannot be reached is marked so. */

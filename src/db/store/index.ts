@@ -4,7 +4,7 @@
  * node-postgres: nothing here does, so a server on SQLite never loads it.
  */
 export type { Dialect, Handle, Store, StoreDb, Tables } from './store.js';
-export { driverError, isRetryable, isUniqueViolation, isUnreachableDatabaseError, sqlState } from './errors.js';
+export { driverError, isDatabaseTimeout, isRetryable, isUniqueViolation, isUnreachableDatabaseError, sqlState } from './errors.js';
 export { sqliteOf } from './sqlite.js';
 export { postgresWriteInProgress } from './pg-write.js';
 export { UnitAwaitedIoError } from '../unit-rule.js';
