@@ -1,14 +1,24 @@
 /**
- * Dry-runs as in-memory background jobs, so a long replay shows its progress: the page
- * starts a job, then polls it until it is done. A job belongs to the person who started it
- * (anyone else asking for its id gets nothing, exactly like an unknown id). The registry
- * is capped: finished jobs are kept for `keepMs`, at most `maxJobs` jobs are held (the
- * oldest finished ones are dropped first), and one person runs at most
- * `maxRunningPerOwner` at a time. Nothing here survives a restart, and nothing needs to:
- * a dry-run writes nothing.
+ * Dry-runs as background jobs, so a long replay shows its progress: the page starts a job,
+ * then polls it until it is done. A job is a row of `dry_run_jobs` (state, progress, result,
+ * who started it, when), so the poll may land on any instance behind a load balancer: the
+ * instance running the replay writes its progress and result there, any instance reads them.
+ * A job belongs to the person who started it (anyone else asking for its id gets nothing,
+ * exactly like an unknown id). One person runs at most `maxRunningPerOwner` at a time, and at
+ * most `maxRunning` run at once on the database.
+ *
+ * The instance running a job renews its lease (`heartbeat_at`) with each progress report and
+ * every `leaseMs / 3`; a job still `running` whose lease is older than `leaseMs` was lost with
+ * its instance (a crash, a restart) and is reported — and recorded — as failed, not as running
+ * for ever. Finished jobs are deleted `keepMs` (a day) after they finished. A dry-run writes
+ * nothing else.
  */
+import { and, count, eq, lt, or } from 'drizzle-orm';
 import { randomToken } from '../auth/tokens.js';
+import type { dryRunJobs } from '../db/schema/index.js';
+import type { Store } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
+import { PROCESS_ID } from '../process-identity.js';
 import type { DryRunResult } from './dry-run.js';
 
 export type DryRunJobStatus = 'running' | 'done' | 'failed';
@@ -38,89 +48,132 @@ export interface DryRunJob extends Omit<DryRunJobMeta, 'total'> {
 }
 
 export interface DryRunJobsOptions {
-  /** Jobs held at most (running and finished). Default 50. */
-  maxJobs?: number;
+  /** Jobs running at once on the database (every instance). Default 20. */
+  maxRunning?: number;
   /** Jobs one person may run at the same time. Default 2. */
   maxRunningPerOwner?: number;
-  /** How long a finished job's result is kept. Default 30 minutes. */
+  /** How long a finished job's result is kept. Default a day. */
   keepMs?: number;
-  now?: () => number;
+  /** A running job whose instance has not renewed it for this long is failed. Default 2 minutes. */
+  leaseMs?: number;
+  /** The services' clock (tests: a manual one). */
+  now: () => number;
 }
 
 export type DryRunTask = (progress: (done: number, total: number) => void) => Promise<DryRunResult>;
 
+/** What a job abandoned by its instance says. */
+export const ABANDONED_MESSAGE = 'the server running it stopped before it finished (restarted or failed); start the dry-run again';
+
+type Row = typeof dryRunJobs.$inferSelect;
+
+function jobOf(row: Row): DryRunJob {
+  return {
+    id: row.id,
+    owner: row.owner,
+    ruleset: row.ruleset,
+    draftVersion: row.draftVersion,
+    label: row.label,
+    status: row.state,
+    done: row.done,
+    total: row.total,
+    result: row.result === null ? null : (JSON.parse(row.result) as DryRunResult),
+    error: row.error,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
 export class DryRunJobs {
-  readonly #jobs = new Map<string, DryRunJob>();
-  readonly #maxJobs: number;
+  readonly #store: Store;
   readonly #maxRunning: number;
+  readonly #maxRunningPerOwner: number;
   readonly #keepMs: number;
+  readonly #leaseMs: number;
   readonly #now: () => number;
 
-  constructor(options: DryRunJobsOptions = {}) {
-    this.#maxJobs = options.maxJobs ?? 50;
-    this.#maxRunning = options.maxRunningPerOwner ?? 2;
-    this.#keepMs = options.keepMs ?? 30 * 60_000;
-    this.#now = options.now ?? Date.now;
+  constructor(store: Store, options: DryRunJobsOptions) {
+    this.#store = store;
+    this.#maxRunning = options.maxRunning ?? 20;
+    this.#maxRunningPerOwner = options.maxRunningPerOwner ?? 2;
+    this.#keepMs = options.keepMs ?? 24 * 60 * 60_000;
+    this.#leaseMs = options.leaseMs ?? 2 * 60_000;
+    this.#now = options.now;
   }
 
-  /** Starts `task` in the background; refuses (TOO_MANY_REQUESTS) when the caps are reached. */
-  start(owner: string, meta: DryRunJobMeta, task: DryRunTask): DryRunJob {
-    this.#prune();
-    const running = [...this.#jobs.values()].filter((j) => j.owner === owner && j.status === 'running').length;
-    if (running >= this.#maxRunning) {
-      throw new DomainError('TOO_MANY_REQUESTS', `You already have ${running} dry-runs running; wait for one to finish.`);
-    }
-    if (this.#jobs.size >= this.#maxJobs) {
-      throw new DomainError('TOO_MANY_REQUESTS', 'Too many dry-runs are running right now; try again in a moment.');
-    }
-    const job: DryRunJob = { ...meta, id: randomToken(), owner, status: 'running', done: 0, total: meta.total ?? null, result: null, error: null, startedAt: this.#now(), finishedAt: null };
-    this.#jobs.set(job.id, job);
+  /** Records the job and starts `task` in the background; refuses (TOO_MANY_REQUESTS) when the caps are reached. */
+  async start(owner: string, meta: DryRunJobMeta, task: DryRunTask): Promise<DryRunJob> {
+    await this.#sweep();
+    const now = this.#now();
+    const row = await this.#store.write(async (q) => {
+      const t = q.tables.dryRunJobs;
+      const [mine] = await q.db.select({ n: count() }).from(t).where(and(eq(t.owner, owner), eq(t.state, 'running')));
+      if ((mine?.n ?? 0) >= this.#maxRunningPerOwner) {
+        throw new DomainError('TOO_MANY_REQUESTS', `You already have ${mine!.n} dry-runs running; wait for one to finish.`);
+      }
+      const [all] = await q.db.select({ n: count() }).from(t).where(eq(t.state, 'running'));
+      if ((all?.n ?? 0) >= this.#maxRunning) throw new DomainError('TOO_MANY_REQUESTS', 'Too many dry-runs are running right now; try again in a moment.');
+      const values = { id: randomToken(), owner, ruleset: meta.ruleset, draftVersion: meta.draftVersion, label: meta.label, state: 'running' as const, done: 0, total: meta.total ?? null, result: null, error: null, runBy: PROCESS_ID, startedAt: now, heartbeatAt: now, finishedAt: null };
+      await q.db.insert(t).values(values);
+      return values;
+    });
+    const id = row.id;
+    // Progress and heartbeats are written one at a time, the latest winning; the end waits for them.
+    let pending: { done: number; total: number } | null = null;
+    let writing: Promise<void> = Promise.resolve();
+    const flush = () => {
+      writing = writing.then(async () => {
+        const next = pending;
+        pending = null;
+        const set = next ? { done: next.done, total: next.total, heartbeatAt: this.#now() } : { heartbeatAt: this.#now() };
+        await this.#store.query((q) => q.db.update(q.tables.dryRunJobs).set(set).where(and(eq(q.tables.dryRunJobs.id, id), eq(q.tables.dryRunJobs.state, 'running'))));
+      }).catch(() => undefined); // a lost heartbeat is retried by the next one
+    };
     const progress = (done: number, total: number) => {
-      job.done = done;
-      job.total = total;
+      const first = pending === null;
+      pending = { done, total };
+      if (first) flush();
+    };
+    const heartbeat = setInterval(flush, Math.max(1000, Math.floor(this.#leaseMs / 3)));
+    heartbeat.unref();
+    const finish = async (set: { state: 'done' | 'failed'; result?: string; error?: string; done?: number; total?: number }) => {
+      clearInterval(heartbeat);
+      await writing;
+      await this.#store
+        .query((q) => q.db.update(q.tables.dryRunJobs).set({ ...set, heartbeatAt: this.#now(), finishedAt: this.#now() }).where(eq(q.tables.dryRunJobs.id, id)))
+        .catch(() => undefined); // unrecorded: the lease expires and the job reads as abandoned
     };
     // Start on the next turn of the event loop: the request that started the job answers first.
     setImmediate(() => {
       task(progress).then(
-        (result) => {
-          job.result = result;
-          job.done = result.total;
-          job.total = result.total;
-          job.status = 'done';
-          job.finishedAt = this.#now();
-        },
-        (error: unknown) => {
-          job.error = error instanceof Error ? error.message : String(error);
-          job.status = 'failed';
-          job.finishedAt = this.#now();
-        },
+        (result) => finish({ state: 'done', result: JSON.stringify(result), done: result.total, total: result.total }),
+        (error: unknown) => finish({ state: 'failed', error: error instanceof Error ? error.message : String(error) }),
       );
     });
-    return job;
+    return jobOf({ ...row, result: null });
   }
 
-  /** The job if it exists and belongs to `owner`. */
-  get(owner: string, id: string): DryRunJob | undefined {
-    this.#prune();
-    const job = this.#jobs.get(id);
-    return job && job.owner === owner ? job : undefined;
+  /** The job if it exists and belongs to `owner`; a running one whose lease expired is failed first. */
+  async get(owner: string, id: string): Promise<DryRunJob | undefined> {
+    await this.#sweep();
+    const row = await this.#store.query(async (q) => {
+      const t = q.tables.dryRunJobs;
+      const [found] = await q.db.select().from(t).where(and(eq(t.id, id), eq(t.owner, owner)));
+      return found;
+    });
+    return row ? jobOf(row) : undefined;
   }
 
-  get size(): number {
-    return this.#jobs.size;
-  }
-
-  /** Drops expired finished jobs, then the oldest finished ones while over the cap. */
-  #prune(): void {
+  /** Fails the running jobs whose lease expired, and deletes the finished ones past `keepMs`. */
+  async #sweep(): Promise<void> {
     const now = this.#now();
-    for (const [id, job] of this.#jobs) {
-      if (job.finishedAt !== null && now - job.finishedAt > this.#keepMs) this.#jobs.delete(id);
-    }
-    if (this.#jobs.size < this.#maxJobs) return;
-    const finished = [...this.#jobs.values()].filter((j) => j.finishedAt !== null).sort((a, b) => a.finishedAt! - b.finishedAt!);
-    for (const job of finished) {
-      if (this.#jobs.size < this.#maxJobs) break;
-      this.#jobs.delete(job.id);
-    }
+    await this.#store.query(async (q) => {
+      const t = q.tables.dryRunJobs;
+      await q.db
+        .update(t)
+        .set({ state: 'failed', error: ABANDONED_MESSAGE, finishedAt: now })
+        .where(and(eq(t.state, 'running'), lt(t.heartbeatAt, now - this.#leaseMs)));
+      await q.db.delete(t).where(or(and(eq(t.state, 'done'), lt(t.finishedAt, now - this.#keepMs)), and(eq(t.state, 'failed'), lt(t.finishedAt, now - this.#keepMs))));
+    });
   }
 }

@@ -1,6 +1,10 @@
-/** The in-memory dry-run job registry: progress, results, owners, caps and expiry. */
-import { describe, expect, it } from 'vitest';
-import { DryRunJobs } from '../../src/rules/dry-run-jobs.js';
+/**
+ * The dry-run job registry, kept in the database (both dialects): progress, results, owners,
+ * caps, a job seen from another instance, a job whose instance died (lease), and expiry.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ABANDONED_MESSAGE, DryRunJobs, type DryRunJobsOptions } from '../../src/rules/dry-run-jobs.js';
+import { createHarness } from '../support/harness.js';
 import type { DryRunResult } from '../../src/rules/dry-run.js';
 import { DryRunStatus } from '../../views/pages/manage/dry-run.js';
 import { textOf } from './support.js';
@@ -34,72 +38,98 @@ function deferred() {
   return { promise, resolve, reject };
 }
 
-const tick = () => new Promise((r) => setImmediate(r));
+const h = createHarness();
+afterAll(() => h.close());
+/** A registry on the harness's database, as one instance has it (another instance: another registry). */
+const registry = (options: Partial<DryRunJobsOptions> = {}) => new DryRunJobs(h.services.store, { now: () => h.clock.now(), ...options });
+/** The job once it is no longer running (the task ends on its own turns; no time passes). */
+const settled = (jobs: DryRunJobs, owner: string, id: string) => expect.poll(async () => (await jobs.get(owner, id))?.status, { timeout: 10_000, interval: 10 }).not.toBe('running');
+let owners = 0;
+const someone = () => `staff:${++owners}`;
 
 describe('DryRunJobs', () => {
-  it('reports progress while running and the result when done, to its owner only', async () => {
-    const jobs = new DryRunJobs();
+  it('reports progress while running and the result when done, to its owner only — on any instance', async () => {
+    const jobs = registry();
+    const other = registry(); // another instance on the same database
+    const [me, you] = [someone(), someone()];
     const d = deferred();
     let report!: (done: number, total: number) => void;
-    const job = jobs.start('staff:1', { ...META, total: 10 }, (progress) => {
+    const job = await jobs.start(me, { ...META, total: 10 }, (progress) => {
       report = progress;
       return d.promise;
     });
     expect(job).toMatchObject({ status: 'running', done: 0, total: 10 });
     expect(job.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    await tick();
+    await expect.poll(() => report !== undefined).toBe(true);
     report(4, 10);
-    expect(jobs.get('staff:1', job.id)).toMatchObject({ status: 'running', done: 4, total: 10 });
-    expect(jobs.get('staff:2', job.id)).toBeUndefined();
-    expect(jobs.get('staff:1', 'nope')).toBeUndefined();
+    await expect.poll(async () => (await other.get(me, job.id))?.done).toBe(4);
+    expect(await other.get(me, job.id)).toMatchObject({ status: 'running', done: 4, total: 10, ruleset: 'routing', draftVersion: 2, label: 'the last 10 cases' });
+    expect(await other.get(you, job.id)).toBeUndefined();
+    expect(await other.get(me, 'nope')).toBeUndefined();
     d.resolve(result(10));
-    await tick();
-    expect(jobs.get('staff:1', job.id)).toMatchObject({ status: 'done', done: 10, total: 10, result: { total: 10 } });
+    await settled(other, me, job.id);
+    expect(await other.get(me, job.id)).toMatchObject({ status: 'done', done: 10, total: 10, result: { total: 10, ruleset: 'routing' } });
   });
 
   it('records a failure with its message', async () => {
-    const jobs = new DryRunJobs();
-    const job = jobs.start('staff:1', META, () => Promise.reject(new Error('boom')));
-    await tick();
-    await tick();
-    expect(jobs.get('staff:1', job.id)).toMatchObject({ status: 'failed', error: 'boom' });
+    const jobs = registry();
+    const me = someone();
+    const job = await jobs.start(me, META, () => Promise.reject(new Error('boom')));
+    await settled(jobs, me, job.id);
+    expect(await registry().get(me, job.id)).toMatchObject({ status: 'failed', error: 'boom' });
   });
 
-  it('caps running jobs per person and jobs held, dropping the oldest finished first', async () => {
-    const jobs = new DryRunJobs({ maxRunningPerOwner: 1, maxJobs: 2 });
+  it('caps running jobs per person and on the database, across instances', async () => {
+    const [one, two, three] = [someone(), someone(), someone()];
+    const jobs = registry({ maxRunningPerOwner: 1, maxRunning: 2 });
+    const other = registry({ maxRunningPerOwner: 1, maxRunning: 2 });
     const first = deferred();
-    const a = jobs.start('staff:1', META, () => first.promise);
-    expect(() => jobs.start('staff:1', META, () => deferred().promise)).toThrow(/already have 1 dry-run/);
-    const b = jobs.start('staff:2', META, () => deferred().promise);
-    expect(() => jobs.start('staff:3', META, () => deferred().promise)).toThrow(/Too many dry-runs/);
+    const second = deferred();
+    const a = await jobs.start(one, META, () => first.promise);
+    await expect(other.start(one, META, () => deferred().promise)).rejects.toThrow(/already have 1 dry-run/);
+    const b = await other.start(two, META, () => second.promise);
+    await expect(jobs.start(three, META, () => deferred().promise)).rejects.toThrow(/Too many dry-runs/);
     first.resolve(result(1));
-    await tick();
-    await tick();
-    const c = jobs.start('staff:3', META, () => deferred().promise);
-    expect(jobs.get('staff:1', a.id)).toBeUndefined();
-    expect(jobs.get('staff:2', b.id)).toBeDefined();
-    expect(jobs.get('staff:3', c.id)).toBeDefined();
+    await settled(jobs, one, a.id);
+    const c = await jobs.start(three, META, async () => result(2));
+    second.resolve(result(1));
+    await settled(jobs, two, b.id);
+    await settled(jobs, three, c.id);
   });
 
-  it('forgets finished jobs after keepMs', async () => {
-    let now = 1_000;
-    const jobs = new DryRunJobs({ keepMs: 60_000, now: () => now });
-    const job = jobs.start('staff:1', META, async () => result(3));
-    await tick();
-    await tick();
-    now += 60_000;
-    expect(jobs.get('staff:1', job.id)?.status).toBe('done');
-    now += 1;
-    expect(jobs.get('staff:1', job.id)).toBeUndefined();
-    expect(jobs.size).toBe(0);
+  it('reports a job whose instance stopped as failed once its lease expires, not as running for ever', async () => {
+    const me = someone();
+    const dead = registry({ leaseMs: 120_000 });
+    const alive = registry({ leaseMs: 120_000 });
+    // The instance running it dies: its task never ends, nothing renews the lease any more.
+    const job = await dead.start(me, META, () => new Promise<never>(() => undefined));
+    h.clock.advance(120_000);
+    expect((await alive.get(me, job.id))?.status).toBe('running');
+    h.clock.advance(1);
+    expect(await alive.get(me, job.id)).toMatchObject({ status: 'failed', error: ABANDONED_MESSAGE });
+    // It no longer counts against the person's running jobs.
+    const again = await alive.start(me, META, async () => result(1));
+    await settled(alive, me, again.id);
+  });
+
+  it('forgets finished jobs a day after they finished', async () => {
+    const me = someone();
+    const jobs = registry();
+    const job = await jobs.start(me, META, async () => result(3));
+    await settled(jobs, me, job.id);
+    h.clock.advance(24 * 60 * 60_000);
+    expect((await jobs.get(me, job.id))?.status).toBe('done');
+    h.clock.advance(1);
+    expect(await jobs.get(me, job.id)).toBeUndefined();
+    expect(await h.get('SELECT count(*) AS n FROM dry_run_jobs WHERE id = ?', job.id)).toEqual({ n: 0 });
   });
 
   it('results say how many later events were replayed, and which could not be and why', async () => {
-    const jobs = new DryRunJobs();
-    const job = jobs.start('staff:1', { ...META, ruleset: 'escalation' }, async () => ({ ...result(5), ruleset: 'escalation', eventsReplayed: 7, notReplayed: { imported: 2, unrouted: 1 } }));
-    await tick();
-    await tick();
-    const html = String(await DryRunStatus({ job: jobs.get('staff:1', job.id)!, url: '/manage/rules/escalation/dry-runs/x', polling: false }));
+    const me = someone();
+    const jobs = registry();
+    const job = await jobs.start(me, { ...META, ruleset: 'escalation' }, async () => ({ ...result(5), ruleset: 'escalation', eventsReplayed: 7, notReplayed: { imported: 2, unrouted: 1 } }));
+    await settled(jobs, me, job.id);
+    const html = String(await DryRunStatus({ job: (await jobs.get(me, job.id))!, url: '/manage/rules/escalation/dry-runs/x', polling: false }));
     const text = textOf(html);
     expect(text).toContain('replayed against v1 in force, with 7 later events the ruleset runs on.');
     expect(text).toContain('Not replayed: 2 events: recorded by an import from another help desk: no rules ran on it');

@@ -7,7 +7,7 @@
  * this process, record each breach once and escalate once; the scheduled report (REPORT_CRON
  * every 3 s on all three) is built once per tick and mailed once; a reply made on A shows on
  * an agent's case page polling B; an API token's intake limit holds across the three; a
- * visitor's first two chat messages sent to A and B at once make one case; and `kill -9` of one instance mid-load loses no acknowledged intake, the
+ * visitor's first two chat messages sent to A and B at once make one case; a ruleset's dry-run started on A is answered on B and C; and `kill -9` of one instance mid-load loses no acknowledged intake, the
  * survivors keep serving, and the outbox items it had claimed are performed by them once their
  * lease has run out (the test moves the lease into the past: the database is the test's).
  */
@@ -252,6 +252,35 @@ describe('three instances on one PostgreSQL database', () => {
     const live = await poll();
     expect(live.status).toBe(200);
     expect(await live.text()).toContain('Answered on instance A');
+  });
+
+  it('answer a dry-run started on A when its page is polled on B (the job is in the database, not in A’s memory)', async () => {
+    const [admin] = await rows<{ id: number }>(sql`SELECT id FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1`);
+    const { session, row } = newSessionRow({ type: 'staff', id: admin!.id }, Date.now());
+    await store.write((q) => q.db.insert(q.tables.sessions).values(row));
+    const headers = { Cookie: `casebook_session=${session.id}` };
+    const started = await fetch(`${a.url}/manage/rules/routing/dry-runs`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': session.csrfToken, Origin: a.url },
+      body: new URLSearchParams({ draft: '1', scope: 'last', count: '50' }).toString(),
+    });
+    expect(started.status, await started.clone().text()).toBe(303);
+    const location = started.headers.get('location')!;
+    expect(location).toMatch(/^\/manage\/rules\/routing\/dry-runs\/[A-Za-z0-9_-]{43}$/);
+    let text = '';
+    await until(async () => {
+      const page = await fetch(`${b.url}${location}`, { headers: { ...headers, 'HX-Request': 'true' } });
+      expect(page.status).toBe(200);
+      text = await page.text();
+      return !text.includes('Replaying');
+    }, 'the dry-run to finish, seen from B');
+    expect(text).toContain('Dry-run of draft v1');
+    expect(text).not.toContain('failed');
+    // The full page on C too.
+    const onC = await fetch(`${c.url}${location}`, { headers });
+    expect(onC.status).toBe(200);
+    expect(await onC.text()).toContain('Dry-run of draft v1');
   });
 
   it('hold an API token to its intake rate across all three (4 per hour: not 4 on each)', async () => {

@@ -434,6 +434,29 @@ export const slaReports = pgTable(
 
 // src/db/schema/scheduler.ts
 
+export const dryRunJobs = pgTable(
+  'dry_run_jobs',
+  {
+    id: text('id').primaryKey(),
+    owner: text('owner').notNull(),
+    ruleset: text('ruleset').notNull(),
+    draftVersion: bigint('draft_version', { mode: 'number' }).notNull(),
+    label: text('label').notNull(),
+    state: text('state', { enum: ['running', 'done', 'failed'] }).notNull().default('running'),
+    done: bigint('done', { mode: 'number' }).notNull().default(0),
+    total: bigint('total', { mode: 'number' }),
+    result: text('result'),
+    error: text('error'),
+    runBy: text('run_by').notNull(),
+    startedAt: bigint('started_at', { mode: 'number' }).notNull(),
+    heartbeatAt: bigint('heartbeat_at', { mode: 'number' }).notNull(),
+    finishedAt: bigint('finished_at', { mode: 'number' }),
+  },
+  (t) => [
+    index('dry_run_jobs_owner_state_idx').on(t.owner, t.state),
+  ],
+);
+
 export const jobRuns = pgTable(
   'job_runs',
   {

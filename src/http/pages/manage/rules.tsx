@@ -163,7 +163,13 @@ async function selectionOf(services: Services, values: Record<string, string>): 
 
 export function rulesPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
-  const jobs = new DryRunJobs();
+  // The dry-run jobs of the services' database (every instance on it sees the same ones).
+  const registries = new WeakMap<Services, DryRunJobs>();
+  const jobsOf = (services: Services) => {
+    let jobs = registries.get(services);
+    if (!jobs) registries.set(services, (jobs = new DryRunJobs(services.store, { now: () => services.clock.now() })));
+    return jobs;
+  };
 
   const listPage = (c: PageContext, extra: { result?: ExportImportResult; notice?: Notice }, status: 200 | 422 = 200) =>
     sendHtml(
@@ -301,7 +307,7 @@ export function rulesPages(): Hono<PageEnv> {
       if (view.draft?.version === row.version) return renderRuleset(c, view, 422, undefined, { values, error: parsed });
       throw new DomainError('VALIDATION_FAILED', parsed);
     }
-    const job = jobs.start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
+    const job = await jobsOf(services).start(`staff:${principal.staffId}`, { ruleset: name, draftVersion: row.version, label: parsed.label, total: parsed.cases }, async (progress) => {
       try {
         const result = await dryRun(services, { ruleset: name, draft: row.body as RulesetDefinition, selection: parsed.selection, onProgress: progress, chunkSize: 2000, maxChanges: 500 });
         return { ...result, examples: await checkExamples(services, 'ruleset', name, row.body) };
@@ -315,11 +321,11 @@ export function rulesPages(): Hono<PageEnv> {
     return sendHtml(c, <DryRunStatus job={job} url={url} polling />);
   });
 
-  app.get('/manage/rules/:name/dry-runs/:id', (c) => {
+  app.get('/manage/rules/:name/dry-runs/:id', async (c) => {
     const principal = managerOf(c);
     const name = rulesetName(c);
-    const job = jobs.get(`staff:${principal.staffId}`, c.req.param('id'));
-    if (!job || job.ruleset !== name) throw new DomainError('NOT_FOUND', 'No such dry-run (results are kept for 30 minutes).');
+    const job = await jobsOf(c.get('services')).get(`staff:${principal.staffId}`, c.req.param('id'));
+    if (!job || job.ruleset !== name) throw new DomainError('NOT_FOUND', 'No such dry-run (results are kept for a day).');
     const url = `${rulesetHref(name)}/dry-runs/${job.id}`;
     if (isHtmx(c)) return sendHtml(c, <DryRunStatus job={job} url={url} polling />);
     return sendHtml(c, <DryRunPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} job={job} url={url} base={rulesetHref(name)} />);
