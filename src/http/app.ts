@@ -149,6 +149,9 @@ export function createApp(services: Services, options: AppOptions): Hono<AppEnv>
           ? `the database did not answer within DATABASE_STATEMENT_TIMEOUT_MS (a lock held by another session, or the server stalled): requests answer 503 ${domain.code}`
           : `the database cannot be reached: requests answer 503 ${domain.code} until it is back`;
       logFault(domain.details.timedOut === true ? 'DATABASE_TIMEOUT' : domain.code, 'error', what, { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
+    } else if (domain.code === 'DATABASE_BUSY') {
+      // SQLite: another process (a script, a backup, a sqlite3 shell) held the write lock past DATABASE_BUSY_TIMEOUT_MS.
+      logFault(domain.code, 'warn', 'the database is locked by another process beyond DATABASE_BUSY_TIMEOUT_MS: writes answer 503 DATABASE_BUSY', { database: faults?.file ?? 'PostgreSQL', reason: errorText(error), lastRequestId: c.get('requestId') });
     } else if (domain.code === 'INTERNAL') {
       services.logger.error('request failed', { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), method: c.req.method, route: routeOf(c), error });
     }

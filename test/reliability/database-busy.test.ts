@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { ADMIN_TOKEN, ROOT, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -20,7 +21,8 @@ async function holdLock(dbPath: string): Promise<ChildProcessWithoutNullStreams>
 
 describe('a database held locked by another process', () => {
   it('answers 503 with the request id, writes nothing, and serves normally once the lock is released', async () => {
-    h = createHarness({ busyTimeoutMs: 150 });
+    const lines: string[] = [];
+    h = createHarness({ busyTimeoutMs: 150, services: { logger: createLogger('info', (line) => lines.push(line)) } });
     standardQueues(h);
     const body = { customer: { email: 'x@example.com' }, subject: 'Hello', description: 'Is anyone there?' };
     holder = await holdLock(h.dbPath);
@@ -31,6 +33,9 @@ describe('a database held locked by another process', () => {
     const problem = (await res.json()) as { code: string; requestId: string };
     expect(problem.code).toBe('DATABASE_BUSY');
     expect(problem.requestId).toBe(res.headers.get('X-Request-Id'));
+    // One line says so, not one per request.
+    expect((await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body })).status).toBe(503);
+    expect(lines.filter((line) => line.includes('locked by another process beyond DATABASE_BUSY_TIMEOUT_MS'))).toHaveLength(1);
     // Reads still work while another process writes (WAL).
     expect((await h.api('GET', '/api/v1/cases', { token: ADMIN_TOKEN })).status).toBe(200);
 
