@@ -16,7 +16,7 @@
 import { and, count, eq, lt, or } from 'drizzle-orm';
 import { randomToken } from '../auth/tokens.js';
 import type { dryRunJobs } from '../db/schema/index.js';
-import type { Store } from '../db/store/index.js';
+import type { Handle, Store } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { DryRunResult } from './dry-run.js';
@@ -67,6 +67,9 @@ export const ABANDONED_MESSAGE = 'the server running it stopped before it finish
 
 type Row = typeof dryRunJobs.$inferSelect;
 
+const DEFAULT_KEEP_MS = 24 * 60 * 60_000;
+const DEFAULT_LEASE_MS = 2 * 60_000;
+
 function jobOf(row: Row): DryRunJob {
   return {
     id: row.id,
@@ -96,8 +99,8 @@ export class DryRunJobs {
     this.#store = store;
     this.#maxRunning = options.maxRunning ?? 20;
     this.#maxRunningPerOwner = options.maxRunningPerOwner ?? 2;
-    this.#keepMs = options.keepMs ?? 24 * 60 * 60_000;
-    this.#leaseMs = options.leaseMs ?? 2 * 60_000;
+    this.#keepMs = options.keepMs ?? DEFAULT_KEEP_MS;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#now = options.now;
   }
 
@@ -164,16 +167,26 @@ export class DryRunJobs {
     return row ? jobOf(row) : undefined;
   }
 
-  /** Fails the running jobs whose lease expired, and deletes the finished ones past `keepMs`. */
   async #sweep(): Promise<void> {
-    const now = this.#now();
-    await this.#store.query(async (q) => {
-      const t = q.tables.dryRunJobs;
-      await q.db
-        .update(t)
-        .set({ state: 'failed', error: ABANDONED_MESSAGE, finishedAt: now })
-        .where(and(eq(t.state, 'running'), lt(t.heartbeatAt, now - this.#leaseMs)));
-      await q.db.delete(t).where(or(and(eq(t.state, 'done'), lt(t.finishedAt, now - this.#keepMs)), and(eq(t.state, 'failed'), lt(t.finishedAt, now - this.#keepMs))));
-    });
+    await this.#store.query((q) => sweepDryRunJobs(q, this.#now(), { keepMs: this.#keepMs, leaseMs: this.#leaseMs }));
   }
+}
+
+/**
+ * Fails the running jobs whose lease expired, and deletes the finished ones past `keepMs`
+ * (each start and poll does it, and the hourly `dry-run-purge` job, so results do not stay
+ * beyond a day when nobody dry-runs again). How many rows it deleted.
+ */
+export async function sweepDryRunJobs(q: Handle, now: number, options: { keepMs?: number; leaseMs?: number } = {}): Promise<number> {
+  const t = q.tables.dryRunJobs;
+  const keepMs = options.keepMs ?? DEFAULT_KEEP_MS;
+  await q.db
+    .update(t)
+    .set({ state: 'failed', error: ABANDONED_MESSAGE, finishedAt: now })
+    .where(and(eq(t.state, 'running'), lt(t.heartbeatAt, now - (options.leaseMs ?? DEFAULT_LEASE_MS))));
+  const deleted = await q.db
+    .delete(t)
+    .where(and(or(eq(t.state, 'done'), eq(t.state, 'failed')), lt(t.finishedAt, now - keepMs)))
+    .returning({ id: t.id });
+  return deleted.length;
 }

@@ -5,6 +5,7 @@ import { purgeKeys } from '../idempotency/store.js';
 import { eraseExpiredCases, RETENTION_CRON } from '../privacy/retention.js';
 import { runScheduledReport } from '../reports/create-report.js';
 import { runChatSweep } from '../chat/sweep.js';
+import { sweepDryRunJobs } from '../rules/dry-run-jobs.js';
 import type { Services } from '../services.js';
 import { runSlaSweep } from '../sla/run-sweep.js';
 import type { Job } from './scheduler.js';
@@ -14,6 +15,9 @@ export const IDEMPOTENCY_PURGE_CRON = '7 * * * *';
 
 /** Hourly, at minute 17. */
 export const RATE_LIMIT_PURGE_CRON = '17 * * * *';
+
+/** Hourly, at minute 27. */
+export const DRY_RUN_PURGE_CRON = '27 * * * *';
 
 export function serverJobs(
   services: Services,
@@ -55,6 +59,12 @@ export function serverJobs(
       name: 'rate-limit-purge',
       schedule: RATE_LIMIT_PURGE_CRON,
       run: async () => ({ purged: await services.store.write((q) => purgeRateBuckets(q, services.clock.now())) }),
+    },
+    {
+      // A ruleset's dry-runs: results deleted a day after they finished, jobs of a stopped instance failed.
+      name: 'dry-run-purge',
+      schedule: DRY_RUN_PURGE_CRON,
+      run: async () => ({ purged: await services.store.query((q) => sweepDryRunJobs(q, services.clock.now())) }),
     },
     // RETENTION_DAYS: closed cases' personal data erased after the period (daily, 03:23 server time).
     ...(retentionDays === null ? [] : [{ name: 'retention', schedule: RETENTION_CRON, run: async () => eraseExpiredCases(services, retentionDays) }]),

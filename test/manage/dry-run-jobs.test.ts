@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ABANDONED_MESSAGE, DryRunJobs, type DryRunJobsOptions } from '../../src/rules/dry-run-jobs.js';
+import { serverJobs } from '../../src/scheduler/jobs.js';
 import { createHarness } from '../support/harness.js';
 import type { DryRunResult } from '../../src/rules/dry-run.js';
 import { DryRunStatus } from '../../views/pages/manage/dry-run.js';
@@ -112,16 +113,21 @@ describe('DryRunJobs', () => {
     await settled(alive, me, again.id);
   });
 
-  it('forgets finished jobs a day after they finished', async () => {
+  it('forgets finished jobs a day after they finished: on the next poll, or by the hourly purge', async () => {
     const me = someone();
     const jobs = registry();
     const job = await jobs.start(me, META, async () => result(3));
+    const purged = await jobs.start(me, META, async () => result(3));
     await settled(jobs, me, job.id);
+    await settled(jobs, me, purged.id);
     h.clock.advance(24 * 60 * 60_000);
     expect((await jobs.get(me, job.id))?.status).toBe('done');
     h.clock.advance(1);
+    const purge = serverJobs(h.services, { slaSweepCron: '* * * * *', reportCron: '0 7 * * *', reportTimezone: 'UTC', reportAtRiskHours: 4 }).find((j) => j.name === 'dry-run-purge')!;
+    // (with the other tests' finished jobs of this file, a day old too)
+    expect(((await purge.run({ scheduledAt: h.clock.now() })) as { purged: number }).purged).toBeGreaterThanOrEqual(2);
     expect(await jobs.get(me, job.id)).toBeUndefined();
-    expect(await h.get('SELECT count(*) AS n FROM dry_run_jobs WHERE id = ?', job.id)).toEqual({ n: 0 });
+    expect(await h.get('SELECT count(*) AS n FROM dry_run_jobs WHERE id IN (?, ?)', job.id, purged.id)).toEqual({ n: 0 });
   });
 
   it('results say how many later events were replayed, and which could not be and why', async () => {

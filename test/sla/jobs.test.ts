@@ -19,6 +19,7 @@ describe('server jobs', () => {
       ['sla-report', '0 7 * * *', 'Europe/Berlin'],
       ['idempotency-purge', '7 * * * *', undefined],
       ['rate-limit-purge', '17 * * * *', undefined],
+      ['dry-run-purge', '27 * * * *', undefined],
     ]);
     for (const job of jobs) expect(() => validateSchedule(job.name, job.schedule)).not.toThrow();
 
