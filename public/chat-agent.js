@@ -87,6 +87,12 @@
       url = null;
       refreshPage();
     });
+    source.addEventListener('gone', function () {
+      // The case left the queues this agent may see: no reconnect (url stays), the page says the rest.
+      if (source) source.close();
+      source = null;
+      refreshPage();
+    });
   }
   document.addEventListener('input', function (e) {
     var p = panel();

@@ -29,6 +29,12 @@ export interface StreamSource {
   ownSide: 'visitor' | 'agent';
   /** What a line looks like to this side. */
   present?: (line: ChatLine) => unknown;
+  /**
+   * Whether this listener may still hear the chat, asked before every read (each wake-up and
+   * heartbeat): staff lose a case's chat when the case leaves the queues they may see. When it
+   * answers false the stream sends `gone` and closes; the window's reconnect is then refused.
+   */
+  mayListen?: () => Promise<boolean>;
 }
 
 export function chatStream(c: Context, services: Services, source: StreamSource) {
@@ -53,6 +59,10 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last }), retry: 2000 });
       let endedSent = false;
       while (!closed) {
+        if (source.mayListen && !(await source.mayListen())) {
+          await stream.writeSSE({ event: 'gone', data: '{}' });
+          break;
+        }
         // The new lines and the session's state in one read (one snapshot).
         const after = last;
         const { lines, session } = await services.store.read(async (q) => ({ lines: await linesAfter(q, source.sessionId, after), session: await findSession(q, source.sessionId) }));

@@ -10,6 +10,8 @@
  * them into chat lines.
  */
 import { Hono } from 'hono';
+import { canSeeCase } from '../../cases/access.js';
+import { loadCase } from '../../cases/case-read.js';
 import { endChat } from '../../chat/end-chat.js';
 import { sessionOfCase } from '../../chat/sessions.js';
 import { DomainError } from '../../errors.js';
@@ -31,8 +33,15 @@ export function caseChatPages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.get('/cases/:id/chat/stream', async (c) => {
     const services = c.get('services');
-    const { row, session } = await staffChat(c);
-    return chatStream(c, services, { sessionId: session.id, ownSide: 'agent', subscribe: (l) => services.chat.hub.subscribeCase(row.id, l) });
+    const { principal, row, session } = await staffChat(c);
+    return chatStream(c, services, {
+      sessionId: session.id,
+      ownSide: 'agent',
+      subscribe: (l) => services.chat.hub.subscribeCase(row.id, l),
+      // Authorized once at the start would keep a case moved to a queue the agent does not work
+      // streaming to them: the case is read again before every read of the chat.
+      mayListen: async () => canSeeCase(principal, await loadCase(services, row.id)),
+    });
   });
   app.post('/cases/:id/chat/typing', async (c) => {
     const { principal, row, session } = await staffChat(c);

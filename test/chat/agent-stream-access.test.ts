@@ -1,0 +1,76 @@
+/**
+ * The agent's chat stream is authorized for as long as it runs, not once when it opens: when the
+ * case leaves the queues the agent may see, the stream says `gone` and closes before the next
+ * visitor line, and a reconnect goes where any request for a case
+ * that moved out of sight goes (the inbox, which says where it went): no stream.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSite, type ChatSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+
+const OWN = 'http://localhost';
+const HOST = 'https://shop.example';
+let h: Harness;
+let site: ChatSite;
+let alice: TestActor;
+let maria: TestActor;
+
+function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { Origin: OWN };
+  if (o.token) headers.Authorization = `Bearer ${o.token}`;
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+}
+
+/** Reads a stream until `marker` has arrived and the event after it is complete, or the stream ends. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, marker: string): Promise<{ text: string; done: boolean }> {
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!(text.includes(marker) && text.slice(text.indexOf(marker)).includes('\n\n'))) {
+    const chunk = await reader.read();
+    if (chunk.done) return { text, done: true };
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return { text, done: false };
+}
+
+beforeAll(async () => {
+  h = createHarness({ services: { channelsKey: parseChannelsKey('77'.repeat(32)) } });
+  standardQueues(h);
+  alice = h.agent({ name: 'Alice', queues: ['general'] });
+  maria = h.agent({ name: 'Maria', role: 'manager' });
+  await h.settled();
+  site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue: 'general' });
+});
+afterAll(() => h.close());
+
+describe("an agent's chat stream", () => {
+  it('stops, saying gone, once the case moves to a queue the agent does not work; the visitor\'s next line never reaches them', async () => {
+    const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name: 'Vera', email: 'vera@example.com' } });
+    const { token } = (await res.json()) as { token: string };
+    const ref = ((await (await call('POST', '/chat/api/messages', { token, body: { body: 'Where is my parcel?' } })).json()) as { case: string }).case;
+    await h.settled();
+
+    const page = signedIn(h, alice);
+    const stream = await page.get(`/cases/${ref}/chat/stream`);
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const first = await readUntil(reader, 'event: message');
+    expect(first.text).toContain('Where is my parcel?');
+
+    const moved = await h.api('POST', `/api/v1/cases/${ref}/assignment`, { token: h.tokenFor(maria), body: { queue: 'billing', assignee: null } });
+    expect(moved.status).toBe(200);
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'My card number is 4111' } })).status).toBeLessThan(300);
+
+    const rest = await readUntil(reader, 'event: gone');
+    expect(rest.text).toContain('event: gone');
+    expect(rest.text).not.toContain('4111');
+    expect((await reader.read()).done).toBe(true);
+    const again = await page.get(`/cases/${ref}/chat/stream`);
+    // As for any case that moved out of sight: to the inbox, which says where it went (no stream).
+    expect(again.status).toBe(303);
+    expect(again.headers.get('Location')).toBe(`/inbox?moved=${ref}`);
+  });
+});
