@@ -9,7 +9,7 @@
  * token hash, every line's text: src/privacy/erase-chats.ts); and the subjects and reasons
  * quoted in stored SLA reports.
  */
-import { and, count as rowCount, eq, inArray, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, count as rowCount, eq, inArray, isNotNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import type { RoutingRecord } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
@@ -40,6 +40,25 @@ export async function eraseWebhookPayloads(q: Handle, where: SQL): Promise<numbe
     .where(where)
     .returning({ id: deliveries.id });
   return rows.length;
+}
+
+/**
+ * A stored dry-run's result (src/rules/dry-run-jobs.ts) lists the cases a draft would change,
+ * each with its subject: those of `refs` get the erased text; the rest of the preview (ids, times,
+ * outcomes, rules) stays. Results live a day, so there are few to read.
+ */
+async function eraseDryRunSubjects(q: Handle, refs: ReadonlySet<string>): Promise<number> {
+  const jobs = q.tables.dryRunJobs;
+  let erased = 0;
+  for (const job of await q.db.select({ id: jobs.id, result: jobs.result }).from(jobs).where(isNotNull(jobs.result))) {
+    const result = JSON.parse(job.result!) as { changes?: { caseId?: unknown; subject?: unknown }[] };
+    const hits = (result.changes ?? []).filter((change) => typeof change.caseId === 'string' && refs.has(change.caseId) && change.subject !== ERASED);
+    if (hits.length === 0) continue;
+    for (const change of hits) change.subject = ERASED;
+    await q.db.update(jobs).set({ result: JSON.stringify(result) }).where(eq(jobs.id, job.id));
+    erased += hits.length;
+  }
+  return erased;
 }
 
 /**
@@ -131,6 +150,9 @@ export async function eraseCaseContent(q: Handle, caseIds: readonly number[], no
   let reports = 0;
   for (const text of quoted) for (const form of textForms(text)) reports += await dialect.eraseReportQuote(q, form);
   count('reportQuotes', reports);
+
+  // Dry-run results kept for a day (dry_run_jobs) list changed cases with their subjects.
+  count('dryRunResults', await eraseDryRunSubjects(q, new Set(ids.map((id) => caseRef(id)))));
 
   return { summary, files: orphaned };
 }

@@ -80,6 +80,10 @@ describe('erasing a customer', () => {
     const payloads = (await w.h.all<{ payload: string }>('SELECT payload FROM webhook_deliveries')).map((row) => row.payload);
     expect(payloads.filter((p) => p.includes(MARKER))).toEqual([]);
     expect(payloads.some((p) => p.includes('Scanner offline'))).toBe(true); // the other customer's stay
+    // A kept dry-run result: the erased case's subject goes, the other case's stays.
+    expect((erasedBody.summary as Record<string, number>).dryRunResults).toBe(1);
+    const kept = JSON.parse((await w.h.get<{ result: string }>("SELECT result FROM dry_run_jobs WHERE id = 'privacy-dry-run'"))!.result) as { changes: { caseId: string; subject: string }[] };
+    expect(kept.changes.map((c) => c.subject)).toEqual(['[erased]', 'Scanner offline']);
   });
 
   it('leaves every dashboard number as it was', async () => {

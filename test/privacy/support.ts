@@ -3,7 +3,8 @@
  * (`MARKER`, a token the search index stores as it is) everywhere Casebook keeps words —
  * profile, profile history, a mailed request with a file and its original, an API request
  * with an Idempotency-Key, replies both ways, an internal note, an escalation reason, a
- * solution, a rating comment, a sign-in link, a session, a stored SLA report, a live chat
+ * solution, a rating comment, a sign-in link, a session, a stored SLA report, a kept dry-run
+ * result, a live chat
  * (visitor name, e-mail, lines both ways, ended, transcript mailed) and a chat started without
  * a line — and another customer, who chatted too, whose data must survive an erasure untouched.
  */
@@ -141,6 +142,13 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   await h.services.outbox.drain();
   h.clock.advance(60 * 60_000);
   await createReport(h.services, { from: h.clock.now() - 86_400_000, to: h.clock.now(), trigger: 'manual' });
+  // A manager's finished dry-run, kept a day (dry_run_jobs): it lists changed cases with their subjects.
+  const change = (caseId: string, subject: string) => ({ caseId, subject, createdAt: h.clock.now(), fields: ['queue'], rules: ['Refunds to billing'], moments: [] });
+  const changes = [change(mailedRef, `Refund ${MARKER} please`), change(String(otherCase.id), 'Scanner offline')];
+  const at = h.clock.now();
+  await h.services.store.write((q) =>
+    q.db.insert(q.tables.dryRunJobs).values({ id: 'privacy-dry-run', owner: 'staff:1', ruleset: 'routing', draftVersion: 2, label: 'the last 10 cases', state: 'done', done: 10, total: 10, result: JSON.stringify({ ruleset: 'routing', changed: 2, changes }), runBy: 'test', startedAt: at, heartbeatAt: at, finishedAt: at }),
+  );
   const close = async () => {
     h.close();
     await inbox.close();
