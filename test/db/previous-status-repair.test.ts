@@ -15,21 +15,8 @@ import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { transition } from '../../src/workflow/transition.js';
 import { ROOT, tempDir } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
+import { migrationsBefore } from '../support/migrations-before.js';
 import { EXPECTED_PREVIOUS_STATUS, previousStatusStatements } from '../support/previous-status-history.js';
-
-/** A copy of the migrations up to (not including) the one whose tag ends with `tag`. */
-function migrationsBefore(dir: string, tag: string): string {
-  const before = path.join(dir, 'migrations-before');
-  fs.cpSync(MIGRATIONS_DIR, before, { recursive: true });
-  const journalFile = path.join(before, 'meta', '_journal.json');
-  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  const index = journal.entries.findIndex((e) => e.tag.endsWith(tag));
-  expect(index).toBeGreaterThan(0);
-  for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(before, `${entry.tag}.sql`));
-  journal.entries = journal.entries.slice(0, index);
-  fs.writeFileSync(journalFile, JSON.stringify(journal));
-  return before;
-}
 
 describe.skipIf(ON_POSTGRES)('repairing previous_status on an existing SQLite database', () => {
   it('recomputes the state to return to from the timeline, so "@previous" leads somewhere again', () => {
