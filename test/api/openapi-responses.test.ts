@@ -154,6 +154,9 @@ describe('answers match the OpenAPI document', () => {
     expect(stale.code).toBe('CONFLICT');
     const staffView = await call('GET /api/v1/cases/:id', 'mia', `/api/v1/cases/${id}`);
     await call('POST /api/v1/cases/:id/assignment', 'mia', `/api/v1/cases/${id}/assignment`, { body: { assignee: aliceId } });
+    // Nothing held on a case without a chat (test/chat/missed-replies.test.ts holds and releases).
+    expect(await call('GET /api/v1/cases/:id/held-mail', 'mia', `/api/v1/cases/${id}/held-mail`)).toEqual({ items: [] });
+    expect(await call('POST /api/v1/cases/:id/held-mail/release', 'mia', `/api/v1/cases/${id}/held-mail/release`)).toEqual({ released: 0 });
     const transitions = staffView.transitions as { name: string; to: string; requires: string[] }[];
     const transition = transitions.find((t) => t.to !== 'escalated') ?? transitions[0]!;
     const fields = Object.fromEntries(transition.requires.map((field) => [field, 'Checked with the payment provider.']));

@@ -186,8 +186,16 @@ describe('automatic mail to an address the visitor only typed', () => {
     expect(mailsTo('typed@example.com')).toHaveLength(0);
     expect((await entries(v.id, 'email.held')).map((e) => e.data.kind)).toEqual(['missed-replies']);
     expect(await (await desk.get(`/cases/${v.ref}`)).text()).toContain('Replies you may have missed (the chat replies the visitor did not see), held');
-    await desk.post(`/cases/${v.ref}/chat/held-mail`, {});
+    // An integration confirms through the API, as the page's button does.
+    const listed = await h.api('GET', `/api/v1/cases/${v.ref}/held-mail`, { token: h.tokenFor(alice) });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual({ items: [{ id: expect.any(Number), at: expect.stringMatching(/^2026-03-02T/), kind: 'missed-replies', to: 'typed@example.com' }] });
+    const customerToken = h.tokenFor(h.customer({ email: 'someone@example.com', name: 'Someone' }));
+    expect((await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: customerToken })).status).toBe(403);
+    const release = await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: h.tokenFor(alice) });
+    expect(await release.json()).toEqual({ released: 1 });
     await settle();
+    expect(await (await h.api('GET', `/api/v1/cases/${v.ref}/held-mail`, { token: h.tokenFor(alice) })).json()).toEqual({ items: [] });
     const mails = mailsTo('typed@example.com');
     expect(mails).toHaveLength(1);
     expect(mails[0]!.mail.subject).toContain('Replies you may have missed');

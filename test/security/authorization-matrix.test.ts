@@ -50,6 +50,8 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/cases/:id/attachments/:attachment': '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/offered-solution':       '401   ok    404   403   404   404   403   403',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
+  'GET /api/v1/cases/:id/held-mail':               '401   403   403   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/held-mail/release':      '401   403   403   ok    404   404   ok    ok',
   // Macros: staff; a shared macro is changed by managers (each caller gets a fresh one: see call())
   'GET /api/v1/macros':                            '401   403   403   ok    ok    ok    ok    ok',
   'POST /api/v1/macros':                           '401   403   403   ok    ok    ok    ok    ok',

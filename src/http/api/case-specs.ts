@@ -157,3 +157,33 @@ export const assignmentRoute = caseApi.route({
   responses: { 200: { description: 'The case, reassigned', schema: caseAnswer, headers: VERSION_HEADER } },
   errors: [409],
 });
+
+const heldMail = z
+  .object({
+    id: z.number().int().meta({ description: 'The `email.held` timeline entry.' }),
+    at: z.string().meta({ description: 'When it was held (ISO 8601).' }),
+    kind: z.string().meta({ description: '`notification` (with its `template`) or `missed-replies`.', examples: ['notification'] }),
+    template: z.string().optional().meta({ examples: ['case-resolved'] }),
+    to: z.string().meta({ description: 'The address the visitor typed.' }),
+  })
+  .meta({ id: 'HeldMail' });
+
+export const heldMailRoute = caseApi.route({
+  method: 'get',
+  path: '/:id/held-mail',
+  summary: 'Mail held for a typed address',
+  description: 'Automatic mail (and a chat’s missed replies) to an address a chat visitor only typed waits for a person’s confirmation (docs/chat.md). Oldest first; empty when nothing waits.',
+  access: STAFF_ONLY,
+  params: { id: caseId },
+  responses: { 200: { description: 'The held mails', schema: z.object({ items: z.array(heldMail) }) } },
+});
+
+export const releaseHeldMailRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/held-mail/release',
+  summary: 'Confirm the typed address: send the held mail',
+  description: 'As *Yes, e-mail it* on the case page: every held mail is queued again, rendered when sent, and `email.released` names them. `released` is 0 when nothing was held.',
+  access: STAFF_ONLY,
+  params: { id: caseId },
+  responses: { 200: { description: 'How many were released', schema: z.object({ released: z.number().int() }) } },
+});

@@ -26,10 +26,24 @@ import { attachmentResponse } from '../attachment-download.js';
 import { withIdempotency, type RecordKey } from '../idempotency.js';
 import { jsonBody, parseWith } from '../json-body.js';
 import { takeRateLimit } from '../limits.js';
+import { heldMails, releaseHeldMails } from '../../notifications/held-mail.js';
 import { on } from '../openapi/route-spec.js';
 import type { AppEnv, Principal } from '../types.js';
 import { FILES_FIELD, readUploads } from '../uploads.js';
-import { assignmentRoute, attachmentRoute, caseEventsRoute, createCaseRoute, editCaseRoute, getCaseRoute, listCasesRoute, messageRoute, offeredSolutionRoute, transitionRoute } from './case-specs.js';
+import {
+  assignmentRoute,
+  attachmentRoute,
+  caseEventsRoute,
+  createCaseRoute,
+  editCaseRoute,
+  getCaseRoute,
+  heldMailRoute,
+  listCasesRoute,
+  messageRoute,
+  offeredSolutionRoute,
+  releaseHeldMailRoute,
+  transitionRoute,
+} from './case-specs.js';
 
 function principalOf(c: Context<AppEnv>): Principal {
   return c.get('principal')!;
@@ -297,6 +311,17 @@ export function caseRoutes(): Hono<AppEnv> {
     const input = await jsonBody(c, assignmentRoute.body);
     await reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
+  });
+
+  on(app, heldMailRoute, async (c) => {
+    const row = await visibleCase(c);
+    const held = await c.get('services').store.query((q) => heldMails(q, row.id));
+    return c.json({ items: held.map((m) => ({ id: m.id, at: new Date(m.at).toISOString(), kind: m.kind, ...(m.template ? { template: m.template } : {}), to: m.to })) });
+  });
+
+  on(app, releaseHeldMailRoute, async (c) => {
+    const row = await visibleCase(c);
+    return c.json({ released: await releaseHeldMails(c.get('services'), row.id, principalOf(c).actor) });
   });
 
   return app;
