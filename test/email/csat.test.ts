@@ -167,6 +167,37 @@ describe('a rating link', () => {
   });
 });
 
+describe('a link from the mail of an earlier resolution', () => {
+  it('records nothing once the case was reopened and resolved again (409), shows no rating of the new resolution, and the new mail\'s link rates it', async () => {
+    const first = await resolvedCase();
+    const person = visitor(h);
+    await person.get(first.yes);
+    await person.start();
+    expect((await person.post(`/csat/${tokenOf(first.yes)}`, { answer: 'no', comment: 'Still charged twice' })).status).toBe(303);
+    const chloe = (await (await h.api('GET', `/api/v1/cases/${first.ref}`, { token: ADMIN_TOKEN })).json()) as { customer: { id: number } };
+    expect((await h.api('POST', `/api/v1/cases/${first.ref}/transitions`, { token: h.tokenFor({ type: 'customer', id: chloe.customer.id }), body: { transition: 'reopen' } })).status).toBe(200);
+    h.clock.advance(60 * 60_000);
+    expect((await h.api('POST', `/api/v1/cases/${first.ref}/transitions`, { token: h.tokenFor(maria), body: { transition: 'resolve', solution: 'The bank reversed it.' } })).status).toBe(200);
+    await h.services.outbox.drain();
+
+    const old = await (await person.get(first.yes)).text();
+    expect(old).toContain('This link came with the mail about an earlier solution.');
+    expect(old).not.toContain('id="csat-form"');
+    expect(old).not.toContain('Your answer:'); // the earlier rating is not this resolution's
+    expect((await person.post(`/csat/${tokenOf(first.yes)}`, { answer: 'yes' })).status).toBe(409);
+    expect((await ratings()).map((r) => [r.satisfied, r.supersededAt !== null])).toEqual([[false, true]]);
+
+    const mails = smtp.messages.filter((m) => m.to.includes('chloe@example.com') && m.mail.subject === `[${first.ref}] Resolved: Invoice charged twice`);
+    expect(mails).toHaveLength(2);
+    const latest = /Yes: http:\/\/help\.example\.com(\/csat\/\S+\?answer=yes)/.exec(mails[1]!.mail.text!)![1]!;
+    const fresh = await (await person.get(latest)).text();
+    expect(fresh).toContain('id="csat-form"');
+    expect(fresh).not.toContain('Your answer:');
+    expect((await person.post(`/csat/${tokenOf(latest)}`, { answer: 'yes' })).status).toBe(303);
+    expect((await ratings()).map((r) => [r.satisfied, r.supersededAt !== null])).toEqual([[false, true], [true, false]]);
+  });
+});
+
 describe('waiting on the customer', () => {
   it('mails the customer the "waiting on you" template', async () => {
     const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'chloe@example.com', name: 'Chloe Carter' }, subject: 'Login fails', description: 'I cannot sign in.' } });

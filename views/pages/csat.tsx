@@ -12,8 +12,10 @@ export interface CsatView {
   token: string;
   ref: string;
   subject: string;
-  /** Resolved or closed: it can be rated. */
+  /** Resolved or closed, and the link is the current resolution's: it can be rated. */
   rateable: boolean;
+  /** The link came with the mail of an earlier resolution (reopened and resolved again since). */
+  earlier?: boolean;
   rating: { satisfied: boolean; comment: string } | null;
   /** Just recorded (after the POST). */
   thanked: boolean;
@@ -60,6 +62,11 @@ export function CsatPage(p: { viewer: Viewer | null; csrfToken: string; view: Cs
             {v.rating ? null : <p class="muted">Nothing is recorded until you press the button.</p>}
             <CsatForm view={v} csrfToken={p.csrfToken} state={p.state} />
           </>
+        ) : v.earlier ? (
+          <p class="alert alert-info" role="status" id="csat-not-rateable">
+            This link came with the mail about an earlier solution. Your request was reopened and solved again since: please answer from the
+            latest mail, or on your request's page.
+          </p>
         ) : (
           <p class="alert alert-info" role="status" id="csat-not-rateable">
             This request is being worked on again, so it cannot be rated now. We will ask you once it is resolved.

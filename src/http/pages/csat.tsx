@@ -8,16 +8,17 @@
  *                                     customer (`case.rated`, via "mail-link"), then 303 back
  *
  * The signed token (src/channels/email/csat-link.ts) is the authorization: it names the case
- * and its customer, whoever holds it. The POST still carries the CSRF token like every form
+ * and its customer, whoever holds it. A link from the mail of an earlier resolution (the case
+ * was reopened and resolved again since) records nothing: the page asks for the latest mail. The POST still carries the CSRF token like every form
  * (a visitor's comes from the cookie the GET set), so another site cannot post a rating even
  * with a stolen link; that costs the customer nothing.
  */
 import { Hono } from 'hono';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { caseRef } from '../../cases/case-ref.js';
 import { customerStatus } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
-import { csatKeyIn, verifyCsatToken } from '../../channels/email/csat-link.js';
+import { CSAT_LINK_DAYS, csatKeyIn, verifyCsatToken } from '../../channels/email/csat-link.js';
 import { DomainError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { FormState } from '../../../views/components.js';
@@ -25,6 +26,8 @@ import { CsatLinkProblemPage, CsatPage, type CsatView } from '../../../views/pag
 import type { PageContext, PageEnv } from './env.js';
 import { formErrorsOf, readForm } from './forms.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
+
+const DAY_MS = 86_400_000;
 
 interface Holder {
   caseId: number;
@@ -54,12 +57,21 @@ async function holderOf(c: PageContext): Promise<Holder | Response> {
     const [customer] = await q.db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.id, check.customerId)).limit(1);
     // A case moved to another customer since the mail: the link no longer speaks for its customer.
     if (!row || !customer || row.customerId !== customer.id) return { ok: false as const, reason: 'invalid' as const };
-    const [rating] = await q.db.select().from(caseRatings).where(eq(caseRatings.caseId, row.id)).limit(1);
-    return { ok: true as const, row, customer, rating };
+    // The current resolution's rating: earlier ones stay for the reports (superseded by a reopen).
+    const [rating] = await q.db
+      .select()
+      .from(caseRatings)
+      .where(and(eq(caseRatings.caseId, row.id), isNull(caseRatings.supersededAt)))
+      .limit(1);
+    return { ok: true as const, row, customer, rating, issuedAt: check.expiresAt - CSAT_LINK_DAYS * DAY_MS };
   });
   if (!found.ok) return found.reason === 'expired' ? problem(true, caseRef(found.caseId)) : problem(false, null);
-  const { row, customer, rating } = found;
+  const { row, customer, issuedAt } = found;
   const category = customerStatus(services, row).statusCategory;
+  // The link was made with its mail (expiry = mail + CSAT_LINK_DAYS, to the second); a case
+  // resolved again after that is on a later resolution, which this link's answer is not about.
+  const earlier = row.resolvedAt !== null && row.resolvedAt > issuedAt + 1000;
+  const rating = earlier ? undefined : found.rating;
   return {
     caseId: row.id,
     actor: { type: 'customer', id: customer.id, role: 'customer', name: customer.name },
@@ -67,7 +79,8 @@ async function holderOf(c: PageContext): Promise<Holder | Response> {
       token,
       ref: caseRef(row.id),
       subject: row.subject,
-      rateable: category === 'resolved' || category === 'closed',
+      rateable: !earlier && (category === 'resolved' || category === 'closed'),
+      earlier,
       rating: rating ? { satisfied: rating.satisfied, comment: rating.comment } : null,
       thanked: false,
     },
@@ -95,6 +108,7 @@ export function csatPages(): Hono<PageEnv> {
     if (holder instanceof Response) return holder;
     const services = c.get('services');
     const values = await readForm(c);
+    if (holder.view.earlier) return page(c, holder.view, { values }, 409);
     const answer = answerOf(values.answer);
     if (!answer) return page(c, holder.view, { values, errors: { answer: 'Choose yes or no.' } }, 422);
     try {
