@@ -9,12 +9,14 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { readChatIdentity } from '../cases/case-read.js';
+import { customerStatus } from '../cases/customer-view.js';
 import type { Handle } from '../db/store/index.js';
 import { markItemDone } from '../outbox/dialect.js';
 import type { OutboxItem } from '../outbox/outbox.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
+import type { StateCategory } from '../workflow/definition.js';
 
 export const HELD_MAIL = 'email.held';
 export const RELEASED_MAIL = 'email.released';
@@ -62,7 +64,13 @@ export async function heldMails(q: Handle, caseId: number): Promise<HeldMail[]> 
     .from(t)
     .where(and(eq(t.caseId, caseId), inArray(t.type, [HELD_MAIL, RELEASED_MAIL])))
     .orderBy(asc(t.id));
-  const released = new Set(rows.filter((r) => r.type === RELEASED_MAIL).flatMap((r) => ((r.data as { held?: unknown }).held as number[] | undefined) ?? []));
+  // Confirmed: sent (`held`) or, a status mail the case had moved on from, not sent (`dropped`).
+  const released = new Set(
+    rows.filter((r) => r.type === RELEASED_MAIL).flatMap((r) => {
+      const d = r.data as { held?: number[]; dropped?: number[] };
+      return [...(d.held ?? []), ...(d.dropped ?? [])];
+    }),
+  );
   return rows
     // An erased entry (docs/privacy.md) keeps nothing to send.
     .filter((r) => r.type === HELD_MAIL && !released.has(r.id) && (r.data as { erased?: unknown }).erased !== true)
@@ -73,18 +81,34 @@ export async function heldMails(q: Handle, caseId: number): Promise<HeldMail[]> 
 }
 
 /**
+ * A held status mail the case has moved on from since: "Resolved" of a case reopened meanwhile,
+ * "Waiting on you" of a case no longer waiting. Sent now it would tell the customer something
+ * no longer true (and a resolved mail's rating links would rate nothing): it is not sent.
+ */
+function outdated(m: HeldMail, category: StateCategory | null): boolean {
+  if (m.kind !== 'notification') return false;
+  if (m.template === 'case-resolved') return category !== 'resolved' && category !== 'closed';
+  if (m.template === 'case-pending') return category !== 'pending';
+  return false;
+}
+
+/**
  * An agent confirmed the address: every mail held on the case is queued again (`confirmed`) and
- * `email.released` names them; the number released (0 when none was held).
+ * `email.released` names them, but for status mails the case has moved on from (`dropped`);
+ * the number released (0 when none was held).
  */
 export async function releaseHeldMails(services: Services, caseId: number, actor: Actor): Promise<number> {
   const released = await services.store.write(async (q) => {
     const held = await heldMails(q, caseId);
     if (held.length === 0) return 0;
     const ctx = await CaseContext.load(q, services, caseId, actor);
-    await ctx.record(RELEASED_MAIL, { held: held.map((m) => m.id), to: [...new Set(held.map((m) => m.to))] });
-    for (const m of held) await ctx.enqueue(m.item.type, { ...m.item.payload, confirmed: m.id });
+    const category = customerStatus(services, ctx.case).statusCategory;
+    const send = held.filter((m) => !outdated(m, category));
+    const dropped = held.filter((m) => outdated(m, category));
+    await ctx.record(RELEASED_MAIL, { held: send.map((m) => m.id), to: [...new Set(held.map((m) => m.to))], ...(dropped.length ? { dropped: dropped.map((m) => m.id) } : {}) });
+    for (const m of send) await ctx.enqueue(m.item.type, { ...m.item.payload, confirmed: m.id });
     await ctx.save();
-    return held.length;
+    return send.length;
   });
   if (released > 0) services.outbox.kick();
   return released;

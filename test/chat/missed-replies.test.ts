@@ -178,6 +178,22 @@ describe('automatic mail to an address the visitor only typed', () => {
     expect(mailsTo('victim@example.com')).toHaveLength(1);
   });
 
+  it('a held "Resolved" mail is not sent once the visitor reopened the case by writing again; the timeline says so', async () => {
+    const v = await chat('reopener@example.com', { name: 'Rita' });
+    expect((await h.api('POST', `/api/v1/cases/${v.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Reset the modem.' } })).status).toBe(200);
+    await settle();
+    expect((await entries(v.id, 'email.held')).map((e) => e.data.template)).toEqual(['case-resolved']);
+    expect((await call('POST', '/chat/api/messages', { token: v.token, body: { body: 'That did not help.' } })).status).toBe(201);
+    await settle();
+    expect((await h.api('GET', `/api/v1/cases/${v.ref}`, { token: h.tokenFor(alice) }).then((r) => r.json())) as { open: boolean }).toMatchObject({ open: true });
+
+    expect(await (await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: h.tokenFor(alice) })).json()).toEqual({ released: 0 });
+    await settle();
+    expect(mailsTo('reopener@example.com')).toHaveLength(0);
+    expect(await (await h.api('GET', `/api/v1/cases/${v.ref}/held-mail`, { token: h.tokenFor(alice) })).json()).toEqual({ items: [] });
+    expect(await (await desk.get(`/cases/${v.ref}`)).text()).toContain('Alice confirmed reopener@example.com: 0 held mails sent; 1 not sent: the case has moved on since');
+  });
+
   it('the missed replies are held too, and sent once confirmed; a signed visitor’s resolved mail is not held', async () => {
     const v = await chat('typed@example.com', { name: 'Tim' });
     await reply(v.ref, 'Your refund is approved.');

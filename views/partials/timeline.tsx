@@ -160,7 +160,9 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, ear
     }
     case 'email.released': {
       const n = Array.isArray(d.held) ? d.held.length : 0;
-      return <Line entry={e} kind="system">{`${by} confirmed ${list(d.to)}: ${n} held mail${n === 1 ? '' : 's'} sent`}</Line>;
+      const dropped = Array.isArray(d.dropped) ? d.dropped.length : 0;
+      const notSent = dropped ? `; ${dropped} not sent: the case has moved on since (a status mail no longer true)` : '';
+      return <Line entry={e} kind="system">{`${by} confirmed ${list(d.to)}: ${n} held mail${n === 1 ? '' : 's'} sent${notSent}`}</Line>;
     }
     case 'email.failed':
       return (
