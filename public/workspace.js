@@ -252,6 +252,59 @@
     document.body.dispatchEvent(new CustomEvent('composer-typing'));
   });
 
+  // ---- Text typed into the Actions panel survives the live poll ------------------------------
+  // When the case changes (a customer's reply moves it out of "waiting", a colleague resolves
+  // it) the live poll sends the Actions panel again, out of band. What was typed into its fields
+  // (a solution, a reason, an edited subject) goes back into the same field of the new panel; text
+  // whose field is gone (that transition is not offered now) is shown above the panel to copy.
+
+  var typedInActions = null;
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail && e.detail.target;
+    if (!target || target.id !== 'case-actions') return;
+    typedInActions = [];
+    target.querySelectorAll('textarea[id], input[type="text"][id]').forEach(function (field) {
+      if (field.readOnly || field.value.trim() === '' || field.value === field.defaultValue) return;
+      var label = document.querySelector('label[for="' + field.id + '"]');
+      var form = field.form && field.form.querySelector('button[id$="-submit"]');
+      typedInActions.push({ id: field.id, value: field.value, label: (form ? form.textContent.trim() + ': ' : '') + (label ? label.textContent.trim() : field.name) });
+    });
+  });
+  document.addEventListener('htmx:oobAfterSwap', function (e) {
+    var panel = document.getElementById('case-actions');
+    if (!typedInActions || !panel || !panel.contains(e.target)) return;
+    var typed = typedInActions;
+    typedInActions = null;
+    var homeless = [];
+    typed.forEach(function (t) {
+      var field = document.getElementById(t.id);
+      if (!field || !panel.contains(field)) return homeless.push(t);
+      if (field.value.trim() === '' || field.value === field.defaultValue) field.value = t.value;
+      var details = field.closest('details');
+      if (details) details.open = true;
+    });
+    if (homeless.length === 0) return;
+    var box = document.createElement('div');
+    box.className = 'alert alert-info';
+    box.id = 'actions-kept-text';
+    box.setAttribute('role', 'status');
+    var intro = document.createElement('p');
+    intro.textContent = 'The case changed while you typed: that form is not offered now. Your text is kept here to copy.';
+    box.appendChild(intro);
+    homeless.forEach(function (t) {
+      var label = document.createElement('p');
+      label.textContent = t.label;
+      var area = document.createElement('textarea');
+      area.readOnly = true;
+      area.rows = 3;
+      area.value = t.value;
+      box.appendChild(label);
+      box.appendChild(area);
+    });
+    var heading = panel.querySelector('h2');
+    panel.insertBefore(box, heading ? heading.nextSibling : panel.firstChild);
+  });
+
   function setUp(root) {
     var panel = root.id === 'composer-macro' ? root : root.querySelector && root.querySelector('#composer-macro');
     if (panel && panel.hasAttribute('data-macro-insert')) insertMacroText(panel);

@@ -163,4 +163,31 @@ describe('the case page while the case changes', () => {
     await screenshot(page, 'live-04-refusal-in-labels');
     await page.unroute('**/live?**');
   });
+
+  it('text typed into the Actions panel survives the live poll: back in its field, or kept to copy when its form is gone', async () => {
+    const ref = await newCase(suite.server, 'Monitor flickers at night');
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'waitOnCustomer' });
+    const page = await agentOn(ref);
+    await page.locator('details:has(#transition-resolve) > summary').click();
+    await page.locator('#transition-resolve-solution').fill('Lower the refresh rate to 60 Hz.');
+    await page.locator('details:has(#transition-escalate) > summary').click();
+    await page.locator('#transition-escalate-reason').fill('Hardware team should look');
+
+    // The case moves on (waiting → open): the poll sends the panel again; the text is where it was.
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resume' });
+    await page.locator('#case-actions form#transition-waitOnCustomer').waitFor();
+    await expect(page.locator('#transition-resolve-solution').inputValue()).resolves.toBe('Lower the refresh rate to 60 Hz.');
+    await expect(page.locator('#transition-escalate-reason').inputValue()).resolves.toBe('Hardware team should look');
+    expect(await page.locator('#actions-kept-text').count()).toBe(0);
+
+    // A colleague resolves it: neither form is offered now; the typed text is kept to copy.
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resolve', solution: 'Replaced the cable.' });
+    const kept = page.locator('#actions-kept-text');
+    await kept.waitFor();
+    await expect(kept.textContent()).resolves.toContain('that form is not offered now');
+    const values = await kept.locator('textarea').evaluateAll((areas) => areas.map((a) => (a as HTMLTextAreaElement).value));
+    expect(values.sort()).toEqual(['Hardware team should look', 'Lower the refresh rate to 60 Hz.']);
+    await screenshot(page, 'live-05-typed-text-kept');
+    expect(suite.problems()).toEqual([]);
+  });
 });
