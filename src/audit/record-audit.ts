@@ -16,6 +16,7 @@ export const AUDIT_ENTITIES = [
   'token',
   'problem',
   'mailbox',
+  'chatSite',
   'template',
   'macro',
   'definition',

@@ -13,6 +13,8 @@ import { openSecret, requireChannelsKey, sealSecret } from '../channels/secrets.
 import type { chatSites } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
+import { auditIn } from '../audit/record-audit.js';
+import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 
 export type ChatSite = typeof chatSites.$inferSelect;
@@ -100,7 +102,13 @@ export function siteSecret(services: Services, site: Pick<ChatSite, 'id' | 'secr
   return openSecret(requireChannelsKey(services.channelsKey, SECRETS), site.secretSealed, secretAad(site.id));
 }
 
-export async function createSite(services: Services, input: SiteInput): Promise<ChatSite> {
+/** A site as the audit log keeps it: its settings, never its sealed secret. */
+function auditedSite(site: ChatSite) {
+  return { name: site.name, allowedOrigins: site.allowedOrigins, greeting: site.greeting, calendar: site.calendar, queueId: site.queueId, active: site.active };
+}
+
+/** Each change is in the audit log (entity `chatSite`), as mailboxes' are; `actor` is the admin (the demo seed: the system). */
+export async function createSite(services: Services, input: SiteInput, actor: Actor = SYSTEM_ACTOR): Promise<ChatSite> {
   requireChannelsKey(services.channelsKey, SECRETS);
   const now = services.clock.now();
   const id = `site_${randomBytes(9).toString('base64url')}`;
@@ -108,29 +116,33 @@ export async function createSite(services: Services, input: SiteInput): Promise<
   return services.store.write(async (q) => {
     const values = await checkSite(q, services, input);
     const [row] = await q.db.insert(q.tables.chatSites).values({ id, ...values, secretSealed, createdAt: now, updatedAt: now }).returning();
+    await auditIn(q, services.clock, actor, 'chatSite', id, 'created', null, auditedSite(row!));
     return row!;
   });
 }
 
-export async function updateSite(services: Services, id: string, input: SiteInput): Promise<ChatSite> {
+export async function updateSite(services: Services, id: string, input: SiteInput, actor: Actor = SYSTEM_ACTOR): Promise<ChatSite> {
   const now = services.clock.now();
   return services.store.write(async (q) => {
     const values = await checkSite(q, services, input);
     const chatSites = q.tables.chatSites;
+    const [before] = await q.db.select().from(chatSites).where(eq(chatSites.id, id)).limit(1);
+    if (!before) throw new DomainError('NOT_FOUND', 'No such chat site.');
     const [row] = await q.db.update(chatSites).set({ ...values, updatedAt: now }).where(eq(chatSites.id, id)).returning();
-    if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
-    return row;
+    await auditIn(q, services.clock, actor, 'chatSite', id, 'updated', auditedSite(before), auditedSite(row!));
+    return row!;
   });
 }
 
 /** A new identity secret: tokens signed with the old one stop working at once. */
-export async function rotateSiteSecret(services: Services, id: string): Promise<ChatSite> {
+export async function rotateSiteSecret(services: Services, id: string, actor: Actor = SYSTEM_ACTOR): Promise<ChatSite> {
   const secretSealed = newSealedSecret(services, id);
   const now = services.clock.now();
   return services.store.write(async (q) => {
     const chatSites = q.tables.chatSites;
     const [row] = await q.db.update(chatSites).set({ secretSealed, updatedAt: now }).where(eq(chatSites.id, id)).returning();
     if (!row) throw new DomainError('NOT_FOUND', 'No such chat site.');
+    await auditIn(q, services.clock, actor, 'chatSite', id, 'secretRotated', null, { name: row.name });
     return row;
   });
 }

@@ -280,7 +280,7 @@ export async function deactivateQueue(services: Services, id: string, options: {
   return result;
 }
 
-/** Points the queue's mailboxes and chat sites at `to`, each mailbox's change audited as an edit of it. */
+/** Points the queue's mailboxes and chat sites at `to`, each change audited as an edit of the mailbox or site. */
 async function repointChannels(q: Handle, services: Services, actor: Actor, from: string, channels: QueueChannels, to: string): Promise<void> {
   const { mailboxes, chatSites } = q.tables;
   const now = services.clock.now();
@@ -289,7 +289,10 @@ async function repointChannels(q: Handle, services: Services, actor: Actor, from
     await q.db.update(mailboxes).set({ queueId: to, updatedAt: now }).where(eq(mailboxes.id, m.id));
     await auditIn(q, services.clock, actor, 'mailbox', m.id, 'updated', { name: m.name, queueId: from }, { name: m.name, queueId: to, reason });
   }
-  for (const s of channels.chatSites) await q.db.update(chatSites).set({ queueId: to, updatedAt: now }).where(eq(chatSites.id, s.id));
+  for (const s of channels.chatSites) {
+    await q.db.update(chatSites).set({ queueId: to, updatedAt: now }).where(eq(chatSites.id, s.id));
+    await auditIn(q, services.clock, actor, 'chatSite', s.id, 'updated', { name: s.name, queueId: from }, { name: s.name, queueId: to, reason });
+  }
 }
 
 export async function reactivateQueue(services: Services, id: string, actor: Actor): Promise<QueueRow> {

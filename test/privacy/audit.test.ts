@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAuditIn } from '../../src/audit/record-audit.js';
+import { createSite, rotateSiteSecret, updateSite } from '../../src/chat/sites.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createProblem } from '../../src/team/problems.js';
 import { createQueue, updateQueue } from '../../src/team/queues.js';
@@ -61,6 +62,9 @@ beforeAll(async () => {
   issuedToken = String(token.token);
   expect((await h.api('DELETE', `/api/v1/tokens/${token.id}`, { token: ADMIN_TOKEN })).status).toBe(204);
   await expectOk(await h.api('POST', '/api/v1/channels/mailboxes', { token: h.tokenFor(admin), body: { name: 'Sales', host: 'imap.example.com', username: 'sales@example.com', password: PASSWORD, queue: 'billing' } }));
+  const site = await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: '', calendar: '', queue: 'general' }, admin);
+  await updateSite(h.services, site.id, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi!', calendar: '', queue: 'billing' }, admin);
+  await rotateSiteSecret(h.services, site.id, admin);
   await expectOk(await h.api('PUT', '/api/v1/templates/case-resolved/customer', { token: mgr, body: { subject: 'Solved: {{case.subject}}', body: 'Hello {{customer.firstName}}, done.' } }));
   await expectOk(await h.api('POST', '/api/v1/macros', { token: mgr, body: { name: 'Thanks', body: 'Thanks {{customer.firstName}}!', shared: true } }));
   await expectOk(await h.api('POST', '/api/v1/macros', { token: mgr, body: { name: 'Mine only', body: 'Personal reply', shared: false } }));
@@ -77,8 +81,10 @@ describe('the audit log', () => {
     const seen = new Set(items.map((e) => `${e.entity.type} ${e.action}`));
     for (const expected of [
       'staff created', 'staff role-changed', 'staff deactivated', 'queue created', 'queue updated', 'problem created', 'token created', 'token revoked',
-      'mailbox created', 'template saved', 'macro created', 'definition published',
+      'mailbox created', 'template saved', 'macro created', 'definition published', 'chatSite created', 'chatSite updated', 'chatSite secretRotated',
     ]) expect(seen, expected).toContain(expected);
+    const siteChange = items.find((e) => e.entity.type === 'chatSite' && e.action === 'updated')!;
+    expect(siteChange).toMatchObject({ actor: { type: 'staff', id: admin.id, name: 'Adam' }, before: { queueId: 'general', greeting: '' }, after: { queueId: 'billing', greeting: 'Hi!' } });
     const role = items.find((e) => e.action === 'role-changed')!;
     expect(role).toMatchObject({ actor: { type: 'staff', id: admin.id, name: 'Adam' }, before: { role: 'agent', queues: ['general'] }, after: { role: 'advanced', queues: ['advanced', 'general'] } });
     expect(Date.parse(role.at)).toBe(h.clock.now());

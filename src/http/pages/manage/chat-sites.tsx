@@ -10,6 +10,7 @@ import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { createSite, getSite, listSites, rotateSiteSecret, siteSecret, updateSite, type ChatSite, type SiteInput } from '../../../chat/sites.js';
 import { SecretError } from '../../../channels/secrets.js';
+import type { Actor } from '../../../roles.js';
 import { DomainError, ValidationError } from '../../../errors.js';
 import type { Services } from '../../../services.js';
 import type { FormValues } from '../../../../views/components.js';
@@ -33,8 +34,11 @@ export async function chatSitesSection(c: PageContext, form?: { values: FormValu
   return <ChatSitesSection sites={await listSites(services)} admin={managerOf(c).actor.role === 'admin'} csrfToken={c.get('csrfToken')} form={form} options={await siteFormOptions(services)} />;
 }
 
-function adminOnly(c: PageContext): void {
-  if (managerOf(c).actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins manage chat sites.');
+/** The admin making the change (for the audit log); others are refused. */
+function adminOnly(c: PageContext): Actor {
+  const { actor } = managerOf(c);
+  if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins manage chat sites.');
+  return actor;
 }
 
 const inputOf = (v: FormValues): SiteInput => ({ name: v.name ?? '', origins: v.origins ?? '', greeting: v.greeting ?? '', calendar: v.calendar ?? '', queue: v.queue ?? '', active: v.active === 'on' });
@@ -70,10 +74,10 @@ async function sitePage(c: PageContext, id: string, form?: { values: FormValues;
 export function chatSitePages(renderChannels: (c: PageContext, chat: Awaited<ReturnType<typeof chatSitesSection>>, status: 422) => Response | Promise<Response>): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.post(CHAT_SITES, async (c) => {
-    adminOnly(c);
+    const admin = adminOnly(c);
     const values = await readForm(c);
     try {
-      const site = await createSite(c.get('services'), inputOf(values));
+      const site = await createSite(c.get('services'), inputOf(values), admin);
       return redirectTo(c, `${CHAT_SITES}/${site.id}`);
     } catch (thrown) {
       const error = keyRefusal(thrown);
@@ -86,10 +90,10 @@ export function chatSitePages(renderChannels: (c: PageContext, chat: Awaited<Ret
     return sitePage(c, c.req.param('id'));
   });
   app.post(`${CHAT_SITES}/:id`, async (c) => {
-    adminOnly(c);
+    const admin = adminOnly(c);
     const values = await readForm(c);
     try {
-      await updateSite(c.get('services'), c.req.param('id'), inputOf(values));
+      await updateSite(c.get('services'), c.req.param('id'), inputOf(values), admin);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return sitePage(c, c.req.param('id'), { values: { ...values, active: values.active ?? 'off' }, errors: errorsFrom(error.issues) }, 422);
@@ -97,8 +101,8 @@ export function chatSitePages(renderChannels: (c: PageContext, chat: Awaited<Ret
     return redirectTo(c, `${CHAT_SITES}/${c.req.param('id')}?done=saved`);
   });
   app.post(`${CHAT_SITES}/:id/secret`, async (c) => {
-    adminOnly(c);
-    await rotateSiteSecret(c.get('services'), c.req.param('id'));
+    const admin = adminOnly(c);
+    await rotateSiteSecret(c.get('services'), c.req.param('id'), admin);
     return redirectTo(c, `${CHAT_SITES}/${c.req.param('id')}?done=secret`);
   });
   return app;
