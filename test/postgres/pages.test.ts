@@ -7,7 +7,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
+import { CSAT_LINK_DAYS, csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { createProblem } from '../../src/team/problems.js';
@@ -198,7 +198,8 @@ describe('the case pages on PostgreSQL', () => {
   });
 
   it('rates a resolved case through the mailed CSAT link', async () => {
-    const token = makeCsatToken(await csatKey(desk.h.services), resolved, desk.chloe.id, desk.h.clock.now() + 86_400_000);
+    // As the resolved mail makes it: its expiry, CSAT_LINK_DAYS after the mail, also says when the mail was made.
+    const token = makeCsatToken(await csatKey(desk.h.services), resolved, desk.chloe.id, desk.h.clock.now() + CSAT_LINK_DAYS * 86_400_000);
     const form = await page('chloe').get(`/csat/${token}?answer=yes`);
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('Login loop');
@@ -208,7 +209,7 @@ describe('the case pages on PostgreSQL', () => {
     expect(rating).toMatchObject({ satisfied: true, comment: 'Quick fix', customerId: desk.chloe.id });
     expect((await events(resolved, 'case.rated'))[0]?.data).toMatchObject({ via: 'mail-link', satisfied: true });
     // Signed for another customer: not a valid link.
-    const forged = makeCsatToken(await csatKey(desk.h.services), resolved, desk.sam.id, desk.h.clock.now() + 86_400_000);
+    const forged = makeCsatToken(await csatKey(desk.h.services), resolved, desk.sam.id, desk.h.clock.now() + CSAT_LINK_DAYS * 86_400_000);
     expect((await page('chloe').get(`/csat/${forged}`)).status).toBe(404);
     expect(sqliteCount('case_ratings')).toBe(0);
   });

@@ -14,6 +14,11 @@ import { serverSecretIn } from '../../auth/server-secrets.js';
 import type { Handle } from '../../db/store/index.js';
 import type { Services } from '../../services.js';
 
+/**
+ * How long a link is valid. Its expiry is also how the CSAT page tells when the mail was made
+ * (expiry − CSAT_LINK_DAYS: a link from before a later resolution rates nothing,
+ * src/http/pages/csat.tsx); changing it makes links already sent look that much older or newer.
+ */
 export const CSAT_LINK_DAYS = 30;
 const DAY_MS = 86_400_000;
 const PURPOSE = 'casebook-csat-link-v1';
