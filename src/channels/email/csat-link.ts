@@ -27,7 +27,7 @@ const SECRET = 'csat-links';
 const SHAPE = /^([1-9]\d{0,14})\.([1-9]\d{0,14})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$/;
 
 export type CsatTokenCheck =
-  | { ok: true; caseId: number; customerId: number; expiresAt: number }
+  | { ok: true; caseId: number; customerId: number; expiresAt: number; issuedAt: number }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'expired'; caseId: number; expiresAt: number };
 
@@ -67,7 +67,8 @@ export function verifyCsatToken(key: string, token: string, now: number): CsatTo
   const expiresAt = parseInt(match[3]!, 36) * 1000;
   if (!Number.isSafeInteger(caseId) || !Number.isSafeInteger(customerId) || !Number.isSafeInteger(expiresAt)) return { ok: false, reason: 'invalid' };
   if (now >= expiresAt) return { ok: false, reason: 'expired', caseId, expiresAt };
-  return { ok: true, caseId, customerId, expiresAt };
+  // The expiry is CSAT_LINK_DAYS after the mail (to the second): when the mail was made.
+  return { ok: true, caseId, customerId, expiresAt, issuedAt: expiresAt - CSAT_LINK_DAYS * DAY_MS };
 }
 
 export interface CsatLinks {

@@ -18,7 +18,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { caseRef } from '../../cases/case-ref.js';
 import { customerStatus } from '../../cases/customer-view.js';
 import { rateCase } from '../../cases/rate-case.js';
-import { CSAT_LINK_DAYS, csatKeyIn, verifyCsatToken } from '../../channels/email/csat-link.js';
+import { csatKeyIn, verifyCsatToken } from '../../channels/email/csat-link.js';
 import { DomainError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { FormState } from '../../../views/components.js';
@@ -26,8 +26,6 @@ import { CsatLinkProblemPage, CsatPage, type CsatView } from '../../../views/pag
 import type { PageContext, PageEnv } from './env.js';
 import { formErrorsOf, readForm } from './forms.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
-
-const DAY_MS = 86_400_000;
 
 interface Holder {
   caseId: number;
@@ -63,13 +61,12 @@ async function holderOf(c: PageContext): Promise<Holder | Response> {
       .from(caseRatings)
       .where(and(eq(caseRatings.caseId, row.id), isNull(caseRatings.supersededAt)))
       .limit(1);
-    return { ok: true as const, row, customer, rating, issuedAt: check.expiresAt - CSAT_LINK_DAYS * DAY_MS };
+    return { ok: true as const, row, customer, rating, issuedAt: check.issuedAt };
   });
   if (!found.ok) return found.reason === 'expired' ? problem(true, caseRef(found.caseId)) : problem(false, null);
   const { row, customer, issuedAt } = found;
   const category = customerStatus(services, row).statusCategory;
-  // The link was made with its mail (expiry = mail + CSAT_LINK_DAYS, to the second); a case
-  // resolved again after that is on a later resolution, which this link's answer is not about.
+  // A case resolved again after the link's mail is on a later resolution, which the link's answer is not about.
   const earlier = row.resolvedAt !== null && row.resolvedAt > issuedAt + 1000;
   const rating = earlier ? undefined : found.rating;
   return {
