@@ -9,18 +9,13 @@ import { runChatSweep } from '../../src/chat/sweep.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
+import { chatCaller } from './support.js';
 
-const OWN = 'http://localhost';
 const HOST = 'https://shop.example';
 let h: Harness;
 let site: ChatSite;
 
-function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { Origin: OWN };
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-}
+const call = chatCaller(() => h);
 
 /** A visitor's chat with a first message: its token and case id. */
 async function chat(email: string, text = 'Hello, a question about my order'): Promise<{ token: string; id: number }> {

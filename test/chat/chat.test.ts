@@ -15,8 +15,8 @@ import { and, eq } from 'drizzle-orm';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
+import { chatCaller, OWN } from './support.js';
 
-const OWN = 'http://localhost';
 const KEY = parseChannelsKey('44'.repeat(32));
 const HOST = 'https://shop.example';
 let h: Harness;
@@ -24,12 +24,7 @@ let site: ChatSite;
 let agent: TestActor;
 let smtp: Inbox;
 
-function call(method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { Origin: OWN, ...(o.headers ?? {}) };
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-}
+const call = chatCaller(() => h);
 
 async function start(email = 'vera@example.com', name = 'Vera Visitor'): Promise<string> {
   const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name, email } });

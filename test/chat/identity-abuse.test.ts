@@ -12,8 +12,8 @@ import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
+import { chatCaller } from './support.js';
 
-const OWN = 'http://localhost';
 const HOST = 'https://shop.example';
 const HOUR = 3_600_000;
 let h: Harness;
@@ -21,12 +21,7 @@ let site: ChatSite;
 let other: ChatSite;
 let agent: TestActor;
 
-function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { Origin: OWN };
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-}
+const call = chatCaller(() => h);
 
 function startOn(on: ChatSite, body: Record<string, unknown>) {
   return call('POST', `/chat/api/sites/${on.id}/sessions`, { body: { host: HOST, ...body } });

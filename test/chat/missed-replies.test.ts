@@ -20,8 +20,8 @@ import { createMailer } from '../../src/notifications/mailer.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
+import { chatCaller, OWN } from './support.js';
 
-const OWN = 'http://localhost';
 const HOST = 'https://shop.example';
 let h: Harness;
 let smtp: Inbox;
@@ -29,12 +29,7 @@ let site: ChatSite;
 let alice: TestActor;
 let desk: PageClient;
 
-function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { Origin: OWN };
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-}
+const call = chatCaller(() => h);
 
 /** A chat with one visitor message; the visitor's token, the case ref and the message's seq. */
 async function chat(email: string, o: { signed?: boolean; name?: string } = {}) {

@@ -16,20 +16,15 @@ import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createMacro } from '../../src/macros/edit-macro.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
+import { chatCaller } from './support.js';
 
-const OWN = 'http://localhost';
 const HOST = 'https://shop.example';
 let h: Harness;
 let site: ChatSite;
 let alice: TestActor;
 let desk: PageClient;
 
-function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { Origin: OWN };
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-}
+const call = chatCaller(() => h);
 
 /** A chat with one message (so it is a case), ended unless `open`; its case ref. */
 async function chat(email: string, o: { signed?: boolean; open?: boolean } = {}): Promise<string> {

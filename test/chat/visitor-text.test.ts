@@ -8,18 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSite, type ChatSite } from '../../src/chat/sites.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { chatCaller, OWN } from './support.js';
 
-const OWN = 'http://localhost';
 const HOST = 'https://shop.example';
 let h: Harness;
 let site: ChatSite;
 
-function call(method: string, path: string, o: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { Origin: OWN };
-  if (o.token) headers.Authorization = `Bearer ${o.token}`;
-  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
-  return h.app.request(`${OWN}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-}
+const call = chatCaller(() => h);
 
 async function start(email: string, name: string): Promise<string> {
   const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name, email } });
