@@ -112,7 +112,7 @@ function LocalTimeNote({ a }: { a: CalcAnswer }) {
   const text =
     lt.kind === 'skipped'
       ? `${asked} does not exist in ${a.timezone}: the clocks go forward over it (UTC${lt.other} to UTC${lt.used}). The calculator used ${used}, as far past the change as the time asked for.`
-      : `${asked} happens twice in ${a.timezone}: the clocks go back (UTC${lt.other} and UTC${lt.used}). The calculator used the one at UTC${lt.used}: ${used}.`;
+      : `${asked} happens twice in ${a.timezone}: the clocks go back (UTC${lt.used}, then UTC${lt.other}). The calculator used the first one, at UTC${lt.used}: ${used}.`;
   return (
     <p class="calc-note" id="calc-local-time">
       {text}

@@ -2,7 +2,8 @@
  * The SLA calculator of the manager console: "a case created at … with priority … under
  * policy … is due at …", computed with the same code the timers use (the compiled SLA
  * config's targets and calendars, `computeDue` from src/sla/due.ts). The creation time is
- * read in the policy calendar's own time zone, as a manager would say it.
+ * read in the policy calendar's own time zone, as a manager would say it; a time the clocks
+ * repeat is its first occurrence, as calendars read a repeated wall time (src/sla/calendar.ts).
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
@@ -27,7 +28,7 @@ export interface CalcAnswer {
    * Set when the local time asked for is not one instant of the zone: it does not exist (the
    * clocks skip it going forward; the calculator uses the time as far past the change, as the
    * zone's rules read it: 02:30 → 03:30), or it happens twice (the clocks go back; `used` is the
-   * offset of the occurrence used, `other` the other one's).
+   * offset of the first occurrence, the one used, `other` the later one's).
    */
   localTime?: { asked: string; kind: 'skipped' | 'repeated'; used: string; other: string };
   /** null: the policy sets no target for this priority and metric (no timer). */
@@ -56,8 +57,9 @@ export function calculateDue(config: SlaConfig, values: FormValues): CalcOutcome
   const input = parsed.data as CalcInput;
   const policy = config.policy(input.policy);
   if (!policy) return { ok: false, errors: { policy: `unknown policy "${input.policy}"` } };
-  const created = DateTime.fromISO(input.created, { zone: policy.calendar.timezone });
-  if (!created.isValid) return { ok: false, errors: { created: `not a valid time: ${created.invalidExplanation ?? input.created}` } };
+  const read = DateTime.fromISO(input.created, { zone: policy.calendar.timezone });
+  if (!read.isValid) return { ok: false, errors: { created: `not a valid time: ${read.invalidExplanation ?? input.created}` } };
+  const created = firstOccurrence(read);
   const createdAt = created.toMillis();
   const target = policy.target(input.priority, input.metric);
   const localTime = unusualLocalTime(input.created, created);
@@ -71,9 +73,18 @@ export function calculateDue(config: SlaConfig, values: FormValues): CalcOutcome
 }
 
 /**
+ * A repeated local time's first instant (the earlier offset), as calendar.ts reads one. Luxon
+ * picks between the two by the zone's offset *today*, so the answer changed with the season
+ * the calculator was asked in (in winter the later one in Berlin, in summer the earlier).
+ */
+function firstOccurrence(read: DateTime): DateTime {
+  return read.getPossibleOffsets().reduce((first, t) => (t.toMillis() < first.toMillis() ? t : first), read);
+}
+
+/**
  * Whether `asked` (a local "yyyy-MM-ddTHH:mm") names exactly one instant of `read`'s zone: null,
  * or what is unusual about it. Luxon reads a time in a gap as that far past the change (02:30 →
- * 03:30 where 02:00 becomes 03:00) and picks one of a repeated time's two offsets.
+ * 03:30 where 02:00 becomes 03:00); of a repeated time `read` is the first (firstOccurrence).
  */
 function unusualLocalTime(asked: string, read: DateTime): CalcAnswer['localTime'] | null {
   if (read.toFormat("yyyy-LL-dd'T'HH:mm") !== asked) {
