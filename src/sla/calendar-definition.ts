@@ -119,7 +119,7 @@ function weeklyProblems(weekly: unknown, at: PathSegment[]): DefinitionProblem[]
     } else if (!Array.isArray(intervals)) {
       out.push(problem([...at, key], 'must be a list of intervals such as [["09:00","17:00"]]'));
     } else {
-      openIntervals += dayProblems(intervals, [...at, key], out);
+      openIntervals += dayProblems(intervals, [...at, key], out, key as Weekday);
     }
   }
   if (out.length === 0 && openIntervals === 0) {
@@ -128,8 +128,21 @@ function weeklyProblems(weekly: unknown, at: PathSegment[]): DefinitionProblem[]
   return out;
 }
 
+/**
+ * Why an interval that ends before it starts is refused, and what to write instead: an interval
+ * belongs to one local day, so a night shift is two (the end of this day, the start of the next)
+ * and midnight as an end is "24:00".
+ */
+function endBeforeStart(from: string, to: string, end: number, weekday: Weekday): string {
+  const message = `ends at ${to}, which is not after its start ${from}`;
+  if (end === 0) return `${message}: the end of the day is "24:00"`;
+  if (end === parseClock(from)) return message;
+  const next = WEEKDAYS[(WEEKDAYS.indexOf(weekday) + 1) % WEEKDAYS.length]!;
+  return `${message}: hours past midnight belong to the next day, write ["${from}","24:00"] here and ["00:00","${to}"] on ${next}`;
+}
+
 /** Checks one weekday's intervals into `out`; returns how many of them are valid. */
-function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionProblem[]): number {
+function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionProblem[], weekday: Weekday): number {
   const valid: { start: number; end: number; text: string; index: number }[] = [];
   intervals.forEach((interval: unknown, index) => {
     if (!Array.isArray(interval) || interval.length !== 2) {
@@ -149,7 +162,7 @@ function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionPro
     }
     if (start === null || start === 1440 || end === null) return;
     if (end <= start) {
-      out.push(problem([...at, index], `ends at ${to}, which is not after its start ${from}`));
+      out.push(problem([...at, index], endBeforeStart(String(from), String(to), end, weekday)));
     } else {
       valid.push({ start, end, text: `${from}–${to}`, index });
     }
