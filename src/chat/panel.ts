@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
 import { heldMails } from '../notifications/held-mail.js';
 import { templateSpec } from '../notifications/template-catalog.js';
+import type { Services } from '../services.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { sessionOfCase } from './sessions.js';
 
@@ -14,8 +15,11 @@ export interface ChatPanelData {
   site: string;
   endedBy: string | null;
   lines: ChatLine[];
-  /** Mails held for the agent's confirmation (to an address the visitor only typed): what each is, and when. */
-  held: { id: number; what: string; to: string; at: number }[];
+  /**
+   * Mails held for the agent's confirmation (to an address the visitor only typed): what each
+   * is, when, and whether confirming now sends it (`current`; not a status mail the case has moved on from).
+   */
+  held: { id: number; what: string; to: string; at: number; current: boolean }[];
 }
 
 /** A held mail in words: the template's title, or the missed replies. */
@@ -24,12 +28,12 @@ function heldWhat(m: { kind: string; template?: string }): string {
   return `“${(m.template && templateSpec(m.template)?.title) ?? m.template ?? 'Case update'}”`;
 }
 
-export async function chatPanelData(q: Handle, caseId: number): Promise<ChatPanelData | null> {
+export async function chatPanelData(q: Handle, services: Services, caseId: number): Promise<ChatPanelData | null> {
   const session = await sessionOfCase(q, caseId);
   if (!session) return null;
   const sites = q.tables.chatSites;
   const [site] = await q.db.select({ name: sites.name }).from(sites).where(eq(sites.id, session.siteId)).limit(1);
   const lines = await linesAfter(q, session.id, 0, 1000);
-  const held = (await heldMails(q, caseId)).map((m) => ({ id: m.id, what: heldWhat(m), to: m.to, at: m.at }));
+  const held = (await heldMails(q, services, caseId)).map((m) => ({ id: m.id, what: heldWhat(m), to: m.to, at: m.at, current: m.current }));
   return { state: session.state, visitor: session.name, email: session.email, verified: session.verified, site: site?.name ?? session.siteId, endedBy: session.endedBy, lines, held };
 }

@@ -3,13 +3,16 @@
  * replies a chat visitor missed) to an address a chat visitor only typed (the site did not sign
  * it: docs/chat.md "Unverified visitors") is held, as a reply to such an address waits for the
  * agent's confirmation: anyone can type anyone's address. The outbox item is then done and
- * `email.held` on the timeline keeps what it was (its type and payload); the case page lists the
- * held mails, and an agent's *Send the held mail* (`releaseHeldMails`) records `email.released`
- * and queues each again, marked `confirmed`, so it is sent (rendered then, as any other).
+ * `email.held` on the timeline keeps what it was (its type and payload); the case page and the
+ * API list the held mails, each with whether confirming would still send it (`current`: not a
+ * status mail the case has moved on from), and an agent's confirmation (`releaseHeldMails`)
+ * records `email.released` and queues each current one again, marked `confirmed`, so it is
+ * sent (rendered then, as any other).
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { readChatIdentity } from '../cases/case-read.js';
 import { customerStatus } from '../cases/customer-view.js';
+import type { CaseRow } from '../cases/case-view.js';
 import type { Handle } from '../db/store/index.js';
 import { markItemDone } from '../outbox/dialect.js';
 import type { OutboxItem } from '../outbox/outbox.js';
@@ -54,10 +57,27 @@ export interface HeldMail {
   template?: string;
   to: string;
   item: { type: string; payload: Record<string, unknown> };
+  /**
+   * Whether confirming the address now sends it: false for a status mail the case has moved on
+   * from (`outdated`), which the confirmation records as not sent.
+   */
+  current: boolean;
 }
 
-/** The case's held mails no agent has confirmed yet, oldest first. */
-export async function heldMails(q: Handle, caseId: number): Promise<HeldMail[]> {
+/**
+ * A held status mail the case has moved on from since: "Resolved" of a case reopened meanwhile,
+ * "Waiting on you" of a case no longer waiting. Sent now it would tell the customer something
+ * no longer true (and a resolved mail's rating links would rate nothing): it is not sent.
+ */
+function outdated(m: Pick<HeldMail, 'kind' | 'template'>, category: StateCategory | null): boolean {
+  if (m.kind !== 'notification') return false;
+  if (m.template === 'case-resolved') return category !== 'resolved' && category !== 'closed';
+  if (m.template === 'case-pending') return category !== 'pending';
+  return false;
+}
+
+/** The held mails no agent has confirmed yet, oldest first (whether each is current is for `judged`). */
+async function waitingMails(q: Handle, caseId: number): Promise<Omit<HeldMail, 'current'>[]> {
   const t = q.tables.caseEvents;
   const rows = await q.db
     .select({ id: t.id, type: t.type, at: t.at, data: t.data })
@@ -80,16 +100,19 @@ export async function heldMails(q: Handle, caseId: number): Promise<HeldMail[]> 
     });
 }
 
+/** Each waiting mail with whether confirming now sends it, by the case as it is (`row`). */
+function judged(services: Services, row: CaseRow, waiting: readonly Omit<HeldMail, 'current'>[]): HeldMail[] {
+  const category = customerStatus(services, row).statusCategory;
+  return waiting.map((m) => ({ ...m, current: !outdated(m, category) }));
+}
+
 /**
- * A held status mail the case has moved on from since: "Resolved" of a case reopened meanwhile,
- * "Waiting on you" of a case no longer waiting. Sent now it would tell the customer something
- * no longer true (and a resolved mail's rating links would rate nothing): it is not sent.
+ * The case's held mails no agent has confirmed yet, oldest first, each with whether confirming
+ * now would send it (`current`): the case page and the API show what the release will do.
  */
-function outdated(m: HeldMail, category: StateCategory | null): boolean {
-  if (m.kind !== 'notification') return false;
-  if (m.template === 'case-resolved') return category !== 'resolved' && category !== 'closed';
-  if (m.template === 'case-pending') return category !== 'pending';
-  return false;
+export async function heldMails(q: Handle, services: Services, caseId: number): Promise<HeldMail[]> {
+  const waiting = await waitingMails(q, caseId);
+  return waiting.length === 0 ? [] : judged(services, await CaseContext.row(q, caseId), waiting);
 }
 
 /**
@@ -99,12 +122,13 @@ function outdated(m: HeldMail, category: StateCategory | null): boolean {
  */
 export async function releaseHeldMails(services: Services, caseId: number, actor: Actor): Promise<number> {
   const released = await services.store.write(async (q) => {
-    const held = await heldMails(q, caseId);
-    if (held.length === 0) return 0;
+    const waiting = await waitingMails(q, caseId);
+    if (waiting.length === 0) return 0;
+    // Judged by the case as locked for this write: what the page showed may have changed since.
     const ctx = await CaseContext.load(q, services, caseId, actor);
-    const category = customerStatus(services, ctx.case).statusCategory;
-    const send = held.filter((m) => !outdated(m, category));
-    const dropped = held.filter((m) => outdated(m, category));
+    const held = judged(services, ctx.case, waiting);
+    const send = held.filter((m) => m.current);
+    const dropped = held.filter((m) => !m.current);
     await ctx.record(RELEASED_MAIL, { held: send.map((m) => m.id), to: [...new Set(held.map((m) => m.to))], ...(dropped.length ? { dropped: dropped.map((m) => m.id) } : {}) });
     for (const m of send) await ctx.enqueue(m.item.type, { ...m.item.payload, confirmed: m.id });
     await ctx.save();

@@ -173,20 +173,41 @@ describe('automatic mail to an address the visitor only typed', () => {
     expect(mailsTo('victim@example.com')).toHaveLength(1);
   });
 
-  it('a held "Resolved" mail is not sent once the visitor reopened the case by writing again; the timeline says so', async () => {
+  it('a held "Resolved" mail is not sent once the visitor reopened the case by writing again; the panel and the API say so before, the timeline after', async () => {
     const v = await chat('reopener@example.com', { name: 'Rita' });
     expect((await h.api('POST', `/api/v1/cases/${v.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Reset the modem.' } })).status).toBe(200);
     await settle();
     expect((await entries(v.id, 'email.held')).map((e) => e.data.template)).toEqual(['case-resolved']);
-    expect((await call('POST', '/chat/api/messages', { token: v.token, body: { body: 'That did not help.' } })).status).toBe(201);
+    const listed = async () => ((await (await h.api('GET', `/api/v1/cases/${v.ref}/held-mail`, { token: h.tokenFor(alice) })).json()) as { items: { kind: string; template?: string; current: boolean }[] }).items;
+    expect(await listed()).toEqual([expect.objectContaining({ template: 'case-resolved', current: true })]);
+    const reopened = await call('POST', '/chat/api/messages', { token: v.token, body: { body: 'That did not help.' } });
+    expect(reopened.status).toBe(201);
     await settle();
     expect((await h.api('GET', `/api/v1/cases/${v.ref}`, { token: h.tokenFor(alice) }).then((r) => r.json())) as { open: boolean }).toMatchObject({ open: true });
 
-    expect(await (await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: h.tokenFor(alice) })).json()).toEqual({ released: 0 });
+    // Before the confirmation: the resolved mail is listed as one that will not be sent, and the
+    // button offers only to confirm the address (before, it offered "Yes, e-mail it").
+    expect(await listed()).toEqual([expect.objectContaining({ template: 'case-resolved', current: false })]);
+    let page = await (await desk.get(`/cases/${v.ref}`)).text();
+    expect(page).toContain('Nothing held is left to send to reopener@example.com: the case has moved on since that mail was held.');
+    expect(page).toMatch(/<li class="muted">“Resolved”, held 2026-03-02 \d\d:\d\d UTC — will not be sent: the case has moved on<\/li>/);
+    expect(page).toContain('Confirm reopener@example.com (nothing is e-mailed)');
+    expect(page).not.toContain('Yes, e-mail');
+
+    // The agent's next answer is missed too (the visitor leaves): held beside it, and current.
+    await reply(v.ref, 'Try the other cable.');
+    expect((await call('POST', '/chat/api/end', { token: v.token, body: { seen: (await reopened.json() as { seq: number }).seq } })).status).toBe(200);
     await settle();
-    expect(mailsTo('reopener@example.com')).toHaveLength(0);
-    expect(await (await h.api('GET', `/api/v1/cases/${v.ref}/held-mail`, { token: h.tokenFor(alice) })).json()).toEqual({ items: [] });
-    expect(await (await desk.get(`/cases/${v.ref}`)).text()).toContain('Alice confirmed reopener@example.com: 0 held mails sent; 1 not sent: the case has moved on since');
+    expect(await listed()).toEqual([expect.objectContaining({ template: 'case-resolved', current: false }), expect.objectContaining({ kind: 'missed-replies', current: true })]);
+    page = await (await desk.get(`/cases/${v.ref}`)).text();
+    expect(page).toContain('A mail is held: not sent to reopener@example.com until you confirm that address.');
+    expect(page).toContain('Yes, e-mail the 1 current message to reopener@example.com');
+
+    expect(await (await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: h.tokenFor(alice) })).json()).toEqual({ released: 1 });
+    await settle();
+    expect(mailsTo('reopener@example.com').map((m) => m.mail.subject)).toEqual([`[${v.ref}] Replies you may have missed: Chat: Where is my parcel?`]);
+    expect(await listed()).toEqual([]);
+    expect(await (await desk.get(`/cases/${v.ref}`)).text()).toContain('Alice confirmed reopener@example.com: 1 held mail sent; 1 not sent: the case has moved on since');
   });
 
   it('the missed replies are held too, and sent once confirmed; a signed visitor’s resolved mail is not held', async () => {
@@ -200,7 +221,7 @@ describe('automatic mail to an address the visitor only typed', () => {
     // An integration confirms through the API, as the page's button does.
     const listed = await h.api('GET', `/api/v1/cases/${v.ref}/held-mail`, { token: h.tokenFor(alice) });
     expect(listed.status).toBe(200);
-    expect(await listed.json()).toEqual({ items: [{ id: expect.any(Number), at: expect.stringMatching(/^2026-03-02T/), kind: 'missed-replies', to: 'typed@example.com' }] });
+    expect(await listed.json()).toEqual({ items: [{ id: expect.any(Number), at: expect.stringMatching(/^2026-03-02T/), kind: 'missed-replies', to: 'typed@example.com', current: true }] });
     const customerToken = h.tokenFor(h.customer({ email: 'someone@example.com', name: 'Someone' }));
     expect((await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: customerToken })).status).toBe(403);
     const release = await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: h.tokenFor(alice) });

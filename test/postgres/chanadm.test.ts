@@ -260,7 +260,7 @@ describe('chat on PostgreSQL', () => {
     h.db.$client.prepare("UPDATE chat_sessions SET state = 'ended'").run();
     await store().write((q) => q.db.insert(q.tables.chatMessages).values({ sessionId: chatSession, seq: 3, author: 'system', authorName: 'Casebook', body: 'Only on PostgreSQL', at: h.clock.now() }));
     expect(await store().query((q) => sessionOfCase(q, chatCase))).toMatchObject({ id: chatSession, state: 'open' });
-    const panel = await store().query((q) => chatPanelData(q, chatCase));
+    const panel = await store().query((q) => chatPanelData(q, h.services, chatCase));
     expect(panel).toMatchObject({ state: 'open', visitor: 'Sid Seeded', site: 'Seeded' });
     expect(panel!.lines.map((l) => l.body)).toEqual(['Hello from SQLite', 'Where is my parcel?', 'Only on PostgreSQL']);
     expect((await store().query((q) => linesAfter(q, chatSession, 2))).map((l) => l.seq)).toEqual([3]);

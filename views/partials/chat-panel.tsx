@@ -8,6 +8,50 @@ import { Badge } from '../components.js';
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 16);
 
+const at = (t: number) => `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
+/**
+ * The mails held for the typed address and the agent's confirmation. A status mail the case has
+ * moved on from (`current: false`) is listed as not to be sent, and the button says what the
+ * confirmation really sends (src/notifications/held-mail.ts decides both, as the release does);
+ * with nothing current left it only confirms the address, which clears the list.
+ */
+function HeldMail(p: { caseRef: string; held: ChatPanelData['held']; csrfToken: string }) {
+  const to = p.held[0]!.to;
+  const current = p.held.filter((m) => m.current).length;
+  const stale = p.held.length - current;
+  const heading =
+    current > 0
+      ? `${current === 1 ? 'A mail is' : `${current} mails are`} held: not sent to ${to} until you confirm that address.`
+      : `Nothing held is left to send to ${to}: the case has moved on since ${plural(stale, 'that mail was', 'those mails were')} held.`;
+  const button =
+    current === 0
+      ? `Confirm ${to} (nothing is e-mailed)`
+      : stale === 0
+        ? `Yes, e-mail ${plural(current, 'it', 'them')} to ${to}`
+        : `Yes, e-mail the ${current} current ${plural(current, 'message', 'messages')} to ${to}`;
+  return (
+    <div class="alert alert-info" role="alert" id="chat-held-mail">
+      <p>
+        <strong>{heading}</strong>
+        {current > 0 ? ` The chat visitor typed it and did not verify it; whoever reads it may not be the person who chatted.` : ' Confirming the address clears this list.'}
+      </p>
+      <ul>
+        {p.held.map((m) => (
+          <li class={m.current ? undefined : 'muted'}>{`${m.what}, held ${at(m.at)}${m.current ? '' : ' — will not be sent: the case has moved on'}`}</li>
+        ))}
+      </ul>
+      <form method="post" action={`/cases/${p.caseRef}/chat/held-mail`} hx-boost="false">
+        <input type="hidden" name="_csrf" value={p.csrfToken} />
+        <button type="submit" class="button" id="chat-held-send">
+          {button}
+        </button>
+      </form>
+    </div>
+  );
+}
+
 /** `oob`: sent by the live poll when the chat ended or a new one started (the page's actions changed). */
 export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: string; oob?: boolean }) {
   const { chat } = p;
@@ -38,25 +82,7 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
           {`Anyone can type ${chat.email} into the chat: this visitor may not be that customer. Don’t tell them about the customer’s other cases or account.`}
         </p>
       )}
-      {chat.held.length > 0 ? (
-        <div class="alert alert-info" role="alert" id="chat-held-mail">
-          <p>
-            <strong>{`${chat.held.length === 1 ? 'A mail is' : `${chat.held.length} mails are`} held: not sent to ${chat.held[0]!.to} until you confirm that address.`}</strong>
-            {` The chat visitor typed it and did not verify it; whoever reads it may not be the person who chatted.`}
-          </p>
-          <ul>
-            {chat.held.map((m) => (
-              <li>{`${m.what}, held ${new Date(m.at).toISOString().slice(0, 16).replace('T', ' ')} UTC`}</li>
-            ))}
-          </ul>
-          <form method="post" action={`/cases/${p.caseRef}/chat/held-mail`} hx-boost="false">
-            <input type="hidden" name="_csrf" value={p.csrfToken} />
-            <button type="submit" class="button" id="chat-held-send">
-              {`Yes, e-mail ${chat.held.length === 1 ? 'it' : 'them'} to ${chat.held[0]!.to}`}
-            </button>
-          </form>
-        </div>
-      ) : null}
+      {chat.held.length > 0 ? <HeldMail caseRef={p.caseRef} held={chat.held} csrfToken={p.csrfToken} /> : null}
       <ol class="chat-lines" id="chat-lines" aria-live="polite">
         {chat.lines.map((l) => (
           <li class={`chat-line chat-${l.author}`} data-seq={String(l.seq)}>

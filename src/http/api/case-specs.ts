@@ -165,6 +165,9 @@ const heldMail = z
     kind: z.string().meta({ description: '`notification` (with its `template`) or `missed-replies`.', examples: ['notification'] }),
     template: z.string().optional().meta({ examples: ['case-resolved'] }),
     to: z.string().meta({ description: 'The address the visitor typed.' }),
+    current: z.boolean().meta({
+      description: 'Whether a release now sends it. `false` for a status mail the case has moved on from (*Resolved* of a case reopened since, *Waiting on you* of a case no longer waiting): a release records it as not sent (`dropped` on `email.released`).',
+    }),
   })
   .meta({ id: 'HeldMail' });
 
@@ -182,7 +185,7 @@ export const releaseHeldMailRoute = caseApi.route({
   method: 'post',
   path: '/:id/held-mail/release',
   summary: 'Confirm the typed address: send the held mail',
-  description: 'As *Yes, e-mail it* on the case page: every held mail is queued again, rendered when sent, and `email.released` names them. `released` is 0 when nothing was held.',
+  description: 'As the confirmation on the case page: every held mail still `current` is queued again, rendered when sent, and `email.released` names them (`held`) and those the case has moved on from (`dropped`, not sent). `released` is how many are sent: 0 when nothing was held or none was current.',
   access: STAFF_ONLY,
   params: { id: caseId },
   responses: { 200: { description: 'How many were released', schema: z.object({ released: z.number().int() }) } },

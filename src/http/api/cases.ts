@@ -315,8 +315,9 @@ export function caseRoutes(): Hono<AppEnv> {
 
   on(app, heldMailRoute, async (c) => {
     const row = await visibleCase(c);
-    const held = await c.get('services').store.query((q) => heldMails(q, row.id));
-    return c.json({ items: held.map((m) => ({ id: m.id, at: new Date(m.at).toISOString(), kind: m.kind, ...(m.template ? { template: m.template } : {}), to: m.to })) });
+    const services = c.get('services');
+    const held = await services.store.query((q) => heldMails(q, services, row.id));
+    return c.json({ items: held.map((m) => ({ id: m.id, at: new Date(m.at).toISOString(), kind: m.kind, ...(m.template ? { template: m.template } : {}), to: m.to, current: m.current })) });
   });
 
   on(app, releaseHeldMailRoute, async (c) => {

@@ -271,7 +271,7 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
     canEditCustomer: isManagerRole(principal.actor.role),
     mentionable: (await mentionable(q, row, principal.staffId)).map((m) => ({ handle: m.handle, name: m.name })),
     macros: (await usableMacrosIn(q, principal.actor)).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
-    chat: row.channel === 'chat' ? await chatPanelData(q, row.id) : null,
+    chat: row.channel === 'chat' ? await chatPanelData(q, services, row.id) : null,
     exampleRulesets:
       isManagerRole(principal.actor.role) && row.routing
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
