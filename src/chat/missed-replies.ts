@@ -4,24 +4,23 @@
  * reach them. When the chat ends (whoever or whatever ends it), the agents' lines after the
  * session's "seen up to" (seen.ts) are queued as ONE mail (`chat.missed_replies`, in the ending's
  * transaction): "Replies you may have missed", each reply's author, time and text, its files
- * attached as a reply mail carries them, threaded on the case like other outbound mail (our
- * Message-ID, In-Reply-To/References, the signed Reply-To) and recorded as `email.sent` with
- * `kind: "missed-replies"`. Nothing is queued when the window had everything. To an address the
+ * attached as a reply mail carries them, to whom a staff reply's mail goes (the customer, the
+ * addresses copied on the case) and built as one is (outbound.ts `caseMailRecipients`,
+ * `caseThreadMail`: our Message-ID, In-Reply-To/References, the signed Reply-To), recorded as
+ * `email.sent` with `kind: "missed-replies"`. Nothing is queued when the window had everything. To an address the
  * visitor only typed, the mail is held until an agent confirms it (notifications/held-mail.ts).
  */
 import { eq } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import type { CaseRow } from '../cases/case-view.js';
-import { outboundMessageId, recordSentMessageId, replyAttachments, sendCaseMail, textToHtml, threadHeaders } from '../channels/email/outbound.js';
+import { caseMailRecipients, caseThreadMail, deliveredOutcome, recordSentMessageId, sendCaseMail } from '../channels/email/outbound.js';
 import type { Handle } from '../db/store/index.js';
-import { all, get } from '../db/store/rows.js';
+import { all } from '../db/store/rows.js';
 import { customerTimelineIn } from '../notifications/case-reads.js';
 import { holdMail, isConfirmed, typedAddressAmong } from '../notifications/held-mail.js';
-import type { MailMessage } from '../notifications/mailer.js';
 import { markItemDone } from '../outbox/dialect.js';
 import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
-import { canonicalEmail } from '../text/email-address.js';
 import type { ChatSession } from './sessions.js';
 
 export const MISSED_REPLIES_MAIL = 'chat.missed_replies';
@@ -48,7 +47,7 @@ export function missedRepliesText(ref: string, replies: readonly Reply[]): strin
   return `Hello,\n\nYou left the live chat about your request ${ref} before these replies reached you:\n\n${replies.map(one).join('\n')}\nTo answer, reply to this e-mail.\n`;
 }
 
-/** Outbox handler of `chat.missed_replies`. */
+/** Outbox handler of `chat.missed_replies`: to whom a staff reply's mail goes (the customer, the case's CCs copied), built as one is. */
 export async function sendMissedReplies(services: Services, item: OutboxItem): Promise<void> {
   const ids = (Array.isArray(item.payload.replies) ? item.payload.replies : []).map(Number);
   const what = { kind: 'missed-replies', replies: ids };
@@ -56,10 +55,9 @@ export async function sendMissedReplies(services: Services, item: OutboxItem): P
     const [c] = item.caseId === null ? [] : await q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, item.caseId)).limit(1);
     if (!c) return null;
     const replies = (await customerTimelineIn(q, services, c)).flatMap((e) => (e.type === 'staff.replied' && ids.includes(e.id) ? [e] : []));
-    const customer = await get<{ email: string }>(q, 'SELECT email FROM customers WHERE id = ?', [c.customerId]);
-    const to = customer ? [canonicalEmail(customer.email)] : [];
-    const typed = isConfirmed(item) ? null : await typedAddressAmong(q, c.id, to);
-    return { c: c as CaseRow, replies, to, typed };
+    const recipients = await caseMailRecipients(q, services, c);
+    const typed = isConfirmed(item) ? null : await typedAddressAmong(q, c.id, [...recipients.to, ...recipients.cc]);
+    return { c: c as CaseRow, replies, recipients, typed };
   });
   const finish = (outcome: Record<string, unknown>, messageId: string | null = null) =>
     services.store.write(async (q) => {
@@ -74,29 +72,19 @@ export async function sendMissedReplies(services: Services, item: OutboxItem): P
     await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
     return;
   }
-  const { c, replies, to, typed } = read;
+  const { c, replies, recipients, typed } = read;
   if (replies.length === 0) return finish({ ...what, delivered: false, reason: 'the replies are no longer there' });
-  if (to.length === 0) return finish({ ...what, delivered: false, reason: 'no recipients' });
-  if (!services.mailer) return finish({ ...what, to, delivered: false, reason: 'SMTP_URL is not set' });
+  if (recipients.to.length === 0) return finish({ ...what, delivered: false, reason: 'no recipients' });
+  if (!services.mailer) return finish({ ...what, ...recipients, delivered: false, reason: 'SMTP_URL is not set' });
   if (typed) return services.store.write((q) => holdMail(q, services, item, c.id, typed, what));
   const ref = caseRef(c.id);
-  const messageId = outboundMessageId(services, item, c.id);
-  const { headers, attachments } = await services.store.query(async (q) => ({
-    headers: await threadHeaders(q, services, c.id, messageId),
-    attachments: await replyAttachments(q, services, c.id, replies.flatMap((r) => r.attachments ?? [])),
-  }));
-  const text = missedRepliesText(ref, replies);
-  const mail: MailMessage = {
-    to,
-    subject: `[${ref}] Replies you may have missed: ${c.subject}`,
-    text,
-    html: textToHtml(text),
-    messageId,
-    ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
-    references: headers.references,
-    replyTo: headers.replyTo,
-    ...(attachments.length ? { attachments } : {}),
-  };
+  const mail = await services.store.query((q) =>
+    caseThreadMail(q, services, item, c.id, recipients, {
+      subject: `[${ref}] Replies you may have missed: ${c.subject}`,
+      text: missedRepliesText(ref, replies),
+      files: replies.flatMap((r) => r.attachments ?? []),
+    }),
+  );
   await sendCaseMail(services, item, c.id, mail, what);
-  await finish({ ...what, to, messageId, delivered: true, attempts: item.attempts, ...(attachments.length ? { attachments: attachments.map((a) => a.filename) } : {}) }, messageId);
+  await finish(deliveredOutcome(what, mail, item), mail.messageId);
 }

@@ -17,7 +17,7 @@ import { createSite, siteSecret, type ChatSite } from '../../src/chat/sites.js';
 import { runChatSweep } from '../../src/chat/sweep.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createMailer } from '../../src/notifications/mailer.js';
-import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { chatCaller, OWN } from './support.js';
@@ -113,6 +113,23 @@ describe('replies the visitor never saw', () => {
     expect(await h.get("SELECT case_id FROM email_messages WHERE message_id = ? AND direction = 'out'", String(sent.at(-1)!.data.messageId))).toEqual({ case_id: v.id });
     const page = await (await desk.get(`/cases/${v.ref}`)).text();
     expect(page).toContain('“Replies you may have missed” mailed to signed@example.com with 1 attachment: 2 chat replies the visitor did not see');
+  });
+
+  it('go where a staff reply’s mail goes: to the customer with the addresses copied on the case', async () => {
+    const v = await chat('carol@example.com', { signed: true });
+    // The customer writes about the case by mail too, copying a colleague: copied on the case from now on.
+    const raw = ['From: Carol <carol@example.com>', 'To: support@localhost', 'Cc: Dan <dan@example.com>', `Subject: Re: [${v.ref}] Chat: Where is my parcel?`, 'Message-ID: <carol-1@example.com>', 'Content-Type: text/plain; charset=UTF-8', '', 'Adding Dan.', ''].join('\r\n');
+    const posted = await h.app.request('/api/v1/inbound/email', { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'message/rfc822' }, body: raw });
+    expect(await posted.json()).toMatchObject({ result: 'appended', case: v.ref });
+    await reply(v.ref, 'Dan can collect it.');
+    expect((await call('POST', '/chat/api/end', { token: v.token, body: { seen: v.seq } })).status).toBe(200);
+    await settle();
+    const mails = smtp.messages.filter((m) => m.mail.subject?.includes('Replies you may have missed') && m.to.includes('carol@example.com'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.to.sort()).toEqual(['carol@example.com', 'dan@example.com']);
+    expect(mails[0]!.mail.text).toContain('Dan can collect it.');
+    expect((await entries(v.id, 'email.sent')).at(-1)!.data).toMatchObject({ kind: 'missed-replies', to: ['carol@example.com'], cc: ['dan@example.com'], delivered: true });
+    expect(await (await desk.get(`/cases/${v.ref}`)).text()).toContain('“Replies you may have missed” mailed to carol@example.com, copied: dan@example.com: 1 chat reply the visitor did not see');
   });
 
   it('mails nothing when the window had every reply (a poll’s `after`, or `seen` with End chat), also when the agent or a closed case ends it', async () => {

@@ -147,7 +147,7 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, ear
         const what = `${n} chat ${n === 1 ? 'reply' : 'replies'} the visitor did not see`;
         if (d.delivered !== true) return <Line entry={e} kind="system">{`“Replies you may have missed” not mailed (${what}): ${str(d.reason)}`}</Line>;
         const attached = Array.isArray(d.attachments) && d.attachments.length ? ` with ${d.attachments.length} attachment${d.attachments.length === 1 ? '' : 's'}` : '';
-        return <Line entry={e} kind="system">{`“Replies you may have missed” mailed to ${list(d.to)}${attached}: ${what}`}</Line>;
+        return <Line entry={e} kind="system">{`“Replies you may have missed” mailed to ${list(d.to)}${copied}${attached}: ${what}`}</Line>;
       }
       if (d.delivered !== true) return <Line entry={e} kind="system">{`Reply not mailed: ${str(d.reason)}`}</Line>;
       const tries = typeof d.attempts === 'number' && d.attempts > 1 ? ` (after ${d.attempts} attempts)` : '';

@@ -3,7 +3,8 @@
  * an `email.reply` outbox item in the reply's own transaction; the handler mails it to the
  * case's customer with the case's CCs copied, built from the customer projection only
  * (`customerTimeline`: the reply's text and its author's name, never notes, queue or tier),
- * wrapped in the editable `staff-reply` template (src/notifications/templates.ts).
+ * wrapped in the editable `staff-reply` template (src/notifications/templates.ts). Its recipients
+ * (`caseMailRecipients`) and its making (`caseThreadMail`) serve the chat's missed replies too.
  * Customer mails (replies and notifications alike) carry our own Message-ID (recorded in
  * `email_messages` as `out`, so an answer threads back by In-Reply-To/References),
  * In-Reply-To/References continuing the case's thread, the signed Reply-To, `[C-1042]` in
@@ -138,17 +139,76 @@ export async function replyAttachments(q: Handle, services: Services, caseId: nu
 
 type Outcome = Record<string, unknown>;
 
-/** What the reply's mail is, read before it is sent: the mail to send, or why none is sent. */
-async function replyMail(q: Handle, services: Services, item: OutboxItem, c: CaseRow): Promise<{ mail: MailMessage; outcome: Outcome } | { mail: null; outcome: Outcome }> {
-  const eventId = Number(item.payload.event);
-  const entry = (await customerTimelineIn(q, services, c)).find((e) => e.id === eventId && e.type === 'staff.replied');
+/** Who mail answering on a case goes to. */
+export interface CaseMailRecipients {
+  to: string[];
+  cc: string[];
+}
+
+/**
+ * The recipients of a staff reply's mail, and of any mail that answers on the case as one does
+ * (the chat's missed replies): To the case's customer, Cc the addresses copied on the case, one
+ * form each, never the customer's own address or the support address.
+ */
+export async function caseMailRecipients(q: Handle, services: Services, c: Pick<CaseRow, 'id' | 'customerId'>): Promise<CaseMailRecipients> {
   const customer = await get<{ email: string }>(q, 'SELECT email FROM customers WHERE id = ?', [c.customerId]);
-  const { supportAddress } = services.email;
   const to = customer ? [canonicalEmail(customer.email)] : [];
   // One form per address (a contact kept before addresses had one form may be there in both).
   const cc = (await contactsOn(q, c.id))
     .map((r) => canonicalEmail(r.address))
-    .filter((a, i, all) => !to.includes(a) && !isSupportAddress(supportAddress, a) && all.indexOf(a) === i);
+    .filter((a, i, all) => !to.includes(a) && !isSupportAddress(services.email.supportAddress, a) && all.indexOf(a) === i);
+  return { to, cc };
+}
+
+/**
+ * A mail on the case's customer thread, as a staff reply's is made: the outbox item's own
+ * Message-ID, In-Reply-To/References and the signed Reply-To (`threadHeaders`), the text and our
+ * HTML rendering of it, and `files` (of the customer projection) attached from the store.
+ */
+export async function caseThreadMail(
+  q: Handle,
+  services: Services,
+  item: OutboxItem,
+  caseId: number,
+  recipients: CaseMailRecipients,
+  content: { subject: string; text: string; files: readonly { id: number }[] },
+): Promise<MailMessage> {
+  const messageId = outboundMessageId(services, item, caseId);
+  const headers = await threadHeaders(q, services, caseId, messageId);
+  const attachments = await replyAttachments(q, services, caseId, content.files);
+  return {
+    to: recipients.to,
+    cc: recipients.cc,
+    subject: content.subject,
+    text: content.text,
+    html: textToHtml(content.text),
+    messageId,
+    ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
+    references: headers.references,
+    replyTo: headers.replyTo,
+    ...(attachments.length ? { attachments } : {}),
+  };
+}
+
+/** The `email.sent` entry of such a mail, delivered: who got it, its Message-ID, the attempts and the files' names. */
+export function deliveredOutcome(what: Outcome, mail: MailMessage, item: OutboxItem): Outcome {
+  return {
+    ...what,
+    to: mail.to,
+    cc: mail.cc ?? [],
+    messageId: mail.messageId,
+    delivered: true,
+    attempts: item.attempts,
+    ...(mail.attachments?.length ? { attachments: mail.attachments.map((a) => a.filename) } : {}),
+  };
+}
+
+/** What the reply's mail is, read before it is sent: the mail to send, or why none is sent. */
+async function replyMail(q: Handle, services: Services, item: OutboxItem, c: CaseRow): Promise<{ mail: MailMessage; outcome: Outcome } | { mail: null; outcome: Outcome }> {
+  const eventId = Number(item.payload.event);
+  const entry = (await customerTimelineIn(q, services, c)).find((e) => e.id === eventId && e.type === 'staff.replied');
+  const recipients = await caseMailRecipients(q, services, c);
+  const { to, cc } = recipients;
   const what = { kind: 'reply', reply: eventId };
   if (!entry || entry.type !== 'staff.replied') return { mail: null, outcome: { ...what, delivered: false, reason: 'the reply is not public' } };
   // Delivered live in the visitor's chat (src/chat/subscribers.ts): not mailed as well.
@@ -159,33 +219,8 @@ async function replyMail(q: Handle, services: Services, item: OutboxItem, c: Cas
   // customer sees it, its author's name and the link; bidi controls removed, as in every mail.
   const values = await caseValues(q, services, { ...c, subject: c.subject.replace(REPLY_PREFIX, '') }, 'staff-reply', 'customer', { reply: { text: entry.body.trim(), author: entry.author.name } });
   const message = renderMail('staff-reply', 'customer', values, caseRef(c.id), await templateOverrideIn(q, 'staff-reply', 'customer'));
-  const text = message.text;
-  const messageId = outboundMessageId(services, item, c.id);
-  const headers = await threadHeaders(q, services, c.id, messageId);
-  const attachments = await replyAttachments(q, services, c.id, entry.attachments ?? []);
-  const mail: MailMessage = {
-    to,
-    cc,
-    subject: message.subject,
-    text,
-    html: textToHtml(text),
-    messageId,
-    ...(headers.inReplyTo ? { inReplyTo: headers.inReplyTo } : {}),
-    references: headers.references,
-    replyTo: headers.replyTo,
-    ...(attachments.length ? { attachments } : {}),
-  };
-  const outcome = {
-    ...what,
-    to,
-    cc,
-    messageId,
-    delivered: true,
-    attempts: item.attempts,
-    ...(message.customized ? { customized: true } : {}),
-    ...(attachments.length ? { attachments: attachments.map((a) => a.filename) } : {}),
-  };
-  return { mail, outcome };
+  const mail = await caseThreadMail(q, services, item, c.id, recipients, { subject: message.subject, text: message.text, files: entry.attachments ?? [] });
+  return { mail, outcome: { ...deliveredOutcome(what, mail, item), ...(message.customized ? { customized: true } : {}) } };
 }
 
 /** Outbox handler of `email.reply`: mails one public staff reply to the customer and the case's CCs. */
