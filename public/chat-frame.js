@@ -181,7 +181,8 @@
       }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
     });
     endButton.addEventListener('click', function () {
-      api('POST', '/chat/api/end', { seen: lastSeq }).then(function () { showEnded(); }, function (x) { err.textContent = x.message; });
+      markShown();
+      api('POST', '/chat/api/end', { seen: shownSeq }).then(function () { showEnded(); }, function (x) { err.textContent = x.message; });
     });
     input.focus();
   }
@@ -200,23 +201,36 @@
     });
     linesEl.appendChild(li);
     linesEl.scrollTop = linesEl.scrollHeight;
+    markShown();
     if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); acknowledge(); }
   }
   // Tells the server the agent's lines shown so far, at once and then at most once a second (a
   // batch of lines, a resumed stream): replies the window never showed are mailed to the visitor
-  // when the chat ends.
-  var ackTimer = null, ackedSeq = 0, lastAckAt = 0;
+  // when the chat ends. Shown means on a visible page: a line that arrives while the tab is in
+  // the background (or the window minimised) is acknowledged when the page is visible again,
+  // and until then the poll's `after` and a resumed stream's Last-Event-ID, which the server
+  // takes as acknowledgements too, stay at the last line shown (the lines after it come again
+  // and are skipped).
+  var ackTimer = null, ackedSeq = 0, lastAckAt = 0, shownSeq = 0;
+  function pageVisible() { return document.visibilityState === 'visible'; }
+  function markShown() { if (pageVisible() && lastSeq > shownSeq) shownSeq = lastSeq; }
   function sendAck() {
     ackTimer = null;
-    if (!token || lastSeq <= ackedSeq) return;
-    var seq = lastSeq;
+    markShown();
+    if (!token || shownSeq <= ackedSeq) return;
+    var seq = shownSeq;
     lastAckAt = Date.now();
     api('POST', '/chat/api/seen', { seq: seq }).then(function () { if (seq > ackedSeq) ackedSeq = seq; }, function () {});
   }
   function acknowledge() {
-    if (ackTimer) return;
+    if (ackTimer || !pageVisible()) return;
     ackTimer = setTimeout(sendAck, Math.max(0, lastAckAt + 1000 - Date.now()));
   }
+  document.addEventListener('visibilitychange', function () {
+    if (!pageVisible()) return;
+    markShown();
+    if (shownSeq > ackedSeq) acknowledge();
+  });
   function fileSize(n) {
     return n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
   }
@@ -267,7 +281,7 @@
     streamAbort = controller;
     var gotData = false;
     var watchdog = setTimeout(function () { if (!gotData) controller.abort(); }, 15000);
-    fetch('/chat/api/stream', { headers: { Authorization: 'Bearer ' + token, 'Last-Event-ID': String(lastSeq), Accept: 'text/event-stream' }, signal: controller.signal, credentials: 'omit', cache: 'no-store' })
+    fetch('/chat/api/stream', { headers: { Authorization: 'Bearer ' + token, 'Last-Event-ID': String(shownSeq), Accept: 'text/event-stream' }, signal: controller.signal, credentials: 'omit', cache: 'no-store' })
       .then(function (res) {
         if (res.status === 403 || res.status === 404) { forget(); throw Object.assign(new Error('gone'), { fatal: true }); }
         if (!res.ok || !res.body) throw new Error('stream refused');
@@ -312,7 +326,7 @@
   function poll() {
     clearTimeout(pollTimer);
     if (ended || !token || mode === 'stream') return;
-    api('GET', '/chat/api/messages?after=' + lastSeq).then(function (res) {
+    api('GET', '/chat/api/messages?after=' + shownSeq).then(function (res) {
       res.lines.forEach(addLine);
       // An answer that arrives after the chat ended (asked before the visitor ended it) is
       // read for its lines only: it must not bring "Connected" and the polling back.
@@ -365,7 +379,7 @@
       api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }).then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
-    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; ackedSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
+    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
     wrap.appendChild(transcript);
     wrap.appendChild(rating);
     wrap.appendChild(el('form', {})).appendChild(again);

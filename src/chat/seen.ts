@@ -2,7 +2,8 @@
  * What the visitor's window has: the highest line it acknowledged (`chat_sessions.seen_seq`).
  * The window acknowledges by asking for what comes after it (a poll's `after`, a stream's
  * `Last-Event-ID` / `?after=`) and, for lines a stream or a poll delivered, by `POST
- * /chat/api/seen` once it has shown them (public/chat-frame.js). A line written to a stream is
+ * /chat/api/seen` once it has shown them on a visible page (public/chat-frame.js: a background
+ * tab's lines are acknowledged when it is visible again). A line written to a stream is
  * not taken as seen: a closed tab's socket may still take it. When the chat ends, agents'
  * replies after it are mailed (missed-replies.ts).
  */

@@ -228,6 +228,40 @@ describe('live chat', () => {
     expect(suite.problems()).toEqual([]);
   });
 
+  it('acknowledges a reply only once the page is visible: one that arrives in a background tab is not seen until the visitor comes back', async () => {
+    const visitor = await suite.newPage({ width: 390, height: 844 });
+    await visitor.clock.install();
+    await visitor.clock.pauseAt(Date.now() + 1000); // the window's timers (its acknowledgements) run only when the test says
+    const acks: unknown[] = [];
+    visitor.on('request', (r) => {
+      if (r.url().endsWith('/chat/api/seen') && r.method() === 'POST') acks.push(JSON.parse(r.postData() ?? '{}'));
+    });
+    await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Hal Hidden');
+    await frame.getByLabel('Your e-mail').fill('hal@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const caseRef = await visitorSays(visitor, frame, 'Where is my refund?');
+    // The visitor switches to another tab (as the browser reports it to the window).
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      frame.locator('body').evaluate((_, v) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => v });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Refunded this morning.', public: true })).status).toBe(201);
+    await frame.locator('#chat-lines li', { hasText: 'Refunded this morning.' }).waitFor();
+    await visitor.clock.runFor(3000);
+    expect(acks).toEqual([]); // delivered to a background tab: not seen
+    const seq = Number(await frame.locator('#chat-lines li', { hasText: 'Refunded this morning.' }).getAttribute('data-seq'));
+    // Back on the tab: what it shows is acknowledged.
+    await setVisibility('visible');
+    await visitor.clock.runFor(1000);
+    await expect.poll(() => acks).toEqual([{ seq }]);
+    expect(suite.problems()).toEqual([]);
+  });
+
   it('falls back to polling when streaming keeps failing, and streams again later (on the page’s own clock)', async () => {
     const { page, frame, counts } = await visitorBehindProxy('Pia Proxy', 'pia@example.com');
     const caseRef = await visitorSays(page, frame, 'Anyone there?');
