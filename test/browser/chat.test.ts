@@ -263,8 +263,35 @@ describe('live chat', () => {
   });
 
   it('falls back to polling when streaming keeps failing, and streams again later (on the page’s own clock)', async () => {
-    const { page, frame, counts } = await visitorBehindProxy('Pia Proxy', 'pia@example.com');
+    const { page, frame, counts, advanceUntil } = await visitorBehindProxy('Pia Proxy', 'pia@example.com');
     const caseRef = await visitorSays(page, frame, 'Anyone there?');
+
+    // In a background tab a polled reply is not acknowledged by the next poll's `after` either
+    // (the server takes it as one): it stays at the last line shown until the tab is visible again.
+    const afters: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/chat/api/messages?after=')) afters.push(Number(new URL(r.url()).searchParams.get('after')));
+    });
+    const shown = Number(await frame.locator('#chat-lines li').last().getAttribute('data-seq'));
+    await frame.locator('body').evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Looking into it.', public: true })).status).toBe(201);
+    await advanceUntil(() => afters.length > 0); // the poll that brings it
+    await frame.locator('#chat-lines li', { hasText: 'Looking into it.' }).waitFor();
+    // Its answer, the line in it, scheduled the next poll: 3 s on.
+    const polled = afters.length;
+    await page.clock.runFor(3000);
+    await expect.poll(() => afters.length).toBeGreaterThan(polled);
+    expect(afters.every((a) => a === shown)).toBe(true);
+    await frame.locator('body').evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const again = afters.length;
+    await advanceUntil(() => afters.length > again); // the poll under way when it became visible may answer first
+    expect(afters.at(-1)).toBe(shown + 1);
 
     // The proxy is gone; 15 s later (polling meanwhile) the window streams again and stops polling.
     await page.context().unroute('**/chat/api/stream');
