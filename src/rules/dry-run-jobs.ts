@@ -12,11 +12,19 @@
  * its instance (a crash, a restart) and is reported — and recorded — as failed, not as running
  * for ever. Finished jobs are deleted `keepMs` (a day) after they finished. A dry-run writes
  * nothing else.
+ *
+ * A job's outcome (its result or its error) is written once it ends; when that write fails (the
+ * database busy, cut by its statement timeout, out of reach), the instance keeps the outcome in
+ * memory and writes it again every `retryMs` until it is stored or the lease has run out. Only
+ * then is the job abandoned, and it says why: its outcome could not be stored, with the kind of
+ * error (`UNSTORED_MESSAGE`), written in place of the plain "stopped" message another
+ * instance's poll may have recorded meanwhile.
  */
 import { and, count, eq, lt, or } from 'drizzle-orm';
 import { randomToken } from '../auth/tokens.js';
 import type { dryRunJobs } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
+import { isDatabaseTimeout, isUnreachableDatabaseError, sqlState } from '../db/store/errors.js';
 import { DomainError } from '../errors.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { DryRunResult } from './dry-run.js';
@@ -56,6 +64,10 @@ export interface DryRunJobsOptions {
   keepMs?: number;
   /** A running job whose instance has not renewed it for this long is failed. Default 2 minutes. */
   leaseMs?: number;
+  /** Pause between two tries of a job's final write that failed. Default 5 seconds. */
+  retryMs?: number;
+  /** Runs `fn` once after `ms` (default: an unref'd setTimeout; tests: timers they fire). */
+  setTimer?: (fn: () => void, ms: number) => void;
   /** The services' clock (tests: a manual one). */
   now: () => number;
 }
@@ -65,10 +77,31 @@ export type DryRunTask = (progress: (done: number, total: number) => void) => Pr
 /** What a job abandoned by its instance says. */
 export const ABANDONED_MESSAGE = 'the server running it stopped before it finished (restarted or failed); start the dry-run again';
 
+/** What a job says whose outcome its instance could not store before the lease ran out (`kind`: errorKind). */
+export function UNSTORED_MESSAGE(outcome: 'done' | 'failed', kind: string): string {
+  return `the dry-run ${outcome === 'done' ? 'finished' : 'failed'}, but its ${outcome === 'done' ? 'result' : 'error'} could not be stored (${kind}) before its lease ran out; start the dry-run again`;
+}
+
+/** The kind of error a write failed with, in a few words: a domain error's code, the database's own code, or the database out of reach or not answering in time. */
+export function errorKind(error: unknown): string {
+  if (error instanceof DomainError) return error.code;
+  if (isDatabaseTimeout(error)) return 'the database did not answer in time';
+  if (isUnreachableDatabaseError(error)) return 'the database could not be reached';
+  const code = sqlState(error);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED') return 'the database was busy (DATABASE_BUSY)';
+  if (code) return `database error ${code}`;
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
 type Row = typeof dryRunJobs.$inferSelect;
 
 const DEFAULT_KEEP_MS = 24 * 60 * 60_000;
 const DEFAULT_LEASE_MS = 2 * 60_000;
+const DEFAULT_RETRY_MS = 5_000;
+
+function unrefTimer(fn: () => void, ms: number): void {
+  setTimeout(fn, ms).unref();
+}
 
 function jobOf(row: Row): DryRunJob {
   return {
@@ -93,6 +126,8 @@ export class DryRunJobs {
   readonly #maxRunningPerOwner: number;
   readonly #keepMs: number;
   readonly #leaseMs: number;
+  readonly #retryMs: number;
+  readonly #setTimer: (fn: () => void, ms: number) => void;
   readonly #now: () => number;
 
   constructor(store: Store, options: DryRunJobsOptions) {
@@ -101,6 +136,8 @@ export class DryRunJobs {
     this.#maxRunningPerOwner = options.maxRunningPerOwner ?? 2;
     this.#keepMs = options.keepMs ?? DEFAULT_KEEP_MS;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+    this.#setTimer = options.setTimer ?? unrefTimer;
     this.#now = options.now;
   }
 
@@ -124,12 +161,16 @@ export class DryRunJobs {
     // Progress and heartbeats are written one at a time, the latest winning; the end waits for them.
     let pending: { done: number; total: number } | null = null;
     let writing: Promise<void> = Promise.resolve();
+    /** When the lease was last renewed in the database (as far as this instance knows). */
+    let renewedAt = now;
     const flush = () => {
       writing = writing.then(async () => {
         const next = pending;
         pending = null;
-        const set = next ? { done: next.done, total: next.total, heartbeatAt: this.#now() } : { heartbeatAt: this.#now() };
+        const at = this.#now();
+        const set = next ? { done: next.done, total: next.total, heartbeatAt: at } : { heartbeatAt: at };
         await this.#store.query((q) => q.db.update(q.tables.dryRunJobs).set(set).where(and(eq(q.tables.dryRunJobs.id, id), eq(q.tables.dryRunJobs.state, 'running'))));
+        renewedAt = at;
       }).catch(() => undefined); // a lost heartbeat is retried by the next one
     };
     const progress = (done: number, total: number) => {
@@ -142,9 +183,7 @@ export class DryRunJobs {
     const finish = async (set: { state: 'done' | 'failed'; result?: string; error?: string; done?: number; total?: number }) => {
       clearInterval(heartbeat);
       await writing;
-      await this.#store
-        .query((q) => q.db.update(q.tables.dryRunJobs).set({ ...set, heartbeatAt: this.#now(), finishedAt: this.#now() }).where(eq(q.tables.dryRunJobs.id, id)))
-        .catch(() => undefined); // unrecorded: the lease expires and the job reads as abandoned
+      await this.#storeOutcome(id, set, renewedAt);
     };
     // Start on the next turn of the event loop: the request that started the job answers first.
     setImmediate(() => {
@@ -154,6 +193,32 @@ export class DryRunJobs {
       );
     });
     return jobOf({ ...row, result: null });
+  }
+
+  /**
+   * Writes a finished job's outcome; if that fails, again every `retryMs` while the lease
+   * (renewed last at `renewedAt`) runs. Then it gives the outcome up and records instead that
+   * it could not be stored and why — over the plain abandoned message a poll may have written
+   * — trying as long as the finished job would be kept.
+   */
+  async #storeOutcome(id: string, set: { state: 'done' | 'failed'; result?: string; error?: string; done?: number; total?: number }, renewedAt: number): Promise<void> {
+    const unfinished = (t: Handle['tables']['dryRunJobs']) => and(eq(t.id, id), or(eq(t.state, 'running'), and(eq(t.state, 'failed'), eq(t.error, ABANDONED_MESSAGE))));
+    let lastError: unknown = null;
+    // The first try writes the outcome whatever the lease (a job that ended after its lease ran
+    // out still shows its real outcome, if it can); a retry only while the lease runs.
+    const attempt = async (first: boolean): Promise<void> => {
+      const now = this.#now();
+      const leaseOver = !first && now - renewedAt > this.#leaseMs;
+      if (leaseOver && now - renewedAt > this.#leaseMs + this.#keepMs) return; // the job is gone by now
+      const values = leaseOver ? { state: 'failed' as const, error: UNSTORED_MESSAGE(set.state, errorKind(lastError)) } : set;
+      try {
+        await this.#store.query((q) => q.db.update(q.tables.dryRunJobs).set({ ...values, finishedAt: now }).where(unfinished(q.tables.dryRunJobs)));
+      } catch (error) {
+        if (!leaseOver) lastError = error;
+        this.#setTimer(() => void attempt(false), this.#retryMs);
+      }
+    };
+    await attempt(true);
   }
 
   /** The job if it exists and belongs to `owner`; a running one whose lease expired is failed first. */

@@ -2,7 +2,13 @@
  * The dry-run job registry, kept in the database (both dialects): progress, results, owners,
  * caps, a job seen from another instance, a job whose instance died (lease), and expiry.
  */
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+import { openPostgresStore } from '../../src/db/store/pg.js';
+import { sqliteStore } from '../../src/db/store/sqlite.js';
+import type { Store } from '../../src/db/store/index.js';
 import { ABANDONED_MESSAGE, DryRunJobs, type DryRunJobsOptions } from '../../src/rules/dry-run-jobs.js';
 import { serverJobs } from '../../src/scheduler/jobs.js';
 import { createHarness } from '../support/harness.js';
@@ -46,6 +52,56 @@ const registry = (options: Partial<DryRunJobsOptions> = {}) => new DryRunJobs(h.
 /** The job once it is no longer running (the task ends on its own turns; no time passes). */
 const settled = (jobs: DryRunJobs, owner: string, id: string) => expect.poll(async () => (await jobs.get(owner, id))?.status, { timeout: 10_000, interval: 10 }).not.toBe('running');
 let owners = 0;
+
+/**
+ * A connection of the instance's own that gives up waiting for a lock after 100–200 ms (SQLite's
+ * busy timeout, PostgreSQL's statement timeout, as DATABASE_BUSY_TIMEOUT_MS and
+ * DATABASE_STATEMENT_TIMEOUT_MS do), and another session that takes that lock and lets it go:
+ * while it holds it, every write of the instance to dry_run_jobs fails.
+ */
+async function lockableDatabase(): Promise<{ store: Store; lock(): Promise<void>; unlock(): Promise<void>; close(): Promise<void> }> {
+  if (h.dialect === 'sqlite') {
+    const db = openDatabase(h.dbPath, { busyTimeoutMs: 100, migrate: false });
+    const holder = new Database(h.dbPath);
+    return {
+      store: sqliteStore(db),
+      lock: async () => void holder.exec('BEGIN IMMEDIATE'),
+      unlock: async () => void holder.exec('COMMIT'),
+      close: async () => {
+        holder.close();
+        db.$client.close();
+      },
+    };
+  }
+  const store = openPostgresStore(h.databaseUrl!, { max: 2, timeoutMs: 200 });
+  const holder = new pg.Client({ connectionString: h.databaseUrl! });
+  await holder.connect();
+  return {
+    store,
+    lock: async () => void (await holder.query('BEGIN; LOCK TABLE dry_run_jobs IN ACCESS EXCLUSIVE MODE')),
+    unlock: async () => void (await holder.query('ROLLBACK')),
+    close: async () => {
+      await holder.end();
+      await store.close();
+    },
+  };
+}
+
+/** Timers a test fires by hand, each after moving the clock on by its delay. */
+function manualTimers() {
+  const due: { fn: () => void; ms: number }[] = [];
+  return {
+    setTimer: (fn: () => void, ms: number) => void due.push({ fn, ms }),
+    get count() {
+      return due.length;
+    },
+    fire() {
+      const next = due.shift()!;
+      h.clock.advance(next.ms);
+      next.fn();
+    },
+  };
+}
 const someone = () => `staff:${++owners}`;
 
 describe('DryRunJobs', () => {
@@ -111,6 +167,54 @@ describe('DryRunJobs', () => {
     // It no longer counts against the person's running jobs.
     const again = await alive.start(me, META, async () => result(1));
     await settled(alive, me, again.id);
+  });
+
+  it('keeps an outcome it could not store and writes it again until it is stored, while the lease runs', async () => {
+    const me = someone();
+    const database = await lockableDatabase();
+    try {
+      const timers = manualTimers();
+      const jobs = new DryRunJobs(database.store, { now: () => h.clock.now(), leaseMs: 120_000, retryMs: 5_000, setTimer: timers.setTimer });
+      const d = deferred();
+      const job = await jobs.start(me, META, () => d.promise);
+      await database.lock();
+      d.resolve(result(10)); // its final write fails: the database is locked
+      await expect.poll(() => timers.count).toBe(1);
+      timers.fire(); // 5 s later, still locked
+      await expect.poll(() => timers.count).toBe(1);
+      await database.unlock();
+      timers.fire(); // 10 s after the end: stored
+      await settled(registry(), me, job.id);
+      expect(await registry().get(me, job.id)).toMatchObject({ status: 'done', done: 10, total: 10, result: { total: 10 } });
+      expect(timers.count).toBe(0);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('abandons an outcome it could not store once the lease has run out, and says so with the kind of error', async () => {
+    const me = someone();
+    const database = await lockableDatabase();
+    try {
+      const timers = manualTimers();
+      const jobs = new DryRunJobs(database.store, { now: () => h.clock.now(), leaseMs: 120_000, retryMs: 5_000, setTimer: timers.setTimer });
+      const job = await jobs.start(me, META, () => new Promise<DryRunResult>((_, reject) => setImmediate(() => reject(new Error('boom')))));
+      await database.lock();
+      await expect.poll(() => timers.count).toBe(1); // its error could not be written
+      h.clock.advance(120_001);
+      await database.unlock();
+      // Another instance's poll finds the lease run out first: the plain message…
+      expect(await registry().get(me, job.id)).toMatchObject({ status: 'failed', error: ABANDONED_MESSAGE });
+      // …which the instance's next try replaces with why (it no longer writes the error itself).
+      timers.fire();
+      await expect.poll(async () => (await registry().get(me, job.id))?.error).not.toBe(ABANDONED_MESSAGE);
+      const { error } = (await registry().get(me, job.id))!;
+      expect(error).toMatch(/^the dry-run failed, but its error could not be stored \((the database was busy \(DATABASE_BUSY\)|DATABASE_BUSY|the database did not answer in time)\) before its lease ran out; start the dry-run again$/);
+      expect(error).toContain(h.dialect === 'sqlite' ? 'DATABASE_BUSY' : 'did not answer in time');
+      expect(timers.count).toBe(0);
+    } finally {
+      await database.close();
+    }
   });
 
   it('forgets finished jobs a day after they finished: on the next poll, or by the hourly purge', async () => {

@@ -82,6 +82,8 @@ export interface Harness {
   services: Services;
   /** The SQLite file (SQLite only). */
   dbPath: string;
+  /** The PostgreSQL database's URL (PostgreSQL only; null on SQLite): for a connection of a test's own (another session, a lock). */
+  databaseUrl: string | null;
   app: ReturnType<typeof createApp>;
   /** Adds (or re-activates) a queue. */
   queue(id: string, tier?: number): string;
@@ -127,6 +129,7 @@ interface Backend {
   services: Services;
   db: Db;
   dbPath: string;
+  databaseUrl: string | null;
   /** Runs `fn` on the services' database: at once on SQLite (its result returned), queued before the next statement on PostgreSQL. */
   fixture(fn: (q: Handle) => Promise<unknown>): void;
   settled(): Promise<void>;
@@ -177,6 +180,7 @@ function sqliteBackend(dir: string, clock: ManualClock, files: DefinitionFiles |
     services,
     db,
     dbPath,
+    databaseUrl: null,
     fixture() {
       throw new TypeError('SQLite fixtures run synchronously on the harness database');
     },
@@ -215,6 +219,7 @@ function postgresBackend(dir: string, clock: ManualClock, files: DefinitionFiles
     get dbPath(): string {
       return noSqlite();
     },
+    databaseUrl: database.url,
     fixture(fn) {
       // The fixtures a test adds one after the other (standardQueues, agents, tokens) go in one
       // transaction, not one each: a transaction is two more round trips, and on a busy
@@ -271,6 +276,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     get dbPath() {
       return backend.dbPath;
     },
+    databaseUrl: backend.databaseUrl,
     app,
     queue(id, tier = 1) {
       if (backend.dialect === 'postgres') {
