@@ -28,7 +28,12 @@ export interface CaseHit {
   subject: Marked;
   /** What to show under the subject: where the words were found (the description's start when searching by filters only). */
   match: MatchShown;
-  /** Other matching messages of the case, not shown. */
+  /**
+   * The case's other messages the searcher may see that match the whole query by themselves —
+   * each searched word and phrase in that one message, as a search of it alone would find it —
+   * not counting the one shown (a case's words may be spread over its texts: a message holding
+   * only some of them is not counted).
+   */
   moreMatches: number;
 }
 
@@ -97,7 +102,10 @@ export async function caseHits(q: Handle, matches: CaseMatch[], words: Words | n
       break;
     }
     const caseTerms = m.docs.find((d) => d.kind === 'case')?.terms ?? 0;
-    plans.push({ row, caseInput, caseTerms, message, more: Math.max(0, messageDocs.length - (message ? 1 : 0)) });
+    // Messages matching the whole query (excluded words are in none: the case would not match).
+    const whole = (terms: number) => words !== null && terms === words.terms.length;
+    const full = messageDocs.filter((d) => whole(d.terms)).length;
+    plans.push({ row, caseInput, caseTerms, message, more: full - (message && whole(message.terms) ? 1 : 0) });
   }
   // Each text marked with every term it holds: a case's terms may be spread over its texts.
   const marked = await searchQueries(q).highlight(q, words, inputs, { any: true });
@@ -121,8 +129,8 @@ export async function caseHits(q: Handle, matches: CaseMatch[], words: Words | n
           ? { type: 'customer' as const, name: customerNames.get(event.actorId ?? row.customerId) ?? 'Customer' }
           : { type: 'staff' as const, name: staffNames.get(event.actorId ?? -1) ?? (typeof data.author === 'string' ? data.author : 'Support') };
       match = { kind: KIND[event.type]!, at: event.at, author, snippet: shown.body ?? plain('') };
-    } else if (message) {
-      more += 1;
+    } else if (message && message.terms === words?.terms.length) {
+      more += 1; // the description is shown: the message is one more
     }
     return { row, subject: own.title ?? plain(row.subject), match, moreMatches: more };
   });

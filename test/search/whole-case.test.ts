@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchResult } from '../../src/search/search.js';
 import type { Marked } from '../../src/search/highlight.js';
 import type { TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
 import { addMessage, createDesk, type Desk } from './support.js';
 
 let desk: Desk;
@@ -17,6 +18,7 @@ let best: number; // Chloe's: "cafe" in the request, "giraffe" in one reply, bot
 let single: number; // Sam's: "cafe giraffe" in the request
 let cafeOnly: number; // Sam's: "cafe" alone
 const spreadOut: number[] = []; // "koala" in the request, "lemur" in the second of three replies
+let otters: number; // Chloe's: "otter" in the request; replies with both "otter badger", with "badger" alone; a note with both
 
 beforeAll(async () => {
   desk = createDesk();
@@ -35,6 +37,11 @@ beforeAll(async () => {
     for (const body of ['first answer', 'the lemur escaped', 'last answer']) await addMessage(h.services, id, { body, public: true }, alice);
     spreadOut.push(id);
   }
+  otters = await desk.open(chloe, 'Pond', 'The otter pond is muddy', { queue: 'general' });
+  await addMessage(h.services, otters, { body: 'A badger and an otter were seen', public: true }, alice);
+  await addMessage(h.services, otters, { body: 'The otter met the badger again', public: true }, chloe);
+  await addMessage(h.services, otters, { body: 'A badger alone this time', public: true }, alice);
+  await addMessage(h.services, otters, { body: 'Otter and badger: call the ranger', public: false }, alice);
   // Words in one case each, but never together: neither case matches both.
   await desk.open(sam, 'Koala only', 'koala', { queue: 'general' });
   await desk.open(sam, 'Lemur only', 'lemur', { queue: 'general' });
@@ -81,8 +88,8 @@ describe('the snippet', () => {
     expect(hit.match.kind).toBe('reply');
     expect(hit.match.snippet.text).toBe('The giraffe mug was left at the cafe counter');
     expect(marks(hit.match.snippet)).toEqual(['giraffe', 'cafe']);
-    // The other reply with "giraffe" is counted, not shown.
-    expect(hit.moreMatches).toBe(1);
+    // The other reply holds "giraffe" only: not a message matching the query, not counted.
+    expect(hit.moreMatches).toBe(0);
   });
 
   it('on a tie is the description, with its word marked; the subject is marked with its own', async () => {
@@ -90,7 +97,9 @@ describe('the snippet', () => {
     expect(hit.match.kind).toBe('description');
     expect(marks(hit.match.snippet)).toEqual(['cafe']);
     expect(marks(hit.subject)).toEqual(['cafe']);
-    expect(hit.moreMatches).toBe(1);
+    expect(hit.moreMatches).toBe(0); // the reply holds "giraffe" alone
+    expect((await run(desk.maria, 'cafe')).cases.items.find((i) => i.row.id === spread)!.moreMatches).toBe(0);
+    expect((await run(desk.maria, 'giraffe')).cases.items.find((i) => i.row.id === spread)!.moreMatches).toBe(0);
   });
 
   it('among messages holding as many words is the newest; a note only for staff', async () => {
@@ -98,12 +107,39 @@ describe('the snippet', () => {
     expect(staff.row.id).toBe(spread);
     expect(staff.match.kind).toBe('note');
     expect(marks(staff.match.snippet)).toEqual(['zebra']);
-    expect(staff.moreMatches).toBe(1);
+    expect(staff.moreMatches).toBe(0);
     const logistics = (await run(desk.maria, 'supplier logistics giraffe')).cases.items[0]!;
     expect(logistics.match.kind).toBe('note');
     expect(marks(logistics.match.snippet)).toEqual(['supplier', 'logistics']);
     const customer = (await run(desk.chloe, 'supplier logistics giraffe')).cases.items;
     expect(customer).toEqual([]);
+  });
+});
+
+describe('more matching messages', () => {
+  it('counts the other messages the searcher may see that hold every searched word themselves', async () => {
+    // Staff: the note is the newest with both words; the two replies with both are more; the
+    // reply with "badger" alone and the request with "otter" alone are not.
+    const staff = (await run(desk.maria, 'otter badger')).cases.items.find((i) => i.row.id === otters)!;
+    expect(staff.match.kind).toBe('note');
+    expect(staff.moreMatches).toBe(2);
+    // The customer: the newest public reply with both is shown, one more; the note is not counted.
+    const customer = (await run(desk.chloe, 'otter badger')).cases.items.find((i) => i.row.id === otters)!;
+    expect(customer.match.snippet.text).toBe('The otter met the badger again');
+    expect(customer.moreMatches).toBe(1);
+    // A phrase must be in the message as a phrase.
+    expect((await run(desk.maria, '"otter met" badger')).cases.items.find((i) => i.row.id === otters)!.moreMatches).toBe(0);
+    // One word: every other message with it (the note shown and three replies; the request
+    // shown and two replies and the note).
+    expect((await run(desk.maria, 'badger')).cases.items.find((i) => i.row.id === otters)!.moreMatches).toBe(3);
+    expect((await run(desk.maria, 'otter')).cases.items.find((i) => i.row.id === otters)!.moreMatches).toBe(3);
+  });
+
+  it('the page says what is counted', async () => {
+    const html = await (await signedIn(desk.h, desk.maria).get('/search?q=otter+badger')).text();
+    expect(html).toContain('2 more messages with all the searched words');
+    const one = await (await signedIn(desk.h, desk.chloe).get('/search?q=otter+badger')).text();
+    expect(one).toContain('1 more message with all the searched words');
   });
 });
 

@@ -72,7 +72,7 @@ function CaseItem({ item, staff }: { item: CaseResult; staff: boolean }) {
           <Hl value={m.snippet} />
         </p>
       </blockquote>
-      {item.moreMatches > 0 ? <p class="muted search-more">{item.moreMatches === 1 ? '1 more matching message' : `${item.moreMatches} more matching messages`}</p> : null}
+      {item.moreMatches > 0 ? <p class="muted search-more">{item.moreMatches === 1 ? '1 more message with all the searched words' : `${item.moreMatches} more messages with all the searched words`}</p> : null}
     </li>
   );
 }

@@ -61,7 +61,7 @@ const caseResult = z.object({
   createdAt: instant,
   updatedAt: instant,
   match: z.object({ in: z.enum(['description', 'reply', 'note']), at: instant, author: z.object({ type: z.enum(['customer', 'staff']), name: z.string() }).nullable(), snippet: marked }),
-  moreMatches: z.number().int(),
+  moreMatches: z.number().int().meta({ description: 'The case’s other messages the caller may see that hold every searched word and phrase themselves (not counting the one in `match`); a message holding only some of them is not counted. 0 when searching by filters only.' }),
   queue: z.string().optional(),
   priority: z.string().optional(),
   assignee: z.object({ id: z.number().int(), name: z.string() }).nullable().optional(),
