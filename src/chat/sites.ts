@@ -15,6 +15,7 @@ import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../errors.js';
 import { auditIn } from '../audit/record-audit.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
+import { queueActiveForUse } from '../team/queue-lock.js';
 import type { Services } from '../services.js';
 
 export type ChatSite = typeof chatSites.$inferSelect;
@@ -81,9 +82,8 @@ async function checkSite(q: Handle, services: Services, input: SiteInput): Promi
   if (v.calendar !== '' && !services.definitions.sla().config.calendar(v.calendar)) {
     issues.push({ path: 'calendar', message: `unknown calendar "${v.calendar}" (sla.json has ${services.definitions.sla().config.calendarNames.join(', ')})` });
   }
-  const queues = q.tables.queues;
-  const [queue] = await q.db.select({ active: queues.active }).from(queues).where(eq(queues.id, v.queue)).limit(1);
-  if (!queue || !queue.active) issues.push({ path: 'queue', message: `unknown or inactive queue "${v.queue}"` });
+  // Locked until the save commits: a deactivation of the queue in progress waits for it (queue-lock.ts).
+  if ((await queueActiveForUse(q, v.queue)) !== true) issues.push({ path: 'queue', message: `unknown or inactive queue "${v.queue}"` });
   if (issues.length > 0) throw new ValidationError(issues, 'The chat site has problems.');
   return { name: v.name, allowedOrigins: origins, greeting: v.greeting, calendar: v.calendar === '' ? null : v.calendar, queueId: v.queue, active: v.active };
 }

@@ -15,6 +15,8 @@
  *   replacement queue too: they are pointed at it in the same transaction (each mailbox's
  *   change in the audit log as an admin's edit would be, the sites in the queue's entry), and
  *   the mailboxes' pollers restart on it after commit. Reactivating does not point them back.
+ *   An admin saving a mailbox or site at the same moment either commits first (and the
+ *   deactivation points it elsewhere too) or is told the queue is inactive (queue-lock.ts).
  */
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -29,6 +31,7 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, fieldError, parseInput } from './input.js';
+import { queueRowForChange } from './queue-lock.js';
 
 export type QueueRow = typeof queues.$inferSelect;
 
@@ -82,10 +85,10 @@ export type CreateQueueInput = z.input<typeof createQueueSchema>;
 export const updateQueueSchema = z.strictObject(details);
 export type UpdateQueueInput = z.input<typeof updateQueueSchema>;
 
-/** The queue inside the caller's transaction (`q`); NOT_FOUND when there is none. */
-export async function queueIn(q: Handle, id: string): Promise<QueueRow> {
+/** The queue inside the caller's transaction (`q`); NOT_FOUND when there is none. `forChange`: locked against saves pointing a channel at it (queue-lock.ts). */
+export async function queueIn(q: Handle, id: string, options: { forChange?: boolean } = {}): Promise<QueueRow> {
   const t = q.tables.queues;
-  const [row] = await q.db.select().from(t).where(eq(t.id, id)).limit(1);
+  const [row] = options.forChange ? [await queueRowForChange(q, id)] : await q.db.select().from(t).where(eq(t.id, id)).limit(1);
   if (!row) throw new DomainError('NOT_FOUND', `No queue "${id}".`, { queue: id });
   return row;
 }
@@ -239,7 +242,9 @@ export async function deactivateQueue(services: Services, id: string, options: {
   assertManager(actor);
   const result = await services.store.write(async (q) => {
     const t = q.tables.queues;
-    const queue = await queueIn(q, id);
+    // Locked before the channels are read: a save pointing one at the queue commits first (and
+    // is read below) or waits, then finds the queue inactive (queue-lock.ts).
+    const queue = await queueIn(q, id, { forChange: true });
     if (id === FALLBACK_QUEUE) throw new DomainError('CONFLICT', `"${FALLBACK_QUEUE}" is the fallback queue of routing; it cannot be deactivated.`);
     if (!queue.active) return { queue, moved: 0, channels: { mailboxes: [], chatSites: [] } as QueueChannels, channelsTo: null as string | null };
     const open = await openCasesIn(q, id);
@@ -265,34 +270,44 @@ export async function deactivateQueue(services: Services, id: string, options: {
         await ctx.save();
       }
     }
-    if (channelsTarget) await repointChannels(q, services, actor, id, channels, channelsTarget.id);
+    const repointed = channelsTarget ? await repointChannels(q, services, actor, id, channels, channelsTarget.id) : channels;
     const [row] = await q.db.update(t).set({ active: false }).where(eq(t.id, id)).returning();
     await auditIn(q, services.clock, actor, 'queue', id, 'deactivated', queue, {
       ...row!,
       movedTo: target?.id ?? null,
       moved: open.length,
-      ...(channelsTarget ? { channelsTo: channelsTarget.id, mailboxes: channels.mailboxes.map((m) => m.id), chatSites: channels.chatSites.map((s) => s.id) } : {}),
+      ...(channelsTarget ? { channelsTo: channelsTarget.id, mailboxes: repointed.mailboxes.map((m) => m.id), chatSites: repointed.chatSites.map((s) => s.id) } : {}),
     });
-    return { queue: row!, moved: open.length, channels, channelsTo: channelsTarget?.id ?? null };
+    return { queue: row!, moved: open.length, channels: repointed, channelsTo: channelsTarget?.id ?? null };
   });
   // Their pollers read the default queue when they start.
   for (const mailbox of result.channels.mailboxes) services.mailboxes.changed(mailbox.id);
   return result;
 }
 
-/** Points the queue's mailboxes and chat sites at `to`, each change audited as an edit of the mailbox or site. */
-async function repointChannels(q: Handle, services: Services, actor: Actor, from: string, channels: QueueChannels, to: string): Promise<void> {
+/**
+ * Points the queue's mailboxes and chat sites at `to`, each change audited as an edit of the
+ * mailbox or site; those an admin moved to another queue meanwhile (a save that committed while
+ * this waited for its row) keep theirs. The ones pointed at `to`.
+ */
+async function repointChannels(q: Handle, services: Services, actor: Actor, from: string, channels: QueueChannels, to: string): Promise<QueueChannels> {
   const { mailboxes, chatSites } = q.tables;
   const now = services.clock.now();
   const reason = `queue ${from} deactivated`;
+  const done: QueueChannels = { mailboxes: [], chatSites: [] };
   for (const m of channels.mailboxes) {
-    await q.db.update(mailboxes).set({ queueId: to, updatedAt: now }).where(eq(mailboxes.id, m.id));
+    const changed = await q.db.update(mailboxes).set({ queueId: to, updatedAt: now }).where(and(eq(mailboxes.id, m.id), eq(mailboxes.queueId, from))).returning({ id: mailboxes.id });
+    if (changed.length === 0) continue;
+    done.mailboxes.push(m);
     await auditIn(q, services.clock, actor, 'mailbox', m.id, 'updated', { name: m.name, queueId: from }, { name: m.name, queueId: to, reason });
   }
   for (const s of channels.chatSites) {
-    await q.db.update(chatSites).set({ queueId: to, updatedAt: now }).where(eq(chatSites.id, s.id));
+    const changed = await q.db.update(chatSites).set({ queueId: to, updatedAt: now }).where(and(eq(chatSites.id, s.id), eq(chatSites.queueId, from))).returning({ id: chatSites.id });
+    if (changed.length === 0) continue;
+    done.chatSites.push(s);
     await auditIn(q, services.clock, actor, 'chatSite', s.id, 'updated', { name: s.name, queueId: from }, { name: s.name, queueId: to, reason });
   }
+  return done;
 }
 
 export async function reactivateQueue(services: Services, id: string, actor: Actor): Promise<QueueRow> {

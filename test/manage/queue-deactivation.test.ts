@@ -5,11 +5,16 @@
  * whose default queue it is are listed and take the replacement queue chosen, in the same
  * transaction; intake never lands in an inactive queue without saying so.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
+import { updateMailbox } from '../../src/channels/email/update-mailbox.js';
+import { updateSite } from '../../src/chat/sites.js';
 import { publishVersion } from '../../src/definitions/versions.js';
+import { deactivateQueue } from '../../src/team/queues.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { manageHarness, textOf, type ManageHarness } from './support.js';
 
 let h: ManageHarness;
@@ -147,5 +152,69 @@ describe('deactivating a queue that mailboxes and chat sites start new cases in'
     expect((await entries(c.id, 'case.routed'))[0]).toMatchObject({ queue: 'general' });
     expect(await entries(c.id, 'rules.failed')).toEqual([expect.objectContaining({ event: 'case.created', error: 'queue "technical" does not exist or is inactive; routed to general' })]);
     expect(textOf(await (await h.as.manager.get('/manage')).text())).toContain('queue "technical" does not exist or is inactive');
+  });
+});
+
+// Two admins at once exist only on PostgreSQL (SQLite has one writer: a save and a deactivation take turns).
+describe.runIf(ON_POSTGRES)('a mailbox or chat site saved while its queue is being deactivated', () => {
+  /** A mailbox and a chat site on `billing`, another mailbox and site on `general`. */
+  async function channels() {
+    const now = h.clock.now();
+    return h.services.store.write(async (q) => {
+      const row = (name: string, queueId: string) => ({ name, host: 'imap.example.com', port: 993, tls: true, username: name, path: 'INBOX', queueId, enabled: false, createdAt: now, updatedAt: now });
+      const [billing, general] = await q.db.insert(q.tables.mailboxes).values([row('billing', 'billing'), row('general', 'general')]).returning();
+      const site = (id: string, queueId: string) => ({ id, name: id, allowedOrigins: ['https://shop.example'], queueId, secretSealed: 'v1.sealed', createdAt: now, updatedAt: now });
+      await q.db.insert(q.tables.chatSites).values([site('site_billing', 'billing'), site('site_general', 'general')]);
+      return { billing: billing!.id, general: general!.id };
+    });
+  }
+  /** Another session: it holds a row lock the next statement of a transaction needs, so that transaction stops there (with its locks) until it lets go. */
+  async function blocker(table: 'mailboxes' | 'chat_sites', id: number | string) {
+    const client = new pg.Client({ connectionString: h.databaseUrl! });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
+    return { release: () => client.query('ROLLBACK').then(() => client.end()) };
+  }
+  /** Sessions of this database waiting for a lock. */
+  const waiting = async () =>
+    (await h.query((q) => q.get<{ n: number }>(sql`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)))!.n;
+  const queueOf = async (table: 'mailboxes' | 'chatSites', id: number | string) =>
+    (await h.query((q) => q.all<{ queue_id: string }>(sql`SELECT queue_id FROM ${q.tables[table]} WHERE id = ${id}`)))[0]!.queue_id;
+
+  it('a save in progress pointing a mailbox at the queue: the deactivation waits for it, then points that mailbox elsewhere too', async () => {
+    const ids = await channels();
+    // The save has checked billing is active (and holds its row) and waits at its own update.
+    const hold = await blocker('mailboxes', ids.general);
+    const save = updateMailbox(h.services, ids.general, { queue: 'billing' }, ADMIN);
+    await expect.poll(waiting).toBe(1);
+    const deactivation = deactivateQueue(h.services, 'billing', { channelsTo: 'technical' }, ADMIN);
+    await expect.poll(waiting, { timeout: 5000 }).toBe(2); // the deactivation waits for the save
+    await hold.release();
+    await save;
+    const result = await deactivation;
+    expect(result.channels.mailboxes.map((m) => m.id).sort()).toEqual([ids.billing, ids.general].sort());
+    expect(await queueOf('mailboxes', ids.general)).toBe('technical');
+    expect(await queueOf('mailboxes', ids.billing)).toBe('technical');
+    const audit = await h.query((q) => q.db.select().from(q.tables.auditLog).where(eq(q.tables.auditLog.entityType, 'mailbox')));
+    expect(audit.filter((a) => a.entityId === String(ids.general)).map((a) => (a.after as { queueId: string }).queueId)).toEqual(['billing', 'technical']);
+  });
+
+  it('a save that comes while the deactivation is in progress waits for it, then is refused: the queue is inactive', async () => {
+    const ids = await channels();
+    // The deactivation holds billing's row and waits at repointing the billing site.
+    const hold = await blocker('chat_sites', 'site_billing');
+    const deactivation = deactivateQueue(h.services, 'billing', { channelsTo: 'technical' }, ADMIN);
+    await expect.poll(waiting).toBe(1);
+    const save = updateSite(h.services, 'site_general', { name: 'site_general', origins: 'https://shop.example', queue: 'billing' }, ADMIN).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await expect.poll(waiting, { timeout: 5000 }).toBe(2); // the save waits for the deactivation
+    await hold.release();
+    await deactivation;
+    expect(await save).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'queue', message: 'unknown or inactive queue "billing"' }] });
+    expect(await queueOf('chatSites', 'site_general')).toBe('general');
+    expect(await queueOf('chatSites', 'site_billing')).toBe('technical');
   });
 });

@@ -10,6 +10,7 @@ import type { Handle } from '../../db/store/index.js';
 import { DomainError, ValidationError, type FieldIssue } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
+import { queueActiveForUse } from '../../team/queue-lock.js';
 import { ImapConfigError, parseImapUrl, parseProcessed, sameMailbox } from './imap-config.js';
 
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$|^\[?[0-9a-f:.]+\]?$/i;
@@ -80,11 +81,12 @@ export const defaultPort = (tls: boolean) => (tls ? 993 : 143);
 
 /** The checks against what is stored (in the change's transaction); `self` is the mailbox being changed. */
 export async function checkMailbox(q: Handle, services: Services, m: Pick<MailboxRow, 'name' | 'host' | 'port' | 'tls' | 'username' | 'path' | 'queueId'>, self: number | null): Promise<void> {
-  const { mailboxes, queues } = q.tables;
+  const { mailboxes } = q.tables;
   const issues: FieldIssue[] = [];
-  const [queue] = await q.db.select({ active: queues.active }).from(queues).where(eq(queues.id, m.queueId)).limit(1);
-  if (!queue) issues.push({ path: 'queue', message: `no queue "${m.queueId}"` });
-  else if (!queue.active) issues.push({ path: 'queue', message: `the queue "${m.queueId}" is inactive` });
+  // Locked until the save commits: a deactivation of the queue in progress waits for it (queue-lock.ts).
+  const active = await queueActiveForUse(q, m.queueId);
+  if (active === null) issues.push({ path: 'queue', message: `no queue "${m.queueId}"` });
+  else if (!active) issues.push({ path: 'queue', message: `the queue "${m.queueId}" is inactive` });
   const others = await q.db
     .select()
     .from(mailboxes)
