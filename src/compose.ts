@@ -116,6 +116,6 @@ export function serviceOptionsOf(config: Config): ServiceOptions {
     integrations: { allowPrivateTargets: config.webhooksAllowPrivate },
     crm: config.crmLookupUrl ? { url: config.crmLookupUrl, ...DEFAULT_CRM_SETTINGS } : null,
     chat: config.chat,
-    reports: { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours },
+    reports: { timezone: config.reportTimezone, atRiskHours: config.reportAtRiskHours, statementTimeoutMs: config.reportTimeoutMs },
   };
 }

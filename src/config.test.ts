@@ -119,3 +119,16 @@ describe('the default PUBLIC_URL', () => {
     expect(new URL(config.publicUrl).origin).toBe(url);
   });
 });
+
+describe('DATABASE_REPORT_TIMEOUT_MS', () => {
+  it('defaults to 5 minutes, reads a value, and refuses one that is not milliseconds or is below a request’s limit', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({ statementTimeoutMs: 10_000, reportTimeoutMs: 300_000 });
+    expect(loadConfig({ DATABASE_REPORT_TIMEOUT_MS: '1800000' }, '/srv').reportTimeoutMs).toBe(1_800_000);
+    expect(loadConfig({ DATABASE_REPORT_TIMEOUT_MS: '0' }, '/srv').reportTimeoutMs).toBe(0);
+    expect(() => loadConfig({ DATABASE_REPORT_TIMEOUT_MS: '5m' }, '/srv')).toThrow('DATABASE_REPORT_TIMEOUT_MS must be milliseconds (0–3600000), got "5m"');
+    expect(() => loadConfig({ DATABASE_REPORT_TIMEOUT_MS: '3600001' }, '/srv')).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_REPORT_TIMEOUT_MS: '5000' }, '/srv')).toThrow('DATABASE_REPORT_TIMEOUT_MS (5000) must be 0 (no limit) or at least DATABASE_STATEMENT_TIMEOUT_MS (10000)');
+    // Requests without a limit: the long work has none either (the connection's 0 is kept).
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_REPORT_TIMEOUT_MS: '1000' }, '/srv')).toMatchObject({ statementTimeoutMs: 0, reportTimeoutMs: 1000 });
+  });
+});

@@ -27,6 +27,14 @@ export interface Config {
    * limit). The command-line jobs (backup, import, reports…) run without it.
    */
   statementTimeoutMs: number;
+  /**
+   * PostgreSQL: the statement limit of work known to be long that no request waits on — the
+   * SLA reports (scheduled and built on demand), the reports' CSV exports, a customer's data
+   * export — set in its own transaction in place of DATABASE_STATEMENT_TIMEOUT_MS
+   * (DATABASE_REPORT_TIMEOUT_MS, default 5 minutes; 0: no limit; never below the other; with
+   * that one 0, no limit either).
+   */
+  reportTimeoutMs: number;
   /** `worker`: WAL checkpoints from a worker thread (default); `auto`: SQLite's own, inside commits (for comparison). */
   walCheckpoints: 'worker' | 'auto';
   /** With `worker` checkpoints: a WAL this large (bytes) is checkpointed and truncated at once (WAL_SIZE_LIMIT_MB, default 64). */
@@ -121,10 +129,22 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   return value;
 }
 
-function millis(name: string, raw: string | undefined, fallback: number): number {
+function millis(name: string, raw: string | undefined, fallback: number, max = 600_000): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 600_000) throw new ConfigError(`${name} must be milliseconds (0–600000), got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new ConfigError(`${name} must be milliseconds (0–${max}), got "${raw}"`);
+  return value;
+}
+
+/**
+ * DATABASE_REPORT_TIMEOUT_MS: up to an hour, and no shorter than a request's limit. With
+ * DATABASE_STATEMENT_TIMEOUT_MS 0 (no limit) nothing is limited, the long work neither.
+ */
+function reportTimeout(raw: string | undefined, statementTimeoutMs: number): number {
+  const value = millis('DATABASE_REPORT_TIMEOUT_MS', raw, 300_000, 3_600_000);
+  if (value !== 0 && statementTimeoutMs !== 0 && value < statementTimeoutMs) {
+    throw new ConfigError(`DATABASE_REPORT_TIMEOUT_MS (${value}) must be 0 (no limit) or at least DATABASE_STATEMENT_TIMEOUT_MS (${statementTimeoutMs}): reports and exports would be cut sooner than a request`);
+  }
   return value;
 }
 
@@ -174,13 +194,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const databasePath = path.resolve(cwd, env.DATABASE_PATH || './data/casebook.db');
   const metricsToken = env.METRICS_TOKEN?.trim() || null;
   if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters long');
+  const statementTimeoutMs = millis('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 10_000);
   return {
     port,
     host,
     databasePath,
     databaseUrl: postgresUrl(env.DATABASE_URL),
     busyTimeoutMs: millis('DATABASE_BUSY_TIMEOUT_MS', env.DATABASE_BUSY_TIMEOUT_MS, 5000),
-    statementTimeoutMs: millis('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, 10_000),
+    statementTimeoutMs,
+    reportTimeoutMs: reportTimeout(env.DATABASE_REPORT_TIMEOUT_MS, statementTimeoutMs),
     walCheckpoints: oneOf('WAL_CHECKPOINTS', env.WAL_CHECKPOINTS, ['worker', 'auto'] as const, 'worker'),
     walSizeLimit: Math.round(positive('WAL_SIZE_LIMIT_MB', env.WAL_SIZE_LIMIT_MB, 64) * 1024 * 1024),
     workflowsDir: path.resolve(cwd, env.WORKFLOWS_DIR || './workflows'),

@@ -80,9 +80,15 @@ export interface ReportSettings {
   timezone: string;
   /** Business hours ahead that count as "at risk" in the SLA report. */
   atRiskHours: number;
+  /**
+   * PostgreSQL: the statement limit of long work no request waits on (reports, their CSV
+   * exports, a customer's data export) in place of the connection's (DATABASE_REPORT_TIMEOUT_MS;
+   * 0: none). A connection without a limit keeps none (src/db/store/long-statements.ts).
+   */
+  statementTimeoutMs: number;
 }
 
-export const DEFAULT_REPORT_SETTINGS: ReportSettings = { timezone: 'UTC', atRiskHours: 4 };
+export const DEFAULT_REPORT_SETTINGS: ReportSettings = { timezone: 'UTC', atRiskHours: 4, statementTimeoutMs: 300_000 };
 
 /** How outbound integrations (webhooks, Slack/Teams posts) reach the network. */
 export interface IntegrationSettings {

@@ -5,7 +5,7 @@
  */
 import { inArray } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import type { Handle } from '../db/store/index.js';
+import { allowLongStatements, type Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import { zoneAbbreviation } from '../text/time-zones.js';
 import { attainment, type AttainmentGroup, type AttainmentMetric } from './attainment.js';
@@ -27,20 +27,28 @@ export interface Dashboard {
   escalations: EscalationSeries;
 }
 
+/** How a dashboard is read: `export`, a CSV download, runs under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS), not a request's. */
+export interface DashboardReadOptions {
+  export?: boolean;
+}
+
 /** Every metric from one snapshot (`store.read`), so the numbers agree with each other. */
-export function buildDashboard(services: Services, q: DashboardQuery): Promise<Dashboard> {
+export function buildDashboard(services: Services, q: DashboardQuery, options: DashboardReadOptions = {}): Promise<Dashboard> {
   const generatedAt = services.clock.now();
-  return services.store.read(async (tx) => ({
-    query: q,
-    generatedAt,
-    csat: await csat(tx, q),
-    churn: await churn(tx, q),
-    processing: await processingTime(tx, services, q),
-    firstResponse: await firstResponseTime(tx, services, q),
-    attainment: await attainment(tx, q),
-    backlog: await backlog(tx, services, q),
-    escalations: await escalations(tx, q),
-  }));
+  return services.store.read(async (tx) => {
+    if (options.export) await allowLongStatements(tx, services.reports.statementTimeoutMs);
+    return {
+      query: q,
+      generatedAt,
+      csat: await csat(tx, q),
+      churn: await churn(tx, q),
+      processing: await processingTime(tx, services, q),
+      firstResponse: await firstResponseTime(tx, services, q),
+      attainment: await attainment(tx, q),
+      backlog: await backlog(tx, services, q),
+      escalations: await escalations(tx, q),
+    };
+  });
 }
 
 /** What a drill-down link asks for. */
@@ -123,8 +131,11 @@ function findGroup(metric: AttainmentMetric, group: 'all' | 'metric' | 'policy',
 }
 
 /** The cases or customers behind one number of the dashboard, read in one snapshot. */
-export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec): Promise<Drill> {
-  return services.store.read((tx) => drillIn(tx, services, q, spec));
+export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec, options: DashboardReadOptions = {}): Promise<Drill> {
+  return services.store.read(async (tx) => {
+    if (options.export) await allowLongStatements(tx, services.reports.statementTimeoutMs);
+    return drillIn(tx, services, q, spec);
+  });
 }
 
 async function drillIn(tx: Handle, services: Services, q: DashboardQuery, spec: DrillSpec): Promise<Drill> {

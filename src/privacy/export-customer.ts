@@ -19,7 +19,7 @@
  * - how they get in: sessions, API tokens, one-time links (times and names, never secrets).
  */
 import { and, asc, eq, inArray, isNotNull, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
-import type { Handle } from '../db/store/index.js';
+import { allowLongStatements, type Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { writtenBy } from './erase-mentions.js';
@@ -95,9 +95,12 @@ async function writtenElsewhere(q: Handle, email: string, ownCaseIds: readonly n
   return rows.filter((e) => writtenBy(e.data, email));
 }
 
-/** Everything held about the customer, read in one snapshot. */
+/** Everything held about the customer, read in one snapshot, under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS). */
 export function exportCustomer(services: Services, customerId: number): Promise<Record<string, unknown>> {
-  return services.store.read((q) => exportIn(q, services, customerId));
+  return services.store.read(async (q) => {
+    await allowLongStatements(q, services.reports.statementTimeoutMs);
+    return exportIn(q, services, customerId);
+  });
 }
 
 async function exportIn(q: Handle, services: Services, customerId: number): Promise<Record<string, unknown>> {

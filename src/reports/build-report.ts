@@ -22,7 +22,7 @@
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import type { Handle } from '../db/store/index.js';
+import { allowLongStatements, type Handle } from '../db/store/index.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
 import { addBusinessMinutes, type BusinessCalendar } from '../sla/calendar.js';
@@ -135,9 +135,16 @@ class Tally {
   }
 }
 
-/** The report for [from, to): in the write or read in progress, else in a read of its own (one snapshot). */
+/**
+ * The report for [from, to): in the write or read in progress, else in a read of its own (one
+ * snapshot) — under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS), not a
+ * request's, for the rest of that transaction.
+ */
 export function buildReport(services: Services, options: ReportOptions): Promise<ReportSummary> {
-  return services.store.read((q) => reportIn(q, services, options));
+  return services.store.read(async (q) => {
+    await allowLongStatements(q, services.reports.statementTimeoutMs);
+    return reportIn(q, services, options);
+  });
 }
 
 async function reportIn(q: Handle, services: Services, options: ReportOptions): Promise<ReportSummary> {

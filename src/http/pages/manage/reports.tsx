@@ -98,7 +98,7 @@ export function reportPages(): Hono<PageEnv> {
     managerOf(c);
     const { query, values } = await periodOrThrow(c);
     const name = c.req.param('name');
-    const d = await buildDashboard(c.get('services'), query);
+    const d = await buildDashboard(c.get('services'), query, { export: true });
     const bodies: Record<string, () => string> = {
       summary: () => summaryCsv(d),
       backlog: () => seriesCsv(d.backlog, 'open_cases'),
@@ -126,7 +126,7 @@ export function reportPages(): Hono<PageEnv> {
     managerOf(c);
     const { query, values } = await periodOrThrow(c);
     const spec = drillSpec(c.req.query());
-    return csv(c, `drill-${spec.metric}`, values, drillCsv(await drillDown(c.get('services'), query, spec)));
+    return csv(c, `drill-${spec.metric}`, values, drillCsv(await drillDown(c.get('services'), query, spec, { export: true })));
   });
 
   app.get(`${BASE}/sla`, async (c) => {
