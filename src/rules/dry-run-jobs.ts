@@ -77,20 +77,21 @@ export type DryRunTask = (progress: (done: number, total: number) => void) => Pr
 /** What a job abandoned by its instance says. */
 export const ABANDONED_MESSAGE = 'the server running it stopped before it finished (restarted or failed); start the dry-run again';
 
-/** What a job says whose outcome its instance could not store before the lease ran out (`kind`: errorKind). */
-export function UNSTORED_MESSAGE(outcome: 'done' | 'failed', kind: string): string {
-  return `the dry-run ${outcome === 'done' ? 'finished' : 'failed'}, but its ${outcome === 'done' ? 'result' : 'error'} could not be stored (${kind}) before its lease ran out; start the dry-run again`;
+/** What a job says whose outcome its instance could not store before the lease ran out (`why`: errorKind). */
+export function UNSTORED_MESSAGE(outcome: 'done' | 'failed', why: string): string {
+  const what = outcome === 'done' ? 'the dry-run finished, but its result' : 'the dry-run failed, but its error';
+  return `${what} could not be stored before its lease ran out: ${why}; start the dry-run again`;
 }
 
-/** The kind of error a write failed with, in a few words: a domain error's code, the database's own code, or the database out of reach or not answering in time. */
+/** The kind of error a write failed with, in words and a code: the database busy, out of reach, not answering in time, full… */
 export function errorKind(error: unknown): string {
-  if (error instanceof DomainError) return error.code;
-  if (isDatabaseTimeout(error)) return 'the database did not answer in time';
-  if (isUnreachableDatabaseError(error)) return 'the database could not be reached';
-  const code = sqlState(error);
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED') return 'the database was busy (DATABASE_BUSY)';
-  if (code) return `database error ${code}`;
-  return error instanceof Error ? error.name : 'unknown error';
+  const code = error instanceof DomainError ? error.code : sqlState(error);
+  if (isDatabaseTimeout(error)) return 'the database did not answer in time (DATABASE_UNAVAILABLE)';
+  if (isUnreachableDatabaseError(error)) return 'the database could not be reached (DATABASE_UNAVAILABLE)';
+  if (code === 'DATABASE_BUSY' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED') return 'the database was busy (DATABASE_BUSY)';
+  if (code === 'STORAGE_FULL' || code?.startsWith('SQLITE_FULL')) return 'the disk was full (STORAGE_FULL)';
+  if (code) return `the database refused the write (${code})`;
+  return `the write failed (${error instanceof Error ? error.name : 'unknown error'})`;
 }
 
 type Row = typeof dryRunJobs.$inferSelect;

@@ -23,10 +23,14 @@ export async function queueActiveForUse(q: Handle, id: string): Promise<boolean 
   return row ? row.active : null;
 }
 
-/** The queue's row, locked for a change every save pointing a channel at it waits for (PostgreSQL FOR UPDATE). */
+/**
+ * The queue's row, locked for a change every save pointing a channel at it waits for
+ * (PostgreSQL FOR NO KEY UPDATE: it conflicts with a save's FOR SHARE, not with the key-share
+ * locks of the foreign keys, so intakes and transfers into the queue do not wait for it).
+ */
 export async function queueRowForChange(q: Handle, id: string) {
   const t = q.tables.queues;
   const query = q.db.select().from(t).where(eq(t.id, id)).limit(1);
-  const [row] = await (q.dialect === 'postgres' ? query.for('update') : query);
+  const [row] = await (q.dialect === 'postgres' ? query.for('no key update') : query);
   return row;
 }
