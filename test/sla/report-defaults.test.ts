@@ -32,9 +32,9 @@ afterEach(() => d.h.close());
 
 describe('REPORT_TIMEZONE and REPORT_AT_RISK_HOURS as defaults', () => {
   it('are taken from the configuration into the services (UTC and 4 without them)', () => {
-    expect(configured({ REPORT_TIMEZONE: 'Europe/Berlin', REPORT_AT_RISK_HOURS: '8' })).toEqual({ timezone: 'Europe/Berlin', atRiskHours: 8 });
-    expect(configured({})).toEqual({ timezone: 'UTC', atRiskHours: 4 });
-    expect(d.h.services.reports).toEqual({ timezone: 'Europe/Berlin', atRiskHours: 8 });
+    expect(configured({ REPORT_TIMEZONE: 'Europe/Berlin', REPORT_AT_RISK_HOURS: '8', DATABASE_REPORT_TIMEOUT_MS: '600000' })).toEqual({ timezone: 'Europe/Berlin', atRiskHours: 8, statementTimeoutMs: 600_000 });
+    expect(configured({})).toEqual({ timezone: 'UTC', atRiskHours: 4, statementTimeoutMs: 300_000 });
+    expect(d.h.services.reports).toEqual({ timezone: 'Europe/Berlin', atRiskHours: 8, statementTimeoutMs: 300_000 });
   });
 
   it('a report built through the API without timezone and atRiskHours uses them: times, file name and at-risk window', async () => {
