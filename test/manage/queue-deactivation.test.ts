@@ -200,6 +200,26 @@ describe.runIf(ON_POSTGRES)('a mailbox or chat site saved while its queue is bei
     expect(audit.filter((a) => a.entityId === String(ids.general)).map((a) => (a.after as { queueId: string }).queueId)).toEqual(['billing', 'technical']);
   });
 
+  it('a mailbox an admin moves off the queue while the deactivation waits for it keeps the admin’s choice', async () => {
+    const ids = await channels();
+    // The save has changed the mailbox (holding its row) and waits to write its audit entry.
+    const client = new pg.Client({ connectionString: h.databaseUrl! });
+    await client.connect();
+    await client.query('BEGIN; LOCK TABLE audit_log IN EXCLUSIVE MODE');
+    const save = updateMailbox(h.services, ids.billing, { queue: 'general' }, ADMIN);
+    await expect.poll(waiting).toBe(1);
+    const deactivation = deactivateQueue(h.services, 'billing', { channelsTo: 'technical' }, ADMIN);
+    await expect.poll(waiting).toBe(2); // it read the mailbox as billing's and waits for its row
+    await client.query('ROLLBACK');
+    await client.end();
+    await save;
+    const result = await deactivation;
+    expect(await queueOf('mailboxes', ids.billing)).toBe('general');
+    expect(result.channels).toMatchObject({ mailboxes: [], chatSites: [{ id: 'site_billing' }] });
+    const audit = await h.query((q) => q.db.select().from(q.tables.auditLog).where(eq(q.tables.auditLog.entityType, 'mailbox')));
+    expect(audit.map((a) => (a.after as { queueId: string }).queueId)).toEqual(['general']);
+  });
+
   it('a save that comes while the deactivation is in progress waits for it, then is refused: the queue is inactive', async () => {
     const ids = await channels();
     // The deactivation holds billing's row and waits at repointing the billing site.
