@@ -37,7 +37,7 @@ import { hasErrors, problem, type DefinitionProblem } from './problems.js';
 import { EMPTY_SNAPSHOT, keyOf, snapshotOf, type Snapshot } from './snapshot.js';
 import { sqliteDefinitionSource, type SqliteDefinitionSource } from './sqlite.js';
 import {
-  activeQueueIdsIn,
+  activeQueueTiersIn,
   allVersionRows,
   insertVersionRow,
   publishedBodiesIn,
@@ -329,10 +329,13 @@ export class Definitions {
   /** Every problem with `body` as a new version of kind/name, checked against what exists now (in `q`'s transaction). */
   async validate(q: Handle, kind: DefinitionKind, name: string, body: unknown): Promise<DefinitionProblem[]> {
     switch (kind) {
-      case 'ruleset':
-        return validateRuleset(body, { queues: await activeQueueIdsIn(q), policies: await this.#policyNames(q) }, name).problems;
+      case 'ruleset': {
+        const queueTiers = await activeQueueTiersIn(q);
+        return validateRuleset(body, { queues: new Set(queueTiers.keys()), queueTiers, policies: await this.#policyNames(q) }, name).problems;
+      }
       case 'workflow': {
-        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')), queues: await activeQueueIdsIn(q) }).problems;
+        const queueTiers = await activeQueueTiersIn(q);
+        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')), queues: new Set(queueTiers.keys()), queueTiers }).problems;
         const named = (body as { workflow?: unknown } | null)?.workflow;
         if (typeof named === 'string' && named !== name) {
           problems.push(problem(['workflow'], `the workflow is named "${named}" but is stored as "${name}"`));

@@ -70,10 +70,11 @@ export async function publishedBodiesIn(q: Handle, kind: DefinitionKind): Promis
   return out;
 }
 
-export async function activeQueueIdsIn(q: Handle): Promise<Set<string>> {
+/** The active queues and their tiers (where an escalation can go: src/definitions/escalation-target.ts). */
+export async function activeQueueTiersIn(q: Handle): Promise<Map<string, number>> {
   const t = q.tables.queues;
-  const rows = await q.db.select({ id: t.id }).from(t).where(eq(t.active, true));
-  return new Set(rows.map((r) => r.id));
+  const rows = await q.db.select({ id: t.id, tier: t.tier }).from(t).where(eq(t.active, true));
+  return new Map(rows.map((r) => [r.id, r.tier]));
 }
 
 /** The first key of the advisory locks on a definition's versions (the second: hashtext of kind and name). */

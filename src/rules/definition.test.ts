@@ -136,6 +136,19 @@ describe('validateRuleset', () => {
     ]);
   });
 
+  it('refuses an escalation to a queue of another tier, or to a tier no active queue has', () => {
+    const tiers = { ...context, queueTiers: new Map([['general', 1], ['billing', 1], ['advanced', 2]]) };
+    const escalate = (params: Record<string, unknown>) => rule({ name: JSON.stringify(params), event: { type: 'escalate', params } });
+    expect(problemsOf([escalate({ tier: 2, queue: 'advanced' }), escalate({ tier: 2 }), escalate({ tier: 1, queue: 'billing' })], tiers)).toEqual([]);
+    expect(problemsOf([escalate({ tier: 2, queue: 'billing' }), escalate({ tier: 3 }), escalate({ tier: 3, queue: 'advanced' })], tiers)).toEqual([
+      '$.rules[0].event.params.queue: the queue "billing" is at tier 1, not tier 2: the case would be marked tier 2 in a tier-1 queue; name a tier-2 queue (advanced), or escalate to tier 1',
+      '$.rules[1].event.params.tier: no active queue is at tier 3, so this escalation would fail on every case (tiers with active queues: 1, 2); name a queue or another tier',
+      '$.rules[2].event.params.queue: the queue "advanced" is at tier 2, not tier 3: the case would be marked tier 3 in a tier-2 queue; no active queue is at tier 3, or escalate to tier 2',
+    ]);
+    // Stored versions are loaded without queues to check against: queues change at run time.
+    expect(problemsOf([escalate({ tier: 3 })], { queues: null, policies: null } as never)).toEqual([]);
+  });
+
   it('skips queue and policy checks when they are not known yet', () => {
     expect(problemsOf([rule({ event: { type: 'route', params: { queue: 'nowhere' } } })], { queues: null, policies: null } as never)).toEqual([]);
   });

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { PRIORITIES } from '../db/schema/cases.js';
+import { escalationTargetProblems } from '../definitions/escalation-target.js';
 import { hasErrors, problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
 import { NOTIFY_TARGETS, TEMPLATE_NAMES } from '../notifications/templates.js';
 import { ruleRefusal } from './engine.js';
@@ -88,6 +89,11 @@ export const RULE_EVENT_TYPES = Object.keys(EVENT_PARAMS) as RuleEventType[];
 export interface RulesetValidationContext {
   /** Existing queue ids; null skips the check. */
   queues: ReadonlySet<string> | null;
+  /**
+   * The active queues' tiers, where an `escalate` event can go (its queue at its tier, or some
+   * queue of its tier: src/definitions/escalation-target.ts); absent or null skips the check.
+   */
+  queueTiers?: ReadonlyMap<string, number> | null;
   /** Existing SLA policy names; null skips the check. */
   policies: ReadonlySet<string> | null;
   /**
@@ -391,6 +397,9 @@ function validateEvent(event: unknown, at: PathSegment[], context: RulesetValida
   const params = parsed.data as Record<string, unknown>;
   if (typeof params.queue === 'string' && context.queues && !context.queues.has(params.queue)) {
     problems.push(problem([...at, 'params', 'queue'], `unknown queue "${params.queue}" (known: ${[...context.queues].join(', ')})`));
+  }
+  if (type === 'escalate' && context.queueTiers) {
+    problems.push(...escalationTargetProblems(params.tier as number, params.queue as string | undefined, context.queueTiers, [...at, 'params']));
   }
   if (typeof params.policy === 'string' && context.policies && !context.policies.has(params.policy)) {
     problems.push(problem([...at, 'params', 'policy'], `unknown SLA policy "${params.policy}" (known: ${[...context.policies].join(', ')})`));

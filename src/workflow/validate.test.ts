@@ -118,6 +118,16 @@ describe('validateWorkflow', () => {
     expect(validateWorkflow(w, { ...context, queues: null })).toMatchObject({ ok: true, problems: [] });
   });
 
+  it('refuses an escalation to a queue of another tier, or to a tier no active queue has, as a ruleset\'s', () => {
+    const tiers = { ...context, queueTiers: new Map([['general', 1], ['billing', 1], ['technical', 1], ['advanced', 2]]) };
+    expect(validateWorkflow(support(), tiers)).toMatchObject({ ok: true, problems: [] });
+    const w = support();
+    w.transitions.escalate.actions = [{ action: 'escalate', tier: 2, queue: 'billing' }];
+    w.states.escalated.onEnter = [{ action: 'escalate', tier: 3 }];
+    expect(validateWorkflow(w, tiers).problems.map((p) => `${p.severity} ${p.path}`)).toEqual(['error $.states.escalated.onEnter[0].tier', 'error $.transitions.escalate.actions[0].queue']);
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true });
+  });
+
   it('warns about dead ends that are not final', () => {
     const w = support();
     w.states.closed.final = false;

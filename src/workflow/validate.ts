@@ -3,6 +3,7 @@
  * table, the action registry, the known rulesets and the active queues. Every problem
  * carries a JSON path.
  */
+import { escalationTargetProblems } from '../definitions/escalation-target.js';
 import { problem, problemsFromZod, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
 import type { ActionRegistry } from './registry.js';
 import {
@@ -26,6 +27,11 @@ export interface WorkflowValidationContext {
    * must); null skips the check: the files at start-up, whose queues a new database is seeded with.
    */
   queues: ReadonlySet<string> | null;
+  /**
+   * The active queues' tiers, where an `escalate` action can go (its queue at its tier, or some
+   * queue of its tier: src/definitions/escalation-target.ts); absent or null skips the check.
+   */
+  queueTiers?: ReadonlyMap<string, number> | null;
 }
 
 export type WorkflowValidation =
@@ -58,6 +64,10 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       const queue = (result.data as { queue?: unknown }).queue;
       if (typeof queue === 'string' && context.queues && !context.queues.has(queue)) {
         problems.push(problem([...at, i, 'queue'], `unknown queue "${queue}" (known: ${[...context.queues].sort().join(', ')})`));
+      }
+      if (call.action === 'escalate' && context.queueTiers) {
+        const { tier } = result.data as { tier: number };
+        problems.push(...escalationTargetProblems(tier, typeof queue === 'string' ? queue : undefined, context.queueTiers, [...at, i]));
       }
     });
   };

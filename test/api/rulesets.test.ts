@@ -106,6 +106,20 @@ describe('PUT /api/v1/rulesets/:name', () => {
     expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.version).toBe(1);
   });
 
+  it('refuses an escalation to a queue of another tier (the case would be tier 2 in a tier-1 queue) or to a tier without an active queue', async () => {
+    const escalate = (name: string, params: Json) => ({ name, conditions: vipRule.conditions, event: { type: 'escalate', params } });
+    const res = await call('PUT', '/api/v1/rulesets/escalation', managerToken, { rules: [escalate('to billing', { tier: 2, queue: 'billing' }), escalate('to tier 3', { tier: 3 }), escalate('fine', { tier: 2 })] });
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({
+      code: 'INVALID_RULESET',
+      problems: [
+        { path: '$.rules[0].event.params.queue', message: 'the queue "billing" is at tier 1, not tier 2: the case would be marked tier 2 in a tier-1 queue; name a tier-2 queue (advanced), or escalate to tier 1' },
+        { path: '$.rules[1].event.params.tier', message: 'no active queue is at tier 3, so this escalation would fail on every case (tiers with active queues: 1, 2); name a queue or another tier' },
+      ],
+    });
+    expect((await call('GET', '/api/v1/rulesets/escalation', managerToken)).json.version).toBe(1);
+  });
+
   it('refuses a body with a key twice in one object (JSON keeps only the last one) with its JSON path, and keeps the old one', async () => {
     const rule = JSON.stringify(vipRule).replace('"event":', '"event": { "type": "route", "params": { "queue": "billing" } },\n"event":');
     const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, `{ "rules": [${rule}], "note": "VIPs" }`);

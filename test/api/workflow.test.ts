@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
@@ -216,23 +217,28 @@ describe('rules that fail at run time', () => {
     expect(failed?.data).toMatchObject({ ruleset: 'routing', version: 2, event: 'case.created' });
   });
 
-  it('record an escalation to a tier without an active queue as a rules failure, and the case stays', async () => {
-    const put = await call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, {
+  it('refuse an escalation to a tier without an active queue; one whose queue went away since is a rules failure, and the case stays', async () => {
+    const escalateTo = (tier: number) => ({
       rules: [
         {
-          name: 'Reopened cases go to tier 3',
+          name: 'Reopened cases go up a tier',
           conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.reopened' }] },
-          event: { type: 'escalate', params: { tier: 3, reason: 'no such tier' } },
+          event: { type: 'escalate', params: { tier, reason: 'reopened' } },
         },
       ],
     });
-    expect(put.status).toBe(200);
+    // No queue is at tier 3: every such escalation would fail, so it is not published.
+    const refused = await call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, escalateTo(3));
+    expect(refused).toMatchObject({ status: 422, json: { code: 'INVALID_RULESET', problems: [{ path: '$.rules[0].event.params.tier', message: expect.stringMatching(/^no active queue is at tier 3/) }] } });
+    expect((await call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, escalateTo(2))).status).toBe(200);
+    // Advanced support's only queue is deactivated after the rules were published.
+    await h.query((q) => q.db.update(q.tables.queues).set({ active: false }).where(eq(q.tables.queues.id, 'advanced')));
     const id = await newCase();
     await transition(id, chloeToken, { transition: 'markSolved' });
     await transition(id, chloeToken, { transition: 'reopen' });
     expect((await call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json).toMatchObject({ status: 'open', tier: 1, queue: 'general' });
     const failed = (await events(id)).filter((e) => e.type === 'rules.failed');
-    expect(failed.map((e) => e.data)).toEqual([{ event: 'case.reopened', error: 'cannot escalate: No active queue at tier 3.' }]);
+    expect(failed.map((e) => e.data)).toEqual([{ event: 'case.reopened', error: 'cannot escalate: No active queue at tier 2.' }]);
     expect(await h.get("SELECT count(*) AS n FROM outbox WHERE type = 'case.event' AND (failed_at IS NOT NULL OR done_at IS NULL)")).toEqual({ n: 0 });
   });
 });

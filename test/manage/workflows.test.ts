@@ -151,6 +151,17 @@ describe('workflows', () => {
     expect(h.services.definitions.publishedVersion('workflow', 'support')).toBe(1);
   });
 
+  it('refuses an escalation to a queue of another tier, or to a tier no active queue has, as you type and on save', async () => {
+    const def = support();
+    def.transitions.escalate!.actions = [{ action: 'escalate', tier: 2, queue: 'billing' }];
+    def.states.escalated!.onEnter = [{ action: 'escalate', tier: 3 }];
+    const validated = textOf(await (await h.as.manager.post('/manage/workflows/support/validate', { body: JSON.stringify(def) }, { htmx: true })).text());
+    expect(validated).toContain('error $.transitions.escalate.actions[0].queue the queue "billing" is at tier 1, not tier 2: the case would be marked tier 2 in a tier-1 queue; name a tier-2 queue (advanced), or escalate to tier 1');
+    expect(validated).toContain('error $.states.escalated.onEnter[0].tier no active queue is at tier 3');
+    expect((await h.as.manager.post('/manage/workflows/support/drafts', { body: JSON.stringify(def, null, 2) })).status).toBe(422);
+    expect(h.services.definitions.history('workflow', 'support')).toHaveLength(1);
+  });
+
   it('refuses a draft that breaks the workflow, keeping the text', async () => {
     const def = support();
     delete (def.states as Record<string, unknown>).closed;
