@@ -136,6 +136,27 @@ describe('validateRuleset', () => {
     ]);
   });
 
+  it('refuses a decorated operator whose value json-rules-engine fails on with every case (the whole ruleset would fail)', () => {
+    const on = (operator: string, value: unknown) => rule({ name: `${operator} ${JSON.stringify(value)}`, conditions: { all: [{ fact: 'case', path: '$.channel', operator, value }] } });
+    const fine = [
+      on('someValue:equal', ['web', 'api']),
+      on('everyValue:notEqual', ['chat']),
+      on('someValue:in', [['web'], ['api']]),
+      on('not:in', ['web']),
+      on('someValue:textHasWord', ['down', 'outage']),
+      on('swap:in', 'web'), // the fact becomes the value: not known before it runs
+      on('someValue:equal', { fact: 'case', path: '$.tags' }),
+    ];
+    expect(problemsOf(fine)).toEqual([]);
+    expect(problemsOf([on('someValue:equal', 'web'), on('everyValue:notEqual', 1), on('someValue:in', [['web'], 'api']), on('not:in', 'web'), on('not:someValue:textHasWord', ['down', ''])])).toEqual([
+      '$.rules[0].conditions.all[0].value: someValue:equal compares with an array: "someValue" tries the operator with each of its values, and json-rules-engine fails on any other value (the whole ruleset would fail on every case)',
+      '$.rules[1].conditions.all[0].value: everyValue:notEqual compares with an array: "everyValue" tries the operator with each of its values, and json-rules-engine fails on any other value (the whole ruleset would fail on every case)',
+      '$.rules[2].conditions.all[0].value[1]: in compares with an array',
+      '$.rules[3].conditions.all[0].value: in compares with an array',
+      '$.rules[4].conditions.all[0].value[1]: textHasWord compares with a string of at least one word',
+    ]);
+  });
+
   it('refuses an escalation to a queue of another tier, or to a tier no active queue has', () => {
     const tiers = { ...context, queueTiers: new Map([['general', 1], ['billing', 1], ['advanced', 2]]) };
     const escalate = (params: Record<string, unknown>) => rule({ name: JSON.stringify(params), event: { type: 'escalate', params } });

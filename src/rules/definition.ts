@@ -290,7 +290,9 @@ function validateLeaf(condition: Record<string, unknown>, at: PathSegment[], pro
     else if (!OPERATOR_NAMES.has(base)) {
       problems.push(problem([...at, 'operator'], `unknown operator "${base}" (known: ${[...OPERATOR_NAMES].join(', ')})`));
     } else if (parts.length === 0) {
-      validateOperand(base, condition, at, problems);
+      validateOperand(base, condition.value, [...at, 'value'], problems);
+    } else {
+      validateDecoratedOperand(operator, parts, base, condition.value, [...at, 'value'], problems);
     }
   }
   if (!('value' in condition)) problems.push(problem([...at, 'value'], 'missing: a condition compares against a value'));
@@ -342,10 +344,37 @@ function validateFactReference(value: Record<string, unknown>, at: PathSegment[]
   }
 }
 
-function validateOperand(operator: string, condition: Record<string, unknown>, at: PathSegment[], problems: DefinitionProblem[]): void {
-  const value = condition.value;
+/**
+ * The value of a decorated operator. json-rules-engine applies the decorators outermost first
+ * ("someValue:not:in" is someValue of not of in): `someValue` / `everyValue` call the rest once
+ * per element of the value (`value.some(…)`), so any value but an array throws on every case —
+ * and with it the whole ruleset, whose decisions are then dropped for every case (`rules.failed`)
+ * — and each element is what the rest compares with; `swap` gives the rest the fact as its value
+ * (not known here); `not`, `someFact` and `everyFact` pass the value on as it is.
+ */
+function validateDecoratedOperand(operator: string, decorators: readonly string[], base: string, value: unknown, here: PathSegment[], problems: DefinitionProblem[]): void {
   if (value === undefined || isFactReference(value)) return;
-  const here = [...at, 'value'];
+  let operands: { value: unknown; at: PathSegment[] }[] = [{ value, at: here }];
+  for (const decorator of decorators) {
+    if (decorator === 'swap') return;
+    if (decorator !== 'someValue' && decorator !== 'everyValue') continue;
+    const notList = operands.find((o) => !Array.isArray(o.value));
+    if (notList) {
+      problems.push(problem(notList.at, `${operator} compares with an array: "${decorator}" tries the operator with each of its values, and json-rules-engine fails on any other value (the whole ruleset would fail on every case)`));
+      return;
+    }
+    operands = operands.flatMap((o) => (o.value as unknown[]).map((v, i) => ({ value: v, at: [...o.at, i] })));
+  }
+  // One problem for the first element that does not fit the operator (they tend to share it).
+  for (const operand of operands) {
+    const before = problems.length;
+    validateOperand(base, operand.value, operand.at, problems);
+    if (problems.length > before) return;
+  }
+}
+
+function validateOperand(operator: string, value: unknown, here: PathSegment[], problems: DefinitionProblem[]): void {
+  if (value === undefined || isFactReference(value)) return;
   switch (operator) {
     case 'textContains':
       if (typeof value !== 'string' || value === '') problems.push(problem(here, 'textContains compares with a non-empty string'));

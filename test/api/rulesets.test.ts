@@ -120,6 +120,20 @@ describe('PUT /api/v1/rulesets/:name', () => {
     expect((await call('GET', '/api/v1/rulesets/escalation', managerToken)).json.version).toBe(1);
   });
 
+  it('refuses a decorated operator whose value would make json-rules-engine fail on every case, and keeps routing', async () => {
+    const broken = { name: 'Web or API', conditions: { all: [{ fact: 'case', path: '$.channel', operator: 'someValue:equal', value: 'web' }] }, event: { type: 'addTags', params: { tags: ['online'] } } };
+    const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [...current.rules, broken] });
+    expect(res.status).toBe(422);
+    expect(res.json.problems).toEqual([
+      { severity: 'error', path: `$.rules[${current.rules.length}].conditions.all[0].value`, message: expect.stringMatching(/^someValue:equal compares with an array: "someValue" tries the operator with each of its values/) },
+    ]);
+    const fixed = await call('PUT', '/api/v1/rulesets/routing', managerToken, { rules: [...current.rules, { ...broken, conditions: { all: [{ ...broken.conditions.all[0], value: ['web', 'api'] }] } }] });
+    expect(fixed.status).toBe(200);
+    const created = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'w@example.com' }, subject: 'Invoice copy', description: 'Please send the invoice again.' });
+    expect(created.json).toMatchObject({ queue: 'billing', tags: ['online'] });
+  });
+
   it('refuses a body with a key twice in one object (JSON keeps only the last one) with its JSON path, and keeps the old one', async () => {
     const rule = JSON.stringify(vipRule).replace('"event":', '"event": { "type": "route", "params": { "queue": "billing" } },\n"event":');
     const res = await call('PUT', '/api/v1/rulesets/routing', managerToken, `{ "rules": [${rule}], "note": "VIPs" }`);

@@ -201,7 +201,8 @@ describe('rules that fail at run time', () => {
       rules: [
         {
           name: 'Broken at run time',
-          conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'someValue:equal', value: 1 }] },
+          // `in` compares with the case's tier, a number: json-rules-engine's `in` calls its indexOf(), which throws.
+          conditions: { all: [{ fact: 'case', path: '$.channel', operator: 'in', value: { fact: 'case', path: '$.tier' } }] },
           event: { type: 'route', params: { queue: 'billing' } },
         },
       ],
@@ -212,7 +213,7 @@ describe('rules that fail at run time', () => {
     const { json } = await call('GET', `/api/v1/cases/${created.json.id}`, ADMIN_TOKEN);
     expect(json.queue).toBe('general');
     expect(json.routing).toMatchObject({ ruleset: 'routing', version: 2, fired: [] });
-    expect(json.routing.error).toMatch(/some/);
+    expect(json.routing.error).toMatch(/indexOf is not a function/);
     const failed = (await events(json.id)).find((e) => e.type === 'rules.failed');
     expect(failed?.data).toMatchObject({ ruleset: 'routing', version: 2, event: 'case.created' });
   });

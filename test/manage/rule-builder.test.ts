@@ -84,7 +84,7 @@ describe('the round trip', () => {
         all: [
           { fact: 'customer', path: '$.openCases', operator: 'greaterThan', value: { fact: 'case', path: '$.reopenCount' } },
           { fact: 'case', path: '$.tags[0]', operator: 'equal', value: 'vip' },
-          { fact: 'case', path: '$.tags', operator: 'someValue:equal', value: 'vip' },
+          { fact: 'case', path: '$.tags', operator: 'someValue:equal', value: ['vip', 'gold'] },
           { any: [{ fact: 'case', path: '$.priority', operator: 'equal', value: 'urgent' }], priority: 2 },
           { fact: 'case', path: '$.tier', operator: 'equal', value: '2' },
         ],
