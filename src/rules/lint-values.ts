@@ -1,5 +1,6 @@
 /**
- * Conditions that compare a field with a value it never has. json-rules-engine's `equal`,
+ * Conditions that compare a field with a value it never has, or with an operator that never
+ * holds on it (`contains` on a text, `greaterThan` on a priority). json-rules-engine's `equal`,
  * `notEqual`, `in` and `notIn` compare with `===`, so the text "1" is never the tier 1, the
  * text "true" never `true`, "Urgent" never the priority `urgent`, "portal" is no channel and
  * "waiting" no state of any workflow. Such a condition is a constant — `equal` / `in` never
@@ -68,9 +69,36 @@ function misfit(field: CatalogueField, value: unknown, known: KnownValues): stri
   }
 }
 
+const LIST_OPERATORS: ReadonlySet<unknown> = new Set(['contains', 'doesNotContain']);
+const NUMBER_OPERATORS: ReadonlySet<unknown> = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
+
+/**
+ * Why the operator never holds on the field, whatever the value, or null. json-rules-engine
+ * checks the fact before comparing: `contains` and `doesNotContain` only look into a list
+ * (anything else: false, so `doesNotContain` on a text is false too — "the subject does not
+ * contain 'spam'" never fires), and the comparisons of numbers only take what parseFloat reads
+ * as a number (a priority, a channel or true/false never is).
+ */
+function operatorMisfit(field: CatalogueField, operator: unknown): string | null {
+  if (LIST_OPERATORS.has(operator) && field.type !== 'list') {
+    const instead = field.type === 'text' || field.type === 'choice' ? ` (for words in a text: textContains, or textHasWord${operator === 'doesNotContain' ? ', under "not"' : ''})` : '';
+    return `${field.label} is not a list: json-rules-engine's "${String(operator)}" looks into lists only and is false for anything else, so this condition never holds${instead}`;
+  }
+  if (NUMBER_OPERATORS.has(operator) && (field.type === 'choice' || field.type === 'boolean')) {
+    return `${field.label} is never a number: json-rules-engine's "${String(operator)}" is false for anything that is not one, so this condition never holds`;
+  }
+  return null;
+}
+
 function leafProblems(c: RuleCondition, at: PathSegment[], label: string, known: KnownValues, out: DefinitionProblem[]): void {
   const field = catalogueField(c.fact, c.path);
-  if (!field || field.type === 'list' || field.key.startsWith('customer.crm.')) return;
+  if (!field || field.key.startsWith('customer.crm.')) return;
+  const never = operatorMisfit(field, c.operator);
+  if (never) {
+    out.push(problem([...at, 'operator'], `${label}: ${never}`, 'warning'));
+    return;
+  }
+  if (field.type === 'list') return;
   const single = c.operator === 'equal' || c.operator === 'notEqual';
   const many = c.operator === 'in' || c.operator === 'notIn';
   const holds = c.operator === 'equal' || c.operator === 'in' ? 'never holds' : 'always holds';

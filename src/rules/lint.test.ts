@@ -258,6 +258,36 @@ describe('lintRuleset: values a field never has (json-rules-engine compares with
     expect(lintRuleset(ruleset([{ enabled: false, conditions: { all: [leaf('$.tier', 'equal', '1')] }, event: route('billing') }]))).toEqual([]);
   });
 
+  it.each([
+    ['contains on a text', leaf('$.subject', 'contains', 'refund'), 'Subject is not a list: json-rules-engine\'s "contains" looks into lists only and is false for anything else, so this condition never holds (for words in a text: textContains, or textHasWord)'],
+    ['doesNotContain on a text', leaf('$.description', 'doesNotContain', 'spam'), 'Description is not a list: json-rules-engine\'s "doesNotContain" looks into lists only and is false for anything else, so this condition never holds (for words in a text: textContains, or textHasWord, under "not")'],
+    ['contains on a number', leaf('$.tier', 'contains', 2), 'Tier is not a list: json-rules-engine\'s "contains" looks into lists only and is false for anything else, so this condition never holds'],
+    ['a comparison of numbers on a priority', leaf('$.priority', 'greaterThan', 2), 'Priority is never a number: json-rules-engine\'s "greaterThan" is false for anything that is not one, so this condition never holds'],
+  ])('warns about %s, at the operator', (_name, condition, message) => {
+    expect(one(condition)).toEqual([{ path: '$.rules[0].conditions.all[0].operator', message: `"Typed by hand": ${message}`, severity: 'warning' }]);
+  });
+
+  it('stays quiet about list operators on lists and comparisons of numbers on numbers', () => {
+    for (const condition of [leaf('$.tags', 'contains', 'vip'), leaf('$.tags', 'doesNotContain', 'vip'), leaf('$.tier', 'lessThan', 2), leaf('$.openCases', 'greaterThanInclusive', 3, 'customer')]) {
+      expect(one(condition)).toEqual([]);
+    }
+  });
+
+  it('agrees with json-rules-engine: contains and doesNotContain never hold on a text, nor a comparison of numbers on a priority', async () => {
+    const { Engine } = await import('json-rules-engine');
+    const fires = async (condition: object) => {
+      const engine = new Engine([], { allowUndefinedFacts: true });
+      engine.addRule({ conditions: { all: [condition] } as never, event: { type: 'x' } });
+      return (await engine.run({ case: { subject: 'Please refund me', description: 'no spam here', tier: 2, priority: 'urgent', tags: ['vip'] } })).events.length === 1;
+    };
+    expect(await fires(leaf('$.subject', 'contains', 'refund'))).toBe(false);
+    expect(await fires(leaf('$.description', 'doesNotContain', 'nothing like it'))).toBe(false);
+    expect(await fires(leaf('$.tier', 'contains', 2))).toBe(false);
+    expect(await fires(leaf('$.priority', 'greaterThan', 2))).toBe(false);
+    expect(await fires(leaf('$.priority', 'lessThan', 2))).toBe(false);
+    expect(await fires(leaf('$.tags', 'contains', 'vip'))).toBe(true);
+  });
+
   it('agrees with json-rules-engine: such conditions never hold (and their negations always do)', async () => {
     const { Engine } = await import('json-rules-engine');
     const fires = async (condition: object) => {

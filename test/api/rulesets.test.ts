@@ -54,6 +54,19 @@ describe('PUT /api/v1/rulesets/:name', () => {
     ]);
   });
 
+  it('publishes a rule testing a text with contains / doesNotContain, which json-rules-engine never holds, and answers the warning', async () => {
+    const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      rules: [...current.rules, { name: 'Not spam', conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'doesNotContain', value: 'spam' }] }, event: { type: 'addTags', params: { tags: ['clean'] } } }],
+    });
+    expect(put.status).toBe(200);
+    expect(put.json.warnings).toEqual([
+      { severity: 'warning', path: `$.rules[${current.rules.length}].conditions.all[0].operator`, message: expect.stringMatching(/^"Not spam": Subject is not a list: json-rules-engine's "doesNotContain" looks into lists only/) },
+    ]);
+    const created = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'n@example.com' }, subject: 'Hello', description: 'A question' });
+    expect(created.json.tags).toEqual([]);
+  });
+
   it('publishes every one of several versions sent at once, each its own number (PostgreSQL: they took the same one, 500)', async () => {
     const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
     const puts = await Promise.all(
