@@ -128,6 +128,15 @@ describe('validateWorkflow', () => {
     expect(validateWorkflow(w, context)).toMatchObject({ ok: true });
   });
 
+  it('warns about a transition customers may use that requires a solution, which is never taken from a customer', () => {
+    const w = support();
+    w.transitions.customerSolved = { label: 'Solved it myself', from: ['open'], to: 'resolved', roles: ['customer'], requires: ['solution'] };
+    expect(validateWorkflow(w, context)).toMatchObject({
+      ok: true,
+      problems: [{ severity: 'warning', path: '$.transitions.customerSolved.requires', message: expect.stringMatching(/^customers never give a solution/) }],
+    });
+  });
+
   it('warns about dead ends that are not final', () => {
     const w = support();
     w.states.closed.final = false;

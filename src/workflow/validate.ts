@@ -100,6 +100,10 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       problems.push(problem(['transitions', name], 'can never fire: give it roles, "on" events or a state timer'));
     }
     checkActions(t.actions, ['transitions', name, 'actions']);
+    // A solution is never taken from a customer (transition.ts refusedFields): they could not use it.
+    if (t.roles?.includes('customer') && t.requires?.includes('solution')) {
+      problems.push(problem(['transitions', name, 'requires'], 'customers never give a solution (the solution on a case is staff\'s), so customers can never use this transition: drop "solution" from requires, or customer from roles', 'warning'));
+    }
   }
 
   problems.push(...actionCallProblems(def, context));
