@@ -52,9 +52,12 @@ export interface EscalateOptions {
  * Moves the case to `tier` (and the given queue, or the first active queue of that tier),
  * records `case.escalated` with the reason (and the rule that decided it, with its ruleset and
  * version) and reassigns it there. Returns false when the
- * case is already at that tier in that queue (escalating twice changes nothing).
+ * case is already at that tier in that queue (escalating twice changes nothing), or above it.
  */
 export async function escalateCase(ctx: CaseContext, options: EscalateOptions): Promise<boolean> {
+  // An escalation moves a case up, never down: a case already above the tier stays (a move
+  // down is a transfer, which raises case.deescalated: moveToQueue in reassign-case.ts).
+  if (ctx.case.tier > options.tier) return false;
   const { queues } = ctx.q.tables;
   const target = options.queue
     ? await activeQueue(ctx, options.queue)

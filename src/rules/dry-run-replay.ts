@@ -109,10 +109,10 @@ class ReplayState {
     c.skills = [...new Set([...c.skills, ...decisions.skills])];
   }
 
-  /** The escalation decided, from `queue` at `tier`: where it leaves the case (escalateCase: no move when already there). */
+  /** The escalation decided, from `queue` at `tier`: where it leaves the case (escalateCase: no move when already there, or above its tier). */
   #escalated(context: ReplayContext, queue: string, tier: number): { queue: string; tier: number; escalated: boolean } {
     const escalate = this.escalate;
-    if (!escalate) return { queue, tier, escalated: false };
+    if (!escalate || tier > escalate.tier) return { queue, tier, escalated: false };
     const target = escalate.queue ?? [...context.tiers].find(([, t]) => t === escalate.tier)?.[0] ?? null;
     if (!target || !context.tiers.has(target) || (tier >= escalate.tier && queue === target)) return { queue, tier, escalated: false };
     return { queue: target, tier: escalate.tier, escalated: true };

@@ -195,6 +195,22 @@ describe('reassignment', () => {
   });
 });
 
+describe('escalations decided by rules', () => {
+  it('never move a case down: one in a tier-2 queue stays there when a rule escalates it to tier 1', async () => {
+    const api = { all: [{ fact: 'case', path: '$.channel', operator: 'equal', value: 'api' }] };
+    expect((await call('PUT', '/api/v1/rulesets/routing', ADMIN_TOKEN, { rules: [{ name: 'API to advanced', conditions: api, event: { type: 'route', params: { queue: 'advanced' } } }] })).status).toBe(200);
+    const down = { name: 'API to billing', conditions: api, event: { type: 'escalate', params: { tier: 1, queue: 'billing', reason: 'billing question' } } };
+    // Its example is replayed as dry-runs replay intake (dry-run-replay.ts): the same outcome, or publishing is refused.
+    const example = { name: 'An API case stays in advanced', case: { subject: 'Export', description: 'Where is the export?', channel: 'api' }, expect: { queue: 'advanced', escalated: false } };
+    const put = await call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: [down], examples: [example] });
+    expect(put).toMatchObject({ status: 200, json: { exampleResults: { passed: 1, failed: 0 } } });
+    const created = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'chloe@example.com' }, subject: 'Export', description: 'Where is the export?' });
+    // Before: moved down to billing at tier 1, yet in the "escalated" state with case.escalated on its timeline.
+    expect(created.json).toMatchObject({ queue: 'advanced', tier: 2, status: 'open', assignee: { name: 'Dana' } });
+    expect((await events(created.json.id)).map((e) => e.type)).not.toContain('case.escalated');
+  });
+});
+
 describe('rules that fail at run time', () => {
   it('do not lose the case: it goes to the fallback queue with the error on its timeline', async () => {
     const put = await call('PUT', '/api/v1/rulesets/routing', ADMIN_TOKEN, {
