@@ -6,12 +6,14 @@
  * sets the same outcome applies only when no earlier one did, whatever the rule priorities
  * (those order rules within one ruleset). A rule written to override an earlier ruleset would
  * silently do nothing, so each such rule gets a warning naming the earlier ruleset, the event
- * and the workflow. Rules switched off are left out; published versions of the other rulesets
- * and of the workflows are what is compared.
+ * and the workflow. Rules switched off are left out, and so are the events a rule's conditions
+ * rule out (`event.type` equal to another); published versions of the other rulesets and of the
+ * workflows are what is compared.
  */
 import { problem, type DefinitionProblem } from '../definitions/problems.js';
 import type { Services } from '../services.js';
-import type { RulesetDefinition } from './definition.js';
+import type { RuleCondition, RulesetDefinition } from './definition.js';
+import { parsePlainPath } from './path.js';
 
 /** Rule event types that set a single-valued outcome, and the outcome's name. */
 const SINGLE_VALUED: Readonly<Record<string, string>> = { route: 'queue', setPriority: 'priority', applySlaPolicy: 'SLA policy', escalate: 'escalation' };
@@ -23,6 +25,30 @@ function outcomesOf(definition: RulesetDefinition): Set<string> {
     if (outcome) out.add(outcome);
   }
   return out;
+}
+
+/** Whether `condition` is the event's type compared by `equal` / `in` / `notEqual` / `notIn` with a literal value. */
+function eventTypeTest(condition: RuleCondition): boolean {
+  if (condition.fact !== 'event' || typeof condition.path !== 'string') return false;
+  const parsed = parsePlainPath(condition.path);
+  return parsed.ok && parsed.keys.length === 1 && parsed.keys[0] === 'type';
+}
+
+/**
+ * Whether `condition` can hold on the event `type`, judging only the tests of the event's type
+ * every match must pass (the `all` chain from the top, a lone `any`): a rule written for
+ * `sla.breached` never runs on `case.created`, whatever the workflow runs before it then.
+ */
+function canHoldOn(condition: RuleCondition, type: string): boolean {
+  if (condition.all) return condition.all.every((child) => canHoldOn(child, type));
+  if (condition.any && condition.any.length === 1) return canHoldOn(condition.any[0]!, type);
+  if (!eventTypeTest(condition)) return true;
+  const { operator, value } = condition;
+  if (operator === 'equal') return value === type;
+  if (operator === 'notEqual') return value !== type;
+  if (operator === 'in') return !Array.isArray(value) || value.includes(type);
+  if (operator === 'notIn') return !Array.isArray(value) || !value.includes(type);
+  return true;
 }
 
 /** Where `name` runs after other rulesets: per workflow and event, the rulesets before it. */
@@ -59,6 +85,7 @@ export function lintRulesetOrder(services: Services, name: string, body: Ruleset
     const outcome = rule.enabled === false ? undefined : SINGLE_VALUED[rule.event.type];
     if (!outcome) return;
     for (const place of places) {
+      if (!canHoldOn(rule.conditions, place.event)) continue;
       const first = place.before.find((ruleset) => outcomesOfRuleset(ruleset).has(outcome));
       if (!first) continue;
       problems.push(

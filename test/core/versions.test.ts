@@ -107,9 +107,11 @@ describe('drafts, publishing and rollback', () => {
       { name: 'Outages to technical', priority: 100, conditions: { all: [{ fact: 'case', path: '$.description', operator: 'textHasWord', value: 'outage' }] }, event: { type: 'route', params: { queue: 'technical' } } },
       { name: 'Switched off', enabled: false, conditions: { all: [] }, event: { type: 'setPriority', params: { priority: 'low' } } },
       { name: 'Tags accumulate', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 2 }] }, event: { type: 'addTags', params: { tags: ['tier2'] } } },
+      // Only on SLA breaches, where no ruleset runs before this one: nothing overrules it (it was warned about as if on case.created).
+      { name: 'Breaches are urgent', conditions: { all: [{ fact: 'event', path: '$.type', operator: 'in', value: ['sla.breached', 'sla.warning'] }] }, event: { type: 'setPriority', params: { priority: 'urgent' } } },
     );
     const { warnings } = await publishVersion(h.services, 'ruleset', 'escalation', escalation, maria, 'route outages');
-    const index = escalation.rules.length - 3;
+    const index = escalation.rules.length - 4;
     expect(warnings).toEqual([
       {
         path: `$.rules[${index}].event.type`,
