@@ -51,8 +51,9 @@ export interface EscalateOptions {
 /**
  * Moves the case to `tier` (and the given queue, or the first active queue of that tier),
  * records `case.escalated` with the reason (and the rule that decided it, with its ruleset and
- * version) and reassigns it there. Returns false when the
- * case is already at that tier in that queue (escalating twice changes nothing), or above it.
+ * version) and reassigns it there. Returns false when it does not escalate: the case is already
+ * at that tier in that queue (escalating twice changes nothing) or above that tier (it stays),
+ * or the queue is another one of the case's own tier (a transfer there, `case.transferred`).
  */
 export async function escalateCase(ctx: CaseContext, options: EscalateOptions): Promise<boolean> {
   // An escalation moves a case up, never down: a case already above the tier stays (a move
@@ -72,6 +73,13 @@ export async function escalateCase(ctx: CaseContext, options: EscalateOptions): 
   if (!target) throw new DomainError('QUEUE_NOT_FOUND', `No active queue at tier ${options.tier}.`, { tier: options.tier });
   const c = ctx.case;
   if (c.tier >= options.tier && c.queueId === target.id) return false;
+  if (c.tier >= options.tier) {
+    // Not a higher tier: another queue at the same tier is a transfer, as a reassignment by hand
+    // makes it (case.escalated means a higher tier; a tier-1 case was put in the tier-2 state).
+    const why = options.reason ?? ctx.fields.reason ?? null;
+    await transferCase(ctx, target.id, `${options.rule ? `rule "${options.rule}"` : 'escalation'} at tier ${options.tier}${why ? `: ${why}` : ''}`);
+    return false;
+  }
   const from = { queue: c.queueId, tier: c.tier };
   c.tier = options.tier;
   c.queueId = target.id;

@@ -115,6 +115,8 @@ class ReplayState {
     if (!escalate || tier > escalate.tier) return { queue, tier, escalated: false };
     const target = escalate.queue ?? [...context.tiers].find(([, t]) => t === escalate.tier)?.[0] ?? null;
     if (!target || !context.tiers.has(target) || (tier >= escalate.tier && queue === target)) return { queue, tier, escalated: false };
+    // Another queue of the case's own tier: a transfer, not an escalation.
+    if (tier >= escalate.tier) return { queue: target, tier: context.tiers.get(target)!, escalated: false };
     return { queue: target, tier: escalate.tier, escalated: true };
   }
 

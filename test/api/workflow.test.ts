@@ -211,6 +211,22 @@ describe('escalations decided by rules', () => {
   });
 });
 
+describe('escalations to the tier a case is at', () => {
+  it('move it to the other queue of its tier as a transfer: not escalated, not in the escalated state', async () => {
+    const api = { all: [{ fact: 'case', path: '$.channel', operator: 'equal', value: 'api' }] };
+    const sideways = { name: 'API to billing', conditions: api, event: { type: 'escalate', params: { tier: 1, queue: 'billing', reason: 'billing question' } } };
+    const example = { name: 'An API case goes to billing', case: { subject: 'Export', description: 'Where is the export?', channel: 'api' }, expect: { queue: 'billing', escalated: false } };
+    const put = await call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: [sideways], examples: [example] });
+    expect(put).toMatchObject({ status: 200, json: { exampleResults: { passed: 1, failed: 0 } } });
+    const created = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'chloe@example.com' }, subject: 'Export', description: 'Where is the export?' });
+    // Before: in billing at tier 1 but in the "escalated" (tier 2) state, with case.escalated on its timeline.
+    expect(created.json).toMatchObject({ queue: 'billing', tier: 1, status: 'open', assignee: { name: 'Alice' } });
+    const timeline = await events(created.json.id);
+    expect(timeline.map((e) => e.type)).not.toContain('case.escalated');
+    expect(timeline.find((e) => e.type === 'case.transferred')?.data).toMatchObject({ fromQueue: 'general', queue: 'billing', tier: 1, reason: 'rule "API to billing" at tier 1: billing question' });
+  });
+});
+
 describe('rules that fail at run time', () => {
   it('do not lose the case: it goes to the fallback queue with the error on its timeline', async () => {
     const put = await call('PUT', '/api/v1/rulesets/routing', ADMIN_TOKEN, {
