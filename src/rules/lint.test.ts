@@ -215,6 +215,22 @@ describe('lintRuleset: empty condition groups (true in json-rules-engine)', () =
   });
 });
 
+describe('lintRuleset: a name an unnamed rule is recorded by', () => {
+  it('warns about a rule named "#1" beside the unnamed rule recorded as #1 (its position among the rules that run)', () => {
+    const tag = (tags: string[]) => ({ type: 'addTags', params: { tags } });
+    const always = { all: [leaf('$.channel', 'equal', 'api')] };
+    const rules = [
+      { name: '#1', conditions: always, event: tag(['a']) },
+      { enabled: false, conditions: always, event: tag(['off']) },
+      { conditions: always, event: tag(['b']) }, // recorded as #1: the switched-off rule does not count
+    ];
+    expect(lintRuleset(ruleset(rules))).toEqual([
+      { severity: 'warning', path: '$.rules[0].name', message: '"#1" is also how the unnamed rules[2] is recorded (its position among the rules that run), so the timeline and "Why is this case here?" could not tell the two apart: name rules[2], or rename this one' },
+    ]);
+    expect(lintRuleset(ruleset([{ ...rules[0]!, name: '#2' }, rules[2]!]))).toEqual([]);
+  });
+});
+
 describe('lintRuleset: values a field never has (json-rules-engine compares with ===)', () => {
   const one = (condition: object, known = {}) => lintRuleset(ruleset([{ name: 'Typed by hand', conditions: { all: [condition] }, event: route('billing') }]), known);
 

@@ -226,6 +226,7 @@ export function lintRuleset(definition: RulesetDefinition, known: KnownValues = 
     if (list) list.push(i);
     else groups.set(group, [i]);
   });
+  problems.push(...labelClashes(definition));
   const overlaps: DefinitionProblem[] = [];
   for (const members of groups.values()) {
     const outcomes = members.map((i) => outcomeValue(definition.rules[i]!));
@@ -249,6 +250,28 @@ export function lintRuleset(definition: RulesetDefinition, known: KnownValues = 
   }
   overlaps.sort((x, y) => ruleIndex(x) - ruleIndex(y));
   return [...problems, ...overlaps];
+}
+
+/**
+ * A name that is also how an unnamed rule is recorded: `#<n>`, its position among the rules
+ * that run (engine.ts, compiled rulesets hold only those). Valid json-rules-engine, but the
+ * fired rules on the timeline and "Why is this case here?" would show two rules as one.
+ */
+function labelClashes(definition: RulesetDefinition): DefinitionProblem[] {
+  const unnamed = new Map<string, number>();
+  let position = 0;
+  definition.rules.forEach((rule, i) => {
+    if (rule.enabled === false) return;
+    if (rule.name === undefined) unnamed.set(`#${position}`, i);
+    position++;
+  });
+  const out: DefinitionProblem[] = [];
+  definition.rules.forEach((rule, i) => {
+    const other = rule.enabled === false || rule.name === undefined ? undefined : unnamed.get(rule.name);
+    if (other === undefined) return;
+    out.push(problem(['rules', i, 'name'], `"${rule.name}" is also how the unnamed rules[${other}] is recorded (its position among the rules that run), so the timeline and "Why is this case here?" could not tell the two apart: name rules[${other}], or rename this one`, 'warning'));
+  });
+  return out;
 }
 
 function ruleIndex(p: DefinitionProblem): number {
