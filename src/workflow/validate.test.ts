@@ -137,6 +137,15 @@ describe('validateWorkflow', () => {
     });
   });
 
+  it('warns about a ruleset named twice for one event: it would run twice', () => {
+    const w = support();
+    w.triggers['case.created'] = ['routing', 'escalation', 'routing'];
+    expect(validateWorkflow(w, context)).toMatchObject({
+      ok: true,
+      problems: [{ severity: 'warning', path: '$.triggers["case.created"][2]', message: '"routing" is already run on case.created (at [0]): it would run twice, its notifications sent twice' }],
+    });
+  });
+
   it('warns about dead ends that are not final', () => {
     const w = support();
     w.states.closed.final = false;

@@ -114,6 +114,10 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       if (context.rulesets && !context.rulesets.has(ruleset)) {
         problems.push(problem(['triggers', event, i], `unknown ruleset "${ruleset}"`));
       }
+      const first = rulesets.indexOf(ruleset);
+      if (first !== i) {
+        problems.push(problem(['triggers', event, i], `"${ruleset}" is already run on ${event} (at [${first}]): it would run twice, its notifications sent twice`, 'warning'));
+      }
     });
   }
 
