@@ -87,10 +87,14 @@ describe('a timer’s life', () => {
     expect(retargetTimer(paused, office, target(480), now + 3_600_000)).toMatchObject({ state: 'paused', usedMinutes: 360, dueAt: null, targetMinutes: 480 });
   });
 
-  it('is due at once when a new target is already used up', () => {
+  it('is due when a new target ran out, in the past, when it is already used up', () => {
     const t = startTimer(7, 'resolution', target(2400), MON_10);
-    const now = at('2026-03-03T15:00:00Z'); // 14h used
-    expect(retargetTimer(t, office, target(480), now)).toMatchObject({ dueAt: now, warnAt: now, usedMinutes: 840 });
+    const now = at('2026-03-03T15:00:00Z'); // Tue 16:00 Berlin: Mon 10:00–17:00 (420) + Tue 09:00–16:00 (420) = 840 used
+    // 480 ran out at Mon 17:00 (420) + Tue 09:00 + 60 = Tue 10:00 Berlin (09:00Z); the warning's time is now (passed).
+    expect(retargetTimer(t, office, target(480), now)).toMatchObject({ dueAt: at('2026-03-03T09:00:00Z'), warnAt: now, usedMinutes: 840 });
+    // Used up before the stretch running now: the caller says when (rebuilt from the timeline).
+    const resumed = { ...t, usedMinutes: 600, segmentStartedAt: now - 3_600_000 };
+    expect(retargetTimer(resumed, office, target(480), now, at('2026-03-02T17:00:00Z')).dueAt).toBe(at('2026-03-02T17:00:00Z'));
   });
 });
 

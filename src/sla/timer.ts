@@ -22,7 +22,7 @@
  * `cases.sla_due_at` counts only running clocks (timer-rows.ts).
  */
 import type { slaTimers, SlaMetric } from '../db/schema/index.js';
-import { businessMinutesBetween, type BusinessCalendar } from './calendar.js';
+import { addBusinessMinutes, businessMinutesBetween, type BusinessCalendar } from './calendar.js';
 import { computeDue } from './due.js';
 
 export type TimerRow = typeof slaTimers.$inferSelect;
@@ -155,9 +155,11 @@ export function fulfilTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: n
  * Measures an unfulfilled timer against another target (priority or policy changed, or an
  * explicit re-apply): minutes used so far are kept (counted on the old calendar), the rest
  * runs on the new target's calendar. A warning or breach already recorded stays recorded; a
- * breached clock that is past the new target too keeps its due time.
+ * breached clock that is past the new target too keeps its due time; a running clock the new
+ * target leaves no minutes falls due when that target ran out (`ranOutEarlier`: the instant,
+ * when that was before the stretch running now).
  */
-export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, target: TimerTarget, now: number): T {
+export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, target: TimerTarget, now: number, ranOutEarlier: number | null = null): T {
   const used = usedMinutesAt(t, oldCal, now);
   const moved: T = {
     ...t,
@@ -171,8 +173,15 @@ export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, t
   };
   if (!isCounting(t)) return moved;
   const running = runFrom(moved, target.calendar, now, used);
+  if (used < target.targetMinutes) return running;
   // Breached and past the new target too: it keeps the due time it breached at (for display).
-  return t.breachedAt !== null && t.dueAt !== null && used >= target.targetMinutes ? { ...running, dueAt: t.dueAt } : running;
+  if (t.breachedAt !== null) return t.dueAt !== null ? { ...running, dueAt: t.dueAt } : running;
+  // Not breached, and the new target is used up: due when it ran out (in the past, so the next
+  // sweep records the breach, overdue from then) — in the stretch running now, on the old
+  // calendar, or before it (`ranOutEarlier`, rebuilt from the timeline by the caller).
+  const inThisStretch = t.usedMinutes < target.targetMinutes && t.segmentStartedAt !== null;
+  const ranOut = inThisStretch ? addBusinessMinutes(oldCal, t.segmentStartedAt!, target.targetMinutes - t.usedMinutes) : (ranOutEarlier ?? t.segmentStartedAt ?? now);
+  return { ...running, dueAt: Math.min(ranOut, now) };
 }
 
 /** Rounds business minutes for timeline entries and views. */
