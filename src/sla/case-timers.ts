@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory, StateDefinition } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
 import { calendarKey } from './calendar.js';
+import { caseHistory, metricClock, type CaseHistory } from './clock-history.js';
 import type { SlaConfig } from './config.js';
 import { recordSlaEvents } from './sweep.js';
 import { effectivePolicy, findTarget, timerCalendar } from './targets.js';
@@ -28,9 +29,12 @@ import {
   startTimer,
   type NewTimerRow,
   type TimerRow,
+  type TimerTarget,
 } from './timer.js';
 
 
+/** Every metric a case can have a timer for. */
+const METRICS: readonly SlaMetric[] = ['firstResponse', 'nextResponse', 'resolution'];
 /** Metrics started when a case is created (nextResponse starts with customer messages). */
 const AT_CREATION: readonly SlaMetric[] = ['firstResponse', 'resolution'];
 /** Metrics a public staff reply fulfils. */
@@ -260,6 +264,21 @@ export interface RetargetChange {
   after: TimerRow | null;
 }
 
+/**
+ * A timer created because its metric now has a target (none before): as if it had run from the
+ * metric's own start (`from`), with the business minutes it would have used (`usedMinutes`).
+ * `row` is a new cycle of an existing row when it has an id (nextResponse answered before).
+ */
+export interface CreatedTimer {
+  before: null;
+  after: NewTimerRow | TimerRow;
+  changed: true;
+  from: number;
+  usedMinutes: number;
+}
+
+export type PlannedTimer = (RetargetChange & { changed: boolean }) | CreatedTimer;
+
 /** Timers whose target can still matter: unfulfilled, or stopped by a state (may resume). */
 function retargetable(t: TimerRow): boolean {
   return isUnfulfilled(t) || isStoppedByState(t);
@@ -294,26 +313,100 @@ function movesTimer(ctx: CaseContext, before: TimerRow, after: TimerRow): boolea
 }
 
 /**
- * What measuring the case by (`version`, policy, priority) does to its timers, without writing.
- * Every retargetable timer is listed; `changed` tells whether it moves (see `movesTimer`).
+ * Where a metric's clock starts, if it is owed now (null: met, or not started): firstResponse
+ * and resolution at the case's creation (or when it entered a state that starts them), unless
+ * answered or resolved; nextResponse at the oldest customer message still unanswered.
  */
-export function planRetarget(
-  ctx: CaseContext,
-  sla: { version: number; config: SlaConfig },
-  timers: readonly TimerRow[],
-): (RetargetChange & { changed: boolean })[] {
-  const policy = effectivePolicy(sla.config, ctx.case.slaPolicy);
-  return timers.filter(retargetable).map((before) => {
-    const target = findTarget(sla.config, sla.version, policy, ctx.case.priority, before.metric, ctx.case.channel);
-    if (!target) return { before, after: null, changed: true };
-    const after = retargetTimer(before, timerCalendar(ctx.services, before), target, ctx.now);
-    return { before, after, changed: movesTimer(ctx, before, after) };
-  });
+function metricStart(ctx: CaseContext, history: CaseHistory, metric: SlaMetric, existing: TimerRow | undefined): number | null {
+  if (metric === 'nextResponse') {
+    // Answered before: a new cycle only for a message after that answer.
+    const since = history.unansweredSince;
+    return since !== null && (existing?.fulfilledAt ?? -Infinity) <= since ? since : null;
+  }
+  if (existing) return null;
+  if (metric === 'firstResponse' && ctx.case.firstResponseAt !== null) return null;
+  if (metric === 'resolution' && !ctx.case.open) return null;
+  const startedByState = Object.values(ctx.workflow.states).some((s) => s.sla?.start?.includes(metric));
+  return startedByState ? history.enteredStarting(metric) : ctx.case.createdAt;
 }
 
-/** Writes a plan from `planRetarget`, recording `sla.retargeted` / `sla.cancelled` for real changes. */
-export async function applyRetarget(ctx: CaseContext, plan: readonly (RetargetChange & { changed: boolean })[], reason: string): Promise<void> {
-  for (const { before, after, changed } of plan) {
+/**
+ * A timer for a metric that has a target now and had none, started as if it had run from the
+ * metric's start: the business minutes used since then, on the target's calendar, less the
+ * stretches the case spent in states that paused or stopped the metric; running or paused as
+ * the current state says, and due when the target ran out if it already has (see timer.ts).
+ */
+function lateTimer(ctx: CaseContext, history: CaseHistory, metric: SlaMetric, target: TimerTarget, from: number, existing: TimerRow | undefined): CreatedTimer | null {
+  const current = stateClocks(ctx, ctx.case.status);
+  const clock = current.clock(metric);
+  if (clock === 'stop') return null; // the current state stops it: met (resolved), nothing to measure
+  const runs = (state: string) => stateClockEffect(ctx.workflow.states[state], metric) === 'run';
+  const used = metricClock(history, runs, from, target.calendar);
+  const base = { ...startTimer(ctx.case.id, metric, target, from, current.label), usedMinutes: used.usedMinutes, pausedAt: ctx.now, updatedAt: ctx.now };
+  let row: NewTimerRow = clock === 'run' ? resumeTimer(base, target.calendar, ctx.now) : base;
+  if (clock === 'run' && used.usedMinutes >= target.targetMinutes) {
+    // Used up already: due when the target ran out, so the next sweep records the breach overdue from then.
+    row = { ...row, dueAt: Math.min(used.instantAt(target.targetMinutes) ?? ctx.now, ctx.now) };
+  }
+  const after = existing ? { ...row, id: existing.id } : row;
+  return { before: null, after, changed: true, from, usedMinutes: used.usedMinutes };
+}
+
+/**
+ * What measuring the case by (`version`, policy, priority) does to its timers, without writing.
+ * Every retargetable timer is listed; `changed` tells whether it moves (see `movesTimer`). A
+ * metric that has a target now and no timer measuring it gets one (`before` null; see
+ * `lateTimer`), unless it is met already. The case's timeline is read only when needed.
+ */
+export async function planRetarget(ctx: CaseContext, sla: { version: number; config: SlaConfig }, timers: readonly TimerRow[]): Promise<PlannedTimer[]> {
+  const policy = effectivePolicy(sla.config, ctx.case.slaPolicy);
+  const target = (metric: SlaMetric) => findTarget(sla.config, sla.version, policy, ctx.case.priority, metric, ctx.case.channel);
+  let history: CaseHistory | null = null;
+  const readHistory = async () => (history ??= await caseHistory(ctx));
+  const plan: PlannedTimer[] = [];
+  for (const before of timers.filter(retargetable)) {
+    const t = target(before.metric);
+    if (!t) {
+      plan.push({ before, after: null, changed: true });
+      continue;
+    }
+    const oldCal = timerCalendar(ctx.services, before);
+    // Used up before the stretch running now: when the new target ran out is on the timeline.
+    const ranOutEarlier =
+      isCounting(before) && before.breachedAt === null && before.usedMinutes >= t.targetMinutes
+        ? metricClock(await readHistory(), (s) => stateClockEffect(ctx.workflow.states[s], before.metric) === 'run', before.startedAt, oldCal).instantAt(t.targetMinutes)
+        : null;
+    const after = retargetTimer(before, oldCal, t, ctx.now, ranOutEarlier);
+    plan.push({ before, after, changed: movesTimer(ctx, before, after) });
+  }
+  for (const metric of METRICS) {
+    const existing = timers.find((t) => t.metric === metric);
+    if (existing && retargetable(existing)) continue;
+    const t = target(metric);
+    if (!t) continue;
+    const from = metricStart(ctx, await readHistory(), metric, existing);
+    const created = from === null ? null : lateTimer(ctx, await readHistory(), metric, t, from, existing);
+    if (created) plan.push(created);
+  }
+  return plan;
+}
+
+/** Writes a plan from `planRetarget`, recording `sla.retargeted` / `sla.cancelled` / `sla.started` for real changes. */
+export async function applyRetarget(ctx: CaseContext, plan: readonly PlannedTimer[], reason: string): Promise<void> {
+  for (const change of plan) {
+    if (change.before === null) {
+      const { after } = change;
+      if ('id' in after) await saveTimer(ctx, after);
+      else await insertTimer(ctx, after);
+      await record(ctx, 'sla.started', {
+        ...startedData(after),
+        startedAt: change.from,
+        usedMinutes: roundMinutes(change.usedMinutes),
+        startReason: `${reason}: the ${after.metric} target now applies`,
+      });
+      continue;
+    }
+    const { before, after, changed } = change;
     if (after === null) {
       await deleteTimer(ctx, before);
       await record(ctx, 'sla.cancelled', { metric: before.metric, policy: before.policy, reason: `${reason}: no ${before.metric} target for ${ctx.case.priority} priority` });
@@ -338,6 +431,6 @@ export async function applyRetarget(ctx: CaseContext, plan: readonly (RetargetCh
 
 /** `case.updated` with a new priority or policy: re-targets in the case's pinned SLA version. */
 export async function retargetCaseTimers(ctx: CaseContext, reason: string): Promise<void> {
-  const plan = planRetarget(ctx, caseSlaConfig(ctx), await loadTimers(ctx)).filter((p) => p.changed);
+  const plan = (await planRetarget(ctx, caseSlaConfig(ctx), await loadTimers(ctx))).filter((p) => p.changed);
   if (plan.length > 0) await applyRetarget(ctx, plan, reason);
 }

@@ -13,8 +13,9 @@ import { all, get } from '../db/store/rows.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
-import { applyRetarget, planRetarget } from './case-timers.js';
+import { applyRetarget, planRetarget, type PlannedTimer } from './case-timers.js';
 import { loadTimers } from './timer-rows.js';
+import { roundMinutes, type TimerRow } from './timer.js';
 import { effectivePolicy } from './targets.js';
 
 export interface ReapplyOptions {
@@ -35,10 +36,15 @@ export interface TimerTargetView {
 
 export interface ReapplyTimerChange {
   metric: string;
+  /** The timer's state now; for a timer that would be created, the state it would start in. */
   state: string;
-  from: TimerTargetView;
+  /** null: the metric has no timer and gets one (its target now applies); see `startedAt`, `usedMinutes`. */
+  from: TimerTargetView | null;
   /** null: the new version sets no target for this metric; the timer is cancelled. */
   to: TimerTargetView | null;
+  /** A created timer (`from` null): where its clock starts (the metric's own start) and the business minutes used since. */
+  startedAt?: string;
+  usedMinutes?: number;
 }
 
 export interface ReapplyCaseChange {
@@ -62,6 +68,20 @@ export interface ReapplyResult {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+const view = (t: Pick<TimerRow, 'policy' | 'policyVersion' | 'targetMinutes' | 'dueAt'>): TimerTargetView => ({
+  policy: t.policy,
+  policyVersion: t.policyVersion,
+  targetMinutes: t.targetMinutes,
+  dueAt: iso(t.dueAt),
+});
+
+function timerChange(c: PlannedTimer): ReapplyTimerChange {
+  if (c.before === null) {
+    return { metric: c.after.metric, state: c.after.state, from: null, to: view(c.after), startedAt: iso(c.from)!, usedMinutes: roundMinutes(c.usedMinutes) };
+  }
+  return { metric: c.before.metric, state: c.before.state, from: view(c.before), to: c.after && view(c.after) };
+}
+
 export async function reapplySlaPolicy(services: Services, options: ReapplyOptions = {}): Promise<ReapplyResult> {
   const dryRun = options.dryRun ?? false;
   const limit = options.limit ?? 1000;
@@ -79,7 +99,7 @@ export async function reapplySlaPolicy(services: Services, options: ReapplyOptio
     const ctx = await CaseContext.load(q, services, id, actor);
     if (!ctx.case.open || ctx.case.slaConfigVersion === sla.version) return;
     result.cases++;
-    const plan = planRetarget(ctx, sla, await loadTimers(ctx));
+    const plan = await planRetarget(ctx, sla, await loadTimers(ctx));
     const fromVersion = ctx.case.slaConfigVersion;
     const fromPolicy = ctx.case.slaPolicy;
     const toPolicy = effectivePolicy(sla.config, fromPolicy);
@@ -92,12 +112,7 @@ export async function reapplySlaPolicy(services: Services, options: ReapplyOptio
           caseId: ctx.ref,
           fromVersion,
           policy: { from: fromPolicy, to: toPolicy },
-          timers: changed.map(({ before, after }) => ({
-            metric: before.metric,
-            state: before.state,
-            from: { policy: before.policy, policyVersion: before.policyVersion, targetMinutes: before.targetMinutes, dueAt: iso(before.dueAt) },
-            to: after && { policy: after.policy, policyVersion: after.policyVersion, targetMinutes: after.targetMinutes, dueAt: iso(after.dueAt) },
-          })),
+          timers: changed.map((c) => timerChange(c)),
         });
       } else {
         result.truncated = true;

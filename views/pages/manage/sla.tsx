@@ -237,7 +237,7 @@ export function ReapplyPreview({ result, csrfToken }: { result: ReapplyResult; c
                   {c.timers.map((t) => (
                     <li>
                       <strong>{METRIC_LABEL[t.metric] ?? t.metric}</strong>
-                      {`: ${dueText(t.from.dueAt)} (${t.from.targetMinutes} min) → `}
+                      {t.from ? `: ${dueText(t.from.dueAt)} (${t.from.targetMinutes} min) → ` : `: no timer → started from ${t.startedAt ? dueText(t.startedAt) : '—'} with ${t.usedMinutes ?? 0} min used, `}
                       {t.to ? `${dueText(t.to.dueAt)} (${t.to.targetMinutes} min)` : 'cancelled: no target any more'}
                     </li>
                   ))}

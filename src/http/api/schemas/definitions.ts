@@ -58,7 +58,16 @@ export const reapplyResult = z.object({
       caseId: caseRef,
       fromVersion: z.number().int().nullable(),
       policy: z.object({ from: z.string().nullable(), to: z.string() }),
-      timers: z.array(z.object({ metric: z.string(), state: z.string(), from: timerTarget, to: timerTarget.nullable() })),
+      timers: z.array(
+        z.object({
+          metric: z.string(),
+          state: z.string(),
+          from: timerTarget.nullable().meta({ description: 'null: the metric has no timer and one is created (its target now applies).' }),
+          to: timerTarget.nullable().meta({ description: 'null: the new version sets no target for this metric; the timer is cancelled.' }),
+          startedAt: instant.optional().meta({ description: 'A created timer: where its clock starts (the metric’s own start).' }),
+          usedMinutes: z.number().optional().meta({ description: 'A created timer: business minutes used since `startedAt`, less time paused or stopped by states.' }),
+        }),
+      ),
     }),
   ),
   truncated: z.boolean(),
