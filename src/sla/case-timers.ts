@@ -330,6 +330,13 @@ function metricStart(ctx: CaseContext, history: CaseHistory, metric: SlaMetric, 
   return startedByState ? history.enteredStarting(metric) : ctx.case.createdAt;
 }
 
+/** Whether a metric without a timer measuring it may be owed (cheap checks before `metricStart` reads the timeline). */
+function owedMaybe(ctx: CaseContext, metric: SlaMetric, existing: TimerRow | undefined): boolean {
+  if (stateClocks(ctx, ctx.case.status).clock(metric) === 'stop') return false;
+  if (metric === 'nextResponse') return ctx.case.firstResponseAt !== null;
+  return existing === undefined && (metric === 'resolution' ? ctx.case.open : ctx.case.firstResponseAt === null);
+}
+
 /**
  * A timer for a metric that has a target now and had none, started as if it had run from the
  * metric's start: the business minutes used since then, on the target's calendar, less the
@@ -383,7 +390,8 @@ export async function planRetarget(ctx: CaseContext, sla: { version: number; con
     const existing = timers.find((t) => t.metric === metric);
     if (existing && retargetable(existing)) continue;
     const t = target(metric);
-    if (!t) continue;
+    // Met, or stopped by the current state, without reading the timeline.
+    if (!t || !owedMaybe(ctx, metric, existing)) continue;
     const from = metricStart(ctx, await readHistory(), metric, existing);
     const created = from === null ? null : lateTimer(ctx, await readHistory(), metric, t, from, existing);
     if (created) plan.push(created);

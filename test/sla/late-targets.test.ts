@@ -16,6 +16,7 @@ beforeAll(async () => {
   // v2: `low` has no resolution and no nextResponse target (PRODUCT.md's example).
   const config = structuredClone((await d.call('GET', '/api/v1/sla-config')).json.config as Json);
   config.policies.standard.targets.low = { firstResponse: '16h' };
+  config.policies.vip = { calendar: 'office', warnBefore: '20%', targets: { low: { firstResponse: '4h', resolution: '16h' } } };
   expect((await d.call('PUT', '/api/v1/sla-config', ADMIN_TOKEN, { config })).status).toBe(200);
 });
 afterAll(() => d.h.close());
@@ -140,5 +141,27 @@ describe('re-apply of an SLA config whose target now applies', () => {
 
     expect((await d.call('POST', '/api/v1/sla/reapply', ADMIN_TOKEN, {})).status).toBe(200);
     expect((await d.timers(id)).resolution).toMatchObject({ state: 'running', policyVersion: 3, usedMinutes: 120, dueAt: due });
+  });
+});
+
+describe('a rule that applies a policy with the target', () => {
+  it('starts the timer from the creation, without the time the case was resolved', async () => {
+    const ruleset = (await d.call('GET', '/api/v1/rulesets/escalation')).json;
+    const rule = {
+      name: 'Reopened cases go VIP',
+      conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.reopened' }] },
+      event: { type: 'applySlaPolicy', params: { policy: 'vip' } },
+    };
+    expect((await d.call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: [...ruleset.rules, rule] })).status).toBe(200);
+    d.h.clock.set(MONDAY);
+    const id = await d.create({ priority: 'low' });
+    await d.reply(id);
+    d.h.clock.set(at('2026-03-02T11:00'));
+    expect((await d.transition(id, 'resolve', { solution: 'Done.' })).status).toBe(200);
+    d.h.clock.set(at('2026-03-03T10:00'));
+    await d.customerReply(id, 'Not fixed'); // reopens; the rule applies "vip"
+    // vip low resolution 16h = 960 from Mon 10:00: runs Mon 10:00–11:00 (60), stopped while resolved
+    // until Tue 10:00; 900 left: Tue 10:00–17:00 (420), Wed 09:00 + 480 → Wed 17:00.
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'running', policy: 'vip', usedMinutes: 60, dueAt: berlin('2026-03-04T17:00') });
   });
 });
