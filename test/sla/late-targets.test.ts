@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepSla } from '../../src/sla/sweep.js';
+import { signedIn } from '../support/pages.js';
 import { ADMIN_TOKEN, berlin, createDesk, type Desk, type Json } from './helpers.js';
 
 let d: Desk;
@@ -110,6 +111,9 @@ describe('a target that starts to apply when the priority is raised', () => {
     // Tue 480, Wed 09:00 + 60 → Wed 10:00.
     expect((await d.timers(id)).resolution).toMatchObject({ state: 'running', usedMinutes: 120, dueAt: berlin('2026-03-04T10:00') });
     expect((await d.events(id)).filter((e) => e.data.metric === 'resolution').map((e) => e.type)).toEqual(['sla.started', 'sla.cancelled', 'sla.started']);
+    // The case page's timeline says why it started, and what it had used.
+    const page = await (await signedIn(d.h, d.alice).get(`/cases/${id}`)).text();
+    expect(page).toContain('priority low → high: the resolution target now applies; 120 business min already used');
   });
 
   it('starts nothing for a metric already met', async () => {

@@ -307,8 +307,10 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, ear
       if (e.type.startsWith('sla.')) {
         const verb = e.type.slice(4);
         const due = typeof d.dueAt === 'number' ? d.dueAt : null;
+        // A timer started because its target now applies (docs/sla.md): why, and the minutes it had already used.
+        const late = typeof d.startReason === 'string' ? `${d.startReason}; ${str(d.usedMinutes)} business min already used${d.paused ? `; paused: ${str(d.reason)}` : ''}` : null;
         return (
-          <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={str(d.reason)}>
+          <Line entry={e} kind={verb === 'breached' || verb === 'warning' ? 'sla-alert' : 'sla'} detail={late ?? str(d.reason)}>
             {`SLA ${metricLabel(str(d.metric))}: ${verb}`}
             {due !== null ? (
               <>
