@@ -121,6 +121,25 @@ describe('a triage state before the resolution clock', () => {
     expect(timers.resolution).toMatchObject({ state: 'running', startedAt: berlin('2026-03-02T10:30') });
   });
 
+  it('starts a target that applies later from entering the state that starts it, and not before it was entered', async () => {
+    const dirs = folders(triageWorkflow());
+    const slaFile = path.join(dirs.rulesDir, 'sla.json');
+    const sla = JSON.parse(fs.readFileSync(slaFile, 'utf8')) as Json;
+    sla.policies.standard.targets.low = { firstResponse: '16h' }; // no resolution target at low
+    fs.writeFileSync(slaFile, JSON.stringify(sla, null, 2));
+    d = createDesk({ files: loadRepoDefinitions(dirs) }); // Monday 2026-03-02 10:00 Berlin
+    const id = await d.create({ priority: 'low' });
+    const waiting = await d.create({ priority: 'low' });
+    d.h.clock.advanceMinutes(180);
+    expect((await d.transition(id, 'triaged')).status).toBe(200); // Mon 13:00: resolution would start here
+    d.h.clock.advanceMinutes(120);
+    for (const ref of [id, waiting]) expect((await d.call('PATCH', `/api/v1/cases/${ref}`, ADMIN_TOKEN, { priority: 'high' })).status).toBe(200);
+    // high resolution 16h = 960 from Mon 13:00: 120 used at Mon 15:00, 840 left: Mon 15:00–17:00
+    // (120), Tue 480, Wed 09:00 + 240 → Wed 13:00.
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'running', usedMinutes: 120, startedAt: berlin('2026-03-02T13:00'), dueAt: berlin('2026-03-04T13:00') });
+    expect((await d.timers(waiting)).resolution).toBeUndefined(); // still in triage: its clock has not started
+  });
+
   it('starts the clocks the initial state names with the case', async () => {
     const wf = triageWorkflow();
     wf.states.triage.sla = { start: ['resolution'] };
