@@ -1,7 +1,9 @@
 /**
  * Request limits. Body sizes: pages take 64 KiB and the API 256 KiB, except the routes that
  * take files (multipart messages and the portal's new request), which take the attachments'
- * total (`ATTACHMENT_MAX_TOTAL_BYTES`) plus room for the form's text. Rates: where the intake and message rate limits apply (see src/auth/rate-limit.ts): per API token
+ * total (`ATTACHMENT_MAX_TOTAL_BYTES`) plus room for the form's text, and the routes that take
+ * a definition (a ruleset, a workflow, the SLA config: the console's editors and the API's
+ * publishing routes alike), which take DEFINITION_BODY_LIMIT. Rates: where the intake and message rate limits apply (see src/auth/rate-limit.ts): per API token
  * (every token but the ADMIN_TOKEN, which is for automation and imports) and per customer
  * acting themselves (their tokens and the portal together). Staff replying in the workspace
  * are not limited. A refusal is TOO_MANY_REQUESTS (429 with Retry-After).
@@ -45,6 +47,21 @@ export function retryAfterOf(error: DomainError): string {
 export async function takeRateLimit<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): Promise<void> {
   await c.get('limits').limiter.take(limitsFor(c, principal, kind));
 }
+
+/**
+ * The body of a request carrying a definition — a ruleset, a workflow or the SLA config —, in
+ * the manager console (its editors' forms: the builder also sends a field per value, 3–4 times
+ * the JSON) and through the API (PUT /api/v1/rulesets/:name, PUT /api/v1/sla-config): one limit,
+ * so a definition built in the console can be sent back through the API. 64 KiB stopped the
+ * builder at about 45 rules.
+ */
+export const DEFINITION_BODY_LIMIT = 2 * 1024 * 1024;
+
+/** The body of every other API request (but the import's, inbound mail's and uploads'). */
+export const API_BODY_LIMIT = 256 * 1024;
+
+/** What the API's description says of a route that takes a definition. */
+export const DEFINITION_LIMIT_TEXT = `The body may be up to ${formatBytes(DEFINITION_BODY_LIMIT)}, as in the manager console (other API bodies: ${formatBytes(API_BODY_LIMIT)}); larger: 413 PAYLOAD_TOO_LARGE naming the limit.`;
 
 /** Room for a form's text fields and the multipart framing beside its files. */
 export const UPLOAD_FORM_ALLOWANCE = 1024 * 1024;

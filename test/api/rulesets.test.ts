@@ -158,6 +158,28 @@ describe('PUT /api/v1/rulesets/:name', () => {
     expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.version).toBe(1);
   });
 
+  it('takes a definition as large as the manager console does (2 MiB, not the API’s 256 KiB) and names the limit beyond it', async () => {
+    // ~1,300 rules of ~230 bytes: over 256 KiB, as a ruleset built in the console gets.
+    const rules = Array.from({ length: 1300 }, (_, i) => ({ ...vipRule, name: `VIP ${i} to technical`, conditions: { all: [{ fact: 'customer', path: '$.organization', operator: 'equal', value: `VIP ${i} Inc` }] } }));
+    const body = JSON.stringify({ rules, note: 'many customers' });
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    const big = await call('PUT', '/api/v1/rulesets/routing', managerToken, body);
+    expect(big.status).toBe(200);
+    expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.rules).toHaveLength(1300);
+    const sla = (await call('GET', '/api/v1/sla-config', managerToken)).json;
+    const config = { ...sla.config, policies: Object.fromEntries(Object.entries(sla.config.policies as Json).map(([name, p]) => [name, { ...p, description: 'x'.repeat(150 * 1024) }])) };
+    expect(JSON.stringify(config).length).toBeGreaterThan(256 * 1024);
+    expect((await call('PUT', '/api/v1/sla-config', managerToken, { config, note: 'long descriptions' })).status).toBe(200);
+    // Beyond 2 MiB: 413 naming the limit, and nothing published.
+    const huge = await call('PUT', '/api/v1/rulesets/routing', managerToken, { description: 'x'.repeat(2 * 1024 * 1024), rules });
+    expect(huge.status).toBe(413);
+    expect(huge.json).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: 'The definition is larger than 2 MB.' });
+    expect((await call('GET', '/api/v1/rulesets/routing', managerToken)).json.version).toBe(2);
+    // Every other API body keeps its 256 KiB.
+    const other = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { subject: 'Big', description: 'x'.repeat(300 * 1024), customer: { email: 'c@example.com' } });
+    expect(other).toMatchObject({ status: 413, json: { detail: 'The body is larger than 256 KB.' } });
+  });
+
   it('creates a new ruleset (201) and is for managers and admins only', async () => {
     expect((await call('PUT', '/api/v1/rulesets/routing', agentToken, { rules: [] })).status).toBe(403);
     expect((await call('PUT', '/api/v1/rulesets/routing', customerToken, { rules: [] })).status).toBe(403);

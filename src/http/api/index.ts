@@ -1,7 +1,7 @@
 /** The JSON API under `/api/v1`: bearer tokens, problem+json errors, a body size limit. */
 import { Hono } from 'hono';
 import { DomainError } from '../../errors.js';
-import { isUpload, limitBody, uploadLimit } from '../limits.js';
+import { API_BODY_LIMIT, DEFINITION_BODY_LIMIT, isUpload, limitBody, uploadLimit } from '../limits.js';
 import { apiAuth, limitScopedTokens, type ApiAuthOptions } from '../middleware/api-auth.js';
 import type { AppEnv } from '../types.js';
 import { referenceApi, referenceRoutes, tokenApi, tokenRoutes } from './admin.js';
@@ -26,7 +26,17 @@ import { openApiDocument, openApiGroup, openApiRoutes } from './openapi.js';
 import type { ApiGroup } from '../openapi/route-spec.js';
 import { methodsByPath } from '../allowed-methods.js';
 
-export const API_BODY_LIMIT = 256 * 1024;
+export { API_BODY_LIMIT };
+
+/**
+ * The routes that publish a definition (a ruleset, the SLA config): they take the console's
+ * limit for definitions (DEFINITION_BODY_LIMIT), so what the console builds can be sent back.
+ */
+const DEFINITION_ROUTES = [/^\/api\/v1\/rulesets\/[^/]+$/, /^\/api\/v1\/sla-config$/];
+
+function isDefinitionRoute(method: string, path: string): boolean {
+  return method === 'PUT' && DEFINITION_ROUTES.some((r) => r.test(path));
+}
 
 /**
  * Every group of described API routes: what `/api/v1/openapi.json` and `/api/docs` describe.
@@ -50,12 +60,14 @@ export function apiRoutes(options: ApiAuthOptions): Hono<AppEnv> {
     await next();
   });
   const limit = limitBody(API_BODY_LIMIT, 'The body');
+  const definitionLimit = limitBody(DEFINITION_BODY_LIMIT, 'The definition');
   // The bulk import streams any size, line by line, with a limit per line (src/import/);
   // inbound mail has the email channel's own size limit (EMAIL_MAX_BYTES); a multipart
-  // message with files, the attachment limits.
+  // message with files, the attachment limits; a definition, the console's limit for definitions.
   api.use(function apiBodyLimit(c, next) {
     const own = c.req.method === 'POST' && (c.req.path.endsWith('/api/v1/import/cases') || c.req.path.endsWith('/api/v1/inbound/email'));
     if (own) return next();
+    if (isDefinitionRoute(c.req.method, c.req.path)) return definitionLimit(c, next);
     return isUpload(c) ? uploadLimit(c)(c, next) : limit(c, next);
   });
   // The API's description is public: it is registered before the token check.

@@ -7,6 +7,7 @@ import { definitionInForce, publishChecked, writeDefinitions } from '../../defin
 import { DomainError } from '../../errors.js';
 import { hideNotifyUrls } from '../../im/hidden-urls.js';
 import { isManagerRole } from '../../roles.js';
+import { DEFINITION_LIMIT_TEXT } from '../limits.js';
 import { parseWith, readDefinitionJson } from '../json-body.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import { apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
@@ -35,7 +36,7 @@ export const putRulesetRoute = rulesetApi.route({
   method: 'put',
   path: '/:name',
   summary: 'Publish a new version',
-  description: '422 INVALID_RULESET with every problem’s JSON path (a key twice in one object of the body included), or 422 EXAMPLES_FAILED naming each failing example (docs/rules.md, "Examples"). 201 for a new ruleset.',
+  description: `422 INVALID_RULESET with every problem’s JSON path (a key twice in one object of the body included), or 422 EXAMPLES_FAILED naming each failing example (docs/rules.md, "Examples"). 201 for a new ruleset. ${DEFINITION_LIMIT_TEXT}`,
   access: MANAGERS_ONLY,
   params: nameParam,
   body: rulesetBodySchema,

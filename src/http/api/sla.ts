@@ -9,6 +9,7 @@ import { SLA_CONFIG_NAME, type DefinitionVersionRow } from '../../definitions/re
 import { DomainError } from '../../errors.js';
 import { casesOnOtherSlaVersions, reapplySlaPolicy } from '../../sla/reapply.js';
 import { runSlaSweep } from '../../sla/run-sweep.js';
+import { DEFINITION_LIMIT_TEXT } from '../limits.js';
 import { parseWith, readDefinitionJson, readJson } from '../json-body.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { definitionVersion, publishedSlaConfig, reapplyResult, slaConfig, slaConfigVersion, sweepRun } from './schemas/definitions.js';
@@ -39,7 +40,7 @@ export const putSlaConfigRoute = slaApi.route({
   method: 'put',
   path: '/sla-config',
   summary: 'Publish an SLA config',
-  description: 'The config itself, or `{ "config": {…}, "note": "…" }`. 422 INVALID_SLA_CONFIG lists every problem with its JSON path (a key twice in one object of the body included). Running cases keep their version until re-applied.',
+  description: `The config itself, or \`{ "config": {…}, "note": "…" }\`. 422 INVALID_SLA_CONFIG lists every problem with its JSON path (a key twice in one object of the body included). Running cases keep their version until re-applied. ${DEFINITION_LIMIT_TEXT}`,
   access: MANAGERS_ONLY,
   body: z.union([z.strictObject({ config: slaConfig, note: noteSchema }), slaConfig]),
   responses: { 200: publishedSlaConfig },

@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import { DomainError } from '../../errors.js';
 import { accessPages } from './access.js';
-import { isUpload, limitBody, uploadLimit } from '../limits.js';
+import { DEFINITION_BODY_LIMIT, isUpload, limitBody, uploadLimit } from '../limits.js';
 import { authPages } from './auth.js';
 import { caseMacroPages } from './case-macros.js';
 import { casePages } from './cases.js';
@@ -30,11 +30,10 @@ export const PAGE_BODY_LIMIT = 64 * 1024;
 
 /**
  * The definition editors' forms (the rule builder, the workflow editor, the JSON editors and
- * what they post as you type, the dry-run): they carry the whole document — the builder also a
- * field per value, 3–4 times the JSON — and the API takes a definition of up to 256 KiB
- * (API_BODY_LIMIT). 64 KiB stopped the builder at about 45 rules.
+ * what they post as you type, the dry-run) carry the whole document: they take the definitions'
+ * limit, the same as the API's publishing routes (DEFINITION_BODY_LIMIT, src/http/limits.ts).
  */
-export const DEFINITION_FORM_LIMIT = 2 * 1024 * 1024;
+export const DEFINITION_FORM_LIMIT = DEFINITION_BODY_LIMIT;
 const DEFINITION_FORMS = /^\/manage\/(?:(?:rules|workflows)\/[^/]+\/(?:builder|drafts|validate|publish|rollback|dry-runs)|sla\/(?:drafts|validate|publish|rollback))$/;
 
 export function pageRoutes(options: PageOptions): Hono<PageEnv> {
