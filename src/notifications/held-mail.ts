@@ -5,7 +5,7 @@
  * agent's confirmation: anyone can type anyone's address. The outbox item is then done and
  * `email.held` on the timeline keeps what it was (its type and payload); the case page and the
  * API list the held mails, each with whether confirming would still send it (`current`: not a
- * status mail the case has moved on from), and an agent's confirmation (`releaseHeldMails`)
+ * mail the case has moved on from, `outdated`), and an agent's confirmation (`releaseHeldMails`)
  * records `email.released` and queues each current one again, marked `confirmed`, so it is
  * sent (rendered then, as any other).
  */
@@ -18,6 +18,7 @@ import { markItemDone } from '../outbox/dialect.js';
 import type { OutboxItem } from '../outbox/outbox.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { offerIn } from './case-reads.js';
 import { CaseContext } from '../workflow/context.js';
 import type { StateCategory } from '../workflow/definition.js';
 
@@ -58,22 +59,45 @@ export interface HeldMail {
   to: string;
   item: { type: string; payload: Record<string, unknown> };
   /**
-   * Whether confirming the address now sends it: false for a status mail the case has moved on
-   * from (`outdated`), which the confirmation records as not sent.
+   * Whether confirming the address now sends it: false for a mail the case has moved on from
+   * (`outdated`), which the confirmation records as not sent.
    */
   current: boolean;
 }
 
+/** What a held mail is judged by: the case as it is now. */
+interface CaseNow {
+  category: StateCategory | null;
+  /** A public staff reply exists (the case's first response is recorded). */
+  staffReplied: boolean;
+  /** The customer answered the latest solution offer (accepted or declined), or none is left. */
+  offerAnswered: boolean;
+}
+
+const isFinal = (category: StateCategory | null) => category === 'resolved' || category === 'closed';
+
 /**
- * A held status mail the case has moved on from since: "Resolved" of a case reopened meanwhile,
- * "Waiting on you" of a case no longer waiting. Sent now it would tell the customer something
- * no longer true (and a resolved mail's rating links would rate nothing): it is not sent.
+ * A held mail the case has moved on from since: "Resolved" of a case reopened meanwhile,
+ * "Waiting on you" of a case no longer waiting, "Known solution offered" once the customer
+ * answered the offer or the case was resolved or closed, the acknowledgement ("we received
+ * your request") once staff replied publicly or the case was resolved or closed. Sent now it
+ * would tell the customer something no longer true (a resolved mail's rating links would rate
+ * nothing, an offer's answer links answer nothing): it is not sent.
  */
-function outdated(m: Pick<HeldMail, 'kind' | 'template'>, category: StateCategory | null): boolean {
+function outdated(m: Pick<HeldMail, 'kind' | 'template'>, now: CaseNow): boolean {
   if (m.kind !== 'notification') return false;
-  if (m.template === 'case-resolved') return category !== 'resolved' && category !== 'closed';
-  if (m.template === 'case-pending') return category !== 'pending';
-  return false;
+  switch (m.template) {
+    case 'case-resolved':
+      return !isFinal(now.category);
+    case 'case-pending':
+      return now.category !== 'pending';
+    case 'solution-offered':
+      return now.offerAnswered || isFinal(now.category);
+    case 'case-received':
+      return now.staffReplied || isFinal(now.category);
+    default:
+      return false;
+  }
 }
 
 /** The held mails no agent has confirmed yet, oldest first (whether each is current is for `judged`). */
@@ -101,9 +125,14 @@ async function waitingMails(q: Handle, caseId: number): Promise<Omit<HeldMail, '
 }
 
 /** Each waiting mail with whether confirming now sends it, by the case as it is (`row`). */
-function judged(services: Services, row: CaseRow, waiting: readonly Omit<HeldMail, 'current'>[]): HeldMail[] {
-  const category = customerStatus(services, row).statusCategory;
-  return waiting.map((m) => ({ ...m, current: !outdated(m, category) }));
+async function judged(q: Handle, services: Services, row: CaseRow, waiting: readonly Omit<HeldMail, 'current'>[]): Promise<HeldMail[]> {
+  const offered = waiting.some((m) => m.template === 'solution-offered') ? await offerIn(q, row.id) : null;
+  const now: CaseNow = {
+    category: customerStatus(services, row).statusCategory,
+    staffReplied: row.firstResponseAt !== null,
+    offerAnswered: offered?.answer !== 'open',
+  };
+  return waiting.map((m) => ({ ...m, current: !outdated(m, now) }));
 }
 
 /**
@@ -112,7 +141,7 @@ function judged(services: Services, row: CaseRow, waiting: readonly Omit<HeldMai
  */
 export async function heldMails(q: Handle, services: Services, caseId: number): Promise<HeldMail[]> {
   const waiting = await waitingMails(q, caseId);
-  return waiting.length === 0 ? [] : judged(services, await CaseContext.row(q, caseId), waiting);
+  return waiting.length === 0 ? [] : judged(q, services, await CaseContext.row(q, caseId), waiting);
 }
 
 /**
@@ -126,7 +155,7 @@ export async function releaseHeldMails(services: Services, caseId: number, actor
     if (waiting.length === 0) return 0;
     // Judged by the case as locked for this write: what the page showed may have changed since.
     const ctx = await CaseContext.load(q, services, caseId, actor);
-    const held = judged(services, ctx.case, waiting);
+    const held = await judged(q, services, ctx.case, waiting);
     const send = held.filter((m) => m.current);
     const dropped = held.filter((m) => !m.current);
     await ctx.record(RELEASED_MAIL, { held: send.map((m) => m.id), to: [...new Set(held.map((m) => m.to))], ...(dropped.length ? { dropped: dropped.map((m) => m.id) } : {}) });

@@ -9,6 +9,7 @@
  * rating links) is held until an agent confirms the address, then sent; before, the resolved
  * mail went straight to whoever's address was typed.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeline } from '../../src/cases/case-read.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
@@ -32,12 +33,12 @@ let desk: PageClient;
 const call = chatCaller(() => h);
 
 /** A chat with one visitor message; the visitor's token, the case ref and the message's seq. */
-async function chat(email: string, o: { signed?: boolean; name?: string } = {}) {
+async function chat(email: string, o: { signed?: boolean; name?: string; body?: string } = {}) {
   const identity = o.signed ? { signature: signIdentity(siteSecret(h.services, site), email) } : { name: o.name ?? 'Visitor' };
   const started = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email, ...identity } });
   expect(started.status).toBe(201);
   const { token } = (await started.json()) as { token: string };
-  const sent = await call('POST', '/chat/api/messages', { token, body: { body: 'Where is my parcel?' } });
+  const sent = await call('POST', '/chat/api/messages', { token, body: { body: o.body ?? 'Where is my parcel?' } });
   expect(sent.status).toBe(201);
   const { case: ref, seq } = (await sent.json()) as { case: string; seq: number };
   return { token, ref, id: parseCaseRef(ref)!, seq };
@@ -254,5 +255,78 @@ describe('automatic mail to an address the visitor only typed', () => {
     await h.api('POST', `/api/v1/cases/${signed.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Done.' } });
     await settle();
     expect(mailsTo('sig@example.com').map((m) => m.mail.text)).toEqual([expect.stringContaining('Done.')]);
+  });
+
+  const heldList = async (ref: string) =>
+    ((await (await h.api('GET', `/api/v1/cases/${ref}/held-mail`, { token: h.tokenFor(alice) })).json()) as { items: { template?: string; current: boolean }[] }).items.map((m) => [m.template, m.current]);
+
+  it('a held "Known solution offered" is not sent once the customer answered the offer or the case was resolved', async () => {
+    h.clock.advance(60 * 60_000); // past the chats per client address of the tests before
+    const now = h.clock.now();
+    const [problem] = await h.services.store.write((q) =>
+      q.db.insert(q.tables.problems).values({ title: 'Voucher code rejected', symptoms: 'voucher code rejected, voucher invalid at checkout', synonyms: '', solution: 'Vouchers work only on full-price items.', createdAt: now, updatedAt: now }).returning({ id: q.tables.problems.id }),
+    );
+    try {
+      // Answered ("No, I still need help"): the offer mail would ask a question already answered.
+      const answered = await chat('offer@example.com', { name: 'Olga', body: 'My voucher code was rejected at checkout' });
+      await settle();
+      expect(await heldList(answered.ref)).toEqual([['solution-offered', true]]);
+      const { customerId } = (await h.get<{ customerId: number }>('SELECT customer_id AS "customerId" FROM cases WHERE id = ?', answered.id))!;
+      const declined = await h.api('POST', `/api/v1/cases/${answered.ref}/offered-solution`, { token: h.tokenFor({ type: 'customer', id: customerId }), body: { answer: 'notSolved' } });
+      expect(declined.status).toBe(200);
+      expect(await heldList(answered.ref)).toEqual([['solution-offered', false]]);
+      expect(await (await h.api('POST', `/api/v1/cases/${answered.ref}/held-mail/release`, { token: h.tokenFor(alice) })).json()).toEqual({ released: 0 });
+
+      // Resolved by the agent: the "Resolved" mail goes, the offer does not.
+      const resolved = await chat('offer2@example.com', { name: 'Otto', body: 'The voucher code is invalid at checkout' });
+      expect((await h.api('POST', `/api/v1/cases/${resolved.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Applied the discount by hand.' } })).status).toBe(200);
+      await settle();
+      expect(await heldList(resolved.ref)).toEqual([['solution-offered', false], ['case-resolved', true]]);
+      expect(await (await h.api('POST', `/api/v1/cases/${resolved.ref}/held-mail/release`, { token: h.tokenFor(alice) })).json()).toEqual({ released: 1 });
+      await settle();
+      expect(mailsTo('offer@example.com')).toEqual([]);
+      expect(mailsTo('offer2@example.com').map((m) => m.mail.text)).toEqual([expect.stringContaining('Applied the discount by hand.')]);
+    } finally {
+      await h.services.store.write((q) => q.db.update(q.tables.problems).set({ active: false }).where(eq(q.tables.problems.id, problem!.id)));
+    }
+  });
+
+  it('a held acknowledgement is not sent once staff replied publicly or the case was resolved', async () => {
+    h.clock.advance(60 * 60_000); // past the chats per client address of the tests before
+    const routing = h.services.definitions.ruleset('routing').definition;
+    const publish = async (definition: typeof routing) => {
+      await h.services.store.write((q) => h.services.definitions.createVersion(q, 'ruleset', 'routing', definition, { state: 'published', now: h.clock.now() }));
+      await h.services.definitions.refresh();
+    };
+    const acknowledge = {
+      name: 'Acknowledge order questions',
+      conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'case.created' }, { fact: 'case', path: '$.subject', operator: 'equal', value: 'Chat: Is my order confirmed?' }] },
+      event: { type: 'notify', params: { to: 'customer', template: 'case-received' } },
+    };
+    await publish({ ...routing, rules: [...routing.rules, acknowledge] });
+    try {
+      const replied = await chat('ack@example.com', { name: 'Anna', body: 'Is my order confirmed?' });
+      await settle();
+      expect(await heldList(replied.ref)).toEqual([['case-received', true]]);
+      // An internal note is no answer to the customer; a public reply is.
+      await reply(replied.ref, 'Checking the warehouse.', { internal: true });
+      expect(await heldList(replied.ref)).toEqual([['case-received', true]]);
+      await reply(replied.ref, 'Yes, it ships today.');
+      expect(await heldList(replied.ref)).toEqual([['case-received', false]]);
+
+      const resolved = await chat('ack2@example.com', { name: 'Arno', body: 'Is my order confirmed?' });
+      await settle();
+      expect(await heldList(resolved.ref)).toEqual([['case-received', true]]);
+      expect((await h.api('POST', `/api/v1/cases/${resolved.ref}/transitions`, { token: h.tokenFor(alice), body: { transition: 'resolve', solution: 'Shipped.' } })).status).toBe(200);
+      await settle();
+      expect(await heldList(resolved.ref)).toEqual([['case-received', false], ['case-resolved', true]]);
+
+      for (const v of [replied, resolved]) await h.api('POST', `/api/v1/cases/${v.ref}/held-mail/release`, { token: h.tokenFor(alice) });
+      await settle();
+      expect(mailsTo('ack@example.com')).toEqual([]);
+      expect(mailsTo('ack2@example.com').map((m) => m.mail.subject)).toEqual([expect.stringContaining('Resolved')]);
+    } finally {
+      await publish(routing);
+    }
   });
 });

@@ -166,7 +166,7 @@ const heldMail = z
     template: z.string().optional().meta({ examples: ['case-resolved'] }),
     to: z.string().meta({ description: 'The address the visitor typed.' }),
     current: z.boolean().meta({
-      description: 'Whether a release now sends it. `false` for a status mail the case has moved on from (*Resolved* of a case reopened since, *Waiting on you* of a case no longer waiting): a release records it as not sent (`dropped` on `email.released`).',
+      description: 'Whether a release now sends it. `false` for a mail the case has moved on from (*Resolved* of a case reopened since, *Waiting on you* of a case no longer waiting, *Known solution offered* once the offer was answered or the case resolved or closed, the acknowledgement once staff replied publicly or the case was resolved or closed): a release records it as not sent (`dropped` on `email.released`).',
     }),
   })
   .meta({ id: 'HeldMail' });
