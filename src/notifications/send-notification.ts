@@ -13,7 +13,7 @@
  * connection inside the transaction that queued it (`inTransaction`: intake's
  * acknowledgement, src/outbox/perform-now.ts), with the same look-ups (recipients.ts).
  */
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import type { cases, customers } from '../db/schema/index.js';
@@ -56,11 +56,26 @@ async function planOf(q: Handle, item: OutboxItem): Promise<Plan | null> {
   return { c, to, template, addresses, fallback, customer: customer!, toCustomer };
 }
 
+/**
+ * The time zone the staff recipients set on their profile, when every one of them is staff with
+ * the same zone: a staff mail shows its times in it. Else null (an SLA due time is then shown
+ * in its calendar's zone), as one mail goes to them all.
+ */
+async function sharedTimeZone(q: Handle, addresses: readonly string[]): Promise<string | null> {
+  const lower = [...new Set(addresses.map((a) => a.toLowerCase()))];
+  if (lower.length === 0) return null;
+  const rows = await q.db.select({ timeZone: q.tables.staff.timeZone }).from(q.tables.staff).where(inArray(q.tables.staff.email, lower));
+  const zones = new Set(rows.map((r) => r.timeZone));
+  const [zone] = zones;
+  return rows.length === lower.length && zones.size === 1 && zone ? zone : null;
+}
+
 /** The message for the plan's audience (a manager's saved version of the template if there is one). */
 async function compose(q: Handle, services: Services, item: OutboxItem, plan: Plan, signIn: SignInLink | null) {
   const { c, template, toCustomer } = plan;
   const audience = toCustomer ? 'customer' : 'staff';
-  const values = await caseValues(q, services, c, template, audience, { data: (item.payload.data ?? {}) as Record<string, unknown>, signInUrl: signIn?.url ?? null });
+  const timeZone = toCustomer ? null : await sharedTimeZone(q, plan.addresses);
+  const values = await caseValues(q, services, c, template, audience, { data: (item.payload.data ?? {}) as Record<string, unknown>, signInUrl: signIn?.url ?? null, timeZone });
   return renderMail(template, audience, values, caseRef(c.id), await templateOverrideIn(q, template, audience));
 }
 

@@ -39,7 +39,7 @@ export interface VariableSpec {
   sectionOnly?: boolean;
 }
 
-type Extra = 'offer' | 'csat' | 'reason' | 'reply' | 'signIn';
+type Extra = 'offer' | 'csat' | 'reason' | 'due' | 'reply' | 'signIn';
 
 export interface TemplateSpec {
   name: MailTemplateName;
@@ -53,6 +53,7 @@ export interface TemplateSpec {
 
 const BOTH = ['customer', 'staff'] as const;
 const STAFF_REASON = { staff: ['reason'] } as const;
+const STAFF_DUE = { staff: ['reason', 'due'] } as const;
 
 export const TEMPLATE_SPECS: readonly TemplateSpec[] = [
   { name: 'case-received', title: 'Acknowledgement', when: 'A request arrived (by mail always; otherwise when a rule or the workflow says so).', audiences: BOTH, extras: { customer: ['offer', 'signIn'], staff: ['offer'] } },
@@ -60,8 +61,8 @@ export const TEMPLATE_SPECS: readonly TemplateSpec[] = [
   { name: 'case-pending', title: 'Waiting on you', when: 'The case went to a state waiting on the customer (in the default workflow: "Wait on customer").', audiences: BOTH, extras: {} },
   { name: 'case-resolved', title: 'Resolved', when: 'Staff resolved the case. The customer version carries the one-click "Did this solve it?" links.', audiences: BOTH, extras: { customer: ['csat'] } },
   { name: 'case-escalated', title: 'Escalated', when: 'The case was escalated (to staff; customers get a status update).', audiences: BOTH, extras: STAFF_REASON },
-  { name: 'sla-warning', title: 'SLA at risk', when: 'An SLA timer reached its warning time (to staff; customers get a status update).', audiences: BOTH, extras: STAFF_REASON },
-  { name: 'sla-breached', title: 'SLA breached', when: 'An SLA timer breached (to staff; customers get a status update).', audiences: BOTH, extras: STAFF_REASON },
+  { name: 'sla-warning', title: 'SLA at risk', when: 'An SLA timer reached its warning time (to staff; customers get a status update).', audiences: BOTH, extras: STAFF_DUE },
+  { name: 'sla-breached', title: 'SLA breached', when: 'An SLA timer breached (to staff; customers get a status update).', audiences: BOTH, extras: STAFF_DUE },
   { name: 'case-waiting', title: 'Waiting for an agent', when: 'A case waited longer than its queue allows for an agent (to the queue managers).', audiences: BOTH, extras: STAFF_REASON },
   { name: 'staff-reply', title: 'Staff reply', when: 'A public staff reply is mailed to the customer and the addresses copied on the case.', audiences: ['customer'], extras: { customer: ['reply'] } },
 ];
@@ -97,7 +98,11 @@ const EXTRAS: Record<Extra, readonly VariableSpec[]> = {
     { name: 'signIn', description: 'the customer has no password yet: the mail carries a one-time sign-in link', sectionOnly: true },
     { name: 'signIn.url', description: 'link: signs the customer in once and opens the case (valid 7 days)' },
   ],
-  reason: [{ name: 'reason', description: 'why: the escalation reason, the SLA timer at stake, how long it waited' }],
+  reason: [{ name: 'reason', description: 'why: the escalation reason, the SLA timer at stake (its due time as people read it), how long it waited' }],
+  due: [
+    { name: 'dueAt', description: 'when the SLA target is (was) due: ISO 8601 in UTC, e.g. 2026-03-09T05:00:00.000Z' },
+    { name: 'dueAtText', description: "the same as people read it, in the recipient's time zone (their profile) or the SLA calendar's, e.g. Mon 9 Mar 2026, 06:00 (Europe/Berlin)" },
+  ],
   reply: [
     { name: 'reply.text', description: 'the reply as written' },
     { name: 'reply.author', description: "the replying staff member's name" },
@@ -105,7 +110,7 @@ const EXTRAS: Record<Extra, readonly VariableSpec[]> = {
 };
 
 /** Names a customer version is refused, with why (beyond simply unknown names). */
-const STAFF_ONLY_NAMES = new Set(['case.queue', 'case.priority', 'reason']);
+const STAFF_ONLY_NAMES = new Set(['case.queue', 'case.priority', 'reason', 'dueAt', 'dueAtText']);
 
 export function templateSpec(name: string): TemplateSpec | undefined {
   return TEMPLATE_SPECS.find((s) => s.name === name);

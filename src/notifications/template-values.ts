@@ -11,6 +11,8 @@ import { customerStatus } from '../cases/customer-view.js';
 import { csatLinksIn } from '../channels/email/csat-link.js';
 import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
+import type { Metric, Priority, SlaConfig } from '../sla/config.js';
+import { formatInstantIn } from '../text/time-zones.js';
 import { offerIn } from './case-reads.js';
 import type { MailTemplateName, TemplateAudience } from './template-catalog.js';
 import type { TemplateValues } from './template-language.js';
@@ -25,18 +27,65 @@ export interface ValueOptions {
   csat?: 'signed' | 'example';
   /** The one-time sign-in link an acknowledgement carries to a customer without a password. */
   signInUrl?: string | null;
+  /**
+   * The recipients' own time zone (their staff profile), when they all have the same one: times
+   * are shown in it; else an SLA due time is shown in the zone of the calendar its timer counts on.
+   */
+  timeZone?: string | null;
 }
 
-/** What the message explains: the escalation's reason, or the SLA timer at stake, or how long the case waited. */
-export async function reasonFor(q: Handle, template: MailTemplateName, caseId: number, data: Record<string, unknown>): Promise<string | null> {
+interface SlaData {
+  metric?: string;
+  dueAt?: number | null;
+  policy?: string;
+  priority?: string;
+}
+
+/**
+ * The zone of the business calendar an SLA timer counts on: its target's calendar in the SLA
+ * config version the case runs on (a target may name its own), else its policy's; null when
+ * the config no longer knows the policy.
+ */
+function calendarZone(services: Services, c: CaseRow, sla: SlaData, priority: string): string | null {
+  if (!sla.policy) return null;
+  let config: SlaConfig;
+  try {
+    config = services.definitions.sla(c.slaConfigVersion ?? undefined).config;
+  } catch {
+    return null;
+  }
+  const policy = config.policy(sla.policy);
+  if (!policy) return null;
+  try {
+    const target = sla.metric ? config.target(sla.policy, priority as Priority, sla.metric as Metric, c.channel) : null;
+    return (target?.calendar ?? policy.calendar).timezone;
+  } catch {
+    return policy.calendar.timezone;
+  }
+}
+
+/** The SLA due time of a warning or breach mail: ISO 8601 (UTC) and as people read it, in `zone` or the timer's calendar's. */
+export function dueTime(services: Services, c: CaseRow, data: Record<string, unknown>, zone: string | null | undefined): { at: string; text: string } | null {
+  const sla = (data.sla ?? null) as SlaData | null;
+  if (typeof sla?.dueAt !== 'number') return null;
+  const priority = typeof data.priority === 'string' ? data.priority : c.priority;
+  const shown = zone ?? calendarZone(services, c, sla, priority) ?? 'UTC';
+  return { at: new Date(sla.dueAt).toISOString(), text: formatInstantIn(sla.dueAt, shown) };
+}
+
+/**
+ * What the message explains: the escalation's reason, or the SLA timer at stake with its due
+ * time as people read it (`dueTime`), or how long the case waited (since when: in `zone`, or UTC).
+ */
+export async function reasonFor(q: Handle, services: Services, template: MailTemplateName, c: CaseRow, data: Record<string, unknown>, zone?: string | null): Promise<string | null> {
   if (template === 'case-escalated') {
-    const last = await lastData(q, caseId, 'case.escalated');
+    const last = await lastData(q, c.id, 'case.escalated');
     return (last?.reason as string | undefined) ?? null;
   }
   if (template === 'sla-warning' || template === 'sla-breached') {
-    const sla = (data.sla ?? null) as { metric?: string; dueAt?: number | null; policy?: string } | null;
+    const sla = (data.sla ?? null) as SlaData | null;
     if (!sla?.metric) return null;
-    const due = typeof sla.dueAt === 'number' ? new Date(sla.dueAt).toISOString() : null;
+    const due = dueTime(services, c, data, zone)?.text ?? null;
     const policy = sla.policy ? ` (${sla.policy})` : '';
     return template === 'sla-warning' ? `The ${sla.metric} target${policy} is due ${due ?? 'soon'}.` : `The ${sla.metric} target${policy}${due ? ` was due ${due}` : ''}.`;
   }
@@ -44,7 +93,7 @@ export async function reasonFor(q: Handle, template: MailTemplateName, caseId: n
     const wait = data as { waitingSince?: unknown; thresholdMinutes?: unknown };
     if (typeof wait.waitingSince !== 'number') return null;
     const threshold = typeof wait.thresholdMinutes === 'number' ? ` (the queue alerts after ${wait.thresholdMinutes} min)` : '';
-    return `Waiting since ${new Date(wait.waitingSince).toISOString()}${threshold}.`;
+    return `Waiting since ${formatInstantIn(wait.waitingSince, zone ?? 'UTC')}${threshold}.`;
   }
   return null;
 }
@@ -77,8 +126,10 @@ export async function caseValues(q: Handle, services: Services, c: CaseRow, name
     const csat = name !== 'case-resolved' ? null : options.csat === 'example' ? exampleCsat(services) : await csatLinksIn(q, services, c.id, c.customerId);
     return customerValues({ caseRef: ref, subject: c.subject, status: customerStatus(services, c).status, customerName, solution: c.solution, offer, url, csat, reply: options.reply ?? null, signInUrl: name === 'case-received' ? options.signInUrl ?? null : null });
   }
-  const reason = await reasonFor(q, name, c.id, options.data ?? {});
-  return staffValues({ caseRef: ref, subject: c.subject, status: c.status, queue: c.queueId, priority: c.priority, customerName, reason, solution: c.solution, offer, url });
+  const data = options.data ?? {};
+  const reason = await reasonFor(q, services, name, c, data, options.timeZone);
+  const due = name === 'sla-warning' || name === 'sla-breached' ? dueTime(services, c, data, options.timeZone) : null;
+  return staffValues({ caseRef: ref, subject: c.subject, status: c.status, queue: c.queueId, priority: c.priority, customerName, reason, solution: c.solution, offer, url, due });
 }
 
 const EVENT_OF: Partial<Record<MailTemplateName, string>> = { 'sla-warning': 'sla.warning', 'sla-breached': 'sla.breached', 'case-waiting': 'case.waitAlerted' };
@@ -94,9 +145,9 @@ export async function previewData(q: Handle, caseId: number, name: MailTemplateN
 
 const SAMPLE_REASONS: Partial<Record<MailTemplateName, string>> = {
   'case-escalated': 'Enterprise customer with an urgent problem.',
-  'sla-warning': 'The firstResponse target (standard) is due 2026-03-02T17:00:00.000Z.',
-  'sla-breached': 'The resolution target (standard) was due 2026-03-02T17:00:00.000Z.',
-  'case-waiting': 'Waiting since 2026-03-02T09:00:00.000Z (the queue alerts after 30 min).',
+  'sla-warning': 'The firstResponse target (standard) is due Mon 2 Mar 2026, 18:00 (Europe/Berlin).',
+  'sla-breached': 'The resolution target (standard) was due Mon 2 Mar 2026, 18:00 (Europe/Berlin).',
+  'case-waiting': 'Waiting since Mon 2 Mar 2026, 09:00 (UTC) (the queue alerts after 30 min).',
 };
 
 /** A made-up case for previews without a case: every value of the version filled in. */
@@ -113,5 +164,6 @@ export function sampleValues(services: Services, name: MailTemplateName, audienc
   if (audience === 'customer') {
     return customerValues({ ...common, status: 'In progress', csat: exampleCsat(services), signInUrl: name === 'case-received' ? `${services.publicUrl}/login/link?token=example` : null, reply: { text: 'Hello Chloe,\n\nwe refunded the second charge.', author: 'Alice Archer' } });
   }
-  return staffValues({ ...common, status: 'open', queue: 'billing', priority: 'high', reason: SAMPLE_REASONS[name] ?? null });
+  const due = name === 'sla-warning' || name === 'sla-breached' ? { at: '2026-03-02T17:00:00.000Z', text: 'Mon 2 Mar 2026, 18:00 (Europe/Berlin)' } : null;
+  return staffValues({ ...common, status: 'open', queue: 'billing', priority: 'high', reason: SAMPLE_REASONS[name] ?? null, due });
 }

@@ -30,6 +30,8 @@ export interface TemplateInput {
   /** The known problem's solution offered to the customer, while it waits for their answer. */
   offer: { title: string; solution: string } | null;
   url: string;
+  /** The SLA due time of a warning or breach (ISO 8601, UTC), and as people read it (`dueAtText`). */
+  due?: { at: string; text: string } | null;
 }
 
 export interface RenderedMessage {
@@ -157,6 +159,8 @@ export function staffValues(c: TemplateInput): TemplateValues {
     ['customer.firstName', firstName(c.customerName)],
     ['solution', c.solution],
     ['reason', c.reason],
+    ['dueAt', c.due?.at ?? null],
+    ['dueAtText', c.due?.text ?? null],
     ...offerValues(c.offer),
   ]);
 }

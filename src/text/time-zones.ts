@@ -3,7 +3,7 @@
  * (luxon, which asks the runtime's ICU), the list a profile offers, and the zone's short
  * name at an instant ("CET", "EDT", "GMT+5:30") for showing times with the zone named.
  */
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 export const DEFAULT_TIME_ZONE = 'UTC';
 
@@ -74,4 +74,13 @@ export function zoneAbbreviation(zone: string, ms: number): string {
   if (!/^(GMT|UTC)[+-]/.test(british)) return british;
   const american = zoneNameIn('en-US', zone, ms);
   return /^(GMT|UTC)[+-]/.test(american) ? british : american;
+}
+
+/**
+ * An instant as people read it, in `zone` with the zone named: "Mon 9 Mar 2026, 06:00
+ * (Europe/Berlin)" (mail text; a zone this runtime does not know reads as UTC, named so).
+ */
+export function formatInstantIn(ms: number, zone: string): string {
+  const shown = displayZone(zone);
+  return `${DateTime.fromMillis(ms, { zone: shown, locale: 'en-GB' }).toFormat('ccc d LLL yyyy, HH:mm')} (${shown})`;
 }

@@ -86,6 +86,32 @@ describe('a customized template', () => {
     const alerts = smtp.messages.filter((m) => m.to.includes('maria@casebook.test'));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.mail.subject).toBe(`[${created.id}] normal in general: Hello`);
-    expect(alerts[0]!.mail.text).toBe('Heads up (open).\nWhy: The firstResponse target (standard) is due 2026-03-03T09:00:00.000Z.\n');
+    // Due 2026-03-03T09:00Z: 10:00 in Berlin, the zone of the office calendar the timer counts on.
+    expect(alerts[0]!.mail.text).toBe('Heads up (open).\nWhy: The firstResponse target (standard) is due Tue 3 Mar 2026, 10:00 (Europe/Berlin).\n');
+  });
+
+  it('shows an SLA due time as people read it: in the calendar’s zone across a DST change, or in the recipient’s own zone', async () => {
+    await setUp();
+    await put('sla-breached', 'staff', 'Breached: {{case.subject}}', 'Due {{dueAtText}} ({{dueAt}}).\n');
+    // Friday 27 March 2026, 16:00 in Berlin (CET); Berlin moves to CEST on Sunday the 29th.
+    h.clock.set('2026-03-27T15:00:00Z');
+    const created = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'c@example.com' }, subject: 'Before the change', description: 'A question' } })).json()) as { id: string };
+    // 8 business hours: Friday 16:00–17:00, Monday 09:00–16:00 CEST = 14:00 UTC (not 15:00, as CET would say).
+    // Warned at 80 % (6 h 24 min): Monday 14:24 CEST.
+    h.clock.set('2026-03-30T12:25:00Z');
+    await runSlaSweep(h.services);
+    await h.services.outbox.drain();
+    const warning = smtp.messages.filter((m) => m.to.includes('maria@casebook.test'));
+    expect(warning.map((m) => m.mail.subject)).toEqual([`[${created.id}] SLA at risk: Before the change`]);
+    expect(warning[0]!.mail.text).toContain('The firstResponse target (standard) is due Mon 30 Mar 2026, 16:00 (Europe/Berlin).');
+
+    // Maria set her own zone on her profile: her mail says the time there, naming the zone.
+    expect((await signedIn(h, maria).post('/profile', { name: 'Maria', timeZone: 'America/New_York' })).status).toBe(303);
+    h.clock.set('2026-03-30T14:01:00Z');
+    await runSlaSweep(h.services);
+    await h.services.outbox.drain();
+    const breach = smtp.messages.filter((m) => m.to.includes('maria@casebook.test'))[1]!.mail;
+    expect(breach.subject).toBe(`[${created.id}] Breached: Before the change`);
+    expect(breach.text).toBe('Due Mon 30 Mar 2026, 10:00 (America/New_York) (2026-03-30T14:00:00.000Z).\n');
   });
 });
