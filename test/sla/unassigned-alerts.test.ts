@@ -117,7 +117,8 @@ describe('cases waiting too long in a queue', () => {
     expect(waiting).toHaveLength(1);
     expect(waiting[0]!.to).toEqual(['mia@casebook.test']);
     expect(waiting[0]!.mail.subject).toBe(`[C-${c.id}] Waiting for an agent in general: Account question`);
-    expect(waiting[0]!.mail.text).toContain('(the queue alerts after 15 min)');
+    // Since when, as people read it (mia set no zone on her profile: UTC, named), not an ISO string.
+    expect(waiting[0]!.mail.text).toMatch(/Waiting since [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} 20\d\d, \d\d:\d\d \(UTC\) \(the queue alerts after 15 min\)/);
     const alerts = (await timeline(h.services, c.id)).filter((e) => e.type === 'case.waitAlerted');
     expect(alerts.map((e) => e.data)).toEqual([{ queue: 'general', waitingSince: c.waitingSince, waitedMinutes: 16, thresholdMinutes: 15 }]);
 
