@@ -28,7 +28,7 @@ import { postgresWriteInProgress, sqliteOf, type Handle, type Store } from '../d
 import { DefinitionError, DomainError } from '../errors.js';
 import { prepareRuleset } from '../rules/compile.js';
 import type { CompiledRuleset } from '../rules/engine.js';
-import { enabledRules, validateRuleset, type RuleJson } from '../rules/definition.js';
+import { enabledRules, validateRuleset, type RuleCondition, type RuleJson } from '../rules/definition.js';
 import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import type { ActionRegistry } from '../workflow/registry.js';
@@ -295,6 +295,16 @@ export class Definitions {
     return this.names('ruleset')
       .map((name) => this.refusedRuleset(name))
       .filter((r) => r !== null);
+  }
+
+  /** The shared conditions of the published version of a ruleset (`{ "condition": name }`); none when it is refused. */
+  publishedSharedConditions(name: string): RuleCondition[] {
+    try {
+      return Object.values(this.ruleset(name).definition.sharedConditions ?? {});
+    } catch (error) {
+      if (error instanceof RefusedRulesetError) return [];
+      throw error;
+    }
   }
 
   /** The rules of the published version of a ruleset; none when it is refused. */

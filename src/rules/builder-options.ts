@@ -26,6 +26,7 @@ function usedInRules(services: Services): { tags: Set<string>; skills: Set<strin
     if (node.fact === 'case' && node.path === '$.skills') strings.forEach((v) => out.skills.add(v));
   };
   for (const name of services.definitions.names('ruleset')) {
+    for (const shared of services.definitions.publishedSharedConditions(name)) visit(shared);
     for (const rule of services.definitions.publishedRules(name)) {
       visit(rule.conditions);
       const params = (rule.event.params ?? {}) as Record<string, unknown>;

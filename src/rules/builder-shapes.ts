@@ -67,7 +67,7 @@ export function nodeShape(node: unknown): NodeShape {
       if (extra !== null) return { kind: 'json', reason: `"not" has "${extra}", which the builder does not edit` };
       return isObject(node.not) ? { kind: 'group', group: 'not' } : { kind: 'json', reason: '"not" does not hold a condition' };
     }
-    if (Object.hasOwn(node, 'condition')) return { kind: 'json', reason: 'shared condition references are not supported' };
+    if (Object.hasOwn(node, 'condition')) return { kind: 'json', reason: `it refers to the shared condition ${JSON.stringify(node.condition)}, edited in the ruleset's JSON ("sharedConditions")` };
   }
   const leaf = leafShape(node);
   return leaf.ok ? { kind: 'leaf', leaf } : { kind: 'json', reason: leaf.reason };

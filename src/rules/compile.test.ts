@@ -123,6 +123,42 @@ const topCondition = fc.oneof(
   fc.record({ not: condition }),
 );
 
+/**
+ * A reference to a shared condition. Every random ruleset defines s0–s2: json-rules-engine
+ * rejects a reference to an undefined one from inside its promises (unhandled rejections);
+ * validation refuses those (definition.test.ts), and the compiled form leaves them to it.
+ */
+const reference: fc.Arbitrary<RuleCondition> = fc
+  .record({ condition: fc.constantFrom('s0', 's1', 's2'), priority: fc.option(priority, { nil: undefined }), name: fc.option(fc.constant('ref'), { nil: undefined }) })
+  .map(({ condition: name, priority: p, name: n }) => ({ condition: name, ...(p ? { priority: p } : {}), ...(n ? { name: n } : {}) }));
+
+const conditionOrReference: fc.Arbitrary<RuleCondition> = fc.letrec<{ node: RuleCondition }>((tie) => ({
+  node: fc.oneof(
+    { weight: 4, arbitrary: leaf },
+    { weight: 2, arbitrary: reference },
+    { weight: 2, arbitrary: fc.record({ all: fc.array(tie('node'), { maxLength: 3 }) }) },
+    { weight: 2, arbitrary: fc.record({ any: fc.array(tie('node'), { maxLength: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ not: tie('node') }) },
+  ),
+})).node;
+
+const ruleTopCondition = fc.oneof(
+  { weight: 3, arbitrary: topCondition },
+  { weight: 2, arbitrary: fc.record({ all: fc.array(conditionOrReference, { maxLength: 4 }) }) },
+  { weight: 2, arbitrary: fc.record({ any: fc.array(conditionOrReference, { maxLength: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ not: conditionOrReference }) },
+  { weight: 1, arbitrary: reference },
+);
+
+/** s0 and s1 plain (the root may carry a priority and a name), s2 refers to them: no cycle (json-rules-engine would never finish one). */
+const sharedConditions = fc
+  .record({
+    s0: topCondition,
+    s1: fc.record({ top: topCondition, priority: fc.option(priority, { nil: undefined }), name: fc.option(fc.constant('shared'), { nil: undefined }) }),
+    s2: fc.record({ any: fc.tuple(fc.constantFrom<RuleCondition>({ condition: 's0' }, { condition: 's1', priority: 2 }), condition).map((xs) => [...xs]) }),
+  })
+  .map(({ s0, s1, s2 }) => ({ s0, s1: { ...s1.top, ...(s1.priority ? { priority: s1.priority } : {}), ...(s1.name ? { name: s1.name } : {}) }, s2 }));
+
 const ruleEvent: fc.Arbitrary<RuleJson['event']> = fc.oneof(
   fc.record({ type: fc.constant('route'), params: fc.record({ queue: fc.constantFrom('general', 'billing', 'technical') }) }),
   fc.record({ type: fc.constant('setPriority'), params: fc.record({ priority: fc.constantFrom('urgent', 'high', 'normal', 'low') }) }),
@@ -138,13 +174,14 @@ const ruleEvent: fc.Arbitrary<RuleJson['event']> = fc.oneof(
 );
 
 const ruleset = fc
-  .array(
-    fc.record({ conditions: topCondition, priority: fc.option(priority, { nil: undefined }), named: fc.boolean(), event: ruleEvent }),
-    { minLength: 1, maxLength: 5 },
+  .tuple(
+    fc.array(fc.record({ conditions: ruleTopCondition, priority: fc.option(priority, { nil: undefined }), named: fc.boolean(), event: ruleEvent }), { minLength: 1, maxLength: 5 }),
+    sharedConditions,
   )
   .map(
-    (rules): RulesetDefinition => ({
+    ([rules, shared]): RulesetDefinition => ({
       ruleset: 'random',
+      sharedConditions: shared,
       rules: rules.map((r, i): RuleJson => ({
         ...(r.named ? { name: `r${i}` } : {}),
         ...(r.priority ? { priority: r.priority } : {}),
@@ -252,14 +289,15 @@ describe('compiled rules', () => {
     }
     const refused: RulesetDefinition = {
       ruleset: 'odd',
+      sharedConditions: { vip: { any: [{ fact: 'customer', path: '$.tier', operator: 'equal', value: 'vip' }] } },
       rules: [
-        { name: 'shared', conditions: { all: [{ condition: 'isVip' }] }, event: { type: 'addTags', params: { tags: ['x'] } } },
+        { name: 'shared', conditions: { all: [{ condition: 'isVip' }, { condition: 'vip' }] }, event: { type: 'addTags', params: { tags: ['x'] } } },
         { name: 'unknown', conditions: { any: [{ fact: 'case', operator: 'resembles', value: 'x' }] }, event: { type: 'addTags', params: { tags: ['y'] } } },
         { name: 'filter', conditions: { not: { fact: 'case', path: '$.tags[?(@ == 1)]', operator: 'equal', value: 1 } }, event: { type: 'addTags', params: { tags: ['z'] } } },
       ],
     };
     expect(unsupportedConstructs(refused)).toEqual([
-      'rules[0].conditions.all[0].condition: shared condition references',
+      'rules[0].conditions.all[0].condition: not a reference to a shared condition of the ruleset',
       'rules[1].conditions.any[0].operator: unknown operator "resembles"',
       'rules[2].conditions.not.path: not a plain property path',
     ]);

@@ -56,7 +56,7 @@ describe('validateRuleset', () => {
     ['textHasAnyWord needs an array of words', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textHasAnyWord', value: ['down', ''] }] } })], '$.rules[0].conditions.all[0].value'],
     ['missing value', [rule({ conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'equal' }] } })], '$.rules[0].conditions.all[0].value'],
     ['path on a scalar fact', [rule({ conditions: { all: [{ fact: 'now', path: '$.hour', operator: 'equal', value: 1 }] } })], '$.rules[0].conditions.all[0].path'],
-    ['shared condition reference', [rule({ conditions: { all: [{ condition: 'isVip' }] } })], '$.rules[0].conditions.all[0].condition'],
+    ['reference to a shared condition the ruleset does not define', [rule({ conditions: { all: [{ condition: 'isVip' }] } })], '$.rules[0].conditions.all[0].condition'],
     ['bad top-level conditions', [rule({ conditions: [{ fact: 'case' }] })], '$.rules[0].conditions'],
     ['unknown event type', [rule({ event: { type: 'page', params: {} } })], '$.rules[0].event.type'],
     ['unknown queue', [rule({ event: { type: 'route', params: { queue: 'nowhere' } } })], '$.rules[0].event.params.queue'],
@@ -168,6 +168,58 @@ describe('validateRuleset', () => {
     ]);
     // Stored versions are loaded without queues to check against: queues change at run time.
     expect(problemsOf([escalate({ tier: 3 })], { queues: null, policies: null } as never)).toEqual([]);
+  });
+
+  it('accepts shared conditions (json-rules-engine setCondition) and the rules that refer to them', () => {
+    const sharedConditions = {
+      vip: { any: [{ fact: 'customer', path: '$.tier', operator: 'equal', value: 'enterprise' }, { fact: 'case', path: '$.tags', operator: 'contains', value: 'vip' }] },
+      'urgent vip': { all: [{ condition: 'vip' }, { fact: 'case', path: '$.priority', operator: 'equal', value: 'urgent' }] },
+    };
+    const result = validateRuleset(
+      { ruleset: 'routing', sharedConditions, rules: [rule({ conditions: { condition: 'urgent vip' } }), rule({ name: 'x', conditions: { not: { condition: 'vip', priority: 2 } } })] },
+      context,
+      'routing',
+    );
+    expect(result).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('refuses references to undefined shared conditions, cycles and malformed shared conditions; warns about unused ones', () => {
+    const check = (sharedConditions: unknown, rules: unknown[]) =>
+      validateRuleset({ ruleset: 'routing', sharedConditions, rules }, context, 'routing').problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
+    const leafVip = { fact: 'customer', path: '$.tier', operator: 'equal', value: 'enterprise' };
+    expect(check({ vip: { all: [leafVip] } }, [rule({ conditions: { any: [{ condition: 'vipp' }] } })])).toEqual([
+      'error $.rules[0].conditions.any[0].condition: no shared condition is named "vipp" (shared conditions: "vip")',
+      'warning $.sharedConditions.vip: no rule uses the shared condition "vip"',
+    ]);
+    expect(check({ a: { all: [{ condition: 'b' }] }, b: { any: [leafVip, { not: { condition: 'a' } }] } }, [rule({ conditions: { all: [{ condition: 'a' }] } })])).toEqual([
+      'error $.sharedConditions.b.any[1].not.condition: the shared condition "b" refers back to itself ("a" → "b" → "a"): json-rules-engine would never finish',
+    ]);
+    expect(check({ self: { all: [{ condition: 'self' }] } }, [rule({ conditions: { all: [{ condition: 'self' }] } })])).toEqual([
+      'error $.sharedConditions.self.all[0].condition: the shared condition "self" refers back to itself ("self" → "self"): json-rules-engine would never finish',
+    ]);
+    expect(check({ leaf: leafVip }, [rule({ conditions: { all: [{ condition: 'leaf' }] } })])).toEqual([
+      'error $.sharedConditions.leaf: the top level of conditions must be { "all": [...] }, { "any": [...] }, { "not": {...} } or a shared condition { "condition": name }',
+    ]);
+    expect(check([leafVip], [rule()])).toEqual(['error $.sharedConditions: must be an object of named conditions: { "name": { "all": [...] } }']);
+    expect(check({ vip: { all: [{ ...leafVip, operator: 'resembles' }] } }, [rule({ conditions: { all: [{ condition: 'vip', fact: 'case' }] } })])).toEqual([
+      'error $.sharedConditions.vip.all[0].operator: unknown operator "resembles" (known: ' + expect.any(String),
+    ].map(() => expect.stringMatching(/^error \$\.sharedConditions\.vip\.all\[0\]\.operator: unknown operator "resembles"/)).concat([
+      'error $.rules[0].conditions.all[0].fact: unknown key "fact" (a reference is { "condition": name }, with "name" and "priority" optional)',
+    ]));
+    // Without sharedConditions, a reference is an error naming that.
+    expect(problemsOf([rule({ conditions: { condition: 'vip' } })])).toEqual(['$.rules[0].conditions.condition: no shared condition is named "vip" (the ruleset has no "sharedConditions")']);
+  });
+
+  it('refuses shared conditions that multiply into more conditions than a ruleset may hold', () => {
+    const leafVip = { fact: 'customer', path: '$.tier', operator: 'equal', value: 'enterprise' };
+    const sharedConditions: Record<string, unknown> = { c0: { any: Array.from({ length: 10 }, () => leafVip) } };
+    for (let i = 1; i <= 4; i++) sharedConditions[`c${i}`] = { all: Array.from({ length: 10 }, () => ({ condition: `c${i - 1}` })) };
+    // c3 reaches 10 × 10 × 10 × 10 = 10,000 conditions (the most), c4 ten times that; a rule using c3 twice, 20,000.
+    const problems = validateRuleset({ ruleset: 'routing', sharedConditions, rules: [rule({ conditions: { all: [{ condition: 'c4' }] } }), rule({ name: 'twice', conditions: { any: [{ condition: 'c3' }, { condition: 'c3' }] } })] }, context, 'routing').problems;
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      '$.sharedConditions.c4: expands to more than 10000 conditions through its references; share smaller parts',
+      '$.rules[1].conditions: expands to more than 10000 conditions through its shared conditions',
+    ]);
   });
 
   it('skips queue and policy checks when they are not known yet', () => {

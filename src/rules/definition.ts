@@ -1,7 +1,9 @@
 /**
  * The ruleset format (`rules/<name>.json`): `{ "ruleset": name, "rules": [...] }`, each
  * rule exactly in json-rules-engine's JSON (conditions with all/any/not, fact, path,
- * operator, value, params; name, priority, event { type, params }).
+ * operator, value, params; name, priority, event { type, params }), and optionally the
+ * shared conditions its rules refer to (`"sharedConditions"`, `{ "condition": name }`:
+ * shared-conditions.ts).
  *
  * Validation goes beyond the shape: facts, operators and event types must be known, event
  * params must fit their type, and queues / SLA policies / templates must exist. Every
@@ -21,6 +23,7 @@ import { conditionPriority, isWholePriority, MAX_PRIORITY, rulePriority } from '
 import { textWords } from './words.js';
 import { tagSchema } from './tags.js';
 import { validateExamples, type RuleExample } from './example-format.js';
+import { SHARED_CONDITION_NAME_MAX, sharedConditionProblems, type SharedConditions } from './shared-conditions.js';
 
 export interface RuleCondition {
   fact?: string;
@@ -49,6 +52,8 @@ export interface RulesetDefinition {
   ruleset: string;
   description?: string;
   rules: RuleJson[];
+  /** Conditions the rules refer to by name (`{ "condition": name }`), json-rules-engine's `setCondition`. */
+  sharedConditions?: SharedConditions;
   /** Cases and what must happen to them, checked on every save and publish (examples.ts). */
   examples?: RuleExample[];
 }
@@ -133,7 +138,7 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
   if (!isObject(json)) return { ok: false, problems: [problem([], 'a ruleset is an object { "ruleset": name, "rules": [...] }')] };
 
   for (const key of Object.keys(json)) {
-    if (!['ruleset', 'description', 'rules', 'examples', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
+    if (!['ruleset', 'description', 'rules', 'sharedConditions', 'examples', '$schema'].includes(key)) problems.push(problem([key], `unknown key "${key}"`));
   }
   const nameProblem = typeof json.ruleset === 'string' ? rulesetNameProblem(json.ruleset) : 'the ruleset needs a name';
   if (nameProblem !== null) {
@@ -149,6 +154,7 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
     return { ok: false, problems };
   }
 
+  const shared = validateSharedConditions(json.sharedConditions, problems, context.stored === true);
   const names = new Map<string, number>();
   json.rules.forEach((rule, i) => {
     const before = problems.length;
@@ -161,10 +167,28 @@ export function validateRuleset(json: unknown, context: RulesetValidationContext
     }
   });
 
+  if (shared !== null && !hasErrors(problems)) problems.push(...sharedConditionProblems(shared, json.rules));
   if (json.examples !== undefined) validateExamples(json.examples, ['examples'], problems);
 
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   return { ok: true, definition: json as unknown as RulesetDefinition, problems };
+}
+
+/** The `sharedConditions` object: each a condition whose top is all / any / not (or another reference), as `engine.setCondition` requires. */
+function validateSharedConditions(value: unknown, problems: DefinitionProblem[], stored: boolean): SharedConditions | null {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    problems.push(problem(['sharedConditions'], 'must be an object of named conditions: { "name": { "all": [...] } }'));
+    return null;
+  }
+  for (const [name, condition] of Object.entries(value)) {
+    if (name.trim() === '' || name.length > SHARED_CONDITION_NAME_MAX) {
+      problems.push(problem(['sharedConditions', name], `a shared condition's name is 1 to ${SHARED_CONDITION_NAME_MAX} characters, not only spaces`));
+      continue;
+    }
+    validateTopCondition(condition, ['sharedConditions', name], problems, stored);
+  }
+  return value as SharedConditions;
 }
 
 function validateRule(rule: unknown, at: PathSegment[], context: RulesetValidationContext, problems: DefinitionProblem[]): void {
@@ -221,7 +245,7 @@ function engineRefusal(rule: unknown, at: PathSegment[]): DefinitionProblem[] {
 
 function validateTopCondition(condition: unknown, at: PathSegment[], problems: DefinitionProblem[], stored: boolean): void {
   if (!isObject(condition) || !('all' in condition || 'any' in condition || 'not' in condition || 'condition' in condition)) {
-    problems.push(problem(at, 'the top level of conditions must be { "all": [...] }, { "any": [...] } or { "not": {...} }'));
+    problems.push(problem(at, 'the top level of conditions must be { "all": [...] }, { "any": [...] }, { "not": {...} } or a shared condition { "condition": name }'));
     return;
   }
   validateCondition(condition, at, problems, 0, stored);
@@ -245,7 +269,9 @@ function validateCondition(condition: unknown, at: PathSegment[], problems: Defi
   if (condition.priority !== undefined) validatePriority(condition.priority, condition, [...at, 'priority'], stored, problems);
   const key = boolKeys[0];
   if (key === 'condition') {
-    problems.push(problem([...at, 'condition'], 'shared condition references are not supported: write the condition inline'));
+    // Whether the name is defined, and cycles, are checked once all are read (shared-conditions.ts).
+    for (const k of Object.keys(condition)) if (k !== key && !common.includes(k)) problems.push(problem([...at, k], `unknown key "${k}" (a reference is { "condition": name }, with "name" and "priority" optional)`));
+    if (typeof condition.condition !== 'string' || condition.condition === '') problems.push(problem([...at, 'condition'], 'names a shared condition of the ruleset (its "sharedConditions")'));
     return;
   }
   if (key === 'all' || key === 'any') {

@@ -164,7 +164,7 @@ export function describeCondition(c: RuleCondition, nested = false): string {
     const inner = describeCondition(c.not, true);
     return inner === 'always' ? 'never' : `not ${inner}`;
   }
-  if (c.condition) return `condition ${c.condition}`;
+  if (c.condition !== undefined) return `the shared condition ${quoted(c.condition)}`;
   return leaf(c);
 }
 

@@ -83,5 +83,7 @@ export function compileRuleset(definition: RulesetDefinition, version: number): 
     rules.set(label, { index, label, priority: rulePriority(rule.priority) });
     return ruleProperties(rule, label);
   });
-  return { name: definition.ruleset, version, definition, engine: createEngine(props), rules, fast: null };
+  const engine = createEngine(props);
+  for (const [name, condition] of Object.entries(definition.sharedConditions ?? {})) engine.setCondition(name, nodesCopied(condition) as TopLevelCondition);
+  return { name: definition.ruleset, version, definition, engine, rules, fast: null };
 }

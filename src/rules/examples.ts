@@ -143,7 +143,10 @@ export async function exampleFromCase(services: Services, row: { id: number; sub
   const routing = row.routing;
   if (!routing) throw new DomainError('CONFLICT', `${caseRef(row.id)} was not routed by rules, so there is nothing to keep as an example.`);
   const read = new Set<string>();
-  for (const name of services.definitions.names('ruleset')) for (const rule of services.definitions.publishedRules(name)) factKeys(rule.conditions, read);
+  for (const name of services.definitions.names('ruleset')) {
+    for (const rule of services.definitions.publishedRules(name)) factKeys(rule.conditions, read);
+    for (const shared of services.definitions.publishedSharedConditions(name)) factKeys(shared, read);
+  }
   const input = routing.input.customer as { email?: string; name?: string; tier?: string; organization?: string | null; openCases?: number };
   const customer: NonNullable<ExampleCase['customer']> = {};
   if (read.has('customer.email') && input.email) customer.email = input.email;

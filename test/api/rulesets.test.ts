@@ -82,6 +82,35 @@ describe('PUT /api/v1/rulesets/:name', () => {
     expect(inForce.note).toBe(versions.find((v) => v.version === 7)!.note);
   });
 
+  it('publishes shared conditions (json-rules-engine setCondition) that rules refer to, and routes by them; refuses an undefined or circular one', async () => {
+    const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
+    const sharedConditions = {
+      'key account': { any: [{ fact: 'customer', path: '$.organization', operator: 'equal', value: 'VIP Inc' }, { fact: 'customer', path: '$.tier', operator: 'equal', value: 'enterprise' }] },
+      'billing question': { all: [{ condition: 'key account' }, { fact: 'case', path: '$.subject', operator: 'textHasWord', value: 'invoice' }] },
+    };
+    const keyAccounts = { name: 'Key account invoices to billing', priority: 60, conditions: { all: [{ condition: 'billing question' }] }, event: { type: 'route', params: { queue: 'billing' } } };
+    const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, { sharedConditions, rules: [keyAccounts, ...current.rules] });
+    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    expect(put.json).toMatchObject({ version: 2, sharedConditions, warnings: [] });
+    expect((await call('GET', '/api/v1/rulesets/routing', agentToken)).json.sharedConditions).toEqual(sharedConditions);
+
+    const vip = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'v@vip.example', organization: 'VIP Inc' }, subject: 'Invoice copy', description: 'Please send it again' });
+    expect(vip.json).toMatchObject({ queue: 'billing', routing: { version: 2, fired: expect.arrayContaining([expect.objectContaining({ rule: 'Key account invoices to billing' })]) } });
+    const other = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'o@example.com', organization: 'Other' }, subject: 'Invoice copy', description: 'Please send it again' });
+    expect(other.json.routing.fired.map((f: Json) => f.rule)).not.toContain('Key account invoices to billing');
+
+    const refused = await call('PUT', '/api/v1/rulesets/routing', managerToken, {
+      sharedConditions: { a: { all: [{ condition: 'b' }] }, b: { not: { condition: 'a' } } },
+      rules: [{ ...keyAccounts, conditions: { any: [{ condition: 'a' }, { condition: 'key acount' }] } }],
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.json.problems.map((p: Json) => `${p.path}: ${p.message}`)).toEqual([
+      '$.rules[0].conditions.any[1].condition: no shared condition is named "key acount" (shared conditions: "a", "b")',
+      '$.sharedConditions.b.not.condition: the shared condition "b" refers back to itself ("a" → "b" → "a"): json-rules-engine would never finish',
+    ]);
+    expect((await call('GET', '/api/v1/rulesets/routing', agentToken)).json.version).toBe(2);
+  });
+
   it('publishes a new version that new cases use while existing cases keep theirs', async () => {
     const before = await call('POST', '/api/v1/cases', ADMIN_TOKEN, { customer: { email: 'v@vip.example', organization: 'VIP Inc' }, subject: 'Hi', description: 'Question' });
     expect(before.json.queue).toBe('general');

@@ -90,6 +90,20 @@ describe('rulesets', () => {
     expect(text).toContain('No draft.');
   });
 
+  it('publishes shared conditions from the console and shows each as a sentence; rules name the one they use', async () => {
+    const def = routing();
+    def.sharedConditions = { 'key account': { any: [{ fact: 'customer', path: '$.organization', operator: 'equal', value: 'Acme' }, { fact: 'customer', path: '$.tier', operator: 'equal', value: 'enterprise' }] } };
+    def.rules.unshift({ ...structuredClone(ACME_RULE), name: 'Key accounts to technical', conditions: { all: [{ condition: 'key account' }] } });
+    expect((await saveDraft(def, 'Key accounts')).status).toBe(303);
+    const published = await h.as.manager.post('/manage/rules/routing/publish', { draft: '2', note: 'Key accounts first' });
+    expect(published.headers.get('Location')).toBe('/manage/rules/routing?published=3'); // the draft's copy, published
+    const text = textOf(await (await h.as.manager.get('/manage/rules/routing')).text());
+    expect(text).toContain('Shared conditions key account the customer\'s organization is Acme or the customer\'s tier is enterprise rules refer to it as { "condition": "key account" }');
+    expect(text).toContain('Key accounts to technical if the shared condition “key account” → route to technical');
+    const id = await h.intake({ customer: { email: 'k@acme.example', organization: 'Acme' }, subject: 'Hello', description: 'How do I export my data?' });
+    expect((await caseRow(id)).routing!.fired.map((f) => f.rule)).toContain('Key accounts to technical');
+  });
+
   it('answers 404 for a ruleset that does not exist', async () => {
     expect((await h.as.manager.get('/manage/rules/nope')).status).toBe(404);
     expect((await h.as.manager.post('/manage/rules/nope/validate', { body: '{}' })).status).toBe(404);

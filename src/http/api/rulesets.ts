@@ -16,6 +16,8 @@ import type { AppEnv } from '../types.js';
 
 const rulesetBodySchema = z.strictObject({
   rules: z.array(z.unknown()),
+  /** Conditions the rules refer to by name (`{ "condition": name }`); checked with the rules. */
+  sharedConditions: z.record(z.string(), z.unknown()).optional(),
   description: z.string().max(2_000).optional(),
   /** Left out: the examples of the version in force are kept (and run). */
   examples: z.array(z.unknown()).optional(),
@@ -44,13 +46,14 @@ export const putRulesetRoute = rulesetApi.route({
 });
 
 function rulesetBody(row: DefinitionVersionRow) {
-  const body = row.body as { ruleset: string; description?: string; rules: unknown[]; examples?: unknown[] };
+  const body = row.body as { ruleset: string; description?: string; rules: unknown[]; sharedConditions?: Record<string, unknown>; examples?: unknown[] };
   return {
     ruleset: row.name,
     version: row.version,
     state: row.state,
     description: body.description ?? '',
     rules: body.rules,
+    sharedConditions: body.sharedConditions ?? {},
     examples: body.examples ?? [],
     examplesOverride: row.examplesOverride ?? null,
     author: row.author,
@@ -69,7 +72,7 @@ export function rulesetRoutes(): Hono<AppEnv> {
     return c.json(
       definitions.names('ruleset').map((name) => {
         const row = definitions.version('ruleset', name, definitions.publishedVersion('ruleset', name)!)!;
-        const { rules, examples, ...rest } = rulesetBody(row);
+        const { rules, examples, sharedConditions: _shared, ...rest } = rulesetBody(row);
         return { ...rest, rules: rules.length, examples: examples.length };
       }),
     );
@@ -107,7 +110,8 @@ export function rulesetRoutes(): Hono<AppEnv> {
       const previous = (await definitionInForce(q, 'ruleset', name))?.body as { description?: unknown; examples?: unknown } | undefined;
       const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
       const examples = input.examples ?? (Array.isArray(previous?.examples) ? previous.examples : []);
-      const body = { ruleset: name, description, rules: input.rules, ...(examples.length > 0 ? { examples } : {}) };
+      const shared = input.sharedConditions !== undefined && Object.keys(input.sharedConditions).length > 0 ? { sharedConditions: input.sharedConditions } : {};
+      const body = { ruleset: name, description, rules: input.rules, ...shared, ...(examples.length > 0 ? { examples } : {}) };
       return publishChecked(q, services, 'ruleset', name, body, actor, input.note ?? 'Published through the API', null, options);
     });
     const results = run.results.map((r) => ({ name: r.name, passed: r.passed, differences: r.differences }));

@@ -6,7 +6,7 @@
 import { canonicalJson } from '../../../src/definitions/diff.js';
 import type { FileChange } from '../../../src/definitions/export-import.js';
 import type { RulesetDefinition } from '../../../src/rules/definition.js';
-import { describeRule } from '../../../src/rules/describe.js';
+import { describeCondition, describeRule } from '../../../src/rules/describe.js';
 import type { DefinitionProblem } from '../../../src/definitions/problems.js';
 import { Alert, Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
@@ -172,21 +172,43 @@ export function RuleList({ definition, idPrefix = 'rule' }: { definition: Rulese
 }
 
 function ruleItems(definition: RulesetDefinition, idPrefix: string) {
+  const shared = Object.entries(definition.sharedConditions ?? {});
   return (
-    <ol class="rule-list">
-      {definition.rules.map((rule, i) => (
-        <li class="rule" id={`${idPrefix}-${i}`}>
-          <div class="rule-text">
-            <h3>{rule.name ?? `Rule ${i + 1}`}</h3>
-            <p class="rule-sentence">{describeRule(rule)}</p>
-            <p class="muted rule-meta">{`rules[${i}] · priority ${rule.priority ?? 1}`}</p>
-          </div>
-          <pre class="code-block rule-json" tabindex={0}>
-            {canonicalJson(rule)}
-          </pre>
-        </li>
-      ))}
-    </ol>
+    <>
+      {shared.length > 0 ? (
+        <section aria-labelledby={`${idPrefix}-shared`}>
+          <h3 id={`${idPrefix}-shared`}>Shared conditions</h3>
+          <ul class="rule-list">
+            {shared.map(([name, condition]) => (
+              <li class="rule">
+                <div class="rule-text">
+                  <h4>{name}</h4>
+                  <p class="rule-sentence">{describeCondition(condition)}</p>
+                  <p class="muted rule-meta">{`rules refer to it as { "condition": ${JSON.stringify(name)} }`}</p>
+                </div>
+                <pre class="code-block rule-json" tabindex={0}>
+                  {canonicalJson(condition)}
+                </pre>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <ol class="rule-list">
+        {definition.rules.map((rule, i) => (
+          <li class="rule" id={`${idPrefix}-${i}`}>
+            <div class="rule-text">
+              <h3>{rule.name ?? `Rule ${i + 1}`}</h3>
+              <p class="rule-sentence">{describeRule(rule)}</p>
+              <p class="muted rule-meta">{`rules[${i}] · priority ${rule.priority ?? 1}`}</p>
+            </div>
+            <pre class="code-block rule-json" tabindex={0}>
+              {canonicalJson(rule)}
+            </pre>
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }
 

@@ -27,7 +27,12 @@ const rulesetFields = {
 };
 
 export const ruleset = z
-  .object({ ...rulesetFields, rules: z.array(json).meta({ description: 'Rules in json-rules-engine format (docs/rules.md).' }), examples: z.array(json) })
+  .object({
+    ...rulesetFields,
+    rules: z.array(json).meta({ description: 'Rules in json-rules-engine format (docs/rules.md).' }),
+    sharedConditions: z.record(z.string(), json).meta({ description: 'Conditions the rules refer to as { "condition": name } (json-rules-engine setCondition; docs/rules.md, "Shared conditions"); {} when none.' }),
+    examples: z.array(json),
+  })
   .meta({ id: 'Ruleset' });
 
 export const rulesetListItem = z.object({ ...rulesetFields, rules: z.number().int().meta({ description: 'How many rules.' }), examples: z.number().int() }).meta({ id: 'RulesetSummary' });
