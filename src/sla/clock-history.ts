@@ -12,7 +12,7 @@
  * no timeline (it stayed in its current state since its creation).
  */
 import type { SlaMetric } from '../db/schema/index.js';
-import { all } from '../db/store/rows.js';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { CaseContext } from '../workflow/context.js';
 import { addBusinessMinutes, businessMinutesBetween, type BusinessCalendar } from './calendar.js';
 
@@ -42,12 +42,13 @@ const TYPES = ['case.transitioned', 'workflow.reapplied', 'customer.replied', 's
 
 async function entries(ctx: CaseContext): Promise<Entry[]> {
   if (!ctx.stored) return [];
-  const rows = await all<{ id: number; type: string; at: number; data: string | Record<string, unknown> }>(
-    ctx.q,
-    `SELECT id, type, at, data FROM case_events WHERE case_id = ? AND type IN (${TYPES.map(() => '?').join(', ')}) ORDER BY id`,
-    [ctx.case.id, ...TYPES],
-  );
-  return rows.map((r) => ({ ...r, at: Number(r.at), data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data }));
+  const t = ctx.q.tables.caseEvents;
+  const rows = await ctx.q.db
+    .select({ id: t.id, type: t.type, at: t.at, data: t.data })
+    .from(t)
+    .where(and(eq(t.caseId, ctx.case.id), inArray(t.type, TYPES)))
+    .orderBy(t.id);
+  return rows.map((r) => ({ ...r, data: (r.data ?? {}) as Record<string, unknown> }));
 }
 
 /** The states the case went through since its creation, and its unanswered messages, from its timeline. */
