@@ -32,6 +32,8 @@ import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, fieldError, parseInput } from './input.js';
 import { queueRowForChange } from './queue-lock.js';
+import { escalationsBrokenBy } from './queue-escalations.js';
+import { activeQueueTiersIn } from '../definitions/version-rows.js';
 
 export type QueueRow = typeof queues.$inferSelect;
 
@@ -176,6 +178,12 @@ export async function updateQueue(services: Services, id: string, raw: UpdateQue
       else if (input.tier >= 2) {
         const agents = await plainAgentsIn(q, id);
         if (agents.length > 0) issues.push({ path: 'tier', message: `only advanced agents work tier-2 queues; remove ${agents.join(', ')} from this queue first` });
+      }
+      if (issues.length === 0 && queue.active) {
+        // Published escalations were checked against the tiers when saved: keep them valid.
+        const before = await activeQueueTiersIn(q);
+        const broken = escalationsBrokenBy(services, before, new Map([...before, [id, input.tier]]));
+        if (broken.length > 0) issues.push({ path: 'tier', message: `published escalations depend on this queue's tier ${queue.tier}: ${broken.join('; ')}; publish them without it first` });
       }
       if (issues.length > 0) throw new ValidationError(issues);
     }

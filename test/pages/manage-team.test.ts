@@ -231,6 +231,20 @@ describe('queues', () => {
     expect((await queueRow('billing'))?.active).toBe(true);
   });
 
+  it('refuses to change the tier of a queue that published escalations send cases to at its tier', async () => {
+    const refused = await m.post('/manage/team/queues/advanced', { name: 'Advanced support', tier: '1' });
+    expect(refused.status).toBe(422);
+    const text = await refused.text();
+    expect(text).toContain('published escalations depend on this queue&#39;s tier 2: ruleset escalation, rule &quot;');
+    expect(text).toContain('escalates to tier 2 in &quot;advanced&quot;');
+    expect(text).toContain('workflow support, transition &quot;escalate&quot; escalates to tier 2 in &quot;advanced&quot;');
+    expect((await queueRow('advanced'))?.tier).toBe(2);
+    // A tier-2 queue no escalation names: its tier may change.
+    expect((await m.post('/manage/team/queues', { id: 'experts', name: 'Experts', tier: '2' })).status).toBe(303);
+    expect((await m.post('/manage/team/queues/experts', { name: 'Experts', tier: '1' })).status).toBe(303);
+    expect((await queueRow('experts'))?.tier).toBe(1);
+  });
+
   it('sets how waiting cases are taken and when managers are alerted about long waits', async () => {
     const page = await (await m.get('/manage/team/queues/billing')).text();
     expect(page).toContain('id="queue-waiting-order"');
