@@ -4,6 +4,7 @@
  * calendar lives in calendar.ts.
  */
 import { IANAZone } from 'luxon';
+import { normalizeTimeZone } from '../text/time-zones.js';
 import { problem, type DefinitionProblem, type PathSegment } from '../definitions/problems.js';
 import { describeValue } from './duration.js';
 
@@ -83,6 +84,10 @@ export function calendarDefinitionProblems(
   } else if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
     const message = `${describeValue(zone)} is not a time zone ${ZONE_HINT}`;
     out.push(problem([...at, 'timezone'], message));
+  } else {
+    // Zone names are matched in any case, and shown as written (reports, mails, the calculator).
+    const canonical = normalizeTimeZone(zone);
+    if (canonical !== null && canonical !== zone) out.push(problem([...at, 'timezone'], `"${zone}" works, but is written "${canonical}"; it is shown as written`, 'warning'));
   }
   if (!Object.hasOwn(def, 'weekly')) {
     out.push(problem([...at, 'weekly'], `weekly is required: ${WEEKLY_HINT}`));

@@ -85,7 +85,7 @@ const DAY_CACHE_SIZE = 1024;
 
 /** Compiles a definition once; throws INVALID_CALENDAR with every problem if it is invalid. */
 export function compileCalendar(def: CalendarDefinition): BusinessCalendar {
-  const problems = calendarDefinitionProblems(def);
+  const problems = calendarDefinitionProblems(def).filter((p) => p.severity !== 'warning');
   if (problems.length > 0) {
     throw new BusinessCalendarError(
       'INVALID_CALENDAR',

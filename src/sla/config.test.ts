@@ -276,6 +276,15 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
     expect(target?.warnOffsetMinutes).toBe(30);
   });
 
+  it('warns (without failing) about a time zone written in another case than its name', () => {
+    const config = shipped();
+    config.calendars.office.timezone = 'europe/berlin';
+    expect(validateSlaConfig(config)).toEqual([
+      { path: '$.calendars.office.timezone', message: '"europe/berlin" works, but is written "Europe/Berlin"; it is shown as written', severity: 'warning' },
+    ]);
+    expect(compileSlaConfig(config).policy('standard')).toBeDefined();
+  });
+
   it('refuses a target its calendar cannot reach, but still compiles a stored version with one', () => {
     const config = shipped();
     // A weekend desk: 8 business hours a week, 416 in a year.

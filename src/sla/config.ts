@@ -261,7 +261,7 @@ function referenceProblems(json: Record<string, unknown>, reach: boolean): Defin
     }
     out.push(...earlyWarningProblems(name, policy));
     const calendar = typeof policy.calendar === 'string' && Object.hasOwn(calendars, policy.calendar) ? calendars[policy.calendar] : undefined;
-    if (reach && calendar !== undefined && calendarDefinitionProblems(calendar).length === 0) {
+    if (reach && calendar !== undefined && !hasErrors(calendarDefinitionProblems(calendar))) {
       out.push(...reachProblems(name, policy, policy.calendar as string, weeklyBusinessMinutes(calendar as CalendarDefinition)));
     }
   }
