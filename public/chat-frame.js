@@ -210,9 +210,10 @@
   // the background (or the window minimised) is acknowledged when the page is visible again,
   // and until then the poll's `after` and a resumed stream's Last-Event-ID, which the server
   // takes as acknowledgements too, stay at the last line shown (the lines after it come again
-  // and are skipped).
-  var ackTimer = null, ackedSeq = 0, lastAckAt = 0, shownSeq = 0;
-  function pageVisible() { return document.visibilityState === 'visible'; }
+  // and are skipped). The same holds while the visitor has folded the window away (the widget
+  // says so: `casebook-chat:shown`).
+  var ackTimer = null, ackedSeq = 0, lastAckAt = 0, shownSeq = 0, folded = false;
+  function pageVisible() { return document.visibilityState === 'visible' && !folded; }
   function markShown() { if (pageVisible() && lastSeq > shownSeq) shownSeq = lastSeq; }
   function sendAck() {
     ackTimer = null;
@@ -226,10 +227,16 @@
     if (ackTimer || !pageVisible()) return;
     ackTimer = setTimeout(sendAck, Math.max(0, lastAckAt + 1000 - Date.now()));
   }
-  document.addEventListener('visibilitychange', function () {
+  function shownAgain() {
     if (!pageVisible()) return;
     markShown();
     if (shownSeq > ackedSeq) acknowledge();
+  }
+  document.addEventListener('visibilitychange', shownAgain);
+  window.addEventListener('message', function (event) {
+    if (event.source !== window.parent || event.origin !== host || !event.data || event.data.type !== 'casebook-chat:shown') return;
+    folded = event.data.shown !== true;
+    shownAgain();
   });
   function fileSize(n) {
     return n < 1024 ? n + ' B' : n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB';

@@ -62,11 +62,18 @@
       document.body.appendChild(frame);
     }
     frame.style.display = 'block';
+    tell(true);
     button.setAttribute('aria-expanded', 'true');
     if (small()) button.style.display = 'none';
   }
+  // The window acknowledges the replies it shows (they are mailed when the chat ends if not):
+  // folded away, it shows none, whatever the tab's visibility says.
+  function tell(shown) {
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ type: 'casebook-chat:shown', shown: shown }, base);
+  }
   function close() {
     if (frame) frame.style.display = 'none';
+    tell(false);
     button.style.display = '';
     button.setAttribute('aria-expanded', 'false');
     button.focus();

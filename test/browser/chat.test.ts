@@ -259,6 +259,17 @@ describe('live chat', () => {
     await setVisibility('visible');
     await visitor.clock.runFor(1000);
     await expect.poll(() => acks).toEqual([{ seq }]);
+    // The visitor folds the window away on a visible tab: a reply then is not seen either, until it is unfolded.
+    await frame.getByRole('button', { name: /close/i }).click();
+    await visitor.locator('iframe[data-casebook-chat="window"]').waitFor({ state: 'hidden' });
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Anything else?', public: true })).status).toBe(201);
+    await frame.locator('#chat-lines li', { hasText: 'Anything else?' }).waitFor({ state: 'attached' });
+    await visitor.clock.runFor(3000);
+    expect(acks).toEqual([{ seq }]);
+    const next = Number(await frame.locator('#chat-lines li', { hasText: 'Anything else?' }).getAttribute('data-seq'));
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    await visitor.clock.runFor(1000);
+    await expect.poll(() => acks).toEqual([{ seq }, { seq: next }]);
     expect(suite.problems()).toEqual([]);
   });
 
