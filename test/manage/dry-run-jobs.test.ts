@@ -198,8 +198,11 @@ describe('DryRunJobs', () => {
     try {
       const timers = manualTimers();
       const jobs = new DryRunJobs(database.store, { now: () => h.clock.now(), leaseMs: 120_000, retryMs: 5_000, setTimer: timers.setTimer });
-      const job = await jobs.start(me, META, () => new Promise<DryRunResult>((_, reject) => setImmediate(() => reject(new Error('boom')))));
+      const d = deferred();
+      const job = await jobs.start(me, META, () => d.promise);
       await database.lock();
+      // It fails once the database is locked (not on a timer that can beat the lock on a busy machine).
+      d.reject(new Error('boom'));
       await expect.poll(() => timers.count).toBe(1); // its error could not be written
       h.clock.advance(120_001);
       await database.unlock();
