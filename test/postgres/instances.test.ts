@@ -191,6 +191,9 @@ describe('three instances on one PostgreSQL database', () => {
 
   it('record each breach once when three sweeps run at once, and escalate each case once', async () => {
     const { ids, list } = await newCases(9, 1100);
+    // The servers are still mailing the new cases' acknowledgements: a case's outbox items run in
+    // order, so its SLA events would wait behind an item another instance holds. Wait for them.
+    await until(async () => (await count(sql`SELECT count(*) AS n FROM outbox WHERE case_id IN (${list}) AND done_at IS NULL AND failed_at IS NULL`)) === 0, 'the new cases\' mails');
     // Due a little ahead of the servers' clocks, swept by services whose clock is later still: the scheduled sweeps leave them to these three.
     const at = Date.now();
     const moved = await makeDue(list, at + 20_000);
