@@ -199,6 +199,8 @@ describe('DryRunJobs', () => {
       const timers = manualTimers();
       const jobs = new DryRunJobs(database.store, { now: () => h.clock.now(), leaseMs: 120_000, retryMs: 5_000, setTimer: timers.setTimer });
       const d = deferred();
+      // Handled here too: rejected before the registry has attached its own handler, it would be an unhandled rejection.
+      d.promise.catch(() => undefined);
       const job = await jobs.start(me, META, () => d.promise);
       await database.lock();
       // It fails once the database is locked (not on a timer that can beat the lock on a busy machine).
