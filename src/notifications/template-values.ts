@@ -11,7 +11,8 @@ import { customerStatus } from '../cases/customer-view.js';
 import { csatLinksIn } from '../channels/email/csat-link.js';
 import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
-import type { Metric, Priority, SlaConfig } from '../sla/config.js';
+import type { SlaMetric } from '../db/schema/index.js';
+import { findTarget } from '../sla/targets.js';
 import { formatInstantIn } from '../text/time-zones.js';
 import { offerIn } from './case-reads.js';
 import type { MailTemplateName, TemplateAudience } from './template-catalog.js';
@@ -43,25 +44,14 @@ interface SlaData {
 
 /**
  * The zone of the business calendar an SLA timer counts on: its target's calendar in the SLA
- * config version the case runs on (a target may name its own), else its policy's; null when
- * the config no longer knows the policy.
+ * config version the case runs on (`findTarget`, as the timer was made), else its policy's;
+ * null when that config no longer knows the policy.
  */
 function calendarZone(services: Services, c: CaseRow, sla: SlaData, priority: string): string | null {
   if (!sla.policy) return null;
-  let config: SlaConfig;
-  try {
-    config = services.definitions.sla(c.slaConfigVersion ?? undefined).config;
-  } catch {
-    return null;
-  }
-  const policy = config.policy(sla.policy);
-  if (!policy) return null;
-  try {
-    const target = sla.metric ? config.target(sla.policy, priority as Priority, sla.metric as Metric, c.channel) : null;
-    return (target?.calendar ?? policy.calendar).timezone;
-  } catch {
-    return policy.calendar.timezone;
-  }
+  const { version, config } = services.definitions.sla(c.slaConfigVersion ?? undefined);
+  const target = sla.metric ? findTarget(config, version, sla.policy, priority, sla.metric as SlaMetric, c.channel) : null;
+  return (target?.calendar ?? config.policy(sla.policy)?.calendar)?.timezone ?? null;
 }
 
 /** The SLA due time of a warning or breach mail: ISO 8601 (UTC) and as people read it, in `zone` or the timer's calendar's. */
