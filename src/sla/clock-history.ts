@@ -55,7 +55,8 @@ async function entries(ctx: CaseContext): Promise<Entry[]> {
 export async function caseHistory(ctx: CaseContext): Promise<CaseHistory> {
   const list = await entries(ctx);
   const moves = list.filter((e) => (e.type === 'case.transitioned' || e.type === 'workflow.reapplied') && typeof e.data.to === 'string');
-  let state = moves.length > 0 ? String(moves[0]!.data.from ?? ctx.case.status) : ctx.case.status;
+  const initial = moves.length > 0 ? String(moves[0]!.data.from ?? ctx.case.status) : ctx.case.status;
+  let state = initial;
   let from = ctx.case.createdAt;
   const stretches: Stretch[] = [];
   for (const m of moves) {
@@ -73,7 +74,6 @@ export async function caseHistory(ctx: CaseContext): Promise<CaseHistory> {
       else if (e.type === 'customer.replied' && unansweredSince === null && e.at >= ctx.case.firstResponseAt) unansweredSince = e.at;
     }
   }
-  const initial = moves.length > 0 ? String(moves[0]!.data.from ?? ctx.case.status) : ctx.case.status;
   return {
     stretches,
     unansweredSince,
