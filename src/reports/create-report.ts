@@ -4,7 +4,7 @@
  * stored report is never silently left unsent. The scheduled job reports on the period since
  * the end of the last scheduled report (the last 24 hours for the first one).
  */
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { slaReports } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
@@ -25,13 +25,14 @@ export interface CreateReportOptions extends ReportOptions {
 
 const DAY_MS = 86_400_000;
 
-/** Active managers and admins: the report's recipients. */
+/** Active managers and admins, in the order they were added: the report's recipients. */
 export async function reportRecipients(q: Handle): Promise<string[]> {
   const staff = q.tables.staff;
   const rows = await q.db
     .select({ email: staff.email })
     .from(staff)
-    .where(and(inArray(staff.role, ['manager', 'admin']), eq(staff.active, true)));
+    .where(and(inArray(staff.role, ['manager', 'admin']), eq(staff.active, true)))
+    .orderBy(asc(staff.id));
   return rows.map((r) => r.email);
 }
 
