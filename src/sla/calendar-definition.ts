@@ -10,20 +10,39 @@ import { describeValue } from './duration.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+/**
+ * Local ["HH:MM","HH:MM"]. An end before the start (["22:00","06:00"]) is a shift past
+ * midnight: it belongs to the day it starts on and runs into the next day until the end.
+ */
 export type LocalInterval = [string, string];
 export type WeeklyHours = '24x7' | Partial<Record<Weekday, LocalInterval[]>>;
+
+/** A day with other hours than its weekday's: `hours: []` is closed, like a plain date. */
+export interface PartialHoliday {
+  /** "YYYY-MM-DD", or "MM-DD" for that date every year. */
+  date: string;
+  hours: LocalInterval[];
+}
+
+/** A closed day ("YYYY-MM-DD", or "MM-DD" every year) or a day with its own hours. */
+export type Holiday = string | PartialHoliday;
 
 export interface CalendarDefinition {
   /** IANA zone, e.g. "Europe/Berlin". */
   timezone: string;
   weekly: WeeklyHours;
-  /** Local dates "YYYY-MM-DD" in the calendar's zone without any hours. */
-  holidays?: string[];
+  /**
+   * Local dates in the calendar's zone: "YYYY-MM-DD" (that day) or "MM-DD" (that date every
+   * year; "02-29" only in leap years) without any hours, or { date, hours } with those hours
+   * instead of the weekday's. A dated entry wins over a yearly one for the same day.
+   */
+  holidays?: Holiday[];
 }
 
 const DAY_MS = 86_400_000;
 const CLOCK = /^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTH_DAY = /^(\d{2})-(\d{2})$/;
 
 /** "HH:MM" → minutes after local midnight (0–1440), or null. */
 export function parseClock(text: unknown): number | null {
@@ -44,6 +63,44 @@ export function parseLocalDate(text: unknown): number | null {
   return date.getTime() / DAY_MS;
 }
 
+/** "MM-DD" → month × 100 + day (1225 for "12-25"), or null; "02-29" is valid (leap years). */
+export function parseMonthDay(text: unknown): number | null {
+  const match = typeof text === 'string' ? MONTH_DAY.exec(text) : null;
+  if (match === null) return null;
+  const [month, day] = [Number(match[1]), Number(match[2])];
+  // 2000 was a leap year: every month-day that ever exists exists in it.
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  if (month < 1 || day < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return month * 100 + day;
+}
+
+/** The month × 100 + day of a day number (as parseMonthDay gives for its "MM-DD"). */
+export function monthDayOf(dayIndex: number): number {
+  const date = new Date(dayIndex * DAY_MS);
+  return (date.getUTCMonth() + 1) * 100 + date.getUTCDate();
+}
+
+/**
+ * Intervals as minutes after the day's local midnight, sorted by start: a shift past midnight
+ * ends after 1440 (["22:00","06:00"] → [1320, 1800]). For a valid definition only.
+ */
+export function intervalMinutes(intervals: readonly LocalInterval[]): [number, number][] {
+  return intervals
+    .map(([from, to]): [number, number] => {
+      const start = parseClock(from)!;
+      const end = parseClock(to)!;
+      return [start, end <= start ? end + 1440 : end];
+    })
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
+/** A holiday entry's date and hours (null: closed), or null when the entry is not valid. */
+export function holidayParts(entry: unknown): { date: string; hours: LocalInterval[] | null } | null {
+  if (typeof entry === 'string') return { date: entry, hours: null };
+  if (!isRecord(entry) || typeof entry.date !== 'string' || !Array.isArray(entry.hours)) return null;
+  return { date: entry.date, hours: entry.hours.length === 0 ? null : (entry.hours as LocalInterval[]) };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -53,13 +110,26 @@ const WEEKLY_HINT = 'use "24x7" or an object such as { "mon": [["09:00","17:00"]
 
 /**
  * Business minutes in one week of a valid calendar definition (10,080 for "24x7"), before
- * holidays: what a policy's targets are checked against (config.ts).
+ * holidays: what a policy's targets are checked against (config.ts). A shift past midnight
+ * counts whole, and time where it meets the next day's own hours counts once.
  */
 export function weeklyBusinessMinutes(def: CalendarDefinition): number {
   if (def.weekly === '24x7') return 7 * 1440;
+  const week = 7 * 1440;
+  const spans: [number, number][] = [];
+  WEEKDAYS.forEach((day, d) => {
+    for (const [start, end] of intervalMinutes(def.weekly === '24x7' ? [] : def.weekly[day] ?? [])) {
+      const [s, e] = [d * 1440 + start, d * 1440 + end];
+      if (e <= week) spans.push([s, e]);
+      else spans.push([s, week], [0, e - week]); // Sunday night into Monday
+    }
+  });
+  spans.sort((x, y) => x[0] - y[0]);
   let minutes = 0;
-  for (const day of WEEKDAYS) {
-    for (const [from, to] of def.weekly[day] ?? []) minutes += (parseClock(to) ?? 0) - (parseClock(from) ?? 0);
+  let reached = 0;
+  for (const [s, e] of spans) {
+    if (e > reached) minutes += e - Math.max(s, reached);
+    reached = Math.max(reached, e);
   }
   return minutes;
 }
@@ -100,15 +170,66 @@ export function calendarDefinitionProblems(
   return out;
 }
 
+const HOLIDAY_HINT =
+  'a holiday is a date "YYYY-MM-DD", "MM-DD" for every year, or { "date": "2026-12-24", "hours": [["09:00","12:00"]] }';
+
+function holidayDateProblem(date: unknown): string | null {
+  if (parseLocalDate(date) !== null || parseMonthDay(date) !== null) return null;
+  return `${describeValue(date)} is not a date (use YYYY-MM-DD, or MM-DD for the same date every year)`;
+}
+
 function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProblem[] {
   if (!Array.isArray(holidays)) {
-    return [problem(at, 'holidays must be a list of "YYYY-MM-DD" dates')];
+    return [problem(at, `holidays must be a list: ${HOLIDAY_HINT}`)];
   }
-  return holidays.flatMap((date: unknown, i) =>
-    parseLocalDate(date) === null
-      ? [problem([...at, i], `${describeValue(date)} is not a date (use YYYY-MM-DD)`)]
-      : [],
-  );
+  const out: DefinitionProblem[] = [];
+  /** Each date given so far: where, and its hours as a comparable string. */
+  const seen = new Map<string, { index: number; hours: string }>();
+  holidays.forEach((entry: unknown, i) => {
+    let date: unknown;
+    let hours = 'closed';
+    if (typeof entry === 'string') {
+      date = entry;
+      const message = holidayDateProblem(entry);
+      if (message !== null) out.push(problem([...at, i], message));
+    } else if (isRecord(entry)) {
+      const before = out.length;
+      for (const key of Object.keys(entry)) {
+        if (key !== 'date' && key !== 'hours') out.push(problem([...at, i, key], `unknown key "${key}" (expected date, hours)`));
+      }
+      date = entry.date;
+      if (!Object.hasOwn(entry, 'date')) {
+        out.push(problem([...at, i, 'date'], 'date is required ("YYYY-MM-DD", or "MM-DD" for every year)'));
+      } else {
+        const message = holidayDateProblem(entry.date);
+        if (message !== null) out.push(problem([...at, i, 'date'], message));
+      }
+      if (!Object.hasOwn(entry, 'hours')) {
+        out.push(problem([...at, i, 'hours'], 'hours is required: the day\'s intervals such as [["09:00","12:00"]], or [] for closed'));
+      } else if (!Array.isArray(entry.hours)) {
+        out.push(problem([...at, i, 'hours'], 'must be a list of intervals such as [["09:00","12:00"]], or [] for closed'));
+      } else {
+        dayProblems(entry.hours, [...at, i, 'hours'], out);
+      }
+      if (out.length === before && Array.isArray(entry.hours) && entry.hours.length > 0) {
+        hours = JSON.stringify(intervalMinutes(entry.hours as LocalInterval[]));
+      }
+    } else {
+      out.push(problem([...at, i], `${describeValue(entry)} is not a holiday: ${HOLIDAY_HINT}`));
+      return;
+    }
+    if (typeof date !== 'string' || holidayDateProblem(date) !== null) return;
+    const earlier = seen.get(date);
+    if (earlier === undefined) {
+      seen.set(date, { index: i, hours });
+    } else if (earlier.hours === hours) {
+      out.push(problem([...at, i], `"${date}" is already holidays[${earlier.index}]; the same day once is enough`, 'warning'));
+    } else {
+      const message = `"${date}" is already holidays[${earlier.index}] with other hours: give each day once, with the hours it has`;
+      out.push(problem([...at, i], message));
+    }
+  });
+  return out;
 }
 
 function weeklyProblems(weekly: unknown, at: PathSegment[]): DefinitionProblem[] {
@@ -124,7 +245,7 @@ function weeklyProblems(weekly: unknown, at: PathSegment[]): DefinitionProblem[]
     } else if (!Array.isArray(intervals)) {
       out.push(problem([...at, key], 'must be a list of intervals such as [["09:00","17:00"]]'));
     } else {
-      openIntervals += dayProblems(intervals, [...at, key], out, key as Weekday);
+      openIntervals += dayProblems(intervals, [...at, key], out);
     }
   }
   if (out.length === 0 && openIntervals === 0) {
@@ -133,21 +254,20 @@ function weeklyProblems(weekly: unknown, at: PathSegment[]): DefinitionProblem[]
   return out;
 }
 
-/**
- * Why an interval that ends before it starts is refused, and what to write instead: an interval
- * belongs to one local day, so a night shift is two (the end of this day, the start of the next)
- * and midnight as an end is "24:00".
- */
-function endBeforeStart(from: string, to: string, end: number, weekday: Weekday): string {
-  const message = `ends at ${to}, which is not after its start ${from}`;
-  if (end === 0) return `${message}: the end of the day is "24:00"`;
-  if (end === parseClock(from)) return message;
-  const next = WEEKDAYS[(WEEKDAYS.indexOf(weekday) + 1) % WEEKDAYS.length]!;
-  return `${message}: hours past midnight belong to the next day, write ["${from}","24:00"] here and ["00:00","${to}"] on ${next}`;
+/** Why an interval that ends where it starts is refused, and what to write instead. */
+function noLength(from: string, start: number): string {
+  const message = `starts and ends at ${from}: an interval needs a length`;
+  if (start === 0) return `${message} (a whole day is ["00:00","24:00"])`;
+  return `${message} (to midnight is ["${from}","24:00"]; a shift past midnight ends at an earlier time, e.g. ["22:00","06:00"])`;
 }
 
-/** Checks one weekday's intervals into `out`; returns how many of them are valid. */
-function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionProblem[], weekday: Weekday): number {
+/**
+ * Checks one day's intervals into `out` (a weekday's, or a holiday's hours); returns how many
+ * of them are valid. An end before the start is a shift into the next day; two intervals of
+ * the same day may not overlap (a shift's part after midnight belongs to the next day, where
+ * it may meet that day's own hours: they are merged).
+ */
+function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionProblem[]): number {
   const valid: { start: number; end: number; text: string; index: number }[] = [];
   intervals.forEach((interval: unknown, index) => {
     if (!Array.isArray(interval) || interval.length !== 2) {
@@ -166,10 +286,11 @@ function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionPro
       out.push(problem([...at, index, 1], message));
     }
     if (start === null || start === 1440 || end === null) return;
-    if (end <= start) {
-      out.push(problem([...at, index], endBeforeStart(String(from), String(to), end, weekday)));
+    if (end === start) {
+      out.push(problem([...at, index], noLength(String(from), start)));
     } else {
-      valid.push({ start, end, text: `${from}–${to}`, index });
+      // A shift past midnight is open to the end of this day; its part after midnight is the next day's.
+      valid.push({ start, end: end < start ? 1440 : end, text: `${from}–${to}`, index });
     }
   });
   valid.sort((a, b) => a.start - b.start);
@@ -186,13 +307,25 @@ function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionPro
 /**
  * A calendar's content as one comparable string: two definitions with the same key count the
  * same business minutes (`"24x7"` is written out per day, intervals and holidays are sorted,
- * duplicate holidays dropped). The name a config gives the calendar is not part of it.
+ * duplicate holidays dropped; a shift past midnight ends after 1440). The name a config gives
+ * the calendar is not part of it. Closed dated holidays keep the form they always had (day
+ * numbers); yearly dates and holidays with hours are listed apart, only when there are any.
  */
 export function calendarKey(def: CalendarDefinition): string {
   const weekly = WEEKDAYS.map((weekday) => {
-    const intervals = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
-    return intervals.map(([start, end]) => [parseClock(start), parseClock(end)]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const intervals: LocalInterval[] = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
+    return intervalMinutes(intervals);
   });
-  const holidays = [...new Set((def.holidays ?? []).map((date) => parseLocalDate(date)))].sort((a, b) => a! - b!);
-  return JSON.stringify({ timezone: def.timezone, weekly, holidays });
+  const closed = new Set<number>();
+  const special = new Set<string>();
+  for (const entry of def.holidays ?? []) {
+    const parts = holidayParts(entry);
+    if (parts === null) continue;
+    const day = parseLocalDate(parts.date);
+    if (day !== null && parts.hours === null) closed.add(day);
+    else special.add(JSON.stringify([day ?? parts.date, parts.hours === null ? null : intervalMinutes(parts.hours)]));
+  }
+  const holidays = [...closed].sort((a, b) => a - b);
+  const others = [...special].sort();
+  return JSON.stringify({ timezone: def.timezone, weekly, holidays, ...(others.length > 0 ? { others } : {}) });
 }

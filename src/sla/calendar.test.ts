@@ -6,12 +6,14 @@ import {
   BusinessCalendarError,
   businessMinutesBetween,
   calendarDefinitionProblems,
+  calendarKey,
   compileCalendar,
   isWithinBusinessHours,
   nextBusinessOpening,
   WEEKDAYS,
   type BusinessCalendar,
   type CalendarDefinition,
+  type Holiday,
   type LocalInterval,
   type Weekday,
   type WeeklyHours,
@@ -268,6 +270,125 @@ describe('daylight saving time', () => {
   });
 });
 
+describe('night shifts, yearly holidays and holidays with their own hours', () => {
+  // 2026-06-15 is a Monday (CEST, +02:00, no clock change near it).
+  const nightMonday = (holidays: CalendarDefinition['holidays'] = []) =>
+    compileCalendar({ timezone: BERLIN, weekly: { mon: [['22:00', '06:00']] }, holidays });
+
+  it('a 2h target created Mon 23:30 on a Mon 22:00–06:00 shift: 30 min Monday + 1h30 Tuesday → Tue 01:30', () => {
+    // Mon 23:30 → 24:00 = 30 min; 120 − 30 = 90 min after Tue 00:00 → Tue 01:30.
+    expect(show(addBusinessMinutes(nightMonday(), at('2026-06-15T23:30'), 120))).toBe('2026-06-16T01:30:00+02:00');
+    expect(isWithinBusinessHours(nightMonday(), at('2026-06-16T05:59'))).toBe(true);
+    expect(isWithinBusinessHours(nightMonday(), at('2026-06-16T06:00'))).toBe(false);
+    // Monday's own morning is the end of Sunday's (no) shift: closed.
+    expect(isWithinBusinessHours(nightMonday(), at('2026-06-15T01:00'))).toBe(false);
+    // The whole shift is 8h: Mon 22:00 → Tue 06:00.
+    expect(businessMinutesBetween(nightMonday(), at('2026-06-15T00:00'), at('2026-06-17T00:00'))).toBe(480);
+  });
+
+  it('the shift belongs to the day it starts: a holiday that day removes all of it, one the next day none of it', () => {
+    // Tuesday a holiday: the shift still runs to Tue 06:00 → due Tue 01:30 as without it.
+    expect(show(addBusinessMinutes(nightMonday(['2026-06-16']), at('2026-06-15T23:30'), 120))).toBe('2026-06-16T01:30:00+02:00');
+    // Monday a holiday: no shift that night (nor its morning part); the next is Mon 22 Jun
+    // 22:00 → 24:00 = 2h → due at its midnight, Tue 23 Jun 00:00.
+    const mondayOff = nightMonday(['2026-06-15']);
+    expect(isWithinBusinessHours(mondayOff, at('2026-06-16T01:00'))).toBe(false);
+    expect(show(addBusinessMinutes(mondayOff, at('2026-06-15T23:30'), 120))).toBe('2026-06-23T00:00:00+02:00');
+    // A holiday with its own hours that Monday replaces the shift, its part after midnight too:
+    // 23:00–01:00, so from 23:30: 30 min Mon + 60 min Tue = 90 min by Tue 01:00; the last 30 min
+    // in the next Monday's shift → Mon 22 Jun 22:30.
+    const shorter = nightMonday([{ date: '2026-06-15', hours: [['23:00', '01:00']] }]);
+    expect(isWithinBusinessHours(shorter, at('2026-06-16T01:30'))).toBe(false);
+    expect(show(addBusinessMinutes(shorter, at('2026-06-15T23:30'), 120))).toBe('2026-06-22T22:30:00+02:00');
+  });
+
+  it('a shift past midnight and the next day’s own hours that overlap count once', () => {
+    // Mon 22:00–06:00 and Tue 05:00–09:00: Tuesday is open 00:00–09:00 (9h), not 10h.
+    const cal = compileCalendar({ timezone: BERLIN, weekly: { mon: [['22:00', '06:00']], tue: [['05:00', '09:00']] } });
+    expect(businessMinutesBetween(cal, at('2026-06-15T00:00'), at('2026-06-17T00:00'))).toBe((2 + 9) * 60);
+    // From Tue 04:00, 4h: 04:00 → 08:00 without a gap.
+    expect(show(addBusinessMinutes(cal, at('2026-06-16T04:00'), 240))).toBe('2026-06-16T08:00:00+02:00');
+    // A Sunday shift runs into Monday (the week wraps): Sun 23:00 → Mon 07:00 = 8h.
+    const sunday = compileCalendar({ timezone: BERLIN, weekly: { sun: [['23:00', '07:00']] } });
+    expect(businessMinutesBetween(sunday, at('2026-06-14T00:00'), at('2026-06-16T00:00'))).toBe(480);
+    // "18:00" to "00:00" is to midnight, as ["18:00","24:00"].
+    const toMidnight = compileCalendar({ timezone: BERLIN, weekly: { fri: [['18:00', '00:00']] } });
+    expect(businessMinutesBetween(toMidnight, at('2026-06-12T00:00'), at('2026-06-14T00:00'))).toBe(360);
+  });
+
+  it('a night shift across Berlin’s clock changes is as long as the wall clock says', () => {
+    const saturdayNight = compileCalendar({ timezone: BERLIN, weekly: { sat: [['22:00', '06:00']] } });
+    // Spring forward, Sun 29 Mar 2026 02:00 → 03:00: Sat 22:00–24:00 CET (2h) + Sun 00:00–06:00
+    // with 02:00–03:00 missing (5h) = 7h. From Sat 22:00 (21:00Z), 7h → Sun 06:00 CEST (04:00Z);
+    // an 8h target has 1h left, in the next shift: Sat 4 Apr 22:00 + 1h → 23:00 CEST.
+    expect(businessMinutesBetween(saturdayNight, at('2026-03-28T00:00'), at('2026-03-30T00:00'))).toBe(420);
+    expect(new Date(addBusinessMinutes(saturdayNight, at('2026-03-28T22:00'), 420)).toISOString()).toBe('2026-03-29T04:00:00.000Z');
+    expect(show(addBusinessMinutes(saturdayNight, at('2026-03-28T22:00'), 480))).toBe('2026-04-04T23:00:00+02:00');
+    // Fall back, Sun 25 Oct 2026 03:00 → 02:00: 2h (CEST) + 7h (02:00–03:00 twice) = 9h.
+    // From Sat 22:00 CEST (20:00Z), 9h → Sun 06:00 CET (05:00Z).
+    expect(businessMinutesBetween(saturdayNight, at('2026-10-24T00:00'), at('2026-10-26T00:00'))).toBe(540);
+    expect(new Date(addBusinessMinutes(saturdayNight, at('2026-10-24T22:00'), 540)).toISOString()).toBe('2026-10-25T05:00:00.000Z');
+  });
+
+  describe('yearly holidays ("MM-DD")', () => {
+    const everyDayNineToFive = (holidays: CalendarDefinition['holidays']) =>
+      compileCalendar({ timezone: BERLIN, weekly: sameHours(WEEKDAYS, ['09:00', '17:00']), holidays });
+
+    it('"12-25" is closed every year: 2027 (a Saturday) and 2028 (a Monday)', () => {
+      const cal = everyDayNineToFive(['12-25']);
+      // Fri 24 Dec 2027 16:00 + 2h: 1h on the 24th, the 25th closed, 1h on Sun 26th → 10:00.
+      expect(show(addBusinessMinutes(cal, at('2027-12-24T16:00'), 120))).toBe('2027-12-26T10:00:00+01:00');
+      // Sun 24 Dec 2028 16:00 + 2h: 1h on the 24th, Mon 25th closed → Tue 26th 10:00.
+      expect(show(addBusinessMinutes(cal, at('2028-12-24T16:00'), 120))).toBe('2028-12-26T10:00:00+01:00');
+      expect(businessMinutesBetween(cal, at('2028-12-25T00:00'), at('2028-12-26T00:00'))).toBe(0);
+      expect(businessMinutesBetween(cal, at('2028-12-24T00:00'), at('2028-12-25T00:00'))).toBe(480);
+    });
+
+    it('"02-29" is a holiday in leap years only', () => {
+      const cal = everyDayNineToFive(['02-29']);
+      // 28 Feb – 1 Mar 2028 (leap year): 8h + 0h + 8h; 2027 has no 29th: 8h + 8h.
+      expect(businessMinutesBetween(cal, at('2028-02-28T00:00'), at('2028-03-02T00:00'))).toBe(16 * 60);
+      expect(businessMinutesBetween(cal, at('2027-02-28T00:00'), at('2027-03-02T00:00'))).toBe(16 * 60);
+      expect(show(addBusinessMinutes(cal, at('2028-02-28T16:00'), 120))).toBe('2028-03-01T10:00:00+01:00');
+    });
+
+    it('a dated entry wins over a yearly one for its day', () => {
+      const cal = everyDayNineToFive([{ date: '12-24', hours: [['09:00', '12:00']] }, '2027-12-24']);
+      expect(businessMinutesBetween(cal, at('2026-12-24T00:00'), at('2026-12-25T00:00'))).toBe(180);
+      expect(businessMinutesBetween(cal, at('2027-12-24T00:00'), at('2027-12-25T00:00'))).toBe(0);
+    });
+  });
+
+  it('a 4h target created Thu 24 Dec 2026 10:00 with that day open 09:00–12:00 only', () => {
+    const cal = compileCalendar({
+      timezone: BERLIN,
+      weekly: sameHours(MON_FRI, ['09:00', '17:00']),
+      holidays: [{ date: '2026-12-24', hours: [['09:00', '12:00']] }, '2026-12-25', '12-26'],
+    });
+    // 10:00 → 12:00 = 2h on the 24th; Fri 25th a holiday, then the weekend (Sat 26th a yearly
+    // holiday anyway); Mon 28 Dec 09:00 + the other 2h → 11:00 (CET).
+    expect(show(addBusinessMinutes(cal, at('2026-12-24T10:00'), 240))).toBe('2026-12-28T11:00:00+01:00');
+    expect(isWithinBusinessHours(cal, at('2026-12-24T12:00'))).toBe(false);
+    expect(show(nextBusinessOpening(cal, at('2026-12-24T12:00')))).toBe('2026-12-28T09:00:00+01:00');
+    // "hours": [] is closed, as the plain date.
+    const closed = compileCalendar({ timezone: BERLIN, weekly: sameHours(MON_FRI, ['09:00', '17:00']), holidays: [{ date: '2026-12-24', hours: [] }] });
+    expect(businessMinutesBetween(closed, at('2026-12-24T00:00'), at('2026-12-25T00:00'))).toBe(0);
+  });
+
+  it('calendarKey tells apart what counts differently, and keeps the key of the forms there were', () => {
+    const weekly = sameHours(MON_FRI, ['09:00', '17:00']);
+    const key = (holidays: CalendarDefinition['holidays']) => calendarKey({ timezone: BERLIN, weekly, holidays });
+    expect(key(['2026-12-25'])).toBe(key([{ date: '2026-12-25', hours: [] }, '2026-12-25']));
+    expect(key(['2026-12-25'])).not.toBe(key(['12-25']));
+    expect(key([{ date: '2026-12-24', hours: [['09:00', '12:00']] }])).not.toBe(key([{ date: '2026-12-24', hours: [['09:00', '13:00']] }]));
+    expect(key(['2026-12-25'])).toBe(JSON.stringify({
+      timezone: BERLIN,
+      weekly: WEEKDAYS.map((d) => (MON_FRI.includes(d) ? [[540, 1020]] : [])),
+      holidays: [Date.UTC(2026, 11, 25) / DAY],
+    }));
+  });
+});
+
 describe('guards', () => {
   it('rejects a calendar without any open hours, listing the problem', () => {
     const def: CalendarDefinition = { timezone: BERLIN, weekly: { mon: [], tue: [] } };
@@ -284,7 +405,7 @@ describe('guards', () => {
   it('rejects an invalid definition with every problem', () => {
     const def = {
       timezone: 'Mars/Olympus',
-      weekly: { mon: [['17:00', '09:00']] },
+      weekly: { mon: [['17:00', '17:00']] },
       holidays: ['2026-13-01'],
     };
     try {
@@ -350,27 +471,59 @@ const CHANGES = [
 const clock = (minute: number) =>
   `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 
-/** 0–3 disjoint intervals on a grid of `step` minutes; ends may be 24:00. */
+/**
+ * 0–3 disjoint intervals on a grid of `step` minutes; ends may be 24:00; sometimes a shift past
+ * midnight after them (["22:00","06:00"]: an end before its start).
+ */
 const dayHours = (step: number) =>
   fc
-    .uniqueArray(fc.integer({ min: 0, max: 1440 / step }), { maxLength: 6 })
-    .map((cuts) => {
+    .tuple(
+      fc.uniqueArray(fc.integer({ min: 0, max: 1440 / step }), { maxLength: 6 }),
+      fc.option(fc.tuple(fc.integer({ min: 1, max: 1440 / step - 1 }), fc.integer({ min: 0, max: 1440 / step - 1 }))),
+    )
+    .map(([cuts, night]) => {
       const sorted = cuts.sort((a, b) => a - b).map((c) => c * step);
       const intervals: LocalInterval[] = [];
       for (let i = 0; i + 1 < sorted.length; i += 2) {
         intervals.push([clock(sorted[i]!), clock(sorted[i + 1]!)]);
       }
+      const lastEnd = intervals.length === 0 ? 0 : toMinute(intervals[intervals.length - 1]![1]);
+      if (night !== null) {
+        const [from, to] = [night[0] * step, (night[1] * step) % (night[0] * step)];
+        if (from >= lastEnd) intervals.push([clock(from), clock(to)]);
+      }
       return intervals;
     });
 
+/** Minutes of one interval, a shift past midnight whole. */
+const length = ([s, e]: readonly string[]) => (toMinute(e!) > toMinute(s!) ? toMinute(e!) - toMinute(s!) : 1440 - toMinute(s!) + toMinute(e!));
 const openMinutes = (weekly: WeeklyHours) =>
-  weekly === '24x7'
-    ? 7 * 1440
-    : Object.values(weekly).flat().reduce((sum, [s, e]) => sum + toMinute(e) - toMinute(s), 0);
+  weekly === '24x7' ? 7 * 1440 : Object.values(weekly).flat().reduce((sum, interval) => sum + length(interval), 0);
 const toMinute = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
 
 const perWeekday = (hours: fc.Arbitrary<LocalInterval[]>) =>
   Object.fromEntries(WEEKDAYS.map((d) => [d, hours])) as Record<Weekday, typeof hours>;
+
+/** Holidays: closed dates, yearly "MM-DD" dates, and either with hours of their own; each day once. */
+const holidaysArb = (step: number) =>
+  fc
+    .array(
+      fc.tuple(
+        fc.integer({ min: FROM / DAY - 30, max: TO / DAY + 30 }),
+        fc.boolean(),
+        fc.option(dayHours(step), { freq: 3 }),
+      ),
+      { maxLength: 40 },
+    )
+    .map((entries) => {
+      const byDate = new Map<string, Holiday>();
+      for (const [day, yearly, hours] of entries) {
+        const iso = new Date(day * DAY).toISOString().slice(0, 10);
+        const date = yearly ? iso.slice(5) : iso;
+        byDate.set(date, hours === null ? date : { date, hours });
+      }
+      return [...byDate.values()];
+    });
 
 const calendarDef = (zones: string[], step: number) =>
   fc
@@ -380,9 +533,7 @@ const calendarDef = (zones: string[], step: number) =>
         { weight: 1, arbitrary: fc.constant('24x7' as const) },
         { weight: 6, arbitrary: fc.record(perWeekday(dayHours(step))) },
       ),
-      holidays: fc
-        .uniqueArray(fc.integer({ min: FROM / DAY - 30, max: TO / DAY + 30 }), { maxLength: 40 })
-        .map((days) => days.map((d) => new Date(d * DAY).toISOString().slice(0, 10))),
+      holidays: holidaysArb(step),
     })
     .filter((def) => openMinutes(def.weekly) >= 15 * 60) as fc.Arbitrary<CalendarDefinition>;
 
@@ -472,13 +623,22 @@ describe('properties over random calendars', () => {
   });
 
   it('agrees with a wall-clock reading in the zone (hour-aligned hours)', () => {
+    /** The hours a local date starts (a dated holiday's, a yearly one's, its weekday's). */
+    const own = (def: CalendarDefinition, local: DateTime): readonly LocalInterval[] => {
+      const iso = local.toISODate()!;
+      const entries = (def.holidays ?? []).map((h) => (typeof h === 'string' ? { date: h, hours: [] } : h));
+      const holiday = entries.find((h) => h.date === iso) ?? entries.find((h) => h.date === iso.slice(5));
+      if (holiday !== undefined) return holiday.hours;
+      const weekday = WEEKDAYS[local.weekday - 1]!;
+      return def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
+    };
     const wallClock = (def: CalendarDefinition, t: number): boolean => {
       const local = DateTime.fromMillis(t, { zone: def.timezone });
-      if (def.holidays?.includes(local.toISODate()!)) return false;
-      const weekday = WEEKDAYS[local.weekday - 1]!;
-      const intervals = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
       const minute = local.hour * 60 + local.minute;
-      return intervals.some(([s, e]) => toMinute(s!) <= minute && minute < toMinute(e!));
+      const today = own(def, local).some(([s, e]) => toMinute(s) <= minute && (minute < toMinute(e) || toMinute(e) <= toMinute(s)));
+      // The part after midnight of yesterday's shifts (yesterday by the calendar date).
+      const yesterday = own(def, local.startOf('day').minus({ days: 1 }).set({ hour: 12 }));
+      return today || yesterday.some(([s, e]) => toMinute(e) < toMinute(s) && minute < toMinute(e));
     };
     fc.assert(
       fc.property(calendarDef(HOUR_ALIGNED_ZONES, 60), instant, (def, t) => {

@@ -3,10 +3,16 @@
  * Pure: no clock, no I/O. Instants are epoch milliseconds (numbers).
  *
  * A definition gives an IANA time zone, weekly hours (`"24x7"` or per weekday a list of local
- * `["HH:MM","HH:MM"]` intervals, `"24:00"` allowed as an end) and holidays (local dates, no hours
- * at all). Everything is computed in the calendar's zone with luxon, never with a fixed offset.
+ * `["HH:MM","HH:MM"]` intervals, `"24:00"` allowed as an end) and holidays (local dates
+ * "YYYY-MM-DD", or "MM-DD" every year, with no hours at all, or `{ date, hours }` with those
+ * hours instead of the weekday's). Everything is computed in the calendar's zone with luxon,
+ * never with a fixed offset.
  *
  * Semantics (all pinned down by calendar.test.ts):
+ * - A shift past midnight (["22:00","06:00"]) belongs to the day it starts: that day's hours
+ *   (its weekday's, or a holiday's instead) decide all of it, the part after midnight too; a
+ *   holiday the next day does not cut it. Where it meets the next day's own hours, they merge
+ *   (counted once). Its length is what the wall clock says: 7h across a spring-forward night.
  * - Open intervals are half-open, [start, end): 09:00 is open, 17:00 is closed.
  * - A local wall time becomes an instant like this. If it exists once, that instant. If it
  *   exists twice (the repeated hour when clocks go back), the EARLIER instant; luxon's own
@@ -34,16 +40,29 @@
  */
 import { IANAZone } from 'luxon';
 import { formatProblems, type DefinitionProblem } from '../definitions/problems.js';
-import { calendarDefinitionProblems, parseClock, parseLocalDate, WEEKDAYS, type CalendarDefinition } from './calendar-definition.js';
+import {
+  calendarDefinitionProblems,
+  holidayParts,
+  intervalMinutes,
+  monthDayOf,
+  parseLocalDate,
+  parseMonthDay,
+  WEEKDAYS,
+  type CalendarDefinition,
+  type LocalInterval,
+} from './calendar-definition.js';
 
 export {
   calendarDefinitionProblems,
   calendarKey,
   parseClock,
   parseLocalDate,
+  parseMonthDay,
   WEEKDAYS,
   type CalendarDefinition,
+  type Holiday,
   type LocalInterval,
+  type PartialHoliday,
   type Weekday,
   type WeeklyHours,
 } from './calendar-definition.js';
@@ -94,14 +113,23 @@ export function compileCalendar(def: CalendarDefinition): BusinessCalendar {
     );
   }
   const weekly = WEEKDAYS.map((weekday) => {
-    const intervals = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
-    return intervals
-      .map(([start, end]) => [parseClock(start)!, parseClock(end)!] as const)
-      .sort((a, b) => a[0] - b[0]);
+    const intervals: LocalInterval[] = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
+    return intervalMinutes(intervals);
   });
-  const holidays = new Set((def.holidays ?? []).map((date) => parseLocalDate(date)!));
-  return new CompiledCalendar(def.timezone, weekly, holidays);
+  const dated = new Map<number, Hours>();
+  const yearly = new Map<number, Hours>();
+  for (const entry of def.holidays ?? []) {
+    const { date, hours } = holidayParts(entry)!;
+    const own = hours === null ? [] : intervalMinutes(hours);
+    const day = parseLocalDate(date);
+    if (day !== null) dated.set(day, own);
+    else yearly.set(parseMonthDay(date)!, own);
+  }
+  return new CompiledCalendar(def.timezone, weekly, dated, yearly);
 }
+
+/** A day's own intervals in minutes after its local midnight; an end past 1440 runs into the next day. */
+type Hours = readonly (readonly [number, number])[];
 
 class CompiledCalendar implements BusinessCalendar {
   readonly alwaysOpen: boolean;
@@ -113,12 +141,15 @@ class CompiledCalendar implements BusinessCalendar {
 
   constructor(
     readonly timezone: string,
-    private readonly weekly: readonly (readonly (readonly [number, number])[])[],
-    private readonly holidays: ReadonlySet<number>,
+    private readonly weekly: readonly Hours[],
+    /** Holidays by day number, and yearly ones by month × 100 + day: their hours ([] closed). */
+    private readonly dated: ReadonlyMap<number, Hours>,
+    private readonly yearly: ReadonlyMap<number, Hours>,
   ) {
     this.zone = IANAZone.create(timezone);
     this.guessOffsetMs = this.zone.offset(0) * MINUTE_MS;
-    this.alwaysOpen = holidays.size === 0 && weekly.every((day) => coversWholeDay(day));
+    this.alwaysOpen =
+      dated.size === 0 && yearly.size === 0 && weekly.every((_, w) => coversWholeDay(localMinutes(weekly[w]!, weekly[(w + 6) % 7]!)));
   }
 
   day(index: number): BusinessDay {
@@ -142,11 +173,22 @@ class CompiledCalendar implements BusinessCalendar {
     return index;
   }
 
+  /**
+   * The hours a day starts (its shifts, even the part after midnight): a dated holiday's, else
+   * a yearly one's, else its weekday's.
+   */
+  private own(index: number): Hours {
+    const holiday = this.dated.get(index) ?? (this.yearly.size > 0 ? this.yearly.get(monthDayOf(index)) : undefined);
+    if (holiday !== undefined) return holiday;
+    return this.weekly[(((index + 3) % 7) + 7) % 7]!; // 1970-01-01 was a Thursday; 0 = Monday
+  }
+
   private build(index: number): BusinessDay {
     const start = this.instant(index, 0);
     const end = this.instant(index, 1440);
     const open: number[] = [];
-    if (!this.holidays.has(index)) {
+    const minutes = localMinutes(this.own(index), this.own(index - 1));
+    if (minutes.length > 0) {
       // Most days have one offset from midnight to midnight: then a wall time is one subtraction.
       const midnight = index * DAY_MS;
       const offsetMs = midnight - start;
@@ -154,8 +196,7 @@ class CompiledCalendar implements BusinessCalendar {
         midnight + DAY_MS - end === offsetMs && this.zone.offset(end - 1) * MINUTE_MS === offsetMs;
       const at = (minute: number) =>
         uniform ? midnight + minute * MINUTE_MS - offsetMs : this.instant(index, minute);
-      const weekday = (((index + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Monday
-      for (const [from, to] of this.weekly[weekday]!) {
+      for (const [from, to] of minutes) {
         const s = from === 0 ? start : at(from);
         const e = to === 1440 ? end : at(to);
         if (e > s) open.push(s, e); // empty when wholly inside a skipped hour
@@ -188,7 +229,25 @@ class CompiledCalendar implements BusinessCalendar {
   }
 }
 
-function coversWholeDay(intervals: readonly (readonly [number, number])[]): boolean {
+/**
+ * A local day's open minutes, [from, to] within 0–1440, sorted and merged: the part after
+ * midnight of the shifts the day before started, and the day's own hours up to midnight.
+ */
+function localMinutes(own: Hours, before: Hours): [number, number][] {
+  const parts: [number, number][] = [];
+  for (const [, to] of before) if (to > 1440) parts.push([0, to - 1440]); // ["22:00","00:00"] has none
+  for (const [from, to] of own) parts.push([from, Math.min(to, 1440)]);
+  parts.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of parts) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
+}
+
+function coversWholeDay(intervals: Hours): boolean {
   let covered = 0;
   for (const [start, end] of intervals) {
     if (start > covered) return false;

@@ -46,7 +46,7 @@ describe('GET/PUT /api/v1/sla-config', () => {
     const res = await publish((c) => {
       c.policies.standard.calendar = 'nowhere';
       c.policies.premium.targets.high.firstResponse = 'soon';
-      c.calendars.office.weekly.mon = [['17:00', '09:00']];
+      c.calendars.office.weekly.mon = [['17:00', '17:00']];
     });
     expect(res.status).toBe(422);
     expect(res.json.code).toBe('INVALID_SLA_CONFIG');
