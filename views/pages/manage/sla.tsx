@@ -8,7 +8,7 @@
 import type { CalcAnswer } from '../../../src/http/pages/manage/sla-calculator.js';
 import { formatInZone, offsetInZone } from '../../../src/http/pages/manage/sla-calculator.js';
 import type { ReapplyResult } from '../../../src/sla/reapply.js';
-import type { CalendarDefinition } from '../../../src/sla/calendar.js';
+import type { CalendarDefinition, Holiday, LocalInterval } from '../../../src/sla/calendar.js';
 import { METRICS, PRIORITIES, type SlaConfigJson } from '../../../src/sla/config.js';
 import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
@@ -64,19 +64,32 @@ export function PoliciesView({ config }: { config: SlaConfigJson }) {
   );
 }
 
+/** "09:00–17:00"; a shift past midnight says where it ends ("22:00–06:00 (to Tuesday)"). */
+function intervalText([from, to]: LocalInterval, nextDay: string): string {
+  return to < from ? `${from}–${to} (to ${nextDay})` : `${from}–${to}`;
+}
+
 function WeeklyHours({ calendar }: { calendar: CalendarDefinition }) {
   if (calendar.weekly === '24x7') return <p>Open around the clock (24×7).</p>;
   const weekly = calendar.weekly;
   return (
     <dl class="facts">
-      {DAYS.map(([key, label]) => (
+      {DAYS.map(([key, label], i) => (
         <>
           <dt>{label}</dt>
-          <dd>{weekly[key]?.length ? weekly[key]!.map(([from, to]) => `${from}–${to}`).join(', ') : 'closed'}</dd>
+          <dd>{weekly[key]?.length ? weekly[key]!.map((interval) => intervalText(interval, DAYS[(i + 1) % DAYS.length]![1])).join(', ') : 'closed'}</dd>
         </>
       ))}
     </dl>
   );
+}
+
+/** "2026-12-25", "12-25 every year", "2026-12-24 (open 09:00–12:00)". */
+function holidayText(holiday: Holiday): string {
+  const date = typeof holiday === 'string' ? holiday : holiday.date;
+  const when = /^\d{2}-\d{2}$/.test(date) ? `${date} every year` : date;
+  if (typeof holiday === 'string' || holiday.hours.length === 0) return when;
+  return `${when} (open ${holiday.hours.map((interval) => intervalText(interval, 'the next day')).join(', ')})`;
 }
 
 export function CalendarsView({ config }: { config: SlaConfigJson }) {
@@ -90,7 +103,7 @@ export function CalendarsView({ config }: { config: SlaConfigJson }) {
           </p>
           <WeeklyHours calendar={calendar} />
           <h4>Holidays</h4>
-          {calendar.holidays?.length ? <p class="holidays">{calendar.holidays.join(', ')}</p> : <p class="muted">None.</p>}
+          {calendar.holidays?.length ? <p class="holidays">{calendar.holidays.map(holidayText).join(', ')}</p> : <p class="muted">None.</p>}
         </section>
       ))}
     </div>
