@@ -11,7 +11,7 @@ const NEXT_AT = sql.raw(slaNextAtSql());
 
 export async function timersDue(q: Handle, now: number): Promise<{ breach: number; warning: number }> {
   const range = sql`(${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= ${now}`;
-  const breach = await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM sla_timers WHERE ${range} AND breached_at IS NULL AND due_at IS NOT NULL AND due_at <= ${now}`);
+  const breach = await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM sla_timers WHERE ${range} AND breached_at IS NULL AND due_at IS NOT NULL AND due_at < ${now}`);
   const warning = await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM sla_timers WHERE ${range} AND warned_at IS NULL AND warn_at IS NOT NULL AND warn_at <= ${now}`);
   return { breach: breach!.n, warning: warning!.n };
 }

@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory, StateDefinition } from '../workflow/definition.js';
 import type { CaseContext } from '../workflow/context.js';
 import { calendarKey } from './calendar.js';
+import { isPastDue } from './due.js';
 import { caseHistory, metricClock, type CaseHistory } from './clock-history.js';
 import type { SlaConfig } from './config.js';
 import { recordSlaEvents } from './sweep.js';
@@ -156,7 +157,7 @@ export async function startStateClocks(ctx: CaseContext, to: string): Promise<vo
  * now stands.
  */
 async function breachIfOverdue(ctx: CaseContext, t: TimerRow, stoppedBy: string): Promise<TimerRow> {
-  if (t.state !== 'running' || t.breachedAt !== null || t.dueAt === null || ctx.now < t.dueAt || !ctx.stored) return t;
+  if (t.state !== 'running' || t.breachedAt !== null || t.dueAt === null || !isPastDue(t.dueAt, ctx.now) || !ctx.stored) return t;
   const row = {
     id: t.id,
     case_id: ctx.case.id,

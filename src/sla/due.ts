@@ -7,7 +7,12 @@
  *   dueAt  = addBusinessMinutes(S, target − used)
  *   warnAt = addBusinessMinutes(S, target − warnOffset − used)
  * A moment already reached is S itself: a warning whose time has passed fires at once, and a
- * timer that has used up its target is due at once (it breaches on the next sweep).
+ * timer that has used up its target is due at once (it breaches on the next sweep after S).
+ *
+ * The due instant itself is on time: a target "within 2h" is met by an answer at 2h exactly,
+ * and a timer breaches only once the clock is past its due time (`isPastDue`; the SQL of the
+ * sweep and of /metrics says `due_at < now` for the same rule). A warning is due at its warning
+ * time (`warn_at <= now`).
  * Because adding zero returns S, S may be in closed hours in those cases; otherwise both
  * instants are open instants or exactly the end of an open interval.
  */
@@ -25,6 +30,11 @@ export interface DueInput {
 export interface DueTimes {
   dueAt: number;
   warnAt: number;
+}
+
+/** Whether a timer due at `dueAt` has breached by `now`: strictly after the due time (the due instant is on time). */
+export function isPastDue(dueAt: number, now: number): boolean {
+  return now > dueAt;
 }
 
 export function computeDue(cal: BusinessCalendar, input: DueInput): DueTimes {

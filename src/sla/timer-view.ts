@@ -1,6 +1,7 @@
 /** How an SLA timer is shown: metric, policy, state, due time and time left or overdue. */
 import type { slaTimers } from '../db/schema/index.js';
 import type { Services } from '../services.js';
+import { isPastDue } from './due.js';
 import { timerCalendar } from './targets.js';
 import { isCounting, isStoppedByState, roundMinutes, usedMinutesAt } from './timer.js';
 
@@ -41,7 +42,7 @@ const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStr
 export function timerLevel(t: TimerRow, now: number): TimerView['level'] {
   if (t.state === 'fulfilled') return 'fulfilled';
   if (t.state === 'paused') return 'paused';
-  if (t.breachedAt !== null || (t.dueAt !== null && now >= t.dueAt)) return 'breached';
+  if (t.breachedAt !== null || (t.dueAt !== null && isPastDue(t.dueAt, now))) return 'breached';
   if (t.warnAt !== null && now >= t.warnAt) return 'warning';
   return 'ok';
 }
@@ -59,8 +60,8 @@ export function timerView(services: Services, t: TimerRow, now: number): TimerVi
     dueAt: toIso(due),
     warnAt: counting ? toIso(t.warnAt) : null,
     level: timerLevel(t, now),
-    minutesLeft: counting && due !== null && due > now ? Math.ceil((due - now) / 60_000) : null,
-    overdueMinutes: counting && due !== null && due <= now ? Math.floor((now - due) / 60_000) : null,
+    minutesLeft: counting && due !== null && !isPastDue(due, now) ? Math.ceil((due - now) / 60_000) : null,
+    overdueMinutes: counting && due !== null && isPastDue(due, now) ? Math.floor((now - due) / 60_000) : null,
     businessMinutesLeft: t.state === 'fulfilled' ? null : roundMinutes(t.targetMinutes - used),
     targetMinutes: t.targetMinutes,
     usedMinutes: roundMinutes(used),

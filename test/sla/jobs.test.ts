@@ -24,7 +24,7 @@ describe('server jobs', () => {
     for (const job of jobs) expect(() => validateSchedule(job.name, job.schedule)).not.toThrow();
 
     const id = await d.create();
-    d.h.clock.set(berlin('2026-03-03T10:00'));
+    d.h.clock.set(berlin('2026-03-03T10:01')); // due 10:00: the tick after it breaches
     expect(await jobs[0]!.run({ scheduledAt: d.h.clock.now() })).toMatchObject({ sweep: { breaches: 1 }, outbox: { failed: 0 } });
     expect(await d.get(id)).toMatchObject({ queue: 'advanced', tier: 2 });
 

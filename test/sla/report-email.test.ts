@@ -28,7 +28,7 @@ afterEach(async () => {
 
 async function breachOne(): Promise<string> {
   const id = await d.create({ subject: 'Export, "CSV" question' });
-  d.h.clock.set(berlin('2026-03-03T10:00'));
+  d.h.clock.set(berlin('2026-03-03T10:01')); // due 10:00: the sweep after it breaches
   await runSlaSweep(d.h.services);
   return id;
 }

@@ -14,9 +14,9 @@ const ids: Record<string, string> = {};
 /**
  * Monday 2 March 2026, office calendar (Berlin) unless premium (around the clock):
  * A, D answered at 10:30 (first responses met); D resolved at 11:00 (resolution met);
- * C (enterprise → premium, 2h) warned 11:50, breached 12:00 and escalated;
+ * C (enterprise → premium, 2h, due 12:00) warned 11:50, breached (the sweep after the due time) 12:01 and escalated;
  * B warned at 16:30 (A was answered in time); C's resolution warned Tuesday 09:50;
- * B (billing) and C's resolution breached Tuesday 10:00 — B escalated, C already tier 2;
+ * B (billing) and C's resolution, due Tuesday 10:00, breached 10:01 — B escalated, C already tier 2;
  * E (urgent, a hostile subject) created Tuesday 10:05, first response due 11:05.
  */
 async function seedHistory(): Promise<void> {
@@ -37,10 +37,10 @@ async function seedHistory(): Promise<void> {
   await at('2026-03-02T11:00');
   await d.transition(ids.D, 'resolve', { solution: 'Settings → Security.' });
   await at('2026-03-02T11:50', true);
-  await at('2026-03-02T12:00', true);
+  await at('2026-03-02T12:01', true);
   await at('2026-03-02T16:30', true);
   await at('2026-03-03T09:50', true);
-  await at('2026-03-03T10:00', true);
+  await at('2026-03-03T10:01', true);
   await at('2026-03-03T10:05');
   ids.E = await d.create({ subject: NASTY, description: 'Nothing works as expected today', priority: 'urgent' });
   await at('2026-03-03T10:30');
@@ -60,9 +60,9 @@ describe('the report for a seeded history', () => {
     expect(r.period).toEqual({ from: berlin('2026-03-02T00:00'), to: berlin('2026-03-03T10:30') });
     expect(r.totals).toEqual({ breaches: 3, warnings: 3, escalations: 2, atRisk: 1, met: 3, missed: 3, attainment: 50 });
     expect(r.breaches.map((b) => [b.caseId, b.metric, b.policy, b.queue, b.breachedAt])).toEqual([
-      [ids.C, 'firstResponse', 'premium', 'general', berlin('2026-03-02T12:00')],
-      [ids.B, 'firstResponse', 'standard', 'billing', berlin('2026-03-03T10:00')],
-      [ids.C, 'resolution', 'premium', 'advanced', berlin('2026-03-03T10:00')],
+      [ids.C, 'firstResponse', 'premium', 'general', berlin('2026-03-02T12:01')],
+      [ids.B, 'firstResponse', 'standard', 'billing', berlin('2026-03-03T10:01')],
+      [ids.C, 'resolution', 'premium', 'advanced', berlin('2026-03-03T10:01')],
     ]);
     expect(r.escalations.map((e) => [e.caseId, e.fromQueue, e.queue, e.tier, e.reason, e.rule])).toEqual([
       [ids.C, 'general', 'advanced', 2, 'SLA breached', 'Breached SLAs go to advanced support'],

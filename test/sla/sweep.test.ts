@@ -76,7 +76,10 @@ describe('warnings, breaches and escalation', () => {
     expect((await d.events(id, 'notification.')).map((e) => e.data.template)).toEqual(['sla-warning']);
     expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'running', warnedAt: berlin('2026-03-02T16:30') });
 
+    // Due Tuesday 10:00: a sweep at the due time itself finds it on time, the next one breaches it.
     d.h.clock.set(berlin('2026-03-03T10:00'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0, skipped: 0 });
+    d.h.clock.set(berlin('2026-03-03T10:01'));
     const breached = await sweep();
     expect(breached.sweep).toMatchObject({ warnings: 0, breaches: 1, entries: [{ type: 'sla.breached', caseId: id, metric: 'firstResponse' }] });
     const view = await d.get(id);
@@ -84,17 +87,17 @@ describe('warnings, breaches and escalation', () => {
     const escalated = (await d.events(id, 'case.escalated'))[0]!;
     expect(escalated.data).toMatchObject({ fromQueue: 'general', queue: 'advanced', tier: 2, reason: 'SLA breached', rule: 'Breached SLAs go to advanced support', ruleset: 'escalation', version: 1 });
     const breach = (await d.events(id)).find((e) => e.type === 'sla.breached')!;
-    expect(breach.data).toMatchObject({ metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'normal', overdueMinutes: 0 });
+    expect(breach.data).toMatchObject({ metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'normal', overdueMinutes: 1 });
 
-    d.h.clock.advanceMinutes(30);
+    d.h.clock.advanceMinutes(29);
     expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
-    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'breached', breachedAt: berlin('2026-03-03T10:00'), overdueMinutes: 30, businessMinutesLeft: -30 });
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'breached', breachedAt: berlin('2026-03-03T10:01'), overdueMinutes: 30, businessMinutesLeft: -30 });
     expect(await d.events(id, 'case.escalated')).toHaveLength(1);
 
     // Dana answers late: fulfilled, the breach stays on record.
     const danaToken = d.h.tokenFor(d.dana);
     await d.call('POST', `/api/v1/cases/${id}/messages`, danaToken, { body: 'Sorry for the wait.' });
-    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'fulfilled', breachedAt: berlin('2026-03-03T10:00'), usedMinutes: 510 });
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'fulfilled', breachedAt: berlin('2026-03-03T10:01'), usedMinutes: 510 });
     const fulfilled = (await d.events(id)).find((e) => e.type === 'sla.fulfilled')!;
     expect(fulfilled.data).toMatchObject({ metric: 'firstResponse', breached: true, first: true, queue: 'advanced' });
   });
@@ -120,7 +123,7 @@ describe('warnings, breaches and escalation', () => {
     const timers = await d.timers(id);
     expect(timers.resolution).toMatchObject({ state: 'running', dueAt: berlin('2026-03-30T17:00') });
     expect(timers.nextResponse).toMatchObject({ state: 'running', dueAt: berlin('2026-03-30T11:00') });
-    d.h.clock.set(berlin('2026-03-30T17:00'));
+    d.h.clock.set(berlin('2026-03-30T17:01'));
     const result = await sweep();
     expect(result.sweep.entries.map((e: Json) => [e.type, e.metric])).toEqual([
       ['sla.breached', 'nextResponse'],
@@ -250,7 +253,7 @@ describe('workflows that react to SLA events with transitions', () => {
     d = createDesk({ files });
 
     const id = await d.create();
-    d.h.clock.set(berlin('2026-03-03T10:00'));
+    d.h.clock.set(berlin('2026-03-03T10:01'));
     const run = await sweep();
     expect(run.sweep.breaches).toBe(1);
     const view = await d.get(id);

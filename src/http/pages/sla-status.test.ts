@@ -35,7 +35,8 @@ describe('timerStatus', () => {
   it.each([
     ['before the warning time', {}, 'ok', '2h 00m left'],
     ['at the warning time', { warnAt: NOW }, 'warning', '2h 00m left'],
-    ['at the due time', { dueAt: NOW, warnAt: NOW - 10 * MIN }, 'breached', 'overdue 0m'],
+    ['at the due time (on time still)', { dueAt: NOW, warnAt: NOW - 10 * MIN }, 'warning', '0m left'],
+    ['a millisecond past due', { dueAt: NOW - 1, warnAt: NOW - 10 * MIN }, 'breached', 'overdue 1m'],
     ['past due', { dueAt: NOW - 35 * MIN }, 'breached', 'overdue 35m'],
     ['marked breached', { state: 'breached' as const, breachedAt: NOW - MIN, dueAt: NOW + 10 * MIN }, 'breached', 'breached'],
     ['paused', { state: 'paused' as const, dueAt: null, warnAt: null, pauseReason: 'Pending customer' }, 'paused', 'paused: Pending customer'],

@@ -1,9 +1,10 @@
 /**
  * How an SLA timer looks on a page, read generically from `sla_timers` (whatever engine
- * fills it): breached once due (or marked breached), warning once past its warning time,
+ * fills it): breached once past due (or marked breached; the due instant is on time), warning once past its warning time,
  * ok before that; paused timers show why; fulfilled ones are done.
  */
 import { NO_DUE_AT, type slaTimers } from '../../db/schema/index.js';
+import { isPastDue } from '../../sla/due.js';
 
 export type TimerRow = typeof slaTimers.$inferSelect;
 export type SlaLevel = 'breached' | 'warning' | 'ok' | 'paused' | 'done';
@@ -58,7 +59,7 @@ function labelFor(level: SlaLevel, minutesLeft: number | null, pauseReason: stri
 export function timerStatus(t: TimerRow, now: number): SlaStatus {
   let level: SlaLevel;
   if (t.state === 'fulfilled') level = t.breachedAt !== null ? 'breached' : 'done';
-  else if (t.breachedAt !== null || t.state === 'breached' || (t.dueAt !== null && now >= t.dueAt)) level = 'breached';
+  else if (t.breachedAt !== null || t.state === 'breached' || (t.dueAt !== null && isPastDue(t.dueAt, now))) level = 'breached';
   else if (t.state === 'paused') level = 'paused';
   else if (t.warnAt !== null && now >= t.warnAt) level = 'warning';
   else level = 'ok';
@@ -81,6 +82,6 @@ export function caseSlaStatus(timers: readonly TimerRow[], slaDueAt: number, now
   if (open[0]) return open[0];
   if (slaDueAt === NO_DUE_AT) return null;
   const minutesLeft = minutesUntil(slaDueAt, now);
-  const level: SlaLevel = now >= slaDueAt ? 'breached' : 'ok';
+  const level: SlaLevel = isPastDue(slaDueAt, now) ? 'breached' : 'ok';
   return { metric: 'sla', level, dueAt: slaDueAt, minutesLeft, pauseReason: null, label: labelFor(level, minutesLeft, null) };
 }

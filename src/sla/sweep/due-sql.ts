@@ -19,13 +19,26 @@ export const DUE_COLUMNS = `t.id, t.case_id, t.metric, t.policy, t.due_at, c.que
 export const NEXT_AT = slaNextAtSql('t.');
 
 /**
+ * A timer's breach is due once `now` is past its due time — the due instant itself is on time
+ * (`isPastDue` in due.ts) — and its warning at its warning time. `now` is the dialect's
+ * placeholder (`@now`, `?`).
+ */
+export const BREACH_DUE = (now: string) => `t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at < ${now}`;
+const WARNING_DUE = (now: string) => `t.warned_at IS NULL AND t.warn_at IS NOT NULL AND t.warn_at <= ${now}`;
+/**
+ * Beside the index's range (`NEXT_AT <= now`): a warning or a breach is due — not a timer whose
+ * next instant is its due time and that is exactly at it (on time still).
+ */
+export const PENDING = (now: string) => `(${BREACH_DUE(now)}) OR (${WARNING_DUE(now)})`;
+
+/**
  * Timers with a warning or a breach due at @now, the earliest first, at most @limit (INDEXED BY:
  * never a table scan). Each row says which: a breach when `breach_due` is 1, else a warning.
  */
 export const DUE_TIMERS_SQL = `SELECT ${DUE_COLUMNS},
-    (t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= @now) AS breach_due
+    (${BREACH_DUE('@now')}) AS breach_due
   FROM sla_timers t INDEXED BY sla_timers_next_idx JOIN cases c ON c.id = t.case_id
-  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @now ORDER BY (${NEXT_AT}) LIMIT @limit`;
+  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= @now AND (${PENDING('@now')}) ORDER BY (${NEXT_AT}) LIMIT @limit`;
 
 /** A timeline entry a sweep records (its data as JSON text). */
 export interface SweepEvent {
@@ -47,6 +60,6 @@ export interface SweepOutboxItem {
  * may have won it first).
  */
 export const MARK = {
-  'sla.breached': { set: "state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?", when: "breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at <= ?" },
+  'sla.breached': { set: "state = 'breached', breached_at = ?, warn_at = NULL, updated_at = ?", when: "breached_at IS NULL AND state = 'running' AND due_at IS NOT NULL AND due_at < ?" },
   'sla.warning': { set: 'warned_at = ?, updated_at = ?', when: "warned_at IS NULL AND state = 'running' AND warn_at IS NOT NULL AND warn_at <= ?" },
 } as const;

@@ -10,15 +10,15 @@
 import { sql } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { all, run } from '../../db/store/rows.js';
-import { DUE_COLUMNS, MARK, NEXT_AT, type DueRow, type SweepEvent, type SweepOutboxItem } from './due-sql.js';
+import { BREACH_DUE, DUE_COLUMNS, MARK, NEXT_AT, PENDING, type DueRow, type SweepEvent, type SweepOutboxItem } from './due-sql.js';
 
 const DUE = `SELECT ${DUE_COLUMNS},
-    (t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at <= ?) AS breach_due
+    (${BREACH_DUE('?')}) AS breach_due
   FROM sla_timers t JOIN cases c ON c.id = t.case_id
-  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= ? ORDER BY (${NEXT_AT}) LIMIT ?`;
+  WHERE (${NEXT_AT}) IS NOT NULL AND (${NEXT_AT}) <= ? AND (${PENDING('?')}) ORDER BY (${NEXT_AT}) LIMIT ?`;
 
 export async function dueTimers(q: Handle, now: number, limit: number): Promise<DueRow[]> {
-  const rows = await all<Omit<DueRow, 'breach_due'> & { breach_due: boolean | null }>(q, DUE, [now, now, limit]);
+  const rows = await all<Omit<DueRow, 'breach_due'> & { breach_due: boolean | null }>(q, DUE, [now, now, now, now, limit]);
   return rows.map((r) => ({ ...r, breach_due: r.breach_due ? 1 : 0 }));
 }
 
