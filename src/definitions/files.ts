@@ -11,8 +11,9 @@ import type { WorkflowDefinition } from '../workflow/definition.js';
 import { validateRuleset, type RulesetDefinition } from '../rules/definition.js';
 import { validateExamples, type RuleExample } from '../rules/example-format.js';
 import { validateSlaConfig, type SlaConfigJson } from '../sla/config.js';
+import { escalationTargetProblems } from './escalation-target.js';
 import { parseDefinitionJson } from './parse-json.js';
-import { formatProblems, hasErrors, problem, type DefinitionProblem } from './problems.js';
+import { formatProblems, hasErrors, problem, type DefinitionProblem, type PathSegment } from './problems.js';
 
 export const SLA_FILE = 'sla.json';
 
@@ -135,4 +136,49 @@ export function loadDefinitionFiles(options: LoadDefinitionFilesOptions): Defini
     workflows.set(name, { file, name, body: result.definition, warnings: result.problems });
   }
   return { workflows, rulesets, sla };
+}
+
+/** An `escalate` in a file: its tier and queue, and the JSON path its problems are reported at (as saving reports them). */
+interface FileEscalation {
+  tier: number;
+  queue: string | undefined;
+  at: PathSegment[];
+}
+
+function rulesetEscalations(body: RulesetDefinition): FileEscalation[] {
+  return body.rules.flatMap((rule, i) => {
+    const params = rule.event.params as { tier?: unknown; queue?: unknown } | undefined;
+    if (rule.event.type !== 'escalate' || typeof params?.tier !== 'number') return [];
+    return [{ tier: params.tier, queue: typeof params.queue === 'string' ? params.queue : undefined, at: ['rules', i, 'event', 'params'] }];
+  });
+}
+
+function workflowEscalations(body: WorkflowDefinition): FileEscalation[] {
+  const lists: [PathSegment[], readonly { action: string; [key: string]: unknown }[] | undefined][] = [
+    ...Object.entries(body.states).flatMap(([name, state]): [PathSegment[], typeof state.onEnter][] => [
+      [['states', name, 'onEnter'], state.onEnter],
+      [['states', name, 'onExit'], state.onExit],
+    ]),
+    ...Object.entries(body.transitions).map(([name, t]): [PathSegment[], typeof t.actions] => [['transitions', name, 'actions'], t.actions]),
+  ];
+  return lists.flatMap(([at, calls]) =>
+    (calls ?? []).flatMap((call, i) => (call.action === 'escalate' && typeof call.tier === 'number' ? [{ tier: call.tier, queue: typeof call.queue === 'string' ? call.queue : undefined, at: [...at, i] }] : [])),
+  );
+}
+
+/**
+ * The escalation targets of the files checked against the queues, as a version saved through
+ * the API or the console is (escalation-target.ts, the same messages and JSON paths): `tiers`
+ * are the active queues' tiers as the database has them once the files' queues are seeded, and
+ * `seeded` says which files become stored versions (a database that has a version of a
+ * definition keeps it and never reads its file again). Throws DefinitionFileError for the
+ * first file refused, as loading does for any other problem.
+ */
+export function refuseEscalationsAgainstQueues(files: DefinitionFiles, tiers: ReadonlyMap<string, number>, seeded: (kind: 'ruleset' | 'workflow', name: string) => boolean): void {
+  const check = (file: string, escalations: FileEscalation[]) => {
+    const problems = escalations.flatMap((e) => escalationTargetProblems(e.tier, e.queue, tiers, e.at));
+    if (hasErrors(problems)) throw new DefinitionFileError(file, problems);
+  };
+  for (const r of files.rulesets.values()) if (seeded('ruleset', r.name)) check(r.file, rulesetEscalations(r.body));
+  for (const w of files.workflows.values()) if (seeded('workflow', w.name)) check(w.file, workflowEscalations(w.body));
 }

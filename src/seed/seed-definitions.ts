@@ -4,6 +4,11 @@
  * and every queue the rulesets name are created, so the shipped rules are valid from the
  * first request. Later starts leave stored definitions alone (use `npm run rules:import`).
  *
+ * The files to be seeded have their escalation targets checked against the queues first, as a
+ * version saved through the API is (an `escalate` to tier 3 with no tier-3 queue, or to a
+ * tier-1 queue as tier 2, is refused): the queues the database has, and those seeded with the
+ * files. A refusal throws DefinitionFileError before anything is written (main.ts stops with it).
+ *
  * `seedDefinitions` runs on the storage port (main.ts, both dialects): one write that inserts
  * what is missing with ON CONFLICT DO NOTHING, so instances starting together on one
  * PostgreSQL database seed once (main.ts also holds the start-up lock). `seedDefinitionsSync`
@@ -15,7 +20,7 @@ import { and, eq } from 'drizzle-orm';
 import { transaction } from '../db/client.js';
 import { definitionVersions, queues } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
-import type { DefinitionFiles } from '../definitions/files.js';
+import { refuseEscalationsAgainstQueues, type DefinitionFiles } from '../definitions/files.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
 import { FALLBACK_QUEUE } from '../cases/create-case.js';
@@ -79,11 +84,25 @@ function seedRows(files: DefinitionFiles, now: number): { queueRows: QueueRow[];
   return { queueRows, versionRows };
 }
 
+/**
+ * Refuses the files whose escalations the queues cannot take (see the file comment): `existing`
+ * the queues the database has (active or not), `stored` whether kind/name has a version already.
+ */
+function checkEscalations(files: DefinitionFiles, queueRows: readonly QueueRow[], existing: readonly { id: string; tier: number; active: boolean }[], stored: (kind: string, name: string) => boolean): void {
+  const tiers = new Map(existing.filter((row) => row.active).map((row) => [row.id, row.tier]));
+  const known = new Set(existing.map((row) => row.id));
+  for (const row of queueRows) if (!known.has(row.id)) tiers.set(row.id, row.tier ?? 1);
+  refuseEscalationsAgainstQueues(files, tiers, (kind, name) => !stored(kind, name));
+}
+
 /** Inside a write: inserts the missing queues and the definitions without any version. */
 export async function seedDefinitionsIn(q: Handle, files: DefinitionFiles, now: number): Promise<SeedReport> {
   const { queueRows, versionRows } = seedRows(files, now);
   const report: SeedReport = { definitions: [], queues: [] };
   const t = q.tables;
+  const existing = await q.db.select({ id: t.queues.id, tier: t.queues.tier, active: t.queues.active }).from(t.queues);
+  const stored = new Set((await q.db.selectDistinct({ kind: t.definitionVersions.kind, name: t.definitionVersions.name }).from(t.definitionVersions)).map((r) => `${r.kind}:${r.name}`));
+  checkEscalations(files, queueRows, existing, (kind, name) => stored.has(`${kind}:${name}`));
   for (const row of queueRows) {
     const [inserted] = await q.db.insert(t.queues).values(row).onConflictDoNothing().returning({ id: t.queues.id });
     if (inserted) report.queues.push(row.id);
@@ -111,6 +130,8 @@ export function seedDefinitionsSync(services: Pick<Services, 'clock' | 'definiti
   if (!db) throw new TypeError('seedDefinitionsSync seeds a SQLite database; on PostgreSQL use seedDefinitions');
   const { queueRows, versionRows } = seedRows(files, services.clock.now());
   const report: SeedReport = { definitions: [], queues: [] };
+  const existing = db.select({ id: queues.id, tier: queues.tier, active: queues.active }).from(queues).all();
+  checkEscalations(files, queueRows, existing, (kind, name) => definitions.history(kind as 'ruleset' | 'workflow', name).length > 0);
   transaction(db, () => {
     for (const row of queueRows) {
       if (db.select({ id: queues.id }).from(queues).where(eq(queues.id, row.id)).get()) continue;

@@ -110,4 +110,24 @@ describe('start-up with a broken definition', () => {
     expect(fs.existsSync(dbPath)).toBe(false);
     expect(fs.existsSync(path.dirname(dbPath))).toBe(false);
   });
+  it('exits non-zero when a file escalates where no queue can take it, with the message saving it gives', () => {
+    const dirs = copyDefinitions();
+    let index = -1;
+    edit(path.join(dirs.rulesDir, 'escalation.json'), (j) => {
+      index = j.rules.findIndex((r: any) => r.event.type === 'escalate');
+      j.rules[index].event.params = { tier: 3, reason: 'Needs engineering' };
+    });
+    const dbPath = path.join(tempDir(), 'casebook.db');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_PATH: dbPath, WORKFLOWS_DIR: dirs.workflowsDir, RULES_DIR: dirs.rulesDir, PORT: '0', SEED_DEMO: 'false' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Casebook cannot start');
+    expect(result.stderr).toContain(
+      `${path.join(dirs.rulesDir, 'escalation.json')}: error at $.rules[${index}].event.params.tier: no active queue is at tier 3, so this escalation would fail on every case (tiers with active queues: 1, 2); name a queue or another tier`,
+    );
+  });
 });
