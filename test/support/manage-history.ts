@@ -8,13 +8,13 @@
  *   Mon 16:00   B (Dave, billing) created
  *   Tue 09:30   Alice replies B
  *   Tue 10:00   C (Erin, enterprise → premium policy, 24x7 calendar) created in general
- *   Tue 12:00   sweep: C's first response (2h) breaches → escalated to advanced (Dana); Dave marked churned
+ *   Tue 12:01   sweep: C's first response (2h, due 12:00) breaches → escalated to advanced (Dana); Dave marked churned
  *   Tue 13:00   Dana replies C; 15:00 resolves C; 16:00 Erin rates C satisfied
  *   Wed 10:00   Alice resolves B; Erin reopens C; D (Fay, general) created
  *   Wed 11:00   Dave rates B not satisfied; 12:00 Dave un-marked
  *   Thu 08:00   sweep: C's resumed resolution clock (24h, 5h used, due Thu 05:00) breaches
  *   Thu 09:00   Dana resolves C again
- *   Thu 10:00   sweep: D's first response (8 business hours) breaches → escalated to advanced
+ *   Thu 10:01   sweep: D's first response (8 business hours, due 10:00) breaches → escalated to advanced
  *   Thu 11:00   E (Chloe, general) created; 12:00 Fay marked churned; 15:00 internal note on E
  *   Thu 12:00   A closes itself (the workflow's auto-close, 72 h after it was resolved)
  *   Fri 09:00   Alice replies E; 10:00 Erin marked churned
@@ -94,7 +94,7 @@ export async function buildHistory(): Promise<History> {
   await reply(B, alice);
   at('2026-03-03T10:00');
   const C = await open(erin, 'Team settings', 'How do I add a colleague to our team?');
-  await sweep('2026-03-03T12:00');
+  await sweep('2026-03-03T12:01'); // due 12:00: the sweep after it breaches (the due instant is on time)
   await markChurn(h.services, dave.id, { churned: true, at: h.clock.now(), note: 'cancelled' }, mia);
   at('2026-03-03T13:00');
   await reply(C, dana);
@@ -114,7 +114,7 @@ export async function buildHistory(): Promise<History> {
   await sweep('2026-03-05T08:00');
   at('2026-03-05T09:00');
   await resolve(C, dana);
-  await sweep('2026-03-05T10:00');
+  await sweep('2026-03-05T10:01');
   at('2026-03-05T11:00');
   const E = await open(chloe, 'Profile photo', 'How do I change my profile photo?');
   at('2026-03-05T12:00');
