@@ -3,7 +3,9 @@
  * and a workflow's `escalate` action are checked against the active queues' tiers when they are
  * saved (src/definitions/escalation-target.ts); a queue changing its tier afterwards must not
  * undo that check: `{ tier: 2, queue: "advanced" }` would put cases marked tier 2 in a tier-1
- * queue, and `{ tier: 2 }` would fail on every case once no active queue is at tier 2.
+ * queue, and `{ tier: 2 }` would fail on every case once no active queue is at tier 2. Nor may
+ * deactivating a queue: an escalation naming it, or to its tier when it is the last active queue
+ * of that tier, would fail on every case ("No active queue at tier 2.").
  */
 import { escalationTargetProblems } from '../definitions/escalation-target.js';
 import type { Services } from '../services.js';
@@ -55,5 +57,22 @@ export function escalationsBrokenBy(services: Services, before: ReadonlyMap<stri
     const [problem] = escalationTargetProblems(e.tier, e.queue, after, []);
     if (!problem) return [];
     return [e.queue !== undefined ? `${e.where} escalates to tier ${e.tier} in "${e.queue}"` : `${e.where} escalates to tier ${e.tier}, and no other active queue is at tier ${e.tier}`];
+  });
+}
+
+/**
+ * The published escalations that need the active queue `id` (`tiers`: the active queues' tiers,
+ * `id` among them), each with why: those naming it, and those to its tier without a queue when
+ * no other active queue is at that tier. Deactivating it would make each fail on every case.
+ */
+export function escalationsNeedingQueue(services: Services, id: string, tiers: ReadonlyMap<string, number>): string[] {
+  const after = new Map(tiers);
+  after.delete(id);
+  return publishedEscalations(services).flatMap((e) => {
+    if (escalationTargetProblems(e.tier, e.queue, tiers, []).length > 0) return []; // refused already, whatever this queue does
+    if (e.queue === id) return [`${e.where} escalates to tier ${e.tier} in "${e.queue}"`];
+    return e.queue === undefined && escalationTargetProblems(e.tier, undefined, after, []).length > 0
+      ? [`${e.where} escalates to tier ${e.tier}, and no other active queue is at tier ${e.tier}`]
+      : [];
   });
 }

@@ -9,8 +9,10 @@
  *   queues are for advanced agents, as when provisioning users).
  * - Deactivating a queue with open cases needs a target queue: the cases are moved there
  *   (`case.transferred`, reassigned as usual) in the same transaction. Memberships stay, so
- *   reactivating restores the queue as it was. Published rules that still send cases to an
- *   inactive queue fall back to `general` (recorded as `rules.failed` on the case).
+ *   reactivating restores the queue as it was. Published rules that still route cases to an
+ *   inactive queue fall back to `general` (recorded as `rules.failed` on the case); a published
+ *   escalation that needs the queue (naming it, or to its tier when it is the last active queue
+ *   of that tier) refuses the deactivation, as it refuses a change of its tier.
  * - Mailboxes and chat sites whose new cases start in the queue (their default queue) need a
  *   replacement queue too: they are pointed at it in the same transaction (each mailbox's
  *   change in the audit log as an admin's edit would be, the sites in the queue's entry), and
@@ -32,7 +34,7 @@ import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { assertManager, fieldError, parseInput } from './input.js';
 import { queueRowForChange } from './queue-lock.js';
-import { escalationsBrokenBy } from './queue-escalations.js';
+import { escalationsBrokenBy, escalationsNeedingQueue } from './queue-escalations.js';
 import { activeQueueTiersIn } from '../definitions/version-rows.js';
 
 export type QueueRow = typeof queues.$inferSelect;
@@ -261,6 +263,9 @@ export async function deactivateQueue(services: Services, id: string, options: {
     const moveTo = options.moveTo?.trim() || null;
     const channelsTo = options.channelsTo?.trim() || null;
     const issues: FieldIssue[] = [];
+    // Published escalations were checked against the active queues when saved: keep them possible.
+    const needed = escalationsNeedingQueue(services, id, await activeQueueTiersIn(q));
+    if (needed.length > 0) issues.push({ path: '', message: `published escalations need this queue: ${needed.join('; ')}; publish them without it first` });
     if (open.length > 0 && !moveTo) {
       issues.push({ path: 'moveTo', message: `${open.length} open case${open.length === 1 ? ' is' : 's are'} in this queue: choose a queue to move ${open.length === 1 ? 'it' : 'them'} to` });
     }

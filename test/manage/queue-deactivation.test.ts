@@ -3,7 +3,8 @@
  * queue chosen, and cases leaving advanced support for a tier-1 queue leave the workflow's
  * escalation state through the workflow (`case.deescalated`); the mailboxes and chat sites
  * whose default queue it is are listed and take the replacement queue chosen, in the same
- * transaction; intake never lands in an inactive queue without saying so.
+ * transaction; intake never lands in an inactive queue without saying so. A queue published
+ * escalations need (naming it, or to its tier when it is the last of that tier) stays active.
  */
 import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -12,7 +13,7 @@ import { createCase } from '../../src/cases/create-case.js';
 import { updateMailbox } from '../../src/channels/email/update-mailbox.js';
 import { updateSite } from '../../src/chat/sites.js';
 import { publishVersion } from '../../src/definitions/versions.js';
-import { deactivateQueue } from '../../src/team/queues.js';
+import { createQueue, deactivateQueue } from '../../src/team/queues.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { manageHarness, textOf, type ManageHarness } from './support.js';
@@ -44,6 +45,64 @@ async function escalated(subject: string): Promise<number> {
   return id;
 }
 
+/**
+ * Publishes the shipped escalation ruleset and support workflow with `change` applied to their
+ * JSON text (the escalations' targets), as a manager would before retiring a queue.
+ */
+async function republishEscalations(change: (json: string) => string): Promise<void> {
+  for (const kind of ['ruleset', 'workflow'] as const) {
+    const name = kind === 'ruleset' ? 'escalation' : 'support';
+    const body = kind === 'ruleset' ? h.services.definitions.ruleset(name).definition : h.services.definitions.workflow(name).definition;
+    await publishVersion(h.services, kind, name, JSON.parse(change(JSON.stringify(body))), ADMIN, 'Escalations elsewhere');
+  }
+}
+
+/** Escalations to the tier-2 queue `experts` instead of advanced: advanced may go. */
+async function escalateToExperts(): Promise<void> {
+  await createQueue(h.services, { id: 'experts', name: 'Experts', tier: 2 }, ADMIN);
+  await republishEscalations((json) => json.replaceAll('"queue":"advanced"', '"queue":"experts"'));
+}
+
+describe('deactivating a queue published escalations need', () => {
+  const deactivate = () => h.as.manager.post('/manage/team/queues/advanced/deactivate', {}, { htmx: true });
+  const active = async () => (await h.query((q) => q.db.select({ active: q.tables.queues.active }).from(q.tables.queues).where(eq(q.tables.queues.id, 'advanced'))))[0]!.active;
+
+  it('is refused on the re-rendered form naming each escalation, until another queue of the tier can take them', async () => {
+    // The shipped rules and workflow name advanced: deactivated, every escalation would fail.
+    let res = await deactivate();
+    expect(res.status).toBe(422);
+    expect(res.headers.get('HX-Retarget')).toBe('#deactivate-queue-form');
+    let text = textOf(await res.text());
+    expect(text).toContain('published escalations need this queue: ');
+    for (const where of [
+      'ruleset escalation, rule "Urgent enterprise cases go straight to advanced support"',
+      'ruleset escalation, rule "Undiagnosed technical problems go to advanced support"',
+      'ruleset escalation, rule "Breached SLAs go to advanced support"',
+      'ruleset escalation, rule "Cases reopened twice go to advanced support"',
+      'workflow support, transition "escalate"',
+    ]) {
+      expect(text).toContain(`${where} escalates to tier 2 in "advanced"`);
+    }
+    expect(text).toContain('publish them without it first');
+    expect(await active()).toBe(true);
+
+    // Published to tier 2 without naming a queue: advanced is still the only tier-2 queue.
+    await republishEscalations((json) => json.replaceAll(',"queue":"advanced"', ''));
+    res = await deactivate();
+    expect(res.status).toBe(422);
+    text = textOf(await res.text());
+    expect(text).toContain('workflow support, transition "escalate" escalates to tier 2, and no other active queue is at tier 2');
+    expect(text).not.toContain('in "advanced"');
+    expect(await active()).toBe(true);
+
+    // Another tier-2 queue takes them: advanced may go.
+    await createQueue(h.services, { id: 'experts', name: 'Experts', tier: 2 }, ADMIN);
+    res = await h.as.manager.post('/manage/team/queues/advanced/deactivate', {});
+    expect(res.status).toBe(303);
+    expect(await active()).toBe(false);
+  });
+});
+
 describe('deactivating advanced support', () => {
   it('takes its cases back to tier 1 through the workflow: escalated → open, a waiting case returns to open', async () => {
     const working = await escalated('Export fails');
@@ -53,6 +112,7 @@ describe('deactivating advanced support', () => {
     expect(await caseOf(working)).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2 });
     expect(await caseOf(waiting)).toMatchObject({ status: 'pending', previous: 'escalated', queue: 'advanced', tier: 2 });
 
+    await escalateToExperts();
     const res = await h.as.manager.post('/manage/team/queues/advanced/deactivate', { moveTo: 'general' });
     expect(res.status).toBe(303);
     await h.settled();

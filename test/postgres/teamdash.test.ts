@@ -9,7 +9,9 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN } from '../support/harness.js';
+import { sqliteStore } from '../../src/db/store/sqlite.js';
+import { publishVersion } from '../../src/definitions/versions.js';
+import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
 import { buildHistory, type History } from '../support/manage-history.js';
 import { moveToPostgres, type Moved } from '../support/on-postgres.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -134,8 +136,23 @@ describe('the team on PostgreSQL', () => {
 
   it('deactivates a queue with open cases into another; the waiting case alerts the managers once', async () => {
     const { D } = hist.ids;
-    // Nia (returns) is away: D waits in returns after the move.
-    expect((await mia.post('/manage/team/queues/advanced/deactivate', { moveTo: 'returns' })).status).toBe(303);
+    // Nia (returns) is away: D waits in returns after the move. The published escalations name
+    // advanced: they go to returns (tier 2) first, or advanced could not be deactivated — on
+    // PostgreSQL, and on the SQLite file the harness's definitions registry still reads.
+    const { definitions } = hist.h.services;
+    const toReturns = (body: unknown) => JSON.parse(JSON.stringify(body).replaceAll('"queue":"advanced"', '"queue":"returns"'));
+    const bodies = { escalation: toReturns(definitions.ruleset('escalation').definition), support: toReturns(definitions.workflow('support').definition) };
+    await publishVersion(hist.h.services, 'ruleset', 'escalation', bodies.escalation, ADMIN, 'Escalations to returns');
+    await publishVersion(hist.h.services, 'workflow', 'support', bodies.support, ADMIN, 'Escalations to returns');
+    // The SQLite file has no queue returns: the same versions stored as they are (checked above).
+    await sqliteStore(hist.h.db).write(async (q) => {
+      const options = { state: 'published' as const, note: 'Escalations to returns', now: hist.h.clock.now() };
+      await definitions.insertVersion(q, 'ruleset', 'escalation', bodies.escalation, options);
+      await definitions.insertVersion(q, 'workflow', 'support', bodies.support, options);
+    });
+    await definitions.refresh();
+    const deactivated = await mia.post('/manage/team/queues/advanced/deactivate', { moveTo: 'returns' });
+    expect(deactivated.status, await deactivated.clone().text()).toBe(303);
     const caseD = () => store().query(async (q) => (await q.db.select().from(q.tables.cases).where(eq(q.tables.cases.id, D)))[0]!);
     expect(await caseD()).toMatchObject({ queueId: 'returns', assigneeId: null });
     expect((await caseD()).waitingSince).not.toBeNull();
