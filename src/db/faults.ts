@@ -15,6 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import { DomainError } from '../errors.js';
+import { isStorageFullCode } from './store/errors.js';
 
 type Sqlite = Database.Database;
 
@@ -113,5 +114,5 @@ function codeOf(error: unknown): string | undefined {
 /** SQLite could not grow a file (SQLITE_FULL, also `max_page_count`), or a file write found no space. */
 export function isStorageFull(error: unknown): boolean {
   const code = codeOf(error);
-  return code !== undefined && (code.startsWith('SQLITE_FULL') || code === 'ENOSPC' || code === 'EDQUOT');
+  return code !== undefined && isStorageFullCode(code);
 }

@@ -4,8 +4,8 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isStorageFull, type DatabaseFaults } from '../db/faults.js';
-import { isDatabaseTimeout, isUnreachableDatabaseError } from '../db/store/errors.js';
+import type { DatabaseFaults } from '../db/faults.js';
+import { databaseFault } from '../db/store/errors.js';
 import { DefinitionError, DomainError, VALIDATION_FAILED_MESSAGE, ValidationError, type ErrorCode, type FieldIssue } from '../errors.js';
 
 export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
@@ -97,17 +97,6 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
-function isSqliteBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
-}
-
-/** The database became read-only, damaged or unreadable after start-up (GET /health says why). */
-function isSqliteUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB)/.test(code);
-}
-
 /** Seconds a client is asked to wait before retrying a write refused for lack of space. */
 export const STORAGE_FULL_RETRY_AFTER_S = 30;
 
@@ -120,25 +109,28 @@ export const DATABASE_UNREACHABLE_RETRY_AFTER_S = 5;
  */
 export function asDomainError(error: unknown, faults?: DatabaseFaults): DomainError {
   if (error instanceof DomainError) return error;
-  if (isSqliteBusy(error)) return new DomainError('DATABASE_BUSY', 'The database is busy; please retry shortly.');
-  if (isStorageFull(error)) return new DomainError('STORAGE_FULL', 'The disk is full; nothing was saved. Please retry later.');
-  const refused = faults?.refusalError();
-  if (refused && isSqliteUnavailable(error)) return refused;
-  if (isSqliteUnavailable(error)) return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be written right now; nothing was saved. Please retry later.');
-  // PostgreSQL restarting, out of reach or out of connections: the request is not at fault, and a
-  // retry in a moment usually succeeds. (A connection lost during COMMIT leaves its outcome
-  // unknown, so this does not promise that nothing was saved: a retry with the same
-  // Idempotency-Key is the safe one.)
-  // PostgreSQL did not answer within DATABASE_STATEMENT_TIMEOUT_MS (a lock held by another
-  // session, a stalled server) or no pooled connection was free in time: the request is cut
-  // rather than left waiting while requests pile up behind it.
-  if (isDatabaseTimeout(error)) {
-    return new DomainError('DATABASE_UNAVAILABLE', 'The database did not answer in time (it is busy, or a lock is held). Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S, timedOut: true });
+  switch (databaseFault(error)) {
+    case 'busy':
+      return new DomainError('DATABASE_BUSY', 'The database is busy; please retry shortly.');
+    case 'storageFull':
+      return new DomainError('STORAGE_FULL', 'The disk is full; nothing was saved. Please retry later.');
+    case 'unavailable':
+      // The database became read-only, damaged or unreadable after start-up (GET /health says why).
+      return faults?.refusalError() ?? new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be written right now; nothing was saved. Please retry later.');
+    case 'timeout':
+      // PostgreSQL did not answer within DATABASE_STATEMENT_TIMEOUT_MS (a lock held by another
+      // session, a stalled server) or no pooled connection was free in time: the request is cut
+      // rather than left waiting while requests pile up behind it.
+      return new DomainError('DATABASE_UNAVAILABLE', 'The database did not answer in time (it is busy, or a lock is held). Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S, timedOut: true });
+    case 'unreachable':
+      // PostgreSQL restarting, out of reach or out of connections: the request is not at fault, and a
+      // retry in a moment usually succeeds. (A connection lost during COMMIT leaves its outcome
+      // unknown, so this does not promise that nothing was saved: a retry with the same
+      // Idempotency-Key is the safe one.)
+      return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be reached right now. Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S });
+    case null:
+      return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
   }
-  if (isUnreachableDatabaseError(error)) {
-    return new DomainError('DATABASE_UNAVAILABLE', 'The database cannot be reached right now. Please retry in a moment.', { retryAfterSeconds: DATABASE_UNREACHABLE_RETRY_AFTER_S });
-  }
-  return new DomainError('INTERNAL', 'Something went wrong on our side. Quote the request id if you contact us.');
 }
 
 /** Fields named in a generic validation `detail` (all of them are in `errors`). */

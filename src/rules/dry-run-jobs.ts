@@ -24,7 +24,7 @@ import { and, count, eq, lt, or } from 'drizzle-orm';
 import { randomToken } from '../auth/tokens.js';
 import type { dryRunJobs } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
-import { isDatabaseTimeout, isUnreachableDatabaseError, sqlState } from '../db/store/errors.js';
+import { databaseFault, sqlState, type DatabaseFault } from '../db/store/errors.js';
 import { DomainError } from '../errors.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { DryRunResult } from './dry-run.js';
@@ -83,13 +83,22 @@ export function UNSTORED_MESSAGE(outcome: 'done' | 'failed', why: string): strin
   return `${what} could not be stored before its lease ran out: ${why}; start the dry-run again`;
 }
 
-/** The kind of error a write failed with, in words and a code: the database busy, out of reach, not answering in time, full… */
+/** The database faults a DomainError already stands for (a command that put one in words). */
+const DOMAIN_FAULTS: Partial<Record<string, DatabaseFault>> = { DATABASE_BUSY: 'busy', STORAGE_FULL: 'storageFull' };
+
+/** The kind of error a write failed with, in words and a code (`databaseFault`: the database busy, out of reach, not answering in time, full…). */
 export function errorKind(error: unknown): string {
+  switch (error instanceof DomainError ? DOMAIN_FAULTS[error.code] : databaseFault(error)) {
+    case 'timeout':
+      return 'the database did not answer in time (DATABASE_UNAVAILABLE)';
+    case 'unreachable':
+      return 'the database could not be reached (DATABASE_UNAVAILABLE)';
+    case 'busy':
+      return 'the database was busy (DATABASE_BUSY)';
+    case 'storageFull':
+      return 'the disk was full (STORAGE_FULL)';
+  }
   const code = error instanceof DomainError ? error.code : sqlState(error);
-  if (isDatabaseTimeout(error)) return 'the database did not answer in time (DATABASE_UNAVAILABLE)';
-  if (isUnreachableDatabaseError(error)) return 'the database could not be reached (DATABASE_UNAVAILABLE)';
-  if (code === 'DATABASE_BUSY' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED') return 'the database was busy (DATABASE_BUSY)';
-  if (code === 'STORAGE_FULL' || code?.startsWith('SQLITE_FULL')) return 'the disk was full (STORAGE_FULL)';
   if (code) return `the database refused the write (${code})`;
   return `the write failed (${error instanceof Error ? error.name : 'unknown error'})`;
 }

@@ -1,6 +1,6 @@
 import { DrizzleQueryError } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { isRetryable, isUniqueViolation, isUnreachableDatabaseError, markUnreachable, sqlState } from './errors.js';
+import { databaseFault, isRetryable, isUniqueViolation, isUnreachableDatabaseError, markUnreachable, sqlState } from './errors.js';
 
 /** A driver error as drizzle throws it: wrapped, the driver's error as `cause`. */
 const wrapped = (code: string) => new DrizzleQueryError('INSERT …', [], Object.assign(new Error('driver'), { code }));
@@ -64,4 +64,33 @@ describe('a PostgreSQL database out of reach', () => {
     expect(isUnreachableDatabaseError(markUnreachable(error))).toBe(false);
   });
 
+});
+
+describe('databaseFault: the one classification of the API problems and the dry-run jobs', () => {
+  it.each([
+    ['SQLITE_BUSY', 'busy'],
+    ['SQLITE_BUSY_SNAPSHOT', 'busy'],
+    ['SQLITE_LOCKED', 'busy'],
+    ['SQLITE_FULL', 'storageFull'],
+    ['ENOSPC', 'storageFull'],
+    ['EDQUOT', 'storageFull'],
+    ['SQLITE_READONLY', 'unavailable'],
+    ['SQLITE_IOERR_WRITE', 'unavailable'],
+    ['SQLITE_CORRUPT', 'unavailable'],
+    ['SQLITE_NOTADB', 'unavailable'],
+    ['57014', 'timeout'],
+    ['SQLITE_CONSTRAINT_UNIQUE', null],
+    ['23505', null],
+    ['40001', null],
+  ])('%s → %s, bare or wrapped by drizzle', (code, fault) => {
+    for (const error of [Object.assign(new Error('x'), { code }), wrapped(code)]) expect(databaseFault(error)).toBe(fault);
+  });
+
+  it('knows PostgreSQL out of reach once the store marked it, a connect timeout by its message, and nothing else', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(databaseFault(reset)).toBeNull(); // a socket error of anything (a mail server…)
+    expect(databaseFault(markUnreachable(reset))).toBe('unreachable');
+    expect(databaseFault(new Error('timeout exceeded when trying to connect'))).toBe('timeout');
+    for (const error of [new Error('boom'), 'text', null, undefined]) expect(databaseFault(error)).toBeNull();
+  });
 });

@@ -125,3 +125,34 @@ export function markUnreachable(error: unknown): unknown {
 export function isUnreachableDatabaseError(error: unknown): boolean {
   return Boolean(error && typeof error === 'object' && (error as { [UNREACHABLE]?: boolean })[UNREACHABLE]);
 }
+
+/**
+ * What kind of database fault an error is — the one classification the API's problems
+ * (src/http/problem.ts, `asDomainError`) and the dry-run jobs' stored errors
+ * (src/rules/dry-run-jobs.ts, `errorKind`) put in their own words:
+ * - `busy`: SQLite's file locked by another connection beyond the busy timeout
+ *   (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED);
+ * - `storageFull`: no space to grow a file (SQLITE_FULL…, ENOSPC, EDQUOT);
+ * - `unavailable`: SQLite's file became read-only, damaged or unreadable after start-up
+ *   (SQLITE_READONLY, _IOERR, _CANTOPEN, _CORRUPT, _NOTADB…);
+ * - `timeout`: PostgreSQL did not answer in time (`isDatabaseTimeout`);
+ * - `unreachable`: PostgreSQL cannot be reached (`isUnreachableDatabaseError`).
+ * The code is read as `sqlState` does, under drizzle's wrapper too. Null: none of these (a
+ * constraint, a bug, anything else).
+ */
+export type DatabaseFault = 'busy' | 'storageFull' | 'unavailable' | 'timeout' | 'unreachable';
+
+export function databaseFault(error: unknown): DatabaseFault | null {
+  const code = sqlState(error);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED') return 'busy';
+  if (code !== undefined && isStorageFullCode(code)) return 'storageFull';
+  if (code !== undefined && /^SQLITE_(READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB)/.test(code)) return 'unavailable';
+  if (isDatabaseTimeout(error)) return 'timeout';
+  if (isUnreachableDatabaseError(error)) return 'unreachable';
+  return null;
+}
+
+/** SQLite could not grow a file (SQLITE_FULL, also `max_page_count`), or a file write found no space. */
+export function isStorageFullCode(code: string): boolean {
+  return code.startsWith('SQLITE_FULL') || code === 'ENOSPC' || code === 'EDQUOT';
+}
