@@ -69,6 +69,11 @@ describe('deactivating a queue published escalations need', () => {
 
   it('is refused on the re-rendered form naming each escalation, until another queue of the tier can take them', async () => {
     // The shipped rules and workflow name advanced: deactivated, every escalation would fail.
+    // The page says so before anyone tries.
+    const page = textOf(await (await h.as.manager.get('/manage/team/queues/advanced')).text());
+    expect(page).toContain('Published escalations need this queue: ruleset escalation, rule "Urgent enterprise cases go straight to advanced support" escalates to tier 2 in "advanced"; ');
+    expect(page).toContain('Publish them without it first, or the deactivation is refused.');
+    expect(textOf(await (await h.as.manager.get('/manage/team/queues/billing')).text())).not.toContain('Published escalations need this queue');
     let res = await deactivate();
     expect(res.status).toBe(422);
     expect(res.headers.get('HX-Retarget')).toBe('#deactivate-queue-form');
@@ -97,6 +102,7 @@ describe('deactivating a queue published escalations need', () => {
 
     // Another tier-2 queue takes them: advanced may go.
     await createQueue(h.services, { id: 'experts', name: 'Experts', tier: 2 }, ADMIN);
+    expect(textOf(await (await h.as.manager.get('/manage/team/queues/advanced')).text())).not.toContain('Published escalations need this queue');
     res = await h.as.manager.post('/manage/team/queues/advanced/deactivate', {});
     expect(res.status).toBe(303);
     expect(await active()).toBe(false);

@@ -186,6 +186,8 @@ export interface QueuePageData {
   /** Workflow versions of the (tier-2) queue's open cases without a transition on `case.deescalated`. */
   noDeescalation: string[];
   uses: QueueUse[];
+  /** The published escalations that need this (active) queue: deactivating it is refused while there are any. */
+  neededBy: string[];
   targets: Option[];
   fallback: boolean;
   /** QUEUE_WAIT_ALERT_MINUTES, for queues without their own wait alert. */
@@ -229,6 +231,9 @@ export function DeactivateQueueForm(p: { csrfToken: string; data: QueuePageData;
     <form id="deactivate-queue-form" class="stack" method="post" action={action} hx-post={action} hx-target="this" hx-swap="outerHTML">
       <CsrfField token={p.csrfToken} />
       <FormError state={p.state} />
+      {p.data.neededBy.length > 0 && !p.state.errors?.['(form)'] ? (
+        <p id="queue-needed-by">{`Published escalations need this queue: ${p.data.neededBy.join('; ')}. Publish them without it first, or the deactivation is refused.`}</p>
+      ) : null}
       <p>{openCases === 0 ? 'No open cases are in this queue.' : `${openCases} open case${openCases === 1 ? ' is' : 's are'} in this queue; ${openCases === 1 ? 'it moves' : 'they move'} to the queue you choose (and are reassigned there).`}</p>
       {openCases > 0 && p.data.noDeescalation.length > 0 ? (
         <p id="queue-no-deescalation">{`Moved to a tier-1 queue, cases leave their escalation state through their workflow's transition on case.deescalated; ${p.data.noDeescalation.join(', ')} ${p.data.noDeescalation.length === 1 ? 'has' : 'have'} none, so ${p.data.noDeescalation.length === 1 ? 'its' : 'their'} cases would keep their state (escalated). Publish a version with one (the shipped support workflow's deescalateAutomatically) and re-apply it first, or move them to another tier-2 queue.`}</p>

@@ -5,6 +5,8 @@ import type { Handle } from '../../../db/store/index.js';
 import type { Services } from '../../../services.js';
 import { activeQueues, channelsOfQueue, definitionsUsingQueue, inactiveQueueIds, openCasesIn, queueIn } from '../../../team/queues.js';
 import { memberships } from '../../../team/staff.js';
+import { escalationsNeedingQueue } from '../../../team/queue-escalations.js';
+import { activeQueueTiersIn } from '../../../definitions/version-rows.js';
 import type { QueuePageData } from '../../../../views/pages/manage/team.js';
 
 /**
@@ -22,12 +24,12 @@ async function withoutDeescalation(services: Services, q: Handle, queueId: strin
 
 /** A queue's page: the queue, its open cases, the definitions and channels naming it, where its cases may go. */
 export async function queueData(services: Services, id: string): Promise<QueuePageData> {
-  const { queue, openCases, channels, noDeescalation } = await services.store.read(async (q) => {
+  const { queue, openCases, channels, noDeescalation, tiers } = await services.store.read(async (q) => {
     const queue = await queueIn(q, id);
-    return { queue, openCases: (await openCasesIn(q, id)).length, channels: await channelsOfQueue(q, id), noDeescalation: queue.tier > 1 ? await withoutDeescalation(services, q, id) : [] };
+    return { queue, openCases: (await openCasesIn(q, id)).length, channels: await channelsOfQueue(q, id), noDeescalation: queue.tier > 1 ? await withoutDeescalation(services, q, id) : [], tiers: await activeQueueTiersIn(q) };
   });
   const targets = (await activeQueues(services)).filter((q) => q.id !== id).map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})` }));
-  return { queue, openCases, channels, noDeescalation, uses: definitionsUsingQueue(services, id), targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
+  return { queue, openCases, channels, noDeescalation, uses: definitionsUsingQueue(services, id), neededBy: queue.active ? escalationsNeedingQueue(services, id, tiers) : [], targets, fallback: id === FALLBACK_QUEUE, defaultWaitAlert: services.queueWaitAlertMinutes };
 }
 
 /** The active queues a staff member may be put in. */
