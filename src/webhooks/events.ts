@@ -74,7 +74,8 @@ export function announce(entry: TimelineEntry, categoryOf: (state: string) => St
       return [{ type: 'case.rated', detail: { rating: pick('satisfied', 'comment') } }];
     case 'sla.warning':
     case 'sla.breached':
-      return [{ type: entry.type, detail: { sla: pick('metric', 'policy', 'dueAt', 'minutesLeft', 'overdueMinutes') } }];
+      // The timeline keeps dueAt in epoch ms; a payload gives every time as an ISO instant.
+      return [{ type: entry.type, detail: { sla: { ...pick('metric', 'policy', 'dueAt', 'minutesLeft', 'overdueMinutes'), ...(typeof d.dueAt === 'number' ? { dueAt: new Date(d.dueAt).toISOString() } : {}) } } }];
     case 'customer.replied':
     case 'staff.replied':
       return [{ type: 'message.created', detail: { message: { id: entry.id, public: true, from: entry.type === 'customer.replied' ? 'customer' : 'staff', ...pick('author', 'body') } } }];

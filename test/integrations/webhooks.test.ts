@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { createMailer } from '../../src/notifications/mailer.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { RETRY_SCHEDULE_MS } from '../../src/webhooks/deliveries.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
@@ -260,6 +261,26 @@ describe('webhooks', () => {
     await addMessage(h.services, c.id, { body: 'check the ledger', public: false }, agent);
     await drain();
     expect(receiver.received.map((r) => JSON.parse(r.body))).toMatchObject([{ type: 'note.created', data: { note: { body: 'check the ledger', author: 'Alice' } } }]);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('sla.warning and sla.breached carry dueAt as an ISO instant, like every other time in a payload', async () => {
+    const { id } = await subscribe(['sla.warning', 'sla.breached']);
+    receiver.received.length = 0;
+    const c = await createCase(h.services, { subject: 'Slow', description: 'x' }, customer, { customerId: customer.id });
+    const timers = await h.all<{ metric: string; due_at: number }>('SELECT metric, due_at FROM sla_timers WHERE case_id = ?', c.id);
+    const firstResponse = timers.find((t) => t.metric === 'firstResponse')!;
+    h.clock.set(Number(firstResponse.due_at) - 60_000);
+    await runSlaSweep(h.services);
+    h.clock.set(Number(firstResponse.due_at) + 60_000);
+    await runSlaSweep(h.services);
+    await drain();
+    const bodies = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { case: { id: string }; sla: Record<string, unknown> } });
+    const warning = bodies.find((b) => b.type === 'sla.warning' && b.data.case.id === `C-${c.id}` && b.data.sla.metric === 'firstResponse');
+    const breach = bodies.find((b) => b.type === 'sla.breached' && b.data.case.id === `C-${c.id}` && b.data.sla.metric === 'firstResponse');
+    const due = new Date(Number(firstResponse.due_at)).toISOString();
+    expect(warning?.data.sla).toMatchObject({ metric: 'firstResponse', dueAt: due, minutesLeft: 1 });
+    expect(breach?.data.sla).toMatchObject({ metric: 'firstResponse', dueAt: due, overdueMinutes: 1 });
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 });
