@@ -6,6 +6,7 @@
  */
 import type { Handle } from '../db/store/index.js';
 import { all } from '../db/store/rows.js';
+import { compactPhone } from '../text/phone.js';
 import * as pgQueries from './find-customers/pg.js';
 import * as sqliteQueries from './find-customers/sqlite.js';
 
@@ -23,8 +24,7 @@ const COLUMNS = 'c.id, c.name, c.email, c.phone, c.organization, (SELECT count(*
 
 /** A phone-like query ("+49 30 12", "0049301") as the E.164 prefix it stands for, else null. */
 function phonePrefix(text: string): string | null {
-  const compact = text.replace(/[\s\-.()/]/g, '');
-  const plus = compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
+  const plus = compactPhone(text);
   return /^\+\d{2,15}$/.test(plus) ? plus : null;
 }
 

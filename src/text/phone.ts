@@ -9,14 +9,22 @@ import { z } from 'zod';
 
 export const PHONE_HINT = 'with the country code, e.g. +49 30 1234567';
 
+/**
+ * `input` without its separators, with `00` as `+` and without a bracketed trunk zero after the
+ * country code ("+44 (0)20 …" and "0044 (0)20 …" are not dialled with it): what is left to
+ * check, or to match as the beginning of a number.
+ */
+export function compactPhone(input: string): string {
+  let s = input.trim().replace(/^tel:/i, '').replace(/[\s\-./\u00a0]/g, '');
+  if (s.startsWith('00')) s = `+${s.slice(2)}`;
+  s = s.replace(/^(\+\d{1,3})\(0\)/, '$1');
+  return s.replace(/[()]/g, '');
+}
+
 /** The E.164 form of `input`, or null when it is not a full international number. */
 export function normalizePhone(input: string | null | undefined): string | null {
   if (!input) return null;
-  let s = input.trim().replace(/^tel:/i, '');
-  // A trunk zero in brackets after the country code ("+44 (0)20 …") is not dialled internationally.
-  s = s.replace(/^(\+\d{1,3})\s*\(0\)/, '$1');
-  s = s.replace(/[\s\-.()/\u00a0]/g, '');
-  if (s.startsWith('00')) s = `+${s.slice(2)}`;
+  const s = compactPhone(input);
   if (!/^\+[1-9]\d{6,14}$/.test(s)) return null;
   return s;
 }

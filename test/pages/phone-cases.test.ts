@@ -52,7 +52,7 @@ describe('/cases/new', () => {
     const page = await (await desk.get('/cases/new?find=chl')).text();
     expect(page).toContain('Log a call or visit');
     expect(page).toMatch(new RegExp(`id="customer-${chloe.id}" name="customer" value="${chloe.id}" checked=""`));
-    for (const q of ['carter', 'chloe@example', '+49 30 123', '0049301234567']) {
+    for (const q of ['carter', 'chloe@example', '+49 30 123', '0049301234567', '0049 (0)30 123']) {
       const fragment = await (await desk.get(`/cases/new?find=${encodeURIComponent(q)}`, { htmx: true })).text();
       expect(fragment, q).toMatch(/^<fieldset id="customer-results"/);
       expect(fragment, q).toContain('Chloe Carter');
@@ -186,8 +186,11 @@ describe('POST /api/v1/channels/phone/calls', () => {
     expect(row).toMatchObject({ customerId: chloe.id, channel: 'phone' });
     const second = (await (await hook(h, { callId: 'call-3', from: '+49301234567', durationSeconds: 30, transcriptUrl: 'https://rec.example/t/3' })).json()) as { case: string; result: string };
     expect(second).toMatchObject({ result: 'appended', case: first.case });
+    // The same number with 00 and a bracketed trunk zero, as German numbers are often written.
+    const third = (await (await hook(h, { callId: 'call-3b', from: '0049 (0)30 123 4567', durationSeconds: 10 })).json()) as { case: string; result: string };
+    expect(third).toMatchObject({ result: 'appended', case: first.case });
     const calls = (await timeline(h.services, row.id)).filter((e) => e.type === 'call.logged');
-    expect(calls.map((e) => e.data.callId)).toEqual([undefined, 'call-2', 'call-3']);
+    expect(calls.map((e) => e.data.callId)).toEqual([undefined, 'call-2', 'call-3', 'call-3b']);
     expect(calls[2]!.data.transcriptUrl).toBe('https://rec.example/t/3');
   });
 
