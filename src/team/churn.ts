@@ -56,7 +56,7 @@ export function churnHistory(services: Services, customerId: number): Promise<Ch
 export async function markChurn(services: Services, customerId: number, raw: ChurnInput, actor: Actor, source = 'manual'): Promise<CustomerRow> {
   if (source === 'manual') assertManager(actor);
   const input = parseInput(churnSchema, raw);
-  return services.store.write(async (q) => {
+  const row = await services.store.write(async (q) => {
     const customer = await customerIn(q, customerId);
     const [latest] = await historyIn(q, customerId);
     const churnedNow = latest?.churned ?? false;
@@ -77,6 +77,9 @@ export async function markChurn(services: Services, customerId: number, raw: Chu
     }
     return row!;
   });
+  // The customer.churned webhook (no case: no command's settle performs it) goes out now, not at the next sweep.
+  if (input.churned) services.outbox.kick();
+  return row;
 }
 
 export interface CustomerListRow {

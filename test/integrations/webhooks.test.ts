@@ -283,4 +283,16 @@ describe('webhooks', () => {
     expect(breach?.data.sla).toMatchObject({ metric: 'firstResponse', dueAt: due, overdueMinutes: 1 });
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
+
+  it('customer.churned goes out as soon as the churn API answers, not at the next minute sweep', async () => {
+    const { id } = await subscribe(['customer.churned']);
+    receiver.received.length = 0;
+    const leaving = h.customer({ email: 'leaving@example.com', name: 'Lena' });
+    const res = await h.api('POST', `/api/v1/customers/${leaving.id}/churn`, { token: ADMIN_TOKEN, body: { source: 'billing', reason: 'price' } });
+    expect(res.status).toBe(201);
+    // No drain and no sweep: the worker's own background run sends it.
+    await h.services.outbox.idle();
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toMatchObject([{ type: 'customer.churned', data: { customer: { id: leaving.id, churned: true }, churn: { source: 'billing', reason: 'price' } } }]);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
 });
