@@ -15,7 +15,7 @@
  *   and active admins are mailed (`webhook.disabled`).
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { auditIn } from '../audit/record-audit.js';
 import type { webhookAttempts, webhookDeliveries } from '../db/schema/index.js';
@@ -202,20 +202,26 @@ export async function recordAttempt(q: Handle, services: Services, item: OutboxI
     await q.db.update(deliveries).set({ status: 'succeeded', attempts: attempt, nextAttemptAt: null, updatedAt: now }).where(eq(deliveries.id, delivery.id));
     await q.db.update(subs).set({ failingSince: null }).where(eq(subs.id, sub.id));
   } else {
+    const [current] = await q.db.select().from(subs).where(eq(subs.id, sub.id)).limit(1);
     const wait = RETRY_SCHEDULE_MS[attempt - 1];
-    const next = wait === undefined ? null : now + wait;
+    // An attempt that was in flight when another one disabled the subscription is not retried.
+    const next = wait === undefined || !current!.enabled ? null : now + wait;
     await q.db
       .update(deliveries)
       .set({ status: next === null ? 'failed' : 'retrying', attempts: attempt, nextAttemptAt: next, updatedAt: now })
       .where(eq(deliveries.id, delivery.id));
     if (next !== null) await enqueueIn(q, WEBHOOK_DELIVER, { delivery: delivery.id, target: targetOf(sub.id) }, now, next);
     nextAttemptAt = next;
-    const [current] = await q.db.select().from(subs).where(eq(subs.id, sub.id)).limit(1);
     const failingSince = current!.failingSince ?? at;
     if (current!.failingSince === null) await q.db.update(subs).set({ failingSince }).where(eq(subs.id, sub.id));
     if (current!.enabled && now - failingSince >= DISABLE_AFTER_MS) {
       disabled = `every delivery attempt failed for ${Math.floor((now - failingSince) / 3_600_000)} hours; last: ${result.error ?? 'failed'}`;
       await q.db.update(subs).set({ enabled: false, disabledAt: now, disabledReason: disabled }).where(eq(subs.id, sub.id));
+      // Its pending deliveries have failed (this one too): enabling it again sends none of them; their queued attempts find them failed.
+      await q.db
+        .update(deliveries)
+        .set({ status: 'failed', nextAttemptAt: null, updatedAt: now })
+        .where(and(eq(deliveries.subscriptionId, sub.id), inArray(deliveries.status, ['pending', 'retrying'])));
       await auditIn(q, services.clock, WEBHOOK_DELIVERY_ACTOR, 'webhook', sub.id, 'disabled', { enabled: true }, { enabled: false, reason: disabled });
       await enqueueIn(q, WEBHOOK_DISABLED_MAIL, { webhook: sub.id }, now);
     }

@@ -295,4 +295,36 @@ describe('webhooks', () => {
     expect(receiver.received.map((r) => JSON.parse(r.body))).toMatchObject([{ type: 'customer.churned', data: { customer: { id: leaving.id, churned: true }, churn: { source: 'billing', reason: 'price' } } }]);
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
+
+  it('disabling a failing subscription marks its other pending deliveries failed: none is sent after it is enabled again', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer(...Array<number>(40).fill(500));
+    await createCase(h.services, { subject: 'First of two', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    // Six retries of the first (17.5 hours), then a second message, which fails as well.
+    for (const wait of RETRY_SCHEDULE_MS.slice(0, 6)) {
+      h.clock.advance(wait);
+      await drain();
+    }
+    await createCase(h.services, { subject: 'Second of two', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    h.clock.advance(RETRY_SCHEDULE_MS[6]);
+    await drain();
+    const hook = (await (await h.api('GET', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN })).json()) as { enabled: boolean };
+    expect(hook.enabled).toBe(false);
+    const deliveries = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; nextAttemptAt: string | null }[];
+    expect(deliveries.map((d) => [d.status, d.nextAttemptAt])).toEqual([
+      ['failed', null],
+      ['failed', null],
+    ]);
+    // Enabled again: what was pending when it was disabled stays failed (replay sends it on purpose).
+    receiver.answer();
+    expect((await h.api('POST', `/api/v1/webhooks/${id}/enable`, { token: ADMIN_TOKEN })).status).toBe(200);
+    receiver.received.length = 0;
+    h.clock.advance(RETRY_SCHEDULE_MS[6]);
+    await drain();
+    expect(receiver.received).toHaveLength(0);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
 });
