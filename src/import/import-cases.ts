@@ -8,6 +8,7 @@
  * keeps the first `maxErrors` errors (counts are always complete).
  */
 import { importCase, importCaseSchema } from '../cases/import-case.js';
+import { issueMessage } from '../definitions/problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -63,7 +64,7 @@ async function importLine(services: Services, text: string, actor: Actor): Promi
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DomainError('MALFORMED_JSON', 'Each line must be one JSON object.');
   const parsed = importCaseSchema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(line)', message: i.message })));
+    throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(line)', message: issueMessage(i, value) })));
   }
   const externalId = parsed.data.externalId;
   if (externalId === undefined) throw new ValidationError([{ path: 'externalId', message: 'required in a bulk import (re-runs skip what was imported by it)' }]);

@@ -1,5 +1,6 @@
 /** Shared bits of the team verbs: input parsing into field issues, and who may call them. */
 import type { z } from 'zod';
+import { issueMessage } from '../definitions/problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { isManagerRole, type Actor } from '../roles.js';
 
@@ -7,7 +8,7 @@ import { isManagerRole, type Actor } from '../roles.js';
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ValidationError(result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(form)', message: i.message })));
+  throw new ValidationError(result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(form)', message: issueMessage(i, raw) })));
 }
 
 /** The team is managed by managers and admins (and the admin token). */

@@ -85,6 +85,11 @@ describe('POST /api/v1/import/cases', () => {
     expect(await count('SELECT count(*) AS n FROM sla_timers')).toBe(0);
   });
 
+  it('says "required" for a field left out, as the single import does', async () => {
+    const summary = (await (await send([line(1, { subject: undefined, messages: [{ from: 'customer', body: 'Hello?' }] })])).json()) as Json;
+    expect(summary.errors).toEqual([{ line: 1, code: 'VALIDATION_FAILED', detail: 'subject: required; messages.0.at: required', externalId: 'OLD-1' }]);
+  });
+
   it('skips what an earlier run imported, so a re-run never duplicates', async () => {
     await send([MIXED]);
     const again = (await (await send([MIXED])).json()) as Json;

@@ -234,6 +234,10 @@ describe('POST /api/v1/channels/phone/calls', () => {
   it('refuses a body without a usable number (422) and a body that is not JSON (400)', async () => {
     const res = await hook(h, { callId: 'call-4', from: '12ab', durationSeconds: 3 });
     expect(res.status).toBe(422);
+    // A field left out is "required", as on every API route (docs/api.md).
+    const missing = await hook(h, { callId: 'call-4', from: '+49 30 1234567' });
+    expect(missing.status).toBe(422);
+    expect(((await missing.json()) as { errors: unknown[] }).errors).toEqual([{ path: 'durationSeconds', message: 'required' }]);
     const raw = 'not json';
     const at = Math.floor(h.clock.now() / 1000);
     const broken = await h.app.request('/api/v1/channels/phone/calls', { method: 'POST', headers: { 'X-Casebook-Timestamp': String(at), 'X-Casebook-Signature': signCall(SECRET, at, raw) }, body: raw });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { createCallCase } from '../../cases/create-call-case.js';
 import { formatDuration, logCall, type CallInput } from '../../cases/log-call.js';
 import { isUniqueViolation, type Handle } from '../../db/store/index.js';
+import { issueMessage } from '../../definitions/problems.js';
 import { ValidationError } from '../../errors.js';
 import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
@@ -136,7 +137,7 @@ async function withheldCall(services: Services, hook: ParsedCall): Promise<CallR
 
 export async function receiveCall(services: Services, payload: unknown): Promise<CallResult> {
   const parsed = callWebhookSchema.safeParse(payload);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: issueMessage(i, payload) })));
   const hook = parsed.data;
   const seen = await known(services, hook.provider, hook.callId);
   if (seen) return seen;
