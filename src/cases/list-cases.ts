@@ -5,7 +5,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Handle } from '../db/store/index.js';
-import { ValidationError } from '../errors.js';
+import { ValidationError, type FieldIssue } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
 import type { Services } from '../services.js';
@@ -49,9 +49,38 @@ function assertCustomerFilters(principal: Principal, query: ListCasesQuery): voi
   if (issues.length > 0) throw new ValidationError(issues, `Customers may not filter by ${issues.map((i) => i.path).join(', ')}.`);
 }
 
+/**
+ * A filter naming a queue or state that does not exist, or `assignee=me` without a staff
+ * account, is a 422 naming it (as in search), not an empty page: a typo (`status=Open`)
+ * would otherwise read as "no cases".
+ */
+async function assertKnownFilters(q: Handle, services: Services, principal: Principal, query: ListCasesQuery): Promise<void> {
+  const issues: FieldIssue[] = [];
+  if (query.queue !== undefined) {
+    const [row] = await q.db.select({ id: q.tables.queues.id }).from(q.tables.queues).where(eq(q.tables.queues.id, query.queue)).limit(1);
+    if (!row) issues.push({ path: 'queue', message: `no queue "${query.queue}"` });
+  }
+  if (query.status !== undefined) {
+    const states = new Set<string>();
+    // Every version's states: a case keeps the workflow version it started with.
+    for (const name of services.definitions.names('workflow')) {
+      for (const row of services.definitions.history('workflow', name)) {
+        const body = row.body as { states?: unknown } | null;
+        if (body && typeof body.states === 'object' && body.states !== null) for (const state of Object.keys(body.states)) states.add(state);
+      }
+    }
+    if (!states.has(query.status)) issues.push({ path: 'status', message: `no state "${query.status}" (states: ${[...states].join(', ')})` });
+  }
+  if (query.assignee === 'me' && principal.staffId === null) issues.push({ path: 'assignee', message: 'me needs a staff account' });
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
 export async function listCases(services: Services, principal: Principal, query: ListCasesQuery) {
   assertCustomerFilters(principal, query);
-  return services.store.query((q) => listCasesOn(q, principal, query));
+  return services.store.query(async (q) => {
+    await assertKnownFilters(q, services, principal, query);
+    return listCasesOn(q, principal, query);
+  });
 }
 
 async function listCasesOn(q: Handle, principal: Principal, query: ListCasesQuery) {

@@ -203,6 +203,15 @@ describe('reading cases', () => {
     expect(mine.items.length).toBeGreaterThanOrEqual(1);
     const open = (await (await h.api('GET', '/api/v1/cases?status=open', { token: ADMIN_TOKEN })).json()) as { items: unknown[] };
     expect(open.items).toHaveLength(2);
+    // A queue or state that does not exist is a 422 naming it, not an empty page.
+    const typo = await h.api('GET', '/api/v1/cases?status=Open&queue=biling', { token: ADMIN_TOKEN });
+    expect(typo.status).toBe(422);
+    expect(((await typo.json()) as { errors: { path: string; message: string }[] }).errors).toEqual([
+      { path: 'queue', message: 'no queue "biling"' },
+      { path: 'status', message: expect.stringContaining('no state "Open" (states: ') },
+    ]);
+    const meWithoutAccount = await h.api('GET', '/api/v1/cases?assignee=me', { token: ADMIN_TOKEN });
+    expect(meWithoutAccount.status).toBe(422);
   });
 });
 
