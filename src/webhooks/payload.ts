@@ -84,9 +84,17 @@ export async function caseEventBody(
   const kase = await casePart(q, services, caseId);
   if (!kase) return null;
   const { customerId, ...caseFields } = kase;
+  const customer = await customerPartIn(q, customerId as number);
   return {
     type,
     timestamp: new Date(at).toISOString(),
-    data: { event: { id: entry.id, timeline: entry.type, actor: entry.actorType }, case: caseFields, customer: await customerPartIn(q, customerId as number), ...detail },
+    data: { event: { id: entry.id, timeline: entry.type, actor: entry.actorType }, case: caseFields, customer, ...withAuthor(detail, customer) },
   };
+}
+
+/** A customer's message names its author as a staff reply does: the customer's name (their timeline entry does not carry it). */
+function withAuthor(detail: Record<string, unknown>, customer: Record<string, unknown> | null): Record<string, unknown> {
+  const message = detail.message as Record<string, unknown> | undefined;
+  if (!message || message.from !== 'customer' || message.author !== undefined) return detail;
+  return { ...detail, message: { ...message, author: customer?.name ?? null } };
 }

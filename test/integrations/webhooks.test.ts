@@ -104,6 +104,12 @@ describe('webhooks', () => {
     await drain();
     const types = receiver.received.map((r) => JSON.parse(r.body).type);
     expect(types).toEqual(['message.created']);
+    expect(JSON.parse(receiver.received[0]!.body).data.message).toMatchObject({ public: true, from: 'staff', author: 'Alice', body: 'We are on it' });
+    // The customer's own message names them as its author, as the docs' payload has it.
+    receiver.received.length = 0;
+    await addMessage(h.services, c.id, { body: 'Thanks!', public: true }, customer);
+    await drain();
+    expect(receiver.received.map((r) => JSON.parse(r.body).data.message)).toEqual([{ id: expect.any(Number), public: true, from: 'customer', author: 'Chloe', body: 'Thanks!' }]);
     expect(receiver.received.map((r) => r.body).join()).not.toContain('SECRET-NOTE-TEXT');
     const log = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; log: { responseStatus: number; ok: boolean; durationMs: number }[] }[];
     expect(log[0]).toMatchObject({ status: 'succeeded', log: [{ responseStatus: 200, ok: true }] });
