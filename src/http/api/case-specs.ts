@@ -48,7 +48,7 @@ export const listCasesRoute = caseApi.route({
   method: 'get',
   path: '/',
   summary: 'List cases',
-  description: 'Newest first, keyset pagination (`nextCursor`). Customers get their own cases in the customer projection.',
+  description: 'Newest first, keyset pagination (`nextCursor`). Customers get their own cases in the customer projection. A queue or state that does not exist is 422 naming it.',
   access: EVERYONE,
   query: listCasesSchema,
   responses: { 200: caseList },
