@@ -59,6 +59,9 @@ export const MAX_DELIVERY_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
 /** Who the audit log names for a subscription disabled after persistent failure. */
 const WEBHOOK_DELIVERY_ACTOR = { type: 'system', id: null, name: 'webhook delivery' } as const;
 
+/** What an erasure leaves of a delivery's payload (src/privacy/erase-cases.ts `eraseWebhookPayloads`): never sent. */
+export const ERASED_PAYLOAD = '{"erased":true}';
+
 /** A subscription whose every attempt failed for this long is disabled. */
 export const DISABLE_AFTER_MS = 24 * 3_600_000;
 
@@ -149,7 +152,8 @@ export async function deliverWebhook(services: Services, item: OutboxItem, conte
     await store.write((q) => markItemDone(q, item.id, clock.now()));
     return;
   }
-  if (!sub.enabled || sub.deletedAt !== null) {
+  // An erasure that came while an attempt was in flight left it retrying with the emptied payload: nothing to send.
+  if (!sub.enabled || sub.deletedAt !== null || delivery.payload === ERASED_PAYLOAD) {
     await store.write(async (q) => {
       await q.db
         .update(q.tables.webhookDeliveries)
@@ -203,9 +207,10 @@ export async function recordAttempt(q: Handle, services: Services, item: OutboxI
     await q.db.update(subs).set({ failingSince: null }).where(eq(subs.id, sub.id));
   } else {
     const [current] = await q.db.select().from(subs).where(eq(subs.id, sub.id)).limit(1);
+    const [latest] = await q.db.select({ payload: deliveries.payload }).from(deliveries).where(eq(deliveries.id, delivery.id)).limit(1);
     const wait = RETRY_SCHEDULE_MS[attempt - 1];
-    // An attempt that was in flight when another one disabled the subscription is not retried.
-    const next = wait === undefined || !current!.enabled ? null : now + wait;
+    // An attempt that was in flight when another one disabled the subscription, or an erasure emptied its payload, is not retried.
+    const next = wait === undefined || !current!.enabled || latest?.payload === ERASED_PAYLOAD ? null : now + wait;
     await q.db
       .update(deliveries)
       .set({ status: next === null ? 'failed' : 'retrying', attempts: attempt, nextAttemptAt: next, updatedAt: now })

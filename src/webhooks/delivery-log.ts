@@ -8,7 +8,7 @@ import { enqueueIn } from '../outbox/dialect.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
-import { targetOf, WEBHOOK_DELIVER, type AttemptRow, type DeliveryRow } from './deliveries.js';
+import { ERASED_PAYLOAD, targetOf, WEBHOOK_DELIVER, type AttemptRow, type DeliveryRow } from './deliveries.js';
 import { webhookIn } from './subscriptions.js';
 
 export interface DeliveryView {
@@ -59,8 +59,6 @@ export function listDeliveries(services: Services, webhookId: number, limit = 50
 }
 
 /** Sends a delivery's message again (same `webhook-id` and body) as a new delivery, now. */
-/** What an erasure leaves of a delivery's payload (src/privacy/erase-cases.ts `eraseWebhookPayloads`). */
-const ERASED_PAYLOAD = '{"erased":true}';
 
 export async function replayDelivery(services: Services, webhookId: number, deliveryId: number, actor: Actor): Promise<DeliveryView> {
   if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins manage webhooks.');

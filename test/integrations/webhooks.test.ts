@@ -333,4 +333,21 @@ describe('webhooks', () => {
     expect(receiver.received).toHaveLength(0);
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
+
+  it('never sends a payload an erasure emptied while an attempt was in flight', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer(500);
+    await createCase(h.services, { subject: 'Erased meanwhile', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    expect(receiver.received).toHaveLength(1);
+    // What the in-flight attempt's bookkeeping left after the erasure: retrying, with the emptied payload.
+    await h.run(`UPDATE webhook_deliveries SET payload = '{"erased":true}', status = 'retrying' WHERE subscription_id = ?`, id);
+    h.clock.advance(RETRY_SCHEDULE_MS[0]);
+    await drain();
+    expect(receiver.received).toHaveLength(1);
+    const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; nextAttemptAt: string | null }[];
+    expect(delivery).toMatchObject({ status: 'failed', nextAttemptAt: null });
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
 });
