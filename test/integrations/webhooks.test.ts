@@ -12,6 +12,7 @@ import { createMailer } from '../../src/notifications/mailer.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { RETRY_SCHEDULE_MS } from '../../src/webhooks/deliveries.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
@@ -349,5 +350,12 @@ describe('webhooks', () => {
     const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; nextAttemptAt: string | null }[];
     expect(delivery).toMatchObject({ status: 'failed', nextAttemptAt: null });
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('the console names a refused event type on the form (422), not a bare re-render', async () => {
+    const admin = signedIn(h, { type: 'staff', id: (await h.get<{ id: number }>("SELECT id FROM staff WHERE email = 'adam@casebook.test'"))!.id });
+    const res = await admin.post('/manage/webhooks', { url: 'https://example.com/hook', events: 'case.nope' });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toMatch(/id="webhook-events-error">[^<]*case\.created/);
   });
 });

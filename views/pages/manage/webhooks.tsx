@@ -38,7 +38,8 @@ export interface EventOption {
 }
 
 function NewWebhookForm(p: { csrfToken: string; state: FormState; events: EventOption[]; chosen: string[] }) {
-  const error = p.state.errors?.events;
+  // A bad event type is an issue at `events.<n>`: shown on the events fieldset too.
+  const error = p.state.errors?.events ?? Object.entries(p.state.errors ?? {}).find(([path]) => path.startsWith('events.'))?.[1];
   return (
     <form id="webhook-form" class="panel stack" method="post" action={WEBHOOKS}>
       <h2>Add a webhook</h2>
