@@ -47,6 +47,7 @@ export class ChatHub {
   readonly #sessions = new Map<number, Set<HubListener>>();
   readonly #cases = new Map<number, Set<HubListener>>();
   readonly #queues = new Map<number, Promise<unknown>>();
+  readonly #visitorStreams = new Map<number, number>();
   readonly #relay: LiveRelay | null;
   readonly #afterCommit: (fn: () => void) => void;
 
@@ -78,6 +79,25 @@ export class ChatHub {
   /** Listens to one chat session (the visitor's stream); returns the unsubscribe. */
   subscribe(sessionId: number, listener: HubListener): () => void {
     return add(this.#sessions, sessionId, listener);
+  }
+
+  /**
+   * Takes one of the `max` streams a visitor session may hold open at once (its tabs), counted
+   * from the moment it is taken, before any await: concurrent requests cannot all slip under
+   * the bound. Returns the release (call it once the stream closes), or null when all are taken.
+   */
+  takeVisitorStream(sessionId: number, max: number): (() => void) | null {
+    const open = this.#visitorStreams.get(sessionId) ?? 0;
+    if (open >= max) return null;
+    this.#visitorStreams.set(sessionId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#visitorStreams.get(sessionId) ?? 1) - 1;
+      if (left <= 0) this.#visitorStreams.delete(sessionId);
+      else this.#visitorStreams.set(sessionId, left);
+    };
   }
 
   /** Listens to the chats of a case (the agent's stream); returns the unsubscribe. */

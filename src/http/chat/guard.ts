@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import type { Limit } from '../../auth/rate-limit.js';
-import { sessionByToken, type ChatSession } from '../../chat/sessions.js';
+import { findSession, sessionByToken, type ChatSession } from '../../chat/sessions.js';
 import { getSite, type ChatSite } from '../../chat/sites.js';
 import { DomainError } from '../../errors.js';
 import type { AppEnv } from '../types.js';
@@ -46,6 +46,21 @@ export async function visitorChat(c: ChatContext): Promise<VisitorChat> {
   const session = await sessionByToken(c.get('services'), token);
   const site = await siteFor(c, session.siteId, session.hostOrigin);
   return { site, session };
+}
+
+/**
+ * Whether a visitor's open stream may still hear its chat, asked before every read (as the
+ * agent's stream asks): the token it opened with still names the session (an erasure replaces
+ * it), and the site is still active and still allows the host origin the chat started on.
+ * Checked once at the start only, a site switched off or an origin removed would go on
+ * streaming the agents' replies to a window that can no longer send or poll.
+ */
+export async function visitorMayListen(c: ChatContext, opened: ChatSession): Promise<boolean> {
+  const services = c.get('services');
+  const session = await services.store.query((q) => findSession(q, opened.id));
+  if (!session || session.tokenHash !== opened.tokenHash) return false;
+  const site = await getSite(services, session.siteId);
+  return site !== null && site.active && site.allowedOrigins.includes(session.hostOrigin);
 }
 
 /** Takes from every chat limit named; TOO_MANY_REQUESTS when one is used up. */

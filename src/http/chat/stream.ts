@@ -35,6 +35,8 @@ export interface StreamSource {
    * answers false the stream sends `gone` and closes; the window's reconnect is then refused.
    */
   mayListen?: () => Promise<boolean>;
+  /** Runs once when the stream has closed (a slot taken for it is given back). */
+  onClose?: () => void;
 }
 
 export function chatStream(c: Context, services: Services, source: StreamSource) {
@@ -90,6 +92,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       }
     } finally {
       unsubscribe();
+      source.onClose?.();
     }
   });
 }

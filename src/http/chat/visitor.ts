@@ -5,7 +5,7 @@
  *   POST /chat/api/sites/:site/sessions       { host, name, email } or { host, email, name?, signature } → { token, session }
  *   POST /chat/api/sites/:site/offline        { host, name, email, message }: nobody there → a case answered by mail
  *   GET  /chat/api/session                    the session (state, case, lines so far)
- *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=)
+ *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=); at most VISITOR_STREAMS at once per session
  *   GET  /chat/api/messages?after=            the same lines for polling
  *   GET  /chat/api/files/:id                  a file an agent sent in this chat (a line's `files`)
  *   POST /chat/api/messages                   { body }
@@ -37,13 +37,21 @@ import { clientAddress } from '../pages/env.js';
 import { jsonBody, parseWith, readJson } from '../json-body.js';
 import { limitBody } from '../limits.js';
 import type { AppEnv } from '../types.js';
-import { assertOwnOrigin, messageLimits, siteFor, takeChatLimits, visitorChat } from './guard.js';
+import { assertOwnOrigin, messageLimits, siteFor, takeChatLimits, visitorChat, visitorMayListen } from './guard.js';
 import { chatStream, resumeFrom } from './stream.js';
 
 export interface ChatRouteOptions {
   publicOrigin: string;
   trustProxy: number;
 }
+
+/**
+ * Streams one visitor session may hold open at once (the chat in several tabs of the host
+ * site). Each is a connection held for as long as it lasts and a read of the chat on every
+ * signal: unbounded, one anonymous token could hold thousands. A window refused falls back to
+ * polling (public/chat-frame.js).
+ */
+export const VISITOR_STREAMS = 5;
 
 const hostOnly = z.object({ host: z.string().max(300) });
 const seenSchema = z.object({ seq: z.number().int().min(0) });
@@ -108,8 +116,25 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.get('/chat/api/stream', async (c) => {
     const services = c.get('services');
     const { session } = await visitorChat(c);
-    await markSeen(services, session, resumeFrom(c));
-    return chatStream(c, services, { sessionId: session.id, ownSide: 'visitor', subscribe: (l) => services.chat.hub.subscribe(session.id, l), present: visitorLine });
+    // Taken before any further await (the bound holds for concurrent requests), given back when the stream closes.
+    const release = services.chat.hub.takeVisitorStream(session.id, VISITOR_STREAMS);
+    if (!release) {
+      throw new DomainError('TOO_MANY_REQUESTS', `This chat is already open in ${VISITOR_STREAMS} windows: this one checks for new messages every few seconds instead.`, { retryAfterSeconds: 60 });
+    }
+    try {
+      await markSeen(services, session, resumeFrom(c));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return chatStream(c, services, {
+      sessionId: session.id,
+      ownSide: 'visitor',
+      subscribe: (l) => services.chat.hub.subscribe(session.id, l),
+      present: visitorLine,
+      mayListen: () => visitorMayListen(c, session),
+      onClose: release,
+    });
   });
 
   app.get('/chat/api/messages', async (c) => {
