@@ -393,9 +393,27 @@
     main.appendChild(wrap);
   }
 
+  // The address the host page says its signed-in user has, in the form the server keeps it
+  // (lower case, NFC, the domain in its ASCII form), or '' when the page names nobody.
+  function signedAddress() {
+    if (!identity || !identity.email || !identity.signature) return '';
+    var address = String(identity.email).trim().toLowerCase();
+    try { address = address.normalize('NFC'); } catch (e) { /* kept as it is */ }
+    var at = address.lastIndexOf('@');
+    try { return address.slice(0, at + 1) + new URL('http://' + address.slice(at + 1)).hostname; } catch (e) { return address; }
+  }
+  // Whether the chat this browser kept is the current user's: on a shared computer the host
+  // site's next user (or the same browser after signing out) must not get the last one's chat,
+  // its lines and a verified session to write in. With a signed-in user: a chat of that address;
+  // with nobody signed in: a chat nobody signed (a visitor's typed one). Otherwise it is forgotten.
+  function belongsHere(session) {
+    var signed = signedAddress();
+    return signed ? session.email === signed : !session.verified;
+  }
   function boot() {
     if (token) {
       api('GET', '/chat/api/session').then(function (res) {
+        if (!belongsHere(res.session)) { forget(); return boot(); }
         showChat();
         res.lines.forEach(addLine);
         if (res.session.state === 'ended') return showEnded();

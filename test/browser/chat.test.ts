@@ -4,8 +4,10 @@
  * context while an agent, signed in in another, sees the chat arrive in the inbox and live
  * on the case page and answers from the composer; the visitor's network
  * drops mid-chat and comes back with nothing lost or doubled; the chat ends, the transcript
- * arrives over SMTP, the visitor rates it. Screenshots at 1280×800 and 390×844.
+ * arrives over SMTP, the visitor rates it; a chat kept in the browser resumes only for the
+ * shop user it belongs to. Screenshots at 1280×800 and 390×844.
  */
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -25,10 +27,13 @@ beforeAll(async () => {
   smtp = await startSmtp();
   env.SMTP_URL = `smtp://127.0.0.1:${smtp.port}`;
   shop = http.createServer((req, res) => {
-    const casebook = decodeURIComponent(new URL(req.url ?? '/', 'http://x').searchParams.get('cb') ?? '');
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const casebook = decodeURIComponent(query.get('cb') ?? '');
+    // A signed-in user of the shop (the test's plain values need no escaping): the shop's server signs their address.
+    const user = query.get('email') ? ` data-user-email="${query.get('email')}" data-user-name="${query.get('name')}" data-user-signature="${query.get('sig')}"` : '';
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><h1>The Shop</h1><p>Our products.</p><script src="${casebook}/chat/widget.js" data-site="${siteId}" async></script></body></html>`);
+<body><h1>The Shop</h1><p>Our products.</p><script src="${casebook}/chat/widget.js" data-site="${siteId}"${user} async></script></body></html>`);
   });
   await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
   shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
@@ -199,6 +204,49 @@ describe('live chat', () => {
     await frame.getByText('Thank you for your feedback!').waitFor();
     await screenshot(visitor, 'chat-05-visitor-ended-390');
     await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a chat kept in the browser resumes only for its own user: the shop’s next signed-in user, or the browser once signed out, gets a new chat', async () => {
+    const admin = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+    await admin.goto(`${suite.server.url}/manage/channels/chat-sites/${siteId}`);
+    const secret = (await admin.locator('#chat-secret').textContent())!.trim();
+    const page = await suite.newPage({ width: 390, height: 844 }); // one browser, one computer: the shop's users take turns
+    const open = async (user?: { email: string; name: string }) => {
+      const identity = user ? `&email=${encodeURIComponent(user.email)}&name=${encodeURIComponent(user.name)}&sig=${createHmac('sha256', secret).update(user.email).digest('hex')}` : '';
+      await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}${identity}`);
+      await page.getByRole('button', { name: 'Chat with us' }).click();
+      return page.frameLocator('iframe[data-casebook-chat="window"]');
+    };
+    const lines = (frame: FrameLocator) => frame.locator('#chat-lines > li').allTextContents();
+    const ann = { email: 'ann.signed@example.com', name: 'Ann Signed' };
+
+    let frame = await open(ann);
+    await frame.getByLabel('Your message').fill('My card number ends in 4242.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.locator('#chat-lines li', { hasText: 'ends in 4242' }).waitFor();
+    // (Ended, here and below: an open chat holds a place of the agent's chat limit, which the next tests need.)
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+    // Ann comes back to the shop: her chat is there.
+    frame = await open(ann);
+    await frame.locator('#chat-lines li', { hasText: 'ends in 4242' }).waitFor();
+
+    // Ann signs out and Ben signs in on the same computer: a chat of his own, none of Ann's lines.
+    frame = await open({ email: 'ben.signed@example.com', name: 'Ben Signed' });
+    await frame.locator('#chat-lines li', { hasText: 'Hello! Ask us anything.' }).waitFor();
+    expect((await lines(frame)).join('\n')).not.toContain('4242');
+    await frame.getByLabel('Your message').fill('Ben here.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.locator('#chat-lines li', { hasText: 'Ben here.' }).waitFor();
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+
+    // Ben signs out: nobody is signed in, so his verified chat is not resumed either.
+    frame = await open();
+    await frame.getByLabel('Your name').waitFor();
+    expect(await lines(frame)).toEqual([]);
     expect(suite.problems()).toEqual([]);
   });
 
