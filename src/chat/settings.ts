@@ -16,6 +16,12 @@ export interface ChatSettings {
   sessionsPerSite: Rate;
   /** New chats per client address. */
   sessionsPerClient: Rate;
+  /**
+   * Messages left (nobody available) for one e-mail address, whoever leaves them: each mails
+   * that address at once (the acknowledgement quotes the message's start), and the address was
+   * only typed.
+   */
+  leftMessagesPerAddress: Rate;
   /** Transcripts mailed to one address for visitors the site did not identify, a sliding window (CHAT_TRANSCRIPT_ADDRESS_RATE). */
   transcriptsPerAddress: Rate;
   /** Transcripts per site, all its visitors together, a sliding window (CHAT_TRANSCRIPT_SITE_RATE). */
@@ -30,6 +36,7 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   messagesPerSite: { count: 600, windowMs: 60_000 },
   sessionsPerSite: { count: 120, windowMs: 60_000 },
   sessionsPerClient: { count: 10, windowMs: 10 * 60_000 },
+  leftMessagesPerAddress: { count: 3, windowMs: 3_600_000 },
   transcriptsPerAddress: { count: 3, windowMs: 24 * 3_600_000 },
   transcriptsPerSite: { count: 60, windowMs: 3_600_000 },
 };

@@ -22,6 +22,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { caseRef } from '../../cases/case-ref.js';
+import { canonicalEmail } from '../../text/email-address.js';
 import { DomainError } from '../../errors.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { chatAvailability } from '../../chat/availability.js';
@@ -103,7 +104,10 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.post('/chat/api/sites/:site/offline', async (c) => {
     const { services, site, input } = await siteRequest(c, 'messages');
-    const row = await leaveMessage(services, site, parseWith(leaveMessageSchema, input));
+    const message = parseWith(leaveMessageSchema, input);
+    // Each left message mails the typed address at once: not a way to mail anyone over and over.
+    await takeChatLimits(c, [{ key: `chat:left:address:${canonicalEmail(message.email)}`, rate: services.chat.settings.leftMessagesPerAddress, what: 'messages left for this e-mail address' }]);
+    const row = await leaveMessage(services, site, message);
     return c.json({ case: caseRef(row.id), answeredBy: 'email' }, 201);
   });
 
