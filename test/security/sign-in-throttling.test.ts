@@ -66,6 +66,17 @@ describe('TRUST_PROXY', () => {
     expect((await signInVia(customer, null, '198.51.100.8', 'chloe@example.com', PASSWORD)).status).toBe(303);
   });
 
+  it('an attacker with an IPv6 network who takes a new address for every guess is still locked out, as the network (/64) it is', async () => {
+    h.app = createApp(h.services, { adminToken: ADMIN_TOKEN, trustProxy: 1 });
+    const attacker = visitor(h);
+    await attacker.start();
+    for (let i = 0; i < 30; i++) await signInVia(attacker, null, `2001:db8:66:1::${(i + 1).toString(16)}`, `v6guess${i}@example.com`, `guess number ${i}`);
+    expect((await signInVia(attacker, null, '2001:db8:66:1:ffff:ffff:ffff:fffe', 'chloe@example.com', PASSWORD)).status).toBe(429);
+    const neighbour = visitor(h); // another /64 of the same provider
+    await neighbour.start();
+    expect((await signInVia(neighbour, null, '2001:db8:66:2::1', 'chloe@example.com', PASSWORD)).status).toBe(303);
+  });
+
   it('with two proxies the address is the second entry from the right', async () => {
     h.app = createApp(h.services, { adminToken: ADMIN_TOKEN, trustProxy: 2 });
     const attacker = visitor(h);

@@ -34,7 +34,7 @@ import { markSeen } from '../../chat/seen.js';
 import { startSchema, startSession, type ChatSession } from '../../chat/sessions.js';
 import { requestTranscript } from '../../chat/transcript.js';
 import { sendVisitorMessage } from '../../chat/visitor-message.js';
-import { clientAddress } from '../pages/env.js';
+import { clientLimitKey } from '../pages/env.js';
 import { jsonBody, parseWith, readJson } from '../json-body.js';
 import { limitBody } from '../limits.js';
 import type { AppEnv } from '../types.js';
@@ -91,7 +91,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const s = services.chat.settings;
     await takeChatLimits(c, [
       { key: `chat:sessions:site:${site.id}`, rate: s.sessionsPerSite, what: `${what} on this website` },
-      { key: `chat:sessions:client:${clientAddress(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: `${what} from your address` },
+      { key: `chat:sessions:client:${clientLimitKey(c, options.trustProxy)}`, rate: s.sessionsPerClient, what: `${what} from your address` },
     ]);
     return { services, site, host, input };
   }

@@ -18,7 +18,7 @@ import { DomainError } from '../../errors.js';
 import { retryAfterOf } from '../limits.js';
 import { LoginForm, LoginPage, type WaysIn } from '../../../views/pages/login.js';
 import { ForgotPasswordForm, ForgotPasswordPage, SignInLinkPage, SignupConfirmForm, SignupConfirmPage, SignupForm, SignupPage } from '../../../views/pages/access.js';
-import { clientAddress, safeNext, type PageContext, type PageEnv } from './env.js';
+import { clientLimitKey, safeNext, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml } from './render.js';
 import { homeFor, startSession } from './start-session.js';
@@ -54,7 +54,7 @@ async function askForLink(c: PageContext, purpose: AccessMailPurpose, address: s
   if (!services.mailer) return { errors: { '(form)': NO_MAIL_MESSAGE }, status: 503 };
   const { limiter, rates } = c.get('limits');
   try {
-    await limiter.take(accessMailLimits(rates, address, clientAddress(c, c.get('pageOptions').trustProxy)));
+    await limiter.take(accessMailLimits(rates, address, clientLimitKey(c, c.get('pageOptions').trustProxy)));
   } catch (error) {
     if (!(error instanceof DomainError) || error.code !== 'TOO_MANY_REQUESTS') throw error;
     c.header('Retry-After', retryAfterOf(error));

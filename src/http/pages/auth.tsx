@@ -8,7 +8,7 @@ import { DomainError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { passwordLinkPurpose, setPasswordWithToken } from '../../users/password-tokens.js';
 import { LoginForm, LoginPage, SetPasswordForm, SetPasswordPage } from '../../../views/pages/login.js';
-import { clientAddress, cookieNames, safeNext, type PageContext, type PageEnv } from './env.js';
+import { clientLimitKey, cookieNames, safeNext, type PageContext, type PageEnv } from './env.js';
 import { formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml } from './render.js';
 import { cookieOptions } from './session.js';
@@ -67,7 +67,7 @@ export function authPages(): Hono<PageEnv> {
       ref = await signIn(c.get('services'), {
         email: parsed.data.email,
         password: parsed.data.password,
-        clientAddress: clientAddress(c, trustProxy),
+        clientAddress: clientLimitKey(c, trustProxy),
       });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') return render({ '(form)': error.message }, 422);

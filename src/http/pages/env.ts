@@ -1,4 +1,5 @@
 /** Types and small helpers shared by the page routes (server-rendered HTML + htmx fragments). */
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Context } from 'hono';
 import type { ActiveSession } from '../../auth/sessions.js';
 import type { Folders } from '../../definitions/export-import.js';
@@ -58,6 +59,32 @@ export function clientAddress(c: Context, trustProxy: number): string {
   }
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/**
+ * The network a client address counts as for per-client limits (sign-in attempts, mailed links,
+ * new chats): an IPv6 address's /64 (`2001:db8:1:2::/64`), as one subscriber, home or server is
+ * given a whole /64 and may use any address in it — counted per address, a new address for
+ * every request passed every per-client limit. An IPv4-mapped address (`::ffff:192.0.2.1`, what
+ * a dual-stack socket reports) counts as its IPv4 address; anything else as it is.
+ */
+export function clientNetwork(address: string): string {
+  const bare = address.replace(/%.*$/, '');
+  if (!isIPv6(bare)) return address;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  // Eight groups: an IPv4 tail (`::1.2.3.4`) is the last two; `::` (at most one) stands for the zero groups left out.
+  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  const [head = '', tail] = bare.split('::');
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
+/** The client's network (`clientNetwork`) for per-client limits. */
+export function clientLimitKey(c: Context, trustProxy: number): string {
+  return clientNetwork(clientAddress(c, trustProxy));
 }
 
 /** The signed-in principal; UNAUTHENTICATED (→ sign-in page) otherwise. */
