@@ -7,6 +7,7 @@
  */
 import { applyFields, getAt, parsePointer, removeAt, renameKey, setAt, type Doc, type FormEdit, type FormHook, type PostedForm } from '../definitions/form-edit.js';
 import { PREVIOUS_STATE } from './definition.js';
+import { own } from '../own.js';
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +37,8 @@ export const ACTION_PARAMS: Record<string, { name: string; label: string; kind: 
 /** Whether an action call shows as fields (a known action with params of the right kinds). */
 export function actionShape(call: unknown): { ok: true } | { ok: false; reason: string } {
   if (!isObject(call) || typeof call.action !== 'string') return { ok: false, reason: 'it is not an action call { "action": … }' };
-  const params = ACTION_PARAMS[call.action];
+  // own(): an action named like what every object inherits ("constructor", "toString") is unknown, not Object's.
+  const params = own(ACTION_PARAMS, call.action);
   if (!params) return Object.keys(call).length === 1 ? { ok: true } : { ok: false, reason: `the action "${call.action}" has params the editor does not know` };
   for (const [key, value] of Object.entries(call)) {
     if (key === 'action') continue;

@@ -166,6 +166,24 @@ describe('the workflow editor', () => {
     expect(doc.states.open!.label).toBe('Working on it');
   });
 
+  it('names an action called like what every object has ("constructor", "toString") unknown, beside its field, on saving and validating', async () => {
+    const support = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows', 'support.json'), 'utf8')) as WorkflowDefinition;
+    for (const action of ['constructor', 'toString']) {
+      const odd = structuredClone(support);
+      odd.states.open!.onEnter = [{ action }];
+      const body = JSON.stringify(odd);
+      const saved = await h.as.manager.post('/manage/workflows/support/drafts', { body });
+      expect(saved.status).toBe(422);
+      expect(textOf(await saved.text())).toContain(`$.states.open.onEnter[0].action unknown action "${action}"`);
+      const validated = await h.as.manager.post('/manage/workflows/support/validate', { body });
+      expect(validated.status).toBe(200);
+      expect(textOf(await validated.text())).toContain(`unknown action "${action}"`);
+      const loaded = await post([['body', body]], 'load');
+      expect(loaded.status).toBe(200);
+      expect(loaded.html).toContain(`unknown action &quot;${action}&quot;`);
+    }
+  });
+
   it('edits the rulesets run on events', async () => {
     let html = await page();
     ({ html } = await post(withFields(fieldsOf(html), { set: { 'wk:/triggers/sla.warning': 'breached' } }), 'refresh'));

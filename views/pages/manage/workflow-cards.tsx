@@ -6,6 +6,7 @@
 import type { Segment } from '../../../src/definitions/form-edit.js';
 import { pointer } from '../../../src/definitions/form-edit.js';
 import { ACTION_PARAMS, actionShape, unknownKeys } from '../../../src/workflow/builder.js';
+import { own } from '../../../src/own.js';
 import { CheckboxSet, Chips, Command, JsonNode, Select, TextInput, type Messages } from './builder-fields.js';
 import type { WorkflowOptions } from './workflow-builder.js';
 
@@ -37,7 +38,7 @@ function ActionList({ at, list, label, options, messages }: { at: Segment[]; lis
           );
         }
         const c = call as Record<string, unknown>;
-        const params = ACTION_PARAMS[String(c.action)] ?? [];
+        const params = own(ACTION_PARAMS, String(c.action)) ?? [];
         return (
           <li class="wf-action">
             <Select kind="act" at={cat} label={`${label} ${i + 1}: action`} value={c.action} choices={options.actions} messages={messages} also={[[...cat, 'action']]} />
