@@ -32,6 +32,7 @@ import { assignAction } from './workflow/actions/assign.js';
 import { escalateAction } from './workflow/actions/escalate.js';
 import { notifyAction } from './workflow/actions/notify.js';
 import { runRulesetAction } from './workflow/actions/run-ruleset.js';
+import { transferAction } from './workflow/actions/transfer.js';
 import { unassignAction } from './workflow/actions/unassign.js';
 import { registerCaseBookkeeping } from './workflow/builtin-subscribers.js';
 import { ActionRegistry } from './workflow/registry.js';
@@ -41,7 +42,7 @@ import { WEBHOOK_DELIVER, WEBHOOK_DISABLED_MAIL, WEBHOOK_EVENT, deliverWebhook, 
 
 /** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
 export function builtinActions(): ActionRegistry {
-  return new ActionRegistry().register(assignAction).register(unassignAction).register(escalateAction).register(notifyAction).register(runRulesetAction);
+  return new ActionRegistry().register(assignAction).register(unassignAction).register(escalateAction).register(notifyAction).register(runRulesetAction).register(transferAction);
 }
 
 /** In-transaction reactions to case events, and to an agent's capacity freeing up. */

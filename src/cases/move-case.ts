@@ -99,6 +99,17 @@ export async function escalateCase(ctx: CaseContext, options: EscalateOptions): 
 }
 
 /**
+ * Moves the case to a queue as a reassignment by hand does (the workflow's `transfer` action):
+ * to a higher tier it escalates, with the reason; to another queue of its tier or a lower one
+ * it transfers (a lower one raises `case.deescalated`). False when it is in that queue already.
+ */
+export async function moveCaseToQueue(ctx: CaseContext, queueId: string, reason: string | null): Promise<boolean> {
+  const target = await activeQueue(ctx, queueId);
+  if (target.tier > ctx.case.tier) return escalateCase(ctx, { tier: target.tier, queue: target.id, reason });
+  return transferCase(ctx, target.id, reason ?? 'workflow');
+}
+
+/**
  * Moves the case to another queue (tier follows the queue) and reassigns if needed. A move to a
  * lower tier (out of advanced support, by hand or because its queue was deactivated) also raises
  * `case.deescalated` for the workflow, as escalating raises `case.escalated`: its `on`

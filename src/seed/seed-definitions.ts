@@ -34,7 +34,7 @@ function titleCase(id: string): string {
   return id.replace(/[-_]+/g, ' ').replace(/\b\p{L}/gu, (c) => c.toUpperCase());
 }
 
-/** Queues named by the rulesets: id → tier (escalation targets take the escalation's tier). */
+/** Queues named by the definitions: id → tier (escalation targets take the escalation's tier, the rest tier 1). */
 export function queuesNamedBy(files: DefinitionFiles): Map<string, number> {
   const out = new Map<string, number>([[FALLBACK_QUEUE, 1]]);
   for (const { body } of files.rulesets.values()) {
@@ -53,6 +53,8 @@ export function queuesNamedBy(files: DefinitionFiles): Map<string, number> {
     for (const call of calls) {
       if (call.action === 'escalate' && typeof call.queue === 'string') {
         out.set(call.queue, Math.max(out.get(call.queue) ?? 1, typeof call.tier === 'number' ? call.tier : 2));
+      } else if (call.action === 'transfer' && typeof call.queue === 'string') {
+        out.set(call.queue, out.get(call.queue) ?? 1);
       }
     }
   }

@@ -32,6 +32,10 @@ export const ACTION_PARAMS: Record<string, { name: string; label: string; kind: 
     { name: 'reason', label: 'Reason', kind: 'text', required: false },
   ],
   runRuleset: [{ name: 'ruleset', label: 'Ruleset', kind: 'choice', required: true, options: 'rulesets' }],
+  transfer: [
+    { name: 'queue', label: 'Queue', kind: 'choice', required: true, options: 'queues' },
+    { name: 'reason', label: 'Reason', kind: 'text', required: false },
+  ],
 };
 
 /** Whether an action call shows as fields (a known action with params of the right kinds). */

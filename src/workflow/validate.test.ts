@@ -128,6 +128,18 @@ describe('validateWorkflow', () => {
     expect(validateWorkflow(w, context)).toMatchObject({ ok: true });
   });
 
+  it('warns about an escalation to tier 1 written as the way back, which never moves a case down; a transfer names an active queue', () => {
+    const w = support();
+    w.transitions.backToTier1 = { label: 'Back to tier 1', from: ['escalated'], to: 'open', roles: ['advanced'], actions: [{ action: 'escalate', tier: 1, queue: 'general' }] };
+    const result = validateWorkflow(w, context);
+    expect(result).toMatchObject({ ok: true });
+    expect(result.problems).toEqual([expect.objectContaining({ severity: 'warning', path: '$.transitions.backToTier1.actions[0].tier', message: expect.stringContaining('use { "action": "transfer"') })]);
+    w.transitions.backToTier1.actions = [{ action: 'transfer', queue: 'general' }];
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+    w.transitions.backToTier1.actions = [{ action: 'transfer', queue: 'genral' }];
+    expect(paths(w)).toEqual(['error $.transitions.backToTier1.actions[0].queue']);
+  });
+
   it('warns about a transition customers may use that requires a solution, which is never taken from a customer', () => {
     const w = support();
     w.transitions.customerSolved = { label: 'Solved it myself', from: ['open'], to: 'resolved', roles: ['customer'], requires: ['solution'] };

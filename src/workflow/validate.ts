@@ -69,6 +69,10 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
         const { tier } = result.data as { tier: number };
         problems.push(...escalationTargetProblems(tier, typeof queue === 'string' ? queue : undefined, context.queueTiers, [...at, i]));
       }
+      // Written as the way back from advanced support, it would leave such cases where they are.
+      if (call.action === 'escalate' && (result.data as { tier: number }).tier === 1) {
+        problems.push(problem([...at, i, 'tier'], 'escalate never moves a case down: a case above tier 1 stays where it is; to move it to a tier-1 queue (back from advanced support), use { "action": "transfer", "queue": "…" }', 'warning'));
+      }
     });
   };
 

@@ -192,3 +192,28 @@ describe('automatic transitions that set each other off', () => {
     expect(events.filter((e) => e.type === 'workflow.cycleStopped').map((e) => e.data)).toEqual([{ transition: 'recheck', state: 'open', on: 'case.assigned' }]);
   });
 });
+
+describe('a two-tier desk whose way back from advanced support is a transition', () => {
+  // "escalate" never moves a case down; "transfer" takes it to the tier-1 queue, and reassigns it there.
+  const withWayBack = (w: WorkflowDefinition) => {
+    w.transitions.backToTier1 = { label: 'Back to tier 1', from: ['escalated'], to: 'open', roles: ['advanced', 'manager'], requires: ['note'], actions: [{ action: 'transfer', queue: 'general' }] };
+  };
+
+  it('moves the case to the tier-1 queue and its agent, in the state the transition leads to; back up again by escalating', async () => {
+    const desk = await deskWith(withWayBack);
+    await desk.transition(desk.tokens.alice, { transition: 'escalate', reason: 'Needs the export service team' });
+    expect(await desk.get()).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, assignee: { name: 'Dana' } });
+
+    const back = await desk.transition(desk.tokens.dana, { transition: 'backToTier1', note: 'A settings question, not a fault.' });
+    expect(back.status).toBe(200);
+    const view = await desk.get();
+    expect(view).toMatchObject({ status: 'open', queue: 'general', tier: 1 });
+    expect(['Alice', 'Maria'], 'an agent of the tier-1 queue').toContain(view.assignee?.name);
+    const events = await desk.events();
+    expect(events.filter((e) => e.type === 'case.transferred').map((e) => e.data)).toEqual([{ fromQueue: 'advanced', queue: 'general', tier: 1, reason: 'workflow' }]);
+    expect(steps(events).slice(-1)).toEqual(['backToTier1: escalated → open']);
+
+    await desk.transition(desk.tokens.alice, { transition: 'escalate', reason: 'It is a fault after all' });
+    expect(await desk.get()).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, assignee: { name: 'Dana' } });
+  });
+});
