@@ -30,8 +30,8 @@ import { applyStateClocks, stateClockEffect, type Clock } from '../sla/case-time
 import { caseRef } from './case-ref.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
 import { customerLabel } from '../workflow/customer-visible.js';
-import type { StateDefinition, WorkflowDefinition } from '../workflow/definition.js';
-import { durationMs, isOpenCategory } from '../workflow/transition.js';
+import { PREVIOUS_STATE, type StateDefinition, type WorkflowDefinition } from '../workflow/definition.js';
+import { durationMs, fromStates, isOpenCategory } from '../workflow/transition.js';
 
 export interface WorkflowReapplyOptions {
   dryRun?: boolean;
@@ -104,6 +104,23 @@ function refusal(target: WorkflowDefinition, version: number, row: CaseRow, to: 
     return `${named} is ${isOpenCategory(state.category) ? 'open' : 'resolved'} in version ${version} and the case is not: map it to a state of the same kind`;
   }
   return null;
+}
+
+/**
+ * Why a case taking `to` cannot keep the state it returns to ("@previous"), mapped as its state
+ * is; null when it can. Only where the new version returns to it from `to`: a customer's reply
+ * to a case waiting on them would fire nothing otherwise, leaving it waiting (its clocks paused)
+ * for good. `key` is the state to map.
+ */
+function previousRefusal(target: WorkflowDefinition, version: number, row: CaseRow, to: string, map: Record<string, string>): { key: string; reason: string } | null {
+  const previous = row.previousStatus;
+  if (previous === null) return null;
+  const returns = Object.values(target.transitions).some((t) => t.to === PREVIOUS_STATE && fromStates(target, t).includes(to));
+  if (!returns) return null;
+  const mapped = Object.hasOwn(map, previous);
+  const back = mapped ? map[previous]! : previous;
+  if (stateOf(target, back)) return null;
+  return { key: previous, reason: `the state it returns to from "${to}" ("${previous}") is not in version ${version}: map "${previous}" to a state of that version` };
 }
 
 interface PendingTimer {
@@ -183,11 +200,15 @@ export async function reapplyWorkflow(services: Services, name: string, options:
     if (stateOf(from, row.status)?.final) return;
     const mapped = Object.hasOwn(stateMap, row.status);
     const to = mapped ? stateMap[row.status]! : row.status;
-    const refused = refusal(target, version, row, to, mapped);
+    const refusedState = refusal(target, version, row, to, mapped);
+    // The states to map are named in blockedStates: the case's own, or the one it returns to.
+    const refusedPrevious = refusedState ? null : previousRefusal(target, version, row, to, stateMap);
+    const refused = refusedState ?? refusedPrevious?.reason ?? null;
     if (refused) {
+      const key = refusedPrevious?.key ?? row.status;
       result.blockedCases++;
-      const seen = blockedStates.get(row.status);
-      blockedStates.set(row.status, { cases: (seen?.cases ?? 0) + 1, reason: seen?.reason ?? refused });
+      const seen = blockedStates.get(key);
+      blockedStates.set(key, { cases: (seen?.cases ?? 0) + 1, reason: seen?.reason ?? refused });
       if (result.blocked.length < limit) result.blocked.push({ caseId: caseRef(id), fromVersion: row.workflowVersion, state: row.status, reason: refused });
       else result.truncated = true;
       return;

@@ -182,6 +182,40 @@ describe('re-applying a workflow to running cases', () => {
     expect(await d.get(d.cases.waiting)).toMatchObject({ status: 'waiting' });
   });
 
+  it('does not move a case whose state it returns to ("@previous") the new version lacks, until that state is mapped too', async () => {
+    const d = await desk();
+    const waiting = await d.open('Export fails');
+    const escalated = await d.call('POST', `/api/v1/cases/${waiting}/transitions`, ADMIN_TOKEN, { transition: 'escalate', reason: 'Export service' });
+    expect(escalated.status).toBe(200);
+    await d.move(waiting, 'waitOnCustomer'); // waiting on the customer, to return to "escalated"
+    // v2: tier 2 works in "open" too; "escalated" is gone.
+    const v2 = structuredClone(h.services.definitions.workflow('support').definition);
+    delete v2.states.escalated;
+    delete v2.transitions.deescalateAutomatically;
+    for (const t of Object.values(v2.transitions)) {
+      if (Array.isArray(t.from)) t.from = t.from.filter((s) => s !== 'escalated');
+      if (t.to === 'escalated') t.to = 'open';
+    }
+    v2.transitions.escalateAutomatically!.from = ['new', 'pending'];
+    v2.transitions.escalate!.from = ['new', 'open', 'pending'];
+    await publishVersion(h.services, 'workflow', 'support', v2, ADMIN, 'One working state for both tiers');
+
+    const reason = 'the state it returns to from "pending" ("escalated") is not in version 2: map "escalated" to a state of that version';
+    const preview = await d.reapply({ dryRun: true });
+    expect(preview.json).toMatchObject({ cases: 0, blockedCases: 1, blocked: [{ caseId: waiting, fromVersion: 1, state: 'pending', reason }], blockedStates: [{ state: 'escalated', cases: 1, reason }] });
+    await d.reapply({ version: 2 });
+    expect(await d.get(waiting)).toMatchObject({ status: 'pending', workflow: { version: 1 } });
+
+    expect((await d.reapply({ version: 2, stateMap: { escalated: 'open' } })).json).toMatchObject({ cases: 1, blockedCases: 0 });
+    expect(await d.get(waiting)).toMatchObject({ status: 'pending', workflow: { version: 2 } });
+    // The customer's reply returns the case to work, and its resolution clock runs again.
+    expect((await d.call('POST', `/api/v1/cases/${waiting}/messages`, d.tokens.chloe, { body: 'Here is the file.' })).status).toBe(201);
+    await h.settled();
+    const view = await d.get(waiting);
+    expect(view).toMatchObject({ status: 'open' });
+    expect(view.sla.find((s: Json) => s.metric === 'resolution')).toMatchObject({ state: 'running' });
+  });
+
   it('refuses a stale preview, a map to a state cases cannot take, and anyone but managers', async () => {
     const d = await casesOnVersion1();
     const stale = await d.reapply({ version: 1 });
