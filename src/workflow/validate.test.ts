@@ -20,6 +20,8 @@ describe('validateWorkflow', () => {
 
   it.each([
     ['unknown initial state', (w: any) => (w.initial = 'nowhere'), ['error $.initial']],
+    ['initial state resolved: a new case is open', (w: any) => (w.initial = 'resolved'), ['error $.initial', 'error $.states.new']],
+    ['initial state final', (w: any) => (w.states.new.final = true), ['error $.initial', 'warning $.states.new.final']],
     ['unknown target state', (w: any) => (w.transitions.resolve.to = 'solved'), ['error $.transitions.resolve.to']],
     ['unknown source state', (w: any) => (w.transitions.resolve.from = ['open', 'limbo']), ['error $.transitions.resolve.from[1]']],
     ['unknown action', (w: any) => (w.states.new.onEnter = [{ action: 'teleport' }]), ['error $.states.new.onEnter[0].action']],

@@ -13,7 +13,7 @@ import {
   type ActionCall,
   type WorkflowDefinition,
 } from './definition.js';
-import { fromStates } from './transition.js';
+import { fromStates, isOpenCategory } from './transition.js';
 import { eventCycleProblems } from './event-cycles.js';
 import { actionCallProblems } from './validate-actions.js';
 import { own } from '../own.js';
@@ -48,6 +48,13 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
   for (const t of Object.values(def.transitions)) if (t.emits) emitted.add(t.emits);
 
   if (!states.has(def.initial)) problems.push(problem(['initial'], `unknown state "${def.initial}"`));
+  else {
+    // A new case is open (it counts towards a load, waits for an agent, its clocks run): it starts in an open state and leaves it by a transition.
+    const first = own(def.states, def.initial)!;
+    if (!isOpenCategory(first.category) || first.final) {
+      problems.push(problem(['initial'], `"${def.initial}" is ${first.final ? 'final' : `of category ${first.category}`}: a new case starts open, in a state of category new, open or pending that is not final; resolve or close it by a transition (an "on": ["case.created"] one, say)`));
+    }
+  }
 
   const checkActions = (calls: ActionCall[] | undefined, at: PathSegment[]) => {
     calls?.forEach((call, i) => {
