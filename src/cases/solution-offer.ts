@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Handle } from '../db/store/index.js';
 import { get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
+import { own } from '../own.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { availableTransitions } from '../workflow/transition.js';
@@ -79,8 +80,11 @@ export const offerAnswerSchema = z.strictObject({ answer: z.enum(['solved', 'not
 export type OfferAnswer = z.infer<typeof offerAnswerSchema>;
 
 /**
- * The customer's answer to the open offer. "solved" takes the first transition the
- * customer may use from here into a resolved state, recording the offered solution.
+ * The customer's answer to the open offer. "solved" raises `case.solutionAccepted` — a
+ * transition `on` it may resolve the case — then, unless resolved by it, takes the first
+ * transition the customer may use from here into a resolved state, recording the offered
+ * solution either way. With neither, the answer stands and staff resolve the case (it was
+ * refused with 409 before, the customer's "This solved it" lost).
  */
 export async function answerSolutionOffer(services: Services, caseId: number, input: OfferAnswer, actor: Actor): Promise<CaseRow> {
   if (actor.type !== 'customer') throw new DomainError('FORBIDDEN', 'Only the customer answers an offered solution.');
@@ -94,11 +98,17 @@ export async function answerSolutionOffer(services: Services, caseId: number, in
     if (input.answer === 'notSolved') {
       await ctx.raise('case.solutionDeclined', data);
     } else {
-      const solve = availableTransitions(ctx.workflow, ctx.case, 'customer').find((t) => ctx.workflow.states[t.to]?.category === 'resolved');
-      if (!solve) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} cannot be marked solved in its current state.`, { caseId: ctx.ref });
       await ctx.raise('case.solutionAccepted', data);
-      // The solution is the library's, not the customer's words: Casebook supplies it.
-      await ctx.invoke(solve.name, 'customer', {}, { solution: offer.solution });
+      const resolved = (state: string) => own(ctx.workflow.states, state)?.category === 'resolved';
+      if (resolved(ctx.case.status)) {
+        // The workflow resolved the case on the event itself (an `on` transition): with the library's solution.
+        ctx.case.solution ??= offer.solution;
+      } else {
+        const solve = availableTransitions(ctx.workflow, ctx.case, 'customer').find((t) => resolved(t.to));
+        // The solution is the library's, not the customer's words: Casebook supplies it.
+        if (solve) await ctx.invoke(solve.name, 'customer', {}, { solution: offer.solution });
+      }
+      // Otherwise the answer is recorded (the timeline, the offer) and staff resolve the case.
     }
     await ctx.save();
     return ctx.case;

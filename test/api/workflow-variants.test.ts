@@ -9,6 +9,7 @@ import type { TransitionDefinition, WorkflowDefinition } from '../../src/workflo
 import { validateWorkflow } from '../../src/workflow/validate.js';
 import { ADMIN_TOKEN, createHarness, loadRepoDefinitions, standardQueues, type Harness } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
+import { DEMO_PROBLEMS } from '../../src/seed/seed-demo.js';
 
 type Json = Record<string, any>;
 
@@ -215,5 +216,37 @@ describe('a two-tier desk whose way back from advanced support is a transition',
 
     await desk.transition(desk.tokens.alice, { transition: 'escalate', reason: 'It is a fault after all' });
     expect(await desk.get()).toMatchObject({ status: 'escalated', queue: 'advanced', tier: 2, assignee: { name: 'Dana' } });
+  });
+});
+
+describe('"This solved it" in a workflow without a customer transition into a resolved state', () => {
+  const withoutMarkSolved = (w: WorkflowDefinition) => {
+    delete w.transitions.markSolved;
+  };
+  async function offered(change: (w: WorkflowDefinition) => void) {
+    const desk = await deskWith(change);
+    const now = h.clock.now();
+    await h.services.store.write((q) => q.db.insert(q.tables.problems).values(DEMO_PROBLEMS.map((p) => ({ ...p, createdAt: now, updatedAt: now }))));
+    const id = (await desk.call('POST', '/api/v1/cases', desk.tokens.chloe, { subject: 'Billed 2 times', description: 'I was billed 2 times for March.' })).json.id as string;
+    await h.services.outbox.idle();
+    expect((await desk.call('GET', `/api/v1/cases/${id}`, desk.tokens.chloe)).json.offer).toMatchObject({ answer: 'open' });
+    return { desk, id, answer: () => desk.call('POST', `/api/v1/cases/${id}/offered-solution`, desk.tokens.chloe, { answer: 'solved' }) };
+  }
+
+  it('records the customer’s answer and leaves the case with staff', async () => {
+    const { desk, id, answer } = await offered(withoutMarkSolved);
+    expect(await answer()).toMatchObject({ status: 200, json: { status: 'In progress', offer: { answer: 'solved' } } });
+    const events = (await desk.call('GET', `/api/v1/cases/${id}/events`, ADMIN_TOKEN)).json as unknown as { type: string }[];
+    expect(events.map((e) => e.type)).toContain('case.solutionAccepted');
+  });
+
+  it('resolves it with the offered solution through a transition "on" case.solutionAccepted', async () => {
+    const { desk, id, answer } = await offered((w) => {
+      withoutMarkSolved(w);
+      w.transitions.solvedByLibrary = { label: 'Solved by the library', from: ['new', 'open'], to: 'resolved', on: ['case.solutionAccepted'], emits: 'case.resolved' };
+    });
+    expect((await answer()).status).toBe(200);
+    const view = (await desk.call('GET', `/api/v1/cases/${id}`, ADMIN_TOKEN)).json;
+    expect(view).toMatchObject({ status: 'resolved', open: false, solution: DEMO_PROBLEMS.find((p) => p.title === 'Charged twice for one invoice')!.solution });
   });
 });
