@@ -10,13 +10,20 @@ const form = (pairs: [string, string][]): PostedForm => {
 };
 
 describe('pointers', () => {
-  it('round-trips segments, escapes ~ and /, and refuses prototype keys', () => {
+  it('round-trips segments, escapes ~ and /, and refuses __proto__ (constructor and prototype are plain names)', () => {
     expect(pointer(['rules', 0, 'a/b', 'c~d'])).toBe('/rules/0/a~1b/c~0d');
     expect(parsePointer('/rules/0/a~1b/c~0d')).toEqual(['rules', '0', 'a/b', 'c~d']);
     expect(parsePointer('')).toEqual([]);
     expect(parsePointer('rules')).toBeNull();
     expect(parsePointer('/a/__proto__/b')).toBeNull();
-    expect(parsePointer('/constructor')).toBeNull();
+    expect(parsePointer('/states/constructor/label')).toEqual(['states', 'constructor', 'label']);
+    const doc: Doc = { states: { constructor: { label: 'New' }, prototype: { label: 'Closed' } } };
+    expect(setAt(doc, ['states', 'constructor', 'label'], 'Incoming')).toBe(true);
+    expect(renameKey(doc, ['states', 'prototype'], 'archived')).toBe(true);
+    expect(doc).toEqual({ states: { constructor: { label: 'Incoming' }, archived: { label: 'Closed' } } });
+    expect(Object.getPrototypeOf(doc.states)).toBe(Object.prototype);
+    expect(setAt(doc, ['states', '__proto__', 'label'], 'x')).toBe(false);
+    expect(({} as Record<string, unknown>).label).toBeUndefined();
   });
 
   it('turns the JSON paths of problems into pointers', () => {

@@ -1,12 +1,14 @@
 /**
  * JSON pointers (RFC 6901) over definition documents, and the few edits the builders make
  * through them: set a value where it stands (creating missing objects), remove a key or an
- * item, rename a key in place. Keys that reach an object's prototype are refused.
+ * item, rename a key in place. `__proto__`, which would reach an object's prototype, is refused;
+ * `constructor` or `prototype` are names like any other (a workflow state may be called so): every
+ * read goes through own keys only.
  */
 export type Segment = string | number;
 export type Doc = Record<string, unknown>;
 
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const FORBIDDEN = new Set(['__proto__']);
 
 /** RFC 6901 JSON pointer of path segments: `['rules', 0, 'name']` → `/rules/0/name`. */
 export function pointer(segments: readonly Segment[]): string {

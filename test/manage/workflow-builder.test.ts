@@ -184,6 +184,20 @@ describe('the workflow editor', () => {
     }
   });
 
+  it('edits, renames and removes a state or transition named "constructor" or "prototype", as any other', async () => {
+    const odd = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows', 'support.json'), 'utf8').replaceAll('"new"', '"constructor"').replaceAll('"close"', '"prototype"')) as WorkflowDefinition;
+    expect(odd.initial).toBe('constructor');
+    const loaded = await post([['body', JSON.stringify(odd)]], 'load');
+    expect(loaded.status).toBe(200);
+    const edited = await post(withFields(fieldsOf(loaded.html), { set: { 'o:/states/constructor/label': 'Incoming', 'wk:/transitions/prototype': 'closeByHand' } }), 'refresh');
+    const doc = docOf(edited.html);
+    expect(doc.states['constructor' as string]!.label).toBe('Incoming');
+    expect(Object.keys(doc.transitions)).toContain('closeByHand');
+    expect(Object.hasOwn(doc.transitions, 'prototype')).toBe(false);
+    const removed = docOf((await post(fieldsOf(loaded.html), 'remove /transitions/prototype')).html);
+    expect(Object.hasOwn(removed.transitions, 'prototype')).toBe(false);
+  });
+
   it('edits the rulesets run on events', async () => {
     let html = await page();
     ({ html } = await post(withFields(fieldsOf(html), { set: { 'wk:/triggers/sla.warning': 'breached' } }), 'refresh'));
