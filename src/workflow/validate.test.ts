@@ -151,6 +151,15 @@ describe('validateWorkflow', () => {
     });
   });
 
+  it('warns about a note or reason asked of customers: transition notes and reasons are staff-only, they would not see their own', () => {
+    const w = support();
+    w.transitions.stillBroken = { label: 'Still broken', from: ['resolved'], to: 'open', roles: ['customer'], requires: ['note'], allows: ['reason'] };
+    const result = validateWorkflow(w, context);
+    expect(result.ok).toBe(true);
+    expect(result.problems.map((p) => `${p.severity} ${p.path}`)).toEqual(['warning $.transitions.stillBroken.requires', 'warning $.transitions.stillBroken.allows']);
+    expect(result.problems[0]!.message).toContain('a customer would not see the note they wrote');
+  });
+
   it('warns about a ruleset named twice for one event: it would run twice', () => {
     const w = support();
     w.triggers['case.created'] = ['routing', 'escalation', 'routing'];

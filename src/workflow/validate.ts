@@ -115,6 +115,11 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
     if (t.roles?.includes('customer') && t.requires?.includes('solution')) {
       problems.push(problem(['transitions', name, 'requires'], 'customers never give a solution (the solution on a case is staff\'s), so customers can never use this transition: drop "solution" from requires, or customer from roles', 'warning'));
     }
+    // Transition notes and reasons are staff-only (PRODUCT.md, who sees what): what a customer typed there, they would never see again.
+    const staffOnly = t.roles?.includes('customer') ? (['requires', 'allows'] as const).flatMap((key) => (t[key] ?? []).filter((f) => f !== 'solution').map((f) => ({ key, f }))) : [];
+    for (const { key, f } of staffOnly) {
+      problems.push(problem(['transitions', name, key], `customers may use this transition, and a transition's ${f} is shown to staff only: a customer would not see the ${f} they wrote on their own case; ask for a reply instead (a message), or take customer from roles`, 'warning'));
+    }
   }
 
   problems.push(...actionCallProblems(def, context));
