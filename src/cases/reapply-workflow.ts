@@ -127,16 +127,25 @@ interface PendingTimer {
   id: number;
   transition: string;
   at: number;
+  /**
+   * Started by the state the case is in, on entering it this time. A timer of a state the case
+   * has left (or entered again since) would do nothing (fire-workflow-timer.ts): it is cleared
+   * without being told as cancelled.
+   */
+  live: boolean;
 }
 
-async function pendingTimers(q: Handle, caseId: number): Promise<PendingTimer[]> {
+async function pendingTimers(q: Handle, row: CaseRow): Promise<PendingTimer[]> {
   const o = q.tables.outbox;
   const rows = await q.db
     .select({ id: o.id, payload: o.payload, availableAt: o.availableAt })
     .from(o)
-    .where(and(eq(o.caseId, caseId), eq(o.type, 'workflow.timer'), isNull(o.doneAt), isNull(o.failedAt)))
+    .where(and(eq(o.caseId, row.id), eq(o.type, 'workflow.timer'), isNull(o.doneAt), isNull(o.failedAt)))
     .orderBy(asc(o.id));
-  return rows.map((r) => ({ id: r.id, transition: String((r.payload as { transition?: unknown }).transition), at: r.availableAt }));
+  return rows.map((r) => {
+    const payload = r.payload as { transition?: unknown; state?: unknown; enteredAt?: unknown };
+    return { id: r.id, transition: String(payload.transition), at: r.availableAt, live: payload.state === row.status && Number(payload.enteredAt) === row.stateEnteredAt };
+  });
 }
 
 interface Plan {
@@ -144,6 +153,8 @@ interface Plan {
   enteredAt: number;
   clocks: WorkflowReapplyChange['clocks'];
   cancelled: PendingTimer[];
+  /** Timers that would do nothing any more (PendingTimer.live): cleared, not told. */
+  stale: PendingTimer[];
   scheduled: { transition: string; at: number }[];
 }
 
@@ -154,12 +165,13 @@ function plan(row: CaseRow, from: WorkflowDefinition, target: WorkflowDefinition
   const clocks = SLA_METRICS.map((metric) => ({ metric, from: stateClockEffect(before, metric), to: stateClockEffect(after, metric) })).filter((c) => c.from !== c.to);
   const scheduled = (after.timers ?? []).map((t) => ({ transition: t.transition, at: Math.max(now, enteredAt + durationMs(t.after)) }));
   // In the same state, the same timer at the same time is no change: it is kept as it is.
-  const kept = (p: PendingTimer) => to === row.status && scheduled.some((s) => s.transition === p.transition && s.at === p.at);
+  const kept = (p: PendingTimer) => p.live && to === row.status && scheduled.some((s) => s.transition === p.transition && s.at === p.at);
   return {
     to,
     enteredAt,
     clocks,
-    cancelled: pending.filter((p) => !kept(p)),
+    cancelled: pending.filter((p) => p.live && !kept(p)),
+    stale: pending.filter((p) => !p.live),
     scheduled: scheduled.filter((s) => !pending.some((p) => kept(p) && p.transition === s.transition && p.at === s.at)),
   };
 }
@@ -214,7 +226,7 @@ export async function reapplyWorkflow(services: Services, name: string, options:
       return;
     }
     const now = services.clock.now();
-    const p = plan(row, from, target, to, await pendingTimers(q, id), now);
+    const p = plan(row, from, target, to, await pendingTimers(q, row), now);
     result.cases++;
     if (to !== row.status || p.clocks.length > 0 || p.cancelled.length > 0 || p.scheduled.length > 0) {
       result.changedCases++;
@@ -316,7 +328,7 @@ async function move(
     ...(p.scheduled.length ? { timersScheduled: p.scheduled.map((t) => ({ transition: t.transition, at: t.at })) } : {}),
   });
   if (p.clocks.length > 0) await applyStateClocks(ctx, p.to, m.target.states[p.to]!.category);
-  for (const t of p.cancelled) await markItemDone(q, t.id, ctx.now);
+  for (const t of [...p.cancelled, ...p.stale]) await markItemDone(q, t.id, ctx.now);
   for (const t of p.scheduled) await ctx.enqueue('workflow.timer', { transition: t.transition, state: p.to, enteredAt: p.enteredAt }, t.at);
   await ctx.save();
 }

@@ -216,6 +216,21 @@ describe('re-applying a workflow to running cases', () => {
     expect(view.sla.find((s: Json) => s.metric === 'resolution')).toMatchObject({ state: 'running' });
   });
 
+  it('does not tell the timers of a state the case has left as cancelled: they would do nothing', async () => {
+    const d = await desk();
+    const reopened = await d.open('Export fails again');
+    await d.move(reopened, 'resolve'); // starts the 72 h auto-close…
+    await d.move(reopened, 'reopen'); // …which does nothing now the case is open
+    const v1 = h.services.definitions.workflow('support').definition;
+    await publishVersion(h.services, 'workflow', 'support', version2(v1), ADMIN, 'Waiting renamed, auto-close sooner');
+
+    const preview = await d.reapply({ dryRun: true });
+    expect(preview.json).toMatchObject({ cases: 1, changedCases: 0, changes: [] });
+    await d.reapply({ version: 2 });
+    expect((await d.events(reopened)).find((e) => e.type === 'workflow.reapplied')!.data).toEqual({ workflow: 'support', fromVersion: 1, toVersion: 2 });
+    expect(await d.get(reopened)).toMatchObject({ status: 'open', workflow: { version: 2 } });
+  });
+
   it('refuses a stale preview, a map to a state cases cannot take, and anyone but managers', async () => {
     const d = await casesOnVersion1();
     const stale = await d.reapply({ version: 1 });
