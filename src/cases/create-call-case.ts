@@ -1,8 +1,9 @@
 /**
  * A case for a phone call or a visit, filed by staff on the customer's behalf (`/cases/new`)
  * or by the telephony hook: the normal intake (rules route it, SLA clocks start) with the
- * call on the timeline in the same transaction. The customer is an existing one (by id) or
- * a new one (email, name, phone).
+ * call on the timeline in the same transaction (staff's or an outbound call is the first
+ * response: log-call.ts). The customer is an existing one (by id) or a new one (email, name,
+ * phone).
  */
 import type { Priority } from '../db/schema/index.js';
 import type { Actor } from '../roles.js';
@@ -40,7 +41,7 @@ export async function createCallCase(services: Services, input: CallCaseInput, a
       channel: call.channel,
       ...(input.customerId !== undefined ? { customerId: input.customerId } : {}),
       within: async (ctx) => {
-        eventId = await recordCall(ctx, call);
+        eventId = await recordCall(ctx, call, { appended: false });
         await within?.(ctx, eventId);
       },
     },

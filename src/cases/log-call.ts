@@ -2,7 +2,8 @@
  * A phone call (or a visit) on a case's timeline: `call.logged` with how long it took and,
  * from a telephony provider, a recording or transcript link. Staff only: the customer's
  * projection never lists it (customer-view.ts). Logged with a new case (`/cases/new`, the
- * telephony hook) or appended to the caller's open phone case (the hook).
+ * telephony hook) or appended to the caller's open phone case (the hook); what it means for
+ * the case's state and SLA clocks: `recordCall`.
  */
 import { z } from 'zod';
 import type { Actor } from '../roles.js';
@@ -33,14 +34,33 @@ export const callSchema = z.strictObject({
 export type CallInput = z.input<typeof callSchema>;
 export type Call = z.output<typeof callSchema>;
 
-/** Inside a unit of work, on a stored case (intake's `within` runs after the case is stored): the call on the timeline; returns its entry's id. */
-export async function recordCall(ctx: CaseContext, call: Call): Promise<number> {
+/**
+ * Inside a unit of work, on a stored case (intake's `within` runs after the case is stored): the
+ * call on the timeline; returns its entry's id. What the call means for the case goes the ways a
+ * message's does (docs/sla.md, *Calls*):
+ * - an inbound call `appended` to a case the customer already has is the customer getting in
+ *   touch: the entry tells `customer.replied` (no message is recorded), so the workflow (e.g.
+ *   *Customer replied* out of pending), its rules and the SLA clocks react as to a reply;
+ * - a call in which staff spoke with the customer — logged by staff, or outbound (staff called
+ *   them) — answers the case: `call.logged` reaches its subscribers with `answers: true` and
+ *   counts as the first response, as a public staff reply does (src/sla/subscribers.ts,
+ *   src/workflow/builtin-subscribers.ts). A provider's inbound call cannot say whether an agent
+ *   took it: it answers nothing.
+ */
+export async function recordCall(ctx: CaseContext, call: Call, options: { appended: boolean }): Promise<number> {
   const data: Record<string, unknown> = { channel: call.channel, durationSeconds: call.durationSeconds };
   for (const key of ['direction', 'from', 'notes', 'recordingUrl', 'transcriptUrl', 'provider', 'callId'] as const) {
     if (call[key] !== undefined && call[key] !== '') data[key] = call[key];
   }
   if (ctx.actor.type === 'staff') data.author = ctx.actor.name;
-  return (await ctx.raise('call.logged', data))!;
+  const outbound = call.direction === 'outbound';
+  const id = await ctx.record('call.logged', data);
+  // Recorded on a stored case (CaseContext.load, or intake's `within` after the case is stored): the entry has its id.
+  if (id === null) throw new Error(`${ctx.ref}: a call is recorded on a stored case`);
+  // Its followers hear it, told whether it answered the customer.
+  await ctx.raiseTold('call.logged', ctx.actor.type === 'staff' || outbound ? { ...data, answers: true } : data);
+  if (options.appended && !outbound) await ctx.raiseTold('customer.replied', { via: 'call', call: id });
+  return id;
 }
 
 /** Appends a call to an existing case (its own transaction); `within` runs before the save with the entry's id. */
@@ -48,7 +68,7 @@ export async function logCall(services: Services, caseId: number, input: CallInp
   const call = callSchema.parse(input);
   return services.store.write(async (q) => {
     const ctx = await CaseContext.load(q, services, caseId, actor);
-    const eventId = await recordCall(ctx, call);
+    const eventId = await recordCall(ctx, call, { appended: true });
     await within?.(ctx, eventId);
     await ctx.save();
     return ctx.case;

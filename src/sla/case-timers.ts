@@ -88,13 +88,15 @@ function startedData(row: NewTimerRow): Record<string, unknown> {
   };
 }
 
-function fulfilledData(ctx: CaseContext, before: TimerRow, after: TimerRow, stopReason: string | null): Record<string, unknown> {
+/** What fulfilled a timer: a public staff reply, a call in which staff spoke with the customer (`reason` describes it), or a workflow state (its label). */
+export type Fulfilment = { by: 'reply' } | { by: 'call' | 'state'; reason: string };
+
+function fulfilledData(ctx: CaseContext, before: TimerRow, after: TimerRow, how: Fulfilment): Record<string, unknown> {
   return {
     metric: after.metric,
     policy: after.policy,
     queue: ctx.case.queueId,
-    by: stopReason === null ? 'reply' : 'state',
-    ...(stopReason !== null ? { reason: stopReason } : {}),
+    ...how,
     breached: after.breachedAt !== null,
     // The first time this clock is fulfilled; a reopened timer fulfilled again is not `first`.
     first: before.fulfilledAt === null,
@@ -176,16 +178,20 @@ async function breachIfOverdue(ctx: CaseContext, t: TimerRow, stoppedBy: string)
   return (await loadTimers(ctx)).find((r) => r.id === t.id) ?? t;
 }
 
-/** `staff.replied` (public): fulfils firstResponse and nextResponse. */
-export async function fulfilByReply(ctx: CaseContext): Promise<void> {
+/**
+ * `staff.replied` (public): fulfils firstResponse and nextResponse. A call in which staff spoke
+ * with the customer (`call.logged` that answers) takes the same path for firstResponse alone
+ * (`metrics`), the entry naming the call (`how`).
+ */
+export async function fulfilByReply(ctx: CaseContext, metrics: ReadonlySet<string> = ANSWERED_BY_REPLY, how: Fulfilment = { by: 'reply' }): Promise<void> {
   let changed = false;
   for (const loaded of await loadTimers(ctx)) {
-    if (!ANSWERED_BY_REPLY.has(loaded.metric)) continue;
+    if (!metrics.has(loaded.metric)) continue;
     if (isUnfulfilled(loaded)) {
-      const t = await breachIfOverdue(ctx, loaded, 'reply');
+      const t = await breachIfOverdue(ctx, loaded, how.by);
       const done = fulfilTimer(t, timerCalendar(ctx.services, t), ctx.now, null);
       await saveTimer(ctx, done);
-      await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, null));
+      await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, how));
       changed = true;
     } else if (isStoppedByState(loaded)) {
       // Stopped by a state, now answered too: a reopen must not resume it.
@@ -234,7 +240,7 @@ export async function applyStateClocks(ctx: CaseContext, to: string, category?: 
       if (want === 'stop') {
         const done = fulfilTimer(t, cal(), ctx.now, clocks.label);
         await saveTimer(ctx, done);
-        await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, clocks.label));
+        await record(ctx, 'sla.fulfilled', fulfilledData(ctx, t, done, { by: 'state', reason: clocks.label }));
         changed = true;
       } else if (want === 'pause' && isCounting(t)) {
         const paused = pauseTimer(t, cal(), ctx.now, clocks.label);

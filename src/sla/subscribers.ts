@@ -1,7 +1,8 @@
 /**
- * SLA clocks follow case events: started at creation (or by a workflow state), fulfilled by public staff replies,
- * started again by customer messages, paused, stopped and resumed by workflow states, and
- * re-targeted when the priority or policy changes. See docs/sla.md for the semantics.
+ * SLA clocks follow case events: started at creation (or by a workflow state), fulfilled by public staff replies
+ * (firstResponse also by a call in which staff spoke with the customer), started again by customer messages
+ * (a customer's call on their case tells `customer.replied`: src/cases/log-call.ts), paused, stopped and
+ * resumed by workflow states, and re-targeted when the priority or policy changes. See docs/sla.md for the semantics.
  */
 import type { StateCategory } from '../workflow/definition.js';
 import type { Subscribers } from '../workflow/subscribers.js';
@@ -19,9 +20,20 @@ function describeChange(name: string, change: unknown): string {
   return `${name} ${String(from)} → ${String(to)}`;
 }
 
+/** A call answers the first response only: the case's first contact with a person, not each message's answer. */
+const ANSWERED_BY_CALL: ReadonlySet<string> = new Set(['firstResponse']);
+
+/** The call that answered, for the `sla.fulfilled` entry: "Phone call logged by Alice", "Outbound call to +49…". */
+function callReason(data: Record<string, unknown>): string {
+  const what = data.channel === 'walk-in' ? 'Visit' : data.direction === 'outbound' ? 'Outbound call' : 'Phone call';
+  if (typeof data.author === 'string') return `${what} logged by ${data.author}`;
+  return typeof data.from === 'string' && data.from !== 'withheld' ? `${what} ${data.direction === 'outbound' ? 'to' : 'from'} ${data.from}` : what;
+}
+
 export function registerSlaSubscribers(subscribers: Subscribers): Subscribers {
   subscribers.on('case.created', (ctx) => startCaseTimers(ctx));
   subscribers.on('staff.replied', (ctx) => fulfilByReply(ctx));
+  subscribers.on('call.logged', (ctx, { data }) => (data.answers === true ? fulfilByReply(ctx, ANSWERED_BY_CALL, { by: 'call', reason: callReason(data) }) : undefined));
   subscribers.on('customer.replied', (ctx) => startNextResponse(ctx));
   subscribers.on('case.transitioned', async (ctx, event) => {
     await applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);

@@ -1,16 +1,20 @@
 /**
- * Case bookkeeping that follows from events, whatever the workflow: first response time,
- * reopen count. The SLA module and the email channel add their own subscribers; the
- * composition root (src/compose.ts) registers them all.
+ * Case bookkeeping that follows from events, whatever the workflow: first response time (a public
+ * staff reply, or a call in which staff spoke with the customer), reopen count. The SLA module and
+ * the email channel add their own subscribers; the composition root (src/compose.ts) registers them all.
  */
 import { and, eq, isNull } from 'drizzle-orm';
+import type { CaseContext } from './context.js';
 import type { Subscribers } from './subscribers.js';
 import { isOpenCategory } from './transition.js';
 
 export function registerCaseBookkeeping(subscribers: Subscribers): Subscribers {
-  subscribers.on('staff.replied', (ctx) => {
+  const answered = (ctx: CaseContext) => {
     ctx.case.firstResponseAt ??= ctx.now;
-  });
+  };
+  subscribers.on('staff.replied', answered);
+  // A call in which staff spoke with the customer is a response too (src/cases/log-call.ts).
+  subscribers.on('call.logged', (ctx, { data }) => (data.answers === true ? answered(ctx) : undefined));
   subscribers.on('case.reopened', (ctx) => {
     ctx.case.reopenCount += 1;
   });

@@ -1,0 +1,112 @@
+/**
+ * Calls and the SLA (docs/sla.md, *Calls*): a customer's call on a case they already have is the
+ * customer getting in touch, as a reply is (the workflow leaves pending, clocks resume,
+ * nextResponse starts); a call in which staff spoke with the customer (logged by staff on
+ * /cases/new, or an outbound call through the telephony hook) is the first response. Policy
+ * "standard", priority normal: firstResponse 8h, nextResponse 4h, resolution 40h on the office
+ * calendar (Berlin, Mon–Thu 09:00–17:00, Fri 09:00–13:00 and 14:00–17:00). Expected times by hand.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCall } from '../../src/channels/phone/signature.js';
+import { signedIn } from '../support/pages.js';
+import { berlin, createDesk, type Desk, type Json } from './helpers.js';
+
+const SECRET = 'phone-secret-0123456789abcdef';
+let d: Desk;
+beforeAll(() => {
+  d = createDesk({ services: { phone: { webhookSecret: SECRET, toleranceSeconds: 300 } } });
+});
+afterAll(() => d.h.close());
+
+async function hook(body: Json): Promise<Json> {
+  await d.h.settled();
+  const raw = JSON.stringify({ provider: 'acmetel', durationSeconds: 120, ...body });
+  const at = Math.floor(d.h.clock.now() / 1000);
+  const res = await d.h.app.request('/api/v1/channels/phone/calls', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Casebook-Timestamp': String(at), 'X-Casebook-Signature': signCall(SECRET, at, raw) },
+    body: raw,
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as Json;
+}
+
+const at = (local: string) => d.h.clock.set(berlin(local));
+const fulfilments = async (id: string) => (await d.events(id)).filter((e) => e.type === 'sla.fulfilled').map((e) => e.data);
+
+describe('a customer calling about their case', () => {
+  it('takes a case waiting on the customer back to work: the paused resolution clock resumes and nextResponse starts, as a reply would', async () => {
+    at('2026-03-02T10:00');
+    const first = await hook({ callId: 'wait-1', from: '+49 30 5550101' });
+    const id = String(first.case);
+    // The provider cannot say whether an agent took the call: the first response is still owed.
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'running', targetMinutes: 480 });
+    at('2026-03-02T10:30');
+    await d.reply(id);
+    at('2026-03-02T11:00');
+    expect((await d.transition(id, 'waitOnCustomer')).status).toBe(200);
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'paused', usedMinutes: 60 });
+
+    at('2026-03-03T10:00');
+    expect(await hook({ callId: 'wait-2', from: '+49 30 5550101' })).toMatchObject({ result: 'appended', case: id });
+    const view = await d.get(id);
+    expect(view.status).toBe('open');
+    const timers = await d.timers(id);
+    // 2340 of 2400 min left from Tue 10:00: Tue 420, Wed 480, Thu 480, Fri 420, Mon 480 → Tue 10 March 10:00.
+    expect(timers.resolution).toMatchObject({ state: 'running', usedMinutes: 60, dueAt: berlin('2026-03-10T10:00') });
+    expect(timers.nextResponse).toMatchObject({ state: 'running', startedAt: berlin('2026-03-03T10:00'), dueAt: berlin('2026-03-03T14:00') });
+    expect(timers.firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 30 });
+    const moved = (await d.events(id, 'case.transitioned')).at(-1)!;
+    expect(moved.data).toMatchObject({ transition: 'customerReplied', from: 'pending', to: 'open', on: 'customer.replied' });
+    expect((await d.events(id)).filter((e) => e.at === berlin('2026-03-03T10:00')).map((e) => [e.type, e.data.metric])).toEqual([
+      ['sla.started', 'nextResponse'],
+      ['sla.resumed', 'resolution'],
+    ]);
+    expect(await fulfilments(id)).toEqual([expect.objectContaining({ metric: 'firstResponse', by: 'reply' })]);
+  });
+});
+
+describe('a call in which staff spoke with the customer', () => {
+  it('outbound through the hook: answers the first response at the call, where an inbound one does not', async () => {
+    at('2026-03-16T10:00');
+    const id = String((await hook({ callId: 'out-1', from: '+49 30 5550202' })).case);
+    at('2026-03-16T10:20');
+    expect(await hook({ callId: 'out-2', from: '+49 30 5550202' })).toMatchObject({ result: 'appended', case: id });
+    // The first response is still owed: it covers the call, no nextResponse starts.
+    expect(Object.keys(await d.timers(id)).sort()).toEqual(['firstResponse', 'resolution']);
+    expect((await d.timers(id)).firstResponse!.state).toBe('running');
+
+    at('2026-03-16T10:45');
+    expect(await hook({ callId: 'out-3', direction: 'outbound', from: '+49 30 9999000', to: '+49 30 5550202' })).toMatchObject({ result: 'appended', case: id });
+    const timers = await d.timers(id);
+    expect(timers.firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 45, fulfilledAt: berlin('2026-03-16T10:45') });
+    expect(timers.nextResponse).toBeUndefined();
+    expect(await fulfilments(id)).toEqual([
+      { metric: 'firstResponse', policy: 'standard', queue: expect.any(String), by: 'call', reason: 'Outbound call to +49305550202', breached: false, first: true, usedMinutes: 45, targetMinutes: 480 },
+    ]);
+    expect((await d.get(id)).firstResponseAt).toBe(berlin('2026-03-16T10:45'));
+
+    // An outbound call that opens a case answers it at once.
+    const called = String((await hook({ callId: 'out-4', direction: 'outbound', from: '+49 30 9999000', to: '+49 30 5550303' })).case);
+    expect((await d.timers(called)).firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 0 });
+  });
+
+  it('logged by staff on /cases/new: the first response at the call, so the customer\'s next message starts nextResponse', async () => {
+    at('2026-03-23T10:00');
+    const res = await signedIn(d.h, d.alice).post('/cases/new', { customer: String(d.chloe.id), channel: 'phone', subject: 'Cannot sign in', notes: 'Locked out since the update.', duration: '5' });
+    expect(res.status).toBe(303);
+    const id = res.headers.get('Location')!.replace('/cases/', '');
+    const timers = await d.timers(id);
+    expect(timers.firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 0, fulfilledAt: berlin('2026-03-23T10:00') });
+    expect(timers.resolution!.state).toBe('running');
+    expect(await fulfilments(id)).toEqual([expect.objectContaining({ metric: 'firstResponse', by: 'call', reason: 'Phone call logged by Alice' })]);
+
+    at('2026-03-23T11:00');
+    await d.customerReply(id, 'Still locked out.');
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'running', dueAt: berlin('2026-03-23T15:00') });
+    // The customer's projection never shows the call, nor the SLA.
+    const own = (await d.call('GET', `/api/v1/cases/${id}/events`, d.chloeToken)).json as unknown as { type: string }[];
+    expect(own.map((e) => e.type).filter((t) => t === 'call.logged' || t.startsWith('sla.'))).toEqual([]);
+    expect(own.map((e) => e.type)).toContain('customer.replied');
+  });
+});
