@@ -114,7 +114,13 @@
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       err.textContent = '';
-      api('POST', '/chat/api/sites/' + site + '/offline', { host: host, name: name.value.trim(), email: email.value.trim(), message: message.value.trim() }).then(function (res) {
+      var left = { host: host, name: name.value.trim(), email: email.value.trim(), message: message.value.trim() };
+      // The site signed this address (the user is signed in there): the message is not held for an agent's confirmation.
+      if (identity && identity.signature && identity.email && String(identity.email).trim().toLowerCase() === left.email.toLowerCase()) {
+        left.signature = identity.signature;
+        if (typeof identity.exp === 'number') left.exp = identity.exp;
+      }
+      api('POST', '/chat/api/sites/' + site + '/offline', left).then(function (res) {
         main.replaceChildren(el('p', { class: 'chat-line system', role: 'status' }, 'Thank you! Your message is ' + res.case + '; we will answer by e-mail.'));
       }, function (x) { err.textContent = problemText(x, { name: 'Your name', email: 'Your e-mail', message: 'Your message' }); });
     });

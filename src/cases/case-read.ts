@@ -12,7 +12,7 @@ import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { caseReads } from './case-read/queries.js';
-import type { ChatIdentity } from './chat-identity.js';
+import { leftMessageIdentity, mayBeLeftMessage, type ChatIdentity } from './chat-identity.js';
 import { caseRef } from './case-ref.js';
 import { actorsOf, buildCaseView, partsFit, timelineEntries, type CaseRow, type CaseView, type KnownViewParts, type TimelineEntry } from './case-view.js';
 import { buildCustomerCaseView, CUSTOMER_ATTACHMENT_EVENTS, CUSTOMER_EVENTS, customerFiles, customerTimelineOf, type CustomerAttachment, type CustomerCaseView, type CustomerTimelineEntry } from './customer-view.js';
@@ -37,10 +37,16 @@ async function names(q: Handle, table: 'staff' | 'customers', ids: number[]): Pr
  */
 export async function readCaseView(q: Handle, services: Services, row: CaseRow, known?: KnownViewParts): Promise<CaseView> {
   if (known && partsFit(row, known)) {
-    const chat = row.channel === 'chat' ? await caseReads(q).chatIdentity(q, row.id) : null;
+    const chat = row.channel === 'chat' ? await caseReads(q).chatIdentity(q, row.id) : await leftIdentityOf(q, row);
     return buildCaseView(services, row, { chat, ...known });
   }
-  return buildCaseView(services, row, await caseReads(q).viewParts(q, row));
+  const parts = await caseReads(q).viewParts(q, row);
+  return buildCaseView(services, row, row.channel === 'chat' ? parts : { ...parts, chat: await leftIdentityOf(q, row) });
+}
+
+/** A case answered by mail may be a message left in the chat window (chat-identity.ts): its typed address. */
+function leftIdentityOf(q: Handle, row: CaseRow): Promise<ChatIdentity | null> {
+  return mayBeLeftMessage(row) ? leftMessageIdentity(q, row.id) : Promise.resolve(null);
 }
 
 /** The full timeline, oldest first, for staff (built by case-view.ts `timelineEntries`). */
@@ -97,9 +103,9 @@ export async function customerMaySee(q: Handle, caseId: number, attachmentId: nu
   return false;
 }
 
-/** The chat identity of a case (chat-identity.ts), or null when no chat belongs to it. */
-export function readChatIdentity(q: Handle, caseId: number): Promise<ChatIdentity | null> {
-  return caseReads(q).chatIdentity(q, caseId);
+/** The chat identity of a case (chat-identity.ts): its chat's, a left message's, or null. */
+export async function readChatIdentity(q: Handle, caseId: number): Promise<ChatIdentity | null> {
+  return (await caseReads(q).chatIdentity(q, caseId)) ?? leftMessageIdentity(q, caseId);
 }
 
 /**

@@ -84,6 +84,8 @@ export interface CreateCaseOptions {
   defaultQueue?: string;
   /** Where the case came from, for rules: added to the `case.created` event fact (e.g. `{ mailbox: "Sales" }`). */
   eventData?: Record<string, string>;
+  /** Kept on the `case.created` entry only (a left message's typed address: chat-identity.ts `leftMessageIdentity`). */
+  created?: Record<string, unknown>;
 }
 
 /** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
@@ -106,6 +108,8 @@ export interface StoreCaseOptions {
   importedAt?: number;
   /** Extra data for the `case.created` entry and its followers (e.g. `imported: true`). */
   mark?: Record<string, unknown>;
+  /** Extra data for the `case.created` entry only. */
+  created?: Record<string, unknown>;
   /**
    * Intake: the case is inserted by `save()`, once, in its final state (`CaseContext.create`);
    * otherwise (imports) it is inserted now and updated by `save()`.
@@ -232,6 +236,7 @@ export async function storeCase(
     workflowVersion: row.workflowVersion,
     ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
     ...mark,
+    ...options.created,
   };
   await ctx.record('case.created', createdData);
   if (Object.keys(upserted.filled).length > 0) {
@@ -285,7 +290,7 @@ export async function createCase(services: Services, input: CreateCaseInput, act
 
 /** Inside the transaction: stores the case and lets the workflow take it from there. */
 async function intakeCase(q: Handle, services: Services, intake: Intake, actor: Actor, options: CreateCaseOptions, sameTransaction: boolean): Promise<CaseRow> {
-  const { ctx, createdData, customer } = await storeCase(q, services, intake, actor, { insertAtSave: true, sameTransaction });
+  const { ctx, createdData, customer } = await storeCase(q, services, intake, actor, { insertAtSave: true, sameTransaction, ...(options.created ? { created: options.created } : {}) });
   const { whenStored } = options;
   if (whenStored) await ctx.whenStored(() => whenStored(ctx));
   const files = options.attachments;

@@ -21,6 +21,7 @@ import type { Principal } from '../http/types.js';
 import { isManagerRole } from '../roles.js';
 import type { Services } from '../services.js';
 import type { CaseRow } from './case-view.js';
+import { mayBeLeftMessage, unverifiedLeftMessages } from './chat-identity.js';
 import { normalizeTag } from './case-changes.js';
 import { COUNT_CAP, inboxSql } from './inbox/queries.js';
 
@@ -216,7 +217,7 @@ export interface InboxRow {
   customerName: string;
   assigneeName: string | null;
   timers: (typeof slaTimers.$inferSelect)[];
-  /** A chat case whose visitor only typed the customer's address (chat-identity.ts). */
+  /** A chat case whose visitor only typed the customer's address, or such a left message (chat-identity.ts). */
   chatUnverified: boolean;
 }
 
@@ -241,6 +242,8 @@ export function describeRows(services: Services, rows: readonly CaseRow[]): Prom
         ? []
         : (await q.db.selectDistinct({ caseId: chatSessions.caseId }).from(chatSessions).where(and(eq(chatSessions.verified, false), inArray(chatSessions.caseId, chats)))).map((r) => r.caseId),
     );
+    // And messages left in the chat window (answered by mail) whose typed address no agent confirmed yet.
+    for (const id of await unverifiedLeftMessages(q, rows.filter(mayBeLeftMessage).map((r) => r.id))) unverified.add(id);
     return rows.map((row) => ({
       case: row,
       customerName: customerNames.get(row.customerId) ?? '',

@@ -44,6 +44,13 @@ function openedSecret(services: Services, site: ChatSite): string {
   }
 }
 
+/** The host site signed `email` (identity.ts), or CHAT_SESSION_INVALID: a chat or a left message with a signature. */
+export function assertSignedIdentity(services: Services, site: ChatSite, email: string, signature: string, exp: number | undefined): void {
+  const check = verifyIdentity(openedSecret(services, site), email, signature, exp, services.clock.now());
+  if (check === 'expired') throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site has expired: reload the page, or give your name and e-mail.');
+  if (check !== 'valid') throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
+}
+
 export async function startSession(services: Services, site: ChatSite, hostOrigin: string, input: StartInput): Promise<StartedSession> {
   const parsed = startSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
@@ -51,9 +58,7 @@ export async function startSession(services: Services, site: ChatSite, hostOrigi
   if (!email) throw new ValidationError([{ path: 'email', message: 'required' }], 'Your e-mail address is needed to start a chat.');
   let verified = false;
   if (signature !== undefined) {
-    const check = verifyIdentity(openedSecret(services, site), email, signature, exp, services.clock.now());
-    if (check === 'expired') throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site has expired: reload the page, or give your name and e-mail.');
-    if (check !== 'valid') throw new DomainError('CHAT_SESSION_INVALID', 'The identity token of this site is not valid.');
+    assertSignedIdentity(services, site, email, signature, exp);
     verified = true;
   } else if (!name) {
     throw new ValidationError([{ path: 'name', message: 'required' }], 'Your name is needed to start a chat.');

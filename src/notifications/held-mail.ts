@@ -7,10 +7,13 @@
  * API list the held mails, each with whether confirming would still send it (`current`: not a
  * mail the case has moved on from, `outdated`), and an agent's confirmation (`releaseHeldMails`)
  * records `email.released` and queues each current one again, marked `confirmed`, so it is
- * sent (rendered then, as any other).
+ * sent (rendered then, as any other). A message left in the chat window is a typed address too
+ * (chat-identity.ts `leftMessageIdentity`); once an agent confirmed it, its case is verified and
+ * nothing more is held.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { readChatIdentity } from '../cases/case-read.js';
+import { leftMessageIdentity } from '../cases/chat-identity.js';
 import { customerStatus } from '../cases/customer-view.js';
 import type { CaseRow } from '../cases/case-view.js';
 import type { Handle } from '../db/store/index.js';
@@ -152,7 +155,16 @@ export async function heldMails(q: Handle, services: Services, caseId: number): 
 export async function releaseHeldMails(services: Services, caseId: number, actor: Actor): Promise<number> {
   const released = await services.store.write(async (q) => {
     const waiting = await waitingMails(q, caseId);
-    if (waiting.length === 0) return 0;
+    if (waiting.length === 0) {
+      // A left message's address confirmed with nothing held (yet): the case is verified from now on (chat-identity.ts).
+      const left = await leftMessageIdentity(q, caseId);
+      if (left && !left.emailVerified) {
+        const ctx = await CaseContext.load(q, services, caseId, actor);
+        await ctx.record(RELEASED_MAIL, { held: [], to: [left.visitorEmail] });
+        await ctx.save();
+      }
+      return 0;
+    }
     // Judged by the case as locked for this write: what the page showed may have changed since.
     const ctx = await CaseContext.load(q, services, caseId, actor);
     const held = await judged(q, services, ctx.case, waiting);

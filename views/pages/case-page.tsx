@@ -3,7 +3,7 @@
  * the case's customer. Parts that change while the page is open (header, timeline,
  * actions, "why" panel) have ids and are refreshed out-of-band by the live poll.
  */
-import { ChatPanel } from '../partials/chat-panel.js';
+import { ChatPanel, LeftMessagePanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
@@ -140,6 +140,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
         <div class="case-main">
           <Description d={d} />
           {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
+          {d.left ? <LeftMessagePanel caseRef={d.ref} left={d.left} csrfToken={p.csrfToken} /> : null}
           <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} />
           {d.final ? <p class="muted panel">This case is closed.</p> : null}
           {/* A closed case has no composer, unless a draft comes back (the case closed while it was written): it is not lost. */}
@@ -245,6 +246,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
           {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}
+          {p.withActions && d.left ? <LeftMessagePanel caseRef={d.ref} left={d.left} csrfToken={p.csrfToken} oob /> : null}
           {/* The composer's "Send and …" buttons follow the transitions; its text is never replaced. */}
           {p.withActions && !d.final ? <ComposerActions transitions={d.transitions} oob /> : null}
           {/* What the timeline shows now: a send from this page is not stale. */}

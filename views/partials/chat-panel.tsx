@@ -3,7 +3,7 @@
  * visitor's typing, and "End chat". public/chat-agent.js streams new lines and typing into
  * it from `/cases/:id/chat/stream`; the reply itself is the page's normal composer.
  */
-import type { ChatPanelData } from '../../src/chat/panel.js';
+import type { ChatPanelData, LeftMessagePanelData } from '../../src/chat/panel.js';
 import { Badge } from '../components.js';
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 16);
@@ -17,7 +17,7 @@ const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
  * confirmation really sends (src/notifications/held-mail.ts decides both, as the release does);
  * with nothing current left it only confirms the address, which clears the list.
  */
-function HeldMail(p: { caseRef: string; held: ChatPanelData['held']; csrfToken: string }) {
+function HeldMail(p: { caseRef: string; held: ChatPanelData['held']; csrfToken: string; typedBy?: string }) {
   const to = p.held[0]!.to;
   const current = p.held.filter((m) => m.current).length;
   const stale = p.held.length - current;
@@ -35,7 +35,7 @@ function HeldMail(p: { caseRef: string; held: ChatPanelData['held']; csrfToken: 
     <div class="alert alert-info" role="alert" id="chat-held-mail">
       <p>
         <strong>{heading}</strong>
-        {current > 0 ? ` The chat visitor typed it and did not verify it; whoever reads it may not be the person who chatted.` : ' Confirming the address clears this list.'}
+        {current > 0 ? ` ${p.typedBy ?? 'The chat visitor typed it and did not verify it; whoever reads it may not be the person who chatted.'}` : ' Confirming the address clears this list.'}
       </p>
       <ul>
         {p.held.map((m) => (
@@ -49,6 +49,39 @@ function HeldMail(p: { caseRef: string; held: ChatPanelData['held']; csrfToken: 
         </button>
       </form>
     </div>
+  );
+}
+
+/**
+ * A message left in the chat window when nobody was available, its typed address not confirmed
+ * yet: the warning, the held mails (the acknowledgement first) and the confirmation. Replies are
+ * asked about in the composer, as for a chat with a typed address.
+ */
+export function LeftMessagePanel(p: { caseRef: string; left: LeftMessagePanelData; csrfToken: string; oob?: boolean }) {
+  const { left } = p;
+  return (
+    <section class="panel chat-panel" id="left-message-panel" aria-labelledby="left-message-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
+      <div class="section-head">
+        <h2 id="left-message-heading">Message left in the chat</h2>
+        <span class="muted">{`<${left.email}> · ${left.site}`}</span>
+        <Badge tone="warning" title="The visitor typed this address; nobody confirmed it">
+          e-mail not verified
+        </Badge>
+      </div>
+      <p class="hint" id="chat-unverified">
+        {`Anyone can type ${left.email} into the chat window: whoever left this message may not be that customer, and mail to that address may reach someone who never wrote. Nothing Casebook sends by itself goes there until you confirm the address; don’t tell them about the customer’s other cases or account.`}
+      </p>
+      {left.held.length > 0 ? (
+        <HeldMail caseRef={p.caseRef} held={left.held} csrfToken={p.csrfToken} typedBy="The visitor who left the message typed it and did not verify it; whoever reads it may not be the person who wrote." />
+      ) : (
+        <form method="post" action={`/cases/${p.caseRef}/chat/held-mail`} hx-boost="false">
+          <input type="hidden" name="_csrf" value={p.csrfToken} />
+          <button type="submit" class="button button-secondary" id="chat-held-send">
+            {`Confirm ${left.email} (nothing is e-mailed)`}
+          </button>
+        </form>
+      )}
+    </section>
   );
 }
 

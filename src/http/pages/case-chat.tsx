@@ -54,8 +54,10 @@ export function caseChatPages(): Hono<PageEnv> {
     return redirectTo(c, `/cases/C-${row.id}`);
   });
   // Mail held for an address the visitor only typed (src/notifications/held-mail.ts): the agent confirmed it.
+  // Also a message left in the chat window (no chat session: chat-identity.ts `leftMessageIdentity`).
   app.post('/cases/:id/chat/held-mail', async (c) => {
-    const { principal, row } = await staffChat(c);
+    requireStaff(c);
+    const { principal, row } = await visibleCase(c);
     await releaseHeldMails(c.get('services'), row.id, principal.actor);
     return redirectTo(c, `/cases/C-${row.id}`);
   });

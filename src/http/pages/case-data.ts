@@ -1,5 +1,6 @@
 /** Everything the case pages (portal and workspace) render, gathered in one place. */
-import { chatPanelData, type ChatPanelData } from '../../chat/panel.js';
+import { mayBeLeftMessage } from '../../cases/chat-identity.js';
+import { chatPanelData, leftMessagePanelData, type ChatPanelData, type LeftMessagePanelData } from '../../chat/panel.js';
 import { sessionOfCase, type ChatSession } from '../../chat/sessions.js';
 import { and, asc, count, eq, inArray, isNull, max, sql } from 'drizzle-orm';
 import { canSeeCase } from '../../cases/access.js';
@@ -52,6 +53,8 @@ export interface StaffCasePageData extends CasePageBase {
   audience: 'staff';
   /** The live chat of a chat case (its latest session), or null. */
   chat?: ChatPanelData | null;
+  /** A message left in the chat window whose typed address no agent confirmed yet, or null. */
+  left?: LeftMessagePanelData | null;
   row: CaseRow;
   view: CaseView;
   timeline: TimelineEntry[];
@@ -272,6 +275,7 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
     mentionable: (await mentionable(q, row, principal.staffId)).map((m) => ({ handle: m.handle, name: m.name })),
     macros: (await usableMacrosIn(q, principal.actor)).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
     chat: row.channel === 'chat' ? await chatPanelData(q, services, row.id) : null,
+    left: mayBeLeftMessage(row) ? await leftMessagePanelData(q, services, row.id) : null,
     exampleRulesets:
       isManagerRole(principal.actor.role) && row.routing
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)

@@ -94,10 +94,10 @@ export const staffCase = z
         site: z.string(),
         state: z.enum(['open', 'ended']),
         visitorEmail: z.string(),
-        emailVerified: z.boolean().meta({ description: 'false: the visitor typed this address and the site did not sign it; they may not be the customer of that address.' }),
+        emailVerified: z.boolean().meta({ description: 'false: the visitor typed this address and the site did not sign it; they may not be the customer of that address. For a message left in the chat window, true once an agent confirmed the address (`POST /api/v1/cases/{id}/held-mail/release`).' }),
       })
       .nullable()
-      .meta({ description: 'A chat case’s visitor (its latest chat); null for other channels.' }),
+      .meta({ description: 'A chat case’s visitor (its latest chat), or the visitor who left a message in the chat window when nobody was available (a case of channel `email`, `state` `ended`); null for other cases.' }),
     version: z.number().int().meta({ description: 'Changes on every write; send it back as `expectedVersion` or `If-Match`.' }),
     transitions: z.array(availableTransition),
   })
