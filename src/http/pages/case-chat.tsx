@@ -12,6 +12,7 @@
 import { Hono } from 'hono';
 import { canSeeCase } from '../../cases/access.js';
 import { loadCase } from '../../cases/case-read.js';
+import { leftMessageIdentity } from '../../cases/chat-identity.js';
 import { endChat } from '../../chat/end-chat.js';
 import { sessionOfCase } from '../../chat/sessions.js';
 import { DomainError } from '../../errors.js';
@@ -58,6 +59,8 @@ export function caseChatPages(): Hono<PageEnv> {
   app.post('/cases/:id/chat/held-mail', async (c) => {
     requireStaff(c);
     const { principal, row } = await visibleCase(c);
+    const typed = await c.get('services').store.query(async (q) => (await sessionOfCase(q, row.id)) !== null || (await leftMessageIdentity(q, row.id)) !== null);
+    if (!typed) throw new DomainError('NOT_FOUND', 'This case has no chat and no message left in the chat.');
     await releaseHeldMails(c.get('services'), row.id, principal.actor);
     return redirectTo(c, `/cases/C-${row.id}`);
   });
