@@ -3,9 +3,9 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import type { apiTokens, PrincipalType } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
-import { DomainError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
-import type { Actor } from '../roles.js';
+import type { Actor, Role } from '../roles.js';
 import { lookups } from './lookups.js';
 import { randomToken, sha256 } from './tokens.js';
 
@@ -19,6 +19,30 @@ export const TOKEN_PREFIX = 'cb_';
  */
 export const TOKEN_SCOPES = ['inbound', 'churn'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/**
+ * The account roles that may hold each scope. A scope narrows a token, never widens it: only an
+ * account whose own role already may call the scope's route may hold it (`inbound`: admins, as
+ * `POST /inbound/email`; `churn`: managers and admins, as `POST /customers/{id}/churn`). Minting
+ * refuses anyone else (issueApiToken), and a token minted before this rule, or whose account's
+ * role changed since, gets 403 at use (`scopeRefusal`, src/http/middleware/api-auth.ts).
+ */
+export const SCOPE_HOLDERS: Readonly<Record<TokenScope, readonly Role[]>> = {
+  inbound: ['admin'],
+  churn: ['manager', 'admin'],
+};
+
+const ROLE_NAMES: Partial<Record<Role, string>> = { admin: 'admins', manager: 'managers', advanced: 'advanced agents', agent: 'agents', customer: 'customers' };
+const listed = (roles: readonly Role[]) => roles.map((r) => ROLE_NAMES[r] ?? r).join(' and ');
+const accountKind = (role: Role) => (role === 'customer' ? 'a customer account' : `a staff account with the role ${role}`);
+
+/** Why an account with this role may not hold `scope` (null: it may). */
+export function scopeRefusal(scope: string, role: Role): string | null {
+  const holders = (SCOPE_HOLDERS as Record<string, readonly Role[] | undefined>)[scope];
+  if (!holders) return `The scope "${scope}" is unknown.`;
+  if (holders.includes(role)) return null;
+  return `The "${scope}" scope is for ${listed(holders)} only; this is ${accountKind(role)}.`;
+}
 
 export interface CreatedToken {
   id: number;
@@ -115,20 +139,22 @@ export interface IssuedToken extends CreatedToken {
 }
 
 /** The account with this address: NOT_FOUND when there is none, FORBIDDEN for deactivated staff. */
-async function accountByEmail(q: Handle, email: string): Promise<{ type: PrincipalType; id: number }> {
+async function accountByEmail(q: Handle, email: string): Promise<{ type: PrincipalType; id: number; role: Role }> {
   const { staff, customers } = q.tables;
-  const [member] = await q.db.select({ id: staff.id, name: staff.name, active: staff.active }).from(staff).where(eq(staff.email, email)).limit(1);
+  const [member] = await q.db.select({ id: staff.id, name: staff.name, active: staff.active, role: staff.role }).from(staff).where(eq(staff.email, email)).limit(1);
   if (member && !member.active) throw new DomainError('FORBIDDEN', `${member.name} is deactivated.`);
-  if (member) return { type: 'staff', id: member.id };
+  if (member) return { type: 'staff', id: member.id, role: member.role };
   const [customer] = await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
   if (!customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);
-  return { type: 'customer', id: customer.id };
+  return { type: 'customer', id: customer.id, role: 'customer' };
 }
 
 /** Issues a token for the account with this address and records it in the audit log (hash never logged), in one transaction. */
 export function issueApiToken(services: { store: Store; clock: { now(): number } }, actor: Actor, input: IssueTokenInput): Promise<IssuedToken> {
   return services.store.write(async (q) => {
-    const principal = await accountByEmail(q, input.email);
+    const { role, ...principal } = await accountByEmail(q, input.email);
+    const refused = input.scopes.map((scope) => scopeRefusal(scope, role)).filter((why): why is string => why !== null);
+    if (refused.length > 0) throw new ValidationError([{ path: 'scopes', message: refused.join(' ') }], `${refused.join(' ')} (${input.email})`);
     const now = services.clock.now();
     const expiresAt = input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null;
     const created = await createApiToken(q, principal, input.name, now, expiresAt, input.scopes);

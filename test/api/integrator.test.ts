@@ -4,7 +4,9 @@
  * `required` (in a refused ruleset too), and a token limited to scopes gets the 403 the document declares on every
  * route its scopes do not open.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../../src/auth/api-tokens.js';
 import { apiDocument } from '../../src/http/api/index.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
@@ -71,7 +73,8 @@ describe('a ruleset refused', () => {
 
 describe('a token limited to scopes', () => {
   it('gets 403 on a route its scopes do not open, and the document declares it there', async () => {
-    const created = await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'alice@example.com', scopes: ['churn'] } });
+    h.agent({ name: 'Mona', email: 'mona@example.com', role: 'manager' });
+    const created = await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'mona@example.com', scopes: ['churn'] } });
     expect(created.status).toBe(201);
     const { token } = (await created.json()) as { token: string };
     const res = await h.api('GET', '/api/v1/cases', { token });
@@ -84,6 +87,34 @@ describe('a token limited to scopes', () => {
         if (op['x-roles'].length > 0) expect(op.responses['403'], `${method} ${path} declares 403`).toBeDefined();
       }
     }
+  });
+});
+
+describe('who may hold a scope', () => {
+  it('refuses to mint a scope for an account whose role may not call its route (a customer, an agent; inbound for a manager)', async () => {
+    h.customer({ email: 'carla@example.com', name: 'Carla' });
+    h.agent({ name: 'Max', email: 'max@example.com', role: 'manager' });
+    const cases: [string, string, string][] = [
+      ['carla@example.com', 'churn', 'The "churn" scope is for managers and admins only; this is a customer account.'],
+      ['alice@example.com', 'churn', 'The "churn" scope is for managers and admins only; this is a staff account with the role agent.'],
+      ['max@example.com', 'inbound', 'The "inbound" scope is for admins only; this is a staff account with the role manager.'],
+    ];
+    for (const [email, scope, why] of cases) {
+      const res = await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email, scopes: [scope] } });
+      expect(res.status, `${scope} for ${email}`).toBe(422);
+      expect(((await res.json()) as Problem).errors).toEqual([{ path: 'scopes', message: why }]);
+    }
+    expect((await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'max@example.com', scopes: ['churn'] } })).status).toBe(201);
+  });
+
+  it('a scoped token minted for such an account before gets 403 naming why, also on its own route', async () => {
+    const carla = h.customer({ email: 'carla2@example.com', name: 'Carla' });
+    const { token } = await h.services.store.write((q) => createApiToken(q, { type: 'customer', id: carla.id! }, 'old', h.clock.now(), null, ['churn']));
+    const res = await h.api('POST', `/api/v1/customers/${carla.id}/churn`, { token, body: { reason: 'left' } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as Problem).detail).toMatch(/^The "churn" scope is for managers and admins only; this is a customer account\./);
+    const [row] = await h.services.store.query((q) => q.db.select({ churnedAt: q.tables.customers.churnedAt }).from(q.tables.customers).where(eq(q.tables.customers.id, carla.id!)));
+    expect(row!.churnedAt).toBeNull();
   });
 });
 

@@ -465,10 +465,16 @@ describe('POST /api/v1/inbound/email', () => {
     const manager = h.agent({ role: 'manager' });
     expect((await postMail(h, fixture('new-request.eml'), h.tokenFor(admin))).status).toBe(202);
     expect((await postMail(h, fixture('html-only.eml'), h.tokenFor(manager))).status).toBe(403);
-    const scoped = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: manager.id }, 'mail provider', h.clock.now(), null, ['inbound']))).token;
+    const scoped = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: admin.id }, 'mail provider', h.clock.now(), null, ['inbound']))).token;
     expect((await postMail(h, fixture('html-only.eml'), scoped)).status).toBe(202);
     expect((await h.api('GET', '/api/v1/cases', { token: scoped })).status).toBe(403);
-    expect((await h.api('GET', '/api/v1/cases', { token: h.tokenFor(manager) })).status).toBe(200);
+    expect((await h.api('GET', '/api/v1/cases', { token: h.tokenFor(admin) })).status).toBe(200);
+    // The scope narrows a token, never widens it: a manager's inbound-scoped token (minted before
+    // the rule) posts nothing.
+    const widened = (await h.services.store.write((q) => createApiToken(q, { type: 'staff', id: manager.id }, 'old provider token', h.clock.now(), null, ['inbound']))).token;
+    const refused = await postMail(h, fixture('new-request.eml'), widened);
+    expect(refused.status).toBe(403);
+    expect((refused.body as unknown as { detail: string }).detail).toMatch(/^The "inbound" scope is for admins only; this is a staff account with the role manager\./);
   });
 
   it('admins create inbound-scoped tokens through the API', async () => {

@@ -30,7 +30,7 @@ export const createTokenRoute = tokenApi.route({
   method: 'post',
   path: '/',
   summary: 'Create an API token',
-  description: 'For a staff member or a customer, by address. The token is shown once; `scopes` limits it to those routes: `inbound` (`POST /inbound/email`), `churn` (`POST /customers/{id}/churn`).',
+  description: 'For a staff member or a customer, by address. The token is shown once; `scopes` limits it to those routes: `inbound` (`POST /inbound/email`), `churn` (`POST /customers/{id}/churn`). A scope narrows a token, never widens it: only an account whose role may call the scope’s route may hold it (`inbound`: admins; `churn`: managers and admins); anyone else is 422 naming why, and a token minted before for such an account (or whose role changed since) gets 403.',
   access: ADMINS_ONLY,
   body: tokenSchema,
   responses: { 201: createdToken },

@@ -3,7 +3,7 @@
  * for automation and first setup) or an API token. Sets `principal`; 401 otherwise.
  */
 import type { MiddlewareHandler } from 'hono';
-import { principalForTokenHash } from '../../auth/api-tokens.js';
+import { principalForTokenHash, scopeRefusal } from '../../auth/api-tokens.js';
 import { ADMIN_TOKEN_PRINCIPAL } from '../../auth/principal.js';
 import { sameDigest, sha256Bytes } from '../../auth/tokens.js';
 import { DomainError } from '../../errors.js';
@@ -61,6 +61,11 @@ export function limitScopedTokens(routes: Readonly<Record<string, string | RegEx
     if (scopes && scopes.length > 0 && !scopes.some((scope) => opens(routes[scope], c.req.path))) {
       throw new DomainError('FORBIDDEN', `This token is limited to: ${scopes.join(', ')}.`);
     }
+    // A scope held by an account that may not hold it (minted before the rule, or the role
+    // changed since) opens nothing: 403 naming why, on every route.
+    const role = c.get('principal')?.actor.role;
+    const refused = role === undefined ? null : (scopes ?? []).map((scope) => scopeRefusal(scope, role)).find((why) => why !== null);
+    if (refused) throw new DomainError('FORBIDDEN', `${refused} Revoke this token; an admin can mint one for an account that may hold it.`);
     await next();
   };
 }
