@@ -118,7 +118,7 @@ beforeAll(async () => {
   const alice = h.agent({ name: 'Alice Archer', email: 'alice@casebook.test', queues: ['general', 'billing'] });
   aliceId = alice.id;
   tokens.alice = h.tokenFor(alice);
-  tokens.mia = h.tokenFor(h.agent({ name: 'Mia Manager', role: 'manager' }));
+  tokens.mia = h.tokenFor(h.agent({ name: 'Mia Manager', email: 'mia@casebook.test', role: 'manager' }));
   tokens.chloe = h.tokenFor(h.customer({ email: 'chloe@example.com', name: 'Chloe Carter' }));
 });
 afterAll(async () => {
@@ -225,7 +225,7 @@ describe('answers match the OpenAPI document', () => {
   });
 
   it('setup and channels: tokens, users, mailboxes, mail in, bulk import, the document itself', async () => {
-    const token = await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'alice@casebook.test', scopes: ['inbound'] } });
+    const token = await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'mia@casebook.test', scopes: ['churn'] } });
     await call('DELETE /api/v1/tokens/:id', 'admin', `/api/v1/tokens/${token.id}`);
     await call('POST /api/v1/users', 'admin', '/api/v1/users', { body: { email: 'nina@casebook.test', name: 'Nina', role: 'agent', queues: ['general'] } });
     await call('POST /api/v1/users/password-links', 'admin', '/api/v1/users/password-links', { body: { email: 'chloe@example.com' } });
@@ -291,7 +291,7 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/webhooks/:id', 'admin', '/api/v1/webhooks/999999');
     await call('POST /api/v1/webhooks/:id/enable', 'admin', `/api/v1/webhooks/${hook.id}/enable`);
     // A churn mark from a billing system (a churn-scoped token) raises customer.churned: one real delivery.
-    tokens.billing = (await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'alice@casebook.test', name: 'Billing', scopes: ['churn'] } })).token as string;
+    tokens.billing = (await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'mia@casebook.test', name: 'Billing', scopes: ['churn'] } })).token as string;
     const dana = h.customer({ email: 'dana@example.com', name: 'Dana Doe' });
     await call('POST /api/v1/customers/:id/churn', 'billing', `/api/v1/customers/${dana.id}/churn`, { body: { source: 'billing', reason: 'Card declined three times' } });
     await call('POST /api/v1/customers/:id/churn', 'mia', `/api/v1/customers/${dana.id}/churn`, { body: {} });
