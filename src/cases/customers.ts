@@ -78,6 +78,7 @@ export async function recordProfileChangeOn(
 export async function applyProfileChanges(q: Handle, customerId: number, changes: ProfileChanges, now: number): Promise<CustomerRow> {
   const set: Partial<CustomerRow> = { updatedAt: now };
   if (changes.name) set.name = changes.name.to!;
+  if (changes.email) set.email = changes.email.to!;
   if (changes.tier) set.tier = changes.tier.to!;
   if (changes.organization) set.organization = changes.organization.to;
   if (changes.phone) set.phone = changes.phone.to;

@@ -158,8 +158,11 @@ export function problemBody(error: DomainError, requestId: string, instance: str
     requestId,
     instance,
   };
-  if (error instanceof ValidationError) body.errors = error.issues;
-  else if (error instanceof DefinitionError) {
+  if (error instanceof ValidationError) {
+    body.errors = error.issues;
+    // What a refusal names beyond the fields (`existingCustomer` of an address another customer has).
+    for (const [k, v] of Object.entries(error.details)) if (k !== 'issues' && !(k in body)) body[k] = v;
+  } else if (error instanceof DefinitionError) {
     body.problems = error.problems;
     if (error.details.examples) body.examples = error.details.examples;
   }

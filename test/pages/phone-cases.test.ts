@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase, createCaseSchema } from '../../src/cases/create-case.js';
 import { signCall } from '../../src/channels/phone/signature.js';
+import { createLink, findLink } from '../../src/auth/links.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 
@@ -136,6 +137,81 @@ describe('customer phone numbers', () => {
     const form = await page.post(`/cases/C-${c.id}/customer`, { name: 'Pat', tier: 'standard', organization: '', phone: '', reason: 'number no longer valid' });
     expect(form.status).toBe(303);
     expect((await customerRow(pat.id))!.phone).toBeNull();
+  });
+});
+
+describe('a phone caller’s real address', () => {
+  const changesOf = (id: number) => h.query((q) => q.db.select().from(q.tables.customerChanges).where(eq(q.tables.customerChanges.customerId, id)));
+
+  /** A walk-in by a caller known only by phone, on a case assigned to `to`. */
+  async function callerCase(phone: string, to: TestActor) {
+    const ok = await desk.post('/cases/new', { customer: 'new', name: 'Caller', email: '', phone, channel: 'walk-in', subject: 'Printer', notes: 'Printer broken', duration: '5' }, { htmx: true });
+    const id = Number(ok.headers.get('HX-Redirect')!.replace('/cases/C-', ''));
+    await h.services.store.write((q) => q.db.update(q.tables.cases).set({ assigneeId: to.id }).where(eq(q.tables.cases.id, id)));
+    return { id, customerId: (await loadCase(h.services, id)).customerId };
+  }
+
+  it('the agent on their case replaces the stand-in (normalised, recorded, searchable); not a real address, not someone else’s case', async () => {
+    const { id, customerId } = await callerCase('+44 20 7946 0001', alice);
+    expect((await customerRow(customerId))!.email).toBe('caller-442079460001@phone.invalid');
+    expect(await (await desk.get(`/cases/C-${id}`)).text()).toContain('Add their e-mail address…');
+    const saved = await desk.post(`/cases/C-${id}/customer`, { email: ' Wendy.Wu@Example.COM ', reason: 'gave it on the phone' });
+    expect(saved.status).toBe(303);
+    expect((await customerRow(customerId))!.email).toBe('wendy.wu@example.com');
+    expect((await changesOf(customerId)).map((r) => [r.via, r.actorName, r.changes, r.reason])).toContainEqual([
+      'edit',
+      'Alice',
+      { email: { from: 'caller-442079460001@phone.invalid', to: 'wendy.wu@example.com' } },
+      'gave it on the phone',
+    ]);
+    const found = (await (await h.api('GET', '/api/v1/search?q=wendy.wu', { token: h.tokenFor(alice) })).json()) as { customers: { id: number }[] };
+    expect(found.customers.map((c) => c.id)).toContain(customerId);
+    // Now a real address: only managers change it.
+    const again = await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(alice), body: { email: 'other@example.com' } });
+    expect(again.status).toBe(403);
+    expect((await customerRow(customerId))!.email).toBe('wendy.wu@example.com');
+    // Another agent's case, and the rest of the profile: refused.
+    const { id: hers, customerId: hersCustomer } = await callerCase('+44 20 7946 0002', maria);
+    expect((await desk.post(`/cases/C-${hers}/customer`, { email: 'x@example.com' })).status).toBe(404);
+    expect((await h.api('PATCH', `/api/v1/customers/${hersCustomer}`, { token: h.tokenFor(alice), body: { email: 'x@example.com' } })).status).toBe(403);
+    const { customerId: mine } = await callerCase('+44 20 7946 0003', alice);
+    expect((await h.api('PATCH', `/api/v1/customers/${mine}`, { token: h.tokenFor(alice), body: { email: 'y@example.com', name: 'Yan' } })).status).toBe(403);
+    expect((await h.api('PATCH', `/api/v1/customers/${mine}`, { token: h.tokenFor(alice), body: { email: 'y@example.com' } })).status).toBe(200);
+  });
+
+  it('an address another customer has is refused naming them (a link), never merged; a staff address and a stand-in too', async () => {
+    const { id, customerId } = await callerCase('+44 20 7946 0004', alice);
+    const form = await desk.post(`/cases/C-${id}/customer`, { email: 'CHLOE@example.com' }, { htmx: true });
+    expect(form.status).toBe(422);
+    const html = await form.text();
+    expect(html).toContain(`another customer has this address: Chloe Carter (customer ${chloe.id})`);
+    expect(html).toContain(`href="/manage/team/customers/${chloe.id}"`);
+    const api = await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(maria), body: { email: 'chloe@example.com' } });
+    expect(api.status).toBe(422);
+    expect(await api.json()).toMatchObject({ code: 'VALIDATION_FAILED', existingCustomer: { id: chloe.id, name: 'Chloe Carter', path: `/manage/team/customers/${chloe.id}` }, errors: [{ path: 'email' }] });
+    const [staffMember] = await h.query((q) => q.db.select({ email: q.tables.staff.email }).from(q.tables.staff).where(eq(q.tables.staff.id, maria.id!)));
+    for (const email of [staffMember!.email.toUpperCase(), 'caller-1@phone.invalid', 'not an address']) {
+      const res = await h.api('PATCH', `/api/v1/customers/${customerId}`, { token: h.tokenFor(maria), body: { email } });
+      expect(res.status, email).toBe(422);
+    }
+    expect((await customerRow(customerId))!.email).toBe('caller-442079460004@phone.invalid');
+    expect((await customerRow(chloe.id))!.email).toBe('chloe@example.com');
+  });
+
+  it('a manager changes a portal account’s address: its one-time links and sessions end', async () => {
+    const c = await createCase(h.services, createCaseSchema.parse({ customer: { email: 'rita@example.com', name: 'Rita' }, subject: 'Hello', description: 'A question' }), ADMIN);
+    const rita = { type: 'customer' as const, id: c.customerId };
+    const portal = signedIn(h, rita);
+    expect((await portal.get(`/cases/C-${c.id}`)).status).toBe(200);
+    const link = await h.services.store.write((q) => createLink(q, rita, 'sign-in', h.clock.now(), 60_000));
+    await h.services.store.write((q) => createLink(q, rita, 'reset', h.clock.now(), 60_000));
+    const manager = signedIn(h, maria);
+    expect((await manager.post(`/cases/C-${c.id}/customer`, { name: 'Rita', email: 'rita.new@example.com', tier: 'standard', organization: '' })).status).toBe(303);
+    expect((await customerRow(c.customerId))!.email).toBe('rita.new@example.com');
+    expect(await h.services.store.query((q) => findLink(q, link.token, ['sign-in'], h.clock.now()))).toBeNull();
+    expect(await h.query((q) => q.db.select().from(q.tables.passwordTokens).where(eq(q.tables.passwordTokens.principalId, c.customerId)))).toHaveLength(0);
+    expect((await portal.get(`/cases/C-${c.id}`)).status).not.toBe(200);
+    expect(await h.query((q) => q.db.select().from(q.tables.sessions).where(eq(q.tables.sessions.principalId, c.customerId)))).toHaveLength(0);
   });
 });
 

@@ -255,6 +255,7 @@ describe('PATCH /api/v1/customers/:id', () => {
     expect((await call('PATCH', '/api/v1/customers/99999', ADMIN_TOKEN, { tier: 'gold' })).status).toBe(404);
     expect((await call('PATCH', `/api/v1/customers/${chloe.id}`, ADMIN_TOKEN, {})).status).toBe(422);
     expect((await call('PATCH', `/api/v1/customers/${chloe.id}`, ADMIN_TOKEN, { tier: 'not a tier!' })).status).toBe(422);
-    expect((await call('PATCH', `/api/v1/customers/${chloe.id}`, ADMIN_TOKEN, { email: 'x@example.com' })).status).toBe(422);
+    // `email` is a profile field now (test/pages/phone-cases.test.ts); what is not one stays refused.
+    expect((await call('PATCH', `/api/v1/customers/${chloe.id}`, ADMIN_TOKEN, { passwordHash: 'x' })).status).toBe(422);
   });
 });

@@ -364,9 +364,23 @@ export function RatingForm(p: { ctx: FormContext; rated: boolean; state?: FormSt
 
 export interface CustomerEditProps {
   ctx: FormContext;
-  customer: { name: string; tier: string; organization: string | null; phone: string | null };
+  customer: { name: string; email: string; tier: string; organization: string | null; phone: string | null };
   state?: FormState | undefined;
 }
+
+/** The customer who already has the address typed (`email-owner`: their console page, `email-owner-name`): a link under the form's error. */
+function EmailOwner({ state }: { state?: FormState | undefined }) {
+  const path = state?.errors?.['email-owner'];
+  return path ? (
+    <p class="hint" id="customer-email-owner">
+      {'That address is '}
+      <a href={path}>{state?.errors?.['email-owner-name'] ?? 'another customer'}</a>
+      {'’s: open their profile, or give another address. Customers are never merged here.'}
+    </p>
+  ) : null;
+}
+
+const EMAIL_HINT = 'Their sign-in and reply address from now on: mail goes there, and their open sign-in links and sessions end.';
 
 /** Managers and admins: change the customer's profile (recorded with who changed what). */
 export function CustomerEditForm(p: CustomerEditProps) {
@@ -375,12 +389,37 @@ export function CustomerEditForm(p: CustomerEditProps) {
       <CsrfField token={p.ctx.csrfToken} />
       <FormError state={p.state} />
       <Field id="customer-name" name="name" label="Name" required maxlength={200} value={p.customer.name} state={p.state} />
+      <Field id="customer-email" name="email" label="E-mail" type="email" hint={EMAIL_HINT} required maxlength={254} value={p.customer.email} state={p.state} autocomplete="off" />
+      <EmailOwner state={p.state} />
       <Field id="customer-tier" name="tier" label="Tier" hint="Routing rules and SLA policies use it for new cases." required maxlength={40} value={p.customer.tier} state={p.state} />
       <Field id="customer-organization" name="organization" label="Organization" maxlength={200} value={p.customer.organization ?? ''} state={p.state} />
       <Field id="customer-phone" name="phone" label="Phone" type="tel" hint="With the country code, e.g. +49 30 1234567; calls are matched to the customer by it." maxlength={40} value={p.customer.phone ?? ''} state={p.state} autocomplete="off" />
       <Field id="customer-reason" name="reason" label="Reason (kept with the change)" maxlength={2000} state={p.state} />
       <Button id="customer-submit">Save profile</Button>
     </form>
+  );
+}
+
+/** An agent on their own case of a caller known only by phone: the real address instead of the stand-in. */
+export function CallerEmailForm(p: CustomerEditProps) {
+  return (
+    <form id="customer-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/customer`)}>
+      <CsrfField token={p.ctx.csrfToken} />
+      <FormError state={p.state} />
+      <Field id="customer-email" name="email" label="The caller’s e-mail address" type="email" hint={`Replaces the stand-in ${p.customer.email}. ${EMAIL_HINT}`} required maxlength={254} state={p.state} autocomplete="off" />
+      <EmailOwner state={p.state} />
+      <Field id="customer-reason" name="reason" label="Reason (kept with the change)" maxlength={2000} state={p.state} />
+      <Button id="customer-submit">Save address</Button>
+    </form>
+  );
+}
+
+export function CallerEmailDisclosure(p: CustomerEditProps) {
+  return (
+    <details class="disclosure" open={p.state !== undefined}>
+      <summary class="button button-secondary">Add their e-mail address…</summary>
+      <CallerEmailForm {...p} />
+    </details>
   );
 }
 

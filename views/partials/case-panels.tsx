@@ -3,7 +3,7 @@ import type { StaffCasePageData } from '../../src/http/pages/case-data.js';
 import type { StateCategory } from '../../src/workflow/definition.js';
 import { PROFILE_FIELDS, type ProfileChanges } from '../../src/db/schema/index.js';
 import { Badge, Time, type FormState, type Tone } from '../components.js';
-import { CustomerEditDisclosure } from './case-forms.js';
+import { CallerEmailDisclosure, CustomerEditDisclosure } from './case-forms.js';
 import { inFieldOrder } from './timeline-text.js';
 import { eventChoice } from '../../src/rules/catalogue.js';
 import { templateSpec } from '../../src/notifications/template-catalog.js';
@@ -86,7 +86,11 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
           ) : null}
         </dl>
       ) : null}
-      {d.canEditCustomer ? <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken, uploads: d.uploads }} customer={c} state={state} /> : null}
+      {d.canEditCustomer ? (
+        <CustomerEditDisclosure ctx={{ ref: d.ref, csrfToken, uploads: d.uploads }} customer={c} state={state} />
+      ) : d.canSetCallerEmail ? (
+        <CallerEmailDisclosure ctx={{ ref: d.ref, csrfToken, uploads: d.uploads }} customer={c} state={state} />
+      ) : null}
       {d.profileHistory.length > 0 ? (
         <>
           <h3>Profile changes</h3>

@@ -32,7 +32,7 @@ export interface ProfileChange {
   from: string | null;
   to: string | null;
 }
-export const PROFILE_FIELDS = ['name', 'tier', 'organization', 'phone'] as const;
+export const PROFILE_FIELDS = ['name', 'email', 'tier', 'organization', 'phone'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export type ProfileChanges = Partial<Record<ProfileField, ProfileChange>>;
 

@@ -1,6 +1,6 @@
 /**
  * `/api/v1/customers/:id` (managers and admins): `PATCH` the recorded way to change a
- * customer's profile; `GET …/export` everything held about them (docs/privacy.md);
+ * customer's profile (agents: only a phone caller's stand-in address, src/cases/edit-customer.ts); `GET …/export` everything held about them (docs/privacy.md);
  * `POST …/erase` (admins) erases their personal data for good.
  * `POST /api/v1/customers/:id/churn` (managers, admins, or a token with the `churn` scope — what a
  * CRM or billing system calls): `{ source?, reason?, at? }` marks the customer churned; the mark
@@ -15,7 +15,7 @@ import { exportCustomer } from '../../privacy/export-customer.js';
 import { jsonBody } from '../json-body.js';
 import type { AppEnv } from '../types.js';
 import { z } from 'zod';
-import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on } from '../openapi/route-spec.js';
+import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { customerErasure, customerExport } from './schemas/privacy.js';
 import { churnHistory, markChurn } from '../../team/churn.js';
 import { churnMarked } from './schemas/integrations.js';
@@ -29,8 +29,9 @@ export const editCustomerRoute = customerApi.route({
   method: 'patch',
   path: '/:id',
   summary: 'Change a customer’s profile',
-  description: 'The recorded way to change a profile: the answer carries the changes and the whole recorded history.',
-  access: MANAGERS_ONLY,
+  description:
+    'The recorded way to change a profile (managers and admins): the answer carries the changes and the whole recorded history. `email` is validated and normalised as at intake; an address another customer has is 422 naming them (`existingCustomer: { id, name, path }`) — customers are never merged —, a staff member’s is 422 too. A changed address ends the customer’s outstanding sign-in/set-password/reset links and their sessions. Agents may send only `email` (and `reason`), and only to replace a stand-in address under `phone.invalid` of a customer with a case assigned to them; anything else is 403.',
+  access: STAFF_ONLY,
   params: customerIdParam,
   body: editCustomerSchema,
   responses: { 200: customerProfile },

@@ -19,7 +19,7 @@ import { readUploads } from '../uploads.js';
 import type { Principal } from '../types.js';
 import { Alert, withFilesNotSent, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { Composer, CustomerEditForm, CustomerReply, FollowUpRequest, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { CallerEmailForm, Composer, CustomerEditForm, CustomerReply, FollowUpRequest, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
 import { Timeline } from '../../../views/partials/timeline.js';
 import type { ComposerMode, ReplyConfirm } from '../../../views/partials/composer-parts.js';
@@ -127,7 +127,7 @@ export async function formFailure(
       if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
       forms.customer = state;
       formId = 'customer-form';
-      fragment = () => <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} />;
+      fragment = () => (d.canEditCustomer ? <CustomerEditForm ctx={ctx} customer={d.view.customer} state={state} /> : <CallerEmailForm ctx={ctx} customer={d.view.customer} state={state} />);
       break;
     case 'rating':
       forms.rating = state;

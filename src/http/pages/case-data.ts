@@ -10,7 +10,7 @@ import type { CaseRow, CaseView, TimelineEntry } from '../../cases/case-view.js'
 import { customerCases } from '../../cases/customer-cases.js';
 import { mentionable } from '../../cases/mentions.js';
 import { explainCase, type CaseStory } from '../../cases/why-here.js';
-import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
+import { isPlaceholderEmail, profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
 import { isManagerRole } from '../../roles.js';
 import type { CustomerCaseView, CustomerTimelineEntry } from '../../cases/customer-view.js';
 import type { slaTimers } from '../../db/schema/index.js';
@@ -75,6 +75,8 @@ export interface StaffCasePageData extends CasePageBase {
   profileHistory: CustomerProfileEntry[];
   /** Managers and admins may edit the customer's profile from the case page. */
   canEditCustomer: boolean;
+  /** An agent on their own case whose customer has only a stand-in address (a caller known by phone): they may give the real one. */
+  canSetCallerEmail: boolean;
   /** Colleagues a note may mention (`@handle`): active staff who may see the case, the viewer left out. */
   mentionable: { handle: string; name: string }[];
   /** The macros the viewer may use in the composer (their own, then the shared ones). */
@@ -272,6 +274,7 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
     why: explainCase(entries, { queue: row.queueId, priority: row.priority, slaPolicy: row.slaPolicy }),
     profileHistory: await profileHistory(q, row.customerId, 5),
     canEditCustomer: isManagerRole(principal.actor.role),
+    canSetCallerEmail: false,
     mentionable: (await mentionable(q, row, principal.staffId)).map((m) => ({ handle: m.handle, name: m.name })),
     macros: (await usableMacrosIn(q, principal.actor)).map((m) => ({ id: m.id, name: m.name, shared: m.ownerId === null })),
     chat: row.channel === 'chat' ? await chatPanelData(q, services, row.id) : null,
@@ -281,5 +284,6 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
         : [],
   };
+  data.canSetCallerEmail = !data.canEditCustomer && principal.staffId !== null && row.assigneeId === principal.staffId && isPlaceholderEmail(data.view.customer.email);
   return data;
 }

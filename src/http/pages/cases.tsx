@@ -25,7 +25,9 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { sendMessage, type SendMessageResult } from '../../cases/send-message.js';
 import { transitionCase } from '../../cases/transition-case.js';
-import { editCustomer } from '../../cases/edit-customer.js';
+import { customerPagePath, editCustomer, EmailTaken, isPlaceholderEmail } from '../../cases/edit-customer.js';
+import { byId } from '../../db/store/rows.js';
+import { emailField } from '../../text/email-address.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { phoneField } from '../../text/phone.js';
 import { attachmentResponse } from '../attachment-download.js';
@@ -135,11 +137,22 @@ async function assertAsShown(c: PageContext, v: Visible, shown: string | undefin
 
 const customerForm = z.object({
   name: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+  /** Left out by a form from before the field (or an agent's): unchanged. */
+  email: emailField().optional(),
   tier: z.string().trim().min(1, 'required').max(40, 'at most 40 characters').regex(/^[a-z0-9][a-z0-9_-]*$/i, 'letters, digits, "-" and "_"'),
   organization: z.string().trim().max(200, 'at most 200 characters').default('').transform((v) => (v === '' ? null : v)),
   phone: phoneField.optional(),
   reason: optional,
 });
+
+/** An agent's form on their case of a caller known only by phone: the real address. */
+const callerEmailForm = z.object({ email: emailField(), reason: optional });
+
+/** An address another customer has: the form names them with a link to their profile. */
+const emailTaken: Recover = (error, values) =>
+  error instanceof EmailTaken
+    ? { values, errors: { email: error.issues[0]!.message, 'email-owner': customerPagePath(error.owner.id), 'email-owner-name': error.owner.name } }
+    : null;
 
 const ratingForm = z.object({
   satisfied: z.enum(['yes', 'no'], { error: 'choose yes or no' }),
@@ -340,18 +353,34 @@ export function casePages(): Hono<PageEnv> {
     return done(c, v, parsed.data.answer === 'solved' ? 'Glad it is solved: your request is resolved.' : 'Thanks for telling us: an agent will help you.');
   });
 
-  app.post('/cases/:id/customer', (c) =>
-    command(
+  app.post('/cases/:id/customer', async (c) => {
+    const profileSaved = (changes: object) => (Object.keys(changes).length > 0 ? 'Customer profile updated.' : 'Nothing to change.');
+    // Managers and admins: the whole profile. Another staff member: only the real address of a
+    // caller known by phone, on a case assigned to them (editCustomer checks it again).
+    if (c.get('principal')?.actor.type === 'staff' && isManagerRole(c.get('principal')!.actor.role)) {
+      return command(
+        c,
+        'customer',
+        customerForm,
+        async (v, input) => profileSaved((await editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor, { caseId: v.row.id })).changes),
+        (v) => v.principal.actor.type === 'staff' && isManagerRole(v.principal.actor.role),
+        emailTaken,
+      );
+    }
+    // Anyone else sees no form here unless it is their case of a caller with a stand-in address.
+    const v = await visibleCase(c);
+    const mine = v.principal.actor.type === 'staff' && v.principal.staffId !== null && v.row.assigneeId === v.principal.staffId;
+    const email = mine ? await c.get('services').store.query(async (q) => (await byId(q, q.tables.customers, v.row.customerId))?.email) : undefined;
+    if (email === undefined || !isPlaceholderEmail(email)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    return command(
       c,
       'customer',
-      customerForm,
-      async (v, input) => {
-        const { changes } = await editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor);
-        return Object.keys(changes).length > 0 ? 'Customer profile updated.' : 'Nothing to change.';
-      },
-      (v) => v.principal.actor.type === 'staff' && isManagerRole(v.principal.actor.role),
-    ),
-  );
+      callerEmailForm,
+      async (v, input) => profileSaved((await editCustomer(c.get('services'), v.row.customerId, { ...input, organization: undefined }, v.principal.actor, { caseId: v.row.id })).changes),
+      (v) => v.principal.actor.type === 'staff' && v.principal.staffId !== null && v.row.assigneeId === v.principal.staffId,
+      emailTaken,
+    );
+  });
 
   app.post('/cases/:id/rating', (c) =>
     command(

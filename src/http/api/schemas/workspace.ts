@@ -79,6 +79,7 @@ export const searchResults = z.object({
 
 const profileChanges = z.object({
   name: change(z.string()).optional(),
+  email: change(z.string()).optional(),
   tier: change(z.string()).optional(),
   organization: change(z.string().nullable()).optional(),
   phone: change(phoneNumber.nullable()).optional(),
