@@ -88,7 +88,18 @@ export class EmailTaken extends ValidationError {
 async function assertMayEdit(q: Handle, actor: Actor, existing: CustomerRow, input: EditCustomerInput, caseId: number | undefined): Promise<void> {
   if (isManagerRole(actor.role)) return;
   const onlyEmail = input.email !== undefined && input.name === undefined && input.tier === undefined && input.organization === undefined && input.phone === undefined;
-  if (actor.type !== 'staff' || actor.id === null || !onlyEmail) assertMayEditCustomers(actor);
+  if (!onlyEmail) assertMayEditCustomers(actor);
+  await assertMayReplaceStandIn(q, actor, existing, caseId);
+}
+
+/**
+ * Whether a staff member who is not a manager may replace this customer's address: only a
+ * stand-in, only for the customer of a case assigned to them (that case, when given). FORBIDDEN
+ * otherwise — checked before a request's body is read, so a refusal is never a 422.
+ */
+export async function assertMayReplaceStandIn(q: Handle, actor: Actor, existing: Pick<CustomerRow, 'id' | 'email'>, caseId?: number): Promise<void> {
+  if (isManagerRole(actor.role)) return;
+  if (actor.type !== 'staff' || actor.id === null) assertMayEditCustomers(actor);
   if (!isPlaceholderEmail(existing.email)) {
     throw new DomainError('FORBIDDEN', `Only managers and admins change a customer's e-mail address; agents may only replace a stand-in address under ${CALLER_EMAIL_DOMAIN}.`);
   }

@@ -8,7 +8,9 @@
  */
 import { Hono } from 'hono';
 import { caseRef } from '../../cases/case-ref.js';
-import { editCustomer, editCustomerSchema, profileHistory } from '../../cases/edit-customer.js';
+import { assertMayReplaceStandIn, editCustomer, editCustomerSchema, profileHistory } from '../../cases/edit-customer.js';
+import { byId } from '../../db/store/rows.js';
+import { isManagerRole } from '../../roles.js';
 import { DomainError } from '../../errors.js';
 import { eraseCustomer } from '../../privacy/erase-customer.js';
 import { exportCustomer } from '../../privacy/export-customer.js';
@@ -122,8 +124,17 @@ export function customerRoutes(): Hono<AppEnv> {
   on(app, editCustomerRoute, async (c) => {
     const id = customerId(c.req.param('id'));
     const services = c.get('services');
+    const actor = c.get('principal')!.actor;
+    // Someone who is not a manager may at most replace a stand-in address: refused before the body is read.
+    if (!isManagerRole(actor.role)) {
+      await services.store.query(async (q) => {
+        const existing = await byId(q, q.tables.customers, id);
+        if (!existing) throw new DomainError('NOT_FOUND', `No customer ${id}.`);
+        await assertMayReplaceStandIn(q, actor, existing);
+      });
+    }
     const input = await jsonBody(c, editCustomerRoute.body);
-    const { customer, changes } = await editCustomer(services, id, input, c.get('principal')!.actor);
+    const { customer, changes } = await editCustomer(services, id, input, actor);
     return c.json({
       id: customer.id,
       email: customer.email,
