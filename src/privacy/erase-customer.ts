@@ -36,6 +36,12 @@ import { eraseChatSessions } from './erase-chats.js';
 import { eraseMentions } from './erase-mentions.js';
 import { ERASED, eraseStrings } from './redact.js';
 
+/** The addresses an edit replaced (customer_changes `email.from`; a caller's stand-in holds their number too). */
+async function formerAddresses(q: Handle, customerId: number): Promise<string[]> {
+  const rows = await q.db.select({ changes: q.tables.customerChanges.changes }).from(q.tables.customerChanges).where(eq(q.tables.customerChanges.customerId, customerId));
+  return rows.map((r) => r.changes.email?.from).filter((a): a is string => typeof a === 'string');
+}
+
 export interface ErasureResult {
   erasureId: number;
   customerId: number;
@@ -94,10 +100,16 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     const { summary, files } = await eraseCaseContent(q, caseIds, now);
     const count = (key: string, n: number) => (summary[key] = (summary[key] ?? 0) + n);
 
+    // Every address they had: the current one and those an edit replaced (customer_changes, read
+    // before the history's values are erased below).
+    const addresses = [customer.email, ...(await formerAddresses(q, customerId))].filter((a, i, all) => all.indexOf(a) === i);
+
     // Other customers' cases they were copied on or mailed to: their address and what they wrote (before the mail log forgets who sent what).
-    const elsewhere = await eraseMentions(q, { customerId, email: customer.email, ownCaseIds: caseIds, actor, now });
-    for (const [key, n] of Object.entries(elsewhere.summary)) count(key, n);
-    files.push(...elsewhere.files.filter((hash) => !files.includes(hash)));
+    for (const address of addresses) {
+      const elsewhere = await eraseMentions(q, { customerId, email: address, ownCaseIds: caseIds, actor, now });
+      for (const [key, n] of Object.entries(elsewhere.summary)) count(key, n);
+      files.push(...elsewhere.files.filter((hash) => !files.includes(hash)));
+    }
 
     // The profile's history: its values and reasons go; who changed it and when stay.
     const history = await q.db.select({ id: t.customerChanges.id, changes: t.customerChanges.changes, actorType: t.customerChanges.actorType, actorName: t.customerChanges.actorName }).from(t.customerChanges).where(eq(t.customerChanges.customerId, customerId));
@@ -112,13 +124,15 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     count('churnNotes', affected(await q.db.update(marks).set({ note: null }).where(and(eq(marks.customerId, customerId), isNotNull(marks.note))).returning({ id: marks.id })));
 
     // Chats started under their address that never became a case (the cases' chats went with the cases).
-    const chats = await eraseChatSessions(q, (sessions) => and(isNull(sessions.caseId), eq(sessions.email, sql`lower(${customer.email})`)));
-    count('chatSessions', chats.chatSessions);
-    count('chatLines', chats.chatLines);
+    for (const address of addresses) {
+      const chats = await eraseChatSessions(q, (sessions) => and(isNull(sessions.caseId), eq(sessions.email, sql`lower(${address})`)));
+      count('chatSessions', chats.chatSessions);
+      count('chatLines', chats.chatLines);
+    }
 
     // Integrations: webhook deliveries about the customer (e.g. customer.churned), the CRM's record of the address.
     count('webhookDeliveries', await eraseWebhookPayloads(q, dialect.deliveriesAboutCustomer(customerId)));
-    count('crmRecords', affected(await q.db.delete(t.crmRecords).where(eq(t.crmRecords.email, customer.email)).returning({ id: t.crmRecords.id })));
+    count('crmRecords', affected(await q.db.delete(t.crmRecords).where(inArray(t.crmRecords.email, addresses)).returning({ id: t.crmRecords.id })));
 
     // Ways in: sessions, links, sign-ups, throttling, tokens.
     const mine = (table: { principalType: Column; principalId: Column }) => and(eq(table.principalType, 'customer'), eq(table.principalId, customerId));
@@ -126,29 +140,33 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     count('accessLinks', affected(await q.db.delete(t.passwordTokens).where(mine(t.passwordTokens)).returning({ id: t.passwordTokens.tokenHash })));
     count('apiTokens', affected(await q.db.update(t.apiTokens).set({ name: ERASED, revokedAt: sql`coalesce(${t.apiTokens.revokedAt}, ${now})` }).where(mine(t.apiTokens)).returning({ id: t.apiTokens.id })));
     count('idempotencyKeys', affected(await q.db.delete(t.idempotencyKeys).where(eq(t.idempotencyKeys.principal, `customer:${customerId}`)).returning({ key: t.idempotencyKeys.key })));
-    count('signUps', affected(await q.db.delete(t.signUps).where(eq(t.signUps.email, customer.email)).returning({ id: t.signUps.tokenHash })));
+    count('signUps', affected(await q.db.delete(t.signUps).where(inArray(t.signUps.email, addresses)).returning({ id: t.signUps.tokenHash })));
     const attempts = t.signInAttempts;
-    count('signInAttempts', affected(await q.db.delete(attempts).where(or(eq(attempts.key, `email:${customer.email}`), like(attempts.key, `% ${customer.email}`))).returning({ key: attempts.key })));
+    for (const address of addresses) {
+      count('signInAttempts', affected(await q.db.delete(attempts).where(or(eq(attempts.key, `email:${address}`), like(attempts.key, `% ${address}`))).returning({ key: attempts.key })));
+    }
     // Rate-limit buckets named by the address or the customer (rows on PostgreSQL; SQLite's limiter keeps its buckets in memory only).
     const buckets = t.rateBuckets;
-    const bucketKeys = [personLimitKey.address(customer.email), personLimitKey.customer('cases', customerId), personLimitKey.customer('messages', customerId)].map(bucketKey);
+    const bucketKeys = [...addresses.map((a) => personLimitKey.address(a)), personLimitKey.customer('cases', customerId), personLimitKey.customer('messages', customerId)].map(bucketKey);
     count('rateBuckets', affected(await q.db.delete(buckets).where(inArray(buckets.key, bucketKeys)).returning({ key: buckets.key })));
     const mail = t.inboundMail;
-    count(
-      'inboundMail',
-      affected(await q.db.update(mail).set({ messageId: sql`'erased:' || ${mail.id}`, fromAddress: null, subject: null, reason: null }).where(eq(sql`lower(${mail.fromAddress})`, customer.email)).returning({ id: mail.id })),
-    );
     const outbox = t.outbox;
-    count(
-      'outboxItems',
-      affected(
-        await q.db
-          .update(outbox)
-          .set({ payload: { erased: true }, lastError: null, lockedUntil: null, lockedBy: null, doneAt: sql`CASE WHEN ${outbox.doneAt} IS NULL AND ${outbox.failedAt} IS NULL THEN ${now} ELSE ${outbox.doneAt} END` })
-          .where(dialect.outboxMentioning(customer.email))
-          .returning({ id: outbox.id }),
-      ),
-    );
+    for (const address of addresses) {
+      count(
+        'inboundMail',
+        affected(await q.db.update(mail).set({ messageId: sql`'erased:' || ${mail.id}`, fromAddress: null, subject: null, reason: null }).where(eq(sql`lower(${mail.fromAddress})`, address)).returning({ id: mail.id })),
+      );
+      count(
+        'outboxItems',
+        affected(
+          await q.db
+            .update(outbox)
+            .set({ payload: { erased: true }, lastError: null, lockedUntil: null, lockedBy: null, doneAt: sql`CASE WHEN ${outbox.doneAt} IS NULL AND ${outbox.failedAt} IS NULL THEN ${now} ELSE ${outbox.doneAt} END` })
+            .where(dialect.outboxMentioning(address))
+            .returning({ id: outbox.id }),
+        ),
+      );
+    }
 
     // The profile itself (the search trigger swaps its document for the anonymous one).
     await q.db
