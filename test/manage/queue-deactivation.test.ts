@@ -107,6 +107,22 @@ describe('deactivating a queue published escalations need', () => {
     expect(res.status).toBe(303);
     expect(await active()).toBe(false);
   });
+
+  it('is refused while a published workflow transfers cases to it, whatever its tier', async () => {
+    // The way back from advanced support names billing: deactivated, that transition would fail.
+    await republishEscalations((json) =>
+      json.includes('"transitions"') ? json.replace('"transitions":{', '"transitions":{"toBilling":{"from":["escalated"],"to":"open","roles":["agent","manager"],"actions":[{"action":"transfer","queue":"billing"}]},') : json,
+    );
+    const deactivateBilling = () => h.as.manager.post('/manage/team/queues/billing/deactivate', {}, { htmx: true });
+    let res = await deactivateBilling();
+    expect(res.status).toBe(422);
+    expect(textOf(await res.text())).toContain('workflow support, transition "toBilling" transfers cases to "billing"');
+    expect(textOf(await (await h.as.manager.get('/manage/team/queues/billing')).text())).toContain('transfers cases to "billing"');
+
+    await republishEscalations((json) => json.replace('"queue":"billing"', '"queue":"technical"'));
+    res = await h.as.manager.post('/manage/team/queues/billing/deactivate', {});
+    expect(res.status).toBe(303);
+  });
 });
 
 describe('deactivating advanced support', () => {
