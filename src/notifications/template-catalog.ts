@@ -70,7 +70,7 @@ export const TEMPLATE_SPECS: readonly TemplateSpec[] = [
 const COMMON: readonly VariableSpec[] = [
   { name: 'case.id', description: 'the case reference, e.g. C-1042' },
   { name: 'case.subject', description: 'the subject of the request' },
-  { name: 'case.status', description: 'the status (customers: in their wording, e.g. "Waiting for your reply")' },
+  { name: 'case.status', description: 'the status (customers: in their wording, e.g. "Waiting for your reply"; staff: the state’s label, e.g. "Pending customer")' },
   { name: 'case.url', description: 'the link to the case (portal or workspace)' },
   { name: 'customer.name', description: "the customer's name" },
   { name: 'customer.firstName', description: "the first word of the customer's name" },

@@ -104,6 +104,11 @@ async function lastData(q: Handle, caseId: number, type: string): Promise<Record
   return last?.data;
 }
 
+/** The state as staff read it on their pages: its label in the case's workflow version, else its name. */
+function staffStatus(services: Services, c: CaseRow): string {
+  return services.definitions.workflow(c.workflow, c.workflowVersion).definition.states[c.status]?.label ?? c.status;
+}
+
 /** The values of one version of a template for case `c`, read with `q`. */
 export async function caseValues(q: Handle, services: Services, c: CaseRow, name: MailTemplateName, audience: TemplateAudience, options: ValueOptions = {}): Promise<TemplateValues> {
   const [customer] = await q.db.select({ name: q.tables.customers.name }).from(q.tables.customers).where(eq(q.tables.customers.id, c.customerId)).limit(1);
@@ -119,7 +124,7 @@ export async function caseValues(q: Handle, services: Services, c: CaseRow, name
   const data = options.data ?? {};
   const reason = await reasonFor(q, services, name, c, data, options.timeZone);
   const due = name === 'sla-warning' || name === 'sla-breached' ? dueTime(services, c, data, options.timeZone) : null;
-  return staffValues({ caseRef: ref, subject: c.subject, status: c.status, queue: c.queueId, priority: c.priority, customerName, reason, solution: c.solution, offer, url, due });
+  return staffValues({ caseRef: ref, subject: c.subject, status: staffStatus(services, c), queue: c.queueId, priority: c.priority, customerName, reason, solution: c.solution, offer, url, due });
 }
 
 const EVENT_OF: Partial<Record<MailTemplateName, string>> = { 'sla-warning': 'sla.warning', 'sla-breached': 'sla.breached', 'case-waiting': 'case.waitAlerted' };

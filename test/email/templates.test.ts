@@ -87,7 +87,8 @@ describe('a customized template', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.mail.subject).toBe(`[${created.id}] normal in general: Hello`);
     // Due 2026-03-03T09:00Z: 10:00 in Berlin, the zone of the office calendar the timer counts on.
-    expect(alerts[0]!.mail.text).toBe('Heads up (open).\nWhy: The firstResponse target (standard) is due Tue 3 Mar 2026, 10:00 (Europe/Berlin).\n');
+    // {{case.status}} in a staff mail is the state's label, as staff pages show it (the state is `open`).
+    expect(alerts[0]!.mail.text).toBe('Heads up (Open).\nWhy: The firstResponse target (standard) is due Tue 3 Mar 2026, 10:00 (Europe/Berlin).\n');
   });
 
   it('shows an SLA due time as people read it: in the calendar’s zone across a DST change, or in the recipient’s own zone', async () => {
