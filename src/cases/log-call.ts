@@ -42,10 +42,10 @@ export type Call = z.output<typeof callSchema>;
  *   touch: the entry tells `customer.replied` (no message is recorded), so the workflow (e.g.
  *   *Customer replied* out of pending), its rules and the SLA clocks react as to a reply;
  * - a call in which staff spoke with the customer — logged by staff, or outbound (staff called
- *   them) — answers the case: `call.logged` reaches its subscribers with `answers: true` and
- *   counts as the first response, as a public staff reply does (src/sla/subscribers.ts,
- *   src/workflow/builtin-subscribers.ts). A provider's inbound call cannot say whether an agent
- *   took it: it answers nothing.
+ *   them) — answers the case: `call.logged` reaches its subscribers with `answers: true`, after
+ *   the customer's side, and fulfils the response clocks as a public staff reply does
+ *   (src/sla/subscribers.ts, src/workflow/builtin-subscribers.ts) without moving the case. A
+ *   provider's inbound call cannot say whether an agent took it: it answers nothing.
  */
 export async function recordCall(ctx: CaseContext, call: Call, options: { appended: boolean }): Promise<number> {
   const data: Record<string, unknown> = { channel: call.channel, durationSeconds: call.durationSeconds };
@@ -57,9 +57,9 @@ export async function recordCall(ctx: CaseContext, call: Call, options: { append
   const id = await ctx.record('call.logged', data);
   // Recorded on a stored case (CaseContext.load, or intake's `within` after the case is stored): the entry has its id.
   if (id === null) throw new Error(`${ctx.ref}: a call is recorded on a stored case`);
-  // Its followers hear it, told whether it answered the customer.
-  await ctx.raiseTold('call.logged', ctx.actor.type === 'staff' || outbound ? { ...data, answers: true } : data);
+  // The customer got in touch first (their side starts nextResponse), then the answer, if staff spoke with them, fulfils it.
   if (options.appended && !outbound) await ctx.raiseTold('customer.replied', { via: 'call', call: id });
+  await ctx.raiseTold('call.logged', ctx.actor.type === 'staff' || outbound ? { ...data, answers: true } : data);
   return id;
 }
 

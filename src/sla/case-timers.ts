@@ -180,13 +180,12 @@ async function breachIfOverdue(ctx: CaseContext, t: TimerRow, stoppedBy: string)
 
 /**
  * `staff.replied` (public): fulfils firstResponse and nextResponse. A call in which staff spoke
- * with the customer (`call.logged` that answers) takes the same path for firstResponse alone
- * (`metrics`), the entry naming the call (`how`).
+ * with the customer (`call.logged` that answers) takes the same path, the entry naming the call (`how`).
  */
-export async function fulfilByReply(ctx: CaseContext, metrics: ReadonlySet<string> = ANSWERED_BY_REPLY, how: Fulfilment = { by: 'reply' }): Promise<void> {
+export async function fulfilByReply(ctx: CaseContext, how: Fulfilment = { by: 'reply' }): Promise<void> {
   let changed = false;
   for (const loaded of await loadTimers(ctx)) {
-    if (!metrics.has(loaded.metric)) continue;
+    if (!ANSWERED_BY_REPLY.has(loaded.metric)) continue;
     if (isUnfulfilled(loaded)) {
       const t = await breachIfOverdue(ctx, loaded, how.by);
       const done = fulfilTimer(t, timerCalendar(ctx.services, t), ctx.now, null);

@@ -1,6 +1,6 @@
 /**
  * SLA clocks follow case events: started at creation (or by a workflow state), fulfilled by public staff replies
- * (firstResponse also by a call in which staff spoke with the customer), started again by customer messages
+ * (and by a call in which staff spoke with the customer), started again by customer messages
  * (a customer's call on their case tells `customer.replied`: src/cases/log-call.ts), paused, stopped and
  * resumed by workflow states, and re-targeted when the priority or policy changes. See docs/sla.md for the semantics.
  */
@@ -20,9 +20,6 @@ function describeChange(name: string, change: unknown): string {
   return `${name} ${String(from)} → ${String(to)}`;
 }
 
-/** A call answers the first response only: the case's first contact with a person, not each message's answer. */
-const ANSWERED_BY_CALL: ReadonlySet<string> = new Set(['firstResponse']);
-
 /** The call that answered, for the `sla.fulfilled` entry: "Phone call logged by Alice", "Outbound call to +49…". */
 function callReason(data: Record<string, unknown>): string {
   const what = data.channel === 'walk-in' ? 'Visit' : data.direction === 'outbound' ? 'Outbound call' : 'Phone call';
@@ -33,7 +30,7 @@ function callReason(data: Record<string, unknown>): string {
 export function registerSlaSubscribers(subscribers: Subscribers): Subscribers {
   subscribers.on('case.created', (ctx) => startCaseTimers(ctx));
   subscribers.on('staff.replied', (ctx) => fulfilByReply(ctx));
-  subscribers.on('call.logged', (ctx, { data }) => (data.answers === true ? fulfilByReply(ctx, ANSWERED_BY_CALL, { by: 'call', reason: callReason(data) }) : undefined));
+  subscribers.on('call.logged', (ctx, { data }) => (data.answers === true ? fulfilByReply(ctx, { by: 'call', reason: callReason(data) }) : undefined));
   subscribers.on('customer.replied', (ctx) => startNextResponse(ctx));
   subscribers.on('case.transitioned', async (ctx, event) => {
     await applyStateClocks(ctx, String(event.data.to), event.data.category as StateCategory | undefined);

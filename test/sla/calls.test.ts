@@ -63,6 +63,17 @@ describe('a customer calling about their case', () => {
       ['sla.resumed', 'resolution'],
     ]);
     expect(await fulfilments(id)).toEqual([expect.objectContaining({ metric: 'firstResponse', by: 'reply' })]);
+
+    // Another inbound call through the hook: nobody is known to have answered it, the message still waits.
+    at('2026-03-03T11:00');
+    expect(await hook({ callId: 'wait-3', from: '+49 30 5550101' })).toMatchObject({ result: 'appended', case: id });
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'running', startedAt: berlin('2026-03-03T10:00') });
+    // Staff calling the customer back answers it, as a public reply would: 10:00 → 12:00, 120 of 240 min.
+    at('2026-03-03T12:00');
+    expect(await hook({ callId: 'wait-4', direction: 'outbound', from: '+49 30 9999000', to: '+49 30 5550101' })).toMatchObject({ result: 'appended', case: id });
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 120, fulfilledAt: berlin('2026-03-03T12:00') });
+    expect((await fulfilments(id)).at(-1)).toMatchObject({ metric: 'nextResponse', by: 'call', reason: 'Outbound call to +49305550101', usedMinutes: 120, targetMinutes: 240, breached: false });
+    expect((await d.get(id)).status).toBe('open');
   });
 });
 
