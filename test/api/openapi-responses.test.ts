@@ -152,6 +152,8 @@ describe('answers match the OpenAPI document', () => {
     await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Still on it.', public: false }, headers: { 'If-Match': `"${seen.version}"` } });
     const stale = await call('POST /api/v1/cases/:id/messages', 'alice', `/api/v1/cases/${id}/messages`, { body: { body: 'Written on an old view.', public: false, expectedVersion: seen.version } });
     expect(stale.code).toBe('CONFLICT');
+    await call('POST /api/v1/cases/:id/calls', 'alice', `/api/v1/cases/${id}/calls`, { body: { direction: 'outbound', durationSeconds: 300, notes: 'Called back about the charge.' } });
+    await call('POST /api/v1/cases/:id/calls', 'alice', `/api/v1/cases/${id}/calls`, { body: { durationSeconds: -1 } });
     const staffView = await call('GET /api/v1/cases/:id', 'mia', `/api/v1/cases/${id}`);
     await call('POST /api/v1/cases/:id/assignment', 'mia', `/api/v1/cases/${id}/assignment`, { body: { assignee: aliceId } });
     // Nothing held on a case without a chat (test/chat/missed-replies.test.ts holds and releases).

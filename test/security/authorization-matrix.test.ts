@@ -50,6 +50,7 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/cases/:id/attachments/:attachment': '401   ok    404   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/offered-solution':       '401   ok    404   403   404   404   403   403',
   'POST /api/v1/cases/:id/assignment':             '401   403   403   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/calls':                  '401   403   403   ok    404   404   ok    ok',
   'GET /api/v1/cases/:id/held-mail':               '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/held-mail/release':      '401   403   403   ok    404   404   ok    ok',
   // Macros: staff; a shared macro is changed by managers (each caller gets a fresh one: see call())
@@ -155,6 +156,7 @@ const MATRIX: Record<string, string> = {
   'GET /cases/:id/attachments/:attachment':        'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/transitions':                   'login ok    404   ok    404   404   ok    ok',
   'POST /cases/:id/assignment':                    'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/calls':                         'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/edit':                          'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',

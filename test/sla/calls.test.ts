@@ -121,3 +121,126 @@ describe('a call in which staff spoke with the customer', () => {
     expect(own.map((e) => e.type)).toContain('customer.replied');
   });
 });
+
+/** `POST /api/v1/cases/:id/calls` as Alice. */
+async function logged(id: string, body: Json): Promise<Json> {
+  const res = await d.call('POST', `/api/v1/cases/${id}/calls`, d.aliceToken, body);
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  return res.json;
+}
+
+describe('staff log a call on a case the customer already has', () => {
+  it('an inbound call is the customer\'s contact and its answer: the waiting message is answered, a pending case goes back to work and stays there', async () => {
+    // Tue 24 March: Chloe writes at 10:00, Alice answers at 10:30, Chloe writes again at 11:00 (nextResponse 4h: due 15:00).
+    at('2026-03-24T10:00');
+    const id = await d.create();
+    at('2026-03-24T10:30');
+    await d.reply(id);
+    at('2026-03-24T11:00');
+    await d.customerReply(id);
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'running', dueAt: berlin('2026-03-24T15:00') });
+    const status = (await d.get(id)).status;
+
+    // 12:00: Chloe phones, Alice takes the call. Her message is answered (60 of 240 min); the clock was not restarted.
+    at('2026-03-24T12:00');
+    const answer = await logged(id, { direction: 'inbound', channel: 'phone', durationSeconds: 300, notes: 'Walked her through the settings.' });
+    expect(answer.call).toMatchObject({ type: 'call.logged', at: berlin('2026-03-24T12:00'), data: { channel: 'phone', direction: 'inbound', durationSeconds: 300, notes: 'Walked her through the settings.', author: 'Alice' } });
+    expect(answer.call.data.answers).toBeUndefined();
+    expect(answer.case.status).toBe(status);
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 60, fulfilledAt: berlin('2026-03-24T12:00') });
+    expect((await d.events(id)).filter((e) => e.at === berlin('2026-03-24T12:00'))).toEqual([
+      expect.objectContaining({
+        type: 'sla.fulfilled',
+        data: { metric: 'nextResponse', policy: 'standard', queue: expect.any(String), by: 'call', reason: 'Phone call logged by Alice', breached: false, first: true, usedMinutes: 60, targetMinutes: 240 },
+      }),
+    ]);
+
+    // 13:00: waiting on the customer; resolution paused at 180 min (10:00–13:00).
+    at('2026-03-24T13:00');
+    expect((await d.transition(id, 'waitOnCustomer')).status).toBe(200);
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'paused', usedMinutes: 180 });
+
+    // Wed 10:00: Chloe walks in; Alice logs the visit. As her reply, the case leaves pending and resolution resumes:
+    // 2220 of 2400 min left from Wed 10:00 — Wed 420, Thu 480, Fri 420, Mon 480, Tue 31 March 420 → 16:00.
+    // As Alice's answer, the nextResponse the contact started is fulfilled at once; the case is not moved to pending.
+    at('2026-03-25T10:00');
+    expect((await logged(id, { channel: 'walk-in', notes: 'Came in with the letter.' })).case.status).toBe('open');
+    const timers = await d.timers(id);
+    expect(timers.resolution).toMatchObject({ state: 'running', usedMinutes: 180, dueAt: berlin('2026-03-31T16:00') });
+    expect(timers.nextResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 0, startedAt: berlin('2026-03-25T10:00'), fulfilledAt: berlin('2026-03-25T10:00') });
+    expect((await d.events(id, 'case.transitioned')).at(-1)!.data).toMatchObject({ transition: 'customerReplied', from: 'pending', to: 'open', on: 'customer.replied' });
+    expect((await d.events(id)).filter((e) => e.at === berlin('2026-03-25T10:00')).map((e) => [e.type, e.data.metric, e.data.reason])).toEqual([
+      ['sla.started', 'nextResponse', undefined],
+      ['sla.resumed', 'resolution', undefined],
+      ['sla.fulfilled', 'nextResponse', 'Visit logged by Alice'],
+    ]);
+    // Staff only: the customer sees neither the calls nor the clocks, only what the workflow did.
+    const own = (await d.call('GET', `/api/v1/cases/${id}/events`, d.chloeToken)).json as unknown as { type: string }[];
+    expect(own.map((e) => e.type).filter((t) => t === 'call.logged' || t.startsWith('sla.'))).toEqual([]);
+  });
+
+  it('an outbound call answers the first response, and moves nothing else; a closed case takes no call', async () => {
+    at('2026-03-26T10:00');
+    const id = await d.create();
+    const status = (await d.get(id)).status;
+    at('2026-03-26T10:45');
+    const answer = await logged(id, { direction: 'outbound', durationSeconds: 90, notes: 'Called back.' });
+    expect(answer.case.status).toBe(status);
+    const timers = await d.timers(id);
+    expect(timers.firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 45, fulfilledAt: berlin('2026-03-26T10:45') });
+    expect(timers.nextResponse).toBeUndefined();
+    expect(await fulfilments(id)).toEqual([expect.objectContaining({ metric: 'firstResponse', by: 'call', reason: 'Outbound call logged by Alice' })]);
+    expect((await d.get(id)).firstResponseAt).toBe(berlin('2026-03-26T10:45'));
+
+    // Bad input: 422 naming the fields, nothing logged.
+    const bad = await d.call('POST', `/api/v1/cases/${id}/calls`, d.aliceToken, { direction: 'sideways', durationSeconds: -1, notes: ' ' });
+    expect(bad.status).toBe(422);
+    expect((bad.json.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(['direction', 'durationSeconds', 'notes']);
+    // Customers do not log calls.
+    expect((await d.call('POST', `/api/v1/cases/${id}/calls`, d.chloeToken, { notes: 'Me calling.' })).status).toBe(403);
+
+    expect((await d.transition(id, 'resolve', { solution: 'Settings changed.' })).status).toBe(200);
+    expect((await d.transition(id, 'close')).status).toBe(200);
+    const closed = await d.call('POST', `/api/v1/cases/${id}/calls`, d.aliceToken, { notes: 'Called about it again.' });
+    expect(closed.status).toBe(409);
+    expect(closed.json.code).toBe('INVALID_TRANSITION');
+    expect(await d.events(id, 'call.')).toHaveLength(1);
+  });
+
+  it('the case page: Log a call, its errors re-rendered with what was typed, CSRF and staff only', async () => {
+    at('2026-03-27T10:00');
+    const id = await d.create();
+    const desk = signedIn(d.h, d.alice);
+    expect(await (await desk.get(`/cases/${id}`)).text()).toContain('Log a call…');
+    expect(await (await signedIn(d.h, d.chloe).get(`/cases/${id}`)).text()).not.toContain('Log a call');
+
+    const bad = await desk.post(`/cases/${id}/calls`, { direction: 'inbound', channel: 'phone', duration: '12 min', notes: '' });
+    expect(bad.status).toBe(422);
+    const page = await bad.text();
+    expect(page).toContain('minutes, or minutes:seconds such as 12:30');
+    expect(page).toContain('what was said?');
+    expect(page).toContain('value="12 min"');
+    const fragment = await desk.post(`/cases/${id}/calls`, { direction: 'outbound', channel: 'fax', duration: '5', notes: 'Kept.' }, { htmx: true });
+    expect(fragment.status).toBe(422);
+    const form = await fragment.text();
+    expect(form).toMatch(/^<form id="call-form"/);
+    expect(form).toContain('choose phone or walk-in');
+    expect(form).toContain('>Kept.</textarea>');
+    expect(form).toMatch(/id="call-direction-outbound" name="direction" value="outbound" checked=""/);
+
+    expect((await desk.post(`/cases/${id}/calls`, { direction: 'inbound', channel: 'phone', duration: '5', notes: 'No token.' }, { csrf: false })).status).toBe(403);
+    expect((await signedIn(d.h, d.chloe).post(`/cases/${id}/calls`, { direction: 'inbound', channel: 'phone', duration: '5', notes: 'Me.' })).status).toBe(404);
+    expect(await d.events(id, 'call.')).toEqual([]);
+
+    at('2026-03-27T10:20');
+    const ok = await desk.post(`/cases/${id}/calls`, { direction: 'inbound', channel: 'phone', duration: '12:30', notes: 'Needs a refund.' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('Location')).toBe(`/cases/${id}`);
+    expect((await d.events(id, 'call.')).map((e) => e.data)).toEqual([{ channel: 'phone', direction: 'inbound', durationSeconds: 750, notes: 'Needs a refund.', author: 'Alice' }]);
+    const shown = await (await desk.get(`/cases/${id}`)).text();
+    expect(shown).toContain('Phone call logged by Alice · 12m 30s');
+    expect(shown).toContain('Needs a refund.');
+    // The first response, 20 min after the case was filed.
+    expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 20 });
+  });
+});

@@ -7,7 +7,7 @@ import { ChatPanel, LeftMessagePanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
-import { Composer, CustomerReply, FollowUpRequest, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, TransitionSeenField, type FormContext, type GoneTransition } from '../partials/case-forms.js';
+import { Composer, CustomerReply, FollowUpRequest, LogCallDisclosure, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, TransitionSeenField, type FormContext, type GoneTransition } from '../partials/case-forms.js';
 import { CaseEditDisclosure } from '../partials/case-edit.js';
 import { ComposerActions, type ReplyConfirm } from '../partials/composer-parts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions } from '../partials/case-panels.js';
@@ -36,6 +36,8 @@ export interface CaseForms {
   rating?: FormState;
   offer?: FormState;
   customer?: FormState;
+  /** *Log a call*. */
+  call?: FormState;
   macro?: MacroPanelState;
 }
 
@@ -124,6 +126,8 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageDat
       {d.row.open ? (
         <ReassignDisclosure ctx={ctx} queue={d.row.queueId} queues={d.queues} assignees={d.assignees} assigneeId={d.row.assigneeId} tier={d.row.tier} canOverride={d.canOverrideCapacity} state={forms?.reassign} />
       ) : null}
+      {/* A closed case takes no call; the form comes back only to say so (closed while it was filled in). */}
+      {!d.final || forms?.call ? <LogCallDisclosure ctx={ctx} state={forms?.call} /> : null}
       {d.final ? null : <CaseEditDisclosure ctx={ctx} subject={d.row.subject} priority={d.row.priority} tags={d.row.tags} version={d.row.version} state={forms?.edit} />}
     </section>
   );

@@ -431,3 +431,48 @@ export function CustomerEditDisclosure(p: CustomerEditProps) {
     </details>
   );
 }
+
+/** *Log a call* (staff): a phone call or visit with the customer, on the timeline (docs/ui.md, *Phone and walk-in*). */
+export function LogCallForm(p: { ctx: FormContext; state?: FormState | undefined }) {
+  const state = p.state;
+  return (
+    <form id="call-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/calls`)} novalidate>
+      <CsrfField token={p.ctx.csrfToken} />
+      <FormError state={state} />
+      <RadioGroup
+        name="direction"
+        legend="Who got in touch?"
+        idPrefix="call-direction"
+        value="inbound"
+        state={state}
+        options={[
+          { value: 'inbound', label: 'The customer called or came in' },
+          { value: 'outbound', label: 'We called them' },
+        ]}
+      />
+      <RadioGroup
+        name="channel"
+        legend="How?"
+        idPrefix="call-channel"
+        value="phone"
+        state={state}
+        options={[
+          { value: 'phone', label: 'Phone call' },
+          { value: 'walk-in', label: 'Walk-in' },
+        ]}
+      />
+      <Field id="call-duration" name="duration" label="Duration" hint="Minutes, or minutes:seconds (12:30)." maxlength={8} attrs={{ inputmode: 'numeric' }} state={state} />
+      <Field id="call-notes" name="notes" label="Notes (staff only)" hint="What was said. The customer does not see the call; it answers their waiting message, as a reply does." required rows={4} maxlength={20000} state={state} />
+      <Button id="call-submit">Log the call</Button>
+    </form>
+  );
+}
+
+export function LogCallDisclosure(p: { ctx: FormContext; state?: FormState | undefined }) {
+  return (
+    <details class="disclosure" open={p.state !== undefined}>
+      <summary class="button button-secondary">Log a call…</summary>
+      <LogCallForm {...p} />
+    </details>
+  );
+}

@@ -1,6 +1,7 @@
 /** The descriptions of `/api/v1/cases` (cases.ts registers them; the OpenAPI document lists them). */
 import { z } from 'zod';
 import { editCaseSchema } from '../../cases/edit-case.js';
+import { staffCallSchema } from '../../cases/log-call.js';
 import { importCaseSchema } from '../../cases/import-case.js';
 import { listCasesSchema } from '../../cases/list-cases.js';
 import { reassignSchema } from '../../cases/reassign-case.js';
@@ -9,7 +10,7 @@ import { offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionSchema } from '../../cases/transition-case.js';
 import { IDEMPOTENCY_HEADER } from '../idempotency.js';
 import { apiGroup, EVERYONE, STAFF_ONLY, type HeaderSpec } from '../openapi/route-spec.js';
-import { caseAnswer, caseList, caseReference, editedCase, messageAnswer, timelineAnswer } from './schemas/cases.js';
+import { callAnswer, caseAnswer, caseList, caseReference, editedCase, messageAnswer, timelineAnswer } from './schemas/cases.js';
 
 export const caseApi = apiGroup('/cases', 'Cases');
 
@@ -122,6 +123,20 @@ export const messageRoute = caseApi.route({
   },
   responses: { 201: { description: 'The message and the case', schema: messageAnswer, headers: VERSION_HEADER } },
   errors: [409, 429],
+});
+
+export const callRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/calls',
+  summary: 'Log a call or visit',
+  description:
+    'A phone call or walk-in visit staff had with the customer, on the timeline as `call.logged` (staff only: the customer never sees it). The caller spoke with the customer, so the call answers running `firstResponse` and `nextResponse` clocks as a public reply does (`sla.fulfilled` with `by: "call"`); an `inbound` call is also the customer getting in touch, as their reply: the workflow’s `customer.replied` transitions run (a case pending on the customer goes back to work). It sends nothing to the customer and does not move the case to pending (docs/sla.md, *Calls*). A closed case takes no call: 409 INVALID_TRANSITION.',
+  access: STAFF_ONLY,
+  params: { id: caseId },
+  headers: idempotencyKey,
+  body: staffCallSchema,
+  responses: { 201: { description: 'The call’s timeline entry and the case', schema: callAnswer, headers: VERSION_HEADER } },
+  errors: [409],
 });
 
 export const attachmentRoute = caseApi.route({

@@ -16,6 +16,7 @@ import { findCase, loadCase, readCustomerTimeline, readTimeline } from '../../ca
 import { readFullView, visibleCaseOn } from './case-reads.js';
 import { reassignCase } from '../../cases/reassign-case.js';
 import { sendMessage } from '../../cases/send-message.js';
+import { logCall } from '../../cases/log-call.js';
 import { answerSolutionOffer } from '../../cases/solution-offer.js';
 import { transitionCase } from '../../cases/transition-case.js';
 import { NO_DUE_AT } from '../../db/schema/index.js';
@@ -33,6 +34,7 @@ import { FILES_FIELD, readUploads } from '../uploads.js';
 import {
   assignmentRoute,
   attachmentRoute,
+  callRoute,
   caseEventsRoute,
   createCaseRoute,
   editCaseRoute,
@@ -287,6 +289,34 @@ export function caseRoutes(): Hono<AppEnv> {
         return messageAnswer(c, await settle(c, row.id), sent.eventId);
       },
       async (entry) => messageAnswer(c, await settle(c, row.id), entry.eventId),
+    );
+  });
+
+  /** 201 with the call's entry and the case. */
+  async function callAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: number): Promise<Response> {
+    const { call, view } = await c.get('services').store.query(async (q) => ({
+      call: (await readTimeline(q, settled.id, { types: ['call.logged'] })).find((e) => e.id === eventId),
+      view: await readFullView(c, q, settled),
+    }));
+    versionTag(c, settled);
+    return c.json({ call, case: view }, 201);
+  }
+
+  /** A call or visit staff had with the customer (docs/sla.md, *Calls*): `{ direction, channel, durationSeconds, notes }`. */
+  on(app, callRoute, async (c) => {
+    const row = await visibleCase(c);
+    return withIdempotency(
+      c,
+      async (record) => {
+        const input = await jsonBody(c, callRoute.body);
+        let eventId = 0;
+        await logCall(c.get('services'), row.id, input, principalOf(c).actor, async (ctx, id) => {
+          eventId = id;
+          await record?.(ctx.q, { caseId: ctx.case.id, eventId: id });
+        });
+        return callAnswer(c, await settle(c, row.id), eventId);
+      },
+      async (entry) => callAnswer(c, await settle(c, row.id), entry.eventId!),
     );
   });
 

@@ -19,7 +19,7 @@ import { readUploads } from '../uploads.js';
 import type { Principal } from '../types.js';
 import { Alert, withFilesNotSent, type FormErrors, type FormValues } from '../../../views/components.js';
 import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
-import { CallerEmailForm, Composer, CustomerEditForm, CustomerReply, FollowUpRequest, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
+import { CallerEmailForm, Composer, CustomerEditForm, CustomerReply, FollowUpRequest, LogCallForm, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
 import { Timeline } from '../../../views/partials/timeline.js';
 import type { ComposerMode, ReplyConfirm } from '../../../views/partials/composer-parts.js';
@@ -57,7 +57,7 @@ export function fullPage(c: PageContext, d: CasePageData, forms?: CaseForms, cre
   return <CasePageDocument d={d} viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} pollSeconds={pollSeconds(c)} forms={forms} created={created} />;
 }
 
-export type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer' | 'edit';
+export type FormName = 'composer' | 'reply' | 'transition' | 'reassign' | 'rating' | 'customer' | 'edit' | 'call';
 
 /**
  * The one form that failed, re-rendered with its messages (422); with `composerConfirm` the
@@ -110,6 +110,12 @@ export async function formFailure(
       forms.edit = state;
       formId = 'edit-form';
       fragment = () => <CaseEditForm ctx={ctx} subject={d.row.subject} priority={d.row.priority} tags={d.row.tags} version={d.row.version} state={state} />;
+      break;
+    case 'call':
+      if (d.audience !== 'staff') throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+      forms.call = state;
+      formId = 'call-form';
+      fragment = () => <LogCallForm ctx={ctx} state={state} />;
       break;
     case 'reply':
       forms.reply = state;

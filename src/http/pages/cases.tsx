@@ -19,6 +19,7 @@ import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
 import { changesSince, customerMessagesSince } from '../../cases/stale-view.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { customerLabel } from '../../cases/customer-view.js';
+import { CALL_CHANNELS, logCall } from '../../cases/log-call.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
 import { rateCase } from '../../cases/rate-case.js';
 import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-offer.js';
@@ -38,7 +39,7 @@ import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
 import { command, ConfirmationNeeded, StaleView, TransitionHeld, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover, type Visible } from './case-commands.js';
 import { isHtmx, type PageContext, type PageEnv } from './env.js';
-import { readForm } from './forms.js';
+import { durationField, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml } from './render.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { PresencePanel } from '../../../views/partials/collision.js';
@@ -66,6 +67,14 @@ const messageForm = z.object({
     .transform((v) => (v === undefined ? undefined : Number(v))),
   /** Staff: send anyway, after seeing what changed. */
   confirmedStale: z.literal('1').optional(),
+});
+
+/** *Log a call* (staff): the same call fields as /cases/new, and who called whom. */
+const callForm = z.object({
+  direction: z.enum(['inbound', 'outbound'], { error: 'choose who called' }),
+  channel: z.enum(CALL_CHANNELS, { error: 'choose phone or walk-in' }),
+  duration: durationField,
+  notes: z.string().trim().min(1, 'what was said?').max(20_000, 'at most 20,000 characters'),
 });
 
 const transitionForm = z.object({
@@ -312,6 +321,22 @@ export function casePages(): Hono<PageEnv> {
       },
       undefined,
       keepTransitionText,
+    ),
+  );
+
+  /** *Log a call* (staff who may work the case): the call on the timeline, and what it means for the case (src/cases/log-call.ts). */
+  app.post('/cases/:id/calls', (c) =>
+    command(
+      c,
+      'call',
+      callForm,
+      async (v, input) => {
+        await logCall(c.get('services'), v.row.id, { direction: input.direction, channel: input.channel, durationSeconds: input.duration, notes: input.notes }, v.principal.actor);
+        return input.channel === 'walk-in' ? 'Visit logged.' : 'Call logged.';
+      },
+      (v) => v.principal.actor.type === 'staff',
+      // Closed meanwhile: the form says so above its fields, keeping what was typed.
+      (error, values) => (error instanceof DomainError && error.code === 'INVALID_TRANSITION' ? { values, errors: { '(form)': error.message } } : null),
     ),
   );
 

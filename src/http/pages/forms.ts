@@ -1,6 +1,6 @@
 /** Reading urlencoded forms and turning validation problems into per-field messages. */
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DomainError, ValidationError, type FieldIssue } from '../../errors.js';
 import type { FormErrors, FormValues } from '../../../views/components.js';
 
@@ -60,3 +60,24 @@ export async function readFormAll(c: Context): Promise<Map<string, string[]>> {
   }
   return out;
 }
+
+/** "12" (minutes), "12:30" (minutes:seconds), "1:02:03"; empty: unknown (0). */
+export const durationField = z
+  .string()
+  .trim()
+  .default('')
+  .transform((v, ctx) => {
+    if (v === '') return 0;
+    const parts = v.split(':');
+    if (parts.length > 3 || !parts.every((p) => /^\d{1,4}$/.test(p))) {
+      ctx.addIssue({ code: 'custom', message: 'minutes, or minutes:seconds such as 12:30' });
+      return z.NEVER;
+    }
+    const n = parts.map(Number);
+    const seconds = n.length === 1 ? n[0]! * 60 : n.length === 2 ? n[0]! * 60 + n[1]! : n[0]! * 3600 + n[1]! * 60 + n[2]!;
+    if (seconds > 24 * 3600) {
+      ctx.addIssue({ code: 'custom', message: 'at most 24 hours' });
+      return z.NEVER;
+    }
+    return seconds;
+  });

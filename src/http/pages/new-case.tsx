@@ -16,30 +16,9 @@ import { phoneField, callerOnlyEmail } from '../../text/phone.js';
 import { CustomerChoice, NEW_CASE, NewCaseForm, NewCasePage, type NewCaseData } from '../../../views/pages/new-case.js';
 import type { FormState } from '../../../views/components.js';
 import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
-import { formErrorsOf, parseForm, readForm } from './forms.js';
+import { durationField, formErrorsOf, parseForm, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml, viewerOf } from './render.js';
 import { isEmailAddress } from '../../text/email-address.js';
-
-/** "12" (minutes), "12:30" (minutes:seconds), "1:02:03"; empty: unknown (0). */
-const durationField = z
-  .string()
-  .trim()
-  .default('')
-  .transform((v, ctx) => {
-    if (v === '') return 0;
-    const parts = v.split(':');
-    if (parts.length > 3 || !parts.every((p) => /^\d{1,4}$/.test(p))) {
-      ctx.addIssue({ code: 'custom', message: 'minutes, or minutes:seconds such as 12:30' });
-      return z.NEVER;
-    }
-    const n = parts.map(Number);
-    const seconds = n.length === 1 ? n[0]! * 60 : n.length === 2 ? n[0]! * 60 + n[1]! : n[0]! * 3600 + n[1]! * 60 + n[2]!;
-    if (seconds > 24 * 3600) {
-      ctx.addIssue({ code: 'custom', message: 'at most 24 hours' });
-      return z.NEVER;
-    }
-    return seconds;
-  });
 
 const newCaseForm = z
   .object({

@@ -200,3 +200,8 @@ export const messageAnswer = z.object({
   message: z.union([timelineEntry, customerTimelineEntry]).optional().meta({ description: 'The message as the caller sees it on the timeline.' }),
   case: caseAnswer,
 });
+
+export const callAnswer = z.object({
+  call: timelineEntry.meta({ description: 'The `call.logged` entry.' }),
+  case: staffCase,
+});
