@@ -158,12 +158,22 @@ interface Plan {
   scheduled: { transition: string; at: number }[];
 }
 
-function plan(row: CaseRow, from: WorkflowDefinition, target: WorkflowDefinition, to: string, pending: PendingTimer[], now: number): Plan {
+/**
+ * When a timer of a state entered at `enteredAt` is due, as on entering it (CaseContext): calendar
+ * time, or with `businessHours` business time on the calendar of the case's SLA policy.
+ */
+function timerDue(services: Services, row: CaseRow, timer: { after: string; businessHours?: boolean | undefined }, enteredAt: number): number {
+  if (timer.businessHours !== true) return enteredAt + durationMs(timer.after);
+  const { config } = services.definitions.sla(row.slaConfigVersion ?? undefined);
+  return config.addBusinessTime(row.slaPolicy, enteredAt, durationMs(timer.after));
+}
+
+function plan(services: Services, row: CaseRow, from: WorkflowDefinition, target: WorkflowDefinition, to: string, pending: PendingTimer[], now: number): Plan {
   const enteredAt = to === row.status ? row.stateEnteredAt : now;
   const before = stateOf(from, row.status);
   const after = stateOf(target, to)!;
   const clocks = SLA_METRICS.map((metric) => ({ metric, from: stateClockEffect(before, metric), to: stateClockEffect(after, metric) })).filter((c) => c.from !== c.to);
-  const scheduled = (after.timers ?? []).map((t) => ({ transition: t.transition, at: Math.max(now, enteredAt + durationMs(t.after)) }));
+  const scheduled = (after.timers ?? []).map((t) => ({ transition: t.transition, at: Math.max(now, timerDue(services, row, t, enteredAt)) }));
   // In the same state, the same timer at the same time is no change: it is kept as it is.
   const kept = (p: PendingTimer) => p.live && to === row.status && scheduled.some((s) => s.transition === p.transition && s.at === p.at);
   return {
@@ -226,7 +236,7 @@ export async function reapplyWorkflow(services: Services, name: string, options:
       return;
     }
     const now = services.clock.now();
-    const p = plan(row, from, target, to, await pendingTimers(q, row), now);
+    const p = plan(services, row, from, target, to, await pendingTimers(q, row), now);
     result.cases++;
     if (to !== row.status || p.clocks.length > 0 || p.cancelled.length > 0 || p.scheduled.length > 0) {
       result.changedCases++;

@@ -37,8 +37,10 @@ import {
   type PathSegment,
 } from '../definitions/problems.js';
 import {
+  addBusinessMinutes,
   calendarDefinitionProblems,
   compileCalendar,
+  MINUTE_MS,
   type BusinessCalendar,
   type CalendarDefinition,
 } from './calendar.js';
@@ -101,6 +103,12 @@ export interface SlaConfig {
   calendar(name: string): BusinessCalendar | undefined;
   /** Throws UNKNOWN_SLA_POLICY / UNKNOWN_SLA_TARGET for names that are not in the config. */
   target(policyName: string, priority: Priority, metric: Metric, channel?: string): SlaTarget | null;
+  /**
+   * The instant `ms` of business time after `startMs` on the calendar of policy `policyName`
+   * (the default policy's when it is null or not in this config): a workflow timer with
+   * `"businessHours": true` (docs/workflows.md).
+   */
+  addBusinessTime(policyName: string | null, startMs: number, ms: number): number;
 }
 
 export type SlaConfigErrorCode = 'INVALID_SLA_CONFIG' | 'UNKNOWN_SLA_POLICY' | 'UNKNOWN_SLA_TARGET';
@@ -375,6 +383,10 @@ export function compileSlaConfig(json: unknown): SlaConfig {
         throw new SlaConfigError('UNKNOWN_SLA_POLICY', `unknown SLA policy "${policyName}"`);
       }
       return policy.target(priority, metric, channel);
+    },
+    addBusinessTime(policyName, startMs, ms) {
+      const policy = (policyName === null ? undefined : policies.get(policyName)) ?? policies.get(definition.default)!;
+      return addBusinessMinutes(policy.calendar, startMs, ms / MINUTE_MS);
     },
   };
 }

@@ -241,7 +241,7 @@ export class CaseContext {
     const effects: Effect[] = [];
     for (const call of state.onEnter ?? []) effects.push({ type: 'action', call, origin: `states.${initial}.onEnter` });
     for (const timer of state.timers ?? []) {
-      effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), state: initial });
+      effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), businessHours: timer.businessHours === true, state: initial });
     }
     await this.#run(() => this.#perform(effects, null));
   }
@@ -391,7 +391,7 @@ export class CaseContext {
           await this.enqueue(
             'workflow.timer',
             { transition: effect.transition, state: effect.state, enteredAt: this.now },
-            this.now + effect.afterMs,
+            effect.businessHours ? this.#businessDue(this.now, effect.afterMs) : this.now + effect.afterMs,
           );
           break;
         case 'emit':
@@ -399,6 +399,15 @@ export class CaseContext {
           break;
       }
     }
+  }
+
+  /**
+   * `ms` of business time after `from` on the calendar of the case's SLA policy (in its pinned
+   * SLA config version; the default policy's calendar without one), computed once when the timer starts.
+   */
+  #businessDue(from: number, ms: number): number {
+    const { config } = this.services.definitions.sla(this.case.slaConfigVersion ?? undefined);
+    return config.addBusinessTime(this.case.slaPolicy, from, ms);
   }
 
   async #enter(effect: Extract<Effect, { type: 'enter' }>): Promise<void> {

@@ -88,11 +88,19 @@ const stateSchema = z.strictObject({
     .optional(),
   onEnter: z.array(actionCallSchema).optional(),
   onExit: z.array(actionCallSchema).optional(),
-  /** Calendar-time timers started on entering the state, e.g. auto-close after 72h. */
-  timers: z.array(z.strictObject({ after: duration, transition: name })).optional(),
+  /**
+   * Timers started on entering the state, e.g. auto-close after 72h: `after` counts calendar
+   * time, or with `businessHours` business time on the calendar of the case's SLA policy.
+   */
+  timers: z.array(z.strictObject({ after: duration, transition: name, businessHours: z.boolean().optional() })).optional(),
   final: z.boolean().optional(),
 });
 export type StateDefinition = z.infer<typeof stateSchema>;
+
+/** How long a state timer waits, in words: "after 72h", "after 8h of business hours". */
+export function timerAfterText(timer: { after: string; businessHours?: boolean | undefined }): string {
+  return timer.businessHours === true ? `after ${timer.after} of business hours` : `after ${timer.after}`;
+}
 
 const transitionSchema = z.strictObject({
   label: z.string().min(1).optional(),

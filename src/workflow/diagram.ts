@@ -14,7 +14,7 @@
  *
  * Geometry only: `views/pages/manage/workflow-svg.tsx` turns it into SVG.
  */
-import { PREVIOUS_STATE, type WorkflowDefinition } from './definition.js';
+import { PREVIOUS_STATE, timerAfterText, type WorkflowDefinition } from './definition.js';
 import { fromStates } from './transition.js';
 import { drawEdge, fitToMargin } from './diagram-edges.js';
 import { CHAR_WIDTH, LINE_HEIGHT, round, type DiagramEdge, type DiagramNode, type DiagramTransition, type WorkflowDiagram } from './diagram-model.js';
@@ -53,7 +53,7 @@ function levels(def: WorkflowDefinition): Map<string, number> {
 
 function timerOf(def: WorkflowDefinition, transition: string, from: string): string | null {
   const timer = def.states[from]?.timers?.find((t) => t.transition === transition);
-  return timer ? `after ${timer.after}` : null;
+  return timer ? timerAfterText(timer) : null;
 }
 
 /** A transition's label lines: its name with what fires it, then who may use it. */
@@ -73,7 +73,7 @@ function nodeDetails(def: WorkflowDefinition, name: string): string[] {
   if (s.sla?.start?.length) out.push(`starts: ${s.sla.start.join(', ')}`);
   if (s.sla?.pause?.length) out.push(`paused: ${s.sla.pause.join(', ')}`);
   if (s.sla?.stop?.length) out.push(`stopped: ${s.sla.stop.join(', ')}`);
-  for (const t of s.timers ?? []) out.push(`timer: after ${t.after} → ${t.transition}`);
+  for (const t of s.timers ?? []) out.push(`timer: ${timerAfterText(t)} → ${t.transition}`);
   return out;
 }
 

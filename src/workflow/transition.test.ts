@@ -92,7 +92,7 @@ describe('transition (pure)', () => {
     expect(outcome.effects).toEqual([
       { type: 'enter', from: 'open', to: 'resolved', transition: 'resolve', category: 'resolved' },
       { type: 'action', call: { action: 'notify', to: 'customer', template: 'case-resolved' }, origin: 'transitions.resolve.actions' },
-      { type: 'startTimer', transition: 'autoClose', afterMs: 72 * 3_600_000, state: 'resolved' },
+      { type: 'startTimer', transition: 'autoClose', afterMs: 72 * 3_600_000, businessHours: false, state: 'resolved' },
       { type: 'emit', event: 'case.resolved' },
     ]);
     const escalate = transition(support, at('open'), { kind: 'command', transition: 'escalate', role: 'agent', fields: { reason: 'r' } }) as TransitionOutcome;

@@ -27,7 +27,8 @@ export type WorkflowInput =
 export type Effect =
   | { type: 'action'; call: ActionCall; origin: string }
   | { type: 'enter'; from: string; to: string; transition: string; category: StateCategory }
-  | { type: 'startTimer'; transition: string; afterMs: number; state: string }
+  /** `businessHours`: `afterMs` is business time on the calendar of the case's SLA policy. */
+  | { type: 'startTimer'; transition: string; afterMs: number; businessHours: boolean; state: string }
   | { type: 'emit'; event: string };
 
 export interface TransitionOutcome {
@@ -94,7 +95,7 @@ function plan(def: WorkflowDefinition, snapshot: WorkflowSnapshot, name: string,
   for (const call of t.actions ?? []) effects.push({ type: 'action', call, origin: `transitions.${name}.actions` });
   for (const call of toState.onEnter ?? []) effects.push({ type: 'action', call, origin: `states.${to}.onEnter` });
   for (const timer of toState.timers ?? []) {
-    effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), state: to });
+    effects.push({ type: 'startTimer', transition: timer.transition, afterMs: durationMs(timer.after), businessHours: timer.businessHours === true, state: to });
   }
   if (t.emits) effects.push({ type: 'emit', event: t.emits });
   return { ok: true, transition: name, from: snapshot.status, to, effects };

@@ -18,6 +18,12 @@ describe('validateWorkflow', () => {
     expect(validateWorkflow(support(), context)).toMatchObject({ ok: true, problems: [] });
   });
 
+  it('accepts a timer counted in business hours', () => {
+    const w = support();
+    w.states.resolved.timers = [{ after: '40h', transition: 'autoClose', businessHours: true }];
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
   it.each([
     ['unknown initial state', (w: any) => (w.initial = 'nowhere'), ['error $.initial']],
     ['initial state resolved: a new case is open', (w: any) => (w.initial = 'resolved'), ['error $.initial', 'error $.states.new']],
@@ -33,6 +39,7 @@ describe('validateWorkflow', () => {
     ['timer on a transition that cannot start there', (w: any) => (w.states.open.timers = [{ after: '1h', transition: 'autoClose' }]), ['error $.states.open.timers[0].transition']],
     ['timer on a transition named like an Object.prototype member', (w: any) => w.states.resolved.timers.push({ after: '1h', transition: 'constructor' }), ['error $.states.resolved.timers[1].transition']],
     ['bad timer duration', (w: any) => (w.states.resolved.timers = [{ after: 'soon', transition: 'autoClose' }]), ['error $.states.resolved.timers[0].after']],
+    ['timer businessHours not a boolean', (w: any) => (w.states.resolved.timers = [{ after: '8h', transition: 'autoClose', businessHours: 'yes' }]), ['error $.states.resolved.timers[0].businessHours']],
     ['escalation to a queue that does not exist', (w: any) => (w.transitions.escalate.actions = [{ action: 'escalate', tier: 2, queue: 'advnaced' }]), ['error $.transitions.escalate.actions[0].queue']],
     ['escalation on entry to a queue that does not exist', (w: any) => (w.states.escalated.onEnter = [{ action: 'escalate', tier: 2, queue: 'tier2' }]), ['error $.states.escalated.onEnter[0].queue']],
     ['unknown key', (w: any) => (w.states.open.colour = 'blue'), ['error $.states.open']],

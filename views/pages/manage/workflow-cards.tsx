@@ -19,6 +19,12 @@ const yesNo = [
   { value: 'false', label: 'no' },
 ];
 
+/** What a timer's `after` counts (`businessHours`). */
+const TIMER_TIME = [
+  { value: 'true', label: 'business hours' },
+  { value: 'false', label: 'calendar time' },
+];
+
 function ActionList({ at, list, label, options, messages }: { at: Segment[]; list: unknown; label: string; options: WorkflowOptions; messages: Messages }) {
   const items = Array.isArray(list) ? list : [];
   if (list !== undefined && !Array.isArray(list)) return <JsonNode at={at} value={list} reason="it is not a list of actions" label={`${label} (JSON)`} messages={messages} />;
@@ -141,7 +147,7 @@ export function StateCard({ name, state, doc, options, messages, focus }: { name
       <Command op={`addAction ${pointer(at)} onExit`} label={`+ Action on leaving state ${name}`}>
         + Action
       </Command>
-      <h4>Timers (calendar time after entering)</h4>
+      <h4>Timers (time after entering: calendar time, or business hours on the case's SLA calendar)</h4>
       {state.timers !== undefined && !Array.isArray(state.timers) ? (
         <JsonNode at={[...at, 'timers']} value={state.timers} reason="the timers are not a list" label={`${l}: timers (JSON)`} messages={messages} />
       ) : (
@@ -153,6 +159,7 @@ export function StateCard({ name, state, doc, options, messages, focus }: { name
               <li class="wf-action">
                 <span>after</span>
                 <TextInput kind="s" at={[...tat, 'after']} label={`${l}: timer ${i + 1}: after`} value={t.after} messages={messages} class="bf-narrow" placeholder="72h" />
+                <Select kind="ob" at={[...tat, 'businessHours']} label={`${l}: timer ${i + 1}: counted in`} value={t.businessHours} choices={TIMER_TIME} empty="calendar time (default)" messages={messages} />
                 <span>fire</span>
                 <Select kind="s" at={[...tat, 'transition']} label={`${l}: timer ${i + 1}: transition`} value={t.transition} choices={transitions} messages={messages} />
                 <Command op={`remove ${pointer(tat)}`} label={`Remove timer ${i + 1} of state ${name}`} variant="link">

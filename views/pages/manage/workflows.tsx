@@ -3,7 +3,7 @@
  * (SVG drawn on the server) beside its JSON editor, the same as tables (states,
  * transitions, triggers), the draft with its diff and diagram, publish, history.
  */
-import type { WorkflowDefinition } from '../../../src/workflow/definition.js';
+import { timerAfterText, type WorkflowDefinition } from '../../../src/workflow/definition.js';
 import { Badge, EmptyState, PageHeader, Time } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
@@ -78,7 +78,7 @@ export function WorkflowTables({ definition, idPrefix = 'wf' }: { definition: Wo
   const stateLabel = (name: string) => definition.states[name]?.label ?? name;
   const transitionLabel = (name: string) => definition.transitions[name]?.label ?? name;
   const clocks = (metrics: readonly string[] | undefined) => list(metrics?.map(metricLabel));
-  const timers = (name: string) => (definition.states[name]?.timers ?? []).map((t) => `after ${t.after} → ${transitionLabel(t.transition)}`);
+  const timers = (name: string) => (definition.states[name]?.timers ?? []).map((t) => `${timerAfterText(t)} → ${transitionLabel(t.transition)}`);
   const event = (type: string) => capitalized(eventClause(type));
   return (
     <>
