@@ -66,7 +66,9 @@ describe('the workflow editor', () => {
     expect(pending).toMatchObject({ customerLabel: 'We need your answer', category: 'open', sla: { pause: ['resolution', 'nextResponse'] } });
     // A new timer takes the first transition, in the stored order of the transitions.
     expect(pending.timers).toEqual([{ after: '72h', transition: 'start' }]);
-    ({ html } = await post(withFields(fieldsOf(html), { set: { 's:/states/pending/timers/0/transition': 'resume', 's:/states/pending/timers/0/after': '5d' } }), 'addAction /states/pending onExit'));
+    // Counted in calendar time unless the row says business hours (on the case's SLA calendar).
+    expect(fieldsOf(html)).toContainEqual(['ob:/states/pending/timers/0/businessHours', '']);
+    ({ html } = await post(withFields(fieldsOf(html), { set: { 's:/states/pending/timers/0/transition': 'resume', 's:/states/pending/timers/0/after': '5d', 'ob:/states/pending/timers/0/businessHours': 'true' } }), 'addAction /states/pending onExit'));
     ({ html } = await post(withFields(fieldsOf(html), { set: { 'act:/states/pending/onExit/0': 'notify' } }), 'refresh'));
     expect(docOf(html).states.pending!.onExit).toEqual([{ action: 'notify', to: 'customer', template: 'case-received' }]);
     ({ html } = await post(withFields(fieldsOf(html), { set: { 's:/states/pending/onExit/0/template': 'case-pending', 's:/states/pending/onExit/0/to': 'assignee' } }), 'refresh'));
@@ -80,7 +82,7 @@ describe('the workflow editor', () => {
       category: 'open',
       sla: { pause: ['resolution', 'nextResponse'] },
       onEnter: [{ action: 'notify', to: 'customer', template: 'case-pending' }],
-      timers: [{ after: '5d', transition: 'resume' }],
+      timers: [{ after: '5d', transition: 'resume', businessHours: true }],
       onExit: [{ action: 'notify', to: 'assignee', template: 'case-pending' }],
     });
   });

@@ -43,6 +43,14 @@ describe('renderWorkflowSvg', () => {
     expect(svg).toContain('stroke-dasharray="6 4"');
   });
 
+  it('says when a timer counts business hours', () => {
+    const def = support();
+    def.states.resolved!.timers = [{ after: '40h', transition: 'autoClose', businessHours: true }];
+    const svg = renderWorkflowSvg(def);
+    expect(svg).toContain('timer: after 40h of business hours → autoClose');
+    expect(svg).toContain('autoClose · after 40h of business hours');
+  });
+
   it('lays states out by breadth-first level from the initial state, deterministically', () => {
     const def = support();
     const layout = layoutWorkflow(def);
