@@ -17,7 +17,7 @@ import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { startCaseTimers, startNextResponse } from '../sla/case-timers.js';
 import type { StateCategory, WorkflowDefinition } from '../workflow/definition.js';
-import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { CaseContext, timerDue, type CaseRow } from '../workflow/context.js';
 import { durationMs, fromStates } from '../workflow/transition.js';
 import { createCaseSchema, evaluateIntake, storeCase, type CreateCaseInput } from './create-case.js';
 import { queueById } from './move-case.js';
@@ -252,7 +252,7 @@ async function goLive(ctx: CaseContext, plan: Plan): Promise<void> {
 async function scheduleStateTimers(ctx: CaseContext): Promise<void> {
   const c = ctx.case;
   for (const timer of ctx.workflow.states[c.status]?.timers ?? []) {
-    await ctx.enqueue('workflow.timer', { transition: timer.transition, state: c.status, enteredAt: c.stateEnteredAt }, Math.max(ctx.now, c.stateEnteredAt + durationMs(timer.after)));
+    await ctx.enqueue('workflow.timer', { transition: timer.transition, state: c.status, enteredAt: c.stateEnteredAt }, Math.max(ctx.now, timerDue(ctx.services, c, { afterMs: durationMs(timer.after), businessHours: timer.businessHours === true }, c.stateEnteredAt)));
   }
 }
 

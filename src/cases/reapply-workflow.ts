@@ -28,7 +28,7 @@ import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { applyStateClocks, stateClockEffect, type Clock } from '../sla/case-timers.js';
 import { caseRef } from './case-ref.js';
-import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { CaseContext, timerDue, type CaseRow } from '../workflow/context.js';
 import { customerLabel } from '../workflow/customer-visible.js';
 import { PREVIOUS_STATE, type StateDefinition, type WorkflowDefinition } from '../workflow/definition.js';
 import { durationMs, fromStates, isOpenCategory } from '../workflow/transition.js';
@@ -158,22 +158,12 @@ interface Plan {
   scheduled: { transition: string; at: number }[];
 }
 
-/**
- * When a timer of a state entered at `enteredAt` is due, as on entering it (CaseContext): calendar
- * time, or with `businessHours` business time on the calendar of the case's SLA policy.
- */
-function timerDue(services: Services, row: CaseRow, timer: { after: string; businessHours?: boolean | undefined }, enteredAt: number): number {
-  if (timer.businessHours !== true) return enteredAt + durationMs(timer.after);
-  const { config } = services.definitions.sla(row.slaConfigVersion ?? undefined);
-  return config.addBusinessTime(row.slaPolicy, enteredAt, durationMs(timer.after));
-}
-
 function plan(services: Services, row: CaseRow, from: WorkflowDefinition, target: WorkflowDefinition, to: string, pending: PendingTimer[], now: number): Plan {
   const enteredAt = to === row.status ? row.stateEnteredAt : now;
   const before = stateOf(from, row.status);
   const after = stateOf(target, to)!;
   const clocks = SLA_METRICS.map((metric) => ({ metric, from: stateClockEffect(before, metric), to: stateClockEffect(after, metric) })).filter((c) => c.from !== c.to);
-  const scheduled = (after.timers ?? []).map((t) => ({ transition: t.transition, at: Math.max(now, timerDue(services, row, t, enteredAt)) }));
+  const scheduled = (after.timers ?? []).map((t) => ({ transition: t.transition, at: Math.max(now, timerDue(services, row, { afterMs: durationMs(t.after), businessHours: t.businessHours === true }, enteredAt)) }));
   // In the same state, the same timer at the same time is no change: it is kept as it is.
   const kept = (p: PendingTimer) => p.live && to === row.status && scheduled.some((s) => s.transition === p.transition && s.at === p.at);
   return {

@@ -27,6 +27,24 @@ import { EVENT_COLUMNS, markLeftNothingDue, mayHaveFollowUps, OUTBOX_COLUMNS, Un
 export { mayHaveFollowUps, mayHaveLeftWorkDue } from './unstored-case.js';
 
 export type CaseRow = typeof cases.$inferSelect;
+
+/**
+ * When a state timer of a case that entered the state at `enteredAt` falls due: `afterMs` later
+ * in calendar time, or with `businessHours` that much business time later on the calendar of
+ * the case's SLA policy (in its pinned SLA config version; the default policy's calendar when
+ * it has none). Computed once, when the timer is scheduled: on entering the state, by a
+ * workflow re-apply and by an import (docs/workflows.md, "State timers").
+ */
+export function timerDue(
+  services: Services,
+  c: Pick<CaseRow, 'slaConfigVersion' | 'slaPolicy'>,
+  timer: { afterMs: number; businessHours: boolean },
+  enteredAt: number,
+): number {
+  if (!timer.businessHours) return enteredAt + timer.afterMs;
+  const { config } = services.definitions.sla(c.slaConfigVersion ?? undefined);
+  return config.addBusinessTime(c.slaPolicy, enteredAt, timer.afterMs);
+}
 export type TransitionFields = Partial<Record<TransitionField, string>>;
 
 /** Every column, and the version bumped, only if the version is still the one loaded (per dialect's table: updateOf). */
@@ -391,7 +409,7 @@ export class CaseContext {
           await this.enqueue(
             'workflow.timer',
             { transition: effect.transition, state: effect.state, enteredAt: this.now },
-            effect.businessHours ? this.#businessDue(this.now, effect.afterMs) : this.now + effect.afterMs,
+            timerDue(this.services, this.case, { afterMs: effect.afterMs, businessHours: effect.businessHours }, this.now),
           );
           break;
         case 'emit':
@@ -399,15 +417,6 @@ export class CaseContext {
           break;
       }
     }
-  }
-
-  /**
-   * `ms` of business time after `from` on the calendar of the case's SLA policy (in its pinned
-   * SLA config version; the default policy's calendar without one), computed once when the timer starts.
-   */
-  #businessDue(from: number, ms: number): number {
-    const { config } = this.services.definitions.sla(this.case.slaConfigVersion ?? undefined);
-    return config.addBusinessTime(this.case.slaPolicy, from, ms);
   }
 
   async #enter(effect: Extract<Effect, { type: 'enter' }>): Promise<void> {

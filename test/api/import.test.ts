@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../src/dashboard/dashboard.js';
 import { buildReport } from '../../src/reports/build-report.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
-import { ADMIN_TOKEN, createHarness, loadRepoDefinitions, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { publishVersion } from '../../src/definitions/versions.js';
+import { ADMIN, ADMIN_TOKEN, createHarness, loadRepoDefinitions, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { copyDefinitions } from '../manage/support.js';
 import { signedIn } from '../support/pages.js';
 
@@ -158,6 +159,25 @@ describe('importing closed history', () => {
     const closing = (await events(json.id)).filter((e) => e.type === 'case.transitioned').at(-1)!;
     expect(closing).toMatchObject({ at: '2026-03-02T09:00:00.000Z', data: { transition: 'autoClose', on: 'timer' } });
     expect(await count("SELECT count(*) AS n FROM outbox WHERE type IN ('case.event', 'notification.send')")).toBe(0);
+  });
+
+  it('counts a business-hours auto-close from the resolution on the calendar of the case\'s SLA policy', async () => {
+    const w = structuredClone(h.services.definitions.workflow('support').definition);
+    w.states.resolved!.timers = [{ after: '8h', transition: 'autoClose', businessHours: true }];
+    await publishVersion(h.services, 'workflow', 'support', w, ADMIN, 'Auto-close after a business day');
+    // Resolved Friday 17:00 in Berlin. The standard policy's office calendar closes then: 8 business
+    // hours end Monday 17:00 (16:00Z). Eve's enterprise case is on premium, 24x7: it closed on Saturday.
+    const resolved = { status: 'resolved', createdAt: '2026-02-27T10:00:00Z', resolvedAt: '2026-02-27T16:00:00Z', solution: 'Restarted.' };
+    const bob = (await post(history({ ...resolved, externalId: 'ZD-1', customer: { email: 'bob@example.com', name: 'Bob' } }))).json;
+    const eve = (await post(history({ ...resolved, externalId: 'ZD-2' }))).json;
+    expect([bob.status, eve.status]).toEqual(['resolved', 'closed']);
+    const status = async () => ((await h.api('GET', `/api/v1/cases/${bob.id}`, { token: ADMIN_TOKEN }).then((r) => r.json())) as Json).status;
+    h.clock.advance(Date.parse('2026-03-02T16:00:00Z') - NOW - 60_000);
+    await h.services.outbox.drain();
+    expect(await status()).toBe('resolved');
+    h.clock.advance(60_000);
+    await h.services.outbox.drain();
+    expect(await status()).toBe('closed');
   });
 });
 
