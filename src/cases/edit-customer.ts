@@ -23,7 +23,7 @@ import { isManagerRole, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { applyProfileChanges, customerTier, recordProfileChangeOn, type CustomerRow } from './customers.js';
 import { iso } from './case-view.js';
-import { CALLER_EMAIL_DOMAIN, phoneField } from '../text/phone.js';
+import { CALLER_EMAIL_DOMAIN, isCallerOnlyEmail, phoneField } from '../text/phone.js';
 import { emailField } from '../text/email-address.js';
 import { normalizeEmail } from './customers.js';
 import { revokeLinks } from '../auth/links.js';
@@ -67,10 +67,6 @@ export function assertMayEditCustomers(actor: Actor): void {
   if (!isManagerRole(actor.role)) throw new DomainError('FORBIDDEN', 'Only managers and admins change customer profiles.');
 }
 
-/** A stand-in address of a caller known only by phone (src/text/phone.ts): staff replace it with the real one. */
-export function isPlaceholderEmail(email: string): boolean {
-  return email.endsWith(`@${CALLER_EMAIL_DOMAIN}`);
-}
 
 /** The console page of a customer (managers and admins). */
 export const customerPagePath = (id: number) => `/manage/team/customers/${id}`;
@@ -100,7 +96,7 @@ async function assertMayEdit(q: Handle, actor: Actor, existing: CustomerRow, inp
 export async function assertMayReplaceStandIn(q: Handle, actor: Actor, existing: Pick<CustomerRow, 'id' | 'email'>, caseId?: number): Promise<void> {
   if (isManagerRole(actor.role)) return;
   if (actor.type !== 'staff' || actor.id === null) assertMayEditCustomers(actor);
-  if (!isPlaceholderEmail(existing.email)) {
+  if (!isCallerOnlyEmail(existing.email)) {
     throw new DomainError('FORBIDDEN', `Only managers and admins change a customer's e-mail address; agents may only replace a stand-in address under ${CALLER_EMAIL_DOMAIN}.`);
   }
   const { cases } = q.tables;
@@ -112,7 +108,7 @@ export async function assertMayReplaceStandIn(q: Handle, actor: Actor, existing:
 /** The new address, normalised; refused when it is a stand-in, a staff member's or another customer's. */
 async function checkedEmail(q: Handle, customerId: number, email: string): Promise<string> {
   const normalized = normalizeEmail(email);
-  if (isPlaceholderEmail(normalized)) throw new ValidationError([{ path: 'email', message: `an address under ${CALLER_EMAIL_DOMAIN} is the stand-in for callers known only by phone: give the real one` }]);
+  if (isCallerOnlyEmail(normalized)) throw new ValidationError([{ path: 'email', message: `an address under ${CALLER_EMAIL_DOMAIN} is the stand-in for callers known only by phone: give the real one` }]);
   const { customers, staff } = q.tables;
   const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, normalized)).limit(1);
   if (member) throw new ValidationError([{ path: 'email', message: 'this address belongs to a staff account' }]);

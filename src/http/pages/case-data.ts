@@ -10,7 +10,8 @@ import type { CaseRow, CaseView, TimelineEntry } from '../../cases/case-view.js'
 import { customerCases } from '../../cases/customer-cases.js';
 import { mentionable } from '../../cases/mentions.js';
 import { explainCase, type CaseStory } from '../../cases/why-here.js';
-import { isPlaceholderEmail, profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
+import { profileHistory, type CustomerProfileEntry } from '../../cases/edit-customer.js';
+import { isCallerOnlyEmail } from '../../text/phone.js';
 import { isManagerRole } from '../../roles.js';
 import type { CustomerCaseView, CustomerTimelineEntry } from '../../cases/customer-view.js';
 import type { slaTimers } from '../../db/schema/index.js';
@@ -284,6 +285,6 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
         ? (services.definitions.workflow(services.defaultWorkflow).definition.triggers?.['case.created'] ?? []).filter((name) => services.definitions.publishedVersion('ruleset', name) !== null)
         : [],
   };
-  data.canSetCallerEmail = !data.canEditCustomer && principal.staffId !== null && row.assigneeId === principal.staffId && isPlaceholderEmail(data.view.customer.email);
+  data.canSetCallerEmail = !data.canEditCustomer && principal.staffId !== null && row.assigneeId === principal.staffId && isCallerOnlyEmail(data.view.customer.email);
   return data;
 }

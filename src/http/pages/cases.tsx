@@ -26,11 +26,11 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { sendMessage, type SendMessageResult } from '../../cases/send-message.js';
 import { transitionCase } from '../../cases/transition-case.js';
-import { customerPagePath, editCustomer, EmailTaken, isPlaceholderEmail } from '../../cases/edit-customer.js';
+import { customerPagePath, editCustomer, EmailTaken } from '../../cases/edit-customer.js';
 import { byId } from '../../db/store/rows.js';
 import { emailField } from '../../text/email-address.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import { phoneField } from '../../text/phone.js';
+import { isCallerOnlyEmail, phoneField } from '../../text/phone.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { takeRateLimit } from '../limits.js';
 import { isManagerRole } from '../../roles.js';
@@ -396,7 +396,7 @@ export function casePages(): Hono<PageEnv> {
     const v = await visibleCase(c);
     const mine = v.principal.actor.type === 'staff' && v.principal.staffId !== null && v.row.assigneeId === v.principal.staffId;
     const email = mine ? await c.get('services').store.query(async (q) => (await byId(q, q.tables.customers, v.row.customerId))?.email) : undefined;
-    if (email === undefined || !isPlaceholderEmail(email)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
+    if (email === undefined || !isCallerOnlyEmail(email)) throw new DomainError('NOT_FOUND', `Nothing at ${c.req.path}.`);
     return command(
       c,
       'customer',
