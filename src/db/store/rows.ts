@@ -3,7 +3,7 @@
  * (the case engine's reads and writes of cases, timeline, outbox, SLA timers, staff): on
  * SQLite they run fast.ts's cached prepared statements on the handle's connection, exactly as
  * before (synchronously; the caller awaits the settled result); on PostgreSQL the same SQL text
- * with its `?` placeholders numbered, through the handle. Values are driver values of the
+ * with its `?` parameter markers numbered, through the handle. Values are driver values of the
  * handle's tables (`q.tables.x`: `rowMapper` of that table maps them), so a row reads back as
  * the same JavaScript value on both.
  *
@@ -16,17 +16,17 @@ import { insertMany, insertRow, insertWhole, rowById, rowMapper, rowUpdate, stat
 import { sqliteOf } from './sqlite.js';
 import type { Handle } from './store.js';
 
-/** `text` split at its `?` placeholders, kept per text. */
+/** `text` split at its `?` parameter markers, kept per text. */
 const pieces = new Map<string, SQL[]>();
 
-/** The SQL text with its `?` placeholders bound to `params` (PostgreSQL numbers them). */
+/** The SQL text with its `?` parameter markers bound to `params` (PostgreSQL numbers them). */
 export function bound(text: string, params: readonly unknown[]): SQL {
   let parts = pieces.get(text);
   if (!parts) {
     parts = text.split('?').map((part) => sql.raw(part));
     pieces.set(text, parts);
   }
-  if (parts.length - 1 !== params.length) throw new RangeError(`${parts.length - 1} placeholders, ${params.length} values: ${text}`);
+  if (parts.length - 1 !== params.length) throw new RangeError(`${parts.length - 1} parameter markers, ${params.length} values: ${text}`);
   const chunks: SQL[] = [parts[0]!];
   for (let i = 0; i < params.length; i++) chunks.push(sql`${params[i]}`, parts[i + 1]!);
   return sql.join(chunks);

@@ -21,7 +21,7 @@ export const NEXT_AT = slaNextAtSql('t.');
 /**
  * A timer's breach is due once `now` is past its due time — the due instant itself is on time
  * (`isPastDue` in due.ts) — and its warning at its warning time. `now` is the dialect's
- * placeholder (`@now`, `?`).
+ * parameter marker (`@now`, `?`).
  */
 export const BREACH_DUE = (now: string) => `t.breached_at IS NULL AND t.due_at IS NOT NULL AND t.due_at < ${now}`;
 const WARNING_DUE = (now: string) => `t.warned_at IS NULL AND t.warn_at IS NOT NULL AND t.warn_at <= ${now}`;
