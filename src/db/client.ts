@@ -9,6 +9,7 @@ import { makeFolder } from './make-folder.js';
 import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
+import { searchText } from '../text/search-text.js';
 import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -26,8 +27,20 @@ export interface OpenDatabaseOptions {
 }
 
 /**
+ * The SQL functions Casebook's schema calls, registered on a connection: `casebook_search_text`,
+ * the text the search index's triggers give FTS5 (src/text/search-text.ts; drizzle/0033). A
+ * connection without it cannot write a case, a message or a customer ("no such function"):
+ * every connection that may is opened by `openDatabase`, which registers it; one opened
+ * otherwise that writes (a test's second connection, a migration run by hand) calls this.
+ */
+export function registerSqlFunctions(sqlite: Database.Database): void {
+  sqlite.function('casebook_search_text', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchText(text) : text));
+}
+
+/**
  * Opens (creating its folder) a SQLite database with the pragmas Casebook relies on:
- * WAL, NORMAL sync (durable at checkpoints, fast commits), foreign keys, busy timeout.
+ * WAL, NORMAL sync (durable at checkpoints, fast commits), foreign keys, busy timeout,
+ * and Casebook's SQL functions (`registerSqlFunctions`).
  * A database that cannot be created, opened, read or written throws DatabaseAccessError
  * (one line: the path, the reason, the fix) before any migration runs.
  */
@@ -41,6 +54,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('temp_store = MEMORY');
+    registerSqlFunctions(sqlite);
   } catch (error) {
     sqlite?.close();
     throw databaseAccessError(file, error);

@@ -35,7 +35,7 @@ export async function forgetMessageDocuments(q: Handle, list: string): Promise<v
   await q.run(
     sql.raw(
       `INSERT INTO search_fts(search_fts, rowid, body)
-       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
+       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), casebook_search_text(json_extract(data, '$.body'))
        FROM (SELECT case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position FROM case_events WHERE case_id IN (${list}))
        WHERE type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
     ),
@@ -48,7 +48,7 @@ export async function forgetEntryDocuments(q: Handle, entryIds: readonly number[
   await q.run(
     sql.raw(
       `INSERT INTO search_fts(search_fts, rowid, body)
-       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
+       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), casebook_search_text(json_extract(data, '$.body'))
        FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position
              FROM case_events WHERE case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids})))
        WHERE id IN (${ids}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
@@ -62,7 +62,7 @@ export async function indexEntryDocuments(q: Handle, entryIds: readonly number[]
   await q.run(
     sql.raw(
       `INSERT INTO search_fts(rowid, body)
-       SELECT (case_id << 20) + (position << 1) + (type = 'staff.noted'), json_extract(data, '$.body')
+       SELECT (case_id << 20) + (position << 1) + (type = 'staff.noted'), casebook_search_text(json_extract(data, '$.body'))
        FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position
              FROM case_events WHERE case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids})))
        WHERE id IN (${ids}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`,

@@ -13,6 +13,7 @@
  * the newest documents first and stops.
  */
 import type { FieldIssue } from '../errors.js';
+import { searchText } from '../text/search-text.js';
 
 export const FILTER_KEYS = ['status', 'queue', 'assignee', 'tag', 'customer', 'created'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -221,18 +222,21 @@ function example(key: FilterKey): string {
   return examples[key];
 }
 
-function quote(text: string): string {
-  return `"${text.replaceAll('"', '""')}"`;
+/** A term as the search index holds its texts (`searchText`: CJK pairs, folds), quoted. */
+function quote(text: string, indexed: (text: string) => string = searchText): string {
+  return `"${indexed(text).replaceAll('"', '""')}"`;
 }
 
 /**
  * The FTS5 query for the words and phrases: all of them (AND), none of the excluded. Null
- * when there is nothing to search for.
+ * when there is nothing to search for. Each term is given as the index's texts are
+ * (`searchText`: 退款 becomes the phrase of its pairs, ß ss); the problem library's index
+ * (`problems_fts`) holds its texts as written: `indexed` is then the identity.
  */
-export function ftsQuery(parsed: Pick<ParsedQuery, 'terms' | 'excluded'>): string | null {
+export function ftsQuery(parsed: Pick<ParsedQuery, 'terms' | 'excluded'>, indexed: (text: string) => string = searchText): string | null {
   if (parsed.terms.length === 0) return null;
-  let query = `(${parsed.terms.map((term) => quote(term.text)).join(' AND ')})`;
-  for (const term of parsed.excluded) query = `(${query} NOT ${quote(term.text)})`;
+  let query = `(${parsed.terms.map((term) => quote(term.text, indexed)).join(' AND ')})`;
+  for (const term of parsed.excluded) query = `(${query} NOT ${quote(term.text, indexed)})`;
   return query;
 }
 

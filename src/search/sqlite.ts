@@ -160,7 +160,8 @@ export const sqliteSearch: SearchQueries = {
     return Promise.resolve(rows);
   },
   library(q, words, limit) {
-    const fts = ftsQuery(words);
+    // problems_fts is given the problems' texts as written (no casebook_search_text).
+    const fts = ftsQuery(words, (text) => text);
     if (fts === null) return Promise.resolve([]);
     const rows = statement<[string, number], { id: number; title: string; solution: string }>(
       sqliteOf(q),

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/db/client.js';
+import { MIGRATIONS_DIR, registerSqlFunctions } from '../../src/db/client.js';
 import { EXPECTED_CUSTOMER_UPDATED_AT, historyStatements } from '../support/customer-updated-at-history.js';
 import { tempDir } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
@@ -19,6 +19,7 @@ describe.skipIf(ON_POSTGRES)('upgrading an existing SQLite database to customer_
   it('fills in the last change each customer saw from the timeline, and orders their cases by it', () => {
     const dir = tempDir();
     const sqlite = new Database(path.join(dir, 'old.db'));
+    registerSqlFunctions(sqlite); // the search index's triggers call casebook_search_text
     try {
       const db = drizzle(sqlite);
       migrate(db, { migrationsFolder: migrationsBefore(dir, '_customer_updated_at') });

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/db/client.js';
+import { MIGRATIONS_DIR, registerSqlFunctions } from '../../src/db/client.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { transition } from '../../src/workflow/transition.js';
 import { ROOT, tempDir } from '../support/harness.js';
@@ -22,6 +22,7 @@ describe.skipIf(ON_POSTGRES)('repairing previous_status on an existing SQLite da
   it('recomputes the state to return to from the timeline, so "@previous" leads somewhere again', () => {
     const dir = tempDir();
     const sqlite = new Database(path.join(dir, 'old.db'));
+    registerSqlFunctions(sqlite); // the search index's triggers call casebook_search_text
     try {
       const db = drizzle(sqlite);
       migrate(db, { migrationsFolder: migrationsBefore(dir, '_previous_status_repair') });

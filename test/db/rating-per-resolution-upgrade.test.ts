@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/db/client.js';
+import { MIGRATIONS_DIR, registerSqlFunctions } from '../../src/db/client.js';
 import { tempDir } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { migrationsBefore } from '../support/migrations-before.js';
@@ -21,6 +21,7 @@ describe.skipIf(ON_POSTGRES)('upgrading an existing SQLite database to ratings p
   it('supersedes the ratings of earlier resolutions and keeps the current ones', () => {
     const dir = tempDir();
     const sqlite = new Database(path.join(dir, 'old.db'));
+    registerSqlFunctions(sqlite); // the search index's triggers call casebook_search_text
     try {
       const db = drizzle(sqlite);
       migrate(db, { migrationsFolder: migrationsBefore(dir, '_rating_per_resolution') });

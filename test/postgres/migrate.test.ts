@@ -163,4 +163,40 @@ describe('migratePostgres', () => {
       fs.rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('indexes again the documents with CJK characters when their pairs come (0009), as on SQLite', async () => {
+    const url = await cluster.createDatabase();
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-pg-migrations-'));
+    try {
+      fs.cpSync(PG_MIGRATIONS_DIR, folder, { recursive: true });
+      const index = journal.entries.findIndex((e) => e.tag.endsWith('_search_cjk'));
+      expect(index).toBeGreaterThan(0);
+      for (const entry of journal.entries.slice(index)) fs.rmSync(path.join(folder, `${entry.tag}.sql`));
+      fs.writeFileSync(path.join(folder, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, index) }));
+      await migratePostgres(url, { migrationsFolder: folder });
+      await withClient(url, async (c) => {
+        for (const statement of [
+          `INSERT INTO queues (id, name, created_at) VALUES ('general', 'General', 1)`,
+          `INSERT INTO customers (id, email, name, created_at, updated_at) VALUES (1, 'wang@example.cn', '王小明', 1, 1)`,
+          `INSERT INTO cases (id, customer_id, subject, description, status, state_entered_at, queue_id, workflow, workflow_version, created_at, updated_at)
+           VALUES (7, 1, '我想申请退款', 'Refund please', 'open', 1, 'general', 'default', 1, 1, 1)`,
+          `INSERT INTO case_events (case_id, type, at, actor_type, data) VALUES
+             (7, 'case.created', 1, 'system', '{}'), (7, 'customer.replied', 2, 'customer', '{"body":"返金をお願いします"}'),
+             (7, 'staff.noted', 3, 'staff', '{"body":"plain note"}')`,
+        ])
+          await c.query(statement);
+      });
+      const found = (word: string) =>
+        withClient(url, async (c) => (await c.query<{ doc: string }>(`SELECT doc FROM search_documents WHERE words @@ phraseto_tsquery('casebook', casebook_search_text($1)) ORDER BY doc`, [word])).rows.map((r) => Number(r.doc)));
+      expect(await found('退款')).toEqual([]);
+
+      await migratePostgres(url);
+      expect(await found('退款')).toEqual([7 << 20]);
+      expect(await found('返金')).toEqual([(7 << 20) + (2 << 1)]);
+      expect(await found('小明')).toEqual([-1]);
+      expect(await found('note')).toEqual([(7 << 20) + (3 << 1) + 1]);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });

@@ -15,6 +15,7 @@ export const CUSTOMERS: [number, string, string, string | null][] = [
   [3, "Chloe O'Brien", 'chloe@obrien.ie', null],
   [4, 'Dan Running', 'dan+billing@runners.example', 'Runners & Co'],
   [5, 'To Be Deleted', 'gone@example.net', 'Ghost Ltd'],
+  [6, '王小明', 'wang@example.cn', '株式会社テスト'],
 ];
 
 /** [id, customer, subject, description] */
@@ -28,6 +29,7 @@ export const CASES: [number, number, string, string][] = [
   [1007, 2, 'Straße address not accepted', "The form rejects the street name 'Hauptstraße'; also ÉCOLE and Zoë in names fail."],
   [1008, 3, 'Refund request', "I was billed 2 times for one order; I'd like a refund, not a credit."],
   [1009, 1, 'Deleted soon', 'A case without a timeline, deleted below: refund charged café.'],
+  [1011, 6, '我想申请退款', '返金をお願いします。환불을 요청합니다. Ærø, Łódź and the Œuvre team: færdig? iPhone退款'],
 ];
 
 /** [case, type, body]: in this order, after each case's `case.created`. */
@@ -41,6 +43,7 @@ export const MESSAGES: [number, 'customer.replied' | 'staff.replied' | 'staff.no
   [1004, 'customer.replied', 'It connected fine yesterday, disconnects today.'],
   [1005, 'staff.replied', 'Invoice 2031 corrected: 10 licences, 1.000,00 EUR.'],
   [1008, 'staff.noted', 'Billing says: charged twice, refund pending.'],
+  [1011, 'customer.replied', 'サーバーが落ちた。退款 for order 1234, 款'],
 ];
 
 const CREATED = 1_700_000_000_000;

@@ -14,7 +14,7 @@ import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { editCustomer } from '../../src/cases/edit-customer.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
-import { MIGRATIONS_DIR } from '../../src/db/client.js';
+import { MIGRATIONS_DIR, registerSqlFunctions } from '../../src/db/client.js';
 import { sqliteOf, type Handle } from '../../src/db/store/index.js';
 import { all, run } from '../../src/db/store/rows.js';
 import { documentOf } from '../../src/search/documents.js';
@@ -211,6 +211,7 @@ describe.skipIf(ON_POSTGRES)('upgrading an existing database', () => {
     fs.writeFileSync(journalFile, JSON.stringify(journal));
 
     const sqlite = new Database(path.join(dir, 'old.db'));
+    registerSqlFunctions(sqlite);
     const db = drizzle(sqlite);
     migrate(db, { migrationsFolder: before });
     const now = Date.now();

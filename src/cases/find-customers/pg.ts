@@ -8,7 +8,8 @@ import type { Handle } from '../../db/store/index.js';
 import { all } from '../../db/store/rows.js';
 
 export function customersMatching<R>(q: Handle, columns: string, words: readonly string[], limit: number): Promise<R[]> {
-  const query = words.map(() => "to_tsquery('casebook', casebook_search_text(CAST(? AS text)) || ':*')").join(' && ');
+  // A word of CJK characters is several pairs (casebook_search_text: 王小明 → 王小 小明): their phrase, the last a prefix.
+  const query = words.map(() => "to_tsquery('casebook', regexp_replace(btrim(casebook_search_text(CAST(? AS text))), '\\s+', ' <-> ', 'g') || ':*')").join(' && ');
   return all<R>(
     q,
     `SELECT ${columns} FROM customers c WHERE c.id IN (SELECT -doc FROM search_documents WHERE doc < 0 AND words @@ (${query}) ORDER BY doc LIMIT ?) ORDER BY c.name, c.id`,

@@ -12,16 +12,19 @@
  * follow each other in order (one mark from its first word to its last, as FTS5 draws it). The
  * whole text is highlighted (HighlightAll); a body is then cut to a snippet of SNIPPET_TOKENS
  * words around its hits, as FTS5's snippet() does.
+ *
+ * A text with CJK characters is given as the index holds it (`searchText`: its runs as pairs,
+ * which casebook_search_text leaves as they are), the terms' words as their pairs too, and the
+ * marks are put back on the original's characters (`onOriginal`).
  */
-import { CLOSE, excerpt, type Highlighted, type HighlightInput, type Marked, OPEN, plain } from '../highlight.js';
+import { searchText, searchTextMap, searchTextUnchanged } from '../../text/search-text.js';
+import { CLOSE, excerpt, type Highlighted, type HighlightInput, type Marked, onOriginal, OPEN, plain, snippet } from '../highlight.js';
 import type { ParsedQuery } from '../parse-query.js';
 import type { Queryable } from './match-documents.js';
 import { tsQuery } from './ts-query.js';
 
 const MARKERS = /[\u0002\u0003]/g;
-/** Snippet length in words (highlight.ts's for FTS5's snippet()). */
-export const SNIPPET_TOKENS = 28;
-const WORD = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
+export { snippet, SNIPPET_TOKENS } from '../highlight.js';
 
 function clean(text: string | null): string | null {
   return text === null ? null : text.replace(MARKERS, ' ');
@@ -87,32 +90,6 @@ function markedText(text: string, spans: Span[]): Marked {
   return { text, highlights: spans.filter(([, end]) => end < offsets.length).map(([start, end]) => [offsets[start]!, offsets[end]!]) };
 }
 
-/** The part of a long marked text around its hits: `size` words, '…' where it was cut. */
-export function snippet(marked: Marked, size = SNIPPET_TOKENS): Marked {
-  const words = [...marked.text.matchAll(WORD)].map((m) => [m.index, m.index + m[0].length] as const);
-  if (words.length <= size) return marked;
-  const hit = words.map(([s, e]) => marked.highlights.some(([hs, he]) => hs < e && he > s));
-  let start = 0;
-  let best = -1;
-  for (let i = 0; i + size <= words.length; i++) {
-    const count = hit.slice(i, i + size).filter(Boolean).length;
-    if (count > best) [best, start] = [count, i];
-  }
-  const first = hit.indexOf(true, start);
-  if (first !== -1 && first < start + size) {
-    const last = hit.lastIndexOf(true, start + size - 1);
-    start = Math.max(0, Math.min(words.length - size, first - Math.floor((size - (last - first + 1)) / 2)));
-  }
-  const from = start === 0 ? 0 : words[start]![0];
-  const end = start + size;
-  const to = end >= words.length ? marked.text.length : words[end - 1]![1];
-  const lead = from > 0 ? '…' : '';
-  const text = `${lead}${marked.text.slice(from, to)}${to < marked.text.length ? '…' : ''}`;
-  const shift = lead.length - from;
-  const highlights = marked.highlights.filter(([s, e]) => s >= from && e <= to).map(([s, e]) => [s + shift, e + shift] as [number, number]);
-  return { text, highlights };
-}
-
 /** The words of a term as the documents are indexed (casebook_search_tokens keeps combining diacritics inside a word). */
 const WORD_OF_TERM = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
 
@@ -130,12 +107,13 @@ export async function highlightAll(
 ): Promise<Highlighted[]> {
   const texts = inputs.map((i) => ({ title: clean(i.title), body: clean(i.body) }));
   const out: Highlighted[] = texts.map((t) => ({ title: t.title === null ? null : plain(t.title), body: t.body === null ? null : plain(excerpt(t.body)), matched: false }));
+  const searched = (text: string | null) => (text === null || searchTextUnchanged(text) ? text : searchTextMap(text).text);
   const ts = tsQuery(parsed, 4);
   if (ts === null || texts.length === 0) return out;
   // Every word of every term once; each term a phrase of word indexes.
   const words: string[] = [];
   const phrases = parsed.terms.map((term) =>
-    [...term.text.matchAll(WORD_OF_TERM)].map(([word]) => {
+    [...searchText(term.text).matchAll(WORD_OF_TERM)].map(([word]) => {
       const key = word.toLowerCase();
       if (!words.includes(key)) words.push(key);
       return words.indexOf(key);
@@ -149,7 +127,7 @@ export async function highlightAll(
             ts_headline('casebook', ${HEADLINE_TEXT('m.title')}, phraseto_tsquery('casebook', casebook_search_text(w.word)), $4) AS title,
             ts_headline('casebook', ${HEADLINE_TEXT('m.body')}, phraseto_tsquery('casebook', casebook_search_text(w.word)), $4) AS body
        FROM matched m CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS w(word, j)`,
-    [texts.map((t) => t.title), texts.map((t) => t.body), words, `HighlightAll=true, StartSel="${OPEN}", StopSel="${CLOSE}"`, ...ts.params],
+    [texts.map((t) => searched(t.title)), texts.map((t) => searched(t.body)), words, `HighlightAll=true, StartSel="${OPEN}", StopSel="${CLOSE}"`, ...ts.params],
   );
   const headlines = new Map<number, { title: string[]; body: string[] }>();
   for (const row of rows) {
@@ -160,7 +138,9 @@ export async function highlightAll(
   }
   const mark = (text: string, marked: string[]): Marked => {
     const read = marked.map(readHeadline);
-    return markedText(text, phraseSpans(read[0]?.words ?? [], read.map((r) => r.marks), phrases));
+    if (searchTextUnchanged(text)) return markedText(text, phraseSpans(read[0]?.words ?? [], read.map((r) => r.marks), phrases));
+    const map = searchTextMap(text);
+    return onOriginal(text, map, markedText(map.text, phraseSpans(read[0]?.words ?? [], read.map((r) => r.marks), phrases)));
   };
   for (const [i, headline] of headlines) {
     const text = texts[i - 1]!;
