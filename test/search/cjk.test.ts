@@ -70,6 +70,20 @@ describe('CJK words inside runs written without spaces', () => {
     expect(await desk.find(desk.maria, '款')).toEqual([ref(lone)]);
   });
 
+  it('finds them in a customer’s own cases too (their own documents, searched apart)', async () => {
+    expect(await desk.find(desk.chloe, '退款')).toEqual([ref(zh)]);
+    expect(await desk.find(desk.chloe, '환불')).toEqual([ref(ko)]);
+    expect(await desk.find(desk.sam, '返金')).toEqual([ref(ja)]);
+  });
+
+  it('cuts a long text without spaces to a snippet around the hit', async () => {
+    const long = await desk.open(desk.sam, 'Long', `${'这是一个很长的说明'.repeat(12)}我们需要退货和换货${'后面还有很多其他的文字'.repeat(12)}`, { queue: 'general' });
+    const hit = (await run('换货')).cases.items.find((i) => i.row.id === long)!;
+    expect(marks(hit.match.snippet)).toEqual(['换货']);
+    expect(hit.match.snippet.text.length).toBeLessThan(40);
+    expect(hit.match.snippet.text).toMatch(/^….*退货和换货.*…$/);
+  });
+
   it('marks the word on the characters of the original text, in the subject and the snippet', async () => {
     const hit = (await run('退款')).cases.items.find((i) => i.row.id === zh)!;
     expect(hit.subject).toEqual({ text: '我想申请退款', highlights: [[4, 6]] });
