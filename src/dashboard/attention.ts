@@ -1,10 +1,12 @@
 /**
  * What needs a manager's attention now (the `/manage` home page): drafts nobody has
  * published yet, rule evaluations that failed recently, queues with more work than their
- * available agents can take, and SLA breaches since midnight (UTC). Each list is short
- * (the newest first) with its full count beside it.
+ * available agents can take, and SLA breaches since midnight in the viewer's time zone (the
+ * zone the page shows its times in). Each list is short (the newest first) with its full count
+ * beside it.
  */
 import { and, asc, count, desc, eq, gte, max, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { caseRef } from '../cases/case-ref.js';
 import { DEFINITION_KINDS, type DefinitionKind } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
@@ -50,7 +52,10 @@ export interface QueueLoad {
 export interface BreachItem {
   ref: string;
   subject: string;
+  /** The queue responsible when it breached (recorded with the breach, as the SLA report counts it). */
   queue: string;
+  /** The queue the case is in now (after the escalation a breach may cause). */
+  queueNow: string;
   metric: string;
   policy: string | null;
   at: number;
@@ -62,12 +67,14 @@ export interface Attention {
   failedRules: { total: number; since: number; items: FailedRuleItem[] };
   /** Queues with waiting cases, or with open unassigned work and no free slot. */
   overloaded: QueueLoad[];
-  breaches: { total: number; since: number; items: BreachItem[] };
+  /** Since the start of today in `zone`. */
+  breaches: { total: number; since: number; zone: string; items: BreachItem[] };
 }
 
-function startOfUtcDay(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+/** Local midnight of the day `ms` falls on in `zone` (an IANA zone; UTC if it is not one). */
+export function startOfDayIn(ms: number, zone: string): number {
+  const local = DateTime.fromMillis(ms, { zone });
+  return (local.isValid ? local : DateTime.fromMillis(ms, { zone: 'UTC' })).startOf('day').toMillis();
 }
 
 /** The newest draft of each definition that is newer than its published version. */
@@ -151,15 +158,17 @@ async function queueLoads(tx: Handle): Promise<QueueLoad[]> {
     .orderBy(asc(queues.tier), asc(queues.id));
 }
 
-async function breachesSince(tx: Handle, since: number): Promise<Attention['breaches']> {
+async function breachesSince(tx: Handle, since: number, zone: string): Promise<Attention['breaches']> {
   const { total, rows } = await recentEvents(tx, 'sla.breached', since);
   return {
     total,
     since,
+    zone,
     items: rows.map((r) => ({
       ref: caseRef(r.caseId),
       subject: r.subject,
-      queue: r.queue,
+      queue: text(r.data.queue) ?? r.queue,
+      queueNow: r.queue,
       metric: text(r.data.metric) ?? '',
       policy: text(r.data.policy),
       at: r.at,
@@ -167,8 +176,11 @@ async function breachesSince(tx: Handle, since: number): Promise<Attention['brea
   };
 }
 
-/** Every section from one snapshot (`store.read`): the counts agree with their lists. */
-export function needsAttention(services: Services): Promise<Attention> {
+/**
+ * Every section from one snapshot (`store.read`): the counts agree with their lists. "Today"
+ * for the breaches starts at midnight in `zone`: the viewer's, in which the page shows times.
+ */
+export function needsAttention(services: Services, zone = 'UTC'): Promise<Attention> {
   const now = services.clock.now();
   return services.store.read(async (tx) => {
     const overloaded = (await queueLoads(tx)).filter((q) => q.waiting > 0 || (q.open > 0 && q.availableAgents === 0));
@@ -177,7 +189,7 @@ export function needsAttention(services: Services): Promise<Attention> {
       drafts: await unpublishedDrafts(tx),
       failedRules: await failedRules(tx, now - FAILING_RULES_WINDOW_MS),
       overloaded,
-      breaches: await breachesSince(tx, startOfUtcDay(now)),
+      breaches: await breachesSince(tx, startOfDayIn(now, zone), zone),
     };
   });
 }

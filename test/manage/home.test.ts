@@ -3,6 +3,7 @@
  * manager's attention now. Real SQLite with the real migrations, real HTTP through the
  * app, a manual clock.
  */
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { saveDraft } from '../../src/definitions/versions.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
@@ -80,7 +81,36 @@ describe('GET /manage', () => {
     expect(textOf(general.slice(0, general.indexOf('</section>')))).toMatch(/General tier 1 1 1 1 10/);
 
     expect(text).toMatch(/SLA breaches today [1-9]/);
-    // the breach escalated it to advanced support
-    expect(text).toContain('Export is broken — First response in advanced');
+    // it breached in general, whose breach it is (as the SLA report counts it); the breach escalated it to advanced support
+    expect(text).toContain('Export is broken — First response in general (now in advanced)');
+  });
+
+  it('counts today’s breaches from midnight in the viewer’s time zone, in the queue responsible when they breached', async () => {
+    // A case from last week breaches at 23:30 UTC on Sunday 1 March (00:30 Monday in Berlin); a
+    // premium case (2 h around the clock) created at 22:31 UTC breaches at 00:32 UTC on Monday.
+    h.clock.set('2026-02-23T09:00:00Z');
+    await h.intake({ customer: { email: 'sam@example.com' }, subject: 'Export is broken', description: 'The export page fails.' });
+    h.clock.set('2026-03-01T22:31:00Z');
+    await h.intake({ customer: { email: 'eve@acme.example', tier: 'enterprise' }, subject: 'Team settings', description: 'How do I add a colleague?' });
+    h.clock.set('2026-03-01T23:30:00Z');
+    await runSlaSweep(h.services);
+    h.clock.set('2026-03-02T00:32:00Z');
+    await runSlaSweep(h.services);
+    h.clock.set('2026-03-02T04:00:00Z');
+    const breaches = async () => {
+      const html = await (await h.as.manager.get('/manage')).text();
+      const at = html.lastIndexOf('<section', html.indexOf('id="attention-breaches"'));
+      return textOf(html.slice(at, html.indexOf('</section>', at)));
+    };
+    // Maria shows times in UTC: her Monday began at 00:00 UTC, after the first breach.
+    const utc = await breaches();
+    expect(utc).toMatch(/^SLA breaches today 1 Since 00:00 UTC; the queue is the one responsible when it breached\. C-\d+ Team settings — First response in general \(now in advanced\)/);
+    expect(utc).not.toContain('Export is broken');
+    // In Berlin Monday began at 23:00 UTC: both are today's.
+    await h.services.store.write((q) => q.db.update(q.tables.staff).set({ timeZone: 'Europe/Berlin' }).where(eq(q.tables.staff.id, h.maria.id)));
+    const berlin = await breaches();
+    expect(berlin).toMatch(/^SLA breaches today 2 Since 00:00 Europe\/Berlin;/);
+    expect(berlin).toContain('Team settings — First response in general (now in advanced)');
+    expect(berlin).toContain('Export is broken — First response in general (now in advanced)');
   });
 });

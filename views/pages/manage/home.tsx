@@ -99,14 +99,15 @@ export function ManageHomePage(p: { viewer: Viewer; csrfToken: string; attention
           </Table>
         </Section>
 
-        <Section id="attention-breaches" title="SLA breaches today" count={a.breaches.total} empty="No SLA breached today (since 00:00 UTC).">
+        <Section id="attention-breaches" title="SLA breaches today" count={a.breaches.total} empty={`No SLA breached today (since 00:00 ${a.breaches.zone}).`}>
+          <p class="muted">{`Since 00:00 ${a.breaches.zone}; the queue is the one responsible when it breached.`}</p>
           <ul class="attention-list">
             {a.breaches.items.map((b) => (
               <li>
                 <a href={`/cases/${b.ref}`}>{b.ref}</a>
                 {` ${b.subject} — `}
                 <strong>{metricLabel(b.metric)}</strong>
-                {` in ${b.queue} `}
+                {` in ${b.queue}${b.queueNow !== b.queue ? ` (now in ${b.queueNow})` : ''} `}
                 <span class="muted">
                   <Time at={b.at} />
                 </span>
