@@ -34,8 +34,10 @@ export function reportMail(services: Services, report: ReportRow) {
     `At risk (due within ${s.atRiskHours} business hours): ${t.atRisk}`,
     `Attainment: ${attainment}`,
     '',
-    'The full report is attached as CSV and online at',
-    `${services.publicUrl}/api/v1/reports/${report.id}/report.html`,
+    // The console's page of the report: a manager opens it in a browser (after signing in); the
+    // API's report.html wants a bearer token, which a browser does not send.
+    'The full report is attached as CSV and in the manager console at',
+    `${services.publicUrl}/manage/reports/sla/${report.id}`,
     '',
   ].join('\n');
   return {

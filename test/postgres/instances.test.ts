@@ -224,7 +224,7 @@ describe('three instances on one PostgreSQL database', () => {
     expect(await count(sql`SELECT count(*) AS n FROM sla_reports r WHERE r.trigger = 'schedule' AND NOT EXISTS (SELECT 1 FROM job_runs j WHERE j.job = 'sla-report' AND j.scheduled_at = r.period_end)`)).toBe(0);
     for (const report of reports.slice(0, 2)) {
       expect(report.recipients.length).toBeGreaterThan(0);
-      const mails = inbox.messages.filter((m) => (m.mail.text ?? '').includes(`/api/v1/reports/${report.id}/report.html`));
+      const mails = inbox.messages.filter((m) => (m.mail.text ?? '').includes(`/manage/reports/sla/${report.id}`));
       expect(mails).toHaveLength(1);
       expect([...mails[0]!.to].sort()).toEqual([...report.recipients].sort());
     }

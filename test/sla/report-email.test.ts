@@ -4,6 +4,7 @@ import { MAX_ATTEMPTS } from '../../src/outbox/outbox.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { createReport, runScheduledReport } from '../../src/reports/create-report.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { berlin, createDesk, type Desk } from './helpers.js';
 
@@ -50,7 +51,12 @@ describe('report email', () => {
     expect(mail.from?.value[0]).toMatchObject({ name: 'Casebook', address: 'casebook@example.test' });
     expect(mail.subject).toBe('SLA report 2026-03-02 12:00 – 2026-03-03 12:00 (Europe/Berlin): 1 breach, 1 escalation');
     expect(mail.text).toContain('Breaches: 1');
-    expect(mail.text).toContain(`/api/v1/reports/${report.id}/report.html`);
+    // The link opens the report's page in the console for a manager signed in with a browser (the API wants a token).
+    const link = new RegExp(`^https?://\\S+(/manage/reports/sla/${report.id})$`, 'm').exec(mail.text ?? '');
+    expect(link, mail.text).not.toBeNull();
+    const page = await signedIn(d.h, d.h.agent({ name: 'Nia', email: 'nia@casebook.test', role: 'manager' })).get(link![1]!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`SLA escalation report ${report.id}`);
     expect(mail.html).toContain('<h1>SLA escalation report</h1>');
     expect(mail.attachments).toHaveLength(1);
     const csv = mail.attachments[0]!;
