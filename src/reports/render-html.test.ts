@@ -36,6 +36,20 @@ describe('renderReportHtml', () => {
     expect(page).not.toContain('<script');
   });
 
+  it('names the metrics as people read them, as the console does', () => {
+    const page = renderReportHtml({
+      ...empty,
+      totals: { ...empty.totals, breaches: 1, atRisk: 1 },
+      breaches: [{ caseId: 'C-1001', subject: 'Invoice', metric: 'firstResponse', policy: 'standard', queue: 'billing', priority: 'normal', dueAt: empty.generatedAt, breachedAt: empty.generatedAt }],
+      atRisk: [{ caseId: 'C-1002', subject: 'Export', metric: 'resolution', policy: 'standard', queue: 'general', priority: 'high', dueAt: empty.generatedAt, minutesLeft: 30 }],
+      oldestWaiting: [{ caseId: 'C-1003', subject: 'Login', queue: 'technical', status: 'open', assignee: null, metric: 'nextResponse', state: 'breached', waitingSince: empty.period.from, waitedMinutes: 90 }],
+    });
+    expect(page).toContain('<td>Invoice</td><td>First response</td>');
+    expect(page).toContain('<td>Export</td><td>Resolution</td>');
+    expect(page).toContain('<td>Next response (breached)</td>');
+    expect(page).not.toMatch(/<td>(firstResponse|nextResponse|resolution)/);
+  });
+
   it('escapes what comes from cases and rules', () => {
     const page = renderReportHtml({
       ...empty,

@@ -46,6 +46,10 @@ function when(isoText: string | null, zone: string): string {
   return DateTime.fromISO(isoText, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
 }
 
+/** The metrics as people read them (the console and the dashboard's drill-downs say the same); the CSV keeps the keys. */
+const METRIC_NAMES: Record<string, string> = { firstResponse: 'First response', nextResponse: 'Next response', resolution: 'Resolution' };
+const metricName = (metric: string) => METRIC_NAMES[metric] ?? metric;
+
 function pct(value: number | null): string {
   return value === null ? '–' : `${value.toFixed(1)} %`;
 }
@@ -93,7 +97,7 @@ export function renderReportHtml(report: ReportSummary): string {
 <h2>Breaches</h2>
 ${table(
   ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Breached'],
-  report.breaches.map((b) => html`<tr><td>${b.caseId}</td><td>${b.subject}</td><td>${b.metric}</td><td>${b.policy}</td><td>${b.queue}</td><td>${b.priority}</td><td>${when(b.dueAt, zone)}</td><td>${when(b.breachedAt, zone)}</td></tr>`),
+  report.breaches.map((b) => html`<tr><td>${b.caseId}</td><td>${b.subject}</td><td>${metricName(b.metric)}</td><td>${b.policy}</td><td>${b.queue}</td><td>${b.priority}</td><td>${when(b.dueAt, zone)}</td><td>${when(b.breachedAt, zone)}</td></tr>`),
   t.breaches,
   'No breaches in this period.',
 )}
@@ -101,7 +105,7 @@ ${table(
 <h2>At risk</h2>
 ${table(
   ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Minutes left'],
-  report.atRisk.map((r) => html`<tr><td>${r.caseId}</td><td>${r.subject}</td><td>${r.metric}</td><td>${r.policy}</td><td>${r.queue}</td><td>${r.priority}</td><td>${when(r.dueAt, zone)}</td><td class="n">${r.minutesLeft}</td></tr>`),
+  report.atRisk.map((r) => html`<tr><td>${r.caseId}</td><td>${r.subject}</td><td>${metricName(r.metric)}</td><td>${r.policy}</td><td>${r.queue}</td><td>${r.priority}</td><td>${when(r.dueAt, zone)}</td><td class="n">${r.minutesLeft}</td></tr>`),
   t.atRisk,
   `Nothing is due within the next ${report.atRiskHours} business hours.`,
 )}
@@ -130,7 +134,7 @@ ${attainmentTable('By policy', report.attainment.byPolicy)}
 <h2>Oldest waiting cases</h2>
 ${table(
   ['Case', 'Subject', 'Queue', 'Status', 'Assignee', 'Waiting for', 'Since', 'Waited'],
-  report.oldestWaiting.map((w) => html`<tr><td>${w.caseId}</td><td>${w.subject}</td><td>${w.queue}</td><td>${w.status}</td><td>${w.assignee ?? 'unassigned'}</td><td>${w.metric}${w.state === 'breached' ? ' (breached)' : ''}</td><td>${when(w.waitingSince, zone)}</td><td class="n">${formatWait(w.waitedMinutes)}</td></tr>`),
+  report.oldestWaiting.map((w) => html`<tr><td>${w.caseId}</td><td>${w.subject}</td><td>${w.queue}</td><td>${w.status}</td><td>${w.assignee ?? 'unassigned'}</td><td>${metricName(w.metric)}${w.state === 'breached' ? ' (breached)' : ''}</td><td>${when(w.waitingSince, zone)}</td><td class="n">${formatWait(w.waitedMinutes)}</td></tr>`),
   report.oldestWaiting.length,
   'No customer is waiting for an answer.',
 )}
