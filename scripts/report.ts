@@ -12,7 +12,7 @@ import { DateTime } from 'luxon';
 import { openForCli, readCommandLine, runCli } from '../src/cli.js';
 import type { ReportSummary } from '../src/reports/build-report.js';
 import { createReport } from '../src/reports/create-report.js';
-import { reportFileName } from '../src/reports/file-name.js';
+import { reportFileName, reportLastDay } from '../src/reports/file-name.js';
 import { drainOutboxFully } from '../src/sla/run-sweep.js';
 
 function instant(name: string, text: string | true | undefined, zone: string, fallback: number): number {
@@ -21,6 +21,10 @@ function instant(name: string, text: string | true | undefined, zone: string, fa
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(text) ? DateTime.fromISO(text, { zone }) : DateTime.fromISO(text, { setZone: true });
   if (!parsed.isValid) throw new Error(`--${name} "${text}" is not a date or ISO instant`);
   return parsed.toMillis();
+}
+
+function localTime(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm');
 }
 
 function hoursOf(text: string | true | undefined): number | undefined {
@@ -60,7 +64,8 @@ runCli(async () => {
     const t = (report.summary as unknown as ReportSummary).totals;
     process.stdout.write(
       [
-        `Report ${report.id}: ${new Date(from).toISOString()} → ${new Date(to).toISOString()}`,
+        // The period as the desk reads it: `--to` is an exclusive midnight, so the last day is the one before it.
+        `Report ${report.id}: ${localTime(from, zone)} – ${localTime(to, zone)} (${zone}), last day ${reportLastDay(report)}; ${new Date(from).toISOString()} → ${new Date(to).toISOString()}`,
         `  breaches ${t.breaches}, warnings ${t.warnings}, escalations ${t.escalations}, at risk ${t.atRisk}`,
         `  attainment ${t.attainment === null ? '–' : `${t.attainment} %`} (${t.met} met, ${t.missed} missed)`,
         `  email: ${stored!.state}${stored!.error ? ` (${stored!.error})` : ''}`,

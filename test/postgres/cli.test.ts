@@ -86,6 +86,15 @@ describe('the scripts with DATABASE_URL', () => {
     expect((services.definitions.version('ruleset', 'routing', before + 1)!.body as { description: string }).description).toBe('Routing, as changed on the command line');
   });
 
+  it('report builds one for the dates given and says its period as the desk reads it (`--to` is an exclusive midnight)', async () => {
+    const result = await runScript('scripts/report.ts', ['--from', '2026-12-01', '--to', '2026-12-31', '--no-email'], { ...env(), REPORT_TIMEZONE: 'Europe/Berlin' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Report \d+: 2026-12-01 00:00 – 2026-12-31 00:00 \(Europe\/Berlin\), last day 2026-12-30; 2026-11-30T23:00:00\.000Z → 2026-12-30T23:00:00\.000Z\n {2}breaches \d+, warnings \d+,/,
+    );
+    expect(fs.existsSync(sqlitePath)).toBe(false);
+  });
+
   it('import takes cases from NDJSON on standard input', async () => {
     const lines = [1, 2].map((n) => JSON.stringify({ externalId: `PG-CLI-${n}`, customer: { email: `old${n}@example.com` }, subject: `Old question ${n}`, description: 'How do I change my display name?', createdAt: '2026-01-05T10:00:00Z', status: 'closed', closedAt: '2026-01-06T10:00:00Z' }));
     const result = await runScript('scripts/import.ts', ['-'], env(), lines.join('\n') + '\n');
