@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
+import { callAnswers } from './call-answers.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
@@ -67,12 +68,13 @@ export async function recordCall(ctx: CaseContext, call: Call, options: { append
   }
   if (ctx.actor.type === 'staff') data.author = ctx.actor.name;
   const outbound = call.direction === 'outbound';
+  const answers = callAnswers(ctx.actor.type, call.direction);
   const id = await ctx.record('call.logged', data);
   // Recorded on a stored case (CaseContext.load, or intake's `within` after the case is stored): the entry has its id.
   if (id === null) throw new Error(`${ctx.ref}: a call is recorded on a stored case`);
   // The customer got in touch first (their side starts nextResponse), then the answer, if staff spoke with them, fulfils it.
   if (options.appended && !outbound) await ctx.raiseTold('customer.replied', { via: 'call', call: id });
-  await ctx.raiseTold('call.logged', ctx.actor.type === 'staff' || outbound ? { ...data, answers: true } : data);
+  await ctx.raiseTold('call.logged', answers ? { ...data, answers: true } : data);
   return id;
 }
 

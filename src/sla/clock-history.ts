@@ -3,8 +3,8 @@
  * starts late (a target that now applies after a priority, policy or SLA config change), or a
  * target cut below the minutes a clock had used before its current stretch. Reads the entries
  * that move the case between states (`case.transitioned`, a workflow re-apply that mapped the
- * state) and its messages, and asks the workflow version the case runs on now what each state
- * did to the metric (the caller's `clock`, case-timers.ts `stateClockEffect`).
+ * state), its messages and its logged calls, and asks the workflow version the case runs on now
+ * what each state did to the metric (the caller's `clock`, case-timers.ts `stateClockEffect`).
  *
  * What the timeline does not record, and how it is read: a state's category and `sla` rules at
  * the time (an older workflow version may have paused other states: the current version's are
@@ -13,6 +13,7 @@
  */
 import type { SlaMetric } from '../db/schema/index.js';
 import { and, eq, inArray } from 'drizzle-orm';
+import { callAnswers } from '../cases/call-answers.js';
 import type { CaseContext } from '../workflow/context.js';
 import { addBusinessMinutes, businessMinutesBetween, type BusinessCalendar } from './calendar.js';
 
@@ -20,6 +21,7 @@ interface Entry {
   id: number;
   type: string;
   at: number;
+  actorType: string;
   data: Record<string, unknown>;
 }
 
@@ -32,23 +34,44 @@ interface Stretch {
 
 export interface CaseHistory {
   stretches: Stretch[];
-  /** The oldest customer message no public staff reply answered yet (after the first response), or null. */
+  /**
+   * The oldest customer message (or their call on the case) not answered yet after the first
+   * response — by a public staff reply or a call in which staff spoke with them — or null.
+   */
   unansweredSince: number | null;
   /** When the case first entered a state that starts `metric` (`sla.start`), or null. */
   enteredStarting(metric: SlaMetric): number | null;
 }
 
-const TYPES = ['case.transitioned', 'workflow.reapplied', 'customer.replied', 'staff.replied'];
+const TYPES = ['case.transitioned', 'workflow.reapplied', 'customer.replied', 'staff.replied', 'call.logged'];
 
 async function entries(ctx: CaseContext): Promise<Entry[]> {
   if (!ctx.stored) return [];
   const t = ctx.q.tables.caseEvents;
   const rows = await ctx.q.db
-    .select({ id: t.id, type: t.type, at: t.at, data: t.data })
+    .select({ id: t.id, type: t.type, at: t.at, actorType: t.actorType, data: t.data })
     .from(t)
     .where(and(eq(t.caseId, ctx.case.id), inArray(t.type, TYPES)))
     .orderBy(t.id);
   return rows.map((r) => ({ ...r, data: (r.data ?? {}) as Record<string, unknown> }));
+}
+
+/**
+ * What answers the customer, as the SLA clocks count it (docs/sla.md, *Calls*): a public staff
+ * reply, or a call in which staff spoke with them (log-call.ts tells the clocks the same).
+ */
+function answers(e: Entry): boolean {
+  return e.type === 'staff.replied' || (e.type === 'call.logged' && callAnswers(e.actorType, e.data.direction));
+}
+
+/**
+ * The customer getting in touch: a message, or a provider's inbound call appended to the case
+ * (it tells `customer.replied` without a message of its own; the call that opened the case, at
+ * its creation, is the request itself). A staff-logged inbound call is their contact and its
+ * answer at once: `answers` covers it.
+ */
+function contacts(e: Entry, createdAt: number): boolean {
+  return e.type === 'customer.replied' || (e.type === 'call.logged' && !answers(e) && e.at > createdAt);
 }
 
 /** The states the case went through since its creation, and its unanswered messages, from its timeline. */
@@ -70,8 +93,8 @@ export async function caseHistory(ctx: CaseContext): Promise<CaseHistory> {
   let unansweredSince: number | null = null;
   if (ctx.case.firstResponseAt !== null) {
     for (const e of list) {
-      if (e.type === 'staff.replied') unansweredSince = null;
-      else if (e.type === 'customer.replied' && unansweredSince === null && e.at >= ctx.case.firstResponseAt) unansweredSince = e.at;
+      if (answers(e)) unansweredSince = null;
+      else if (contacts(e, ctx.case.createdAt) && unansweredSince === null && e.at >= ctx.case.firstResponseAt) unansweredSince = e.at;
     }
   }
   return {

@@ -6,14 +6,16 @@
  * closed); March 2026 is CET (UTC+1), no holiday. The desk starts Monday 2026-03-02 10:00.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCall } from '../../src/channels/phone/signature.js';
 import { sweepSla } from '../../src/sla/sweep.js';
 import { signedIn } from '../support/pages.js';
 import { ADMIN_TOKEN, berlin, createDesk, type Desk, type Json } from './helpers.js';
 
 let d: Desk;
 const MONDAY = Date.parse(berlin('2026-03-02T10:00'));
+const PHONE_SECRET = 'phone-secret-0123456789abcdef';
 beforeAll(async () => {
-  d = createDesk();
+  d = createDesk({ services: { phone: { webhookSecret: PHONE_SECRET, toleranceSeconds: 300 } } });
   // v2: `low` has no resolution and no nextResponse target (PRODUCT.md's example).
   const config = structuredClone((await d.call('GET', '/api/v1/sla-config')).json.config as Json);
   config.policies.standard.targets.low = { firstResponse: '16h' };
@@ -123,6 +125,53 @@ describe('a target that starts to apply when the priority is raised', () => {
     expect((await d.transition(id, 'resolve', { solution: 'Done.' })).status).toBe(200);
     await setPriority(id, 'urgent');
     expect(Object.keys(await d.timers(id))).toEqual(['firstResponse']);
+  });
+});
+
+/** A call through the telephony hook (docs/sla.md, *Calls*); returns the case's reference. */
+async function phoneHook(body: Json): Promise<string> {
+  const raw = JSON.stringify({ provider: 'acmetel', durationSeconds: 60, ...body });
+  const stamp = Math.floor(d.h.clock.now() / 1000);
+  const res = await d.h.app.request('/api/v1/channels/phone/calls', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Casebook-Timestamp': String(stamp), 'X-Casebook-Signature': signCall(PHONE_SECRET, stamp, raw) },
+    body: raw,
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return String(((await res.json()) as Json).case);
+}
+
+describe('calls in the history a late nextResponse timer is rebuilt from', () => {
+  it('a message answered by a call staff logged is not owed when the target starts to apply', async () => {
+    d.h.clock.set(MONDAY);
+    const id = await d.create({ priority: 'low' });
+    d.h.clock.set(at('2026-03-02T10:30'));
+    await d.reply(id);
+    d.h.clock.set(at('2026-03-03T14:00'));
+    await d.customerReply(id, 'It broke again.'); // owed from Tue 14:00; no nextResponse target at low
+    d.h.clock.set(at('2026-03-03T14:30'));
+    // Alice calls Chloe back: the message is answered, as by a public reply (docs/sla.md, *Calls*).
+    expect((await d.call('POST', `/api/v1/cases/${id}/calls`, d.aliceToken, { direction: 'outbound', notes: 'Talked it through.' })).status).toBe(201);
+    d.h.clock.set(at('2026-03-03T15:30'));
+    await setPriority(id, 'urgent');
+    // Nothing is owed: no nextResponse timer (before, one ran from Tue 14:00, due 15:00, as if unanswered).
+    expect((await d.timers(id)).nextResponse).toBeUndefined();
+    expect((await d.events(id)).filter((e) => e.data.metric === 'nextResponse')).toEqual([]);
+  });
+
+  it("a customer's call through the telephony hook is their contact: owed from the call", async () => {
+    d.h.clock.set(MONDAY);
+    const id = await phoneHook({ callId: 'late-1', from: '+49 30 5557001' });
+    await setPriority(id, 'low');
+    d.h.clock.set(at('2026-03-02T10:30'));
+    await d.reply(id);
+    d.h.clock.set(at('2026-03-03T14:00'));
+    // Chloe phones about her case; nobody is known to have taken the call: she is owed an answer from now.
+    expect(await phoneHook({ callId: 'late-2', from: '+49 30 5557001' })).toBe(id);
+    d.h.clock.set(at('2026-03-03T15:30'));
+    await setPriority(id, 'urgent');
+    // nextResponse (urgent 1h) from Tue 14:00: 90 business minutes used ≥ 60, ran out Tue 15:00.
+    expect((await d.timers(id)).nextResponse).toMatchObject({ state: 'running', targetMinutes: 60, usedMinutes: 90, startedAt: berlin('2026-03-03T14:00'), dueAt: berlin('2026-03-03T15:00') });
   });
 });
 
