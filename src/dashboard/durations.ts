@@ -5,7 +5,8 @@
  * - processing time: cases whose `resolved_at` is in [from, to), resolved_at − created_at.
  *   `resolved_at` is the latest resolution: a reopened case leaves the numbers until it is
  *   resolved again, then counts once, from creation to that resolution;
- * - first-response time: cases whose first public staff reply (`first_response_at`, internal
+ * - first-response time: cases whose first response (`first_response_at`: the first public staff
+ *   reply or call in which staff spoke with the customer, as the SLA timer counts it; internal
  *   notes never count) is in [from, to), first_response_at − created_at.
  * Each gives the count, the total, the average (total / count), the median and the p90
  * (nearest rank, see stats.ts). With a queue: cases now in that queue.
@@ -110,14 +111,14 @@ const RESOLVED = (queue: string) => `SELECT id, created_at, resolved_at AS end_a
 const RESOLVED_ALL = RESOLVED('');
 const RESOLVED_IN_QUEUE = RESOLVED(' AND queue_id = ?');
 
-// The first public staff reply is a `staff.replied` entry at exactly first_response_at:
-// the timeline's (type, at) index finds the period's replies without scanning the cases.
-const FIRST_RESPONSES = (queue: string) => `SELECT DISTINCT c.id, c.created_at, c.first_response_at AS end_at, c.sla_policy, c.sla_config_version
-       FROM case_events e JOIN cases c ON c.id = e.case_id
-       WHERE e.type = 'staff.replied' AND e.at >= ? AND e.at < ? AND c.first_response_at = e.at${queue}
-       ORDER BY c.first_response_at, c.id`;
+// The case's first response, whatever it was (a public staff reply, a call in which staff spoke
+// with the customer: src/workflow/builtin-subscribers.ts): `cases_first_response_idx`, partial,
+// finds the period's without scanning the cases.
+const FIRST_RESPONSES = (queue: string) => `SELECT id, created_at, first_response_at AS end_at, sla_policy, sla_config_version FROM cases
+       WHERE first_response_at >= ? AND first_response_at < ?${queue}
+       ORDER BY first_response_at, id`;
 const FIRST_RESPONSES_ALL = FIRST_RESPONSES('');
-const FIRST_RESPONSES_IN_QUEUE = FIRST_RESPONSES(' AND c.queue_id = ?');
+const FIRST_RESPONSES_IN_QUEUE = FIRST_RESPONSES(' AND queue_id = ?');
 
 const params = (q: DashboardQuery) => (q.queue === null ? [q.from, q.to] : [q.from, q.to, q.queue]);
 

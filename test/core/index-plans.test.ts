@@ -31,7 +31,6 @@ describe('case_events_type_at_idx (only the types read by time)', () => {
     ['reports: the same, escalations', `SELECT e.case_id, e.at, e.data, c.subject FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id`, ['case.escalated', 0, 1]],
     ['reports: warnings (build-report.ts)', `SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ? AND at < ?`, [0, 1]],
     ['reports: met and missed (sla-outcomes.ts)', `SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ? AND at < ? UNION ALL SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ? AND at < ? ORDER BY at, id`, [0, 1, 0, 1]],
-    ['dashboard: first responses (durations.ts)', `SELECT DISTINCT c.id FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = 'staff.replied' AND e.at >= ? AND e.at < ? AND c.first_response_at = e.at`, [0, 1]],
     ['dashboard: escalations over time (over-time.ts)', `SELECT case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? ORDER BY at, id`, [0, 1]],
     ['attention: failing rules and breaches (attention.ts)', `SELECT count(*) FROM case_events WHERE type = ? AND at >= ?`, ['rules.failed', 0]],
   ])('%s', (_name, sql, params) => {
@@ -47,7 +46,7 @@ describe('case_events_type_at_idx (only the types read by time)', () => {
         for (const m of text.matchAll(/(?:recentEvents\((?:services|tx), |events\()'([a-z]+\.[a-zA-Z]+)'/g)) used.add(m[1]!);
       }
     }
-    expect(used.size).toBeGreaterThanOrEqual(6);
+    expect(used.size).toBeGreaterThanOrEqual(5);
     expect([...used].filter((t) => !(TIMED_EVENT_TYPES as readonly string[]).includes(t))).toEqual([]);
   });
 
@@ -61,6 +60,13 @@ describe('cases_resolved_idx (resolved cases only)', () => {
   planned('serves the processing-time query (durations.ts)', () => {
     const sql = `SELECT id, created_at, resolved_at AS end FROM cases WHERE resolved_at >= ? AND resolved_at < ? AND (? IS NULL OR queue_id = ?) ORDER BY resolved_at, id`;
     expect(plan(sql, 0, 1, null, null)).toMatch(/USING INDEX cases_resolved_idx \(resolved_at>\? AND resolved_at<\?\)/);
+  });
+});
+
+describe('cases_first_response_idx (answered cases only)', () => {
+  planned('serves the first-response-time query (durations.ts)', () => {
+    const sql = `SELECT id, created_at, first_response_at AS end_at FROM cases WHERE first_response_at >= ? AND first_response_at < ? ORDER BY first_response_at, id`;
+    expect(plan(sql, 0, 1)).toMatch(/USING INDEX cases_first_response_idx \(first_response_at>\? AND first_response_at<\?\)/);
   });
 });
 

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCall } from '../../src/channels/phone/signature.js';
 import { signedIn } from '../support/pages.js';
-import { berlin, createDesk, type Desk, type Json } from './helpers.js';
+import { ADMIN_TOKEN, berlin, createDesk, type Desk, type Json } from './helpers.js';
 
 const SECRET = 'phone-secret-0123456789abcdef';
 let d: Desk;
@@ -242,5 +242,45 @@ describe('staff log a call on a case the customer already has', () => {
     expect(shown).toContain('Needs a refund.');
     // The first response, 20 min after the case was filed.
     expect((await d.timers(id)).firstResponse).toMatchObject({ state: 'fulfilled', usedMinutes: 20 });
+  });
+});
+
+describe("the managers' first-response time counts a call as the SLA timer does", () => {
+  it('measures creation → first public reply or call in which staff spoke with the customer; an unanswered inbound call counts nowhere', async () => {
+    // The week of Mon 13 April 2026 (CEST), office calendar.
+    at('2026-04-13T10:00');
+    const p = await d.create(); // answered by Alice's call back at 10:45, then in writing at 11:30
+    at('2026-04-13T10:45');
+    await logged(p, { direction: 'outbound', notes: 'Called back.' });
+    at('2026-04-13T11:30');
+    await d.reply(p);
+    at('2026-04-13T16:00');
+    const q = await d.create(); // answered in writing Tue 10:00
+    at('2026-04-14T10:00');
+    await d.reply(q);
+    at('2026-04-14T11:00');
+    const r = String((await hook({ callId: 'frt-1', from: '+49 30 5550404' })).case); // Alice phones back at 11:30
+    at('2026-04-14T11:30');
+    expect(await hook({ callId: 'frt-2', direction: 'outbound', from: '+49 30 9999000', to: '+49 30 5550404' })).toMatchObject({ result: 'appended', case: r });
+    at('2026-04-14T12:00');
+    const s = String((await hook({ callId: 'frt-3', from: '+49 30 5550505' })).case); // nobody known to have answered
+    at('2026-04-15T10:00');
+    const filed = await signedIn(d.h, d.alice).post('/cases/new', { customer: String(d.chloe.id), channel: 'phone', subject: 'Invoice address', notes: 'Moved offices.', duration: '3' });
+    const t = filed.headers.get('Location')!.replace('/cases/', ''); // answered at once, on the phone
+
+    // Calendar minutes: P 45, Q Mon 16:00 → Tue 10:00 = 1080, R 30, T 0; business (09:00–17:00):
+    // P 45, Q 60 Monday + 60 Tuesday = 120, R 30, T 0. S is not answered: not counted.
+    const res = await d.call('GET', '/api/v1/metrics?from=2026-04-13&to=2026-04-19&tz=Europe%2FBerlin', ADMIN_TOKEN);
+    expect(res.status).toBe(200);
+    // Four values, nearest rank: median the 2nd, p90 the 4th; calendar 0, 30, 45, 1080; business 0, 30, 45, 120.
+    expect(res.json.firstResponseTime).toEqual({
+      count: 4,
+      calendarMinutes: { mean: 288.75, median: 30, p90: 1080 },
+      businessMinutes: { mean: 48.75, median: 30, p90: 120 },
+    });
+    const manager = d.h.agent({ name: 'Maria', role: 'manager' });
+    const drill = await (await signedIn(d.h, manager).get('/manage/reports/drill.csv?metric=first-response&from=2026-04-13&to=2026-04-19&tz=Europe%2FBerlin')).text();
+    expect(drill.match(/C-\d+/g)).toEqual([p, q, r, t]);
+    expect(drill).not.toContain(s);
   });
 });

@@ -139,7 +139,7 @@ export const caseEvents = pgTable(
   },
   (t) => [
     index('case_events_case_idx').on(t.caseId, t.id),
-    index('case_events_type_at_idx').on(t.type, t.at).where(sql`"case_events"."type" = 'case.escalated' OR "case_events"."type" = 'rules.failed' OR "case_events"."type" = 'sla.breached' OR "case_events"."type" = 'sla.fulfilled' OR "case_events"."type" = 'sla.warning' OR "case_events"."type" = 'staff.replied'`),
+    index('case_events_type_at_idx').on(t.type, t.at).where(sql`"case_events"."type" = 'case.escalated' OR "case_events"."type" = 'rules.failed' OR "case_events"."type" = 'sla.breached' OR "case_events"."type" = 'sla.fulfilled' OR "case_events"."type" = 'sla.warning'`),
   ],
 );
 
@@ -211,6 +211,7 @@ export const cases = pgTable(
     index('cases_status_idx').on(t.status, t.id),
     index('cases_created_idx').on(t.createdAt),
     index('cases_resolved_idx').on(t.resolvedAt).where(sql`${t.resolvedAt} IS NOT NULL`),
+    index('cases_first_response_idx').on(t.firstResponseAt).where(sql`${t.firstResponseAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
   ],

@@ -133,6 +133,9 @@ export const cases = sqliteTable(
     index('cases_created_idx').on(t.createdAt),
     // Partial: an open case (every new one) has no entry; queries on resolved_at ranges imply it is not null.
     index('cases_resolved_idx').on(t.resolvedAt).where(sql`${t.resolvedAt} IS NOT NULL`),
+    // Partial: a new case (every intake) has no entry; its first response (a public staff reply or
+    // a call in which staff spoke with the customer) adds it. First-response time by period (durations.ts).
+    index('cases_first_response_idx').on(t.firstResponseAt).where(sql`${t.firstResponseAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
   ],
@@ -144,7 +147,7 @@ export type ActorType = 'system' | 'staff' | 'customer';
  * Timeline types queried by type and time (`WHERE type = '…' AND at …`): the only ones in
  * `case_events_type_at_idx`. A new such query must add its type here (and a migration).
  */
-export const TIMED_EVENT_TYPES = ['case.escalated', 'rules.failed', 'sla.breached', 'sla.fulfilled', 'sla.warning', 'staff.replied'] as const;
+export const TIMED_EVENT_TYPES = ['case.escalated', 'rules.failed', 'sla.breached', 'sla.fulfilled', 'sla.warning'] as const;
 
 /** The append-only case timeline. Types are `entity.verb`, e.g. `case.escalated`. */
 export const caseEvents = sqliteTable(
