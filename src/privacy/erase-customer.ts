@@ -30,17 +30,12 @@ import type { Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
+import { customerAddresses } from './addresses.js';
 import { privacySql } from './dialect.js';
 import { eraseCaseContent, eraseWebhookPayloads, type ErasureSummary } from './erase-cases.js';
 import { eraseChatSessions } from './erase-chats.js';
 import { eraseMentions } from './erase-mentions.js';
 import { ERASED, eraseStrings } from './redact.js';
-
-/** The addresses an edit replaced (customer_changes `email.from`; a caller's stand-in holds their number too). */
-async function formerAddresses(q: Handle, customerId: number): Promise<string[]> {
-  const rows = await q.db.select({ changes: q.tables.customerChanges.changes }).from(q.tables.customerChanges).where(eq(q.tables.customerChanges.customerId, customerId));
-  return rows.map((r) => r.changes.email?.from).filter((a): a is string => typeof a === 'string');
-}
 
 export interface ErasureResult {
   erasureId: number;
@@ -102,7 +97,7 @@ export async function eraseCustomer(services: Services, customerId: number, acto
 
     // Every address they had: the current one and those an edit replaced (customer_changes, read
     // before the history's values are erased below).
-    const addresses = [customer.email, ...(await formerAddresses(q, customerId))].filter((a, i, all) => all.indexOf(a) === i);
+    const addresses = await customerAddresses(q, customerId, customer.email);
 
     // Other customers' cases they were copied on or mailed to: their address and what they wrote (before the mail log forgets who sent what).
     for (const address of addresses) {

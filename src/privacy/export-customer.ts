@@ -13,15 +13,19 @@
  *   its author, name and time (never the visitor's token or its hash); chats they started
  *   without writing anything (no case) apart, found by their address;
  * - each case's calls and visits logged by staff (`call.logged`: number, duration, notes, links);
- * - the CRM's record kept for their address;
+ * - the CRM's record kept for their address, and those kept for their former addresses;
  * - what they wrote on other customers' cases (a reply as a copied contact, a mail filed for review);
  * - the mail received from their address or on their cases (the channel log);
+ *
+ * "Their address" is every address they had (`customerAddresses`, the erasure's lookup): the
+ * current one and each one a profile edit replaced.
  * - how they get in: sessions, API tokens, one-time links (times and names, never secrets).
  */
 import { and, asc, eq, inArray, isNotNull, isNull, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { allowLongStatements, type Handle } from '../db/store/index.js';
 import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
+import { customerAddresses } from './addresses.js';
 import { writtenBy } from './erase-mentions.js';
 
 export const EXPORT_FORMAT = 'casebook.customer-export/1';
@@ -79,20 +83,23 @@ function exportedCall(at: number, data: Record<string, unknown>, by: string) {
   };
 }
 
+/** Mail log rows (`inbound_mail.from_address`) from one of `addresses`, as received (any case). */
+const fromAny = (column: Column, addresses: readonly string[]) => or(...addresses.map((a) => eq(sql`lower(${column})`, a)));
+
 /**
  * What they wrote on other customers' cases (a reply as a copied contact, a mail filed for
- * review there): the messages whose `from` is their address, on the cases they were copied on
- * or mailed to.
+ * review there): the messages whose `from` is one of their addresses, on the cases they were
+ * copied on or mailed to.
  */
-async function writtenElsewhere(q: Handle, email: string, ownCaseIds: readonly number[]) {
+async function writtenElsewhere(q: Handle, addresses: readonly string[], ownCaseIds: readonly number[]) {
   const { caseEmailContacts: contacts, inboundMail: mail, caseEvents: events } = q.tables;
-  const copiedOn = await q.db.selectDistinct({ id: contacts.caseId }).from(contacts).where(eq(contacts.address, email));
-  const mailedTo = await q.db.selectDistinct({ id: mail.caseId }).from(mail).where(and(eq(sql`lower(${mail.fromAddress})`, email), isNotNull(mail.caseId)));
+  const copiedOn = await q.db.selectDistinct({ id: contacts.caseId }).from(contacts).where(inArray(contacts.address, [...addresses]));
+  const mailedTo = await q.db.selectDistinct({ id: mail.caseId }).from(mail).where(and(fromAny(mail.fromAddress, addresses), isNotNull(mail.caseId)));
   const own = new Set(ownCaseIds);
   const others = [...new Set([...copiedOn, ...mailedTo].map((r) => Number(r.id)))].filter((id) => !own.has(id));
   if (others.length === 0) return [];
   const rows = await q.db.select().from(events).where(and(inArray(events.caseId, others), inArray(events.type, [...MESSAGES]))).orderBy(asc(events.id));
-  return rows.filter((e) => writtenBy(e.data, email));
+  return rows.filter((e) => addresses.some((address) => writtenBy(e.data, address)));
 }
 
 /** Everything held about the customer, read in one snapshot, under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS). */
@@ -108,6 +115,7 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
   const [customer] = await q.db.select().from(t.customers).where(eq(t.customers.id, customerId)).limit(1);
   if (!customer) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`, { customerId });
   const email = customer.email;
+  const addresses = await customerAddresses(q, customerId, email);
 
   const cases = await q.db.select().from(t.cases).where(eq(t.cases.customerId, customerId)).orderBy(asc(t.cases.id));
   const caseIds = cases.map((c) => c.id);
@@ -123,18 +131,19 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
 
   const history = await q.db.select().from(t.customerChanges).where(eq(t.customerChanges.customerId, customerId)).orderBy(asc(t.customerChanges.id));
   const marks = await q.db.select().from(t.customerChurnMarks).where(eq(t.customerChurnMarks.customerId, customerId)).orderBy(asc(t.customerChurnMarks.id));
-  const withoutCase = await exportChats(q, and(isNull(t.chatSessions.caseId), eq(t.chatSessions.email, sql`lower(${email})`)));
+  const withoutCase = await exportChats(q, and(isNull(t.chatSessions.caseId), or(...addresses.map((a) => eq(t.chatSessions.email, sql`lower(${a})`)))));
   const mail = await q.db
     .select()
     .from(t.inboundMail)
-    .where(or(ofCases(t.inboundMail.caseId), eq(sql`lower(${t.inboundMail.fromAddress})`, email)))
+    .where(or(ofCases(t.inboundMail.caseId), fromAny(t.inboundMail.fromAddress, addresses)))
     .orderBy(asc(t.inboundMail.id));
   const sessions = await q.db.select().from(t.sessions).where(mine(t.sessions)).orderBy(asc(t.sessions.createdAt));
   const tokens = await q.db.select().from(t.apiTokens).where(mine(t.apiTokens)).orderBy(asc(t.apiTokens.id));
   const links = await q.db.select().from(t.passwordTokens).where(mine(t.passwordTokens)).orderBy(asc(t.passwordTokens.createdAt));
   // Their erasures; not the rows that took them off other customers' cases (those cases are not theirs).
-  const crm = (await q.db.select().from(t.crmRecords).where(eq(t.crmRecords.email, email)).limit(1))[0] ?? null;
-  const elsewhere = await writtenElsewhere(q, email, caseIds);
+  const crmRecords = await q.db.select().from(t.crmRecords).where(inArray(t.crmRecords.email, addresses)).orderBy(asc(t.crmRecords.id));
+  const crm = crmRecords.find((r) => r.email === email) ?? null;
+  const elsewhere = await writtenElsewhere(q, addresses, caseIds);
   const erasures = await q.db
     .select()
     .from(t.erasures)
@@ -194,6 +203,7 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
       };
     }),
     crm: crm === null ? null : { record: crm.data, fetchedAt: iso(crm.fetchedAt) },
+    crmFormerAddresses: crmRecords.filter((r) => r !== crm).map((r) => ({ email: r.email, record: r.data, fetchedAt: iso(r.fetchedAt) })),
     chatsWithoutCase: withoutCase.map((s) => s.export),
     messagesOnOtherCases: elsewhere.map((e) => ({ case: `C-${e.caseId}`, at: iso(e.at), body: typeof e.data.body === 'string' ? e.data.body : '' })),
     mail: mail.map((m) => ({

@@ -93,13 +93,16 @@ export const customerExport = z
       .object({ record: jsonObject.nullable().meta({ description: '`{ plan, mrr, accountOwner, churned }` as the CRM answered; null when it did not know the address.' }), fetchedAt: instant })
       .nullable()
       .meta({ description: 'The CRM’s record kept for their address (docs/integrations.md, "CRM"); null when none is kept.' }),
+    crmFormerAddresses: z
+      .array(z.object({ email: z.string(), record: jsonObject.nullable(), fetchedAt: instant }))
+      .meta({ description: 'The CRM’s records kept for addresses a profile edit replaced (`profileHistory`).' }),
     messagesOnOtherCases: z
       .array(z.object({ case: caseRef, at: instant, body: z.string() }))
-      .meta({ description: 'What they wrote on other customers’ cases: a reply as a copied contact, a mail filed for review there.' }),
-    chatsWithoutCase: z.array(exportedChat).meta({ description: 'Chats started under their address in which nothing was written (no case).' }),
+      .meta({ description: 'What they wrote on other customers’ cases, under their current or a former address: a reply as a copied contact, a mail filed for review there.' }),
+    chatsWithoutCase: z.array(exportedChat).meta({ description: 'Chats started under their address (current or former) in which nothing was written (no case).' }),
     mail: z
       .array(z.object({ receivedAt: instant, via: z.enum(['http', 'smtp', 'imap']), from: z.string().nullable(), subject: z.string().nullable(), size: z.number().int(), outcome: z.enum(INBOUND_OUTCOMES), case: caseRef.nullable() }))
-      .meta({ description: 'The channel log of mail from their address or on their cases.' }),
+      .meta({ description: 'The channel log of mail from their address (current or former) or on their cases.' }),
     access: z.object({
       sessions: z.array(z.object({ createdAt: instant, lastSeenAt: instant, expiresAt: instant, userAgent: z.string().nullable() })),
       apiTokens: z.array(z.object({ name: z.string(), prefix: z.string(), createdAt: instant, lastUsedAt: instant.nullable(), expiresAt: instant.nullable(), revokedAt: instant.nullable() })),
