@@ -87,6 +87,16 @@
       url = null;
       refreshPage();
     });
+    source.addEventListener('error', function () {
+      // Refused (e.g. 429: this sign-in already streams in STAFF_STREAMS windows) or not found:
+      // EventSource gives up without saying why. The rest of the page keeps its live poll.
+      if (!source || source.readyState !== 2) return;
+      source = null;
+      // Kept (as a typing line is) when the live poll re-renders the panel.
+      typingText = 'Live chat updates stopped in this window: reload the page (or close other windows with a live chat).';
+      typingUntil = Infinity;
+      restoreTyping();
+    });
     source.addEventListener('gone', function () {
       // The case left the queues this agent may see: no reconnect (url stays), the page says the rest.
       if (source) source.close();

@@ -47,7 +47,7 @@ export class ChatHub {
   readonly #sessions = new Map<number, Set<HubListener>>();
   readonly #cases = new Map<number, Set<HubListener>>();
   readonly #queues = new Map<number, Promise<unknown>>();
-  readonly #visitorStreams = new Map<number, number>();
+  readonly #streams = new Map<string, number>();
   readonly #relay: LiveRelay | null;
   readonly #afterCommit: (fn: () => void) => void;
 
@@ -82,21 +82,23 @@ export class ChatHub {
   }
 
   /**
-   * Takes one of the `max` streams a visitor session may hold open at once (its tabs), counted
-   * from the moment it is taken, before any await: concurrent requests cannot all slip under
-   * the bound. Returns the release (call it once the stream closes), or null when all are taken.
+   * Takes one of the `max` streams one holder may keep open at once (a visitor session's tabs,
+   * `visitor:<id>`; a staff sign-in's, `staff:<session>`), counted from the moment it is taken,
+   * before any await: concurrent requests cannot all slip under the bound. Returns the release
+   * (call it once the stream closes), or null when all are taken: the new stream is refused,
+   * the open ones keep going.
    */
-  takeVisitorStream(sessionId: number, max: number): (() => void) | null {
-    const open = this.#visitorStreams.get(sessionId) ?? 0;
+  takeStream(holder: string, max: number): (() => void) | null {
+    const open = this.#streams.get(holder) ?? 0;
     if (open >= max) return null;
-    this.#visitorStreams.set(sessionId, open + 1);
+    this.#streams.set(holder, open + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.#visitorStreams.get(sessionId) ?? 1) - 1;
-      if (left <= 0) this.#visitorStreams.delete(sessionId);
-      else this.#visitorStreams.set(sessionId, left);
+      const left = (this.#streams.get(holder) ?? 1) - 1;
+      if (left <= 0) this.#streams.delete(holder);
+      else this.#streams.set(holder, left);
     };
   }
 

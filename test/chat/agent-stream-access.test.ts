@@ -2,10 +2,12 @@
  * The agent's chat stream is authorized for as long as it runs, not once when it opens: when the
  * case leaves the queues the agent may see, the stream says `gone` and closes before the next
  * visitor line, and a reconnect goes where any request for a case
- * that moved out of sight goes (the inbox, which says where it went): no stream.
+ * that moved out of sight goes (the inbox, which says where it went): no stream. One sign-in holds
+ * at most STAFF_STREAMS streams at once, as a visitor session holds at most VISITOR_STREAMS.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSite, type ChatSite } from '../../src/chat/sites.js';
+import { STAFF_STREAMS } from '../../src/http/pages/case-chat.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
@@ -67,5 +69,34 @@ describe("an agent's chat stream", () => {
     // As for any case that moved out of sight: to the inbox, which says where it went (no stream).
     expect(again.status).toBe(303);
     expect(again.headers.get('Location')).toBe(`/inbox?moved=${ref}`);
+  });
+});
+
+describe("an agent's chat streams, per sign-in", () => {
+  it(`are at most ${STAFF_STREAMS} at once: the next is 429, a closed one frees its place, another sign-in has its own`, async () => {
+    const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name: 'Tab', email: 'tabs@example.com' } });
+    const { token } = (await res.json()) as { token: string };
+    const ref = ((await (await call('POST', '/chat/api/messages', { token, body: { body: 'Hello?' } })).json()) as { case: string }).case;
+    await h.settled();
+
+    const page = signedIn(h, maria);
+    const open = await Promise.all(Array.from({ length: STAFF_STREAMS + 2 }, () => page.get(`/cases/${ref}/chat/stream`)));
+    expect(open.map((r) => r.status).sort()).toEqual([...Array<number>(STAFF_STREAMS).fill(200), 429, 429]);
+    expect(open.find((r) => r.status === 429)!.headers.get('Retry-After')).toBe('60');
+    // Another sign-in (another browser) has places of its own.
+    const other = await signedIn(h, maria).get(`/cases/${ref}/chat/stream`);
+    expect(other.status).toBe(200);
+
+    const streams = open.filter((r) => r.status === 200);
+    const first = streams[0]!.body!.getReader();
+    expect((await readUntil(first, 'event: ready')).done).toBe(false);
+    await first.cancel(); // the tab went away
+    await vi.waitFor(async () => {
+      const again = await page.get(`/cases/${ref}/chat/stream`);
+      expect(again.status).toBe(200);
+      streams[0] = again;
+    });
+    expect((await page.get(`/cases/${ref}/chat/stream`)).status).toBe(429);
+    for (const s of [...streams, other]) await s.body!.cancel();
   });
 });

@@ -121,7 +121,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const services = c.get('services');
     const { session } = await visitorChat(c);
     // Taken before any further await (the bound holds for concurrent requests), given back when the stream closes.
-    const release = services.chat.hub.takeVisitorStream(session.id, VISITOR_STREAMS);
+    const release = services.chat.hub.takeStream(`visitor:${session.id}`, VISITOR_STREAMS);
     if (!release) {
       throw new DomainError('TOO_MANY_REQUESTS', `This chat is already open in ${VISITOR_STREAMS} windows: this one checks for new messages every few seconds instead.`, { retryAfterSeconds: 60 });
     }

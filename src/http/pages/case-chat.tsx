@@ -1,7 +1,8 @@
 /**
  * The agent's side of a live chat on the case page (staff who may see the case):
  *
- *   GET  /cases/:id/chat/stream   SSE: the chat's lines (ids = sequence numbers) and the visitor's typing
+ *   GET  /cases/:id/chat/stream   SSE: the chat's lines (ids = sequence numbers) and the visitor's typing;
+ *                                 at most STAFF_STREAMS at once per sign-in
  *   POST /cases/:id/chat/typing   the agent is typing (the visitor's widget shows it)
  *   POST /cases/:id/chat/end      ends the chat (the case stays open for the agent to resolve)
  *   POST /cases/:id/chat/held-mail the agent confirms the typed address: the mails held for it are sent
@@ -22,6 +23,15 @@ import { visibleCase } from './case-commands.js';
 import { requireStaff, type PageContext, type PageEnv } from './env.js';
 import { redirectTo } from './render.js';
 
+/**
+ * Streams one staff sign-in may hold open at once, over every case: an agent with a chat case in
+ * each of several tabs, a few windows. Each is a connection held for as long as it lasts and a
+ * read of the chat (and of the case, to re-check access) on every signal and heartbeat: without
+ * a bound one session cookie could hold thousands. As for visitors (VISITOR_STREAMS), the next
+ * one is refused (429) and the open ones keep going; closing a tab gives its place back.
+ */
+export const STAFF_STREAMS = 20;
+
 async function staffChat(c: PageContext) {
   requireStaff(c);
   const v = await visibleCase(c);
@@ -35,6 +45,12 @@ export function caseChatPages(): Hono<PageEnv> {
   app.get('/cases/:id/chat/stream', async (c) => {
     const services = c.get('services');
     const { principal, row, session } = await staffChat(c);
+    // Taken before any further await (the bound holds for concurrent requests), given back when the stream closes.
+    const holder = c.get('session')?.idHash ?? `staff-${principal.staffId ?? 0}`;
+    const release = services.chat.hub.takeStream(`staff:${holder}`, STAFF_STREAMS);
+    if (!release) {
+      throw new DomainError('TOO_MANY_REQUESTS', `Live chat is already open in ${STAFF_STREAMS} windows of this sign-in: close one, then reload this page for its live chat.`, { retryAfterSeconds: 60 });
+    }
     return chatStream(c, services, {
       sessionId: session.id,
       ownSide: 'agent',
@@ -42,6 +58,7 @@ export function caseChatPages(): Hono<PageEnv> {
       // Authorized once at the start would keep a case moved to a queue the agent does not work
       // streaming to them: the case is read again before every read of the chat.
       mayListen: async () => canSeeCase(principal, await loadCase(services, row.id)),
+      onClose: release,
     });
   });
   app.post('/cases/:id/chat/typing', async (c) => {
