@@ -11,6 +11,7 @@ import { addMessage } from '../../src/cases/add-message.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { runSlaSweep } from '../../src/sla/run-sweep.js';
 import { RETRY_SCHEDULE_MS } from '../../src/webhooks/deliveries.js';
+import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
@@ -115,6 +116,39 @@ describe('webhooks', () => {
     const log = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { status: string; log: { responseStatus: number; ok: boolean; durationMs: number }[] }[];
     expect(log[0]).toMatchObject({ status: 'succeeded', log: [{ responseStatus: 200, ok: true }] });
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('an import announces none of its history, not even case.created, where a live intake does (docs/integrations.md)', async () => {
+    const all = await subscribe([...WEBHOOK_EVENT_TYPES]);
+    await drain();
+    receiver.received.length = 0;
+    const day = (n: number) => new Date(h.clock.now() - n * 86_400_000).toISOString();
+    const closed = { externalId: 'WH-1', customer: { email: 'ivy@example.com', name: 'Ivy' }, subject: 'Old printer', description: 'It jammed.', createdAt: day(10), status: 'closed', resolvedAt: day(9), closedAt: day(8), solution: 'Cleaned it.', messages: [{ from: 'staff', body: 'On it.', at: day(9.5) }], rating: { satisfied: true } };
+    const resolved = { ...closed, externalId: 'WH-2', status: 'resolved', closedAt: undefined }; // resolved 9 days ago: auto-closes now (72 h)
+    const open = { externalId: 'WH-3', customer: { email: 'ivy@example.com' }, subject: 'Still broken', description: 'The scanner too.', createdAt: day(2), messages: [{ from: 'customer', body: 'Any news?', at: day(1) }] };
+    const res = await h.app.request('/api/v1/import/cases', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/x-ndjson' },
+      body: [closed, resolved, open].map((l) => JSON.stringify(l)).join('\n'),
+    });
+    expect(await res.json()).toMatchObject({ imported: 3, failed: 0 });
+    await drain();
+    await h.services.outbox.idle();
+    const [closedRef, resolvedRef, openRef] = (await h.all<{ id: number }>("SELECT id FROM cases WHERE external_id LIKE 'WH-%' ORDER BY external_id")).map((r) => `C-${r.id}`);
+    const sent = (ref: string | undefined) => receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { case?: { id: string } } }).filter((p) => p.data.case?.id === ref).map((p) => p.type);
+    // History (created, routed, messages, resolved, closed, rated): never announced.
+    expect(sent(closedRef)).toEqual([]);
+    // What the import sets going is live work, announced as for any case: the resolved case's
+    // auto-close, due since long; the open case entering the workflow and its assignment.
+    expect(sent(resolvedRef).sort()).toEqual(['case.closed', 'case.status_changed']);
+    expect(sent(openRef).sort()).toEqual(['case.assigned', 'case.status_changed']);
+
+    const live = await createCase(h.services, { subject: 'New printer', description: 'It will not start.' }, customer, { customerId: customer.id });
+    await drain();
+    expect(sent(`C-${live.id}`)).toContain('case.created');
+    expect((await h.api('DELETE', `/api/v1/webhooks/${all.id}`, { token: ADMIN_TOKEN })).status).toBe(204);
+    await drain();
+    receiver.received.length = 0;
   });
 
   it('retries a failing receiver on the back-off schedule until it answers, with one webhook-id', async () => {

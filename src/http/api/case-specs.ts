@@ -34,7 +34,7 @@ export const createCaseRoute = caseApi.route({
   method: 'post',
   path: '/',
   summary: 'Submit a case',
-  description: 'Intake: the case is routed, assigned and its SLA timers started before the answer. Managers and admins may add import fields (docs/import.md); such a case with an `externalId` seen before answers 200.',
+  description: 'Intake: the case is routed, assigned and its SLA timers started before the answer. Managers and admins may add import fields (docs/import.md); such a case with an `externalId` seen before answers 200, and its imported history sends no webhook, not even `case.created` (docs/integrations.md, *Imported cases*).',
   access: EVERYONE,
   headers: idempotencyKey,
   body: importCaseSchema,

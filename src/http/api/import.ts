@@ -31,7 +31,7 @@ export const importCasesRoute = importApi.route({
   method: 'post',
   path: '/cases',
   summary: 'Bulk import cases (NDJSON)',
-  description: 'One case per line, each like the body of `POST /cases` with import fields (docs/import.md), read as it arrives. Lines whose externalId was imported before are skipped. With `Accept: application/x-ndjson` the answer streams one line per imported, skipped or failed line, progress every 1000 lines (`?progressEvery=`), and the summary last.',
+  description: 'One case per line, each like the body of `POST /cases` with import fields (docs/import.md), read as it arrives. Lines whose externalId was imported before are skipped. With `Accept: application/x-ndjson` the answer streams one line per imported, skipped or failed line, progress every 1000 lines (`?progressEvery=`), and the summary last. The imported history sends no webhook, not even `case.created` (docs/integrations.md, *Imported cases*).',
   access: MANAGERS_ONLY,
   query: importQuery,
   body: importCaseSchema,
