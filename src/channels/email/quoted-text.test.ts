@@ -13,6 +13,17 @@ describe('replyText: the new text of a reply', () => {
     ['Outlook HTML (its <hr> as dashes)', 'Worked.\n\nKind regards\nChloe\n\n' + '-'.repeat(80) + '\n\nFrom: Support <s@example.com>\nSent: Monday, 2 March 2026 13:00\n\nRefunded.', 'Worked.\n\nKind regards\nChloe'],
     ['Outlook From/Sent without a rule', 'Worked.\n\nFrom: Support <s@example.com>\nSent: Monday, 2 March 2026 13:00\nTo: Chloe\nSubject: x\n\nRefunded.', 'Worked.'],
     ['German client', 'Danke.\n\nAm 02.03.2026 um 10:00 schrieb Support <s@example.com>:\n> Hallo', 'Danke.'],
+    ['Outlook in Dutch', 'Dank je.\n\nVan: Support <s@example.com>\nVerzonden: maandag 2 maart 2026 10:00\nAan: Gary\nOnderwerp: Re: [C-1002] Login\n\nGreat.', 'Dank je.'],
+    ['Outlook in Portuguese', 'Obrigado.\n\nDe: Support <s@example.com>\nEnviada em: segunda-feira, 2 de março de 2026 10:00\nPara: Ana\nAssunto: Re: [C-1002] Login\n\nGreat.', 'Obrigado.'],
+    ['Outlook in Swedish', 'Tack.\n\nFrån: Support <s@example.com>\nSkickat: den 2 mars 2026 10:00\nTill: Sven\nÄmne: Re: [C-1002] Login\n\nGreat.', 'Tack.'],
+    ['Outlook in Polish', 'Dziękuję.\n\nOd: Support <s@example.com>\nWysłano: poniedziałek, 2 marca 2026 10:00\nDo: Jan\nTemat: Re: [C-1002] Login\n\nGreat.', 'Dziękuję.'],
+    ['Outlook in Japanese', '承知しました。\n\n差出人: Support <s@example.com>\n送信日時: 2026年3月2日 10:00\n宛先: Gary\n件名: Re: [C-1002] Login\n\nGreat.', '承知しました。'],
+    ['Outlook in Chinese, full-width colons', '好的。\n\n发件人：Support <s@example.com>\n发送时间：2026年3月2日 10:00\n收件人：Li\n主题：Re: [C-1002] Login\n\nGreat.', '好的。'],
+    ['Outlook in Korean', '감사합니다.\n\n보낸 사람: Support <s@example.com>\n보낸 날짜: 2026년 3월 2일 10:00\n받는 사람: Kim\n제목: Re: [C-1002] Login\n\nGreat.', '감사합니다.'],
+    ['Gmail in Japanese', 'ありがとうございます。\n\n2026年3月2日(月) 10:00 Support <s@example.com>:\n\n> Great.', 'ありがとうございます。'],
+    ['Gmail in Chinese', '好的，谢谢。\n\nSupport <s@example.com> 于2026年3月2日周一 10:00写道：\n\n> Great.', '好的，谢谢。'],
+    ['Gmail in Swedish', 'Tack!\n\nDen mån 2 mars 2026 kl 10:00 skrev Support <s@example.com>:\n\n> Great.', 'Tack!'],
+    ['Gmail in Korean', '네.\n\n2026년 3월 2일 (월) 오전 10:00, Support <s@example.com>님이 작성:\n\n> Great.', '네.'],
     ['> lines at the end', 'Fine now.\n\n> old text\n> more old text\n', 'Fine now.'],
     ['signature only', 'See you.\n-- \nChloe Martin\n+49 30 1234', 'See you.'],
   ])('%s', (_name, full, expected) => {
@@ -28,6 +39,11 @@ describe('replyText: the new text of a reply', () => {
 
   it('keeps the whole text when nothing is above the quote', () => {
     const full = 'On Mon, 2 Mar 2026 at 10:30, Support <s@example.com> wrote:\n> When?';
+    expect(replyText(full)).toEqual({ text: full, cut: false });
+  });
+
+  it('keeps a line of the customer’s own that names an address with a colon when no quote follows it', () => {
+    const full = 'Please send the invoice to billing@acme.example:\nACME Ltd, Main St 1';
     expect(replyText(full)).toEqual({ text: full, cut: false });
   });
 

@@ -2,7 +2,8 @@
  * The new text of a reply: the quoted history and the signature cut off. Recognises the
  * quoting of Gmail and Thunderbird ("On … wrote:", also split over two lines), Apple Mail
  * ("On 2 Mar 2026, at 10:00, … wrote:"), Outlook ("-----Original Message-----", a rule of
- * underscores, a "From: … Sent: …" block), a few other languages, trailing `>` lines, and
+ * underscores, a "From: … Sent: …" block, also in the languages Outlook writes it in), other
+ * languages' attributions, trailing `>` lines (with the attribution line above them), and
  * `-- ` signatures and "Sent from my …" lines. The full text is always kept beside it.
  */
 
@@ -12,9 +13,38 @@ const WROTE_NAME_AFTER = /^(am|le|el|il)\s.{1,300}\s(schrieb|a écrit|escribió|
 const ORIGINAL = /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale)\s*-{2,}\s*$/i;
 /** A rule above a quoted header block: Outlook's underscores, or its HTML `<hr>` once the HTML is turned into text (a line of dashes). */
 const RULE = /^\s*(_{20,}|-{20,})\s*$/;
-const HEADER_FROM = /^\s*\*?(from|von|de|da)\s*:\*?\s+\S/i;
-const HEADER_NEXT = /^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|inviato|to|an|à|para|a|subject|betreff|objet|asunto|oggetto)\s*:/i;
+/**
+ * The first line of a quoted header block, as mail clients write it in their users' language:
+ * English, German, French, Spanish/Portuguese, Italian, Dutch, the Scandinavian languages,
+ * Finnish, Polish/Czech, Hungarian, Turkish, Russian, Japanese, Chinese and Korean
+ * ("Van:", "Från:", "差出人:", "发件人:", "보낸 사람:"…), with an ASCII or a full-width colon.
+ */
+const HEADER_FROM = /^\s*\*?(from|von|de|da|van|från|fra|lähettäjä|od|feladó|kimden|от|差出人|发件人|寄件者|보낸 사람)\s*[:：]\*?\s*\S/i;
+/** The lines that follow it: date, recipients, subject, in the same languages. */
+const HEADER_NEXT = new RegExp(
+  `^\\s*\\*?(${[
+    'sent|date|to|cc|subject',
+    'gesendet|datum|an|betreff',
+    'envoyé|à|objet',
+    'enviado|enviada(?: em)?|enviado em|fecha|para|asunto|assunto|data',
+    'inviato|a|oggetto',
+    'verzonden|aan|onderwerp',
+    'skickat|sendt|till|til|ämne|emne',
+    'lähetetty|vastaanottaja|aihe',
+    'wysłano|wysłane|do|temat|odesláno|komu|předmět',
+    'elküldve|címzett|tárgy',
+    'gönderildi|tarih|kime|konu',
+    'отправлено|дата|кому|тема',
+    '送信日時|宛先|件名',
+    '发送时间|日期|收件人|主题',
+    '寄件日期|收件者|主旨',
+    '보낸 날짜|받는 사람|제목',
+  ].join('|')})\\s*[:：]`,
+  'i',
+);
 const FORWARD = /^\s*(begin forwarded message:|-{2,}\s*forwarded message\s*-{2,})\s*$/i;
+/** A line that names someone's address and ends with a colon: what introduces a quote in any language. */
+const ATTRIBUTION = /^.{0,300}@[^\s@]+\.[^\s@]+.{0,300}[:：]\s*$/;
 const SIGNATURE = /^--\s?$/;
 const SENT_FROM = /^\s*(sent from my|get outlook for|sent from outlook|von meinem .* gesendet|envoyé de mon)\b/i;
 
@@ -56,7 +86,13 @@ export function replyText(full: string): ReplyText {
   const start = quoteStart(lines);
   if (start >= 0) lines = lines.slice(0, start);
   const quoted = trailingQuote(lines);
-  if (quoted >= 0) lines = lines.slice(0, quoted);
+  if (quoted >= 0) {
+    lines = lines.slice(0, quoted);
+    // The line that introduced the quote, in whatever language ("2026年3月2日(月) 10:00 Support <s@example.com>:",
+    // "Den mån 2 mars 2026 skrev Support <s@example.com>:", "Support <s@example.com> 于2026年3月2日写道："): an address and a final colon.
+    while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+    if (lines.length > 0 && ATTRIBUTION.test(lines.at(-1)!)) lines.pop();
+  }
   const signature = lines.findIndex((line) => SIGNATURE.test(line));
   if (signature >= 0) lines = lines.slice(0, signature);
   while (lines.length > 0 && (lines.at(-1)!.trim() === '' || SENT_FROM.test(lines.at(-1)!))) lines.pop();
