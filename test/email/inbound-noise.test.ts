@@ -60,6 +60,15 @@ describe('auto-replies and receipts', () => {
       '自动回复: Where is my order?',
       '自動応答: Where is my order?',
       'Автоматический ответ: Where is my order?',
+      // Outlook in Simplified Chinese and Korean, and a few more languages.
+      '自动答复: Where is my order?',
+      '자동 회신: Where is my order?',
+      'Автоматична відповідь: Where is my order?',
+      'Αυτόματη απάντηση: Where is my order?',
+      'Trả lời tự động: Where is my order?',
+      'Balasan otomatis: Where is my order?',
+      'תשובה אוטומטית: Where is my order?',
+      'رد تلقائي: Where is my order?',
       'Fuera de la oficina',
       'Vacation',
       'Abwesend: Ihre Anfrage',
@@ -240,6 +249,20 @@ describe('an HTML-only reply from Outlook', () => {
     expect(posted.body).toMatchObject({ result: 'appended', case: ref });
     const reply = (await entries(ref, 'customer.replied'))[0]!.data as { body: string; original: string };
     expect(reply.body).toBe('It works again, thank you!\n\nKind regards\nPia');
+    expect(reply.original).toContain('We received your request.');
+  });
+
+  it('in Japanese (差出人/送信日時), sent over SMTP: the quoted history is cut too', async () => {
+    const ref = (await postMail(h, mail({ From: 'Kenji <kenji@example.jp>', Subject: 'Printer offline', 'Message-ID': '<kenji-1@example.jp>' }, 'My printer is offline.'))).body.case!;
+    const html =
+      '<html><body><p>承知しました。ありがとうございます。</p><div style="border-top:solid #E1E1E1 1.0pt"><p><b>差出人:</b> Casebook &lt;notifications@example.com&gt;<br>' +
+      `<b>送信日時:</b> 2026年3月2日 10:00<br><b>宛先:</b> Kenji<br><b>件名:</b> [${ref}] We received your request</p></div><p>We received your request.</p></body></html>`;
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
+    const sent = await transport.sendMail({ from: 'Kenji <kenji@example.jp>', to: 'support@example.com', subject: 'RE: Printer offline', inReplyTo: '<kenji-1@example.jp>', html });
+    transport.close();
+    expect(sent.response).toContain(`Queued as ${ref}`);
+    const reply = (await entries(ref, 'customer.replied'))[0]!.data as { body: string; original: string };
+    expect(reply.body).toBe('承知しました。ありがとうございます。');
     expect(reply.original).toContain('We received your request.');
   });
 });
