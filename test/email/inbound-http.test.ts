@@ -12,7 +12,7 @@ import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { createMailer } from '../../src/notifications/mailer.js';
-import type { Harness } from '../support/harness.js';
+import { ADMIN_TOKEN, type Harness } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail } from './support.js';
 
@@ -351,6 +351,37 @@ describe('a reply', () => {
     expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
     expect(body.case).not.toBe(ref);
     expect((await events(body.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref, threadedBy: 'header' });
+  });
+
+  it('to a case erased with its customer opens a new case for the sender, not a note on the erased one', async () => {
+    h = emailHarness();
+    const ref = await newRequest();
+    const { customerId } = await caseRow(ref);
+    expect((await h.app.request(`/api/v1/customers/${customerId}/erase`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    const erasedEntries = (await events(ref)).length;
+    const replyTo = makeReplyAddress('support@example.com', EMAIL_SECRET, parseCaseRef(ref)!);
+    // Chloe writes again, answering an old mail: by its signed reply address, then by the subject's [C-…] alone.
+    const answers = [
+      `From: Chloe Martin <chloe@example.com>\r\nTo: ${replyTo}\r\nSubject: Re: [${ref}] Invoice 2026-03 charged twice\r\nMessage-ID: <chloe-after-erasure-1@example.com>\r\nContent-Type: text/plain\r\n\r\nMy April invoice is wrong now.\r\n`,
+      `From: Chloe Martin <chloe@example.com>\r\nTo: support@example.com\r\nSubject: Re: [${ref}] Invoice 2026-03 charged twice\r\nMessage-ID: <chloe-after-erasure-2@example.com>\r\nContent-Type: text/plain\r\n\r\nAnd May's too.\r\n`,
+    ];
+    const opened: string[] = [];
+    for (const raw of answers) {
+      const { body } = await postMail(h, raw);
+      expect(body).toMatchObject({ result: 'created', reason: 'erased-case' });
+      expect(body.case).not.toBe(ref);
+      opened.push(body.case!);
+      const c = await caseRow(body.case!);
+      expect(c.subject).toBe('Invoice 2026-03 charged twice');
+      expect((await customerOf(body.case!)).email).toBe('chloe@example.com');
+      // Not linked to the erased case: that would tie it to a person again.
+      expect((await events(body.case!, 'email.received'))[0]!.data).not.toHaveProperty('names');
+    }
+    expect((await events(ref)).length).toBe(erasedEntries);
+    expect((await mailLog()).slice(-2).map((r) => [r.outcome, r.reason])).toEqual([
+      ['created', 'erased-case'],
+      ['created', 'erased-case'],
+    ]);
   });
 
   it('to a closed case opens a follow-up whose request is only what the customer wrote: the quote cut, the full text kept', async () => {

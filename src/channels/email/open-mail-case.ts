@@ -71,7 +71,8 @@ export async function openCase(
   });
   if (!parsed.success) throw new DomainError('VALIDATION_FAILED', parsed.error.message);
   const input = parsed.data;
-  const followUp = thread ? { [reason === 'follow-up' ? 'followUpOf' : 'names']: caseRef(thread.caseId), threadedBy: thread.by } : {};
+  // A case opened for a mail naming an erased case is not linked to it: that would tie the erased case to a person again.
+  const followUp = thread && !thread.erased ? { [reason === 'follow-up' ? 'followUpOf' : 'names']: caseRef(thread.caseId), threadedBy: thread.by } : {};
   const actor: Actor = existing ? { type: 'customer', id: existing.id, role: 'customer', name: existing.name } : SYSTEM_ACTOR;
   const row = await createCase(services, input, actor, {
     channel: 'email',

@@ -130,6 +130,8 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     // Written to the store before the transaction that names them (a failure leaves orphans only).
     const files = storeMailFiles(services, mail, raw);
     const thread = await store.query((q) => findThread(q, settings, mail, options.recipients ?? []));
+    // An erased case is no one's thread: the mail that names it (its reply address, its `[C-…]`) is a new request.
+    if (thread?.erased) return await openCase(services, mail, entry, files, thread, 'erased-case', options);
     if (thread) {
       let appended: Awaited<ReturnType<typeof appendToCase>>;
       try {

@@ -3,6 +3,7 @@
  * Message-IDs Casebook received or sent for a case; a signed reply address among its
  * recipients; `[C-1042]` in its subject (which anyone can type: see receive-email.ts).
  */
+import { and, eq, gte, isNull, or } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import type { InboundMail } from './parse-mail.js';
 import { mailChecks } from './prechecks.js';
@@ -14,6 +15,11 @@ export type ThreadedBy = 'header' | 'address' | 'subject';
 export interface Thread {
   caseId: number;
   by: ThreadedBy;
+  /**
+   * The case was erased (its customer's erasure, or retention: docs/privacy.md) after it was
+   * opened: it is nobody's conversation any more, and the mail opens a case of its own.
+   */
+  erased?: true;
 }
 
 export const SUBJECT_REF = /\[C-(\d{1,15})\]/i;
@@ -43,8 +49,30 @@ export function caseIds(ids: readonly (number | null)[]): number[] {
   return ids.filter((id): id is number => id !== null && Number.isSafeInteger(id));
 }
 
-/** The thread a mail continues (look-ups: prechecks.ts), or null. */
+/**
+ * Whether the case's content was erased with its customer's data or by retention: an erasure of
+ * its customer as a whole, or of this case, begun after the case was opened. (An erasure row of
+ * another customer's, copied on the case, erased only their own words there: not this.)
+ */
+async function isErased(q: Handle, caseId: number): Promise<boolean> {
+  const { cases, erasures } = q.tables;
+  const rows = await q.db
+    .select({ id: erasures.id })
+    .from(cases)
+    .innerJoin(erasures, and(eq(erasures.customerId, cases.customerId), or(isNull(erasures.caseId), eq(erasures.caseId, cases.id)), gte(erasures.startedAt, cases.createdAt)))
+    .where(eq(cases.id, caseId))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** The thread a mail continues (look-ups: prechecks.ts), or null; marked `erased` when its case was erased. */
 export async function findThread(q: Handle, settings: EmailSettings, mail: InboundMail, recipients: readonly string[]): Promise<Thread | null> {
+  const thread = await threadOf(q, settings, mail, recipients);
+  if (thread && (await isErased(q, thread.caseId))) return { ...thread, erased: true };
+  return thread;
+}
+
+async function threadOf(q: Handle, settings: EmailSettings, mail: InboundMail, recipients: readonly string[]): Promise<Thread | null> {
   const checks = mailChecks(q);
   const byHeader = await checks.firstCaseOf(q, threadIds(mail));
   if (byHeader !== null) return { caseId: byHeader, by: 'header' };
