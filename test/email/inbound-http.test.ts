@@ -353,6 +353,30 @@ describe('a reply', () => {
     expect((await events(body.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref, threadedBy: 'header' });
   });
 
+  it('to a closed case, again: a further answer to the same old mail joins the open follow-up; once that is closed too, a new one opens', async () => {
+    h = emailHarness();
+    const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
+    const ref = await newRequest();
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'resolve', solution: 'Refunded.' }, agent);
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'close' }, agent);
+    const again = (n: number) => fixture('reply-gmail.eml').toString('latin1').replace('<CAF=reply-gmail-2@mail.gmail.com>', `<CAF=reply-gmail-again-${n}@mail.gmail.com>`);
+    const first = (await postMail(h, fixture('reply-gmail.eml'))).body;
+    expect(first).toMatchObject({ result: 'created', reason: 'follow-up' });
+    // Chloe answers the same old mail once more (a screenshot she forgot): the same follow-up, not a second case.
+    const second = (await postMail(h, again(1))).body;
+    expect(second).toMatchObject({ result: 'appended', case: first.case, reason: null });
+    const replied = await events(first.case!, 'customer.replied');
+    expect(replied.map((e) => e.data)).toEqual([expect.objectContaining({ via: 'email', messageId: 'CAF=reply-gmail-again-1@mail.gmail.com', followUpOf: ref })]);
+    expect((await allCases()).length).toBe(2);
+    // Once the follow-up is closed as well, an answer to the old mail opens a new follow-up.
+    await transitionCase(h.services, parseCaseRef(first.case!)!, { transition: 'resolve', solution: 'Refunded again.' }, agent);
+    await transitionCase(h.services, parseCaseRef(first.case!)!, { transition: 'close' }, agent);
+    const third = (await postMail(h, again(2))).body;
+    expect(third).toMatchObject({ result: 'created', reason: 'follow-up' });
+    expect(third.case).not.toBe(first.case);
+    expect((await events(third.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref });
+  });
+
   it('to a case erased with its customer opens a new case for the sender, not a note on the erased one', async () => {
     h = emailHarness();
     const ref = await newRequest();

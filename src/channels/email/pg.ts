@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
+import { caseRef } from '../../cases/case-ref.js';
 
 function list(values: readonly (string | number)[]) {
   return sql.join(
@@ -51,4 +52,13 @@ export async function threadOf(q: Handle, caseId: number, except: string): Promi
       ORDER BY m.at, m.ctid`,
   );
   return rows.map((r) => r.message_id);
+}
+
+export async function latestFollowUpOf(q: Handle, closedCaseId: number, customerId: number): Promise<number | null> {
+  const row = await q.get<{ id: number }>(
+    sql`SELECT c.id FROM cases c WHERE c.customer_id = ${customerId} AND c.id > ${closedCaseId}
+      AND EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'email.received' AND e.data->>'followUpOf' = ${caseRef(closedCaseId)})
+      ORDER BY c.id DESC LIMIT 1`,
+  );
+  return row ? Number(row.id) : null;
 }

@@ -31,6 +31,11 @@ export interface MailChecks {
    * order: rows are never updated; only a VACUUM reusing space an erasure freed can reorder).
    */
   threadOf(q: Handle, caseId: number, except: string): Promise<string[]>;
+  /**
+   * The newest case of `customerId` that a mail of theirs opened as a follow-up of the closed
+   * case `closedCaseId` (`email.received` with `followUpOf`), or null.
+   */
+  latestFollowUpOf(q: Handle, closedCaseId: number, customerId: number): Promise<number | null>;
 }
 
 export function mailChecks(q: Handle): MailChecks {

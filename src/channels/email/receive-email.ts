@@ -142,6 +142,15 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
         appended = 'follow-up';
       }
       if (typeof appended !== 'string') return appended;
+      if (appended === 'follow-up') {
+        // A further reply to the same closed case (the customer answers the same old mail again) joins the
+        // follow-up it already opened, while that is not closed itself: one follow-up, not one per mail.
+        const followUp = await latestFollowUp(services, thread.caseId, sender);
+        if (followUp !== null) {
+          const joined = await appendToCase(services, mail, { caseId: followUp, by: thread.by }, entry, files, thread.caseId);
+          if (typeof joined !== 'string') return joined;
+        }
+      }
       return await openCase(services, mail, entry, files, thread, appended, options);
     }
     return await openCase(services, mail, entry, files, null, null, options);
@@ -150,6 +159,14 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     if (error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'FORBIDDEN')) return rejected(error);
     throw error;
   }
+}
+
+/** The newest follow-up of a closed case that the sender, as a customer, opened by mail; or null. */
+function latestFollowUp(services: Services, closedCaseId: number, sender: string): Promise<number | null> {
+  return services.store.query(async (q) => {
+    const customer = await customerByEmail(q, sender);
+    return customer ? mailChecks(q).latestFollowUpOf(q, closedCaseId, customer.id) : null;
+  });
 }
 
 function isStaff(services: Services, address: string): Promise<boolean> {
@@ -172,7 +189,15 @@ async function threadFacts(q: Handle, caseId: number, sender: string) {
 }
 
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
-async function appendToCase(services: Services, mail: InboundMail, thread: Thread, entry: Entry, files: MailFiles): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
+async function appendToCase(
+  services: Services,
+  mail: InboundMail,
+  thread: Thread,
+  entry: Entry,
+  files: MailFiles,
+  /** The closed case the mail answered, when it joins that case's follow-up. */
+  answered: number | null = null,
+): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
   const sender = mail.from!.address;
   const { c, customer, participant } = await services.store.query((q) => threadFacts(q, thread.caseId, sender));
   const at = services.clock.now();
@@ -185,6 +210,7 @@ async function appendToCase(services: Services, mail: InboundMail, thread: Threa
     ...(cut || body.clipped ? { original: clipText(full, MAX_ORIGINAL) } : {}),
     ...attachmentData(mail),
     ...skippedData(services, files),
+    ...(answered !== null ? { followUpOf: caseRef(answered) } : {}),
   };
 
   if (!participant) {

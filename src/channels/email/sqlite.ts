@@ -4,6 +4,7 @@
  */
 import { statement } from '../../db/fast.js';
 import { sqliteOf, type Handle } from '../../db/store/index.js';
+import { caseRef } from '../../cases/case-ref.js';
 
 const RECEIVED = "SELECT 1 FROM email_messages WHERE message_id = ? AND direction = 'in'";
 const STAFF = 'SELECT 1 FROM staff WHERE email = ?';
@@ -15,6 +16,10 @@ const THREAD = `SELECT m.message_id FROM email_messages m WHERE m.case_id = ? AN
   AND (m.direction = 'out' OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = m.case_id AND e.type IN ('email.received', 'customer.replied')
     AND json_extract(e.data, '$.messageId') = m.message_id AND json_extract(e.data, '$.forwardedBy') IS NULL))
   ORDER BY m.at, m.rowid`;
+
+const FOLLOW_UP = `SELECT c.id FROM cases c WHERE c.customer_id = ? AND c.id > ?
+  AND EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'email.received' AND json_extract(e.data, '$.followUpOf') = ?)
+  ORDER BY c.id DESC LIMIT 1`;
 
 export async function received(q: Handle, messageId: string): Promise<boolean> {
   return statement<[string]>(sqliteOf(q), RECEIVED).get(messageId) !== undefined;
@@ -45,4 +50,8 @@ export async function firstExistingCase(q: Handle, ids: readonly number[]): Prom
 
 export async function threadOf(q: Handle, caseId: number, except: string): Promise<string[]> {
   return statement<[number, string], string>(sqliteOf(q), THREAD).pluck().all(caseId, except);
+}
+
+export async function latestFollowUpOf(q: Handle, closedCaseId: number, customerId: number): Promise<number | null> {
+  return statement<[number, number, string], number>(sqliteOf(q), FOLLOW_UP).pluck().get(customerId, closedCaseId, caseRef(closedCaseId)) ?? null;
 }
