@@ -23,6 +23,18 @@ describe('email entries on the case page', () => {
     expect(staffPage).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Please change');
     expect(staffPage).not.toContain('<script>alert(1)');
     expect(staffPage).toContain('Mail delivery failed');
+    expect(staffPage).not.toContain('Mail delivery delayed');
+
+    // A delay report (Exchange's "Delivery delayed", Gmail's "Message not delivered yet"): the server keeps trying, nothing failed yet.
+    const delayed = fixture('bounce-dsn.eml', { REF: ref })
+      .toString('latin1')
+      .replace('<20260302101500.ABC123@mx.example.com>', '<20260302141500.DEF456@mx.example.com>')
+      .replace('Action: failed\r\nStatus: 5.1.1', 'Action: delayed\r\nStatus: 4.4.7')
+      .replace('Subject: Undelivered Mail Returned to Sender', 'Subject: Delayed Mail (still being retried)');
+    expect((await postMail(h, delayed)).body.reason).toBe('bounce');
+    const pageAfter = await (await signedIn(h, manager).get(`/cases/${ref}`)).text();
+    expect(pageAfter).toContain('Mail delivery delayed: the mail server keeps trying (report from mailer-daemon@mx.example.com)');
+    expect(pageAfter.match(/Mail delivery failed/g)).toHaveLength(1);
 
     const c = (await h.get<{ customer_id: number }>('SELECT customer_id FROM cases WHERE id = ?', Number(ref.slice(2))))!;
     const customerPage = await (await signedIn(h, { type: 'customer', id: c.customer_id }).get(`/cases/${ref}`)).text();

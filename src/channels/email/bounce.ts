@@ -18,3 +18,18 @@ export async function findBounceCase(q: Handle, mail: InboundMail, raw: Buffer):
   const tagged = [mail.subject, mail.text, text].map((source) => SUBJECT_REF.exec(source)).map((tag) => (tag ? Number(tag[1]) : null));
   return checks.firstExistingCase(q, caseIds(tagged));
 }
+
+export type DeliveryAction = 'failed' | 'delayed' | 'delivered';
+
+/**
+ * What a delivery status notification reports, from the `Action:` of each recipient (RFC 3464):
+ * `failed` when any recipient failed, or when it names none (a bounce that is not a DSN);
+ * else `delayed` when a server still keeps trying ("Delivery delayed", "Message not delivered
+ * yet"), else `delivered` (delivered, relayed, expanded: a success report).
+ */
+export function deliveryAction(raw: Buffer): DeliveryAction {
+  const text = raw.subarray(0, 2 * 1024 * 1024).toString('latin1');
+  const actions = [...text.matchAll(/^Action:[ \t]*([a-z]+)/gim)].map((m) => m[1]!.toLowerCase());
+  if (actions.length === 0 || actions.includes('failed')) return 'failed';
+  return actions.includes('delayed') ? 'delayed' : 'delivered';
+}

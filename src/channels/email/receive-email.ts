@@ -18,7 +18,7 @@ import { clipText } from '../../text/clip-text.js';
 import { isEmailAddress } from '../../text/email-address.js';
 import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
-import { findBounceCase } from './bounce.js';
+import { deliveryAction, findBounceCase } from './bounce.js';
 import { forwardedOriginal } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
@@ -95,7 +95,9 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     try {
       await services.store.write(async (q) => {
         const ctx = await CaseContext.load(q, services, caseId, SYSTEM_ACTOR);
-        await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000) });
+        // A report that delivery is only delayed (or succeeded) says so: it is no failure.
+        const action = deliveryAction(raw);
+        await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000), ...(action !== 'failed' ? { action } : {}) });
         await claimMessageIdOn(q, mail.messageId, caseId, at);
         await logMailOn(q, entry('appended', 'bounce', caseId));
       });
