@@ -24,8 +24,13 @@ export interface Thread {
 
 export const SUBJECT_REF = /\[C-(\d{1,15})\]/i;
 
-/** "Re:" and its translations (and case references) at the start of a subject. */
-export const REPLY_PREFIX = /^(?:\s*(?:re|aw|sv|antw|rif)\s*(?:\[\d+\])?\s*:\s*|\s*\[C-\d+\]\s*)+/i;
+/**
+ * "Re:" and its translations as mail clients write them (and case references) at the start of a
+ * subject: German "AW:", Scandinavian "SV:", Finnish "VS:", Dutch "Antw:", Italian "R:"/"Rif:",
+ * Portuguese "RES:", Polish "Odp:", Turkish "YNT:", Chinese "回复:"/"答复:"/"回覆:", Russian
+ * "Ответ:", Greek "ΑΠ:" — with an ASCII or a full-width colon, a count ("Re[2]:") allowed.
+ */
+export const REPLY_PREFIX = /^(?:\s*(?:re|aw|sv|vs|antw|antwort|rif|r|res|odp|ynt|回复|答复|回覆|ответ|απ)\s*(?:\[\d+\])?\s*[:：]\s*|\s*\[C-\d+\]\s*)+/i;
 
 /**
  * The subject of a case a reply opens (a follow-up of a closed case, a stranger's own case):
