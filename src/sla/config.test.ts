@@ -339,6 +339,20 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
     expect(compileSlaConfig(config).policy('standard')).toBeDefined();
   });
 
+  it('takes IANA’s current zone names as written, and names them when an older one is written', () => {
+    // The runtime's ICU resolves Asia/Kolkata to its older name Asia/Calcutta (and Asia/Kathmandu to Asia/Katmandu).
+    const config = shipped();
+    config.calendars.office.timezone = 'Asia/Kolkata';
+    config.calendars.always.timezone = 'Asia/Kathmandu';
+    expect(validateSlaConfig(config)).toEqual([]);
+    config.calendars.office.timezone = 'Asia/Calcutta';
+    config.calendars.always.timezone = 'europe/kiev';
+    expect(validateSlaConfig(config)).toEqual([
+      { path: '$.calendars.office.timezone', message: '"Asia/Calcutta" works, but is written "Asia/Kolkata"; it is shown as written', severity: 'warning' },
+      { path: '$.calendars.always.timezone', message: '"europe/kiev" works, but is written "Europe/Kyiv"; it is shown as written', severity: 'warning' },
+    ]);
+  });
+
   it('refuses a target its calendar cannot reach, but still compiles a stored version with one', () => {
     const config = shipped();
     // A weekend desk: 8 business hours a week, 416 in a year.

@@ -2,17 +2,61 @@
  * IANA time zones for people (staff profiles, customers' browsers): which names are valid
  * (luxon, which asks the runtime's ICU), the list a profile offers, and the zone's short
  * name at an instant ("CET", "EDT", "GMT+5:30") for showing times with the zone named.
+ *
+ * Names are IANA's current ones. The runtime's ICU (CLDR) keeps the names a zone had when
+ * CLDR first listed it, for stability: it resolves `Asia/Kolkata` to `Asia/Calcutta` and
+ * lists `Asia/Katmandu`, `Europe/Kiev`, `America/Buenos_Aires` among its zones. IANA renamed
+ * those long ago (the old names stay valid as links), so people look for and write the new
+ * ones: `CURRENT_NAMES` turns CLDR's name back into IANA's wherever a name is shown or stored.
  */
 import { DateTime, IANAZone } from 'luxon';
 
 export const DEFAULT_TIME_ZONE = 'UTC';
 
-/** The canonical name of a valid IANA zone (`europe/berlin` → `Europe/Berlin`), else null. */
+/**
+ * CLDR's canonical name → IANA's current name, for the zones CLDR keeps under an older name
+ * (CLDR's timezone.xml marks them with an `iana` attribute). Only entries this runtime knows
+ * are used (a runtime with older data keeps the CLDR name).
+ */
+const RENAMED: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+let currentNames: Map<string, string> | null = null;
+
+/** IANA's current name for CLDR's canonical `name` (itself when IANA did not rename it). */
+function currentName(name: string): string {
+  currentNames ??= new Map(Object.entries(RENAMED).filter(([, current]) => IANAZone.isValidZone(current)));
+  return currentNames.get(name) ?? name;
+}
+
+/**
+ * The canonical name of a valid IANA zone, else null: in IANA's current spelling and case
+ * (`europe/berlin` → `Europe/Berlin`; `Asia/Kolkata` and `asia/calcutta` → `Asia/Kolkata`).
+ */
 export function normalizeTimeZone(name: string | null | undefined): string | null {
   if (!name || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return null;
   if (!IANAZone.isValidZone(name)) return null;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    return currentName(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone);
   } catch {
     return null;
   }
@@ -43,11 +87,12 @@ export function displayZone(zone: string | null | undefined): string {
 
 let zones: string[] | null = null;
 
-/** Every zone the runtime knows, sorted, with UTC first: the profile's select. */
+/** Every zone the runtime knows, by IANA's current names, sorted, with UTC first: the profile's select. */
 export function timeZoneNames(): string[] {
   if (!zones) {
     const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
-    zones = [DEFAULT_TIME_ZONE, ...supported.filter((z) => z !== DEFAULT_TIME_ZONE && IANAZone.isValidZone(z)).sort()];
+    const names = new Set(supported.filter((z) => z !== DEFAULT_TIME_ZONE && IANAZone.isValidZone(z)).map(currentName));
+    zones = [DEFAULT_TIME_ZONE, ...[...names].sort()];
   }
   return zones;
 }

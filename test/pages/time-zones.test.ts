@@ -124,6 +124,23 @@ describe('the viewer’s zone', () => {
     expect(trail.at(-1)).toMatchObject({ via: 'edit', actorType: 'customer', changes: { name: { from: 'Chloe', to: 'Chloe C.' } } });
   });
 
+  it('offers and stores IANA’s current names (Asia/Kolkata, not the runtime’s older Asia/Calcutta)', async () => {
+    const ravi = h.agent({ name: 'Ravi', queues: ['general', 'billing'] });
+    const raviDesk = signedIn(h, ravi);
+    const page = await (await raviDesk.get('/profile')).text();
+    for (const zone of ['Asia/Kolkata', 'Asia/Kathmandu', 'Europe/Kyiv', 'America/Argentina/Buenos_Aires']) expect(page).toContain(`<option value="${zone}">`);
+    for (const old of ['Asia/Calcutta', 'Asia/Katmandu', 'Europe/Kiev']) expect(page).not.toContain(`"${old}"`);
+    // A browser that reports the older name (Chrome says Asia/Calcutta) gets the current one.
+    expect((await raviDesk.post('/profile/time-zone', { timeZone: 'Asia/Calcutta' }, { csrfHeader: true })).status).toBe(204);
+    expect(await zoneOf(ravi.id)).toBe('Asia/Kolkata');
+    expect((await raviDesk.post('/profile', { name: 'Ravi', timeZone: 'Asia/Kathmandu' })).status).toBe(303);
+    expect(await zoneOf(ravi.id)).toBe('Asia/Kathmandu');
+    // A zone stored earlier under its older name is selected as the current one, so saving the form keeps it.
+    await h.services.store.write((q) => q.db.update(q.tables.staff).set({ timeZone: 'Asia/Calcutta' }).where(eq(q.tables.staff.id, ravi.id)));
+    expect(await (await raviDesk.get('/profile')).text()).toContain('<option value="Asia/Kolkata" selected="">Asia/Kolkata</option>');
+    expect(await (await raviDesk.get(`/cases/${caseRef}`)).text()).toContain('2 Mar 2026, 14:30 GMT+5:30');
+  });
+
   it('a stored zone this runtime does not know (older time-zone data, a restored backup) shows UTC instead of breaking every page', async () => {
     const bob = h.agent({ name: 'Bob', queues: ['general', 'billing'] });
     await h.services.store.write((q) => q.db.update(q.tables.staff).set({ timeZone: 'Mars/Olympus' }).where(eq(q.tables.staff.id, bob.id)));

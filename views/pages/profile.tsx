@@ -7,7 +7,7 @@ import type { Profile } from '../../src/users/profile.js';
 import { Alert, Button, CsrfField, Field, FormError, PageHeader, SelectField, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 import { formatTime, TimeSettingsContext } from '../time.js';
-import { displayZone } from '../../src/text/time-zones.js';
+import { displayZone, normalizeTimeZone } from '../../src/text/time-zones.js';
 import { useContext } from 'hono/jsx';
 import type { Viewer } from '../viewer.js';
 
@@ -15,7 +15,8 @@ export const PROFILE = '/profile';
 
 export function ProfileForm(p: { profile: Profile; zones: string[]; csrfToken: string; state?: FormState | undefined; saved?: boolean }) {
   const { now } = useContext(TimeSettingsContext);
-  const zone = p.state?.values?.timeZone ?? p.profile.timeZone ?? 'UTC';
+  // A zone stored under its older name (Asia/Calcutta) is the list's current one (Asia/Kolkata).
+  const zone = p.state?.values?.timeZone ?? normalizeTimeZone(p.profile.timeZone) ?? p.profile.timeZone ?? 'UTC';
   return (
     <form method="post" action={PROFILE} id="profile-form" class="panel stack" hx-post={PROFILE} hx-target="this" hx-swap="outerHTML" novalidate>
       <h2>Your details</h2>
