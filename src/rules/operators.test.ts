@@ -84,6 +84,21 @@ describe('textHasWord', () => {
     ['Error 500 everywhere', '500', true],
     ['Error 5000', '500', false],
     ['', 'down', false],
+    // Other scripts: Chinese and Japanese have no spaces (a word is found inside a run), Hindi
+    // keeps its vowel signs (काम "work" is not कम "less"), Arabic folds its vowel marks and hamza,
+    // German "ß" is "ss" as in its capitals.
+    ['我要退款，谢谢', '退款', true],
+    ['退款', '退款', true],
+    ['我要退货', '退款', false],
+    ['請求書が届きません', '請求書', true],
+    ['मुझे काम चाहिए', 'काम', true],
+    ['कम पैसे', 'काम', false],
+    ['पैसे कम हैं', 'कम', true],
+    ['مشكلة في الدَّفْع!', 'الدفع', true],
+    ['أريد استرداد المبلغ', 'اريد', true],
+    ['STRASSE gesperrt', 'Straße', true],
+    ['Die Straße ist gesperrt', 'strasse', true],
+    ['Rückerstattung bitte', 'ruckerstattung', true],
   ])('%j has the word %j: %s', async (subject, word, expected) => {
     expect(await both('textHasWord', word, subject)).toBe(expected);
   });

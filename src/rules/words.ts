@@ -1,6 +1,7 @@
 /**
  * Words as the word operators (`textHasWord`, `textHasAnyWord`) see them: text is split
- * into letter/digit runs, lower-cased, accents removed, and each word folded to a simple
+ * into letter/digit runs (each character of Chinese, Japanese or Thai a word of its own),
+ * lower-cased, accents removed ("ß" is "ss"), and each word folded to a simple
  * stem so plural and verb endings do not matter ("charges", "charged", "charging" →
  * "charg"; "replies", "replied" → "reply"; "logged" → "log"; "cancelled" → "cancel").
  * Whole words only: "download" is one word and never contains "down".
@@ -77,9 +78,25 @@ export function stemWord(word: string): string {
   return w;
 }
 
-/** The text's words, in order, folded (case, accents, endings). */
+/**
+ * Marks folded away like accents: the combining accents of Latin, Greek and Cyrillic
+ * ("é" is "e" after NFKD), Hebrew points, and Arabic vowel signs, hamza and madda ("أ", "آ"
+ * are "ا") and the tatweel that only stretches a word. Marks that are letters' vowels in
+ * other scripts stay: Devanagari "काम" (work) is not "कम" (less).
+ */
+const FOLDED_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]/gu;
+
+/**
+ * Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+ * Burmese): each character (with its marks) is a word of its own, so "退款" is found in
+ * "我要退款，谢谢" as a sequence of two, as any other phrase is.
+ */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]\p{M}*/gu;
+
+/** The text's words, in order, folded (case, accents, "ß" as "ss", endings). */
 export function textWords(text: string): string[] {
-  const words = text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const folded = text.toLowerCase().normalize('NFKD').replace(FOLDED_MARKS, '').replaceAll('ß', 'ss').replace(UNSPACED, ' $& ');
+  const words = folded.match(/[\p{L}\p{N}][\p{L}\p{M}\p{N}]*/gu) ?? [];
   return words.map(stemWord);
 }
 
