@@ -22,7 +22,7 @@ export function PageHeader(props: { title: Child; eyebrow?: Child; actions?: Chi
     <header class="page-header" id={props.id}>
       <div>
         {props.eyebrow ? <p class="eyebrow">{props.eyebrow}</p> : null}
-        <h1>{props.title}</h1>
+        <h1 dir="auto">{props.title}</h1>
       </div>
       {props.actions ? <div class="page-actions">{props.actions}</div> : null}
     </header>
@@ -51,6 +51,9 @@ interface FieldProps {
   attrs?: Record<string, string | number | boolean | undefined>;
 }
 
+/** Inputs whose text takes its own direction (`dir="auto"`); addresses, numbers and passwords stay left to right. */
+const TEXT_TYPES = new Set(['text', 'search']);
+
 /** A labelled input or textarea with its hint and error message wired for assistive tech. */
 export function Field(p: FieldProps) {
   const error = p.state?.errors?.[p.name];
@@ -65,6 +68,8 @@ export function Field(p: FieldProps) {
     maxlength: p.maxlength,
     minlength: p.minlength,
     autocomplete: p.autocomplete,
+    // Typed text runs in its own direction: Arabic or Hebrew right to left, the rest left to right.
+    dir: p.rows || TEXT_TYPES.has(p.type ?? 'text') ? 'auto' : undefined,
     ...(p.attrs ?? {}),
   };
   return (

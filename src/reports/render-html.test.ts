@@ -61,4 +61,16 @@ describe('renderReportHtml', () => {
     expect(page).not.toContain('<b>bold</b>');
     expect(page).toContain('&#60;b&#62;bold&#60;/b&#62;');
   });
+
+  it('shows subjects and reasons in their own direction (Arabic right to left)', () => {
+    const page = renderReportHtml({
+      ...empty,
+      totals: { ...empty.totals, breaches: 1, escalations: 1 },
+      breaches: [{ caseId: 'C-1001', subject: 'لا أستطيع الدفع!', metric: 'firstResponse', policy: 'standard', queue: 'billing', priority: 'high', dueAt: empty.generatedAt, breachedAt: empty.generatedAt }],
+      escalations: [{ caseId: 'C-1001', subject: 'لا أستطيع الدفع!', at: empty.generatedAt, fromQueue: 'billing', queue: 'advanced', tier: 2, reason: 'العميل غاضب', rule: null }],
+      escalationReasons: [{ reason: 'العميل غاضب', count: 1 }],
+    });
+    expect(page.match(/<td dir="auto">لا أستطيع الدفع!<\/td>/g)).toHaveLength(2);
+    expect(page.match(/<td dir="auto">العميل غاضب<\/td>/g)).toHaveLength(2);
+  });
 });

@@ -97,7 +97,7 @@ export function renderReportHtml(report: ReportSummary): string {
 <h2>Breaches</h2>
 ${table(
   ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Breached'],
-  report.breaches.map((b) => html`<tr><td>${b.caseId}</td><td>${b.subject}</td><td>${metricName(b.metric)}</td><td>${b.policy}</td><td>${b.queue}</td><td>${b.priority}</td><td>${when(b.dueAt, zone)}</td><td>${when(b.breachedAt, zone)}</td></tr>`),
+  report.breaches.map((b) => html`<tr><td>${b.caseId}</td><td dir="auto">${b.subject}</td><td>${metricName(b.metric)}</td><td>${b.policy}</td><td>${b.queue}</td><td>${b.priority}</td><td>${when(b.dueAt, zone)}</td><td>${when(b.breachedAt, zone)}</td></tr>`),
   t.breaches,
   'No breaches in this period.',
 )}
@@ -105,7 +105,7 @@ ${table(
 <h2>At risk</h2>
 ${table(
   ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Minutes left'],
-  report.atRisk.map((r) => html`<tr><td>${r.caseId}</td><td>${r.subject}</td><td>${metricName(r.metric)}</td><td>${r.policy}</td><td>${r.queue}</td><td>${r.priority}</td><td>${when(r.dueAt, zone)}</td><td class="n">${r.minutesLeft}</td></tr>`),
+  report.atRisk.map((r) => html`<tr><td>${r.caseId}</td><td dir="auto">${r.subject}</td><td>${metricName(r.metric)}</td><td>${r.policy}</td><td>${r.queue}</td><td>${r.priority}</td><td>${when(r.dueAt, zone)}</td><td class="n">${r.minutesLeft}</td></tr>`),
   t.atRisk,
   `Nothing is due within the next ${report.atRiskHours} business hours.`,
 )}
@@ -113,14 +113,14 @@ ${table(
 <h2>Escalations</h2>
 ${table(
   ['Reason', 'Count'],
-  report.escalationReasons.map((r) => html`<tr><td>${r.reason}</td><td class="n">${r.count}</td></tr>`),
+  report.escalationReasons.map((r) => html`<tr><td dir="auto">${r.reason}</td><td class="n">${r.count}</td></tr>`),
   report.escalationReasons.length,
   'No escalations in this period.',
 )}
 ${report.escalations.length > 0
   ? table(
       ['Case', 'Subject', 'When', 'From', 'To', 'Reason', 'Rule'],
-      report.escalations.map((e) => html`<tr><td>${e.caseId}</td><td>${e.subject}</td><td>${when(e.at, zone)}</td><td>${e.fromQueue}</td><td>${e.queue} (tier ${e.tier})</td><td>${e.reason}</td><td>${e.rule}</td></tr>`),
+      report.escalations.map((e) => html`<tr><td>${e.caseId}</td><td dir="auto">${e.subject}</td><td>${when(e.at, zone)}</td><td>${e.fromQueue}</td><td>${e.queue} (tier ${e.tier})</td><td dir="auto">${e.reason}</td><td>${e.rule}</td></tr>`),
       t.escalations,
       '',
     )
@@ -134,7 +134,7 @@ ${attainmentTable('By policy', report.attainment.byPolicy)}
 <h2>Oldest waiting cases</h2>
 ${table(
   ['Case', 'Subject', 'Queue', 'Status', 'Assignee', 'Waiting for', 'Since', 'Waited'],
-  report.oldestWaiting.map((w) => html`<tr><td>${w.caseId}</td><td>${w.subject}</td><td>${w.queue}</td><td>${w.status}</td><td>${w.assignee ?? 'unassigned'}</td><td>${metricName(w.metric)}${w.state === 'breached' ? ' (breached)' : ''}</td><td>${when(w.waitingSince, zone)}</td><td class="n">${formatWait(w.waitedMinutes)}</td></tr>`),
+  report.oldestWaiting.map((w) => html`<tr><td>${w.caseId}</td><td dir="auto">${w.subject}</td><td>${w.queue}</td><td>${w.status}</td><td>${w.assignee ?? 'unassigned'}</td><td>${metricName(w.metric)}${w.state === 'breached' ? ' (breached)' : ''}</td><td>${when(w.waitingSince, zone)}</td><td class="n">${formatWait(w.waitedMinutes)}</td></tr>`),
   report.oldestWaiting.length,
   'No customer is waiting for an answer.',
 )}

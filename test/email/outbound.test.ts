@@ -92,7 +92,7 @@ describe('a public staff reply', () => {
     expect(mail.text).toContain('we refunded one charge <script>alert(1)</script> & "more".\nIt takes 3 days.');
     expect(mail.text).toContain('Alice Agent, support');
     const html = String(mail.html);
-    expect(html).toContain('<p>Hello Chloe,</p>');
+    expect(html).toContain('<p dir="auto">Hello Chloe,</p>');
     expect(html).toContain('we refunded one charge &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;.<br>\nIt takes 3 days.</p>');
     expect(html).not.toContain('<script>');
     // Recorded as sent, staff-only, and never again.

@@ -50,7 +50,7 @@ describe('a customized template', () => {
     const ack = smtp.messages[0]!.mail;
     expect(ack.subject).toBe(`[${ref}] Got it, Chloe: Invoice 2026-03 charged twice`);
     expect(ack.text).toBe(`Hi Chloe <3,\n\nwe have ${ref}.\nSee http://127.0.0.1:3000/cases/${ref}\n`);
-    expect(String(ack.html)).toContain('<p>Hi Chloe &lt;3,</p>');
+    expect(String(ack.html)).toContain('<p dir="auto">Hi Chloe &lt;3,</p>');
     expect(ack.inReplyTo).toBe('<CAF=new-request-1@mail.gmail.com>');
     expect((await events(id, 'notification.sent'))[0]!.data).toMatchObject({ template: 'case-received', customized: true, delivered: true });
 

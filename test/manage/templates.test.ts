@@ -103,7 +103,7 @@ describe('the templates page', () => {
     expect(real).toContain('Done: Printer on fire');
     expect(real).toContain('Hi Pat,');
     // The HTML part is derived from the text and escaped.
-    expect(real).toContain('&lt;p&gt;Hi Pat,&lt;/p&gt;');
+    expect(real).toContain('&lt;p dir=&quot;auto&quot;&gt;Hi Pat,&lt;/p&gt;');
     expect(real).not.toContain('<Lee>');
 
     const problems = await (await h.as.manager.post(`${BASE}/preview`, { ...GOOD, body: '{{#csat}}', case: 'C-999999' }, { htmx: true })).text();
@@ -217,7 +217,7 @@ describe('the templates API', () => {
 
     const preview = await h.api('POST', '/api/v1/templates/case-resolved/customer/preview', { ...auth(), body: {} });
     expect(preview.status).toBe(200);
-    expect(await preview.json()).toMatchObject({ subject: '[C-1042] Done: Invoice 2026-03 charged twice', text: expect.stringContaining('Happy? http://127.0.0.1:3000/csat/example?answer=yes'), html: expect.stringContaining('<p>Hi Chloe,</p>'), case: null });
+    expect(await preview.json()).toMatchObject({ subject: '[C-1042] Done: Invoice 2026-03 charged twice', text: expect.stringContaining('Happy? http://127.0.0.1:3000/csat/example?answer=yes'), html: expect.stringContaining('<p dir="auto">Hi Chloe,</p>'), case: null });
 
     const reset = await h.api('DELETE', '/api/v1/templates/case-resolved/customer', auth());
     expect(await reset.json()).toMatchObject({ customized: false, subject: '[{{case.id}}] Resolved: {{case.subject}}' });

@@ -131,7 +131,7 @@ describe('case page (workspace)', () => {
     await addMessage(h.services, c.id, { body: 'Checking with finance', public: false }, alice);
     const html = await (await desk.get(`/cases/C-${c.id}`)).text();
     expect(html).toContain('Chloe');
-    expect(html).toContain(`C-${other.id}: Older refund`);
+    expect(html).toContain(`C-${other.id}: <bdi>Older refund</bdi>`);
     expect(html).not.toContain('API is down');
     expect(['general', 'billing']).not.toContain(hidden.queueId);
     expect(html).toContain('Internal note by Alice');

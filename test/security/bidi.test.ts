@@ -134,4 +134,30 @@ describe('bidi controls in user text', () => {
     expect(html).toContain('שלום, invoice 42');
     expect(html).toContain('سلمى');
   });
+
+  it('right-to-left text runs right to left where it is shown and typed (dir="auto", <bdi>)', async () => {
+    const arabic = h.customer({ email: 'omar@example.com', name: 'عمر' });
+    const subject = 'لا أستطيع الدفع!';
+    const c = await createCase(h.services, { subject, description: 'تم خصم المبلغ مرتين.' }, arabic, { customerId: arabic.id });
+    await addMessage(h.services, c.id, { body: 'نحن نتحقق من ذلك.', public: true }, agent);
+    const page = async (actor: TestActor, url: string) => {
+      const session = await h.services.store.write((q) => createSession(q, { type: actor.type as 'staff' | 'customer', id: actor.id }, h.clock.now()));
+      const res = await h.app.request(`http://localhost${url}`, { headers: { Cookie: `casebook_session=${session.id}` } });
+      expect(res.status, url).toBe(200);
+      return res.text();
+    };
+    const casePage = await page(agent, `/cases/C-${c.id}`);
+    expect(casePage).toContain(`<h1 dir="auto">${subject}</h1>`);
+    expect(casePage).toContain('<div class="message-body" dir="auto">تم خصم المبلغ مرتين.</div>');
+    expect(casePage).toContain('<div class="message-body" dir="auto">نحن نتحقق من ذلك.</div>');
+    expect(casePage).toMatch(/<textarea[^>]*id="composer-body"[^>]*dir="auto"/);
+    expect(await page(agent, '/inbox?view=mine')).toContain(`<bdi>${subject}</bdi>`);
+    expect(await page(arabic, '/portal')).toContain(`<td class="cell-subject" data-label="Subject" dir="auto">${subject}</td>`);
+    expect(await page(arabic, `/cases/C-${c.id}`)).toContain('<div class="message-body" dir="auto">نحن نتحقق من ذلك.</div>');
+    // The mail of the reply: each paragraph in its own direction.
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    const mail = smtp.messages.find((m) => String(m.mail.html).includes('نحن نتحقق من ذلك.'));
+    expect(String(mail?.mail.html)).toContain('<p dir="auto">نحن نتحقق من ذلك.</p>');
+  });
 });

@@ -110,7 +110,7 @@ function Description({ d }: { d: CasePageData }) {
         <span>{d.audience === 'staff' ? `From ${d.view.customer.name} via ${d.view.channel}` : 'You wrote'}</span>
         <Time at={d.view.createdAt} relative />
       </p>
-      <div class="message-body">{d.view.description}</div>
+      <div class="message-body" dir="auto">{d.view.description}</div>
     </section>
   );
 }
@@ -173,7 +173,7 @@ export function CustomerActions({ d, csrfToken, forms, oob }: { d: CustomerCaseP
       {d.view.solution ? (
         <div class="solution">
           <h3>Solution</h3>
-          <div class="message-body">{d.view.solution}</div>
+          <div class="message-body" dir="auto">{d.view.solution}</div>
         </div>
       ) : null}
       <TransitionForms ctx={ctx} transitions={d.transitions} failed={forms?.transition} />

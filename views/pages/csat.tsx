@@ -45,7 +45,9 @@ export function CsatPage(p: { viewer: Viewer | null; csrfToken: string; view: Cs
       <div class="auth-card panel" id="csat">
         <PageHeader eyebrow={v.ref} title="Did this solve it?" />
         <p>
-          Your request <strong>{`“${v.subject}”`}</strong> ({v.ref}).
+          Your request <strong>
+            “<bdi>{v.subject}</bdi>”
+          </strong> ({v.ref}).
         </p>
         {v.thanked && v.rating ? (
           <p class="alert alert-ok" role="status" id="csat-thanks">

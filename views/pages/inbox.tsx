@@ -104,7 +104,7 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
                   </a>
                 </td>
                 <td class="cell-subject" data-label="Subject">
-                  {r.case.subject}
+                  <bdi>{r.case.subject}</bdi>
                   <span class="cell-activity">
                     {'Last activity '}
                     <Time at={r.case.updatedAt} short relative />

@@ -32,7 +32,7 @@ export function PortalCases(p: {
               <td data-label="Request">
                 <a href={`/cases/${row.id}`}>{row.id}</a>
               </td>
-              <td class="cell-subject" data-label="Subject">
+              <td class="cell-subject" data-label="Subject" dir="auto">
                 {row.subject}
               </td>
               <td data-label="Status">

@@ -43,7 +43,7 @@ function CaseItem({ item, staff }: { item: CaseResult; staff: boolean }) {
         <a href={`/cases/${item.id}`} class="search-ref">
           {item.id}
         </a>{' '}
-        <span class="search-subject">
+        <span class="search-subject" dir="auto">
           <Hl value={item.subject} />
         </span>
       </p>

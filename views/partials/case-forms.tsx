@@ -190,7 +190,7 @@ function HeldWarning({ messages }: { messages: CustomerMessage[] }) {
         {messages.map((m) => (
           <li>
             <a href={`#event-${m.id}`}>{`${m.name} wrote`}</a> <Time at={m.at} relative />
-            <div class="message-body">{m.body}</div>
+            <div class="message-body" dir="auto">{m.body}</div>
           </li>
         ))}
       </ul>

@@ -112,7 +112,10 @@ export function CustomerPanel({ d, csrfToken, state }: { d: StaffCasePageData; c
         <ul class="plain-list">
           {d.otherCases.map((o) => (
             <li>
-              <a href={`/cases/${o.ref}`}>{`${o.ref}: ${o.subject}`}</a> <StatusBadge label={o.status} category={o.category} />
+              <a href={`/cases/${o.ref}`}>
+                {`${o.ref}: `}
+                <bdi>{o.subject}</bdi>
+              </a> <StatusBadge label={o.status} category={o.category} />
             </li>
           ))}
         </ul>

@@ -119,7 +119,7 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
       <ol class="chat-lines" id="chat-lines" aria-live="polite">
         {chat.lines.map((l) => (
           <li class={`chat-line chat-${l.author}`} data-seq={String(l.seq)}>
-            <span class="chat-who">{`${l.author === 'system' ? '' : l.name} ${time(l.at)}`}</span> <span class="chat-text">{l.body}</span>
+            <span class="chat-who">{`${l.author === 'system' ? '' : l.name} ${time(l.at)}`}</span> <span class="chat-text" dir="auto">{l.body}</span>
           </li>
         ))}
       </ol>

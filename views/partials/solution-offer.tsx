@@ -29,7 +29,7 @@ export function SolutionOfferPanel(p: { ctx: FormContext; offer: Pick<SolutionOf
       <FormError state={p.state} />
       <div class="solution">
         <h3>{offer.title}</h3>
-        <div class="message-body">{offer.solution}</div>
+        <div class="message-body" dir="auto">{offer.solution}</div>
       </div>
       {offer.answer === 'open' && p.canAnswer ? (
         <>

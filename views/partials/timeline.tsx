@@ -58,7 +58,7 @@ function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' 
       <div class="event-meta">
         <strong>{p.heading}</strong> <Time at={p.entry.at} />
       </div>
-      <div class="message-body">{p.body}</div>
+      <div class="message-body" dir="auto">{p.body}</div>
       {p.files ? <AttachmentList caseRef={p.files.caseRef} files={p.files.files} /> : null}
     </li>
   );

@@ -64,7 +64,8 @@ export function textToHtml(text: string): string {
     .replace(/\r\n?/g, '\n')
     .trim()
     .split(/\n[ \t]*\n+/)
-    .map((p) => `<p>${p.split('\n').map(escapeHtml).join('<br>\n')}</p>`);
+    // Each paragraph in its own direction: a reply in Arabic right to left under an English greeting.
+    .map((p) => `<p dir="auto">${p.split('\n').map(escapeHtml).join('<br>\n')}</p>`);
   return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body style="font-family: sans-serif; line-height: 1.4">\n${paragraphs.join('\n')}\n</body></html>\n`;
 }
 

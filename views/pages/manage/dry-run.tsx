@@ -123,7 +123,7 @@ function ChangeRow({ change }: { change: DryRunChange }) {
       <td class="cell-ref">
         <a href={`/cases/${change.caseId}`}>{change.caseId}</a>
       </td>
-      <td class="cell-subject">{change.subject}</td>
+      <td class="cell-subject" dir="auto">{change.subject}</td>
       <td>
         <Time at={change.createdAt} />
       </td>

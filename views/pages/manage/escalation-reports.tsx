@@ -203,7 +203,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
             {s.breaches.slice(0, SHOWN).map((b) => (
               <tr>
                 <td>{caseLink(b.caseId)}</td>
-                <td class="cell-subject">{b.subject}</td>
+                <td class="cell-subject" dir="auto">{b.subject}</td>
                 <td>{METRIC_LABELS[b.metric] ?? b.metric}</td>
                 <td>{b.policy}</td>
                 <td>{b.queue}</td>
@@ -234,7 +234,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
               {s.escalations.slice(0, SHOWN).map((e) => (
                 <tr>
                   <td>{caseLink(e.caseId)}</td>
-                  <td class="cell-subject">{e.subject}</td>
+                  <td class="cell-subject" dir="auto">{e.subject}</td>
                   <td>{local(e.at, zone)}</td>
                   <td>{e.fromQueue ?? ''}</td>
                   <td>{`${e.queue} (tier ${e.tier})`}</td>
@@ -262,7 +262,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
             {s.atRisk.slice(0, SHOWN).map((r) => (
               <tr>
                 <td>{caseLink(r.caseId)}</td>
-                <td class="cell-subject">{r.subject}</td>
+                <td class="cell-subject" dir="auto">{r.subject}</td>
                 <td>{METRIC_LABELS[r.metric] ?? r.metric}</td>
                 <td>{r.policy}</td>
                 <td>{r.queue}</td>
@@ -283,7 +283,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
             {s.oldestWaiting.map((w) => (
               <tr>
                 <td>{caseLink(w.caseId)}</td>
-                <td class="cell-subject">{w.subject}</td>
+                <td class="cell-subject" dir="auto">{w.subject}</td>
                 <td>{w.queue}</td>
                 <td>{w.status}</td>
                 <td>{w.assignee ?? 'unassigned'}</td>

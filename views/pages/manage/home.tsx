@@ -58,7 +58,9 @@ export function ManageHomePage(p: { viewer: Viewer; csrfToken: string; attention
             {a.failedRules.items.map((f) => (
               <li>
                 <a href={`/cases/${f.ref}`}>{f.ref}</a>
-                {` ${f.subject} — `}
+                {' '}
+                <bdi>{f.subject}</bdi>
+                {' — '}
                 <strong>{f.ruleset ? `${f.ruleset} ruleset` : 'rules'}</strong>
                 {f.event ? ` on ${f.event}` : ''}
                 {`: ${f.error} `}
@@ -105,7 +107,9 @@ export function ManageHomePage(p: { viewer: Viewer; csrfToken: string; attention
             {a.breaches.items.map((b) => (
               <li>
                 <a href={`/cases/${b.ref}`}>{b.ref}</a>
-                {` ${b.subject} — `}
+                {' '}
+                <bdi>{b.subject}</bdi>
+                {' — '}
                 <strong>{metricLabel(b.metric)}</strong>
                 {` in ${b.queue}${b.queueNow !== b.queue ? ` (now in ${b.queueNow})` : ''} `}
                 <span class="muted">

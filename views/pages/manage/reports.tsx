@@ -183,7 +183,7 @@ export function DrillPage(p: { viewer: Viewer; csrfToken: string; drill: DrillLi
               <td class="cell-ref">
                 <a href={`/cases/${r.ref}`}>{r.ref}</a>
               </td>
-              <td class="cell-subject">{r.subject}</td>
+              <td class="cell-subject" dir="auto">{r.subject}</td>
               <td>{r.customer}</td>
               <td>{r.queue}</td>
               <td>{r.status}</td>
