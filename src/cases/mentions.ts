@@ -12,17 +12,21 @@ import type { StaffRole } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { get } from '../db/store/rows.js';
 import type { CaseContext } from '../workflow/context.js';
+import { foldAccents } from '../text/fold.js';
 import { canSeeCase, type CaseScope } from './access.js';
 
 /** Outbox item type of a mention's mail (handler: src/notifications/send-mention.ts). */
 export const MENTION_MAIL = 'notification.mention';
 
-/** `@` not preceded by a letter, digit or address character (so `bob@example.com` is not one). */
-const MENTION = /(?<![\p{L}\p{N}._%+-])@([\p{L}\p{N}](?:[\p{L}\p{N}._-]*[\p{L}\p{N}])?)/gu;
+/**
+ * `@` not preceded by a letter, digit or address character (so `bob@example.com` is not one).
+ * A handle's letters may carry marks: `@प्रिया` is one handle, not `@प` (Devanagari vowel signs are marks).
+ */
+const MENTION = /(?<![\p{L}\p{N}._%+-])@([\p{L}\p{N}](?:[\p{L}\p{M}\p{N}._-]*[\p{L}\p{M}\p{N}])?)/gu;
 
-/** Lower-case, accents folded: `Zoë` matches `@zoe`. */
+/** Lower-case, accents folded (src/text/fold.ts): `Zoë` matches `@zoe`; Devanagari keeps its vowel signs. */
 export function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  return foldAccents(text).toLowerCase();
 }
 
 /** The handles written in a text (`@alice`, `@alice.archer`), folded, each once, in order. */
@@ -61,7 +65,7 @@ function colleagues(rows: StaffRow[]): Colleague[] {
   for (const r of rows) firstNames.set(firstOf(r.name), (firstNames.get(firstOf(r.name)) ?? 0) + 1);
   return rows.map((r) => {
     const local = fold(r.email.slice(0, r.email.lastIndexOf('@')));
-    const words = fold(r.name).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const words = fold(r.name).split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean);
     const first = firstOf(r.name);
     const names = new Set([local, words.join(''), words.join('.'), words.join('_'), words.join('-')]);
     if (first && firstNames.get(first) === 1) names.add(first);

@@ -11,6 +11,8 @@
  * "note", never "not"; "used" is "use".
  */
 
+import { foldAccents } from '../text/fold.js';
+
 const VOWELS = 'aeiouy';
 const isVowel = (c: string | undefined): boolean => c !== undefined && VOWELS.includes(c);
 
@@ -79,14 +81,6 @@ export function stemWord(word: string): string {
 }
 
 /**
- * Marks folded away like accents: the combining accents of Latin, Greek and Cyrillic
- * ("é" is "e" after NFKD), Hebrew points, and Arabic vowel signs, hamza and madda ("أ", "آ"
- * are "ا") and the tatweel that only stretches a word. Marks that are letters' vowels in
- * other scripts stay: Devanagari "काम" (work) is not "कम" (less).
- */
-const FOLDED_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]/gu;
-
-/**
  * Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
  * Burmese): each character (with its marks) is a word of its own, so "退款" is found in
  * "我要退款，谢谢" as a sequence of two, as any other phrase is.
@@ -95,7 +89,8 @@ const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script
 
 /** The text's words, in order, folded (case, accents, "ß" as "ss", endings). */
 export function textWords(text: string): string[] {
-  const folded = text.toLowerCase().normalize('NFKD').replace(FOLDED_MARKS, '').replaceAll('ß', 'ss').replace(UNSPACED, ' $& ');
+  // Accents folded (src/text/fold.ts): "é" is "e", Arabic vowel marks go, Devanagari vowel signs stay.
+  const folded = foldAccents(text.toLowerCase()).replaceAll('ß', 'ss').replace(UNSPACED, ' $& ');
   const words = folded.match(/[\p{L}\p{N}][\p{L}\p{M}\p{N}]*/gu) ?? [];
   return words.map(stemWord);
 }

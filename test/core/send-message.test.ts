@@ -109,6 +109,17 @@ describe('mentions in internal notes', () => {
     for (const secret of ['Ask @bob', 'mentioned', 'Bob Baker', 'Maria']) expect(customer).not.toContain(secret);
   });
 
+  it('finds colleagues by names in other scripts: Devanagari vowel signs are part of the name', async () => {
+    h.agent({ name: 'प्रिया शर्मा', email: 'priya@casebook.test', queues: ['general'] });
+    h.agent({ name: 'प्रीति कमल', email: 'preeti@casebook.test', queues: ['general'] });
+    h.agent({ name: 'José Ñúñez', email: 'jnunez@casebook.test', queues: ['general'] });
+    const sent = await sendMessage(h.services, id, { body: '@प्रिया देखो, @प्रीतिकमल भी। @jose too', public: false }, alice);
+    expect(sent.mentions.notified.map((m) => m.name).sort()).toEqual(['José Ñúñez', 'प्रिया शर्मा', 'प्रीति कमल']);
+    expect(sent.mentions.unknown).toEqual([]);
+    // Without vowel signs it is another name, not a match.
+    expect((await sendMessage(h.services, id, { body: '@परय', public: false }, alice)).mentions).toMatchObject({ notified: [], unknown: ['परय'] });
+  });
+
   it('a colleague who can no longer see the case when the mail goes out is not mailed', async () => {
     await sendMessage(h.services, id, { body: '@bob please check', public: false }, alice);
     await reassignCase(h.services, id, { queue: 'technical' }, maria);
