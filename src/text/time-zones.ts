@@ -127,5 +127,6 @@ export function zoneAbbreviation(zone: string, ms: number): string {
  */
 export function formatInstantIn(ms: number, zone: string): string {
   const shown = displayZone(zone);
-  return `${DateTime.fromMillis(ms, { zone: shown, locale: 'en-GB' }).toFormat('ccc d LLL yyyy, HH:mm')} (${shown})`;
+  // Named as IANA names it now: a zone stored as Asia/Calcutta reads "(Asia/Kolkata)".
+  return `${DateTime.fromMillis(ms, { zone: shown, locale: 'en-GB' }).toFormat('ccc d LLL yyyy, HH:mm')} (${normalizeTimeZone(shown) ?? shown})`;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { setPassword, signedIn, type PageClient } from '../support/pages.js';
+import { formatInstantIn } from '../../src/text/time-zones.js';
 import { formatRelative, formatTime, formatTimeShort } from '../../views/time.js';
 
 let h: Harness;
@@ -45,6 +46,9 @@ describe('formatting', () => {
     expect(formatRelative(winter, winter + 5 * 60_000)).toBe('5m ago');
     expect(formatRelative(winter, winter + 10_000)).toBe('just now');
     expect(formatRelative(winter, winter - 50 * 3_600_000)).toBe('in 2d 2h');
+    // Mail text (SLA warnings): the zone by its current IANA name, also when stored by its older one.
+    expect(formatInstantIn(winter, 'Asia/Calcutta')).toBe('Tue 1 Dec 2026, 18:35 (Asia/Kolkata)');
+    expect(formatInstantIn(winter, 'Asia/Kathmandu')).toBe('Tue 1 Dec 2026, 18:50 (Asia/Kathmandu)');
   });
 });
 
