@@ -109,8 +109,8 @@ describe('rendering', () => {
     const message = renderCustomerTemplate('case-pending', hostile, { subject: '{{case.subject}}', body: 'Hello {{customer.name}},\n\n<b>{{case.subject}}</b>' });
     expect(message.text).toBe('Hello <script>alert(1)</script>,\n\n<b>A & "B" <i></b>');
     const html = textToHtml(message.text);
-    expect(html).toContain('<p>Hello &lt;script&gt;alert(1)&lt;/script&gt;,</p>');
-    expect(html).toContain('<p>&lt;b&gt;A &amp; &quot;B&quot; &lt;i&gt;&lt;/b&gt;</p>');
+    expect(html).toContain('<p dir="auto">Hello &lt;script&gt;alert(1)&lt;/script&gt;,</p>');
+    expect(html).toContain('<p dir="auto">&lt;b&gt;A &amp; &quot;B&quot; &lt;i&gt;&lt;/b&gt;</p>');
     expect(html).not.toMatch(/<script|<b>|<i>/);
   });
 });

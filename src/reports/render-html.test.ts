@@ -44,8 +44,8 @@ describe('renderReportHtml', () => {
       atRisk: [{ caseId: 'C-1002', subject: 'Export', metric: 'resolution', policy: 'standard', queue: 'general', priority: 'high', dueAt: empty.generatedAt, minutesLeft: 30 }],
       oldestWaiting: [{ caseId: 'C-1003', subject: 'Login', queue: 'technical', status: 'open', assignee: null, metric: 'nextResponse', state: 'breached', waitingSince: empty.period.from, waitedMinutes: 90 }],
     });
-    expect(page).toContain('<td>Invoice</td><td>First response</td>');
-    expect(page).toContain('<td>Export</td><td>Resolution</td>');
+    expect(page).toContain('<td dir="auto">Invoice</td><td>First response</td>');
+    expect(page).toContain('<td dir="auto">Export</td><td>Resolution</td>');
     expect(page).toContain('<td>Next response (breached)</td>');
     expect(page).not.toMatch(/<td>(firstResponse|nextResponse|resolution)/);
   });
