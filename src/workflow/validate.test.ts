@@ -176,6 +176,35 @@ describe('validateWorkflow', () => {
     });
   });
 
+  it('warns about onEnter actions of the initial state that a case.created transition always skips', () => {
+    const w = support();
+    w.transitions.triage = { label: 'Triage', from: ['new'], to: 'open', on: ['case.created'] };
+    const result = validateWorkflow(w, context);
+    expect(result).toMatchObject({ ok: true, problems: [{ severity: 'warning', path: '$.states.new.onEnter' }] });
+    expect(result.problems[0]!.message).toMatch(/^never runs: "triage" leaves "new" on case\.created/);
+    // Without onEnter actions, or when the transition does not start in the initial state, nothing is skipped.
+    w.transitions.triage.from = ['open'];
+    w.transitions.triage.to = 'pending';
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+    w.transitions.triage = { label: 'Triage', from: '*', to: 'open', on: ['case.created'] };
+    expect(paths(w)).toEqual(['warning $.states.new.onEnter']);
+    delete w.states.new.onEnter;
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('warns about a timer of the initial state that returns to @previous: a new case has no state before it', () => {
+    const w = support();
+    w.transitions.bounce = { label: 'Back', from: ['new', 'open'], to: '@previous' };
+    w.states.new.timers = [{ after: '1h', transition: 'bounce' }];
+    const result = validateWorkflow(w, context);
+    expect(result).toMatchObject({ ok: true, problems: [{ severity: 'warning', path: '$.states.new.timers[0].transition' }] });
+    expect(result.problems[0]!.message).toContain('a new case has no state before "new"');
+    // In another state the timer has a state to return to.
+    delete w.states.new.timers;
+    w.states.open.timers = [{ after: '1h', transition: 'bounce' }];
+    expect(validateWorkflow(w, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
   it('warns about dead ends that are not final', () => {
     const w = support();
     w.states.closed.final = false;

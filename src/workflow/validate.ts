@@ -91,8 +91,16 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
       if (!t) problems.push(problem(['states', name, 'timers', i, 'transition'], `unknown transition "${timer.transition}"`));
       else if (!fromStates(def, t).includes(name)) {
         problems.push(problem(['states', name, 'timers', i, 'transition'], `"${timer.transition}" cannot start from "${name}"`));
+      } else if (name === def.initial && t.to === PREVIOUS_STATE) {
+        // A new case has no state before the initial one: the timer fires and is refused.
+        problems.push(problem(['states', name, 'timers', i, 'transition'], `"${timer.transition}" goes back to "${PREVIOUS_STATE}", and a new case has no state before "${name}": for it the timer fires and is refused (it works only for a case that came back here from another state); name a state in "to", or use another transition`, 'warning'));
       }
     });
+  }
+
+  const createdExit = initialExitOnCreation(def);
+  if (createdExit) {
+    problems.push(problem(['states', def.initial, 'onEnter'], `never runs: "${createdExit}" leaves "${def.initial}" on case.created, and the initial state's onEnter runs only for a case still in it after case.created; move these actions to "${createdExit}"'s actions or to the state it leads to`, 'warning'));
   }
 
   for (const [name, t] of Object.entries(def.transitions)) {
@@ -159,6 +167,17 @@ export function validateWorkflow(json: unknown, context: WorkflowValidationConte
   }
 
   return problems.some((p) => p.severity === 'error') ? { ok: false, problems } : { ok: true, definition: def, problems };
+}
+
+/**
+ * The transition that takes every new case out of the initial state on `case.created` (the
+ * first in file order that listens to it there) when the initial state has `onEnter` actions:
+ * those run only for a case still in the initial state after `case.created`, so never.
+ */
+function initialExitOnCreation(def: WorkflowDefinition): string | null {
+  if (!own(def.states, def.initial)?.onEnter?.length) return null;
+  const exit = Object.entries(def.transitions).find(([, t]) => t.on?.includes('case.created') && fromStates(def, t).includes(def.initial));
+  return exit ? exit[0] : null;
 }
 
 function unreachableStates(def: WorkflowDefinition): string[] {
