@@ -30,12 +30,25 @@ const suite = useBrowserSuite([
   { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
 ]);
 
+/** How often the case page and the inbox poll (the server's default `pollSeconds`). */
+const POLL_MS = 5_000;
+
+/**
+ * The agent's page on the case. Its clock is the test's: a poll the test waits for comes when
+ * `nextPoll` moves the clock on, not after seconds of real time.
+ */
 async function agentOn(ref: string): Promise<Page> {
   const page = await suite.newPage({ width: 1280, height: 800 });
+  await page.clock.install();
   await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
   await page.goto(`${suite.server.url}/cases/${ref}`);
   await page.getByRole('heading', { name: 'Why is this case here?' }).waitFor();
   return page;
+}
+
+/** Moves the page's clock to its next poll (each poll timer fires once). */
+async function nextPoll(page: Page): Promise<void> {
+  await page.clock.runFor(POLL_MS);
 }
 
 describe('the case page while the case changes', () => {
@@ -49,7 +62,9 @@ describe('the case page while the case changes', () => {
     await expect(notice.textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2) and is assigned to Dana Diaz. It is no longer in your queues.`);
     await screenshot(page, 'live-01-escalated-to-inbox');
     // The inbox keeps polling; no "not found" ever shows up.
-    await page.waitForResponse((r) => r.url().includes('/inbox?') && r.request().headers()['hx-request'] === 'true');
+    const polled = page.waitForResponse((r) => r.url().includes('/inbox?') && r.request().headers()['hx-request'] === 'true');
+    await nextPoll(page);
+    await polled;
     expect(await page.locator('.alert-error').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   });
@@ -58,7 +73,7 @@ describe('the case page while the case changes', () => {
     const ref = await newCase(suite.server, 'Printer settings question');
     const page = await agentOn(ref);
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
-    await page.waitForURL(/\/inbox\?moved=C-\d+$/);
+    await Promise.all([page.waitForURL(/\/inbox\?moved=C-\d+$/), nextPoll(page)]);
     await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2)`);
     expect(await page.locator('.alert-error').count()).toBe(0);
   });
@@ -80,6 +95,7 @@ describe('the case page while the case changes', () => {
     });
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
     // The next poll (of the case or of who is on it) learns that the case left: the page is sent to the inbox.
+    await nextPoll(page);
     await inboxAsked;
     const sentWhenLeaving = sent.length;
     // Three more polls come due, sent by htmx as its timer sends them: none goes out.
@@ -146,6 +162,7 @@ describe('the case page while the case changes', () => {
 
     // Someone resumes work elsewhere: the page catches up and the message about "Pending customer" is gone.
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resume' });
+    await nextPoll(page);
     await page.locator('#case-header').getByText('Open', { exact: true }).waitFor();
     await page.waitForFunction(() => (document.getElementById('flash')?.textContent ?? '').trim() === '', null);
     await screenshot(page, 'live-03-message-cleared');
@@ -175,6 +192,7 @@ describe('the case page while the case changes', () => {
 
     // The case moves on (waiting → open): the poll sends the panel again; the text is where it was.
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resume' });
+    await nextPoll(page);
     await page.locator('#case-actions form#transition-waitOnCustomer').waitFor();
     await expect(page.locator('#transition-resolve-solution').inputValue()).resolves.toBe('Lower the refresh rate to 60 Hz.');
     await expect(page.locator('#transition-escalate-reason').inputValue()).resolves.toBe('Hardware team should look');
@@ -182,6 +200,7 @@ describe('the case page while the case changes', () => {
 
     // A colleague resolves it: neither form is offered now; the typed text is kept to copy.
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resolve', solution: 'Replaced the cable.' });
+    await nextPoll(page);
     const kept = page.locator('#actions-kept-text');
     await kept.waitFor();
     await expect(kept.textContent()).resolves.toContain('that form is not offered now');
