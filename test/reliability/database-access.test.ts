@@ -17,7 +17,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { checkDatabase, databaseAccessError, DatabaseAccessError } from '../../src/db/access.js';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import { openDatabase, registerSqlFunctions, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
 import { createServices } from '../../src/compose.js';
@@ -123,6 +123,7 @@ describe('start-up with a database it cannot write', () => {
 describe('GET /health checks the database', () => {
   const readOnlyApp = (file: string) => {
     const sqlite = new Database(file, { readonly: true });
+    registerSqlFunctions(sqlite); // as openDatabase does: the search triggers call casebook_search_text
     cleanups.push(() => sqlite.close());
     const services = createServices(drizzle(sqlite, { schema }) as Db, new ManualClock());
     return createApp(services, { adminToken: ADMIN_TOKEN });
