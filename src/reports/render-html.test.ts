@@ -50,6 +50,12 @@ describe('renderReportHtml', () => {
     expect(page).not.toMatch(/<td>(firstResponse|nextResponse|resolution)/);
   });
 
+  it('shows waits in days, hours and minutes (the CSV and JSON keep minutes)', () => {
+    const waiting = (waitedMinutes: number) => ({ caseId: 'C-1003', subject: 'Login', queue: 'technical', status: 'open', assignee: null, metric: 'firstResponse', state: 'running', waitingSince: empty.period.from, waitedMinutes });
+    const page = renderReportHtml({ ...empty, oldestWaiting: [waiting(49_590), waiting(125), waiting(45)] });
+    for (const text of ['34 d 10 h', '2 h 5 min', '45 min']) expect(page).toContain(`<td class="n">${text}</td></tr>`);
+  });
+
   it('escapes what comes from cases and rules', () => {
     const page = renderReportHtml({
       ...empty,

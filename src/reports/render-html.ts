@@ -6,6 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import { displayText } from '../text/display.js';
+import { formatMinutes } from '../text/minutes.js';
 import type { AttainmentRow, ReportSummary } from './build-report.js';
 
 /** Markup made by `html`: trusted, inserted as is. */
@@ -134,18 +135,11 @@ ${attainmentTable('By policy', report.attainment.byPolicy)}
 <h2>Oldest waiting cases</h2>
 ${table(
   ['Case', 'Subject', 'Queue', 'Status', 'Assignee', 'Waiting for', 'Since', 'Waited'],
-  report.oldestWaiting.map((w) => html`<tr><td>${w.caseId}</td><td dir="auto">${w.subject}</td><td>${w.queue}</td><td>${w.status}</td><td>${w.assignee ?? 'unassigned'}</td><td>${metricName(w.metric)}${w.state === 'breached' ? ' (breached)' : ''}</td><td>${when(w.waitingSince, zone)}</td><td class="n">${formatWait(w.waitedMinutes)}</td></tr>`),
+  report.oldestWaiting.map((w) => html`<tr><td>${w.caseId}</td><td dir="auto">${w.subject}</td><td>${w.queue}</td><td>${w.status}</td><td>${w.assignee ?? 'unassigned'}</td><td>${metricName(w.metric)}${w.state === 'breached' ? ' (breached)' : ''}</td><td>${when(w.waitingSince, zone)}</td><td class="n">${formatMinutes(w.waitedMinutes)}</td></tr>`),
   report.oldestWaiting.length,
   'No customer is waiting for an answer.',
 )}
 </body></html>
 `;
   return page.value;
-}
-
-function formatWait(minutes: number): string {
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  return days > 0 ? `${days}d ${hours}h` : hours > 0 ? `${hours}h ${String(mins).padStart(2, '0')}m` : `${mins}m`;
 }

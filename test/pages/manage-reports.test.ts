@@ -215,6 +215,8 @@ describe('stored SLA escalation reports', () => {
     expect(page).toContain('<dt>Escalations</dt><dd>2</dd>');
     expect(page).toContain(`href="/cases/C-${hist.ids.C}"`);
     expect(page).toContain('Breached SLAs go to advanced support');
+    // C-1004 waited 3000 minutes (since Wednesday 10:00): shown in days and hours, not raw minutes.
+    expect(page).toContain('<td class="num">2 d 2 h</td>');
     expect((await m.get('/manage/reports/sla/999999')).status).toBe(404);
     expect((await m.get('/manage/reports/sla/x')).status).toBe(404);
   });

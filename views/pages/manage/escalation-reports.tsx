@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { AttainmentRow, ReportSummary } from '../../../src/reports/build-report.js';
+import { formatMinutes } from '../../../src/text/minutes.js';
 import type { ReportRow } from '../../../src/reports/create-report.js';
 import { Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Tone } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
@@ -289,7 +290,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                 <td>{w.assignee ?? 'unassigned'}</td>
                 <td>{`${METRIC_LABELS[w.metric] ?? w.metric}${w.state === 'breached' ? ' (breached)' : ''}`}</td>
                 <td>{local(w.waitingSince, zone)}</td>
-                <td class="num">{`${w.waitedMinutes} min`}</td>
+                <td class="num">{formatMinutes(w.waitedMinutes)}</td>
               </tr>
             ))}
           </ManageTable>

@@ -4,19 +4,15 @@
  */
 import { assetUrl } from '../../../src/http/pages/assets.js';
 import { queryString } from '../../../src/http/pages/manage/report-query.js';
+import { formatMinutes as formatDuration } from '../../../src/text/minutes.js';
 
 export const REPORTS = '/manage/reports';
 
 export const METRIC_LABELS: Record<string, string> = { firstResponse: 'First response', nextResponse: 'Next response', resolution: 'Resolution' };
 
+/** Durations beside the charts (in hours): hours and minutes, "30 h 20 min" (src/text/minutes.ts). */
 export function formatMinutes(minutes: number | null): string {
-  if (minutes === null) return '–';
-  if (minutes > 0 && minutes < 0.5) return '< 1 min';
-  const total = Math.round(minutes);
-  if (total < 60) return `${total} min`;
-  const h = Math.floor(total / 60);
-  const m = total % 60;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  return minutes === null ? '–' : formatDuration(minutes, { days: false });
 }
 
 export function formatPercent(value: number | null): string {
