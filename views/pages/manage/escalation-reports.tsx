@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import type { AttainmentRow, ReportSummary } from '../../../src/reports/build-report.js';
 import { formatMinutes } from '../../../src/text/minutes.js';
 import type { ReportRow } from '../../../src/reports/create-report.js';
+import { timeLeftText } from '../../../src/reports/time-text.js';
 import { Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Tone } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ManagePage, ManageTable } from './parts.js';
@@ -259,7 +260,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
         {s.atRisk.length === 0 ? (
           <EmptyState>{`Nothing was due within ${s.atRiskHours} business hours.`}</EmptyState>
         ) : (
-          <ManageTable caption="At risk" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Minutes left']}>
+          <ManageTable caption="At risk" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Time left']}>
             {s.atRisk.slice(0, SHOWN).map((r) => (
               <tr>
                 <td>{caseLink(r.caseId)}</td>
@@ -269,7 +270,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                 <td>{r.queue}</td>
                 <td>{r.priority}</td>
                 <td>{local(r.dueAt, zone)}</td>
-                <td class="num">{String(r.minutesLeft)}</td>
+                <td class="num">{timeLeftText(r)}</td>
               </tr>
             ))}
           </ManageTable>
