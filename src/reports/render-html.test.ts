@@ -30,10 +30,18 @@ describe('renderReportHtml', () => {
   it('shows times in the report zone and says so when a list is empty', () => {
     const page = renderReportHtml(empty);
     expect(page).toMatch(/^<!doctype html>/);
-    expect(page).toContain('2026-03-02 00:00 – 2026-03-03 00:00 (Europe/Berlin)');
+    expect(page).toContain('2026-03-02 00:00 +01:00 – 2026-03-03 00:00 +01:00 (Europe/Berlin)');
     expect(page).toContain('No breaches in this period.');
     expect(page).toContain('Nothing is due within the next 4 business hours.');
     expect(page).not.toContain('<script');
+  });
+
+  it('gives every time its UTC offset, so the repeated hour of a fall-back reads as two instants', () => {
+    // Berlin, Sunday 25 October 2026: 03:00 CEST goes back to 02:00 CET; 00:30Z and 01:30Z are both 02:30 local.
+    const breach = (breachedAt: string) => ({ caseId: 'C-1001', subject: 'Invoice', metric: 'firstResponse', policy: 'standard', queue: 'billing', priority: 'normal', dueAt: '', breachedAt });
+    const page = renderReportHtml({ ...empty, totals: { ...empty.totals, breaches: 2 }, breaches: [breach('2026-10-25T00:30:00.000Z'), breach('2026-10-25T01:30:00.000Z')] });
+    expect(page).toContain('<td></td><td>2026-10-25 02:30 +02:00</td></tr>');
+    expect(page).toContain('<td></td><td>2026-10-25 02:30 +01:00</td></tr>');
   });
 
   it('names the metrics as people read them, as the console does', () => {

@@ -4,11 +4,10 @@
  * escapes every interpolated value; only fragments made by the same tag pass through
  * unescaped, so no text from a case (subjects, reasons) can inject markup.
  */
-import { DateTime } from 'luxon';
 import { displayText } from '../text/display.js';
 import { formatMinutes } from '../text/minutes.js';
 import type { AttainmentRow, ReportSummary } from './build-report.js';
-import { timeLeftText } from './time-text.js';
+import { reportTime, timeLeftText } from './time-text.js';
 
 /** Markup made by `html`: trusted, inserted as is. */
 export class SafeHtml {
@@ -44,8 +43,7 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
 const HTML_ROWS = 200;
 
 function when(isoText: string | null, zone: string): string {
-  if (!isoText) return '';
-  return DateTime.fromISO(isoText, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
+  return isoText ? reportTime(isoText, zone) : '';
 }
 
 /** The metrics as people read them (the console and the dashboard's drill-downs say the same); the CSV keeps the keys. */

@@ -204,7 +204,7 @@ describe('stored SLA escalation reports', () => {
   it('lists them with their delivery state, and renders one from its summary', async () => {
     const list = await (await m.get('/manage/reports/sla')).text();
     expect(list).toContain(`href="/manage/reports/sla/${reportId}"`);
-    expect(list).toContain('2026-03-02 00:00 – 2026-03-09 00:00 (Europe/Berlin)');
+    expect(list).toContain('2026-03-02 00:00 +01:00 – 2026-03-09 00:00 +01:00 (Europe/Berlin)');
     expect(list).toContain('Not emailed');
     expect(list).toContain('Failed');
     expect(list).toContain('SMTP 550 &lt;mailbox&gt; unavailable');
@@ -216,7 +216,7 @@ describe('stored SLA escalation reports', () => {
     expect(page).toContain(`href="/cases/C-${hist.ids.C}"`);
     expect(page).toContain('Breached SLAs go to advanced support');
     // C-1004 waited 3000 minutes (since Wednesday 10:00): shown in days and hours, not raw minutes.
-    expect(page).toContain('<td class="num">2 d 2 h</td>');
+    expect(page).toContain('<td>2026-03-04 10:00 +01:00</td><td class="num">2 d 2 h</td>');
     expect((await m.get('/manage/reports/sla/999999')).status).toBe(404);
     expect((await m.get('/manage/reports/sla/x')).status).toBe(404);
   });

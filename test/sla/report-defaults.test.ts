@@ -42,7 +42,7 @@ describe('REPORT_TIMEZONE and REPORT_AT_RISK_HOURS as defaults', () => {
     expect(made.status).toBe(201);
     expect(made.json.summary).toMatchObject({ timezone: 'Europe/Berlin', atRiskHours: 8, totals: { atRisk: 1 } });
     const html = await d.h.api('GET', `/api/v1/reports/${made.json.id}/report.html`, { token: manager });
-    expect(await html.text()).toContain('2026-12-01 00:00 – 2026-12-02 00:30 (Europe/Berlin)');
+    expect(await html.text()).toContain('2026-12-01 00:00 +01:00 – 2026-12-02 00:30 +01:00 (Europe/Berlin)');
     // The last day of the period in Berlin is 2 December (in UTC it would be the 1st).
     expect(html.headers.get('Content-Disposition')).toMatch(/^attachment; filename="sla-report-2026-12-02-\d+\.html"$/);
     const csv = await (await d.h.api('GET', `/api/v1/reports/${made.json.id}/report.csv`, { token: manager })).text();

@@ -108,7 +108,7 @@ describe('the report for a seeded history', () => {
 
     expect(row.html).not.toContain('<script>');
     expect(row.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
-    expect(row.html).toContain('2026-03-02 00:00 – 2026-03-03 10:30 (Europe/Berlin)');
+    expect(row.html).toContain('2026-03-02 00:00 +01:00 – 2026-03-03 10:30 +01:00 (Europe/Berlin)');
     expect(row.html).toMatch(/<th>Breaches<\/th><td class="n">3<\/td>/);
   });
 });
@@ -213,6 +213,6 @@ describe('time left of an at-risk timer', () => {
     // 55 business minutes of the hour are left; Thursday 09:45 is 16 h 55 min away on the clock.
     expect(entry).toMatchObject({ dueAt: berlin('2026-03-05T09:45'), minutesLeft: 16 * 60 + 55, businessMinutesLeft: 55 });
     expect(row.csv.split('\r\n').find((l) => l.startsWith(`"at_risk","${id}",`) && l.includes('"firstResponse"'))).toMatch(/,1015,,,,,,,55$/);
-    expect(row.html).toContain('<td class="n">55 min in business hours (16 h 55 min on the clock)</td>');
+    expect(row.html).toContain('<td>2026-03-05 09:45 +01:00</td><td class="n">55 min in business hours (16 h 55 min on the clock)</td>');
   });
 });

@@ -3,11 +3,10 @@
  * their delivery state, and one report rendered from its stored summary (JSON) inside the
  * console — every value escaped by hono/jsx. The stored HTML and CSV are downloads.
  */
-import { DateTime } from 'luxon';
 import type { AttainmentRow, ReportSummary } from '../../../src/reports/build-report.js';
 import { formatMinutes } from '../../../src/text/minutes.js';
 import type { ReportRow } from '../../../src/reports/create-report.js';
-import { timeLeftText } from '../../../src/reports/time-text.js';
+import { reportTime, timeLeftText } from '../../../src/reports/time-text.js';
 import { Badge, Button, CsrfField, EmptyState, PageHeader, Time, type Tone } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { ManagePage, ManageTable } from './parts.js';
@@ -26,9 +25,8 @@ function summaryOf(row: ReportListRow): ReportSummary {
   return row.summary as unknown as ReportSummary;
 }
 
-function local(isoText: string, zone: string): string {
-  return DateTime.fromISO(isoText, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
-}
+/** Times with their UTC offset, as in the report's HTML (src/reports/time-text.ts). */
+const local = reportTime;
 
 export function period(row: ReportListRow): string {
   const s = summaryOf(row);
