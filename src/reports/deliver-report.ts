@@ -13,6 +13,7 @@ import type { Services } from '../services.js';
 import type { ReportSummary } from './build-report.js';
 import type { ReportRow } from './create-report.js';
 import { reportFileName } from './file-name.js';
+import { forSpreadsheets } from './render-csv.js';
 
 function day(isoText: string, zone: string): string {
   return DateTime.fromISO(isoText, { zone: 'utc' }).setZone(zone).toFormat('yyyy-LL-dd HH:mm');
@@ -44,7 +45,7 @@ export function reportMail(services: Services, report: ReportRow) {
     subject: `SLA report ${period}: ${t.breaches} breach${t.breaches === 1 ? '' : 'es'}, ${t.escalations} escalation${t.escalations === 1 ? '' : 's'}`,
     text,
     html: report.html,
-    attachments: [{ filename: reportFileName(report, 'csv'), content: report.csv, contentType: 'text/csv; charset=utf-8' }],
+    attachments: [{ filename: reportFileName(report, 'csv'), content: forSpreadsheets(report.csv), contentType: 'text/csv; charset=utf-8' }],
   };
 }
 

@@ -16,6 +16,17 @@
 import { displayText } from '../text/display.js';
 import type { ReportSummary } from './build-report.js';
 
+/**
+ * A CSV file for people to open (the console's downloads, the report mail's attachment): a
+ * UTF-8 byte order mark first. Without it spreadsheet programs (Excel) read a CSV in the
+ * machine's legacy code page, and "Müller", "退款" or "प्रिया" come out garbled. The API's
+ * `report.csv` stays the bare CSV, for programs; most CSV readers skip the mark anyway
+ * (Python: `encoding="utf-8-sig"`).
+ */
+export function forSpreadsheets(csv: string): string {
+  return `\uFEFF${csv}`;
+}
+
 export const CSV_COLUMNS = [
   'section', 'case', 'subject', 'queue', 'from_queue', 'tier', 'policy', 'metric', 'priority', 'state',
   'at', 'due_at', 'minutes', 'count', 'met', 'missed', 'attainment_percent', 'reason', 'rule',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { createReport } from '../../src/reports/create-report.js';
 import { BarChart, ColumnChart, LineChart } from '../../views/pages/manage/charts.js';
+import { ADMIN_TOKEN } from '../support/harness.js';
 import { buildHistory, type History } from '../support/manage-history.js';
 import { signedIn, visitor, type PageClient } from '../support/pages.js';
 
@@ -103,7 +104,10 @@ describe('the dashboard', () => {
       expect(res.status, url).toBe(200);
       expect(res.headers.get('Content-Type')).toBe('text/csv; charset=utf-8');
       expect(res.headers.get('Content-Disposition')).toMatch(/^attachment; filename="casebook-[a-z-]+-2026-03-02-2026-03-08\.csv"$/);
-      files[url.split('?')[0]!.split('/').pop()!] = await res.text();
+      // A UTF-8 byte order mark first, for spreadsheet programs (text() takes it off, as CSV readers do).
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect([...bytes.subarray(0, 3)], url).toEqual([0xef, 0xbb, 0xbf]);
+      files[url.split('?')[0]!.split('/').pop()!] = bytes.subarray(3).toString('utf8');
     }
     expect(files.backlog).toBe(
       [
@@ -225,7 +229,12 @@ describe('stored SLA escalation reports', () => {
     const csv = await m.get(`/manage/reports/sla/${reportId}/report.csv`);
     expect(csv.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.csv"`);
     const row = (await report(reportId))!;
-    expect(await csv.text()).toBe(row.csv);
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect(bytes.subarray(0, 3).toString('hex')).toBe('efbbbf'); // for spreadsheet programs
+    expect(bytes.subarray(3).toString('utf8')).toBe(row.csv);
+    // The API's copy is the bare CSV, for programs.
+    const api = await hist.h.api('GET', `/api/v1/reports/${reportId}/report.csv`, { token: ADMIN_TOKEN });
+    expect(Buffer.from(await api.arrayBuffer()).toString('utf8')).toBe(row.csv);
     const html = await m.get(`/manage/reports/sla/${reportId}/report.html`);
     expect(html.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.html"`);
     // One UTC day [Mon 00:00Z, Tue 00:00Z): named for Monday, its last day.

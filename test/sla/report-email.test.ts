@@ -62,7 +62,9 @@ describe('report email', () => {
     const csv = mail.attachments[0]!;
     expect(csv.filename).toBe(`sla-report-2026-03-03-${report.id}.csv`);
     expect(csv.contentType).toBe('text/csv');
-    const text = csv.content.toString('utf8');
+    // For people, who open it in a spreadsheet: a UTF-8 byte order mark, then the stored CSV.
+    expect([...csv.content.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = csv.content.subarray(3).toString('utf8');
     expect(text).toBe(report.csv);
     expect(text).toContain(`"breach","${id}","Export, ""CSV"" question","general",`);
 

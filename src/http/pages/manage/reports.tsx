@@ -18,6 +18,7 @@ import { buildDashboard, drillDown, DRILL_METRICS, type DrillSpec } from '../../
 import { DomainError } from '../../../errors.js';
 import { redeliverReport, type ReportRow } from '../../../reports/create-report.js';
 import { reportFileName } from '../../../reports/file-name.js';
+import { forSpreadsheets } from '../../../reports/render-csv.js';
 import type { Option } from '../../../../views/components.js';
 import { EscalationReportPage, EscalationReportsPage } from '../../../../views/pages/manage/escalation-reports.js';
 import { DrillPage, ReportsBody, ReportsPage } from '../../../../views/pages/manage/reports.js';
@@ -68,7 +69,7 @@ function drillSpec(raw: Record<string, string>): DrillSpec {
 function csv(c: PageContext, name: string, values: Record<string, string>, body: string): Response {
   c.header('Cache-Control', 'no-store');
   c.header('Content-Disposition', `attachment; filename="casebook-${name}-${values.from}-${values.to}.csv"`);
-  return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+  return c.body(forSpreadsheets(body), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
 }
 
 async function reportOf(c: PageContext): Promise<ReportRow> {
@@ -151,7 +152,7 @@ export function reportPages(): Hono<PageEnv> {
     const row = await reportOf(c);
     c.header('Cache-Control', 'no-store');
     c.header('Content-Disposition', `attachment; filename="${reportFileName(row, 'csv')}"`);
-    return c.body(row.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    return c.body(forSpreadsheets(row.csv), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 
   app.get(`${BASE}/sla/:id/report.html`, async (c) => {
