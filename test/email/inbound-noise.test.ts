@@ -123,6 +123,53 @@ describe('auto-replies and receipts', () => {
   });
 });
 
+async function acknowledgements(ref: string) {
+  const rows = await h.query((q) => q.db.select().from(q.tables.outbox).where(eq(q.tables.outbox.caseId, parseCaseRef(ref)!)));
+  return rows.filter((o) => o.type === 'notification.send' && o.payload.template === 'case-received');
+}
+
+async function customerOf(ref: string) {
+  const c = await caseOf(ref);
+  return (await h.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.id, c.customerId))))[0]!;
+}
+
+describe('a mail sent for someone else: Reply-To', () => {
+  it('a web form’s mail opens the case for the one Reply-To address, acknowledged to them; the timeline keeps the From; replies from the form count as theirs', async () => {
+    const form = { From: 'Shop Web Form <noreply@shop.example>', 'Reply-To': 'Real Customer <real.customer@example.com>', Subject: 'Contact form: refund', 'Message-ID': '<form-1@shop.example>' };
+    const posted = await postMail(h, mail(form));
+    expect(posted.body).toMatchObject({ result: 'created' });
+    const ref = posted.body.case!;
+    expect(await customerOf(ref)).toMatchObject({ email: 'real.customer@example.com', name: 'Real Customer' });
+    expect((await entries(ref, 'email.received'))[0]!.data).toMatchObject({ from: 'real.customer@example.com', sentBy: 'noreply@shop.example' });
+    expect(await acknowledgements(ref)).toHaveLength(1);
+    // The form's address is no contact of the case: replies go to the customer alone.
+    expect(await h.query((q) => q.db.select().from(q.tables.caseEmailContacts).where(eq(q.tables.caseEmailContacts.caseId, parseCaseRef(ref)!)))).toEqual([]);
+    const page = await (await signedIn(h, manager).get(`/cases/${ref}`)).text();
+    expect(page).toContain('Received by email from real.customer@example.com (Reply-To of a mail sent by noreply@shop.example)');
+
+    // A further mail from the form about the case, for the same customer, is theirs; one for someone else is for review.
+    const again = await postMail(h, mail({ ...form, 'Message-ID': '<form-2@shop.example>', 'In-Reply-To': '<form-1@shop.example>', Subject: `Re: [${ref}] Contact form: refund` }, 'Any news?'));
+    expect(again.body).toMatchObject({ result: 'appended', case: ref, reason: null });
+    expect((await entries(ref, 'customer.replied'))[0]!.data).toMatchObject({ body: 'Any news?', sentBy: 'noreply@shop.example' });
+    const other = await postMail(h, mail({ ...form, 'Reply-To': 'someone.else@example.com', 'Message-ID': '<form-3@shop.example>', 'In-Reply-To': '<form-1@shop.example>' }, 'Me too'));
+    expect(other.body).toMatchObject({ result: 'appended', case: ref, reason: 'review' });
+
+    // No name in Reply-To: the From's name.
+    const unnamed = await postMail(h, mail({ ...form, 'Reply-To': 'quiet.customer@example.com', 'Message-ID': '<form-4@shop.example>' }));
+    expect(await customerOf(unnamed.body.case!)).toMatchObject({ email: 'quiet.customer@example.com', name: 'Shop Web Form' });
+  });
+
+  it('Reply-To is not used when it names our own address, the From itself or several addresses; mail from our own address stays a loop', async () => {
+    for (const [replyTo, id] of [['support@example.com', 'own'], ['noreply@shop.example', 'same'], ['a@example.com, b@example.com', 'several']]) {
+      const posted = await postMail(h, mail({ From: 'Shop <noreply@shop.example>', 'Reply-To': replyTo!, 'Message-ID': `<reply-to-${id}@shop.example>` }));
+      expect(posted.body, replyTo).toMatchObject({ result: 'created' });
+      expect((await customerOf(posted.body.case!)).email, replyTo).toBe('noreply@shop.example');
+    }
+    const loop = await postMail(h, mail({ From: 'support@example.com', 'Reply-To': 'real.customer@example.com' }));
+    expect(loop.body).toMatchObject({ result: 'ignored', reason: 'loop' });
+  });
+});
+
 describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
   it('opens at most EMAIL_RATE_LIMIT cases (20 an hour), acknowledges only the first 3, logs the rest as rate-limited', async () => {
     const sink = await startSmtp();

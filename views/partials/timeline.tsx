@@ -127,7 +127,7 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, ear
   switch (e.type) {
     case 'customer.replied':
       return (
-        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}`} files={files} />
+        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}${d.sentBy ? ` (Reply-To of a mail sent by ${str(d.sentBy)})` : ''}`} files={files} />
       );
     case 'staff.replied':
       return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} files={files} />;
@@ -137,7 +137,7 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, ear
     case 'email.received':
       return (
         <Line entry={e} kind="system" detail={skippedText(d)} detailLabel="Attachments not stored" files={files}>
-          {`Received by email from ${str(d.from)}${d.forwardedBy ? `, forwarded by ${str(d.forwardedBy)}` : ''}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}${typeof d.contactsLeftOut === 'number' ? ` (${d.contactsLeftOut} more recipients not copied on replies: at most 50 per case)` : ''}${d.acknowledged === false ? `; not acknowledged: ${str(d.ackSkipped)}` : ''}`}
+          {`Received by email from ${str(d.from)}${d.sentBy ? ` (Reply-To of a mail sent by ${str(d.sentBy)})` : ''}${d.forwardedBy ? `, forwarded by ${str(d.forwardedBy)}` : ''}${Array.isArray(d.cc) && d.cc.length ? `, copied: ${list(d.cc)}` : ''}${d.followUpOf ? `, a follow-up of ${str(d.followUpOf)}` : ''}${typeof d.contactsLeftOut === 'number' ? ` (${d.contactsLeftOut} more recipients not copied on replies: at most 50 per case)` : ''}${d.acknowledged === false ? `; not acknowledged: ${str(d.ackSkipped)}` : ''}`}
         </Line>
       );
     case 'email.sent': {

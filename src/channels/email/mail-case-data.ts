@@ -64,7 +64,8 @@ export type Entry = (outcome: InboundOutcome, reason: string | null, caseId: num
 
 export function others(services: Services, mail: InboundMail): { address: string; name: string }[] {
   const sender = mail.from?.address;
-  const seen = new Set<string>();
+  // A single Reply-To names the customer the mail is sent for: not a contact of their own case.
+  const seen = new Set<string>(mail.replyTo.length === 1 ? [mail.replyTo[0]!.address] : []);
   return [...mail.to, ...mail.cc].filter((a) => {
     // An address that cannot be written to (a group's leftovers, a domain literal) is no contact.
     if (a.address === sender || seen.has(a.address) || isOwnAddress(services.email, a.address) || !isEmailAddress(a.address)) return false;

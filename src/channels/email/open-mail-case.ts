@@ -18,7 +18,7 @@ import type { Forwarded } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipientData, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
 import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
-import type { InboundMail } from './parse-mail.js';
+import type { InboundMail, MailAddress } from './parse-mail.js';
 import { replyText } from './quoted-text.js';
 import { subjectOfReply, type Thread } from './thread.js';
 
@@ -47,9 +47,12 @@ export async function openCase(
   reason: string | null,
   options: ReceiveEmailOptions,
   forwarded: Forwarded | null = null,
+  /** The mail's one Reply-To address other than its From: the customer a web form or notifier wrote for. */
+  replyTo: MailAddress | null = null,
 ): Promise<InboundResult> {
   // A forward opens the case for the customer who wrote the forwarded mail; whom the agent copied is not theirs.
-  const sender = forwarded?.from ?? mail.from!;
+  // A mail sent for someone else (Reply-To) opens it for them; the entry keeps the From it came from.
+  const sender = forwarded?.from ?? replyTo ?? mail.from!;
   const subject = forwarded ? forwarded.subject : mail.subject;
   const contacts = forwarded ? [] : others(services, mail);
   const at = services.clock.now();
@@ -92,6 +95,7 @@ export async function openCase(
         ...recipientData(mail),
         ...(contactsLeftOut > 0 ? { contactsLeftOut } : {}),
         ...(forwarded ? { forwardedBy: mail.from!.address } : {}),
+        ...(!forwarded && replyTo ? { sentBy: mail.from!.address } : {}),
         ...(options.mailboxName ? { mailbox: options.mailboxName } : {}),
         ...(full.length > MAX_BODY || cut ? { original: clipText(full, MAX_ORIGINAL) } : {}),
         ...attachmentData(mail),

@@ -30,6 +30,8 @@ export interface InboundMail {
   from: MailAddress | null;
   to: MailAddress[];
   cc: MailAddress[];
+  /** The Reply-To addresses (a web form's or a notifier's mail names the customer there). */
+  replyTo: MailAddress[];
   subject: string;
   /** The plain text body (from the HTML part when there is no text part). */
   text: string;
@@ -122,6 +124,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
+    replyTo: addresses(parsed.replyTo),
     // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text.
     subject: lineWithoutControls(parsed.subject ?? ''),
     text: withoutControls(textOf(parsed, htmlOnly)),

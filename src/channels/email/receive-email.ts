@@ -26,7 +26,7 @@ import { addContactsOn, claimMessageIdOn, DuplicateMailError, isContactOn, logMa
 import { isAutoReply, isBounce } from './noise.js';
 import { openCase } from './open-mail-case.js';
 import { mailChecks } from './prechecks.js';
-import { derivedMessageId, headersOnly, parseMail, type InboundMail } from './parse-mail.js';
+import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
 import { replyText } from './quoted-text.js';
 import { isBlocked, isOwnAddress } from './settings.js';
 import { findThread, type Thread } from './thread.js';
@@ -127,17 +127,20 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   if (!isEmailAddress(sender)) return ignore('invalid-sender');
   const rate = settings.ratePerSender;
   if (rate.count > 0 && (await store.query((q) => mailChecks(q).mailsFrom(q, sender, at - rate.windowMs))) >= rate.count) return ignore('rate-limited');
+  // A web form's or a notifier's mail (From: noreply@shop) names the customer in Reply-To: a new case is theirs.
+  const replyTo = await replyToOf(services, mail);
+  if (replyTo && isBlocked(settings, replyTo.address)) return ignore('blocked');
 
   try {
     // Written to the store before the transaction that names them (a failure leaves orphans only).
     const files = storeMailFiles(services, mail, raw);
     const thread = await store.query((q) => findThread(q, settings, mail, options.recipients ?? []));
     // An erased case is no one's thread: the mail that names it (its reply address, its `[C-…]`) is a new request.
-    if (thread?.erased) return await openCase(services, mail, entry, files, thread, 'erased-case', options);
+    if (thread?.erased) return await openCase(services, mail, entry, files, thread, 'erased-case', options, null, replyTo);
     if (thread) {
       let appended: Awaited<ReturnType<typeof appendToCase>>;
       try {
-        appended = await appendToCase(services, mail, thread, entry, files);
+        appended = await appendToCase(services, mail, thread, entry, files, replyTo);
       } catch (error) {
         // Closed between the check and the write: the reply opens a follow-up case all the same.
         if (!(error instanceof DomainError) || error.code !== 'INVALID_TRANSITION') throw error;
@@ -147,15 +150,15 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
       if (appended === 'follow-up') {
         // A further reply to the same closed case (the customer answers the same old mail again) joins the
         // follow-up it already opened, while that is not closed itself: one follow-up, not one per mail.
-        const followUp = await latestFollowUp(services, thread.caseId, sender);
+        const followUp = (await latestFollowUp(services, thread.caseId, sender)) ?? (replyTo ? await latestFollowUp(services, thread.caseId, replyTo.address) : null);
         if (followUp !== null) {
-          const joined = await appendToCase(services, mail, { caseId: followUp, by: thread.by }, entry, files, thread.caseId);
+          const joined = await appendToCase(services, mail, { caseId: followUp, by: thread.by }, entry, files, replyTo, thread.caseId);
           if (typeof joined !== 'string') return joined;
         }
       }
-      return await openCase(services, mail, entry, files, thread, appended, options);
+      return await openCase(services, mail, entry, files, thread, appended, options, null, replyTo);
     }
-    return await openCase(services, mail, entry, files, null, null, options);
+    return await openCase(services, mail, entry, files, null, null, options, null, replyTo);
   } catch (error) {
     if (error instanceof DuplicateMailError) return duplicate();
     if (error instanceof DomainError && (error.code === 'VALIDATION_FAILED' || error.code === 'FORBIDDEN')) return rejected(error);
@@ -171,6 +174,18 @@ function latestFollowUp(services: Services, closedCaseId: number, sender: string
   });
 }
 
+/**
+ * The one Reply-To address of a mail when it is not its From — the customer a web form or a
+ * notifier writes for —, with the From's name when it has none; null when there is none or
+ * several, or it is one of our own addresses, a staff account's or no customer's address.
+ */
+async function replyToOf(services: Services, mail: InboundMail): Promise<MailAddress | null> {
+  const [only, ...more] = mail.replyTo;
+  if (!only || more.length > 0 || only.address === mail.from?.address) return null;
+  if (isOwnAddress(services.email, only.address) || !isEmailAddress(only.address) || (await isStaff(services, only.address))) return null;
+  return { address: only.address, name: only.name || mail.from?.name || '' };
+}
+
 function isStaff(services: Services, address: string): Promise<boolean> {
   return services.store.query((q) => mailChecks(q).isStaff(q, address));
 }
@@ -182,12 +197,20 @@ interface Continued {
   workflowVersion: number;
 }
 
-/** What appending to the thread's case needs to know: the case, the sender as a customer, whether they are copied on it. */
-async function threadFacts(q: Handle, caseId: number, sender: string) {
+/**
+ * What appending to the thread's case needs to know: the case, the sender as a customer,
+ * whether they are copied on it — or, when they are neither, whether the mail's Reply-To is
+ * the case's customer (a reply sent for them from another address: `byReplyTo`).
+ */
+async function threadFacts(q: Handle, caseId: number, sender: string, replyTo: string | null) {
   const c = (await get<Continued>(q, 'SELECT customer_id AS "customerId", status, workflow, workflow_version AS "workflowVersion" FROM cases WHERE id = ?', [caseId]))!;
   const customer = await customerByEmail(q, sender);
   const participant = (customer !== undefined && customer.id === c.customerId) || (await isContactOn(q, caseId, sender));
-  return { c, customer, participant };
+  if (!participant && replyTo !== null) {
+    const named = await customerByEmail(q, replyTo);
+    if (named !== undefined && named.id === c.customerId) return { c, customer: named, participant: true, byReplyTo: true };
+  }
+  return { c, customer, participant, byReplyTo: false };
 }
 
 /** The mail as a message on the case it continues; or why it opens a new case instead. */
@@ -197,11 +220,13 @@ async function appendToCase(
   thread: Thread,
   entry: Entry,
   files: MailFiles,
+  /** The mail's one Reply-To address other than its From (see `replyToOf`). */
+  replyTo: MailAddress | null,
   /** The closed case the mail answered, when it joins that case's follow-up. */
   answered: number | null = null,
 ): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
   const sender = mail.from!.address;
-  const { c, customer, participant } = await services.store.query((q) => threadFacts(q, thread.caseId, sender));
+  const { c, customer, participant, byReplyTo } = await services.store.query((q) => threadFacts(q, thread.caseId, sender, replyTo?.address ?? null));
   const at = services.clock.now();
   const full = mail.text.trim();
   const { text: cutText, cut } = replyText(full);
@@ -236,7 +261,7 @@ async function appendToCase(
   if (workflow.states[c.status]?.final) return 'follow-up';
   const actor: Actor = { type: 'customer', id: c.customerId, role: 'customer', name: customer?.id === c.customerId ? customer.name : sender };
   await addMessage(services, thread.caseId, { body: body.text, public: true }, actor, {
-    data: { ...stored, ...(customer?.id === c.customerId ? {} : { from: sender }) },
+    data: { ...stored, ...(customer?.id === c.customerId ? {} : { from: sender }), ...(byReplyTo ? { sentBy: sender } : {}) },
     attachments: files.stored,
     within: async (ctx, eventId) => {
       await recordOriginal(ctx, eventId, files);
