@@ -170,6 +170,21 @@ describe('a mail sent for someone else: Reply-To', () => {
   });
 });
 
+describe('list mail and newsletters', () => {
+  it('a mail with List-Id or List-Unsubscribe (no Precedence) opens its case but is not acknowledged, and the timeline says why', async () => {
+    const lists: Record<string, string>[] = [{ 'List-Id': 'Shop news <news.shop.example>' }, { 'List-Unsubscribe': '<https://shop.example/unsubscribe?u=1>' }];
+    for (const header of lists) {
+      const posted = await postMail(h, mail({ From: 'news@shop.example', Subject: 'Our spring offers', ...header }));
+      expect(posted.body).toMatchObject({ result: 'created' });
+      const ref = posted.body.case!;
+      expect(await acknowledgements(ref)).toEqual([]);
+      expect((await entries(ref, 'email.received'))[0]!.data).toMatchObject({ acknowledged: false });
+      const page = await (await signedIn(h, manager).get(`/cases/${ref}`)).text();
+      expect(page).toContain('not acknowledged: the mail came through a mailing list or is a newsletter');
+    }
+  });
+});
+
 describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
   it('opens at most EMAIL_RATE_LIMIT cases (20 an hour), acknowledges only the first 3, logs the rest as rate-limited', async () => {
     const sink = await startSmtp();

@@ -86,6 +86,15 @@ export function isAutoReply(mail: ParsedMail): boolean {
   return OUT_OF_OFFICE.test(subject) || OUT_OF_OFFICE_WORD.test(subject);
 }
 
+/**
+ * Mail sent through a mailing list or as a newsletter (`List-Id`, `List-Unsubscribe`, RFC 2369
+ * and 2919). It may be a customer's request (someone writes through a list), so it opens its
+ * case; but RFC 3834 §2 asks for no automatic response to it: it is not acknowledged.
+ */
+export function isListMail(mail: ParsedMail): boolean {
+  return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe');
+}
+
 const DAEMONS = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/i;
 
 export function isBounce(mail: ParsedMail): boolean {

@@ -18,6 +18,7 @@ import type { Forwarded } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipientData, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
 import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
+import { isListMail } from './noise.js';
 import type { InboundMail, MailAddress } from './parse-mail.js';
 import { replyText } from './quoted-text.js';
 import { subjectOfReply, type Thread } from './thread.js';
@@ -32,6 +33,8 @@ import { subjectOfReply, type Thread } from './thread.js';
 export const ACK_LIMIT = 3;
 const ACK_WINDOW_MS = 3_600_000;
 const ACK_SKIPPED = `${ACK_LIMIT} cases from this address were already acknowledged within the hour`;
+/** RFC 3834 §2: no automatic response to mail sent through a mailing list or as a newsletter. */
+const LIST_SKIPPED = 'the mail came through a mailing list or is a newsletter (List-Id or List-Unsubscribe); no automatic reply is sent to list mail';
 
 /** Cases opened by mail from this address within the window (forwards are logged under the agent's address). */
 async function acknowledgedLately(q: Handle, address: string, at: number): Promise<number> {
@@ -86,7 +89,8 @@ export async function openCase(
     attachments: files.stored,
     within: async (ctx) => {
       // Checked before this mail's own log line is written.
-      const quiet = !forwarded && (await acknowledgedLately(ctx.q, sender.address, at)) >= ACK_LIMIT;
+      const listMail = !forwarded && isListMail(mail.parsed);
+      const quiet = listMail || (!forwarded && (await acknowledgedLately(ctx.q, sender.address, at)) >= ACK_LIMIT);
       await claimMessageIdOn(ctx.q, mail.messageId, ctx.case.id, at);
       const contactsLeftOut = await addContactsOn(ctx.q, ctx.case.id, contacts, at);
       const received = await ctx.record('email.received', {
@@ -101,7 +105,7 @@ export async function openCase(
         ...attachmentData(mail),
         ...skippedData(services, files),
         ...followUp,
-        ...(quiet ? { acknowledged: false, ackSkipped: ACK_SKIPPED } : {}),
+        ...(quiet ? { acknowledged: false, ackSkipped: listMail ? LIST_SKIPPED : ACK_SKIPPED } : {}),
       });
       // createCase stores the case before `within` runs: the entry has its id.
       await recordOriginal(ctx, received!, files);
