@@ -10,6 +10,7 @@ import { fillCapacity } from './assignment/fill-capacity.js';
 import { ACCESS_MAIL } from './auth/request-access-mail.js';
 import { sendAccessMail } from './auth/send-access-mail.js';
 import { REPLY_MAIL, registerEmailSubscribers, sendReplyMail } from './channels/email/outbound.js';
+import { sendTooLargeNotice, TOO_LARGE_MAIL } from './channels/email/too-large-notice.js';
 import { registerChatSubscribers } from './chat/subscribers.js';
 import { MISSED_REPLIES_MAIL, sendMissedReplies } from './chat/missed-replies.js';
 import { sendTranscript, TRANSCRIPT_MAIL } from './chat/transcript.js';
@@ -74,6 +75,7 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
     [IM_POST, postImMessage],
     [TRANSCRIPT_MAIL, sendTranscript],
     [MISSED_REPLIES_MAIL, sendMissedReplies],
+    [TOO_LARGE_MAIL, sendTooLargeNotice],
   ]);
 }
 

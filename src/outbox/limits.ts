@@ -1,7 +1,7 @@
 /** The outbox's constants (outbox.ts re-exports those other modules use). */
 export const MAX_ATTEMPTS = 8;
 /** Item types a command's `settle` leaves to the background (mail): the answer does not wait for them. */
-export const MAIL_ITEMS: readonly string[] = ['notification.send', 'notification.mention', 'email.reply', 'chat.missed_replies'];
+export const MAIL_ITEMS: readonly string[] = ['notification.send', 'notification.mention', 'email.reply', 'chat.missed_replies', 'email.too-large'];
 export const LOCK_MS = 60_000;
 /** Work done between two pauses for the event loop. */
 export const SLICE_MS = 10;

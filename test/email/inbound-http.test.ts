@@ -250,6 +250,31 @@ describe('a new mail', () => {
     expect(await caseCount()).toBe(0);
   });
 
+  it('the sender of a too-large mail gets one automatic reply a day naming the limit; auto-replies, list mail, the mailer-daemon and our own address none', async () => {
+    inbox = await startSmtp();
+    h = emailHarness({ maxBytes: 4096 }, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, 'Casebook <support@example.com>') });
+    const big = (headers: string, id: string) => Buffer.concat([Buffer.from(`${headers}\r\nTo: support@example.com\r\nSubject: Scans\r\nMessage-ID: <${id}@example.com>\r\n\r\n`), Buffer.alloc(10_000, 'A')]);
+    const senders = ['From: Ann <ann@example.com>', 'From: ann@example.com', 'From: robot@example.org\r\nAuto-Submitted: auto-replied', 'From: news@example.org\r\nList-Id: <news.example.org>', 'From: MAILER-DAEMON@example.org', 'From: support@example.com'];
+    for (const [i, from] of senders.entries()) expect(await postMail(h, big(from, `big-${i}`))).toMatchObject({ status: 202, body: { result: 'ignored', reason: 'too-large', case: null } });
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    expect(inbox.messages.map((m) => m.to)).toEqual([['ann@example.com']]);
+    const notice = inbox.messages[0]!.mail;
+    expect(notice.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(notice.inReplyTo).toBe('<big-0@example.com>');
+    expect(notice.subject).toBe('Your mail was too large to receive: Scans');
+    expect(notice.text).toContain('we take mails up to 4 KB');
+    expect(notice.text).toContain('share them through a link');
+    // Every mail is still logged; a day later the same sender is told again.
+    expect((await mailLog()).map((r) => r.reason)).toEqual(senders.map(() => 'too-large'));
+    h.clock.advance(24 * 3_600_000 + 1);
+    await postMail(h, big('From: ann@example.com', 'big-next-day'));
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    expect(inbox.messages.map((m) => m.to)).toEqual([['ann@example.com'], ['ann@example.com']]);
+    expect(await caseCount()).toBe(0);
+  });
+
   it('a 2 MB mail is accepted: the 256 KiB API body limit does not apply to inbound mail', async () => {
     h = emailHarness();
     const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });

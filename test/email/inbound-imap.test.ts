@@ -9,8 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
 import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
 import { createLogger } from '../../src/logger.js';
+import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
 import type { Harness } from '../support/harness.js';
+import { startSmtp } from '../support/smtp.js';
 import { emailHarness } from './support.js';
 
 let dovecot: Dovecot;
@@ -32,9 +34,9 @@ afterEach(async () => {
   h?.close();
 });
 
-function harness(settings: Parameters<typeof emailHarness>[0] = {}): Harness {
+function harness(settings: Parameters<typeof emailHarness>[0] = {}, mailer?: Mailer): Harness {
   logs = [];
-  h = emailHarness(settings, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
+  h = emailHarness(settings, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])), ...(mailer ? { mailer } : {}) });
   return h;
 }
 
@@ -262,8 +264,9 @@ describe('reading an IMAP mailbox', () => {
     expect(logs.some((l) => l.msg.includes('UIDVALIDITY changed'))).toBe(true);
   });
 
-  it('fetches only the start of a mail over the size limit and logs it as too-large', async () => {
-    harness({ maxBytes: 4096 });
+  it('fetches only the start of a mail over the size limit, logs it as too-large and tells the sender', async () => {
+    const sink = await startSmtp();
+    harness({ maxBytes: 4096 }, createMailer(`smtp://127.0.0.1:${sink.port}`, 'Casebook <support@example.com>'));
     await recreate('Big');
     const big = mail('A huge attachment');
     await dovecot.deliver(`${big.raw}${'x'.repeat(76)}\r\n`.repeat(1) + `${'y'.repeat(76)}\r\n`.repeat(200), 'Big');
@@ -272,6 +275,10 @@ describe('reading an IMAP mailbox', () => {
     expect(await mailLog()).toEqual([expect.objectContaining({ via: 'imap', outcome: 'ignored', reason: 'too-large', subject: 'A huge attachment', fromAddress: 'chloe@example.com' })]);
     expect((await mailLog())[0]!.size).toBeGreaterThan(15_000);
     expect(await allCases()).toHaveLength(0);
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    await sink.close();
+    expect(sink.messages.map((m) => [m.to, m.mail.subject, m.mail.headers.get('auto-submitted')])).toEqual([[['chloe@example.com'], 'Your mail was too large to receive: A huge attachment', 'auto-replied']]);
   });
 
   it('leaves a mail that could not be stored unmarked and behind the checkpoint, and files it once storing works again', async () => {

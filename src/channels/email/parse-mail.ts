@@ -143,6 +143,12 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   };
 }
 
+/** The headers of a mail too large to parse, from its first bytes, parsed as a mail without a body (for the noise checks). */
+export async function headersParsed(raw: Buffer): Promise<ParsedMail> {
+  const { simpleParser } = await import('mailparser');
+  return simpleParser(Buffer.from(`${headerBlock(raw)}\r\n\r\n`, 'utf8'));
+}
+
 /** The Message-ID, From and Subject of a mail too large to parse, from its first bytes. */
 export function headersOnly(raw: Buffer): { messageId: string | null; from: string | null; subject: string | null } {
   const block = headerBlock(raw);

@@ -30,6 +30,7 @@ import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAd
 import { replyText } from './quoted-text.js';
 import { isBlocked, isOwnAddress } from './settings.js';
 import { findThread, type Thread } from './thread.js';
+import { queueTooLargeNoticeOn, tooLargeNoticeTo } from './too-large-notice.js';
 
 export type { InboundResult, InboundVia, ReceiveEmailOptions } from './mail-case-data.js';
 
@@ -45,7 +46,18 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     return { result: 'ignored', reason };
   };
 
-  if (size > settings.maxBytes) return ignoredUnparsed('too-large');
+  if (size > settings.maxBytes) {
+    // Over SMTP the 552 tells the sender; over IMAP and HTTP an automatic reply does (too-large-notice.ts).
+    if (options.via === 'smtp') return ignoredUnparsed('too-large');
+    const head = headersOnly(raw);
+    const to = await tooLargeNoticeTo(services, raw, head.from);
+    await store.write(async (q) => {
+      if (to) await queueTooLargeNoticeOn(q, { to, subject: head.subject, messageId: head.messageId, size, limit: settings.maxBytes }, at);
+      await logMailOn(q, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason: 'too-large', caseId: null });
+    });
+    if (to) services.outbox.kick();
+    return { result: 'ignored', reason: 'too-large' };
+  }
   let mail: InboundMail;
   try {
     mail = await parseMail(raw);
