@@ -12,7 +12,8 @@
  * - `case.event` when the workflow names rulesets for the event (the `sla` fact rides along);
  * - `sla.dispatch` when the workflow has `on` transitions for it (see dispatch-event.ts).
  * The case row itself is not touched (a breached timer keeps its due time, so `sla_due_at`
- * stays right), so a sweep never conflicts with people working on the case.
+ * stays right), so a sweep never waits for people working on the case; their commands read the
+ * case's timers locked (timer-rows.ts), so a mark and a command's change never overwrite each other.
  *
  * Breaches are handled before warnings (in each batch): a timer whose due time has also passed gets only its
  * breach (a warning after the fact helps nobody), and its warning is dropped for good.

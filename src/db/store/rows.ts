@@ -72,6 +72,17 @@ export function lockedById<T extends Table>(q: Handle, table: T, id: number): Pr
   return rowByIdOn(q, table, id, ' FOR NO KEY UPDATE');
 }
 
+/**
+ * The rows of a query, locked until the write transaction ends, as `lockedById` locks one: on
+ * PostgreSQL the SELECT with `FOR NO KEY UPDATE` after it (a transaction changing one of them
+ * waits for this one, and this one waits for a change under way and reads what it committed);
+ * on SQLite, which runs one write transaction at a time, a plain read.
+ */
+export async function lockedRows<R>(q: Handle, text: string, params: readonly unknown[] = []): Promise<R[]> {
+  if (q.dialect === 'sqlite') return all<R>(q, text, params);
+  return q.all<R>(bound(`${text} FOR NO KEY UPDATE`, params));
+}
+
 /** SQLite: the cached statement; PostgreSQL: the row's SELECT with `lock` after it. */
 async function rowByIdOn<T extends Table>(q: Handle, table: T, id: number, lock: string): Promise<T['$inferSelect'] | undefined> {
   if (q.dialect === 'sqlite') return rowById(sqliteOf(q), table, id);
