@@ -38,6 +38,7 @@ import {
 } from '../definitions/problems.js';
 import {
   addBusinessMinutes,
+  BusinessCalendarError,
   calendarDefinitionProblems,
   compileCalendar,
   MINUTE_MS,
@@ -106,9 +107,10 @@ export interface SlaConfig {
   /**
    * The instant `ms` of business time after `startMs` on the calendar of policy `policyName`
    * (the default policy's when it is null or not in this config): a workflow timer with
-   * `"businessHours": true` (docs/workflows.md).
+   * `"businessHours": true` (docs/workflows.md). Null when the calendar does not have that much
+   * business time in the next three years (MAX_SCAN_DAYS): the timer never falls due.
    */
-  addBusinessTime(policyName: string | null, startMs: number, ms: number): number;
+  addBusinessTime(policyName: string | null, startMs: number, ms: number): number | null;
 }
 
 export type SlaConfigErrorCode = 'INVALID_SLA_CONFIG' | 'UNKNOWN_SLA_POLICY' | 'UNKNOWN_SLA_TARGET';
@@ -386,7 +388,12 @@ export function compileSlaConfig(json: unknown): SlaConfig {
     },
     addBusinessTime(policyName, startMs, ms) {
       const policy = (policyName === null ? undefined : policies.get(policyName)) ?? policies.get(definition.default)!;
-      return addBusinessMinutes(policy.calendar, startMs, ms / MINUTE_MS);
+      try {
+        return addBusinessMinutes(policy.calendar, startMs, ms / MINUTE_MS);
+      } catch (error) {
+        if (error instanceof BusinessCalendarError && error.code === 'CALENDAR_EXHAUSTED') return null;
+        throw error;
+      }
     },
   };
 }

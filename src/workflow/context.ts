@@ -11,7 +11,7 @@
  * until then (unstored-case.ts), and `save()` inserts the case once, in its final state, and
  * them after it in multi-row inserts (fewer statements and WAL pages than insert-then-update).
  */
-import type { cases } from '../db/schema/index.js';
+import { NO_DUE_AT, type cases } from '../db/schema/index.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { all, byId, get, insertRows, json, lockedById, run, updateOf } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
@@ -33,7 +33,8 @@ export type CaseRow = typeof cases.$inferSelect;
  * in calendar time, or with `businessHours` that much business time later on the calendar of
  * the case's SLA policy (in its pinned SLA config version; the default policy's calendar when
  * it has none). Computed once, when the timer is scheduled: on entering the state, by a
- * workflow re-apply and by an import (docs/workflows.md, "State timers").
+ * workflow re-apply and by an import (docs/workflows.md, "State timers"). A calendar with less
+ * business time than that in the next three years: never (NO_DUE_AT), not a failed transition.
  */
 export function timerDue(
   services: Services,
@@ -43,7 +44,8 @@ export function timerDue(
 ): number {
   if (!timer.businessHours) return enteredAt + timer.afterMs;
   const { config } = services.definitions.sla(c.slaConfigVersion ?? undefined);
-  return config.addBusinessTime(c.slaPolicy, enteredAt, timer.afterMs);
+  // More business time than the calendar has in three years: never (the case still enters the state).
+  return config.addBusinessTime(c.slaPolicy, enteredAt, timer.afterMs) ?? NO_DUE_AT;
 }
 export type TransitionFields = Partial<Record<TransitionField, string>>;
 

@@ -6,6 +6,7 @@
  */
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_DUE_AT } from '../../src/db/schema/index.js';
 import { publishVersion } from '../../src/definitions/versions.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
@@ -104,5 +105,17 @@ describe('state timers in business hours', () => {
     expect(await status(ids.business)).toBe('pending');
     await advanceTo(MONDAY_10);
     expect(await status(ids.business)).toBe('open');
+  });
+
+  it('longer than the calendar has business hours in three years: the case waits all the same, the timer never falls due', async () => {
+    // 400d = 9,600 business hours; the office calendar has about 2,000 a year.
+    const long = withTimers(h.services.definitions.workflow('support').definition, 'Pending');
+    long.states.pending!.timers = [{ after: '400d', transition: 'remind', businessHours: true }];
+    await publishVersion(h.services, 'workflow', 'support', long, ADMIN, 'A long wait');
+    expect((await call('POST', '/api/v1/workflows/support/reapply', {})).status).toBe(200);
+    const waiting = await call('POST', `/api/v1/cases/${ids.business}/transitions`, { transition: 'waitOnCustomer' });
+    expect(waiting.status, JSON.stringify(waiting.json)).toBe(200);
+    expect(await status(ids.business)).toBe('pending');
+    expect(await pendingTimers()).toEqual([{ transition: 'remind', at: NO_DUE_AT }]);
   });
 });
