@@ -22,10 +22,11 @@
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
+import { NO_DUE_AT } from '../db/schema/index.js';
 import { allowLongStatements, type Handle } from '../db/store/index.js';
 import { SLA_CONFIG_NAME } from '../definitions/registry.js';
 import type { Services } from '../services.js';
-import { addBusinessMinutes, businessMinutesBetween, type BusinessCalendar } from '../sla/calendar.js';
+import { addBusinessMinutes, BusinessCalendarError, businessMinutesBetween, type BusinessCalendar } from '../sla/calendar.js';
 import { roundMinutes } from '../sla/timer.js';
 import * as pgQueries from './pg.js';
 import { attainmentPercent as percent, readSlaOutcomes } from './sla-outcomes.js';
@@ -244,7 +245,7 @@ async function atRiskTimers(q: Handle, services: Services, now: number, hours: n
     let bound = bounds.get(key);
     if (bound === undefined) {
       const calendar = calendarOf(version, name);
-      bound = calendar ? addBusinessMinutes(calendar, now, minutes) : now;
+      bound = calendar ? businessBound(calendar, now, minutes) : now;
       bounds.set(key, bound);
     }
     return bound;
@@ -268,6 +269,20 @@ async function atRiskTimers(q: Handle, services: Services, now: number, hours: n
       minutesLeft: Math.max(0, Math.ceil((r.due_at - now) / 60_000)),
       businessMinutesLeft: businessMinutesLeft(r, calendarOf(r.policy_version, r.calendar), now),
     }));
+}
+
+/**
+ * The instant `minutes` business minutes after `now` on `calendar`; for a calendar with fewer
+ * in the next three years (a desk open an hour a week, asked for 200 hours ahead) every later
+ * instant: all its timers are within them.
+ */
+function businessBound(calendar: BusinessCalendar, now: number, minutes: number): number {
+  try {
+    return addBusinessMinutes(calendar, now, minutes);
+  } catch (error) {
+    if (error instanceof BusinessCalendarError && error.code === 'CALENDAR_EXHAUSTED') return NO_DUE_AT;
+    throw error;
+  }
 }
 
 /**

@@ -216,3 +216,17 @@ describe('time left of an at-risk timer', () => {
     expect(row.html).toContain('<td>2026-03-05 09:45 +01:00</td><td class="n">55 min in business hours (16 h 55 min on the clock)</td>');
   });
 });
+
+describe('a calendar with fewer business hours in three years than the at-risk window', () => {
+  it('still builds the report: its timers are all within the window', async () => {
+    // A valid calendar open one hour a week (156 hours in three years), asked for 200 hours ahead.
+    const config = structuredClone((await d.call('GET', '/api/v1/sla-config')).json.config as Json);
+    config.calendars.saturdayHour = { timezone: 'Asia/Kathmandu', weekly: { sat: [['10:00', '11:00']] } };
+    expect((await d.call('PUT', '/api/v1/sla-config', managerToken, { config })).status).toBe(200);
+    const res = await d.call('POST', '/api/v1/reports', managerToken, { from: berlin('2026-03-04T00:00'), to: berlin('2026-03-04T17:00'), atRiskHours: 200 });
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    const summary = (await d.call('GET', `/api/v1/reports/${res.json.id as number}`, managerToken)).json.summary as Json;
+    expect(summary.atRiskHours).toBe(200);
+    expect((summary.atRisk as Json[]).map((r) => r.subject)).toContain('Late caller');
+  });
+});
