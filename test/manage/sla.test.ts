@@ -172,7 +172,12 @@ describe('SLA versions and re-apply', () => {
     const text = textOf(html);
     expect(text).toContain('2 open cases would move to v3; 2 would change (2 timers).');
     for (const id of ids) expect(html).toContain(`<a href="/cases/C-${id}">C-${id}</a>`);
-    expect(text).toContain('v1 standard First response : Mon 2 Mar 2026, 11:00 UTC (120 min) → Mon 2 Mar 2026, 13:00 UTC (240 min)');
+    expect(text).toContain('v1 standard First response : 2 Mar 2026, 11:00 UTC (120 min) → 2 Mar 2026, 13:00 UTC (240 min)');
+    // In the manager's own zone, as every time on a page: Kathmandu is UTC+05:45.
+    await h.run('UPDATE staff SET time_zone = ? WHERE id = ?', 'Asia/Kathmandu', h.maria.id);
+    const local = textOf(await (await h.as.manager.get('/manage/sla/reapply', { htmx: true })).text());
+    expect(local).toContain('v1 standard First response : 2 Mar 2026, 16:45 GMT+5:45 (120 min) → 2 Mar 2026, 18:45 GMT+5:45 (240 min)');
+    await h.run('UPDATE staff SET time_zone = NULL WHERE id = ?', h.maria.id);
     expect(html).toContain('<input type="hidden" name="version" value="3"/>');
     const timer = async () => (await h.get<{ due_at: number; policy_version: number }>("SELECT due_at, policy_version FROM sla_timers WHERE case_id = ? AND metric = 'firstResponse'", ids[0]))!;
     expect(await timer()).toEqual({ due_at: Date.parse('2026-03-02T11:00:00Z'), policy_version: 1 });

@@ -11,6 +11,7 @@ import type { ReapplyResult } from '../../../src/sla/reapply.js';
 import type { CalendarDefinition, Holiday, LocalInterval } from '../../../src/sla/calendar.js';
 import { METRICS, PRIORITIES, type SlaConfigJson } from '../../../src/sla/config.js';
 import { Alert, Badge, Button, CsrfField, EmptyState, Field, FormError, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
+import { Time } from '../../time.js';
 import type { Viewer } from '../../viewer.js';
 import { ChatTargets } from './sla-chat.js';
 import { DraftPanel, EditorForm, HistoryTable, InForce, ManagePage, ManageTable, NoticeAlert, type DefinitionView } from './parts.js';
@@ -226,8 +227,9 @@ export interface ReapplyState {
   done?: ReapplyResult | null;
 }
 
-function dueText(iso: string | null): string {
-  return iso ? `${formatInZone(Date.parse(iso), 'UTC')} UTC` : 'no due time';
+/** A due time before or after re-applying, in the viewer's zone as every time on a page. */
+function Due({ at }: { at: string | null }) {
+  return at ? <Time at={at} /> : <>no due time</>;
 }
 
 export function ReapplyPreview({ result, csrfToken }: { result: ReapplyResult; csrfToken: string }) {
@@ -250,8 +252,27 @@ export function ReapplyPreview({ result, csrfToken }: { result: ReapplyResult; c
                   {c.timers.map((t) => (
                     <li>
                       <strong>{METRIC_LABEL[t.metric] ?? t.metric}</strong>
-                      {t.from ? `: ${dueText(t.from.dueAt)} (${t.from.targetMinutes} min) → ` : `: no timer → started from ${t.startedAt ? dueText(t.startedAt) : '—'} with ${t.usedMinutes ?? 0} min used, `}
-                      {t.to ? `${dueText(t.to.dueAt)} (${t.to.targetMinutes} min)` : 'cancelled: no target any more'}
+                      {t.from ? (
+                        <>
+                          {': '}
+                          <Due at={t.from.dueAt} />
+                          {` (${t.from.targetMinutes} min) → `}
+                        </>
+                      ) : (
+                        <>
+                          {': no timer → started from '}
+                          {t.startedAt ? <Time at={t.startedAt} /> : '—'}
+                          {` with ${t.usedMinutes ?? 0} min used, `}
+                        </>
+                      )}
+                      {t.to ? (
+                        <>
+                          <Due at={t.to.dueAt} />
+                          {` (${t.to.targetMinutes} min)`}
+                        </>
+                      ) : (
+                        'cancelled: no target any more'
+                      )}
                     </li>
                   ))}
                 </ul>
