@@ -29,6 +29,7 @@ import { DefinitionError, DomainError } from '../errors.js';
 import { prepareRuleset } from '../rules/compile.js';
 import type { CompiledRuleset } from '../rules/engine.js';
 import { enabledRules, validateRuleset, type RuleCondition, type RuleJson } from '../rules/definition.js';
+import { businessTimerWarnings } from '../sla/business-timer-reach.js';
 import { compileSlaConfig, validateSlaConfig, type SlaConfig, type SlaConfigJson } from '../sla/config.js';
 import type { WorkflowDefinition } from '../workflow/definition.js';
 import type { ActionRegistry } from '../workflow/registry.js';
@@ -345,7 +346,10 @@ export class Definitions {
       }
       case 'workflow': {
         const queueTiers = await activeQueueTiersIn(q);
-        const problems = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')), queues: new Set(queueTiers.keys()), queueTiers }).problems;
+        const result = validateWorkflow(body, { actions: this.#actions, rulesets: new Set(await publishedNamesIn(q, 'ruleset')), queues: new Set(queueTiers.keys()), queueTiers });
+        const problems = result.problems;
+        const sla = (await publishedBodiesIn(q, 'sla')).get(SLA_CONFIG_NAME);
+        if (result.ok && sla) problems.push(...businessTimerWarnings(result.definition, sla.body as SlaConfigJson));
         const named = (body as { workflow?: unknown } | null)?.workflow;
         if (typeof named === 'string' && named !== name) {
           problems.push(problem(['workflow'], `the workflow is named "${named}" but is stored as "${name}"`));

@@ -111,7 +111,15 @@ describe('state timers in business hours', () => {
     // 400d = 9,600 business hours; the office calendar has about 2,000 a year.
     const long = withTimers(h.services.definitions.workflow('support').definition, 'Pending');
     long.states.pending!.timers = [{ after: '400d', transition: 'remind', businessHours: true }];
-    await publishVersion(h.services, 'workflow', 'support', long, ADMIN, 'A long wait');
+    const { warnings } = await publishVersion(h.services, 'workflow', 'support', long, ADMIN, 'A long wait');
+    // Said when it is published: the office calendar (40 hours a week, Friday 39) has about 2,028 a year.
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        path: '$.states.pending.timers[0].after',
+        severity: 'warning',
+        message: '"400d" is 9600 business hours, more than three years of calendar "office" (policy "standard", about 2028h a year): a case on it never reaches this timer',
+      }),
+    );
     expect((await call('POST', '/api/v1/workflows/support/reapply', {})).status).toBe(200);
     const waiting = await call('POST', `/api/v1/cases/${ids.business}/transitions`, { transition: 'waitOnCustomer' });
     expect(waiting.status, JSON.stringify(waiting.json)).toBe(200);
