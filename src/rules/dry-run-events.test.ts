@@ -8,7 +8,7 @@ import type { CaseRowLite, EventRowLite } from './dry-run-cases/index.js';
 import { laterEvents } from './dry-run-events.js';
 
 const ROW: CaseRowLite = { id: 7, subject: 'Login fails', description: 'Since this morning', channel: 'web', requested_priority: 'normal', created_at: 1000, routing: null, workflow: 'support', workflow_version: 1 };
-const OPTIONS = { triggered: new Set(['sla.breached', 'case.reopened']), initialState: 'new', tiers: new Map([['general', 1], ['technical', 1], ['advanced', 2]]) };
+const OPTIONS = { triggered: new Set(['sla.breached', 'case.reopened']), initialState: 'new', ruleset: 'escalation', tiers: new Map([['general', 1], ['technical', 1], ['advanced', 2]]) };
 
 let id = 0;
 const entry = (type: string, at: number, data: Record<string, unknown> = {}, actor = 'staff'): EventRowLite => ({ case_id: 7, id: ++id, type, at, actor_type: actor, data: JSON.stringify(data) });

@@ -21,6 +21,7 @@
 import { caseRef } from '../cases/case-ref.js';
 import type { CaseRowLite, EventRowLite } from './dry-run-cases/index.js';
 import type { CaseFact, EventFact, SlaFact } from './facts.js';
+import { STATE_ENTERED, type WorkflowDefinition } from '../workflow/definition.js';
 
 /** Timeline entries that change what the case fact says, folded in order. */
 export const CASE_ENTRY_TYPES = [
@@ -61,9 +62,20 @@ export interface LaterEvent {
   slaPolicy: string | null;
 }
 
+/** Whether a `runRuleset` action of the workflow (a state's `onEnter`, a transition's `actions`) runs `ruleset`. */
+export function runsOnEntering(workflow: WorkflowDefinition, ruleset: string): boolean {
+  const names = (actions: readonly { action: string; ruleset?: unknown }[] | undefined) => (actions ?? []).some((a) => a.action === 'runRuleset' && a.ruleset === ruleset);
+  return Object.values(workflow.states).some((s) => names(s.onEnter)) || Object.values(workflow.transitions).some((t) => names(t.actions));
+}
+
 export interface LaterEventsOptions {
-  /** Event types the case's workflow runs the ruleset on (never `case.created`: intake is replayed on its own). */
+  /**
+   * Event types the case's workflow runs the ruleset on (never `case.created`: intake is replayed
+   * on its own); `state.entered`: a `runRuleset` action runs it, replayed at each of its evaluations.
+   */
   triggered: ReadonlySet<string>;
+  /** The ruleset replayed (its `state.entered` evaluations are the ones a runRuleset action ran). */
+  ruleset: string;
   /** The state a new case of its workflow starts in. */
   initialState: string;
   /** Active queues and their tiers. */
@@ -119,6 +131,8 @@ export function initialCaseFact(
 class CaseState {
   readonly fact: CaseFact;
   slaPolicy: string | null = null;
+  /** The last transition's `from` and name: null for the initial state of a new case (runRuleset's `state.entered`). */
+  entered: { from: string | null; transition: string | null } = { from: null, transition: null };
 
   constructor(row: CaseRowLite, initialState: string, private readonly tiers: ReadonlyMap<string, number>) {
     this.fact = initialCaseFact(row, initialState);
@@ -178,6 +192,7 @@ class CaseState {
         break;
       case 'case.transitioned':
         if (typeof d.to === 'string') c.status = d.to;
+        this.entered = { from: typeof d.from === 'string' ? d.from : null, transition: typeof d.transition === 'string' ? d.transition : null };
         break;
       case 'case.reopened':
         c.reopenCount += 1;
@@ -205,6 +220,11 @@ function eventFacts(e: Entry): { event: EventFact; sla?: SlaFact } {
     overdueMinutes: breached && typeof data.overdueMinutes === 'number' ? data.overdueMinutes : 0,
   };
   return { event: { ...data, sla, type: e.type }, sla };
+}
+
+/** Whether `e` is the evaluation (`rules.evaluated` / `rules.failed`) of `ruleset` on the event `type`. */
+function isEvaluationOf(e: Entry, type: string, ruleset: string): boolean {
+  return (EVALUATION_ENTRY_TYPES as readonly string[]).includes(e.type) && e.data.event === type && e.data.ruleset === ruleset;
 }
 
 /**
@@ -248,7 +268,14 @@ export function laterEvents(row: CaseRowLite, rows: readonly EventRowLite[], opt
   const notReplayed: Partial<Record<NotReplayedReason, number>> = {};
   const skip = (reason: NotReplayedReason) => (notReplayed[reason] = (notReplayed[reason] ?? 0) + 1);
   const candidates: number[] = [];
+  // A runRuleset action's evaluations of the ruleset: no entry of their own but the evaluation's.
+  const entering = new Set<number>();
   entries.forEach((e, j) => {
+    if (options.triggered.has(STATE_ENTERED) && isEvaluationOf(e, STATE_ENTERED, options.ruleset)) {
+      entering.add(j);
+      candidates.push(j);
+      return;
+    }
     if (e.type === 'case.created' || !options.triggered.has(e.type)) return;
     if (e.data.imported === true) skip('imported');
     else candidates.push(j);
@@ -259,7 +286,8 @@ export function laterEvents(row: CaseRowLite, rows: readonly EventRowLite[], opt
     return { events: [], notReplayed };
   }
 
-  const cuts = cutsOf(entries, candidates);
+  const cuts = cutsOf(entries, candidates.filter((j) => !entering.has(j)));
+  for (const j of entering) cuts.set(j, j);
   const at = new Map<number, number[]>();
   for (const [j, cut] of cuts) at.set(cut, [...(at.get(cut) ?? []), j]);
   const state = new CaseState(row, options.initialState, options.tiers);
@@ -267,7 +295,12 @@ export function laterEvents(row: CaseRowLite, rows: readonly EventRowLite[], opt
   const take = (cut: number) => {
     for (const j of at.get(cut) ?? []) {
       const e = entries[j]!;
-      events.push({ id: e.id, type: e.type, at: e.at, ...eventFacts(e), ...state.snapshot() });
+      if (entering.has(j)) {
+        const event: EventFact = { type: STATE_ENTERED, state: state.fact.status, ...state.entered };
+        events.push({ id: e.id, type: STATE_ENTERED, at: e.at, event, ...state.snapshot() });
+      } else {
+        events.push({ id: e.id, type: e.type, at: e.at, ...eventFacts(e), ...state.snapshot() });
+      }
     }
   };
   entries.forEach((e, i) => {

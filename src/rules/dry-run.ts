@@ -34,8 +34,9 @@ import { enabledRules, type RulesetDefinition } from './definition.js';
 import { compiledOnly, fromDefinition, inForce, replay, replayEvent, type Chain, type Evaluator, type Replay, type ReplayContext } from './dry-run-replay.js';
 import type { CaseFact } from './facts.js';
 import { caseEvents, caseReader, type CaseRowLite, type EventRowLite } from './dry-run-cases/index.js';
-import { CASE_ENTRY_TYPES, EVALUATION_ENTRY_TYPES, initialCaseFact, laterEvents, type LaterEvent, type NotReplayedReason } from './dry-run-events.js';
+import { CASE_ENTRY_TYPES, EVALUATION_ENTRY_TYPES, initialCaseFact, laterEvents, runsOnEntering, type LaterEvent, type NotReplayedReason } from './dry-run-events.js';
 import { calendarZone, localTimeFact, withinBusinessHours } from './build-facts.js';
+import { STATE_ENTERED } from '../workflow/definition.js';
 import type { ExampleRun } from './examples.js';
 
 import type { Outcome } from './dry-run-replay.js';
@@ -58,6 +59,8 @@ export interface DryRunMoment {
   at: number;
   /** An SLA event's metric (`firstResponse`, `resolution`, `nextResponse`). */
   metric?: string;
+  /** A `state.entered` moment's state: a runRuleset action of that state (or of the transition into it) ran the ruleset. */
+  state?: string;
   before: Outcome;
   after: Outcome;
   fields: OutcomeField[];
@@ -144,6 +147,8 @@ export interface ReplaySetup {
   initialState: string;
   /** The default SLA policy's calendar zone: `localTime` of a replayed case is its creation time there. */
   zone: string;
+  /** Whether intake runs the ruleset (the default workflow names it on `case.created`); examples replay it after intake's either way. */
+  atIntake: boolean;
   /** The chain of rulesets `names` (a workflow's for an event), with the published versions and with the draft: each ruleset compiled once. */
   chains(names: readonly string[]): { before: Chain; after: Chain };
 }
@@ -171,7 +176,8 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
   const baseVersion = definitions.publishedVersion('ruleset', ruleset) ?? 0;
   const workflow = definitions.workflow(services.defaultWorkflow).definition;
   const names = [...(workflow.triggers?.['case.created'] ?? [])];
-  if (!names.includes(ruleset)) names.push(ruleset);
+  const atIntake = names.includes(ruleset);
+  if (!atIntake) names.push(ruleset);
   const engine = services.rulesEngine;
   const evaluator = (definition: RulesetDefinition, version: number): Evaluator =>
     evaluation === 'now' ? compiledOnly(enabledRules(definition), version) : fromDefinition(enabledRules(definition), version, engine);
@@ -204,7 +210,7 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
 
   const sla = definitions.sla().config;
   const zone = sla.policy(sla.defaultPolicy)!.calendar.timezone;
-  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial, zone, chains };
+  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial, zone, atIntake, chains };
 }
 
 /**
@@ -215,8 +221,10 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
 function laterEventsSetup(services: Services, ruleset: string, setup: ReplaySetup) {
   const { definitions } = services;
   const runsOn = (name: string, version: number) => {
-    const triggers = definitions.workflow(name, version).definition.triggers ?? {};
-    return Object.keys(triggers).filter((type) => type !== 'case.created' && triggers[type]!.includes(ruleset));
+    const workflow = definitions.workflow(name, version).definition;
+    const triggers = workflow.triggers ?? {};
+    const types = Object.keys(triggers).filter((type) => type !== 'case.created' && triggers[type]!.includes(ruleset));
+    return runsOnEntering(workflow, ruleset) ? [...types, STATE_ENTERED] : types;
   };
   const types = new Set<string>();
   for (const name of definitions.names('workflow')) {
@@ -233,7 +241,8 @@ function laterEventsSetup(services: Services, ruleset: string, setup: ReplaySetu
       if (!found) {
         const workflow = definitions.workflow(name, version).definition;
         const triggered = new Set(runsOn(name, version));
-        found = { triggered, initialState: workflow.initial, chains: new Map([...triggered].map((type) => [type, setup.chains(workflow.triggers![type]!)])) };
+        // A state's runRuleset runs that one ruleset; an event runs the workflow's chain for it.
+        found = { triggered, initialState: workflow.initial, chains: new Map([...triggered].map((type) => [type, setup.chains(type === STATE_ENTERED ? [ruleset] : workflow.triggers![type]!)])) };
         byWorkflow.set(key, found);
       }
       return found;
@@ -317,19 +326,20 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     for (const row of rows) {
       const facts = intakeFacts(row, initialState, zone);
       const moments: DryRunMoment[] = [];
-      const comparedAtIntake = compared('case.created', row.created_at, () => replay(before, facts, context), () => replay(after, facts, context));
+      // A ruleset intake does not run changes nothing at intake: only on the later events it runs on.
+      const comparedAtIntake = setup.atIntake ? compared('case.created', row.created_at, () => replay(before, facts, context), () => replay(after, facts, context)) : null;
       const atIntake = comparedAtIntake instanceof Promise ? await comparedAtIntake : comparedAtIntake;
       if (atIntake) moments.push(atIntake);
       if (later && entries) {
         const workflow = later.workflow(row.workflow, row.workflow_version);
-        const events = workflow.triggered.size === 0 ? null : laterEvents(row, entries.get(row.id) ?? [], { triggered: workflow.triggered, initialState: workflow.initialState, tiers: context.tiers });
+        const events = workflow.triggered.size === 0 ? null : laterEvents(row, entries.get(row.id) ?? [], { triggered: workflow.triggered, initialState: workflow.initialState, tiers: context.tiers, ruleset: options.ruleset });
         for (const [reason, n] of Object.entries(events?.notReplayed ?? {}) as [NotReplayedReason, number][]) result.notReplayed[reason] = (result.notReplayed[reason] ?? 0) + n;
         for (const event of events?.events ?? []) {
           result.eventsReplayed++;
           const chain = workflow.chains.get(event.type)!;
           const eventFactsNow = eventFacts(services, event, facts);
           const moment = await compared(event.type, event.at, () => replayEvent(chain.before, eventFactsNow, context, event.slaPolicy), () => replayEvent(chain.after, eventFactsNow, context, event.slaPolicy));
-          if (moment) moments.push(event.sla ? { ...moment, metric: event.sla.metric } : moment);
+          if (moment) moments.push(event.sla ? { ...moment, metric: event.sla.metric } : event.type === STATE_ENTERED ? { ...moment, state: String(event.event.state) } : moment);
         }
       }
       if (moments.length === 0) continue;

@@ -10,6 +10,7 @@ import type { RuleJson, RulesetDefinition } from '../../src/rules/definition.js'
 import { dryRun, type DryRunChange, type DryRunResult } from '../../src/rules/dry-run.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { createDesk, type Desk } from '../sla/helpers.js';
+import { ADMIN_TOKEN } from '../support/harness.js';
 
 let d: Desk;
 beforeEach(async () => {
@@ -180,5 +181,50 @@ describe('dry-run of the escalation ruleset: reopens and customer replies', () =
       after: { queue: 'advanced', tier: 2 },
       moments: [{ event: 'customer.replied', rules: ['escalation: Urgent cases the customer chases go to advanced support'] }],
     });
+  });
+});
+
+describe('dry-run of a ruleset intake does not run', () => {
+  async function publishWorkflow(change: (w: WorkflowDefinition) => void): Promise<void> {
+    const workflow = structuredClone(d.h.services.definitions.workflow('support').definition) as WorkflowDefinition;
+    change(workflow);
+    await d.h.services.store.write((q) => d.h.services.definitions.createVersion(q, 'workflow', 'support', workflow, { state: 'published', now: d.h.clock.now() }));
+    await d.h.services.definitions.refresh();
+  }
+  const tagAll = (draft: RulesetDefinition, rule: Partial<RuleJson> = {}): RulesetDefinition => {
+    draft.rules.push({ name: 'Tag every case', conditions: { all: [{ fact: 'case', path: '$.priority', operator: 'in', value: ['low', 'normal', 'high', 'urgent'] }] }, event: { type: 'addTags', params: { tags: ['seen'] } }, ...rule });
+    return draft;
+  };
+  const tagsOf = async (id: string) => (await d.call('GET', `/api/v1/cases/${id}`)).json.tags as string[];
+
+  it('predicts no change at intake for a ruleset the workflow runs on later events only (it predicted the rule firing at intake)', async () => {
+    await publishWorkflow((w) => {
+      w.triggers = { 'case.created': ['routing'], 'sla.breached': ['escalation'] };
+    });
+    await d.create();
+    const draft = tagAll(escalation());
+    expect(await run(draft)).toMatchObject({ total: 1, changed: 0, changes: [] });
+    // What intake then does: escalation does not run on a new case.
+    expect((await d.call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: draft.rules })).status).toBe(200);
+    expect(await tagsOf(await d.create())).toEqual([]);
+  });
+
+  it('replays the state entries a workflow runs the ruleset on (runRuleset), on the event "state.entered"', async () => {
+    await publishWorkflow((w) => {
+      w.triggers = { 'case.created': ['routing'] };
+      w.states.open!.onEnter = [...(w.states.open!.onEnter ?? []), { action: 'runRuleset', ruleset: 'escalation' }];
+    });
+    const worked = await d.create(); // assigned at once: new → open
+    const draft = tagAll(escalation(), {
+      conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'state.entered' }, { fact: 'event', path: '$.state', operator: 'equal', value: 'open' }, { fact: 'event', path: '$.from', operator: 'equal', value: 'new' }, { fact: 'case', path: '$.assigned', operator: 'equal', value: true }] },
+    });
+    const result = await run(draft);
+    expect(result).toMatchObject({ total: 1, changed: 1, eventsReplayed: 1, byField: { tags: 1, queue: 0 } });
+    expect(changeOf(result, worked)).toMatchObject({ fields: ['tags'], moments: [{ event: 'state.entered', state: 'open', before: { tags: [] }, after: { tags: ['seen'] }, rules: ['escalation: Tag every case'] }] });
+    // What a new case then gets.
+    expect((await d.call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: draft.rules })).status).toBe(200);
+    const next = await d.create();
+    await d.h.settled();
+    expect(await tagsOf(next)).toEqual(['seen']);
   });
 });

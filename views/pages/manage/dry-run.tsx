@@ -103,10 +103,13 @@ function MomentFields({ moment }: { moment: DryRunMoment }) {
   );
 }
 
-/** "SLA breach (first response), 3 Mar 2026, 09:00 UTC": which moment of the case. */
+/** "SLA breach (first response), 3 Mar 2026, 09:00 UTC", "Entered the state open, …": which moment of the case. */
 function MomentLabel({ moment }: { moment: DryRunMoment }) {
   if (moment.event === 'case.created') return <p class="moment">{EVENT_LABEL['case.created']}</p>;
-  const what = `${EVENT_LABEL[moment.event] ?? moment.event}${moment.metric ? ` (${METRIC_LABEL[moment.metric] ?? moment.metric})` : ''}`;
+  const what =
+    moment.event === 'state.entered' && moment.state !== undefined
+      ? `Entered the state ${moment.state}`
+      : `${EVENT_LABEL[moment.event] ?? moment.event}${moment.metric ? ` (${METRIC_LABEL[moment.metric] ?? moment.metric})` : ''}`;
   return (
     <p class="moment">
       {`${what}, `}
