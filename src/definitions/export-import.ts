@@ -17,7 +17,7 @@ import { canonicalJson, sameDefinition } from './diff.js';
 import { problem } from './problems.js';
 import { EXAMPLES_SUFFIX, loadDefinitionFiles, SLA_FILE } from './files.js';
 import { SLA_CONFIG_NAME } from './registry.js';
-import { definitionInForce, publishChecked, writeDefinitions } from './versions.js';
+import { checkExamples, definitionInForce, examplesError, publishChecked, writeDefinitions } from './versions.js';
 
 export interface Folders {
   workflowsDir: string;
@@ -139,14 +139,24 @@ export async function importDefinitions(services: Services, folders: Folders, ac
   ];
   return writeDefinitions(services, async (q) => {
     const changes: FileChange[] = [];
+    const rulesets: { name: string; body: unknown }[] = [];
     for (const { kind, name, file, body } of entries) {
       const current = await definitionInForce(q, kind, name);
       if (current !== null && sameDefinition(withoutEmptyExamples(current.body), body)) {
         changes.push({ kind, name, file, changed: false, version: current.version });
         continue;
       }
-      const { version } = await publishChecked(q, services, kind, name, body, actor, `Imported from ${path.relative(process.cwd(), file) || file}`);
+      const { version } = await publishChecked(q, services, kind, name, body, actor, `Imported from ${path.relative(process.cwd(), file) || file}`, null, { examplesLater: true });
       changes.push({ kind, name, file, changed: true, version: version.version });
+      if (kind === 'ruleset') rulesets.push({ name, body });
+    }
+    // An example expects the whole intake: it runs with every file of the import in force (the
+    // workflow's triggers, the other rulesets, the SLA configuration), not with what was in force
+    // before, whatever order the files are stored in. Imports have no override.
+    if (rulesets.length > 0) await services.definitions.refresh(); // PostgreSQL: the registry sees this transaction's versions
+    for (const { name, body } of rulesets) {
+      const run = await checkExamples(services, 'ruleset', name, body);
+      if (run.failed > 0) throw examplesError(name, run, false);
     }
     return changes;
   });

@@ -268,6 +268,32 @@ describe('rules as code: export and import', () => {
     expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
   });
 
+  it('runs an imported ruleset\'s examples with everything the folder holds in force: the workflow and rulesets imported with it', async () => {
+    const out = folders();
+    await exportDefinitions(h.services, out);
+    const write = (file: string, body: unknown) => fs.writeFileSync(file, canonicalJson(body));
+    const workflowFile = path.join(out.workflowsDir, 'support.json');
+    const workflow = JSON.parse(fs.readFileSync(workflowFile, 'utf8'));
+    // A new ruleset run at intake, and a routing example that expects what it does.
+    write(path.join(out.rulesDir, 'vip.json'), { ruleset: 'vip', rules: [{ name: 'VIP tagged', conditions: { all: [{ fact: 'customer', path: '$.organization', operator: 'equal', value: 'VIP' }] }, event: { type: 'addTags', params: { tags: ['vip'] } } }] });
+    write(workflowFile, { ...workflow, triggers: { ...workflow.triggers, 'case.created': [...workflow.triggers['case.created'], 'vip'] } });
+    const example = { name: 'A VIP is tagged', case: { subject: 'Hello', description: 'A question', customer: { organization: 'VIP' } }, expect: { tags: ['vip'] } };
+    write(path.join(out.rulesDir, 'routing.examples.json'), { ruleset: 'routing', examples: [example] });
+    // It was refused: the example ran with the workflow in force before the import.
+    const changes = await importDefinitions(h.services, out, ADMIN);
+    expect(changes.filter((c) => c.changed).map((c) => c.name).sort()).toEqual(['routing', 'support', 'vip']);
+
+    // The other way: the workflow no longer runs "vip", and routing's example (changed with it) fails. It was imported.
+    write(workflowFile, workflow);
+    write(path.join(out.rulesDir, 'routing.examples.json'), { ruleset: 'routing', examples: [{ ...example, name: 'A VIP is still tagged' }] });
+    const refused = await importDefinitions(h.services, out, ADMIN).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DefinitionError);
+    expect(refused).toMatchObject({ code: 'EXAMPLES_FAILED', message: expect.stringContaining('"A VIP is still tagged" (tags: expected vip, got (none))') });
+    expect((refused as Error).message).not.toMatch(/publish with a note/);
+    expect(h.services.definitions.publishedVersion('workflow', 'support')).toBe(2);
+    expect(h.services.definitions.publishedVersion('ruleset', 'routing')).toBe(2);
+  });
+
   // SQLite only: the CLI scripts open DATABASE_PATH's file (src/cli.ts).
   it.skipIf(ON_POSTGRES)('runs as npm scripts against a database file', () => {
     const out = folders();
