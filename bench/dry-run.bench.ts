@@ -172,7 +172,7 @@ const bench: Bench = {
 
       // Baselines first, on the same rows the dry-run selects.
       const select = c.prepare<[number], Row>(
-        'SELECT id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version FROM cases ORDER BY id DESC LIMIT ?',
+        'SELECT id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version, imported_at FROM cases ORDER BY id DESC LIMIT ?',
       );
       const bareSelectMs = await median(3, () => select.all(n));
       const selectParseMs = await median(3, () => {

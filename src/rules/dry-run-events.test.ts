@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseRowLite, EventRowLite } from './dry-run-cases/index.js';
 import { laterEvents } from './dry-run-events.js';
 
-const ROW: CaseRowLite = { id: 7, subject: 'Login fails', description: 'Since this morning', channel: 'web', requested_priority: 'normal', created_at: 1000, routing: null, workflow: 'support', workflow_version: 1 };
+const ROW: CaseRowLite = { id: 7, subject: 'Login fails', description: 'Since this morning', channel: 'web', requested_priority: 'normal', created_at: 1000, routing: null, workflow: 'support', workflow_version: 1, imported_at: null };
 const OPTIONS = { triggered: new Set(['sla.breached', 'case.reopened']), initialState: 'new', ruleset: 'escalation', tiers: new Map([['general', 1], ['technical', 1], ['advanced', 2]]) };
 
 let id = 0;

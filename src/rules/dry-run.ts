@@ -149,6 +149,8 @@ export interface ReplaySetup {
   zone: string;
   /** Whether intake runs the ruleset (the default workflow names it on `case.created`); examples replay it after intake's either way. */
   atIntake: boolean;
+  /** An import of history runs only the first `case.created` ruleset (routing): its chains when it is the ruleset, else null (not replayed). */
+  imported: { before: Chain; after: Chain } | null;
   /** The chain of rulesets `names` (a workflow's for an event), with the published versions and with the draft: each ruleset compiled once. */
   chains(names: readonly string[]): { before: Chain; after: Chain };
 }
@@ -210,7 +212,7 @@ export function replaySetup(services: Services, ruleset: string, draft: RulesetD
 
   const sla = definitions.sla().config;
   const zone = sla.policy(sla.defaultPolicy)!.calendar.timezone;
-  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial, zone, atIntake, chains };
+  return { baseVersion, before, after, context: { tiers, defaultPolicy: sla.defaultPolicy, policies: new Set(sla.policyNames) }, initialState: workflow.initial, zone, atIntake, imported: names[0] === ruleset ? chains([ruleset]) : null, chains };
 }
 
 /**
@@ -326,8 +328,13 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     for (const row of rows) {
       const facts = intakeFacts(row, initialState, zone);
       const moments: DryRunMoment[] = [];
-      // A ruleset intake does not run changes nothing at intake: only on the later events it runs on.
-      const comparedAtIntake = setup.atIntake ? compared('case.created', row.created_at, () => replay(before, facts, context), () => replay(after, facts, context)) : null;
+      // A ruleset intake does not run changes nothing at intake: only on the later events it runs
+      // on. An imported case was routed by the first ruleset alone (import-case.ts), and by no
+      // other: its intake is not replayed for those (counted as not replayed, like its events).
+      const imported = row.imported_at !== null;
+      if (imported && setup.atIntake && !setup.imported) result.notReplayed.imported = (result.notReplayed.imported ?? 0) + 1;
+      const intakeChain = imported ? setup.imported : setup.atIntake ? { before, after } : null;
+      const comparedAtIntake = intakeChain ? compared('case.created', row.created_at, () => replay(intakeChain.before, facts, context), () => replay(intakeChain.after, facts, context)) : null;
       const atIntake = comparedAtIntake instanceof Promise ? await comparedAtIntake : comparedAtIntake;
       if (atIntake) moments.push(atIntake);
       if (later && entries) {

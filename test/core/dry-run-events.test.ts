@@ -175,7 +175,8 @@ describe('dry-run of the escalation ruleset: reopens and customer replies', () =
       event: { type: 'escalate', params: { tier: 2, queue: 'advanced', reason: 'Chased' } },
     });
     const result = await run(draft);
-    expect(result).toMatchObject({ changed: 1, eventsReplayed: 2, notReplayed: { imported: 2 } });
+    // The imported case's two replies and its intake (the escalation rules ran on none of them).
+    expect(result).toMatchObject({ changed: 1, eventsReplayed: 2, notReplayed: { imported: 3 } });
     expect(changeOf(result, urgent)).toMatchObject({
       before: { queue: 'general', tier: 1 },
       after: { queue: 'advanced', tier: 2 },
@@ -207,6 +208,26 @@ describe('dry-run of a ruleset intake does not run', () => {
     // What intake then does: escalation does not run on a new case.
     expect((await d.call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: draft.rules })).status).toBe(200);
     expect(await tagsOf(await d.create())).toEqual([]);
+  });
+
+  it('replays a case imported from another help desk as the import routed it: routing only, no escalation rules', async () => {
+    const imported = await d.call('POST', '/api/v1/cases', undefined, {
+      customer: { email: 'old@example.com' },
+      subject: 'Login error',
+      description: 'I get an error when I log in',
+      createdAt: '2026-01-05T10:00:00Z',
+      messages: [{ from: 'customer', body: 'Hello?', at: '2026-01-05T10:05:00Z' }],
+    });
+    expect(imported.status).toBe(201);
+    const id = imported.json.id as string;
+    expect((await d.call('GET', `/api/v1/cases/${id}`)).json).toMatchObject({ queue: 'technical', tier: 1, tags: [] });
+    // The escalation rules never ran on it: nothing to replay at its intake either.
+    expect(await run(tagAll(escalation()))).toMatchObject({ total: 1, changed: 0, notReplayed: { imported: 1 } });
+    // A routing draft: what routing alone decides, as the import did (no "Undiagnosed technical problems go to advanced support").
+    const routing = structuredClone(d.h.services.definitions.ruleset('routing').definition);
+    routing.rules.unshift({ name: 'Errors are urgent', priority: 99, conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textHasWord', value: 'error' }] }, event: { type: 'setPriority', params: { priority: 'urgent' } } });
+    const result = await run(routing, 'routing');
+    expect(changeOf(result, id)).toMatchObject({ fields: ['priority'], before: { queue: 'technical', tier: 1, priority: 'normal' }, after: { queue: 'technical', tier: 1, priority: 'urgent' } });
   });
 
   it('replays the state entries a workflow runs the ruleset on (runRuleset), on the event "state.entered"', async () => {

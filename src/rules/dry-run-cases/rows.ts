@@ -11,9 +11,11 @@ export interface CaseRowLite {
   routing: string | null;
   workflow: string;
   workflow_version: number;
+  /** Set for a case imported from another help desk: only the first `case.created` ruleset routed it. */
+  imported_at: number | null;
 }
 
-export const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version';
+export const COLUMNS = 'id, subject, description, channel, requested_priority, created_at, routing, workflow, workflow_version, imported_at';
 
 /** A timeline entry as the dry-run replays a case's later events (`data` as JSON text). */
 export interface EventRowLite {
