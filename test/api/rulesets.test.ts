@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ADMIN_TOKEN, ROOT, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
 let h: Harness;
 let managerToken: string;
@@ -43,6 +45,19 @@ describe('GET /api/v1/rulesets', () => {
 });
 
 describe('PUT /api/v1/rulesets/:name', () => {
+  it('takes a rules file as it is, its "ruleset" name included (it was 422 "Unrecognized key"), and refuses one naming another ruleset', async () => {
+    const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'rules', 'routing.json'), 'utf8')) as Json;
+    file.rules.push(vipRule);
+    const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, file);
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ ruleset: 'routing', version: 2 });
+    expect(put.json.rules.at(-1)).toEqual(vipRule);
+    const other = await call('PUT', '/api/v1/rulesets/escalation', managerToken, file);
+    expect(other.status).toBe(422);
+    expect(other.json).toMatchObject({ code: 'INVALID_RULESET', problems: [{ path: '$.ruleset', message: 'the ruleset is named "routing" but is stored as "escalation"' }] });
+    expect((await call('GET', '/api/v1/rulesets/escalation', managerToken)).json.version).toBe(1);
+  });
+
   it('publishes a rule with an empty condition group and answers the warning (json-rules-engine: true)', async () => {
     const current = (await call('GET', '/api/v1/rulesets/routing', managerToken)).json;
     const put = await call('PUT', '/api/v1/rulesets/routing', managerToken, {

@@ -15,6 +15,8 @@ import { definitionVersion, publishedRuleset, ruleset, rulesetListItem } from '.
 import type { AppEnv } from '../types.js';
 
 const rulesetBodySchema = z.strictObject({
+  /** As a rules file has it (`rules/<name>.json`, sent as it is); must be the name in the URL. */
+  ruleset: z.string().optional(),
   rules: z.array(z.unknown()),
   /** Conditions the rules refer to by name (`{ "condition": name }`); checked with the rules. */
   sharedConditions: z.record(z.string(), z.unknown()).optional(),
@@ -111,7 +113,8 @@ export function rulesetRoutes(): Hono<AppEnv> {
       const description = input.description ?? (typeof previous?.description === 'string' ? previous.description : '');
       const examples = input.examples ?? (Array.isArray(previous?.examples) ? previous.examples : []);
       const shared = input.sharedConditions !== undefined && Object.keys(input.sharedConditions).length > 0 ? { sharedConditions: input.sharedConditions } : {};
-      const body = { ruleset: name, description, rules: input.rules, ...shared, ...(examples.length > 0 ? { examples } : {}) };
+      // A name other than the URL's is refused by validation, at $.ruleset.
+      const body = { ruleset: input.ruleset ?? name, description, rules: input.rules, ...shared, ...(examples.length > 0 ? { examples } : {}) };
       return publishChecked(q, services, 'ruleset', name, body, actor, input.note ?? 'Published through the API', null, options);
     });
     const results = run.results.map((r) => ({ name: r.name, passed: r.passed, differences: r.differences }));
