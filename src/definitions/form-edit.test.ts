@@ -109,6 +109,9 @@ describe('applyFields', () => {
     const words = at([...shown().filter(([k, v]) => !(k === 'l:/words' && v === 'b')).filter(([k]) => k !== '+l:/words'), ['+l:/words', 'c, d\ne']]);
     expect(words.words).toEqual(['a', 'a', 'c', 'd', 'e']);
     expect(at([...shown(), ['+ln:/nums', '3, x']]).nums).toEqual([1, 2, 3, 'x']);
+    // A value with a comma in it, in quotes (straight or curly): one item ("Acme, Inc." was "Acme" and "Inc.").
+    expect(at([...shown(), ['+l:/words', '"Acme, Inc.", Globex\n“Hello, world”, it\'s']]).words).toEqual(['a', 'b', 'a', 'Acme, Inc.', 'Globex', 'Hello, world', "it's"]);
+    expect(at([...shown(), ['+l:/words', '"unclosed, quote']]).words).toEqual(['a', 'b', 'a', '"unclosed', 'quote']);
     // A set keeps the order it had; newly checked options come last; '*' means all.
     expect(at([...shown(), ['x:/roles', 'admin']]).roles).toEqual(['manager', 'agent', 'admin']);
     expect(Object.hasOwn(at(shown().filter(([k]) => k !== 'x:/roles')), 'roles')).toBe(false);

@@ -72,11 +72,27 @@ export function listItems(value: unknown): string[] {
   return Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) : [];
 }
 
+/**
+ * The items typed in a list's field: separated by commas or lines; a value in double quotes
+ * (straight or curly, as a keyboard may replace them) is one item, commas included
+ * (`"Acme, Inc.", Globex`). A quote left open is taken as typed.
+ */
 function splitItems(text: string): string[] {
-  return text
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const quoted = /^\s*(?:"([^"\n]*)"|“([^”\n]*)”)\s*(?:[,\n]|$)/;
+  const items: string[] = [];
+  let rest = text;
+  while (rest !== '') {
+    const q = quoted.exec(rest);
+    if (q) {
+      items.push(q[1] ?? q[2]!);
+      rest = rest.slice(q[0].length);
+      continue;
+    }
+    const end = rest.search(/[\n,]/);
+    items.push(end === -1 ? rest : rest.slice(0, end));
+    rest = end === -1 ? '' : rest.slice(end + 1);
+  }
+  return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
 function parseNumber(text: string): unknown {

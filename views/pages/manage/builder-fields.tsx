@@ -138,7 +138,8 @@ export function Select(p: InputBase & { choices: Choice[]; empty?: string }) {
 
 /**
  * A list as chips: each value a checkbox (uncheck to remove it), and a text field to add
- * more (comma separated; Enter or leaving the field adds them). `kind` is `l` or `ln`.
+ * more (comma separated, a value with a comma in "quotes"; Enter or leaving the field adds
+ * them). `kind` is `l` or `ln`.
  */
 export function Chips(p: InputBase & { datalist?: string; placeholder?: string }) {
   const w = wiring(p);
@@ -161,6 +162,7 @@ export function Chips(p: InputBase & { datalist?: string; placeholder?: string }
         name={adder}
         value={p.messages.pending.get(adder) ?? ''}
         aria-label={`${p.label}: add (comma separated)`}
+        title={`Comma separated; a value with a comma in "quotes"`}
         placeholder={p.placeholder ?? (items.length ? 'add…' : 'type, then Enter')}
         list={p.datalist}
         aria-invalid={w.messages.length ? 'true' : undefined}
