@@ -42,6 +42,10 @@ export const exampleCaseSchema = z.strictObject({
   createdAt: z.iso.datetime({ offset: true, error: 'a time such as 2026-03-02T10:00:00Z' }).optional(),
   /** Overrides what `createdAt` says about business hours (default: computed, or true without a time). */
   withinBusinessHours: z.boolean().optional(),
+  /** The queue the case starts in unless a rule routes it (a mailbox's or chat site's default queue; the `case.queue` fact); default `general`. */
+  defaultQueue: z.string().min(1).max(64).optional(),
+  /** What the `case.created` event says of where the case came from (`{ "mailbox": "Sales" }`, `chatSite`, `via`); `type` is always `case.created`. */
+  event: z.record(z.string().min(1).max(64).refine((k) => k !== 'type', '"type" is always case.created'), z.string().max(200)).optional(),
 });
 
 export const EXPECTATION_FIELDS = ['queue', 'priority', 'tags', 'skills', 'policy', 'escalated'] as const;

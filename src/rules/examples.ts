@@ -82,6 +82,8 @@ function exampleFacts(services: Services, example: ExampleCase, initialState: st
       customer: { email: c.email ?? 'customer@example.com', name: c.name ?? 'Example customer', tier: c.tier ?? 'standard', organization: c.organization ?? null, openCases: c.openCases ?? 0 },
       diagnosis: { matched: example.knownProblem ?? false, problemId: example.problemId ?? null },
       withinBusinessHours: inHours ?? true,
+      ...(example.defaultQueue ? { defaultQueue: example.defaultQueue } : {}),
+      ...(example.event ? { event: example.event } : {}),
     },
   };
   return intakeFacts(
@@ -175,6 +177,9 @@ export async function exampleFromCase(services: Services, row: { id: number; sub
       ...(diagnosis.matched && typeof diagnosis.problemId === 'number' ? { problemId: diagnosis.problemId } : {}),
       createdAt: new Date(row.createdAt).toISOString(),
       withinBusinessHours: routing.input.withinBusinessHours,
+      // Where it came in: the routing hint and the event's data, as rules saw them.
+      ...(routing.input.defaultQueue ? { defaultQueue: routing.input.defaultQueue } : {}),
+      ...(routing.input.event && Object.keys(routing.input.event).some((k) => k !== 'type') ? { event: Object.fromEntries(Object.entries(routing.input.event).filter(([k]) => k !== 'type')) } : {}),
     },
     expect: {
       queue,

@@ -14,6 +14,7 @@ import { exportDefinitions, importDefinitions } from '../../src/definitions/expo
 import type { RulesetDefinition } from '../../src/rules/definition.js';
 import type { RuleExample } from '../../src/rules/example-format.js';
 import { runExamples } from '../../src/rules/examples.js';
+import { createCase } from '../../src/cases/create-case.js';
 import { ADMIN, ADMIN_TOKEN } from '../support/harness.js';
 import { formFields, withFields } from '../support/forms.js';
 import { manageHarness, textOf, waitForJob, type ManageHarness } from './support.js';
@@ -117,6 +118,20 @@ describe('keep this as an example', () => {
     const page = textOf(await (await h.as.manager.get('/manage/rules/routing')).text());
     expect(page).toContain('all pass 1 of 1 pass.');
     expect(page).toContain(`kept from C-${id}`);
+  });
+
+  it('keeps where a case came in (a mailbox\'s default queue, the mailbox): the example passes, and a rule on the mailbox is tested by it', async () => {
+    const row = await createCase(h.services, { customer: { email: 'sam@example.com' }, subject: 'Hello', description: 'A question about the product' }, ADMIN, { channel: 'email', defaultQueue: 'billing', eventData: { mailbox: 'Support desk' } });
+    expect(row.queueId).toBe('billing');
+    expect((await h.as.manager.post('/manage/rules/routing/examples', { case: `C-${row.id}` })).status).toBe(303);
+    const example = (latest().body as RulesetDefinition).examples![0]!;
+    // It was kept without them: replayed in "general", it failed at once (queue: expected billing, got general) and refused the next publish.
+    expect(example.case).toMatchObject({ defaultQueue: 'billing', event: { mailbox: 'Support desk' } });
+    expect(example.expect.queue).toBe('billing');
+    expect((await runExamples(h.services, 'routing', latest().body as RulesetDefinition)).failed).toBe(0);
+    const draft = latest().body as RulesetDefinition;
+    draft.rules.push({ name: 'The support desk is general', priority: 99, conditions: { all: [{ fact: 'event', path: '$.mailbox', operator: 'equal', value: 'Support desk' }] }, event: { type: 'route', params: { queue: 'general' } } });
+    expect((await runExamples(h.services, 'routing', draft)).results[0]!.differences).toEqual(['queue: expected billing, got general']);
   });
 
   it('from the builder: a reference typed beside "Add from case"; an unknown one is refused beside the field', async () => {
