@@ -33,6 +33,11 @@ export const exampleCaseSchema = z.strictObject({
       tier: z.string().min(1).max(64).optional(),
       organization: z.string().max(200).nullable().optional(),
       openCases: z.number().int().min(0).optional(),
+      /** What the CRM said about the customer (the `customer.crm` fact, docs/integrations.md); default none (null). */
+      crm: z
+        .strictObject({ plan: z.string().max(200).nullable().optional(), mrr: z.number().nullable().optional(), accountOwner: z.string().max(200).nullable().optional(), churned: z.boolean().optional() })
+        .nullable()
+        .optional(),
     })
     .optional(),
   /** Whether the problem library knows the problem (the `diagnosis.matched` fact); default false. */

@@ -79,7 +79,14 @@ function exampleFacts(services: Services, example: ExampleCase, initialState: st
   const c = example.customer ?? {};
   const routing = {
     input: {
-      customer: { email: c.email ?? 'customer@example.com', name: c.name ?? 'Example customer', tier: c.tier ?? 'standard', organization: c.organization ?? null, openCases: c.openCases ?? 0 },
+      customer: {
+        email: c.email ?? 'customer@example.com',
+        name: c.name ?? 'Example customer',
+        tier: c.tier ?? 'standard',
+        organization: c.organization ?? null,
+        openCases: c.openCases ?? 0,
+        crm: c.crm ? { plan: c.crm.plan ?? null, mrr: c.crm.mrr ?? null, accountOwner: c.crm.accountOwner ?? null, churned: c.crm.churned ?? false } : null,
+      },
       diagnosis: { matched: example.knownProblem ?? false, problemId: example.problemId ?? null },
       withinBusinessHours: inHours ?? true,
       ...(example.defaultQueue ? { defaultQueue: example.defaultQueue } : {}),
@@ -149,13 +156,15 @@ export async function exampleFromCase(services: Services, row: { id: number; sub
     for (const rule of services.definitions.publishedRules(name)) factKeys(rule.conditions, read);
     for (const shared of services.definitions.publishedSharedConditions(name)) factKeys(shared, read);
   }
-  const input = routing.input.customer as { email?: string; name?: string; tier?: string; organization?: string | null; openCases?: number };
+  const input = routing.input.customer as { email?: string; name?: string; tier?: string; organization?: string | null; openCases?: number; crm?: NonNullable<ExampleCase['customer']>['crm'] };
   const customer: NonNullable<ExampleCase['customer']> = {};
   if (read.has('customer.email') && input.email) customer.email = input.email;
   if (read.has('customer.name') && input.name) customer.name = input.name;
   if (input.tier) customer.tier = input.tier;
   if (input.organization) customer.organization = input.organization;
   if (typeof input.openCases === 'number' && input.openCases > 0) customer.openCases = input.openCases;
+  // Another system's data about the customer: kept only when a published rule reads it, as the name and address.
+  if (read.has('customer.crm') && input.crm) customer.crm = { ...input.crm };
   const diagnosis = routing.input.diagnosis as { matched?: boolean; problemId?: number | null };
   const o = routing.outcome;
   let queue = o.queue;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { CrmClient } from '../../src/crm/lookup.js';
+import { exampleFromCase, runExamples } from '../../src/rules/examples.js';
 import { churn } from '../../src/dashboard/churn.js';
 import { markChurn } from '../../src/team/churn.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -138,7 +139,14 @@ describe('CRM enrichment', () => {
     expect(other.priority).toBe('normal');
     const page = await h.api('GET', `/api/v1/cases/C-${c.id}`, { token: h.tokenFor(manager) });
     expect(((await page.json()) as { customer: { crm: unknown } }).customer.crm).toEqual({ plan: 'enterprise', mrr: 1200, accountOwner: 'Olga Owner', churned: false });
+    // Kept as an example, the case keeps what the CRM said (a rule reads it): the example passes (it was "priority: expected urgent, got normal").
+    const example = await exampleFromCase(h.services, c);
+    expect(example.case.customer?.crm).toEqual({ plan: 'enterprise', mrr: 1200, accountOwner: 'Olga Owner', churned: false });
+    const published = h.services.definitions.ruleset('routing').definition;
+    expect((await runExamples(h.services, 'routing', { ...published, examples: [example] })).results[0]).toMatchObject({ passed: true, differences: [] });
     await publish([]);
+    // No rule reads the CRM: it stays out of the example (examples end up in git).
+    expect((await exampleFromCase(h.services, c)).case.customer?.crm).toBeUndefined();
   });
 
   it('caches answers for the TTL, times out at 300 ms, opens the breaker after consecutive failures and half-opens later', async () => {
