@@ -9,20 +9,27 @@ import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
 import { escalateCase, findQueue, transferCase } from './move-case.js';
 import { offerSolution } from './solution-offer.js';
+import { STATE_ENTERED } from '../workflow/definition.js';
 
-/** Records each evaluation on the timeline (`rules.evaluated`, and `rules.failed` on errors). */
-export async function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string): Promise<void> {
+/**
+ * Records each evaluation on the timeline (`rules.evaluated`, and `rules.failed` on errors);
+ * `entered`: a runRuleset action's `state.entered` event as the rules saw it (the dry-run
+ * replays it: the case may have moved on before the ruleset ran).
+ */
+export async function recordEvaluations(ctx: CaseContext, evaluations: readonly Evaluation[], event: string, entered?: Record<string, unknown>): Promise<void> {
+  const extra = entered ? { entered } : {};
   for (const e of evaluations) {
     if (e.error !== null) {
-      await ctx.record('rules.failed', { ruleset: e.ruleset, version: e.version, event, error: e.error });
+      await ctx.record('rules.failed', { ruleset: e.ruleset, version: e.version, event, ...extra, error: e.error });
     } else {
-      await ctx.record('rules.evaluated', { ruleset: e.ruleset, version: e.version, event, fired: e.fired });
+      await ctx.record('rules.evaluated', { ruleset: e.ruleset, version: e.version, event, ...extra, fired: e.fired });
     }
   }
 }
 
 export async function applyDecisions(ctx: CaseContext, evaluations: readonly Evaluation[], event: string, eventData: Record<string, unknown> = {}): Promise<void> {
-  await recordEvaluations(ctx, evaluations, event);
+  const entered = event === STATE_ENTERED ? { state: eventData.state ?? null, from: eventData.from ?? null, transition: eventData.transition ?? null } : undefined;
+  await recordEvaluations(ctx, evaluations, event, entered);
   const d = mergeDecisions(evaluations.filter((e) => e.error === null));
   const c = ctx.case;
   const changes: Record<string, [unknown, unknown]> = {};

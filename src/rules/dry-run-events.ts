@@ -296,7 +296,9 @@ export function laterEvents(row: CaseRowLite, rows: readonly EventRowLite[], opt
     for (const j of at.get(cut) ?? []) {
       const e = entries[j]!;
       if (entering.has(j)) {
-        const event: EventFact = { type: STATE_ENTERED, state: state.fact.status, ...state.entered };
+        // The event as recorded with the evaluation; before it was recorded, the state the case was in then and its last transition.
+        const recorded = isRecord(e.data.entered) ? e.data.entered : null;
+        const event: EventFact = recorded ? { ...recorded, type: STATE_ENTERED } : { type: STATE_ENTERED, state: state.fact.status, ...state.entered };
         events.push({ id: e.id, type: STATE_ENTERED, at: e.at, event, ...state.snapshot() });
       } else {
         events.push({ id: e.id, type: e.type, at: e.at, ...eventFacts(e), ...state.snapshot() });

@@ -230,6 +230,22 @@ describe('dry-run of a ruleset intake does not run', () => {
     expect(changeOf(result, id)).toMatchObject({ fields: ['priority'], before: { queue: 'technical', tier: 1, priority: 'normal' }, after: { queue: 'technical', tier: 1, priority: 'urgent' } });
   });
 
+  it('replays a state entry with the state that ran the ruleset, though the case moved on before it ran ("new", assigned at once)', async () => {
+    await publishWorkflow((w) => {
+      w.triggers = { 'case.created': ['routing'] };
+      w.states.new!.onEnter = [...(w.states.new!.onEnter ?? []), { action: 'runRuleset', ruleset: 'escalation' }];
+    });
+    const id = await d.create(); // assigned on entering "new", then open: the ruleset runs after that
+    expect((await d.call('GET', `/api/v1/cases/${id}`)).json.status).toBe('open');
+    const draft = tagAll(escalation(), { conditions: { all: [{ fact: 'event', path: '$.state', operator: 'equal', value: 'new' }, { fact: 'event', path: '$.from', operator: 'equal', value: null }] } });
+    // It was replayed as the state the case was in by then ("open", from "new"): no change predicted.
+    expect(changeOf(await run(draft), id)).toMatchObject({ moments: [{ event: 'state.entered', state: 'new', after: { tags: ['seen'] } }] });
+    expect((await d.call('PUT', '/api/v1/rulesets/escalation', ADMIN_TOKEN, { rules: draft.rules })).status).toBe(200);
+    const next = await d.create();
+    await d.h.settled();
+    expect(await tagsOf(next)).toEqual(['seen']);
+  });
+
   it('replays the state entries a workflow runs the ruleset on (runRuleset), on the event "state.entered"', async () => {
     await publishWorkflow((w) => {
       w.triggers = { 'case.created': ['routing'] };

@@ -162,7 +162,8 @@ describe('runRuleset on entering a state', () => {
     expect(view.tags).toContain('triaged');
     expect(view.tier).toBe(1);
     expect(await evaluations(d, id)).toEqual([
-      { type: 'rules.evaluated', ruleset: 'triage', version: 1, event: 'state.entered', fired: [expect.objectContaining({ rule: 'Triaged cases are tagged' })] },
+      // The event as the rules saw it, kept for the dry-run (the case is in "open" by the time they ran).
+      { type: 'rules.evaluated', ruleset: 'triage', version: 1, event: 'state.entered', entered: { state: 'new', from: 'triage', transition: 'triaged' }, fired: [expect.objectContaining({ rule: 'Triaged cases are tagged' })] },
     ]);
 
     const urgent = await d.create({ priority: 'urgent' });
