@@ -65,6 +65,8 @@ export const CATALOGUE: readonly CatalogueField[] = [
   field('Diagnosis', 'diagnosis', 'matched', 'A known problem matches', 'boolean'),
   field('Diagnosis', 'diagnosis', 'problemId', 'Known problem (id)', 'number'),
   field('Event', 'event', 'type', 'Event', 'choice', 'events'),
+  // A case that came in through a console mailbox (docs/email.md): its name, on case.created.
+  field('Event', 'event', 'mailbox', 'Mailbox (new cases by mail)', 'text'),
   field('SLA (on SLA events)', 'sla', 'metric', 'SLA metric', 'choice', 'metrics'),
   field('SLA (on SLA events)', 'sla', 'state', 'SLA clock state', 'choice', 'timerStates'),
   field('SLA (on SLA events)', 'sla', 'policy', 'SLA policy', 'choice', 'policies'),

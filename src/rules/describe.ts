@@ -29,6 +29,7 @@ const FIELD_LABELS: Record<string, string> = {
   'diagnosis.matched': 'a known problem matches',
   'diagnosis.problemId': 'the matching known problem',
   'event.type': 'the event',
+  'event.mailbox': 'the mailbox',
   'sla.metric': 'the SLA metric',
   'sla.state': 'the SLA state',
   'sla.policy': 'the SLA policy',

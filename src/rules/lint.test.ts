@@ -166,6 +166,8 @@ describe('describeRule', () => {
     [{ conditions: { all: [leaf('$.crm.plan', 'equal', 'gold', 'customer'), leaf('$.id', 'equal', 'C-1042')] }, event: route('billing') }, "if the customer's CRM plan is gold and the reference is C-1042 → route to billing"],
     [{ conditions: { all: [leaf('$.tier', 'equal', '1'), leaf('$.reopenCount', 'in', ['1', 2]), leaf('$.subject', 'equal', '')] }, event: route('billing') }, 'if the tier is "1" and the number of reopens is "1" or 2 and the subject is "" → route to billing'],
     [{ conditions: { not: { any: [] } }, event: route('billing') }, 'never → route to billing'],
+    // The mailbox a mail came to (docs/email.md): a field of the catalogue, not "event $.mailbox".
+    [{ conditions: { all: [leaf('$.mailbox', 'equal', 'Sales', 'event')] }, event: route('billing') }, 'if the mailbox is Sales → route to billing'],
   ] as [RuleJson, string][])('reads %# as a sentence', (rule, sentence) => {
     expect(describeRule(rule)).toBe(sentence);
   });

@@ -87,6 +87,7 @@ describe('the round trip', () => {
           { fact: 'case', path: '$.tags', operator: 'someValue:equal', value: ['vip', 'gold'] },
           { any: [{ fact: 'case', path: '$.priority', operator: 'equal', value: 'urgent' }], priority: 2 },
           { fact: 'case', path: '$.tier', operator: 'equal', value: '2' },
+          { fact: 'event', path: '$.mailbox', operator: 'equal', value: 'Sales' },
         ],
       },
       event: { type: 'addTags', params: { tags: ['odd', 'odd'] } },
@@ -97,6 +98,7 @@ describe('the round trip', () => {
     const html = await page();
     expect(textOf(html)).toContain('shown as JSON The builder cannot show this as a form: it compares with another fact');
     expect(textOf(html)).toContain('the field "case" "$.tags[0]" is not in the builder\'s catalogue');
+    expect(textOf(html)).not.toContain('the field "event" "$.mailbox"');
     expect(textOf(html)).toContain('the operator "someValue:equal" is not offered for tags');
     expect(textOf(html)).toContain('the group has "priority", which the builder does not edit');
     expect(textOf(html)).toContain('its value "2" does not fit "is"');
