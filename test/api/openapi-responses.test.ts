@@ -306,6 +306,9 @@ describe('answers match the OpenAPI document', () => {
     await call('POST /api/v1/webhooks/:id/deliveries/:delivery/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/999999/replay`);
     await h.services.outbox.drain();
     expect(receiver.received).toHaveLength(2);
+    await call('POST /api/v1/webhooks/:id/deliveries/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/replay`, { body: { since: '2026-03-01T00:00:00Z' } });
+    await call('POST /api/v1/webhooks/:id/deliveries/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/replay`, { body: { since: 'yesterday' } });
+    await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries?status=failed&before=0`);
     await call('DELETE /api/v1/webhooks/:id', 'admin', `/api/v1/webhooks/${hook.id}`);
     await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries`);
   });
