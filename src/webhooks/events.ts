@@ -13,6 +13,7 @@ import type { StateCategory } from '../workflow/definition.js';
 export const WEBHOOK_EVENT_TYPES = [
   'case.created',
   'case.assigned',
+  'case.unassigned',
   'case.transferred',
   'case.escalated',
   'case.status_changed',
@@ -32,6 +33,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   'case.created': 'A case came in (any channel).',
   'case.assigned': 'A case was assigned to an agent.',
+  'case.unassigned': 'A case was taken from its agent (by hand, the agent unavailable or deactivated, a move): nobody has it until the next case.assigned.',
   'case.transferred': 'A case moved to another queue of the same or a lower tier.',
   'case.escalated': 'A case was escalated to a higher tier (with the reason).',
   'case.status_changed': 'A case changed workflow state.',
@@ -62,6 +64,8 @@ export function announce(entry: TimelineEntry, categoryOf: (state: string) => St
       return [{ type: 'case.created', detail: {} }];
     case 'case.assigned':
       return [{ type: 'case.assigned', detail: { assignment: pick('assigneeId', 'assignee', 'queue') } }];
+    case 'case.unassigned':
+      return [{ type: 'case.unassigned', detail: { unassignment: pick('previousAssigneeId', 'reason') } }];
     case 'case.transferred':
       return [{ type: 'case.transferred', detail: { transfer: pick('fromQueue', 'queue', 'tier') } }];
     case 'case.escalated':

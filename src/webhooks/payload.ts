@@ -88,8 +88,16 @@ export async function caseEventBody(
   return {
     type,
     timestamp: new Date(at).toISOString(),
-    data: { event: { id: entry.id, timeline: entry.type, actor: entry.actorType }, case: caseFields, customer, ...withAuthor(detail, customer) },
+    data: { event: { id: entry.id, timeline: entry.type, actor: entry.actorType }, case: caseFields, customer, ...(await withPreviousAssignee(q, withAuthor(detail, customer))) },
   };
+}
+
+/** An unassignment names the agent it took the case from, as an assignment names its agent (the timeline entry keeps only the id). */
+async function withPreviousAssignee(q: Handle, detail: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const unassignment = detail.unassignment as Record<string, unknown> | undefined;
+  if (!unassignment || typeof unassignment.previousAssigneeId !== 'number') return detail;
+  const [member] = await q.db.select({ name: q.tables.staff.name }).from(q.tables.staff).where(eq(q.tables.staff.id, unassignment.previousAssigneeId)).limit(1);
+  return { ...detail, unassignment: { previousAssigneeId: unassignment.previousAssigneeId, previousAssignee: member?.name ?? null, reason: unassignment.reason ?? null } };
 }
 
 /** A customer's message names its author as a staff reply does: the customer's name (their timeline entry does not carry it). */

@@ -305,6 +305,24 @@ describe('webhooks', () => {
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 
+  it('case.unassigned tells a receiver that keeps the assignee when nobody has the case any more', async () => {
+    const { id } = await subscribe(['case.assigned', 'case.unassigned']);
+    receiver.received.length = 0;
+    const c = await createCase(h.services, { subject: 'Whose is it?', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    const ref = `C-${c.id}`;
+    const res = await h.api('POST', `/api/v1/cases/${ref}/assignment`, { token: ADMIN_TOKEN, body: { assignee: null, reason: 'back to the queue' } });
+    expect(res.status).toBe(200);
+    await drain();
+    type Body = { type: string; data: { event: { id: number }; assignment?: unknown; unassignment?: unknown } };
+    const bodies = receiver.received.map((r) => JSON.parse(r.body) as Body).sort((a, b) => a.data.event.id - b.data.event.id);
+    // Taken from Alice, then (the queue's only agent, free) assigned again: each step is announced, in event order.
+    expect(bodies.map((b) => b.type)).toEqual(['case.assigned', 'case.unassigned', 'case.assigned']);
+    expect(bodies[0]!.data.assignment).toMatchObject({ assigneeId: agent.id, assignee: 'Alice' });
+    expect(bodies[1]!.data.unassignment).toEqual({ previousAssigneeId: agent.id, previousAssignee: 'Alice', reason: expect.any(String) as string });
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
   it('sla.warning and sla.breached carry dueAt as an ISO instant, like every other time in a payload', async () => {
     const { id } = await subscribe(['sla.warning', 'sla.breached']);
     receiver.received.length = 0;
@@ -392,27 +410,29 @@ describe('webhooks', () => {
     for (const n of [1, 2, 3, 4, 5]) await createCase(h.services, { subject: `Paged ${n}`, description: 'x' }, customer, { customerId: customer.id });
     await drain();
     type Page = { id: number; status: string; payload: { data: { case: { subject: string } } } }[];
-    const subjects = (page: Page) => page.map((d) => d.payload.data.case.subject);
+    const ids = (page: Page) => page.map((d) => d.id);
+    // Newest first: by id (the fan-out of each case's event makes its delivery, in whatever order the worker got to them).
+    const all = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as Page;
+    expect(all).toHaveLength(5);
+    expect(ids(all)).toEqual([...ids(all)].sort((a, b) => b - a));
     const first = await h.api('GET', `/api/v1/webhooks/${id}/deliveries?limit=2`, { token: ADMIN_TOKEN });
-    const firstPage = (await first.json()) as Page;
-    expect(subjects(firstPage)).toEqual(['Paged 5', 'Paged 4']);
+    expect(ids((await first.json()) as Page)).toEqual(ids(all).slice(0, 2));
     const link = first.headers.get('Link');
-    expect(link).toBe(`</api/v1/webhooks/${id}/deliveries?limit=2&before=${firstPage[1]!.id}>; rel="next"`);
+    expect(link).toBe(`</api/v1/webhooks/${id}/deliveries?limit=2&before=${all[1]!.id}>; rel="next"`);
     // A delivery created meanwhile does not shift the next page.
     await createCase(h.services, { subject: 'Paged 6', description: 'x' }, customer, { customerId: customer.id });
     await drain();
     const second = await h.api('GET', /<([^>]+)>/.exec(link!)![1]!, { token: ADMIN_TOKEN });
-    expect(subjects((await second.json()) as Page)).toEqual(['Paged 3', 'Paged 2']);
+    expect(ids((await second.json()) as Page)).toEqual(ids(all).slice(2, 4));
     const last = await h.api('GET', /<([^>]+)>/.exec(second.headers.get('Link')!)![1]!, { token: ADMIN_TOKEN });
-    expect(subjects((await last.json()) as Page)).toEqual(['Paged 1']);
+    expect(ids((await last.json()) as Page)).toEqual(ids(all).slice(4));
     expect(last.headers.get('Link')).toBeNull();
     // The deliveries still retrying (the receiver missed them), by status; a bad filter is 422 naming it.
     // (Which two failed depends on the order the deliveries, sent in parallel, reached the receiver.)
-    const all = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as Page;
     const retrying = all.filter((d) => d.status === 'retrying');
     expect(retrying).toHaveLength(2);
     const missed = await h.api('GET', `/api/v1/webhooks/${id}/deliveries?status=retrying&limit=1`, { token: ADMIN_TOKEN });
-    expect(subjects((await missed.json()) as Page)).toEqual(subjects(retrying.slice(0, 1)));
+    expect(ids((await missed.json()) as Page)).toEqual(ids(retrying).slice(0, 1));
     expect(missed.headers.get('Link')).toMatch(/status=retrying&before=\d+>; rel="next"$/);
     const bad = await h.api('GET', `/api/v1/webhooks/${id}/deliveries?status=lost&before=x`, { token: ADMIN_TOKEN });
     expect(bad.status).toBe(422);
