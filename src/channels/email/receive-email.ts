@@ -6,6 +6,7 @@
  * Message-ID is claimed in the same transaction as the case change, so a mail is processed
  * exactly once however often it is delivered; every mail's outcome goes to `inbound_mail`.
  */
+import { and, eq } from 'drizzle-orm';
 import type { InboundOutcome } from '../../db/schema/index.js';
 import type { Handle } from '../../db/store/index.js';
 import { get } from '../../db/store/rows.js';
@@ -92,9 +93,20 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     services.logger.warn('email: intake refused a mail', { messageId: mail.messageId, from: sender, code: error.code, error: error.message });
     return ignore('rejected');
   };
+  // A redelivery (a provider's retry after a timeout, IMAP reading a mailbox again) names the case the first delivery went to, as its answer did.
   const duplicate = async (): Promise<InboundResult> => {
-    await store.query((q) => logMailOn(q, entry('ignored', 'duplicate', null)));
-    return { result: 'ignored', reason: 'duplicate' };
+    const caseId = await store.query(async (q) => {
+      const { emailMessages } = q.tables;
+      const [first] = await q.db
+        .select({ caseId: emailMessages.caseId })
+        .from(emailMessages)
+        .where(and(eq(emailMessages.messageId, mail.messageId), eq(emailMessages.direction, 'in')))
+        .limit(1);
+      const found = first?.caseId ?? null;
+      await logMailOn(q, entry('ignored', 'duplicate', found));
+      return found;
+    });
+    return { result: 'ignored', reason: 'duplicate', ...(caseId !== null ? { case: caseRef(caseId) } : {}) };
   };
 
   if (await store.query((q) => mailChecks(q).received(q, mail.messageId))) return duplicate();

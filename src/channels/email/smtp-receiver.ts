@@ -77,7 +77,7 @@ export async function startSmtpReceiver(services: Services, options: SmtpReceive
               return;
             }
             services.outbox.kick();
-            callback(null, outcome.case ? `Queued as ${outcome.case}` : `Accepted (${outcome.reason ?? outcome.result})`);
+            callback(null, outcome.case && outcome.reason !== 'duplicate' ? `Queued as ${outcome.case}` : `Accepted (${outcome.reason ?? outcome.result})`);
           },
           (error: unknown) => {
             services.logger.error('email: inbound SMTP mail failed', { error: error instanceof Error ? error.message : String(error) });

@@ -22,7 +22,7 @@ export const inboundEmailRoute = inboundApi.route({
   method: 'post',
   path: '/email',
   summary: 'Receive a raw mail',
-  description: 'For providers’ inbound webhooks: the raw mail as `message/rfc822` (EMAIL_MAX_BYTES, not the API’s 256 KiB limit). Admins, or a token with the `inbound` scope.',
+  description: 'For providers’ inbound webhooks: the raw mail as `message/rfc822` (EMAIL_MAX_BYTES, not the API’s 256 KiB limit). Admins, or a token with the `inbound` scope. Once per Message-ID: a redelivery answers `ignored`, `duplicate`, with the `case` the first delivery went to.',
   access: { roles: ['admin'], scopes: ['inbound'] },
   bodyType: RFC822,
   responses: { 202: { description: 'What became of the mail', schema: inboundResult } },
