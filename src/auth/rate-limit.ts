@@ -66,6 +66,8 @@ export interface Limit {
   rate: Rate;
   /** What is limited, for the message: "new requests for your account". */
   what: string;
+  /** The policy's name in the `RateLimit` answer headers (`token`, `customer`); a limit without one sends none. */
+  policy?: string;
 }
 
 /**
@@ -87,9 +89,27 @@ export interface Bucket {
   fullAt: number;
 }
 
-/** What takes one request from every limit of a request, or none (TOO_MANY_REQUESTS). */
+/** A limit after a request was taken from it: for the `RateLimit` answer headers (src/http/limits.ts). */
+export interface LimitState {
+  limit: Limit;
+  /** Whole requests left now. */
+  remaining: number;
+  /** Seconds until the bucket is full again (the whole quota back) if nothing more is taken. */
+  resetSeconds: number;
+}
+
+/** What takes one request from every limit of a request, or none (TOO_MANY_REQUESTS); returns each active limit's state after. */
 export interface Limiter {
-  take(limits: readonly Limit[]): void | Promise<void>;
+  take(limits: readonly Limit[]): LimitState[] | Promise<LimitState[]>;
+}
+
+/** The state of each limit after `takeFrom` took one request from it, at `now`. */
+export function limitStates(limits: readonly Limit[], taken: readonly Bucket[], now: number): LimitState[] {
+  return limits.map((limit, i) => ({
+    limit,
+    remaining: Math.max(0, Math.floor(taken[i]!.tokens)),
+    resetSeconds: Math.max(0, Math.ceil((taken[i]!.fullAt - now) / 1000)),
+  }));
 }
 
 /** The limits that count (a rate of 0 is off). */
@@ -123,7 +143,7 @@ export function takeFrom(limits: readonly Limit[], current: (limit: Limit) => Bu
   if (blocking) {
     const { what, rate } = blocking as Limit;
     const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-    const when = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+    const when = retryAfterSeconds < 90 ? (retryAfterSeconds === 1 ? '1 second' : `${retryAfterSeconds} seconds`) : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
     throw new DomainError('TOO_MANY_REQUESTS', `Too many ${what}: at most ${describeRate(rate)}. Try again in ${when}.`, { retryAfterSeconds });
   }
   return limits.map((limit, i) => {
@@ -145,7 +165,7 @@ export class RateLimiter implements Limiter {
   }
 
   /** See `takeFrom`. */
-  take(limits: readonly Limit[]): void {
+  take(limits: readonly Limit[]): LimitState[] {
     const now = this.#clock.now();
     const active = activeLimits(limits);
     const taken = takeFrom(active, (limit) => this.#buckets.get(limit.key), now);
@@ -155,6 +175,7 @@ export class RateLimiter implements Limiter {
       this.#buckets.set(limit.key, taken[i]!);
     });
     if (this.#buckets.size > this.#maxKeys) this.#prune(now);
+    return limitStates(active, taken, now);
   }
 
   /** Buckets held (for tests and metrics). */

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { eq, getTableName, lte, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Handle, Store } from '../db/store/index.js';
-import { activeLimits, takeFrom, type Limit, type Limiter } from './rate-limit.js';
+import { activeLimits, limitStates, takeFrom, type Limit, type Limiter, type LimitState } from './rate-limit.js';
 
 /** The row of a limit's key (`links:address:chloe@example.com` → a SHA-256, base64url). */
 export function bucketKey(key: string): string {
@@ -33,13 +33,13 @@ export class SharedRateLimiter implements Limiter {
   }
 
   /** See `takeFrom` (rate-limit.ts). */
-  async take(limits: readonly Limit[]): Promise<void> {
+  async take(limits: readonly Limit[]): Promise<LimitState[]> {
     const byRow = new Map(activeLimits(limits).map((limit) => [bucketKey(limit.key), limit]));
-    if (byRow.size === 0) return;
+    if (byRow.size === 0) return [];
     const rowKeys = [...byRow.keys()].sort();
     const ordered = rowKeys.map((key) => byRow.get(key)!);
     const now = this.#clock.now();
-    await this.#store.write(async (q) => {
+    return this.#store.write(async (q) => {
       const t = q.tables.rateBuckets;
       // The no-op update on a conflict returns the stored row, and locks it on PostgreSQL.
       const rows = await q.db
@@ -52,6 +52,7 @@ export class SharedRateLimiter implements Limiter {
       for (const [i, bucket] of taken.entries()) {
         await q.db.update(t).set({ tokens: bucket.tokens, at: bucket.at, fullAt: bucket.fullAt }).where(eq(t.key, rowKeys[i]!));
       }
+      return limitStates(ordered, taken, now);
     });
   }
 }

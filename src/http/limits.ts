@@ -11,7 +11,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from './middleware/body-limit.js';
 import { formatBytes } from '../attachments/settings.js';
-import { personLimitKey, type Limit } from '../auth/rate-limit.js';
+import { personLimitKey, type Limit, type LimitState } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { AppEnv, Principal } from './types.js';
 
@@ -26,6 +26,7 @@ function limitsFor<E extends AppEnv>(c: Context<E>, principal: Principal, kind: 
       key: `${kind}:token:${token}`,
       rate: kind === 'cases' ? rates.casesPerToken : rates.messagesPerToken,
       what: kind === 'cases' ? 'new cases with this API token' : 'messages with this API token',
+      policy: 'token',
     });
   }
   if (principal.actor.type === 'customer' && principal.customerId !== null) {
@@ -33,6 +34,7 @@ function limitsFor<E extends AppEnv>(c: Context<E>, principal: Principal, kind: 
       key: personLimitKey.customer(kind, principal.customerId),
       rate: kind === 'cases' ? rates.casesPerCustomer : rates.messagesPerCustomer,
       what: kind === 'cases' ? 'new requests from your account' : 'messages from your account',
+      policy: 'customer',
     });
   }
   return out;
@@ -43,9 +45,35 @@ export function retryAfterOf(error: DomainError): string {
   return String(error.details.retryAfterSeconds ?? 60);
 }
 
-/** Counts one request of this kind against the caller's limits; TOO_MANY_REQUESTS when one is used up. */
+/** The rate limits a request counted against (`rateLimitHeaders`), for the OpenAPI document: on the routes that 429 may refuse. */
+export const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': 'The limits this request counted against (IETF RateLimit fields): `"token";q=60;w=60` — requests per window of seconds, per API token (`token`) and per customer (`customer`); absent for the ADMIN_TOKEN',
+  RateLimit: 'Each limit’s state after this request: `"token";r=59;t=1` — whole requests left, and seconds until the quota is whole again',
+};
+
+/**
+ * The `RateLimit-Policy` and `RateLimit` answer headers (IETF draft-ietf-httpapi-ratelimit-headers:
+ * structured-field lists, one item per limit the request counted against): `"token";q=60;w=60`
+ * — the quota and its window in seconds — and `"token";r=59;t=1` — whole requests left and the
+ * seconds until the quota is whole again. Null when no limit applies (the ADMIN_TOKEN, limits off).
+ */
+export function rateLimitHeaders(states: readonly LimitState[]): { 'RateLimit-Policy': string; RateLimit: string } | null {
+  const named = states.filter((s) => s.limit.policy !== undefined);
+  if (named.length === 0) return null;
+  return {
+    'RateLimit-Policy': named.map((s) => `"${s.limit.policy}";q=${s.limit.rate.count};w=${Math.round(s.limit.rate.windowMs / 1000)}`).join(', '),
+    RateLimit: named.map((s) => `"${s.limit.policy}";r=${s.remaining};t=${s.resetSeconds}`).join(', '),
+  };
+}
+
+/**
+ * Counts one request of this kind against the caller's limits; TOO_MANY_REQUESTS when one is
+ * used up. The answer carries the limits' state (`rateLimitHeaders`), so a client can pace
+ * itself before it is refused.
+ */
 export async function takeRateLimit<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): Promise<void> {
-  await c.get('limits').limiter.take(limitsFor(c, principal, kind));
+  const headers = rateLimitHeaders(await c.get('limits').limiter.take(limitsFor(c, principal, kind)));
+  if (headers) for (const [name, value] of Object.entries(headers)) c.header(name, value);
 }
 
 /**

@@ -52,6 +52,27 @@ describe('intake over the API', () => {
     expect((await newCase(token, 12)).status).toBe(429);
   });
 
+  it('answers say how much of each limit is left (RateLimit-Policy, RateLimit), so a client paces itself before a 429', async () => {
+    // (The list's order is not part of the fields' meaning: compared sorted.)
+    const items = (res: Response, name: string) => (res.headers.get(name) ?? '').split(', ').sort();
+    const token = h.tokenFor(chloe);
+    const first = await newCase(token, 1);
+    expect(first.status).toBe(201);
+    expect(items(first, 'RateLimit-Policy')).toEqual(['"customer";q=10;w=600', '"token";q=60;w=60']);
+    // One taken from each: the token's bucket is whole again in 1 s (60 a minute), the customer's in 60 s (10 in 10 minutes).
+    expect(items(first, 'RateLimit')).toEqual(['"customer";r=9;t=60', '"token";r=59;t=1']);
+    h.clock.advance(30_000);
+    const second = await newCase(token, 2);
+    expect(items(second, 'RateLimit')).toEqual(['"customer";r=8;t=90', '"token";r=59;t=1']);
+    // A message counts against the message limits; the ADMIN_TOKEN has none, and gets no such headers.
+    const ref = ((await first.json()) as { id: string }).id;
+    const reply = await api('POST', `/api/v1/cases/${ref}/messages`, { token, body: { body: 'Any news?' } });
+    expect(items(reply, 'RateLimit-Policy')).toEqual(['"customer";q=30;w=600', '"token";q=120;w=60']);
+    const admin = await newCase(ADMIN_TOKEN, 3, 'pat@example.com');
+    expect(admin.status).toBe(201);
+    expect(admin.headers.get('RateLimit')).toBeNull();
+  });
+
   it('the customer limit holds across all of the customer’s tokens and the portal', async () => {
     withLimits({ casesPerCustomer: { count: 2, windowMs: 60_000 } });
     expect((await newCase(h.tokenFor(chloe), 1)).status).toBe(201);

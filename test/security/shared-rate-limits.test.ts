@@ -23,7 +23,7 @@ const perToken: Limit = { key: 'cases:token:t1', rate: { count: 5, windowMs: 60_
 const perCustomer: Limit = { key: 'cases:customer:7', rate: { count: 2, windowMs: 60_000 }, what: 'new requests from your account' };
 
 /** The outcome of one take: 'ok', or the refusal's seconds to wait. */
-async function attempt(limiter: { take(limits: readonly Limit[]): void | Promise<void> }, limits: readonly Limit[]): Promise<'ok' | number> {
+async function attempt(limiter: { take(limits: readonly Limit[]): unknown }, limits: readonly Limit[]): Promise<'ok' | number> {
   try {
     await limiter.take(limits);
     return 'ok';

@@ -9,6 +9,7 @@ import { sendMessageSchema } from '../../cases/send-message.js';
 import { offerAnswerSchema } from '../../cases/solution-offer.js';
 import { transitionSchema } from '../../cases/transition-case.js';
 import { IDEMPOTENCY_HEADER } from '../idempotency.js';
+import { RATE_LIMIT_HEADERS } from '../limits.js';
 import { apiGroup, EVERYONE, STAFF_ONLY, type HeaderSpec } from '../openapi/route-spec.js';
 import { callAnswer, caseAnswer, caseList, caseReference, editedCase, messageAnswer, timelineAnswer } from './schemas/cases.js';
 
@@ -39,7 +40,7 @@ export const createCaseRoute = caseApi.route({
   headers: idempotencyKey,
   body: importCaseSchema,
   responses: {
-    201: { description: 'The case (only its reference for a caller who may not see it)', schema: z.union([caseAnswer, caseReference]), headers: { Location: 'The case’s URL', ...VERSION_HEADER } },
+    201: { description: 'The case (only its reference for a caller who may not see it)', schema: z.union([caseAnswer, caseReference]), headers: { Location: 'The case’s URL', ...VERSION_HEADER, ...RATE_LIMIT_HEADERS } },
     200: { description: 'An imported case whose externalId was imported before', schema: caseAnswer, headers: VERSION_HEADER },
   },
   errors: [409, 429],
@@ -121,7 +122,7 @@ export const messageRoute = caseApi.route({
       files: z.array(z.string().meta({ contentMediaType: 'application/octet-stream' })).optional(),
     }),
   },
-  responses: { 201: { description: 'The message and the case', schema: messageAnswer, headers: VERSION_HEADER } },
+  responses: { 201: { description: 'The message and the case', schema: messageAnswer, headers: { ...VERSION_HEADER, ...RATE_LIMIT_HEADERS } } },
   errors: [409, 429],
 });
 

@@ -27,7 +27,7 @@ import { assertMayChange, findMacroIn, mayChange, parseMacroId, scopeOf, usableM
 import type { Actor } from '../../roles.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
-import { takeRateLimit } from '../limits.js';
+import { RATE_LIMIT_HEADERS, takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import { apiGroup, on, STAFF_ONLY } from '../openapi/route-spec.js';
 import { macro, macroApplied, macroPreview } from './schemas/workspace.js';
@@ -88,7 +88,7 @@ export const applyMacroRoute = macroApi.route({
   params: { id: caseIdParam, macroId: macroIdParam },
   body: applyMacroSchema,
   bodyOptional: true,
-  responses: { 200: { description: 'The macro, the message and the changed case', schema: macroApplied, headers: { ETag: 'The case’s new version, for `If-Match`' } } },
+  responses: { 200: { description: 'The macro, the message and the changed case', schema: macroApplied, headers: { ETag: 'The case’s new version, for `If-Match`', ...RATE_LIMIT_HEADERS } } },
   errors: [409, 429],
 });
 
