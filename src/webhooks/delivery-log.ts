@@ -143,7 +143,10 @@ export async function replayFailedDeliveries(services: Services, webhookId: numb
   return services.store.write(async (q) => {
     const sub = await webhookIn(q, webhookId);
     if (!sub.enabled) throw new DomainError('CONFLICT', 'The webhook is disabled: enable it before replaying.');
-    const deliveries = q.tables.webhookDeliveries;
+    const { webhookDeliveries: deliveries, webhookSubscriptions: subs } = q.tables;
+    // Two bulk replays at once (PostgreSQL, READ COMMITTED) would each miss the other's new deliveries and send
+    // every message twice: the second waits on the subscription's row and then sees them. SQLite writes one at a time.
+    if (q.dialect === 'postgres') await q.db.select({ id: subs.id }).from(subs).where(eq(subs.id, sub.id)).for('no key update');
     const conditions: SQL[] = [
       eq(deliveries.subscriptionId, sub.id),
       eq(deliveries.status, 'failed'),
