@@ -482,6 +482,26 @@ describe('webhooks', () => {
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 
+  it('the console sends the failed messages again with one button', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.answer(500);
+    await createCase(h.services, { subject: 'Missed by the console', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    // As the last of its attempts leaves it.
+    await h.run(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE subscription_id = ?`, id);
+    const admin = signedIn(h, { type: 'staff', id: (await h.get<{ id: number }>("SELECT id FROM staff WHERE email = 'adam@casebook.test'"))!.id });
+    expect(await (await admin.get(`/manage/webhooks/${id}`)).text()).toContain('id="deliveries-replay-failed"');
+    receiver.received.length = 0;
+    const res = await admin.post(`/manage/webhooks/${id}/deliveries/replay`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('Location')).toBe(`/manage/webhooks/${id}?done=replayed-failed`);
+    await h.services.outbox.idle();
+    await drain();
+    expect(receiver.received.map((r) => (JSON.parse(r.body) as { data: { case: { subject: string } } }).data.case.subject)).toEqual(['Missed by the console']);
+    expect((await admin.post(`/manage/webhooks/${id}/deliveries/replay`)).headers.get('Location')).toBe(`/manage/webhooks/${id}?done=nothing-failed`);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
   it('the console names a refused event type on the form (422), not a bare re-render', async () => {
     const admin = signedIn(h, { type: 'staff', id: (await h.get<{ id: number }>("SELECT id FROM staff WHERE email = 'adam@casebook.test'"))!.id });
     const res = await admin.post('/manage/webhooks', { url: 'https://example.com/hook', events: 'case.nope' });

@@ -150,7 +150,7 @@ function DeliveryRow(p: { d: DeliveryView; webhookId: number; csrfToken: string;
   );
 }
 
-export function WebhookPage(p: { viewer: Viewer; csrfToken: string; webhook: WebhookView; deliveries: DeliveryView[]; secret: string | null; notice: string | null }) {
+export function WebhookPage(p: { viewer: Viewer; csrfToken: string; webhook: WebhookView; deliveries: DeliveryView[]; olderBefore?: number | null; secret: string | null; notice: string | null }) {
   const w = p.webhook;
   return (
     <Frame title={`Webhook ${w.id}`} viewer={p.viewer} csrfToken={p.csrfToken} notice={p.notice} eyebrow={<a href={WEBHOOKS}>Webhooks</a>}>
@@ -214,6 +214,20 @@ export function WebhookPage(p: { viewer: Viewer; csrfToken: string; webhook: Web
             ))}
           </ManageTable>
         )}
+        {p.olderBefore != null ? (
+          <p>
+            <a id="deliveries-older" href={`${WEBHOOKS}/${w.id}?before=${p.olderBefore}#deliveries-heading`}>
+              Older deliveries
+            </a>
+          </p>
+        ) : null}
+        {w.enabled ? (
+          <form method="post" action={`${WEBHOOKS}/${w.id}/deliveries/replay`}>
+            <CsrfField token={p.csrfToken} />
+            <p class="muted">After an outage: every message whose delivery failed and that has not reached the endpoint since is sent again, once each.</p>
+            <Button id="deliveries-replay-failed">Send failed messages again</Button>
+          </form>
+        ) : null}
       </section>
     </Frame>
   );

@@ -6,10 +6,11 @@
  *   GET  /manage/webhooks/:id                                  the subscription and its delivery log
  *   POST /manage/webhooks/:id/enable | delete
  *   POST /manage/webhooks/:id/deliveries/:delivery/replay      send that message again now
+ *   POST /manage/webhooks/:id/deliveries/replay                send again every failed message the endpoint has not got since
  */
 import { Hono } from 'hono';
 import { DomainError } from '../../../errors.js';
-import { listDeliveries, replayDelivery } from '../../../webhooks/delivery-log.js';
+import { listDeliveryPage, replayDelivery, replayFailedDeliveries } from '../../../webhooks/delivery-log.js';
 import { WEBHOOK_EVENT_DESCRIPTIONS, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../../webhooks/events.js';
 import { createWebhook, deleteWebhook, enableWebhook, getWebhook, listWebhooks, webhookView } from '../../../webhooks/subscriptions.js';
 import type { FormState } from '../../../../views/components.js';
@@ -24,6 +25,8 @@ const NOTICES: Record<string, string> = {
   enabled: 'Enabled; new events are delivered again.',
   deleted: 'Webhook deleted.',
   replayed: 'Replay queued; it is sent now.',
+  'replayed-failed': 'The failed messages are queued again; they are sent now.',
+  'nothing-failed': 'No failed message is missing at the endpoint: nothing to send again.',
 };
 
 const EVENTS = WEBHOOK_EVENT_TYPES.map((type) => ({ type, description: WEBHOOK_EVENT_DESCRIPTIONS[type] }));
@@ -47,8 +50,10 @@ async function listPage(c: PageContext, state: FormState, chosen: string[], stat
 async function detailPage(c: PageContext, id: number, secret: string | null) {
   const services = c.get('services');
   const webhook = webhookView(await getWebhook(services, id));
-  const deliveries = await listDeliveries(services, id);
-  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={deliveries} secret={secret} notice={notice(c)} />);
+  // Older pages by keyset (`?before=<delivery id>`), as the API's.
+  const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : undefined;
+  const page = await listDeliveryPage(services, id, 50, { before });
+  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={page.items} olderBefore={page.nextBefore} secret={secret} notice={notice(c)} />);
 }
 
 export function webhookPages(): Hono<PageEnv> {
@@ -89,6 +94,15 @@ export function webhookPages(): Hono<PageEnv> {
     const { actor } = adminOf(c);
     await deleteWebhook(c.get('services'), idParam(c, 'webhook'), actor);
     return redirectTo(c, `${WEBHOOKS}?done=deleted`);
+  });
+
+  app.post(`${WEBHOOKS}/:id/deliveries/replay`, async (c) => {
+    const { actor } = adminOf(c);
+    const id = idParam(c, 'webhook');
+    const services = c.get('services');
+    const { replayed } = await replayFailedDeliveries(services, id, {}, actor);
+    services.outbox.kick();
+    return redirectTo(c, `${WEBHOOKS}/${id}?done=${replayed > 0 ? 'replayed-failed' : 'nothing-failed'}`);
   });
 
   app.post(`${WEBHOOKS}/:id/deliveries/:delivery/replay`, async (c) => {
