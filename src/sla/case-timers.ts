@@ -6,6 +6,7 @@
  * case's transaction. Where the rows live (a new case's are kept with its unit of work):
  * timer-rows.ts.
  */
+import { eq } from 'drizzle-orm';
 import type { SlaMetric } from '../db/schema/index.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { StateCategory, StateDefinition } from '../workflow/definition.js';
@@ -48,6 +49,21 @@ function record(ctx: CaseContext, type: string, data: Record<string, unknown>): 
 /** The SLA config version the case is pinned to. */
 export function caseSlaConfig(ctx: CaseContext): { version: number; config: SlaConfig } {
   return ctx.services.definitions.sla(ctx.case.slaConfigVersion ?? undefined);
+}
+
+/**
+ * The channel whose targets a timer the case starts (or is re-targeted to) now takes: a chat
+ * case's chat targets (seconds, docs/sla.md) only while its chat is live. Once every chat of
+ * the case has ended, the conversation goes on by mail (a reply an hour later, agents'
+ * replies mailed), and the policy's own targets apply: a 2-minute `nextResponse` on a mail
+ * would breach before anyone could read it. A chat case without a session is being created
+ * by its chat's first line (the session is tied to it later in that transaction).
+ */
+export async function targetChannel(ctx: CaseContext): Promise<string> {
+  if (ctx.case.channel !== 'chat') return ctx.case.channel;
+  const sessions = ctx.q.tables.chatSessions;
+  const states = await ctx.q.db.select({ state: sessions.state }).from(sessions).where(eq(sessions.caseId, ctx.case.id));
+  return states.length > 0 && !states.some((s) => s.state === 'open') ? 'chat-ended' : 'chat';
 }
 
 export type Clock = 'run' | 'pause' | 'stop';
@@ -124,9 +140,10 @@ export async function startCaseTimers(ctx: CaseContext, metrics: readonly SlaMet
   const policy = effectivePolicy(config, ctx.case.slaPolicy);
   const clocks = stateClocks(ctx, ctx.case.status);
   const existing = new Set((await loadTimers(ctx)).map((t) => t.metric));
+  const channel = await targetChannel(ctx);
   for (const metric of metrics) {
     if (existing.has(metric) || waitsForState(ctx, metric)) continue;
-    const target = findTarget(config, version, policy, ctx.case.priority, metric, ctx.case.channel);
+    const target = findTarget(config, version, policy, ctx.case.priority, metric, channel);
     if (!target) continue;
     const clock = clocks.clock(metric);
     const row = startTimer(ctx.case.id, metric, target, ctx.now, clock === 'run' ? null : clocks.label);
@@ -212,7 +229,7 @@ export async function startNextResponse(ctx: CaseContext): Promise<void> {
   const current = timers.find((t) => t.metric === 'nextResponse');
   if (current && (isUnfulfilled(current) || isStoppedByState(current))) return;
   const { version, config } = caseSlaConfig(ctx);
-  const target = findTarget(config, version, effectivePolicy(config, ctx.case.slaPolicy), ctx.case.priority, 'nextResponse', ctx.case.channel);
+  const target = findTarget(config, version, effectivePolicy(config, ctx.case.slaPolicy), ctx.case.priority, 'nextResponse', await targetChannel(ctx));
   if (!target) return;
   const clocks = stateClocks(ctx, ctx.case.status);
   const pausedBy = clocks.clock('nextResponse') === 'run' ? null : clocks.label;
@@ -373,7 +390,8 @@ function lateTimer(ctx: CaseContext, history: CaseHistory, metric: SlaMetric, ta
  */
 export async function planRetarget(ctx: CaseContext, sla: { version: number; config: SlaConfig }, timers: readonly TimerRow[]): Promise<PlannedTimer[]> {
   const policy = effectivePolicy(sla.config, ctx.case.slaPolicy);
-  const target = (metric: SlaMetric) => findTarget(sla.config, sla.version, policy, ctx.case.priority, metric, ctx.case.channel);
+  const channel = await targetChannel(ctx);
+  const target = (metric: SlaMetric) => findTarget(sla.config, sla.version, policy, ctx.case.priority, metric, channel);
   let history: CaseHistory | null = null;
   const readHistory = async () => (history ??= await caseHistory(ctx));
   const plan: PlannedTimer[] = [];

@@ -145,6 +145,28 @@ describe('live chat', () => {
     expect((await pending).filter((e) => e.event === 'message').map((e) => [e.id, JSON.parse(e.data).body])).toEqual([['5', 'Fourth']]);
   });
 
+  it('takes the chat targets while the chat is live only: a mail after it ended gets the policy’s nextResponse, and so does a later retarget', async () => {
+    const token = await start('mila@example.com', 'Mila');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Is my order late?' } })).json()) as { case: string };
+    const id = Number(ref.slice(2));
+    const nextResponse = async () => (await h.get<{ target_minutes: number; state: string }>("SELECT target_minutes, state FROM sla_timers WHERE case_id = ? AND metric = 'nextResponse'", id))!;
+    await sendMessage(h.services, id, { body: 'Let me look.', public: true }, agent);
+    // A line in the live chat: the chat target (standard, normal: 2m).
+    await call('POST', '/chat/api/messages', { token, body: { body: 'Thanks!' } });
+    expect(await nextResponse()).toMatchObject({ target_minutes: 2, state: 'running' });
+    await sendMessage(h.services, id, { body: 'It ships tomorrow; I will write.', public: true }, agent);
+    expect((await call('POST', '/chat/api/end', { token })).status).toBe(200);
+    // An hour later the customer answers the mail: the policy's 4h, not 2 minutes.
+    h.clock.advance(3_600_000);
+    const { customer_id: customerId } = (await h.get<{ customer_id: number }>('SELECT customer_id FROM cases WHERE id = ?', id))!;
+    const customer = { type: 'customer' as const, id: customerId, role: 'customer' as const, name: 'Mila' };
+    expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(customer), body: { body: 'Has it shipped?' } })).status).toBe(201);
+    expect(await nextResponse()).toMatchObject({ target_minutes: 240, state: 'running' });
+    // A priority change re-targets it by the policy too (high: 2h), not to the chat's 1m30s.
+    expect((await h.api('PATCH', `/api/v1/cases/${ref}`, { token: h.tokenFor(agent), body: { priority: 'high' } })).status).toBe(200);
+    expect(await nextResponse()).toMatchObject({ target_minutes: 120, state: 'running' });
+  });
+
   it('checks origins, tokens, sizes and rates', async () => {
     const token = await start('olga@example.com', 'Olga');
     expect((await call('POST', '/chat/api/messages', { token, body: { body: 'hi' }, headers: { Origin: 'https://evil.example' } })).status).toBe(403);
