@@ -34,7 +34,17 @@
     var at = new Date(line.at);
     var who = document.createElement('span');
     who.className = 'chat-who';
-    who.textContent = (line.author === 'system' ? '' : line.name) + ' ' + pad(at.getUTCHours()) + ':' + pad(at.getUTCMinutes());
+    if (line.author !== 'system') {
+      var name = document.createElement('bdi');
+      name.textContent = line.name;
+      who.appendChild(name);
+    }
+    who.appendChild(document.createTextNode(' '));
+    // In the agent's zone, named, as the page shows times (the stream sends it: views/time.tsx).
+    var time = document.createElement('time');
+    time.setAttribute('datetime', at.toISOString());
+    time.textContent = line.time || pad(at.getUTCHours()) + ':' + pad(at.getUTCMinutes()) + ' UTC';
+    who.appendChild(time);
     var text = document.createElement('span');
     text.className = 'chat-text';
     text.textContent = line.body;

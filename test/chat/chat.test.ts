@@ -324,4 +324,20 @@ describe('live chat', () => {
     const [rating] = await h.query((q) => q.db.select().from(q.tables.caseRatings).where(eq(q.tables.caseRatings.caseId, Number(ref.slice(2)))));
     expect(rating).toMatchObject({ satisfied: false, comment: 'Too slow' });
   });
+
+  it('shows the chat’s times in the agent’s zone, named, on the page and in the stream', async () => {
+    const bea = h.agent({ name: 'Bea', queues: ['general'], available: false }); // sees the queue, takes no chat
+    await h.run('UPDATE staff SET time_zone = ? WHERE id = ?', 'America/New_York', bea.id);
+    const token = await start('ny@example.com', 'Nia');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Hello from Brooklyn' } })).json()) as { case: string };
+    const at = new Date(h.clock.now()).toISOString();
+    const est = `${new Date(h.clock.now() - 5 * 3_600_000).toISOString().slice(11, 16)} EST`; // New York in March: UTC−5
+    const page = signedIn(h, bea);
+    const html = await (await page.get(`/cases/${ref}`)).text();
+    const line = /<li class="chat-line chat-visitor"[^>]*>([\s\S]*?)<\/li>/.exec(html)![1]!;
+    expect(line).toContain(`<bdi>Nia</bdi> <time datetime="${at}">${est}</time>`);
+    expect(line.replace(/datetime="[^"]*"/, '')).not.toContain(at.slice(11, 16));
+    const events = await readEvents(await page.get(`/cases/${ref}/chat/stream`), 2);
+    expect(events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).time)).toEqual([est, est]);
+  });
 });

@@ -87,7 +87,7 @@ describe('a message left with a typed address', () => {
     const page = await (await desk.get(`/cases/${v.ref}`)).text();
     expect(page).toContain('e-mail not verified');
     expect(page).toContain('A mail is held: not sent to target@example.com until you confirm that address.');
-    expect(page).toContain('<li>“Acknowledgement”, held 2026-03-02');
+    expect(page).toContain('<li>“Acknowledgement”, held <time datetime="2026-03-02');
     // The composer asks before a public reply to it, and sends nothing meanwhile.
     const ask = await desk.post(`/cases/${v.ref}/messages`, { body: 'Did you write to us?', visibility: 'public', then: '' });
     expect(ask.status).toBe(200);

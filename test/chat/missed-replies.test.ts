@@ -174,7 +174,7 @@ describe('automatic mail to an address the visitor only typed', () => {
     expect(held.map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'notification', template: 'case-resolved', to: ['victim@example.com'] })]);
     const page = await (await desk.get(`/cases/${v.ref}`)).text();
     expect(page).toContain('A mail is held: not sent to victim@example.com until you confirm that address.');
-    expect(page).toContain('<li>“Resolved”, held 2026-03-02');
+    expect(page).toContain('<li>“Resolved”, held <time datetime="2026-03-02');
     expect(page).toContain('Mail “Resolved” to victim@example.com held until an agent confirms the address');
 
     expect((await desk.post(`/cases/${v.ref}/chat/held-mail`, {})).status).toBe(303);
@@ -208,7 +208,7 @@ describe('automatic mail to an address the visitor only typed', () => {
     expect(await listed()).toEqual([expect.objectContaining({ template: 'case-resolved', current: false })]);
     let page = await (await desk.get(`/cases/${v.ref}`)).text();
     expect(page).toContain('Nothing held is left to send to reopener@example.com: the case has moved on since that mail was held.');
-    expect(page).toMatch(/<li class="muted">“Resolved”, held 2026-03-02 \d\d:\d\d UTC — will not be sent: the case has moved on<\/li>/);
+    expect(page).toMatch(/<li class="muted">“Resolved”, held <time datetime="2026-03-02T[^"]+">\d\d:\d\d UTC<\/time> — will not be sent: the case has moved on<\/li>/);
     expect(page).toContain('Confirm reopener@example.com (nothing is e-mailed)');
     expect(page).not.toContain('Yes, e-mail');
 

@@ -5,10 +5,7 @@
  */
 import type { ChatPanelData, LeftMessagePanelData } from '../../src/chat/panel.js';
 import { Badge } from '../components.js';
-
-const time = (at: number) => new Date(at).toISOString().slice(11, 16);
-
-const at = (t: number) => `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+import { Time } from '../time.js';
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /**
@@ -39,7 +36,11 @@ function HeldMail(p: { caseRef: string; held: ChatPanelData['held']; csrfToken: 
       </p>
       <ul>
         {p.held.map((m) => (
-          <li class={m.current ? undefined : 'muted'}>{`${m.what}, held ${at(m.at)}${m.current ? '' : ' — will not be sent: the case has moved on'}`}</li>
+          <li class={m.current ? undefined : 'muted'}>
+            {`${m.what}, held `}
+            <Time at={m.at} short />
+            {m.current ? '' : ' — will not be sent: the case has moved on'}
+          </li>
         ))}
       </ul>
       <form method="post" action={`/cases/${p.caseRef}/chat/held-mail`} hx-boost="false">
@@ -119,7 +120,9 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
       <ol class="chat-lines" id="chat-lines" aria-live="polite">
         {chat.lines.map((l) => (
           <li class={`chat-line chat-${l.author}`} data-seq={String(l.seq)}>
-            <span class="chat-who">{`${l.author === 'system' ? '' : l.name} ${time(l.at)}`}</span> <span class="chat-text" dir="auto">{l.body}</span>
+            <span class="chat-who">
+              {l.author === 'system' ? null : <bdi>{l.name}</bdi>} <Time at={l.at} short />
+            </span> <span class="chat-text" dir="auto">{l.body}</span>
           </li>
         ))}
       </ol>

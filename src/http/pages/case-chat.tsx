@@ -21,7 +21,8 @@ import { releaseHeldMails } from '../../notifications/held-mail.js';
 import { chatStream } from '../chat/stream.js';
 import { visibleCase } from './case-commands.js';
 import { requireStaff, type PageContext, type PageEnv } from './env.js';
-import { redirectTo } from './render.js';
+import { redirectTo, timeSettingsOf } from './render.js';
+import { formatTimeShort } from '../../../views/time.js';
 
 /**
  * Streams one staff sign-in may hold open at once, over every case: an agent with a chat case in
@@ -51,9 +52,12 @@ export function caseChatPages(): Hono<PageEnv> {
     if (!release) {
       throw new DomainError('TOO_MANY_REQUESTS', `Live chat is already open in ${STAFF_STREAMS} windows of this sign-in: close one, then reload this page for its live chat.`, { retryAfterSeconds: 60 });
     }
+    // A line's time as the page shows it (views/time.tsx): in the agent's zone, named.
+    const { zone } = timeSettingsOf(c);
     return chatStream(c, services, {
       sessionId: session.id,
       ownSide: 'agent',
+      present: (line) => ({ ...line, time: formatTimeShort(line.at, zone, services.clock.now()) }),
       subscribe: (l) => services.chat.hub.subscribeCase(row.id, l),
       // Authorized once at the start would keep a case moved to a queue the agent does not work
       // streaming to them: the case is read again before every read of the chat.
