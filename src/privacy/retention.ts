@@ -5,12 +5,16 @@
  * (`reason: retention`) and audit entry. The customer's profile stays (they may have other
  * cases; erasing a customer is a request: src/privacy/erase-customer.ts). A case already
  * erased is never picked again, so a tick run twice, or by two processes, erases once.
+ * Chats in which nothing was written (no case: a visitor gave a name and an address, then
+ * left) have no case to close: theirs is erased once their last activity is older than the
+ * period (`eraseExpiredChatsWithoutCase`), as a case's chats are with it.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, notLike, sql } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { eraseCaseContent } from './erase-cases.js';
+import { eraseChatSessions } from './erase-chats.js';
 import { afterErasure, erasing } from './erase-customer.js';
 
 export const RETENTION_CRON = '23 3 * * *';
@@ -20,6 +24,8 @@ export interface RetentionResult {
   erased: number;
   /** More cases were due than one run takes (the next run continues). */
   more: boolean;
+  /** Chats without a case (nothing written) erased. */
+  chatsWithoutCase: number;
 }
 
 /**
@@ -58,5 +64,33 @@ export async function eraseExpiredCases(services: Services, retentionDays: numbe
     erased++;
   }
   if (erased > 0) services.logger.info('privacy: retention erased closed cases', { erased, retentionDays });
-  return { erased, more: dueCases.length > limit };
+  const chatsWithoutCase = await eraseExpiredChatsWithoutCase(services, cutoff, retentionDays);
+  return { erased, more: dueCases.length > limit, chatsWithoutCase };
+}
+
+/**
+ * The chats started before `cutoff` in which nothing was written (no case) and idle since, not
+ * erased yet: the visitor's name, e-mail and token hash erased (erase-chats.ts), in one
+ * transaction, with one audit entry per site (`chatSite … chatsErased`, the count only).
+ * Ended ones, usually (the chat sweep ends an idle chat after minutes); one still open stops
+ * working (its token opens nothing).
+ */
+export async function eraseExpiredChatsWithoutCase(services: Services, cutoff: number, retentionDays: number): Promise<number> {
+  const { clock } = services;
+  const erased = await erasing(services, async (q) => {
+    const s = q.tables.chatSessions;
+    const where = () => and(isNull(s.caseId), lte(s.lastActivityAt, cutoff), notLike(s.tokenHash, 'erased:%'));
+    const sites = await q.db.select({ site: s.siteId, n: sql<number>`count(*)` }).from(s).where(where()).groupBy(s.siteId);
+    if (sites.length === 0) return 0;
+    const result = await eraseChatSessions(q, () => where());
+    for (const { site, n } of sites) {
+      await auditIn(q, clock, SYSTEM_ACTOR, 'chatSite', site, 'chatsErased', null, { reason: 'retention', retentionDays, chatsWithoutCase: Number(n) });
+    }
+    return result.chatSessions;
+  });
+  if (erased > 0) {
+    await afterErasure(services, []);
+    services.logger.info('privacy: retention erased chats without a case', { erased, retentionDays });
+  }
+  return erased;
 }

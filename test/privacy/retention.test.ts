@@ -10,6 +10,10 @@ import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { createLogger } from '../../src/logger.js';
 import { serverJobs } from '../../src/scheduler/jobs.js';
 import { runJobTick, type Job } from '../../src/scheduler/scheduler.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { startSession, sessionByToken } from '../../src/chat/sessions.js';
+import { createSite } from '../../src/chat/sites.js';
+import { sendVisitorMessage } from '../../src/chat/visitor-message.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 
 const DAY = 86_400_000;
@@ -34,7 +38,7 @@ const subjectOf = async (id: number) => (await h.get<{ subject: string }>('SELEC
 const tick = (at: number) => runJobTick(job, at, { store: h.services.store, clock: h.clock, logger: createLogger('silent') });
 
 beforeAll(() => {
-  h = createHarness();
+  h = createHarness({ services: { channelsKey: parseChannelsKey('47'.repeat(32)) } });
   standardQueues(h);
   agentToken = h.tokenFor(h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] }));
   customer = h.customer({ email: 'chloe@example.com', name: 'Chloe Carter' });
@@ -73,5 +77,26 @@ describe('the retention job', () => {
     const transitions = await h.query((q) => q.db.select({ data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(and(eq(q.tables.caseEvents.caseId, old), eq(q.tables.caseEvents.type, 'case.transitioned'))));
     const resolved = transitions.map((e) => e.data as { to?: string; solution?: string }).filter((data) => data.to === 'resolved');
     expect(resolved.map((data) => data.solution)).toEqual(['[erased]']);
+  });
+
+  it('erases the chats in which nothing was written (no case to close) once idle for the period; a chat with a case waits for its case', async () => {
+    await h.settled();
+    const site = await createSite(h.services, { name: 'Shop', origins: 'https://shop.example', greeting: 'Hi!', calendar: '', queue: 'general' });
+    const chat = (name: string, email: string) => startSession(h.services, site, 'https://shop.example', { name, email });
+    const left = await chat('Abe Abandoned', 'abe@example.com');
+    const talked = await chat('Cleo Chatter', 'cleo@example.com');
+    await sendVisitorMessage(h.services, site, talked.session, 'Where is my parcel?');
+    h.clock.advance(29 * DAY);
+    const recent = await chat('Rita Recent', 'rita@example.com');
+    h.clock.advance(2 * DAY); // Abe's and Cleo's: 31 days old; Rita's: 2
+    const at = h.clock.now() + 1;
+    expect(await tick(at)).toMatchObject({ ran: true, result: { chatsWithoutCase: 1 } });
+    expect(await tick(at + 60_000)).toMatchObject({ ran: true, result: { chatsWithoutCase: 0 } });
+    const session = (id: number) => h.get<{ name: string; email: string }>('SELECT name, email FROM chat_sessions WHERE id = ?', id);
+    expect(await session(left.session.id)).toEqual({ name: '[erased]', email: 'erased@erased.invalid' });
+    await expect(sessionByToken(h.services, left.token)).rejects.toMatchObject({ code: 'CHAT_SESSION_INVALID' });
+    expect(await session(recent.session.id)).toEqual({ name: 'Rita Recent', email: 'rita@example.com' });
+    expect(await session(talked.session.id)).toEqual({ name: 'Cleo Chatter', email: 'cleo@example.com' }); // its case is open
+    expect(await h.all("SELECT entity_type AS entity, entity_id AS id FROM audit_log WHERE action = 'chatsErased'")).toEqual([{ entity: 'chatSite', id: site.id }]);
   });
 });
