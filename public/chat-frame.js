@@ -173,18 +173,32 @@
       if (wait <= 0) sendTyping();
       else if (!typingPending) typingPending = setTimeout(sendTyping, wait);
     });
+    // The id of the message being sent: kept while the same text is sent again (a dropped
+    // connection may have lost the answer, not the message), so the server writes it once.
+    var sending = null;
+    function messageId() {
+      try { if (window.crypto && crypto.randomUUID) return crypto.randomUUID(); } catch (e) { /* not a secure context */ }
+      return 'm' + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+    }
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       var text = input.value.trim();
       if (!text) return;
       err.textContent = '';
-      api('POST', '/chat/api/messages', { body: text }).then(function () {
+      if (!sending || sending.text !== text) sending = { text: text, id: messageId() };
+      var sent = sending;
+      api('POST', '/chat/api/messages', { body: text, clientId: sent.id }).then(function () {
+        if (sending === sent) sending = null;
         input.value = '';
         // The agent's page clears "is typing" when this line arrives: typing again says so at once.
         lastTypingSent = 0;
         if (typingPending) sendTyping();
         if (mode !== 'stream') poll();
-      }, function (x) { err.textContent = x.message; if (x.code === 'CHAT_ENDED') showEnded(); });
+      }, function (x) {
+        // No answer at all (the connection dropped): the message may have arrived; sending it again writes it once.
+        err.textContent = x.status === undefined ? 'The connection dropped: your message may not have been sent. Press Send again (it will not be sent twice).' : x.message;
+        if (x.code === 'CHAT_ENDED') showEnded();
+      });
     });
     endButton.addEventListener('click', function () {
       markShown();

@@ -11,10 +11,19 @@
  * its update found the case set by another instance's committed transaction (PostgreSQL's row
  * lock makes it wait for that commit, then re-check) — rolls its case back and posts its
  * message as a reply on the winner's case.
+ *
+ * A message sent again after a dropped connection (the window could not tell whether it
+ * arrived) carries the same `clientId`, the window's id of that message: its first delivery is
+ * recorded as an `Idempotency-Key` entry (src/idempotency/store.ts, principal
+ * `chat-visitor:<session>`, in the line's transaction), and a second one answers the line
+ * already written instead of writing it twice. Erased with the case, purged after 24 hours.
  */
 import { addMessage } from '../cases/add-message.js';
 import { createCase } from '../cases/create-case.js';
+import { sha256 } from '../auth/tokens.js';
 import { get, run } from '../db/store/rows.js';
+import type { Handle } from '../db/store/index.js';
+import { findKey, keyReused, recordKey, sameRequest, type RequestFingerprint } from '../idempotency/store.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -53,21 +62,51 @@ export interface SentLine {
 /** Another instance made this chat's case first (its transaction committed before ours tied the case). */
 class CaseMadeElsewhere extends Error {}
 
-export async function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown): Promise<SentLine> {
+/** The window's id of one message, kept while it sends it again (public/chat-frame.js). */
+export const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A message's delivery, as its Idempotency-Key entry records it. */
+interface Delivery {
+  principal: string;
+  key: string;
+  request: RequestFingerprint;
+}
+
+function deliveryOf(session: ChatSession, body: string, clientId: string | undefined): Delivery | null {
+  if (clientId === undefined) return null;
+  return { principal: `chat-visitor:${session.id}`, key: clientId, request: { method: 'POST', path: '/chat/api/messages', bodyHash: sha256(body) } };
+}
+
+/** The line a delivery wrote already, or null; a key used for another text is refused. */
+async function deliveredAlready(q: Handle, services: Services, session: ChatSession, delivery: Delivery): Promise<SentLine | null> {
+  const entry = await findKey(q, delivery.principal, delivery.key, services.clock.now());
+  if (!entry) return null;
+  if (!sameRequest(entry, delivery.request) || entry.caseId === null) throw keyReused();
+  const line = await get<{ seq: number }>(q, "SELECT seq FROM chat_messages WHERE session_id = ? AND case_event_id = ? AND author = 'visitor'", [session.id, entry.eventId]);
+  if (!line) throw keyReused();
+  return { seq: line.seq, caseId: entry.caseId };
+}
+
+export async function sendVisitorMessage(services: Services, site: ChatSite, session: ChatSession, text: unknown, clientId?: string): Promise<SentLine> {
   const body = checkBody(services, text);
+  if (clientId !== undefined && !CLIENT_ID.test(clientId)) throw new ValidationError([{ path: 'clientId', message: '8 to 64 letters, digits, - or _' }]);
+  const delivery = deliveryOf(session, body, clientId);
   return services.chat.hub.serialize(session.id, async () => {
+    // Sent again (the first answer was lost): the line it wrote, not a second one.
+    const earlier = delivery ? await services.store.query((q) => deliveredAlready(q, services, session, delivery)) : null;
+    if (earlier) return earlier;
     try {
-      return await sendOnce(services, site, session, body);
+      return await sendOnce(services, site, session, body, delivery);
     } catch (error) {
       if (!(error instanceof CaseMadeElsewhere)) throw error;
-      return sendOnce(services, site, session, body); // the session now has its case: a reply
+      return sendOnce(services, site, session, body, delivery); // the session now has its case: a reply
     }
   });
 }
 
 const endedError = () => new DomainError('CHAT_ENDED', 'This chat has ended. Start a new one to write again.');
 
-async function sendOnce(services: Services, site: ChatSite, session: ChatSession, body: string): Promise<SentLine> {
+async function sendOnce(services: Services, site: ChatSite, session: ChatSession, body: string, delivery: Delivery | null): Promise<SentLine> {
   const current = (await services.store.query((q) => findSession(q, session.id)))!;
   if (current.state === 'ended') throw endedError();
   const at = services.clock.now();
@@ -85,7 +124,9 @@ async function sendOnce(services: Services, site: ChatSite, session: ChatSession
         eventData: { chatSite: site.id },
         within: async (ctx) => {
           if ((await run(ctx.q, 'UPDATE chat_sessions SET case_id = ? WHERE id = ? AND case_id IS NULL', [ctx.case.id, current.id])) === 0) throw new CaseMadeElsewhere();
-          seq = await appendLine(ctx.q, current.id, line, await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin }));
+          const eventId = await ctx.record('chat.started', { site: site.id, siteName: site.name, visitor: current.name, verified: current.verified, hostOrigin: current.hostOrigin });
+          seq = await appendLine(ctx.q, current.id, line, eventId);
+          if (delivery) await recordKey(ctx.q, { ...delivery, status: 201, caseId: ctx.case.id, eventId, at });
         },
       },
     );
@@ -99,6 +140,7 @@ async function sendOnce(services: Services, site: ChatSite, session: ChatSession
         data: { via: 'chat' },
         within: async (ctx, eventId) => {
           seq = await appendLine(ctx.q, current.id, line, eventId);
+          if (delivery) await recordKey(ctx.q, { ...delivery, status: 201, caseId, eventId, at });
         },
       });
     } catch (error) {

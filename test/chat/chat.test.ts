@@ -167,6 +167,31 @@ describe('live chat', () => {
     expect(await nextResponse()).toMatchObject({ target_minutes: 120, state: 'running' });
   });
 
+  it('writes a message sent again after a dropped connection once: the same clientId answers the line it wrote', async () => {
+    const token = await start('rhea@example.com', 'Rhea');
+    const send = async (body: string, clientId: string) => {
+      const res = await call('POST', '/chat/api/messages', { token, body: { body, clientId } });
+      return { status: res.status, body: (await res.json()) as { seq?: number; case?: string; code?: string } };
+    };
+    const first = await send('Ma commande n’est pas arrivée', 'f47ac10b-58cc-4372-a567-0e02b2c3d479');
+    expect(first).toMatchObject({ status: 201, body: { seq: 2 } });
+    // The answer was lost: the window sends it again, with the same id.
+    expect(await send('Ma commande n’est pas arrivée', 'f47ac10b-58cc-4372-a567-0e02b2c3d479')).toEqual(first);
+    const reply = await send('Commande 1234', 'second-message-1');
+    expect(reply).toMatchObject({ status: 201, body: { seq: 3, case: first.body.case } });
+    expect(await send('Commande 1234', 'second-message-1')).toEqual(reply);
+    // The same words again as a new message (a new id) are a new line.
+    expect(await send('Commande 1234', 'third-message-1')).toMatchObject({ status: 201, body: { seq: 4 } });
+    // One id for another text, or an id that is not one, is refused.
+    expect((await send('Autre chose', 'second-message-1')).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await send('Autre chose', 'x y')).status).toBe(422);
+    const lines = ((await (await call('GET', '/chat/api/messages?after=0', { token })).json()) as { lines: { body: string }[] }).lines;
+    expect(lines.map((l) => l.body)).toEqual(['Hi! How can we help?', 'Ma commande n’est pas arrivée', 'Commande 1234', 'Commande 1234']);
+    const id = Number(first.body.case!.slice(2));
+    expect(await eventsOf(id, 'customer.replied')).toHaveLength(2);
+    expect(await h.all("SELECT id FROM cases WHERE subject LIKE 'Chat: Ma commande%'")).toHaveLength(1);
+  });
+
   it('checks origins, tokens, sizes and rates', async () => {
     const token = await start('olga@example.com', 'Olga');
     expect((await call('POST', '/chat/api/messages', { token, body: { body: 'hi' }, headers: { Origin: 'https://evil.example' } })).status).toBe(403);

@@ -8,7 +8,7 @@
  *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=); at most VISITOR_STREAMS at once per session
  *   GET  /chat/api/messages?after=            the same lines for polling
  *   GET  /chat/api/files/:id                  a file an agent sent in this chat (a line's `files`)
- *   POST /chat/api/messages                   { body }
+ *   POST /chat/api/messages                   { body, clientId? } (clientId: the same when sent again: written once)
  *   POST /chat/api/typing                     the visitor is typing (ephemeral)
  *   POST /chat/api/seen                       { seq }: the window has shown the lines up to seq
  *   POST /chat/api/end ({ seen }?) | /transcript | /rating
@@ -33,7 +33,7 @@ import { rateChat } from '../../chat/rate-chat.js';
 import { markSeen } from '../../chat/seen.js';
 import { startSchema, startSession, type ChatSession } from '../../chat/sessions.js';
 import { requestTranscript } from '../../chat/transcript.js';
-import { sendVisitorMessage } from '../../chat/visitor-message.js';
+import { CLIENT_ID, sendVisitorMessage } from '../../chat/visitor-message.js';
 import { clientLimitKey } from '../pages/env.js';
 import { jsonBody, parseWith, readJson } from '../json-body.js';
 import { limitBody } from '../limits.js';
@@ -162,9 +162,10 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.post('/chat/api/messages', async (c) => {
     const chat = await visitorChat(c);
-    const { body } = await jsonBody(c, z.object({ body: z.unknown() }));
+    // `clientId`: the window's id of this message, the same when it sends it again after a dropped connection (written once).
+    const { body, clientId } = await jsonBody(c, z.object({ body: z.unknown(), clientId: z.string().regex(CLIENT_ID, '8 to 64 letters, digits, - or _').optional() }));
     await takeChatLimits(c, messageLimits(c, chat));
-    const sent = await sendVisitorMessage(c.get('services'), chat.site, chat.session, body);
+    const sent = await sendVisitorMessage(c.get('services'), chat.site, chat.session, body, clientId);
     return c.json({ seq: sent.seq, case: caseRef(sent.caseId) }, 201);
   });
 
