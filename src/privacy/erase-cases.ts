@@ -110,7 +110,7 @@ export async function eraseCaseContent(q: Handle, caseIds: readonly number[], no
   count('cases', cases.length);
 
   // Live chats: the visitor's name, e-mail and token hash, every line's text; ids, times and counts stay.
-  const chats = await eraseChatSessions(q, (sessions) => inArray(sessions.caseId, ids));
+  const chats = await eraseChatSessions(q, (sessions) => inArray(sessions.caseId, ids), now);
   count('chatSessions', chats.chatSessions);
   count('chatLines', chats.chatLines);
 

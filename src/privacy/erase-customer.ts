@@ -120,7 +120,7 @@ export async function eraseCustomer(services: Services, customerId: number, acto
 
     // Chats started under their address that never became a case (the cases' chats went with the cases).
     for (const address of addresses) {
-      const chats = await eraseChatSessions(q, (sessions) => and(isNull(sessions.caseId), eq(sessions.email, sql`lower(${address})`)));
+      const chats = await eraseChatSessions(q, (sessions) => and(isNull(sessions.caseId), eq(sessions.email, sql`lower(${address})`)), now);
       count('chatSessions', chats.chatSessions);
       count('chatLines', chats.chatLines);
     }

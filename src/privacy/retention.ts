@@ -82,7 +82,7 @@ export async function eraseExpiredChatsWithoutCase(services: Services, cutoff: n
     const where = () => and(isNull(s.caseId), lte(s.lastActivityAt, cutoff), notLike(s.tokenHash, 'erased:%'));
     const sites = await q.db.select({ site: s.siteId, n: sql<number>`count(*)` }).from(s).where(where()).groupBy(s.siteId);
     if (sites.length === 0) return 0;
-    const result = await eraseChatSessions(q, () => where());
+    const result = await eraseChatSessions(q, () => where(), clock.now());
     for (const { site, n } of sites) {
       await auditIn(q, clock, SYSTEM_ACTOR, 'chatSite', site, 'chatsErased', null, { reason: 'retention', retentionDays, chatsWithoutCase: Number(n) });
     }

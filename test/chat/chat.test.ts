@@ -365,4 +365,21 @@ describe('live chat', () => {
     const events = await readEvents(await page.get(`/cases/${ref}/chat/stream`), 2);
     expect(events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).time)).toEqual([est, est]);
   });
+
+  it('ends an open chat when its customer is erased: nothing left to answer, no live chat on the case page', async () => {
+    const token = await start('gone@example.com', 'Gina');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Please forget me' } })).json()) as { case: string };
+    const id = Number(ref.slice(2));
+    const { customer_id: customerId } = (await h.get<{ customer_id: number }>('SELECT customer_id FROM cases WHERE id = ?', id))!;
+    const admin = h.agent({ name: 'Ada', role: 'admin' });
+    expect((await h.api('POST', `/api/v1/customers/${customerId}/erase`, { token: h.tokenFor(admin) })).status).toBe(200);
+    expect(await h.get('SELECT state, ended_by AS "endedBy", ended_at AS "endedAt" FROM chat_sessions WHERE case_id = ?', id)).toEqual({ state: 'ended', endedBy: 'erased', endedAt: h.clock.now() });
+    expect((await call('GET', '/chat/api/session', { token })).status).toBe(403);
+    const view = (await (await h.api('GET', `/api/v1/cases/${ref}`, { token: h.tokenFor(agent) })).json()) as { chat: { state: string } };
+    expect(view.chat.state).toBe('ended');
+    const html = await (await signedIn(h, agent).get(`/cases/${ref}`)).text();
+    expect(html).toContain('Chat (ended)');
+    expect(html).toContain('Ended when the customer’s data was erased');
+    expect(html).not.toContain('id="chat-end"');
+  });
 });

@@ -121,7 +121,11 @@ describe('erasing a customer', () => {
   });
 
   it('erases their chats but keeps ids, times, sequence and authors; their token opens nothing; the other chat is untouched', async () => {
-    expect(await chatShape()).toEqual(chatsBefore);
+    // The same, but that their chat still open (started without a line) ended with the erasure.
+    const before = chatsBefore as { sessions: { id: number; state: string }[]; lines: unknown[] };
+    const ended = { state: 'ended', ended_at: w.h.clock.now(), ended_by: 'erased' };
+    expect(before.sessions.filter((s) => s.state === 'open' && s.id !== w.otherChatId)).toHaveLength(1);
+    expect(await chatShape()).toEqual({ ...before, sessions: before.sessions.map((s) => (s.state === 'open' && s.id !== w.otherChatId ? { ...s, ...ended } : s)) });
     const chatCase = parseCaseRef(w.chatRef)!;
     const sessions = await w.h.all<{ name: string; email: string; hash: string }>("SELECT name, email, token_hash AS hash FROM chat_sessions WHERE case_id = ? OR (case_id IS NULL AND email <> 'sam@example.org')", chatCase);
     expect(sessions).toHaveLength(2);

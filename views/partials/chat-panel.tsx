@@ -136,7 +136,11 @@ export function ChatPanel(p: { caseRef: string; chat: ChatPanelData; csrfToken: 
         </form>
       ) : (
         <>
-          <p class="muted">{`${chat.endedBy === 'closed' ? 'Ended when the case was closed' : `Ended by ${chat.endedBy ?? 'someone'}`}. Replies from now on are mailed to ${chat.email}.`}</p>
+          <p class="muted">
+            {chat.endedBy === 'erased'
+              ? 'Ended when the customer’s data was erased: nobody can read this chat any more.'
+              : `${chat.endedBy === 'closed' ? 'Ended when the case was closed' : `Ended by ${chat.endedBy ?? 'someone'}`}. Replies from now on are mailed to ${chat.email}.`}
+          </p>
           {chat.verified ? null : (
             <div class="alert alert-info" role="alert" id="chat-reply-warning">
               {`Before you reply: your reply goes by e-mail to ${chat.email}, an address the chat visitor typed and did not verify. Whoever reads it may not be the person who chatted; write nothing meant only for the visitor.`}

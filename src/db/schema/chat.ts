@@ -60,7 +60,7 @@ export const chatSessions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     lastActivityAt: integer('last_activity_at').notNull(),
     endedAt: integer('ended_at'),
-    /** visitor | agent | inactivity */
+    /** visitor | agent | inactivity | closed | erased (the visitor's data erased while it was open) */
     endedBy: text('ended_by'),
     transcriptRequestedAt: integer('transcript_requested_at'),
   },
