@@ -220,6 +220,10 @@ describe('staff log a call on a case the customer already has', () => {
     expect(page).toContain('minutes, or minutes:seconds such as 12:30');
     expect(page).toContain('what was said?');
     expect(page).toContain('value="12 min"');
+    // A typo in the seconds is refused, not read as more minutes (12:75 is not 13:15).
+    const typo = await desk.post(`/cases/${id}/calls`, { direction: 'inbound', channel: 'phone', duration: '12:75', notes: 'Typo.' });
+    expect(typo.status).toBe(422);
+    expect(await typo.text()).toContain('seconds from 0 to 59, such as 12:30');
     const fragment = await desk.post(`/cases/${id}/calls`, { direction: 'outbound', channel: 'fax', duration: '5', notes: 'Kept.' }, { htmx: true });
     expect(fragment.status).toBe(422);
     const form = await fragment.text();

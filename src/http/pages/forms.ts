@@ -74,6 +74,11 @@ export const durationField = z
       return z.NEVER;
     }
     const n = parts.map(Number);
+    // "12:75" is a typo, not 13:15; nor is "1:75:00" 2:15:00.
+    if (n.length > 1 && n.slice(1).some((part) => part >= 60)) {
+      ctx.addIssue({ code: 'custom', message: n.length === 2 ? 'seconds from 0 to 59, such as 12:30' : 'minutes and seconds from 0 to 59, such as 1:02:03' });
+      return z.NEVER;
+    }
     const seconds = n.length === 1 ? n[0]! * 60 : n.length === 2 ? n[0]! * 60 + n[1]! : n[0]! * 3600 + n[1]! * 60 + n[2]!;
     if (seconds > 24 * 3600) {
       ctx.addIssue({ code: 'custom', message: 'at most 24 hours' });
