@@ -387,7 +387,9 @@
     transcript.appendChild(tNote);
     transcript.addEventListener('submit', function (e) {
       e.preventDefault();
-      api('POST', '/chat/api/transcript').then(function (res) { tNote.textContent = 'The transcript is on its way to ' + res.to + '.'; tButton.disabled = true; }, function (x) { tNote.textContent = x.message; });
+      var zone = '';
+      try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (x) { zone = ''; }
+      api('POST', '/chat/api/transcript', zone ? { timeZone: zone } : undefined).then(function (res) { tNote.textContent = 'The transcript is on its way to ' + res.to + '.'; tButton.disabled = true; }, function (x) { tNote.textContent = x.message; });
     });
     var rating = el('form', { id: 'chat-rating' });
     rating.appendChild(el('p', { class: 'note' }, 'How was this chat?'));

@@ -23,6 +23,8 @@ import type { Services } from '../services.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { CaseContext } from '../workflow/context.js';
 import { findSession, type ChatSession } from './sessions.js';
+import { DateTime } from 'luxon';
+import { displayZone, normalizeTimeZone, zoneAbbreviation } from '../text/time-zones.js';
 
 export const TRANSCRIPT_MAIL = 'chat.transcript';
 
@@ -59,7 +61,11 @@ async function checkTranscriptLimits(q: Handle, services: Services, session: Cha
   assertWindow(onSite, transcriptsPerSite, now, 'chat transcripts on this website');
 }
 
-export async function requestTranscript(services: Services, session: ChatSession): Promise<void> {
+/**
+ * `zone`: the visitor's time zone as their browser names it (the window sends it): the
+ * transcript's times are in it, named; an unknown or missing one is UTC.
+ */
+export async function requestTranscript(services: Services, session: ChatSession, zone?: string | null): Promise<void> {
   const caseId = session.caseId;
   if (caseId === null) throw new DomainError('CHAT_UNAVAILABLE', 'Nothing was written in this chat yet.');
   const now = services.clock.now();
@@ -67,18 +73,35 @@ export async function requestTranscript(services: Services, session: ChatSession
     await checkTranscriptLimits(q, services, session, now);
     await run(q, 'INSERT INTO chat_transcripts (session_id, site_id, requested_at) VALUES (?, ?, ?)', [session.id, session.siteId, now]);
     await run(q, 'UPDATE chat_sessions SET transcript_requested_at = ? WHERE id = ?', [now, session.id]);
-    await q.db.insert(q.tables.outbox).values({ type: TRANSCRIPT_MAIL, caseId, payload: { session: session.id, upTo: session.lastSeq }, createdAt: now, availableAt: now });
+    const shownIn = normalizeTimeZone(zone);
+    await q.db.insert(q.tables.outbox).values({ type: TRANSCRIPT_MAIL, caseId, payload: { session: session.id, upTo: session.lastSeq, ...(shownIn ? { zone: shownIn } : {}) }, createdAt: now, availableAt: now });
   });
   services.outbox.kick();
 }
 
-const time = (at: number) => new Date(at).toISOString().slice(11, 16);
+/** The day (YYYY-MM-DD) and the time (HH:MM) of `at` in `zone`. */
+function local(at: number, zone: string): { day: string; time: string } {
+  const t = DateTime.fromMillis(at, { zone });
+  return { day: t.toFormat('yyyy-MM-dd'), time: t.toFormat('HH:mm') };
+}
 
-/** The transcript as plain text: one block per line, with its time (UTC) and author. */
-export function transcriptText(session: ChatSession, lines: readonly ChatLine[], ref: string): string {
-  const head = `Your chat with us (${ref}), ${new Date(session.createdAt).toISOString().slice(0, 10)}\n`;
+/**
+ * The transcript as plain text: one block per line, with its time and author. Times are in
+ * `zone` (the visitor's, else UTC), the zone named on every line (`[04:00 EST]`), and a line on
+ * another day than the one before it starts with that day too.
+ */
+export function transcriptText(session: ChatSession, lines: readonly ChatLine[], ref: string, zone = 'UTC'): string {
+  const shown = displayZone(zone);
+  const head = `Your chat with us (${ref}), ${local(session.createdAt, shown).day}\n`;
   const files = (l: ChatLine) => (l.files ?? []).map((f) => `[file: ${f.name}]\n`).join('');
-  return `${head}\n${lines.map((l) => `[${time(l.at)} UTC] ${l.name}:\n${l.body}\n${files(l)}`).join('\n')}`;
+  let day = local(session.createdAt, shown).day;
+  const stamp = (at: number) => {
+    const t = local(at, shown);
+    const when = t.day === day ? t.time : `${t.day} ${t.time}`;
+    day = t.day;
+    return `${when} ${zoneAbbreviation(shown, at)}`;
+  };
+  return `${head}\n${lines.map((l) => `[${stamp(l.at)}] ${l.name}:\n${l.body}\n${files(l)}`).join('\n')}`;
 }
 
 export async function sendTranscript(services: Services, item: OutboxItem): Promise<void> {
@@ -99,7 +122,7 @@ export async function sendTranscript(services: Services, item: OutboxItem): Prom
   await services.mailer.send({
     to: [session.email],
     subject: `[${ref}] Transcript of your chat`,
-    text: transcriptText(session, lines, ref),
+    text: transcriptText(session, lines, ref, typeof item.payload.zone === 'string' ? item.payload.zone : 'UTC'),
     messageId: `casebook.chat.${session.id}.${item.id}@casebook`,
     headers: { 'Auto-Submitted': 'auto-generated' },
   });

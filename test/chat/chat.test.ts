@@ -382,4 +382,19 @@ describe('live chat', () => {
     expect(html).toContain('Ended when the customer’s data was erased');
     expect(html).not.toContain('id="chat-end"');
   });
+
+  it('mails the transcript with its times in the visitor’s zone, named, and the day on a line after midnight there', async () => {
+    const token = await start('late@example.com', 'Lena');
+    h.clock.set(Date.parse('2026-03-03T04:50:00Z')); // 23:50 in New York (EST, UTC−5)
+    await call('POST', '/chat/api/messages', { token, body: { body: 'Still up?' } });
+    h.clock.advance(20 * 60_000); // 00:10 on the 3rd there
+    expect((await call('POST', '/chat/api/end', { token })).status).toBe(200);
+    expect((await call('POST', '/chat/api/transcript', { token, body: { timeZone: 'America/New_York' } })).status).toBe(202);
+    await h.services.outbox.drain();
+    await h.services.outbox.idle();
+    const mail = smtp.messages.find((m) => m.to.includes('late@example.com'))!.mail;
+    expect(mail.text).toContain('[23:50 EST] Lena:\nStill up?');
+    expect(mail.text).toContain('[2026-03-03 00:10 EST] Casebook:\nLena ended the chat.');
+    expect(mail.text).not.toContain('UTC');
+  });
 });

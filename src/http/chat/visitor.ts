@@ -11,7 +11,7 @@
  *   POST /chat/api/messages                   { body, clientId? } (clientId: the same when sent again: written once)
  *   POST /chat/api/typing                     the visitor is typing (ephemeral)
  *   POST /chat/api/seen                       { seq }: the window has shown the lines up to seq
- *   POST /chat/api/end ({ seen }?) | /transcript | /rating
+ *   POST /chat/api/end ({ seen }?) | /transcript ({ timeZone }?) | /rating
  *
  * A poll's `after`, a stream's Last-Event-ID / `?after=` and `POST /chat/api/seen` move the
  * session's "seen up to" (src/chat/seen.ts): agents' replies after it are mailed when the chat ends.
@@ -197,7 +197,9 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   app.post('/chat/api/transcript', async (c) => {
     const { session } = await visitorChat(c);
     await takeChatLimits(c, [{ key: `chat:transcript:${session.id}`, rate: { count: 3, windowMs: 3_600_000 }, what: 'transcripts of this chat' }]);
-    await requestTranscript(c.get('services'), session);
+    // The visitor's time zone as their browser names it (optional): the transcript's times are in it.
+    const body = (await c.req.raw.clone().text()).trim() === '' ? {} : parseWith(z.object({ timeZone: z.string().max(64).optional() }), await readJson(c));
+    await requestTranscript(c.get('services'), session, body.timeZone);
     return c.json({ to: session.email }, 202);
   });
 
