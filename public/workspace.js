@@ -258,16 +258,27 @@
   // (a solution, a reason, an edited subject) goes back into the same field of the new panel; text
   // whose field is gone (that transition is not offered now) is shown above the panel to copy.
 
+  // The edit form saves what was changed from what it showed (its hidden edit-shown-* fields):
+  // text typed before the refresh goes back with what the form showed then, so a colleague's
+  // change the refresh brought in is kept rather than undone.
   var typedInActions = null;
+  var shownBeforeEdit = null;
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (!target || target.id !== 'case-actions') return;
     typedInActions = [];
+    shownBeforeEdit = null;
     target.querySelectorAll('textarea[id], input[type="text"][id]').forEach(function (field) {
       if (field.readOnly || field.value.trim() === '' || field.value === field.defaultValue) return;
       var label = document.querySelector('label[for="' + field.id + '"]');
       var form = field.form && field.form.querySelector('button[id$="-submit"]');
       typedInActions.push({ id: field.id, value: field.value, label: (form ? form.textContent.trim() + ': ' : '') + (label ? label.textContent.trim() : field.name) });
+      if (field.id.indexOf('edit-') === 0 && !shownBeforeEdit) {
+        shownBeforeEdit = [];
+        target.querySelectorAll('input[type="hidden"][id^="edit-shown-"]').forEach(function (shown) {
+          shownBeforeEdit.push({ id: shown.id, value: shown.value });
+        });
+      }
     });
   });
   document.addEventListener('htmx:oobAfterSwap', function (e) {
@@ -275,6 +286,11 @@
     if (!typedInActions || !panel || !panel.contains(e.target)) return;
     var typed = typedInActions;
     typedInActions = null;
+    (shownBeforeEdit || []).forEach(function (t) {
+      var shown = document.getElementById(t.id);
+      if (shown && panel.contains(shown)) shown.value = t.value;
+    });
+    shownBeforeEdit = null;
     var homeless = [];
     typed.forEach(function (t) {
       var field = document.getElementById(t.id);

@@ -9,9 +9,17 @@
  * - `case.subject_changed { from, to }` — also on the customer's timeline: they see the subject.
  *
  * Customers never edit a case. A closed (final) case is not edited any more.
+ *
+ * An editor that says what it showed (`base`: the subject, priority and tags the form was
+ * opened with) edits by difference, so it never undoes a colleague's change it did not make:
+ * the fields it left as shown keep what the case has now, and its tags are added and removed
+ * from the case's current ones. A colleague's change to one of the three since `expectedVersion`
+ * is a conflict (`CONFLICT`, with `details.current` and `details.merged`: the agent's changes
+ * over the case as it is now) for the editor to show; other activity on the case (a reply, a
+ * reassignment) is not.
  */
 import { z } from 'zod';
-import { PRIORITIES } from '../db/schema/index.js';
+import { PRIORITIES, type Priority } from '../db/schema/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -51,14 +59,64 @@ export interface EditCaseResult {
   changes: CaseChanges;
 }
 
-export async function editCase(services: Services, caseId: number, input: EditCaseInput, actor: Actor): Promise<EditCaseResult> {
+/** The subject, priority and tags an editing form showed: what its edit is the difference from. */
+export interface EditBase {
+  subject: string;
+  priority: Priority;
+  tags: readonly string[];
+}
+
+/** The three edited fields of a case. */
+export interface EditedFields {
+  subject: string;
+  priority: Priority;
+  tags: string[];
+}
+
+/** Which of the three fields differ between `a` and `b` (tags as sets). */
+function differing(a: EditBase, b: EditBase): (keyof EditBase)[] {
+  const sameTags = a.tags.length === b.tags.length && a.tags.every((t) => b.tags.includes(t));
+  return [...(a.subject.trim() !== b.subject.trim() ? ['subject' as const] : []), ...(a.priority !== b.priority ? ['priority' as const] : []), ...(sameTags ? [] : ['tags' as const])];
+}
+
+/** The edit (its difference from `base`) made over `current`: fields left as shown keep their current value. */
+export function mergeEdit(current: EditBase, base: EditBase, edit: { subject?: string | undefined; priority?: Priority | undefined; tags?: readonly string[] | undefined }): EditedFields {
+  const baseTags = normalizeTags(base.tags);
+  const typed = edit.tags === undefined ? baseTags : normalizeTags(edit.tags);
+  const added = typed.filter((t) => !baseTags.includes(t));
+  const removed = baseTags.filter((t) => !typed.includes(t));
+  return {
+    subject: edit.subject !== undefined && edit.subject.trim() !== base.subject.trim() ? edit.subject : current.subject,
+    priority: edit.priority !== undefined && edit.priority !== base.priority ? edit.priority : current.priority,
+    tags: [...current.tags.filter((t) => !removed.includes(t)), ...added.filter((t) => !current.tags.includes(t))],
+  };
+}
+
+export async function editCase(services: Services, caseId: number, input: EditCaseInput, actor: Actor, options: { base?: EditBase } = {}): Promise<EditCaseResult> {
   if (actor.type === 'customer') throw new DomainError('FORBIDDEN', 'Customers cannot edit a case.');
   const parsed = editCaseSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(form)', message: i.message })));
-  const edit = parsed.data;
+  let edit = parsed.data;
   return services.store.write(async (q) => {
     const ctx = await CaseContext.load(q, services, caseId, actor);
-    assertVersion(ctx, edit.expectedVersion);
+    const { base } = options;
+    if (base === undefined) assertVersion(ctx, edit.expectedVersion);
+    else {
+      const current: EditedFields = { subject: ctx.case.subject, priority: ctx.case.priority, tags: [...ctx.case.tags] };
+      const merged = mergeEdit(current, base, edit);
+      const changed = differing(current, base);
+      // Only a colleague's change to what the form edits is a conflict: the form shows it, with the agent's changes over it.
+      if (edit.expectedVersion !== undefined && edit.expectedVersion !== ctx.case.version && changed.length > 0) {
+        throw new DomainError('CONFLICT', `${ctx.ref} changed since you loaded it (version ${ctx.case.version}): its ${changed.join(', ')}.`, {
+          caseId: ctx.ref,
+          version: ctx.case.version,
+          changed,
+          current,
+          merged,
+        });
+      }
+      edit = { ...edit, ...merged };
+    }
     if (ctx.workflow.states[ctx.case.status]?.final) {
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is ${ctx.workflow.states[ctx.case.status]?.label ?? ctx.case.status}; it is not edited any more.`);
     }

@@ -1,5 +1,6 @@
 /** "Edit case…" on the workspace: POST /cases/:id/edit with and without htmx, 422, conflicts, who may, the timeline. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addMessage } from '../../src/cases/add-message.js';
 import { loadCase, timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { editCase } from '../../src/cases/edit-case.js';
@@ -30,6 +31,19 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 const versionOn = (html: string) => /name="expectedVersion" value="(\d+)"/.exec(html)![1]!;
+
+/** The fields of the edit form in `html` as a browser would post them (hidden ones included, the selected priority). */
+function editFormOf(html: string): Record<string, string> {
+  const start = html.indexOf('<form id="edit-form"');
+  const form = html.slice(start, html.indexOf('</form>', start));
+  const fields: Record<string, string> = {};
+  for (const m of form.matchAll(/<input type="(?:hidden|text)" (?:name="([^"]+)" (?:id="[^"]*" )?value="([^"]*)"|value="([^"]*)" id="[^"]*" name="([^"]+)")/g)) {
+    fields[m[1] ?? m[4]!] = (m[2] ?? m[3]!).replaceAll('&quot;', '"').replaceAll('&amp;', '&');
+  }
+  delete fields._csrf;
+  fields.priority = /<option value="([a-z]+)" selected="">/.exec(form)![1]!;
+  return fields;
+}
 
 describe('POST /cases/:id/edit', () => {
   it('saves subject, priority and tags (plain form: 303; htmx: the page with a summary), each on the timeline', async () => {
@@ -84,6 +98,27 @@ describe('POST /cases/:id/edit', () => {
     const retry = await desk.post(`/cases/${ref}/edit`, { subject: 'Workspace rename', priority: 'low', tags: 'later', expectedVersion: versionOn(form) }, { htmx: true });
     expect(retry.status).toBe(200);
     expect(await loadCase(h.services, id)).toMatchObject({ priority: 'low', tags: ['later'] });
+  });
+
+  it('saves only what the agent changed: a colleague’s change to another field is kept, not undone by the form they had open', async () => {
+    const opened = editFormOf(await (await desk.get(`/cases/${ref}`)).text());
+    await editCase(h.services, id, { priority: 'urgent', tags: ['billing', 'old'] }, bob);
+    // Alice renames it and tags it vip; she never touched the priority or Bob's tags.
+    const res = await desk.post(`/cases/${ref}/edit`, { ...opened, subject: 'Rename the workspace', tags: 'vip' }, { htmx: true });
+    expect(res.status).toBe(422);
+    const form = await res.text();
+    expect(form).toContain('it now has subject “Workspace rename”, priority urgent, tags billing, old');
+    const merged = editFormOf(form);
+    expect(merged).toMatchObject({ subject: 'Rename the workspace', priority: 'urgent', tags: 'billing, old, vip' });
+    expect(await loadCase(h.services, id)).toMatchObject({ subject: 'Workspace rename', priority: 'urgent', tags: ['billing', 'old'] });
+    // Saving the form as it came back applies her changes over Bob's; she drops "old" now.
+    expect((await desk.post(`/cases/${ref}/edit`, { ...merged, tags: 'billing, vip' }, { htmx: true })).status).toBe(200);
+    expect(await loadCase(h.services, id)).toMatchObject({ subject: 'Rename the workspace', priority: 'urgent', tags: ['billing', 'vip'] });
+    // Activity that leaves the three fields alone (a note) is no conflict: the edit applies at once.
+    const again = editFormOf(await (await desk.get(`/cases/${ref}`)).text());
+    await addMessage(h.services, id, { body: 'Checked with finance.', public: false }, bob);
+    expect((await desk.post(`/cases/${ref}/edit`, { ...again, priority: 'low' })).status).toBe(303);
+    expect(await loadCase(h.services, id)).toMatchObject({ subject: 'Rename the workspace', priority: 'low', tags: ['billing', 'vip'] });
   });
 
   it('is for staff who may see the case; CSRF protected; closed cases have no edit form', async () => {

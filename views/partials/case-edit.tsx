@@ -24,6 +24,10 @@ export function CaseEditForm(p: CaseEditProps) {
       <CsrfField token={p.ctx.csrfToken} />
       {/* After a conflict the form carries the version it was re-rendered at: saving again applies the typed values. */}
       <input type="hidden" name="expectedVersion" value={p.state?.values?.expectedVersion ?? String(p.version)} />
+      {/* What the form shows: saving changes only what was changed here, so a colleague's change to another field stays. */}
+      <input type="hidden" name="shownSubject" id="edit-shown-subject" value={p.state?.values?.shownSubject ?? p.subject} />
+      <input type="hidden" name="shownPriority" id="edit-shown-priority" value={p.state?.values?.shownPriority ?? p.priority} />
+      <input type="hidden" name="shownTags" id="edit-shown-tags" value={p.state?.values?.shownTags ?? p.tags.join(', ')} />
       <FormError state={p.state} />
       <Field id="edit-subject" name="subject" label="Subject" hint="The customer sees the subject." required maxlength={200} value={p.subject} state={p.state} />
       <SelectField id="edit-priority" name="priority" label="Priority" value={p.priority} state={p.state} options={PRIORITIES.map((x) => ({ value: x, label: x }))} />

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { editCase, type CaseChanges } from '../../cases/edit-case.js';
+import { editCase, type CaseChanges, type EditBase, type EditedFields } from '../../cases/edit-case.js';
 import { resolveMentions } from '../../cases/mentions.js';
 import { PRIORITIES } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
@@ -25,7 +25,19 @@ const editForm = z.object({
     .regex(/^\d{1,12}$/)
     .optional()
     .transform((v) => (v === undefined ? undefined : Number(v))),
+  // What the form showed (hidden): the edit is made as its difference from them. A form without them (a page from before) replaces all three.
+  shownSubject: z.string().max(1_000).optional(),
+  shownPriority: z.enum(PRIORITIES).optional(),
+  shownTags: z.string().max(4_000).optional(),
 });
+
+/** What the form showed, when it says. */
+function baseOf(input: z.infer<typeof editForm>): EditBase | undefined {
+  if (input.shownSubject === undefined || input.shownPriority === undefined || input.shownTags === undefined) return undefined;
+  return { subject: input.shownSubject, priority: input.shownPriority, tags: input.shownTags.split(',').map((t) => t.trim()).filter((t) => t !== '') };
+}
+
+const describeFields = (f: { subject: string; priority: string; tags: readonly string[] }) => `subject “${f.subject}”, priority ${f.priority}, tags ${f.tags.join(', ') || 'none'}`;
 
 const isStaff = (v: Visible) => v.principal.actor.type === 'staff' || v.principal.actor.type === 'system';
 
@@ -47,7 +59,26 @@ function conflict(c: PageContext): Recover {
     if (!(error instanceof DomainError) || error.code !== 'CONFLICT') return null;
     // The case as it is now (read again: the command's row is the one before the conflict).
     const { row } = await visibleCase(c);
-    const now = `subject “${row.subject}”, priority ${row.priority}, tags ${row.tags.join(', ') || 'none'}`;
+    const now = describeFields(row);
+    const merged = error.details.merged as EditedFields | undefined;
+    if (merged) {
+      // An edit by difference: the colleague's change stays in the fields this form did not change; saving again applies the rest over it.
+      return {
+        values: {
+          ...values,
+          subject: merged.subject,
+          priority: merged.priority,
+          tags: merged.tags.join(', '),
+          expectedVersion: String(row.version),
+          shownSubject: row.subject,
+          shownPriority: row.priority,
+          shownTags: row.tags.join(', '),
+        },
+        errors: {
+          '(form)': `Someone else changed this case while you were editing (it now has ${now}). The form shows their changes with yours (${describeFields(merged)}): save again to apply it.`,
+        },
+      };
+    }
     return {
       values: { ...values, expectedVersion: String(row.version) },
       errors: { '(form)': `Someone else changed this case while you were editing (it now has ${now}). Your changes are below: save again to apply them.` },
@@ -69,6 +100,7 @@ export function caseEditPages(): Hono<PageEnv> {
           v.row.id,
           { subject: input.subject, priority: input.priority, tags: input.tags, ...(input.expectedVersion !== undefined ? { expectedVersion: input.expectedVersion } : {}) },
           v.principal.actor,
+          { base: baseOf(input) },
         );
         return describeChanges(changes);
       },
