@@ -114,6 +114,14 @@ async function asListed(services: Services, caseId: number, listed: ListedCase |
   });
 }
 
+/** The case is in the state `transition` leads to, and the transition does not start there (a loop back to it is a change). */
+async function alreadyThere(services: Services, caseId: number, transition: string): Promise<boolean> {
+  const row = await loadCase(services, caseId);
+  const transitions = services.definitions.workflow(row.workflow, row.workflowVersion).definition.transitions;
+  const t = Object.hasOwn(transitions, transition) ? transitions[transition] : undefined;
+  return t !== undefined && t.to === row.status && !t.from.includes(row.status);
+}
+
 /** Performs the action on one case; false when nothing needed to change. */
 async function perform(services: Services, principal: Principal, caseId: number, action: BulkAction, listed: ListedCase | undefined): Promise<boolean> {
   switch (action.type) {
@@ -126,6 +134,8 @@ async function perform(services: Services, principal: Principal, caseId: number,
       return true;
     }
     case 'transition': {
+      // Already in the state the transition leads to (a colleague set it, or it was ticked twice over pages): nothing to do.
+      if (await alreadyThere(services, caseId, action.transition)) return false;
       const expectedVersion = await asListed(services, caseId, listed);
       const fields = await transitionFields(services, caseId, action.transition, action.text);
       await transitionCase(services, caseId, { transition: action.transition, ...fields, ...(expectedVersion ? { expectedVersion } : {}) }, principal.actor);

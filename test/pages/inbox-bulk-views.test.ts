@@ -89,6 +89,18 @@ describe('bulk actions', () => {
     expect((await loadCase(h.services, id(refs[1]!))).status).toBe('resolved');
   });
 
+  it('counts a case already in the status asked for as already so, not as failed', async () => {
+    const refs = await cases(3);
+    const listed = [...(await (await desk.get('/inbox')).text()).matchAll(/name="listed" value="([^"]*)"/g)].map((m) => m[1]!);
+    // A colleague set one to wait on the customer after the list was shown; another was waiting already.
+    await transitionCase(h.services, id(refs[0]!), { transition: 'waitOnCustomer' }, alice);
+    const html = await (await bulk(desk, refs, { action: 'transition', transition: 'waitOnCustomer', view: 'mine' }, true, listed)).text();
+    expect(html).toContain('<strong>2 changed, 1 already so</strong>');
+    const again = await (await bulk(desk, refs, { action: 'transition', transition: 'waitOnCustomer', view: 'mine' }, true)).text();
+    expect(again).toContain('<strong>0 changed, 3 already so</strong>');
+    for (const ref of refs) expect((await loadCase(h.services, id(ref))).status).toBe('pending');
+  });
+
   it('gives a transition what it asks for from the one text field (resolve: the solution)', async () => {
     const refs = await cases(2);
     const missing = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve' }, true)).text();
