@@ -63,12 +63,40 @@ export function visibility(principal: Principal): Visibility {
   return { kind: 'none' };
 }
 
-function stateNames(services: Services): Set<string> {
-  const names = new Set<string>();
-  for (const workflow of services.definitions.names('workflow')) {
-    for (const state of Object.keys(services.definitions.workflow(workflow).definition.states)) names.add(state.toLowerCase());
+/**
+ * What a value may name, lower-cased → the lower-cased ids it stands for: each id itself, and
+ * the name people see in the pages (a state's label, a queue's name) when no id is spelt so.
+ * `status:"Pending customer"` is `status:pending`, `queue:"Tier 2 EMEA"` the queue `tier2-emea`.
+ */
+function namedIds(items: { id: string; name: string | undefined }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { id } of items) out.set(id.toLowerCase(), [id.toLowerCase()]);
+  const byName = new Map<string, Set<string>>();
+  for (const { id, name } of items) {
+    const key = name?.trim().toLowerCase();
+    if (key && !out.has(key)) byName.set(key, (byName.get(key) ?? new Set()).add(id.toLowerCase()));
   }
-  return names;
+  for (const [key, ids] of byName) out.set(key, [...ids]);
+  return out;
+}
+
+function stateNames(services: Services): Map<string, string[]> {
+  const states: { id: string; name: string | undefined }[] = [];
+  for (const workflow of services.definitions.names('workflow')) {
+    for (const [id, state] of Object.entries(services.definitions.workflow(workflow).definition.states)) states.push({ id, name: state.label });
+  }
+  return namedIds(states);
+}
+
+/** The ids `values` name, with an issue for each value that names none. */
+function resolveNamed(values: readonly string[], known: Map<string, string[]>, unknown: (value: string) => string, issues: FieldIssue[]): string[] {
+  const ids = new Set<string>();
+  for (const value of values) {
+    const found = known.get(value.trim().toLowerCase());
+    if (found) for (const id of found) ids.add(id);
+    else issues.push({ path: 'q', message: unknown(value) });
+  }
+  return [...ids];
 }
 
 function escapeLike(text: string): string {
@@ -107,17 +135,16 @@ export async function caseConditions(q: Handle, services: Services, principal: P
   } else {
     if (filters.status.length > 0) {
       const known = stateNames(services);
-      for (const s of filters.status) if (!known.has(s)) issues.push({ path: 'q', message: `status:${s} — no such state (${[...known].join(', ')})` });
-      out.status = filters.status;
+      const names = [...new Set([...known.values()].flat())];
+      out.status = resolveNamed(filters.status, known, (s) => `status:${s} — no such state (${names.join(', ')})`, issues);
     }
     if (filters.queue.length > 0) {
-      const known = new Set((await q.db.select({ id: q.tables.queues.id }).from(q.tables.queues)).map((r) => r.id.toLowerCase()));
-      for (const name of filters.queue) if (!known.has(name)) issues.push({ path: 'q', message: `queue:${name} — no such queue` });
-      out.queue = filters.queue;
+      const known = namedIds(await q.db.select({ id: q.tables.queues.id, name: q.tables.queues.name }).from(q.tables.queues));
+      out.queue = resolveNamed(filters.queue, known, (name) => `queue:${name} — no such queue`, issues);
       // An agent filtering by queues they do not work sees only their own cases there: few.
       const own = [...principal.queues].map((name) => name.toLowerCase());
-      if (!isManagerRole(principal.actor.role) && !filters.queue.some((name) => own.includes(name))) {
-        out.narrowing = { kind: 'assigned-in-queues', staffId: principal.staffId ?? -1, queues: filters.queue };
+      if (!isManagerRole(principal.actor.role) && !out.queue.some((name) => own.includes(name))) {
+        out.narrowing = { kind: 'assigned-in-queues', staffId: principal.staffId ?? -1, queues: out.queue };
       }
     }
     if (filters.assignee.length > 0) {

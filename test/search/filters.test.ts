@@ -59,6 +59,18 @@ describe('filters', () => {
     expect(await desk.find(desk.maria, q)).toEqual(expected());
   });
 
+  it('status: and queue: take the names the pages show as well as the ids (a state’s label, a queue’s name)', async () => {
+    expect(await desk.find(desk.maria, 'invoice status:"Pending customer"')).toEqual(refs(april));
+    expect(await desk.find(desk.maria, 'status:Open status:"pending customer"')).toEqual(refs(may, april, march));
+    await desk.h.run("UPDATE queues SET name = 'Money matters' WHERE id = 'billing'");
+    try {
+      expect(await desk.find(desk.maria, 'invoice queue:"Money matters"')).toEqual(refs(april, march));
+      expect(await desk.find(desk.alice, 'queue:"money matters"')).toEqual(refs(april, march));
+    } finally {
+      await desk.h.run("UPDATE queues SET name = 'Billing' WHERE id = 'billing'");
+    }
+  });
+
   it('assignee:me is the caller', async () => {
     expect(await desk.find(desk.alice, 'invoice assignee:me')).toEqual(refs(april));
     expect(await desk.find(desk.bob, 'assignee:me')).toEqual(refs(may));
