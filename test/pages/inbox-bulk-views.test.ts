@@ -163,6 +163,21 @@ describe('bulk actions', () => {
     expect(await (await bulk(desk, [refs[1]!], { action: 'tag', tag: 'faq' }, true, listed)).text()).toContain('1 changed');
   });
 
+  it('a refused request without JavaScript comes back with the same cases ticked and what was typed', async () => {
+    const refs = await cases(3);
+    const res = await bulk(desk, [refs[0]!, refs[2]!.toLowerCase()], { action: 'transition', text: 'Answered in the FAQ', view: 'mine' });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('Choose the status to set.');
+    expect(html).toContain(`value="${refs[0]}" id="select-${refs[0]}" class="select-case" aria-label="Select ${refs[0]}" hx-preserve="true" checked=""`);
+    expect(html).toContain(`value="${refs[2]}" id="select-${refs[2]}" class="select-case" aria-label="Select ${refs[2]}" hx-preserve="true" checked=""`);
+    expect(html).toContain(`value="${refs[1]}" id="select-${refs[1]}" class="select-case" aria-label="Select ${refs[1]}" hx-preserve="true"/>`);
+    expect(html).toContain('value="Answered in the FAQ"');
+    // After an action that ran, nothing stays ticked.
+    const done = await (await bulk(desk, [refs[0]!], { action: 'tag', tag: 'faq', view: 'mine' })).text();
+    expect(done).not.toContain('checked=""');
+  });
+
   it('acts on each case once, however its reference is written', async () => {
     const [ref] = await cases(1);
     const macro = await createMacro(h.services, { name: 'Ack', body: 'We are on it.' }, alice);

@@ -32,7 +32,8 @@ export interface InboxData {
 
 /** After a bulk action, a refused form (without JavaScript the inbox page carries them). */
 export interface InboxForms {
-  bulk?: { summary?: BulkSummary | null; error?: string | null; state?: FormState };
+  /** `ticked`: the cases a refused request had ticked, ticked again (without JavaScript the page is all there is). */
+  bulk?: { summary?: BulkSummary | null; error?: string | null; state?: FormState; ticked?: readonly string[] };
   saveView?: FormState;
 }
 
@@ -52,7 +53,7 @@ export function inboxParams(query: InboxQuery, overrides: Partial<Record<keyof I
   return params.toString();
 }
 
-export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSeconds: number }) {
+export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSeconds: number; ticked?: readonly string[] | undefined }) {
   const { data } = p;
   const q = data.query;
   const label = viewLabel(q.view, p.role);
@@ -94,7 +95,7 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
               <tr>
                 <td class="cell-select" data-label="Select">
                   {/* hx-preserve: a refresh of the list keeps what is ticked. */}
-                  <input type="checkbox" name="cases" value={ref} id={`select-${ref}`} class="select-case" aria-label={`Select ${ref}`} hx-preserve="true" />
+                  <input type="checkbox" name="cases" value={ref} id={`select-${ref}`} class="select-case" aria-label={`Select ${ref}`} hx-preserve="true" checked={p.ticked?.includes(ref) === true} />
                   {/* What this row shows (assignee, state, queue): a bulk action is not applied over a change the list has not shown yet. Refreshed with the list. */}
                   <input type="hidden" name="listed" value={listedValue(ref, r.case)} />
                 </td>
@@ -201,7 +202,7 @@ export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: strin
         <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} />
         <BulkBar tools={p.data.tools} state={p.forms?.bulk?.state} />
         <BulkResult summary={p.forms?.bulk?.summary} error={p.forms?.bulk?.error} />
-        <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} />
+        <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} ticked={p.forms?.bulk?.error ? p.forms.bulk.ticked : undefined} />
       </form>
     </Layout>
   );

@@ -16,6 +16,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { bulkUpdate, type BulkAction } from '../../cases/bulk-update.js';
 import { parseListed } from '../../cases/bulk-listed.js';
+import { caseRef, parseCaseRef } from '../../cases/case-ref.js';
 import { deleteInboxView, filtersQuery, saveInboxView } from '../../cases/inbox-views.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { normalizeTag, tagProblem } from '../../cases/case-changes.js';
@@ -109,7 +110,11 @@ export function inboxActionPages(): Hono<PageEnv> {
       // A request the whole batch cannot take (nothing ticked, too many, no action, a macro not theirs): said above the list.
       if (!(error instanceof DomainError) || !['VALIDATION_FAILED', 'MACRO_NOT_FOUND'].includes(error.code)) throw error;
       const issues = error instanceof ValidationError ? error.issues : [];
-      forms = { bulk: { error: error.message, state: { values, errors: errorsFrom(issues) } } };
+      const ticked = cases.map((raw) => {
+        const id = parseCaseRef(raw.trim());
+        return id === null ? raw : caseRef(id);
+      });
+      forms = { bulk: { error: error.message, state: { values, errors: errorsFrom(issues) }, ticked } };
     }
     const status = forms.bulk?.error ? 422 : 200;
     if (isHtmx(c)) {
