@@ -169,6 +169,23 @@ describe('a transition from a page that did not show the customer’s latest mes
   });
 });
 
+describe('"Send anyway" after the "Send and …" first used went with the change', () => {
+  it('sends the message alone, saying so, instead of a button that cannot work', async () => {
+    const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Resolved meanwhile', description: 'A question about my invoice address.', channel: 'web' }, ADMIN);
+    const caseRef = `C-${c.id}`;
+    const seen = seenOf(await (await aliceDesk.get(`/cases/${caseRef}`)).text());
+    await transitionCase(h.services, c.id, { transition: 'resolve', solution: 'Address updated.' }, bob);
+    const held = await (await aliceDesk.post(`/cases/${caseRef}/messages`, { body: 'Also: the invoice is reissued.', visibility: 'public', then: 'resolve', seen: String(seen) }, { htmx: true })).text();
+    expect(held).toContain('Not sent yet: the case changed since you opened it.');
+    expect(held).toContain('<p id="composer-stale-gone">“Resolve” is not possible now: the case is Resolved. Send anyway sends your message alone.</p>');
+    const button = /<button[^>]*id="composer-stale-submit"[^>]*>/.exec(held)![0];
+    expect(button).toContain('name="then" value=""');
+    const sent = await aliceDesk.post(`/cases/${caseRef}/messages`, { body: 'Also: the invoice is reissued.', visibility: 'public', then: '', seen: String(seenOf(held)), confirmedStale: '1' }, { htmx: true });
+    expect(sent.status).toBe(200);
+    expect((await timeline(h.services, c.id)).filter((e) => e.type === 'staff.replied').map((e) => e.data.body)).toEqual(['Also: the invoice is reissued.']);
+  });
+});
+
 describe('a reply written while the case closed', () => {
   it('comes back with the page (no JavaScript): the draft kept in a composer, not dropped with it', async () => {
     const c = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Closed meanwhile', description: 'A question about my invoice address.', channel: 'web' }, ADMIN);

@@ -23,7 +23,7 @@ import type { Viewer } from '../viewer.js';
 export interface CaseForms {
   composer?: FormState;
   /** The composer held a reply or note back: the case changed since the page showed it. */
-  composerStale?: { changes: CaseChange[]; then: string };
+  composerStale?: { changes: CaseChange[]; then: string; gone?: string };
   /** The composer asks to confirm a public reply (after a note, mailed to an unverified chat address). */
   composerConfirm?: ReplyConfirm;
   edit?: FormState;

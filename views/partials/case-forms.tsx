@@ -83,7 +83,8 @@ export interface ComposerProps {
   /** The newest timeline entry the page shows: a send from an older view is held back (collision.tsx). */
   seen?: number | undefined;
   /** Held back: what changed since, and the button that was used. */
-  stale?: { changes: CaseChange[]; then: string } | undefined;
+  /** `gone`: why the "Send and …" first used is not offered now (then `then` is empty: Send anyway sends the message alone). */
+  stale?: { changes: CaseChange[]; then: string; gone?: string | undefined } | undefined;
   /** A chat case: public replies go to the live chat while it is open. */
   chat?: boolean;
 }
@@ -103,7 +104,7 @@ export function Composer(p: ComposerProps) {
       <ModeTabs mode={mode} />
       <ModeBanner chat={p.chat === true} />
       <FormError state={p.state} />
-      {p.stale ? <StaleWarning changes={p.stale.changes} then={p.stale.then} /> : null}
+      {p.stale ? <StaleWarning changes={p.stale.changes} then={p.stale.then} gone={p.stale.gone} /> : null}
       <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
       {p.macros ? <MacroPicker caseRef={p.ctx.ref} macros={p.macros} state={p.macro} /> : null}
       <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />

@@ -54,7 +54,7 @@ export function PresencePanel({ caseRef, others, pollSeconds, oob }: { caseRef: 
 }
 
 /** The composer held a reply or note back: the case changed since the page showed it. */
-export function StaleWarning({ changes, then }: { changes: CaseChange[]; then: string }) {
+export function StaleWarning({ changes, then, gone }: { changes: CaseChange[]; then: string; gone?: string | undefined }) {
   return (
     <Alert tone="error" id="composer-stale">
       <p>
@@ -68,6 +68,7 @@ export function StaleWarning({ changes, then }: { changes: CaseChange[]; then: s
         ))}
       </ul>
       <p>Your draft is kept below. Read what changed, then send it again or:</p>
+      {gone ? <p id="composer-stale-gone">{gone}</p> : null}
       <input type="hidden" name="confirmedStale" value="1" />
       <div class="composer-buttons">
         <button type="submit" class="button button-primary" id="composer-stale-submit" name="then" value={then}>

@@ -72,7 +72,7 @@ export async function formFailure(
   errors: FormErrors,
   status: 200 | 422 | 429 = 422,
   composerConfirm?: Omit<ReplyConfirm, 'label'>,
-  composerStale?: { changes: CaseChange[]; then: string },
+  composerStale?: { changes: CaseChange[]; then: string; gone?: string },
   /** A transition held back: the customer's messages the page had not shown. */
   transitionHeld?: CustomerMessage[],
 ) {
@@ -89,6 +89,13 @@ export async function formFailure(
       const confirm = composerConfirm && { ...composerConfirm, label: d.transitions.find((t) => t.name === composerConfirm.then)?.label ?? null };
       forms.composer = state;
       if (confirm) forms.composerConfirm = confirm;
+      // The "Send and …" first used may be gone with the change (a colleague resolved the case): Send anyway then sends the message alone, and says so.
+      const first = composerStale?.then ?? '';
+      if (composerStale && first !== '' && !d.transitions.some((t) => t.name === first)) {
+        const workflow = services.definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
+        const label = Object.hasOwn(workflow.transitions, first) ? (workflow.transitions[first]?.label ?? first) : first;
+        composerStale = { ...composerStale, then: '', gone: `“${label}” is not possible now: the case is ${d.view.statusLabel}. Send anyway sends your message alone.` };
+      }
       if (composerStale) forms.composerStale = composerStale;
       formId = 'composer';
       // The composer alone is swapped in: it keeps saying what the page shows (the `seen` it was posted with), unless the timeline comes along.
