@@ -15,7 +15,7 @@
  */
 import { and, desc, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { PROFILE_FIELDS, type ProfileChanges } from '../db/schema/index.js';
+import { PROFILE_FIELDS, type ProfileChanges, type ProfileField } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
@@ -117,20 +117,55 @@ async function checkedEmail(q: Handle, customerId: number, email: string): Promi
   return normalized;
 }
 
+/**
+ * What a profile form showed (its hidden `shown…` fields, as rendered: `''` for none). The form
+ * saves only the fields changed there, so a colleague's change to another field made since is
+ * not put back; a field changed there that someone else changed meanwhile to something else is
+ * a CONFLICT (`details.conflicts`, `details.current`), nothing changed.
+ */
+export type ProfileBase = Partial<Record<ProfileField, string>>;
+
+/** A shown value as it is stored: addresses normalised, an empty organization or phone none. */
+function shownValue(field: ProfileField, value: string): string | null {
+  const v = value.trim();
+  if (field === 'email') return v === '' ? v : normalizeEmail(v);
+  if (field === 'organization' || field === 'phone') return v === '' ? null : v;
+  return v;
+}
+
 export async function editCustomer(
   services: Services,
   customerId: number,
   input: EditCustomerInput,
   actor: Actor,
-  /** The case the change is made on (the profile form of a case page): an agent's must be theirs. */
-  context: { caseId?: number } = {},
+  /** The case the change is made on (the profile form of a case page): an agent's must be theirs. `base`: what the form showed. */
+  context: { caseId?: number; base?: ProfileBase | undefined } = {},
 ): Promise<{ customer: CustomerRow; changes: ProfileChanges }> {
   if (input.email === undefined || input.name !== undefined || input.tier !== undefined || input.organization !== undefined || input.phone !== undefined) assertMayEditCustomers(actor);
   return services.store.write(async (q) => {
     const existing = await byId(q, q.tables.customers, customerId);
     if (!existing) throw new DomainError('NOT_FOUND', `No customer ${customerId}.`);
     await assertMayEdit(q, actor, existing, input, context.caseId);
-    const wanted = { ...input, ...(input.email !== undefined ? { email: normalizeEmail(input.email) } : {}) };
+    const wanted: Partial<Record<ProfileField, string | null>> = {};
+    for (const field of PROFILE_FIELDS) {
+      const value = field === 'email' && input.email !== undefined ? normalizeEmail(input.email) : input[field];
+      if (value !== undefined) wanted[field] = value;
+    }
+    if (context.base) {
+      const conflicts: ProfileField[] = [];
+      for (const field of PROFILE_FIELDS) {
+        const shown = context.base[field];
+        if (shown === undefined || wanted[field] === undefined) continue;
+        const before = shownValue(field, shown);
+        // Left as the form showed it: whatever the profile has now stays.
+        if (wanted[field] === before) delete wanted[field];
+        else if (existing[field] !== before && existing[field] !== wanted[field]) conflicts.push(field);
+      }
+      if (conflicts.length > 0) {
+        const current = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, existing[f]]));
+        throw new DomainError('CONFLICT', `Someone else changed this customer's ${conflicts.join(', ')} since the form was shown.`, { conflicts, current });
+      }
+    }
     const changes: ProfileChanges = {};
     for (const field of PROFILE_FIELDS) {
       const to = wanted[field];

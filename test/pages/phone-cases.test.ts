@@ -140,6 +140,39 @@ describe('customer phone numbers', () => {
   });
 });
 
+describe('the profile form on a stale page', () => {
+  /** The profile form's fields in `html` as a browser posts them (hidden ones included). */
+  const profileFormOf = (html: string) => {
+    const start = html.indexOf('<form id="customer-form"');
+    const form = html.slice(start, html.indexOf('</form>', start));
+    const fields: Record<string, string> = {};
+    for (const m of form.matchAll(/<input type="(?:hidden|text|email|tel)" (?:name="([^"]+)" value="([^"]*)"|value="([^"]*)" id="[^"]*" name="([^"]+)")/g)) fields[m[1] ?? m[4]!] = m[2] ?? m[3]!;
+    delete fields._csrf;
+    return fields;
+  };
+
+  it('saves only what was changed in it: a colleague’s new address and phone stay; a field both changed comes back to decide', async () => {
+    const c = await createCase(h.services, createCaseSchema.parse({ customer: { email: 'quinn@example.com', name: 'Quinn', phone: '+33 1 40 00 00 01' }, subject: 'Hello', description: 'A question' }), ADMIN);
+    const page = signedIn(h, maria);
+    const opened = profileFormOf(await (await page.get(`/cases/C-${c.id}`)).text());
+    expect(opened).toMatchObject({ name: 'Quinn', email: 'quinn@example.com', shownEmail: 'quinn@example.com', shownPhone: '+33140000001' });
+    // A colleague changes the address and the phone through the API meanwhile.
+    expect((await h.api('PATCH', `/api/v1/customers/${c.customerId}`, { token: h.tokenFor(maria), body: { email: 'quinn.new@example.com', phone: '+33 1 40 00 00 02' } })).status).toBe(200);
+    // The stale form only renames: the address and phone it still shows are not put back.
+    expect((await page.post(`/cases/C-${c.id}/customer`, { ...opened, name: 'Quinn Quade', reason: 'full name' })).status).toBe(303);
+    expect(await customerRow(c.customerId)).toMatchObject({ name: 'Quinn Quade', email: 'quinn.new@example.com', phone: '+33140000002' });
+    // Both changed the phone: nothing saved, the form says what it is now, keeps the typed value and the colleague's address.
+    const res = await page.post(`/cases/C-${c.id}/customer`, { ...opened, phone: '+33 1 40 00 00 03' }, { htmx: true });
+    expect(res.status).toBe(422);
+    const again = await res.text();
+    expect(again).toContain('Someone else changed this profile since the form was shown: phone is now “+33140000002”.');
+    expect(profileFormOf(again)).toMatchObject({ name: 'Quinn Quade', email: 'quinn.new@example.com', phone: '+33 1 40 00 00 03', shownPhone: '+33140000002' });
+    expect((await customerRow(c.customerId))!.phone).toBe('+33140000002');
+    expect((await page.post(`/cases/C-${c.id}/customer`, profileFormOf(again))).status).toBe(303);
+    expect(await customerRow(c.customerId)).toMatchObject({ name: 'Quinn Quade', email: 'quinn.new@example.com', phone: '+33140000003' });
+  });
+});
+
 describe('a phone caller’s real address', () => {
   const changesOf = (id: number) => h.query((q) => q.db.select().from(q.tables.customerChanges).where(eq(q.tables.customerChanges.customerId, id)));
 

@@ -388,6 +388,12 @@ export function CustomerEditForm(p: CustomerEditProps) {
   return (
     <form id="customer-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/customer`)}>
       <CsrfField token={p.ctx.csrfToken} />
+      {/* What the form shows: only the fields changed here are saved, so a colleague's change to another stays. */}
+      <input type="hidden" name="shownName" value={p.state?.values?.shownName ?? p.customer.name} />
+      <input type="hidden" name="shownEmail" value={p.state?.values?.shownEmail ?? p.customer.email} />
+      <input type="hidden" name="shownTier" value={p.state?.values?.shownTier ?? p.customer.tier} />
+      <input type="hidden" name="shownOrganization" value={p.state?.values?.shownOrganization ?? p.customer.organization ?? ''} />
+      <input type="hidden" name="shownPhone" value={p.state?.values?.shownPhone ?? p.customer.phone ?? ''} />
       <FormError state={p.state} />
       <Field id="customer-name" name="name" label="Name" required maxlength={200} value={p.customer.name} state={p.state} />
       <Field id="customer-email" name="email" label="E-mail" type="email" hint={EMAIL_HINT} required maxlength={254} value={p.customer.email} state={p.state} autocomplete="off" />

@@ -26,7 +26,8 @@ import { answerSolutionOffer, offerAnswerSchema } from '../../cases/solution-off
 import { reassignCase, type ReassignInput } from '../../cases/reassign-case.js';
 import { sendMessage, type SendMessageResult } from '../../cases/send-message.js';
 import { transitionCase } from '../../cases/transition-case.js';
-import { customerPagePath, editCustomer, EmailTaken } from '../../cases/edit-customer.js';
+import { customerPagePath, editCustomer, EmailTaken, type ProfileBase } from '../../cases/edit-customer.js';
+import type { FormValues } from '../../../views/components.js';
 import { byId } from '../../db/store/rows.js';
 import { emailField } from '../../text/email-address.js';
 import { DomainError, ValidationError } from '../../errors.js';
@@ -152,7 +153,44 @@ const customerForm = z.object({
   organization: z.string().trim().max(200, 'at most 200 characters').default('').transform((v) => (v === '' ? null : v)),
   phone: phoneField.optional(),
   reason: optional,
+  // What the form showed (hidden): only the fields changed there are saved. A form without them (a page from before) saves all.
+  shownName: z.string().max(1_000).optional(),
+  shownEmail: z.string().max(1_000).optional(),
+  shownTier: z.string().max(1_000).optional(),
+  shownOrganization: z.string().max(1_000).optional(),
+  shownPhone: z.string().max(1_000).optional(),
 });
+
+const SHOWN = { name: 'shownName', email: 'shownEmail', tier: 'shownTier', organization: 'shownOrganization', phone: 'shownPhone' } as const;
+
+/** What the profile form showed, field by field (those it carried). */
+function profileBase(input: z.infer<typeof customerForm>): ProfileBase | undefined {
+  const base: ProfileBase = {};
+  for (const [field, key] of Object.entries(SHOWN) as [keyof typeof SHOWN, (typeof SHOWN)[keyof typeof SHOWN]][]) {
+    const value = input[key];
+    if (value !== undefined) base[field] = value;
+  }
+  return Object.keys(base).length > 0 ? base : undefined;
+}
+
+/**
+ * Someone else changed a field of the profile this form changed too: the form comes back with
+ * the profile as it is now in the fields left as shown, the agent's values in the others, and
+ * what it shows now as its base, so saving again applies them.
+ */
+const profileConflict: Recover = (error, values) => {
+  if (!(error instanceof DomainError) || error.code !== 'CONFLICT' || !error.details.current) return null;
+  const current = error.details.current as Record<keyof typeof SHOWN, string | null>;
+  const conflicts = (error.details.conflicts as (keyof typeof SHOWN)[] | undefined) ?? [];
+  const next: FormValues = { ...values };
+  for (const [field, key] of Object.entries(SHOWN) as [keyof typeof SHOWN, (typeof SHOWN)[keyof typeof SHOWN]][]) {
+    const now = current[field] ?? '';
+    if (values[key] !== undefined && (values[field] ?? '').trim() === values[key].trim()) next[field] = now;
+    next[key] = now;
+  }
+  const what = conflicts.map((f) => `${f} is now “${current[f] ?? 'none'}”`).join(', ');
+  return { values: next, errors: { '(form)': `Someone else changed this profile since the form was shown: ${what}. Nothing was saved; your values are below: save again to apply them.` } };
+};
 
 /** An agent's form on their case of a caller known only by phone: the real address. */
 const callerEmailForm = z.object({ email: emailField(), reason: optional });
@@ -387,9 +425,12 @@ export function casePages(): Hono<PageEnv> {
         c,
         'customer',
         customerForm,
-        async (v, input) => profileSaved((await editCustomer(c.get('services'), v.row.customerId, input, v.principal.actor, { caseId: v.row.id })).changes),
+        async (v, input) => {
+          const { shownName: _n, shownEmail: _e, shownTier: _t, shownOrganization: _o, shownPhone: _p, ...fields } = input;
+          return profileSaved((await editCustomer(c.get('services'), v.row.customerId, fields, v.principal.actor, { caseId: v.row.id, base: profileBase(input) })).changes);
+        },
         (v) => v.principal.actor.type === 'staff' && isManagerRole(v.principal.actor.role),
-        emailTaken,
+        async (error, values) => emailTaken(error, values) ?? profileConflict(error, values),
       );
     }
     // Anyone else sees no form here unless it is their case of a caller with a stand-in address.
