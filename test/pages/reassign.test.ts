@@ -47,6 +47,11 @@ describe('capacity on the case page', () => {
     const page = await (await desk.get(`/cases/C-${c.id}`)).text();
     expect(page).toContain('Bob (1/1, at capacity)');
     expect(page).not.toContain('name="overrideCapacity"');
+    // The queue by its name, as everywhere else on the page, not its id.
+    await h.run("UPDATE queues SET name = 'First line' WHERE id = 'general'");
+    const renamed = await (await desk.get(`/cases/C-${c.id}`)).text();
+    expect(renamed).toContain('<option value="" selected="">Keep First line</option>');
+    expect(renamed).toContain('Assignee (members of First line)');
 
     const res = await desk.post(`/cases/C-${c.id}/assignment`, { queue: '', assignee: String(bob.id), overrideCapacity: 'on' }, { htmx: true });
     expect(res.status).toBe(422);

@@ -284,6 +284,8 @@ function assigneeLabel(a: { name: string; load: number; capacity: number }): str
 }
 
 export function ReassignForm(p: ReassignProps) {
+  // The queue by the name people know it by (an inactive queue is not in the list: its id then).
+  const queueName = p.queues.find((q) => q.id === p.queue)?.name ?? p.queue;
   return (
     <form id="reassign-form" class="stack" {...actionAttrs(`/cases/${p.ctx.ref}/assignment`)}>
       <CsrfField token={p.ctx.csrfToken} />
@@ -296,7 +298,7 @@ export function ReassignForm(p: ReassignProps) {
         label="Queue"
         state={p.state}
         options={[
-          { value: '', label: `Keep ${p.queue}` },
+          { value: '', label: `Keep ${queueName}` },
           ...p.queues
             .filter((q) => q.id !== p.queue)
             .map((q) => ({ value: q.id, label: `${q.name} (tier ${q.tier})${q.tier > p.tier ? ': escalation, reason required' : ''}` })),
@@ -305,7 +307,7 @@ export function ReassignForm(p: ReassignProps) {
       <SelectField
         id="reassign-assignee"
         name="assignee"
-        label={`Assignee (members of ${p.queue})`}
+        label={`Assignee (members of ${queueName})`}
         state={p.state}
         options={[
           { value: '', label: 'Keep as it is' },
