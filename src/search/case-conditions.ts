@@ -6,6 +6,7 @@
  * fields. The dialect's search queries (sqlite.ts / pg.ts) turn them into SQL over `cases c`.
  */
 import { eq, sql } from 'drizzle-orm';
+import { PRIORITIES } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import type { FieldIssue } from '../errors.js';
 import type { Principal } from '../http/types.js';
@@ -40,6 +41,8 @@ export interface CaseConditions {
   assignee: { ids: number[]; none: boolean } | null;
   /** Lower-cased tags: any of them. */
   tag: string[] | null;
+  /** Priorities: any of them. */
+  priority: string[] | null;
   customer: number[] | null;
   /** `from` inclusive, `to` exclusive. */
   created: { from: number; to: number } | null;
@@ -126,10 +129,10 @@ async function customersNamed(q: Handle, value: string, issues: FieldIssue[]): P
 
 export async function caseConditions(q: Handle, services: Services, principal: Principal, filters: Filters, issues: FieldIssue[]): Promise<CaseConditions> {
   const seen = visibility(principal);
-  const out: CaseConditions = { visibility: seen, status: null, queue: null, assignee: null, tag: null, customer: null, created: null, notes: true, filtered: false, narrowing: null };
+  const out: CaseConditions = { visibility: seen, status: null, queue: null, assignee: null, tag: null, priority: null, customer: null, created: null, notes: true, filtered: false, narrowing: null };
   const customer = principal.actor.role === 'customer';
   if (customer) {
-    for (const key of ['status', 'queue', 'assignee', 'tag', 'customer'] as const) {
+    for (const key of ['status', 'queue', 'assignee', 'tag', 'priority', 'customer'] as const) {
       if (filters[key].length > 0) issues.push({ path: 'q', message: `${key}: is not a filter for customers` });
     }
   } else {
@@ -165,6 +168,10 @@ export async function caseConditions(q: Handle, services: Services, principal: P
       if (!none) out.narrowing = { kind: 'assignees', ids };
     }
     if (filters.tag.length > 0) out.tag = filters.tag;
+    if (filters.priority.length > 0) {
+      for (const value of filters.priority) if (!(PRIORITIES as readonly string[]).includes(value)) issues.push({ path: 'q', message: `priority:${value} — use ${PRIORITIES.join(', ')}` });
+      out.priority = filters.priority;
+    }
     if (filters.customer.length > 0) {
       const ids: number[] = [];
       for (const value of filters.customer) ids.push(...(await customersNamed(q, value, issues)));
@@ -178,7 +185,7 @@ export async function caseConditions(q: Handle, services: Services, principal: P
     const to = Math.min(...filters.created.map((r) => r.to ?? Number.MAX_SAFE_INTEGER));
     out.created = { from, to };
   }
-  out.filtered = out.status !== null || out.queue !== null || out.assignee !== null || out.tag !== null || out.customer !== null || out.created !== null;
+  out.filtered = out.status !== null || out.queue !== null || out.assignee !== null || out.tag !== null || out.priority !== null || out.customer !== null || out.created !== null;
   out.notes = !customer;
   if (customer) out.narrowing = { kind: 'customer', customerId: principal.customerId ?? -1 };
   else if (out.narrowing === null && principal.queues.size === 0 && !isManagerRole(principal.actor.role)) {

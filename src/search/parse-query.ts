@@ -1,6 +1,6 @@
 /**
  * The search box's language, parsed (PURE): free words, "exact phrases", -excluded words or
- * phrases, and filters — `status:`, `queue:`, `assignee:`, `tag:`, `customer:` (each may
+ * phrases, and filters — `status:`, `queue:`, `assignee:`, `tag:`, `priority:`, `customer:` (each may
  * list values with commas: `status:new,open`) and `created:` (`>2026-11-01`, `>=`, `<`,
  * `<=`, a day `2026-11-01`, or a range `2026-11-01..2026-11-30`; dates are UTC days or ISO
  * instants). A query that is a case reference alone (`C-1042`) is a jump.
@@ -15,7 +15,7 @@
 import type { FieldIssue } from '../errors.js';
 import { searchText } from '../text/search-text.js';
 
-export const FILTER_KEYS = ['status', 'queue', 'assignee', 'tag', 'customer', 'created'] as const;
+export const FILTER_KEYS = ['status', 'queue', 'assignee', 'tag', 'priority', 'customer', 'created'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export const MAX_QUERY_LENGTH = 500;
@@ -38,6 +38,7 @@ export interface Filters {
   queue: string[];
   assignee: string[];
   tag: string[];
+  priority: string[];
   customer: string[];
   created: TimeRange[];
 }
@@ -56,7 +57,7 @@ const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}]/u;
 const DAY = 86_400_000;
 
 export function emptyFilters(): Filters {
-  return { status: [], queue: [], assignee: [], tag: [], customer: [], created: [] };
+  return { status: [], queue: [], assignee: [], tag: [], priority: [], customer: [], created: [] };
 }
 
 export function hasFilters(filters: Filters): boolean {
@@ -216,6 +217,7 @@ function example(key: FilterKey): string {
     queue: 'queue:billing',
     assignee: 'assignee:me',
     tag: 'tag:vip',
+    priority: 'priority:urgent',
     customer: 'customer:pat@example.com',
     created: 'created:>2026-11-01',
   };

@@ -49,6 +49,7 @@ function conditionsSql(c: CaseConditions, p: Params): string[] {
     const ids = `c.assignee_id = ANY(${p.add(c.assignee.ids, '::bigint[]')})`;
     out.push(c.assignee.none ? `(${ids} OR c.assignee_id IS NULL)` : ids);
   }
+  if (c.priority) out.push(`c.priority = ANY(${p.add(c.priority, '::text[]')})`);
   if (c.tag) out.push(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(c.tags) AS t(value) WHERE lower(t.value) = ANY(${p.add(c.tag, '::text[]')}))`);
   if (c.customer) out.push(`c.customer_id = ANY(${p.add(c.customer, '::bigint[]')})`);
   if (c.created) out.push(`c.created_at >= ${p.add(c.created.from)} AND c.created_at < ${p.add(c.created.to)}`);

@@ -56,6 +56,10 @@ export function conditionsSql(c: CaseConditions): { sql: string[]; params: unkno
     sql.push(`EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE lower(t.value) ${IN_LIST})`);
     params.push(JSON.stringify(c.tag));
   }
+  if (c.priority) {
+    sql.push(`c.priority ${IN_LIST}`);
+    params.push(JSON.stringify(c.priority));
+  }
   if (c.customer) {
     sql.push(`c.customer_id ${IN_LIST}`);
     params.push(JSON.stringify(c.customer));

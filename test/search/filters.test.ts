@@ -25,6 +25,8 @@ beforeAll(async () => {
   h.clock.set('2026-05-01T10:00:00Z');
   may = await desk.open(chloe, 'Invoice export broken', 'Exporting the invoice fails', { queue: 'technical', assignee: bob.id, tags: ['VIP', 'legal'] });
   await h.run("UPDATE cases SET status = 'open' WHERE id IN (?, ?)", march, may);
+  await h.run("UPDATE cases SET priority = 'high' WHERE id = ?", may);
+  await h.run("UPDATE cases SET priority = 'low' WHERE id = ?", april);
 });
 afterAll(() => desk.h.close());
 
@@ -55,6 +57,8 @@ describe('filters', () => {
     ['invoice created:2026-03-01..2026-04-30', () => refs(april, march)],
     ['invoice created:>=2026-03-03 created:<2026-05-01', () => refs(april)],
     ['invoice queue:billing tag:vip', () => refs(march)],
+    ['invoice priority:high', () => refs(may)],
+    ['priority:HIGH,low', () => refs(may, april)],
   ])('%s', async (q, expected) => {
     expect(await desk.find(desk.maria, q)).toEqual(expected());
   });
@@ -93,7 +97,7 @@ describe('filters', () => {
 
   it('customers may filter by created: only', async () => {
     expect(await desk.find(desk.chloe, 'invoice created:>2026-04-01')).toEqual(refs(may));
-    for (const q of ['invoice status:new', 'invoice queue:billing', 'invoice assignee:me', 'invoice tag:vip', 'invoice customer:sam@example.org']) {
+    for (const q of ['invoice status:new', 'invoice queue:billing', 'invoice assignee:me', 'invoice tag:vip', 'invoice priority:high', 'invoice customer:sam@example.org']) {
       await expect(desk.find(desk.chloe, q), q).rejects.toThrow(/is not a filter for customers/);
     }
   });
@@ -103,6 +107,7 @@ describe('filter values that name nothing', () => {
   it.each([
     ['invoice status:nonsense', 'status:nonsense — no such state'],
     ['invoice queue:nowhere', 'queue:nowhere — no such queue'],
+    ['invoice priority:asap', 'priority:asap — use urgent, high, normal, low'],
     ['invoice assignee:ghost@example.com', 'assignee:ghost@example.com — use me, none or a staff email address'],
     ['invoice created:>foo', 'created:>foo is not a date'],
     ['invoice created:', 'created: needs a value'],

@@ -215,7 +215,7 @@ function SearchHelp({ staff }: { staff: boolean }) {
         {staff ? (
           <li>
             Filters: <code>status:open</code>, <code>queue:billing</code>, <code>assignee:me</code> (or <code>none</code>, an email), <code>tag:vip</code>,{' '}
-            <code>customer:pat@example.com</code> (or <code>@example.com</code>, a name), <code>created:&gt;2026-11-01</code> (<code>&lt;</code>, <code>&gt;=</code>, a
+            <code>priority:urgent</code>, <code>customer:pat@example.com</code> (or <code>@example.com</code>, a name), <code>created:&gt;2026-11-01</code> (<code>&lt;</code>, <code>&gt;=</code>, a
             day, <code>2026-11-01..2026-11-30</code>). Several values: <code>status:new,open</code>.
           </li>
         ) : (
