@@ -209,4 +209,23 @@ describe('the case page while the case changes', () => {
     await screenshot(page, 'live-05-typed-text-kept');
     expect(suite.problems()).toEqual([]);
   });
+
+  it('tags typed into Edit case… survive a colleague’s change brought in by the poll, and saving keeps the colleague’s change', async () => {
+    const ref = await newCase(suite.server, 'Keyboard repeats keys');
+    await api(suite.server, 'PATCH', `/api/v1/cases/${ref}`, { tags: ['hardware'] });
+    const page = await agentOn(ref);
+    await page.locator('details:has(#edit-form) > summary').click();
+    await page.locator('#edit-tags').fill('hardware, vip');
+    // A colleague adds a tag and raises the priority: the poll sends the form again, with Alice's typing back in it.
+    await api(suite.server, 'PATCH', `/api/v1/cases/${ref}`, { tags: ['hardware', 'warranty'], priority: 'high' });
+    await nextPoll(page);
+    await expect.poll(() => page.locator('#edit-priority').inputValue()).toBe('high');
+    await expect(page.locator('#edit-tags').inputValue()).resolves.toBe('hardware, vip');
+    await page.locator('#edit-submit').click();
+    await page.locator('#flash .alert').waitFor();
+    const saved = await api(suite.server, 'GET', `/api/v1/cases/${ref}`);
+    expect(saved).toMatchObject({ priority: 'high' });
+    expect([...(saved.tags as string[])].sort()).toEqual(['hardware', 'vip', 'warranty']);
+    expect(suite.problems()).toEqual([]);
+  });
 });
