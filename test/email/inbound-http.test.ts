@@ -319,6 +319,25 @@ describe('a reply', () => {
     expect(await caseCount()).toBe(1);
   });
 
+  it('a forward on the case (Fwd:, FW:, WG:) keeps the forwarded mail: it is what the customer sends, not quoted history', async () => {
+    h = emailHarness();
+    const ref = await newRequest();
+    const forward = (id: string, subject: string, text: string) =>
+      `From: Chloe Martin <chloe@example.com>\r\nTo: support@example.com\r\nSubject: ${subject}\r\nMessage-ID: <${id}@example.com>\r\nIn-Reply-To: <CAF=new-request-1@mail.gmail.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}`;
+    const gmail = 'Here is what my bank says.\r\n\r\n---------- Forwarded message ---------\r\nFrom: Bank <info@bank.example>\r\nDate: Mon, 2 Mar 2026 at 10:00\r\nSubject: Statement\r\nTo: <chloe@example.com>\r\n\r\nTwo charges of 99.00 EUR on 1 March.\r\n';
+    const outlook = 'And the shop.\r\n\r\n________________________________\r\nVon: Shop <billing@shop.example>\r\nGesendet: Montag, 2. März 2026 10:00\r\nAn: Chloe\r\nBetreff: Rechnung\r\n\r\nRechnung 123: 99,00 EUR.\r\n';
+    expect((await postMail(h, forward('fwd-1', 'Fwd: Statement', gmail))).body).toMatchObject({ result: 'appended', case: ref });
+    expect((await postMail(h, forward('fwd-2', 'WG: Rechnung', outlook))).body).toMatchObject({ result: 'appended', case: ref });
+    // The answer to a forward ("Re: Fwd: …") is a reply: its quote is cut as before.
+    expect((await postMail(h, forward('fwd-3', 'Re: Fwd: Statement', 'Any news?\r\n\r\nOn Mon, 2 Mar 2026 at 12:00, Support <support@example.com> wrote:\r\n> Checking.\r\n'))).body).toMatchObject({ result: 'appended' });
+    const replies = (await events(ref, 'customer.replied')).map((e) => e.data);
+    expect(replies[0]).toMatchObject({ body: expect.stringContaining('Two charges of 99.00 EUR on 1 March.') });
+    expect(replies[0]!.body).toMatch(/^Here is what my bank says\.\n\n---------- Forwarded message ---------\nFrom: Bank <info@bank.example>/);
+    expect(replies[0]!.original).toBeUndefined();
+    expect(replies[1]).toMatchObject({ body: expect.stringContaining('Rechnung 123: 99,00 EUR.') });
+    expect(replies[2]).toMatchObject({ body: 'Any news?' });
+  });
+
   it('threads by References (Thunderbird), the signature cut off', async () => {
     h = emailHarness();
     const ref = await newRequest();

@@ -20,7 +20,7 @@ import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-
 import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
 import { isListMail } from './noise.js';
 import type { InboundMail, MailAddress } from './parse-mail.js';
-import { replyText } from './quoted-text.js';
+import { mailText } from './quoted-text.js';
 import { subjectOfReply, type Thread } from './thread.js';
 
 /**
@@ -66,8 +66,9 @@ export async function openCase(
   // A reply that opens a case (a follow-up of a closed case, a stranger's answer) is cut at
   // the quoted history and the signature like any reply: its request — what the customer sees
   // as theirs, what diagnosis and routing read — is what they wrote this time; the full text is
-  // kept on `email.received` as `original`. A new mail or an agent's forward keeps it whole.
-  const { text: own, cut } = thread ? replyText(full) : { text: full, cut: false };
+  // kept on `email.received` as `original`. A new mail, an agent's forward and a customer's
+  // forward ("Fwd: …": the forwarded mail is what they send) keep it whole.
+  const { text: own, cut } = thread ? mailText(full, mail.subject) : { text: full, cut: false };
   // A known customer files as themselves (their profile is never rewritten by a From header);
   // the channel is the intake path's to say, never the mail's.
   const parsed = createCaseSchema.safeParse({

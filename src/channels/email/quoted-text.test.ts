@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replyText } from './quoted-text.js';
+import { isForwardSubject, mailText, replyText } from './quoted-text.js';
 
 describe('replyText: the new text of a reply', () => {
   it.each([
@@ -49,5 +49,19 @@ describe('replyText: the new text of a reply', () => {
 
   it('leaves a plain message alone', () => {
     expect(replyText('Just a question about my plan.\nThanks')).toEqual({ text: 'Just a question about my plan.\nThanks', cut: false });
+  });
+});
+
+describe('mailText: a forward keeps the forwarded mail', () => {
+  it.each(['Fwd: Statement', 'FW: Statement', 'WG: Rechnung', 'TR: Facture', 'RV: Factura', 'ENC: Fatura', 'VL: Lasku', 'Doorst: Factuur', 'PD: Faktura', '转发：账单', '転送: 請求書', 'Пересл: Счёт', 'Fwd[2]: x'])('%s is a forward', (subject) => {
+    expect(isForwardSubject(subject)).toBe(true);
+  });
+  it.each(['Re: Fwd: Statement', 'AW: WG: Rechnung', 'VS: Lasku', 'Forward planning', 'Tracking: parcel', 'Statement'])('%s is not', (subject) => {
+    expect(isForwardSubject(subject)).toBe(false);
+  });
+  it('keeps a forward whole and cuts a reply', () => {
+    const full = 'See below.\n\n-----Original Message-----\nFrom: Bank <b@bank.example>\nSent: Monday\n\nTwo charges.';
+    expect(mailText(full, 'FW: Statement')).toEqual({ text: full, cut: false });
+    expect(mailText(full, 'RE: Statement')).toEqual({ text: 'See below.', cut: true });
   });
 });

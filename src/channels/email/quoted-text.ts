@@ -5,6 +5,10 @@
  * underscores, a "From: … Sent: …" block, also in the languages Outlook writes it in), other
  * languages' attributions, trailing `>` lines (with the attribution line above them), and
  * `-- ` signatures and "Sent from my …" lines. The full text is always kept beside it.
+ *
+ * A mail the customer *forwards* on a case (subject "Fwd: …", "FW: …", "WG: …") is not a reply:
+ * the forwarded mail below their words is what they send us (the bank's answer, the shop's
+ * invoice), not our own history quoted back, so it is kept whole (`mailText`).
  */
 
 const WROTE = /^(on|am|le|el|il|op|em)\s.{1,300}\s(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu)\s*:\s*$/i;
@@ -78,6 +82,24 @@ export interface ReplyText {
   text: string;
   /** Whether anything was cut. */
   cut: boolean;
+}
+
+/**
+ * A subject that begins with a forward prefix as mail clients write it — "Fwd:", "FW:", German
+ * "WG:", French "TR:", Spanish "RV:", Portuguese "ENC:", Finnish "VL:", Dutch "Doorst:", Polish
+ * "PD:", Chinese "转发:"/"轉寄:", Japanese "転送:", Korean "전달:", Russian "Пересл:" — not
+ * "Re: Fwd: …", the answer to a forward. ("VS:" is a reply in Finnish and a forward in Danish: a
+ * reply here, cut as before.)
+ */
+const FORWARD_SUBJECT = /^\s*(fwd?|wg|tr|rv|enc|vl|doorst|pd|转发|轉寄|転送|전달|пересл)\s*(?:\[\d+\])?\s*[:：]/i;
+
+export function isForwardSubject(subject: string): boolean {
+  return FORWARD_SUBJECT.test(subject);
+}
+
+/** The new text of a mail that answers a case: a forward whole, a reply without its quoted history and signature. */
+export function mailText(full: string, subject: string): ReplyText {
+  return isForwardSubject(subject) ? { text: full.trim(), cut: false } : replyText(full);
 }
 
 export function replyText(full: string): ReplyText {

@@ -28,7 +28,7 @@ import { isAutoReply, isBounce } from './noise.js';
 import { openCase } from './open-mail-case.js';
 import { mailChecks } from './prechecks.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
-import { replyText } from './quoted-text.js';
+import { mailText } from './quoted-text.js';
 import { isBlocked, isOwnAddress } from './settings.js';
 import { findThread, type Thread } from './thread.js';
 import { queueTooLargeNoticeOn, tooLargeNoticeTo } from './too-large-notice.js';
@@ -253,7 +253,7 @@ async function appendToCase(
   const { c, customer, participant, byReplyTo } = await services.store.query((q) => threadFacts(q, thread.caseId, sender, replyTo?.address ?? null));
   const at = services.clock.now();
   const full = mail.text.trim();
-  const { text: cutText, cut } = replyText(full);
+  const { text: cutText, cut } = mailText(full, mail.subject);
   const body = clip(cutText || emptyBody(mail));
   const stored = {
     via: 'email',
