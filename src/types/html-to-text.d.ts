@@ -20,6 +20,7 @@ declare module 'html-to-text' {
   }
 
   export interface BlockTextBuilder {
+    addInline(text: string, options?: { noWordTransform?: boolean }): void;
     openTable(): void;
     openTableRow(): void;
     openTableCell(options?: { maxColumnWidth?: number }): void;

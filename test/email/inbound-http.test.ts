@@ -126,6 +126,17 @@ describe('a new mail', () => {
     expect((await caseRow(body.case!)).description).toBe('My orders:\n\nOrder | Amount\n1042 | 99.00\n1043 | 15.50\n\nKind regards,\n\nTab\n\nACME GmbH\nBerlin');
   });
 
+  it('HTML-only mail: an image is its description, never its cid: or tracking address', async () => {
+    h = emailHarness();
+    const html =
+      '<p>My printer shows this:</p><p><img alt="Error screen" src="cid:shot"></p>' +
+      '<p>Regards<br>Dan<br><img width="100" src="cid:image001.png@01DA5C3B.8F1E2A40"><img src="https://track.example/pixel.gif" width="1" height="1"></p>' +
+      '<p><a href="https://shop.example/help"><img alt=" Shop\n logo " src="https://shop.example/logo.png"></a></p>';
+    const raw = `From: Dan <dan@example.com>\r\nTo: support@example.com\r\nSubject: Printer\r\nMessage-ID: <img-1@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`;
+    const { body } = await postMail(h, raw);
+    expect((await caseRow(body.case!)).description).toBe('My printer shows this:\n\n[image: Error screen]\n\nRegards\nDan\n\n[image: Shop logo] [https://shop.example/help]');
+  });
+
   it('an HTML part with attachments (no text part) is the mail’s text, not “no text”', async () => {
     h = emailHarness();
     const raw = [

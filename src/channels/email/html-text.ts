@@ -5,6 +5,10 @@
  * "Order | Amount" / "1042 | 99.00" do not run together into "OrderAmount104299.00". A cell
  * that holds blocks (a layout table: newsletters and signatures are built of them) is not a
  * figure in a row: its cells become paragraphs. Empty cells (spacers) leave nothing.
+ * An image is its description (`[image: Error screen]`, as Gmail's text part writes it), never its
+ * address: a pasted screenshot or an Outlook signature logo (`src="cid:image001.png@01DA…"`,
+ * stored as an inline file) and a tracking pixel (`src="https://…"`) said `[cid:image001.png@…]`
+ * and `[https://track…/pixel.gif]` in the request; an image without a description says nothing.
  */
 import { compile, type BlockTextBuilder, type DomNode, type FormatCallback, type RecursiveCallback, type TableCell } from 'html-to-text';
 
@@ -46,14 +50,23 @@ const formatTable: FormatCallback = (elem: DomNode, walk: RecursiveCallback, bui
   builder.closeTable({ tableToString: tableText, leadingLineBreaks: 2, trailingLineBreaks: 2 });
 };
 
+const formatImage: FormatCallback = (elem: DomNode, _walk: RecursiveCallback, builder: BlockTextBuilder) => {
+  const alt = (elem.attribs?.alt ?? '').replace(/\s+/g, ' ').trim();
+  if (alt !== '') builder.addInline(`[image: ${alt}]`);
+};
+
 const convert = compile({
-  formatters: { mailTable: formatTable },
-  selectors: [{ selector: 'table', format: 'mailTable' }],
+  formatters: { mailTable: formatTable, mailImage: formatImage },
+  selectors: [
+    { selector: 'table', format: 'mailTable' },
+    { selector: 'img', format: 'mailImage' },
+  ],
   limits: { maxDepth: MAX_DEPTH, maxInputLength: MAX_HTML_LENGTH },
 });
 
 /** The text of an HTML mail body ('' for HTML over MAX_HTML_LENGTH, which is not converted). */
 export function htmlText(html: string): string {
   if (html.length > MAX_HTML_LENGTH) return '';
-  return convert(html);
+  // A block that ends in a line break (`Dan<br><img>` once the image says nothing) leaves an empty line: one blank line at most.
+  return convert(html).replace(/\n[^\S\n]*(?:\n[^\S\n]*)+\n/g, '\n\n');
 }
