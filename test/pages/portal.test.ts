@@ -77,6 +77,22 @@ describe('new request', () => {
     expect(frag).toContain('value="Hi"');
     expect(await h.get('SELECT count(*) AS n FROM cases')).toEqual({ n: 0 });
   });
+  it('counts a line break as one character, as the form’s maxlength does: 20,000 typed characters with CRLF line breaks are accepted', async () => {
+    // Browsers send a textarea's line breaks as CRLF but let maxlength count each as one.
+    const lines = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')} ${'x'.repeat(195)}`);
+    const typed = lines.join('\n');
+    expect(typed.length).toBe(19_999);
+    const location = await submit('Long report', typed.replaceAll('\n', '\r\n'));
+    expect((await loadCase(h.services, 1001)).description).toBe(typed);
+    const reply = await portal.post(location.replace('?created=1', '') + '/messages', { body: typed.replaceAll('\n', '\r\n') });
+    expect(reply.status).toBe(303);
+    const [message] = await h.query((q) => q.db.select().from(q.tables.caseEvents).where(eq(q.tables.caseEvents.type, 'customer.replied')));
+    expect((message!.data as { body: string }).body).toBe(typed);
+    // One more character is still too many, and says so.
+    const over = await portal.post('/portal/cases', { subject: 'Longer', description: `${typed}xx`.replaceAll('\n', '\r\n') });
+    expect(over.status).toBe(422);
+    expect(await over.text()).toContain('at most 20,000 characters');
+  });
 });
 
 describe('my requests and the case page', () => {
