@@ -68,6 +68,7 @@ export function Field(p: FieldProps) {
     maxlength: p.maxlength,
     minlength: p.minlength,
     autocomplete: p.autocomplete,
+    ...focusFirstError(p.state, p.name),
     // Typed text runs in its own direction: Arabic or Hebrew right to left, the rest left to right.
     dir: p.rows || TEXT_TYPES.has(p.type ?? 'text') ? 'auto' : undefined,
     ...(p.attrs ?? {}),
@@ -104,7 +105,7 @@ export function SelectField(p: { id: string; name: string; label: Child; options
   return (
     <div class={error ? 'field has-error' : 'field'}>
       <label for={p.id}>{p.label}</label>
-      <select id={p.id} name={p.name} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${p.id}-error` : undefined} {...(p.attrs ?? {})}>
+      <select id={p.id} name={p.name} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${p.id}-error` : undefined} {...focusFirstError(p.state, p.name)} {...(p.attrs ?? {})}>
         {p.options.map((o) => (
           <option value={o.value} selected={o.value === selected}>
             {o.label}
@@ -142,14 +143,33 @@ export function RadioGroup(p: { name: string; legend: Child; options: Option[]; 
   );
 }
 
-/** A form-level error (not tied to one field). */
+/**
+ * A form-level error (not tied to one field) — or, when only fields have errors, a line that
+ * says so: a form that comes back (htmx swaps it in place, the focus lost with the old one)
+ * was otherwise silent for a screen reader, its messages only beside the fields.
+ */
 export function FormError({ state }: { state?: FormState | undefined }) {
   const error = state?.errors?.['(form)'];
-  return error ? (
+  const fields = fieldErrorNames(state).length;
+  const text = error ?? (fields === 0 ? null : fields === 1 ? 'Please check the field marked below.' : `Please check the ${fields} fields marked below.`);
+  return text ? (
     <p class="alert alert-error" role="alert">
-      {error}
+      {text}
     </p>
   ) : null;
+}
+
+/** The fields with an error, in the order the form's checks found them. */
+function fieldErrorNames(state: FormState | undefined): string[] {
+  return Object.keys(state?.errors ?? {}).filter((name) => name !== '(form)');
+}
+
+/**
+ * `autofocus` for the first field with an error, so the form that comes back puts the keyboard
+ * there (htmx focuses the swapped content's `autofocus` element; a page load does too).
+ */
+function focusFirstError(state: FormState | undefined, name: string): { autofocus?: true } {
+  return fieldErrorNames(state)[0] === name ? { autofocus: true } : {};
 }
 
 type ButtonVariant = 'primary' | 'secondary' | 'danger' | 'link';
@@ -243,7 +263,7 @@ export function FileField(p: { id: string; name: string; label: Child; limits: U
       <p class="hint" id={`${p.id}-hint`}>
         {`Optional: up to ${p.limits.maxCount} files, ${formatBytes(p.limits.maxBytes)} each, ${formatBytes(p.limits.maxTotalBytes)} together.`}
       </p>
-      <input type="file" id={p.id} name={p.name} multiple aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy} />
+      <input type="file" id={p.id} name={p.name} multiple aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy} {...focusFirstError(p.state, p.name)} />
       {error ? (
         <p class="field-error" id={`${p.id}-error`}>
           {error}

@@ -69,12 +69,18 @@ describe('new request', () => {
     expect(html).toContain('give your request a subject');
     expect(html).toContain('describe the problem');
     expect(html).toContain('aria-invalid="true"');
+    // Said once for the whole form (a screen reader hears it), and the keyboard is at the first field to fix.
+    expect(html).toContain('<p class="alert alert-error" role="alert">Please check the 2 fields marked below.</p>');
+    expect(html.match(/autofocus/g)).toHaveLength(1);
+    expect(html).toMatch(/<input type="text" value=" " id="request-subject" name="subject" required="" aria-invalid="true" aria-describedby="request-subject-error" maxlength="200" autofocus=""/);
     const htmx = await portal.post('/portal/cases', { subject: 'Hi', description: '' }, { htmx: true });
     expect(htmx.status).toBe(422);
     expect(htmx.headers.get('HX-Retarget')).toBe('#new-request-form');
     const frag = await htmx.text();
     expect(frag).toMatch(/^<form id="new-request-form"/);
     expect(frag).toContain('value="Hi"');
+    expect(frag).toContain('<p class="alert alert-error" role="alert">Please check the field marked below.</p>');
+    expect(frag).toMatch(/<textarea rows="8" id="request-description"[^>]* autofocus=""/);
     expect(await h.get('SELECT count(*) AS n FROM cases')).toEqual({ n: 0 });
   });
   it('counts a line break as one character, as the form’s maxlength does: 20,000 typed characters with CRLF line breaks are accepted', async () => {
