@@ -24,6 +24,12 @@ describe('replyText: the new text of a reply', () => {
     ['Gmail in Chinese', '好的，谢谢。\n\nSupport <s@example.com> 于2026年3月2日周一 10:00写道：\n\n> Great.', '好的，谢谢。'],
     ['Gmail in Swedish', 'Tack!\n\nDen mån 2 mars 2026 kl 10:00 skrev Support <s@example.com>:\n\n> Great.', 'Tack!'],
     ['Gmail in Korean', '네.\n\n2026년 3월 2일 (월) 오전 10:00, Support <s@example.com>님이 작성:\n\n> Great.', '네.'],
+    ['Gmail in Hebrew (bidi marks around the attribution)', 'תודה רבה!\n\n\u202Bבתאריך יום ב׳, 2 במרץ 2026 ב-10:00 מאת Support <\u202As@example.com\u202C>:\u202C\n\n> שלום', 'תודה רבה!'],
+    ['Gmail in Arabic (bidi marks)', 'شكرا\n\n\u202Bفي الاثنين، 2 مارس 2026 في 10:00 ص تمت كتابة ما يلي بواسطة \u202ASupport\u202C\u200F <\u202As@example.com\u202C\u200F>:\u202C\n\n> مرحبا', 'شكرا'],
+    ['Outlook in Hebrew', 'תודה.\n\nמאת: Support <s@example.com>\nנשלח: יום שני 2 מרץ 2026 10:00\nאל: Dana\nנושא: RE: [C-1002] Login\n\nGreat.', 'תודה.'],
+    ['Outlook in Arabic', 'شكرا.\n\nمن: Support <s@example.com>\nتاريخ الإرسال: الاثنين، 2 مارس، 2026 10:00 ص\nإلى: Omar\nالموضوع: RE: [C-1002] Login\n\nGreat.', 'شكرا.'],
+    ['Outlook in Greek', 'Ευχαριστώ.\n\nΑπό: Support <s@example.com>\nΣτάλθηκε: Δευτέρα, 2 Μαρτίου 2026 10:00 πμ\nΠρος: Nikos\nΘέμα: RE: [C-1002] Login\n\nGreat.', 'Ευχαριστώ.'],
+    ['Outlook in Ukrainian', 'Дякую.\n\nВід: Support <s@example.com>\nНадіслано: 2 березня 2026 р. 10:00\nКому: Oksana\nТема: RE: [C-1002] Login\n\nGreat.', 'Дякую.'],
     ['> lines at the end', 'Fine now.\n\n> old text\n> more old text\n', 'Fine now.'],
     ['signature only', 'See you.\n-- \nChloe Martin\n+49 30 1234', 'See you.'],
   ])('%s', (_name, full, expected) => {

@@ -20,10 +20,11 @@ const RULE = /^\s*(_{20,}|-{20,})\s*$/;
 /**
  * The first line of a quoted header block, as mail clients write it in their users' language:
  * English, German, French, Spanish/Portuguese, Italian, Dutch, the Scandinavian languages,
- * Finnish, Polish/Czech, Hungarian, Turkish, Russian, Japanese, Chinese and Korean
- * ("Van:", "Från:", "差出人:", "发件人:", "보낸 사람:"…), with an ASCII or a full-width colon.
+ * Finnish, Polish/Czech, Hungarian, Turkish, Russian, Ukrainian, Greek, Hebrew, Arabic, Japanese,
+ * Chinese and Korean ("Van:", "Från:", "Від:", "Από:", "מאת:", "من:", "差出人:", "发件人:", "보낸 사람:"…),
+ * with an ASCII or a full-width colon.
  */
-const HEADER_FROM = /^\s*\*?(from|von|de|da|van|från|fra|lähettäjä|od|feladó|kimden|от|差出人|发件人|寄件者|보낸 사람)\s*[:：]\*?\s*\S/i;
+const HEADER_FROM = /^\s*\*?(from|von|de|da|van|från|fra|lähettäjä|od|feladó|kimden|от|від|από|מאת|من|差出人|发件人|寄件者|보낸 사람)\s*[:：]\*?\s*\S/i;
 /** The lines that follow it: date, recipients, subject, in the same languages. */
 const HEADER_NEXT = new RegExp(
   `^\\s*\\*?(${[
@@ -39,6 +40,10 @@ const HEADER_NEXT = new RegExp(
     'elküldve|címzett|tárgy',
     'gönderildi|tarih|kime|konu',
     'отправлено|дата|кому|тема',
+    'надіслано|відправлено',
+    'στάλθηκε|ημερομηνία|προς|κοιν|θέμα',
+    'נשלח|תאריך|אל|עותק|נושא',
+    'تاريخ الإرسال|التاريخ|إلى|نسخة|الموضوع',
     '送信日時|宛先|件名',
     '发送时间|日期|收件人|主题',
     '寄件日期|收件者|主旨',
@@ -102,22 +107,33 @@ export function mailText(full: string, subject: string): ReplyText {
   return isForwardSubject(subject) ? { text: full.trim(), cut: false } : replyText(full);
 }
 
+/**
+ * Bidi and other invisible format marks: mail clients in right-to-left languages wrap lines in
+ * them (Gmail's Hebrew attribution is `U+202B…<U+202As@example.comU+202C>:U+202C`), so a line is
+ * recognised without them; the text kept is left as written.
+ */
+const FORMAT_MARKS = /[\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
+function bare(line: string): string {
+  return line.replace(FORMAT_MARKS, '');
+}
+
 export function replyText(full: string): ReplyText {
   let lines = full.replace(/\r\n?/g, '\n').split('\n');
   const original = lines.length;
-  const start = quoteStart(lines);
+  const start = quoteStart(lines.map(bare));
   if (start >= 0) lines = lines.slice(0, start);
-  const quoted = trailingQuote(lines);
+  const quoted = trailingQuote(lines.map(bare));
   if (quoted >= 0) {
     lines = lines.slice(0, quoted);
     // The line that introduced the quote, in whatever language ("2026年3月2日(月) 10:00 Support <s@example.com>:",
     // "Den mån 2 mars 2026 skrev Support <s@example.com>:", "Support <s@example.com> 于2026年3月2日写道："): an address and a final colon.
-    while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
-    if (lines.length > 0 && ATTRIBUTION.test(lines.at(-1)!)) lines.pop();
+    while (lines.length > 0 && bare(lines.at(-1)!).trim() === '') lines.pop();
+    if (lines.length > 0 && ATTRIBUTION.test(bare(lines.at(-1)!))) lines.pop();
   }
-  const signature = lines.findIndex((line) => SIGNATURE.test(line));
+  const signature = lines.findIndex((line) => SIGNATURE.test(bare(line)));
   if (signature >= 0) lines = lines.slice(0, signature);
-  while (lines.length > 0 && (lines.at(-1)!.trim() === '' || SENT_FROM.test(lines.at(-1)!))) lines.pop();
+  while (lines.length > 0 && (bare(lines.at(-1)!).trim() === '' || SENT_FROM.test(bare(lines.at(-1)!)))) lines.pop();
   const text = lines.join('\n').trim();
   // A reply with nothing above the quote (or only a signature) keeps its whole text.
   if (text === '') return { text: full.trim(), cut: false };
