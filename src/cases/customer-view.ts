@@ -148,16 +148,22 @@ export function customerTimelineOf(
         // Intake records case.created with its details once; the bare copy is for subscribers.
         if (d.channel !== undefined) out.push({ id: e.id, type: 'case.created', at, ...filesOf(e.id) });
         break;
-      case 'customer.replied':
+      case 'customer.replied': {
+        // Mail from someone copied on the case is filed under the case's customer, with `from`
+        // its sender: theirs, not "You wrote" on the customer's page.
+        const copied = typeof d.from === 'string' && d.from !== '' ? d.from : null;
         out.push({
           id: e.id,
           type: 'customer.replied',
           at,
-          author: { type: 'customer', name: customerNames.get(e.actorId ?? -1) ?? 'Customer', you: e.actorType === 'customer' && e.actorId === viewerId },
+          author: copied
+            ? { type: 'customer', name: copied, you: false }
+            : { type: 'customer', name: customerNames.get(e.actorId ?? -1) ?? 'Customer', you: e.actorType === 'customer' && e.actorId === viewerId },
           body: String(d.body ?? ''),
           ...filesOf(e.id),
         });
         break;
+      }
       case 'staff.replied':
         out.push({ id: e.id, type: 'staff.replied', at, author: { type: 'staff', name: staffNames.get(e.actorId ?? -1) ?? 'Support', you: false }, body: String(d.body ?? ''), ...filesOf(e.id) });
         break;

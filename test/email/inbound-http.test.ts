@@ -14,7 +14,7 @@ import { transitionCase } from '../../src/cases/transition-case.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { ADMIN_TOKEN, type Harness } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail } from './support.js';
+import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
 
 let h: Harness;
 const allCases = () => h.query((q) => q.db.select().from(q.tables.cases).orderBy(q.tables.cases.id));
@@ -397,6 +397,13 @@ describe('a reply', () => {
     const raw = fixture('spoofed-subject.eml', { REF: ref }).toString('latin1').replace('Mallory <mallory@evil.example>', 'Bob Stone <bob@example.com>');
     expect((await postMail(h, raw)).body).toMatchObject({ result: 'appended', case: ref, reason: null });
     expect((await events(ref, 'customer.replied'))[0]!.data).toMatchObject({ from: 'bob@example.com' });
+    // The customer reads it as Bob's, not as their own ("You wrote"): in the API and on the portal.
+    const customer = await customerOf(ref);
+    const seen = (await (await h.api('GET', `/api/v1/cases/${ref}/events`, { token: h.tokenFor({ type: 'customer', id: customer.id }) })).json()) as { type: string; author?: unknown }[];
+    expect(seen.find((e) => e.type === 'customer.replied')!.author).toEqual({ type: 'customer', name: 'bob@example.com', you: false });
+    const page = await (await signedIn(h, { type: 'customer', id: customer.id }).get(`/cases/${ref}`)).text();
+    expect(page).toContain('<strong>bob@example.com wrote</strong>');
+    expect(page).not.toContain('<strong>You wrote</strong>');
   });
 
   it('to a closed case opens a follow-up case', async () => {
