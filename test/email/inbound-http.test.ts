@@ -42,6 +42,14 @@ async function caseCount(): Promise<number> {
   return (await allCases()).length;
 }
 
+/** A second, open request by mail (another Message-ID): its reference and Message-ID. */
+async function newRequest2(): Promise<{ ref: string; messageId: string }> {
+  const raw = fixture('new-request.eml').toString('latin1').replace('CAF=new-request-1@', 'CAF=new-request-9@');
+  const posted = await postMail(h, raw);
+  expect(posted.body).toMatchObject({ result: 'created' });
+  return { ref: posted.body.case!, messageId: 'CAF=new-request-9@mail.gmail.com' };
+}
+
 async function newRequest(): Promise<string> {
   const posted = await postMail(h, fixture('new-request.eml'));
   expect(posted).toMatchObject({ status: 202, body: { result: 'created', reason: null } });
@@ -416,6 +424,26 @@ describe('a reply', () => {
     expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
     expect(body.case).not.toBe(ref);
     expect((await events(body.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref, threadedBy: 'header' });
+  });
+
+  it('to a closed case from someone else (the customer’s other address) opens a follow-up of theirs, not a note no one reads', async () => {
+    h = emailHarness();
+    const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
+    const ref = await newRequest();
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'resolve', solution: 'Refunded.' }, agent);
+    await transitionCase(h.services, parseCaseRef(ref)!, { transition: 'close' }, agent);
+    const other = (n: number) => fixture('reply-gmail.eml').toString('latin1').replace('Chloe Martin <chloe@example.com>', 'Chloe <chloe.private@gmail.example>').replace('CAF=reply-gmail-2@', `CAF=reply-other-${n}@`);
+    const { body } = await postMail(h, other(1));
+    expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
+    expect(await events(ref, 'staff.noted')).toHaveLength(0);
+    expect(await customerOf(body.case!)).toMatchObject({ email: 'chloe.private@gmail.example' });
+    expect((await caseRow(body.case!)).description).toBe('Here is the second charge: it was on 1 March.');
+    expect((await events(body.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref, threadedBy: 'header' });
+    // Their next mail to the same old thread joins that follow-up.
+    expect((await postMail(h, other(2))).body).toMatchObject({ result: 'appended', case: body.case });
+    // On a case still open, such a mail is a note for review as before.
+    const open = await newRequest2();
+    expect((await postMail(h, other(3).replace('<CAF=new-request-1@mail.gmail.com>', `<${open.messageId}>`).replace('<CAF=new-request-1@mail.gmail.com>', `<${open.messageId}>`))).body).toMatchObject({ result: 'appended', case: open.ref, reason: 'review' });
   });
 
   it('to a closed case, again: a further answer to the same old mail joins the open follow-up; once that is closed too, a new one opens', async () => {

@@ -264,10 +264,15 @@ async function appendToCase(
     ...(answered !== null ? { followUpOf: caseRef(answered) } : {}),
   };
 
+  const workflow = services.definitions.workflow(c.workflow, c.workflowVersion).definition;
+  const closed = workflow.states[c.status]?.final === true;
   if (!participant) {
     // Only the case's customer and those copied on it post as the customer. Anyone else who
     // names the case only by its subject tag may be spoofing it.
     if (thread.by === 'subject' && services.email.unverifiedReply === 'new-case') return 'unverified-sender';
+    // A note on a closed case is read by no one (closed cases are in no one's list): the mail
+    // opens a follow-up case of the sender's own, as a customer's reply to it does.
+    if (closed) return 'follow-up';
     await addMessage(services, thread.caseId, { body: clip(full || emptyBody(mail)).text, public: false }, SYSTEM_ACTOR, {
       data: { ...stored, review: true, from: sender, threadedBy: thread.by, reviewReason: `mail from ${sender}, who is neither the customer nor copied on the case` },
       attachments: files.stored,
@@ -280,9 +285,8 @@ async function appendToCase(
     return { result: 'appended', case: caseRef(thread.caseId), reason: 'review', ...fileCounts(files) };
   }
 
-  const workflow = services.definitions.workflow(c.workflow, c.workflowVersion).definition;
   // A reply to a closed case opens a follow-up case, as the portal asks the customer to do.
-  if (workflow.states[c.status]?.final) return 'follow-up';
+  if (closed) return 'follow-up';
   const actor: Actor = { type: 'customer', id: c.customerId, role: 'customer', name: customer?.id === c.customerId ? customer.name : sender };
   await addMessage(services, thread.caseId, { body: body.text, public: true }, actor, {
     data: { ...stored, ...(customer?.id === c.customerId ? {} : { from: sender }), ...(byReplyTo ? { sentBy: sender } : {}) },
