@@ -130,6 +130,44 @@ describe('textHasAnyWord', () => {
   });
 });
 
+describe('textContains', () => {
+  it.each([
+    ['Refund for invoice 42', 'INVOICE', true],
+    ['REFUND please', 'refund', true],
+    ['Lieferung in die STRASSE 5', 'straße', true],
+    ['Lieferung in die Straße 5', 'STRASSE', true],
+    ['Lieferung in die Straße 5', 'strasse', true],
+    ['Lieferung in die GROẞE Halle', 'große', true],
+    ['Πρόβλημα στην ΟΔΟΣΗΜΑΝΣΗ', 'οδος', true],
+    ['Η ΟΔΟΣ είναι κλειστή', 'οδοσ', true],
+    ['Straße', 'strasze', false],
+    ['Invoice', 'invoices', false],
+  ])('%j contains %j: %s', async (subject, value, expected) => {
+    expect(await both('textContains', value, subject)).toBe(expected);
+  });
+
+  it('does not depend on the server\'s locale: "I" is "i", also where the locale is Turkish', async () => {
+    const toLocaleLowerCase = String.prototype.toLocaleLowerCase;
+    String.prototype.toLocaleLowerCase = function (this: string) {
+      return toLocaleLowerCase.call(this, 'tr');
+    };
+    try {
+      expect(await both('textContains', 'invoice', 'INVOICE 7 is wrong')).toBe(true);
+    } finally {
+      String.prototype.toLocaleLowerCase = toLocaleLowerCase;
+    }
+  });
+});
+
+describe('textContainsAny', () => {
+  it.each([
+    ['Versand in die STRASSE', ['paket', 'straße'], true],
+    ['Nothing here', ['paket', 'straße'], false],
+  ])('%j contains any of %j: %s', async (subject, values, expected) => {
+    expect(await both('textContainsAny', values, subject)).toBe(expected);
+  });
+});
+
 describe('word folding', () => {
   it.each([
     ['charges', 'charg'],

@@ -1,6 +1,6 @@
 /**
  * Casebook's operators, added to json-rules-engine by name beside its built-ins:
- * `textContains*` are case-insensitive substring tests on a text fact, `textHas*Word`
+ * `textContains*` are case-insensitive substring tests on a text fact (`foldCase`), `textHas*Word`
  * whole-word tests (case, accents and simple endings folded, see words.ts).
  */
 import { Operator } from 'json-rules-engine';
@@ -58,9 +58,19 @@ class TextCache<T> {
   }
 }
 
-const lowered = new TextCache((value) => value.toLocaleLowerCase());
+/**
+ * `value` case-folded for the substring operators: lower-cased without the server's locale (a
+ * Turkish locale must not change what a rule matches), then the two letters whose lower case is
+ * not their folded form: "ß" is "ss" (its upper case is "SS": "STRASSE" contains "straße") and
+ * the Greek final sigma "ς" is "σ" ("ΟΔΟΣ" lower-cases to "οδος", found in "οδοσήμανση").
+ */
+export function foldCase(value: string): string {
+  return value.toLowerCase().replaceAll('ß', 'ss').replaceAll('ς', 'σ');
+}
 
-/** `value` lower-cased (a number as it is written); `fromFact`: a fact's text, else a rule's value. */
+const lowered = new TextCache(foldCase);
+
+/** `value` case-folded (a number as it is written); `fromFact`: a fact's text, else a rule's value. */
 function text(value: unknown, fromFact: boolean): string | null {
   if (typeof value === 'string') return lowered.of(value, fromFact);
   if (typeof value === 'number') return String(value);
