@@ -89,15 +89,29 @@ describe('multipart messages', () => {
     expect((await get(`/api/v1/cases/${w.ref}/attachments/${id}`, h.tokenFor(w.agent))).status).toBe(200);
   });
 
-  it('validates the text fields like JSON: body required, public true or false, nothing else', async () => {
+  it('validates the text fields like JSON: body required unless files are sent, public true or false, nothing else', async () => {
     const w = await world();
     const token = h.tokenFor(w.agent);
-    const missing = await post(w.ref, token, form({}, [{ name: 'a.txt', content: 'a' }]));
+    const missing = await post(w.ref, token, form({ public: 'false' }, []));
     expect(missing.status).toBe(422);
     expect(((await missing.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body']);
+    const json = await h.api('POST', `/api/v1/cases/${w.ref}/messages`, { token, body: { body: '   ', public: true } });
+    expect(json.status).toBe(422);
+    expect(((await json.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body']);
     expect((await post(w.ref, token, form({ body: 'x', public: 'maybe' }, []))).status).toBe(422);
     expect((await post(w.ref, token, form({ body: 'x', author: 'someone else' }, []))).status).toBe(422);
     expect(await h.query((q) => q.db.select().from(q.tables.attachments))).toEqual([]);
+  });
+
+  it('files alone are a message: recorded with a text that says so, for customers and staff', async () => {
+    const w = await world();
+    const res = await post(w.ref, h.tokenFor(w.customer), form({}, [{ name: 'error.png', type: 'image/png', content: 'PNG' }]));
+    expect(res.status).toBe(201);
+    const { message } = (await res.json()) as MessageAnswer & { message: { body: string } };
+    expect(message).toMatchObject({ type: 'customer.replied', body: '(No text, only an attachment.)', attachments: [{ name: 'error.png' }] });
+    const staff = await post(w.ref, h.tokenFor(w.agent), form({ body: '', public: 'false' }, [{ name: 'a.log', content: 'a' }, { name: 'b.log', content: 'b' }]));
+    expect(staff.status).toBe(201);
+    expect(((await staff.json()) as { message: { data: { body: string } } }).message.data.body).toBe('(No text, only 2 attachments.)');
   });
 
   it('JSON messages work as before, and keep the 256 KiB limit', async () => {

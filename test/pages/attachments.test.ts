@@ -134,6 +134,43 @@ describe('attaching files', () => {
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(new Uint8Array([137, 80, 78, 71, 1, 2, 3]));
   });
 
+  it('files alone are a reply (a screenshot, nothing to add), for customers and agents; no text and no file is refused with the form again', async () => {
+    const w = await world();
+    const portal = signedIn(h, w.customer);
+    const form = await (await portal.get(`/cases/${w.ref}`)).text();
+    expect(form).toMatch(/<textarea[^>]*id="reply-body"/);
+    expect(form).not.toMatch(/<textarea[^>]*id="reply-body"[^>]*required/);
+    const photo = { name: 'error.png', type: 'image/png', content: new Uint8Array([137, 80, 78, 71, 9]) };
+    expect((await portal.upload(`/cases/${w.ref}/messages`, { body: '  ' }, [photo])).status).toBe(303);
+    const [replied] = await events(w.id, 'customer.replied');
+    expect(replied!.data.body).toBe('(No text, only an attachment.)');
+    expect((await rows())[0]).toMatchObject({ caseId: w.id, eventId: replied!.id, fileName: 'error.png' });
+    expect(await (await portal.get(`/cases/${w.ref}`)).text()).toContain('(No text, only an attachment.)');
+
+    const refused = await portal.post(`/cases/${w.ref}/messages`, { body: '' });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('write a message first, or attach a file');
+    expect(await events(w.id, 'customer.replied')).toHaveLength(1);
+
+    const desk = signedIn(h, w.agent);
+    const log = { name: 'fix.txt', type: 'text/plain', content: 'run the fix' };
+    expect((await desk.upload(`/cases/${w.ref}/messages`, { body: '', visibility: 'public', confirmed: '1' }, [log, { ...log, name: 'fix2.txt' }])).status).toBe(303);
+    expect((await events(w.id, 'staff.replied'))[0]!.data.body).toBe('(No text, only 2 attachments.)');
+    const empty = await desk.post(`/cases/${w.ref}/messages`, { body: '', visibility: 'internal' });
+    expect(empty.status).toBe(422);
+    expect(await events(w.id, 'staff.noted')).toHaveLength(0);
+  });
+
+  it('"Send and resolve" with files alone is refused when resolving needs a solution: files are not one, nothing is sent', async () => {
+    const w = await world();
+    const desk = signedIn(h, w.agent);
+    const res = await desk.upload(`/cases/${w.ref}/messages`, { body: '', visibility: 'public', then: 'resolve', confirmed: '1' }, [{ name: 'fix.txt', type: 'text/plain', content: 'run the fix' }]);
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('&quot;Resolve&quot; needs a solution the customer can read: write it in the reply, files alone are not one.');
+    expect(await events(w.id, 'staff.replied')).toHaveLength(0);
+    expect(await rows()).toEqual([]);
+  });
+
   it('files of an internal note are for staff only: not listed for the customer, 404 when asked for', async () => {
     const w = await world();
     const desk = signedIn(h, w.agent);
@@ -273,8 +310,8 @@ describe('limits', () => {
     expect(page).toContain('Not sent yet: “shot &lt;1&gt;.png”. A browser cannot keep files in a form that comes back: choose them again.');
     expect(page).toContain('aria-describedby="request-files-hint request-files-again"');
     expect(await h.query((q) => q.db.select().from(q.tables.cases))).toHaveLength(before);
-    // A reply without text, as htmx sends it: the fragment says so too.
-    const reply = await portal.upload(`/cases/${w.ref}/messages`, { body: '' }, [{ name: 'a.log', content: 'a' }, { name: 'b.log', content: 'b' }], { htmx: true });
+    // A reply too long, as htmx sends it: the fragment says so too.
+    const reply = await portal.upload(`/cases/${w.ref}/messages`, { body: 'x'.repeat(20_001) }, [{ name: 'a.log', content: 'a' }, { name: 'b.log', content: 'b' }], { htmx: true });
     expect(reply.status).toBe(422);
     expect(await reply.text()).toContain('Not sent yet: “a.log”, “b.log”.');
     // Staff: a public reply after a note asks first (200), and the files go with the question only by name.

@@ -105,7 +105,7 @@ export function Composer(p: ComposerProps) {
       <ModeBanner chat={p.chat === true} />
       <FormError state={p.state} />
       {p.stale ? <StaleWarning changes={p.stale.changes} then={p.stale.then} gone={p.stale.gone} /> : null}
-      <Field id="composer-body" name="body" label="Message" rows={5} required maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
+      <Field id="composer-body" name="body" label="Message" rows={5} maxlength={20000} state={p.state} attrs={mentionPreviewAttrs(p.ctx.ref)} />
       {p.macros ? <MacroPicker caseRef={p.ctx.ref} macros={p.macros} state={p.macro} /> : null}
       <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />
       {p.confirm ? <ReplyConfirmation confirm={p.confirm} /> : null}
@@ -134,7 +134,7 @@ export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefin
       <CsrfField token={p.ctx.csrfToken} />
       <input type="hidden" name="visibility" value="public" />
       <FormError state={p.state} />
-      <Field id="reply-body" name="body" label="Your message" rows={5} required maxlength={20000} state={p.state} />
+      <Field id="reply-body" name="body" label="Your message" rows={5} maxlength={20000} state={p.state} hint="Or send only files: attach them below and leave this empty." />
       <FileField id="reply-files" name="files" label="Attach files" limits={p.ctx.uploads} state={p.state} />
       <Button id="reply-submit">Send reply</Button>
     </form>

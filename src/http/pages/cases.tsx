@@ -52,7 +52,8 @@ const optional = z
   .transform((v) => (v === '' ? undefined : v));
 
 const messageForm = z.object({
-  body: z.string().trim().min(1, 'write a message first').max(20_000, 'at most 20,000 characters'),
+  /** Empty only with files (a screenshot and nothing to add): checked with the files, in the route. */
+  body: z.string().trim().max(20_000, 'at most 20,000 characters'),
   visibility: z.enum(['public', 'internal']).default('public'),
   /** Staff: the transition to run with the message ("Send and …"); empty: just send. */
   then: optional,
@@ -300,6 +301,7 @@ export function casePages(): Hono<PageEnv> {
 
   app.post('/cases/:id/messages', (c) =>
     command(c, (v) => (v.principal.actor.type === 'customer' ? 'reply' : 'composer'), messageForm, async (v, input, files) => {
+      if (input.body === '' && files.length === 0) throw new ValidationError([{ path: 'body', message: 'write a message first, or attach a file' }]);
       const services = c.get('services');
       const staff = v.principal.actor.type !== 'customer';
       const isPublic = !staff || input.visibility === 'public';
