@@ -338,6 +338,22 @@ describe('a reply', () => {
     expect(await caseCount()).toBe(1);
   });
 
+  it('a photo sent back with "Reply" and nothing typed is the photo, not our quoted message as theirs; the full text kept', async () => {
+    h = emailHarness();
+    const ref = await newRequest();
+    const raw =
+      'From: Chloe Martin <chloe@example.com>\r\nTo: support@example.com\r\nSubject: Re: Charged twice\r\nMessage-ID: <photo-only-1@example.com>\r\n' +
+      'In-Reply-To: <CAF=new-request-1@mail.gmail.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n' +
+      '--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSent from my iPhone\r\n\r\nOn Mon, 2 Mar 2026 at 10:30, Support <support@example.com> wrote:\r\n> Could you send a photo of the error?\r\n\r\n' +
+      '--b1\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename="error.png"\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b1--\r\n';
+    expect((await postMail(h, raw)).body).toMatchObject({ result: 'appended', case: ref });
+    const reply = (await events(ref, 'customer.replied'))[0]!;
+    expect(reply.data.body).toBe('(The mail had no text, only 1 attachment.)');
+    expect(reply.data.original).toContain('> Could you send a photo of the error?');
+    const files = await h.query((q) => q.db.select().from(q.tables.attachments).where(eq(q.tables.attachments.eventId, reply.id)));
+    expect(files.map((f) => f.fileName)).toContain('error.png');
+  });
+
   it('a forward on the case (Fwd:, FW:, WG:) keeps the forwarded mail: it is what the customer sends, not quoted history', async () => {
     h = emailHarness();
     const ref = await newRequest();

@@ -43,8 +43,23 @@ describe('replyText: the new text of a reply', () => {
     expect(replyText(full).text).toBe(full);
   });
 
-  it('keeps the whole text when nothing is above the quote', () => {
-    const full = 'On Mon, 2 Mar 2026 at 10:30, Support <s@example.com> wrote:\n> When?';
+  it.each([
+    ['an attribution and its quote', 'On Mon, 2 Mar 2026 at 10:30, Support <s@example.com> wrote:\n> When?'],
+    ['a phone\'s signature above them', 'Sent from my iPhone\n\nOn Mon, 2 Mar 2026 at 10:30, Support <s@example.com> wrote:\n>\n> When?\n'],
+    ['a wrapped attribution', 'On Mon, 2 Mar 2026 at 10:30, Support Team <\ns@example.com> wrote:\n\n> When?'],
+    ['an attribution in another language', '2026年3月2日(月) 10:00 Support <s@example.com>:\n> いつですか？'],
+    ['a bare quote', '> When?\n> Tomorrow?'],
+  ])('says nothing new when the mail is only the quote (%s): empty, cut', (_name, full) => {
+    expect(replyText(full)).toEqual({ text: '', cut: true });
+  });
+
+  it('keeps the whole text when nothing is above the quote but text of its own is below it (bottom-posting)', () => {
+    const full = 'On Mon, 2 Mar 2026 at 10:30, Support <s@example.com> wrote:\n> When?\n\nTomorrow at 9.';
+    expect(replyText(full)).toEqual({ text: full, cut: false });
+  });
+
+  it('keeps the whole text after a header-style quote with nothing above it: its lines are not marked as quoted', () => {
+    const full = '-----Original Message-----\nFrom: Support <s@example.com>\nSent: Monday\nSubject: Re: Hello\n\nWhen?';
     expect(replyText(full)).toEqual({ text: full, cut: false });
   });
 

@@ -135,7 +135,31 @@ export function replyText(full: string): ReplyText {
   if (signature >= 0) lines = lines.slice(0, signature);
   while (lines.length > 0 && (bare(lines.at(-1)!).trim() === '' || SENT_FROM.test(bare(lines.at(-1)!)))) lines.pop();
   const text = lines.join('\n').trim();
-  // A reply with nothing above the quote (or only a signature) keeps its whole text.
-  if (text === '') return { text: full.trim(), cut: false };
+  if (text === '') {
+    // Nothing above the quote (or only a signature). A reply that is only the quote (a photo sent
+    // back with "Reply", an empty answer) says nothing new: '' (the caller says what the mail had
+    // and keeps the original). One with text of its own below the quote (bottom-posting), or after
+    // a header-style quote whose lines are not marked, keeps its whole text.
+    const all = full.replace(/\r\n?/g, '\n').split('\n').map(bare);
+    return onlyQuoted(all, start, start >= 0 ? -1 : trailingQuote(all)) ? { text: '', cut: true } : { text: full.trim(), cut: false };
+  }
   return { text, cut: lines.length !== original || text !== full.trim() };
+}
+
+/**
+ * Whether the quote is all there is after the reply's (empty) own part: from the attribution at
+ * `start` ("On … wrote:", possibly wrapped onto a second line) every line with text is a `>` line;
+ * without an attribution, the mail ends in a run of `>` lines (`quoted`). A header-style
+ * start ("-----Original Message-----", "From: … Sent: …") does not mark the quoted lines: never.
+ */
+function onlyQuoted(lines: string[], start: number, quoted: number): boolean {
+  if (start >= 0) {
+    const line = lines[start]!;
+    if (!(WROTE.test(line) || WROTE_NAME_AFTER.test(line) || /^(on|am|le|el)\s/i.test(line))) return false;
+    const rest = lines.slice(start + 1).filter((l) => l.trim() !== '');
+    // A wrapped attribution ("On Mon, … Chloe Martin <" + "chloe@example.com> wrote:"): its second half first.
+    if (!WROTE.test(line) && !WROTE_NAME_AFTER.test(line)) rest.shift();
+    return rest.length > 0 && rest.every((l) => l.startsWith('>'));
+  }
+  return quoted >= 0; // a final run of `>` lines: nothing follows it
 }
