@@ -145,7 +145,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           <Description d={d} />
           {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
           {d.left ? <LeftMessagePanel caseRef={d.ref} left={d.left} csrfToken={p.csrfToken} /> : null}
-          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} />
+          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} csrfToken={d.final ? undefined : p.csrfToken} />
           {d.final ? <p class="muted panel">This case is closed.</p> : null}
           {/* A closed case has no composer, unless a draft comes back (the case closed while it was written): it is not lost. */}
           {!d.final || p.forms?.composer ? (
@@ -246,7 +246,7 @@ export function CaseLive(p: { d: CasePageData; csrfToken: string; pollSeconds: n
       <CaseHeader d={d} oob />
       {d.audience === 'staff' ? (
         <>
-          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} oob />
+          <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} csrfToken={d.final ? undefined : p.csrfToken} oob />
           <WhyPanel d={d} oob csrfToken={p.csrfToken} />
           {p.withActions ? <StaffActions d={d} csrfToken={p.csrfToken} oob /> : null}
           {p.withActions && d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} oob /> : null}

@@ -52,7 +52,7 @@ type EntryRef = { id: number; at: string };
 /** The files of an entry, linked under the case. */
 type Files = { caseRef: string; files: FileLink[] | undefined };
 
-function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' | 'note'; heading: string; files?: Files }) {
+function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' | 'note'; heading: string; files?: Files; children?: unknown }) {
   return (
     <li class={`event event-message message-${p.kind}`} id={`event-${p.entry.id}`}>
       <div class="event-meta">
@@ -60,8 +60,35 @@ function Message(p: { entry: EntryRef; body: string; kind: 'customer' | 'staff' 
       </div>
       <div class="message-body" dir="auto">{p.body}</div>
       {p.files ? <AttachmentList caseRef={p.files.caseRef} files={p.files.files} /> : null}
+      {(p.children as never) ?? null}
     </li>
   );
+}
+
+/**
+ * On a mail held for review (staff timeline, open case): post it as the customer's message
+ * (src/channels/email/accept-review.ts), optionally copying the sender on the case. A plain form.
+ */
+function AcceptReviewedMail(p: { caseRef: string; note: number; from: string; csrfToken: string }) {
+  return (
+    <form method="post" action={`/cases/${p.caseRef}/reviewed-mail/${p.note}`} class="review-accept stack" hx-boost="false">
+      <input type="hidden" name="_csrf" value={p.csrfToken} />
+      <label for={`review-copy-${p.note}`}>
+        <input type="checkbox" name="copy" value="1" id={`review-copy-${p.note}`} />
+        {` Also copy ${p.from} on the case: their later mail is posted as the customer's without review, and they get the replies`}
+      </label>
+      <button type="submit" class="button button-secondary" id={`review-accept-${p.note}`}>
+        Post as the customer's message
+      </button>
+    </form>
+  );
+}
+
+/** What a staff timeline entry needs beside itself: earlier entries, the mails held for review already accepted, the token for forms on it. */
+interface EntryContext {
+  earlier: Set<number>;
+  accepted: Set<number>;
+  csrfToken: string | undefined;
 }
 
 function Line(p: { entry: EntryRef; kind: string; children: unknown; detail?: string | undefined; detailLabel?: string; files?: Files }) {
@@ -117,7 +144,7 @@ function CallEntry({ e }: { e: TimelineEntry }) {
   );
 }
 
-function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, earlier: Set<number>) {
+function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, { earlier, accepted, csrfToken }: EntryContext) {
   const d = e.data;
   const files: Files = { caseRef, files: e.attachments };
   const by = e.actor.name;
@@ -132,8 +159,17 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, ear
     case 'staff.replied':
       return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} files={files} />;
     case 'staff.noted':
-      if (d.review) return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: not posted as the customer's (${str(d.reviewReason)})`} files={files} />;
+      if (d.review) {
+        const done = accepted.has(e.id);
+        return (
+          <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: ${done ? "posted as the customer's message since" : `not posted as the customer's (${str(d.reviewReason)})`}`} files={files}>
+            {!done && csrfToken && typeof d.from === 'string' ? <AcceptReviewedMail caseRef={caseRef} note={e.id} from={d.from} csrfToken={csrfToken} /> : null}
+          </Message>
+        );
+      }
       return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} files={files} />;
+    case 'email.accepted':
+      return <Line entry={e} kind="system">{`${by} posted the mail from ${str(d.from)} as the customer's message${d.copied === true ? `, and copied ${str(d.from)} on the case` : ''}`}</Line>;
     case 'email.received':
       return (
         <Line entry={e} kind="system" detail={skippedText(d)} detailLabel="Attachments not stored" files={files}>
@@ -377,15 +413,18 @@ export function CustomerTimeline(p: { caseRef: string; entries: CustomerTimeline
 }
 
 /** The staff timeline: every entry. */
-export function Timeline(p: { caseRef: string; entries: TimelineEntry[]; names: TimelineNames; oob?: boolean }) {
+/** `csrfToken`: given on an open case, the forms on entries are shown (posting a mail held for review). */
+export function Timeline(p: { caseRef: string; entries: TimelineEntry[]; names: TimelineNames; csrfToken?: string | undefined; oob?: boolean }) {
   const earlier = earlierEntries(
     p.entries.map((e) => ({ id: e.id, type: e.type, solution: e.data.solution })),
     p.names.current,
   );
+  const accepted = new Set(p.entries.filter((e) => e.type === 'email.accepted').map((e) => Number(e.data.note)));
+  const context: EntryContext = { earlier, accepted, csrfToken: p.csrfToken };
   return (
     <section class="panel timeline" id="case-timeline" aria-labelledby="timeline-heading" hx-swap-oob={p.oob ? 'true' : undefined}>
       <h2 id="timeline-heading">Timeline</h2>
-      <ol class="events">{p.entries.map((e) => staffEntry(e, p.names, p.caseRef, earlier))}</ol>
+      <ol class="events">{p.entries.map((e) => staffEntry(e, p.names, p.caseRef, context))}</ol>
     </section>
   );
 }

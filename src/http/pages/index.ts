@@ -14,6 +14,7 @@ import { casePages } from './cases.js';
 import { csatPages } from './csat.js';
 import { caseEditPages } from './case-edit.js';
 import { caseChatPages } from './case-chat.js';
+import { reviewMailPages } from './review-mail.js';
 import type { PageEnv, PageOptions } from './env.js';
 import { inboxActionPages } from './inbox-actions.js';
 import { inboxPages } from './inbox.js';
@@ -65,6 +66,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', casePages());
   app.route('/', caseEditPages());
   app.route('/', caseChatPages());
+  app.route('/', reviewMailPages());
   app.route('/', searchPages());
   app.route('/', caseMacroPages());
   app.route('/', macroPages());
