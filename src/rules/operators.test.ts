@@ -111,6 +111,19 @@ describe('textHasWord', () => {
   });
 });
 
+describe('words ending in "s" that are not plurals', () => {
+  it.each([
+    ['Is there any news on my refund?', 'new', false],
+    ['A new card was issued', 'news', false],
+    ['Any news?', 'news', true],
+    ['The camera lens is scratched', 'lens', true],
+    ['Both lenses are scratched', 'lens', true],
+    ['The new series of invoices', 'series', true],
+  ])('%j has the word %j: %s', async (subject, word, expected) => {
+    expect(await both('textHasWord', word, subject)).toBe(expected);
+  });
+});
+
 describe('textHasAnyWord', () => {
   it.each([
     ['How do I download my receipt?', ['outage', 'down', 'data loss'], false],
@@ -183,6 +196,12 @@ describe('word folding', () => {
     ['crashes', 'crash'],
     ['processes', 'process'],
     ['status', 'status'],
+    ['news', 'news'],
+    ['lens', 'lens'],
+    ['lenses', 'lens'],
+    ['series', 'series'],
+    ['aliases', 'alias'],
+    ['logos', 'logo'],
     ['down', 'down'],
     ['download', 'download'],
     ['api', 'api'],

@@ -28,8 +28,16 @@ function r2Start(w: string): number {
   return w.length;
 }
 
+/**
+ * Words ending in "s" that are not plurals of a shorter word (or are their own plural): without
+ * them "news" would be "new", "lens" "len", "series" "sery", "canvas" "canva". Their plurals in
+ * "-es" fold to them ("lenses" → "lens", "aliases" → "alias").
+ */
+const NOT_PLURAL = new Set(['news', 'lens', 'series', 'species', 'canvas', 'alias', 'bias', 'atlas', 'chaos', 'kudos', 'pathos', 'ethos', 'cosmos']);
+
 /** A plural ending: "charges" → "charge", "replies" → "reply", "boxes" → "box", "analyses" and "analysis" → "analys". */
 function singular(w: string): string {
+  if (NOT_PLURAL.has(w)) return w;
   if (w.endsWith('sses')) return w.slice(0, -2);
   if (w.endsWith('ies')) return w.length > 4 ? `${w.slice(0, -3)}y` : w.slice(0, -1); // "ties" is "tie"
   if (w.length > 4 && /(?:x|ch|sh)es$/.test(w)) return w.slice(0, -2);
