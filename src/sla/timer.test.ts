@@ -87,6 +87,37 @@ describe('a timer’s life', () => {
     expect(retargetTimer(paused, office, target(480), now + 3_600_000)).toMatchObject({ state: 'paused', usedMinutes: 360, dueAt: null, targetMinutes: 480 });
   });
 
+  it('warns once per due time: a warned clock given another due time warns again, before it or at once', () => {
+    const MON_16_30 = at('2026-03-02T15:30:00Z');
+    // 60 min target, warned at 50 min used (Mon 10:50), still due Mon 11:00.
+    const warned = { ...startTimer(7, 'firstResponse', target(60, 12), MON_10), warnedAt: MON_10 + 50 * 60_000 };
+    expect(warned.dueAt).toBe(MON_10 + 60 * 60_000);
+    // Lowered to a 2h target at 55 min: due 12:00, warns again at 11:36 (96 of 120 min).
+    const later = retargetTimer(warned, office, target(120, 24), MON_10 + 55 * 60_000);
+    expect(later).toMatchObject({ warnedAt: null, dueAt: MON_10 + 120 * 60_000, warnAt: MON_10 + 96 * 60_000 });
+    // Raised from a not-yet-warned 2h target at 55 min to 60 min with 12 min warning: past its warning point, it warns at once.
+    const fresh = startTimer(7, 'firstResponse', target(120, 24), MON_10);
+    expect(retargetTimer(fresh, office, target(60, 12), MON_10 + 55 * 60_000)).toMatchObject({ warnedAt: null, warnAt: MON_10 + 55 * 60_000, dueAt: MON_10 + 60 * 60_000 });
+    // The same due time (the policy re-applied unchanged) keeps the warning: never twice for one due time.
+    expect(retargetTimer(warned, office, target(60, 12), MON_10 + 55 * 60_000)).toMatchObject({ warnedAt: warned.warnedAt, warnAt: null });
+    // Paused at 55 min, resumed Mon 16:30: due at 16:35 now, not 11:00 — it warns again, at once (5 min left < 12).
+    const paused = pauseTimer(warned, office, MON_10 + 55 * 60_000, 'Pending customer');
+    expect(paused.warnedAt).toBe(warned.warnedAt);
+    expect(resumeTimer(paused, office, MON_16_30)).toMatchObject({ warnedAt: null, warnAt: MON_16_30, dueAt: MON_16_30 + 5 * 60_000 });
+    // Paused and resumed out of hours (Mon 18:00 → Tue 08:00): still due at the same time, still warned.
+    const late = { ...startTimer(7, 'resolution', target(480, 96), MON_10), warnedAt: at('2026-03-02T15:24:00Z') };
+    const night = pauseTimer(late, office, at('2026-03-02T17:00:00Z'), 'Pending customer');
+    expect(resumeTimer(night, office, at('2026-03-03T07:00:00Z'))).toMatchObject({ warnedAt: late.warnedAt, warnAt: null, dueAt: late.dueAt });
+    // Re-targeted while paused: the warning was about the old target; it warns again once it runs.
+    const lowered = retargetTimer(paused, office, target(120, 24), MON_10 + 60 * 60_000);
+    expect(lowered).toMatchObject({ state: 'paused', warnedAt: null });
+    // 65 min left from Mon 16:30: 30 today, 35 on Tuesday → Tue 09:35, warning at 09:11 (24 min before).
+    expect(resumeTimer(lowered, office, MON_16_30)).toMatchObject({ warnedAt: null, warnAt: at('2026-03-03T08:11:00Z'), dueAt: at('2026-03-03T08:35:00Z') });
+    // A breached clock never warns again.
+    const breached = { ...warned, state: 'breached' as const, breachedAt: MON_10 + 61 * 60_000, warnAt: null };
+    expect(retargetTimer(breached, office, target(120, 24), MON_10 + 70 * 60_000)).toMatchObject({ state: 'breached', warnedAt: warned.warnedAt, warnAt: null });
+  });
+
   it('is due when a new target ran out, in the past, when it is already used up', () => {
     const t = startTimer(7, 'resolution', target(2400), MON_10);
     const now = at('2026-03-03T15:00:00Z'); // Tue 16:00 Berlin: Mon 10:00–17:00 (420) + Tue 09:00–16:00 (420) = 840 used

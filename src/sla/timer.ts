@@ -61,8 +61,20 @@ export function usedMinutesAt<T extends Timer>(t: T, cal: BusinessCalendar, now:
   return t.usedMinutes + businessMinutesBetween(cal, t.segmentStartedAt, now);
 }
 
-/** Due and warning instants for a clock (re)starting at `now` with `usedMinutes` spent. */
-function runFrom<T extends Timer>(t: T, cal: BusinessCalendar, now: number, usedMinutes: number): T {
+/** Due instants closer than this are the same (float rounding of used minutes). */
+const SAME_DUE_MS = 1000;
+
+/**
+ * Due and warning instants for a clock (re)starting at `now` with `usedMinutes` spent.
+ *
+ * A warning is given once per due time, and never after the breach: a clock warned about the
+ * due time `warnedFor` (the one it had when it was warned, null when unknown or none) keeps its
+ * warning only while it is still due then. Given another due time — a later target (priority
+ * lowered, policy changed, re-applied), an earlier one, or a pause that pushed it out — the
+ * warning is armed again (`warned_at` cleared): it warns at its warning time before the new due
+ * time, or at once when that has passed (`computeDue`: a moment already reached is `now`), once.
+ */
+function runFrom<T extends Timer>(t: T, cal: BusinessCalendar, now: number, usedMinutes: number, warnedFor: number | null = null): T {
   const { dueAt, warnAt } = computeDue(cal, {
     startMs: now,
     usedMinutes,
@@ -71,18 +83,30 @@ function runFrom<T extends Timer>(t: T, cal: BusinessCalendar, now: number, used
   });
   // Breached and still past its target: it stays due at the time it breached.
   const breachedDue = t.breachedAt !== null && t.dueAt !== null && usedMinutes >= t.targetMinutes ? t.dueAt : null;
+  const stillWarned = t.warnedAt !== null && warnedFor !== null && Math.abs(dueAt - warnedFor) < SAME_DUE_MS;
+  const warnedAt = t.breachedAt !== null || stillWarned ? t.warnedAt : null;
   return {
     ...t,
     state: t.breachedAt !== null ? 'breached' : 'running',
     usedMinutes,
     segmentStartedAt: now,
     dueAt: breachedDue ?? dueAt,
-    // A warning is given once per timer, and never after the breach.
-    warnAt: t.warnedAt !== null || t.breachedAt !== null ? null : warnAt,
+    warnAt: warnedAt !== null || t.breachedAt !== null ? null : warnAt,
+    warnedAt,
     pausedAt: null,
     pauseReason: null,
     updatedAt: now,
   };
+}
+
+/**
+ * The due time a clock standing still (paused, or stopped by a state) had when it stopped, on
+ * `cal`: what its warning, if it had one, was about. Null when it never ran a due time.
+ */
+function dueWhenStopped(t: Timer, cal: BusinessCalendar): number | null {
+  const stoppedAt = t.pausedAt ?? t.fulfilledAt;
+  if (t.warnedAt === null || stoppedAt === null) return null;
+  return computeDue(cal, { startMs: stoppedAt, usedMinutes: t.usedMinutes, targetMinutes: t.targetMinutes, warnOffsetMinutes: t.warnOffsetMinutes }).dueAt;
 }
 
 /** A new timer, running from `now` (or paused at once when the current state pauses it). */
@@ -130,9 +154,12 @@ export function pauseTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: nu
   };
 }
 
-/** Paused or stopped by a state → counting again with the minutes already used. */
+/**
+ * Paused or stopped by a state → counting again with the minutes already used. A warned clock
+ * that stood still in business hours is due later than it was when warned: it warns again.
+ */
 export function resumeTimer<T extends Timer>(t: T, cal: BusinessCalendar, now: number): T {
-  return runFrom(t, cal, now, t.usedMinutes);
+  return runFrom(t, cal, now, t.usedMinutes, dueWhenStopped(t, cal));
 }
 
 /** Answered by a reply (`stopReason` null) or stopped by a workflow state (its label). */
@@ -171,8 +198,12 @@ export function retargetTimer<T extends Timer>(t: T, oldCal: BusinessCalendar, t
     usedMinutes: used,
     updatedAt: now,
   };
-  if (!isCounting(t)) return moved;
-  const running = runFrom(moved, target.calendar, now, used);
+  if (!isCounting(t)) {
+    // Standing still: a warning was about the old target; another one warns again once it runs.
+    const sameTarget = t.targetMinutes === target.targetMinutes && t.warnOffsetMinutes === target.warnOffsetMinutes && t.calendar === target.calendarName;
+    return sameTarget || t.breachedAt !== null ? moved : { ...moved, warnedAt: null };
+  }
+  const running = runFrom(moved, target.calendar, now, used, t.dueAt);
   if (used < target.targetMinutes) return running;
   // Breached and past the new target too: it keeps the due time it breached at (for display).
   if (t.breachedAt !== null) return t.dueAt !== null ? { ...running, dueAt: t.dueAt } : running;

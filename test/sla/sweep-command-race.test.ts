@@ -79,11 +79,15 @@ describe.runIf(ON_POSTGRES)('a sweep and a command on the same timer at once', (
     expect(await count(id, 'sla.warning', 'resolution')).toBe(1);
     expect((await d.timers(id)).resolution).toMatchObject({ state: 'paused', warnedAt: berlin('2026-03-04T16:30') });
 
-    // The customer answers Thursday: the clock runs on, already warned; no second warning.
+    // The customer answers Thursday: the 30 minutes left on Wednesday pushed the due time from
+    // Thursday 10:00 to 10:30 — warned once more about the new due time (90 min left, within the
+    // warning), once.
     d.h.clock.set(berlin('2026-03-05T09:00'));
     await d.customerReply(id);
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'running', dueAt: berlin('2026-03-05T10:30'), warnedAt: null });
     d.h.clock.set(berlin('2026-03-05T09:20'));
     await sweep();
-    expect(await count(id, 'sla.warning', 'resolution')).toBe(1);
+    await sweep();
+    expect(await count(id, 'sla.warning', 'resolution')).toBe(2);
   });
 });

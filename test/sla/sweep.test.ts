@@ -10,7 +10,7 @@ import { slaNextAtSql } from '../../src/db/schema/index.js';
 import { DUE_TIMERS_SQL, sweepSla } from '../../src/sla/sweep.js';
 import { loadRepoDefinitions } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
-import { berlin, createDesk, type Desk, type Json } from './helpers.js';
+import { ADMIN_TOKEN, berlin, createDesk, type Desk, type Json } from './helpers.js';
 
 let d: Desk;
 const extra: Services[] = [];
@@ -221,6 +221,73 @@ describe('exactly once', () => {
 });
 
 // SQLite only: SQLite's query plan and its INDEXED BY (PostgreSQL's planner chooses its own way; the index itself: test/postgres/schema.test.ts).
+describe('a warning per due time', () => {
+  const setPriority = async (id: string, priority: string) => expect((await d.call('PATCH', `/api/v1/cases/${id}`, ADMIN_TOKEN, { priority })).status).toBe(200);
+  /** Two sweeps at once on two connections, both holding the same due timers before either writes. */
+  const sweepTwice = async () => {
+    const race = readTogether();
+    const [a, b] = await Promise.all([sweepSla(race(d.h.services)), sweepSla(race(await secondServices()))]);
+    return { warnings: a.warnings + b.warnings, breaches: a.breaches + b.breaches };
+  };
+  const warnings = async (id: string) => (await d.events(id)).filter((e) => e.type === 'sla.warning').map((e) => [e.data.metric, e.data.dueAt]);
+
+  it('warns at once, once, when a target moved earlier is past its warning point, and again before a later target', async () => {
+    const id = await d.create(); // normal, Monday 10:00: firstResponse 8h, due Tuesday 10:00, warns Monday 16:24
+    d.h.clock.set(berlin('2026-03-02T11:40'));
+    await setPriority(id, 'high'); // 2h: 100 min used, past its warning point (96) → due 12:00, warns at once
+    expect((await d.timers(id)).firstResponse).toMatchObject({ dueAt: berlin('2026-03-02T12:00'), warnAt: berlin('2026-03-02T11:40'), warnedAt: null });
+    d.h.clock.set(berlin('2026-03-02T11:41'));
+    expect(await sweepTwice()).toEqual({ warnings: 1, breaches: 0 });
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+
+    // Lowered again before the breach: due Tuesday 10:00 once more, and warned about that due time too — at 16:24, not before.
+    d.h.clock.set(berlin('2026-03-02T11:45'));
+    await setPriority(id, 'normal');
+    expect((await d.timers(id)).firstResponse).toMatchObject({ dueAt: berlin('2026-03-03T10:00'), warnAt: berlin('2026-03-02T16:24'), warnedAt: null });
+    d.h.clock.set(berlin('2026-03-02T16:23'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0 });
+    d.h.clock.set(berlin('2026-03-02T16:24'));
+    expect(await sweepTwice()).toEqual({ warnings: 1, breaches: 0 });
+    d.h.clock.set(berlin('2026-03-02T16:50'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+    expect(await warnings(id)).toEqual([
+      ['firstResponse', Date.parse(berlin('2026-03-02T12:00'))],
+      ['firstResponse', Date.parse(berlin('2026-03-03T10:00'))],
+    ]);
+    expect((await d.timers(id)).firstResponse).toMatchObject({ warnedAt: berlin('2026-03-02T16:24') });
+    // The escalation rules mailed the assignee both times.
+    expect((await d.events(id, 'notification.')).map((e) => e.data.template)).toEqual(['sla-warning', 'sla-warning']);
+  });
+
+  it('does not warn twice about one due time (the same priority set again)', async () => {
+    const id = await d.create({ priority: 'urgent' }); // firstResponse 1h: warns 10:48, due 11:00
+    d.h.clock.set(berlin('2026-03-02T10:50'));
+    expect(await sweepTwice()).toEqual({ warnings: 1, breaches: 0 });
+    await setPriority(id, 'urgent'); // nothing changes
+    d.h.clock.set(berlin('2026-03-02T10:55'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 0, breaches: 0 });
+    expect(await warnings(id)).toEqual([['firstResponse', Date.parse(berlin('2026-03-02T11:00'))]]);
+  });
+
+  it('warns again after a pause pushed the due time out', async () => {
+    const id = await d.create({ priority: 'urgent' }); // resolution 8h: warns Monday 16:24, due Tuesday 10:00
+    await d.reply(id);
+    d.h.clock.set(berlin('2026-03-02T16:30'));
+    expect((await sweep()).sweep).toMatchObject({ warnings: 1 });
+    d.h.clock.set(berlin('2026-03-02T16:40')); // 400 of 480 min used
+    await d.transition(id, 'waitOnCustomer');
+    d.h.clock.set(berlin('2026-03-03T14:00'));
+    await d.customerReply(id, 'Here are the logs.'); // resumes: 80 min left, within the 96-minute warning: warns at once
+    expect((await d.timers(id)).resolution).toMatchObject({ state: 'running', dueAt: berlin('2026-03-03T15:20'), warnedAt: null });
+    d.h.clock.set(berlin('2026-03-03T14:01'));
+    expect(await sweepTwice()).toEqual({ warnings: 1, breaches: 0 }); // the message's nextResponse (1h) warns at 14:48, not yet
+    expect(await warnings(id)).toEqual([
+      ['resolution', Date.parse(berlin('2026-03-03T10:00'))],
+      ['resolution', Date.parse(berlin('2026-03-03T15:20'))],
+    ]);
+  });
+});
+
 describe.skipIf(ON_POSTGRES)('finding due timers', () => {
   it('goes through the one partial index on the next instant due, never a scan of the timers', () => {
     const plan = (d.h.db.$client.prepare(`EXPLAIN QUERY PLAN ${DUE_TIMERS_SQL}`).all({ now: 0, limit: 10 }) as { detail: string }[]).map((r) => r.detail);
