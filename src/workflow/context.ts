@@ -18,7 +18,7 @@ import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../roles.js';
 import type { Services } from '../services.js';
 import { caseRef } from '../cases/case-ref.js';
-import type { TransitionField, WorkflowDefinition } from './definition.js';
+import { MAX_TIMER_MS, type TransitionField, type WorkflowDefinition } from './definition.js';
 import { changesCustomerView } from './customer-visible.js';
 import { durationMs, isOpenCategory, transition, type Effect, type TransitionOutcome } from './transition.js';
 import { pendingItemDueOn } from '../outbox/dialect.js';
@@ -34,7 +34,9 @@ export type CaseRow = typeof cases.$inferSelect;
  * the case's SLA policy (in its pinned SLA config version; the default policy's calendar when
  * it has none). Computed once, when the timer is scheduled: on entering the state, by a
  * workflow re-apply and by an import (docs/workflows.md, "State timers"). A calendar with less
- * business time than that in the next three years: never (NO_DUE_AT), not a failed transition.
+ * business time than that in the next three years: never (NO_DUE_AT), not a failed transition;
+ * so is a stored timer longer than MAX_TIMER_MS (saved before that bound: a due time the
+ * database cannot hold would fail every transition into the state).
  */
 export function timerDue(
   services: Services,
@@ -42,6 +44,7 @@ export function timerDue(
   timer: { afterMs: number; businessHours: boolean },
   enteredAt: number,
 ): number {
+  if (!(timer.afterMs <= MAX_TIMER_MS)) return NO_DUE_AT;
   if (!timer.businessHours) return enteredAt + timer.afterMs;
   const { config } = services.definitions.sla(c.slaConfigVersion ?? undefined);
   // More business time than the calendar has in three years: never (the case still enters the state).

@@ -49,8 +49,35 @@ export const STATE_ENTERED = 'state.entered';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'use letters, digits, "-" and "_", starting with a letter');
 const eventType = z.string().regex(/^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9_]*$/, 'event types look like "entity.verb"');
-/** Calendar time. Zero in any spelling ("0h", "0h0m", "0d0h0m", "") is refused: some part must not be zero. */
-const duration = z.string().regex(/^(\d+d)?(\d+h)?(\d+m)?$/, { message: 'use a duration such as 72h, 3d or 90m', abort: true }).refine((s) => /[1-9]/.test(s), 'must be longer than zero');
+const DURATION_PART = /(\d+)([dhm])/g;
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+
+/** Calendar duration ("72h", "3d", "1h30m") in milliseconds. */
+export function durationMs(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
+    total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  }
+  return total;
+}
+
+/**
+ * The longest a state timer may wait: a year (365d = 8760h = 525600m), whether it counts calendar
+ * or business time. Longer is a typo (or `m` for `d`); unbounded, a due time past what the
+ * database and the clock can hold (10^12 minutes overflowed PostgreSQL's bigint).
+ */
+export const MAX_TIMER_DAYS = 365;
+export const MAX_TIMER_MS = MAX_TIMER_DAYS * UNIT_MS.d;
+
+/**
+ * Calendar time. Zero in any spelling ("0h", "0h0m", "0d0h0m", "") is refused: some part must not
+ * be zero; so is longer than MAX_TIMER_DAYS.
+ */
+const duration = z
+  .string()
+  .regex(/^(\d+d)?(\d+h)?(\d+m)?$/, { message: 'use a duration such as 72h, 3d or 90m', abort: true })
+  .refine((s) => /[1-9]/.test(s), { message: 'must be longer than zero', abort: true })
+  .refine((s) => durationMs(s) <= MAX_TIMER_MS, { error: (issue) => `${JSON.stringify(issue.input)} is too long: a state timer waits at most ${MAX_TIMER_DAYS}d (${MAX_TIMER_DAYS * 24}h)` });
 
 export const actionCallSchema = z.looseObject({ action: name });
 export type ActionCall = z.infer<typeof actionCallSchema>;

@@ -4,6 +4,7 @@
  */
 import type { Role } from '../roles.js';
 import {
+  durationMs,
   PREVIOUS_STATE,
   TRANSITION_FIELDS,
   type ActionCall,
@@ -13,6 +14,8 @@ import {
   type WorkflowDefinition,
 } from './definition.js';
 import { own } from '../own.js';
+
+export { durationMs };
 
 export interface WorkflowSnapshot {
   status: string;
@@ -70,17 +73,6 @@ function targetOf(t: TransitionDefinition, snapshot: WorkflowSnapshot): string |
   return t.to === PREVIOUS_STATE ? snapshot.previousStatus : t.to;
 }
 
-const DURATION_PART = /(\d+)([dhm])/g;
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
-
-/** Calendar duration ("72h", "3d", "1h30m") in milliseconds. */
-export function durationMs(text: string): number {
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(DURATION_PART)) {
-    total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  }
-  return total;
-}
 
 function plan(def: WorkflowDefinition, snapshot: WorkflowSnapshot, name: string, t: TransitionDefinition): TransitionOutcome | TransitionRefusal {
   const to = targetOf(t, snapshot);

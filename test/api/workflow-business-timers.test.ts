@@ -7,7 +7,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_DUE_AT } from '../../src/db/schema/index.js';
-import { publishVersion } from '../../src/definitions/versions.js';
+import { publishVersion, rollbackTo } from '../../src/definitions/versions.js';
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { ADMIN, ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
@@ -108,16 +108,16 @@ describe('state timers in business hours', () => {
   });
 
   it('longer than the calendar has business hours in three years: the case waits all the same, the timer never falls due', async () => {
-    // 400d = 9,600 business hours; the office calendar has about 2,000 a year.
+    // 365d (the longest a timer may be) = 8,760 business hours; the office calendar has about 2,000 a year.
     const long = withTimers(h.services.definitions.workflow('support').definition, 'Pending');
-    long.states.pending!.timers = [{ after: '400d', transition: 'remind', businessHours: true }];
+    long.states.pending!.timers = [{ after: '365d', transition: 'remind', businessHours: true }];
     const { warnings } = await publishVersion(h.services, 'workflow', 'support', long, ADMIN, 'A long wait');
     // Said when it is published: the office calendar (40 hours a week, Friday 39) has about 2,028 a year.
     expect(warnings).toContainEqual(
       expect.objectContaining({
         path: '$.states.pending.timers[0].after',
         severity: 'warning',
-        message: '"400d" is 9600 business hours, more than three years of calendar "office" (policy "standard", about 2028h a year): a case on it never reaches this timer',
+        message: '"365d" is 8760 business hours, more than three years of calendar "office" (policy "standard", about 2028h a year): a case on it never reaches this timer',
       }),
     );
     expect((await call('POST', '/api/v1/workflows/support/reapply', {})).status).toBe(200);
@@ -125,5 +125,24 @@ describe('state timers in business hours', () => {
     expect(waiting.status, JSON.stringify(waiting.json)).toBe(200);
     expect(await status(ids.business)).toBe('pending');
     expect(await pendingTimers()).toEqual([{ transition: 'remind', at: NO_DUE_AT }]);
+  });
+
+  it('longer than a year: refused when published; a version stored before that bound runs, its timer never due', async () => {
+    const huge = withTimers(h.services.definitions.workflow('support').definition, 'Pending');
+    huge.states.pendingCalendar!.timers = [{ after: '1000000000000m', transition: 'remindCalendar' }];
+    const refused = await publishVersion(h.services, 'workflow', 'support', huge, ADMIN, 'Forever').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'INVALID_WORKFLOW', problems: [{ path: '$.states.pendingCalendar.timers[0].after', severity: 'error', message: '"1000000000000m" is too long: a state timer waits at most 365d (8760h)' }] });
+
+    // Stored before the bound existed (straight into the database): the case still enters the state, on SQLite and PostgreSQL alike (10^12 minutes overflowed PostgreSQL's bigint).
+    const stored = await h.services.store.write((q) => h.services.definitions.insertVersion(q, 'workflow', 'support', huge, { state: 'published', note: 'old', now: h.clock.now() }));
+    await h.services.definitions.refresh();
+    expect((await call('POST', '/api/v1/workflows/support/reapply', {})).status).toBe(200);
+    const waiting = await call('POST', `/api/v1/cases/${ids.calendar}/transitions`, { transition: 'waitCalendar' });
+    expect(waiting.status, JSON.stringify(waiting.json)).toBe(200);
+    expect(await status(ids.calendar)).toBe('pendingCalendar');
+    expect(await pendingTimers()).toContainEqual({ transition: 'remindCalendar', at: NO_DUE_AT });
+    // Rolling back to it is publishing it: refused the same way.
+    const rollback = await rollbackTo(h.services, 'workflow', 'support', stored.version, ADMIN, '').catch((e: unknown) => e);
+    expect(rollback).toMatchObject({ code: 'INVALID_WORKFLOW' });
   });
 });

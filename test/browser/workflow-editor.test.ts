@@ -75,4 +75,27 @@ describe('the workflow editor in the browser', () => {
     expect(canonicalJson({ ...saved, states: { ...saved.states, pending: original.states.pending } })).toBe(canonicalJson(original));
     expect(suite.problems()).toEqual([]);
   }, 120_000);
+
+  it('a state timer longer than a year is refused beside its field, as you type and on save', async () => {
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(page, suite.server, 'maria@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/manage/workflows/support#state-resolved`);
+    const after = page.locator('#state-resolved').getByLabel(/timer 1: after$/);
+    await after.fill('1000000000000m');
+    await after.press('Tab');
+    const message = '"1000000000000m" is too long: a state timer waits at most 365d (8760h)';
+    await page.locator('#state-resolved .field-messages').getByText(message).waitFor();
+    await expect(after.getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.locator('#builder-save').click();
+    await page.locator('#state-resolved .field-messages').getByText(message).waitFor();
+    // Nothing was saved: no draft, the text kept as typed.
+    expect(page.url()).not.toContain('saved=');
+    await expect(page.locator('#state-resolved').getByLabel(/timer 1: after$/).inputValue()).resolves.toBe('1000000000000m');
+    // A year is accepted.
+    await page.locator('#state-resolved').getByLabel(/timer 1: after$/).fill('365d');
+    await Promise.all([page.waitForURL(/\?saved=\d+#builder-panel$/), page.locator('#builder-save').click()]);
+    const saved = JSON.parse(await page.locator('#definition-json').inputValue()) as { states: { resolved: { timers: { after: string }[] } } };
+    expect(saved.states.resolved.timers[0]!.after).toBe('365d');
+    expect(suite.problems()).toEqual([]);
+  }, 120_000);
 });

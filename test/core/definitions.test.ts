@@ -41,6 +41,9 @@ describe('loadDefinitionFiles', () => {
     ['a workflow with an unknown state', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.workflowsDir, 'support.json'), (j) => (j.transitions.resolve.to = 'done')), 'support.json', '$.transitions.resolve.to'],
     ['a workflow naming a missing ruleset', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.workflowsDir, 'support.json'), (j) => (j.triggers['case.created'] = ['routing', 'triage'])), 'support.json', '$.triggers["case.created"][1]'],
     ['an SLA config with a bad duration', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'sla.json'), (j) => (j.policies.standard.targets.urgent.firstResponse = 'soon')), 'sla.json', '$.policies.standard.targets.urgent.firstResponse'],
+    ['a workflow timer longer than a year', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.workflowsDir, 'support.json'), (j) => (j.states.resolved.timers[0].after = '1000000000000m')), 'support.json', '$.states.resolved.timers[0].after: "1000000000000m" is too long: a state timer waits at most 365d (8760h)'],
+    ['an SLA target longer than 2000h', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'sla.json'), (j) => (j.policies.standard.targets.low.resolution = '1000000000000m')), 'sla.json', '$.policies.standard.targets.low.resolution: "1000000000000m" is too long (at most 2000h)'],
+    ['an SLA warning longer than 2000h', (d: ReturnType<typeof copyDefinitions>) => edit(path.join(d.rulesDir, 'sla.json'), (j) => (j.policies.premium.warnBefore = '99999999h')), 'sla.json', '$.policies.premium.warnBefore'],
   ])('refuses %s, naming the file and the JSON path', (_name, breakIt, file, jsonPath) => {
     const dirs = copyDefinitions();
     breakIt(dirs);
