@@ -331,8 +331,19 @@ function movesTimer(ctx: CaseContext, before: TimerRow, after: TimerRow): boolea
   if (before.policy !== after.policy || before.targetMinutes !== after.targetMinutes || before.warnOffsetMinutes !== after.warnOffsetMinutes) {
     return true;
   }
-  if (isCounting(before)) return !sameInstant(before.dueAt, after.dueAt) || !sameInstant(before.warnAt, after.warnAt);
+  if (isCounting(before)) return !sameInstant(before.dueAt, after.dueAt) || warningMoves(before, after, ctx.now);
   return timerCalendarKey(ctx, before) !== timerCalendarKey(ctx, after);
+}
+
+/**
+ * Whether a running clock's warning changes: not when it keeps the warning it was given (same
+ * due time), nor when both warning times have passed (due at once either way: a resumed
+ * clock's passed warning time reads as its resume).
+ */
+function warningMoves(before: TimerRow, after: TimerRow, now: number): boolean {
+  if (before.warnedAt !== null && after.warnedAt !== null) return false;
+  if (before.warnAt !== null && after.warnAt !== null && before.warnAt <= now && after.warnAt <= now) return false;
+  return !sameInstant(before.warnAt, after.warnAt);
 }
 
 /**

@@ -91,7 +91,8 @@ function runFrom<T extends Timer>(t: T, cal: BusinessCalendar, now: number, used
     usedMinutes,
     segmentStartedAt: now,
     dueAt: breachedDue ?? dueAt,
-    warnAt: warnedAt !== null || t.breachedAt !== null ? null : warnAt,
+    // Kept while warned too: the clock shows as in its warning stretch (the sweep skips a warned clock's warning).
+    warnAt: t.breachedAt !== null ? null : warnAt,
     warnedAt,
     pausedAt: null,
     pauseReason: null,

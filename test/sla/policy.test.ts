@@ -210,6 +210,21 @@ describe('policy edits and re-apply', () => {
     expect(after.resolution).toMatchObject({ policyVersion: 2, dueAt: before.resolution!.dueAt });
   });
 
+  it('moves nothing for a warned clock whose due time stays, which keeps its warning and shows in its warning stretch', async () => {
+    const id = await d.create({ priority: 'urgent' }); // firstResponse 1h: warns 10:48, due 11:00
+    d.h.clock.set(berlin('2026-03-02T10:50'));
+    expect((await d.call('POST', '/api/v1/sla/sweep')).json.sweep.warnings).toBe(1);
+    expect((await d.timers(id)).firstResponse).toMatchObject({ level: 'warning', warnedAt: berlin('2026-03-02T10:50') });
+    await publish((c) => c.calendars.office.holidays.push('2026-11-02'));
+    expect((await d.call('POST', '/api/v1/sla/reapply', managerToken, { dryRun: true })).json).toMatchObject({ cases: 1, changedCases: 0, changedTimers: 0, changes: [] });
+    expect((await d.call('POST', '/api/v1/sla/reapply', managerToken, {})).json).toMatchObject({ cases: 1, changedCases: 0 });
+    expect(await d.events(id, 'sla.retargeted')).toEqual([]);
+    // Still warned about 11:00 (no second warning), and shown as such, not as "ok" with 10 minutes left.
+    expect((await d.timers(id)).firstResponse).toMatchObject({ policyVersion: 2, dueAt: berlin('2026-03-02T11:00'), level: 'warning', warnedAt: berlin('2026-03-02T10:50') });
+    d.h.clock.set(berlin('2026-03-02T10:55'));
+    expect((await d.call('POST', '/api/v1/sla/sweep')).json.sweep).toMatchObject({ warnings: 0, breaches: 0 });
+  });
+
   it('leaves a breached clock where it breached when the new calendar changes nothing for it', async () => {
     const id = await d.create();
     d.h.clock.set(berlin('2026-03-03T10:30'));
