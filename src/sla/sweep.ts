@@ -126,8 +126,11 @@ export async function recordSlaEvents(
   const won = await sweepSql(q).markTimers(q, type, ordered.map((r) => r.id), now);
   const events: SweepEvent[] = [];
   const outbox: SweepOutboxItem[] = [];
-  for (const row of ordered) {
-    if (!won.has(row.id)) continue;
+  for (const read of ordered) {
+    const dueAt = won.get(read.id);
+    if (dueAt === undefined) continue;
+    // The due time as marked: a command may have re-targeted the clock since the batch was read.
+    const row = dueAt === read.due_at ? read : { ...read, due_at: dueAt };
     const { timeline, sla } = eventData(type, row, now);
     events.push({ caseId: row.case_id, type, data: JSON.stringify({ ...timeline, ...data }) });
     if (!reacts) continue;
@@ -136,7 +139,7 @@ export async function recordSlaEvents(
     if (react.rules) outbox.push({ type: 'case.event', caseId: row.case_id, payload: JSON.stringify({ type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR }) });
   }
   await sweepSql(q).insertRecords(q, events, outbox, now);
-  return won;
+  return new Set(won.keys());
 }
 
 /** Records every warning and breach due at `now` (see the file comment). */

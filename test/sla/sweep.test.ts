@@ -269,6 +269,29 @@ describe('a warning per due time', () => {
     expect(await warnings(id)).toEqual([['firstResponse', Date.parse(berlin('2026-03-02T11:00'))]]);
   });
 
+  it('records the due time a warning is about as marked, when a re-apply moved it after the sweep read the timer', async () => {
+    const id = await d.create(); // normal: firstResponse 8h, warns 16:24, due Tuesday 10:00
+    d.h.clock.set(berlin('2026-03-02T16:30'));
+    const config = (await d.call('GET', '/api/v1/sla-config')).json.config as Json;
+    config.policies.standard.targets.normal.firstResponse = '7h';
+    expect((await d.call('PUT', '/api/v1/sla-config', ADMIN_TOKEN, { config })).status).toBe(200);
+    // The sweep reads the timer due Tuesday 10:00; before it marks it, the re-apply makes it due today 17:00 (390 of 420 min used).
+    const services = d.h.services;
+    const store: Store = Object.create(services.store);
+    let first = true;
+    store.query = async (fn) => {
+      const rows = await services.store.query(fn);
+      if (first) {
+        first = false;
+        expect((await d.call('POST', '/api/v1/sla/reapply', ADMIN_TOKEN, {})).status).toBe(200);
+      }
+      return rows;
+    };
+    expect(await sweepSla({ ...services, store })).toMatchObject({ warnings: 1, breaches: 0 });
+    const warning = (await d.events(id)).find((e) => e.type === 'sla.warning')!;
+    expect(warning.data).toMatchObject({ metric: 'firstResponse', dueAt: Date.parse(berlin('2026-03-02T17:00')), minutesLeft: 30 });
+  });
+
   it('warns again after a pause pushed the due time out', async () => {
     const id = await d.create({ priority: 'urgent' }); // resolution 8h: warns Monday 16:24, due Tuesday 10:00
     await d.reply(id);

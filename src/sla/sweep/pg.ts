@@ -22,11 +22,11 @@ export async function dueTimers(q: Handle, now: number, limit: number): Promise<
   return rows.map((r) => ({ ...r, breach_due: r.breach_due ? 1 : 0 }));
 }
 
-/** The timers of `ids` this sweep marks (wins): one conditional update, the ids as one array parameter (`sql.param`: drizzle would spread an array into a list). */
-export async function markTimers(q: Handle, type: keyof typeof MARK, ids: readonly number[], now: number): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const won = await all<{ id: number }>(q, `UPDATE sla_timers SET ${MARK[type].set} WHERE id = ANY(?::bigint[]) AND ${MARK[type].when} RETURNING id`, [now, now, sql.param(ids), now]);
-  return new Set(won.map((r) => Number(r.id)));
+/** The timers of `ids` this sweep marks (wins), each with its due time as marked: one conditional update, the ids as one array parameter (`sql.param`: drizzle would spread an array into a list). */
+export async function markTimers(q: Handle, type: keyof typeof MARK, ids: readonly number[], now: number): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const won = await all<{ id: number; due_at: number }>(q, `UPDATE sla_timers SET ${MARK[type].set} WHERE id = ANY(?::bigint[]) AND ${MARK[type].when} RETURNING id, due_at`, [now, now, sql.param(ids), now]);
+  return new Map(won.map((r) => [Number(r.id), Number(r.due_at)]));
 }
 
 /**

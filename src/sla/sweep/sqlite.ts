@@ -19,12 +19,15 @@ export function dueTimers(q: Handle, now: number, limit: number): Promise<DueRow
 const INSERT_EVENT = `INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, 'system', NULL, ?)`;
 const INSERT_OUTBOX = `INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)`;
 
-/** The timers of `ids` this sweep marks (wins), in the order given. */
-export function markTimers(q: Handle, type: keyof typeof MARK, ids: readonly number[], now: number): Promise<Set<number>> {
+/** The timers of `ids` this sweep marks (wins), in the order given, each with its due time as marked. */
+export function markTimers(q: Handle, type: keyof typeof MARK, ids: readonly number[], now: number): Promise<Map<number, number>> {
   try {
-    const mark = statement<[number, number, number, number]>(sqliteOf(q), `UPDATE sla_timers SET ${MARK[type].set} WHERE id = ? AND ${MARK[type].when}`);
-    const won = new Set<number>();
-    for (const id of ids) if (mark.run(now, now, id, now).changes === 1) won.add(id);
+    const mark = statement<[number, number, number, number], { due_at: number }>(sqliteOf(q), `UPDATE sla_timers SET ${MARK[type].set} WHERE id = ? AND ${MARK[type].when} RETURNING due_at`);
+    const won = new Map<number, number>();
+    for (const id of ids) {
+      const row = mark.get(now, now, id, now);
+      if (row) won.set(id, row.due_at);
+    }
     return Promise.resolve(won);
   } catch (error) {
     return Promise.reject(error as Error);
