@@ -101,8 +101,9 @@ export type Reactions = Map<string, Reaction>;
  * caller's transaction: the conditional mark decides, per timer, whether this call records it
  * (another sweep, or a command that noticed the breach, may have been first); for each won timer
  * the timeline entry (with `data` added) and, when `react`, the outbox items of the workflow's
- * reaction. Returns the won ids. Used by the sweep, and without the reaction by a command that
- * stops or pauses a clock already past its due time (case-timers.ts).
+ * reaction. Returns the won ids, each with its due time as marked. Used by the sweep, and
+ * without the reaction by a command that stops or pauses a clock already past its due time
+ * (case-timers.ts).
  */
 export async function recordSlaEvents(
   services: Services,
@@ -111,7 +112,7 @@ export async function recordSlaEvents(
   rows: readonly DueRow[],
   now: number,
   { reactions = new Map(), react: reacts = true, data = {} }: { reactions?: Reactions; react?: boolean; data?: Record<string, unknown> } = {},
-): Promise<Set<number>> {
+): Promise<Map<number, number>> {
   const reaction = (row: DueRow): Reaction => {
     const key = `${row.workflow}@${row.workflow_version}\u0000${type}`;
     let r = reactions.get(key);
@@ -139,7 +140,7 @@ export async function recordSlaEvents(
     if (react.rules) outbox.push({ type: 'case.event', caseId: row.case_id, payload: JSON.stringify({ type, data: { ...timeline, sla }, actor: SYSTEM_ACTOR }) });
   }
   await sweepSql(q).insertRecords(q, events, outbox, now);
-  return new Set(won.keys());
+  return won;
 }
 
 /** Records every warning and breach due at `now` (see the file comment). */
@@ -153,9 +154,10 @@ export async function sweepSla(services: Services, options: SweepOptions = {}): 
   const recordBatch = async (q: Handle, type: SlaEventType, rows: readonly DueRow[]): Promise<number> => {
     const won = await recordSlaEvents(services, q, type, rows, now, { reactions });
     for (const row of rows) {
-      if (!won.has(row.id)) continue;
+      const dueAt = won.get(row.id);
+      if (dueAt === undefined) continue;
       if (result.entries.length < detailLimit) {
-        result.entries.push({ type, caseId: caseRef(row.case_id), metric: row.metric, dueAt: new Date(row.due_at).toISOString() });
+        result.entries.push({ type, caseId: caseRef(row.case_id), metric: row.metric, dueAt: new Date(dueAt).toISOString() });
       } else {
         result.truncated = true;
       }

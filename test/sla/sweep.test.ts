@@ -287,7 +287,7 @@ describe('a warning per due time', () => {
       }
       return rows;
     };
-    expect(await sweepSla({ ...services, store })).toMatchObject({ warnings: 1, breaches: 0 });
+    expect(await sweepSla({ ...services, store })).toMatchObject({ warnings: 1, breaches: 0, entries: [{ type: 'sla.warning', metric: 'firstResponse', dueAt: berlin('2026-03-02T17:00') }] });
     const warning = (await d.events(id)).find((e) => e.type === 'sla.warning')!;
     expect(warning.data).toMatchObject({ metric: 'firstResponse', dueAt: Date.parse(berlin('2026-03-02T17:00')), minutesLeft: 30 });
   });
