@@ -69,7 +69,15 @@ export async function readCustomerCaseView(q: Handle, services: Services, row: C
     .from(caseEvents)
     .where(and(eq(caseEvents.caseId, row.id), inArray(caseEvents.type, [...OFFER_EVENTS])))
     .orderBy(asc(caseEvents.id));
-  return buildCustomerCaseView(services, row, rating, offerOf(offers));
+  return buildCustomerCaseView(services, row, rating, offerOf(offers), await customersMerge(q, row));
+}
+
+/** The case `row` was merged into, when it is the same customer's (another customer's case is never named to them). */
+async function customersMerge(q: Handle, row: CaseRow): Promise<number | null> {
+  if (row.mergedIntoId === null) return null;
+  const { cases } = q.tables;
+  const [target] = await q.db.select({ customerId: cases.customerId }).from(cases).where(eq(cases.id, row.mergedIntoId)).limit(1);
+  return target?.customerId === row.customerId ? row.mergedIntoId : null;
 }
 
 /** The case's history as the customer sees it (built by customer-view.ts `customerTimelineOf`). */

@@ -45,6 +45,8 @@ export interface CaseView {
   firstResponseAt: string | null;
   resolvedAt: string | null;
   closedAt: string | null;
+  /** The case this one was merged into (src/cases/merge-case.ts), or null. */
+  mergedInto: string | null;
   sla: TimerView[];
   slaPolicy: string | null;
   routing: { ruleset: string; version: number; fired: { rule: string; event: unknown }[]; error?: string; defaultQueue?: string; mailbox?: string } | null;
@@ -123,6 +125,7 @@ export function buildCaseView(services: Services, row: CaseRow, parts: CaseViewP
     firstResponseAt: iso(row.firstResponseAt),
     resolvedAt: iso(row.resolvedAt),
     closedAt: iso(row.closedAt),
+    mergedInto: row.mergedIntoId === null ? null : caseRef(row.mergedIntoId),
     sla: timers.map((t) => timerView(services, t, now)),
     slaPolicy: row.slaPolicy,
     routing: row.routing

@@ -173,6 +173,7 @@ export async function storeCase(
     updatedAt: at,
     externalId: options.externalId ?? null,
     importedAt: options.importedAt ?? null,
+    mergedIntoId: null,
   };
   let ctx: CaseContext;
   if (options.insertAtSave) {

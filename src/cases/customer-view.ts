@@ -34,6 +34,8 @@ export interface CustomerCaseView extends CustomerCaseSummary {
   solution: string | null;
   resolvedAt: string | null;
   closedAt: string | null;
+  /** Their case this one was merged into; null when not merged or merged into a case that is not theirs (never revealed). */
+  mergedInto: string | null;
   rating: { satisfied: boolean; comment: string; ratedAt: string } | null;
   /** What the customer may do now (e.g. mark as solved, reopen). */
   transitions: { name: string; label: string }[];
@@ -85,7 +87,13 @@ export function customerCaseSummary(services: Services, row: CaseRow): CustomerC
 }
 
 /** The customer's view of `row` with its rating and offer read (PURE but for the definitions). */
-export function buildCustomerCaseView(services: Services, row: CaseRow, rating: typeof caseRatings.$inferSelect | undefined, offer: SolutionOffer | null): CustomerCaseView {
+export function buildCustomerCaseView(
+  services: Services,
+  row: CaseRow,
+  rating: typeof caseRatings.$inferSelect | undefined,
+  offer: SolutionOffer | null,
+  mergedInto: number | null = null,
+): CustomerCaseView {
   const workflow = workflowOf(services, row);
   return {
     ...customerCaseSummary(services, row),
@@ -93,6 +101,7 @@ export function buildCustomerCaseView(services: Services, row: CaseRow, rating: 
     solution: row.solution,
     resolvedAt: iso(row.resolvedAt),
     closedAt: iso(row.closedAt),
+    mergedInto: mergedInto === null ? null : caseRef(mergedInto),
     rating: rating ? { satisfied: rating.satisfied, comment: rating.comment, ratedAt: iso(rating.createdAt)! } : null,
     transitions: availableTransitions(workflow, row, 'customer').map((t) => ({ name: t.name, label: t.label })),
     offer: offer ? { title: offer.title, solution: offer.solution, answer: offer.answer } : null,

@@ -20,6 +20,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'case.resolved',
   'case.closed',
   'case.reopened',
+  'case.merged',
   'case.priority_changed',
   'case.rated',
   'sla.warning',
@@ -40,6 +41,7 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   'case.resolved': 'A case entered a resolved state (with the solution).',
   'case.closed': 'A case entered a closed state.',
   'case.reopened': 'A resolved case was reopened.',
+  'case.merged': 'A duplicate case was merged into another (closed, its messages copied there): `merge.into` names the case that goes on.',
   'case.priority_changed': 'A case’s priority changed.',
   'case.rated': 'The customer rated the help (CSAT).',
   'sla.warning': 'An SLA timer reached its warning time.',
@@ -72,6 +74,8 @@ export function announce(entry: TimelineEntry, categoryOf: (state: string) => St
       return [{ type: 'case.escalated', detail: { escalation: pick('fromQueue', 'fromTier', 'queue', 'tier', 'reason', 'rule') } }];
     case 'case.reopened':
       return [{ type: 'case.reopened', detail: {} }];
+    case 'case.merged':
+      return [{ type: 'case.merged', detail: { merge: pick('into', 'messages') } }];
     case 'case.priority_changed':
       return [{ type: 'case.priority_changed', detail: { change: pick('from', 'to') } }];
     case 'case.rated':

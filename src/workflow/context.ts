@@ -257,6 +257,19 @@ export class CaseContext {
     return true;
   }
 
+  /**
+   * Ends the case in `state` (a closed one) although no transition of the workflow leads there
+   * (a merge: src/cases/merge-case.ts). Recorded as a transition named `name`, and everything
+   * that follows a case entering a closed state follows (SLA clocks stand still, a live chat
+   * ends, load is freed) — but not the state's own actions or timers: nothing is mailed.
+   */
+  async closeOutsideWorkflow(state: string, name: string, note?: string): Promise<void> {
+    const category = this.workflow.states[state]?.category;
+    if (category !== 'closed') throw new Error(`${this.ref}: "${state}" is not a closed state`);
+    this.fields = note ? { note } : {};
+    await this.#run(() => this.#enter({ type: 'enter', from: this.case.status, to: state, transition: name, category }));
+  }
+
   /** Enters the workflow's initial state (new cases). */
   async enterInitialState(): Promise<void> {
     const initial = this.workflow.initial;

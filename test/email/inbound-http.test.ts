@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/api-tokens.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { customerTimeline } from '../../src/cases/case-read.js';
+import { mergeCase } from '../../src/cases/merge-case.js';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
@@ -440,6 +441,24 @@ describe('a reply', () => {
     expect(body).toMatchObject({ result: 'created', reason: 'follow-up' });
     expect(body.case).not.toBe(ref);
     expect((await events(body.case!, 'email.received'))[0]!.data).toMatchObject({ followUpOf: ref, threadedBy: 'header' });
+  });
+
+  it('to the thread of a case merged into another lands in that other case (Message-ID and [C-…] follow the merge)', async () => {
+    h = emailHarness();
+    const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
+    const duplicate = await newRequest();
+    const kept = await newRequest2();
+    await mergeCase(h.services, parseCaseRef(duplicate)!, { into: kept.ref }, agent);
+    // The reply answers the duplicate's first mail (In-Reply-To / References): it goes on in the kept case.
+    expect((await postMail(h, fixture('reply-gmail.eml'))).body).toMatchObject({ result: 'appended', case: kept.ref, reason: null });
+    expect(await events(duplicate, 'customer.replied')).toHaveLength(0);
+    const replies = (await events(kept.ref, 'customer.replied')).filter((e) => e.data.mergedFrom === undefined);
+    expect(replies.map((e) => e.data.body)).toEqual(['Here is the second charge: it was on 1 March.']);
+    // No follow-up case was opened for the closed duplicate.
+    expect(await caseCount()).toBe(2);
+    // A mail naming only the duplicate's reference in its subject lands there too.
+    const bySubject = fixture('new-request.eml').toString('latin1').replace('CAF=new-request-1@', 'CAF=new-request-77@').replace('Subject: Invoice 2026-03 charged twice', `Subject: Again [${duplicate}]`);
+    expect((await postMail(h, bySubject)).body).toMatchObject({ result: 'appended', case: kept.ref });
   });
 
   it('to a closed case from someone else (the customer’s other address) opens a follow-up of theirs, not a note no one reads', async () => {

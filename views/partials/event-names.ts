@@ -11,6 +11,8 @@ const WHEN: Record<string, string> = {
   'case.unassigned': 'the case was unassigned',
   'case.escalated': 'the case was escalated',
   'case.reopened': 'the case was reopened',
+  'case.merged': 'the case was merged into another',
+  'case.duplicate_merged': 'a duplicate was merged into the case',
   'case.resolved': 'the case was resolved',
   'case.closed': 'the case was closed',
   'case.rated': 'the customer rated the help',

@@ -151,23 +151,48 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, { e
   const state = (name: unknown) => names.states[str(name)] ?? str(name);
   const transition = (name: unknown) => names.transitions?.[str(name)] ?? str(name);
   const queue = (id: unknown) => names.queues?.[str(id)] ?? str(id);
+  // A copy of a merged duplicate's message (src/cases/merge-case.ts) says where it came from.
+  const origin = typeof d.mergedFrom === 'string' ? ` · from ${d.mergedFrom}${d.request ? ' (its request)' : ''}` : '';
   switch (e.type) {
+    case 'case.merged':
+      return (
+        <Line entry={e} kind="state" detail={str(d.note)} detailLabel="Note">
+          {'Merged into '}
+          <a href={`/cases/${str(d.into)}`} class="merge-link">
+            {str(d.into)}
+          </a>
+          {` by ${by}: ${str(d.messages)} ${d.messages === 1 ? 'entry' : 'entries'} copied there${d.differentCustomer ? ' as internal notes (another customer’s case)' : ''}`}
+        </Line>
+      );
+    case 'case.duplicate_merged':
+      return (
+        <Line entry={e} kind="state" detail={str(d.note)} detailLabel="Note">
+          <a href={`/cases/${str(d.from)}`} class="merge-link">
+            {str(d.from)}
+          </a>
+          {` (“${str(d.subject)}”) was merged into this case by ${by}: its ${str(d.messages)} ${d.messages === 1 ? 'entry follows' : 'entries follow'}${d.differentCustomer ? ' as internal notes (another customer’s case)' : ''}`}
+        </Line>
+      );
     case 'customer.replied':
       return (
-        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}${d.sentBy ? ` (Reply-To of a mail sent by ${str(d.sentBy)})` : ''}`} files={files} />
+        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}${d.sentBy ? ` (Reply-To of a mail sent by ${str(d.sentBy)})` : ''}${origin}`} files={files} />
       );
     case 'staff.replied':
-      return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer`} files={files} />;
+      return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer${origin}`} files={files} />;
     case 'staff.noted':
       if (d.review) {
         const done = accepted.has(e.id);
         return (
-          <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: ${done ? "posted as the customer's message since" : `not posted as the customer's (${str(d.reviewReason)})`}`} files={files}>
+          <Message entry={e} body={str(e.data.body)} kind="note" heading={`Mail from ${str(d.from)}, for review: ${done ? "posted as the customer's message since" : `not posted as the customer's (${str(d.reviewReason)})`}${origin}`} files={files}>
             {!done && csrfToken && typeof d.from === 'string' ? <AcceptReviewedMail caseRef={caseRef} note={e.id} from={d.from} csrfToken={csrfToken} /> : null}
           </Message>
         );
       }
-      return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}`} files={files} />;
+      if (d.mergedType) {
+        const what = d.mergedType === 'customer.replied' ? 'wrote (another customer’s case: internal here)' : d.mergedType === 'staff.replied' ? 'replied to their customer (internal here)' : 'noted';
+        return <Message entry={e} body={str(e.data.body)} kind="note" heading={`${str(d.author)} ${what}${origin}`} files={files} />;
+      }
+      return <Message entry={e} body={str(e.data.body)} kind="note" heading={`Internal note by ${by}${origin}`} files={files} />;
     case 'email.accepted':
       return <Line entry={e} kind="system">{`${by} posted the mail from ${str(d.from)} as the customer's message${d.copied === true ? `, and copied ${str(d.from)} on the case` : ''}`}</Line>;
     case 'email.received':

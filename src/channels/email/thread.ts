@@ -5,6 +5,7 @@
  */
 import { and, eq, gte, isNull, or } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
+import { get } from '../../db/store/rows.js';
 import type { InboundMail } from './parse-mail.js';
 import { mailChecks } from './prechecks.js';
 import { verifyReplyAddress } from './reply-address.js';
@@ -20,6 +21,8 @@ export interface Thread {
    * opened: it is nobody's conversation any more, and the mail opens a case of its own.
    */
   erased?: true;
+  /** The case the mail answered, when that was merged into `caseId` (followMerges). */
+  mergedFrom?: number;
 }
 
 export const SUBJECT_REF = /\[C-(\d{1,15})\]/i;
@@ -72,9 +75,28 @@ async function isErased(q: Handle, caseId: number): Promise<boolean> {
 
 /** The thread a mail continues (look-ups: prechecks.ts), or null; marked `erased` when its case was erased. */
 export async function findThread(q: Handle, settings: EmailSettings, mail: InboundMail, recipients: readonly string[]): Promise<Thread | null> {
-  const thread = await threadOf(q, settings, mail, recipients);
+  const found = await threadOf(q, settings, mail, recipients);
+  const thread = found && (await followMerges(q, found));
   if (thread && (await isErased(q, thread.caseId))) return { ...thread, erased: true };
   return thread;
+}
+
+/** Merges are never chained deeper than this (a merged case takes no merge: src/cases/merge-case.ts); a guard, not a limit met. */
+const MAX_MERGE_HOPS = 16;
+
+/**
+ * The mail's case after merges: a reply to the thread (Message-ID, reply address or `[C-…]`) of
+ * a case merged into another goes on in the case it was merged into (docs/email.md, "Merged
+ * cases"); `mergedFrom` names the case the mail answered.
+ */
+async function followMerges(q: Handle, thread: Thread): Promise<Thread> {
+  let caseId = thread.caseId;
+  for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+    const row = await get<{ merged_into_id: number | null }>(q, 'SELECT merged_into_id FROM cases WHERE id = ?', [caseId]);
+    if (!row || row.merged_into_id === null) break;
+    caseId = Number(row.merged_into_id);
+  }
+  return caseId === thread.caseId ? thread : { ...thread, caseId, mergedFrom: thread.caseId };
 }
 
 async function threadOf(q: Handle, settings: EmailSettings, mail: InboundMail, recipients: readonly string[]): Promise<Thread | null> {

@@ -201,6 +201,7 @@ export const cases = pgTable(
     closedAt: bigint('closed_at', { mode: 'number' }),
     externalId: text('external_id'),
     importedAt: bigint('imported_at', { mode: 'number' }),
+    mergedIntoId: bigint('merged_into_id', { mode: 'number' }),
   },
   (t) => [
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),

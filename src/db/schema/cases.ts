@@ -119,6 +119,11 @@ export const cases = sqliteTable(
     externalId: text('external_id'),
     /** When the case was imported (its history keeps its original times); null for live intake. */
     importedAt: integer('imported_at'),
+    /**
+     * The case this one was merged into (src/cases/merge-case.ts): set once, when it is closed as
+     * a duplicate; mail to its thread and its portal page lead there. Null: not merged.
+     */
+    mergedIntoId: integer('merged_into_id'),
   },
   (t) => [
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),

@@ -4,6 +4,7 @@ import { editCaseSchema } from '../../cases/edit-case.js';
 import { staffCallSchema } from '../../cases/log-call.js';
 import { importCaseSchema } from '../../cases/import-case.js';
 import { listCasesSchema } from '../../cases/list-cases.js';
+import { mergeSchema } from '../../cases/merge-case.js';
 import { reassignSchema } from '../../cases/reassign-case.js';
 import { sendMessageSchema } from '../../cases/send-message.js';
 import { offerAnswerSchema } from '../../cases/solution-offer.js';
@@ -171,6 +172,20 @@ export const assignmentRoute = caseApi.route({
   params: { id: caseId },
   body: reassignSchema,
   responses: { 200: { description: 'The case, reassigned', schema: caseAnswer, headers: VERSION_HEADER } },
+  errors: [409],
+});
+
+export const mergeRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/merge',
+  summary: 'Merge a duplicate into another case',
+  description:
+    'The case in the path (the duplicate) is merged into `into` (docs/api.md, *Merging duplicates*): its request, messages, notes and their files are copied onto the other case’s timeline with their authors and times, it is closed (transition `merge`; its SLA clocks stand still; nothing is mailed) and `mergedInto` names the other case; mail to its thread goes on there. Answers the duplicate. Merging again into the same case answers the same (nothing is copied twice), so a retry is safe without an Idempotency-Key. 409 MERGE_REFUSED: into itself, a case already merged or closed on either side. 422 MERGE_CONFIRMATION_REQUIRED: the cases are of different customers and `confirmDifferentCustomer` is not `true` (then every copy is an internal note). A target the caller may not see is 404.',
+  access: STAFF_ONLY,
+  params: { id: caseId },
+  headers: ifMatch,
+  body: mergeSchema,
+  responses: { 200: { description: 'The duplicate, merged and closed', schema: caseAnswer, headers: VERSION_HEADER } },
   errors: [409],
 });
 

@@ -14,6 +14,7 @@ import { assertMayImport, importCase, isImport } from '../../cases/import-case.j
 import { listCases } from '../../cases/list-cases.js';
 import { findCase, loadCase, readCustomerTimeline, readTimeline } from '../../cases/case-read.js';
 import { readFullView, visibleCaseOn } from './case-reads.js';
+import { mergeCase } from '../../cases/merge-case.js';
 import { reassignCase } from '../../cases/reassign-case.js';
 import { sendMessage } from '../../cases/send-message.js';
 import { logCall } from '../../cases/log-call.js';
@@ -41,6 +42,7 @@ import {
   getCaseRoute,
   heldMailRoute,
   listCasesRoute,
+  mergeRoute,
   messageRoute,
   offeredSolutionRoute,
   releaseHeldMailRoute,
@@ -341,6 +343,17 @@ export function caseRoutes(): Hono<AppEnv> {
     const input = await jsonBody(c, assignmentRoute.body);
     await reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
+  });
+
+  on(app, mergeRoute, async (c) => {
+    const row = await visibleCase(c);
+    const input = await jsonBody(c, mergeRoute.body);
+    const principal = principalOf(c);
+    const expectedVersion = input.expectedVersion ?? versionFromIfMatch(c.req.header('If-Match'));
+    const { merged } = await mergeCase(c.get('services'), row.id, { ...input, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }, principal.actor, {
+      canSee: (target) => canSeeCase(principal, target),
+    });
+    return changedAnswer(c, await settle(c, merged.id));
   });
 
   on(app, heldMailRoute, async (c) => {

@@ -75,6 +75,7 @@ export const staffCase = z
     firstResponseAt: instant.nullable(),
     resolvedAt: instant.nullable(),
     closedAt: instant.nullable(),
+    mergedInto: caseRef.nullable().meta({ description: 'The case this one was merged into as a duplicate (`POST /api/v1/cases/{id}/merge`); null when not merged.' }),
     sla: z.array(slaTimer),
     slaPolicy: z.string().nullable(),
     routing: z
@@ -121,6 +122,7 @@ export const customerCase = z
     solution: z.string().nullable().meta({ description: "The current resolution's solution; null while open (a reopen ends the resolution: the earlier solution stays on the timeline)." }),
     resolvedAt: instant.nullable(),
     closedAt: instant.nullable(),
+    mergedInto: caseRef.nullable().meta({ description: 'The case of theirs this request was merged into (its messages go on there); null when not merged, or merged into a case that is not theirs.' }),
     rating: z.object({ satisfied: z.boolean(), comment: z.string(), ratedAt: instant }).nullable().meta({ description: "The rating of the current resolution; null until rated, and again after a reopen (the earlier rating stays on the timeline and in CSAT)." }),
     transitions: z.array(z.object({ name: z.string(), label: z.string() })),
     offer: z.object({ title: z.string(), solution: z.string(), answer: z.enum(['open', 'solved', 'notSolved']) }).nullable(),
