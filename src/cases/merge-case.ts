@@ -20,9 +20,11 @@
  * customers need `confirmDifferentCustomer: true` (MERGE_CONFIRMATION_REQUIRED): the copies are
  * then internal notes only, so neither customer ever sees the other's messages.
  */
+import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditIn } from '../audit/record-audit.js';
-import { all, insertRows, json, run } from '../db/store/rows.js';
+import type { Handle } from '../db/store/index.js';
+import { all, get, insertRows, json, run } from '../db/store/rows.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -187,4 +189,41 @@ export async function mergeCase(services: Services, caseId: number, input: Merge
     await b.save();
     return { merged: a.case, into: b.case, copied, already: false };
   });
+}
+
+/** What a merge would do, for the page that asks to confirm it (nothing written). */
+export interface MergePreview {
+  merged: CaseRow;
+  into: CaseRow;
+  /** The cases are of different customers: the agent must confirm, and the copies are internal notes. */
+  differentCustomer: boolean;
+  /** How many timeline entries would be copied (the request counts as one). */
+  entries: number;
+  /** Already merged into that case: nothing would happen. */
+  already: boolean;
+}
+
+/** The checks of `mergeCase` without the merge: throws what the merge would be refused with (but for the confirmation across customers). */
+export async function previewMerge(services: Services, caseId: number, into: string, actor: Actor, options: MergeOptions = {}): Promise<MergePreview> {
+  const intoId = mergeTargetId(into);
+  if (intoId === caseId) throw refused(`A case cannot be merged into itself (${caseRef(caseId)}).`, { caseId: caseRef(caseId), into: caseRef(intoId) });
+  return services.store.query(async (q) => {
+    const a = new CaseContext(q, services, await CaseContext.row(q, caseId), actor);
+    const b = new CaseContext(q, services, await CaseContext.row(q, intoId), actor);
+    const already = (await assertMergeable(a, b, { into, confirmDifferentCustomer: true }, options)) === 'already';
+    const types = COPIED_TYPES.filter((t) => t !== 'case.created').map((t) => `'${t}'`).join(', ');
+    const counted = await get<{ n: number }>(q, `SELECT count(*) AS n FROM case_events WHERE case_id = ? AND type IN (${types})`, [caseId]);
+    return { merged: a.case, into: b.case, differentCustomer: a.case.customerId !== b.case.customerId, entries: Number(counted?.n ?? 0) + 1, already };
+  });
+}
+
+/** The same customer's other open cases that could receive `row` (newest first, at most 20): the page offers them. */
+export async function mergeCandidates(q: Handle, row: CaseRow): Promise<CaseRow[]> {
+  const { cases } = q.tables;
+  return q.db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.customerId, row.customerId), eq(cases.open, true), ne(cases.id, row.id), isNull(cases.mergedIntoId)))
+    .orderBy(desc(cases.id))
+    .limit(20);
 }

@@ -129,6 +129,14 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageDat
       {/* A closed case takes no call; the form comes back only to say so (closed while it was filled in). */}
       {!d.final || forms?.call ? <LogCallDisclosure ctx={ctx} state={forms?.call} /> : null}
       {d.final ? null : <CaseEditDisclosure ctx={ctx} subject={d.row.subject} priority={d.row.priority} tags={d.row.tags} version={d.row.version} state={forms?.edit} />}
+      {/* A duplicate of another case: merged into it on its own page (a choice, then a confirmation). */}
+      {d.final || d.view.mergedInto !== null ? null : (
+        <p class="merge-action">
+          <a href={`/cases/${d.ref}/merge`} id="merge-link" class="button button-secondary">
+            Merge into…
+          </a>
+        </p>
+      )}
     </section>
   );
 }
@@ -146,7 +154,15 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           {d.chat ? <ChatPanel caseRef={d.ref} chat={d.chat} csrfToken={p.csrfToken} /> : null}
           {d.left ? <LeftMessagePanel caseRef={d.ref} left={d.left} csrfToken={p.csrfToken} /> : null}
           <Timeline caseRef={d.ref} entries={d.timeline} names={d.timelineNames} csrfToken={d.final ? undefined : p.csrfToken} />
-          {d.final ? <p class="muted panel">This case is closed.</p> : null}
+          {d.view.mergedInto !== null ? (
+            <p class="muted panel" id="merged-notice">
+              {'Merged into '}
+              <a href={`/cases/${d.view.mergedInto}`}>{d.view.mergedInto}</a>
+              {': this case is closed; its messages were copied there, and mail to its thread goes there.'}
+            </p>
+          ) : d.final ? (
+            <p class="muted panel">This case is closed.</p>
+          ) : null}
           {/* A closed case has no composer, unless a draft comes back (the case closed while it was written): it is not lost. */}
           {!d.final || p.forms?.composer ? (
             <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} />
@@ -217,6 +233,12 @@ export function PortalCase(p: { d: CustomerCasePageData; csrfToken: string; poll
           {d.final ? (
             p.forms?.reply ? (
               <FollowUpRequest ctx={ctxOf(d, p.csrfToken)} subject={d.view.subject} state={p.forms.reply} />
+            ) : d.view.mergedInto !== null ? (
+              <p class="muted panel" id="merged-notice">
+                {'This request was merged into your request '}
+                <a href={`/cases/${d.view.mergedInto}`}>{d.view.mergedInto}</a>
+                {' about the same problem: we continue there.'}
+              </p>
             ) : (
               <p class="muted panel">This case is closed. Please open a new request if you need more help.</p>
             )

@@ -23,6 +23,7 @@ import { managePages } from './manage/index.js';
 import { portalPages } from './portal.js';
 import { newCasePages } from './new-case.js';
 import { profilePages } from './profile.js';
+import { caseMergePages } from './case-merge.js';
 import { redirectTo } from './render.js';
 import { searchPages } from './search.js';
 import { isPagePath, pageCsrf, pageSession } from './session.js';
@@ -65,6 +66,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', newCasePages());
   app.route('/', casePages());
   app.route('/', caseEditPages());
+  app.route('/', caseMergePages());
   app.route('/', caseChatPages());
   app.route('/', reviewMailPages());
   app.route('/', searchPages());
