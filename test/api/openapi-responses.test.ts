@@ -169,6 +169,15 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/cases', 'chloe', '/api/v1/cases?limit=0');
     await call('PATCH /api/v1/cases/:id', 'chloe', `/api/v1/cases/${id}`, { body: { priority: 'high' } });
     await call('POST /api/v1/cases', 'chloe', '/api/v1/cases', { raw: '{"subject":', type: 'application/json' });
+    // A duplicate merged into the case (and refusals: into itself, across customers unconfirmed, a customer's token).
+    const duplicate = (await call('POST /api/v1/cases', 'chloe', '/api/v1/cases', { body: { subject: 'Charged twice', description: 'Two charges this month.' } })).id as string;
+    const pats = (await call('GET /api/v1/cases', 'mia', '/api/v1/cases?limit=5')).items.find((c: Json) => c.subject === 'Login fails').id as string;
+    await call('POST /api/v1/cases/:id/merge', 'mia', `/api/v1/cases/${duplicate}/merge`, { body: { into: duplicate } });
+    await call('POST /api/v1/cases/:id/merge', 'mia', `/api/v1/cases/${duplicate}/merge`, { body: { into: pats } });
+    await call('POST /api/v1/cases/:id/merge', 'chloe', `/api/v1/cases/${duplicate}/merge`, { body: { into: id } });
+    const merged = await call('POST /api/v1/cases/:id/merge', 'mia', `/api/v1/cases/${duplicate}/merge`, { body: { into: id, note: 'Same charge' } });
+    expect(merged.mergedInto).toBe(id);
+    expect((await call('GET /api/v1/cases/:id', 'chloe', `/api/v1/cases/${duplicate}`)).mergedInto).toBe(id);
   });
 
   it('macros, search and customer profiles', async () => {

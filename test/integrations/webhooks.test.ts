@@ -323,6 +323,26 @@ describe('webhooks', () => {
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 
+  it('case.merged announces a duplicate merged into another case; the copies of its messages there announce nothing', async () => {
+    const { id } = await subscribe(['case.merged', 'case.closed', 'message.created', 'note.created']);
+    const dup = await createCase(h.services, { subject: 'Charged twice', description: 'x' }, customer, { customerId: customer.id });
+    const kept = await createCase(h.services, { subject: 'Double charge', description: 'y' }, customer, { customerId: customer.id });
+    await h.api('POST', `/api/v1/cases/C-${dup.id}/messages`, { token: ADMIN_TOKEN, body: { body: 'Internal: same as the other one.', public: false } });
+    await drain();
+    receiver.received.length = 0;
+    const res = await h.api('POST', `/api/v1/cases/C-${dup.id}/merge`, { token: ADMIN_TOKEN, body: { into: `C-${kept.id}` } });
+    expect(res.status).toBe(200);
+    await drain();
+    type Body = { type: string; data: { event: { id: number }; case: { id: string }; merge?: unknown } };
+    const bodies = receiver.received.map((r) => JSON.parse(r.body) as Body).sort((a, b) => a.data.event.id - b.data.event.id);
+    expect(bodies.map((b) => [b.type, b.data.case.id])).toEqual([
+      ['case.merged', `C-${dup.id}`],
+      ['case.closed', `C-${dup.id}`],
+    ]);
+    expect(bodies[0]!.data.merge).toEqual({ into: `C-${kept.id}`, messages: 2 });
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
   it('sla.warning and sla.breached carry dueAt as an ISO instant, like every other time in a payload', async () => {
     const { id } = await subscribe(['sla.warning', 'sla.breached']);
     receiver.received.length = 0;
