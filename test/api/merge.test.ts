@@ -64,6 +64,8 @@ describe('merging a duplicate', () => {
     const { dup, kept } = await twoRequests();
     const keptTimers = await timers(kept);
     const before = await events(dup);
+    // Someone copied on the duplicate's mail (a colleague of hers in Cc).
+    await h.run('INSERT INTO case_email_contacts (case_id, address, name, added_at) VALUES (?, ?, ?, ?)', Number(dup.slice(2)), 'ben@example.com', 'Ben', h.clock.now());
     h.clock.advance(5 * 60_000);
 
     const res = await merge(dup, aliceToken, { into: kept, note: 'Same double charge' });
@@ -88,6 +90,8 @@ describe('merging a duplicate', () => {
     ]);
     expect(copies[0]!.data.body).toBe('Charged twice\n\nInvoice 2026-03 was charged twice.');
     expect(copies[2]!.data).toMatchObject({ body: 'Same as her other case.', author: 'Alice' });
+    // Those copied on the duplicate's mail are copied on the kept case.
+    expect(await h.all('SELECT address FROM case_email_contacts WHERE case_id = ?', Number(kept.slice(2)))).toEqual([{ address: 'ben@example.com' }]);
     // Copies are history: no SLA entry, no workflow step on the kept case came of them.
     expect(keptEvents.filter((e) => e.id > copies[0]!.id && e.type.startsWith('sla.'))).toEqual([]);
 
