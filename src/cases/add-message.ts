@@ -13,6 +13,7 @@ import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext, type CaseRow } from '../workflow/context.js';
+import { caseRef } from './case-ref.js';
 import { recordMentions, type ResolvedMentions } from './mentions.js';
 
 export const messageSchema = z.strictObject({
@@ -65,6 +66,8 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
   if (actor.type === 'customer') {
     if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
     if (ctx.workflow.states[ctx.case.status]?.final) {
+      const mergedInto = await ownMerge(ctx);
+      if (mergedInto !== null) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} was merged into your request ${caseRef(mergedInto)}; please write there.`, { mergedInto: caseRef(mergedInto) });
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
     }
     eventId = await ctx.raise('customer.replied', { ...extra, body });
@@ -78,6 +81,14 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
   // A message is added to a case already stored (CaseContext.load): its entry has its id.
   if (eventId === null) throw new Error(`${ctx.ref}: a message is recorded on a stored case`);
   return { eventId, mentions };
+}
+
+/** The case this one was merged into, when that is the same customer's (another customer's case is never named to them); else null. */
+async function ownMerge(ctx: CaseContext): Promise<number | null> {
+  const into = ctx.case.mergedIntoId;
+  if (into === null) return null;
+  const target = await get<{ customer_id: number }>(ctx.q, 'SELECT customer_id FROM cases WHERE id = ?', [into]);
+  return target && Number(target.customer_id) === ctx.case.customerId ? into : null;
 }
 
 /** The kind of the case's latest message from staff (replies and notes by a person), or null. */

@@ -104,6 +104,10 @@ describe('merging a duplicate', () => {
     const download = await h.app.request(`/api/v1/cases/${kept}/attachments/${file.id}`, { headers: { Authorization: `Bearer ${chloeToken}` } });
     expect(await download.text()).toBe('%PDF-1.4 statement');
     expect((await call('GET', `/api/v1/cases/${dup}`, chloeToken)).json).toMatchObject({ mergedInto: kept, open: false });
+    // Writing to the duplicate tells her where the conversation went.
+    const late = await call('POST', `/api/v1/cases/${dup}/messages`, chloeToken, { body: 'Any news?' });
+    expect(late).toMatchObject({ status: 409, json: { code: 'INVALID_TRANSITION', mergedInto: kept } });
+    expect(late.json.detail).toBe(`${dup} was merged into your request ${kept}; please write there.`);
 
     // The audit log, and the open lists: the duplicate is no longer among the open cases.
     const audit = await h.all<{ action: string; entity_id: string }>("SELECT action, entity_id FROM audit_log WHERE entity_type = 'case'");
@@ -190,5 +194,7 @@ describe('refusals', () => {
     expect(samSees).not.toContain('account number');
     expect(samSees).not.toContain(chloes);
     expect((await call('GET', `/api/v1/cases/${chloes}`, chloeToken)).json).toMatchObject({ mergedInto: null, open: false });
+    const late = await call('POST', `/api/v1/cases/${chloes}/messages`, chloeToken, { body: 'Any news?' });
+    expect(late.json.detail).toBe(`${chloes} is closed; please open a new request.`);
   });
 });
