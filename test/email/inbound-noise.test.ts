@@ -159,6 +159,42 @@ describe('a mail sent for someone else: Reply-To', () => {
     expect(await customerOf(unnamed.body.case!)).toMatchObject({ email: 'quiet.customer@example.com', name: 'Shop Web Form' });
   });
 
+  /** The addresses copied on a case (its replies go to them). */
+  async function contactsOf(ref: string): Promise<string[]> {
+    const rows = await h.query((q) => q.db.select().from(q.tables.caseEmailContacts).where(eq(q.tables.caseEmailContacts.caseId, parseCaseRef(ref)!)));
+    return rows.map((r) => r.address).sort();
+  }
+
+  it('a stranger’s mail naming someone else in Reply-To neither posts on that person’s case by its [C-…] alone nor copies anyone on their cases', async () => {
+    // The victim's own case, opened from their own address.
+    const own = await postMail(h, mail({ From: 'Vera Victim <vera@example.com>', Subject: 'My invoice is wrong', 'Message-ID': '<vera-1@example.com>' }));
+    const ref = own.body.case!;
+    // An attacker mails from a domain of their own (its SPF and DKIM pass at the MTA), naming the
+    // victim in Reply-To, the case only by its reference, and copying an address of theirs.
+    const spoof = { From: 'Mallory <mallory@evil.example>', 'Reply-To': 'vera@example.com', Cc: 'mallory.inbox@evil.example', Subject: `Re: [${ref}] My invoice is wrong` };
+    const posted = await postMail(h, mail({ ...spoof, 'Message-ID': '<spoof-1@evil.example>' }, 'Please send the invoice to my new address.'));
+    // Not the customer's words: a note for review, as a stranger's mail is; nobody copied on the case.
+    expect(posted.body).toMatchObject({ result: 'appended', case: ref, reason: 'review' });
+    expect(await entries(ref, 'customer.replied')).toHaveLength(0);
+    expect(await contactsOf(ref)).toEqual([]);
+
+    // A new request in the victim's name (Reply-To, as a web form's) copies none of the recipients the stranger chose:
+    // the replies go to the victim alone, never to the attacker's inbox.
+    const opened = await postMail(h, mail({ ...spoof, Subject: 'Change my account e-mail', 'Message-ID': '<spoof-2@evil.example>' }));
+    expect(opened.body).toMatchObject({ result: 'created' });
+    expect(await customerOf(opened.body.case!)).toMatchObject({ email: 'vera@example.com' });
+    expect(await contactsOf(opened.body.case!)).toEqual([]);
+    // …nor does a further one threaded to that case by its headers.
+    const further = await postMail(h, mail({ ...spoof, Subject: `Re: [${opened.body.case}] Change my account e-mail`, 'In-Reply-To': '<spoof-2@evil.example>', 'Message-ID': '<spoof-3@evil.example>' }, 'Any news?'));
+    expect(further.body).toMatchObject({ result: 'appended', case: opened.body.case, reason: null });
+    expect(await contactsOf(opened.body.case!)).toEqual([]);
+
+    // The customer's own mail still copies whom they copy.
+    const copied = await postMail(h, mail({ From: 'vera@example.com', Cc: 'vera.colleague@example.com', Subject: `Re: [${ref}] My invoice is wrong`, 'Message-ID': '<vera-2@example.com>' }, 'Adding my colleague.'));
+    expect(copied.body).toMatchObject({ result: 'appended', case: ref, reason: null });
+    expect(await contactsOf(ref)).toEqual(['vera.colleague@example.com']);
+  });
+
   it('Reply-To is not used when it names our own address, the From itself or several addresses; mail from our own address stays a loop', async () => {
     for (const [replyTo, id] of [['support@example.com', 'own'], ['noreply@shop.example', 'same'], ['a@example.com, b@example.com', 'several']]) {
       const posted = await postMail(h, mail({ From: 'Shop <noreply@shop.example>', 'Reply-To': replyTo!, 'Message-ID': `<reply-to-${id}@shop.example>` }));

@@ -54,10 +54,12 @@ export async function openCase(
   replyTo: MailAddress | null = null,
 ): Promise<InboundResult> {
   // A forward opens the case for the customer who wrote the forwarded mail; whom the agent copied is not theirs.
-  // A mail sent for someone else (Reply-To) opens it for them; the entry keeps the From it came from.
+  // A mail sent for someone else (Reply-To) opens it for them; the entry keeps the From it came from. Whom it
+  // copies is its sender's choice, not the customer's (Reply-To is checked by no one): nobody is copied on the
+  // case by it, or a stranger naming the customer in Reply-To would get every reply to their case.
   const sender = forwarded?.from ?? replyTo ?? mail.from!;
   const subject = forwarded ? forwarded.subject : mail.subject;
-  const contacts = forwarded ? [] : others(services, mail);
+  const contacts = forwarded || replyTo ? [] : others(services, mail);
   const at = services.clock.now();
   const existing = await services.store.query((q) => customerByEmail(q, sender.address));
   const name = clipText(sender.name.replace(/\s+/g, ' ').trim(), 200);

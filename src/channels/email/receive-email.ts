@@ -224,13 +224,18 @@ interface Continued {
 /**
  * What appending to the thread's case needs to know: the case, the sender as a customer,
  * whether they are copied on it — or, when they are neither, whether the mail's Reply-To is
- * the case's customer (a reply sent for them from another address: `byReplyTo`).
+ * the case's customer (a reply sent for them from another address: `byReplyTo`). Reply-To is
+ * what the sender wrote, checked by no one (SPF and DKIM vouch for the From only): it counts
+ * only on a mail that continues the thread by its headers or the signed reply address — its
+ * sender had a mail of the case —, never on one that names the case by its `[C-…]` alone,
+ * which anyone can type.
  */
-async function threadFacts(q: Handle, caseId: number, sender: string, replyTo: string | null) {
+async function threadFacts(q: Handle, thread: Thread, sender: string, replyTo: string | null) {
+  const caseId = thread.caseId;
   const c = (await get<Continued>(q, 'SELECT customer_id AS "customerId", status, workflow, workflow_version AS "workflowVersion" FROM cases WHERE id = ?', [caseId]))!;
   const customer = await customerByEmail(q, sender);
   const participant = (customer !== undefined && customer.id === c.customerId) || (await isContactOn(q, caseId, sender));
-  if (!participant && replyTo !== null) {
+  if (!participant && replyTo !== null && thread.by !== 'subject') {
     const named = await customerByEmail(q, replyTo);
     if (named !== undefined && named.id === c.customerId) return { c, customer: named, participant: true, byReplyTo: true };
   }
@@ -250,7 +255,7 @@ async function appendToCase(
   answered: number | null = null,
 ): Promise<InboundResult | 'follow-up' | 'unverified-sender'> {
   const sender = mail.from!.address;
-  const { c, customer, participant, byReplyTo } = await services.store.query((q) => threadFacts(q, thread.caseId, sender, replyTo?.address ?? null));
+  const { c, customer, participant, byReplyTo } = await services.store.query((q) => threadFacts(q, thread, sender, replyTo?.address ?? null));
   const at = services.clock.now();
   const full = mail.text.trim();
   const { text: cutText, cut } = mailText(full, mail.subject);
@@ -294,7 +299,8 @@ async function appendToCase(
     within: async (ctx, eventId) => {
       await recordOriginal(ctx, eventId, files);
       await claimMessageIdOn(ctx.q, mail.messageId, thread.caseId, at);
-      await addContactsOn(ctx.q, thread.caseId, others(services, mail), at);
+      // Whom a mail sent for the customer (Reply-To) copies is its sender's choice, not the customer's: nobody is copied on their case by it.
+      if (!byReplyTo) await addContactsOn(ctx.q, thread.caseId, others(services, mail), at);
       await logMailOn(ctx.q, entry('appended', null, thread.caseId));
     },
   });
