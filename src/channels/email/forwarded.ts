@@ -6,12 +6,14 @@
  * subject without its Fwd:/FW:/WG:/TR: prefixes.
  */
 import { normalizeEmail } from '../../cases/customers.js';
+import { addressRun } from '../../text/address-run.js';
 import { parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
 
 const FORWARD_SUBJECT = /^\s*((fwd?|fw|wg|tr|rv|enc|vs|vl|doorst)\s*:\s*)+/i;
 const MARKER = /^\s*(begin forwarded message:?|-{2,}\s*(forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|message transféré|message d'origine|mensaje reenviado|mensaje original|messaggio inoltrato|messaggio originale)\s*-{2,}|_{20,})\s*$/i;
 const FROM_LINE = /^\s*\*?(from|von|de|da|van|från|fra)\s*:\*?\s*(.+)$/i;
-const ADDRESS = /([^\s<>"'[\]():;,]+@[^\s<>"'[\]():;,]+\.[^\s<>"'[\]():;,]+)/;
+/** Runs of the characters an address in a header line is written with (addressRun: in linear time). */
+const ADDRESS_CHARS = /[^\s<>"'[\]():;,]+/g;
 
 export interface Forwarded {
   from: MailAddress;
@@ -24,12 +26,14 @@ export interface Forwarded {
 }
 
 function addressIn(value: string): MailAddress | null {
-  const bracketed = /<\s*(?:mailto:)?([^\s<>]+@[^\s<>]+)\s*>|\[mailto:([^\s\]]+@[^\s\]]+)\]/i.exec(value);
-  const address = bracketed?.[1] ?? bracketed?.[2] ?? ADDRESS.exec(value)?.[1];
+  // The part before the `@` holds none (one `@` fixes the split): a class with `@` in it backtracked over a long run of them.
+  const bracketed = /<\s*(?:mailto:)?([^\s<>@]+@[^\s<>]+)\s*>|\[mailto:([^\s\]@]+@[^\s\]]+)\]/i.exec(value);
+  const bare = bracketed ? null : addressRun(value, ADDRESS_CHARS, true);
+  const address = bracketed?.[1] ?? bracketed?.[2] ?? bare;
   if (!address) return null;
-  const name = value
-    .replace(/<[^>]*>|\[mailto:[^\]]*\]/gi, '')
-    .replace(ADDRESS, '')
+  const outside = value.replace(/<[^>]*>|\[mailto:[^\]]*\]/gi, '');
+  const name = outside
+    .replace(addressRun(outside, ADDRESS_CHARS, true) ?? '', '')
     .replace(/["*]/g, '')
     .replace(/\s+/g, ' ')
     .trim();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
+import { addressRun } from '../../text/address-run.js';
 import { clipText } from '../../text/clip-text.js';
 import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
@@ -154,7 +155,8 @@ export function headersOnly(raw: Buffer): { messageId: string | null; from: stri
   const block = headerBlock(raw);
   const field = (name: string) => headerField(block, name);
   const fromField = field('From');
-  const fromAddress = fromField ? (/<([^<>\s]+@[^<>\s]+)>/.exec(fromField)?.[1] ?? /([^\s<>"]+@[^\s<>"]+)/.exec(fromField)?.[1] ?? null) : null;
+  // In linear time (address-run.ts): a From line of tens of thousands of `@`s held the process for seconds.
+  const fromAddress = fromField ? (/<([^<>\s@]+@[^<>\s]+)>/.exec(fromField)?.[1] ?? addressRun(fromField, /[^\s<>"]+/g)) : null;
   const subject = field('Subject');
   return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: subject === null ? null : clipText(lineWithoutControls(subject), 300) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForwardSubject, mailText, replyText } from './quoted-text.js';
+import { isAttribution, isForwardSubject, mailText, replyText } from './quoted-text.js';
 
 describe('replyText: the new text of a reply', () => {
   it.each([
@@ -84,5 +84,29 @@ describe('mailText: a forward keeps the forwarded mail', () => {
     const full = 'See below.\n\n-----Original Message-----\nFrom: Bank <b@bank.example>\nSent: Monday\n\nTwo charges.';
     expect(mailText(full, 'FW: Statement')).toEqual({ text: full, cut: false });
     expect(mailText(full, 'RE: Statement')).toEqual({ text: 'See below.', cut: true });
+  });
+});
+
+describe('isAttribution: a line that names an address and ends with a colon', () => {
+  /** The regex it replaces, which backtracked for minutes on a long line of dots. */
+  const REGEX = /^.{0,300}@[^\s@]+\.[^\s@]+.{0,300}[:：]\s*$/;
+
+  it('says what the regex said, on every short line of the characters that matter and at its 300-character bounds', () => {
+    const alphabet = ['a', '@', '.', ' ', ':', '：'];
+    const lines = [''];
+    for (let length = 1; length <= 6; length++) {
+      for (const line of lines.filter((l) => l.length === length - 1)) for (const ch of alphabet) lines.push(line + ch);
+    }
+    const x = (n: number) => 'x'.repeat(n);
+    lines.push(`${x(300)}@s.example:`, `${x(301)}@s.example:`, `s@example.com ${x(299)}:`, `s@example.com ${x(300)}:`, `${x(300)}@a.b ${x(299)}:  `, `On Mon, Support <s@example.com>:\u2028`);
+    for (const line of lines) expect(isAttribution(line), JSON.stringify(line)).toBe(REGEX.test(line));
+  });
+
+  it('takes linear time on a long line of dots above a quote (the regex took 47 s at 8,000 characters)', () => {
+    const started = performance.now();
+    const full = `Hello\n@${'a.'.repeat(100_000)}\n> quoted`;
+    expect(replyText(full).cut).toBe(true);
+    expect(isAttribution(`@${'a.'.repeat(100_000)}:x`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
