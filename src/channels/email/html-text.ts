@@ -12,7 +12,7 @@
  */
 import { compile, type BlockTextBuilder, type DomNode, type FormatCallback, type RecursiveCallback, type TableCell } from 'html-to-text';
 
-/** Mailparser's limits: HTML beyond 5 MB is not converted; deeper than 1,000 elements is cut. */
+/** Mailparser's limits: HTML beyond 5 MB, or nested deeper than 1,000 elements, is not converted. */
 export const MAX_HTML_LENGTH = 5 * 1024 * 1024;
 const MAX_DEPTH = 1000;
 
@@ -64,9 +64,54 @@ const convert = compile({
   limits: { maxDepth: MAX_DEPTH, maxInputLength: MAX_HTML_LENGTH },
 });
 
-/** The text of an HTML mail body ('' for HTML over MAX_HTML_LENGTH, which is not converted). */
+/** Elements that hold nothing: their start tag opens no level. */
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+/** Elements the parser closes when a sibling opens (`<li>` after `<li>`, `<td>` after `<td>`): a run of them does not nest. */
+const IMPLIED_END_ELEMENTS = new Set(['p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'rt', 'rp']);
+const TAG_OR_COMMENT = /<!--|<(\/?)([A-Za-z][A-Za-z0-9:_-]*)/g;
+
+/**
+ * Whether the HTML nests elements deeper than `max`, in one pass that follows what the parser
+ * builds: a start tag opens a level, an end tag closes down to the nearest open element of its
+ * name (none open: ignored), comments are skipped. The parser under html-to-text (htmlparser2)
+ * takes time that grows with the square of the depth, before html-to-text's `maxDepth` applies:
+ * an HTML-only mail of 200,000 unclosed `<div>`s (1 MB) held the server's one thread for 53 s,
+ * 400,000 for over 3 minutes. (Mailparser checks the same before converting HTML itself.)
+ */
+export function nestedDeeperThan(html: string, max: number): boolean {
+  const stack: string[] = [];
+  const open = new Map<string, number>();
+  const tags = new RegExp(TAG_OR_COMMENT.source, 'g');
+  for (let m = tags.exec(html); m !== null; m = tags.exec(html)) {
+    if (m[0] === '<!--') {
+      const end = html.indexOf('-->', tags.lastIndex);
+      if (end < 0) return false;
+      tags.lastIndex = end + 3;
+      continue;
+    }
+    const end = html.indexOf('>', tags.lastIndex);
+    if (end < 0) return false;
+    tags.lastIndex = end + 1;
+    const name = m[2]!.toLowerCase();
+    if (VOID_ELEMENTS.has(name) || IMPLIED_END_ELEMENTS.has(name)) continue;
+    if (m[1] !== '/') {
+      stack.push(name);
+      open.set(name, (open.get(name) ?? 0) + 1);
+      if (stack.length > max) return true;
+    } else if (open.get(name)) {
+      let closed: string;
+      do {
+        closed = stack.pop()!;
+        open.set(closed, open.get(closed)! - 1);
+      } while (closed !== name);
+    }
+  }
+  return false;
+}
+
+/** The text of an HTML mail body ('' for HTML over MAX_HTML_LENGTH or nested deeper than MAX_DEPTH, which is not converted). */
 export function htmlText(html: string): string {
-  if (html.length > MAX_HTML_LENGTH) return '';
+  if (html.length > MAX_HTML_LENGTH || nestedDeeperThan(html, MAX_DEPTH)) return '';
   // A block that ends in a line break (`Dan<br><img>` once the image says nothing) leaves an empty line: one blank line at most.
   return convert(html).replace(/\n[^\S\n]*(?:\n[^\S\n]*)+\n/g, '\n\n');
 }
