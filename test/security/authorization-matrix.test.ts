@@ -53,6 +53,8 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/calls':                  '401   403   403   ok    404   404   ok    ok',
   'GET /api/v1/cases/:id/held-mail':               '401   403   403   ok    404   404   ok    ok',
   'POST /api/v1/cases/:id/held-mail/release':      '401   403   403   ok    404   404   ok    ok',
+  // Merging a duplicate into another case (staff who may see it: test/api/merge.test.ts)
+  'POST /api/v1/cases/:id/merge':                  '401   403   403   ok    404   404   ok    ok',
   // Macros: staff; a shared macro is changed by managers (each caller gets a fresh one: see call())
   'GET /api/v1/macros':                            '401   403   403   ok    ok    ok    ok    ok',
   'POST /api/v1/macros':                           '401   403   403   ok    ok    ok    ok    ok',
@@ -161,6 +163,10 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/customer':                      'login 404   404   404   404   404   ok    ok',
   'POST /cases/:id/edit':                          'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/mentions':                      'login 404   404   ok    404   404   ok    ok',
+  'GET /cases/:id/merge':                          'login 404   404   ok    404   404   ok    ok',
+  'POST /cases/:id/merge':                         'login 404   404   ok    404   404   ok    ok',
+  // A mail held for review posted as the customer's message (staff who may see the case: test/email/accept-review.test.ts)
+  'POST /cases/:id/reviewed-mail/:note':           'login 404   404   ok    404   404   ok    ok',
   // Presence heartbeat on a case page (staff who may see the case)
   'POST /cases/:id/presence':                      'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
@@ -306,6 +312,8 @@ async function cast(h: Harness): Promise<World> {
   const [attachment] = await h.query((q) => q.db.select().from(q.tables.attachments).where(eq(q.tables.attachments.caseId, c.id)));
   const now = h.clock.now();
   const write = h.services.store.write.bind(h.services.store);
+  // A mail held for review on the case (src/channels/email/accept-review.ts).
+  const [note] = await write((q) => q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'staff.noted', at: now, actorType: 'system', actorId: null, data: { body: 'From my work address', review: true, from: `chloe.${n}@work.example` } }).returning());
   const [problem] = await write((q) => q.db.insert(q.tables.problems).values({ title: `P ${n}`, symptoms: 's', solution: 'x', createdAt: now, updatedAt: now }).returning());
   const report = await createReport(h.services, { from: now - 86_400_000, to: now, trigger: 'manual' });
   const token = await write((q) => createApiToken(q, { type: 'customer', id: actors.otherCustomer.id }, 'x', now));
@@ -330,6 +338,7 @@ async function cast(h: Harness): Promise<World> {
       token: String(token.id),
       csat: makeCsatToken(await csatKey(h.services), c.id, actors.customer.id, now + 86_400_000),
       attachment: String(attachment!.id),
+      note: String(note!.id),
       mailbox: String(mailbox!.id),
       webhook: String(webhook!.id),
       delivery: String(delivery!.id),
@@ -346,6 +355,7 @@ function concrete(w: World, path: string): string {
     .replace('/templates/:name/:audience', '/templates/case-resolved/customer')
     .replace(/^\/(api\/v1\/)?cases\/:id/, (m) => m.replace(':id', p.case!))
     .replace('/attachments/:attachment', `/attachments/${p.attachment}`)
+    .replace('/reviewed-mail/:note', `/reviewed-mail/${p.note}`)
     .replace('/workflows/:name', `/workflows/${p.workflow}`)
     .replace(':name/dry-runs/:id', `${p.name}/dry-runs/${'x'.repeat(43)}`)
     .replace('/rules/:name', `/rules/${p.name}`)

@@ -36,7 +36,7 @@ const SECRETS = [
   'routing',
 ];
 
-const CASE_KEYS = ['closedAt', 'createdAt', 'description', 'id', 'offer', 'open', 'rating', 'resolvedAt', 'solution', 'status', 'statusCategory', 'subject', 'transitions', 'updatedAt'];
+const CASE_KEYS = ['closedAt', 'createdAt', 'description', 'id', 'mergedInto', 'offer', 'open', 'rating', 'resolvedAt', 'solution', 'status', 'statusCategory', 'subject', 'transitions', 'updatedAt'];
 const SUMMARY_KEYS = ['createdAt', 'id', 'open', 'status', 'statusCategory', 'subject', 'updatedAt'];
 const EVENT_KEYS: Record<string, string[]> = {
   'case.created': ['at', 'id', 'type'],
