@@ -221,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     chat: {
       ...DEFAULT_CHAT_SETTINGS,
       inactivityMinutes: wholeNumber('CHAT_INACTIVITY_MINUTES', env.CHAT_INACTIVITY_MINUTES, DEFAULT_CHAT_SETTINGS.inactivityMinutes, 1, 10_080, 'whole minutes'),
+      waitOfferMinutes: wholeNumber('CHAT_WAIT_OFFER_MINUTES', env.CHAT_WAIT_OFFER_MINUTES, DEFAULT_CHAT_SETTINGS.waitOfferMinutes, 1, 1_440, 'whole minutes'),
+      agentPresenceSeconds: wholeNumber('CHAT_AGENT_PRESENCE_SECONDS', env.CHAT_AGENT_PRESENCE_SECONDS, DEFAULT_CHAT_SETTINGS.agentPresenceSeconds, 30, 3_600, 'whole seconds'),
       maxMessageChars: wholeNumber('CHAT_MESSAGE_MAX_CHARS', env.CHAT_MESSAGE_MAX_CHARS, DEFAULT_CHAT_SETTINGS.maxMessageChars, 1, 20_000, 'a number of characters'),
       messagesPerVisitor: rate('CHAT_VISITOR_RATE', env.CHAT_VISITOR_RATE, DEFAULT_CHAT_SETTINGS.messagesPerVisitor),
       messagesPerSite: rate('CHAT_SITE_RATE', env.CHAT_SITE_RATE, DEFAULT_CHAT_SETTINGS.messagesPerSite),

@@ -15,6 +15,7 @@ import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
 import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
 import { PresenceRegistry } from './cases/presence.js';
+import { AgentPresence } from './chat/agent-presence.js';
 import type { Clock } from './clock.js';
 import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
@@ -103,6 +104,8 @@ export interface IntegrationSettings {
 /** Live chat: who listens to which chat (in memory), and its settings. */
 export interface ChatServices {
   hub: ChatHub;
+  /** Agents with the workspace open now, in this process and (with a relay) the others (availability). */
+  agents: AgentPresence;
   settings: ChatSettings;
 }
 
@@ -177,6 +180,15 @@ export interface Services {
   reports: ReportSettings;
 }
 
+function chatServices(options: ServiceOptions, clock: Clock, services: () => Services): ChatServices {
+  const settings = { ...DEFAULT_CHAT_SETTINGS, ...options.chat };
+  return {
+    hub: new ChatHub({ ...(options.relay ? { relay: options.relay } : {}), afterCommit: (fn) => services().store.afterCommit(fn) }),
+    agents: new AgentPresence({ ttlMs: settings.agentPresenceSeconds * 1000, ...(options.relay ? { relay: options.relay, clock } : {}) }),
+    settings,
+  };
+}
+
 function attachmentsFor(db: Db | null, options: Partial<AttachmentSettings> = {}): Attachments {
   const dir = options.dir ?? defaultAttachmentsDir(db);
   const settings = { ...defaultAttachmentSettings(dir), ...options, dir };
@@ -229,7 +241,7 @@ export function assembleServices(database: ServiceDatabase, clock: Clock, plugin
     metrics: createMetrics(),
     integrations: { allowPrivateTargets: false, timeoutMs: 10_000, shutdownGraceMs: 5_000, ...options.integrations },
     crm: null,
-    chat: { hub: new ChatHub({ ...(options.relay ? { relay: options.relay } : {}), afterCommit: (fn) => services.store.afterCommit(fn) }), settings: { ...DEFAULT_CHAT_SETTINGS, ...options.chat } },
+    chat: chatServices(options, clock, () => services),
     reports: { ...DEFAULT_REPORT_SETTINGS, ...options.reports },
   };
   const logger = services.logger;

@@ -4,6 +4,17 @@ import type { Rate } from '../auth/rate-limit.js';
 export interface ChatSettings {
   /** A chat with no message for this long is ended by the chat sweep (CHAT_INACTIVITY_MINUTES). */
   inactivityMinutes: number;
+  /**
+   * A visitor waiting this long for an agent's first answer (to their latest lines) is offered
+   * to end the chat and be answered by e-mail instead (CHAT_WAIT_OFFER_MINUTES; waiting.ts).
+   */
+  waitOfferMinutes: number;
+  /**
+   * An agent counts as there for the chat's availability while their last workspace request
+   * (a live poll, a click, a chat stream's heartbeat) is younger than this, by the server's clock
+   * (CHAT_AGENT_PRESENCE_SECONDS; agent-presence.ts).
+   */
+  agentPresenceSeconds: number;
   /** Longest message a visitor may send, in characters (CHAT_MESSAGE_MAX_CHARS). */
   maxMessageChars: number;
   /** Seconds between SSE heartbeats (comments that keep proxies from closing an idle stream). */
@@ -30,6 +41,8 @@ export interface ChatSettings {
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   inactivityMinutes: 15,
+  waitOfferMinutes: 5,
+  agentPresenceSeconds: 120,
   maxMessageChars: 2_000,
   heartbeatSeconds: 20,
   messagesPerVisitor: { count: 20, windowMs: 60_000 },

@@ -129,6 +129,11 @@ describe('live chat', () => {
     expect(await admin.locator('#chat-snippet').textContent()).toContain(`data-site="${siteId}"`);
     await screenshot(admin, 'chat-01-console-site');
 
+    // The agent is at the desk (the workspace open: the chat counts only agents signed in now, and keeps this page for the next tests).
+    const agent = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
+
     // The visitor, on the shop's page (another port: another origin).
     const visitor = await suite.newPage({ width: 1280, height: 800 });
     await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
@@ -143,9 +148,6 @@ describe('live chat', () => {
     expect(await visitor.context().cookies(shopUrl)).toEqual([]);
 
     // The agent sees it arrive in the inbox and opens it.
-    const agent = await suite.newPage({ width: 1280, height: 800 });
-    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
-    await agent.goto(`${suite.server.url}/inbox`);
     await agent.getByRole('cell', { name: /Chat: Hi, my parcel has not arrived/ }).waitFor();
     const row = agent.locator('tr', { hasText: 'Chat: Hi, my parcel' }).getByRole('link');
     await Promise.all([agent.waitForURL(/\/cases\/C-\d+$/), row.click()]);

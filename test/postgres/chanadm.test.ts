@@ -20,7 +20,7 @@ import { chatPanelData } from '../../src/chat/panel.js';
 import { sessionOfCase, startSession } from '../../src/chat/sessions.js';
 import { createSite, siteSecret } from '../../src/chat/sites.js';
 import { sendVisitorMessage } from '../../src/chat/visitor-message.js';
-import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { moveToPostgres, type Moved } from '../support/on-postgres.js';
 import { signedIn, type PageClient } from '../support/pages.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
@@ -35,6 +35,7 @@ let moved: Moved;
 let admin: PageClient;
 let manager: PageClient;
 let agentPage: PageClient;
+let alice: TestActor;
 let chatCase: number;
 let chatSession: number;
 const changed: number[] = [];
@@ -76,7 +77,8 @@ beforeAll(async () => {
   // Signed in on SQLite before the move (the sessions are copied with everything else).
   admin = signedIn(h, h.agent({ name: 'Ada Admin', role: 'admin' }));
   manager = signedIn(h, h.agent({ name: 'Max Manager', role: 'manager' }));
-  agentPage = signedIn(h, h.agent({ name: 'Alice', queues: ['general'] }));
+  alice = h.agent({ name: 'Alice', queues: ['general'] });
+  agentPage = signedIn(h, alice);
   // A chat case made by the chat commands that still run on SQLite (core's), copied over.
   const site = await createSite(h.services, { name: 'Seeded', origins: HOST, greeting: 'Hello from SQLite', calendar: '', queue: 'general' });
   const started = await startSession(h.services, site, HOST, { name: 'Sid Seeded', email: 'sid@example.com' });
@@ -220,11 +222,15 @@ describe('chat on PostgreSQL', () => {
   });
 
   it('the widget: the status counts free agents, a session starts with the greeting as line 1, its lines and stream read back', async () => {
+    // Alice has the workspace open (a request now): she counts.
+    expect((await agentPage.get('/inbox')).status).toBe(200);
     const status = (await (await chat('GET', `/chat/api/sites/${siteId}/status?host=${encodeURIComponent(HOST)}`)).json()) as { availability: { open: boolean } };
     expect(status.availability).toEqual({ open: true });
-    expect(await store().query((q) => freeChatAgents(q, 'general'))).toBe(1);
+    const live = [alice.id!];
+    expect(await store().query((q) => freeChatAgents(q, 'general', live, h.clock.now()))).toBe(1);
+    expect(await store().query((q) => freeChatAgents(q, 'general', [], h.clock.now()))).toBe(0);
     await store().write((q) => q.db.update(q.tables.staff).set({ available: false }).where(eq(q.tables.staff.name, 'Alice')));
-    expect(await store().query((q) => freeChatAgents(q, 'general'))).toBe(0);
+    expect(await store().query((q) => freeChatAgents(q, 'general', live, h.clock.now()))).toBe(0);
     await store().write((q) => q.db.update(q.tables.staff).set({ available: true }).where(eq(q.tables.staff.name, 'Alice')));
 
     const started = await chat('POST', `/chat/api/sites/${siteId}/sessions`, { body: { host: HOST, name: 'Vera Visitor', email: 'Vera@Example.com' } });

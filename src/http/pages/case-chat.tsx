@@ -61,7 +61,11 @@ export function caseChatPages(): Hono<PageEnv> {
       subscribe: (l) => services.chat.hub.subscribeCase(row.id, l),
       // Authorized once at the start would keep a case moved to a queue the agent does not work
       // streaming to them: the case is read again before every read of the chat.
-      mayListen: async () => canSeeCase(principal, await loadCase(services, row.id)),
+      // Each check (every signal and heartbeat) also says the agent is still there (src/chat/agent-presence.ts).
+      mayListen: async () => {
+        if (principal.staffId !== null) services.chat.agents.beat(principal.staffId, services.clock.now());
+        return canSeeCase(principal, await loadCase(services, row.id));
+      },
       onClose: release,
     });
   });

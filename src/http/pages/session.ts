@@ -75,6 +75,8 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
     const session = cookie ? await services.store.query((q) => findSession(q, cookie, services.clock.now(), { touch: !background })) : null;
     if (cookie && !session) deleteCookie(c, names.session, cookieOptions(options));
     if (session) {
+      // An agent with the workspace open (any request, the live polls too): the chat counts them as there (src/chat/agent-presence.ts).
+      if (session.principal.staffId !== null) services.chat.agents.beat(session.principal.staffId, services.clock.now());
       c.set('session', session);
       c.set('principal', session.principal);
     }

@@ -1,0 +1,74 @@
+/**
+ * "Is anyone there?" counts only agents with the workspace open now (src/chat/agent-presence.ts):
+ * a signed-in staff request within CHAT_AGENT_PRESENCE_SECONDS by the server's injected clock,
+ * and a sign-in session that has not ended. Available but signed out, or gone quiet, is nobody.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { createSite, type ChatSite } from '../../src/chat/sites.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
+import { chatCaller } from './support.js';
+
+const KEY = parseChannelsKey('45'.repeat(32));
+const HOST = 'https://shop.example';
+let h: Harness;
+let site: ChatSite;
+let agent: TestActor;
+const call = chatCaller(() => h);
+
+async function availability(): Promise<{ open: boolean; reason?: string }> {
+  const res = await call('GET', `/chat/api/sites/${site.id}/status?host=${encodeURIComponent(HOST)}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { availability: { open: boolean; reason?: string } }).availability;
+}
+
+beforeAll(async () => {
+  h = createHarness({ services: { channelsKey: KEY } });
+  standardQueues(h);
+  agent = h.agent({ name: 'Alice', queues: ['general'] });
+  site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: 'Hi!', calendar: '', queue: 'general' });
+});
+afterAll(() => h.close());
+
+describe('chat availability', () => {
+  it('counts an available agent only while their workspace is open, by the server’s clock', async () => {
+    // Available, active, in the queue, under every limit — but not signed in: nobody is there.
+    expect(await availability()).toEqual({ open: false, reason: 'no-agent', opensAt: null });
+
+    const page = signedIn(h, agent);
+    expect((await page.get('/inbox')).status).toBe(200);
+    expect(await availability()).toEqual({ open: true });
+
+    // The tab closed (no more polls): still counted for CHAT_AGENT_PRESENCE_SECONDS, then not.
+    h.clock.advance(119_000);
+    expect(await availability()).toEqual({ open: true });
+    h.clock.advance(2_000);
+    expect(await availability()).toMatchObject({ open: false, reason: 'no-agent' });
+
+    // The inbox's live poll (a background read, `stamp`) says the tab is open again, though it is not activity for the sign-in.
+    expect((await page.get('/inbox?stamp=x')).status).toBe(200);
+    expect(await availability()).toEqual({ open: true });
+
+    // Away: not counted, however live the tab.
+    expect((await page.post('/availability', { available: 'false' })).status).toBeLessThan(400);
+    expect(await availability()).toMatchObject({ open: false, reason: 'no-agent' });
+    expect((await page.post('/availability', { available: 'true' })).status).toBeLessThan(400);
+    expect(await availability()).toEqual({ open: true });
+  });
+
+  it('stops counting an agent at once when they sign out, and not on a request that is not theirs', async () => {
+    const page = signedIn(h, agent);
+    expect((await page.get('/inbox')).status).toBe(200);
+    expect(await availability()).toEqual({ open: true });
+    // Signed out everywhere (the other test's sign-in too).
+    const other = signedIn(h, agent);
+    expect((await page.post('/logout')).status).toBe(303);
+    expect(await availability()).toEqual({ open: true }); // `other` is still a sign-in
+    await h.services.store.write((q) => q.db.delete(q.tables.sessions));
+    expect(await availability()).toMatchObject({ open: false, reason: 'no-agent' });
+    // A request with the ended cookie is nobody's: it does not bring the agent back.
+    await other.get('/inbox');
+    expect(await availability()).toMatchObject({ open: false, reason: 'no-agent' });
+  });
+});
