@@ -206,6 +206,12 @@
     });
     input.focus();
   }
+  var answered = false; // an agent has written in this chat
+  // An agent answered, or the chat ended: the offer to be answered by e-mail instead is moot.
+  function dropOffers() {
+    if (!linesEl) return;
+    Array.prototype.forEach.call(linesEl.querySelectorAll('.chat-offer'), function (b) { b.remove(); });
+  }
   function addLine(line) {
     if (line.seq <= lastSeq) return; // already shown: a resumed stream never doubles a line
     lastSeq = line.seq;
@@ -219,10 +225,22 @@
       button.addEventListener('click', function () { download(file, button); });
       li.appendChild(button);
     });
+    // Waited long for an agent: the offer to end the chat and be answered by e-mail (src/chat/waiting.ts).
+    if (line.offer === 'email' && !ended) {
+      var offer = el('button', { type: 'button', class: 'primary chat-offer', id: 'chat-answer-by-mail' }, 'Answer me by e-mail');
+      offer.addEventListener('click', function () {
+        offer.disabled = true;
+        markShown();
+        api('POST', '/chat/api/end', { seen: shownSeq, answerBy: 'email' }).then(function () { showEnded(); }, function (x) { offer.disabled = false; status(x.message, true); });
+      });
+      li.appendChild(offer);
+    }
     linesEl.appendChild(li);
     linesEl.scrollTop = linesEl.scrollHeight;
     markShown();
-    if (line.author === 'agent') { typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); acknowledge(); }
+    if (line.author === 'agent') { dropOffers(); typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); acknowledge(); }
+    else if (line.author === 'visitor' && !answered && !ended) status('Waiting for an agent to answer…');
+    if (line.author === 'agent') answered = true;
   }
   // Tells the server the agent's lines shown so far, at once and then at most once a second (a
   // batch of lines, a resumed stream): replies the window never showed are mailed to the visitor
@@ -377,6 +395,7 @@
     clearTimeout(pollTimer);
     clearTimeout(streamRetryTimer);
     status('The chat has ended.');
+    dropOffers();
     var form = document.getElementById('chat-send');
     if (form) form.remove();
     var wrap = el('div', { id: 'chat-after' });
@@ -408,7 +427,7 @@
       api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }).then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
-    again.addEventListener('click', function () { forget(); ended = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
+    again.addEventListener('click', function () { forget(); ended = false; answered = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
     wrap.appendChild(transcript);
     wrap.appendChild(rating);
     wrap.appendChild(el('form', {})).appendChild(again);

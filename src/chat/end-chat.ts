@@ -1,6 +1,7 @@
 /**
- * Ending a chat: by the visitor, by the agent (case page), or by the chat sweep after
- * CHAT_INACTIVITY_MINUTES without a message. The session is closed, a last line says who
+ * Ending a chat: by the visitor (or, waiting for an agent, to be answered by e-mail instead:
+ * waiting.ts), by the agent (case page), or by the chat sweep after CHAT_INACTIVITY_MINUTES
+ * in which the visitor owed an answer and wrote nothing. The session is closed, a last line says who
  * ended it, and `chat.ended` goes on the case's timeline, a change of the case like any other
  * (its version goes up, so open case pages re-render). The case's state stays as it is: the
  * agent resolves it as any other. The agent's chat slot is free again: a chat case waiting in
@@ -17,6 +18,7 @@ import { CaseContext } from '../workflow/context.js';
 import { appendLine } from './lines.js';
 import { queueMissedReplies } from './missed-replies.js';
 import { findSession, type ChatSession } from './sessions.js';
+import { VISITOR_WAITS } from './waiting.js';
 
 export type EndedBy = 'visitor' | 'agent' | 'inactivity' | 'closed';
 
@@ -27,15 +29,21 @@ const ENDED_TEXT: Record<EndedBy, (name: string) => string> = {
   closed: () => 'The chat ended: this request is closed. Start a new chat to write again.',
 };
 
+/** How a chat ended beyond who ended it: the visitor chose to be answered by e-mail (waiting.ts). */
+export interface EndOptions {
+  answerByEmail?: boolean;
+}
+
 /** Inside the caller's write: ends the session with its last line; the session, or null when it had ended already. */
-async function closeSession(q: Handle, services: Services, sessionId: number, by: EndedBy, actor: Actor): Promise<ChatSession | null> {
+async function closeSession(q: Handle, services: Services, sessionId: number, by: EndedBy, actor: Actor, options: EndOptions = {}): Promise<ChatSession | null> {
   const now = services.clock.now();
   const changed = await run(q, "UPDATE chat_sessions SET state = 'ended', ended_at = ?, ended_by = ? WHERE id = ? AND state = 'open'", [now, by, sessionId]);
   if (changed === 0) return null;
   const session = (await findSession(q, sessionId))!;
   // Agents' replies the visitor's window never had are mailed (missed-replies.ts).
   await queueMissedReplies(q, session, now);
-  await appendLine(q, sessionId, { author: 'system', name: 'Casebook', body: ENDED_TEXT[by](actor.name), at: now }, null);
+  const body = options.answerByEmail ? `${actor.name} ended the chat to be answered by e-mail at ${session.email}. The request stays with our team.` : ENDED_TEXT[by](actor.name);
+  await appendLine(q, sessionId, { author: 'system', name: 'Casebook', body, at: now }, null);
   return session;
 }
 
@@ -55,13 +63,13 @@ export async function endChatsOfClosedCase(ctx: CaseContext): Promise<void> {
 }
 
 /** Ends an open session; false when it had already ended. */
-export async function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor): Promise<boolean> {
+export async function endChat(services: Services, sessionId: number, by: EndedBy, actor: Actor, options: EndOptions = {}): Promise<boolean> {
   const ended = await services.store.write(async (q) => {
-    const session = await closeSession(q, services, sessionId, by, actor);
+    const session = await closeSession(q, services, sessionId, by, actor, options);
     if (!session) return null;
     if (session.caseId !== null) {
       const ctx = await CaseContext.load(q, services, session.caseId, actor);
-      await ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq });
+      await ctx.record('chat.ended', { by, name: actor.name, messages: session.lastSeq, ...(options.answerByEmail ? { answerBy: 'email' } : {}) });
       await ctx.save();
       // The agent has room for one more chat: a chat waiting in their queues is theirs now, before
       // any newer one (the oldest waiting first, as when capacity frees). Assigned by the system,
@@ -77,10 +85,15 @@ export async function endChat(services: Services, sessionId: number, by: EndedBy
   return true;
 }
 
-/** The chat sweep: ends every open chat idle for longer than the inactivity timeout; returns how many. */
+/**
+ * The chat sweep: ends every open chat whose visitor owes an answer (waiting.ts) and has not
+ * written for longer than the inactivity timeout, counted from the last line; returns how many.
+ * A visitor waiting for an agent is never ended here.
+ */
 export async function endInactiveChats(services: Services): Promise<number> {
   const cutoff = services.clock.now() - services.chat.settings.inactivityMinutes * 60_000;
-  const idle = await services.store.query((q) => all<{ id: number }>(q, "SELECT id FROM chat_sessions WHERE state = 'open' AND last_activity_at <= ? LIMIT 500", [cutoff]));
+  // A visitor waiting for an agent is not inactive (waiting.ts): their clock runs only once they owe an answer.
+  const idle = await services.store.query((q) => all<{ id: number }>(q, `SELECT s.id FROM chat_sessions s WHERE s.state = 'open' AND s.last_activity_at <= ? AND NOT ${VISITOR_WAITS} LIMIT 500`, [cutoff]));
   let ended = 0;
   for (const { id } of idle) if (await endChat(services, id, 'inactivity', SYSTEM_ACTOR)) ended++;
   return ended;

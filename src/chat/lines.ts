@@ -9,6 +9,7 @@ import type { AttachmentRow } from '../attachments/read.js';
 import type { ChatAuthor } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { get, run } from '../db/store/rows.js';
+import { isWaitOffer } from './system-lines.js';
 
 /** A file sent with an agent's reply: the visitor downloads it with their token (`GET /chat/api/files/:id`). */
 export interface ChatFile {
@@ -25,6 +26,8 @@ export interface ChatLine {
   at: number;
   /** The files of an agent's reply (its timeline entry's attachments); absent when none. */
   files?: ChatFile[];
+  /** The sweep's offer to a visitor waiting for an agent: to be answered by e-mail instead (waiting.ts); absent otherwise. */
+  offer?: 'email';
 }
 
 /** Appends one line and returns its sequence number; the session's activity clock restarts. */
@@ -61,6 +64,7 @@ export async function linesAfter(q: Handle, sessionId: number, afterSeq: number,
   }
   return rows.map(({ eventId, ...line }) => {
     const own = eventId === null ? undefined : files.get(eventId);
+    if (isWaitOffer(line.author, line.body)) return { ...line, offer: 'email' as const };
     return own ? { ...line, files: own } : line;
   });
 }

@@ -11,6 +11,7 @@ import { get } from '../db/store/rows.js';
 import type { Subscribers } from '../workflow/subscribers.js';
 import { endChatsOfClosedCase } from './end-chat.js';
 import { appendLine } from './lines.js';
+import { RESOLVED_TEXT } from './system-lines.js';
 
 export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
   subscribers.on('staff.replied', async (ctx, { data }) => {
@@ -31,7 +32,7 @@ export function registerChatSubscribers(subscribers: Subscribers): Subscribers {
       const session = await get<{ id: number }>(ctx.q, "SELECT id FROM chat_sessions WHERE case_id = ? AND state = 'open' ORDER BY id DESC LIMIT 1", [ctx.case.id]);
       if (!session) return;
       const solution = typeof data.solution === 'string' && data.solution.trim() !== '' ? `\nSolution: ${data.solution.trim()}` : '';
-      await appendLine(ctx.q, session.id, { author: 'system', name: 'Casebook', body: `This request is resolved.${solution}\nWrite here if you still need help.`, at: ctx.now }, null);
+      await appendLine(ctx.q, session.id, { author: 'system', name: 'Casebook', body: `${RESOLVED_TEXT}${solution}\nWrite here if you still need help.`, at: ctx.now }, null);
       ctx.services.chat.hub.afterCommit(session.id, ctx.case.id, { kind: 'messages' });
     }
   });

@@ -325,6 +325,12 @@ describe('live chat', () => {
   it('ends a chat after inactivity (the chat sweep on the injected clock), mails the transcript and takes the rating', async () => {
     const token = await start('tess@example.com', 'Tess');
     const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'Is the shop open on Sunday?' } })).json()) as { case: string };
+    // Waiting for an agent is not inactivity: an hour in the queue and the chat is still open.
+    h.clock.advance(60 * 60_000);
+    await runChatSweep(h.services);
+    expect(((await (await call('GET', '/chat/api/session', { token })).json()) as { session: { state: string } }).session.state).toBe('open');
+    // The agent answers: from now the visitor owes the next line, and their clock runs.
+    await sendMessage(h.services, Number(ref.slice(2)), { body: 'Yes, from 10 to 16.', public: true }, agent);
     h.clock.advance(14 * 60_000);
     expect((await runChatSweep(h.services)).ended).toBeGreaterThanOrEqual(0);
     expect(((await (await call('GET', '/chat/api/session', { token })).json()) as { session: { state: string } }).session.state).toBe('open');
@@ -343,11 +349,43 @@ describe('live chat', () => {
     const mail = smtp.messages.find((m) => m.to.includes('tess@example.com'))!.mail;
     expect(mail.subject).toBe(`[${ref}] Transcript of your chat`);
     expect(mail.text).toContain('Is the shop open on Sunday?');
+    expect(mail.text).toContain('Yes, from 10 to 16.');
     expect(mail.text).toContain('The chat ended after a while without messages.');
 
     expect((await call('POST', '/chat/api/rating', { token, body: { satisfied: false, comment: 'Too slow' } })).status).toBe(200);
     const [rating] = await h.query((q) => q.db.select().from(q.tables.caseRatings).where(eq(q.tables.caseRatings.caseId, Number(ref.slice(2)))));
     expect(rating).toMatchObject({ satisfied: false, comment: 'Too slow' });
+  });
+
+  it('offers a visitor waiting for an agent to be answered by e-mail, once per wait; choosing it ends the chat and leaves the case in its queue', async () => {
+    const token = await start('wade@example.com', 'Wade');
+    const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'My order is stuck.' } })).json()) as { case: string };
+    const id = Number(ref.slice(2));
+    const lines = async () => ((await (await call('GET', '/chat/api/session', { token })).json()) as { lines: { seq: number; author: string; body: string; offer?: string }[] }).lines;
+    h.clock.advance(4 * 60_000);
+    expect((await runChatSweep(h.services)).offered).toBe(0);
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'Hello?' } })).status).toBe(201);
+    // Five minutes since the first unanswered line (not the last): one offer, with the address it will be answered at.
+    h.clock.advance(60_000);
+    expect((await runChatSweep(h.services)).offered).toBe(1);
+    const offer = (await lines()).at(-1)!;
+    expect(offer).toMatchObject({ author: 'system', offer: 'email' });
+    expect(offer.body).toContain('wade@example.com');
+    h.clock.advance(30 * 60_000);
+    expect(await runChatSweep(h.services)).toMatchObject({ offered: 0, ended: 0 });
+    // An agent answers; the visitor asks again and waits again: a new offer after five more minutes.
+    await sendMessage(h.services, id, { body: 'Looking at it now.', public: true }, agent);
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'Any news?' } })).status).toBe(201);
+    h.clock.advance(5 * 60_000);
+    expect((await runChatSweep(h.services)).offered).toBe(1);
+    expect((await lines()).filter((l) => l.offer === 'email')).toHaveLength(2);
+
+    expect((await call('POST', '/chat/api/end', { token, body: { answerBy: 'sms' } })).status).toBe(422);
+    expect((await call('POST', '/chat/api/end', { token, body: { seen: offer.seq, answerBy: 'email' } })).status).toBe(200);
+    expect((await lines()).at(-1)!.body).toBe('Wade ended the chat to be answered by e-mail at wade@example.com. The request stays with our team.');
+    const [ended] = await eventsOf(id, 'chat.ended');
+    expect(ended!.data).toMatchObject({ by: 'visitor', answerBy: 'email' });
+    expect((await caseRow(id)).open).toBe(true);
   });
 
   it('shows the chat’s times in the agent’s zone, named, on the page and in the stream', async () => {

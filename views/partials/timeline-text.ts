@@ -93,6 +93,7 @@ export function describeChat(type: string, d: Record<string, unknown>, by: strin
       const lines = typeof d.messages === 'number' ? ` after ${d.messages} message${d.messages === 1 ? '' : 's'}` : '';
       if (d.by === 'inactivity') return { text: `The live chat ended by itself, without messages for a while${lines}` };
       if (d.by === 'closed') return { text: `The live chat ended${lines}: ${str(d.name) || by} closed the case` };
+      if (d.answerBy === 'email') return { text: `${str(d.name) || by} ended the live chat${lines} while waiting for an agent, to be answered by e-mail` };
       return { text: `${str(d.name) || by} ended the live chat${lines}` };
     }
     case 'chat.transcript_sent':

@@ -11,7 +11,7 @@
  *   POST /chat/api/messages                   { body, clientId? } (clientId: the same when sent again: written once)
  *   POST /chat/api/typing                     the visitor is typing (ephemeral)
  *   POST /chat/api/seen                       { seq }: the window has shown the lines up to seq
- *   POST /chat/api/end ({ seen }?) | /transcript ({ timeZone }?) | /rating
+ *   POST /chat/api/end ({ seen, answerBy: "email" }?) | /transcript ({ timeZone }?) | /rating
  *
  * A poll's `after`, a stream's Last-Event-ID / `?after=` and `POST /chat/api/seen` move the
  * session's "seen up to" (src/chat/seen.ts): agents' replies after it are mailed when the chat ends.
@@ -62,7 +62,7 @@ function sessionView(session: ChatSession) {
 }
 
 /** A line as the visitor sees it: agents by name, no internal ids. */
-export const visitorLine = (l: ChatLine) => ({ seq: l.seq, author: l.author, name: l.name, body: l.body, at: new Date(l.at).toISOString(), ...(l.files ? { files: l.files } : {}) });
+export const visitorLine = (l: ChatLine) => ({ seq: l.seq, author: l.author, name: l.name, body: l.body, at: new Date(l.at).toISOString(), ...(l.files ? { files: l.files } : {}), ...(l.offer ? { offer: l.offer } : {}) });
 
 export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -190,7 +190,9 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     // The window says what it has shown as it ends the chat (an acknowledgement may still be on its way).
     const body = (await c.req.raw.clone().text()).trim() === '' ? null : ((await readJson(c)) as Record<string, unknown> | null);
     if (body && typeof body === 'object' && body.seen !== undefined) await markSeen(c.get('services'), session, parseWith(seenSchema, { seq: body.seen }).seq);
-    await endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name });
+    // `answerBy: "email"`: the visitor stops waiting for an agent and is answered by e-mail instead (src/chat/waiting.ts).
+    const answerBy = body && typeof body === 'object' && body.answerBy !== undefined ? parseWith(z.object({ answerBy: z.literal('email') }), { answerBy: body.answerBy }).answerBy : null;
+    await endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name }, { answerByEmail: answerBy === 'email' });
     return c.json({ state: 'ended' });
   });
 
