@@ -91,7 +91,9 @@
       showTyping(who.name + ' is typing…', 5000);
     });
     source.addEventListener('ended', function () {
-      // The chat is over: the live poll brings the panel as it is now (who ended it, no "End chat").
+      // The chat is over: the live poll brings the panel as it is now (who ended it, no "End chat"),
+      // without the visitor's "is typing" from just before the end (kept across re-renders otherwise).
+      showTyping('', 0);
       if (source) source.close();
       source = null;
       url = null;

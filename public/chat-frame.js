@@ -396,6 +396,9 @@
     clearTimeout(streamRetryTimer);
     status('The chat has ended.');
     dropOffers();
+    // Nobody types in an ended chat: an agent's "is typing" from just before the end goes with it.
+    clearTimeout(typingTimer);
+    if (typingEl) typingEl.textContent = '';
     var form = document.getElementById('chat-send');
     if (form) form.remove();
     var wrap = el('div', { id: 'chat-after' });

@@ -157,10 +157,14 @@ describe('chat: the agent’s side', () => {
     await panel.getByText('your parcel is on its way').waitFor();
     await expectAccessible(agent, 'chat-desk-04-case-page-1280');
 
-    // The agent ends it; the visitor sees it end and rates it.
+    // The agent starts typing, then ends it instead; the visitor sees it end (no one typing any more) and rates it.
+    await agent.locator('#composer-body').pressSequentially('One more', { delay: 50 });
+    await frame.getByText('Alice Archer is typing…').waitFor();
     await agent.locator('#chat-end').click();
     await panel.getByText('Chat (ended)').waitFor();
     await frame.getByText('The chat has ended.').waitFor();
+    expect(await frame.locator('#chat-typing').textContent()).toBe('');
+    await agent.locator('#composer-body').fill('');
     await frame.getByLabel('Anything to add? (optional)').fill('Too slow.');
     await frame.getByRole('button', { name: 'Not good', exact: true }).click();
     await frame.getByText('Thank you for your feedback!').waitFor();

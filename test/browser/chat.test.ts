@@ -191,9 +191,13 @@ describe('live chat', () => {
     await visitor.setViewportSize({ width: 390, height: 844 });
     await screenshot(visitor, 'chat-04-visitor-390');
 
-    // The end: transcript by mail, and a rating.
+    // The end, while the visitor was typing: the agent's panel no longer says they type. Then transcript by mail, and a rating.
+    await frame.getByLabel('Your message').pressSequentially('Oh, and', { delay: 50 });
+    await agent.locator('#chat-typing').getByText('Vera Visitor is typing…').waitFor();
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByText('The chat has ended.').waitFor();
+    await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor();
+    expect(await agent.locator('#chat-typing').textContent()).toBe('');
     await frame.getByRole('button', { name: 'Email me the transcript' }).click();
     await frame.getByText('The transcript is on its way to vera@example.com.').waitFor();
     for (let i = 0; i < 100 && !smtp.messages.some((m) => m.to.includes('vera@example.com')); i++) await new Promise((r) => setTimeout(r, 100));
