@@ -4,6 +4,7 @@
  * live chat is transferred to an agent at their chat limit only by a manager's explicit override.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendMessage } from '../../src/cases/send-message.js';
 import { createSite, type ChatSite } from '../../src/chat/sites.js';
 import { runChatSweep } from '../../src/chat/sweep.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
@@ -58,10 +59,12 @@ describe('a chat slot freed', () => {
     expect(assigned.actor_type).toBe('system');
     expect(typeof assigned.data === 'string' ? JSON.parse(assigned.data) : assigned.data).toMatchObject({ assigneeId: alice.id, reason: 'capacity freed' });
 
-    // Ben's chat ends by inactivity: Cat is next.
+    // Alice answers Ben, who goes quiet: his chat ends by inactivity and Cat is next. Cat, waiting
+    // for an agent all along, is not inactive however long she waits.
+    await sendMessage(h.services, b.id, { body: 'Which order is it?', public: true }, alice);
     await call('POST', '/chat/api/messages', { token: c.token, body: { body: 'Still there?' } });
-    h.clock.advance(15 * 60_000 - 1_000);
-    expect((await runChatSweep(h.services)).ended).toBe(1); // Ben's (Cat wrote a second later)
+    h.clock.advance(15 * 60_000);
+    expect((await runChatSweep(h.services)).ended).toBe(1); // Ben's, not Cat's
     expect(await assignee(c.id)).toBe(alice.id);
     await h.run('UPDATE staff SET available = FALSE WHERE id = ?', alice.id);
   });
