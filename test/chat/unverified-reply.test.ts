@@ -80,6 +80,34 @@ describe('the composer', () => {
     expect(await replies(signed)).toEqual(['Hi Sam']);
   });
 
+  it('holds back a reply written for the live chat that ended meanwhile (it would be e-mailed), once, with the latest view', async () => {
+    const email = 'signed@example.com';
+    const started = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, email, signature: signIdentity(siteSecret(h.services, site), email) } });
+    const { token } = (await started.json()) as { token: string };
+    const ref = ((await (await call('POST', '/chat/api/messages', { token, body: { body: 'Is it in stock?' } })).json()) as { case: string }).case;
+    const composer = composerOf(await (await desk.get(`/cases/${ref}`)).text());
+    expect(composer).toContain('name="chatOpen" value="1"');
+    const seen = /name="seen" id="composer-seen" value="(\d+)"/.exec(composer)![1]!;
+    // The visitor leaves while Alice writes; her page's live poll keeps `seen` current.
+    expect((await call('POST', '/chat/api/end', { token })).status).toBe(200);
+    const latest = String((await timeline(h.services, idOf(ref))).at(-1)!.id);
+    expect(Number(latest)).toBeGreaterThan(Number(seen));
+    const held = await desk.post(`/cases/${ref}/messages`, { body: 'Yes, 4 left.', visibility: 'public', then: '', seen: latest, chatOpen: '1' }, { htmx: true });
+    expect(held.status).toBe(200);
+    const html = await held.text();
+    expect(html).toContain(`The live chat ended before you sent this: your reply will be e-mailed to ${email} instead.`);
+    expect(html).toContain('Send anyway');
+    expect(composerOf(html)).not.toContain('name="chatOpen"');
+    expect(await replies(ref)).toEqual([]);
+    // Send anyway: mailed, as a reply after a chat.
+    expect((await desk.post(`/cases/${ref}/messages`, { body: 'Yes, 4 left.', visibility: 'public', then: '', seen: latest, chatOpen: '1', confirmedStale: '1' })).status).toBe(303);
+    expect(await replies(ref)).toEqual(['Yes, 4 left.']);
+    // While the chat is open nothing is asked.
+    const open = await chat('open-again@example.com', { signed: true, open: true });
+    expect((await desk.post(`/cases/${open}/messages`, { body: 'Hello!', visibility: 'public', then: '', chatOpen: '1' })).status).toBe(303);
+    expect(await replies(open)).toEqual(['Hello!']);
+  });
+
   it('after a note asks once for both reasons; confirming that prompt sends (plain form and htmx)', async () => {
     const ref = await chat('nina@example.com');
     await addMessage(h.services, idOf(ref), { body: 'Maybe not the real Nina.', public: false }, alice);

@@ -165,7 +165,7 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           ) : null}
           {/* A closed case has no composer, unless a draft comes back (the case closed while it was written): it is not lost. */}
           {!d.final || p.forms?.composer ? (
-            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} />
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} chatOpen={d.chat?.state === 'open'} />
           ) : null}
         </div>
         <aside class="case-side" aria-label="Case details">

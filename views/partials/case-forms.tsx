@@ -87,6 +87,8 @@ export interface ComposerProps {
   stale?: { changes: CaseChange[]; then: string; gone?: string | undefined } | undefined;
   /** A chat case: public replies go to the live chat while it is open. */
   chat?: boolean;
+  /** The chat is open as the composer is shown: a public reply sent after it ended (it would be mailed) is held back to say so. */
+  chatOpen?: boolean;
 }
 
 /** The mode the composer opens in: the one last posted (it stays in note mode after a note). */
@@ -101,6 +103,7 @@ export function Composer(p: ComposerProps) {
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
       {p.seen !== undefined ? <SeenField seen={p.seen} /> : null}
+      {p.chatOpen ? <input type="hidden" name="chatOpen" value="1" /> : null}
       <ModeTabs mode={mode} />
       <ModeBanner chat={p.chat === true} />
       <FormError state={p.state} />

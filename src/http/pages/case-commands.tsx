@@ -100,7 +100,7 @@ export async function formFailure(
       formId = 'composer';
       // The composer alone is swapped in: it keeps saying what the page shows (the `seen` it was posted with), unless the timeline comes along.
       const posted = /^\d{1,15}$/.test(values.seen ?? '') ? Number(values.seen) : d.lastEventId;
-      const composer = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={composerStale ? d.lastEventId : posted} stale={composerStale} chat={d.chat != null} />;
+      const composer = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={composerStale ? d.lastEventId : posted} stale={composerStale} chat={d.chat != null} chatOpen={d.chat?.state === 'open'} />;
       // Held back for changes: the timeline comes along (out of band), so what changed is on screen.
       fragment = composerStale
         ? () => (

@@ -17,6 +17,7 @@ import { storeFiles } from '../../attachments/record.js';
 import { lastStaffMessage } from '../../cases/add-message.js';
 import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
 import { changesSince, customerMessagesSince } from '../../cases/stale-view.js';
+import { chatEndedSinceShown } from '../../chat/ended-while-writing.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { CALL_CHANNELS, logCall } from '../../cases/log-call.js';
@@ -69,6 +70,8 @@ const messageForm = z.object({
     .transform((v) => (v === undefined ? undefined : Number(v))),
   /** Staff: send anyway, after seeing what changed. */
   confirmedStale: z.literal('1').optional(),
+  /** Staff: the composer was shown while the case's live chat was open (a reply meant for the chat). */
+  chatOpen: z.literal('1').optional(),
 });
 
 /** *Log a call* (staff): the same call fields as /cases/new, and who called whom. */
@@ -313,6 +316,13 @@ export function casePages(): Hono<PageEnv> {
         const seen = input.seen;
         const changes = await services.store.query((q) => changesSince(q, v.row.id, seen, v.principal.staffId, labels));
         if (changes.length > 0) throw new StaleView(changes, then ?? '');
+      }
+      // Written for the live chat, which ended meanwhile (the visitor left, inactivity): the reply
+      // would be e-mailed instead, so say so first. The live poll keeps `seen` current, so the
+      // ending alone would not hold it back.
+      if (staff && isPublic && input.chatOpen === '1' && input.confirmedStale !== '1') {
+        const ended = await services.store.query((q) => chatEndedSinceShown(q, v.row.id));
+        if (ended) throw new StaleView([ended], then ?? '');
       }
       if (staff && isPublic) {
         // A public reply right after an internal note may be a note sent in the wrong mode, and one
