@@ -215,7 +215,7 @@ describe('the mail pipeline on PostgreSQL', () => {
 });
 
 describe('a chat on PostgreSQL', () => {
-  it('visitor message, agent line, end, transcript mailed; a second transcript refused; the idle sweep ends another chat', async () => {
+  it('visitor message, agent line, end, transcript mailed; a second transcript refused; the idle sweep offers mail to a waiting visitor and ends a chat only once the visitor owes an answer', async () => {
     const sessionOf = async (name: string) => (await store().query((q) => q.db.select().from(q.tables.chatSessions).where(eq(q.tables.chatSessions.name, name))))[0]!;
     const { token } = (await (await chat('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name: 'Vera Visitor', email: 'vera@example.com' } })).json()) as { token: string };
     const first = await chat('POST', '/chat/api/messages', { token, body: { body: 'Where is my parcel?' } });
@@ -249,6 +249,15 @@ describe('a chat on PostgreSQL', () => {
     const idle = (await (await chat('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name: 'Ian Idle', email: 'ian@example.com' } })).json()) as { token: string };
     expect((await chat('POST', '/chat/api/messages', { token: idle.token, body: { body: 'Anyone there?' } })).status).toBe(201);
     expect((await runChatSweep(h.services)).ended).toBe(0);
+    // Waiting for an agent is not inactivity: Ian is offered to be answered by e-mail instead, once.
+    h.clock.advance(h.services.chat.settings.inactivityMinutes * 60_000 + 1000);
+    expect(await runChatSweep(h.services)).toMatchObject({ ended: 0, offered: 1 });
+    expect(await runChatSweep(h.services)).toMatchObject({ ended: 0, offered: 0 });
+    const ian = await sessionOf('Ian Idle');
+    const last = await store().query((q) => q.db.select().from(q.tables.chatMessages).where(and(eq(q.tables.chatMessages.sessionId, ian.id), eq(q.tables.chatMessages.seq, ian.lastSeq))));
+    expect(last[0]!.body).toMatch(/^Nobody has answered yet/);
+    // Answered, then quiet: now the inactivity timeout ends it.
+    await addMessage(h.services, ian.caseId!, { body: 'Yes, how can I help?', public: true }, ada);
     h.clock.advance(h.services.chat.settings.inactivityMinutes * 60_000 + 1000);
     expect((await runChatSweep(h.services)).ended).toBe(1);
     expect(await sessionOf('Ian Idle')).toMatchObject({ state: 'ended', endedBy: 'inactivity' });
