@@ -358,6 +358,9 @@ describe('live chat', () => {
   });
 
   it('offers a visitor waiting for an agent to be answered by e-mail, once per wait; choosing it ends the chat and leaves the case in its queue', async () => {
+    const silent = await start('sid@example.com', 'Sid');
+    expect((await call('POST', '/chat/api/end', { token: silent, body: { answerBy: 'email' } })).status).toBe(422); // nothing written: nothing to answer
+    expect((await call('POST', '/chat/api/end', { token: silent })).status).toBe(200);
     const token = await start('wade@example.com', 'Wade');
     const { case: ref } = (await (await call('POST', '/chat/api/messages', { token, body: { body: 'My order is stuck.' } })).json()) as { case: string };
     const id = Number(ref.slice(2));

@@ -23,7 +23,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { caseRef } from '../../cases/case-ref.js';
 import { canonicalEmail } from '../../text/email-address.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, ValidationError } from '../../errors.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { chatAvailability } from '../../chat/availability.js';
 import { endChat } from '../../chat/end-chat.js';
@@ -192,6 +192,8 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     if (body && typeof body === 'object' && body.seen !== undefined) await markSeen(c.get('services'), session, parseWith(seenSchema, { seq: body.seen }).seq);
     // `answerBy: "email"`: the visitor stops waiting for an agent and is answered by e-mail instead (src/chat/waiting.ts).
     const answerBy = body && typeof body === 'object' && body.answerBy !== undefined ? parseWith(z.object({ answerBy: z.literal('email') }), { answerBy: body.answerBy }).answerBy : null;
+    // Nothing written yet: there is no request to answer by e-mail.
+    if (answerBy === 'email' && session.caseId === null) throw new ValidationError([{ path: 'answerBy', message: 'write your message first' }], 'There is nothing to answer yet: write your message first.');
     await endChat(c.get('services'), session.id, 'visitor', { type: 'customer', id: null, role: 'customer', name: session.name }, { answerByEmail: answerBy === 'email' });
     return c.json({ state: 'ended' });
   });
