@@ -40,6 +40,27 @@ describe('parseQuery', () => {
     });
   });
 
+  it.each([
+    ['status:open,"Pending customer"', { status: ['open', 'pending customer'] }, []],
+    ['status:"Pending customer",open refund', { status: ['pending customer', 'open'] }, ['refund']],
+    ['status:new,"Pending customer",open', { status: ['new', 'pending customer', 'open'] }, []],
+    ['queue:billing,"Tier 2 EMEA" tag:"a,b",vip priority:"urgent",high', { queue: ['billing', 'tier 2 emea'], tag: ['a,b', 'vip'], priority: ['urgent', 'high'] }, []],
+    ['customer:"Pat Doe",@example.com', { customer: ['pat doe', '@example.com'] }, []],
+    ['assignee:me,"dana@example.com"', { assignee: ['me', 'dana@example.com'] }, []],
+    ['tag:vip,,"" x', { tag: ['vip'] }, ['x']],
+    ['status:"Pending customer"', { status: ['pending customer'] }, []],
+  ])('%s: a list mixing bare and quoted members', (q, filters, terms) => {
+    const parsed = parseQuery(q);
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.filters).toMatchObject(filters);
+    expect(parsed.terms.map((t) => t.text)).toEqual(terms);
+  });
+
+  it('refuses a list of only empty members, and created: with a quoted second date', () => {
+    expect(parseQuery('status:,""').issues.map((i) => i.message).join()).toContain('needs a value');
+    expect(parseQuery('created:2026-11-01,"2026-11-03"').issues.map((i) => i.message).join()).toContain('names several dates');
+  });
+
   it('reads created: as UTC days, instants and ranges', () => {
     expect(parseQuery('created:>2026-11-01').filters.created).toEqual([{ from: day('2026-11-02'), to: null }]);
     expect(parseQuery('created:>=2026-11-01 created:<2026-12-01').filters.created).toEqual([

@@ -109,9 +109,15 @@ interface Token {
   negated: boolean;
   /** The filter key when the token is `key:value`. */
   key: FilterKey | null;
+  /** A filter's values (`status:a,"b c"` → `a`, `b c`): a quoted member keeps its commas and spaces. */
+  values: string[];
 }
 
-/** Splits the query into words, quoted phrases and `key:value` filters (values may be quoted). */
+/**
+ * Splits the query into words, quoted phrases and `key:value` filters. A filter's value is a
+ * comma list whose members are bare (`open`) or quoted (`"Pending customer"`), mixed freely:
+ * `status:open,"Pending customer"`. An unclosed quote runs to the end.
+ */
 function tokenize(query: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -121,6 +127,21 @@ function tokenize(query: string): Token[] {
     const text = query.slice(i, close === -1 ? query.length : close);
     i = close === -1 ? query.length : close + 1;
     return text;
+  };
+  const readList = (): string[] => {
+    const values: string[] = [];
+    for (;;) {
+      if (query[i] === '"') {
+        i++;
+        values.push(readQuoted());
+      } else {
+        const start = i;
+        while (i < query.length && !/\s/.test(query[i]!) && query[i] !== '"' && query[i] !== ',') i++;
+        values.push(query.slice(start, i));
+      }
+      if (query[i] !== ',') return values;
+      i++;
+    }
   };
   while (i < query.length) {
     if (/\s/.test(query[i]!)) {
@@ -134,24 +155,21 @@ function tokenize(query: string): Token[] {
     }
     if (query[i] === '"') {
       i++;
-      tokens.push({ text: readQuoted(), quoted: true, negated, key: null });
+      tokens.push({ text: readQuoted(), quoted: true, negated, key: null, values: [] });
+      continue;
+    }
+    const filter = /^([A-Za-z]+):/.exec(query.slice(i, i + 20));
+    const key = filter ? filter[1]!.toLowerCase() : '';
+    if ((FILTER_KEYS as readonly string[]).includes(key)) {
+      i += filter![0].length;
+      const start = i;
+      const values = readList();
+      tokens.push({ text: query.slice(start, i), quoted: false, negated, key: key as FilterKey, values });
       continue;
     }
     const start = i;
     while (i < query.length && !/\s/.test(query[i]!) && query[i] !== '"') i++;
-    const word = query.slice(start, i);
-    const colon = word.indexOf(':');
-    const key = colon > 0 ? word.slice(0, colon).toLowerCase() : '';
-    if ((FILTER_KEYS as readonly string[]).includes(key)) {
-      let value = word.slice(colon + 1);
-      if (value === '' && query[i] === '"') {
-        i++;
-        value = readQuoted();
-      }
-      tokens.push({ text: value, quoted: false, negated, key: key as FilterKey });
-      continue;
-    }
-    tokens.push({ text: word, quoted: false, negated, key: null });
+    tokens.push({ text: query.slice(start, i), quoted: false, negated, key: null, values: [] });
   }
   return tokens;
 }
@@ -181,7 +199,7 @@ export function parseQuery(raw: string): ParsedQuery {
         issues.push({ path: 'q', message: `-${label} is not supported: exclude words, not filters` });
         continue;
       }
-      const values = token.text.split(',').map((v) => v.trim()).filter((v) => v !== '');
+      const values = token.values.map((v) => v.trim()).filter((v) => v !== '');
       if (values.length === 0) {
         issues.push({ path: 'q', message: `${label} needs a value, e.g. ${example(token.key)}` });
         continue;
