@@ -38,6 +38,9 @@ const optionalText = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** Cases on one inbox page unless `limit` says otherwise. */
+export const INBOX_PAGE_SIZE = 25;
+
 export const inboxQuerySchema = z.object({
   view: z.enum(INBOX_VIEWS).default('mine'),
   queue: optionalText,
@@ -49,7 +52,7 @@ export const inboxQuerySchema = z.object({
   // Read as tags are stored (lower case, no leading '#', spaces as '-'): `VIP`, `#vip` find the cases tagged vip.
   tag: optionalText.transform((v) => (v === undefined ? undefined : normalizeTag(v) || undefined)),
   cursor: optionalText,
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: z.coerce.number().int().min(1).max(100).default(INBOX_PAGE_SIZE),
 });
 export type InboxQuery = z.infer<typeof inboxQuerySchema>;
 /** A view and its filters, without paging (a saved view, a count). */

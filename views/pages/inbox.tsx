@@ -1,6 +1,6 @@
 /** The agent inbox: filters, the case table sorted by SLA due, keyset paging, live refresh. */
 import type { BulkSummary } from '../../src/cases/bulk-update.js';
-import type { InboxQuery, InboxRow, InboxView } from '../../src/cases/inbox.js';
+import { INBOX_PAGE_SIZE, type InboxQuery, type InboxRow, type InboxView } from '../../src/cases/inbox.js';
 import type { SavedView } from '../../src/cases/inbox-views.js';
 import { listedValue } from '../../src/cases/bulk-listed.js';
 import { caseRef } from '../../src/cases/case-ref.js';
@@ -42,11 +42,19 @@ export function filterFields(q: InboxQuery): Record<string, string | undefined> 
   return { view: q.view, queue: q.queue, status: q.status, priority: q.priority, tag: q.tag };
 }
 
-/** The query string of the current list (view, filters, page), without empty values. */
+/** The page size asked for, as a field: none for the default (the URL stays short). */
+export function pageSizeField(q: Pick<InboxQuery, 'limit'>): string | undefined {
+  return q.limit === INBOX_PAGE_SIZE ? undefined : String(q.limit);
+}
+
+/** What "Per page" offers (a size given in the URL is offered too). */
+const PAGE_SIZES = [25, 50, 100];
+
+/** The query string of the current list (view, filters, page size, page), without empty values. */
 export function inboxParams(query: InboxQuery, overrides: Partial<Record<keyof InboxQuery, string | undefined>> = {}): string {
   const params = new URLSearchParams();
-  const merged: Record<string, unknown> = { ...query, ...overrides };
-  for (const key of ['view', 'queue', 'status', 'priority', 'tag', 'cursor'] as const) {
+  const merged: Record<string, unknown> = { ...query, limit: pageSizeField(query), ...overrides };
+  for (const key of ['view', 'queue', 'status', 'priority', 'tag', 'limit', 'cursor'] as const) {
     const value = merged[key];
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
   }
@@ -176,6 +184,13 @@ function Filters({ data }: { data: InboxData }) {
         ]}
       />
       <Field id="filter-tag" name="tag" label="Tag" value={values.tag} maxlength={64} />
+      <SelectField
+        id="filter-limit"
+        name="limit"
+        label="Per page"
+        value={String(q.limit)}
+        options={[...new Set([...PAGE_SIZES, q.limit])].sort((a, b) => a - b).map((n) => ({ value: String(n), label: String(n) }))}
+      />
       <Button variant="secondary" id="filter-apply">
         Apply filters
       </Button>
@@ -199,7 +214,7 @@ export function InboxPage(p: { data: InboxData; viewer: Viewer; csrfToken: strin
       <SaveViewForm filters={filterFields(p.data.query)} csrfToken={p.csrfToken} canShare={p.data.tools.canShare} state={p.forms?.saveView} />
       <form id="bulk-form" class="bulk-form" method="post" action="/inbox/bulk" hx-post="/inbox/bulk" hx-target="#bulk-summary" hx-swap="outerHTML">
         <CsrfField token={p.csrfToken} />
-        <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} />
+        <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), limit: pageSizeField(p.data.query), cursor: p.data.query.cursor }} />
         <BulkBar tools={p.data.tools} state={p.forms?.bulk?.state} />
         <BulkResult summary={p.forms?.bulk?.summary} error={p.forms?.bulk?.error} />
         <InboxResults data={p.data} role={p.viewer.role} pollSeconds={p.pollSeconds} ticked={p.forms?.bulk?.error ? p.forms.bulk.ticked : undefined} />
@@ -220,7 +235,7 @@ export function InboxFragment(p: { data: InboxData; viewer: Viewer; csrfToken: s
       {p.viewer.staff ? <InboxNav nav={p.viewer.staff} role={p.viewer.role} current={`inbox:${p.data.query.view}`} oob /> : null}
       {p.withViews ? <SavedViews views={p.data.views} current={p.data.viewQuery} csrfToken={p.csrfToken} oob /> : null}
       <HiddenFilters id="save-view-filters" filters={filterFields(p.data.query)} oob />
-      <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), cursor: p.data.query.cursor }} oob />
+      <HiddenFilters id="bulk-filters" filters={{ ...filterFields(p.data.query), limit: pageSizeField(p.data.query), cursor: p.data.query.cursor }} oob />
     </>
   );
 }

@@ -29,7 +29,7 @@ import { errorsFrom } from './forms.js';
 import { loadInbox, parseQuery } from './inbox.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
 
-const FILTERS = ['view', 'queue', 'status', 'priority', 'tag', 'cursor'] as const;
+const FILTERS = ['view', 'queue', 'status', 'priority', 'tag', 'limit', 'cursor'] as const;
 
 /** The form's fields, with every ticked case (`cases` repeats) and what the list showed of each (`listed`). */
 async function readBulkForm(c: PageContext): Promise<{ values: FormValues; cases: string[]; listed: string[] }> {
