@@ -7,6 +7,9 @@
  *   inserted through the picker's own Insert button (htmx). The rendered reply comes back in
  *   the picker's `data-macro-insert` and is put where the cursor was.
  * - Presence: typing in the composer is reported through the presence panel's heartbeat.
+ * - Drafts: a reply and an internal note are drafted separately. Switching the composer's mode
+ *   saves the text under the mode it was written in and puts the other mode's draft in the
+ *   message (the server saves while typing: views/partials/composer-parts.tsx DraftAutosave).
  * - The inbox: "select all" on the page, the number of ticked cases, and the ticks cleared
  *   after a bulk action.
  */
@@ -250,6 +253,39 @@
     lastTyping = now;
     field.value = '1';
     document.body.dispatchEvent(new CustomEvent('composer-typing'));
+  });
+
+  // ---- Drafts: a reply and a note each keep their own text -------------------------------
+  // The composer carries both drafts' texts (#composer-draft-public, #composer-draft-internal,
+  // never posted) and the mode whose draft the message holds (draftMode). On a mode switch the
+  // message goes to its mode's store and is saved there at once (a save still waiting for the
+  // typing pause would otherwise miss its last words), then the other mode's text comes in and
+  // the drafts line is refreshed for it.
+
+  document.addEventListener('change', function (e) {
+    var radio = e.target;
+    if (!radio || !radio.classList || !radio.classList.contains('mode-radio')) return;
+    var ta = body();
+    var form = document.getElementById('composer');
+    var modeField = form && form.querySelector('[name="draftMode"]');
+    var saver = document.getElementById('composer-autosave');
+    if (!ta || !modeField || !saver) return;
+    var before = modeField.value;
+    var next = radio.value;
+    if (before === next) return;
+    var from = document.getElementById('composer-draft-' + before);
+    var to = document.getElementById('composer-draft-' + next);
+    if (!from || !to) return;
+    var written = ta.value;
+    from.value = written;
+    ta.value = to.value;
+    modeField.value = next;
+    if (!window.htmx) return;
+    var url = saver.getAttribute('hx-post');
+    var refresh = function () {
+      return window.htmx.ajax('POST', url, { source: saver, target: '#composer-draft', swap: 'outerHTML', values: { body: ta.value, visibility: next, draftMode: next } });
+    };
+    window.htmx.ajax('POST', url, { source: saver, swap: 'none', values: { body: written, visibility: before, draftMode: before } }).then(refresh, refresh);
   });
 
   // ---- Text typed into the Actions panel survives the live poll ------------------------------

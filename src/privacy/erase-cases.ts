@@ -4,13 +4,14 @@
  * descriptions, solutions and routing input; every message body and the words in every
  * timeline entry (types, times and actors stay: src/privacy/redact.ts); the search index's
  * documents of those texts; rating comments; attachment rows (their files go after commit:
- * `removeUnreferencedFiles`); the mail log, Message-IDs and copied addresses of the cases;
+ * `removeUnreferencedFiles`); the agents' unsent reply drafts; the mail log, Message-IDs and copied addresses of the cases;
  * Idempotency-Key entries; outbox payloads; the cases' live chats (visitor name and e-mail,
  * token hash, every line's text: src/privacy/erase-chats.ts); and the subjects and reasons
  * quoted in stored SLA reports.
  */
 import { and, count as rowCount, eq, inArray, isNotNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
+import { eraseDrafts } from '../cases/drafts.js';
 import type { RoutingRecord } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
@@ -113,6 +114,9 @@ export async function eraseCaseContent(q: Handle, caseIds: readonly number[], no
   const chats = await eraseChatSessions(q, (sessions) => inArray(sessions.caseId, ids), now);
   count('chatSessions', chats.chatSessions);
   count('chatLines', chats.chatLines);
+
+  // Unsent replies and notes the agents were writing on the cases (src/cases/drafts.ts).
+  count('replyDrafts', await eraseDrafts(q, ids));
 
   const ratings = await q.db.update(t.caseRatings).set({ comment: '' }).where(and(inArray(t.caseRatings.caseId, ids), ne(t.caseRatings.comment, ''))).returning({ id: t.caseRatings.id });
   count('ratingComments', ratings.length);

@@ -169,6 +169,8 @@ const MATRIX: Record<string, string> = {
   'POST /cases/:id/reviewed-mail/:note':           'login 404   404   ok    404   404   ok    ok',
   // Presence heartbeat on a case page (staff who may see the case)
   'POST /cases/:id/presence':                      'login 404   404   ok    404   404   ok    ok',
+  // Reply drafts (staff who may see the case; each agent's own: test/pages/drafts.test.ts)
+  'POST /cases/:id/draft':                         'login 404   404   ok    404   404   ok    ok',
   'POST /cases/:id/rating':                        'login ok    404   404   404   404   404   404',
   'POST /cases/:id/offered-solution':              'login ok    404   404   404   404   404   404',
   'POST /cases/:id/macros/preview':                'login 404   404   ok    404   404   ok    ok',

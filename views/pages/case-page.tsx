@@ -7,9 +7,10 @@ import { ChatPanel, LeftMessagePanel } from '../partials/chat-panel.js';
 import type { CasePageData, CustomerCasePageData, StaffCasePageData } from '../../src/http/pages/case-data.js';
 import { Alert, Badge, PageHeader, Time, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
-import { Composer, CustomerReply, FollowUpRequest, LogCallDisclosure, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, TransitionSeenField, type FormContext, type GoneTransition } from '../partials/case-forms.js';
+import { Composer, composerMode, CustomerReply, FollowUpRequest, LogCallDisclosure, RatingForm, ReassignDisclosure, TransitionForms, TransitionGone, TransitionSeenField, type FormContext, type GoneTransition } from '../partials/case-forms.js';
 import { CaseEditDisclosure } from '../partials/case-edit.js';
-import { ComposerActions, type ReplyConfirm } from '../partials/composer-parts.js';
+import { ComposerActions, type ComposerDrafts, type ComposerMode, type ReplyConfirm } from '../partials/composer-parts.js';
+import type { Draft } from '../../src/cases/drafts.js';
 import { CustomerPanel, PriorityBadge, StatusBadge, Suggestions } from '../partials/case-panels.js';
 import { WhyPanel } from '../partials/why-panel.js';
 import { SlaBadge } from '../partials/sla.js';
@@ -141,13 +142,36 @@ export function StaffActions({ d, csrfToken, forms, oob }: { d: StaffCasePageDat
   );
 }
 
+/** Whose draft opens when no mode is asked for: the one saved last (a reply when there is none). */
+function newestDraftMode(drafts: StaffCasePageData['drafts']): ComposerMode {
+  const { reply, note } = drafts;
+  return note && (!reply || note.updatedAt > reply.updatedAt) ? 'note' : 'public';
+}
+
+/**
+ * The composer's state with the viewer's draft restored (src/cases/drafts.ts) — the draft of
+ * the mode asked for (`visibility`), else the newest — and its drafts line. A state that
+ * carries a text (a form that came back) keeps it. `error`: a draft save that was refused.
+ */
+export function composerWithDraft(d: StaffCasePageData, state: FormState | undefined, error?: string): { state: FormState | undefined; drafts: ComposerDrafts } {
+  const saved = (draft: Draft | undefined) => draft && { body: draft.body, updatedAt: draft.updatedAt };
+  const base = { public: saved(d.drafts.reply), note: saved(d.drafts.note), error };
+  if (state?.values?.body !== undefined) return { state, drafts: { ...base, mode: composerMode(state) } };
+  const asked = state?.values?.visibility;
+  const mode: ComposerMode = asked === 'internal' ? 'note' : asked === 'public' ? 'public' : newestDraftMode(d.drafts);
+  const draft = mode === 'note' ? d.drafts.note : d.drafts.reply;
+  if (!draft) return { state, drafts: { ...base, mode } };
+  return { state: { ...state, values: { ...state?.values, visibility: mode === 'note' ? 'internal' : 'public', body: draft.body } }, drafts: { ...base, mode } };
+}
+
 export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; pollSeconds: number; forms?: CaseForms | undefined }) {
   const { d } = p;
+  const composer = composerWithDraft(d, p.forms?.composer);
   return (
     <div id="case-page" class="case-page" hx-target="this" hx-swap="outerHTML">
       <Poller d={d} pollSeconds={p.pollSeconds} />
       <CaseHeader d={d} />
-      <PresencePanel caseRef={d.ref} others={d.presence} pollSeconds={p.pollSeconds} />
+      <PresencePanel caseRef={d.ref} others={d.presence} drafting={d.colleagueDrafts} pollSeconds={p.pollSeconds} />
       <div class="case-grid">
         <div class="case-main">
           <Description d={d} />
@@ -163,9 +187,9 @@ export function WorkspaceCase(p: { d: StaffCasePageData; csrfToken: string; poll
           ) : d.final ? (
             <p class="muted panel">This case is closed.</p>
           ) : null}
-          {/* A closed case has no composer, unless a draft comes back (the case closed while it was written): it is not lost. */}
-          {!d.final || p.forms?.composer ? (
-            <Composer ctx={ctxOf(d, p.csrfToken)} state={p.forms?.composer} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} chatOpen={d.chat?.state === 'open'} />
+          {/* A closed case has no composer, unless a draft comes back (the case closed while it was written, or one is saved): it is not lost. */}
+          {!d.final || composer.state?.values?.body ? (
+            <Composer ctx={ctxOf(d, p.csrfToken)} state={composer.state} transitions={d.transitions} mentionable={d.mentionable} confirm={p.forms?.composerConfirm} macros={d.macros} macro={p.forms?.macro} seen={d.lastEventId} stale={p.forms?.composerStale} chat={d.chat != null} chatOpen={d.chat?.state === 'open'} drafts={composer.drafts} />
           ) : null}
         </div>
         <aside class="case-side" aria-label="Case details">

@@ -8,7 +8,7 @@ import { clipText } from '../../src/text/clip-text.js';
 import { SeenField, StaleWarning } from './collision.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
 import { Alert, Button, CsrfField, Time, Field, FileField, FILES_NOT_SENT, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
-import { ComposerActions, MentionHelp, ModeBanner, ModeTabs, ReplyConfirmation, type ComposerMode, type ReplyConfirm } from './composer-parts.js';
+import { ComposerActions, DraftAutosave, DraftStatus, MentionHelp, ModeBanner, ModeTabs, ReplyConfirmation, type ComposerDrafts, type ComposerMode, type ReplyConfirm } from './composer-parts.js';
 import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
 export interface FormContext {
@@ -89,6 +89,8 @@ export interface ComposerProps {
   chat?: boolean;
   /** The chat is open as the composer is shown: a public reply sent after it ended (it would be mailed) is held back to say so. */
   chatOpen?: boolean;
+  /** The viewer's drafts (composer-parts.tsx DraftStatus): saved while typing, restored, and their buttons. */
+  drafts?: ComposerDrafts | undefined;
 }
 
 /** The mode the composer opens in: the one last posted (it stays in note mode after a note). */
@@ -113,6 +115,8 @@ export function Composer(p: ComposerProps) {
       <MentionHelp colleagues={p.mentionable ?? []} ref={p.ctx.ref} />
       {p.confirm ? <ReplyConfirmation confirm={p.confirm} /> : null}
       <FileField id="composer-files" name="files" label="Attach files (the customer sees them with a public reply)" limits={p.ctx.uploads} state={p.state} />
+      {p.drafts ? <DraftStatus caseRef={p.ctx.ref} drafts={p.drafts} /> : null}
+      {p.drafts ? <DraftAutosave caseRef={p.ctx.ref} drafts={p.drafts} /> : null}
       <ComposerActions transitions={p.transitions ?? []} />
     </form>
   );

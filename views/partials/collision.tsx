@@ -1,10 +1,12 @@
 /**
- * Collision on a case page: who else has it open or is typing (the presence panel, renewed
- * by its own poll and by typing in the composer), and the warning a reply or note from a
+ * Collision on a case page: who else has it open or is typing, and which colleagues have an
+ * unsent reply or note saved on it (the presence panel, renewed by its own poll and by typing
+ * in the composer), and the warning a reply or note from a
  * stale view gets — what changed since the page showed the case, the draft kept, and
  * "Send anyway".
  */
 import type { PresenceEntry } from '../../src/cases/presence.js';
+import type { ColleagueDraft } from '../../src/cases/drafts.js';
 import type { CaseChange } from '../../src/cases/stale-view.js';
 import { Alert } from '../components.js';
 
@@ -13,13 +15,26 @@ export function SeenField({ seen, oob }: { seen: number; oob?: boolean }) {
   return <input type="hidden" name="seen" id="composer-seen" value={String(seen)} hx-swap-oob={oob ? 'true' : undefined} />;
 }
 
-export function PresencePanel({ caseRef, others, pollSeconds, oob }: { caseRef: string; others: PresenceEntry[]; pollSeconds: number; oob?: boolean }) {
+/** "Dana has an unsent reply" / "Dana and Bo have unsent internal notes": colleagues' drafts (never their text). */
+function draftingText(drafting: readonly ColleagueDraft[]): string[] {
+  const lines: string[] = [];
+  for (const kind of ['reply', 'note'] as const) {
+    const names = [...new Set(drafting.filter((d) => d.kind === kind).map((d) => d.name))];
+    if (names.length === 0) continue;
+    const what = kind === 'reply' ? (names.length === 1 ? 'an unsent reply' : 'unsent replies') : names.length === 1 ? 'an unsent internal note' : 'unsent internal notes';
+    lines.push(`${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} ${what} on this case`);
+  }
+  return lines;
+}
+
+export function PresencePanel({ caseRef, others, drafting = [], pollSeconds, oob }: { caseRef: string; others: PresenceEntry[]; drafting?: readonly ColleagueDraft[]; pollSeconds: number; oob?: boolean }) {
   const typing = others.filter((o) => o.typing);
   const viewing = others.filter((o) => !o.typing);
+  const drafts = draftingText(drafting);
   return (
     <form
       id="case-presence"
-      class={others.length ? 'presence presence-busy' : 'presence'}
+      class={others.length || drafts.length ? 'presence presence-busy' : 'presence'}
       method="post"
       action={`/cases/${caseRef}/presence`}
       hx-post={`/cases/${caseRef}/presence`}
@@ -49,6 +64,11 @@ export function PresencePanel({ caseRef, others, pollSeconds, oob }: { caseRef: 
           ) : null}
         </p>
       )}
+      {drafts.length ? (
+        <p class="presence-text presence-drafting" id="presence-drafting">
+          {drafts.join('; ')}.
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -15,7 +15,7 @@
  */
 import type { Colleague, ResolvedMentions } from '../../src/cases/mentions.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
-import { Alert } from '../components.js';
+import { Alert, Time } from '../components.js';
 
 export type ComposerMode = 'public' | 'note';
 
@@ -183,5 +183,89 @@ export function MentionPreview({ found, isPublic }: { found: ResolvedMentions; i
       {!isPublic && found.cannotSee.length > 0 ? <p class="field-error">{`Cannot see this case, not notified: ${found.cannotSee.map((m) => m.name).join(', ')}`}</p> : null}
       {!isPublic && unmatched.length > 0 ? <p class="muted">{`No colleague called ${unmatched.map((h) => `@${h}`).join(', ')}`}</p> : null}
     </div>
+  );
+}
+
+/**
+ * The viewer's drafts as the composer shows them (src/cases/drafts.ts): `mode`, whose draft
+ * the message field holds (sent back as `draftMode`, so a save or a send knows which draft the
+ * text came from); each saved draft's text and time; `error`, a save that was refused.
+ */
+export interface ComposerDrafts {
+  mode: ComposerMode;
+  public?: { body: string; updatedAt: number } | undefined;
+  note?: { body: string; updatedAt: number } | undefined;
+  error?: string | undefined;
+}
+
+const MODE_NAMES: Record<ComposerMode, string> = { public: 'reply', note: 'internal note' };
+
+/** The draft's line under the message: saved when, the other mode's draft, *Save draft* and *Discard draft* (plain forms too). */
+export function DraftStatus({ caseRef, drafts }: { caseRef: string; drafts: ComposerDrafts }) {
+  const url = `/cases/${caseRef}/draft`;
+  const current = drafts[drafts.mode];
+  const otherMode: ComposerMode = drafts.mode === 'note' ? 'public' : 'note';
+  const other = drafts[otherMode];
+  const swap = { formaction: url, formnovalidate: true, 'hx-post': url, 'hx-target': '#composer-draft', 'hx-swap': 'outerHTML', 'hx-include': DRAFT_FIELDS, 'hx-params': 'not files' };
+  return (
+    <div id="composer-draft" class="draft-status" aria-live="polite">
+      <input type="hidden" name="draftMode" value={drafts.mode === 'note' ? 'internal' : 'public'} />
+      {drafts.error ? (
+        <p class="field-error" role="alert" id="composer-draft-error">{`Draft not saved: ${drafts.error}`}</p>
+      ) : current ? (
+        <p class="muted" id="composer-draft-saved">
+          {`Draft ${MODE_NAMES[drafts.mode]} saved `}
+          <Time at={current.updatedAt} short />
+          {' — only you see it.'}
+        </p>
+      ) : null}
+      {other ? (
+        <p class="hint" id="composer-draft-other">
+          {`You also have an unsent ${MODE_NAMES[otherMode]} on this case (saved `}
+          <Time at={other.updatedAt} short />
+          {'). '}
+          <a href={`/cases/${caseRef}${otherMode === 'note' ? '?mode=note' : '?mode=public'}`}>Open it</a>
+        </p>
+      ) : null}
+      <div class="composer-buttons">
+        <button type="submit" class="button button-secondary" id="composer-draft-save" name="draft" value="save" {...swap}>
+          Save draft
+        </button>
+        {current ? (
+          <button type="submit" class="button button-link" id="composer-draft-discard" name="draft" value="discard" {...swap} hx-target="#composer" hx-include={`${DRAFT_FIELDS}, #composer [name='seen']`}>
+            Discard draft
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+/** What a draft save sends besides the form (`hx-params` leaves the files out: a draft keeps no attachments). */
+export const DRAFT_FIELDS = "#composer-body, #composer [name='visibility'], #composer [name='draftMode'], #composer [name='appliedMacro']";
+
+/**
+ * htmx: saves the draft a second after typing stops (a mode switch saves too: workspace.js); a send from
+ * the form aborts a save still on its way (`hx-sync`), so a sent message is not saved again.
+ * The drafts' texts by mode (no name: never posted) let public/workspace.js swap the message
+ * when the mode changes: a reply and a note are drafted separately.
+ */
+export function DraftAutosave({ caseRef, drafts }: { caseRef: string; drafts: ComposerDrafts }) {
+  return (
+    <>
+      <span
+        hidden
+        id="composer-autosave"
+        hx-post={`/cases/${caseRef}/draft`}
+        hx-trigger="input changed delay:1s from:#composer-body"
+        hx-include={DRAFT_FIELDS}
+        hx-target="#composer-draft"
+        hx-swap="outerHTML"
+        hx-sync="closest form:abort"
+        hx-params="not files"
+      ></span>
+      <input type="hidden" id="composer-draft-public" value={drafts.public?.body ?? ''} />
+      <input type="hidden" id="composer-draft-internal" value={drafts.note?.body ?? ''} />
+    </>
   );
 }

@@ -718,6 +718,23 @@ export const macros = pgTable(
   ],
 );
 
+export const replyDrafts = pgTable(
+  'reply_drafts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    caseId: bigint('case_id', { mode: 'number' }).notNull().references(() => cases.id),
+    staffId: bigint('staff_id', { mode: 'number' }).notNull().references(() => staff.id),
+    kind: text('kind', { enum: ['reply', 'note'] }).notNull(),
+    body: text('body').notNull(),
+    macroId: bigint('macro_id', { mode: 'number' }),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('reply_drafts_owner_idx').on(t.staffId, t.caseId, t.kind),
+    index('reply_drafts_case_idx').on(t.caseId),
+  ],
+);
+
 // src/db/schema/phone.ts
 
 export const phoneCalls = pgTable(

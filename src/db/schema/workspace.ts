@@ -4,9 +4,9 @@
  * personal (`owner_id`: the staff member) or shared with the team (`owner_id` null; managers
  * manage those).
  */
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { staff } from './people.js';
-import type { Priority } from './cases.js';
+import { cases, type Priority } from './cases.js';
 
 /** What a macro changes besides the reply, applied in the same transaction as the reply. */
 export interface MacroActions {
@@ -56,4 +56,30 @@ export const inboxViews = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('inbox_views_owner_idx').on(t.ownerId, t.name)],
+);
+
+/**
+ * An agent's unsent reply or internal note on a case (src/cases/drafts.ts): autosaved while
+ * typing, restored when the agent opens the case again, deleted when it is sent, discarded or
+ * the case's content is erased. One per agent, case and kind; only its author ever reads the
+ * text (colleagues see that one exists, customers nothing).
+ */
+export const replyDrafts = sqliteTable(
+  'reply_drafts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    caseId: integer('case_id')
+      .notNull()
+      .references(() => cases.id),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    /** `reply`: a public reply; `note`: an internal note. */
+    kind: text('kind', { enum: ['reply', 'note'] }).notNull(),
+    body: text('body').notNull(),
+    /** The macro inserted into it (its changes apply with "Send with macro"), if any. */
+    macroId: integer('macro_id'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('reply_drafts_owner_idx').on(t.staffId, t.caseId, t.kind), index('reply_drafts_case_idx').on(t.caseId)],
 );

@@ -18,7 +18,7 @@ import { retryAfterOf } from '../limits.js';
 import { readUploads } from '../uploads.js';
 import type { Principal } from '../types.js';
 import { Alert, withFilesNotSent, type FormErrors, type FormValues } from '../../../views/components.js';
-import { CasePageDocument, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
+import { CasePageDocument, composerWithDraft, ctxOf, PortalCase, WorkspaceCase, type CaseForms } from '../../../views/pages/case-page.js';
 import { CallerEmailForm, Composer, CustomerEditForm, CustomerReply, FollowUpRequest, LogCallForm, RatingForm, ReassignForm, TransitionForm } from '../../../views/partials/case-forms.js';
 import { CaseEditForm } from '../../../views/partials/case-edit.js';
 import { Timeline } from '../../../views/partials/timeline.js';
@@ -100,7 +100,8 @@ export async function formFailure(
       formId = 'composer';
       // The composer alone is swapped in: it keeps saying what the page shows (the `seen` it was posted with), unless the timeline comes along.
       const posted = /^\d{1,15}$/.test(values.seen ?? '') ? Number(values.seen) : d.lastEventId;
-      const composer = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={composerStale ? d.lastEventId : posted} stale={composerStale} chat={d.chat != null} chatOpen={d.chat?.state === 'open'} />;
+      const drafts = composerWithDraft(d, state).drafts;
+      const composer = () => <Composer ctx={ctx} state={state} transitions={d.transitions} mentionable={d.mentionable} confirm={confirm} seen={composerStale ? d.lastEventId : posted} stale={composerStale} chat={d.chat != null} chatOpen={d.chat?.state === 'open'} drafts={drafts} />;
       // Held back for changes: the timeline comes along (out of band), so what changed is on screen.
       fragment = composerStale
         ? () => (
@@ -207,9 +208,12 @@ export interface Done {
   composer?: ComposerMode | undefined;
 }
 
-/** The page's forms for a composer that opens in note mode (after a note, or `?mode=note`). */
+/**
+ * The page's forms for a composer that opens in a mode (note: after a note, or `?mode=note`;
+ * public: after a reply, or `?mode=public`); without one it opens on the newest draft, if any.
+ */
 export function composerIn(mode: ComposerMode | undefined): CaseForms | undefined {
-  return mode === 'note' ? { composer: { values: { visibility: 'internal' } } } : undefined;
+  return mode === undefined ? undefined : { composer: { values: { visibility: mode === 'note' ? 'internal' : 'public' } } };
 }
 
 /** After a command: settle rule follow-ups, then the refreshed case (htmx) or a redirect to it. */

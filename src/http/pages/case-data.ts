@@ -27,6 +27,7 @@ import type { Principal } from '../types.js';
 import { timerStatus, type SlaStatus } from './sla-status.js';
 import { sha256 } from '../../auth/tokens.js';
 import type { PresenceEntry } from '../../cases/presence.js';
+import { colleagueDrafts, draftsOf, type ColleagueDraft, type Draft, type DraftKind } from '../../cases/drafts.js';
 
 export interface OtherCase {
   ref: string;
@@ -86,6 +87,10 @@ export interface StaffCasePageData extends CasePageBase {
   lastEventId: number;
   /** Colleagues who have the case open now, and who of them is typing (src/cases/presence.ts). */
   presence: PresenceEntry[];
+  /** The viewer's own unsent reply and note on the case (src/cases/drafts.ts): the composer restores them. */
+  drafts: Partial<Record<DraftKind, Draft>>;
+  /** Colleagues with an unsent draft on the case (who and what kind, never the text): the presence panel names them. */
+  colleagueDrafts: ColleagueDraft[];
   /** Rulesets this case can be kept as an example of (managers, a case routed by rules): those run at intake. */
   exampleRulesets: string[];
 }
@@ -252,6 +257,8 @@ async function casePageOn(q: Handle, services: Services, principal: Principal, r
     timeline: entries,
     lastEventId: entries.reduce((m, e) => Math.max(m, e.id), 0),
     presence: services.presence.others(row.id, principal.staffId, now),
+    drafts: principal.staffId === null ? {} : await draftsOf(q, { caseId: row.id, staffId: principal.staffId }),
+    colleagueDrafts: await colleagueDrafts(q, row.id, principal.staffId),
     timers: stampParts.timers.map((t) => timerStatus(t, now)),
     stateLabels,
     timelineNames: {

@@ -25,6 +25,7 @@ import { MacroPicker, type InsertedMacro, type MacroPanelState } from '../../../
 import { loadCasePage, type StaffCasePageData } from './case-data.js';
 import { isHtmx, requireStaff, type PageContext, type PageEnv } from './env.js';
 import { readForm } from './forms.js';
+import { clearSentDraft } from './case-drafts.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
 
 const version = z
@@ -147,6 +148,8 @@ export function caseMacroPages(): Hono<PageEnv> {
       }
       return casePage(c, v, keep, again, 422);
     }
+    // Sent: the draft it was written in is done with (src/cases/drafts.ts).
+    await clearSentDraft(c, v.principal, v.caseId, values);
     await services.outbox.settle(v.caseId);
     services.outbox.kick();
     const row = await loadCase(services, v.caseId);

@@ -45,6 +45,8 @@ import { durationField, readForm } from './forms.js';
 import { redirectTo, sendForm, sendHtml } from './render.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { PresencePanel } from '../../../views/partials/collision.js';
+import { clearSentDraft } from './case-drafts.js';
+import { colleagueDrafts } from '../../cases/drafts.js';
 
 const optional = z
   .string()
@@ -72,6 +74,8 @@ const messageForm = z.object({
   confirmedStale: z.literal('1').optional(),
   /** Staff: the composer was shown while the case's live chat was open (a reply meant for the chat). */
   chatOpen: z.literal('1').optional(),
+  /** Staff: the mode whose draft the text came from (src/cases/drafts.ts): that draft is deleted once sent. */
+  draftMode: z.enum(['public', 'internal']).optional().catch(undefined),
 });
 
 /** *Log a call* (staff): the same call fields as /cases/new, and who called whom. */
@@ -272,8 +276,9 @@ export function casePages(): Hono<PageEnv> {
     const v = await visibleCase(c);
     beat(c, v);
     const d = await loadCasePage(c.get('services'), v.principal, v.row);
-    // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands).
-    const forms = d.audience === 'staff' ? composerIn(c.req.query('mode') === 'note' ? 'note' : undefined) : undefined;
+    // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands); `?mode=public` as a reply; else on the newest draft.
+    const mode = c.req.query('mode');
+    const forms = d.audience === 'staff' ? composerIn(mode === 'note' || mode === 'public' ? mode : undefined) : undefined;
     if (isHtmx(c)) return sendHtml(c, pageFragment(c, d, forms));
     return sendHtml(c, fullPage(c, d, forms, c.req.query('created') === '1'));
   });
@@ -339,6 +344,8 @@ export function casePages(): Hono<PageEnv> {
       await takeRateLimit(c, v.principal, 'messages');
       const stored = storeFiles(store, files);
       const sent = await sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor, { attachments: stored });
+      // Sent: the draft it was written in is done with.
+      if (staff) await clearSentDraft(c, v.principal, v.row.id, input);
       return { message: sentMessage(c, sent, isPublic, stored.length), composer: isPublic ? 'public' : 'note' };
     }, undefined, keepTheText),
   );
@@ -354,7 +361,8 @@ export function casePages(): Hono<PageEnv> {
     beat(c, v, values.typing === '1');
     if (!isHtmx(c)) return redirectTo(c, `/cases/${caseRef(v.row.id)}`);
     const services = c.get('services');
-    return sendHtml(c, <PresencePanel caseRef={caseRef(v.row.id)} others={services.presence.others(v.row.id, v.principal.staffId, services.clock.now())} pollSeconds={pollSeconds(c)} />);
+    const drafting = await services.store.query((q) => colleagueDrafts(q, v.row.id, v.principal.staffId));
+    return sendHtml(c, <PresencePanel caseRef={caseRef(v.row.id)} others={services.presence.others(v.row.id, v.principal.staffId, services.clock.now())} drafting={drafting} pollSeconds={pollSeconds(c)} />);
   });
 
   app.post('/cases/:id/transitions', (c) =>

@@ -10,6 +10,7 @@ import { accessPages } from './access.js';
 import { DEFINITION_BODY_LIMIT, isUpload, limitBody, uploadLimit } from '../limits.js';
 import { authPages } from './auth.js';
 import { caseMacroPages } from './case-macros.js';
+import { caseDraftPages } from './case-drafts.js';
 import { casePages } from './cases.js';
 import { csatPages } from './csat.js';
 import { caseEditPages } from './case-edit.js';
@@ -71,6 +72,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   app.route('/', reviewMailPages());
   app.route('/', searchPages());
   app.route('/', caseMacroPages());
+  app.route('/', caseDraftPages());
   app.route('/', macroPages());
   app.route('/', managePages());
   app.route('/', csatPages());
