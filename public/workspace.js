@@ -268,7 +268,8 @@
     var ta = body();
     var form = document.getElementById('composer');
     var modeField = form && form.querySelector('[name="draftMode"]');
-    var saver = document.getElementById('composer-autosave');
+    // Its own source (no hx-sync): a switch's saves are never dropped for one still on its way.
+    var saver = document.getElementById('composer-draft-switch');
     if (!ta || !modeField || !saver) return;
     var before = modeField.value;
     var next = radio.value;
@@ -282,7 +283,9 @@
     modeField.value = next;
     if (!window.htmx) return;
     var url = saver.getAttribute('hx-post');
+    // The drafts line for the mode now shown, unless the mode changed again meanwhile (the text is then another mode's).
     var refresh = function () {
+      if (!document.body.contains(ta) || modeField.value !== next) return;
       return window.htmx.ajax('POST', url, { source: saver, target: '#composer-draft', swap: 'outerHTML', values: { body: ta.value, visibility: next, draftMode: next } });
     };
     window.htmx.ajax('POST', url, { source: saver, swap: 'none', values: { body: written, visibility: before, draftMode: before } }).then(refresh, refresh);

@@ -6,7 +6,7 @@
  * deletes them. Only the author reads the text: colleagues learn that a draft exists (the
  * presence panel), customers nothing.
  */
-import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
 import { ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -61,6 +61,23 @@ export interface SaveDraftInput {
   kind: DraftKind;
   body: string;
   macroId?: number | null;
+  /**
+   * The newest timeline entry the composer showed: a save that arrives after its text was sent
+   * from that page (a save on its way while the agent clicked Send) finds the message after it
+   * and saves nothing — a sent reply does not come back as a draft.
+   */
+  seen?: number | undefined;
+}
+
+/** The agent sent this text (a reply or note, trimmed as a send trims it) after timeline entry `seen`. */
+async function sentSince(q: Handle, owner: DraftOwner, seen: number, body: string): Promise<boolean> {
+  const t = q.tables.caseEvents;
+  const rows = await q.db
+    .select({ data: t.data })
+    .from(t)
+    .where(and(eq(t.caseId, owner.caseId), gt(t.id, seen), eq(t.actorType, 'staff'), eq(t.actorId, owner.staffId), inArray(t.type, ['staff.replied', 'staff.noted'])));
+  const text = body.trim();
+  return rows.some((r) => typeof r.data.body === 'string' && r.data.body.trim() === text);
 }
 
 /**
@@ -73,7 +90,7 @@ export function saveDraft(services: Services, owner: DraftOwner, input: SaveDraf
   const now = services.clock.now();
   return services.store.write(async (q) => {
     const t = q.tables.replyDrafts;
-    if (input.body.trim() === '') {
+    if (input.body.trim() === '' || (input.seen !== undefined && (await sentSince(q, owner, input.seen, input.body)))) {
       await deleteDraftIn(q, owner, input.kind);
       return null;
     }

@@ -91,7 +91,7 @@ describe('inbox', () => {
   it('filters, pages with a cursor, and refuses the managers’ view to agents', async () => {
     for (let i = 0; i < 3; i++) await refundCase(`Refund ${i}`);
     const first = await (await desk.get('/inbox?view=mine&limit=2')).text();
-    const next = /href="\/inbox\?view=mine&amp;cursor=([A-Za-z0-9_-]+)"/.exec(first)![1]!;
+    const next = /href="\/inbox\?view=mine&amp;limit=2&amp;cursor=([A-Za-z0-9_-]+)"/.exec(first)![1]!;
     const second = await (await desk.get(`/inbox?view=mine&limit=2&cursor=${next}`)).text();
     expect(second).toContain('First page');
     expect((await desk.get('/inbox?view=all')).status).toBe(403);

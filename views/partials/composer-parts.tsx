@@ -209,7 +209,6 @@ export function DraftStatus({ caseRef, drafts }: { caseRef: string; drafts: Comp
   const swap = { formaction: url, formnovalidate: true, 'hx-post': url, 'hx-target': '#composer-draft', 'hx-swap': 'outerHTML', 'hx-include': DRAFT_FIELDS, 'hx-params': 'not files' };
   return (
     <div id="composer-draft" class="draft-status" aria-live="polite">
-      <input type="hidden" name="draftMode" value={drafts.mode === 'note' ? 'internal' : 'public'} />
       {drafts.error ? (
         <p class="field-error" role="alert" id="composer-draft-error">{`Draft not saved: ${drafts.error}`}</p>
       ) : current ? (
@@ -247,8 +246,9 @@ export const DRAFT_FIELDS = "#composer-body, #composer [name='visibility'], #com
 /**
  * htmx: saves the draft a second after typing stops (a mode switch saves too: workspace.js); a send from
  * the form aborts a save still on its way (`hx-sync`), so a sent message is not saved again.
- * The drafts' texts by mode (no name: never posted) let public/workspace.js swap the message
- * when the mode changes: a reply and a note are drafted separately.
+ * `draftMode` says whose draft the message holds; the drafts' texts by mode (no name: never
+ * posted) let public/workspace.js swap the message when the mode changes: a reply and a note
+ * are drafted separately.
  */
 export function DraftAutosave({ caseRef, drafts }: { caseRef: string; drafts: ComposerDrafts }) {
   return (
@@ -264,6 +264,10 @@ export function DraftAutosave({ caseRef, drafts }: { caseRef: string; drafts: Co
         hx-sync="closest form:abort"
         hx-params="not files"
       ></span>
+      {/* What workspace.js saves through when the mode is switched (the text of the mode left, then the drafts line). */}
+      <span hidden id="composer-draft-switch" hx-post={`/cases/${caseRef}/draft`} hx-trigger="never" hx-params="not files"></span>
+      {/* Set here and by workspace.js alone: a save's answer (the drafts line) arriving late never changes it. */}
+      <input type="hidden" name="draftMode" id="composer-draft-mode" value={drafts.mode === 'note' ? 'internal' : 'public'} />
       <input type="hidden" id="composer-draft-public" value={drafts.public?.body ?? ''} />
       <input type="hidden" id="composer-draft-internal" value={drafts.note?.body ?? ''} />
     </>

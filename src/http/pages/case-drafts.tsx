@@ -91,7 +91,8 @@ export function caseDraftPages(): Hono<PageEnv> {
       }
     }
     const macroId = parseMacroId(values.appliedMacro);
-    await saveDraft(services, owner, { kind, body, macroId });
+    const seen = /^\d{1,15}$/.test(values.seen ?? '') ? Number(values.seen) : undefined;
+    await saveDraft(services, owner, { kind, body, macroId, seen });
     if (from !== kind) await deleteDraft(services, owner, from);
     if (!isHtmx(c)) return redirectTo(c, `/cases/${ref}?mode=${kind === 'note' ? 'note' : 'public'}#composer`);
     return answer(c, v, { ...values, draftMode: values.visibility === 'internal' ? 'internal' : 'public' }, undefined, 200);

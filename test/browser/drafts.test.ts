@@ -1,0 +1,68 @@
+/**
+ * Reply drafts in Chromium: a reply typed and left survives a reload (saved by htmx a second
+ * after typing stops), a note is drafted apart from it (switching the mode swaps the text),
+ * and sending clears the draft it was written in while the other one stays.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, signIn, useBrowserSuite, type Server } from './support.js';
+
+const PASSWORD = 'browser test password';
+const refs: string[] = [];
+
+const suite = useBrowserSuite(
+  [
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'] },
+    { email: 'chloe@example.com', name: 'Chloe Carter', role: 'customer', password: PASSWORD },
+  ],
+  async (server: Server) => {
+    const res = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace rename', description: 'How does this work?' });
+    expect(res.status).toBe(201);
+    refs.push(((await res.json()) as { id: string }).id);
+  },
+);
+
+describe('reply drafts', () => {
+  it('a draft survives a reload, a note is drafted apart, and sending clears the draft', async () => {
+    const ref = refs[0]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const message = page.getByLabel('Message');
+
+    await message.pressSequentially('Hello Chloe, rename it under Settings');
+    await page.locator('#composer-draft-saved').getByText('Draft reply saved').waitFor();
+    await expectAccessible(page, '74-composer-draft');
+    await page.reload();
+    await expect(message.inputValue()).resolves.toBe('Hello Chloe, rename it under Settings');
+
+    // The note has its own draft: switching swaps the text, and back.
+    await page.locator('label[for="composer-visibility-internal"]').click();
+    await expect(message.inputValue()).resolves.toBe('');
+    await message.pressSequentially('Checked: Settings is on the new plan only');
+    await page.locator('#composer-draft-saved').getByText('Draft internal note saved').waitFor();
+    await page.locator('label[for="composer-visibility-public"]').click();
+    await expect(message.inputValue()).resolves.toBe('Hello Chloe, rename it under Settings');
+    await page.locator('#composer-draft-saved').getByText('Draft reply saved').waitFor();
+
+    // Both survive a reload: the one last worked on (the reply) opens, the note is one click away.
+    await page.reload();
+    await expect(message.inputValue()).resolves.toBe('Hello Chloe, rename it under Settings');
+    await page.locator('#composer-draft-other').getByText('You also have an unsent internal note on this case').waitFor();
+    await page.locator('label[for="composer-visibility-internal"]').click();
+    await expect(message.inputValue()).resolves.toBe('Checked: Settings is on the new plan only');
+    await page.locator('label[for="composer-visibility-public"]').click();
+    await expect(message.inputValue()).resolves.toBe('Hello Chloe, rename it under Settings');
+
+    // Sent: the reply's draft is gone; the note's stays.
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('#flash').getByText('Reply sent.').waitFor();
+    await expect(message.inputValue()).resolves.toBe('');
+    await page.reload();
+    await expect(message.inputValue()).resolves.toBe('Checked: Settings is on the new plan only');
+    await page.locator('label[for="composer-visibility-public"]').click();
+    await expect(message.inputValue()).resolves.toBe('');
+    await page.locator('#composer-draft-other').getByText('You also have an unsent internal note on this case').waitFor();
+    await expect(page.locator('#composer-draft-saved').count()).resolves.toBe(0);
+  });
+});
