@@ -10,6 +10,7 @@ import { timeline } from '../../src/cases/case-read.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
 import { eraseCustomer } from '../../src/privacy/erase-customer.js';
+import { createMacro } from '../../src/macros/edit-macro.js';
 import { eraseExpiredCases } from '../../src/privacy/retention.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn, type PageClient } from '../support/pages.js';
@@ -113,6 +114,15 @@ describe('without JavaScript', () => {
     const now = /id="composer-seen" value="(\d+)"/.exec(await page(desk))![1]!;
     await save(desk, 'Sent already', 'public', { seen: now });
     expect(await drafts()).toEqual([{ staff_id: alice.id, kind: 'reply', body: 'Sent already' }]);
+  });
+
+  it('keeps the macro inserted into the draft: the case shows it again, previewed on the case as it is now', async () => {
+    const macro = await createMacro(h.services, { name: 'Ask to wait', body: 'Hi {{customer.firstName}}, one moment please.', actions: { transition: 'waitOnCustomer' } }, alice);
+    await save(desk, 'Hi Chloe, one moment please.', 'public', { appliedMacro: String(macro.id) });
+    const html = composerOf(await page(desk));
+    expect(html).toContain('“Ask to wait” is in your message.');
+    expect(html).toContain(`<input type="hidden" name="appliedMacro" value="${macro.id}"/>`);
+    expect(bodyOf(html)).toBe('Hi Chloe, one moment please.');
   });
 
   it('Discard draft deletes it and opens the composer empty in that mode', async () => {

@@ -62,7 +62,7 @@ async function staffPage(c: PageContext, v: Visible): Promise<StaffCasePageData>
   return d;
 }
 
-function inserted(p: MacroPreview, insert?: string): InsertedMacro {
+export function inserted(p: MacroPreview, insert?: string): InsertedMacro {
   return { id: p.macro.id, name: p.macro.name, version: p.macro.version, caseVersion: p.caseVersion, changes: p.changes.length ? p.changes.map((x) => x.text) : p.problem ? p.planned : [], problem: p.problem?.message ?? null, insert };
 }
 

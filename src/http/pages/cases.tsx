@@ -36,7 +36,7 @@ import { isCallerOnlyEmail, phoneField } from '../../text/phone.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { takeRateLimit } from '../limits.js';
 import { isManagerRole } from '../../roles.js';
-import { CaseLive, ctxOf } from '../../../views/pages/case-page.js';
+import { CaseLive, composerWithDraft, ctxOf, type CaseForms } from '../../../views/pages/case-page.js';
 import { SolutionOfferPanel } from '../../../views/partials/solution-offer.js';
 import { caseStamp, formatStamp, loadCasePage, parseStamp } from './case-data.js';
 import { command, ConfirmationNeeded, StaleView, TransitionHeld, composerIn, departedCase, done, fullPage, pageFragment, pollSeconds, visibleCase, type Recover, type Visible } from './case-commands.js';
@@ -46,6 +46,9 @@ import { redirectTo, sendForm, sendHtml } from './render.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { PresencePanel } from '../../../views/partials/collision.js';
 import { clearSentDraft } from './case-drafts.js';
+import { inserted } from './case-macros.js';
+import { previewMacro } from '../../macros/apply-macro.js';
+import type { StaffCasePageData } from './case-data.js';
 import { colleagueDrafts } from '../../cases/drafts.js';
 
 const optional = z
@@ -260,6 +263,22 @@ function beat(c: PageContext, v: Visible, typing = false): void {
   services.presence.beat(v.row.id, { staffId: v.principal.staffId, name: v.principal.actor.name }, services.clock.now(), typing);
 }
 
+/**
+ * The macro inserted into the draft the composer opens on, previewed again on the case as it
+ * is now (what sending with it changes); nothing when the macro is gone or no longer usable.
+ */
+async function withDraftMacro(c: PageContext, v: Visible, d: StaffCasePageData, forms: CaseForms | undefined): Promise<CaseForms | undefined> {
+  const { mode } = composerWithDraft(d, forms?.composer).drafts;
+  const macroId = d.drafts[mode === 'note' ? 'note' : 'reply']?.macroId;
+  if (macroId === null || macroId === undefined) return forms;
+  try {
+    return { ...forms, macro: { inserted: inserted(await previewMacro(c.get('services'), v.row.id, macroId, v.principal.actor)) } };
+  } catch (error) {
+    if (error instanceof DomainError) return forms;
+    throw error;
+  }
+}
+
 export function casePages(): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.use('/cases/:id', departedCase);
@@ -278,7 +297,8 @@ export function casePages(): Hono<PageEnv> {
     const d = await loadCasePage(c.get('services'), v.principal, v.row);
     // `?mode=note`: the composer opens as an internal note (where a plain form post of a note lands); `?mode=public` as a reply; else on the newest draft.
     const mode = c.req.query('mode');
-    const forms = d.audience === 'staff' ? composerIn(mode === 'note' || mode === 'public' ? mode : undefined) : undefined;
+    let forms = d.audience === 'staff' ? composerIn(mode === 'note' || mode === 'public' ? mode : undefined) : undefined;
+    if (d.audience === 'staff') forms = await withDraftMacro(c, v, d, forms);
     if (isHtmx(c)) return sendHtml(c, pageFragment(c, d, forms));
     return sendHtml(c, fullPage(c, d, forms, c.req.query('created') === '1'));
   });
