@@ -22,6 +22,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'case.reopened',
   'case.merged',
   'case.priority_changed',
+  'case.updated',
   'case.rated',
   'sla.warning',
   'sla.breached',
@@ -42,7 +43,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   'case.closed': 'A case entered a closed state.',
   'case.reopened': 'A resolved case was reopened.',
   'case.merged': 'A duplicate case was merged into another (closed, its messages copied there): `merge.into` names the case that goes on.',
-  'case.priority_changed': 'A case’s priority changed.',
+  'case.priority_changed': 'A case’s priority changed (by a person or by rules).',
+  'case.updated': 'A case’s subject, priority or tags changed (by a person or by rules): which fields, with old and new values.',
   'case.rated': 'The customer rated the help (CSAT).',
   'sla.warning': 'An SLA timer reached its warning time.',
   'sla.breached': 'An SLA timer breached.',
@@ -77,7 +79,16 @@ export function announce(entry: TimelineEntry, categoryOf: (state: string) => St
     case 'case.merged':
       return [{ type: 'case.merged', detail: { merge: pick('into', 'messages') } }];
     case 'case.priority_changed':
-      return [{ type: 'case.priority_changed', detail: { change: pick('from', 'to') } }];
+      return [
+        { type: 'case.priority_changed', detail: { change: pick('from', 'to') } },
+        { type: 'case.updated', detail: { changes: { priority: pick('from', 'to') }, by: 'staff' } },
+      ];
+    case 'case.tags_changed':
+      return [{ type: 'case.updated', detail: { changes: { tags: pick('from', 'to', 'added', 'removed') }, by: 'staff' } }];
+    case 'case.subject_changed':
+      return [{ type: 'case.updated', detail: { changes: { subject: pick('from', 'to') }, by: 'staff' } }];
+    case 'case.updated':
+      return ruleChanges(d);
     case 'case.rated':
       return [{ type: 'case.rated', detail: { rating: pick('satisfied', 'comment') } }];
     case 'sla.warning':
@@ -99,4 +110,29 @@ export function announce(entry: TimelineEntry, categoryOf: (state: string) => St
     default:
       return [];
   }
+}
+
+/**
+ * A rule decision's `case.updated` entry (`changes: { field: [from, to] }`, by: "rules"): the
+ * priority and tags it changed, in the shape a person's change has. Its other fields (skills,
+ * SLA policy) and an SLA re-apply's entry are not announced.
+ */
+function ruleChanges(d: Record<string, unknown>): { type: WebhookEventType; detail: Record<string, unknown> }[] {
+  if (d.by !== 'rules' || typeof d.changes !== 'object' || d.changes === null) return [];
+  const raw = d.changes as Record<string, unknown>;
+  const pair = (field: string): [unknown, unknown] | null => (Array.isArray(raw[field]) && raw[field].length === 2 ? (raw[field] as [unknown, unknown]) : null);
+  const changes: Record<string, unknown> = {};
+  const out: { type: WebhookEventType; detail: Record<string, unknown> }[] = [];
+  const priority = pair('priority');
+  if (priority) {
+    changes.priority = { from: priority[0], to: priority[1] };
+    out.push({ type: 'case.priority_changed', detail: { change: changes.priority } });
+  }
+  const tags = pair('tags');
+  if (tags && Array.isArray(tags[0]) && Array.isArray(tags[1])) {
+    const [from, to] = tags as [unknown[], unknown[]];
+    changes.tags = { from, to, added: to.filter((t) => !from.includes(t)), removed: from.filter((t) => !to.includes(t)) };
+  }
+  if (Object.keys(changes).length === 0) return [];
+  return [...out, { type: 'case.updated', detail: { changes, by: 'rules' } }];
 }

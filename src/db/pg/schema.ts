@@ -824,6 +824,7 @@ export const webhookAttempts = pgTable(
     durationMs: bigint('duration_ms', { mode: 'number' }).notNull(),
     ok: boolean('ok').notNull(),
     error: text('error'),
+    retryAfter: text('retry_after'),
   },
   (t) => [
     index('webhook_attempts_delivery_idx').on(t.deliveryId, t.attempt),

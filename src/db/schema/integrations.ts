@@ -65,6 +65,8 @@ export const webhookAttempts = sqliteTable(
     durationMs: integer('duration_ms').notNull(),
     ok: integer('ok', { mode: 'boolean' }).notNull(),
     error: text('error'),
+    /** The `Retry-After` a 429 or 503 answer carried, as received (at most 100 characters); null without one. */
+    retryAfter: text('retry_after'),
   },
   (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.attempt)],
 );
