@@ -30,6 +30,8 @@ export interface PostResult {
   durationMs: number;
   /** Why it failed (network error, refused target, non-2xx answer), null on success. */
   error: string | null;
+  /** The answer's `Retry-After` header as received (at most 100 characters), null without one. */
+  retryAfter: string | null;
 }
 
 /** A URL an integration may be configured with: http(s), a host, no credentials. Returns the problem or null. */
@@ -80,11 +82,12 @@ const MAX_ERROR_BODY = 300;
 
 export async function guardedPost(rawUrl: string, body: string, options: PostOptions): Promise<PostResult> {
   const started = performance.now();
-  const done = (status: number | null, error: string | null): PostResult => ({
+  const done = (status: number | null, error: string | null, retryAfter: string | null = null): PostResult => ({
     status,
     ok: error === null,
     durationMs: Math.round(performance.now() - started),
     error,
+    retryAfter,
   });
   const problem = targetUrlProblem(rawUrl, options.allowPrivate);
   if (problem) return done(null, problem);
@@ -113,6 +116,8 @@ export async function guardedPost(rawUrl: string, body: string, options: PostOpt
       },
       (res) => {
         const status = res.statusCode ?? 0;
+        const header = res.headers['retry-after'];
+        const retryAfter = typeof header === 'string' && header.trim() !== '' ? header.trim().slice(0, 100) : null;
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -122,9 +127,9 @@ export async function guardedPost(rawUrl: string, body: string, options: PostOpt
           if (status >= 200 && status < 300) return resolve(done(status, null));
           const snippet = text.trim().slice(0, MAX_ERROR_BODY);
           if (status >= 300 && status < 400) return resolve(done(status, `answered a redirect (${status}${res.headers.location ? ` to ${res.headers.location}` : ''}); redirects are not followed`));
-          resolve(done(status, `answered ${status}${snippet ? `: ${snippet}` : ''}`));
+          resolve(done(status, `answered ${status}${snippet ? `: ${snippet}` : ''}`, retryAfter));
         });
-        res.on('error', (error) => resolve(done(status, error.message)));
+        res.on('error', (error) => resolve(done(status, error.message, retryAfter)));
       },
     );
     const late = () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`));

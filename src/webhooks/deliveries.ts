@@ -11,7 +11,8 @@
  *   guard (src/net/guarded-post.ts). Every attempt is logged (status, response code,
  *   duration, error). A failure schedules the next attempt as a new outbox item, after
  *   5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts over about 27 hours), then the
- *   delivery has failed. A subscription whose every attempt has failed for a day is disabled
+ *   delivery has failed; a 429 or 503 answer's `Retry-After` makes that wait longer, up to
+ *   10 h (retry-after.ts). A subscription whose every attempt has failed for a day is disabled
  *   and active admins are mailed (`webhook.disabled`).
  */
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,7 @@ import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { announce, type WebhookEventType } from './events.js';
 import { caseEventBody, type WebhookBody } from './payload.js';
+import { nextWait, RETRY_AFTER_STATUSES } from './retry-after.js';
 import type { WebhookRow } from './subscriptions.js';
 
 export const WEBHOOK_EVENT = 'webhook.event';
@@ -185,7 +187,7 @@ export interface AttemptOutcome {
   attempt: number;
   /** When it was sent. */
   at: number;
-  result: { ok: boolean; status: number | null; durationMs: number; error: string | null };
+  result: { ok: boolean; status: number | null; durationMs: number; error: string | null; retryAfter?: string | null };
 }
 
 /**
@@ -201,14 +203,17 @@ export async function recordAttempt(q: Handle, services: Services, item: OutboxI
   const now = services.clock.now();
   let disabled: string | null = null;
   let nextAttemptAt: number | null = null;
-  await q.db.insert(attempts).values({ deliveryId: delivery.id, attempt, at, responseStatus: result.status, durationMs: result.durationMs, ok: result.ok, error: result.error });
+  // The log keeps a 429's or 503's Retry-After, the one the next attempt honours.
+  const retryAfter = result.status !== null && RETRY_AFTER_STATUSES.includes(result.status) ? (result.retryAfter ?? null) : null;
+  await q.db.insert(attempts).values({ deliveryId: delivery.id, attempt, at, responseStatus: result.status, durationMs: result.durationMs, ok: result.ok, error: result.error, retryAfter });
   if (result.ok) {
     await q.db.update(deliveries).set({ status: 'succeeded', attempts: attempt, nextAttemptAt: null, updatedAt: now }).where(eq(deliveries.id, delivery.id));
     await q.db.update(subs).set({ failingSince: null }).where(eq(subs.id, sub.id));
   } else {
     const [current] = await q.db.select().from(subs).where(eq(subs.id, sub.id)).limit(1);
     const [latest] = await q.db.select({ payload: deliveries.payload }).from(deliveries).where(eq(deliveries.id, delivery.id)).limit(1);
-    const wait = RETRY_SCHEDULE_MS[attempt - 1];
+    const scheduled = RETRY_SCHEDULE_MS[attempt - 1];
+    const wait = scheduled === undefined ? undefined : nextWait(scheduled, result.status, retryAfter, now);
     // An attempt that was in flight when another one disabled the subscription, or an erasure emptied its payload, is not retried.
     const next = wait === undefined || !current!.enabled || latest?.payload === ERASED_PAYLOAD ? null : now + wait;
     await q.db

@@ -22,7 +22,7 @@ export interface DeliveryView {
   replayOf: number | null;
   createdAt: string;
   payload: unknown;
-  log: { attempt: number; at: string; responseStatus: number | null; durationMs: number; ok: boolean; error: string | null }[];
+  log: { attempt: number; at: string; responseStatus: number | null; durationMs: number; ok: boolean; error: string | null; retryAfter: string | null }[];
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -38,7 +38,7 @@ export function deliveryView(row: DeliveryRow, attempts: AttemptRow[]): Delivery
     replayOf: row.replayOf,
     createdAt: new Date(row.createdAt).toISOString(),
     payload: JSON.parse(row.payload) as unknown,
-    log: attempts.map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), responseStatus: a.responseStatus, durationMs: a.durationMs, ok: a.ok, error: a.error })),
+    log: attempts.map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), responseStatus: a.responseStatus, durationMs: a.durationMs, ok: a.ok, error: a.error, retryAfter: a.retryAfter })),
   };
 }
 

@@ -8,12 +8,18 @@ export interface Received {
   body: string;
 }
 
+/** An answer with headers of its own. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+}
+
 export interface Receiver {
   url: string;
   port: number;
   received: Received[];
-  /** Status of the next answers (one per call, then 200); a function answers each request. */
-  answer(...statuses: number[]): void;
+  /** Status of the next answers (one per call, then 200), or a status with headers (`Retry-After`). */
+  answer(...statuses: (number | Answer)[]): void;
   /** Delay each answer by this many ms (real time: for timeouts). */
   delay(ms: number): void;
   /** Answers a GET with this JSON (CRM lookups). */
@@ -23,7 +29,7 @@ export interface Receiver {
 
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
-  let queue: number[] = [];
+  let queue: (number | Answer)[] = [];
   let wait = 0;
   let responder: ((req: Received) => { status: number; body?: unknown }) | null = null;
   const server = http.createServer((req, res) => {
@@ -40,8 +46,10 @@ export async function startReceiver(): Promise<Receiver> {
           res.end(out.body === undefined ? '' : JSON.stringify(out.body));
           return;
         }
-        const status = queue.shift() ?? 200;
-        res.writeHead(status, status >= 300 && status < 400 ? { Location: 'http://169.254.169.254/latest/meta-data/' } : {});
+        const next = queue.shift() ?? 200;
+        const status = typeof next === 'number' ? next : next.status;
+        const headers = typeof next === 'number' ? {} : next.headers;
+        res.writeHead(status, status >= 300 && status < 400 ? { Location: 'http://169.254.169.254/latest/meta-data/', ...headers } : headers);
         res.end(status >= 400 ? 'receiver says no' : 'ok');
       };
       if (wait > 0) setTimeout(reply, wait).unref(); // an answer still pending never holds the test process

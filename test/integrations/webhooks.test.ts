@@ -28,7 +28,7 @@ beforeAll(async () => {
   smtp = await startSmtp();
   h = createHarness({ services: { integrations: { allowPrivateTargets: true }, mailer: createMailer(`smtp://127.0.0.1:${smtp.port}`, 'Casebook <casebook@test>') } });
   standardQueues(h);
-  agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] });
+  agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], capacity: 50 }); // room for every case the file makes
   h.agent({ name: 'Adam Admin', email: 'adam@casebook.test', role: 'admin' });
   customer = h.customer({ email: 'chloe@example.com', name: 'Chloe', organization: 'Acme' });
 });
@@ -176,6 +176,82 @@ describe('webhooks', () => {
       [3, 200, true],
     ]);
     expect(delivery!.log[0]!.error).toContain('500');
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('honours a 429 or 503 Retry-After in seconds for the next attempt, never sooner than the schedule, at most 10 h, and logs it', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer(
+      { status: 429, headers: { 'Retry-After': '120' } },
+      { status: 503, headers: { 'Retry-After': 'soon' } },
+      { status: 429, headers: { 'Retry-After': '99999999' } },
+      { status: 503, headers: { 'Retry-After': '1' } },
+      { status: 500, headers: { 'Retry-After': '3600' } },
+    );
+    await createCase(h.services, { subject: 'Busy receiver', description: 'x' }, customer, { customerId: customer.id });
+    type Delivery = { status: string; attempts: number; nextAttemptAt: string | null; log: { attempt: number; responseStatus: number; durationMs: number; retryAfter: string | null }[] };
+    const delivery = async () => ((await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as Delivery[])[0]!;
+    const attemptAfter = async (waitMs: number) => {
+      h.clock.advance(waitMs - 1);
+      await drain();
+      const before = receiver.received.length;
+      h.clock.advance(1);
+      await drain();
+      return [before, receiver.received.length];
+    };
+    await drain();
+    expect(receiver.received).toHaveLength(1);
+    // 429 Retry-After: 120 → the next attempt 120 s later, not after the schedule's 5 s.
+    expect((await delivery()).nextAttemptAt).toBe(new Date(h.clock.now() + 120_000).toISOString());
+    expect(await attemptAfter(120_000)).toEqual([1, 2]);
+    // 503 with a Retry-After that is neither seconds nor a date: logged as said, the schedule's 5 min stands.
+    expect((await delivery()).log[1]).toMatchObject({ responseStatus: 503, retryAfter: 'soon' });
+    expect((await delivery()).nextAttemptAt).toBe(new Date(h.clock.now() + RETRY_SCHEDULE_MS[1]).toISOString());
+    expect(await attemptAfter(RETRY_SCHEDULE_MS[1])).toEqual([2, 3]);
+    // 429 asking for ~3 years: capped at 10 h.
+    expect((await delivery()).log[2]).toMatchObject({ responseStatus: 429, retryAfter: '99999999' });
+    expect((await delivery()).nextAttemptAt).toBe(new Date(h.clock.now() + 10 * 3_600_000).toISOString());
+    expect(await attemptAfter(10 * 3_600_000)).toEqual([3, 4]);
+    // 503 asking for 1 s after attempt 4: the schedule's 2 h stands (Retry-After never hurries a retry).
+    expect((await delivery()).nextAttemptAt).toBe(new Date(h.clock.now() + RETRY_SCHEDULE_MS[3]).toISOString());
+    expect(await attemptAfter(RETRY_SCHEDULE_MS[3])).toEqual([4, 5]);
+    // A 500's Retry-After is not one the retry honours, nor logged.
+    const d = await delivery();
+    expect(d.log.map((l) => [l.responseStatus, l.retryAfter])).toEqual([
+      [429, '120'],
+      [503, 'soon'],
+      [429, '99999999'],
+      [503, '1'],
+      [500, null],
+    ]);
+    expect(d.nextAttemptAt).toBe(new Date(h.clock.now() + RETRY_SCHEDULE_MS[4]).toISOString());
+    receiver.answer();
+    h.clock.advance(RETRY_SCHEDULE_MS[4]);
+    await drain();
+    expect(await delivery()).toMatchObject({ status: 'succeeded', attempts: 6 });
+    // The console's delivery log shows it too.
+    const admin = signedIn(h, { type: 'staff', id: (await h.get<{ id: number }>("SELECT id FROM staff WHERE email = 'adam@casebook.test'"))!.id });
+    expect(await (await admin.get(`/manage/webhooks/${id}`)).text()).toContain(`429 · ${d.log[0]!.durationMs} ms · Retry-After: 120`);
+    await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
+  });
+
+  it('a Retry-After HTTP-date is read against the injected clock', async () => {
+    const { id } = await subscribe(['case.created']);
+    receiver.received.length = 0;
+    receiver.answer({ status: 503, headers: { 'Retry-After': new Date(h.clock.now() + 45 * 60_000).toUTCString() } });
+    await createCase(h.services, { subject: 'Down for maintenance', description: 'x' }, customer, { customerId: customer.id });
+    await drain();
+    const [delivery] = (await (await h.api('GET', `/api/v1/webhooks/${id}/deliveries`, { token: ADMIN_TOKEN })).json()) as { nextAttemptAt: string; log: { retryAfter: string }[] }[];
+    // Whole seconds: an HTTP-date has no milliseconds.
+    expect(Date.parse(delivery!.nextAttemptAt)).toBe(Math.floor((h.clock.now() + 45 * 60_000) / 1000) * 1000);
+    expect(delivery!.log[0]!.retryAfter).toMatch(/GMT$/);
+    h.clock.advance(RETRY_SCHEDULE_MS[0]);
+    await drain();
+    expect(receiver.received).toHaveLength(1); // not at the schedule's 5 s
+    h.clock.advance(45 * 60_000);
+    await drain();
+    expect(receiver.received).toHaveLength(2);
     await h.api('DELETE', `/api/v1/webhooks/${id}`, { token: ADMIN_TOKEN });
   });
 

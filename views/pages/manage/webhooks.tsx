@@ -130,6 +130,7 @@ function DeliveryRow(p: { d: DeliveryView; webhookId: number; csrfToken: string;
                 {`#${a.attempt} `}
                 <Time at={a.at} />
                 {` · ${a.responseStatus ?? 'no answer'} · ${a.durationMs} ms`}
+                {a.retryAfter ? ` · Retry-After: ${a.retryAfter}` : null}
                 {a.error ? <span class="field-error">{` · ${a.error}`}</span> : null}
               </li>
             ))}

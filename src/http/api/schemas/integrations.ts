@@ -44,6 +44,10 @@ export const webhookAttempt = z.object({
   durationMs: z.number().int(),
   ok: z.boolean(),
   error: z.string().nullable(),
+  retryAfter: z
+    .string()
+    .nullable()
+    .meta({ description: 'The `Retry-After` a 429 or 503 answer carried, as received (seconds or an HTTP-date); the next attempt waits at least that long, at most 10 hours. Null without one.' }),
 });
 
 export const webhookDelivery = z
