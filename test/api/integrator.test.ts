@@ -164,6 +164,38 @@ describe('the case version as ETag on every answer that returns a case', () => {
     expect(got.headers.get('ETag')).toBe(`"${movedVersion}"`);
   });
 
+  it('If-Match works on every command that answers an ETag: a stale one on a transition, a reassignment or a macro is 409 and changes nothing', async () => {
+    const token = staff();
+    const { res, body } = await created(token);
+    const stale = res.headers.get('ETag')!;
+    const edited = await h.api('PATCH', `/api/v1/cases/${body.id}`, { token, body: { priority: 'high' } });
+    const current = edited.headers.get('ETag')!;
+    const read = async () => (await (await h.api('GET', `/api/v1/cases/${body.id}`, { token })).json()) as { version: number; status: string; assignee: unknown; tags: string[] };
+    const before = await read();
+    const transition = body.transitions.find((t) => t.to !== 'escalated')!;
+    const fields = Object.fromEntries(transition.requires.map((field) => [field, 'Checked.']));
+    const macro = (await (await h.api('POST', '/api/v1/macros', { token, body: { name: 'Tag it', actions: { tags: { add: ['macro-tag'] } } } })).json()) as { id: number };
+    const calls = [
+      { path: `/api/v1/cases/${body.id}/transitions`, body: { transition: transition.name, ...fields } },
+      { path: `/api/v1/cases/${body.id}/assignment`, body: { assignee: null } },
+      { path: `/api/v1/cases/${body.id}/macros/${macro.id}/apply`, body: {} },
+    ];
+    for (const call of calls) {
+      const refused = await h.api('POST', call.path, { token, body: call.body, headers: { 'If-Match': stale } });
+      expect(refused.status, call.path).toBe(409);
+      expect(((await refused.json()) as Problem).code).toBe('CONFLICT');
+      expect(await read(), call.path).toEqual(before);
+      expect((await h.api('POST', call.path, { token, body: call.body, headers: { 'If-Match': 'soon' } })).status, call.path).toBe(422);
+    }
+    const moved = await h.api('POST', calls[0]!.path, { token, body: calls[0]!.body, headers: { 'If-Match': current } });
+    expect(moved.status).toBe(200);
+    // The document says so on each of them.
+    const paths = apiDocument().paths as Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    for (const path of ['/cases/{id}/transitions', '/cases/{id}/assignment', '/cases/{id}/macros/{macroId}/apply']) {
+      expect(paths[path]!.post!.parameters!.some((p) => p.in === 'header' && p.name === 'If-Match'), path).toBe(true);
+    }
+  });
+
   it('GET with a matching If-None-Match answers 304 (no body) until the case changes', async () => {
     const token = staff();
     const { res, body } = await created(token);

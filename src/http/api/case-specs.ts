@@ -12,6 +12,7 @@ import { transitionSchema } from '../../cases/transition-case.js';
 import { IDEMPOTENCY_HEADER } from '../idempotency.js';
 import { RATE_LIMIT_HEADERS } from '../limits.js';
 import { apiGroup, EVERYONE, STAFF_ONLY, type HeaderSpec } from '../openapi/route-spec.js';
+import { IF_MATCH_HEADER } from './if-match.js';
 import { callAnswer, caseAnswer, caseList, caseReference, editedCase, messageAnswer, timelineAnswer } from './schemas/cases.js';
 
 export const caseApi = apiGroup('/cases', 'Cases');
@@ -28,9 +29,7 @@ const idempotencyKey: Record<string, HeaderSpec> = {
 /** What changing answers carry: the case version GET gives as `ETag` (staff), so `If-Match` needs no GET first. */
 const VERSION_HEADER = { ETag: 'The case’s version now (staff), as GET gives it: send it as `If-Match` next' };
 
-const ifMatch: Record<string, HeaderSpec> = {
-  'If-Match': { description: 'The case version, as the `ETag` of GET gave it.', schema: z.string().meta({ examples: ['"7"'] }) },
-};
+const ifMatch = IF_MATCH_HEADER;
 
 export const createCaseRoute = caseApi.route({
   method: 'post',
@@ -99,8 +98,10 @@ export const transitionRoute = caseApi.route({
   method: 'post',
   path: '/:id/transitions',
   summary: 'Use a workflow transition',
+  description: '`If-Match: "<version>"` or `expectedVersion` make it conditional (409 CONFLICT, nothing done, when the case changed since).',
   access: EVERYONE,
   params: { id: caseId },
+  headers: ifMatch,
   body: transitionSchema,
   responses: { 200: { description: 'The case after the transition', schema: caseAnswer, headers: VERSION_HEADER } },
   errors: [409],
@@ -167,9 +168,10 @@ export const assignmentRoute = caseApi.route({
   method: 'post',
   path: '/:id/assignment',
   summary: 'Reassign or transfer',
-  description: 'A higher-tier queue is an escalation and needs `reason`; beyond capacity only a manager with `overrideCapacity`.',
+  description: 'A higher-tier queue is an escalation and needs `reason`; beyond capacity only a manager with `overrideCapacity`. `If-Match: "<version>"` or `expectedVersion` make it conditional (409 CONFLICT when stale).',
   access: STAFF_ONLY,
   params: { id: caseId },
+  headers: ifMatch,
   body: reassignSchema,
   responses: { 200: { description: 'The case, reassigned', schema: caseAnswer, headers: VERSION_HEADER } },
   errors: [409],

@@ -27,6 +27,7 @@ import { availableTransitions } from '../../workflow/transition.js';
 import { attachmentResponse } from '../attachment-download.js';
 import { withIdempotency, type RecordKey } from '../idempotency.js';
 import { jsonBody, parseWith } from '../json-body.js';
+import { versionFromIfMatch, withIfMatch } from './if-match.js';
 import { takeRateLimit } from '../limits.js';
 import { heldMails, releaseHeldMails } from '../../notifications/held-mail.js';
 import { on } from '../openapi/route-spec.js';
@@ -175,14 +176,6 @@ async function messageAnswer(c: Context<AppEnv>, settled: CaseRow, eventId: numb
   return c.json({ message, case: view }, 201);
 }
 
-/** `If-Match: "7"` (or `W/"7"`, `7`) → 7; absent or `*` (any version): undefined; anything else 422. */
-function versionFromIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,12})"?\s*$/.exec(header);
-  if (!match) throw new ValidationError([{ path: 'If-Match', message: 'the case version as the ETag gave it, e.g. "7"' }]);
-  return Number(match[1]);
-}
-
 export function caseRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -260,7 +253,7 @@ export function caseRoutes(): Hono<AppEnv> {
 
   on(app, transitionRoute, async (c) => {
     const row = await visibleCase(c);
-    const input = await jsonBody(c, transitionRoute.body);
+    const input = withIfMatch(c.req.header('If-Match'), await jsonBody(c, transitionRoute.body));
     await transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
   });
@@ -340,7 +333,7 @@ export function caseRoutes(): Hono<AppEnv> {
 
   on(app, assignmentRoute, async (c) => {
     const row = await visibleCase(c);
-    const input = await jsonBody(c, assignmentRoute.body);
+    const input = withIfMatch(c.req.header('If-Match'), await jsonBody(c, assignmentRoute.body));
     await reassignCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
   });

@@ -27,6 +27,7 @@ import { assertMayChange, findMacroIn, mayChange, parseMacroId, scopeOf, usableM
 import type { Actor } from '../../roles.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { jsonBody, parseWith } from '../json-body.js';
+import { IF_MATCH_HEADER, withIfMatch } from './if-match.js';
 import { RATE_LIMIT_HEADERS, takeRateLimit } from '../limits.js';
 import { STAFF, requireRole } from '../middleware/api-auth.js';
 import { apiGroup, on, STAFF_ONLY } from '../openapi/route-spec.js';
@@ -86,6 +87,7 @@ export const applyMacroRoute = macroApi.route({
   description: 'The reply and every change in one transaction, usage counted; 409 CONFLICT when the case or the macro changed since the preview.',
   access: STAFF_ONLY,
   params: { id: caseIdParam, macroId: macroIdParam },
+  headers: IF_MATCH_HEADER,
   body: applyMacroSchema,
   bodyOptional: true,
   responses: { 200: { description: 'The macro, the message and the changed case', schema: macroApplied, headers: { ETag: 'The case’s new version, for `If-Match`', ...RATE_LIMIT_HEADERS } } },
@@ -177,7 +179,7 @@ export function macroRoutes(): Hono<AppEnv> {
   on(app, applyMacroRoute, async (c) => {
     const row = await visibleCase(c);
     const id = macroId(c, 'macroId');
-    const input = await optionalBody(c, applyMacroRoute.body);
+    const input = withIfMatch(c.req.header('If-Match'), await optionalBody(c, applyMacroRoute.body));
     // A reply through the API counts against the token's message limit, as POST …/messages does.
     await takeRateLimit(c, c.get('principal')!, 'messages');
     const services = c.get('services');
