@@ -41,7 +41,8 @@ function str(value: unknown): string | null {
 export function toCrmFact(body: unknown): CrmFact | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const b = body as Record<string, unknown>;
-  const mrr = typeof b.mrr === 'number' && Number.isFinite(b.mrr) ? b.mrr : typeof b.mrr === 'string' && Number.isFinite(Number(b.mrr)) ? Number(b.mrr) : null;
+  // A number, or one written as text ("49.50"); an empty text is no revenue known, not 0 (Number("") is 0).
+  const mrr = typeof b.mrr === 'number' && Number.isFinite(b.mrr) ? b.mrr : typeof b.mrr === 'string' && b.mrr.trim() !== '' && Number.isFinite(Number(b.mrr)) ? Number(b.mrr) : null;
   return { plan: str(b.plan), mrr, accountOwner: str(b.accountOwner ?? b.account_owner ?? b.owner), churned: b.churned === true };
 }
 
