@@ -318,6 +318,10 @@ describe('answers match the OpenAPI document', () => {
     await call('POST /api/v1/webhooks/:id/deliveries/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/replay`, { body: { since: '2026-03-01T00:00:00Z' } });
     await call('POST /api/v1/webhooks/:id/deliveries/replay', 'admin', `/api/v1/webhooks/${hook.id}/deliveries/replay`, { body: { since: 'yesterday' } });
     await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries?status=failed&before=0`);
+    // A delivery whose payload an erasure emptied (docs/privacy.md) is listed with what the erasure left.
+    await h.run('UPDATE webhook_deliveries SET payload = ? WHERE id = ?', '{"erased":true}', delivery!.id);
+    const listed = (await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries?limit=5`)) as unknown as Json[];
+    expect(listed.find((d) => d.id === delivery!.id)?.payload).toEqual({ erased: true });
     await call('DELETE /api/v1/webhooks/:id', 'admin', `/api/v1/webhooks/${hook.id}`);
     await call('GET /api/v1/webhooks/:id/deliveries', 'admin', `/api/v1/webhooks/${hook.id}/deliveries`);
   });

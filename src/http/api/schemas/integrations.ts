@@ -60,7 +60,10 @@ export const webhookDelivery = z
     nextAttemptAt: instant.nullable(),
     replayOf: z.number().int().nullable().meta({ description: 'The delivery this one sends again.' }),
     createdAt: instant,
-    payload: webhookBody,
+    payload: z.union([
+      webhookBody,
+      z.object({ erased: z.literal(true) }).meta({ id: 'ErasedWebhookMessage', description: 'What an erasure left of a delivery’s body (docs/privacy.md): never sent again.' }),
+    ]),
     log: z.array(webhookAttempt),
   })
   .meta({ id: 'WebhookDelivery' });
