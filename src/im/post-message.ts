@@ -12,9 +12,11 @@ import { eq } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
 import { caseRef } from '../cases/case-ref.js';
 import { guardedPost } from '../net/guarded-post.js';
+import { RETRY_AFTER_MAX_MS, RETRY_AFTER_STATUSES, retryAfterMs } from '../net/retry-after.js';
 import { markItemDone } from '../outbox/dialect.js';
 import type { LaneContext, OutboxLane } from '../outbox/lanes.js';
 import type { OutboxItem } from '../outbox/outbox.js';
+import { RetryLaterError } from '../outbox/retry-later.js';
 import { templateSpec } from '../notifications/template-catalog.js';
 import type { Services } from '../services.js';
 import { slackMessage, teamsMessage, type ChatCase } from './messages.js';
@@ -106,7 +108,12 @@ export async function postImMessage(services: Services, item: OutboxItem, contex
     return;
   }
   const retryable = result.status === null ? !result.error?.startsWith('refused') && !result.error?.startsWith('must') && !result.error?.startsWith('not a URL') : result.status >= 500 || result.status === 429;
-  if (retryable) throw new Error(`${p.to} post failed: ${result.error}`);
+  if (retryable) {
+    // A 429's or 503's Retry-After (Slack's rate limit names one) is honoured, bounded as for webhooks (src/net/retry-after.ts).
+    const asked = result.status !== null && RETRY_AFTER_STATUSES.includes(result.status) ? retryAfterMs(result.retryAfter, services.clock.now()) : null;
+    const message = `${p.to} post failed: ${result.error}${asked !== null ? ` (Retry-After: ${result.retryAfter})` : ''}`;
+    throw asked === null ? new Error(message) : new RetryLaterError(message, Math.min(asked, RETRY_AFTER_MAX_MS));
+  }
   await finish(services, item, { ...base, failed: result.error, status: result.status });
 }
 

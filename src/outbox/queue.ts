@@ -15,6 +15,7 @@ import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import type { DrainResult } from './drain.js';
 import { MAX_ATTEMPTS, retryDelayMs } from './limits.js';
+import { RetryLaterError } from './retry-later.js';
 import { OutboxLanes } from './lanes.js';
 import type { OutboxHandler, OutboxItem } from './outbox.js';
 
@@ -105,7 +106,9 @@ export function failureOf(ctx: { services: Services; result: DrainResult }, item
   if (giveUp) services.logger.error('outbox item failed for good', { id: item.id, type: item.type, caseId: item.caseId, error: message });
   else services.logger.warn('outbox item failed; will retry', { id: item.id, type: item.type, attempts, error: message });
   ctx.result.failed++;
-  return { message, attempts, giveUp, at: giveUp ? services.clock.now() : services.clock.now() + retryDelayMs(attempts) };
+  // A receiver that named its wait (Retry-After) gets at least that; never less than the back-off.
+  const wait = error instanceof RetryLaterError ? Math.max(retryDelayMs(attempts), error.waitMs) : retryDelayMs(attempts);
+  return { message, attempts, giveUp, at: giveUp ? services.clock.now() : services.clock.now() + wait };
 }
 
 /**

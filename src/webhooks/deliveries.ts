@@ -12,7 +12,7 @@
  *   duration, error). A failure schedules the next attempt as a new outbox item, after
  *   5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts over about 27 hours), then the
  *   delivery has failed; a 429 or 503 answer's `Retry-After` makes that wait longer, up to
- *   10 h (retry-after.ts). A subscription whose every attempt has failed for a day is disabled
+ *   10 h (src/net/retry-after.ts). A subscription whose every attempt has failed for a day is disabled
  *   and active admins are mailed (`webhook.disabled`).
  */
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { announce, type WebhookEventType } from './events.js';
 import { caseEventBody, type WebhookBody } from './payload.js';
-import { nextWait, RETRY_AFTER_STATUSES } from './retry-after.js';
+import { nextWait, RETRY_AFTER_STATUSES } from '../net/retry-after.js';
 import type { WebhookRow } from './subscriptions.js';
 
 export const WEBHOOK_EVENT = 'webhook.event';

@@ -120,6 +120,22 @@ describe('notify slack / teams', () => {
     expect(slack.received).toHaveLength(2);
     await publish([]);
   });
+
+  it('waits as long as a 429’s Retry-After asks before posting again (Slack’s rate limit), not its 30 s back-off', async () => {
+    await publish([rule('Notify Slack', { all: [{ fact: 'case', path: '$.subject', operator: 'textContains', value: 'rate limited' }] }, { type: 'notify', params: { to: 'slack', template: 'case-received', url: slack.url } })]);
+    slack.received.length = 0;
+    slack.answer({ status: 429, headers: { 'Retry-After': '600' } });
+    await createCase(h.services, { subject: 'Post me, rate limited', description: 'x' }, customer, { customerId: customer.id });
+    await delivered();
+    expect(slack.received).toHaveLength(1);
+    h.clock.advance(30_000);
+    await delivered();
+    expect(slack.received).toHaveLength(1); // the back-off alone would have posted now
+    h.clock.advance(570_000);
+    await delivered();
+    expect(slack.received).toHaveLength(2);
+    await publish([]);
+  });
 });
 
 describe('CRM enrichment', () => {
