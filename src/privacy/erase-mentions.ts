@@ -1,13 +1,14 @@
 /**
  * A customer's erasure on other customers' cases (docs/privacy.md): cases they were copied on
- * (`case_email_contacts`) and cases a mail of theirs was threaded onto (a reply as a copied
- * contact, a mail filed for review). Inside the erasing transaction, each such case gets an
+ * (`case_email_contacts`), cases a mail of theirs was threaded onto (a reply as a copied
+ * contact, a mail filed for review), and cases one of theirs was merged into (the merge copied
+ * their case's entries there, as internal notes when the customers differ). Inside the erasing transaction, each such case gets an
  * `erasures` row of its own (the erased customer's, `case_id` the other case: the timeline's
  * trigger lets the redaction through only for a case with an open erasure), closed before
  * commit. On those cases:
  *
- * - every timeline entry they wrote (its `from` is their address) is erased like an erased
- *   case's entry (src/privacy/redact.ts), its search document forgotten, its attachments'
+ * - every timeline entry they wrote (its `from` is their address), and every copy of an entry of
+ *   their own case (its `mergedFrom` names it), is erased like an erased case's entry (src/privacy/redact.ts), its search document forgotten, its attachments'
  *   rows deleted (files no row names any more go after commit) and its Message-ID forgotten;
  * - every other string that names their address (`to`/`cc` lists) becomes `[erased]`;
  * - they are no longer a contact of any case: no reply is ever copied to them again;
@@ -16,6 +17,7 @@
  * Everything else about those cases (the other customer's words, states, times) stays.
  */
 import { and, count as rowCount, eq, inArray, isNotNull, notInArray, sql, type Column } from 'drizzle-orm';
+import { caseRef } from '../cases/case-ref.js';
 import type { Handle } from '../db/store/index.js';
 import type { Actor } from '../roles.js';
 import { MESSAGE_TYPES } from '../search/documents.js';
@@ -79,7 +81,14 @@ export async function eraseMentions(
     .selectDistinct({ id: mail.caseId })
     .from(mail)
     .where(and(eq(sql`lower(${mail.fromAddress})`, email), isNotNull(mail.caseId), notOwn(mail.caseId)));
-  const caseIds = [...new Set([...copiedOn, ...mailedTo].map((r) => Number(r.id)))].sort((a, b) => a - b);
+  // Another customer's case one of theirs was merged into (src/cases/merge-case.ts): it holds copies of their case's entries.
+  const mergedInto = erasure.ownCaseIds.length
+    ? await q.db.selectDistinct({ id: t.cases.mergedIntoId }).from(t.cases).where(and(inArray(t.cases.id, [...erasure.ownCaseIds]), isNotNull(t.cases.mergedIntoId), notOwn(t.cases.mergedIntoId)))
+    : [];
+  const caseIds = [...new Set([...copiedOn, ...mailedTo, ...mergedInto].map((r) => Number(r.id)))].sort((a, b) => a - b);
+  const ownRefs = new Set(erasure.ownCaseIds.map((id) => caseRef(id)));
+  /** An entry that is theirs: a mail of theirs, or a copy of an entry of their own case merged there (all of it is erased with that case). */
+  const theirs = (data: Record<string, unknown>) => writtenBy(data, email) || (typeof data.mergedFrom === 'string' && ownRefs.has(data.mergedFrom));
 
   // Copied on no case any more (their own cases' contacts went with those cases): nothing is mailed to them again.
   count('contactsElsewhere', (await q.db.delete(contacts).where(eq(contacts.address, email)).returning({ caseId: contacts.caseId })).length);
@@ -91,13 +100,13 @@ export async function eraseMentions(
     .returning({ id: t.erasures.id, caseId: t.erasures.caseId });
 
   const events = await q.db.select({ id: t.caseEvents.id, caseId: t.caseEvents.caseId, type: t.caseEvents.type, data: t.caseEvents.data }).from(t.caseEvents).where(inArray(t.caseEvents.caseId, caseIds)).orderBy(t.caseEvents.id);
-  const written = events.filter((e) => writtenBy(e.data, email));
+  const written = events.filter((e) => theirs(e.data));
   const writtenIds = written.map((e) => e.id);
 
   // The new data of every entry that changes: what they wrote erased, elsewhere their address.
   const changes = new Map<number, Record<string, unknown>>();
   for (const e of events) {
-    const data = writtenBy(e.data, email) ? redactEventData(e.type, e.data) : (eraseAddress(e.data, email) as Record<string, unknown> | null);
+    const data = theirs(e.data) ? redactEventData(e.type, e.data) : (eraseAddress(e.data, email) as Record<string, unknown> | null);
     if (data !== null) changes.set(e.id, data);
   }
   // Messages among them: the search documents first (the index must be told what it indexed),
