@@ -23,8 +23,9 @@
 import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditIn } from '../audit/record-audit.js';
+import { addContactsOn } from '../channels/email/mail-log.js';
 import type { Handle } from '../db/store/index.js';
-import { all, get, insertRows, json, run } from '../db/store/rows.js';
+import { all, get, insertRows, json } from '../db/store/rows.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -172,13 +173,13 @@ export async function mergeCase(services: Services, caseId: number, input: Merge
     if ((await assertMergeable(a, b, input, options)) === 'already') return { merged: a.case, into: b.case, copied: 0, already: true };
 
     const copied = await copyMessages(a, b);
-    // Those copied on A's mail are copied on B: they may write, and B's replies reach them.
-    await run(q, 'INSERT INTO case_email_contacts (case_id, address, name, added_at) SELECT ?, address, name, ? FROM case_email_contacts WHERE case_id = ? ON CONFLICT DO NOTHING', [
-      b.case.id,
-      b.now,
-      a.case.id,
-    ]);
     const differentCustomer = a.case.customerId !== b.case.customerId;
+    // Those copied on A's mail are copied on B (they may write, and B's replies reach them), up to
+    // the contacts' cap; never on another customer's case, whose replies are not theirs to read.
+    if (!differentCustomer) {
+      const contacts = await all<{ address: string; name: string | null }>(q, 'SELECT address, name FROM case_email_contacts WHERE case_id = ? ORDER BY added_at, address', [a.case.id]);
+      await addContactsOn(q, b.case.id, contacts.map((c) => ({ address: c.address, name: c.name ?? '' })), b.now);
+    }
     const note = input.note ? { note: input.note } : {};
     a.case.mergedIntoId = b.case.id;
     await a.record('case.merged', { into: b.ref, intoId: b.case.id, messages: copied, ...(differentCustomer ? { differentCustomer: true } : {}), ...note });

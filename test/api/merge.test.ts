@@ -121,6 +121,17 @@ describe('merging a duplicate', () => {
     expect((await events(kept)).filter((e) => e.data.mergedFrom === dup)).toHaveLength(3);
   });
 
+  it('copies the duplicate’s contacts up to the cap of 50 a case has, the kept case’s own first', async () => {
+    const { dup, kept } = await twoRequests();
+    const add = (ref: string, address: string) => h.run('INSERT INTO case_email_contacts (case_id, address, name, added_at) VALUES (?, ?, ?, ?)', Number(ref.slice(2)), address, null, h.clock.now());
+    for (let i = 0; i < 45; i++) await add(kept, `kept${String(i).padStart(2, '0')}@example.com`);
+    for (let i = 0; i < 10; i++) await add(dup, `dup${String(i).padStart(2, '0')}@example.com`);
+    expect((await merge(dup, aliceToken, { into: kept })).status).toBe(200);
+    const addresses = (await h.all<{ address: string }>('SELECT address FROM case_email_contacts WHERE case_id = ?', Number(kept.slice(2)))).map((r) => r.address);
+    expect(addresses).toHaveLength(50);
+    expect(addresses.filter((a) => a.startsWith('dup')).sort()).toEqual(['dup00@example.com', 'dup01@example.com', 'dup02@example.com', 'dup03@example.com', 'dup04@example.com']);
+  });
+
   it('the duplicate never breaches later: its clocks stand still while the kept case’s run on', async () => {
     const { dup, kept } = await twoRequests();
     expect((await merge(dup, aliceToken, { into: kept })).status).toBe(200);
@@ -183,7 +194,10 @@ describe('refusals', () => {
     expect(unconfirmed).toMatchObject({ status: 422, json: { code: 'MERGE_CONFIRMATION_REQUIRED', missing: ['confirmDifferentCustomer'] } });
     expect((await staffView(chloes)).open).toBe(true);
 
+    // Chloe's colleague, copied on her case's mail: never copied on Sam's case (Sam's replies are not theirs to read).
+    await h.run('INSERT INTO case_email_contacts (case_id, address, name, added_at) VALUES (?, ?, ?, ?)', Number(chloes.slice(2)), 'ben@example.com', 'Ben', h.clock.now());
     expect((await merge(chloes, aliceToken, { into: sams, confirmDifferentCustomer: true })).status).toBe(200);
+    expect(await h.all('SELECT address FROM case_email_contacts WHERE case_id = ?', Number(sams.slice(2)))).toEqual([]);
     // Staff see the copies as internal notes; Sam sees none of Chloe's words, Chloe is not told of Sam's case.
     const copies = (await events(sams)).filter((e) => e.data.mergedFrom === chloes);
     expect(copies.map((e) => [e.type, e.data.mergedType])).toEqual([
