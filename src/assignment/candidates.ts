@@ -78,11 +78,18 @@ export function hasRoomFor(candidate: Pick<Candidate, 'load' | 'capacity' | 'cha
 }
 
 /** The first of `rows` (in `compareCandidates` order) with room and the skills. */
-export function firstFitting(rows: Iterable<CandidateRow>, requiredSkills: readonly string[], channel?: string): Candidate | null {
+/**
+ * The first of `rows` (in fairness order) who fits; with `prefer`, the first who fits among
+ * those (a live chat goes to an agent with the workspace open), else the first who fits at all.
+ */
+export function firstFitting(rows: Iterable<CandidateRow>, requiredSkills: readonly string[], channel?: string, prefer?: ReadonlySet<number>): Candidate | null {
+  let fallback: Candidate | null = null;
   for (const row of rows) {
     const candidate = toCandidate(row);
-    if (hasRoomFor(candidate, channel) && hasSkills(candidate, requiredSkills)) return candidate;
+    if (!hasRoomFor(candidate, channel) || !hasSkills(candidate, requiredSkills)) continue;
+    if (!prefer || prefer.has(candidate.id)) return candidate;
+    fallback ??= candidate;
   }
-  return null;
+  return fallback;
 }
 

@@ -20,7 +20,7 @@ const LOCK_MEMBERS = `
   WHERE sq.queue_id = ? AND s.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity
   ORDER BY s.id FOR NO KEY UPDATE OF s`;
 
-export async function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string): Promise<Candidate | null> {
+export async function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string, prefer?: ReadonlySet<number>): Promise<Candidate | null> {
   const locked = new Set((await all<{ id: number }>(q, LOCK_MEMBERS, [queueId])).map((row) => Number(row.id)));
   if (locked.size === 0) return null;
   const rows = await all<CandidateRow>(q, channel === 'chat' ? CANDIDATE_SQL.membersForChat : CANDIDATE_SQL.members, [queueId]);
@@ -29,6 +29,7 @@ export async function pickAgent(q: Handle, queueId: string, requiredSkills: read
     rows.filter((row) => locked.has(Number(row.id))),
     requiredSkills,
     channel,
+    prefer,
   );
 }
 

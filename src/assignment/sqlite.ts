@@ -14,9 +14,9 @@ const stmts = perConnection((db: Db) => ({
   one: db.$client.prepare<[number], CandidateRow>(CANDIDATE_SQL.one),
 }));
 
-export function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string): Promise<Candidate | null> {
+export function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string, prefer?: ReadonlySet<number>): Promise<Candidate | null> {
   const { members, membersForChat } = stmts(sqliteOf(q));
-  return Promise.resolve(firstFitting((channel === 'chat' ? membersForChat : members).iterate(queueId), requiredSkills, channel));
+  return Promise.resolve(firstFitting((channel === 'chat' ? membersForChat : members).iterate(queueId), requiredSkills, channel, prefer));
 }
 
 export function one(q: Handle, staffId: number): Promise<CandidateRow | undefined> {

@@ -1,0 +1,49 @@
+/**
+ * A live chat goes to an agent with the workspace open now (src/chat/agent-presence.ts), before
+ * a fairer one who is away (src/assignment/pick-agent.ts); when no one who fits is there, to the
+ * first who fits, as any case. Presence is the server's clock: a beat older than
+ * CHAT_AGENT_PRESENCE_SECONDS counts for nothing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSite } from '../../src/chat/sites.js';
+import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { chatCaller } from './support.js';
+
+const HOST = 'https://shop.example';
+let h: Harness;
+afterEach(() => h?.close());
+const call = chatCaller(() => h);
+
+async function chatCase(siteId: string, email: string): Promise<number> {
+  const res = await call('POST', `/chat/api/sites/${siteId}/sessions`, { body: { host: HOST, name: email.split('@')[0], email } });
+  expect(res.status).toBe(201);
+  const { token } = (await res.json()) as { token: string };
+  const sent = await call('POST', '/chat/api/messages', { token, body: { body: 'Hello, a question about my order' } });
+  expect(sent.status).toBe(201);
+  return Number(((await sent.json()) as { case: string }).case.slice(2));
+}
+const assignee = async (id: number) => (await h.get<{ assignee_id: number | null }>('SELECT assignee_id FROM cases WHERE id = ?', id))!.assignee_id;
+
+describe('a live chat’s agent', () => {
+  it('is one with the workspace open when one fits, else the first who fits', async () => {
+    h = createHarness({ services: { channelsKey: parseChannelsKey('78'.repeat(32)) } });
+    const queue = h.queue('shopchat');
+    await h.settled();
+    const site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue });
+    // Bob is first by fairness (lower id, never assigned); Dana has the workspace open.
+    const bob = h.agent({ name: 'Bob', queues: [queue] });
+    const dana = h.agent({ name: 'Dana', queues: [queue] });
+    h.services.chat.agents.beat(dana.id, h.clock.now());
+    expect(await assignee(await chatCase(site.id, 'ann@example.com'))).toBe(dana.id);
+
+    // Dana's beat ages past the presence window: no one is there, the chat goes to the fairest who fits.
+    h.clock.advance(h.services.chat.agents.ttlMs + 1_000);
+    expect(await assignee(await chatCase(site.id, 'ben@example.com'))).toBe(bob.id);
+
+    // Both there: fairness decides as for any case (one case each; Dana was assigned longer ago).
+    h.services.chat.agents.beat(bob.id, h.clock.now());
+    h.services.chat.agents.beat(dana.id, h.clock.now());
+    expect(await assignee(await chatCase(site.id, 'cat@example.com'))).toBe(dana.id);
+  });
+});
