@@ -159,6 +159,14 @@ describe('answers match the OpenAPI document', () => {
     // Nothing held on a case without a chat (test/chat/missed-replies.test.ts holds and releases).
     expect(await call('GET /api/v1/cases/:id/held-mail', 'mia', `/api/v1/cases/${id}/held-mail`)).toEqual({ items: [] });
     expect(await call('POST /api/v1/cases/:id/held-mail/release', 'mia', `/api/v1/cases/${id}/held-mail/release`)).toEqual({ released: 0 });
+    // A mail held for review (from an address not on the case) posted as the customer's message; then again (409), and a note that is not one (404).
+    const caseNumber = Number(id.slice(2));
+    const [review] = await h.services.store.write((q) =>
+      q.db.insert(q.tables.caseEvents).values({ caseId: caseNumber, type: 'staff.noted', at: h.clock.now(), actorType: 'system', actorId: null, data: { body: 'From my work address.', review: true, from: 'chloe@work.example' } }).returning(),
+    );
+    await call('POST /api/v1/cases/:id/reviewed-mail/:note', 'mia', `/api/v1/cases/${id}/reviewed-mail/${review!.id}`, { body: { copy: false } });
+    await call('POST /api/v1/cases/:id/reviewed-mail/:note', 'mia', `/api/v1/cases/${id}/reviewed-mail/${review!.id}`, { body: {} });
+    await call('POST /api/v1/cases/:id/reviewed-mail/:note', 'mia', `/api/v1/cases/${id}/reviewed-mail/999999`, { body: {} });
     const transitions = staffView.transitions as { name: string; to: string; requires: string[] }[];
     const transition = transitions.find((t) => t.to !== 'escalated') ?? transitions[0]!;
     const fields = Object.fromEntries(transition.requires.map((field) => [field, 'Checked with the payment provider.']));

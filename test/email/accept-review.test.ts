@@ -135,3 +135,26 @@ describe('a mail held for review', () => {
     expect(await events(ref, 'email.accepted')).toHaveLength(0);
   });
 });
+
+describe('the API', () => {
+  it('POST /api/v1/cases/:id/reviewed-mail/:note posts it as the customer’s message, as the page does; refusals as problem+json', async () => {
+    const { ref, agent, note } = await world();
+    const token = h.tokenFor(agent);
+    const customer = await caseRow(ref);
+    // Customers may not; a note id that is not such a mail is 404; a body with anything else is 422.
+    expect((await h.api('POST', `/api/v1/cases/${ref}/reviewed-mail/${note}`, { token: h.tokenFor({ type: 'customer', id: customer.customerId }), body: {} })).status).toBe(403);
+    expect((await h.api('POST', `/api/v1/cases/${ref}/reviewed-mail/999999`, { token, body: {} })).status).toBe(404);
+    expect((await h.api('POST', `/api/v1/cases/${ref}/reviewed-mail/x1`, { token, body: {} })).status).toBe(404);
+    expect((await h.api('POST', `/api/v1/cases/${ref}/reviewed-mail/${note}`, { token, body: { copy: 'yes' } })).status).toBe(422);
+    expect(await events(ref, 'customer.replied')).toHaveLength(0);
+
+    const res = await h.api('POST', `/api/v1/cases/${ref}/reviewed-mail/${note}`, { token, body: { copy: true } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { id: string }).id).toBe(ref);
+    expect((await events(ref, 'customer.replied'))[0]!.data).toMatchObject({ body: 'From my work address: the statement is attached.', from: 'chloe.martin@acme.example' });
+    expect((await events(ref, 'email.accepted'))[0]!.data).toMatchObject({ note, copied: true });
+    const again = await h.api('POST', `/api/v1/cases/${ref}/reviewed-mail/${note}`, { token, body: {} });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('Content-Type')).toContain('application/problem+json');
+  });
+});

@@ -55,6 +55,7 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/cases/:id/held-mail/release':      '401   403   403   ok    404   404   ok    ok',
   // Merging a duplicate into another case (staff who may see it: test/api/merge.test.ts)
   'POST /api/v1/cases/:id/merge':                  '401   403   403   ok    404   404   ok    ok',
+  'POST /api/v1/cases/:id/reviewed-mail/:note':    '401   403   403   ok    404   404   ok    ok',
   // Macros: staff; a shared macro is changed by managers (each caller gets a fresh one: see call())
   'GET /api/v1/macros':                            '401   403   403   ok    ok    ok    ok    ok',
   'POST /api/v1/macros':                           '401   403   403   ok    ok    ok    ok    ok',

@@ -16,6 +16,7 @@
  * The note itself stays (the timeline is append-only); a note is accepted once. A closed case
  * takes no customer message: the sender writes again, or the agent opens a case for them.
  */
+import { z } from 'zod';
 import { recordAttachments, type StoredFile } from '../../attachments/record.js';
 import { recordMessage } from '../../cases/add-message.js';
 import { caseRef } from '../../cases/case-ref.js';
@@ -29,13 +30,19 @@ import { addContactsOn } from './mail-log.js';
 import { clip } from './mail-case-data.js';
 import { replyText } from './quoted-text.js';
 
+/** The API's body (the page sends `copy=1`). */
+export const acceptReviewSchema = z.strictObject({
+  /** Copy the sender on the case: their later mail is the customer's without review, and they get the replies. */
+  copy: z.boolean().default(false),
+});
+
 export interface AcceptReviewOptions {
   /** Copy the sender on the case: their later mail is the customer's without review, and they get the replies. */
   copy: boolean;
 }
 
 export async function acceptReviewedMail(services: Services, caseId: number, noteId: number, actor: Actor, options: AcceptReviewOptions): Promise<CaseRow> {
-  if (actor.type !== 'staff') throw new DomainError('FORBIDDEN', 'Only staff accept a mail held for review.');
+  if (actor.type === 'customer') throw new DomainError('FORBIDDEN', 'Only support staff post a mail held for review as the customer’s message.');
   return services.store.write(async (q) => {
     const note = await get<{ id: number; caseId: number; type: string; data: unknown }>(q, 'SELECT id, case_id AS "caseId", type, data FROM case_events WHERE id = ?', [noteId]);
     const data = note ? json<Record<string, unknown>>(note.data) : {};

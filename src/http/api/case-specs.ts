@@ -1,5 +1,6 @@
 /** The descriptions of `/api/v1/cases` (cases.ts registers them; the OpenAPI document lists them). */
 import { z } from 'zod';
+import { acceptReviewSchema } from '../../channels/email/accept-review.js';
 import { editCaseSchema } from '../../cases/edit-case.js';
 import { staffCallSchema } from '../../cases/log-call.js';
 import { importCaseSchema } from '../../cases/import-case.js';
@@ -212,6 +213,19 @@ export const heldMailRoute = caseApi.route({
   access: STAFF_ONLY,
   params: { id: caseId },
   responses: { 200: { description: 'The held mails', schema: z.object({ items: z.array(heldMail) }) } },
+});
+
+export const acceptReviewedMailRoute = caseApi.route({
+  method: 'post',
+  path: '/:id/reviewed-mail/:note',
+  summary: 'Post a mail held for review as the customer’s message',
+  description:
+    'A mail threaded to the case from someone neither its customer nor copied on it is kept as an internal note for review (`staff.noted` with `review: true`, docs/email.md). This posts it as the customer’s message, as *Post as the customer’s message* on the case page does: its text cut at the quoted history becomes `customer.replied` with the sender as `from`, its files go with it, and `email.accepted` records who did it. `copy: true` also copies the sender on the case (their later mail posts without review). 404 when `note` is not such a mail of this case; 409 CONFLICT when it was posted already; 409 INVALID_TRANSITION on a closed case.',
+  access: STAFF_ONLY,
+  params: { id: caseId, note: z.string().meta({ description: 'The id of the note (its timeline entry).', examples: ['5012'] }) },
+  body: acceptReviewSchema,
+  responses: { 200: { description: 'The case, with the customer’s message', schema: caseAnswer, headers: VERSION_HEADER } },
+  errors: [409],
 });
 
 export const releaseHeldMailRoute = caseApi.route({

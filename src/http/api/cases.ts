@@ -30,11 +30,13 @@ import { jsonBody, parseWith } from '../json-body.js';
 import { versionFromIfMatch, withIfMatch } from './if-match.js';
 import { takeRateLimit } from '../limits.js';
 import { heldMails, releaseHeldMails } from '../../notifications/held-mail.js';
+import { acceptReviewedMail } from '../../channels/email/accept-review.js';
 import { on } from '../openapi/route-spec.js';
 import type { AppEnv, Principal } from '../types.js';
 import { FILES_FIELD, readUploads } from '../uploads.js';
 import {
   assignmentRoute,
+  acceptReviewedMailRoute,
   attachmentRoute,
   callRoute,
   caseEventsRoute,
@@ -354,6 +356,15 @@ export function caseRoutes(): Hono<AppEnv> {
     const services = c.get('services');
     const held = await services.store.query((q) => heldMails(q, services, row.id));
     return c.json({ items: held.map((m) => ({ id: m.id, at: new Date(m.at).toISOString(), kind: m.kind, ...(m.template ? { template: m.template } : {}), to: m.to, current: m.current })) });
+  });
+
+  on(app, acceptReviewedMailRoute, async (c) => {
+    const row = await visibleCase(c);
+    const note = c.req.param('note');
+    if (!/^\d{1,15}$/.test(note)) throw new DomainError('NOT_FOUND', `${caseRef(row.id)} has no mail held for review with the id ${note}.`);
+    const input = await jsonBody(c, acceptReviewedMailRoute.body);
+    const accepted = await acceptReviewedMail(c.get('services'), row.id, Number(note), principalOf(c).actor, input);
+    return changedAnswer(c, await settle(c, accepted.id));
   });
 
   on(app, releaseHeldMailRoute, async (c) => {
