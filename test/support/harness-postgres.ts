@@ -247,6 +247,7 @@ export function gatedStore(inner: Store): GatedStore {
     close: async () => {
       await queue.catch(() => undefined);
       await inner.close();
+      internal.disable(); // every promise of the process would call into it (src/db/store/pg.ts)
     },
   };
   const after = (done: Promise<unknown>) => {

@@ -131,7 +131,15 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
       if (after) after.push(fn);
       else setImmediate(fn);
     },
-    close: () => options.close?.() ?? Promise.resolve(),
+    async close() {
+      await options.close?.();
+      // Node 20's AsyncLocalStorage is an async hook: once an instance has run, every promise
+      // created anywhere in the process calls into it until it is disabled. A closed store's
+      // contexts are over; a process that opens many stores (the test suite) would otherwise
+      // pay for each one ever opened on every promise.
+      current.disable();
+      committed.disable();
+    },
   };
 }
 
