@@ -74,7 +74,7 @@ export async function sendMissedReplies(services: Services, item: OutboxItem): P
   }
   const { c, replies, recipients, typed } = read;
   if (replies.length === 0) return finish({ ...what, delivered: false, reason: 'the replies are no longer there' });
-  if (recipients.to.length === 0) return finish({ ...what, delivered: false, reason: 'no recipients' });
+  if (recipients.to.length === 0) return finish({ ...what, delivered: false, reason: recipients.noAddress ?? 'no recipients' });
   if (!services.mailer) return finish({ ...what, ...recipients, delivered: false, reason: 'SMTP_URL is not set' });
   if (typed) return services.store.write((q) => holdMail(q, services, item, c.id, typed, what));
   const ref = caseRef(c.id);

@@ -13,7 +13,7 @@ import type { Db } from '../db/client.js';
 import { statement } from '../db/fast.js';
 import type { Handle } from '../db/store/index.js';
 import { all } from '../db/store/rows.js';
-import { isCallerOnlyEmail } from '../text/phone.js';
+import { isUndeliverableAddress } from '../text/email-address.js';
 
 export interface Recipients {
   addresses: string[];
@@ -62,10 +62,10 @@ function lookups(to: string, c: CaseRecipients): Lookup[] | null {
   }
 }
 
-/** The addresses a look-up found (a caller known only by their phone number has an address under .invalid that nobody receives). */
+/** The addresses a look-up found (a caller known only by their phone number, an erased customer, has an address under .invalid that nobody receives). */
 function found(to: string, rows: readonly { email: string }[]): string[] {
   const emails = rows.map((r) => r.email);
-  return to === 'customer' ? emails.filter((e) => !isCallerOnlyEmail(e)) : emails;
+  return to === 'customer' ? emails.filter((e) => !isUndeliverableAddress(e)) : emails;
 }
 
 /** Synchronously on SQLite's connection (inside a transaction that must not await). */

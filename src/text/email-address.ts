@@ -36,6 +36,17 @@ export function canonicalEmail(address: string): string {
 }
 
 /**
+ * Whether mail to `address` can never be delivered: its domain is `invalid` or under it (RFC 2606
+ * §2). Casebook gives such addresses to customers who have none — a caller known only by their
+ * number (`caller-…@phone.invalid`), a withheld number, an erased customer — so mail to them is
+ * skipped, never handed to the mail server (which would accept it and bounce it later).
+ */
+export function isUndeliverableAddress(address: string): boolean {
+  const domain = address.trim().slice(address.trim().lastIndexOf('@') + 1).toLowerCase().replace(/\.$/, '');
+  return domain === 'invalid' || domain.endsWith('.invalid');
+}
+
+/**
  * The forms an address may have been stored in before addresses had one form: the canonical one
  * and, for an internationalized domain, the Unicode one (mailparser's; case contacts were kept
  * as it gave them).

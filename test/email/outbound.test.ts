@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { customerTimeline } from '../../src/cases/case-read.js';
+import { createCallCase } from '../../src/cases/create-call-case.js';
 import { caseRef, parseCaseRef } from '../../src/cases/case-ref.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { builtinOutboxHandlers } from '../../src/compose.js';
@@ -311,6 +312,36 @@ describe('mail about a case from another channel', () => {
       .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
     expect((await postMail(h, bounce)).body).toEqual({ result: 'appended', case: ref, reason: 'bounce' });
     expect(await events(id, 'email.bounced')).toHaveLength(1);
+  });
+});
+
+describe('a customer known only by phone', () => {
+  it('is not mailed at the stand-in address under phone.invalid: the timeline says why, and the reply after their address is added reaches them', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager', name: 'Alice' });
+    await h.settled();
+    const created = await createCallCase(
+      h.services,
+      { customer: { email: 'caller-442079460001@phone.invalid', name: 'Walter', phone: '+442079460001' }, subject: 'Printer', notes: 'The printer is broken.', call: { channel: 'phone', durationSeconds: 300 } },
+      { ...agent, name: 'Alice' },
+    );
+    const ref = caseRef(created.case.id);
+    await staffReply(agent, ref, 'We ordered the part.');
+    await flush();
+    // Handed to a mail server, the stand-in would be taken and bounced later, and the timeline would say "mailed".
+    expect(smtp.messages.map((m) => m.to)).toEqual([]);
+    const [notMailed] = await events(created.case.id, 'email.sent');
+    expect(notMailed!.data).toEqual({ kind: 'reply', reply: expect.any(Number), delivered: false, reason: 'the customer has no e-mail address (known only by phone): add it to their profile' });
+    expect(await sentIds(created.case.id)).toEqual([]);
+    const page = await (await signedIn(h, agent).get(`/cases/${ref}`)).text();
+    expect(page).toContain('Reply not mailed: the customer has no e-mail address (known only by phone): add it to their profile');
+
+    const patched = await h.api('PATCH', `/api/v1/customers/${created.case.customerId}`, { token: h.tokenFor(agent), body: { email: 'walter@example.com' } });
+    expect(patched.status).toBe(200);
+    await staffReply(agent, ref, 'The part arrived.');
+    await flush();
+    expect(smtp.messages.map((m) => m.to)).toEqual([['walter@example.com']]);
+    expect((await events(created.case.id, 'email.sent')).at(-1)!.data).toMatchObject({ to: ['walter@example.com'], delivered: true });
   });
 });
 

@@ -30,7 +30,7 @@ import { templateOverrideIn } from '../../notifications/template-store.js';
 import { caseValues } from '../../notifications/template-values.js';
 import { renderMail } from '../../notifications/templates.js';
 import type { Services } from '../../services.js';
-import { canonicalEmail } from '../../text/email-address.js';
+import { canonicalEmail, isUndeliverableAddress } from '../../text/email-address.js';
 import type { Subscribers } from '../../workflow/subscribers.js';
 import { contactsOn } from './mail-log.js';
 import { mailChecks } from './prechecks.js';
@@ -144,7 +144,12 @@ type Outcome = Record<string, unknown>;
 export interface CaseMailRecipients {
   to: string[];
   cc: string[];
+  /** Why `to` is empty: the customer has no address mail can reach (a caller known only by phone). */
+  noAddress?: string;
 }
+
+/** What the timeline says of mail not sent because the case's customer has no real address. */
+export const NO_CUSTOMER_ADDRESS = 'the customer has no e-mail address (known only by phone): add it to their profile';
 
 /**
  * The recipients of a staff reply's mail, and of any mail that answers on the case as one does
@@ -153,12 +158,15 @@ export interface CaseMailRecipients {
  */
 export async function caseMailRecipients(q: Handle, services: Services, c: Pick<CaseRow, 'id' | 'customerId'>): Promise<CaseMailRecipients> {
   const customer = await get<{ email: string }>(q, 'SELECT email FROM customers WHERE id = ?', [c.customerId]);
-  const to = customer ? [canonicalEmail(customer.email)] : [];
+  // A stand-in under `.invalid` (a caller known only by phone) is never mailed: the mail server
+  // would take it and bounce it, and the timeline would say it was delivered.
+  const reachable = customer !== undefined && !isUndeliverableAddress(customer.email);
+  const to = reachable ? [canonicalEmail(customer.email)] : [];
   // One form per address (a contact kept before addresses had one form may be there in both).
   const cc = (await contactsOn(q, c.id))
     .map((r) => canonicalEmail(r.address))
-    .filter((a, i, all) => !to.includes(a) && !isSupportAddress(services.email.supportAddress, a) && all.indexOf(a) === i);
-  return { to, cc };
+    .filter((a, i, all) => !to.includes(a) && !isUndeliverableAddress(a) && !isSupportAddress(services.email.supportAddress, a) && all.indexOf(a) === i);
+  return { to, cc, ...(customer && !reachable ? { noAddress: NO_CUSTOMER_ADDRESS } : {}) };
 }
 
 /**
@@ -214,7 +222,7 @@ async function replyMail(q: Handle, services: Services, item: OutboxItem, c: Cas
   if (!entry || entry.type !== 'staff.replied') return { mail: null, outcome: { ...what, delivered: false, reason: 'the reply is not public' } };
   // Delivered live in the visitor's chat (src/chat/subscribers.ts): not mailed as well.
   if ((await get(q, 'SELECT 1 AS one FROM chat_messages WHERE case_event_id = ?', [eventId])) !== undefined) return { mail: null, outcome: { ...what, delivered: false, reason: 'delivered in the live chat' } };
-  if (to.length === 0) return { mail: null, outcome: { ...what, delivered: false, reason: 'no recipients' } };
+  if (to.length === 0) return { mail: null, outcome: { ...what, delivered: false, reason: recipients.noAddress ?? 'no recipients' } };
   if (!services.mailer) return { mail: null, outcome: { ...what, to, cc, delivered: false, reason: 'SMTP_URL is not set' } };
   // The wrapper is the editable `staff-reply` template (customer version): the reply as the
   // customer sees it, its author's name and the link; bidi controls removed, as in every mail.
