@@ -204,6 +204,55 @@ describe('a new mail', () => {
     expect((await events(body.case!, 'email.received'))[0]!.data.attachments).toEqual([{ filename, contentType: 'text/plain', size: 5 }]);
   });
 
+  it('reads raw 8-bit headers in a legacy character set as mail clients do: the charset the mail names, else windows-1252', async () => {
+    h = emailHarness();
+    // Shift_JIS bytes of the few characters used, from the JIS X 0208 table (independent of the code under test).
+    function sjis(text: string): Buffer {
+      const table: Record<string, number[]> = { 請: [0x90, 0xbf], 求: [0x8b, 0x81], 書: [0x8f, 0x91], 田: [0x93, 0x63], 中: [0x92, 0x86] };
+      return Buffer.from([...text].flatMap((ch) => table[ch] ?? [ch.charCodeAt(0)]));
+    }
+    const mails = [
+      // A PHP form or an old mailer: the whole mail in Latin-1, headers unencoded; 0x96 is windows-1252's en dash.
+      Buffer.concat([
+        Buffer.from('From: J\xfcrgen M\xfcller <jm@example.com>\r\nTo: support@example.com\r\nSubject: Gr\xfc\xdfe aus K\xf6ln \x96 Rechnung\r\nMessage-ID: <raw8-1@example.com>\r\n', 'latin1'),
+        Buffer.from('Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nDie Rechnung f\xfcr M\xe4rz.\r\n', 'latin1'),
+      ]),
+      // A Japanese phone: Shift_JIS headers, named only by the text part; an attachment's name in Shift_JIS too.
+      Buffer.concat([
+        Buffer.from('From: ', 'latin1'),
+        sjis('田中'),
+        Buffer.from(' <tanaka@example.com>\r\nTo: support@example.com\r\nSubject: ', 'latin1'),
+        sjis('請求書'),
+        Buffer.from('\r\nMessage-ID: <raw8-2@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary="sj"\r\n\r\n--sj\r\nContent-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', 'latin1'),
+        sjis('請求書'),
+        Buffer.from('\r\n--sj\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="', 'latin1'),
+        sjis('請求書'),
+        Buffer.from('.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--sj--\r\n', 'latin1'),
+      ]),
+      // No charset anywhere: windows-1252; a part's raw name too. Raw UTF-8 headers are read as UTF-8, as before.
+      Buffer.from(
+        'From: =?utf-8?Q?Ren=C3=A9e?= <renee@example.com>\r\nTo: support@example.com\r\nSubject: Caf\xe9 \x93order\x94\r\nMessage-ID: <raw8-3@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n--b1\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="\xdcbersicht.txt"\r\n\r\nlines\r\n--b1--\r\n',
+        'latin1',
+      ),
+      Buffer.from('From: Zoë Ångström <zoe@example.com>\r\nTo: support@example.com\r\nSubject: Grüße – 請求書\r\nMessage-ID: <raw8-4@example.com>\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nHello\r\n', 'utf8'),
+    ];
+    const expected = [
+      { subject: 'Grüße aus Köln – Rechnung', name: 'Jürgen Müller', text: 'Die Rechnung für März.', files: [] },
+      { subject: '請求書', name: '田中', text: '請求書', files: ['請求書.pdf'] },
+      { subject: 'Café “order”', name: 'Renée', text: 'See the file.', files: ['Übersicht.txt'] },
+      { subject: 'Grüße – 請求書', name: 'Zoë Ångström', text: 'Hello', files: [] },
+    ];
+    for (const [i, raw] of mails.entries()) {
+      const { body } = await postMail(h, raw);
+      expect(body.result).toBe('created');
+      const c = await caseRow(body.case!);
+      const received = (await events(body.case!, 'email.received'))[0]!;
+      expect({ subject: c.subject, name: (await customerOf(body.case!)).name, text: c.description, files: ((received.data.attachments ?? []) as { filename: string }[]).map((a) => a.filename) }).toEqual(expected[i]);
+    }
+    expect((await mailLog()).map((r) => r.subject)).toEqual(expected.map((e) => e.subject));
+    expect(JSON.stringify(await allCases())).not.toContain('\uFFFD');
+  });
+
   it('a long subject, name and text are cut between characters, never inside an emoji or an accented letter', async () => {
     h = emailHarness();
     const subject = `${'a'.repeat(199)}😀 tail`;

@@ -12,6 +12,7 @@ import { addressRun } from '../../text/address-run.js';
 import { clipText } from '../../text/clip-text.js';
 import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
+import { headersAsUtf8 } from './raw-headers.js';
 
 export interface MailAddress {
   address: string;
@@ -116,7 +117,8 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   const { simpleParser } = await import('mailparser');
   // A mail that is one HTML part is converted here, not by mailparser as well.
   const htmlOnly = /^text\/html\b/i.test(headerField(headerBlock(raw), 'Content-Type') ?? '');
-  const parsed = await simpleParser(raw, { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
+  // Headers in raw Latin-1 (or another legacy set) would lose their letters to U+FFFD: read as mail clients read them (raw-headers.ts).
+  const parsed = await simpleParser(headersAsUtf8(raw), { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
   return {
