@@ -15,7 +15,7 @@ import type { Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import type { DrainResult } from './drain.js';
 import { MAX_ATTEMPTS, retryDelayMs } from './limits.js';
-import { RetryLaterError } from './retry-later.js';
+import { givesUp, RetryLaterError } from './retry-later.js';
 import { OutboxLanes } from './lanes.js';
 import type { OutboxHandler, OutboxItem } from './outbox.js';
 
@@ -102,7 +102,8 @@ export function failureOf(ctx: { services: Services; result: DrainResult }, item
   const { services } = ctx;
   const message = error instanceof Error ? error.message : String(error);
   const attempts = item.attempts + 1;
-  const giveUp = attempts >= MAX_ATTEMPTS;
+  // A receiver that is down (RetryUntilError) is waited for until its deadline, however many attempts that takes.
+  const giveUp = givesUp(error, attempts, services.clock.now(), MAX_ATTEMPTS, retryDelayMs);
   if (giveUp) services.logger.error('outbox item failed for good', { id: item.id, type: item.type, caseId: item.caseId, error: message });
   else services.logger.warn('outbox item failed; will retry', { id: item.id, type: item.type, attempts, error: message });
   ctx.result.failed++;

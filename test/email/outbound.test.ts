@@ -15,6 +15,7 @@ import { builtinOutboxHandlers } from '../../src/compose.js';
 import { drainOutbox } from '../../src/outbox/drain.js';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/outbox.js';
 import type { Harness, TestActor } from '../support/harness.js';
+import { freePort } from '../support/free-port.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
 
@@ -346,7 +347,7 @@ describe('a customer known only by phone', () => {
 });
 
 describe('delivery failures', () => {
-  it('never hold up the command that replied, are logged with the SMTP error, and give up after the last attempt', async () => {
+  it('never hold up the command that replied, are logged with the SMTP error, and wait for a mail server that is down for 3 days before giving up', async () => {
     // Nothing listens on port 1: every attempt fails to connect.
     h = emailHarness({}, { mailer: createMailer('smtp://127.0.0.1:1', 'Casebook <casebook@example.com>') });
     const agent = h.agent({ role: 'manager' });
@@ -355,23 +356,78 @@ describe('delivery failures', () => {
     const id = parseCaseRef(((await created.json()) as { id: string }).id)!;
     await h.services.outbox.idle();
     await h.services.outbox.drain();
+    const queued = h.clock.now();
     await addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
     // Settling the command's own follow-up work leaves the mail to the background.
     await drainOutbox(h.services, builtinOutboxHandlers(), { caseId: id });
     expect((await outboxItems()).filter((i) => i.type === 'email.reply' && i.attempts > 0)).toHaveLength(0);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const reply = async () => (await outboxItems()).find((i) => i.type === 'email.reply')!;
+    let attempts = 0;
+    while ((await reply()).failedAt === null && attempts < 200) {
       await h.services.outbox.drain();
-      h.clock.advance(retryDelayMs(attempt));
+      attempts = (await reply()).attempts;
+      h.clock.advance(retryDelayMs(attempts));
     }
+    // Back-off 30 s, 1, 2 … 32 min (7 waits: attempt 8 starts at 63.5 min), then hourly: attempts 9 … 78 start
+    // by 63.5 min + 70 h = 71 h 03.5 min; the 79th would start at 72 h 03.5 min, past the 72 h: 78 gives up.
+    expect(attempts).toBe(78);
+    const item = await reply();
+    expect(item.failedAt! - queued).toBe(30_000 * (2 ** 7 - 1) + 70 * 3_600_000);
+    // The log names the first MAX_ATTEMPTS failures and the last, not each hourly attempt between.
     const failed = (await events(id, 'email.failed')).filter((e) => e.data.kind === 'reply');
-    expect(failed).toHaveLength(MAX_ATTEMPTS);
-    expect(failed.map((e) => e.data.retry)).toEqual([...Array<boolean>(MAX_ATTEMPTS - 1).fill(true), false]);
+    expect(failed.map((e) => [e.data.attempt, e.data.retry])).toEqual([...Array.from({ length: MAX_ATTEMPTS }, (_, i) => [i + 1, true]), [78, false]]);
     expect(String(failed[0]!.data.error)).toMatch(/ECONNREFUSED|connect/i);
     expect(await events(id, 'email.sent')).toHaveLength(0);
-    const item = (await outboxItems()).find((i) => i.type === 'email.reply')!;
-    expect(item.failedAt).not.toBeNull();
     const page = await (await signedIn(h, agent).get(`/cases/${caseRef(id)}`)).text();
-    expect(page).toContain(`sending failed (attempt ${MAX_ATTEMPTS}), gave up`);
+    expect(page).toContain(`sending failed (attempt ${MAX_ATTEMPTS}), will retry`);
+    expect(page).toContain('sending failed (attempt 78), gave up');
+  });
+
+  it('a mail server down for 5 hours gets the mail once it is back: nothing lost, nothing twice', async () => {
+    const port = await freePort();
+    h = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${port}`, 'Casebook <casebook@example.com>') });
+    const agent = h.agent({ role: 'manager' });
+    const customer = h.customer({ email: 'erin@example.com', name: 'Erin' });
+    const created = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(customer), body: { subject: 'Login loop', description: 'It keeps asking.' } });
+    const id = parseCaseRef(((await created.json()) as { id: string }).id)!;
+    await h.services.outbox.idle();
+    await h.services.outbox.drain();
+    const start = h.clock.now();
+    await addMessage(h.services, id, { body: 'Clear your cookies.' }, agent);
+    const reply = async () => (await outboxItems()).find((i) => i.type === 'email.reply')!;
+    while (h.clock.now() - start < 5 * 3_600_000) {
+      await h.services.outbox.drain();
+      h.clock.advance(retryDelayMs((await reply()).attempts));
+    }
+    // Attempts at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5, 63.5 min, then hourly: the 11th at 243.5 min, the 12th due at 303.5 min (past 5 h).
+    expect((await reply()).attempts).toBe(11);
+    expect((await reply()).failedAt).toBeNull();
+    inbox = await startSmtp(port);
+    await h.services.outbox.drain();
+    expect(inbox.messages.map((m) => [m.to, m.mail.text?.includes('Clear your cookies.')])).toEqual([[['erin@example.com'], true]]);
+    expect((await events(id, 'email.sent')).map((e) => e.data)).toEqual([expect.objectContaining({ delivered: true, attempts: 12 })]);
+    expect((await events(id, 'email.failed')).map((e) => e.data.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    h.clock.advance(3_600_000);
+    await h.services.outbox.drain();
+    expect(inbox.messages).toHaveLength(1);
+  });
+
+  it('a mail the server refuses (5xx) is given up after MAX_ATTEMPTS, as before', async () => {
+    const smtp = await withSmtp();
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    smtp.refuse(MAX_ATTEMPTS, 550);
+    await staffReply(agent, ref, 'Your refund is on its way.');
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await flush();
+      h.clock.advance(retryDelayMs(attempt));
+    }
+    await flush();
+    const failed = (await events(id, 'email.failed')).filter((e) => e.data.kind === 'reply');
+    expect(failed.map((e) => e.data.retry)).toEqual([...Array<boolean>(MAX_ATTEMPTS - 1).fill(true), false]);
+    expect(String(failed[0]!.data.error)).toContain('550');
+    expect(smtp.messages).toHaveLength(1); // the acknowledgement only
   });
 });
 

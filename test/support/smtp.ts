@@ -6,16 +6,18 @@ import { SMTPServer } from 'smtp-server';
 export interface Inbox {
   port: number;
   messages: { to: string[]; mail: ParsedMail }[];
-  /** Refuse the next `n` messages with a temporary error. */
-  refuse(n: number): void;
+  /** Refuse the next `n` messages with a temporary error (451), or with `code` (e.g. 550). */
+  refuse(n: number, code?: number): void;
   /** Answer no message until `release()` (senders wait: their outbox items stay claimed). */
   hold(): void;
   release(): void;
   close(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<Inbox> {
+/** `port`: listen there (a mail server coming back where the sender expects it); a free one by default. */
+export async function startSmtp(port = 0): Promise<Inbox> {
   let refusals = 0;
+  let refusalCode = 451;
   let held: Promise<void> | null = null;
   let release: () => void = () => undefined;
   const messages: Inbox['messages'] = [];
@@ -28,7 +30,7 @@ export async function startSmtp(): Promise<Inbox> {
       const answer = () => {
         if (refusals > 0) {
           refusals--;
-          const error = Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 });
+          const error = Object.assign(new Error(refusalCode >= 500 ? 'Mailbox unavailable' : 'Mailbox busy, try again later'), { responseCode: refusalCode });
           callback(error);
           return;
         }
@@ -46,12 +48,13 @@ export async function startSmtp(): Promise<Inbox> {
   // A client's connection reset mid-session (a server killed with kill -9 while its mail was held)
   // is the server's 'error' event: unheard, it is an uncaught exception in whatever test runs then.
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.server.address() as AddressInfo).port,
     messages,
-    refuse(n) {
+    refuse(n, code = 451) {
       refusals = n;
+      refusalCode = code;
     },
     hold() {
       held ??= new Promise<void>((resolve) => (release = resolve));

@@ -23,7 +23,8 @@ import { all, get, run } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
 import type { CaseRow } from '../../cases/case-view.js';
 import { markItemDone } from '../../outbox/dialect.js';
-import { MAX_ATTEMPTS, type OutboxItem } from '../../outbox/outbox.js';
+import { MAX_ATTEMPTS, retryDelayMs, type OutboxItem } from '../../outbox/outbox.js';
+import { givesUp, RetryUntilError } from '../../outbox/retry-later.js';
 import { customerTimelineIn } from '../../notifications/case-reads.js';
 import type { MailAttachment, MailMessage } from '../../notifications/mailer.js';
 import { templateOverrideIn } from '../../notifications/template-store.js';
@@ -116,16 +117,39 @@ function smtpError(error: unknown): string {
 }
 
 /**
+ * How long mail waits for a mail server that is down or says "try again later", from the moment
+ * it was queued: as an MTA keeps it (Postfix: 5 days), so an outage of hours loses nothing.
+ */
+export const MAIL_RETRY_WINDOW_MS = 3 * 24 * 3_600_000;
+
+/**
+ * Whether a send failed because of the mail server rather than the mail: no connection, a
+ * timeout, a dropped socket, a login refused (the operator's to fix), a 4xx answer. A 5xx answer
+ * to the mail (a recipient refused, the message rejected) is about the mail: that keeps the
+ * outbox's MAX_ATTEMPTS.
+ */
+function serverUnavailable(error: unknown): boolean {
+  const e = error as { responseCode?: unknown; code?: unknown } | null;
+  const code = typeof e?.responseCode === 'number' ? e.responseCode : null;
+  return code === null || code < 500 || e?.code === 'EAUTH';
+}
+
+/**
  * Sends a mail about a case through the configured mailer. A failure is written to the case's
- * delivery log (`email.failed`, staff only) and rethrown so the outbox retries it.
+ * delivery log (`email.failed`, staff only) and rethrown so the outbox retries it: while the mail
+ * server is unavailable, for MAIL_RETRY_WINDOW_MS (the log names the first MAX_ATTEMPTS failures
+ * and the last, not each hourly attempt in between); a mail the server refuses, MAX_ATTEMPTS times.
  */
 export async function sendCaseMail(services: Services, item: OutboxItem, caseId: number, mail: MailMessage, what: Record<string, unknown>): Promise<void> {
   try {
     await services.mailer!.send(mail);
-  } catch (error) {
-    const retry = item.attempts < MAX_ATTEMPTS;
-    const data = { ...what, to: mail.to, cc: mail.cc ?? [], ...(mail.messageId ? { messageId: mail.messageId } : {}), error: smtpError(error), attempt: item.attempts, retry };
-    await services.store.query((q) => q.db.insert(q.tables.caseEvents).values({ caseId, type: 'email.failed', at: services.clock.now(), actorType: 'system', actorId: null, data }));
+  } catch (caught) {
+    const error = serverUnavailable(caught) ? new RetryUntilError(caught instanceof Error ? caught.message : String(caught), item.createdAt + MAIL_RETRY_WINDOW_MS, { cause: caught }) : caught;
+    const retry = !givesUp(error, item.attempts, services.clock.now(), MAX_ATTEMPTS, retryDelayMs);
+    if (item.attempts <= MAX_ATTEMPTS || !retry) {
+      const data = { ...what, to: mail.to, cc: mail.cc ?? [], ...(mail.messageId ? { messageId: mail.messageId } : {}), error: smtpError(caught), attempt: item.attempts, retry };
+      await services.store.query((q) => q.db.insert(q.tables.caseEvents).values({ caseId, type: 'email.failed', at: services.clock.now(), actorType: 'system', actorId: null, data }));
+    }
     throw error;
   }
 }
