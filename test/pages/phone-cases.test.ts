@@ -8,6 +8,7 @@ import { loadCase, timeline } from '../../src/cases/case-read.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase, createCaseSchema } from '../../src/cases/create-case.js';
+import { mergeCase } from '../../src/cases/merge-case.js';
 import { signCall } from '../../src/channels/phone/signature.js';
 import { createLink, findLink } from '../../src/auth/links.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
@@ -301,6 +302,27 @@ describe('POST /api/v1/channels/phone/calls', () => {
     const calls = (await timeline(h.services, row.id)).filter((e) => e.type === 'call.logged');
     expect(calls.map((e) => e.data.callId)).toEqual([undefined, 'call-2', 'call-3', 'call-3b']);
     expect(calls[2]!.data.transcriptUrl).toBe('https://rec.example/t/3');
+  });
+
+  it('a caller whose phone case was merged into another open case of theirs: the call goes on there, not in a new duplicate; once that is resolved, a new case', async () => {
+    const dora = h.customer({ email: 'dora@example.com', name: 'Dora Diaz' });
+    await h.services.store.write((q) => q.db.update(q.tables.customers).set({ phone: '+4930555001' }).where(eq(q.tables.customers.id, dora.id)));
+    const called = (await (await hook(h, { callId: 'merge-1', from: '+49 30 555001', durationSeconds: 40, summary: 'Invoice wrong' })).json()) as { case: string; result: string };
+    expect(called.result).toBe('created');
+    const mailed = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(dora), body: { subject: 'Invoice 7 is wrong', description: 'The total is wrong.' } });
+    const kept = ((await mailed.json()) as { id: string }).id;
+    await mergeCase(h.services, Number(called.case.slice(2)), { into: kept }, maria);
+
+    const again = await hook(h, { callId: 'merge-2', from: '+4930555001', durationSeconds: 90 });
+    expect(again.status).toBe(201);
+    expect(await again.json()).toMatchObject({ result: 'appended', case: kept, customer: dora.id });
+    expect((await timeline(h.services, Number(kept.slice(2)))).filter((e) => e.type === 'call.logged').map((e) => e.data.callId)).toEqual(['merge-2']);
+
+    const resolved = await h.api('POST', `/api/v1/cases/${kept}/transitions`, { token: h.tokenFor(maria), body: { transition: 'resolve', solution: 'Credit note sent.' } });
+    expect(resolved.status).toBe(200);
+    const later = (await (await hook(h, { callId: 'merge-3', from: '+4930555001', durationSeconds: 20 })).json()) as { case: string; result: string };
+    expect(later.result).toBe('created');
+    expect([called.case, kept]).not.toContain(later.case);
   });
 
   it('never answers 500 to a signed body, whatever it holds', async () => {

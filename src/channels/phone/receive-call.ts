@@ -59,7 +59,13 @@ async function known(services: Services, provider: string, callId: string): Prom
   return row ? { result: row.result, caseId: row.caseId, customerId: row.customerId, eventId: row.eventId, replayed: true } : null;
 }
 
-/** The caller by phone number (the newest customer with it), and their newest open phone case. */
+/**
+ * The caller by phone number (the newest customer with it), and the case their call goes on: their
+ * newest open phone case; else, when their newest phone case was merged into another open case
+ * of theirs (docs/ui.md *Merging duplicate cases*), that case — the conversation goes on there, as
+ * mail to the merged case's thread does (src/channels/email/thread.ts), rather than in a new
+ * duplicate of what staff just merged.
+ */
 async function caller(q: Handle, number: string): Promise<{ customer: { id: number; name: string } | undefined; open: number | undefined }> {
   const { customers, cases } = q.tables;
   const [customer] = await q.db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.phone, number)).orderBy(desc(customers.id)).limit(1);
@@ -70,7 +76,21 @@ async function caller(q: Handle, number: string): Promise<{ customer: { id: numb
     .where(and(eq(cases.customerId, customer.id), eq(cases.open, true), eq(cases.channel, 'phone')))
     .orderBy(desc(cases.id))
     .limit(1);
-  return { customer, open: open?.id };
+  if (open) return { customer, open: open.id };
+  const [newest] = await q.db
+    .select({ mergedInto: cases.mergedIntoId })
+    .from(cases)
+    .where(and(eq(cases.customerId, customer.id), eq(cases.channel, 'phone')))
+    .orderBy(desc(cases.id))
+    .limit(1);
+  if (newest?.mergedInto == null) return { customer, open: undefined };
+  // A merge never chains; the case it went into takes the call while it is open and the caller's (a merge across customers is not theirs).
+  const [kept] = await q.db
+    .select({ id: cases.id })
+    .from(cases)
+    .where(and(eq(cases.id, newest.mergedInto), eq(cases.customerId, customer.id), eq(cases.open, true)))
+    .limit(1);
+  return { customer, open: kept?.id };
 }
 
 type ParsedCall = z.output<typeof callWebhookSchema>;
