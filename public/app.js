@@ -59,3 +59,63 @@ document.addEventListener('htmx:beforeRequest', (event) => {
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) leaving = false;
 });
+
+// Focus after a swap. htmx puts the focus back on the element of the same id when the new
+// content has one; when it has none (a transition the case no longer offers after it was used)
+// or that element is hidden (a form inside a disclosure that came back closed), the browser
+// leaves the focus on <body>, and a keyboard or screen-reader user starts again from the top
+// of the page. The focus then goes to the nearest thing that survived the swap: the hidden
+// element's disclosure (its <summary>), the form's main button, else the heading of the panel
+// it was in (the case's Actions), else the main content. The result itself is announced by the
+// status message (#flash, aria-live).
+let focusedBefore = null;
+document.addEventListener('htmx:beforeSwap', () => {
+  const active = document.activeElement;
+  // Nothing focused: keep what an earlier swap saw (a command's answer triggers a refresh of the
+  // inbox counts, whose swap comes before the command's own swap settles).
+  if (!(active instanceof HTMLElement) || active === document.body) return;
+  const form = active.closest('form');
+  const panel = active.closest('section[id], [role="region"][id]');
+  focusedBefore = { element: active, id: active.id, form: form ? form.id : '', panel: panel ? panel.id : '' };
+});
+
+function visible(element) {
+  return element instanceof HTMLElement && !element.closest('details:not([open]) > :not(summary)') && element.getClientRects().length > 0;
+}
+
+function focusOn(element) {
+  if (!(element instanceof HTMLElement)) return false;
+  if (element.tabIndex < 0 && !element.hasAttribute('tabindex')) element.setAttribute('tabindex', '-1');
+  element.focus();
+  return document.activeElement === element;
+}
+
+// A closed disclosure's summary, for an element inside it; the element itself when it shows.
+function reachable(element) {
+  if (!(element instanceof HTMLElement)) return null;
+  if (visible(element)) return element;
+  const closed = element.closest('details:not([open])');
+  const summary = closed && closed.querySelector(':scope > summary');
+  return summary && visible(summary) ? summary : null;
+}
+
+document.addEventListener('htmx:afterSettle', () => {
+  const before = focusedBefore;
+  if (!before) return;
+  const active = document.activeElement;
+  if (active && active !== document.body && document.body.contains(active)) {
+    focusedBefore = null;
+    return;
+  }
+  if (document.body.contains(before.element) && visible(before.element) && focusOn(before.element)) return;
+  focusedBefore = null;
+  const byId = (id) => (id ? document.getElementById(id) : null);
+  const form = byId(before.form);
+  const buttons = form ? Array.from(form.querySelectorAll('button[type="submit"], button:not([type])')).filter(visible) : [];
+  const button = buttons.find((b) => b.classList.contains('button-primary')) || buttons[0];
+  const panel = byId(before.panel);
+  const labelledBy = panel && panel.getAttribute('aria-labelledby');
+  const heading = (labelledBy && byId(labelledBy)) || (panel && panel.querySelector('h1, h2, h3'));
+  const candidates = [reachable(byId(before.id)), form && !visible(form) ? reachable(form) : null, button, heading, document.querySelector('main')];
+  for (const candidate of candidates) if (candidate && focusOn(candidate)) return;
+});
