@@ -12,7 +12,7 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { Principal } from '../http/types.js';
 import { applyMacro } from '../macros/apply-macro.js';
 import { changeTags } from './case-changes.js';
-import { findMacroIn } from '../macros/macro-store.js';
+import { findMacroIn, type MacroRow } from '../macros/macro-store.js';
 import type { Services } from '../services.js';
 import type { TransitionFields } from '../workflow/context.js';
 import { CaseContext } from '../workflow/context.js';
@@ -22,6 +22,8 @@ import { findCase, loadCase, unverifiedMailAddress } from './case-read.js';
 import { reassignCase } from './reassign-case.js';
 import type { ListedCase } from './bulk-listed.js';
 import { transitionCase } from './transition-case.js';
+import { answersOrCloses, customerMessagesSince } from './stale-view.js';
+import { clipText } from '../text/clip-text.js';
 
 export const BULK_MAX = 200;
 
@@ -114,6 +116,21 @@ async function asListed(services: Services, caseId: number, listed: ListedCase |
   });
 }
 
+/**
+ * A customer message the list did not show (written after its `seen`) holds back what answers
+ * them or closes the loop — a status that does (answersOrCloses), a macro's reply or transition
+ * — as on the case page: the agent decided from a list that did not say the customer wrote again.
+ */
+async function assertNoUnseenCustomerMessage(services: Services, caseId: number, listed: ListedCase | undefined): Promise<void> {
+  if (listed?.seen === undefined) return;
+  const seen = listed.seen;
+  const [message] = await services.store.query((q) => customerMessagesSince(q, caseId, seen, 1));
+  if (!message) return;
+  const body = message.body.replace(/\s+/g, ' ').trim();
+  const quote = body === '' ? '' : `: “${clipText(body, 80)}${body.length > 80 ? '…' : ''}”`;
+  throw new DomainError('CONFLICT', `${message.name} (the customer) wrote since the list was shown${quote}; nothing done: look at it again`);
+}
+
 /** The case is in the state `transition` leads to, and the transition does not start there (a loop back to it is a change). */
 async function alreadyThere(services: Services, caseId: number, transition: string): Promise<boolean> {
   const row = await loadCase(services, caseId);
@@ -123,7 +140,7 @@ async function alreadyThere(services: Services, caseId: number, transition: stri
 }
 
 /** Performs the action on one case; false when nothing needed to change. */
-async function perform(services: Services, principal: Principal, caseId: number, action: BulkAction, listed: ListedCase | undefined): Promise<boolean> {
+async function perform(services: Services, principal: Principal, caseId: number, action: BulkAction, listed: ListedCase | undefined, macro: MacroRow | null): Promise<boolean> {
   switch (action.type) {
     case 'assign': {
       const assignee = action.assignee === 'me' ? principal.staffId : action.assignee;
@@ -137,6 +154,10 @@ async function perform(services: Services, principal: Principal, caseId: number,
       // Already in the state the transition leads to (a colleague set it, or it was ticked twice over pages): nothing to do.
       if (await alreadyThere(services, caseId, action.transition)) return false;
       const expectedVersion = await asListed(services, caseId, listed);
+      const row = await loadCase(services, caseId);
+      const workflow = services.definitions.workflow(row.workflow, row.workflowVersion).definition;
+      const t = Object.hasOwn(workflow.transitions, action.transition) ? workflow.transitions[action.transition] : undefined;
+      if (t && answersOrCloses(workflow, t)) await assertNoUnseenCustomerMessage(services, caseId, listed);
       const fields = await transitionFields(services, caseId, action.transition, action.text);
       await transitionCase(services, caseId, { transition: action.transition, ...fields, ...(expectedVersion ? { expectedVersion } : {}) }, principal.actor);
       return true;
@@ -146,6 +167,7 @@ async function perform(services: Services, principal: Principal, caseId: number,
       return tagCase(services, caseId, action.tag, principal);
     case 'macro': {
       const expectedVersion = await asListed(services, caseId, listed);
+      if (macro !== null && (macro.body.trim() !== '' || macro.actions.transition !== undefined)) await assertNoUnseenCustomerMessage(services, caseId, listed);
       await applyMacro(services, caseId, action.macroId, expectedVersion ? { expectedVersion } : {}, principal.actor);
       return true;
     }
@@ -178,7 +200,7 @@ export async function bulkUpdate(services: Services, principal: Principal, rawRe
         summary.held.refs.push(ref);
         continue;
       }
-      if (await perform(services, principal, id, action, listed.get(id))) {
+      if (await perform(services, principal, id, action, listed.get(id), macro)) {
         summary.changed.push(ref);
         await services.outbox.settle(id);
       } else {

@@ -8,6 +8,7 @@
 import type { Handle } from '../db/store/index.js';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { all, json } from '../db/store/rows.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
 
 export interface CaseChange {
   id: number;
@@ -122,4 +123,15 @@ export async function customerMessagesSince(q: Handle, caseId: number, seen: num
     const author = typeof d.author === 'string' ? d.author : 'The customer';
     return { id: r.id, at: r.at, name: r.name ?? author, body: typeof d.body === 'string' ? d.body : '' };
   });
+}
+
+/**
+ * A transition that answers the customer or closes the loop: into a state of category pending,
+ * resolved or closed, or one that asks for a text (a solution, an escalation's reason). Taken
+ * from a view that did not show a customer's newer message, it is held back (the case page's
+ * transition forms, the inbox's bulk "Set status").
+ */
+export function answersOrCloses(workflow: WorkflowDefinition, transition: { to: string; requires?: readonly string[] | undefined }): boolean {
+  const category = Object.hasOwn(workflow.states, transition.to) ? workflow.states[transition.to]?.category : undefined;
+  return category === 'pending' || category === 'resolved' || category === 'closed' || (transition.requires?.length ?? 0) > 0;
 }

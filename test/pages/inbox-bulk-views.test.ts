@@ -5,6 +5,7 @@
  */
 import { asc } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addMessage } from '../../src/cases/add-message.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { inboxCount } from '../../src/cases/inbox.js';
 import { saveInboxView } from '../../src/cases/inbox-views.js';
@@ -161,6 +162,36 @@ describe('bulk actions', () => {
     expect((await loadCase(h.services, id(refs[0]!))).assigneeId).toBe(alice.id);
     // Adding a tag takes nothing from anyone: it goes ahead on a changed case.
     expect(await (await bulk(desk, [refs[1]!], { action: 'tag', tag: 'faq' }, true, listed)).text()).toContain('1 changed');
+  });
+
+  it('does not answer or close a case whose customer wrote since the list was shown; a fresh list does', async () => {
+    const refs = await cases(3);
+    const macro = await createMacro(h.services, { name: 'Ack', body: 'Thanks {{customer.firstName}}, we are on it.' }, alice);
+    const html = await (await desk.get('/inbox?view=mine')).text();
+    const listed = [...html.matchAll(/<input type="hidden" name="listed" value="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&'));
+    expect(listed).toHaveLength(3);
+    // Meanwhile Chloe writes on two of them (the state, assignee and queue stay as listed).
+    const customer = { type: 'customer' as const, id: chloe.id, role: 'customer' as const, name: 'Chloe Martin' };
+    await addMessage(h.services, id(refs[0]!), { body: 'It is still broken after the update!', public: true }, customer);
+    await addMessage(h.services, id(refs[2]!), { body: 'One more question about this.', public: true }, customer);
+
+    const resolved = await (await bulk(desk, refs, { action: 'transition', transition: 'resolve', text: 'Answered in the FAQ.' }, true, listed)).text();
+    expect(resolved).toContain('1 changed, 2 failed');
+    expect(resolved).toContain(`<strong>${refs[0]}</strong> — Chloe Martin (the customer) wrote since the list was shown: “It is still broken after the update!”; nothing done: look at it again`);
+    expect((await loadCase(h.services, id(refs[0]!))).status).toBe('open');
+    expect((await loadCase(h.services, id(refs[1]!))).status).toBe('resolved');
+    // A macro's reply is not sent over the customer's new message either.
+    const acked = await (await bulk(desk, [refs[2]!], { action: 'macro', macro: String(macro.id) }, true, listed)).text();
+    expect(acked).toContain('0 changed, 1 failed');
+    expect(acked).toContain('Chloe Martin (the customer) wrote since the list was shown: “One more question about this.”');
+    expect((await timeline(h.services, id(refs[2]!))).filter((e) => e.type === 'staff.replied')).toEqual([]);
+    // Adding a tag, or taking the case, answers nobody: it goes ahead.
+    expect(await (await bulk(desk, [refs[0]!], { action: 'tag', tag: 'follow-up' }, true, listed)).text()).toContain('1 changed');
+
+    // The list shown now has her messages: acting from it goes ahead.
+    const fresh = [...(await (await desk.get('/inbox?view=mine')).text()).matchAll(/<input type="hidden" name="listed" value="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&'));
+    expect(await (await bulk(desk, [refs[0]!, refs[2]!], { action: 'transition', transition: 'resolve', text: 'Fixed in 2.1.' }, true, fresh)).text()).toContain('2 changed');
+    expect((await loadCase(h.services, id(refs[0]!))).status).toBe('resolved');
   });
 
   it('a refused request without JavaScript comes back with the same cases ticked and what was typed', async () => {

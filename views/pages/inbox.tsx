@@ -20,6 +20,8 @@ export interface InboxData {
   rows: InboxRow[];
   nextCursor: string | null;
   stamp: string;
+  /** The newest timeline entry when the list was read: each row's `listed` carries it (src/cases/bulk-listed.ts). */
+  seen?: number;
   now: number;
   states: Record<string, { label: string; category: StateCategory }>;
   queueOptions: Option[];
@@ -105,7 +107,7 @@ export function InboxResults(p: { data: InboxData; role: Viewer['role']; pollSec
                   {/* hx-preserve: a refresh of the list keeps what is ticked. */}
                   <input type="checkbox" name="cases" value={ref} id={`select-${ref}`} class="select-case" aria-label={`Select ${ref}`} hx-preserve="true" checked={p.ticked?.includes(ref) === true} />
                   {/* What this row shows (assignee, state, queue): a bulk action is not applied over a change the list has not shown yet. Refreshed with the list. */}
-                  <input type="hidden" name="listed" value={listedValue(ref, r.case)} />
+                  <input type="hidden" name="listed" value={listedValue(ref, r.case, p.data.seen)} />
                 </td>
                 <td class="cell-ref" data-label="Case">
                   <a href={`/cases/${ref}`} id={`row-${ref}`}>

@@ -16,7 +16,7 @@ import { assertWithinLimits } from '../../attachments/limits.js';
 import { storeFiles } from '../../attachments/record.js';
 import { lastStaffMessage } from '../../cases/add-message.js';
 import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
-import { changesSince, customerMessagesSince } from '../../cases/stale-view.js';
+import { answersOrCloses, changesSince, customerMessagesSince } from '../../cases/stale-view.js';
 import { chatEndedSinceShown } from '../../chat/ended-while-writing.js';
 import { availableTransitions } from '../../workflow/transition.js';
 import { customerLabel } from '../../cases/customer-view.js';
@@ -113,9 +113,7 @@ async function assertNoUnseenCustomerMessage(c: PageContext, v: Visible, transit
   const workflow = c.get('services').definitions.workflow(v.row.workflow, v.row.workflowVersion).definition;
   const t = availableTransitions(workflow, v.row, v.principal.actor.role).find((a) => a.name === transitionName);
   if (!t) return; // The workflow refuses it, with its own message.
-  const category = workflow.states[t.to]?.category;
-  const answersOrCloses = category === 'pending' || category === 'resolved' || category === 'closed' || t.requires.length > 0;
-  if (!answersOrCloses) return;
+  if (!answersOrCloses(workflow, t)) return;
   const messages = await c.get('services').store.query((q) => customerMessagesSince(q, v.row.id, seen));
   if (messages.length > 0) throw new TransitionHeld(messages);
 }

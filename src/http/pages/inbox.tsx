@@ -1,5 +1,5 @@
 /** The agent workspace inbox, its sidebar counts, and the availability switch. */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, max } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { sha256 } from '../../auth/tokens.js';
@@ -82,6 +82,8 @@ export async function loadInbox(c: PageContext, query: InboxQuery, given?: Inbox
 async function loadList(c: PageContext, query: InboxQuery): Promise<InboxList> {
   const services = c.get('services');
   const principal = requireStaff(c);
+  // The newest timeline entry before the rows are read: a customer message after it is one the list did not show (bulk-listed.ts).
+  const seen = await services.store.query(async ({ db, tables: { caseEvents } }) => (await db.select({ id: max(caseEvents.id) }).from(caseEvents))[0]?.id ?? 0);
   const page = await inboxPage(services, principal, query);
   const rows = await describeRows(services, page.rows);
   const now = services.clock.now();
@@ -98,6 +100,7 @@ async function loadList(c: PageContext, query: InboxQuery): Promise<InboxList> {
     rows,
     nextCursor: page.nextCursor,
     stamp: sha256(`${fingerprint.join(',')}|${page.nextCursor ?? ''}`).slice(0, 16),
+    seen: Number(seen),
     now,
     states,
     queueOptions: visibleQueues.map((q) => ({ value: q.id, label: q.name })),
