@@ -300,18 +300,58 @@
   // The edit form saves what was changed from what it showed (its hidden edit-shown-* fields):
   // text typed before the refresh goes back with what the form showed then, so a colleague's
   // change the refresh brought in is kept rather than undone.
+  // Choices count as typing: a priority picked in Edit case…, a queue or an assignee in Reassign…,
+  // Override capacity ticked. Before, the refresh put them back to what the case has, and Save
+  // changes saved the typed tags without the priority picked, saying nothing about it.
+  function defaultOf(select) {
+    for (var i = 0; i < select.options.length; i++) if (select.options[i].defaultSelected) return select.options[i].value;
+    return select.options.length > 0 ? select.options[0].value : '';
+  }
+  function changedByHand(field) {
+    if (field.tagName === 'SELECT') return field.value !== defaultOf(field);
+    if (field.type === 'checkbox') return field.checked !== field.defaultChecked;
+    return field.value.trim() !== '' && field.value !== field.defaultValue;
+  }
+  function keptValue(field) {
+    return field.type === 'checkbox' ? String(field.checked) : field.value;
+  }
+  // What the box of kept text shows for a field whose form is gone: the text, the option chosen.
+  function shownValue(field) {
+    if (field.tagName === 'SELECT') return field.selectedIndex >= 0 ? field.options[field.selectedIndex].textContent.trim() : field.value;
+    if (field.type === 'checkbox') return field.checked ? 'ticked' : 'not ticked';
+    return field.value;
+  }
+  // A select whose choice is not offered any more (an assignee now at capacity, a queue now inactive) cannot take it back.
+  function canTake(field, value) {
+    if (field.tagName !== 'SELECT') return true;
+    for (var i = 0; i < field.options.length; i++) if (field.options[i].value === value) return true;
+    return false;
+  }
+  function putBack(field, value) {
+    if (field.type === 'checkbox') field.checked = value === 'true';
+    else field.value = value;
+  }
+
   var typedInActions = null;
   var shownBeforeEdit = null;
+  var shownBeforeReassign = null;
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (!target || target.id !== 'case-actions') return;
     typedInActions = [];
     shownBeforeEdit = null;
-    target.querySelectorAll('textarea[id], input[type="text"][id]').forEach(function (field) {
-      if (field.readOnly || field.value.trim() === '' || field.value === field.defaultValue) return;
+    shownBeforeReassign = null;
+    target.querySelectorAll('textarea[id], input[type="text"][id], select[id], input[type="checkbox"][id]').forEach(function (field) {
+      if (field.readOnly || !changedByHand(field)) return;
       var label = document.querySelector('label[for="' + field.id + '"]');
       var form = field.form && field.form.querySelector('button[id$="-submit"]');
-      typedInActions.push({ id: field.id, value: field.value, label: (form ? form.textContent.trim() + ': ' : '') + (label ? label.textContent.trim() : field.name) });
+      typedInActions.push({ id: field.id, value: keptValue(field), shown: shownValue(field), label: (form ? form.textContent.trim() + ': ' : '') + (label ? label.textContent.trim() : field.name) });
+      // Reassign… likewise carries where the case was when it was shown (`shown`): a choice put
+      // back goes with it, so a reassignment a colleague made meanwhile is refused, not overridden.
+      if (field.form && field.form.id === 'reassign-form' && shownBeforeReassign === null) {
+        var where = field.form.querySelector('input[name="shown"]');
+        shownBeforeReassign = where ? where.value : null;
+      }
       if (field.id.indexOf('edit-') === 0 && !shownBeforeEdit) {
         shownBeforeEdit = [];
         target.querySelectorAll('input[type="hidden"][id^="edit-shown-"]').forEach(function (shown) {
@@ -330,11 +370,15 @@
       if (shown && panel.contains(shown)) shown.value = t.value;
     });
     shownBeforeEdit = null;
+    var reassign = document.getElementById('reassign-form');
+    var where = reassign && shownBeforeReassign !== null ? reassign.querySelector('input[name="shown"]') : null;
+    if (where) where.value = shownBeforeReassign;
+    shownBeforeReassign = null;
     var homeless = [];
     typed.forEach(function (t) {
       var field = document.getElementById(t.id);
-      if (!field || !panel.contains(field)) return homeless.push(t);
-      if (field.value.trim() === '' || field.value === field.defaultValue) field.value = t.value;
+      if (!field || !panel.contains(field) || !canTake(field, t.value)) return homeless.push(t);
+      if (!changedByHand(field)) putBack(field, t.value);
       var details = field.closest('details');
       if (details) details.open = true;
     });
@@ -352,7 +396,7 @@
       var area = document.createElement('textarea');
       area.readOnly = true;
       area.rows = 3;
-      area.value = t.value;
+      area.value = t.shown;
       box.appendChild(label);
       box.appendChild(area);
     });

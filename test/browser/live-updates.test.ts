@@ -4,7 +4,8 @@
  * found" banner over stale buttons, every 5 s); an agent whose case is moved away by
  * someone else is taken there by the live poll; a "Done" message disappears once the case
  * changes again; a refusal names the transition and the state by their labels; a page sent
- * elsewhere sends no more polls (each would start the navigation again).
+ * elsewhere sends no more polls (each would start the navigation again); what was typed or
+ * chosen in the Actions panel survives the poll.
  */
 import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -207,6 +208,47 @@ describe('the case page while the case changes', () => {
     const values = await kept.locator('textarea').evaluateAll((areas) => areas.map((a) => (a as HTMLTextAreaElement).value));
     expect(values.sort()).toEqual(['Hardware team should look', 'Lower the refresh rate to 60 Hz.']);
     await screenshot(page, 'live-05-typed-text-kept');
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('choices made in the Actions panel survive the live poll too: the priority picked is saved, a reassignment made meanwhile is not overridden', async () => {
+    const ref = await newCase(suite.server, 'Mouse wheel scrolls backwards');
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'waitOnCustomer' });
+    const page = await agentOn(ref);
+    await page.locator('details:has(#edit-form) > summary').click();
+    await page.locator('#edit-priority').selectOption('urgent');
+    await page.locator('#edit-tags').fill('hardware');
+    await page.locator('details:has(#reassign-form) > summary').click();
+    await page.locator('#reassign-assignee').selectOption('auto');
+
+    // The case moves on (waiting → open): the poll sends the panel again, with the choices in it.
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resume' });
+    await nextPoll(page);
+    await page.locator('#case-actions form#transition-waitOnCustomer').waitFor();
+    await expect(page.locator('#edit-priority').inputValue()).resolves.toBe('urgent');
+    await expect(page.locator('#edit-tags').inputValue()).resolves.toBe('hardware');
+    await expect(page.locator('#reassign-assignee').inputValue()).resolves.toBe('auto');
+    await expect(page.locator('details:has(#reassign-form)').getAttribute('open')).resolves.not.toBeNull();
+
+    // Saving applies both: before, the priority went back to normal unnoticed and only the tag was saved.
+    await page.locator('#edit-submit').click();
+    await page.locator('#flash').getByText('Case updated').waitFor();
+    expect(await api(suite.server, 'GET', `/api/v1/cases/${ref}`)).toMatchObject({ priority: 'urgent', tags: ['hardware'] });
+
+    // Reassign… carries where the case was when the choice was made: a colleague's reassignment
+    // brought in meanwhile is not overridden by the choice put back; the form says where the case is now.
+    const res = await suite.server.api('POST', '/api/v1/users', { email: 'gus@casebook.test', name: 'Gus Green', role: 'agent', password: PASSWORD, queues: ['general'] });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const gus = ((await res.json()) as { id: number }).id;
+    await page.locator('details:has(#reassign-form) > summary').click();
+    await page.locator('#reassign-assignee').selectOption('auto');
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { assignee: gus });
+    await nextPoll(page);
+    await page.locator('#case-header').getByText('Assigned to Gus Green').waitFor();
+    await expect(page.locator('#reassign-assignee').inputValue()).resolves.toBe('auto');
+    await page.locator('#reassign-submit').click();
+    await page.locator('#reassign-form').getByText('it is now in General, assigned to Gus Green').waitFor();
+    expect(await api(suite.server, 'GET', `/api/v1/cases/${ref}`)).toMatchObject({ assignee: { name: 'Gus Green' } });
     expect(suite.problems()).toEqual([]);
   });
 
