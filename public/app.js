@@ -107,8 +107,8 @@ document.addEventListener('htmx:afterSettle', () => {
     focusedBefore = null;
     return;
   }
-  if (document.body.contains(before.element) && visible(before.element) && focusOn(before.element)) return;
   focusedBefore = null;
+  if (document.body.contains(before.element) && visible(before.element) && focusOn(before.element)) return;
   const byId = (id) => (id ? document.getElementById(id) : null);
   const form = byId(before.form);
   const buttons = form ? Array.from(form.querySelectorAll('button[type="submit"], button:not([type])')).filter(visible) : [];
