@@ -95,6 +95,22 @@ describe('the timeline speaks in sentences', () => {
     expect(timeline).not.toMatch(/case\.(created|resolved)|\(resolve\)|\(start\)| on sla\./);
   });
 
+  it('an escalation the rules made is theirs, not the person who filed the case; one made by hand names who made it', async () => {
+    // Chloe files it herself: the escalation rules send an undiagnosed technical problem to advanced support at intake.
+    const chloe = h.customer({ email: 'chloe.b@example.com', name: 'Chloe' });
+    const byRules = await createCase(h.services, { subject: 'Login error after the update', description: 'The app shows an error when I log in.' }, chloe, { customerId: chloe.id });
+    const maria = signedIn(h, h.agent({ name: 'Maria', role: 'manager' }));
+    const html = await (await maria.get(`/cases/C-${byRules.id}`)).text();
+    const timeline = html.slice(html.indexOf('id="case-timeline"'), html.indexOf('</section>', html.indexOf('id="case-timeline"')));
+    expect(timeline).toMatch(/Escalated to Advanced \(tier 2\) by the escalation rules, version 1/);
+    expect(timeline).toContain('rule: Undiagnosed technical problems go to advanced support');
+    expect(timeline).not.toMatch(/Escalated to [^<]* by Chloe/);
+
+    await transitionCase(h.services, id, { transition: 'escalate', reason: 'The carrier needs a claim.' }, alice);
+    const byHand = await (await maria.get(`/cases/C-${id}`)).text();
+    expect(byHand).toMatch(/Escalated to Advanced \(tier 2\) by Alice/);
+  });
+
   it('the header and the routing panel name the queue and say what each rule did in the builder’s words', async () => {
     const billing = await createCase(h.services, { customer: { email: 'chloe@example.com' }, subject: 'Charged twice for my invoice', description: 'My card was charged twice for one invoice.', channel: 'web' }, ADMIN);
     const maria = signedIn(h, h.agent({ name: 'Maria', role: 'manager' }));

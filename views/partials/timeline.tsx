@@ -281,7 +281,8 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, { e
     case 'case.escalated':
       return (
         <Line entry={e} kind="escalation" detail={[str(d.reason), d.rule ? `rule: ${str(d.rule)}` : ''].filter(Boolean).join(' · ')} detailLabel="Reason">
-          {`Escalated to ${queue(d.queue)} (tier ${str(d.tier)}) by ${by}`}
+          {/* Rules escalate as whoever's request set them off (the customer filing the case, a colleague's reply): the rules did it. */}
+          {`Escalated to ${queue(d.queue)} (tier ${str(d.tier)}) by ${!d.rule ? by : d.ruleset ? `${rulesetName(str(d.ruleset))}${d.version !== undefined ? `, version ${str(d.version)}` : ''}` : 'the rules'}`}
         </Line>
       );
     case 'case.transitioned': {
