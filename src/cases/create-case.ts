@@ -136,7 +136,7 @@ export async function storeCase(
   actor: Actor,
   options: StoreCaseOptions = {},
 ): Promise<{ ctx: CaseContext; createdData: Record<string, unknown>; customer: CustomerRow }> {
-  const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, evaluations, decisions } = intake;
+  const { at, input, existingCustomer, customerInput, channel, defaultQueue, event, diagnosis, workflow, sla, priority, customer, diagnosisFact, inBusinessHours, localTimeZone, evaluations, decisions } = intake;
   const mark = options.mark ?? {};
   const upserted =
     existingCustomer && !customerInput
@@ -222,6 +222,7 @@ export async function storeCase(
       customer: { ...customer },
       diagnosis: diagnosisFact,
       withinBusinessHours: inBusinessHours,
+      localTimeZone,
       ...(defaultQueue !== null ? { defaultQueue } : {}),
       ...(Object.keys(event).length > 1 ? { event } : {}),
     },

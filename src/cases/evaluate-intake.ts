@@ -40,6 +40,8 @@ export interface Intake {
   customer: CustomerFact;
   diagnosisFact: { matched: boolean; problemId: number | null };
   inBusinessHours: boolean;
+  /** The zone of the `localTime` fact (the default policy's calendar), kept with the routing record for dry-runs. */
+  localTimeZone: string;
   evaluations: Evaluation[];
   decisions: Decisions;
   /**
@@ -103,6 +105,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   const customer = customerFactOf(existingCustomer ?? null, customerInput, reads.openCases, reads.crm);
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
+  const localTimeZone = calendarZone(services, null, sla.version);
   const triggers = workflow.definition.triggers?.['case.created'] ?? [];
   return {
     at,
@@ -119,9 +122,10 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     customer,
     diagnosisFact,
     inBusinessHours,
+    localTimeZone,
     storedCrm: options.crm === undefined ? reads.crm : undefined,
     rulesets: options.routingOnly ? triggers.slice(0, 1) : triggers,
-    inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours, localTime: localTimeFact(at, calendarZone(services, null, sla.version)) },
+    inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours, localTime: localTimeFact(at, localTimeZone) },
   };
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseRowLite, EventRowLite } from './dry-run-cases/index.js';
 import { laterEvents } from './dry-run-events.js';
 
-const ROW: CaseRowLite = { id: 7, subject: 'Login fails', description: 'Since this morning', channel: 'web', requested_priority: 'normal', created_at: 1000, routing: null, workflow: 'support', workflow_version: 1, imported_at: null };
+const ROW: CaseRowLite = { id: 7, subject: 'Login fails', description: 'Since this morning', channel: 'web', requested_priority: 'normal', created_at: 1000, routing: null, workflow: 'support', workflow_version: 1, imported_at: null, sla_config_version: 1 };
 const OPTIONS = { triggered: new Set(['sla.breached', 'case.reopened']), initialState: 'new', ruleset: 'escalation', tiers: new Map([['general', 1], ['technical', 1], ['advanced', 2]]) };
 
 let id = 0;
@@ -73,5 +73,19 @@ describe('laterEvents', () => {
       { type: 'case.reopened', transition: 'reopen' },
       { type: 'case.reopened', transition: 'reopen', via: 'portal' },
     ]);
+  });
+
+  it('gives each event the SLA version the case was measured by then: the one it started on, then the one a re-apply moved it to', () => {
+    const rows = [
+      ...intake(),
+      entry('sla.breached', 3000, { metric: 'firstResponse', overdueMinutes: 0 }, 'system'),
+      entry('case.updated', 4000, { changes: { slaConfigVersion: [1, 3] }, by: 'reapply' }),
+      entry('sla.breached', 5000, { metric: 'resolution', overdueMinutes: 0 }, 'system'),
+    ];
+    // The row says where the case is now (3); the re-apply says where it started (1).
+    const { events } = laterEvents({ ...ROW, sla_config_version: 3 }, rows, OPTIONS);
+    expect(events.map((e) => [e.event.metric, e.slaVersion])).toEqual([['firstResponse', 1], ['resolution', 3]]);
+    // Never re-applied: the row's version all along.
+    expect(laterEvents({ ...ROW, sla_config_version: 2 }, rows.slice(0, 3), OPTIONS).events.map((e) => e.slaVersion)).toEqual([2]);
   });
 });

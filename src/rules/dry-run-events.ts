@@ -60,6 +60,8 @@ export interface LaterEvent {
   case: CaseFact;
   /** Its SLA policy then (for its calendar, and an outcome no rule changes). */
   slaPolicy: string | null;
+  /** The SLA configuration version it was measured by then (the calendar's content), null when not known. */
+  slaVersion: number | null;
 }
 
 /** Whether a `runRuleset` action of the workflow (a state's `onEnter`, a transition's `actions`) runs `ruleset`. */
@@ -131,6 +133,8 @@ export function initialCaseFact(
 class CaseState {
   readonly fact: CaseFact;
   slaPolicy: string | null = null;
+  /** Set by laterEvents: the version the case started on; a re-apply (`case.updated`) moves it. */
+  slaVersion: number | null = null;
   /** The last transition's `from` and name: null for the initial state of a new case (runRuleset's `state.entered`). */
   entered: { from: string | null; transition: string | null } = { from: null, transition: null };
 
@@ -173,6 +177,7 @@ class CaseState {
         c.tags = strings(to('tags')) ?? c.tags;
         c.skills = strings(to('skills')) ?? c.skills;
         if (typeof to('slaPolicy') === 'string') this.slaPolicy = to('slaPolicy') as string;
+        if (typeof to('slaConfigVersion') === 'number') this.slaVersion = to('slaConfigVersion') as number;
         break;
       }
       case 'case.priority_changed':
@@ -200,8 +205,8 @@ class CaseState {
     }
   }
 
-  snapshot(): { case: CaseFact; slaPolicy: string | null } {
-    return { case: { ...this.fact, tags: [...this.fact.tags], skills: [...this.fact.skills] }, slaPolicy: this.slaPolicy };
+  snapshot(): { case: CaseFact; slaPolicy: string | null; slaVersion: number | null } {
+    return { case: { ...this.fact, tags: [...this.fact.tags], skills: [...this.fact.skills] }, slaPolicy: this.slaPolicy, slaVersion: this.slaVersion };
   }
 }
 
@@ -291,6 +296,10 @@ export function laterEvents(row: CaseRowLite, rows: readonly EventRowLite[], opt
   const at = new Map<number, number[]>();
   for (const [j, cut] of cuts) at.set(cut, [...(at.get(cut) ?? []), j]);
   const state = new CaseState(row, options.initialState, options.tiers);
+  // The version the case started on: the one its first re-apply moved it from, else the one it has.
+  const reapplied = entries.find((e) => e.type === 'case.updated' && isRecord(e.data.changes) && Array.isArray(e.data.changes.slaConfigVersion));
+  const from = reapplied ? ((reapplied.data.changes as Record<string, unknown[]>).slaConfigVersion![0]) : row.sla_config_version;
+  state.slaVersion = typeof from === 'number' ? from : null;
   const events: LaterEvent[] = [];
   const take = (cut: number) => {
     for (const j of at.get(cut) ?? []) {

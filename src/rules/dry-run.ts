@@ -115,7 +115,10 @@ export interface DryRunOptions {
   chunkSize?: number;
 }
 
-/** The facts a case was routed with at intake, rebuilt from its row and routing record. */
+/**
+ * The facts a case was routed with at intake, rebuilt from its row and routing record; `zone`:
+ * the zone of its `localTime` when the record does not keep it (written before it did).
+ */
 export function intakeFacts(
   row: Pick<CaseRowLite, 'id' | 'subject' | 'description' | 'channel' | 'requested_priority' | 'created_at' | 'routing'>,
   initialState: string,
@@ -131,8 +134,8 @@ export function intakeFacts(
     event: { ...(routing?.input.event ?? {}), type: 'case.created' },
     now: row.created_at,
     withinBusinessHours: routing?.input.withinBusinessHours ?? true,
-    // The case's creation time, not now: what intake saw (in the default calendar's zone, as intake).
-    localTime: localTimeFact(row.created_at, zone),
+    // The case's creation time, not now: what intake saw (in the zone intake used: its SLA version's default calendar).
+    localTime: localTimeFact(row.created_at, routing?.input.localTimeZone ?? zone),
   };
 }
 
@@ -254,6 +257,7 @@ function laterEventsSetup(services: Services, ruleset: string, setup: ReplaySetu
 
 /** The facts a later event was handled with: rebuilt from the timeline (`event`), the customer and diagnosis as intake saw them. */
 function eventFacts(services: Services, event: LaterEvent, intake: Record<string, unknown>): Record<string, unknown> & { case: CaseFact } {
+  const slaVersion = event.slaVersion !== null && slaVersionKnown(services, event.slaVersion) ? event.slaVersion : null;
   return {
     case: event.case,
     customer: intake.customer,
@@ -261,9 +265,20 @@ function eventFacts(services: Services, event: LaterEvent, intake: Record<string
     event: event.event,
     ...(event.sla ? { sla: event.sla } : {}),
     now: event.at,
-    withinBusinessHours: withinBusinessHours(services, event.slaPolicy, null, event.at),
-    localTime: localTimeFact(event.at, calendarZone(services, event.slaPolicy, null)),
+    // On the SLA version the case ran on then (as handle-case-event.ts evaluated it), not one published since.
+    withinBusinessHours: withinBusinessHours(services, event.slaPolicy, slaVersion, event.at),
+    localTime: localTimeFact(event.at, calendarZone(services, event.slaPolicy, slaVersion)),
   };
+}
+
+/** Whether the SLA configuration has this version (stored and valid): else the dry-run takes the one in force. */
+function slaVersionKnown(services: Services, version: number): boolean {
+  try {
+    services.definitions.sla(version);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function momentOf(event: string, at: number, b: Replay, a: Replay): DryRunMoment | null {
@@ -295,6 +310,17 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
   const setup = replaySetup(services, options.ruleset, options.draft, await queueTiers(services));
   const { baseVersion, before, after, context, initialState, zone } = setup;
   const later = laterEventsSetup(services, options.ruleset, setup);
+  // A routing record without its zone: the default calendar's in the case's SLA version (exact unless it was re-applied since), else today's.
+  const zones = new Map<number, string>();
+  const zoneOf = (version: number | null): string => {
+    if (version === null) return zone;
+    let found = zones.get(version);
+    if (found === undefined) {
+      found = slaVersionKnown(services, version) ? calendarZone(services, null, version) : zone;
+      zones.set(version, found);
+    }
+    return found;
+  };
 
   const chunk = options.chunkSize ?? 5000;
   const reader = await caseReader(services.store, options.selection, chunk);
@@ -326,7 +352,7 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     if (rows.length === 0) break;
     const sliceStarted = performance.now();
     for (const row of rows) {
-      const facts = intakeFacts(row, initialState, zone);
+      const facts = intakeFacts(row, initialState, zoneOf(row.sla_config_version));
       const moments: DryRunMoment[] = [];
       // A ruleset intake does not run changes nothing at intake: only on the later events it runs
       // on. An imported case was routed by the first ruleset alone (import-case.ts), and by no

@@ -5,6 +5,7 @@
  * escalation ruleset does on them shows the cases it would have escalated differently; and what
  * cannot be replayed is counted, with why.
  */
+import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RuleJson, RulesetDefinition } from '../../src/rules/definition.js';
 import { dryRun, type DryRunChange, type DryRunResult } from '../../src/rules/dry-run.js';
@@ -263,5 +264,46 @@ describe('dry-run of a ruleset intake does not run', () => {
     const next = await d.create();
     await d.h.settled();
     expect(await tagsOf(next)).toEqual(['seen']);
+  });
+});
+
+describe('dry-run: business hours and local time as the case was handled', () => {
+  /** Publishes an SLA configuration edited from the one in force (the cases keep theirs). */
+  async function publishSla(edit: (config: Record<string, any>) => void): Promise<void> {
+    const config = structuredClone((await d.call('GET', '/api/v1/sla-config')).json.config) as Record<string, any>;
+    edit(config);
+    const res = await d.call('PUT', '/api/v1/sla-config', ADMIN_TOKEN, { config, note: 'calendar changed' });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+  }
+
+  it('replays intake with the local time the case arrived at, though the default calendar moved to another zone since', async () => {
+    // Monday 2 March 2026, 09:00Z: 10:00 in Berlin (the office calendar), 14:30 in Kolkata.
+    const id = await d.create();
+    await publishSla((config) => {
+      config.calendars.office.timezone = 'Asia/Kolkata';
+    });
+    const routing = structuredClone(d.h.services.definitions.ruleset('routing').definition);
+    routing.rules.push({ name: 'Ten o’clock', conditions: { all: [{ fact: 'localTime', path: '$.hour', operator: 'equal', value: 10 }] }, event: { type: 'addTags', params: { tags: ['ten'] } } });
+    const result = await run(routing, 'routing');
+    expect(result).toMatchObject({ total: 1, changed: 1 });
+    expect(changeOf(result, id)).toMatchObject({ fields: ['tags'], before: { tags: [] }, after: { tags: ['ten'] }, moments: [{ event: 'case.created' }] });
+  });
+
+  it('replays an SLA event with the business hours of the SLA version the case runs on, not a holiday published after it', async () => {
+    const { general, billing, breachedAt } = await twoBreachedCases();
+    const breachDay = DateTime.fromMillis(breachedAt, { zone: 'Europe/Berlin' });
+    expect(breachDay.toFormat('ccc HH:mm')).toBe('Tue 11:00'); // in office hours (due 10:00, the hourly sweep after it)
+    await publishSla((config) => {
+      config.calendars.office.holidays.push(breachDay.toISODate());
+    });
+    const draft = escalation();
+    draft.rules.push({
+      name: 'Breaches in office hours are tagged',
+      conditions: { all: [{ fact: 'event', path: '$.type', operator: 'equal', value: 'sla.breached' }, { fact: 'withinBusinessHours', operator: 'equal', value: true }, { fact: 'localTime', path: '$.weekday', operator: 'equal', value: 2 }] },
+      event: { type: 'addTags', params: { tags: ['breached-in-hours'] } },
+    });
+    const result = await run(draft);
+    expect(result).toMatchObject({ total: 2, changed: 2 });
+    for (const id of [general, billing]) expect(changeOf(result, id)).toMatchObject({ fields: ['tags'], after: { tags: ['breached-in-hours'] }, moments: [{ event: 'sla.breached', at: breachedAt }] });
   });
 });

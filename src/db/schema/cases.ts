@@ -43,6 +43,8 @@ export interface RoutingRecord {
     customer: Record<string, unknown>;
     diagnosis: Record<string, unknown>;
     withinBusinessHours: boolean;
+    /** The zone of the `localTime` fact intake saw (its SLA version's default calendar); absent in records written before it was kept. */
+    localTimeZone?: string;
     /** The intake path's routing hint (an email mailbox's default queue), when it gave one. */
     defaultQueue?: string;
     /** The `case.created` event fact, when the intake path added to it (e.g. `mailbox`). */

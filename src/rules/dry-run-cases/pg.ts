@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { type CaseRowLite, type EventRowLite } from './rows.js';
 
-const COLUMNS = sql.raw('id, subject, description, channel, requested_priority, created_at, routing::text AS routing, workflow, workflow_version, imported_at');
+const COLUMNS = sql.raw('id, subject, description, channel, requested_priority, created_at, routing::text AS routing, workflow, workflow_version, imported_at, sla_config_version');
 
 export async function countRange(q: Handle, from: number, to: number): Promise<number> {
   const row = await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM cases WHERE created_at >= ${from} AND created_at < ${to}`);
