@@ -357,7 +357,7 @@ export class Definitions {
         return problems;
       }
       case 'sla':
-        return [...validateSlaConfig(body), ...(await this.#policiesStillUsed(q, body))];
+        return [...validateSlaConfig(body), ...(await this.#policiesStillUsed(q, body)), ...(await this.#calendarsStillUsed(q, body))];
     }
   }
 
@@ -381,6 +381,21 @@ export class Definitions {
   async #policyNames(q: Handle): Promise<Set<string> | null> {
     const published = (await publishedBodiesIn(q, 'sla')).get(SLA_CONFIG_NAME);
     return published ? new Set(compileSlaConfig(structuredClone(published.body)).policyNames) : null;
+  }
+
+  /**
+   * A new SLA config must keep every calendar a chat site keeps its hours by (docs/chat.md): a
+   * site whose calendar is gone would take chats at every hour without a word, while its own
+   * form refuses a calendar sla.json does not have.
+   */
+  async #calendarsStillUsed(q: Handle, body: unknown): Promise<DefinitionProblem[]> {
+    const calendars = (body as SlaConfigJson | null)?.calendars;
+    if (typeof calendars !== 'object' || calendars === null) return [];
+    const sites = q.tables.chatSites;
+    const rows = await q.db.select({ name: sites.name, calendar: sites.calendar }).from(sites).orderBy(sites.name);
+    return rows
+      .filter((site) => site.calendar !== null && !Object.hasOwn(calendars, site.calendar))
+      .map((site) => problem(['calendars'], `the calendar "${site.calendar}" is the business hours of the chat site "${site.name}": keep it, or choose another calendar for the site first (/manage/channels)`));
   }
 
   /** A new SLA config must keep every policy the published rulesets apply. */

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
-import { createSite, type ChatSite } from '../../src/chat/sites.js';
-import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { createSite, updateSite, type ChatSite } from '../../src/chat/sites.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
 import { chatCaller } from './support.js';
 
@@ -70,5 +70,33 @@ describe('chat availability', () => {
     // A request with the ended cookie is nobody's: it does not bring the agent back.
     await other.get('/inbox');
     expect(await availability()).toMatchObject({ open: false, reason: 'no-agent' });
+  });
+
+  it('keeps a site’s hours: an SLA config without the site’s calendar is refused with its path, not published to leave the site open at every hour', async () => {
+    const desk = await createSite(h.services, { name: 'Office desk', origins: HOST, greeting: '', calendar: 'office', queue: 'general' });
+    const status = async () => ((await (await call('GET', `/chat/api/sites/${desk.id}/status?host=${encodeURIComponent(HOST)}`)).json()) as { availability: { open: boolean; reason?: string } }).availability;
+    h.clock.set('2026-03-07T12:00:00Z'); // a Saturday: the office calendar is closed
+    expect(await status()).toMatchObject({ open: false, reason: 'outside-hours' });
+
+    // The office calendar renamed (its policies follow): the site would lose its hours.
+    const config = ((await (await h.api('GET', '/api/v1/sla-config', { token: ADMIN_TOKEN })).json()) as { config: Record<string, any> }).config;
+    const renamed = structuredClone(config);
+    renamed.calendars.berlin = renamed.calendars.office;
+    delete renamed.calendars.office;
+    for (const policy of Object.values(renamed.policies) as { calendar: string }[]) if (policy.calendar === 'office') policy.calendar = 'berlin';
+    const refused = await h.api('PUT', '/api/v1/sla-config', { token: ADMIN_TOKEN, body: { config: renamed, note: 'rename' } });
+    expect(refused.status).toBe(422);
+    const problem = (await refused.json()) as { code: string; problems: { path: string; message: string }[] };
+    expect(problem.code).toBe('INVALID_SLA_CONFIG');
+    expect(problem.problems).toContainEqual(expect.objectContaining({ path: '$.calendars', message: expect.stringContaining('the chat site "Office desk"') }));
+    expect(await status()).toMatchObject({ open: false, reason: 'outside-hours' });
+
+    // The way to rename it: both calendars for a while, the site moved to the new one, then the old one dropped.
+    const both = structuredClone(renamed);
+    both.calendars.office = config.calendars.office;
+    expect((await h.api('PUT', '/api/v1/sla-config', { token: ADMIN_TOKEN, body: { config: both, note: 'both' } })).status).toBe(200);
+    await updateSite(h.services, desk.id, { name: 'Office desk', origins: HOST, greeting: '', calendar: 'berlin', queue: 'general' });
+    expect((await h.api('PUT', '/api/v1/sla-config', { token: ADMIN_TOKEN, body: { config: renamed, note: 'rename' } })).status).toBe(200);
+    expect(await status()).toMatchObject({ open: false, reason: 'outside-hours' });
   });
 });
