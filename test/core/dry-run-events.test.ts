@@ -12,6 +12,7 @@ import { dryRun, type DryRunChange, type DryRunResult } from '../../src/rules/dr
 import type { WorkflowDefinition } from '../../src/workflow/definition.js';
 import { createDesk, type Desk } from '../sla/helpers.js';
 import { ADMIN_TOKEN } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 
 let d: Desk;
 beforeEach(async () => {
@@ -287,6 +288,12 @@ describe('dry-run: business hours and local time as the case was handled', () =>
     const result = await run(routing, 'routing');
     expect(result).toMatchObject({ total: 1, changed: 1 });
     expect(changeOf(result, id)).toMatchObject({ fields: ['tags'], before: { tags: [] }, after: { tags: ['ten'] }, moments: [{ event: 'case.created' }] });
+
+    // A routing record written before it kept its zone: the default calendar of the case's own SLA version.
+    await d.h.run(ON_POSTGRES ? `UPDATE cases SET routing = routing #- '{input,localTimeZone}'` : `UPDATE cases SET routing = json_remove(routing, '$.input.localTimeZone')`);
+    const record = (await d.h.get<{ routing: unknown }>('SELECT routing FROM cases'))!.routing;
+    expect(typeof record === 'string' ? record : JSON.stringify(record)).not.toContain('localTimeZone');
+    expect(await run(routing, 'routing')).toMatchObject({ total: 1, changed: 1 });
   });
 
   it('replays an SLA event with the business hours of the SLA version the case runs on, not a holiday published after it', async () => {
