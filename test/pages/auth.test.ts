@@ -162,15 +162,24 @@ describe('sessions on pages', () => {
     expect((await c.get('/inbox')).status).toBe(303);
   });
 
-  it('a form sent after the session ended goes to sign-in (not a CSRF error); sign-out still works', async () => {
+  it('a form sent after the session ended gets sign-in (not a CSRF error), its text kept; sign-out still works', async () => {
     const c = signedIn(h, alice);
     await endSessions(c);
     const res = await c.post('/cases/C-1001/messages', { body: 'late' });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('Location')).toBe('/login');
+    expect(res.status).toBe(401);
+    const page = await res.text();
+    expect(page).toContain('<form id="login-form"');
+    expect(page).toContain('>late</textarea>');
+    // The dead cookie stays until a page load: a second send is still known as after the session ended.
+    expect((await c.post('/cases/C-1001/messages', { body: 'late' })).status).toBe(401);
+    expect((await c.get('/inbox')).headers.get('Location')).toBe('/login?next=%2Finbox');
+    expect(c.cookies.has('casebook_session')).toBe(false);
     const htmx = signedIn(h, alice);
     await endSessions(htmx);
-    expect((await htmx.post('/availability', { available: 'false' }, { htmx: true })).headers.get('HX-Redirect')).toBe('/login');
+    const flash = await htmx.post('/availability', { available: 'false' }, { htmx: true });
+    expect(flash.status).toBe(401);
+    expect(flash.headers.get('HX-Retarget')).toBe('#flash');
+    expect(await flash.text()).toContain('Your session has ended.');
     const out = signedIn(h, alice);
     await endSessions(out);
     expect((await out.post('/logout', {}, { csrf: false })).headers.get('Location')).toBe('/login?signed_out=1');

@@ -215,6 +215,49 @@ describe('my requests and the case page', () => {
     expect(follow).toMatchObject({ subject: `Follow-up to ${ref}: Invoice address`, description: 'The new invoice still shows the old street.' });
   });
 
+  it('a reply or a request sent after the session ended is not lost: nothing is done, the text stays (htmx) or is shown back (no JS)', async () => {
+    await submit();
+    const page = await (await portal.get('/cases/C-1001')).text();
+    const stamp = /live\?stamp=([a-f0-9-]+)/.exec(page)![1];
+    await h.services.store.write((q) => q.db.delete(q.tables.sessions)); // idle too long, or signed out on another device
+    const from = { 'HX-Current-URL': 'http://localhost/cases/C-1001', Referer: 'http://localhost/cases/C-1001' };
+    // The open page's live poll does not leave the page (that would lose what is being typed).
+    const poll = await portal.get(`/cases/C-1001/live?stamp=${stamp}`, { htmx: true, headers: from });
+    expect(poll.status).toBe(401);
+    expect(poll.headers.get('HX-Redirect')).toBeNull();
+    expect(poll.headers.get('HX-Retarget')).toBe('#flash');
+    expect(await poll.text()).toContain('<a href="/login?next=%2Fcases%2FC-1001">Sign in again</a>');
+    // With htmx the form stays as it is (its text in it); said in #flash, as often as it is sent.
+    for (let i = 0; i < 2; i++) {
+      const htmx = await portal.post('/cases/C-1001/messages', { body: 'The receipt is attached.' }, { htmx: true, csrfHeader: true, headers: from });
+      expect(htmx.status).toBe(401);
+      expect(htmx.headers.get('HX-Retarget')).toBe('#flash');
+      expect(htmx.headers.get('HX-Redirect')).toBeNull();
+      const alert = await htmx.text();
+      expect(alert).toContain('Nothing was sent: what you wrote is still in the form.');
+      expect(alert).toContain('href="/login?next=%2Fcases%2FC-1001"');
+    }
+    // Without JavaScript the sign-in page shows the text to copy and leads back to the case.
+    const plain = await portal.post('/cases/C-1001/messages', { body: 'The receipt is attached.\nIt shows € 42,00.' }, { headers: { Referer: 'http://localhost/cases/C-1001' } });
+    expect(plain.status).toBe(401);
+    const html = await plain.text();
+    expect(html).toContain('Nothing was sent. Here is what you wrote');
+    expect(html).toMatch(/<label for="kept-0">Your message<\/label><textarea id="kept-0" class="kept-text" rows="3" readonly="" dir="auto">The receipt is attached.\nIt shows € 42,00.<\/textarea>/);
+    expect(html).toContain('<input type="hidden" name="next" value="/cases/C-1001"/>');
+    const request = await portal.post('/portal/cases', { subject: 'Second <b>problem</b>', description: 'Also the export fails.' }, { headers: { Referer: 'http://localhost/portal/new' } });
+    expect(request.status).toBe(401);
+    const kept = await request.text();
+    expect(kept).toContain('>Second &lt;b&gt;problem&lt;/b&gt;</textarea>');
+    expect(kept).toContain('>Also the export fails.</textarea>');
+    expect(kept).toContain('<input type="hidden" name="next" value="/portal/new"/>');
+    // Nothing was done; a page load goes to sign-in and back, as before.
+    expect((await timeline(h.services, 1001)).filter((e) => e.type === 'customer.replied')).toHaveLength(0);
+    expect(await h.query((q) => q.db.select().from(q.tables.cases))).toHaveLength(1);
+    const load = await portal.get('/cases/C-1001');
+    expect(load.status).toBe(303);
+    expect(load.headers.get('Location')).toBe('/login?next=%2Fcases%2FC-1001');
+  });
+
   it('customers cannot write internal notes, even by editing the form', async () => {
     await submit();
     await portal.post('/cases/C-1001/messages', { body: 'Sneaky', visibility: 'internal' });

@@ -40,3 +40,23 @@ export function ErrorPage(p: { error: ErrorInfo; viewer: Viewer | null; csrfToke
     </Layout>
   );
 }
+
+/**
+ * Swapped into #flash when a form (or the live poll of a page being typed on) arrives after the
+ * session ended: the page stays as it is, with what was typed in its form.
+ */
+export function SessionEndedAlert(p: { signIn: string; sent: boolean }) {
+  return (
+    <Alert tone="error" id="session-ended">
+      <p>
+        <strong>Your session has ended.</strong>{' '}
+        {p.sent
+          ? 'Nothing was sent: what you wrote is still in the form. Copy it, sign in again, then send it once more.'
+          : 'Sign in again to go on; copy anything you are writing first.'}
+      </p>
+      <p>
+        <a href={p.signIn}>Sign in again</a>
+      </p>
+    </Alert>
+  );
+}

@@ -1,5 +1,5 @@
 /** Sign-in and set-password pages. */
-import { Button, CsrfField, Field, FormError, PageHeader, type FormState } from '../components.js';
+import { Alert, Button, CsrfField, Field, FormError, PageHeader, type FormState } from '../components.js';
 import { Layout } from '../layout.js';
 
 /** What the sign-in page offers besides the password: mailed links (needs SMTP_URL) and sign-up (PORTAL_SIGNUP). */
@@ -56,6 +56,42 @@ export function LoginPage(p: { csrfToken: string; next: string | null; state?: F
             </li>
           ) : null}
         </ul>
+      </div>
+    </Layout>
+  );
+}
+
+/** A text typed into a form that arrived after the session ended, shown to be copied. */
+export interface KeptText {
+  label: string;
+  text: string;
+}
+
+/**
+ * The answer to a form sent (without htmx) after the session ended: nothing was done, what was
+ * typed is shown to copy, and signing in leads back to the page the form was on.
+ */
+export function SessionEndedPage(p: { csrfToken: string; next: string | null; kept: KeptText[]; ways: WaysIn }) {
+  return (
+    <Layout title="Your session has ended" viewer={null} csrfToken={p.csrfToken}>
+      <div class="auth-card panel stack">
+        <PageHeader title="Your session has ended" />
+        <Alert tone="error" id="session-ended">
+          <p>
+            {p.kept.length > 0
+              ? 'Nothing was sent. Here is what you wrote: copy it, sign in again, then send it once more.'
+              : 'Nothing was done. Sign in again, then try once more.'}
+          </p>
+        </Alert>
+        {p.kept.map((k, i) => (
+          <div class="field">
+            <label for={`kept-${i}`}>{k.label}</label>
+            <textarea id={`kept-${i}`} class="kept-text" rows={Math.min(12, Math.max(2, k.text.split('\n').length + 1))} readonly dir="auto">
+              {k.text}
+            </textarea>
+          </div>
+        ))}
+        <LoginForm csrfToken={p.csrfToken} next={p.next} ways={p.ways} />
       </div>
     </Layout>
   );

@@ -1,14 +1,15 @@
 /**
  * Errors on pages: the error page inside the layout for normal requests, an alert
- * fragment swapped into #flash for htmx requests, a redirect to sign-in when nobody is
- * signed in. Every variant shows the request id.
+ * fragment swapped into #flash for htmx requests, sign-in when nobody is signed in
+ * (session-ended.tsx: nothing typed is lost). Every variant shows the request id.
  */
 import type { Context } from 'hono';
 import type { DomainError } from '../../errors.js';
 import { ErrorAlert, ErrorPage, type ErrorInfo } from '../../../views/pages/error.js';
 import { STATUS_BY_CODE, STORAGE_FULL_RETRY_AFTER_S } from '../problem.js';
-import { isHtmx, safeNext, type PageContext } from './env.js';
-import { redirectTo, sendHtml, viewerOf } from './render.js';
+import { isHtmx, type PageContext } from './env.js';
+import { sendHtml, viewerOf } from './render.js';
+import { sessionEndedResponse } from './session-ended.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -31,10 +32,7 @@ const PAGE_TITLES: Partial<Record<DomainError['code'], string>> = {
 
 export function pageErrorResponse(c: Context, error: DomainError): Response | Promise<Response> {
   const pc = c as PageContext;
-  if (error.code === 'UNAUTHENTICATED') {
-    const next = c.req.method === 'GET' && !isHtmx(c) ? safeNext(new URL(c.req.url).pathname + new URL(c.req.url).search) : null;
-    return redirectTo(c, next ? `/login?next=${encodeURIComponent(next)}` : '/login');
-  }
+  if (error.code === 'UNAUTHENTICATED') return sessionEndedResponse(c);
   const status = STATUS_BY_CODE[error.code];
   const info: ErrorInfo = {
     status,

@@ -15,7 +15,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { findSession } from '../../auth/sessions.js';
 import { randomToken, safeEqual } from '../../auth/tokens.js';
 import { DomainError } from '../../errors.js';
-import { cookieNames, type PageContext, type PageEnv, type PageOptions } from './env.js';
+import { cookieNames, isHtmx, type PageContext, type PageEnv, type PageOptions } from './env.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Forms for people who are not signed in (protected by the visitor's CSRF cookie); `/csat/…` is the one-click rating from a mail. */
@@ -73,7 +73,10 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
     // Live-update polls carry `stamp`: they read the session without counting as activity.
     const background = c.req.method === 'GET' && c.req.query('stamp') !== undefined;
     const session = cookie ? await services.store.query((q) => findSession(q, cookie, services.clock.now(), { touch: !background })) : null;
-    if (cookie && !session) deleteCookie(c, names.session, cookieOptions(options));
+    // An ended session's cookie goes with the next page load, not with a form, a poll or another
+    // htmx request: a form sent from that page (again) is then known as sent after the session
+    // ended (its text kept: session-ended.tsx), not refused as forged.
+    if (cookie && !session && c.req.method === 'GET' && !background && !isHtmx(c)) deleteCookie(c, names.session, cookieOptions(options));
     if (session) {
       // An agent with the workspace open (any request, the live polls too): the chat counts them as there (src/chat/agent-presence.ts).
       if (session.principal.staffId !== null) services.chat.agents.beat(session.principal.staffId, services.clock.now());

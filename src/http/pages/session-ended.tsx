@@ -1,0 +1,74 @@
+/**
+ * A request that needs a session, after the session ended (idle for SESSION_IDLE_MS, signed out
+ * on another device, a new password): nothing is done, and nothing typed is lost.
+ *
+ * - A page load goes to sign-in and back (`/login?next=`); so does an htmx fragment asked for by
+ *   a click (`HX-Redirect`).
+ * - A form sent with htmx, and the live poll of an open page (`stamp`), leave the page as it is:
+ *   an alert in #flash says the session ended and links to sign-in, and the form keeps its text.
+ * - A form sent without htmx gets the sign-in page (401) showing the text it carried, to be
+ *   copied, with `next` the page the form was on.
+ */
+import type { Context } from 'hono';
+import { SessionEndedAlert } from '../../../views/pages/error.js';
+import { SessionEndedPage, type KeptText } from '../../../views/pages/login.js';
+import { waysIn } from './access.js';
+import { isHtmx, safeNext, type PageContext } from './env.js';
+import { readForm } from './forms.js';
+import { redirectTo, sendHtml } from './render.js';
+
+/** The free-text fields of our forms, as the page shows them back: the words someone wrote. */
+const TEXT_FIELDS: readonly (readonly [string, string])[] = [
+  ['subject', 'Subject'],
+  ['description', 'Description'],
+  ['body', 'Your message'],
+  ['comment', 'Comment'],
+  ['solution', 'Solution'],
+  ['reason', 'Reason'],
+  ['note', 'Note'],
+  ['notes', 'Notes'],
+];
+
+/** The local page (path and query) the request came from: htmx's `HX-Current-URL`, else the Referer; only from this origin. */
+function pageOf(c: Context): string | null {
+  const own = new URL(c.req.url).origin;
+  for (const header of [isHtmx(c) ? c.req.header('HX-Current-URL') : undefined, c.req.header('Referer')]) {
+    if (!header) continue;
+    try {
+      const url = new URL(header);
+      if (url.origin === own) return safeNext(url.pathname + url.search);
+    } catch {
+      // not a URL: nothing to go back to
+    }
+  }
+  return null;
+}
+
+async function keptTexts(c: Context): Promise<KeptText[]> {
+  let values: Record<string, string>;
+  try {
+    values = await readForm(c);
+  } catch {
+    return []; // a body that cannot be read holds nothing to show back
+  }
+  return TEXT_FIELDS.filter(([name]) => (values[name] ?? '').trim() !== '').map(([name, label]) => ({ label, text: values[name]! }));
+}
+
+export async function sessionEndedResponse(c: Context): Promise<Response> {
+  const url = new URL(c.req.url);
+  const read = c.req.method === 'GET' || c.req.method === 'HEAD';
+  const poll = read && url.searchParams.has('stamp');
+  if (read && !(poll && isHtmx(c))) {
+    const next = !isHtmx(c) ? safeNext(url.pathname + url.search) : null;
+    return redirectTo(c, next ? `/login?next=${encodeURIComponent(next)}` : '/login');
+  }
+  const back = pageOf(c);
+  const signIn = back ? `/login?next=${encodeURIComponent(back)}` : '/login';
+  if (isHtmx(c)) {
+    c.header('HX-Retarget', '#flash');
+    c.header('HX-Reswap', 'innerHTML');
+    return sendHtml(c, <SessionEndedAlert signIn={signIn} sent={!read} />, 401);
+  }
+  const pc = c as PageContext;
+  return sendHtml(c, <SessionEndedPage csrfToken={pc.get('csrfToken') ?? ''} next={back} kept={await keptTexts(c)} ways={waysIn(pc)} />, 401);
+}
