@@ -45,10 +45,13 @@ describe('a reply sent after the session ended', () => {
     const reply = 'It is still empty today.\nI tried two browsers.';
     await desk.getByLabel('Your message').fill(reply);
     await newPasswordOnPhone();
-    await desk.getByRole('button', { name: 'Send reply' }).click();
+    // The page's live poll notices (within its 5 s) and says so, without leaving the page.
     const alert = desk.locator('#session-ended');
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('Nothing was sent: what you wrote is still in the form.');
+    expect(await alert.textContent()).toContain('Sign in again to go on; copy anything you are writing first.');
+    expect(await desk.getByLabel('Your message').inputValue()).toBe(reply);
+    await desk.getByRole('button', { name: 'Send reply' }).click();
+    await alert.getByText('Nothing was sent: what you wrote is still in the form.').waitFor();
     expect(new URL(desk.url()).pathname).toBe(`/cases/${ref}`);
     expect(await desk.getByLabel('Your message').inputValue()).toBe(reply);
     await expectAccessible(desk, 'session-ended-htmx');

@@ -5,17 +5,22 @@
  * - A page load goes to sign-in and back (`/login?next=`); so does an htmx fragment asked for by
  *   a click (`HX-Redirect`).
  * - A form sent with htmx, and the live poll of an open page (`stamp`), leave the page as it is:
- *   an alert in #flash says the session ended and links to sign-in, and the form keeps its text.
+ *   an alert in #flash says the session ended and links to sign-in, and the form keeps its text;
+ *   the poll stops (286).
  * - A form sent without htmx gets the sign-in page (401) showing the text it carried, to be
  *   copied, with `next` the page the form was on.
  */
 import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { SessionEndedAlert } from '../../../views/pages/error.js';
 import { SessionEndedPage, type KeptText } from '../../../views/pages/login.js';
 import { waysIn } from './access.js';
 import { isHtmx, safeNext, type PageContext } from './env.js';
 import { readForm } from './forms.js';
 import { redirectTo, sendHtml } from './render.js';
+
+/** htmx cancels the polling of an element whose request is answered with 286 (and swaps the answer). */
+const STOP_POLLING = 286 as ContentfulStatusCode;
 
 /** The free-text fields of our forms, as the page shows them back: the words someone wrote. */
 const TEXT_FIELDS: readonly (readonly [string, string])[] = [
@@ -67,7 +72,8 @@ export async function sessionEndedResponse(c: Context): Promise<Response> {
   if (isHtmx(c)) {
     c.header('HX-Retarget', '#flash');
     c.header('HX-Reswap', 'innerHTML');
-    return sendHtml(c, <SessionEndedAlert signIn={signIn} sent={!read} />, 401);
+    // A poll is answered with htmx's 286 "stop polling": the alert is said once, not every few seconds.
+    return sendHtml(c, <SessionEndedAlert signIn={signIn} sent={!read} />, read ? STOP_POLLING : 401);
   }
   const pc = c as PageContext;
   return sendHtml(c, <SessionEndedPage csrfToken={pc.get('csrfToken') ?? ''} next={back} kept={await keptTexts(c)} ways={waysIn(pc)} />, 401);
