@@ -7,6 +7,7 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/password.js';
+import { revokeLinks } from '../auth/links.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import type { Handle, Tables } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -93,7 +94,8 @@ export async function setBrowserTimeZone(services: Services, ref: PrincipalRef, 
 /**
  * Changes the password after checking the current one (an account without a password — a
  * customer who came in by mail — sets its first one). Every other session of the account
- * ends; the one in use (`keepSession`, its id hash) stays signed in.
+ * ends, and every one-time link of it not yet used (sign-in, reset, set-password), as when a
+ * link is used; the one in use (`keepSession`, its id hash) stays signed in.
  */
 export async function changePassword(services: Services, ref: PrincipalRef, input: { current: string; next: string }, keepSession: string | null): Promise<void> {
   const stored = (await services.store.query((q) => profileRow(q, ref))).passwordHash;
@@ -109,5 +111,7 @@ export async function changePassword(services: Services, ref: PrincipalRef, inpu
     await q.db.update(t).set({ passwordHash, updatedAt: services.clock.now() }).where(eq(t.id, ref.id));
     const others = and(eq(sessions.principalType, ref.type), eq(sessions.principalId, ref.id), ...(keepSession ? [ne(sessions.idHash, keepSession)] : []));
     await q.db.delete(sessions).where(others);
+    // Its one-time links too (a forwarded acknowledgement's sign-in link, a reset asked for): the new password is the way in.
+    await revokeLinks(q, ref);
   });
 }

@@ -29,7 +29,7 @@ async function newPasswordOnPhone(): Promise<void> {
   password = `${password} again`;
   await phone.getByLabel('New password').fill(password);
   await phone.locator('#password-save').click();
-  await phone.getByText('Password changed. Your other sessions were signed out.').first().waitFor();
+  await phone.getByText('Password changed. Your other sessions were signed out, and sign-in links mailed earlier no longer work.').first().waitFor();
 }
 
 describe('a reply sent after the session ended', () => {

@@ -161,6 +161,22 @@ describe('opening and using a sign-in link', () => {
     expect((await w.h.app.request(`http://localhost/login/link?token=${samsLink.token}`)).status).toBe(200);
   });
 
+  it('a new password set on the profile page revokes every outstanding link too: a forwarded acknowledgement no longer signs in', async () => {
+    const acknowledged = await issueSignInLink(w.h.services, chloe.id, 'case-mail', '/cases/C-1001');
+    const reset = await w.h.services.store.write((q) => createPasswordToken(q, { type: 'customer', id: chloe.id }, w.h.clock.now(), LINK_TTL_MS.reset, 'reset'));
+    const other = w.h.customer({ email: 'sam@example.org' });
+    const samsLink = await issueSignInLink(w.h.services, other.id, 'requested');
+    // On one device the customer (who came in by mail: no password yet) sets a password, so as to be the only one signed in.
+    const phone = signedIn(w.h, chloe);
+    const changed = await phone.post('/profile/password', { current: '', next: 'a long new password' });
+    expect(changed.status).toBe(303);
+    expect((await phone.get('/profile?saved=password')).status).toBe(200); // this session stays
+    expect((await w.h.app.request(`http://localhost/login/link?token=${acknowledged.token}`)).status).toBe(404);
+    expect((await w.h.app.request(`http://localhost/set-password?token=${reset.token}`)).status).toBe(404);
+    expect((await unusedLinks()).map((l) => l.principalId)).toEqual([other.id]);
+    expect((await w.h.app.request(`http://localhost/login/link?token=${samsLink.token}`)).status).toBe(200);
+  });
+
   it('the page to return to travels with the link, local paths only', async () => {
     await askForLink('chloe@example.com', { next: '/cases/C-1042' });
     await askForLink('chloe@example.com', { next: '//evil.example/x' });

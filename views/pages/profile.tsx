@@ -54,7 +54,7 @@ export function PasswordForm(p: { hasPassword: boolean; csrfToken: string; state
       <h2>{p.hasPassword ? 'Change your password' : 'Set a password'}</h2>
       {p.saved ? (
         <Alert tone="ok" id="password-saved">
-          <p>Password changed. Your other sessions were signed out.</p>
+          <p>Password changed. Your other sessions were signed out, and sign-in links mailed earlier no longer work.</p>
         </Alert>
       ) : null}
       <FormError state={p.state} />
