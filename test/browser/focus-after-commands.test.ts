@@ -33,14 +33,20 @@ const focused = (page: Page) =>
     return a === null || a === document.body ? 'body' : `${a.tagName.toLowerCase()}${a.id ? `#${a.id}` : ''}: ${(a.textContent ?? '').trim()}`;
   });
 
-/** Presses Enter on a control and waits for the status message the command answers with. */
+/** Presses Enter on a control and waits for the status message the command answers with, and for htmx to settle. */
 async function press(page: Page, selector: string, flash: string) {
   await page.locator(selector).focus();
   await page.keyboard.press('Enter');
   await page.locator('#flash').getByText(flash).waitFor();
-  // The refresh the command sets off (the inbox counts) swaps too.
-  await page.waitForLoadState('networkidle');
+  await settled(page);
 }
+
+/**
+ * Waits until htmx has no request, swap or settle in progress. The status message is there from
+ * the swap; the focus moves when htmx settles it (after its settle delay), and the command also
+ * sets off a refresh of the inbox counts, swapped and settled in turn.
+ */
+const settled = (page: Page) => page.waitForFunction(() => document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') === null);
 
 describe('the focus after a command with htmx', () => {
   it('stays with the agent: the control used, its disclosure, the composer, the Actions heading', async () => {
@@ -85,7 +91,7 @@ describe('the focus after a command with htmx', () => {
     await solved.focus();
     await page.keyboard.press('Enter');
     await page.locator('#case-actions').getByText('How did we do?').waitFor();
-    await page.waitForLoadState('networkidle');
+    await settled(page);
     expect(await focused(page)).toBe('h2#actions-heading: How did we do?');
     expect(suite.problems()).toEqual([]);
   });
