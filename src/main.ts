@@ -12,9 +12,10 @@ import { createMailboxSupervisor } from './channels/email/mailbox-supervisor.js'
 import { startSmtpReceiver } from './channels/email/smtp-receiver.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { DatabaseAccessError } from './db/access.js';
+import { DatabaseAccessError, databaseAccessError } from './db/access.js';
 import { openDatabaseForServer } from './db/server-database.js';
 import { DatabaseInUseError } from './db/server-lock.js';
+import { databaseFault } from './db/store/errors.js';
 import { DefinitionFileError, loadDefinitionFiles } from './definitions/files.js';
 import { describeRefusedRuleset } from './definitions/registry.js';
 import { createApp } from './http/app.js';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
   const http = await bindServer({ port: config.port, host: config.host });
 
   const database = await openDatabaseForServer(config, logger);
+  if (database.dialect === 'sqlite') startedOnFile = config.databasePath;
   const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
   const services = await createServicesOn(database.store, systemClock, {
     ...serviceOptionsOf(config),
@@ -209,8 +211,24 @@ async function main(): Promise<void> {
   process.stdout.write(`Casebook is running at ${config.publicUrl}\n`);
 }
 
+/**
+ * The SQLite file once it is open: a write of the rest of start-up (seeding, taking back a dead
+ * process's runs) that finds the file locked by another process beyond DATABASE_BUSY_TIMEOUT_MS,
+ * or the disk full, stops start-up with the one line access.ts words, not a stack trace.
+ */
+let startedOnFile: string | null = null;
+
+function startUpFault(error: unknown): DatabaseAccessError | null {
+  if (startedOnFile === null || error instanceof DatabaseAccessError) return null;
+  const fault = databaseFault(error);
+  return fault === 'busy' || fault === 'storageFull' ? databaseAccessError(startedOnFile, error) : null;
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof DatabaseAccessError || error instanceof DatabaseInUseError || error instanceof PortInUseError || error instanceof ConfigError || error instanceof ScheduleError) {
+  const fault = startUpFault(error);
+  if (fault) {
+    process.stderr.write(`Casebook cannot start: ${fault.message}\n`);
+  } else if (error instanceof DatabaseAccessError || error instanceof DatabaseInUseError || error instanceof PortInUseError || error instanceof ConfigError || error instanceof ScheduleError) {
     process.stderr.write(`Casebook cannot start: ${error.message}\n`);
   } else if (error instanceof DefinitionFileError) {
     process.stderr.write(`Casebook cannot start:\n${error.message}\n`);

@@ -36,9 +36,15 @@ export const writeProbe: DatabaseProbe = (sqlite) => {
   }
 };
 
+/** The error's code, under drizzle's wrapper too (its `cause` is the SqliteError). */
 function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'UNKNOWN';
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'UNKNOWN';
 }
 
 /** The database can be read and written (a closed connection, or any SQLite error, is a failure). */
@@ -109,7 +115,19 @@ function accessError(file: string, code: string, detail: string): DatabaseAccess
     case 'SQLITE_NOTADB':
     case 'SQLITE_CORRUPT':
       return new DatabaseAccessError(file, `is not a usable SQLite database (${code})`, 'set DATABASE_PATH to a Casebook database or a new file, or restore this one from a backup');
+    case 'SQLITE_BUSY':
+    case 'SQLITE_BUSY_SNAPSHOT':
+    case 'SQLITE_LOCKED':
+      // Start-up's writes (the migrations, seeding) waited DATABASE_BUSY_TIMEOUT_MS for another process's write lock.
+      return new DatabaseAccessError(
+        file,
+        `is locked by another process, which held its write lock for longer than DATABASE_BUSY_TIMEOUT_MS (${code})`,
+        'let that process finish or stop it (a command-line script such as `npm run import` or `npm run sla:sweep`, a sqlite3 shell with a transaction open), then start Casebook again',
+      );
     default:
+      if (code.startsWith('SQLITE_FULL')) {
+        return new DatabaseAccessError(file, `cannot grow: the disk holding ${dir} is full (${code})`, 'free space on that disk (the migrations and the writes of start-up need room), or move the database to a disk with room and set DATABASE_PATH to it, then start Casebook again');
+      }
       if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
         return new DatabaseAccessError(file, `is read-only (${code})`, `let ${who} write the file, its -wal and -shm files and the folder ${dir} (chown/chmod, or mount it read-write), ${elsewhere}`);
       }

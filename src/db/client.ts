@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
 import { faultsOf, isStorageFull } from './faults.js';
 import { makeFolder } from './make-folder.js';
+import { migrateSqlite } from './migrate.js';
 import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
@@ -65,7 +65,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     throw databaseAccessError(file, check);
   }
   const db = drizzle(sqlite, { schema }) as Db;
-  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  if (options.migrate !== false) migrateSqlite(db, MIGRATIONS_DIR);
   return db;
 }
 

@@ -12,10 +12,10 @@
  * `created` tells the caller whether this start created the file: demo data is only ever
  * seeded into a database created just now, never into a file that existed.
  */
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import Database from 'better-sqlite3';
 import { DatabaseAccessError, databaseAccessError } from './access.js';
 import { MIGRATIONS_DIR, openDatabase, type Db } from './client.js';
+import { migrateSqlite } from './migrate.js';
 import { assertCasebookDatabase, inspectDatabaseFile } from './file-check.js';
 import { checkIntegrity, type IntegrityResult } from './integrity.js';
 import type { Logger } from '../logger.js';
@@ -70,10 +70,11 @@ export async function openServerDatabase(file: string, options: ServerDatabaseOp
     throw error;
   }
   try {
-    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    migrateSqlite(db, MIGRATIONS_DIR);
   } catch (error) {
     db.$client.close();
-    // A file SQLite cannot read or write (damage found by the migration itself, a full disk) is one line too.
+    // A file SQLite cannot read or write (damage found by the migration itself, a full disk,
+    // a write lock another process holds beyond DATABASE_BUSY_TIMEOUT_MS) is one line too.
     const code = (error as { code?: unknown } | null)?.code;
     throw typeof code === 'string' && code.startsWith('SQLITE_') ? databaseAccessError(file, error) : error;
   }

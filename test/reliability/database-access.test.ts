@@ -116,7 +116,7 @@ describe('start-up with a database it cannot write', () => {
       throw Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
     };
     expect(() => openDatabase(file, { probe })).toThrow(/^the database .*casebook\.db is read-only \(SQLITE_READONLY\)\. Fix: /);
-    expect(databaseAccessError(file, { ok: false, code: 'SQLITE_FULL', reason: 'the disk is full (SQLITE_FULL)' }).message).toContain('writable local folder with free space');
+    expect(databaseAccessError(file, { ok: false, code: 'SQLITE_FULL', reason: 'the disk is full (SQLITE_FULL)' }).message).toMatch(/is full \(SQLITE_FULL\)\. Fix: free space on that disk/);
   });
 });
 

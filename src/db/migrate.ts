@@ -1,0 +1,40 @@
+/**
+ * Applies the SQLite migrations (drizzle/) exactly as drizzle's own migrator does
+ * (drizzle-orm/better-sqlite3/migrator → SQLiteSyncDialect.migrate: the same journal table,
+ * the migrations newer than the last one recorded, all of them in one transaction, a row of
+ * `__drizzle_migrations` for each), with one difference: a migration that fails throws its
+ * own error. drizzle answers any failure with a `ROLLBACK`, and SQLite has already rolled the
+ * transaction back itself when the disk is full (SQLITE_FULL) or a write failed (SQLITE_IOERR):
+ * that ROLLBACK then fails, and its "Failed to run the query 'ROLLBACK'" was all start-up could
+ * say — a stack trace instead of the one line that names the full disk (access.ts). Here the
+ * rollback happens only while a transaction is still open, and the error thrown is the
+ * statement's SqliteError, whose code (SQLITE_FULL, SQLITE_BUSY…) start-up explains.
+ */
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type { Db } from './client.js';
+
+/** drizzle's journal table, created as drizzle creates it (same text in sqlite_master). */
+const JOURNAL_TABLE = `CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (
+\t\t\t\tid SERIAL PRIMARY KEY,
+\t\t\t\thash text NOT NULL,
+\t\t\t\tcreated_at numeric
+\t\t\t)`;
+
+export function migrateSqlite(db: Db, migrationsFolder: string): void {
+  const sqlite = db.$client;
+  const migrations = readMigrationFiles({ migrationsFolder });
+  sqlite.prepare(JOURNAL_TABLE).run();
+  const last = sqlite.prepare('SELECT id, hash, created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1').raw().get() as [number, string, number | string] | undefined;
+  sqlite.prepare('BEGIN').run();
+  try {
+    for (const migration of migrations) {
+      if (last && !(Number(last[2]) < migration.folderMillis)) continue;
+      for (const statement of migration.sql) sqlite.prepare(statement).run();
+      sqlite.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES(?, ?)').run(migration.hash, migration.folderMillis);
+    }
+    sqlite.prepare('COMMIT').run();
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.prepare('ROLLBACK').run();
+    throw error;
+  }
+}
