@@ -5,10 +5,11 @@
  * (WAL) and the copy is the database as of one commit — a backup restarted by a write from
  * another connection in between starts over at most once. The copy is written to
  * `<file>.partial`, checked (`PRAGMA integrity_check`, Casebook's tables) and renamed into
- * place; an existing `<file>` is never overwritten. Then the attachments: the store's files
+ * place; an existing `<file>` is never overwritten. The attachments: the store's files
  * (content-addressed, never changed once written, each written before the row naming it
- * commits) are copied to `<file>-files/` — after the database, so every file the copy names
- * is there.
+ * commits) are copied to `<file>-files/` after the database's copy was taken, so every file
+ * the copy names is there, and before it is renamed into place: a `<file>` is a whole backup,
+ * and one whose files could not all be copied (a full disk) is not kept.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,7 +70,12 @@ export function checkBackupFile(file: string): { cases: number } {
   }
 }
 
-/** Copies every file under `from` to `to` (existing files are kept: names are content hashes), skipping `tmp/`. */
+/**
+ * Copies every file under `from` to `to` (existing files are kept: names are content hashes),
+ * skipping `tmp/`. Each file is copied to a temporary name beside its place and renamed there,
+ * so a copy cut short (a full disk, a crash) never leaves a truncated file under a content
+ * hash — which a later copy would keep as it is, and a restore would serve.
+ */
 export function copyFiles(from: string, to: string): number {
   if (!fs.existsSync(from)) return 0;
   let count = 0;
@@ -83,7 +89,14 @@ export function copyFiles(from: string, to: string): number {
         const target = path.join(to, child);
         if (fs.existsSync(target)) continue;
         makeFolder(path.dirname(target));
-        fs.copyFileSync(path.join(from, child), target);
+        const partial = `${target}.partial-${process.pid}`;
+        try {
+          fs.copyFileSync(path.join(from, child), partial);
+          fs.renameSync(partial, target);
+        } catch (error) {
+          fs.rmSync(partial, { force: true });
+          throw error;
+        }
         count++;
       }
     }
@@ -161,8 +174,22 @@ export async function backupDatabase(source: string, target: string, options: { 
     fs.rmSync(partial, { force: true });
     throw error;
   }
-  fs.renameSync(partial, file);
+  // The attachment files next, then the database is renamed into place: a `<file>` is a whole
+  // backup, its files included. A copy that fails (a full disk) keeps neither, and says so.
   const dir = options.attachmentsDir ?? null;
-  const attachments = dir && fs.existsSync(dir) ? { dir: filesDirOf(file), files: copyFiles(dir, filesDirOf(file)) } : null;
+  let attachments: BackupResult['attachments'] = null;
+  if (dir && fs.existsSync(dir)) {
+    const filesDir = filesDirOf(file);
+    const existed = fs.existsSync(filesDir);
+    try {
+      attachments = { dir: filesDir, files: copyFiles(dir, filesDir) };
+    } catch (error) {
+      fs.rmSync(partial, { force: true });
+      if (!existed) fs.rmSync(filesDir, { recursive: true, force: true });
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? `the disk holding ${path.dirname(file)} is full` : (error as Error).message;
+      throw new BackupError(`the backup failed while copying the attachment files (${dir}) to ${filesDir}: ${reason}. Nothing was kept: ${file} was not written; free space or choose another place, then back up again`);
+    }
+  }
+  fs.renameSync(partial, file);
   return { file, bytes: fs.statSync(file).size, cases: checked.cases, attachments };
 }

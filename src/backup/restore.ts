@@ -101,8 +101,17 @@ export function restoreDatabase(backup: string, target: string, options: { attac
   if (migrations.state === 'ahead' || migrations.state === 'unknown') throw new BackupError(`${source} cannot be restored by this Casebook: ${migrations.reason}`);
   assertNotInUse(file);
   makeFolder(path.dirname(file));
+  // The files first (content-addressed: an extra one harms nothing), so a copy that fails (a
+  // full disk) leaves the database as it was rather than one whose attachments are missing.
+  const dir = options.attachmentsDir ?? null;
+  const attachments = dir ? copyFiles(filesDirOf(source), dir) : 0;
   const incoming = `${file}.restoring`;
-  fs.copyFileSync(source, incoming);
+  try {
+    fs.copyFileSync(source, incoming);
+  } catch (error) {
+    fs.rmSync(incoming, { force: true });
+    throw error;
+  }
   fs.rmSync(`${incoming}-wal`, { force: true });
   fs.rmSync(`${incoming}-shm`, { force: true });
   let previous: string | null = null;
@@ -114,8 +123,6 @@ export function restoreDatabase(backup: string, target: string, options: { attac
     }
   }
   fs.renameSync(incoming, file);
-  const dir = options.attachmentsDir ?? null;
-  const attachments = dir ? copyFiles(filesDirOf(source), dir) : 0;
   const erasedSince = previous === null ? [] : erasuresSince(previous, file);
   return { file, cases, previous, migrations, attachments, erasedSince };
 }

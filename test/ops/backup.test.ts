@@ -3,12 +3,13 @@
  * folder (refused while a server holds the database), and the server starting on the copy;
  * a restore of a backup made before an erasure erases that customer again.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { backupDatabase } from '../../src/backup/backup.js';
+import { openDatabase } from '../../src/db/client.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir } from '../support/harness.js';
 import { startServer } from '../support/server.js';
 
@@ -191,4 +192,80 @@ describe('backup and restore', () => {
     const held = (fs.readdirSync(files, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(files, f)).isFile() && fs.readFileSync(path.join(files, f)).includes('9rstq'));
     expect(held).toEqual([]);
   }, 90_000);
+});
+
+/** A 2 MiB tmpfs, if this process may mount one (root); the reason otherwise. */
+function mountSmallDisk(): { dir: string; unmount: () => void } | string {
+  if (process.getuid?.() !== 0) return 'not root: mounting a small tmpfs needs root';
+  const dir = tempDir('casebook-backup-full-');
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) return `mount -t tmpfs failed: ${(mounted.stderr || mounted.error?.message || '').trim()}`;
+  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
+}
+
+const disk = mountSmallDisk();
+afterAll(() => {
+  if (typeof disk !== 'string') disk.unmount();
+});
+if (typeof disk === 'string') process.stderr.write(`backup: skipping the full-disk tests (${disk})\n`);
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort() : [];
+}
+
+describe('backup and restore on a disk too small for the attachment files (2 MiB tmpfs)', () => {
+  // A database of a few hundred KiB fits; its attachment of 3 MiB does not.
+  const attachment = { name: path.join('5e', '11', '5e11'.padEnd(64, 'a')), bytes: Buffer.alloc(3 * 1024 * 1024, 7) };
+
+  it.skipIf(typeof disk === 'string')('a backup keeps nothing and says so in one line: no database file that looks whole without its files', async () => {
+    const { dir } = disk as { dir: string };
+    const files = path.join(tempDir('casebook-backup-files-'), 'files');
+    const h = createHarness({ services: { attachments: { dir: files } } });
+    try {
+      fs.mkdirSync(path.join(files, path.dirname(attachment.name)), { recursive: true });
+      fs.writeFileSync(path.join(files, attachment.name), attachment.bytes);
+      const target = path.join(dir, 'casebook-1.db');
+      const result = await run('backup', [target], { DATABASE_PATH: h.dbPath, ATTACHMENTS_DIR: files });
+      expect(result.code).toBe(1);
+      const lines = result.output.trim().split('\n');
+      expect(lines, result.output).toHaveLength(1);
+      expect(lines[0]).toMatch(/^the backup failed while copying the attachment files .* the disk holding .* is full\. Nothing was kept: .*casebook-1\.db was not written/);
+      // Before, the database was renamed into place first: a casebook-1.db that passed every
+      // check, beside a -files/ folder without the file, which a restore then quietly lacked.
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      h.close();
+    }
+  }, 60_000);
+
+  it.skipIf(typeof disk === 'string')('a restore whose files do not fit leaves the database it would replace as it was, and no partial file', async () => {
+    const { dir } = disk as { dir: string };
+    const work = tempDir('casebook-restore-full-');
+    // A backup with the attachment, made where there is room.
+    const files = path.join(work, 'files');
+    const h = createHarness({ services: { attachments: { dir: files } } });
+    const backupFile = path.join(work, 'backups', 'casebook.db');
+    try {
+      standardQueues(h);
+      expect((await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'pat@example.com' }, subject: 'Refund', description: 'Charged twice' } })).status).toBe(201);
+      fs.mkdirSync(path.join(files, path.dirname(attachment.name)), { recursive: true });
+      fs.writeFileSync(path.join(files, attachment.name), attachment.bytes);
+      await backupDatabase(h.dbPath, backupFile, { attachmentsDir: files });
+    } finally {
+      h.close();
+    }
+    // The installation it goes back into: a database of its own, its attachments on the small disk.
+    const target = path.join(work, 'live', 'casebook.db');
+    openDatabase(target).$client.close();
+    const before = fs.readFileSync(target);
+    const liveFiles = path.join(dir, 'files');
+    const result = await run('restore', [backupFile], { DATABASE_PATH: target, ATTACHMENTS_DIR: liveFiles });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/ENOSPC/);
+    expect(result.output).not.toMatch(/\n\s+at /);
+    expect(fs.readFileSync(target).equals(before)).toBe(true);
+    expect(fs.readdirSync(path.dirname(target)).filter((name) => name.includes('before-restore') || name.includes('restoring'))).toEqual([]);
+    expect(filesUnder(liveFiles)).toEqual([]);
+  }, 60_000);
 });
