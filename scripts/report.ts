@@ -10,6 +10,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { openForCli, readCommandLine, runCli } from '../src/cli.js';
+import { makeFolder } from '../src/db/make-folder.js';
 import type { ReportSummary } from '../src/reports/build-report.js';
 import { createReport } from '../src/reports/create-report.js';
 import { reportFileName, reportLastDay } from '../src/reports/file-name.js';
@@ -21,6 +22,16 @@ function instant(name: string, text: string | true | undefined, zone: string, fa
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(text) ? DateTime.fromISO(text, { zone }) : DateTime.fromISO(text, { setZone: true });
   if (!parsed.isValid) throw new Error(`--${name} "${text}" is not a date or ISO instant`);
   return parsed.toMillis();
+}
+
+/** `--out DIR`: made (makeFolder: mkdirSync's `recursive` loops for ever under /proc) and writable, or a one-line refusal. */
+function writableFolder(dir: string): void {
+  try {
+    makeFolder(dir);
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    throw new Error(`--out ${dir} cannot be made or written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was built`);
+  }
 }
 
 function localTime(ms: number, zone: string): string {
@@ -49,6 +60,10 @@ runCli(async () => {
     options: { from: 'value', to: 'value', 'at-risk-hours': 'value', out: 'value', 'no-email': 'flag' },
   });
   const hours = hoursOf(args.get('at-risk-hours'));
+  const out = args.get('out');
+  // The folder is made and checked before the report: one it cannot write stops the script
+  // before a report is stored and mailed (a second run would mail the managers again).
+  if (typeof out === 'string') writableFolder(out);
   const cli = await openForCli();
   try {
     const zone = cli.services.reports.timezone;
@@ -71,9 +86,7 @@ runCli(async () => {
         `  email: ${stored!.state}${stored!.error ? ` (${stored!.error})` : ''}`,
       ].join('\n') + '\n',
     );
-    const out = args.get('out');
     if (typeof out === 'string') {
-      fs.mkdirSync(out, { recursive: true });
       const html = path.join(out, reportFileName(report, 'html'));
       const csv = path.join(out, reportFileName(report, 'csv'));
       fs.writeFileSync(html, report.html);

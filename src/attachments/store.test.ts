@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAttachmentStore, sha256Hex } from './store.js';
 
@@ -92,6 +94,16 @@ describe('the content-addressed store', () => {
     fs.writeFileSync(blocker, 'not a folder');
     expect(() => createAttachmentStore(path.join(blocker, 'files')).check()).toThrow(/not a folder/);
   });
+
+  it('fails, not hangs, where a folder that exists refuses a sub-folder as missing (/proc): mkdirSync with `recursive` looped for ever there, and the server with it', () => {
+    if (!fs.existsSync('/proc/self')) return; // no /proc: nothing to try
+    // In a child with a time limit: the old code never returned, and a test in this process could not stop it.
+    const store = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'store.ts'));
+    const script = `import { createAttachmentStore } from ${JSON.stringify(store)}; try { createAttachmentStore('/proc/casebook-files').put(Buffer.from('x')); console.log('stored'); } catch (e) { console.log(e.code); }`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.signal, 'still running after 30 s').toBeNull();
+    expect(child.stdout.trim()).toBe('ENOENT');
+  }, 60_000);
 
   it('refuses a name that is not a hash (no path ever comes from elsewhere)', () => {
     const store = createAttachmentStore(freshDir());

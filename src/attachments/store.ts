@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../db/make-folder.js';
 
 export interface PutResult {
   sha256: string;
@@ -84,8 +85,10 @@ export function createAttachmentStore(dir: string): AttachmentStore {
       // Dedup: the same hash and size is the same file (a shorter one is a damaged copy: rewritten).
       if (sizeOf(sha256) === size) return { sha256, size, written: false };
       const final = pathOf(sha256);
-      fs.mkdirSync(path.dirname(final), { recursive: true });
-      fs.mkdirSync(tmpDir, { recursive: true });
+      // makeFolder, not mkdirSync's `recursive`, which loops for ever where a folder that exists
+      // refuses a sub-folder as missing (ENOENT under /proc): the whole server hung on an upload.
+      makeFolder(path.dirname(final));
+      makeFolder(tmpDir);
       const tmp = path.join(tmpDir, `${sha256}.${process.pid}.${randomBytes(6).toString('hex')}`);
       try {
         writeDurably(tmp, bytes);
@@ -99,7 +102,7 @@ export function createAttachmentStore(dir: string): AttachmentStore {
     },
     check() {
       if (fs.existsSync(dir)) {
-        fs.mkdirSync(tmpDir, { recursive: true });
+        makeFolder(tmpDir);
         const probe = path.join(tmpDir, `probe.${process.pid}.${randomBytes(6).toString('hex')}`);
         writeDurably(probe, Buffer.from('casebook'));
         fs.rmSync(probe, { force: true });

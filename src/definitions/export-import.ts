@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../db/make-folder.js';
 import type { DefinitionKind } from '../db/schema/index.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -80,8 +81,9 @@ export async function exportDefinitions(services: Services, folders: Folders): P
   if (refused.length > 0) {
     throw new DefinitionError('INVALID_RULESET', `Nothing was exported: ${refused.length} definition${refused.length === 1 ? '' : 's'} cannot be written to a file.`, refused.map((message) => problem([], message)));
   }
-  fs.mkdirSync(folders.rulesDir, { recursive: true });
-  fs.mkdirSync(folders.workflowsDir, { recursive: true });
+  // Not mkdirSync's `recursive`: it loops for ever on a folder under /proc (make-folder.ts).
+  makeFolder(folders.rulesDir);
+  makeFolder(folders.workflowsDir);
   const planned = all.flatMap(({ kind, name, file }) => {
     const version = services.definitions.publishedVersion(kind, name)!;
     const body = services.definitions.version(kind, name, version)!.body;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/harness.js';
 import { runScript } from '../support/server.js';
+import { openDatabase } from '../../src/db/client.js';
 
 /** `npm run <name>` → its script file, from package.json. */
 const SCRIPTS = (() => {
@@ -75,4 +76,27 @@ describe('the command-line scripts', () => {
     expect(result.stderr).toBe(`There is no database at ${databasePath}. Run this where you run npm start, or set DATABASE_PATH to the server's database (npm start creates it on its first start), or DATABASE_URL to its PostgreSQL database.\n`);
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false);
   });
+
+  it('report --out and rules:export to a folder that cannot be made stop at once, before a report is stored or mailed (a folder under /proc made them spin for ever)', async () => {
+    // Node's mkdirSync with `recursive` reads a mkdir's ENOENT as "the parent is missing" and
+    // tries the parent again; /proc refuses every new folder with ENOENT although it exists, so
+    // `--out /proc/x` looped at full CPU and never ended (src/db/make-folder.ts).
+    const file = path.join(tempDir(), 'casebook.db');
+    openDatabase(file).$client.close();
+    const reports = () => {
+      const db = openDatabase(file, { migrate: false });
+      try {
+        return db.$client.prepare<[], { n: number }>('SELECT count(*) AS n FROM sla_reports').get()!.n;
+      } finally {
+        db.$client.close();
+      }
+    };
+    const report = await runScript('scripts/report.ts', ['--out', '/proc/casebook-reports', '--no-email'], { DATABASE_PATH: file });
+    expect(report.code, report.stderr).toBe(1);
+    expect(report.stderr).toBe('--out /proc/casebook-reports cannot be made or written (ENOENT); nothing was built\n');
+    expect(reports()).toBe(0);
+    const exported = await runScript('scripts/rules-export.ts', ['--rules-dir', '/proc/casebook-rules', '--workflows-dir', '/proc/casebook-workflows'], { DATABASE_PATH: file });
+    expect(exported.code, exported.stderr).toBe(1);
+    expect(exported.stderr).toMatch(/^ENOENT: .*mkdir '\/proc\/casebook-rules'\n$/);
+  }, 240_000);
 });
