@@ -11,6 +11,7 @@
  * statement's SqliteError, whose code (SQLITE_FULL, SQLITE_BUSY…) start-up explains.
  */
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { DatabaseAccessError } from './access.js';
 import type { Db } from './client.js';
 
 /** drizzle's journal table, created as drizzle creates it (same text in sqlite_master). */
@@ -19,6 +20,26 @@ const JOURNAL_TABLE = `CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (
 \t\t\t\thash text NOT NULL,
 \t\t\t\tcreated_at numeric
 \t\t\t)`;
+
+/**
+ * `file` was migrated by a newer Casebook — its last recorded migration is newer than this
+ * code's last (the code was rolled back after an upgrade): this code would run on a schema it
+ * does not know, and drizzle's migrator says nothing (it applies what is newer, here nothing).
+ * Refused with one line, as `npm run restore` refuses a backup of a newer Casebook; /readyz
+ * says `ahead` of a server already running when a newer one migrates its database
+ * (PostgreSQL's rolling deploys, docs/deploying.md).
+ */
+export function refuseNewerDatabase(db: Db, file: string, migrationsFolder: string): void {
+  const migrations = readMigrationFiles({ migrationsFolder });
+  const newest = migrations[migrations.length - 1];
+  const last = db.$client.prepare('SELECT max(created_at) AS at FROM "__drizzle_migrations"').pluck().get() as number | string | null;
+  if (!newest || last === null || !(Number(last) > newest.folderMillis)) return;
+  throw new DatabaseAccessError(
+    file,
+    `was migrated by a newer Casebook (its last migration is dated ${new Date(Number(last)).toISOString()}, after this code's last, of ${new Date(newest.folderMillis).toISOString()})`,
+    'run the Casebook version that migrated it (or a newer one), or restore a backup this version made (npm run restore)',
+  );
+}
 
 export function migrateSqlite(db: Db, migrationsFolder: string): void {
   const sqlite = db.$client;

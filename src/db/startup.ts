@@ -15,7 +15,7 @@
 import Database from 'better-sqlite3';
 import { DatabaseAccessError, databaseAccessError } from './access.js';
 import { MIGRATIONS_DIR, openDatabase, type Db } from './client.js';
-import { migrateSqlite } from './migrate.js';
+import { migrateSqlite, refuseNewerDatabase } from './migrate.js';
 import { assertCasebookDatabase, inspectDatabaseFile } from './file-check.js';
 import { checkIntegrity, type IntegrityResult } from './integrity.js';
 import type { Logger } from '../logger.js';
@@ -71,8 +71,10 @@ export async function openServerDatabase(file: string, options: ServerDatabaseOp
   }
   try {
     migrateSqlite(db, MIGRATIONS_DIR);
+    refuseNewerDatabase(db, file, MIGRATIONS_DIR);
   } catch (error) {
     db.$client.close();
+    if (error instanceof DatabaseAccessError) throw error;
     // A file SQLite cannot read or write (damage found by the migration itself, a full disk,
     // a write lock another process holds beyond DATABASE_BUSY_TIMEOUT_MS) is one line too.
     const code = (error as { code?: unknown } | null)?.code;

@@ -6,7 +6,8 @@
  * released or space freed, the server migrates and serves. Before, both were stack traces:
  * drizzle's "Failed to run the query 'CREATE TABLE …'" for the lock, and for the full disk
  * "Failed to run the query 'ROLLBACK'" — SQLite had already rolled the migrations back itself,
- * drizzle's own ROLLBACK failed, and its error hid the reason (src/db/migrate.ts).
+ * drizzle's own ROLLBACK failed, and its error hid the reason (src/db/migrate.ts). A database
+ * a newer Casebook migrated is refused the same way, by the server and the scripts alike.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,7 +20,7 @@ import { MIGRATIONS_DIR, openDatabase } from '../../src/db/client.js';
 import { migrateSqlite } from '../../src/db/migrate.js';
 import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
 import { migrationsBefore } from '../support/migrations-before.js';
-import { builtServerArgs, freePort } from '../support/server.js';
+import { builtServerArgs, freePort, runScript } from '../support/server.js';
 
 let holder: ChildProcessWithoutNullStreams | null = null;
 afterEach(() => {
@@ -120,6 +121,24 @@ describe('start-up on a database another process holds locked', () => {
     const refused = await startUp(file, { DATABASE_BUSY_TIMEOUT_MS: '300' });
     expectOneLine(refused, file, /is locked by another process.*\(SQLITE_BUSY\)\. Fix: let that process finish or stop it/);
   }, 60_000);
+});
+
+describe('a database a newer Casebook migrated (the code rolled back after an upgrade)', () => {
+  it('stops start-up and the command-line scripts with one line, the file untouched; before, both ran on a schema they did not know, without a word', async () => {
+    const dir = tempDir('casebook-newer-');
+    const file = path.join(dir, 'casebook.db');
+    openDatabase(file).$client.close();
+    const newer = new Database(file);
+    newer.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('a-later-release', Date.UTC(2030, 0, 1));
+    newer.close();
+    const bytes = fs.readFileSync(file);
+    const refused = await startUp(file);
+    expectOneLine(refused, file, /was migrated by a newer Casebook \(its last migration is dated 2030-01-01T00:00:00\.000Z, after this code's last, .*\)\. Fix: run the Casebook version that migrated it/);
+    const sweep = await runScript('scripts/sla-sweep.ts', [], { DATABASE_PATH: file });
+    expect(sweep.code).toBe(1);
+    expect(sweep.stderr).toMatch(/^the database .*casebook\.db was migrated by a newer Casebook .*\n$/);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  }, 120_000);
 });
 
 describe('migrations on a full database (max_page_count), in-process', () => {
