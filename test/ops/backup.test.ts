@@ -3,7 +3,7 @@
  * folder (refused while a server holds the database), and the server starting on the copy;
  * a restore of a backup made before an erasure erases that customer again.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +12,7 @@ import { backupDatabase } from '../../src/backup/backup.js';
 import { openDatabase } from '../../src/db/client.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir } from '../support/harness.js';
 import { startServer } from '../support/server.js';
+import { mountSmallDisk } from '../support/small-disk.js';
 
 function run(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -194,16 +195,7 @@ describe('backup and restore', () => {
   }, 90_000);
 });
 
-/** A 2 MiB tmpfs, if this process may mount one (root); the reason otherwise. */
-function mountSmallDisk(): { dir: string; unmount: () => void } | string {
-  if (process.getuid?.() !== 0) return 'not root: mounting a small tmpfs needs root';
-  const dir = tempDir('casebook-backup-full-');
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { encoding: 'utf8' });
-  if (mounted.status !== 0) return `mount -t tmpfs failed: ${(mounted.stderr || mounted.error?.message || '').trim()}`;
-  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
-}
-
-const disk = mountSmallDisk();
+const disk = mountSmallDisk('casebook-backup-full-');
 afterAll(() => {
   if (typeof disk !== 'string') disk.unmount();
 });

@@ -9,7 +9,7 @@
  * drizzle's own ROLLBACK failed, and its error hid the reason (src/db/migrate.ts). A database
  * a newer Casebook migrated is refused the same way, by the server and the scripts alike.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import { migrateSqlite } from '../../src/db/migrate.js';
 import { ADMIN_TOKEN, ROOT, tempDir } from '../support/harness.js';
 import { migrationsBefore } from '../support/migrations-before.js';
 import { builtServerArgs, freePort, runScript } from '../support/server.js';
+import { mountSmallDisk } from '../support/small-disk.js';
 
 let holder: ChildProcessWithoutNullStreams | null = null;
 afterEach(() => {
@@ -167,16 +168,7 @@ describe('migrations on a full database (max_page_count), in-process', () => {
   });
 });
 
-/** A 2 MiB tmpfs, if this process may mount one (root); the reason otherwise. */
-function mountSmallDisk(): { dir: string; unmount: () => void } | string {
-  if (process.getuid?.() !== 0) return 'not root: mounting a small tmpfs needs root';
-  const dir = tempDir('casebook-full-start-');
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { encoding: 'utf8' });
-  if (mounted.status !== 0) return `mount -t tmpfs failed: ${(mounted.stderr || mounted.error?.message || '').trim()}`;
-  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
-}
-
-const disk = mountSmallDisk();
+const disk = mountSmallDisk('casebook-full-start-');
 afterAll(() => {
   if (typeof disk !== 'string') disk.unmount();
 });
