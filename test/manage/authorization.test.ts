@@ -112,8 +112,14 @@ describe('manager console authorization (rules, workflows, SLA)', () => {
     const before = await snapshot();
     for (const route of routes()) {
       const res = await call(guest, route);
-      expect(res.status, `${route.method} ${route.path}`).toBe(303);
-      expect(res.headers.get('Location')).toMatch(/^\/login/);
+      if (route.method === 'GET') {
+        expect(res.status, `${route.method} ${route.path}`).toBe(303);
+        expect(res.headers.get('Location')).toMatch(/^\/login/);
+      } else {
+        // A form sent without a session: nothing done, the sign-in page with what it carried (session-ended.tsx).
+        expect(res.status, `${route.method} ${route.path}`).toBe(401);
+        expect(await res.text()).toContain('Your session has ended');
+      }
     }
     const page = await h.app.request('http://localhost/manage/rules/routing');
     expect(page.headers.get('Location')).toBe(`/login?next=${encodeURIComponent('/manage/rules/routing')}`);
