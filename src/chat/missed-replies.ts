@@ -62,11 +62,10 @@ export async function sendMissedReplies(services: Services, item: OutboxItem): P
   const finish = (outcome: Record<string, unknown>, messageId: string | null = null) =>
     services.store.write(async (q) => {
       const now = services.clock.now();
-      if (read) {
-        if (messageId) await recordSentMessageId(q, messageId, read.c.id, now);
-        await q.db.insert(q.tables.caseEvents).values({ caseId: read.c.id, type: 'email.sent', at: now, actorType: 'system', actorId: null, data: outcome });
-      }
-      await markItemDone(q, item.id, now);
+      // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
+      if (!(await markItemDone(q, item.id, now)) || !read) return;
+      if (messageId) await recordSentMessageId(q, messageId, read.c.id, now);
+      await q.db.insert(q.tables.caseEvents).values({ caseId: read.c.id, type: 'email.sent', at: now, actorType: 'system', actorId: null, data: outcome });
     });
   if (!read) {
     await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));

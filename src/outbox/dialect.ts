@@ -3,6 +3,7 @@
  * handlers converted to the storage port do in their own `store.write`: mark their item done,
  * queue a follow-up item that is not about a case.
  */
+import { and, eq, isNull } from 'drizzle-orm';
 import { sqliteOf, type Dialect, type Handle } from '../db/store/index.js';
 import { get } from '../db/store/rows.js';
 import { pendingItemDue } from './outbox.js';
@@ -21,6 +22,13 @@ export function outboxQueue(dialect: Dialect): OutboxQueue {
  */
 export function markItemDone(q: Handle, id: number, now: number): Promise<boolean> {
   return outboxQueue(q.dialect).markDone(q, id, now);
+}
+
+/** Whether an item is still to be performed (not done, not failed for good): a case's erasure closes its items. */
+export async function itemPending(q: Handle, id: number): Promise<boolean> {
+  const o = q.tables.outbox;
+  const rows = await q.db.select({ id: o.id }).from(o).where(and(eq(o.id, id), isNull(o.doneAt), isNull(o.failedAt))).limit(1);
+  return rows.length === 1;
 }
 
 /** Queues an item not about a case (`case_id` NULL), due at `at`, in `q`'s transaction. */

@@ -10,6 +10,8 @@ export interface Inbox {
   refuse(n: number, code?: number): void;
   /** Answer no message until `release()` (senders wait: their outbox items stay claimed). */
   hold(): void;
+  /** Messages received and not answered yet (held). */
+  held(): number;
   release(): void;
   close(): Promise<void>;
 }
@@ -19,6 +21,7 @@ export async function startSmtp(port = 0): Promise<Inbox> {
   let refusals = 0;
   let refusalCode = 451;
   let held: Promise<void> | null = null;
+  let waiting = 0;
   let release: () => void = () => undefined;
   const messages: Inbox['messages'] = [];
   const server = new SMTPServer({
@@ -42,7 +45,14 @@ export async function startSmtp(port = 0): Promise<Inbox> {
           (error: Error) => callback(error),
         );
       };
-      stream.on('end', () => (held ? void held.then(answer) : answer()));
+      stream.on('end', () => {
+        if (!held) return answer();
+        waiting++;
+        void held.then(() => {
+          waiting--;
+          answer();
+        });
+      });
     },
   });
   // A client's connection reset mid-session (a server killed with kill -9 while its mail was held)
@@ -59,6 +69,7 @@ export async function startSmtp(port = 0): Promise<Inbox> {
     hold() {
       held ??= new Promise<void>((resolve) => (release = resolve));
     },
+    held: () => waiting,
     release() {
       held = null;
       release();

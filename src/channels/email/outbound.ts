@@ -22,7 +22,7 @@ import type { Handle } from '../../db/store/index.js';
 import { all, get, run } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
 import type { CaseRow } from '../../cases/case-view.js';
-import { markItemDone } from '../../outbox/dialect.js';
+import { itemPending, markItemDone } from '../../outbox/dialect.js';
 import { MAX_ATTEMPTS, retryDelayMs, type OutboxItem } from '../../outbox/outbox.js';
 import { givesUp, RetryUntilError } from '../../outbox/retry-later.js';
 import { customerTimelineIn } from '../../notifications/case-reads.js';
@@ -148,7 +148,11 @@ export async function sendCaseMail(services: Services, item: OutboxItem, caseId:
     const retry = !givesUp(error, item.attempts, services.clock.now(), MAX_ATTEMPTS, retryDelayMs);
     if (item.attempts <= MAX_ATTEMPTS || !retry) {
       const data = { ...what, to: mail.to, cc: mail.cc ?? [], ...(mail.messageId ? { messageId: mail.messageId } : {}), error: smtpError(caught), attempt: item.attempts, retry };
-      await services.store.query((q) => q.db.insert(q.tables.caseEvents).values({ caseId, type: 'email.failed', at: services.clock.now(), actorType: 'system', actorId: null, data }));
+      await services.store.write(async (q) => {
+        // Not about an item closed meanwhile (its case erased): the address would be back on the case.
+        if (!(await itemPending(q, item.id))) return;
+        await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'email.failed', at: services.clock.now(), actorType: 'system', actorId: null, data });
+      });
     }
     throw error;
   }
@@ -270,8 +274,9 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
   if (mail) await sendCaseMail(services, item, c.id, mail, { kind: 'reply', reply: Number(item.payload.event) });
   await services.store.write(async (q) => {
     const now = services.clock.now();
+    // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
+    if (!(await markItemDone(q, item.id, now))) return;
     if (mail?.messageId) await recordSentMessageId(q, mail.messageId, c.id, now);
     await q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'email.sent', at: now, actorType: 'system', actorId: null, data: outcome });
-    await markItemDone(q, item.id, now);
   });
 }
