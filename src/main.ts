@@ -204,6 +204,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // The terminal it was started from closed, or an operator's habit of "reload": there is no
+  // configuration to reload, and Node's default (exit at once) would cut the requests in flight.
+  process.on('SIGHUP', () => void stop('SIGHUP'));
 
   // Only now (signal handlers in place: a SIGTERM from here on is a clean stop) serve the app.
   http.attach(app.fetch);

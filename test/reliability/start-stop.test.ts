@@ -95,6 +95,25 @@ describe('npm start', () => {
   }
 });
 
+describe('SIGHUP (the terminal closed)', () => {
+  it('stops the server as SIGTERM does: the database closed (no WAL left behind), exit 0', async () => {
+    const databasePath = path.join(tempDir(), 'casebook.db');
+    const server = await startServer({ databasePath });
+    const created = await fetch(`${server.url}/api/v1/cases`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ customer: { email: 'hup@example.com' }, subject: 'Before the hangup', description: 'Stored?' }),
+    });
+    expect(created.status).toBe(201);
+    const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => server.child.once('exit', (code, signal) => resolve([code, signal])));
+    server.child.kill('SIGHUP');
+    // Node's default would be [null, 'SIGHUP'], with the WAL left behind.
+    expect(await exit).toEqual([0, null]);
+    expect(fs.existsSync(`${databasePath}-wal`)).toBe(false);
+    expect(server.output()).not.toContain('did not stop within');
+  }, 60_000);
+});
+
 describe('a port already in use', () => {
   async function occupied(): Promise<{ port: number; close: () => Promise<void> }> {
     const blocker = net.createServer();
