@@ -60,7 +60,13 @@ describe('transition (pure)', () => {
       code: 'INVALID_TRANSITION',
       message: '"Wait on customer" is not possible while the case is Pending customer.',
     });
-    expect(transition(support, at('open'), { kind: 'command', transition: 'resolve', role: 'customer' })).toMatchObject({ message: 'The role customer may not use "Resolve".' });
+    expect(transition(support, at('open'), { kind: 'command', transition: 'markSolved', role: 'agent' })).toMatchObject({ message: 'The role agent may not use "Mark as solved".' });
+  });
+
+  it('tells a customer nothing of the transitions not open to customers: not their label, not whether they exist', () => {
+    for (const [state, name] of [['open', 'escalate'], ['escalated', 'escalate'], ['open', 'resolve'], ['open', 'noSuchTransition'], ['open', 'autoClose']] as const) {
+      expect(transition(support, at(state), { kind: 'command', transition: name, role: 'customer' })).toEqual({ ok: false, code: 'INVALID_TRANSITION', message: `"${name}" is not something you can do on this request.` });
+    }
   });
 
   it('refuses fields a transition neither requires nor allows, and a solution from a customer', () => {

@@ -117,6 +117,13 @@ export function transition(
   }
 
   const t = own(def.transitions, input.transition);
+  const customer = input.kind === 'command' && input.role === 'customer';
+  // A customer learns nothing of the transitions not open to customers: neither whether one of
+  // that name exists nor its label ("Escalate to advanced support" names a tier). The refusal
+  // repeats the name they sent, the same for every such name.
+  if (customer && !t?.roles?.includes('customer')) {
+    return { ok: false, code: 'INVALID_TRANSITION', message: `"${input.transition}" is not something you can do on this request.` };
+  }
   if (!t) {
     return { ok: false, code: 'INVALID_TRANSITION', message: `The workflow "${def.workflow}" has no transition "${input.transition}".` };
   }
@@ -124,7 +131,6 @@ export function transition(
   const label = t.label ?? input.transition;
   if (!appliesIn(def, t, snapshot.status)) {
     // Customers are not told internal state names (e.g. "escalated").
-    const customer = input.kind === 'command' && input.role === 'customer';
     return {
       ok: false,
       code: 'INVALID_TRANSITION',
