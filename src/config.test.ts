@@ -76,6 +76,7 @@ describe('a bad value stops start-up with one line naming the variable', () => {
     [{ REPORT_TIMEZONE: 'Mars/Base' }, 'REPORT_TIMEZONE must be a time zone such as UTC or Europe/Berlin, got "Mars/Base"'],
     [{ RETENTION_DAYS: 'a month' }, 'RETENTION_DAYS must be a whole number of days from 1 to 36500, got "a month"'],
     [{ CHANNELS_KEY: 'short' }, 'CHANNELS_KEY must be 32 random bytes'],
+    [{ DEMO_PASSWORD: 'x' }, 'DEMO_PASSWORD must be 10 to 200 characters long (the demo accounts include an admin), got 1'],
     [{ CHAT_INACTIVITY_MINUTES: 'abc' }, 'CHAT_INACTIVITY_MINUTES must be whole minutes from 1 to 10080, got "abc"'],
     [{ CHAT_MESSAGE_MAX_CHARS: '50000' }, 'CHAT_MESSAGE_MAX_CHARS must be a number of characters from 1 to 20000, got "50000"'],
   ])('%j', (env, message) => {

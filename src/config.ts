@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { phoneSettingsFromEnv, PhoneSettingsError, type PhoneSettings } from './channels/phone/settings.js';
 import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
+import { MIN_PASSWORD_LENGTH } from './auth/password.js';
 import { DEFAULT_RATE_LIMITS, parseRate, type Rate, type RateLimits } from './auth/rate-limit.js';
 import { parseSignupPolicy, SignupPolicyError, type SignupPolicy } from './auth/signup-policy.js';
 import { AttachmentSettingsError, attachmentSettingsFromEnv, type AttachmentSettings } from './attachments/settings.js';
@@ -44,6 +45,8 @@ export interface Config {
   adminToken: string | null;
   /** Demo data (known accounts, an admin) on an empty database. Off by default when NODE_ENV=production. */
   seedDemo: boolean;
+  /** DEMO_PASSWORD: the demo accounts' password (an admin among them); null: a random one, printed at start-up. */
+  demoPassword: string | null;
   /** Why `seedDemo` is what it is, for the start-up message: set explicitly, or the default for this NODE_ENV. */
   seedDemoSource: 'explicit' | 'default' | 'production-default';
   /** Workflow new cases follow. */
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     adminToken,
     seedDemo: bool('SEED_DEMO', env.SEED_DEMO, !production),
     seedDemoSource: seedDemoExplicit ? 'explicit' : production ? 'production-default' : 'default',
+    demoPassword: demoPassword(env.DEMO_PASSWORD),
     defaultWorkflow: env.DEFAULT_WORKFLOW || 'support',
     slaSweepCron: env.SLA_SWEEP_CRON || '* * * * *',
     reportCron: env.REPORT_CRON || '0 7 * * *',
@@ -255,6 +259,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     webhooksAllowPrivate: bool('WEBHOOKS_ALLOW_PRIVATE', env.WEBHOOKS_ALLOW_PRIVATE, false),
     crmLookupUrl: crmUrl(env.CRM_LOOKUP_URL),
   };
+}
+
+/**
+ * The demo accounts' password, held to the rule every account's is (MIN_PASSWORD_LENGTH, 10 to
+ * 200 characters): the demo has an admin, and `x` would be that admin's password.
+ */
+function demoPassword(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < MIN_PASSWORD_LENGTH || raw.length > 200) throw new ConfigError(`DEMO_PASSWORD must be ${MIN_PASSWORD_LENGTH} to 200 characters long (the demo accounts include an admin), got ${raw.length}; unset, a random one is printed at start-up`);
+  return raw;
 }
 
 function crmUrl(raw: string | undefined): string | null {

@@ -74,7 +74,7 @@ async function seedDemoOnce(config: Config, services: Services, created: boolean
     return null;
   }
   try {
-    return await seedDemo(services, { password: process.env.DEMO_PASSWORD ?? '' });
+    return await seedDemo(services, { password: config.demoPassword ?? '' });
   } catch (error) {
     logger.error('no demo data: adding it failed and was rolled back, nothing of it is in the database', { error });
     return null;
