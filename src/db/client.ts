@@ -5,7 +5,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access.js';
 import { faultsOf, isStorageFull } from './faults.js';
 import { makeFolder } from './make-folder.js';
-import { migrateSqlite, refuseNewerDatabase } from './migrate.js';
+import { migrateSqlite } from './migrate.js';
 import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
@@ -67,9 +67,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   const db = drizzle(sqlite, { schema }) as Db;
   if (options.migrate !== false) {
     try {
-      migrateSqlite(db, MIGRATIONS_DIR);
       // A command-line script of older code refuses a database a newer Casebook migrated, as start-up does.
-      if (file !== ':memory:') refuseNewerDatabase(db, file, MIGRATIONS_DIR);
+      migrateSqlite(db, MIGRATIONS_DIR, file === ':memory:' ? null : file);
     } catch (error) {
       sqlite.close();
       throw error;

@@ -10,7 +10,7 @@
  * rollback happens only while a transaction is still open, and the error thrown is the
  * statement's SqliteError, whose code (SQLITE_FULL, SQLITE_BUSY…) start-up explains.
  */
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import { DatabaseAccessError } from './access.js';
 import type { Db } from './client.js';
 
@@ -29,8 +29,7 @@ const JOURNAL_TABLE = `CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (
  * says `ahead` of a server already running when a newer one migrates its database
  * (PostgreSQL's rolling deploys, docs/deploying.md).
  */
-export function refuseNewerDatabase(db: Db, file: string, migrationsFolder: string): void {
-  const migrations = readMigrationFiles({ migrationsFolder });
+function refuseNewerDatabase(db: Db, file: string, migrations: readonly MigrationMeta[]): void {
   const newest = migrations[migrations.length - 1];
   const last = db.$client.prepare('SELECT max(created_at) AS at FROM "__drizzle_migrations"').pluck().get() as number | string | null;
   if (!newest || last === null || !(Number(last) > newest.folderMillis)) return;
@@ -41,7 +40,8 @@ export function refuseNewerDatabase(db: Db, file: string, migrationsFolder: stri
   );
 }
 
-export function migrateSqlite(db: Db, migrationsFolder: string): void {
+/** Migrates; with `file`, then refuses a database a newer Casebook migrated (the migration files read once for both). */
+export function migrateSqlite(db: Db, migrationsFolder: string, file: string | null = null): void {
   const sqlite = db.$client;
   const migrations = readMigrationFiles({ migrationsFolder });
   sqlite.prepare(JOURNAL_TABLE).run();
@@ -58,4 +58,5 @@ export function migrateSqlite(db: Db, migrationsFolder: string): void {
     if (sqlite.inTransaction) sqlite.prepare('ROLLBACK').run();
     throw error;
   }
+  if (file !== null) refuseNewerDatabase(db, file, migrations);
 }

@@ -15,7 +15,7 @@
 import Database from 'better-sqlite3';
 import { DatabaseAccessError, databaseAccessError } from './access.js';
 import { MIGRATIONS_DIR, openDatabase, type Db } from './client.js';
-import { migrateSqlite, refuseNewerDatabase } from './migrate.js';
+import { migrateSqlite } from './migrate.js';
 import { assertCasebookDatabase, inspectDatabaseFile } from './file-check.js';
 import { checkIntegrity, type IntegrityResult } from './integrity.js';
 import type { Logger } from '../logger.js';
@@ -70,8 +70,7 @@ export async function openServerDatabase(file: string, options: ServerDatabaseOp
     throw error;
   }
   try {
-    migrateSqlite(db, MIGRATIONS_DIR);
-    refuseNewerDatabase(db, file, MIGRATIONS_DIR);
+    migrateSqlite(db, MIGRATIONS_DIR, file);
   } catch (error) {
     db.$client.close();
     if (error instanceof DatabaseAccessError) throw error;
