@@ -62,7 +62,6 @@ export async function sendMissedReplies(services: Services, item: OutboxItem): P
   const finish = (outcome: Record<string, unknown>, messageId: string | null = null) =>
     services.store.write(async (q) => {
       const now = services.clock.now();
-      // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
       if (!(await markItemDone(q, item.id, now)) || !read) return;
       if (messageId) await recordSentMessageId(q, messageId, read.c.id, now);
       await q.db.insert(q.tables.caseEvents).values({ caseId: read.c.id, type: 'email.sent', at: now, actorType: 'system', actorId: null, data: outcome });

@@ -35,7 +35,6 @@ export interface ImPostPayload {
 function finish(services: Services, item: OutboxItem, data: Record<string, unknown>): Promise<void> {
   return services.store.write(async (q) => {
     const now = services.clock.now();
-    // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
     if (!(await markItemDone(q, item.id, now))) return;
     await q.db.insert(q.tables.caseEvents).values({ caseId: item.caseId!, type: 'notification.sent', at: now, actorType: 'system', actorId: null, data });
   });

@@ -48,7 +48,6 @@ export function isConfirmed(item: OutboxItem): boolean {
 export async function holdMail(q: Handle, services: Services, item: OutboxItem, caseId: number, to: string, what: Record<string, unknown>): Promise<void> {
   const now = services.clock.now();
   const data = { ...what, to: [to], reason: 'the address was typed in the chat and not verified', item: { type: item.type, payload: item.payload } };
-  // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
   if (!(await markItemDone(q, item.id, now))) return;
   await q.db.insert(q.tables.caseEvents).values({ caseId, type: HELD_MAIL, at: now, actorType: 'system', actorId: null, data });
 }

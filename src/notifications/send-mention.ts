@@ -58,7 +58,6 @@ export async function sendMentionMail(services: Services, item: OutboxItem): Pro
     outcome = { ...base, recipients: [member.email], delivered: true };
   }
   await store.write(async (q) => {
-    // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
     if (!(await markItemDone(q, item.id, services.clock.now()))) return;
     await q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'notification.sent', at: services.clock.now(), actorType: 'system', actorId: null, data: outcome });
   });

@@ -86,7 +86,6 @@ const CUSTOMER_EMAIL = 'SELECT lower(email) AS email FROM customers WHERE id = ?
 /** Records the outcome on the timeline and marks the item done (inside the caller's transaction). */
 async function record(q: Handle, services: Services, item: OutboxItem, caseId: number, outcome: Record<string, unknown>, messageId: string | null): Promise<void> {
   const now = services.clock.now();
-  // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
   if (!(await markItemDone(q, item.id, now))) return;
   if (messageId) await recordSentMessageId(q, messageId, caseId, now);
   await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'notification.sent', at: now, actorType: 'system', actorId: null, data: outcome });

@@ -18,7 +18,9 @@ export function outboxQueue(dialect: Dialect): OutboxQueue {
 /**
  * Marks an item performed inside the handler's own `store.write` (the port's `markDone`):
  * false when someone already did. On SQLite the drain then skips its own UPDATE, as after
- * `markDone`.
+ * `markDone`. Handlers mark first and record their outcome only when it is true: an erasure
+ * closes the case's pending items, and a mail in flight then must not write its outcome (the
+ * address) back on the erased case.
  */
 export function markItemDone(q: Handle, id: number, now: number): Promise<boolean> {
   return outboxQueue(q.dialect).markDone(q, id, now);

@@ -274,7 +274,6 @@ export async function sendReplyMail(services: Services, item: OutboxItem): Promi
   if (mail) await sendCaseMail(services, item, c.id, mail, { kind: 'reply', reply: Number(item.payload.event) });
   await services.store.write(async (q) => {
     const now = services.clock.now();
-    // Done by someone else meanwhile (the case erased: its pending items are closed): nothing to record.
     if (!(await markItemDone(q, item.id, now))) return;
     if (mail?.messageId) await recordSentMessageId(q, mail.messageId, c.id, now);
     await q.db.insert(q.tables.caseEvents).values({ caseId: c.id, type: 'email.sent', at: now, actorType: 'system', actorId: null, data: outcome });
