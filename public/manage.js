@@ -143,6 +143,18 @@
     }
   });
 
+  // Typing in a field and then clicking a builder button: the mouse press moves the focus,
+  // the field's change posts the form, and its answer replaces the builder (the button with
+  // it) before the mouse is released, so the click never happened and "Save" did nothing.
+  // The press leaves the focus where it is; the click's post carries the typed value.
+  document.addEventListener('mousedown', function (event) {
+    if (event.button !== 0) return;
+    var button = event.target && event.target.closest ? event.target.closest('#builder-form button[type="submit"]') : null;
+    var field = document.activeElement;
+    if (!button || !field || field === button || !field.form || field.form.id !== 'builder-form') return;
+    event.preventDefault();
+  });
+
   document.addEventListener('DOMContentLoaded', function () {
     setup(document);
   });

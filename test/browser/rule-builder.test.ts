@@ -195,6 +195,28 @@ describe('the rule builder with JavaScript', () => {
     expect(suite.problems()).toEqual([]);
   }, 180_000);
 
+  it('a field typed and a button clicked at a person\'s pace: the click is not lost to the field\'s own update', async () => {
+    // A person holds the button ~100 ms. The press used to move the focus, the field's change
+    // post came back and replaced the builder (the button with it) before the release: the
+    // command, or Save, silently did nothing.
+    const page = await manager(true);
+    await page.goto(`${suite.server.url}/manage/rules/routing`);
+    const n = (await version(suite.server, 'routing', (await versions(suite.server, 'routing'))[0]!.version)).rules.length;
+    await command(page, true, () => page.locator('#add-rule').click());
+    const card = page.locator(`#rule-card-${n}`);
+    await card.getByLabel(`Rule ${n + 1}: name`).fill('Typed, then a group');
+    await command(page, true, () => card.getByRole('button', { name: `+ Group in the conditions of rule ${n + 1}` }).click({ delay: 150 }));
+    await expect(card.getByLabel(`Rule ${n + 1}, condition 2.1: field`).count()).resolves.toBe(1);
+    await expect(card.getByLabel(`Rule ${n + 1}: name`).inputValue()).resolves.toBe('Typed, then a group');
+    // Save, the same way, on a rule that is complete.
+    await page.goto(`${suite.server.url}/manage/rules/routing`);
+    await page.getByLabel('Rule 1: name').fill('Typed, then saved');
+    await Promise.all([page.waitForURL(/\?saved=\d+#builder-panel$/), page.locator('#builder-save').click({ delay: 150 })]);
+    const saved = await version(suite.server, 'routing', (await versions(suite.server, 'routing'))[0]!.version);
+    expect((saved.rules[0] as { name: string }).name).toBe('Typed, then saved');
+    expect(suite.problems()).toEqual([]);
+  }, 120_000);
+
   it('keeps a past case as an example in one click; publish is refused while an example fails, then overridden with a note', async () => {
     const ref = await newCase({ customer: { email: 'ann@example.com' }, subject: 'Invoice question', description: 'The invoice total looks wrong' });
     const page = await manager(true);
