@@ -155,6 +155,96 @@
     event.preventDefault();
   });
 
+  // Typing on in a field while a post is on its way (the last field's change, or this one's
+  // own): the builder it brings back would put the field's old value over what was typed
+  // since and move the caret. The field being typed in is kept as it is (value, caret,
+  // selection) unless the answer changed that field to something neither it nor the post
+  // held; it takes the answer's attributes (aria-invalid, the messages it points to).
+  var sent = {};
+  document.addEventListener('htmx:configRequest', function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || elt.id !== 'builder-form') return;
+    sent = {};
+    elt.querySelectorAll('input[id], textarea[id]').forEach(function (field) {
+      sent[field.id] = field.value;
+    });
+  });
+  var typing = null;
+  document.addEventListener('htmx:beforeSwap', function (event) {
+    typing = null;
+    if (!event.detail || !event.detail.shouldSwap) return;
+    var target = event.detail.target;
+    var field = document.activeElement;
+    if (!target || target.id !== 'builder' || !field || !field.id || !target.contains(field)) return;
+    if (field.tagName !== 'TEXTAREA' && !(field.tagName === 'INPUT' && /^(text|search|email|url|tel|number)$/.test(field.type))) return;
+    var start = null;
+    var end = null;
+    try {
+      start = field.selectionStart;
+      end = field.selectionEnd;
+    } catch (e) {
+      // number fields have no selection to read
+    }
+    typing = { field: field, start: start, end: end };
+    hold(field);
+  });
+  document.addEventListener('htmx:afterSwap', function () {
+    var kept = typing;
+    typing = null;
+    if (!kept) return;
+    var old = kept.field;
+    var fresh = document.getElementById(old.id);
+    old.keptState.swapping = false;
+    var same = fresh && fresh !== old && fresh.tagName === old.tagName;
+    if (!same || (fresh.defaultValue !== old.defaultValue && fresh.defaultValue !== sent[old.id])) {
+      old.keptState.release(false);
+      return;
+    }
+    Array.prototype.slice.call(old.attributes).forEach(function (a) {
+      if (!fresh.hasAttribute(a.name)) old.removeAttribute(a.name);
+    });
+    Array.prototype.slice.call(fresh.attributes).forEach(function (a) {
+      if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+    });
+    fresh.replaceWith(old);
+    old.focus({ preventScroll: true });
+    if (kept.start !== null && old.setSelectionRange) old.setSelectionRange(kept.start, kept.end);
+  });
+
+  // While a field is swapped out and back, Chrome reports the typing so far as a change,
+  // which would post once per keystroke while answers keep coming. Until something is typed
+  // after the latest swap, the field's change is dropped; when the field is left, its value
+  // is posted unless a change went out since or the last post already carried it.
+  function hold(field) {
+    if (field.keptState) {
+      field.keptState.typed = false;
+      field.keptState.swapping = true;
+      return;
+    }
+    var state = { typed: false, changed: false, swapping: true, release: release };
+    field.keptState = state;
+    function typed() {
+      state.typed = true;
+    }
+    function gate(event) {
+      if (!state.typed) event.stopImmediatePropagation();
+      else state.changed = true;
+    }
+    function left() {
+      if (!state.swapping) release(true);
+    }
+    function release(post) {
+      field.removeEventListener('input', typed);
+      field.removeEventListener('change', gate, true);
+      field.removeEventListener('focusout', left);
+      delete field.keptState;
+      if (post && !state.changed && field.isConnected && field.value !== sent[field.id]) field.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    field.addEventListener('input', typed);
+    field.addEventListener('change', gate, true);
+    field.addEventListener('focusout', left);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setup(document);
   });

@@ -217,6 +217,41 @@ describe('the rule builder with JavaScript', () => {
     expect(suite.problems()).toEqual([]);
   }, 120_000);
 
+  it('typing on in the next field while the last change is on its way: the builder that comes back keeps what was typed', async () => {
+    const page = await manager(true);
+    await page.goto(`${suite.server.url}/manage/rules/routing`);
+    const priority = page.locator('#f-n-rules-0-priority');
+    const before = await priority.inputValue();
+    // The answer to the name's change is held until the next field has been typed in.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answers = 0;
+    await page.route('**/manage/rules/routing/builder', async (route) => {
+      if (answers++ === 0) await held;
+      await route.continue();
+    });
+    await page.getByLabel('Rule 1: name').fill('Renamed while typing on');
+    await page.getByLabel('Rule 1: name').press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('f-n-rules-0-priority');
+    await page.keyboard.type('42');
+    const settled = await page.evaluate(() => (window as unknown as { settled: number }).settled);
+    release();
+    await page.waitForFunction((b) => (window as unknown as { settled: number }).settled > b && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'), settled);
+    // The name's change came back (the JSON view has it); the number typed since is still there, caret and all.
+    expect(await page.locator('#definition-json').inputValue()).toContain('"name": "Renamed while typing on"');
+    await expect(priority.inputValue()).resolves.toBe('42');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('f-n-rules-0-priority');
+    await page.keyboard.type('7');
+    await expect(priority.inputValue()).resolves.toBe('427');
+    expect(answers).toBe(1);
+    // Leaving the field posts it, once.
+    await command(page, true, () => page.keyboard.press('Tab'));
+    expect(await page.locator('#definition-json').inputValue()).toMatch(/"priority": 427\b/);
+    expect(answers).toBe(2);
+    expect(before).not.toBe('427');
+    expect(suite.problems()).toEqual([]);
+  }, 120_000);
+
   it('keeps a past case as an example in one click; publish is refused while an example fails, then overridden with a note', async () => {
     const ref = await newCase({ customer: { email: 'ann@example.com' }, subject: 'Invoice question', description: 'The invoice total looks wrong' });
     const page = await manager(true);
