@@ -4,7 +4,9 @@
  * - rule builder: Alt+ArrowUp / Alt+ArrowDown moves the rule that has the focus; rules can
  *   be dragged by their heading onto another rule;
  * - workflow diagram: zoom buttons and dragging to pan (text never below 12 px: the zoom
- *   only goes up from the diagram's own size).
+ *   only goes up from the diagram's own size);
+ * - both builders post on every change and come back whole: a click after typing is not lost
+ *   to that post, and typing on while an answer is on its way is not overwritten by it.
  * No inline script or style (CSP): styles are set through the CSSOM only.
  */
 (function () {
