@@ -75,9 +75,12 @@ const order = (look: Pick<Look, 'caseId'>) => (look.caseId !== undefined ? sql.r
 
 /** Claims up to `n` candidates in one statement: locked (others' skipped), leased, returned. */
 async function claimCandidates(q: Handle, ctx: WaveContext, n: number): Promise<OutboxItem[]> {
+  // Not the items this process is still performing: one whose lease ran out meanwhile (a slow
+  // receiver) would be claimed again, then neither performed (it is in flight) nor waited for.
+  const performing = ctx.inFlight.size > 0 ? sql`AND o.id NOT IN (SELECT jsonb_array_elements_text(${JSON.stringify([...ctx.inFlight.keys()])}::jsonb)::bigint)` : sql``;
   const rows = await q.all<PgRow>(sql`
     WITH picked AS (
-      SELECT o.id FROM outbox o WHERE ${candidates(ctx, 'wave')}
+      SELECT o.id FROM outbox o WHERE ${candidates(ctx, 'wave')} ${performing}
       ORDER BY ${order(ctx)} LIMIT ${n}
       FOR UPDATE OF o SKIP LOCKED
     )

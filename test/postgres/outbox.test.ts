@@ -210,6 +210,40 @@ describe('the outbox on PostgreSQL', () => {
     expect(log).toEqual(['start auto-close full', 'end auto-close full']);
   });
 
+  it('a full drain waits for an item another drain of this process is still performing after its lease ran out, then performs the case’s next one', async () => {
+    await enqueue([{ caseId: caseIds[3]!, name: 'slow mail' }]);
+    const w = worker();
+    let claimed!: () => void;
+    const started = new Promise<void>((resolve) => (claimed = resolve));
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const slow: OutboxHandler = async (services, item) => {
+      log.push(`start ${String(item.payload.name)} background`);
+      claimed();
+      await finished;
+      await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
+      log.push(`end ${String(item.payload.name)} background`);
+    };
+    const background = drainOutbox(w, new Map([['test.work', slow]]));
+    await started;
+    // Longer than a lease (a slow receiver; in the tests, a clock moved on), and the case's next item queued.
+    h.clock.advance(LOCK_MS + 1);
+    await enqueue([{ caseId: caseIds[3]!, name: 'escalation rules' }]);
+    // The sweep's drain, in the same process: it claimed the expired lease again, found the
+    // item already in flight here, neither performed nor waited for it, and returned {0, 0}
+    // before the rules had run (POST /api/v1/sla/sweep answered before its work was done).
+    let returned = false;
+    const full = drainOutbox({ ...w, who: 'full' } as Services, handlers).finally(() => (returned = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(returned).toBe(false);
+    finish();
+    expect(await background).toEqual({ done: 1, failed: 0 });
+    expect(await full).toEqual({ done: 1, failed: 0 });
+    expect(log).toEqual(['start slow mail background', 'end slow mail background', 'start escalation rules full', 'end escalation rules full']);
+    // Performed once, claimed once.
+    expect((await rows()).map((r) => [r.name, r.attempts, r.doneAt !== null])).toEqual([['slow mail', 1, true], ['escalation rules', 1, true]]);
+  });
+
   it('retries a failing item with back-off by the clock, then gives up on it for good', async () => {
     await enqueue([{ type: 'test.fail', name: 'f' }]);
     const w = worker();
