@@ -185,6 +185,26 @@ describe('sessions on pages', () => {
     expect((await out.post('/logout', {}, { csrf: false })).headers.get('Location')).toBe('/login?signed_out=1');
   });
 
+  it('a form from another site carrying an ended session cookie is refused, its text not shown back on our page', async () => {
+    const c = signedIn(h, alice);
+    await endSessions(c);
+    const bait = 'Your account is locked. Call +1 555 0100 and give the code.';
+    for (const headers of [{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }]) {
+      for (const htmx of [false, true]) {
+        const res = await c.post('/cases/C-1001/messages', { body: bait }, { csrf: false, headers, htmx });
+        expect(res.status, JSON.stringify(headers)).toBe(403);
+        const page = await res.text();
+        expect(page).toContain('This request came from another site and was refused.');
+        expect(page).not.toContain('Call +1 555 0100');
+        expect(page).not.toContain('login-form');
+      }
+    }
+    // The same form from this site is still answered with sign-in and its text.
+    const own = await c.post('/cases/C-1001/messages', { body: bait }, { csrf: false, headers: { Origin: 'http://localhost', 'Sec-Fetch-Site': 'same-origin' } });
+    expect(own.status).toBe(401);
+    expect(await own.text()).toContain(`>${bait}</textarea>`);
+  });
+
   it('live-update polls do not count as activity; page views do', async () => {
     const c = signedIn(h, alice);
     const lastSeen = async () => (await sessionRows())[0]!.lastSeenAt;

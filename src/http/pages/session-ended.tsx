@@ -8,7 +8,8 @@
  *   an alert in #flash says the session ended and links to sign-in, and the form keeps its text;
  *   the poll stops (286).
  * - A form sent without htmx gets the sign-in page (401) showing the text it carried, to be
- *   copied, with `next` the page the form was on.
+ *   copied, with `next` the page the form was on. Only a form from this site gets here (its
+ *   Origin is checked, session.ts `pageCsrf`): another site's text is never shown on our page.
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';

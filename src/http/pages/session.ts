@@ -46,7 +46,8 @@ async function sentToken(c: PageContext): Promise<string | undefined> {
   return typeof body._csrf === 'string' ? body._csrf : undefined;
 }
 
-async function verifyCsrf(c: PageContext, expected: string, options: PageOptions): Promise<void> {
+/** A request from another site (its Origin, or without one its Sec-Fetch-Site, says so): CSRF_REJECTED. */
+function verifySameSite(c: PageContext, options: PageOptions): void {
   const origin = c.req.header('Origin');
   if (origin !== undefined) {
     if (!originAllowed(c, origin, options)) throw new DomainError('CSRF_REJECTED', 'This request came from another site and was refused.');
@@ -56,6 +57,10 @@ async function verifyCsrf(c: PageContext, expected: string, options: PageOptions
       throw new DomainError('CSRF_REJECTED', 'This request came from another site and was refused.');
     }
   }
+}
+
+async function verifyCsrf(c: PageContext, expected: string, options: PageOptions): Promise<void> {
+  verifySameSite(c, options);
   const sent = await sentToken(c);
   if (!sent || !safeEqual(sent, expected)) {
     throw new DomainError('CSRF_REJECTED', 'The form expired or is not from this site. Reload the page and try again.');
@@ -104,7 +109,13 @@ export function pageCsrf(options: PageOptions): MiddlewareHandler<PageEnv> {
     if (!isPagePath(c.req.path) || SAFE_METHODS.has(c.req.method)) return next();
     const ended = getCookie(c, names.session) !== undefined && !c.get('session');
     if (ended && c.req.path === '/logout') return next(); // nothing left to sign out of
-    if (ended && !isVisitorForm(c.req.path)) throw new DomainError('UNAUTHENTICATED', 'Your session has ended. Please sign in again.');
+    // The ended session's token is gone, so its form cannot be checked by it; but it came from
+    // this site, as every form does: another site's post carrying a dead cookie (a sibling
+    // subdomain, a script) is refused, not answered with our sign-in page showing its text.
+    if (ended && !isVisitorForm(c.req.path)) {
+      verifySameSite(c, options);
+      throw new DomainError('UNAUTHENTICATED', 'Your session has ended. Please sign in again.');
+    }
     await verifyCsrf(c, c.get('csrfToken'), options);
     await next();
   };
