@@ -12,6 +12,11 @@
  *   limit is above the address limit, so no single address can reach it on its own; at the
  *   limit the account is locked everywhere.
  *
+ * - `current:<type>:<id>` — attempts at the current password of a signed-in account, to
+ *   change it on `/profile` (`verifyCurrentPassword`). Whoever holds a session (a computer
+ *   left signed in, a stolen cookie) may not guess the password behind it without a limit:
+ *   at `emailLimit` wrong ones within the window the change is locked for `lockMs`.
+ *
  * Every attempt is counted *before* the password is checked, so parallel guesses cannot
  * slip past the limit while scrypt runs; a successful sign-in clears its pair counter and
  * takes its own attempt back from the other two. Unknown emails, accounts without a password
@@ -83,13 +88,13 @@ function keysFor(email: string, clientAddress: string): Keys {
 }
 
 /** Throws TOO_MANY_REQUESTS while either key is locked. */
-async function assertNotLocked(q: Handle, keys: string[], now: number): Promise<void> {
+async function assertNotLocked(q: Handle, keys: string[], now: number, what = 'Too many sign-in attempts'): Promise<void> {
   const t = q.tables.signInAttempts;
   const rows = await q.db.select({ lockedUntil: t.lockedUntil }).from(t).where(inArray(t.key, keys));
   const lockedUntil = Math.max(0, ...rows.map((r) => r.lockedUntil ?? 0));
   if (lockedUntil > now) {
     const retryAfterSeconds = Math.ceil((lockedUntil - now) / 1000);
-    throw new DomainError('TOO_MANY_REQUESTS', `Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, {
+    throw new DomainError('TOO_MANY_REQUESTS', `${what}. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, {
       retryAfterSeconds,
     });
   }
@@ -158,4 +163,26 @@ export async function signIn(services: Services, input: SignInInput, throttle: T
   }
   await services.store.write((q) => forgiveAttempt(q, keys));
   return account.ref;
+}
+
+/** The throttling key of attempts at a signed-in account's current password (erased with a customer). */
+export function currentPasswordKey(ref: PrincipalRef): string {
+  return `current:${ref.type}:${ref.id}`;
+}
+
+/**
+ * Whether `password` is the account's current one (`stored`, its hash), as asked before the
+ * password is changed: counted first and limited like guesses at one account (`emailLimit`
+ * per `windowMs`, then locked for `lockMs`: TOO_MANY_REQUESTS); the right one clears the count.
+ */
+export async function verifyCurrentPassword(services: Services, ref: PrincipalRef, password: string, stored: string, throttle: ThrottleOptions = DEFAULT_THROTTLE): Promise<boolean> {
+  const key = currentPasswordKey(ref);
+  const started = services.clock.now();
+  await services.store.write(async (q) => {
+    await assertNotLocked(q, [key], started, 'Too many wrong current passwords');
+    if (!(await countAttempt(q, key, throttle.emailLimit, throttle, started))) await assertNotLocked(q, [key], started, 'Too many wrong current passwords');
+  });
+  const matches = await verifyPassword(password.slice(0, 1024), stored);
+  if (matches) await services.store.write((q) => q.db.delete(q.tables.signInAttempts).where(eq(q.tables.signInAttempts.key, key)));
+  return matches;
 }

@@ -24,6 +24,7 @@
 import fs from 'node:fs';
 import { personLimitKey } from '../auth/rate-limit.js';
 import { bucketKey } from '../auth/shared-rate-limit.js';
+import { currentPasswordKey } from '../auth/sign-in.js';
 import { and, eq, inArray, isNotNull, isNull, like, or, sql, type Column } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import type { Handle } from '../db/store/index.js';
@@ -137,6 +138,7 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     count('idempotencyKeys', affected(await q.db.delete(t.idempotencyKeys).where(eq(t.idempotencyKeys.principal, `customer:${customerId}`)).returning({ key: t.idempotencyKeys.key })));
     count('signUps', affected(await q.db.delete(t.signUps).where(inArray(t.signUps.email, addresses)).returning({ id: t.signUps.tokenHash })));
     const attempts = t.signInAttempts;
+    count('signInAttempts', affected(await q.db.delete(attempts).where(eq(attempts.key, currentPasswordKey({ type: 'customer', id: customerId }))).returning({ key: attempts.key })));
     for (const address of addresses) {
       count('signInAttempts', affected(await q.db.delete(attempts).where(or(eq(attempts.key, `email:${address}`), like(attempts.key, `% ${address}`))).returning({ key: attempts.key })));
     }

@@ -6,7 +6,8 @@
  */
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { hashPassword, verifyPassword } from '../auth/password.js';
+import { hashPassword } from '../auth/password.js';
+import { verifyCurrentPassword } from '../auth/sign-in.js';
 import { revokeLinks } from '../auth/links.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import type { Handle, Tables } from '../db/store/index.js';
@@ -92,14 +93,14 @@ export async function setBrowserTimeZone(services: Services, ref: PrincipalRef, 
 }
 
 /**
- * Changes the password after checking the current one (an account without a password — a
+ * Changes the password after checking the current one (throttled: `verifyCurrentPassword`; an account without a password — a
  * customer who came in by mail — sets its first one). Every other session of the account
  * ends, and every one-time link of it not yet used (sign-in, reset, set-password), as when a
  * link is used; the one in use (`keepSession`, its id hash) stays signed in.
  */
 export async function changePassword(services: Services, ref: PrincipalRef, input: { current: string; next: string }, keepSession: string | null): Promise<void> {
   const stored = (await services.store.query((q) => profileRow(q, ref))).passwordHash;
-  if (stored !== null && !(await verifyPassword(input.current, stored))) {
+  if (stored !== null && !(await verifyCurrentPassword(services, ref, input.current, stored))) {
     throw new ValidationError([{ path: 'current', message: 'this is not your current password' }]);
   }
   const checked = passwordSchema.safeParse(input.next);

@@ -189,7 +189,7 @@ describe('sessions on pages', () => {
     const c = signedIn(h, alice);
     await endSessions(c);
     const bait = 'Your account is locked. Call +1 555 0100 and give the code.';
-    for (const headers of [{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }]) {
+    for (const headers of [{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }] as Record<string, string>[]) {
       for (const htmx of [false, true]) {
         const res = await c.post('/cases/C-1001/messages', { body: bait }, { csrf: false, headers, htmx });
         expect(res.status, JSON.stringify(headers)).toBe(403);
