@@ -77,8 +77,8 @@ export interface Limit {
 export const personLimitKey = {
   /** Mailed links asked for one address. */
   address: (email: string) => `links:address:${normalizeEmail(email).slice(0, 254)}`,
-  /** New cases or messages of a customer acting themselves. */
-  customer: (kind: 'cases' | 'messages', customerId: number) => `${kind}:customer:${customerId}`,
+  /** New cases, messages or changes of state (a transition: mark solved, reopen) of a customer acting themselves. */
+  customer: (kind: 'cases' | 'messages' | 'changes', customerId: number) => `${kind}:customer:${customerId}`,
 };
 
 /** A bucket: requests left (fractional while refilling) as of `at`. */

@@ -11,17 +11,35 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from './middleware/body-limit.js';
 import { formatBytes } from '../attachments/settings.js';
-import { personLimitKey, type Limit, type LimitState } from '../auth/rate-limit.js';
+import { personLimitKey, type Limit, type LimitState, type RateLimits } from '../auth/rate-limit.js';
 import { DomainError } from '../errors.js';
 import type { AppEnv, Principal } from './types.js';
 
-type Kind = 'cases' | 'messages';
+/**
+ * `changes`: a customer's changes to their cases by themselves — transitions (mark solved,
+ * reopen) and ratings, the mailed one-click rating too — at their messages' rate in a bucket of
+ * its own: each one writes the timeline (and a transition runs the rules, moves the SLA clocks
+ * and sends webhooks), so without a limit one customer could do it without end. Staff and
+ * tokens are not limited in them.
+ */
+type Kind = 'cases' | 'messages' | 'changes';
+
+const WHAT: Record<Kind, string> = { cases: 'new requests from your account', messages: 'messages from your account', changes: 'changes to your requests' };
+
+function customerLimit(rates: RateLimits, kind: Kind, customerId: number): Limit {
+  return {
+    key: personLimitKey.customer(kind, customerId),
+    rate: kind === 'cases' ? rates.casesPerCustomer : rates.messagesPerCustomer,
+    what: WHAT[kind],
+    policy: 'customer',
+  };
+}
 
 function limitsFor<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): Limit[] {
   const { rates } = c.get('limits');
   const out: Limit[] = [];
   const token = c.get('tokenKey');
-  if (token !== null) {
+  if (token !== null && kind !== 'changes') {
     out.push({
       key: `${kind}:token:${token}`,
       rate: kind === 'cases' ? rates.casesPerToken : rates.messagesPerToken,
@@ -29,14 +47,7 @@ function limitsFor<E extends AppEnv>(c: Context<E>, principal: Principal, kind: 
       policy: 'token',
     });
   }
-  if (principal.actor.type === 'customer' && principal.customerId !== null) {
-    out.push({
-      key: personLimitKey.customer(kind, principal.customerId),
-      rate: kind === 'cases' ? rates.casesPerCustomer : rates.messagesPerCustomer,
-      what: kind === 'cases' ? 'new requests from your account' : 'messages from your account',
-      policy: 'customer',
-    });
-  }
+  if (principal.actor.type === 'customer' && principal.customerId !== null) out.push(customerLimit(rates, kind, principal.customerId));
   return out;
 }
 
@@ -73,6 +84,12 @@ export function rateLimitHeaders(states: readonly LimitState[]): { 'RateLimit-Po
  */
 export async function takeRateLimit<E extends AppEnv>(c: Context<E>, principal: Principal, kind: Kind): Promise<void> {
   const headers = rateLimitHeaders(await c.get('limits').limiter.take(limitsFor(c, principal, kind)));
+  if (headers) for (const [name, value] of Object.entries(headers)) c.header(name, value);
+}
+
+/** takeRateLimit's `changes` for a customer known without a session: the mailed rating link names them. */
+export async function takeCustomerChange<E extends AppEnv>(c: Context<E>, customerId: number): Promise<void> {
+  const headers = rateLimitHeaders(await c.get('limits').limiter.take([customerLimit(c.get('limits').rates, 'changes', customerId)]));
   if (headers) for (const [name, value] of Object.entries(headers)) c.header(name, value);
 }
 

@@ -144,7 +144,7 @@ export async function eraseCustomer(services: Services, customerId: number, acto
     }
     // Rate-limit buckets named by the address or the customer (rows on PostgreSQL; SQLite's limiter keeps its buckets in memory only).
     const buckets = t.rateBuckets;
-    const bucketKeys = [...addresses.map((a) => personLimitKey.address(a)), personLimitKey.customer('cases', customerId), personLimitKey.customer('messages', customerId)].map(bucketKey);
+    const bucketKeys = [...addresses.map((a) => personLimitKey.address(a)), personLimitKey.customer('cases', customerId), personLimitKey.customer('messages', customerId), personLimitKey.customer('changes', customerId)].map(bucketKey);
     count('rateBuckets', affected(await q.db.delete(buckets).where(inArray(buckets.key, bucketKeys)).returning({ key: buckets.key })));
     const mail = t.inboundMail;
     const outbox = t.outbox;

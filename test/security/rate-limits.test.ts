@@ -1,5 +1,5 @@
 /**
- * Intake and message rate limits: per API token and per customer, 429 with Retry-After
+ * Intake, message and change rate limits: per API token and per customer, 429 with Retry-After
  * (problem+json for the API, the re-rendered form for the portal), on the injected clock.
  */
 import { count, eq } from 'drizzle-orm';
@@ -9,6 +9,8 @@ import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from './sign-in.js';
+import { csrfFrom, visitor } from '../support/pages.js';
+import { CSAT_LINK_DAYS, csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 
 let h: Harness;
 let chloe: TestActor;
@@ -130,6 +132,75 @@ describe('messages', () => {
     expect(htmx.status).toBe(429);
     expect(htmx.headers.get('HX-Retarget')).toBe('#reply-form');
     expect(await htmx.text()).toMatch(/^<form[^>]*id="reply-form"/);
+  });
+});
+
+describe('changes by a customer (transitions, ratings)', () => {
+  const timeline = async (caseId: number) => (await h.query((q) => q.db.select({ n: count() }).from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, caseId))))[0]!.n;
+
+  it('over the API: marking solved and reopening take from a bucket of their own at the messages rate, 429 with Retry-After, nothing done; staff are not limited', async () => {
+    withLimits({ messagesPerCustomer: { count: 4, windowMs: 60_000 } });
+    const token = h.tokenFor(chloe);
+    const created = (await (await newCase(token, 1)).json()) as { id: string };
+    const id = Number(created.id.slice(2));
+    const use = (transition: string, t = token) => api('POST', `/api/v1/cases/${created.id}/transitions`, { token: t, body: { transition, ...(transition === 'resolve' ? { solution: 'Cleared the jam.' } : {}) } });
+    // Messages do not use up changes, nor changes messages.
+    for (let i = 0; i < 4; i++) expect((await api('POST', `/api/v1/cases/${created.id}/messages`, { token, body: { body: 'any news?' } })).status).toBe(201);
+    for (const transition of ['markSolved', 'reopen', 'markSolved', 'reopen']) {
+      const res = await use(transition);
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(res.headers.get('RateLimit-Policy')).toBe('"customer";q=4;w=60');
+    }
+    const before = await timeline(id);
+    const refused = await use('markSolved', h.tokenFor(chloe)); // every token of the customer: one bucket
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('Retry-After'))).toBe(15);
+    expect(((await refused.json()) as { detail: string }).detail).toContain('Too many changes to your requests: at most 4 per minute.');
+    expect(await timeline(id)).toBe(before);
+    // Staff move the case as often as they need.
+    const staffToken = h.tokenFor(h.agent({ name: 'Maria', role: 'manager', queues: ['general', 'advanced'] }));
+    for (const transition of ['resolve', 'reopen', 'resolve', 'reopen', 'resolve']) expect((await use(transition, staffToken)).status).toBe(200);
+    h.clock.advance(15_000);
+    expect((await use('reopen')).status).toBe(200);
+  });
+
+  it('in the portal: the change is refused (429, Retry-After) with the message, plain and htmx', async () => {
+    withLimits({ messagesPerCustomer: { count: 1, windowMs: 60_000 } });
+    const created = (await (await newCase(h.tokenFor(chloe), 1)).json()) as { id: string };
+    const portal = await signedIn(h, chloe);
+    expect((await portal.post(`/cases/${created.id}/transitions`, { transition: 'markSolved' })).status).toBe(303);
+    const plain = await portal.post(`/cases/${created.id}/transitions`, { transition: 'reopen' });
+    expect(plain.status).toBe(429);
+    expect(plain.headers.get('Retry-After')).toBe('60');
+    expect(await plain.text()).toContain('Too many changes to your requests: at most 1 per minute.');
+    const htmx = await portal.post(`/cases/${created.id}/transitions`, { transition: 'reopen' }, { htmx: true });
+    expect(htmx.status).toBe(429);
+    expect(await htmx.text()).toContain('Too many changes to your requests');
+    const [row] = await h.query((q) => q.db.select({ status: q.tables.cases.status }).from(q.tables.cases).where(eq(q.tables.cases.id, Number(created.id.slice(2)))));
+    expect(row!.status).toBe('resolved');
+  });
+
+  it('ratings take from the same bucket, in the portal and by the mailed one-click link (its customer, without a session)', async () => {
+    withLimits({ messagesPerCustomer: { count: 3, windowMs: 60_000 } });
+    const created = (await (await newCase(h.tokenFor(chloe), 1)).json()) as { id: string };
+    const id = Number(created.id.slice(2));
+    const portal = await signedIn(h, chloe);
+    expect((await portal.post(`/cases/${created.id}/transitions`, { transition: 'markSolved' })).status).toBe(303);
+    expect((await portal.post(`/cases/${created.id}/rating`, { satisfied: 'yes', comment: 'Great' })).status).toBe(303);
+    const link = `/csat/${makeCsatToken(await csatKey(h.services), id, chloe.id, h.clock.now() + CSAT_LINK_DAYS * 86_400_000)}`;
+    const mail = visitor(h);
+    mail.csrf = csrfFrom(await (await mail.get(link)).text());
+    expect((await mail.post(link, { answer: 'no', comment: 'Changed my mind' })).status).toBe(303);
+    const before = await timeline(id);
+    const refused = await mail.post(link, { answer: 'yes', comment: 'Again' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('Retry-After')).toBe('20');
+    expect(await refused.text()).toContain('Too many changes to your requests: at most 3 per minute.');
+    const again = await portal.post(`/cases/${created.id}/rating`, { satisfied: 'yes', comment: 'Again' });
+    expect(again.status).toBe(429);
+    expect(await timeline(id)).toBe(before);
+    h.clock.advance(20_000);
+    expect((await mail.post(link, { answer: 'yes', comment: 'Fine after all' })).status).toBe(303);
   });
 });
 

@@ -104,8 +104,8 @@ export const transitionRoute = caseApi.route({
   params: { id: caseId },
   headers: ifMatch,
   body: transitionSchema,
-  responses: { 200: { description: 'The case after the transition', schema: caseAnswer, headers: VERSION_HEADER } },
-  errors: [409],
+  responses: { 200: { description: 'The case after the transition', schema: caseAnswer, headers: { ...VERSION_HEADER, ...RATE_LIMIT_HEADERS } } },
+  errors: [409, 429],
 });
 
 export const messageRoute = caseApi.route({

@@ -256,6 +256,7 @@ export function caseRoutes(): Hono<AppEnv> {
   on(app, transitionRoute, async (c) => {
     const row = await visibleCase(c);
     const input = withIfMatch(c.req.header('If-Match'), await jsonBody(c, transitionRoute.body));
+    await takeRateLimit(c, principalOf(c), 'changes');
     await transitionCase(c.get('services'), row.id, input, principalOf(c).actor);
     return changedAnswer(c, await settle(c, row.id));
   });

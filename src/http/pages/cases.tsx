@@ -390,6 +390,7 @@ export function casePages(): Hono<PageEnv> {
       transitionForm,
       async (v, { seen, ...input }) => {
         await assertNoUnseenCustomerMessage(c, v, input.transition, seen);
+        await takeRateLimit(c, v.principal, 'changes');
         const row = await transitionCase(c.get('services'), v.row.id, input, v.principal.actor);
         const workflow = c.get('services').definitions.workflow(row.workflow, row.workflowVersion).definition;
         const label = v.principal.actor.type === 'customer' ? customerLabel(workflow, row.status) : (workflow.states[row.status]?.label ?? row.status);
@@ -492,6 +493,7 @@ export function casePages(): Hono<PageEnv> {
       'rating',
       ratingForm,
       async (v, input) => {
+        await takeRateLimit(c, v.principal, 'changes');
         await rateCase(c.get('services'), v.row.id, { satisfied: input.satisfied === 'yes', comment: input.comment }, v.principal.actor);
         return 'Thank you for your rating.';
       },

@@ -25,6 +25,7 @@ import type { FormState } from '../../../views/components.js';
 import { CsatLinkProblemPage, CsatPage, type CsatView } from '../../../views/pages/csat.js';
 import type { PageContext, PageEnv } from './env.js';
 import { formErrorsOf, readForm } from './forms.js';
+import { takeCustomerChange } from '../limits.js';
 import { redirectTo, sendHtml, viewerOf } from './render.js';
 
 interface Holder {
@@ -108,6 +109,7 @@ export function csatPages(): Hono<PageEnv> {
     if (holder.view.earlier) return page(c, holder.view, { values }, 409);
     const answer = answerOf(values.answer);
     if (!answer) return page(c, holder.view, { values, errors: { answer: 'Choose yes or no.' } }, 422);
+    await takeCustomerChange(c, holder.actor.id!);
     try {
       await rateCase(services, holder.caseId, { satisfied: answer === 'yes', comment: values.comment ?? '' }, holder.actor, { via: 'mail-link' });
     } catch (error) {
