@@ -174,6 +174,8 @@ export async function storeCase(
     externalId: options.externalId ?? null,
     importedAt: options.importedAt ?? null,
     mergedIntoId: null,
+    // The database trigger numbers it (migration 0039): whatever is written is replaced.
+    changeSeq: 0,
   };
   let ctx: CaseContext;
   if (options.insertAtSave) {

@@ -53,7 +53,7 @@ export function timerDue(
 export type TransitionFields = Partial<Record<TransitionField, string>>;
 
 /** Every column, and the version bumped, only if the version is still the one loaded (per dialect's table: updateOf). */
-const UPDATE_CASE = { except: ['id', 'version'] as ('id' | 'version')[], also: 'version = ?', where: 'id = ? AND version = ?' };
+const UPDATE_CASE = { except: ['id', 'version', 'changeSeq'] as ('id' | 'version' | 'changeSeq')[], also: 'version = ?', where: 'id = ? AND version = ?' };
 
 const INSERT_OUTBOX = 'INSERT INTO outbox (type, case_id, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?)';
 

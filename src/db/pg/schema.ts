@@ -202,6 +202,7 @@ export const cases = pgTable(
     externalId: text('external_id'),
     importedAt: bigint('imported_at', { mode: 'number' }),
     mergedIntoId: bigint('merged_into_id', { mode: 'number' }),
+    changeSeq: bigint('change_seq', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
@@ -215,6 +216,7 @@ export const cases = pgTable(
     index('cases_first_response_idx').on(t.firstResponseAt).where(sql`${t.firstResponseAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
+    index('cases_change_seq_idx').on(t.changeSeq),
   ],
 );
 
@@ -859,6 +861,8 @@ export const webhookSubscriptions = pgTable(
     description: text('description').notNull().default(''),
     events: jsonb('events').$type<Data<typeof s.webhookSubscriptions.events>>().notNull(),
     secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretUntil: bigint('previous_secret_until', { mode: 'number' }),
     enabled: boolean('enabled').notNull().default(true),
     failingSince: bigint('failing_since', { mode: 'number' }),
     disabledAt: bigint('disabled_at', { mode: 'number' }),

@@ -126,6 +126,13 @@ export const cases = sqliteTable(
      * a duplicate; mail to its thread and its portal page lead there. Null: not merged.
      */
     mergedIntoId: integer('merged_into_id'),
+    /**
+     * The case's place in the order of changes (`GET /api/v1/cases?updatedSince=`, docs/api.md,
+     * *Incremental sync*): a database trigger sets it, on every insert and update of the row, to
+     * one more than any case has — in commit order (SQLite commits one writer at a time; on
+     * PostgreSQL a deferred trigger takes it under a lock at commit). The code never writes it.
+     */
+    changeSeq: integer('change_seq').notNull().default(0),
   },
   (t) => [
     index('cases_queue_open_due_idx').on(t.queueId, t.open, t.slaDueAt, t.id),
@@ -145,6 +152,7 @@ export const cases = sqliteTable(
     index('cases_first_response_idx').on(t.firstResponseAt).where(sql`${t.firstResponseAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
+    index('cases_change_seq_idx').on(t.changeSeq),
   ],
 );
 

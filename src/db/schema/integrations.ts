@@ -12,6 +12,12 @@ export const webhookSubscriptions = sqliteTable('webhook_subscriptions', {
   /** Event types (`case.created`, …), a JSON array. */
   events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
   secret: text('secret').notNull(),
+  /**
+   * The secret a rotation replaced (src/webhooks/rotate-secret.ts): deliveries are signed with it
+   * too, beside `secret`, until `previousSecretUntil`; after that it counts no more.
+   */
+  previousSecret: text('previous_secret'),
+  previousSecretUntil: integer('previous_secret_until'),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
   /** Since when every attempt failed (null after a success): a day of failures disables it. */
   failingSince: integer('failing_since'),

@@ -51,7 +51,8 @@ export const listCasesRoute = caseApi.route({
   method: 'get',
   path: '/',
   summary: 'List cases',
-  description: 'Newest first, keyset pagination (`nextCursor`). Customers get their own cases in the customer projection. A queue or state that does not exist is 422 naming it.',
+  description:
+    'Newest first, keyset pagination (`nextCursor`). Customers get their own cases in the customer projection. A queue or state that does not exist is 422 naming it. With `updatedSince` (staff) it is an incremental sync: the cases changed since, oldest change first, never skipping or repeating one while paging, and a `syncCursor` to send as `cursor` next time (docs/api.md, *Incremental sync*).',
   access: EVERYONE,
   query: listCasesSchema,
   responses: { 200: caseList },

@@ -103,6 +103,7 @@ function summary(row: CaseRow) {
     slaDueAt: row.slaDueAt === NO_DUE_AT ? null : iso(row.slaDueAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
+    version: row.version,
   };
 }
 
@@ -215,9 +216,10 @@ export function caseRoutes(): Hono<AppEnv> {
 
   on(app, listCasesRoute, async (c) => {
     const query = parseWith(listCasesRoute.query, c.req.query());
-    const { rows, nextCursor } = await listCases(c.get('services'), principalOf(c), query);
+    const { rows, nextCursor, syncCursor } = await listCases(c.get('services'), principalOf(c), query);
     const services = c.get('services');
-    return c.json({ items: rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row))), nextCursor });
+    const items = rows.map((row) => (isCustomer(c) ? customerCaseSummary(services, row) : summary(row)));
+    return c.json(syncCursor === undefined ? { items, nextCursor } : { items, nextCursor, syncCursor });
   });
 
   on(app, getCaseRoute, async (c) => {

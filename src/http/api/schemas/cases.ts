@@ -146,6 +146,7 @@ export const staffCaseSummary = z
     slaDueAt: instant.nullable(),
     createdAt: instant,
     updatedAt: instant,
+    version: z.number().int().meta({ description: 'The case version, as `GET /cases/{id}` gives it (`ETag`): a sync keeps the newest it saw of each case.' }),
   })
   .meta({ id: 'CaseSummary' });
 
@@ -156,6 +157,10 @@ export const customerCaseSummary = z
 export const caseList = z.object({
   items: z.array(z.union([staffCaseSummary, customerCaseSummary])),
   nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+  syncCursor: z
+    .string()
+    .optional()
+    .meta({ description: 'Incremental sync only (`updatedSince` or a sync cursor): keep the last page’s and send it as `cursor` next time to get only the cases changed after this answer.' }),
 });
 
 /** Only the case's reference: for someone filing into a queue they do not work. */
