@@ -30,6 +30,7 @@ import { announce, type WebhookEventType } from './events.js';
 import { caseEventBody, type WebhookBody } from './payload.js';
 import { nextWait, RETRY_AFTER_STATUSES } from '../net/retry-after.js';
 import type { WebhookRow } from './subscriptions.js';
+import { signingSecrets } from './rotate-secret.js';
 
 export const WEBHOOK_EVENT = 'webhook.event';
 export const WEBHOOK_DELIVER = 'webhook.deliver';
@@ -130,13 +131,17 @@ export async function fanOutWebhookEvent(services: Services, item: OutboxItem): 
   });
 }
 
-/** The headers of one attempt, signed with the subscription's secret. */
-export function signedHeaders(secret: string, messageId: string, at: number, payload: string): Record<string, string> {
+/**
+ * The headers of one attempt, signed with each of `secrets` (the subscription's, and during a
+ * rotation's grace period the old one after it: `signingSecrets`): `webhook-signature` is the
+ * space-separated list of their `v1,<signature>`.
+ */
+export function signedHeaders(secrets: readonly string[], messageId: string, at: number, payload: string): Record<string, string> {
   const timestamp = new Date(at);
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(Math.floor(at / 1000)),
-    'webhook-signature': new Webhook(secret).sign(messageId, timestamp, payload),
+    'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(messageId, timestamp, payload)).join(' '),
   };
 }
 
@@ -170,7 +175,7 @@ export async function deliverWebhook(services: Services, item: OutboxItem, conte
   const result = await guardedPost(sub.url, delivery.payload, {
     allowPrivate: services.integrations.allowPrivateTargets,
     timeoutMs: services.integrations.timeoutMs,
-    headers: signedHeaders(sub.secret, delivery.messageId, at, delivery.payload),
+    headers: signedHeaders(signingSecrets(sub, at), delivery.messageId, at, delivery.payload),
     ...(context ? { signal: context.signal } : {}),
   });
   const { disabled, nextAttemptAt } = await store.write((q) => recordAttempt(q, services, item, { delivery, sub, attempt, at, result }));

@@ -38,6 +38,8 @@ export interface WebhookView {
   disabledReason: string | null;
   createdBy: string;
   createdAt: string;
+  /** Until when the secret the last rotation replaced signs deliveries too (null: none; past: it no longer does). */
+  previousSecretUntil: string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -54,6 +56,7 @@ export function webhookView(row: WebhookRow): WebhookView {
     disabledReason: row.disabledReason,
     createdBy: row.createdBy,
     createdAt: new Date(row.createdAt).toISOString(),
+    previousSecretUntil: iso(row.previousSecretUntil),
   };
 }
 

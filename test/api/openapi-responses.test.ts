@@ -136,6 +136,10 @@ describe('answers match the OpenAPI document', () => {
       await call('GET /api/v1/cases/:id', who, `/api/v1/cases/${id}`);
       await call('GET /api/v1/cases/:id/events', who, `/api/v1/cases/${id}/events`);
     }
+    // Incremental sync (staff): a page with `syncCursor`, the next from it, and a bad instant.
+    const synced = await call('GET /api/v1/cases', 'alice', '/api/v1/cases?updatedSince=2026-03-01T00:00:00Z&limit=1');
+    await call('GET /api/v1/cases', 'alice', `/api/v1/cases?cursor=${synced.syncCursor as string}`);
+    await call('GET /api/v1/cases', 'alice', '/api/v1/cases?updatedSince=yesterday');
     await call('PATCH /api/v1/cases/:id', 'alice', `/api/v1/cases/${id}`, { body: { priority: 'high', tags: ['refund'], subject: 'Double charge' } });
     const form = new FormData();
     form.set('body', 'Here is the receipt.');
@@ -175,6 +179,7 @@ describe('answers match the OpenAPI document', () => {
     await call('POST /api/v1/cases/:id/offered-solution', 'chloe', `/api/v1/cases/${id}/offered-solution`, { body: { answer: 'solved' } });
     await call('GET /api/v1/cases/:id', 'chloe', '/api/v1/cases/C-999999');
     await call('GET /api/v1/cases', 'chloe', '/api/v1/cases?limit=0');
+    await call('GET /api/v1/cases', 'chloe', '/api/v1/cases?updatedSince=2026-03-01T00:00:00Z');
     await call('PATCH /api/v1/cases/:id', 'chloe', `/api/v1/cases/${id}`, { body: { priority: 'high' } });
     await call('POST /api/v1/cases', 'chloe', '/api/v1/cases', { raw: '{"subject":', type: 'application/json' });
     // A duplicate merged into the case (and refusals: into itself, across customers unconfirmed, a customer's token).
@@ -309,6 +314,8 @@ describe('answers match the OpenAPI document', () => {
     await call('GET /api/v1/webhooks/:id', 'admin', `/api/v1/webhooks/${hook.id}`);
     await call('GET /api/v1/webhooks/:id', 'admin', '/api/v1/webhooks/999999');
     await call('POST /api/v1/webhooks/:id/enable', 'admin', `/api/v1/webhooks/${hook.id}/enable`);
+    await call('POST /api/v1/webhooks/:id/rotate-secret', 'admin', `/api/v1/webhooks/${hook.id}/rotate-secret`, { body: { graceHours: 2 } });
+    await call('POST /api/v1/webhooks/:id/rotate-secret', 'admin', `/api/v1/webhooks/${hook.id}/rotate-secret`, { body: { graceHours: -1 } });
     // A churn mark from a billing system (a churn-scoped token) raises customer.churned: one real delivery.
     tokens.billing = (await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'mia@casebook.test', name: 'Billing', scopes: ['churn'] } })).token as string;
     const dana = h.customer({ email: 'dana@example.com', name: 'Dana Doe' });

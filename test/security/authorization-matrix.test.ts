@@ -78,6 +78,7 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/webhooks/:id':                      '401   403   403   403   403   403   403   ok',
   'DELETE /api/v1/webhooks/:id':                   '401   403   403   403   403   403   403   ok',
   'POST /api/v1/webhooks/:id/enable':              '401   403   403   403   403   403   403   ok',
+  'POST /api/v1/webhooks/:id/rotate-secret':       '401   403   403   403   403   403   403   ok',
   'GET /api/v1/webhooks/:id/deliveries':           '401   403   403   403   403   403   403   ok',
   'POST /api/v1/webhooks/:id/deliveries/:delivery/replay': '401   403   403   403   403   403   403   ok',
   'POST /api/v1/webhooks/:id/deliveries/replay':   '401   403   403   403   403   403   403   ok',
@@ -251,7 +252,7 @@ for (const route of [
   'GET /manage/channels/mailboxes/new', 'POST /manage/channels/mailboxes', 'POST /manage/channels/mailboxes/:id', 'POST /manage/channels/mailboxes/:id/test',
   'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
   'GET /manage/webhooks', 'POST /manage/webhooks', 'GET /manage/webhooks/:id', 'POST /manage/webhooks/:id/enable', 'POST /manage/webhooks/:id/delete',
-  'POST /manage/webhooks/:id/deliveries/:delivery/replay', 'POST /manage/webhooks/:id/deliveries/replay',
+  'POST /manage/webhooks/:id/rotate-secret', 'POST /manage/webhooks/:id/deliveries/:delivery/replay', 'POST /manage/webhooks/:id/deliveries/replay',
 ]) MATRIX[route] = ADMIN_ONLY;
 MATRIX['GET /manage/channels/chat-sites/:id'] = MANAGE;
 for (const route of ['POST /manage/channels/chat-sites', 'POST /manage/channels/chat-sites/:id', 'POST /manage/channels/chat-sites/:id/secret']) MATRIX[route] = ADMIN_ONLY;

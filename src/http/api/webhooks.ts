@@ -7,6 +7,7 @@
  *   GET    /webhooks/:id                               one subscription
  *   DELETE /webhooks/:id                               → 204
  *   POST   /webhooks/:id/enable                        enable a disabled subscription again
+ *   POST   /webhooks/:id/rotate-secret                 { graceHours? } → a new `secret` (shown once); the old one signs too for the grace period
  *   GET    /webhooks/:id/deliveries                    its deliveries, newest first, each with every attempt (?limit=&status=&before=; `Link: rel="next"`)
  *   POST   /webhooks/:id/deliveries/:delivery/replay   send that message again now → 202
  *   POST   /webhooks/:id/deliveries/replay             send again every message that failed and has not arrived since → 202
@@ -18,12 +19,13 @@ import { WEBHOOK_DELIVERY_STATUSES } from '../../db/schema/index.js';
 import { ValidationError } from '../../errors.js';
 import { BULK_REPLAY_MAX, listDeliveryPage, replayDelivery, replayFailedDeliveries } from '../../webhooks/delivery-log.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/events.js';
+import { DEFAULT_GRACE_HOURS, rotateSecretSchema, rotateWebhookSecret } from '../../webhooks/rotate-secret.js';
 import { createWebhook, deleteWebhook, enableWebhook, getWebhook, listWebhooks, webhookView } from '../../webhooks/subscriptions.js';
 import { jsonBody, parseWith, readJson } from '../json-body.js';
 import { requireRole } from '../middleware/api-auth.js';
 import { ADMINS_ONLY, apiGroup, on } from '../openapi/route-spec.js';
 import type { AppEnv } from '../types.js';
-import { createdWebhook, webhook, webhookDelivery, webhookEventType } from './schemas/integrations.js';
+import { createdWebhook, rotatedWebhook, webhook, webhookDelivery, webhookEventType } from './schemas/integrations.js';
 
 export const webhookApi = apiGroup('/webhooks', 'Webhooks');
 
@@ -100,6 +102,17 @@ export const enableWebhookRoute = webhookApi.route({
   params: idParams,
   responses: { 200: webhook },
 });
+export const rotateSecretRoute = webhookApi.route({
+  method: 'post',
+  path: '/:id/rotate-secret',
+  summary: 'Rotate the signing secret',
+  description: `A new signing secret, in the answer only (shown once, like a new subscription's). For the grace period (\`graceHours\`, default ${DEFAULT_GRACE_HOURS}) every delivery is signed with the new and the old secret — two \`v1,\` entries in \`webhook-signature\`, the new one first — so the receiver can switch to the new secret at any time in between; after it, only the new secret signs. A second rotation within the grace period drops the oldest secret. The body may be empty.`,
+  access: ADMINS_ONLY,
+  params: idParams,
+  body: rotateSecretSchema,
+  bodyOptional: true,
+  responses: { 200: rotatedWebhook },
+});
 export const listDeliveriesRoute = webhookApi.route({
   method: 'get',
   path: '/:id/deliveries',
@@ -169,6 +182,13 @@ export function webhookRoutes(): Hono<AppEnv> {
   });
 
   on(app, enableWebhookRoute, async (c) => c.json(await enableWebhook(c.get('services'), numericId(c.req.param('id'), 'webhook'), c.get('principal')!.actor)));
+
+  on(app, rotateSecretRoute, async (c) => {
+    const text = await c.req.text(); // Hono caches the body: readJson reads it again
+    const input = parseWith(rotateSecretRoute.body, text.trim() === '' ? {} : await readJson(c));
+    const { webhook: rotated, secret } = await rotateWebhookSecret(c.get('services'), numericId(c.req.param('id'), 'webhook'), input, c.get('principal')!.actor);
+    return c.json({ ...rotated, secret });
+  });
 
   on(app, listDeliveriesRoute, async (c) => {
     const { limit, status, before } = parseWith(listDeliveriesRoute.query, c.req.query());

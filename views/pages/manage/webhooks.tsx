@@ -151,14 +151,75 @@ function DeliveryRow(p: { d: DeliveryView; webhookId: number; csrfToken: string;
   );
 }
 
-export function WebhookPage(p: { viewer: Viewer; csrfToken: string; webhook: WebhookView; deliveries: DeliveryView[]; olderBefore?: number | null; secret: string | null; notice: string | null }) {
+/** The grace periods the rotation form offers (hours; the API takes any whole number 0–168). */
+const GRACE_CHOICES: [number, string][] = [
+  [1, '1 hour'],
+  [24, '24 hours'],
+  [72, '3 days'],
+  [168, '7 days'],
+  [0, 'none: the old secret stops at once'],
+];
+
+/**
+ * The signing secret: rotating it, whether the old one still signs, and how a receiver checks
+ * a signature (docs/integrations.md, *Rotating the secret*).
+ */
+function SecretPanel(p: { w: WebhookView; csrfToken: string; now: number }) {
+  const until = p.w.previousSecretUntil;
+  const overlapping = until !== null && Date.parse(until) > p.now;
+  return (
+    <section class="panel stack" aria-labelledby="secret-heading">
+      <h2 id="secret-heading">Signing secret</h2>
+      {overlapping ? (
+        <p id="secret-overlap">
+          Rotated: deliveries are signed with the new and the old secret until <Time at={until} />, then with the new one only. Switch the receiver to the new
+          secret before then.
+        </p>
+      ) : (
+        <p id="secret-single">Deliveries are signed with one secret.</p>
+      )}
+      <p class="muted">
+        The <code>webhook-signature</code> header lists one <code>v1,&lt;signature&gt;</code> per secret that signs, separated by spaces (two during a
+        rotation, the new one first). A receiver accepts a request when any one of them matches the secret it holds, so it keeps working with the old secret
+        until it is given the new one, and with the new one from then on.
+      </p>
+      <form method="post" action={`${WEBHOOKS}/${p.w.id}/rotate-secret`} class="stack">
+        <CsrfField token={p.csrfToken} />
+        <label for="grace-hours">The old secret also signs for</label>
+        <select id="grace-hours" name="graceHours">
+          {GRACE_CHOICES.map(([hours, label]) => (
+            <option value={String(hours)} selected={hours === 24}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <div class="actions">
+          <Button id="webhook-rotate">Rotate secret</Button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+export function WebhookPage(p: {
+  viewer: Viewer;
+  csrfToken: string;
+  webhook: WebhookView;
+  deliveries: DeliveryView[];
+  olderBefore?: number | null;
+  secret: string | null;
+  /** The secret is a rotation's (the old one still signs), not a new subscription's. */
+  rotated?: boolean;
+  now: number;
+  notice: string | null;
+}) {
   const w = p.webhook;
   return (
     <Frame title={`Webhook ${w.id}`} viewer={p.viewer} csrfToken={p.csrfToken} notice={p.notice} eyebrow={<a href={WEBHOOKS}>Webhooks</a>}>
       {p.secret ? (
         <Alert tone="info" id="webhook-secret">
           <p>
-            The signing secret, shown this once — store it with the receiver now: <code id="secret-value">{p.secret}</code>
+            {p.rotated ? 'The new signing secret' : 'The signing secret'}, shown this once — store it with the receiver now: <code id="secret-value">{p.secret}</code>
           </p>
         </Alert>
       ) : null}
@@ -202,6 +263,7 @@ export function WebhookPage(p: { viewer: Viewer; csrfToken: string; webhook: Web
           </form>
         </div>
       </section>
+      <SecretPanel w={w} csrfToken={p.csrfToken} now={p.now} />
       <section class="panel" aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Deliveries</h2>
         {p.deliveries.length === 0 ? (

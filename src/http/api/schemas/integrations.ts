@@ -24,12 +24,20 @@ export const webhook = z
     disabledReason: z.string().nullable(),
     createdBy: z.string(),
     createdAt: instant,
+    previousSecretUntil: instant
+      .nullable()
+      .meta({ description: 'After a secret rotation: until when deliveries are signed with the old secret too (null: no rotation, or one without grace period; in the past: only the new secret signs).' }),
   })
   .meta({ id: 'Webhook' });
 
 export const createdWebhook = z.object({
   ...webhook.shape,
   secret: z.string().regex(/^whsec_/).meta({ description: 'The Standard Webhooks signing secret: shown once, never again.' }),
+});
+
+export const rotatedWebhook = z.object({
+  ...webhook.shape,
+  secret: z.string().regex(/^whsec_/).meta({ description: 'The new signing secret: shown once, never again. The old one signs too until `previousSecretUntil`.' }),
 });
 
 /** The body every delivery carries, exactly as signed. */

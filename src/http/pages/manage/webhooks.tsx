@@ -5,6 +5,7 @@
  *   POST /manage/webhooks                                      add: the new webhook's page with its secret, shown once
  *   GET  /manage/webhooks/:id                                  the subscription and its delivery log
  *   POST /manage/webhooks/:id/enable | delete
+ *   POST /manage/webhooks/:id/rotate-secret                    a new secret, shown once; the old one signs too for the chosen grace period
  *   POST /manage/webhooks/:id/deliveries/:delivery/replay      send that message again now
  *   POST /manage/webhooks/:id/deliveries/replay                send again every failed message the endpoint has not got since
  */
@@ -12,6 +13,7 @@ import { Hono } from 'hono';
 import { DomainError } from '../../../errors.js';
 import { listDeliveryPage, replayDelivery, replayFailedDeliveries } from '../../../webhooks/delivery-log.js';
 import { WEBHOOK_EVENT_DESCRIPTIONS, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../../../webhooks/events.js';
+import { rotateWebhookSecret } from '../../../webhooks/rotate-secret.js';
 import { createWebhook, deleteWebhook, enableWebhook, getWebhook, listWebhooks, webhookView } from '../../../webhooks/subscriptions.js';
 import type { FormState } from '../../../../views/components.js';
 import { WEBHOOKS, WebhookPage, WebhooksPage } from '../../../../views/pages/manage/webhooks.js';
@@ -47,13 +49,13 @@ async function listPage(c: PageContext, state: FormState, chosen: string[], stat
   return sendHtml(c, <WebhooksPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhooks={webhooks} events={EVENTS} state={state} chosen={chosen} notice={notice(c)} />, status);
 }
 
-async function detailPage(c: PageContext, id: number, secret: string | null) {
+async function detailPage(c: PageContext, id: number, secret: string | null, rotated = false) {
   const services = c.get('services');
   const webhook = webhookView(await getWebhook(services, id));
   // Older pages by keyset (`?before=<delivery id>`), as the API's.
   const before = /^\d{1,15}$/.test(c.req.query('before') ?? '') ? Number(c.req.query('before')) : undefined;
   const page = await listDeliveryPage(services, id, 50, { before });
-  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={page.items} olderBefore={page.nextBefore} secret={secret} notice={notice(c)} />);
+  return sendHtml(c, <WebhookPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} webhook={webhook} deliveries={page.items} olderBefore={page.nextBefore} secret={secret} rotated={rotated} now={services.clock.now()} notice={notice(c)} />);
 }
 
 export function webhookPages(): Hono<PageEnv> {
@@ -88,6 +90,17 @@ export function webhookPages(): Hono<PageEnv> {
     const id = idParam(c, 'webhook');
     await enableWebhook(c.get('services'), id, actor);
     return redirectTo(c, `${WEBHOOKS}/${id}?done=enabled`);
+  });
+
+  app.post(`${WEBHOOKS}/:id/rotate-secret`, async (c) => {
+    const { actor } = adminOf(c);
+    const id = idParam(c, 'webhook');
+    const form = await readFormAll(c);
+    const raw = form.get('graceHours')?.[0] ?? '';
+    const graceHours = /^\d{1,4}$/.test(raw) ? Number(raw) : raw === '' ? undefined : NaN;
+    const { secret } = await rotateWebhookSecret(c.get('services'), id, graceHours === undefined ? {} : { graceHours }, actor);
+    // Shown on this answer only, as a new subscription's secret (no redirect).
+    return detailPage(c, id, secret, true);
   });
 
   app.post(`${WEBHOOKS}/:id/delete`, async (c) => {
