@@ -1,8 +1,8 @@
 -- Incremental sync (docs/api.md, *Incremental sync*): every insert and update of a case row
 -- gives it the next `change_seq`, one more than any case has. SQLite runs one write transaction
 -- at a time, so the numbers are handed out in commit order: a reader that has seen number n has
--- seen every change numbered below it. The second trigger's own UPDATE does not fire it again
--- (recursive_triggers is off); the first's fires the second, which only takes the next number.
+-- seen every change numbered below it. The code never writes the column: the update trigger's
+-- WHEN leaves out the triggers' own UPDATEs (they change it), as PostgreSQL's does.
 -- Cases already there are numbered in the order of their last change (updated_at, then id).
 -- And a webhook subscription keeps the secret a rotation replaced, and until when it counts.
 ALTER TABLE `cases` ADD `change_seq` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
@@ -17,6 +17,7 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER cases_change_seq_update AFTER UPDATE ON cases
+WHEN NEW.change_seq = OLD.change_seq
 BEGIN
   UPDATE cases SET change_seq = (SELECT coalesce(max(change_seq), 0) + 1 FROM cases) WHERE id = NEW.id;
 END;

@@ -3,8 +3,10 @@
  * out the cases changed since, in the order they changed, and paging never skips or repeats a
  * case — many sharing one instant, or one changed between two pages.
  */
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 
 let h: Harness;
 
@@ -169,5 +171,31 @@ describe('GET /api/v1/cases?updatedSince=', () => {
       expect(res.headers.get('Content-Type')).toMatch(/^application\/problem\+json/);
     }
     expect((await page('', token)).items).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!ON_POSTGRES)('on PostgreSQL, transactions side by side', () => {
+  it('a change committed after a later one is not left behind the cursor', async () => {
+    const [x, y] = [await create('Changed by the long transaction'), await create('Changed meanwhile')];
+    await h.settled();
+    const before = await page(`updatedSince=${SINCE}`);
+    expect(before.items.map((c) => c.id)).toEqual([x, y]);
+    // A transaction of another session changes x and stays open…
+    const other = new pg.Client({ connectionString: h.databaseUrl! });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("UPDATE cases SET priority = 'urgent', version = version + 1 WHERE id = $1", [Number(x!.slice(2))]);
+      // …while y's change commits, and a sync reads it.
+      await setPriority(y!, 'low');
+      const during = await page(`cursor=${before.syncCursor}`);
+      expect(during.items.map((c) => c.id)).toEqual([y]);
+      await other.query('COMMIT');
+      // x's change committed last: it is after the cursor, not skipped.
+      const after = await page(`cursor=${during.syncCursor}`);
+      expect(after.items.map((c) => [c.id, c.priority])).toEqual([[x, 'urgent']]);
+    } finally {
+      await other.end();
+    }
   });
 });

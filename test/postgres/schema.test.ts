@@ -180,7 +180,7 @@ describe('the triggers behave as SQLite’s', () => {
 
   it('ports every trigger SQLite’s migrations create, but the search ones', async () => {
     const ported = ['audit_log_no_delete', 'audit_log_no_update', 'case_events_no_delete', 'case_events_no_update', 'case_events_redaction_keeps_shape', 'case_events_webhooks',
-      'cases_load_delete', 'cases_load_insert', 'cases_load_update', 'customer_changes_no_delete', 'customer_changes_no_update', 'erasures_close_only', 'erasures_no_delete',
+      'cases_change_seq_insert', 'cases_change_seq_update', 'cases_load_delete', 'cases_load_insert', 'cases_load_update', 'customer_changes_no_delete', 'customer_changes_no_update', 'erasures_close_only', 'erasures_no_delete',
       'problems_revision_delete', 'problems_revision_insert', 'problems_revision_update'];
     const inSqlite = sqliteRows<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).map((r) => r.name).filter((n) => !SEARCH_TRIGGER.test(n));
     expect(inSqlite).toEqual(ported); // a new SQLite trigger needs its port in drizzle/pg and a test here
@@ -196,6 +196,26 @@ describe('the triggers behave as SQLite’s', () => {
     await same(insert('', 'NULL', 'true'), 'ok');
     await same(insert('5000', 'NULL', 'true'), 'ok');
     expect(await sameRows('SELECT id FROM cases ORDER BY id')).toEqual([{ id: 1001 }, { id: 5000 }].map((r) => ({ id: r.id })));
+  });
+
+  it('numbers every insert and update of a case, one more than any case has (change_seq, the incremental sync order)', async () => {
+    const add = (id: number) =>
+      `INSERT INTO cases (id, customer_id, subject, description, status, state_entered_at, queue_id, workflow, workflow_version, created_at, updated_at)
+       VALUES (${id}, 1, 'Sync', 'Order of changes', 'open', 1, 'general', 'default', 1, 1, 1)`;
+    await same(add(3001), 'ok');
+    await same(add(3002), 'ok');
+    await same(add(3003), 'ok');
+    await same(`UPDATE cases SET subject = 'Sync again' WHERE id = 3001`, 'ok');
+    // Written as it was (the code never writes it): still a change, numbered.
+    await same(`UPDATE cases SET priority = 'high', change_seq = change_seq WHERE id = 3002`, 'ok');
+    const order = `SELECT id, CAST(change_seq - (SELECT min(change_seq) FROM cases WHERE id >= 3001 AND id <= 3003) AS integer) AS step FROM cases WHERE id >= 3001 AND id <= 3003 ORDER BY change_seq`;
+    expect(await sameRows(order)).toEqual([
+      { id: 3003, step: 0 },
+      { id: 3001, step: 1 },
+      { id: 3002, step: 2 },
+    ]);
+    expect(await sameRows(`SELECT CAST(count(*) - count(DISTINCT change_seq) AS integer) AS n FROM cases`)).toEqual([{ n: 0 }]);
+    await same('DELETE FROM cases WHERE id IN (3001, 3002, 3003)', 'ok');
   });
 
   it('keeps each agent’s load (staff.open_cases) as cases are assigned, closed, reopened and deleted', async () => {

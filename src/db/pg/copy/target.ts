@@ -62,6 +62,11 @@ export const MIGRATION_ROWS: Record<string, number> = { problem_library_revision
  */
 export const TRIGGERS_OFF_DURING_COPY: readonly { table: string; trigger: string; why: string }[] = [
   { table: 'cases', trigger: 'cases_load_insert', why: 'staff.open_cases is copied as it is: the trigger would count every open assigned case again' },
+  {
+    table: 'cases',
+    trigger: 'cases_change_seq_insert',
+    why: 'change_seq is copied as it is: the trigger would renumber every case at commit (and its pending events would refuse the ALTER TABLE that resumes the triggers)',
+  },
   { table: 'problems', trigger: 'problems_revision_insert', why: "the problem library's revision row is copied as it is: the trigger would change it" },
   { table: 'case_events', trigger: 'case_events_webhooks', why: 'the outbox is copied as it is: the trigger would queue a webhook delivery again for every past entry' },
 ];
