@@ -174,7 +174,7 @@ export async function storeCase(
     externalId: options.externalId ?? null,
     importedAt: options.importedAt ?? null,
     mergedIntoId: null,
-    // The database trigger numbers it (migration 0039): whatever is written is replaced.
+    // Numbered when the row is inserted (src/db/change-seq.ts, migration 0039).
     changeSeq: 0,
   };
   let ctx: CaseContext;

@@ -6,6 +6,7 @@
  */
 import type { cases } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
+import { changeSeqForInsert } from '../db/change-seq.js';
 import { insertRows, insertWholeRow } from '../db/store/rows.js';
 import { MAIL_ITEMS, type OutboxItem } from '../outbox/outbox.js';
 
@@ -79,6 +80,7 @@ export class UnstoredCase {
    * (none due that could change the case): the caller may perform them in this transaction.
    */
   async flush(q: Handle, row: CaseRow, options: { settled: boolean }): Promise<OutboxItem[]> {
+    row.changeSeq = changeSeqForInsert(q);
     await insertWholeRow(q, q.tables.cases, row);
     await insertRows(q, 'case_events', EVENT_COLUMNS, this.#events);
     const ids = await insertRows(q, 'outbox', OUTBOX_COLUMNS, this.#outbox);

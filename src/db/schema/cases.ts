@@ -130,7 +130,9 @@ export const cases = sqliteTable(
      * The case's place in the order of changes (`GET /api/v1/cases?updatedSince=`, docs/api.md,
      * *Incremental sync*): a database trigger sets it, on every insert and update of the row, to
      * one more than any case has — in commit order (SQLite commits one writer at a time; on
-     * PostgreSQL a deferred trigger takes it under a lock at commit). The code never writes it.
+     * PostgreSQL a deferred trigger takes it under a lock at commit). The code writes it only
+     * when the intake inserts a case on SQLite (src/db/change-seq.ts: the next number, sparing
+     * the trigger's second write of the row).
      */
     changeSeq: integer('change_seq').notNull().default(0),
   },
