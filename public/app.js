@@ -60,6 +60,25 @@ window.addEventListener('pageshow', (event) => {
   if (event.persisted) leaving = false;
 });
 
+// A form sent from a page opened before the latest sign-in or sign-out in another tab is refused
+// (nothing done, the text stays in the form, an alert says so) with the session's current CSRF
+// token in `X-CSRF-Token` (src/http/pages/session-ended.tsx): the page takes it, for htmx's
+// requests (<body hx-headers>) and its forms' `_csrf` fields, so sending again works.
+document.addEventListener('htmx:afterRequest', (event) => {
+  const xhr = event.detail && event.detail.xhr;
+  const token = xhr && xhr.getResponseHeader('X-CSRF-Token');
+  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token) || !document.body) return;
+  let headers = {};
+  try {
+    headers = JSON.parse(document.body.getAttribute('hx-headers') || '{}');
+  } catch {
+    headers = {};
+  }
+  headers['X-CSRF-Token'] = token;
+  document.body.setAttribute('hx-headers', JSON.stringify(headers));
+  for (const field of document.querySelectorAll('input[name="_csrf"]')) field.value = token;
+});
+
 // Focus after a swap. htmx puts the focus back on the element of the same id when the new
 // content has one; when it has none (a transition the case no longer offers after it was used)
 // or that element is hidden (a form inside a disclosure that came back closed), the browser

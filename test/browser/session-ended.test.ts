@@ -3,6 +3,10 @@
  * every other session; so does idling for 12 hours): pressing Send loses nothing. With htmx the
  * page stays, the text in its form, and says so; without JavaScript the sign-in page shows the
  * text back. Signing in again leads back to the case.
+ *
+ * The same customer signing out and in again in another tab, then sending the reply written in
+ * the first: the first page was opened in the old session (its CSRF token is that session's).
+ * Nothing is sent and nothing typed is lost; with htmx, sending again sends it.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -80,6 +84,71 @@ describe('a reply sent after the session ended', () => {
     await desk.getByLabel('Email address').fill('chloe@example.com');
     await desk.getByLabel('Password').fill(password);
     await Promise.all([desk.waitForURL(new RegExp(`/cases/${ref}$`)), desk.getByRole('button', { name: 'Sign in' }).click()]);
+    expect(suite.problems()).toEqual([]);
+  });
+});
+
+/** In another tab of the same browser: sign out, and in again (a new session, with a new CSRF token). */
+async function signOutAndInAgainInAnotherTab(page: Page): Promise<void> {
+  const tab = await page.context().newPage();
+  await tab.goto(`${suite.server.url}/portal`);
+  await Promise.all([tab.waitForURL(/\/login/), tab.getByRole('button', { name: 'Sign out' }).click()]);
+  await signInAs(tab);
+  await tab.close();
+}
+
+async function caseTexts(ref: string): Promise<string> {
+  const res = await suite.server.api('GET', `/api/v1/cases/${ref}/events`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+async function newCase(subject: string): Promise<string> {
+  const created = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: 'Something is wrong.' });
+  return ((await created.json()) as { id: string }).id;
+}
+
+describe('a reply sent from a page opened before signing in again in another tab', () => {
+  it('with htmx: nothing is sent, the text stays in the form, and sending again sends it once', async () => {
+    const ref = await newCase('Logo upload fails');
+    const desk = await suite.newPage();
+    await signInAs(desk);
+    await desk.goto(`${suite.server.url}/cases/${ref}`);
+    const reply = 'The logo is a 40 KB PNG.\nIt fails in Firefox too.';
+    await desk.getByLabel('Your message').fill(reply);
+    await signOutAndInAgainInAnotherTab(desk);
+
+    await desk.getByRole('button', { name: 'Send reply' }).click({ delay: 150 });
+    const alert = desk.locator('#page-out-of-date');
+    await alert.getByText('Nothing was sent: what you wrote is still in the form.').waitFor();
+    expect(await alert.textContent()).toContain('You are signed in as Chloe Carter.');
+    expect(new URL(desk.url()).pathname).toBe(`/cases/${ref}`);
+    expect(await desk.getByLabel('Your message').inputValue()).toBe(reply);
+    expect(await caseTexts(ref)).not.toContain('It fails in Firefox too.');
+    await expectAccessible(desk, 'stale-page-htmx');
+
+    await desk.getByRole('button', { name: 'Send reply' }).click({ delay: 150 });
+    await desk.locator('#case-page').getByText('It fails in Firefox too.').waitFor();
+    expect((await caseTexts(ref)).split('It fails in Firefox too.').length - 1).toBe(1);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('without JavaScript: a page shows what was written and leads back to the case', async () => {
+    const ref = await newCase('Invoice in the wrong currency');
+    const desk = await suite.newPage({ javaScriptEnabled: false });
+    await signInAs(desk);
+    await desk.goto(`${suite.server.url}/cases/${ref}`);
+    await desk.getByLabel('Your message').fill('It should be in euros.');
+    await signOutAndInAgainInAnotherTab(desk);
+
+    await Promise.all([desk.waitForLoadState(), desk.getByRole('button', { name: 'Send reply' }).click({ delay: 150 })]);
+    await desk.getByRole('heading', { name: 'Nothing was sent' }).waitFor();
+    expect(await desk.locator('textarea.kept-text').inputValue()).toBe('It should be in euros.');
+    expect(await caseTexts(ref)).not.toContain('It should be in euros.');
+    await Promise.all([desk.waitForURL(new RegExp(`/cases/${ref}$`)), desk.getByRole('link', { name: 'Back to the page' }).click()]);
+    await desk.getByLabel('Your message').fill('It should be in euros.');
+    await Promise.all([desk.waitForLoadState(), desk.getByRole('button', { name: 'Send reply' }).click({ delay: 150 })]);
+    await desk.locator('#case-page').getByText('It should be in euros.').waitFor();
     expect(suite.problems()).toEqual([]);
   });
 });

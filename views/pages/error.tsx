@@ -2,6 +2,7 @@
 import { Alert, PageHeader } from '../components.js';
 import { Layout } from '../layout.js';
 import type { Viewer } from '../viewer.js';
+import { KeptTexts, type KeptText } from './login.js';
 
 export interface ErrorInfo {
   status: number;
@@ -58,5 +59,48 @@ export function SessionEndedAlert(p: { signIn: string; sent: boolean }) {
         <a href={p.signIn}>Sign in again</a>
       </p>
     </Alert>
+  );
+}
+
+/**
+ * A form sent from a page opened before the latest sign-in (or sign-out) in this browser, in
+ * another tab: the session, and with it the page's CSRF token, changed since. Nothing was done.
+ * With htmx the page stays, its form keeps the text, and the answer carries the current token
+ * (app.js puts it in the page): sending again works. `who` is who is signed in now, which may
+ * not be who opened the page.
+ */
+export function StalePageAlert(p: { who: string | null; sent: boolean }) {
+  return (
+    <Alert tone="error" id="page-out-of-date">
+      <p>
+        <strong>This page was opened before you last signed in or out.</strong>{' '}
+        {p.sent ? 'Nothing was sent: what you wrote is still in the form. Send it again to send it now.' : 'Nothing was done: try again to do it now.'}
+      </p>
+      {p.who ? <p>{`You are signed in as ${p.who}.`}</p> : null}
+    </Alert>
+  );
+}
+
+/** The same without htmx: what the form carried is shown to copy, and a link leads back to the page it was on, loaded again. */
+export function StalePage(p: { viewer: Viewer | null; csrfToken: string; who: string | null; kept: KeptText[]; back: string | null }) {
+  const home = p.viewer === null ? '/login' : p.viewer.kind === 'staff' ? '/inbox' : '/portal';
+  return (
+    <Layout title="Nothing was sent" viewer={p.viewer} csrfToken={p.csrfToken}>
+      <PageHeader title="Nothing was sent" />
+      <section class="panel stack">
+        <Alert tone="error" id="page-out-of-date">
+          <p>
+            {p.kept.length > 0
+              ? 'The page you sent this from was opened before you last signed in or out, so nothing was sent. Here is what you wrote: copy it, go back to the page, and send it again.'
+              : 'The page you sent this from was opened before you last signed in or out, so nothing was done. Go back to the page and try again.'}
+          </p>
+          {p.who ? <p>{`You are signed in as ${p.who}.`}</p> : null}
+        </Alert>
+        <KeptTexts kept={p.kept} />
+        <p>
+          <a href={p.back ?? home}>{p.back ? 'Back to the page' : 'Back to the start page'}</a>
+        </p>
+      </section>
+    </Layout>
   );
 }

@@ -67,6 +67,22 @@ export interface KeptText {
   text: string;
 }
 
+/** The texts a form carried that was not acted on, read-only, to be copied. */
+export function KeptTexts(p: { kept: KeptText[] }) {
+  return (
+    <>
+      {p.kept.map((k, i) => (
+        <div class="field">
+          <label for={`kept-${i}`}>{k.label}</label>
+          <textarea id={`kept-${i}`} class="kept-text" rows={Math.min(12, Math.max(2, k.text.split('\n').length + 1))} readonly dir="auto">
+            {k.text}
+          </textarea>
+        </div>
+      ))}
+    </>
+  );
+}
+
 /**
  * The answer to a form sent (without htmx) after the session ended: nothing was done, what was
  * typed is shown to copy, and signing in leads back to the page the form was on.
@@ -83,14 +99,7 @@ export function SessionEndedPage(p: { csrfToken: string; next: string | null; ke
               : 'Nothing was done. Sign in again, then try once more.'}
           </p>
         </Alert>
-        {p.kept.map((k, i) => (
-          <div class="field">
-            <label for={`kept-${i}`}>{k.label}</label>
-            <textarea id={`kept-${i}`} class="kept-text" rows={Math.min(12, Math.max(2, k.text.split('\n').length + 1))} readonly dir="auto">
-              {k.text}
-            </textarea>
-          </div>
-        ))}
+        <KeptTexts kept={p.kept} />
         <LoginForm csrfToken={p.csrfToken} next={p.next} ways={p.ways} />
       </div>
     </Layout>

@@ -1,7 +1,8 @@
 /**
  * Errors on pages: the error page inside the layout for normal requests, an alert
  * fragment swapped into #flash for htmx requests, sign-in when nobody is signed in
- * (session-ended.tsx: nothing typed is lost). Every variant shows the request id.
+ * and a form from a page opened before the latest sign-in (session-ended.tsx: nothing typed
+ * is lost either way). Every variant shows the request id.
  */
 import type { Context } from 'hono';
 import type { DomainError } from '../../errors.js';
@@ -9,7 +10,7 @@ import { ErrorAlert, ErrorPage, type ErrorInfo } from '../../../views/pages/erro
 import { STATUS_BY_CODE, STORAGE_FULL_RETRY_AFTER_S } from '../problem.js';
 import { isHtmx, type PageContext } from './env.js';
 import { sendHtml, viewerOf } from './render.js';
-import { sessionEndedResponse } from './session-ended.js';
+import { sessionEndedResponse, stalePageResponse } from './session-ended.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -33,6 +34,7 @@ const PAGE_TITLES: Partial<Record<DomainError['code'], string>> = {
 export function pageErrorResponse(c: Context, error: DomainError): Response | Promise<Response> {
   const pc = c as PageContext;
   if (error.code === 'UNAUTHENTICATED') return sessionEndedResponse(c);
+  if (error.code === 'CSRF_REJECTED' && error.details.stalePage === true) return stalePageResponse(c);
   const status = STATUS_BY_CODE[error.code];
   const info: ErrorInfo = {
     status,

@@ -10,15 +10,22 @@
  * - A form sent without htmx gets the sign-in page (401) showing the text it carried, to be
  *   copied, with `next` the page the form was on. Only a form from this site gets here (its
  *   Origin is checked, session.ts `pageCsrf`): another site's text is never shown on our page.
+ *
+ * A form sent from a page opened before the latest sign-in or sign-out in this browser (in
+ * another tab: a new session, so the page's CSRF token is no longer the session's) is refused
+ * the same way (403): nothing is done, and nothing typed is lost. With htmx the page stays with
+ * an alert, its form keeps the text, and the answer's `X-CSRF-Token` header carries the current
+ * token, which app.js puts in the page: sending again then works (as who is signed in now, which
+ * the alert names). Without htmx a page shows the text back and links to the page it came from.
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { SessionEndedAlert } from '../../../views/pages/error.js';
+import { SessionEndedAlert, StalePage, StalePageAlert } from '../../../views/pages/error.js';
 import { SessionEndedPage, type KeptText } from '../../../views/pages/login.js';
 import { waysIn } from './access.js';
 import { isHtmx, safeNext, type PageContext } from './env.js';
 import { readForm } from './forms.js';
-import { redirectTo, sendHtml } from './render.js';
+import { redirectTo, sendHtml, viewerOf } from './render.js';
 
 /** htmx cancels the polling of an element whose request is answered with 286 (and swaps the answer). */
 const STOP_POLLING = 286 as ContentfulStatusCode;
@@ -78,4 +85,29 @@ export async function sessionEndedResponse(c: Context): Promise<Response> {
   }
   const pc = c as PageContext;
   return sendHtml(c, <SessionEndedPage csrfToken={pc.get('csrfToken') ?? ''} next={back} kept={await keptTexts(c)} ways={waysIn(pc)} />, 401);
+}
+
+/** Who is signed in now, by name. */
+function signedInAs(c: PageContext): string | null {
+  const principal = c.get('principal');
+  return principal && principal.actor.type !== 'system' ? principal.actor.name : null;
+}
+
+export async function stalePageResponse(c: Context): Promise<Response> {
+  const pc = c as PageContext;
+  const token = pc.get('csrfToken') ?? '';
+  const who = signedInAs(pc);
+  if (isHtmx(c)) {
+    c.header('X-CSRF-Token', token);
+    c.header('HX-Retarget', '#flash');
+    c.header('HX-Reswap', 'innerHTML');
+    return sendHtml(c, <StalePageAlert who={who} sent={(await keptTexts(c)).length > 0} />, 403);
+  }
+  let viewer = null;
+  try {
+    viewer = viewerOf(pc);
+  } catch {
+    viewer = null;
+  }
+  return sendHtml(c, <StalePage viewer={viewer} csrfToken={token} who={who} kept={await keptTexts(c)} back={pageOf(c)} />, 403);
 }

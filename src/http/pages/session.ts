@@ -62,8 +62,12 @@ function verifySameSite(c: PageContext, options: PageOptions): void {
 async function verifyCsrf(c: PageContext, expected: string, options: PageOptions): Promise<void> {
   verifySameSite(c, options);
   const sent = await sentToken(c);
-  if (!sent || !safeEqual(sent, expected)) {
-    throw new DomainError('CSRF_REJECTED', 'The form expired or is not from this site. Reload the page and try again.');
+  if (!sent || !TOKEN_SHAPE.test(sent)) throw new DomainError('CSRF_REJECTED', 'This form is not from this site and was refused.');
+  if (!safeEqual(sent, expected)) {
+    // From this site (the checks above), with a token that is not the current one: a page opened
+    // before the latest sign-in or sign-out in another tab (a new session, a new token). Nothing
+    // is done, and nothing typed is lost (session-ended.tsx stalePageResponse).
+    throw new DomainError('CSRF_REJECTED', 'This page was opened before you last signed in or out: nothing was done.', { stalePage: true });
   }
 }
 
