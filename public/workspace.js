@@ -335,14 +335,14 @@
   var typedInActions = null;
   var shownBeforeEdit = null;
   var shownBeforeReassign = null;
-  document.addEventListener('htmx:oobBeforeSwap', function (e) {
-    var target = e.detail && e.detail.target;
-    if (!target || target.id !== 'case-actions') return;
+  // What was typed or chosen in the Actions panel (`panel`), but not in `sent` (the form whose
+  // request brought the answer: what it carried was used, or comes back with its error).
+  function keepTyped(panel, sent) {
     typedInActions = [];
     shownBeforeEdit = null;
     shownBeforeReassign = null;
-    target.querySelectorAll('textarea[id], input[type="text"][id], select[id], input[type="checkbox"][id]').forEach(function (field) {
-      if (field.readOnly || !changedByHand(field)) return;
+    panel.querySelectorAll('textarea[id], input[type="text"][id], select[id], input[type="checkbox"][id]').forEach(function (field) {
+      if (field.readOnly || !changedByHand(field) || (sent && field.form === sent)) return;
       var label = document.querySelector('label[for="' + field.id + '"]');
       var form = field.form && field.form.querySelector('button[id$="-submit"]');
       typedInActions.push({ id: field.id, value: keptValue(field), shown: shownValue(field), label: (form ? form.textContent.trim() + ': ' : '') + (label ? label.textContent.trim() : field.name) });
@@ -354,15 +354,15 @@
       }
       if (field.id.indexOf('edit-') === 0 && !shownBeforeEdit) {
         shownBeforeEdit = [];
-        target.querySelectorAll('input[type="hidden"][id^="edit-shown-"]').forEach(function (shown) {
+        panel.querySelectorAll('input[type="hidden"][id^="edit-shown-"]').forEach(function (shown) {
           shownBeforeEdit.push({ id: shown.id, value: shown.value });
         });
       }
     });
-  });
-  document.addEventListener('htmx:oobAfterSwap', function (e) {
+  }
+  function putTypedBack() {
     var panel = document.getElementById('case-actions');
-    if (!typedInActions || !panel || !panel.contains(e.target)) return;
+    if (!typedInActions || !panel) return;
     var typed = typedInActions;
     typedInActions = null;
     (shownBeforeEdit || []).forEach(function (t) {
@@ -402,6 +402,30 @@
     });
     var heading = panel.querySelector('h2');
     panel.insertBefore(box, heading ? heading.nextSibling : panel.firstChild);
+  }
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail && e.detail.target;
+    if (target && target.id === 'case-actions') keepTyped(target, null);
+  });
+  document.addEventListener('htmx:oobAfterSwap', function (e) {
+    var panel = document.getElementById('case-actions');
+    if (typedInActions && panel && panel.contains(e.target)) putTypedBack();
+  });
+  // The answer to a command sent from the case page (a reply or note from the composer, Edit
+  // case…, a transition) is the whole case page again: what was typed into the Actions panel's
+  // other forms comes back the same way. Before, sending a note while a solution or call notes
+  // were half typed in the panel lost them, and closed their disclosures.
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var target = e.detail && e.detail.target;
+    if (!target || target.id !== 'case-page' || !e.detail.shouldSwap) return;
+    var panel = target.querySelector('#case-actions');
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    var sent = elt ? (elt.tagName === 'FORM' ? elt : elt.form || elt.closest('form')) : null;
+    if (panel) keepTyped(panel, sent);
+  });
+  document.addEventListener('htmx:afterSwap', function (e) {
+    var target = e.detail && e.detail.target;
+    if (typedInActions && target && (target.id === 'case-page' || !document.body.contains(target))) putTypedBack();
   });
 
   function setUp(root) {

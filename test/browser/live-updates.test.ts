@@ -5,7 +5,7 @@
  * someone else is taken there by the live poll; a "Done" message disappears once the case
  * changes again; a refusal names the transition and the state by their labels; a page sent
  * elsewhere sends no more polls (each would start the navigation again); what was typed or
- * chosen in the Actions panel survives the poll.
+ * chosen in the Actions panel survives the poll, and the answer to a command sent from another form.
  */
 import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -234,14 +234,15 @@ describe('the case page while the case changes', () => {
     await page.locator('#edit-submit').click();
     await page.locator('#flash').getByText('Case updated').waitFor();
     expect(await api(suite.server, 'GET', `/api/v1/cases/${ref}`)).toMatchObject({ priority: 'urgent', tags: ['hardware'] });
+    // The choice made in Reassign… survives that save's answer (the whole case page) too.
+    await expect(page.locator('#reassign-assignee').inputValue()).resolves.toBe('auto');
+    await expect(page.locator('details:has(#reassign-form)').getAttribute('open')).resolves.not.toBeNull();
 
     // Reassign… carries where the case was when the choice was made: a colleague's reassignment
     // brought in meanwhile is not overridden by the choice put back; the form says where the case is now.
     const res = await suite.server.api('POST', '/api/v1/users', { email: 'gus@casebook.test', name: 'Gus Green', role: 'agent', password: PASSWORD, queues: ['general'] });
     expect(res.status, await res.clone().text()).toBe(201);
     const gus = ((await res.json()) as { id: number }).id;
-    await page.locator('details:has(#reassign-form) > summary').click();
-    await page.locator('#reassign-assignee').selectOption('auto');
     await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { assignee: gus });
     await nextPoll(page);
     await page.locator('#case-header').getByText('Assigned to Gus Green').waitFor();
@@ -268,6 +269,34 @@ describe('the case page while the case changes', () => {
     const saved = await api(suite.server, 'GET', `/api/v1/cases/${ref}`);
     expect(saved).toMatchObject({ priority: 'high' });
     expect([...(saved.tags as string[])].sort()).toEqual(['hardware', 'vip', 'warranty']);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('text typed into the Actions panel survives a note sent from the composer meanwhile; the form that was sent is not kept', async () => {
+    const ref = await newCase(suite.server, 'Printer prints blank pages');
+    const page = await agentOn(ref);
+    await page.locator('details:has(#transition-resolve) > summary').click();
+    await page.locator('#transition-resolve-solution').fill('Replace the toner cartridge.');
+    await page.locator('details:has(#edit-form) > summary').click();
+    await page.locator('#edit-tags').fill('printer');
+
+    // Before resolving, a note for colleagues: its answer is the whole case page again.
+    await page.locator('label[for="composer-visibility-internal"]').click();
+    await page.locator('#composer-body').fill('Toner was replaced in March too.');
+    await page.getByRole('button', { name: 'Add note', exact: true }).click({ delay: 150 });
+    await page.locator('#flash').getByText('Internal note added.').waitFor();
+    await expect(page.locator('#case-timeline').textContent()).resolves.toContain('Toner was replaced in March too.');
+    await expect(page.locator('#composer-body').inputValue()).resolves.toBe('');
+    await expect(page.locator('#transition-resolve-solution').inputValue()).resolves.toBe('Replace the toner cartridge.');
+    await expect(page.locator('details:has(#transition-resolve)').getAttribute('open')).resolves.not.toBeNull();
+    await expect(page.locator('#edit-tags').inputValue()).resolves.toBe('printer');
+
+    // Resolving sends the solution: it is used, not kept to copy as if its form had gone.
+    await page.locator('#transition-resolve-submit').click({ delay: 150 });
+    await page.locator('#case-header').getByText('Resolved').first().waitFor();
+    expect(await api(suite.server, 'GET', `/api/v1/cases/${ref}`)).toMatchObject({ status: 'resolved' });
+    await expect(page.locator('#edit-tags').inputValue()).resolves.toBe('printer');
+    expect(await page.locator('#actions-kept-text').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   });
 });
