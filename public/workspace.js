@@ -417,7 +417,7 @@
   // were half typed in the panel lost them, and closed their disclosures.
   document.addEventListener('htmx:beforeSwap', function (e) {
     var target = e.detail && e.detail.target;
-    if (!target || target.id !== 'case-page' || !e.detail.shouldSwap) return;
+    if (!target || target.id !== 'case-page' || !e.detail.shouldSwap || pressing) return;
     var panel = target.querySelector('#case-actions');
     var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
     var sent = elt ? (elt.tagName === 'FORM' ? elt : elt.form || elt.closest('form')) : null;
@@ -426,6 +426,61 @@
   document.addEventListener('htmx:afterSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (typedInActions && target && (target.id === 'case-page' || !document.body.contains(target))) putTypedBack();
+  });
+
+  // ---- A press on the case page is not lost to an answer that comes meanwhile ---------------
+  // A person holds the mouse ~100-150 ms. The answers that come on their own while someone
+  // types or waits (the draft save a second after typing stops, the mention preview, the live
+  // poll) change what is above the buttons: the drafts line "Draft reply saved" appearing the
+  // first time, a mention preview, a new message in the timeline move Send down, and the release
+  // lands beside it: no click, nothing sent. While a press on the case page is under way their
+  // swaps wait; they are made when it ends (after the click it makes).
+  var pressing = false;
+  var heldSwaps = [];
+  var pressTimer = null;
+  function flushHeld() {
+    pressing = false;
+    if (pressTimer) clearTimeout(pressTimer);
+    pressTimer = null;
+    var held = heldSwaps;
+    heldSwaps = [];
+    held.forEach(function (h) {
+      if (!document.body.contains(h.target) || !window.htmx) return;
+      window.htmx.swap(h.target, h.content, { swapStyle: h.style }, { contextElement: h.target });
+    });
+  }
+  document.addEventListener(
+    'pointerdown',
+    function (e) {
+      if (e.button !== 0 || !e.target || !e.target.closest || !e.target.closest('#case-page')) return;
+      pressing = true;
+      // A release the page never sees (outside the window) ends the wait too.
+      if (pressTimer) clearTimeout(pressTimer);
+      pressTimer = setTimeout(flushHeld, 3000);
+    },
+    true,
+  );
+  ['pointerup', 'pointercancel'].forEach(function (type) {
+    window.addEventListener(
+      type,
+      function () {
+        if (pressing) setTimeout(flushHeld, 0); // after the click the release makes
+      },
+      true,
+    );
+  });
+  window.addEventListener('blur', function () {
+    if (pressing) flushHeld();
+  });
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var d = e.detail;
+    if (!pressing || !d || !d.shouldSwap || !d.target) return;
+    var page = document.getElementById('case-page');
+    if (!page || !(page.contains(d.target) || d.target.id === 'case-poll')) return;
+    var elt = d.requestConfig && d.requestConfig.elt;
+    var style = (d.swapOverride || (elt && elt.getAttribute && elt.getAttribute('hx-swap')) || 'innerHTML').split(' ')[0];
+    d.shouldSwap = false;
+    heldSwaps.push({ target: d.target, content: d.serverResponse, style: style });
   });
 
   function setUp(root) {

@@ -1,7 +1,8 @@
 /**
  * Reply drafts in Chromium: a reply typed and left survives a reload (saved by htmx a second
  * after typing stops), a note is drafted apart from it (switching the mode swaps the text),
- * and sending clears the draft it was written in while the other one stays.
+ * and sending clears the draft it was written in while the other one stays. Send pressed at a
+ * person's pace while the draft save's answer comes back is not lost.
  */
 import { describe, expect, it } from 'vitest';
 import { expectAccessible, signIn, useBrowserSuite, type Server } from './support.js';
@@ -18,6 +19,8 @@ const suite = useBrowserSuite(
     const res = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace rename', description: 'How does this work?' });
     expect(res.status).toBe(201);
     refs.push(((await res.json()) as { id: string }).id);
+    const second = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace colours', description: 'How do I change them?' });
+    refs.push(((await second.json()) as { id: string }).id);
   },
 );
 
@@ -64,5 +67,35 @@ describe('reply drafts', () => {
     await expect(message.inputValue()).resolves.toBe('');
     await page.locator('#composer-draft-other').getByText('You also have an unsent internal note on this case').waitFor();
     await expect(page.locator('#composer-draft-saved').count()).resolves.toBe(0);
+  });
+
+  it('Send pressed while the draft save answers is not lost: the drafts line that answer adds no longer moves the button away before the release', async () => {
+    const ref = refs[1]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    // The draft save (a second after typing stops) is held until Send is pressed.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/cases/${ref}/draft`, async (route) => {
+      await released;
+      await route.continue();
+    });
+    const saving = page.waitForRequest((r) => r.url().endsWith(`/cases/${ref}/draft`));
+    await page.getByLabel('Message').fill('Colours are under Settings, Appearance.');
+    await saving;
+
+    const send = page.getByRole('button', { name: 'Send', exact: true });
+    const box = (await send.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    // The answer comes while the button is held: its "Draft reply saved" line is above the button.
+    const answered = page.evaluate(() => new Promise<void>((resolve) => document.body.addEventListener('htmx:afterRequest', () => resolve(), { once: true })));
+    release();
+    await answered;
+    await page.mouse.up();
+    await page.locator('#flash').getByText('Reply sent.').waitFor();
+    await expect(page.locator('#case-timeline').textContent()).resolves.toContain('Colours are under Settings, Appearance.');
+    expect(suite.problems()).toEqual([]);
   });
 });
