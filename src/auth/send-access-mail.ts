@@ -17,6 +17,7 @@ import type { Handle } from '../db/store/index.js';
 import { markItemDone } from '../outbox/dialect.js';
 import type { OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
+import { automaticHeaders } from '../notifications/mailer.js';
 import type { RenderedMessage } from '../notifications/templates.js';
 import { createPasswordToken, setPasswordUrl } from '../users/password-tokens.js';
 import { claimMail, confirmSignUpMail, describeDuration, resetMail, signInMail, staffNoteMail } from './access-mails.js';
@@ -89,7 +90,7 @@ export async function sendAccessMail(services: Services, item: OutboxItem): Prom
   const decided: Plan | { outcome: string } = services.mailer ? await services.store.write((q) => plan(q, services, payload)) : { outcome: 'nothing (SMTP_URL is not set)' };
   if (isPlan(decided)) {
     try {
-      await services.mailer!.send({ to: [payload.email], subject: decided.message.subject, text: decided.message.text, headers: { 'Auto-Submitted': 'auto-generated' } });
+      await services.mailer!.send({ to: [payload.email], subject: decided.message.subject, text: decided.message.text, headers: automaticHeaders('auto-generated', services.email.supportAddress) });
     } catch (error) {
       await services.store.write((q) => decided.revoke(q));
       throw error;

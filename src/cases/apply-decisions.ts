@@ -70,7 +70,7 @@ export async function applyDecisions(ctx: CaseContext, evaluations: readonly Eva
  * queue is recorded as `rules.failed`, the case stays where it is), the known solution
  * offered to the customer, and the notifications, sent after commit. Shared by intake and later events.
  */
-export async function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}): Promise<void> {
+export async function applyFollowUps(ctx: CaseContext, d: Decisions, event: string, eventData: Record<string, unknown> = {}, options: { mailCustomer?: boolean } = {}): Promise<void> {
   if (d.escalate) {
     try {
       const { tier, queue, reason, rule, ruleset, version } = d.escalate;
@@ -83,7 +83,7 @@ export async function applyFollowUps(ctx: CaseContext, d: Decisions, event: stri
   if (d.offerSolution) {
     // An acknowledgement mail sent now carries the offer: then no second mail for it.
     const acknowledged = d.notify.some((n) => n.to === 'customer' && n.template === 'case-received');
-    await offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged });
+    await offerSolution(ctx, d.offerSolution.rule, event, { mail: !acknowledged && options.mailCustomer !== false });
   }
   for (const n of d.notify) {
     if (isImTarget(n.to)) await ctx.enqueue(IM_POST, { to: n.to, template: n.template, source: n.rule, ...(n.url ? { url: n.url } : {}) });

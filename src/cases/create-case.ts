@@ -23,6 +23,7 @@ import { applyFollowUps, recordEvaluations } from './apply-decisions.js';
 import { customerTier, recordProfileChangeOn, upsertCustomer, type CustomerRow } from './customers.js';
 import type { KnownViewParts } from './case-view.js';
 import { captureIntakeView } from './intake-view.js';
+import type { Decisions } from '../rules/evaluate.js';
 import { evaluateIntake, evaluateIntakeNow, FALLBACK_QUEUE, lookupCrm, type EvaluateIntakeOptions, type Intake } from './evaluate-intake.js';
 import { queueById } from './move-case.js';
 import { intakeQueries } from './intake/dialect.js';
@@ -86,6 +87,21 @@ export interface CreateCaseOptions {
   eventData?: Record<string, string>;
   /** Kept on the `case.created` entry only (a left message's typed address: chat-identity.ts `leftMessageIdentity`). */
   created?: Record<string, unknown>;
+  /**
+   * A channel that answers the request itself (mail), asked inside the intake's transaction
+   * before the rules' follow-ups: `true` — its acknowledgement (`case-received`, from the
+   * channel) goes out and carries a known solution the rules offer (no second mail); `false` —
+   * no automatic mail to the customer at all (the sender asked for none: list mail, an
+   * auto-responder, an address acknowledged enough this hour): an offer is still recorded (the
+   * portal shows it), the rules' notifications to the customer are left out.
+   */
+  acknowledge?: (ctx: CaseContext) => Promise<boolean>;
+}
+
+/** The rules' decisions with the channel's acknowledgement in them, or without any mail to the customer. */
+function withAcknowledgement(d: Decisions, acknowledge: boolean, source: string): Decisions {
+  const others = d.notify.filter((n) => n.to !== 'customer' || (acknowledge && n.template !== 'case-received'));
+  return { ...d, notify: acknowledge ? [...others, { to: 'customer', template: 'case-received', rule: source }] : others };
 }
 
 /** Fields only staff may set at intake: customers never choose their priority or channel, nor file for someone else. */
@@ -309,7 +325,9 @@ async function intakeCase(q: Handle, services: Services, intake: Intake, actor: 
   // Already on the timeline; subscribers (SLA clocks) and the workflow react now.
   await ctx.dispatch('case.created', createdData);
   // Escalation before the initial state's entry actions, so the case is assigned where it ends up.
-  await applyFollowUps(ctx, intake.decisions, 'case.created');
+  const acknowledge = options.acknowledge ? await options.acknowledge(ctx) : null;
+  const decisions = acknowledge === null ? intake.decisions : withAcknowledgement(intake.decisions, acknowledge, options.channel ?? 'api');
+  await applyFollowUps(ctx, decisions, 'case.created', {}, { mailCustomer: acknowledge !== false });
   if (ctx.case.status === intake.workflow.definition.initial) await ctx.enterInitialState();
   if (options.within) {
     // What a channel records with the case refers to it: the case is stored first.

@@ -19,6 +19,7 @@ import { DomainError } from '../errors.js';
 import { SYSTEM_ACTOR } from '../roles.js';
 import { markItemDone } from '../outbox/dialect.js';
 import type { OutboxItem } from '../outbox/outbox.js';
+import { automaticHeaders } from '../notifications/mailer.js';
 import type { Services } from '../services.js';
 import { linesAfter, type ChatLine } from './lines.js';
 import { CaseContext } from '../workflow/context.js';
@@ -124,7 +125,7 @@ export async function sendTranscript(services: Services, item: OutboxItem): Prom
     subject: `[${ref}] Transcript of your chat`,
     text: transcriptText(session, lines, ref, typeof item.payload.zone === 'string' ? item.payload.zone : 'UTC'),
     messageId: `casebook.chat.${session.id}.${item.id}@casebook`,
-    headers: { 'Auto-Submitted': 'auto-generated' },
+    headers: automaticHeaders('auto-generated', services.email.supportAddress),
   });
   await done({ delivered: true, to: session.email, lines: lines.length });
 }

@@ -31,6 +31,17 @@ export interface MailMessage {
   headers?: Record<string, string>;
 }
 
+/**
+ * The headers of a mail no person wrote: `Auto-Submitted` (RFC 3834: `auto-replied` answers a
+ * mail, `auto-generated` is sent on its own), Exchange's `X-Auto-Response-Suppress: All` (Outlook,
+ * Exchange and other helpdesks send no out-of-office, receipt or acknowledgement back), and
+ * `X-Loop` naming our support address (such a mail coming back is known as ours: the inbound
+ * pipeline ignores it as a loop).
+ */
+export function automaticHeaders(kind: 'auto-replied' | 'auto-generated', loopAddress: string): Record<string, string> {
+  return { 'Auto-Submitted': kind, 'X-Auto-Response-Suppress': 'All', 'X-Loop': loopAddress };
+}
+
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
   close(): void;

@@ -27,7 +27,7 @@ import { markDone, type OutboxItem } from '../outbox/outbox.js';
 import type { Services } from '../services.js';
 import { outboundMessageId, recordSentMessageId, sendCaseMail, textToHtml, threadHeaders } from '../channels/email/outbound.js';
 import { holdMail, isConfirmed, typedAddressAmong } from './held-mail.js';
-import type { MailMessage } from './mailer.js';
+import { automaticHeaders, type MailMessage } from './mailer.js';
 import { resolveIn, resolveOnSqlite, type CaseRecipients, type Recipients } from './recipients.js';
 import { templateOverrideIn, templateOverrideOnSqlite } from './template-store.js';
 import { caseValues } from './template-values.js';
@@ -163,6 +163,8 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     thread: messageId ? await threadHeaders(q, services, c.id, messageId) : null,
   }));
   const via = { ...(plan.fallback ? { fallback: plan.fallback } : {}), ...(message.customized ? { customized: true } : {}) };
+  // The acknowledgement of a mail answers it (RFC 3834 `auto-replied`); every other notification is sent on its own.
+  const headers = automaticHeaders(template === 'case-received' && item.payload.source === 'email' ? 'auto-replied' : 'auto-generated', services.email.supportAddress);
   let outcome: Record<string, unknown>;
   if (thread) {
     const mail: MailMessage = {
@@ -174,7 +176,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
       ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
       references: thread.references,
       replyTo: thread.replyTo,
-      headers: { 'Auto-Submitted': 'auto-generated' },
+      headers,
     };
     try {
       await sendCaseMail(services, item, c.id, mail, { kind: 'notification', template });
@@ -184,7 +186,7 @@ export async function sendNotification(services: Services, item: OutboxItem): Pr
     }
     outcome = { template, to, ...via, recipients: addresses, messageId, delivered: true, ...(signIn ? { signInLink: true } : {}) };
   } else {
-    await sendCaseMail(services, item, c.id, { to: addresses, subject: message.subject, text: message.text, headers: { 'Auto-Submitted': 'auto-generated' } }, { kind: 'notification', template });
+    await sendCaseMail(services, item, c.id, { to: addresses, subject: message.subject, text: message.text, headers }, { kind: 'notification', template });
     outcome = { template, to, ...via, recipients: addresses, delivered: true };
   }
   // With the commands arriving meanwhile (group commit): no transaction of its own.

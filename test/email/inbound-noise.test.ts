@@ -221,6 +221,110 @@ describe('list mail and newsletters', () => {
   });
 });
 
+describe('senders that must get no automatic mail', () => {
+  it('X-Auto-Response-Suppress (anything but None) or X-Loop: the case opens, unacknowledged, and the timeline says why; X-Loop naming our address is our own mail back', async () => {
+    const quiet: [Record<string, string>, string][] = [
+      [{ 'X-Auto-Response-Suppress': 'All' }, 'the sender asked for no automatic replies (X-Auto-Response-Suppress)'],
+      [{ 'X-Auto-Response-Suppress': 'DR, OOF, AutoReply' }, 'the sender asked for no automatic replies (X-Auto-Response-Suppress)'],
+      [{ 'X-Auto-Response-Suppress': 'OOF' }, 'the sender asked for no automatic replies (X-Auto-Response-Suppress)'],
+      [{ 'X-Loop': 'helpdesk@vendor.example' }, 'the mail was sent by an automated system (X-Loop)'],
+    ];
+    for (const [header, why] of quiet) {
+      const posted = await postMail(h, mail({ From: `sender${++n}@vendor.example`, Subject: 'Ticket 77 update', ...header }));
+      expect(posted.body, JSON.stringify(header)).toMatchObject({ result: 'created' });
+      expect(await acknowledgements(posted.body.case!), JSON.stringify(header)).toEqual([]);
+      expect((await entries(posted.body.case!, 'email.received'))[0]!.data).toMatchObject({ acknowledged: false, ackSkipped: expect.stringContaining(why) });
+    }
+    // `None` asks for nothing: acknowledged as usual.
+    const none = await postMail(h, mail({ From: `sender${++n}@vendor.example`, 'X-Auto-Response-Suppress': 'None' }));
+    expect(await acknowledgements(none.body.case!)).toHaveLength(1);
+    // Casebook marks its automatic mail X-Loop: <support address>: back from anyone, it is a loop.
+    expect((await postMail(h, mail({ From: `sender${++n}@vendor.example`, 'X-Loop': 'Support@Example.com' }))).body).toMatchObject({ result: 'ignored', reason: 'loop' });
+  });
+
+  it('a loop with another helpdesk or an auto-responder over real SMTP stops after one acknowledgement; Casebook’s own automatic mail says it is one', async () => {
+    // Mailboxes that answer every mail they get with a new mail (no case reference, no threading headers), each marked its own way.
+    const responders: Record<string, Record<string, string>> = {
+      'suppress@helpdesk.example': { 'X-Auto-Response-Suppress': 'All' },
+      'suppress-oof@helpdesk.example': { 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+      'loop@helpdesk.example': { 'X-Loop': 'loop@helpdesk.example' },
+      'list@helpdesk.example': { 'List-Id': '<tickets.helpdesk.example>' },
+      'bulk@helpdesk.example': { Precedence: 'bulk' },
+      'auto@helpdesk.example': { 'Auto-Submitted': 'auto-replied' },
+    };
+    let transport: ReturnType<typeof nodemailer.createTransport> | null = null;
+    const answering: Promise<unknown>[] = [];
+    let answers = 0;
+    const mailbox = await startSmtp(0, ({ to }) => {
+      for (const address of to) {
+        const headers = responders[address];
+        if (!headers) continue;
+        answers++;
+        answering.push(transport!.sendMail({ from: address, to: 'support@example.com', subject: 'Thank you for your message', text: 'We received your message and will answer soon.', headers }));
+      }
+    });
+    const own = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${mailbox.port}`, 'Casebook <notifications@example.com>') });
+    const inbound = await startSmtpReceiver(own.services, { port: 0, host: '127.0.0.1' });
+    transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
+    try {
+      for (const address of Object.keys(responders)) await transport.sendMail({ from: address, to: 'support@example.com', subject: 'My order is late', text: 'Where is order 7781?' });
+      // Until nothing moves: Casebook's mail out, the mailboxes' answers in.
+      for (let round = 0; round < 20; round++) {
+        await own.services.outbox.idle();
+        await own.services.outbox.drain();
+        if (answering.length === 0) break;
+        await Promise.all(answering.splice(0));
+      }
+      // One acknowledgement to each, answered once; the answer opens a case (or is ignored as an auto-reply) and gets nothing back.
+      for (const address of Object.keys(responders)) expect(mailbox.messages.filter((m) => m.to.includes(address)), address).toHaveLength(1);
+      expect(answers).toBe(Object.keys(responders).length);
+      const log = await own.query((q) => q.db.select().from(q.tables.inboundMail).orderBy(q.tables.inboundMail.id));
+      const answered = log.filter((r) => r.subject === 'Thank you for your message').map((r) => [r.fromAddress, r.outcome, r.reason]);
+      expect(answered.sort()).toEqual(
+        [
+          ['auto@helpdesk.example', 'ignored', 'auto-reply'],
+          ['bulk@helpdesk.example', 'ignored', 'auto-reply'],
+          ['list@helpdesk.example', 'created', null],
+          ['loop@helpdesk.example', 'created', null],
+          ['suppress-oof@helpdesk.example', 'created', null],
+          ['suppress@helpdesk.example', 'created', null],
+        ].sort(),
+      );
+      // The acknowledgement answers a mail (RFC 3834 auto-replied), asks for no automatic answer and names our address in X-Loop.
+      const ack = mailbox.messages[0]!.mail.headers;
+      expect([ack.get('auto-submitted'), ack.get('x-auto-response-suppress'), ack.get('x-loop')]).toEqual(['auto-replied', 'All', 'support@example.com']);
+    } finally {
+      transport.close();
+      await inbound.close();
+      own.close();
+      await mailbox.close();
+    }
+  });
+
+  it('a known problem’s solution goes out in the acknowledgement, not in a second mail; list mail gets neither, the portal still offers it', async () => {
+    const sink = await startSmtp();
+    const own = emailHarness({}, { mailer: createMailer(`smtp://127.0.0.1:${sink.port}`, 'Casebook <notifications@example.com>') });
+    try {
+      const now = own.clock.now();
+      await own.services.store.write((q) =>
+        q.db.insert(q.tables.problems).values({ title: 'Charged twice', symptoms: 'charged twice, double charge', synonyms: 'billed 2 times', solution: 'Wait 3 business days.', createdAt: now, updatedAt: now }),
+      );
+      const plain = await postMail(own, mail({ From: 'billy@example.org', Subject: 'Billed 2 times' }, 'I was billed 2 times.'));
+      const list = await postMail(own, mail({ From: 'list@example.org', Subject: 'Billed 2 times', 'List-Id': '<billing.example.org>' }, 'I was billed 2 times.'));
+      await own.services.outbox.idle();
+      await own.services.outbox.drain();
+      const to = (address: string) => sink.messages.filter((m) => m.to.includes(address));
+      expect(to('billy@example.org')).toHaveLength(1);
+      expect(to('billy@example.org')[0]!.mail.text).toContain('Wait 3 business days.');
+      expect(to('list@example.org')).toEqual([]);
+      for (const ref of [plain.body.case!, list.body.case!]) expect(await eventsOf(own, parseCaseRef(ref)!, 'case.solutionOffered'), ref).toHaveLength(1);
+    } finally {
+      own.close();
+      await sink.close();
+    }
+  });
+});
+
 describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
   it('opens at most EMAIL_RATE_LIMIT cases (20 an hour), acknowledges only the first 3, logs the rest as rate-limited', async () => {
     const sink = await startSmtp();

@@ -76,7 +76,9 @@ describe('a public staff reply', () => {
     // The acknowledgement continues the customer's thread and carries our own Message-ID.
     expect(ack.inReplyTo).toBe('<CAF=new-request-1@mail.gmail.com>');
     expect(ack.replyTo?.value[0]?.address).toBe(makeReplyAddress('support@example.com', EMAIL_SECRET, id));
-    expect(ack.headers.get('auto-submitted')).toBe('auto-generated');
+    // It answers the customer's mail (RFC 3834 auto-replied); no automatic answer to it, please.
+    expect(ack.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(ack.headers.get('x-auto-response-suppress')).toBe('All');
     expect(await sentIds(id)).toEqual([ack.messageId!.slice(1, -1)]);
 
     await staffReply(agent, ref, 'Hello Chloe,\n\nwe refunded one charge <script>alert(1)</script> & "more".\nIt takes 3 days.');

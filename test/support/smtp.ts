@@ -16,8 +16,11 @@ export interface Inbox {
   close(): Promise<void>;
 }
 
-/** `port`: listen there (a mail server coming back where the sender expects it); a free one by default. */
-export async function startSmtp(port = 0): Promise<Inbox> {
+/**
+ * `port`: listen there (a mail server coming back where the sender expects it); a free one by default.
+ * `onMessage`: called with each message as it is accepted (a mailbox that answers mail, say).
+ */
+export async function startSmtp(port = 0, onMessage?: (message: Inbox['messages'][number]) => void): Promise<Inbox> {
   let refusals = 0;
   let refusalCode = 451;
   let held: Promise<void> | null = null;
@@ -39,7 +42,9 @@ export async function startSmtp(port = 0): Promise<Inbox> {
         }
         simpleParser(Buffer.concat(chunks)).then(
           (mail) => {
-            messages.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
+            const message = { to: session.envelope.rcptTo.map((r) => r.address), mail };
+            messages.push(message);
+            onMessage?.(message);
             callback();
           },
           (error: Error) => callback(error),

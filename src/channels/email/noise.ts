@@ -95,6 +95,33 @@ export function isListMail(mail: ParsedMail): boolean {
   return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe');
 }
 
+/** The values of every line of a header, as received (unfolded). */
+function headerValues(mail: ParsedMail, key: string): string[] {
+  return mail.headerLines.filter((line) => line.key === key).map((line) => line.line.slice(line.line.indexOf(':') + 1).replace(/\s+/g, ' ').trim());
+}
+
+/**
+ * Why no automatic mail may answer this one, though it may well be a person's (it opens its
+ * case): list mail and newsletters (RFC 3834 §2); a sender that asks for none —
+ * `X-Auto-Response-Suppress` (Exchange and Outlook; `All`, `AutoReply`, `OOF`, `DR`… anything
+ * but `None`), set by helpdesks, CRMs and mail sent by rules —; or a mail another system marked
+ * with `X-Loop` (procmail, other helpdesks: it came from an automaton that guards against
+ * loops). Answering those is how two helpdesks or a helpdesk and an auto-responder ping-pong.
+ * Null when an automatic answer is fine.
+ */
+export function noAutomaticAnswer(mail: ParsedMail): 'list' | 'suppressed' | 'x-loop' | null {
+  if (isListMail(mail)) return 'list';
+  const suppress = headerValues(mail, 'x-auto-response-suppress').flatMap((v) => v.split(/[\s,;]+/)).filter((token) => token !== '');
+  if (suppress.some((token) => token.toLowerCase() !== 'none')) return 'suppressed';
+  if (headerValues(mail, 'x-loop').length > 0) return 'x-loop';
+  return null;
+}
+
+/** The addresses an `X-Loop` header names (a system that marks its own mail puts its address there). */
+export function xLoopAddresses(mail: ParsedMail): string[] {
+  return headerValues(mail, 'x-loop').flatMap((v) => [...v.matchAll(/[^\s<>,;"]+@[^\s<>,;"]+/g)].map((m) => m[0]));
+}
+
 const DAEMONS = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/i;
 
 export function isBounce(mail: ParsedMail): boolean {

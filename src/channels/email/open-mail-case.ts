@@ -4,7 +4,6 @@
  * contacts, `email.received` (staff only) with the raw mail, and the acknowledgement queued.
  * A mail an agent forwarded opens the case for the customer who wrote it.
  */
-import { and, eq } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { get } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
@@ -18,7 +17,7 @@ import type { Forwarded } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipientData, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
 import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
-import { isListMail } from './noise.js';
+import { noAutomaticAnswer } from './noise.js';
 import type { InboundMail, MailAddress } from './parse-mail.js';
 import { mailText } from './quoted-text.js';
 import { subjectOfReply, type Thread } from './thread.js';
@@ -33,8 +32,13 @@ import { subjectOfReply, type Thread } from './thread.js';
 export const ACK_LIMIT = 3;
 const ACK_WINDOW_MS = 3_600_000;
 const ACK_SKIPPED = `${ACK_LIMIT} cases from this address were already acknowledged within the hour`;
-/** RFC 3834 §2: no automatic response to mail sent through a mailing list or as a newsletter. */
-const LIST_SKIPPED = 'the mail came through a mailing list or is a newsletter (List-Id or List-Unsubscribe); no automatic reply is sent to list mail';
+/** Why a mail gets no automatic answer (noise.ts `noAutomaticAnswer`), as the timeline says it. */
+const NO_ANSWER: Record<NonNullable<ReturnType<typeof noAutomaticAnswer>>, string> = {
+  // RFC 3834 §2: no automatic response to mail sent through a mailing list or as a newsletter.
+  list: 'the mail came through a mailing list or is a newsletter (List-Id or List-Unsubscribe); no automatic reply is sent to list mail',
+  suppressed: 'the sender asked for no automatic replies (X-Auto-Response-Suppress)',
+  'x-loop': 'the mail was sent by an automated system (X-Loop); no automatic reply, so the two cannot answer each other in a loop',
+};
 
 /** Cases opened by mail from this address within the window (forwards are logged under the agent's address). */
 async function acknowledgedLately(q: Handle, address: string, at: number): Promise<number> {
@@ -83,6 +87,8 @@ export async function openCase(
   // A case opened for a mail naming an erased case is not linked to it: that would tie the erased case to a person again.
   const followUp = thread && !thread.erased ? { [reason === 'follow-up' ? 'followUpOf' : 'names']: caseRef(thread.caseId), threadedBy: thread.by } : {};
   const actor: Actor = existing ? { type: 'customer', id: existing.id, role: 'customer', name: existing.name } : SYSTEM_ACTOR;
+  // Why the request is not acknowledged (nor answered by any automatic mail), decided in the intake's transaction.
+  let ackSkipped: string | null = null;
   const row = await createCase(services, input, actor, {
     channel: 'email',
     // A mailbox's default queue is a routing hint: the routing rules may still pick another.
@@ -90,10 +96,16 @@ export async function openCase(
     ...(options.mailboxName ? { eventData: { mailbox: options.mailboxName } } : {}),
     ...(existing ? { customerId: existing.id } : {}),
     attachments: files.stored,
-    within: async (ctx) => {
+    // The acknowledgement (it carries a known solution the rules offer); none, nor any automatic mail, when the
+    // sender must not get one. An agent's forward is acknowledged to the customer whatever its own headers say.
+    acknowledge: async (ctx) => {
+      const noAnswer = forwarded ? null : noAutomaticAnswer(mail.parsed);
       // Checked before this mail's own log line is written.
-      const listMail = !forwarded && isListMail(mail.parsed);
-      const quiet = listMail || (!forwarded && (await acknowledgedLately(ctx.q, sender.address, at)) >= ACK_LIMIT);
+      if (noAnswer) ackSkipped = NO_ANSWER[noAnswer];
+      else if (!forwarded && (await acknowledgedLately(ctx.q, sender.address, at)) >= ACK_LIMIT) ackSkipped = ACK_SKIPPED;
+      return ackSkipped === null;
+    },
+    within: async (ctx) => {
       await claimMessageIdOn(ctx.q, mail.messageId, ctx.case.id, at);
       const contactsLeftOut = await addContactsOn(ctx.q, ctx.case.id, contacts, at);
       const received = await ctx.record('email.received', {
@@ -108,14 +120,10 @@ export async function openCase(
         ...attachmentData(mail),
         ...skippedData(services, files),
         ...followUp,
-        ...(quiet ? { acknowledged: false, ackSkipped: listMail ? LIST_SKIPPED : ACK_SKIPPED } : {}),
+        ...(ackSkipped !== null ? { acknowledged: false, ackSkipped } : {}),
       });
       // createCase stores the case before `within` runs: the entry has its id.
       await recordOriginal(ctx, received!, files);
-      const { outbox } = ctx.q.tables;
-      const notices = await ctx.q.db.select({ payload: outbox.payload }).from(outbox).where(and(eq(outbox.caseId, ctx.case.id), eq(outbox.type, 'notification.send')));
-      const acknowledged = notices.some((n) => n.payload.template === 'case-received');
-      if (!acknowledged && !quiet) await ctx.enqueue('notification.send', { to: 'customer', template: 'case-received', source: 'email', event: 'case.created', data: {} });
       await logMailOn(ctx.q, entry('created', reason, ctx.case.id));
     },
   });

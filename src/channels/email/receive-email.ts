@@ -24,7 +24,7 @@ import { forwardedOriginal } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
 import { addContactsOn, claimMessageIdOn, DuplicateMailError, isContactOn, logMailOn, type LogEntry } from './mail-log.js';
-import { isAutoReply, isBounce } from './noise.js';
+import { isAutoReply, isBounce, xLoopAddresses } from './noise.js';
 import { openCase } from './open-mail-case.js';
 import { mailChecks } from './prechecks.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
@@ -112,6 +112,8 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   if (await store.query((q) => mailChecks(q).received(q, mail.messageId))) return duplicate();
   if (!sender) return ignore(mail.parsed.headerLines.length === 0 ? 'malformed' : 'no-sender');
   if (isOwnAddress(settings, sender)) return ignore('loop');
+  // Casebook marks its automatic mail `X-Loop: <support address>`: such a mail back, whoever it seems to come from, is ours.
+  if (xLoopAddresses(mail.parsed).some((address) => isOwnAddress(settings, address))) return ignore('loop');
   if (isBlocked(settings, sender)) return ignore('blocked');
   if (isBounce(mail.parsed)) {
     const caseId = await store.query((q) => findBounceCase(q, mail, raw));

@@ -9,12 +9,13 @@
  */
 import { and, count, eq, gt } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
+import { automaticHeaders } from '../../notifications/mailer.js';
 import type { OutboxItem } from '../../outbox/outbox.js';
 import { enqueueIn } from '../../outbox/dialect.js';
 import type { Services } from '../../services.js';
 import { clipText } from '../../text/clip-text.js';
 import { isEmailAddress } from '../../text/email-address.js';
-import { isAutoReply, isBounce, isListMail } from './noise.js';
+import { isAutoReply, isBounce, noAutomaticAnswer } from './noise.js';
 import { headersParsed } from './parse-mail.js';
 import { isBlocked, isOwnAddress } from './settings.js';
 
@@ -35,7 +36,7 @@ export async function tooLargeNoticeTo(services: Services, raw: Buffer, from: st
   if (!services.mailer || !from || !isEmailAddress(from) || isOwnAddress(settings, from) || isBlocked(settings, from)) return null;
   try {
     const head = await headersParsed(raw);
-    return isAutoReply(head) || isBounce(head) || isListMail(head) ? null : from;
+    return isAutoReply(head) || isBounce(head) || noAutomaticAnswer(head) !== null ? null : from;
   } catch {
     return null;
   }
@@ -69,6 +70,6 @@ export async function sendTooLargeNotice(services: Services, item: OutboxItem): 
       'This is an automatic reply. No case was opened for your mail.',
     ].join('\n\n'),
     ...(notice.messageId ? { inReplyTo: notice.messageId, references: [notice.messageId] } : {}),
-    headers: { 'Auto-Submitted': 'auto-replied' },
+    headers: automaticHeaders('auto-replied', services.email.supportAddress),
   });
 }
