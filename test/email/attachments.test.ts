@@ -171,6 +171,71 @@ describe('an inbound mail’s files', () => {
   });
 });
 
+/** A 1×1 PNG (a pasted screenshot's stand-in). */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+
+function shaped(subject: string, contentType: string, body: string): string {
+  return `From: Chloe <chloe@example.org>\r\nTo: support@example.com\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W+/g, '-')}@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: ${contentType}\r\n\r\n${body}`;
+}
+
+describe('parts without a name', () => {
+  it('are named by what they are: an inline image image-1.png, a PDF attachment-1.pdf, a mail attached whole by its subject, winmail.dat, invite.ics; the agent sees the inline image', async () => {
+    h = emailHarness();
+    const attachedMail = 'From: shop@example.net\r\nSubject: =?UTF-8?Q?Rechnung_3/2026_f=C3=BCr_M=C3=A4rz?=\r\n\r\nYour invoice.\r\n';
+    const raw = shaped(
+      'Screenshot and invoice',
+      'multipart/mixed; boundary="m"',
+      '--m\r\nContent-Type: multipart/related; boundary="r"\r\n\r\n' +
+        '--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>The error:</p><img src="cid:shot@example.org"><p>Chloe</p>\r\n' +
+        `--r\r\nContent-Type: image/png\r\nContent-ID: <shot@example.org>\r\nContent-Transfer-Encoding: base64\r\n\r\n${PNG.toString('base64')}\r\n--r--\r\n` +
+        '--m\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n' +
+        `--m\r\nContent-Type: message/rfc822\r\n\r\n${attachedMail}` +
+        '--m\r\nContent-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\neJ8+IgAAAA==\r\n' +
+        '--m\r\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n' +
+        '--m\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--m--\r\n',
+    );
+    const posted = await postMail(h, raw);
+    expect(posted.body).toMatchObject({ result: 'created', attachments: { stored: 6, skipped: 0 } });
+    const id = parseCaseRef(posted.body.case!)!;
+    expect((await caseRow(id)).description).toBe('The error:\n\nChloe');
+    const files = (await rowsOf(id)).filter((f) => f.kind !== 'original-mail');
+    expect(files.map((f) => [f.fileName, f.mediaType, f.kind])).toEqual([
+      ['image-1.png', 'image/png', 'inline'],
+      ['attachment-1.pdf', 'application/pdf', 'attachment'],
+      ['Rechnung 3-2026 für März.eml', 'message/rfc822', 'attachment'],
+      ['winmail.dat', 'application/ms-tnef', 'attachment'],
+      ['invite.ics', 'text/calendar', 'attachment'],
+      ['attachment-2', 'application/octet-stream', 'attachment'],
+    ]);
+    // The staff timeline lists them by the same names.
+    expect(((await events(id, 'email.received'))[0]!.data.attachments as { filename: string }[]).map((a) => a.filename)).toEqual(files.map((f) => f.fileName));
+    // The agent sees the pasted screenshot on the case, not only its name; it is served as the image it is.
+    const staff = signedIn(h, h.agent({ role: 'manager', name: 'Agent Ada' }));
+    const page = await (await staff.get(`/cases/C-${id}`)).text();
+    expect(page).toContain(`<img src="/cases/C-${id}/attachments/${files[0]!.id}" alt="image-1.png (inline in the mail)"`);
+    expect(page).not.toContain(`<img src="/cases/C-${id}/attachments/${files[1]!.id}"`);
+    const image = await staff.get(`/cases/C-${id}/attachments/${files[0]!.id}`);
+    expect([image.status, image.headers.get('content-type')]).toEqual([200, 'image/png']);
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(PNG);
+  });
+
+  it('an S/MIME signed mail: the text is read, the signature kept as a file', async () => {
+    h = emailHarness();
+    const raw = shaped(
+      'Signed request',
+      'multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="s"',
+      '--s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease cancel contract 4411.\r\n' +
+        '--s\r\nContent-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\r\n--s--\r\n',
+    );
+    const id = parseCaseRef((await postMail(h, raw)).body.case!)!;
+    expect((await caseRow(id)).description).toBe('Please cancel contract 4411.');
+    expect((await rowsOf(id)).map((f) => [f.fileName, f.kind])).toEqual([
+      ['smime.p7s', 'attachment'],
+      ['Signed request.eml', 'original-mail'],
+    ]);
+  });
+});
+
 describe('a public staff reply with files', () => {
   it('is mailed with them: the SMTP sink receives each file with its name, type and bytes; notes’ files never leave', async () => {
     inbox = await startSmtp();

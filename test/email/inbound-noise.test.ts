@@ -422,7 +422,7 @@ describe('an agent forwards a customer’s mail', () => {
           'Subject: Login geht nicht – seit Montag\nTo: ada@example.com\n\nI cannot log in since Monday. Grüße',
       );
       // The attached mail is kept as a file with a name that says what it is.
-      expect((await eventsOf(own, id, 'email.received'))[0]!.data.attachments).toEqual([{ filename: 'message.eml', contentType: 'message/rfc822', size: expect.any(Number) }]);
+      expect((await eventsOf(own, id, 'email.received'))[0]!.data.attachments).toEqual([{ filename: 'Login geht nicht – seit Montag.eml', contentType: 'message/rfc822', size: expect.any(Number) }]);
       await own.services.outbox.idle();
       await own.services.outbox.drain();
       expect(smtp.messages.map((m) => m.to)).toEqual([['soren@kunde.example']]);

@@ -5,13 +5,14 @@
  * RFC 2231 parameters, sizes, types, and the bytes).
  */
 import { createHash } from 'node:crypto';
-import type { AddressObject, ParsedMail } from 'mailparser';
+import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
 import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
 import { addressRun } from '../../text/address-run.js';
 import { clipText } from '../../text/clip-text.js';
 import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
+import { partNames, type NamedPart } from './part-names.js';
 import { headersAsUtf8 } from './raw-headers.js';
 
 export interface MailAddress {
@@ -112,6 +113,30 @@ function textOf(parsed: ParsedMail, htmlOnly: boolean): string {
   return text;
 }
 
+function isInline(part: Attachment): boolean {
+  return part.contentDisposition === 'inline' || part.related === true;
+}
+
+/** Mails attached whole whose subject names their file; more are named `message.eml` (each is a parse of its headers). */
+const MAX_SUBJECT_NAMES = 50;
+
+/** The parts to name, with the subject of each mail attached whole without a name of its own. */
+async function namedParts(parsed: ParsedMail): Promise<NamedPart[]> {
+  let subjects = 0;
+  const parts: NamedPart[] = [];
+  for (const part of parsed.attachments) {
+    let subject: string | undefined;
+    if (!part.filename && part.contentType === 'message/rfc822' && subjects++ < MAX_SUBJECT_NAMES) {
+      subject = await headersParsed(part.content).then(
+        (head) => lineWithoutControls(head.subject ?? ''),
+        () => undefined,
+      );
+    }
+    parts.push({ part, inline: isInline(part), subject });
+  }
+  return parts;
+}
+
 export async function parseMail(raw: Buffer): Promise<InboundMail> {
   // mailparser is loaded with the first mail (a server that receives none never holds it).
   const { simpleParser } = await import('mailparser');
@@ -121,6 +146,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   const parsed = await simpleParser(headersAsUtf8(raw), { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
+  const names = partNames(await namedParts(parsed));
   return {
     messageId: ownId ?? derivedMessageId(raw),
     derivedMessageId: ownId === undefined,
@@ -133,13 +159,13 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     text: withoutControls(textOf(parsed, htmlOnly)),
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
-    // A mail attached whole ("forward as attachment") rarely has a file name: it is a mail.
-    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? (a.contentType === 'message/rfc822' ? 'message.eml' : '(no name)'), contentType: a.contentType, size: a.size })),
+    // A part without a name is named by what it is (part-names.ts): `image-1.png`, `<its subject>.eml`, `attachment-1.pdf`.
+    attachments: parsed.attachments.map((a, i) => ({ filename: names[i]!, contentType: a.contentType, size: a.size })),
     files: parsed.attachments.map((a, i) => ({
-      name: a.filename ?? (a.contentType === 'message/rfc822' ? 'message.eml' : `attachment-${i + 1}`),
+      name: names[i]!,
       mediaType: a.contentType,
       bytes: a.content,
-      inline: a.contentDisposition === 'inline' || a.related === true,
+      inline: isInline(a),
     })),
     deliveredTo: ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((name) => headerText(parsed, name)).flatMap((v) => v.split(/[\s,]+/)).map((v) => normalizeEmail(v.replace(/^<|>$/g, ''))).filter((v) => v.includes('@')),
     parsed,
