@@ -359,6 +359,20 @@ describe('a mail storm: one sender, 50 mails in a minute, over SMTP', () => {
   });
 });
 
+describe('a very long single-line body', () => {
+  it('(a log pasted into one line, 1,000,000 characters) opens its case at once: the description is cut, the full text kept', async () => {
+    const line = 'ERROR 0x80070005 access denied; '.repeat(31_250);
+    const started = performance.now();
+    const posted = await postMail(h, mail({ From: `logger${++n}@example.org`, Subject: 'Our log' }, line));
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(posted.body).toMatchObject({ result: 'created' });
+    const c = await caseOf(posted.body.case!);
+    expect(c.description.length).toBeLessThanOrEqual(20_000);
+    expect(c.description).toMatch(/^ERROR 0x80070005 access denied;.*\[… shortened; the full text is kept with the mail\]$/s);
+    expect(((await entries(posted.body.case!, 'email.received'))[0]!.data as { original: string }).original).toHaveLength(200_000);
+  });
+});
+
 describe('a mail to 5,000 people', () => {
   it('becomes one case; the first 50 addresses are copied on it, the rest stay in the mail and the timeline says so', async () => {
     const many = Array.from({ length: 5000 }, (_, i) => `reader${i}@list.example`);
