@@ -4,25 +4,14 @@
  * receiver holding either accepts it (the documented recipe and the standardwebhooks library,
  * against real deliveries to a real HTTP receiver); from its end on, only the new one signs.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { RETRY_SCHEDULE_MS } from '../../src/webhooks/deliveries.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
+import { atTime, documentedVerify } from './signing-recipe.js';
 import { startReceiver, type Receiver, type Received } from './receiver.js';
-
-type Verify = (secret: string, headers: Record<string, unknown>, rawBody: string) => boolean;
-
-/** The `js` block of the document's "Signing" section, as a function (as webhook-signature.test.ts runs it). */
-function documentedVerify(): Verify {
-  const doc = fs.readFileSync(new URL('../../docs/integrations.md', import.meta.url), 'utf8');
-  const section = doc.slice(doc.indexOf('### Signing'));
-  const code = /```js\n([\s\S]*?)```/.exec(section)![1]!;
-  return new Function('createHmac', 'timingSafeEqual', 'Buffer', `${code.replace(/^import .*$/m, '')}\nreturn verify;`)(createHmac, timingSafeEqual, Buffer) as Verify;
-}
 
 let h: Harness;
 let receiver: Receiver;
@@ -48,15 +37,7 @@ afterEach(async () => {
 });
 
 /** Runs the receiver's check at the test clock's time (the recipe refuses a timestamp 5 minutes off). */
-function at<T>(fn: () => T): T {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(h.clock.now());
-  try {
-    return fn();
-  } finally {
-    vi.useRealTimers();
-  }
-}
+const at = <T>(fn: () => T): T => atTime(h.clock.now(), fn);
 
 /** Both the documented recipe and the Standard Webhooks library: does a receiver holding `secret` accept `r`? */
 function accepts(secret: string, r: Received): boolean {

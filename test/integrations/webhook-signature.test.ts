@@ -4,26 +4,13 @@
  * against real deliveries to a real HTTP receiver, so the recipe cannot drift from what
  * Casebook sends.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
 import { RETRY_SCHEDULE_MS } from '../../src/webhooks/deliveries.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { atTime, documentedVerify } from './signing-recipe.js';
 import { startReceiver, type Receiver } from './receiver.js';
-
-type Verify = (secret: string, headers: Record<string, unknown>, rawBody: string) => boolean;
-
-/** The `js` block of the document's "Signing" section, as a function (its import line is the test's own). */
-function documentedVerify(): Verify {
-  const doc = fs.readFileSync(new URL('../../docs/integrations.md', import.meta.url), 'utf8');
-  const section = doc.slice(doc.indexOf('### Signing'));
-  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!code) throw new Error('docs/integrations.md: no js block under "### Signing"');
-  expect(code).toContain("from 'node:crypto'");
-  const body = code.replace(/^import .*$/m, '');
-  return new Function('createHmac', 'timingSafeEqual', 'Buffer', `${body}\nreturn verify;`)(createHmac, timingSafeEqual, Buffer) as Verify;
-}
 
 let h: Harness;
 let receiver: Receiver;
@@ -44,15 +31,7 @@ afterAll(async () => {
 });
 
 /** Runs the receiver's check at the test clock's time (the recipe refuses a timestamp 5 minutes off). */
-function at<T>(fn: () => T): T {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(h.clock.now());
-  try {
-    return fn();
-  } finally {
-    vi.useRealTimers();
-  }
-}
+const at = <T>(fn: () => T): T => atTime(h.clock.now(), fn);
 
 describe('the documented signature recipe', () => {
   it('verifies a delivery and its retry with node:crypto alone; refuses tampering, another secret, a stale timestamp', async () => {
