@@ -10,8 +10,8 @@
  * - Drafts: a reply and an internal note are drafted separately. Switching the composer's mode
  *   saves the text under the mode it was written in and puts the other mode's draft in the
  *   message (the server saves while typing: views/partials/composer-parts.tsx DraftAutosave).
- * - The inbox: "select all" on the page, the number of ticked cases, and the ticks cleared
- *   after a bulk action.
+ * - The inbox: "select all" on the page, the number of ticked cases, and the ticks of the cases
+ *   a bulk action was sent for cleared after it (ticks made while it was on its way stay).
  */
 (function () {
   'use strict';
@@ -216,6 +216,18 @@
     if (count) count.textContent = ticked === 0 ? '' : '(' + ticked + ' selected)';
   }
 
+  // A successful bulk action clears the ticks of the cases it was sent for, and only those: the
+  // agent may tick the cases of the next action while its answer is on its way. A case ticked
+  // or unticked after sending (one at a time or with "select all") keeps what the agent made of it.
+  var sentTicks = null; // the values of the cases the bulk form's request carried, untouched since
+  function touched(list) {
+    if (!sentTicks) return;
+    list.forEach(function (b) {
+      var at = sentTicks.indexOf(b.value);
+      if (at !== -1) sentTicks.splice(at, 1);
+    });
+  }
+
   document.addEventListener('change', function (e) {
     var t = e.target;
     if (!t) return;
@@ -223,20 +235,39 @@
       boxes().forEach(function (b) {
         b.checked = t.checked;
       });
+      touched(boxes());
       syncSelection();
     } else if (t.classList && t.classList.contains('select-case')) {
+      touched([t]);
       syncSelection();
     }
   });
 
+  // beforeRequest comes after htmx has read the form: the ticks now are the ones sent.
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (!elt || elt.id !== 'bulk-form') return;
+    sentTicks = boxes()
+      .filter(function (b) {
+        return b.checked;
+      })
+      .map(function (b) {
+        return b.value;
+      });
+  });
+
   document.addEventListener('htmx:afterRequest', function (e) {
     var elt = e.detail && e.detail.elt;
-    if (elt && elt.id === 'bulk-form' && e.detail.successful) {
-      boxes().forEach(function (b) {
-        b.checked = false;
-      });
-      syncSelection();
-    }
+    if (!elt || elt.id !== 'bulk-form') return;
+    var sent = sentTicks || [];
+    sentTicks = null;
+    // Only a done action clears: a refused one (422, swapped in: nothing ticked, too many, no tag typed) keeps every tick.
+    var xhr = e.detail.xhr;
+    if (!e.detail.successful || !xhr || xhr.status < 200 || xhr.status >= 300) return;
+    boxes().forEach(function (b) {
+      if (sent.indexOf(b.value) !== -1) b.checked = false;
+    });
+    syncSelection();
   });
 
   // ---- Presence: typing in the composer tells colleagues on the case ------------------------

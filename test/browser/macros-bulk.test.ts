@@ -159,6 +159,41 @@ describe('bulk actions and saved views in the browser', () => {
     expect(suite.problems()).toEqual([]);
   });
 
+  it('cases ticked while a bulk action is on its way stay ticked for the next one; the cases it was sent for are cleared', async () => {
+    const page = await agentPage(DESKTOP);
+    await page.goto(`${suite.server.url}/inbox?view=mine`);
+    // The bulk answer is held until the agent has ticked the next cases.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/inbox/bulk', async (route) => {
+      await released;
+      await route.continue();
+    });
+    await page.getByLabel(`Select ${refs[0]}`).check();
+    await page.getByLabel(`Select ${refs[1]}`).check();
+    await page.getByLabel('Add tag').fill('batch-one');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/inbox/bulk'));
+    await page.locator('#bulk-add-tag').click();
+    await sent;
+    // Meanwhile: the next action's cases. One of the sent cases is unticked and ticked again: it is the agent's choice now.
+    await page.getByLabel(`Select ${refs[2]}`).check();
+    await page.getByLabel(`Select ${refs[1]}`).uncheck();
+    await page.getByLabel(`Select ${refs[1]}`).check();
+    release();
+    await page.locator('#bulk-summary').getByText('2 changed.').waitFor();
+    await expect.poll(() => page.locator('#bulk-count').textContent()).toBe('(2 selected)');
+    expect(await page.getByLabel(`Select ${refs[0]}`).isChecked()).toBe(false);
+    expect(await page.getByLabel(`Select ${refs[1]}`).isChecked()).toBe(true);
+    expect(await page.getByLabel(`Select ${refs[2]}`).isChecked()).toBe(true);
+    // A failed action (no tag typed) clears nothing.
+    await page.unroute('**/inbox/bulk');
+    await page.getByLabel('Add tag').fill('');
+    await page.locator('#bulk-add-tag').click();
+    await page.locator('#bulk-summary').getByRole('alert').waitFor();
+    expect(await page.locator('#bulk-count').textContent()).toBe('(2 selected)');
+    expect(suite.problems()).toEqual([]);
+  });
+
   it('without JavaScript, the ticked cases and the chosen action go as a plain form', async () => {
     const page = await agentPage(DESKTOP, false);
     await page.goto(`${suite.server.url}/inbox?view=mine`);
