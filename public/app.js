@@ -138,3 +138,93 @@ document.addEventListener('htmx:afterSettle', () => {
   const candidates = [reachable(byId(before.id)), form && !visible(form) ? reachable(form) : null, button, heading, document.querySelector('main')];
   for (const candidate of candidates) if (candidate && focusOn(candidate)) return;
 });
+
+// A form on its way (`data-sending`: the composer, the customer's reply, a new request) is
+// read-only until its answer comes: text typed into it meanwhile would be replaced by that answer
+// and lost (a slow upload, a slow server). The form says so: `aria-busy`, its buttons
+// `aria-disabled` (not `disabled`: the button pressed keeps the focus), a status line with the
+// form's `data-sending` text next to them, and nothing in it can be typed, chosen or pressed
+// until the answer (or an error: then everything is as it was, the text still there).
+const sendingLocks = new WeakMap();
+const TYPED = /^(text|search|email|url|tel|password|number|date|datetime-local|month|week|time)$/;
+
+function lockForm(form, submitter) {
+  if (sendingLocks.has(form)) return;
+  const undo = [];
+  const focused = document.activeElement;
+  for (const field of Array.from(form.elements)) {
+    if (field instanceof HTMLButtonElement || (field instanceof HTMLInputElement && /^(submit|button|reset|image)$/.test(field.type))) {
+      if (field.getAttribute('aria-disabled') === 'true') continue;
+      field.setAttribute('aria-disabled', 'true');
+      undo.push(() => field.removeAttribute('aria-disabled'));
+    } else if (field instanceof HTMLTextAreaElement || (field instanceof HTMLInputElement && TYPED.test(field.type))) {
+      if (field.readOnly) continue;
+      field.readOnly = true;
+      undo.push(() => (field.readOnly = false));
+    } else if ((field instanceof HTMLSelectElement || field instanceof HTMLInputElement) && field.type !== 'hidden' && !field.disabled && field !== focused) {
+      field.disabled = true;
+      undo.push(() => (field.disabled = false));
+    }
+  }
+  form.setAttribute('aria-busy', 'true');
+  const status = document.createElement('p');
+  status.className = 'form-sending';
+  status.setAttribute('role', 'status');
+  const anchor = submitter instanceof HTMLElement && form.contains(submitter) ? submitter.closest('.composer-buttons') || submitter : null;
+  if (anchor) anchor.insertAdjacentElement('afterend', status);
+  else form.appendChild(status);
+  // Filled once in the page, so that it is announced as a change.
+  setTimeout(() => {
+    if (status.isConnected) status.textContent = form.getAttribute('data-sending') || 'Sending…';
+  }, 0);
+  sendingLocks.set(form, () => {
+    for (const step of undo) step();
+    form.removeAttribute('aria-busy');
+    status.remove();
+  });
+}
+
+function unlockForm(form) {
+  const unlock = sendingLocks.get(form);
+  if (!unlock) return;
+  sendingLocks.delete(form);
+  unlock();
+}
+
+// beforeRequest comes after htmx has read the form: what was sent is what it shows now.
+document.addEventListener('htmx:beforeRequest', (event) => {
+  const detail = event.detail || {};
+  const form = detail.elt;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-sending')) return;
+  const trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+  lockForm(form, (trigger && trigger.submitter) || document.activeElement);
+});
+document.addEventListener('htmx:afterRequest', (event) => {
+  const form = event.detail && event.detail.elt;
+  if (form instanceof HTMLFormElement) unlockForm(form);
+});
+
+// Nothing in a form on its way is pressed or sent again (Enter in a field, a click on any of its buttons).
+function busyForm(target) {
+  const form = target instanceof Element ? target.closest('form[aria-busy="true"]') : null;
+  return form && sendingLocks.has(form) ? form : null;
+}
+document.addEventListener(
+  'submit',
+  (event) => {
+    if (!busyForm(event.target)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  },
+  true,
+);
+document.addEventListener(
+  'click',
+  (event) => {
+    const target = event.target instanceof Element ? event.target.closest('button, input[type="submit"], input[type="image"]') : null;
+    if (!target || !busyForm(target)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  },
+  true,
+);

@@ -140,3 +140,109 @@ describe('the composer without JavaScript', () => {
     expect(suite.problems()).toEqual([]);
   });
 });
+
+/**
+ * While a form's post is on its way (a slow upload, a slow server), text typed into it would be
+ * replaced by the answer: the form is read-only until then and says so (aria-busy, a "Sending…"
+ * status, buttons aria-disabled), a second press sends nothing, and an error gives it back as it was.
+ * The answer is held with `page.route` until the checks are done.
+ */
+describe('a form on its way', () => {
+  async function newCase(subject: string): Promise<string> {
+    const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: 'It does not work.' });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  function hold(page: Page, url: string): { release: () => void; count: () => number } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let posts = 0;
+    void page.route(url, async (route) => {
+      if (route.request().method() === 'POST') posts += 1;
+      await released;
+      await route.continue();
+    });
+    return { release, count: () => posts };
+  }
+
+  /** The form is read-only and says it is sending; typing in it and pressing its button again do nothing. */
+  async function expectSending(page: Page, form: string, field: string, button: string, typed: string) {
+    const status = page.locator(`${form} [role="status"].form-sending`);
+    await status.getByText('Sending').waitFor();
+    expect(await page.locator(form).getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator(field).evaluate((el) => (el as HTMLTextAreaElement).readOnly)).toBe(true);
+    expect(await page.locator(button).getAttribute('aria-disabled')).toBe('true');
+    await page.locator(field).click();
+    await page.keyboard.type(' And this was typed while it was sending.');
+    expect(await page.locator(field).inputValue()).toBe(typed);
+    // The button pressed again (at a person's pace): no second post.
+    const box = (await page.locator(button).boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { delay: 150 });
+    await page.locator(field).press('Enter');
+  }
+
+  it('the composer: read-only with a Sending… status until the answer, nothing typed meanwhile is lost, one post', async () => {
+    const ref = await newCase('Slow upload');
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const held = hold(page, `**/cases/${ref}/messages`);
+    const text = 'The export is under Settings, Data.';
+    await page.getByLabel('Message').fill(text);
+    const sent = page.waitForRequest((r) => r.url().endsWith(`/cases/${ref}/messages`));
+    await page.locator('#composer-submit').click({ delay: 150 });
+    await sent;
+    await expectSending(page, '#composer', '#composer-body', '#composer-submit', text);
+    expect(await page.locator('#composer-files').isDisabled()).toBe(true);
+    held.release();
+    await page.locator('#flash').getByText('Reply sent.').waitFor();
+    expect(held.count()).toBe(1);
+    await page.locator('#case-timeline').getByText(text).waitFor();
+    expect(await page.locator('#composer').getAttribute('aria-busy')).toBeNull();
+    expect(await page.locator('#composer-body').evaluate((el) => (el as HTMLTextAreaElement).readOnly)).toBe(false);
+    const events = (await (await suite.server.api('GET', `/api/v1/cases/${ref}/events`)).json()) as { type: string; data: { body?: string } }[];
+    expect(events.filter((e) => e.type === 'staff.replied').map((e) => e.data.body)).toEqual([text]);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('the portal reply: read-only while sending; a failed send gives the form back as it was, and sending again works', async () => {
+    const ref = await newCase('Invoice missing');
+    const page = await suite.newPage({ width: 390, height: 844 });
+    await signIn(page, suite.server, 'chloe@example.com', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    // First try: the connection drops while it is on its way.
+    let drop!: () => void;
+    const dropped = new Promise<void>((resolve) => (drop = resolve));
+    await page.route(`**/cases/${ref}/messages`, async (route) => {
+      await dropped;
+      await route.abort('connectionreset');
+    });
+    const text = 'I still have not received the March invoice.';
+    await page.getByLabel('Your message').fill(text);
+    const sent = page.waitForRequest((r) => r.url().endsWith(`/cases/${ref}/messages`));
+    await page.getByRole('button', { name: 'Send reply' }).click({ delay: 150 });
+    await sent;
+    await expectSending(page, '#reply-form', '#reply-body', '#reply-submit', text);
+    const failed = page.evaluate(() => new Promise<void>((resolve) => document.body.addEventListener('htmx:afterRequest', () => resolve(), { once: true })));
+    drop();
+    await failed;
+    expect(await page.locator('#reply-form').getAttribute('aria-busy')).toBeNull();
+    expect(await page.locator('#reply-form .form-sending').count()).toBe(0);
+    expect(await page.locator('#reply-submit').getAttribute('aria-disabled')).toBeNull();
+    expect(await page.locator('#reply-body').inputValue()).toBe(text);
+    await page.locator('#reply-body').press('End');
+    await page.keyboard.type(' Order 4711.');
+
+    // Second try: held, then answered.
+    await page.unroute(`**/cases/${ref}/messages`);
+    const held = hold(page, `**/cases/${ref}/messages`);
+    await page.getByRole('button', { name: 'Send reply' }).click({ delay: 150 });
+    await expectSending(page, '#reply-form', '#reply-body', '#reply-submit', `${text} Order 4711.`);
+    held.release();
+    await page.locator('#case-page').getByText(`${text} Order 4711.`).waitFor();
+    expect(held.count()).toBe(1);
+    const events = (await (await suite.server.api('GET', `/api/v1/cases/${ref}/events`)).json()) as { type: string; data: { body?: string } }[];
+    expect(events.filter((e) => e.type === 'customer.replied').map((e) => e.data.body)).toEqual([`${text} Order 4711.`]);
+  });
+});

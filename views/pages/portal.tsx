@@ -56,7 +56,7 @@ export function PortalCases(p: {
 export function NewRequestForm(p: { csrfToken: string; state?: FormState; uploads: UploadLimits }) {
   const suggest = { 'hx-get': '/portal/suggestions', 'hx-target': '#suggestions', 'hx-swap': 'outerHTML', 'hx-sync': 'this:replace' };
   return (
-    <form id="new-request-form" class="panel stack" method="post" action="/portal/cases" enctype="multipart/form-data" hx-post="/portal/cases" hx-target="this" hx-swap="outerHTML">
+    <form id="new-request-form" class="panel stack" method="post" action="/portal/cases" enctype="multipart/form-data" hx-post="/portal/cases" hx-target="this" hx-swap="outerHTML" data-sending="Sending your request… The form is read-only until it has gone.">
       <CsrfField token={p.csrfToken} />
       <FormError state={p.state} />
       <Field

@@ -101,7 +101,7 @@ export function composerMode(state: FormState | undefined): ComposerMode {
 export function Composer(p: ComposerProps) {
   const mode = composerMode(p.state);
   return (
-    <form id="composer" class={`panel stack composer composer-${mode}`} {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
+    <form id="composer" class={`panel stack composer composer-${mode}`} {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)} data-sending="Sending… The form is read-only until the answer comes.">
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
       {p.seen !== undefined ? <SeenField seen={p.seen} /> : null}
@@ -136,7 +136,7 @@ function mentionPreviewAttrs(ref: string) {
 /** Customer: reply on their own case. */
 export function CustomerReply(p: { ctx: FormContext; state?: FormState | undefined }) {
   return (
-    <form id="reply-form" class="panel stack" {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)}>
+    <form id="reply-form" class="panel stack" {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)} data-sending="Sending your reply… The form is read-only until it has gone.">
       <h2>Reply</h2>
       <CsrfField token={p.ctx.csrfToken} />
       <input type="hidden" name="visibility" value="public" />
