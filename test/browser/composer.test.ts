@@ -245,4 +245,23 @@ describe('a form on its way', () => {
     const events = (await (await suite.server.api('GET', `/api/v1/cases/${ref}/events`)).json()) as { type: string; data: { body?: string } }[];
     expect(events.filter((e) => e.type === 'customer.replied').map((e) => e.data.body)).toEqual([`${text} Order 4711.`]);
   });
+
+  it('a new request in the portal: read-only while sending, then the new case', async () => {
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(page, suite.server, 'chloe@example.com', PASSWORD);
+    await page.goto(`${suite.server.url}/portal/new`);
+    const held = hold(page, '**/portal/cases');
+    await page.getByLabel('Subject').fill('Calendar sync stopped');
+    const text = 'Since Monday nothing syncs.';
+    await page.getByLabel('Describe the problem').fill(text);
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/portal/cases'));
+    await page.getByRole('button', { name: 'Send request' }).click({ delay: 150 });
+    await sent;
+    await expectSending(page, '#new-request-form', '#request-description', '#request-submit', text);
+    expect(await page.locator('#request-subject').evaluate((el) => (el as HTMLInputElement).readOnly)).toBe(true);
+    held.release();
+    await page.waitForURL(/\/cases\/C-\d+/);
+    await page.locator('#case-page').getByText(text).waitFor();
+    expect(held.count()).toBe(1);
+  });
 });
