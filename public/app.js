@@ -193,6 +193,7 @@ function unlockForm(form) {
 
 // beforeRequest comes after htmx has read the form: what was sent is what it shows now.
 document.addEventListener('htmx:beforeRequest', (event) => {
+  if (event.defaultPrevented) return; // not sent (the page is on its way elsewhere): no answer will unlock it
   const detail = event.detail || {};
   const form = detail.elt;
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-sending')) return;
