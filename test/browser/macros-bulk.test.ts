@@ -171,6 +171,7 @@ describe('bulk actions and saved views in the browser', () => {
     });
     await page.getByLabel(`Select ${refs[0]}`).check();
     await page.getByLabel(`Select ${refs[1]}`).check();
+    await page.locator('#bulk-count').getByText('(2 selected)').waitFor();
     await page.getByLabel('Add tag').fill('batch-one');
     const sent = page.waitForRequest((r) => r.url().endsWith('/inbox/bulk'));
     await page.locator('#bulk-add-tag').click();
@@ -179,9 +180,10 @@ describe('bulk actions and saved views in the browser', () => {
     await page.getByLabel(`Select ${refs[2]}`).check();
     await page.getByLabel(`Select ${refs[1]}`).uncheck();
     await page.getByLabel(`Select ${refs[1]}`).check();
+    await page.locator('#bulk-count').getByText('(3 selected)').waitFor();
     release();
     await page.locator('#bulk-summary').getByText('2 changed.').waitFor();
-    await expect.poll(() => page.locator('#bulk-count').textContent()).toBe('(2 selected)');
+    await page.locator('#bulk-count').getByText('(2 selected)').waitFor();
     expect(await page.getByLabel(`Select ${refs[0]}`).isChecked()).toBe(false);
     expect(await page.getByLabel(`Select ${refs[1]}`).isChecked()).toBe(true);
     expect(await page.getByLabel(`Select ${refs[2]}`).isChecked()).toBe(true);
