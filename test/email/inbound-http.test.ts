@@ -2,6 +2,7 @@
  * The email channel through `POST /api/v1/inbound/email`: real SQLite with the migrations,
  * real HTTP through the app, real-shaped raw mails from test/fixtures/email/.
  */
+import fs from 'node:fs';
 import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -251,6 +252,43 @@ describe('a new mail', () => {
     }
     expect((await mailLog()).map((r) => r.subject)).toEqual(expected.map((e) => e.subject));
     expect(JSON.stringify(await allCases())).not.toContain('\uFFFD');
+  });
+
+  it('reads a text part whose bytes are not in the charset it declares: Latin-1 labelled UTF-8 or unlabelled, UTF-8 labelled Latin-1', async () => {
+    h = emailHarness();
+    const head = (id: string, type: string) => `From: Old Mailer <old@example.com>\r\nTo: support@example.com\r\nSubject: Rechnung ${id}\r\nMessage-ID: <${id}@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n`;
+    // windows-1252 bytes by hand: ü FC, ß DF, ö F6, ä E4, – 96, “ 93, ” 94, € 80. UTF-8 bytes by hand: ü C3 BC, € E2 82 AC, – E2 80 93, ß C3 9F.
+    const latin = 'Gr\xfc\xdfe aus K\xf6ln \x96 die Rechnung \x93M\xe4rz\x94: \x80 12,50';
+    const mails = [
+      // Declared UTF-8, sent as windows-1252 (8bit).
+      `${head('cs-1', 'text/plain; charset=UTF-8')}Content-Transfer-Encoding: 8bit\r\n\r\n${latin}\r\n`,
+      // Declared ISO-8859-1, the bytes UTF-8 (quoted-printable, a soft line break inside).
+      `${head('cs-2', 'text/plain; charset="ISO-8859-1"; format=flowed')}Content-Transfer-Encoding: quoted-printable\r\n\r\nSehr geehrter Herr M=C3=BCller, die Geb=C3=BChr von =E2=82=AC 5 =E2=80=93 bit=\r\nte pr=C3=BCfen.\r\n`,
+      // An HTML-only mail declared windows-1252, its bytes UTF-8 (base64).
+      `${head('cs-3', 'text/html; charset=windows-1252')}Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from('<p>Stra\xc3\x9fe 5, M\xc3\xbcnchen</p>', 'latin1').toString('base64')}\r\n`,
+      // No charset at all (no Content-Type in the part): Latin-1 bytes; beside it a text file declared UTF-8 with Latin-1 bytes is kept byte for byte.
+      `${head('cs-4', 'multipart/mixed; boundary="b"')}\r\n--b\r\n\r\nGr\xfc\xdfe, J\xfcrgen\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename="k.txt"\r\n\r\nK\xf6ln\r\n--b--\r\n`,
+      // Right as declared: left as it is (Latin-1 that is Latin-1, UTF-8 that is UTF-8).
+      `${head('cs-5', 'text/plain; charset=iso-8859-1')}\r\nDie Rechnung f\xfcr M\xe4rz.\r\n`,
+      `${head('cs-6', 'text/plain; charset=utf-8')}\r\nDie Rechnung f\xc3\xbcr M\xc3\xa4rz.\r\n`,
+    ];
+    const expected = [
+      'Grüße aus Köln – die Rechnung “März”: € 12,50',
+      'Sehr geehrter Herr Müller, die Gebühr von € 5 – bitte prüfen.',
+      'Straße 5, München',
+      'Grüße, Jürgen',
+      'Die Rechnung für März.',
+      'Die Rechnung für März.',
+    ];
+    const texts: string[] = [];
+    for (const raw of mails) {
+      const { body } = await postMail(h, Buffer.from(raw, 'latin1'));
+      expect(body.result).toBe('created');
+      texts.push((await caseRow(body.case!)).description);
+    }
+    expect(texts).toEqual(expected);
+    const file = (await h.query((q) => q.db.select().from(q.tables.attachments))).find((f) => f.fileName === 'k.txt')!;
+    expect(fs.readFileSync(h.services.attachments.store.pathOf(file.sha256))).toEqual(Buffer.from('K\xf6ln', 'latin1'));
   });
 
   it('a long subject, name and text are cut between characters, never inside an emoji or an accented letter', async () => {

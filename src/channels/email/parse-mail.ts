@@ -13,7 +13,7 @@ import { clipText } from '../../text/clip-text.js';
 import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
 import { partNames, type NamedPart } from './part-names.js';
-import { headersAsUtf8 } from './raw-headers.js';
+import { headersAsUtf8, textCharsetsCorrected } from './raw-headers.js';
 
 export interface MailAddress {
   address: string;
@@ -142,8 +142,9 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   const { simpleParser } = await import('mailparser');
   // A mail that is one HTML part is converted here, not by mailparser as well.
   const htmlOnly = /^text\/html\b/i.test(headerField(headerBlock(raw), 'Content-Type') ?? '');
-  // Headers in raw Latin-1 (or another legacy set) would lose their letters to U+FFFD: read as mail clients read them (raw-headers.ts).
-  const parsed = await simpleParser(headersAsUtf8(raw), { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
+  // Headers in raw Latin-1 (or another legacy set) would lose their letters to U+FFFD: read as mail clients read them (raw-headers.ts);
+  // so are text parts whose bytes are not in the set they declare (Latin-1 labelled UTF-8, UTF-8 labelled Latin-1).
+  const parsed = await simpleParser(headersAsUtf8(textCharsetsCorrected(raw)), { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
   const names = partNames(await namedParts(parsed));

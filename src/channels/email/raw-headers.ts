@@ -15,6 +15,8 @@
  * MIME parts' (found by their boundaries, with native searches: linear in the mail's size).
  */
 
+import { isUtf8 } from 'node:buffer';
+
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const FALLBACK = 'windows-1252';
 /** More boundaries or part headers than any real mail has are left alone (a crafted mail costs no more than this). */
@@ -27,6 +29,8 @@ const CHARSET = /\bcharset\s*=\s*"?([A-Za-z0-9_.:+-]{1,60})/i;
 interface Block {
   start: number;
   end: number;
+  /** Where the part's body ends: the next delimiter of its multipart, or the end of the mail. */
+  bodyEnd: number;
 }
 
 function has8bit(raw: Buffer, start: number, end: number): boolean {
@@ -63,7 +67,7 @@ function boundariesIn(text: string): string[] {
 function headerBlocks(raw: Buffer): Block[] {
   const top = blockEnd(raw, 0, MAX_TOP_BLOCK);
   if (top < 0) return [];
-  const blocks: Block[] = [{ start: 0, end: top }];
+  const blocks: Block[] = [{ start: 0, end: top, bodyEnd: raw.length }];
   const queue = boundariesIn(raw.toString('latin1', 0, top));
   const seen = new Set<string>();
   // Every part looked at counts, found or not: each costs a search of up to MAX_PART_BLOCK bytes.
@@ -73,7 +77,11 @@ function headerBlocks(raw: Buffer): Block[] {
     if (seen.has(boundary)) continue;
     seen.add(boundary);
     const delimiter = Buffer.from(`\n--${boundary}`, 'latin1');
+    let previous: Block | null = null;
     for (let at = raw.indexOf(delimiter); at >= 0 && looked < MAX_BLOCKS; at = raw.indexOf(delimiter, at + delimiter.length)) {
+      // The line break before a delimiter is the delimiter's.
+      if (previous) previous.bodyEnd = Math.max(previous.end, raw[at - 1] === 0x0d ? at - 1 : at);
+      previous = null;
       const after = at + delimiter.length;
       // The closing delimiter (`--boundary--`) opens no part.
       if (raw[after] === 0x2d && raw[after + 1] === 0x2d) continue;
@@ -83,7 +91,8 @@ function headerBlocks(raw: Buffer): Block[] {
       looked++;
       const end = blockEnd(raw, start, MAX_PART_BLOCK);
       if (end < 0) continue;
-      blocks.push({ start, end });
+      previous = { start, end, bodyEnd: raw.length };
+      blocks.push(previous);
       queue.push(...boundariesIn(raw.toString('latin1', start, end)));
     }
   }
@@ -92,6 +101,11 @@ function headerBlocks(raw: Buffer): Block[] {
 
 /** windows-1252's letters at 0x80–0x9F (€ ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ‘ ’ “ ” • – — ˜ ™ š › œ ž Ÿ); the five it leaves undefined stay as they are. */
 const CP1252 = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/** Bytes read as windows-1252 (what mail clients read "Latin-1" and unknown 8-bit text as). */
+export function windows1252(bytes: Buffer): string {
+  return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252[c.charCodeAt(0) - 0x80]!);
+}
 
 type Decode = (bytes: Buffer) => string;
 
@@ -106,7 +120,7 @@ function decoderFor(label: string | undefined): Decode | null {
     const decoder = new TextDecoder(label);
     if (decoder.encoding === 'utf-8') return null;
     if (decoder.encoding !== 'windows-1252') return (bytes) => decoder.decode(bytes);
-    return (bytes) => bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252[c.charCodeAt(0) - 0x80]!);
+    return windows1252;
   } catch {
     return null;
   }
@@ -136,6 +150,119 @@ export function headersAsUtf8(raw: Buffer): Buffer {
     const decode = decoderFor(charsetOf(b)) ?? mailWide ?? decoderFor(FALLBACK)!;
     out.push(raw.subarray(pos, b.start), Buffer.from(decode(raw.subarray(b.start, b.end)), 'utf8'));
     pos = b.end;
+  }
+  out.push(raw.subarray(pos));
+  return Buffer.concat(out);
+}
+
+/**
+ * Text parts whose bytes are not in the character set they declare, relabelled before the mail
+ * is parsed (as mail clients' "repair" readings do):
+ * - declared UTF-8, US-ASCII or nothing, but not valid UTF-8 (an old mailer's or a PHP form's
+ *   Latin-1 / windows-1252 bytes, which mailparser turned into U+FFFD): read as windows-1252;
+ * - declared ISO-8859-1 / windows-1252 or another single-byte set, but valid UTF-8 with at least
+ *   one multi-byte character (a mailer that labels everything Latin-1; "MÃ¼ller" before): read
+ *   as UTF-8. Real Latin-1 text is next to never valid UTF-8 (a letter à–ÿ is followed by
+ *   another letter, not by a byte 0x80–0xBF).
+ * Only text/plain and text/html parts read as the mail's text; their bodies are decoded from
+ * base64 or quoted-printable to be checked; a text file attached is kept as it came. Each part's
+ * body is looked at once (never past the next part's header): linear in the mail's size.
+ */
+const SINGLE_BYTE = new Set(['ibm866', 'iso-8859-2', 'iso-8859-3', 'iso-8859-4', 'iso-8859-5', 'iso-8859-6', 'iso-8859-7', 'iso-8859-8', 'iso-8859-8-i', 'iso-8859-10', 'iso-8859-13', 'iso-8859-14', 'iso-8859-15', 'iso-8859-16', 'koi8-r', 'koi8-u', 'macintosh', 'windows-874', 'windows-1250', 'windows-1251', 'windows-1252', 'windows-1253', 'windows-1254', 'windows-1255', 'windows-1256', 'windows-1257', 'windows-1258', 'x-mac-cyrillic']);
+const CONTENT_TYPE = /^content-type[ \t]*:[^\n]*(?:\n[ \t][^\n]*)*/im;
+const CHARSET_PARAM = /(\bcharset[ \t]*=[ \t]*)(?:"[^"\r\n]*"|[^\s;"]*)/i;
+
+function bodyBytes(head: string, body: Buffer): Buffer {
+  const encoding = /^content-transfer-encoding[ \t]*:[ \t]*([A-Za-z0-9-]+)/im.exec(head)?.[1]?.toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body.toString('latin1'), 'base64');
+  if (encoding === 'quoted-printable') return fromQuotedPrintable(body);
+  return body;
+}
+
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
+}
+
+/** Quoted-printable bytes decoded (`=XX`, soft line breaks `=` at a line's end), in one pass. */
+function fromQuotedPrintable(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(body.length);
+  let n = 0;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i]!;
+    if (byte === 0x3d) {
+      if (body[i + 1] === 0x0a) {
+        i += 1;
+        continue;
+      }
+      if (body[i + 1] === 0x0d && body[i + 2] === 0x0a) {
+        i += 2;
+        continue;
+      }
+      const high = hexValue(body[i + 1] ?? 0);
+      const low = hexValue(body[i + 2] ?? 0);
+      if (high >= 0 && low >= 0) {
+        out[n++] = high * 16 + low;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = byte;
+  }
+  return out.subarray(0, n);
+}
+
+/** What a text part's bytes are to be read as, when not what it declares; null to leave it. */
+function correctedCharset(declared: string | undefined, bytes: Buffer): string | null {
+  const ascii = !declared || /^(us-?)?ascii$|^ansi_x3\.4-1968$/i.test(declared.trim());
+  let label = 'utf-8';
+  if (!ascii) {
+    try {
+      label = new TextDecoder(declared!.trim()).encoding;
+    } catch {
+      return null; // a set not known here: mailparser's own reading
+    }
+  }
+  if (label !== 'utf-8' && !SINGLE_BYTE.has(label)) return null;
+  if (!has8bit(bytes, 0, bytes.length)) return null;
+  const utf8 = isUtf8(bytes);
+  if (ascii || label === 'utf-8') return utf8 ? null : 'windows-1252';
+  return utf8 ? 'utf-8' : null;
+}
+
+const CHARSET_VALUE = /\bcharset[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]*))/i;
+
+export function textCharsetsCorrected(raw: Buffer): Buffer {
+  const changes: { block: Block; head: string }[] = [];
+  const blocks = headerBlocks(raw).sort((a, b) => a.start - b.start);
+  for (const [i, block] of blocks.entries()) {
+    const head = raw.toString('latin1', block.start, block.end);
+    // A body ends where the next part's header starts at the latest: bodies never overlap (a crafted mail nesting delimiters in text costs no more).
+    const bodyEnd = Math.max(block.end, Math.min(block.bodyEnd, blocks[i + 1]?.start ?? raw.length));
+    const type = CONTENT_TYPE.exec(head)?.[0];
+    // A part (or mail) without a Content-Type is text/plain (RFC 2045).
+    if (type && !/^content-type[ \t]*:[ \t]*text\/(plain|html)\b/i.test(type)) continue;
+    if (/^content-disposition[ \t]*:[ \t]*attachment/im.test(head)) continue;
+    const found = type ? CHARSET_VALUE.exec(type) : null;
+    const to = correctedCharset(found ? (found[1] ?? found[2]) : undefined, bodyBytes(head, raw.subarray(block.end, bodyEnd)));
+    if (!to) continue;
+    let fixed: string;
+    if (!type) fixed = `${head}Content-Type: text/plain; charset=${to}\r\n`;
+    else {
+      const cr = type.endsWith('\r') ? '\r' : '';
+      const relabelled = found ? type.replace(CHARSET_PARAM, `$1${to}`) : `${type.replace(/\r$/, '').replace(/[ \t]*;?[ \t]*$/, '')}; charset=${to}${cr}`;
+      fixed = head.replace(type, () => relabelled);
+    }
+    changes.push({ block, head: fixed });
+  }
+  if (changes.length === 0) return raw;
+  const out: Buffer[] = [];
+  let pos = 0;
+  for (const { block, head } of changes) {
+    if (block.start < pos) continue;
+    out.push(raw.subarray(pos, block.start), Buffer.from(head, 'latin1'));
+    pos = block.end;
   }
   out.push(raw.subarray(pos));
   return Buffer.concat(out);
