@@ -236,6 +236,53 @@ describe('parts without a name', () => {
   });
 });
 
+describe('a mail that is only a calendar invitation', () => {
+  // Hand-written: Outlook's invitation (VTIMEZONE, a named Windows zone, a folded description with \, \; \n, a quoted CN, an alarm inside the event).
+  const outlook = fs.readFileSync(new URL('../fixtures/email/invite-onboarding.ics', import.meta.url), 'utf8').replace(/\r?\n/g, '\r\n');
+  const base64 = (text: string) => Buffer.from(text).toString('base64').replace(/.{76}/g, '$&\r\n');
+
+  it('opens a case whose text says what the invitation is (summary, when in the organizer’s zone, where, organizer, description); the .ics is kept', async () => {
+    h = emailHarness();
+    const raw = shaped('Onboarding call', 'text/calendar; charset="utf-8"; method=REQUEST', '').replace('\r\n\r\n', `\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64(outlook)}\r\n`);
+    const posted = await postMail(h, raw);
+    expect(posted.body).toMatchObject({ result: 'created', attachments: { stored: 1, skipped: 0 } });
+    const id = parseCaseRef(posted.body.case!)!;
+    expect((await caseRow(id)).description).toBe(
+      'Invitation: Onboarding call\nWhen: 2026-12-10 14:00–15:30 (W. Europe Standard Time)\nWhere: Microsoft Teams-Besprechung, Raum 4\nOrganizer: Schmidt, Anna <anna.schmidt@customer.example>\n\n' +
+        'Hallo, wir möchten das Onboarding besprechen.\nAgenda: Zugänge; Import; Schulung\n\nBis dann',
+    );
+    const files = (await rowsOf(id)).filter((f) => f.kind !== 'original-mail');
+    expect(files.map((f) => [f.fileName, f.mediaType, f.kind])).toEqual([['invite.ics', 'text/calendar', 'attachment']]);
+    expect(bytesOf(files[0]!.sha256).toString()).toBe(outlook);
+  });
+
+  it('all-day and UTC events, a cancellation, an application/ics attachment; an unreadable or huge invitation still opens its case', async () => {
+    h = emailHarness();
+    const allDay = 'BEGIN:VCALENDAR\nMETHOD:CANCEL\nBEGIN:VEVENT\nsummary:Team offsite\nDTSTART;VALUE=DATE:20261224\nDTEND;VALUE=DATE:20261227\nORGANIZER:mailto:ops@customer.example\nEND:VEVENT\nEND:VCALENDAR\n';
+    const utc = 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20261231T230000Z\r\nDURATION:PT2H\r\nSUMMARY:Year-end cut-over\r\nLOCATION;ALTREP="https://x.example/a;b":Bridge\\, line 2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const attached = (ics: string) =>
+      shaped(`ics ${ics.length}`, 'multipart/mixed; boundary="m"', `--m\r\nContent-Type: application/ics; name="invite.ics"\r\nContent-Disposition: attachment; filename="invite.ics"\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64(ics)}\r\n--m--\r\n`);
+    const huge = `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:${'x;'.repeat(1_500_000)}\r\nDESCRIPTION:${'a\\'.repeat(500_000)}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    const expected = [
+      'Cancelled: Team offsite\nWhen: 2026-12-24 – 2026-12-26 (all day)\nOrganizer: ops@customer.example',
+      'Invitation: Year-end cut-over\nWhen: 2026-12-31 23:00 – 2027-01-01 01:00 (UTC)\nWhere: Bridge, line 2',
+      '(The mail had no text, only 1 attachment.)',
+      '(The mail had no text, only 1 attachment.)',
+    ];
+    for (const [i, ics] of [allDay, utc, 'BEGIN:VCALENDAR\r\n\x00\x01garbage;;;:\r\nDTSTART:2026\r\n', huge].entries()) {
+      const started = Date.now();
+      const posted = await postMail(h, attached(ics));
+      expect(posted.body).toMatchObject({ result: 'created' });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const id = parseCaseRef(posted.body.case!)!;
+      const description = (await caseRow(id)).description;
+      if (i < 3) expect(description).toBe(expected[i]);
+      else expect(description.startsWith('Invitation: x;x;x;')).toBe(true);
+      expect((await rowsOf(id)).map((f) => f.fileName)).toEqual(['invite.ics', `ics ${ics.length}.eml`]);
+    }
+  });
+});
+
 describe('a public staff reply with files', () => {
   it('is mailed with them: the SMTP sink receives each file with its name, type and bytes; notes’ files never leave', async () => {
     inbox = await startSmtp();

@@ -11,9 +11,10 @@ import { normalizeEmail } from '../../cases/customers.js';
 import { addressRun } from '../../text/address-run.js';
 import { clipText } from '../../text/clip-text.js';
 import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
+import { calendarText } from './calendar-text.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
 import { partNames, type NamedPart } from './part-names.js';
-import { headersAsUtf8, textCharsetsCorrected } from './raw-headers.js';
+import { headersAsUtf8, textCharsetsCorrected, windows1252 } from './raw-headers.js';
 
 export interface MailAddress {
   address: string;
@@ -113,6 +114,30 @@ function textOf(parsed: ParsedMail, htmlOnly: boolean): string {
   return text;
 }
 
+/** A calendar invitation's bytes as text: UTF-8 as iCalendar is, else (an old calendar program's Latin-1) windows-1252. */
+function icsText(bytes: Buffer): string {
+  const head = bytes.subarray(0, 256 * 1024);
+  try {
+    return UTF8.decode(head);
+  } catch {
+    return windows1252(head);
+  }
+}
+
+/**
+ * A mail with no text of its own but a calendar invitation (sent from Outlook's or Google's
+ * calendar: only text/calendar) says what the invitation is (calendar-text.ts); the .ics stays a file.
+ */
+function withInvitation(text: string, parsed: ParsedMail): string {
+  if (text.trim() !== '') return text;
+  for (const part of parsed.attachments) {
+    if (!/^(text\/calendar|application\/ics)$/i.test(part.contentType)) continue;
+    const said = calendarText(icsText(part.content));
+    if (said) return said;
+  }
+  return text;
+}
+
 function isInline(part: Attachment): boolean {
   return part.contentDisposition === 'inline' || part.related === true;
 }
@@ -157,7 +182,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     replyTo: addresses(parsed.replyTo),
     // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text.
     subject: lineWithoutControls(parsed.subject ?? ''),
-    text: withoutControls(textOf(parsed, htmlOnly)),
+    text: withoutControls(withInvitation(textOf(parsed, htmlOnly), parsed)),
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     // A part without a name is named by what it is (part-names.ts): `image-1.png`, `<its subject>.eml`, `attachment-1.pdf`.
