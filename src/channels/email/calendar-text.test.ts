@@ -27,6 +27,8 @@ describe('calendarText', () => {
     expect(calendarText(ics('SUMMARY:F', 'DTSTART:20260101T080000Z', 'DURATION:PT1H30M'))).toBe('Invitation: F\nWhen: 2026-01-01 08:00–09:30 (UTC)');
     // A time that is not one is left out; an end before the start shows only the start.
     expect(calendarText(ics('SUMMARY:G', 'DTSTART:2026-01-01'))).toBe('Invitation: G');
+    expect(calendarText(ics('SUMMARY:G', 'DTSTART:20261345'))).toBe('Invitation: G');
+    expect(calendarText(ics('SUMMARY:G', 'DTSTART:20260101T250000Z'))).toBe('Invitation: G');
     expect(calendarText(ics('SUMMARY:H', 'DTSTART:20260101T100000Z', 'DTEND:20260101T090000Z'))).toBe('Invitation: H\nWhen: 2026-01-01 10:00 (UTC)');
   });
 
@@ -52,6 +54,9 @@ describe('calendarText', () => {
       'END:VCALENDAR',
     ].join('\n');
     expect(calendarText(text)).toBe('Reply to an invitation: Review');
+    // Outlook's "Accepted: Review" with no text of its own: who answered what.
+    expect(calendarText(text.replace('SUMMARY:Review', 'SUMMARY:Review\nATTENDEE;PARTSTAT=ACCEPTED;CN=Bo Berg:mailto:bo@x.example'))).toBe('Reply to an invitation: Review\nAnswer: Bo Berg <bo@x.example> accepted');
+    expect(calendarText(text.replace('SUMMARY:Review', 'SUMMARY:Review\nATTENDEE;CN="Berg, Bo";PARTSTAT=tentative:mailto:bo@x.example'))).toBe('Reply to an invitation: Review\nAnswer: Berg, Bo <bo@x.example> tentatively accepted');
     expect(calendarText(ics('DTSTART:20260101T100000Z'))).toBe('Invitation\nWhen: 2026-01-01 10:00 (UTC)');
   });
 

@@ -3,7 +3,7 @@
  * Google Calendar invitations sent from a calendar program, "Onboarding call" with no text or HTML
  * part). The iCalendar (RFC 5545) of the first event: its SUMMARY, when it is (DTSTART–DTEND or
  * DURATION, in the time zone the organizer's calendar names, in UTC, or all day), LOCATION,
- * ORGANIZER and DESCRIPTION. Folded lines are unfolded, `\,` `\;` `\n` `\\` unescaped, quoted
+ * ORGANIZER and DESCRIPTION; a reply's answer (the ATTENDEE's PARTSTAT). Folded lines are unfolded, `\,` `\;` `\n` `\\` unescaped, quoted
  * parameters read. Only the first MAX_ICS characters are read (in linear time); an invitation
  * without any of these properties gives no text.
  */
@@ -66,7 +66,8 @@ function when(p: Property | undefined): When | null {
   if (!m) return null;
   const [, y, mo, d, hh, mi, ss, z] = m;
   const at = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(hh ?? 0), Number(mi ?? 0), Number(ss ?? 0));
-  if (Number.isNaN(at)) return null;
+  // No such day or time (20261345, 25:00): left out rather than rolled over into another.
+  if (Number.isNaN(at) || new Date(at).toISOString().slice(0, 16) !== `${y}-${mo}-${d}T${hh ?? '00'}:${mi ?? '00'}`) return null;
   const allDay = hh === undefined;
   return { at, allDay, zone: allDay ? null : z ? 'UTC' : (p.params.TZID?.trim() || null) };
 }
@@ -96,13 +97,16 @@ function whenText(start: When, end: When | null): string {
   return `${date(start.at)} ${time(start.at)}${endZone ? zone : ''} – ${date(end.at)} ${time(end.at)}${endZone || zone}`;
 }
 
-function organizer(p: Property | undefined): string | null {
+/** An ORGANIZER or ATTENDEE: `Name <address>`. */
+function person(p: Property | undefined): string | null {
   if (!p) return null;
   const address = p.value.trim().replace(/^mailto:/i, '');
   const name = p.params.CN?.trim();
   if (name && address) return `${name} <${address}>`;
   return name || address || null;
 }
+
+const ANSWERS: Record<string, string> = { ACCEPTED: 'accepted', DECLINED: 'declined', TENTATIVE: 'tentatively accepted', DELEGATED: 'delegated' };
 
 const HEADINGS: Record<string, string> = { CANCEL: 'Cancelled', REPLY: 'Reply to an invitation', COUNTER: 'Counter-proposal' };
 
@@ -136,13 +140,17 @@ export function calendarText(ics: string): string {
   const length = duration(event.get('DURATION')?.value);
   if (!end && start && length !== null) end = { ...start, at: start.at + length };
   const location = event.get('LOCATION') ? unescapeText(event.get('LOCATION')!.value).trim() : '';
-  const from = organizer(event.get('ORGANIZER'));
+  const from = person(event.get('ORGANIZER'));
+  // A reply (Outlook's "Accepted: …" often has no text of its own) says who answered what.
+  const attendee = event.get('ATTENDEE');
+  const answer = method === 'REPLY' && attendee ? ANSWERS[attendee.params.PARTSTAT?.trim().toUpperCase() ?? ''] : undefined;
   const description = event.get('DESCRIPTION') ? unescapeText(event.get('DESCRIPTION')!.value).trim() : '';
   const out: string[] = [];
   if (summary) out.push(`${HEADINGS[method] ?? 'Invitation'}: ${summary}`);
   if (start) out.push(`When: ${whenText(start, end)}`);
   if (location) out.push(`Where: ${location}`);
   if (from) out.push(`Organizer: ${from}`);
+  if (answer) out.push(`Answer: ${person(attendee)} ${answer}`);
   if (out.length > 0 && !summary) out.unshift(HEADINGS[method] ?? 'Invitation');
   if (description) out.push('', description);
   return out.join('\n').trim();
