@@ -254,7 +254,7 @@ describe('a new mail', () => {
     expect(JSON.stringify(await allCases())).not.toContain('\uFFFD');
   });
 
-  it('reads a text part whose bytes are not in the charset it declares: Latin-1 labelled UTF-8 or unlabelled, UTF-8 labelled Latin-1', async () => {
+  it('reads a text part whose bytes are not in the charset it declares: Latin-1 labelled UTF-8 or unlabelled, UTF-8 labelled Latin-1, UTF-8 with Latin-1 pasted in', async () => {
     h = emailHarness();
     const head = (id: string, type: string) => `From: Old Mailer <old@example.com>\r\nTo: support@example.com\r\nSubject: Rechnung ${id}\r\nMessage-ID: <${id}@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n`;
     // windows-1252 bytes by hand: ü FC, ß DF, ö F6, ä E4, – 96, “ 93, ” 94, € 80. UTF-8 bytes by hand: ü C3 BC, € E2 82 AC, – E2 80 93, ß C3 9F.
@@ -268,6 +268,8 @@ describe('a new mail', () => {
       `${head('cs-3', 'text/html; charset=windows-1252')}Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from('<p>Stra\xc3\x9fe 5, M\xc3\xbcnchen</p>', 'latin1').toString('base64')}\r\n`,
       // No charset at all (no Content-Type in the part): Latin-1 bytes; beside it a text file declared UTF-8 with Latin-1 bytes is kept byte for byte.
       `${head('cs-4', 'multipart/mixed; boundary="b"')}\r\n--b\r\n\r\nGr\xfc\xdfe, J\xfcrgen\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename="k.txt"\r\n\r\nK\xf6ln\r\n--b--\r\n`,
+      // Mostly UTF-8 (base64, format=flowed), with Latin-1 pasted in: each read as what it is.
+      `${head('cs-7', 'text/plain;\r\n charset="utf-8"; format=flowed')}Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from('Herr M\xc3\xbcller \xe2\x80\x93 zitiert: K\xf6ln \x80 5', 'latin1').toString('base64')}\r\n`,
       // Right as declared: left as it is (Latin-1 that is Latin-1, UTF-8 that is UTF-8).
       `${head('cs-5', 'text/plain; charset=iso-8859-1')}\r\nDie Rechnung f\xfcr M\xe4rz.\r\n`,
       `${head('cs-6', 'text/plain; charset=utf-8')}\r\nDie Rechnung f\xc3\xbcr M\xc3\xa4rz.\r\n`,
@@ -277,6 +279,7 @@ describe('a new mail', () => {
       'Sehr geehrter Herr Müller, die Gebühr von € 5 – bitte prüfen.',
       'Straße 5, München',
       'Grüße, Jürgen',
+      'Herr Müller – zitiert: Köln € 5',
       'Die Rechnung für März.',
       'Die Rechnung für März.',
     ];

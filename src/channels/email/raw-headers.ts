@@ -160,6 +160,8 @@ export function headersAsUtf8(raw: Buffer): Buffer {
  * is parsed (as mail clients' "repair" readings do):
  * - declared UTF-8, US-ASCII or nothing, but not valid UTF-8 (an old mailer's or a PHP form's
  *   Latin-1 / windows-1252 bytes, which mailparser turned into U+FFFD): read as windows-1252;
+ *   when it is UTF-8 with only some such bytes (Latin-1 pasted into a UTF-8 reply), the body is
+ *   rewritten: its UTF-8 as it is, the other bytes as windows-1252;
  * - declared ISO-8859-1 / windows-1252 or another single-byte set, but valid UTF-8 with at least
  *   one multi-byte character (a mailer that labels everything Latin-1; "MÃ¼ller" before): read
  *   as UTF-8. Real Latin-1 text is next to never valid UTF-8 (a letter à–ÿ is followed by
@@ -231,10 +233,67 @@ function correctedCharset(declared: string | undefined, bytes: Buffer): string |
   return utf8 ? 'utf-8' : null;
 }
 
+function inRange(bytes: Buffer, i: number, lo: number, hi: number): boolean {
+  const b = bytes[i];
+  return b !== undefined && b >= lo && b <= hi;
+}
+
+/** The length of the valid UTF-8 sequence at `i` (RFC 3629: no overlongs, surrogates or code points past U+10FFFF), 0 when there is none. */
+function utf8Sequence(bytes: Buffer, i: number): number {
+  const b = bytes[i]!;
+  if (b >= 0xc2 && b <= 0xdf) return inRange(bytes, i + 1, 0x80, 0xbf) ? 2 : 0;
+  if (b >= 0xe0 && b <= 0xef) return inRange(bytes, i + 1, b === 0xe0 ? 0xa0 : 0x80, b === 0xed ? 0x9f : 0xbf) && inRange(bytes, i + 2, 0x80, 0xbf) ? 3 : 0;
+  if (b >= 0xf0 && b <= 0xf4) return inRange(bytes, i + 1, b === 0xf0 ? 0x90 : 0x80, b === 0xf4 ? 0x8f : 0xbf) && inRange(bytes, i + 2, 0x80, 0xbf) && inRange(bytes, i + 3, 0x80, 0xbf) ? 4 : 0;
+  return 0;
+}
+
+/** The UTF-8 bytes of windows-1252's 0x80–0xFF, three a byte (unused ones 0). */
+let windows1252Utf8: Uint8Array | null = null;
+function windows1252AsUtf8(): Uint8Array {
+  if (windows1252Utf8) return windows1252Utf8;
+  const table = new Uint8Array(128 * 4);
+  for (let k = 0; k < 128; k++) {
+    const bytes = Buffer.from(windows1252(Buffer.from([0x80 + k])), 'utf8');
+    table[k * 4] = bytes.length;
+    table.set(bytes, k * 4 + 1);
+  }
+  windows1252Utf8 = table;
+  return table;
+}
+
+/**
+ * Text that is UTF-8 with some bytes that are not (an old Latin-1 mail pasted into a UTF-8
+ * reply): the UTF-8 sequences as they are, every other 8-bit byte read as windows-1252; null
+ * when it has no multi-byte UTF-8 at all (all windows-1252: relabelling is enough).
+ */
+function repairedUtf8(bytes: Buffer): Buffer | null {
+  const table = windows1252AsUtf8();
+  const out = Buffer.allocUnsafe(bytes.length * 3);
+  let n = 0;
+  let multiByte = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      out[n++] = b;
+      continue;
+    }
+    const length = utf8Sequence(bytes, i);
+    if (length > 0) {
+      multiByte = true;
+      for (let k = 0; k < length; k++) out[n++] = bytes[i + k]!;
+      i += length - 1;
+    } else {
+      const at = (b - 0x80) * 4;
+      for (let k = 1; k <= table[at]!; k++) out[n++] = table[at + k]!;
+    }
+  }
+  return multiByte ? out.subarray(0, n) : null;
+}
+
 const CHARSET_VALUE = /\bcharset[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]*))/i;
 
 export function textCharsetsCorrected(raw: Buffer): Buffer {
-  const changes: { block: Block; head: string }[] = [];
+  const changes: { start: number; end: number; bytes: Buffer }[] = [];
   const blocks = headerBlocks(raw).sort((a, b) => a.start - b.start);
   for (const [i, block] of blocks.entries()) {
     const head = raw.toString('latin1', block.start, block.end);
@@ -245,8 +304,18 @@ export function textCharsetsCorrected(raw: Buffer): Buffer {
     if (type && !/^content-type[ \t]*:[ \t]*text\/(plain|html)\b/i.test(type)) continue;
     if (/^content-disposition[ \t]*:[ \t]*attachment/im.test(head)) continue;
     const found = type ? CHARSET_VALUE.exec(type) : null;
-    const to = correctedCharset(found ? (found[1] ?? found[2]) : undefined, bodyBytes(head, raw.subarray(block.end, bodyEnd)));
+    const bytes = bodyBytes(head, raw.subarray(block.end, bodyEnd));
+    const to = correctedCharset(found ? (found[1] ?? found[2]) : undefined, bytes);
     if (!to) continue;
+    // UTF-8 with a few bytes that are not: the body itself repaired (as UTF-8, sent as 8bit), so neither reading spoils the other's letters.
+    const blank = raw[block.end] === 0x0d && raw[block.end + 1] === 0x0a ? 2 : raw[block.end] === 0x0a ? 1 : 0;
+    const repaired = to === 'windows-1252' ? repairedUtf8(bodyBytes(head, raw.subarray(block.end + blank, bodyEnd))) : null;
+    if (repaired) {
+      const rest = head.replace(/^content-(type|transfer-encoding)[ \t]*:[^\n]*\n(?:[ \t][^\n]*\n)*/gim, '');
+      const relabelled = type ? type.replace(/\r$/, '').replace(CHARSET_PARAM, '').replace(/;(\s*;)+/g, ';').replace(/[ \t]*;[ \t]*$/, '') : 'Content-Type: text/plain';
+      changes.push({ start: block.start, end: bodyEnd, bytes: Buffer.concat([Buffer.from(`${relabelled}; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n${rest}\r\n`, 'latin1'), repaired]) });
+      continue;
+    }
     let fixed: string;
     if (!type) fixed = `${head}Content-Type: text/plain; charset=${to}\r\n`;
     else {
@@ -254,15 +323,15 @@ export function textCharsetsCorrected(raw: Buffer): Buffer {
       const relabelled = found ? type.replace(CHARSET_PARAM, `$1${to}`) : `${type.replace(/\r$/, '').replace(/[ \t]*;?[ \t]*$/, '')}; charset=${to}${cr}`;
       fixed = head.replace(type, () => relabelled);
     }
-    changes.push({ block, head: fixed });
+    changes.push({ start: block.start, end: block.end, bytes: Buffer.from(fixed, 'latin1') });
   }
   if (changes.length === 0) return raw;
   const out: Buffer[] = [];
   let pos = 0;
-  for (const { block, head } of changes) {
-    if (block.start < pos) continue;
-    out.push(raw.subarray(pos, block.start), Buffer.from(head, 'latin1'));
-    pos = block.end;
+  for (const change of changes) {
+    if (change.start < pos) continue;
+    out.push(raw.subarray(pos, change.start), change.bytes);
+    pos = change.end;
   }
   out.push(raw.subarray(pos));
   return Buffer.concat(out);
