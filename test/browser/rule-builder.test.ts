@@ -176,6 +176,8 @@ describe('the rule builder with JavaScript', () => {
 
     // An unknown construct (a comparison with another fact) stays exactly as it is.
     const odd = { fact: 'customer', path: '$.openCases', operator: 'greaterThan', value: { fact: 'case', path: '$.reopenCount' } };
+    // The JSON view is the one the last command brought back (the rule in its place), not an older text.
+    await page.waitForFunction((i) => (JSON.parse((document.getElementById('definition-json') as HTMLTextAreaElement).value) as { rules: { name: string }[] }).rules[i]?.name === 'VIP refunds', n - 1);
     const json = JSON.parse(await page.locator('#definition-json').inputValue()) as { rules: { conditions: { all: unknown[] } }[] };
     json.rules[n - 1]!.conditions.all.push(odd);
     await page.locator('#definition-json').fill(JSON.stringify(json, null, 2));
