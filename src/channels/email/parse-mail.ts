@@ -14,7 +14,7 @@ import { lineWithoutControls, withoutControls } from '../../text/control-chars.j
 import { calendarText } from './calendar-text.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
 import { partNames, type NamedPart } from './part-names.js';
-import { headersAsUtf8, textCharsetsCorrected, windows1252 } from './raw-headers.js';
+import { readableMail, windows1252 } from './raw-headers.js';
 
 export interface MailAddress {
   address: string;
@@ -169,7 +169,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   const htmlOnly = /^text\/html\b/i.test(headerField(headerBlock(raw), 'Content-Type') ?? '');
   // Headers in raw Latin-1 (or another legacy set) would lose their letters to U+FFFD: read as mail clients read them (raw-headers.ts);
   // so are text parts whose bytes are not in the set they declare (Latin-1 labelled UTF-8, UTF-8 labelled Latin-1).
-  const parsed = await simpleParser(headersAsUtf8(textCharsetsCorrected(raw)), { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
+  const parsed = await simpleParser(readableMail(raw), { skipHtmlToText: htmlOnly, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_LENGTH });
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
   const names = partNames(await namedParts(parsed));

@@ -126,8 +126,19 @@ function decoderFor(label: string | undefined): Decode | null {
   }
 }
 
-export function headersAsUtf8(raw: Buffer): Buffer {
-  const blocks = headerBlocks(raw).filter((b) => b.end > b.start);
+/**
+ * The raw mail as mailparser is to read it: text parts in the character set their bytes are in
+ * (`textCharsetsCorrected`), then headers in UTF-8 (`headersAsUtf8`). The MIME structure is
+ * found once; only a mail whose text parts were rewritten is looked at again.
+ */
+export function readableMail(raw: Buffer): Buffer {
+  const blocks = headerBlocks(raw);
+  const corrected = textCharsetsCorrected(raw, blocks);
+  return headersAsUtf8(corrected, corrected === raw ? blocks : headerBlocks(corrected));
+}
+
+export function headersAsUtf8(raw: Buffer, found: Block[] = headerBlocks(raw)): Buffer {
+  const blocks = found.filter((b) => b.end > b.start);
   const legacy = blocks.filter((b) => {
     if (!has8bit(raw, b.start, b.end)) return false;
     try {
@@ -292,9 +303,9 @@ function repairedUtf8(bytes: Buffer): Buffer | null {
 
 const CHARSET_VALUE = /\bcharset[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]*))/i;
 
-export function textCharsetsCorrected(raw: Buffer): Buffer {
+export function textCharsetsCorrected(raw: Buffer, found: Block[] = headerBlocks(raw)): Buffer {
   const changes: { start: number; end: number; bytes: Buffer }[] = [];
-  const blocks = headerBlocks(raw).sort((a, b) => a.start - b.start);
+  const blocks = [...found].sort((a, b) => a.start - b.start);
   for (const [i, block] of blocks.entries()) {
     const head = raw.toString('latin1', block.start, block.end);
     // A body ends where the next part's header starts at the latest: bodies never overlap (a crafted mail nesting delimiters in text costs no more).
