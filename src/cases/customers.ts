@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { rowMapper } from '../db/fast.js';
 import { customerChanges, customers, type ProfileChanges } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
-import { get, insertOne, insertOneUnlessExists } from '../db/store/rows.js';
+import { get, insertOne, insertOneUnlessExists, tableRow } from '../db/store/rows.js';
 import { ValidationError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import { crmRecordOn, type CrmFact } from '../crm/records.js';
@@ -33,8 +33,7 @@ export function normalizeEmail(email: string): string {
 
 /** The customer with this address (normalised), read with `q`. */
 export async function customerByEmail(q: Handle, email: string): Promise<CustomerRow | undefined> {
-  const row = await get<Record<string, unknown>>(q, 'SELECT * FROM customers WHERE email = ?', [normalizeEmail(email)]);
-  return row ? rowMapper(q.tables.customers).fromRow(row) : undefined;
+  return tableRow(q, q.tables.customers, 'SELECT * FROM customers WHERE email = ?', [normalizeEmail(email)]);
 }
 
 export function defaultName(email: string): string {

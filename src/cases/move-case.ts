@@ -6,7 +6,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { rowMapper } from '../db/fast.js';
 import type { queues } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
-import { get } from '../db/store/rows.js';
+import { get, tableRow } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import type { CaseContext } from '../workflow/context.js';
 import { transition } from '../workflow/transition.js';
@@ -15,8 +15,7 @@ import { assignCase, unassign } from '../assignment/assign.js';
 export type QueueRow = typeof queues.$inferSelect;
 
 export async function queueById(q: Handle, queueId: string): Promise<QueueRow | undefined> {
-  const row = await get<Record<string, unknown>>(q, 'SELECT * FROM queues WHERE id = ?', [queueId]);
-  return row ? rowMapper(q.tables.queues).fromRow(row) : undefined;
+  return tableRow(q, q.tables.queues, 'SELECT * FROM queues WHERE id = ?', [queueId]);
 }
 
 export function findQueue(ctx: CaseContext, queueId: string): Promise<QueueRow | undefined> {

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Db } from './client.js';
-import { statement, withLimit } from './fast.js';
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { objectRows, rowById, rowMapper, statement, tableRows, withLimit } from './fast.js';
 
 let db: Db;
 beforeEach(() => {
@@ -27,5 +28,52 @@ describe('withLimit', () => {
   it('refuses anything but a whole non-negative number (never written into SQL)', () => {
     const rows = withLimit(db, 'SELECT id FROM t');
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) expect(() => rows(bad)).toThrow(RangeError);
+  });
+});
+
+describe('rows read as arrays', () => {
+  // The table's columns in another order than the schema's keys, as migrations that add columns leave them.
+  const things = sqliteTable('things', {
+    id: integer('id').primaryKey(),
+    name: text('name').notNull(),
+    tags: text('tags', { mode: 'json' }).$type<string[]>(),
+    active: integer('active', { mode: 'boolean' }).notNull(),
+  });
+  beforeEach(() => {
+    db.$client.exec(`CREATE TABLE things (active INTEGER NOT NULL, tags TEXT, id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+      INSERT INTO things (id, name, tags, active) VALUES (1, 'one', '["a","b"]', 1), (2, 'two', NULL, 0)`);
+  });
+
+  it('maps a table\'s rows as fromRow maps the object rows, keys in the same order', () => {
+    const byObject = (db.$client.prepare('SELECT * FROM things ORDER BY id').all() as Record<string, unknown>[]).map((r) => rowMapper(things).fromRow(r));
+    const byArray = tableRows(db, things, 'SELECT * FROM things ORDER BY id').all();
+    expect(byArray).toEqual([
+      { id: 1, name: 'one', tags: ['a', 'b'], active: true },
+      { id: 2, name: 'two', tags: null, active: false },
+    ]);
+    expect(byArray).toEqual(byObject);
+    expect(byArray.map((r) => Object.keys(r))).toEqual(byObject.map((r) => Object.keys(r)));
+    expect(rowById(db, things, 2)).toEqual(byObject[1]);
+    expect(rowById(db, things, 3)).toBeUndefined();
+  });
+
+  it('gives null for a column the SELECT leaves out, as fromRow does', () => {
+    expect(tableRows(db, things, 'SELECT name, id FROM things WHERE id = ?').get(1)).toEqual({ id: 1, name: 'one', tags: null, active: null });
+  });
+
+  it('names object rows by the SELECT\'s columns, as better-sqlite3 does', () => {
+    const sql = 'SELECT id, name AS label, tags FROM things ORDER BY id';
+    expect(objectRows(db, sql).all()).toEqual(db.$client.prepare(sql).all());
+    expect(objectRows(db, 'SELECT count(*) AS n FROM things').get()).toEqual({ n: 2 });
+    expect(objectRows(db, 'SELECT id FROM things WHERE id = ?').get(9)).toBeUndefined();
+  });
+
+  it('follows a `*` statement SQLite prepared again after the table changed', () => {
+    const rows = objectRows<Record<string, unknown>>(db, 'SELECT * FROM things WHERE id = ?');
+    const mapped = tableRows(db, things, 'SELECT * FROM things WHERE id = ?');
+    expect(rows.get(1)).toEqual({ active: 1, tags: '["a","b"]', id: 1, name: 'one' });
+    db.$client.exec("ALTER TABLE things ADD COLUMN note TEXT DEFAULT 'n'");
+    expect(rows.get(1)).toEqual({ active: 1, tags: '["a","b"]', id: 1, name: 'one', note: 'n' });
+    expect(mapped.get(1)).toEqual({ id: 1, name: 'one', tags: ['a', 'b'], active: true });
   });
 });

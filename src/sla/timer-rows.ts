@@ -6,7 +6,7 @@
 import { rowMapper } from '../db/fast.js';
 import { NO_DUE_AT } from '../db/schema/index.js';
 import type { Tables } from '../db/store/index.js';
-import { get, insertOne, insertRows, lockedRows, run, updateOf } from '../db/store/rows.js';
+import { get, insertOne, insertRows, run, tableRowsOf, updateOf } from '../db/store/rows.js';
 import type { CaseContext } from '../workflow/context.js';
 import { isCounting, type NewTimerRow, type TimerRow } from './timer.js';
 
@@ -57,11 +57,9 @@ export function loadTimers(ctx: CaseContext): Promise<TimerRow[]> {
 }
 
 async function storedTimers(ctx: CaseContext): Promise<TimerRow[]> {
-  const m = rowMapper(ctx.q.tables.slaTimers);
   // Locked like the case row (PostgreSQL): the sweep marks timers warned or breached without
   // the case's lock, and a timer read before such a mark committed would be written back over it.
-  const rows = await lockedRows<Record<string, unknown>>(ctx.q, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id', [ctx.case.id]);
-  return rows.map((r) => m.fromRow(r));
+  return tableRowsOf(ctx.q, ctx.q.tables.slaTimers, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id', [ctx.case.id], { locked: true });
 }
 
 export function insertTimer(ctx: CaseContext, row: NewTimerRow): Promise<void> {

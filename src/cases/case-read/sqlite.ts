@@ -1,6 +1,6 @@
 /** Case reads on SQLite: the cached statements of src/db/fast.ts (a case view is read on every API GET of a case). */
 import type { Db } from '../../db/client.js';
-import { rowById, rowMapper, statement } from '../../db/fast.js';
+import { rowById, statement, tableRows } from '../../db/fast.js';
 import { cases, customers, slaTimers } from '../../db/schema/index.js';
 import { sqliteOf } from '../../db/store/index.js';
 import { storedCrmRecord } from '../../crm/records.js';
@@ -22,10 +22,7 @@ function chatIdentity(db: Db, caseId: number): ChatIdentity | null {
 function caseViewParts(db: Db, row: CaseRow): CaseViewParts {
   const customer = rowById(db, customers, row.customerId)!;
   const assignee = row.assigneeId === null ? undefined : statement<[number], { id: number; name: string }>(db, 'SELECT id, name FROM staff WHERE id = ?').get(row.assigneeId);
-  const timerRows = rowMapper(slaTimers);
-  const timers = statement<[number], Record<string, unknown>>(db, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id')
-    .all(row.id)
-    .map((t) => timerRows.fromRow(t));
+  const timers = tableRows(db, slaTimers, 'SELECT * FROM sla_timers WHERE case_id = ? ORDER BY id').all(row.id);
   return {
     customer,
     assignee: assignee ?? null,

@@ -9,7 +9,7 @@ import { statement } from '../../db/fast.js';
 import { sqliteOf, type Handle } from '../../db/store/index.js';
 import { storedCrmRecord, type CrmFact } from '../../crm/records.js';
 import { normalizeEmail, type CustomerRow } from '../customers.js';
-import { rowById, rowMapper } from '../../db/fast.js';
+import { rowById, tableRows } from '../../db/fast.js';
 import type { Db } from '../../db/client.js';
 import type { IntakeCustomer, IntakeCustomerKey } from './dialect.js';
 
@@ -18,8 +18,7 @@ const OPEN_CASES = 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND op
 
 /** The customer with this address (normalised), on a cached statement. */
 function customerByEmail(db: Db, email: string): CustomerRow | undefined {
-  const row = statement<[string], Record<string, unknown>>(db, 'SELECT * FROM customers WHERE email = ?').get(normalizeEmail(email));
-  return row ? rowMapper(db._.fullSchema.customers).fromRow(row) : undefined;
+  return tableRows(db, db._.fullSchema.customers, 'SELECT * FROM customers WHERE email = ?').get(normalizeEmail(email));
 }
 
 export function nextCaseId(q: Handle): Promise<number> {

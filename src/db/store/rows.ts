@@ -12,7 +12,7 @@
  * sqlite.ts / pg.ts pair.
  */
 import { sql, type SQL, type Table } from 'drizzle-orm';
-import { insertMany, insertRow, insertWhole, rowById, rowMapper, rowUpdate, statement, type RowUpdate, type RowUpdateOptions } from '../fast.js';
+import { insertMany, insertRow, insertWhole, rowById, rowMapper, objectRows, rowUpdate, statement, tableRows, type RowUpdate, type RowUpdateOptions } from '../fast.js';
 import { sqliteOf } from './sqlite.js';
 import type { Handle } from './store.js';
 
@@ -40,14 +40,28 @@ export async function run(q: Handle, text: string, params: readonly unknown[] = 
 
 /** The rows of a query (column names as in the SQL: alias them on PostgreSQL's lower-cased names). */
 export async function all<R>(q: Handle, text: string, params: readonly unknown[] = []): Promise<R[]> {
-  if (q.dialect === 'sqlite') return statement<unknown[], R>(sqliteOf(q), text).all(...params);
+  if (q.dialect === 'sqlite') return objectRows<R>(sqliteOf(q), text).all(...params);
   return q.all<R>(bound(text, params));
 }
 
 /** The first row of a query, or undefined. */
 export async function get<R>(q: Handle, text: string, params: readonly unknown[] = []): Promise<R | undefined> {
-  if (q.dialect === 'sqlite') return statement<unknown[], R>(sqliteOf(q), text).get(...params);
+  if (q.dialect === 'sqlite') return objectRows<R>(sqliteOf(q), text).get(...params);
   return q.get<R>(bound(text, params));
+}
+
+/** The first row of a query of `table`'s columns, mapped to its types (on SQLite read as an array: fast.ts `tableRows`). */
+export async function tableRow<T extends Table>(q: Handle, table: T, text: string, params: readonly unknown[] = []): Promise<T['$inferSelect'] | undefined> {
+  if (q.dialect === 'sqlite') return tableRows(sqliteOf(q), table, text).get(...params);
+  const row = await q.get<Record<string, unknown>>(bound(text, params));
+  return row ? rowMapper(table).fromRow(row) : undefined;
+}
+
+/** The rows of a query of `table`'s columns, mapped to its types; `locked` as `lockedRows` locks them. */
+export async function tableRowsOf<T extends Table>(q: Handle, table: T, text: string, params: readonly unknown[] = [], { locked = false } = {}): Promise<T['$inferSelect'][]> {
+  if (q.dialect === 'sqlite') return tableRows(sqliteOf(q), table, text).all(...params);
+  const m = rowMapper(table);
+  return (await q.all<Record<string, unknown>>(bound(locked ? `${text} FOR NO KEY UPDATE` : text, params))).map((row) => m.fromRow(row));
 }
 
 /** A JSON column read raw: text on SQLite, already parsed on PostgreSQL. */
