@@ -186,9 +186,9 @@ const objectReaders = new WeakMap<Statement, TableRows<unknown>>();
 
 /**
  * The rows of `sql` as objects keyed by the SELECT's column names, as better-sqlite3 gives
- * them, but read as arrays and named here: 20–35 % less CPU for rows of several columns (a
- * queue's candidates 37 → 24 µs, 50 inbox rows 68 → 44 µs; docs/performance.md, "Rows read as
- * arrays"), the same for a single value.
+ * them, but read as arrays and named here: a quarter to a third less CPU for rows of several
+ * columns (a queue's 20 candidates 21 → 15 µs, 50 inbox rows 72 → 45 µs: `bench/rows.bench.ts`,
+ * docs/performance.md "Rows read as arrays"), the same for a single value.
  */
 export function objectRows<R>(db: Db, sql: string): TableRows<R> {
   const stmt = rawStatement(db, sql);
@@ -216,8 +216,9 @@ function namedReader(stmt: Statement<unknown[], unknown[]>): TableRows<unknown> 
  * The rows of `sql`, a SELECT of `table`'s columns (`*`, or some of them in any order), mapped
  * to the schema's types as `rowMapper(table).fromRow` maps them, with the same keys in the same
  * order (one hidden class for a table's rows, however read). Read as arrays: better-sqlite3
- * builds an object row by setting each column by its name, which costs 1.5–2.5× reading the
- * same row as an array (docs/performance.md, "Rows read as arrays").
+ * builds an object row by setting each column by its name, which costs more than reading the
+ * same row as an array and mapping it here (a case 12.9 → 9.6 µs, its SLA timers 11.4 → 7.2 µs:
+ * `bench/rows.bench.ts`).
  */
 export function tableRows<TTable extends Table>(db: Db, table: TTable, sql: string): TableRows<TTable['$inferSelect']> {
   const stmt = rawStatement(db, sql);
