@@ -96,18 +96,34 @@ async function claimCandidates(q: Handle, ctx: WaveContext, n: number): Promise<
   return wave;
 }
 
-/** Locks the due lane items whose target has a free slot, reserves what it can, and claims those. */
-async function claimForLanes(q: Handle, ctx: WaveContext): Promise<void> {
+/**
+ * Locks the due lane items whose target has a free slot, reserves what it can, and claims
+ * those. Whether a due lane item was left out because another transaction holds it locked (a
+ * drain's claim under way, its slot not yet reserved in this process): when nothing was
+ * reserved and the look read fewer rows than it may, a candidate it did not read is one.
+ */
+async function claimForLanes(q: Handle, ctx: WaveContext): Promise<{ skipped: boolean }> {
+  const lanes = (busy: string) => candidates({ now: ctx.now, caseId: undefined, inLanes: ctx.inLanes }, 'lanes', busy);
+  const busy = ctx.busyTargets();
   const rows = await q.all<PgRow>(sql`
-    SELECT ${COLUMNS} FROM outbox o WHERE ${candidates({ now: ctx.now, caseId: undefined, inLanes: ctx.inLanes }, 'lanes', ctx.busyTargets())}
+    SELECT ${COLUMNS} FROM outbox o WHERE ${lanes(busy)}
     ORDER BY o.available_at, o.id LIMIT ${LANE_READ}
     FOR UPDATE OF o SKIP LOCKED`);
   const reserved = rows.map(toItem).filter((item) => reserveLane(ctx, item));
-  if (reserved.length === 0) return;
+  if (reserved.length === 0) {
+    // A full read refused whole: every refusal is an item of this process's lanes in the way
+    // (its slot, target or case), which the drain waits for anyway.
+    if (rows.length === LANE_READ) return { skipped: false };
+    const read = JSON.stringify(rows.map((row) => row.id));
+    const held = await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${lanes(busy)}
+      AND o.id NOT IN (SELECT jsonb_array_elements_text(${read}::jsonb)::bigint)) AS due`);
+    return { skipped: held?.due === true };
+  }
   // Still locked by this transaction: the claim cannot miss.
   await q.run(sql`UPDATE outbox SET locked_until = ${ctx.now + LOCK_MS}, locked_by = ${ctx.owner}, attempts = attempts + 1
     WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(reserved.map((item) => item.id))}::jsonb)::bigint)`);
   ctx.toLanes.push(...reserved);
+  return { skipped: false };
 }
 
 export const pgQueue: OutboxQueue = {
@@ -127,20 +143,24 @@ export const pgQueue: OutboxQueue = {
     // A row another drain has locked but not yet tracked is `skipped`: drain.ts looks again.
     let wave: OutboxItem[];
     let elsewhere: Promise<void>[];
+    let lanes = { skipped: false };
     if (ctx.caseId !== undefined) {
       elsewhere = [...ctx.inFlight.values()].filter((f) => f.caseId === ctx.caseId).map((f) => f.done);
       wave = elsewhere.length > 0 ? [] : await claimCandidates(q, ctx, 1);
-      if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
+      if (ctx.lookLanes(wave.length === 0, true)) lanes = await claimForLanes(q, ctx);
     } else {
       wave = await claimCandidates(q, ctx, Math.min(ctx.limit, WAVE));
-      if (ctx.lookLanes(wave.length === 0, true)) await claimForLanes(q, ctx);
+      if (ctx.lookLanes(wave.length === 0, true)) lanes = await claimForLanes(q, ctx);
       const mine = new Set(wave.map((item) => item.id));
       elsewhere = [...ctx.inFlight].filter(([id]) => !mine.has(id)).map(([, f]) => f.done);
     }
     // Nothing claimed, nothing in flight here, yet an item (a settle: its case's) still reads as
     // claimable: another transaction has it locked — a drain's claim between its UPDATE and its
-    // commit, whose answer has not reached this process yet.
-    const skipped = wave.length === 0 && elsewhere.length === 0 && (await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(ctx, 'wave')}) AS due`))?.due === true;
+    // commit, whose answer has not reached this process yet. A lane item likewise, between the
+    // claim's read and its slot's reservation: the full drain then saw no slot taken and
+    // returned before the delivery another drain of this process was about to make.
+    const nothing = wave.length === 0 && elsewhere.length === 0 && ctx.toLanes.length === 0;
+    const skipped = nothing && (lanes.skipped || (await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${candidates(ctx, 'wave')}) AS due`))?.due === true);
     return { wave, elsewhere, here: 0, skipped };
   },
   async complete(q, id, now) {

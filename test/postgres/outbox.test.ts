@@ -210,6 +210,24 @@ describe('the outbox on PostgreSQL', () => {
     expect(log).toEqual(['start auto-close full', 'end auto-close full']);
   });
 
+  it('a full drain does not return while another drain’s claim of a due lane item is under way (locked, not yet reserved here)', async () => {
+    const LANE: OutboxLane = { name: 'test', concurrency: 2, perTarget: 1 };
+    const post: OutboxHandler = Object.assign(async (services: Services, item: Parameters<OutboxHandler>[1]) => {
+      log.push(`post ${String(item.payload.name)}`);
+      await turn();
+      await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
+    }, { lane: LANE });
+    await enqueue([{ type: 'test.post', caseId: caseIds[0]!, name: 'case.updated', target: 'crm' }]);
+    const lanes = new OutboxLanes({ graceMs: 50, onFree: () => undefined });
+    // `outbox.drain()` returned {0, 0} at once: the wave's look saw the row held, the lanes'
+    // (SKIP LOCKED) did not, and no lane slot was reserved yet — while the background drain of
+    // the same process was about to post it (test/integrations/webhook-case-updated.test.ts).
+    const full = () => drainOutbox(worker(), new Map([['test.post', post]]), { owner: 'host:full:1', lanes, waitForLanes: true });
+    expect(await whileAnotherClaimHolds(caseIds[0]!, full)).toEqual({ done: 1, failed: 0 });
+    expect(log).toEqual(['post case.updated']);
+    expect(lanes.size).toBe(0);
+  });
+
   it('a full drain waits for an item another drain of this process is still performing after its lease ran out, then performs the case’s next one', async () => {
     await enqueue([{ caseId: caseIds[3]!, name: 'slow mail' }]);
     const w = worker();
