@@ -108,7 +108,13 @@ async function assertKnownFilters(q: Handle, services: Services, principal: Prin
 
 export async function listCases(services: Services, principal: Principal, query: ListCasesQuery) {
   assertCustomerFilters(principal, query);
-  return services.store.query(async (q) => {
+  // A sync reads in one snapshot: a page that found nothing hands on the position of the last
+  // change there is (startOfSync), and read by a statement of its own that position could
+  // include a change committed after the page was read (PostgreSQL, another instance's
+  // command), which the next sync would then start after and never hand out.
+  const sync = query.updatedSince !== undefined || syncPosition(query.cursor) !== null;
+  const within = <T>(fn: (q: Handle) => Promise<T>): Promise<T> => (sync ? services.store.read(fn) : services.store.query(fn));
+  return within(async (q) => {
     await assertKnownFilters(q, services, principal, query);
     return listCasesOn(q, principal, query);
   });

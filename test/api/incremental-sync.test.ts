@@ -3,8 +3,12 @@
  * out the cases changed since, in the order they changed, and paging never skips or repeats a
  * case — many sharing one instant, or one changed between two pages.
  */
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN_PRINCIPAL } from '../../src/auth/principal.js';
+import { listCases } from '../../src/cases/list-cases.js';
+import { openStore } from '../../src/db/store/open.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 
@@ -196,6 +200,41 @@ describe.skipIf(!ON_POSTGRES)('on PostgreSQL, transactions side by side', () => 
       expect(after.items.map((c) => [c.id, c.priority])).toEqual([[x, 'urgent']]);
     } finally {
       await other.end();
+    }
+  });
+
+  it('a sync that found nothing hands on a cursor from the same snapshot: a change committed between its reads is not skipped', async () => {
+    const x = await create('Changed by another instance');
+    await h.settled();
+    const since = h.clock.now() + 1;
+    // The sync on a pool of one connection: a statement queued on it runs between the sync's
+    // reads unless the sync holds the connection for one transaction.
+    const store = openStore({ postgresUrl: h.databaseUrl!, max: 1 });
+    const services = { ...h.services, store };
+    const locker = new pg.Client({ connectionString: h.databaseUrl! });
+    await locker.connect();
+    try {
+      await store.query((q) => q.run(sql`SELECT 1`));
+      // The sync's first read (the page: nothing changed since `since`) waits behind a lock…
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE cases IN ACCESS EXCLUSIVE MODE');
+      const sync = listCases(services, ADMIN_TOKEN_PRINCIPAL, { updatedSince: since, limit: 50 });
+      // (pg_stat_activity is read once per transaction unless its snapshot is cleared.)
+      const waiting = async () => Number((await locker.query("SELECT pg_stat_clear_snapshot(), (SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%change_seq%') AS n")).rows[0].n);
+      while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      // …while another instance's change of x is queued for the connection, after that read.
+      const change = store.query((q) => q.run(sql`UPDATE cases SET priority = 'urgent', version = version + 1, updated_at = ${since + 1000} WHERE id = ${Number(x.slice(2))}`));
+      await locker.query('ROLLBACK');
+      const first = await sync;
+      await change;
+      expect(first.rows).toEqual([]);
+      // Before, the empty page's cursor was read after x's change had committed: past it, so
+      // the next sync never handed x out.
+      const next = await page(`cursor=${first.syncCursor}`);
+      expect(next.items.map((c) => [c.id, c.priority])).toEqual([[x, 'urgent']]);
+    } finally {
+      await locker.end();
+      await store.close();
     }
   });
 });
