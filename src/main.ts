@@ -177,7 +177,8 @@ async function main(): Promise<void> {
   if (smtpReceiver) logger.info('receiving mail by SMTP', { port: smtpReceiver.port, for: config.email.supportAddress });
   const imapPoller = config.email.imap ? startImapPoller(services, config.email.imap) : null;
   // The mailboxes managed on /manage/channels: one poller each, restarted when the console changes one.
-  const mailboxes = createMailboxSupervisor(services);
+  // With several instances (a relay), a change made on one reaches the others' pollers.
+  const mailboxes = createMailboxSupervisor(services, database.relay ? { relay: database.relay } : {});
   services.mailboxes = mailboxes;
   await mailboxes.start();
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailboxSupervisor, type MailboxSupervisor } from '../../src/channels/email/mailbox-supervisor.js';
 import type { HubSignal } from '../../src/chat/hub.js';
 import { createSite, type ChatSite } from '../../src/chat/sites.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
@@ -23,6 +24,7 @@ import { PG_MIGRATIONS_DIR } from '../../src/db/pg/client.js';
 import { postgresRelay, type PostgresRelay } from '../../src/db/pg/notify-relay.js';
 import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
+import { freePort } from '../support/free-port.js';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 import { startServer, type RunningServer } from '../support/server.js';
@@ -223,6 +225,41 @@ describe('live chat signals across instances', () => {
       controller.abort();
       await reader.cancel().catch(() => undefined);
     }
+  });
+});
+
+describe('console mailboxes across instances', () => {
+  let relay: PostgresRelay;
+  let supervisor: MailboxSupervisor;
+
+  beforeAll(async () => {
+    // Another instance in the test process, reading the console mailboxes as main.ts does.
+    relay = await postgresRelay(url);
+    const services = await createServicesOn(store, systemClock, { relay, channelsKey: parseChannelsKey(CHANNELS_KEY) });
+    supervisor = createMailboxSupervisor(services, { relay, poller: { retryMs: 60_000, maxRetryMs: 60_000, timeoutMs: 1_000 } });
+    services.mailboxes = supervisor;
+    await supervisor.start();
+  });
+
+  afterAll(async () => {
+    await supervisor?.stop();
+    await relay?.close();
+  });
+
+  it('a mailbox added, disabled, enabled and deleted through A or B is started and stopped on the others too', async () => {
+    // Nobody listens on the port: the pollers only try to connect.
+    const created = await api(a, 'POST', '/channels/mailboxes', { name: 'Sales', host: '127.0.0.1', port: await freePort(), tls: false, username: 'sales', password: 'imap-password-1', queue: 'general' });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { id } = (await created.json()) as { id: number };
+    await until(async () => supervisor.running().includes(id), 'the other instance to read the new mailbox');
+    // Before, an instance kept reading a mailbox disabled (or deleted, or sent to another queue)
+    // through another one, as it was, until it restarted.
+    expect((await api(a, 'PATCH', `/channels/mailboxes/${id}`, { enabled: false })).status).toBe(200);
+    await until(async () => !supervisor.running().includes(id), 'the other instance to stop reading the disabled mailbox');
+    expect((await api(b, 'PATCH', `/channels/mailboxes/${id}`, { enabled: true })).status).toBe(200);
+    await until(async () => supervisor.running().includes(id), 'the other instance to read it again');
+    expect((await api(b, 'DELETE', `/channels/mailboxes/${id}`)).status).toBe(204);
+    await until(async () => !supervisor.running().includes(id), 'the other instance to stop reading the deleted mailbox');
   });
 });
 

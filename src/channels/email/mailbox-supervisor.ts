@@ -9,7 +9,15 @@
  * mail) is written to the mailbox's status columns for the console. A password that cannot
  * be opened — no CHANNELS_KEY, another key, altered — is logged at start-up and shown as the
  * mailbox's error; that mailbox is not read, the others are.
+ *
+ * Several instances on PostgreSQL each run a poller per enabled mailbox (the Message-ID makes
+ * a mail one case whichever reads it). A console change reaches only the instance that made
+ * it, so with a relay `changed(id)` also signals the mailbox's id to the other instances,
+ * whose supervisors restart or stop its poller in turn (and re-read every mailbox after a
+ * resync); before, a mailbox disabled, deleted or pointed at another queue through one
+ * instance was still read, as it was, by the others until they restarted.
  */
+import type { LiveRelay } from '../../db/live-relay.js';
 import type { Services, MailboxControl } from '../../services.js';
 import { SecretError } from '../secrets.js';
 import { startImapPoller, type ImapPoller, type ImapPollerOptions, type ImapPollerStatus } from './imap.js';
@@ -29,7 +37,12 @@ export interface MailboxSupervisor extends MailboxControl {
 export interface MailboxSupervisorOptions {
   /** Passed to every poller (back-off, timeouts). */
   poller?: Omit<ImapPollerOptions, 'onStatus'>;
+  /** Several instances on PostgreSQL: console changes cross to the other instances' supervisors (MAILBOXES_TOPIC). */
+  relay?: LiveRelay;
 }
+
+/** The relay topic of a console mailbox's change: `{ id }`. */
+export const MAILBOXES_TOPIC = 'mailboxes';
 
 interface Running {
   poller: ImapPoller;
@@ -108,6 +121,34 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
     return next;
   }
 
+  /** Restarts the mailbox's poller with what is stored now (or stops it), after what is queued for it. */
+  function apply(id: number): void {
+    if (stopping) return;
+    void enqueue(id, async () => {
+      await halt(id);
+      if (!stopping) await launch(id, false);
+    });
+  }
+
+  const relay = options.relay;
+  const unsubscribe = relay
+    ? [
+        relay.receive(MAILBOXES_TOPIC, (message) => {
+          const id = (message as { id?: unknown } | null)?.id;
+          if (typeof id === 'number' && Number.isSafeInteger(id)) apply(id);
+        }),
+        // Signals may have been missed: every mailbox stored, and every one read here, as stored now.
+        relay.onResync(() => {
+          void services.store
+            .query((q) => listMailboxes(q))
+            .then((rows) => {
+              for (const id of new Set([...rows.map((row) => row.id), ...running.keys()])) apply(id);
+            })
+            .catch((error: unknown) => logger.warn('channels: could not re-read the mailboxes after a resync', { error: error instanceof Error ? error.message : String(error) }));
+        }),
+      ]
+    : [];
+
   return {
     async start() {
       const rows = await services.store.query((q) => listMailboxes(q));
@@ -124,16 +165,16 @@ export function createMailboxSupervisor(services: Services, options: MailboxSupe
     },
     changed(id) {
       if (stopping) return;
-      void enqueue(id, async () => {
-        await halt(id);
-        if (!stopping) await launch(id, false);
-      });
+      apply(id);
+      // Called after the change committed: the other instances read it as stored.
+      relay?.send(MAILBOXES_TOPIC, { id });
     },
     release(id) {
       return enqueue(id, () => halt(id));
     },
     async stop() {
       stopping = true;
+      for (const off of unsubscribe) off();
       await Promise.all([...chains.values()]);
       const ids = [...running.keys()];
       await Promise.all(ids.map((id) => halt(id)));
