@@ -100,7 +100,8 @@ async function claimCandidates(q: Handle, ctx: WaveContext, n: number): Promise<
  * Locks the due lane items whose target has a free slot, reserves what it can, and claims
  * those. Whether a due lane item was left out because another transaction holds it locked (a
  * drain's claim under way, its slot not yet reserved in this process): when nothing was
- * reserved and the look read fewer rows than it may, a candidate it did not read is one.
+ * reserved, nothing is in flight in the lanes and the look read fewer rows than it may, a
+ * candidate it did not read is one.
  */
 async function claimForLanes(q: Handle, ctx: WaveContext): Promise<{ skipped: boolean }> {
   const lanes = (busy: string) => candidates({ now: ctx.now, caseId: undefined, inLanes: ctx.inLanes }, 'lanes', busy);
@@ -111,9 +112,10 @@ async function claimForLanes(q: Handle, ctx: WaveContext): Promise<{ skipped: bo
     FOR UPDATE OF o SKIP LOCKED`);
   const reserved = rows.map(toItem).filter((item) => reserveLane(ctx, item));
   if (reserved.length === 0) {
-    // A full read refused whole: every refusal is an item of this process's lanes in the way
-    // (its slot, target or case), which the drain waits for anyway.
-    if (rows.length === LANE_READ) return { skipped: false };
+    // Items in flight in this process's lanes (every refusal is one in the way: its slot,
+    // target or case): a full drain waits for them and then looks again, so it need not look
+    // again now (nor spin on rows another drain read and refused).
+    if (rows.length === LANE_READ || (ctx.lanes?.size ?? 0) > 0) return { skipped: false };
     const read = JSON.stringify(rows.map((row) => row.id));
     const held = await q.get<{ due: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM outbox o WHERE ${lanes(busy)}
       AND o.id NOT IN (SELECT jsonb_array_elements_text(${read}::jsonb)::bigint)) AS due`);
