@@ -220,7 +220,7 @@ describe.skipIf(!ON_POSTGRES)('on PostgreSQL, transactions side by side', () => 
       await locker.query('LOCK TABLE cases IN ACCESS EXCLUSIVE MODE');
       const sync = listCases(services, ADMIN_TOKEN_PRINCIPAL, { updatedSince: since, limit: 50 });
       // (pg_stat_activity is read once per transaction unless its snapshot is cleared.)
-      const waiting = async () => Number((await locker.query("SELECT pg_stat_clear_snapshot(), (SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%change_seq%') AS n")).rows[0].n);
+      const waiting = async () => Number((await locker.query("SELECT pg_stat_clear_snapshot(), (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%change_seq%') AS n")).rows[0].n);
       while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       // …while another instance's change of x is queued for the connection, after that read.
       const change = store.query((q) => q.run(sql`UPDATE cases SET priority = 'urgent', version = version + 1, updated_at = ${since + 1000} WHERE id = ${Number(x.slice(2))}`));
