@@ -141,6 +141,7 @@
   function showChat() {
     status('Connected. An agent will answer shortly.');
     main.replaceChildren();
+    sentLines = [];
     linesEl = el('ol', { class: 'chat-lines', id: 'chat-lines', 'aria-live': 'polite', 'aria-label': 'Messages' });
     typingEl = el('p', { class: 'chat-typing', id: 'chat-typing', 'aria-live': 'polite' });
     var form = el('form', { id: 'chat-send' });
@@ -173,32 +174,64 @@
       if (wait <= 0) sendTyping();
       else if (!typingPending) typingPending = setTimeout(sendTyping, wait);
     });
-    // The id of the message being sent: kept while the same text is sent again (a dropped
-    // connection may have lost the answer, not the message), so the server writes it once.
-    var sending = null;
+    // A message leaves the box the moment it is sent: it shows in the lines as "Sending…" and
+    // the box is the visitor's again at once. Before, the text stayed in the box until the answer
+    // came and was then cleared: what the visitor typed meanwhile (the next line, on a slow
+    // network) was wiped, and Enter meanwhile sent the first text again with the new words.
+    // Lines sent meanwhile wait their turn (one request at a time, so they arrive in order).
+    // A message that fails goes back into the box, ahead of anything typed since, with the
+    // error; sent again unchanged it keeps its id (a dropped connection may have lost the answer,
+    // not the message), so the server writes it once.
+    var outbox = [];
+    var retry = null;
     function messageId() {
       try { if (window.crypto && crypto.randomUUID) return crypto.randomUUID(); } catch (e) { /* not a secure context */ }
       return 'm' + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
     }
-    form.addEventListener('submit', function (e) {
-      e.preventDefault();
-      var text = input.value.trim();
-      if (!text) return;
-      err.textContent = '';
-      if (!sending || sending.text !== text) sending = { text: text, id: messageId() };
-      var sent = sending;
-      api('POST', '/chat/api/messages', { body: text, clientId: sent.id }).then(function () {
-        if (sending === sent) sending = null;
-        input.value = '';
+    function sendNext() {
+      var item = outbox[0];
+      if (!item || item.sending) return;
+      item.sending = true;
+      api('POST', '/chat/api/messages', { body: item.text, clientId: item.id }).then(function (res) {
+        outbox.shift();
+        // The line itself comes by the stream (or the next poll), in its place among the others.
+        item.seq = res && typeof res.seq === 'number' ? res.seq : 0;
+        if (item.seq <= lastSeq) item.li.remove();
+        else sentLines.push(item);
         // The agent's page clears "is typing" when this line arrives: typing again says so at once.
         lastTypingSent = 0;
         if (typingPending) sendTyping();
         if (mode !== 'stream') poll();
+        sendNext();
       }, function (x) {
+        var unsent = outbox.splice(0);
+        unsent.forEach(function (t) { t.li.remove(); });
+        if (x.code === 'CHAT_ENDED') return showEnded();
+        var back = unsent.map(function (t) { return t.text; }).join('\n');
+        var typed = input.value.trim();
+        input.value = typed ? back + '\n' + typed : back;
+        // Sent again as it was, the message keeps its id; with other words it is another message.
+        retry = unsent.length === 1 && !typed ? { text: back, id: unsent[0].id } : null;
         // No answer at all (the connection dropped): the message may have arrived; sending it again writes it once.
         err.textContent = x.status === undefined ? 'The connection dropped: your message may not have been sent. Press Send again (it will not be sent twice).' : x.message;
-        if (x.code === 'CHAT_ENDED') showEnded();
       });
+    }
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text || ended) return;
+      err.textContent = '';
+      var id = retry && retry.text === text ? retry.id : messageId();
+      retry = null;
+      input.value = '';
+      var li = el('li', { class: 'chat-line visitor pending' });
+      li.appendChild(el('span', { class: 'who' }, 'You'));
+      li.appendChild(document.createTextNode(text));
+      li.appendChild(el('span', { class: 'chat-sending' }, 'Sending…'));
+      linesEl.appendChild(li);
+      linesEl.scrollTop = linesEl.scrollHeight;
+      outbox.push({ text: text, id: id, li: li });
+      sendNext();
     });
     endButton.addEventListener('click', function () {
       markShown();
@@ -207,6 +240,7 @@
     input.focus();
   }
   var answered = false; // an agent has written in this chat
+  var sentLines = []; // the visitor's lines written, not yet shown (their "Sending…" line until they are)
   // An agent answered, or the chat ended: the offer to be answered by e-mail instead is moot.
   function dropOffers() {
     if (!linesEl) return;
@@ -235,7 +269,9 @@
       });
       li.appendChild(offer);
     }
-    linesEl.appendChild(li);
+    // Above the lines still on their way; a sent line that is now shown replaces its "Sending…" one.
+    linesEl.insertBefore(li, linesEl.querySelector('.chat-line.pending'));
+    sentLines = sentLines.filter(function (t) { if (t.seq > lastSeq) return true; t.li.remove(); return false; });
     linesEl.scrollTop = linesEl.scrollHeight;
     markShown();
     if (line.author === 'agent') { dropOffers(); typingEl.textContent = ''; if (!ended) status('Chatting with ' + line.name + '.'); acknowledge(); }

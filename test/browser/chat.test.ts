@@ -213,6 +213,71 @@ describe('live chat', () => {
     expect(suite.problems()).toEqual([]);
   });
 
+  it('a line on its way leaves the box at once: what the visitor types meanwhile is kept, and lines sent meanwhile arrive once each, in order', async () => {
+    const visitor = await suite.newPage({ width: 390, height: 844 });
+    await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Sam Slow');
+    await frame.getByLabel('Your e-mail').fill('sam@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    // A slow network: the first line's answer is held until the test lets it go.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const posted: string[] = [];
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posted.push((JSON.parse(route.request().postData() ?? '{}') as { body: string }).body);
+      if (posted.length === 1) await released;
+      await route.continue();
+    });
+    const input = frame.getByLabel('Your message');
+    await input.fill('Where is my order?');
+    const box = (await frame.getByRole('button', { name: 'Send' }).boundingBox())!;
+    await visitor.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { delay: 150 });
+    await expect.poll(() => posted.length).toBe(1);
+    // On its way: shown as sending, the box empty and the visitor's own.
+    await frame.locator('#chat-lines li.pending', { hasText: 'Where is my order?' }).getByText('Sending…').waitFor();
+    expect(await input.inputValue()).toBe('');
+    // The next line, typed at a person's pace and sent with Enter while the first is still on its way, then a third typed and not sent.
+    await input.pressSequentially('It is order 5521.', { delay: 20 });
+    await input.press('Enter');
+    await frame.locator('#chat-lines li.pending', { hasText: 'It is order 5521.' }).waitFor();
+    await input.pressSequentially('And the address changed', { delay: 20 });
+    expect(posted).toEqual(['Where is my order?']); // one at a time: the second waits for the first's answer
+    release();
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'It is order 5521.' }).waitFor();
+    await expect.poll(() => frame.locator('#chat-lines li.pending').count()).toBe(0);
+    expect(await input.inputValue()).toBe('And the address changed');
+    expect(posted).toEqual(['Where is my order?', 'It is order 5521.']);
+    const shown = await lineTexts(frame);
+    expect(shown.texts.slice(1)).toEqual(['YouWhere is my order?', 'YouIt is order 5521.']);
+    expect(shown.seqs).toEqual([1, 2, 3]);
+
+    // The connection drops after the next line reached the server: the line goes back into the box with the error; sent again, it is written once.
+    let dropNext = true;
+    await visitor.unroute('**/chat/api/messages');
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST' || !dropNext) return route.continue();
+      dropNext = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await input.press('Enter');
+    await frame.getByText('The connection dropped: your message may not have been sent.').waitFor();
+    expect(await input.inputValue()).toBe('And the address changed');
+    expect(await frame.locator('#chat-lines li.pending').count()).toBe(0);
+    await frame.getByRole('button', { name: 'Send' }).click({ delay: 150 });
+    await expect.poll(() => input.inputValue()).toBe('');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'And the address changed' }).waitFor();
+    await expect.poll(() => frame.locator('#chat-lines li.pending').count()).toBe(0);
+    expect((await lineTexts(frame)).seqs).toEqual([1, 2, 3, 4]);
+    // The chat ends (an open chat holds a place of the agent's chat limit, which the next tests need).
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
   it('a chat kept in the browser resumes only for its own user: the shop’s next signed-in user, or the browser once signed out, gets a new chat', async () => {
     const admin = await suite.newPage({ width: 1280, height: 800 });
     await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
