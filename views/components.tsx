@@ -148,6 +148,9 @@ export function RadioGroup(p: { name: string; legend: Child; options: Option[]; 
  * says so: a form that comes back (htmx swaps it in place, the focus lost with the old one)
  * was otherwise silent for a screen reader, its messages only beside the fields.
  */
+/** `data-sending` of a staff form posted by htmx: read-only until its answer comes (public/app.js). */
+export const SENDING = 'Sending… The form is read-only until the answer comes.';
+
 export function FormError({ state }: { state?: FormState | undefined }) {
   const error = state?.errors?.['(form)'];
   const fields = fieldErrorNames(state).length;

@@ -104,6 +104,94 @@ describe('logging a call or a visit', () => {
   });
 });
 
+/**
+ * A call logged (or a case filed for a call) is posted; while the answer is on its way the form
+ * is read-only and says so, as the composer is: notes typed meanwhile would be replaced by the
+ * answer (the form comes back empty, or as it was sent) and lost. The answer is held with `page.route`.
+ */
+describe('a call form on its way', () => {
+  function hold(page: Page, url: string): { release: () => void; count: () => number } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let posts = 0;
+    void page.route(url, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posts += 1;
+      await released;
+      await route.continue();
+    });
+    return { release, count: () => posts };
+  }
+
+  /** Read-only, saying it is sending; a click on the notes and typing change nothing, a second press sends nothing. */
+  async function expectSending(page: Page, form: string, field: string, button: string, typed: string) {
+    await page.locator(`${form} [role="status"].form-sending`).getByText('Sending').waitFor();
+    expect(await page.locator(form).getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator(field).evaluate((el) => (el as HTMLTextAreaElement).readOnly)).toBe(true);
+    await page.locator(field).click();
+    await page.keyboard.type(' Also: send the form again.');
+    expect(await page.locator(field).inputValue()).toBe(typed);
+    const box = (await page.locator(button).boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { delay: 150 });
+  }
+
+  it('Log a call… on the case page', async () => {
+    const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Call me back', description: 'About the renewal.' });
+    const ref = ((await res.json()) as { id: string }).id;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    await page.getByText('Log a call…').click();
+    const held = hold(page, `**/cases/${ref}/calls`);
+    const notes = 'Renewal explained; she will pay by card.';
+    await page.getByLabel('Notes (staff only)').fill(notes);
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/cases/${ref}/calls`));
+    await page.locator('#call-submit').click({ delay: 150 });
+    await sent;
+    await expectSending(page, '#call-form', '#call-notes', '#call-submit', notes);
+    held.release();
+    await page.locator('#flash').getByText('Call logged.').waitFor();
+    expect(held.count()).toBe(1);
+    const events = (await (await suite.server.api('GET', `/api/v1/cases/${ref}/events`)).json()) as { type: string; data: { notes?: string } }[];
+    expect(events.filter((e) => e.type === 'call.logged').map((e) => e.data.notes)).toEqual([notes]);
+
+    // The other forms of the Actions panel alike: Resolve… with its solution.
+    await page.unroute(`**/cases/${ref}/calls`);
+    const resolving = hold(page, `**/cases/${ref}/transitions`);
+    await page.getByText('Resolve…').click();
+    const solution = 'Paid by card; the renewal is active.';
+    await page.getByLabel('Solution (the customer sees it)').fill(solution);
+    await page.locator('#transition-resolve-submit').click({ delay: 150 });
+    await expectSending(page, '#transition-resolve', '#transition-resolve-solution', '#transition-resolve-submit', solution);
+    resolving.release();
+    await page.locator('#flash').getByText('Done: the case is now Resolved.').waitFor();
+    expect(resolving.count()).toBe(1);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a case for a call on /cases/new, refused and sent again', async () => {
+    const page = await suite.newPage({ width: 390, height: 844 });
+    await signIn(page, suite.server, 'bob@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/new?find=Chloe`);
+    await page.getByRole('radio', { name: /Chloe Carter/ }).check();
+    const held = hold(page, '**/cases/new');
+    const notes = 'Asked about the invoice.';
+    await page.getByLabel('Notes').fill(notes);
+    // No subject: refused (422), the form back with what was sent.
+    await page.getByRole('button', { name: 'Create case' }).click({ delay: 150 });
+    await expectSending(page, '#new-case-form', '#new-notes', '#new-case-submit', notes);
+    held.release();
+    await page.locator('#new-case-form').getByText(/Subject/).first().waitFor();
+    await expect.poll(() => page.locator('#new-case-form').getAttribute('aria-busy')).toBeNull();
+    expect(held.count()).toBe(1);
+    expect(await page.getByLabel('Notes').inputValue()).toBe(notes);
+    await page.getByLabel('Subject').fill('Invoice question');
+    await Promise.all([page.waitForURL(/\/cases\/C-\d+$/), page.getByRole('button', { name: 'Create case' }).click({ delay: 150 })]);
+    await page.locator('#case-timeline .event-text', { hasText: 'Phone call logged by Bob Baker' }).waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+});
+
 describe('collision', () => {
   it('shows who is viewing and typing, and holds back a reply from a stale view', async () => {
     const ref = refs[1]!;

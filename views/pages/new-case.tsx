@@ -5,7 +5,7 @@
  * then channel, subject, duration and notes. The case goes through the normal intake.
  */
 import type { FoundCustomer } from '../../src/cases/find-customers.js';
-import { Button, CsrfField, Field, FormError, PageHeader, RadioGroup, SelectField, type FormState, type FormValues } from '../components.js';
+import { Button, CsrfField, SENDING, Field, FormError, PageHeader, RadioGroup, SelectField, type FormState, type FormValues } from '../components.js';
 import { Layout } from '../layout.js';
 import type { Viewer } from '../viewer.js';
 
@@ -73,7 +73,7 @@ function NewCustomerFields(p: { find: string; state?: FormState | undefined }) {
 export function NewCaseForm(p: { data: NewCaseData; csrfToken: string; state?: FormState | undefined }) {
   const state = p.state;
   return (
-    <form method="post" action={NEW_CASE} id="new-case-form" class="panel stack" hx-post={NEW_CASE} hx-target="this" hx-swap="outerHTML" novalidate>
+    <form method="post" action={NEW_CASE} id="new-case-form" class="panel stack" hx-post={NEW_CASE} hx-target="this" hx-swap="outerHTML" data-sending={SENDING} novalidate>
       <CsrfField token={p.csrfToken} />
       <FormError state={state} />
       <CustomerChoice data={p.data} state={state} />

@@ -5,7 +5,7 @@
  * along, so a change made meanwhile by someone else is not overwritten unseen.
  */
 import { PRIORITIES } from '../../src/db/schema/index.js';
-import { Button, CsrfField, Field, FormError, SelectField, type FormState } from '../components.js';
+import { Button, CsrfField, SENDING, Field, FormError, SelectField, type FormState } from '../components.js';
 import type { FormContext } from './case-forms.js';
 
 export interface CaseEditProps {
@@ -20,7 +20,7 @@ export interface CaseEditProps {
 export function CaseEditForm(p: CaseEditProps) {
   const url = `/cases/${p.ctx.ref}/edit`;
   return (
-    <form id="edit-form" class="stack" method="post" action={url} hx-post={url}>
+    <form id="edit-form" class="stack" method="post" action={url} hx-post={url} data-sending={SENDING}>
       <CsrfField token={p.ctx.csrfToken} />
       {/* After a conflict the form carries the version it was re-rendered at: saving again applies the typed values. */}
       <input type="hidden" name="expectedVersion" value={p.state?.values?.expectedVersion ?? String(p.version)} />

@@ -7,7 +7,7 @@ import type { CaseChange, CustomerMessage } from '../../src/cases/stale-view.js'
 import { clipText } from '../../src/text/clip-text.js';
 import { SeenField, StaleWarning } from './collision.js';
 import type { AvailableTransition } from '../../src/workflow/transition.js';
-import { Alert, Button, CsrfField, Time, Field, FileField, FILES_NOT_SENT, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
+import { Alert, Button, CsrfField, SENDING, Time, Field, FileField, FILES_NOT_SENT, FormError, RadioGroup, SelectField, type FormState, type UploadLimits } from '../components.js';
 import { ComposerActions, DraftAutosave, DraftStatus, MentionHelp, ModeBanner, ModeTabs, ReplyConfirmation, type ComposerDrafts, type ComposerMode, type ReplyConfirm } from './composer-parts.js';
 import { MacroPicker, type MacroOption, type MacroPanelState } from './macro-picker.js';
 
@@ -18,8 +18,13 @@ export interface FormContext {
   uploads: UploadLimits;
 }
 
+/**
+ * A form of the case page posted by htmx. While its answer is on its way it is read-only and
+ * says so (`data-sending`, public/app.js): text typed into it meanwhile (more call notes, the
+ * rest of a solution) would be replaced by the answer, the case page again, and lost.
+ */
 function actionAttrs(url: string) {
-  return { method: 'post' as const, action: url, 'hx-post': url };
+  return { method: 'post' as const, action: url, 'hx-post': url, 'data-sending': SENDING };
 }
 
 /** Forms with a file field: multipart, for plain posts and htmx alike. */
@@ -101,7 +106,7 @@ export function composerMode(state: FormState | undefined): ComposerMode {
 export function Composer(p: ComposerProps) {
   const mode = composerMode(p.state);
   return (
-    <form id="composer" class={`panel stack composer composer-${mode}`} {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)} data-sending="Sending… The form is read-only until the answer comes.">
+    <form id="composer" class={`panel stack composer composer-${mode}`} {...uploadAttrs(`/cases/${p.ctx.ref}/messages`)} data-sending={SENDING}>
       <h2 id="composer-heading">Reply or add a note</h2>
       <CsrfField token={p.ctx.csrfToken} />
       {p.seen !== undefined ? <SeenField seen={p.seen} /> : null}
