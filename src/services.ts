@@ -15,7 +15,7 @@ import { DEFAULT_CHAT_SETTINGS, type ChatSettings } from './chat/settings.js';
 import type { ChannelsKey } from './channels/secrets.js';
 import { defaultPhoneSettings, type PhoneSettings } from './channels/phone/settings.js';
 import { PresenceRegistry } from './cases/presence.js';
-import { AgentPresence } from './chat/agent-presence.js';
+import { AgentPresence, keepBeat } from './chat/agent-presence.js';
 import type { Clock } from './clock.js';
 import { CrmClient, type CrmSettings } from './crm/lookup.js';
 import type { Db } from './db/client.js';
@@ -184,7 +184,11 @@ function chatServices(options: ServiceOptions, clock: Clock, services: () => Ser
   const settings = { ...DEFAULT_CHAT_SETTINGS, ...options.chat };
   return {
     hub: new ChatHub({ ...(options.relay ? { relay: options.relay } : {}), afterCommit: (fn) => services().store.afterCommit(fn) }),
-    agents: new AgentPresence({ ttlMs: settings.agentPresenceSeconds * 1000, ...(options.relay ? { relay: options.relay, clock } : {}) }),
+    agents: new AgentPresence({
+      ttlMs: settings.agentPresenceSeconds * 1000,
+      keep: (staffId, at) => services().store.write((q) => keepBeat(q, staffId, at)),
+      ...(options.relay ? { relay: options.relay, clock } : {}),
+    }),
     settings,
   };
 }

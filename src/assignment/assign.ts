@@ -11,7 +11,7 @@ export async function assignCase(ctx: CaseContext): Promise<boolean> {
   const c = ctx.case;
   if (!c.open || c.assigneeId !== null) return false;
   // A live chat: to an agent with the workspace open now, when one fits (pick-agent.ts).
-  const prefer = c.channel === 'chat' ? new Set(ctx.services.chat.agents.live(ctx.now)) : undefined;
+  const prefer = c.channel === 'chat' ? new Set(await ctx.services.chat.agents.liveIn(ctx.q, ctx.now)) : undefined;
   const agent = await pickAgent(ctx.q, c.queueId, c.skills, c.channel, prefer);
   if (agent) {
     await assignTo(ctx, agent);

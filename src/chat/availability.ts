@@ -49,7 +49,7 @@ export async function chatAvailability(services: Services, site: ChatSite, at: n
       return { open: false, reason: 'outside-hours', opensAt };
     }
   }
-  const live = services.chat.agents.live(services.clock.now());
-  const free = await services.store.query((q) => freeChatAgents(q, site.queueId, live, services.clock.now()));
+  const now = services.clock.now();
+  const free = await services.store.query(async (q) => freeChatAgents(q, site.queueId, await services.chat.agents.liveIn(q, now), now));
   return free > 0 ? { open: true } : { open: false, reason: 'no-agent', opensAt: null };
 }

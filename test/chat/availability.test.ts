@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
+import { chatAvailability } from '../../src/chat/availability.js';
 import { createSite, updateSite, type ChatSite } from '../../src/chat/sites.js';
+import { createServices } from '../../src/compose.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
 import { signedIn } from '../support/pages.js';
 import { chatCaller } from './support.js';
@@ -70,6 +72,35 @@ describe('chat availability', () => {
     // A request with the ended cookie is nobody's: it does not bring the agent back.
     await other.get('/inbox');
     expect(await availability()).toMatchObject({ open: false, reason: 'no-agent' });
+  });
+
+  it('keeps counting an agent across a restart or on another instance: a deploy does not say nobody is there until their background tab polls again', async () => {
+    h.clock.advance(60_000);
+    const page = signedIn(h, agent);
+    // The agent waits for chats with the inbox in a background tab: its live poll comes at most once a minute.
+    expect((await page.get('/inbox?stamp=x')).status).toBe(200);
+    expect(await availability()).toEqual({ open: true });
+
+    // The server restarts (or another instance answers): nothing in its memory, the same database.
+    const restarted = createServices(h.services.store, h.clock, { channelsKey: KEY });
+    await restarted.definitions.refresh();
+    try {
+      expect(restarted.chat.agents.live(h.clock.now())).toEqual([]);
+      h.clock.advance(59_000); // the background tab has not polled yet
+      expect(await chatAvailability(restarted, site)).toEqual({ open: true });
+      // Their tab closed before the restart: gone once CHAT_AGENT_PRESENCE_SECONDS passed since the last beat.
+      h.clock.advance(61_000);
+      expect(await chatAvailability(restarted, site)).toEqual({ open: true });
+      h.clock.advance(1_000);
+      expect(await chatAvailability(restarted, site)).toMatchObject({ open: false, reason: 'no-agent' });
+      // Back (a request on the first instance): the other hears of it; signed out, not counted on the word of a beat written down.
+      expect((await page.get('/inbox?stamp=x')).status).toBe(200);
+      expect(await chatAvailability(restarted, site)).toEqual({ open: true });
+      expect((await page.post('/logout')).status).toBe(303);
+      expect(await chatAvailability(restarted, site)).toMatchObject({ open: false, reason: 'no-agent' });
+    } finally {
+      restarted.outbox.stop();
+    }
   });
 
   it('keeps a site’s hours: an SLA config without the site’s calendar is refused with its path, not published to leave the site open at every hour', async () => {

@@ -7,15 +7,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSite } from '../../src/chat/sites.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { createServices } from '../../src/compose.js';
+import { createApp } from '../../src/http/app.js';
+import { ADMIN_TOKEN, createHarness, type Harness } from '../support/harness.js';
 import { chatCaller } from './support.js';
 
 const HOST = 'https://shop.example';
 let h: Harness;
 afterEach(() => h?.close());
-const call = chatCaller(() => h);
+const harnessCall = chatCaller(() => h);
 
-async function chatCase(siteId: string, email: string): Promise<number> {
+async function chatCase(siteId: string, email: string, call = harnessCall): Promise<number> {
   const res = await call('POST', `/chat/api/sites/${siteId}/sessions`, { body: { host: HOST, name: email.split('@')[0], email } });
   expect(res.status).toBe(201);
   const { token } = (await res.json()) as { token: string };
@@ -34,7 +36,7 @@ describe('a live chat’s agent', () => {
     // Bob is first by fairness (lower id, never assigned); Dana has the workspace open.
     const bob = h.agent({ name: 'Bob', queues: [queue] });
     const dana = h.agent({ name: 'Dana', queues: [queue] });
-    h.services.chat.agents.beat(dana.id, h.clock.now());
+    await h.services.chat.agents.beat(dana.id, h.clock.now());
     expect(await assignee(await chatCase(site.id, 'ann@example.com'))).toBe(dana.id);
 
     // Dana's beat ages past the presence window: no one is there, the chat goes to the fairest who fits.
@@ -42,8 +44,29 @@ describe('a live chat’s agent', () => {
     expect(await assignee(await chatCase(site.id, 'ben@example.com'))).toBe(bob.id);
 
     // Both there: fairness decides as for any case (one case each; Dana was assigned longer ago).
-    h.services.chat.agents.beat(bob.id, h.clock.now());
-    h.services.chat.agents.beat(dana.id, h.clock.now());
+    await h.services.chat.agents.beat(bob.id, h.clock.now());
+    await h.services.chat.agents.beat(dana.id, h.clock.now());
     expect(await assignee(await chatCase(site.id, 'cat@example.com'))).toBe(dana.id);
+  });
+
+  it('is one with the workspace open across a restart: the beat written down counts until the next one comes', async () => {
+    h = createHarness({ services: { channelsKey: parseChannelsKey('78'.repeat(32)) } });
+    const queue = h.queue('shopchat');
+    const bob = h.agent({ name: 'Bob', queues: [queue] });
+    const dana = h.agent({ name: 'Dana', queues: [queue] });
+    await h.settled();
+    const site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue });
+    expect(bob.id).toBeLessThan(dana.id); // Bob first by fairness
+    await h.services.chat.agents.beat(dana.id, h.clock.now());
+    // A restarted instance on the same database (nothing in its memory) takes the chat, half a minute later.
+    const restarted = createServices(h.services.store, h.clock, { channelsKey: parseChannelsKey('78'.repeat(32)) });
+    await restarted.definitions.refresh();
+    try {
+      h.clock.advance(30_000);
+      const app = createApp(restarted, { adminToken: ADMIN_TOKEN });
+      expect(await assignee(await chatCase(site.id, 'dee@example.com', chatCaller(() => ({ app }) as Harness)))).toBe(dana.id);
+    } finally {
+      restarted.outbox.stop();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { EXPECTED_PREVIOUS_STATUS, previousStatusStatements } from '../support/p
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 /** The schema's 46 tables and search_documents (drizzle/pg/0001_search.sql). */
-const TABLES = 49;
+const TABLES = 50;
 
 let cluster: PostgresCluster;
 const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };

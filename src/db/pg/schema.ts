@@ -875,6 +875,17 @@ export const webhookSubscriptions = pgTable(
 
 // src/db/schema/chat.ts
 
+export const agentPresence = pgTable(
+  'agent_presence',
+  {
+    staffId: bigint('staff_id', { mode: 'number' }).notNull().references(() => staff.id),
+    seenAt: bigint('seen_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.staffId] }),
+  ],
+);
+
 export const chatMessages = pgTable(
   'chat_messages',
   {

@@ -2,9 +2,9 @@
  * Live chat (src/chat/, docs/chat.md): the sites a widget may run on, the visitors' chat
  * sessions, and every chat message in the chat's own sequence (the SSE event ids).
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { cases } from './cases.js';
-import { queues } from './people.js';
+import { queues, staff } from './people.js';
 
 /**
  * A website the widget runs on (managed on `/manage/channels`). `id` is the public key in the
@@ -113,4 +113,22 @@ export const chatMessages = sqliteTable(
     caseEventId: integer('case_event_id'),
   },
   (t) => [uniqueIndex('chat_messages_session_seq_idx').on(t.sessionId, t.seq), index('chat_messages_event_idx').on(t.caseEventId)],
+);
+
+/**
+ * When each agent last had the workspace open (src/chat/agent-presence.ts): written at most once
+ * per agent every third of CHAT_AGENT_PRESENCE_SECONDS from the beats an instance hears, stamped
+ * by that instance's clock. Read beside the instance's own beats, so a restart (a deploy) or
+ * another instance on the same database still counts an agent whose background tab polls only
+ * once a minute.
+ */
+export const agentPresence = sqliteTable(
+  'agent_presence',
+  {
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    seenAt: integer('seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.staffId] })],
 );

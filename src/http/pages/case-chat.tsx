@@ -63,7 +63,7 @@ export function caseChatPages(): Hono<PageEnv> {
       // streaming to them: the case is read again before every read of the chat.
       // Each check (every signal and heartbeat) also says the agent is still there (src/chat/agent-presence.ts).
       mayListen: async () => {
-        if (principal.staffId !== null) services.chat.agents.beat(principal.staffId, services.clock.now());
+        if (principal.staffId !== null) await services.chat.agents.beat(principal.staffId, services.clock.now());
         return canSeeCase(principal, await loadCase(services, row.id));
       },
       onClose: release,

@@ -88,7 +88,7 @@ export function pageSession(options: PageOptions): MiddlewareHandler<PageEnv> {
     if (cookie && !session && c.req.method === 'GET' && !background && !isHtmx(c)) deleteCookie(c, names.session, cookieOptions(options));
     if (session) {
       // An agent with the workspace open (any request, the live polls too): the chat counts them as there (src/chat/agent-presence.ts).
-      if (session.principal.staffId !== null) services.chat.agents.beat(session.principal.staffId, services.clock.now());
+      if (session.principal.staffId !== null) await services.chat.agents.beat(session.principal.staffId, services.clock.now());
       c.set('session', session);
       c.set('principal', session.principal);
     }
