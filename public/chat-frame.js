@@ -94,10 +94,35 @@
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       err.textContent = '';
-      start({ name: name.value.trim(), email: email.value.trim() }).catch(function (x) { err.textContent = problemText(x, { name: 'Your name', email: 'Your e-mail' }); });
+      var sent = whileSending(form, function () { return start({ name: name.value.trim(), email: email.value.trim() }); });
+      if (sent) sent.catch(function (x) { err.textContent = problemText(x, { name: 'Your name', email: 'Your e-mail' }); });
     });
     main.appendChild(form);
     name.focus();
+  }
+  // A form on its way sends nothing more until its answer: a second press (a double click, or
+  // pressing again on a slow network because nothing seemed to happen) left the message twice
+  // (two cases), started two chats, mailed the transcript twice. Its fields are read-only
+  // meanwhile and its buttons aria-disabled; the answer, or an error, gives it back.
+  // Returns the request's promise, or null when the form is still on its way.
+  function whileSending(form, request) {
+    if (form.getAttribute('aria-busy') === 'true') return null;
+    form.setAttribute('aria-busy', 'true');
+    var undo = [];
+    Array.prototype.forEach.call(form.elements, function (f) {
+      if (f.tagName === 'BUTTON') {
+        if (f.getAttribute('aria-disabled') === 'true') return;
+        f.setAttribute('aria-disabled', 'true');
+        undo.push(function () { f.removeAttribute('aria-disabled'); });
+      } else if ((f.tagName === 'TEXTAREA' || f.tagName === 'INPUT') && !f.readOnly) {
+        f.readOnly = true;
+        undo.push(function () { f.readOnly = false; });
+      }
+    });
+    var done = function () { form.removeAttribute('aria-busy'); undo.forEach(function (u) { u(); }); };
+    var sent = request();
+    sent.then(done, done);
+    return sent;
   }
   function showOffline(info) {
     var a = info.availability;
@@ -113,6 +138,7 @@
     form.appendChild(el('button', { type: 'submit', class: 'primary' }, 'Send message'));
     form.addEventListener('submit', function (e) {
       e.preventDefault();
+      if (form.getAttribute('aria-busy') === 'true') return;
       err.textContent = '';
       var left = { host: host, name: name.value.trim(), email: email.value.trim(), message: message.value.trim() };
       // The site signed this address (the user is signed in there): the message is not held for an agent's confirmation.
@@ -120,7 +146,7 @@
         left.signature = identity.signature;
         if (typeof identity.exp === 'number') left.exp = identity.exp;
       }
-      api('POST', '/chat/api/sites/' + site + '/offline', left).then(function (res) {
+      whileSending(form, function () { return api('POST', '/chat/api/sites/' + site + '/offline', left); }).then(function (res) {
         main.replaceChildren(el('p', { class: 'chat-line system', role: 'status' }, 'Thank you! Your message is ' + res.case + '; we will answer by e-mail.'));
       }, function (x) { err.textContent = problemText(x, { name: 'Your name', email: 'Your e-mail', message: 'Your message' }); });
     });
@@ -447,7 +473,8 @@
       e.preventDefault();
       var zone = '';
       try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (x) { zone = ''; }
-      api('POST', '/chat/api/transcript', zone ? { timeZone: zone } : undefined).then(function (res) { tNote.textContent = 'The transcript is on its way to ' + res.to + '.'; tButton.disabled = true; }, function (x) { tNote.textContent = x.message; });
+      var sent = whileSending(transcript, function () { return api('POST', '/chat/api/transcript', zone ? { timeZone: zone } : undefined); });
+      if (sent) sent.then(function (res) { tNote.textContent = 'The transcript is on its way to ' + res.to + '.'; tButton.disabled = true; }, function (x) { tNote.textContent = x.message; });
     });
     var rating = el('form', { id: 'chat-rating' });
     rating.appendChild(el('p', { class: 'note' }, 'How was this chat?'));
@@ -463,7 +490,8 @@
     rating.addEventListener('submit', function (e) {
       e.preventDefault();
       var satisfied = e.submitter ? e.submitter.value === 'yes' : true;
-      api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }).then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
+      var sent = whileSending(rating, function () { return api('POST', '/chat/api/rating', { satisfied: satisfied, comment: comment.value.trim() }); });
+      if (sent) sent.then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
     again.addEventListener('click', function () { forget(); ended = false; answered = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });

@@ -93,9 +93,28 @@ describe('chat: nobody there', () => {
     await frame.getByLabel('Your e-mail').fill('olga@example.com');
     await frame.getByLabel('Your message').fill('Please call me back about invoice 77.');
     await screenshot(visitor, 'chat-desk-01-offline-390');
-    await frame.getByRole('button', { name: 'Send message' }).click();
+    // A slow network: the answer is held; the visitor presses again, at a person's pace, as nothing seems to happen.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let posts = 0;
+    await visitor.route('**/chat/api/sites/*/offline', async (route) => {
+      posts += 1;
+      await released;
+      await route.continue();
+    });
+    const send = frame.getByRole('button', { name: 'Send message' });
+    await send.click({ delay: 150 });
+    await expect.poll(() => posts).toBe(1);
+    await frame.locator('#chat-offline[aria-busy="true"]').waitFor();
+    expect(await frame.getByLabel('Your message').evaluate((el) => (el as HTMLTextAreaElement).readOnly)).toBe(true);
+    const box = (await send.boundingBox())!;
+    await visitor.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { delay: 150 });
+    await frame.getByLabel('Your name').press('Enter');
+    release();
     const thanks = frame.getByRole('status').filter({ hasText: 'Thank you!' });
     await thanks.waitFor();
+    expect(posts).toBe(1); // one message, one case
+    await visitor.unroute('**/chat/api/sites/*/offline');
     const ref = /C-\d+/.exec((await thanks.textContent()) ?? '')![0];
     const created = (await (await suite.server.api('GET', `/api/v1/cases/${ref}`)).json()) as { channel: string; subject: string };
     expect(created.channel).toBe('email');
