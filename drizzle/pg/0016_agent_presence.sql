@@ -1,4 +1,4 @@
--- Agent presence: the PostgreSQL twin of drizzle/0042_agent_presence.sql.
+-- Agent presence: the PostgreSQL twin of drizzle/0040_agent_presence.sql.
 CREATE TABLE "agent_presence" (
 	"staff_id" bigint NOT NULL,
 	"seen_at" bigint NOT NULL,
