@@ -1,5 +1,5 @@
 /** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, or } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import type { apiTokens, PrincipalType } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
@@ -115,6 +115,16 @@ export async function revokeApiTokensOf(q: Handle, principal: { type: PrincipalT
     .where(and(eq(t.principalType, principal.type), eq(t.principalId, principal.id), isNull(t.revokedAt)))
     .returning({ id: t.id });
   return revoked.length;
+}
+
+/** How many tokens of an account work now (not revoked, not expired). */
+export async function liveApiTokensOf(q: Handle, principal: { type: PrincipalType; id: number }, now: number): Promise<number> {
+  const t = q.tables.apiTokens;
+  const [row] = await q.db
+    .select({ n: count() })
+    .from(t)
+    .where(and(eq(t.principalType, principal.type), eq(t.principalId, principal.id), isNull(t.revokedAt), or(isNull(t.expiresAt), gt(t.expiresAt, now))));
+  return Number(row?.n ?? 0);
 }
 
 type TokenRow = typeof apiTokens.$inferSelect;

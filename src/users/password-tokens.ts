@@ -11,10 +11,13 @@ import { z } from 'zod';
 import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
+import { liveApiTokensOf, revokeApiTokensOf } from '../auth/api-tokens.js';
+import { auditIn } from '../audit/record-audit.js';
 import { createLink, findLink, LINK_TTL_MS, purgeLinks, revokeLinks, useLink } from '../auth/links.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.js';
 import { endSessionsOf, type PrincipalRef } from '../auth/sessions.js';
 import { canonicalEmail } from '../text/email-address.js';
+import { SYSTEM_ACTOR, type Actor } from '../roles.js';
 
 export const PASSWORD_LINK_TTL_MS = LINK_TTL_MS.setPassword;
 
@@ -82,11 +85,34 @@ export async function setPasswordWithToken(services: Services, token: string, pa
   });
 }
 
+export interface IssuePasswordLinkOptions {
+  /**
+   * The account is compromised: in the same transaction its password is cleared (it signs in
+   * with nothing but the new link), every session ends, every API token is revoked and every
+   * other one-time link goes; audited (`access-revoked`, the counts).
+   */
+  revokeAccess?: boolean;
+  /** Who asks (the audit entry of `revokeAccess`). */
+  actor?: Actor;
+}
+
+export interface IssuedPasswordLink {
+  ref: PrincipalRef;
+  url: string;
+  expiresAt: number;
+  /** Sessions ended and API tokens revoked (0 unless `revokeAccess`). */
+  sessionsEnded: number;
+  apiTokensRevoked: number;
+  /** The account's API tokens that still work after this call: a new password does not revoke them. */
+  apiTokensLive: number;
+}
+
 /**
  * A new one-time link for an existing account, found by email: customers who first wrote
- * in through the API or by mail get portal access this way, staff a password reset.
+ * in through the API or by mail get portal access this way, staff a password reset. With
+ * `revokeAccess` (a compromised account) the account loses every way in but the new link.
  */
-export function issuePasswordLink(services: Services, email: string): Promise<{ ref: PrincipalRef; url: string; expiresAt: number }> {
+export function issuePasswordLink(services: Services, email: string, options: IssuePasswordLinkOptions = {}): Promise<IssuedPasswordLink> {
   const address = canonicalEmail(email);
   return services.store.write(async (q) => {
     const { staff, customers } = q.tables;
@@ -95,7 +121,25 @@ export function issuePasswordLink(services: Services, email: string): Promise<{ 
     if (member && !member.active) throw new DomainError('FORBIDDEN', `The account ${address} is deactivated.`);
     if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${address}.`);
     const ref: PrincipalRef = member ? { type: 'staff', id: member.id } : { type: 'customer', id: customer!.id };
-    const link = await createPasswordToken(q, ref, services.clock.now());
-    return { ref, url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt };
+    const now = services.clock.now();
+    let sessionsEnded = 0;
+    let apiTokensRevoked = 0;
+    if (options.revokeAccess) {
+      const t = ref.type === 'staff' ? staff : customers;
+      const [before] = await q.db.select({ passwordHash: t.passwordHash }).from(t).where(eq(t.id, ref.id)).limit(1);
+      await q.db.update(t).set({ passwordHash: null, updatedAt: now }).where(eq(t.id, ref.id));
+      sessionsEnded = await endSessionsOf(q, ref);
+      apiTokensRevoked = await revokeApiTokensOf(q, ref, now);
+      const linksRevoked = await revokeLinks(q, ref);
+      await auditIn(q, services.clock, options.actor ?? SYSTEM_ACTOR, ref.type, ref.id, 'access-revoked', null, {
+        passwordCleared: before?.passwordHash !== null && before?.passwordHash !== undefined,
+        sessionsEnded,
+        apiTokensRevoked,
+        linksRevoked,
+      });
+    }
+    const link = await createPasswordToken(q, ref, now);
+    const apiTokensLive = await liveApiTokensOf(q, ref, now);
+    return { ref, url: setPasswordUrl(services, link.token), expiresAt: link.expiresAt, sessionsEnded, apiTokensRevoked, apiTokensLive };
   });
 }

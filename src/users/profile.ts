@@ -8,6 +8,7 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword } from '../auth/password.js';
 import { verifyCurrentPassword } from '../auth/sign-in.js';
+import { liveApiTokensOf } from '../auth/api-tokens.js';
 import { revokeLinks } from '../auth/links.js';
 import type { PrincipalRef } from '../auth/sessions.js';
 import type { Handle, Tables } from '../db/store/index.js';
@@ -41,6 +42,11 @@ export interface Profile {
   email: string;
   timeZone: string | null;
   hasPassword: boolean;
+  /**
+   * The account's API tokens that work now (issued by an admin, `POST /api/v1/tokens`): a
+   * password change does not revoke them, so the password form says so.
+   */
+  liveApiTokens: number;
 }
 
 function table(tables: Tables, ref: PrincipalRef): Tables['staff'] | Tables['customers'] {
@@ -55,8 +61,9 @@ async function profileRow(q: Handle, ref: PrincipalRef) {
 }
 
 export async function loadProfile(services: Services, ref: PrincipalRef): Promise<Profile> {
-  const row = await services.store.query((q) => profileRow(q, ref));
-  return { name: row.name, email: row.email, timeZone: row.timeZone, hasPassword: row.passwordHash !== null };
+  const now = services.clock.now();
+  const { row, tokens } = await services.store.query(async (q) => ({ row: await profileRow(q, ref), tokens: await liveApiTokensOf(q, ref, now) }));
+  return { name: row.name, email: row.email, timeZone: row.timeZone, hasPassword: row.passwordHash !== null, liveApiTokens: tokens };
 }
 
 /**
@@ -96,7 +103,9 @@ export async function setBrowserTimeZone(services: Services, ref: PrincipalRef, 
  * Changes the password after checking the current one (throttled: `verifyCurrentPassword`; an account without a password — a
  * customer who came in by mail — sets its first one). Every other session of the account
  * ends, and every one-time link of it not yet used (sign-in, reset, set-password), as when a
- * link is used; the one in use (`keepSession`, its id hash) stays signed in.
+ * link is used; the one in use (`keepSession`, its id hash) stays signed in. The account's API
+ * tokens stay: an admin issued them for integrations, and revokes them (`DELETE
+ * /api/v1/tokens/{id}`, or a reset link with `revokeAccess`); the form says how many work.
  */
 export async function changePassword(services: Services, ref: PrincipalRef, input: { current: string; next: string }, keepSession: string | null): Promise<void> {
   const stored = (await services.store.query((q) => profileRow(q, ref))).passwordHash;

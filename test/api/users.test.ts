@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
-import { csrfFrom, visitor } from '../support/pages.js';
+import { csrfFrom, setPassword, signedIn, visitor } from '../support/pages.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -98,5 +98,96 @@ describe('POST /api/v1/users/password-links', () => {
     expect((await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nobody@example.com' } })).status).toBe(404);
     const agent = h.tokenFor(h.agent({ role: 'manager' }));
     expect((await h.api('POST', '/api/v1/users/password-links', { token: agent, body: { email: 'nobody@example.com' } })).status).toBe(403);
+  });
+
+  describe('a compromised staff account', () => {
+    const OLD = 'the leaked password';
+    async function compromised() {
+      const nia = h.agent({ email: 'nia@casebook.test', name: 'Nia', role: 'manager' });
+      await setPassword(h, nia, OLD);
+      // An expired token opens nothing already: it is not live.
+      await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test', name: 'old', expiresInDays: 1 } });
+      h.clock.advance(2 * 86_400_000);
+      const phone = signedIn(h, nia);
+      const laptop = signedIn(h, nia);
+      const integration = h.tokenFor(nia);
+      const minted = await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test', name: 'CRM churn', scopes: ['churn'] } });
+      expect(minted.status).toBe(201);
+      const churn = ((await minted.json()) as { token: string }).token;
+      for (const t of [integration, churn]) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).not.toBe(401);
+      return { nia, phone, laptop, tokens: [integration, churn] };
+    }
+    const signsIn = async (password: string) => {
+      const v = visitor(h);
+      await v.start();
+      return (await v.post('/login', { email: 'nia@casebook.test', password })).headers.get('Location') === '/inbox';
+    };
+
+    it('a plain reset link leaves everything working until it is used, and says how many API tokens live on', async () => {
+      const { phone, tokens } = await compromised();
+      const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test' } });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ type: 'staff', sessionsEnded: 0, apiTokensRevoked: 0, apiTokensLive: 2 });
+      expect((await phone.get('/profile')).status).toBe(200);
+      expect(await signsIn(OLD)).toBe(true);
+      for (const t of tokens) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).not.toBe(401);
+    });
+
+    it('revokeAccess: the password, every session, every API token and the older links stop working at once; the new link is the way in', async () => {
+      const { nia, phone, laptop, tokens } = await compromised();
+      const earlier = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test' } });
+      const earlierToken = new URL(((await earlier.json()) as { setPasswordUrl: string }).setPasswordUrl).searchParams.get('token')!;
+
+      const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test', revokeAccess: true } });
+      expect(res.status).toBe(201);
+      const answer = (await res.json()) as { setPasswordUrl: string };
+      // Two sessions (phone, laptop); the two live tokens and the expired one are all revoked; none lives on.
+      expect(answer).toMatchObject({ type: 'staff', id: nia.id, sessionsEnded: 2, apiTokensRevoked: 3, apiTokensLive: 0 });
+      for (const t of tokens) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).toBe(401);
+      for (const browser of [phone, laptop]) expect((await browser.get('/profile')).status).toBe(303);
+      expect(await signsIn(OLD)).toBe(false);
+      expect((await visitor(h).get(`/set-password?token=${earlierToken}`)).status).toBe(404);
+
+      const audit = await h.all<{ action: string; actor_name: string; after: unknown }>("SELECT action, actor_name, after FROM audit_log WHERE entity_type = 'staff' AND entity_id = ?", String(nia.id));
+      expect(audit.map((a) => a.action)).toEqual(['access-revoked']);
+      const after = typeof audit[0]!.after === 'string' ? JSON.parse(audit[0]!.after) : audit[0]!.after;
+      expect(after).toEqual({ passwordCleared: true, sessionsEnded: 2, apiTokensRevoked: 3, linksRevoked: 1 });
+
+      const url = new URL(answer.setPasswordUrl);
+      const v = visitor(h);
+      v.csrf = csrfFrom(await (await v.get(`${url.pathname}${url.search}`)).text());
+      const set = await v.post('/set-password', { token: url.searchParams.get('token')!, password: 'a fresh password', confirm: 'a fresh password' });
+      expect(set.status).toBe(303);
+      expect(await signsIn('a fresh password')).toBe(true);
+      // The new password brings no token back.
+      for (const t of tokens) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).toBe(401);
+    });
+
+    it('changing the password on /profile ends the other sessions but not the API tokens, and the form says so beforehand and after', async () => {
+      const { phone, laptop, tokens } = await compromised();
+      const form = await (await phone.get('/profile')).text();
+      expect(form).toContain('2 API tokens issued for this account keep working after a password change. If someone else may have used your account, ask an admin to revoke them.');
+      const changed = await phone.post('/profile/password', { current: OLD, next: 'a changed password' }, { htmx: true });
+      expect(changed.status).toBe(200);
+      expect(await changed.text()).toContain('2 API tokens issued for this account keep working');
+      expect((await laptop.get('/profile')).status).toBe(303);
+      for (const t of tokens) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).not.toBe(401);
+      // One revoked by an admin: the form counts what works.
+      const live = await h.all<{ id: number }>("SELECT id FROM api_tokens WHERE name = 'CRM churn'");
+      expect((await h.api('DELETE', `/api/v1/tokens/${live[0]!.id}`, { token: ADMIN_TOKEN })).status).toBe(204);
+      expect(await (await phone.get('/profile')).text()).toContain('One API token issued for this account keeps working after a password change. If someone else may have used your account, ask an admin to revoke it.');
+    });
+
+    it('an account without API tokens is told nothing about them', async () => {
+      const pat = h.agent({ email: 'pat@casebook.test' });
+      expect(await (await signedIn(h, pat).get('/profile')).text()).not.toContain('password-tokens');
+    });
+
+    it('revokeAccess must be a boolean', async () => {
+      await compromised();
+      const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test', revokeAccess: 'yes' } });
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['revokeAccess']);
+    });
   });
 });

@@ -48,7 +48,18 @@ export function ProfileForm(p: { profile: Profile; zones: string[]; csrfToken: s
   );
 }
 
-export function PasswordForm(p: { hasPassword: boolean; csrfToken: string; state?: FormState | undefined; saved?: boolean }) {
+/** Tokens outlive a password change: say so where the password is changed (a compromised account needs an admin). */
+function TokensStay(p: { count: number }) {
+  if (p.count === 0) return null;
+  const tokens = p.count === 1 ? 'One API token' : `${p.count} API tokens`;
+  return (
+    <p class="hint" id="password-tokens">
+      {tokens} issued for this account {p.count === 1 ? 'keeps' : 'keep'} working after a password change. If someone else may have used your account, ask an admin to revoke {p.count === 1 ? 'it' : 'them'}.
+    </p>
+  );
+}
+
+export function PasswordForm(p: { hasPassword: boolean; liveApiTokens: number; csrfToken: string; state?: FormState | undefined; saved?: boolean }) {
   return (
     <form method="post" action={`${PROFILE}/password`} id="password-form" class="panel stack" hx-post={`${PROFILE}/password`} hx-target="this" hx-swap="outerHTML" novalidate>
       <h2>{p.hasPassword ? 'Change your password' : 'Set a password'}</h2>
@@ -58,6 +69,7 @@ export function PasswordForm(p: { hasPassword: boolean; csrfToken: string; state
         </Alert>
       ) : null}
       <FormError state={p.state} />
+      <TokensStay count={p.liveApiTokens} />
       <CsrfField token={p.csrfToken} />
       {p.hasPassword ? <Field id="password-current" name="current" type="password" label="Current password" state={{ errors: p.state?.errors ?? {} }} required autocomplete="current-password" /> : null}
       <Field id="password-next" name="next" type="password" label="New password" hint="At least 10 characters." state={{ errors: p.state?.errors ?? {} }} required autocomplete="new-password" />
@@ -76,7 +88,7 @@ export function ProfilePage(p: { viewer: Viewer; csrfToken: string; profile: Pro
       <PageHeader title="Your profile" />
       <div class="profile-grid">
         <ProfileForm profile={p.profile} zones={p.zones} csrfToken={p.csrfToken} state={p.profileState} saved={p.saved === 'profile'} />
-        <PasswordForm hasPassword={p.profile.hasPassword} csrfToken={p.csrfToken} state={p.passwordState} saved={p.saved === 'password'} />
+        <PasswordForm hasPassword={p.profile.hasPassword} liveApiTokens={p.profile.liveApiTokens} csrfToken={p.csrfToken} state={p.passwordState} saved={p.saved === 'password'} />
       </div>
     </Layout>
   );

@@ -30,9 +30,13 @@ export const passwordLinkRoute = userApi.route({
   method: 'post',
   path: '/password-links',
   summary: 'A one-time set-password link',
-  description: 'For an existing account (portal access, reset).',
+  description:
+    'For an existing account (portal access, reset). It revokes the account’s earlier password links; the password, sessions and API tokens stay until the link is used, and using it ends the sessions but keeps the API tokens (`apiTokensLive` counts them). For a compromised account send `revokeAccess: true`: in the same transaction the password is cleared, every session ends, every API token is revoked and every other one-time link goes (audited as `access-revoked`), so the new link is the only way in.',
   access: ADMINS_ONLY,
-  body: z.strictObject({ email: emailField() }),
+  body: z.strictObject({
+    email: emailField(),
+    revokeAccess: z.boolean().optional().meta({ description: 'The account is compromised: clear its password, end its sessions, revoke its API tokens and other links now.' }),
+  }),
   responses: { 201: passwordLink },
 });
 
@@ -61,9 +65,21 @@ export function userRoutes(): Hono<AppEnv> {
   });
   /** A one-time link to set a password for an existing account (portal access, reset). */
   on(app, passwordLinkRoute, async (c) => {
-    const { email } = await jsonBody(c, passwordLinkRoute.body);
-    const link = await issuePasswordLink(c.get('services'), email);
-    return c.json({ id: link.ref.id, type: link.ref.type, email: email.toLowerCase(), setPasswordUrl: link.url, setPasswordExpiresAt: iso(link.expiresAt) }, 201);
+    const { email, revokeAccess } = await jsonBody(c, passwordLinkRoute.body);
+    const link = await issuePasswordLink(c.get('services'), email, { revokeAccess: revokeAccess === true, actor: c.get('principal')!.actor });
+    return c.json(
+      {
+        id: link.ref.id,
+        type: link.ref.type,
+        email: email.toLowerCase(),
+        setPasswordUrl: link.url,
+        setPasswordExpiresAt: iso(link.expiresAt),
+        sessionsEnded: link.sessionsEnded,
+        apiTokensRevoked: link.apiTokensRevoked,
+        apiTokensLive: link.apiTokensLive,
+      },
+      201,
+    );
   });
   return app;
 }

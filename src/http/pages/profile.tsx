@@ -69,10 +69,10 @@ export function profilePages(): Hono<PageEnv> {
       const errors = formErrorsOf(error);
       if (!errors) throw error;
       const state = { errors };
-      return sendForm(c, 'password-form', () => <PasswordForm hasPassword={before.hasPassword} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, before, { passwordState: state }));
+      return sendForm(c, 'password-form', () => <PasswordForm hasPassword={before.hasPassword} liveApiTokens={before.liveApiTokens} csrfToken={c.get('csrfToken')} state={state} />, () => page(c, before, { passwordState: state }));
     }
     if (!isHtmx(c)) return redirectTo(c, `${PROFILE}?saved=password`);
-    return sendHtml(c, <PasswordForm hasPassword csrfToken={c.get('csrfToken')} saved />);
+    return sendHtml(c, <PasswordForm hasPassword liveApiTokens={before.liveApiTokens} csrfToken={c.get('csrfToken')} saved />);
   });
 
   app.post(`${PROFILE}/time-zone`, async (c) => {

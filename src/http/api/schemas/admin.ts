@@ -28,7 +28,16 @@ export const createdUser = z.object({
   setPasswordExpiresAt: instant.nullable().optional(),
 });
 
-export const passwordLink = z.object({ id: z.number().int(), type: z.enum(['staff', 'customer']), email: z.string(), setPasswordUrl: z.string(), setPasswordExpiresAt: instant.nullable() });
+export const passwordLink = z.object({
+  id: z.number().int(),
+  type: z.enum(['staff', 'customer']),
+  email: z.string(),
+  setPasswordUrl: z.string(),
+  setPasswordExpiresAt: instant.nullable(),
+  sessionsEnded: z.number().int().meta({ description: 'Sessions ended now (`revokeAccess`; otherwise 0: they end when the link is used).' }),
+  apiTokensRevoked: z.number().int().meta({ description: 'API tokens revoked now (`revokeAccess`; otherwise 0).' }),
+  apiTokensLive: z.number().int().meta({ description: 'The account’s API tokens that still work: a new password does not revoke them (`revokeAccess` does, or `DELETE /tokens/{id}`).' }),
+});
 
 export const mailbox = z
   .object({
