@@ -7,7 +7,7 @@
  *   included but marked `internal: true` (they are data about the customer, held by us) —,
  *   its rating, its attachments (name, type, size, SHA-256; internal ones marked) and its
  *   timeline (type, time and who, for every entry; the entry's data for entries the
- *   customer sees anyway);
+ *   customer sees anyway and for the mail that opened the case: `exportedData`);
  * - every case's live chats: the visitor as they gave themselves (name, e-mail, whether the
  *   host site vouched for the address), the site and page origin, times, and every line with
  *   its author, name and time (never the visitor's token or its hash); chats they started
@@ -27,11 +27,40 @@ import { DomainError } from '../errors.js';
 import type { Services } from '../services.js';
 import { customerAddresses } from './addresses.js';
 import { writtenBy } from './erase-mentions.js';
+import { customerTransition } from '../workflow/customer-visible.js';
+import type { WorkflowDefinition } from '../workflow/definition.js';
+import type { ActorType } from '../db/schema/index.js';
 
 export const EXPORT_FORMAT = 'casebook.customer-export/1';
 
-/** Timeline entries whose data the customer sees on the portal anyway (the rest: type, time and actor only). */
+/** Timeline entries whose data the customer sees on the portal anyway, as stored. */
 const CUSTOMER_VISIBLE = new Set(['case.created', 'customer.replied', 'staff.replied', 'case.rated', 'case.solutionOffered', 'case.solutionAccepted', 'case.solutionDeclined']);
+
+/**
+ * The data exported of a timeline entry, or undefined (type, time and actor only: routing,
+ * rules, SLA internals and staff's reasons are about our process). Besides the entries above:
+ * the mail that opened the case as received (`email.received`: its whole text as `original`
+ * when the request kept only part of it — clipped at 20,000 characters, or cut at the quoted
+ * history of a follow-up —, its recipients and files; not the agent who forwarded it), a
+ * subject change (`from`, `to`: the subject they wrote is nowhere else once changed) and a
+ * change of state as the portal shows it (status and solution: every solution they were
+ * given, not only the case's last one; not staff's reason).
+ */
+function exportedData(workflow: WorkflowDefinition, e: { type: string; data: Record<string, unknown>; actorType: ActorType }): Record<string, unknown> | undefined {
+  if (CUSTOMER_VISIBLE.has(e.type)) return e.data;
+  switch (e.type) {
+    case 'email.received': {
+      const { forwardedBy: _agent, ...mail } = e.data;
+      return mail;
+    }
+    case 'case.subject_changed':
+      return { from: e.data.from ?? null, to: e.data.to ?? null };
+    case 'case.transitioned':
+      return customerTransition(workflow, e.data, e.actorType) ?? undefined;
+    default:
+      return undefined;
+  }
+}
 const MESSAGES = new Set(['customer.replied', 'staff.replied', 'staff.noted']);
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -177,6 +206,7 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
     churnMarks: marks.map((m) => ({ churned: m.churned, at: iso(m.at), staffNote: m.note })),
     cases: cases.map((c) => {
       const id = c.id;
+      const workflow = services.definitions.workflow(c.workflow, c.workflowVersion).definition;
       const own = events.filter((e) => e.caseId === id);
       const rating = ratings.find((r) => r.caseId === id);
       return {
@@ -199,7 +229,10 @@ async function exportIn(q: Handle, services: Services, customerId: number): Prom
           .map((f) => ({ id: f.id, fileName: f.fileName, mediaType: f.mediaType, size: f.size, sha256: f.sha256, kind: f.kind, uploadedBy: f.uploadedByType, internal: noteIds.has(Number(f.eventId)), at: iso(f.createdAt) })),
         chats: chats.filter((s) => s.caseId === id).map((s) => s.export),
         calls: own.filter((e) => e.type === 'call.logged').map((e) => exportedCall(e.at, e.data, who(e.actorType, e.actorId))),
-        timeline: own.map((e) => ({ type: e.type, at: iso(e.at), actor: who(e.actorType, e.actorId), ...(CUSTOMER_VISIBLE.has(e.type) ? { data: e.data } : {}) })),
+        timeline: own.map((e) => {
+          const data = exportedData(workflow, e);
+          return { type: e.type, at: iso(e.at), actor: who(e.actorType, e.actorId), ...(data === undefined ? {} : { data }) };
+        }),
       };
     }),
     crm: crm === null ? null : { record: crm.data, fetchedAt: iso(crm.fetchedAt) },

@@ -9,6 +9,8 @@ import { createSession } from '../../src/auth/sessions.js';
 import { sha256 } from '../../src/auth/tokens.js';
 import { customerExport } from '../../src/http/api/schemas/privacy.js';
 import { signedIn } from '../support/pages.js';
+import { ADMIN_TOKEN, ok, type Harness } from '../support/harness.js';
+import { emailHarness, postMail } from '../email/support.js';
 import { MARKER, privacyWorld, type PrivacyWorld } from './support.js';
 
 let w: PrivacyWorld;
@@ -114,5 +116,54 @@ describe('a customer export', () => {
     const api = await (await w.h.api('GET', `/api/v1/customers/${w.customerId}/export`, { token: w.h.tokenFor(w.manager) })).json();
     expect(JSON.parse(text)).toEqual(api);
     expect((JSON.parse(text) as { profile: { organization: string } }).profile.organization).toBe(organization);
+  });
+});
+
+describe('a customer export holds what the case fields no longer do', () => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('their whole mail (a long one is clipped on the request), the subject they wrote before staff changed it, and every solution they were shown', async () => {
+    h = emailHarness();
+    const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'] });
+    const mail = [
+      'From: Pat Doe <pat@example.com>',
+      'To: support@example.com',
+      'Subject: Wireless keeps failing',
+      'Message-ID: <wifi.1@example.com>',
+      'Date: Mon, 02 Mar 2026 08:00:00 +0000',
+      '',
+      'The wifi drops every hour since Monday. The router log:',
+      ...Array.from({ length: 700 }, (_, i) => `${String(i).padStart(4, '0')} link down, link up again`),
+      'Call me: Mobile +44 7700 900123, 12 Quay Street',
+      '',
+    ].join('\r\n');
+    const posted = await postMail(h, mail);
+    expect(posted.body.result).toBe('created');
+    const ref = posted.body.case!;
+    const token = h.tokenFor(agent);
+    // The request is clipped at 20,000 characters (docs/email.md); the whole mail is kept on its timeline entry.
+    const created = await ok(await h.api('GET', `/api/v1/cases/${ref}`, { token }));
+    expect(created.description).toContain('The wifi drops every hour since Monday.');
+    expect(created.description).not.toContain('Mobile +44');
+    await ok(await h.api('PATCH', `/api/v1/cases/${ref}`, { token, body: { subject: 'Wi-Fi drops hourly (router 7)' } }));
+    const customerId = (await h.get<{ id: number }>("SELECT id FROM customers WHERE email = 'pat@example.com'"))!.id;
+    // A request from the portal or the API: the subject they wrote is on no mail.
+    const pat = h.tokenFor({ type: 'customer', id: customerId });
+    const own = await ok(await h.api('POST', '/api/v1/cases', { token: pat, body: { subject: 'Printer eats paper', description: 'Since the update.' } }), 201);
+    await ok(await h.api('PATCH', `/api/v1/cases/${own.id}`, { token, body: { subject: 'Printer P-4 paper jam' } }));
+    await ok(await h.api('POST', `/api/v1/cases/${ref}/transitions`, { token, body: { transition: 'resolve', solution: 'Restart the router once.' } }));
+    await ok(await h.api('POST', `/api/v1/cases/${ref}/transitions`, { token, body: { transition: 'reopen' } }));
+    await ok(await h.api('POST', `/api/v1/cases/${ref}/transitions`, { token, body: { transition: 'resolve', solution: 'Replaced router 7.' } }));
+
+    const data = (await ok(await h.api('GET', `/api/v1/customers/${customerId}/export`, { token: ADMIN_TOKEN }))) as { cases: Record<string, unknown>[] };
+    const exported = data.cases.find((c) => c.id === ref);
+    expect(exported).toMatchObject({ subject: 'Wi-Fi drops hourly (router 7)', description: created.description, solution: 'Replaced router 7.' });
+    const text = JSON.stringify(data);
+    expect.soft(text).toContain('Mobile +44 7700 900123, 12 Quay Street');
+    expect.soft(text).toContain('Printer eats paper');
+    expect(data.cases.find((c) => c.id === own.id)).toMatchObject({ subject: 'Printer P-4 paper jam' });
+    expect.soft(text).toContain('Restart the router once.');
+    expect(customerExport.safeParse(data).success).toBe(true);
   });
 });
